@@ -1,0 +1,565 @@
+"""What each command does, as plain functions over a ``Runs`` table: the CLI parses options, calls one of these and
+renders what comes back. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from l2l.errors import FitError, SelectionError, UsageError
+from l2l.fit import FitOptions, LawBook, LawFit, bootstrap_law, default_workers
+from l2l.laws import ScalingLaw
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from l2l.io import Runs, Workspace
+
+Progress = Callable[[int, int], None]
+FITS_ARTIFACT = "fits"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Selecting runs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def runs_in_split(runs: Runs, split: str | None) -> pl.DataFrame:
+    """The canonical frame restricted to one split (all runs when ``split`` is None)."""
+    import polars as pl
+
+    if split is None:
+        return runs.frame
+    present = sorted({s for s in runs.frame["split"].to_list() if s is not None})
+    if split not in present:
+        raise SelectionError(
+            f"no runs with split {split!r}",
+            hint=f"splits present: {', '.join(present)}" if present else "the table has no split column",
+        )
+    return runs.frame.filter(pl.col("split") == split)
+
+
+def resolve_datasets(runs: Runs, names: Sequence[str] | None) -> list[str]:
+    """Datasets named (exact or unique prefix; 'all' for every one); all datasets when none are named."""
+    if not names or any(n == "all" for n in names):
+        return list(runs.datasets)
+    return list(dict.fromkeys(runs.resolve_dataset(n) for n in names))
+
+
+def resolve_eval_keys(
+    runs: Runs, frame: pl.DataFrame, datasets: Sequence[str], evals: Sequence[str] | None
+) -> list[tuple[str, str]]:
+    """(dataset, eval) pairs to fit. ``evals``: empty or 'own' = each dataset's own loss; 'all' = every eval measured
+    on that dataset; other names (exact or unique prefix) as given, skipped for datasets that never measured them."""
+    import polars as pl
+
+    wanted = list(evals or ["own"])
+    keys: list[tuple[str, str]] = []
+    for ds in datasets:
+        measured = set(frame.filter(pl.col("dataset") == ds)["eval"].unique().to_list())
+        for ev in wanted:
+            if ev == "own":
+                keys.append((ds, runs.own(ds)))
+            elif ev == "all":
+                keys.extend((ds, e) for e in sorted(measured))
+            else:
+                name = runs.resolve_eval(ev)
+                if name in measured:
+                    keys.append((ds, name))
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        raise SelectionError(f"none of the evals {', '.join(wanted)} was measured on {', '.join(datasets)}")
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Laws: fitted on demand, saved in and reused from the workspace
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _saved_key(options: FitOptions, split: str | None, dataset: str, eval: str) -> str:
+    return f"{options.key()}|{split or '*'}|{dataset}|{eval}"
+
+
+def law_book(
+    runs: Runs, options: FitOptions, split: str | None, workspace: Workspace | None = None
+) -> LawBook:
+    """A LawBook over the runs of ``split``, seeded with fits saved in the workspace for exactly these runs."""
+    frame = runs_in_split(runs, split)
+    saved: dict[tuple[str, str], LawFit] = {}
+    if workspace is not None:
+        art = workspace.read_artifact(FITS_ARTIFACT)
+        if art and art.get("digest") == runs.digest:
+            prefix = _saved_key(options, split, "", "")[:-1]
+            for key, rec in art.get("fits", {}).items():
+                if key.startswith(prefix):
+                    fit = LawFit.from_record(rec)
+                    saved[(fit.dataset, fit.eval)] = fit
+    return LawBook(frame, options, saved=saved)
+
+
+def save_fits(workspace: Workspace, runs: Runs, book: LawBook, split: str | None) -> int:
+    """Store every fit of ``book`` in the workspace (keyed by runs digest); returns how many are stored now."""
+    art = workspace.read_artifact(FITS_ARTIFACT) or {}
+    fits = art.get("fits", {}) if art.get("digest") == runs.digest else {}
+    for (ds, ev), fit in book.fits().items():
+        fits[_saved_key(book.options, split, ds, ev)] = fit.to_record()
+    workspace.write_artifact(FITS_ARTIFACT, {"digest": runs.digest, "fits": fits})
+    return len(fits)
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """Fits of one fit-law call: results in key order (a FitError where a law could not be fitted)."""
+
+    keys: list[tuple[str, str]]
+    results: list[LawFit | FitError]
+    reused: int
+    seconds: float
+
+
+def fit_laws(
+    runs: Runs,
+    *,
+    datasets: Sequence[str] | None = None,
+    evals: Sequence[str] | None = None,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    workspace: Workspace | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    resample: str = "run",
+    workers: int | None = None,
+    progress: Progress | None = None,
+    bootstrap_progress: Progress | None = None,
+) -> tuple[FitOutcome, LawBook]:
+    options = options or FitOptions()
+    book = law_book(runs, options, split, workspace)
+    keys = resolve_eval_keys(runs, book.frame, resolve_datasets(runs, datasets), evals)
+    reused = sum(1 for k in keys if k in book.saved)
+    results = book.fit_many(
+        keys, workers=default_workers() if workers is None else workers, progress=progress
+    )
+    if bootstrap:
+        boosted: list[LawFit | FitError] = []
+        for i, res in enumerate(results):
+            if isinstance(res, LawFit) and (
+                res.bootstrap is None
+                or res.bootstrap.shape[0] != bootstrap
+                or res.bootstrap_seed != seed
+                or res.bootstrap_unit != resample
+            ):
+                n, d, y = book.data(res.dataset, res.eval)
+                groups = None if resample == "run" else n
+                res = bootstrap_law(
+                    res,
+                    n,
+                    d,
+                    y,
+                    draws=bootstrap,
+                    seed=seed,
+                    groups=groups,
+                    unit=resample,
+                    progress=_offset(bootstrap_progress, i, len(results)),
+                )
+                book.replace(res)
+            boosted.append(res)
+        results = boosted
+    return FitOutcome(keys, results, reused, book.seconds), book
+
+
+def _offset(progress: Progress | None, i: int, n: int) -> Progress | None:
+    """A per-fit progress callback mapped onto one bar covering all n fits."""
+    if progress is None:
+        return None
+    p = progress
+
+    def cb(done: int, total: int) -> None:
+        p(i * total + done, n * total)
+
+    return cb
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Predictions from one law
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LawPrediction:
+    dataset: str
+    eval: str
+    N: float
+    D: float
+    C: float
+    loss: float
+    interval: tuple[float, float] | None
+    fit: LawFit
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "form": self.fit.form,
+            "N": self.N,
+            "D": self.D,
+            "C": self.C,
+            "loss": self.loss,
+        }
+        d["loss_lo"], d["loss_hi"] = self.interval if self.interval else (None, None)
+        d["warnings"] = list(self.fit.warnings)
+        return d
+
+
+def _single_law(runs: Runs, dataset: str, eval: str | None, book: LawBook) -> LawFit:
+    ds = runs.resolve_dataset(dataset)
+    ev = runs.own(ds) if eval in (None, "own") else runs.resolve_eval(eval)
+    return book.get(ds, ev)
+
+
+def predict_law(
+    runs: Runs,
+    *,
+    dataset: str,
+    N: Sequence[float],
+    D: Sequence[float] | None = None,
+    C: Sequence[float] | None = None,
+    eval: str | None = None,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    workspace: Workspace | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> tuple[list[LawPrediction], LawBook]:
+    """The fitted law's loss at each (N, D) (D from C = 6ND when only C is given), with a bootstrap interval."""
+    n_arr, d_arr = _grid(N, D, C)
+    book = law_book(runs, options or FitOptions(), split, workspace)
+    fit = _single_law(runs, dataset, eval, book)
+    if bootstrap and (
+        fit.bootstrap is None or fit.bootstrap.shape[0] != bootstrap or fit.bootstrap_seed != seed
+    ):
+        fit = bootstrap_law(fit, *book.data(fit.dataset, fit.eval), draws=bootstrap, seed=seed)
+        book.replace(fit)
+    pred = fit.predict(n_arr, d_arr)
+    iv = fit.predict_interval(n_arr, d_arr)
+    out = []
+    for i in range(len(n_arr)):
+        out.append(
+            LawPrediction(
+                fit.dataset,
+                fit.eval,
+                float(n_arr[i]),
+                float(d_arr[i]),
+                6.0 * float(n_arr[i] * d_arr[i]),
+                float(pred[i]),
+                None if iv is None else (float(iv[0][i]), float(iv[1][i])),
+                fit,
+            )
+        )
+    return out, book
+
+
+def _grid(
+    N: Sequence[float], D: Sequence[float] | None, C: Sequence[float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    n = np.asarray(N, dtype=np.float64)
+    if (D is None) == (C is None):
+        raise UsageError("give exactly one of --D and --C with --N")
+    if D is not None:
+        d = np.asarray(D, dtype=np.float64)
+    else:
+        assert C is not None
+        d = np.asarray(C, dtype=np.float64) / (6.0 * n) if len(C) == len(N) or len(C) == 1 else np.array([])
+    if len(d) == 1 and len(n) > 1:
+        d = np.repeat(d, len(n))
+    if len(n) == 1 and len(d) > 1:
+        n = np.repeat(n, len(d))
+    if len(n) != len(d):
+        raise UsageError(f"--N has {len(n)} values but --D/--C has {len(d)}; give one or the same number")
+    for name, arr in (("N", n), ("D", d)):
+        if not np.all(np.isfinite(arr) & (arr > 0)):
+            raise UsageError(f"{name} must be positive numbers")
+    return n, d
+
+
+@dataclass(frozen=True)
+class Allocation:
+    dataset: str
+    eval: str
+    C: float
+    N_opt: float
+    D_opt: float
+    loss: float
+    interval_N: tuple[float, float] | None
+    interval_loss: tuple[float, float] | None
+    fit: LawFit
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "form": self.fit.form,
+            "C": self.C,
+            "N_opt": self.N_opt,
+            "D_opt": self.D_opt,
+            "tokens_per_param": self.D_opt / self.N_opt,
+            "loss": self.loss,
+            "a": self.fit.law.a_opt,
+        }
+        d["N_opt_lo"], d["N_opt_hi"] = self.interval_N if self.interval_N else (None, None)
+        d["loss_lo"], d["loss_hi"] = self.interval_loss if self.interval_loss else (None, None)
+        d["warnings"] = list(self.fit.warnings)
+        return d
+
+
+def optimal_allocation(
+    runs: Runs,
+    *,
+    C: Sequence[float],
+    datasets: Sequence[str] | None = None,
+    eval: str | None = None,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    workspace: Workspace | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> tuple[list[Allocation], LawBook]:
+    """Compute-optimal N*, D* (C = 6ND) and the loss there, per dataset and budget, in closed form."""
+    c_arr = np.asarray(C, dtype=np.float64)
+    if not np.all(np.isfinite(c_arr) & (c_arr > 0)):
+        raise UsageError("--C must be positive numbers")
+    book = law_book(runs, options or FitOptions(), split, workspace)
+    out: list[Allocation] = []
+    for ds in resolve_datasets(runs, datasets):
+        fit = _single_law(runs, ds, eval, book)
+        if bootstrap and (fit.bootstrap is None or fit.bootstrap.shape[0] != bootstrap):
+            fit = bootstrap_law(fit, *book.data(fit.dataset, fit.eval), draws=bootstrap, seed=seed)
+            book.replace(fit)
+        n_opt, d_opt = fit.law.compute_optimal(c_arr)
+        loss = fit.predict(n_opt, d_opt)
+        iv_n = iv_l = None
+        if fit.bootstrap is not None:
+            laws = [ScalingLaw.from_theta(fit.form, t) for t in fit.bootstrap]
+            ns = np.array([lw.compute_optimal(c_arr)[0] for lw in laws])  # (B, k)
+            ls = np.array([lw.predict(n, c_arr / (6 * n)) for lw, n in zip(laws, ns, strict=True)])
+            iv_n = np.percentile(ns, [2.5, 97.5], axis=0)
+            iv_l = np.percentile(ls, [2.5, 97.5], axis=0)
+        for i, c in enumerate(c_arr):
+            out.append(
+                Allocation(
+                    fit.dataset,
+                    fit.eval,
+                    float(c),
+                    float(n_opt[i]),
+                    float(d_opt[i]),
+                    float(loss[i]),
+                    None if iv_n is None else (float(iv_n[0][i]), float(iv_n[1][i])),
+                    None if iv_l is None else (float(iv_l[0][i]), float(iv_l[1][i])),
+                    fit,
+                )
+            )
+    return out, book
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Translation (issue 4)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationResult:
+    """One loss-to-loss fit with what it was made from and what it implies.
+
+    ``pairs`` are the (x, y) pairs it was fitted on (plus held-out pairs marked by ``split_x`` when the run table
+    has them); ``x_law``/``y_law`` are the independent fits that gave E0 and E1; ``implied`` is the x law pushed
+    through the translation (Eq. 3 closure), to set beside ``y_law``; N* of both at budget ``C``.
+    """
+
+    spec_kind: str
+    src: str
+    tgt: str
+    x_eval: str
+    eval: str
+    translation: Any  # LossToLoss | None
+    error: str | None
+    pairs: pl.DataFrame | None
+    x_law: LawFit | None
+    y_law: LawFit | None
+    implied: ScalingLaw | None
+    C: float
+    n_opt_implied: float | None
+    n_opt_independent: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "src": self.src,
+            "tgt": self.tgt,
+            "x_eval": self.x_eval,
+            "eval": self.eval,
+            "kind": self.spec_kind,
+        }
+        if self.translation is not None:
+            d.update(self.translation.to_dict())
+        else:
+            d.update({"K": None, "kappa": None, "E0": None, "E1": None, "n_pairs": 0, "error": self.error})
+        d["implied_law"] = None if self.implied is None else self.implied.to_dict()
+        d["independent_law"] = None if self.y_law is None else self.y_law.law.to_dict()
+        d["C"] = self.C
+        d["N_opt_implied"] = self.n_opt_implied
+        d["N_opt_independent"] = self.n_opt_independent
+        return d
+
+
+def translate(
+    runs: Runs,
+    *,
+    src: str,
+    tgts: Sequence[str] | None = None,
+    kind: str = "train-train",
+    evals: Sequence[str] | None = None,
+    join: str = "nd",
+    rtol: float = 1e-6,
+    free_e1: bool = False,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    workspace: Workspace | None = None,
+    C: float | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[TranslationResult], LawBook]:
+    """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test)."""
+    from l2l.pairing import PairSpec, pair_runs, same_model_pairs
+
+    if kind not in ("train-train", "train-test", "test-test"):
+        raise UsageError(f"unknown kind {kind!r}; expected train-train, train-test or test-test")
+    if join not in ("nd", "run"):
+        raise UsageError(f"unknown join {join!r}; expected nd or run")
+    options = options or FitOptions()
+    book = law_book(runs, options, split, workspace)
+    src_ds = runs.resolve_dataset(src)
+    tgt_list = resolve_datasets(runs, tgts)
+    budget = float(C) if C is not None else float(runs.frame["C"].cast(float).max() or 0.0)  # type: ignore[arg-type]
+
+    # (src dataset, x eval, tgt dataset, y eval, E0 law key, E1 law key)
+    specs: list[tuple[PairSpec, tuple[str, str], tuple[str, str]]] = []
+    if kind == "train-train":
+        if evals:
+            raise UsageError("train-train translates own losses; --eval applies to train-test and test-test")
+        for tgt in tgt_list:
+            s = PairSpec(src_ds, runs.own(src_ds), tgt, runs.own(tgt))
+            specs.append((s, (src_ds, s.x_eval), (tgt, s.y_eval)))
+    elif kind == "train-test":
+        if tgts and any(t != "all" and runs.resolve_dataset(t) != src_ds for t in tgts):
+            raise UsageError(
+                "train-test compares one model's own loss with its other evals: drop --tgt, use --eval"
+            )
+        for ev in _eval_names(runs, book.frame, src_ds, evals):
+            s = PairSpec(src_ds, runs.own(src_ds), src_ds, ev)
+            specs.append((s, (src_ds, s.x_eval), (src_ds, ev)))
+    else:
+        if not evals:
+            raise UsageError("test-test needs the eval both models are compared on: --eval T (or all)")
+        for tgt in tgt_list:
+            for ev in _eval_names(runs, book.frame, src_ds, evals):
+                s = PairSpec(src_ds, ev, tgt, ev)
+                specs.append((s, (src_ds, ev), (tgt, ev)))
+    needed = list(dict.fromkeys([k for _, a, b in specs for k in (a, b)]))
+    book.fit_many(needed, workers=default_workers() if workers is None else workers, progress=progress)
+
+    results: list[TranslationResult] = []
+    for s, key0, key1 in specs:
+        x_law, y_law = book.try_get(*key0), book.try_get(*key1)
+        pairs = None
+        try:
+            if isinstance(x_law, FitError):
+                raise x_law
+            if isinstance(y_law, FitError):
+                raise y_law
+            if kind == "train-test":
+                pairs = same_model_pairs(runs.frame, s.src, s.x_eval, s.y_eval)
+            else:
+                pairs = pair_runs(runs.frame, s, join=join, rtol=rtol)  # type: ignore[arg-type]
+            results.append(_fit_translation(kind, s, pairs, x_law, y_law, split, free_e1, budget))
+        except (FitError, SelectionError) as exc:
+            results.append(
+                TranslationResult(
+                    kind,
+                    s.src,
+                    s.tgt,
+                    s.x_eval,
+                    s.y_eval,
+                    None,
+                    str(exc),
+                    pairs,
+                    x_law if isinstance(x_law, LawFit) else None,
+                    y_law if isinstance(y_law, LawFit) else None,
+                    None,
+                    budget,
+                    None,
+                    None,
+                )
+            )
+    return results, book
+
+
+def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[str] | None) -> list[str]:
+    """Evals for train-test/test-test: named ones, 'all' measured on ``dataset``, or by default every dataset's own
+    eval (the paper's test sets)."""
+    import polars as pl
+
+    measured = sorted(set(frame.filter(pl.col("dataset") == dataset)["eval"].unique().to_list()))
+    if not evals:
+        own = [runs.own(d) for d in runs.datasets if d in runs.own_eval]
+        return [e for e in own if e in measured]
+    out: list[str] = []
+    for ev in evals:
+        if ev == "all":
+            out.extend(measured)
+        elif ev == "own":
+            out.extend(runs.own(d) for d in runs.datasets)
+        else:
+            out.append(runs.resolve_eval(ev))
+    return list(dict.fromkeys(out))
+
+
+def _fit_translation(
+    kind: str,
+    s: Any,
+    pairs: pl.DataFrame,
+    x_law: LawFit,
+    y_law: LawFit,
+    split: str | None,
+    free_e1: bool,
+    budget: float,
+) -> TranslationResult:
+    import polars as pl
+
+    from l2l.translate import Kind, fit_loss_to_loss
+
+    used = (
+        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    )
+    t = fit_loss_to_loss(
+        used["x"].to_numpy(),
+        used["y"].to_numpy(),
+        E0=x_law.law.E,
+        E1=y_law.law.E,
+        free_e1=free_e1,
+        src=s.src,
+        tgt=s.tgt,
+        x_eval=s.x_eval,
+        eval=s.y_eval,
+        kind=cast("Kind", kind),
+    )
+    implied = n_imp = n_ind = None
+    if x_law.form != "chinchilla":
+        implied = t.translate_law(x_law.law)
+        n_imp = float(implied.compute_optimal(budget)[0])
+    n_ind = float(y_law.law.compute_optimal(budget)[0])
+    return TranslationResult(
+        kind, s.src, s.tgt, s.x_eval, s.y_eval, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind
+    )

@@ -1,0 +1,65 @@
+"""The one error hierarchy of l2l.
+
+Library code raises these; only ``cli.py`` turns them into a message and an exit code. Each error formats its own
+message, and may carry a hint (a second line telling the user what to do about it).
+"""
+
+from __future__ import annotations
+
+
+class L2LError(Exception):
+    """Base of every error l2l raises on purpose. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(L2LError):
+    """A table cannot be read or fails a check. Names the file, and the line and column when there is one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        full = f"{', '.join(where)}: {message}" if where else message
+        super().__init__(full, hint=hint)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+class WorkspaceError(L2LError):
+    """The workspace is missing, unreadable or inconsistent."""
+
+
+class SelectionError(L2LError):
+    """A dataset, eval or run named by the user does not exist, or a prefix is ambiguous."""
+
+
+class FitError(L2LError):
+    """The data cannot identify the requested law or translation (too few points, one distinct N, ...)."""
+
+
+class UsageError(L2LError):
+    """Options that contradict each other or cannot be satisfied; the CLI exits 2 like any usage error."""
+
+    exit_code = 2

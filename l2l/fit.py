@@ -1,0 +1,478 @@
+"""Fitting scaling laws: the global optimum of the log-Huber objective, honest diagnostics, bootstrap intervals.
+
+``fit_law`` fits one law to arrays of N, D and loss. ``LawBook`` fits (dataset, eval) laws out of a run table on
+demand and remembers them, so translation and evaluation never fit the same law twice. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from l2l._search import (
+    AB_BOUNDS,
+    E_SPAN,
+    EXPONENT_BOUNDS,
+    Objective,
+    Problem,
+    batched_search,
+    distinct,
+    hoffmann_grid,
+    polish,
+    weighted_refit,
+)
+from l2l.errors import FitError
+from l2l.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# Relative objective tolerance within which two minima count as the same, and the restart check passes.
+SAME_OPTIMUM_RTOL = 1e-9
+# How many distinct end points of the batched search are polished on the true objective. The batched IRLS search
+# can stop ~0.3 % short of a minimum on L1-like fits (noisy downstream losses), so its ranking is not trusted
+# beyond this: the top 4 are all polished (checked against the plain loop: benchmarks/bench_fit.py).
+N_POLISH = 4
+
+
+@dataclass(frozen=True, eq=False)
+class LawFit:
+    """A fitted scaling law with the statistics of its fit.
+
+    ``objective_value`` is the objective as defined (Σ Huber_δ(log L − log L̂), or Σ (log L − log L̂)² for mse),
+    unscaled. ``r2`` and ``rmse`` are of log loss. ``at_bounds`` names parameters that ended on a bound of the
+    search box (the data did not pin them down); ``warnings`` says it in words. ``bootstrap`` holds the refitted
+    optimizer coordinates of each bootstrap draw (B, P) when one was run.
+    """
+
+    law: ScalingLaw
+    dataset: str
+    eval: str
+    objective: Objective
+    delta: float
+    objective_value: float
+    n_points: int
+    r2: float
+    rmse: float
+    converged: bool
+    at_bounds: tuple[str, ...]
+    warnings: tuple[str, ...]
+    n_starts: int
+    min_loss: float
+    bootstrap: Array | None = None
+    bootstrap_seed: int | None = None
+    bootstrap_unit: str | None = None
+
+    @property
+    def form(self) -> Form:
+        return self.law.form
+
+    def predict(self, N: ArrayLike, D: ArrayLike) -> Array:
+        return self.law.predict(N, D)
+
+    def predict_interval(self, N: ArrayLike, D: ArrayLike, level: float = 0.95) -> tuple[Array, Array] | None:
+        """Percentile interval of the prediction over bootstrap draws, or None when none were run."""
+        if self.bootstrap is None:
+            return None
+        n, d = np.broadcast_arrays(np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64))
+        preds = np.exp(log_loss(self.form, self.bootstrap, np.log(n.ravel()), np.log(d.ravel())))  # (B, k)
+        lo, hi = np.percentile(preds, [50 * (1 - level), 50 * (1 + level)], axis=0)
+        return lo.reshape(n.shape), hi.reshape(n.shape)
+
+    def parameter_intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Percentile intervals of A, B, E, α, β and a = β/(α+β) over bootstrap draws (empty without them)."""
+        if self.bootstrap is None:
+            return {}
+        laws = [ScalingLaw.from_theta(self.form, t) for t in self.bootstrap]
+        out: dict[str, tuple[float, float]] = {}
+        for name in ("A", "B", "E", "alpha", "beta", "a"):
+            if name == "E" and self.form == "kaplan":
+                continue
+            vals = np.array([lw.a_opt if name == "a" else getattr(lw, name) for lw in laws])
+            lo, hi = np.percentile(vals, [50 * (1 - level), 50 * (1 + level)])
+            out[name] = (float(lo), float(hi))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"dataset": self.dataset, "eval": self.eval}
+        d.update(self.law.to_dict())
+        d.update(
+            {
+                "objective": self.objective,
+                "delta": self.delta if self.objective == "huber" else None,
+                "objective_value": self.objective_value,
+                "n_points": self.n_points,
+                "r2": self.r2,
+                "rmse": self.rmse,
+                "converged": self.converged,
+                "at_bounds": list(self.at_bounds),
+                "warnings": list(self.warnings),
+                "n_starts": self.n_starts,
+            }
+        )
+        if self.bootstrap is not None:
+            d["bootstrap"] = {
+                "draws": int(self.bootstrap.shape[0]),
+                "seed": self.bootstrap_seed,
+                "unit": self.bootstrap_unit,
+                "intervals_95": {k: list(v) for k, v in self.parameter_intervals().items()},
+            }
+        return d
+
+    # -- persistence (saved fits in the workspace) ----------------------------------------------------------
+    def to_record(self) -> dict[str, Any]:
+        """Everything needed to rebuild this fit exactly (``from_record``), JSON-safe."""
+        rec = self.to_dict()
+        rec["theta"] = [float(t) for t in self.law.theta]
+        rec["min_loss"] = self.min_loss
+        rec["bootstrap_theta"] = None if self.bootstrap is None else self.bootstrap.tolist()
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> LawFit:
+        boot = rec.get("bootstrap_theta")
+        binfo = rec.get("bootstrap") or {}
+        return cls(
+            law=ScalingLaw.from_theta(rec["form"], rec["theta"]),
+            dataset=rec["dataset"],
+            eval=rec["eval"],
+            objective=rec["objective"],
+            delta=float(rec["delta"]) if rec.get("delta") is not None else 1e-3,
+            objective_value=float(rec["objective_value"]),
+            n_points=int(rec["n_points"]),
+            r2=float(rec["r2"]),
+            rmse=float(rec["rmse"]),
+            converged=bool(rec["converged"]),
+            at_bounds=tuple(rec["at_bounds"]),
+            warnings=tuple(rec["warnings"]),
+            n_starts=int(rec["n_starts"]),
+            min_loss=float(rec["min_loss"]),
+            bootstrap=None if boot is None else np.asarray(boot, dtype=np.float64),
+            bootstrap_seed=binfo.get("seed"),
+            bootstrap_unit=binfo.get("unit"),
+        )
+
+
+def _label(dataset: str, eval: str) -> str:
+    return f"{dataset}/{eval}" if dataset or eval else "these runs"
+
+
+def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
+    p = len(PARAM_NAMES[form])
+    if not (len(n) == len(d) == len(loss)):
+        raise FitError(f"{label}: N, D and loss have different lengths ({len(n)}, {len(d)}, {len(loss)})")
+    for name, arr in (("N", n), ("D", d), ("loss", loss)):
+        bad = ~np.isfinite(arr) | (arr <= 0)
+        if bad.any():
+            raise FitError(
+                f"{label}: {name} must be finite and > 0 (row {int(np.argmax(bad))} is {arr[bad][0]})"
+            )
+    if len(loss) < p + 1:
+        raise FitError(
+            f"{label}: {len(loss)} runs cannot fit a {form} law, which has {p} parameters (needs at least {p + 1})"
+        )
+    for name, arr in (("N", n), ("D", d)):
+        k = len(np.unique(arr))
+        if k < 3:
+            raise FitError(
+                f"{label}: only {k} distinct value{'s' if k > 1 else ''} of {name}; a scaling law needs at least 3 "
+                f"to identify its {name} term",
+                hint="add runs at more model sizes and token counts",
+            )
+
+
+def _bound_report(problem: Problem, theta: Array) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    lo, hi = problem.bounds()
+    span = hi - lo
+    hits: list[str] = []
+    words: list[str] = []
+    pretty = {"a": "A", "b": "B", "e": "E", "alpha": "α", "beta": "β"}
+    for k, name in enumerate(PARAM_NAMES[problem.form]):
+        at_lo = theta[k] <= lo[k] + 1e-6 * span[k]
+        at_hi = theta[k] >= hi[k] - 1e-6 * span[k]
+        if not (at_lo or at_hi):
+            continue
+        key = {"a": "A", "b": "B", "e": "E"}.get(name, name)
+        hits.append(key)
+        if name == "e" and at_lo:
+            words.append("E → 0 (at its lower bound): the data do not show an irreducible loss")
+        elif name == "e":
+            words.append(f"E reached the smallest loss seen ({math.exp(hi[k]):.4g}), its upper bound")
+        elif name in ("alpha", "beta"):
+            words.append(
+                f"{pretty[name]} = {theta[k]:.3g} is at the edge of its box {EXPONENT_BOUNDS}: not identified"
+            )
+        else:
+            words.append(
+                f"{pretty[name]} = e^{theta[k]:.3g} is at the edge of its box e^{AB_BOUNDS}: not identified"
+            )
+    return tuple(hits), tuple(words)
+
+
+def _projected_gradient(problem: Problem, theta: Array) -> float:
+    lo, hi = problem.bounds()
+    _, g = problem.scaled_value_and_grad(theta)
+    g = np.where((theta <= lo) & (g > 0), 0.0, g)
+    g = np.where((theta >= hi) & (g < 0), 0.0, g)
+    return float(np.max(np.abs(g)))
+
+
+def fit_law(
+    N: ArrayLike,
+    D: ArrayLike,
+    loss: ArrayLike,
+    *,
+    form: str = "l2l",
+    objective: Objective = "huber",
+    delta: float = 1e-3,
+    dataset: str = "",
+    eval: str = "",
+    starts: ArrayLike | None = None,
+) -> LawFit:
+    """Fit one scaling law by the global minimum of the objective over many starts.
+
+    The starts are the grid of Hoffmann et al. (4,500 for Eq. 1 and 3, 900 for Kaplan), all moved at once by a
+    batched IRLS Levenberg-Marquardt search; the best distinct end points are polished by L-BFGS-B with analytic
+    gradients, and the winner is restarted to confirm it. Raises ``FitError`` when the data cannot identify the
+    law; reports (``at_bounds``, ``warnings``, ``converged``) when a fit ends on a bound or does not settle.
+    """
+    f = check_form(form)
+    if objective not in ("huber", "mse"):
+        raise FitError(f"unknown objective {objective!r}; expected huber or mse")
+    if not (delta > 0 and math.isfinite(delta)):
+        raise FitError(f"the Huber delta must be a positive number, got {delta}")
+    n = np.asarray(N, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    y = np.asarray(loss, dtype=np.float64).ravel()
+    label = _label(dataset, eval)
+    _check_data(f, n, d, y, label)
+    problem = Problem(f, np.log(n), np.log(d), np.log(y), objective, delta)
+    grid = hoffmann_grid(problem) if starts is None else np.atleast_2d(np.asarray(starts, dtype=np.float64))
+    thetas, values = batched_search(problem, grid)
+    best = None
+    for i in distinct(thetas, values, N_POLISH):
+        cand = polish(problem, thetas[i])
+        if best is None or cand.value < best.value:
+            best = cand
+    assert best is not None
+    # Restart from the winner: a true minimum does not move. If it does, keep going until it stops.
+    converged = False
+    for _ in range(5):
+        again = polish(problem, best.theta)
+        improved = best.value - again.value > SAME_OPTIMUM_RTOL * max(best.value, 1e-300)
+        if again.value <= best.value:
+            best = again
+        if not improved:
+            converged = _projected_gradient(problem, best.theta) <= 1e-4 * (1.0 + best.value * problem.scale)
+            break
+    theta = best.theta
+    if not np.all(np.isfinite(theta)) or not math.isfinite(best.value):
+        raise FitError(f"{label}: the fit did not produce finite parameters")
+    at_bounds, words = _bound_report(problem, theta)
+    warnings = list(words)
+    if not converged:
+        warnings.append("the optimizer did not settle (restarting from its end point still moved it)")
+    r = problem.residuals(theta)
+    ss_tot = float(np.sum((problem.log_l - problem.log_l.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(r * r)) / ss_tot if ss_tot > 0 else 1.0
+    return LawFit(
+        law=ScalingLaw.from_theta(f, theta),
+        dataset=dataset,
+        eval=eval,
+        objective=objective,
+        delta=delta,
+        objective_value=best.value,
+        n_points=len(y),
+        r2=r2,
+        rmse=float(np.sqrt(np.mean(r * r))),
+        converged=converged,
+        at_bounds=at_bounds,
+        warnings=tuple(warnings),
+        n_starts=len(grid),
+        min_loss=float(y.min()),
+    )
+
+
+def bootstrap_law(
+    fit: LawFit,
+    N: ArrayLike,
+    D: ArrayLike,
+    loss: ArrayLike,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    groups: ArrayLike | None = None,
+    unit: str = "run",
+    progress: Callable[[int, int], None] | None = None,
+) -> LawFit:
+    """Resample runs (or whole groups of runs, e.g. all runs of one model size) with replacement and refit.
+
+    Every draw starts from the best fit (warm start). A draw is a reweighting of the original points by how often
+    each was drawn, so all draws are refitted together in the batched engine, then polished one by one only where
+    the batched result has not settled. Reproducible: the draws depend only on ``seed``.
+    """
+    if draws < 2:
+        raise FitError("a bootstrap needs at least 2 draws")
+    n = np.asarray(N, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    y = np.asarray(loss, dtype=np.float64).ravel()
+    problem = Problem(fit.form, np.log(n), np.log(d), np.log(y), fit.objective, fit.delta)
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        counts = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=draws).astype(np.float64)
+    else:
+        labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
+        g_counts = rng.multinomial(len(labels), np.full(len(labels), 1.0 / len(labels)), size=draws)
+        counts = g_counts[:, inverse].astype(np.float64)
+    thetas = weighted_refit(problem, fit.law.theta, counts, progress=progress)
+    return LawFit(**{**fit.__dict__, "bootstrap": thetas, "bootstrap_seed": seed, "bootstrap_unit": unit})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Many laws out of a run table
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    form: str = "l2l"
+    objective: Objective = "huber"
+    delta: float = 1e-3
+
+    def key(self) -> str:
+        return f"{self.form}|{self.objective}|{self.delta:g}"
+
+
+def _fit_task(args: tuple[Array, Array, Array, FitOptions, str, str]) -> LawFit | FitError:
+    n, d, y, opts, ds, ev = args
+    try:
+        return fit_law(
+            n, d, y, form=opts.form, objective=opts.objective, delta=opts.delta, dataset=ds, eval=ev
+        )
+    except FitError as exc:
+        return exc
+
+
+@dataclass
+class LawBook:
+    """The laws of (dataset, eval) pairs out of one run table, fitted on demand and remembered.
+
+    ``frame`` is a canonical run table (columns dataset, N, D, eval, loss). ``saved`` pre-seeds fits (from the
+    workspace); ``fitted`` lists what this book had to fit itself (what ``--save`` writes back).
+    """
+
+    frame: pl.DataFrame
+    options: FitOptions = field(default_factory=FitOptions)
+    saved: Mapping[tuple[str, str], LawFit] = field(default_factory=dict)
+    _cache: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
+    fitted: list[tuple[str, str]] = field(default_factory=list, init=False, repr=False)
+    seconds: float = field(default=0.0, init=False)
+
+    def _arrays(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
+        import polars as pl
+
+        sub = self.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval))
+        return (
+            sub["N"].to_numpy().astype(np.float64),
+            sub["D"].to_numpy().astype(np.float64),
+            sub["loss"].to_numpy().astype(np.float64),
+        )
+
+    def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
+        """The (N, D, loss) arrays a law is fitted on."""
+        return self._arrays(dataset, eval)
+
+    def get(self, dataset: str, eval: str) -> LawFit:
+        """The law of ``eval`` for models trained on ``dataset``; raises FitError if it cannot be fitted."""
+        out = self._lookup(dataset, eval)
+        if isinstance(out, FitError):
+            raise out
+        return out
+
+    def try_get(self, dataset: str, eval: str) -> LawFit | FitError:
+        return self._lookup(dataset, eval)
+
+    def _lookup(self, dataset: str, eval: str) -> LawFit | FitError:
+        key = (dataset, eval)
+        if key not in self._cache:
+            if key in self.saved:
+                self._cache[key] = self.saved[key]
+            else:
+                self.fit_many([key])
+        return self._cache[key]
+
+    def fit_many(
+        self,
+        keys: Iterable[tuple[str, str]],
+        *,
+        workers: int = 1,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[LawFit | FitError]:
+        """Fit every key not yet known (in ``workers`` processes when > 1); returns results in key order."""
+        keys = list(dict.fromkeys(keys))
+        todo = [k for k in keys if k not in self._cache and k not in self.saved]
+        for k in keys:
+            if k not in self._cache and k in self.saved:
+                self._cache[k] = self.saved[k]
+        tasks = [(*self._arrays(ds, ev), self.options, ds, ev) for ds, ev in todo]
+        t0 = time.perf_counter()
+        for done, (key, res) in enumerate(zip(todo, _run_tasks(tasks, workers), strict=True), start=1):
+            self._cache[key] = res
+            if isinstance(res, LawFit):
+                self.fitted.append(key)
+            if progress is not None:
+                progress(done, len(todo))
+        self.seconds += time.perf_counter() - t0
+        return [self._cache[k] for k in keys]
+
+    def replace(self, fit: LawFit) -> None:
+        """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval)."""
+        key = (fit.dataset, fit.eval)
+        self._cache[key] = fit
+        if key not in self.fitted:
+            self.fitted.append(key)
+
+    def fits(self) -> dict[tuple[str, str], LawFit]:
+        return {k: v for k, v in self._cache.items() if isinstance(v, LawFit)}
+
+
+def _run_tasks(
+    tasks: Sequence[tuple[Array, Array, Array, FitOptions, str, str]], workers: int
+) -> Iterable[LawFit | FitError]:
+    """Results in task order. With workers > 1 and enough tasks to pay for it, a process pool (forkserver: the
+    parent may run polars threads, which must not be forked)."""
+    if workers <= 1 or len(tasks) < 8:
+        for t in tasks:
+            yield _fit_task(t)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_fit_task, tasks, chunksize=max(1, len(tasks) // (8 * workers)))
+
+
+def default_workers() -> int:
+    import os
+
+    return max(
+        1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
+
+
+__all__ = [
+    "E_SPAN",
+    "FitOptions",
+    "LawBook",
+    "LawFit",
+    "bootstrap_law",
+    "default_workers",
+    "fit_law",
+]

@@ -1,0 +1,366 @@
+"""Rendering results: rich tables for people, JSON and CSV for scripts.
+
+Every command builds a ``Report`` (rows of plain values plus column specs) and hands it to ``render``. Formatting
+lives here, never in ``cli.py`` and never in the numeric core. JSON carries ``schema_version``; no NaN or inf is
+ever written (they become ``null`` and a note says why).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal, cast
+
+OutputFormat = Literal["table", "json", "csv"]
+OUTPUT_FORMATS: tuple[str, ...] = ("table", "json", "csv")
+SCHEMA_VERSION = 1
+
+
+def fmt_sig(x: Any, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures, switching to exponent form for very large or small values."""
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return "–"
+        if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+            return f"{x:.{digits - 1}e}"
+        return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+    return str(x)
+
+
+def fmt_fixed(decimals: int) -> Callable[[Any], str]:
+    def f(x: Any) -> str:
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "–"
+        return f"{x:.{decimals}f}"
+
+    return f
+
+
+def fmt_pct(decimals: int = 2) -> Callable[[Any], str]:
+    def f(x: Any) -> str:
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "–"
+        return f"{100 * x:.{decimals}f}%"
+
+    return f
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str | None = None
+    fmt: Callable[[Any], str] = fmt_sig
+    justify: Literal["left", "right", "center"] = "right"
+    # columns shown in JSON/CSV only (full precision, diagnostics) are marked table=False
+    table: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.header if self.header is not None else self.key
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table of results. ``kind`` names it in JSON (e.g. ``"fit-law"``); ``meta`` adds top-level JSON keys."""
+
+    kind: str
+    columns: Sequence[Column]
+    rows: Sequence[dict[str, Any]]
+    title: str | None = None
+    notes: Sequence[str] = field(default_factory=tuple)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def clean(value: Any) -> Any:
+    """Plain JSON-safe Python values: numpy scalars to floats/ints, NaN/inf to None, containers recursively."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 0) == 0:
+        value = value.item()  # numpy scalar
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "tolist"):
+        return clean(value.tolist())
+    return str(value)
+
+
+def to_json(reports: Sequence[Report]) -> str:
+    docs = []
+    for rep in reports:
+        doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": rep.kind}
+        doc.update(clean(rep.meta))
+        doc["rows"] = [clean(dict(r)) for r in rep.rows]
+        if rep.notes:
+            doc["notes"] = list(rep.notes)
+        docs.append(doc)
+    out: Any = docs[0] if len(docs) == 1 else {"schema_version": SCHEMA_VERSION, "reports": docs}
+    return json.dumps(out, indent=2, allow_nan=False)
+
+
+def to_csv(rep: Report) -> str:
+    buf = io.StringIO()
+    keys = [c.key for c in rep.columns]
+    extra = sorted({k for r in rep.rows for k in r} - set(keys))
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(keys + extra)
+    for r in rep.rows:
+        row = []
+        for k in keys + extra:
+            v = clean(r.get(k))
+            row.append("" if v is None else json.dumps(v) if isinstance(v, (list, dict)) else v)
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def to_rich(rep: Report) -> Any:
+    from rich.table import Table
+
+    table = Table(title=rep.title, title_justify="left", header_style="bold")
+    cols = [c for c in rep.columns if c.table]
+    for c in cols:
+        table.add_column(c.title, justify=c.justify, no_wrap=c.justify == "right")
+    for r in rep.rows:
+        table.add_row(*[c.fmt(r.get(c.key)) for c in cols])
+    return table
+
+
+def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str], None]) -> None:
+    """Write one or more reports in the chosen format through ``write`` (CSV: one table after another)."""
+    reps = [reports] if isinstance(reports, Report) else list(reports)
+    if fmt == "json":
+        write(to_json(reps) + "\n")
+    elif fmt == "csv":
+        write("\n".join(to_csv(r) for r in reps))
+    else:
+        from rich.console import Console
+
+        console = Console(file=cast(IO[str], _Writer(write)), soft_wrap=False)
+        for i, rep in enumerate(reps):
+            if i:
+                console.print()
+            console.print(to_rich(rep))
+            for note in rep.notes:
+                console.print(f"[dim]{note}[/dim]", highlight=False)
+
+
+class _Writer(io.TextIOBase):
+    """A file-like wrapper so rich can print through the CLI's own writer (and so typer's test runner sees it)."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+
+    def write(self, s: str) -> int:
+        self._write(s)
+        return len(s)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Builders for the fitting commands. They take result objects (duck-typed: .to_dict()) and return Reports.
+# ---------------------------------------------------------------------------------------------------------------
+
+_GREEK = {"alpha": "α", "beta": "β", "kappa": "κ"}
+
+
+def _flags(d: dict[str, Any]) -> str:
+    out = []
+    if d.get("at_bounds"):
+        out.append("bound:" + ",".join(_GREEK.get(k, k) for k in d["at_bounds"]))
+    if d.get("converged") is False:
+        out.append("not settled")
+    return " ".join(out) or "ok"
+
+
+def fits_report(outcome: Any, *, form: str, objective: str, delta: float, equation: str) -> list[Report]:
+    """fit-law: one row per (dataset, eval) like the paper's Tables 2 and 3, plus intervals when bootstrapped."""
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    boot_rows: list[dict[str, Any]] = []
+    for (ds, ev), res in zip(outcome.keys, outcome.results, strict=True):
+        if isinstance(res, Exception):
+            rows.append(
+                {
+                    "dataset": ds,
+                    "eval": ev,
+                    "form": form,
+                    "status": "failed",
+                    "error": str(res),
+                    "converged": False,
+                }
+            )
+            notes.append(f"{ds}/{ev}: not fitted: {res}")
+            continue
+        d = res.to_dict()
+        d.pop("bootstrap", None)
+        d["status"] = "ok" if not d["at_bounds"] and d["converged"] else "warning"
+        d["flags"] = _flags(d)
+        rows.append(d)
+        notes.extend(f"{ds}/{ev}: {w}" for w in d["warnings"])
+        iv = res.parameter_intervals()
+        if iv:
+            b = {"dataset": ds, "eval": ev, "draws": int(res.bootstrap.shape[0]), "unit": res.bootstrap_unit}
+            for k, (lo, hi) in iv.items():
+                b[f"{k}_lo"], b[f"{k}_hi"] = lo, hi
+            boot_rows.append(b)
+    obj = f"Huber (δ = {delta:g})" if objective == "huber" else "least squares"
+    head = [f"L = {equation}; objective: {obj} on log loss, summed over runs."]
+    if outcome.results:
+        n_starts = next((r.n_starts for r in outcome.results if not isinstance(r, Exception)), None)
+        if n_starts:
+            head.append(
+                f"{n_starts:,} starts per fit; {len(outcome.keys) - outcome.reused} fitted in "
+                f"{outcome.seconds:.2f} s"
+                + (f", {outcome.reused} reused from the workspace" if outcome.reused else "")
+                + "."
+            )
+    cols = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("form", table=False),
+        Column("A"),
+        Column("B"),
+        Column("E", fmt=fmt_fixed(3)),
+        Column("alpha", "α", fmt=fmt_fixed(3)),
+        Column("beta", "β", fmt=fmt_fixed(3)),
+        Column("a", "a=β/(α+β)", fmt=fmt_fixed(3)),
+        Column("n_points", "runs"),
+        Column("objective", table=False),
+        Column("delta", table=False),
+        Column("objective_value", "objective", fmt=lambda x: fmt_sig(x, 4)),
+        Column("r2", "R² (log)", fmt=fmt_fixed(4)),
+        Column("rmse", "RMSE (log)", fmt=fmt_fixed(4)),
+        Column("converged", table=False),
+        Column("at_bounds", table=False),
+        Column("flags", justify="left"),
+        Column("status", table=False),
+        Column("error", table=False),
+        Column("warnings", table=False),
+        Column("n_starts", table=False),
+    ]
+    reports = [
+        Report(
+            "fit-law",
+            cols,
+            rows,
+            title=f"Scaling laws ({form})",
+            notes=head + notes,
+            meta={"form": form, "equation": equation, "objective": objective, "delta": delta},
+        )
+    ]
+    if boot_rows:
+        bcols = [
+            Column("dataset", justify="left"),
+            Column("eval", justify="left"),
+            Column("draws"),
+            Column("unit", justify="left"),
+        ]
+        for k in ("A", "B", "E", "alpha", "beta", "a"):
+            if any(f"{k}_lo" in r for r in boot_rows):
+                label = _GREEK.get(k, k)
+                bcols.append(Column(f"{k}_lo", f"{label} lo", fmt=fmt_sig))
+                bcols.append(Column(f"{k}_hi", f"{label} hi", fmt=fmt_sig))
+        reports.append(
+            Report("fit-law-intervals", bcols, boot_rows, title="Bootstrap 95% percentile intervals")
+        )
+    return reports
+
+
+def predictions_report(preds: Sequence[Any]) -> Report:
+    rows = [p.to_dict() for p in preds]
+    notes = sorted({w for r in rows for w in r["warnings"]})
+    has_iv = any(r.get("loss_lo") is not None for r in rows)
+    cols = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("form", table=False),
+        Column("N"),
+        Column("D"),
+        Column("C"),
+        Column("loss", "predicted loss", fmt=fmt_fixed(4)),
+    ]
+    cols += [
+        Column("loss_lo", "95% lo", fmt=fmt_fixed(4), table=has_iv),
+        Column("loss_hi", "95% hi", fmt=fmt_fixed(4), table=has_iv),
+        Column("warnings", table=False),
+    ]
+    return Report("predict", cols, rows, title="Predicted loss", notes=notes)
+
+
+def allocations_report(allocs: Sequence[Any]) -> Report:
+    rows = [a.to_dict() for a in allocs]
+    notes = sorted({w for r in rows for w in r["warnings"]})
+    has_iv = any(r.get("N_opt_lo") is not None for r in rows)
+    cols = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("form", table=False),
+        Column("C"),
+        Column("N_opt", "N*"),
+        Column("N_opt_lo", "N* lo", table=has_iv),
+        Column("N_opt_hi", "N* hi", table=has_iv),
+        Column("D_opt", "D*"),
+        Column("tokens_per_param", "D*/N*", fmt=fmt_fixed(1)),
+        Column("loss", "loss at N*", fmt=fmt_fixed(4)),
+        Column("loss_lo", "95% lo", fmt=fmt_fixed(4), table=has_iv),
+        Column("loss_hi", "95% hi", fmt=fmt_fixed(4), table=has_iv),
+        Column("a", "a=β/(α+β)", fmt=fmt_fixed(3)),
+        Column("warnings", table=False),
+    ]
+    return Report("optimal", cols, rows, title="Compute-optimal allocation (C = 6ND)", notes=notes)
+
+
+class progress_bar:
+    """A rich progress bar on stderr, as a context manager yielding a ``callback(done, total)``.
+
+    Shown only when stderr is a terminal, so logs and CI output stay clean; otherwise the callback does nothing.
+    """
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        import sys
+
+        if not sys.stderr.isatty():
+            return lambda done, total: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(self.description, total=None)
+
+        def update(done: int, total: int) -> None:
+            self._progress.update(self._task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

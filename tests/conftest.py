@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+
+# One small bad file per check: (file, line, column, what the message says). Line None: the check has no line.
+BAD_INPUTS: list[tuple[str, int | None, str | None, str]] = [
+    ("missing_column.csv", 1, "eval", "missing column 'eval' (accepted names: eval, task,"),
+    ("empty.csv", None, None, "empty file (0 bytes)"),
+    ("header_only.csv", 1, None, "no data rows"),
+    ("not_a_number.csv", 3, "loss", "not a number: 'abc'"),
+    ("nan_loss.csv", 4, "loss", "not a finite number: 'nan'"),
+    ("inf_tokens.csv", 2, "D", "not a finite number: 'inf'"),
+    ("zero_params.csv", 3, "N", "N must be > 0, got '0'"),
+    ("negative_loss.csv", 2, "loss", "loss must be > 0, got '-3.0'"),
+    ("unknown_unit.csv", 2, "N", "unknown unit suffix in '3.3X'"),
+    ("mixed_separators.csv", 4, None, "line 4 uses tab; line 5 uses semicolon"),
+    ("duplicate_columns.csv", 1, "loss", "duplicate column name 'loss' (columns 5 and 6)"),
+    ("alias_conflict.csv", 1, "N", "columns 'params' and 'N' both give N"),
+    ("non_utf8.csv", 3, None, "not valid UTF-8: byte 0xe9"),
+    ("ragged.csv", 3, None, "expected 5 fields as in the header, found 6"),
+    ("missing_value.csv", 3, "eval", "missing value (eval is required)"),
+    ("runs.xlsx", None, None, "unsupported file type '.xlsx'; l2l reads .csv, .tsv, .parquet"),
+    ("bad_json.ndjson", 2, None, "invalid JSON"),
+    ("duplicate_key.ndjson", 2, "loss", "duplicate column name 'loss'"),
+    ("not_gzip.csv.gz", None, None, "not a valid gzip file"),
+]
+
+
+@pytest.fixture(params=BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def bad_input(request: pytest.FixtureRequest) -> tuple[Path, int | None, str | None, str]:
+    name, line, column, message = request.param
+    return DATA / "bad" / name, line, column, message
+
+
+@pytest.fixture
+def good() -> Path:
+    """The directory of small valid tables."""
+    return DATA / "good"
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated workspace location (``$L2L_WORKSPACE``), cwd moved to tmp so nothing lands in the repo."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "ws"
+    monkeypatch.setenv("L2L_WORKSPACE", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def paper_csv() -> Path:
+    """The paper's 535 runs (sample_data/ once it is copied there)."""
+    for p in (
+        REPO / "sample_data" / "brandfonbrener2024_runs.csv",
+        Path("/work/shared/data/brandfonbrener2024_runs.csv"),
+    ):
+        if p.is_file():
+            return p
+    pytest.skip("brandfonbrener2024_runs.csv not found")
+
+
+def snapshot(root: Path) -> dict[str, Any]:
+    """Every file under ``root`` with its bytes (for "left exactly as it was" checks)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def snap() -> Any:
+    return snapshot

@@ -1,0 +1,185 @@
+"""``l2l ingest`` and ``l2l runs`` through the CLI: exit codes, one-line errors, output formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from l2l.cli import app
+from l2l.errors import InputError
+
+
+@pytest.fixture
+def run(ws_path: Path) -> Any:
+    runner = CliRunner()
+
+    def invoke(*args: str | Path) -> Any:
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
+
+
+def test_each_bad_input_exits_1_with_one_line_naming_file_line_column(
+    run: Any, ws_path: Path, bad_input: tuple[Path, int | None, str | None, str]
+) -> None:
+    path, line, column, message = bad_input
+    result = run("ingest", path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    where = str(path) + (f", line {line}" if line else "") + (f", column {column!r}" if column else "")
+    assert first.startswith(f"Error: {where}: ")
+    assert message in first
+    assert "Traceback" not in result.stderr
+    assert all(ln.startswith(("Error: ", "Hint: ")) for ln in result.stderr.splitlines())
+    assert not ws_path.exists()
+
+
+def test_failed_ingest_leaves_workspace_byte_identical(
+    run: Any, good: Path, ws_path: Path, snap: Any
+) -> None:
+    assert run("ingest", good / "long.csv").exit_code == 0
+    before = snap(ws_path)
+    bad = good.parent / "bad"
+    for args in (
+        ["ingest", bad / "nan_loss.csv"],
+        ["ingest", "--append", bad / "ragged.csv"],
+        ["ingest", good / "long.csv", bad / "non_utf8.csv"],  # a good file then a bad one
+        ["ingest", "--append", "--strict", good / "long.csv"],
+        ["ingest", good / "long.csv", "--own-eval", "nope=web_val"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 1, args
+    assert snap(ws_path) == before
+
+
+def test_ingest_paper_data(run: Any, paper_csv: Path, ws_path: Path) -> None:
+    result = run("ingest", paper_csv, "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1
+    assert doc["kind"] == "ingest"
+    assert doc["rows"][0]["kept"] == 14_980
+    assert doc["stored"]["runs"] == 535
+    assert {ds: v["eval"] for ds, v in doc["own_eval"].items()} == {
+        "fineweb-100b": "fineweb_100b_val",
+        "fineweb-edu-100b": "fineweb_edu_100b_val",
+        "proof-pile-2": "proof_pile_2_val",
+        "slimpajama-chunk1": "slimpajama_val",
+        "smollm-corpus": "smollm_val",
+        "starcoder": "starcoder_val",
+    }
+    result = run("runs", "-f", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert (doc["schema_version"], doc["kind"], doc["runs_total"], doc["rows_total"]) == (
+        1,
+        "runs",
+        535,
+        14_980,
+    )
+    assert len(doc["rows"]) == 6 * 28
+
+
+def test_ingest_table_output_reports_aliases_and_own_evals(run: Any, good: Path) -> None:
+    result = run("ingest", good / "aliases_units.csv")
+    assert result.exit_code == 0, result.output
+    assert "Params→N" in result.stdout
+    assert "own eval: web → web_val (detected)" in result.stdout
+
+
+def test_ingest_csv_output(run: Any, good: Path) -> None:
+    result = run("ingest", good / "long.csv", "-f", "csv")
+    assert result.exit_code == 0
+    header, row = result.stdout.splitlines()[:2]
+    assert header.startswith("file,format,read,kept,merged,rejected,aliases,sha256")
+    assert row.startswith(f"{good / 'long.csv'},csv,10,10,0,0,,")
+
+
+def test_own_eval_option(run: Any, good: Path) -> None:
+    result = run("ingest", good / "long.csv", "--own-eval", "web=code_val", "-f", "json")
+    assert result.exit_code == 0, result.output
+    own = json.loads(result.stdout)["own_eval"]
+    assert own["web-corpus"] == {"eval": "code_val", "how": "explicit"}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [(["--loss-columns", "eval/*"], "--loss-columns needs --wide"), (["--own-eval", "web"], "DATASET=EVAL")],
+)
+def test_bad_option_combinations_exit_2(
+    run: Any, good: Path, ws_path: Path, args: list[str], fragment: str
+) -> None:
+    result = run("ingest", good / "long.csv", *args)
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+    assert not ws_path.exists()
+
+
+def test_unknown_own_eval_dataset_exits_1(run: Any, good: Path) -> None:
+    result = run("ingest", good / "long.csv", "--own-eval", "nope=web_val")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: --own-eval nope=web_val: unknown dataset 'nope' (datasets: code, web-corpus)"
+    )
+
+
+def test_wide(run: Any, good: Path) -> None:
+    result = run("ingest", good / "wide.csv", "--wide", "--loss-columns", "eval/*/loss", "-f", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["stored"]["evals"] == ["hellaswag", "web_val"]
+    assert (doc["rows"][0]["read"], doc["rows"][0]["kept"], doc["rows"][0]["rejected"]) == (6, 5, 1)
+    assert any("loss columns matched" in n for n in doc["notes"])
+
+
+def test_append_and_strict(run: Any, good: Path) -> None:
+    assert run("ingest", good / "repeats.csv").exit_code == 0
+    result = run("ingest", "--append", good / "repeats.csv", "-f", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["stored"]["rows"] == 2
+    assert doc["merged_with_stored"] == 2
+    assert any("already in the workspace" in n for n in doc["notes"])
+    result = run("ingest", "--strict", good / "repeats.csv")
+    assert result.exit_code == 1
+    assert "repeated measurement" in result.stderr
+    assert "Hint: without --strict, repeats are averaged" in result.stderr
+
+
+def test_runs_without_workspace_exits_1_with_hint(run: Any, ws_path: Path) -> None:
+    result = run("runs")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: no workspace at {ws_path}\nHint: run `l2l ingest FILE` first\n"
+
+
+def test_runs_on_a_table_without_ingesting(run: Any, good: Path, ws_path: Path) -> None:
+    result = run("runs", good / "long.csv", "-f", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("dataset,eval,own,runs,")
+    assert not ws_path.exists()
+
+
+def test_runs_table_output(run: Any, good: Path) -> None:
+    run("ingest", good / "long.csv")
+    result = run("runs")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("5 runs, 2 datasets, 2 evals (10 rows)")
+    assert "20M–200M" in result.stdout
+
+
+def test_workspace_option_beats_env(run: Any, good: Path, tmp_path: Path, ws_path: Path) -> None:
+    other = tmp_path / "other"
+    assert run("--workspace", other, "ingest", good / "long.csv").exit_code == 0
+    assert (other / "runs.parquet").is_file()
+    assert not ws_path.exists()
+
+
+def test_debug_shows_the_exception(run: Any, good: Path) -> None:
+    result = run("--debug", "ingest", good.parent / "bad" / "nan_loss.csv")
+    assert isinstance(result.exception, InputError)
+    assert run("ingest", good.parent / "bad" / "nan_loss.csv").exception.__class__ is SystemExit

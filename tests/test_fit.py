@@ -1,0 +1,162 @@
+"""The fitter: parameter recovery on seeded synthetic data, global optimality, honest failure, bootstrap."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l._search import Problem, hoffmann_grid, polish
+from l2l.errors import FitError
+from l2l.fit import LawFit, bootstrap_law, fit_law
+from l2l.laws import ScalingLaw
+from l2l.testing import PAPER_LIKE_LAW, law_samples
+
+TRUE = {
+    "l2l": PAPER_LIKE_LAW,
+    "chinchilla": ScalingLaw("chinchilla", 2.8e3, 1.2e4, 2.0, 0.46, 0.47),
+    "kaplan": ScalingLaw("kaplan", 5.96e7, 8.2e8, 0.0, 0.43, 0.48),
+}
+
+
+@pytest.mark.parametrize("form", ["l2l", "chinchilla", "kaplan"])
+def test_noiseless_data_give_back_the_true_law(form: str) -> None:
+    """Without noise the global optimum is the truth (objective 0): a test of the search, not of statistics."""
+    n, d, y = law_samples(TRUE[form], noise=0.0)
+    fit = fit_law(n, d, y, form=form)
+    true = TRUE[form]
+    assert fit.objective_value < 1e-12
+    assert_allclose([fit.law.alpha, fit.law.beta], [true.alpha, true.beta], rtol=1e-4)
+    assert_allclose([fit.law.A, fit.law.B], [true.A, true.B], rtol=2e-3)
+    if form != "kaplan":
+        assert_allclose(fit.law.E, true.E, rtol=1e-4)
+    assert fit.converged
+    assert fit.at_bounds == ()
+
+
+@pytest.mark.parametrize("form", ["l2l", "chinchilla", "kaplan"])
+def test_realistic_noise_recovers_exponents_and_extrapolation(form: str) -> None:
+    """0.4 % noise on 54 iso-FLOP runs: exponents within 0.03, E within 2 %, the 20x-compute loss within 1 %."""
+    true = TRUE[form]
+    n, d, y = law_samples(true, noise=0.004, seed=1)
+    fit = fit_law(n, d, y, form=form)
+    assert_allclose([fit.law.alpha, fit.law.beta], [true.alpha, true.beta], atol=0.03)
+    if form != "kaplan":
+        assert_allclose(fit.law.E, true.E, rtol=0.02)
+    n_big, d_big = true.compute_optimal(1e21)
+    assert_allclose(fit.predict(n_big, d_big), true.predict(n_big, d_big), rtol=0.01)
+    assert fit.n_points == 54
+    assert 0.99 < fit.r2 <= 1.0
+    assert_allclose(fit.rmse, 0.004, rtol=0.35)
+
+
+def test_global_optimum_not_worse_than_the_loop_over_the_grid() -> None:
+    """The batched search against L-BFGS-B from a seeded subset of the same grid (the benchmark does all)."""
+    n, d, y = law_samples(TRUE["l2l"], noise=0.01, seed=3)
+    fit = fit_law(n, d, y)
+    problem = Problem("l2l", np.log(n), np.log(d), np.log(y))
+    grid = hoffmann_grid(problem)
+    subset = grid[np.random.default_rng(0).choice(len(grid), 40, replace=False)]
+    loop = min(polish(problem, s).value for s in subset)
+    assert fit.objective_value <= loop * (1 + 1e-6)
+
+
+def test_huber_and_mse_are_different_objectives() -> None:
+    n, d, y = law_samples(TRUE["l2l"], noise=0.01, seed=4)
+    huber = fit_law(n, d, y, objective="huber")
+    mse = fit_law(n, d, y, objective="mse")
+    assert huber.objective == "huber"
+    assert mse.objective == "mse"
+    r = np.log(y) - np.log(mse.predict(n, d))
+    assert_allclose(mse.objective_value, np.sum(r * r), rtol=1e-12)
+    assert not np.isclose(huber.law.beta, mse.law.beta, rtol=1e-6)
+
+
+def test_too_few_points_is_a_clear_error() -> None:
+    n, d, y = law_samples(TRUE["l2l"], budgets=(1e18,), sizes_per_budget=5)
+    with pytest.raises(
+        FitError, match=r"5 runs cannot fit a l2l law, which has 5 parameters \(needs at least 6\)"
+    ):
+        fit_law(n, d, y, dataset="tiny", eval="own")
+
+
+def test_a_single_model_size_is_a_clear_error() -> None:
+    d = np.geomspace(1e9, 1e11, 12)
+    n = np.full(12, 1e8)
+    y = TRUE["l2l"].predict(n, d)
+    with pytest.raises(FitError, match="only 1 distinct value of N"):
+        fit_law(n, d, y)
+
+
+def test_two_token_counts_cannot_identify_the_data_term() -> None:
+    n = np.tile(np.geomspace(2e7, 2e9, 6), 2)
+    d = np.repeat([1e9, 1e10], 6)
+    with pytest.raises(FitError, match="only 2 distinct values of D"):
+        fit_law(n, d, TRUE["l2l"].predict(n, d))
+
+
+def test_non_positive_or_nan_input_is_rejected() -> None:
+    n, d, y = law_samples(TRUE["l2l"])
+    y = y.copy()
+    y[3] = np.nan
+    with pytest.raises(FitError, match=r"loss must be finite and > 0 \(row 3"):
+        fit_law(n, d, y)
+
+
+def test_a_parameter_on_its_bound_is_flagged() -> None:
+    """Loss that keeps falling like a pure power law (no floor): E is driven to 0, and the fit says so."""
+    kaplan_like = ScalingLaw("kaplan", 5.96e7, 8.2e8, 0.0, 0.43, 0.48)
+    n, d, y = law_samples(kaplan_like, noise=0.0)
+    fit = fit_law(n, d, y, form="l2l")
+    assert "E" in fit.at_bounds
+    assert any("E → 0" in w for w in fit.warnings)
+    assert np.isfinite(fit.law.E)
+    assert fit.law.E >= 0
+
+
+def test_bootstrap_is_reproducible_and_covers_the_fit() -> None:
+    n, d, y = law_samples(TRUE["l2l"], noise=0.004, seed=5)
+    fit = fit_law(n, d, y)
+    a = bootstrap_law(fit, n, d, y, draws=200, seed=11)
+    b = bootstrap_law(fit, n, d, y, draws=200, seed=11)
+    assert a.bootstrap is not None
+    assert b.bootstrap is not None
+    assert_allclose(a.bootstrap, b.bootstrap, rtol=0, atol=0)
+    iv = a.parameter_intervals()
+    assert iv["alpha"][0] < fit.law.alpha < iv["alpha"][1]
+    assert iv["E"][0] < fit.law.E < iv["E"][1]
+    lo, hi = a.predict_interval(3.3e9, 5e10)  # type: ignore[misc]
+    assert lo < fit.predict(3.3e9, 5e10) < hi
+    c = bootstrap_law(fit, n, d, y, draws=200, seed=11, groups=n, unit="N")
+    assert c.bootstrap_unit == "N"
+    assert not np.allclose(c.bootstrap, a.bootstrap)
+
+
+def test_fit_round_trips_through_its_record() -> None:
+    n, d, y = law_samples(TRUE["chinchilla"], noise=0.004, seed=6)
+    fit = bootstrap_law(fit_law(n, d, y, form="chinchilla", dataset="x", eval="y"), n, d, y, draws=20)
+    again = LawFit.from_record(json.loads(json.dumps(fit.to_record())))
+    assert again.to_dict() == fit.to_dict()
+    assert_allclose(again.predict(1e9, 1e10), fit.predict(1e9, 1e10), rtol=1e-15)
+
+
+def test_to_dict_is_json_safe_with_the_documented_keys() -> None:
+    n, d, y = law_samples(TRUE["l2l"], seed=8)
+    d_ = fit_law(n, d, y, dataset="ds", eval="ev").to_dict()
+    for key in (
+        "dataset",
+        "eval",
+        "form",
+        "A",
+        "B",
+        "E",
+        "alpha",
+        "beta",
+        "objective",
+        "n_points",
+        "converged",
+    ):
+        assert key in d_
+    json.dumps(d_, allow_nan=False)

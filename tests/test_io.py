@@ -1,0 +1,543 @@
+"""Reading, checking and normalising run tables; the Runs object; the workspace store."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l import io as l2l_io
+from l2l import schema
+from l2l.errors import InputError, SelectionError, WorkspaceError
+from l2l.io import Runs, Workspace, ingest_report, load_runs, read_runs, runs_report
+
+PAPER_OWN = {
+    "fineweb-100b": "fineweb_100b_val",
+    "fineweb-edu-100b": "fineweb_edu_100b_val",
+    "proof-pile-2": "proof_pile_2_val",
+    "slimpajama-chunk1": "slimpajama_val",
+    "smollm-corpus": "smollm_val",
+    "starcoder": "starcoder_val",
+}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------------------------------
+# schema
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3.3e9", 3.3e9),
+        ("3.3B", 3.3e9),
+        ("3.3b", 3.3e9),
+        ("20M", 2e7),
+        ("1.5T", 1.5e12),
+        ("150k", 1.5e5),
+        ("2G", 2e9),
+        (" 7 ", 7.0),
+        ("0.12 G", 1.2e8),
+    ],
+)
+def test_parse_quantity_accepts_numbers_and_unit_suffixes(text: str, value: float) -> None:
+    assert schema.parse_quantity(text) == value  # exact: "3.3B" is the same float as "3.3e9"
+
+
+def test_parse_quantity_rejects_unknown_suffix_and_junk() -> None:
+    with pytest.raises(schema.UnitError, match="'X'"):
+        schema.parse_quantity("3.3X")
+    with pytest.raises(ValueError, match="not a number"):
+        schema.parse_quantity("three")
+
+
+@pytest.mark.parametrize(
+    ("name", "canon"),
+    [
+        ("params", "N"),
+        ("Num Params", "N"),
+        ("model-size", "N"),
+        ("TOKENS", "D"),
+        ("train_tokens", "D"),
+        ("pretrain_data", "dataset"),
+        ("benchmark", "eval"),
+        ("FLOPs", "C"),
+        ("model", "run_id"),
+        ("xent", "loss"),
+        ("loss", "loss"),
+        ("whatever", None),
+    ],
+)
+def test_canonical_name_matches_aliases_case_and_separator_insensitively(
+    name: str, canon: str | None
+) -> None:
+    assert schema.canonical_name(name) == canon
+
+
+def test_format_quantity_is_short_and_exact() -> None:
+    assert schema.format_quantity(1.2e8) == "1.2e8"
+    assert schema.format_quantity(3e9) == "3e9"
+    assert schema.format_quantity(4630828457.139856) == "4.630828457139856e9"
+    assert schema.synth_run_id("fineweb", 1.2e8, 3e9) == "fineweb:N=1.2e8:D=3e9"
+
+
+# ----------------------------------------------------------------------------------------------------
+# checks (one bad file each; the CLI side is in test_cli_ingest.py)
+
+
+def test_each_check_names_file_line_and_column(bad_input: tuple[Path, int | None, str | None, str]) -> None:
+    path, line, column, message = bad_input
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    exc = info.value
+    assert (exc.path, exc.line, exc.column) == (str(path), line, column)
+    assert message in exc.message
+
+
+def test_missing_column_lists_found_columns_and_suggests_wide(good: Path) -> None:
+    with pytest.raises(InputError) as info:
+        read_runs([good.parent / "bad" / "missing_column.csv"])
+    assert "found 'dataset', 'N', 'D', 'loss'" in info.value.message
+    assert "benchmark" in info.value.message
+    assert info.value.hint is not None
+    assert "--wide" in info.value.hint
+
+
+def test_parquet_errors_give_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "runs.parquet"
+    pl.DataFrame(
+        {"dataset": ["a", "a"], "N": [1e8, 2e8], "D": [2e9, 4e9], "eval": ["v", "v"], "loss": [3.0, -1.0]}
+    ).write_parquet(path)
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert (info.value.line, info.value.column) == (None, "loss")
+    assert info.value.message == f"{path}, column 'loss': row 2: loss must be > 0, got '-1.0'"
+
+
+def test_unknown_own_eval_dataset_or_eval_is_an_error(good: Path) -> None:
+    with pytest.raises(SelectionError, match="unknown dataset 'nope'"):
+        read_runs([good / "long.csv"], own_eval={"nope": "web_val"})
+    with pytest.raises(SelectionError, match=r"no eval 'nope' measured on code \(evals: code_val, web_val\)"):
+        read_runs([good / "long.csv"], own_eval={"code": "nope"})
+
+
+def test_strict_rejects_repeats_naming_their_lines(good: Path) -> None:
+    with pytest.raises(InputError) as info:
+        read_runs([good / "repeats.csv"], strict=True)
+    assert info.value.line == 3
+    assert "appears 3 times, at lines 2-4 (seeds 0, 1, 2)" in info.value.message
+
+
+# ----------------------------------------------------------------------------------------------------
+# normalising
+
+
+def test_long_table_is_canonical(good: Path) -> None:
+    runs = read_runs([good / "long.csv"])
+    assert runs.frame.columns == list(schema.COLUMNS)
+    assert dict(runs.frame.schema) == {c: getattr(pl, t) for c, t in schema.DTYPES.items()}
+    assert runs.frame.height == 10
+    assert runs.datasets == ["code", "web-corpus"]
+    assert runs.evals == ["code_val", "web_val"]
+    assert runs.splits == ["holdout", "sweep"]
+    assert runs.frame.get_column("n_repeats").to_list() == [1] * 10
+    assert_allclose(
+        runs.frame.get_column("C").to_numpy(),
+        6 * runs.frame["N"].to_numpy() * runs.frame["D"].to_numpy(),
+        rtol=1e-15,
+    )
+    # sorted by dataset, eval, N, D
+    assert runs.frame.select("dataset", "eval", "N", "D").rows() == sorted(
+        runs.frame.select("dataset", "eval", "N", "D").rows()
+    )
+
+
+def test_aliases_units_and_default_compute(good: Path) -> None:
+    runs = read_runs([good / "aliases_units.csv"])
+    (prov,) = runs.provenance
+    assert prov["aliases"] == {
+        "Train Data": "dataset",
+        "Params": "N",
+        "n-tokens": "D",
+        "Task": "eval",
+        "val_loss": "loss",
+        "Compute": "C",
+    }
+    f = runs.frame
+    assert sorted(set(f["N"].to_list())) == [1.5e5, 2e7, 1.2e8]
+    assert sorted(set(f["D"].to_list())) == [4e8, 3.3e9, 1.5e12]
+    big = f.filter(pl.col("N") == 1.5e5)
+    assert big["C"].to_list() == [1e21]  # given
+    assert_allclose(f.filter(pl.col("N") == 2e7)["C"].to_numpy(), 6 * 2e7 * 3.3e9, rtol=1e-15)  # blank → 6ND
+    # "0.12 G" and "1.2e8" are the same model size, so one run id
+    assert f.filter(pl.col("N") == 1.2e8)["run_id"].unique().to_list() == ["web:N=1.2e8:D=4e8"]
+    assert f["split"].null_count() == f.height
+
+
+def test_repeats_are_averaged(good: Path) -> None:
+    runs = read_runs([good / "repeats.csv"])
+    assert runs.frame.height == 2
+    row = runs.frame.filter(pl.col("N") == 1e8).row(0, named=True)
+    assert row["n_repeats"] == 3
+    assert_allclose(row["loss"], 3.1, rtol=1e-12)
+    assert "seed" not in runs.frame.columns
+    (prov,) = runs.provenance
+    assert (prov["rows_read"], prov["rows_kept"], prov["rows_merged"], prov["rows_rejected"]) == (4, 2, 2, 0)
+
+
+def test_wide_with_glob_names_evals_by_the_star(good: Path) -> None:
+    runs = read_runs([good / "wide.csv"], wide=True, loss_columns="eval/*/loss")
+    assert runs.evals == ["hellaswag", "web_val"]
+    assert runs.frame.height == 5  # run-c has no hellaswag loss
+    assert sorted(runs.frame["run_id"].unique().to_list()) == ["run-a", "run-b", "run-c"]
+    (prov,) = runs.provenance
+    assert prov["loss_columns"] == {"eval/web_val/loss": "web_val", "eval/hellaswag/loss": "hellaswag"}
+    assert (prov["records"], prov["rows_read"], prov["rows_kept"], prov["rows_rejected"]) == (3, 6, 5, 1)
+    assert prov["ignored_columns"] == ["_step", "Runtime"]
+    assert runs.own_eval == {"web": "web_val"}
+
+
+def test_wide_without_glob_detects_numeric_columns_and_reports_them(good: Path) -> None:
+    runs = read_runs([good / "wide.csv"], wide=True)
+    (prov,) = runs.provenance
+    assert prov["loss_columns_detected"] is True
+    assert list(prov["loss_columns"]) == ["eval/web_val/loss", "eval/hellaswag/loss", "Runtime"]
+
+
+def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
+    with pytest.raises(InputError, match="matches no column") as info:
+        read_runs([good / "wide.csv"], wide=True, loss_columns="loss/*")
+    assert info.value.line == 1
+
+
+def test_wide_on_a_long_table_says_to_drop_wide(good: Path) -> None:
+    with pytest.raises(InputError) as info:
+        read_runs([good / "long.csv"], wide=True)
+    assert info.value.hint == "this looks like a long table: drop --wide"
+
+
+@pytest.fixture
+def long_frame(good: Path) -> pl.DataFrame:
+    return pl.read_csv(good / "long.csv")
+
+
+@pytest.mark.parametrize("ext", ["tsv", "csv.gz", "tsv.gz", "parquet", "pq", "ndjson", "jsonl"])
+def test_every_format_gives_the_same_runs(
+    ext: str, good: Path, long_frame: pl.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / f"runs.{ext}"
+    if ext.startswith(("csv", "tsv")):
+        buf = long_frame.write_csv(separator="\t" if ext.startswith("tsv") else ",")
+        path.write_bytes(gzip.compress(buf.encode()) if ext.endswith(".gz") else buf.encode())
+    elif ext in ("parquet", "pq"):
+        long_frame.write_parquet(path)
+    else:
+        long_frame.write_ndjson(path)
+    expected = read_runs([good / "long.csv"])
+    got = read_runs([path])
+    assert got.frame.equals(expected.frame)
+    assert got.digest == expected.digest
+
+
+def test_ndjson_line_numbers_count_blank_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.ndjson",
+        '{"dataset":"a","N":1e8,"D":2e9,"eval":"v","loss":3}\n\n'
+        '{"dataset":"a","N":1e8,"D":2e9,"eval":"w","loss":"x"}\n',
+    )
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert (info.value.line, info.value.column) == (3, "loss")
+
+
+def test_csv_line_numbers_are_physical_lines(tmp_path: Path) -> None:
+    """A quoted field spanning two lines and a blank line both shift the line of the next record."""
+    path = write(
+        tmp_path / "r.csv", 'dataset,N,D,eval,loss,run_id\na,1e8,2e9,v,3,"two\nlines"\n\na,2e8,4e9,v,bad,r\n'
+    )
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert info.value.line == 5
+
+
+def test_semicolon_csv_and_bom_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"\xef\xbb\xbfdataset;N;D;eval;loss\r\na;1e8;2e9;v;3\r\n")
+    runs = read_runs([path])
+    assert runs.frame.height == 1
+    assert runs.provenance[0]["format"] == "csv (semicolon-separated)"
+
+
+def test_several_files_are_concatenated_and_repeats_across_files_merged(good: Path) -> None:
+    runs = read_runs([good / "long.csv", good / "long.csv"])
+    assert runs.frame.height == 10
+    assert runs.frame["n_repeats"].to_list() == [2] * 10
+    assert [p["rows_merged"] for p in runs.provenance] == [0, 10]
+
+
+# ----------------------------------------------------------------------------------------------------
+# own evals
+
+
+def test_paper_data(paper_csv: Path) -> None:
+    t0 = time.perf_counter()
+    runs = read_runs([paper_csv])
+    elapsed = time.perf_counter() - t0
+    assert runs.frame.height == 14_980
+    assert runs.n_runs == 535
+    assert runs.own_eval == PAPER_OWN
+    assert set(runs.own_eval_how.values()) == {"detected"}
+    assert len(runs.evals) == 28
+    assert runs.splits == ["extrapolation", "sweep"]
+    assert elapsed < 2.0, f"reading the paper CSV took {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize(
+    ("dataset", "evals", "own", "how"),
+    [
+        (
+            "fineweb-edu-100b",
+            ["fineweb_100b_val", "fineweb_edu_100b_val", "fineweb_1T_val"],
+            "fineweb_edu_100b_val",
+            "detected",
+        ),
+        ("fineweb-100b", ["fineweb_1T_val", "c4_val"], None, ""),
+        ("slimpajama-chunk1", ["slimpajama_val", "c4_val"], "slimpajama_val", "detected"),
+        ("smollm-corpus", ["val_smollm", "c4_val"], "val_smollm", "detected"),
+        ("web", ["web-validation", "c4"], "web-validation", "detected"),
+        ("web", ["train", "web_val"], "train", "train"),
+        ("web", ["train_batch", "c4_val"], None, ""),
+    ],
+)
+def test_own_eval_detection(dataset: str, evals: list[str], own: str | None, how: str) -> None:
+    assert l2l_io._detect_own(dataset, evals)[:2] == (own, how)
+
+
+def test_own_eval_explicit_beats_detection_and_accepts_prefixes(good: Path) -> None:
+    runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})
+    assert runs.own_eval == {"web-corpus": "code_val", "code": "code_val"}
+    assert runs.own_eval_how == {"web-corpus": "explicit", "code": "detected"}
+
+
+def test_dataset_without_own_eval_is_fine_until_asked(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "r.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,c4,3\n")])
+    assert runs.own_eval == {}
+    with pytest.raises(SelectionError, match="no own eval for dataset web") as info:
+        runs.own("web")
+    assert info.value.hint == "pass --own-eval web=EVAL to l2l ingest (evals seen: c4)"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Runs
+
+
+def test_resolve_exact_prefix_ambiguous_unknown(paper_csv: Path) -> None:
+    runs = read_runs([paper_csv])
+    assert runs.resolve_dataset("fineweb-100b") == "fineweb-100b"
+    assert runs.resolve_dataset("Star") == "starcoder"
+    with pytest.raises(SelectionError, match="ambiguous: it could be fineweb-100b, fineweb-edu-100b"):
+        runs.resolve_dataset("fineweb")
+    with pytest.raises(SelectionError, match=r"unknown dataset 'c4' \(datasets: fineweb-100b,"):
+        runs.resolve_dataset("c4")
+    assert runs.resolve_eval("c4") == "c4_val"
+    assert runs.own("smollm") == "smollm_val"
+
+
+def test_select_filters(good: Path) -> None:
+    runs = read_runs([good / "long.csv"])
+    assert runs.select(dataset="web", eval="code").height == 3
+    assert runs.select(dataset="web", split="holdout").height == 2
+    with pytest.raises(SelectionError, match="unknown split 'x'"):
+        runs.select(split="x")
+
+
+def test_digest_depends_on_rows_and_own_eval(good: Path) -> None:
+    a = read_runs([good / "long.csv"])
+    assert a.digest == read_runs([good / "long.csv"]).digest
+    assert a.digest != read_runs([good / "long.csv"], own_eval={"web": "code_val"}).digest
+    assert a.digest != read_runs([good / "repeats.csv"]).digest
+
+
+# ----------------------------------------------------------------------------------------------------
+# Workspace
+
+
+def test_locate_prefers_option_then_env_then_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("L2L_WORKSPACE", raising=False)
+    assert Workspace.locate(None).root == tmp_path / ".l2l"
+    monkeypatch.setenv("L2L_WORKSPACE", str(tmp_path / "env"))
+    assert Workspace.locate(None).root == tmp_path / "env"
+    assert Workspace.locate(tmp_path / "opt").root == tmp_path / "opt"
+
+
+def test_round_trip(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    assert not ws.exists()
+    runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})
+    ws.save(runs)
+    back = ws.load()
+    assert back.frame.equals(runs.frame)
+    assert back.own_eval == runs.own_eval
+    assert back.own_eval_how == runs.own_eval_how
+    assert back.provenance == runs.provenance
+    assert back.digest == runs.digest
+    config = json.loads((ws_path / "config.json").read_text())
+    assert config["schema_version"] == schema.WORKSPACE_SCHEMA_VERSION
+    assert config["digest"] == runs.digest
+    assert sorted(p.name for p in ws_path.iterdir()) == ["config.json", "runs.parquet"]  # no temp files left
+
+
+def test_load_without_workspace_says_what_to_do(ws_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match=f"no workspace at {ws_path}") as info:
+        Workspace.locate(None).load()
+    assert info.value.hint == "run `l2l ingest FILE` first"
+
+
+def test_load_detects_a_tampered_workspace(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    ws.save(read_runs([good / "long.csv"]))
+    read_runs([good / "repeats.csv"]).frame.write_parquet(ws_path / "runs.parquet")
+    with pytest.raises(WorkspaceError, match="inconsistent"):
+        ws.load()
+
+
+def test_append_merges_and_reaverages(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    ws.save(read_runs([good / "repeats.csv"]))
+    extra = write(
+        ws_path.parent / "extra.csv",
+        "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.5\nweb,4e8,8e9,web_val,2.5\n",
+    )
+    stored = ws.save(read_runs([extra]), append=True)
+    assert stored.frame.height == 3
+    row = stored.frame.filter(pl.col("N") == 1e8).row(0, named=True)
+    assert row["n_repeats"] == 4
+    assert_allclose(row["loss"], (3.0 + 3.2 + 3.1 + 3.5) / 4, rtol=1e-12)
+    assert len(stored.provenance) == 2
+    assert ws.load().digest == stored.digest
+
+
+def test_append_strict_rejects_repeats_of_stored_rows(good: Path, ws_path: Path, snap: Any) -> None:
+    ws = Workspace.locate(None)
+    ws.save(read_runs([good / "long.csv"]))
+    before = snap(ws_path)
+    with pytest.raises(InputError, match="already in the workspace"):
+        ws.save(read_runs([good / "long.csv"]), append=True, strict=True)
+    assert snap(ws_path) == before
+
+
+def test_append_keeps_explicit_own_eval(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    ws.save(read_runs([good / "long.csv"], own_eval={"web": "code_val"}))
+    stored = ws.save(read_runs([good / "long.csv"]), append=True)
+    assert stored.own_eval["web-corpus"] == "code_val"
+    assert stored.own_eval_how["web-corpus"] == "explicit"
+
+
+def test_failed_write_leaves_workspace_as_it_was(
+    good: Path, ws_path: Path, snap: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = Workspace.locate(None)
+    ws.save(read_runs([good / "long.csv"]))
+    before = snap(ws_path)
+    real = l2l_io._replace
+
+    def fail_on_config(src: Path, dst: Path) -> None:
+        if dst.name == "config.json":
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(l2l_io, "_replace", fail_on_config)
+    with pytest.raises(WorkspaceError, match="No space left"):
+        ws.save(read_runs([good / "repeats.csv"]))
+    assert snap(ws_path) == before
+    fresh = Workspace(ws_path.parent / "fresh")
+    with pytest.raises(WorkspaceError):
+        fresh.save(read_runs([good / "repeats.csv"]))
+    assert not fresh.root.exists()
+
+
+def test_artifacts_round_trip(ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    assert ws.read_artifact("fit-law") is None
+    payload = {"digest": "abc", "params": {"E": 1.5, "alpha": 0.3}, "ok": True}
+    ws.write_artifact("fit-law", payload)
+    assert ws.read_artifact("fit-law") == payload
+    with pytest.raises(ValueError, match="bad artifact name"):
+        ws.write_artifact("../escape", payload)
+
+
+def test_load_runs_uses_workspace_own_eval_for_a_table(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    ws.save(read_runs([good / "long.csv"], own_eval={"web": "code_val"}))
+    runs = load_runs(good / "long.csv", ws)
+    assert runs.own_eval == {"web-corpus": "code_val", "code": "code_val"}
+    assert runs.own_eval_how["web-corpus"] == "workspace"
+    assert load_runs(None, ws).digest == ws.load().digest
+    # without a workspace, a table is read on its own
+    assert (
+        load_runs(good / "long.csv", Workspace(ws_path.parent / "none")).own_eval["web-corpus"] == "web_val"
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# reports
+
+
+def test_runs_report_rows(good: Path) -> None:
+    rep = runs_report(read_runs([good / "long.csv"]))
+    assert rep.kind == "runs"
+    assert [(r["dataset"], r["eval"], r["own"]) for r in rep.rows] == [
+        ("code", "code_val", True),
+        ("code", "web_val", False),
+        ("web-corpus", "web_val", True),
+        ("web-corpus", "code_val", False),
+    ]
+    r = rep.rows[2]
+    assert (r["runs"], r["N_min"], r["N_max"], r["splits"]) == (3, 2e7, 2e8, ["holdout", "sweep"])
+    assert r["N_range"] == "20M–200M"
+
+
+def test_runs_report_notes_datasets_without_own_eval(tmp_path: Path) -> None:
+    rep = runs_report(read_runs([write(tmp_path / "r.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,c4,3\n")]))
+    assert any("no own eval for web" in n for n in rep.notes)
+
+
+def test_ingest_report_says_how_own_evals_were_decided(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})
+    rep = ingest_report(ws.save(runs), added=runs, workspace=ws)
+    assert rep.meta["own_eval"] == {
+        "code": {"eval": "code_val", "how": "detected"},
+        "web-corpus": {"eval": "code_val", "how": "explicit"},
+    }
+    assert rep.rows[0]["kept"] == 10
+
+
+def test_runs_repr() -> None:
+    frame = pl.DataFrame(
+        {
+            "dataset": ["a"],
+            "N": [1.0],
+            "D": [1.0],
+            "C": [6.0],
+            "eval": ["v"],
+            "loss": [1.0],
+            "run_id": ["r"],
+            "split": [None],
+            "n_repeats": [1],
+        },
+        schema={c: getattr(pl, t) for c, t in schema.DTYPES.items()},
+    )
+    assert repr(Runs(frame, {})) == "Runs(1 run, 1 row, 1 dataset, 1 eval)"
