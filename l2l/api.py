@@ -563,3 +563,182 @@ def _fit_translation(
     return TranslationResult(
         kind, s.src, s.tgt, s.x_eval, s.y_eval, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind
     )
+
+
+@dataclass(frozen=True)
+class ChainPrediction:
+    """A prediction through translations, step by step, with the measured value where the table has it."""
+
+    steps: list[Any]  # list[translate.ChainStep]
+    actual: float | None
+    N: float | None
+    D: float | None
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        rows = [s.to_dict() for s in self.steps]
+        for r in rows:
+            r["N"], r["D"] = self.N, self.D
+        if rows:
+            rows[-1]["actual"] = self.actual
+        return rows
+
+
+def predict_via(
+    runs: Runs,
+    *,
+    via: str,
+    tgt: str,
+    src_loss: float | None = None,
+    from_run: str | None = None,
+    eval: str | None = None,
+    split: str | None = None,
+    join: str = "nd",
+    options: FitOptions | None = None,
+    workspace: Workspace | None = None,
+) -> tuple[ChainPrediction, LawBook]:
+    """A big src model's measured own loss → the tgt model's own loss (train-train) → its loss on ``eval``
+    (composed with tgt's train-test translation)."""
+    import polars as pl
+
+    from l2l.translate import ChainStep, compose
+
+    if (src_loss is None) == (from_run is None):
+        raise UsageError("give exactly one of --src-loss and --from-run")
+    src = runs.resolve_dataset(via)
+    tgt_ds = runs.resolve_dataset(tgt)
+    own_src, own_tgt = runs.own(src), runs.own(tgt_ds)
+    n = d = None
+    if from_run is not None:
+        row = runs.frame.filter(
+            (pl.col("dataset") == src) & (pl.col("run_id") == from_run) & (pl.col("eval") == own_src)
+        )
+        if row.height == 0:
+            raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
+        src_loss = float(row["loss"][0])
+        n, d = float(row["N"][0]), float(row["D"][0])
+    assert src_loss is not None
+    if not (src_loss > 0 and np.isfinite(src_loss)):
+        raise UsageError(f"--src-loss must be a positive loss, got {src_loss}")
+    results, book = translate(
+        runs,
+        src=src,
+        tgts=[tgt_ds],
+        kind="train-train",
+        join=join,
+        split=split,
+        options=options,
+        workspace=workspace,
+        workers=1,
+    )
+    chain = [_usable(results[0])]
+    target_eval = own_tgt
+    if eval not in (None, "own"):
+        target_eval = runs.resolve_eval(eval)
+        if target_eval != own_tgt:
+            te, _ = translate(
+                runs,
+                src=tgt_ds,
+                kind="train-test",
+                evals=[target_eval],
+                split=split,
+                options=options,
+                workspace=workspace,
+                workers=1,
+            )
+            chain.append(_usable(te[0]))
+    start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
+    steps = compose(start, chain)
+    actual = None
+    if n is not None and d is not None:
+        match = runs.frame.filter((pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval))
+        close = match.filter(((pl.col("N") / n - 1).abs() <= 1e-6) & ((pl.col("D") / d - 1).abs() <= 1e-6))
+        if close.height:
+            actual = float(close["loss"][0])
+    return ChainPrediction(steps, actual, n, d), book
+
+
+def _usable(result: TranslationResult) -> Any:
+    if result.translation is None:
+        raise FitError(
+            f"cannot translate {result.src}:{result.x_eval} → {result.tgt}:{result.eval}: {result.error}"
+        )
+    return result.translation
+
+
+def evaluate_runs(
+    runs: Runs,
+    *,
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    test: Sequence[str] | None = None,
+    downstream: Sequence[str] | None = None,
+    options: FitOptions | None = None,
+    rtol: float = 1e-6,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """Table 1 on these runs. Held out: runs of split ``holdout_split``, or at the ``holdout_top_compute``
+    largest compute budgets; by default the split 'extrapolation' when present, else the largest budget.
+    Test evals: glob patterns (default: every dataset's own eval); downstream: patterns (default 'downstream/*')."""
+    import fnmatch
+
+    import polars as pl
+
+    from l2l.evaluate import evaluate
+
+    frame = runs.frame
+    if holdout_split is not None and holdout_top_compute is not None:
+        raise UsageError("choose one of --holdout and --holdout-top-compute")
+    splits = set(frame["split"].drop_nulls().unique().to_list())
+    if holdout_split is None and holdout_top_compute is None:
+        if "extrapolation" in splits:
+            holdout_split = "extrapolation"
+        else:
+            holdout_top_compute = 1
+    if holdout_split is not None:
+        if holdout_split not in splits:
+            raise SelectionError(
+                f"no runs with split {holdout_split!r}",
+                hint=f"splits present: {', '.join(sorted(splits)) or 'none'}",
+            )
+        mask = frame["split"] == holdout_split
+        label = f"split = {holdout_split}"
+    else:
+        assert holdout_top_compute is not None
+        if holdout_top_compute < 1:
+            raise UsageError("--holdout-top-compute must be at least 1")
+        budgets = np.unique(np.round(np.log10(frame["C"].to_numpy()), 6))
+        if len(budgets) <= holdout_top_compute:
+            raise SelectionError(
+                f"only {len(budgets)} compute budgets: holding out {holdout_top_compute} leaves "
+                "nothing to fit"
+            )
+        cut = budgets[-holdout_top_compute]
+        mask = pl.Series(np.round(np.log10(frame["C"].to_numpy()), 6) >= cut)
+        label = f"top {holdout_top_compute} compute budget(s), C ≥ {10**cut:.3g}"
+    evals = runs.evals
+    own = [runs.own_eval[d] for d in runs.datasets if d in runs.own_eval]
+
+    def pick(patterns: Sequence[str]) -> list[str]:
+        out = [e for e in evals if any(fnmatch.fnmatchcase(e, p) for p in patterns)]
+        if not out:
+            raise SelectionError(f"no eval matches {', '.join(patterns)}")
+        return out
+
+    test_evals = pick(test) if test else own
+    down_pats = list(downstream) if downstream else ["downstream/*"]
+    down_evals = [e for e in evals if any(fnmatch.fnmatchcase(e, p) for p in down_pats)]
+    if downstream and not down_evals:
+        raise SelectionError(f"no eval matches {', '.join(down_pats)}")
+    return evaluate(
+        frame,
+        runs.own_eval,
+        mask,
+        holdout_label=label,
+        test_evals=test_evals,
+        downstream_evals=down_evals,
+        options=options,
+        rtol=rtol,
+        workers=default_workers() if workers is None else workers,
+        progress=progress,
+    )

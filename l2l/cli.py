@@ -354,9 +354,8 @@ def _plot_law(runs: Any, book: Any, outcome: Any, path: Path, split: str | None)
     from l2l.plots import law_figure, save_figure
 
     fits = [r for r in outcome.results if not isinstance(r, Exception)]
-    if not fits:
-        return
-    save_figure(law_figure(runs, fits, split=split), path)
+    if fits:
+        save_figure(law_figure(runs, fits, split=split), path)
 
 
 @app.command(
@@ -441,8 +440,40 @@ def predict(
     _render(predictions_report(preds), fmt)
 
 
-def _predict_via(*args: Any, **kwargs: Any) -> None:
-    raise typer.BadParameter("translation is not available yet", param_hint="--via")
+def _predict_via(
+    table: Path | None,
+    ws: Any,
+    opts: Any,
+    *,
+    via: str,
+    src_loss: float | None,
+    from_run: str | None,
+    tgt: str | None,
+    eval: str | None,
+    split: str | None,
+    fmt: Fmt,
+) -> None:
+    from l2l import api
+    from l2l.io import load_runs
+    from l2l.report import chain_report
+
+    if tgt is None:
+        raise typer.BadParameter("name the target dataset", param_hint="--tgt")
+    if (src_loss is None) == (from_run is None):
+        raise typer.BadParameter("give exactly one of --src-loss and --from-run", param_hint="--src-loss")
+    runs = load_runs(table, ws)
+    pred, _ = api.predict_via(
+        runs,
+        via=via,
+        tgt=tgt,
+        src_loss=src_loss,
+        from_run=from_run,
+        eval=eval,
+        split=split,
+        options=opts,
+        workspace=ws if table is None else None,
+    )
+    _render(chain_report(pred), fmt)
 
 
 @app.command(
@@ -492,6 +523,305 @@ def optimal(
         seed=seed,
     )
     _render(allocations_report(allocs), fmt)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# translate (issue 4)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class KindChoice(str, Enum):
+    train_train = "train-train"
+    train_test = "train-test"
+    test_test = "test-test"
+
+
+class JoinChoice(str, Enum):
+    nd = "nd"
+    run = "run"
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l translate --src fineweb-edu --tgt all                  # the paper's Table 6\n\n"
+    "  l2l translate --src fineweb-edu --kind train-test          # Table 7: onto every validation set\n\n"
+    "  l2l translate --src fineweb-edu --kind train-test --eval 'downstream/hellaswag_test_ce_loss'\n\n"
+    "  l2l translate --src starcoder --tgt smollm --kind test-test --eval hellaswag\n\n"
+    "  l2l translate --src fineweb-edu --tgt all --split sweep --plot translate.png",
+)
+def translate(
+    table: TableArg = None,
+    src: Annotated[str, typer.Option("--src", help="Source dataset (unique prefix ok).")] = ...,  # type: ignore[assignment]
+    tgt: Annotated[
+        list[str] | None,
+        typer.Option("--tgt", help="Target dataset(s), repeatable, or 'all' (default for train-train)."),
+    ] = None,
+    kind: Annotated[
+        KindChoice,
+        typer.Option(
+            "--kind",
+            help="train-train: two datasets' own losses; train-test: one model's own loss vs "
+            "another eval; test-test: two datasets' models on one eval.",
+        ),
+    ] = KindChoice.train_train,
+    eval: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eval",
+            "-e",
+            help="Eval(s) for train-test/test-test, or 'all'. Default for train-test: "
+            "every dataset's own eval.",
+        ),
+    ] = None,
+    join: Annotated[
+        JoinChoice, typer.Option("--join", help="Pair runs by equal (N, D) or by run identity (run_id).")
+    ] = JoinChoice.nd,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance when pairing on (N, D).")] = 1e-6,
+    free_e1: Annotated[
+        bool, typer.Option("--free-e1", help="Fit E1 too instead of taking it from the law.")
+    ] = False,
+    split: SplitOpt = None,
+    form: FormOpt = FormChoice.l2l,
+    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    delta: DeltaOpt = 1e-3,
+    C: Annotated[
+        str | None, typer.Option("--C", help="Budget for comparing N* (default: largest C seen).")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the loss-to-loss figure (.png/.svg/.pdf).")
+    ] = None,
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """Fit loss-to-loss translations L1 ≈ K·(L0 − E0)^κ + E1 from one dataset to others (or to other evals)."""
+    from l2l import api
+    from l2l.io import load_runs
+    from l2l.report import progress_bar, translations_report
+
+    ws = _workspace()
+    runs = load_runs(table, ws)
+    budget = _quantities([C], "--C")[0] if C is not None else None  # type: ignore[index]
+    with progress_bar("fitting laws") as prog:
+        results, _ = api.translate(
+            runs,
+            src=src,
+            tgts=tgt,
+            kind=kind.value,
+            evals=eval,
+            join=join.value,
+            rtol=rtol,
+            free_e1=free_e1,
+            split=split,
+            options=_fit_options(form, objective, delta),
+            workspace=ws if table is None else None,
+            C=budget,
+            progress=prog,
+        )
+    if plot is not None:
+        from l2l.plots import save_figure, translate_figure
+
+        save_figure(translate_figure(results, fit_split=split), plot)
+    _render(translations_report(results, kind=kind.value), fmt)
+    if all(r.translation is None for r in results):
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# evaluate / plot (issue 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+HoldoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--holdout",
+        metavar="split=VALUE",
+        help="Hold out the runs of this split (default: "
+        "split=extrapolation when present, else the largest compute budget).",
+    ),
+]
+TopComputeOpt = Annotated[
+    int | None,
+    typer.Option("--holdout-top-compute", metavar="K", help="Hold out the runs at the K largest budgets."),
+]
+TestOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--test", metavar="PATTERN", help="Test evals (glob, repeatable). Default: each dataset's own eval."
+    ),
+]
+DownstreamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--downstream", metavar="PATTERN", help="Downstream evals (glob, repeatable). Default: downstream/*."
+    ),
+]
+
+
+def _holdout_split(holdout: str | None) -> str | None:
+    if holdout is None:
+        return None
+    key, sep, value = holdout.partition("=")
+    if not sep or key.strip() != "split" or not value.strip():
+        raise typer.BadParameter(f"expected split=VALUE, got {holdout!r}", param_hint="--holdout")
+    return value.strip()
+
+
+def _evaluation(
+    table: Path | None,
+    holdout: str | None,
+    top: int | None,
+    test: list[str] | None,
+    downstream: list[str] | None,
+    opts: Any,
+) -> Any:
+    from l2l import api
+    from l2l.io import load_runs
+    from l2l.report import progress_bar
+
+    runs = load_runs(table, _workspace())
+    with progress_bar("fitting laws") as prog:
+        return api.evaluate_runs(
+            runs,
+            holdout_split=_holdout_split(holdout),
+            holdout_top_compute=top,
+            test=test,
+            downstream=downstream,
+            options=opts,
+            progress=prog,
+        )
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l evaluate                                   # held out: split=extrapolation\n\n"
+    "  l2l evaluate --holdout-top-compute 1 --detail\n\n"
+    "  l2l evaluate --downstream 'downstream/hellaswag*' --downstream 'downstream/arc_*' --format json\n\n"
+    "  l2l evaluate --plot table1.png",
+)
+def evaluate(
+    table: TableArg = None,
+    holdout: HoldoutOpt = None,
+    holdout_top_compute: TopComputeOpt = None,
+    test: TestOpt = None,
+    downstream: DownstreamOpt = None,
+    detail: Annotated[bool, typer.Option("--detail", help="List every held-out prediction.")] = False,
+    form: FormOpt = FormChoice.l2l,
+    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    delta: DeltaOpt = 1e-3,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the error figure (.png/.svg/.pdf).")
+    ] = None,
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """Does loss-to-loss beat extrapolating each dataset's own law? Held-out prediction error, like Table 1."""
+    from l2l.report import evaluation_report
+
+    if holdout is not None and holdout_top_compute is not None:
+        raise typer.BadParameter("choose one of --holdout and --holdout-top-compute", param_hint="--holdout")
+    ev = _evaluation(
+        table, holdout, holdout_top_compute, test, downstream, _fit_options(form, objective, delta)
+    )
+    if plot is not None:
+        from l2l.plots import evaluate_figure, save_figure
+
+        save_figure(evaluate_figure(ev), plot)
+    _render(evaluation_report(ev, detail=detail), fmt)
+
+
+class PlotKind(str, Enum):
+    translate = "translate"
+    law = "law"
+    isoflop = "isoflop"
+    evaluate = "evaluate"
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l plot translate --src fineweb-edu --tgt all --split sweep -o fig1.png\n\n"
+    "  l2l plot translate --src fineweb-edu --kind train-test --split sweep -o fig3.svg\n\n"
+    "  l2l plot law --split sweep -o laws.png\n\n"
+    "  l2l plot isoflop --dataset starcoder --split sweep -o isoflop.pdf\n\n"
+    "  l2l plot evaluate -o table1.png",
+)
+def plot(
+    kind: Annotated[
+        PlotKind,
+        typer.Argument(
+            help="translate (Figs. 1–4), law (Figs. 9–10), isoflop (Fig. 11), evaluate (Table 1 errors)."
+        ),
+    ],
+    table: TableArg = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")] = ...,  # type: ignore[assignment]
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="law/isoflop: dataset(s).")
+    ] = None,
+    src: Annotated[str | None, typer.Option("--src", help="translate: source dataset.")] = None,
+    tgt: Annotated[list[str] | None, typer.Option("--tgt", help="translate: target(s) or 'all'.")] = None,
+    kind_: Annotated[
+        KindChoice, typer.Option("--kind", help="translate: kind of translation.")
+    ] = KindChoice.train_train,
+    eval: Annotated[list[str] | None, typer.Option("--eval", "-e", help="Eval(s).")] = None,
+    split: SplitOpt = None,
+    holdout: HoldoutOpt = None,
+    holdout_top_compute: TopComputeOpt = None,
+    test: TestOpt = None,
+    downstream: DownstreamOpt = None,
+    form: FormOpt = FormChoice.l2l,
+    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    delta: DeltaOpt = 1e-3,
+) -> None:
+    """Draw a figure in the paper's style."""
+    from l2l import api
+    from l2l.io import load_runs
+    from l2l.plots import (
+        evaluate_figure,
+        isoflop_figure,
+        law_figure,
+        save_figure,
+        translate_figure,
+    )
+    from l2l.report import progress_bar
+
+    opts = _fit_options(form, objective, delta)
+    if kind is PlotKind.evaluate:
+        fig = evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts))
+    else:
+        ws = _workspace()
+        runs = load_runs(table, ws)
+        with progress_bar("fitting laws") as prog:
+            if kind is PlotKind.translate:
+                if src is None:
+                    raise typer.BadParameter("name the source dataset", param_hint="--src")
+                results, _ = api.translate(
+                    runs,
+                    src=src,
+                    tgts=tgt,
+                    kind=kind_.value,
+                    evals=eval,
+                    split=split,
+                    options=opts,
+                    workspace=ws if table is None else None,
+                    progress=prog,
+                )
+                fig = translate_figure(results, fit_split=split)
+            else:
+                outcome, _ = api.fit_laws(
+                    runs,
+                    datasets=dataset,
+                    evals=eval,
+                    split=split,
+                    options=opts,
+                    workspace=ws if table is None else None,
+                    progress=prog,
+                )
+                fits = [r for r in outcome.results if not isinstance(r, Exception)]
+                if not fits:
+                    raise typer.BadParameter(
+                        "none of the selected laws could be fitted", param_hint="--dataset"
+                    )
+                make = law_figure if kind is PlotKind.law else isoflop_figure
+                fig = make(runs, fits, split=split)
+    written = save_figure(fig, output)
+    typer.echo(f"wrote {written}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

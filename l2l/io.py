@@ -136,7 +136,8 @@ class Runs:
         return _resolve(name, self.datasets, "dataset")
 
     def resolve_eval(self, name: str) -> str:
-        """An exact eval name, or the one eval it is a case-insensitive prefix of (callers handle ``own``)."""
+        """An exact eval name, or the one eval it is a case-insensitive prefix of, or whose last path part it
+        is a prefix of, or that contains it (callers handle ``own``)."""
         return _resolve(name, self.evals, "eval")
 
     def select(
@@ -163,11 +164,19 @@ def _resolve(name: str, names: Sequence[str], what: str) -> str:
     exact = [n for n in names if n.lower() == low]
     if len(exact) == 1:
         return exact[0]
-    hits = [n for n in names if n.lower().startswith(low)]
-    if len(hits) == 1:
-        return hits[0]
-    if hits:
-        raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
+    # Looser and looser: a prefix of the name, a prefix of its last path part ("hellaswag" for
+    # "downstream/hellaswag_test_ce_loss"), a substring. The first stage with any match decides.
+    stages = (
+        lambda n: n.startswith(low),
+        lambda n: n.rsplit("/", 1)[-1].startswith(low),
+        lambda n: low in n,
+    )
+    for matches in stages:
+        hits = [n for n in names if matches(n.lower())]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
     raise SelectionError(f"unknown {what} {name!r} ({what}s: {', '.join(names)})")
 
 

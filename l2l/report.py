@@ -31,9 +31,11 @@ def fmt_sig(x: Any, digits: int = 3) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return "–"
-        if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+        if x == 0:
+            return "0"
+        if abs(x) >= 1e5 or abs(x) < 1e-3:
             return f"{x:.{digits - 1}e}"
-        return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+        return f"{x:#.{digits}g}".rstrip(".")
     return str(x)
 
 
@@ -152,13 +154,24 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
     else:
         from rich.console import Console
 
-        console = Console(file=cast(IO[str], _Writer(write)), soft_wrap=False)
+        console = Console(file=cast(IO[str], _Writer(write)), soft_wrap=False, width=_width())
         for i, rep in enumerate(reps):
             if i:
                 console.print()
             console.print(to_rich(rep))
             for note in rep.notes:
                 console.print(f"[dim]{note}[/dim]", highlight=False)
+
+
+def _width() -> int:
+    """The terminal's width on a terminal; otherwise wide enough that piped tables are never truncated."""
+    import os
+    import shutil
+    import sys
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return int(os.environ.get("COLUMNS", "0") or 0) or 250
 
 
 class _Writer(io.TextIOBase):
@@ -364,3 +377,196 @@ class progress_bar:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def translations_report(results: Sequence[Any], *, kind: str) -> list[Report]:
+    """translate: the matrix of K, κ, E0, E1 like the paper's Tables 6–8, then implied vs independent laws."""
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    law_rows: list[dict[str, Any]] = []
+    for res in results:
+        d = res.to_dict()
+        d["target"] = (
+            res.tgt
+            if kind == "train-train"
+            else res.eval
+            if kind == "train-test"
+            else (f"{res.tgt}:{res.eval}")
+        )
+        rows.append(d)
+        label = f"{res.src} → {d['target']}"
+        if res.translation is None:
+            notes.append(f"{label}: not fitted: {res.error}")
+            continue
+        notes.extend(f"{label}: {w}" for w in res.translation.warnings)
+        if res.implied is not None and res.y_law is not None:
+            imp, ind = res.implied, res.y_law.law
+            law_rows.append(
+                {
+                    "target": d["target"],
+                    "A_implied": imp.A,
+                    "B_implied": imp.B,
+                    "E_implied": imp.E,
+                    "alpha_implied": imp.alpha,
+                    "beta_implied": imp.beta,
+                    "A": ind.A,
+                    "B": ind.B,
+                    "E": ind.E,
+                    "alpha": ind.alpha,
+                    "beta": ind.beta,
+                    "C": res.C,
+                    "N_opt_implied": res.n_opt_implied,
+                    "N_opt_independent": res.n_opt_independent,
+                    "N_opt_ratio": (
+                        res.n_opt_implied / res.n_opt_independent
+                        if res.n_opt_implied and res.n_opt_independent
+                        else None
+                    ),
+                }
+            )
+    src = results[0].src if results else ""
+    head = [
+        f"L1 ≈ K·(L0 − E0)^κ + E1 with E0, E1 from independent fits"
+        f"{' (E1 fitted: --free-e1)' if any(r.get('free_e1') for r in rows) else ''}; "
+        "R² of the log–log fit; resid sd = sd of log(y/ŷ)."
+    ]
+    cols = [
+        Column("src", justify="left"),
+        Column("target", justify="left"),
+        Column("tgt", table=False),
+        Column("x_eval", table=False),
+        Column("eval", table=False),
+        Column("kind", table=False),
+        Column("kappa", "κ", fmt=fmt_fixed(3)),
+        Column("K", fmt=fmt_fixed(3)),
+        Column("E0", fmt=fmt_fixed(3)),
+        Column("E1", "E1", fmt=fmt_fixed(3)),
+        Column("n_pairs", "pairs"),
+        Column("n_excluded", "excluded"),
+        Column("r2", "R²", fmt=fmt_fixed(4)),
+        Column("resid_sd", "resid sd", fmt=fmt_pct(2)),
+        Column("free_e1", table=False),
+        Column("x_min", table=False),
+        Column("x_max", table=False),
+        Column("error", table=False),
+        Column("warnings", table=False),
+    ]
+    title = {"train-train": "Train-to-train", "train-test": "Train-to-test", "test-test": "Test-to-test"}[
+        kind
+    ]
+    reports = [
+        Report(
+            "translate",
+            cols,
+            rows,
+            title=f"{title} translations from {src}",
+            notes=head + notes,
+            meta={"kind": kind},
+        )
+    ]
+    if law_rows:
+        lcols = [Column("target", justify="left")]
+        for k, label in (("A", "A"), ("B", "B"), ("E", "E"), ("alpha", "α"), ("beta", "β")):
+            lcols.append(Column(f"{k}_implied", f"{label}'", fmt=fmt_sig if k in "AB" else fmt_fixed(3)))
+            lcols.append(Column(k, label, fmt=fmt_sig if k in "AB" else fmt_fixed(3)))
+        lcols += [
+            Column("C", "at C"),
+            Column("N_opt_implied", "N* implied"),
+            Column("N_opt_independent", "N* independent"),
+            Column("N_opt_ratio", "ratio", fmt=fmt_fixed(3)),
+        ]
+        reports.append(
+            Report(
+                "translate-laws",
+                lcols,
+                law_rows,
+                title="Target law implied by the source law (') beside its independent fit",
+                notes=[
+                    "Eq. 3 pushed through the power law: A' = A·K^(1/(κα)), "
+                    "B' = B·K^(1/(κβ)), α' = κα, β' = κβ, E' = E1; N* implied = N* of the source."
+                ],
+            )
+        )
+    return reports
+
+
+def chain_report(pred: Any) -> Report:
+    rows = pred.to_dicts()
+    notes = []
+    last = rows[-1]
+    if pred.actual is not None:
+        err = abs(last["loss"] - pred.actual) / pred.actual
+        notes.append(
+            f"measured {last['dataset']}:{last['eval']} at this (N, D): {pred.actual:.4f} "
+            f"(relative error {100 * err:.2f}%)"
+        )
+    if any(r["extrapolated"] for r in rows):
+        notes.append("a step extrapolates beyond the losses its translation was fitted on")
+    cols = [
+        Column("step", justify="left"),
+        Column("loss", fmt=fmt_fixed(4)),
+        Column("kappa", "κ", fmt=fmt_fixed(3)),
+        Column("K", fmt=fmt_fixed(3)),
+        Column("E0", fmt=fmt_fixed(3)),
+        Column("E1", fmt=fmt_fixed(3)),
+        Column("extrapolated"),
+        Column("dataset", table=False),
+        Column("eval", table=False),
+        Column("N", table=False),
+        Column("D", table=False),
+        Column("actual", table=False),
+    ]
+    return Report("predict-via", cols, rows, title="Prediction through loss-to-loss translation", notes=notes)
+
+
+def evaluation_report(ev: Any, *, detail: bool = False) -> list[Report]:
+    rows = [s.to_dict() for s in ev.summary]
+    cols = [
+        Column("setting", justify="left"),
+        Column("mean_error_independent", "independent error", fmt=fmt_pct(2)),
+        Column("mean_error_loss_to_loss", "loss-to-loss error", fmt=fmt_pct(2)),
+        Column("n_predictions", "predictions"),
+        Column("n_skipped", "skipped"),
+    ]
+    notes = [
+        f"held out: {ev.holdout} ({ev.n_heldout_runs} runs); mean relative error |pred − actual| / actual over "
+        "ordered pairs of distinct datasets;",
+        f"test evals: {', '.join(ev.test_evals)};",
+        f"downstream evals: {len(ev.downstream_evals)} ({', '.join(ev.downstream_evals[:4])}"
+        f"{', …' if len(ev.downstream_evals) > 4 else ''})",
+        *ev.notes,
+    ]
+    reports = [
+        Report(
+            "evaluate",
+            cols,
+            rows,
+            title="Held-out prediction error (the paper's Table 1)",
+            notes=notes,
+            meta={
+                "holdout": ev.holdout,
+                "n_heldout_runs": ev.n_heldout_runs,
+                "test_evals": list(ev.test_evals),
+                "downstream_evals": list(ev.downstream_evals),
+            },
+        )
+    ]
+    if detail:
+        drows = [p.to_dict() for p in ev.predictions]
+        dcols = [
+            Column("setting", justify="left"),
+            Column("src", justify="left"),
+            Column("tgt", justify="left"),
+            Column("eval", justify="left"),
+            Column("N", table=False),
+            Column("D", table=False),
+            Column("source_loss", "src loss", fmt=fmt_fixed(4)),
+            Column("actual", fmt=fmt_fixed(4)),
+            Column("independent", fmt=fmt_fixed(4)),
+            Column("loss_to_loss", "loss-to-loss", fmt=fmt_fixed(4)),
+            Column("error_independent", "ind. err", fmt=fmt_pct(2)),
+            Column("error_loss_to_loss", "l2l err", fmt=fmt_pct(2)),
+            Column("notes", table=False),
+        ]
+        reports.append(Report("evaluate-detail", dcols, drows, title="Every held-out prediction"))
+    return reports

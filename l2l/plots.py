@@ -1,0 +1,711 @@
+"""Figures of the paper as plotnine ``ggplot`` objects, and an atomic ``save_figure``.
+
+- ``law_figure``        (Figures 9–10) fitted law as filled loss contours over compute C and model size N, the
+                        compute-optimal N*(C) in red, the runs it was fitted on, held-out runs as stars;
+- ``isoflop_figure``    (Figure 11) loss against N per compute budget, with the law's iso-FLOP curves and N*(C);
+- ``translate_figure``  (Figures 1–4) target loss against source loss with the fitted shifted power laws,
+                        dashed where they extrapolate, held-out pairs as stars;
+- ``evaluate_figure``   (Table 1) relative error of every held-out prediction, independent vs loss-to-loss.
+
+The builders are pure: they return a figure and never print, draw or write. plotnine, pandas and matplotlib are
+imported inside the functions, so importing this module (and ``l2l --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from l2l.errors import UsageError
+from l2l.laws import Array
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from plotnine import ggplot
+
+    from l2l.api import TranslationResult
+    from l2l.evaluate import Evaluation
+    from l2l.fit import LawFit
+    from l2l.io import Runs
+
+__all__ = [
+    "FIGURE_FORMATS",
+    "evaluate_figure",
+    "figure_size",
+    "isoflop_figure",
+    "law_figure",
+    "save_figure",
+    "translate_figure",
+]
+
+#: File extensions ``save_figure`` writes, and the format each one means.
+FIGURE_FORMATS: dict[str, str] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+# Layout: inches per facet, at most this many facet columns, room for legend, title and caption.
+PANEL_WIDTH = 4.0
+PANEL_HEIGHT = 3.2
+MAX_COLUMNS = 3
+LEGEND_WIDTH = 1.7
+TITLE_HEIGHT = 1.0
+
+FLOPS_PER_PARAM_TOKEN = 6.0
+GRID_SIZE = 120  # law_figure: grid points along each of C and N
+N_BANDS = 24  # law_figure: filled-contour bands of loss
+EXTRAPOLATE_TO = 1e21  # law_figure: the grid reaches at least this compute (the paper's 3.3B runs)
+HELD_OUT_SHAPE = "*"
+OPTIMUM_COLOUR = "#d62728"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _use_agg() -> None:
+    """Render off screen with matplotlib's Agg backend, unless pyplot is already in use (a notebook, a user's
+    session): their choice of backend stands."""
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")
+
+
+def _pandas(frame: pl.DataFrame) -> pd.DataFrame:
+    """A polars frame as pandas, column by column through numpy (no pyarrow needed)."""
+    import pandas as pd
+
+    return pd.DataFrame({c: frame.get_column(c).to_numpy() for c in frame.columns})
+
+
+def _ordered(values: Sequence[str], order: Sequence[str]) -> Any:
+    """``values`` as a pandas Categorical with categories in ``order`` (facets and legends keep that order)."""
+    import pandas as pd
+
+    return pd.Categorical(list(values), categories=list(dict.fromkeys(order)), ordered=True)
+
+
+def _ncol(n_panels: int) -> int:
+    return max(1, min(MAX_COLUMNS, n_panels))
+
+
+def _theme() -> Any:
+    import plotnine as p9
+
+    return p9.theme_bw(base_size=10) + p9.theme(
+        plot_title=p9.element_text(size=12, weight="bold"),
+        plot_caption=p9.element_text(size=8, color="#555555"),
+        strip_text=p9.element_text(size=9),
+        strip_background=p9.element_rect(fill="#eeeeee", color="#bbbbbb"),
+        legend_title=p9.element_text(size=9),
+        legend_text=p9.element_text(size=8),
+        panel_grid_minor=p9.element_blank(),
+    )
+
+
+def _sci(x: float) -> str:
+    """2 significant digits in compact scientific notation: 2e17, 4.4e17, 1e21."""
+    mant, exp = f"{x:.1e}".split("e")
+    mant = mant.rstrip("0").rstrip(".")
+    return f"{mant}e{int(exp)}"
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """Powers of ten within [lo, hi] (every other one when there are many)."""
+    k = list(range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1))
+    step = 1 if len(k) <= 6 else 2
+    return [10.0**e for e in k[::step]]
+
+
+def _pow10_label(values: Sequence[float]) -> list[str]:
+    return [f"1e{round(math.log10(v))}" if v > 0 else str(v) for v in values]
+
+
+def _c_column(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with C filled in as 6ND where a run did not state its compute."""
+    c = pl.col("C").cast(pl.Float64)
+    return frame.with_columns(
+        pl.when(c.is_null()).then(FLOPS_PER_PARAM_TOKEN * pl.col("N") * pl.col("D")).otherwise(c).alias("C")
+    )
+
+
+def _fit_titles(fits: Sequence[LawFit]) -> list[str]:
+    """One short facet title per fit ("dataset — eval"), the form added where two fits would share one."""
+    titles = [f"{f.dataset} — {f.eval}" for f in fits]
+    if len(set(titles)) < len(titles):
+        titles = [f"{t} ({f.form})" for t, f in zip(titles, fits, strict=True)]
+    if len(set(titles)) < len(titles):
+        titles = [f"{t} #{i + 1}" for i, t in enumerate(titles)]
+    return titles
+
+
+def _runs_of(runs: Runs, fit: LawFit, split: str | None) -> pl.DataFrame:
+    """The runs behind one fit's (dataset, eval), with ``used`` True for those the fit was made on."""
+    sub = _c_column(runs.frame).filter((pl.col("dataset") == fit.dataset) & (pl.col("eval") == fit.eval))
+    used = pl.lit(True) if split is None else (pl.col("split") == split).fill_null(False)
+    return sub.select("N", "D", "C", "loss", used.alias("used")).filter(
+        (pl.col("N") > 0) & (pl.col("D") > 0) & (pl.col("C") > 0) & (pl.col("loss") > 0)
+    )
+
+
+def _check_fits(fits: Sequence[LawFit], what: str) -> None:
+    if not fits:
+        raise UsageError(f"no fitted laws to draw the {what} of")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figures 9–10: the law over (C, N)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _nice_levels(lo: float, hi: float, n: int) -> Array:
+    """About ``n`` geometrically spaced loss levels spanning [lo, hi], rounded to 2 significant digits."""
+    raw = np.geomspace(lo, hi, n + 1)
+    digits = 1 - np.floor(np.log10(raw)).astype(int)
+    nice = np.array([round(float(v), int(d)) for v, d in zip(raw, digits, strict=True)])
+    nice = np.unique(nice)
+    nice[0] = min(nice[0], lo)
+    nice[-1] = max(nice[-1], hi)
+    return nice
+
+
+def _nice_breaks(lo: float, hi: float) -> list[float]:
+    """Round colour-bar labels (1, 1.5, 2, 3, 4, 5, ...) inside [lo, hi], thinned to at most 8."""
+    cands = [
+        m * 10.0**e
+        for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
+        for m in (1, 1.5, 2, 3, 4, 5, 7)
+    ]
+    inside = [round(c, 10) for c in cands if lo <= c <= hi]
+    while len(inside) > 8:
+        inside = inside[::2]
+    return inside
+
+
+def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+    """Figures 9–10: each fitted law as filled contours of predicted loss over compute C and model size N
+    (D = C/6N), the compute-optimal N*(C) in red, the runs it was fitted on as points filled with their measured
+    loss, and runs of the same (dataset, eval) outside ``split`` (held out, e.g. ``extrapolation``) as stars."""
+    _use_agg()
+    import pandas as pd
+    import plotnine as p9
+
+    _check_fits(fits, "law figure")
+    titles = _fit_titles(fits)
+    per_fit = [_runs_of(runs, f, split) for f in fits]
+    every = pl.concat(per_fit)
+    if every.height == 0:
+        raise UsageError("none of the fitted (dataset, eval) pairs has runs to draw")
+    fitted = every.filter(pl.col("used"))
+    c_fit_max = float((fitted if fitted.height else every)["C"].max())  # type: ignore[arg-type]
+    c_lo = float(every["C"].min()) / 1.5  # type: ignore[arg-type]
+    c_hi = max(EXTRAPOLATE_TO, 20.0 * c_fit_max, 1.5 * float(every["C"].max()))  # type: ignore[arg-type]
+    n_lo = float(every["N"].min()) / 1.5  # type: ignore[arg-type]
+    n_hi = float(every["N"].max()) * 1.5  # type: ignore[arg-type]
+    # exactly even steps in log10 (geom_raster warns about uneven pixel spacing otherwise)
+    lc = np.linspace(math.log10(c_lo), math.log10(c_hi), GRID_SIZE)
+    ln = np.linspace(math.log10(n_lo), math.log10(n_hi), GRID_SIZE)
+    cc, nn = np.meshgrid(10.0**lc, 10.0**ln)
+    cc, nn = cc.ravel(), nn.ravel()
+
+    preds = [f.law.predict(nn, cc / (FLOPS_PER_PARAM_TOKEN * nn)) for f in fits]
+    measured = every["loss"].to_numpy()
+    # colour range: the lowest predicted loss up to a little above the highest measured; the far corners of the
+    # grid (huge models on a few tokens) predict enormous losses and share the top band
+    lo = min(float(np.min([p.min() for p in preds])), float(measured.min()))
+    hi = max(1.25 * float(measured.max()), lo * 1.5)
+    levels = _nice_levels(lo, hi, N_BANDS)
+    mids = np.sqrt(levels[:-1] * levels[1:])
+
+    def band(v: Array) -> Array:
+        idx = np.clip(np.searchsorted(levels, v, side="right") - 1, 0, len(mids) - 1)
+        return np.asarray(mids[idx], dtype=np.float64)
+
+    grid_parts, line_parts, point_parts = [], [], []
+    c_line = np.geomspace(c_lo, c_hi, 200)
+    for fit, title, sub, pred in zip(fits, titles, per_fit, preds, strict=True):
+        grid_parts.append(pd.DataFrame({"C": cc, "N": nn, "band": band(pred), "panel": title}))
+        n_opt, _ = fit.law.compute_optimal(c_line, FLOPS_PER_PARAM_TOKEN)
+        keep = (n_opt >= n_lo) & (n_opt <= n_hi)
+        line_parts.append(pd.DataFrame({"C": c_line[keep], "N": n_opt[keep], "panel": title}))
+        pts = _pandas(sub)
+        pts["panel"] = title
+        pts["shown"] = np.clip(pts["loss"].to_numpy(), levels[0], levels[-1])
+        point_parts.append(pts)
+    order = titles
+    grid = pd.concat(grid_parts, ignore_index=True)
+    line = pd.concat(line_parts, ignore_index=True)
+    points = pd.concat(point_parts, ignore_index=True)
+    for df in (grid, line, points):
+        df["panel"] = _ordered(df["panel"], order)
+    used = points[points["used"]]
+    held = points[~points["used"]]
+
+    breaks = _nice_breaks(float(levels[0]), float(levels[-1]))
+    fig = (
+        p9.ggplot(mapping=p9.aes(x="C", y="N"))
+        + p9.geom_raster(p9.aes(fill="band"), data=grid, interpolation="bilinear")
+        + p9.geom_point(p9.aes(fill="shown"), data=used, shape="o", size=2.0, color="black", stroke=0.35)
+    )
+    if not line.empty:
+        fig += p9.geom_line(data=line, color=OPTIMUM_COLOUR, size=1.0)
+    if not held.empty:
+        fig += p9.geom_point(
+            p9.aes(fill="shown"), data=held, shape=HELD_OUT_SHAPE, size=6.0, color="black", stroke=0.5
+        )
+    caption = (
+        "bands: loss predicted by the fitted law (D = C/6N); points: runs, filled with their measured loss; "
+    )
+    caption += "red: compute-optimal N*(C)"
+    if not held.empty:
+        caption += f"; ★: runs not used in the fit (split ≠ {split})"
+    fig = (
+        fig
+        + p9.facet_wrap("panel", ncol=_ncol(len(fits)))
+        + p9.scale_x_log10(breaks=_log_ticks(c_lo, c_hi), labels=_pow10_label, expand=(0, 0))
+        + p9.scale_y_log10(breaks=_log_ticks(n_lo, n_hi), labels=_pow10_label, expand=(0, 0))
+        + p9.scale_fill_cmap(
+            "viridis",
+            trans="log10",
+            limits=(float(levels[0]), float(levels[-1])),
+            breaks=breaks,
+            labels=lambda vs: [f"{v:.3g}" for v in vs],
+        )
+        + p9.labs(
+            x="compute C (FLOPs)",
+            y="parameters N",
+            fill="loss",
+            title=f"Fitted scaling laws ({fits[0].form} form)"
+            if len({f.form for f in fits}) == 1
+            else "Fitted scaling laws",
+            caption=caption,
+        )
+        + _theme()
+        + p9.guides(fill=p9.guide_colorbar(nbin=100))
+        + p9.theme(legend_key_height=160)
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figure 11: iso-FLOP curves
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _palette(name: str, n: int, end: float = 1.0) -> list[str]:
+    """``n`` colours of a matplotlib colormap (sampled on [0, end]) as hex strings."""
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    cmap = mpl.colormaps[name]
+    if n <= 0:
+        return []
+    if hasattr(cmap, "colors") and name.startswith("tab") and n <= len(cmap.colors):
+        return [to_hex(c) for c in cmap.colors[:n]]
+    return [to_hex(cmap(x)) for x in np.linspace(0.0, end, max(n, 2))[:n]]
+
+
+def _qualitative(n: int) -> list[str]:
+    """Distinct colours for ``n`` categories: tab10, then tab20, then a wheel of hues."""
+    if n <= 10:
+        return _palette("tab10", n)
+    if n <= 20:
+        return _palette("tab20", n)
+    return _palette("hsv", n, end=(n - 1) / n)
+
+
+def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+    """Figure 11: loss against model size N per compute budget C (one colour per budget); the fitted law along
+    each iso-FLOP line (D = C/6N) as a curve; its compute-optimal N*(C) as open diamonds joined by a dashed line.
+    Runs outside ``split`` (not used to fit) are stars."""
+    _use_agg()
+    import pandas as pd
+    import plotnine as p9
+
+    _check_fits(fits, "iso-FLOP figure")
+    titles = _fit_titles(fits)
+    point_parts, curve_parts, opt_parts = [], [], []
+    for fit, title in zip(fits, titles, strict=True):
+        sub = _runs_of(runs, fit, split)
+        if sub.height == 0:
+            continue
+        c = sub["C"].to_numpy().astype(np.float64)
+        labels = [_sci(float(v)) for v in c]
+        pts = _pandas(sub)
+        pts["budget"] = labels
+        pts["panel"] = title
+        point_parts.append(pts)
+        by_budget: dict[str, list[int]] = {}
+        for i, lab in enumerate(labels):
+            by_budget.setdefault(lab, []).append(i)
+        n_all = sub["N"].to_numpy().astype(np.float64)
+        for lab, idx in by_budget.items():
+            budget = float(np.exp(np.mean(np.log(c[idx]))))
+            n_opt = float(fit.law.compute_optimal(budget, FLOPS_PER_PARAM_TOKEN)[0])
+            ns = n_all[idx]
+            lo, hi = min(float(ns.min()), n_opt) / 1.3, max(float(ns.max()), n_opt) * 1.3
+            n_curve = np.geomspace(lo, hi, 80)
+            loss = fit.law.predict(n_curve, budget / (FLOPS_PER_PARAM_TOKEN * n_curve))
+            curve_parts.append(pd.DataFrame({"N": n_curve, "loss": loss, "budget": lab, "panel": title}))
+            l_opt = float(fit.law.predict(n_opt, budget / (FLOPS_PER_PARAM_TOKEN * n_opt)))
+            opt_parts.append(
+                pd.DataFrame(
+                    {"N": [n_opt], "loss": [l_opt], "C": [budget], "budget": [lab], "panel": [title]}
+                )
+            )
+    if not point_parts:
+        raise UsageError("none of the fitted (dataset, eval) pairs has runs to draw")
+    points = pd.concat(point_parts, ignore_index=True)
+    curves = pd.concat(curve_parts, ignore_index=True)
+    optima = pd.concat(opt_parts, ignore_index=True).sort_values(["panel", "C"])
+    budgets = sorted(set(points["budget"]), key=float)
+    colours = _palette("viridis", len(budgets), end=0.88)
+    for df in (points, curves, optima):
+        df["budget"] = _ordered(df["budget"], budgets)
+        df["panel"] = _ordered(df["panel"], [t for t in titles if t in set(points["panel"])])
+    used = points[points["used"]]
+    held = points[~points["used"]]
+
+    fig = (
+        p9.ggplot(mapping=p9.aes(x="N", y="loss", color="budget"))
+        + p9.geom_line(data=curves, size=0.7, alpha=0.85)
+        + p9.geom_point(data=used, size=1.8, alpha=0.9)
+        + p9.geom_path(p9.aes(group="panel"), data=optima, color="#444444", linetype="dashed", size=0.5)
+        + p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
+    )
+    caption = "curves: fitted law along each iso-FLOP line D = C/6N; ◇: compute-optimal N*(C)"
+    if not held.empty:
+        fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
+        caption += f"; ★: runs not used in the fit (split ≠ {split})"
+    n_lo, n_hi = float(curves["N"].min()), float(curves["N"].max())
+    fig = (
+        fig
+        + p9.facet_wrap("panel", ncol=_ncol(len(set(points["panel"]))), scales="free_y")
+        + p9.scale_x_log10(breaks=_log_ticks(n_lo, n_hi), labels=_pow10_label)
+        + p9.scale_color_manual(values=colours, breaks=budgets)
+        + p9.labs(
+            x="parameters N",
+            y="loss (nats)",
+            color="compute C\n(FLOPs)",
+            title="Iso-FLOP curves of the fitted laws",
+            caption=caption,
+        )
+        + _theme()
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figures 1–4: loss-to-loss translations
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _target_labels(results: Sequence[TranslationResult], panels: Sequence[str]) -> list[str]:
+    """Legend label per result: the target dataset (train-train) or eval (train-test, test-test); both where
+    that would name two curves of one panel alike."""
+    labels = [r.tgt if r.spec_kind == "train-train" else r.eval for r in results]
+    seen = list(zip(panels, labels, strict=True))
+    if len(set(seen)) < len(seen):
+        labels = [f"{r.tgt}: {r.eval}" for r in results]
+    return labels
+
+
+def _heldout_mask(pairs: pl.DataFrame, fit_split: str | None) -> Array:
+    if fit_split is None:
+        return np.zeros(pairs.height, dtype=bool)
+    cols = [c for c in ("split_x", "split_y") if c in pairs.columns]
+    held = np.zeros(pairs.height, dtype=bool)
+    for c in cols:
+        held |= ~(pairs.get_column(c) == fit_split).fill_null(False).to_numpy()
+    return held
+
+
+def _extra_heldout(heldout: pl.DataFrame, r: TranslationResult) -> pl.DataFrame:
+    """Rows of a user's held-out frame (x, y and any of src, tgt, x_eval, eval) that belong to result ``r``."""
+    cond = pl.lit(True)
+    for col, val in (("src", r.src), ("tgt", r.tgt), ("x_eval", r.x_eval), ("eval", r.eval)):
+        if col in heldout.columns:
+            cond = cond & (pl.col(col) == val).fill_null(False)
+    return heldout.filter(cond).select(pl.col("x").cast(pl.Float64), pl.col("y").cast(pl.Float64))
+
+
+def translate_figure(
+    results: Sequence[TranslationResult],
+    *,
+    heldout: pl.DataFrame | None = None,
+    fit_split: str | None = None,
+) -> ggplot:
+    """Figures 1–4: target loss against source loss, one colour per target. The pairs each translation was fitted
+    on are points; pairs outside ``fit_split`` (and rows of ``heldout``: columns x, y and optionally src, tgt,
+    x_eval, eval to say which translation they belong to) are stars. The fitted y = K·(x − E0)^κ + E1 is solid
+    over the fitted range and dashed beyond it, down to the smallest held-out x (or 0.9 × the smallest fitted x).
+    Results without a translation (failed fits) are skipped; one panel per (kind, source) when there are several.
+    """
+    _use_agg()
+    import pandas as pd
+    import plotnine as p9
+
+    if heldout is not None:
+        missing = {"x", "y"} - set(heldout.columns)
+        if missing:
+            raise UsageError(
+                f"the held-out frame needs columns x and y (missing: {', '.join(sorted(missing))})"
+            )
+    ok = [r for r in results if r.translation is not None]
+    if not ok:
+        raise UsageError("no translation was fitted: nothing to draw")
+    panels = [f"{r.spec_kind} from {r.src}" for r in ok]
+    panel_order = list(dict.fromkeys(panels))
+    labels = _target_labels(ok, panels)
+    label_order = list(dict.fromkeys(labels))
+
+    point_parts, star_parts, solid_parts, dash_parts = [], [], [], []
+    for r, panel, label in zip(ok, panels, labels, strict=True):
+        t = r.translation
+        x_min, x_max = t.x_range
+        hx = np.empty(0)
+        hy = np.empty(0)
+        fx = np.empty(0)
+        fy = np.empty(0)
+        if r.pairs is not None and r.pairs.height:
+            held = _heldout_mask(r.pairs, fit_split)
+            x = r.pairs.get_column("x").to_numpy().astype(np.float64)
+            y = r.pairs.get_column("y").to_numpy().astype(np.float64)
+            fx, fy, hx, hy = x[~held], y[~held], x[held], y[held]
+        if heldout is not None:
+            extra = _extra_heldout(heldout, r)
+            hx = np.concatenate([hx, extra["x"].to_numpy()])
+            hy = np.concatenate([hy, extra["y"].to_numpy()])
+        point_parts.append(pd.DataFrame({"x": fx, "y": fy, "target": label, "panel": panel}))
+        if len(hx):
+            star_parts.append(pd.DataFrame({"x": hx, "y": hy, "target": label, "panel": panel}))
+        lo = float(hx.min()) if len(hx) and hx.min() < x_min else 0.9 * x_min
+        hi = max(x_max, float(hx.max())) if len(hx) else x_max
+        lo = max(lo, t.E0 + 1e-3 * (x_min - t.E0))  # the power law is defined only above E0
+        xs = np.linspace(x_min, x_max, 100)
+        solid_parts.append(pd.DataFrame({"x": xs, "y": t.predict(xs), "target": label, "panel": panel}))
+        for a, b, seg in ((lo, x_min, "below"), (x_max, hi, "above")):
+            if b > a:
+                xd = np.linspace(a, b, 60)
+                dash_parts.append(
+                    pd.DataFrame(
+                        {
+                            "x": xd,
+                            "y": t.predict(xd),
+                            "target": label,
+                            "panel": panel,
+                            "seg": f"{label}|{seg}",
+                        }
+                    )
+                )
+    points = pd.concat(point_parts, ignore_index=True)
+    solid = pd.concat(solid_parts, ignore_index=True)
+    frames = [points, solid]
+    stars = pd.concat(star_parts, ignore_index=True) if star_parts else None
+    dashes = pd.concat(dash_parts, ignore_index=True) if dash_parts else None
+    for df in (stars, dashes):
+        if df is not None:
+            frames.append(df)
+    for df in frames:
+        df["target"] = _ordered(df["target"], label_order)
+        df["panel"] = _ordered(df["panel"], panel_order)
+
+    fig = (
+        p9.ggplot(mapping=p9.aes(x="x", y="y", color="target"))
+        + p9.geom_point(data=points, size=1.6, alpha=0.75)
+        + p9.geom_line(data=solid, size=0.8)
+    )
+    caption = "solid: fitted range; dashed: extrapolation"
+    if dashes is not None:
+        fig += p9.geom_line(p9.aes(group="seg"), data=dashes, size=0.8, linetype="dashed")
+    if stars is not None:
+        fig += p9.geom_point(data=stars, shape=HELD_OUT_SHAPE, size=6.0)
+        caption += "; ★: pairs not used in the fit" + (f" (split ≠ {fit_split})" if fit_split else "")
+    x_evals = {r.x_eval for r in ok}
+    x_label = f"source loss: {next(iter(x_evals))} (nats)" if len(x_evals) == 1 else "source loss (nats)"
+    y_evals = {r.eval for r in ok}
+    y_label = f"target loss: {next(iter(y_evals))} (nats)" if len(y_evals) == 1 else "target loss (nats)"
+    title = panel_order[0] if len(panel_order) == 1 else "Loss-to-loss translations"
+    if len(panel_order) > 1:
+        fig += p9.facet_wrap("panel", ncol=_ncol(len(panel_order)), scales="free")
+    fig = (
+        fig
+        + p9.scale_color_manual(values=_qualitative(len(label_order)), breaks=label_order)
+        + p9.labs(x=x_label, y=y_label, color="target", title=title, caption=caption)
+        + _theme()
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Table 1: held-out prediction errors
+# ---------------------------------------------------------------------------------------------------------------
+
+METHODS = ("independent", "loss-to-loss")
+
+
+def evaluate_figure(evaluation: Evaluation) -> ggplot:
+    """Table 1 at a glance: one panel per setting (train-to-train, -test, -downstream), the relative error of every
+    held-out prediction by each method (independent scaling law vs loss-to-loss) as jittered points, the mean of
+    the predictions both methods made marked by a diamond and its value. Errors in percent."""
+    _use_agg()
+    import pandas as pd
+    import plotnine as p9
+
+    from l2l.evaluate import SETTINGS
+
+    rows: dict[str, list[Any]] = {"setting": [], "method": [], "error": []}
+    for p in evaluation.predictions:
+        for method, err in zip(METHODS, (p.error_independent, p.error_loss_to_loss), strict=True):
+            if err is not None and math.isfinite(err):
+                rows["setting"].append(p.setting)
+                rows["method"].append(method)
+                rows["error"].append(100.0 * err)
+    if not rows["error"]:
+        raise UsageError("the evaluation made no predictions: nothing to draw")
+    points = pd.DataFrame(rows)
+    means: dict[str, list[Any]] = {"setting": [], "method": [], "error": [], "label": []}
+    for s in evaluation.summary:
+        for method, m in zip(METHODS, (s.mean_error_independent, s.mean_error_loss_to_loss), strict=True):
+            if m is not None:
+                means["setting"].append(s.setting)
+                means["method"].append(method)
+                means["error"].append(100.0 * m)
+                means["label"].append(f"{100.0 * m:.2f}%")
+    mean_df = pd.DataFrame(means)
+    present = [s for s in SETTINGS if s in set(points["setting"])]
+    present += sorted(set(points["setting"]) - set(present))
+    counts = points.groupby("setting").size().to_dict()
+    facet_names = {s: f"{s} (n = {counts.get(s, 0) // 2})" for s in present}
+    for df in (points, mean_df):
+        df["setting"] = _ordered([facet_names[s] for s in df["setting"]], [facet_names[s] for s in present])
+        df["method"] = _ordered(df["method"], METHODS)
+    colours = ["#7f7f7f", "#1f77b4"]
+    fig = p9.ggplot(points, p9.aes(x="method", y="error", color="method")) + p9.geom_jitter(
+        width=0.22, height=0, size=1.3, alpha=0.45, random_state=0
+    )
+    if not mean_df.empty:
+        fig = (
+            fig
+            + p9.geom_point(data=mean_df, shape="D", size=3.6, fill="white", stroke=1.4)
+            + p9.geom_text(
+                p9.aes(label="label"),
+                data=mean_df,
+                nudge_x=0.36,
+                size=8.5,
+                ha="left",
+                color="black",
+                fontweight="bold",
+            )
+        )
+    fig = (
+        fig
+        + p9.facet_wrap("setting", ncol=_ncol(len(present)), scales="free_y")
+        + p9.scale_color_manual(values=colours, breaks=list(METHODS))
+        + p9.scale_x_discrete(expand=(0, 0.6, 0, 0.9))
+        + p9.scale_y_continuous(labels=lambda vs: [f"{v:g}%" for v in vs])
+        + p9.labs(
+            x="",
+            y="relative error |predicted − actual| / actual",
+            title=f"Held-out predictions ({evaluation.holdout}): relative error",
+            caption="points: one held-out loss each; ◇ and value: mean over the predictions both methods made",
+        )
+        + _theme()
+        + p9.theme(legend_position="none")
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _panel_count(fig: ggplot) -> int:
+    """How many facets the figure will have: distinct values of its facet variables over all its data."""
+    names = list(getattr(fig.facet, "vars", ()) or ())
+    if not names:
+        return 1
+    # a layer keeps the data it was given in ``_data`` until it is drawn (plotnine 0.13–0.15); without it the
+    # count falls back to the plot's own data, and at worst to one panel
+    frames = [fig.data, *(getattr(layer, "_data", None) for layer in fig.layers)]
+    keys: set[tuple[Any, ...]] = set()
+    for df in frames:
+        if df is None or callable(df) or not all(n in getattr(df, "columns", ()) for n in names):
+            continue
+        keys.update(tuple(row) for row in df[names].drop_duplicates().itertuples(index=False))
+    return max(1, len(keys))
+
+
+def figure_size(fig: ggplot) -> tuple[float, float]:
+    """A width and height in inches that suit the figure: 4 in per facet column (up to 3 columns), 3.2 in per
+    row, plus room for the legend, title and caption."""
+    n = _panel_count(fig)
+    ncol = _ncol(n)
+    nrow = math.ceil(n / ncol)
+    return PANEL_WIDTH * ncol + LEGEND_WIDTH, PANEL_HEIGHT * nrow + TITLE_HEIGHT
+
+
+def save_figure(
+    fig: ggplot,
+    path: Path | str,
+    *,
+    width: float | None = None,
+    height: float | None = None,
+    dpi: int = 150,
+) -> Path:
+    """Write ``fig`` to ``path`` (.png, .svg or .pdf, from the extension) atomically: it is drawn into a temporary
+    file beside ``path`` and renamed onto it, so a failed save leaves no file. Creates the parent directory.
+    Width and height (inches) default to ``figure_size(fig)``. Returns the path written."""
+    path = Path(path)
+    fmt = FIGURE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        shown = path.suffix or "no extension"
+        raise UsageError(
+            f"cannot write a figure to {path.name!r} ({shown}); supported extensions: "
+            f"{', '.join(FIGURE_FORMATS)}",
+            hint="name the file e.g. figure.png, figure.svg or figure.pdf",
+        )
+    if (width is None) != (height is None):
+        raise UsageError("give both the width and the height of the figure, or neither")
+    if width is None or height is None:
+        width, height = figure_size(fig)
+    if not (width > 0 and height > 0 and dpi > 0):
+        raise UsageError("figure width, height and dpi must be positive")
+    _use_agg()
+    import matplotlib.pyplot as plt
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    except OSError as exc:
+        raise UsageError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    tmp = Path(name)
+    before = set(plt.get_fignums())
+    try:
+        fig.save(
+            tmp, format=fmt, width=width, height=height, units="in", dpi=dpi, limitsize=False, verbose=False
+        )
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes it 0600; give it the mode a plain open() would
+        tmp.replace(path)  # os.replace: atomic on POSIX and Windows
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        for num in set(plt.get_fignums()) - before:  # plotnine leaves its figure open in pyplot
+            plt.close(num)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
