@@ -87,6 +87,14 @@ TableArg = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from l2l import __version__
+
+        typer.echo(f"l2l {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global(
     workspace: Annotated[
@@ -99,18 +107,14 @@ def _global(
             show_default=False,
         ),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
     ] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     STATE.debug = debug
     STATE.workspace = workspace
-    if version:
-        from l2l import __version__
-
-        typer.echo(f"l2l {__version__}")
-        raise typer.Exit(0)
 
 
 def _out(text: str) -> None:
@@ -727,7 +731,7 @@ def evaluate(
     _render(evaluation_report(ev, detail=detail), fmt)
 
 
-class PlotKind(str, Enum):
+class PlotKind(Enum):  # not a str subclass: a member named "translate" would shadow str.translate
     translate = "translate"
     law = "law"
     isoflop = "isoflop"

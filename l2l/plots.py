@@ -19,10 +19,11 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from l2l.errors import UsageError
 from l2l.laws import Array
@@ -78,6 +79,14 @@ def _use_agg() -> None:
         matplotlib.use("Agg")
 
 
+def _plotnine() -> Any:
+    """The plotnine module, imported on first use. Typed as Any: plotnine's own annotations are partial (aes,
+    theme and most layers are untyped), which strict mypy would reject call by call."""
+    import importlib
+
+    return importlib.import_module("plotnine")
+
+
 def _pandas(frame: pl.DataFrame) -> pd.DataFrame:
     """A polars frame as pandas, column by column through numpy (no pyarrow needed)."""
     import pandas as pd
@@ -97,7 +106,7 @@ def _ncol(n_panels: int) -> int:
 
 
 def _theme() -> Any:
-    import plotnine as p9
+    p9 = _plotnine()
 
     return p9.theme_bw(base_size=10) + p9.theme(
         plot_title=p9.element_text(size=12, weight="bold"),
@@ -118,14 +127,17 @@ def _sci(x: float) -> str:
 
 
 def _log_ticks(lo: float, hi: float) -> list[float]:
-    """Powers of ten within [lo, hi] (every other one when there are many)."""
+    """Powers of ten within [lo, hi] (every other one when there are many); 1-2-5 steps when the range spans
+    less than a decade or two."""
     k = list(range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1))
-    step = 1 if len(k) <= 6 else 2
-    return [10.0**e for e in k[::step]]
+    if len(k) >= 2:
+        return [10.0**e for e in k[:: 1 if len(k) <= 6 else 2]]
+    e0 = math.floor(math.log10(lo))
+    return [m * 10.0**e for e in range(e0, e0 + 3) for m in (1, 2, 5) if lo <= m * 10.0**e <= hi]
 
 
-def _pow10_label(values: Sequence[float]) -> list[str]:
-    return [f"1e{round(math.log10(v))}" if v > 0 else str(v) for v in values]
+def _sci_labels(values: Sequence[float]) -> list[str]:
+    return [_sci(float(v)) if v > 0 else str(v) for v in values]
 
 
 def _c_column(frame: pl.DataFrame) -> pl.DataFrame:
@@ -195,7 +207,8 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
     loss, and runs of the same (dataset, eval) outside ``split`` (held out, e.g. ``extrapolation``) as stars."""
     _use_agg()
     import pandas as pd
-    import plotnine as p9
+
+    p9 = _plotnine()
 
     _check_fits(fits, "law figure")
     titles = _fit_titles(fits)
@@ -212,8 +225,8 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
     # exactly even steps in log10 (geom_raster warns about uneven pixel spacing otherwise)
     lc = np.linspace(math.log10(c_lo), math.log10(c_hi), GRID_SIZE)
     ln = np.linspace(math.log10(n_lo), math.log10(n_hi), GRID_SIZE)
-    cc, nn = np.meshgrid(10.0**lc, 10.0**ln)
-    cc, nn = cc.ravel(), nn.ravel()
+    c_mesh, n_mesh = np.meshgrid(10.0**lc, 10.0**ln)
+    cc, nn = c_mesh.ravel(), n_mesh.ravel()
 
     preds = [f.law.predict(nn, cc / (FLOPS_PER_PARAM_TOKEN * nn)) for f in fits]
     measured = every["loss"].to_numpy()
@@ -260,17 +273,15 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
         fig += p9.geom_point(
             p9.aes(fill="shown"), data=held, shape=HELD_OUT_SHAPE, size=6.0, color="black", stroke=0.5
         )
-    caption = (
-        "bands: loss predicted by the fitted law (D = C/6N); points: runs, filled with their measured loss; "
-    )
-    caption += "red: compute-optimal N*(C)"
+    caption = "bands: loss predicted by the fitted law (D = C/6N); red: its compute-optimal N*(C)"
+    caption += "\npoints: runs it was fitted on, filled with their measured loss"
     if not held.empty:
-        caption += f"; ★: runs not used in the fit (split ≠ {split})"
+        caption += f"\n★: runs not used in the fit (split ≠ {split})"
     fig = (
         fig
         + p9.facet_wrap("panel", ncol=_ncol(len(fits)))
-        + p9.scale_x_log10(breaks=_log_ticks(c_lo, c_hi), labels=_pow10_label, expand=(0, 0))
-        + p9.scale_y_log10(breaks=_log_ticks(n_lo, n_hi), labels=_pow10_label, expand=(0, 0))
+        + p9.scale_x_log10(breaks=_log_ticks(c_lo, c_hi), labels=_sci_labels, expand=(0, 0))
+        + p9.scale_y_log10(breaks=_log_ticks(n_lo, n_hi), labels=_sci_labels, expand=(0, 0))
         + p9.scale_fill_cmap(
             "viridis",
             trans="log10",
@@ -291,7 +302,7 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
         + p9.guides(fill=p9.guide_colorbar(nbin=100))
         + p9.theme(legend_key_height=160)
     )
-    return fig
+    return cast("ggplot", fig)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -327,7 +338,8 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
     Runs outside ``split`` (not used to fit) are stars."""
     _use_agg()
     import pandas as pd
-    import plotnine as p9
+
+    p9 = _plotnine()
 
     _check_fits(fits, "iso-FLOP figure")
     titles = _fit_titles(fits)
@@ -380,7 +392,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
         + p9.geom_path(p9.aes(group="panel"), data=optima, color="#444444", linetype="dashed", size=0.5)
         + p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
     )
-    caption = "curves: fitted law along each iso-FLOP line D = C/6N; ◇: compute-optimal N*(C)"
+    caption = "curves: fitted law along each iso-FLOP line D = C/6N\n◇: compute-optimal N*(C)"
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
         caption += f"; ★: runs not used in the fit (split ≠ {split})"
@@ -388,7 +400,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
     fig = (
         fig
         + p9.facet_wrap("panel", ncol=_ncol(len(set(points["panel"]))), scales="free_y")
-        + p9.scale_x_log10(breaks=_log_ticks(n_lo, n_hi), labels=_pow10_label)
+        + p9.scale_x_log10(breaks=_log_ticks(n_lo, n_hi), labels=_sci_labels)
         + p9.scale_color_manual(values=colours, breaks=budgets)
         + p9.labs(
             x="parameters N",
@@ -399,7 +411,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
         )
         + _theme()
     )
-    return fig
+    return cast("ggplot", fig)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -417,7 +429,7 @@ def _target_labels(results: Sequence[TranslationResult], panels: Sequence[str]) 
     return labels
 
 
-def _heldout_mask(pairs: pl.DataFrame, fit_split: str | None) -> Array:
+def _heldout_mask(pairs: pl.DataFrame, fit_split: str | None) -> NDArray[np.bool_]:
     if fit_split is None:
         return np.zeros(pairs.height, dtype=bool)
     cols = [c for c in ("split_x", "split_y") if c in pairs.columns]
@@ -450,7 +462,8 @@ def translate_figure(
     """
     _use_agg()
     import pandas as pd
-    import plotnine as p9
+
+    p9 = _plotnine()
 
     if heldout is not None:
         missing = {"x", "y"} - set(heldout.columns)
@@ -524,10 +537,10 @@ def translate_figure(
     )
     caption = "solid: fitted range; dashed: extrapolation"
     if dashes is not None:
-        fig += p9.geom_line(p9.aes(group="seg"), data=dashes, size=0.8, linetype="dashed")
+        fig += p9.geom_line(p9.aes(group="seg"), data=dashes, size=0.8, linetype="dashed", show_legend=False)
     if stars is not None:
-        fig += p9.geom_point(data=stars, shape=HELD_OUT_SHAPE, size=6.0)
-        caption += "; ★: pairs not used in the fit" + (f" (split ≠ {fit_split})" if fit_split else "")
+        fig += p9.geom_point(data=stars, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
+        caption += "\n★: pairs not used in the fit" + (f" (split ≠ {fit_split})" if fit_split else "")
     x_evals = {r.x_eval for r in ok}
     x_label = f"source loss: {next(iter(x_evals))} (nats)" if len(x_evals) == 1 else "source loss (nats)"
     y_evals = {r.eval for r in ok}
@@ -541,7 +554,7 @@ def translate_figure(
         + p9.labs(x=x_label, y=y_label, color="target", title=title, caption=caption)
         + _theme()
     )
-    return fig
+    return cast("ggplot", fig)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -557,7 +570,8 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
     the predictions both methods made marked by a diamond and its value. Errors in percent."""
     _use_agg()
     import pandas as pd
-    import plotnine as p9
+
+    p9 = _plotnine()
 
     from l2l.evaluate import SETTINGS
 
@@ -582,8 +596,11 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
     mean_df = pd.DataFrame(means)
     present = [s for s in SETTINGS if s in set(points["setting"])]
     present += sorted(set(points["setting"]) - set(present))
-    counts = points.groupby("setting").size().to_dict()
-    facet_names = {s: f"{s} (n = {counts.get(s, 0) // 2})" for s in present}
+    counts: dict[str, int] = {}
+    for p in evaluation.predictions:
+        counts[p.setting] = counts.get(p.setting, 0) + 1
+    facet_names = {s: f"{s} (n = {counts.get(s, 0)})" for s in present}
+    mean_df = mean_df[mean_df["setting"].isin(present)]
     for df in (points, mean_df):
         df["setting"] = _ordered([facet_names[s] for s in df["setting"]], [facet_names[s] for s in present])
         df["method"] = _ordered(df["method"], METHODS)
@@ -615,12 +632,12 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
             x="",
             y="relative error |predicted − actual| / actual",
             title=f"Held-out predictions ({evaluation.holdout}): relative error",
-            caption="points: one held-out loss each; ◇ and value: mean over the predictions both methods made",
+            caption="points: one held-out loss each\n◇ and value: mean over the predictions both methods made",
         )
         + _theme()
         + p9.theme(legend_position="none")
     )
-    return fig
+    return cast("ggplot", fig)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -635,7 +652,7 @@ def _panel_count(fig: ggplot) -> int:
         return 1
     # a layer keeps the data it was given in ``_data`` until it is drawn (plotnine 0.13–0.15); without it the
     # count falls back to the plot's own data, and at worst to one panel
-    frames = [fig.data, *(getattr(layer, "_data", None) for layer in fig.layers)]
+    frames: list[Any] = [fig.data, *(getattr(layer, "_data", None) for layer in fig.layers)]
     keys: set[tuple[Any, ...]] = set()
     for df in frames:
         if df is None or callable(df) or not all(n in getattr(df, "columns", ()) for n in names):
@@ -650,7 +667,20 @@ def figure_size(fig: ggplot) -> tuple[float, float]:
     n = _panel_count(fig)
     ncol = _ncol(n)
     nrow = math.ceil(n / ncol)
-    return PANEL_WIDTH * ncol + LEGEND_WIDTH, PANEL_HEIGHT * nrow + TITLE_HEIGHT
+    # a lone panel gets a little more room; a legend of long names (downstream evals) gets the width it needs
+    panel_width = PANEL_WIDTH * (1.3 if n == 1 else 1.0)
+    return panel_width * ncol + _legend_width(fig), PANEL_HEIGHT * nrow + TITLE_HEIGHT
+
+
+def _legend_width(fig: ggplot) -> float:
+    """Inches for the legend: the default, or more when a discrete scale lists long labels (≈ 0.07 in a
+    character at the legend's 8 pt)."""
+    longest = 0
+    for scale in getattr(fig, "scales", ()):
+        breaks = getattr(scale, "breaks", None)
+        if isinstance(breaks, (list, tuple)) and all(isinstance(b, str) for b in breaks):
+            longest = max([longest, *(len(b) for b in breaks)])
+    return max(LEGEND_WIDTH, 0.8 + 0.07 * longest)
 
 
 def save_figure(

@@ -55,14 +55,40 @@ def ws_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def paper_csv() -> Path:
-    """The paper's 535 runs (sample_data/ once it is copied there)."""
-    for p in (
-        REPO / "sample_data" / "brandfonbrener2024_runs.csv",
-        Path("/work/shared/data/brandfonbrener2024_runs.csv"),
-    ):
-        if p.is_file():
-            return p
-    pytest.skip("brandfonbrener2024_runs.csv not found")
+    """The paper's 535 runs, as shipped in sample_data/."""
+    path = REPO / "sample_data" / "brandfonbrener2024_runs.csv"
+    assert path.is_file(), "sample_data/brandfonbrener2024_runs.csv is missing from the checkout"
+    return path
+
+
+@pytest.fixture(scope="session")
+def paper_runs(paper_csv: Path) -> Any:
+    from l2l.io import read_runs
+
+    return read_runs([paper_csv])
+
+
+@pytest.fixture(scope="session")
+def synthetic_csv() -> Path:
+    """The small synthetic table of sample_data/ (3 datasets from known laws; ``python -m l2l.testing``)."""
+    return REPO / "sample_data" / "synthetic_runs.csv"
+
+
+@pytest.fixture(scope="session")
+def synthetic_runs(synthetic_csv: Path) -> Any:
+    from l2l.io import read_runs
+
+    return read_runs([synthetic_csv])
+
+
+def runs_from_spec(tmp_path: Path, spec: Any) -> Any:
+    """Write a synthetic table for ``spec`` and read it back as Runs (through the real reader)."""
+    from l2l.io import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+
+    path = tmp_path / "synthetic.csv"
+    write_csv(synthetic_runs(spec), str(path))
+    return read_runs([path])
 
 
 def snapshot(root: Path) -> dict[str, Any]:

@@ -1,0 +1,268 @@
+"""Every command through the CLI on the synthetic sample: outputs, golden numbers, exit codes, start-up cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from numpy.testing import assert_allclose
+from typer.testing import CliRunner
+
+from l2l.cli import app
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def run(ws_path: Path) -> Any:
+    runner = CliRunner()
+
+    def invoke(*args: str | Path) -> Any:
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
+
+
+@pytest.fixture
+def ingested(run: Any, synthetic_csv: Path) -> Any:
+    assert run("ingest", synthetic_csv).exit_code == 0
+    return run
+
+
+def _json(result: Any) -> Any:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_command_has_help_with_examples(run: Any) -> None:
+    names = ["ingest", "runs", "fit-law", "predict", "optimal", "translate", "evaluate", "plot"]
+    top = run("--help")
+    assert top.exit_code == 0
+    for name in names:
+        assert name in top.stdout
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Examples" in result.stdout, name
+        assert f"l2l {name}" in result.stdout, name
+
+
+def test_help_does_not_import_the_heavy_libraries() -> None:
+    code = (
+        "import sys\nfrom l2l.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'numpy', 'scipy', 'polars', 'plotnine', 'pandas', 'matplotlib'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_fit_law_json_rows(ingested: Any) -> None:
+    doc = _json(ingested("fit-law", "--split", "sweep", "--format", "json"))
+    assert doc["schema_version"] == 1
+    assert doc["kind"] == "fit-law"
+    assert [r["dataset"] for r in doc["rows"]] == ["alpha", "beta", "gamma"]
+    for row in doc["rows"]:
+        for key in (
+            "dataset",
+            "eval",
+            "form",
+            "A",
+            "B",
+            "E",
+            "alpha",
+            "beta",
+            "objective",
+            "n_points",
+            "converged",
+        ):
+            assert key in row
+        assert row["eval"] == f"{row['dataset']}_val"
+        assert row["n_points"] == 54
+        assert row["converged"] is True
+
+
+def test_fit_law_matches_the_golden_numbers(ingested: Any) -> None:
+    """Numbers of the synthetic sample, pinned (regenerate: see tests/golden/README.md)."""
+    doc = _json(ingested("fit-law", "--split", "sweep", "--eval", "all", "--format", "json"))
+    golden = json.loads((GOLDEN / "fit_law_synthetic.json").read_text())
+    assert [(r["dataset"], r["eval"]) for r in doc["rows"]] == [(r["dataset"], r["eval"]) for r in golden]
+    for got, want in zip(doc["rows"], golden, strict=True):
+        for key in ("A", "B", "E", "alpha", "beta", "objective_value"):
+            assert_allclose(got[key], want[key], rtol=1e-6, err_msg=f"{got['dataset']}/{got['eval']} {key}")
+
+
+def test_fit_law_forms_csv_and_save_reuse(ingested: Any) -> None:
+    csv = ingested("fit-law", "--form", "chinchilla", "--format", "csv")
+    assert csv.exit_code == 0
+    assert csv.stdout.splitlines()[0].startswith("dataset,eval,form,A,B,E,alpha,beta,a,")
+    assert csv.stdout.splitlines()[1].split(",")[2] == "chinchilla"
+    first = ingested("fit-law", "--split", "sweep", "--save")
+    assert "3 fitted" in first.stdout
+    again = ingested("fit-law", "--split", "sweep")
+    assert "3 reused from the workspace" in again.stdout
+
+
+def test_fit_law_bootstrap_intervals(ingested: Any) -> None:
+    doc = _json(ingested("fit-law", "-d", "alpha", "--bootstrap", "60", "--seed", "1", "--format", "json"))
+    fit, intervals = doc["reports"][0]["rows"][0], doc["reports"][1]["rows"][0]
+    assert intervals["draws"] == 60
+    assert intervals["alpha_lo"] < fit["alpha"] < intervals["alpha_hi"]
+
+
+def test_a_law_that_cannot_be_fitted_says_so(run: Any, tmp_path: Path) -> None:
+    table = tmp_path / "tiny.csv"
+    table.write_text(
+        "dataset,N,D,eval,loss\n"
+        + "".join(f"d,{n},1e9,train,{3 - i * 0.1}\n" for i, n in enumerate(["1e7", "2e7", "4e7", "8e7"]))
+    )
+    result = run("fit-law", table, "--format", "json")
+    assert result.exit_code == 1
+    row = json.loads(result.stdout)["rows"][0]
+    assert row["status"] == "failed"
+    assert "4 runs cannot fit a l2l law" in row["error"]
+    assert "NaN" not in result.stdout
+
+
+def test_predict_and_optimal(ingested: Any) -> None:
+    doc = _json(
+        ingested(
+            "predict",
+            "-d",
+            "alpha",
+            "--N",
+            "3.3B",
+            "--D",
+            "50B",
+            "--split",
+            "sweep",
+            "--bootstrap",
+            "50",
+            "--format",
+            "json",
+        )
+    )
+    row = doc["rows"][0]
+    assert (row["N"], row["D"]) == (3.3e9, 5e10)
+    assert row["loss_lo"] < row["loss"] < row["loss_hi"]
+    c = _json(ingested("predict", "-d", "alpha", "--N", "1e9", "--C", "6e19", "--format", "json"))["rows"][0]
+    assert_allclose(c["D"], 1e10)
+    opt = _json(ingested("optimal", "--C", "1e21", "--C", "1e22", "--format", "json"))["rows"]
+    assert len(opt) == 6
+    for row in opt:
+        assert_allclose(6 * row["N_opt"] * row["D_opt"], row["C"], rtol=1e-12)
+
+
+def test_translate_and_predict_via(ingested: Any) -> None:
+    doc = _json(
+        ingested("translate", "--src", "alpha", "--tgt", "all", "--split", "sweep", "--format", "json")
+    )
+    rows = doc["reports"][0]["rows"]
+    assert [r["tgt"] for r in rows] == ["alpha", "beta", "gamma"]
+    for row in rows:
+        for key in ("src", "tgt", "eval", "kind", "K", "kappa", "E0", "E1", "n_pairs"):
+            assert key in row
+    assert_allclose([rows[0]["K"], rows[0]["kappa"]], [1.0, 1.0], rtol=1e-9)  # a dataset onto itself
+    by_run = _json(
+        ingested(
+            "translate",
+            "--src",
+            "alpha",
+            "--tgt",
+            "beta",
+            "--join",
+            "run",
+            "--split",
+            "sweep",
+            "--format",
+            "json",
+        )
+    )["reports"][0]["rows"][0]
+    assert_allclose(by_run["K"], rows[1]["K"], rtol=1e-12)
+    tt = _json(
+        ingested("translate", "--src", "beta", "--kind", "train-test", "--eval", "quiz", "--format", "json")
+    )["reports"][0]["rows"][0]
+    assert (tt["kind"], tt["eval"]) == ("train-test", "downstream/quiz")
+    via = _json(
+        ingested(
+            "predict",
+            "--via",
+            "alpha",
+            "--src-loss",
+            "2.3",
+            "--tgt",
+            "beta",
+            "--eval",
+            "quiz",
+            "--format",
+            "json",
+        )
+    )
+    assert [r["eval"] for r in via["rows"]] == ["alpha_val", "beta_val", "downstream/quiz"]
+
+
+def test_evaluate_prints_table_1(ingested: Any) -> None:
+    doc = _json(ingested("evaluate", "--format", "json"))
+    assert [r["setting"] for r in doc["rows"]] == ["train-to-train", "train-to-test", "train-to-downstream"]
+    assert [r["n_predictions"] for r in doc["rows"]] == [6, 18, 12]
+    assert doc["holdout"] == "split = extrapolation"
+    detail = _json(ingested("evaluate", "--detail", "--format", "json"))
+    assert len(detail["reports"][1]["rows"]) == 36
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["fit-law", "--format", "xml"], 2, "Invalid value for '--format'"),
+        (["fit-law", "--form", "hoffmann"], 2, "Invalid value for '--form'"),
+        (["translate", "--src", "alpha", "--kind", "sideways"], 2, "Invalid value for '--kind'"),
+        (["evaluate", "--holdout", "extrapolation"], 2, "expected split=VALUE"),
+        (["predict", "-d", "alpha", "--N", "1e9"], 2, "give exactly one of --D and --C"),
+        (["predict", "-d", "alpha", "--N", "3.3Q", "--D", "1e9"], 2, "unknown unit suffix"),
+        (["fit-law", "-d", "zeta"], 1, "Error: unknown dataset 'zeta'"),
+        (["fit-law", "--split", "test"], 1, "Error: no runs with split 'test'"),
+        (
+            ["translate", "--src", "alpha", "--kind", "test-test", "--tgt", "beta"],
+            2,
+            "test-test needs the eval",
+        ),
+    ],
+)
+def test_errors_are_one_line_with_the_right_exit_code(
+    ingested: Any, args: list[str], code: int, message: str
+) -> None:
+    result = ingested(*args)
+    assert result.exit_code == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ambiguous_prefix_lists_the_candidates(run: Any, paper_csv: Path) -> None:
+    assert run("ingest", paper_csv).exit_code == 0
+    result = run("predict", "-d", "fineweb", "--N", "1e9", "--D", "2e10")
+    assert result.exit_code == 1
+    assert "dataset 'fineweb' is ambiguous: it could be fineweb-100b, fineweb-edu-100b" in result.stderr
+
+
+def test_no_workspace_is_a_clear_error(run: Any) -> None:
+    result = run("fit-law")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no workspace at ")
+    assert "Hint: run `l2l ingest FILE` first" in result.stderr
+
+
+def test_debug_shows_the_traceback(run: Any) -> None:
+    result = run("--debug", "fit-law")
+    assert result.exit_code != 0
+    assert result.exception is not None
+    assert type(result.exception).__name__ == "WorkspaceError"
+
+
+def test_python_dash_m_works(ws_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "l2l", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("l2l ")

@@ -1,0 +1,186 @@
+"""Pairing and loss-to-loss translation: recovery of known K, κ, E1; pairing rules; the translated law."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l import api
+from l2l.errors import FitError, SelectionError
+from l2l.pairing import PairSpec, pair_runs, same_model_pairs
+from l2l.testing import PAPER_LIKE_LAW, Shift, SyntheticSpec, own_laws
+from l2l.translate import ChainStep, compose, fit_loss_to_loss
+from tests.conftest import runs_from_spec
+
+
+def _shift_data(shift: Shift, e0: float, noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = np.linspace(2.3, 4.5, 60)
+    y = shift.apply(x, e0) * np.exp(noise * rng.standard_normal(60))
+    return x, y
+
+
+def test_exact_relation_gives_back_k_and_kappa() -> None:
+    x, y = _shift_data(Shift(0.63, 1.11, 0.89), 2.0, noise=0.0)
+    t = fit_loss_to_loss(x, y, E0=2.0, E1=0.89)
+    assert_allclose([t.K, t.kappa], [0.63, 1.11], rtol=1e-12)
+    assert t.n_pairs == 60
+    assert t.n_excluded == 0
+    assert_allclose(t.r2, 1.0, atol=1e-12)
+
+
+def test_noisy_relation_recovers_k_and_kappa_within_two_percent() -> None:
+    x, y = _shift_data(Shift(1.37, 1.44, 4.12), 2.0, noise=0.003, seed=1)
+    t = fit_loss_to_loss(x, y, E0=2.0, E1=4.12)
+    assert_allclose([t.K, t.kappa], [1.37, 1.44], rtol=0.02)
+    assert_allclose(t.resid_sd, 0.003, rtol=0.3)
+
+
+def test_free_e1_finds_the_shift() -> None:
+    x, y = _shift_data(Shift(0.9, 1.2, 2.4), 2.0, noise=0.0)
+    t = fit_loss_to_loss(x, y, E0=2.0, E1=0.0, free_e1=True)
+    assert t.free_e1
+    assert_allclose([t.E1, t.K, t.kappa], [2.4, 0.9, 1.2], rtol=1e-4)
+
+
+def test_points_below_the_shift_are_counted_not_hidden() -> None:
+    x, y = _shift_data(Shift(1.0, 1.0, 1.0), 2.0, noise=0.0)
+    x = np.concatenate([x, [1.9, 1.95]])
+    y = np.concatenate([y, [1.8, 1.9]])
+    t = fit_loss_to_loss(x, y, E0=2.0, E1=1.0)
+    assert t.n_excluded == 2
+    assert t.n_pairs == 60
+    assert "2 of 62 pairs have x ≤ E0" in t.warnings[0]
+
+
+def test_too_few_usable_pairs_is_an_error() -> None:
+    with pytest.raises(FitError, match="2 usable pairs"):
+        fit_loss_to_loss([2.5, 3.0, 1.0], [1.5, 2.0, 0.5], E0=2.0, E1=1.0)
+
+
+def test_prediction_below_e0_is_refused() -> None:
+    t = fit_loss_to_loss(*_shift_data(Shift(1.0, 1.0, 1.0), 2.0, 0.0), E0=2.0, E1=1.0)
+    assert_allclose(t.predict(3.0), 2.0, rtol=1e-12)
+    with pytest.raises(FitError, match="at or below the source's irreducible loss"):
+        t.predict(1.99)
+
+
+def test_translated_law_matches_the_pushed_law() -> None:
+    t = fit_loss_to_loss(
+        *_shift_data(Shift(0.63, 1.11, 0.89), PAPER_LIKE_LAW.E, 0.0), E0=PAPER_LIKE_LAW.E, E1=0.89
+    )
+    implied = t.translate_law(PAPER_LIKE_LAW)
+    n, d = np.geomspace(2e7, 3e9, 9), np.geomspace(4e8, 5e10, 9)
+    assert_allclose(implied.predict(n, d), t.predict(PAPER_LIKE_LAW.predict(n, d)), rtol=1e-10)
+
+
+def test_compose_chains_translations() -> None:
+    a = fit_loss_to_loss(*_shift_data(Shift(0.5, 1.0, 1.0), 2.0, 0.0), E0=2.0, E1=1.0, src="p", tgt="q")
+    b = fit_loss_to_loss(np.linspace(1.2, 3, 20), 2 * (np.linspace(1.2, 3, 20) - 1.0) + 3.0, E0=1.0, E1=3.0)
+    steps = compose(ChainStep("measured", "p", "own", 3.0, None, False), [a, b])
+    assert [round(s.value, 12) for s in steps] == [3.0, 1.5, 4.0]
+
+
+# -- pairing --------------------------------------------------------------------------------------------------
+
+
+def test_pairing_by_nd_and_by_run_identity_agree_on_the_synthetic_sample(synthetic_runs: Any) -> None:
+    spec = PairSpec("alpha", "alpha_val", "beta", "beta_val")
+    by_nd = pair_runs(synthetic_runs.frame, spec, join="nd")
+    by_run = pair_runs(synthetic_runs.frame, spec, join="run")
+    assert by_nd.height == 55
+    assert by_nd.select("N", "D", "x", "y").equals(by_run.select("N", "D", "x", "y"))
+
+
+def test_pairing_on_the_paper_runs(paper_runs: Any) -> None:
+    spec = PairSpec("fineweb-edu-100b", "fineweb_edu_100b_val", "starcoder", "starcoder_val")
+    pairs = pair_runs(paper_runs.frame, spec)
+    assert pairs.height == 81  # 80 sweep configurations in common + the held-out 3.3B run
+    assert_allclose(pairs["N"].to_numpy(), pairs["N"].to_numpy())
+    with pytest.raises(SelectionError, match="no run_id is shared by fineweb-edu-100b and starcoder"):
+        pair_runs(paper_runs.frame, spec, join="run")
+
+
+def test_pairing_tolerates_rounding_within_rtol() -> None:
+    base = pl.DataFrame(
+        {
+            "dataset": ["a", "b"],
+            "N": [1e8, 1e8 * (1 + 3e-7)],
+            "D": [2e9, 2e9],
+            "C": [1.2e18] * 2,
+            "eval": ["a_val", "b_val"],
+            "loss": [3.0, 2.5],
+            "run_id": ["r1", "r2"],
+            "split": [None, None],
+        },
+        schema_overrides={"split": pl.String},
+    )
+    frame = pl.concat([base, base.with_columns(pl.col("N") * 2, pl.col("run_id") + "x")])
+    assert pair_runs(frame, PairSpec("a", "a_val", "b", "b_val")).height == 2
+    with pytest.raises(SelectionError, match="relative tolerance 1e-08"):
+        pair_runs(frame, PairSpec("a", "a_val", "b", "b_val"), rtol=1e-8)
+
+
+def test_same_model_pairs_join_each_run_with_itself(synthetic_runs: Any) -> None:
+    pairs = same_model_pairs(synthetic_runs.frame, "beta", "beta_val", "downstream/quiz")
+    assert pairs.height == 55
+    assert (pairs["run_x"] == pairs["run_y"]).all()
+
+
+# -- through the API, on data from known relations --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyntheticSpec, Any]:
+    spec = SyntheticSpec(noise=0.002, seed=3)
+    return spec, runs_from_spec(tmp_path_factory.mktemp("known"), spec)
+
+
+def test_train_train_recovers_the_generating_shift(known: tuple[SyntheticSpec, Any]) -> None:
+    spec, runs = known
+    results, _ = api.translate(runs, src="alpha", tgts=["beta", "gamma"], split="sweep", workers=1)
+    for res in results:
+        true = spec.datasets[res.tgt]
+        t = res.translation
+        assert t is not None
+        assert_allclose(t.kappa, true.kappa, rtol=0.05)
+        assert_allclose(t.K, true.K, rtol=0.08)
+        assert_allclose(t.E1, true.E1, rtol=0.03)
+        # the implied law and the target's own fit agree on N* (the paper's observation)
+        assert_allclose(res.n_opt_implied, res.n_opt_independent, rtol=0.15)
+    assert_allclose(results[0].implied.alpha, own_laws(spec)["beta"].alpha, rtol=0.05)
+
+
+def test_train_test_recovers_the_eval_shift(known: tuple[SyntheticSpec, Any]) -> None:
+    spec, runs = known
+    results, _ = api.translate(
+        runs, src="beta", kind="train-test", evals=["downstream/quiz"], split="sweep", workers=1
+    )
+    t = results[0].translation
+    assert t is not None
+    assert (t.src, t.tgt, t.eval, t.kind) == ("beta", "beta", "downstream/quiz", "train-test")
+    assert_allclose([t.kappa, t.K, t.E1], [0.8, 1.3, 1.1], rtol=0.06)
+
+
+def test_predict_via_composes_train_train_and_train_test(known: tuple[SyntheticSpec, Any]) -> None:
+    spec, runs = known
+    pred, _ = api.predict_via(runs, via="alpha", tgt="beta", from_run="m054", eval="quiz", split="sweep")
+    assert [s.eval for s in pred.steps] == ["alpha_val", "beta_val", "downstream/quiz"]
+    assert pred.actual is not None
+    assert_allclose(pred.steps[-1].value, pred.actual, rtol=0.01)
+    assert pred.steps[1].extrapolated
+
+
+def test_translate_needs_matching_kind_and_options(known: tuple[SyntheticSpec, Any], tmp_path: Path) -> None:
+    _, runs = known
+    from l2l.errors import UsageError
+
+    with pytest.raises(UsageError, match="test-test needs the eval"):
+        api.translate(runs, src="alpha", tgts=["beta"], kind="test-test")
+    with pytest.raises(UsageError, match="train-train translates own losses"):
+        api.translate(runs, src="alpha", evals=["downstream/quiz"])
