@@ -157,7 +157,7 @@ def test_train_train_recovers_the_generating_shift(known: tuple[SyntheticSpec, A
 
 
 def test_train_test_recovers_the_eval_shift(known: tuple[SyntheticSpec, Any]) -> None:
-    spec, runs = known
+    _, runs = known
     results, _ = api.translate(
         runs, src="beta", kind="train-test", evals=["downstream/quiz"], split="sweep", workers=1
     )
@@ -168,7 +168,7 @@ def test_train_test_recovers_the_eval_shift(known: tuple[SyntheticSpec, Any]) ->
 
 
 def test_predict_via_composes_train_train_and_train_test(known: tuple[SyntheticSpec, Any]) -> None:
-    spec, runs = known
+    _, runs = known
     pred, _ = api.predict_via(runs, via="alpha", tgt="beta", from_run="m054", eval="quiz", split="sweep")
     assert [s.eval for s in pred.steps] == ["alpha_val", "beta_val", "downstream/quiz"]
     assert pred.actual is not None
