@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 FITS_ARTIFACT = "fits"
+FITS_VERSION = 2  # records keyed by fit.data_key
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -81,34 +82,29 @@ def resolve_eval_keys(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _saved_key(options: FitOptions, split: str | None, dataset: str, eval: str) -> str:
-    return f"{options.key()}|{split or '*'}|{dataset}|{eval}"
+def saved_fits(workspace: Workspace | None) -> dict[str, LawFit]:
+    """Fits saved in the workspace (``fit-law --save``), keyed by what they were fitted on (``fit.data_key``)."""
+    if workspace is None or not workspace.exists():
+        return {}
+    art = workspace.read_artifact(FITS_ARTIFACT) or {}
+    if art.get("version") != FITS_VERSION:
+        return {}
+    return {key: LawFit.from_record(rec) for key, rec in art.get("fits", {}).items()}
 
 
 def law_book(
     runs: Runs, options: FitOptions, split: str | None, workspace: Workspace | None = None
 ) -> LawBook:
-    """A LawBook over the runs of ``split``, seeded with fits saved in the workspace for exactly these runs."""
-    frame = runs_in_split(runs, split)
-    saved: dict[tuple[str, str], LawFit] = {}
-    if workspace is not None:
-        art = workspace.read_artifact(FITS_ARTIFACT)
-        if art and art.get("digest") == runs.digest:
-            prefix = _saved_key(options, split, "", "")[:-1]
-            for key, rec in art.get("fits", {}).items():
-                if key.startswith(prefix):
-                    fit = LawFit.from_record(rec)
-                    saved[(fit.dataset, fit.eval)] = fit
-    return LawBook(frame, options, saved=saved)
+    """A LawBook over the runs of ``split``, reusing any fit saved in the workspace for exactly the same data."""
+    return LawBook(runs_in_split(runs, split), options, saved=saved_fits(workspace))
 
 
-def save_fits(workspace: Workspace, runs: Runs, book: LawBook, split: str | None) -> int:
-    """Store every fit of ``book`` in the workspace (keyed by runs digest); returns how many are stored now."""
+def save_fits(workspace: Workspace, book: LawBook) -> int:
+    """Add every fit of ``book`` to the workspace's saved fits; returns how many are saved now."""
     art = workspace.read_artifact(FITS_ARTIFACT) or {}
-    fits = art.get("fits", {}) if art.get("digest") == runs.digest else {}
-    for (ds, ev), fit in book.fits().items():
-        fits[_saved_key(book.options, split, ds, ev)] = fit.to_record()
-    workspace.write_artifact(FITS_ARTIFACT, {"digest": runs.digest, "fits": fits})
+    fits = art.get("fits", {}) if art.get("version") == FITS_VERSION else {}
+    fits.update(book.records())
+    workspace.write_artifact(FITS_ARTIFACT, {"version": FITS_VERSION, "fits": fits})
     return len(fits)
 
 
@@ -140,10 +136,10 @@ def fit_laws(
     options = options or FitOptions()
     book = law_book(runs, options, split, workspace)
     keys = resolve_eval_keys(runs, book.frame, resolve_datasets(runs, datasets), evals)
-    reused = sum(1 for k in keys if k in book.saved)
     results = book.fit_many(
         keys, workers=default_workers() if workers is None else workers, progress=progress
     )
+    reused = sum(1 for k in keys if k in book.reused)
     if bootstrap:
         boosted: list[LawFit | FitError] = []
         for i, res in enumerate(results):
@@ -665,6 +661,23 @@ def _usable(result: TranslationResult) -> Any:
     return result.translation
 
 
+def select_evals(evals: Sequence[str], patterns: Sequence[str], *, required: bool = True) -> list[str]:
+    """Evals matching any glob of ``patterns`` and no ``!glob`` among them (gitignore-like), in table order."""
+    import fnmatch
+
+    include = [p for p in patterns if not p.startswith("!")] or ["*"]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
+    out = [
+        e
+        for e in evals
+        if any(fnmatch.fnmatchcase(e, p) for p in include)
+        and not any(fnmatch.fnmatchcase(e, p) for p in exclude)
+    ]
+    if required and not out:
+        raise SelectionError(f"no eval matches {' '.join(patterns)}")
+    return out
+
+
 def evaluate_runs(
     runs: Runs,
     *,
@@ -676,11 +689,11 @@ def evaluate_runs(
     rtol: float = 1e-6,
     workers: int | None = None,
     progress: Progress | None = None,
+    workspace: Workspace | None = None,
 ) -> Any:
     """Table 1 on these runs. Held out: runs of split ``holdout_split``, or at the ``holdout_top_compute``
     largest compute budgets; by default the split 'extrapolation' when present, else the largest budget.
     Test evals: glob patterns (default: every dataset's own eval); downstream: patterns (default 'downstream/*')."""
-    import fnmatch
 
     import polars as pl
 
@@ -719,17 +732,8 @@ def evaluate_runs(
     evals = runs.evals
     own = [runs.own_eval[d] for d in runs.datasets if d in runs.own_eval]
 
-    def pick(patterns: Sequence[str]) -> list[str]:
-        out = [e for e in evals if any(fnmatch.fnmatchcase(e, p) for p in patterns)]
-        if not out:
-            raise SelectionError(f"no eval matches {', '.join(patterns)}")
-        return out
-
-    test_evals = pick(test) if test else own
-    down_pats = list(downstream) if downstream else ["downstream/*"]
-    down_evals = [e for e in evals if any(fnmatch.fnmatchcase(e, p) for p in down_pats)]
-    if downstream and not down_evals:
-        raise SelectionError(f"no eval matches {', '.join(down_pats)}")
+    test_evals = select_evals(evals, test) if test else own
+    down_evals = select_evals(evals, downstream or ["downstream/*"], required=bool(downstream))
     return evaluate(
         frame,
         runs.own_eval,
@@ -741,4 +745,5 @@ def evaluate_runs(
         rtol=rtol,
         workers=default_workers() if workers is None else workers,
         progress=progress,
+        saved=saved_fits(workspace),
     )

@@ -336,12 +336,13 @@ def fit_law_cmd(
         )
     if plot is not None:
         _plot_law(runs, book, outcome, plot, split)
+        typer.echo(f"wrote {plot}", err=True)
     if save:
         if table is not None:
             raise typer.BadParameter(
                 "--save stores fits of the workspace runs; drop TABLE or ingest it first", param_hint="--save"
             )
-        api.save_fits(ws, runs, book, split)
+        api.save_fits(ws, book)
     _render(
         fits_report(
             outcome,
@@ -626,6 +627,7 @@ def translate(
         from l2l.plots import save_figure, translate_figure
 
         save_figure(translate_figure(results, fit_split=split), plot)
+        typer.echo(f"wrote {plot}", err=True)
     _render(translations_report(results, kind=kind.value), fmt)
     if all(r.translation is None for r in results):
         raise typer.Exit(1)
@@ -651,13 +653,17 @@ TopComputeOpt = Annotated[
 TestOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--test", metavar="PATTERN", help="Test evals (glob, repeatable). Default: each dataset's own eval."
+        "--test",
+        metavar="PATTERN",
+        help="Test evals (glob, repeatable; '!glob' excludes). Default: each dataset's own eval.",
     ),
 ]
 DownstreamOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--downstream", metavar="PATTERN", help="Downstream evals (glob, repeatable). Default: downstream/*."
+        "--downstream",
+        metavar="PATTERN",
+        help="Downstream evals (glob, repeatable; '!glob' excludes). Default: downstream/*.",
     ),
 ]
 
@@ -683,10 +689,12 @@ def _evaluation(
     from l2l.io import load_runs
     from l2l.report import progress_bar
 
-    runs = load_runs(table, _workspace())
+    ws = _workspace()
+    runs = load_runs(table, ws)
     with progress_bar("fitting laws") as prog:
         return api.evaluate_runs(
             runs,
+            workspace=ws if table is None else None,
             holdout_split=_holdout_split(holdout),
             holdout_top_compute=top,
             test=test,
@@ -730,6 +738,7 @@ def evaluate(
         from l2l.plots import evaluate_figure, save_figure
 
         save_figure(evaluate_figure(ev), plot)
+        typer.echo(f"wrote {plot}", err=True)
     _render(evaluation_report(ev, detail=detail), fmt)
 
 

@@ -144,8 +144,10 @@ def evaluate(
     rtol: float = 1e-6,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    saved: Mapping[str, LawFit] | None = None,
 ) -> Evaluation:
-    """Run the protocol. ``heldout`` is a boolean Series over ``frame``'s rows marking held-out runs."""
+    """Run the protocol. ``heldout`` is a boolean Series over ``frame``'s rows marking held-out runs; ``saved``
+    fits (keyed by ``fit.data_key``) are reused where their data match."""
     if heldout.len() != frame.height:
         raise ValueError("heldout mask and frame differ in length")
     hidden = frame.filter(heldout)
@@ -153,7 +155,7 @@ def evaluate(
     if hidden.height == 0:
         raise SelectionError("no held-out runs: nothing to evaluate")
     datasets = sorted(d for d in own_eval if d in set(frame["dataset"].unique().to_list()))
-    book = LawBook(train, options or FitOptions())
+    book = LawBook(train, options or FitOptions(), saved=saved or {})
     notes: list[str] = []
 
     # Every law the protocol can need, fitted up front (in parallel when asked).

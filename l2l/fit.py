@@ -400,22 +400,39 @@ def _fit_task(args: tuple[Array, Array, Array, FitOptions, str, str]) -> LawFit 
         return exc
 
 
+def data_key(options: FitOptions, dataset: str, eval: str, n: Array, d: Array, y: Array) -> str:
+    """What a fit depends on, hashed: names, form, objective, δ and the exact points (order-independent).
+
+    Saved fits are looked up by this key, so any command can reuse any saved fit, and a fit is never served for
+    runs that changed.
+    """
+    import hashlib
+
+    order = np.lexsort((y, d, n))
+    h = hashlib.sha256(f"{options.key()}|{dataset}|{eval}".encode())
+    for arr in (n, d, y):
+        h.update(np.ascontiguousarray(arr[order], dtype="<f8").tobytes())
+    return h.hexdigest()[:32]
+
+
 @dataclass
 class LawBook:
     """The laws of (dataset, eval) pairs out of one run table, fitted on demand and remembered.
 
-    ``frame`` is a canonical run table (columns dataset, N, D, eval, loss). ``saved`` pre-seeds fits (from the
-    workspace); ``fitted`` lists what this book had to fit itself (what ``--save`` writes back).
+    ``frame`` is a canonical run table (columns dataset, N, D, eval, loss). ``saved`` maps ``data_key`` to fits
+    saved earlier (in the workspace); a law whose data and options match one of them is not fitted again.
     """
 
     frame: pl.DataFrame
     options: FitOptions = field(default_factory=FitOptions)
-    saved: Mapping[tuple[str, str], LawFit] = field(default_factory=dict)
+    saved: Mapping[str, LawFit] = field(default_factory=dict)
     _cache: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
-    fitted: list[tuple[str, str]] = field(default_factory=list, init=False, repr=False)
+    _keys: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
 
-    def _arrays(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
+    def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
+        """The (N, D, loss) arrays a law is fitted on."""
         import polars as pl
 
         sub = self.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval))
@@ -425,28 +442,20 @@ class LawBook:
             sub["loss"].to_numpy().astype(np.float64),
         )
 
-    def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
-        """The (N, D, loss) arrays a law is fitted on."""
-        return self._arrays(dataset, eval)
+    def key(self, dataset: str, eval: str) -> str:
+        if (dataset, eval) not in self._keys:
+            self._keys[(dataset, eval)] = data_key(self.options, dataset, eval, *self.data(dataset, eval))
+        return self._keys[(dataset, eval)]
 
     def get(self, dataset: str, eval: str) -> LawFit:
         """The law of ``eval`` for models trained on ``dataset``; raises FitError if it cannot be fitted."""
-        out = self._lookup(dataset, eval)
+        out = self.try_get(dataset, eval)
         if isinstance(out, FitError):
             raise out
         return out
 
     def try_get(self, dataset: str, eval: str) -> LawFit | FitError:
-        return self._lookup(dataset, eval)
-
-    def _lookup(self, dataset: str, eval: str) -> LawFit | FitError:
-        key = (dataset, eval)
-        if key not in self._cache:
-            if key in self.saved:
-                self._cache[key] = self.saved[key]
-            else:
-                self.fit_many([key])
-        return self._cache[key]
+        return self.fit_many([(dataset, eval)])[0]
 
     def fit_many(
         self,
@@ -457,16 +466,20 @@ class LawBook:
     ) -> list[LawFit | FitError]:
         """Fit every key not yet known (in ``workers`` processes when > 1); returns results in key order."""
         keys = list(dict.fromkeys(keys))
-        todo = [k for k in keys if k not in self._cache and k not in self.saved]
+        todo = []
         for k in keys:
-            if k not in self._cache and k in self.saved:
-                self._cache[k] = self.saved[k]
-        tasks = [(*self._arrays(ds, ev), self.options, ds, ev) for ds, ev in todo]
+            if k in self._cache:
+                continue
+            saved = self.saved.get(self.key(*k))
+            if saved is not None:
+                self._cache[k] = saved
+                self.reused.add(k)
+            else:
+                todo.append(k)
+        tasks = [(*self.data(ds, ev), self.options, ds, ev) for ds, ev in todo]
         t0 = time.perf_counter()
         for done, (key, res) in enumerate(zip(todo, _run_tasks(tasks, workers), strict=True), start=1):
             self._cache[key] = res
-            if isinstance(res, LawFit):
-                self.fitted.append(key)
             if progress is not None:
                 progress(done, len(todo))
         self.seconds += time.perf_counter() - t0
@@ -476,11 +489,14 @@ class LawBook:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval)."""
         key = (fit.dataset, fit.eval)
         self._cache[key] = fit
-        if key not in self.fitted:
-            self.fitted.append(key)
+        self.reused.discard(key)
 
     def fits(self) -> dict[tuple[str, str], LawFit]:
         return {k: v for k, v in self._cache.items() if isinstance(v, LawFit)}
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every fit of this book as a saveable record, keyed by ``data_key``."""
+        return {self.key(*k): fit.to_record() for k, fit in self.fits().items()}
 
 
 def _run_tasks(

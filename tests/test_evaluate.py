@@ -59,5 +59,13 @@ def test_bad_holdout_choices_are_clear(shared_offset: Any) -> None:
         api.evaluate_runs(shared_offset, holdout_split="test")
     with pytest.raises(UsageError, match="choose one of"):
         api.evaluate_runs(shared_offset, holdout_split="extrapolation", holdout_top_compute=1)
-    with pytest.raises(SelectionError, match="no eval matches nothing\\*"):
+    with pytest.raises(SelectionError, match="no eval matches nothing"):
         api.evaluate_runs(shared_offset, downstream=["nothing*"])
+
+
+def test_eval_patterns_include_and_exclude() -> None:
+    evals = ["a_val", "downstream/x_test", "downstream/x_5shot_test", "downstream/boolq_test"]
+    assert api.select_evals(evals, ["downstream/*_test", "!*5shot*", "!*boolq*"]) == ["downstream/x_test"]
+    assert api.select_evals(evals, ["!downstream/*"]) == ["a_val"]
+    with pytest.raises(SelectionError, match="no eval matches zzz"):
+        api.select_evals(evals, ["zzz"])

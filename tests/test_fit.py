@@ -160,3 +160,23 @@ def test_to_dict_is_json_safe_with_the_documented_keys() -> None:
     ):
         assert key in d_
     json.dumps(d_, allow_nan=False)
+
+
+def test_law_book_reuses_saved_fits_only_for_identical_data() -> None:
+    import polars as pl
+
+    from l2l.fit import FitOptions, LawBook
+
+    n, d, y = law_samples(TRUE["l2l"], seed=9)
+    frame = pl.DataFrame({"dataset": "a", "eval": "own", "N": n, "D": d, "loss": y})
+    first = LawBook(frame)
+    fit = first.get("a", "own")
+    saved = {k: LawFit.from_record(json.loads(json.dumps(r))) for k, r in first.records().items()}
+    again = LawBook(frame.reverse(), saved=saved)  # same points, other order: reused
+    assert again.get("a", "own").to_dict() == fit.to_dict()
+    assert again.reused == {("a", "own")}
+    changed = LawBook(frame.with_columns(pl.col("loss") * 1.001), saved=saved)  # other data: fitted anew
+    assert changed.get("a", "own").objective_value != fit.objective_value
+    assert changed.reused == set()
+    other_form = LawBook(frame, FitOptions(form="chinchilla"), saved=saved)
+    assert other_form.get("a", "own").form == "chinchilla"
