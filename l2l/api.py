@@ -44,6 +44,16 @@ def runs_in_split(runs: Runs, split: str | None) -> pl.DataFrame:
     return runs.frame.filter(pl.col("split") == split)
 
 
+def flops_per_param_token(runs: Runs) -> float:
+    """k in C = k·N·D: 6 (the usual estimate) unless the table's own C column says otherwise.
+
+    The median of C/(N·D) over the runs; values within 1 % of 6 are taken as 6 (C given to a few digits).
+    """
+    f = runs.frame
+    k = float(np.median(f["C"].to_numpy() / (f["N"].to_numpy() * f["D"].to_numpy())))
+    return 6.0 if abs(k / 6.0 - 1.0) <= 0.01 else k
+
+
 def resolve_datasets(runs: Runs, names: Sequence[str] | None) -> list[str]:
     """Datasets named (exact or unique prefix; 'all' for every one); all datasets when none are named."""
     if not names or any(n == "all" for n in names):
@@ -232,7 +242,8 @@ def predict_law(
     seed: int = 0,
 ) -> tuple[list[LawPrediction], LawBook]:
     """The fitted law's loss at each (N, D) (D from C = 6ND when only C is given), with a bootstrap interval."""
-    n_arr, d_arr = _grid(N, D, C)
+    k = flops_per_param_token(runs)
+    n_arr, d_arr = _grid(N, D, C, k)
     book = law_book(runs, options or FitOptions(), split, workspace)
     fit = _single_law(runs, dataset, eval, book)
     if bootstrap and (
@@ -250,7 +261,7 @@ def predict_law(
                 fit.eval,
                 float(n_arr[i]),
                 float(d_arr[i]),
-                6.0 * float(n_arr[i] * d_arr[i]),
+                k * float(n_arr[i] * d_arr[i]),
                 float(pred[i]),
                 None if iv is None else (float(iv[0][i]), float(iv[1][i])),
                 fit,
@@ -260,7 +271,7 @@ def predict_law(
 
 
 def _grid(
-    N: Sequence[float], D: Sequence[float] | None, C: Sequence[float] | None
+    N: Sequence[float], D: Sequence[float] | None, C: Sequence[float] | None, k: float = 6.0
 ) -> tuple[np.ndarray, np.ndarray]:
     n = np.asarray(N, dtype=np.float64)
     if (D is None) == (C is None):
@@ -269,7 +280,7 @@ def _grid(
         d = np.asarray(D, dtype=np.float64)
     else:
         assert C is not None
-        d = np.asarray(C, dtype=np.float64) / (6.0 * n) if len(C) == len(N) or len(C) == 1 else np.array([])
+        d = np.asarray(C, dtype=np.float64) / (k * n) if len(C) == len(N) or len(C) == 1 else np.array([])
     if len(d) == 1 and len(n) > 1:
         d = np.repeat(d, len(n))
     if len(n) == 1 and len(d) > 1:
@@ -293,11 +304,13 @@ class Allocation:
     interval_N: tuple[float, float] | None
     interval_loss: tuple[float, float] | None
     fit: LawFit
+    k: float = 6.0  # C = k·N·D
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "dataset": self.dataset,
             "eval": self.eval,
+            "flops_per_param_token": self.k,
             "form": self.fit.form,
             "C": self.C,
             "N_opt": self.N_opt,
@@ -324,10 +337,12 @@ def optimal_allocation(
     bootstrap: int = 0,
     seed: int = 0,
 ) -> tuple[list[Allocation], LawBook]:
-    """Compute-optimal N*, D* (C = 6ND) and the loss there, per dataset and budget, in closed form."""
+    """Compute-optimal N*, D* (C = k·N·D, k = 6 unless the table's C says otherwise) and the loss there, per
+    dataset and budget, in closed form."""
     c_arr = np.asarray(C, dtype=np.float64)
     if not np.all(np.isfinite(c_arr) & (c_arr > 0)):
         raise UsageError("--C must be positive numbers")
+    k = flops_per_param_token(runs)
     book = law_book(runs, options or FitOptions(), split, workspace)
     out: list[Allocation] = []
     for ds in resolve_datasets(runs, datasets):
@@ -335,13 +350,13 @@ def optimal_allocation(
         if bootstrap and (fit.bootstrap is None or fit.bootstrap.shape[0] != bootstrap):
             fit = bootstrap_law(fit, *book.data(fit.dataset, fit.eval), draws=bootstrap, seed=seed)
             book.replace(fit)
-        n_opt, d_opt = fit.law.compute_optimal(c_arr)
+        n_opt, d_opt = fit.law.compute_optimal(c_arr, k)
         loss = fit.predict(n_opt, d_opt)
         iv_n = iv_l = None
         if fit.bootstrap is not None:
             laws = [ScalingLaw.from_theta(fit.form, t) for t in fit.bootstrap]
-            ns = np.array([lw.compute_optimal(c_arr)[0] for lw in laws])  # (B, k)
-            ls = np.array([lw.predict(n, c_arr / (6 * n)) for lw, n in zip(laws, ns, strict=True)])
+            ns = np.array([lw.compute_optimal(c_arr, k)[0] for lw in laws])  # (B, budgets)
+            ls = np.array([lw.predict(n, c_arr / (k * n)) for lw, n in zip(laws, ns, strict=True)])
             iv_n = np.percentile(ns, [2.5, 97.5], axis=0)
             iv_l = np.percentile(ls, [2.5, 97.5], axis=0)
         for i, c in enumerate(c_arr):
@@ -356,6 +371,7 @@ def optimal_allocation(
                     None if iv_n is None else (float(iv_n[0][i]), float(iv_n[1][i])),
                     None if iv_l is None else (float(iv_l[0][i]), float(iv_l[1][i])),
                     fit,
+                    k,
                 )
             )
     return out, book

@@ -336,7 +336,10 @@ def allocations_report(allocs: Sequence[Any]) -> Report:
         Column("a", "a=β/(α+β)", fmt=fmt_fixed(3)),
         Column("warnings", table=False),
     ]
-    return Report("optimal", cols, rows, title="Compute-optimal allocation (C = 6ND)", notes=notes)
+    k = rows[0]["flops_per_param_token"] if rows else 6.0
+    relation = "C = 6ND" if k == 6.0 else f"C = {k:.4g}·N·D, as the table's C column gives"
+    cols.append(Column("flops_per_param_token", table=False))
+    return Report("optimal", cols, rows, title=f"Compute-optimal allocation ({relation})", notes=notes)
 
 
 class progress_bar:
@@ -399,6 +402,11 @@ def translations_report(results: Sequence[Any], *, kind: str) -> list[Report]:
             notes.append(f"{label}: not fitted: {res.error}")
             continue
         notes.extend(f"{label}: {w}" for w in res.translation.warnings)
+        for role, law in (("E0", res.x_law), ("E1", res.y_law)):
+            for w in law.warnings if law is not None else ():
+                note = f"{role} from the law of {law.eval} on {law.dataset}: {w}"
+                if note not in notes:
+                    notes.append(note)
         if res.implied is not None and res.y_law is not None:
             imp, ind = res.implied, res.y_law.law
             law_rows.append(

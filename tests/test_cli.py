@@ -266,3 +266,17 @@ def test_python_dash_m_works(ws_path: Path) -> None:
         [sys.executable, "-m", "l2l", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("l2l ")
+
+
+def test_optimal_uses_the_tables_own_flop_count(run: Any, tmp_path: Path, synthetic_csv: Path) -> None:
+    """A table whose C is 8·N·D (say, counting attention): N*, D* follow C = 8ND, and the output says so."""
+    import polars as pl
+
+    frame = pl.read_csv(synthetic_csv).with_columns((pl.col("C") * 8 / 6).alias("C"))
+    table = tmp_path / "c8.csv"
+    frame.write_csv(table)
+    result = run("optimal", table, "--C", "1e21", "-d", "alpha")
+    assert "C = 8·N·D, as the table's C column gives" in result.stdout
+    row = _json(run("optimal", table, "--C", "1e21", "-d", "alpha", "--format", "json"))["rows"][0]
+    assert row["flops_per_param_token"] == pytest.approx(8.0)
+    assert_allclose(8 * row["N_opt"] * row["D_opt"], 1e21, rtol=1e-12)
