@@ -151,31 +151,45 @@ def fit_laws(
     )
     reused = sum(1 for k in keys if k in book.reused)
     if bootstrap:
-        boosted: list[LawFit | FitError] = []
-        for i, res in enumerate(results):
-            if isinstance(res, LawFit) and (
-                res.bootstrap is None
-                or res.bootstrap.shape[0] != bootstrap
-                or res.bootstrap_seed != seed
-                or res.bootstrap_unit != resample
-            ):
-                n, d, y = book.data(res.dataset, res.eval)
-                groups = None if resample == "run" else n
-                res = bootstrap_law(
-                    res,
-                    n,
-                    d,
-                    y,
-                    draws=bootstrap,
-                    seed=seed,
-                    groups=groups,
-                    unit=resample,
-                    progress=_offset(bootstrap_progress, i, len(results)),
-                )
-                book.replace(res)
-            boosted.append(res)
-        results = boosted
+        results = [
+            with_bootstrap(book, r, bootstrap, seed, resample, _offset(bootstrap_progress, i, len(results)))
+            if isinstance(r, LawFit)
+            else r
+            for i, r in enumerate(results)
+        ]
     return FitOutcome(keys, results, reused, book.seconds), book
+
+
+def with_bootstrap(
+    book: LawBook,
+    fit: LawFit,
+    draws: int,
+    seed: int,
+    resample: str = "run",
+    progress: Progress | None = None,
+) -> LawFit:
+    """``fit`` with ``draws`` bootstrap refits (reusing them when it already has these draws), kept in ``book``."""
+    if not draws or (
+        fit.bootstrap is not None
+        and fit.bootstrap.shape[0] == draws
+        and fit.bootstrap_seed == seed
+        and fit.bootstrap_unit == resample
+    ):
+        return fit
+    n, d, y = book.data(fit.dataset, fit.eval)
+    fit = bootstrap_law(
+        fit,
+        n,
+        d,
+        y,
+        draws=draws,
+        seed=seed,
+        groups=None if resample == "run" else n,
+        unit=resample,
+        progress=progress,
+    )
+    book.replace(fit)
+    return fit
 
 
 def _offset(progress: Progress | None, i: int, n: int) -> Progress | None:
@@ -246,11 +260,7 @@ def predict_law(
     n_arr, d_arr = _grid(N, D, C, k)
     book = law_book(runs, options or FitOptions(), split, workspace)
     fit = _single_law(runs, dataset, eval, book)
-    if bootstrap and (
-        fit.bootstrap is None or fit.bootstrap.shape[0] != bootstrap or fit.bootstrap_seed != seed
-    ):
-        fit = bootstrap_law(fit, *book.data(fit.dataset, fit.eval), draws=bootstrap, seed=seed)
-        book.replace(fit)
+    fit = with_bootstrap(book, fit, bootstrap, seed)
     pred = fit.predict(n_arr, d_arr)
     iv = fit.predict_interval(n_arr, d_arr)
     out = []
@@ -347,9 +357,7 @@ def optimal_allocation(
     out: list[Allocation] = []
     for ds in resolve_datasets(runs, datasets):
         fit = _single_law(runs, ds, eval, book)
-        if bootstrap and (fit.bootstrap is None or fit.bootstrap.shape[0] != bootstrap):
-            fit = bootstrap_law(fit, *book.data(fit.dataset, fit.eval), draws=bootstrap, seed=seed)
-            book.replace(fit)
+        fit = with_bootstrap(book, fit, bootstrap, seed)
         n_opt, d_opt = fit.law.compute_optimal(c_arr, k)
         loss = fit.predict(n_opt, d_opt)
         iv_n = iv_l = None

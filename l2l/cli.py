@@ -135,6 +135,15 @@ def _workspace() -> Any:
     return Workspace.locate(STATE.workspace)
 
 
+def _load(table: Path | None) -> tuple[Any, Any]:
+    """The runs (the TABLE given, else the workspace's) and the workspace whose saved fits may serve them: None
+    when a table was given, since its runs are not the workspace's."""
+    from l2l.io import load_runs
+
+    ws = _workspace()
+    return load_runs(table, ws), (ws if table is None else None)
+
+
 def _parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     """``DATASET=EVAL`` items into a dict; a malformed item is a usage error (exit 2)."""
     out: dict[str, str] = {}
@@ -313,13 +322,15 @@ def fit_law_cmd(
 ) -> None:
     """Fit scaling laws to each dataset's own loss (or to any eval) by the global optimum of the objective."""
     from l2l import api
-    from l2l.io import load_runs
     from l2l.laws import FORM_EQUATIONS
     from l2l.report import fits_report, progress_bar
 
     opts = _fit_options(form, objective, delta)
-    ws = _workspace()
-    runs = load_runs(table, ws)
+    if save and table is not None:
+        raise typer.BadParameter(
+            "--save stores fits of the workspace runs; drop TABLE or ingest it first", param_hint="--save"
+        )
+    runs, ws = _load(table)
     with progress_bar("fitting") as prog, progress_bar("bootstrap") as bprog:
         outcome, book = api.fit_laws(
             runs,
@@ -327,7 +338,7 @@ def fit_law_cmd(
             evals=eval,
             split=split,
             options=opts,
-            workspace=ws if table is None else None,
+            workspace=ws,
             bootstrap=bootstrap,
             seed=seed,
             resample=resample.value,
@@ -338,10 +349,6 @@ def fit_law_cmd(
         _plot_law(runs, book, outcome, plot, split)
         typer.echo(f"wrote {plot}", err=True)
     if save:
-        if table is not None:
-            raise typer.BadParameter(
-                "--save stores fits of the workspace runs; drop TABLE or ingest it first", param_hint="--save"
-            )
         api.save_fits(ws, book)
     _render(
         fits_report(
@@ -405,14 +412,11 @@ def predict(
 ) -> None:
     """Predict a loss: from a fitted scaling law at (N, D), or through loss-to-loss translation (--via)."""
     from l2l import api
-    from l2l.io import load_runs
 
     opts = _fit_options(form, objective, delta)
-    ws = _workspace()
     if via is not None:
         _predict_via(
             table,
-            ws,
             opts,
             via=via,
             src_loss=src_loss,
@@ -430,7 +434,7 @@ def predict(
         raise typer.BadParameter("give the model size", param_hint="--N")
     from l2l.report import predictions_report
 
-    runs = load_runs(table, ws)
+    runs, ws = _load(table)
     preds, _ = api.predict_law(
         runs,
         dataset=dataset,
@@ -440,7 +444,7 @@ def predict(
         eval=eval,
         split=split,
         options=opts,
-        workspace=ws if table is None else None,
+        workspace=ws,
         bootstrap=bootstrap,
         seed=seed,
     )
@@ -449,7 +453,6 @@ def predict(
 
 def _predict_via(
     table: Path | None,
-    ws: Any,
     opts: Any,
     *,
     via: str,
@@ -461,14 +464,13 @@ def _predict_via(
     fmt: Fmt,
 ) -> None:
     from l2l import api
-    from l2l.io import load_runs
     from l2l.report import chain_report
 
     if tgt is None:
         raise typer.BadParameter("name the target dataset", param_hint="--tgt")
     if (src_loss is None) == (from_run is None):
         raise typer.BadParameter("give exactly one of --src-loss and --from-run", param_hint="--src-loss")
-    runs = load_runs(table, ws)
+    runs, ws = _load(table)
     pred, _ = api.predict_via(
         runs,
         via=via,
@@ -478,7 +480,7 @@ def _predict_via(
         eval=eval,
         split=split,
         options=opts,
-        workspace=ws if table is None else None,
+        workspace=ws,
     )
     _render(chain_report(pred), fmt)
 
@@ -510,14 +512,12 @@ def optimal(
 ) -> None:
     """Compute-optimal model size N*, tokens D* and the loss there, for each budget C = 6ND (closed form)."""
     from l2l import api
-    from l2l.io import load_runs
     from l2l.report import allocations_report
 
     c = _quantities(C, "--C")
     if c is None:
         raise typer.BadParameter("give a compute budget", param_hint="--C")
-    ws = _workspace()
-    runs = load_runs(table, ws)
+    runs, ws = _load(table)
     allocs, _ = api.optimal_allocation(
         runs,
         C=c,
@@ -525,7 +525,7 @@ def optimal(
         eval=eval,
         split=split,
         options=_fit_options(form, objective, delta),
-        workspace=ws if table is None else None,
+        workspace=ws,
         bootstrap=bootstrap,
         seed=seed,
     )
@@ -601,11 +601,9 @@ def translate(
 ) -> None:
     """Fit loss-to-loss translations L1 ≈ K·(L0 − E0)^κ + E1 from one dataset to others (or to other evals)."""
     from l2l import api
-    from l2l.io import load_runs
     from l2l.report import progress_bar, translations_report
 
-    ws = _workspace()
-    runs = load_runs(table, ws)
+    runs, ws = _load(table)
     budget = _quantities([C], "--C")[0] if C is not None else None  # type: ignore[index]
     with progress_bar("fitting laws") as prog:
         results, _ = api.translate(
@@ -619,7 +617,7 @@ def translate(
             free_e1=free_e1,
             split=split,
             options=_fit_options(form, objective, delta),
-            workspace=ws if table is None else None,
+            workspace=ws,
             C=budget,
             progress=prog,
         )
@@ -686,15 +684,13 @@ def _evaluation(
     opts: Any,
 ) -> Any:
     from l2l import api
-    from l2l.io import load_runs
     from l2l.report import progress_bar
 
-    ws = _workspace()
-    runs = load_runs(table, ws)
+    runs, ws = _load(table)
     with progress_bar("fitting laws") as prog:
         return api.evaluate_runs(
             runs,
-            workspace=ws if table is None else None,
+            workspace=ws,
             holdout_split=_holdout_split(holdout),
             holdout_top_compute=top,
             test=test,
@@ -786,7 +782,6 @@ def plot(
 ) -> None:
     """Draw a figure in the paper's style."""
     from l2l import api
-    from l2l.io import load_runs
     from l2l.plots import (
         evaluate_figure,
         isoflop_figure,
@@ -800,8 +795,7 @@ def plot(
     if kind is PlotKind.evaluate:
         fig = evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts))
     else:
-        ws = _workspace()
-        runs = load_runs(table, ws)
+        runs, ws = _load(table)
         with progress_bar("fitting laws") as prog:
             if kind is PlotKind.translate:
                 if src is None:
@@ -814,7 +808,7 @@ def plot(
                     evals=eval,
                     split=split,
                     options=opts,
-                    workspace=ws if table is None else None,
+                    workspace=ws,
                     progress=prog,
                 )
                 fig = translate_figure(results, fit_split=split)
@@ -825,7 +819,7 @@ def plot(
                     evals=eval,
                     split=split,
                     options=opts,
-                    workspace=ws if table is None else None,
+                    workspace=ws,
                     progress=prog,
                 )
                 fits = [r for r in outcome.results if not isinstance(r, Exception)]

@@ -166,58 +166,41 @@ def evaluate(
         keys.extend((p1, t) for t in (*test_evals, *downstream_evals) if t in measured)
     book.fit_many(keys, workers=workers, progress=progress)
 
-    tt_cache: dict[tuple[str, str], LossToLoss | str] = {}
-    te_cache: dict[tuple[str, str], LossToLoss | str] = {}
+    translations: dict[tuple[str, str, str, str], LossToLoss | str] = {}
 
     def law(ds: str, ev: str) -> LawFit | str:
         res = book.try_get(ds, ev)
         return str(res) if isinstance(res, FitError) else res
 
-    def train_train(p0: str, p1: str) -> LossToLoss | str:
-        if (p0, p1) not in tt_cache:
-            l0, l1 = law(p0, own_eval[p0]), law(p1, own_eval[p1])
+    def translation(src: str, x_eval: str, tgt: str, y_eval: str) -> LossToLoss | str:
+        """Fitted on the remaining runs, E's from the remaining fits; the reason as a string if it cannot be."""
+        key = (src, x_eval, tgt, y_eval)
+        if key not in translations:
+            l0, l1 = law(src, x_eval), law(tgt, y_eval)
             if isinstance(l0, str) or isinstance(l1, str):
-                tt_cache[(p0, p1)] = l0 if isinstance(l0, str) else str(l1)
-            else:
-                try:
-                    pairs = pair_runs(train, PairSpec(p0, own_eval[p0], p1, own_eval[p1]), rtol=rtol)
-                    tt_cache[(p0, p1)] = fit_loss_to_loss(
-                        pairs["x"].to_numpy(),
-                        pairs["y"].to_numpy(),
-                        E0=l0.law.E,
-                        E1=l1.law.E,
-                        src=p0,
-                        tgt=p1,
-                        x_eval=own_eval[p0],
-                        eval=own_eval[p1],
-                        kind="train-train",
-                    )
-                except (FitError, SelectionError) as exc:
-                    tt_cache[(p0, p1)] = str(exc)
-        return tt_cache[(p0, p1)]
-
-    def train_test(p1: str, t: str) -> LossToLoss | str:
-        if (p1, t) not in te_cache:
-            l1, lt = law(p1, own_eval[p1]), law(p1, t)
-            if isinstance(l1, str) or isinstance(lt, str):
-                te_cache[(p1, t)] = l1 if isinstance(l1, str) else str(lt)
-            else:
-                try:
-                    pairs = same_model_pairs(train, p1, own_eval[p1], t)
-                    te_cache[(p1, t)] = fit_loss_to_loss(
-                        pairs["x"].to_numpy(),
-                        pairs["y"].to_numpy(),
-                        E0=l1.law.E,
-                        E1=lt.law.E,
-                        src=p1,
-                        tgt=p1,
-                        x_eval=own_eval[p1],
-                        eval=t,
-                        kind="train-test",
-                    )
-                except (FitError, SelectionError) as exc:
-                    te_cache[(p1, t)] = str(exc)
-        return te_cache[(p1, t)]
+                translations[key] = l0 if isinstance(l0, str) else str(l1)
+                return translations[key]
+            same_model = src == tgt
+            try:
+                pairs = (
+                    same_model_pairs(train, src, x_eval, y_eval)
+                    if same_model
+                    else pair_runs(train, PairSpec(src, x_eval, tgt, y_eval), rtol=rtol)
+                )
+                translations[key] = fit_loss_to_loss(
+                    pairs["x"].to_numpy(),
+                    pairs["y"].to_numpy(),
+                    E0=l0.law.E,
+                    E1=l1.law.E,
+                    src=src,
+                    tgt=tgt,
+                    x_eval=x_eval,
+                    eval=y_eval,
+                    kind="train-test" if same_model else "train-train",
+                )
+            except (FitError, SelectionError) as exc:
+                translations[key] = str(exc)
+        return translations[key]
 
     def predict_chain(chain: Sequence[LossToLoss | str], x: float) -> tuple[float | None, list[str]]:
         msgs: list[str] = []
@@ -244,7 +227,7 @@ def evaluate(
                 held = pair_runs(hidden, PairSpec(p0, own_eval[p0], p1, own_eval[p1]), rtol=rtol)
             except SelectionError:
                 continue  # no held-out configuration shared by P0 and P1
-            tt = train_train(p0, p1)
+            tt = translation(p0, own_eval[p0], p1, own_eval[p1])
             for row in held.iter_rows(named=True):
                 n, d, x0 = row["N"], row["D"], row["x"]
                 target = hidden.filter((pl.col("dataset") == p1) & (pl.col("run_id") == row["run_y"]))
@@ -255,7 +238,9 @@ def evaluate(
                 for setting, ev in jobs:
                     lt = law(p1, ev)
                     ind = None if isinstance(lt, str) else float(lt.predict(n, d))
-                    chain = [tt] if setting == "train-to-train" else [tt, train_test(p1, ev)]
+                    chain = (
+                        [tt] if setting == "train-to-train" else [tt, translation(p1, own_eval[p1], p1, ev)]
+                    )
                     l2l, msgs = predict_chain(chain, x0)
                     if isinstance(lt, str):
                         msgs.append(f"independent: {lt}")
@@ -283,5 +268,7 @@ def evaluate(
         test_evals=tuple(test_evals),
         downstream_evals=tuple(downstream_evals),
         notes=tuple(notes),
-        translations=tuple(t for t in tt_cache.values() if isinstance(t, LossToLoss)),
+        translations=tuple(
+            t for t in translations.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
+        ),
     )

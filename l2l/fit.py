@@ -265,22 +265,19 @@ def fit_law(
     law; reports (``at_bounds``, ``warnings``, ``converged``) when a fit ends on a bound or does not settle.
     """
     with single_threaded_blas():
-        return _fit_law(
-            N, D, loss, form=form, objective=objective, delta=delta, dataset=dataset, eval=eval, starts=starts
-        )
+        return _fit(N, D, loss, form, objective, delta, dataset, eval, starts)
 
 
-def _fit_law(
+def _fit(
     N: ArrayLike,
     D: ArrayLike,
     loss: ArrayLike,
-    *,
-    form: str = "l2l",
-    objective: Objective = "huber",
-    delta: float = 1e-3,
-    dataset: str = "",
-    eval: str = "",
-    starts: ArrayLike | None = None,
+    form: str,
+    objective: Objective,
+    delta: float,
+    dataset: str,
+    eval: str,
+    starts: ArrayLike | None,
 ) -> LawFit:
     f = check_form(form)
     if objective not in ("huber", "mse"):
