@@ -246,7 +246,10 @@ FormOpt = Annotated[
     ),
 ]
 SplitOpt = Annotated[
-    str | None, typer.Option("--split", help="Fit only runs of this split (e.g. sweep). Default: all runs.")
+    str | None,
+    typer.Option(
+        "--split", metavar="SPLIT", help="Fit only runs of this split (e.g. sweep). Default: all runs."
+    ),
 ]
 ObjectiveOpt = Annotated[
     ObjectiveChoice,
@@ -303,7 +306,9 @@ def fit_law_cmd(
     ] = None,
     eval: Annotated[
         list[str] | None,
-        typer.Option("--eval", "-e", help="Eval to fit: a name, 'own' (default) or 'all'; repeatable."),
+        typer.Option(
+            "--eval", "-e", metavar="EVAL", help="Eval to fit: a name, 'own' (default) or 'all'; repeatable."
+        ),
     ] = None,
     split: SplitOpt = None,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
@@ -382,26 +387,44 @@ def _plot_law(runs: Any, book: Any, outcome: Any, path: Path, split: str | None)
 def predict(
     table: TableArg = None,
     dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", help="Dataset whose law predicts.")
+        str | None, typer.Option("--dataset", "-d", metavar="DATASET", help="Dataset whose law predicts.")
     ] = None,
     N: Annotated[
-        list[str] | None, typer.Option("--N", help="Parameters (3.3e9 or 3.3B); repeatable.")
+        list[str] | None, typer.Option("--N", metavar="N", help="Parameters (3.3e9 or 3.3B); repeatable.")
     ] = None,
-    D: Annotated[list[str] | None, typer.Option("--D", help="Training tokens; repeatable.")] = None,
-    C: Annotated[list[str] | None, typer.Option("--C", help="Compute (FLOPs); D = C/(6N).")] = None,
+    D: Annotated[
+        list[str] | None, typer.Option("--D", metavar="D", help="Training tokens; repeatable.")
+    ] = None,
+    C: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--C",
+            metavar="FLOPS",
+            help="Compute (FLOPs); D = C/(6N), or C/(kN) when the table counts C = kND.",
+        ),
+    ] = None,
     eval: Annotated[
-        str | None, typer.Option("--eval", "-e", help="Eval to predict (default: own loss).")
+        str | None, typer.Option("--eval", "-e", metavar="EVAL", help="Eval to predict (default: own loss).")
     ] = None,
     via: Annotated[
-        str | None, typer.Option("--via", help="Predict through translation from this source dataset.")
+        str | None,
+        typer.Option(
+            "--via", metavar="DATASET", help="Predict through translation from this source dataset."
+        ),
     ] = None,
     src_loss: Annotated[
-        float | None, typer.Option("--src-loss", help="With --via: the source model's own loss.")
+        float | None,
+        typer.Option("--src-loss", metavar="LOSS", help="With --via: the source model's own loss."),
     ] = None,
     from_run: Annotated[
-        str | None, typer.Option("--from-run", help="With --via: take the source loss from this run_id.")
+        str | None,
+        typer.Option(
+            "--from-run", metavar="RUN_ID", help="With --via: take the source loss from this run_id."
+        ),
     ] = None,
-    tgt: Annotated[str | None, typer.Option("--tgt", help="With --via: the target dataset.")] = None,
+    tgt: Annotated[
+        str | None, typer.Option("--tgt", metavar="DATASET", help="With --via: the target dataset.")
+    ] = None,
     form: FormOpt = FormChoice.l2l,
     split: SplitOpt = None,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
@@ -494,13 +517,14 @@ def _predict_via(
 def optimal(
     table: TableArg = None,
     C: Annotated[
-        list[str] | None, typer.Option("--C", help="Compute budget in FLOPs (1e21); repeatable.")
+        list[str] | None,
+        typer.Option("--C", metavar="FLOPS", help="Compute budget in FLOPs (1e21); repeatable."),
     ] = None,
     dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Dataset(s); default all.")
+        list[str] | None, typer.Option("--dataset", "-d", metavar="DATASET", help="Dataset(s); default all.")
     ] = None,
     eval: Annotated[
-        str | None, typer.Option("--eval", "-e", help="Law of this eval (default: own loss).")
+        str | None, typer.Option("--eval", "-e", metavar="EVAL", help="Law of this eval (default: own loss).")
     ] = None,
     form: FormOpt = FormChoice.l2l,
     split: SplitOpt = None,
@@ -558,10 +582,16 @@ class JoinChoice(str, Enum):
 )
 def translate(
     table: TableArg = None,
-    src: Annotated[str, typer.Option("--src", help="Source dataset (unique prefix ok).")] = ...,  # type: ignore[assignment]
+    src: Annotated[
+        str, typer.Option("--src", metavar="DATASET", help="Source dataset (unique prefix ok).")
+    ] = ...,  # type: ignore[assignment]
     tgt: Annotated[
         list[str] | None,
-        typer.Option("--tgt", help="Target dataset(s), repeatable, or 'all' (default for train-train)."),
+        typer.Option(
+            "--tgt",
+            metavar="DATASET",
+            help="Target dataset(s), repeatable, or 'all' (default for train-train).",
+        ),
     ] = None,
     kind: Annotated[
         KindChoice,
@@ -592,7 +622,8 @@ def translate(
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
     C: Annotated[
-        str | None, typer.Option("--C", help="Budget for comparing N* (default: largest C seen).")
+        str | None,
+        typer.Option("--C", metavar="FLOPS", help="Budget for comparing N* (default: largest C seen)."),
     ] = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the loss-to-loss figure (.png/.svg/.pdf).")
@@ -763,14 +794,18 @@ def plot(
     table: TableArg = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")] = ...,  # type: ignore[assignment]
     dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="law/isoflop: dataset(s).")
+        list[str] | None, typer.Option("--dataset", "-d", metavar="DATASET", help="law/isoflop: dataset(s).")
     ] = None,
-    src: Annotated[str | None, typer.Option("--src", help="translate: source dataset.")] = None,
-    tgt: Annotated[list[str] | None, typer.Option("--tgt", help="translate: target(s) or 'all'.")] = None,
+    src: Annotated[
+        str | None, typer.Option("--src", metavar="DATASET", help="translate: source dataset.")
+    ] = None,
+    tgt: Annotated[
+        list[str] | None, typer.Option("--tgt", metavar="DATASET", help="translate: target(s) or 'all'.")
+    ] = None,
     kind_: Annotated[
         KindChoice, typer.Option("--kind", help="translate: kind of translation.")
     ] = KindChoice.train_train,
-    eval: Annotated[list[str] | None, typer.Option("--eval", "-e", help="Eval(s).")] = None,
+    eval: Annotated[list[str] | None, typer.Option("--eval", "-e", metavar="EVAL", help="Eval(s).")] = None,
     split: SplitOpt = None,
     holdout: HoldoutOpt = None,
     holdout_top_compute: TopComputeOpt = None,

@@ -81,6 +81,9 @@ class Report:
     title: str | None = None
     notes: Sequence[str] = field(default_factory=tuple)
     meta: dict[str, Any] = field(default_factory=dict)
+    # Output formats this report appears in. A second table that only restates the main rows' extra columns for
+    # people is {"table"}: scripts get those columns in the main rows, and CSV is always a single table.
+    show_in: frozenset[str] = frozenset(OUTPUT_FORMATS)
 
 
 def clean(value: Any) -> Any:
@@ -146,7 +149,7 @@ def to_rich(rep: Report) -> Any:
 
 def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str], None]) -> None:
     """Write one or more reports in the chosen format through ``write`` (CSV: one table after another)."""
-    reps = [reports] if isinstance(reports, Report) else list(reports)
+    reps = [r for r in ([reports] if isinstance(reports, Report) else reports) if fmt in r.show_in]
     if fmt == "json":
         write(to_json(reps) + "\n")
     elif fmt == "csv":
@@ -232,6 +235,9 @@ def fits_report(outcome: Any, *, form: str, objective: str, delta: float, equati
             for k, (lo, hi) in iv.items():
                 b[f"{k}_lo"], b[f"{k}_hi"] = lo, hi
             boot_rows.append(b)
+            d.update({k: v for k, v in b.items() if k not in ("dataset", "eval")})
+            d["bootstrap_draws"] = d.pop("draws")
+            d["bootstrap_unit"] = d.pop("unit")
     obj = f"Huber (δ = {delta:g})" if objective == "huber" else "least squares"
     head = [f"L = {equation}; objective: {obj} on log loss, summed over runs."]
     if outcome.results:
@@ -290,7 +296,13 @@ def fits_report(outcome: Any, *, form: str, objective: str, delta: float, equati
                 bcols.append(Column(f"{k}_lo", f"{label} lo", fmt=fmt_sig))
                 bcols.append(Column(f"{k}_hi", f"{label} hi", fmt=fmt_sig))
         reports.append(
-            Report("fit-law-intervals", bcols, boot_rows, title="Bootstrap 95% percentile intervals")
+            Report(
+                "fit-law-intervals",
+                bcols,
+                boot_rows,
+                title="Bootstrap 95% percentile intervals",
+                show_in=frozenset({"table"}),
+            )
         )
     return reports
 
@@ -489,6 +501,7 @@ def translations_report(results: Sequence[Any], *, kind: str) -> list[Report]:
                 lcols,
                 law_rows,
                 title="Target law implied by the source law (') beside its independent fit",
+                show_in=frozenset({"table"}),
                 notes=[
                     "Eq. 3 pushed through the power law: A' = A·K^(1/(κα)), "
                     "B' = B·K^(1/(κβ)), α' = κα, β' = κβ, E' = E1; N* implied = N* of the source."
@@ -551,6 +564,7 @@ def evaluation_report(ev: Any, *, detail: bool = False) -> list[Report]:
             rows,
             title="Held-out prediction error (the paper's Table 1)",
             notes=notes,
+            show_in=frozenset({"table", "json"}) if detail else frozenset(OUTPUT_FORMATS),
             meta={
                 "holdout": ev.holdout,
                 "n_heldout_runs": ev.n_heldout_runs,

@@ -108,9 +108,12 @@ def test_fit_law_forms_csv_and_save_reuse(ingested: Any) -> None:
 
 def test_fit_law_bootstrap_intervals(ingested: Any) -> None:
     doc = _json(ingested("fit-law", "-d", "alpha", "--bootstrap", "60", "--seed", "1", "--format", "json"))
-    fit, intervals = doc["reports"][0]["rows"][0], doc["reports"][1]["rows"][0]
-    assert intervals["draws"] == 60
-    assert intervals["alpha_lo"] < fit["alpha"] < intervals["alpha_hi"]
+    fit = doc["rows"][0]  # intervals are columns of the fit's own row in JSON and CSV
+    assert (fit["bootstrap_draws"], fit["bootstrap_unit"]) == (60, "run")
+    assert fit["alpha_lo"] < fit["alpha"] < fit["alpha_hi"]
+    csv = ingested("fit-law", "-d", "alpha", "--bootstrap", "60", "--seed", "1", "--format", "csv")
+    assert len(csv.stdout.strip().splitlines()) == 2  # one table: header and one row
+    assert "alpha_lo" in csv.stdout.splitlines()[0]
 
 
 def test_a_law_that_cannot_be_fitted_says_so(run: Any, tmp_path: Path) -> None:
@@ -160,8 +163,10 @@ def test_translate_and_predict_via(ingested: Any) -> None:
     doc = _json(
         ingested("translate", "--src", "alpha", "--tgt", "all", "--split", "sweep", "--format", "json")
     )
-    rows = doc["reports"][0]["rows"]
+    rows = doc["rows"]
     assert [r["tgt"] for r in rows] == ["alpha", "beta", "gamma"]
+    assert rows[1]["implied_law"]["form"] == "l2l"
+    assert rows[1]["N_opt_implied"] > 0
     for row in rows:
         for key in ("src", "tgt", "eval", "kind", "K", "kappa", "E0", "E1", "n_pairs"):
             assert key in row
@@ -180,11 +185,11 @@ def test_translate_and_predict_via(ingested: Any) -> None:
             "--format",
             "json",
         )
-    )["reports"][0]["rows"][0]
+    )["rows"][0]
     assert_allclose(by_run["K"], rows[1]["K"], rtol=1e-12)
     tt = _json(
         ingested("translate", "--src", "beta", "--kind", "train-test", "--eval", "quiz", "--format", "json")
-    )["reports"][0]["rows"][0]
+    )["rows"][0]
     assert (tt["kind"], tt["eval"]) == ("train-test", "downstream/quiz")
     via = _json(
         ingested(
@@ -280,3 +285,12 @@ def test_optimal_uses_the_tables_own_flop_count(run: Any, tmp_path: Path, synthe
     row = _json(run("optimal", table, "--C", "1e21", "-d", "alpha", "--format", "json"))["rows"][0]
     assert row["flops_per_param_token"] == pytest.approx(8.0)
     assert_allclose(8 * row["N_opt"] * row["D_opt"], 1e21, rtol=1e-12)
+
+
+def test_csv_is_always_one_table(ingested: Any) -> None:
+    for args in (["translate", "--src", "alpha"], ["evaluate", "--detail"], ["fit-law", "--bootstrap", "20"]):
+        out = ingested(*args, "--format", "csv")
+        assert out.exit_code == 0, args
+        lines = out.stdout.strip().splitlines()
+        assert "" not in lines, args
+        assert all(ln.count(",") >= lines[0].count(",") for ln in lines[1:2]), args
