@@ -192,7 +192,8 @@ def ingest(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace."""
-    from l2l.io import ingest_report, read_runs
+    from l2l.io import read_runs
+    from l2l.report import ingest_report
 
     if loss_columns is not None and not wide:
         raise typer.BadParameter("--loss-columns needs --wide", param_hint="--loss-columns")
@@ -211,7 +212,8 @@ def ingest(
 @app.command(epilog="Examples:\n\n  l2l runs\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv")
 def runs(table: TableArg = None, fmt: FormatOpt = Fmt.table) -> None:
     """What is in the workspace (or a table): datasets × evals, run counts, N, D and C ranges, splits."""
-    from l2l.io import load_runs, runs_report
+    from l2l.io import load_runs
+    from l2l.report import runs_report
 
     _render(runs_report(load_runs(table, _workspace())), fmt)
 

@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -28,16 +28,15 @@ import polars as pl
 
 from l2l import __version__, schema
 from l2l.errors import InputError, SelectionError, UsageError, WorkspaceError
-from l2l.report import Column, Report, fmt_sig
+from l2l.report import fmt_sig
+from l2l.report import plural as _plural
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "Runs",
     "Workspace",
-    "ingest_report",
     "load_runs",
     "read_runs",
-    "runs_report",
 ]
 
 #: File name endings l2l reads (case-insensitive), and the reader each one uses.
@@ -62,7 +61,7 @@ _FORMATS: dict[str, str] = {
     ".jsonl": "ndjson",
 }
 _SEPARATORS: dict[str, str] = {",": "comma", "\t": "tab", ";": "semicolon"}
-_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key are repeats of one measurement
+REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key are repeats of one measurement
 _DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
 _SCHEMA = {name: _DTYPES[dt] for name, dt in schema.DTYPES.items()}
 _ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -299,10 +298,6 @@ def _fmt_lines(lines: Sequence[int], limit: int = 8) -> str:
         i = j + 1
     shown = ", ".join(parts[:limit])
     return shown + (f" and {len(parts) - limit} more" if len(parts) > limit else "")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str) -> _Raw:
@@ -732,7 +727,7 @@ def _average(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows with equal (dataset, N, D, eval, split) become one: loss weighted by n_repeats, first run_id/C."""
     w = pl.col("n_repeats")
     extra = [c for c in frame.columns if c.startswith("_")]
-    return frame.group_by(_KEY, maintain_order=True).agg(
+    return frame.group_by(REPEAT_KEY, maintain_order=True).agg(
         pl.col("C").first(),
         ((pl.col("loss") * w).sum() / w.sum()).alias("loss"),
         pl.col("run_id").first(),
@@ -851,7 +846,7 @@ def read_runs(
     frame = pl.concat(parts, how="vertical").with_columns(pl.lit(1, dtype=pl.Int64).alias("n_repeats"))
     frame = _synth_run_ids(frame)
 
-    counts = frame.select(pl.len().over(_KEY).alias("c")).to_series()
+    counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
     repeated = frame.filter(counts > 1)
     if repeated.height and strict:
         _reject_repeats(repeated, raws)
@@ -895,7 +890,7 @@ def read_runs(
 def _reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
     first = repeated.sort(["_file", "_row"]).row(0, named=True)
     key_expr = pl.lit(True)
-    for c in _KEY:
+    for c in REPEAT_KEY:
         key_expr = key_expr & (pl.col(c).eq_missing(pl.lit(first[c])))
     group = repeated.filter(key_expr).sort(["_file", "_row"])
     by_file: dict[int, list[int]] = {}
@@ -913,7 +908,7 @@ def _reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
     split = f", split {first['split']!r}" if first["split"] is not None else ""
     second_file, second_row = group.select("_file", "_row").row(1)
     raw = raws[second_file]
-    n_groups = repeated.select(_KEY).unique().height
+    n_groups = repeated.select(REPEAT_KEY).unique().height
     others = (
         f"; {n_groups - 1} more repeated measurement{'s' if n_groups > 2 else ''}" if n_groups > 1 else ""
     )
@@ -1183,7 +1178,7 @@ class Workspace:
 def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
     both = pl.concat([stored.frame, added.frame], how="vertical")
     if strict:
-        dup = added.frame.join(stored.frame, on=_KEY, how="semi", nulls_equal=True)
+        dup = added.frame.join(stored.frame, on=REPEAT_KEY, how="semi", nulls_equal=True)
         if dup.height:
             r = dup.row(0, named=True)
             raise InputError(
@@ -1202,192 +1197,3 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
     }
     own, how, _ = _resolve_own(frame, explicit, pinned)
     return Runs(frame, own, (*stored.provenance, *added.provenance), how)
-
-
-# ----------------------------------------------------------------------------------------------------
-# Reports
-# ----------------------------------------------------------------------------------------------------
-
-
-def _si(x: Any) -> str:
-    """Counts the way people write them: 20M, 1.74B, 3T."""
-    if not isinstance(x, (int, float)):
-        return fmt_sig(x)
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= div:
-            v = x / div
-            return (f"{v:.3g}" if v < 1000 else f"{v:,.0f}") + suffix
-    return f"{x:.3g}"
-
-
-def _sci(x: Any) -> str:
-    if not isinstance(x, (int, float)):
-        return fmt_sig(x)
-    mant, _, exp = f"{x:.2e}".partition("e")
-    return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
-
-
-def _range(lo: float, hi: float, fmt: Callable[[Any], str]) -> str:
-    a, b = fmt(lo), fmt(hi)
-    return a if a == b else f"{a}–{b}"
-
-
-def _mark(x: Any) -> str:
-    return "own" if x else ""
-
-
-def _join(x: Any) -> str:
-    return ", ".join(x) if isinstance(x, list) else fmt_sig(x)
-
-
-def _no_own_notes(runs: Runs) -> list[str]:
-    missing = [ds for ds in runs.datasets if ds not in runs.own_eval]
-    if not missing:
-        return []
-    return [f"no own eval for {', '.join(missing)} (pass --own-eval DATASET=EVAL to l2l ingest)"]
-
-
-def runs_report(runs: Runs) -> Report:
-    """One row per (dataset, eval): run count, N / D / C ranges, splits, and which eval is the dataset's."""
-    g = (
-        runs.frame.group_by(["dataset", "eval"], maintain_order=True)
-        .agg(
-            pl.col("run_id").n_unique().alias("runs"),
-            (pl.col("n_repeats") > 1).sum().alias("averaged"),
-            pl.col("N").min().alias("N_min"),
-            pl.col("N").max().alias("N_max"),
-            pl.col("D").min().alias("D_min"),
-            pl.col("D").max().alias("D_max"),
-            pl.col("C").min().alias("C_min"),
-            pl.col("C").max().alias("C_max"),
-            pl.col("loss").min().alias("loss_min"),
-            pl.col("loss").max().alias("loss_max"),
-            pl.col("split").drop_nulls().unique().sort().alias("splits"),
-        )
-        .sort(["dataset", "eval"])
-    )
-    rows = []
-    for r in g.iter_rows(named=True):
-        r["own"] = runs.own_eval.get(r["dataset"]) == r["eval"]
-        r["runs"] = int(r["runs"])
-        r["averaged"] = int(r["averaged"])
-        # readable ranges for the table (the numbers themselves are in the *_min / *_max columns)
-        r["N_range"] = _range(r["N_min"], r["N_max"], _si)
-        r["D_range"] = _range(r["D_min"], r["D_max"], _si)
-        r["C_range"] = _range(r["C_min"], r["C_max"], _sci)
-        rows.append(r)
-    rows.sort(key=lambda r: (r["dataset"], not r["own"], r["eval"]))
-    same_splits = len({tuple(r["splits"]) for r in rows}) <= 1
-    columns = [
-        Column("dataset", justify="left"),
-        Column("eval", justify="left"),
-        Column("own", fmt=_mark, justify="left"),
-        Column("runs"),
-        Column("averaged", header="avg'd", table=any(r["averaged"] for r in rows)),
-        Column("N_range", header="N", justify="left"),
-        Column("D_range", header="D", justify="left"),
-        Column("C_range", header="C", justify="left"),
-        Column("splits", fmt=_join, justify="left", table=not same_splits),
-        *(Column(f"{v}_{m}", table=False) for v in ("N", "D", "C", "loss") for m in ("min", "max")),
-    ]
-    notes = _no_own_notes(runs)
-    if runs.splits and same_splits:
-        notes.append(f"splits (every dataset and eval): {', '.join(runs.splits)}")
-    title = (
-        f"{_plural(runs.n_runs, 'run')}, {_plural(len(runs.datasets), 'dataset')}, "
-        f"{_plural(len(runs.evals), 'eval')} ({_plural(runs.frame.height, 'row')})"
-    )
-    meta = {
-        "rows_total": runs.frame.height,
-        "runs_total": runs.n_runs,
-        "datasets": runs.datasets,
-        "evals": runs.evals,
-        "splits": runs.splits,
-        "own_eval": runs.own_eval,
-        "digest": runs.digest,
-    }
-    return Report("runs", columns, rows, title=title, notes=notes, meta=meta)
-
-
-def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace) -> Report:
-    """What an ingest read (per file: rows read/kept/merged/rejected, aliases) and what is stored now."""
-    rows = []
-    for p in added.provenance:
-        rows.append(
-            {
-                "file": p["path"],
-                "format": p["format"],
-                "read": p["rows_read"],
-                "kept": p["rows_kept"],
-                "merged": p["rows_merged"],
-                "rejected": p["rows_rejected"],
-                "aliases": ", ".join(f"{a}→{c}" for a, c in p["aliases"].items()),
-                "sha256": p["sha256"],
-            }
-        )
-    notes: list[str] = []
-    own_meta: dict[str, dict[str, str]] = {}
-    for ds in stored.datasets:
-        if ds in stored.own_eval:
-            how = stored.own_eval_how.get(ds, "detected")
-            own_meta[ds] = {"eval": stored.own_eval[ds], "how": how}
-            notes.append(f"own eval: {ds} → {stored.own_eval[ds]} ({how})")
-    for p in added.provenance:
-        for ds, tie in p.get("own_eval_ambiguous", {}).items():
-            if ds not in stored.own_eval:
-                notes.append(f"own eval of {ds} is ambiguous between {', '.join(tie)}")
-    notes.extend(_no_own_notes(stored))
-    for p in added.provenance:
-        if "loss_columns" in p:
-            how = "detected" if p["loss_columns_detected"] else "matched"
-            shown = ", ".join(c if c == e else f"{c}→{e}" for c, e in p["loss_columns"].items())
-            notes.append(f"{p['path']}: loss columns {how}: {shown}")
-            if p["rows_rejected"]:
-                notes.append(f"{p['path']}: {_plural(p['rows_rejected'], 'empty loss cell')} skipped")
-        if p["ignored_columns"]:
-            notes.append(f"{p['path']}: columns not used: {', '.join(p['ignored_columns'])}")
-    merged_with_stored = 0
-    if stored is not added and len(stored.provenance) > len(added.provenance):
-        earlier = {p["sha256"] for p in stored.provenance[: len(stored.provenance) - len(added.provenance)]}
-        for p in added.provenance:
-            if p["sha256"] in earlier:
-                notes.append(
-                    f"{p['path']} was already in the workspace (same content): its rows now count twice"
-                )
-        a = added.frame.select([*_KEY, pl.col("n_repeats").alias("_n")])
-        j = stored.frame.join(a, on=_KEY, how="inner", nulls_equal=True)
-        merged_with_stored = int((j.get_column("n_repeats") > j.get_column("_n")).sum())
-        if merged_with_stored:
-            notes.append(
-                f"{_plural(merged_with_stored, 'row')} repeated stored measurements and were averaged in"
-            )
-    notes.append(
-        f"workspace {workspace.root} now holds {_plural(stored.n_runs, 'run')}, "
-        f"{_plural(len(stored.datasets), 'dataset')}, "
-        f"{_plural(len(stored.evals), 'eval')} ({_plural(stored.frame.height, 'row')})"
-    )
-    columns = [
-        Column("file", justify="left"),
-        Column("format", justify="left"),
-        Column("read"),
-        Column("kept"),
-        Column("merged"),
-        Column("rejected"),
-        Column("aliases", justify="left"),
-        Column("sha256", table=False),
-    ]
-    meta = {
-        "workspace": str(workspace.root),
-        "own_eval": own_meta,
-        "merged_with_stored": merged_with_stored,
-        "stored": {
-            "rows": stored.frame.height,
-            "runs": stored.n_runs,
-            "datasets": stored.datasets,
-            "evals": stored.evals,
-            "digest": stored.digest,
-        },
-    }
-    return Report(
-        "ingest", columns, rows, title=f"Ingested {_plural(len(rows), 'file')}", notes=notes, meta=meta
-    )

@@ -13,7 +13,10 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
+
+if TYPE_CHECKING:
+    from l2l.io import Runs, Workspace
 
 OutputFormat = Literal["table", "json", "csv"]
 OUTPUT_FORMATS: tuple[str, ...] = ("table", "json", "csv")
@@ -37,6 +40,10 @@ def fmt_sig(x: Any, digits: int = 3) -> str:
             return f"{x:.{digits - 1}e}"
         return f"{x:#.{digits}g}".rstrip(".")
     return str(x)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def fmt_fixed(decimals: int) -> Callable[[Any], str]:
@@ -592,3 +599,198 @@ def evaluation_report(ev: Any, *, detail: bool = False) -> list[Report]:
         ]
         reports.append(Report("evaluate-detail", dcols, drows, title="Every held-out prediction"))
     return reports
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Builders for ingest and runs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _si(x: Any) -> str:
+    """Counts the way people write them: 20M, 1.74B, 3T."""
+    if not isinstance(x, (int, float)):
+        return fmt_sig(x)
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(x) >= div:
+            v = x / div
+            return (f"{v:.3g}" if v < 1000 else f"{v:,.0f}") + suffix
+    return f"{x:.3g}"
+
+
+def _sci(x: Any) -> str:
+    if not isinstance(x, (int, float)):
+        return fmt_sig(x)
+    mant, _, exp = f"{x:.2e}".partition("e")
+    return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
+
+
+def _range(lo: float, hi: float, fmt: Callable[[Any], str]) -> str:
+    a, b = fmt(lo), fmt(hi)
+    return a if a == b else f"{a}–{b}"
+
+
+def _mark(x: Any) -> str:
+    return "own" if x else ""
+
+
+def _join(x: Any) -> str:
+    return ", ".join(x) if isinstance(x, list) else fmt_sig(x)
+
+
+def _no_own_notes(runs: Runs) -> list[str]:
+    missing = [ds for ds in runs.datasets if ds not in runs.own_eval]
+    if not missing:
+        return []
+    return [f"no own eval for {', '.join(missing)} (pass --own-eval DATASET=EVAL to l2l ingest)"]
+
+
+def runs_report(runs: Runs) -> Report:
+    import polars as pl
+
+    """One row per (dataset, eval): run count, N / D / C ranges, splits, and which eval is the dataset's."""
+    g = (
+        runs.frame.group_by(["dataset", "eval"], maintain_order=True)
+        .agg(
+            pl.col("run_id").n_unique().alias("runs"),
+            (pl.col("n_repeats") > 1).sum().alias("averaged"),
+            pl.col("N").min().alias("N_min"),
+            pl.col("N").max().alias("N_max"),
+            pl.col("D").min().alias("D_min"),
+            pl.col("D").max().alias("D_max"),
+            pl.col("C").min().alias("C_min"),
+            pl.col("C").max().alias("C_max"),
+            pl.col("loss").min().alias("loss_min"),
+            pl.col("loss").max().alias("loss_max"),
+            pl.col("split").drop_nulls().unique().sort().alias("splits"),
+        )
+        .sort(["dataset", "eval"])
+    )
+    rows = []
+    for r in g.iter_rows(named=True):
+        r["own"] = runs.own_eval.get(r["dataset"]) == r["eval"]
+        r["runs"] = int(r["runs"])
+        r["averaged"] = int(r["averaged"])
+        # readable ranges for the table (the numbers themselves are in the *_min / *_max columns)
+        r["N_range"] = _range(r["N_min"], r["N_max"], _si)
+        r["D_range"] = _range(r["D_min"], r["D_max"], _si)
+        r["C_range"] = _range(r["C_min"], r["C_max"], _sci)
+        rows.append(r)
+    rows.sort(key=lambda r: (r["dataset"], not r["own"], r["eval"]))
+    same_splits = len({tuple(r["splits"]) for r in rows}) <= 1
+    columns = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("own", fmt=_mark, justify="left"),
+        Column("runs"),
+        Column("averaged", header="avg'd", table=any(r["averaged"] for r in rows)),
+        Column("N_range", header="N", justify="left"),
+        Column("D_range", header="D", justify="left"),
+        Column("C_range", header="C", justify="left"),
+        Column("splits", fmt=_join, justify="left", table=not same_splits),
+        *(Column(f"{v}_{m}", table=False) for v in ("N", "D", "C", "loss") for m in ("min", "max")),
+    ]
+    notes = _no_own_notes(runs)
+    if runs.splits and same_splits:
+        notes.append(f"splits (every dataset and eval): {', '.join(runs.splits)}")
+    title = (
+        f"{plural(runs.n_runs, 'run')}, {plural(len(runs.datasets), 'dataset')}, "
+        f"{plural(len(runs.evals), 'eval')} ({plural(runs.frame.height, 'row')})"
+    )
+    meta = {
+        "rows_total": runs.frame.height,
+        "runs_total": runs.n_runs,
+        "datasets": runs.datasets,
+        "evals": runs.evals,
+        "splits": runs.splits,
+        "own_eval": runs.own_eval,
+        "digest": runs.digest,
+    }
+    return Report("runs", columns, rows, title=title, notes=notes, meta=meta)
+
+
+def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace) -> Report:
+    import polars as pl
+
+    from l2l.io import REPEAT_KEY
+
+    """What an ingest read (per file: rows read/kept/merged/rejected, aliases) and what is stored now."""
+    rows = []
+    for p in added.provenance:
+        rows.append(
+            {
+                "file": p["path"],
+                "format": p["format"],
+                "read": p["rows_read"],
+                "kept": p["rows_kept"],
+                "merged": p["rows_merged"],
+                "rejected": p["rows_rejected"],
+                "aliases": ", ".join(f"{a}→{c}" for a, c in p["aliases"].items()),
+                "sha256": p["sha256"],
+            }
+        )
+    notes: list[str] = []
+    own_meta: dict[str, dict[str, str]] = {}
+    for ds in stored.datasets:
+        if ds in stored.own_eval:
+            how = stored.own_eval_how.get(ds, "detected")
+            own_meta[ds] = {"eval": stored.own_eval[ds], "how": how}
+            notes.append(f"own eval: {ds} → {stored.own_eval[ds]} ({how})")
+    for p in added.provenance:
+        for ds, tie in p.get("own_eval_ambiguous", {}).items():
+            if ds not in stored.own_eval:
+                notes.append(f"own eval of {ds} is ambiguous between {', '.join(tie)}")
+    notes.extend(_no_own_notes(stored))
+    for p in added.provenance:
+        if "loss_columns" in p:
+            how = "detected" if p["loss_columns_detected"] else "matched"
+            shown = ", ".join(c if c == e else f"{c}→{e}" for c, e in p["loss_columns"].items())
+            notes.append(f"{p['path']}: loss columns {how}: {shown}")
+            if p["rows_rejected"]:
+                notes.append(f"{p['path']}: {plural(p['rows_rejected'], 'empty loss cell')} skipped")
+        if p["ignored_columns"]:
+            notes.append(f"{p['path']}: columns not used: {', '.join(p['ignored_columns'])}")
+    merged_with_stored = 0
+    if stored is not added and len(stored.provenance) > len(added.provenance):
+        earlier = {p["sha256"] for p in stored.provenance[: len(stored.provenance) - len(added.provenance)]}
+        for p in added.provenance:
+            if p["sha256"] in earlier:
+                notes.append(
+                    f"{p['path']} was already in the workspace (same content): its rows now count twice"
+                )
+        a = added.frame.select([*REPEAT_KEY, pl.col("n_repeats").alias("_n")])
+        j = stored.frame.join(a, on=REPEAT_KEY, how="inner", nulls_equal=True)
+        merged_with_stored = int((j.get_column("n_repeats") > j.get_column("_n")).sum())
+        if merged_with_stored:
+            notes.append(
+                f"{plural(merged_with_stored, 'row')} repeated stored measurements and were averaged in"
+            )
+    notes.append(
+        f"workspace {workspace.root} now holds {plural(stored.n_runs, 'run')}, "
+        f"{plural(len(stored.datasets), 'dataset')}, "
+        f"{plural(len(stored.evals), 'eval')} ({plural(stored.frame.height, 'row')})"
+    )
+    columns = [
+        Column("file", justify="left"),
+        Column("format", justify="left"),
+        Column("read"),
+        Column("kept"),
+        Column("merged"),
+        Column("rejected"),
+        Column("aliases", justify="left"),
+        Column("sha256", table=False),
+    ]
+    meta = {
+        "workspace": str(workspace.root),
+        "own_eval": own_meta,
+        "merged_with_stored": merged_with_stored,
+        "stored": {
+            "rows": stored.frame.height,
+            "runs": stored.n_runs,
+            "datasets": stored.datasets,
+            "evals": stored.evals,
+            "digest": stored.digest,
+        },
+    }
+    return Report(
+        "ingest", columns, rows, title=f"Ingested {plural(len(rows), 'file')}", notes=notes, meta=meta
+    )

@@ -15,7 +15,8 @@ from numpy.testing import assert_allclose
 from l2l import io as l2l_io
 from l2l import schema
 from l2l.errors import InputError, SelectionError, WorkspaceError
-from l2l.io import Runs, Workspace, ingest_report, load_runs, read_runs, runs_report
+from l2l.io import Runs, Workspace, load_runs, read_runs
+from l2l.report import ingest_report, runs_report
 
 PAPER_OWN = {
     "fineweb-100b": "fineweb_100b_val",
