@@ -505,6 +505,7 @@ def translate(
                 pairs = pair_runs(runs.frame, s, join=join, rtol=rtol)  # type: ignore[arg-type]
             results.append(_fit_translation(kind, s, pairs, x_law, y_law, split, free_e1, budget))
         except (FitError, SelectionError) as exc:
+            reason = f"{exc} ({exc.hint})" if exc.hint else str(exc)
             results.append(
                 TranslationResult(
                     kind,
@@ -513,7 +514,7 @@ def translate(
                     s.x_eval,
                     s.y_eval,
                     None,
-                    str(exc),
+                    reason,
                     pairs,
                     x_law if isinstance(x_law, LawFit) else None,
                     y_law if isinstance(y_law, LawFit) else None,

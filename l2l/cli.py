@@ -144,6 +144,19 @@ def _load(table: Path | None) -> tuple[Any, Any]:
     return load_runs(table, ws), (ws if table is None else None)
 
 
+def _figure_path(path: Path | None, option: str) -> None:
+    """Refuse an unsupported figure type before any fitting starts (usage error, exit 2)."""
+    if path is None:
+        return
+    from l2l.plots import FIGURE_FORMATS
+
+    if path.suffix.lower() not in FIGURE_FORMATS:
+        raise typer.BadParameter(
+            f"cannot write a figure to {str(path)!r}; supported extensions: {', '.join(FIGURE_FORMATS)}",
+            param_hint=option,
+        )
+
+
 def _parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     """``DATASET=EVAL`` items into a dict; a malformed item is a usage error (exit 2)."""
     out: dict[str, str] = {}
@@ -333,6 +346,7 @@ def fit_law_cmd(
     from l2l.report import fits_report, progress_bar
 
     opts = _fit_options(form, objective, delta)
+    _figure_path(plot, "--plot")
     if save and table is not None:
         raise typer.BadParameter(
             "--save stores fits of the workspace runs; drop TABLE or ingest it first", param_hint="--save"
@@ -636,6 +650,7 @@ def translate(
     from l2l import api
     from l2l.report import progress_bar, translations_report
 
+    _figure_path(plot, "--plot")
     runs, ws = _load(table)
     budget = _quantities([C], "--C")[0] if C is not None else None  # type: ignore[index]
     with progress_bar("fitting laws") as prog:
@@ -760,6 +775,7 @@ def evaluate(
 
     if holdout is not None and holdout_top_compute is not None:
         raise typer.BadParameter("choose one of --holdout and --holdout-top-compute", param_hint="--holdout")
+    _figure_path(plot, "--plot")
     ev = _evaluation(
         table, holdout, holdout_top_compute, test, downstream, _fit_options(form, objective, delta)
     )
@@ -829,6 +845,7 @@ def plot(
     from l2l.report import progress_bar
 
     opts = _fit_options(form, objective, delta)
+    _figure_path(output, "--output")
     if kind is PlotKind.evaluate:
         fig = evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts))
     else:

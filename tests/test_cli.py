@@ -294,3 +294,11 @@ def test_csv_is_always_one_table(ingested: Any) -> None:
         lines = out.stdout.strip().splitlines()
         assert "" not in lines, args
         assert all(ln.count(",") >= lines[0].count(",") for ln in lines[1:2]), args
+
+
+def test_a_bad_figure_type_fails_before_any_fitting(ingested: Any) -> None:
+    for args in (["fit-law", "--plot", "f.gif"], ["plot", "law", "-o", "f.jpg"], ["evaluate", "--plot", "f"]):
+        result = ingested(*args)
+        assert result.exit_code == 2, args
+        assert "supported extensions: .png, .svg, .pdf" in result.stderr
+        assert result.stdout == ""
