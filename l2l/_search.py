@@ -116,6 +116,20 @@ def hoffmann_grid(problem: Problem) -> Array:
     return np.unique(grid, axis=0)
 
 
+def exponent_pair_starts(problem: Problem, starts: Array, per_pair: int = 1) -> Array:
+    """The ``per_pair`` best-scored starts of each (α, β) pair of the grid: a small, diverse set of raw starts."""
+    lo, hi = problem.bounds()
+    clipped = np.clip(starts, lo, hi)
+    score = problem.value(clipped)
+    _, group = np.unique(clipped[:, -2:], axis=0, return_inverse=True)
+    chosen: list[int] = []
+    for g in np.unique(group):
+        members = np.flatnonzero(group == g)
+        chosen.extend(members[np.argsort(score[members], kind="stable")[:per_pair]])
+    out: Array = clipped[np.sort(np.asarray(chosen))]
+    return out
+
+
 def _irls_weights(problem: Problem, r: Array) -> Array:
     if problem.objective == "mse":
         return np.ones_like(r)
@@ -269,3 +283,91 @@ def weighted_refit(
         if np.max(np.abs(g)) > 1e-3 * (1.0 + f):
             out[i] = polish(sub, out[i]).theta
     return out
+
+
+def _batched_value_and_grad(problem: Problem, theta: Array) -> tuple[Array, Array]:
+    """Scaled objective (S,) and its gradient (S, P) for a stack of parameter vectors."""
+    m, jac = log_loss_and_jacobian(problem.form, theta, problem.log_n, problem.log_d)
+    assert jac is not None
+    r = problem.log_l - m
+    psi = 2.0 * r if problem.objective == "mse" else np.clip(r, -problem.delta, problem.delta)
+    if problem.weights is not None:
+        psi = psi * problem.weights
+    f = problem.loss_of_residuals(r) * problem.scale
+    g = -np.einsum("sn,snp->sp", psi, jac) * problem.scale
+    return f, g
+
+
+def batched_descent(
+    problem: Problem, starts: Array, *, iterations: int = 100, memory: int = 8
+) -> tuple[Array, Array]:
+    """Projected L-BFGS on the true objective from every start at once (a vectorised cousin of L-BFGS-B).
+
+    Used for exploration on ill-posed fits: gradient descent from raw grid starts reaches minima that the
+    Levenberg-Marquardt trajectories do not. Steps are projected onto the bounds; variables held at a bound by
+    their gradient are frozen for the step; a backtracking (Armijo) line search runs per start. Returns end
+    points and their unscaled objectives, in the order of ``starts``.
+    """
+    lo, hi = problem.bounds()
+    x = np.clip(np.asarray(starts, dtype=np.float64), lo, hi)
+    s_n, p_n = x.shape
+    f, g = _batched_value_and_grad(problem, x)
+    s_hist = np.zeros((s_n, memory, p_n))
+    y_hist = np.zeros((s_n, memory, p_n))
+    rho = np.zeros((s_n, memory))  # 0 marks an empty slot: it then contributes nothing to the recursion
+    active = np.ones(s_n, dtype=bool)
+    for it in range(iterations):
+        if not active.any():
+            break
+        free = ~(((x <= lo) & (g > 0)) | ((x >= hi) & (g < 0)))
+        q = np.where(free, g, 0.0)
+        # two-loop recursion, newest pair first; slot (it - 1 - j) % memory holds the j-th newest
+        alpha = np.zeros((s_n, memory))
+        for j in range(memory):
+            k = (it - 1 - j) % memory
+            alpha[:, k] = rho[:, k] * np.einsum("sp,sp->s", s_hist[:, k], q)
+            q = q - alpha[:, k, None] * y_hist[:, k]
+        newest = (it - 1) % memory
+        yy = np.einsum("sp,sp->s", y_hist[:, newest], y_hist[:, newest])
+        gamma = np.where((rho[:, newest] > 0) & (yy > 0), 1.0 / np.maximum(rho[:, newest] * yy, 1e-300), 1e-3)
+        r_vec = gamma[:, None] * q
+        for j in range(memory - 1, -1, -1):
+            k = (it - 1 - j) % memory
+            beta = rho[:, k] * np.einsum("sp,sp->s", y_hist[:, k], r_vec)
+            r_vec = r_vec + (alpha[:, k] - beta)[:, None] * s_hist[:, k]
+        d = np.where(free, -r_vec, 0.0)
+        gd = np.einsum("sp,sp->s", g, d)
+        bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
+        d[bad] = -np.where(free, g, 0.0)[bad] * 1e-3
+        # backtracking line search on the projected path, all searching rows at once
+        t = np.ones(s_n)
+        x_new, f_new = x.copy(), f.copy()
+        searching = active.copy()
+        for _ in range(30):
+            if not searching.any():
+                break
+            idx = np.flatnonzero(searching)
+            trial = np.clip(x[idx] + t[idx, None] * d[idx], lo, hi)
+            f_trial = problem.value(trial) * problem.scale
+            ok = np.isfinite(f_trial) & (
+                f_trial <= f[idx] + 1e-4 * np.einsum("sp,sp->s", g[idx], trial - x[idx])
+            )
+            x_new[idx[ok]], f_new[idx[ok]] = trial[ok], f_trial[ok]
+            searching[idx[ok]] = False
+            t[idx[~ok]] *= 0.5
+        stuck = active & searching  # no acceptable step: this start has converged (or cannot move)
+        moved = active & ~searching
+        f_next, g_next = _batched_value_and_grad(problem, x_new)
+        s_k, y_k = x_new - x, g_next - g
+        sy = np.einsum("sp,sp->s", s_k, y_k)
+        store = moved & (sy > 1e-10 * np.maximum(np.einsum("sp,sp->s", y_k, y_k), 1e-300))
+        slot = it % memory
+        s_hist[store, slot], y_hist[store, slot] = s_k[store], y_k[store]
+        rho[store, slot] = 1.0 / sy[store]
+        rho[moved & ~store, slot] = 0.0
+        small = np.abs(f - f_next) <= 1e-13 * (1.0 + np.abs(f))
+        x = np.where(moved[:, None], x_new, x)
+        f = np.where(moved, f_next, f)
+        g = np.where(moved[:, None], g_next, g)
+        active &= ~stuck & ~(moved & small)
+    return x, f / problem.scale

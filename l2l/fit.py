@@ -21,9 +21,12 @@ from l2l._search import (
     E_SPAN,
     EXPONENT_BOUNDS,
     Objective,
+    Polished,
     Problem,
+    batched_descent,
     batched_search,
     distinct,
+    exponent_pair_starts,
     hoffmann_grid,
     polish,
     weighted_refit,
@@ -40,6 +43,8 @@ SAME_OPTIMUM_RTOL = 1e-9
 # can stop ~0.3 % short of a minimum on L1-like fits (noisy downstream losses), so its ranking is not trusted
 # beyond this: the top 4 are all polished (checked against the plain loop: benchmarks/bench_fit.py).
 N_POLISH = 4
+# On fits whose winner ends on a bound, how many distinct end points of the exploration are polished.
+N_EXPLORE_POLISH = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,6 +242,31 @@ def _bound_report(problem: Problem, theta: Array) -> tuple[tuple[str, ...], tupl
     return tuple(hits), tuple(words)
 
 
+def _best_polished(problem: Problem, starts: Sequence[Array]) -> Polished:
+    """L-BFGS-B from each start; the lowest end point."""
+    best: Polished | None = None
+    for start in starts:
+        cand = polish(problem, start)
+        if best is None or cand.value < best.value:
+            best = cand
+    assert best is not None
+    return best
+
+
+def _settle(problem: Problem, best: Polished) -> tuple[Array, float, bool]:
+    """Restart from the winner until it no longer moves (a true minimum does not); converged when it stopped and
+    its projected gradient is negligible."""
+    for _ in range(5):
+        again = polish(problem, best.theta)
+        improved = best.value - again.value > SAME_OPTIMUM_RTOL * max(best.value, 1e-300)
+        if again.value <= best.value:
+            best = again
+        if not improved:
+            ok = _projected_gradient(problem, best.theta) <= 1e-4 * (1.0 + best.value * problem.scale)
+            return best.theta, best.value, ok
+    return best.theta, best.value, False
+
+
 def _projected_gradient(problem: Problem, theta: Array) -> float:
     lo, hi = problem.bounds()
     _, g = problem.scaled_value_and_grad(theta)
@@ -292,24 +322,19 @@ def _fit(
     problem = Problem(f, np.log(n), np.log(d), np.log(y), objective, delta)
     grid = hoffmann_grid(problem) if starts is None else np.atleast_2d(np.asarray(starts, dtype=np.float64))
     thetas, values = batched_search(problem, grid)
-    best = None
-    for i in distinct(thetas, values, N_POLISH):
-        cand = polish(problem, thetas[i])
-        if best is None or cand.value < best.value:
-            best = cand
-    assert best is not None
-    # Restart from the winner: a true minimum does not move. If it does, keep going until it stops.
-    converged = False
-    for _ in range(5):
-        again = polish(problem, best.theta)
-        improved = best.value - again.value > SAME_OPTIMUM_RTOL * max(best.value, 1e-300)
-        if again.value <= best.value:
-            best = again
-        if not improved:
-            converged = _projected_gradient(problem, best.theta) <= 1e-4 * (1.0 + best.value * problem.scale)
-            break
-    theta = best.theta
-    if not np.all(np.isfinite(theta)) or not math.isfinite(best.value):
+    candidates = [thetas[i] for i in distinct(thetas, values, N_POLISH)]
+    best = _best_polished(problem, candidates)
+    if _bound_report(problem, best.theta)[0] and starts is None:
+        # The winner sits on a bound: a flat, ill-posed landscape where minima multiply along ridges, and where
+        # gradient descent from the raw grid reaches minima that no LM trajectory does (seen on noisy 5-shot
+        # downstream losses). Explore with batched projected L-BFGS from the 2 best-scored starts of each (α, β)
+        # pair, and polish the best distinct end points.
+        ends, end_values = batched_descent(problem, exponent_pair_starts(problem, grid, per_pair=2))
+        order = np.argsort(end_values, kind="stable")
+        picks = distinct(ends[order], end_values[order], N_EXPLORE_POLISH)
+        best = _best_polished(problem, [best.theta, *(ends[order][i] for i in picks)])
+    theta, value, converged = _settle(problem, best)
+    if not np.all(np.isfinite(theta)) or not math.isfinite(value):
         raise FitError(f"{label}: the fit did not produce finite parameters")
     at_bounds, words = _bound_report(problem, theta)
     warnings = list(words)
@@ -324,7 +349,7 @@ def _fit(
         eval=eval,
         objective=objective,
         delta=delta,
-        objective_value=best.value,
+        objective_value=value,
         n_points=len(y),
         r2=r2,
         rmse=float(np.sqrt(np.mean(r * r))),
