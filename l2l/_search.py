@@ -329,7 +329,14 @@ def batched_descent(
             q = q - alpha[:, k, None] * y_hist[:, k]
         newest = (it - 1) % memory
         yy = np.einsum("sp,sp->s", y_hist[:, newest], y_hist[:, newest])
-        gamma = np.where((rho[:, newest] > 0) & (yy > 0), 1.0 / np.maximum(rho[:, newest] * yy, 1e-300), 1e-3)
+        # without a curvature pair yet, a first step of unit length along −g, as L-BFGS-B takes (its basins of
+        # attraction are what the exploration is for)
+        qn = np.sqrt(np.einsum("sp,sp->s", q, q))
+        gamma = np.where(
+            (rho[:, newest] > 0) & (yy > 0),
+            1.0 / np.maximum(rho[:, newest] * yy, 1e-300),
+            1.0 / np.maximum(qn, 1e-300),
+        )
         r_vec = gamma[:, None] * q
         for j in range(memory - 1, -1, -1):
             k = (it - 1 - j) % memory
@@ -338,7 +345,8 @@ def batched_descent(
         d = np.where(free, -r_vec, 0.0)
         gd = np.einsum("sp,sp->s", g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
-        d[bad] = -np.where(free, g, 0.0)[bad] * 1e-3
+        gfree = np.where(free, g, 0.0)
+        d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.einsum("sp,sp->s", gfree, gfree)), 1e-300)[bad, None]
         # backtracking line search on the projected path, all searching rows at once
         t = np.ones(s_n)
         x_new, f_new = x.copy(), f.copy()
