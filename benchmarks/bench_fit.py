@@ -18,6 +18,7 @@ Targets (issue 3): objective never worse than the loop's (relative 1e-6); <= 0.2
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import statistics
 import sys
 import time
@@ -58,6 +59,10 @@ def main() -> int:
     ap.add_argument("--no-loop", action="store_true", help="timings only")
     ap.add_argument("--no-timing", action="store_true", help="objective comparison only")
     ap.add_argument("--split", default="sweep")
+    ap.add_argument(
+        "--thorough", action="store_true", help="fit with thorough=True (exploration from every start)"
+    )
+    ap.add_argument("--evals", default="*", help="glob: compare only the fits of matching evals")
     args = ap.parse_args()
     forms = args.forms.split(",")
     loop_starts = None if args.loop_starts == "all" else int(args.loop_starts)
@@ -77,9 +82,9 @@ def main() -> int:
         time_all(frame, all_keys, forms)
     if args.no_loop:
         return 0
-    compare_with_loop(
-        frame, own_keys if args.fits == "own" else all_keys, forms, args.loop_starts, loop_starts
-    )
+    keys = own_keys if args.fits == "own" else all_keys
+    keys = [k for k in keys if fnmatch.fnmatchcase(k[1], args.evals)]
+    compare_with_loop(frame, keys, forms, args.loop_starts, loop_starts, thorough=args.thorough)
     return 0
 
 
@@ -105,9 +110,16 @@ def time_all(frame: pl.DataFrame, all_keys: list[tuple[str, str]], forms: list[s
 
 
 def compare_with_loop(
-    frame: pl.DataFrame, keys: list[tuple[str, str]], forms: list[str], label: str, loop_starts: int | None
+    frame: pl.DataFrame,
+    keys: list[tuple[str, str]],
+    forms: list[str],
+    label: str,
+    loop_starts: int | None,
+    *,
+    thorough: bool = False,
 ) -> None:
-    print(f"\n## Objective: l2l vs the loop of L-BFGS-B over the grid ({label} starts)")
+    mode = ", l2l with thorough=True" if thorough else ""
+    print(f"\n## Objective: l2l vs the loop of L-BFGS-B over the grid ({label} starts{mode})")
     print(
         f"{'form':<11} {'dataset':<18} {'eval':<38} {'l2l':>13} {'loop':>13} {'rel diff':>10} "
         f"{'l2l s':>6} {'loop s':>7}"
@@ -118,7 +130,7 @@ def compare_with_loop(
             sub = frame.filter((pl.col("dataset") == ds) & (pl.col("eval") == ev))
             n, d, y = sub["N"].to_numpy().astype(float), sub["D"].to_numpy(), sub["loss"].to_numpy()
             t0 = time.perf_counter()
-            ours = fit_law(n, d, y, form=form).objective_value
+            ours = fit_law(n, d, y, form=form, thorough=thorough).objective_value
             t_ours = time.perf_counter() - t0
             theirs, t_loop, _ = loop_best(form, n, d, y, loop_starts, seed=0)
             rel = (ours - theirs) / theirs

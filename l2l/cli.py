@@ -275,6 +275,13 @@ BootOpt = Annotated[
     int, typer.Option("--bootstrap", min=0, metavar="B", help="Bootstrap draws for intervals (0: none).")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap draws.")]
+ThoroughOpt = Annotated[
+    bool,
+    typer.Option(
+        "--thorough",
+        help="On fits that end on a bound, explore from every grid start (seconds per such fit) instead of 50.",
+    ),
+]
 SaveOpt = Annotated[bool, typer.Option("--save", help="Keep the fits in the workspace for later commands.")]
 
 
@@ -293,12 +300,12 @@ def _quantities(values: list[str] | None, option: str) -> list[float] | None:
     return out
 
 
-def _fit_options(form: FormChoice, objective: ObjectiveChoice, delta: float) -> Any:
+def _fit_options(form: FormChoice, objective: ObjectiveChoice, delta: float, thorough: bool = False) -> Any:
     from l2l.fit import FitOptions
 
     if not delta > 0:
         raise typer.BadParameter("must be > 0", param_hint="--delta")
-    return FitOptions(form=form.value, objective=objective.value, delta=delta)
+    return FitOptions(form=form.value, objective=objective.value, delta=delta, thorough=thorough)
 
 
 @app.command(
@@ -328,6 +335,7 @@ def fit_law_cmd(
     split: SplitOpt = None,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
     resample: Annotated[
@@ -345,7 +353,7 @@ def fit_law_cmd(
     from l2l.laws import FORM_EQUATIONS
     from l2l.report import fits_report, progress_bar
 
-    opts = _fit_options(form, objective, delta)
+    opts = _fit_options(form, objective, delta, thorough)
     _figure_path(plot, "--plot")
     if save and table is not None:
         raise typer.BadParameter(
@@ -445,6 +453,7 @@ def predict(
     split: SplitOpt = None,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
     fmt: FormatOpt = Fmt.table,
@@ -452,7 +461,7 @@ def predict(
     """Predict a loss: from a fitted scaling law at (N, D), or through loss-to-loss translation (--via)."""
     from l2l import api
 
-    opts = _fit_options(form, objective, delta)
+    opts = _fit_options(form, objective, delta, thorough)
     if via is not None:
         _predict_via(
             table,
@@ -546,6 +555,7 @@ def optimal(
     split: SplitOpt = None,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
     fmt: FormatOpt = Fmt.table,
@@ -564,7 +574,7 @@ def optimal(
         datasets=dataset,
         eval=eval,
         split=split,
-        options=_fit_options(form, objective, delta),
+        options=_fit_options(form, objective, delta, thorough),
         workspace=ws,
         bootstrap=bootstrap,
         seed=seed,
@@ -637,6 +647,7 @@ def translate(
     form: FormOpt = FormChoice.l2l,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
     C: Annotated[
         str | None,
         typer.Option("--C", metavar="FLOPS", help="Budget for comparing N* (default: largest C seen)."),
@@ -664,7 +675,7 @@ def translate(
             rtol=rtol,
             free_e1=free_e1,
             split=split,
-            options=_fit_options(form, objective, delta),
+            options=_fit_options(form, objective, delta, thorough),
             workspace=ws,
             C=budget,
             progress=prog,
@@ -765,6 +776,7 @@ def evaluate(
     form: FormOpt = FormChoice.l2l,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the error figure (.png/.svg/.pdf).")
     ] = None,
@@ -777,7 +789,7 @@ def evaluate(
         raise typer.BadParameter("choose one of --holdout and --holdout-top-compute", param_hint="--holdout")
     _figure_path(plot, "--plot")
     ev = _evaluation(
-        table, holdout, holdout_top_compute, test, downstream, _fit_options(form, objective, delta)
+        table, holdout, holdout_top_compute, test, downstream, _fit_options(form, objective, delta, thorough)
     )
     if plot is not None:
         from l2l.plots import evaluate_figure, save_figure
@@ -832,6 +844,7 @@ def plot(
     form: FormOpt = FormChoice.l2l,
     objective: ObjectiveOpt = ObjectiveChoice.huber,
     delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
 ) -> None:
     """Draw a figure in the paper's style."""
     from l2l import api
@@ -844,7 +857,7 @@ def plot(
     )
     from l2l.report import progress_bar
 
-    opts = _fit_options(form, objective, delta)
+    opts = _fit_options(form, objective, delta, thorough)
     _figure_path(output, "--output")
     if kind is PlotKind.evaluate:
         fig = evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts))
