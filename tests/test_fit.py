@@ -185,7 +185,7 @@ def test_law_book_reuses_saved_fits_only_for_identical_data() -> None:
 def test_thorough_exploration_is_never_worse() -> None:
     """On a fit that ends on a bound, exploring from every grid start can only lower the objective."""
     kaplan_like = ScalingLaw("kaplan", 5.96e7, 8.2e8, 0.0, 0.43, 0.48)
-    n, d, y = law_samples(kaplan_like, noise=0.01, seed=2)
+    n, d, y = law_samples(kaplan_like, noise=0.0)  # E is driven to its bound, so the exploration runs
     default = fit_law(n, d, y, form="l2l")
     thorough = fit_law(n, d, y, form="l2l", thorough=True)
     assert "E" in default.at_bounds
