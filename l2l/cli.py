@@ -279,7 +279,7 @@ ThoroughOpt = Annotated[
     bool,
     typer.Option(
         "--thorough",
-        help="On fits that end on a bound, explore from every grid start (seconds per such fit) instead of 50.",
+        help="Also descend from every grid start, as a plain L-BFGS-B loop would, batched (seconds per fit).",
     ),
 ]
 SaveOpt = Annotated[bool, typer.Option("--save", help="Keep the fits in the workspace for later commands.")]

@@ -299,7 +299,8 @@ def fit_law(
     law; reports (``at_bounds``, ``warnings``, ``converged``) when a fit ends on a bound or does not settle.
 
     A fit that ends on a bound is explored further by batched descent from 50 diverse grid starts (from every
-    start of grids of up to 1,000, i.e. Kaplan's); ``thorough`` explores from every grid start for all forms.
+    start of grids of up to 1,000, i.e. Kaplan's). ``thorough`` explores every fit from every grid start: the
+    breadth of the plain loop, batched (seconds per fit).
     """
     with single_threaded_blas():
         return _fit(N, D, loss, form, objective, delta, dataset, eval, starts, thorough)
@@ -332,7 +333,7 @@ def _fit(
     thetas, values = batched_search(problem, grid)
     candidates = [thetas[i] for i in distinct(thetas, values, N_POLISH)]
     best = _best_polished(problem, candidates)
-    if _bound_report(problem, best.theta)[0] and starts is None:
+    if starts is None and (thorough or _bound_report(problem, best.theta)[0]):
         # The winner sits on a bound: a flat, ill-posed landscape where minima multiply along ridges, and where
         # gradient descent from the raw grid reaches minima that no LM trajectory does (seen on noisy 5-shot
         # downstream losses). Explore with batched projected L-BFGS from the 2 best-scored starts of each (α, β)
