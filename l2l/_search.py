@@ -93,15 +93,18 @@ class Problem:
         # The raw objective is ~1e-3: default stopping rules stop early on it. Divide by δ² so it is O(n).
         return 1.0 / (self.delta * self.delta)
 
-    def scaled_value_and_grad(self, theta: Array) -> tuple[float, Array]:
+    def scaled_value_and_grad(self, theta: Array) -> tuple[Array, Array]:
+        """Scaled objective and gradient, for one parameter vector (P,) or a stack (S, P)."""
         m, jac = log_loss_and_jacobian(self.form, theta, self.log_n, self.log_d)
         assert jac is not None
         r = self.log_l - m
         psi = 2.0 * r if self.objective == "mse" else np.clip(r, -self.delta, self.delta)
         if self.weights is not None:
             psi = psi * self.weights
-        f = float(self.loss_of_residuals(r)) * self.scale
-        g = -(psi @ jac) * self.scale
+        f = self.loss_of_residuals(r) * self.scale
+        g = (
+            -(psi[..., None, :] @ jac)[..., 0, :] * self.scale
+        )  # (…, 1, n) @ (…, n, P): one BLAS call either way
         return f, g
 
 
@@ -285,19 +288,6 @@ def weighted_refit(
     return out
 
 
-def _batched_value_and_grad(problem: Problem, theta: Array) -> tuple[Array, Array]:
-    """Scaled objective (S,) and its gradient (S, P) for a stack of parameter vectors."""
-    m, jac = log_loss_and_jacobian(problem.form, theta, problem.log_n, problem.log_d)
-    assert jac is not None
-    r = problem.log_l - m
-    psi = 2.0 * r if problem.objective == "mse" else np.clip(r, -problem.delta, problem.delta)
-    if problem.weights is not None:
-        psi = psi * problem.weights
-    f = problem.loss_of_residuals(r) * problem.scale
-    g = -np.einsum("sn,snp->sp", psi, jac) * problem.scale
-    return f, g
-
-
 def batched_descent(
     problem: Problem, starts: Array, *, iterations: int = 100, memory: int = 8
 ) -> tuple[Array, Array]:
@@ -311,7 +301,7 @@ def batched_descent(
     lo, hi = problem.bounds()
     x = np.clip(np.asarray(starts, dtype=np.float64), lo, hi)
     s_n, p_n = x.shape
-    f, g = _batched_value_and_grad(problem, x)
+    f, g = problem.scaled_value_and_grad(x)
     s_hist = np.zeros((s_n, memory, p_n))
     y_hist = np.zeros((s_n, memory, p_n))
     rho = np.zeros((s_n, memory))  # 0 marks an empty slot: it then contributes nothing to the recursion
@@ -365,7 +355,7 @@ def batched_descent(
             t[idx[~ok]] *= 0.5
         stuck = active & searching  # no acceptable step: this start has converged (or cannot move)
         moved = active & ~searching
-        f_next, g_next = _batched_value_and_grad(problem, x_new)
+        f_next, g_next = problem.scaled_value_and_grad(x_new)
         s_k, y_k = x_new - x, g_next - g
         sy = np.einsum("sp,sp->s", s_k, y_k)
         store = moved & (sy > 1e-10 * np.maximum(np.einsum("sp,sp->s", y_k, y_k), 1e-300))
