@@ -31,17 +31,7 @@ FITS_VERSION = 2  # records keyed by fit.data_key
 
 def runs_in_split(runs: Runs, split: str | None) -> pl.DataFrame:
     """The canonical frame restricted to one split (all runs when ``split`` is None)."""
-    import polars as pl
-
-    if split is None:
-        return runs.frame
-    present = sorted({s for s in runs.frame["split"].to_list() if s is not None})
-    if split not in present:
-        raise SelectionError(
-            f"no runs with split {split!r}",
-            hint=f"splits present: {', '.join(present)}" if present else "the table has no split column",
-        )
-    return runs.frame.filter(pl.col("split") == split)
+    return runs.frame if split is None else runs.select(split=split)
 
 
 def flops_per_param_token(runs: Runs) -> float:
@@ -727,19 +717,13 @@ def evaluate_runs(
     frame = runs.frame
     if holdout_split is not None and holdout_top_compute is not None:
         raise UsageError("choose one of --holdout and --holdout-top-compute")
-    splits = set(frame["split"].drop_nulls().unique().to_list())
     if holdout_split is None and holdout_top_compute is None:
-        if "extrapolation" in splits:
+        if "extrapolation" in runs.splits:
             holdout_split = "extrapolation"
         else:
             holdout_top_compute = 1
     if holdout_split is not None:
-        if holdout_split not in splits:
-            raise SelectionError(
-                f"no runs with split {holdout_split!r}",
-                hint=f"splits present: {', '.join(sorted(splits)) or 'none'}",
-            )
-        mask = frame["split"] == holdout_split
+        mask = frame["split"] == runs.check_split(holdout_split)
         label = f"split = {holdout_split}"
     else:
         assert holdout_top_compute is not None

@@ -375,7 +375,7 @@ def fit_law_cmd(
             bootstrap_progress=bprog,
         )
     if plot is not None:
-        _plot_law(runs, book, outcome, plot, split)
+        _plot_law(runs, outcome, plot, split)
         typer.echo(f"wrote {plot}", err=True)
     if save:
         api.save_fits(ws, book)
@@ -393,7 +393,7 @@ def fit_law_cmd(
         raise typer.Exit(1)
 
 
-def _plot_law(runs: Any, book: Any, outcome: Any, path: Path, split: str | None) -> None:
+def _plot_law(runs: Any, outcome: Any, path: Path, split: str | None) -> None:
     from l2l.plots import law_figure, save_figure
 
     fits = [r for r in outcome.results if not isinstance(r, Exception)]

@@ -139,6 +139,13 @@ class Runs:
         is a prefix of, or that contains it (callers handle ``own``)."""
         return _resolve(name, self.evals, "eval")
 
+    def check_split(self, split: str) -> str:
+        """``split`` if some runs have it; else SelectionError naming the splits there are."""
+        if split not in self.splits:
+            known = ", ".join(self.splits) or "none: the table has no split column"
+            raise SelectionError(f"unknown split {split!r} (splits: {known})")
+        return split
+
     def select(
         self, dataset: str | None = None, eval: str | None = None, split: str | None = None
     ) -> pl.DataFrame:
@@ -149,10 +156,7 @@ class Runs:
         if eval is not None:
             expr = expr & (pl.col("eval") == self.resolve_eval(eval))
         if split is not None:
-            if split not in self.splits:
-                known = ", ".join(self.splits) or "none: the table has no split column"
-                raise SelectionError(f"unknown split {split!r} (splits: {known})")
-            expr = expr & (pl.col("split") == split)
+            expr = expr & (pl.col("split") == self.check_split(split))
         return self.frame.filter(expr)
 
 

@@ -91,6 +91,21 @@ def runs_from_spec(tmp_path: Path, spec: Any) -> Any:
     return read_runs([path])
 
 
+@pytest.fixture
+def run(ws_path: Path) -> Any:
+    """Invoke the CLI in an isolated workspace: ``run("fit-law", "--format", "json")``."""
+    from typer.testing import CliRunner
+
+    from l2l.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str | Path) -> Any:
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
+
+
 def snapshot(root: Path) -> dict[str, Any]:
     """Every file under ``root`` with its bytes (for "left exactly as it was" checks)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -10,21 +10,8 @@ from typing import Any
 
 import pytest
 from numpy.testing import assert_allclose
-from typer.testing import CliRunner
-
-from l2l.cli import app
 
 GOLDEN = Path(__file__).parent / "golden"
-
-
-@pytest.fixture
-def run(ws_path: Path) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str | Path) -> Any:
-        return runner.invoke(app, [str(a) for a in args])
-
-    return invoke
 
 
 @pytest.fixture
@@ -228,7 +215,7 @@ def test_evaluate_prints_table_1(ingested: Any) -> None:
         (["predict", "-d", "alpha", "--N", "1e9"], 2, "give exactly one of --D and --C"),
         (["predict", "-d", "alpha", "--N", "3.3Q", "--D", "1e9"], 2, "unknown unit suffix"),
         (["fit-law", "-d", "zeta"], 1, "Error: unknown dataset 'zeta'"),
-        (["fit-law", "--split", "test"], 1, "Error: no runs with split 'test'"),
+        (["fit-law", "--split", "test"], 1, "Error: unknown split 'test' (splits: extrapolation, sweep)"),
         (
             ["translate", "--src", "alpha", "--kind", "test-test", "--tgt", "beta"],
             2,

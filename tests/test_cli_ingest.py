@@ -7,20 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from l2l.cli import app
 from l2l.errors import InputError
-
-
-@pytest.fixture
-def run(ws_path: Path) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str | Path) -> Any:
-        return runner.invoke(app, [str(a) for a in args])
-
-    return invoke
 
 
 def test_each_bad_input_exits_1_with_one_line_naming_file_line_column(

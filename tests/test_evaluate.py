@@ -55,7 +55,7 @@ def test_holdout_by_top_compute_and_detail(shared_offset: Any) -> None:
 
 
 def test_bad_holdout_choices_are_clear(shared_offset: Any) -> None:
-    with pytest.raises(SelectionError, match="no runs with split 'test'"):
+    with pytest.raises(SelectionError, match="unknown split 'test'"):
         api.evaluate_runs(shared_offset, holdout_split="test")
     with pytest.raises(UsageError, match="choose one of"):
         api.evaluate_runs(shared_offset, holdout_split="extrapolation", holdout_top_compute=1)
