@@ -1,0 +1,236 @@
+"""Column mapping, canonical-over-alias, and the loss columns of wide exports (issue 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l import schema
+from l2l.columns import (
+    EXTRA_ALIASES,
+    canonical_name,
+    detect_loss_columns,
+    parse_mapping,
+    resolve_columns,
+)
+from l2l.errors import InputError, UsageError
+from l2l.fit import fit_law
+from l2l.testing import PAPER_LIKE_LAW
+
+REAL = Path(__file__).parent / "data" / "real"
+LONG = (*schema.REQUIRED, *schema.OPTIONAL)
+WIDE = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
+
+
+# ---- explicit mappings ----------------------------------------------------------------------------
+
+
+def test_mapping_pairs_are_parsed_case_insensitively_on_the_canonical_side() -> None:
+    assert parse_mapping(["n=non_embedding_params", " D = tokens ", "step=trainer/global_step"]) == {
+        "N": "non_embedding_params",
+        "D": "tokens",
+        "step": "trainer/global_step",
+    }
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (["N"], "not of the form CANON=SOURCE"),
+        (["N="], "not of the form CANON=SOURCE"),
+        (["params=n_params"], "'params' is not a column l2l uses"),
+        (["N=a", "n=b"], "gives N twice"),
+        (["N=a", "D=a"], "uses column 'a' twice"),
+    ],
+)
+def test_bad_mappings_are_usage_errors(items: list[str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_mapping(items)
+
+
+def test_explicit_mapping_wins_over_the_canonical_column() -> None:
+    cols = ["dataset", "N", "non_embedding_params", "D", "eval", "loss"]
+    plan = resolve_columns(cols, LONG, required=schema.REQUIRED, mapping={"N": "non_embedding_params"})
+    assert plan.columns["N"] == "non_embedding_params"
+    assert plan.explicit == ("N",)
+    assert {e.name: e.reason for e in plan.extras} == {
+        "N": "also gives N; the column mapping chose 'non_embedding_params'"
+    }
+    assert plan.renames()["non_embedding_params"] == "N"
+
+
+def test_mapping_a_column_the_table_lacks_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="names 'n_emb' for N, but the table has no such column") as exc:
+        resolve_columns(["dataset", "N"], LONG, mapping={"N": "n_emb"}, path="t.csv")
+    assert exc.value.path == "t.csv"
+
+
+def test_step_mapping_is_carried_without_renaming() -> None:
+    cols = ["dataset", "N", "D", "eval", "loss", "trainer/global_step"]
+    plan = resolve_columns(cols, LONG, mapping={"step": "trainer/global_step"})
+    assert plan.step == "trainer/global_step"
+    assert "trainer/global_step" not in plan.renames()
+
+
+# ---- canonical over alias -------------------------------------------------------------------------
+
+
+def test_run_id_and_model_keep_run_id_and_report_model_as_extra() -> None:
+    cols = pl.read_csv(REAL / "run_id_and_model.csv", n_rows=1).columns
+    plan = resolve_columns(cols, LONG, required=schema.REQUIRED)
+    assert plan.columns["run_id"] == "run_id"
+    assert [(e.name, e.reason) for e in plan.extras] == [("model", "also gives run_id; kept 'run_id'")]
+
+
+def test_a_canonical_column_wins_over_an_alias_in_any_order() -> None:
+    plan = resolve_columns(["params", "dataset", "N", "D", "eval", "loss"], LONG, required=schema.REQUIRED)
+    assert plan.columns["N"] == "N"
+    assert plan.aliases == {}
+    assert plan.extras[0].name == "params"
+
+
+def test_two_aliases_without_a_canonical_column_are_refused_with_a_mapping_hint() -> None:
+    with pytest.raises(InputError, match="columns 'model' and 'run_name' both give run_id") as exc:
+        resolve_columns(["dataset", "N", "D", "eval", "loss", "model", "run_name"], LONG, path="t.csv")
+    assert exc.value.hint == "map one explicitly, e.g. run_id=model"
+    with pytest.raises(InputError, match="columns 'N' and 'n' both give N"):
+        resolve_columns(["N", "n"], LONG)
+
+
+def test_real_export_names_are_accepted_as_aliases() -> None:
+    cols = pl.read_csv(REAL / "real_names.csv", n_rows=1).columns
+    plan = resolve_columns(cols, LONG, required=schema.REQUIRED)
+    assert plan.aliases == {"dataset_name": "dataset", "non_embedding_params": "N", "tokens_seen": "D"}
+    assert plan.extras == ()
+    for name, canon in [
+        ("data_mix", "dataset"),
+        ("n_params", "N"),
+        ("num_tokens", "D"),
+        ("train_tokens", "D"),
+    ]:
+        assert canonical_name(name) == canon
+
+
+def test_extra_aliases_are_new_and_do_not_collide_with_the_schema() -> None:
+    for canon, names in EXTRA_ALIASES.items():
+        assert canon in schema.ALIASES
+        for name in names:
+            assert schema.canonical_name(name) is None, name
+
+
+def test_missing_required_column_lists_the_new_aliases() -> None:
+    with pytest.raises(
+        InputError, match=r"missing column 'N' \(accepted names: N, params, .*non_embedding_params"
+    ):
+        resolve_columns(["dataset", "D", "eval", "loss"], LONG, required=schema.REQUIRED)
+
+
+# ---- wide exports -------------------------------------------------------------------------------
+
+
+def wandb() -> tuple[pl.DataFrame, list[str]]:
+    frame = pl.read_csv(REAL / "wandb_wide.csv", infer_schema=False)  # as the reader does: all text
+    plan = resolve_columns(frame.columns, WIDE, required=schema.WIDE_REQUIRED)
+    return frame, [c for c in frame.columns if c not in plan.columns.values()]
+
+
+def test_wandb_export_keeps_only_the_loss_columns_with_short_names() -> None:
+    frame, candidates = wandb()
+    found = detect_loss_columns(frame, candidates)
+    assert dict(found.kept) == {"eval/alpha_val/loss": "alpha_val", "eval/quiz/loss": "quiz"}
+    assert found.renamed == dict(found.kept)
+    reasons = {x.column: x.reason for x in found.left_out}
+    assert set(reasons) == set(candidates) - set(found.kept)
+    assert reasons["Runtime"] == "its name says a time ('runtime')"
+    assert reasons["lr"] == "its name says a learning rate ('lr')"
+    assert reasons["_step"].startswith("a logger's own column")
+    assert "a score" in reasons["eval/quiz/acc"]
+    assert "gradient" in reasons["train/grad_norm"]
+    assert "perplexity" in reasons["perplexity"]
+    assert reasons["depth"].startswith("values 20 to 57, outside the range of a loss")
+    assert reasons["mystery"] == "the same value in every row"
+
+
+def test_detected_loss_column_recovers_the_law() -> None:
+    frame, candidates = wandb()
+    found = detect_loss_columns(frame.lazy(), candidates)
+    col = next(c for c, ev in found.kept.items() if ev == "alpha_val")
+    num = frame.select(pl.col("params", "tokens", col).cast(pl.Float64))
+    law = fit_law(num["params"].to_numpy(), num["tokens"].to_numpy(), num[col].to_numpy(), form="l2l").law
+    assert_allclose(
+        [law.alpha, law.beta, law.E], [PAPER_LIKE_LAW.alpha, PAPER_LIKE_LAW.beta, PAPER_LIKE_LAW.E], rtol=0.02
+    )
+
+
+def loss_frame(names: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({n: [3.1 + i, 2.7 + i, 2.55 + i] for i, n in enumerate(names)})
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["val_loss_c4", "val_loss_pile"], ["c4", "pile"]),
+        (["alpha_val", "beta_val"], ["alpha_val", "beta_val"]),  # a lone val marker stays: it tells own evals
+        (["eval/hellaswag/loss"], ["hellaswag"]),
+        (["eval/hellaswag/loss", "eval/hellaswag_hard/loss"], ["hellaswag", "hellaswag_hard"]),
+        (["c4", "pile"], ["c4", "pile"]),
+        (["loss/a", "loss/a_b"], ["a", "a_b"]),
+    ],
+)
+def test_common_prefix_and_suffix_are_stripped_at_name_parts(names: list[str], expected: list[str]) -> None:
+    assert list(detect_loss_columns(loss_frame(names), names).kept.values()) == expected
+
+
+def test_no_loss_like_column_is_an_input_error_listing_what_was_left_out() -> None:
+    frame = pl.DataFrame({"lr": [1e-3, 2e-3], "epoch": [1, 2]})
+    with pytest.raises(
+        InputError, match=r"no column looks like a loss \(left out: lr: its name says a learn"
+    ):
+        detect_loss_columns(frame, ["lr", "epoch"], path="w.csv")
+
+
+def test_text_and_non_positive_columns_are_left_out() -> None:
+    frame = pl.DataFrame({"c4": ["3.1", "2.9", "2.8"], "notes": ["a", "b", "c"], "delta": [-0.1, 0.2, 0.3]})
+    found = detect_loss_columns(frame, ["c4", "notes", "delta"])
+    assert dict(found.kept) == {"c4": "c4"}
+    assert found.to_dict()["left_out"] == {
+        "notes": "not numeric",
+        "delta": "values ≤ 0 (min -0.1); a loss is positive",
+    }
+
+
+def test_final_d_beside_tokens_seen_keeps_d_and_uses_tokens_seen_as_the_step() -> None:
+    from l2l.checkpoints import apply_checkpoints, find_step_column
+
+    seen = (
+        pl.read_csv(REAL / "per_step_tokens_seen.csv").rename({"tokens": "tokens_seen"}).drop("global_step")
+    )
+    final = pl.read_csv(REAL / "per_step_final_d.csv").select("D")
+    lf = pl.concat([seen, final], how="horizontal").lazy()
+    names = lf.collect_schema().names()
+    plan = resolve_columns(names, LONG, required=schema.REQUIRED)
+    assert plan.columns["D"] == "D"
+    assert {e.name: e.reason for e in plan.extras} == {"tokens_seen": "also gives D; kept 'D'"}
+    step = find_step_column([e.name for e in plan.extras])
+    assert step == "tokens_seen"
+    _out, report = apply_checkpoints(plan.select(lf, keep=[step]), step_column=step)
+    assert report is not None
+    assert (report.column, report.d_is_tokens_seen, report.rows_kept) == ("tokens_seen", False, 108)
+    # mapped explicitly, tokens_seen is D (the tokens seen at each checkpoint) and the step at once
+    plan = resolve_columns(names, LONG, required=schema.REQUIRED, mapping={"D": "tokens_seen"})
+    assert set(plan.select(lf).collect_schema().names()) == {"run_id", "dataset", "N", "D", "eval", "loss"}
+    _, report = apply_checkpoints(plan.select(lf), "all", d_source="tokens_seen")
+    assert report is not None
+    assert (report.column, report.d_is_tokens_seen, report.rows_kept) == ("D", True, 810)
+
+
+def test_step_columns_are_reported_as_such() -> None:
+    plan = resolve_columns(["dataset", "N", "D", "eval", "loss", "_step", "trainer/global_step", "lr"], LONG)
+    assert [e.reason for e in plan.extras] == [
+        "a step/checkpoint column",
+        "a step/checkpoint column",
+        "not a column l2l uses",
+    ]
