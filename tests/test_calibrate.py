@@ -1,0 +1,297 @@
+"""Calibrated predictive intervals (l2l.calibrate): error model, backtests, fallback, translations, combination."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.calibrate import (
+    BacktestError,
+    Sweep,
+    bootstrap_interval,
+    calibrate,
+    combine_values,
+    combined_interval,
+    direct_interval,
+    fit_error_model,
+    fit_power,
+    optimal_interval,
+    span_of,
+    translation_interval,
+)
+from l2l.errors import FitError
+from l2l.fit import LawFit, fit_law
+from l2l.laws import Array, ScalingLaw
+from l2l.testing import PAPER_LIKE_LAW, Shift
+
+BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
+SHIFT = Shift(0.65, 1.08, 0.90)
+
+
+def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestError]:
+    """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs."""
+    out = []
+    for k in range(n):
+        cut = 1e18 * 2 ** (k % 4)
+        d = float(rng.uniform(0.3, 3.0))
+        w = 4.0
+        e = bias * d + math.hypot(0.002, spread * d / w) * float(rng.standard_normal())
+        out.append(
+            BacktestError(
+                "direct", "x", "", cut, 1e9, 1e10, cut * math.exp(d), d, 2.0, 2.0 * math.exp(e), 0.0, w
+            )
+        )
+    return out
+
+
+def test_error_model_recovers_bias_and_spread_and_covers_new_errors() -> None:
+    rng = np.random.default_rng(0)
+    model = fit_error_model(_errors(rng, 800, bias=-0.012, spread=0.02))
+    assert model.bias_form == "distance"  # the errors grow with d: the cross-fit must pick that form
+    assert_allclose(model.bias_slope, -0.012, atol=0.001)  # abs: ~5 standard errors of the slope
+    assert_allclose(model.spread_slope, 0.02, rtol=0.15)
+    fresh = _errors(np.random.default_rng(1), 2000, bias=-0.012, spread=0.02)
+    covered = [model.interval(e.predicted, e.distance, e.span, 0.9).covers(e.actual) for e in fresh]
+    assert 0.87 <= np.mean(covered) <= 0.93
+
+
+def test_interval_is_monotone_in_level_and_shifts_by_the_bias() -> None:
+    model = fit_error_model(_errors(np.random.default_rng(2), 300, bias=-0.01, spread=0.02))
+    widths = [model.interval(2.0, 3.0, 5.0, lv).half_width for lv in (0.5, 0.8, 0.9, 0.95)]
+    assert all(a < b for a, b in itertools.pairwise(widths))
+    pi = model.interval(2.0, 3.0, 5.0, 0.9)
+    assert pi.lo < pi.estimate < pi.hi
+    assert_allclose(pi.estimate, 2.0 * math.exp(model.bias(3.0, 5.0)), rtol=1e-12)
+    assert not pi.lower_bound_only
+    with pytest.raises(FitError):
+        model.interval(2.0, 3.0, 5.0, 1.0)
+
+
+def test_too_few_errors_or_cutoffs_cannot_make_a_model() -> None:
+    rng = np.random.default_rng(3)
+    with pytest.raises(FitError, match="too few"):
+        fit_error_model(_errors(rng, 5, -0.01, 0.02))
+    one_cut = [e for e in _errors(rng, 80, -0.01, 0.02) if e.cutoff == 1e18]
+    with pytest.raises(FitError, match="single cutoff"):
+        fit_error_model(one_cut)
+
+
+def _sweeps(
+    seed: int, budgets: tuple[float, ...] = BUDGETS, noise: float = 0.004
+) -> tuple[dict[str, Sweep], dict[str, tuple[float, float, float, float]]]:
+    """Two datasets (a paper-like law and an exact shift of it) on an iso-FLOP grid, and each one's noisy held-out
+    run at 1e21 (N, D, C, loss)."""
+    rng = np.random.default_rng(seed)
+    law = PAPER_LIKE_LAW
+    ns, cs = [], []
+    for c in budgets:
+        for n in float(law.compute_optimal(c)[0]) * np.geomspace(1 / 6, 6, 7):
+            ns.append(n)
+            cs.append(c)
+    n_arr, c_arr = np.array(ns), np.array(cs)
+    nt = float(law.compute_optimal(1e21)[0])
+    out, held = {}, {}
+    for name in ("a", "b"):
+        x = law.predict(n_arr, c_arr / (6 * n_arr))
+        xt = float(law.predict(nt, 1e21 / (6 * nt)))
+        if name == "b":
+            x, xt = SHIFT.apply(x, law.E), float(SHIFT.apply(np.asarray(xt), law.E))
+        y = x * np.exp(noise * rng.standard_normal(len(x)))
+        out[name] = Sweep.of(n_arr, c_arr / (6 * n_arr), c_arr, y)
+        held[name] = (nt, 1e21 / (6 * nt), 1e21, xt * math.exp(noise * float(rng.standard_normal())))
+    return out, held
+
+
+def _fast_fit(n: Array, d: Array, y: Array) -> LawFit:
+    # warm starts near the truth (both datasets' laws): the backtests' refits in milliseconds
+    starts = np.array([PAPER_LIKE_LAW.theta, PAPER_LIKE_LAW.translated(SHIFT.K, SHIFT.kappa, SHIFT.E1).theta])
+    return fit_law(n, d, y, starts=starts)
+
+
+def test_calibrated_direct_and_translated_intervals_cover_held_out_runs_over_seeds() -> None:
+    hits_direct, hits_trans = [], []
+    for seed in range(8):
+        sweeps, held = _sweeps(seed)
+        cal = calibrate(sweeps, fit=_fast_fit)
+        assert cal.direct is not None
+        assert cal.translation is not None
+        assert not cal.lower_bound_only
+        fits = {k: _fast_fit(s.N, s.D, s.loss) for k, s in sweeps.items()}
+        for name, (n, d, c, y) in held.items():
+            pi = direct_interval(fits[name], n, d, c, sweeps[name], cal.direct)
+            assert pi.distance > 2.5
+            assert any("compute is" in w for w in pi.notes)
+            hits_direct.append(pi.covers(y))
+        ti = translation_interval(
+            held["a"][3],
+            sweeps["a"].loss,
+            sweeps["b"].loss,
+            fits["a"].law.E,
+            fits["b"].law.E,
+            C_target=1e21,
+            C_fitted_max=sweeps["b"].max_C,
+            C_fitted_min=float(sweeps["b"].C.min()),
+            model=cal.translation,
+            draws=50,
+            seed=seed,
+        )
+        hits_trans.append(ti.prediction.covers(held["b"][3]))
+        assert ti.K_interval[0] <= ti.K <= ti.K_interval[1]
+        assert ti.kappa_interval[0] <= ti.kappa <= ti.kappa_interval[1]
+    # 16 direct and 8 translated 90 % intervals (14/16 and 8/8 when written): allow the binomial spread
+    # (P(X ≤ 11 | 16, 0.9) ≈ 1.7 %, P(X ≤ 5 | 8, 0.9) ≈ 3.8 %)
+    assert np.sum(hits_direct) >= 12
+    assert np.sum(hits_trans) >= 6
+
+
+def test_too_few_budgets_falls_back_to_a_bootstrap_interval_flagged_as_lower_bound() -> None:
+    sweeps, held = _sweeps(0, budgets=(2e17, 6e17, 2e18))
+    cal = calibrate(sweeps, fit=_fast_fit)
+    assert cal.direct is None
+    assert cal.lower_bound_only
+    assert any("nothing to backtest" in n for n in cal.notes)
+    fit = _fast_fit(sweeps["a"].N, sweeps["a"].D, sweeps["a"].loss)
+    n, d, c, _ = held["a"]
+    pi = direct_interval(fit, n, d, c, sweeps["a"], cal.direct)
+    assert pi.lower_bound_only
+    assert pi.method == "bootstrap"
+    assert any("lower bound" in w for w in pi.notes)
+    assert cal.to_dict()["lower_bound_only"] is True
+
+
+def test_bootstrap_interval_is_symmetric_in_log_space() -> None:
+    pi = bootstrap_interval(2.0, 1.0, 0.01, 0.9)
+    assert_allclose(math.log(pi.hi / 2.0), -math.log(pi.lo / 2.0), rtol=1e-12)
+    assert_allclose(math.log(pi.hi / 2.0), 1.6448536 * 0.01, rtol=1e-6)
+
+
+def test_power_fit_recovers_an_exact_shifted_power_law() -> None:
+    x = np.linspace(2.3, 3.5, 20)
+    y = SHIFT.apply(x, 2.0)
+    pf = fit_power(x, y, 2.0, SHIFT.E1)
+    assert_allclose([pf.K, pf.kappa], [SHIFT.K, SHIFT.kappa], rtol=1e-10)
+    with pytest.raises(FitError):
+        fit_power(x[:2], y[:2], 2.0, SHIFT.E1)
+
+
+def test_combining_sources_mean_median_and_inverse_variance() -> None:
+    vals = [2.0, 2.1, 2.6]
+    assert_allclose(combine_values(vals, "mean"), 6.7 / 3, rtol=1e-12)
+    assert_allclose(combine_values(vals, "median"), 2.1, rtol=1e-12)
+    # a source with a tiny sd dominates the inverse-variance mean
+    assert_allclose(combine_values(vals, "ivw", [1.0, 1.0, 1e-4]), 2.6, rtol=1e-6)
+    with pytest.raises(FitError):
+        combine_values(vals, "ivw")
+    model = fit_error_model(_errors(np.random.default_rng(4), 200, 0.0, 0.01))
+    pi = combined_interval(vals, distance=1.0, span=4.0, model=model)
+    assert pi.raw == pytest.approx(6.7 / 3)
+    assert "mean of 3 sources" in pi.notes[0]
+    fallback = combined_interval(vals, distance=1.0, span=4.0, model=None, method="median")
+    assert fallback.lower_bound_only
+    assert fallback.raw == pytest.approx(2.1)
+
+
+def test_span_is_at_least_log_two() -> None:
+    assert span_of(1e18, 1e18) == pytest.approx(math.log(2))
+    assert span_of(5e19, 2e17) == pytest.approx(math.log(250))
+
+
+def test_synthetic_law_is_closed_under_shift() -> None:
+    law: ScalingLaw = PAPER_LIKE_LAW.translated(SHIFT.K, SHIFT.kappa, SHIFT.E1)
+    assert_allclose(
+        law.predict(1e9, 2e10), SHIFT.apply(PAPER_LIKE_LAW.predict(1e9, 2e10), PAPER_LIKE_LAW.E), rtol=1e-10
+    )
+
+
+def test_a_group_with_larger_backtest_errors_gets_a_wider_interval() -> None:
+    rng = np.random.default_rng(5)
+    tight = _errors(rng, 300, 0.0, 0.01)
+    loose = [
+        BacktestError(
+            "translation", "b", "a", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual, 0.0, e.span
+        )
+        for e in _errors(rng, 300, 0.0, 0.04)
+    ]
+    tight = [
+        BacktestError(
+            "translation", "c", "a", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual, 0.0, e.span
+        )
+        for e in tight
+    ]
+    model = fit_error_model(tight + loose, "translation")
+    assert model.scale("a→b") / model.scale("a→c") > 2.0
+    assert model.scale("unseen") == 1.0
+    wide = model.interval(2.0, 3.0, 4.0, 0.9, group="a→b")
+    narrow = model.interval(2.0, 3.0, 4.0, 0.9, group="a→c")
+    assert wide.half_width > 2 * narrow.half_width
+    # each group is covered at about the level asked for
+    for grp, errs in (("a→b", loose), ("a→c", tight)):
+        cov = np.mean(
+            [model.interval(e.predicted, e.distance, e.span, 0.9, group=grp).covers(e.actual) for e in errs]
+        )
+        assert 0.75 <= cov <= 0.99
+    pooled = fit_error_model(tight + loose, "translation", by_group=False)
+    assert pooled.group_scales == {}
+
+
+def test_bootstrap_spread_is_reported_and_added_only_on_request() -> None:
+    from l2l.fit import bootstrap_law
+
+    sweeps, held = _sweeps(1)
+    s = sweeps["a"]
+    fit = bootstrap_law(_fast_fit(s.N, s.D, s.loss), s.N, s.D, s.loss, draws=30, seed=0)
+    model = fit_error_model(_errors(np.random.default_rng(6), 200, -0.01, 0.02))
+    n, d, c, _ = held["a"]
+    plain = direct_interval(fit, n, d, c, s, model)
+    both = direct_interval(fit, n, d, c, s, model, include_bootstrap=True)
+    assert plain.sd_param > 0
+    assert both.sd_param == plain.sd_param
+    assert both.half_width > plain.half_width
+    assert plain.method == "backtest:direct"
+
+
+def test_off_optimal_backtests_are_left_out_and_off_optimal_targets_say_so() -> None:
+    errs = _errors(np.random.default_rng(7), 200, -0.01, 0.02)
+    far = [
+        BacktestError(
+            "direct", "x", "", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual * 1.5, 2.0, e.span
+        )
+        for e in errs[:50]
+    ]
+    model = fit_error_model(errs + far)
+    assert model.n_errors == len(errs)
+    pi = model.interval(2.0, 1.0, 4.0, 0.9, aspect=math.log(5.0))
+    assert any("compute-optimal" in w for w in pi.notes)
+
+
+def test_warm_started_backtests_match_the_given_fitter() -> None:
+    sweeps, _ = _sweeps(2)
+    cold = calibrate(sweeps, fit=_fast_fit, translations=False)
+    fits = {k: _fast_fit(s.N, s.D, s.loss) for k, s in sweeps.items()}
+    warm = calibrate(sweeps, warm_starts={k: f.law.theta for k, f in fits.items()}, translations=False)
+    assert cold.direct is not None
+    assert warm.direct is not None
+    assert warm.translation is None
+    assert warm.backtest.n_fits == cold.backtest.n_fits == 2 * len(warm.backtest.cutoffs)
+    assert_allclose(warm.direct.spread_slope, cold.direct.spread_slope, rtol=1e-3)
+
+
+def test_optimal_interval_brackets_the_point_and_is_flagged_a_lower_bound() -> None:
+    from l2l.fit import bootstrap_law
+
+    sweeps, _ = _sweeps(3)
+    s = sweeps["a"]
+    point = _fast_fit(s.N, s.D, s.loss)
+    n_star = float(point.law.compute_optimal(1e21)[0])
+    assert_allclose(optimal_interval(point, 1e21).N_interval, (n_star, n_star), rtol=1e-12)
+    fit = bootstrap_law(point, s.N, s.D, s.loss, draws=40, seed=0)
+    oi = optimal_interval(fit, 1e21)
+    assert oi.N_interval[0] < oi.N_opt < oi.N_interval[1]
+    assert oi.D_interval[0] < oi.D_opt < oi.D_interval[1]
+    assert_allclose(oi.N_opt * oi.D_opt, 1e21 / 6, rtol=1e-9)
+    assert oi.lower_bound_only
+    assert oi.to_dict()["draws"] == 40
