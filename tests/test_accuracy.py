@@ -1,0 +1,207 @@
+"""Accuracy laws: a sigmoid with a chance floor, the paper's power law on the error, pooling, predictability."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Literal
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.accuracy import POOLED, AccuracyLaw, assess_predictability, fit_accuracy
+from l2l.errors import FitError, InputError
+
+TRUE = {"floor": 0.25, "ceiling": 1.0, "x0": 3.0, "s": 0.2}
+
+
+def sigmoid_task(
+    n: int = 200, seed: int = 0, noise: float = 0.005, **params: float
+) -> tuple[np.ndarray, np.ndarray]:
+    p = {**TRUE, **params}
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(2.2, 4.2, n)
+    acc = AccuracyLaw("sigmoid", p).predict(x) + rng.normal(0, noise, n)
+    return x, np.clip(acc, 0, 1)
+
+
+def test_sigmoid_with_known_floor_is_recovered() -> None:
+    x, acc = sigmoid_task()
+    fit = fit_accuracy(x, acc, chance=0.25)
+    assert fit.status == "ok"
+    assert fit.pooled
+    got = fit.laws[POOLED].params
+    assert_allclose([got[k] for k in TRUE], list(TRUE.values()), rtol=0.03)
+    assert_allclose(fit.rmse, 0.005, rtol=0.2)
+    assert fit.at_bounds == ()
+
+
+def test_sigmoid_with_a_ceiling_below_one_is_recovered_when_the_ceiling_is_fitted() -> None:
+    truth = {**TRUE, "ceiling": 0.8}
+    x, acc = sigmoid_task(ceiling=0.8)
+    fit = fit_accuracy(x, acc, chance=0.25, ceiling=None)
+    got = fit.laws[POOLED].params
+    assert_allclose([got[k] for k in truth], list(truth.values()), rtol=0.03)
+
+
+def test_floor_fixed_at_chance_is_exactly_chance() -> None:
+    x, acc = sigmoid_task(floor=0.25)
+    fit = fit_accuracy(x, acc, chance=0.25, floor="chance", ceiling=1.0)
+    law = fit.laws[POOLED]
+    assert law.floor == 0.25
+    assert law.ceiling == 1.0
+    assert fit.floor_mode == "chance"
+
+
+def test_fitted_floor_may_sit_below_nominal_chance() -> None:
+    """Sweeps fall below chance on BoolQ or len-norm ARC-Challenge; the fitted floor follows them."""
+    x, acc = sigmoid_task(floor=0.20)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    floor = fit.laws[POOLED].floor
+    assert floor is not None
+    assert_allclose(floor, 0.20, rtol=0.05)
+
+
+def test_task_at_chance_is_labelled_unpredictable() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(2.5, 4.0, 150)
+    acc = 0.25 + rng.normal(0, 0.01, 150)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    assert fit.status == "unpredictable"
+    assert "chance" in fit.reason or "does not fall" in fit.reason
+    assert fit.laws == {}
+    with pytest.raises(FitError, match="not predicted"):
+        fit.predict(3.0)
+    json.dumps(fit.to_dict(), allow_nan=False)
+
+
+def test_barely_rising_task_is_unpredictable_but_clear_rise_is_not() -> None:
+    x, acc = sigmoid_task(noise=0.01, ceiling=0.27, x0=2.5)  # rises 2 points over the sweep, noise 1 point
+    weak = assess_predictability(x, acc, chance=0.25)
+    assert not weak.predictable
+    x, acc = sigmoid_task(noise=0.01)
+    strong = assess_predictability(x, acc, chance=0.25)
+    assert strong.predictable
+    assert_allclose(strong.noise_sd, 0.01, rtol=0.25)
+
+
+def _three_datasets(shift: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, gs, cs = [], [], [], []
+    for k, name in enumerate(("a", "b", "c")):
+        x, acc = sigmoid_task(n=80, seed=seed + k, x0=3.0 + shift * k)
+        xs.append(x)
+        ys.append(acc)
+        gs.append(np.full(80, name))
+        cs.append(-x)  # lower loss ~ more compute: the backtest holds out each dataset's lowest losses
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs), np.concatenate(cs)
+
+
+SHARING_TESTS = [("backtest", True), ("backtest", False), ("bic", False)]
+SHARING_IDS = ["backtest-on-order", "backtest-on-loss", "bic"]
+
+
+@pytest.mark.parametrize(("method", "use_order"), SHARING_TESTS, ids=SHARING_IDS)
+def test_shared_relation_is_pooled(method: Literal["backtest", "bic"], use_order: bool) -> None:
+    x, acc, groups, order = _three_datasets(shift=0.0, seed=10)
+    fit = fit_accuracy(
+        x, acc, chance=0.25, groups=groups, order=order if use_order else None, sharing_test=method
+    )
+    assert fit.sharing is not None
+    assert fit.sharing.method == method
+    assert fit.sharing is not None
+    assert fit.sharing.chosen == "pooled"
+    assert fit.pooled
+    assert_allclose(fit.predict(3.0, "b"), AccuracyLaw("sigmoid", TRUE).predict(3.0), rtol=0.02)
+
+
+@pytest.mark.parametrize(("method", "use_order"), SHARING_TESTS, ids=SHARING_IDS)
+def test_different_relations_are_fitted_per_dataset(
+    method: Literal["backtest", "bic"], use_order: bool
+) -> None:
+    x, acc, groups, order = _three_datasets(shift=0.25, seed=20)
+    fit = fit_accuracy(
+        x, acc, chance=0.25, groups=groups, order=order if use_order else None, sharing_test=method
+    )
+    assert fit.sharing is not None
+    assert fit.sharing.chosen == "separate"
+    assert not fit.pooled
+    assert_allclose(fit.laws["c"].params["x0"], 3.5, rtol=0.02)
+    with pytest.raises(FitError, match="say which dataset"):
+        fit.predict(3.0)
+
+
+def test_power_form_fits_its_own_synthetic_data() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(2.0, 4.0, 120)
+    K, kappa, E0, E1 = 0.2, 1.5, 1.5, 0.1
+    err = K * (x - E0) ** kappa + E1
+    acc = 1 - err * np.exp(rng.normal(0, 0.002, 120))
+    fit = fit_accuracy(x, acc, form="power", E0=E0, check=False)
+    p = fit.laws[POOLED].params
+    assert_allclose([p["K"], p["kappa"], p["E0"], p["E1"]], [K, kappa, E0, E1], rtol=0.05)
+    assert fit.laws[POOLED].floor is None
+    assert_allclose(fit.laws[POOLED].ceiling, 1 - E1, rtol=0.01)
+    with pytest.raises(FitError, match="E0"):
+        fit.predict(1.0)
+
+
+def test_bootstrap_interval_is_seeded_and_covers_the_curve() -> None:
+    x, acc = sigmoid_task(n=120, noise=0.01)
+    a = fit_accuracy(x, acc, chance=0.25, bootstrap=30, seed=5)
+    b = fit_accuracy(x, acc, chance=0.25, bootstrap=30, seed=5)
+    pts = np.array([2.6, 3.0, 3.4])
+    ia, ib = a.predict_interval(pts, level=0.9), b.predict_interval(pts, level=0.9)
+    assert ia is not None
+    assert ib is not None
+    assert_allclose(ia[0], ib[0], rtol=0)
+    truth = AccuracyLaw("sigmoid", TRUE).predict(pts)
+    assert np.all((ia[0] <= truth) & (truth <= ia[1]))
+    # a predictive interval is at least as wide as the noise: ~2 × 1.645 × 1 point at 90 %
+    assert_allclose(np.median(ia[1] - ia[0]), 2 * 1.645 * 0.01, rtol=0.35)
+    # uncertainty in the input loss widens it
+    wide = a.predict_interval(3.0, level=0.9, x_draws=np.random.default_rng(0).normal(3.0, 0.1, 200))
+    assert wide is not None
+    assert float(wide[1] - wide[0]) > float(ia[1][1] - ia[0][1])
+
+
+def test_fit_is_json_safe() -> None:
+    x, acc, groups, order = _three_datasets(shift=0.0, seed=30)
+    fit = fit_accuracy(x, acc, chance=0.25, groups=groups, order=order, bootstrap=3)
+    d = fit.to_dict()
+    text = json.dumps(d, allow_nan=False)
+    assert "sharing" in text
+    assert all(math.isfinite(v) for v in d["laws"][POOLED].values() if isinstance(v, float))
+
+
+@pytest.mark.parametrize(
+    ("acc", "message"),
+    [
+        ([0.3, 0.4, 1.7, 0.5, 0.6], "fraction in \\[0, 1\\]"),
+        ([0.3, 0.4, -0.1, 0.5, 0.6], "fraction in \\[0, 1\\]"),
+        ([0.3, 0.4, 0.5, 0.6], "different lengths"),
+        ([0.3, 0.4, float("nan"), 0.5, 0.6], "finite"),
+    ],
+)
+def test_bad_accuracies_are_one_line_input_errors(acc: list[float], message: str) -> None:
+    with pytest.raises(InputError, match=message) as info:
+        fit_accuracy([3.0, 2.9, 2.8, 2.7, 2.6], acc)
+    assert "\n" not in str(info.value)
+
+
+def test_too_few_runs_and_bad_options_are_fit_errors() -> None:
+    with pytest.raises(FitError, match="at least 5"):
+        fit_accuracy([3.0, 2.9, 2.8], [0.3, 0.4, 0.5])
+    x, acc = sigmoid_task(n=40)
+    with pytest.raises(FitError, match="unknown accuracy form"):
+        fit_accuracy(x, acc, form="linear")
+    with pytest.raises(FitError, match="no chance level"):
+        fit_accuracy(x, acc, floor="chance")
+
+
+def test_a_floor_pushed_to_its_bound_is_flagged() -> None:
+    x, acc = sigmoid_task(floor=0.05)  # far below chance 0.25: the floor's box ends at 0.15
+    fit = fit_accuracy(x, acc, chance=0.25)
+    assert fit.at_bounds == ("floor",)
+    assert any("floor ends on a bound" in w for w in fit.warnings)
+    assert_allclose(fit.laws[POOLED].params["floor"], 0.15, rtol=1e-6)
