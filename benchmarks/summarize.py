@@ -16,8 +16,9 @@ def main(paths: list[str]) -> None:
     for path in paths:
         for line in Path(path).read_text().splitlines():
             parts = line.split()
-            if len(parts) == 8 and parts[0] in ("l2l", "chinchilla", "kaplan"):
-                form, ds, ev, ours, loop, rel, t_ours, t_loop = parts
+            # 8 columns, or 9 with the comparison to the best objective known (``--loop-starts cached``)
+            if len(parts) in (8, 9) and parts[0] in ("l2l", "chinchilla", "kaplan"):
+                form, ds, ev, ours, loop, rel, t_ours, t_loop = parts[:8]
                 rows[form].append(
                     (ds, ev, float(ours), float(loop), float(rel), float(t_ours), float(t_loop))
                 )

@@ -1,20 +1,38 @@
 """The command line: parse options, make one library call, render the result. Nothing numeric happens here.
 
-Start-up matters: this module imports only typer (and, through it, click and rich). numpy, polars, scipy and
-plotnine are imported inside the commands that need them, so ``l2l --help`` stays fast.
+Start-up matters: this module imports only typer (and, through it, click and rich) and the pure-Python vocabulary
+of ``l2l.schema``. numpy, polars, scipy and plotnine are imported inside the commands that need them, so
+``l2l --help`` stays fast. Every error, a library error or a usage error, leaves as one ``Error: ...`` line and
+maybe a ``Hint: ...`` line: exit 1 for errors, 2 for usage errors.
 """
 
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from l2l.errors import L2LError
+try:  # typer ≥ 0.20 ships its own click; its usage errors are that click's
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # pragma: no cover - older typer on the stock click
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment]
+
+from l2l.errors import L2LError, UsageError
+from l2l.schema import Figure, Form, Join, Kind, Objective, OutputFormat, Resample
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from plotnine import ggplot
+
+    from l2l.evaluate import Evaluation
+    from l2l.fit import FitCache, FitOptions, LawFit
+    from l2l.render import Report
+    from l2l.runs import Runs
+    from l2l.workspace import Workspace
 
 
 class _State:
@@ -24,9 +42,55 @@ class _State:
 
 STATE = _State()
 
+#: The options that set each library parameter an error may be about (``L2LError.param``).
+FLAGS: dict[str, str] = {
+    "N": "--N",
+    "D": "--D or --C",
+    "C": "--C",
+    "own_eval": "--own-eval DATASET=EVAL (l2l ingest)",
+    "src_loss": "--src-loss or --from-run",
+    "evals": "--eval",
+    "tgts": "--tgt",
+    "holdout": "--holdout or --holdout-top-compute",
+    "holdout_top_compute": "--holdout-top-compute",
+    "wide": "--wide",
+    "loss_columns": "--loss-columns PATTERN",
+    "strict": "--strict",
+    "join": "--join run|nd",
+}
+
+
+def _fail(exc: L2LError) -> NoReturn:
+    typer.echo(f"Error: {exc.message}", err=True)
+    flag = FLAGS.get(exc.param or "")
+    hint = exc.hint
+    if flag:
+        hint = f"{hint} (option {flag})" if hint else f"see option {flag}"
+    if hint:
+        typer.echo(f"Hint: {hint}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _usage_fail(exc: ClickUsageError) -> NoReturn:
+    """click's usage errors (unknown option, bad choice, missing value) in the same one-line format."""
+    where = exc.ctx.command_path if exc.ctx is not None else "l2l"
+    _fail(UsageError(exc.format_message(), hint=f"see `{where} --help`"))
+
+
+def _no_args_help(exc: ClickUsageError) -> bool:
+    return type(exc).__name__ == "NoArgsIsHelpError"  # click ≥ 8.2: prints help, not an error
+
 
 class _Group(TyperGroup):
-    """The single place where library errors become one line on stderr and an exit code."""
+    """The single place where library and usage errors become one line on stderr and an exit code."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except ClickUsageError as exc:
+            if _no_args_help(exc):
+                raise
+            _usage_fail(exc)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -35,9 +99,13 @@ class _Group(TyperGroup):
             if STATE.debug:
                 raise
             _fail(exc)
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+        except ClickUsageError as exc:
+            if _no_args_help(exc):
+                raise
+            _usage_fail(exc)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
-        except Exception as exc:  # a bug in l2l: still one line, and the way to see more
+        except Exception as exc:
             if STATE.debug:
                 raise
             typer.echo(
@@ -47,35 +115,26 @@ class _Group(TyperGroup):
             raise typer.Exit(1) from None
 
 
-def _fail(exc: L2LError) -> NoReturn:
-    typer.echo(f"Error: {exc.message}", err=True)
-    if exc.hint:
-        typer.echo(f"Hint: {exc.hint}", err=True)
-    raise typer.Exit(exc.exit_code)
-
-
+_SETTINGS: dict[str, Any] = {
+    "cls": _Group,
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": "markdown",
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
 app = typer.Typer(
-    cls=_Group,
     name="l2l",
     help="Scaling laws and loss-to-loss predictions from tables of language-model training runs.\n\n"
     "Typical session: `l2l ingest runs.csv`, `l2l fit-law`, `l2l translate --src A --tgt all`, "
     "`l2l evaluate`.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-    context_settings={"help_option_names": ["-h", "--help"]},
+    **_SETTINGS,
 )
-
-
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
+plot_app = typer.Typer(name="plot", help="Draw a figure in the paper's style.", **_SETTINGS)
+app.add_typer(plot_app, name="plot")
 
 FormatOpt = Annotated[
-    Fmt,
+    OutputFormat,
     typer.Option("--format", "-f", help="table for people; json or csv for scripts.", case_sensitive=False),
 ]
 TableArg = Annotated[
@@ -110,7 +169,7 @@ def _global(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
     ] = False,
-    version: Annotated[
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
     ] = False,
@@ -119,29 +178,39 @@ def _global(
     STATE.workspace = workspace
 
 
-def _out(text: str) -> None:
-    sys.stdout.write(text)
+def _render(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
+    from l2l.render import render
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+
+    render(reports, fmt, write=write)
 
 
-def _render(reports: Any, fmt: Fmt) -> None:
-    from l2l.report import render
-
-    render(reports, fmt.value, write=_out)
-
-
-def _workspace() -> Any:
-    from l2l.io import Workspace
+def _workspace() -> Workspace:
+    from l2l.workspace import Workspace
 
     return Workspace.locate(STATE.workspace)
 
 
-def _load(table: Path | None) -> tuple[Any, Any]:
-    """The runs (the TABLE given, else the workspace's) and the workspace whose saved fits may serve them: None
-    when a table was given, since its runs are not the workspace's."""
-    from l2l.io import load_runs
+def _load(table: Path | None) -> tuple[Runs, FitCache]:
+    """The runs (the TABLE given, else the workspace's) and the fits that may serve them: the workspace's saved
+    fits, or none when a table was given (its runs are not the workspace's)."""
+    from l2l.fit import FitCache
+    from l2l.workspace import load_runs, saved_fits
 
     ws = _workspace()
-    return load_runs(table, ws), (ws if table is None else None)
+    return load_runs(table, ws), (saved_fits(ws) if table is None else FitCache())
+
+
+def _workers() -> int:
+    from l2l.fit import default_workers
+
+    return default_workers()
+
+
+def _usage(option: str, message: str) -> NoReturn:
+    raise UsageError(f"{option}: {message}")
 
 
 def _figure_path(path: Path | None, option: str) -> None:
@@ -151,9 +220,9 @@ def _figure_path(path: Path | None, option: str) -> None:
     from l2l.plots import FIGURE_FORMATS
 
     if path.suffix.lower() not in FIGURE_FORMATS:
-        raise typer.BadParameter(
+        _usage(
+            option,
             f"cannot write a figure to {str(path)!r}; supported extensions: {', '.join(FIGURE_FORMATS)}",
-            param_hint=option,
         )
 
 
@@ -163,13 +232,13 @@ def _parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for item in values or []:
         key, sep, val = item.partition("=")
         if not sep or not key.strip() or not val.strip():
-            raise typer.BadParameter(f"expected DATASET=EVAL, got {item!r}", param_hint=option)
+            _usage(option, f"expected DATASET=EVAL, got {item!r}")
         out[key.strip()] = val.strip()
     return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# ingest / runs (issue 2)
+# ingest / runs
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -202,14 +271,14 @@ def ingest(
         bool,
         typer.Option("--strict", help="Reject repeated (dataset, N, D, eval) rows instead of averaging."),
     ] = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace."""
-    from l2l.io import read_runs
     from l2l.report import ingest_report
+    from l2l.tables import read_runs
 
     if loss_columns is not None and not wide:
-        raise typer.BadParameter("--loss-columns needs --wide", param_hint="--loss-columns")
+        _usage("--loss-columns", "--loss-columns needs --wide")
     runs = read_runs(
         files,
         wide=wide,
@@ -223,37 +292,20 @@ def ingest(
 
 
 @app.command(epilog="Examples:\n\n  l2l runs\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv")
-def runs(table: TableArg = None, fmt: FormatOpt = Fmt.table) -> None:
+def runs(table: TableArg = None, fmt: FormatOpt = "table") -> None:
     """What is in the workspace (or a table): datasets × evals, run counts, N, D and C ranges, splits."""
-    from l2l.io import load_runs
     from l2l.report import runs_report
+    from l2l.workspace import load_runs
 
     _render(runs_report(load_runs(table, _workspace())), fmt)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# fit-law / predict / optimal (issue 3)
+# fit-law / predict / optimal
 # ---------------------------------------------------------------------------------------------------------------
 
-
-class FormChoice(str, Enum):
-    l2l = "l2l"
-    chinchilla = "chinchilla"
-    kaplan = "kaplan"
-
-
-class ObjectiveChoice(str, Enum):
-    huber = "huber"
-    mse = "mse"
-
-
-class ResampleChoice(str, Enum):
-    run = "run"
-    N = "N"
-
-
 FormOpt = Annotated[
-    FormChoice,
+    Form,
     typer.Option(
         "--form",
         help="l2l: E + ((A/N)^(α/β) + B/D)^β (Eq. 3); chinchilla: E + A/N^α + B/D^β (Eq. 1); "
@@ -267,7 +319,7 @@ SplitOpt = Annotated[
     ),
 ]
 ObjectiveOpt = Annotated[
-    ObjectiveChoice,
+    Objective,
     typer.Option("--objective", help="huber: Huber loss on log residuals; mse: least squares."),
 ]
 DeltaOpt = Annotated[float, typer.Option("--delta", min=0.0, help="Huber δ on log residuals.")]
@@ -283,6 +335,24 @@ ThoroughOpt = Annotated[
     ),
 ]
 SaveOpt = Annotated[bool, typer.Option("--save", help="Keep the fits in the workspace for later commands.")]
+DatasetsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset",
+        "-d",
+        metavar="DATASET",
+        help="Training dataset (unique prefix ok, or 'all'); repeatable. Default: all.",
+    ),
+]
+EvalsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eval",
+        "-e",
+        metavar="EVAL",
+        help="Eval: a name (unique prefix ok), 'own' (default) or 'all'; repeatable.",
+    ),
+]
 
 
 def _quantities(values: list[str] | None, option: str) -> list[float] | None:
@@ -296,16 +366,16 @@ def _quantities(values: list[str] | None, option: str) -> list[float] | None:
         try:
             out.append(parse_quantity(v))
         except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint=option) from None
+            _usage(option, str(exc))
     return out
 
 
-def _fit_options(form: FormChoice, objective: ObjectiveChoice, delta: float, thorough: bool = False) -> Any:
+def _fit_options(form: Form, objective: Objective, delta: float, thorough: bool = False) -> FitOptions:
     from l2l.fit import FitOptions
 
     if not delta > 0:
-        raise typer.BadParameter("must be > 0", param_hint="--delta")
-    return FitOptions(form=form.value, objective=objective.value, delta=delta, thorough=thorough)
+        _usage("--delta", "must be > 0")
+    return FitOptions(form=form, objective=objective, delta=delta, thorough=thorough)
 
 
 @app.command(
@@ -319,86 +389,65 @@ def _fit_options(form: FormChoice, objective: ObjectiveChoice, delta: float, tho
 )
 def fit_law_cmd(
     table: TableArg = None,
-    form: FormOpt = FormChoice.l2l,
-    dataset: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--dataset", "-d", help="Training dataset (unique prefix ok); repeatable. Default: all."
-        ),
-    ] = None,
-    eval: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--eval", "-e", metavar="EVAL", help="Eval to fit: a name, 'own' (default) or 'all'; repeatable."
-        ),
-    ] = None,
+    form: FormOpt = "l2l",
+    dataset: DatasetsOpt = None,
+    eval_name: EvalsOpt = None,
     split: SplitOpt = None,
-    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    objective: ObjectiveOpt = "huber",
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
     resample: Annotated[
-        ResampleChoice,
+        Resample,
         typer.Option("--resample", help="Bootstrap unit: single runs, or all runs of one model size N."),
-    ] = ResampleChoice.run,
+    ] = "run",
     save: SaveOpt = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the law's contour figure (.png/.svg/.pdf).")
     ] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Fit scaling laws to each dataset's own loss (or to any eval) by the global optimum of the objective."""
-    from l2l import api
+    from l2l.fit import fit_laws
     from l2l.laws import FORM_EQUATIONS
-    from l2l.report import fits_report, progress_bar
+    from l2l.render import ProgressBar
+    from l2l.report import fits_report
 
     opts = _fit_options(form, objective, delta, thorough)
     _figure_path(plot, "--plot")
     if save and table is not None:
-        raise typer.BadParameter(
-            "--save stores fits of the workspace runs; drop TABLE or ingest it first", param_hint="--save"
-        )
-    runs, ws = _load(table)
-    with progress_bar("fitting") as prog, progress_bar("bootstrap") as bprog:
-        outcome, book = api.fit_laws(
+        _usage("--save", "--save stores fits of the workspace runs; drop TABLE or ingest it first")
+    runs, cache = _load(table)
+    with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:
+        outcome = fit_laws(
             runs,
             datasets=dataset,
-            evals=eval,
+            evals=eval_name,
             split=split,
             options=opts,
-            workspace=ws,
+            cache=cache,
             bootstrap=bootstrap,
             seed=seed,
-            resample=resample.value,
+            resample=resample,
+            workers=_workers(),
             progress=prog,
             bootstrap_progress=bprog,
         )
-    if plot is not None:
-        _plot_law(runs, outcome, plot, split)
+    if plot is not None and outcome.fits:
+        from l2l.plots import law_figure, save_figure
+
+        save_figure(law_figure(runs, outcome.fits, split=split), plot)
         typer.echo(f"wrote {plot}", err=True)
     if save:
-        api.save_fits(ws, book)
+        from l2l.workspace import save_fits
+
+        save_fits(_workspace(), cache)
     _render(
-        fits_report(
-            outcome,
-            form=form.value,
-            objective=objective.value,
-            delta=delta,
-            equation=FORM_EQUATIONS[form.value],
-        ),
-        fmt,
+        fits_report(outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS[form]), fmt
     )
-    if all(isinstance(r, Exception) for r in outcome.results):
+    if not outcome.fits:
         raise typer.Exit(1)
-
-
-def _plot_law(runs: Any, outcome: Any, path: Path, split: str | None) -> None:
-    from l2l.plots import law_figure, save_figure
-
-    fits = [r for r in outcome.results if not isinstance(r, Exception)]
-    if fits:
-        save_figure(law_figure(runs, fits, split=split), path)
 
 
 @app.command(
@@ -411,7 +460,10 @@ def _plot_law(runs: Any, outcome: Any, path: Path, split: str | None) -> None:
 def predict(
     table: TableArg = None,
     dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", metavar="DATASET", help="Dataset whose law predicts.")
+        list[str] | None,
+        typer.Option(
+            "--dataset", "-d", metavar="DATASET", help="Dataset(s) whose law predicts ('all' for every one)."
+        ),
     ] = None,
     N: Annotated[
         list[str] | None, typer.Option("--N", metavar="N", help="Parameters (3.3e9 or 3.3B); repeatable.")
@@ -427,8 +479,11 @@ def predict(
             help="Compute (FLOPs); D = C/(6N), or C/(kN) when the table counts C = kND.",
         ),
     ] = None,
-    eval: Annotated[
-        str | None, typer.Option("--eval", "-e", metavar="EVAL", help="Eval to predict (default: own loss).")
+    eval_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eval", "-e", metavar="EVAL", help="Eval(s) to predict (default: own loss; 'all'); repeatable."
+        ),
     ] = None,
     via: Annotated[
         str | None,
@@ -449,20 +504,20 @@ def predict(
     tgt: Annotated[
         str | None, typer.Option("--tgt", metavar="DATASET", help="With --via: the target dataset.")
     ] = None,
-    form: FormOpt = FormChoice.l2l,
+    form: FormOpt = "l2l",
     split: SplitOpt = None,
-    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    objective: ObjectiveOpt = "huber",
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Predict a loss: from a fitted scaling law at (N, D), or through loss-to-loss translation (--via)."""
-    from l2l import api
-
     opts = _fit_options(form, objective, delta, thorough)
     if via is not None:
+        if len(eval_name or []) > 1:
+            _usage("--eval", "with --via, name one eval")
         _predict_via(
             table,
             opts,
@@ -470,29 +525,30 @@ def predict(
             src_loss=src_loss,
             from_run=from_run,
             tgt=tgt,
-            eval=eval,
+            eval_name=eval_name[0] if eval_name else None,
             split=split,
             fmt=fmt,
         )
         return
-    if dataset is None:
-        raise typer.BadParameter("name the dataset whose law predicts (or use --via)", param_hint="--dataset")
-    n = _quantities(N, "--N")
-    if n is None:
-        raise typer.BadParameter("give the model size", param_hint="--N")
+    from l2l.predict import predict as predict_loss
     from l2l.report import predictions_report
 
-    runs, ws = _load(table)
-    preds, _ = api.predict_law(
+    if not dataset:
+        _usage("--dataset", "name the dataset whose law predicts (or use --via)")
+    n = _quantities(N, "--N")
+    if n is None:
+        _usage("--N", "give the model size")
+    runs, cache = _load(table)
+    preds = predict_loss(
         runs,
-        dataset=dataset,
         N=n,
         D=_quantities(D, "--D"),
         C=_quantities(C, "--C"),
-        eval=eval,
+        datasets=dataset,
+        evals=eval_name,
         split=split,
         options=opts,
-        workspace=ws,
+        cache=cache,
         bootstrap=bootstrap,
         seed=seed,
     )
@@ -501,34 +557,34 @@ def predict(
 
 def _predict_via(
     table: Path | None,
-    opts: Any,
+    opts: FitOptions,
     *,
     via: str,
     src_loss: float | None,
     from_run: str | None,
     tgt: str | None,
-    eval: str | None,
+    eval_name: str | None,
     split: str | None,
-    fmt: Fmt,
+    fmt: OutputFormat,
 ) -> None:
-    from l2l import api
     from l2l.report import chain_report
+    from l2l.translate import predict_via
 
     if tgt is None:
-        raise typer.BadParameter("name the target dataset", param_hint="--tgt")
+        _usage("--tgt", "name the target dataset")
     if (src_loss is None) == (from_run is None):
-        raise typer.BadParameter("give exactly one of --src-loss and --from-run", param_hint="--src-loss")
-    runs, ws = _load(table)
-    pred, _ = api.predict_via(
+        _usage("--src-loss", "give exactly one of --src-loss and --from-run")
+    runs, cache = _load(table)
+    pred = predict_via(
         runs,
         via=via,
         tgt=tgt,
         src_loss=src_loss,
         from_run=from_run,
-        eval=eval,
+        eval_name=eval_name,
         split=split,
         options=opts,
-        workspace=ws,
+        cache=cache,
     )
     _render(chain_report(pred), fmt)
 
@@ -545,37 +601,38 @@ def optimal(
         list[str] | None,
         typer.Option("--C", metavar="FLOPS", help="Compute budget in FLOPs (1e21); repeatable."),
     ] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", metavar="DATASET", help="Dataset(s); default all.")
+    dataset: DatasetsOpt = None,
+    eval_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eval", "-e", metavar="EVAL", help="Law of this eval (default: own loss; 'all'); repeatable."
+        ),
     ] = None,
-    eval: Annotated[
-        str | None, typer.Option("--eval", "-e", metavar="EVAL", help="Law of this eval (default: own loss).")
-    ] = None,
-    form: FormOpt = FormChoice.l2l,
+    form: FormOpt = "l2l",
     split: SplitOpt = None,
-    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    objective: ObjectiveOpt = "huber",
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Compute-optimal model size N*, tokens D* and the loss there, for each budget C = 6ND (closed form)."""
-    from l2l import api
+    from l2l.predict import optimal as optimal_allocation
     from l2l.report import allocations_report
 
     c = _quantities(C, "--C")
     if c is None:
-        raise typer.BadParameter("give a compute budget", param_hint="--C")
-    runs, ws = _load(table)
-    allocs, _ = api.optimal_allocation(
+        _usage("--C", "give a compute budget")
+    runs, cache = _load(table)
+    allocs = optimal_allocation(
         runs,
         C=c,
         datasets=dataset,
-        eval=eval,
+        evals=eval_name,
         split=split,
         options=_fit_options(form, objective, delta, thorough),
-        workspace=ws,
+        cache=cache,
         bootstrap=bootstrap,
         seed=seed,
     )
@@ -583,19 +640,32 @@ def optimal(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# translate (issue 4)
+# translate
 # ---------------------------------------------------------------------------------------------------------------
 
-
-class KindChoice(str, Enum):
-    train_train = "train-train"
-    train_test = "train-test"
-    test_test = "test-test"
-
-
-class JoinChoice(str, Enum):
-    nd = "nd"
-    run = "run"
+KindOpt = Annotated[
+    Kind,
+    typer.Option(
+        "--kind",
+        help="train-train: two datasets' own losses; train-test: one model's own loss vs "
+        "another eval; test-test: two datasets' models on one eval.",
+    ),
+]
+SrcOpt = Annotated[str, typer.Option("--src", metavar="DATASET", help="Source dataset (unique prefix ok).")]
+TgtOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tgt", metavar="DATASET", help="Target dataset(s), repeatable, or 'all' (default for train-train)."
+    ),
+]
+TranslateEvalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eval",
+        "-e",
+        help="Eval(s) for train-test/test-test, or 'all'. Default for train-test: every dataset's own eval.",
+    ),
+]
 
 
 @app.command(
@@ -607,45 +677,21 @@ class JoinChoice(str, Enum):
     "  l2l translate --src fineweb-edu --tgt all --split sweep --plot translate.png",
 )
 def translate(
+    src: SrcOpt,
     table: TableArg = None,
-    src: Annotated[
-        str, typer.Option("--src", metavar="DATASET", help="Source dataset (unique prefix ok).")
-    ] = ...,  # type: ignore[assignment]
-    tgt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tgt",
-            metavar="DATASET",
-            help="Target dataset(s), repeatable, or 'all' (default for train-train).",
-        ),
-    ] = None,
-    kind: Annotated[
-        KindChoice,
-        typer.Option(
-            "--kind",
-            help="train-train: two datasets' own losses; train-test: one model's own loss vs "
-            "another eval; test-test: two datasets' models on one eval.",
-        ),
-    ] = KindChoice.train_train,
-    eval: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--eval",
-            "-e",
-            help="Eval(s) for train-test/test-test, or 'all'. Default for train-test: "
-            "every dataset's own eval.",
-        ),
-    ] = None,
+    tgt: TgtOpt = None,
+    kind: KindOpt = "train-train",
+    eval_name: TranslateEvalOpt = None,
     join: Annotated[
-        JoinChoice, typer.Option("--join", help="Pair runs by equal (N, D) or by run identity (run_id).")
-    ] = JoinChoice.nd,
+        Join, typer.Option("--join", help="Pair runs by equal (N, D) or by run identity (run_id).")
+    ] = "nd",
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance when pairing on (N, D).")] = 1e-6,
     free_e1: Annotated[
         bool, typer.Option("--free-e1", help="Fit E1 too instead of taking it from the law.")
     ] = False,
     split: SplitOpt = None,
-    form: FormOpt = FormChoice.l2l,
-    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    form: FormOpt = "l2l",
+    objective: ObjectiveOpt = "huber",
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
     C: Annotated[
@@ -655,29 +701,31 @@ def translate(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the loss-to-loss figure (.png/.svg/.pdf).")
     ] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Fit loss-to-loss translations L1 ≈ K·(L0 − E0)^κ + E1 from one dataset to others (or to other evals)."""
-    from l2l import api
-    from l2l.report import progress_bar, translations_report
+    from l2l.render import ProgressBar
+    from l2l.report import translations_report
+    from l2l.translate import translate as translate_losses
 
     _figure_path(plot, "--plot")
-    runs, ws = _load(table)
-    budget = _quantities([C], "--C")[0] if C is not None else None  # type: ignore[index]
-    with progress_bar("fitting laws") as prog:
-        results, _ = api.translate(
+    runs, cache = _load(table)
+    budget = None if C is None else (_quantities([C], "--C") or [0.0])[0]
+    with ProgressBar("fitting laws") as prog:
+        results = translate_losses(
             runs,
             src=src,
             tgts=tgt,
-            kind=kind.value,
-            evals=eval,
-            join=join.value,
+            kind=kind,
+            evals=eval_name,
+            join=join,
             rtol=rtol,
             free_e1=free_e1,
             split=split,
             options=_fit_options(form, objective, delta, thorough),
-            workspace=ws,
+            cache=cache,
             C=budget,
+            workers=_workers(),
             progress=prog,
         )
     if plot is not None:
@@ -685,13 +733,13 @@ def translate(
 
         save_figure(translate_figure(results, fit_split=split), plot)
         typer.echo(f"wrote {plot}", err=True)
-    _render(translations_report(results, kind=kind.value), fmt)
+    _render(translations_report(results, kind=kind), fmt)
     if all(r.translation is None for r in results):
         raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# evaluate / plot (issue 5)
+# evaluate
 # ---------------------------------------------------------------------------------------------------------------
 
 HoldoutOpt = Annotated[
@@ -730,7 +778,7 @@ def _holdout_split(holdout: str | None) -> str | None:
         return None
     key, sep, value = holdout.partition("=")
     if not sep or key.strip() != "split" or not value.strip():
-        raise typer.BadParameter(f"expected split=VALUE, got {holdout!r}", param_hint="--holdout")
+        _usage("--holdout", f"expected split=VALUE, got {holdout!r}")
     return value.strip()
 
 
@@ -740,22 +788,24 @@ def _evaluation(
     top: int | None,
     test: list[str] | None,
     downstream: list[str] | None,
-    opts: Any,
-) -> Any:
-    from l2l import api
-    from l2l.report import progress_bar
+    opts: FitOptions,
+) -> Evaluation:
+    from l2l.evaluate import evaluate as evaluate_runs
+    from l2l.render import ProgressBar
 
-    runs, ws = _load(table)
-    with progress_bar("fitting laws") as prog:
-        return api.evaluate_runs(
+    split = _holdout_split(holdout)
+    runs, cache = _load(table)
+    with ProgressBar("fitting laws") as prog:
+        return evaluate_runs(
             runs,
-            workspace=ws,
-            holdout_split=_holdout_split(holdout),
+            holdout_split=split,
             holdout_top_compute=top,
             test=test,
             downstream=downstream,
             options=opts,
+            workers=_workers(),
             progress=prog,
+            cache=cache,
         )
 
 
@@ -773,20 +823,20 @@ def evaluate(
     test: TestOpt = None,
     downstream: DownstreamOpt = None,
     detail: Annotated[bool, typer.Option("--detail", help="List every held-out prediction.")] = False,
-    form: FormOpt = FormChoice.l2l,
-    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    form: FormOpt = "l2l",
+    objective: ObjectiveOpt = "huber",
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the error figure (.png/.svg/.pdf).")
     ] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Does loss-to-loss beat extrapolating each dataset's own law? Held-out prediction error, like Table 1."""
     from l2l.report import evaluation_report
 
     if holdout is not None and holdout_top_compute is not None:
-        raise typer.BadParameter("choose one of --holdout and --holdout-top-compute", param_hint="--holdout")
+        _usage("--holdout", "choose one of --holdout and --holdout-top-compute")
     _figure_path(plot, "--plot")
     ev = _evaluation(
         table, holdout, holdout_top_compute, test, downstream, _fit_options(form, objective, delta, thorough)
@@ -799,113 +849,153 @@ def evaluate(
     _render(evaluation_report(ev, detail=detail), fmt)
 
 
-class PlotKind(Enum):  # not a str subclass: a member named "translate" would shadow str.translate
-    translate = "translate"
-    law = "law"
-    isoflop = "isoflop"
-    evaluate = "evaluate"
+# ---------------------------------------------------------------------------------------------------------------
+# plot (a sub-app: one subcommand per figure)
+# ---------------------------------------------------------------------------------------------------------------
+
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")]
 
 
-@app.command(
+def _save(fig: ggplot, output: Path) -> None:
+    from l2l.plots import save_figure
+
+    written = save_figure(fig, output)
+    typer.echo(f"wrote {written}", err=True)
+
+
+@plot_app.command(
+    "translate",
     epilog="Examples:\n\n"
     "  l2l plot translate --src fineweb-edu --tgt all --split sweep -o fig1.png\n\n"
-    "  l2l plot translate --src fineweb-edu --kind train-test --split sweep -o fig3.svg\n\n"
-    "  l2l plot law --split sweep -o laws.png\n\n"
-    "  l2l plot isoflop --dataset starcoder --split sweep -o isoflop.pdf\n\n"
-    "  l2l plot evaluate -o table1.png",
+    "  l2l plot translate --src fineweb-edu --kind train-test --split sweep -o fig3.svg",
 )
-def plot(
-    kind: Annotated[
-        PlotKind,
-        typer.Argument(
-            help="translate (Figs. 1–4), law (Figs. 9–10), isoflop (Fig. 11), evaluate (Table 1 errors)."
-        ),
-    ],
+def plot_translate(
+    src: SrcOpt,
+    output: OutputOpt,
     table: TableArg = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")] = ...,  # type: ignore[assignment]
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", metavar="DATASET", help="law/isoflop: dataset(s).")
-    ] = None,
-    src: Annotated[
-        str | None, typer.Option("--src", metavar="DATASET", help="translate: source dataset.")
-    ] = None,
-    tgt: Annotated[
-        list[str] | None, typer.Option("--tgt", metavar="DATASET", help="translate: target(s) or 'all'.")
-    ] = None,
-    kind_: Annotated[
-        KindChoice, typer.Option("--kind", help="translate: kind of translation.")
-    ] = KindChoice.train_train,
-    eval: Annotated[list[str] | None, typer.Option("--eval", "-e", metavar="EVAL", help="Eval(s).")] = None,
+    tgt: TgtOpt = None,
+    kind: KindOpt = "train-train",
+    eval_name: TranslateEvalOpt = None,
     split: SplitOpt = None,
+    form: FormOpt = "l2l",
+    objective: ObjectiveOpt = "huber",
+    delta: DeltaOpt = 1e-3,
+    thorough: ThoroughOpt = False,
+) -> None:
+    """Loss-to-loss curves with the fitted translations (the paper's Figs. 1–4)."""
+    from l2l.plots import translate_figure
+    from l2l.render import ProgressBar
+    from l2l.translate import translate as translate_losses
+
+    opts = _fit_options(form, objective, delta, thorough)
+    _figure_path(output, "--output")
+    runs, cache = _load(table)
+    with ProgressBar("fitting laws") as prog:
+        results = translate_losses(
+            runs,
+            src=src,
+            tgts=tgt,
+            kind=kind,
+            evals=eval_name,
+            split=split,
+            options=opts,
+            cache=cache,
+            workers=_workers(),
+            progress=prog,
+        )
+    _save(translate_figure(results, fit_split=split), output)
+
+
+def _law_fits(
+    table: Path | None,
+    dataset: list[str] | None,
+    eval_name: list[str] | None,
+    split: str | None,
+    opts: FitOptions,
+) -> tuple[Runs, list[LawFit]]:
+    from l2l.fit import fit_laws
+    from l2l.render import ProgressBar
+
+    runs, cache = _load(table)
+    with ProgressBar("fitting laws") as prog:
+        outcome = fit_laws(
+            runs,
+            datasets=dataset,
+            evals=eval_name,
+            split=split,
+            options=opts,
+            cache=cache,
+            workers=_workers(),
+            progress=prog,
+        )
+    if not outcome.fits:
+        _usage("--dataset", "none of the selected laws could be fitted")
+    return runs, outcome.fits
+
+
+def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
+    """Register ``l2l plot NAME``: fit the selected laws, draw the figure ``NAME`` of them."""
+
+    def command(
+        output: OutputOpt,
+        table: TableArg = None,
+        dataset: DatasetsOpt = None,
+        eval_name: EvalsOpt = None,
+        split: SplitOpt = None,
+        form: FormOpt = "l2l",
+        objective: ObjectiveOpt = "huber",
+        delta: DeltaOpt = 1e-3,
+        thorough: ThoroughOpt = False,
+    ) -> None:
+        from l2l.plots import isoflop_figure, law_figure
+
+        opts = _fit_options(form, objective, delta, thorough)
+        _figure_path(output, "--output")
+        runs, fits = _law_fits(table, dataset, eval_name, split, opts)
+        make = law_figure if name == "law" else isoflop_figure
+        _save(make(runs, fits, split=split), output)
+
+    command.__doc__ = summary
+    plot_app.command(name, epilog=f"Examples:\n\n  {example}")(command)
+
+
+_fits_figure_command(
+    "law",
+    "Each law's loss over compute and model size, with the runs and the compute-optimal line (Figs. 9–10).",
+    "l2l plot law --split sweep -o laws.png",
+)
+_fits_figure_command(
+    "isoflop",
+    "Loss against model size at fixed compute budgets, with each budget's optimum (Fig. 11).",
+    "l2l plot isoflop --dataset starcoder --split sweep -o isoflop.pdf",
+)
+
+
+@plot_app.command("evaluate", epilog="Examples:\n\n  l2l plot evaluate -o table1.png")
+def plot_evaluate(
+    output: OutputOpt,
+    table: TableArg = None,
     holdout: HoldoutOpt = None,
     holdout_top_compute: TopComputeOpt = None,
     test: TestOpt = None,
     downstream: DownstreamOpt = None,
-    form: FormOpt = FormChoice.l2l,
-    objective: ObjectiveOpt = ObjectiveChoice.huber,
+    form: FormOpt = "l2l",
+    objective: ObjectiveOpt = "huber",
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
 ) -> None:
-    """Draw a figure in the paper's style."""
-    from l2l import api
-    from l2l.plots import (
-        evaluate_figure,
-        isoflop_figure,
-        law_figure,
-        save_figure,
-        translate_figure,
-    )
-    from l2l.report import progress_bar
+    """Held-out prediction errors of both methods (Table 1 as a figure)."""
+    from l2l.plots import evaluate_figure
 
     opts = _fit_options(form, objective, delta, thorough)
     _figure_path(output, "--output")
-    if kind is PlotKind.evaluate:
-        fig = evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts))
-    else:
-        runs, ws = _load(table)
-        with progress_bar("fitting laws") as prog:
-            if kind is PlotKind.translate:
-                if src is None:
-                    raise typer.BadParameter("name the source dataset", param_hint="--src")
-                results, _ = api.translate(
-                    runs,
-                    src=src,
-                    tgts=tgt,
-                    kind=kind_.value,
-                    evals=eval,
-                    split=split,
-                    options=opts,
-                    workspace=ws,
-                    progress=prog,
-                )
-                fig = translate_figure(results, fit_split=split)
-            else:
-                outcome, _ = api.fit_laws(
-                    runs,
-                    datasets=dataset,
-                    evals=eval,
-                    split=split,
-                    options=opts,
-                    workspace=ws,
-                    progress=prog,
-                )
-                fits = [r for r in outcome.results if not isinstance(r, Exception)]
-                if not fits:
-                    raise typer.BadParameter(
-                        "none of the selected laws could be fitted", param_hint="--dataset"
-                    )
-                make = law_figure if kind is PlotKind.law else isoflop_figure
-                fig = make(runs, fits, split=split)
-    written = save_figure(fig, output)
-    typer.echo(f"wrote {written}", err=True)
+    _save(evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts)), output)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m l2l``."""
     try:
         app(args=argv, prog_name="l2l")
-    except SystemExit:
-        raise
     finally:
         sys.stdout.flush()
 

@@ -12,10 +12,12 @@ class L2LError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, param: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        #: the library parameter the error is about (``D``, ``own_eval``, ...), for a front end to name its option
+        self.param = param
 
     def __str__(self) -> str:
         return self.message
@@ -32,6 +34,7 @@ class InputError(L2LError):
         line: int | None = None,
         column: str | None = None,
         hint: str | None = None,
+        param: str | None = None,
     ) -> None:
         where = []
         if path is not None:
@@ -41,7 +44,7 @@ class InputError(L2LError):
         if column is not None:
             where.append(f"column {column!r}")
         full = f"{', '.join(where)}: {message}" if where else message
-        super().__init__(full, hint=hint)
+        super().__init__(full, hint=hint, param=param)
         self.path = path
         self.line = line
         self.column = column

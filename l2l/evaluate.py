@@ -12,26 +12,59 @@ train-to-downstream). Pure: no printing; the caller picks the held-out runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
 
-from l2l.errors import FitError, SelectionError
-from l2l.fit import FitOptions, LawBook, LawFit
-from l2l.pairing import PairSpec, pair_runs, same_model_pairs
-from l2l.translate import LossToLoss, fit_loss_to_loss
+from l2l.errors import FitError, SelectionError, UsageError
+from l2l.fit import FitCache, FitOptions, LawBook
+from l2l.pairing import PairSpec, pair_runs
+from l2l.runs import evals_measured, select_evals
+from l2l.schema import SETTINGS, Kind, Setting
+from l2l.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
 
-SETTINGS = ("train-to-train", "train-to-test", "train-to-downstream")
+if TYPE_CHECKING:
+    from l2l.fit import Progress
+    from l2l.runs import Runs
+
+__all__ = [
+    "SETTINGS",
+    "Evaluation",
+    "HeldOutPrediction",
+    "HoldoutPlan",
+    "SettingSummary",
+    "Skip",
+    "evaluate",
+    "plan_holdout",
+]
+
+#: Why a method made no prediction: a law could not be fitted, a translation could not be fitted (too few pairs,
+#: no shared configurations, ...), or the measured loss lies outside the translation's domain (x ≤ E0).
+SkipReason = Literal["law", "translation", "domain"]
+Method = Literal["independent", "loss-to-loss"]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A prediction one method could not make, and why."""
+
+    method: Method
+    reason: SkipReason
+    detail: str
+
+    def note(self) -> str:
+        return f"independent: {self.detail}" if self.method == "independent" else self.detail
 
 
 @dataclass(frozen=True)
 class HeldOutPrediction:
     """Both methods' predictions of one held-out loss."""
 
-    setting: str
+    setting: Setting
     src: str
     tgt: str
     eval: str
@@ -41,7 +74,8 @@ class HeldOutPrediction:
     independent: float | None
     loss_to_loss: float | None
     source_loss: float
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # extrapolations, then the skips' details
+    skips: tuple[Skip, ...] = ()
 
     @property
     def error_independent(self) -> float | None:
@@ -71,7 +105,7 @@ class HeldOutPrediction:
 
 @dataclass(frozen=True)
 class SettingSummary:
-    setting: str
+    setting: Setting
     n_predictions: int
     mean_error_independent: float | None
     mean_error_loss_to_loss: float | None
@@ -118,157 +152,248 @@ def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]
         if not rows:
             continue
         both = [p for p in rows if p.independent is not None and p.loss_to_loss is not None]
-        ind = [p.error_independent for p in both]
-        l2l = [p.error_loss_to_loss for p in both]
+        ind = [abs(p.independent - p.actual) / p.actual for p in both if p.independent is not None]
+        l2l = [abs(p.loss_to_loss - p.actual) / p.actual for p in both if p.loss_to_loss is not None]
         out.append(
             SettingSummary(
                 setting,
                 len(both),
-                float(np.mean(ind)) if both else None,  # type: ignore[arg-type]
-                float(np.mean(l2l)) if both else None,  # type: ignore[arg-type]
+                float(np.mean(ind)) if both else None,
+                float(np.mean(l2l)) if both else None,
                 len(rows) - len(both),
             )
         )
     return tuple(out)
 
 
-def evaluate(
-    frame: pl.DataFrame,
-    own_eval: Mapping[str, str],
-    heldout: pl.Series,
+@dataclass(frozen=True, eq=False)
+class HoldoutPlan:
+    """What the protocol compares: the fitting runs, the held-out runs, and the evals of each setting."""
+
+    train: pl.DataFrame
+    hidden: pl.DataFrame
+    label: str
+    own_eval: Mapping[str, str]
+    datasets: tuple[str, ...]
+    test_evals: tuple[str, ...]
+    downstream_evals: tuple[str, ...]
+
+    def law_keys(self) -> list[tuple[str, str]]:
+        """Every law the protocol can need: each dataset's own law, and its laws of the evals held out."""
+        keys: list[tuple[str, str]] = []
+        for p1 in self.datasets:
+            measured = set(evals_measured(self.hidden, p1))
+            keys.append((p1, self.own_eval[p1]))
+            keys.extend((p1, t) for t in (*self.test_evals, *self.downstream_evals) if t in measured)
+        return keys
+
+    def ordered_pairs(self) -> list[tuple[str, str]]:
+        return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
+
+
+def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tuple[pl.Series, str]:
+    """Held-out rows: runs of ``split``, or at the ``top_compute`` largest budgets; by default the split
+    'extrapolation' when present, else the largest budget."""
+    frame = runs.frame
+    if split is not None and top_compute is not None:
+        raise UsageError("hold out either a split or the top compute budgets, not both", param="holdout")
+    if split is None and top_compute is None:
+        if "extrapolation" in runs.splits:
+            split = "extrapolation"
+        else:
+            top_compute = 1
+    if split is not None:
+        return frame["split"] == runs.check_split(split), f"split = {split}"
+    assert top_compute is not None
+    if top_compute < 1:
+        raise UsageError(
+            "the number of top compute budgets to hold out must be at least 1", param="holdout_top_compute"
+        )
+    logc = np.round(np.log10(frame["C"].to_numpy()), 6)
+    budgets = np.unique(logc)
+    if len(budgets) <= top_compute:
+        raise SelectionError(
+            f"only {len(budgets)} compute budgets: holding out {top_compute} leaves nothing to fit"
+        )
+    cut = budgets[-top_compute]
+    return pl.Series(logc >= cut), f"top {top_compute} compute budget(s), C ≥ {10**cut:.3g}"
+
+
+def plan_holdout(
+    runs: Runs,
     *,
-    holdout_label: str,
-    test_evals: Sequence[str],
-    downstream_evals: Sequence[str],
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    test: Sequence[str] | None = None,
+    downstream: Sequence[str] | None = None,
+) -> HoldoutPlan:
+    """The plan of one evaluation. Test evals: glob patterns (default: every dataset's own eval); downstream:
+    patterns (default 'downstream/*', none required)."""
+    mask, label = _holdout_mask(runs, holdout_split, holdout_top_compute)
+    hidden, train = runs.frame.filter(mask), runs.frame.filter(~mask)
+    if hidden.height == 0:
+        raise SelectionError("no held-out runs: nothing to evaluate")
+    own = [runs.own_eval[d] for d in runs.datasets if d in runs.own_eval]
+    test_evals = select_evals(runs.evals, test) if test else own
+    down_evals = select_evals(runs.evals, downstream or ["downstream/*"], required=bool(downstream))
+    return HoldoutPlan(
+        train,
+        hidden,
+        label,
+        runs.own_eval,
+        tuple(d for d in runs.datasets if d in runs.own_eval),
+        tuple(test_evals),
+        tuple(down_evals),
+    )
+
+
+class _Translations:
+    """Translations fitted on the remaining runs (E's from the remaining fits), each once; a Skip when one cannot
+    be."""
+
+    def __init__(self, plan: HoldoutPlan, book: LawBook, rtol: float) -> None:
+        self.plan, self.book, self.rtol = plan, book, rtol
+        self.done: dict[PairSpec, LossToLoss | Skip] = {}
+
+    def get(self, spec: PairSpec) -> LossToLoss | Skip:
+        if spec not in self.done:
+            self.done[spec] = self._fit(spec)
+        return self.done[spec]
+
+    def _fit(self, spec: PairSpec) -> LossToLoss | Skip:
+        x_law = self.book.try_get(spec.src, spec.x_eval)
+        y_law = self.book.try_get(spec.tgt, spec.y_eval)
+        if isinstance(x_law, FitError) or isinstance(y_law, FitError):
+            return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
+        kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
+        try:
+            pairs = pairs_for(self.plan.train, spec, rtol=self.rtol)
+            return fit_translation(pairs, x_law, y_law, kind=kind)
+        except (FitError, SelectionError) as exc:
+            return Skip("loss-to-loss", "translation", str(exc))
+
+
+def _through(
+    chain: Sequence[LossToLoss | Skip], start: ChainStep
+) -> tuple[float | None, list[str], Skip | None]:
+    """The measured loss pushed through the chain: (prediction, extrapolation notes, skip)."""
+    steps: list[LossToLoss] = []
+    for link in chain:
+        if isinstance(link, Skip):
+            return None, [], link
+        steps.append(link)
+    try:
+        path = compose(start, steps)
+    except FitError as exc:
+        return None, [], Skip("loss-to-loss", "domain", str(exc))
+    notes = [
+        f"{s.translation.kind} {s.translation.src}→{s.translation.tgt}:{s.translation.eval} "
+        f"extrapolates from x = {prev.value:.4g}"
+        for prev, s in pairwise(path)
+        if s.extrapolated and s.translation is not None
+    ]
+    return path[-1].value, notes, None
+
+
+def _pair_step(
+    plan: HoldoutPlan, book: LawBook, translations: _Translations, p0: str, p1: str, rtol: float
+) -> list[HeldOutPrediction]:
+    """Every held-out prediction of the ordered pair (P0 → P1): none when they share no held-out configuration."""
+    own0, own1 = plan.own_eval[p0], plan.own_eval[p1]
+    try:
+        held = pair_runs(plan.hidden, PairSpec(p0, own0, p1, own1), rtol=rtol)
+    except SelectionError:
+        return []
+    tt = translations.get(PairSpec(p0, own0, p1, own1))
+    preds: list[HeldOutPrediction] = []
+    for row in held.iter_rows(named=True):
+        n, d, x0 = row["N"], row["D"], row["x"]
+        target = plan.hidden.filter((pl.col("dataset") == p1) & (pl.col("run_id") == row["run_y"]))
+        losses = dict(zip(target["eval"].to_list(), target["loss"].to_list(), strict=True))
+        jobs: list[tuple[Setting, str]] = [("train-to-train", own1)]
+        jobs += [("train-to-test", t) for t in plan.test_evals if t in losses]
+        jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]
+        start = ChainStep(f"measured: {p0}:{own0}", p0, own0, float(x0), None, False)
+        for setting, ev in jobs:
+            chain = (
+                [tt] if setting == "train-to-train" else [tt, translations.get(PairSpec(p1, own1, p1, ev))]
+            )
+            l2l, notes, skip = _through(chain, start)
+            skips = [skip] if skip else []
+            law = book.try_get(p1, ev)
+            ind = None
+            if isinstance(law, FitError):
+                skips.append(Skip("independent", "law", str(law)))
+            else:
+                ind = float(law.predict(n, d))
+            preds.append(
+                HeldOutPrediction(
+                    setting,
+                    p0,
+                    p1,
+                    ev,
+                    n,
+                    d,
+                    float(losses[ev]),
+                    ind,
+                    l2l,
+                    x0,
+                    (*notes, *(s.note() for s in skips)),
+                    tuple(skips),
+                )
+            )
+    return preds
+
+
+def evaluate(
+    runs: Runs,
+    *,
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    test: Sequence[str] | None = None,
+    downstream: Sequence[str] | None = None,
     options: FitOptions | None = None,
     rtol: float = 1e-6,
     workers: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-    saved: Mapping[str, LawFit] | None = None,
+    progress: Progress | None = None,
+    cache: FitCache | None = None,
 ) -> Evaluation:
-    """Run the protocol. ``heldout`` is a boolean Series over ``frame``'s rows marking held-out runs; ``saved``
-    fits (keyed by ``fit.data_key``) are reused where their data match."""
-    if heldout.len() != frame.height:
-        raise ValueError("heldout mask and frame differ in length")
-    hidden = frame.filter(heldout)
-    train = frame.filter(~heldout)
-    if hidden.height == 0:
-        raise SelectionError("no held-out runs: nothing to evaluate")
-    datasets = sorted(d for d in own_eval if d in set(frame["dataset"].unique().to_list()))
-    book = LawBook(train, options or FitOptions(), saved=saved or {})
-    notes: list[str] = []
-
-    # Every law the protocol can need, fitted up front (in parallel when asked).
-    keys: list[tuple[str, str]] = []
-    for p1 in datasets:
-        measured = set(hidden.filter(pl.col("dataset") == p1)["eval"].unique().to_list())
-        keys.append((p1, own_eval[p1]))
-        keys.extend((p1, t) for t in (*test_evals, *downstream_evals) if t in measured)
-    book.fit_many(keys, workers=workers, progress=progress)
-
-    translations: dict[tuple[str, str, str, str], LossToLoss | str] = {}
-
-    def law(ds: str, ev: str) -> LawFit | str:
-        res = book.try_get(ds, ev)
-        return str(res) if isinstance(res, FitError) else res
-
-    def translation(src: str, x_eval: str, tgt: str, y_eval: str) -> LossToLoss | str:
-        """Fitted on the remaining runs, E's from the remaining fits; the reason as a string if it cannot be."""
-        key = (src, x_eval, tgt, y_eval)
-        if key not in translations:
-            l0, l1 = law(src, x_eval), law(tgt, y_eval)
-            if isinstance(l0, str) or isinstance(l1, str):
-                translations[key] = l0 if isinstance(l0, str) else str(l1)
-                return translations[key]
-            same_model = src == tgt
-            try:
-                pairs = (
-                    same_model_pairs(train, src, x_eval, y_eval)
-                    if same_model
-                    else pair_runs(train, PairSpec(src, x_eval, tgt, y_eval), rtol=rtol)
-                )
-                translations[key] = fit_loss_to_loss(
-                    pairs["x"].to_numpy(),
-                    pairs["y"].to_numpy(),
-                    E0=l0.law.E,
-                    E1=l1.law.E,
-                    src=src,
-                    tgt=tgt,
-                    x_eval=x_eval,
-                    eval=y_eval,
-                    kind="train-test" if same_model else "train-train",
-                )
-            except (FitError, SelectionError) as exc:
-                translations[key] = str(exc)
-        return translations[key]
-
-    def predict_chain(chain: Sequence[LossToLoss | str], x: float) -> tuple[float | None, list[str]]:
-        msgs: list[str] = []
-        value = x
-        for step in chain:
-            if isinstance(step, str):
-                return None, [step]
-            if step.extrapolates(value):
-                msgs.append(
-                    f"{step.kind} {step.src}→{step.tgt}:{step.eval} extrapolates from x = {value:.4g}"
-                )
-            try:
-                value = float(step.predict(value))
-            except FitError as exc:
-                return None, [str(exc)]
-        return value, msgs
-
-    preds: list[HeldOutPrediction] = []
-    for p0 in datasets:
-        for p1 in datasets:
-            if p0 == p1:
-                continue
-            try:
-                held = pair_runs(hidden, PairSpec(p0, own_eval[p0], p1, own_eval[p1]), rtol=rtol)
-            except SelectionError:
-                continue  # no held-out configuration shared by P0 and P1
-            tt = translation(p0, own_eval[p0], p1, own_eval[p1])
-            for row in held.iter_rows(named=True):
-                n, d, x0 = row["N"], row["D"], row["x"]
-                target = hidden.filter((pl.col("dataset") == p1) & (pl.col("run_id") == row["run_y"]))
-                losses = dict(zip(target["eval"].to_list(), target["loss"].to_list(), strict=True))
-                jobs = [("train-to-train", own_eval[p1])]
-                jobs += [("train-to-test", t) for t in test_evals if t in losses]
-                jobs += [("train-to-downstream", t) for t in downstream_evals if t in losses]
-                for setting, ev in jobs:
-                    lt = law(p1, ev)
-                    ind = None if isinstance(lt, str) else float(lt.predict(n, d))
-                    chain = (
-                        [tt] if setting == "train-to-train" else [tt, translation(p1, own_eval[p1], p1, ev)]
-                    )
-                    l2l, msgs = predict_chain(chain, x0)
-                    if isinstance(lt, str):
-                        msgs.append(f"independent: {lt}")
-                    preds.append(
-                        HeldOutPrediction(
-                            setting, p0, p1, ev, n, d, float(losses[ev]), ind, l2l, x0, tuple(msgs)
-                        )
-                    )
+    """Table 1 on these runs (see the module docstring). Held out: runs of split ``holdout_split``, or at the
+    ``holdout_top_compute`` largest compute budgets; by default the split 'extrapolation' when present, else the
+    largest budget. Fits in ``cache`` are reused where their data match."""
+    plan = plan_holdout(
+        runs,
+        holdout_split=holdout_split,
+        holdout_top_compute=holdout_top_compute,
+        test=test,
+        downstream=downstream,
+    )
+    book = LawBook(plan.train, options or FitOptions(), saved=FitCache() if cache is None else cache)
+    book.fit_many(plan.law_keys(), workers=workers, progress=progress)
+    translations = _Translations(plan, book, rtol)
+    preds = [p for p0, p1 in plan.ordered_pairs() for p in _pair_step(plan, book, translations, p0, p1, rtol)]
     if not preds:
         raise SelectionError(
             "no two datasets have held-out runs at the same (N, D): nothing to compare",
-            hint="hold out the same configurations in every dataset (e.g. --holdout-top-compute 1)",
+            hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
+            param="holdout_top_compute",
         )
-    skipped = sum(1 for p in preds if p.independent is None or p.loss_to_loss is None)
+    skipped = sum(1 for p in preds if p.skips)
+    notes = []
     if skipped:
         notes.append(
             f"{skipped} prediction(s) could not be made by one of the methods and are left out of the "
-            "means (see --detail)"
+            "means (see the detail)"
         )
     return Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
-        n_heldout_runs=hidden.select("dataset", "run_id").unique().height,
-        holdout=holdout_label,
-        test_evals=tuple(test_evals),
-        downstream_evals=tuple(downstream_evals),
+        n_heldout_runs=plan.hidden.select("dataset", "run_id").unique().height,
+        holdout=plan.label,
+        test_evals=plan.test_evals,
+        downstream_evals=plan.downstream_evals,
         notes=tuple(notes),
         translations=tuple(
-            t for t in translations.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
+            t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
         ),
     )

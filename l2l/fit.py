@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,33 +21,18 @@ from l2l._search import (
     E_SPAN,
     EXPONENT_BOUNDS,
     Objective,
-    Polished,
     Problem,
-    batched_descent,
-    batched_search,
-    distinct,
-    exponent_pair_starts,
-    hoffmann_grid,
-    polish,
+    find_minimum,
     weighted_refit,
 )
 from l2l.errors import FitError
 from l2l.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss
+from l2l.schema import Resample
 
 if TYPE_CHECKING:
     import polars as pl
 
-# Relative objective tolerance within which two minima count as the same, and the restart check passes.
-SAME_OPTIMUM_RTOL = 1e-9
-# How many distinct end points of the batched search are polished on the true objective. The batched IRLS search
-# can stop ~0.3 % short of a minimum on L1-like fits (noisy downstream losses), so its ranking is not trusted
-# beyond this: the top 4 are all polished (checked against the plain loop: benchmarks/bench_fit.py).
-N_POLISH = 4
-# On fits whose winner ends on a bound, how many distinct end points of the exploration are polished.
-N_EXPLORE_POLISH = 3
-# Grids up to this size (Kaplan's 900) are explored from every start; larger ones only with ``thorough``: every
-# start of the 4,500 costs seconds per fit, and 50 diverse ones matched the loop on all but 2 of 336 fits.
-EXHAUSTIVE_EXPLORE_MAX = 1000
+    from l2l.runs import Runs
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +76,7 @@ class LawFit:
             return None
         n, d = np.broadcast_arrays(np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64))
         preds = np.exp(log_loss(self.form, self.bootstrap, np.log(n.ravel()), np.log(d.ravel())))  # (B, k)
-        lo, hi = np.percentile(preds, [50 * (1 - level), 50 * (1 + level)], axis=0)
+        lo, hi = percentile_interval(preds, level)
         return lo.reshape(n.shape), hi.reshape(n.shape)
 
     def parameter_intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
@@ -104,7 +89,7 @@ class LawFit:
             if name == "E" and self.form == "kaplan":
                 continue
             vals = np.array([lw.a_opt if name == "a" else getattr(lw, name) for lw in laws])
-            lo, hi = np.percentile(vals, [50 * (1 - level), 50 * (1 + level)])
+            lo, hi = percentile_interval(vals, level)
             out[name] = (float(lo), float(hi))
         return out
 
@@ -166,6 +151,16 @@ class LawFit:
             bootstrap_seed=binfo.get("seed"),
             bootstrap_unit=binfo.get("unit"),
         )
+
+
+def percentile_interval(samples: ArrayLike, level: float = 0.95) -> tuple[Array, Array]:
+    """The central ``level`` percentile interval of ``samples`` over their first axis (bootstrap draws)."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"interval level must be in (0, 1), got {level}")
+    lo, hi = np.percentile(
+        np.asarray(samples, dtype=np.float64), [50 * (1 - level), 50 * (1 + level)], axis=0
+    )
+    return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
 _BLAS: Any = None
@@ -245,39 +240,6 @@ def _bound_report(problem: Problem, theta: Array) -> tuple[tuple[str, ...], tupl
     return tuple(hits), tuple(words)
 
 
-def _best_polished(problem: Problem, starts: Sequence[Array]) -> Polished:
-    """L-BFGS-B from each start; the lowest end point."""
-    best: Polished | None = None
-    for start in starts:
-        cand = polish(problem, start)
-        if best is None or cand.value < best.value:
-            best = cand
-    assert best is not None
-    return best
-
-
-def _settle(problem: Problem, best: Polished) -> tuple[Array, float, bool]:
-    """Restart from the winner until it no longer moves (a true minimum does not); converged when it stopped and
-    its projected gradient is negligible."""
-    for _ in range(5):
-        again = polish(problem, best.theta)
-        improved = best.value - again.value > SAME_OPTIMUM_RTOL * max(best.value, 1e-300)
-        if again.value <= best.value:
-            best = again
-        if not improved:
-            ok = _projected_gradient(problem, best.theta) <= 1e-4 * (1.0 + best.value * problem.scale)
-            return best.theta, best.value, ok
-    return best.theta, best.value, False
-
-
-def _projected_gradient(problem: Problem, theta: Array) -> float:
-    lo, hi = problem.bounds()
-    _, g = problem.scaled_value_and_grad(theta)
-    g = np.where((theta <= lo) & (g > 0), 0.0, g)
-    g = np.where((theta >= hi) & (g < 0), 0.0, g)
-    return float(np.max(np.abs(g)))
-
-
 def fit_law(
     N: ArrayLike,
     D: ArrayLike,
@@ -293,14 +255,15 @@ def fit_law(
 ) -> LawFit:
     """Fit one scaling law by the global minimum of the objective over many starts.
 
-    The starts are the grid of Hoffmann et al. (4,500 for Eq. 1 and 3, 900 for Kaplan), all moved at once by a
-    batched IRLS Levenberg-Marquardt search; the best distinct end points are polished by L-BFGS-B with analytic
-    gradients, and the winner is restarted to confirm it. Raises ``FitError`` when the data cannot identify the
-    law; reports (``at_bounds``, ``warnings``, ``converged``) when a fit ends on a bound or does not settle.
+    The starts are data-driven: variable projection scores a grid of (E, α, β) with A and B solved in closed
+    form; the best are moved at once by a batched IRLS Levenberg-Marquardt search, the best end point is polished
+    by L-BFGS-B with analytic gradients, and the winner is restarted to confirm it (``l2l._search.find_minimum``).
+    Raises ``FitError`` when the data cannot identify the law; reports (``at_bounds``, ``warnings``,
+    ``converged``) when a fit ends on a bound or does not settle.
 
-    A fit that ends on a bound is explored further by batched descent from 50 diverse grid starts (from every
-    start of grids of up to 1,000, i.e. Kaplan's). ``thorough`` explores every fit from every grid start: the
-    breadth of the plain loop, batched (seconds per fit).
+    A fit that ends on a bound is explored further by batched descent from ~150 diverse starts (variable
+    projection and Hoffmann et al.'s grid). ``thorough`` explores every fit, also from every start of that grid:
+    the breadth of the plain loop, batched (seconds per fit).
     """
     with single_threaded_blas():
         return _fit(N, D, loss, form, objective, delta, dataset, eval, starts, thorough)
@@ -329,25 +292,10 @@ def _fit(
     label = _label(dataset, eval)
     _check_data(f, n, d, y, label)
     problem = Problem(f, np.log(n), np.log(d), np.log(y), objective, delta)
-    grid = hoffmann_grid(problem) if starts is None else np.atleast_2d(np.asarray(starts, dtype=np.float64))
-    thetas, values = batched_search(problem, grid)
-    candidates = [thetas[i] for i in distinct(thetas, values, N_POLISH)]
-    best = _best_polished(problem, candidates)
-    if starts is None and (thorough or _bound_report(problem, best.theta)[0]):
-        # The winner sits on a bound: a flat, ill-posed landscape where minima multiply along ridges, and where
-        # gradient descent from the raw grid reaches minima that no LM trajectory does (seen on noisy 5-shot
-        # downstream losses). Explore with batched projected L-BFGS from the 2 best-scored starts of each (α, β)
-        # pair, and polish the best distinct end points. (Adding 150 random grid starts cost 3 s on the paper's
-        # table and still missed 2 of the 3 narrow minima we had found: not kept.)
-        wide = thorough or len(grid) <= EXHAUSTIVE_EXPLORE_MAX
-        ends, end_values = batched_descent(
-            problem,
-            np.clip(grid, *problem.bounds()) if wide else exponent_pair_starts(problem, grid, per_pair=2),
-        )
-        order = np.argsort(end_values, kind="stable")
-        picks = distinct(ends[order], end_values[order], N_EXPLORE_POLISH)
-        best = _best_polished(problem, [best.theta, *(ends[order][i] for i in picks)])
-    theta, value, converged = _settle(problem, best)
+    found = find_minimum(
+        problem, None if starts is None else np.asarray(starts, dtype=np.float64), thorough=thorough
+    )
+    theta, value, converged = found.theta, found.value, found.converged
     if not np.all(np.isfinite(theta)) or not math.isfinite(value):
         raise FitError(f"{label}: the fit did not produce finite parameters")
     at_bounds, words = _bound_report(problem, theta)
@@ -370,7 +318,7 @@ def _fit(
         converged=converged,
         at_bounds=at_bounds,
         warnings=tuple(warnings),
-        n_starts=len(grid),
+        n_starts=found.n_starts,
         min_loss=float(y.min()),
     )
 
@@ -418,7 +366,7 @@ def bootstrap_law(
 
 @dataclass(frozen=True)
 class FitOptions:
-    form: str = "l2l"
+    form: Form = "l2l"
     objective: Objective = "huber"
     delta: float = 1e-3
     thorough: bool = False
@@ -460,17 +408,32 @@ def data_key(options: FitOptions, dataset: str, eval: str, n: Array, d: Array, y
     return h.hexdigest()[:32]
 
 
+class FitCache(dict[str, LawFit]):
+    """Fits keyed by what they were fitted on (``data_key``): any command can reuse any of them, and a fit is never
+    served for data that changed. Library calls take one (``cache=``) and add the fits they make to it; the CLI
+    keeps it in the workspace (``workspace.saved_fits`` / ``save_fits``)."""
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every fit as a JSON-safe record (``LawFit.to_record``)."""
+        return {k: fit.to_record() for k, fit in self.items()}
+
+    @classmethod
+    def from_records(cls, records: Mapping[str, Mapping[str, Any]]) -> FitCache:
+        return cls({k: LawFit.from_record(rec) for k, rec in records.items()})
+
+
 @dataclass
 class LawBook:
     """The laws of (dataset, eval) pairs out of one run table, fitted on demand and remembered.
 
     ``frame`` is a canonical run table (columns dataset, N, D, eval, loss). ``saved`` maps ``data_key`` to fits
-    saved earlier (in the workspace); a law whose data and options match one of them is not fitted again.
+    made earlier (a ``FitCache``); a law whose data and options match one of them is not fitted again, and every
+    new fit is added to it.
     """
 
     frame: pl.DataFrame
     options: FitOptions = field(default_factory=FitOptions)
-    saved: Mapping[str, LawFit] = field(default_factory=dict)
+    saved: MutableMapping[str, LawFit] = field(default_factory=FitCache)
     _cache: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
     _keys: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
@@ -525,6 +488,8 @@ class LawBook:
         t0 = time.perf_counter()
         for done, (key, res) in enumerate(zip(todo, _run_tasks(tasks, workers), strict=True), start=1):
             self._cache[key] = res
+            if isinstance(res, LawFit):
+                self.saved[self.key(*key)] = res
             if progress is not None:
                 progress(done, len(todo))
         self.seconds += time.perf_counter() - t0
@@ -534,6 +499,7 @@ class LawBook:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval)."""
         key = (fit.dataset, fit.eval)
         self._cache[key] = fit
+        self.saved[self.key(*key)] = fit
         self.reused.discard(key)
 
     def fits(self) -> dict[tuple[str, str], LawFit]:
@@ -542,6 +508,107 @@ class LawBook:
     def records(self) -> dict[str, dict[str, Any]]:
         """Every fit of this book as a saveable record, keyed by ``data_key``."""
         return {self.key(*k): fit.to_record() for k, fit in self.fits().items()}
+
+
+Progress = Callable[[int, int], None]
+
+
+def law_book(
+    runs: Runs, options: FitOptions | None = None, split: str | None = None, cache: FitCache | None = None
+) -> LawBook:
+    """A LawBook over the runs of ``split`` (all runs when None), reusing and filling ``cache``."""
+    return LawBook(
+        runs.in_split(split), options or FitOptions(), saved=FitCache() if cache is None else cache
+    )
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """Fits of one ``fit_laws`` call: results in key order (a FitError where a law could not be fitted)."""
+
+    keys: list[tuple[str, str]]
+    results: list[LawFit | FitError]
+    reused: int
+    seconds: float
+
+    @property
+    def fits(self) -> list[LawFit]:
+        return [r for r in self.results if isinstance(r, LawFit)]
+
+
+def fit_laws(
+    runs: Runs,
+    *,
+    datasets: Sequence[str] | None = None,
+    evals: Sequence[str] | None = None,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    resample: Resample = "run",
+    workers: int = 1,
+    progress: Progress | None = None,
+    bootstrap_progress: Progress | None = None,
+) -> FitOutcome:
+    """The laws of the named datasets' evals (``evals``: ``own`` (default), ``all`` or names; see
+    ``Runs.eval_keys``), fitted on the runs of ``split``, with ``bootstrap`` draws each when asked."""
+    book = law_book(runs, options, split, cache)
+    keys = runs.eval_keys(runs.resolve_datasets(datasets), evals, frame=book.frame)
+    results = book.fit_many(keys, workers=workers, progress=progress)
+    reused = sum(1 for k in keys if k in book.reused)
+    if bootstrap:
+        results = [
+            with_bootstrap(book, r, bootstrap, seed, resample, _offset(bootstrap_progress, i, len(results)))
+            if isinstance(r, LawFit)
+            else r
+            for i, r in enumerate(results)
+        ]
+    return FitOutcome(keys, results, reused, book.seconds)
+
+
+def with_bootstrap(
+    book: LawBook,
+    fit: LawFit,
+    draws: int,
+    seed: int,
+    resample: Resample = "run",
+    progress: Progress | None = None,
+) -> LawFit:
+    """``fit`` with ``draws`` bootstrap refits (reusing them when it already has these draws), kept in ``book``."""
+    if not draws or (
+        fit.bootstrap is not None
+        and fit.bootstrap.shape[0] == draws
+        and fit.bootstrap_seed == seed
+        and fit.bootstrap_unit == resample
+    ):
+        return fit
+    n, d, y = book.data(fit.dataset, fit.eval)
+    fit = bootstrap_law(
+        fit,
+        n,
+        d,
+        y,
+        draws=draws,
+        seed=seed,
+        groups=None if resample == "run" else n,
+        unit=resample,
+        progress=progress,
+    )
+    book.replace(fit)
+    return fit
+
+
+def _offset(progress: Progress | None, i: int, n: int) -> Progress | None:
+    """A per-fit progress callback mapped onto one bar covering all n fits."""
+    if progress is None:
+        return None
+    p = progress
+
+    def cb(done: int, total: int) -> None:
+        p(i * total + done, n * total)
+
+    return cb
 
 
 def _run_tasks(
@@ -562,6 +629,8 @@ def _run_tasks(
 
 
 def default_workers() -> int:
+    """Processes worth using for many fits on this machine (at most 4). Library calls default to 1 (in-process,
+    safe in a plain script); the CLI passes this explicitly."""
     import os
 
     return max(
@@ -571,10 +640,15 @@ def default_workers() -> int:
 
 __all__ = [
     "E_SPAN",
+    "FitCache",
     "FitOptions",
     "LawBook",
     "LawFit",
     "bootstrap_law",
     "default_workers",
     "fit_law",
+    "fit_laws",
+    "law_book",
+    "percentile_interval",
+    "with_bootstrap",
 ]

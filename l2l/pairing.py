@@ -9,14 +9,13 @@ Pure functions over canonical run frames; nothing prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from l2l.errors import SelectionError
+from l2l.schema import Join
 
-Join = Literal["nd", "run"]
 PAIR_COLUMNS = ("N", "D", "C", "x", "y", "run_x", "run_y", "split_x", "split_y")
 
 
@@ -33,8 +32,8 @@ class PairSpec:
         return f"{self.src}:{self.x_eval} → {self.tgt}:{self.y_eval}"
 
 
-def _side(frame: pl.DataFrame, dataset: str, eval: str) -> pl.DataFrame:
-    return frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval)).select(
+def _side(frame: pl.DataFrame, dataset: str, eval_name: str) -> pl.DataFrame:
+    return frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name)).select(
         "N", "D", "C", "loss", "run_id", "split"
     )
 
@@ -56,8 +55,9 @@ def pair_runs(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: f
         if out.height == 0:
             raise SelectionError(
                 f"no run_id is shared by {spec.src} and {spec.tgt}",
-                hint="--join run needs ids that name the same configuration in both datasets (e.g. a 'model' "
-                "column); otherwise pair on (N, D) with --join nd",
+                hint="pairing by run needs ids that name the same configuration in both datasets (e.g. a "
+                "'model' column); otherwise pair on (N, D)",
+                param="join",
             )
         return out.select(
             "N",
@@ -92,7 +92,8 @@ def pair_runs(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: f
     if not li:
         raise SelectionError(
             f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt} (relative tolerance {rtol:g})",
-            hint="pair on run identity with --join run, or check that both sweeps used the same grid",
+            hint="pair on run identity, or check that both sweeps used the same grid",
+            param="join",
         )
     lsel = left[li]
     rsel = right[ri]

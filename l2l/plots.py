@@ -13,11 +13,11 @@ imported inside the functions, so importing this module (and ``l2l --help``) sta
 
 from __future__ import annotations
 
+import io
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,19 +32,27 @@ if TYPE_CHECKING:
     import pandas as pd
     from plotnine import ggplot
 
-    from l2l.api import TranslationResult
     from l2l.evaluate import Evaluation
     from l2l.fit import LawFit
-    from l2l.io import Runs
+    from l2l.runs import Runs
+    from l2l.translate import TranslationResult
 
 __all__ = [
     "FIGURE_FORMATS",
+    "EvaluateFigureData",
+    "IsoflopFigureData",
+    "LawFigureData",
+    "TranslateFigureData",
     "evaluate_figure",
+    "evaluate_figure_data",
     "figure_size",
     "isoflop_figure",
+    "isoflop_figure_data",
     "law_figure",
+    "law_figure_data",
     "save_figure",
     "translate_figure",
+    "translate_figure_data",
 ]
 
 #: File extensions ``save_figure`` writes, and the format each one means.
@@ -57,7 +65,6 @@ MAX_COLUMNS = 3
 LEGEND_WIDTH = 1.7
 TITLE_HEIGHT = 1.0
 
-FLOPS_PER_PARAM_TOKEN = 6.0
 GRID_SIZE = 120  # law_figure: grid points along each of C and N
 N_BANDS = 24  # law_figure: filled-contour bands of loss
 EXTRAPOLATE_TO = 1e21  # law_figure: the grid reaches at least this compute (the paper's 3.3B runs)
@@ -140,14 +147,6 @@ def _sci_labels(values: Sequence[float]) -> list[str]:
     return [_sci(float(v)) if v > 0 else str(v) for v in values]
 
 
-def _c_column(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with C filled in as 6ND where a run did not state its compute."""
-    c = pl.col("C").cast(pl.Float64)
-    return frame.with_columns(
-        pl.when(c.is_null()).then(FLOPS_PER_PARAM_TOKEN * pl.col("N") * pl.col("D")).otherwise(c).alias("C")
-    )
-
-
 def _fit_titles(fits: Sequence[LawFit]) -> list[str]:
     """One short facet title per fit ("dataset — eval"), the form added where two fits would share one."""
     titles = [f"{f.dataset} — {f.eval}" for f in fits]
@@ -160,7 +159,7 @@ def _fit_titles(fits: Sequence[LawFit]) -> list[str]:
 
 def _runs_of(runs: Runs, fit: LawFit, split: str | None) -> pl.DataFrame:
     """The runs behind one fit's (dataset, eval), with ``used`` True for those the fit was made on."""
-    sub = _c_column(runs.frame).filter((pl.col("dataset") == fit.dataset) & (pl.col("eval") == fit.eval))
+    sub = runs.frame.filter((pl.col("dataset") == fit.dataset) & (pl.col("eval") == fit.eval))
     used = pl.lit(True) if split is None else (pl.col("split") == split).fill_null(False)
     return sub.select("N", "D", "C", "loss", used.alias("used")).filter(
         (pl.col("N") > 0) & (pl.col("D") > 0) & (pl.col("C") > 0) & (pl.col("loss") > 0)
@@ -201,34 +200,46 @@ def _nice_breaks(lo: float, hi: float) -> list[float]:
     return inside
 
 
-def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
-    """Figures 9–10: each fitted law as filled contours of predicted loss over compute C and model size N
-    (D = C/6N), the compute-optimal N*(C) in red, the runs it was fitted on as points filled with their measured
-    loss, and runs of the same (dataset, eval) outside ``split`` (held out, e.g. ``extrapolation``) as stars."""
-    _use_agg()
+@dataclass(frozen=True, eq=False)
+class LawFigureData:
+    """What the law figure shows: the banded predicted loss over a (C, N) grid (``grid``), each law's
+    compute-optimal line (``line``), the runs (``points``, ``used`` marks those fitted on, ``shown`` their loss
+    clipped to the bands); the band ``levels``, the grid's C and N ranges, and k in C = k·N·D."""
+
+    grid: pd.DataFrame
+    line: pd.DataFrame
+    points: pd.DataFrame
+    levels: Array
+    c_range: tuple[float, float]
+    n_range: tuple[float, float]
+    k: float
+
+
+def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> LawFigureData:
+    """The data of ``law_figure``, computed apart from its drawing."""
     import pandas as pd
 
-    p9 = _plotnine()
-
     _check_fits(fits, "law figure")
+    k = runs.flops_per_param_token  # C = k·N·D, the table's own k
     titles = _fit_titles(fits)
     per_fit = [_runs_of(runs, f, split) for f in fits]
     every = pl.concat(per_fit)
     if every.height == 0:
         raise UsageError("none of the fitted (dataset, eval) pairs has runs to draw")
     fitted = every.filter(pl.col("used"))
-    c_fit_max = float((fitted if fitted.height else every)["C"].max())  # type: ignore[arg-type]
-    c_lo = float(every["C"].min()) / 1.5  # type: ignore[arg-type]
-    c_hi = max(EXTRAPOLATE_TO, 20.0 * c_fit_max, 1.5 * float(every["C"].max()))  # type: ignore[arg-type]
-    n_lo = float(every["N"].min()) / 1.5  # type: ignore[arg-type]
-    n_hi = float(every["N"].max()) * 1.5  # type: ignore[arg-type]
+    c_all, n_all = every["C"].to_numpy(), every["N"].to_numpy()
+    c_fit_max = float((fitted if fitted.height else every)["C"].to_numpy().max())
+    c_lo = float(c_all.min()) / 1.5
+    c_hi = max(EXTRAPOLATE_TO, 20.0 * c_fit_max, 1.5 * float(c_all.max()))
+    n_lo = float(n_all.min()) / 1.5
+    n_hi = float(n_all.max()) * 1.5
     # exactly even steps in log10 (geom_raster warns about uneven pixel spacing otherwise)
     lc = np.linspace(math.log10(c_lo), math.log10(c_hi), GRID_SIZE)
     ln = np.linspace(math.log10(n_lo), math.log10(n_hi), GRID_SIZE)
     c_mesh, n_mesh = np.meshgrid(10.0**lc, 10.0**ln)
     cc, nn = c_mesh.ravel(), n_mesh.ravel()
 
-    preds = [f.law.predict(nn, cc / (FLOPS_PER_PARAM_TOKEN * nn)) for f in fits]
+    preds = [f.law.predict(nn, cc / (k * nn)) for f in fits]
     measured = every["loss"].to_numpy()
     # colour range: the lowest predicted loss up to a little above the highest measured; the far corners of the
     # grid (huge models on a few tokens) predict enormous losses and share the top band
@@ -245,7 +256,7 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
     c_line = np.geomspace(c_lo, c_hi, 200)
     for fit, title, sub, pred in zip(fits, titles, per_fit, preds, strict=True):
         grid_parts.append(pd.DataFrame({"C": cc, "N": nn, "band": band(pred), "panel": title}))
-        n_opt, _ = fit.law.compute_optimal(c_line, FLOPS_PER_PARAM_TOKEN)
+        n_opt, _ = fit.law.compute_optimal(c_line, k)
         keep = (n_opt >= n_lo) & (n_opt <= n_hi)
         line_parts.append(pd.DataFrame({"C": c_line[keep], "N": n_opt[keep], "panel": title}))
         pts = _pandas(sub)
@@ -258,12 +269,25 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
     points = pd.concat(point_parts, ignore_index=True)
     for df in (grid, line, points):
         df["panel"] = _ordered(df["panel"], order)
+    return LawFigureData(grid, line, points, levels, (c_lo, c_hi), (n_lo, n_hi), k)
+
+
+def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+    """Figures 9–10: each fitted law as filled contours of predicted loss over compute C and model size N
+    (D = C/kN, k the table's own), the compute-optimal N*(C) in red, the runs it was fitted on as points filled
+    with their measured loss, and runs of the same (dataset, eval) outside ``split`` (held out, e.g.
+    ``extrapolation``) as stars."""
+    _use_agg()
+    p9 = _plotnine()
+    data = law_figure_data(runs, fits, split=split)
+    grid, line, points, levels, k = data.grid, data.line, data.points, data.levels, data.k
+    (c_lo, c_hi), (n_lo, n_hi) = data.c_range, data.n_range
     used = points[points["used"]]
     held = points[~points["used"]]
 
     breaks = _nice_breaks(float(levels[0]), float(levels[-1]))
     fig = (
-        p9.ggplot(mapping=p9.aes(x="C", y="N"))
+        p9.ggplot(_panels_frame(grid["panel"]), p9.aes(x="C", y="N"))
         + p9.geom_raster(p9.aes(fill="band"), data=grid, interpolation="bilinear")
         + p9.geom_point(p9.aes(fill="shown"), data=used, shape="o", size=2.0, color="black", stroke=0.35)
     )
@@ -273,7 +297,7 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
         fig += p9.geom_point(
             p9.aes(fill="shown"), data=held, shape=HELD_OUT_SHAPE, size=6.0, color="black", stroke=0.5
         )
-    caption = "bands: loss predicted by the fitted law (D = C/6N); red: its compute-optimal N*(C)"
+    caption = f"bands: loss predicted by the fitted law (D = C/{k:g}N); red: its compute-optimal N*(C)"
     caption += "\npoints: runs it was fitted on, filled with their measured loss"
     if not held.empty:
         caption += f"\n★: runs not used in the fit (split ≠ {split})"
@@ -332,16 +356,25 @@ def _qualitative(n: int) -> list[str]:
     return _palette("hsv", n, end=(n - 1) / n)
 
 
-def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
-    """Figure 11: loss against model size N per compute budget C (one colour per budget); the fitted law along
-    each iso-FLOP line (D = C/6N) as a curve; its compute-optimal N*(C) as open diamonds joined by a dashed line.
-    Runs outside ``split`` (not used to fit) are stars."""
-    _use_agg()
+@dataclass(frozen=True, eq=False)
+class IsoflopFigureData:
+    """What the iso-FLOP figure shows: the runs (``points``, ``used`` marks those fitted on), the law along each
+    budget's iso-FLOP line (``curves``), each budget's optimum (``optima``); budgets as labels, in order; k in
+    C = k·N·D."""
+
+    points: pd.DataFrame
+    curves: pd.DataFrame
+    optima: pd.DataFrame
+    budgets: list[str]
+    k: float
+
+
+def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> IsoflopFigureData:
+    """The data of ``isoflop_figure``, computed apart from its drawing."""
     import pandas as pd
 
-    p9 = _plotnine()
-
     _check_fits(fits, "iso-FLOP figure")
+    k = runs.flops_per_param_token  # C = k·N·D, the table's own k
     titles = _fit_titles(fits)
     point_parts, curve_parts, opt_parts = [], [], []
     for fit, title in zip(fits, titles, strict=True):
@@ -360,13 +393,13 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
         n_all = sub["N"].to_numpy().astype(np.float64)
         for lab, idx in by_budget.items():
             budget = float(np.exp(np.mean(np.log(c[idx]))))
-            n_opt = float(fit.law.compute_optimal(budget, FLOPS_PER_PARAM_TOKEN)[0])
+            n_opt = float(fit.law.compute_optimal(budget, k)[0])
             ns = n_all[idx]
             lo, hi = min(float(ns.min()), n_opt) / 1.3, max(float(ns.max()), n_opt) * 1.3
             n_curve = np.geomspace(lo, hi, 80)
-            loss = fit.law.predict(n_curve, budget / (FLOPS_PER_PARAM_TOKEN * n_curve))
+            loss = fit.law.predict(n_curve, budget / (k * n_curve))
             curve_parts.append(pd.DataFrame({"N": n_curve, "loss": loss, "budget": lab, "panel": title}))
-            l_opt = float(fit.law.predict(n_opt, budget / (FLOPS_PER_PARAM_TOKEN * n_opt)))
+            l_opt = float(fit.law.predict(n_opt, budget / (k * n_opt)))
             opt_parts.append(
                 pd.DataFrame(
                     {"N": [n_opt], "loss": [l_opt], "C": [budget], "budget": [lab], "panel": [title]}
@@ -378,21 +411,32 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
     curves = pd.concat(curve_parts, ignore_index=True)
     optima = pd.concat(opt_parts, ignore_index=True).sort_values(["panel", "C"])
     budgets = sorted(set(points["budget"]), key=float)
-    colours = _palette("viridis", len(budgets), end=0.88)
     for df in (points, curves, optima):
         df["budget"] = _ordered(df["budget"], budgets)
         df["panel"] = _ordered(df["panel"], [t for t in titles if t in set(points["panel"])])
+    return IsoflopFigureData(points, curves, optima, budgets, k)
+
+
+def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+    """Figure 11: loss against model size N per compute budget C (one colour per budget); the fitted law along
+    each iso-FLOP line (D = C/kN) as a curve; its compute-optimal N*(C) as open diamonds joined by a dashed line.
+    Runs outside ``split`` (not used to fit) are stars."""
+    _use_agg()
+    p9 = _plotnine()
+    data = isoflop_figure_data(runs, fits, split=split)
+    points, curves, optima, budgets = data.points, data.curves, data.optima, data.budgets
+    colours = _palette("viridis", len(budgets), end=0.88)
     used = points[points["used"]]
     held = points[~points["used"]]
 
     fig = (
-        p9.ggplot(mapping=p9.aes(x="N", y="loss", color="budget"))
+        p9.ggplot(_panels_frame(points["panel"]), p9.aes(x="N", y="loss", color="budget"))
         + p9.geom_line(data=curves, size=0.7, alpha=0.85)
         + p9.geom_point(data=used, size=1.8, alpha=0.9)
         + p9.geom_path(p9.aes(group="panel"), data=optima, color="#444444", linetype="dashed", size=0.5)
         + p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
     )
-    caption = "curves: fitted law along each iso-FLOP line D = C/6N\n◇: compute-optimal N*(C)"
+    caption = f"curves: fitted law along each iso-FLOP line D = C/{data.k:g}N\n◇: compute-optimal N*(C)"
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
         caption += f"; ★: runs not used in the fit (split ≠ {split})"
@@ -422,7 +466,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
 def _target_labels(results: Sequence[TranslationResult], panels: Sequence[str]) -> list[str]:
     """Legend label per result: the target dataset (train-train) or eval (train-test, test-test); both where
     that would name two curves of one panel alike."""
-    labels = [r.tgt if r.spec_kind == "train-train" else r.eval for r in results]
+    labels = [r.tgt if r.kind == "train-train" else r.eval for r in results]
     seen = list(zip(panels, labels, strict=True))
     if len(set(seen)) < len(seen):
         labels = [f"{r.tgt}: {r.eval}" for r in results]
@@ -448,22 +492,43 @@ def _extra_heldout(heldout: pl.DataFrame, r: TranslationResult) -> pl.DataFrame:
     return heldout.filter(cond).select(pl.col("x").cast(pl.Float64), pl.col("y").cast(pl.Float64))
 
 
-def translate_figure(
-    results: Sequence[TranslationResult],
-    *,
-    heldout: pl.DataFrame | None = None,
-    fit_split: str | None = None,
-) -> ggplot:
-    """Figures 1–4: target loss against source loss, one colour per target. The pairs each translation was fitted
-    on are points; pairs outside ``fit_split`` (and rows of ``heldout``: columns x, y and optionally src, tgt,
-    x_eval, eval to say which translation they belong to) are stars. The fitted y = K·(x − E0)^κ + E1 is solid
-    over the fitted range and dashed beyond it, down to the smallest held-out x (or 0.9 × the smallest fitted x).
-    Results without a translation (failed fits) are skipped; one panel per (kind, source) when there are several.
-    """
-    _use_agg()
-    import pandas as pd
+def _fitted_and_heldout(
+    r: TranslationResult, heldout: pl.DataFrame | None, fit_split: str | None
+) -> tuple[Array, Array, Array, Array]:
+    """(x, y) of the pairs a translation was fitted on, and of those it was not (other splits, ``heldout`` rows)."""
+    empty = np.empty(0)
+    fx, fy, hx, hy = empty, empty, empty, empty
+    if r.pairs is not None and r.pairs.height:
+        held = _heldout_mask(r.pairs, fit_split)
+        x = r.pairs.get_column("x").to_numpy().astype(np.float64)
+        y = r.pairs.get_column("y").to_numpy().astype(np.float64)
+        fx, fy, hx, hy = x[~held], y[~held], x[held], y[held]
+    if heldout is not None:
+        extra = _extra_heldout(heldout, r)
+        hx = np.concatenate([hx, extra["x"].to_numpy()])
+        hy = np.concatenate([hy, extra["y"].to_numpy()])
+    return fx, fy, hx, hy
 
-    p9 = _plotnine()
+
+@dataclass(frozen=True, eq=False)
+class TranslateFigureData:
+    """What the translation figure shows: fitted pairs (``points``), pairs not used in the fit (``stars``), each
+    translation over its fitted range (``solid``) and beyond it (``dashes``), panels and targets in order."""
+
+    ok: list[TranslationResult]
+    points: pd.DataFrame
+    stars: pd.DataFrame | None
+    solid: pd.DataFrame
+    dashes: pd.DataFrame | None
+    panel_order: list[str]
+    label_order: list[str]
+
+
+def translate_figure_data(
+    results: Sequence[TranslationResult], *, heldout: pl.DataFrame | None = None, fit_split: str | None = None
+) -> TranslateFigureData:
+    """The data of ``translate_figure``, computed apart from its drawing."""
+    import pandas as pd
 
     if heldout is not None:
         missing = {"x", "y"} - set(heldout.columns)
@@ -474,7 +539,7 @@ def translate_figure(
     ok = [r for r in results if r.translation is not None]
     if not ok:
         raise UsageError("no translation was fitted: nothing to draw")
-    panels = [f"{r.spec_kind} from {r.src}" for r in ok]
+    panels = [f"{r.kind} from {r.src}" for r in ok]
     panel_order = list(dict.fromkeys(panels))
     labels = _target_labels(ok, panels)
     label_order = list(dict.fromkeys(labels))
@@ -482,20 +547,9 @@ def translate_figure(
     point_parts, star_parts, solid_parts, dash_parts = [], [], [], []
     for r, panel, label in zip(ok, panels, labels, strict=True):
         t = r.translation
+        assert t is not None  # ok holds the fitted ones
         x_min, x_max = t.x_range
-        hx = np.empty(0)
-        hy = np.empty(0)
-        fx = np.empty(0)
-        fy = np.empty(0)
-        if r.pairs is not None and r.pairs.height:
-            held = _heldout_mask(r.pairs, fit_split)
-            x = r.pairs.get_column("x").to_numpy().astype(np.float64)
-            y = r.pairs.get_column("y").to_numpy().astype(np.float64)
-            fx, fy, hx, hy = x[~held], y[~held], x[held], y[held]
-        if heldout is not None:
-            extra = _extra_heldout(heldout, r)
-            hx = np.concatenate([hx, extra["x"].to_numpy()])
-            hy = np.concatenate([hy, extra["y"].to_numpy()])
+        fx, fy, hx, hy = _fitted_and_heldout(r, heldout, fit_split)
         point_parts.append(pd.DataFrame({"x": fx, "y": fy, "target": label, "panel": panel}))
         if len(hx):
             star_parts.append(pd.DataFrame({"x": hx, "y": hy, "target": label, "panel": panel}))
@@ -530,8 +584,28 @@ def translate_figure(
         df["target"] = _ordered(df["target"], label_order)
         df["panel"] = _ordered(df["panel"], panel_order)
 
+    return TranslateFigureData(ok, points, stars, solid, dashes, panel_order, label_order)
+
+
+def translate_figure(
+    results: Sequence[TranslationResult],
+    *,
+    heldout: pl.DataFrame | None = None,
+    fit_split: str | None = None,
+) -> ggplot:
+    """Figures 1–4: target loss against source loss, one colour per target. The pairs each translation was fitted
+    on are points; pairs outside ``fit_split`` (and rows of ``heldout``: columns x, y and optionally src, tgt,
+    x_eval, eval to say which translation they belong to) are stars. The fitted y = K·(x − E0)^κ + E1 is solid
+    over the fitted range and dashed beyond it, down to the smallest held-out x (or 0.9 × the smallest fitted x).
+    Results without a translation (failed fits) are skipped; one panel per (kind, source) when there are several.
+    """
+    _use_agg()
+    p9 = _plotnine()
+    data = translate_figure_data(results, heldout=heldout, fit_split=fit_split)
+    ok, points, stars, solid, dashes = data.ok, data.points, data.stars, data.solid, data.dashes
+    panel_order, label_order = data.panel_order, data.label_order
     fig = (
-        p9.ggplot(mapping=p9.aes(x="x", y="y", color="target"))
+        p9.ggplot(_panels_frame(points["panel"]), p9.aes(x="x", y="y", color="target"))
         + p9.geom_point(data=points, size=1.6, alpha=0.75)
         + p9.geom_line(data=solid, size=0.8)
     )
@@ -564,14 +638,19 @@ def translate_figure(
 METHODS = ("independent", "loss-to-loss")
 
 
-def evaluate_figure(evaluation: Evaluation) -> ggplot:
-    """Table 1 at a glance: one panel per setting (train-to-train, -test, -downstream), the relative error of every
-    held-out prediction by each method (independent scaling law vs loss-to-loss) as jittered points, the mean of
-    the predictions both methods made marked by a diamond and its value. Errors in percent."""
-    _use_agg()
-    import pandas as pd
+@dataclass(frozen=True, eq=False)
+class EvaluateFigureData:
+    """What the Table 1 figure shows: every prediction's error (``points``) and the means per setting and method
+    (``means``, with their labels), both in percent; ``panels`` in drawing order."""
 
-    p9 = _plotnine()
+    points: pd.DataFrame
+    means: pd.DataFrame
+    panels: list[str]
+
+
+def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:
+    """The data of ``evaluate_figure``, computed apart from its drawing."""
+    import pandas as pd
 
     from l2l.evaluate import SETTINGS
 
@@ -604,6 +683,17 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
     for df in (points, mean_df):
         df["setting"] = _ordered([facet_names[s] for s in df["setting"]], [facet_names[s] for s in present])
         df["method"] = _ordered(df["method"], METHODS)
+    return EvaluateFigureData(points, mean_df, [facet_names[s] for s in present])
+
+
+def evaluate_figure(evaluation: Evaluation) -> ggplot:
+    """Table 1 at a glance: one panel per setting (train-to-train, -test, -downstream), the relative error of every
+    held-out prediction by each method (independent scaling law vs loss-to-loss) as jittered points, the mean of
+    the predictions both methods made marked by a diamond and its value. Errors in percent."""
+    _use_agg()
+    p9 = _plotnine()
+    data = evaluate_figure_data(evaluation)
+    points, mean_df, present = data.points, data.means, data.panels
     colours = ["#7f7f7f", "#1f77b4"]
     fig = p9.ggplot(points, p9.aes(x="method", y="error", color="method")) + p9.geom_jitter(
         width=0.22, height=0, size=1.3, alpha=0.45, random_state=0
@@ -645,20 +735,22 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _panels_frame(panel: Any) -> pd.DataFrame:
+    """The plot-level data of a faceted figure: one row per panel. Every layer brings its own data; this frame
+    only tells the figure (and ``figure_size``) which panels there are."""
+    import pandas as pd
+
+    return pd.DataFrame({"panel": panel.drop_duplicates().reset_index(drop=True)})
+
+
 def _panel_count(fig: ggplot) -> int:
-    """How many facets the figure will have: distinct values of its facet variables over all its data."""
+    """How many facets the figure will have: distinct values of its facet variables in the plot's own data
+    (each figure puts its panels there, see ``_panels_frame``)."""
     names = list(getattr(fig.facet, "vars", ()) or ())
-    if not names:
+    df: Any = fig.data
+    if not names or df is None or callable(df) or not all(n in getattr(df, "columns", ()) for n in names):
         return 1
-    # a layer keeps the data it was given in ``_data`` until it is drawn (plotnine 0.13–0.15); without it the
-    # count falls back to the plot's own data, and at worst to one panel
-    frames: list[Any] = [fig.data, *(getattr(layer, "_data", None) for layer in fig.layers)]
-    keys: set[tuple[Any, ...]] = set()
-    for df in frames:
-        if df is None or callable(df) or not all(n in getattr(df, "columns", ()) for n in names):
-            continue
-        keys.update(tuple(row) for row in df[names].drop_duplicates().itertuples(index=False))
-    return max(1, len(keys))
+    return max(1, len(df[names].drop_duplicates()))
 
 
 def figure_size(fig: ggplot) -> tuple[float, float]:
@@ -712,30 +804,20 @@ def save_figure(
     _use_agg()
     import matplotlib.pyplot as plt
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    except OSError as exc:
-        raise UsageError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(name)
+    from l2l.workspace import atomic_write
+
+    buf = io.BytesIO()
     before = set(plt.get_fignums())
     try:
         fig.save(
-            tmp, format=fmt, width=width, height=height, units="in", dpi=dpi, limitsize=False, verbose=False
+            buf, format=fmt, width=width, height=height, units="in", dpi=dpi, limitsize=False, verbose=False
         )
-        tmp.chmod(0o666 & ~_umask())  # mkstemp makes it 0600; give it the mode a plain open() would
-        tmp.replace(path)  # os.replace: atomic on POSIX and Windows
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     finally:
         for num in set(plt.get_fignums()) - before:  # plotnine leaves its figure open in pyplot
             plt.close(num)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, buf.getvalue())
+    except OSError as exc:
+        raise UsageError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

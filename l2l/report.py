@@ -1,198 +1,25 @@
-"""Rendering results: rich tables for people, JSON and CSV for scripts.
+"""Per-command report builders: each takes already-computed results and arranges them as ``Report`` rows.
 
-Every command builds a ``Report`` (rows of plain values plus column specs) and hands it to ``render``. Formatting
-lives here, never in ``cli.py`` and never in the numeric core. JSON carries ``schema_version``; no NaN or inf is
-ever written (they become ``null`` and a note says why).
+No data work happens here (no polars aggregation, no fitting): the numbers come from the library, the layout from
+``render``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any
+
+from l2l.render import Column, Report, fmt_fixed, fmt_pct, fmt_sig, plural
+from l2l.schema import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
-    from l2l.io import Runs, Workspace
-
-OutputFormat = Literal["table", "json", "csv"]
-OUTPUT_FORMATS: tuple[str, ...] = ("table", "json", "csv")
-SCHEMA_VERSION = 1
-
-
-def fmt_sig(x: Any, digits: int = 3) -> str:
-    """A number to ``digits`` significant figures, switching to exponent form for very large or small values."""
-    if x is None:
-        return "–"
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if isinstance(x, int):
-        return f"{x:,}"
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            return "–"
-        if x == 0:
-            return "0"
-        if abs(x) >= 1e5 or abs(x) < 1e-3:
-            return f"{x:.{digits - 1}e}"
-        return f"{x:#.{digits}g}".rstrip(".")
-    return str(x)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def fmt_fixed(decimals: int) -> Callable[[Any], str]:
-    def f(x: Any) -> str:
-        if x is None or (isinstance(x, float) and not math.isfinite(x)):
-            return "–"
-        return f"{x:.{decimals}f}"
-
-    return f
-
-
-def fmt_pct(decimals: int = 2) -> Callable[[Any], str]:
-    def f(x: Any) -> str:
-        if x is None or (isinstance(x, float) and not math.isfinite(x)):
-            return "–"
-        return f"{100 * x:.{decimals}f}%"
-
-    return f
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str | None = None
-    fmt: Callable[[Any], str] = fmt_sig
-    justify: Literal["left", "right", "center"] = "right"
-    # columns shown in JSON/CSV only (full precision, diagnostics) are marked table=False
-    table: bool = True
-
-    @property
-    def title(self) -> str:
-        return self.header if self.header is not None else self.key
-
-
-@dataclass(frozen=True)
-class Report:
-    """A table of results. ``kind`` names it in JSON (e.g. ``"fit-law"``); ``meta`` adds top-level JSON keys."""
-
-    kind: str
-    columns: Sequence[Column]
-    rows: Sequence[dict[str, Any]]
-    title: str | None = None
-    notes: Sequence[str] = field(default_factory=tuple)
-    meta: dict[str, Any] = field(default_factory=dict)
-    # Output formats this report appears in. A second table that only restates the main rows' extra columns for
-    # people is {"table"}: scripts get those columns in the main rows, and CSV is always a single table.
-    show_in: frozenset[str] = frozenset(OUTPUT_FORMATS)
-
-
-def clean(value: Any) -> Any:
-    """Plain JSON-safe Python values: numpy scalars to floats/ints, NaN/inf to None, containers recursively."""
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 0) == 0:
-        value = value.item()  # numpy scalar
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "tolist"):
-        return clean(value.tolist())
-    return str(value)
-
-
-def to_json(reports: Sequence[Report]) -> str:
-    docs = []
-    for rep in reports:
-        doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": rep.kind}
-        doc.update(clean(rep.meta))
-        doc["rows"] = [clean(dict(r)) for r in rep.rows]
-        if rep.notes:
-            doc["notes"] = list(rep.notes)
-        docs.append(doc)
-    out: Any = docs[0] if len(docs) == 1 else {"schema_version": SCHEMA_VERSION, "reports": docs}
-    return json.dumps(out, indent=2, allow_nan=False)
-
-
-def to_csv(rep: Report) -> str:
-    buf = io.StringIO()
-    keys = [c.key for c in rep.columns]
-    extra = sorted({k for r in rep.rows for k in r} - set(keys))
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(keys + extra)
-    for r in rep.rows:
-        row = []
-        for k in keys + extra:
-            v = clean(r.get(k))
-            row.append("" if v is None else json.dumps(v) if isinstance(v, (list, dict)) else v)
-        writer.writerow(row)
-    return buf.getvalue()
-
-
-def to_rich(rep: Report) -> Any:
-    from rich.table import Table
-
-    table = Table(title=rep.title, title_justify="left", header_style="bold")
-    cols = [c for c in rep.columns if c.table]
-    for c in cols:
-        table.add_column(c.title, justify=c.justify, no_wrap=c.justify == "right")
-    for r in rep.rows:
-        table.add_row(*[c.fmt(r.get(c.key)) for c in cols])
-    return table
-
-
-def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str], None]) -> None:
-    """Write one or more reports in the chosen format through ``write`` (CSV: one table after another)."""
-    reps = [r for r in ([reports] if isinstance(reports, Report) else reports) if fmt in r.show_in]
-    if fmt == "json":
-        write(to_json(reps) + "\n")
-    elif fmt == "csv":
-        write("\n".join(to_csv(r) for r in reps))
-    else:
-        from rich.console import Console
-
-        console = Console(file=cast(IO[str], _Writer(write)), soft_wrap=False, width=_width())
-        for i, rep in enumerate(reps):
-            if i:
-                console.print()
-            console.print(to_rich(rep))
-            for note in rep.notes:
-                console.print(f"[dim]{note}[/dim]", highlight=False)
-
-
-def _width() -> int:
-    """The terminal's width on a terminal; otherwise wide enough that piped tables are never truncated."""
-    import os
-    import shutil
-    import sys
-
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
-    return int(os.environ.get("COLUMNS", "0") or 0) or 250
-
-
-class _Writer(io.TextIOBase):
-    """A file-like wrapper so rich can print through the CLI's own writer (and so typer's test runner sees it)."""
-
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self._write = write
-
-    def write(self, s: str) -> int:
-        self._write(s)
-        return len(s)
+    from l2l.evaluate import Evaluation
+    from l2l.fit import FitOutcome
+    from l2l.predict import Allocation, LawPrediction
+    from l2l.runs import Runs
+    from l2l.schema import Kind
+    from l2l.translate import ChainPrediction, TranslationResult
+    from l2l.workspace import Workspace
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -211,7 +38,9 @@ def _flags(d: dict[str, Any]) -> str:
     return " ".join(out) or "ok"
 
 
-def fits_report(outcome: Any, *, form: str, objective: str, delta: float, equation: str) -> list[Report]:
+def fits_report(
+    outcome: FitOutcome, *, form: str, objective: str, delta: float, equation: str
+) -> list[Report]:
     """fit-law: one row per (dataset, eval) like the paper's Tables 2 and 3, plus intervals when bootstrapped."""
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -237,7 +66,7 @@ def fits_report(outcome: Any, *, form: str, objective: str, delta: float, equati
         rows.append(d)
         notes.extend(f"{ds}/{ev}: {w}" for w in d["warnings"])
         iv = res.parameter_intervals()
-        if iv:
+        if iv and res.bootstrap is not None:
             b = {"dataset": ds, "eval": ev, "draws": int(res.bootstrap.shape[0]), "unit": res.bootstrap_unit}
             for k, (lo, hi) in iv.items():
                 b[f"{k}_lo"], b[f"{k}_hi"] = lo, hi
@@ -314,7 +143,7 @@ def fits_report(outcome: Any, *, form: str, objective: str, delta: float, equati
     return reports
 
 
-def predictions_report(preds: Sequence[Any]) -> Report:
+def predictions_report(preds: Sequence[LawPrediction]) -> Report:
     rows = [p.to_dict() for p in preds]
     notes = sorted({w for r in rows for w in r["warnings"]})
     has_iv = any(r.get("loss_lo") is not None for r in rows)
@@ -335,7 +164,7 @@ def predictions_report(preds: Sequence[Any]) -> Report:
     return Report("predict", cols, rows, title="Predicted loss", notes=notes)
 
 
-def allocations_report(allocs: Sequence[Any]) -> Report:
+def allocations_report(allocs: Sequence[Allocation]) -> Report:
     rows = [a.to_dict() for a in allocs]
     notes = sorted({w for r in rows for w in r["warnings"]})
     has_iv = any(r.get("N_opt_lo") is not None for r in rows)
@@ -361,47 +190,7 @@ def allocations_report(allocs: Sequence[Any]) -> Report:
     return Report("optimal", cols, rows, title=f"Compute-optimal allocation ({relation})", notes=notes)
 
 
-class progress_bar:
-    """A rich progress bar on stderr, as a context manager yielding a ``callback(done, total)``.
-
-    Shown only when stderr is a terminal, so logs and CI output stay clean; otherwise the callback does nothing.
-    """
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None]:
-        import sys
-
-        if not sys.stderr.isatty():
-            return lambda done, total: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(self.description, total=None)
-
-        def update(done: int, total: int) -> None:
-            self._progress.update(self._task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
-def translations_report(results: Sequence[Any], *, kind: str) -> list[Report]:
+def translations_report(results: Sequence[TranslationResult], *, kind: Kind) -> list[Report]:
     """translate: the matrix of K, κ, E0, E1 like the paper's Tables 6–8, then implied vs independent laws."""
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -422,7 +211,9 @@ def translations_report(results: Sequence[Any], *, kind: str) -> list[Report]:
             continue
         notes.extend(f"{label}: {w}" for w in res.translation.warnings)
         for role, law in (("E0", res.x_law), ("E1", res.y_law)):
-            for w in law.warnings if law is not None else ():
+            if law is None:
+                continue
+            for w in law.warnings:
                 note = f"{role} from the law of {law.eval} on {law.dataset}: {w}"
                 if note not in notes:
                     notes.append(note)
@@ -518,7 +309,7 @@ def translations_report(results: Sequence[Any], *, kind: str) -> list[Report]:
     return reports
 
 
-def chain_report(pred: Any) -> Report:
+def chain_report(pred: ChainPrediction) -> Report:
     rows = pred.to_dicts()
     notes = []
     last = rows[-1]
@@ -547,7 +338,7 @@ def chain_report(pred: Any) -> Report:
     return Report("predict-via", cols, rows, title="Prediction through loss-to-loss translation", notes=notes)
 
 
-def evaluation_report(ev: Any, *, detail: bool = False) -> list[Report]:
+def evaluation_report(ev: Evaluation, *, detail: bool = False) -> list[Report]:
     rows = [s.to_dict() for s in ev.summary]
     cols = [
         Column("setting", justify="left"),
@@ -645,28 +436,9 @@ def _no_own_notes(runs: Runs) -> list[str]:
 
 
 def runs_report(runs: Runs) -> Report:
-    import polars as pl
-
     """One row per (dataset, eval): run count, N / D / C ranges, splits, and which eval is the dataset's."""
-    g = (
-        runs.frame.group_by(["dataset", "eval"], maintain_order=True)
-        .agg(
-            pl.col("run_id").n_unique().alias("runs"),
-            (pl.col("n_repeats") > 1).sum().alias("averaged"),
-            pl.col("N").min().alias("N_min"),
-            pl.col("N").max().alias("N_max"),
-            pl.col("D").min().alias("D_min"),
-            pl.col("D").max().alias("D_max"),
-            pl.col("C").min().alias("C_min"),
-            pl.col("C").max().alias("C_max"),
-            pl.col("loss").min().alias("loss_min"),
-            pl.col("loss").max().alias("loss_max"),
-            pl.col("split").drop_nulls().unique().sort().alias("splits"),
-        )
-        .sort(["dataset", "eval"])
-    )
     rows = []
-    for r in g.iter_rows(named=True):
+    for r in runs.summary():
         r["own"] = runs.own_eval.get(r["dataset"]) == r["eval"]
         r["runs"] = int(r["runs"])
         r["averaged"] = int(r["averaged"])
@@ -708,11 +480,7 @@ def runs_report(runs: Runs) -> Report:
     return Report("runs", columns, rows, title=title, notes=notes, meta=meta)
 
 
-def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace) -> Report:
-    import polars as pl
-
-    from l2l.io import REPEAT_KEY
-
+def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace) -> Report:  # noqa: C901 - one note per case
     """What an ingest read (per file: rows read/kept/merged/rejected, aliases) and what is stored now."""
     rows = []
     for p in added.provenance:
@@ -757,9 +525,7 @@ def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace) -> Report:
                 notes.append(
                     f"{p['path']} was already in the workspace (same content): its rows now count twice"
                 )
-        a = added.frame.select([*REPEAT_KEY, pl.col("n_repeats").alias("_n")])
-        j = stored.frame.join(a, on=REPEAT_KEY, how="inner", nulls_equal=True)
-        merged_with_stored = int((j.get_column("n_repeats") > j.get_column("_n")).sum())
+        merged_with_stored = stored.merged_rows(added)
         if merged_with_stored:
             notes.append(
                 f"{plural(merged_with_stored, 'row')} repeated stored measurements and were averaged in"

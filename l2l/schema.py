@@ -14,7 +14,47 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal, TypeVar
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every choice l2l offers, as one Literal type and the tuple of its values (the CLI derives its options from these)
+# ---------------------------------------------------------------------------------------------------------------
+
+#: Scaling-law forms: Eq. 3 (l2l), Eq. 1 (chinchilla), Eq. 2 (kaplan). (``laws.Form`` is the same type.)
+Form = Literal["l2l", "chinchilla", "kaplan"]
+FORMS: Final[tuple[Form, ...]] = ("l2l", "chinchilla", "kaplan")
+#: Fitting objectives on log residuals. (``_search.Objective`` is the same type.)
+Objective = Literal["huber", "mse"]
+OBJECTIVES: Final[tuple[Objective, ...]] = ("huber", "mse")
+#: Kinds of loss-to-loss translation.
+Kind = Literal["train-train", "train-test", "test-test"]
+KINDS: Final[tuple[Kind, ...]] = ("train-train", "train-test", "test-test")
+#: How runs of two datasets are paired: equal (N, D), or the same run id.
+Join = Literal["nd", "run"]
+JOINS: Final[tuple[Join, ...]] = ("nd", "run")
+#: The bootstrap's resampling unit: single runs, or all runs of one model size N.
+Resample = Literal["run", "N"]
+RESAMPLES: Final[tuple[Resample, ...]] = ("run", "N")
+#: Output formats of every command.
+OutputFormat = Literal["table", "json", "csv"]
+OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv")
+#: Figures ``l2l plot`` draws.
+Figure = Literal["translate", "law", "isoflop", "evaluate"]
+FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate")
+#: Settings of the holdout evaluation (the rows of the paper's Table 1).
+Setting = Literal["train-to-train", "train-to-test", "train-to-downstream"]
+SETTINGS: Final[tuple[Setting, ...]] = ("train-to-train", "train-to-test", "train-to-downstream")
+
+_C = TypeVar("_C", bound=str)
+
+
+def choice(value: str, choices: tuple[_C, ...], what: str) -> _C:
+    """``value`` as one of ``choices`` (typed as the Literal), or ValueError naming the choices."""
+    for c in choices:
+        if c == value:
+            return c
+    raise ValueError(f"unknown {what} {value!r}; expected {', '.join(choices)}")
+
 
 #: Version of the on-disk workspace layout (``runs.parquet`` + ``config.json``).
 WORKSPACE_SCHEMA_VERSION: Final = 1

@@ -9,17 +9,40 @@ they are counted and reported, never silently dropped.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from l2l.errors import FitError
+from l2l.errors import FitError, SelectionError, UsageError
+from l2l.fit import FitCache, FitOptions, LawBook, LawFit, law_book
 from l2l.laws import Array, ScalingLaw
+from l2l.pairing import PairSpec, pair_runs, same_model_pairs
+from l2l.runs import ALL, OWN, evals_measured
+from l2l.schema import KINDS, Join, Kind
 
-Kind = Literal["train-train", "train-test", "test-test"]
-KINDS: tuple[Kind, ...] = ("train-train", "train-test", "test-test")
+if TYPE_CHECKING:
+    import polars as pl
+
+    from l2l.fit import Progress
+    from l2l.runs import Runs
+
+__all__ = [
+    "KINDS",
+    "ChainPrediction",
+    "ChainStep",
+    "Kind",
+    "LossToLoss",
+    "TranslationResult",
+    "compose",
+    "fit_loss_to_loss",
+    "fit_translation",
+    "pairs_for",
+    "predict_via",
+    "translate",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,13 +135,13 @@ def fit_loss_to_loss(
     src: str = "",
     tgt: str = "",
     x_eval: str = "",
-    eval: str = "",
+    eval_name: str = "",
     kind: Kind = "train-train",
 ) -> LossToLoss:
     """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1."""
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
-    label = f"{src}:{x_eval} → {tgt}:{eval}"
+    label = f"{src}:{x_eval} → {tgt}:{eval_name}"
     if len(xa) != len(ya):
         raise FitError(f"{label}: x and y have different lengths")
     if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
@@ -147,7 +170,7 @@ def fit_loss_to_loss(
         src=src,
         tgt=tgt,
         x_eval=x_eval,
-        eval=eval,
+        eval=eval_name,
         kind=kind,
         K=K,
         kappa=kappa,
@@ -226,3 +249,319 @@ def compose(start: ChainStep, translations: list[LossToLoss]) -> list[ChainStep]
             ChainStep(f"{t.kind}: {t.src}:{t.x_eval} → {t.tgt}:{t.eval}", t.tgt, t.eval, value, t, extrap)
         )
     return steps
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Translations between the laws of a run table
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def pairs_for(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = 1e-6) -> pl.DataFrame:
+    """The (x, y) pairs of a translation: one model's two evals when source and target are the same dataset
+    (train-test), else runs of the two datasets paired by ``join``."""
+    if spec.src == spec.tgt:
+        return same_model_pairs(frame, spec.src, spec.x_eval, spec.y_eval)
+    return pair_runs(frame, spec, join=join, rtol=rtol)
+
+
+def fit_translation(
+    pairs: pl.DataFrame,
+    x_law: LawFit,
+    y_law: LawFit,
+    *,
+    kind: Kind,
+    free_e1: bool = False,
+    split: str | None = None,
+) -> LossToLoss:
+    """THE translation fit: K and κ from ``pairs`` (only pairs where both runs are of ``split``, when given), with
+    E0 from the source law and E1 from the target law (or fitted, ``free_e1``)."""
+    import polars as pl
+
+    used = (
+        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    )
+    return fit_loss_to_loss(
+        used["x"].to_numpy(),
+        used["y"].to_numpy(),
+        E0=x_law.law.E,
+        E1=y_law.law.E,
+        free_e1=free_e1,
+        src=x_law.dataset,
+        tgt=y_law.dataset,
+        x_eval=x_law.eval,
+        eval_name=y_law.eval,
+        kind=kind,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationResult:
+    """One loss-to-loss fit with what it was made from and what it implies.
+
+    ``translation`` is None when it could not be fitted (``error`` says why). ``pairs`` are the (x, y) pairs it was
+    fitted on (plus held-out pairs marked by ``split_x`` when the run table has them); ``x_law``/``y_law`` are the
+    independent fits that gave E0 and E1; ``implied`` is the x law pushed through the translation (Eq. 3 closure),
+    to set beside ``y_law``; N* of both at budget ``C``.
+    """
+
+    kind: Kind
+    spec: PairSpec
+    translation: LossToLoss | None
+    error: str | None
+    pairs: pl.DataFrame | None
+    x_law: LawFit | None
+    y_law: LawFit | None
+    implied: ScalingLaw | None
+    C: float
+    n_opt_implied: float | None
+    n_opt_independent: float | None
+
+    @property
+    def src(self) -> str:
+        return self.spec.src
+
+    @property
+    def tgt(self) -> str:
+        return self.spec.tgt
+
+    @property
+    def x_eval(self) -> str:
+        return self.spec.x_eval
+
+    @property
+    def eval(self) -> str:
+        return self.spec.y_eval
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "src": self.src,
+            "tgt": self.tgt,
+            "x_eval": self.x_eval,
+            "eval": self.eval,
+            "kind": self.kind,
+        }
+        if self.translation is not None:
+            d.update(self.translation.to_dict())
+        else:
+            d.update({"K": None, "kappa": None, "E0": None, "E1": None, "n_pairs": 0, "error": self.error})
+        d["implied_law"] = None if self.implied is None else self.implied.to_dict()
+        d["independent_law"] = None if self.y_law is None else self.y_law.law.to_dict()
+        d["C"] = self.C
+        d["N_opt_implied"] = self.n_opt_implied
+        d["N_opt_independent"] = self.n_opt_independent
+        return d
+
+
+def _specs(
+    runs: Runs, book: LawBook, src: str, tgts: Sequence[str] | None, kind: Kind, evals: Sequence[str] | None
+) -> list[PairSpec]:
+    """The translations a ``translate`` call asks for."""
+    if kind == "train-train":
+        if evals:
+            raise UsageError(
+                "train-train translates own losses; evals apply to train-test and test-test", param="evals"
+            )
+        return [PairSpec(src, runs.own(src), t, runs.own(t)) for t in runs.resolve_datasets(tgts)]
+    if kind == "train-test":
+        if tgts and any(t != ALL and runs.resolve_dataset(t) != src for t in tgts):
+            raise UsageError(
+                "train-test compares one model's own loss with its other evals: name evals, not targets",
+                param="tgts",
+            )
+        return [PairSpec(src, runs.own(src), src, ev) for ev in _eval_names(runs, book.frame, src, evals)]
+    if not evals:
+        raise UsageError("test-test needs the eval both models are compared on (or all)", param="evals")
+    return [
+        PairSpec(src, ev, tgt, ev)
+        for tgt in runs.resolve_datasets(tgts)
+        for ev in _eval_names(runs, book.frame, src, evals)
+    ]
+
+
+def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[str] | None) -> list[str]:
+    """Evals for train-test/test-test: named ones, 'all' measured on ``dataset``, or by default every dataset's own
+    eval (the paper's test sets)."""
+    measured = evals_measured(frame, dataset)
+    if not evals:
+        own = [runs.own(d) for d in runs.datasets if d in runs.own_eval]
+        return [e for e in own if e in measured]
+    out: list[str] = []
+    for ev in evals:
+        if ev == ALL:
+            out.extend(measured)
+        elif ev == OWN:
+            out.extend(runs.own(d) for d in runs.datasets)
+        else:
+            out.append(runs.resolve_eval(ev))
+    return list(dict.fromkeys(out))
+
+
+def _one(
+    book: LawBook,
+    spec: PairSpec,
+    kind: Kind,
+    *,
+    join: Join,
+    rtol: float,
+    free_e1: bool,
+    split: str | None,
+    budget: float,
+    frame: pl.DataFrame,
+) -> TranslationResult:
+    x_law, y_law = book.try_get(spec.src, spec.x_eval), book.try_get(spec.tgt, spec.y_eval)
+    pairs = None
+    try:
+        if isinstance(x_law, FitError):
+            raise x_law
+        if isinstance(y_law, FitError):
+            raise y_law
+        pairs = pairs_for(frame, spec, join=join, rtol=rtol)
+        t = fit_translation(pairs, x_law, y_law, kind=kind, free_e1=free_e1, split=split)
+    except (FitError, SelectionError) as exc:
+        reason = f"{exc} ({exc.hint})" if exc.hint else str(exc)
+        return TranslationResult(
+            kind,
+            spec,
+            None,
+            reason,
+            pairs,
+            x_law if isinstance(x_law, LawFit) else None,
+            y_law if isinstance(y_law, LawFit) else None,
+            None,
+            budget,
+            None,
+            None,
+        )
+    implied = n_imp = None
+    if x_law.form != "chinchilla":
+        implied = t.translate_law(x_law.law)
+        n_imp = float(implied.compute_optimal(budget)[0])
+    n_ind = float(y_law.law.compute_optimal(budget)[0])
+    return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
+
+
+def translate(
+    runs: Runs,
+    *,
+    src: str,
+    tgts: Sequence[str] | None = None,
+    kind: Kind = "train-train",
+    evals: Sequence[str] | None = None,
+    join: Join = "nd",
+    rtol: float = 1e-6,
+    free_e1: bool = False,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    C: float | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> list[TranslationResult]:
+    """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test).
+
+    Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
+    ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C)."""
+    book = law_book(runs, options, split, cache)
+    src_ds = runs.resolve_dataset(src)
+    budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
+    specs = _specs(runs, book, src_ds, tgts, kind, evals)
+    needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
+    book.fit_many(needed, workers=workers, progress=progress)
+    return [
+        _one(
+            book, s, kind, join=join, rtol=rtol, free_e1=free_e1, split=split, budget=budget, frame=runs.frame
+        )
+        for s in specs
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prediction through translations
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainPrediction:
+    """A prediction through translations, step by step, with the measured value where the table has it."""
+
+    steps: list[ChainStep]
+    actual: float | None
+    N: float | None
+    D: float | None
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        rows = [s.to_dict() for s in self.steps]
+        for r in rows:
+            r["N"], r["D"] = self.N, self.D
+        if rows:
+            rows[-1]["actual"] = self.actual
+        return rows
+
+
+def _usable(result: TranslationResult) -> LossToLoss:
+    if result.translation is None:
+        raise FitError(
+            f"cannot translate {result.src}:{result.x_eval} → {result.tgt}:{result.eval}: {result.error}"
+        )
+    return result.translation
+
+
+def predict_via(
+    runs: Runs,
+    *,
+    via: str,
+    tgt: str,
+    src_loss: float | None = None,
+    from_run: str | None = None,
+    eval_name: str | None = None,
+    split: str | None = None,
+    join: Join = "nd",
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+) -> ChainPrediction:
+    """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
+    (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation)."""
+    import polars as pl
+
+    if (src_loss is None) == (from_run is None):
+        raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
+    src = runs.resolve_dataset(via)
+    tgt_ds = runs.resolve_dataset(tgt)
+    own_src, own_tgt = runs.own(src), runs.own(tgt_ds)
+    n = d = None
+    if from_run is not None:
+        row = runs.frame.filter(
+            (pl.col("dataset") == src) & (pl.col("run_id") == from_run) & (pl.col("eval") == own_src)
+        )
+        if row.height == 0:
+            raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
+        src_loss = float(row["loss"][0])
+        n, d = float(row["N"][0]), float(row["D"][0])
+    assert src_loss is not None
+    if not (src_loss > 0 and np.isfinite(src_loss)):
+        raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
+    cache = FitCache() if cache is None else cache
+    cache = FitCache() if cache is None else cache  # both translations share the target's own law
+    tt = translate(runs, src=src, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)
+    chain = [_usable(tt[0])]
+    target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
+    if target_eval != own_tgt:
+        te = translate(
+            runs,
+            src=tgt_ds,
+            kind="train-test",
+            evals=[target_eval],
+            split=split,
+            options=options,
+            cache=cache,
+        )
+        chain.append(_usable(te[0]))
+    start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
+    steps = compose(start, chain)
+    actual = None
+    if n is not None and d is not None:
+        match = runs.frame.filter((pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval))
+        close = match.filter(((pl.col("N") / n - 1).abs() <= 1e-6) & ((pl.col("D") / d - 1).abs() <= 1e-6))
+        if close.height:
+            actual = float(close["loss"][0])
+    return ChainPrediction(steps, actual, n, d)

@@ -63,7 +63,7 @@ def paper_csv() -> Path:
 
 @pytest.fixture(scope="session")
 def paper_runs(paper_csv: Path) -> Any:
-    from l2l.io import read_runs
+    from l2l.tables import read_runs
 
     return read_runs([paper_csv])
 
@@ -76,14 +76,14 @@ def synthetic_csv() -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_runs(synthetic_csv: Path) -> Any:
-    from l2l.io import read_runs
+    from l2l.tables import read_runs
 
     return read_runs([synthetic_csv])
 
 
 def runs_from_spec(tmp_path: Path, spec: Any) -> Any:
     """Write a synthetic table for ``spec`` and read it back as Runs (through the real reader)."""
-    from l2l.io import read_runs
+    from l2l.tables import read_runs
     from l2l.testing import synthetic_runs, write_csv
 
     path = tmp_path / "synthetic.csv"

@@ -25,16 +25,35 @@ def _json(result: Any) -> Any:
     return json.loads(result.stdout)
 
 
-def test_every_command_has_help_with_examples(run: Any) -> None:
-    names = ["ingest", "runs", "fit-law", "predict", "optimal", "translate", "evaluate", "plot"]
+def _registered_commands() -> list[list[str]]:
+    """Every command path the CLI registers, walking groups (``plot``) down to their subcommands."""
+    import typer.main
+
+    from l2l.cli import app
+
+    def walk(cmd: Any, path: list[str]) -> list[list[str]]:
+        subs = getattr(cmd, "commands", {})  # a group (the app, ``plot``)
+        return [path] + [p for name, sub in subs.items() for p in walk(sub, [*path, name])]
+
+    return [p for p in walk(typer.main.get_command(app), []) if p]
+
+
+def test_every_registered_command_has_help_with_examples(run: Any) -> None:
+    paths = _registered_commands()
+    names = {p[0] for p in paths}
+    assert {"ingest", "runs", "fit-law", "predict", "optimal", "translate", "evaluate", "plot"} <= names
+    assert ["plot", "law"] in paths
     top = run("--help")
     assert top.exit_code == 0
-    for name in names:
-        assert name in top.stdout
-        result = run(name, "--help")
-        assert result.exit_code == 0, name
-        assert "Examples" in result.stdout, name
-        assert f"l2l {name}" in result.stdout, name
+    for path in paths:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, path
+        assert path[-1] in top.stdout or path[0] in top.stdout, path
+        if path == ["plot"]:
+            assert all(sub in result.stdout for sub in ("translate", "law", "isoflop", "evaluate"))
+            continue
+        assert "Examples" in result.stdout, path
+        assert f"l2l {' '.join(path)}" in result.stdout, path
 
 
 def test_help_does_not_import_the_heavy_libraries() -> None:
@@ -212,7 +231,7 @@ def test_evaluate_prints_table_1(ingested: Any) -> None:
         (["fit-law", "--form", "hoffmann"], 2, "Invalid value for '--form'"),
         (["translate", "--src", "alpha", "--kind", "sideways"], 2, "Invalid value for '--kind'"),
         (["evaluate", "--holdout", "extrapolation"], 2, "expected split=VALUE"),
-        (["predict", "-d", "alpha", "--N", "1e9"], 2, "give exactly one of --D and --C"),
+        (["predict", "-d", "alpha", "--N", "1e9"], 2, "give exactly one of D (tokens) and C (compute)"),
         (["predict", "-d", "alpha", "--N", "3.3Q", "--D", "1e9"], 2, "unknown unit suffix"),
         (["fit-law", "-d", "zeta"], 1, "Error: unknown dataset 'zeta'"),
         (["fit-law", "--split", "test"], 1, "Error: unknown split 'test' (splits: extrapolation, sweep)"),
@@ -287,6 +306,40 @@ def test_a_bad_figure_type_fails_before_any_fitting(ingested: Any) -> None:
     for args in (["fit-law", "--plot", "f.gif"], ["plot", "law", "-o", "f.jpg"], ["evaluate", "--plot", "f"]):
         result = ingested(*args)
         assert result.exit_code == 2, args
-        unwrapped = " ".join(result.stderr.replace("│", " ").split())  # usage errors come in a wrapped box
+        unwrapped = " ".join(result.stderr.split())
         assert "supported extensions: .png, .svg, .pdf" in unwrapped
         assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fit-law", "--no-such-option"],
+        ["fit-law", "--form", "hoffmann"],
+        ["translate"],  # --src is required
+        ["ingest"],  # FILES is required
+        ["no-such-command"],
+        ["plot", "no-such-figure"],
+        ["plot", "law"],  # --output is required
+        ["--no-such-global"],
+        ["evaluate", "--holdout", "extrapolation"],
+        ["fit-law", "--plot", "f.gif"],
+    ],
+)
+def test_every_usage_error_is_one_error_line_and_a_hint(run: Any, args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Error: "), result.stderr
+    assert all(ln.startswith(("Error: ", "Hint: ")) for ln in lines), result.stderr
+    assert len(lines) <= 2
+    assert "╭" not in result.stderr  # never typer's boxed panel
+    assert result.stdout == ""
+
+
+def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
+    result = ingested("predict", "-d", "alpha", "--N", "1e9")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: give exactly one of D (tokens) and C (compute) with N\nHint: see option --D or --C\n"
+    )

@@ -112,7 +112,7 @@ def test_unknown_own_eval_dataset_exits_1(run: Any, good: Path) -> None:
     result = run("ingest", good / "long.csv", "--own-eval", "nope=web_val")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "Error: --own-eval nope=web_val: unknown dataset 'nope' (datasets: code, web-corpus)"
+        "Error: own eval nope=web_val: unknown dataset 'nope' (datasets: code, web-corpus)"
     )
 
 
@@ -136,7 +136,7 @@ def test_append_and_strict(run: Any, good: Path) -> None:
     result = run("ingest", "--strict", good / "repeats.csv")
     assert result.exit_code == 1
     assert "repeated measurement" in result.stderr
-    assert "Hint: without --strict, repeats are averaged" in result.stderr
+    assert "Hint: unless reading strictly, repeats are averaged (option --strict)" in result.stderr
 
 
 def test_runs_without_workspace_exits_1_with_hint(run: Any, ws_path: Path) -> None:

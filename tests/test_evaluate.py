@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l import api
 from l2l.errors import SelectionError, UsageError
+from l2l.evaluate import evaluate
+from l2l.runs import select_evals
 from l2l.testing import SyntheticSpec
 from tests.conftest import runs_from_spec
 
@@ -22,7 +24,7 @@ def shared_offset(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_translation_carries_a_shared_deviation_that_extrapolation_misses(shared_offset: Any) -> None:
-    ev = api.evaluate_runs(shared_offset, workers=1)
+    ev = evaluate(shared_offset, workers=1)
     s = {row.setting: row for row in ev.summary}
     assert ev.holdout == "split = extrapolation"
     assert ev.n_heldout_runs == 3
@@ -40,14 +42,14 @@ def test_translation_carries_a_shared_deviation_that_extrapolation_misses(shared
 
 def test_without_a_deviation_both_methods_are_exact(tmp_path_factory: pytest.TempPathFactory) -> None:
     runs = runs_from_spec(tmp_path_factory.mktemp("exact"), SyntheticSpec(noise=0.0))
-    ev = api.evaluate_runs(runs, workers=1)
+    ev = evaluate(runs, workers=1)
     for row in ev.summary:
         assert row.mean_error_independent < 1e-6
         assert row.mean_error_loss_to_loss < 1e-6
 
 
 def test_holdout_by_top_compute_and_detail(shared_offset: Any) -> None:
-    ev = api.evaluate_runs(shared_offset, holdout_top_compute=1, workers=1)
+    ev = evaluate(shared_offset, holdout_top_compute=1, workers=1)
     assert ev.holdout.startswith("top 1 compute budget(s), C ≥ 1e+21")
     assert len(ev.predictions) == 36
     p = ev.predictions[0]
@@ -56,16 +58,117 @@ def test_holdout_by_top_compute_and_detail(shared_offset: Any) -> None:
 
 def test_bad_holdout_choices_are_clear(shared_offset: Any) -> None:
     with pytest.raises(SelectionError, match="unknown split 'test'"):
-        api.evaluate_runs(shared_offset, holdout_split="test")
-    with pytest.raises(UsageError, match="choose one of"):
-        api.evaluate_runs(shared_offset, holdout_split="extrapolation", holdout_top_compute=1)
+        evaluate(shared_offset, holdout_split="test")
+    with pytest.raises(UsageError, match="not both"):
+        evaluate(shared_offset, holdout_split="extrapolation", holdout_top_compute=1)
     with pytest.raises(SelectionError, match="no eval matches nothing"):
-        api.evaluate_runs(shared_offset, downstream=["nothing*"])
+        evaluate(shared_offset, downstream=["nothing*"])
 
 
 def test_eval_patterns_include_and_exclude() -> None:
     evals = ["a_val", "downstream/x_test", "downstream/x_5shot_test", "downstream/boolq_test"]
-    assert api.select_evals(evals, ["downstream/*_test", "!*5shot*", "!*boolq*"]) == ["downstream/x_test"]
-    assert api.select_evals(evals, ["!downstream/*"]) == ["a_val"]
+    assert select_evals(evals, ["downstream/*_test", "!*5shot*", "!*boolq*"]) == ["downstream/x_test"]
+    assert select_evals(evals, ["!downstream/*"]) == ["a_val"]
     with pytest.raises(SelectionError, match="no eval matches zzz"):
-        api.select_evals(evals, ["zzz"])
+        select_evals(evals, ["zzz"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every skip path: a method that cannot predict says which step failed (typed), and the row is left out of means
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _edited_runs(tmp_path: Any, synthetic_csv: Any, edit: Any) -> Any:
+    import polars as pl
+
+    from l2l.tables import read_runs
+
+    path = tmp_path / "edited.csv"
+    edit(pl.read_csv(synthetic_csv)).write_csv(path)
+    return read_runs([path])
+
+
+def test_a_law_that_cannot_be_fitted_skips_both_methods_with_reason_law(
+    tmp_path: Any, synthetic_csv: Any
+) -> None:
+    import polars as pl
+
+    def thin(f: pl.DataFrame) -> pl.DataFrame:  # gamma's quiz loss: 3 sweep runs only, too few for a law
+        quiz = (
+            (pl.col("dataset") == "gamma")
+            & (pl.col("eval") == "downstream/quiz")
+            & (pl.col("split") == "sweep")
+        )
+        keep = pl.col("run_id").is_in(["m000", "m001", "m002"])
+        return f.filter(~quiz | keep)
+
+    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, thin))
+    hit = [p for p in ev.predictions if p.tgt == "gamma" and p.eval == "downstream/quiz"]
+    assert len(hit) == 2  # from alpha and from beta
+    for p in hit:
+        assert p.independent is None
+        assert p.loss_to_loss is None
+        assert {(s.method, s.reason) for s in p.skips} == {("independent", "law"), ("loss-to-loss", "law")}
+        assert any(n.startswith("independent: ") for n in p.notes)
+    down = next(s for s in ev.summary if s.setting == "train-to-downstream")
+    assert down.n_skipped == 2
+    assert ev.notes
+    assert "2 prediction(s) could not be made" in ev.notes[0]
+
+
+def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
+    tmp_path: Any, synthetic_csv: Any
+) -> None:
+    import polars as pl
+
+    def shift(f: pl.DataFrame) -> pl.DataFrame:  # beta's sweep at other model sizes: nothing pairs with beta
+        moved = (pl.col("dataset") == "beta") & (pl.col("split") == "sweep")
+        return f.with_columns(pl.when(moved).then(pl.col("N") * 1.07).otherwise(pl.col("N")).alias("N")).drop(
+            "C"
+        )
+
+    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, shift))
+    to_beta = [p for p in ev.predictions if p.tgt == "beta" or p.src == "beta"]
+    assert to_beta
+    assert all(p.loss_to_loss is None and p.independent is not None for p in to_beta)
+    assert all([(s.method, s.reason) for s in p.skips] == [("loss-to-loss", "translation")] for p in to_beta)
+    untouched = [p for p in ev.predictions if "beta" not in (p.src, p.tgt)]
+    assert untouched
+    assert all(not p.skips for p in untouched)
+
+
+def test_a_source_loss_below_e0_skips_loss_to_loss_with_reason_domain() -> None:
+    from l2l.evaluate import Skip, _through
+    from l2l.translate import ChainStep, fit_loss_to_loss
+
+    x = np.linspace(2.5, 4.0, 12)
+    t = fit_loss_to_loss(x, 0.5 * (x - 2.0) ** 1.2 + 1.0, E0=2.0, E1=1.0, src="p", tgt="q")
+    value, notes, skip = _through([t], ChainStep("measured", "p", "p_val", 1.9, None, False))
+    assert value is None
+    assert notes == []
+    assert skip is not None
+    assert (skip.method, skip.reason) == ("loss-to-loss", "domain")
+    assert "E0 = 2" in skip.detail
+    # a step that could not be fitted stops the chain with its own skip
+    failed = Skip("loss-to-loss", "translation", "too few pairs")
+    assert _through([t, failed], ChainStep("measured", "p", "p_val", 3.0, None, False)) == (None, [], failed)
+    # beyond the fitted range: a prediction, with a note
+    value, notes, skip = _through([t], ChainStep("measured", "p", "p_val", 5.0, None, False))
+    assert skip is None
+    assert value is not None
+    assert notes == ["train-train p→q: extrapolates from x = 5"]
+
+
+def test_datasets_without_shared_held_out_runs_make_no_pairs(tmp_path: Any, synthetic_csv: Any) -> None:
+    import polars as pl
+
+    def apart(f: pl.DataFrame) -> pl.DataFrame:  # every held-out run at its own (N, D)
+        held = pl.col("split") == "extrapolation"
+        factor = pl.when(pl.col("dataset") == "alpha").then(1.1).when(pl.col("dataset") == "beta").then(1.2)
+        return f.with_columns(
+            pl.when(held).then(pl.col("N") * factor.otherwise(1.3)).otherwise(pl.col("N")).alias("N")
+        ).drop("C")
+
+    with pytest.raises(SelectionError, match="no two datasets have held-out runs at the same") as info:
+        evaluate(_edited_runs(tmp_path, synthetic_csv, apart))
+    assert info.value.param == "holdout_top_compute"

@@ -20,11 +20,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 import l2l.testing
-from l2l.api import TranslationResult, fit_laws, translate
 from l2l.errors import UsageError
 from l2l.evaluate import Evaluation, HeldOutPrediction, SettingSummary
-from l2l.fit import LawFit
-from l2l.io import Runs, read_runs
+from l2l.fit import LawFit, fit_laws
 from l2l.plots import (
     evaluate_figure,
     figure_size,
@@ -33,6 +31,9 @@ from l2l.plots import (
     save_figure,
     translate_figure,
 )
+from l2l.runs import Runs
+from l2l.tables import read_runs
+from l2l.translate import TranslationResult, translate
 
 SMALL = {"width": 5.0, "height": 3.5, "dpi": 40}  # renders fast; the size logic has its own test
 
@@ -51,14 +52,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 @pytest.fixture(scope="module")
 def fits(runs: Runs) -> list[LawFit]:
-    outcome, _ = fit_laws(runs, split="sweep", workers=1)
+    outcome = fit_laws(runs, split="sweep", workers=1)
     assert all(isinstance(r, LawFit) for r in outcome.results)
     return [r for r in outcome.results if isinstance(r, LawFit)]
 
 
 @pytest.fixture(scope="module")
 def results(runs: Runs) -> list[TranslationResult]:
-    out, _ = translate(runs, src="alpha", kind="train-train", split="sweep", workers=1)
+    out = translate(runs, src="alpha", kind="train-train", split="sweep", workers=1)
     assert all(r.translation is not None for r in out)
     return out
 
@@ -119,7 +120,7 @@ def test_law_figure_has_contours_optimum_points_and_stars(runs: Runs, fits: list
     fig = law_figure(runs, fits, split="sweep")
     assert _geoms(fig) == ["geom_raster", "geom_point", "geom_line", "geom_point"]
     assert _panels(fig) == {"alpha — alpha_val", "beta — beta_val", "gamma — gamma_val"}
-    assert list(fig.facet.vars) == ["panel"]
+    assert list(getattr(fig.facet, "vars", ())) == ["panel"]
     # 54 sweep runs per dataset as points, the held-out 1e21 run of each as a star
     assert len(_data(fig.layers[1])) == 3 * 54
     (star,) = _stars(fig)
@@ -214,16 +215,18 @@ def test_translate_figure_draws_an_extra_heldout_frame(results: list[Translation
 
 
 def test_translate_figure_labels_evals_for_train_test(runs: Runs) -> None:
-    out, _ = translate(runs, src="beta", kind="train-test", split="sweep", workers=1)
+    out = translate(runs, src="beta", kind="train-test", split="sweep", workers=1)
     fig = translate_figure(out, fit_split="sweep")
     assert fig.labels.title == "train-test from beta"
     assert set(_data(fig.layers[0])["target"]) == {r.eval for r in out if r.translation is not None}
 
 
 def test_translate_figure_facets_several_sources(results: list[TranslationResult]) -> None:
-    other = dataclasses.replace(results[1], src="zeta", spec_kind="test-test")
+    other = dataclasses.replace(
+        results[1], spec=dataclasses.replace(results[1].spec, src="zeta"), kind="test-test"
+    )
     fig = translate_figure([*results, other])
-    assert list(fig.facet.vars) == ["panel"]
+    assert list(getattr(fig.facet, "vars", ())) == ["panel"]
     assert _panels(fig) == {"train-train from alpha", "test-test from zeta"}
 
 
@@ -301,7 +304,10 @@ def test_figure_size_grows_with_facets(
     assert h1 == h2 == h3
     assert_allclose(w3 - w2, 4.0)
     # a legend of long names widens the figure
-    long = [dataclasses.replace(r, tgt=f"{r.tgt}-with-a-very-long-dataset-name") for r in results]
+    long = [
+        dataclasses.replace(r, spec=dataclasses.replace(r.spec, tgt=f"{r.tgt}-with-a-very-long-dataset-name"))
+        for r in results
+    ]
     assert figure_size(translate_figure(long))[0] > figure_size(translate_figure(results))[0]
 
 
@@ -342,3 +348,14 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_evaluate_figure_data_is_computed_apart_from_the_drawing(evaluation: Evaluation) -> None:
+    from l2l.plots import evaluate_figure_data
+
+    data = evaluate_figure_data(evaluation)
+    assert data.panels == ["train-to-train (n = 2)", "train-to-test (n = 2)"]  # n counts every prediction
+    assert len(data.points) == 7  # 8 predictions, one the independent law could not make
+    assert list(data.means["label"]) == ["3.00%", "0.65%", "10.00%", "2.00%"]
+    assert_allclose(sorted(data.means["error"]), [0.65, 2.0, 3.0, 10.0], rtol=1e-12)
+    assert set(data.points["method"]) == {"independent", "loss-to-loss"}

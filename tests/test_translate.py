@@ -10,11 +10,10 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l import api
 from l2l.errors import FitError, SelectionError
 from l2l.pairing import PairSpec, pair_runs, same_model_pairs
 from l2l.testing import PAPER_LIKE_LAW, Shift, SyntheticSpec, own_laws
-from l2l.translate import ChainStep, compose, fit_loss_to_loss
+from l2l.translate import ChainStep, compose, fit_loss_to_loss, predict_via, translate
 from tests.conftest import runs_from_spec
 
 
@@ -143,7 +142,7 @@ def known(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyntheticSpec, Any]
 
 def test_train_train_recovers_the_generating_shift(known: tuple[SyntheticSpec, Any]) -> None:
     spec, runs = known
-    results, _ = api.translate(runs, src="alpha", tgts=["beta", "gamma"], split="sweep", workers=1)
+    results = translate(runs, src="alpha", tgts=["beta", "gamma"], split="sweep", workers=1)
     for res in results:
         true = spec.datasets[res.tgt]
         t = res.translation
@@ -158,7 +157,7 @@ def test_train_train_recovers_the_generating_shift(known: tuple[SyntheticSpec, A
 
 def test_train_test_recovers_the_eval_shift(known: tuple[SyntheticSpec, Any]) -> None:
     _, runs = known
-    results, _ = api.translate(
+    results = translate(
         runs, src="beta", kind="train-test", evals=["downstream/quiz"], split="sweep", workers=1
     )
     t = results[0].translation
@@ -169,7 +168,7 @@ def test_train_test_recovers_the_eval_shift(known: tuple[SyntheticSpec, Any]) ->
 
 def test_predict_via_composes_train_train_and_train_test(known: tuple[SyntheticSpec, Any]) -> None:
     _, runs = known
-    pred, _ = api.predict_via(runs, via="alpha", tgt="beta", from_run="m054", eval="quiz", split="sweep")
+    pred = predict_via(runs, via="alpha", tgt="beta", from_run="m054", eval_name="quiz", split="sweep")
     assert [s.eval for s in pred.steps] == ["alpha_val", "beta_val", "downstream/quiz"]
     assert pred.actual is not None
     assert_allclose(pred.steps[-1].value, pred.actual, rtol=0.01)
@@ -181,6 +180,6 @@ def test_translate_needs_matching_kind_and_options(known: tuple[SyntheticSpec, A
     from l2l.errors import UsageError
 
     with pytest.raises(UsageError, match="test-test needs the eval"):
-        api.translate(runs, src="alpha", tgts=["beta"], kind="test-test")
+        translate(runs, src="alpha", tgts=["beta"], kind="test-test")
     with pytest.raises(UsageError, match="train-train translates own losses"):
-        api.translate(runs, src="alpha", evals=["downstream/quiz"])
+        translate(runs, src="alpha", evals=["downstream/quiz"])

@@ -1,22 +1,19 @@
-"""Reading, checking and normalising run tables; the Runs object; the workspace store."""
+"""Reading, checking and normalising run tables into the canonical table."""
 
 from __future__ import annotations
 
 import gzip
-import json
 import time
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l import io as l2l_io
 from l2l import schema
-from l2l.errors import InputError, SelectionError, WorkspaceError
-from l2l.io import Runs, Workspace, load_runs, read_runs
-from l2l.report import ingest_report, runs_report
+from l2l import tables as l2l_tables
+from l2l.errors import InputError, SelectionError
+from l2l.tables import read_runs
 
 PAPER_OWN = {
     "fineweb-100b": "fineweb_100b_val",
@@ -111,7 +108,8 @@ def test_missing_column_lists_found_columns_and_suggests_wide(good: Path) -> Non
     assert "found 'dataset', 'N', 'D', 'loss'" in info.value.message
     assert "benchmark" in info.value.message
     assert info.value.hint is not None
-    assert "--wide" in info.value.hint
+    assert "wide table" in info.value.hint
+    assert info.value.param == "wide"
 
 
 def test_parquet_errors_give_the_row(tmp_path: Path) -> None:
@@ -224,7 +222,8 @@ def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
 def test_wide_on_a_long_table_says_to_drop_wide(good: Path) -> None:
     with pytest.raises(InputError) as info:
         read_runs([good / "long.csv"], wide=True)
-    assert info.value.hint == "this looks like a long table: drop --wide"
+    assert info.value.hint == "this looks like a long table: read it as one"
+    assert info.value.param == "wide"
 
 
 @pytest.fixture
@@ -321,7 +320,7 @@ def test_paper_data(paper_csv: Path) -> None:
     ],
 )
 def test_own_eval_detection(dataset: str, evals: list[str], own: str | None, how: str) -> None:
-    assert l2l_io._detect_own(dataset, evals)[:2] == (own, how)
+    assert l2l_tables._detect_own(dataset, evals)[:2] == (own, how)
 
 
 def test_own_eval_explicit_beats_detection_and_accepts_prefixes(good: Path) -> None:
@@ -335,210 +334,5 @@ def test_dataset_without_own_eval_is_fine_until_asked(tmp_path: Path) -> None:
     assert runs.own_eval == {}
     with pytest.raises(SelectionError, match="no own eval for dataset web") as info:
         runs.own("web")
-    assert info.value.hint == "pass --own-eval web=EVAL to l2l ingest (evals seen: c4)"
-
-
-# ----------------------------------------------------------------------------------------------------
-# Runs
-
-
-def test_resolve_exact_prefix_ambiguous_unknown(paper_csv: Path) -> None:
-    runs = read_runs([paper_csv])
-    assert runs.resolve_dataset("fineweb-100b") == "fineweb-100b"
-    assert runs.resolve_dataset("Star") == "starcoder"
-    with pytest.raises(SelectionError, match="ambiguous: it could be fineweb-100b, fineweb-edu-100b"):
-        runs.resolve_dataset("fineweb")
-    with pytest.raises(SelectionError, match=r"unknown dataset 'c4' \(datasets: fineweb-100b,"):
-        runs.resolve_dataset("c4")
-    assert runs.resolve_eval("c4") == "c4_val"
-    assert runs.own("smollm") == "smollm_val"
-
-
-def test_select_filters(good: Path) -> None:
-    runs = read_runs([good / "long.csv"])
-    assert runs.select(dataset="web", eval="code").height == 3
-    assert runs.select(dataset="web", split="holdout").height == 2
-    with pytest.raises(SelectionError, match="unknown split 'x'"):
-        runs.select(split="x")
-
-
-def test_digest_depends_on_rows_and_own_eval(good: Path) -> None:
-    a = read_runs([good / "long.csv"])
-    assert a.digest == read_runs([good / "long.csv"]).digest
-    assert a.digest != read_runs([good / "long.csv"], own_eval={"web": "code_val"}).digest
-    assert a.digest != read_runs([good / "repeats.csv"]).digest
-
-
-# ----------------------------------------------------------------------------------------------------
-# Workspace
-
-
-def test_locate_prefers_option_then_env_then_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("L2L_WORKSPACE", raising=False)
-    assert Workspace.locate(None).root == tmp_path / ".l2l"
-    monkeypatch.setenv("L2L_WORKSPACE", str(tmp_path / "env"))
-    assert Workspace.locate(None).root == tmp_path / "env"
-    assert Workspace.locate(tmp_path / "opt").root == tmp_path / "opt"
-
-
-def test_round_trip(good: Path, ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    assert not ws.exists()
-    runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})
-    ws.save(runs)
-    back = ws.load()
-    assert back.frame.equals(runs.frame)
-    assert back.own_eval == runs.own_eval
-    assert back.own_eval_how == runs.own_eval_how
-    assert back.provenance == runs.provenance
-    assert back.digest == runs.digest
-    config = json.loads((ws_path / "config.json").read_text())
-    assert config["schema_version"] == schema.WORKSPACE_SCHEMA_VERSION
-    assert config["digest"] == runs.digest
-    assert sorted(p.name for p in ws_path.iterdir()) == ["config.json", "runs.parquet"]  # no temp files left
-
-
-def test_load_without_workspace_says_what_to_do(ws_path: Path) -> None:
-    with pytest.raises(WorkspaceError, match=f"no workspace at {ws_path}") as info:
-        Workspace.locate(None).load()
-    assert info.value.hint == "run `l2l ingest FILE` first"
-
-
-def test_load_detects_a_tampered_workspace(good: Path, ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    ws.save(read_runs([good / "long.csv"]))
-    read_runs([good / "repeats.csv"]).frame.write_parquet(ws_path / "runs.parquet")
-    with pytest.raises(WorkspaceError, match="inconsistent"):
-        ws.load()
-
-
-def test_append_merges_and_reaverages(good: Path, ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    ws.save(read_runs([good / "repeats.csv"]))
-    extra = write(
-        ws_path.parent / "extra.csv",
-        "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.5\nweb,4e8,8e9,web_val,2.5\n",
-    )
-    stored = ws.save(read_runs([extra]), append=True)
-    assert stored.frame.height == 3
-    row = stored.frame.filter(pl.col("N") == 1e8).row(0, named=True)
-    assert row["n_repeats"] == 4
-    assert_allclose(row["loss"], (3.0 + 3.2 + 3.1 + 3.5) / 4, rtol=1e-12)
-    assert len(stored.provenance) == 2
-    assert ws.load().digest == stored.digest
-
-
-def test_append_strict_rejects_repeats_of_stored_rows(good: Path, ws_path: Path, snap: Any) -> None:
-    ws = Workspace.locate(None)
-    ws.save(read_runs([good / "long.csv"]))
-    before = snap(ws_path)
-    with pytest.raises(InputError, match="already in the workspace"):
-        ws.save(read_runs([good / "long.csv"]), append=True, strict=True)
-    assert snap(ws_path) == before
-
-
-def test_append_keeps_explicit_own_eval(good: Path, ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    ws.save(read_runs([good / "long.csv"], own_eval={"web": "code_val"}))
-    stored = ws.save(read_runs([good / "long.csv"]), append=True)
-    assert stored.own_eval["web-corpus"] == "code_val"
-    assert stored.own_eval_how["web-corpus"] == "explicit"
-
-
-def test_failed_write_leaves_workspace_as_it_was(
-    good: Path, ws_path: Path, snap: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ws = Workspace.locate(None)
-    ws.save(read_runs([good / "long.csv"]))
-    before = snap(ws_path)
-    real = l2l_io._replace
-
-    def fail_on_config(src: Path, dst: Path) -> None:
-        if dst.name == "config.json":
-            raise OSError(28, "No space left on device")
-        real(src, dst)
-
-    monkeypatch.setattr(l2l_io, "_replace", fail_on_config)
-    with pytest.raises(WorkspaceError, match="No space left"):
-        ws.save(read_runs([good / "repeats.csv"]))
-    assert snap(ws_path) == before
-    fresh = Workspace(ws_path.parent / "fresh")
-    with pytest.raises(WorkspaceError):
-        fresh.save(read_runs([good / "repeats.csv"]))
-    assert not fresh.root.exists()
-
-
-def test_artifacts_round_trip(ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    assert ws.read_artifact("fit-law") is None
-    payload = {"digest": "abc", "params": {"E": 1.5, "alpha": 0.3}, "ok": True}
-    ws.write_artifact("fit-law", payload)
-    assert ws.read_artifact("fit-law") == payload
-    with pytest.raises(ValueError, match="bad artifact name"):
-        ws.write_artifact("../escape", payload)
-
-
-def test_load_runs_uses_workspace_own_eval_for_a_table(good: Path, ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    ws.save(read_runs([good / "long.csv"], own_eval={"web": "code_val"}))
-    runs = load_runs(good / "long.csv", ws)
-    assert runs.own_eval == {"web-corpus": "code_val", "code": "code_val"}
-    assert runs.own_eval_how["web-corpus"] == "workspace"
-    assert load_runs(None, ws).digest == ws.load().digest
-    # without a workspace, a table is read on its own
-    assert (
-        load_runs(good / "long.csv", Workspace(ws_path.parent / "none")).own_eval["web-corpus"] == "web_val"
-    )
-
-
-# ----------------------------------------------------------------------------------------------------
-# reports
-
-
-def test_runs_report_rows(good: Path) -> None:
-    rep = runs_report(read_runs([good / "long.csv"]))
-    assert rep.kind == "runs"
-    assert [(r["dataset"], r["eval"], r["own"]) for r in rep.rows] == [
-        ("code", "code_val", True),
-        ("code", "web_val", False),
-        ("web-corpus", "web_val", True),
-        ("web-corpus", "code_val", False),
-    ]
-    r = rep.rows[2]
-    assert (r["runs"], r["N_min"], r["N_max"], r["splits"]) == (3, 2e7, 2e8, ["holdout", "sweep"])
-    assert r["N_range"] == "20M–200M"
-
-
-def test_runs_report_notes_datasets_without_own_eval(tmp_path: Path) -> None:
-    rep = runs_report(read_runs([write(tmp_path / "r.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,c4,3\n")]))
-    assert any("no own eval for web" in n for n in rep.notes)
-
-
-def test_ingest_report_says_how_own_evals_were_decided(good: Path, ws_path: Path) -> None:
-    ws = Workspace.locate(None)
-    runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})
-    rep = ingest_report(ws.save(runs), added=runs, workspace=ws)
-    assert rep.meta["own_eval"] == {
-        "code": {"eval": "code_val", "how": "detected"},
-        "web-corpus": {"eval": "code_val", "how": "explicit"},
-    }
-    assert rep.rows[0]["kept"] == 10
-
-
-def test_runs_repr() -> None:
-    frame = pl.DataFrame(
-        {
-            "dataset": ["a"],
-            "N": [1.0],
-            "D": [1.0],
-            "C": [6.0],
-            "eval": ["v"],
-            "loss": [1.0],
-            "run_id": ["r"],
-            "split": [None],
-            "n_repeats": [1],
-        },
-        schema={c: getattr(pl, t) for c, t in schema.DTYPES.items()},
-    )
-    assert repr(Runs(frame, {})) == "Runs(1 run, 1 row, 1 dataset, 1 eval)"
+    assert info.value.hint == "name it when reading the runs: web=EVAL (evals seen: c4)"
+    assert info.value.param == "own_eval"

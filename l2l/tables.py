@@ -1,8 +1,7 @@
-"""Reading run tables, checking them, normalising them to the canonical long table, and the workspace store.
+"""Reading run tables into the canonical long table, with every input check.
 
 ``read_runs`` is pure: files in, a ``Runs`` out, or an ``InputError`` naming the file, line and column of the
 first problem. Text formats are read as strings and parsed here, so each bad value is traced to its line.
-``Workspace`` keeps the normalised runs on disk (``runs.parquet`` + ``config.json``), writing atomically.
 """
 
 from __future__ import annotations
@@ -12,32 +11,22 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from l2l import __version__, schema
-from l2l.errors import InputError, SelectionError, UsageError, WorkspaceError
-from l2l.report import fmt_sig
-from l2l.report import plural as _plural
+from l2l import schema
+from l2l.errors import InputError, SelectionError, UsageError
+from l2l.render import fmt_sig
+from l2l.runs import REPEAT_KEY, Runs, resolve_name
 
-__all__ = [
-    "SUPPORTED_EXTENSIONS",
-    "Runs",
-    "Workspace",
-    "load_runs",
-    "read_runs",
-]
+__all__ = ["SUPPORTED_EXTENSIONS", "read_runs"]
 
 #: File name endings l2l reads (case-insensitive), and the reader each one uses.
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
@@ -61,140 +50,8 @@ _FORMATS: dict[str, str] = {
     ".jsonl": "ndjson",
 }
 _SEPARATORS: dict[str, str] = {",": "comma", "\t": "tab", ";": "semicolon"}
-REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key are repeats of one measurement
 _DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
 _SCHEMA = {name: _DTYPES[dt] for name, dt in schema.DTYPES.items()}
-_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-# ----------------------------------------------------------------------------------------------------
-# Runs
-# ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, repr=False, eq=False)  # eq: DataFrames do not compare to a bool
-class Runs:
-    """Normalised runs: the canonical long table plus each dataset's own eval and where the rows came from.
-
-    ``own_eval_how`` says how each own eval was decided: ``explicit`` (``--own-eval``), ``train`` (an eval
-    named train), ``detected`` (from the names) or ``workspace`` (for a table given directly).
-    """
-
-    frame: pl.DataFrame
-    own_eval: dict[str, str]
-    provenance: tuple[dict[str, Any], ...] = ()
-    own_eval_how: dict[str, str] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        return (
-            f"Runs({_plural(self.n_runs, 'run')}, {_plural(self.frame.height, 'row')}, "
-            f"{_plural(len(self.datasets), 'dataset')}, {_plural(len(self.evals), 'eval')})"
-        )
-
-    @cached_property
-    def digest(self) -> str:
-        """A stable hash of the table and the own-eval mapping (saved fits use it to know they are stale)."""
-        return _digest(self.frame, self.own_eval)
-
-    @cached_property
-    def datasets(self) -> list[str]:
-        return sorted(self.frame.get_column("dataset").unique().to_list())
-
-    @cached_property
-    def evals(self) -> list[str]:
-        return sorted(self.frame.get_column("eval").unique().to_list())
-
-    @cached_property
-    def splits(self) -> list[str]:
-        return sorted(self.frame.get_column("split").drop_nulls().unique().to_list())
-
-    @property
-    def n_runs(self) -> int:
-        """Distinct runs (run ids)."""
-        return int(self.frame.get_column("run_id").n_unique())
-
-    def evals_of(self, dataset: str) -> list[str]:
-        """The evals measured on runs trained on ``dataset`` (exact name)."""
-        col = self.frame.filter(pl.col("dataset") == dataset).get_column("eval")
-        return sorted(col.unique().to_list())
-
-    def own(self, dataset: str) -> str:
-        """The eval that is ``dataset``'s own ("train") loss; SelectionError when none is known."""
-        ds = self.resolve_dataset(dataset)
-        try:
-            return self.own_eval[ds]
-        except KeyError:
-            seen = ", ".join(self.evals_of(ds))
-            raise SelectionError(
-                f"no own eval for dataset {ds}",
-                hint=f"pass --own-eval {ds}=EVAL to l2l ingest (evals seen: {seen})",
-            ) from None
-
-    def resolve_dataset(self, name: str) -> str:
-        """An exact dataset name, or the one dataset it is a case-insensitive prefix of."""
-        return _resolve(name, self.datasets, "dataset")
-
-    def resolve_eval(self, name: str) -> str:
-        """An exact eval name, or the one eval it is a case-insensitive prefix of, or whose last path part it
-        is a prefix of, or that contains it (callers handle ``own``)."""
-        return _resolve(name, self.evals, "eval")
-
-    def check_split(self, split: str) -> str:
-        """``split`` if some runs have it; else SelectionError naming the splits there are."""
-        if split not in self.splits:
-            known = ", ".join(self.splits) or "none: the table has no split column"
-            raise SelectionError(f"unknown split {split!r} (splits: {known})")
-        return split
-
-    def select(
-        self, dataset: str | None = None, eval: str | None = None, split: str | None = None
-    ) -> pl.DataFrame:
-        """The rows of one dataset / eval / split (each optional; names may be unique prefixes)."""
-        expr = pl.lit(True)
-        if dataset is not None:
-            expr = expr & (pl.col("dataset") == self.resolve_dataset(dataset))
-        if eval is not None:
-            expr = expr & (pl.col("eval") == self.resolve_eval(eval))
-        if split is not None:
-            expr = expr & (pl.col("split") == self.check_split(split))
-        return self.frame.filter(expr)
-
-
-def _resolve(name: str, names: Sequence[str], what: str) -> str:
-    if name in names:
-        return name
-    low = name.lower()
-    exact = [n for n in names if n.lower() == low]
-    if len(exact) == 1:
-        return exact[0]
-    # Looser and looser: a prefix of the name, a prefix of its last path part ("hellaswag" for
-    # "downstream/hellaswag_test_ce_loss"), a substring. The first stage with any match decides.
-    stages = (
-        lambda n: n.startswith(low),
-        lambda n: n.rsplit("/", 1)[-1].startswith(low),
-        lambda n: low in n,
-    )
-    for matches in stages:
-        hits = [n for n in names if matches(n.lower())]
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
-    raise SelectionError(f"unknown {what} {name!r} ({what}s: {', '.join(names)})")
-
-
-def _digest(frame: pl.DataFrame, own_eval: Mapping[str, str]) -> str:
-    h = hashlib.sha256(f"l2l-runs-v{schema.WORKSPACE_SCHEMA_VERSION}\0".encode())
-    for name in schema.COLUMNS:
-        s = frame.get_column(name)
-        h.update(f"{name}:{s.dtype}\0".encode())
-        if s.dtype == pl.String:
-            h.update("\x1f".join("\x00" if v is None else v for v in s.to_list()).encode())
-        else:
-            arr = s.to_numpy()
-            h.update(np.ascontiguousarray(arr, dtype="<f8" if s.dtype == pl.Float64 else "<i8").tobytes())
-    h.update(json.dumps(dict(own_eval), sort_keys=True).encode())
-    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -212,7 +69,13 @@ class _Raw:
     header_line: int | None = 1
 
     def error(
-        self, message: str, *, row: int | None = None, column: str | None = None, hint: str | None = None
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+        param: str | None = None,
     ) -> InputError:
         line = None
         if row is not None:
@@ -220,10 +83,14 @@ class _Raw:
                 message = f"row {row + 1}: {message}"
             else:
                 line = self.lines[row]
-        return InputError(message, path=self.path, line=line, column=column, hint=hint)
+        return InputError(message, path=self.path, line=line, column=column, hint=hint, param=param)
 
-    def header_error(self, message: str, *, column: str | None = None, hint: str | None = None) -> InputError:
-        return InputError(message, path=self.path, line=self.header_line, column=column, hint=hint)
+    def header_error(
+        self, message: str, *, column: str | None = None, hint: str | None = None, param: str | None = None
+    ) -> InputError:
+        return InputError(
+            message, path=self.path, line=self.header_line, column=column, hint=hint, param=param
+        )
 
     def where(self, row: int) -> str:
         return f"line {self.lines[row]}" if self.lines is not None else f"row {row + 1}"
@@ -387,7 +254,7 @@ def _ragged(
     )
 
 
-class _DuplicateKey(Exception):
+class _DuplicateKeyError(Exception):
     def __init__(self, key: str) -> None:
         self.key = key
 
@@ -396,7 +263,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(key)
+            raise _DuplicateKeyError(key)
         out[key] = value
     return out
 
@@ -422,7 +289,7 @@ def _read_ndjson(text: str, path: str, sha: str, label: str) -> _Raw:
             continue
         try:
             obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
-        except _DuplicateKey as exc:
+        except _DuplicateKeyError as exc:
             raise InputError(
                 f"duplicate column name {exc.key!r}", path=path, line=lineno, column=exc.key
             ) from None
@@ -446,7 +313,7 @@ def _read_ndjson(text: str, path: str, sha: str, label: str) -> _Raw:
 def _read_parquet(data: bytes, path: str, sha: str) -> _Raw:
     try:
         frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - polars raises many types for a bad file; each is the user's
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"not a readable Parquet file ({first})", path=path) from None
     if frame.width == 0:
@@ -555,11 +422,12 @@ def _require(raw: _Raw, mapping: Mapping[str, str], required: Sequence[str], *, 
     parts = [f"{c!r} (accepted names: {', '.join(schema.accepted_names(c))})" for c in missing]
     hint = None
     if not wide and {"eval", "loss"} & set(missing) and {"dataset", "N", "D"} <= set(mapping):
-        hint = "if the table has one column per eval (one row per run), pass --wide"
+        hint = "if the table has one column per eval (one row per run), read it as a wide table"
     raise raw.header_error(
         f"missing column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}; found {found}",
         column=missing[0],
         hint=hint,
+        param="wide" if hint else None,
     )
 
 
@@ -596,7 +464,7 @@ def _is_numeric_column(s: pl.Series) -> bool:
     return s.dtype.is_numeric()
 
 
-def _to_long(raw: _Raw, *, wide: bool, loss_columns: str | None) -> tuple[pl.DataFrame, dict[str, Any]]:
+def _to_long(raw: _Raw, *, wide: bool, loss_columns: str | None) -> tuple[pl.DataFrame, dict[str, Any]]:  # noqa: C901 - long and wide tables, check by check
     """The file's rows as canonical long rows (plus ``seed`` and ``_row``), and what was done to get them."""
     ids = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
     if wide:
@@ -605,9 +473,10 @@ def _to_long(raw: _Raw, *, wide: bool, loss_columns: str | None) -> tuple[pl.Dat
         other = _map_columns(raw, ("eval", "loss"))
         if "eval" in other and "loss" in other and loss_columns is None:
             raise raw.header_error(
-                f"--wide expects one column per eval, but the table has an eval column ({other['eval']!r}) "
+                f"a wide table has one column per eval, but this one has an eval column ({other['eval']!r}) "
                 f"and a loss column ({other['loss']!r})",
-                hint="this looks like a long table: drop --wide",
+                hint="this looks like a long table: read it as one",
+                param="wide",
             )
     else:
         mapping = _map_columns(raw, (*schema.REQUIRED, *schema.OPTIONAL))
@@ -643,8 +512,9 @@ def _to_long(raw: _Raw, *, wide: bool, loss_columns: str | None) -> tuple[pl.Dat
         chosen = [c for c in candidates if rx.match(c)]
         if not chosen:
             raise raw.header_error(
-                f"--loss-columns {loss_columns!r} matches no column (columns besides the ids: "
-                f"{', '.join(repr(c) for c in candidates) or 'none'})"
+                f"the loss-column pattern {loss_columns!r} matches no column (columns besides the ids: "
+                f"{', '.join(repr(c) for c in candidates) or 'none'})",
+                param="loss_columns",
             )
         names: dict[str, str] = {}
         for c in chosen:
@@ -658,9 +528,10 @@ def _to_long(raw: _Raw, *, wide: bool, loss_columns: str | None) -> tuple[pl.Dat
         ]
         if not chosen:
             raise raw.header_error(
-                "--wide found no numeric columns besides the id columns to use as losses "
+                "the wide table has no numeric columns besides the id columns to use as losses "
                 f"(columns: {', '.join(repr(c) for c in raw.frame.columns)})",
-                hint="name them with --loss-columns PATTERN",
+                hint="name them with a loss-column pattern",
+                param="loss_columns",
             )
         names = {c: c for c in chosen}
     by_eval: dict[str, str] = {}
@@ -785,17 +656,18 @@ def _resolve_own(
     how: dict[str, str] = {}
     for key, ev in explicit.items():
         try:
-            ds = _resolve(key, datasets, "dataset")
+            ds = resolve_name(key, datasets, "dataset")
         except SelectionError as exc:
-            raise SelectionError(f"--own-eval {key}={ev}: {exc.message}") from None
+            raise SelectionError(f"own eval {key}={ev}: {exc.message}", param="own_eval") from None
         try:
-            e = _resolve(ev, by_ds[ds], "eval")
+            e = resolve_name(ev, by_ds[ds], "eval")
         except SelectionError:
             raise SelectionError(
-                f"--own-eval {key}={ev}: no eval {ev!r} measured on {ds} (evals: {', '.join(by_ds[ds])})"
+                f"own eval {key}={ev}: no eval {ev!r} measured on {ds} (evals: {', '.join(by_ds[ds])})",
+                param="own_eval",
             ) from None
         if ds in own and own[ds] != e:
-            raise SelectionError(f"--own-eval gives two evals for {ds}: {own[ds]} and {e}")
+            raise SelectionError(f"two own evals given for {ds}: {own[ds]} and {e}", param="own_eval")
         own[ds], how[ds] = e, "explicit"
     ambiguous: dict[str, list[str]] = {}
     for ds in datasets:
@@ -837,7 +709,7 @@ def read_runs(
     if not paths:
         raise UsageError("no input files given")
     if loss_columns is not None and not wide:
-        raise UsageError("loss_columns (--loss-columns) needs wide=True (--wide)")
+        raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
     raws: list[_Raw] = []
     parts: list[pl.DataFrame] = []
     infos: list[dict[str, Any]] = []
@@ -921,283 +793,6 @@ def _reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
         f"D={fmt_sig(first['D'])}, eval {first['eval']!r}{split} appears {group.height} times, "
         f"at {', '.join(places)}{seed_note}{others}",
         row=second_row,
-        hint="without --strict, repeats are averaged",
+        hint="unless reading strictly, repeats are averaged",
+        param="strict",
     )
-
-
-def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> Runs:
-    """The runs a command works on: ``table`` read in memory when given, else the workspace's.
-
-    For a table, own evals not given explicitly are taken from the workspace's mapping where the dataset and
-    eval exist in the table, and detected otherwise.
-    """
-    if table is None:
-        return workspace.load()
-    runs = read_runs([table], **read_kwargs)
-    if not workspace.exists():
-        return runs
-    try:
-        stored = workspace.config().get("own_eval", {})
-    except WorkspaceError:  # the mapping is a convenience; a broken workspace must not stop reading a table
-        return runs
-    pinned = {ds: (ev, "workspace") for ds, ev in stored.items() if ds in runs.datasets}
-    if not pinned:
-        return runs
-    explicit = {ds: ev for ds, ev in runs.own_eval.items() if runs.own_eval_how.get(ds) == "explicit"}
-    own, how, _ = _resolve_own(runs.frame, explicit, pinned)
-    return Runs(runs.frame, own, runs.provenance, how)
-
-
-# ----------------------------------------------------------------------------------------------------
-# Workspace
-# ----------------------------------------------------------------------------------------------------
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _replace(src: Path, dst: Path) -> None:
-    src.replace(dst)  # os.replace: atomic on POSIX and Windows
-
-
-def _write_temp(path: Path, data: bytes) -> Path:
-    """``data`` in a new temporary file next to ``path`` (flushed to disk), ready to be renamed onto it."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(0o666 & ~_umask())  # mkstemp makes it 0600; give it the mode a plain open() would
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
-    tmp = _write_temp(path, data)
-    try:
-        _replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _commit_pair(first: tuple[Path, bytes], second: tuple[Path, bytes]) -> None:
-    """Replace two files so that either both change or, on an error, neither does.
-
-    Both temporary files are written before anything is renamed; if the second rename fails, the first file
-    is put back from a hard link made beforehand. (A crash between the two renames leaves a workspace whose
-    digest check fails on load, with a hint to re-ingest.)
-    """
-    (p1, d1), (p2, d2) = first, second
-    tmp1 = _write_temp(p1, d1)
-    tmp2: Path | None = None
-    backup: Path | None = None
-    try:
-        tmp2 = _write_temp(p2, d2)
-        if p1.exists():
-            backup = p1.with_name(f".{p1.name}.bak")
-            backup.unlink(missing_ok=True)
-            try:
-                os.link(p1, backup)
-            except OSError:
-                backup.write_bytes(p1.read_bytes())
-        _replace(tmp1, p1)
-        try:
-            _replace(tmp2, p2)
-        except BaseException:
-            if backup is not None:
-                _replace(backup, p1)
-            else:
-                p1.unlink(missing_ok=True)
-            raise
-    finally:
-        for leftover in (tmp1, tmp2, backup):
-            if leftover is not None:
-                leftover.unlink(missing_ok=True)
-
-
-class Workspace:
-    """A directory holding ingested runs (``runs.parquet``), metadata (``config.json``) and artifacts."""
-
-    RUNS = "runs.parquet"
-    CONFIG = "config.json"
-    ARTIFACTS = "artifacts"
-
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
-
-    def __repr__(self) -> str:
-        return f"Workspace({str(self.root)!r})"
-
-    @classmethod
-    def locate(cls, option: Path | str | None = None) -> Workspace:
-        """``option`` if given, else ``$L2L_WORKSPACE``, else ``./.l2l``."""
-        if option is not None:
-            return cls(option)
-        env = os.environ.get("L2L_WORKSPACE")
-        return cls(env if env else Path.cwd() / ".l2l")
-
-    @property
-    def runs_path(self) -> Path:
-        return self.root / self.RUNS
-
-    @property
-    def config_path(self) -> Path:
-        return self.root / self.CONFIG
-
-    def exists(self) -> bool:
-        return self.config_path.is_file() and self.runs_path.is_file()
-
-    def config(self) -> dict[str, Any]:
-        """The parsed ``config.json`` (WorkspaceError when missing or unreadable)."""
-        if not self.exists():
-            raise WorkspaceError(f"no workspace at {self.root}", hint="run `l2l ingest FILE` first")
-        try:
-            config = json.loads(self.config_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise WorkspaceError(
-                f"cannot read {self.config_path}: {exc}",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            ) from None
-        if not isinstance(config, dict):
-            raise WorkspaceError(
-                f"{self.config_path} is not a JSON object",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            )
-        version = config.get("schema_version")
-        if version != schema.WORKSPACE_SCHEMA_VERSION:
-            raise WorkspaceError(
-                f"workspace {self.root} has schema version {version}; this l2l ({__version__}) reads version "
-                f"{schema.WORKSPACE_SCHEMA_VERSION}",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            )
-        return config
-
-    def load(self) -> Runs:
-        """The stored runs; WorkspaceError when there are none or the files do not match each other."""
-        config = self.config()
-        try:
-            frame = pl.read_parquet(self.runs_path)
-        except Exception as exc:
-            raise WorkspaceError(
-                f"cannot read {self.runs_path}: {exc}", hint="re-create the workspace with `l2l ingest FILE`"
-            ) from None
-        if dict(frame.schema) != _SCHEMA or frame.columns != list(schema.COLUMNS):
-            raise WorkspaceError(
-                f"{self.runs_path} does not have the canonical columns",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            )
-        runs = Runs(
-            frame,
-            dict(config.get("own_eval", {})),
-            tuple(config.get("provenance", ())),
-            dict(config.get("own_eval_how", {})),
-        )
-        if runs.digest != config.get("digest"):
-            raise WorkspaceError(
-                f"workspace {self.root} is inconsistent: {self.RUNS} does not match {self.CONFIG}",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            )
-        return runs
-
-    def save(self, runs: Runs, *, append: bool = False, strict: bool = False) -> Runs:
-        """Store ``runs`` (replacing what is there, or with ``append`` merged into it); return what is stored.
-
-        Appending averages rows that repeat stored ones (weighted by ``n_repeats``); with ``strict`` such rows
-        are an InputError instead. Nothing on disk changes unless everything is ready to be written.
-        """
-        if runs.frame.columns != list(schema.COLUMNS) or dict(runs.frame.schema) != _SCHEMA:
-            raise ValueError(f"not a canonical run table: {dict(runs.frame.schema)}")
-        if append and self.exists():
-            stored = self.load()
-            runs = _merge(stored, runs, strict=strict)
-        if self.root.exists() and not self.root.is_dir():
-            raise WorkspaceError(f"workspace path {self.root} exists and is not a directory")
-        config = {
-            "schema_version": schema.WORKSPACE_SCHEMA_VERSION,
-            "l2l_version": __version__,
-            "digest": runs.digest,
-            "rows": runs.frame.height,
-            "runs": runs.n_runs,
-            "datasets": runs.datasets,
-            "evals": runs.evals,
-            "own_eval": runs.own_eval,
-            "own_eval_how": runs.own_eval_how,
-            "provenance": list(runs.provenance),
-            "saved_at": _now(),
-        }
-        buf = io.BytesIO()
-        runs.frame.write_parquet(buf)
-        config_bytes = (json.dumps(config, indent=2, allow_nan=False) + "\n").encode()
-        created = not self.root.exists()
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            _commit_pair((self.runs_path, buf.getvalue()), (self.config_path, config_bytes))
-        except OSError as exc:
-            if created and self.root.is_dir() and not any(self.root.iterdir()):
-                self.root.rmdir()
-            raise WorkspaceError(f"cannot write the workspace {self.root}: {exc}") from None
-        return runs
-
-    def _artifact_path(self, name: str) -> Path:
-        if not _ARTIFACT_NAME.match(name):
-            raise ValueError(f"bad artifact name {name!r}: use letters, digits, '_', '-', '.'")
-        return self.root / self.ARTIFACTS / f"{name}.json"
-
-    def write_artifact(self, name: str, payload: dict[str, Any]) -> None:
-        """Store ``payload`` as JSON under ``name`` (atomically; NaN/inf are refused)."""
-        path = self._artifact_path(name)
-        data = (json.dumps(payload, indent=2, allow_nan=False) + "\n").encode()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, data)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot write {path}: {exc}") from None
-
-    def read_artifact(self, name: str) -> dict[str, Any] | None:
-        """The payload stored under ``name``, or None when there is none."""
-        path = self._artifact_path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"cannot read {path}: {exc}") from None
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise WorkspaceError(f"{path} is not valid JSON: {exc}") from None
-        if not isinstance(payload, dict):
-            raise WorkspaceError(f"{path} is not a JSON object")
-        return payload
-
-
-def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
-    both = pl.concat([stored.frame, added.frame], how="vertical")
-    if strict:
-        dup = added.frame.join(stored.frame, on=REPEAT_KEY, how="semi", nulls_equal=True)
-        if dup.height:
-            r = dup.row(0, named=True)
-            raise InputError(
-                f"repeated measurement: dataset {r['dataset']!r}, N={fmt_sig(r['N'])}, D={fmt_sig(r['D'])}, "
-                f"eval {r['eval']!r} is already in the workspace "
-                f"({_plural(dup.height, 'row')} repeat stored ones)",
-                path=str(added.provenance[0]["path"]) if added.provenance else None,
-                hint="without --strict, repeats are averaged",
-            )
-    frame = _canonical(_average(both))
-    explicit = {ds: ev for ds, ev in added.own_eval.items() if added.own_eval_how.get(ds) == "explicit"}
-    pinned = {
-        ds: (ev, stored.own_eval_how.get(ds, "detected"))
-        for ds, ev in stored.own_eval.items()
-        if stored.own_eval_how.get(ds) in ("explicit", "workspace")
-    }
-    own, how, _ = _resolve_own(frame, explicit, pinned)
-    return Runs(frame, own, (*stored.provenance, *added.provenance), how)

@@ -1,0 +1,65 @@
+"""The library's front door: ``import l2l`` is cheap and gives the public API; library calls are safe in a plain
+script; one FitCache serves every call; intervals take a level."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+REPO = Path(__file__).parent.parent
+
+
+def test_import_l2l_is_cheap_and_exposes_the_api() -> None:
+    code = (
+        "import sys, l2l\n"
+        "heavy = {'numpy', 'scipy', 'polars', 'plotnine', 'pandas', 'matplotlib'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+        "import l2l.evaluate, l2l.translate, l2l.predict  # the modules do not hide the functions\n"
+        "print([callable(getattr(l2l, n)) for n in ('read_runs', 'fit_law', 'translate', 'evaluate', 'predict',"
+        " 'optimal', 'fit_laws')])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "[]"
+    assert lines[1] == str([True] * 7)
+
+
+def test_the_library_runs_in_a_plain_script_without_a_main_guard(tmp_path: Path, synthetic_csv: Path) -> None:
+    """The default is in-process (workers=1): no process pool to re-import an unguarded script."""
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import l2l\n"
+        f"runs = l2l.read_runs([{str(synthetic_csv)!r}])\n"
+        "print(len(l2l.fit_laws(runs, split='sweep', datasets=['alpha', 'beta', 'gamma']).fits))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.strip() == "3"
+
+
+def test_one_fit_cache_serves_every_later_call(synthetic_runs: Any) -> None:
+    import l2l
+
+    cache = l2l.FitCache()
+    first = l2l.fit_laws(synthetic_runs, split="sweep", cache=cache)
+    assert first.reused == 0
+    assert len(cache) == 3
+    again = l2l.fit_laws(synthetic_runs, split="sweep", cache=cache)
+    assert again.reused == 3
+    best = l2l.optimal(synthetic_runs, C=[1e21], split="sweep", cache=cache)
+    assert [a.fit for a in best] == first.fits  # the very same fits, not refitted
+    assert len(cache) == 3
+
+
+def test_percentile_interval_takes_a_level() -> None:
+    from l2l.fit import percentile_interval
+
+    draws = np.arange(1001, dtype=np.float64)
+    assert_allclose(percentile_interval(draws), (25.0, 975.0), rtol=1e-12)
+    assert_allclose(percentile_interval(draws, 0.5), (250.0, 750.0), rtol=1e-12)

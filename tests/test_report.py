@@ -1,0 +1,79 @@
+"""The per-command report builders for ingest and runs, and how a Runs table presents itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from l2l import schema
+from l2l.report import ingest_report, runs_report
+from l2l.runs import Runs
+from l2l.tables import read_runs
+from l2l.workspace import Workspace
+
+PAPER_OWN = {
+    "fineweb-100b": "fineweb_100b_val",
+    "fineweb-edu-100b": "fineweb_edu_100b_val",
+    "proof-pile-2": "proof_pile_2_val",
+    "slimpajama-chunk1": "slimpajama_val",
+    "smollm-corpus": "smollm_val",
+    "starcoder": "starcoder_val",
+}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------------------------------
+# reports
+
+
+def test_runs_report_rows(good: Path) -> None:
+    rep = runs_report(read_runs([good / "long.csv"]))
+    assert rep.kind == "runs"
+    assert [(r["dataset"], r["eval"], r["own"]) for r in rep.rows] == [
+        ("code", "code_val", True),
+        ("code", "web_val", False),
+        ("web-corpus", "web_val", True),
+        ("web-corpus", "code_val", False),
+    ]
+    r = rep.rows[2]
+    assert (r["runs"], r["N_min"], r["N_max"], r["splits"]) == (3, 2e7, 2e8, ["holdout", "sweep"])
+    assert r["N_range"] == "20M–200M"
+
+
+def test_runs_report_notes_datasets_without_own_eval(tmp_path: Path) -> None:
+    rep = runs_report(read_runs([write(tmp_path / "r.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,c4,3\n")]))
+    assert any("no own eval for web" in n for n in rep.notes)
+
+
+def test_ingest_report_says_how_own_evals_were_decided(good: Path, ws_path: Path) -> None:
+    ws = Workspace.locate(None)
+    runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})
+    rep = ingest_report(ws.save(runs), added=runs, workspace=ws)
+    assert rep.meta["own_eval"] == {
+        "code": {"eval": "code_val", "how": "detected"},
+        "web-corpus": {"eval": "code_val", "how": "explicit"},
+    }
+    assert rep.rows[0]["kept"] == 10
+
+
+def test_runs_repr() -> None:
+    frame = pl.DataFrame(
+        {
+            "dataset": ["a"],
+            "N": [1.0],
+            "D": [1.0],
+            "C": [6.0],
+            "eval": ["v"],
+            "loss": [1.0],
+            "run_id": ["r"],
+            "split": [None],
+            "n_repeats": [1],
+        },
+        schema={c: getattr(pl, t) for c, t in schema.DTYPES.items()},
+    )
+    assert repr(Runs(frame, {})) == "Runs(1 run, 1 row, 1 dataset, 1 eval)"

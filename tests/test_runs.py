@@ -1,0 +1,124 @@
+"""One name resolver for every command (issue 9): exact, then unique prefix (never a substring), ``all`` as a
+keyword everywhere, every repeat honoured, and an unknown or ambiguous name listing the candidates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from l2l.errors import SelectionError
+from l2l.runs import Runs, resolve_name, resolve_names
+from l2l.tables import read_runs
+
+DATASETS = ["fineweb", "fineweb-edu", "starcoder", "smollm"]
+EVALS = ["arc_challenge", "arc_easy", "downstream/hellaswag_test_ce_loss", "fineweb_val", "starcoder_val"]
+
+
+def test_an_exact_name_wins_over_a_longer_one_it_prefixes() -> None:
+    assert resolve_name("fineweb", DATASETS, "dataset") == "fineweb"
+    assert resolve_name("FineWeb-Edu", DATASETS, "dataset") == "fineweb-edu"
+
+
+def test_a_unique_prefix_resolves() -> None:
+    assert resolve_name("star", DATASETS, "dataset") == "starcoder"
+    assert resolve_name("hellaswag", EVALS, "eval") == "downstream/hellaswag_test_ce_loss"  # last path part
+
+
+def test_a_substring_never_matches() -> None:
+    with pytest.raises(SelectionError, match="unknown dataset 'coder'") as info:
+        resolve_name("coder", DATASETS, "dataset")
+    assert "starcoder" in info.value.message  # the candidates are listed
+    with pytest.raises(SelectionError, match="unknown eval 'all'"):
+        resolve_name("all", ["arc_challenge"], "eval")  # 'all' is a keyword, never a match for arc_challenge
+
+
+def test_an_ambiguous_prefix_lists_the_candidates() -> None:
+    with pytest.raises(SelectionError, match="'arc' is ambiguous: it could be arc_challenge, arc_easy"):
+        resolve_name("arc", EVALS, "eval")
+
+
+def test_all_is_a_keyword_and_every_repeat_is_honoured() -> None:
+    assert resolve_names(["all"], DATASETS, "dataset") == DATASETS
+    assert resolve_names(None, DATASETS, "dataset") == DATASETS
+    assert resolve_names(["star", "smol", "starcoder"], DATASETS, "dataset") == ["starcoder", "smollm"]
+
+
+@pytest.fixture(scope="module")
+def arc_runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """Two datasets with an eval named arc_challenge: the table where 'all' used to match it as a substring."""
+    rows = ["dataset,N,D,eval,loss"]
+    for ds, base in (("starcoder", 3.0), ("coder-mix", 3.2)):
+        for i, (n, d) in enumerate([(1e7, 1e9), (2e7, 2e9), (4e7, 4e9), (8e7, 8e9), (1.6e8, 1.6e10)]):
+            rows.append(f"{ds},{n},{d},train,{base - 0.1 * i}")
+            rows.append(f"{ds},{n},{d},arc_challenge,{base + 1 - 0.1 * i}")
+    path = tmp_path_factory.mktemp("arc") / "runs.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return read_runs([path])
+
+
+def test_eval_keys_take_all_as_every_eval_of_each_dataset(arc_runs: Runs) -> None:
+    keys = arc_runs.eval_keys(arc_runs.resolve_datasets(["star"]), ["all"])
+    assert keys == [("starcoder", "arc_challenge"), ("starcoder", "train")]
+    assert arc_runs.resolve_datasets(["coder"]) == ["coder-mix"]  # a prefix of coder-mix, not starcoder
+
+
+def test_predict_honours_every_repeated_dataset_and_eval(run: Any, synthetic_csv: Path) -> None:
+    result = run(
+        "predict", synthetic_csv, "-d", "alpha", "-d", "beta", "-e", "own", "-e", "quiz", "--N", "1e9", "--D", "2e10",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert [(r["dataset"], r["eval"]) for r in rows] == [
+        ("alpha", "alpha_val"),
+        ("alpha", "downstream/quiz"),
+        ("beta", "beta_val"),
+        ("beta", "downstream/quiz"),
+    ]
+
+
+def test_optimal_takes_all_as_a_keyword(run: Any, synthetic_csv: Path) -> None:
+    result = run("optimal", synthetic_csv, "-d", "gamma", "--eval", "all", "--C", "1e21", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert [r["eval"] for r in rows] == [
+        "alpha_val",
+        "beta_val",
+        "downstream/cloze",
+        "downstream/quiz",
+        "gamma_val",
+    ]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Runs: selections and digest
+
+
+def test_resolve_exact_prefix_ambiguous_unknown(paper_csv: Path) -> None:
+    runs = read_runs([paper_csv])
+    assert runs.resolve_dataset("fineweb-100b") == "fineweb-100b"
+    assert runs.resolve_dataset("Star") == "starcoder"
+    with pytest.raises(SelectionError, match="ambiguous: it could be fineweb-100b, fineweb-edu-100b"):
+        runs.resolve_dataset("fineweb")
+    with pytest.raises(SelectionError, match=r"unknown dataset 'c4' \(datasets: fineweb-100b,"):
+        runs.resolve_dataset("c4")
+    assert runs.resolve_eval("c4") == "c4_val"
+    assert runs.own("smollm") == "smollm_val"
+
+
+def test_select_filters(good: Path) -> None:
+    runs = read_runs([good / "long.csv"])
+    assert runs.select(dataset="web", eval_name="code").height == 3
+    assert runs.select(dataset="web", split="holdout").height == 2
+    with pytest.raises(SelectionError, match="unknown split 'x'"):
+        runs.select(split="x")
+
+
+def test_digest_depends_on_rows_and_own_eval(good: Path) -> None:
+    a = read_runs([good / "long.csv"])
+    assert a.digest == read_runs([good / "long.csv"]).digest
+    assert a.digest != read_runs([good / "long.csv"], own_eval={"web": "code_val"}).digest
+    assert a.digest != read_runs([good / "repeats.csv"]).digest
