@@ -1,0 +1,238 @@
+"""Ranking datasets for a target at a budget (l2l.rank), on seeded synthetic sweeps from known laws."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.errors import UsageError
+from l2l.laws import ScalingLaw
+from l2l.rank import (
+    Budget,
+    Candidate,
+    ErrorModel,
+    EvalRuns,
+    RankModel,
+    backtest_error_model,
+    fit_rank_model,
+    loss_to_loss_line,
+    point_predictions,
+    rank,
+    rank_datasets,
+    single_scale_ranking,
+)
+from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
+
+# "steady" reaches a lower irreducible loss but scales worse (A, B twice as large): it loses at small budgets and
+# wins at large ones; "poor" loses everywhere.
+FAST = PAPER_LIKE_LAW
+STEADY = ScalingLaw("l2l", A=2 * FAST.A, B=2 * FAST.B, E=FAST.E - 0.1, alpha=FAST.alpha, beta=FAST.beta)
+POOR = ScalingLaw("l2l", A=FAST.A, B=FAST.B, E=FAST.E + 0.3, alpha=FAST.alpha, beta=FAST.beta)
+
+
+def target_shift(law: ScalingLaw) -> Shift:
+    """The target eval T as a function of a dataset's own loss; its irreducible loss E_{T|P} follows E_P."""
+    return Shift(K=1.1, kappa=0.9, E1=law.E + 0.3)
+
+
+BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
+
+
+def _optimal_target(law: ScalingLaw, c: float) -> float:
+    n, d = law.compute_optimal(c)
+    return float(target_shift(law).apply(law.predict(n, d), law.E))
+
+
+def _true_flip() -> float:
+    from scipy.optimize import brentq
+
+    root = brentq(
+        lambda lc: _optimal_target(FAST, 10**lc) - _optimal_target(STEADY, 10**lc), 19.0, 23.0, xtol=1e-10
+    )
+    return float(10**root)
+
+
+def _candidate(name: str, law: ScalingLaw, seed: int, n_keep: int | None = None) -> Candidate:
+    n, d, own = law_samples(law, budgets=BUDGETS, sizes_per_budget=7, noise=0.002, seed=seed)
+    rng = np.random.default_rng(seed + 1000)
+    target = target_shift(law).apply(law.predict(n, d), law.E) * np.exp(0.002 * rng.standard_normal(len(n)))
+    if n_keep is not None:
+        n, d, own, target = n[-n_keep:], d[-n_keep:], own[-n_keep:], target[-n_keep:]
+    c = 6.0 * n * d
+    return Candidate(
+        name, "own", {"own": EvalRuns.from_arrays(n, d, own, c), "T": EvalRuns.from_arrays(n, d, target, c)}
+    )
+
+
+# Fitted laws shared by every test of this module (keyed by candidate and eval; the candidates are seeded).
+FITS: dict = {}  # type: ignore[type-arg]
+
+
+@pytest.fixture(scope="module")
+def model() -> RankModel:
+    cands = [
+        _candidate("fast", FAST, 1),
+        _candidate("steady", STEADY, 2),
+        _candidate("poor", POOR, 3),
+        _candidate("tiny", FAST, 4, n_keep=4),  # 4 runs cannot fit a 5-parameter law
+    ]
+    return fit_rank_model(cands, "T", draws=24, seed=0, fits=FITS)
+
+
+def test_known_winner_before_and_after_the_flip(model: RankModel) -> None:
+    flip = _true_flip()
+    for method in ("independent", "translation", "recommended"):
+        before = rank(model, Budget(C=flip / 30), method=method)
+        after = rank(model, Budget(C=flip * 30), method=method)
+        assert (before.leader, after.leader) == ("fast", "steady"), method
+        assert before.targets[0].rows[-2].dataset == "poor"
+
+
+def test_flip_budget_is_found_where_the_true_winner_changes(model: RankModel) -> None:
+    flip = _true_flip()
+    res = rank(model, Budget(C=flip * 3), method="independent", flip_range=(flip / 100, flip * 100))
+    flips = res.targets[0].flips
+    assert [(f.before, f.after) for f in flips] == [("fast", "steady")]
+    # two nearly parallel curves cross: a 2 % error in their gap moves the crossing a lot; within a factor 3
+    assert_allclose(math.log10(flips[0].C), math.log10(flip), atol=math.log10(3.0))
+
+
+def test_predictions_recover_the_true_target_loss(model: RankModel) -> None:
+    c = 1e21
+    for method in ("independent", "translation", "recommended"):
+        pts = point_predictions(model, "T", Budget(C=c), method)
+        for name, law in (("fast", FAST), ("steady", STEADY), ("poor", POOR)):
+            assert_allclose(pts[name], _optimal_target(law, c), rtol=0.01, err_msg=f"{method} {name}")
+
+
+def test_compute_optimal_size_is_the_own_law_allocation(model: RankModel) -> None:
+    res = rank(model, Budget(C=1e21))
+    row = next(r for r in res.targets[0].rows if r.dataset == "fast")
+    n_true, d_true = FAST.compute_optimal(1e21)
+    assert row.N is not None
+    assert row.D is not None
+    assert_allclose([row.N, row.D], [float(n_true), float(d_true)], rtol=0.15)
+    assert_allclose(row.N * row.D * 6.0, 1e21, rtol=1e-9)
+
+
+def test_dataset_with_too_few_runs_is_listed_with_its_reason(model: RankModel) -> None:
+    res = rank(model, Budget(C=1e21))
+    tiny = next(r for r in res.targets[0].rows if r.dataset == "tiny")
+    assert tiny.status == "failed"
+    assert tiny.rank is None
+    assert tiny.reason is not None
+    assert "4 runs cannot fit" in tiny.reason
+    assert tiny.p_best == 0.0
+    combined = next(r for r in res.combined if r.dataset == "tiny")
+    assert combined.status == "failed"
+    assert combined.reason
+    assert [r.rank for r in res.combined] == [1, 2, 3, None]
+
+
+def test_clear_winner_has_p_best_near_one_and_no_tie(model: RankModel) -> None:
+    res = rank(model, Budget(C=_true_flip() * 100), method="translation")
+    assert res.leader == "steady"
+    assert not res.tie
+    assert_allclose(res.targets[0].rows[0].p_best, 1.0, atol=0.05)
+    assert_allclose(sum(r.p_best for r in res.targets[0].rows), 1.0, rtol=1e-12)
+
+
+def test_at_the_flip_budget_the_top_two_are_a_tie(model: RankModel) -> None:
+    res = rank(model, Budget(C=_true_flip()), method="independent", flip_range=(1e20, 1.0001e20))
+    assert res.tie
+    assert set(res.contenders) == {"fast", "steady"}
+
+
+def test_datasets_with_the_same_runs_are_flagged_indistinguishable(model: RankModel) -> None:
+    cands = [_candidate("fast", FAST, 1), _candidate("twin", FAST, 1), _candidate("poor", POOR, 3)]
+    res = rank(fit_rank_model(cands, "T", draws=24, seed=0, fits=FITS), Budget(C=1e21))
+    assert res.tie
+    assert set(res.contenders) == {"fast", "twin"}
+    assert next(r for r in res.combined if r.dataset == "poor").p_best < 0.05
+
+
+def test_shared_extrapolation_error_widens_intervals_but_never_reorders(model: RankModel) -> None:
+    plain = rank(model, Budget(C=1e21), method="translation")
+    shared = rank(
+        model, Budget(C=1e21), method="translation", error_model=ErrorModel(bias=0.0, shared_sd=0.05)
+    )
+    assert [r.dataset for r in plain.targets[0].rows] == [r.dataset for r in shared.targets[0].rows]
+    assert_allclose(
+        [r.p_best for r in shared.targets[0].rows], [r.p_best for r in plain.targets[0].rows], atol=1e-12
+    )
+    w_plain = [(r.hi or 0) - (r.lo or 0) for r in plain.targets[0].rows if r.status == "ok"]
+    w_shared = [(r.hi or 0) - (r.lo or 0) for r in shared.targets[0].rows if r.status == "ok"]
+    assert all(ws > 3 * wp for ws, wp in zip(w_shared, w_plain, strict=True))
+    assert plain.warnings != shared.warnings  # the lower-bound warning goes once an error model is given
+
+
+def test_combined_ranking_over_weighted_targets(model: RankModel) -> None:
+    cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
+    two = fit_rank_model(cands, {"T": 3.0, "own": 1.0}, draws=24, seed=0, fits=FITS)
+    res = rank(two, Budget(C=_true_flip() * 30))
+    assert [t.target for t in res.targets] == ["T", "own"]
+    assert res.leader == "steady"
+    scores = [r.score for r in res.combined]
+    assert all(s is not None for s in scores)
+    assert_allclose(
+        sum(s for s in scores if s is not None), 0.0, atol=1e-12
+    )  # relative to the mean candidate
+
+
+def test_fixed_model_size_budget_uses_the_given_n_and_d(model: RankModel) -> None:
+    res = rank(model, Budget(N=3.3e9, D=5e10))
+    for row in res.targets[0].rows:
+        assert (row.N, row.D) == (3.3e9, 5e10)
+    assert res.budget.compute == pytest.approx(6 * 3.3e9 * 5e10, rel=1e-12)
+
+
+def test_to_dict_is_json_safe_without_nan(model: RankModel) -> None:
+    text = json.dumps(rank(model, Budget(C=1e21)).to_dict(), allow_nan=False)
+    assert '"leader": "steady"' in text or '"leader": "fast"' in text
+
+
+def test_single_scale_baseline_is_the_mean_at_the_largest_budget() -> None:
+    c = _candidate("fast", FAST, 1)
+    r = c.runs["T"]
+    top = r.C.max() == r.C
+    assert_allclose(single_scale_ranking([c], "T")["fast"], float(np.mean(r.loss[top])), rtol=1e-12)
+
+
+def test_loss_to_loss_line_recovers_k_and_kappa() -> None:
+    x = np.linspace(2.2, 4.0, 20)
+    y = 0.7 * (x - 2.0) ** 1.3 + 1.5
+    K, kappa, used = loss_to_loss_line(x, y, 2.0, 1.5)
+    assert_allclose([K, kappa], [0.7, 1.3], rtol=1e-10)
+    assert used == 20
+
+
+def test_bad_budgets_and_methods_are_usage_errors(model: RankModel) -> None:
+    with pytest.raises(UsageError):
+        Budget(C=1e21, N=1e9, D=1e10)
+    with pytest.raises(UsageError):
+        Budget(N=1e9)
+    with pytest.raises(UsageError):
+        rank(model, Budget(C=1e21), method="best")  # type: ignore[arg-type]
+
+
+def test_backtest_error_model_is_small_for_exact_laws_and_grows_with_reach() -> None:
+    cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
+    em = backtest_error_model(cands, "T", draws=12, seed=0)
+    assert_allclose(em.reach, math.log10(5e19 / 2e19), rtol=1e-9)
+    assert set(em.errors) == {"fast", "steady", "poor"}
+    assert em.specific_sd < 0.005  # the laws are exact; only the runs' 0.2 % noise is left
+    assert_allclose(em(2 * em.reach).specific_sd, 2 * em.specific_sd, rtol=1e-12)
+    assert em(-1.0).specific_sd == 0.0
+    json.dumps(em.to_dict(), allow_nan=False)
+
+
+def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:
+    cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
+    res = rank_datasets(cands, "T", Budget(C=_true_flip() * 30), draws=12, flip_range=(1e21, 1.0001e21))
+    assert res.leader == "steady"
+    assert res.targets[0].error_model.specific_sd > 0.0
+    assert not any("lower bound" in w for w in res.warnings)
