@@ -372,28 +372,9 @@ def batched_descent(
         gd = np.einsum("sp,sp->s", g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
         d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.einsum("sp,sp->s", gfree, gfree)), 1e-300)[bad, None]
-        # backtracking line search on the projected path, all searching rows at once
-        t = np.ones(s_n)
-        x_new = x.copy()
-        searching = active.copy()
-        # halve the step three times, then shrink it tenfold: a start that needs a step below ~1e-11 has stopped
-        for trial_no in range(14):
-            if not searching.any():
-                break
-            idx = np.flatnonzero(searching)
-            trial = np.clip(x[idx] + t[idx, None] * d[idx], lo, hi)
-            f_trial = rows(idx).value(trial) * problem.scale
-            ok = np.isfinite(f_trial) & (
-                f_trial <= f[idx] + 1e-4 * np.einsum("sp,sp->s", g[idx], trial - x[idx])
-            )
-            x_new[idx[ok]] = trial[ok]
-            searching[idx[ok]] = False
-            t[idx[~ok]] *= 0.5 if trial_no < 3 else 0.1
-        stuck = active & searching  # no acceptable step: this start has converged (or cannot move)
-        moved = active & ~searching
-        # value and gradient only where a step was taken (converged starts cost nothing more)
+        x_new, f_new, g_new, moved, stuck = _line_search(rows, x, d, f, g, active, lo, hi, problem.scale)
         mi = np.flatnonzero(moved)
-        f_next, g_next = rows(mi).scaled_value_and_grad(x_new[mi])
+        f_next, g_next = f_new[mi], g_new[mi]
         s_k, y_k = x_new[mi] - x[mi], g_next - g[mi]
         sy = np.einsum("sp,sp->s", s_k, y_k)
         keep = sy > 1e-10 * np.maximum(np.einsum("sp,sp->s", y_k, y_k), 1e-300)
@@ -410,6 +391,57 @@ def batched_descent(
     if progress is not None:
         progress(iterations, iterations)
     return x, f / problem.scale
+
+
+def _line_search(
+    rows: Callable[[NDArray[np.intp]], Problem],
+    x: Array,
+    d: Array,
+    f: Array,
+    g: Array,
+    active: NDArray[np.bool_],
+    lo: Array,
+    hi: Array,
+    scale: float,
+) -> tuple[Array, Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Backtracking (Armijo) line search on the projected path for the ``active`` rows of a batched descent.
+
+    All searching rows are tried at once. The full step, which most rows take, is evaluated with its gradient,
+    so a row taking it needs no second evaluation. Returns the new points, their scaled values and gradients
+    (unchanged where no step was taken), which rows moved and which found no acceptable step (converged).
+    """
+    s_n = len(x)
+    t = np.ones(s_n)
+    x_new = x.copy()
+    f_new = f.copy()
+    g_new = g.copy()
+    has_g = np.zeros(s_n, dtype=bool)
+    searching = active.copy()
+    # halve the step three times, then shrink it tenfold: a start that needs a step below ~1e-11 has stopped
+    for trial_no in range(14):
+        if not searching.any():
+            break
+        idx = np.flatnonzero(searching)
+        trial = np.clip(x[idx] + t[idx, None] * d[idx], lo, hi)
+        if trial_no == 0:
+            f_trial, g_trial = rows(idx).scaled_value_and_grad(trial)
+        else:
+            f_trial = rows(idx).value(trial) * scale
+        ok = np.isfinite(f_trial) & (f_trial <= f[idx] + 1e-4 * np.einsum("sp,sp->s", g[idx], trial - x[idx]))
+        x_new[idx[ok]] = trial[ok]
+        f_new[idx[ok]] = f_trial[ok]
+        if trial_no == 0:
+            g_new[idx[ok]] = g_trial[ok]
+            has_g[idx[ok]] = True
+        searching[idx[ok]] = False
+        t[idx[~ok]] *= 0.5 if trial_no < 3 else 0.1
+    stuck = active & searching  # no acceptable step: this row has converged (or cannot move)
+    moved = active & ~searching
+    # the gradient where a shorter step was taken (converged rows cost nothing more)
+    late = np.flatnonzero(moved & ~has_g)
+    if len(late):
+        f_new[late], g_new[late] = rows(late).scaled_value_and_grad(x_new[late])
+    return x_new, f_new, g_new, moved, stuck
 
 
 def held_at_bounds(theta: Array, g: Array, lo: Array, hi: Array) -> NDArray[np.bool_]:
@@ -617,6 +649,9 @@ def find_minimum(problem: Problem, starts: Array | None = None, *, thorough: boo
         ends, end_values = batched_descent(problem, explore, iterations=EXPLORE_ITERATIONS)
         order = np.argsort(end_values, kind="stable")
         picks = distinct(ends[order], N_EXPLORE_POLISH)
-        best = best_polished(problem, [best.theta, *(ends[order][i] for i in picks)])
+        # the incumbent is already polished: only the new end points are (settle restarts the winner anyway)
+        found = best_polished(problem, [ends[order][i] for i in picks])
+        if found.value < best.value:
+            best = found
     theta, value, converged = settle(problem, best)
     return Minimum(theta, value, converged, n_starts)

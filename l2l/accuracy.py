@@ -671,6 +671,18 @@ def fit_accuracy(
         labels = [str(u) for u in uniq]
     warnings: list[str] = []
     pred = assess_predictability(xa, ya, chance=chance, noise_sd=noise_sd)
+    if groups is not None and pooling == "separate" and len(labels) > 1:
+        # one curve per dataset: predictable when some dataset's runs are (their losses need not share a scale)
+        per = [
+            assess_predictability(xa[g == k], ya[g == k], chance=chance, noise_sd=noise_sd)
+            for k in range(len(labels))
+            if int(np.sum(g == k)) >= 5
+        ]
+        ok = [p for p in per if p.predictable]
+        if ok:
+            pred = max(ok, key=lambda p: p.signal / max(p.noise_sd, 1e-12))
+        elif per:
+            pred = per[0]
     x_range = (float(xa.min()), float(xa.max()))
     if check and not pred.predictable:
         return AccuracyFit(

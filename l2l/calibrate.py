@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from l2l.errors import FitError
-from l2l.fit import LawFit, fit_law
+from l2l.fit import LawFit, fit_law, percentile_interval
 from l2l.laws import Array, log_loss
 
 DEFAULT_LEVEL = 0.9
@@ -128,6 +128,12 @@ def _z(level: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(0.5 + level / 2))
+
+
+def normal_quantile(level: float) -> float:
+    """z such that a normal variable lies within ±z with probability ``level``."""
+    _check_level(level)
+    return _z(level)
 
 
 def _check_level(level: float) -> None:
@@ -268,7 +274,9 @@ class ErrorModel:
         """The expected log(actual / predicted) at this distance, span and aspect."""
         d = max(distance, 0.0)
         unit = {"none": 0.0, "distance": d, "reach": d / max(span, 1e-9)}[self.bias_form]
-        return unit * (self.bias_slope + self.bias_aspect * aspect)
+        # the aspect term was learned within ±max_aspect: held there, never extrapolated linearly beyond
+        a = min(max(aspect, -self.max_aspect), self.max_aspect)
+        return unit * (self.bias_slope + self.bias_aspect * a)
 
     def sd(self, distance: float, span: float, group: str = "") -> float:
         r = max(distance, 0.0) / max(span, 1e-9)
@@ -339,6 +347,31 @@ class ErrorModel:
             notes=tuple(words),
         )
 
+    def to_record(self) -> dict[str, Any]:
+        """Everything needed to rebuild this model exactly (``from_record``), JSON-safe."""
+        rec = self.to_dict()
+        rec.pop("q90")
+        rec["scores"] = [float(v) for v in self.scores]
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> ErrorModel:
+        return cls(
+            kind=str(rec["kind"]),
+            bias_form=str(rec["bias_form"]),
+            bias_slope=float(rec["bias_slope"]),
+            bias_aspect=float(rec["bias_aspect"]),
+            noise_sd=float(rec["noise_sd"]),
+            spread_slope=float(rec["spread_slope"]),
+            scores=tuple(float(v) for v in rec["scores"]),
+            n_errors=int(rec["n_errors"]),
+            n_cutoffs=int(rec["n_cutoffs"]),
+            max_distance=float(rec["max_distance"]),
+            max_reach=float(rec["max_reach"]),
+            max_aspect=float(rec["max_aspect"]),
+            group_scales={str(k): float(v) for k, v in rec["group_scales"].items()},
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -357,25 +390,35 @@ class ErrorModel:
         }
 
 
+NO_BACKTEST = (
+    "too few compute budgets to backtest extrapolation: the interval holds parameter uncertainty only and is "
+    "a lower bound on the true uncertainty"
+)
+
+
 def bootstrap_interval(
-    pred: float, distance: float, sd_param: float, level: float = DEFAULT_LEVEL, *, notes: Iterable[str] = ()
+    pred: float,
+    distance: float,
+    sd_param: float,
+    level: float = DEFAULT_LEVEL,
+    *,
+    notes: Iterable[str] = (),
+    reason: str = NO_BACKTEST,
+    method: str = "bootstrap",
 ) -> PredictiveInterval:
-    """The fallback without backtest evidence: a normal interval of log pred with the bootstrap sd only, flagged
-    as a lower bound on the true uncertainty."""
+    """The fallback without backtest evidence: a normal interval of log pred with the sd ``sd_param`` only
+    (bootstrap or regression residual: ``method``), flagged as a lower bound on the true uncertainty; ``reason``
+    says why no backtested model applies."""
     _check_level(level)
     half = _z(level) * sd_param
-    words = [
-        "too few compute budgets to backtest extrapolation: the interval holds parameter uncertainty only and is "
-        "a lower bound on the true uncertainty",
-        *notes,
-    ]
+    words = [reason, *notes]
     return PredictiveInterval(
         estimate=pred,
         lo=pred * math.exp(-half),
         hi=pred * math.exp(half),
         level=level,
         distance=max(distance, 0.0),
-        method="bootstrap",
+        method=method,
         lower_bound_only=True,
         raw=pred,
         sd_param=sd_param,
@@ -637,9 +680,16 @@ _Single = tuple[float, float, BacktestError]  # (prediction, in-sample resid sd,
 
 
 def _warm_fitters(
-    form: str, fit: FitFn | None, warm_starts: Mapping[str, ArrayLike] | None
+    form: str,
+    fit: FitFn | None,
+    warm_starts: Mapping[str, ArrayLike] | None,
+    objective: Literal["huber", "mse"] = "huber",
+    delta: float = 1e-3,
 ) -> Callable[[str], FitFn]:
-    base = fit or default_fit(form)
+    def plain(n: Array, d: Array, y: Array) -> LawFit:
+        return fit_law(n, d, y, form=form, objective=objective, delta=delta)
+
+    base = fit or plain
 
     def fitter_for(name: str) -> FitFn:
         if fit is not None or warm_starts is None or name not in warm_starts:
@@ -647,7 +697,7 @@ def _warm_fitters(
         start = np.atleast_2d(np.asarray(warm_starts[name], dtype=np.float64))
 
         def warm(n: Array, d: Array, y: Array) -> LawFit:
-            return fit_law(n, d, y, form=form, starts=start)
+            return fit_law(n, d, y, form=form, objective=objective, delta=delta, starts=start)
 
         return warm
 
@@ -744,6 +794,8 @@ def run_backtests(
     min_fit_budgets: int = MIN_FIT_BUDGETS,
     max_cutoffs: int = MAX_CUTOFFS,
     warm_starts: Mapping[str, ArrayLike] | None = None,
+    objective: Literal["huber", "mse"] = "huber",
+    delta: float = 1e-3,
 ) -> Backtest:
     """Refit every dataset's law on budgets ≤ each cutoff and record the errors on the runs above: direct
     predictions, single-source translations of the measured source loss (E0, E1 from the cutoff's fits, K and κ
@@ -754,7 +806,7 @@ def run_backtests(
     each backtest from that single start instead: about 20× faster, at the risk of a local optimum on laws
     with several."""
     sweeps = as_sweeps(table)
-    fitter_for = _warm_fitters(form, fit, warm_starts)
+    fitter_for = _warm_fitters(form, fit, warm_starts, objective, delta)
     cutoffs = backtest_cutoffs(sweeps, min_fit_budgets)[-max_cutoffs:] if max_cutoffs > 0 else []
     acc = _Acc(comb={m: [] for m in COMBINE_METHODS})
     pairs = (
@@ -868,6 +920,64 @@ class Calibration:
             "notes": list(self.notes),
         }
 
+    def to_record(self) -> dict[str, Any]:
+        """The error models and notes, JSON-safe (``from_record``); the backtest errors themselves are not kept,
+        only their summary."""
+
+        def one(m: ErrorModel | None) -> dict[str, Any] | None:
+            return None if m is None else m.to_record()
+
+        return {
+            "direct": one(self.direct),
+            "translation": one(self.translation),
+            "combined": {k: one(v) for k, v in self.combined.items()},
+            "cutoffs": [float(c) for c in self.backtest.cutoffs],
+            "n_fits": self.backtest.n_fits,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> Calibration:
+        def one(m: Mapping[str, Any] | None) -> ErrorModel | None:
+            return None if m is None else ErrorModel.from_record(m)
+
+        bt = Backtest((), (), {}, tuple(float(c) for c in rec["cutoffs"]), int(rec["n_fits"]))
+        return cls(
+            one(rec["direct"]),
+            one(rec["translation"]),
+            {str(k): one(v) for k, v in rec["combined"].items()},
+            bt,
+            tuple(str(n) for n in rec["notes"]),
+        )
+
+
+class CalibrationCache(dict[str, Calibration]):
+    """Calibrations keyed by what they were learned from (``calibration_key``): a calibration is never served for
+    runs or settings that changed. The CLI keeps one in the workspace."""
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        return {k: c.to_record() for k, c in self.items()}
+
+    @classmethod
+    def from_records(cls, records: Mapping[str, Mapping[str, Any]]) -> CalibrationCache:
+        return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
+
+
+CALIBRATION_VERSION = 1
+
+
+def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
+    """What a calibration depends on, hashed: the sweeps' exact points (order-independent) and the settings."""
+    import hashlib
+
+    h = hashlib.sha256(f"v{CALIBRATION_VERSION}|{sorted((k, repr(v)) for k, v in settings.items())}".encode())
+    for name, sw in sorted(as_sweeps(table).items()):
+        h.update(name.encode())
+        order = np.lexsort((sw.loss, sw.C, sw.D, sw.N))
+        for arr in (sw.N, sw.D, sw.C, sw.loss):
+            h.update(np.ascontiguousarray(arr[order], dtype="<f8").tobytes())
+    return h.hexdigest()[:32]
+
 
 def _try_model(errors: Sequence[BacktestError], kind: str, notes: list[str]) -> ErrorModel | None:
     try:
@@ -886,12 +996,16 @@ def calibrate(
     min_fit_budgets: int = MIN_FIT_BUDGETS,
     max_cutoffs: int = MAX_CUTOFFS,
     warm_starts: Mapping[str, ArrayLike] | None = None,
+    objective: Literal["huber", "mse"] = "huber",
+    delta: float = 1e-3,
 ) -> Calibration:
     """Backtest a run table (dataset → (N, D, C, loss) of its own loss) and learn its error models (see
-    ``run_backtests`` for the options)."""
+    ``run_backtests`` for the options; ``objective`` and ``delta`` are the law fits')."""
     bt = run_backtests(
         table,
         warm_starts=warm_starts,
+        objective=objective,
+        delta=delta,
         form=form,
         fit=fit,
         translations=translations,
@@ -923,16 +1037,34 @@ def distance_of(C_target: float, C_fitted_max: float) -> float:
 
 
 def extrapolation_notes(N: float, D: float, C: float, sweep: Sweep) -> tuple[str, ...]:
-    """Words on how far (N, D, C) lies beyond the fitted runs (empty inside the range)."""
+    """Words on how far (N, D, C) lies beyond the fitted runs (empty inside the range). Below the smallest
+    fitted value is flagged too: backtests only ever extrapolate upward, so nothing calibrates a law there."""
     out: list[str] = []
-    for name, v, top in (
-        ("compute", C, sweep.max_C),
-        ("N", N, float(sweep.N.max())),
-        ("D", D, float(sweep.D.max())),
-    ):
+    below: list[str] = []
+    for name, v, arr in (("compute", C, sweep.C), ("N", N, sweep.N), ("D", D, sweep.D)):
+        top, bottom = float(arr.max()), float(arr.min())
         if v > top * (1 + 1e-9):
             out.append(f"{name} is {v / top:.3g}× the largest fitted")
+        elif v < bottom * (1 - 1e-9):
+            below.append(f"{name} {bottom / v:.3g}×")
+    if below:
+        out.append(
+            f"{', '.join(below)} below the smallest fitted: backtests only test extrapolation upward, so "
+            "nothing calibrates the law there (the interval is a lower bound)"
+        )
     return tuple(out)
+
+
+def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, float, float]:
+    """(C, N, D) each divided by the largest fitted value: above 1 the prediction extrapolates that far."""
+    return C / sweep.max_C, N / float(sweep.N.max()), D / float(sweep.D.max())
+
+
+def beyond_evidence(pi: PredictiveInterval) -> bool:
+    """True when a prediction lies where the backtests have no evidence: flagged a lower bound, further than any
+    backtest reached, off the compute-optimal sizes the error model was learned on, or below the fitted range."""
+    words = ("further than any backtest", "compute-optimal one", "below the smallest fitted")
+    return pi.lower_bound_only or any(w in n for n in pi.notes for w in words)
 
 
 def prediction_sd(fit: LawFit, N: float, D: float) -> float:
@@ -954,6 +1086,7 @@ def direct_interval(
     *,
     group: str | None = None,
     include_bootstrap: bool = False,
+    reason: str = NO_BACKTEST,
 ) -> PredictiveInterval:
     """The predictive interval of a dataset's own law at (N, D, C), fitted on ``sweep``. With ``model``: the
     backtest-learned extrapolation error, which already holds the parameter uncertainty of fits on smaller
@@ -967,13 +1100,14 @@ def direct_interval(
     sd = prediction_sd(fit, N, D)
     notes = extrapolation_notes(N, D, C, sweep)
     if model is None:
-        return bootstrap_interval(pred, dist, sd, level, notes=notes)
+        return bootstrap_interval(pred, dist, sd, level, notes=notes, reason=reason)
     span = span_of(sweep.max_C, float(sweep.C.min()))
     aspect = float(aspect_of(fit, np.array([N]), np.array([C]))[0])
     g = fit.dataset if group is None else group
     sd_used = sd if include_bootstrap else 0.0
     pi = model.interval(pred, dist, span, level, sd_used, aspect=aspect, group=g, notes=notes)
-    return replace(pi, sd_param=sd)
+    below = any("below the smallest fitted" in n for n in notes)
+    return replace(pi, sd_param=sd, lower_bound_only=below)
 
 
 @dataclass(frozen=True)
@@ -1024,8 +1158,8 @@ def optimal_interval(
         ]
     )
     ns = ns[np.isfinite(ns) & (ns > 0)]
-    q = [50 * (1 - level), 50 * (1 + level)]
-    n_lo, n_hi = (float(v) for v in np.percentile(ns, q))
+    lo, hi = percentile_interval(ns, level)
+    n_lo, n_hi = float(lo), float(hi)
     k = C / flops_per_param_token
     return OptimalInterval(C, n_opt, d_opt, (n_lo, n_hi), (k / n_hi, k / n_lo), level, len(ns))
 
@@ -1140,10 +1274,10 @@ def translation_interval(
         sd = float(np.std(np.log(preds), ddof=1)) if len(preds) > 1 else 0.0
     else:
         sd = 0.0
-    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
     if len(dr) >= 2:
-        k_lo, k_hi = (float(v) for v in np.percentile(dr[:, 0], [lo_q, hi_q]))
-        c_lo, c_hi = (float(v) for v in np.percentile(dr[:, 1], [lo_q, hi_q]))
+        lo, hi = percentile_interval(dr[:, :2], level)
+        k_lo, c_lo = (float(v) for v in lo)
+        k_hi, c_hi = (float(v) for v in hi)
     else:
         k_lo = k_hi = best.K
         c_lo = c_hi = best.kappa
@@ -1160,6 +1294,40 @@ def translation_interval(
         )
     )
     return TranslationInterval(best.K, best.kappa, (k_lo, k_hi), (c_lo, c_hi), pi, len(dr))
+
+
+def propagated_interval(
+    upstream: PredictiveInterval,
+    f: Callable[[float], float],
+    *,
+    resid_sd: float,
+    sd_param: float = 0.0,
+    notes: Iterable[str] = (),
+) -> PredictiveInterval:
+    """An interval pushed through a monotone map ``f`` (a second translation, e.g. train-test): the ends of
+    ``upstream`` map to the ends, and each side is widened in quadrature (log space) by ``resid_sd`` (the map's
+    regression residual) and ``sd_param`` (its parameter spread), at ``upstream``'s level. Nothing backtests the
+    map, so the result is flagged a lower bound."""
+    z = _z(upstream.level)
+    est = f(upstream.estimate)
+    ends = sorted((f(upstream.lo), f(upstream.hi)))
+    if not (est > 0 and ends[0] > 0 and math.isfinite(ends[1])):
+        raise FitError(f"the translated interval is not a positive loss ({ends[0]:.4g} … {ends[1]:.4g})")
+    extra = math.hypot(z * resid_sd, z * sd_param)
+    lo_h = math.hypot(max(math.log(est / ends[0]), 0.0), extra)
+    hi_h = math.hypot(max(math.log(ends[1] / est), 0.0), extra)
+    return PredictiveInterval(
+        estimate=est,
+        lo=est * math.exp(-lo_h),
+        hi=est * math.exp(hi_h),
+        level=upstream.level,
+        distance=upstream.distance,
+        method="propagated+residual",
+        lower_bound_only=True,
+        raw=f(upstream.raw),
+        sd_param=sd_param,
+        notes=tuple(notes),
+    )
 
 
 def combined_interval(
@@ -1203,6 +1371,7 @@ __all__ = [
     "Backtest",
     "BacktestError",
     "Calibration",
+    "CalibrationCache",
     "ErrorModel",
     "OptimalInterval",
     "PowerFit",
@@ -1211,9 +1380,11 @@ __all__ = [
     "TranslationInterval",
     "as_sweeps",
     "aspect_of",
+    "beyond_evidence",
     "bootstrap_interval",
     "budgets",
     "calibrate",
+    "calibration_key",
     "combine_values",
     "combined_interval",
     "direct_interval",
@@ -1222,9 +1393,12 @@ __all__ = [
     "extrapolation_notes",
     "fit_error_model",
     "fit_power",
+    "normal_quantile",
     "optimal_interval",
     "pair_index",
     "prediction_sd",
+    "propagated_interval",
+    "range_ratios",
     "run_backtests",
     "span_of",
     "translation_draws",

@@ -37,6 +37,7 @@ __all__ = [
     "CheckpointInfo",
     "CheckpointReport",
     "apply_checkpoints",
+    "apply_checkpoints_checked",
     "describe_policies",
     "detect_checkpoints",
     "find_step_column",
@@ -187,8 +188,11 @@ def _with_step(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
 SEEN_CORRELATION: Final = 0.98
 
 
-def _stats(lf: pl.LazyFrame, column: str, group: Sequence[str], check_text: bool) -> pl.DataFrame:
-    """One streaming pass: per group, rows, step range, D range, corr(step, D) (O(1) memory per group)."""
+def _stats(
+    lf: pl.LazyFrame, column: str, group: Sequence[str], check_text: bool, checks: Sequence[pl.Expr] = ()
+) -> pl.DataFrame:
+    """One streaming pass: per group, rows, step range, D range, corr(step, D) (O(1) memory per group), and the
+    caller's boolean ``checks`` per group (``_check0``, ...)."""
     step, d = pl.col(_STEP), pl.col("D")
     aggs = [
         pl.len().alias("rows"),
@@ -200,13 +204,15 @@ def _stats(lf: pl.LazyFrame, column: str, group: Sequence[str], check_text: bool
     ]
     if check_text:
         aggs.append((step.is_null() & pl.col(column).is_not_null()).sum().alias("bad"))
+    aggs += [e.alias(f"_check{i}") for i, e in enumerate(checks)]
     return _with_step(lf, column).group_by(list(group)).agg(aggs).collect(engine="streaming")
 
 
 @dataclass(frozen=True)
 class _Detected:
-    info: CheckpointInfo
+    info: CheckpointInfo | None  # None: a check failed, nothing detected
     stats: pl.DataFrame  # per (run key, eval): rows, step_min, step_max, ...
+    checks: tuple[bool, ...] = ()  # the caller's checks, each true when some group failed it
 
 
 def _detect(
@@ -215,6 +221,7 @@ def _detect(
     d_source: str | None,
     id_columns: Sequence[str],
     path: str | None,
+    checks: Sequence[pl.Expr] = (),
 ) -> _Detected | None:
     schema_ = lf.collect_schema()
     names = schema_.names()
@@ -235,9 +242,12 @@ def _detect(
     if has_run_id:
         base.remove("N")  # a run id names the run; N follows from it
     check_text = not schema_[column].is_numeric()
-    stats = _stats(lf, column, [*base, "eval"], check_text)
+    stats = _stats(lf, column, [*base, "eval"], check_text, checks)
     if stats.height == 0:
         return None
+    failed = tuple(bool(stats[f"_check{i}"].any()) for i in range(len(checks)))
+    if any(failed):
+        return _Detected(None, stats, failed)
     if check_text and int(stats["bad"].sum()):
         raise InputError("the step column holds values that are not numbers", path=path, column=column)
     varies = stats.filter(pl.col("d_min") < pl.col("d_max"))
@@ -272,7 +282,7 @@ def _detect(
         step_min=float(stats["step_min"].min()),  # type: ignore[arg-type]
         step_max=float(stats["step_max"].max()),  # type: ignore[arg-type]
     )
-    return _Detected(info, stats.select(*key, "eval", "rows", "step_max"))
+    return _Detected(info, stats.select(*key, "eval", "rows", "step_max"), failed)
 
 
 def detect_checkpoints(
@@ -380,11 +390,34 @@ def apply_checkpoints(
 ) -> tuple[pl.LazyFrame | pl.DataFrame, CheckpointReport | None]:
     """Detect and select in one call (two streaming passes over ``lf``): ``(lf, None)`` unchanged when the
     table is not a per-step log (no step column, or one checkpoint per run), else the kept rows and the report."""
+    out, report, _ = apply_checkpoints_checked(
+        lf, policy, step_column=step_column, d_source=d_source, id_columns=id_columns, path=path
+    )
+    return out, report
+
+
+def apply_checkpoints_checked(
+    lf: pl.LazyFrame,
+    policy: str = "final",
+    *,
+    checks: Sequence[pl.Expr] = (),
+    step_column: str | None = None,
+    d_source: str | None = None,
+    id_columns: Sequence[str] = (),
+    path: str | None = None,
+) -> tuple[pl.LazyFrame | pl.DataFrame, CheckpointReport | None, tuple[bool, ...] | None]:
+    """``apply_checkpoints`` that also evaluates the boolean aggregations ``checks`` (``expr.any()`` each) in its
+    detection pass, so a reader's value checks cost no pass of their own. The third item says, per check,
+    whether some row failed it (then nothing is selected: ``lf`` comes back unchanged), or is None when the
+    table has no step column and so was not scanned (the caller checks it some other way)."""
     parse_policy(policy)  # a bad policy is an error even for a table without checkpoints
-    found = _detect(lf, step_column, d_source, id_columns, path)
-    if found is None or not found.info.per_step:
-        return lf, None
-    return _select(lf, found.info, found.stats, policy, path)
+    found = _detect(lf, step_column, d_source, id_columns, path, checks)
+    if found is None:
+        return lf, None, None
+    if found.info is None or not found.info.per_step:
+        return lf, None, found.checks
+    out, report = _select(lf, found.info, found.stats, policy, path)
+    return out, report, found.checks
 
 
 def _fmt_step(k: float | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -21,13 +21,27 @@ except ImportError:  # pragma: no cover - older typer on the stock click
     from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment]
 
 from l2l.errors import L2LError, UsageError
-from l2l.schema import Figure, Form, Join, Kind, Objective, OutputFormat, Resample
+from l2l.schema import (
+    AccuracyForm,
+    CeilingMode,
+    Figure,
+    FloorMode,
+    Form,
+    InputLoss,
+    Join,
+    Kind,
+    Objective,
+    OutputFormat,
+    Pooling,
+    Resample,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from plotnine import ggplot
 
+    from l2l.calibrate import CalibrationCache
     from l2l.evaluate import Evaluation
     from l2l.fit import FitCache, FitOptions, LawFit
     from l2l.render import Report
@@ -57,6 +71,17 @@ FLAGS: dict[str, str] = {
     "loss_columns": "--loss-columns PATTERN",
     "strict": "--strict",
     "join": "--join run|nd",
+    "accuracy_columns": "--accuracy-columns PATTERN",
+    "input_loss": "--input-loss own",
+    "chance": "--chance TASK=LEVEL",
+    "checkpoints": "--checkpoints final|step=K|all",
+    "test": "--test PATTERN (l2l evaluate)",
+    "columns": "--column CANON=SOURCE",
+    "level": "--level",
+    "via": "--via",
+    "targets": "--target",
+    "draws": "--draws",
+    "datasets": "--dataset",
 }
 
 
@@ -81,8 +106,36 @@ def _no_args_help(exc: ClickUsageError) -> bool:
     return type(exc).__name__ == "NoArgsIsHelpError"  # click ≥ 8.2: prints help, not an error
 
 
+#: Options that are a flag alone and take a value only when one ending in the suffix follows:
+#: (command, option) → (the hidden option that carries the value, suffix). typer's click has no optional values.
+_FLAG_OR_VALUE: dict[tuple[str, str], tuple[str, str]] = {("fit-law", "--save"): ("--save-file", ".json")}
+
+
+def _flag_or_value(name: str | None, args: list[str]) -> list[str]:
+    """``--save laws.json`` → ``--save-file laws.json`` (and ``--save=laws.json``); a plain ``--save`` stays."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        opt, eq, val = a.partition("=")
+        rule = _FLAG_OR_VALUE.get((name or "", opt))
+        if rule and eq:
+            out.append(f"{rule[0]}={val}")
+        elif rule and i + 1 < len(args) and args[i + 1].lower().endswith(rule[1]):
+            out += [rule[0], args[i + 1]]
+            i += 1
+        else:
+            out.append(a)
+        i += 1
+    return out
+
+
 class _Group(TyperGroup):
     """The single place where library and usage errors become one line on stderr and an exit code."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        return name, cmd, _flag_or_value(name, rest)
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -103,8 +156,8 @@ class _Group(TyperGroup):
             if _no_args_help(exc):
                 raise
             _usage_fail(exc)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed pipe (`l2l ... | head`) is no error of ours: main() leaves quietly
         except Exception as exc:
             if STATE.debug:
                 raise
@@ -128,7 +181,7 @@ app = typer.Typer(
     help="Scaling laws and loss-to-loss predictions from tables of language-model training runs.\n\n"
     "Typical session: `l2l ingest runs.csv`, `l2l fit-law`, `l2l translate --src A --tgt all`, "
     "`l2l evaluate`.",
-    **_SETTINGS,
+    **{**_SETTINGS, "add_completion": True},  # --install-completion / --show-completion [SHELL]
 )
 plot_app = typer.Typer(name="plot", help="Draw a figure in the paper's style.", **_SETTINGS)
 app.add_typer(plot_app, name="plot")
@@ -142,6 +195,17 @@ TableArg = Annotated[
     typer.Argument(
         help="A run table (CSV, TSV, Parquet, NDJSON, .csv.gz). Default: the runs in the workspace.",
         show_default=False,
+    ),
+]
+
+
+ChanceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--chance",
+        metavar="TASK=LEVEL",
+        help="Chance accuracy of a task (0.25 for 4-way multiple choice); repeatable. Default: a chance "
+        "column, else 0.25 for ARC/HellaSwag/MMLU/OpenBookQA/SciQ, 0.5 for BoolQ/PIQA/Winogrande, else fitted.",
     ),
 ]
 
@@ -203,6 +267,35 @@ def _load(table: Path | None) -> tuple[Runs, FitCache]:
     return load_runs(table, ws), (saved_fits(ws) if table is None else FitCache())
 
 
+def _calibrations(table: Path | None) -> CalibrationCache:
+    """Calibrations that may serve these runs: the workspace's (a cache keyed by the data), none for a TABLE."""
+    from l2l.calibrate import CalibrationCache
+    from l2l.workspace import saved_calibrations
+
+    return saved_calibrations(_workspace()) if table is None else CalibrationCache()
+
+
+def _keep_calibrations(table: Path | None, cache: CalibrationCache, before: int) -> None:
+    """Store new calibrations in the workspace (they are a cache: kept without being asked)."""
+    if table is None and len(cache) > before and _workspace().exists():
+        from contextlib import suppress
+
+        from l2l.errors import WorkspaceError
+        from l2l.workspace import save_calibrations
+
+        with suppress(WorkspaceError):  # a cache that cannot be written only costs time on the next run
+            save_calibrations(_workspace(), cache)
+
+
+LevelOpt = Annotated[
+    float,
+    typer.Option(
+        "--level",
+        help="Level of the predictive intervals, strictly between 0 and 1 (0.9: 90 %).",
+    ),
+]
+
+
 def _workers() -> int:
     from l2l.fit import default_workers
 
@@ -247,6 +340,7 @@ def _parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     "  l2l ingest runs.csv more_runs.parquet\n\n"
     "  l2l ingest sweep.csv --own-eval fineweb=fineweb_val --own-eval starcoder=starcoder_val\n\n"
     "  l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'\n\n"
+    "  l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params\n\n"
     "  l2l ingest extra.ndjson --append",
 )
 def ingest(
@@ -271,33 +365,132 @@ def ingest(
         bool,
         typer.Option("--strict", help="Reject repeated (dataset, N, D, eval) rows instead of averaging."),
     ] = False,
+    checkpoints: Annotated[
+        str,
+        typer.Option(
+            "--checkpoints",
+            metavar="final|step=K|all",
+            help="Per-step logs: keep each run's final checkpoint (default), the one at step K, or all "
+            "(step=K and all need D to be the tokens seen at each checkpoint).",
+        ),
+    ] = "final",
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            metavar="CANON=SOURCE",
+            help="Read column SOURCE as CANON (dataset, N, D, eval, loss, run_id, C, split, seed, step); "
+            "repeatable; stored in the workspace, so --append reuses it.",
+        ),
+    ] = None,
+    accuracy_columns: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-columns",
+            metavar="PATTERN",
+            help="With --wide: glob naming the downstream-accuracy columns (fractions in [0, 1]); kept apart "
+            "from the losses. Long tables mark accuracy rows with a metric column instead.",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace."""
+    from l2l.checkpoints import parse_policy
+    from l2l.columns import parse_mapping
+    from l2l.errors import InputError
     from l2l.report import ingest_report
     from l2l.tables import read_runs
 
     if loss_columns is not None and not wide:
         _usage("--loss-columns", "--loss-columns needs --wide")
+    try:
+        parse_policy(checkpoints)
+    except InputError as exc:
+        _usage("--checkpoints", exc.message)
+    mapping = parse_mapping(column or [])
+    ws = _workspace()
+    stored_mapping = ws.column_mapping() if append and ws.exists() else {}
     runs = read_runs(
         files,
         wide=wide,
         loss_columns=loss_columns,
         own_eval=_parse_pairs(own_eval, "--own-eval"),
         strict=strict,
+        columns=mapping,
+        stored_columns=stored_mapping,
+        checkpoints=checkpoints,
+        accuracy_columns=accuracy_columns,
+        accuracy_only=append,  # appending accuracies alone to stored losses is fine
     )
-    ws = _workspace()
-    stored = ws.save(runs, append=append, strict=strict)
-    _render(ingest_report(stored, added=runs, workspace=ws), fmt)
+    stored = ws.save(runs, append=append, strict=strict, column_mapping={**stored_mapping, **mapping})
+    _render(
+        _with_accuracy(ingest_report(stored, added=runs, workspace=ws), _save_accuracy(stored, runs, append)),
+        fmt,
+    )
 
 
 @app.command(epilog="Examples:\n\n  l2l runs\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv")
 def runs(table: TableArg = None, fmt: FormatOpt = "table") -> None:
     """What is in the workspace (or a table): datasets × evals, run counts, N, D and C ranges, splits."""
     from l2l.report import runs_report
-    from l2l.workspace import load_runs
 
-    _render(runs_report(load_runs(table, _workspace())), fmt)
+    loaded, _ = _load_accuracy(table)
+    _render(_with_accuracy(runs_report(loaded), loaded), fmt)
+
+
+def _refuse_accuracy_evals(table: Path | None, runs: Runs, names: Sequence[str] | None) -> None:
+    """A loss command given an accuracy eval (no loss eval of that name): a usage error naming fit-accuracy."""
+    from l2l.accuracy_runs import accuracy_evals
+    from l2l.errors import SelectionError
+    from l2l.runs import ALL, OWN
+
+    wanted = [n for n in names or [] if n not in (ALL, OWN)]
+    if not wanted:
+        return
+    acc_names: list[str] | None = None
+    for name in wanted:
+        try:
+            runs.resolve_eval(name)
+        except SelectionError:
+            if acc_names is None:
+                acc_names = accuracy_evals(_load_accuracy(table)[0])
+            if any(a == name or a.rsplit("/", 1)[-1].startswith(name.rsplit("/", 1)[-1]) for a in acc_names):
+                _usage(
+                    "--eval", f"{name!r} is an accuracy eval: fit it with `l2l fit-accuracy --eval {name}`"
+                )
+            raise
+
+
+def _save_accuracy(stored: Runs, added: Runs, append: bool) -> Runs:
+    """The accuracies read, stored beside the workspace's losses (l2l.accuracy_runs.save_accuracy)."""
+    from l2l.accuracy_runs import save_accuracy
+
+    return save_accuracy(_workspace(), stored, added, append=append)
+
+
+def _load_accuracy(table: Path | None) -> tuple[Runs, FitCache]:
+    """As ``_load``, with the accuracy rows: the workspace's (stored beside its losses) or the TABLE's."""
+    from dataclasses import replace
+
+    from l2l.accuracy_runs import attach_accuracy
+    from l2l.tables import read_runs
+
+    runs, cache = _load(table)
+    if table is None:
+        return attach_accuracy(runs, _workspace()), cache
+    if runs.accuracy is None:  # load_runs rebuilds the Runs when it pins own evals: read the accuracies again
+        runs = replace(runs, accuracy=read_runs([table]).accuracy)
+    return runs, cache
+
+
+def _with_accuracy(report: Report | list[Report], runs: Runs) -> list[Report]:
+    """``report`` followed by the accuracy evals of ``runs`` (listed apart), when it has any."""
+    from l2l.accuracy_runs import accuracy_summary
+    from l2l.report import accuracy_runs_report
+
+    reports = list(report) if isinstance(report, list) else [report]
+    rows = accuracy_summary(runs)
+    return [*reports, accuracy_runs_report(rows)] if rows else reports
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -334,7 +527,15 @@ ThoroughOpt = Annotated[
         help="Also descend from every grid start, as a plain L-BFGS-B loop would, batched (seconds per fit).",
     ),
 ]
-SaveOpt = Annotated[bool, typer.Option("--save", help="Keep the fits in the workspace for later commands.")]
+SaveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--save",
+        help="Keep the fits in the workspace for later commands; `--save FILE.json` writes the laws to a "
+        "portable law file instead (for `l2l predict --law FILE.json`).",
+    ),
+]
+SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  # `--save FILE.json`
 DatasetsOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -385,7 +586,9 @@ def _fit_options(form: Form, objective: Objective, delta: float, thorough: bool 
     "  l2l fit-law --split sweep --form chinchilla  # like the paper's Table 3\n\n"
     "  l2l fit-law --dataset fineweb-edu --eval all # every eval of models trained on fineweb-edu\n\n"
     "  l2l fit-law --bootstrap 1000 --seed 0 --format json\n\n"
-    "  l2l fit-law --split sweep --save --plot law.png",
+    "  l2l fit-law --split sweep --save --plot law.png\n\n"
+    "  l2l fit-law --split sweep --save laws.json   # a law file for `l2l predict --law laws.json`\n\n"
+    "  l2l fit-law --split sweep --residuals --format csv",
 )
 def fit_law_cmd(
     table: TableArg = None,
@@ -403,6 +606,10 @@ def fit_law_cmd(
         typer.Option("--resample", help="Bootstrap unit: single runs, or all runs of one model size N."),
     ] = "run",
     save: SaveOpt = False,
+    save_file: SaveFileOpt = None,
+    residuals: Annotated[
+        bool, typer.Option("--residuals", help="Also list every run beside its law's prediction.")
+    ] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the law's contour figure (.png/.svg/.pdf).")
     ] = None,
@@ -417,8 +624,13 @@ def fit_law_cmd(
     opts = _fit_options(form, objective, delta, thorough)
     _figure_path(plot, "--plot")
     if save and table is not None:
-        _usage("--save", "--save stores fits of the workspace runs; drop TABLE or ingest it first")
+        _usage(
+            "--save",
+            "--save keeps fits of the workspace runs (drop TABLE or ingest it first); "
+            "a law file is written by --save FILE.json",
+        )
     runs, cache = _load(table)
+    _refuse_accuracy_evals(table, runs, eval_name)
     with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:
         outcome = fit_laws(
             runs,
@@ -443,9 +655,19 @@ def fit_law_cmd(
         from l2l.workspace import save_fits
 
         save_fits(_workspace(), cache)
-    _render(
-        fits_report(outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS[form]), fmt
-    )
+    if save_file is not None and outcome.fits:
+        from l2l.lawfile import law_file_dict
+        from l2l.workspace import write_law_file
+
+        write_law_file(save_file, law_file_dict(runs, outcome.fits, options=opts, split=split))
+        typer.echo(f"wrote {save_file} ({len(outcome.fits)} laws)", err=True)
+    reports = fits_report(outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS[form])
+    if residuals:
+        from l2l.fit import residuals as run_residuals
+        from l2l.report import with_residuals
+
+        reports = with_residuals(reports, run_residuals(runs, outcome.fits, split=split))
+    _render(reports, fmt)
     if not outcome.fits:
         raise typer.Exit(1)
 
@@ -454,8 +676,9 @@ def fit_law_cmd(
     epilog="Examples:\n\n"
     "  l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10\n\n"
     "  l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag\n\n"
-    "  l2l predict --dataset fineweb-edu --N 3.3B --D 50B --bootstrap 1000\n\n"
-    "  l2l predict --via fineweb-edu --src-loss 2.126 --tgt starcoder --eval hellaswag",
+    "  l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95\n\n"
+    "  l2l predict --via fineweb-edu --src-loss 2.126 --tgt starcoder --eval hellaswag\n\n"
+    "  l2l predict --via all --from-run RUN_ID --tgt starcoder    # combine every source with a run there",
 )
 def predict(
     table: TableArg = None,
@@ -486,9 +709,12 @@ def predict(
         ),
     ] = None,
     via: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            "--via", metavar="DATASET", help="Predict through translation from this source dataset."
+            "--via",
+            metavar="DATASET",
+            help="Predict through translation from this source dataset; repeatable, or 'all' (every dataset "
+            "with a run at the (N, D) of --from-run): the sources' translations are combined.",
         ),
     ] = None,
     src_loss: Annotated[
@@ -504,6 +730,14 @@ def predict(
     tgt: Annotated[
         str | None, typer.Option("--tgt", metavar="DATASET", help="With --via: the target dataset.")
     ] = None,
+    law: Annotated[
+        Path | None,
+        typer.Option(
+            "--law",
+            metavar="FILE.json",
+            help="Predict from the laws of this law file (`l2l fit-law --save FILE.json`), without the runs.",
+        ),
+    ] = None,
     form: FormOpt = "l2l",
     split: SplitOpt = None,
     objective: ObjectiveOpt = "huber",
@@ -511,13 +745,46 @@ def predict(
     thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
+    level: LevelOpt = 0.9,
+    combine: Annotated[
+        str,
+        typer.Option(
+            "--combine", help="With several --via sources: mean (default; see the README), median or ivw."
+        ),
+    ] = "mean",
+    input_loss: Annotated[
+        InputLoss,
+        typer.Option(
+            "--input-loss", help="Accuracy evals: the loss the accuracy law is a function of (task or own)."
+        ),
+    ] = "task",
+    chance: ChanceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Predict a loss: from a fitted scaling law at (N, D), or through loss-to-loss translation (--via)."""
+    """Predict a loss with its predictive interval: from a fitted scaling law at (N, D), or through loss-to-loss
+    translation (--via)."""
     opts = _fit_options(form, objective, delta, thorough)
-    if via is not None:
+    if via:
+        given = [
+            flag
+            for flag, value in (
+                ("--bootstrap", bootstrap),
+                ("--N", N),
+                ("--D", D),
+                ("--C", C),
+                ("--dataset", dataset),
+            )
+            if value
+        ]
+        if given:
+            _usage(
+                given[0],
+                f"does not apply with --via (a translation starts from a measured loss: drop {', '.join(given)})",
+            )
         if len(eval_name or []) > 1:
             _usage("--eval", "with --via, name one eval")
+        if combine not in ("mean", "median", "ivw"):
+            _usage("--combine", f"expected mean, median or ivw, got {combine!r}")
         _predict_via(
             table,
             opts,
@@ -527,8 +794,30 @@ def predict(
             tgt=tgt,
             eval_name=eval_name[0] if eval_name else None,
             split=split,
+            level=level,
+            combine=combine,
+            seed=seed,
             fmt=fmt,
         )
+        return
+    if law is not None:
+        _predict_law(law, table, dataset=dataset, N=N, D=D, C=C, eval_name=eval_name, level=level, fmt=fmt)
+        return
+    if eval_name and _predict_accuracy(
+        table,
+        opts,
+        dataset=dataset,
+        N=N,
+        D=D,
+        C=C,
+        eval_name=eval_name,
+        split=split,
+        input_loss=input_loss,
+        chance=chance,
+        bootstrap=bootstrap,
+        seed=seed,
+        fmt=fmt,
+    ):
         return
     from l2l.predict import predict as predict_loss
     from l2l.report import predictions_report
@@ -539,6 +828,8 @@ def predict(
     if n is None:
         _usage("--N", "give the model size")
     runs, cache = _load(table)
+    cals = _calibrations(table)
+    before = len(cals)
     preds = predict_loss(
         runs,
         N=n,
@@ -549,33 +840,141 @@ def predict(
         split=split,
         options=opts,
         cache=cache,
+        calibrations=cals,
         bootstrap=bootstrap,
         seed=seed,
+        level=level,
     )
+    _keep_calibrations(table, cals, before)
     _render(predictions_report(preds), fmt)
+
+
+def _predict_law(
+    path: Path,
+    table: Path | None,
+    *,
+    dataset: list[str] | None,
+    N: list[str] | None,
+    D: list[str] | None,
+    C: list[str] | None,
+    eval_name: list[str] | None,
+    level: float,
+    fmt: OutputFormat,
+) -> None:
+    """predict --law FILE.json: the file's laws at (N, D), no runs read."""
+    from l2l.lawfile import law_file_from_dict, predict_from_laws
+    from l2l.report import law_file_predictions_report
+    from l2l.workspace import read_law_file
+
+    if table is not None:
+        _usage("--law", "predicts from the law file alone; drop TABLE")
+    n = _quantities(N, "--N")
+    if n is None:
+        _usage("--N", "give the model size")
+    lf = law_file_from_dict(read_law_file(path), str(path))
+    preds = predict_from_laws(
+        lf,
+        N=n,
+        D=_quantities(D, "--D"),
+        C=_quantities(C, "--C"),
+        datasets=dataset,
+        evals=eval_name,
+        level=level,
+    )
+    _render(law_file_predictions_report(preds, source=str(path)), fmt)
+
+
+def _predict_accuracy(
+    table: Path | None,
+    opts: FitOptions,
+    *,
+    dataset: list[str] | None,
+    N: list[str] | None,
+    D: list[str] | None,
+    C: list[str] | None,
+    eval_name: list[str],
+    split: str | None,
+    input_loss: InputLoss,
+    chance: list[str] | None,
+    bootstrap: int,
+    seed: int,
+    fmt: OutputFormat,
+) -> bool:
+    """predict --eval ACC: the chain (N, D) → input loss → accuracy, when the evals named are accuracy evals
+    (names that are no loss eval but an accuracy eval). False when they are loss evals (the caller goes on)."""
+    from l2l.accuracy_runs import accuracy_evals, predict_accuracy
+    from l2l.errors import SelectionError
+    from l2l.report import accuracy_predictions_report
+    from l2l.runs import resolve_name
+
+    runs, cache = _load_accuracy(table)
+    acc_names = accuracy_evals(runs)
+    if not acc_names:
+        return False
+    is_acc = []
+    for name in eval_name:
+        try:
+            runs.resolve_eval(name)
+            is_acc.append(name in acc_names)
+        except SelectionError:
+            resolve_name(name, acc_names, "eval")  # neither a loss nor an accuracy eval: that error
+            is_acc.append(True)
+    if not any(is_acc):
+        return False
+    if not all(is_acc):
+        _usage("--eval", "name either loss evals or accuracy evals, not both")
+    if not dataset:
+        _usage("--dataset", "name the dataset whose models are predicted")
+    n = _quantities(N, "--N")
+    if n is None:
+        _usage("--N", "give the model size")
+    preds = predict_accuracy(
+        runs,
+        evals=eval_name,
+        datasets=dataset,
+        N=n,
+        D=_quantities(D, "--D"),
+        C=_quantities(C, "--C"),
+        split=split,
+        input_loss=input_loss,
+        chance=_chances(chance),
+        options=opts,
+        cache=cache,
+        bootstrap=bootstrap or 100,
+        seed=seed,
+    )
+    _render(accuracy_predictions_report(preds), fmt)
+    return True
 
 
 def _predict_via(
     table: Path | None,
     opts: FitOptions,
     *,
-    via: str,
+    via: list[str],
     src_loss: float | None,
     from_run: str | None,
     tgt: str | None,
     eval_name: str | None,
     split: str | None,
+    level: float,
+    combine: str,
+    seed: int,
     fmt: OutputFormat,
 ) -> None:
-    from l2l.report import chain_report
-    from l2l.translate import predict_via
+    from l2l.predict import predict_sources
+    from l2l.report import via_report
 
     if tgt is None:
         _usage("--tgt", "name the target dataset")
     if (src_loss is None) == (from_run is None):
         _usage("--src-loss", "give exactly one of --src-loss and --from-run")
+    if src_loss is not None and (len(via) > 1 or via[0] == "all"):
+        _usage("--src-loss", "several sources need --from-run (a run whose (N, D) each source measured)")
     runs, cache = _load(table)
-    pred = predict_via(
+    cals = _calibrations(table)
+    before = len(cals)
+    pred = predict_sources(
         runs,
         via=via,
         tgt=tgt,
@@ -585,8 +984,13 @@ def _predict_via(
         split=split,
         options=opts,
         cache=cache,
+        calibrations=cals,
+        combine="median" if combine == "median" else "ivw" if combine == "ivw" else "mean",
+        level=level,
+        seed=seed,
     )
-    _render(chain_report(pred), fmt)
+    _keep_calibrations(table, cals, before)
+    _render(via_report(pred), fmt)
 
 
 @app.command(
@@ -615,9 +1019,11 @@ def optimal(
     thorough: ThoroughOpt = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = 0,
+    level: LevelOpt = 0.9,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Compute-optimal model size N*, tokens D* and the loss there, for each budget C = 6ND (closed form)."""
+    """Compute-optimal model size N*, tokens D* and the loss there, for each budget C = 6ND (closed form), with
+    intervals."""
     from l2l.predict import optimal as optimal_allocation
     from l2l.report import allocations_report
 
@@ -625,6 +1031,8 @@ def optimal(
     if c is None:
         _usage("--C", "give a compute budget")
     runs, cache = _load(table)
+    cals = _calibrations(table)
+    before = len(cals)
     allocs = optimal_allocation(
         runs,
         C=c,
@@ -633,9 +1041,12 @@ def optimal(
         split=split,
         options=_fit_options(form, objective, delta, thorough),
         cache=cache,
+        calibrations=cals,
         bootstrap=bootstrap,
         seed=seed,
+        level=level,
     )
+    _keep_calibrations(table, cals, before)
     _render(allocations_report(allocs), fmt)
 
 
@@ -701,9 +1112,12 @@ def translate(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the loss-to-loss figure (.png/.svg/.pdf).")
     ] = None,
+    level: LevelOpt = 0.9,
+    seed: SeedOpt = 0,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Fit loss-to-loss translations L1 ≈ K·(L0 − E0)^κ + E1 from one dataset to others (or to other evals)."""
+    """Fit loss-to-loss translations L1 ≈ K·(L0 − E0)^κ + E1 from one dataset to others (or to other evals),
+    with intervals on K and κ."""
     from l2l.render import ProgressBar
     from l2l.report import translations_report
     from l2l.translate import translate as translate_losses
@@ -727,6 +1141,8 @@ def translate(
             C=budget,
             workers=_workers(),
             progress=prog,
+            level=level,
+            seed=seed,
         )
     if plot is not None:
         from l2l.plots import save_figure, translate_figure
@@ -789,14 +1205,17 @@ def _evaluation(
     test: list[str] | None,
     downstream: list[str] | None,
     opts: FitOptions,
+    level: float | None = 0.9,
 ) -> Evaluation:
     from l2l.evaluate import evaluate as evaluate_runs
     from l2l.render import ProgressBar
 
     split = _holdout_split(holdout)
     runs, cache = _load(table)
+    cals = _calibrations(table)
+    before = len(cals)
     with ProgressBar("fitting laws") as prog:
-        return evaluate_runs(
+        ev = evaluate_runs(
             runs,
             holdout_split=split,
             holdout_top_compute=top,
@@ -806,7 +1225,11 @@ def _evaluation(
             workers=_workers(),
             progress=prog,
             cache=cache,
+            level=level,
+            calibrations=cals,
         )
+    _keep_calibrations(table, cals, before)
+    return ev
 
 
 @app.command(
@@ -814,7 +1237,8 @@ def _evaluation(
     "  l2l evaluate                                   # held out: split=extrapolation\n\n"
     "  l2l evaluate --holdout-top-compute 1 --detail\n\n"
     "  l2l evaluate --downstream 'downstream/hellaswag*' --downstream 'downstream/arc_*' --format json\n\n"
-    "  l2l evaluate --plot table1.png",
+    "  l2l evaluate --plot table1.png\n\n"
+    "  l2l evaluate --ranking                         # also: which dataset to train on, backtested",
 )
 def evaluate(
     table: TableArg = None,
@@ -830,6 +1254,26 @@ def evaluate(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the error figure (.png/.svg/.pdf).")
     ] = None,
+    level: LevelOpt = 0.9,
+    accuracy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accuracy",
+            metavar="PATTERN",
+            help="Also the train-to-accuracy setting on these accuracy evals (name, glob or 'all'; repeatable): "
+            "held-out accuracy error in points of the baseline, the paper's power law and l2l's law.",
+        ),
+    ] = None,
+    chance: ChanceOpt = None,
+    ranking: Annotated[
+        bool,
+        typer.Option(
+            "--ranking",
+            help="Also the dataset-ranking setting: for every test and downstream eval, the datasets ranked from "
+            "the rest vs the held-out runs, pairwise decision accuracy of each method and the single-scale "
+            "baseline (as l2l rank --holdout; fits every target's laws: a minute or more).",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Does loss-to-loss beat extrapolating each dataset's own law? Held-out prediction error, like Table 1."""
@@ -839,14 +1283,260 @@ def evaluate(
         _usage("--holdout", "choose one of --holdout and --holdout-top-compute")
     _figure_path(plot, "--plot")
     ev = _evaluation(
-        table, holdout, holdout_top_compute, test, downstream, _fit_options(form, objective, delta, thorough)
+        table,
+        holdout,
+        holdout_top_compute,
+        test,
+        downstream,
+        _fit_options(form, objective, delta, thorough),
+        level,
     )
     if plot is not None:
         from l2l.plots import evaluate_figure, save_figure
 
         save_figure(evaluate_figure(ev), plot)
         typer.echo(f"wrote {plot}", err=True)
-    _render(evaluation_report(ev, detail=detail), fmt)
+    reports = evaluation_report(ev, detail=detail)
+    if accuracy:
+        reports = [
+            *reports,
+            *_accuracy_evaluation(table, holdout, holdout_top_compute, accuracy, chance, detail),
+        ]
+    if ranking:
+        reports = [
+            *reports,
+            *_ranking_evaluation(table, holdout, holdout_top_compute, test, downstream, form),
+        ]
+    _render(reports, fmt)
+
+
+def _ranking_evaluation(
+    table: Path | None,
+    holdout: str | None,
+    top: int | None,
+    test: list[str] | None,
+    downstream: list[str] | None,
+    form: str,
+) -> list[Report]:
+    """evaluate --ranking: the dataset-ranking setting (l2l.evaluate.evaluate_ranking), as reports."""
+    from l2l.evaluate import evaluate_ranking
+    from l2l.render import ProgressBar
+    from l2l.report import rank_backtest_report
+
+    runs, _ = _load(table)
+    with ProgressBar("ranking targets") as prog:
+        bt = evaluate_ranking(
+            runs,
+            holdout_split=_holdout_split(holdout),
+            holdout_top_compute=top,
+            test=test,
+            downstream=downstream,
+            form=form,
+            progress=prog,
+        )
+    return rank_backtest_report(bt, part=True)
+
+
+def _accuracy_evaluation(
+    table: Path | None,
+    holdout: str | None,
+    top: int | None,
+    accuracy: list[str],
+    chance: list[str] | None,
+    detail: bool,
+) -> list[Report]:
+    """evaluate --accuracy: the train-to-accuracy setting (l2l.accuracy_eval), as reports."""
+    from l2l.accuracy_eval import evaluate_accuracy
+    from l2l.report import accuracy_evaluation_report
+
+    runs, cache = _load_accuracy(table)
+    ev = evaluate_accuracy(
+        runs,
+        holdout_split=_holdout_split(holdout),
+        holdout_top_compute=top,
+        evals=accuracy,
+        chance=_chances(chance),
+        cache=cache,
+    )
+    return accuracy_evaluation_report(ev, detail=detail)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# rank (which dataset to train on)
+# ---------------------------------------------------------------------------------------------------------------
+
+#: The ranking methods (l2l.rank.METHODS; spelled here so that start-up imports no numpy).
+RankMethod = Literal["recommended", "independent", "translation", "baseline"]
+RankTargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        "-t",
+        metavar="EVAL[=WEIGHT]",
+        help="Target eval: a name (unique prefix ok), a glob ('downstream/*', its weight shared by its matches), "
+        "'!glob' to leave some out, or 'own' (every dataset's own eval); repeatable; EVAL=WEIGHT for a weighted "
+        "average.",
+    ),
+]
+RankMethodOpt = Annotated[
+    RankMethod,
+    typer.Option(
+        "--method",
+        help="recommended: measured loss at the largest sweep budget plus the laws' change (trust-weighted); "
+        "independent: the target's own law; translation: own-loss law through train-to-test; baseline: the "
+        "measured loss at the largest budget alone.",
+    ),
+]
+DrawsOpt = Annotated[
+    int, typer.Option("--draws", min=1, help="Joint bootstrap draws per law (P(best) and intervals).")
+]
+
+
+def _targets(values: list[str] | None) -> dict[str, float]:
+    """``EVAL`` or ``EVAL=WEIGHT`` items (glob patterns allowed) into pattern -> weight."""
+    if not values:
+        _usage("--target", "name at least one target eval (e.g. --target hellaswag)")
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, w = item.rpartition("=") if "=" in item else (item, "", "1")
+        try:
+            weight = float(w)
+        except ValueError:
+            _usage("--target", f"expected EVAL or EVAL=WEIGHT, got {item!r}")
+        if not name.strip() or not (weight >= 0 and weight < float("inf")) or (sep and not w.strip()):
+            _usage("--target", f"expected EVAL or EVAL=WEIGHT with a weight ≥ 0, got {item!r}")
+        out[name.strip()] = out.get(name.strip(), 0.0) + weight
+    return out
+
+
+def _rank_budget(C: str | None, N: str | None, D: str | None, holdout: bool) -> tuple[float | None, ...]:
+    if holdout:
+        if C or N or D:
+            _usage("--C", "a backtest ranks at the held-out runs' own N and D: drop --C, --N and --D")
+        return None, None, None
+    if C is not None and (N is not None or D is not None):
+        _usage("--C", "give either --C, or --N with --D, not both")
+    if C is None and (N is None or D is None):
+        _usage("--C", "give a compute budget --C (e.g. 1e21), or a model size --N with tokens --D")
+    c, n, d = (
+        (_quantities([v], opt) or [0.0])[0] if v else None for v, opt in ((C, "--C"), (N, "--N"), (D, "--D"))
+    )
+    return c, n, d
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l rank --target hellaswag --C 1e21 --split sweep        # which dataset for HellaSwag at 1e21?\n\n"
+    "  l2l rank -t hellaswag -t arc_easy=2 --C 1e21 --split sweep # combined, arc_easy weighted twice\n\n"
+    "  l2l rank --target 'downstream/*' --N 3.3B --D 50B --format csv\n\n"
+    "  l2l rank --target hellaswag --C 1e21 --split sweep --plot rank.png\n\n"
+    "  l2l rank --target own --target 'downstream/*' --holdout split=extrapolation   # backtest\n\n"
+    "  l2l rank --target own --split sweep --holdout-top-compute 1                 # within-sweep backtest",
+)
+def rank(
+    table: TableArg = None,
+    target: RankTargetOpt = None,
+    C: Annotated[
+        str | None,
+        typer.Option(
+            "--C", metavar="FLOPS", help="Compute budget: each dataset's own compute-optimal N*, D*."
+        ),
+    ] = None,
+    N: Annotated[str | None, typer.Option("--N", metavar="N", help="Fixed model size (with --D).")] = None,
+    D: Annotated[
+        str | None, typer.Option("--D", metavar="D", help="Fixed training tokens (with --N).")
+    ] = None,
+    dataset: DatasetsOpt = None,
+    split: SplitOpt = None,
+    method: RankMethodOpt = "recommended",
+    level: LevelOpt = 0.9,
+    draws: DrawsOpt = 50,
+    seed: SeedOpt = 0,
+    form: FormOpt = "l2l",
+    holdout: HoldoutOpt = None,
+    holdout_top_compute: TopComputeOpt = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Which dataset should we train on? Rank the datasets for a target eval's loss at a budget: N*, D*, the
+    predicted loss by each method, an interval, P(best), ties and the budget where the winner changes.
+
+    With --holdout or --holdout-top-compute: a backtest instead, ranking from the rest and scoring every method
+    and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
+    weights = _targets(target)
+    backtest = holdout is not None or holdout_top_compute is not None
+    if holdout is not None and holdout_top_compute is not None:
+        _usage("--holdout", "choose one of --holdout and --holdout-top-compute")
+    if not 0 < level < 1:
+        _usage("--level", f"must lie in (0, 1), got {level}")
+    c, n, d = _rank_budget(C, N, D, backtest)
+    if backtest and plot is not None:
+        _usage("--plot", "a backtest draws no figure; drop --plot")
+    _figure_path(plot, "--plot")
+    runs, _ = _load(table)
+    if backtest:
+        _render_rank_backtest(
+            runs, weights, holdout, holdout_top_compute, dataset, split, form, draws, seed, fmt
+        )
+        return
+    from l2l.choose import rank_runs
+    from l2l.report import ranking_report
+
+    ranking = rank_runs(
+        runs,
+        weights,
+        C=c,
+        N=n,
+        D=d,
+        datasets=dataset,
+        split=split,
+        method=method,
+        form=form,
+        draws=draws,
+        seed=seed,
+        level=level,
+    )
+    if plot is not None:
+        from l2l.plots import save_figure
+        from l2l.plots_rank import rank_figure
+
+        save_figure(rank_figure(ranking), plot)
+        typer.echo(f"wrote {plot}", err=True)
+    _render(ranking_report(ranking, split=split), fmt)
+
+
+def _render_rank_backtest(
+    runs: Runs,
+    weights: dict[str, float],
+    holdout: str | None,
+    top: int | None,
+    dataset: list[str] | None,
+    split: str | None,
+    form: str,
+    draws: int,
+    seed: int,
+    fmt: OutputFormat,
+) -> None:
+    from l2l.choose import rank_backtest
+    from l2l.render import ProgressBar
+    from l2l.report import rank_backtest_report
+
+    with ProgressBar("ranking targets") as prog:
+        bt = rank_backtest(
+            runs,
+            weights,
+            holdout_split=_holdout_split(holdout),
+            holdout_top_compute=top,
+            datasets=dataset,
+            split=split,
+            form=form,
+            draws=draws,
+            seed=seed,
+            progress=prog,
+        )
+    _render(rank_backtest_report(bt), fmt)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -933,7 +1623,7 @@ def _law_fits(
     return runs, outcome.fits
 
 
-def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
+def _fits_figure_command(name: Figure | Literal["residuals"], summary: str, example: str) -> None:
     """Register ``l2l plot NAME``: fit the selected laws, draw the figure ``NAME`` of them."""
 
     def command(
@@ -947,12 +1637,12 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
         delta: DeltaOpt = 1e-3,
         thorough: ThoroughOpt = False,
     ) -> None:
-        from l2l.plots import isoflop_figure, law_figure
+        from l2l.plots import isoflop_figure, law_figure, residuals_figure
 
         opts = _fit_options(form, objective, delta, thorough)
         _figure_path(output, "--output")
         runs, fits = _law_fits(table, dataset, eval_name, split, opts)
-        make = law_figure if name == "law" else isoflop_figure
+        make = {"law": law_figure, "isoflop": isoflop_figure, "residuals": residuals_figure}[name]
         _save(make(runs, fits, split=split), output)
 
     command.__doc__ = summary
@@ -968,6 +1658,11 @@ _fits_figure_command(
     "isoflop",
     "Loss against model size at fixed compute budgets, with each budget's optimum (Fig. 11).",
     "l2l plot isoflop --dataset starcoder --split sweep -o isoflop.pdf",
+)
+_fits_figure_command(
+    "residuals",
+    "Each run's residual from its fitted law, against model size N and tokens D: lack of fit at a glance.",
+    "l2l plot residuals --split sweep -o residuals.png",
 )
 
 
@@ -992,12 +1687,237 @@ def plot_evaluate(
     _save(evaluate_figure(_evaluation(table, holdout, holdout_top_compute, test, downstream, opts)), output)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# downstream accuracy: fit-accuracy, plot accuracy (predict --eval ACC and evaluate --accuracy route here too)
+# ---------------------------------------------------------------------------------------------------------------
+
+AccEvalsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eval",
+        "-e",
+        metavar="EVAL",
+        help="Accuracy eval: a name (unique prefix ok), a glob, or 'all' (default); repeatable.",
+    ),
+]
+AccFormOpt = Annotated[
+    AccuracyForm,
+    typer.Option(
+        "--form",
+        help="sigmoid: floor + (ceiling − floor)·σ(−(x − x0)/s) of the loss x; power: the paper's "
+        "1 − acc = K·(x − E0)^κ + E1 (Appendix B).",
+    ),
+]
+FloorOpt = Annotated[
+    FloorMode,
+    typer.Option(
+        "--floor", help="fit: the floor within [chance − 0.10, chance + 0.05]; chance: fixed at chance."
+    ),
+]
+CeilingOpt = Annotated[
+    CeilingMode, typer.Option("--ceiling", help="1: the ceiling is 1; fit: fitted in [q90 of accuracy, 1].")
+]
+PoolingOpt = Annotated[
+    Pooling,
+    typer.Option(
+        "--pooling",
+        help="auto: one law for every dataset unless a within-run backtest says their curves differ; "
+        "pooled; separate (one per dataset).",
+    ),
+]
+InputLossOpt = Annotated[
+    InputLoss,
+    typer.Option(
+        "--input-loss", help="task: the task's own CE loss (matched by name); own: the model's own loss."
+    ),
+]
+
+
+def _chances(values: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, val in _parse_pairs(values, "--chance").items():
+        try:
+            level = float(val)
+        except ValueError:
+            _usage("--chance", f"expected TASK=LEVEL with a number, got {key}={val}")
+        if not 0 <= level < 1:
+            _usage("--chance", f"a chance level must be in [0, 1), got {val}")
+        out[key] = level
+    return out
+
+
+@app.command(
+    "fit-accuracy",
+    epilog="Examples:\n\n"
+    "  l2l fit-accuracy --split sweep                       # every accuracy eval, l2l's recommended law\n\n"
+    "  l2l fit-accuracy --eval hellaswag --eval arc_easy --split sweep --bootstrap 200\n\n"
+    "  l2l fit-accuracy --form power --input-loss own --split sweep   # the paper's Appendix B\n\n"
+    "  l2l fit-accuracy --eval 'downstream/*' --chance imbue_gsm8k=0.0 --plot accuracy.png",
+)
+def fit_accuracy_cmd(
+    table: TableArg = None,
+    eval_name: AccEvalsOpt = None,
+    split: SplitOpt = None,
+    form: AccFormOpt = "sigmoid",
+    floor: FloorOpt = "fit",
+    ceiling: CeilingOpt = "1",
+    pooling: PoolingOpt = "auto",
+    input_loss: InputLossOpt = "task",
+    chance: ChanceOpt = None,
+    keep_unpredictable: Annotated[
+        bool,
+        typer.Option(
+            "--keep-unpredictable", help="Fit tasks that stay near chance too instead of labelling them."
+        ),
+    ] = False,
+    bootstrap: BootOpt = 0,
+    seed: SeedOpt = 0,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Write accuracy against loss with the laws (.png/.svg/.pdf)."),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Fit downstream accuracy as a function of a loss: a sigmoid with a chance floor (or the paper's power law),
+    pooled across pre-training datasets where the relation is shared; tasks near chance labelled unpredictable."""
+    from l2l.accuracy_runs import fit_accuracy_laws
+    from l2l.report import accuracy_fits_report
+
+    _figure_path(plot, "--plot")
+    runs, cache = _load_accuracy(table)
+    results = fit_accuracy_laws(
+        runs,
+        eval_name,
+        split=split,
+        input_loss=input_loss,
+        form=form,
+        floor=floor,
+        ceiling=1.0 if ceiling == "1" else None,
+        pooling=pooling,
+        chance=_chances(chance),
+        check=not keep_unpredictable,
+        cache=cache,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    if plot is not None:
+        from l2l.plots_accuracy import accuracy_figure
+
+        _save(accuracy_figure(runs, results, fit_split=split), plot)
+    _render(accuracy_fits_report(results), fmt)
+    if all(r.fit is None for r in results):
+        raise typer.Exit(1)
+
+
+@plot_app.command(
+    "accuracy",
+    epilog="Examples:\n\n"
+    "  l2l plot accuracy --split sweep -o accuracy.png\n\n"
+    "  l2l plot accuracy --eval hellaswag --eval arc_easy --eval piqa --split sweep -o fig7.png",
+)
+def plot_accuracy(
+    output: OutputOpt,
+    table: TableArg = None,
+    eval_name: AccEvalsOpt = None,
+    split: SplitOpt = None,
+    form: AccFormOpt = "sigmoid",
+    floor: FloorOpt = "fit",
+    ceiling: CeilingOpt = "1",
+    pooling: PoolingOpt = "auto",
+    input_loss: InputLossOpt = "task",
+    chance: ChanceOpt = None,
+) -> None:
+    """Accuracy against loss per task, every dataset in one panel, with the fitted law, the chance floor and the
+    runs outside the fit (e.g. held out) as stars (like the paper's Fig. 7)."""
+    from l2l.accuracy_runs import fit_accuracy_laws
+    from l2l.plots_accuracy import accuracy_figure
+
+    _figure_path(output, "--output")
+    runs, cache = _load_accuracy(table)
+    results = fit_accuracy_laws(
+        runs,
+        eval_name,
+        split=split,
+        input_loss=input_loss,
+        form=form,
+        floor=floor,
+        ceiling=1.0 if ceiling == "1" else None,
+        pooling=pooling,
+        chance=_chances(chance),
+        cache=cache,
+    )
+    _save(accuracy_figure(runs, results, fit_split=split), output)
+
+
+@plot_app.command(
+    "rank",
+    epilog="Examples:\n\n"
+    "  l2l plot rank --target hellaswag --C 1e21 --split sweep -o rank.png\n\n"
+    "  l2l plot rank -t hellaswag -t arc_easy --C 1e21 --split sweep -o rank.svg\n\n"
+    "  l2l plot rank -t hellaswag --C 1e21 --split sweep --view budgets -o flips.png",
+)
+def plot_rank(
+    output: OutputOpt,
+    table: TableArg = None,
+    target: RankTargetOpt = None,
+    C: Annotated[str | None, typer.Option("--C", metavar="FLOPS", help="Compute budget.")] = None,
+    N: Annotated[str | None, typer.Option("--N", metavar="N", help="Fixed model size (with --D).")] = None,
+    D: Annotated[
+        str | None, typer.Option("--D", metavar="D", help="Fixed training tokens (with --N).")
+    ] = None,
+    dataset: DatasetsOpt = None,
+    split: SplitOpt = None,
+    method: RankMethodOpt = "recommended",
+    level: LevelOpt = 0.9,
+    draws: DrawsOpt = 50,
+    seed: SeedOpt = 0,
+    form: FormOpt = "l2l",
+    view: Annotated[
+        Literal["datasets", "budgets"],
+        typer.Option(
+            "--view",
+            help="datasets: each dataset's prediction with its interval and P(best); budgets: the predictions "
+            "across a decade either side of --C, with the budgets where the winner changes.",
+        ),
+    ] = "datasets",
+) -> None:
+    """Predicted target loss per dataset with intervals and P(best), best at the top (the figure of l2l rank)."""
+    from l2l.choose import rank_runs
+    from l2l.plots_rank import rank_budget_figure, rank_figure
+
+    weights = _targets(target)
+    if not 0 < level < 1:
+        _usage("--level", f"must lie in (0, 1), got {level}")
+    c, n, d = _rank_budget(C, N, D, False)
+    _figure_path(output, "--output")
+    runs, _ = _load(table)
+    ranking = rank_runs(
+        runs, weights, C=c, N=n, D=d, datasets=dataset, split=split, method=method, form=form, draws=draws,
+        seed=seed, level=level,
+    )  # fmt: skip
+    if view == "budgets" and C is None:
+        _usage("--view", "the budgets view scans compute around --C; give --C")
+    _save(rank_figure(ranking) if view == "datasets" else rank_budget_figure(ranking), output)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script and ``python -m l2l``."""
+    """Entry point of the console script and ``python -m l2l``.
+
+    When the reader of stdout goes away (``l2l runs | head -1``), l2l stops quietly, as the Python docs advise
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe): stdout is pointed at devnull so the final
+    flush cannot fail again, and the exit code is 1.
+    """
     try:
-        app(args=argv, prog_name="l2l")
-    finally:
-        sys.stdout.flush()
+        try:
+            app(args=argv, prog_name="l2l")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,8 +8,6 @@
 - ``detect_loss_columns(frame, candidates)`` picks the loss-like columns of a wide export (one row per run, one
   column per eval) by name and by value range, strips the common prefix and suffix of their names, and says why
   each other column was left out.
-
-``EXTRA_ALIASES`` are aliases real exports use that ``schema.ALIASES`` lacks; they are meant to be merged there.
 """
 
 from __future__ import annotations
@@ -26,32 +24,15 @@ from l2l.checkpoints import STEP_NAMES
 from l2l.errors import InputError, UsageError
 
 __all__ = [
-    "EXTRA_ALIASES",
     "MAPPABLE",
     "ColumnPlan",
     "ExtraColumn",
     "LeftOut",
     "LossColumns",
-    "canonical_name",
     "detect_loss_columns",
     "parse_mapping",
     "resolve_columns",
 ]
-
-#: Aliases to add to ``schema.ALIASES`` (none of them is there yet; each seen in real exports).
-EXTRA_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "dataset": ("dataset_name", "data_mix", "data_name", "training_data", "train_set", "pretraining_dataset"),
-    "N": (
-        "non_embedding_params",
-        "nonembedding_params",
-        "non_embedding_parameters",
-        "n_params_non_embedding",
-        "num_non_embedding_params",
-        "model_params",
-    ),
-    "D": ("tokens_seen", "tokens_so_far", "total_tokens", "tokens_trained", "num_train_tokens"),
-    "run_id": ("wandb_run_id", "experiment", "exp_name"),
-}
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
 MAPPABLE: Final[tuple[str, ...]] = (
@@ -68,27 +49,8 @@ MAPPABLE: Final[tuple[str, ...]] = (
 )
 
 
-def _build_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for table in (schema.ALIASES, EXTRA_ALIASES):
-        for canon, aliases in table.items():
-            for name in (canon, *aliases):
-                key = schema.norm_name(name)
-                assert lookup.get(key, canon) == canon, f"alias {name!r} given to two columns"
-                lookup[key] = canon
-    return lookup
-
-
-_LOOKUP: Final[dict[str, str]] = _build_lookup()
-
-
-def canonical_name(name: str) -> str | None:
-    """The canonical column ``name`` stands for with the extra aliases (``schema.canonical_name`` once merged)."""
-    return _LOOKUP.get(schema.norm_name(name))
-
-
 def _accepted(canon: str) -> tuple[str, ...]:
-    return (canon, *schema.ALIASES.get(canon, ()), *EXTRA_ALIASES.get(canon, ()))
+    return schema.accepted_names(canon)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -232,7 +194,7 @@ def resolve_columns(
     for col in columns:
         if col in chosen.values():
             continue
-        target = canonical_name(col)
+        target = schema.canonical_name(col)
         if target is None or target not in wanted:
             step_like = schema.norm_name(col).rsplit("/", 1)[-1] in STEP_NAMES
             extras[col] = "a step/checkpoint column" if step_like else "not a column l2l uses"

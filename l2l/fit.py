@@ -638,17 +638,85 @@ def default_workers() -> int:
     )
 
 
+@dataclass(frozen=True)
+class Residual:
+    """One run's measured loss beside its law's prediction. ``fitted``: the run was among those the law was
+    fitted on (in the fit's split); the others are what the law extrapolates to."""
+
+    dataset: str
+    eval: str
+    N: float
+    D: float
+    C: float
+    loss: float
+    predicted: float
+    run_id: str | None
+    split: str | None
+    fitted: bool
+
+    @property
+    def residual(self) -> float:
+        """(loss − predicted) / predicted: above 0 the run did worse than its law."""
+        return (self.loss - self.predicted) / self.predicted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "run_id": self.run_id,
+            "split": self.split,
+            "N": self.N,
+            "D": self.D,
+            "C": self.C,
+            "loss": self.loss,
+            "predicted": self.predicted,
+            "residual": self.residual,
+            "log_residual": math.log(self.loss / self.predicted),
+            "fitted": self.fitted,
+        }
+
+
+def residuals(runs: Runs, fits: Sequence[LawFit], split: str | None = None) -> list[Residual]:
+    """Every run of each fit's (dataset, eval) with the law's prediction, sorted by N then D; runs outside
+    ``split`` (the split the laws were fitted on) come too, marked ``fitted=False``."""
+    import polars as pl
+
+    out: list[Residual] = []
+    for fit in fits:
+        mine = (pl.col("dataset") == fit.dataset) & (pl.col("eval") == fit.eval)
+        sub = runs.frame.filter(mine).sort(["N", "D"])
+        pred = fit.predict(sub["N"].to_numpy(), sub["D"].to_numpy())
+        for r, p in zip(sub.iter_rows(named=True), pred, strict=True):
+            out.append(
+                Residual(
+                    fit.dataset,
+                    fit.eval,
+                    float(r["N"]),
+                    float(r["D"]),
+                    float(r["C"]),
+                    float(r["loss"]),
+                    float(p),
+                    r["run_id"],
+                    r["split"],
+                    split is None or r["split"] == split,
+                )
+            )
+    return out
+
+
 __all__ = [
     "E_SPAN",
     "FitCache",
     "FitOptions",
     "LawBook",
     "LawFit",
+    "Residual",
     "bootstrap_law",
     "default_workers",
     "fit_law",
     "fit_laws",
     "law_book",
     "percentile_interval",
+    "residuals",
     "with_bootstrap",
 ]

@@ -5,7 +5,8 @@
 - ``isoflop_figure``    (Figure 11) loss against N per compute budget, with the law's iso-FLOP curves and N*(C);
 - ``translate_figure``  (Figures 1–4) target loss against source loss with the fitted shifted power laws,
                         dashed where they extrapolate, held-out pairs as stars;
-- ``evaluate_figure``   (Table 1) relative error of every held-out prediction, independent vs loss-to-loss.
+- ``evaluate_figure``   (Table 1) relative error of every held-out prediction, independent vs loss-to-loss;
+- ``residuals_figure``  each run's residual from its fitted law, against N and against D (lack of fit).
 
 The builders are pure: they return a figure and never print, draw or write. plotnine, pandas and matplotlib are
 imported inside the functions, so importing this module (and ``l2l --help``) stays fast.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -42,6 +43,7 @@ __all__ = [
     "EvaluateFigureData",
     "IsoflopFigureData",
     "LawFigureData",
+    "ResidualsFigureData",
     "TranslateFigureData",
     "evaluate_figure",
     "evaluate_figure_data",
@@ -50,7 +52,10 @@ __all__ = [
     "isoflop_figure_data",
     "law_figure",
     "law_figure_data",
+    "residuals_figure",
+    "residuals_figure_data",
     "save_figure",
+    "short_eval",
     "translate_figure",
     "translate_figure_data",
 ]
@@ -64,6 +69,14 @@ PANEL_HEIGHT = 3.2
 MAX_COLUMNS = 3
 LEGEND_WIDTH = 1.7
 TITLE_HEIGHT = 1.0
+# small multiples (more than MANY_PANELS facets): smaller panels, more columns
+MANY_PANELS = 9
+SMALL_PANEL_WIDTH = 2.7
+SMALL_PANEL_HEIGHT = 2.3
+MAX_SMALL_COLUMNS = 5
+GRID_PANEL_WIDTH = 3.6  # facet grids (the residual figure): panel size
+GRID_PANEL_HEIGHT = 2.1
+MAX_LEGEND_ENTRIES = 8  # translate_figure: more targets than this are drawn as small multiples, not a legend
 
 GRID_SIZE = 120  # law_figure: grid points along each of C and N
 N_BANDS = 24  # law_figure: filled-contour bands of loss
@@ -109,14 +122,32 @@ def _ordered(values: Sequence[str], order: Sequence[str]) -> Any:
 
 
 def _ncol(n_panels: int) -> int:
+    if n_panels > MANY_PANELS:
+        return MAX_SMALL_COLUMNS
     return max(1, min(MAX_COLUMNS, n_panels))
+
+
+def short_eval(name: str) -> str:
+    """An eval's name as a reader wants it: ``downstream/hellaswag_test_ce_loss`` → ``hellaswag``
+    (the ``downstream/`` prefix and the ``_ce_loss`` and ``_test`` suffixes dropped); other names unchanged."""
+    short = name.removeprefix("downstream/")
+    for suffix in ("_ce_loss", "_test"):
+        short = short.removesuffix(suffix)
+    return short or name
+
+
+def _short_evals(names: Sequence[str]) -> dict[str, str]:
+    """``short_eval`` of each name, or the names as they are where shortening would make two alike."""
+    short = {n: short_eval(n) for n in dict.fromkeys(names)}
+    return short if len(set(short.values())) == len(short) else {n: n for n in short}
 
 
 def _theme() -> Any:
     p9 = _plotnine()
 
     return p9.theme_bw(base_size=10) + p9.theme(
-        plot_title=p9.element_text(size=12, weight="bold"),
+        plot_title=p9.element_text(size=12, weight="bold", ha="left"),
+        plot_title_position="plot",  # aligned to the figure, never clipped by a narrow panel
         plot_caption=p9.element_text(size=8, color="#555555"),
         strip_text=p9.element_text(size=9),
         strip_background=p9.element_rect(fill="#eeeeee", color="#bbbbbb"),
@@ -147,14 +178,35 @@ def _sci_labels(values: Sequence[float]) -> list[str]:
     return [_sci(float(v)) if v > 0 else str(v) for v in values]
 
 
-def _fit_titles(fits: Sequence[LawFit]) -> list[str]:
-    """One short facet title per fit ("dataset — eval"), the form added where two fits would share one."""
-    titles = [f"{f.dataset} — {f.eval}" for f in fits]
+def _fit_titles(fits: Sequence[LawFit], own: Mapping[str, str] | None = None) -> list[str]:
+    """One short facet title per fit: the eval alone when every fit is of one dataset (the figure's title names
+    it), the dataset alone for its own loss (``own``: dataset → own eval), else "dataset — eval"; eval names
+    shortened (``short_eval``); the form added where two fits would share one title."""
+    short = _short_evals([f.eval for f in fits])
+    one_dataset = len(fits) > 1 and len({f.dataset for f in fits}) == 1
+    titles = []
+    for f in fits:
+        if one_dataset:
+            titles.append(short[f.eval])
+        elif own is not None and own.get(f.dataset) == f.eval:
+            titles.append(f.dataset)
+        else:
+            titles.append(f"{f.dataset} — {short[f.eval]}")
     if len(set(titles)) < len(titles):
         titles = [f"{t} ({f.form})" for t, f in zip(titles, fits, strict=True)]
     if len(set(titles)) < len(titles):
         titles = [f"{t} #{i + 1}" for i, t in enumerate(titles)]
     return titles
+
+
+def _fits_title(what: str, fits: Sequence[LawFit]) -> str:
+    """A figure title naming the one dataset (when all fits share it) and the one form (likewise)."""
+    title = what
+    if len({f.dataset for f in fits}) == 1:
+        title += f" of {fits[0].dataset}"
+    if len({f.form for f in fits}) == 1:
+        title += f" ({fits[0].form} form)"
+    return title
 
 
 def _runs_of(runs: Runs, fit: LawFit, split: str | None) -> pl.DataFrame:
@@ -200,11 +252,43 @@ def _nice_breaks(lo: float, hi: float) -> list[float]:
     return inside
 
 
+def _residual_percent(fit: LawFit, frame: pl.DataFrame) -> tuple[Array, Array]:
+    """The law's prediction at each run's (N, D), and the run's residual in percent of its measured loss:
+    100·(measured − predicted)/measured, positive where the run is worse than the law."""
+    n = frame["N"].to_numpy().astype(np.float64)
+    d = frame["D"].to_numpy().astype(np.float64)
+    loss = frame["loss"].to_numpy().astype(np.float64)
+    predicted = np.asarray(fit.law.predict(n, d), dtype=np.float64)
+    return predicted, 100.0 * (loss - predicted) / loss
+
+
+def _residual_limit(residuals: Array, panels: Sequence[str]) -> float:
+    """A round symmetric limit (0.5, 1, 1.5, 2, 3, 5, 10, ... %) for the residual colours: the median over
+    panels of each panel's 90th percentile of |residual|, so the colours resolve the typical panel's residuals;
+    residuals beyond it (a noisy eval's) take the end colours."""
+    sizes = np.abs(np.asarray(residuals, dtype=np.float64))
+    keys = np.asarray([str(p) for p in panels])
+    typical = [
+        float(np.quantile(sizes[(keys == k) & np.isfinite(sizes)], 0.9))
+        for k in dict.fromkeys(keys.tolist())
+        if np.any((keys == k) & np.isfinite(sizes))
+    ]
+    level = float(np.median(typical)) if typical else 0.0
+    for m in (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0):
+        if level <= m:
+            return m
+    return 100.0
+
+
 @dataclass(frozen=True, eq=False)
 class LawFigureData:
     """What the law figure shows: the banded predicted loss over a (C, N) grid (``grid``), each law's
-    compute-optimal line (``line``), the runs (``points``, ``used`` marks those fitted on, ``shown`` their loss
-    clipped to the bands); the band ``levels``, the grid's C and N ranges, and k in C = k·N·D."""
+    compute-optimal line (``line``), the runs (``points``: ``used`` marks those fitted on, ``predicted`` the
+    law's loss there, ``residual`` 100·(measured − predicted)/measured); the band ``levels``, the grid's C and N
+    ranges, and k in C = k·N·D. With one law the bands are loss in nats; with several (``relative``) each panel
+    has its own scale: loss divided by the panel's ``reference`` (its lowest measured loss, by panel title), so
+    a panel of losses near 1 and one near 7 are both drawn in full contrast. ``residual_limit`` bounds the
+    residual colour scale (± that many percent)."""
 
     grid: pd.DataFrame
     line: pd.DataFrame
@@ -213,6 +297,10 @@ class LawFigureData:
     c_range: tuple[float, float]
     n_range: tuple[float, float]
     k: float
+    relative: bool
+    reference: dict[str, float]
+    residual_limit: float
+    panels: list[str]
 
 
 def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> LawFigureData:
@@ -221,7 +309,7 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
 
     _check_fits(fits, "law figure")
     k = runs.flops_per_param_token  # C = k·N·D, the table's own k
-    titles = _fit_titles(fits)
+    names = _fit_titles(fits, runs.own_eval)
     per_fit = [_runs_of(runs, f, split) for f in fits]
     every = pl.concat(per_fit)
     if every.height == 0:
@@ -239,12 +327,15 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
     c_mesh, n_mesh = np.meshgrid(10.0**lc, 10.0**ln)
     cc, nn = c_mesh.ravel(), n_mesh.ravel()
 
-    preds = [f.law.predict(nn, cc / (k * nn)) for f in fits]
-    measured = every["loss"].to_numpy()
+    relative = len(fits) > 1
+    # each panel's unit: its lowest measured loss (relative), or 1 nat (one law: the bands are loss itself)
+    refs = [float(sub["loss"].to_numpy().min()) if relative and sub.height else 1.0 for sub in per_fit]
+    preds = [f.law.predict(nn, cc / (k * nn)) / ref for f, ref in zip(fits, refs, strict=True)]
+    measured = [sub["loss"].to_numpy() / ref for sub, ref in zip(per_fit, refs, strict=True) if sub.height]
     # colour range: the lowest predicted loss up to a little above the highest measured; the far corners of the
     # grid (huge models on a few tokens) predict enormous losses and share the top band
-    lo = min(float(np.min([p.min() for p in preds])), float(measured.min()))
-    hi = max(1.25 * float(measured.max()), lo * 1.5)
+    lo = min(float(np.min([p.min() for p in preds])), float(np.min([m.min() for m in measured])))
+    hi = max(1.25 * float(np.max([m.max() for m in measured])), lo * 1.5)
     levels = _nice_levels(lo, hi, N_BANDS)
     mids = np.sqrt(levels[:-1] * levels[1:])
 
@@ -252,6 +343,9 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
         idx = np.clip(np.searchsorted(levels, v, side="right") - 1, 0, len(mids) - 1)
         return np.asarray(mids[idx], dtype=np.float64)
 
+    titles = [
+        f"{name}\n×1 = {ref:.3g} nats" if relative else name for name, ref in zip(names, refs, strict=True)
+    ]
     grid_parts, line_parts, point_parts = [], [], []
     c_line = np.geomspace(c_lo, c_hi, 200)
     for fit, title, sub, pred in zip(fits, titles, per_fit, preds, strict=True):
@@ -261,22 +355,29 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
         line_parts.append(pd.DataFrame({"C": c_line[keep], "N": n_opt[keep], "panel": title}))
         pts = _pandas(sub)
         pts["panel"] = title
-        pts["shown"] = np.clip(pts["loss"].to_numpy(), levels[0], levels[-1])
+        pts["predicted"], pts["residual"] = _residual_percent(fit, sub)
         point_parts.append(pts)
-    order = titles
     grid = pd.concat(grid_parts, ignore_index=True)
     line = pd.concat(line_parts, ignore_index=True)
     points = pd.concat(point_parts, ignore_index=True)
     for df in (grid, line, points):
-        df["panel"] = _ordered(df["panel"], order)
-    return LawFigureData(grid, line, points, levels, (c_lo, c_hi), (n_lo, n_hi), k)
+        df["panel"] = _ordered(df["panel"], titles)
+    fitted_points = points[points["used"]]
+    limit = _residual_limit(fitted_points["residual"].to_numpy(), list(fitted_points["panel"]))
+    reference = dict(zip(titles, refs, strict=True))
+    return LawFigureData(
+        grid, line, points, levels, (c_lo, c_hi), (n_lo, n_hi), k, relative, reference, limit, titles
+    )
 
 
 def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
     """Figures 9–10: each fitted law as filled contours of predicted loss over compute C and model size N
-    (D = C/kN, k the table's own), the compute-optimal N*(C) in red, the runs it was fitted on as points filled
-    with their measured loss, and runs of the same (dataset, eval) outside ``split`` (held out, e.g.
-    ``extrapolation``) as stars."""
+    (D = C/kN, k the table's own), the compute-optimal N*(C) in red, the runs it was fitted on as points coloured
+    by their residual from the law (blue: better than predicted, red: worse, white: on the law), and runs of the
+    same (dataset, eval) outside ``split`` (held out, e.g. ``extrapolation``) as stars coloured the same way.
+    Several laws: one panel each, each on its own loss scale (see ``LawFigureData``)."""
+    from mizani.bounds import squish
+
     _use_agg()
     p9 = _plotnine()
     data = law_figure_data(runs, fits, split=split)
@@ -284,23 +385,37 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
     (c_lo, c_hi), (n_lo, n_hi) = data.c_range, data.n_range
     used = points[points["used"]]
     held = points[~points["used"]]
+    limit = data.residual_limit
 
     breaks = _nice_breaks(float(levels[0]), float(levels[-1]))
     fig = (
         p9.ggplot(_panels_frame(grid["panel"]), p9.aes(x="C", y="N"))
         + p9.geom_raster(p9.aes(fill="band"), data=grid, interpolation="bilinear")
-        + p9.geom_point(p9.aes(fill="shown"), data=used, shape="o", size=2.0, color="black", stroke=0.35)
+        # each run: a black ring under a dot coloured by its residual
+        + p9.geom_point(data=used, shape="o", size=2.6, color="black")
+        + p9.geom_point(p9.aes(color="residual"), data=used, shape="o", size=1.7)
     )
     if not line.empty:
         fig += p9.geom_line(data=line, color=OPTIMUM_COLOUR, size=1.0)
     if not held.empty:
-        fig += p9.geom_point(
-            p9.aes(fill="shown"), data=held, shape=HELD_OUT_SHAPE, size=6.0, color="black", stroke=0.5
+        fig = (
+            fig
+            + p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=7.5, color="black")
+            + p9.geom_point(p9.aes(color="residual"), data=held, shape=HELD_OUT_SHAPE, size=5.0)
         )
-    caption = f"bands: loss predicted by the fitted law (D = C/{k:g}N); red: its compute-optimal N*(C)"
-    caption += "\npoints: runs it was fitted on, filled with their measured loss"
+    caption = f"bands: loss predicted by the fitted law (D = C/{k:g}N); red line: its compute-optimal N*(C)"
+    if data.relative:
+        caption += (
+            "\neach panel on its own scale: relative loss, ×1 = its lowest measured loss (under its title)"
+        )
+    caption += "\npoints: runs it was fitted on, coloured by residual 100·(measured − law)/measured"
+    caption += " (red: above the law)"
     if not held.empty:
-        caption += f"\n★: runs not used in the fit (split ≠ {split})"
+        caption += f"\n★: runs not used in the fit (split ≠ {split}), outlined and coloured the same way"
+    fill_name = "relative\nloss" if data.relative else "loss (nats)"
+    fill_labels = (
+        (lambda vs: [f"×{v:.3g}" for v in vs]) if data.relative else (lambda vs: [f"{v:.3g}" for v in vs])
+    )
     fig = (
         fig
         + p9.facet_wrap("panel", ncol=_ncol(len(fits)))
@@ -311,20 +426,27 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
             trans="log10",
             limits=(float(levels[0]), float(levels[-1])),
             breaks=breaks,
-            labels=lambda vs: [f"{v:.3g}" for v in vs],
+            labels=fill_labels,
+        )
+        + p9.scale_color_gradient2(
+            low="#2166ac",
+            mid="#ffffff",
+            high="#b2182b",
+            midpoint=0.0,
+            limits=(-limit, limit),
+            oob=squish,
+            labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs],
         )
         + p9.labs(
             x="compute C (FLOPs)",
             y="parameters N",
-            fill="loss",
-            title=f"Fitted scaling laws ({fits[0].form} form)"
-            if len({f.form for f in fits}) == 1
-            else "Fitted scaling laws",
+            fill=fill_name,
+            color="residual",
+            title=_fits_title("Fitted scaling laws", fits),
             caption=caption,
         )
         + _theme()
-        + p9.guides(fill=p9.guide_colorbar(nbin=100))
-        + p9.theme(legend_key_height=160)
+        + p9.guides(fill=p9.guide_colorbar(nbin=100, order=1), color=p9.guide_colorbar(order=2))
     )
     return cast("ggplot", fig)
 
@@ -375,7 +497,7 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
 
     _check_fits(fits, "iso-FLOP figure")
     k = runs.flops_per_param_token  # C = k·N·D, the table's own k
-    titles = _fit_titles(fits)
+    titles = _fit_titles(fits, runs.own_eval)
     point_parts, curve_parts, opt_parts = [], [], []
     for fit, title in zip(fits, titles, strict=True):
         sub = _runs_of(runs, fit, split)
@@ -450,7 +572,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
             x="parameters N",
             y="loss (nats)",
             color="compute C\n(FLOPs)",
-            title="Iso-FLOP curves of the fitted laws",
+            title=_fits_title("Iso-FLOP curves", fits),
             caption=caption,
         )
         + _theme()
@@ -463,14 +585,78 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
 # ---------------------------------------------------------------------------------------------------------------
 
 
+KIND_NAMES: dict[str, str] = {
+    "train-train": "train-to-train",
+    "train-test": "train-to-test",
+    "test-test": "test-to-test",
+}
+
+
+def _panel_names(results: Sequence[TranslationResult]) -> list[tuple[str, str]]:
+    """What each result translates into what, as (head, tail): ("train-to-train from A", ""), ("train-to-test:
+    A models", "") ("train-to-downstream" when every target is a downstream task), ("test-to-test from A models",
+    "→ B models": the target dataset named). Results sharing a head share the figure's title."""
+    keys = [(r.kind, r.src, r.tgt if r.kind == "test-test" else "") for r in results]
+    evals: dict[tuple[str, str, str], list[str]] = {}
+    for key, r in zip(keys, results, strict=True):
+        evals.setdefault(key, []).append(r.eval)
+    names = []
+    for key in keys:
+        kind, src, tgt = key
+        name = KIND_NAMES.get(kind, kind)
+        if kind == "train-test" and all(e.startswith("downstream/") for e in evals[key]):
+            name = "train-to-downstream"
+        if kind == "train-train":
+            names.append((f"{name} from {src}", ""))
+        elif kind == "test-test":
+            names.append((f"{name} from {src} models", f"→ {tgt} models"))
+        else:
+            names.append((f"{name}: {src} models", ""))
+    return names
+
+
+def _panels_and_title(names: Sequence[tuple[str, str]]) -> tuple[list[str], str]:
+    """Panel keys and the figure title from (head, tail) names: one panel titled by both; panels named by
+    their tails under a shared head; else each panel named in full under a generic title."""
+    heads = {h for h, _ in names}
+    if len(set(names)) == 1:
+        full = " ".join(p for p in names[0] if p)
+        return [full] * len(names), full
+    if len(heads) == 1:
+        return [t or h for h, t in names], next(iter(heads))
+    return [" ".join(p for p in n if p) for n in names], "loss-to-loss translations"
+
+
 def _target_labels(results: Sequence[TranslationResult], panels: Sequence[str]) -> list[str]:
-    """Legend label per result: the target dataset (train-train) or eval (train-test, test-test); both where
-    that would name two curves of one panel alike."""
-    labels = [r.tgt if r.kind == "train-train" else r.eval for r in results]
+    """Label per result: the target dataset (train-train) or the eval, readably named (train-test, test-test);
+    both where that would name two curves of one panel alike."""
+    short = _short_evals([r.eval for r in results])
+    labels = [r.tgt if r.kind == "train-train" else short[r.eval] for r in results]
     seen = list(zip(panels, labels, strict=True))
     if len(set(seen)) < len(seen):
-        labels = [f"{r.tgt}: {r.eval}" for r in results]
+        labels = [f"{r.tgt}: {short[r.eval]}" for r in results]
     return labels
+
+
+def _axis_labels(results: Sequence[TranslationResult]) -> tuple[str, str, str]:
+    """The x and y axis titles and the legend title of a translation figure, as specific as the results allow."""
+    kinds = {r.kind for r in results}
+    srcs = {r.src for r in results}
+    tgts = {r.tgt for r in results}
+    x_evals = {r.x_eval for r in results}
+    y_evals = {r.eval for r in results}
+    src = next(iter(srcs)) if len(srcs) == 1 else "source"
+    tgt = next(iter(tgts)) if len(tgts) == 1 else "target"
+    x_on = f"{short_eval(next(iter(x_evals)))} loss" if len(x_evals) == 1 else "loss"
+    y_on = f"{short_eval(next(iter(y_evals)))} loss" if len(y_evals) == 1 else None
+    if kinds == {"train-train"}:
+        return f"{src} models: {x_on} (nats)", "target models: their own loss (nats)", "target dataset"
+    if kinds == {"train-test"}:
+        return f"{src} models: {x_on} (nats)", f"{src} models: {y_on or 'test loss'} (nats)", "test set"
+    if kinds == {"test-test"}:
+        x_label = f"{src} models: {x_on if len(x_evals) == 1 else 'test loss'} (nats)"
+        return x_label, f"{tgt} models: {y_on or 'the same test loss'} (nats)", "test set"
+    return "source loss (nats)", "target loss (nats)", "target"
 
 
 def _heldout_mask(pairs: pl.DataFrame, fit_split: str | None) -> NDArray[np.bool_]:
@@ -513,7 +699,9 @@ def _fitted_and_heldout(
 @dataclass(frozen=True, eq=False)
 class TranslateFigureData:
     """What the translation figure shows: fitted pairs (``points``), pairs not used in the fit (``stars``), each
-    translation over its fitted range (``solid``) and beyond it (``dashes``), panels and targets in order."""
+    translation over its fitted range (``solid``) and beyond it (``dashes``), panels and targets in order.
+    ``multiples``: more targets than a legend reads, so one panel per target (each on its own scales) and no
+    legend; ``title`` names the kind, the source and (test-to-test) the target dataset."""
 
     ok: list[TranslationResult]
     points: pd.DataFrame
@@ -522,6 +710,8 @@ class TranslateFigureData:
     dashes: pd.DataFrame | None
     panel_order: list[str]
     label_order: list[str]
+    multiples: bool
+    title: str
 
 
 def translate_figure_data(
@@ -539,10 +729,18 @@ def translate_figure_data(
     ok = [r for r in results if r.translation is not None]
     if not ok:
         raise UsageError("no translation was fitted: nothing to draw")
-    panels = [f"{r.kind} from {r.src}" for r in ok]
-    panel_order = list(dict.fromkeys(panels))
-    labels = _target_labels(ok, panels)
+    kinds, title = _panels_and_title(_panel_names(ok))
+    labels = _target_labels(ok, kinds)
     label_order = list(dict.fromkeys(labels))
+    # a legend reads up to a handful of curves; beyond that every curve gets its own panel (small multiples)
+    per_panel = max(list(kinds).count(k) for k in set(kinds))
+    multiples = per_panel > MAX_LEGEND_ENTRIES
+    if multiples:
+        several = len(set(kinds)) > 1
+        panels = [f"{k}\n{lab}" if several else lab for k, lab in zip(kinds, labels, strict=True)]
+    else:
+        panels = kinds
+    panel_order = list(dict.fromkeys(panels))
 
     point_parts, star_parts, solid_parts, dash_parts = [], [], [], []
     for r, panel, label in zip(ok, panels, labels, strict=True):
@@ -584,7 +782,8 @@ def translate_figure_data(
         df["target"] = _ordered(df["target"], label_order)
         df["panel"] = _ordered(df["panel"], panel_order)
 
-    return TranslateFigureData(ok, points, stars, solid, dashes, panel_order, label_order)
+    title = title[:1].upper() + title[1:]
+    return TranslateFigureData(ok, points, stars, solid, dashes, panel_order, label_order, multiples, title)
 
 
 def translate_figure(
@@ -604,30 +803,34 @@ def translate_figure(
     data = translate_figure_data(results, heldout=heldout, fit_split=fit_split)
     ok, points, stars, solid, dashes = data.ok, data.points, data.stars, data.solid, data.dashes
     panel_order, label_order = data.panel_order, data.label_order
+    colour = p9.aes(color="target")
+    fixed: dict[str, str] = {}
+    one_colour = data.multiples or len(label_order) == 1
+    if one_colour:  # one curve per panel: the panel's title (or the axis) names it, one colour serves all
+        colour, fixed = p9.aes(), {"color": "#1f77b4"}
     fig = (
-        p9.ggplot(_panels_frame(points["panel"]), p9.aes(x="x", y="y", color="target"))
-        + p9.geom_point(data=points, size=1.6, alpha=0.75)
-        + p9.geom_line(data=solid, size=0.8)
+        p9.ggplot(_panels_frame(points["panel"]), p9.aes(x="x", y="y"))
+        + p9.geom_point(colour, data=points, size=1.2 if data.multiples else 1.6, alpha=0.75, **fixed)
+        + p9.geom_line(colour, data=solid, size=0.8, **fixed)
     )
     caption = "solid: fitted range; dashed: extrapolation"
     if dashes is not None:
-        fig += p9.geom_line(p9.aes(group="seg"), data=dashes, size=0.8, linetype="dashed", show_legend=False)
+        dash_aes = p9.aes(group="seg") if one_colour else p9.aes(group="seg", color="target")
+        fig += p9.geom_line(dash_aes, data=dashes, size=0.8, linetype="dashed", show_legend=False, **fixed)
     if stars is not None:
-        fig += p9.geom_point(data=stars, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
+        size = 4.0 if data.multiples else 6.0
+        fig += p9.geom_point(colour, data=stars, shape=HELD_OUT_SHAPE, size=size, show_legend=False, **fixed)
         caption += "\n★: pairs not used in the fit" + (f" (split ≠ {fit_split})" if fit_split else "")
-    x_evals = {r.x_eval for r in ok}
-    x_label = f"source loss: {next(iter(x_evals))} (nats)" if len(x_evals) == 1 else "source loss (nats)"
-    y_evals = {r.eval for r in ok}
-    y_label = f"target loss: {next(iter(y_evals))} (nats)" if len(y_evals) == 1 else "target loss (nats)"
-    title = panel_order[0] if len(panel_order) == 1 else "Loss-to-loss translations"
+    x_label, y_label, legend = _axis_labels(ok)
+    if data.multiples:
+        caption += "\none panel per target, each on its own scales"
     if len(panel_order) > 1:
         fig += p9.facet_wrap("panel", ncol=_ncol(len(panel_order)), scales="free")
-    fig = (
-        fig
-        + p9.scale_color_manual(values=_qualitative(len(label_order)), breaks=label_order)
-        + p9.labs(x=x_label, y=y_label, color="target", title=title, caption=caption)
-        + _theme()
-    )
+    if not one_colour:
+        fig += p9.scale_color_manual(values=_qualitative(len(label_order)), breaks=label_order)
+    fig = fig + p9.labs(x=x_label, y=y_label, color=legend, title=data.title, caption=caption) + _theme()
+    if data.multiples:
+        fig += p9.theme(strip_text=p9.element_text(size=8), axis_text=p9.element_text(size=7))
     return cast("ggplot", fig)
 
 
@@ -731,6 +934,103 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Residuals: lack of fit by N and by D
+# ---------------------------------------------------------------------------------------------------------------
+
+RESIDUAL_AXES = ("parameters N", "tokens D")
+
+
+@dataclass(frozen=True, eq=False)
+class ResidualsFigureData:
+    """What the residual figure shows: one row per run and fitted law (``runs``: panel, dataset, eval, N, D, C,
+    loss, the law's ``predicted`` loss, ``residual`` = 100·(measured − predicted)/measured, ``used`` for runs the
+    law was fitted on), the same rows twice in long form for drawing (``points``: ``axis`` is "parameters N" or
+    "tokens D", ``x`` its value); ``panels`` (one per law) in order."""
+
+    runs: pd.DataFrame
+    points: pd.DataFrame
+    panels: list[str]
+
+
+def residuals_figure_data(
+    runs: Runs, fits: Sequence[LawFit], *, split: str | None = None
+) -> ResidualsFigureData:
+    """The data of ``residuals_figure``, computed apart from its drawing."""
+    import pandas as pd
+
+    _check_fits(fits, "residual figure")
+    titles = _fit_titles(fits, runs.own_eval)
+    parts = []
+    for fit, title in zip(fits, titles, strict=True):
+        sub = _runs_of(runs, fit, split)
+        if sub.height == 0:
+            continue
+        df = _pandas(sub)
+        df.insert(0, "eval", fit.eval)
+        df.insert(0, "dataset", fit.dataset)
+        df.insert(0, "panel", title)
+        df["predicted"], df["residual"] = _residual_percent(fit, sub)
+        parts.append(df)
+    if not parts:
+        raise UsageError("none of the fitted (dataset, eval) pairs has runs to draw")
+    table = pd.concat(parts, ignore_index=True)
+    panels = [t for t in titles if t in set(table["panel"])]
+    long = pd.concat(
+        [
+            table.assign(axis=RESIDUAL_AXES[0], x=table["N"]),
+            table.assign(axis=RESIDUAL_AXES[1], x=table["D"]),
+        ],
+        ignore_index=True,
+    )
+    for df in (table, long):
+        df["panel"] = _ordered(df["panel"], panels)
+    long["axis"] = _ordered(long["axis"], RESIDUAL_AXES)
+    return ResidualsFigureData(table, long, panels)
+
+
+def residuals_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+    """Lack of fit at a glance: each run's residual from its fitted law, 100·(measured − predicted)/measured,
+    against model size N (left) and tokens D (right), one row per law; points coloured by compute C, runs outside
+    ``split`` (not used to fit) as red stars. A law that fits leaves residuals scattered about 0 with no trend."""
+    _use_agg()
+    p9 = _plotnine()
+    data = residuals_figure_data(runs, fits, split=split)
+    points = data.points
+    used = points[points["used"]]
+    held = points[~points["used"]]
+    frame = points[["panel", "axis"]].drop_duplicates().reset_index(drop=True)
+    c_lo, c_hi = float(points["C"].min()), float(points["C"].max())
+    fig = (
+        p9.ggplot(frame, p9.aes(x="x", y="residual"))
+        + p9.geom_hline(yintercept=0.0, color="#444444", linetype="dashed", size=0.5)
+        + p9.geom_point(p9.aes(color="C"), data=used, size=1.5, alpha=0.85)
+    )
+    caption = "residual: 100·(measured − law)/measured, above 0: the run is worse than its law predicts"
+    if not held.empty:
+        fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=5.0, color=OPTIMUM_COLOUR)
+        caption += f"\n★: runs not used in the fit (split ≠ {split})"
+    x_lo, x_hi = float(points["x"].min()), float(points["x"].max())
+    fig = (
+        fig
+        + p9.facet_grid("panel ~ axis", scales="free_x")
+        + p9.scale_x_log10(breaks=_log_ticks(x_lo, x_hi), labels=_sci_labels)
+        + p9.scale_y_continuous(labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs])
+        + p9.scale_color_cmap(
+            "viridis", trans="log10", breaks=_log_ticks(c_lo, c_hi), labels=_sci_labels, limits=(c_lo, c_hi)
+        )
+        + p9.labs(
+            x="",
+            y="residual of the run",
+            color="compute C\n(FLOPs)",
+            title=_fits_title("Residuals of the fitted laws", fits),
+            caption=caption,
+        )
+        + _theme()
+    )
+    return cast("ggplot", fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Saving
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -755,13 +1055,61 @@ def _panel_count(fig: ggplot) -> int:
 
 def figure_size(fig: ggplot) -> tuple[float, float]:
     """A width and height in inches that suit the figure: 4 in per facet column (up to 3 columns), 3.2 in per
-    row, plus room for the legend, title and caption."""
+    row; small multiples (more than 9 facets) 2.7 × 2.3 in each, 5 to a row; a facet grid 3.6 × 2.1 in per (row,
+    column) level; plus room for the legend (none when nothing is mapped to a legend), title and caption."""
+    rows, cols = _grid_shape(fig)
+    legend = _legend_width(fig) if _has_legend(fig) else 0.3
+    if rows * cols > 0:  # a grid: rows of long strips, kept compact
+        return GRID_PANEL_WIDTH * cols + legend, GRID_PANEL_HEIGHT * rows + TITLE_HEIGHT
     n = _panel_count(fig)
     ncol = _ncol(n)
+    given = getattr(fig.facet, "_ncol", None)
+    if isinstance(given, int) and given > 0:
+        ncol = min(given, n)
     nrow = math.ceil(n / ncol)
-    # a lone panel gets a little more room; a legend of long names (downstream evals) gets the width it needs
-    panel_width = PANEL_WIDTH * (1.3 if n == 1 else 1.0)
-    return panel_width * ncol + _legend_width(fig), PANEL_HEIGHT * nrow + TITLE_HEIGHT
+    if n > MANY_PANELS:
+        panel_width, panel_height = SMALL_PANEL_WIDTH, SMALL_PANEL_HEIGHT
+    else:  # a lone panel gets a little more room
+        panel_width, panel_height = PANEL_WIDTH * (1.3 if n == 1 else 1.0), PANEL_HEIGHT
+    return panel_width * ncol + legend, panel_height * nrow + TITLE_HEIGHT
+
+
+def _grid_shape(fig: ggplot) -> tuple[int, int]:
+    """(rows, columns) of a ``facet_grid`` from the levels in the plot's own data; (0, 0) for any other facet."""
+    if type(fig.facet).__name__ != "facet_grid":
+        return 0, 0
+    df: Any = fig.data
+    rows_vars = list(getattr(fig.facet, "rows", ()) or ())
+    cols_vars = list(getattr(fig.facet, "cols", ()) or ())
+    if df is None or callable(df):
+        return 0, 0
+
+    def levels(names: list[str]) -> int:
+        if not names or not all(v in df.columns for v in names):
+            return 1
+        return max(1, len(df[names].drop_duplicates()))
+
+    return levels(rows_vars), levels(cols_vars)
+
+
+LEGEND_AESTHETICS = frozenset({"color", "colour", "fill", "shape", "size", "alpha", "linetype"})
+
+
+def _has_legend(fig: ggplot) -> bool:
+    """Whether any aesthetic that makes a legend is mapped, in the plot or in a layer that shows its legend,
+    and the theme does not hide legends."""
+    themeables = getattr(getattr(fig, "theme", None), "themeables", None) or {}
+    position = themeables.get("legend_position") if hasattr(themeables, "get") else None
+    if getattr(position, "properties", {}).get("value") == "none":
+        return False
+    if LEGEND_AESTHETICS & set(getattr(fig, "mapping", {}) or {}):
+        return True
+    for layer in fig.layers:
+        if layer.show_legend is False:
+            continue
+        if LEGEND_AESTHETICS & set(getattr(layer, "mapping", {}) or {}):
+            return True
+    return False
 
 
 def _legend_width(fig: ggplot) -> float:
@@ -782,10 +1130,13 @@ def save_figure(
     width: float | None = None,
     height: float | None = None,
     dpi: int = 150,
+    palette: bool = True,
 ) -> Path:
     """Write ``fig`` to ``path`` (.png, .svg or .pdf, from the extension) atomically: it is drawn into a temporary
     file beside ``path`` and renamed onto it, so a failed save leaves no file. Creates the parent directory.
-    Width and height (inches) default to ``figure_size(fig)``. Returns the path written."""
+    Width and height (inches) default to ``figure_size(fig)``. A PNG is stored with an adaptive palette of 256
+    colours (``palette``; figures of flat bands, points and text look the same and take 3–6 times less space).
+    Returns the path written."""
     path = Path(path)
     fmt = FIGURE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -815,9 +1166,24 @@ def save_figure(
     finally:
         for num in set(plt.get_fignums()) - before:  # plotnine leaves its figure open in pyplot
             plt.close(num)
+    content = _palette_png(buf.getvalue()) if fmt == "png" and palette else buf.getvalue()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, buf.getvalue())
+        atomic_write(path, content)
     except OSError as exc:
         raise UsageError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
     return path
+
+
+def _palette_png(png: bytes) -> bytes:
+    """A PNG re-stored with an adaptive 256-colour palette (octree, no dithering) and optimised compression."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        dpi = img.info.get("dpi")
+        quantized = img.convert("RGB").quantize(
+            colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        )
+    out = io.BytesIO()
+    quantized.save(out, format="png", optimize=True, **({"dpi": dpi} if dpi else {}))
+    return out.getvalue()

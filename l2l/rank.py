@@ -11,7 +11,9 @@ Pure numerics on plain arrays (no run-table type at the seam). For each candidat
   alike (the extrapolation bias is shared); the dataset-specific part, which is what can reorder them, is shrunk
   toward zero by how much of it the uncertainty could explain (empirical Bayes), and set to zero for a law that
   ends on a bound of its box. So the ranking keeps the order the sweep has settled unless the laws predict, beyond
-  their noise, that the curves cross before the target.
+  their noise, that the curves cross before the target;
+- ``baseline``: the single-scale baseline, the mean measured loss at the dataset's largest budget, whatever the
+  budget asked for (its draws hold only the noise of those runs; ``single_scale_ranking`` gives the same values).
 
 Uncertainty comes from joint draws: bootstrap draws of every dataset's laws (independent across datasets: they are
 fitted on different runs), the noise of the measured anchor, and an extrapolation-error term (``ErrorModel``):
@@ -41,8 +43,8 @@ from l2l.errors import FitError, UsageError
 from l2l.fit import LawFit, bootstrap_law, fit_law
 from l2l.laws import Array
 
-Method = Literal["independent", "translation", "recommended"]
-METHODS: tuple[Method, ...] = ("independent", "translation", "recommended")
+Method = Literal["independent", "translation", "recommended", "baseline"]
+METHODS: tuple[Method, ...] = ("independent", "translation", "recommended", "baseline")
 # The leader is called indistinguishable from the rest when it wins fewer joint draws than this.
 TIE_P_BEST = 0.6
 # A dataset is a contender when it beats the leader in at least this fraction of joint draws.
@@ -219,6 +221,17 @@ class Flip:
 
 
 @dataclass(frozen=True)
+class CurvePoint:
+    """Every candidate's point-predicted target loss at compute ``C`` (the scan for flips, kept for figures)."""
+
+    C: float
+    values: tuple[tuple[str, float], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"C": float(self.C), "values": {k: float(v) for k, v in self.values}}
+
+
+@dataclass(frozen=True)
 class TargetRanking:
     """The ranking of the candidates for one target eval."""
 
@@ -231,6 +244,7 @@ class TargetRanking:
     contenders: tuple[str, ...]
     flips: tuple[Flip, ...]
     error_model: ErrorModel = ErrorModel()
+    curve: tuple[CurvePoint, ...] = ()  # point predictions across the scanned budgets (none for a fixed N, D)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,6 +256,7 @@ class TargetRanking:
             "tie": self.tie,
             "contenders": list(self.contenders),
             "flips": [f.to_dict() for f in self.flips],
+            "curve": [c.to_dict() for c in self.curve],
             "rows": [r.to_dict() for r in self.rows],
         }
 
@@ -346,9 +361,9 @@ def _fit_with_draws(runs: EvalRuns, form: str, draws: int, seed: int, label: tup
     fit = fit_law(runs.N, runs.D, runs.loss, form=form, dataset=label[0], eval=label[1])
     if draws <= 1:
         return _Fitted(fit, fit.law.theta[None, :])
-    boot = bootstrap_law(fit, runs.N, runs.D, runs.loss, draws=draws - 1, seed=seed)
+    boot = bootstrap_law(fit, runs.N, runs.D, runs.loss, draws=max(draws - 1, 2), seed=seed)
     assert boot.bootstrap is not None
-    return _Fitted(fit, np.vstack([fit.law.theta[None, :], boot.bootstrap]))
+    return _Fitted(fit, np.vstack([fit.law.theta[None, :], boot.bootstrap[: draws - 1]]))
 
 
 def _log_predict(form: str, thetas: Array, n: ArrayLike, d: ArrayLike) -> Array:
@@ -549,6 +564,17 @@ class RankModel:
                 deltas[name] = logs[src] - top
                 sources[name] = src
         self._anchored(per, deltas, sources, out, extra, rng, err)
+        # the single-scale baseline: the measured loss at the largest budget, and its noise (own generator, so the
+        # other methods' draws do not depend on it)
+        base_rng = np.random.default_rng([self.seed, 104729])
+        for name in self.candidates:
+            e = per[name]
+            if name in out and e.measured_top is not None:
+                noise = np.asarray(e.anchor_sd * base_rng.standard_normal(self.draws), dtype=np.float64)
+                noise[0] = 0.0
+                out[name]["baseline"] = (
+                    math.log(e.measured_top) + noise
+                )  # the mean loss, as single_scale_ranking
         for name in out:
             if "recommended" not in out[name]:
                 extra[name]["notes"].append(
@@ -860,8 +886,12 @@ def rank(
                 )
         rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
         leader, tie, cont = _verdict(ok_names, mat, ranks, pb, B, level)
-        flips = _flips(model, t, method, flip_range, budget, err) if flip_range is not None else ()
-        target_rankings.append(TargetRanking(t, weight, method, tuple(rows), leader, tie, cont, flips, err))
+        flips, curve = (
+            _flips(model, t, method, flip_range, budget, err) if flip_range is not None else ((), ())
+        )
+        target_rankings.append(
+            TargetRanking(t, weight, method, tuple(rows), leader, tie, cont, flips, err, curve)
+        )
 
     combined, c_leader, c_tie, c_cont = _combine(model, per_target_logs, failed_any, q, B, level)
     if len(model.targets) == 1:
@@ -971,8 +1001,9 @@ def _flips(
     rng_c: tuple[float, float],
     budget: Budget,
     err: ErrorModel,
-) -> tuple[Flip, ...]:
-    """Budgets in ``rng_c`` where the point-predicted winner changes (grid of 25 per range, then bisection).
+) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...]]:
+    """Budgets in ``rng_c`` where the point-predicted winner changes (grid of 25 per range, then bisection), and
+    the point predictions on that grid.
 
     With a fixed (N, D), the model is scaled along N ∝ D (its own tokens-per-parameter ratio kept)."""
     lo, hi = rng_c
@@ -990,7 +1021,12 @@ def _flips(
         return min(pts, key=lambda k: pts[k]) if pts else None
 
     grid = np.geomspace(lo, hi, 25)
-    wins = [winner(float(c)) for c in grid]
+    curve: list[CurvePoint] = []
+    wins: list[str | None] = []
+    for c in grid:
+        pts = point_predictions(model, target, at(float(c)), method, err)
+        curve.append(CurvePoint(float(c), tuple(pts.items())))
+        wins.append(min(pts, key=lambda k: pts[k]) if pts else None)
     flips: list[Flip] = []
     for k in range(len(grid) - 1):
         a, b = wins[k], wins[k + 1]
@@ -1004,7 +1040,7 @@ def _flips(
             else:
                 lb = mid
         flips.append(Flip(math.exp(0.5 * (la + lb)), a, b))
-    return tuple(flips)
+    return tuple(flips), tuple(curve)
 
 
 def rank_datasets(
@@ -1142,6 +1178,7 @@ __all__ = [
     "Budget",
     "Candidate",
     "CombinedRow",
+    "CurvePoint",
     "DatasetPrediction",
     "ErrorModel",
     "EvalRuns",

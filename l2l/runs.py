@@ -26,6 +26,7 @@ __all__ = [
     "OWN",
     "REPEAT_KEY",
     "Runs",
+    "default_test_evals",
     "evals_measured",
     "resolve_name",
     "resolve_names",
@@ -47,6 +48,9 @@ class Runs:
     own_eval: dict[str, str]
     provenance: tuple[dict[str, Any], ...] = ()
     own_eval_how: dict[str, str] = field(default_factory=dict)
+    # Downstream accuracies, kept apart from the losses so that no loss command ever fits them (None: none read).
+    # Columns: ``l2l.accuracy_runs.ACCURACY_COLUMNS`` (dataset, N, D, C, eval, accuracy, chance, run_id, split, ...).
+    accuracy: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (
@@ -224,6 +228,52 @@ def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: 
     if not names or ALL in names:
         return list(candidates)
     return list(dict.fromkeys(resolve_name(n, candidates, what) for n in names))
+
+
+def default_test_evals(runs: Runs, *, exclude: Sequence[str] = ()) -> list[str]:
+    """The test evals used when none are named (the paper's test sets): each dataset's own eval, once each, in
+    dataset order, and never one of ``exclude`` (a target's own eval: its test loss would be its train loss).
+
+    An own eval several datasets share by name (every dataset's own loss called ``train``) is no test set: it
+    measures each model on its own training data. Such a dataset's test set is then the eval named after it
+    (``fineweb_val`` for ``fineweb``, by the own-eval naming rules) when there is one. Raises SelectionError
+    when no eval remains, asking for the test evals by name.
+    """
+    owners: dict[str, int] = {}
+    for own in runs.own_eval.values():
+        owners[own] = owners.get(own, 0) + 1
+    shared = {e for e, n in owners.items() if n > 1}
+    out: list[str] = []
+    for ds in runs.datasets:
+        ev = runs.own_eval.get(ds)
+        if ev is None or ev in shared:
+            ev = _named_after(ds, [e for e in runs.evals if e not in shared])
+        if ev is not None and ev not in exclude:
+            out.append(ev)
+    out = list(dict.fromkeys(out))
+    if not out:
+        why = (
+            f"every dataset's own eval is {', '.join(sorted(shared))} and no eval is named after a dataset"
+            if shared
+            else "the only candidates (each dataset's own eval) are the target's own loss"
+        )
+        raise SelectionError(
+            f"no test evals to compare by default: {why}",
+            hint="name the test evals (evals: " + ", ".join(runs.evals) + ")",
+            param="test",
+        )
+    return out
+
+
+def _named_after(dataset: str, evals: Sequence[str]) -> str | None:
+    """The eval named after ``dataset`` (``fineweb_val`` for ``fineweb``): longest unique match, else None."""
+    target = schema.norm_dataset_for_match(dataset)
+    scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]
+    if not scored:
+        return None
+    best = max(n for n, _ in scored)
+    top = [e for n, e in scored if n == best]
+    return top[0] if len(top) == 1 else None
 
 
 def evals_measured(frame: pl.DataFrame, dataset: str) -> list[str]:

@@ -44,6 +44,21 @@ FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate")
 #: Settings of the holdout evaluation (the rows of the paper's Table 1).
 Setting = Literal["train-to-train", "train-to-test", "train-to-downstream"]
 SETTINGS: Final[tuple[Setting, ...]] = ("train-to-train", "train-to-test", "train-to-downstream")
+#: Accuracy laws (l2l.accuracy): a sigmoid with a chance floor, or the paper's power law on the error.
+AccuracyForm = Literal["sigmoid", "power"]
+ACCURACY_FORMS: Final[tuple[AccuracyForm, ...]] = ("sigmoid", "power")
+#: The accuracy law's floor: fitted near chance, or fixed at chance.
+FloorMode = Literal["fit", "chance"]
+FLOOR_MODES: Final[tuple[FloorMode, ...]] = ("fit", "chance")
+#: The accuracy law's ceiling: fixed at 1, or fitted.
+CeilingMode = Literal["1", "fit"]
+CEILING_MODES: Final[tuple[CeilingMode, ...]] = ("1", "fit")
+#: One accuracy law for every pre-training dataset, one each, or tested (auto).
+Pooling = Literal["auto", "pooled", "separate"]
+POOLINGS: Final[tuple[Pooling, ...]] = ("auto", "pooled", "separate")
+#: The loss an accuracy law is a function of: the task's own CE loss, or the model's own loss.
+InputLoss = Literal["task", "own"]
+INPUT_LOSSES: Final[tuple[InputLoss, ...]] = ("task", "own")
 
 _C = TypeVar("_C", bound=str)
 
@@ -82,13 +97,52 @@ WIDE_OPTIONAL: Final[tuple[str, ...]] = ("run_id", "C", "split", "seed")
 
 #: Input names accepted for each canonical column besides its own name (compared after ``norm_name``).
 ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "dataset": ("data", "train_data", "pretrain_data", "train_dataset", "pretraining_data", "corpus"),
-    "N": ("params", "n_params", "num_params", "parameters", "model_size", "n_parameters", "num_parameters"),
-    "D": ("tokens", "n_tokens", "num_tokens", "train_tokens", "data_size", "training_tokens"),
+    "dataset": (
+        "data",
+        "train_data",
+        "pretrain_data",
+        "train_dataset",
+        "pretraining_data",
+        "corpus",
+        "dataset_name",
+        "data_mix",
+        "data_name",
+        "training_data",
+        "train_set",
+        "pretraining_dataset",
+    ),
+    "N": (
+        "params",
+        "n_params",
+        "num_params",
+        "parameters",
+        "model_size",
+        "n_parameters",
+        "num_parameters",
+        "non_embedding_params",
+        "nonembedding_params",
+        "non_embedding_parameters",
+        "n_params_non_embedding",
+        "num_non_embedding_params",
+        "model_params",
+    ),
+    "D": (
+        "tokens",
+        "n_tokens",
+        "num_tokens",
+        "train_tokens",
+        "data_size",
+        "training_tokens",
+        "tokens_seen",
+        "tokens_so_far",
+        "total_tokens",
+        "tokens_trained",
+        "num_train_tokens",
+    ),
     "C": ("flops", "compute", "train_flops", "training_flops"),
     "eval": ("task", "val_set", "eval_set", "benchmark", "eval_name", "eval_dataset", "validation_set"),
-    "loss": ("val_loss", "ce_loss", "xent", "eval_loss", "cross_entropy"),
-    "run_id": ("model", "run", "name", "run_name", "model_name"),
+    "loss": ("val_loss", "ce_loss", "xent", "eval_loss", "cross_entropy", "value"),
+    "run_id": ("model", "run", "name", "run_name", "model_name", "wandb_run_id", "experiment", "exp_name"),
     "split": (),
     "seed": ("random_seed",),
 }

@@ -165,7 +165,22 @@ def write_csv(rows: Sequence[Mapping[str, object]], path: str) -> None:
             writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()})
 
 
-if __name__ == "__main__":  # python -m l2l.testing OUT.csv  regenerates the synthetic sample table
-    import sys
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m l2l.testing [OUT.csv] [--seed S]``: write the synthetic sample table."""
+    import argparse
 
-    write_csv(synthetic_runs(), sys.argv[1] if len(sys.argv) > 1 else "synthetic_runs.csv")
+    parser = argparse.ArgumentParser(
+        prog="python -m l2l.testing",
+        description="Write a seeded synthetic run table (three datasets from known laws) as CSV; "
+        "this is how sample_data/synthetic_runs.csv is made.",
+    )
+    parser.add_argument(
+        "out", nargs="?", default="synthetic_runs.csv", help="CSV file to write (default: %(default)s)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the noise (default: %(default)s)")
+    args = parser.parse_args(argv)
+    write_csv(synthetic_runs(SyntheticSpec(seed=args.seed)), args.out)
+
+
+if __name__ == "__main__":  # python -m l2l.testing OUT.csv  regenerates the synthetic sample table
+    main()

@@ -20,7 +20,7 @@ from l2l.errors import FitError, SelectionError, UsageError
 from l2l.fit import FitCache, FitOptions, LawBook, LawFit, law_book
 from l2l.laws import Array, ScalingLaw
 from l2l.pairing import PairSpec, pair_runs, same_model_pairs
-from l2l.runs import ALL, OWN, evals_measured
+from l2l.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.schema import KINDS, Join, Kind
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ __all__ = [
     "ChainStep",
     "Kind",
     "LossToLoss",
+    "TranslationBands",
     "TranslationResult",
     "compose",
     "fit_loss_to_loss",
@@ -315,6 +316,7 @@ class TranslationResult:
     C: float
     n_opt_implied: float | None
     n_opt_independent: float | None
+    bands: TranslationBands | None = None
 
     @property
     def src(self) -> str:
@@ -349,7 +351,72 @@ class TranslationResult:
         d["C"] = self.C
         d["N_opt_implied"] = self.n_opt_implied
         d["N_opt_independent"] = self.n_opt_independent
+        if self.bands is not None:
+            d.update(self.bands.to_dict())
         return d
+
+
+@dataclass(frozen=True)
+class TranslationBands:
+    """Percentile intervals at ``level`` of K and κ over ``draws`` refits on resampled pairs with bootstrap draws
+    of E0 and E1 (``l2l.calibrate.translation_draws``), and of the implied law's N* (the source law's N*, which
+    the Eq. 3 closure keeps) over the source law's draws. Parameter uncertainty only."""
+
+    level: float
+    K: tuple[float, float]
+    kappa: tuple[float, float]
+    n_opt_implied: tuple[float, float] | None
+    draws: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "K_lo": self.K[0],
+            "K_hi": self.K[1],
+            "kappa_lo": self.kappa[0],
+            "kappa_hi": self.kappa[1],
+            "N_opt_implied_lo": None if self.n_opt_implied is None else self.n_opt_implied[0],
+            "N_opt_implied_hi": None if self.n_opt_implied is None else self.n_opt_implied[1],
+            "interval_draws": self.draws,
+        }
+
+
+def _with_bands(
+    book: LawBook, res: TranslationResult, level: float, seed: int, split: str | None
+) -> TranslationResult:
+    """``res`` with its TranslationBands (unchanged when it has no translation or too few draws succeed)."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from l2l.calibrate import e_draws, optimal_interval, translation_draws
+    from l2l.fit import percentile_interval, with_bootstrap
+
+    t = res.translation
+    if t is None or res.x_law is None or res.y_law is None or res.pairs is None:
+        return res
+    pairs = res.pairs
+    if split is not None:
+        pairs = pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    x_b = with_bootstrap(book, res.x_law, 200, seed)
+    y_b = with_bootstrap(book, res.y_law, 200, seed)
+    _, dr = translation_draws(
+        pairs["x"].to_numpy(),
+        pairs["y"].to_numpy(),
+        t.E0,
+        t.E1,
+        E0_draws=e_draws(x_b),
+        E1_draws=None if t.free_e1 else e_draws(y_b),
+        seed=seed,
+    )
+    if len(dr) < 2:
+        return res
+    lo, hi = percentile_interval(dr[:, :2], level)
+    n_iv = None
+    if res.implied is not None:
+        n_iv = optimal_interval(x_b, res.C, level).N_interval
+    bands = TranslationBands(level, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), n_iv, len(dr))
+    return replace(res, bands=bands)
 
 
 def _specs(
@@ -382,9 +449,20 @@ def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[s
     """Evals for train-test/test-test: named ones, 'all' measured on ``dataset``, or by default every dataset's own
     eval (the paper's test sets)."""
     measured = evals_measured(frame, dataset)
-    if not evals:
-        own = [runs.own(d) for d in runs.datasets if d in runs.own_eval]
-        return [e for e in own if e in measured]
+    if not evals:  # never the dataset's own eval: a train-test translation onto itself is the identity
+        exclude = [runs.own_eval[dataset]] if dataset in runs.own_eval else []
+        try:
+            tests = default_test_evals(runs, exclude=exclude)
+        except SelectionError as exc:
+            raise SelectionError(exc.message, hint=exc.hint, param="evals") from None
+        chosen = [e for e in tests if e in measured]
+        if not chosen:
+            raise SelectionError(
+                f"no test evals measured on {dataset} besides its own loss",
+                hint=f"name the evals (measured on {dataset}: {', '.join(measured)})",
+                param="evals",
+            )
+        return chosen
     out: list[str] = []
     for ev in evals:
         if ev == ALL:
@@ -456,23 +534,33 @@ def translate(
     C: float | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    level: float | None = None,
+    seed: int = 0,
 ) -> list[TranslationResult]:
     """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test).
 
     Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
-    ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C)."""
+    ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
+    With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``)."""
     book = law_book(runs, options, split, cache)
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
     specs = _specs(runs, book, src_ds, tgts, kind, evals)
     needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
     book.fit_many(needed, workers=workers, progress=progress)
-    return [
+    results = [
         _one(
             book, s, kind, join=join, rtol=rtol, free_e1=free_e1, split=split, budget=budget, frame=runs.frame
         )
         for s in specs
     ]
+    if level is not None:
+        if not (0.0 < level < 1.0):
+            raise UsageError(
+                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
+            )
+        results = [_with_bands(book, r, level, seed, split) for r in results]
+    return results
 
 
 # ---------------------------------------------------------------------------------------------------------------

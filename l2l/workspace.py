@@ -22,9 +22,20 @@ from l2l.runs import REPEAT_KEY, Runs
 from l2l.tables import _SCHEMA, _average, _canonical, _now, _resolve_own, read_runs
 
 if TYPE_CHECKING:
+    from l2l.calibrate import CalibrationCache
     from l2l.fit import FitCache
 
-__all__ = ["Workspace", "atomic_write", "load_runs", "save_fits", "saved_fits"]
+__all__ = [
+    "Workspace",
+    "atomic_write",
+    "load_runs",
+    "read_law_file",
+    "save_calibrations",
+    "save_fits",
+    "saved_calibrations",
+    "saved_fits",
+    "write_law_file",
+]
 
 _ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -211,12 +222,28 @@ class Workspace:
             )
         return runs
 
-    def save(self, runs: Runs, *, append: bool = False, strict: bool = False) -> Runs:
+    def column_mapping(self) -> dict[str, str]:
+        """The column mapping stored by the last ingest (canonical name → input column; empty when none)."""
+        mapping = self.config().get("column_mapping", {})
+        return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+
+    def save(
+        self,
+        runs: Runs,
+        *,
+        append: bool = False,
+        strict: bool = False,
+        column_mapping: dict[str, str] | None = None,
+    ) -> Runs:
         """Store ``runs`` (replacing what is there, or with ``append`` merged into it); return what is stored.
 
         Appending averages rows that repeat stored ones (weighted by ``n_repeats``); with ``strict`` such rows
-        are an InputError instead. Nothing on disk changes unless everything is ready to be written.
+        are an InputError instead. ``column_mapping`` (canonical name → input column) is stored for later
+        appends; None keeps the stored one when appending. Nothing on disk changes unless everything is ready
+        to be written.
         """
+        if column_mapping is None:
+            column_mapping = self.column_mapping() if append and self.exists() else {}
         if runs.frame.columns != list(schema.COLUMNS) or dict(runs.frame.schema) != _SCHEMA:
             raise ValueError(f"not a canonical run table: {dict(runs.frame.schema)}")
         if append and self.exists():
@@ -234,6 +261,7 @@ class Workspace:
             "evals": runs.evals,
             "own_eval": runs.own_eval,
             "own_eval_how": runs.own_eval_how,
+            "column_mapping": dict(column_mapping),
             "provenance": list(runs.provenance),
             "saved_at": _now(),
         }
@@ -335,3 +363,67 @@ def save_fits(workspace: Workspace, cache: FitCache) -> int:
     fits.update(cache.records())
     workspace.write_artifact(FITS_ARTIFACT, {"version": FITS_VERSION, "fits": fits})
     return len(fits)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Law files (``fit-law --save laws.json``, ``predict --law laws.json``)
+# ----------------------------------------------------------------------------------------------------
+
+
+def write_law_file(path: Path, doc: dict[str, Any]) -> None:
+    """Write a law-file document (``lawfile.law_file_dict``) to ``path`` atomically."""
+    data = (json.dumps(doc, indent=2, allow_nan=False) + "\n").encode()
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write {path}: {exc}") from None
+
+
+def read_law_file(path: Path) -> Any:
+    """The parsed JSON of a law file (checked by ``lawfile.law_file_from_dict``); InputError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such law file", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the law file: {exc}", path=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc})", path=str(path)) from None
+
+
+# ----------------------------------------------------------------------------------------------------
+# Saved calibrations (error models of l2l.calibrate, keyed by calibration_key: a cache, kept automatically)
+# ----------------------------------------------------------------------------------------------------
+
+CALIBRATIONS_ARTIFACT = "calibrations"
+CALIBRATIONS_VERSION = 1
+MAX_CALIBRATIONS = 16  # the most recent ones: each is a few hundred kB of conformal scores
+
+
+def saved_calibrations(workspace: Workspace | None) -> CalibrationCache:
+    """Calibrations saved in the workspace (an empty cache when there are none or they are of another version)."""
+    from l2l.calibrate import CalibrationCache
+
+    if workspace is None or not workspace.exists():
+        return CalibrationCache()
+    art = workspace.read_artifact(CALIBRATIONS_ARTIFACT) or {}
+    if art.get("version") != CALIBRATIONS_VERSION:
+        return CalibrationCache()
+    try:
+        return CalibrationCache.from_records(art.get("calibrations", {}))
+    except (KeyError, TypeError, ValueError):
+        return CalibrationCache()  # a stale or damaged cache is recomputed, never trusted
+
+
+def save_calibrations(workspace: Workspace, cache: CalibrationCache) -> int:
+    """Add the calibrations of ``cache`` to the workspace's (keeping the newest ``MAX_CALIBRATIONS``)."""
+    art = workspace.read_artifact(CALIBRATIONS_ARTIFACT) or {}
+    stored = art.get("calibrations", {}) if art.get("version") == CALIBRATIONS_VERSION else {}
+    for key, rec in cache.records().items():
+        stored.pop(key, None)
+        stored[key] = rec
+    kept = dict(list(stored.items())[-MAX_CALIBRATIONS:])
+    workspace.write_artifact(CALIBRATIONS_ARTIFACT, {"version": CALIBRATIONS_VERSION, "calibrations": kept})
+    return len(kept)

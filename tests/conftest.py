@@ -21,7 +21,7 @@ BAD_INPUTS: list[tuple[str, int | None, str | None, str]] = [
     ("unknown_unit.csv", 2, "N", "unknown unit suffix in '3.3X'"),
     ("mixed_separators.csv", 4, None, "line 4 uses tab; line 5 uses semicolon"),
     ("duplicate_columns.csv", 1, "loss", "duplicate column name 'loss' (columns 5 and 6)"),
-    ("alias_conflict.csv", 1, "N", "columns 'params' and 'N' both give N"),
+    ("alias_conflict.csv", 1, "n_params", "columns 'params' and 'n_params' both give N"),
     ("non_utf8.csv", 3, None, "not valid UTF-8: byte 0xe9"),
     ("ragged.csv", 3, None, "expected 5 fields as in the header, found 6"),
     ("missing_value.csv", 3, "eval", "missing value (eval is required)"),

@@ -9,13 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from l2l import schema
-from l2l.columns import (
-    EXTRA_ALIASES,
-    canonical_name,
-    detect_loss_columns,
-    parse_mapping,
-    resolve_columns,
-)
+from l2l.columns import detect_loss_columns, parse_mapping, resolve_columns
 from l2l.errors import InputError, UsageError
 from l2l.fit import fit_law
 from l2l.testing import PAPER_LIKE_LAW
@@ -111,14 +105,7 @@ def test_real_export_names_are_accepted_as_aliases() -> None:
         ("num_tokens", "D"),
         ("train_tokens", "D"),
     ]:
-        assert canonical_name(name) == canon
-
-
-def test_extra_aliases_are_new_and_do_not_collide_with_the_schema() -> None:
-    for canon, names in EXTRA_ALIASES.items():
-        assert canon in schema.ALIASES
-        for name in names:
-            assert schema.canonical_name(name) is None, name
+        assert schema.canonical_name(name) == canon
 
 
 def test_missing_required_column_lists_the_new_aliases() -> None:

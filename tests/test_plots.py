@@ -28,6 +28,7 @@ from l2l.plots import (
     figure_size,
     isoflop_figure,
     law_figure,
+    residuals_figure,
     save_figure,
     translate_figure,
 )
@@ -116,17 +117,69 @@ def test_importing_plots_does_not_import_plotnine() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_law_figure_has_contours_optimum_points_and_stars(runs: Runs, fits: list[LawFit]) -> None:
+def test_law_figure_has_contours_optimum_ringed_points_and_stars(runs: Runs, fits: list[LawFit]) -> None:
     fig = law_figure(runs, fits, split="sweep")
-    assert _geoms(fig) == ["geom_raster", "geom_point", "geom_line", "geom_point"]
-    assert _panels(fig) == {"alpha — alpha_val", "beta — beta_val", "gamma — gamma_val"}
+    # bands, black rings under residual-coloured points, the optimum line, black stars under coloured stars
+    assert _geoms(fig) == ["geom_raster", "geom_point", "geom_point", "geom_line", "geom_point", "geom_point"]
+    assert [layer.geom.aes_params.get("color") for layer in fig.layers[1:3]] == ["black", None]
+    assert "color" in fig.layers[2].mapping  # a scale of its own, not the bands' palette
+    assert "fill" not in fig.layers[2].mapping
+    assert _panels(fig) == {f"{d}\n×1 = {_min_loss(runs, d):.3g} nats" for d in ("alpha", "beta", "gamma")}
     assert list(getattr(fig.facet, "vars", ())) == ["panel"]
     # 54 sweep runs per dataset as points, the held-out 1e21 run of each as a star
-    assert len(_data(fig.layers[1])) == 3 * 54
-    (star,) = _stars(fig)
+    assert len(_data(fig.layers[2])) == 3 * 54
+    _ring, star = _stars(fig)
     assert len(_data(star)) == 3
     assert_allclose(_data(star)["C"], 1e21, rtol=1e-12)
-    assert fig.labels.fill == "loss"
+    assert fig.labels.fill == "relative\nloss"
+    assert fig.labels.color == "residual"
+    assert fig.labels.title == "Fitted scaling laws (l2l form)"
+
+
+def _min_loss(runs: Runs, dataset: str) -> float:
+    sub = runs.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == f"{dataset}_val"))
+    return float(sub["loss"].min())
+
+
+def test_law_figure_data_scales_each_panel_by_its_lowest_loss_and_colours_residuals(
+    runs: Runs, fits: list[LawFit]
+) -> None:
+    from l2l.plots import law_figure_data
+
+    data = law_figure_data(runs, fits, split="sweep")
+    assert data.relative
+    for fit, panel in zip(fits, data.panels, strict=True):
+        ref = data.reference[panel]
+        assert_allclose(ref, _min_loss(runs, fit.dataset), rtol=1e-12)
+        # every grid band holds the law's loss ÷ the panel's reference, to within one band
+        grid = data.grid[data.grid["panel"] == panel]
+        rel = fit.law.predict(grid["N"].to_numpy(), grid["C"].to_numpy() / (6.0 * grid["N"].to_numpy())) / ref
+        inside = (rel >= data.levels[0]) & (rel <= data.levels[-1])
+        step = float(np.max(data.levels[1:] / data.levels[:-1]))
+        ratio = grid["band"].to_numpy()[inside] / rel[inside]
+        assert np.all((ratio > 1 / step) & (ratio < step))
+        # residual: 100·(measured − law)/measured, at each run's own (N, D)
+        pts = data.points[data.points["panel"] == panel]
+        predicted = fit.law.predict(pts["N"].to_numpy(), pts["D"].to_numpy())
+        assert_allclose(pts["predicted"], predicted, rtol=1e-12)
+        assert_allclose(pts["residual"], 100.0 * (pts["loss"] - predicted) / pts["loss"], rtol=1e-12)
+    # the synthetic runs scatter by ~1 %: the colours span a round ±limit that covers the typical panel
+    assert data.residual_limit in (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
+    used = data.points[data.points["used"]]
+    per_panel = [np.quantile(np.abs(g["residual"]), 0.9) for _, g in used.groupby("panel", observed=True)]
+    assert data.residual_limit >= np.median(per_panel)
+
+
+def test_law_figure_of_one_law_draws_loss_itself(runs: Runs, fits: list[LawFit]) -> None:
+    from l2l.plots import law_figure_data
+
+    data = law_figure_data(runs, fits[:1], split="sweep")
+    assert not data.relative
+    assert data.reference == {"alpha": 1.0}
+    assert data.levels[0] <= _min_loss(runs, "alpha")
+    fig = law_figure(runs, fits[:1], split="sweep")
+    assert fig.labels.fill == "loss (nats)"
+    assert fig.labels.title == "Fitted scaling laws of alpha (l2l form)"
 
 
 def test_law_figure_grid_reaches_1e21_and_line_is_the_compute_optimum(runs: Runs, fits: list[LawFit]) -> None:
@@ -134,8 +187,8 @@ def test_law_figure_grid_reaches_1e21_and_line_is_the_compute_optimum(runs: Runs
     grid = _data(fig.layers[0])
     assert grid["C"].max() >= 1e21
     assert len(grid) == 3 * 120 * 120
-    line = _data(fig.layers[2])
-    alpha = line[line["panel"] == "alpha — alpha_val"]
+    line = _data(fig.layers[3])
+    alpha = line[line["panel"].astype(str).str.startswith("alpha\n")]
     n_opt, _ = fits[0].law.compute_optimal(alpha["C"].to_numpy())
     assert_allclose(alpha["N"], n_opt, rtol=1e-12)
 
@@ -143,8 +196,18 @@ def test_law_figure_grid_reaches_1e21_and_line_is_the_compute_optimum(runs: Runs
 def test_law_figure_without_split_draws_every_run_as_fitted(runs: Runs, fits: list[LawFit]) -> None:
     fig = law_figure(runs, fits[:1])
     assert _stars(fig) == []
-    assert len(_data(fig.layers[1])) == 55
-    assert _panels(fig) == {"alpha — alpha_val"}
+    assert len(_data(fig.layers[2])) == 55
+    assert _panels(fig) == {"alpha"}
+
+
+def test_law_figure_of_one_dataset_names_panels_by_readable_eval(runs: Runs, fits: list[LawFit]) -> None:
+    # the alpha law relabelled as laws of alpha's other evals (the titles are under test, not the fits)
+    laws = [
+        dataclasses.replace(fits[0], eval=e) for e in ("alpha_val", "downstream/quiz", "downstream/cloze")
+    ]
+    fig = law_figure(runs, laws, split="sweep")
+    assert {p.split("\n")[0] for p in _panels(fig)} == {"alpha_val", "quiz", "cloze"}
+    assert fig.labels.title == "Fitted scaling laws of alpha (l2l form)"
 
 
 def test_law_figure_needs_a_fit(runs: Runs) -> None:
@@ -157,16 +220,17 @@ def test_isoflop_figure_has_curves_points_optima_and_ordered_budgets(runs: Runs,
     assert _geoms(fig) == ["geom_line", "geom_point", "geom_path", "geom_point", "geom_point"]
     assert len(_stars(fig)) == 1
     assert len(_panels(fig)) == 3
+    assert _panels(fig) == {"alpha", "beta", "gamma"}  # each dataset's own loss: the dataset names it
     colour = next(s for s in fig.scales if "color" in s.aesthetics)
     assert colour.breaks == ["2e17", "6e17", "2e18", "6e18", "2e19", "5e19", "1e21"]
     optima = _data(fig.layers[3])
     assert len(optima) == 3 * 7  # one per budget and dataset
-    beta = optima[optima["panel"] == "beta — beta_val"]
+    beta = optima[optima["panel"] == "beta"]
     n_opt, _ = fits[1].law.compute_optimal(beta["C"].to_numpy())
     assert_allclose(beta["N"], n_opt, rtol=1e-12)
     # the curve is the law along D = C/6N: its minimum sits at N*
     curves = _data(fig.layers[0])
-    one = curves[(curves["panel"] == "beta — beta_val") & (curves["budget"] == "2e19")]
+    one = curves[(curves["panel"] == "beta") & (curves["budget"] == "2e19")]
     n_min = float(one["N"].to_numpy()[np.argmin(one["loss"].to_numpy())])
     n_star = float(beta[beta["budget"] == "2e19"]["N"].iloc[0])
     assert_allclose(n_min, n_star, rtol=0.1)
@@ -176,8 +240,9 @@ def test_translate_figure_points_curves_dashes_and_stars(results: list[Translati
     fig = translate_figure(results, fit_split="sweep")
     assert _geoms(fig) == ["geom_point", "geom_line", "geom_line", "geom_point"]
     assert fig.layers[2].geom.aes_params["linetype"] == "dashed"
-    assert fig.labels.title == "train-train from alpha"
-    assert fig.labels.color == "target"
+    assert fig.labels.title == "Train-to-train from alpha"
+    assert fig.labels.color == "target dataset"
+    assert fig.labels.x == "alpha models: alpha_val loss (nats)"
     (star,) = _stars(fig)
     assert len(_data(star)) == 3  # the held-out 1e21 pair of each target
     assert len(_data(fig.layers[0])) == 3 * 54
@@ -214,20 +279,79 @@ def test_translate_figure_draws_an_extra_heldout_frame(results: list[Translation
         translate_figure(results, heldout=pl.DataFrame({"x": [1.0]}))
 
 
-def test_translate_figure_labels_evals_for_train_test(runs: Runs) -> None:
-    out = translate(runs, src="beta", kind="train-test", split="sweep", workers=1)
-    fig = translate_figure(out, fit_split="sweep")
-    assert fig.labels.title == "train-test from beta"
-    assert set(_data(fig.layers[0])["target"]) == {r.eval for r in out if r.translation is not None}
-
-
-def test_translate_figure_facets_several_sources(results: list[TranslationResult]) -> None:
-    other = dataclasses.replace(
-        results[1], spec=dataclasses.replace(results[1].spec, src="zeta"), kind="test-test"
+def _as_train_test(r: TranslationResult, y_eval: str) -> TranslationResult:
+    """A fitted translation relabelled as a train-test one onto ``y_eval`` (the labels are under test)."""
+    return dataclasses.replace(
+        r, kind="train-test", spec=dataclasses.replace(r.spec, tgt=r.src, y_eval=y_eval)
     )
-    fig = translate_figure([*results, other])
-    assert list(getattr(fig.facet, "vars", ())) == ["panel"]
-    assert _panels(fig) == {"train-train from alpha", "test-test from zeta"}
+
+
+def test_translate_figure_names_train_to_downstream_and_shortens_task_names(
+    results: list[TranslationResult],
+) -> None:
+    from l2l.plots import translate_figure_data
+
+    down = [
+        _as_train_test(results[1], "downstream/quiz_test_ce_loss"),
+        _as_train_test(results[2], "downstream/cloze"),
+    ]
+    data = translate_figure_data(down, fit_split="sweep")
+    assert data.title == "Train-to-downstream: alpha models"
+    assert data.label_order == ["quiz", "cloze"]
+    assert not data.multiples
+    fig = translate_figure(down, fit_split="sweep")
+    assert fig.labels.title == "Train-to-downstream: alpha models"
+    assert fig.labels.y == "alpha models: test loss (nats)"
+    assert fig.labels.color == "test set"
+    # a validation set among the targets: train-to-test
+    mixed = translate_figure_data([*down, _as_train_test(results[0], "gamma_val")], fit_split="sweep")
+    assert mixed.title == "Train-to-test: alpha models"
+    assert mixed.label_order == ["quiz", "cloze", "gamma_val"]
+
+
+def test_short_eval_drops_downstream_prefix_and_loss_suffixes() -> None:
+    from l2l.plots import short_eval
+
+    assert short_eval("downstream/hellaswag_test_ce_loss") == "hellaswag"
+    assert short_eval("downstream/mmlu_stem_mc_5shot_test_ce_loss") == "mmlu_stem_mc_5shot"
+    assert short_eval("downstream/imbue_gsm8k_ce_loss") == "imbue_gsm8k"
+    assert short_eval("c4_val") == "c4_val"
+
+
+def test_translate_figure_test_to_test_names_the_target_dataset(results: list[TranslationResult]) -> None:
+    from l2l.plots import translate_figure_data
+
+    one = dataclasses.replace(results[1], kind="test-test")  # alpha → beta models
+    data = translate_figure_data([one])
+    assert data.title == "Test-to-test from alpha models → beta models"
+    fig = translate_figure([one])
+    assert fig.labels.y.startswith("beta models: ")
+    assert fig.labels.x.startswith("alpha models: ")
+    # several target datasets: the title names the source, each panel its target
+    two = [one, dataclasses.replace(results[2], kind="test-test")]
+    data = translate_figure_data(two)
+    assert data.title == "Test-to-test from alpha models"
+    assert data.panel_order == ["→ beta models", "→ gamma models"]
+
+
+def test_translate_figure_draws_many_targets_as_small_multiples_without_legend(
+    results: list[TranslationResult],
+) -> None:
+    from l2l.plots import translate_figure_data
+
+    base = results[1]
+    many = [_as_train_test(base, f"downstream/t{i}_ce_loss") for i in range(12)]
+    data = translate_figure_data(many)
+    assert data.multiples
+    assert data.panel_order == [f"t{i}" for i in range(12)]
+    assert data.title == "Train-to-downstream: alpha models"
+    fig = translate_figure(many)
+    assert fig.facet.free == {"x": True, "y": True}
+    assert all("color" not in layer.mapping for layer in fig.layers)  # no legend: each panel names its curve
+    width, height = figure_size(fig)
+    assert_allclose((width, height), (5 * 2.7 + 0.3, 3 * 2.3 + 1.0), rtol=1e-12)
+    # a handful of targets keeps one panel and a legend
+    assert not translate_figure_data(many[:8]).multiples
 
 
 def test_translate_figure_with_nothing_fitted_raises(results: list[TranslationResult]) -> None:
@@ -254,28 +378,87 @@ def test_evaluate_figure_without_predictions_raises(evaluation: Evaluation) -> N
         evaluate_figure(empty)
 
 
+def test_residuals_figure_data_gives_each_run_its_residual_by_n_and_d(runs: Runs, fits: list[LawFit]) -> None:
+    from l2l.plots import residuals_figure_data
+
+    data = residuals_figure_data(runs, fits, split="sweep")
+    assert data.panels == ["alpha", "beta", "gamma"]
+    assert len(data.runs) == 3 * 55
+    assert int(data.runs["used"].sum()) == 3 * 54  # the 1e21 run of each dataset was not fitted on
+    for fit, panel in zip(fits, data.panels, strict=True):
+        mine = data.runs[data.runs["panel"] == panel]
+        predicted = fit.law.predict(mine["N"].to_numpy(), mine["D"].to_numpy())
+        assert_allclose(mine["predicted"], predicted, rtol=1e-12)
+        assert_allclose(mine["residual"], 100.0 * (mine["loss"] - predicted) / mine["loss"], rtol=1e-12)
+    # the synthetic law is the truth plus ~1 % noise: fitted residuals are small and centred
+    used = data.runs[data.runs["used"]]
+    assert float(np.abs(used["residual"]).max()) < 5.0
+    assert abs(float(used["residual"].mean())) < 0.5
+    # drawn twice: against N and against D
+    assert len(data.points) == 2 * len(data.runs)
+    by_n = data.points[data.points["axis"] == "parameters N"]
+    by_d = data.points[data.points["axis"] == "tokens D"]
+    assert_allclose(by_n["x"], data.runs["N"], rtol=0)
+    assert_allclose(by_d["x"], data.runs["D"], rtol=0)
+
+
+def test_residuals_figure_is_a_grid_of_laws_by_n_and_d(runs: Runs, fits: list[LawFit]) -> None:
+    from l2l.plots import residuals_figure
+
+    fig = residuals_figure(runs, fits, split="sweep")
+    assert type(fig.facet).__name__ == "facet_grid"
+    assert _geoms(fig) == ["geom_hline", "geom_point", "geom_point"]
+    (star,) = _stars(fig)
+    assert len(_data(star)) == 2 * 3
+    assert_allclose(figure_size(fig), (2 * 3.6 + 1.7, 3 * 2.1 + 1.0), rtol=1e-12)
+    assert fig.labels.title == "Residuals of the fitted laws (l2l form)"
+    with pytest.raises(UsageError, match="no fitted laws"):
+        residuals_figure(runs, [])
+
+
+def test_plot_residuals_command_writes_a_png(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from l2l.cli import app
+
+    table = tmp_path / "runs.csv"
+    pl.DataFrame(l2l.testing.synthetic_runs()).write_csv(table)
+    out = tmp_path / "residuals.png"
+    env = {"L2L_WORKSPACE": str(tmp_path / "ws")}
+    result = CliRunner().invoke(
+        app, ["plot", "residuals", str(table), "-d", "alpha", "--split", "sweep", "-o", str(out)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Saving
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_save_figure_writes_png_svg_and_pdf(
+def test_every_figure_renders_to_png_and_save_writes_svg_and_pdf(
     tmp_path: Path, runs: Runs, fits: list[LawFit], results: list[TranslationResult], evaluation: Evaluation
 ) -> None:
+    """Each figure draws (pytest turns any plotnine/matplotlib warning into a failure); one law per figure keeps
+    the drawing fast, the multi-panel layouts are checked on the built figures above."""
     import matplotlib.pyplot as plt
 
+    one = fits[:2]
     figures = {
-        "law": law_figure(runs, fits, split="sweep"),
-        "isoflop": isoflop_figure(runs, fits, split="sweep"),
+        "law": law_figure(runs, one, split="sweep"),
+        "isoflop": isoflop_figure(runs, one, split="sweep"),
         "translate": translate_figure(results, fit_split="sweep"),
         "evaluate": evaluate_figure(evaluation),
+        "residuals": residuals_figure(runs, one, split="sweep"),
     }
     magic = {".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}
     for name, fig in figures.items():
-        for ext in (".png", ".svg"):
-            out = save_figure(fig, tmp_path / f"{name}{ext}", **SMALL)
-            assert out == tmp_path / f"{name}{ext}"
-            assert out.read_bytes().startswith(magic[ext])
+        out = save_figure(fig, tmp_path / f"{name}.png", **SMALL)
+        assert out == tmp_path / f"{name}.png"
+        assert out.read_bytes().startswith(magic[".png"])
+    out = save_figure(figures["translate"], tmp_path / "translate.svg", **SMALL)
+    assert out.read_bytes().startswith(magic[".svg"])
     out = save_figure(figures["translate"], tmp_path / "translate.PDF", **SMALL)
     assert out.read_bytes().startswith(magic[".pdf"])
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp files left
@@ -311,6 +494,11 @@ def test_figure_size_grows_with_facets(
     assert figure_size(translate_figure(long))[0] > figure_size(translate_figure(results))[0]
 
 
+def test_figure_size_leaves_no_room_for_a_hidden_legend(evaluation: Evaluation) -> None:
+    # the Table 1 figure maps colour but hides its legend: two panels of 4 in and a thin margin
+    assert_allclose(figure_size(evaluate_figure(evaluation)), (2 * 4.0 + 0.3, 3.2 + 1.0), rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["figure.jpg", "figure", "figure.png.txt"])
 def test_save_figure_rejects_unknown_extensions(
     tmp_path: Path, results: list[TranslationResult], name: str
@@ -342,6 +530,23 @@ def test_save_figure_needs_width_and_height_together(
 ) -> None:
     with pytest.raises(UsageError, match="both the width and the height"):
         save_figure(translate_figure(results), tmp_path / "x.png", width=4.0)
+
+
+def test_save_figure_stores_png_with_a_palette(tmp_path: Path, results: list[TranslationResult]) -> None:
+    from PIL import Image
+
+    fig = translate_figure(results, fit_split="sweep")
+    small = save_figure(fig, tmp_path / "small.png", dpi=60)
+    full = save_figure(fig, tmp_path / "full.png", dpi=60, palette=False)
+    with Image.open(small) as a, Image.open(full) as b:
+        assert a.mode == "P"
+        assert b.mode == "RGBA"
+        assert a.size == b.size
+        # the same picture: pixels within a few levels (of 255) of the full-colour ones
+        diff = np.abs(np.asarray(a.convert("RGB"), dtype=int) - np.asarray(b.convert("RGB"), dtype=int))
+        assert float(np.mean(diff)) < 3.0
+        assert float(np.quantile(diff, 0.99)) <= 12
+    assert small.stat().st_size < full.stat().st_size
 
 
 def _umask() -> int:

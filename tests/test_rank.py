@@ -236,3 +236,13 @@ def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:
     assert res.leader == "steady"
     assert res.targets[0].error_model.specific_sd > 0.0
     assert not any("lower bound" in w for w in res.warnings)
+
+
+def test_baseline_method_ranks_by_the_measured_loss_at_the_largest_budget(model: RankModel) -> None:
+    res = rank(model, Budget(C=1e21), method="baseline")
+    rows = {r.dataset: r for r in res.targets[0].rows if r.status == "ok"}
+    assert set(rows) == {"fast", "steady", "poor"}  # tiny's own law cannot be fitted: no N*, D*, no row
+    for name, row in rows.items():
+        assert_allclose(row.value, row.measured_top, rtol=1e-12, err_msg=name)
+    assert res.leader == min(rows, key=lambda k: rows[k].value or 0.0)
+    assert res.targets[0].flips == ()  # the measured order does not depend on the budget

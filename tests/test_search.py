@@ -10,6 +10,8 @@ from numpy.testing import assert_allclose
 
 from l2l._search import (
     Problem,
+    batched_descent,
+    exponent_pair_starts,
     find_minimum,
     hoffmann_grid,
     polish,
@@ -87,3 +89,23 @@ def test_warm_started_batched_refits_match_one_by_one_polish() -> None:
         sub = replace(problem, weights=counts[i])
         one = polish(sub, theta0)
         assert float(sub.value(thetas[i])) <= one.value * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_batched_descent_returns_the_objective_of_the_points_it_reached(weighted: bool) -> None:
+    """The descent keeps the value (and gradient) of the accepted step instead of recomputing them: what it
+    reports must be the objective of the point it returns, and no start ends above where it began."""
+    problem = _problem("l2l", noise=0.01, seed=2)
+    starts = exponent_pair_starts(problem, hoffmann_grid(problem), per_pair=1)
+    counts = None
+    if weighted:
+        n = len(problem.log_l)
+        counts = np.random.default_rng(0).multinomial(n, np.full(n, 1.0 / n), size=len(starts)).astype(float)
+    ends, values = batched_descent(problem, starts, iterations=25, weights=counts)
+    lo, hi = problem.bounds()
+    begin = np.empty(len(starts))
+    for i in range(len(starts)):
+        sub = problem if counts is None else replace(problem, weights=counts[i])
+        assert_allclose(values[i], float(sub.value(ends[i])), rtol=1e-12)
+        begin[i] = float(sub.value(np.clip(starts[i], lo, hi)))
+    assert np.all(values <= begin)

@@ -15,6 +15,8 @@ from l2l import tables as l2l_tables
 from l2l.errors import InputError, SelectionError
 from l2l.tables import read_runs
 
+REAL = Path(__file__).parent / "data" / "real"
+
 PAPER_OWN = {
     "fineweb-100b": "fineweb_100b_val",
     "fineweb-edu-100b": "fineweb_edu_100b_val",
@@ -206,11 +208,13 @@ def test_wide_with_glob_names_evals_by_the_star(good: Path) -> None:
     assert runs.own_eval == {"web": "web_val"}
 
 
-def test_wide_without_glob_detects_numeric_columns_and_reports_them(good: Path) -> None:
+def test_wide_without_glob_detects_loss_columns_and_reports_what_was_left_out(good: Path) -> None:
     runs = read_runs([good / "wide.csv"], wide=True)
     (prov,) = runs.provenance
     assert prov["loss_columns_detected"] is True
-    assert list(prov["loss_columns"]) == ["eval/web_val/loss", "eval/hellaswag/loss", "Runtime"]
+    assert prov["loss_columns"] == {"eval/web_val/loss": "web_val", "eval/hellaswag/loss": "hellaswag"}
+    assert list(prov["loss_columns_left_out"]) == ["Runtime"]
+    assert prov["ignored_columns"] == ["_step", "Runtime"]
 
 
 def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
@@ -336,3 +340,49 @@ def test_dataset_without_own_eval_is_fine_until_asked(tmp_path: Path) -> None:
         runs.own("web")
     assert info.value.hint == "name it when reading the runs: web=EVAL (evals seen: c4)"
     assert info.value.param == "own_eval"
+
+
+def test_plain_csv_is_scanned_lazily_and_reads_like_the_careful_reader(tmp_path: Path) -> None:
+    text = (
+        "dataset,N,D,eval,loss,step\n"
+        " web ,3.3B,20B,web_val,2.5,100\n"
+        "web,1e8,2e9, web_val ,3.1,100\n"
+        "code,20M,,code_val,1.5,100\n"  # a missing D: the careful reader names the line
+    )
+    plain = write(tmp_path / "runs.csv", text.replace("20M,,", "20M,400M,"))
+    assert l2l_tables._scan_plain(plain) is not None
+    packed = tmp_path / "runs.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert l2l_tables._scan_plain(packed) is None
+    fast, careful = read_runs([plain]), read_runs([packed])
+    assert fast.frame.equals(careful.frame)
+    assert fast.datasets == ["code", "web"]
+    assert_allclose(sorted(fast.frame["N"].to_list()), [2e7, 1e8, 3.3e9], rtol=1e-15)
+    with pytest.raises(InputError) as info:
+        read_runs([write(tmp_path / "bad.csv", text)])
+    assert (info.value.line, info.value.column) == (4, "D")
+    assert "missing value (D is required)" in info.value.message
+
+
+def test_quoted_or_blank_line_csv_goes_to_the_careful_reader(tmp_path: Path) -> None:
+    quoted = write(tmp_path / "q.csv", 'dataset,N,D,eval,loss\n"web",1e8,2e9,web_val,3.0\n')
+    blank = write(tmp_path / "b.csv", "dataset,N,D,eval,loss\n\nweb,1e8,2e9,web_val,3.0\n")
+    assert l2l_tables._scan_plain(quoted) is None
+    assert l2l_tables._scan_plain(blank) is None
+    assert read_runs([quoted]).frame.equals(read_runs([blank]).frame)
+
+
+def test_per_step_log_checks_every_row_while_selecting_checkpoints(tmp_path: Path) -> None:
+    """The scanned route checks values in the checkpoint-detection pass; a bad value at a dropped checkpoint is
+    still an error naming its line, and padded names read as the careful reader reads them."""
+    lines = (REAL / "per_step_final_d.csv").read_text(encoding="utf-8").splitlines()
+    good = read_runs([REAL / "per_step_final_d.csv"])
+    bad = lines.copy()
+    fields = bad[6].split(",")
+    bad[6] = ",".join([*fields[:-1], "-1"])  # line 7: a checkpoint that final drops
+    with pytest.raises(InputError) as info:
+        read_runs([write(tmp_path / "bad.csv", "\n".join(bad) + "\n")])
+    assert (info.value.line, info.value.column) == (7, "loss")
+    padded = [lines[0]] + [ln.replace(",alpha,", ", alpha ,") for ln in lines[1:]]
+    runs = read_runs([write(tmp_path / "padded.csv", "\n".join(padded) + "\n")])
+    assert runs.frame.equals(good.frame)

@@ -1,0 +1,312 @@
+"""Downstream accuracy end to end: input checks, accuracy laws through the CLI, the predict chain, the evaluate
+setting and the figure, on seeded synthetic runs whose accuracy is a known sigmoid of the task loss."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.testing import synthetic_runs, write_csv
+
+# The truth: quiz accuracy = FLOOR + (1 − FLOOR)·σ(−(x − X0)/S) of the quiz task loss x, noise NOISE; cloze stays at
+# its chance level 0.5 (within noise): unpredictable.
+FLOOR, X0, S, NOISE = 0.25, 2.0, 0.35, 0.004
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return FLOOR + (1 - FLOOR) / (1 + np.exp((x - X0) / S))
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the synthetic loss table, an accuracy table in long form with metric and chance columns)."""
+    root = tmp_path_factory.mktemp("acc")
+    runs = root / "runs.csv"
+    rows = synthetic_runs()
+    write_csv(rows, str(runs))
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame(rows)
+    quiz = frame.filter(pl.col("eval") == "downstream/quiz")
+    x = quiz.get_column("loss").to_numpy()
+    acc_quiz = np.clip(_sigmoid(x) + rng.normal(0, NOISE, len(x)), 0, 1)
+    acc_cloze = np.clip(0.5 + rng.normal(0, 0.01, len(x)), 0, 1)
+    base = quiz.select("dataset", "N", "D", "C", "run_id", "split")
+    acc = pl.concat(
+        [
+            base.with_columns(
+                pl.lit("downstream/quiz_acc").alias("eval"),
+                pl.Series("value", acc_quiz),
+                pl.lit(0.25).alias("chance"),
+            ),
+            base.with_columns(
+                pl.lit("downstream/cloze_acc").alias("eval"),
+                pl.Series("value", acc_cloze),
+                pl.lit(0.5).alias("chance"),
+            ),
+        ]
+    ).with_columns(pl.lit("accuracy").alias("metric"))
+    path = root / "accuracy.csv"
+    acc.write_csv(path)
+    return runs, path
+
+
+def _json(result: Any) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _docs(result: Any) -> list[dict[str, Any]]:
+    """The JSON document of a command (further reports' rows sit under their kind), as a one-element list."""
+    out = _json(result)
+    assert isinstance(out, dict)
+    return [out]
+
+
+def test_ingest_keeps_accuracy_apart_and_runs_lists_it_separately(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    docs = _docs(run("runs", "--format", "json"))
+    loss_doc = docs[0]
+    acc_doc = {"rows": docs[0]["runs-accuracy"]}
+    assert not any(e.endswith("_acc") for e in loss_doc["evals"])  # never a loss
+    assert {r["eval"] for r in acc_doc["rows"]} == {"downstream/quiz_acc", "downstream/cloze_acc"}
+    quiz = next(r for r in acc_doc["rows"] if r["eval"] == "downstream/quiz_acc")
+    assert quiz["task_loss"] == "downstream/quiz"
+    assert quiz["chance"] == 0.25
+    assert quiz["chance_source"] == "column"
+    # a loss command never sees the accuracy evals
+    fits = _docs(run("fit-law", "--eval", "all", "--dataset", "alpha", "--format", "json"))
+    assert not any(r["eval"].endswith("_acc") for r in fits[0]["rows"])
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"), [("2.31", "a loss given as accuracy"), ("-0.1", "a fraction correct, between 0 and 1")]
+)
+def test_accuracy_outside_unit_interval_is_a_one_line_error(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path, value: str, hint: str
+) -> None:
+    runs, _ = tables
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "dataset,N,D,eval,metric,value\n"
+        "alpha,1e8,2e9,quiz_acc,accuracy,0.31\n"
+        f"alpha,2e8,2e9,quiz_acc,accuracy,{value}\n"
+    )
+    result = run("ingest", runs, bad)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("Error: ")
+    assert "bad.csv" in lines[0]
+    assert "line 3" in lines[0]
+    assert "column 'value'" in lines[0] or "value" in lines[0]
+    assert "must be in [0, 1]" in lines[0]
+    assert hint in result.stderr
+
+
+def test_loss_valued_wide_column_given_as_accuracy_is_an_error(run: Any, tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "dataset,N,D,eval/quiz/loss,eval/quiz/acc,eval/cloze/acc\n"
+        "alpha,1e8,2e9,3.1,0.31,2.9\n"
+        "alpha,2e8,2e9,2.9,0.35,2.7\n"
+    )
+    result = run(
+        "ingest", wide, "--wide", "--loss-columns", "eval/*/loss", "--accuracy-columns", "eval/*/acc"
+    )
+    assert result.exit_code == 1
+    assert "eval/cloze/acc" in result.stderr
+    assert "line 2" in result.stderr
+    assert "a loss given as accuracy" in result.stderr
+    bad_metric = tmp_path / "metric.csv"
+    bad_metric.write_text("dataset,N,D,eval,metric,value\nalpha,1e8,2e9,quiz,precision,0.3\n")
+    result = run("ingest", bad_metric)
+    assert result.exit_code == 1
+    assert "unknown metric 'precision'" in result.stderr
+
+
+def test_wide_accuracy_columns_are_read_apart(run: Any, tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "dataset,N,D,eval/quiz/loss,eval/quiz/acc\nalpha,1e8,2e9,3.1,0.31\nalpha,2e8,2e9,2.9,0.35\n"
+    )
+    assert (
+        run(
+            "ingest", wide, "--wide", "--loss-columns", "eval/*/loss", "--accuracy-columns", "eval/*/acc"
+        ).exit_code
+        == 0
+    )
+    docs = _docs(run("runs", "--format", "json"))
+    assert docs[0]["evals"] == ["quiz"]
+    acc_rows = docs[0]["runs-accuracy"]
+    assert [(r["eval"], r["task_loss"]) for r in acc_rows] == [("quiz", "quiz")]
+
+
+def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    docs = _docs(run("fit-accuracy", "--split", "sweep", "--pooling", "pooled", "--format", "json"))
+    rows = {r["eval"]: r for r in docs[0]["rows"]}
+    quiz = rows["downstream/quiz_acc"]
+    assert quiz["status"] == "ok"
+    assert quiz["pooled"] is True
+    law = quiz["laws"]["*"]
+    assert_allclose([law["floor"], law["x0"], law["s"]], [FLOOR, X0, S], rtol=0.03)
+    assert law["ceiling"] == 1.0
+    assert quiz["rmse_points"] < 1.0  # noise is 0.4 points
+    cloze = rows["downstream/cloze_acc"]
+    assert cloze["status"] == "unpredictable"
+    assert "near chance" in cloze["reason"] or "does not fall with the loss" in cloze["reason"]
+
+
+def test_predict_chain_shows_each_step_and_a_lower_bound_interval(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    from l2l.testing import PAPER_LIKE_LAW, SyntheticSpec
+
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    n, d = 3.3e9, 1e21 / (6 * 3.3e9)
+    docs = _docs(
+        run(
+            "predict",
+            "--eval",
+            "downstream/quiz_acc",
+            "--dataset",
+            "alpha",
+            "--N",
+            "3.3e9",
+            "--C",
+            "1e21",
+            "--split",
+            "sweep",
+            "--bootstrap",
+            "20",
+            "--format",
+            "json",
+        )
+    )
+    (row,) = docs[0]["rows"]
+    assert row["status"] == "ok"
+    assert row["input_eval"] == "downstream/quiz"
+    assert len(row["steps"]) == 3  # own loss law → task loss law → accuracy law
+    # the true chain: alpha's own law → quiz loss (its known shift) → the known sigmoid
+    spec = SyntheticSpec()
+    own = float(PAPER_LIKE_LAW.predict(n, d))
+    quiz_loss = float(spec.evals["downstream/quiz"].apply(np.asarray(own), PAPER_LIKE_LAW.E))
+    assert_allclose(row["own_loss"], own, rtol=0.02)
+    assert_allclose(row["loss"], quiz_loss, rtol=0.03)
+    assert_allclose(row["accuracy"], float(_sigmoid(np.asarray(quiz_loss))), atol=0.03)
+    assert row["accuracy_lo"] <= row["accuracy"] <= row["accuracy_hi"]
+    assert "lower bound" in row["interval"]
+    # a task at chance: labelled, not predicted
+    docs = _docs(
+        run(
+            "predict",
+            "--eval",
+            "cloze_acc",
+            "--dataset",
+            "alpha",
+            "--N",
+            "3.3e9",
+            "--D",
+            "5e10",
+            "--format",
+            "json",
+        )
+    )
+    assert docs[0]["rows"][0]["status"] == "unpredictable"
+    assert docs[0]["rows"][0]["accuracy"] is None
+
+
+def test_evaluate_accuracy_setting_scores_in_points(tables: tuple[Path, Path]) -> None:
+    from l2l.accuracy_eval import evaluate_accuracy
+    from l2l.tables import read_runs
+
+    runs = read_runs(list(tables))
+    ev = evaluate_accuracy(runs)
+    assert ev.holdout == "split = extrapolation"
+    assert ev.n_heldout_runs == 3
+    assert set(ev.unpredictable) == {"downstream/cloze_acc"}
+    by = {(s.method, s.input): s for s in ev.summary}
+    l2l_measured = by[("l2l", "measured")]
+    assert l2l_measured.n_evals == 1
+    assert l2l_measured.mae_points is not None
+    assert l2l_measured.mae_points < 1.5  # the true curve, noise 0.4 points
+    base = by[("baseline", "-")]
+    assert base.mae_points_predictable is not None
+    assert base.mae_points_predictable > l2l_measured.mae_points
+    assert not any(p.method == "l2l" and p.predicted is not None for p in ev.predictions if "cloze" in p.eval)
+
+
+def test_plot_accuracy_writes_a_figure(run: Any, tables: tuple[Path, Path], tmp_path: Path) -> None:
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    out = tmp_path / "acc.png"
+    result = run("plot", "accuracy", "--split", "sweep", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+
+
+def test_accuracies_appended_alone_join_stored_losses_and_leave_with_a_replacing_ingest(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    runs, acc = tables
+    assert run("ingest", runs).exit_code == 0
+    alone = run("ingest", acc)  # replacing the workspace with accuracies alone: nothing to predict them from
+    assert alone.exit_code == 1
+    assert "give losses too" in alone.stderr
+    assert run("ingest", acc, "--append").exit_code == 0
+    assert len(_docs(run("runs", "--format", "json"))[0]["runs-accuracy"]) == 6  # 3 datasets × 2 evals
+    assert run("ingest", runs).exit_code == 0
+    assert "runs-accuracy" not in _docs(run("runs", "--format", "json"))[0]
+
+
+def test_own_loss_input_fits_one_law_per_dataset_and_the_paper_power_law(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    rmse = {}
+    for form in ("sigmoid", "power"):
+        doc = _docs(
+            run(
+                "fit-accuracy",
+                "--eval",
+                "quiz_acc",
+                "--input-loss",
+                "own",
+                "--form",
+                form,
+                "--split",
+                "sweep",
+                "--format",
+                "json",
+            )
+        )[0]
+        (row,) = doc["rows"]
+        assert row["status"] == "ok"
+        assert row["pooled"] is False  # own losses of different datasets are on different scales
+        assert set(row["laws"]) == {"alpha", "beta", "gamma"}
+        rmse[form] = row["rmse_points"]
+    # a sigmoid of the own loss is a sigmoid of the task loss here (a monotone map); the power law on the error
+    # cannot bend to the floor (the paper's Appendix B)
+    assert rmse["sigmoid"] < 1.0
+    assert rmse["power"] > 2 * rmse["sigmoid"]
+
+
+def test_fit_law_given_an_accuracy_eval_points_to_fit_accuracy(run: Any, tables: tuple[Path, Path]) -> None:
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    result = run("fit-law", "--eval", "downstream/quiz_acc")
+    assert result.exit_code == 2
+    assert "l2l fit-accuracy --eval downstream/quiz_acc" in result.stderr

@@ -1,0 +1,267 @@
+"""Calibrated intervals wired into every prediction: predict, optimal, predict --via (one or several sources),
+translate, evaluate; the extrapolation warnings, the lower-bound fallback and the CLI's usage errors."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.calibrate import CalibrationCache
+from l2l.fit import FitCache
+from l2l.predict import optimal, predict, predict_sources
+from l2l.testing import SyntheticSpec, own_laws
+from tests.conftest import runs_from_spec
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, FitCache, CalibrationCache]:
+    """The synthetic sample's spec (seed 0) with one shared fit and calibration cache."""
+    runs = runs_from_spec(tmp_path_factory.mktemp("sample"), SyntheticSpec(seed=0))
+    return runs, FitCache(), CalibrationCache()
+
+
+def test_direct_intervals_cover_held_out_truths_on_seeded_sweeps(tmp_path: Path) -> None:
+    """4 seeds × 3 datasets × 2 budgets (5× and 20× the sweep's largest) × 3 sizes around N*: 72 intervals of
+    the noise-free truth, through the public predict path. Expect about 90 % (the benchmark's 99 % of truths
+    for this law); a broken calibration (bootstrap-only intervals cover 58–79 %) fails at 80 %."""
+    covered, total, widths = 0, 0, []
+    for seed in range(4):
+        spec = SyntheticSpec(seed=seed, holdout_budget=None)
+        (tmp_path / f"s{seed}").mkdir()
+        runs = runs_from_spec(tmp_path / f"s{seed}", spec)
+        truths = own_laws(spec)
+        for c in (2.5e20, 1e21):
+            n_opt = float(spec.base_law.compute_optimal(c)[0])
+            sizes = [n_opt / 2, n_opt, n_opt * 2]
+            preds = predict(runs, N=sizes, C=[c], datasets=["all"], split="sweep", level=0.9)
+            for p in preds:
+                assert not p.interval.lower_bound_only
+                truth = float(truths[p.dataset].predict(p.N, p.D))
+                covered += p.interval.covers(truth)
+                widths.append(p.interval.half_width)
+                total += 1
+    assert total == 72
+    assert covered / total >= 0.8, f"{covered}/{total} covered"
+    assert float(np.median(widths)) < 0.03  # not wider than needed: half-widths of a few per mille to ~1 %
+
+
+def test_levels_nest_and_the_estimate_is_shared(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
+    runs, cache, cals = sample
+    ivs = [
+        predict(
+            runs,
+            N=[3.3e9],
+            C=[1e21],
+            datasets=["alpha"],
+            split="sweep",
+            cache=cache,
+            calibrations=cals,
+            level=lv,
+        )[0].interval
+        for lv in (0.5, 0.8, 0.9, 0.99)
+    ]
+    for a, b in itertools.pairwise(ivs):
+        assert b.lo < a.lo < a.estimate < a.hi < b.hi
+        assert_allclose(a.estimate, b.estimate, rtol=1e-12)
+    assert len(cals) == 1  # one calibration served all four calls
+
+
+def test_far_targets_warn_in_every_format(run: Any, synthetic_csv: Path) -> None:
+    assert run("ingest", synthetic_csv).exit_code == 0
+    for n, d, words in (
+        ("1e12", "1e9", "further than any backtest"),
+        ("1e3", "1e3", "below the smallest fitted"),
+    ):
+        table = run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep")
+        assert table.exit_code == 0
+        assert "warning: alpha/alpha_val" in table.stdout
+        assert words in table.stdout.replace("\n", " ")
+        row = json.loads(
+            run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "json").stdout
+        )["rows"][0]
+        assert row["beyond_evidence"] is True
+        assert any(words in note for note in row["notes"])
+        csv = run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "csv").stdout
+        header = csv.splitlines()[0].split(",")
+        assert {"C_ratio", "N_ratio", "D_ratio", "beyond_evidence", "loss_law", "loss_lo", "loss_hi"} <= set(
+            header
+        )
+    inside = json.loads(run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "-f", "json").stdout)[
+        "rows"
+    ][0]
+    assert inside["beyond_evidence"] is False
+    assert inside["C_ratio"] < 1  # inside the fitted range (all runs fitted), and said so
+
+
+def test_a_tiny_sweep_falls_back_to_a_flagged_bootstrap(tmp_path: Path) -> None:
+    runs = runs_from_spec(tmp_path, SyntheticSpec(budgets=(2e17, 6e17), holdout_budget=None))
+    p = predict(runs, N=[1e9], C=[1e20], datasets=["alpha"])[0]
+    assert p.interval.lower_bound_only
+    assert p.interval.method == "bootstrap"
+    assert p.interval.lo < p.loss < p.interval.hi
+    assert_allclose(p.loss, p.law_loss, rtol=1e-12)  # no bias learned: the law's own value
+    assert any("lower bound" in n for n in p.interval.notes)
+
+
+def test_several_sources_are_combined_by_their_mean(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
+    runs, cache, cals = sample
+    both = predict_sources(
+        runs, via=["all"], tgt="gamma", from_run="m054", split="sweep", cache=cache, calibrations=cals
+    )
+    assert both.sources == ("alpha", "beta")
+    singles = [s.interval for s in both.steps if s.kind == "train-train"]
+    assert len(singles) == 2
+    comb = both.steps[-1]
+    assert comb.kind == "combined"
+    assert comb.interval is not None
+    assert comb.backtested
+    assert_allclose(comb.interval.raw, np.mean([s.raw for s in singles if s is not None]), rtol=1e-12)
+    assert both.actual is not None
+    assert both.result.covers(both.actual)
+    named = predict_sources(
+        runs,
+        via=["alpha", "beta"],
+        tgt="gamma",
+        from_run="m054",
+        split="sweep",
+        cache=cache,
+        calibrations=cals,
+    )
+    assert_allclose(named.result.estimate, both.result.estimate, rtol=1e-12)
+    one = predict_sources(
+        runs, via=["alpha"], tgt="gamma", from_run="m054", split="sweep", cache=cache, calibrations=cals
+    )
+    assert one.combine == "single"
+    assert one.steps[-1].kind == "train-train"
+
+
+def test_a_train_test_step_is_flagged_not_backtested(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
+    runs, cache, cals = sample
+    v = predict_sources(
+        runs, via=["alpha"], tgt="beta", from_run="m054", eval_name="quiz", cache=cache, calibrations=cals
+    )
+    tt, last = v.steps[1], v.steps[2]
+    assert tt.backtested
+    assert not last.backtested
+    assert last.interval is not None
+    assert last.interval.lower_bound_only
+    assert v.result.lower_bound_only
+    assert last.K_interval is not None
+    assert last.K_interval[0] <= last.K <= last.K_interval[1]
+
+
+def test_optimal_gives_intervals_on_the_loss_and_the_allocation(
+    sample: tuple[Any, FitCache, CalibrationCache],
+) -> None:
+    runs, cache, cals = sample
+    a = optimal(runs, C=[1e21], datasets=["beta"], split="sweep", cache=cache, calibrations=cals)[0]
+    assert a.optimum.lower_bound_only
+    assert a.optimum.N_interval[0] < a.N_opt < a.optimum.N_interval[1]
+    assert a.optimum.D_interval[0] < a.D_opt < a.optimum.D_interval[1]
+    assert a.interval.lo < a.loss < a.interval.hi
+    assert_allclose(a.C_ratio, 20.0, rtol=1e-9)
+    d = a.to_dict()
+    assert d["N_opt_lo"] < d["N_opt"] < d["N_opt_hi"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"),
+    [
+        (["--N", "1e9"], "--N"),
+        (["--D", "1e9"], "--D"),
+        (["--C", "1e20"], "--C"),
+        (["--bootstrap", "200"], "--bootstrap"),
+        (["--dataset", "alpha"], "--dataset"),
+    ],
+)
+def test_options_that_do_not_apply_with_via_are_usage_errors(
+    run: Any, synthetic_csv: Path, extra: list[str], flag: str
+) -> None:
+    assert run("ingest", synthetic_csv).exit_code == 0
+    result = run("predict", "--via", "alpha", "--from-run", "m054", "--tgt", "beta", *extra)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Error: {flag}: does not apply with --via")
+
+
+def test_cli_via_all_and_bad_levels(run: Any, synthetic_csv: Path) -> None:
+    assert run("ingest", synthetic_csv).exit_code == 0
+    doc = json.loads(
+        run("predict", "--via", "all", "--from-run", "m054", "--tgt", "gamma", "-f", "json").stdout
+    )
+    assert doc["sources"] == ["alpha", "beta"]
+    assert doc["combine"] == "mean"
+    assert doc["rows"][-1]["actual"] is not None
+    assert doc["result"]["lo"] < doc["result"]["estimate"] < doc["result"]["hi"]
+    bad = run("predict", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--level", "1.5")
+    assert bad.exit_code == 2
+    assert "strictly between 0 and 1" in bad.stderr
+    several = run("predict", "--via", "alpha", "--via", "beta", "--src-loss", "2.3", "--tgt", "gamma")
+    assert several.exit_code == 2
+
+
+def test_translate_and_evaluate_report_intervals(run: Any, synthetic_csv: Path) -> None:
+    assert run("ingest", synthetic_csv).exit_code == 0
+    rows = json.loads(
+        run("translate", "--src", "alpha", "--tgt", "beta", "--split", "sweep", "-f", "json").stdout
+    )["rows"]
+    r = rows[0]
+    assert r["K_lo"] <= r["K"] <= r["K_hi"]
+    assert r["kappa_lo"] <= r["kappa"] <= r["kappa_hi"]
+    assert r["N_opt_implied_lo"] < r["N_opt_implied"] < r["N_opt_implied_hi"]
+    doc = json.loads(run("evaluate", "--detail", "-f", "json").stdout)
+    for s in doc["rows"]:
+        for m in ("independent", "loss_to_loss", "combined"):
+            assert 0.0 <= s[f"coverage_{m}"] <= 1.0
+            assert s[f"half_width_{m}"] > 0
+        assert s["mean_error_combined"] is not None
+    details = doc["predictions"]
+    assert all(p["independent_lo"] < p["independent_hi"] for p in details)
+    assert any(p["combined_lo"] is not None for p in details)
+
+
+def test_evaluate_summarises_coverage_per_method(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
+    from l2l.evaluate import evaluate
+    from l2l.report import evaluation_report
+
+    runs, cache, cals = sample
+    ev = evaluate(runs, cache=cache, calibrations=cals, level=0.8)
+    kinds = [r.kind for r in evaluation_report(ev)]
+    assert kinds == ["evaluate", "evaluate-intervals"]
+    tt = next(s for s in ev.summary if s.setting == "train-to-train")
+    covered = [p.interval_combined.covers(p.actual) for p in ev.predictions if p.setting == "train-to-train"]
+    assert_allclose(tt.coverage["combined"], np.mean(covered), rtol=1e-12)
+    assert tt.level == 0.8
+    assert not tt.lower_bound["loss_to_loss"]  # train-train translations are backtested
+    assert evaluate(runs, cache=cache, level=None).summary[0].coverage == {}  # no intervals asked: none made
+
+
+def test_saved_calibrations_give_the_same_intervals(
+    sample: tuple[Any, FitCache, CalibrationCache], ws_path: Path
+) -> None:
+    from l2l.workspace import Workspace, save_calibrations, saved_calibrations
+
+    runs, cache, cals = sample
+    first = predict(
+        runs, N=[3.3e9], C=[1e21], datasets=["beta"], split="sweep", cache=cache, calibrations=cals
+    )
+    ws = Workspace(ws_path)
+    ws.save(runs)
+    save_calibrations(ws, cals)
+    back = saved_calibrations(ws)
+    assert set(back) == set(cals)
+    again = predict(
+        runs, N=[3.3e9], C=[1e21], datasets=["beta"], split="sweep", cache=cache, calibrations=back
+    )
+    assert_allclose(
+        [again[0].interval.lo, again[0].loss, again[0].interval.hi],
+        [first[0].interval.lo, first[0].loss, first[0].interval.hi],
+        rtol=1e-12,
+    )

@@ -1,0 +1,239 @@
+"""`l2l rank` end to end on seeded synthetic tables from known laws: a known winner on each side of a known flip
+budget, ties, a dataset too small to fit, the JSON and CSV shapes, the backtest, and usage errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.laws import ScalingLaw
+from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
+
+# "steady" reaches a lower irreducible loss but scales worse: it loses at small budgets and wins at large ones;
+# "poor" loses everywhere; "tiny" has 4 runs, too few for a 5-parameter law.
+FAST = PAPER_LIKE_LAW
+STEADY = ScalingLaw("l2l", A=2 * FAST.A, B=2 * FAST.B, E=FAST.E - 0.1, alpha=FAST.alpha, beta=FAST.beta)
+POOR = ScalingLaw("l2l", A=FAST.A, B=FAST.B, E=FAST.E + 0.3, alpha=FAST.alpha, beta=FAST.beta)
+BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
+SIZES = 5  # model sizes per budget
+DRAWS = "8"
+
+
+def _shift(law: ScalingLaw) -> Shift:
+    """The target eval T as a function of a dataset's own loss (its irreducible loss follows the dataset's)."""
+    return Shift(K=1.1, kappa=0.9, E1=law.E + 0.3)
+
+
+def _target_at_optimum(law: ScalingLaw, c: float) -> float:
+    n, d = law.compute_optimal(c)
+    return float(_shift(law).apply(law.predict(n, d), law.E))
+
+
+def _true_flip() -> float:
+    """The compute where STEADY's compute-optimal T loss drops below FAST's (bisection on log C)."""
+    lo, hi = 19.0, 23.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if _target_at_optimum(FAST, 10**mid) < _target_at_optimum(STEADY, 10**mid):
+            lo = mid
+        else:
+            hi = mid
+    return float(10 ** (0.5 * (lo + hi)))
+
+
+def _rows(name: str, law: ScalingLaw, seed: int, keep: int | None = None) -> list[dict[str, Any]]:
+    n, d, own = law_samples(law, budgets=BUDGETS, sizes_per_budget=SIZES, noise=0.002, seed=seed)
+    rng = np.random.default_rng(seed + 1000)
+    target = _shift(law).apply(law.predict(n, d), law.E) * np.exp(0.002 * rng.standard_normal(len(n)))
+    other = 0.8 * (own - law.E) ** 1.2 + law.E + 0.5  # a second task U
+    if keep is not None:
+        n, d, own, target, other = n[-keep:], d[-keep:], own[-keep:], target[-keep:], other[-keep:]
+    out = []
+    for i in range(len(n)):
+        for ev, y in ((f"{name}_val", own[i]), ("downstream/T", target[i]), ("downstream/U", other[i])):
+            out.append(
+                {"dataset": name, "N": n[i], "D": d[i], "eval": ev, "loss": float(y), "run_id": f"{name}{i}"}
+            )
+    return out
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def _invoke(*args: str | Path, workspace: Path) -> Any:
+    from typer.testing import CliRunner
+
+    from l2l.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"L2L_WORKSPACE": str(workspace)})
+
+
+def _json(result: Any) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("rank")
+
+
+@pytest.fixture(scope="module")
+def flip_csv(tmp: Path) -> Path:
+    rows = (
+        _rows("fast", FAST, 1)
+        + _rows("steady", STEADY, 2)
+        + _rows("poor", POOR, 3)
+        + _rows("tiny", FAST, 4, 4)
+    )
+    return _write(tmp / "flip.csv", rows)
+
+
+@pytest.fixture(scope="module")
+def after_flip(flip_csv: Path, tmp: Path) -> Any:
+    """The ranking at 3x the true flip budget, as JSON (its flip scan covers a decade either side)."""
+    args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
+    return _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+
+
+@pytest.fixture(scope="module")
+def twin_csv(tmp: Path) -> Path:
+    rows = _rows("fast", FAST, 1) + _rows("twin", FAST, 1) + _rows("poor", POOR, 3)
+    return _write(tmp / "twin.csv", rows)
+
+
+def test_known_winner_and_the_budget_where_it_flips(after_flip: Any) -> None:
+    doc = after_flip
+    assert doc["kind"] == "rank"
+    assert doc["leader"] == "steady"
+    assert not doc["tie"]
+    assert [(f["before"], f["after"]) for f in doc["flips"]] == [("fast", "steady")]
+    # two nearly parallel curves cross: a small error in their gap moves the crossing a lot; within a factor 3
+    assert_allclose(math.log10(doc["flips"][0]["C"]), math.log10(_true_flip()), atol=math.log10(3.0))
+    ranks = {r["dataset"]: r["rank"] for r in doc["rows"]}
+    assert ranks == {"steady": 1, "fast": 2, "poor": 3, "tiny": None}
+
+
+def test_a_dataset_without_enough_runs_is_listed_with_its_reason(after_flip: Any) -> None:
+    tiny = next(r for r in after_flip["rows"] if r["dataset"] == "tiny")
+    assert tiny["status"] == "failed"
+    assert "4 runs cannot fit" in tiny["reason"]
+    assert tiny["p_best"] == 0.0
+
+
+def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_csv: Path, tmp: Path) -> None:
+    fig = tmp / "rank.png"
+    args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() / 30:.6g}", "--draws", DRAWS)
+    res = _invoke(*args, "--plot", fig, workspace=tmp / "ws")
+    assert res.exit_code == 0, res.output
+    assert ": fast (no other dataset" in res.stdout
+    assert "│ tiny " in res.stdout  # listed in the table, not dropped
+    assert "tiny: not ranked:" in res.stdout
+    assert fig.stat().st_size > 10_000
+
+
+def test_identical_datasets_are_a_tie_and_weights_combine(twin_csv: Path, tmp: Path) -> None:
+    args = ("rank", twin_csv, "-t", "downstream/*", "-t", "downstream/T=2", "--C", "1e21", "--draws", DRAWS)
+    doc = _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+    assert doc["tie"] is True
+    assert set(doc["contenders"]) == {"fast", "twin"}
+    assert any("TIE" in n for n in doc["notes"])
+    # a glob's weight is shared by its matches: T 2 + 1/2, U 1/2
+    weights = {r["target"]: r["weight"] for r in doc["rows"]}
+    assert_allclose([weights["downstream/T"], weights["downstream/U"]], [2.5, 0.5], rtol=1e-12)
+    assert len(doc["rows"]) == 2 * 3
+    assert {r["dataset"] for r in doc["combined"]} == {"fast", "twin", "poor"}
+    p = {r["dataset"]: r["p_best"] for r in doc["combined"]}
+    assert p["poor"] < 0.05
+    assert_allclose(sum(p.values()), 1.0, rtol=1e-9)
+
+
+def test_csv_has_one_row_per_dataset_at_the_given_model_size(twin_csv: Path, tmp: Path) -> None:
+    args = ("rank", twin_csv, "-t", "downstream/U", "--N", "1B", "--D", "20B", "--draws", "2", "-f", "csv")
+    res = _invoke(*args, workspace=tmp / "ws")
+    assert res.exit_code == 0, res.output
+    table = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["dataset"] for r in table][2] == "poor"
+    assert {"target", "dataset", "rank", "value", "lo", "hi", "p_best", "independent", "translation"} <= set(
+        table[0]
+    )
+    assert {(float(r["N"]), float(r["D"])) for r in table} == {(1e9, 2e10)}
+
+
+def test_backtest_scores_every_method_and_the_baseline(synthetic_csv: Path, tmp: Path) -> None:
+    args = ("rank", synthetic_csv, "-t", "downstream/*", "--holdout", "split=extrapolation", "--draws", "4")
+    doc = _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+    assert doc["kind"] == "rank-backtest"
+    assert [r["method"] for r in doc["rows"]] == ["baseline", "independent", "translation", "recommended"]
+    # 3 datasets, one held-out (N, D) each, 2 targets: 3 pairs per target
+    assert all(r["pairs"] == 6 for r in doc["rows"])
+    assert [t["pairs"] for t in doc["targets"]] == [3, 3]
+    assert all(0 <= r["right"] <= 6 for r in doc["rows"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-t", "downstream/T", "--C", "1e21", "--N", "1B"),
+        ("--C", "1e21"),
+        ("-t", "downstream/T=abc", "--C", "1e21"),
+        ("-t", "downstream/T", "--N", "1B"),
+        ("-t", "downstream/T", "--C", "1e21", "--level", "1.5"),
+        ("-t", "downstream/T", "--C", "1e21", "--method", "best"),
+        ("-t", "downstream/T", "--C", "1e21", "--holdout", "split=extrapolation"),
+    ],
+    ids=["C-and-N", "no-target", "bad-weight", "N-without-D", "level", "method", "holdout-with-C"],
+)
+def test_bad_options_are_one_line_usage_errors(flip_csv: Path, tmp: Path, args: tuple[str, ...]) -> None:
+    res = _invoke("rank", flip_csv, *args, workspace=tmp / "ws")
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines[0].startswith("Error: ")
+    assert len(lines) <= 2  # the error, and maybe a hint
+
+
+def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(synthetic_runs: Any) -> None:
+    from l2l.evaluate import evaluate_ranking
+
+    bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4)
+    assert [t.target for t in bt.targets] == ["alpha_val", "downstream/quiz"]
+    assert [m.method for m in bt.methods] == ["baseline", "independent", "translation", "recommended"]
+    assert all(m.pairs == 6 for m in bt.methods)  # 3 datasets, one held-out (N, D), 2 targets
+    assert bt.holdout == "split = extrapolation"
+
+
+def test_predictions_across_budgets_show_the_flip(after_flip: Any) -> None:
+    curve = after_flip["curves"]["downstream/T"]
+    assert len(curve) == 25
+    first, last = curve[0]["values"], curve[-1]["values"]
+    assert min(first, key=first.get) == "fast"  # a decade below 3x the flip budget: fast wins
+    assert min(last, key=last.get) == "steady"
+    assert_allclose([curve[0]["C"], curve[-1]["C"]], [_true_flip() * 0.3, _true_flip() * 30], rtol=1e-5)
+
+
+def test_budget_figure_data_marks_each_flip(twin_csv: Path) -> None:
+    from l2l.choose import candidates_from_frame
+    from l2l.plots_rank import rank_budget_figure_data
+    from l2l.rank import Budget, fit_rank_model, rank
+    from l2l.tables import read_runs
+
+    runs = read_runs([twin_csv])
+    cands = candidates_from_frame(runs.frame, runs.own_eval, runs.datasets, ["downstream/T"], 6.0)
+    res = rank(fit_rank_model(cands, "downstream/T", draws=2), Budget(C=1e21))
+    data = rank_budget_figure_data(res)
+    assert set(data.curves["dataset"]) == {"fast", "twin", "poor"}
+    assert len(data.curves) == 25 * 3
+    assert data.budget["C"].tolist() == [1e21]

@@ -1,0 +1,173 @@
+"""The render engine on its own: tables that never truncate a name at 80 columns, one JSON document per command,
+plain CSV cells, and a progress bar that only appears when there is work to show."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from rich.cells import cell_len
+
+from l2l.render import Column, ProgressBar, Report, fmt_fixed, layout, render
+
+NAMES = ["fineweb-100b", "fineweb-edu-100b", "train-to-train", "train-to-test"]
+
+
+def _wide_report(n_numbers: int = 12) -> Report:
+    cols = [Column("dataset", justify="left"), Column("setting", justify="left")]
+    cols += [Column(f"x{i}", f"number {i}", fmt=fmt_fixed(4)) for i in range(n_numbers)]
+    rows = [
+        {"dataset": ds, "setting": st, **{f"x{i}": 1000.0 + i + k for i in range(n_numbers)}}
+        for k, (ds, st) in enumerate(zip(NAMES, reversed(NAMES), strict=True))
+    ]
+    return Report("demo", cols, rows, title="A wide table")
+
+
+def _table(reports: Report | list[Report], width: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLUMNS", str(width))
+    out: list[str] = []
+    render(reports, "table", write=out.append)
+    return "".join(out)
+
+
+@pytest.mark.parametrize("width", [80, 100, 140])
+def test_names_are_never_truncated_and_lines_fit_the_terminal(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _table(_wide_report(), width, monkeypatch)
+    assert "…" not in text
+    for name in NAMES:
+        assert f" {name} " in text  # whole, in its own cell
+    assert max(cell_len(line) for line in text.splitlines()) <= width
+    flat = " ".join(text.split())  # the note wraps like any text
+    assert f"columns left out at {width} columns:" in flat
+    assert "use --format csv or a wider terminal" in flat
+
+
+def test_numeric_columns_leave_rightmost_first_and_by_rank() -> None:
+    rep = _wide_report(6)
+    shown, left = layout(rep, 80)
+    assert [c.key for c in shown[:2]] == ["dataset", "setting"]
+    assert [c.key for c in left] == [f"x{i}" for i in range(6)][len(shown) - 2 :]
+    ranked = Report(
+        "demo",
+        [
+            rep.columns[0],
+            rep.columns[1],
+            Column("x0", "number 0", fmt=fmt_fixed(4), drop=5),
+            *rep.columns[3:],
+        ],
+        rep.rows,
+    )
+    _, left = layout(ranked, 80)
+    assert left[0].key == "x0"  # the highest rank leaves first, wherever it stands
+
+
+def test_a_table_that_fits_is_unchanged_and_has_no_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _table(_wide_report(2), 200, monkeypatch)
+    assert "left out" not in text
+    assert "number 1" in text
+
+
+def test_names_wider_than_the_terminal_switch_to_one_block_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _table(_wide_report(3), 30, monkeypatch)
+    assert "— row 1 of 4" in text
+    assert "— row 4 of 4" in text
+    assert "number 2" in text  # every column is there, none left out
+    assert "1005.0000" in text
+    assert "…" not in text
+
+
+def test_a_column_with_one_value_leaves_first_and_the_note_gives_the_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rep = _wide_report(8)
+    cols = [Column("src", justify="left"), *rep.columns]
+    rows = [{"src": "fineweb-edu-100b", **r} for r in rep.rows]
+    text = _table(Report("demo", cols, rows), 80, monkeypatch)
+    assert "in every row: src fineweb-edu-100b" in text
+    assert "┃ src" not in text
+
+
+def test_json_is_one_document_with_further_reports_as_lists() -> None:
+    main = Report("evaluate", [Column("setting")], [{"setting": "a"}], notes=["n1"], meta={"holdout": "x"})
+    detail = Report("evaluate-detail", [Column("src")], [{"src": "p"}, {"src": "q"}], json_key="predictions")
+    table_only = Report("extra", [Column("z")], [{"z": 1}], show_in=frozenset({"table"}))
+    out: list[str] = []
+    render([main, table_only, detail], "json", write=out.append)
+    doc = json.loads("".join(out))
+    assert list(doc) == ["schema_version", "l2l_version", "kind", "holdout", "rows", "predictions", "notes"]
+    assert (doc["kind"], doc["predictions"]) == ("evaluate", [{"src": "p"}, {"src": "q"}])
+
+
+def test_meta_may_not_override_the_envelope() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        render(
+            Report("translate", [Column("a")], [{"a": 1}], meta={"kind": "train-train"}), "json", write=print
+        )
+
+
+def test_csv_cells_are_plain_text_and_label_columns_stay_out() -> None:
+    rep = Report(
+        "translate",
+        [Column("target", data=False), Column("tgt"), Column("eval"), Column("warnings"), Column("boot")],
+        [
+            {
+                "target": "beta",
+                "tgt": "beta",
+                "eval": "beta_val",
+                "warnings": ["E at its bound", "not settled"],
+                "boot": {"draws": 10, "unit": "run"},
+            }
+        ],
+    )
+    out: list[str] = []
+    render(rep, "csv", write=out.append)
+    (row,) = list(csv.DictReader(io.StringIO("".join(out))))
+    assert row == {
+        "tgt": "beta",
+        "eval": "beta_val",
+        "warnings": "E at its bound; not settled",
+        "boot_draws": "10",
+        "boot_unit": "run",
+    }
+    out = []
+    render(rep, "json", write=out.append)
+    assert "target" not in json.loads("".join(out))["rows"][0]
+
+
+def _started(bar: ProgressBar) -> bool:
+    return bar.started
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_starts_only_with_known_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stderr", _Tty())
+    bar = ProgressBar("fitting")
+    with bar as update:
+        update(0, 0)  # nothing to do: no bar
+        assert not _started(bar)
+    assert not _started(bar)
+    bar = ProgressBar("fitting")
+    with bar as update:
+        assert not _started(bar)  # an error before the first update never shows "0/?"
+        update(1, 4)
+        assert _started(bar)
+        update(4, 4)
+    assert not _started(bar)
+
+
+def test_progress_bar_is_silent_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    bar = ProgressBar("fitting")
+    with bar as update:
+        update(1, 2)
+    assert not bar.started
+    assert err.getvalue() == ""
