@@ -61,6 +61,17 @@ def resolve_targets(
     leaves evals out) or ``own`` (every candidate's own eval), each with a weight (default 1). A glob's weight is
     shared by the evals it matches, so ``{"downstream/*": 1, "hellaswag": 1}`` weighs HellaSwag as much as the
     mean of the downstream tasks. Raises SelectionError for a name or glob that matches nothing."""
+    try:
+        return _resolve_targets(evals, targets, own_evals)
+    except SelectionError as exc:
+        if exc.param is not None:
+            raise
+        raise SelectionError(exc.message, hint=exc.hint, param="targets") from None
+
+
+def _resolve_targets(
+    evals: Sequence[str], targets: Sequence[str] | Mapping[str, float], own_evals: Sequence[str]
+) -> dict[str, float]:
     from l2l.runs import resolve_name
 
     items = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, 1.0)
@@ -141,10 +152,6 @@ def candidates_from_frame(
     return out
 
 
-def _frame(runs: Runs, split: str | None) -> pl.DataFrame:
-    return runs.in_split(split)
-
-
 def rank_runs(
     runs: Runs,
     targets: Sequence[str] | Mapping[str, float],
@@ -174,7 +181,7 @@ def rank_runs(
         raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(METHODS)}")
     if draws < 1:
         raise UsageError(f"the number of draws must be at least 1, got {draws}", param="draws")
-    frame = _frame(runs, split)
+    frame = runs.in_split(split)
     names = runs.resolve_datasets(datasets)
     if len(names) < 2:
         raise SelectionError("ranking needs at least two candidate datasets", param="datasets")

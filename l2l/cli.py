@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 class _State:
     debug = False
     workspace: Path | None = None
+    # The workspace's fit cache as this command loaded it, and how many fits it held then: fits a command makes
+    # are kept for the next one (the cache is keyed by the exact data, so a stale fit is never served).
+    fit_cache: tuple[Workspace, FitCache, int] | None = None
 
 
 STATE = _State()
@@ -264,7 +267,29 @@ def _load(table: Path | None) -> tuple[Runs, FitCache]:
     from l2l.workspace import load_runs, saved_fits
 
     ws = _workspace()
-    return load_runs(table, ws), (saved_fits(ws) if table is None else FitCache())
+    runs = load_runs(table, ws)
+    if table is not None:
+        return runs, FitCache()
+    cache = saved_fits(ws)
+    STATE.fit_cache = (ws, cache, len(cache))
+    return runs, cache
+
+
+def _keep_new_fits() -> None:
+    """Add the fits this command made to the workspace's cache, so the next command reuses them. A cache that
+    cannot be written costs only speed, never the command's answer."""
+    if STATE.fit_cache is None:  # nothing loaded (e.g. --help): import nothing heavy
+        return
+    from contextlib import suppress
+
+    from l2l.errors import L2LError
+    from l2l.workspace import save_fits
+
+    ws, cache, before = STATE.fit_cache
+    STATE.fit_cache = None
+    if len(cache) > before:
+        with suppress(L2LError, OSError):
+            save_fits(ws, cache)
 
 
 def _calibrations(table: Path | None) -> CalibrationCache:
@@ -470,16 +495,11 @@ def _save_accuracy(stored: Runs, added: Runs, append: bool) -> Runs:
 
 def _load_accuracy(table: Path | None) -> tuple[Runs, FitCache]:
     """As ``_load``, with the accuracy rows: the workspace's (stored beside its losses) or the TABLE's."""
-    from dataclasses import replace
-
     from l2l.accuracy_runs import attach_accuracy
-    from l2l.tables import read_runs
 
     runs, cache = _load(table)
     if table is None:
         return attach_accuracy(runs, _workspace()), cache
-    if runs.accuracy is None:  # load_runs rebuilds the Runs when it pins own evals: read the accuracies again
-        runs = replace(runs, accuracy=read_runs([table]).accuracy)
     return runs, cache
 
 
@@ -1623,7 +1643,7 @@ def _law_fits(
     return runs, outcome.fits
 
 
-def _fits_figure_command(name: Figure | Literal["residuals"], summary: str, example: str) -> None:
+def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
     """Register ``l2l plot NAME``: fit the selected laws, draw the figure ``NAME`` of them."""
 
     def command(
@@ -1910,6 +1930,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         try:
             app(args=argv, prog_name="l2l")
+        except SystemExit as done:
+            if not done.code:
+                _keep_new_fits()
+            raise
         finally:
             sys.stdout.flush()
     except BrokenPipeError:

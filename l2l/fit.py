@@ -656,8 +656,8 @@ class Residual:
 
     @property
     def residual(self) -> float:
-        """(loss − predicted) / predicted: above 0 the run did worse than its law."""
-        return (self.loss - self.predicted) / self.predicted
+        """(loss − predicted) / loss: above 0 the run did worse than its law."""
+        return float(relative_residual(self.loss, self.predicted))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -674,6 +674,13 @@ class Residual:
             "log_residual": math.log(self.loss / self.predicted),
             "fitted": self.fitted,
         }
+
+
+def relative_residual(measured: ArrayLike, predicted: ArrayLike) -> Array:
+    """(measured − predicted) / measured: the residual of a run from its law, in the same unit as the relative
+    errors of held-out predictions (positive where the run did worse than the law)."""
+    m = np.asarray(measured, dtype=np.float64)
+    return (m - np.asarray(predicted, dtype=np.float64)) / m
 
 
 def residuals(runs: Runs, fits: Sequence[LawFit], split: str | None = None) -> list[Residual]:
@@ -717,6 +724,7 @@ __all__ = [
     "fit_laws",
     "law_book",
     "percentile_interval",
+    "relative_residual",
     "residuals",
     "with_bootstrap",
 ]

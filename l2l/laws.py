@@ -13,6 +13,7 @@ parameter vectors gives (S, n) predictions. That is what lets the fitter score t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 Array = NDArray[np.float64]
+_LOG_MAX = 700.0  # exp(700) is near the largest float64 (about exp(709.8))
 
 
 def check_form(form: str) -> Form:
@@ -174,10 +176,18 @@ class ScalingLaw:
             raise ValueError(
                 "the chinchilla form (Eq. 1) is not closed under a shifted power law; use l2l (Eq. 3)"
             )
+        # In logs: K^(1/(κα)) overflows a float when κα is small (a near-flat translation).
+        log_a = math.log(self.A) + math.log(K) / (kappa * self.alpha)
+        log_b = math.log(self.B) + math.log(K) / (kappa * self.beta)
+        if not (abs(log_a) < _LOG_MAX and abs(log_b) < _LOG_MAX):
+            raise ValueError(
+                f"the translated law is out of floating-point range (K = {K:.3g}, κ = {kappa:.3g}): "
+                "this translation does not define a usable scaling law"
+            )
         return ScalingLaw(
             "l2l",
-            A=self.A * K ** (1.0 / (kappa * self.alpha)),
-            B=self.B * K ** (1.0 / (kappa * self.beta)),
+            A=math.exp(log_a),
+            B=math.exp(log_b),
             E=E1,
             alpha=kappa * self.alpha,
             beta=kappa * self.beta,

@@ -255,11 +255,13 @@ def _nice_breaks(lo: float, hi: float) -> list[float]:
 def _residual_percent(fit: LawFit, frame: pl.DataFrame) -> tuple[Array, Array]:
     """The law's prediction at each run's (N, D), and the run's residual in percent of its measured loss:
     100·(measured − predicted)/measured, positive where the run is worse than the law."""
+    from l2l.fit import relative_residual
+
     n = frame["N"].to_numpy().astype(np.float64)
     d = frame["D"].to_numpy().astype(np.float64)
     loss = frame["loss"].to_numpy().astype(np.float64)
     predicted = np.asarray(fit.law.predict(n, d), dtype=np.float64)
-    return predicted, 100.0 * (loss - predicted) / loss
+    return predicted, 100.0 * relative_residual(loss, predicted)
 
 
 def _residual_limit(residuals: Array, panels: Sequence[str]) -> float:

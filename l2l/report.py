@@ -509,7 +509,11 @@ def _coverage_report(rows: Sequence[dict[str, Any]]) -> Report:
     pct = _pct_level(rows)
     out = []
     for r in rows:
-        for m, label in (("independent", "independent"), ("loss_to_loss", "loss-to-loss"), ("combined", "combined")):
+        for m, label in (
+            ("independent", "independent"),
+            ("loss_to_loss", "loss-to-loss"),
+            ("combined", "combined"),
+        ):
             if r.get(f"coverage_{m}") is None:
                 continue
             err_key = {"independent": "mean_error_independent_corrected"}.get(m, f"mean_error_{m}")
@@ -898,7 +902,7 @@ def residuals_report(res: Sequence[Residual]) -> Report:
     """fit-law --residuals: every run beside its law's prediction."""
     rows = [r.to_dict() for r in res]
     held = sum(1 for r in rows if not r["fitted"])
-    notes = ["residual = (loss − predicted) / predicted: above 0 the run did worse than its law"]
+    notes = ["residual = (loss − predicted) / loss: above 0 the run did worse than its law"]
     if held:
         notes.append(f"held out: {plural(held, 'run')} outside the split the laws were fitted on")
     cols = [

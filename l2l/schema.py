@@ -39,8 +39,8 @@ RESAMPLES: Final[tuple[Resample, ...]] = ("run", "N")
 OutputFormat = Literal["table", "json", "csv"]
 OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv")
 #: Figures ``l2l plot`` draws.
-Figure = Literal["translate", "law", "isoflop", "evaluate"]
-FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate")
+Figure = Literal["translate", "law", "isoflop", "evaluate", "residuals"]
+FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate", "residuals")
 #: Settings of the holdout evaluation (the rows of the paper's Table 1).
 Setting = Literal["train-to-train", "train-to-test", "train-to-downstream"]
 SETTINGS: Final[tuple[Setting, ...]] = ("train-to-train", "train-to-test", "train-to-downstream")

@@ -512,8 +512,12 @@ def _one(
         )
     implied = n_imp = None
     if x_law.form != "chinchilla":
-        implied = t.translate_law(x_law.law)
-        n_imp = float(implied.compute_optimal(budget)[0])
+        try:
+            implied = t.translate_law(x_law.law)
+        except ValueError:  # out of float range: no implied law to show (the report prints a dash)
+            implied = None
+        else:
+            n_imp = float(implied.compute_optimal(budget)[0])
     n_ind = float(y_law.law.compute_optimal(budget)[0])
     return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
 

@@ -60,7 +60,7 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
         return runs
     explicit = {ds: ev for ds, ev in runs.own_eval.items() if runs.own_eval_how.get(ds) == "explicit"}
     own, how, _ = _resolve_own(runs.frame, explicit, pinned)
-    return Runs(runs.frame, own, runs.provenance, how)
+    return Runs(runs.frame, own, runs.provenance, how, accuracy=runs.accuracy)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -314,7 +314,7 @@ def test_residuals_list_every_run_with_its_relative_error(cli: Cli) -> None:
     assert len(res) == 3 * 36  # 35 sweep runs and the held-out one per dataset
     assert sum(not r["fitted"] for r in res) == 3
     for r in res:
-        assert_allclose(r["residual"], (r["loss"] - r["predicted"]) / r["predicted"], rtol=1e-12)
+        assert_allclose(r["residual"], (r["loss"] - r["predicted"]) / r["loss"], rtol=1e-12)
     fitted = [r["log_residual"] for r in res if r["fitted"]]
     assert np.std(fitted) < 3 * SPEC.noise  # the laws fit their own runs to the noise level
     csv_rows = list(
