@@ -39,10 +39,19 @@ _API: dict[str, str] = {
     "predict": "l2l.predict",
     "optimal": "l2l.predict",
     "evaluate": "l2l.evaluate",
+    "predict_sources": "l2l.predict",
+    "calibrate": "l2l.calibrate",
+    "CalibrationCache": "l2l.calibrate",
+    "rank_runs": "l2l.choose",
+    "rank_backtest": "l2l.choose",
+    "fit_accuracy_laws": "l2l.accuracy_runs",
+    "predict_accuracy": "l2l.accuracy_runs",
+    "evaluate_accuracy": "l2l.accuracy_eval",
     "L2LError": "l2l.errors",
 }
 
 __all__ = [
+    "CalibrationCache",
     "FitCache",
     "FitOptions",
     "L2LError",
@@ -53,24 +62,35 @@ __all__ = [
     "Workspace",
     "__version__",
     "bootstrap_law",
+    "calibrate",
     "evaluate",
+    "evaluate_accuracy",
+    "fit_accuracy_laws",
     "fit_law",
     "fit_laws",
     "fit_loss_to_loss",
     "load_runs",
     "optimal",
     "predict",
+    "predict_accuracy",
+    "predict_sources",
     "predict_via",
+    "rank_backtest",
+    "rank_runs",
     "read_runs",
     "translate",
 ]
 
 if TYPE_CHECKING:
+    from l2l.accuracy_eval import evaluate_accuracy
+    from l2l.accuracy_runs import fit_accuracy_laws, predict_accuracy
+    from l2l.calibrate import CalibrationCache, calibrate
+    from l2l.choose import rank_backtest, rank_runs
     from l2l.errors import L2LError
     from l2l.evaluate import evaluate
     from l2l.fit import FitCache, FitOptions, LawFit, bootstrap_law, fit_law, fit_laws
     from l2l.laws import ScalingLaw
-    from l2l.predict import optimal, predict
+    from l2l.predict import optimal, predict, predict_sources
     from l2l.runs import Runs
     from l2l.tables import read_runs
     from l2l.translate import LossToLoss, fit_loss_to_loss, predict_via, translate

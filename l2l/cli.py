@@ -33,6 +33,7 @@ from l2l.schema import (
     Objective,
     OutputFormat,
     Pooling,
+    RankMethod,
     Resample,
 )
 
@@ -1385,8 +1386,6 @@ def _accuracy_evaluation(
 # rank (which dataset to train on)
 # ---------------------------------------------------------------------------------------------------------------
 
-#: The ranking methods (l2l.rank.METHODS; spelled here so that start-up imports no numpy).
-RankMethod = Literal["recommended", "independent", "translation", "baseline"]
 RankTargetOpt = Annotated[
     list[str] | None,
     typer.Option(

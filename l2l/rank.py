@@ -42,9 +42,10 @@ from numpy.typing import ArrayLike, NDArray
 from l2l.errors import FitError, UsageError
 from l2l.fit import LawFit, bootstrap_law, fit_law
 from l2l.laws import Array
+from l2l.schema import RANK_METHODS, RankMethod
 
-Method = Literal["independent", "translation", "recommended", "baseline"]
-METHODS: tuple[Method, ...] = ("independent", "translation", "recommended", "baseline")
+Method = RankMethod  # one vocabulary: schema.RankMethod
+METHODS: tuple[Method, ...] = RANK_METHODS
 # The leader is called indistinguishable from the rest when it wins fewer joint draws than this.
 TIE_P_BEST = 0.6
 # A dataset is a contender when it beats the leader in at least this fraction of joint draws.

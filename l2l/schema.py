@@ -39,6 +39,8 @@ RESAMPLES: Final[tuple[Resample, ...]] = ("run", "N")
 OutputFormat = Literal["table", "json", "csv"]
 OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv")
 #: Figures ``l2l plot`` draws.
+RankMethod = Literal["recommended", "independent", "translation", "baseline"]
+RANK_METHODS: Final[tuple[RankMethod, ...]] = ("recommended", "independent", "translation", "baseline")
 Figure = Literal["translate", "law", "isoflop", "evaluate", "residuals"]
 FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate", "residuals")
 #: Settings of the holdout evaluation (the rows of the paper's Table 1).
