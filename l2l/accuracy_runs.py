@@ -26,7 +26,7 @@ import polars as pl
 from l2l.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
 from l2l.errors import FitError, SelectionError, WorkspaceError
 from l2l.runs import resolve_name, select_evals
-from l2l.schema import INPUT_LOSSES, InputLoss
+from l2l.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss
 
 if TYPE_CHECKING:
     from l2l.fit import FitCache, FitOptions
@@ -51,30 +51,6 @@ __all__ = [
 ]
 
 #: The accuracy table's columns in order, with their polars dtype names.
-ACCURACY_COLUMNS: Final[tuple[str, ...]] = (
-    "dataset",
-    "N",
-    "D",
-    "C",
-    "eval",
-    "accuracy",
-    "chance",
-    "run_id",
-    "split",
-    "n_repeats",
-)
-ACCURACY_DTYPES: Final[dict[str, str]] = {
-    "dataset": "String",
-    "N": "Float64",
-    "D": "Float64",
-    "C": "Float64",
-    "eval": "String",
-    "accuracy": "Float64",
-    "chance": "Float64",
-    "run_id": "String",
-    "split": "String",
-    "n_repeats": "Int64",
-}
 _SUFFIXES: Final[tuple[str, ...]] = ("_ce_loss", "_len_norm", "_accuracy", "_acc", "_loss")
 #: Default chance levels by the start of the task's name (last path part, lowercase).
 CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (

@@ -44,7 +44,7 @@ from numpy.typing import ArrayLike
 
 from l2l.errors import FitError
 from l2l.fit import LawFit, fit_law, percentile_interval
-from l2l.laws import Array, log_loss
+from l2l.laws import Array, log_line, log_loss
 
 DEFAULT_LEVEL = 0.9
 # A cutoff needs this many distinct budgets at or below it for its fits to count as a backtest.
@@ -610,17 +610,11 @@ def fit_power(x: ArrayLike, y: ArrayLike, E0: float, E1: float) -> PowerFit:
         raise FitError(
             f"{int(keep.sum())} usable pairs; a shifted power law needs at least 3 with x > E0, y > E1"
         )
-    lx, ly = np.log(xa[keep] - E0), np.log(ya[keep] - E1)
-    xm, ym = lx.mean(), ly.mean()
-    sxx = float(np.sum((lx - xm) ** 2))
-    if sxx <= 0:
-        raise FitError("all source losses are equal: a power law needs at least two distinct values")
-    kappa = float(np.sum((lx - xm) * (ly - ym)) / sxx)
-    log_k = float(ym - kappa * xm)
-    yhat = np.exp(log_k) * np.power(xa[keep] - E0, kappa) + E1
+    K, kappa, _ = log_line(np.log(xa[keep] - E0), np.log(ya[keep] - E1))
+    yhat = K * np.power(xa[keep] - E0, kappa) + E1
     r = np.log(ya[keep]) - np.log(yhat)
     sd = float(np.std(r, ddof=1)) if len(r) > 1 else 0.0
-    return PowerFit(math.exp(log_k), kappa, E0, E1, sd, int(keep.sum()))
+    return PowerFit(K, kappa, E0, E1, sd, int(keep.sum()))
 
 
 def combine_values(values: ArrayLike, method: Combine = "mean", sds: ArrayLike | None = None) -> float:

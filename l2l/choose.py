@@ -42,6 +42,7 @@ __all__ = [
     "RankBacktest",
     "TargetAccuracy",
     "candidates_from_frame",
+    "evaluate_ranking",
     "rank_backtest",
     "rank_runs",
     "resolve_targets",
@@ -414,3 +415,40 @@ def rank_backtest(
         )
     methods = tuple(MethodAccuracy(m, *totals[m]) for m in BACKTEST_METHODS)
     return RankBacktest(plan.label, tuple(names), methods, tuple(per_target), near_tie, draws, tuple(notes))
+
+
+# The ranking setting of ``l2l evaluate --ranking``: the same held-out runs and evals as Table 1.
+def evaluate_ranking(
+    runs: Runs,
+    *,
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    test: Sequence[str] | None = None,
+    downstream: Sequence[str] | None = None,
+    form: str = "l2l",
+    draws: int = 30,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> RankBacktest:
+    """The dataset-ranking setting on the same held-out runs and evals as ``evaluate``: for every test and
+    downstream eval, the datasets ranked from the remaining runs against the measured held-out ones, as pairwise
+    decision accuracy of each method and the single-scale baseline (``rank_backtest``)."""
+    from l2l.evaluate import plan_holdout
+
+    plan = plan_holdout(
+        runs,
+        holdout_split=holdout_split,
+        holdout_top_compute=holdout_top_compute,
+        test=test,
+        downstream=downstream,
+    )
+    return rank_backtest(
+        runs,
+        [*plan.test_evals, *plan.downstream_evals],
+        holdout_split=holdout_split,
+        holdout_top_compute=holdout_top_compute,
+        form=form,
+        draws=draws,
+        seed=seed,
+        progress=progress,
+    )

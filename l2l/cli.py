@@ -18,7 +18,10 @@ from typer.core import TyperGroup
 try:  # typer ≥ 0.20 ships its own click; its usage errors are that click's
     from typer._click.exceptions import UsageError as ClickUsageError
 except ImportError:  # pragma: no cover - older typer on the stock click
-    from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment]
+    # (click is absent where typer vendors it, so this line's ignore also covers a missing module)
+    from click.exceptions import (  # type: ignore[assignment,no-redef,import-not-found,unused-ignore]
+        UsageError as ClickUsageError,
+    )
 
 from l2l.errors import L2LError, UsageError
 from l2l.schema import (
@@ -1339,8 +1342,8 @@ def _ranking_evaluation(
     downstream: list[str] | None,
     form: str,
 ) -> list[Report]:
-    """evaluate --ranking: the dataset-ranking setting (l2l.evaluate.evaluate_ranking), as reports."""
-    from l2l.evaluate import evaluate_ranking
+    """evaluate --ranking: the dataset-ranking setting (l2l.choose.evaluate_ranking), as reports."""
+    from l2l.choose import evaluate_ranking
     from l2l.render import ProgressBar
     from l2l.report import rank_backtest_report
 

@@ -20,6 +20,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from l2l.errors import FitError
+
 Form = Literal["l2l", "chinchilla", "kaplan"]
 FORMS: tuple[Form, ...] = ("l2l", "chinchilla", "kaplan")
 FORM_EQUATIONS: dict[str, str] = {
@@ -108,6 +110,22 @@ def log_loss_and_jacobian(
         cols = [pw * dw[0], pw * dw[1], pe, pw * dw[2], pw * dw[3]]
     jac = np.stack([np.broadcast_to(c, m.shape) for c in cols], axis=-1)
     return m, jac
+
+
+def log_line(lx: ArrayLike, ly: ArrayLike) -> tuple[float, float, float]:
+    """The least-squares line ly = log K + κ·lx, the core of every loss-to-loss fit (with E0, E1 fixed, the shifted
+    power law y = K·(x − E0)^κ + E1 is this line in log–log space): returns (K, κ, R²)."""
+    x = np.asarray(lx, dtype=np.float64)
+    y = np.asarray(ly, dtype=np.float64)
+    xm, ym = x.mean(), y.mean()
+    sxx = float(np.sum((x - xm) ** 2))
+    if sxx <= 0:
+        raise FitError("all source losses are equal: a power law needs at least two distinct values")
+    kappa = float(np.sum((x - xm) * (y - ym)) / sxx)
+    log_k = float(ym - kappa * xm)
+    syy = float(np.sum((y - ym) ** 2))
+    r2 = 1.0 - float(np.sum((y - (log_k + kappa * x)) ** 2)) / syy if syy > 0 else 1.0
+    return math.exp(log_k), kappa, r2
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from l2l.errors import FitError, UsageError
 from l2l.fit import LawFit, bootstrap_law, fit_law
-from l2l.laws import Array
+from l2l.laws import Array, log_line
 from l2l.schema import RANK_METHODS, RankMethod
 
 Method = RankMethod  # one vocabulary: schema.RankMethod
@@ -388,9 +388,8 @@ def loss_to_loss_line(x: ArrayLike, y: ArrayLike, e0: float, e1: float) -> tuple
         raise FitError(
             f"only {int(ok.sum())} pairs lie above E0 and E1; a loss-to-loss line needs at least 3"
         )
-    lx, ly = np.log(xa[ok] - e0), np.log(ya[ok] - e1)
-    kappa, logk = np.polyfit(lx, ly, 1)
-    return float(math.exp(logk)), float(kappa), int(ok.sum())
+    K, kappa, _ = log_line(np.log(xa[ok] - e0), np.log(ya[ok] - e1))
+    return K, kappa, int(ok.sum())
 
 
 def _weighted_line(lx: Array, ly: Array, w: Array) -> tuple[Array, Array]:

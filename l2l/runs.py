@@ -49,7 +49,7 @@ class Runs:
     provenance: tuple[dict[str, Any], ...] = ()
     own_eval_how: dict[str, str] = field(default_factory=dict)
     # Downstream accuracies, kept apart from the losses so that no loss command ever fits them (None: none read).
-    # Columns: ``l2l.accuracy_runs.ACCURACY_COLUMNS`` (dataset, N, D, C, eval, accuracy, chance, run_id, split, ...).
+    # Columns: ``l2l.schema.ACCURACY_COLUMNS`` (dataset, N, D, C, eval, accuracy, chance, run_id, split, ...).
     accuracy: pl.DataFrame | None = None
 
     def __repr__(self) -> str:

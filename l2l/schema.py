@@ -254,3 +254,30 @@ def norm_eval_for_match(name: str) -> str:
 def norm_dataset_for_match(name: str) -> str:
     """A dataset name reduced for own-eval detection: lowercase, ``-`` → ``_``."""
     return name.strip().lower().replace("-", "_")
+
+
+#: The canonical accuracy table (kept apart from the losses, ``Runs.accuracy``): its columns and their dtypes.
+ACCURACY_COLUMNS: Final[tuple[str, ...]] = (
+    "dataset",
+    "N",
+    "D",
+    "C",
+    "eval",
+    "accuracy",
+    "chance",
+    "run_id",
+    "split",
+    "n_repeats",
+)
+ACCURACY_DTYPES: Final[dict[str, str]] = {
+    "dataset": "String",
+    "N": "Float64",
+    "D": "Float64",
+    "C": "Float64",
+    "eval": "String",
+    "accuracy": "Float64",
+    "chance": "Float64",
+    "run_id": "String",
+    "split": "String",
+    "n_repeats": "Int64",
+}

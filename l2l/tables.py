@@ -1318,7 +1318,7 @@ def _accuracy_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:
     """Accuracy rows of every file as one table: run ids synthesised, repeats averaged, sorted."""
     if not parts:
         return None
-    from l2l.accuracy_runs import ACCURACY_COLUMNS, ACCURACY_DTYPES
+    from l2l.schema import ACCURACY_COLUMNS, ACCURACY_DTYPES
 
     frame = _synth_run_ids(pl.concat(parts, how="vertical"))
     frame = frame.group_by(REPEAT_KEY, maintain_order=True).agg(

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from l2l.errors import FitError, SelectionError, UsageError
 from l2l.fit import FitCache, FitOptions, LawBook, LawFit, law_book
-from l2l.laws import Array, ScalingLaw
+from l2l.laws import Array, ScalingLaw, log_line
 from l2l.pairing import PairSpec, pair_runs, same_model_pairs
 from l2l.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.schema import KINDS, Join, Kind
@@ -112,20 +112,6 @@ class LossToLoss:
         }
 
 
-def _regress(lx: Array, ly: Array) -> tuple[float, float, float]:
-    """Least squares  ly = log K + κ·lx; returns (K, κ, R²)."""
-    xm, ym = lx.mean(), ly.mean()
-    sxx = float(np.sum((lx - xm) ** 2))
-    if sxx <= 0:
-        raise FitError("all source losses are equal: a power law needs at least two distinct values")
-    kappa = float(np.sum((lx - xm) * (ly - ym)) / sxx)
-    log_k = float(ym - kappa * xm)
-    resid = ly - (log_k + kappa * lx)
-    syy = float(np.sum((ly - ym) ** 2))
-    r2 = 1.0 - float(np.sum(resid**2)) / syy if syy > 0 else 1.0
-    return math.exp(log_k), kappa, r2
-
-
 def fit_loss_to_loss(
     x: ArrayLike,
     y: ArrayLike,
@@ -164,7 +150,7 @@ def fit_loss_to_loss(
             f"x > E0 = {E0:.4g} and y > E1 = {E1:.4g}"
         )
     lx, ly = np.log(xa[keep] - E0), np.log(ya[keep] - E1)
-    K, kappa, r2 = _regress(lx, ly)
+    K, kappa, r2 = log_line(lx, ly)
     yhat = K * np.power(xa[keep] - E0, kappa) + E1
     resid = np.log(ya[keep]) - np.log(yhat)
     return LossToLoss(
@@ -198,7 +184,7 @@ def _profile_e1(x: Array, y: Array, E0: float, label: str) -> float:
     top = float(ys.min())
 
     def cost(e1: float) -> float:
-        K, kappa, _ = _regress(np.log(xs - E0), np.log(ys - e1))
+        K, kappa, _ = log_line(np.log(xs - E0), np.log(ys - e1))
         return float(np.sum((np.log(ys) - np.log(K * (xs - E0) ** kappa + e1)) ** 2))
 
     # the cost has no interior optimum when the data are best fit by E1 → min y; search on a log-spaced gap

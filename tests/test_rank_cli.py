@@ -206,7 +206,7 @@ def test_bad_options_are_one_line_usage_errors(flip_csv: Path, tmp: Path, args: 
 
 
 def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(synthetic_runs: Any) -> None:
-    from l2l.evaluate import evaluate_ranking
+    from l2l.choose import evaluate_ranking
 
     bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4)
     assert [t.target for t in bt.targets] == ["alpha_val", "downstream/quiz"]
