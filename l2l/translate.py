@@ -414,7 +414,7 @@ def _specs(
             raise UsageError(
                 "train-train translates own losses; evals apply to train-test and test-test", param="evals"
             )
-        return [PairSpec(src, runs.own(src), t, runs.own(t)) for t in runs.resolve_datasets(tgts)]
+        return [PairSpec(src, runs.own(src), t, runs.own(t)) for t in _targets(runs, src, tgts)]
     if kind == "train-test":
         if tgts and any(t != ALL and runs.resolve_dataset(t) != src for t in tgts):
             raise UsageError(
@@ -426,9 +426,19 @@ def _specs(
         raise UsageError("test-test needs the eval both models are compared on (or all)", param="evals")
     return [
         PairSpec(src, ev, tgt, ev)
-        for tgt in runs.resolve_datasets(tgts)
+        for tgt in _targets(runs, src, tgts)
         for ev in _eval_names(runs, book.frame, src, evals)
     ]
+
+
+def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
+    """Target datasets: those named, or every other dataset (all of them, or none named). The source itself only
+    when named: its translation onto itself is the identity."""
+    named = [t for t in tgts or () if t != ALL]
+    chosen = runs.resolve_datasets(tgts)
+    if named and len(named) == len(tgts or ()):
+        return chosen
+    return [t for t in chosen if t != src] or chosen
 
 
 def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[str] | None) -> list[str]:

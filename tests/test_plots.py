@@ -60,7 +60,9 @@ def fits(runs: Runs) -> list[LawFit]:
 
 @pytest.fixture(scope="module")
 def results(runs: Runs) -> list[TranslationResult]:
-    out = translate(runs, src="alpha", kind="train-train", split="sweep", workers=1)
+    out = translate(
+        runs, src="alpha", tgts=["alpha", "beta", "gamma"], kind="train-train", split="sweep", workers=1
+    )
     assert all(r.translation is not None for r in out)
     return out
 
