@@ -862,7 +862,7 @@ class EvaluateFigureData:
     intervals: pd.DataFrame | None = None
 
 
-def _interval_widths(evaluation: Evaluation, facet_names: dict[str, str]) -> pd.DataFrame:
+def _interval_widths(evaluation: Evaluation, facet_names: Mapping[Any, str]) -> pd.DataFrame:
     """Per setting and method: the median half-width of the predictive intervals (percent) and a coverage label."""
     import pandas as pd
 

@@ -195,7 +195,7 @@ def test_translate_and_predict_via(ingested: Any) -> None:
             "json",
         )
     )["rows"][0]
-    assert_allclose(by_run["K"], rows[1]["K"], rtol=1e-12)
+    assert_allclose(by_run["K"], rows[0]["K"], rtol=1e-12)  # rows[0]: alpha → beta
     tt = _json(
         ingested("translate", "--src", "beta", "--kind", "train-test", "--eval", "quiz", "--format", "json")
     )["rows"][0]
