@@ -114,3 +114,20 @@ def snapshot(root: Path) -> dict[str, Any]:
 @pytest.fixture
 def snap() -> Any:
     return snapshot
+
+
+#: The paper's own evals (its datasets' validation sets), as ingest detects them.
+PAPER_OWN = {
+    "fineweb-100b": "fineweb_100b_val",
+    "fineweb-edu-100b": "fineweb_edu_100b_val",
+    "proof-pile-2": "proof_pile_2_val",
+    "slimpajama-chunk1": "slimpajama_val",
+    "smollm-corpus": "smollm_val",
+    "starcoder": "starcoder_val",
+}
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a small table for a test."""
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -14,22 +14,9 @@ from l2l import schema
 from l2l import tables as l2l_tables
 from l2l.errors import InputError, SelectionError
 from l2l.tables import read_runs
+from tests.conftest import PAPER_OWN, write
 
 REAL = Path(__file__).parent / "data" / "real"
-
-PAPER_OWN = {
-    "fineweb-100b": "fineweb_100b_val",
-    "fineweb-edu-100b": "fineweb_edu_100b_val",
-    "proof-pile-2": "proof_pile_2_val",
-    "slimpajama-chunk1": "slimpajama_val",
-    "smollm-corpus": "smollm_val",
-    "starcoder": "starcoder_val",
-}
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -15,21 +15,7 @@ from l2l import workspace as l2l_workspace
 from l2l.errors import InputError, WorkspaceError
 from l2l.tables import read_runs
 from l2l.workspace import Workspace, load_runs
-
-PAPER_OWN = {
-    "fineweb-100b": "fineweb_100b_val",
-    "fineweb-edu-100b": "fineweb_edu_100b_val",
-    "proof-pile-2": "proof_pile_2_val",
-    "slimpajama-chunk1": "slimpajama_val",
-    "smollm-corpus": "smollm_val",
-    "starcoder": "starcoder_val",
-}
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from tests.conftest import write
 
 # ----------------------------------------------------------------------------------------------------
 # Workspace
