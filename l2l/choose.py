@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from l2l.runs import Runs
 
 __all__ = [
+    "ACCURACY_CAVEAT",
     "NEAR_TIE",
     "MethodAccuracy",
     "RankBacktest",
@@ -182,6 +183,23 @@ def rank_runs(
         raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(METHODS)}")
     if draws < 1:
         raise UsageError(f"the number of draws must be at least 1, got {draws}", param="draws")
+    acc_eval = _accuracy_target(runs, targets)
+    if acc_eval is not None:
+        return _rank_accuracy(
+            runs,
+            acc_eval,
+            C=C,
+            N=N,
+            D=D,
+            datasets=datasets,
+            split=split,
+            method=method,
+            form=form,
+            draws=draws,
+            seed=seed,
+            level=level,
+            flip_range=flip_range,
+        )
     frame = runs.in_split(split)
     names = runs.resolve_datasets(datasets)
     if len(names) < 2:
@@ -200,6 +218,194 @@ def rank_runs(
         seed=seed,
         level=level,
         flip_range=flip_range,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ranking by a downstream accuracy: predicted task loss per joint draw → the task's accuracy law
+# ---------------------------------------------------------------------------------------------------------------
+
+#: What the accuracy intervals leave out (they are not backtested).
+ACCURACY_CAVEAT = (
+    "accuracy intervals carry the task-loss draws through the fitted accuracy law's point curve (not its own fit "
+    "uncertainty, nor the runs' noise) and are not backtested: treat them as a lower bound"
+)
+
+
+def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -> str | None:
+    """The accuracy eval a target names (a name that is no loss eval but an accuracy eval), or None when every
+    target is a loss eval. Raises UsageError for an accuracy target among others."""
+    from l2l.accuracy_runs import accuracy_evals
+    from l2l.runs import resolve_name
+
+    acc = accuracy_evals(runs)
+    if not acc:
+        return None
+    names = list(targets)
+    found: list[str] = []
+    for pattern in names:
+        if pattern.startswith("!") or pattern == OWN or _GLOB & set(pattern):
+            continue
+        try:
+            resolve_name(pattern, runs.evals, "eval")
+            continue
+        except SelectionError:
+            pass
+        try:
+            found.append(resolve_name(pattern, acc, "accuracy eval"))
+        except SelectionError:
+            continue
+    if not found:
+        return None
+    if len(names) > 1:
+        raise UsageError(
+            "rank by one accuracy target at a time: accuracy and loss targets (or several accuracies) cannot "
+            "be combined",
+            param="targets",
+        )
+    return found[0]
+
+
+def _rank_accuracy(
+    runs: Runs,
+    acc_eval: str,
+    *,
+    C: float | None,
+    N: float | None,
+    D: float | None,
+    datasets: Sequence[str] | None,
+    split: str | None,
+    method: Method,
+    form: str,
+    draws: int,
+    seed: int,
+    level: float,
+    flip_range: tuple[float, float] | None,
+) -> Ranking:
+    """Rank by the predicted accuracy of ``acc_eval``, higher is better: each dataset's predicted task loss per
+    joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
+    per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
+    import numpy as np
+
+    from l2l.accuracy_runs import fit_accuracy_laws, task_loss_eval
+    from l2l.rank import CombinedRow, DatasetPrediction, TargetRanking, judge
+
+    task = task_loss_eval(runs, acc_eval)
+    if task is None:
+        raise SelectionError(
+            f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss",
+            param="targets",
+        )
+    (res,) = fit_accuracy_laws(runs, [acc_eval], split=split)
+    if res.fit is None:
+        raise FitError(f"no accuracy law for {acc_eval}: {res.error}")
+    if res.fit.status != "ok":
+        raise FitError(f"{acc_eval} cannot be ranked: its accuracy is unpredictable ({res.fit.reason})")
+    fit = res.fit
+    loss = rank_runs(
+        runs,
+        {task: 1.0},
+        C=C,
+        N=N,
+        D=D,
+        datasets=datasets,
+        split=split,
+        method=method,
+        form=form,
+        draws=draws,
+        seed=seed,
+        level=level,
+        flip_range=flip_range,
+    )
+    lt = loss.targets[0]
+    logs = loss.log_draws.get(task, {})
+    q = (50 * (1 - level), 50 * (1 + level))
+    ok: list[str] = []
+    accs: list[np.ndarray] = []
+    failed: dict[str, str] = {}
+    for row in lt.rows:
+        if row.dataset not in logs:
+            failed[row.dataset] = row.reason or f"no predicted {task}"
+            continue
+        try:
+            a = np.asarray(fit.predict(np.exp(logs[row.dataset]), group=row.dataset), dtype=np.float64)
+        except FitError as exc:
+            failed[row.dataset] = exc.message
+            continue
+        ok.append(row.dataset)
+        accs.append(a)
+    mat = np.vstack(accs) if accs else np.zeros((0, loss.draws))
+    pb, ranks, leader, tie, cont = judge(ok, -mat, level)
+    rel = mat - mat.mean(axis=0, keepdims=True) if len(ok) else mat
+    B = mat.shape[1]
+    law = "pooled across datasets" if fit.pooled else "one per dataset"
+    rows: list[DatasetPrediction] = []
+    combined: list[CombinedRow] = []
+    for row in lt.rows:
+        if row.dataset in failed:
+            why = failed[row.dataset]
+            rows.append(
+                dataclasses.replace(
+                    row, status="failed", reason=why, value=None, lo=None, hi=None, p_best=0.0, rank=None
+                )
+            )
+            combined.append(CombinedRow(row.dataset, "failed", why, None, None, None, 0.0, None))
+            continue
+        i = ok.index(row.dataset)
+        sample = mat[i, 1:] if B > 1 else mat[i]
+        lo, hi = np.percentile(sample, q)
+        rlo, rhi = np.percentile(rel[i, 1:] if B > 1 else rel[i], q)
+        note = f"predicted {task}: {float(np.exp(logs[row.dataset][0])):.4f} (accuracy law {law})"
+        rows.append(
+            dataclasses.replace(
+                row,
+                value=float(mat[i, 0]),
+                lo=float(lo),
+                hi=float(hi),
+                p_best=float(pb[i]),
+                rank=int(ranks[i]),
+                notes=(note, *row.notes),
+            )
+        )
+        combined.append(
+            CombinedRow(
+                row.dataset, "ok", None, float(rel[i, 0]), float(rlo), float(rhi), float(pb[i]), int(ranks[i])
+            )
+        )
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
+    combined.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
+    target = TargetRanking(
+        acc_eval,
+        1.0,
+        lt.method,
+        tuple(rows),
+        leader,
+        tie,
+        cont,
+        (),
+        lt.error_model,
+        (),
+        metric="accuracy",
+        via=task,
+    )
+    outside = [n for n in ok if fit.extrapolates(float(np.exp(logs[n][0])))]
+    beyond = (
+        [
+            f"the predicted {task} of {', '.join(outside)} lies outside the losses the accuracy law was fitted on "
+            f"({fit.x_range[0]:.3f}–{fit.x_range[1]:.3f}): the accuracy law is extrapolated"
+        ]
+        if outside
+        else []
+    )
+    return dataclasses.replace(
+        loss,
+        targets=(target,),
+        combined=tuple(combined),
+        leader=leader,
+        tie=tie,
+        contenders=cont,
+        warnings=(*loss.warnings, ACCURACY_CAVEAT, *beyond, *fit.warnings),
+        log_draws={},
     )
 
 

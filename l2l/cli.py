@@ -1483,7 +1483,8 @@ def rank(
     fmt: FormatOpt = "table",
 ) -> None:
     """Which dataset should we train on? Rank the datasets for a target eval's loss at a budget: N*, D*, the
-    predicted loss by each method, an interval, P(best), ties and the budget where the winner changes.
+    predicted loss by each method, an interval, P(best), ties and the budget where the winner changes. A target
+    naming an accuracy eval ranks by predicted accuracy (higher is better), through its task loss.
 
     With --holdout or --holdout-top-compute: a backtest instead, ranking from the rest and scoring every method
     and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
@@ -1497,7 +1498,7 @@ def rank(
     if backtest and plot is not None:
         _usage("--plot", "a backtest draws no figure; drop --plot")
     _figure_path(plot, "--plot")
-    runs, _ = _load(table)
+    runs, _ = _load_accuracy(table)
     if backtest:
         _render_rank_backtest(
             runs, weights, holdout, holdout_top_compute, dataset, split, form, draws, seed, fmt
@@ -1520,6 +1521,8 @@ def rank(
         seed=seed,
         level=level,
     )
+    if plot is not None and any(t.metric != "loss" for t in ranking.targets):
+        _usage("--plot", "the ranking figure shows losses; drop --plot for an accuracy target")
     if plot is not None:
         from l2l.plots import save_figure
         from l2l.plots_rank import rank_figure

@@ -246,9 +246,12 @@ class TargetRanking:
     flips: tuple[Flip, ...]
     error_model: ErrorModel = ErrorModel()
     curve: tuple[CurvePoint, ...] = ()  # point predictions across the scanned budgets (none for a fixed N, D)
+    # "accuracy": ``value`` is a predicted accuracy (higher is better), chained through the task loss ``via``
+    metric: Literal["loss", "accuracy"] = "loss"
+    via: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "target": self.target,
             "error_model": self.error_model.to_dict(),
             "weight": float(self.weight),
@@ -260,6 +263,9 @@ class TargetRanking:
             "curve": [c.to_dict() for c in self.curve],
             "rows": [r.to_dict() for r in self.rows],
         }
+        if self.metric != "loss":
+            d.update(metric=self.metric, via=self.via)
+        return d
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,10 @@ class Ranking:
     contenders: tuple[str, ...]
     error_model: ErrorModel
     warnings: tuple[str, ...] = ()
+    # per target, every ranked candidate's log target loss per joint draw (draw 0: the point), as ranked
+    log_draws: Mapping[str, Mapping[str, Array]] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -909,6 +919,7 @@ def rank(
         c_cont,
         errs[next(iter(model.targets))],
         tuple(warnings),
+        per_target_logs,
     )
 
 
@@ -931,6 +942,21 @@ def _verdict(
     draws = mat[:, 1:] if B > 1 else mat
     cont = _contenders(names, mat[:, 0], draws, lead, level)
     return names[lead], bool(pb[lead] < TIE_P_BEST or len(cont) > 1), cont
+
+
+def judge(
+    names: Sequence[str], draws: Array, level: float = 0.9
+) -> tuple[Array, NDArray[np.int64], str | None, bool, tuple[str, ...]]:
+    """P(best), ranks, leader, tie and contenders of candidates from their values per joint draw (M, B), draw 0
+    the point, LOWER being better (negate a quantity where higher is better), as ``rank`` judges losses."""
+    mat = np.asarray(draws, dtype=np.float64).reshape(len(names), -1)
+    B = mat.shape[1]
+    if not len(names):
+        return np.zeros(0), np.zeros(0, dtype=np.int64), None, False, ()
+    pb = _p_best(mat[:, 1:] if B > 1 else mat)
+    ranks = _ranks(mat[:, 0])
+    leader, tie, cont = _verdict(list(names), mat, ranks, pb, B, level)
+    return pb, ranks, leader, tie, cont
 
 
 def _combine(
@@ -1188,6 +1214,7 @@ __all__ = [
     "TargetRanking",
     "backtest_error_model",
     "fit_rank_model",
+    "judge",
     "loss_to_loss_line",
     "point_predictions",
     "rank",

@@ -1172,7 +1172,7 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
 
 
 def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
-    if budget_c is None:
+    if budget_c is None or t.metric != "loss":
         return []
     lo, hi = _sci(budget_c / 10.0), _sci(budget_c * 10.0)
     if not t.flips:
@@ -1191,7 +1191,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         Column("dataset", justify="left"),
         Column("N", "N" if fixed else "N*", fmt=_si, drop=2),
         Column("D", "D" if fixed else "D*", fmt=_si, drop=2),
-        Column("value", "predicted", fmt=fmt_fixed(3)),
+        Column("value", "predicted accuracy" if t.metric == "accuracy" else "predicted", fmt=fmt_fixed(3)),
         Column("interval", f"{ranking.level:.0%} interval", fmt=str, data=False),
         Column("p_best", "P(best)", fmt=fmt_fixed(2)),
     ]
@@ -1216,11 +1216,17 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             "P(best) counts only what can reorder them"
         )
     fitted = f", fitted on split {split}" if split else ""
+    how = f"ranked by the {t.method} prediction"
+    if t.metric == "accuracy":
+        how = f"ranked by predicted accuracy (higher is better) via the {t.method} prediction of {t.via}"
+        notes.append(
+            "accuracy intervals are a lower bound on the uncertainty (not backtested): see the warning below"
+        )
     return Report(
         "rank-target",
         cols,
         rows,
-        title=f"{t.target} at {label}: ranked by the {t.method} prediction{fitted}",
+        title=f"{t.target} at {label}: {how}{fitted}",
         notes=notes,
         show_in=frozenset({"table"}),
     )
@@ -1331,7 +1337,7 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         reports.append(_replace_report(_combined_table(ranking), show_in=frozenset({"json"})))
     for t in ranking.targets:
         reports.append(_target_table(t, ranking, label, split))
-        if not several:
+        if not several and t.metric == "loss":
             reports.append(_methods_table(t))
     last = reports[-1]
     reports[-1] = _replace_report(last, notes=[*last.notes, *verdict, *flips, *warnings])

@@ -1,0 +1,122 @@
+"""``l2l rank`` for a downstream accuracy target: each dataset's predicted task loss per joint draw through the
+task's accuracy law, higher is better; on seeded synthetic runs whose accuracy is a known sigmoid of the task loss."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.errors import FitError, UsageError
+from l2l.testing import synthetic_runs, write_csv
+
+# The truth: quiz accuracy = FLOOR + (1 − FLOOR)·σ(−(x − X0)/S) of the quiz task loss x, noise NOISE; cloze stays at
+# its chance level 0.5 (within noise): unpredictable.
+FLOOR, X0, S, NOISE = 0.25, 2.0, 0.35, 0.004
+BUDGET = 1e21
+DRAWS = 20
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return FLOOR + (1 - FLOOR) / (1 + np.exp((x - X0) / S))
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the synthetic loss table, its accuracy table: quiz a known sigmoid of the quiz loss, cloze at chance)."""
+    root = tmp_path_factory.mktemp("rank_acc")
+    runs = root / "runs.csv"
+    rows = synthetic_runs()
+    write_csv(rows, str(runs))
+    rng = np.random.default_rng(0)
+    quiz = pl.DataFrame(rows).filter(pl.col("eval") == "downstream/quiz")
+    x = quiz.get_column("loss").to_numpy()
+    base = quiz.select("dataset", "N", "D", "C", "run_id", "split")
+    acc = pl.concat(
+        [
+            base.with_columns(
+                pl.lit("downstream/quiz_acc").alias("eval"),
+                pl.Series("value", np.clip(_sigmoid(x) + rng.normal(0, NOISE, len(x)), 0, 1)),
+                pl.lit(0.25).alias("chance"),
+            ),
+            base.with_columns(
+                pl.lit("downstream/cloze_acc").alias("eval"),
+                pl.Series("value", np.clip(0.5 + rng.normal(0, 0.01, len(x)), 0, 1)),
+                pl.lit(0.5).alias("chance"),
+            ),
+        ]
+    ).with_columns(pl.lit("accuracy").alias("metric"))
+    path = root / "accuracy.csv"
+    acc.write_csv(path)
+    return runs, path
+
+
+@pytest.fixture(scope="module")
+def runs(tables: tuple[Path, Path]) -> Any:
+    from l2l.tables import read_runs
+
+    return read_runs(list(tables))
+
+
+def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(runs: Any) -> None:
+    from l2l.choose import rank_runs
+
+    loss = rank_runs(runs, ["downstream/quiz"], C=BUDGET, split="sweep", draws=DRAWS)
+    acc = rank_runs(runs, ["quiz_acc"], C=BUDGET, split="sweep", draws=DRAWS)
+    (t,) = acc.targets
+    assert (t.target, t.metric, t.via) == ("downstream/quiz_acc", "accuracy", "downstream/quiz")
+    pred_loss = {r.dataset: r.value for r in loss.targets[0].rows if r.value is not None}
+    rows = [r for r in t.rows if r.status == "ok"]
+    assert {r.dataset for r in rows} == set(pred_loss) == {"alpha", "beta", "gamma"}
+    # the accuracy law recovered: each value is the true sigmoid of that dataset's predicted task loss (rtol 3 %)
+    values = np.array([r.value for r in rows], dtype=np.float64)
+    truth = _sigmoid(np.array([pred_loss[r.dataset] for r in rows], dtype=np.float64))
+    assert_allclose(values, truth, rtol=0.03)
+    # higher is better: rank 1 has the highest accuracy, which is the lowest predicted task loss
+    assert [r.rank for r in rows] == [1, 2, 3]
+    assert np.all(np.diff(values) < 0)
+    assert acc.leader == rows[0].dataset == min(pred_loss, key=lambda k: pred_loss[k])
+    assert_allclose(sum(r.p_best for r in rows), 1.0, rtol=1e-9)
+    for r in rows:
+        assert r.lo is not None
+        assert r.hi is not None
+        assert 0.0 <= r.lo <= r.hi <= 1.0
+    assert any("lower bound" in w for w in acc.warnings)
+    json.dumps(acc.to_dict())  # JSON-safe
+
+
+def test_unpredictable_accuracy_target_is_refused_with_the_reason(runs: Any) -> None:
+    from l2l.choose import rank_runs
+
+    with pytest.raises(FitError, match="unpredictable"):
+        rank_runs(runs, ["downstream/cloze_acc"], C=BUDGET, split="sweep", draws=DRAWS)
+
+
+def test_accuracy_target_mixed_with_a_loss_target_is_a_usage_error(runs: Any) -> None:
+    from l2l.choose import rank_runs
+
+    with pytest.raises(UsageError, match="one accuracy target"):
+        rank_runs(runs, ["quiz_acc", "downstream/quiz"], C=BUDGET, split="sweep", draws=DRAWS)
+
+
+def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    assert run("ingest", *tables).exit_code == 0
+    args = ("--C", "1e21", "--split", "sweep", "--draws", str(DRAWS))
+    res = run("rank", "--target", "quiz_acc", *args)
+    assert res.exit_code == 0, res.output
+    assert "predicted accuracy" in res.output
+    assert "higher is better" in " ".join(res.output.split())
+    doc = json.loads(run("rank", "--target", "quiz_acc", *args, "--format", "json").stdout)
+    vals = [r["value"] for r in doc["rows"] if r["status"] == "ok"]
+    assert vals == sorted(vals, reverse=True)
+    bad = run("rank", "--target", "cloze_acc", *args)
+    assert bad.exit_code == 1
+    assert "unpredictable" in bad.output
+    assert run("rank", "-t", "quiz_acc", "-t", "downstream/quiz", *args).exit_code == 2
