@@ -263,7 +263,9 @@ class AccuracyFit:
         )
         errors = rng.choice(pool, size=preds.shape, replace=True)
         sims = np.clip(preds + errors, 0.0, 1.0)
-        lo, hi = np.percentile(sims, [50 * (1 - level), 50 * (1 + level)], axis=0)
+        from l2l.fit import percentile_interval
+
+        lo, hi = percentile_interval(sims, level)
         shape = np.shape(x)
         return lo.reshape(shape), hi.reshape(shape)
 

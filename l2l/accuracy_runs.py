@@ -497,7 +497,7 @@ def predict_accuracy(
     """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval, through the input
     loss's Eq. 3 law (fitted on ``split``) and the accuracy law. With ``bootstrap``, the loss law's draws feed the
     accuracy law's bootstrap (both steps in the interval, at ``level``; a lower bound, see INTERVAL_CAVEAT)."""
-    from l2l.fit import law_book, with_bootstrap
+    from l2l.fit import law_book, percentile_interval, with_bootstrap
     from l2l.laws import log_loss
     from l2l.predict import size_grid
 
@@ -561,7 +561,7 @@ def predict_accuracy(
                     law_fit = with_bootstrap(book, law_fit, bootstrap, seed)
                     assert law_fit.bootstrap is not None
                     draws = np.exp(log_loss(law_fit.form, law_fit.bootstrap, np.log([n]), np.log([d])))[:, 0]
-                    lo_l, hi_l = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])
+                    lo_l, hi_l = percentile_interval(draws, level)
                     loss_iv = (float(lo_l), float(hi_l))
                     iv = res.fit.predict_interval(x, ds, level, x_draws=draws, seed=seed)
                     if iv is not None:

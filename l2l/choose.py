@@ -288,6 +288,7 @@ def _rank_accuracy(
     import numpy as np
 
     from l2l.accuracy_runs import fit_accuracy_laws, task_loss_eval
+    from l2l.fit import percentile_interval
     from l2l.rank import CombinedRow, DatasetPrediction, TargetRanking, judge
 
     task = task_loss_eval(runs, acc_eval)
@@ -319,7 +320,6 @@ def _rank_accuracy(
     )
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
-    q = (50 * (1 - level), 50 * (1 + level))
     ok: list[str] = []
     accs: list[np.ndarray] = []
     failed: dict[str, str] = {}
@@ -353,8 +353,8 @@ def _rank_accuracy(
             continue
         i = ok.index(row.dataset)
         sample = mat[i, 1:] if B > 1 else mat[i]
-        lo, hi = np.percentile(sample, q)
-        rlo, rhi = np.percentile(rel[i, 1:] if B > 1 else rel[i], q)
+        lo, hi = percentile_interval(sample, level)
+        rlo, rhi = percentile_interval(rel[i, 1:] if B > 1 else rel[i], level)
         note = f"predicted {task}: {float(np.exp(logs[row.dataset][0])):.4f} (accuracy law {law})"
         rows.append(
             dataclasses.replace(

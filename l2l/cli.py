@@ -1704,7 +1704,7 @@ def plot_evaluate(
     delta: DeltaOpt = 1e-3,
     thorough: ThoroughOpt = False,
 ) -> None:
-    """Held-out prediction errors of both methods (Table 1 as a figure)."""
+    """Held-out prediction errors of each method, with its interval width and coverage (Table 1 as a figure)."""
     from l2l.plots import evaluate_figure
 
     opts = _fit_options(form, objective, delta, thorough)

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.errors import FitError, UsageError
-from l2l.fit import LawFit, bootstrap_law, fit_law
+from l2l.fit import LawFit, bootstrap_law, fit_law, percentile_interval
 from l2l.laws import Array, log_line
 from l2l.schema import RANK_METHODS, RankMethod
 
@@ -815,7 +815,6 @@ def rank(
         )
     if flip_range is None and budget.C is not None:
         flip_range = (budget.compute / 10.0, budget.compute * 10.0)
-    q = (50 * (1 - level), 50 * (1 + level))
 
     target_rankings: list[TargetRanking] = []
     per_target_logs: dict[str, dict[str, Array]] = {}
@@ -850,7 +849,7 @@ def rank(
             if name in ok_names:
                 i = ok_names.index(name)
                 draws_i = np.exp(mat[i, 1:] if B > 1 else mat[i])
-                lo, hi = np.percentile(draws_i, q)
+                lo, hi = percentile_interval(draws_i, level)
                 rows.append(
                     DatasetPrediction(
                         name,
@@ -903,7 +902,7 @@ def rank(
             TargetRanking(t, weight, method, tuple(rows), leader, tie, cont, flips, err, curve)
         )
 
-    combined, c_leader, c_tie, c_cont = _combine(model, per_target_logs, failed_any, q, B, level)
+    combined, c_leader, c_tie, c_cont = _combine(model, per_target_logs, failed_any, B, level)
     if len(model.targets) == 1:
         only = target_rankings[0]
         c_leader, c_tie, c_cont = only.leader, only.tie, only.contenders
@@ -963,7 +962,6 @@ def _combine(
     model: RankModel,
     per_target: Mapping[str, Mapping[str, Array]],
     failed: Mapping[str, str],
-    q: tuple[float, float],
     B: int,
     level: float,
 ) -> tuple[tuple[CombinedRow, ...], str | None, bool, tuple[str, ...]]:
@@ -999,7 +997,7 @@ def _combine(
     pb = _p_best(score[:, 1:] if B > 1 else score)
     ranks = _ranks(score[:, 0])
     for i, n in enumerate(names):
-        lo, hi = np.percentile(score[i, 1:] if B > 1 else score[i], q)
+        lo, hi = percentile_interval(score[i, 1:] if B > 1 else score[i], level)
         rows.append(
             CombinedRow(n, "ok", None, float(score[i, 0]), float(lo), float(hi), float(pb[i]), int(ranks[i]))
         )
