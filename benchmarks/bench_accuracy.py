@@ -16,7 +16,7 @@ For every accuracy eval (matched to its task loss by the task stem, ``hellaswag_
 absolute error in accuracy points over the seven OLMo tasks, over the 19 per-task evals, and over all 21 (the two
 suite averages predicted as the mean of their tasks' predictions, or fitted directly for own-loss methods).
 Each loss-based method runs from the MEASURED input loss of the held-out run (the loss → accuracy step alone) and
-from a PREDICTED one (the whole chain: the input loss's Eq. 3 law, ``l2l.fit.fit_law``, fitted on the dataset's
+from a PREDICTED one (the whole chain: the input loss's Eq. 3 law, ``l2l.core.fit.fit_law``, fitted on the dataset's
 training runs and extrapolated to the held-out (N, D)).
 
 Methods:
@@ -50,8 +50,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from l2l.accuracy import AccuracyFit, fit_accuracy
-from l2l.fit import bootstrap_law, fit_law
+from l2l.core.accuracy import AccuracyFit, fit_accuracy
+from l2l.core.fit import bootstrap_law, fit_law
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path("/work/shared/data")
@@ -172,7 +172,7 @@ def predicted_losses(
             for rid, _, nn, dd in t.iter_rows():
                 pred[(rid, key)] = float(f.predict(nn, dd))
                 if draws and f.bootstrap is not None:
-                    from l2l.laws import log_loss
+                    from l2l.core.laws import log_loss
 
                     boot[(rid, key)] = np.exp(log_loss("l2l", f.bootstrap, np.log([nn]), np.log([dd])))[:, 0]
     return pred, e_own, boot
@@ -188,8 +188,8 @@ def translated_losses(
     the five translated own losses are averaged; then P1's own → task loss (train-test on P1's training runs, E1
     from the task loss's law).
     """
-    from l2l.errors import FitError
-    from l2l.translate import fit_loss_to_loss
+    from l2l.base.errors import FitError
+    from l2l.workflows.translate import fit_loss_to_loss
 
     runs_tr = train.select("run_id", "dataset", "N", "C", "own").unique()
     runs_te = test.select("run_id", "dataset", "N", "C", "own").unique()

@@ -1,4 +1,4 @@
-"""Coverage of l2l.calibrate's predictive intervals: synthetic sweeps with a known truth, and the paper's runs.
+"""Coverage of l2l.core.calibrate's predictive intervals: synthetic sweeps with a known truth, and the paper's runs.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py synthetic --seeds 25 --truth l2l
     OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py synthetic --seeds 25 --truth chinchilla
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from l2l.calibrate import (
+from l2l.core.calibrate import (
     COMBINE_METHODS,
     Calibration,
     PredictiveInterval,
@@ -40,8 +40,8 @@ from l2l.calibrate import (
     span_of,
     translation_draws,
 )
-from l2l.fit import LawFit, bootstrap_law, fit_law
-from l2l.laws import ScalingLaw
+from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.laws import ScalingLaw
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 RESULTS = Path(__file__).parent / "results"
@@ -410,7 +410,7 @@ def run_paper(args: argparse.Namespace) -> None:
 def run_timing(args: argparse.Namespace) -> None:
     """What a calibrated ``predict`` costs on the paper's sweep: the six own-loss fits, the backtests (full grid
     of starts, or warm-started from the full fits), one bootstrap, one interval. Side by side in one process."""
-    from l2l.calibrate import calibrate, direct_interval
+    from l2l.core.calibrate import calibrate, direct_interval
 
     sweeps, held = paper_table(args.runs)
     out: dict[str, float] = {}

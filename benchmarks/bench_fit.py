@@ -11,7 +11,7 @@ Run by hand (not a test):
 Side by side with an older engine (ratios measured in one process, on the same fits, in turn):
 
     mkdir /tmp/old && git show HEAD:l2l/_search.py > /tmp/old/old_search.py
-    git show HEAD:l2l/fit.py | sed 's/from l2l._search import/from old_search import/' > /tmp/old/old_fit.py
+    git show HEAD:l2l/fit.py | sed 's/from l2l.core.search import/from old_search import/' > /tmp/old/old_fit.py
     python benchmarks/bench_fit.py --no-loop --old /tmp/old
 
 What it prints:
@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from l2l._search import Problem, hoffmann_grid, polish
-from l2l.fit import fit_law, single_threaded_blas
+from l2l.core.fit import fit_law, single_threaded_blas
+from l2l.core.search import Problem, hoffmann_grid, polish
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference
@@ -190,7 +190,7 @@ def time_bootstrap(
     table: dict[tuple[str, str], Data], own_keys: list[tuple[str, str]], old: str | None
 ) -> None:
     print("\n## 1,000-draw bootstrap of one law (own-loss Eq. 3 fits), warm-started from the full fit")
-    engines: list[tuple[str, Any]] = [("new", sys.modules["l2l.fit"])]
+    engines: list[tuple[str, Any]] = [("new", sys.modules["l2l.core.fit"])]
     if old:
         _engine(old)
         engines.append(("old", importlib.import_module("old_fit")))

@@ -1,4 +1,4 @@
-"""Benchmark: per-step logs of 10 million rows through l2l.checkpoints (detect + keep each run's final checkpoint).
+"""Benchmark: per-step logs of 10 million rows through l2l.io.checkpoints (detect + keep each run's final checkpoint).
 
 Run by hand (not a test):
 
@@ -9,7 +9,7 @@ It writes two long per-step CSVs to ``--out`` (default /tmp/l2l_bench, never the
 evals rows with D = each run's final token count (``final_d``) or the tokens seen so far (``tokens_seen``). Each
 measurement runs in a fresh subprocess so its peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own:
 
-- ``lazy``: ``pl.scan_csv`` → ``l2l.checkpoints.apply_checkpoints(policy="final")`` (what ingest does);
+- ``lazy``: ``pl.scan_csv`` → ``l2l.io.checkpoints.apply_checkpoints(policy="final")`` (what ingest does);
 - ``eager``: ``pl.read_csv`` of the whole file, as a reference for what holding the table in memory costs.
 
 Prints one line per (file, mode) and a JSON summary; the timings are wall clock on a shared 2-core machine (noisy).
@@ -63,7 +63,7 @@ def make(path: Path, rows: int, tokens_seen: bool, seed: int = 0) -> None:
 
 
 def measure(path: Path, mode: str) -> dict[str, float | int | str]:
-    from l2l.checkpoints import apply_checkpoints
+    from l2l.io.checkpoints import apply_checkpoints
 
     t0 = time.perf_counter()
     if mode == "lazy":

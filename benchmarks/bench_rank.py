@@ -1,4 +1,4 @@
-"""Benchmark of ``l2l.rank``: does ranking datasets by their laws beat ranking them by their largest sweep runs?
+"""Benchmark of ``l2l.core.ranking``: does ranking datasets by their laws beat ranking them by their largest sweep runs?
 
 Parts (each prints a table; ``--part`` picks some):
   backtests heldout, then sweep:
@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from l2l.laws import ScalingLaw
-from l2l.rank import (
+from l2l.core.laws import ScalingLaw
+from l2l.core.ranking import (
     Budget,
     Candidate,
     EvalRuns,

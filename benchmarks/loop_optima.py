@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from l2l._search import Problem, hoffmann_grid, polish
-from l2l.fit import single_threaded_blas
+from l2l.core.fit import single_threaded_blas
+from l2l.core.search import Problem, hoffmann_grid, polish
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference

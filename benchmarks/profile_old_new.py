@@ -1,7 +1,7 @@
 """cProfile of 24 Eq. 3 fits (the fineweb-100b evals of the paper's table), an older engine then the current one.
 
 mkdir /tmp/old && git show HEAD:l2l/_search.py > /tmp/old/old_search.py
-git show HEAD:l2l/fit.py | sed 's/from l2l._search import/from old_search import/' > /tmp/old/old_fit.py
+git show HEAD:l2l/fit.py | sed 's/from l2l.core.search import/from old_search import/' > /tmp/old/old_fit.py
 python benchmarks/profile_old_new.py /tmp/old
 """
 
@@ -15,7 +15,7 @@ import time
 from cProfile import Profile
 from pathlib import Path
 
-from l2l.fit import fit_law
+from l2l.core.fit import fit_law
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference

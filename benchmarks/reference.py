@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from l2l.laws import Array
+from l2l.core.laws import Array
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FILES = (

@@ -12,42 +12,40 @@ Importing ``l2l`` itself is cheap: each name below loads its module (and numpy, 
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from l2l.base.version import __version__
 
 #: public name → the module that defines it
 _API: dict[str, str] = {
-    "Runs": "l2l.runs",
-    "read_runs": "l2l.tables",
-    "Workspace": "l2l.workspace",
-    "load_runs": "l2l.workspace",
-    "FitCache": "l2l.fit",
-    "FitOptions": "l2l.fit",
-    "LawFit": "l2l.fit",
-    "fit_law": "l2l.fit",
-    "fit_laws": "l2l.fit",
-    "bootstrap_law": "l2l.fit",
-    "ScalingLaw": "l2l.laws",
-    "LossToLoss": "l2l.translate",
-    "fit_loss_to_loss": "l2l.translate",
-    "translate": "l2l.translate",
-    "predict_via": "l2l.translate",
-    "predict": "l2l.predict",
-    "optimal": "l2l.predict",
-    "evaluate": "l2l.evaluate",
-    "predict_sources": "l2l.predict",
-    "calibrate": "l2l.calibrate",
-    "CalibrationCache": "l2l.calibrate",
-    "rank_runs": "l2l.choose",
-    "rank_backtest": "l2l.choose",
-    "fit_accuracy_laws": "l2l.accuracy_runs",
-    "predict_accuracy": "l2l.accuracy_runs",
-    "evaluate_accuracy": "l2l.accuracy_eval",
-    "L2LError": "l2l.errors",
+    "Runs": "l2l.base.runs",
+    "read_runs": "l2l.io.tables",
+    "Workspace": "l2l.io.workspace",
+    "load_runs": "l2l.io.workspace",
+    "FitCache": "l2l.core.fit",
+    "FitOptions": "l2l.core.fit",
+    "LawFit": "l2l.core.fit",
+    "fit_law": "l2l.core.fit",
+    "fit_laws": "l2l.workflows.lawbook",
+    "bootstrap_law": "l2l.core.fit",
+    "ScalingLaw": "l2l.core.laws",
+    "LossToLoss": "l2l.workflows.translate",
+    "fit_loss_to_loss": "l2l.workflows.translate",
+    "translate": "l2l.workflows.translate",
+    "predict_via": "l2l.workflows.translate",
+    "predict": "l2l.workflows.predict",
+    "optimal": "l2l.workflows.predict",
+    "evaluate": "l2l.workflows.evaluate",
+    "predict_sources": "l2l.workflows.predict",
+    "calibrate": "l2l.core.calibrate",
+    "CalibrationCache": "l2l.core.calibrate",
+    "rank_runs": "l2l.workflows.rank",
+    "rank_backtest": "l2l.workflows.rank",
+    "fit_accuracy_laws": "l2l.workflows.accuracy",
+    "predict_accuracy": "l2l.workflows.accuracy",
+    "evaluate_accuracy": "l2l.workflows.accuracy_eval",
+    "L2LError": "l2l.base.errors",
 }
 
 __all__ = [
@@ -82,33 +80,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from l2l.accuracy_eval import evaluate_accuracy
-    from l2l.accuracy_runs import fit_accuracy_laws, predict_accuracy
-    from l2l.calibrate import CalibrationCache, calibrate
-    from l2l.choose import rank_backtest, rank_runs
-    from l2l.errors import L2LError
-    from l2l.evaluate import evaluate
-    from l2l.fit import FitCache, FitOptions, LawFit, bootstrap_law, fit_law, fit_laws
-    from l2l.laws import ScalingLaw
-    from l2l.predict import optimal, predict, predict_sources
-    from l2l.runs import Runs
-    from l2l.tables import read_runs
-    from l2l.translate import LossToLoss, fit_loss_to_loss, predict_via, translate
-    from l2l.workspace import Workspace, load_runs
-
-
-class _Package(ModuleType):
-    """``l2l`` itself. Three public functions share their module's name (``l2l.translate``, ``l2l.predict``,
-    ``l2l.evaluate``); importing such a module would make Python bind the module over the function, so the
-    package keeps the function (the module stays in ``sys.modules`` for ``from l2l.translate import ...``)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, ModuleType) and name in _API and _API[name] == f"l2l.{name}":
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+    from l2l.base.errors import L2LError
+    from l2l.base.runs import Runs
+    from l2l.core.calibrate import CalibrationCache, calibrate
+    from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law, fit_law
+    from l2l.core.laws import ScalingLaw
+    from l2l.io.tables import read_runs
+    from l2l.io.workspace import Workspace, load_runs
+    from l2l.workflows.accuracy import fit_accuracy_laws, predict_accuracy
+    from l2l.workflows.accuracy_eval import evaluate_accuracy
+    from l2l.workflows.evaluate import evaluate
+    from l2l.workflows.lawbook import fit_laws
+    from l2l.workflows.predict import optimal, predict, predict_sources
+    from l2l.workflows.rank import rank_backtest, rank_runs
+    from l2l.workflows.translate import LossToLoss, fit_loss_to_loss, predict_via, translate
 
 
 def __getattr__(name: str) -> Any:

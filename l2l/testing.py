@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from l2l.laws import ScalingLaw
+from l2l.core.laws import ScalingLaw
 
 # The paper's FineWeb-Edu Eq. 3 law (its Table 2), as the default base.
 PAPER_LIKE_LAW = ScalingLaw("l2l", A=5.96e7, B=8.20e8, E=2.00, alpha=0.43, beta=0.48)

@@ -63,7 +63,7 @@ def paper_csv() -> Path:
 
 @pytest.fixture(scope="session")
 def paper_runs(paper_csv: Path) -> Any:
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
 
     return read_runs([paper_csv])
 
@@ -76,14 +76,14 @@ def synthetic_csv() -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_runs(synthetic_csv: Path) -> Any:
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
 
     return read_runs([synthetic_csv])
 
 
 def runs_from_spec(tmp_path: Path, spec: Any) -> Any:
     """Write a synthetic table for ``spec`` and read it back as Runs (through the real reader)."""
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
     from l2l.testing import synthetic_runs, write_csv
 
     path = tmp_path / "synthetic.csv"
@@ -96,7 +96,7 @@ def run(ws_path: Path) -> Any:
     """Invoke the CLI in an isolated workspace: ``run("fit-law", "--format", "json")``."""
     from typer.testing import CliRunner
 
-    from l2l.cli import app
+    from l2l.cli.commands import app
 
     runner = CliRunner()
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.accuracy import POOLED, AccuracyLaw, assess_predictability, fit_accuracy
-from l2l.errors import FitError, InputError
+from l2l.base.errors import FitError, InputError
+from l2l.core.accuracy import POOLED, AccuracyLaw, assess_predictability, fit_accuracy
 
 TRUE = {"floor": 0.25, "ceiling": 1.0, "x0": 3.0, "s": 0.2}
 

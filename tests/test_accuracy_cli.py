@@ -229,8 +229,8 @@ def test_predict_chain_shows_each_step_and_a_lower_bound_interval(
 
 
 def test_evaluate_accuracy_setting_scores_in_points(tables: tuple[Path, Path]) -> None:
-    from l2l.accuracy_eval import evaluate_accuracy
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
+    from l2l.workflows.accuracy_eval import evaluate_accuracy
 
     runs = read_runs(list(tables))
     ev = evaluate_accuracy(runs)

@@ -19,7 +19,7 @@ def test_import_l2l_is_cheap_and_exposes_the_api() -> None:
         "import sys, l2l\n"
         "heavy = {'numpy', 'scipy', 'polars', 'plotnine', 'pandas', 'matplotlib'}\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
-        "import l2l.evaluate, l2l.translate, l2l.predict  # the modules do not hide the functions\n"
+        "import l2l.workflows.evaluate, l2l.workflows.translate, l2l.workflows.predict\n"
         "print([callable(getattr(l2l, n)) for n in ('read_runs', 'fit_law', 'translate', 'evaluate', 'predict',"
         " 'optimal', 'fit_laws')])\n"
     )
@@ -58,7 +58,7 @@ def test_one_fit_cache_serves_every_later_call(synthetic_runs: Any) -> None:
 
 
 def test_percentile_interval_takes_a_level() -> None:
-    from l2l.fit import percentile_interval
+    from l2l.core.fit import percentile_interval
 
     draws = np.arange(1001, dtype=np.float64)
     assert_allclose(percentile_interval(draws), (25.0, 975.0), rtol=1e-12)

@@ -1,4 +1,4 @@
-"""Calibrated predictive intervals (l2l.calibrate): error model, backtests, fallback, translations, combination."""
+"""Calibrated predictive intervals (l2l.core.calibrate): error model, backtests, fallback, translations, combination."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.calibrate import (
+from l2l.base.errors import FitError
+from l2l.core.calibrate import (
     BacktestError,
     Sweep,
     bootstrap_interval,
@@ -23,9 +24,8 @@ from l2l.calibrate import (
     span_of,
     translation_interval,
 )
-from l2l.errors import FitError
-from l2l.fit import LawFit, fit_law
-from l2l.laws import Array, ScalingLaw
+from l2l.core.fit import LawFit, fit_law
+from l2l.core.laws import Array, ScalingLaw
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
@@ -239,7 +239,7 @@ def test_a_group_with_larger_backtest_errors_gets_a_wider_interval() -> None:
 
 
 def test_bootstrap_spread_is_reported_and_added_only_on_request() -> None:
-    from l2l.fit import bootstrap_law
+    from l2l.core.fit import bootstrap_law
 
     sweeps, held = _sweeps(1)
     s = sweeps["a"]
@@ -281,7 +281,7 @@ def test_warm_started_backtests_match_the_given_fitter() -> None:
 
 
 def test_optimal_interval_brackets_the_point_and_is_flagged_a_lower_bound() -> None:
-    from l2l.fit import bootstrap_law
+    from l2l.core.fit import bootstrap_law
 
     sweeps, _ = _sweeps(3)
     s = sweeps["a"]

@@ -13,7 +13,9 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.checkpoints import (
+from l2l.base.errors import InputError
+from l2l.core.fit import fit_law
+from l2l.io.checkpoints import (
     CheckpointReport,
     apply_checkpoints,
     detect_checkpoints,
@@ -21,8 +23,6 @@ from l2l.checkpoints import (
     parse_policy,
     select_checkpoints,
 )
-from l2l.errors import InputError
-from l2l.fit import fit_law
 from l2l.testing import PAPER_LIKE_LAW
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -235,8 +235,8 @@ def test_runs_sharing_an_id_and_size_with_different_final_d_stay_apart() -> None
 def test_wide_per_step_history_through_the_reader_sequence() -> None:
     """A W&B history export (one row per run and step, one sparse column per eval, a logged lr schedule) goes
     through the sequence the table reader makes: columns → loss columns → long → checkpoints."""
-    from l2l import schema
-    from l2l.columns import detect_loss_columns, resolve_columns
+    from l2l.base import schema
+    from l2l.io.columns import detect_loss_columns, resolve_columns
 
     long = pl.read_csv(REAL / "per_step_tokens_seen.csv")
     wide = long.pivot(on="eval", index=["run_id", "dataset", "N", "tokens", "global_step"], values="loss")

@@ -29,7 +29,7 @@ def _registered_commands() -> list[list[str]]:
     """Every command path the CLI registers, walking groups (``plot``) down to their subcommands."""
     import typer.main
 
-    from l2l.cli import app
+    from l2l.cli.commands import app
 
     def walk(cmd: Any, path: list[str]) -> list[list[str]]:
         subs = getattr(cmd, "commands", {})  # a group (the app, ``plot``)
@@ -58,7 +58,7 @@ def test_every_registered_command_has_help_with_examples(run: Any) -> None:
 
 def test_help_does_not_import_the_heavy_libraries() -> None:
     code = (
-        "import sys\nfrom l2l.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import sys\nfrom l2l.cli.commands import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = {'numpy', 'scipy', 'polars', 'plotnine', 'pandas', 'matplotlib'}\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from l2l.errors import InputError
+from l2l.base.errors import InputError
 
 
 def test_each_bad_input_exits_1_with_one_line_naming_file_line_column(

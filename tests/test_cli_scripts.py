@@ -42,7 +42,7 @@ class Cli:
         self.ws, self.cwd, self.runner = ws, cwd, CliRunner()
 
     def __call__(self, *args: str | Path, columns: int = 200) -> Any:
-        from l2l.cli import app
+        from l2l.cli.commands import app
 
         env = {"L2L_WORKSPACE": str(self.ws), "COLUMNS": str(columns)}
         old = Path.cwd()
@@ -102,25 +102,29 @@ def _names(name: str, doc: Any) -> set[str]:
 @pytest.fixture(scope="module")
 def reports(cli: Cli) -> dict[str, list[Any]]:
     """Each command run once; the reports it hands to the renderer, to render at any width and format."""
-    import l2l.cli
+    import l2l.cli.commands
 
     got: dict[str, list[Any]] = {}
     with pytest.MonkeyPatch.context() as mp:
         for name, args in {**COMMANDS, "evaluate": ["evaluate", "--detail"]}.items():
-            mp.setattr(l2l.cli, "_render", lambda reps, _fmt, name=name: got.setdefault(name, _as_list(reps)))
+            mp.setattr(
+                l2l.cli.commands,
+                "_render",
+                lambda reps, _fmt, name=name: got.setdefault(name, _as_list(reps)),
+            )
             result = cli(*args)
             assert result.exit_code == 0, (name, result.stderr)
     return got
 
 
 def _as_list(reps: Any) -> list[Any]:
-    from l2l.render import Report
+    from l2l.output.render import Report
 
     return [reps] if isinstance(reps, Report) else list(reps)
 
 
 def _out(reps: list[Any], fmt: str, width: int = 200) -> str:
-    from l2l.render import render
+    from l2l.output.render import render
 
     out: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
@@ -199,8 +203,8 @@ def test_csv_is_one_table_of_plain_cells(reports: dict[str, list[Any]], name: st
 
 
 def test_a_law_file_predicts_without_the_runs_exactly_as_the_fitted_law(cli: Cli, tmp_path: Path) -> None:
-    from l2l.fit import fit_laws
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
+    from l2l.workflows.lawbook import fit_laws
 
     path = tmp_path / "laws.json"
     result = cli("fit-law", "--split", "sweep", "--save", path)
@@ -280,9 +284,10 @@ def test_a_missing_law_file_is_named(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_law_file_round_trip_is_exact() -> None:
-    from l2l.fit import FitOptions, fit_laws
-    from l2l.lawfile import law_file_dict, law_file_from_dict, predict_from_laws
-    from l2l.tables import read_runs
+    from l2l.core.fit import FitOptions
+    from l2l.io.tables import read_runs
+    from l2l.workflows.lawbook import fit_laws
+    from l2l.workflows.lawfile import law_file_dict, law_file_from_dict, predict_from_laws
 
     runs = read_runs([_write(SyntheticSpec(seed=3))])
     fits = fit_laws(runs, datasets=["all"], split="sweep").fits
@@ -364,7 +369,10 @@ def test_shell_completion_is_available() -> None:
         "COMP_CWORD": "2",
     }
     words = subprocess.run(
-        [sys.executable, "-c", "from l2l.cli import main; main()"], capture_output=True, text=True, env=env
+        [sys.executable, "-c", "from l2l.cli.commands import main; main()"],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert {"--form", "--format"} <= set(words.stdout.split())
 

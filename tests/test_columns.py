@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l import schema
-from l2l.columns import detect_loss_columns, parse_mapping, resolve_columns
-from l2l.errors import InputError, UsageError
-from l2l.fit import fit_law
+from l2l.base import schema
+from l2l.base.errors import InputError, UsageError
+from l2l.core.fit import fit_law
+from l2l.io.columns import detect_loss_columns, parse_mapping, resolve_columns
 from l2l.testing import PAPER_LIKE_LAW
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -190,7 +190,7 @@ def test_text_and_non_positive_columns_are_left_out() -> None:
 
 
 def test_final_d_beside_tokens_seen_keeps_d_and_uses_tokens_seen_as_the_step() -> None:
-    from l2l.checkpoints import apply_checkpoints, find_step_column
+    from l2l.io.checkpoints import apply_checkpoints, find_step_column
 
     seen = (
         pl.read_csv(REAL / "per_step_tokens_seen.csv").rename({"tokens": "tokens_seen"}).drop("global_step")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.errors import SelectionError, UsageError
-from l2l.evaluate import evaluate
-from l2l.runs import select_evals
+from l2l.base.errors import SelectionError, UsageError
+from l2l.base.runs import select_evals
 from l2l.testing import SyntheticSpec
+from l2l.workflows.evaluate import evaluate
 from tests.conftest import runs_from_spec
 
 
@@ -81,7 +81,7 @@ def test_eval_patterns_include_and_exclude() -> None:
 def _edited_runs(tmp_path: Any, synthetic_csv: Any, edit: Any) -> Any:
     import polars as pl
 
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
 
     path = tmp_path / "edited.csv"
     edit(pl.read_csv(synthetic_csv)).write_csv(path)
@@ -138,8 +138,8 @@ def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
 
 
 def test_a_source_loss_below_e0_skips_loss_to_loss_with_reason_domain() -> None:
-    from l2l.evaluate import Skip, _through
-    from l2l.translate import ChainStep, fit_loss_to_loss
+    from l2l.workflows.evaluate import Skip, _through
+    from l2l.workflows.translate import ChainStep, fit_loss_to_loss
 
     x = np.linspace(2.5, 4.0, 12)
     t = fit_loss_to_loss(x, 0.5 * (x - 2.0) ** 1.2 + 1.0, E0=2.0, E1=1.0, src="p", tgt="q")

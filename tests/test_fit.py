@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l._search import Problem, hoffmann_grid, polish
-from l2l.errors import FitError
-from l2l.fit import LawFit, bootstrap_law, fit_law
-from l2l.laws import ScalingLaw
+from l2l.base.errors import FitError
+from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.laws import ScalingLaw
+from l2l.core.search import Problem, hoffmann_grid, polish
 from l2l.testing import PAPER_LIKE_LAW, law_samples
 
 TRUE = {
@@ -165,7 +165,8 @@ def test_to_dict_is_json_safe_with_the_documented_keys() -> None:
 def test_law_book_reuses_saved_fits_only_for_identical_data() -> None:
     import polars as pl
 
-    from l2l.fit import FitOptions, LawBook
+    from l2l.core.fit import FitOptions
+    from l2l.workflows.lawbook import LawBook
 
     n, d, y = law_samples(TRUE["l2l"], seed=9)
     frame = pl.DataFrame({"dataset": "a", "eval": "own", "N": n, "D": d, "loss": y})

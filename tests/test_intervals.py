@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.calibrate import CalibrationCache
-from l2l.fit import FitCache
-from l2l.predict import optimal, predict, predict_sources
+from l2l.core.calibrate import CalibrationCache
+from l2l.core.fit import FitCache
 from l2l.testing import SyntheticSpec, own_laws
+from l2l.workflows.predict import optimal, predict, predict_sources
 from tests.conftest import runs_from_spec
 
 
@@ -228,8 +228,8 @@ def test_translate_and_evaluate_report_intervals(run: Any, synthetic_csv: Path) 
 
 
 def test_evaluate_summarises_coverage_per_method(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
-    from l2l.evaluate import evaluate
-    from l2l.report import evaluation_report
+    from l2l.output.report import evaluation_report
+    from l2l.workflows.evaluate import evaluate
 
     runs, cache, cals = sample
     ev = evaluate(runs, cache=cache, calibrations=cals, level=0.8)
@@ -246,7 +246,7 @@ def test_evaluate_summarises_coverage_per_method(sample: tuple[Any, FitCache, Ca
 def test_saved_calibrations_give_the_same_intervals(
     sample: tuple[Any, FitCache, CalibrationCache], ws_path: Path
 ) -> None:
-    from l2l.workspace import Workspace, save_calibrations, saved_calibrations
+    from l2l.io.workspace import Workspace, save_calibrations, saved_calibrations
 
     runs, cache, cals = sample
     first = predict(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.laws import FORMS, ScalingLaw, log_loss_and_jacobian
+from l2l.core.laws import FORMS, ScalingLaw, log_loss_and_jacobian
 from l2l.testing import Shift, translate_law
 
 RNG = np.random.default_rng(7)

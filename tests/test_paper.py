@@ -45,7 +45,7 @@ def test_table_2_parameters_of_the_six_datasets(paper_csv: Path, cache: Any) -> 
 
 
 def test_table_1_train_to_train_errors(paper_csv: Path, cache: Any) -> None:
-    from l2l.fit import default_workers
+    from l2l.core.fit import default_workers
 
     ev = l2l.evaluate(l2l.read_runs([paper_csv]), cache=cache, workers=default_workers())  # ~150 laws
     tt = next(s for s in ev.summary if s.setting == "train-to-train")

@@ -20,10 +20,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 import l2l.testing
-from l2l.errors import UsageError
-from l2l.evaluate import Evaluation, HeldOutPrediction, SettingSummary
-from l2l.fit import LawFit, fit_laws
-from l2l.plots import (
+from l2l.base.errors import UsageError
+from l2l.base.runs import Runs
+from l2l.core.fit import LawFit
+from l2l.io.tables import read_runs
+from l2l.output.plots import (
     evaluate_figure,
     figure_size,
     isoflop_figure,
@@ -32,9 +33,9 @@ from l2l.plots import (
     save_figure,
     translate_figure,
 )
-from l2l.runs import Runs
-from l2l.tables import read_runs
-from l2l.translate import TranslationResult, translate
+from l2l.workflows.evaluate import Evaluation, HeldOutPrediction, SettingSummary
+from l2l.workflows.lawbook import fit_laws
+from l2l.workflows.translate import TranslationResult, translate
 
 SMALL = {"width": 5.0, "height": 3.5, "dpi": 40}  # renders fast; the size logic has its own test
 
@@ -114,7 +115,10 @@ def _panels(fig: Any) -> set[str]:
 
 def test_importing_plots_does_not_import_plotnine() -> None:
     """l2l --help stays fast: plotnine, pandas and matplotlib load only when a figure is built."""
-    code = "import sys, l2l.plots; print(sorted(m for m in ('plotnine', 'matplotlib', 'pandas') if m in sys.modules))"
+    code = (
+        "import sys, l2l.output.plots;"
+        " print(sorted(m for m in ('plotnine', 'matplotlib', 'pandas') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -146,7 +150,7 @@ def _min_loss(runs: Runs, dataset: str) -> float:
 def test_law_figure_data_scales_each_panel_by_its_lowest_loss_and_colours_residuals(
     runs: Runs, fits: list[LawFit]
 ) -> None:
-    from l2l.plots import law_figure_data
+    from l2l.output.plots import law_figure_data
 
     data = law_figure_data(runs, fits, split="sweep")
     assert data.relative
@@ -173,7 +177,7 @@ def test_law_figure_data_scales_each_panel_by_its_lowest_loss_and_colours_residu
 
 
 def test_law_figure_of_one_law_draws_loss_itself(runs: Runs, fits: list[LawFit]) -> None:
-    from l2l.plots import law_figure_data
+    from l2l.output.plots import law_figure_data
 
     data = law_figure_data(runs, fits[:1], split="sweep")
     assert not data.relative
@@ -291,7 +295,7 @@ def _as_train_test(r: TranslationResult, y_eval: str) -> TranslationResult:
 def test_translate_figure_names_train_to_downstream_and_shortens_task_names(
     results: list[TranslationResult],
 ) -> None:
-    from l2l.plots import translate_figure_data
+    from l2l.output.plots import translate_figure_data
 
     down = [
         _as_train_test(results[1], "downstream/quiz_test_ce_loss"),
@@ -312,7 +316,7 @@ def test_translate_figure_names_train_to_downstream_and_shortens_task_names(
 
 
 def test_short_eval_drops_downstream_prefix_and_loss_suffixes() -> None:
-    from l2l.plots import short_eval
+    from l2l.output.plots import short_eval
 
     assert short_eval("downstream/hellaswag_test_ce_loss") == "hellaswag"
     assert short_eval("downstream/mmlu_stem_mc_5shot_test_ce_loss") == "mmlu_stem_mc_5shot"
@@ -321,7 +325,7 @@ def test_short_eval_drops_downstream_prefix_and_loss_suffixes() -> None:
 
 
 def test_translate_figure_test_to_test_names_the_target_dataset(results: list[TranslationResult]) -> None:
-    from l2l.plots import translate_figure_data
+    from l2l.output.plots import translate_figure_data
 
     one = dataclasses.replace(results[1], kind="test-test")  # alpha → beta models
     data = translate_figure_data([one])
@@ -339,7 +343,7 @@ def test_translate_figure_test_to_test_names_the_target_dataset(results: list[Tr
 def test_translate_figure_draws_many_targets_as_small_multiples_without_legend(
     results: list[TranslationResult],
 ) -> None:
-    from l2l.plots import translate_figure_data
+    from l2l.output.plots import translate_figure_data
 
     base = results[1]
     many = [_as_train_test(base, f"downstream/t{i}_ce_loss") for i in range(12)]
@@ -381,7 +385,7 @@ def test_evaluate_figure_without_predictions_raises(evaluation: Evaluation) -> N
 
 
 def test_residuals_figure_data_gives_each_run_its_residual_by_n_and_d(runs: Runs, fits: list[LawFit]) -> None:
-    from l2l.plots import residuals_figure_data
+    from l2l.output.plots import residuals_figure_data
 
     data = residuals_figure_data(runs, fits, split="sweep")
     assert data.panels == ["alpha", "beta", "gamma"]
@@ -405,7 +409,7 @@ def test_residuals_figure_data_gives_each_run_its_residual_by_n_and_d(runs: Runs
 
 
 def test_residuals_figure_is_a_grid_of_laws_by_n_and_d(runs: Runs, fits: list[LawFit]) -> None:
-    from l2l.plots import residuals_figure
+    from l2l.output.plots import residuals_figure
 
     fig = residuals_figure(runs, fits, split="sweep")
     assert type(fig.facet).__name__ == "facet_grid"
@@ -421,7 +425,7 @@ def test_residuals_figure_is_a_grid_of_laws_by_n_and_d(runs: Runs, fits: list[La
 def test_plot_residuals_command_writes_a_png(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from l2l.cli import app
+    from l2l.cli.commands import app
 
     table = tmp_path / "runs.csv"
     pl.DataFrame(l2l.testing.synthetic_runs()).write_csv(table)
@@ -558,7 +562,7 @@ def _umask() -> int:
 
 
 def test_evaluate_figure_data_is_computed_apart_from_the_drawing(evaluation: Evaluation) -> None:
-    from l2l.plots import evaluate_figure_data
+    from l2l.output.plots import evaluate_figure_data
 
     data = evaluate_figure_data(evaluation)
     assert data.panels == ["train-to-train (n = 2)", "train-to-test (n = 2)"]  # n counts every prediction

@@ -1,4 +1,4 @@
-"""Ranking datasets for a target at a budget (l2l.rank), on seeded synthetic sweeps from known laws."""
+"""Ranking datasets for a target at a budget (l2l.core.ranking), on seeded synthetic sweeps from known laws."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.errors import UsageError
-from l2l.laws import ScalingLaw
-from l2l.rank import (
+from l2l.base.errors import UsageError
+from l2l.core.laws import ScalingLaw
+from l2l.core.ranking import (
     Budget,
     Candidate,
     ErrorModel,

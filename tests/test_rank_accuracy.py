@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.errors import FitError, UsageError
+from l2l.base.errors import FitError, UsageError
 from l2l.testing import synthetic_runs, write_csv
 
 # The truth: quiz accuracy = FLOOR + (1 − FLOOR)·σ(−(x − X0)/S) of the quiz task loss x, noise NOISE; cloze stays at
@@ -58,13 +58,13 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def runs(tables: tuple[Path, Path]) -> Any:
-    from l2l.tables import read_runs
+    from l2l.io.tables import read_runs
 
     return read_runs(list(tables))
 
 
 def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(runs: Any) -> None:
-    from l2l.choose import rank_runs
+    from l2l.workflows.rank import rank_runs
 
     loss = rank_runs(runs, ["downstream/quiz"], C=BUDGET, split="sweep", draws=DRAWS)
     acc = rank_runs(runs, ["quiz_acc"], C=BUDGET, split="sweep", draws=DRAWS)
@@ -91,14 +91,14 @@ def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(r
 
 
 def test_unpredictable_accuracy_target_is_refused_with_the_reason(runs: Any) -> None:
-    from l2l.choose import rank_runs
+    from l2l.workflows.rank import rank_runs
 
     with pytest.raises(FitError, match="unpredictable"):
         rank_runs(runs, ["downstream/cloze_acc"], C=BUDGET, split="sweep", draws=DRAWS)
 
 
 def test_accuracy_target_mixed_with_a_loss_target_is_a_usage_error(runs: Any) -> None:
-    from l2l.choose import rank_runs
+    from l2l.workflows.rank import rank_runs
 
     with pytest.raises(UsageError, match="one accuracy target"):
         rank_runs(runs, ["quiz_acc", "downstream/quiz"], C=BUDGET, split="sweep", draws=DRAWS)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.laws import ScalingLaw
+from l2l.core.laws import ScalingLaw
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
 
 # "steady" reaches a lower irreducible loss but scales worse: it loses at small budgets and wins at large ones;
@@ -76,7 +76,7 @@ def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
 def _invoke(*args: str | Path, workspace: Path) -> Any:
     from typer.testing import CliRunner
 
-    from l2l.cli import app
+    from l2l.cli.commands import app
 
     return CliRunner().invoke(app, [str(a) for a in args], env={"L2L_WORKSPACE": str(workspace)})
 
@@ -206,7 +206,7 @@ def test_bad_options_are_one_line_usage_errors(flip_csv: Path, tmp: Path, args: 
 
 
 def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(synthetic_runs: Any) -> None:
-    from l2l.choose import evaluate_ranking
+    from l2l.workflows.rank import evaluate_ranking
 
     bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4)
     assert [t.target for t in bt.targets] == ["alpha_val", "downstream/quiz"]
@@ -225,10 +225,10 @@ def test_predictions_across_budgets_show_the_flip(after_flip: Any) -> None:
 
 
 def test_budget_figure_data_marks_each_flip(twin_csv: Path) -> None:
-    from l2l.choose import candidates_from_frame
-    from l2l.plots_rank import rank_budget_figure_data
-    from l2l.rank import Budget, fit_rank_model, rank
-    from l2l.tables import read_runs
+    from l2l.core.ranking import Budget, fit_rank_model, rank
+    from l2l.io.tables import read_runs
+    from l2l.output.plots_rank import rank_budget_figure_data
+    from l2l.workflows.rank import candidates_from_frame
 
     runs = read_runs([twin_csv])
     cands = candidates_from_frame(runs.frame, runs.own_eval, runs.datasets, ["downstream/T"], 6.0)

@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.errors import SelectionError
-from l2l.fit import fit_law
-from l2l.runs import Runs, default_test_evals
-from l2l.tables import read_runs
+from l2l.base.errors import SelectionError
+from l2l.base.runs import Runs, default_test_evals
+from l2l.core.fit import fit_law
+from l2l.io.tables import read_runs
 from l2l.testing import PAPER_LIKE_LAW, SyntheticSpec, own_eval_name, synthetic_runs, write_csv
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -205,7 +205,7 @@ def test_default_test_evals_are_distinct_and_never_the_shared_train_loss(all_tra
 
 
 def test_evaluate_never_reports_train_to_train_again_as_train_to_test(all_train: Runs) -> None:
-    from l2l.evaluate import evaluate
+    from l2l.workflows.evaluate import evaluate
 
     ev = evaluate(all_train, workers=1)
     tests = [p for p in ev.predictions if p.setting == "train-to-test"]
@@ -217,7 +217,7 @@ def test_evaluate_never_reports_train_to_train_again_as_train_to_test(all_train:
 
 
 def test_translate_train_test_default_has_no_identity_rows(all_train: Runs) -> None:
-    from l2l.translate import translate
+    from l2l.workflows.translate import translate
 
     res = translate(all_train, src="alpha", kind="train-test")
     assert sorted(r.spec.y_eval for r in res) == ["beta_val", "gamma_val"]

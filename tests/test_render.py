@@ -10,7 +10,8 @@ import json
 import pytest
 from rich.cells import cell_len
 
-from l2l.render import Column, ProgressBar, Report, fmt_fixed, layout, render
+from l2l.base.text import fmt_fixed
+from l2l.output.render import Column, ProgressBar, Report, layout, render
 
 NAMES = ["fineweb-100b", "fineweb-edu-100b", "train-to-train", "train-to-test"]
 

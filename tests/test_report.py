@@ -6,11 +6,11 @@ from pathlib import Path
 
 import polars as pl
 
-from l2l import schema
-from l2l.report import ingest_report, runs_report
-from l2l.runs import Runs
-from l2l.tables import read_runs
-from l2l.workspace import Workspace
+from l2l.base import schema
+from l2l.base.runs import Runs
+from l2l.io.tables import read_runs
+from l2l.io.workspace import Workspace
+from l2l.output.report import ingest_report, runs_report
 from tests.conftest import write
 
 # ----------------------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from l2l.errors import SelectionError
-from l2l.runs import Runs, resolve_name, resolve_names
-from l2l.tables import read_runs
+from l2l.base.errors import SelectionError
+from l2l.base.runs import Runs, resolve_name, resolve_names
+from l2l.io.tables import read_runs
 
 DATASETS = ["fineweb", "fineweb-edu", "starcoder", "smollm"]
 EVALS = ["arc_challenge", "arc_easy", "downstream/hellaswag_test_ce_loss", "fineweb_val", "starcoder_val"]

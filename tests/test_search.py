@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l._search import (
+from l2l.core.laws import ScalingLaw
+from l2l.core.search import (
     Problem,
     batched_descent,
     exponent_pair_starts,
@@ -19,7 +20,6 @@ from l2l._search import (
     projected_gradient,
     weighted_refit,
 )
-from l2l.laws import ScalingLaw
 from l2l.testing import PAPER_LIKE_LAW, law_samples
 
 TRUE = {

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l import schema
-from l2l import tables as l2l_tables
-from l2l.errors import InputError, SelectionError
-from l2l.tables import read_runs
+from l2l.base import schema
+from l2l.base.errors import InputError, SelectionError
+from l2l.io import tables as l2l_tables
+from l2l.io.tables import read_runs
 from tests.conftest import PAPER_OWN, write
 
 REAL = Path(__file__).parent / "data" / "real"

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.errors import FitError, SelectionError
-from l2l.pairing import PairSpec, pair_runs, same_model_pairs
+from l2l.base.errors import FitError, SelectionError
 from l2l.testing import PAPER_LIKE_LAW, Shift, SyntheticSpec, own_laws
-from l2l.translate import ChainStep, compose, fit_loss_to_loss, predict_via, translate
+from l2l.workflows.pairing import PairSpec, pair_runs, same_model_pairs
+from l2l.workflows.translate import ChainStep, compose, fit_loss_to_loss, predict_via, translate
 from tests.conftest import runs_from_spec
 
 
@@ -177,7 +177,7 @@ def test_predict_via_composes_train_train_and_train_test(known: tuple[SyntheticS
 
 def test_translate_needs_matching_kind_and_options(known: tuple[SyntheticSpec, Any], tmp_path: Path) -> None:
     _, runs = known
-    from l2l.errors import UsageError
+    from l2l.base.errors import UsageError
 
     with pytest.raises(UsageError, match="test-test needs the eval"):
         translate(runs, src="alpha", tgts=["beta"], kind="test-test")

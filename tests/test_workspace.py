@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l import schema
-from l2l import workspace as l2l_workspace
-from l2l.errors import InputError, WorkspaceError
-from l2l.tables import read_runs
-from l2l.workspace import Workspace, load_runs
+from l2l.base import schema
+from l2l.base.errors import InputError, WorkspaceError
+from l2l.io import atomic as l2l_atomic
+from l2l.io import workspace as l2l_workspace
+from l2l.io.tables import read_runs
+from l2l.io.workspace import Workspace, load_runs
 from tests.conftest import write
 
 # ----------------------------------------------------------------------------------------------------
@@ -100,14 +101,14 @@ def test_failed_write_leaves_workspace_as_it_was(
     ws = Workspace.locate(None)
     ws.save(read_runs([good / "long.csv"]))
     before = snap(ws_path)
-    real = l2l_workspace._replace
+    real = l2l_atomic.replace_file
 
     def fail_on_config(src: Path, dst: Path) -> None:
         if dst.name == "config.json":
             raise OSError(28, "No space left on device")
         real(src, dst)
 
-    monkeypatch.setattr(l2l_workspace, "_replace", fail_on_config)
+    monkeypatch.setattr(l2l_workspace, "replace_file", fail_on_config)
     with pytest.raises(WorkspaceError, match="No space left"):
         ws.save(read_runs([good / "repeats.csv"]))
     assert snap(ws_path) == before

@@ -1,0 +1,4 @@
+"""The base layer: the vocabulary every layer shares (schema, errors, the run table, number formats).
+
+Imports nothing of l2l above it.
+"""

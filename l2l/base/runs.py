@@ -1,0 +1,312 @@
+"""The ``Runs`` table (the canonical long table plus each dataset's own eval) and its selections.
+
+``resolve_names`` is the ONE name resolver every command uses for datasets and evals: an exact name first (case
+sensitive, then case-insensitive), else the unique name it is a prefix of; ``all`` is a keyword everywhere; every
+repeated name is honoured; an unknown or ambiguous name raises ``SelectionError`` listing the candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from l2l.base import schema
+from l2l.base.errors import SelectionError
+from l2l.base.text import plural as _plural
+
+__all__ = [
+    "ALL",
+    "OWN",
+    "REPEAT_KEY",
+    "Runs",
+    "default_test_evals",
+    "evals_measured",
+    "resolve_name",
+    "resolve_names",
+    "select_evals",
+]
+
+REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key are repeats of one measurement
+
+
+@dataclass(frozen=True, repr=False, eq=False)  # eq: DataFrames do not compare to a bool
+class Runs:
+    """Normalised runs: the canonical long table plus each dataset's own eval and where the rows came from.
+
+    ``own_eval_how`` says how each own eval was decided: ``explicit`` (``--own-eval``), ``train`` (an eval
+    named train), ``detected`` (from the names) or ``workspace`` (for a table given directly).
+    """
+
+    frame: pl.DataFrame
+    own_eval: dict[str, str]
+    provenance: tuple[dict[str, Any], ...] = ()
+    own_eval_how: dict[str, str] = field(default_factory=dict)
+    # Downstream accuracies, kept apart from the losses so that no loss command ever fits them (None: none read).
+    # Columns: ``l2l.base.schema.ACCURACY_COLUMNS`` (dataset, N, D, C, eval, accuracy, chance, run_id, split, ...).
+    accuracy: pl.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Runs({_plural(self.n_runs, 'run')}, {_plural(self.frame.height, 'row')}, "
+            f"{_plural(len(self.datasets), 'dataset')}, {_plural(len(self.evals), 'eval')})"
+        )
+
+    @cached_property
+    def digest(self) -> str:
+        """A stable hash of the table and the own-eval mapping (saved fits use it to know they are stale)."""
+        return _digest(self.frame, self.own_eval)
+
+    @cached_property
+    def datasets(self) -> list[str]:
+        return sorted(self.frame.get_column("dataset").unique().to_list())
+
+    @cached_property
+    def evals(self) -> list[str]:
+        return sorted(self.frame.get_column("eval").unique().to_list())
+
+    @cached_property
+    def splits(self) -> list[str]:
+        return sorted(self.frame.get_column("split").drop_nulls().unique().to_list())
+
+    @property
+    def n_runs(self) -> int:
+        """Distinct runs (run ids)."""
+        return int(self.frame.get_column("run_id").n_unique())
+
+    def evals_of(self, dataset: str) -> list[str]:
+        """The evals measured on runs trained on ``dataset`` (exact name)."""
+        return evals_measured(self.frame, dataset)
+
+    @cached_property
+    def flops_per_param_token(self) -> float:
+        """k in C = k·N·D: 6 (the usual estimate) unless the table's own C column says otherwise.
+
+        The median of C/(N·D) over the runs; values within 1 % of 6 are taken as 6 (C given to a few digits).
+        """
+        f = self.frame
+        k = float(np.median(f["C"].to_numpy() / (f["N"].to_numpy() * f["D"].to_numpy())))
+        return 6.0 if abs(k / 6.0 - 1.0) <= 0.01 else k
+
+    def own(self, dataset: str) -> str:
+        """The eval that is ``dataset``'s own ("train") loss; SelectionError when none is known."""
+        ds = self.resolve_dataset(dataset)
+        try:
+            return self.own_eval[ds]
+        except KeyError:
+            seen = ", ".join(self.evals_of(ds))
+            raise SelectionError(
+                f"no own eval for dataset {ds}",
+                hint=f"name it when reading the runs: {ds}=EVAL (evals seen: {seen})",
+                param="own_eval",
+            ) from None
+
+    def resolve_dataset(self, name: str) -> str:
+        """The one dataset ``name`` stands for (see ``resolve_name``)."""
+        return resolve_name(name, self.datasets, "dataset")
+
+    def resolve_datasets(self, names: Sequence[str] | None) -> list[str]:
+        """The datasets named (``all`` or none named: every dataset), each repeat honoured, in the order given."""
+        return resolve_names(names, self.datasets, "dataset")
+
+    def resolve_eval(self, name: str) -> str:
+        """The one eval ``name`` stands for (see ``resolve_name``; callers handle ``own``)."""
+        return resolve_name(name, self.evals, "eval")
+
+    def eval_keys(
+        self, datasets: Sequence[str], evals: Sequence[str] | None, *, frame: pl.DataFrame | None = None
+    ) -> list[tuple[str, str]]:
+        """(dataset, eval) pairs for ``datasets`` (exact names): ``evals`` empty or ``own`` = each dataset's own
+        loss; ``all`` = every eval measured on that dataset (in ``frame``, by default the whole table); other
+        names (exact or unique prefix) as given, skipped for datasets that never measured them."""
+        frame = self.frame if frame is None else frame
+        wanted = list(evals or [OWN])
+        keys: list[tuple[str, str]] = []
+        for ds in datasets:
+            measured = evals_measured(frame, ds)
+            for ev in wanted:
+                if ev == OWN:
+                    keys.append((ds, self.own(ds)))
+                elif ev == ALL:
+                    keys.extend((ds, e) for e in measured)
+                elif (name := self.resolve_eval(ev)) in measured:
+                    keys.append((ds, name))
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            raise SelectionError(
+                f"none of the evals {', '.join(wanted)} was measured on {', '.join(datasets)}"
+            )
+        return keys
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One dict per (dataset, eval), sorted: runs, rows averaged from repeats, N / D / C / loss ranges, splits."""
+        g = (
+            self.frame.group_by(["dataset", "eval"], maintain_order=True)
+            .agg(
+                pl.col("run_id").n_unique().alias("runs"),
+                (pl.col("n_repeats") > 1).sum().alias("averaged"),
+                *(
+                    getattr(pl.col(c), m)().alias(f"{c}_{m}")
+                    for c in ("N", "D", "C", "loss")
+                    for m in ("min", "max")
+                ),
+                pl.col("split").drop_nulls().unique().sort().alias("splits"),
+            )
+            .sort(["dataset", "eval"])
+        )
+        return list(g.iter_rows(named=True))
+
+    def merged_rows(self, added: Runs) -> int:
+        """How many rows of this (stored) table averaged in a repeat from ``added`` (rows it had before)."""
+        a = added.frame.select([*REPEAT_KEY, pl.col("n_repeats").alias("_n")])
+        j = self.frame.join(a, on=REPEAT_KEY, how="inner", nulls_equal=True)
+        return int((j.get_column("n_repeats") > j.get_column("_n")).sum())
+
+    def in_split(self, split: str | None) -> pl.DataFrame:
+        """The canonical frame restricted to one split (all runs when ``split`` is None)."""
+        return self.frame if split is None else self.select(split=split)
+
+    def check_split(self, split: str) -> str:
+        """``split`` if some runs have it; else SelectionError naming the splits there are."""
+        if split not in self.splits:
+            known = ", ".join(self.splits) or "none: the table has no split column"
+            raise SelectionError(f"unknown split {split!r} (splits: {known})")
+        return split
+
+    def select(
+        self, dataset: str | None = None, eval_name: str | None = None, split: str | None = None
+    ) -> pl.DataFrame:
+        """The rows of one dataset / eval / split (each optional; names may be unique prefixes)."""
+        expr = pl.lit(True)
+        if dataset is not None:
+            expr = expr & (pl.col("dataset") == self.resolve_dataset(dataset))
+        if eval_name is not None:
+            expr = expr & (pl.col("eval") == self.resolve_eval(eval_name))
+        if split is not None:
+            expr = expr & (pl.col("split") == self.check_split(split))
+        return self.frame.filter(expr)
+
+
+ALL = "all"  # the keyword that names every dataset or eval, in every command
+OWN = "own"  # the keyword that names each dataset's own eval
+
+
+def resolve_name(name: str, names: Sequence[str], what: str) -> str:
+    """The one name of ``names`` that ``name`` stands for.
+
+    In order, the first stage with any match deciding: the exact name; the name ignoring case; the names it is a
+    case-insensitive prefix of; the names whose last path part it is a prefix of (``hellaswag`` for
+    ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for ``starcoder``. An
+    unknown or ambiguous name raises SelectionError listing the candidates.
+    """
+    if name in names:
+        return name
+    low = name.lower()
+    stages: tuple[Callable[[str], bool], ...] = (
+        lambda n: n == low,
+        lambda n: n.startswith(low),
+        lambda n: n.rsplit("/", 1)[-1].startswith(low),
+    )
+    for matches in stages:
+        hits = [n for n in names if matches(n.lower())]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
+    raise SelectionError(f"unknown {what} {name!r} ({what}s: {', '.join(names)})")
+
+
+def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: str) -> list[str]:
+    """Every name of ``names`` resolved (``resolve_name``), repeats honoured and duplicates dropped, in the order
+    given; ``all`` anywhere, or no names at all, gives every candidate."""
+    if not names or ALL in names:
+        return list(candidates)
+    return list(dict.fromkeys(resolve_name(n, candidates, what) for n in names))
+
+
+def default_test_evals(runs: Runs, *, exclude: Sequence[str] = ()) -> list[str]:
+    """The test evals used when none are named (the paper's test sets): each dataset's own eval, once each, in
+    dataset order, and never one of ``exclude`` (a target's own eval: its test loss would be its train loss).
+
+    An own eval several datasets share by name (every dataset's own loss called ``train``) is no test set: it
+    measures each model on its own training data. Such a dataset's test set is then the eval named after it
+    (``fineweb_val`` for ``fineweb``, by the own-eval naming rules) when there is one. Raises SelectionError
+    when no eval remains, asking for the test evals by name.
+    """
+    owners: dict[str, int] = {}
+    for own in runs.own_eval.values():
+        owners[own] = owners.get(own, 0) + 1
+    shared = {e for e, n in owners.items() if n > 1}
+    out: list[str] = []
+    for ds in runs.datasets:
+        ev = runs.own_eval.get(ds)
+        if ev is None or ev in shared:
+            ev = _named_after(ds, [e for e in runs.evals if e not in shared])
+        if ev is not None and ev not in exclude:
+            out.append(ev)
+    out = list(dict.fromkeys(out))
+    if not out:
+        why = (
+            f"every dataset's own eval is {', '.join(sorted(shared))} and no eval is named after a dataset"
+            if shared
+            else "the only candidates (each dataset's own eval) are the target's own loss"
+        )
+        raise SelectionError(
+            f"no test evals to compare by default: {why}",
+            hint="name the test evals (evals: " + ", ".join(runs.evals) + ")",
+            param="test",
+        )
+    return out
+
+
+def _named_after(dataset: str, evals: Sequence[str]) -> str | None:
+    """The eval named after ``dataset`` (``fineweb_val`` for ``fineweb``): longest unique match, else None."""
+    target = schema.norm_dataset_for_match(dataset)
+    scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]
+    if not scored:
+        return None
+    best = max(n for n, _ in scored)
+    top = [e for n, e in scored if n == best]
+    return top[0] if len(top) == 1 else None
+
+
+def evals_measured(frame: pl.DataFrame, dataset: str) -> list[str]:
+    """The evals measured on runs of ``dataset`` in ``frame`` (a canonical table or any part of one), sorted."""
+    return sorted(frame.filter(pl.col("dataset") == dataset).get_column("eval").unique().to_list())
+
+
+def select_evals(evals: Sequence[str], patterns: Sequence[str], *, required: bool = True) -> list[str]:
+    """Evals matching any glob of ``patterns`` and no ``!glob`` among them (gitignore-like), in table order."""
+    import fnmatch
+
+    include = [p for p in patterns if not p.startswith("!")] or ["*"]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
+    out = [
+        e
+        for e in evals
+        if any(fnmatch.fnmatchcase(e, p) for p in include)
+        and not any(fnmatch.fnmatchcase(e, p) for p in exclude)
+    ]
+    if required and not out:
+        raise SelectionError(f"no eval matches {' '.join(patterns)}")
+    return out
+
+
+def _digest(frame: pl.DataFrame, own_eval: Mapping[str, str]) -> str:
+    h = hashlib.sha256(f"l2l-runs-v{schema.WORKSPACE_SCHEMA_VERSION}\0".encode())
+    for name in schema.COLUMNS:
+        s = frame.get_column(name)
+        h.update(f"{name}:{s.dtype}\0".encode())
+        if s.dtype == pl.String:
+            h.update("\x1f".join("\x00" if v is None else v for v in s.to_list()).encode())
+        else:
+            arr = s.to_numpy()
+            h.update(np.ascontiguousarray(arr, dtype="<f8" if s.dtype == pl.Float64 else "<i8").tobytes())
+    h.update(json.dumps(dict(own_eval), sort_keys=True).encode())
+    return h.hexdigest()

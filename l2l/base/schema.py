@@ -1,0 +1,283 @@
+"""The canonical run table: its columns and dtypes, the aliases accepted for them, and parsing units.
+
+Everything else in l2l reads runs through this contract. A long table has one row per (run, eval)::
+
+    dataset  N        D        C        eval   loss   run_id  split  n_repeats
+    String   Float64  Float64  Float64  String Float64 String String Int64
+
+``C`` defaults to 6·N·D; ``run_id`` is synthesised from (dataset, N, D) when absent; ``split`` is null when
+the input has none; ``n_repeats`` counts the input rows averaged into the row. Pure Python (no polars, numpy).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from typing import Final, Literal, TypeVar
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every choice l2l offers, as one Literal type and the tuple of its values (the CLI derives its options from these)
+# ---------------------------------------------------------------------------------------------------------------
+
+#: Scaling-law forms: Eq. 3 (l2l), Eq. 1 (chinchilla), Eq. 2 (kaplan). (``laws.Form`` is the same type.)
+Form = Literal["l2l", "chinchilla", "kaplan"]
+FORMS: Final[tuple[Form, ...]] = ("l2l", "chinchilla", "kaplan")
+#: Fitting objectives on log residuals. (``_search.Objective`` is the same type.)
+Objective = Literal["huber", "mse"]
+OBJECTIVES: Final[tuple[Objective, ...]] = ("huber", "mse")
+#: Kinds of loss-to-loss translation.
+Kind = Literal["train-train", "train-test", "test-test"]
+KINDS: Final[tuple[Kind, ...]] = ("train-train", "train-test", "test-test")
+#: How runs of two datasets are paired: equal (N, D), or the same run id.
+Join = Literal["nd", "run"]
+JOINS: Final[tuple[Join, ...]] = ("nd", "run")
+#: The bootstrap's resampling unit: single runs, or all runs of one model size N.
+Resample = Literal["run", "N"]
+RESAMPLES: Final[tuple[Resample, ...]] = ("run", "N")
+#: Output formats of every command.
+OutputFormat = Literal["table", "json", "csv"]
+OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv")
+#: Figures ``l2l plot`` draws.
+RankMethod = Literal["recommended", "independent", "translation", "baseline"]
+RANK_METHODS: Final[tuple[RankMethod, ...]] = ("recommended", "independent", "translation", "baseline")
+Figure = Literal["translate", "law", "isoflop", "evaluate", "residuals"]
+FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate", "residuals")
+#: Settings of the holdout evaluation (the rows of the paper's Table 1).
+Setting = Literal["train-to-train", "train-to-test", "train-to-downstream"]
+SETTINGS: Final[tuple[Setting, ...]] = ("train-to-train", "train-to-test", "train-to-downstream")
+#: Accuracy laws (l2l.core.accuracy): a sigmoid with a chance floor, or the paper's power law on the error.
+AccuracyForm = Literal["sigmoid", "power"]
+ACCURACY_FORMS: Final[tuple[AccuracyForm, ...]] = ("sigmoid", "power")
+#: The accuracy law's floor: fitted near chance, or fixed at chance.
+FloorMode = Literal["fit", "chance"]
+FLOOR_MODES: Final[tuple[FloorMode, ...]] = ("fit", "chance")
+#: The accuracy law's ceiling: fixed at 1, or fitted.
+CeilingMode = Literal["1", "fit"]
+CEILING_MODES: Final[tuple[CeilingMode, ...]] = ("1", "fit")
+#: One accuracy law for every pre-training dataset, one each, or tested (auto).
+Pooling = Literal["auto", "pooled", "separate"]
+POOLINGS: Final[tuple[Pooling, ...]] = ("auto", "pooled", "separate")
+#: The loss an accuracy law is a function of: the task's own CE loss, or the model's own loss.
+InputLoss = Literal["task", "own"]
+INPUT_LOSSES: Final[tuple[InputLoss, ...]] = ("task", "own")
+
+_C = TypeVar("_C", bound=str)
+
+
+def choice(value: str, choices: tuple[_C, ...], what: str) -> _C:
+    """``value`` as one of ``choices`` (typed as the Literal), or ValueError naming the choices."""
+    for c in choices:
+        if c == value:
+            return c
+    raise ValueError(f"unknown {what} {value!r}; expected {', '.join(choices)}")
+
+
+#: Version of the on-disk workspace layout (``runs.parquet`` + ``config.json``).
+WORKSPACE_SCHEMA_VERSION: Final = 1
+
+#: Canonical columns in order, with their polars dtype names.
+COLUMNS: Final[tuple[str, ...]] = ("dataset", "N", "D", "C", "eval", "loss", "run_id", "split", "n_repeats")
+DTYPES: Final[dict[str, str]] = {
+    "dataset": "String",
+    "N": "Float64",
+    "D": "Float64",
+    "C": "Float64",
+    "eval": "String",
+    "loss": "Float64",
+    "run_id": "String",
+    "split": "String",
+    "n_repeats": "Int64",
+}
+
+#: Columns a long table must have, and the optional ones it may have (``seed`` only identifies repeats).
+REQUIRED: Final[tuple[str, ...]] = ("dataset", "N", "D", "eval", "loss")
+OPTIONAL: Final[tuple[str, ...]] = ("run_id", "C", "split", "seed")
+#: Columns that identify a run in a wide table (one row per run, one column per eval).
+WIDE_REQUIRED: Final[tuple[str, ...]] = ("dataset", "N", "D")
+WIDE_OPTIONAL: Final[tuple[str, ...]] = ("run_id", "C", "split", "seed")
+
+#: Input names accepted for each canonical column besides its own name (compared after ``norm_name``).
+ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "dataset": (
+        "data",
+        "train_data",
+        "pretrain_data",
+        "train_dataset",
+        "pretraining_data",
+        "corpus",
+        "dataset_name",
+        "data_mix",
+        "data_name",
+        "training_data",
+        "train_set",
+        "pretraining_dataset",
+    ),
+    "N": (
+        "params",
+        "n_params",
+        "num_params",
+        "parameters",
+        "model_size",
+        "n_parameters",
+        "num_parameters",
+        "non_embedding_params",
+        "nonembedding_params",
+        "non_embedding_parameters",
+        "n_params_non_embedding",
+        "num_non_embedding_params",
+        "model_params",
+    ),
+    "D": (
+        "tokens",
+        "n_tokens",
+        "num_tokens",
+        "train_tokens",
+        "data_size",
+        "training_tokens",
+        "tokens_seen",
+        "tokens_so_far",
+        "total_tokens",
+        "tokens_trained",
+        "num_train_tokens",
+    ),
+    "C": ("flops", "compute", "train_flops", "training_flops"),
+    "eval": ("task", "val_set", "eval_set", "benchmark", "eval_name", "eval_dataset", "validation_set"),
+    "loss": ("val_loss", "ce_loss", "xent", "eval_loss", "cross_entropy", "value"),
+    "run_id": ("model", "run", "name", "run_name", "model_name", "wandb_run_id", "experiment", "exp_name"),
+    "split": (),
+    "seed": ("random_seed",),
+}
+
+#: Multipliers of the unit suffixes accepted on N, D and C (case-insensitive; G is the same as B).
+UNITS: Final[dict[str, int]] = {"k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
+#: Numeric columns that accept unit suffixes.
+UNIT_COLUMNS: Final[frozenset[str]] = frozenset({"N", "D", "C"})
+#: Columns that must be strictly positive.
+POSITIVE: Final[frozenset[str]] = frozenset({"N", "D", "C", "loss"})
+
+_SEP = re.compile(r"[\s\-]+")
+_WITH_UNIT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)$")
+
+
+def norm_name(name: str) -> str:
+    """Column-name key for alias matching: case-insensitive, spaces and dashes count as underscores."""
+    return _SEP.sub("_", name.strip()).lower()
+
+
+def _build_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for canon, aliases in ALIASES.items():
+        for name in (canon, *aliases):
+            key = norm_name(name)
+            assert key not in lookup, f"alias {name!r} listed twice"
+            lookup[key] = canon
+    return lookup
+
+
+_LOOKUP: Final[dict[str, str]] = _build_lookup()
+
+
+def canonical_name(name: str) -> str | None:
+    """The canonical column an input column name stands for, or None when it is not one l2l knows."""
+    return _LOOKUP.get(norm_name(name))
+
+
+def accepted_names(canon: str) -> tuple[str, ...]:
+    """The names accepted for a canonical column, canonical name first (for error messages)."""
+    return (canon, *ALIASES.get(canon, ()))
+
+
+class UnitError(ValueError):
+    """A value with a unit suffix l2l does not know (``3.3X``)."""
+
+
+def parse_quantity(text: str) -> float:
+    """A count such as ``3.3e9``, ``3.3B``, ``20M``, ``1.5T`` or ``150k`` as a float.
+
+    Raises ``UnitError`` for a number followed by an unknown suffix and ``ValueError`` for anything else that
+    is not a number. ``nan``/``inf`` are returned as they are; callers check finiteness.
+    """
+    s = text.strip()
+    try:
+        return float(s)
+    except ValueError:
+        pass
+    m = _WITH_UNIT.match(s)
+    if m is None:
+        raise ValueError(f"not a number: {text!r}")
+    unit = m.group(2).lower()
+    if unit not in UNITS:
+        if unit in {"nan", "inf", "infinity", "e"}:
+            raise ValueError(f"not a number: {text!r}")
+        raise UnitError(f"unknown unit suffix {m.group(2)!r} in {text!r} (accepted: K, M, B or G, T)")
+    # exact decimal arithmetic, so "3.3B" is the same float as "3.3e9"
+    return float(Decimal(m.group(1)) * UNITS[unit])
+
+
+def format_quantity(x: float) -> str:
+    """Shortest exact text of a float as ``<m>e<exp>``: ``1.2e8``, ``3e9``, ``4.630828457139856e9``.
+
+    Used for synthesised run ids, so two different floats never give the same text.
+    """
+    if not math.isfinite(x):
+        return repr(x)
+    if x == 0:
+        return "0"
+    d = Decimal(repr(x)).normalize()
+    sign, digits, exp = d.as_tuple()
+    assert isinstance(exp, int)
+    ds = "".join(map(str, digits))
+    mantissa = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{exp + len(ds) - 1}"
+
+
+def synth_run_id(dataset: str, n: float, d: float) -> str:
+    """The stable run id l2l gives a run whose table has none: ``fineweb:N=1.2e8:D=3e9``."""
+    return f"{dataset}:N={format_quantity(n)}:D={format_quantity(d)}"
+
+
+_AFFIXES = (re.compile(r"_validation$"), re.compile(r"_val$"), re.compile(r"^val_"))
+
+
+def norm_eval_for_match(name: str) -> str:
+    """An eval name reduced for own-eval detection: lowercase, ``-`` → ``_``, one affix ``_val``, ``val_`` or
+    ``_validation`` removed (``fineweb_edu_100b_val`` → ``fineweb_edu_100b``)."""
+    s = name.strip().lower().replace("-", "_")
+    for pat in _AFFIXES:
+        t = pat.sub("", s)
+        if t != s and t:
+            return t
+    return s
+
+
+def norm_dataset_for_match(name: str) -> str:
+    """A dataset name reduced for own-eval detection: lowercase, ``-`` → ``_``."""
+    return name.strip().lower().replace("-", "_")
+
+
+#: The canonical accuracy table (kept apart from the losses, ``Runs.accuracy``): its columns and their dtypes.
+ACCURACY_COLUMNS: Final[tuple[str, ...]] = (
+    "dataset",
+    "N",
+    "D",
+    "C",
+    "eval",
+    "accuracy",
+    "chance",
+    "run_id",
+    "split",
+    "n_repeats",
+)
+ACCURACY_DTYPES: Final[dict[str, str]] = {
+    "dataset": "String",
+    "N": "Float64",
+    "D": "Float64",
+    "C": "Float64",
+    "eval": "String",
+    "accuracy": "Float64",
+    "chance": "Float64",
+    "run_id": "String",
+    "split": "String",
+    "n_repeats": "Int64",
+}

@@ -1,0 +1,886 @@
+"""Downstream accuracy from a loss: a sigmoid with a chance floor, pooled across datasets when the relation is shared.
+
+Two forms of accuracy as a function of a loss x (the task's own cross-entropy loss, or a model's own loss):
+
+    sigmoid  acc = floor + (ceiling − floor)·σ(−(x − x0)/s)      floor at chance (fixed, or fitted in a box),
+                                                                  ceiling ≤ 1, falling in x (lower loss, higher acc)
+    power    err = 1 − acc = K·(x − E0)^κ + E1                    the paper's Appendix B (Gadre et al.): E0 given
+                                                                  (the loss law's irreducible term), E1 free
+
+The sigmoid is fitted by bounded least squares in accuracy points from a grid of starts; the power law by the
+paper's log–log regression with E1 profiled. Points from several pre-training datasets (``groups``) are fitted
+either with one shared curve (pooled) or with one curve per dataset; ``fit_accuracy`` tests which the data support
+(a within-run backtest that extrapolates: fit on the lower half of each dataset's runs by compute or loss, score on
+its top 20 %) and says why. A task whose accuracies stay within noise of chance is labelled unpredictable instead
+of fitted. Intervals are a seeded bootstrap over runs (refit per draw) plus a resampled backtest error: predictive
+intervals for a new run's accuracy.
+
+Defaults (floor fitted near chance, ceiling 1, pooling tested by the backtest) were chosen on a within-sweep
+backtest of the paper's runs (benchmarks/bench_accuracy.py --protocol backtest): a floor fixed at chance and
+per-dataset curves both extrapolate badly from near-chance sweeps.
+
+Pure: numpy, scipy (lazily); no printing, no files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from l2l.base.errors import FitError, InputError
+from l2l.core.laws import Array
+
+Labels = NDArray[np.intp]  # the group index of each run
+Mask = NDArray[np.bool_]
+
+AccuracyForm = Literal["sigmoid", "power"]
+ACCURACY_FORMS: tuple[AccuracyForm, ...] = ("sigmoid", "power")
+FloorMode = Literal["fit", "chance"]
+Pooling = Literal["auto", "pooled", "separate"]
+ACCURACY_EQUATIONS: dict[str, str] = {
+    "sigmoid": "floor + (ceiling − floor)·σ(−(x − x0)/s)",
+    "power": "1 − (K·(x − E0)^κ + E1)",
+}
+SIGMOID_PARAMS: tuple[str, ...] = ("floor", "ceiling", "x0", "s")
+POWER_PARAMS: tuple[str, ...] = ("K", "kappa", "E0", "E1")
+POOLED = "*"  # the key of the one shared law in AccuracyFit.laws
+
+# How far below nominal chance a fitted floor may go (sweeps sit below chance on BoolQ, len-norm ARC-C, GSM8K),
+# and above it. Without a chance level the floor lives in [min acc − FLOOR_BELOW, median acc].
+FLOOR_BELOW = 0.10
+FLOOR_ABOVE = 0.05
+# A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
+# worst runs when no chance level is given), and the accuracy falls with the loss (Spearman p below TREND_P).
+MIN_SIGNAL_SD = 3.0
+TREND_P = 1e-3
+# Fraction of runs (highest in the ordering, e.g. compute, within each dataset) held out by the sharing backtest.
+BACKTEST_FRACTION = 0.2
+# ... fitted on the runs at or below this quantile of the ordering: short-range backtests favour per-dataset curves
+# that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
+BACKTEST_TRAIN_QUANTILE = 0.5
+# Sigmoid starts whose short descents are run to the end.
+N_POLISH = 3
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The curves
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _sigmoid(x: Array, floor: float, ceiling: float, x0: float, s: float) -> Array:
+    z = -(x - x0) / s
+    # σ(z) without overflow: exp of a non-positive number only
+    ez = np.exp(-np.abs(z))
+    sig = np.where(z >= 0, 1.0 / (1.0 + ez), ez / (1.0 + ez))
+    return floor + (ceiling - floor) * sig
+
+
+def _power_acc(x: Array, K: float, kappa: float, E0: float, E1: float) -> Array:
+    gap = np.maximum(x - E0, 0.0)
+    return 1.0 - (K * np.power(gap, kappa) + E1)
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyLaw:
+    """One fitted accuracy curve. ``params`` holds floor, ceiling, x0, s (sigmoid) or K, kappa, E0, E1 (power)."""
+
+    form: AccuracyForm
+    params: Mapping[str, float]
+
+    def predict(self, x: ArrayLike) -> Array:
+        """Predicted accuracy at loss ``x`` (broadcasts). The power form is not defined at x ≤ E0."""
+        xa = np.asarray(x, dtype=np.float64)
+        p = self.params
+        if self.form == "sigmoid":
+            return _sigmoid(xa, p["floor"], p["ceiling"], p["x0"], p["s"])
+        if np.any(xa <= p["E0"]):
+            raise FitError(
+                f"a loss of {float(np.min(xa)):.4g} is at or below E0 = {p['E0']:.4g}: the power law on the error is "
+                "not defined there"
+            )
+        return _power_acc(xa, p["K"], p["kappa"], p["E0"], p["E1"])
+
+    @property
+    def floor(self) -> float | None:
+        """The accuracy as the loss grows without bound (None for the power form, which has no floor)."""
+        return self.params["floor"] if self.form == "sigmoid" else None
+
+    @property
+    def ceiling(self) -> float:
+        """The accuracy as the loss falls to its lowest (1 − E1 for the power form)."""
+        return self.params["ceiling"] if self.form == "sigmoid" else 1.0 - self.params["E1"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "equation": ACCURACY_EQUATIONS[self.form],
+            **{k: float(v) for k, v in self.params.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Predictability:
+    """Whether a task's sweep accuracies rise above chance by more than their noise."""
+
+    predictable: bool
+    reason: str
+    signal: float  # mean accuracy of the best 10 % of runs (lowest loss) minus the reference level
+    reference: float  # chance, or the mean accuracy of the worst 10 % of runs when no chance level is given
+    noise_sd: float  # per-run noise: residual SD around a running median of accuracy against the loss
+    spearman: float
+    trend_p: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (float(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class SharingTest:
+    """Pooled (one curve for every dataset) against separate (one curve per dataset), and which was chosen."""
+
+    chosen: Literal["pooled", "separate"]
+    reason: str
+    method: Literal["backtest", "bic"]
+    rss_pooled: float
+    rss_separate: float
+    bic_pooled: float
+    bic_separate: float
+    backtest_mae_pooled: float | None  # accuracy (fraction), on the held-out top of each dataset's ordering
+    backtest_mae_separate: float | None
+    n_backtest: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyFit:
+    """Accuracy as a function of a loss, fitted on runs, with its statistics.
+
+    ``status`` is ``ok`` or ``unpredictable`` (then ``laws`` is empty and ``predict`` raises, with the reason).
+    ``laws`` maps each group to its curve, or ``POOLED`` ("*") to the one shared curve. ``rmse`` and
+    ``noise_sd`` are in accuracy (fractions; ×100 for points). ``bootstrap`` holds, per draw, the parameters of
+    every law (draws, laws, 4), in the order of ``laws``; ``residuals`` are the fit's residuals and
+    ``backtest_residuals`` the errors of the same design extrapolated within the runs (see ``predict_interval``).
+    """
+
+    form: AccuracyForm
+    status: Literal["ok", "unpredictable"]
+    reason: str
+    chance: float | None
+    floor_mode: FloorMode
+    pooled: bool
+    laws: Mapping[str, AccuracyLaw]
+    groups: tuple[str, ...]
+    n_points: int
+    rmse: float
+    r2: float
+    x_range: tuple[float, float]
+    predictability: Predictability
+    sharing: SharingTest | None
+    at_bounds: tuple[str, ...]
+    warnings: tuple[str, ...]
+    residuals: Array = field(repr=False)
+    backtest_residuals: Array | None = field(default=None, repr=False)
+    bootstrap: Array | None = field(default=None, repr=False)
+    bootstrap_seed: int | None = None
+
+    def law_for(self, group: str | None = None) -> AccuracyLaw:
+        if self.status != "ok":
+            raise FitError(f"accuracy is not predicted: {self.reason}")
+        if self.pooled:
+            return self.laws[POOLED]
+        if group is None:
+            raise FitError(
+                f"the accuracy laws are per dataset ({', '.join(self.groups)}); say which dataset to predict for"
+            )
+        if group not in self.laws:
+            raise FitError(f"no accuracy law for dataset {group!r}; fitted: {', '.join(self.groups)}")
+        return self.laws[group]
+
+    def predict(self, x: ArrayLike, group: str | None = None) -> Array:
+        """Predicted accuracy at loss ``x`` for models of ``group`` (ignored when the law is pooled)."""
+        return self.law_for(group).predict(x)
+
+    def extrapolates(self, x: float) -> bool:
+        """True when x lies outside the range of losses the law was fitted on."""
+        return not (self.x_range[0] <= x <= self.x_range[1])
+
+    def predict_interval(
+        self,
+        x: ArrayLike,
+        group: str | None = None,
+        level: float = 0.95,
+        *,
+        x_draws: ArrayLike | None = None,
+        noise: Literal["backtest", "fit"] = "backtest",
+        seed: int = 0,
+    ) -> tuple[Array, Array] | None:
+        """Predictive interval of a new run's accuracy at ``x``: bootstrap curves plus a resampled error.
+
+        The error is drawn from the backtest's errors (the design fitted on the lower half of each dataset's runs,
+        tested on its top 20 %: noise plus extrapolation error) when there are some, else (or with
+        ``noise="fit"``) from the fit's residuals, which cover the noise only.
+
+        ``x_draws`` (shape (B,) or (B, k)): draws of the input loss itself (e.g. from a loss law's bootstrap), used
+        in place of ``x`` so that the interval covers both steps of a chain. None when no bootstrap was run.
+        """
+        law = self.law_for(group)
+        if self.bootstrap is None:
+            return None
+        if not 0 < level < 1:
+            raise FitError(f"the interval level must be in (0, 1), got {level}")
+        key = POOLED if self.pooled else str(group)
+        idx = list(self.laws).index(key)
+        draws = self.bootstrap[:, idx, :]
+        names = SIGMOID_PARAMS if self.form == "sigmoid" else POWER_PARAMS
+        xa = np.atleast_1d(np.asarray(x, dtype=np.float64))
+        n_draws = draws.shape[0]
+        if x_draws is None:
+            xs = np.broadcast_to(xa, (n_draws, *xa.shape))
+        else:
+            xd = np.asarray(x_draws, dtype=np.float64)
+            xd = xd.reshape(xd.shape[0], -1) if xd.ndim > 1 else xd[:, None]
+            if xd.shape[1] not in (1, xa.size):
+                raise FitError("x_draws must have one column or one per prediction point")
+            rows = np.random.default_rng(seed + 1).integers(0, xd.shape[0], n_draws)
+            xs = np.broadcast_to(xd[rows], (n_draws, *xa.shape))
+        rng = np.random.default_rng(seed)
+        preds = np.empty((n_draws, *xa.shape))
+        for b in range(n_draws):
+            lb = AccuracyLaw(law.form, dict(zip(names, (float(v) for v in draws[b]), strict=True)))
+            if lb.form == "power":
+                preds[b] = _power_acc(xs[b], *(lb.params[n] for n in POWER_PARAMS))
+            else:
+                preds[b] = lb.predict(xs[b])
+        pool = (
+            self.residuals if self.backtest_residuals is None or noise == "fit" else self.backtest_residuals
+        )
+        errors = rng.choice(pool, size=preds.shape, replace=True)
+        sims = np.clip(preds + errors, 0.0, 1.0)
+        from l2l.core.fit import percentile_interval
+
+        lo, hi = percentile_interval(sims, level)
+        shape = np.shape(x)
+        return lo.reshape(shape), hi.reshape(shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "form": self.form,
+            "status": self.status,
+            "reason": self.reason,
+            "chance": self.chance,
+            "floor_mode": self.floor_mode,
+            "pooled": self.pooled,
+            "laws": {k: v.to_dict() for k, v in self.laws.items()},
+            "groups": list(self.groups),
+            "n_points": self.n_points,
+            "rmse": self.rmse,
+            "r2": self.r2,
+            "x_min": self.x_range[0],
+            "x_max": self.x_range[1],
+            "predictability": self.predictability.to_dict(),
+            "sharing": None if self.sharing is None else self.sharing.to_dict(),
+            "at_bounds": list(self.at_bounds),
+            "warnings": list(self.warnings),
+            "backtest_mae": None
+            if self.backtest_residuals is None
+            else float(np.mean(np.abs(self.backtest_residuals))),
+        }
+        if self.bootstrap is not None:
+            d["bootstrap"] = {"draws": int(self.bootstrap.shape[0]), "seed": self.bootstrap_seed}
+        return d
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_inputs(x: ArrayLike, acc: ArrayLike, chance: float | None) -> tuple[Array, Array]:
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(acc, dtype=np.float64).ravel()
+    if len(xa) != len(ya):
+        raise InputError(f"losses and accuracies have different lengths ({len(xa)} and {len(ya)})")
+    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
+        raise InputError("losses and accuracies must be finite numbers")
+    if np.any(xa <= 0):
+        raise InputError(f"losses must be > 0, got {float(np.min(xa)):.4g}")
+    if np.any((ya < 0) | (ya > 1)):
+        bad = float(ya[(ya < 0) | (ya > 1)][0])
+        raise InputError(
+            f"an accuracy must be a fraction in [0, 1], got {bad:.4g}",
+            hint="a value above 1 may be a percentage (divide by 100) or a loss in an accuracy column",
+        )
+    if chance is not None and not (0 <= chance < 1):
+        raise InputError(f"a chance level must be in [0, 1), got {chance}")
+    if len(xa) < 5:
+        raise FitError(f"{len(xa)} runs; an accuracy law needs at least 5")
+    if np.ptp(xa) <= 0:
+        raise FitError("all losses are equal: accuracy cannot be related to the loss")
+    return xa, ya
+
+
+def _running_median_sd(x: Array, y: Array) -> float:
+    """Noise SD of y around a running median in x (window ~ √n runs): free of any curve's shape."""
+    order = np.argsort(x, kind="stable")
+    ys = y[order]
+    n = len(ys)
+    w = max(2, round(math.sqrt(n)) // 2)
+    med = np.array([np.median(ys[max(0, i - w) : i + w + 1]) for i in range(n)])
+    r = ys - med
+    # MAD of the residuals, scaled to a Gaussian SD; a running median shrinks residuals a little, so correct by
+    # the variance of a median of 2w+1 neighbours being ~π/(2(2w+1)) of a point's
+    mad = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
+
+
+def assess_predictability(
+    x: ArrayLike,
+    acc: ArrayLike,
+    *,
+    chance: float | None = None,
+    noise_sd: float | None = None,
+    min_signal: float = MIN_SIGNAL_SD,
+) -> Predictability:
+    """Is there a rise of accuracy above chance, beyond the noise, that a law of the loss could extrapolate?
+
+    The signal is the mean accuracy of the best 10 % of runs (lowest loss) minus chance (or minus the mean of the
+    worst 10 % when no chance level is given); the noise is the per-run SD around a running median (or
+    ``noise_sd``, e.g. the binomial SD √(p(1−p)/n_items)). Unpredictable when the signal is below ``min_signal``
+    noise SDs, or when accuracy does not fall with the loss (Spearman p ≥ 1e-3).
+    """
+    from scipy.stats import spearmanr
+
+    xa, ya = _check_inputs(x, acc, chance)
+    order = np.argsort(xa, kind="stable")
+    k = max(1, len(xa) // 10)
+    top = float(np.mean(ya[order[:k]]))
+    bottom = float(np.mean(ya[order[-k:]]))
+    ref = chance if chance is not None else bottom
+    sd = _running_median_sd(xa, ya) if noise_sd is None else float(noise_sd)
+    sd = max(sd, 1e-6)
+    rho, p = spearmanr(xa, ya)
+    rho_f = float(rho) if math.isfinite(float(rho)) else 0.0
+    p_f = float(p) if math.isfinite(float(p)) else 1.0
+    signal = top - ref
+    what = "chance" if chance is not None else "its worst runs"
+    if not (rho_f < 0 and p_f < TREND_P):
+        return Predictability(
+            False,
+            f"accuracy does not fall with the loss across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g})",
+            signal,
+            ref,
+            sd,
+            rho_f,
+            p_f,
+        )
+    if signal < min_signal * sd:
+        return Predictability(
+            False,
+            f"the best runs sit {100 * signal:.1f} points above {what} ({ref:.3f}), within {min_signal:g} noise SDs "
+            f"({100 * sd:.1f} points each): accuracy stays near chance across the sweep",
+            signal,
+            ref,
+            sd,
+            rho_f,
+            p_f,
+        )
+    return Predictability(
+        True,
+        f"the best runs sit {100 * signal:.1f} points above {what}, {signal / sd:.1f} noise SDs",
+        signal,
+        ref,
+        sd,
+        rho_f,
+        p_f,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fitting one curve
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Curve:
+    params: Array  # 4 numbers in the order of SIGMOID_PARAMS / POWER_PARAMS
+    rss: float
+    at_bounds: tuple[str, ...]
+    n_free: int
+
+
+def _sigmoid_box(
+    x: Array, y: Array, chance: float | None, floor_mode: FloorMode, ceiling: float | None
+) -> tuple[Array, Array, Mask]:
+    """Bounds (lo, hi) and a mask of free parameters for (floor, ceiling, x0, log s)."""
+    span = float(np.ptp(x))
+    if floor_mode == "chance":
+        if chance is None:
+            raise FitError("the floor is fixed at chance, but no chance level was given")
+        f_lo = f_hi = chance
+    elif chance is not None:
+        f_lo, f_hi = max(0.0, chance - FLOOR_BELOW), min(1.0, chance + FLOOR_ABOVE)
+    else:
+        f_lo, f_hi = max(0.0, float(y.min()) - FLOOR_BELOW), float(np.median(y))
+    c_lo = min(1.0, max(f_hi + 0.01, float(np.quantile(y, 0.9))))
+    c_hi = 1.0
+    if ceiling is not None:
+        c_lo = c_hi = ceiling
+    lo = np.array([f_lo, c_lo, float(x.min()) - 3 * span, math.log(span * 1e-3)])
+    hi = np.array([f_hi, c_hi, float(x.max()) + 3 * span, math.log(span * 10)])
+    free = hi > lo
+    return lo, hi, free
+
+
+def _fit_sigmoid(
+    x: Array,
+    y: Array,
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    warm: Array | None = None,
+) -> _Curve:
+    from scipy.optimize import least_squares
+
+    lo, hi, free = _sigmoid_box(x, y, chance, floor_mode, ceiling)
+    span = float(np.ptp(x))
+
+    def full(t: Array) -> Array:
+        th = lo.copy()
+        th[free] = t
+        return th
+
+    def resid(t: Array) -> Array:
+        f, c, x0, ls = full(t)
+        return _sigmoid(x, f, c, x0, math.exp(ls)) - y
+
+    if warm is not None:
+        raw = [np.array([warm[0], warm[1], warm[2], math.log(warm[3])])]
+    else:
+        raw = []
+        f0 = float(np.clip(chance if chance is not None else float(np.quantile(y, 0.05)), lo[0], hi[0]))
+        for c0 in sorted(
+            {float(np.clip(1.0, lo[1], hi[1])), float(np.clip(float(y.max()) + 0.05, lo[1], hi[1]))}
+        ):
+            for q in (-0.5, 0.0, 0.5, 1.0):
+                for sc in (0.1, 0.4):
+                    raw.append(np.array([f0, c0, float(x.min()) + q * span, math.log(sc * span)]))
+
+    def run(t0: Array, nfev: int) -> Any:
+        return least_squares(
+            resid, t0, bounds=(lo[free], hi[free]), method="trf", x_scale="jac", max_nfev=nfev
+        )
+
+    # a short descent from every start, then the best few descents run to the end
+    short = [run(np.clip(th0, lo, hi)[free], 25 if len(raw) > 1 else 400) for th0 in raw]
+    short.sort(key=lambda r: float(r.cost))
+    best: Any = None
+    for r0 in short[:N_POLISH]:
+        r = r0 if len(raw) == 1 else run(r0.x, 400)
+        if best is None or r.cost < best.cost:
+            best = r
+    th = full(best.x)
+    tol = 1e-6 * np.maximum(1.0, np.abs(hi - lo))
+    names = ("floor", "ceiling", "x0", "s")
+    at = tuple(
+        n
+        for n, v, a, b, fr in zip(names, th, lo, hi, free, strict=True)
+        if fr and (v - a < tol[0] or b - v < tol[0])
+    )
+    params = np.array([th[0], th[1], th[2], math.exp(th[3])])
+    return _Curve(params, float(2 * best.cost), at, int(free.sum()))
+
+
+def _power_profile(x: Array, err: Array, E0: float) -> tuple[float, float, float]:
+    """The paper's fit: E1 minimising Σ (log err − log êrr)², K and κ from the log–log regression at each E1."""
+    from scipy.optimize import minimize_scalar
+
+    lx = np.log(x - E0)
+
+    def regress(e1: float) -> tuple[float, float]:
+        ly = np.log(err - e1)
+        xm, ym = lx.mean(), ly.mean()
+        kappa = float(np.sum((lx - xm) * (ly - ym)) / np.sum((lx - xm) ** 2))
+        return math.exp(float(ym - kappa * xm)), kappa
+
+    def cost(e1: float) -> float:
+        K, kappa = regress(e1)
+        return float(np.sum((np.log(err) - np.log(K * (x - E0) ** kappa + e1)) ** 2))
+
+    top = float(err.min())
+    gaps = top * np.geomspace(1e-6, 1.0, 61)
+    costs = [cost(top - g) for g in gaps]
+    i = int(np.argmin(costs))
+    a = max(top - gaps[min(i + 1, len(gaps) - 1)], 0.0)
+    b = min(top - gaps[max(i - 1, 0)], top * (1 - 1e-9))
+    res = minimize_scalar(cost, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
+    e1 = float(res.x)
+    K, kappa = regress(e1)
+    return K, kappa, e1
+
+
+def _fit_power(x: Array, y: Array, E0: float | None) -> _Curve:
+    err = 1.0 - y
+    if np.any(err <= 0):
+        raise FitError("an accuracy of 1 has no error to fit a power law to")
+    e0 = 0.0 if E0 is None else float(E0)
+    if np.any(x <= e0):
+        raise FitError(f"losses at or below E0 = {e0:.4g}: the power law on the error is not defined there")
+    K, kappa, e1 = _power_profile(x, err, e0)
+    params = np.array([K, kappa, e0, e1])
+    rss = float(np.sum((_power_acc(x, K, kappa, e0, e1) - y) ** 2))
+    at = ("E1",) if e1 <= 1e-9 else ()
+    return _Curve(params, rss, at, 3)
+
+
+def _fit_curve(
+    form: AccuracyForm,
+    x: Array,
+    y: Array,
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    E0: float | None,
+    warm: Array | None = None,
+) -> _Curve:
+    if form == "sigmoid":
+        return _fit_sigmoid(x, y, chance, floor_mode, ceiling, warm)
+    return _fit_power(x, y, E0)
+
+
+def _fit_design(
+    form: AccuracyForm,
+    x: Array,
+    y: Array,
+    g: Labels,
+    labels: Sequence[str],
+    pooled: bool,
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    E0: float | Mapping[str, float] | None,
+    warm: Sequence[Array] | None = None,
+) -> tuple[list[_Curve], Array]:
+    """Fit the pooled curve, or one per group. Returns the curves and the fitted values at every point."""
+    fitted = np.empty_like(y)
+    if pooled:
+        e0 = _e0_for(E0, None)
+        c = _fit_curve(form, x, y, chance, floor_mode, ceiling, e0, None if warm is None else warm[0])
+        fitted[:] = _curve_values(form, c.params, x)
+        return [c], fitted
+    curves = []
+    for k, lab in enumerate(labels):
+        m = g == k
+        if int(m.sum()) < 5:
+            raise FitError(
+                f"dataset {lab!r} has {int(m.sum())} runs; a per-dataset accuracy law needs at least 5"
+            )
+        c = _fit_curve(
+            form, x[m], y[m], chance, floor_mode, ceiling, _e0_for(E0, lab), None if warm is None else warm[k]
+        )
+        fitted[m] = _curve_values(form, c.params, x[m])
+        curves.append(c)
+    return curves, fitted
+
+
+def _e0_for(E0: float | Mapping[str, float] | None, group: str | None) -> float | None:
+    if E0 is None or isinstance(E0, (int, float)):
+        return None if E0 is None else float(E0)
+    if group is None:
+        vals = list(E0.values())
+        return float(min(vals)) if vals else None
+    if group not in E0:
+        raise FitError(f"no E0 given for dataset {group!r}")
+    return float(E0[group])
+
+
+def _curve_values(form: AccuracyForm, params: Array, x: Array) -> Array:
+    if form == "sigmoid":
+        return _sigmoid(x, *(float(p) for p in params))
+    return _power_acc(x, *(float(p) for p in params))
+
+
+def _bic(rss: float, n: int, k: int) -> float:
+    return n * math.log(max(rss, 1e-300) / n) + k * math.log(n)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The public fit
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def fit_accuracy(
+    x: ArrayLike,
+    acc: ArrayLike,
+    *,
+    chance: float | None = None,
+    form: str = "sigmoid",
+    floor: FloorMode = "fit",
+    ceiling: float | None = 1.0,
+    groups: ArrayLike | None = None,
+    pooling: Pooling = "auto",
+    order: ArrayLike | None = None,
+    sharing_test: Literal["backtest", "bic"] = "backtest",
+    E0: float | Mapping[str, float] | None = None,
+    check: bool = True,
+    noise_sd: float | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> AccuracyFit:
+    """Fit accuracy as a function of a loss ``x`` over runs.
+
+    - ``chance``: the task's chance accuracy (0.25 for 4-way multiple choice, 0.5 for 2-way). ``floor="fit"``
+      (default) fits the floor in [chance − 0.10, chance + 0.05] (in [min acc − 0.10, median acc] without a chance
+      level); ``floor="chance"`` fixes it there. ``ceiling`` fixes the ceiling: 1 by default; ``None`` fits it
+      in [q90 of acc, 1]. A sweep far from saturation cannot pin a ceiling, and a fitted one bends over early.
+    - ``form="power"``: the paper's 1 − acc = K·(x − E0)^κ + E1, with ``E0`` the input loss's irreducible term
+      (a number, or one per group), E1 fitted.
+    - ``groups`` (the pre-training dataset of each run) with ``pooling``: ``pooled`` fits one curve, ``separate``
+      one per group, ``auto`` tests which. ``sharing_test="backtest"`` (default) holds out the top 20 % of each
+      group's runs in ``order`` (e.g. compute; default: lowest loss first), fits both designs on the lower half,
+      and keeps the one with the lower mean absolute error (pooled on a tie within 0.1 points): an
+      extrapolation, as the real predictions are. ``"bic"`` keeps the lower BIC of the full fits instead (it
+      prefers per-dataset curves on the paper's runs, which then fail far out).
+    - ``check``: label the task unpredictable (``status``, ``reason``) when its accuracies stay within noise of
+      chance instead of fitting it (see ``assess_predictability``).
+    - ``bootstrap``: draws of a seeded bootstrap over runs (within groups), refitted warm from the best fit.
+    """
+    if form not in ACCURACY_FORMS:
+        raise FitError(f"unknown accuracy form {form!r}; expected one of {', '.join(ACCURACY_FORMS)}")
+    f: AccuracyForm = "sigmoid" if form == "sigmoid" else "power"
+    if floor not in ("fit", "chance"):
+        raise FitError(f"unknown floor mode {floor!r}; expected fit or chance")
+    if pooling not in ("auto", "pooled", "separate"):
+        raise FitError(f"unknown pooling {pooling!r}; expected auto, pooled or separate")
+    if ceiling is not None and not (0 < ceiling <= 1):
+        raise InputError(f"a ceiling must be in (0, 1], got {ceiling}")
+    xa, ya = _check_inputs(x, acc, chance)
+    if groups is None:
+        labels: list[str] = [POOLED]
+        g: Labels = np.zeros(len(xa), dtype=np.intp)
+    else:
+        garr = np.asarray(groups).ravel()
+        if len(garr) != len(xa):
+            raise InputError(f"groups has {len(garr)} entries for {len(xa)} runs")
+        uniq, inverse = np.unique(garr.astype(str), return_inverse=True)
+        g = inverse.astype(np.intp).ravel()
+        labels = [str(u) for u in uniq]
+    warnings: list[str] = []
+    pred = assess_predictability(xa, ya, chance=chance, noise_sd=noise_sd)
+    if groups is not None and pooling == "separate" and len(labels) > 1:
+        # one curve per dataset: predictable when some dataset's runs are (their losses need not share a scale)
+        per = [
+            assess_predictability(xa[g == k], ya[g == k], chance=chance, noise_sd=noise_sd)
+            for k in range(len(labels))
+            if int(np.sum(g == k)) >= 5
+        ]
+        ok = [p for p in per if p.predictable]
+        if ok:
+            pred = max(ok, key=lambda p: p.signal / max(p.noise_sd, 1e-12))
+        elif per:
+            pred = per[0]
+    x_range = (float(xa.min()), float(xa.max()))
+    if check and not pred.predictable:
+        return AccuracyFit(
+            form=f,
+            status="unpredictable",
+            reason=pred.reason,
+            chance=chance,
+            floor_mode=floor,
+            pooled=True,
+            laws={},
+            groups=tuple(labels) if groups is not None else (),
+            n_points=len(xa),
+            rmse=float(np.std(ya)),
+            r2=0.0,
+            x_range=x_range,
+            predictability=pred,
+            sharing=None,
+            at_bounds=(),
+            warnings=(),
+            residuals=ya - float(np.mean(ya)),
+        )
+    sharing: SharingTest | None = None
+    if groups is None or len(labels) == 1 or pooling == "pooled":
+        pooled = True
+    elif pooling == "separate":
+        pooled = False
+    else:
+        if sharing_test not in ("backtest", "bic"):
+            raise FitError(f"unknown sharing test {sharing_test!r}; expected backtest or bic")
+        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, ceiling, E0, order, sharing_test)
+        pooled = sharing.chosen == "pooled"
+    curves, fitted = _fit_design(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0)
+    keys = [POOLED] if pooled else labels
+    names = SIGMOID_PARAMS if f == "sigmoid" else POWER_PARAMS
+    laws = {
+        k: AccuracyLaw(f, {n: float(v) for n, v in zip(names, c.params, strict=True)})
+        for k, c in zip(keys, curves, strict=True)
+    }
+    at_bounds = tuple(
+        f"{k}:{b}" if k != POOLED else b for k, c in zip(keys, curves, strict=True) for b in c.at_bounds
+    )
+    for k, c in zip(keys, curves, strict=True):
+        for b in c.at_bounds:
+            where = "" if k == POOLED else f" ({k})"
+            warnings.append(f"{b} ends on a bound of its box{where}: the sweep does not pin it down")
+    resid = ya - fitted
+    ss_tot = float(np.sum((ya - ya.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
+    try:
+        train, test = _backtest_masks(xa, g, len(labels), order)
+        backtest = _backtest_errors(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, train, test)
+    except FitError:
+        backtest = None  # too few runs per dataset to hold any out: intervals use the fit's residuals
+    boot = None
+    if bootstrap:
+        boot = _bootstrap(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, curves, bootstrap, seed)
+    return AccuracyFit(
+        form=f,
+        status="ok",
+        reason=pred.reason,
+        chance=chance,
+        floor_mode=floor,
+        pooled=pooled,
+        laws=laws,
+        groups=tuple(labels) if groups is not None else (),
+        n_points=len(xa),
+        rmse=float(np.sqrt(np.mean(resid**2))),
+        r2=r2,
+        x_range=x_range,
+        predictability=pred,
+        sharing=sharing,
+        at_bounds=at_bounds,
+        warnings=tuple(warnings),
+        residuals=resid,
+        backtest_residuals=backtest,
+        bootstrap=boot,
+        bootstrap_seed=seed if bootstrap else None,
+    )
+
+
+def _sharing_test(
+    form: AccuracyForm,
+    x: Array,
+    y: Array,
+    g: Labels,
+    labels: Sequence[str],
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    E0: float | Mapping[str, float] | None,
+    order: ArrayLike | None,
+    method: Literal["backtest", "bic"],
+) -> SharingTest:
+    n = len(y)
+    cp, _ = _fit_design(form, x, y, g, labels, True, chance, floor_mode, ceiling, E0)
+    cs, _ = _fit_design(form, x, y, g, labels, False, chance, floor_mode, ceiling, E0)
+    rss_p, rss_s = cp[0].rss, sum(c.rss for c in cs)
+    bic_p = _bic(rss_p, n, cp[0].n_free)
+    bic_s = _bic(rss_s, n, sum(c.n_free for c in cs))
+    if method == "bic":
+        chosen: Literal["pooled", "separate"] = "pooled" if bic_p <= bic_s else "separate"
+        reason = f"BIC {bic_p:.1f} pooled against {bic_s:.1f} separate: " + (
+            "one curve for every dataset" if chosen == "pooled" else "the datasets' curves differ"
+        )
+        return SharingTest(chosen, reason, "bic", rss_p, rss_s, bic_p, bic_s, None, None, 0)
+    train, test = _backtest_masks(x, g, len(labels), order)
+    maes = [
+        float(
+            np.mean(
+                np.abs(
+                    _backtest_errors(
+                        form, x, y, g, labels, pooled, chance, floor_mode, ceiling, E0, train, test
+                    )
+                )
+            )
+        )
+        for pooled in (True, False)
+    ]
+    mp, ms = maes
+    chosen = "pooled" if mp <= ms + 1e-3 else "separate"
+    reason = (
+        f"backtest (fit on the lower half of each dataset's runs, test on its top {int(100 * BACKTEST_FRACTION)} %): "
+        f"mean absolute error "
+        f"{100 * mp:.2f} points pooled, {100 * ms:.2f} separate; "
+        + ("one curve for every dataset" if chosen == "pooled" else "the datasets' curves differ")
+    )
+    return SharingTest(chosen, reason, "backtest", rss_p, rss_s, bic_p, bic_s, mp, ms, int(test.sum()))
+
+
+def _backtest_masks(x: Array, g: Labels, n_groups: int, order: ArrayLike | None) -> tuple[Mask, Mask]:
+    """Train on the lower half of each group's runs in ``order``, test on its top 20 %: a gap, so the test
+    extrapolates as real predictions do. Without an ordering (compute), the runs with the lowest loss are held out."""
+    o = -x if order is None else np.asarray(order, dtype=np.float64).ravel()
+    if len(o) != len(x):
+        raise InputError(f"order has {len(o)} entries for {len(x)} runs")
+    test = np.zeros(len(x), dtype=bool)
+    train = np.zeros(len(x), dtype=bool)
+    for k in range(n_groups):
+        idx = np.flatnonzero(g == k)
+        test[idx[o[idx] >= np.quantile(o[idx], 1 - BACKTEST_FRACTION)]] = True
+        train[idx[o[idx] <= np.quantile(o[idx], BACKTEST_TRAIN_QUANTILE)]] = True
+    return train, test
+
+
+def _backtest_errors(
+    form: AccuracyForm,
+    x: Array,
+    y: Array,
+    g: Labels,
+    labels: Sequence[str],
+    pooled: bool,
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    E0: float | Mapping[str, float] | None,
+    train: Mask,
+    test: Mask,
+) -> Array:
+    """Errors y − ŷ on the test runs of a design fitted on the train runs."""
+    curves, _ = _fit_design(
+        form, x[train], y[train], g[train], labels, pooled, chance, floor_mode, ceiling, E0
+    )
+    yhat = np.empty(int(test.sum()))
+    gt = g[test]
+    for k, c in enumerate(curves):
+        m = np.ones(len(gt), dtype=bool) if pooled else gt == k
+        yhat[m] = _curve_values(form, c.params, x[test][m])
+    return y[test] - yhat
+
+
+def _bootstrap(
+    form: AccuracyForm,
+    x: Array,
+    y: Array,
+    g: Labels,
+    labels: Sequence[str],
+    pooled: bool,
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    E0: float | Mapping[str, float] | None,
+    curves: Sequence[_Curve],
+    draws: int,
+    seed: int,
+) -> Array:
+    """Resample runs within each group, refit warm from the best fit; (draws, laws, 4) parameters."""
+    if draws < 2:
+        raise FitError("a bootstrap needs at least 2 draws")
+    rng = np.random.default_rng(seed)
+    groups_idx = [np.flatnonzero(g == k) for k in range(len(labels))]
+    out = np.empty((draws, len(curves), 4))
+    warm = [c.params for c in curves]
+    for b in range(draws):
+        idx = np.concatenate([rng.choice(ix, size=len(ix), replace=True) for ix in groups_idx])
+        cs, _ = _fit_design(
+            form, x[idx], y[idx], g[idx], labels, pooled, chance, floor_mode, ceiling, E0, warm
+        )
+        out[b] = np.stack([c.params for c in cs])
+    return out

@@ -1,0 +1,429 @@
+"""Which input column is which: explicit column mappings, canonical-over-alias, and the loss columns of wide exports.
+
+- ``parse_mapping(["N=non_embedding_params"])`` reads ``CANON=SOURCE`` pairs.
+- ``resolve_columns(columns, wanted, mapping)`` decides the column for each canonical name: the explicit mapping
+  first, then a column with the canonical name itself, then one alias; a second column giving the same canonical
+  name is kept as an extra column (and reported) when the choice is clear, and refused only when two aliases
+  compete with nothing to prefer one.
+- ``detect_loss_columns(frame, candidates)`` picks the loss-like columns of a wide export (one row per run, one
+  column per eval) by name and by value range, strips the common prefix and suffix of their names, and says why
+  each other column was left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+from l2l.base import schema
+from l2l.base.errors import InputError, UsageError
+from l2l.io.checkpoints import STEP_NAMES
+
+__all__ = [
+    "MAPPABLE",
+    "ColumnPlan",
+    "ExtraColumn",
+    "LeftOut",
+    "LossColumns",
+    "detect_loss_columns",
+    "parse_mapping",
+    "resolve_columns",
+]
+
+#: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
+MAPPABLE: Final[tuple[str, ...]] = (
+    "dataset",
+    "N",
+    "D",
+    "eval",
+    "loss",
+    "run_id",
+    "C",
+    "split",
+    "seed",
+    "step",
+)
+
+
+def _accepted(canon: str) -> tuple[str, ...]:
+    return schema.accepted_names(canon)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Explicit mappings and canonical-over-alias
+# ----------------------------------------------------------------------------------------------------
+
+
+def parse_mapping(items: Sequence[str]) -> dict[str, str]:
+    """``["N=non_embedding_params", "D=tokens"]`` as ``{"N": "non_embedding_params", "D": "tokens"}``.
+
+    The canonical side is matched case-insensitively (``n=...`` is N). Raises ``UsageError`` for a malformed
+    pair, an unknown canonical name, or a canonical name or source column given twice.
+    """
+    by_lower = {c.lower(): c for c in MAPPABLE}
+    out: dict[str, str] = {}
+    for item in items:
+        canon_text, sep, source = item.partition("=")
+        canon_text, source = canon_text.strip(), source.strip()
+        if not sep or not canon_text or not source:
+            raise UsageError(f"column mapping {item!r} is not of the form CANON=SOURCE (e.g. N=params)")
+        canon = by_lower.get(canon_text.lower())
+        if canon is None:
+            raise UsageError(
+                f"column mapping {item!r}: {canon_text!r} is not a column l2l uses (columns: {', '.join(MAPPABLE)})"
+            )
+        if canon in out:
+            raise UsageError(f"column mapping gives {canon} twice: {out[canon]!r} and {source!r}")
+        if source in out.values():
+            raise UsageError(f"column mapping uses column {source!r} twice")
+        out[canon] = source
+    return out
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """An input column l2l does not use, and why (for the ingest report)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """The input column chosen for each canonical name, and what became of the others.
+
+    ``columns`` maps canonical name → input column (``step`` included when mapped explicitly); ``aliases``
+    lists the chosen columns not named canonically (input → canonical); ``explicit`` the canonical names
+    mapped explicitly; ``extras`` every other column with a reason.
+    """
+
+    columns: Mapping[str, str]
+    aliases: Mapping[str, str]
+    explicit: tuple[str, ...]
+    extras: tuple[ExtraColumn, ...]
+
+    @property
+    def step(self) -> str | None:
+        return self.columns.get("step")
+
+    def renames(self) -> dict[str, str]:
+        """input column → canonical name for every chosen column except ``step`` (which keeps its name)."""
+        return {src: canon for canon, src in self.columns.items() if canon != "step"}
+
+    def select(self, lf: pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFrame:
+        """``lf`` with the chosen columns under their canonical names, plus ``keep`` (e.g. the step column, id
+        columns, a wide table's loss columns) under their own names; every other column dropped."""
+        exprs = [pl.col(src).alias(canon) for canon, src in self.columns.items() if canon != "step"]
+        taken = set(self.renames().values())
+        extra = [c for c in dict.fromkeys(keep) if c not in self.renames() or c == self.step]
+        clash = [c for c in extra if c in taken]
+        if clash:
+            raise InputError(f"column {clash[0]!r} is needed under its own name and as a canonical column")
+        return lf.select(*exprs, *[pl.col(c) for c in extra])
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "columns": dict(self.columns),
+            "aliases": dict(self.aliases),
+            "explicit": list(self.explicit),
+            "extras": {e.name: e.reason for e in self.extras},
+        }
+
+
+def _explicit(columns: Sequence[str], mapping: Mapping[str, str], path: str | None) -> dict[str, str]:
+    """canonical → input column for an explicit mapping (source names matched exactly, then normalised)."""
+    by_norm = {schema.norm_name(c): c for c in columns}
+    chosen: dict[str, str] = {}
+    for canon, source in mapping.items():
+        col = source if source in columns else by_norm.get(schema.norm_name(source))
+        if col is None:
+            raise InputError(
+                f"the column mapping names {source!r} for {canon}, but the table has no such column "
+                f"(columns: {', '.join(repr(c) for c in columns)})",
+                path=path,
+                column=source,
+            )
+        chosen[canon] = col
+    return chosen
+
+
+def _pick(canon: str, cols: Sequence[str], path: str | None) -> str:
+    """The one of ``cols`` (all giving ``canon``) to use: the canonically named one, or the only one."""
+    exact = [c for c in cols if schema.norm_name(c) == schema.norm_name(canon)]
+    if len(exact) > 1:
+        raise InputError(
+            f"columns {exact[0]!r} and {exact[1]!r} both give {canon}; keep one of them",
+            path=path,
+            column=exact[1],
+        )
+    if exact:
+        return exact[0]
+    if len(cols) == 1:
+        return cols[0]
+    raise InputError(
+        f"columns {cols[0]!r} and {cols[1]!r} both give {canon}; l2l cannot tell which to use",
+        path=path,
+        column=cols[1],
+        hint=f"map one explicitly, e.g. {canon}={cols[0]}",
+    )
+
+
+def resolve_columns(
+    columns: Sequence[str],
+    wanted: Sequence[str],
+    *,
+    required: Sequence[str] = (),
+    mapping: Mapping[str, str] | None = None,
+    path: str | None = None,
+) -> ColumnPlan:
+    """Choose the input column for each canonical name in ``wanted`` (explicit ``mapping`` first).
+
+    Rules when several columns give one canonical name: an explicit mapping wins; else a column named with the
+    canonical name itself wins over aliases; the losers are kept as extra columns and reported. Two aliases
+    with no canonical column are refused (``InputError``: map one explicitly), as is a missing ``required``
+    column or a mapping naming a column the table does not have.
+    """
+    mapping = dict(mapping or {})
+    chosen = _explicit(columns, mapping, path)
+    extras: dict[str, str] = {}
+    candidates: dict[str, list[str]] = {}
+    for col in columns:
+        if col in chosen.values():
+            continue
+        target = schema.canonical_name(col)
+        if target is None or target not in wanted:
+            step_like = schema.norm_name(col).rsplit("/", 1)[-1] in STEP_NAMES
+            extras[col] = "a step/checkpoint column" if step_like else "not a column l2l uses"
+            continue
+        candidates.setdefault(target, []).append(col)
+    for canon, cols in candidates.items():
+        if canon in chosen:
+            extras.update(
+                dict.fromkeys(cols, f"also gives {canon}; the column mapping chose {chosen[canon]!r}")
+            )
+            continue
+        chosen[canon] = winner = _pick(canon, cols, path)
+        extras.update({c: f"also gives {canon}; kept {winner!r}" for c in cols if c != winner})
+    missing = [c for c in required if c not in chosen]
+    if missing:
+        parts = [f"{c!r} (accepted names: {', '.join(_accepted(c))})" for c in missing]
+        raise InputError(
+            f"missing column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}; "
+            f"found {', '.join(repr(c) for c in columns)}",
+            path=path,
+            column=missing[0],
+        )
+    order = {c: i for i, c in enumerate(columns)}
+    return ColumnPlan(
+        columns=dict(sorted(chosen.items(), key=lambda kv: order[kv[1]])),
+        aliases={src: canon for canon, src in chosen.items() if src != canon},
+        explicit=tuple(mapping),
+        extras=tuple(ExtraColumn(c, extras[c]) for c in columns if c in extras),
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Loss columns of wide exports
+# ----------------------------------------------------------------------------------------------------
+
+_TOKEN_SPLIT = re.compile(r"[/_.\-:\s]+")
+_WORD = re.compile(r"[a-z]+")
+#: Name parts that mark a loss.
+LOSS_WORDS: Final[frozenset[str]] = frozenset(
+    {"loss", "losses", "ce", "nll", "xent", "cross", "entropy", "bpb", "bpc", "bits", "val", "valid", "eval"}
+)
+#: Name parts that mark a column that is never a loss (checked before LOSS_WORDS).
+NOT_LOSS_WORDS: Final[dict[str, str]] = {
+    **dict.fromkeys(("lr", "learning", "rate"), "a learning rate"),
+    **dict.fromkeys(("runtime", "time", "timestamp", "duration", "wall", "sec", "secs", "seconds"), "a time"),
+    **dict.fromkeys(("step", "steps", "epoch", "epochs", "iter", "iteration", "global"), "a step count"),
+    **dict.fromkeys(("throughput", "speed", "per", "mfu", "samples"), "a throughput"),
+    **dict.fromkeys(("grad", "gradient", "norm", "clip", "scale"), "a gradient statistic"),
+    **dict.fromkeys(("params", "parameters", "tokens", "flops", "batch", "size"), "a size"),
+    **dict.fromkeys(("seed",), "a seed"),
+    **dict.fromkeys(("acc", "accuracy", "f1", "em", "exact", "match", "bleu", "rouge", "score"), "a score"),
+    **dict.fromkeys(("ppl", "perplexity"), "a perplexity, not a loss (its log is the loss)"),
+    **dict.fromkeys(("memory", "mem", "gpu", "gpus", "nodes", "count", "num"), "a resource count"),
+    **dict.fromkeys(("weight", "decay", "wd", "momentum", "warmup", "dropout"), "a hyperparameter"),
+}
+_GENERIC_PARTS: Final[frozenset[str]] = frozenset({"eval", "evals", "loss", "ce", "nll", "xent", "metrics"})
+_VAL_PARTS: Final[frozenset[str]] = frozenset({"val", "valid", "validation"})
+LOSS_RANGE: Final[tuple[float, float]] = (0.05, 30.0)  # every value of a loss column lies here
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A candidate column not taken as a loss, and why."""
+
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LossColumns:
+    """The loss columns of a wide table: ``kept`` maps input column → eval name (prefix/suffix stripped),
+    ``left_out`` the other candidates with a reason each."""
+
+    kept: Mapping[str, str]
+    left_out: tuple[LeftOut, ...]
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """The kept columns whose eval name differs from the column name."""
+        return {c: e for c, e in self.kept.items() if c != e}
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kept": dict(self.kept), "left_out": {x.column: x.reason for x in self.left_out}}
+
+
+def _name_verdict(name: str) -> tuple[bool, str | None]:
+    """(has a loss word, reason it is never a loss or None)."""
+    words = [w for part in _TOKEN_SPLIT.split(name.lower()) for w in _WORD.findall(part)]
+    for w in words:
+        if w in NOT_LOSS_WORDS:
+            return False, f"its name says {NOT_LOSS_WORDS[w]} ({w!r})"
+    return any(w in LOSS_WORDS for w in words), None
+
+
+def _value_stats(frame: pl.DataFrame | pl.LazyFrame, cols: Sequence[str]) -> dict[str, dict[str, float]]:
+    exprs: list[pl.Expr] = []
+    for i, c in enumerate(cols):
+        raw = pl.col(c)
+        num = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        present = raw.is_not_null() & (raw.cast(pl.String).str.strip_chars().str.len_bytes() > 0)
+        exprs += [
+            present.sum().alias(f"{i}:present"),
+            num.is_not_null().sum().alias(f"{i}:numeric"),
+            num.filter(num.is_finite()).min().alias(f"{i}:min"),
+            num.filter(num.is_finite()).max().alias(f"{i}:max"),
+            (~num.is_finite()).sum().alias(f"{i}:nonfinite"),
+            (num != num.round(0)).sum().alias(f"{i}:fractional"),
+        ]
+    lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    row = lf.select(exprs).collect(engine="streaming").row(0, named=True)
+    out: dict[str, dict[str, float]] = {}
+    for i, c in enumerate(cols):
+        out[c] = {
+            k.split(":", 1)[1]: (float("nan") if v is None else float(v))
+            for k, v in row.items()
+            if k.startswith(f"{i}:")
+        }
+    return out
+
+
+def _value_verdict(s: Mapping[str, float]) -> str | None:
+    lo, hi = LOSS_RANGE
+    if s["present"] == 0:
+        return "no values"
+    if s["numeric"] < s["present"]:
+        return "not numeric"
+    if s["nonfinite"] > 0:
+        return "holds non-finite values"
+    if not (s["min"] > 0):
+        return f"values ≤ 0 (min {s['min']:.4g}); a loss is positive"
+    if s["min"] < lo or s["max"] > hi:
+        return f"values {s['min']:.4g} to {s['max']:.4g}, outside the range of a loss ({lo:g} to {hi:g})"
+    if s["numeric"] >= 3 and s["fractional"] == 0:
+        return "all values are whole numbers"
+    if s["numeric"] >= 3 and s["min"] == s["max"]:
+        return "the same value in every row"
+    return None
+
+
+def _parts(name: str) -> list[str]:
+    """``eval/alpha_val/loss`` → ``["eval", "/", "alpha", "_", "val", "/", "loss"]`` (separators kept)."""
+    return [p for p in re.split(r"([/_.\-:\s]+)", name) if p]
+
+
+def _strip_generic(name: str) -> str:
+    """One column's name without generic leading/trailing path parts (``eval/hellaswag/loss`` → ``hellaswag``)."""
+    p = [s for s in re.split(r"(/)", name) if s]
+    while len(p) > 2 and p[0].lower() in _GENERIC_PARTS and p[1] == "/":
+        p = p[2:]
+    while len(p) > 2 and p[-1].lower() in _GENERIC_PARTS and p[-2] == "/":
+        p = p[:-2]
+    return "".join(p)
+
+
+def _strip_common(names: Sequence[str]) -> dict[str, str]:
+    """Each name without the prefix and suffix (whole name parts) all names share; never empty, never
+    merging two names, and never stripping a lone ``val`` marker (it tells a dataset's own eval)."""
+    if not names:
+        return {}
+    if len(names) == 1:
+        return {names[0]: _strip_generic(names[0])}
+    parts = [_parts(n) for n in names]
+
+    def common(seqs: list[list[str]]) -> int:
+        k = 0
+        while all(len(s) > k for s in seqs) and len({s[k] for s in seqs}) == 1:
+            k += 1
+        return k
+
+    def words(ps: list[str]) -> set[str]:
+        return {p.lower() for p in ps if not _TOKEN_SPLIT.fullmatch(p)}
+
+    # a prefix/suffix must end/start at a separator, leave something, and must not be only a "val" marker
+    shortest = min(len(p) for p in parts)
+    pre = min(common(parts), shortest - 1)
+    while pre and not _TOKEN_SPLIT.fullmatch(parts[0][pre - 1]):
+        pre -= 1
+    suf = min(common([p[::-1] for p in parts]), shortest - pre - 1)
+    while suf > 0 and not _TOKEN_SPLIT.fullmatch(parts[0][len(parts[0]) - suf]):
+        suf -= 1
+    suf = max(suf, 0)
+    if pre and words(parts[0][:pre]) <= _VAL_PARTS:
+        pre = 0
+    if suf and words(parts[0][len(parts[0]) - suf :]) <= _VAL_PARTS:
+        suf = 0
+    out = {n: "".join(p[pre : len(p) - suf]) for n, p in zip(names, parts, strict=True)}
+    if any(not v for v in out.values()) or len(set(out.values())) < len(out):
+        return {n: n for n in names}
+    return out
+
+
+def detect_loss_columns(
+    frame: pl.DataFrame | pl.LazyFrame, candidates: Sequence[str], *, path: str | None = None
+) -> LossColumns:
+    """The loss-like columns among ``candidates`` (the columns that are not run ids) of a wide table.
+
+    A column is kept when its name does not say it is something else (learning rate, time, step, throughput,
+    gradient norm, size, seed, score, perplexity, ...) and its values look like losses: numeric, finite,
+    between 0.05 and 30, not all whole numbers, not constant. Names starting with ``_`` (W&B's own columns)
+    are never losses. The kept names lose their common prefix and suffix (``eval/alpha_val/loss`` →
+    ``alpha_val``). Raises ``InputError`` when no column is kept.
+    """
+    left: dict[str, str] = {}
+    by_value: list[str] = []
+    for c in candidates:
+        if c.startswith("_"):
+            left[c] = "a logger's own column (name starts with '_')"
+            continue
+        _, reason = _name_verdict(c)
+        if reason is not None:
+            left[c] = reason
+        else:
+            by_value.append(c)
+    stats = _value_stats(frame, by_value) if by_value else {}
+    kept: list[str] = []
+    for c in by_value:
+        reason = _value_verdict(stats[c])
+        if reason is None:
+            kept.append(c)
+        else:
+            left[c] = reason
+    if not kept:
+        listed = "; ".join(f"{c}: {r}" for c, r in left.items()) or "none"
+        raise InputError(
+            f"no column looks like a loss (left out: {listed})",
+            path=path,
+            hint="name the loss columns with a pattern such as 'eval/*/loss'",
+        )
+    return LossColumns(
+        kept=_strip_common(kept),
+        left_out=tuple(LeftOut(c, left[c]) for c in candidates if c in left),
+    )

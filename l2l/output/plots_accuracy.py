@@ -1,0 +1,175 @@
+"""The accuracy figure (like the paper's Figure 7): accuracy against loss per task, every pre-training dataset in one
+panel, with the fitted accuracy law, the chance floor, and the runs outside the fit (e.g. held out) as stars.
+
+``accuracy_figure_data`` computes what is drawn; ``accuracy_figure`` draws it (plotnine, imported lazily).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import polars as pl
+
+from l2l.base.errors import SelectionError
+from l2l.core.accuracy import POOLED
+from l2l.workflows.accuracy import AccuracyResult, accuracy_data
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from plotnine import ggplot
+
+    from l2l.base.runs import Runs
+
+__all__ = ["AccuracyFigureData", "accuracy_figure", "accuracy_figure_data"]
+
+PANEL_WIDTH = 3.4
+PANEL_HEIGHT = 2.7
+MAX_COLUMNS = 4
+STAR = "*"
+COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+
+
+def _panel_name(name: str) -> str:
+    short = name.removeprefix("downstream/")
+    for suffix in ("_len_norm", "_acc", "_test"):
+        short = short.removesuffix(suffix)
+    return short or name
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyFigureData:
+    """Points (panel, dataset, x, accuracy, fitted), law curves (panel, curve, x, accuracy), chance floors
+    (panel, chance), panel order, x-axis label."""
+
+    points: pl.DataFrame
+    curves: pl.DataFrame
+    floors: pl.DataFrame
+    panels: list[str]
+    x_label: str
+
+
+def accuracy_figure_data(
+    runs: Runs, results: Sequence[AccuracyResult], *, fit_split: str | None = None
+) -> AccuracyFigureData:
+    """What the accuracy figure shows, for each result that has data (failed fits without data are left out)."""
+    pts: list[pl.DataFrame] = []
+    curves: list[dict[str, Any]] = []
+    floors: list[dict[str, Any]] = []
+    panels: list[str] = []
+    kinds = set()
+    for res in results:
+        if res.data is None:
+            continue
+        try:
+            every = accuracy_data(runs, res.eval, input_loss=res.input_loss)
+        except SelectionError:
+            continue
+        kinds.add(res.input_loss)
+        fit = res.fit
+        status = "no law" if fit is None else ("unpredictable" if fit.status != "ok" else "")
+        how = "" if fit is None or fit.status != "ok" else ("pooled" if fit.pooled else "per dataset")
+        panel = _panel_name(res.eval) + (f" ({status or how})" if (status or how) else "")
+        panels.append(panel)
+        fitted = pl.lit(True) if fit_split is None else pl.col("split").eq_missing(pl.lit(fit_split))
+        pts.append(
+            every.frame.select(
+                pl.lit(panel).alias("panel"), "dataset", "x", "accuracy", fitted.alias("fitted")
+            )
+        )
+        if res.chance is not None:
+            floors.append({"panel": panel, "chance": res.chance})
+        if fit is None or fit.status != "ok":
+            continue
+        lo, hi = float(every.x.min()), float(every.x.max())
+        grid = np.linspace(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo), 120)
+        for key, law in fit.laws.items():
+            grid_k = grid[grid > law.params["E0"]] if law.form == "power" else grid
+            ys = law.predict(grid_k)
+            curve = "pooled law" if key == POOLED else key
+            curves.extend(
+                {"panel": panel, "curve": curve, "x": float(x), "accuracy": float(y)}
+                for x, y in zip(grid_k, ys, strict=True)
+            )
+    if not pts:
+        raise SelectionError("no accuracy eval has runs to draw")
+    x_label = "task cross-entropy loss" if kinds == {"task"} else "own (train) loss"
+    empty_curves = {"panel": pl.String, "curve": pl.String, "x": pl.Float64, "accuracy": pl.Float64}
+    return AccuracyFigureData(
+        pl.concat(pts, how="vertical"),
+        pl.DataFrame(curves, schema=empty_curves),
+        pl.DataFrame(floors, schema={"panel": pl.String, "chance": pl.Float64}),
+        panels,
+        x_label,
+    )
+
+
+def _pandas(frame: pl.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    out = pd.DataFrame({c: frame.get_column(c).to_numpy() for c in frame.columns})
+    if "panel" in out.columns:
+        out["panel"] = pd.Categorical(out["panel"], categories=list(panels), ordered=True)
+    return out
+
+
+def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split: str | None = None) -> ggplot:
+    """Accuracy against loss per task (one panel each), every dataset in one colour each; the law in black when
+    pooled, in the dataset's colour when per dataset; the chance level dotted; runs outside ``fit_split`` as stars."""
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    import importlib
+
+    p9: Any = importlib.import_module("plotnine")
+    data = accuracy_figure_data(runs, results, fit_split=fit_split)
+    datasets = sorted(set(data.points.get_column("dataset").to_list()))
+    colours = {ds: COLOURS[i % len(COLOURS)] for i, ds in enumerate(datasets)}
+    colours["pooled law"] = "#000000"
+    fitted = _pandas(data.points.filter(pl.col("fitted")), data.panels)
+    stars = _pandas(data.points.filter(~pl.col("fitted")), data.panels)
+    fig = p9.ggplot(fitted, p9.aes(x="x", y="accuracy", color="dataset")) + p9.geom_point(
+        size=0.9, alpha=0.55
+    )
+    caption = "lines: fitted accuracy laws (black: one law pooled across datasets); dotted: chance"
+    if len(stars):
+        fig += p9.geom_point(data=stars, shape=STAR, size=5.0, show_legend=False)
+        caption += f"\n★: runs not used in the fit (split ≠ {fit_split})"
+    if data.curves.height:
+        fig += p9.geom_line(
+            p9.aes(x="x", y="accuracy", color="curve", group="curve"),
+            data=_pandas(data.curves, data.panels),
+            size=0.8,
+            inherit_aes=False,
+        )
+    if data.floors.height:
+        fig += p9.geom_hline(
+            p9.aes(yintercept="chance"),
+            data=_pandas(data.floors, data.panels),
+            linetype="dotted",
+            color="#555555",
+        )
+    ncol = max(1, min(MAX_COLUMNS, len(data.panels)))
+    fig += p9.facet_wrap("panel", ncol=ncol, scales="free")
+    fig += p9.scale_color_manual(values=colours, breaks=[*datasets, "pooled law"])
+    fig += p9.labs(
+        x=data.x_label,
+        y="accuracy",
+        color="",
+        title="Downstream accuracy against loss",
+        caption=caption,
+    )
+    nrow = -(-len(data.panels) // ncol)
+    fig += p9.theme_bw(base_size=9) + p9.theme(
+        figure_size=(PANEL_WIDTH * ncol + 1.8, PANEL_HEIGHT * nrow + 1.2),
+        strip_text=p9.element_text(size=8),
+        axis_text=p9.element_text(size=7),
+        legend_text=p9.element_text(size=7),
+        plot_caption=p9.element_text(size=7, color="#555555"),
+        panel_grid_minor=p9.element_blank(),
+    )
+    return cast("ggplot", fig)

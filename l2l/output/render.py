@@ -1,0 +1,384 @@
+"""The render engine: number formatting, ``Report`` (rows of plain values plus column specs), and writing reports
+as rich tables for people or JSON and CSV for scripts; and the progress bar.
+
+Pure presentation: nothing here knows what a run, a law or a workspace is. JSON carries ``schema_version``; no NaN
+or inf is ever written (they become ``null`` and a note says why).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal, cast
+
+from l2l.base.schema import OUTPUT_FORMATS, OutputFormat
+from l2l.base.text import fmt_sig
+
+__all__ = [
+    "OUTPUT_FORMATS",
+    "RESERVED_KEYS",
+    "SCHEMA_VERSION",
+    "Column",
+    "OutputFormat",
+    "ProgressBar",
+    "Report",
+    "layout",
+    "render",
+]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str | None = None
+    fmt: Callable[[Any], str] = fmt_sig
+    justify: Literal["left", "right", "center"] = "right"
+    # columns shown in JSON/CSV only (full precision, diagnostics) are marked table=False
+    table: bool = True
+    # columns shown in the table only (a label made of other columns, e.g. "src → tgt") are marked data=False: JSON
+    # and CSV carry the columns it is made of, never the same fact twice
+    data: bool = True
+    # When a table is too wide for the terminal, numeric columns are left out, highest ``drop`` first (then the
+    # rightmost first); 0 never leaves. Default: left-justified (name) columns 0, right-justified (numbers) 1.
+    drop: int | None = None
+
+    @property
+    def drop_rank(self) -> int:
+        if self.drop is not None:
+            return self.drop
+        return 0 if self.justify == "left" else 1
+
+    @property
+    def title(self) -> str:
+        return self.header if self.header is not None else self.key
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table of results. ``kind`` names it in JSON (e.g. ``"fit-law"``); ``meta`` adds top-level JSON keys."""
+
+    kind: str
+    columns: Sequence[Column]
+    rows: Sequence[dict[str, Any]]
+    title: str | None = None
+    notes: Sequence[str] = field(default_factory=tuple)
+    meta: dict[str, Any] = field(default_factory=dict)
+    # Output formats this report appears in. A second table that only restates the main rows' extra columns for
+    # people is {"table"}: scripts get those columns in the main rows, and CSV is always a single table.
+    show_in: frozenset[str] = frozenset(OUTPUT_FORMATS)
+    # In JSON, a second report's rows are a list under this key of the first report's document (so every command
+    # prints ONE JSON document of the same shape); default: the report's kind.
+    json_key: str | None = None
+
+
+def clean(value: Any) -> Any:
+    """Plain JSON-safe Python values: numpy scalars to floats/ints, NaN/inf to None, containers recursively."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 0) == 0:
+        value = value.item()  # numpy scalar
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "tolist"):
+        return clean(value.tolist())
+    return str(value)
+
+
+#: Keys of every JSON document that a report's ``meta`` may not override.
+RESERVED_KEYS = frozenset({"schema_version", "l2l_version", "kind", "rows", "notes"})
+
+
+def _data_rows(rep: Report) -> list[dict[str, Any]]:
+    """The rows as JSON and CSV carry them: plain values, without the table-only label columns."""
+    hidden = {c.key for c in rep.columns if not c.data}
+    return [clean({k: v for k, v in r.items() if k not in hidden}) for r in rep.rows]
+
+
+def to_json(reports: Sequence[Report]) -> str:
+    """ONE JSON document for any command: ``{"schema_version", "l2l_version", "kind", <meta>, "rows", "notes"}``
+    of the first report; each further report's rows are a list under its ``json_key`` (default its kind)."""
+    from l2l.base.version import __version__
+
+    if not reports:
+        return json.dumps({"schema_version": SCHEMA_VERSION, "l2l_version": __version__, "rows": []})
+    main, *rest = reports
+    clash = RESERVED_KEYS & set(main.meta)
+    if clash:
+        raise ValueError(f"report meta may not set {sorted(clash)}")
+    doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "l2l_version": __version__, "kind": main.kind}
+    doc.update(clean(main.meta))
+    doc["rows"] = _data_rows(main)
+    notes = list(main.notes)
+    for i, rep in enumerate(rest, start=2):
+        key = rep.json_key or rep.kind
+        doc[f"{key}_{i}" if key in doc else key] = _data_rows(rep)
+        notes.extend(n for n in rep.notes if n not in notes)
+    if notes:
+        doc["notes"] = notes
+    return json.dumps(doc, indent=2, allow_nan=False)
+
+
+def _cell(value: Any) -> Any:
+    """A plain CSV cell: lists are joined with '; ' (never JSON text in a cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join("" if v is None else str(_cell(v)) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return value
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """Nested dicts become columns of their own (``bootstrap_draws``)."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, dict):
+            for sub, val in _flat(v).items():
+                out[f"{k}_{sub}"] = val
+        else:
+            out[k] = v
+    return out
+
+
+def to_csv(rep: Report) -> str:
+    buf = io.StringIO()
+    plain = _data_rows(rep)
+    nested = {k for r in plain for k, v in r.items() if isinstance(v, dict)}
+    rows = [_flat(r) for r in plain]
+    flat_keys = list(dict.fromkeys(k for r in rows for k in r))
+    keys: list[str] = []
+    for c in rep.columns:
+        if not c.data:
+            continue
+        if c.key in nested:  # a dict column becomes its own columns, where it stood
+            keys += [k for k in flat_keys if k.startswith(f"{c.key}_") and k not in keys]
+        else:
+            keys.append(c.key)
+    extra = sorted(set(flat_keys) - set(keys))
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(keys + extra)
+    for r in rows:
+        writer.writerow([_cell(r.get(k)) for k in keys + extra])
+    return buf.getvalue()
+
+
+def _frame_width(widths: Sequence[int]) -> int:
+    """Width of a rich box table with these column widths: one space of padding each side, one rule between."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _header_width(title: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(w) for w in title.split()), default=0)  # headers may wrap at spaces
+
+
+def _needs(rep: Report, cols: Sequence[Column]) -> tuple[dict[str, int], dict[str, int]]:
+    """Each column's width with its header on one line, and with its header wrapped at spaces."""
+    from rich.cells import cell_len
+
+    full: dict[str, int] = {}
+    wrapped: dict[str, int] = {}
+    for c in cols:
+        cells = max((cell_len(c.fmt(r.get(c.key))) for r in rep.rows), default=0)
+        full[c.key] = max(cells, cell_len(c.title))
+        wrapped[c.key] = max(cells, _header_width(c.title))
+    return full, wrapped
+
+
+def _constant(rep: Report, col: Column) -> str | None:
+    """The one value ``col`` shows in every row of a table of several rows, else None."""
+    values = {col.fmt(r.get(col.key)) for r in rep.rows}
+    return values.pop() if len(rep.rows) > 1 and len(values) == 1 else None
+
+
+def layout(rep: Report, width: int) -> tuple[list[Column], list[Column]]:
+    """The columns of ``rep``'s table that fit in ``width`` terminal columns, and those left out.
+
+    No column is ever truncated: each is as wide as its widest cell (headers may wrap at spaces). When they do
+    not all fit, droppable columns leave in order (highest ``drop_rank`` first, then rightmost first) until the
+    rest fits. When even the columns that never leave do not fit, none is shown (use the vertical layout).
+    """
+    cols = [c for c in rep.columns if c.table]
+    _, need = _needs(rep, cols)
+    shown = list(cols)
+    # columns with one value in every row go first (the note under the table gives the value), then by rank
+    same = [c for c in cols if _constant(rep, c) is not None]
+    order = same + sorted(
+        (c for c in cols if c.drop_rank > 0 and c not in same), key=lambda c: (-c.drop_rank, -cols.index(c))
+    )
+    while _frame_width([need[c.key] for c in shown]) > width:
+        if not order:
+            return [], cols
+        shown.remove(order.pop(0))
+    return shown, [c for c in cols if c not in shown]
+
+
+def to_rich(rep: Report, width: int | None = None) -> Any:
+    """A rich renderable: the table with every column that fits in ``width`` (all of them when None), each at its
+    full width; or, when even the name columns do not fit, one block per row (field, value)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    cols = [c for c in rep.columns if c.table]
+    shown, left_out = (cols, []) if width is None else layout(rep, width)
+    if not shown and cols:
+        return _vertical(rep, cols)
+    full, wrapped = _needs(rep, shown)
+    fixed = width is not None and _frame_width([full[c.key] for c in shown]) > width
+    table = Table(title=rep.title, title_justify="left", header_style="bold")
+    for c in shown:
+        table.add_column(
+            Text(c.title, no_wrap=False, justify=c.justify),
+            justify=c.justify,
+            no_wrap=True,
+            overflow="fold",
+            width=wrapped[c.key] if fixed else None,
+        )
+    for r in rep.rows:
+        table.add_row(*[c.fmt(r.get(c.key)) for c in shown])
+    if not left_out:
+        return table
+    notes = []
+    same = {c.title: v for c in left_out if (v := _constant(rep, c)) is not None}
+    if same:
+        notes.append("in every row: " + ", ".join(f"{k} {v}" for k, v in same.items()))
+    rest = [c.title for c in left_out if c.title not in same]
+    if rest:
+        notes.append(
+            f"columns left out at {width} columns: {', '.join(rest)}; use --format csv or a wider terminal"
+        )
+    return Group(table, *(Text(n, style="dim") for n in notes))
+
+
+def _vertical(rep: Report, cols: Sequence[Column]) -> Any:
+    """One block per row: each column's header and value on a line of its own (values fold, never truncate)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    if rep.title:
+        parts.append(Text(rep.title, style="italic"))
+    for i, r in enumerate(rep.rows, start=1):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for c in cols:
+            grid.add_row(c.title, c.fmt(r.get(c.key)))
+        parts.append(Text(f"— row {i} of {len(rep.rows)}", style="dim"))
+        parts.append(grid)
+    return Group(*parts)
+
+
+def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str], None]) -> None:
+    """Write one or more reports in the chosen format through ``write`` (CSV: one table after another)."""
+    reps = [r for r in ([reports] if isinstance(reports, Report) else reports) if fmt in r.show_in]
+    if fmt == "json":
+        write(to_json(reps) + "\n")
+    elif fmt == "csv":
+        write("\n".join(to_csv(r) for r in reps))
+    else:
+        from rich.console import Console
+        from rich.text import Text
+
+        width = _width()
+        console = Console(file=cast(IO[str], _Writer(write)), soft_wrap=False, width=width)
+        for i, rep in enumerate(reps):
+            if i:
+                console.print()
+            console.print(to_rich(rep, width))
+            for note in rep.notes:  # as Text: a note's own brackets are never read as markup
+                console.print(Text(note, style="dim"), highlight=False)
+
+
+def _width() -> int:
+    """The terminal's width on a terminal; otherwise wide enough that piped tables are never truncated."""
+    import os
+    import shutil
+    import sys
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return int(os.environ.get("COLUMNS", "0") or 0) or 250
+
+
+class _Writer(io.TextIOBase):
+    """A file-like wrapper so rich can print through the CLI's own writer (and so typer's test runner sees it)."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+
+    def write(self, s: str) -> int:
+        self._write(s)
+        return len(s)
+
+
+def _ignore(_done: int, _total: int) -> None:
+    """The progress callback when no bar is shown."""
+
+
+class ProgressBar:
+    """A rich progress bar on stderr, as a context manager yielding a ``callback(done, total)``.
+
+    Shown only when stderr is a terminal, so logs and CI output stay clean; otherwise the callback does nothing.
+    The bar starts at the first update with work to show (total > 0), so a command that fails early or has
+    nothing to do never flashes an empty ``0/?`` bar.
+    """
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        import sys
+
+        if not sys.stderr.isatty():
+            return _ignore
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.description, total=total, completed=done)
+        else:
+            self._progress.update(self._task, completed=done, total=total)
+
+    @property
+    def started(self) -> bool:
+        return self._progress is not None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

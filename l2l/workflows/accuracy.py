@@ -1,0 +1,541 @@
+"""Downstream accuracy on run tables: the accuracy table, matching accuracy evals to task losses, chance levels,
+fitting accuracy laws over runs, and the chain (N, D) → loss → accuracy.
+
+The accuracy rows live apart from the losses (``Runs.accuracy``), so no loss command ever fits them. An accuracy
+eval is matched to its task's cross-entropy loss by the task stem: the name without ``_acc``, ``_accuracy``,
+``_len_norm``, ``_ce_loss`` or ``_loss`` (``downstream/hellaswag_test_len_norm`` ↔
+``downstream/hellaswag_test_ce_loss``; a W&B export's ``hellaswag`` accuracy ↔ its ``hellaswag`` loss).
+
+Chance levels, first found wins: given per eval (``chance`` mapping), the table's ``chance`` column, the default
+table (0.25 for the 4-way ARC, HellaSwag, MMLU, OpenBookQA, SciQ; 0.5 for the 2-way BoolQ, PIQA, Winogrande), else
+none (the floor is fitted without one).
+
+Pure: no printing, no exits; the workspace file is written with ``atomic_write``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+import polars as pl
+
+from l2l.base.errors import FitError, SelectionError
+from l2l.base.runs import resolve_name, select_evals
+from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss
+from l2l.core.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.core.fit import FitCache, FitOptions
+
+__all__ = [
+    "ACCURACY_COLUMNS",
+    "INPUT_LOSSES",
+    "AccuracyData",
+    "AccuracyPrediction",
+    "AccuracyResult",
+    "accuracy_data",
+    "accuracy_evals",
+    "chance_level",
+    "fit_accuracy_laws",
+    "predict_accuracy",
+    "stem_of",
+    "task_loss_eval",
+]
+
+#: The accuracy table's columns in order, with their polars dtype names.
+_SUFFIXES: Final[tuple[str, ...]] = ("_ce_loss", "_len_norm", "_accuracy", "_acc", "_loss")
+#: Default chance levels by the start of the task's name (last path part, lowercase).
+CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (
+    (("boolq", "piqa", "winogrande"), 0.5),
+    (("arc", "hellaswag", "mmlu", "openbook", "sciq"), 0.25),
+)
+#: The level of the accuracy intervals and what they are known to cover (benchmarks/bench_accuracy.py).
+INTERVAL_LEVEL: Final = 0.9
+INTERVAL_CAVEAT: Final = (
+    "a lower bound on the uncertainty: on the paper's held-out 3.3B runs such 90 % intervals covered only 52–67 % "
+    "of the accuracies (72–79 % in a within-sweep backtest)"
+)
+
+
+def stem_of(name: str) -> str:
+    """The task stem of an eval name: one suffix ``_ce_loss``, ``_len_norm``, ``_accuracy``, ``_acc`` or
+    ``_loss`` removed."""
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def default_chance(eval_name: str) -> float | None:
+    """The chance level of a known benchmark from its name (None when it is not in the table)."""
+    task = stem_of(eval_name).rsplit("/", 1)[-1].lower()
+    for starts, level in CHANCE_TABLE:
+        if task.startswith(starts):
+            return level
+    return None
+
+
+def accuracy_evals(runs: Runs) -> list[str]:
+    """The accuracy evals of the table, sorted (empty when it has none)."""
+    if runs.accuracy is None:
+        return []
+    return sorted(runs.accuracy.get_column("eval").unique().to_list())
+
+
+def _require_accuracy(runs: Runs) -> pl.DataFrame:
+    if runs.accuracy is None or runs.accuracy.height == 0:
+        raise SelectionError(
+            "the runs have no accuracy rows",
+            hint="ingest accuracies: a long table with a metric column (metric=accuracy), or a wide table with "
+            "accuracy columns",
+        )
+    return runs.accuracy
+
+
+def resolve_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> list[str]:
+    """Accuracy evals named (exact, unique prefix, or a glob with ``*``; ``all`` or none: every one)."""
+    _require_accuracy(runs)
+    evals = accuracy_evals(runs)
+    if not names or "all" in names:
+        return evals
+    out: list[str] = []
+    for n in names:
+        if any(ch in n for ch in "*?[") or n.startswith("!"):
+            continue
+        out.append(resolve_name(n, evals, "accuracy eval"))
+    globs = [n for n in names if any(ch in n for ch in "*?[") or n.startswith("!")]
+    if globs:
+        out.extend(select_evals(evals, globs))
+    return list(dict.fromkeys(out))
+
+
+def task_loss_eval(runs: Runs, acc_eval: str) -> str | None:
+    """The loss eval whose task stem is the accuracy eval's (a ``_ce_loss`` one first), or None."""
+    stem = stem_of(acc_eval)
+    hits = [e for e in runs.evals if stem_of(e) == stem]
+    if len(hits) > 1:
+        hits = [e for e in hits if e.endswith("_ce_loss")] or hits[:0]
+    return hits[0] if len(hits) == 1 else None
+
+
+def chance_level(
+    runs: Runs, acc_eval: str, given: Mapping[str, float] | None = None
+) -> tuple[float | None, str]:
+    """(chance level, where it came from: given / column / table / none) of one accuracy eval."""
+    for key, level in (given or {}).items():
+        if resolve_name(key, accuracy_evals(runs), "accuracy eval") == acc_eval:
+            return float(level), "given"
+    acc = _require_accuracy(runs)
+    col = acc.filter(pl.col("eval") == acc_eval).get_column("chance").drop_nulls().to_numpy()
+    if len(col):
+        return float(np.median(col)), "column"
+    table = default_chance(acc_eval)
+    return (table, "table") if table is not None else (None, "none")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Accuracy against a loss, run by run
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyData:
+    """The runs of one accuracy eval with the loss they are related to (the task's CE loss, or the own loss)."""
+
+    eval: str
+    input_loss: InputLoss
+    input_eval: str  # the task-loss eval, or "own"
+    frame: pl.DataFrame  # dataset, N, D, C, run_id, split, accuracy, x (the input loss)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.frame.get_column("x").to_numpy().astype(np.float64)
+
+    @property
+    def acc(self) -> np.ndarray:
+        return self.frame.get_column("accuracy").to_numpy().astype(np.float64)
+
+    @property
+    def groups(self) -> np.ndarray:
+        return self.frame.get_column("dataset").to_numpy()
+
+    @property
+    def order(self) -> np.ndarray:
+        return self.frame.get_column("C").to_numpy().astype(np.float64)
+
+
+def accuracy_data(
+    runs: Runs, acc_eval: str, *, input_loss: InputLoss = "task", frame: pl.DataFrame | None = None
+) -> AccuracyData:
+    """The accuracy rows of ``acc_eval`` joined to their input loss on (dataset, N, D, split). ``frame``: the
+    accuracy rows to use (default every one)."""
+    acc = _require_accuracy(runs) if frame is None else frame
+    rows = acc.filter(pl.col("eval") == acc_eval).drop("eval", "n_repeats", "chance")
+    key = ["dataset", "N", "D", "split"]
+    if input_loss == "task":
+        ev = task_loss_eval(runs, acc_eval)
+        if ev is None:
+            raise SelectionError(
+                f"no task loss matches the accuracy eval {acc_eval!r} (looked for a loss eval named "
+                f"{stem_of(acc_eval)}_ce_loss or with the same stem)",
+                hint="relate it to the own loss instead",
+                param="input_loss",
+            )
+        losses = runs.frame.filter(pl.col("eval") == ev)
+        input_eval = ev
+    else:
+        own = pl.DataFrame(
+            {"dataset": list(runs.own_eval), "eval": list(runs.own_eval.values())},
+            schema={"dataset": pl.String, "eval": pl.String},
+        )
+        losses = runs.frame.join(own, on=["dataset", "eval"], how="semi")
+        input_eval = "own"
+    joined = rows.join(
+        losses.select(*key, pl.col("loss").alias("x")), on=key, how="inner", nulls_equal=True
+    ).sort(["dataset", "C", "N"])
+    if joined.height == 0:
+        raise SelectionError(
+            f"no run has both the accuracy {acc_eval!r} and the loss {input_eval!r}",
+            hint="accuracy rows are matched to loss rows on dataset, N, D and split",
+        )
+    return AccuracyData(acc_eval, input_loss, input_eval, joined)
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyResult:
+    """One accuracy eval's law (or why there is none)."""
+
+    eval: str
+    input_loss: InputLoss
+    input_eval: str
+    chance: float | None
+    chance_source: str
+    fit: AccuracyFit | None
+    error: str | None = None
+    data: AccuracyData | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "eval": self.eval,
+            "input_loss": self.input_loss,
+            "input_eval": self.input_eval,
+            "chance": self.chance,
+            "chance_source": self.chance_source,
+        }
+        if self.fit is None:
+            d.update(status="failed", reason=self.error)
+            return d
+        f = self.fit.to_dict()
+        d.update(
+            status=f["status"],
+            reason=f["reason"],
+            form=f["form"],
+            pooled=f["pooled"],
+            sharing=None if f["sharing"] is None else f["sharing"]["reason"],
+            n_points=f["n_points"],
+            rmse_points=100 * f["rmse"],
+            r2=f["r2"],
+            backtest_mae_points=None if f["backtest_mae"] is None else 100 * f["backtest_mae"],
+            laws=f["laws"],
+            warnings=f["warnings"],
+            x_min=f["x_min"],
+            x_max=f["x_max"],
+        )
+        return d
+
+
+def fit_accuracy_laws(
+    runs: Runs,
+    evals: Sequence[str] | None = None,
+    *,
+    split: str | None = None,
+    input_loss: InputLoss = "task",
+    form: str = "sigmoid",
+    floor: FloorMode = "fit",
+    ceiling: float | None = 1.0,
+    pooling: Pooling = "auto",
+    chance: Mapping[str, float] | None = None,
+    check: bool = True,
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    accuracy_frame: pl.DataFrame | None = None,
+) -> list[AccuracyResult]:
+    """An accuracy law per accuracy eval (``evals``: names, globs or ``all``), fitted on the runs of ``split``.
+
+    Defaults are l2l's recommended design: a sigmoid of the task's CE loss, floor fitted near chance, ceiling 1,
+    pooled across pre-training datasets when a within-run backtest says the relation is shared. ``form="power"``
+    is the paper's Appendix B (E0: the input loss's Eq. 3 law fitted on the same runs). Tasks whose accuracy stays
+    within noise of chance are labelled unpredictable (``check``). ``accuracy_frame``: accuracy rows to fit
+    (default: every one, restricted to ``split``).
+    """
+    from l2l.workflows.lawbook import law_book
+
+    names = resolve_accuracy_evals(runs, evals)
+    acc = _require_accuracy(runs) if accuracy_frame is None else accuracy_frame
+    if split is not None:
+        runs.check_split(split)
+        acc = acc.filter(pl.col("split") == split)
+    book = law_book(runs, options, split, cache) if form == "power" else None
+    out: list[AccuracyResult] = []
+    for name in names:
+        level, source = chance_level(runs, name, chance)
+        try:
+            data = accuracy_data(runs, name, input_loss=input_loss, frame=acc)
+        except SelectionError as exc:
+            out.append(AccuracyResult(name, input_loss, "-", level, source, None, exc.message))
+            continue
+        try:
+            e0: dict[str, float] | None = None
+            if book is not None:
+                e0 = {
+                    ds: float(book.get(ds, data.input_eval if input_loss == "task" else runs.own(ds)).law.E)
+                    for ds in sorted(set(data.groups.tolist()))
+                }
+            fit = fit_accuracy(
+                data.x,
+                data.acc,
+                chance=level,
+                form=form,
+                floor=floor if level is not None else "fit",
+                ceiling=ceiling,
+                groups=data.groups,
+                # own losses of different datasets are on different scales: one law each unless asked to pool
+                pooling=pooling
+                if form == "sigmoid" and (input_loss == "task" or pooling != "auto")
+                else "separate",
+                order=data.order,
+                E0=e0,
+                check=check,
+                bootstrap=bootstrap,
+                seed=seed,
+            )
+        except FitError as exc:
+            out.append(
+                AccuracyResult(name, input_loss, data.input_eval, level, source, None, exc.message, data)
+            )
+            continue
+        out.append(AccuracyResult(name, input_loss, data.input_eval, level, source, fit, None, data))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The chain: (N, D) → input loss (its Eq. 3 law) → accuracy
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyPrediction:
+    """Accuracy of a model of ``dataset`` at (N, D), through its input loss, each step kept."""
+
+    eval: str
+    dataset: str
+    N: float
+    D: float
+    C: float
+    input_eval: str
+    own_loss: float | None  # the dataset's own loss at (N, D), from its law (shown for context)
+    loss: float | None  # the input loss at (N, D), from its law
+    loss_interval: tuple[float, float] | None
+    accuracy: float | None
+    accuracy_interval: tuple[float, float] | None
+    status: Literal["ok", "unpredictable", "failed"]
+    reason: str
+    extrapolates: bool
+    chance: float | None
+    pooled: bool | None
+
+    def steps(self) -> list[str]:
+        """The chain, one line per step."""
+        out = []
+        if self.own_loss is not None and self.input_eval != "own":
+            out.append(
+                f"own loss law of {self.dataset} at N={self.N:.3g}, D={self.D:.3g}: {self.own_loss:.4f}"
+            )
+        if self.loss is not None:
+            what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval}"
+            out.append(f"{what} from its law: {self.loss:.4f}")
+        if self.accuracy is not None:
+            law = "the pooled" if self.pooled else f"{self.dataset}'s"
+            out.append(f"accuracy from {law} accuracy law: {100 * self.accuracy:.2f} points")
+        elif self.status != "ok":
+            out.append(f"accuracy not predicted: {self.reason}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "eval": self.eval,
+            "dataset": self.dataset,
+            "N": self.N,
+            "D": self.D,
+            "C": self.C,
+            "input_eval": self.input_eval,
+            "own_loss": self.own_loss,
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "status": self.status,
+            "reason": self.reason,
+            "extrapolates": self.extrapolates,
+            "chance": self.chance,
+            "pooled": self.pooled,
+            "steps": self.steps(),
+        }
+        d["loss_lo"], d["loss_hi"] = self.loss_interval or (None, None)
+        d["accuracy_lo"], d["accuracy_hi"] = self.accuracy_interval or (None, None)
+        d["interval"] = None if self.accuracy_interval is None else INTERVAL_CAVEAT
+        return d
+
+
+def predict_accuracy(
+    runs: Runs,
+    *,
+    evals: Sequence[str] | None,
+    datasets: Sequence[str],
+    N: Sequence[float],
+    D: Sequence[float] | None = None,
+    C: Sequence[float] | None = None,
+    split: str | None = None,
+    input_loss: InputLoss = "task",
+    form: str = "sigmoid",
+    floor: FloorMode = "fit",
+    ceiling: float | None = 1.0,
+    pooling: Pooling = "auto",
+    chance: Mapping[str, float] | None = None,
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    level: float = INTERVAL_LEVEL,
+) -> list[AccuracyPrediction]:
+    """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval, through the input
+    loss's Eq. 3 law (fitted on ``split``) and the accuracy law. With ``bootstrap``, the loss law's draws feed the
+    accuracy law's bootstrap (both steps in the interval, at ``level``; a lower bound, see INTERVAL_CAVEAT)."""
+    from l2l.core.fit import percentile_interval
+    from l2l.core.laws import log_loss
+    from l2l.workflows.lawbook import law_book, with_bootstrap
+    from l2l.workflows.predict import size_grid
+
+    k = runs.flops_per_param_token
+    n_arr, d_arr = size_grid(N, D, C, k)
+    dss = runs.resolve_datasets(datasets)
+    book = law_book(runs, options, split, cache)
+    results = fit_accuracy_laws(
+        runs,
+        evals,
+        split=split,
+        input_loss=input_loss,
+        form=form,
+        floor=floor,
+        ceiling=ceiling,
+        pooling=pooling,
+        chance=chance,
+        options=options,
+        cache=cache,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    out: list[AccuracyPrediction] = []
+    for res in results:
+        for ds in dss:
+            own_fit = book.try_get(ds, runs.own(ds)) if ds in runs.own_eval else None
+            in_name = res.input_eval if input_loss == "task" else runs.own(ds)
+            for n, d in zip(n_arr, d_arr, strict=True):
+                base: dict[str, Any] = {
+                    "eval": res.eval,
+                    "dataset": ds,
+                    "N": float(n),
+                    "D": float(d),
+                    "C": k * float(n * d),
+                    "input_eval": res.input_eval,
+                    "chance": res.chance,
+                    "own_loss": None
+                    if own_fit is None or isinstance(own_fit, FitError)
+                    else float(own_fit.predict(n, d)),
+                }
+                if res.fit is None or res.fit.status != "ok":
+                    status: Literal["unpredictable", "failed"] = (
+                        "failed" if res.fit is None else "unpredictable"
+                    )
+                    reason = res.error if res.fit is None else res.fit.reason
+                    out.append(_empty(base, status, reason or "", None))
+                    continue
+                law_fit = book.try_get(ds, in_name) if in_name != "-" else FitError("no input loss")
+                if isinstance(law_fit, FitError):
+                    out.append(_empty(base, "failed", f"the input loss's law: {law_fit}", res.fit.pooled))
+                    continue
+                try:
+                    res.fit.law_for(ds)
+                except FitError as exc:
+                    out.append(_empty(base, "failed", str(exc), res.fit.pooled))
+                    continue
+                x = float(law_fit.predict(n, d))
+                acc = float(res.fit.predict(x, ds))
+                loss_iv = acc_iv = None
+                if bootstrap:
+                    law_fit = with_bootstrap(book, law_fit, bootstrap, seed)
+                    assert law_fit.bootstrap is not None
+                    draws = np.exp(log_loss(law_fit.form, law_fit.bootstrap, np.log([n]), np.log([d])))[:, 0]
+                    lo_l, hi_l = percentile_interval(draws, level)
+                    loss_iv = (float(lo_l), float(hi_l))
+                    iv = res.fit.predict_interval(x, ds, level, x_draws=draws, seed=seed)
+                    if iv is not None:
+                        acc_iv = (float(iv[0]), float(iv[1]))
+                out.append(
+                    AccuracyPrediction(
+                        **base,
+                        loss=x,
+                        loss_interval=loss_iv,
+                        accuracy=acc,
+                        accuracy_interval=acc_iv,
+                        status="ok",
+                        reason=res.fit.reason,
+                        extrapolates=res.fit.extrapolates(x),
+                        pooled=res.fit.pooled,
+                    )
+                )
+    return out
+
+
+def _empty(
+    base: dict[str, Any], status: Literal["unpredictable", "failed"], reason: str, pooled: bool | None
+) -> AccuracyPrediction:
+    return AccuracyPrediction(
+        **base,
+        loss=None,
+        loss_interval=None,
+        accuracy=None,
+        accuracy_interval=None,
+        status=status,
+        reason=reason,
+        extrapolates=False,
+        pooled=pooled,
+    )
+
+
+def accuracy_summary(runs: Runs) -> list[dict[str, Any]]:
+    """One dict per (dataset, accuracy eval): runs, accuracy range, chance level and source, the matched task
+    loss, splits (empty when the table has no accuracies)."""
+    if runs.accuracy is None:
+        return []
+    g = (
+        runs.accuracy.group_by(["dataset", "eval"], maintain_order=True)
+        .agg(
+            pl.col("run_id").n_unique().alias("runs"),
+            pl.col("accuracy").min().alias("accuracy_min"),
+            pl.col("accuracy").max().alias("accuracy_max"),
+            pl.col("split").drop_nulls().unique().sort().alias("splits"),
+        )
+        .sort(["dataset", "eval"])
+    )
+    out = []
+    for r in g.iter_rows(named=True):
+        level, source = chance_level(runs, r["eval"])
+        out.append(
+            {**r, "chance": level, "chance_source": source, "task_loss": task_loss_eval(runs, r["eval"])}
+        )
+    return out

@@ -1,0 +1,307 @@
+"""The train-to-accuracy setting of ``evaluate``: held-out downstream accuracy, in absolute accuracy points.
+
+Fit on the remaining runs, predict each held-out run's accuracy on each accuracy eval, by:
+
+- ``baseline``: the accuracy of the largest remaining run (the largest budget, lowest own loss) of the dataset;
+- ``paper``: the paper's Appendix B, 1 − acc = K·(L − E0)^κ + E1 of the model's own loss, one law per dataset
+  (E0 from the own loss's Eq. 3 law);
+- ``l2l``: l2l's recommended law, a sigmoid of the task's CE loss with a floor fitted near chance, ceiling 1,
+  pooled across datasets where a within-run backtest says so; tasks whose accuracy stays within noise of chance
+  are labelled unpredictable instead of predicted.
+
+Each law runs from the held-out run's MEASURED input loss (the loss → accuracy step alone) and from a PREDICTED one
+(the input loss's Eq. 3 law extrapolated to the held-out (N, D): the whole chain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import polars as pl
+
+from l2l.base.errors import FitError, SelectionError
+from l2l.core.accuracy import AccuracyFit, fit_accuracy
+from l2l.workflows.accuracy import (
+    AccuracyData,
+    accuracy_data,
+    chance_level,
+    resolve_accuracy_evals,
+)
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.core.fit import FitCache, FitOptions
+    from l2l.workflows.lawbook import LawBook
+
+__all__ = ["AccuracyEvaluation", "AccuracyHeldOut", "AccuracyMethodSummary", "evaluate_accuracy"]
+
+Method = Literal["baseline", "paper", "l2l"]
+METHOD_LABELS: dict[str, str] = {
+    "baseline": "baseline: accuracy of the largest remaining run",
+    "paper": "paper: power law of the own loss",
+    "l2l": "l2l: sigmoid of the task loss",
+}
+InputKind = Literal["measured", "predicted", "-"]
+
+
+@dataclass(frozen=True)
+class AccuracyHeldOut:
+    """One method's prediction of one held-out run's accuracy (``predicted`` None when it made none)."""
+
+    eval: str
+    dataset: str
+    run_id: str
+    N: float
+    D: float
+    truth: float
+    method: Method
+    input: InputKind
+    predicted: float | None
+    status: Literal["ok", "unpredictable", "failed"]
+    reason: str = ""
+
+    @property
+    def error_points(self) -> float | None:
+        return None if self.predicted is None else 100 * abs(self.predicted - self.truth)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "error_points": self.error_points}
+
+
+@dataclass(frozen=True)
+class AccuracyMethodSummary:
+    """Mean absolute error in accuracy points of one method and input."""
+
+    method: Method
+    input: InputKind
+    n_predictions: int
+    mae_points: float | None  # over every prediction the method made
+    n_evals: int
+    mae_points_predictable: float | None  # over the evals l2l predicts (not unpredictable): a common set
+    n_predictable: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "label": METHOD_LABELS[self.method]}
+
+
+@dataclass(frozen=True, eq=False)
+class AccuracyEvaluation:
+    holdout: str
+    n_heldout_runs: int
+    evals: tuple[str, ...]
+    predictions: tuple[AccuracyHeldOut, ...]
+    summary: tuple[AccuracyMethodSummary, ...]
+    unpredictable: Mapping[str, str]  # eval → reason (l2l's check on the remaining runs)
+    failed: Mapping[str, str]  # eval → why l2l's law could not be made (e.g. no task loss)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "holdout": self.holdout,
+            "n_heldout_runs": self.n_heldout_runs,
+            "evals": list(self.evals),
+            "summary": [s.to_dict() for s in self.summary],
+            "unpredictable": dict(self.unpredictable),
+            "failed": dict(self.failed),
+            "notes": list(self.notes),
+        }
+
+
+def _predicted_loss(book: LawBook, dataset: str, eval_name: str, n: float, d: float) -> float | None:
+    fit = book.try_get(dataset, eval_name)
+    return None if isinstance(fit, FitError) else float(fit.predict(n, d))
+
+
+def _baseline(own_train: AccuracyData) -> dict[str, float]:
+    """dataset → accuracy of its run at the largest budget with the lowest own loss."""
+    f = own_train.frame
+    top = f.filter(pl.col("C") == pl.col("C").max().over("dataset")).sort("x")
+    return {str(ds): float(g.get_column("accuracy")[0]) for (ds,), g in top.group_by("dataset")}
+
+
+def _safe(fit: AccuracyFit, x: float | None, dataset: str) -> float | None:
+    if x is None:
+        return None
+    try:
+        return float(fit.predict(x, dataset))
+    except FitError:
+        return None
+
+
+def evaluate_accuracy(  # noqa: C901 - one pass over evals and methods, read top to bottom
+    runs: Runs,
+    *,
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    evals: Sequence[str] | None = None,
+    chance: Mapping[str, float] | None = None,
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+) -> AccuracyEvaluation:
+    """Held-out accuracy error of each method (see the module docstring), over the accuracy evals named
+    (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets."""
+    from l2l.core.fit import FitCache, FitOptions
+    from l2l.workflows.evaluate import plan_holdout
+    from l2l.workflows.lawbook import LawBook
+
+    plan = plan_holdout(runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
+    names = resolve_accuracy_evals(runs, evals)
+    assert runs.accuracy is not None
+    key = ["dataset", "N", "D", "split"]
+    hidden_keys = plan.hidden.select(key).unique()
+    acc_hidden = runs.accuracy.join(hidden_keys, on=key, how="semi", nulls_equal=True)
+    acc_train = runs.accuracy.join(hidden_keys, on=key, how="anti", nulls_equal=True)
+    if acc_hidden.height == 0:
+        raise SelectionError("no held-out run has an accuracy: nothing to evaluate")
+    book = LawBook(plan.train, options or FitOptions(), saved=FitCache() if cache is None else cache)
+    preds: list[AccuracyHeldOut] = []
+    unpredictable: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for name in names:
+        level, _ = chance_level(runs, name, chance)
+        try:
+            own_tr = accuracy_data(runs, name, input_loss="own", frame=acc_train)
+            own_te = accuracy_data(runs, name, input_loss="own", frame=acc_hidden)
+        except SelectionError as exc:
+            failed[name] = exc.message
+            continue
+        base = _baseline(own_tr)
+        # the paper's power law of the own loss, per dataset
+        paper: AccuracyFit | None = None
+        try:
+            e0 = {ds: float(book.get(ds, runs.own(ds)).law.E) for ds in sorted(set(own_tr.groups.tolist()))}
+            paper = fit_accuracy(
+                own_tr.x,
+                own_tr.acc,
+                form="power",
+                groups=own_tr.groups,
+                pooling="separate",
+                E0=e0,
+                check=False,
+            )
+        except FitError:
+            paper = None
+        # l2l's recommended law of the task loss
+        l2l_fit: AccuracyFit | None = None
+        task_te: dict[tuple[str, str], float] = {}
+        task_eval = ""
+        try:
+            task_tr = accuracy_data(runs, name, input_loss="task", frame=acc_train)
+            task_eval = task_tr.input_eval
+            te = accuracy_data(runs, name, input_loss="task", frame=acc_hidden)
+            ids = zip(
+                te.frame.get_column("dataset").to_list(), te.frame.get_column("run_id").to_list(), strict=True
+            )
+            task_te = dict(zip(ids, te.x.tolist(), strict=True))
+            l2l_fit = fit_accuracy(
+                task_tr.x,
+                task_tr.acc,
+                chance=level,
+                groups=task_tr.groups,
+                order=task_tr.order,
+                check=True,
+            )
+            if l2l_fit.status == "unpredictable":
+                unpredictable[name] = l2l_fit.reason
+        except (SelectionError, FitError) as exc:
+            failed[name] = exc.message
+        for row in own_te.frame.iter_rows(named=True):
+            ds, rid, n, d, truth = row["dataset"], row["run_id"], row["N"], row["D"], row["accuracy"]
+            common = {"eval": name, "dataset": ds, "run_id": rid, "N": n, "D": d, "truth": truth}
+            b = base.get(ds)
+            preds.append(
+                AccuracyHeldOut(
+                    **common,
+                    method="baseline",
+                    input="-",
+                    predicted=b,
+                    status="ok" if b is not None else "failed",
+                    reason="" if b is not None else "no remaining run of this dataset",
+                )
+            )
+            inputs: dict[str, float | None] = {
+                "measured": row["x"],
+                "predicted": _predicted_loss(book, ds, runs.own(ds), n, d),
+            }
+            for kind, x in inputs.items():
+                p = None if paper is None else _safe(paper, x, ds)
+                preds.append(
+                    AccuracyHeldOut(
+                        **common,
+                        method="paper",
+                        input=kind,  # type: ignore[arg-type]
+                        predicted=p,
+                        status="ok" if p is not None else "failed",
+                        reason="" if p is not None else "the power law could not be fitted or evaluated",
+                    )
+                )
+            task_inputs: dict[str, float | None] = {
+                "measured": task_te.get((ds, rid)),
+                "predicted": _predicted_loss(book, ds, task_eval, n, d) if task_eval else None,
+            }
+            for kind, x in task_inputs.items():
+                if l2l_fit is None:
+                    status, p, why = "failed", None, failed.get(name, "")
+                elif l2l_fit.status == "unpredictable":
+                    status, p, why = "unpredictable", None, l2l_fit.reason
+                else:
+                    p = _safe(l2l_fit, x, ds)
+                    status, why = ("ok", "") if p is not None else ("failed", "no input loss")
+                preds.append(
+                    AccuracyHeldOut(
+                        **common,
+                        method="l2l",
+                        input=kind,  # type: ignore[arg-type]
+                        predicted=p,
+                        status=status,  # type: ignore[arg-type]
+                        reason=why,
+                    )
+                )
+    if not preds:
+        raise SelectionError(
+            "no accuracy eval could be evaluated: " + "; ".join(f"{k}: {v}" for k, v in failed.items())
+        )
+    predictable = {
+        p.eval for p in preds if p.method == "l2l" and p.status == "ok" and p.eval not in unpredictable
+    }
+    summary = []
+    for method, kinds in (
+        ("baseline", ("-",)),
+        ("paper", ("measured", "predicted")),
+        ("l2l", ("measured", "predicted")),
+    ):
+        for kind in kinds:
+            mine = [p for p in preds if p.method == method and p.input == kind and p.error_points is not None]
+            on_common = [p for p in mine if p.eval in predictable]
+            summary.append(
+                AccuracyMethodSummary(
+                    method,  # type: ignore[arg-type]
+                    kind,  # type: ignore[arg-type]
+                    len(mine),
+                    float(np.mean([p.error_points for p in mine])) if mine else None,
+                    len({p.eval for p in mine}),
+                    float(np.mean([p.error_points for p in on_common])) if on_common else None,
+                    len({p.eval for p in on_common}),
+                )
+            )
+    notes = []
+    if unpredictable:
+        notes.append(
+            f"{len(unpredictable)} eval(s) labelled unpredictable by l2l (accuracy within noise of chance on the "
+            f"remaining runs), not predicted: {', '.join(sorted(unpredictable))}"
+        )
+    if failed:
+        notes.append("l2l's law not made for: " + "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())))
+    return AccuracyEvaluation(
+        holdout=plan.label,
+        n_heldout_runs=acc_hidden.select("dataset", "run_id").unique().height,
+        evals=tuple(names),
+        predictions=tuple(preds),
+        summary=tuple(summary),
+        unpredictable=unpredictable,
+        failed=failed,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,646 @@
+"""Table 1 of the paper: does loss-to-loss translation beat extrapolating each dataset's own scaling law?
+
+Protocol (section 5). Held-out runs are hidden from every fit. For each ordered pair of distinct training datasets
+(P0, P1) with held-out runs at the same (N̄, D̄):
+- independent: P1's law of the loss (fitted on P1's remaining runs) extrapolated to (N̄, D̄);
+- loss-to-loss: the P0 → P1 train-train translation (fitted on the remaining pairs, E's from the remaining fits)
+  applied to P0's *measured* held-out own loss; for a test or downstream loss T, composed with P1's own → T
+  train-test translation (fitted on P1's remaining runs).
+The relative error |prediction − actual| / actual is averaged per setting (train-to-train, train-to-test,
+train-to-downstream). Pure: no printing; the caller picks the held-out runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import polars as pl
+
+from l2l.base.errors import FitError, SelectionError, UsageError
+from l2l.base.runs import default_test_evals, evals_measured, select_evals
+from l2l.base.schema import SETTINGS, Kind, Setting
+from l2l.core.fit import FitCache, FitOptions
+from l2l.workflows.lawbook import LawBook
+from l2l.workflows.pairing import PairSpec, pair_runs
+from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.core.calibrate import Calibration, CalibrationCache, PredictiveInterval
+    from l2l.workflows.lawbook import Progress
+
+__all__ = [
+    "SETTINGS",
+    "Evaluation",
+    "HeldOutPrediction",
+    "HoldoutPlan",
+    "SettingSummary",
+    "Skip",
+    "evaluate",
+    "plan_holdout",
+]
+
+#: Why a method made no prediction: a law could not be fitted, a translation could not be fitted (too few pairs,
+#: no shared configurations, ...), or the measured loss lies outside the translation's domain (x ≤ E0).
+SkipReason = Literal["law", "translation", "domain"]
+Method = Literal["independent", "loss-to-loss"]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A prediction one method could not make, and why."""
+
+    method: Method
+    reason: SkipReason
+    detail: str
+
+    def note(self) -> str:
+        return f"independent: {self.detail}" if self.method == "independent" else self.detail
+
+
+@dataclass(frozen=True)
+class HeldOutPrediction:
+    """Both methods' predictions of one held-out loss."""
+
+    setting: Setting
+    src: str
+    tgt: str
+    eval: str
+    N: float
+    D: float
+    actual: float
+    independent: float | None
+    loss_to_loss: float | None
+    source_loss: float
+    notes: tuple[str, ...] = ()  # extrapolations, then the skips' details
+    skips: tuple[Skip, ...] = ()
+    # the mean of every source's translation of this target configuration (None with fewer than 2 sources)
+    combined: float | None = None
+    # predictive intervals (l2l.core.calibrate): own-loss steps backtested, others lower bounds; None when not made
+    interval_independent: PredictiveInterval | None = None
+    interval_loss_to_loss: PredictiveInterval | None = None
+    interval_combined: PredictiveInterval | None = None
+
+    @property
+    def error_combined(self) -> float | None:
+        return None if self.combined is None else abs(self.combined - self.actual) / self.actual
+
+    @property
+    def independent_corrected(self) -> float | None:
+        """The independent prediction corrected by the backtests' bias (the centre of its interval)."""
+        return None if self.interval_independent is None else self.interval_independent.estimate
+
+    @property
+    def error_independent(self) -> float | None:
+        return None if self.independent is None else abs(self.independent - self.actual) / self.actual
+
+    @property
+    def error_loss_to_loss(self) -> float | None:
+        return None if self.loss_to_loss is None else abs(self.loss_to_loss - self.actual) / self.actual
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "setting": self.setting,
+            "src": self.src,
+            "tgt": self.tgt,
+            "eval": self.eval,
+            "N": self.N,
+            "D": self.D,
+            "actual": self.actual,
+            "source_loss": self.source_loss,
+            "independent": self.independent,
+            "loss_to_loss": self.loss_to_loss,
+            "error_independent": self.error_independent,
+            "error_loss_to_loss": self.error_loss_to_loss,
+            "combined": self.combined,
+            "error_combined": self.error_combined,
+            "independent_corrected": self.independent_corrected,
+            **_bounds("independent", self.interval_independent, self.actual),
+            **_bounds("loss_to_loss", self.interval_loss_to_loss, self.actual),
+            **_bounds("combined", self.interval_combined, self.actual),
+            "notes": list(self.notes),
+        }
+
+
+def _bounds(method: str, pi: PredictiveInterval | None, actual: float) -> dict[str, Any]:
+    """``{method}_lo``, ``{method}_hi``, whether the interval covers ``actual``, and if it is a lower bound."""
+    if pi is None:
+        return {
+            f"{method}_lo": None,
+            f"{method}_hi": None,
+            f"{method}_covers": None,
+            f"{method}_lower_bound": None,
+        }
+    return {
+        f"{method}_lo": pi.lo,
+        f"{method}_hi": pi.hi,
+        f"{method}_covers": pi.covers(actual),
+        f"{method}_lower_bound": pi.lower_bound_only,
+    }
+
+
+@dataclass(frozen=True)
+class SettingSummary:
+    setting: Setting
+    n_predictions: int
+    mean_error_independent: float | None
+    mean_error_loss_to_loss: float | None
+    n_skipped: int
+    mean_error_combined: float | None = None
+    mean_error_independent_corrected: float | None = None
+    # per method: the share of held-out values inside their intervals, and the median half-width (relative)
+    coverage: dict[str, float | None] = field(default_factory=dict)
+    half_width: dict[str, float | None] = field(default_factory=dict)
+    lower_bound: dict[str, bool] = field(default_factory=dict)
+    level: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "setting": self.setting,
+            "mean_error_independent": self.mean_error_independent,
+            "mean_error_loss_to_loss": self.mean_error_loss_to_loss,
+            "n_predictions": self.n_predictions,
+            "n_skipped": self.n_skipped,
+        }
+        if self.level is not None:
+            d["mean_error_independent_corrected"] = self.mean_error_independent_corrected
+            d["mean_error_combined"] = self.mean_error_combined
+            d["level"] = self.level
+            for m in INTERVAL_METHODS:
+                d[f"coverage_{m}"] = self.coverage.get(m)
+                d[f"half_width_{m}"] = self.half_width.get(m)
+                d[f"lower_bound_{m}"] = self.lower_bound.get(m)
+        return d
+
+
+INTERVAL_METHODS = ("independent", "loss_to_loss", "combined")
+
+
+def _interval_stats(
+    rows: Sequence[HeldOutPrediction],
+) -> tuple[dict[str, float | None], dict[str, float | None], dict[str, bool]]:
+    cov: dict[str, float | None] = {}
+    width: dict[str, float | None] = {}
+    low: dict[str, bool] = {}
+    for m in INTERVAL_METHODS:
+        ivs = [(getattr(p, f"interval_{m}"), p.actual) for p in rows]
+        ivs = [(pi, a) for pi, a in ivs if pi is not None]
+        cov[m] = float(np.mean([pi.covers(a) for pi, a in ivs])) if ivs else None
+        width[m] = float(np.median([pi.half_width for pi, _ in ivs])) if ivs else None
+        low[m] = any(pi.lower_bound_only for pi, _ in ivs)
+    return cov, width, low
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    predictions: tuple[HeldOutPrediction, ...]
+    summary: tuple[SettingSummary, ...]
+    n_heldout_runs: int
+    holdout: str
+    test_evals: tuple[str, ...]
+    downstream_evals: tuple[str, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    # the train-train translations that made the predictions, for the figure
+    translations: tuple[LossToLoss, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "holdout": self.holdout,
+            "n_heldout_runs": self.n_heldout_runs,
+            "test_evals": list(self.test_evals),
+            "downstream_evals": list(self.downstream_evals),
+            "summary": [s.to_dict() for s in self.summary],
+            "predictions": [p.to_dict() for p in self.predictions],
+            "notes": list(self.notes),
+        }
+
+
+def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]:
+    out = []
+    for setting in SETTINGS:
+        rows = [p for p in preds if p.setting == setting]
+        if not rows:
+            continue
+        both = [p for p in rows if p.independent is not None and p.loss_to_loss is not None]
+        ind = [abs(p.independent - p.actual) / p.actual for p in both if p.independent is not None]
+        l2l = [abs(p.loss_to_loss - p.actual) / p.actual for p in both if p.loss_to_loss is not None]
+        comb = [p.error_combined for p in both if p.error_combined is not None]
+        corr = [
+            abs(p.independent_corrected - p.actual) / p.actual
+            for p in both
+            if p.independent_corrected is not None
+        ]
+        has_iv = any(p.interval_independent is not None for p in rows)
+        cov, width, low = _interval_stats(both) if has_iv else ({}, {}, {})
+        level = next((p.interval_independent.level for p in rows if p.interval_independent is not None), None)
+        out.append(
+            SettingSummary(
+                setting,
+                len(both),
+                float(np.mean(ind)) if both else None,
+                float(np.mean(l2l)) if both else None,
+                len(rows) - len(both),
+                float(np.mean(comb)) if comb else None,
+                float(np.mean(corr)) if corr else None,
+                cov,
+                width,
+                low,
+                level,
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class HoldoutPlan:
+    """What the protocol compares: the fitting runs, the held-out runs, and the evals of each setting."""
+
+    train: pl.DataFrame
+    hidden: pl.DataFrame
+    label: str
+    own_eval: Mapping[str, str]
+    datasets: tuple[str, ...]
+    test_evals: tuple[str, ...]
+    downstream_evals: tuple[str, ...]
+
+    def law_keys(self) -> list[tuple[str, str]]:
+        """Every law the protocol can need: each dataset's own law, and its laws of the evals held out."""
+        keys: list[tuple[str, str]] = []
+        for p1 in self.datasets:
+            measured = set(evals_measured(self.hidden, p1))
+            keys.append((p1, self.own_eval[p1]))
+            keys.extend((p1, t) for t in (*self.test_evals, *self.downstream_evals) if t in measured)
+        return keys
+
+    def ordered_pairs(self) -> list[tuple[str, str]]:
+        return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
+
+
+def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tuple[pl.Series, str]:
+    """Held-out rows: runs of ``split``, or at the ``top_compute`` largest budgets; by default the split
+    'extrapolation' when present, else the largest budget."""
+    frame = runs.frame
+    if split is not None and top_compute is not None:
+        raise UsageError("hold out either a split or the top compute budgets, not both", param="holdout")
+    if split is None and top_compute is None:
+        if "extrapolation" in runs.splits:
+            split = "extrapolation"
+        else:
+            top_compute = 1
+    if split is not None:
+        return frame["split"] == runs.check_split(split), f"split = {split}"
+    assert top_compute is not None
+    if top_compute < 1:
+        raise UsageError(
+            "the number of top compute budgets to hold out must be at least 1", param="holdout_top_compute"
+        )
+    logc = np.round(np.log10(frame["C"].to_numpy()), 6)
+    budgets = np.unique(logc)
+    if len(budgets) <= top_compute:
+        raise SelectionError(
+            f"only {len(budgets)} compute budgets: holding out {top_compute} leaves nothing to fit"
+        )
+    cut = budgets[-top_compute]
+    return pl.Series(logc >= cut), f"top {top_compute} compute budget(s), C ≥ {10**cut:.3g}"
+
+
+def plan_holdout(
+    runs: Runs,
+    *,
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    test: Sequence[str] | None = None,
+    downstream: Sequence[str] | None = None,
+) -> HoldoutPlan:
+    """The plan of one evaluation. Test evals: glob patterns (default: every dataset's own eval); downstream:
+    patterns (default 'downstream/*', none required)."""
+    mask, label = _holdout_mask(runs, holdout_split, holdout_top_compute)
+    hidden, train = runs.frame.filter(mask), runs.frame.filter(~mask)
+    if hidden.height == 0:
+        raise SelectionError("no held-out runs: nothing to evaluate")
+    test_evals = select_evals(runs.evals, test) if test else default_test_evals(runs)
+    down_evals = select_evals(runs.evals, downstream or ["downstream/*"], required=bool(downstream))
+    return HoldoutPlan(
+        train,
+        hidden,
+        label,
+        runs.own_eval,
+        tuple(d for d in runs.datasets if d in runs.own_eval),
+        tuple(test_evals),
+        tuple(down_evals),
+    )
+
+
+class _Translations:
+    """Translations fitted on the remaining runs (E's from the remaining fits), each once; a Skip when one cannot
+    be."""
+
+    def __init__(self, plan: HoldoutPlan, book: LawBook, rtol: float) -> None:
+        self.plan, self.book, self.rtol = plan, book, rtol
+        self.done: dict[PairSpec, LossToLoss | Skip] = {}
+
+    def get(self, spec: PairSpec) -> LossToLoss | Skip:
+        if spec not in self.done:
+            self.done[spec] = self._fit(spec)
+        return self.done[spec]
+
+    def _fit(self, spec: PairSpec) -> LossToLoss | Skip:
+        x_law = self.book.try_get(spec.src, spec.x_eval)
+        y_law = self.book.try_get(spec.tgt, spec.y_eval)
+        if isinstance(x_law, FitError) or isinstance(y_law, FitError):
+            return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
+        kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
+        try:
+            pairs = pairs_for(self.plan.train, spec, rtol=self.rtol)
+            return fit_translation(pairs, x_law, y_law, kind=kind)
+        except (FitError, SelectionError) as exc:
+            return Skip("loss-to-loss", "translation", str(exc))
+
+
+def _through(
+    chain: Sequence[LossToLoss | Skip], start: ChainStep
+) -> tuple[float | None, list[str], Skip | None]:
+    """The measured loss pushed through the chain: (prediction, extrapolation notes, skip)."""
+    steps: list[LossToLoss] = []
+    for link in chain:
+        if isinstance(link, Skip):
+            return None, [], link
+        steps.append(link)
+    try:
+        path = compose(start, steps)
+    except FitError as exc:
+        return None, [], Skip("loss-to-loss", "domain", str(exc))
+    notes = [
+        f"{s.translation.kind} {s.translation.src}→{s.translation.tgt}:{s.translation.eval} "
+        f"extrapolates from x = {prev.value:.4g}"
+        for prev, s in pairwise(path)
+        if s.extrapolated and s.translation is not None
+    ]
+    return path[-1].value, notes, None
+
+
+def _pair_step(
+    plan: HoldoutPlan, book: LawBook, translations: _Translations, p0: str, p1: str, rtol: float
+) -> list[HeldOutPrediction]:
+    """Every held-out prediction of the ordered pair (P0 → P1): none when they share no held-out configuration."""
+    own0, own1 = plan.own_eval[p0], plan.own_eval[p1]
+    try:
+        held = pair_runs(plan.hidden, PairSpec(p0, own0, p1, own1), rtol=rtol)
+    except SelectionError:
+        return []
+    tt = translations.get(PairSpec(p0, own0, p1, own1))
+    preds: list[HeldOutPrediction] = []
+    for row in held.iter_rows(named=True):
+        n, d, x0 = row["N"], row["D"], row["x"]
+        target = plan.hidden.filter((pl.col("dataset") == p1) & (pl.col("run_id") == row["run_y"]))
+        losses = dict(zip(target["eval"].to_list(), target["loss"].to_list(), strict=True))
+        jobs: list[tuple[Setting, str]] = [("train-to-train", own1)]
+        jobs += [("train-to-test", t) for t in plan.test_evals if t in losses and t != own1]  # own1: train
+        jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]
+        start = ChainStep(f"measured: {p0}:{own0}", p0, own0, float(x0), None, False)
+        for setting, ev in jobs:
+            chain = (
+                [tt] if setting == "train-to-train" else [tt, translations.get(PairSpec(p1, own1, p1, ev))]
+            )
+            l2l, notes, skip = _through(chain, start)
+            skips = [skip] if skip else []
+            law = book.try_get(p1, ev)
+            ind = None
+            if isinstance(law, FitError):
+                skips.append(Skip("independent", "law", str(law)))
+            else:
+                ind = float(law.predict(n, d))
+            preds.append(
+                HeldOutPrediction(
+                    setting,
+                    p0,
+                    p1,
+                    ev,
+                    n,
+                    d,
+                    float(losses[ev]),
+                    ind,
+                    l2l,
+                    x0,
+                    (*notes, *(s.note() for s in skips)),
+                    tuple(skips),
+                )
+            )
+    return preds
+
+
+class _Intervals:
+    """Predictive intervals of the held-out predictions (``l2l.core.calibrate``), from the calibration of the fitting
+    runs: independent own-loss predictions and train-train translations (single, and the mean of every source)
+    get backtested intervals; the laws of other evals and the train-test step (not backtested) get the law's or
+    the regression's residual spread only, flagged lower bounds."""
+
+    def __init__(
+        self,
+        plan: HoldoutPlan,
+        book: LawBook,
+        translations: _Translations,
+        cal: Calibration,
+        level: float,
+        k: float,
+    ) -> None:
+        self.plan, self.book, self.translations, self.cal, self.level, self.k = (
+            plan,
+            book,
+            translations,
+            cal,
+            level,
+            k,
+        )
+
+    def _geometry(self, tgt: str, N: float, D: float) -> tuple[float, float, float, float]:
+        """(C, distance, span, aspect) of a target configuration against the target's own fitting runs."""
+        from l2l.core.calibrate import aspect_of, distance_of, span_of
+        from l2l.workflows.predict import sweep_of
+
+        sw = sweep_of(self.book, tgt, self.plan.own_eval[tgt])
+        C = self.k * N * D
+        law = self.book.try_get(tgt, self.plan.own_eval[tgt])
+        aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([C]))[0])
+        return C, distance_of(C, sw.max_C), span_of(sw.max_C, float(sw.C.min())), aspect
+
+    def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
+        from l2l.core.calibrate import bootstrap_interval, direct_interval
+        from l2l.workflows.predict import sweep_of
+
+        law = self.book.try_get(p.tgt, p.eval)
+        if isinstance(law, FitError) or p.independent is None:
+            return None
+        C, dist, _, _ = self._geometry(p.tgt, p.N, p.D)
+        if p.eval == self.plan.own_eval[p.tgt]:
+            sw = sweep_of(self.book, p.tgt, p.eval)
+            return direct_interval(law, p.N, p.D, C, sw, self.cal.direct, self.level)
+        return bootstrap_interval(
+            p.independent,
+            dist,
+            law.rmse,
+            self.level,
+            reason="not backtested (backtests cover own losses): the law's residual spread only, a lower bound",
+            method="residual",
+        )
+
+    def own_translation(self, p0: str, p1: str, x0: float, N: float, D: float) -> PredictiveInterval | None:
+        own0, own1 = self.plan.own_eval[p0], self.plan.own_eval[p1]
+        tt = self.translations.get(PairSpec(p0, own0, p1, own1))
+        if isinstance(tt, Skip) or x0 <= tt.E0:
+            return None
+        _, dist, span, aspect = self._geometry(p1, N, D)
+        pred = float(tt.predict(x0))
+        if self.cal.translation is None:
+            from l2l.core.calibrate import bootstrap_interval
+
+            return bootstrap_interval(pred, dist, tt.resid_sd, self.level, method="residual")
+        return self.cal.translation.interval(pred, dist, span, self.level, aspect=aspect, group=f"{p0}→{p1}")
+
+    def combined_own(
+        self, tgt: str, values: Sequence[float], N: float, D: float
+    ) -> PredictiveInterval | None:
+        from l2l.core.calibrate import combined_interval
+
+        if len(values) < 2:
+            return None
+        _, dist, span, aspect = self._geometry(tgt, N, D)
+        return combined_interval(
+            values,
+            distance=dist,
+            span=span,
+            model=self.cal.combined.get("mean"),
+            method="mean",
+            aspect=aspect,
+            group=tgt,
+            level=self.level,
+        )
+
+    def onward(self, own_pi: PredictiveInterval | None, tgt: str, ev: str) -> PredictiveInterval | None:
+        """An own-loss interval carried through ``tgt``'s own → ``ev`` translation (not backtested)."""
+        from l2l.core.calibrate import propagated_interval
+
+        own = self.plan.own_eval[tgt]
+        if own_pi is None or ev == own:
+            return own_pi
+        t2 = self.translations.get(PairSpec(tgt, own, tgt, ev))
+        if isinstance(t2, Skip) or own_pi.lo <= t2.E0:
+            return None
+        link = t2
+
+        def through(v: float) -> float:
+            return float(link.predict(v))
+
+        try:
+            return propagated_interval(own_pi, through, resid_sd=t2.resid_sd)
+        except FitError:
+            return None
+
+    def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
+        from dataclasses import replace
+
+        own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
+        by_target: dict[tuple[str, float, float], list[float]] = {}
+        for p in preds:
+            if p.setting != "train-to-train":
+                continue
+            pi = self.own_translation(p.src, p.tgt, p.source_loss, p.N, p.D)
+            own_single[(p.src, p.tgt, p.N, p.D)] = pi
+            if pi is not None:
+                by_target.setdefault((p.tgt, p.N, p.D), []).append(pi.raw)
+        comb_own = {key: self.combined_own(key[0], v, key[1], key[2]) for key, v in by_target.items()}
+        out = []
+        for p in preds:
+            single = own_single.get((p.src, p.tgt, p.N, p.D))
+            if single is None and p.setting != "train-to-train":
+                single = self.own_translation(p.src, p.tgt, p.source_loss, p.N, p.D)
+            l2l_pi = self.onward(single, p.tgt, p.eval) if p.loss_to_loss is not None else None
+            comb_pi = self.onward(comb_own.get((p.tgt, p.N, p.D)), p.tgt, p.eval)
+            out.append(
+                replace(
+                    p,
+                    combined=None if comb_pi is None else comb_pi.raw,
+                    interval_independent=self.independent(p),
+                    interval_loss_to_loss=l2l_pi,
+                    interval_combined=comb_pi,
+                )
+            )
+        return out
+
+
+def evaluate(
+    runs: Runs,
+    *,
+    holdout_split: str | None = None,
+    holdout_top_compute: int | None = None,
+    test: Sequence[str] | None = None,
+    downstream: Sequence[str] | None = None,
+    options: FitOptions | None = None,
+    rtol: float = 1e-6,
+    workers: int = 1,
+    progress: Progress | None = None,
+    cache: FitCache | None = None,
+    level: float | None = 0.9,
+    calibrations: CalibrationCache | None = None,
+) -> Evaluation:
+    """Table 1 on these runs (see the module docstring). Held out: runs of split ``holdout_split``, or at the
+    ``holdout_top_compute`` largest compute budgets; by default the split 'extrapolation' when present, else the
+    largest budget. Fits in ``cache`` are reused where their data match.
+
+    With ``level`` (None: none), every prediction gets a predictive interval (``l2l.core.calibrate``, calibrated on
+    the fitting runs, from ``calibrations`` when cached there), a third method, *combined* (the mean of every
+    source's translation of a target configuration), is added, and the summary gives each method's coverage of
+    the held-out values and median half-width."""
+    plan = plan_holdout(
+        runs,
+        holdout_split=holdout_split,
+        holdout_top_compute=holdout_top_compute,
+        test=test,
+        downstream=downstream,
+    )
+    book = LawBook(plan.train, options or FitOptions(), saved=FitCache() if cache is None else cache)
+    book.fit_many(plan.law_keys(), workers=workers, progress=progress)
+    translations = _Translations(plan, book, rtol)
+    preds = [p for p0, p1 in plan.ordered_pairs() for p in _pair_step(plan, book, translations, p0, p1, rtol)]
+    cal_notes: tuple[str, ...] = ()
+    if level is not None and preds:
+        from l2l.workflows.predict import calibration_for
+
+        if not (0.0 < level < 1.0):
+            raise UsageError(
+                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
+            )
+        cal = calibration_for(runs, book, calibrations)
+        preds = _Intervals(plan, book, translations, cal, level, runs.flops_per_param_token).attach(preds)
+        cal_notes = cal.notes
+        if cal.direct is None:
+            cal_notes = (*cal_notes, "too few budgets to backtest: every interval is a lower bound")
+    if not preds:
+        raise SelectionError(
+            "no two datasets have held-out runs at the same (N, D): nothing to compare",
+            hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
+            param="holdout_top_compute",
+        )
+    skipped = sum(1 for p in preds if p.skips)
+    notes = []
+    if skipped:
+        notes.append(
+            f"{skipped} prediction(s) could not be made by one of the methods and are left out of the "
+            "means (see the detail)"
+        )
+    return Evaluation(
+        predictions=tuple(preds),
+        summary=_summarise(preds),
+        n_heldout_runs=plan.hidden.select("dataset", "run_id").unique().height,
+        holdout=plan.label,
+        test_evals=plan.test_evals,
+        downstream_evals=plan.downstream_evals,
+        notes=(*notes, *cal_notes),
+        translations=tuple(
+            t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
+        ),
+    )

@@ -1,0 +1,284 @@
+"""Fitted laws as a portable document: what ``l2l fit-law --save laws.json`` writes and ``l2l predict --law`` reads.
+
+A law file holds every law with its provenance: the digest of the runs it was fitted on, the form, objective and
+Huber δ, the split, the l2l version and date, and per law the dataset, eval, parameters (exact optimizer
+coordinates, so a law read back predicts to the last bit), number of runs and the ranges of N, D, C and loss it
+was fitted on. Pure: dicts in and out; reading and writing the file is ``workspace.read_law_file`` /
+``write_law_file``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from l2l.base.errors import InputError, SelectionError, UsageError
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.core.fit import FitOptions, LawFit
+
+__all__ = [
+    "LAWFILE_FORMAT",
+    "LAWFILE_VERSION",
+    "LawFile",
+    "law_file_dict",
+    "law_file_from_dict",
+    "predict_from_laws",
+]
+
+LAWFILE_FORMAT = "l2l-laws"
+LAWFILE_VERSION = 1
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ranges(runs: Runs, split: str | None, dataset: str, eval_name: str) -> dict[str, list[float]]:
+    import polars as pl
+
+    sub = runs.in_split(split).filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name))
+    return {c: [float(sub[c].min()), float(sub[c].max())] for c in ("N", "D", "C", "loss")}  # type: ignore[arg-type]
+
+
+def law_file_dict(
+    runs: Runs, fits: Sequence[LawFit], *, options: FitOptions, split: str | None = None
+) -> dict[str, Any]:
+    """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe."""
+    from l2l.base.version import __version__
+    from l2l.core.laws import FORM_EQUATIONS
+
+    laws = []
+    for fit in fits:
+        rec = fit.to_record()
+        rec["own"] = runs.own_eval.get(fit.dataset) == fit.eval
+        rec["ranges"] = _ranges(runs, split, fit.dataset, fit.eval)
+        laws.append(rec)
+    return {
+        "format": LAWFILE_FORMAT,
+        "format_version": LAWFILE_VERSION,
+        "l2l_version": __version__,
+        "created": _now(),
+        "data": {
+            "digest": runs.digest,
+            "runs": runs.n_runs,
+            "split": split,
+            "flops_per_param_token": runs.flops_per_param_token,
+        },
+        "form": options.form,
+        "equation": FORM_EQUATIONS[options.form],
+        "objective": options.objective,
+        "delta": options.delta,
+        "thorough": options.thorough,
+        "laws": laws,
+    }
+
+
+@dataclass(frozen=True)
+class LawFile:
+    """Laws read from a law file, with the file's provenance (``meta``: everything but the laws)."""
+
+    source: str
+    laws: tuple[LawFit, ...]
+    own: frozenset[tuple[str, str]]
+    ranges: Mapping[tuple[str, str], Mapping[str, tuple[float, float]]]
+    flops_per_param_token: float
+    meta: Mapping[str, Any]
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(dict.fromkeys(f.dataset for f in self.laws))
+
+    def evals_of(self, dataset: str) -> list[str]:
+        return [f.eval for f in self.laws if f.dataset == dataset]
+
+    def get(self, dataset: str, eval_name: str) -> LawFit:
+        return next(f for f in self.laws if (f.dataset, f.eval) == (dataset, eval_name))
+
+
+def _bad(source: str, message: str) -> InputError:
+    return InputError(message, path=source, hint="write it again with `l2l fit-law --save FILE.json`")
+
+
+def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, float]]]:
+    """One law record: the fit and its ranges; InputError naming the law when a field is missing or bad."""
+    import math
+
+    from l2l.core.fit import LawFit
+
+    label = f"law {i}"
+    try:
+        if not isinstance(rec, Mapping):
+            raise TypeError("not an object")
+        label = f"law {i} ({rec.get('dataset')}/{rec.get('eval')})"
+        fit = LawFit.from_record(rec)
+        if not all(math.isfinite(t) for t in fit.law.theta):
+            raise ValueError("parameters are not finite")
+        rng = rec.get("ranges") or {}
+        return fit, {q: (float(rng[q][0]), float(rng[q][1])) for q in ("N", "D", "C", "loss") if q in rng}
+    except KeyError as exc:
+        raise _bad(source, f"{label}: missing field {exc}") from None
+    except (TypeError, ValueError, IndexError) as exc:
+        raise _bad(source, f"{label}: {exc}") from None
+
+
+def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
+    """Check a law-file document and rebuild its laws; InputError naming ``source`` when it is not one."""
+    from l2l.base.version import __version__
+
+    if not isinstance(doc, Mapping) or doc.get("format") != LAWFILE_FORMAT:
+        raise _bad(source, f'not an l2l law file (no "format": "{LAWFILE_FORMAT}")')
+    version = doc.get("format_version")
+    if version != LAWFILE_VERSION:
+        raise _bad(
+            source,
+            f"law file format version {version}; this l2l ({__version__}) reads version {LAWFILE_VERSION}",
+        )
+    records = doc.get("laws")
+    if not isinstance(records, list) or not records:
+        raise _bad(source, "the file holds no laws")
+    data = doc.get("data")
+    if not isinstance(data, Mapping):
+        data = {}
+    k = data.get("flops_per_param_token", 6.0)
+    if not isinstance(k, (int, float)) or not k > 0:
+        raise _bad(source, f"bad flops_per_param_token {k!r}")
+    laws: list[LawFit] = []
+    own: set[tuple[str, str]] = set()
+    ranges: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+    for i, rec in enumerate(records, start=1):
+        fit, rng = _law(rec, i, source)
+        if (fit.dataset, fit.eval) in ranges:
+            raise _bad(source, f"law {i}: a second law for {fit.dataset}/{fit.eval}")
+        laws.append(fit)
+        ranges[(fit.dataset, fit.eval)] = rng
+        if rec.get("own"):
+            own.add((fit.dataset, fit.eval))
+    meta = {key: value for key, value in doc.items() if key != "laws"}
+    return LawFile(source, tuple(laws), frozenset(own), ranges, float(k), meta)
+
+
+def _keys(lf: LawFile, datasets: Sequence[str] | None, evals: Sequence[str] | None) -> list[tuple[str, str]]:
+    from l2l.base.runs import ALL, OWN, resolve_name, resolve_names
+
+    wanted = list(evals or [OWN])
+    keys: list[tuple[str, str]] = []
+    all_evals = list(dict.fromkeys(f.eval for f in lf.laws))
+    for ds in resolve_names(datasets, lf.datasets, "dataset"):
+        have = lf.evals_of(ds)
+        for ev in wanted:
+            if ev == OWN:
+                own = [e for e in have if (ds, e) in lf.own] or (have if len(have) == 1 else [])
+                if not own:
+                    raise SelectionError(
+                        f"{lf.source} marks no law of {ds} as its own loss; its evals: {', '.join(have)}",
+                        param="evals",
+                    )
+                keys.append((ds, own[0]))
+            elif ev == ALL:
+                keys.extend((ds, e) for e in have)
+            elif (name := resolve_name(ev, all_evals, "eval")) in have:
+                keys.append((ds, name))
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        raise SelectionError(
+            f"{lf.source} has no law of {', '.join(wanted)} for these datasets", param="evals"
+        )
+    return keys
+
+
+@dataclass(frozen=True)
+class FilePrediction:
+    """A law-file law's loss at one (N, D): the law's own value (no run table, so no calibration), its bootstrap
+    percentile interval when the file holds draws (parameter uncertainty only: a lower bound), and how far the
+    point lies beyond the runs the law was fitted on (``ratios``: C, N, D over the largest fitted; above 1 =
+    extrapolated; None when the file has no ranges)."""
+
+    dataset: str
+    eval: str
+    N: float
+    D: float
+    C: float
+    loss: float
+    interval: tuple[float, float] | None
+    level: float
+    ratios: tuple[float, float, float] | None
+    fit: LawFit
+
+    @property
+    def extrapolated(self) -> bool:
+        return self.ratios is not None and max(self.ratios) > 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        lo, hi = self.interval if self.interval else (None, None)
+        c_r, n_r, d_r = self.ratios if self.ratios else (None, None, None)
+        return {
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "form": self.fit.form,
+            "N": self.N,
+            "D": self.D,
+            "C": self.C,
+            "loss": self.loss,
+            "loss_lo": lo,
+            "loss_hi": hi,
+            "level": self.level if self.interval else None,
+            "C_ratio": c_r,
+            "N_ratio": n_r,
+            "D_ratio": d_r,
+            "extrapolated": self.extrapolated,
+            "warnings": list(self.fit.warnings),
+        }
+
+
+def predict_from_laws(
+    lf: LawFile,
+    *,
+    N: Sequence[float],
+    D: Sequence[float] | None = None,
+    C: Sequence[float] | None = None,
+    datasets: Sequence[str] | None = None,
+    evals: Sequence[str] | None = None,
+    level: float = 0.9,
+) -> list[FilePrediction]:
+    """Each named law of the file at each (N, D) (D = C/(k·N) with the file's k); ``datasets`` and ``evals``
+    resolve as everywhere (``all``; evals default to each dataset's own law)."""
+    from l2l.workflows.predict import size_grid
+
+    if not 0.0 < level < 1.0:
+        raise UsageError(f"an interval level must lie strictly between 0 and 1, got {level}", param="level")
+    k = lf.flops_per_param_token
+    n_arr, d_arr = size_grid(N, D, C, k)
+    out: list[FilePrediction] = []
+    for ds, ev in _keys(lf, datasets, evals):
+        fit = lf.get(ds, ev)
+        pred = fit.predict(n_arr, d_arr)
+        iv = fit.predict_interval(n_arr, d_arr, level)
+        rng = lf.ranges.get((ds, ev), {})
+        for i in range(len(n_arr)):
+            n, d = float(n_arr[i]), float(d_arr[i])
+            c = k * n * d
+            ratios = (
+                (c / rng["C"][1], n / rng["N"][1], d / rng["D"][1])
+                if all(q in rng for q in ("N", "D", "C"))
+                else None
+            )
+            out.append(
+                FilePrediction(
+                    ds,
+                    ev,
+                    n,
+                    d,
+                    c,
+                    float(pred[i]),
+                    None if iv is None else (float(iv[0][i]), float(iv[1][i])),
+                    level,
+                    ratios,
+                    fit,
+                )
+            )
+    return out

@@ -1,0 +1,657 @@
+"""Loss-to-loss translation: the shifted power law  L1 ≈ K·(L0 − E0)^κ + E1  between two losses.
+
+With E0 and E1 fixed from independent scaling-law fits (the paper), K and κ are an exact linear regression of
+log(y − E1) on log(x − E0): unique and instant. ``free_e1`` also fits E1 (profiled: for each E1 the regression
+gives K and κ; E1 minimises the squared relative error of y). Points with x ≤ E0 or y ≤ E1 have no logarithm:
+they are counted and reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from l2l.base.errors import FitError, SelectionError, UsageError
+from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
+from l2l.base.schema import KINDS, Join, Kind
+from l2l.core.fit import FitCache, FitOptions, LawFit
+from l2l.core.laws import Array, ScalingLaw, log_line
+from l2l.workflows.lawbook import LawBook, law_book
+from l2l.workflows.pairing import PairSpec, pair_runs, same_model_pairs
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from l2l.base.runs import Runs
+    from l2l.workflows.lawbook import Progress
+
+__all__ = [
+    "KINDS",
+    "ChainPrediction",
+    "ChainStep",
+    "Kind",
+    "LossToLoss",
+    "TranslationBands",
+    "TranslationResult",
+    "compose",
+    "fit_loss_to_loss",
+    "fit_translation",
+    "pairs_for",
+    "predict_via",
+    "translate",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class LossToLoss:
+    """A fitted shifted power law from the loss ``src:x_eval`` to the loss ``tgt:eval``.
+
+    ``r2`` is of the log–log regression; ``resid_sd`` is the standard deviation of log y − log ŷ (≈ relative
+    error). ``n_excluded`` pairs had x ≤ E0 or y ≤ E1 and were left out of the fit.
+    """
+
+    src: str
+    tgt: str
+    x_eval: str
+    eval: str
+    kind: Kind
+    K: float
+    kappa: float
+    E0: float
+    E1: float
+    free_e1: bool
+    n_pairs: int
+    n_excluded: int
+    r2: float
+    resid_sd: float
+    x_range: tuple[float, float]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def predict(self, x: ArrayLike) -> Array:
+        """ŷ = K·(x − E0)^κ + E1. Raises FitError for x ≤ E0 (the power law is not defined there)."""
+        xa = np.asarray(x, dtype=np.float64)
+        if np.any(xa <= self.E0):
+            bad = float(np.min(xa))
+            raise FitError(
+                f"a source loss of {bad:.4g} is at or below the source's irreducible loss E0 = {self.E0:.4g}: "
+                f"the translation {self.src} → {self.tgt}:{self.eval} is not defined there"
+            )
+        return self.K * np.power(xa - self.E0, self.kappa) + self.E1
+
+    def extrapolates(self, x: float) -> bool:
+        """True when x lies outside the range of source losses the translation was fitted on."""
+        return not (self.x_range[0] <= x <= self.x_range[1])
+
+    def translate_law(self, src_law: ScalingLaw) -> ScalingLaw:
+        """The target's law implied by the source's (Eq. 3 closure; needs the l2l or kaplan form)."""
+        return src_law.translated(self.K, self.kappa, self.E1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "src": self.src,
+            "tgt": self.tgt,
+            "x_eval": self.x_eval,
+            "eval": self.eval,
+            "kind": self.kind,
+            "K": self.K,
+            "kappa": self.kappa,
+            "E0": self.E0,
+            "E1": self.E1,
+            "free_e1": self.free_e1,
+            "n_pairs": self.n_pairs,
+            "n_excluded": self.n_excluded,
+            "r2": self.r2,
+            "resid_sd": self.resid_sd,
+            "x_min": self.x_range[0],
+            "x_max": self.x_range[1],
+            "warnings": list(self.warnings),
+        }
+
+
+def fit_loss_to_loss(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    E0: float,
+    E1: float,
+    free_e1: bool = False,
+    src: str = "",
+    tgt: str = "",
+    x_eval: str = "",
+    eval_name: str = "",
+    kind: Kind = "train-train",
+) -> LossToLoss:
+    """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1."""
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    label = f"{src}:{x_eval} → {tgt}:{eval_name}"
+    if len(xa) != len(ya):
+        raise FitError(f"{label}: x and y have different lengths")
+    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
+        raise FitError(f"{label}: losses must be finite")
+    if not (math.isfinite(E0) and math.isfinite(E1)):
+        raise FitError(f"{label}: E0 and E1 must be finite (got {E0}, {E1})")
+    warnings: list[str] = []
+    if free_e1:
+        E1 = _profile_e1(xa, ya, E0, label)
+    keep = (xa > E0) & (ya > E1)
+    n_excl = int(np.sum(~keep))
+    if n_excl:
+        warnings.append(
+            f"{n_excl} of {len(xa)} pairs have x ≤ E0 ({E0:.4g}) or y ≤ E1 ({E1:.4g}) and were left out of the fit"
+        )
+    if int(keep.sum()) < 3:
+        raise FitError(
+            f"{label}: {int(keep.sum())} usable pairs (of {len(xa)}); a shifted power law needs at least 3 with "
+            f"x > E0 = {E0:.4g} and y > E1 = {E1:.4g}"
+        )
+    lx, ly = np.log(xa[keep] - E0), np.log(ya[keep] - E1)
+    K, kappa, r2 = log_line(lx, ly)
+    yhat = K * np.power(xa[keep] - E0, kappa) + E1
+    resid = np.log(ya[keep]) - np.log(yhat)
+    return LossToLoss(
+        src=src,
+        tgt=tgt,
+        x_eval=x_eval,
+        eval=eval_name,
+        kind=kind,
+        K=K,
+        kappa=kappa,
+        E0=E0,
+        E1=E1,
+        free_e1=free_e1,
+        n_pairs=int(keep.sum()),
+        n_excluded=n_excl,
+        r2=r2,
+        resid_sd=float(np.std(resid, ddof=1)),
+        x_range=(float(xa[keep].min()), float(xa[keep].max())),
+        warnings=tuple(warnings),
+    )
+
+
+def _profile_e1(x: Array, y: Array, E0: float, label: str) -> float:
+    """E1 minimising Σ (log y − log ŷ)², with K and κ the log–log regression at each E1; E1 ∈ [0, min y)."""
+    from scipy.optimize import minimize_scalar
+
+    ok = x > E0
+    if int(ok.sum()) < 4:
+        raise FitError(f"{label}: fitting E1 too needs at least 4 pairs with x > E0")
+    xs, ys = x[ok], y[ok]
+    top = float(ys.min())
+
+    def cost(e1: float) -> float:
+        K, kappa, _ = log_line(np.log(xs - E0), np.log(ys - e1))
+        return float(np.sum((np.log(ys) - np.log(K * (xs - E0) ** kappa + e1)) ** 2))
+
+    # the cost has no interior optimum when the data are best fit by E1 → min y; search on a log-spaced gap
+    gaps = top * np.geomspace(1e-6, 1.0, 61)
+    costs = [cost(top - g) for g in gaps]
+    i = int(np.argmin(costs))
+    lo = top - gaps[min(i + 1, len(gaps) - 1)]
+    hi = top - gaps[max(i - 1, 0)]
+    res = minimize_scalar(
+        cost, bounds=(max(lo, 0.0), min(hi, top * (1 - 1e-9))), method="bounded", options={"xatol": 1e-10}
+    )
+    return float(res.x)
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One step of a prediction chain: the loss ``value`` of ``dataset`` models on ``eval``."""
+
+    description: str
+    dataset: str
+    eval: str
+    value: float
+    translation: LossToLoss | None
+    extrapolated: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.translation
+        return {
+            "step": self.description,
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "loss": self.value,
+            "K": None if t is None else t.K,
+            "kappa": None if t is None else t.kappa,
+            "E0": None if t is None else t.E0,
+            "E1": None if t is None else t.E1,
+            "extrapolated": self.extrapolated,
+        }
+
+
+def compose(start: ChainStep, translations: list[LossToLoss]) -> list[ChainStep]:
+    """Push a measured loss through a chain of translations (e.g. train-train then train-test)."""
+    steps = [start]
+    value = start.value
+    for t in translations:
+        extrap = t.extrapolates(value)
+        value = float(t.predict(value))
+        steps.append(
+            ChainStep(f"{t.kind}: {t.src}:{t.x_eval} → {t.tgt}:{t.eval}", t.tgt, t.eval, value, t, extrap)
+        )
+    return steps
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Translations between the laws of a run table
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def pairs_for(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = 1e-6) -> pl.DataFrame:
+    """The (x, y) pairs of a translation: one model's two evals when source and target are the same dataset
+    (train-test), else runs of the two datasets paired by ``join``."""
+    if spec.src == spec.tgt:
+        return same_model_pairs(frame, spec.src, spec.x_eval, spec.y_eval)
+    return pair_runs(frame, spec, join=join, rtol=rtol)
+
+
+def fit_translation(
+    pairs: pl.DataFrame,
+    x_law: LawFit,
+    y_law: LawFit,
+    *,
+    kind: Kind,
+    free_e1: bool = False,
+    split: str | None = None,
+) -> LossToLoss:
+    """THE translation fit: K and κ from ``pairs`` (only pairs where both runs are of ``split``, when given), with
+    E0 from the source law and E1 from the target law (or fitted, ``free_e1``)."""
+    import polars as pl
+
+    used = (
+        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    )
+    return fit_loss_to_loss(
+        used["x"].to_numpy(),
+        used["y"].to_numpy(),
+        E0=x_law.law.E,
+        E1=y_law.law.E,
+        free_e1=free_e1,
+        src=x_law.dataset,
+        tgt=y_law.dataset,
+        x_eval=x_law.eval,
+        eval_name=y_law.eval,
+        kind=kind,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationResult:
+    """One loss-to-loss fit with what it was made from and what it implies.
+
+    ``translation`` is None when it could not be fitted (``error`` says why). ``pairs`` are the (x, y) pairs it was
+    fitted on (plus held-out pairs marked by ``split_x`` when the run table has them); ``x_law``/``y_law`` are the
+    independent fits that gave E0 and E1; ``implied`` is the x law pushed through the translation (Eq. 3 closure),
+    to set beside ``y_law``; N* of both at budget ``C``.
+    """
+
+    kind: Kind
+    spec: PairSpec
+    translation: LossToLoss | None
+    error: str | None
+    pairs: pl.DataFrame | None
+    x_law: LawFit | None
+    y_law: LawFit | None
+    implied: ScalingLaw | None
+    C: float
+    n_opt_implied: float | None
+    n_opt_independent: float | None
+    bands: TranslationBands | None = None
+
+    @property
+    def src(self) -> str:
+        return self.spec.src
+
+    @property
+    def tgt(self) -> str:
+        return self.spec.tgt
+
+    @property
+    def x_eval(self) -> str:
+        return self.spec.x_eval
+
+    @property
+    def eval(self) -> str:
+        return self.spec.y_eval
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "src": self.src,
+            "tgt": self.tgt,
+            "x_eval": self.x_eval,
+            "eval": self.eval,
+            "kind": self.kind,
+        }
+        if self.translation is not None:
+            d.update(self.translation.to_dict())
+        else:
+            d.update({"K": None, "kappa": None, "E0": None, "E1": None, "n_pairs": 0, "error": self.error})
+        d["implied_law"] = None if self.implied is None else self.implied.to_dict()
+        d["independent_law"] = None if self.y_law is None else self.y_law.law.to_dict()
+        d["C"] = self.C
+        d["N_opt_implied"] = self.n_opt_implied
+        d["N_opt_independent"] = self.n_opt_independent
+        if self.bands is not None:
+            d.update(self.bands.to_dict())
+        return d
+
+
+@dataclass(frozen=True)
+class TranslationBands:
+    """Percentile intervals at ``level`` of K and κ over ``draws`` refits on resampled pairs with bootstrap draws
+    of E0 and E1 (``l2l.core.calibrate.translation_draws``), and of the implied law's N* (the source law's N*, which
+    the Eq. 3 closure keeps) over the source law's draws. Parameter uncertainty only."""
+
+    level: float
+    K: tuple[float, float]
+    kappa: tuple[float, float]
+    n_opt_implied: tuple[float, float] | None
+    draws: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "K_lo": self.K[0],
+            "K_hi": self.K[1],
+            "kappa_lo": self.kappa[0],
+            "kappa_hi": self.kappa[1],
+            "N_opt_implied_lo": None if self.n_opt_implied is None else self.n_opt_implied[0],
+            "N_opt_implied_hi": None if self.n_opt_implied is None else self.n_opt_implied[1],
+            "interval_draws": self.draws,
+        }
+
+
+def _with_bands(
+    book: LawBook, res: TranslationResult, level: float, seed: int, split: str | None
+) -> TranslationResult:
+    """``res`` with its TranslationBands (unchanged when it has no translation or too few draws succeed)."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from l2l.core.calibrate import e_draws, optimal_interval, translation_draws
+    from l2l.core.fit import percentile_interval
+    from l2l.workflows.lawbook import with_bootstrap
+
+    t = res.translation
+    if t is None or res.x_law is None or res.y_law is None or res.pairs is None:
+        return res
+    pairs = res.pairs
+    if split is not None:
+        pairs = pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    x_b = with_bootstrap(book, res.x_law, 200, seed)
+    y_b = with_bootstrap(book, res.y_law, 200, seed)
+    _, dr = translation_draws(
+        pairs["x"].to_numpy(),
+        pairs["y"].to_numpy(),
+        t.E0,
+        t.E1,
+        E0_draws=e_draws(x_b),
+        E1_draws=None if t.free_e1 else e_draws(y_b),
+        seed=seed,
+    )
+    if len(dr) < 2:
+        return res
+    lo, hi = percentile_interval(dr[:, :2], level)
+    n_iv = None
+    if res.implied is not None:
+        n_iv = optimal_interval(x_b, res.C, level).N_interval
+    bands = TranslationBands(level, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), n_iv, len(dr))
+    return replace(res, bands=bands)
+
+
+def _specs(
+    runs: Runs, book: LawBook, src: str, tgts: Sequence[str] | None, kind: Kind, evals: Sequence[str] | None
+) -> list[PairSpec]:
+    """The translations a ``translate`` call asks for."""
+    if kind == "train-train":
+        if evals:
+            raise UsageError(
+                "train-train translates own losses; evals apply to train-test and test-test", param="evals"
+            )
+        return [PairSpec(src, runs.own(src), t, runs.own(t)) for t in _targets(runs, src, tgts)]
+    if kind == "train-test":
+        if tgts and any(t != ALL and runs.resolve_dataset(t) != src for t in tgts):
+            raise UsageError(
+                "train-test compares one model's own loss with its other evals: name evals, not targets",
+                param="tgts",
+            )
+        return [PairSpec(src, runs.own(src), src, ev) for ev in _eval_names(runs, book.frame, src, evals)]
+    if not evals:
+        raise UsageError("test-test needs the eval both models are compared on (or all)", param="evals")
+    return [
+        PairSpec(src, ev, tgt, ev)
+        for tgt in _targets(runs, src, tgts)
+        for ev in _eval_names(runs, book.frame, src, evals)
+    ]
+
+
+def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
+    """Target datasets: those named, or every other dataset (all of them, or none named). The source itself only
+    when named: its translation onto itself is the identity."""
+    named = [t for t in tgts or () if t != ALL]
+    chosen = runs.resolve_datasets(tgts)
+    if named and len(named) == len(tgts or ()):
+        return chosen
+    return [t for t in chosen if t != src] or chosen
+
+
+def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[str] | None) -> list[str]:
+    """Evals for train-test/test-test: named ones, 'all' measured on ``dataset``, or by default every dataset's own
+    eval (the paper's test sets)."""
+    measured = evals_measured(frame, dataset)
+    if not evals:  # never the dataset's own eval: a train-test translation onto itself is the identity
+        exclude = [runs.own_eval[dataset]] if dataset in runs.own_eval else []
+        try:
+            tests = default_test_evals(runs, exclude=exclude)
+        except SelectionError as exc:
+            raise SelectionError(exc.message, hint=exc.hint, param="evals") from None
+        chosen = [e for e in tests if e in measured]
+        if not chosen:
+            raise SelectionError(
+                f"no test evals measured on {dataset} besides its own loss",
+                hint=f"name the evals (measured on {dataset}: {', '.join(measured)})",
+                param="evals",
+            )
+        return chosen
+    out: list[str] = []
+    for ev in evals:
+        if ev == ALL:
+            out.extend(measured)
+        elif ev == OWN:
+            out.extend(runs.own(d) for d in runs.datasets)
+        else:
+            out.append(runs.resolve_eval(ev))
+    return list(dict.fromkeys(out))
+
+
+def _one(
+    book: LawBook,
+    spec: PairSpec,
+    kind: Kind,
+    *,
+    join: Join,
+    rtol: float,
+    free_e1: bool,
+    split: str | None,
+    budget: float,
+    frame: pl.DataFrame,
+) -> TranslationResult:
+    x_law, y_law = book.try_get(spec.src, spec.x_eval), book.try_get(spec.tgt, spec.y_eval)
+    pairs = None
+    try:
+        if isinstance(x_law, FitError):
+            raise x_law
+        if isinstance(y_law, FitError):
+            raise y_law
+        pairs = pairs_for(frame, spec, join=join, rtol=rtol)
+        t = fit_translation(pairs, x_law, y_law, kind=kind, free_e1=free_e1, split=split)
+    except (FitError, SelectionError) as exc:
+        reason = f"{exc} ({exc.hint})" if exc.hint else str(exc)
+        return TranslationResult(
+            kind,
+            spec,
+            None,
+            reason,
+            pairs,
+            x_law if isinstance(x_law, LawFit) else None,
+            y_law if isinstance(y_law, LawFit) else None,
+            None,
+            budget,
+            None,
+            None,
+        )
+    implied = n_imp = None
+    if x_law.form != "chinchilla":
+        try:
+            implied = t.translate_law(x_law.law)
+        except ValueError:  # out of float range: no implied law to show (the report prints a dash)
+            implied = None
+        else:
+            n_imp = float(implied.compute_optimal(budget)[0])
+    n_ind = float(y_law.law.compute_optimal(budget)[0])
+    return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
+
+
+def translate(
+    runs: Runs,
+    *,
+    src: str,
+    tgts: Sequence[str] | None = None,
+    kind: Kind = "train-train",
+    evals: Sequence[str] | None = None,
+    join: Join = "nd",
+    rtol: float = 1e-6,
+    free_e1: bool = False,
+    split: str | None = None,
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    C: float | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    level: float | None = None,
+    seed: int = 0,
+) -> list[TranslationResult]:
+    """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test).
+
+    Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
+    ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
+    With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``)."""
+    book = law_book(runs, options, split, cache)
+    src_ds = runs.resolve_dataset(src)
+    budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
+    specs = _specs(runs, book, src_ds, tgts, kind, evals)
+    needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
+    book.fit_many(needed, workers=workers, progress=progress)
+    results = [
+        _one(
+            book, s, kind, join=join, rtol=rtol, free_e1=free_e1, split=split, budget=budget, frame=runs.frame
+        )
+        for s in specs
+    ]
+    if level is not None:
+        if not (0.0 < level < 1.0):
+            raise UsageError(
+                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
+            )
+        results = [_with_bands(book, r, level, seed, split) for r in results]
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prediction through translations
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainPrediction:
+    """A prediction through translations, step by step, with the measured value where the table has it."""
+
+    steps: list[ChainStep]
+    actual: float | None
+    N: float | None
+    D: float | None
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        rows = [s.to_dict() for s in self.steps]
+        for r in rows:
+            r["N"], r["D"] = self.N, self.D
+        if rows:
+            rows[-1]["actual"] = self.actual
+        return rows
+
+
+def _usable(result: TranslationResult) -> LossToLoss:
+    if result.translation is None:
+        raise FitError(
+            f"cannot translate {result.src}:{result.x_eval} → {result.tgt}:{result.eval}: {result.error}"
+        )
+    return result.translation
+
+
+def predict_via(
+    runs: Runs,
+    *,
+    via: str,
+    tgt: str,
+    src_loss: float | None = None,
+    from_run: str | None = None,
+    eval_name: str | None = None,
+    split: str | None = None,
+    join: Join = "nd",
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+) -> ChainPrediction:
+    """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
+    (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation)."""
+    import polars as pl
+
+    if (src_loss is None) == (from_run is None):
+        raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
+    src = runs.resolve_dataset(via)
+    tgt_ds = runs.resolve_dataset(tgt)
+    own_src, own_tgt = runs.own(src), runs.own(tgt_ds)
+    n = d = None
+    if from_run is not None:
+        row = runs.frame.filter(
+            (pl.col("dataset") == src) & (pl.col("run_id") == from_run) & (pl.col("eval") == own_src)
+        )
+        if row.height == 0:
+            raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
+        src_loss = float(row["loss"][0])
+        n, d = float(row["N"][0]), float(row["D"][0])
+    assert src_loss is not None
+    if not (src_loss > 0 and np.isfinite(src_loss)):
+        raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
+    cache = FitCache() if cache is None else cache
+    cache = FitCache() if cache is None else cache  # both translations share the target's own law
+    tt = translate(runs, src=src, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)
+    chain = [_usable(tt[0])]
+    target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
+    if target_eval != own_tgt:
+        te = translate(
+            runs,
+            src=tgt_ds,
+            kind="train-test",
+            evals=[target_eval],
+            split=split,
+            options=options,
+            cache=cache,
+        )
+        chain.append(_usable(te[0]))
+    start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
+    steps = compose(start, chain)
+    actual = None
+    if n is not None and d is not None:
+        match = runs.frame.filter((pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval))
+        close = match.filter(((pl.col("N") / n - 1).abs() <= 1e-6) & ((pl.col("D") / d - 1).abs() <= 1e-6))
+        if close.height:
+            actual = float(close["loss"][0])
+    return ChainPrediction(steps, actual, n, d)
