@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import sys
 
-from l2l.cli.commands import main
+from l2l.cli import main
 
 main(sys.argv[1:])

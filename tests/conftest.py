@@ -96,7 +96,7 @@ def run(ws_path: Path) -> Any:
     """Invoke the CLI in an isolated workspace: ``run("fit-law", "--format", "json")``."""
     from typer.testing import CliRunner
 
-    from l2l.cli.commands import app
+    from l2l.cli import app
 
     runner = CliRunner()
 

@@ -29,7 +29,7 @@ def _registered_commands() -> list[list[str]]:
     """Every command path the CLI registers, walking groups (``plot``) down to their subcommands."""
     import typer.main
 
-    from l2l.cli.commands import app
+    from l2l.cli import app
 
     def walk(cmd: Any, path: list[str]) -> list[list[str]]:
         subs = getattr(cmd, "commands", {})  # a group (the app, ``plot``)
@@ -58,7 +58,7 @@ def test_every_registered_command_has_help_with_examples(run: Any) -> None:
 
 def test_help_does_not_import_the_heavy_libraries() -> None:
     code = (
-        "import sys\nfrom l2l.cli.commands import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import sys\nfrom l2l.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = {'numpy', 'scipy', 'polars', 'plotnine', 'pandas', 'matplotlib'}\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
     )
@@ -347,3 +347,38 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
     assert result.stderr == (
         "Error: give exactly one of D (tokens) and C (compute) with N\nHint: see option --D or --C\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["fit-law", "--seed", "-5"], "'--seed'"),
+        (["fit-law", "--delta", "1e-320"], "'--delta': must lie in [1e-8, 10]"),
+        (["fit-law", "--delta", "inf"], "'--delta': must lie in [1e-8, 10]"),
+        (["fit-law", "--bootstrap", "1000000000"], "at most 100,000 draws (raise the limit with L2L_MAX_DRAWS"),
+        (["rank", "-t", "own", "--C", "1e21", "--draws", "1000000000"], "at most 100,000 draws"),
+        (["predict", "-d", "all", "--N", "1e-320", "--D", "1e9"], "--N: must be a finite count ≥ 1"),
+        (["optimal", "--C", "1e-320"], "--C: must be a finite count ≥ 1"),
+        (["translate", "--src", "alpha", "--C", "0"], "--C: must be a finite count ≥ 1"),
+        (["predict", "-d", "all", "--N", "1e9", "--level", "1.5"], "'--level': must lie strictly between 0 and 1"),
+        (["ingest", "x.csv", "--own-eval", "a=b", "--own-eval", "a=c"], "'a' is given twice"),
+        (["ingest", "x.csv", "--accuracy-columns", "acc/*"], "naming the accuracy columns needs a wide table"),
+        (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
+        (["predict", "-d", "alpha"], "give the model size N"),
+        (["predict", "--N", "1e9"], "name the dataset whose law predicts"),
+        (["rank", "--C", "1e21"], "name at least one target eval"),
+        (["rank", "-t", "own", "--C", "1e21", "--N", "1e9"], "either a compute C, or a model size N"),
+    ],
+)
+def test_bad_option_values_are_one_usage_line_naming_the_option(
+    run: Any, synthetic_csv: Path, args: list[str], fragment: str
+) -> None:
+    """Every option is checked where it is parsed or by the library: exit 2, `Error:` (and maybe `Hint:`)."""
+    assert run("ingest", synthetic_csv).exit_code == 0
+    result = run(*args)
+    assert result.exit_code == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 2
+    assert lines[0].startswith("Error: ")
+    assert len(lines) == 1 or lines[1].startswith("Hint: ")
+    assert fragment in result.stderr

@@ -97,7 +97,10 @@ def test_own_eval_option(run: Any, good: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
-    [(["--loss-columns", "eval/*"], "--loss-columns needs --wide"), (["--own-eval", "web"], "DATASET=EVAL")],
+    [
+        (["--loss-columns", "eval/*"], "loss columns needs a wide table"),
+        (["--own-eval", "web"], "DATASET=EVAL"),
+    ],
 )
 def test_bad_option_combinations_exit_2(
     run: Any, good: Path, ws_path: Path, args: list[str], fragment: str

@@ -42,7 +42,7 @@ class Cli:
         self.ws, self.cwd, self.runner = ws, cwd, CliRunner()
 
     def __call__(self, *args: str | Path, columns: int = 200) -> Any:
-        from l2l.cli.commands import app
+        from l2l.cli import app
 
         env = {"L2L_WORKSPACE": str(self.ws), "COLUMNS": str(columns)}
         old = Path.cwd()
@@ -102,14 +102,14 @@ def _names(name: str, doc: Any) -> set[str]:
 @pytest.fixture(scope="module")
 def reports(cli: Cli) -> dict[str, list[Any]]:
     """Each command run once; the reports it hands to the renderer, to render at any width and format."""
-    import l2l.cli.commands
+    import l2l.cli.shell
 
     got: dict[str, list[Any]] = {}
     with pytest.MonkeyPatch.context() as mp:
         for name, args in {**COMMANDS, "evaluate": ["evaluate", "--detail"]}.items():
             mp.setattr(
-                l2l.cli.commands,
-                "_render",
+                l2l.cli.shell,
+                "emit",
                 lambda reps, _fmt, name=name: got.setdefault(name, _as_list(reps)),
             )
             result = cli(*args)
@@ -369,7 +369,7 @@ def test_shell_completion_is_available() -> None:
         "COMP_CWORD": "2",
     }
     words = subprocess.run(
-        [sys.executable, "-c", "from l2l.cli.commands import main; main()"],
+        [sys.executable, "-c", "from l2l.cli import main; main()"],
         capture_output=True,
         text=True,
         env=env,

@@ -171,24 +171,25 @@ def test_optimal_gives_intervals_on_the_loss_and_the_allocation(
 
 
 @pytest.mark.parametrize(
-    ("extra", "flag"),
+    ("extra", "param", "flag"),
     [
-        (["--N", "1e9"], "--N"),
-        (["--D", "1e9"], "--D"),
-        (["--C", "1e20"], "--C"),
-        (["--bootstrap", "200"], "--bootstrap"),
-        (["--dataset", "alpha"], "--dataset"),
+        (["--N", "1e9"], "N", "--N"),
+        (["--D", "1e9"], "D", "--D or --C"),
+        (["--C", "1e20"], "C", "--C"),
+        (["--bootstrap", "200"], "bootstrap", "--bootstrap"),
+        (["--dataset", "alpha"], "datasets", "--dataset"),
     ],
 )
 def test_options_that_do_not_apply_with_via_are_usage_errors(
-    run: Any, synthetic_csv: Path, extra: list[str], flag: str
+    run: Any, synthetic_csv: Path, extra: list[str], param: str, flag: str
 ) -> None:
     assert run("ingest", synthetic_csv).exit_code == 0
     result = run("predict", "--via", "alpha", "--from-run", "m054", "--tgt", "beta", *extra)
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith(f"Error: {flag}: does not apply with --via")
+    assert result.stderr.splitlines() == [
+        f"Error: {param} does not apply to a translation, which starts from a measured loss",
+        f"Hint: see option {flag}",
+    ]
 
 
 def test_cli_via_all_and_bad_levels(run: Any, synthetic_csv: Path) -> None:

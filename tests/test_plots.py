@@ -425,7 +425,7 @@ def test_residuals_figure_is_a_grid_of_laws_by_n_and_d(runs: Runs, fits: list[La
 def test_plot_residuals_command_writes_a_png(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from l2l.cli.commands import app
+    from l2l.cli import app
 
     table = tmp_path / "runs.csv"
     pl.DataFrame(l2l.testing.synthetic_runs()).write_csv(table)

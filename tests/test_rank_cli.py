@@ -76,7 +76,7 @@ def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
 def _invoke(*args: str | Path, workspace: Path) -> Any:
     from typer.testing import CliRunner
 
-    from l2l.cli.commands import app
+    from l2l.cli import app
 
     return CliRunner().invoke(app, [str(a) for a in args], env={"L2L_WORKSPACE": str(workspace)})
 

@@ -38,9 +38,13 @@ RESAMPLES: Final[tuple[Resample, ...]] = ("run", "N")
 #: Output formats of every command.
 OutputFormat = Literal["table", "json", "csv"]
 OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv")
-#: Figures ``l2l plot`` draws.
+#: How the predictions of several sources are combined into one.
+Combine = Literal["mean", "median", "ivw"]
+COMBINES: Final[tuple[Combine, ...]] = ("mean", "median", "ivw")
+#: Ways of ranking datasets for a target.
 RankMethod = Literal["recommended", "independent", "translation", "baseline"]
 RANK_METHODS: Final[tuple[RankMethod, ...]] = ("recommended", "independent", "translation", "baseline")
+#: Figures ``l2l plot`` draws.
 Figure = Literal["translate", "law", "isoflop", "evaluate", "residuals"]
 FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate", "residuals")
 #: Settings of the holdout evaluation (the rows of the paper's Table 1).

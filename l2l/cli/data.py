@@ -1,0 +1,117 @@
+"""``l2l ingest`` and ``l2l runs``: what goes into the workspace, and what is in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from l2l.cli import options as opt
+from l2l.cli import shell
+from l2l.cli.shell import app
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.output.render import Report
+
+
+def with_accuracy_evals(report: Report | list[Report], runs: Runs) -> list[Report]:
+    """``report`` followed by the accuracy evals of ``runs`` (listed apart), when it has any."""
+    from l2l.output.report import accuracy_runs_report
+    from l2l.workflows.accuracy import accuracy_summary
+
+    reports = list(report) if isinstance(report, list) else [report]
+    rows = accuracy_summary(runs)
+    return [*reports, accuracy_runs_report(rows)] if rows else reports
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l ingest runs.csv more_runs.parquet\n\n"
+    "  l2l ingest sweep.csv --own-eval fineweb=fineweb_val --own-eval starcoder=starcoder_val\n\n"
+    "  l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'\n\n"
+    "  l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params\n\n"
+    "  l2l ingest extra.ndjson --append",
+)
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to the workspace instead of replacing it.")
+    ] = False,
+    own_eval: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--own-eval", metavar="DATASET=EVAL", help="The eval that is DATASET's own (train) loss."
+        ),
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="One row per run, one column per eval (W&B export).")
+    ] = False,
+    loss_columns: Annotated[
+        str | None,
+        typer.Option("--loss-columns", metavar="PATTERN", help="With --wide: glob naming the loss columns."),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Reject repeated (dataset, N, D, eval) rows instead of averaging."),
+    ] = False,
+    checkpoints: Annotated[
+        str,
+        typer.Option(
+            "--checkpoints",
+            metavar="final|step=K|all",
+            help="Per-step logs: keep each run's final checkpoint (default), the one at step K, or all "
+            "(step=K and all need D to be the tokens seen at each checkpoint).",
+        ),
+    ] = "final",
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            metavar="CANON=SOURCE",
+            help="Read column SOURCE as CANON (dataset, N, D, eval, loss, run_id, C, split, seed, step); "
+            "repeatable; stored in the workspace, so --append reuses it.",
+        ),
+    ] = None,
+    accuracy_columns: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-columns",
+            metavar="PATTERN",
+            help="With --wide: glob naming the downstream-accuracy columns (fractions in [0, 1]); kept apart "
+            "from the losses. Long tables mark accuracy rows with a metric column instead.",
+        ),
+    ] = None,
+    fmt: opt.FormatOpt = "table",
+) -> None:
+    """Validate run tables, normalise them and store them in the workspace."""
+    from l2l.io.columns import parse_mapping
+    from l2l.io.ingest import IngestRequest
+    from l2l.io.ingest import ingest as ingest_tables
+    from l2l.io.workspace import Workspace
+    from l2l.output.report import ingest_report
+
+    request = IngestRequest(
+        files=tuple(files),
+        append=append,
+        own_eval=opt.pairs(own_eval, "--own-eval"),
+        wide=wide,
+        loss_columns=loss_columns,
+        strict=strict,
+        checkpoints=checkpoints,
+        columns=parse_mapping(column or []),
+        accuracy_columns=accuracy_columns,
+    )
+    done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request)
+    report = ingest_report(done.stored, added=done.added, workspace=done.workspace)
+    shell.emit(with_accuracy_evals(report, done.stored), fmt)
+
+
+@app.command(epilog="Examples:\n\n  l2l runs\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv")
+def runs(table: opt.TableArg = None, fmt: opt.FormatOpt = "table") -> None:
+    """What is in the workspace (or a table): datasets × evals, run counts, N, D and C ranges, splits."""
+    from l2l.output.report import runs_report
+
+    with shell.session(table, accuracy=True) as s:
+        shell.emit(with_accuracy_evals(runs_report(s.runs), s.runs), fmt)

@@ -1,0 +1,310 @@
+"""``l2l fit-law``, ``l2l predict`` and ``l2l optimal``: scaling laws, predictions from them, budgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from l2l.base.schema import Combine, InputLoss, Resample
+from l2l.cli import options as opt
+from l2l.cli import shell
+from l2l.cli.shell import app
+
+if TYPE_CHECKING:
+    from l2l.output.render import Report
+    from l2l.workflows.requests import PredictAnswer
+
+SaveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--save",
+        help="Keep the fits in the workspace for later commands; `--save FILE.json` writes the laws to a "
+        "portable law file instead (for `l2l predict --law FILE.json`).",
+    ),
+]
+SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  # `--save FILE.json`
+
+
+@app.command(
+    "fit-law",
+    epilog="Examples:\n\n"
+    "  l2l fit-law                                  # each dataset's own loss, Eq. 3\n\n"
+    "  l2l fit-law --split sweep --form chinchilla  # like the paper's Table 3\n\n"
+    "  l2l fit-law --dataset fineweb-edu --eval all # every eval of models trained on fineweb-edu\n\n"
+    "  l2l fit-law --bootstrap 1000 --seed 0 --format json\n\n"
+    "  l2l fit-law --split sweep --save --plot law.png\n\n"
+    "  l2l fit-law --split sweep --save laws.json   # a law file for `l2l predict --law laws.json`\n\n"
+    "  l2l fit-law --split sweep --residuals --format csv",
+)
+def fit_law_cmd(
+    table: opt.TableArg = None,
+    form: opt.FormOpt = "l2l",
+    dataset: opt.DatasetsOpt = None,
+    eval_name: opt.EvalsOpt = None,
+    split: opt.SplitOpt = None,
+    objective: opt.ObjectiveOpt = "huber",
+    delta: opt.DeltaOpt = 1e-3,
+    thorough: opt.ThoroughOpt = False,
+    bootstrap: opt.BootOpt = 0,
+    seed: opt.SeedOpt = 0,
+    resample: Annotated[
+        Resample,
+        typer.Option("--resample", help="Bootstrap unit: single runs, or all runs of one model size N."),
+    ] = "run",
+    save: SaveOpt = False,
+    save_file: SaveFileOpt = None,
+    residuals: Annotated[
+        bool, typer.Option("--residuals", help="Also list every run beside its law's prediction.")
+    ] = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the law's contour figure (.png/.svg/.pdf).")
+    ] = None,
+    fmt: opt.FormatOpt = "table",
+) -> None:
+    """Fit scaling laws to each dataset's own loss (or to any eval) by the global optimum of the objective."""
+    from l2l.core.laws import FORM_EQUATIONS
+    from l2l.output.render import ProgressBar
+    from l2l.output.report import fits_report
+    from l2l.workflows.lawbook import fit_laws
+    from l2l.workflows.requests import refuse_accuracy_evals
+
+    options = opt.fit_options(form, objective, delta, thorough)
+    opt.figure_path(plot, "--plot")
+    if save and table is not None:
+        shell.fail_usage(
+            "--save",
+            "--save keeps fits of the workspace runs (drop TABLE or ingest it first); "
+            "a law file is written by --save FILE.json",
+        )
+    with shell.session(table) as s:
+        refuse_accuracy_evals(s.with_accuracy(), eval_name)
+        with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:
+            outcome = fit_laws(
+                s.runs,
+                datasets=dataset,
+                evals=eval_name,
+                split=split,
+                options=options,
+                cache=s.fits,
+                bootstrap=bootstrap,
+                seed=seed,
+                resample=resample,
+                workers=s.workers,
+                progress=prog,
+                bootstrap_progress=bprog,
+            )
+        if plot is not None and outcome.fits:
+            from l2l.output.plots import law_figure
+
+            shell.save_figure(law_figure(s.runs, outcome.fits, split=split), plot)
+        if save_file is not None and outcome.fits:
+            from l2l.io.workspace import write_law_file
+            from l2l.workflows.lawfile import law_file_dict
+
+            write_law_file(save_file, law_file_dict(s.runs, outcome.fits, options=options, split=split))
+            shell.wrote(save_file, f"{len(outcome.fits)} laws")
+        reports = fits_report(
+            outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS[form]
+        )
+        if residuals:
+            from l2l.output.report import with_residuals
+            from l2l.workflows.lawbook import residuals as run_residuals
+
+            reports = with_residuals(reports, run_residuals(s.runs, outcome.fits, split=split))
+        shell.emit(reports, fmt)
+        if not outcome.fits:
+            raise typer.Exit(1)
+
+
+def _predict_report(answer: PredictAnswer) -> Report | list[Report]:
+    from l2l.output.report import accuracy_predictions_report, predictions_report, via_report
+    from l2l.workflows.accuracy import AccuracyPrediction
+    from l2l.workflows.predict import LawPrediction, ViaPrediction
+
+    if isinstance(answer, ViaPrediction):
+        return via_report(answer)
+    accuracies = [p for p in answer if isinstance(p, AccuracyPrediction)]
+    if accuracies:
+        return accuracy_predictions_report(accuracies)
+    return predictions_report([p for p in answer if isinstance(p, LawPrediction)])
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10\n\n"
+    "  l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag\n\n"
+    "  l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95\n\n"
+    "  l2l predict --via fineweb-edu --src-loss 2.126 --tgt starcoder --eval hellaswag\n\n"
+    "  l2l predict --via all --from-run RUN_ID --tgt starcoder    # combine every source with a run there",
+)
+def predict(
+    table: opt.TableArg = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dataset", "-d", metavar="DATASET", help="Dataset(s) whose law predicts ('all' for every one)."
+        ),
+    ] = None,
+    N: Annotated[
+        list[str] | None, typer.Option("--N", metavar="N", help="Parameters (3.3e9 or 3.3B); repeatable.")
+    ] = None,
+    D: Annotated[
+        list[str] | None, typer.Option("--D", metavar="D", help="Training tokens; repeatable.")
+    ] = None,
+    C: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--C",
+            metavar="FLOPS",
+            help="Compute (FLOPs); D = C/(6N), or C/(kN) when the table counts C = kND.",
+        ),
+    ] = None,
+    eval_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eval", "-e", metavar="EVAL", help="Eval(s) to predict (default: own loss; 'all'); repeatable."
+        ),
+    ] = None,
+    via: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--via",
+            metavar="DATASET",
+            help="Predict through translation from this source dataset; repeatable, or 'all' (every dataset "
+            "with a run at the (N, D) of --from-run): the sources' translations are combined.",
+        ),
+    ] = None,
+    src_loss: Annotated[
+        float | None,
+        typer.Option("--src-loss", metavar="LOSS", help="With --via: the source model's own loss."),
+    ] = None,
+    from_run: Annotated[
+        str | None,
+        typer.Option(
+            "--from-run", metavar="RUN_ID", help="With --via: take the source loss from this run_id."
+        ),
+    ] = None,
+    tgt: Annotated[
+        str | None, typer.Option("--tgt", metavar="DATASET", help="With --via: the target dataset.")
+    ] = None,
+    law: Annotated[
+        Path | None,
+        typer.Option(
+            "--law",
+            metavar="FILE.json",
+            help="Predict from the laws of this law file (`l2l fit-law --save FILE.json`), without the runs.",
+        ),
+    ] = None,
+    form: opt.FormOpt = "l2l",
+    split: opt.SplitOpt = None,
+    objective: opt.ObjectiveOpt = "huber",
+    delta: opt.DeltaOpt = 1e-3,
+    thorough: opt.ThoroughOpt = False,
+    bootstrap: opt.BootOpt = 0,
+    seed: opt.SeedOpt = 0,
+    level: opt.LevelOpt = 0.9,
+    combine: Annotated[
+        Combine,
+        typer.Option(
+            "--combine", help="With several --via sources: mean (default; see the README), median or ivw."
+        ),
+    ] = "mean",
+    input_loss: Annotated[
+        InputLoss,
+        typer.Option(
+            "--input-loss", help="Accuracy evals: the loss the accuracy law is a function of (task or own)."
+        ),
+    ] = "task",
+    chance: opt.ChanceOpt = None,
+    fmt: opt.FormatOpt = "table",
+) -> None:
+    """Predict a loss with its predictive interval: from a fitted scaling law at (N, D), or through loss-to-loss
+    translation (--via)."""
+    from l2l.workflows.requests import PredictRequest, answer_predict, predict_from_law_file
+
+    if src_loss is not None and not (src_loss > 0 and src_loss < float("inf")):
+        shell.fail_usage("--src-loss", f"must be a finite loss > 0, got {src_loss}")
+    request = PredictRequest(
+        datasets=tuple(dataset or ()),
+        N=opt.quantities(N, "--N"),
+        D=opt.quantities(D, "--D"),
+        C=opt.quantities(C, "--C"),
+        evals=tuple(eval_name or ()),
+        split=split,
+        options=opt.fit_options(form, objective, delta, thorough),
+        bootstrap=bootstrap,
+        seed=seed,
+        level=level,
+        via=tuple(via or ()),
+        src_loss=src_loss,
+        from_run=from_run,
+        target=tgt,
+        combine=combine,
+        input_loss=input_loss,
+        chance=opt.chances(chance),
+    )
+    if law is not None:
+        from l2l.output.report import law_file_predictions_report
+
+        if table is not None:
+            shell.fail_usage("--law", "predicts from the law file alone; drop TABLE")
+        shell.emit(law_file_predictions_report(predict_from_law_file(law, request), source=str(law)), fmt)
+        return
+    with shell.session(table) as s:
+        shell.emit(_predict_report(answer_predict(s, request)), fmt)
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l optimal --C 1e21\n\n"
+    "  l2l optimal --C 1e20 --C 1e21 --C 1e22 --dataset fineweb-edu --bootstrap 500\n\n"
+    "  l2l optimal --C 1e21 --form chinchilla --split sweep --format csv",
+)
+def optimal(
+    table: opt.TableArg = None,
+    C: Annotated[
+        list[str] | None,
+        typer.Option("--C", metavar="FLOPS", help="Compute budget in FLOPs (1e21); repeatable."),
+    ] = None,
+    dataset: opt.DatasetsOpt = None,
+    eval_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eval", "-e", metavar="EVAL", help="Law of this eval (default: own loss; 'all'); repeatable."
+        ),
+    ] = None,
+    form: opt.FormOpt = "l2l",
+    split: opt.SplitOpt = None,
+    objective: opt.ObjectiveOpt = "huber",
+    delta: opt.DeltaOpt = 1e-3,
+    thorough: opt.ThoroughOpt = False,
+    bootstrap: opt.BootOpt = 0,
+    seed: opt.SeedOpt = 0,
+    level: opt.LevelOpt = 0.9,
+    fmt: opt.FormatOpt = "table",
+) -> None:
+    """Compute-optimal model size N*, tokens D* and the loss there, for each budget C = 6ND (closed form), with
+    intervals."""
+    from l2l.output.report import allocations_report
+    from l2l.workflows.predict import optimal as optimal_allocation
+
+    budgets = opt.quantities(C, "--C")
+    if not budgets:
+        shell.fail_usage("--C", "give a compute budget")
+    with shell.session(table) as s:
+        allocations = optimal_allocation(
+            s.runs,
+            C=budgets,
+            datasets=dataset,
+            evals=eval_name,
+            split=split,
+            options=opt.fit_options(form, objective, delta, thorough),
+            cache=s.fits,
+            calibrations=s.calibrations,
+            bootstrap=bootstrap,
+            seed=seed,
+            level=level,
+        )
+        shell.emit(allocations_report(allocations), fmt)

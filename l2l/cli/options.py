@@ -1,0 +1,372 @@
+"""Options shared by several commands, declared once, and the parsers that turn option text into typed values.
+
+A value that cannot be parsed, or is out of range, is a usage error naming the option (exit 2) here, where it is
+parsed; how options combine is checked by the library (``l2l.workflows.requests``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from l2l.base.schema import (
+    AccuracyForm,
+    CeilingMode,
+    FloorMode,
+    Form,
+    InputLoss,
+    Kind,
+    Objective,
+    OutputFormat,
+    Pooling,
+    RankMethod,
+)
+from l2l.cli.shell import fail_usage
+
+if TYPE_CHECKING:
+    from l2l.core.fit import FitOptions
+
+# ---------------------------------------------------------------------------------------------------------------
+# Limits on what one command may ask for (each can be raised by its environment variable)
+# ---------------------------------------------------------------------------------------------------------------
+
+#: The most bootstrap or joint draws one command makes: beyond it memory, not statistics, is the limit.
+MAX_DRAWS_ENV = "L2L_MAX_DRAWS"
+MAX_DRAWS_DEFAULT = 100_000
+#: Seeds are what numpy's generators take: a non-negative integer below 2**32 (anything else is a typo).
+MAX_SEED = 2**32 - 1
+
+
+def max_draws() -> int:
+    try:
+        return max(1, int(os.environ.get(MAX_DRAWS_ENV, MAX_DRAWS_DEFAULT)))
+    except ValueError:
+        return MAX_DRAWS_DEFAULT
+
+
+def _draws(value: int) -> int:
+    limit = max_draws()
+    if value > limit:
+        raise typer.BadParameter(f"at most {limit:,} draws (raise the limit with {MAX_DRAWS_ENV}={value})")
+    return value
+
+
+def _delta(value: float) -> float:
+    # the objective is rescaled by 1/δ²: outside this range it is no longer a Huber loss in floating point
+    if not 1e-8 <= value <= 10:
+        raise typer.BadParameter(f"must lie in [1e-8, 10] (the field's standard is 1e-3), got {value}")
+    return value
+
+
+def _level(value: float) -> float:
+    if not 0 < value < 1:
+        raise typer.BadParameter(f"must lie strictly between 0 and 1 (0.9: 90 %), got {value}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The shared options
+# ---------------------------------------------------------------------------------------------------------------
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table for people; json or csv for scripts.", case_sensitive=False),
+]
+TableArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A run table (CSV, TSV, Parquet, NDJSON, .csv.gz). Default: the runs in the workspace.",
+        show_default=False,
+    ),
+]
+ChanceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--chance",
+        metavar="TASK=LEVEL",
+        help="Chance accuracy of a task (0.25 for 4-way multiple choice); repeatable. Default: a chance "
+        "column, else 0.25 for ARC/HellaSwag/MMLU/OpenBookQA/SciQ, 0.5 for BoolQ/PIQA/Winogrande, else fitted.",
+    ),
+]
+LevelOpt = Annotated[
+    float,
+    typer.Option(
+        "--level",
+        help="Level of the predictive intervals, strictly between 0 and 1 (0.9: 90 %).",
+        callback=_level,
+    ),
+]
+FormOpt = Annotated[
+    Form,
+    typer.Option(
+        "--form",
+        help="l2l: E + ((A/N)^(α/β) + B/D)^β (Eq. 3); chinchilla: E + A/N^α + B/D^β (Eq. 1); "
+        "kaplan: ((A/N)^(α/β) + B/D)^β (Eq. 2).",
+    ),
+]
+SplitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--split", metavar="SPLIT", help="Fit only runs of this split (e.g. sweep). Default: all runs."
+    ),
+]
+ObjectiveOpt = Annotated[
+    Objective,
+    typer.Option("--objective", help="huber: Huber loss on log residuals; mse: least squares."),
+]
+DeltaOpt = Annotated[
+    float,
+    typer.Option("--delta", help="Huber δ on log residuals, in [1e-8, 10].", callback=_delta),
+]
+BootOpt = Annotated[
+    int,
+    typer.Option(
+        "--bootstrap", min=0, metavar="B", help="Bootstrap draws for intervals (0: none).", callback=_draws
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the random draws.")]
+ThoroughOpt = Annotated[
+    bool,
+    typer.Option(
+        "--thorough",
+        help="Also descend from every grid start, as a plain L-BFGS-B loop would, batched (seconds per fit).",
+    ),
+]
+DatasetsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset",
+        "-d",
+        metavar="DATASET",
+        help="Training dataset (unique prefix ok, or 'all'); repeatable. Default: all.",
+    ),
+]
+EvalsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eval",
+        "-e",
+        metavar="EVAL",
+        help="Eval: a name (unique prefix ok), 'own' (default) or 'all'; repeatable.",
+    ),
+]
+KindOpt = Annotated[
+    Kind,
+    typer.Option(
+        "--kind",
+        help="train-train: two datasets' own losses; train-test: one model's own loss vs "
+        "another eval; test-test: two datasets' models on one eval.",
+    ),
+]
+SrcOpt = Annotated[str, typer.Option("--src", metavar="DATASET", help="Source dataset (unique prefix ok).")]
+TgtOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tgt", metavar="DATASET", help="Target dataset(s), repeatable, or 'all' (default for train-train)."
+    ),
+]
+TranslateEvalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eval",
+        "-e",
+        help="Eval(s) for train-test/test-test, or 'all'. Default for train-test: every dataset's own eval.",
+    ),
+]
+HoldoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--holdout",
+        metavar="split=VALUE",
+        help="Hold out the runs of this split (default: "
+        "split=extrapolation when present, else the largest compute budget).",
+    ),
+]
+TopComputeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--holdout-top-compute", min=1, metavar="K", help="Hold out the runs at the K largest budgets."
+    ),
+]
+TestOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--test",
+        metavar="PATTERN",
+        help="Test evals (glob, repeatable; '!glob' excludes). Default: each dataset's own eval.",
+    ),
+]
+DownstreamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--downstream",
+        metavar="PATTERN",
+        help="Downstream evals (glob, repeatable; '!glob' excludes). Default: downstream/*.",
+    ),
+]
+RankTargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        "-t",
+        metavar="EVAL[=WEIGHT]",
+        help="Target eval: a name (unique prefix ok), a glob ('downstream/*', its weight shared by its matches), "
+        "'!glob' to leave some out, or 'own' (every dataset's own eval); repeatable; EVAL=WEIGHT for a weighted "
+        "average.",
+    ),
+]
+RankMethodOpt = Annotated[
+    RankMethod,
+    typer.Option(
+        "--method",
+        help="recommended: measured loss at the largest sweep budget plus the laws' change (trust-weighted); "
+        "independent: the target's own law; translation: own-loss law through train-to-test; baseline: the "
+        "measured loss at the largest budget alone.",
+    ),
+]
+DrawsOpt = Annotated[
+    int,
+    typer.Option(
+        "--draws", min=1, help="Joint bootstrap draws per law (P(best) and intervals).", callback=_draws
+    ),
+]
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")]
+AccEvalsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eval",
+        "-e",
+        metavar="EVAL",
+        help="Accuracy eval: a name (unique prefix ok), a glob, or 'all' (default); repeatable.",
+    ),
+]
+AccFormOpt = Annotated[
+    AccuracyForm,
+    typer.Option(
+        "--form",
+        help="sigmoid: floor + (ceiling − floor)·σ(−(x − x0)/s) of the loss x; power: the paper's "
+        "1 − acc = K·(x − E0)^κ + E1 (Appendix B).",
+    ),
+]
+FloorOpt = Annotated[
+    FloorMode,
+    typer.Option(
+        "--floor", help="fit: the floor within [chance − 0.10, chance + 0.05]; chance: fixed at chance."
+    ),
+]
+CeilingOpt = Annotated[
+    CeilingMode, typer.Option("--ceiling", help="1: the ceiling is 1; fit: fitted in [q90 of accuracy, 1].")
+]
+PoolingOpt = Annotated[
+    Pooling,
+    typer.Option(
+        "--pooling",
+        help="auto: one law for every dataset unless a within-run backtest says their curves differ; "
+        "pooled; separate (one per dataset).",
+    ),
+]
+InputLossOpt = Annotated[
+    InputLoss,
+    typer.Option(
+        "--input-loss", help="task: the task's own CE loss (matched by name); own: the model's own loss."
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parsers of option text
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
+    """Counts like 3.3e9, 3.3B, 20M, 1.5T given on the command line (finite, ≥ 1); a bad one is a usage error."""
+    from l2l.base.schema import parse_quantity
+
+    out = []
+    for v in values or []:
+        try:
+            x = parse_quantity(v)
+        except ValueError as exc:
+            fail_usage(option, str(exc))
+        if not (math.isfinite(x) and x >= 1):
+            fail_usage(option, f"must be a finite count ≥ 1, got {v!r}")
+        out.append(x)
+    return tuple(out)
+
+
+def quantity(value: str | None, option: str) -> float | None:
+    return None if value is None else quantities([value], option)[0]
+
+
+def pairs(values: list[str] | None, option: str, form: str = "DATASET=EVAL") -> dict[str, str]:
+    """``KEY=VALUE`` items into a dict; a malformed item, or one key given twice, is a usage error."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            fail_usage(option, f"expected {form}, got {item!r}")
+        if key.strip() in out and out[key.strip()] != val.strip():
+            fail_usage(option, f"{key.strip()!r} is given twice ({out[key.strip()]!r} and {val.strip()!r})")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def chances(values: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, val in pairs(values, "--chance", "TASK=LEVEL").items():
+        try:
+            level = float(val)
+        except ValueError:
+            fail_usage("--chance", f"expected TASK=LEVEL with a number, got {key}={val}")
+        if not 0 <= level < 1:
+            fail_usage("--chance", f"a chance level must be in [0, 1), got {val}")
+        out[key] = level
+    return out
+
+
+def targets(values: list[str] | None) -> dict[str, float]:
+    """``EVAL`` or ``EVAL=WEIGHT`` items (glob patterns allowed) into pattern → weight."""
+    out: dict[str, float] = {}
+    for item in values or []:
+        name, sep, w = item.rpartition("=") if "=" in item else (item, "", "1")
+        try:
+            weight = float(w)
+        except ValueError:
+            fail_usage("--target", f"expected EVAL or EVAL=WEIGHT, got {item!r}")
+        if not name.strip() or not (weight >= 0 and weight < float("inf")) or (sep and not w.strip()):
+            fail_usage("--target", f"expected EVAL or EVAL=WEIGHT with a weight ≥ 0, got {item!r}")
+        out[name.strip()] = out.get(name.strip(), 0.0) + weight
+    return out
+
+
+def holdout_split(holdout: str | None) -> str | None:
+    """``split=VALUE`` as VALUE."""
+    if holdout is None:
+        return None
+    key, sep, value = holdout.partition("=")
+    if not sep or key.strip() != "split" or not value.strip():
+        fail_usage("--holdout", f"expected split=VALUE, got {holdout!r}")
+    return value.strip()
+
+
+def figure_path(path: Path | None, option: str) -> Path | None:
+    """Refuse an unsupported figure type before any fitting starts (usage error, exit 2)."""
+    if path is None:
+        return None
+    from l2l.output.plots import FIGURE_FORMATS
+
+    if path.suffix.lower() not in FIGURE_FORMATS:
+        fail_usage(
+            option,
+            f"cannot write a figure to {str(path)!r}; supported extensions: {', '.join(FIGURE_FORMATS)}",
+        )
+    return path
+
+
+def fit_options(form: Form, objective: Objective, delta: float, thorough: bool = False) -> FitOptions:
+    from l2l.core.fit import FitOptions
+
+    return FitOptions(form=form, objective=objective, delta=delta, thorough=thorough)

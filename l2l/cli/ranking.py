@@ -1,0 +1,117 @@
+"""``l2l rank``: which dataset should we train on, and its backtest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from l2l.cli import options as opt
+from l2l.cli import shell
+from l2l.cli.shell import app
+
+if TYPE_CHECKING:
+    from l2l.base.schema import RankMethod
+    from l2l.workflows.requests import RankRequest
+
+COpt = Annotated[
+    str | None,
+    typer.Option("--C", metavar="FLOPS", help="Compute budget: each dataset's own compute-optimal N*, D*."),
+]
+NOpt = Annotated[str | None, typer.Option("--N", metavar="N", help="Fixed model size (with --D).")]
+DOpt = Annotated[str | None, typer.Option("--D", metavar="D", help="Fixed training tokens (with --N).")]
+
+
+def rank_request(
+    target: list[str] | None,
+    C: str | None,
+    N: str | None,
+    D: str | None,
+    dataset: list[str] | None,
+    split: str | None,
+    method: RankMethod,
+    level: float,
+    draws: int,
+    seed: int,
+    form: str,
+    holdout: str | None = None,
+    holdout_top_compute: int | None = None,
+) -> RankRequest:
+    from l2l.workflows.requests import RankRequest
+
+    return RankRequest(
+        targets=opt.targets(target),
+        C=opt.quantity(C, "--C"),
+        N=opt.quantity(N, "--N"),
+        D=opt.quantity(D, "--D"),
+        datasets=tuple(dataset or ()),
+        split=split,
+        method=method,
+        level=level,
+        draws=draws,
+        seed=seed,
+        form=form,
+        holdout_split=opt.holdout_split(holdout),
+        holdout_top_compute=holdout_top_compute,
+    )
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  l2l rank --target hellaswag --C 1e21 --split sweep        # which dataset for HellaSwag at 1e21?\n\n"
+    "  l2l rank -t hellaswag -t arc_easy=2 --C 1e21 --split sweep # combined, arc_easy weighted twice\n\n"
+    "  l2l rank --target 'downstream/*' --N 3.3B --D 50B --format csv\n\n"
+    "  l2l rank --target hellaswag --C 1e21 --split sweep --plot rank.png\n\n"
+    "  l2l rank --target own --target 'downstream/*' --holdout split=extrapolation   # backtest\n\n"
+    "  l2l rank --target own --split sweep --holdout-top-compute 1                 # within-sweep backtest",
+)
+def rank(
+    table: opt.TableArg = None,
+    target: opt.RankTargetOpt = None,
+    C: COpt = None,
+    N: NOpt = None,
+    D: DOpt = None,
+    dataset: opt.DatasetsOpt = None,
+    split: opt.SplitOpt = None,
+    method: opt.RankMethodOpt = "recommended",
+    level: opt.LevelOpt = 0.9,
+    draws: opt.DrawsOpt = 50,
+    seed: opt.SeedOpt = 0,
+    form: opt.FormOpt = "l2l",
+    holdout: opt.HoldoutOpt = None,
+    holdout_top_compute: opt.TopComputeOpt = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
+    ] = None,
+    fmt: opt.FormatOpt = "table",
+) -> None:
+    """Which dataset should we train on? Rank the datasets for a target eval's loss at a budget: N*, D*, the
+    predicted loss by each method, an interval, P(best), ties and the budget where the winner changes. A target
+    naming an accuracy eval ranks by predicted accuracy (higher is better), through its task loss.
+
+    With --holdout or --holdout-top-compute: a backtest instead, ranking from the rest and scoring every method
+    and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
+    from l2l.output.render import ProgressBar
+    from l2l.output.report import rank_backtest_report, ranking_report
+    from l2l.workflows.rank import RankBacktest
+    from l2l.workflows.requests import answer_rank
+
+    request = rank_request(
+        target, C, N, D, dataset, split, method, level, draws, seed, form, holdout, holdout_top_compute
+    )
+    if request.backtest and plot is not None:
+        shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")
+    opt.figure_path(plot, "--plot")
+    with shell.session(table) as s, ProgressBar("ranking targets") as prog:
+        answer = answer_rank(s, request, progress=prog)
+    if isinstance(answer, RankBacktest):
+        shell.emit(rank_backtest_report(answer), fmt)
+        return
+    if plot is not None:
+        from l2l.output.plots_rank import rank_figure
+
+        if any(t.metric != "loss" for t in answer.targets):
+            shell.fail_usage("--plot", "the ranking figure shows losses; drop --plot for an accuracy target")
+        shell.save_figure(rank_figure(answer), plot)
+    shell.emit(ranking_report(answer, split=split), fmt)

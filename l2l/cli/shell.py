@@ -1,0 +1,281 @@
+"""The shell of the command line: the typer app, the one error path, the global options, and the three things
+every command does besides parsing: open a session, render, say what it wrote.
+
+Start-up matters: this module imports only typer (and, through it, click and rich) and the pure-Python vocabulary
+of ``l2l.base``. numpy, polars, scipy and plotnine are imported inside the commands that need them, so
+``l2l --help`` stays fast. Every error, a library error or a usage error, leaves as one ``Error: ...`` line and
+maybe a ``Hint: ...`` line: exit 1 for errors, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer ≥ 0.20 ships its own click; its usage errors are that click's
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # pragma: no cover - older typer on the stock click
+    # (click is absent where typer vendors it, so this line's ignore also covers a missing module)
+    from click.exceptions import (  # type: ignore[assignment,no-redef,import-not-found,unused-ignore]
+        UsageError as ClickUsageError,
+    )
+
+from l2l.base.errors import L2LError, UsageError
+from l2l.base.schema import OutputFormat
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from plotnine import ggplot
+
+    from l2l.output.render import Report
+    from l2l.workflows.session import Session
+
+__all__ = ["FLAGS", "app", "emit", "fail_usage", "main", "plot_app", "session", "wrote"]
+
+
+class _Options:
+    """The global options (``l2l --workspace DIR --debug ...``), set by the app's callback."""
+
+    debug = False
+    workspace: Path | None = None
+
+
+GLOBAL = _Options()
+
+#: The options that set each library parameter an error may be about (``L2LError.param``).
+FLAGS: dict[str, str] = {
+    "N": "--N",
+    "D": "--D or --C",
+    "C": "--C",
+    "own_eval": "--own-eval DATASET=EVAL (l2l ingest)",
+    "src_loss": "--src-loss or --from-run",
+    "evals": "--eval",
+    "tgts": "--tgt",
+    "tgt": "--tgt",
+    "holdout": "--holdout or --holdout-top-compute",
+    "holdout_top_compute": "--holdout-top-compute",
+    "wide": "--wide",
+    "loss_columns": "--loss-columns PATTERN",
+    "strict": "--strict",
+    "join": "--join run|nd",
+    "accuracy_columns": "--accuracy-columns PATTERN",
+    "input_loss": "--input-loss own",
+    "chance": "--chance TASK=LEVEL",
+    "checkpoints": "--checkpoints final|step=K|all",
+    "test": "--test PATTERN (l2l evaluate)",
+    "columns": "--column CANON=SOURCE",
+    "level": "--level",
+    "via": "--via",
+    "targets": "--target",
+    "draws": "--draws",
+    "datasets": "--dataset",
+    "bootstrap": "--bootstrap",
+    "law": "--law",
+}
+
+
+def _fail(exc: L2LError) -> NoReturn:
+    typer.echo(f"Error: {exc.message}", err=True)
+    flag = FLAGS.get(exc.param or "")
+    hint = exc.hint
+    if flag:
+        hint = f"{hint} (option {flag})" if hint else f"see option {flag}"
+    if hint:
+        typer.echo(f"Hint: {hint}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def fail_usage(option: str, message: str) -> NoReturn:
+    """A usage error about ``option`` found while parsing it (exit 2)."""
+    raise UsageError(f"{option}: {message}")
+
+
+def _usage_fail(exc: ClickUsageError) -> NoReturn:
+    """click's usage errors (unknown option, bad choice, missing value) in the same one-line format."""
+    where = exc.ctx.command_path if exc.ctx is not None else "l2l"
+    _fail(UsageError(exc.format_message(), hint=f"see `{where} --help`"))
+
+
+def _no_args_help(exc: ClickUsageError) -> bool:
+    return type(exc).__name__ == "NoArgsIsHelpError"  # click ≥ 8.2: prints help, not an error
+
+
+#: Options that are a flag alone and take a value only when one ending in the suffix follows:
+#: (command, option) → (the hidden option that carries the value, suffix). typer's click has no optional values.
+_FLAG_OR_VALUE: dict[tuple[str, str], tuple[str, str]] = {("fit-law", "--save"): ("--save-file", ".json")}
+
+
+def _flag_or_value(name: str | None, args: list[str]) -> list[str]:
+    """``--save laws.json`` → ``--save-file laws.json`` (and ``--save=laws.json``); a plain ``--save`` stays."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        opt, eq, val = a.partition("=")
+        rule = _FLAG_OR_VALUE.get((name or "", opt))
+        if rule and eq:
+            out.append(f"{rule[0]}={val}")
+        elif rule and i + 1 < len(args) and args[i + 1].lower().endswith(rule[1]):
+            out += [rule[0], args[i + 1]]
+            i += 1
+        else:
+            out.append(a)
+        i += 1
+    return out
+
+
+class _Group(TyperGroup):
+    """The single place where library and usage errors become one line on stderr and an exit code."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        return name, cmd, _flag_or_value(name, rest)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except ClickUsageError as exc:
+            if _no_args_help(exc):
+                raise
+            _usage_fail(exc)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except L2LError as exc:
+            if GLOBAL.debug:
+                raise
+            _fail(exc)
+        except ClickUsageError as exc:
+            if _no_args_help(exc):
+                raise
+            _usage_fail(exc)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed pipe (`l2l ... | head`) is no error of ours: main() leaves quietly
+        except Exception as exc:
+            if GLOBAL.debug:
+                raise
+            typer.echo(
+                f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --debug for a traceback",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+
+_SETTINGS: dict[str, Any] = {
+    "cls": _Group,
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": "markdown",
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+app = typer.Typer(
+    name="l2l",
+    help="Scaling laws and loss-to-loss predictions from tables of language-model training runs.\n\n"
+    "Typical session: `l2l ingest runs.csv`, `l2l fit-law`, `l2l translate --src A --tgt all`, "
+    "`l2l evaluate`.",
+    **{**_SETTINGS, "add_completion": True},  # --install-completion / --show-completion [SHELL]
+)
+plot_app = typer.Typer(name="plot", help="Draw a figure in the paper's style.", **_SETTINGS)
+app.add_typer(plot_app, name="plot")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from l2l.base.version import __version__
+
+        typer.echo(f"l2l {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _global(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="L2L_WORKSPACE",
+            help="Workspace directory (default ./.l2l).",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    GLOBAL.debug = debug
+    GLOBAL.workspace = workspace
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What every command does besides parsing
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def session(table: Path | None, *, accuracy: bool = False) -> Iterator[Session]:
+    """The runs of the command (TABLE, else the workspace's) with the workspace's caches; what the command
+    computed is kept for the next one when it succeeds."""
+    from l2l.core.fit import default_workers
+    from l2l.workflows.session import open_session
+
+    with open_session(GLOBAL.workspace, table, accuracy=accuracy, workers=default_workers()) as s:
+        yield s
+
+
+def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
+    """Render the command's reports to stdout as a table, JSON or CSV."""
+    from l2l.output.render import render
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+
+    render(reports, fmt, write=write)
+
+
+def wrote(path: Path, what: str = "") -> None:
+    typer.echo(f"wrote {path}{f' ({what})' if what else ''}", err=True)
+
+
+def save_figure(fig: ggplot, output: Path) -> None:
+    from l2l.output.plots import save_figure as save
+
+    wrote(save(fig, output))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script and ``python -m l2l``.
+
+    When the reader of stdout goes away (``l2l runs | head -1``), l2l stops quietly, as the Python docs advise
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe): stdout is pointed at devnull so the final
+    flush cannot fail again, and the exit code is 1.
+    """
+    import warnings
+
+    # A numeric warning is no message for a user: the library checks its results and says what went wrong in its
+    # own words. (Tests keep warnings as errors: they call the app, not main.)
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
+    try:
+        try:
+            app(args=argv, prog_name="l2l")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

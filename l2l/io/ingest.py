@@ -1,0 +1,84 @@
+"""``l2l ingest`` as one library call: read run tables, check them, and commit them to a workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from l2l.base.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.io.workspace import Workspace
+
+__all__ = ["IngestRequest", "Ingested", "ingest"]
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """What to read and how (see ``l2l.io.tables.read_runs`` for each option)."""
+
+    files: tuple[Path, ...]
+    append: bool = False
+    own_eval: Mapping[str, str] = field(default_factory=dict)
+    wide: bool = False
+    loss_columns: str | None = None
+    strict: bool = False
+    checkpoints: str = "final"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    accuracy_columns: str | None = None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The workspace's runs after the commit (``stored``, with their accuracies) and what was read (``added``)."""
+
+    stored: Runs
+    added: Runs
+    workspace: Workspace
+
+
+def _check(req: IngestRequest) -> None:
+    from l2l.io.checkpoints import parse_policy
+
+    if req.loss_columns is not None and not req.wide:
+        raise UsageError("naming the loss columns needs a wide table", param="wide")
+    if req.accuracy_columns is not None and not req.wide:
+        raise UsageError(
+            "naming the accuracy columns needs a wide table (a long table marks accuracy rows with a metric "
+            "column)",
+            param="wide",
+        )
+    try:
+        parse_policy(req.checkpoints)
+    except InputError as exc:
+        raise UsageError(exc.message, param="checkpoints") from None
+
+
+def ingest(workspace: Workspace, req: IngestRequest) -> Ingested:
+    """Read ``req.files``, check and normalise them, and store them in ``workspace`` (replacing what is there, or
+    added to it with ``append``); accuracy rows are stored beside the losses."""
+    from l2l.io.accuracy_store import save_accuracy
+    from l2l.io.tables import read_runs
+
+    _check(req)
+    stored_mapping = workspace.column_mapping() if req.append and workspace.exists() else {}
+    runs = read_runs(
+        list(req.files),
+        wide=req.wide,
+        loss_columns=req.loss_columns,
+        own_eval=req.own_eval,
+        strict=req.strict,
+        columns=req.columns,
+        stored_columns=stored_mapping,
+        checkpoints=req.checkpoints,
+        accuracy_columns=req.accuracy_columns,
+        accuracy_only=req.append,  # appending accuracies alone to stored losses is fine
+    )
+    stored = workspace.save(
+        runs, append=req.append, strict=req.strict, column_mapping={**stored_mapping, **req.columns}
+    )
+    stored = save_accuracy(workspace, stored, runs, append=req.append)
+    return Ingested(stored, runs, workspace)

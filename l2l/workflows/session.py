@@ -1,0 +1,121 @@
+"""The runs one question is asked of, and the caches that serve it.
+
+A ``Session`` is what every command of the CLI opens: the runs (a table given directly, else the workspace's), the
+fits and calibrations saved in the workspace (caches keyed by exactly what they were computed from, so a stale one
+is never served), and, on a clean close, the new ones kept for the next command. A cache that cannot be written
+only costs time on the next run, never the answer.
+
+Library users can do the same: ``with open_session(workspace=None, table=None) as s: l2l.predict(s.runs, ...,
+cache=s.fits)``.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from l2l.base.errors import L2LError
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.io.workspace import Workspace
+
+__all__ = ["Session", "open_session"]
+
+
+@dataclass
+class Session:
+    """The runs of one command and its caches. ``workspace`` is None when the runs are a table given directly
+    (its fits are not the workspace's, so nothing is kept). The caches are read on first use, so a command that
+    fits nothing reads none."""
+
+    runs: Runs
+    workspace: Workspace | None
+    #: processes worth using for many fits (the CLI uses ``default_workers()``; library calls 1)
+    workers: int = 1
+    _fits: FitCache | None = field(default=None, repr=False)
+    _calibrations: CalibrationCache | None = field(default=None, repr=False)
+    _loaded: tuple[int, int] = field(default=(0, 0), repr=False)
+
+    @property
+    def fits(self) -> FitCache:
+        """Fits keyed by what they were fitted on: the workspace's saved ones, and every fit made since."""
+        if self._fits is None:
+            from l2l.core.fit import FitCache
+            from l2l.io.workspace import saved_fits
+
+            self._fits = FitCache() if self.workspace is None else saved_fits(self.workspace)
+            self._loaded = (len(self._fits), self._loaded[1])
+        return self._fits
+
+    @property
+    def calibrations(self) -> CalibrationCache:
+        """Calibrations (error models learned by backtests) keyed by their data, as ``fits``."""
+        if self._calibrations is None:
+            from l2l.core.calibrate import CalibrationCache
+            from l2l.io.workspace import saved_calibrations
+
+            self._calibrations = (
+                CalibrationCache() if self.workspace is None else saved_calibrations(self.workspace)
+            )
+            self._loaded = (self._loaded[0], len(self._calibrations))
+        return self._calibrations
+
+    def with_accuracy(self) -> Runs:
+        """The runs with their accuracy rows (stored beside the workspace's losses, or the table's own)."""
+        if self.workspace is None or self.runs.accuracy is not None:
+            return self.runs
+        from l2l.io.accuracy_store import attach_accuracy
+
+        self.runs = attach_accuracy(self.runs, self.workspace)
+        return self.runs
+
+    def keep(self) -> None:
+        """Store the fits and calibrations made since they were read in the workspace."""
+        if self.workspace is None or not self.workspace.exists():
+            return
+        from l2l.io.workspace import save_calibrations, save_fits
+
+        fits_before, cals_before = self._loaded
+        if self._fits is not None and len(self._fits) > fits_before:
+            with suppress(L2LError, OSError):
+                save_fits(self.workspace, self._fits)
+        if self._calibrations is not None and len(self._calibrations) > cals_before:
+            with suppress(L2LError, OSError):
+                save_calibrations(self.workspace, self._calibrations)
+        self._loaded = (
+            len(self._fits) if self._fits is not None else 0,
+            len(self._calibrations) if self._calibrations is not None else 0,
+        )
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.keep()
+
+
+def open_session(
+    workspace: Path | str | None = None,
+    table: Path | None = None,
+    *,
+    accuracy: bool = False,
+    workers: int = 1,
+) -> Session:
+    """The runs of ``table`` (read now) or of the workspace (``workspace``, else ``$L2L_WORKSPACE``, else
+    ``./.l2l``), with the workspace's saved fits and calibrations when they are the workspace's runs."""
+    from l2l.io.workspace import Workspace, load_runs
+
+    ws = Workspace.locate(workspace)
+    session = Session(load_runs(table, ws), None if table is not None else ws, workers)
+    if accuracy:
+        session.with_accuracy()
+    return session
