@@ -180,7 +180,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the noise (default: %(default)s)")
     args = parser.parse_args(argv)
     write_csv(synthetic_runs(SyntheticSpec(seed=args.seed)), args.out)
-
-
-if __name__ == "__main__":  # python -m l2l.testing OUT.csv  regenerates the synthetic sample table
-    main()
