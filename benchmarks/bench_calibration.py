@@ -28,20 +28,19 @@ from l2l.core.calibrate import (
     COMBINE_METHODS,
     Calibration,
     PredictiveInterval,
-    Sweep,
     aspect_of,
     bootstrap_interval,
     calibrate,
     combine_values,
     distance_of,
     e_draws,
-    pair_index,
     prediction_sd,
     span_of,
-    translation_draws,
 )
 from l2l.core.fit import LawFit, bootstrap_law, fit_law
 from l2l.core.laws import ScalingLaw
+from l2l.core.loss_to_loss import shifted_power_draws
+from l2l.core.sweep import Sweep, pair_configs
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 RESULTS = Path(__file__).parent / "results"
@@ -188,11 +187,11 @@ def _translation_rows(
     singles: dict[tuple[str, int], list[Single]],
 ) -> list[dict[str, object]]:
     """Translations a → b of the measured held-out source losses (and the singles kept for combining)."""
-    ii, jj = pair_index(sweeps[a], sweeps[b])
-    hi_, hj = pair_index(held[a], held[b])
+    ii, jj = pair_configs(sweeps[a].N, sweeps[a].D, sweeps[b].N, sweeps[b].D)
+    hi_, hj = pair_configs(held[a].N, held[a].D, held[b].N, held[b].D)
     if len(hi_) == 0:
         return []
-    best, dr = translation_draws(
+    best, dr = shifted_power_draws(
         sweeps[a].loss[ii],
         sweeps[b].loss[jj],
         fits[a].law.E,

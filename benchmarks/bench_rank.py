@@ -32,7 +32,6 @@ from l2l.core.laws import ScalingLaw
 from l2l.core.ranking import (
     Budget,
     Candidate,
-    EvalRuns,
     RankModel,
     backtest_error_model,
     fit_rank_model,
@@ -41,6 +40,7 @@ from l2l.core.ranking import (
     rank_datasets,
     single_scale_ranking,
 )
+from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples, translate_law
 
 DATA = Path(__file__).resolve().parent.parent / "sample_data" / "brandfonbrener2024_runs.csv"
@@ -70,7 +70,7 @@ def candidates(frame: pl.DataFrame) -> list[Candidate]:
     for ds, own in OWN.items():
         runs = {}
         for (ev,), g in frame.filter(pl.col("dataset") == ds).group_by("eval"):
-            runs[str(ev)] = EvalRuns.from_arrays(g["N"], g["D"], g["loss"], g["C"])
+            runs[str(ev)] = Sweep.of(g["N"], g["D"], g["C"], g["loss"])
         out.append(Candidate(ds, own, runs))
     return out
 
@@ -228,7 +228,7 @@ def synthetic_case(
             Candidate(
                 name,
                 "own",
-                {"own": EvalRuns.from_arrays(n, d, own, c), "T": EvalRuns.from_arrays(n, d, obs_t, c)},
+                {"own": Sweep.of(n, d, c, own), "T": Sweep.of(n, d, c, obs_t)},
             )
         )
         ns, ds = own_law.compute_optimal(1e21)

@@ -12,20 +12,19 @@ from numpy.testing import assert_allclose
 from l2l.base.errors import FitError
 from l2l.core.calibrate import (
     BacktestError,
-    Sweep,
     bootstrap_interval,
     calibrate,
     combine_values,
     combined_interval,
     direct_interval,
     fit_error_model,
-    fit_power,
     optimal_interval,
     span_of,
     translation_interval,
 )
 from l2l.core.fit import LawFit, fit_law
 from l2l.core.laws import Array, ScalingLaw
+from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
@@ -167,15 +166,6 @@ def test_bootstrap_interval_is_symmetric_in_log_space() -> None:
     pi = bootstrap_interval(2.0, 1.0, 0.01, 0.9)
     assert_allclose(math.log(pi.hi / 2.0), -math.log(pi.lo / 2.0), rtol=1e-12)
     assert_allclose(math.log(pi.hi / 2.0), 1.6448536 * 0.01, rtol=1e-6)
-
-
-def test_power_fit_recovers_an_exact_shifted_power_law() -> None:
-    x = np.linspace(2.3, 3.5, 20)
-    y = SHIFT.apply(x, 2.0)
-    pf = fit_power(x, y, 2.0, SHIFT.E1)
-    assert_allclose([pf.K, pf.kappa], [SHIFT.K, SHIFT.kappa], rtol=1e-10)
-    with pytest.raises(FitError):
-        fit_power(x[:2], y[:2], 2.0, SHIFT.E1)
 
 
 def test_combining_sources_mean_median_and_inverse_variance() -> None:

@@ -15,16 +15,15 @@ from l2l.core.ranking import (
     Budget,
     Candidate,
     ErrorModel,
-    EvalRuns,
     RankModel,
     backtest_error_model,
     fit_rank_model,
-    loss_to_loss_line,
     point_predictions,
     rank,
     rank_datasets,
     single_scale_ranking,
 )
+from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
 
 # "steady" reaches a lower irreducible loss but scales worse (A, B twice as large): it loses at small budgets and
@@ -63,9 +62,7 @@ def _candidate(name: str, law: ScalingLaw, seed: int, n_keep: int | None = None)
     if n_keep is not None:
         n, d, own, target = n[-n_keep:], d[-n_keep:], own[-n_keep:], target[-n_keep:]
     c = 6.0 * n * d
-    return Candidate(
-        name, "own", {"own": EvalRuns.from_arrays(n, d, own, c), "T": EvalRuns.from_arrays(n, d, target, c)}
-    )
+    return Candidate(name, "own", {"own": Sweep.of(n, d, c, own), "T": Sweep.of(n, d, c, target)})
 
 
 # Fitted laws shared by every test of this module (keyed by candidate and eval; the candidates are seeded).
@@ -200,14 +197,6 @@ def test_single_scale_baseline_is_the_mean_at_the_largest_budget() -> None:
     r = c.runs["T"]
     top = r.C.max() == r.C
     assert_allclose(single_scale_ranking([c], "T")["fast"], float(np.mean(r.loss[top])), rtol=1e-12)
-
-
-def test_loss_to_loss_line_recovers_k_and_kappa() -> None:
-    x = np.linspace(2.2, 4.0, 20)
-    y = 0.7 * (x - 2.0) ** 1.3 + 1.5
-    K, kappa, used = loss_to_loss_line(x, y, 2.0, 1.5)
-    assert_allclose([K, kappa], [0.7, 1.3], rtol=1e-10)
-    assert used == 20
 
 
 def test_bad_budgets_and_methods_are_usage_errors(model: RankModel) -> None:

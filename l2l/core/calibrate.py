@@ -44,7 +44,9 @@ from numpy.typing import ArrayLike
 
 from l2l.base.errors import FitError
 from l2l.core.fit import LawFit, fit_law, percentile_interval
-from l2l.core.laws import Array, log_line, log_loss
+from l2l.core.laws import Array, log_loss
+from l2l.core.loss_to_loss import e_of, fit_shifted_power, log_sd_at, shifted_power_draws
+from l2l.core.sweep import Index, Sweep, budgets, pair_configs
 
 DEFAULT_LEVEL = 0.9
 # A cutoff needs this many distinct budgets at or below it for its fits to count as a backtest.
@@ -69,39 +71,6 @@ FitFn = Callable[[Array, Array, Array], LawFit]
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Sweep:
-    """One dataset's runs on its own loss: model size N, tokens D, compute C, measured loss (equal lengths)."""
-
-    N: Array
-    D: Array
-    C: Array
-    loss: Array
-
-    @classmethod
-    def of(cls, N: ArrayLike, D: ArrayLike, C: ArrayLike | None, loss: ArrayLike) -> Sweep:
-        n = np.asarray(N, dtype=np.float64).ravel()
-        d = np.asarray(D, dtype=np.float64).ravel()
-        c = 6.0 * n * d if C is None else np.asarray(C, dtype=np.float64).ravel()
-        y = np.asarray(loss, dtype=np.float64).ravel()
-        if not (len(n) == len(d) == len(c) == len(y)):
-            raise FitError(
-                f"N, D, C and loss have different lengths ({len(n)}, {len(d)}, {len(c)}, {len(y)})"
-            )
-        for name, arr in (("N", n), ("D", d), ("C", c), ("loss", y)):
-            if not np.all(np.isfinite(arr) & (arr > 0)):
-                raise FitError(f"{name} must be finite and > 0")
-        return cls(n, d, c, y)
-
-    def below(self, cutoff: float) -> Sweep:
-        m = cutoff * (1 + 1e-9) >= self.C
-        return Sweep(self.N[m], self.D[m], self.C[m], self.loss[m])
-
-    @property
-    def max_C(self) -> float:
-        return float(self.C.max())
-
-
 SweepLike = Sweep | tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike]
 
 
@@ -111,16 +80,6 @@ def as_sweeps(table: Mapping[str, SweepLike]) -> dict[str, Sweep]:
     for name, v in table.items():
         out[name] = v if isinstance(v, Sweep) else Sweep.of(*v)
     return out
-
-
-def budgets(C: ArrayLike, rtol: float = 1e-3) -> Array:
-    """Distinct compute budgets (values within ``rtol`` merged), ascending."""
-    c = np.sort(np.asarray(C, dtype=np.float64).ravel())
-    out: list[float] = []
-    for v in c:
-        if not out or v > out[-1] * (1 + rtol):
-            out.append(float(v))
-    return np.array(out)
 
 
 @lru_cache(maxsize=64)
@@ -568,55 +527,6 @@ def aspect_of(fit: LawFit, N: ArrayLike, C: ArrayLike) -> Array:
     return np.asarray(np.log(np.asarray(N, dtype=np.float64) / n_opt), dtype=np.float64)
 
 
-def pair_index(a: Sweep, b: Sweep, rtol: float = 1e-6) -> tuple[Array, Array]:
-    """Indices (i, j) of runs of ``a`` and ``b`` at equal (N, D) within ``rtol`` (each run used once)."""
-    la = np.stack([np.log(a.N), np.log(a.D)], axis=1)
-    lb = np.stack([np.log(b.N), np.log(b.D)], axis=1)
-    ii: list[int] = []
-    jj: list[int] = []
-    used: set[int] = set()
-    for i in range(len(la)):
-        dist = np.max(np.abs(lb - la[i]), axis=1)
-        j = int(np.argmin(dist)) if len(dist) else -1
-        if j >= 0 and dist[j] <= rtol and j not in used:
-            used.add(j)
-            ii.append(i)
-            jj.append(j)
-    return np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64)
-
-
-@dataclass(frozen=True, eq=False)
-class PowerFit:
-    """y ≈ K·(x − E0)^κ + E1 with E0, E1 given: the least-squares line of log(y − E1) on log(x − E0)."""
-
-    K: float
-    kappa: float
-    E0: float
-    E1: float
-    resid_sd: float
-    n_pairs: int
-
-    def predict(self, x: ArrayLike) -> Array:
-        xa = np.asarray(x, dtype=np.float64)
-        return self.K * np.power(np.maximum(xa - self.E0, 1e-300), self.kappa) + self.E1
-
-
-def fit_power(x: ArrayLike, y: ArrayLike, E0: float, E1: float) -> PowerFit:
-    """The loss-to-loss regression on plain arrays; pairs with x ≤ E0 or y ≤ E1 are left out."""
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(y, dtype=np.float64).ravel()
-    keep = (xa > E0) & (ya > E1)
-    if int(keep.sum()) < 3:
-        raise FitError(
-            f"{int(keep.sum())} usable pairs; a shifted power law needs at least 3 with x > E0, y > E1"
-        )
-    K, kappa, _ = log_line(np.log(xa[keep] - E0), np.log(ya[keep] - E1))
-    yhat = K * np.power(xa[keep] - E0, kappa) + E1
-    r = np.log(ya[keep]) - np.log(yhat)
-    sd = float(np.std(r, ddof=1)) if len(r) > 1 else 0.0
-    return PowerFit(K, kappa, E0, E1, sd, int(keep.sum()))
-
-
 def combine_values(values: ArrayLike, method: Combine = "mean", sds: ArrayLike | None = None) -> float:
     """One prediction from several single-source predictions: their mean, median, or inverse-variance weighted
     mean in log space (``sds``: each source's log sd)."""
@@ -698,6 +608,10 @@ def _warm_fitters(
     return fitter_for
 
 
+def _pair(a: Sweep, b: Sweep) -> tuple[Index, Index]:
+    return pair_configs(a.N, a.D, b.N, b.D)
+
+
 def _above(sw: Sweep, cut: float) -> Array:
     return np.asarray(cut * (1 + 1e-9) < sw.C)
 
@@ -717,7 +631,7 @@ def _translation_errors(
     src: str,
     tgt: str,
     sweeps: Mapping[str, Sweep],
-    idx: tuple[Array, Array],
+    idx: tuple[Index, Index],
     laws: Mapping[str, LawFit],
     cut: float,
     span: float,
@@ -727,7 +641,7 @@ def _translation_errors(
     ii, jj = idx
     a, b = sweeps[src], sweeps[tgt]
     low = a.C[ii] <= cut * (1 + 1e-9)
-    pf = fit_power(a.loss[ii][low], b.loss[jj][low], laws[src].law.E, laws[tgt].law.E)
+    pf = fit_shifted_power(a.loss[ii][low], b.loss[jj][low], laws[src].law.E, laws[tgt].law.E)
     out: list[_Single] = []
     for i, j in zip(ii[~low], jj[~low], strict=True):
         x = float(a.loss[i])
@@ -804,7 +718,7 @@ def run_backtests(
     cutoffs = backtest_cutoffs(sweeps, min_fit_budgets)[-max_cutoffs:] if max_cutoffs > 0 else []
     acc = _Acc(comb={m: [] for m in COMBINE_METHODS})
     pairs = (
-        {(a, b): pair_index(sweeps[a], sweeps[b]) for a in sweeps for b in sweeps if a != b}
+        {(a, b): _pair(sweeps[a], sweeps[b]) for a in sweeps for b in sweeps if a != b}
         if translations
         else {}
     )
@@ -865,7 +779,7 @@ def _fit_cutoff(
 
 def _translate_cutoff(
     sweeps: Mapping[str, Sweep],
-    pairs: Mapping[tuple[str, str], tuple[Array, Array]],
+    pairs: Mapping[tuple[str, str], tuple[Index, Index]],
     laws: Mapping[str, LawFit],
     cut: float,
     acc: _Acc,
@@ -1187,47 +1101,7 @@ def e_draws(fit: LawFit) -> Array | None:
     """Bootstrap draws of E of a fitted law (None without draws; zeros for Kaplan)."""
     if fit.bootstrap is None:
         return None
-    if fit.form == "kaplan":
-        return np.zeros(len(fit.bootstrap))
-    return np.exp(fit.bootstrap[:, 2])
-
-
-def translation_draws(
-    x: ArrayLike,
-    y: ArrayLike,
-    E0: float,
-    E1: float,
-    *,
-    E0_draws: ArrayLike | None = None,
-    E1_draws: ArrayLike | None = None,
-    draws: int = 400,
-    seed: int = 0,
-) -> tuple[PowerFit, Array]:
-    """The fit on all pairs and (draws, 4) arrays of (K, κ, E0, E1): pairs resampled with replacement, and E0,
-    E1 drawn from the independent fits' bootstrap draws when given (else held at their values). When both draw
-    arrays have the same length they are taken at the same index: draws made with the same seed and the same
-    resampling groups (e.g. model sizes shared by both datasets) resampled the same configurations, and their E's
-    err together. Draws whose regression fails are dropped."""
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(y, dtype=np.float64).ravel()
-    best = fit_power(xa, ya, E0, E1)
-    rng = np.random.default_rng(seed)
-    e0s = None if E0_draws is None else np.asarray(E0_draws, dtype=np.float64).ravel()
-    e1s = None if E1_draws is None else np.asarray(E1_draws, dtype=np.float64).ravel()
-    paired = e0s is not None and e1s is not None and len(e0s) == len(e1s)
-    out: list[tuple[float, float, float, float]] = []
-    for _ in range(draws):
-        idx = rng.integers(0, len(xa), len(xa))
-        k0 = int(rng.integers(len(e0s))) if e0s is not None else 0
-        k1 = k0 if paired else (int(rng.integers(len(e1s))) if e1s is not None else 0)
-        e0 = E0 if e0s is None else float(e0s[k0])
-        e1 = E1 if e1s is None else float(e1s[k1])
-        try:
-            pf = fit_power(xa[idx], ya[idx], e0, e1)
-        except FitError:
-            continue
-        out.append((pf.K, pf.kappa, e0, e1))
-    return best, np.array(out, dtype=np.float64).reshape(-1, 4)
+    return e_of(fit.form, fit.bootstrap)
 
 
 def translation_interval(
@@ -1255,19 +1129,13 @@ def translation_interval(
     translations (plus the draws' spread with ``include_bootstrap``), or without a model the draws' spread alone,
     flagged a lower bound. ``group`` is the ``source→target`` pair, for its spread scale."""
     _check_level(level)
-    best, dr = translation_draws(x, y, E0, E1, E0_draws=E0_draws, E1_draws=E1_draws, draws=draws, seed=seed)
+    best, dr = shifted_power_draws(x, y, E0, E1, E0_draws=E0_draws, E1_draws=E1_draws, draws=draws, seed=seed)
     if x_target <= E0:
         raise FitError(
             f"a source loss of {x_target:.4g} is at or below E0 = {E0:.4g}: the translation is undefined"
         )
     pred = float(best.predict(x_target))
-    ok = dr[:, 2] < x_target
-    if int(ok.sum()) >= 2:
-        preds = dr[ok, 0] * np.power(x_target - dr[ok, 2], dr[ok, 1]) + dr[ok, 3]
-        preds = preds[preds > 0]
-        sd = float(np.std(np.log(preds), ddof=1)) if len(preds) > 1 else 0.0
-    else:
-        sd = 0.0
+    sd = log_sd_at(dr, x_target)
     if len(dr) >= 2:
         lo, hi = percentile_interval(dr[:, :2], level)
         k_lo, c_lo = (float(v) for v in lo)
@@ -1368,15 +1236,12 @@ __all__ = [
     "CalibrationCache",
     "ErrorModel",
     "OptimalInterval",
-    "PowerFit",
     "PredictiveInterval",
-    "Sweep",
     "TranslationInterval",
     "as_sweeps",
     "aspect_of",
     "beyond_evidence",
     "bootstrap_interval",
-    "budgets",
     "calibrate",
     "calibration_key",
     "combine_values",
@@ -1386,15 +1251,12 @@ __all__ = [
     "e_draws",
     "extrapolation_notes",
     "fit_error_model",
-    "fit_power",
     "normal_quantile",
     "optimal_interval",
-    "pair_index",
     "prediction_sd",
     "propagated_interval",
     "range_ratios",
     "run_backtests",
     "span_of",
-    "translation_draws",
     "translation_interval",
 ]

@@ -42,7 +42,9 @@ from numpy.typing import ArrayLike, NDArray
 from l2l.base.errors import FitError, UsageError
 from l2l.base.schema import RANK_METHODS, RankMethod
 from l2l.core.fit import LawFit, bootstrap_law, fit_law, percentile_interval
-from l2l.core.laws import Array, log_line
+from l2l.core.laws import Array
+from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
+from l2l.core.sweep import Sweep, pair_configs
 
 Method = RankMethod  # one vocabulary: schema.RankMethod
 METHODS: tuple[Method, ...] = RANK_METHODS
@@ -58,48 +60,12 @@ CONTENDER_P = 0.2
 
 
 @dataclass(frozen=True, eq=False)
-class EvalRuns:
-    """The runs of one dataset on one eval: model size N, tokens D, compute C and loss, as float arrays."""
-
-    N: Array
-    D: Array
-    C: Array
-    loss: Array
-
-    @classmethod
-    def from_arrays(
-        cls,
-        N: ArrayLike,
-        D: ArrayLike,
-        loss: ArrayLike,
-        C: ArrayLike | None = None,
-        *,
-        flops_per_param_token: float = 6.0,
-    ) -> EvalRuns:
-        n = np.asarray(N, dtype=np.float64).ravel()
-        d = np.asarray(D, dtype=np.float64).ravel()
-        y = np.asarray(loss, dtype=np.float64).ravel()
-        c = flops_per_param_token * n * d if C is None else np.asarray(C, dtype=np.float64).ravel()
-        if not (len(n) == len(d) == len(y) == len(c)):
-            raise FitError(
-                f"N, D, C and loss have different lengths ({len(n)}, {len(d)}, {len(c)}, {len(y)})"
-            )
-        for name, arr in (("N", n), ("D", d), ("C", c), ("loss", y)):
-            if np.any(~np.isfinite(arr) | (arr <= 0)):
-                raise FitError(f"{name} must be finite and > 0 for every run")
-        return cls(n, d, c, y)
-
-    def __len__(self) -> int:
-        return len(self.loss)
-
-
-@dataclass(frozen=True, eq=False)
 class Candidate:
     """A candidate pre-training dataset: its name, the eval that is its own loss, and its runs per eval."""
 
     name: str
     own_eval: str
-    runs: Mapping[str, EvalRuns]
+    runs: Mapping[str, Sweep]
 
 
 @dataclass(frozen=True)
@@ -359,16 +325,7 @@ def _at_top(c: Array, cut: float | None = None) -> NDArray[np.bool_]:
     return np.asarray(c >= (np.max(c) * (1 - 1e-9) if cut is None else cut))
 
 
-def _subset(r: EvalRuns, mask: NDArray[np.bool_]) -> EvalRuns:
-    return EvalRuns(r.N[mask], r.D[mask], r.C[mask], r.loss[mask])
-
-
-def _sorted_runs(r: EvalRuns) -> EvalRuns:
-    order = np.lexsort((r.D, r.N))
-    return EvalRuns(r.N[order], r.D[order], r.C[order], r.loss[order])
-
-
-def _fit_with_draws(runs: EvalRuns, form: str, draws: int, seed: int, label: tuple[str, str]) -> _Fitted:
+def _fit_with_draws(runs: Sweep, form: str, draws: int, seed: int, label: tuple[str, str]) -> _Fitted:
     fit = fit_law(runs.N, runs.D, runs.loss, form=form, dataset=label[0], eval=label[1])
     if draws <= 1:
         return _Fitted(fit, fit.law.theta[None, :])
@@ -386,49 +343,13 @@ def _log_predict(form: str, thetas: Array, n: ArrayLike, d: ArrayLike) -> Array:
     return log_loss(form, thetas, np.log(nn), np.log(dd))
 
 
-def loss_to_loss_line(x: ArrayLike, y: ArrayLike, e0: float, e1: float) -> tuple[float, float, int]:
-    """K, κ of y = K·(x − E0)^κ + E1 with E0, E1 fixed: the least-squares line of log(y − E1) on log(x − E0).
-
-    Pairs with x ≤ E0 or y ≤ E1 are left out; returns (K, κ, pairs used). Raises FitError below 3 usable pairs.
-    """
-    xa = np.asarray(x, dtype=np.float64)
-    ya = np.asarray(y, dtype=np.float64)
-    ok = (xa > e0) & (ya > e1)
-    if ok.sum() < 3:
-        raise FitError(
-            f"only {int(ok.sum())} pairs lie above E0 and E1; a loss-to-loss line needs at least 3"
-        )
-    K, kappa, _ = log_line(np.log(xa[ok] - e0), np.log(ya[ok] - e1))
-    return K, kappa, int(ok.sum())
-
-
-def _weighted_line(lx: Array, ly: Array, w: Array) -> tuple[Array, Array]:
-    """Weighted least-squares lines of ly on lx, one per row of the weights (B, n): (log K, κ)."""
-    sw = w.sum(axis=1)
-    mx = (w * lx).sum(axis=1) / sw
-    my = (w * ly).sum(axis=1) / sw
-    sxx = (w * (lx - mx[:, None]) ** 2).sum(axis=1)
-    sxy = (w * (lx - mx[:, None]) * (ly - my[:, None])).sum(axis=1)
-    kappa = sxy / np.where(sxx > 0, sxx, np.nan)
-    return my - kappa * mx, kappa
-
-
-def _pair_runs(a: EvalRuns, b: EvalRuns) -> tuple[Array, Array, Array, Array]:
-    """Runs present in both (matched on (N, D)): N, D, loss in a, loss in b (duplicates averaged)."""
-
-    def table(r: EvalRuns) -> dict[tuple[float, float], list[float]]:
-        out: dict[tuple[float, float], list[float]] = {}
-        for n, d, y in zip(r.N, r.D, r.loss, strict=True):
-            out.setdefault((round(math.log(n), 6), round(math.log(d), 6)), []).append(float(y))
-        return out
-
-    ta, tb = table(a), table(b)
-    keys = sorted(set(ta) & set(tb))
-    n = np.exp(np.array([k[0] for k in keys], dtype=np.float64))
-    d = np.exp(np.array([k[1] for k in keys], dtype=np.float64))
-    x = np.array([np.mean(ta[k]) for k in keys], dtype=np.float64)
-    y = np.array([np.mean(tb[k]) for k in keys], dtype=np.float64)
-    return n, d, x, y
+def _paired_losses(a: Sweep, b: Sweep) -> tuple[Array, Array]:
+    """The losses in a and in b at every configuration both ran (``pair_configs``; repeats averaged), ordered by
+    N, then D."""
+    ma, mb = a.by_config(), b.by_config()
+    i, j = pair_configs(ma.N, ma.D, mb.N, mb.D)
+    order = np.lexsort((ma.D[i], ma.N[i]))
+    return ma.loss[i][order], mb.loss[j][order]
 
 
 @dataclass(frozen=True, eq=False)
@@ -494,8 +415,8 @@ class RankModel:
         if isinstance(e.pair, FitError):
             raise e.pair
         x = np.exp(_log_predict(self.form, e.own.draws, n, d))
-        e0 = _e_of(self.form, e.own.draws)[:, None]
-        e1 = _e_of(self.form, e.target.draws)[:, None]
+        e0 = e_of(self.form, e.own.draws)[:, None]
+        e1 = e_of(self.form, e.target.draws)[:, None]
         gap = np.maximum(x - e0, 1e-300)
         y = e.pair.K_draws[:, None] * gap ** e.pair.kappa_draws[:, None] + e1
         return np.log(y)
@@ -593,18 +514,13 @@ class RankModel:
         return out, failed, extra
 
 
-def _e_of(form: str, thetas: Array) -> Array:
-    if form == "kaplan":
-        return np.zeros(len(thetas))
-    return np.exp(thetas[:, 2])
-
-
 def _relation_draws(
     own: _Fitted, target: _Fitted, x: Array, y: Array, form: str, rng: np.random.Generator
 ) -> _Pair:
     """K, κ with E0, E1 from the best fits, and per draw with E0_b, E1_b and the pairs resampled."""
-    e0s, e1s = _e_of(form, own.draws), _e_of(form, target.draws)
-    K, kappa, used = loss_to_loss_line(x, y, float(e0s[0]), float(e1s[0]))
+    e0s, e1s = e_of(form, own.draws), e_of(form, target.draws)
+    best = fit_shifted_power(x, y, float(e0s[0]), float(e1s[0]))
+    K, kappa, used = best.K, best.kappa, best.n_pairs
     B = len(e0s)
     counts = rng.multinomial(len(x), np.full(len(x), 1.0 / len(x)), size=B).astype(np.float64)
     counts[0] = 1.0
@@ -614,7 +530,7 @@ def _relation_draws(
     w = np.where(ok, counts, 0.0)
     lx = np.log(np.where(ok, gx, 1.0))
     ly = np.log(np.where(ok, gy, 1.0))
-    logk, kap = _weighted_line(lx, ly, w)
+    logk, kap = weighted_log_lines(lx, ly, w)
     bad = ~np.isfinite(kap) | ~np.isfinite(logk) | ((w > 0).sum(axis=1) < 3)
     kap = np.asarray(np.where(bad, kappa, kap), dtype=np.float64)
     logk = np.asarray(np.where(bad, math.log(K), logk), dtype=np.float64)
@@ -658,7 +574,7 @@ def fit_rank_model(
                 cache[key] = FitError(f"{c.name} has no runs on {ev}")
             else:
                 try:
-                    cache[key] = _fit_with_draws(_sorted_runs(runs), form, draws, seeds[c.name], key)
+                    cache[key] = _fit_with_draws(runs.sorted(), form, draws, seeds[c.name], key)
                 except FitError as exc:
                     cache[key] = exc
         return cache[key]
@@ -675,7 +591,7 @@ def fit_rank_model(
             if isinstance(own, FitError) or isinstance(tgt, FitError) or runs_t is None or runs_o is None:
                 pair = FitError("the train-to-test relation needs both laws")
             else:
-                _, _, x, y = _pair_runs(runs_o, runs_t)
+                x, y = _paired_losses(runs_o, runs_t)
                 rng = np.random.default_rng([seeds[c.name], len(per), len(entries)])
                 try:
                     pair = _relation_draws(own, tgt, x, y, form, rng)
@@ -1152,7 +1068,7 @@ def backtest_error_model(
     cut = top * (1 - 1e-9)
     short: list[Candidate] = []
     for c in candidates:
-        runs = {ev: _subset(r, ~_at_top(r.C, cut)) for ev, r in c.runs.items()}
+        runs = {ev: r.subset(~_at_top(r.C, cut)) for ev, r in c.runs.items()}
         short.append(Candidate(c.name, c.own_eval, runs))
     model = fit_rank_model(
         short, target, form=form, draws=draws, seed=seed, anchor_source=anchor_source, fits=fits
@@ -1205,7 +1121,6 @@ __all__ = [
     "CurvePoint",
     "DatasetPrediction",
     "ErrorModel",
-    "EvalRuns",
     "Flip",
     "RankModel",
     "Ranking",
@@ -1213,7 +1128,6 @@ __all__ = [
     "backtest_error_model",
     "fit_rank_model",
     "judge",
-    "loss_to_loss_line",
     "point_predictions",
     "rank",
     "rank_datasets",

@@ -24,6 +24,7 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import default_test_evals, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.core.fit import FitCache, FitOptions
+from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import LawBook
 from l2l.workflows.pairing import PairSpec, pair_runs
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
@@ -580,7 +581,7 @@ def evaluate(
     test: Sequence[str] | None = None,
     downstream: Sequence[str] | None = None,
     options: FitOptions | None = None,
-    rtol: float = 1e-6,
+    rtol: float = SAME_RTOL,
     workers: int = 1,
     progress: Progress | None = None,
     cache: FitCache | None = None,

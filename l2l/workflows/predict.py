@@ -30,7 +30,6 @@ from l2l.core.calibrate import (
     ErrorModel,
     OptimalInterval,
     PredictiveInterval,
-    Sweep,
     aspect_of,
     beyond_evidence,
     calibrate,
@@ -43,12 +42,14 @@ from l2l.core.calibrate import (
     propagated_interval,
     range_ratios,
     span_of,
-    translation_draws,
     translation_interval,
 )
 from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law, percentile_interval
 from l2l.core.laws import Array
+from l2l.core.loss_to_loss import log_sd_at, shifted_power_draws
+from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.pairing import at_config
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -518,12 +519,7 @@ def _find_run(runs: Runs, run_id: str, prefer: str | None) -> tuple[float, float
 def _loss_at(runs: Runs, dataset: str, eval_name: str, N: float, D: float) -> float | None:
     import polars as pl
 
-    rows = runs.frame.filter(
-        (pl.col("dataset") == dataset)
-        & (pl.col("eval") == eval_name)
-        & ((pl.col("N") / N - 1).abs() <= 1e-6)
-        & ((pl.col("D") / D - 1).abs() <= 1e-6)
-    )
+    rows = runs.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name) & at_config(N, D))
     return float(rows["loss"][0]) if rows.height else None
 
 
@@ -810,16 +806,13 @@ def _train_test_step(
     x, y = _pairs_xy(res, split)
     e0 = e_draws(with_bootstrap(book, res.x_law, DEFAULT_DRAWS, seed))
     e1 = e_draws(with_bootstrap(book, res.y_law, DEFAULT_DRAWS, seed))
-    _, dr = translation_draws(x, y, t.E0, t.E1, E0_draws=e0, E1_draws=e1, seed=seed)
+    _, dr = shifted_power_draws(x, y, t.E0, t.E1, E0_draws=e0, E1_draws=e1, seed=seed)
     k_iv = c_iv = None
     sd_param = 0.0
     if len(dr) >= 2:
         lo, hi = percentile_interval(dr[:, :2], level)
         k_iv, c_iv = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
-        ok = dr[:, 2] < own_pi.estimate
-        preds = dr[ok, 0] * np.power(own_pi.estimate - dr[ok, 2], dr[ok, 1]) + dr[ok, 3]
-        preds = preds[preds > 0]
-        sd_param = float(np.std(np.log(preds), ddof=1)) if len(preds) > 1 else 0.0
+        sd_param = log_sd_at(dr, own_pi.estimate)
 
     def through(v: float) -> float:
         return float(t.predict(max(v, t.E0 * (1 + 1e-9))))

@@ -22,7 +22,6 @@ from l2l.core.ranking import (
     METHODS,
     Budget,
     Candidate,
-    EvalRuns,
     Method,
     Ranking,
     backtest_error_model,
@@ -30,6 +29,7 @@ from l2l.core.ranking import (
     point_predictions,
     rank_datasets,
 )
+from l2l.core.sweep import Sweep, config_groups
 
 if TYPE_CHECKING:
     import polars as pl
@@ -141,13 +141,13 @@ def candidates_from_frame(
     for ds in datasets:
         own = own_eval.get(ds, f"(no own eval of {ds})")
         sub = frame.filter((pl.col("dataset") == ds) & pl.col("eval").is_in([*wanted, own]))
-        runs: dict[str, EvalRuns] = {}
+        runs: dict[str, Sweep] = {}
         for (ev,), g in sub.group_by("eval", maintain_order=True):
-            runs[str(ev)] = EvalRuns.from_arrays(
+            runs[str(ev)] = Sweep.of(
                 g["N"].to_numpy(),
                 g["D"].to_numpy(),
-                g["loss"].to_numpy(),
                 g["C"].to_numpy(),
+                g["loss"].to_numpy(),
                 flops_per_param_token=flops_per_param_token,
             )
         out.append(Candidate(ds, own, runs))
@@ -519,19 +519,21 @@ def _pairwise(
 def _held_points(
     hidden: pl.DataFrame, target: str, names: Sequence[str]
 ) -> list[tuple[float, float, dict[str, float]]]:
-    """(N, D, measured loss per dataset) at every held-out (N, D) of ``target`` that at least two datasets ran
-    (repeats averaged)."""
+    """(N, D, measured loss per dataset) at every held-out configuration of ``target`` (``config_groups``) that at
+    least two datasets ran (repeats averaged), ordered by N, then D."""
     import polars as pl
 
     sub = hidden.filter((pl.col("eval") == target) & pl.col("dataset").is_in(list(names)))
     if sub.height == 0:
         return []
-    sub = sub.with_columns(pl.col("N").log().round(6).alias("_ln"), pl.col("D").log().round(6).alias("_ld"))
-    g = sub.group_by(["_ln", "_ld", "dataset"]).agg(
-        pl.col("loss").mean(), pl.col("N").first(), pl.col("D").first()
+    cfg = config_groups(sub["N"].to_numpy(), sub["D"].to_numpy())
+    g = (
+        sub.with_columns(pl.Series("_cfg", cfg))
+        .group_by(["_cfg", "dataset"])
+        .agg(pl.col("loss").mean(), pl.col("N").first(), pl.col("D").first())
     )
     out: list[tuple[float, float, dict[str, float]]] = []
-    for (_, _), pts in g.sort(["_ln", "_ld"]).group_by(["_ln", "_ld"], maintain_order=True):
+    for _, pts in g.sort(["N", "D", "dataset"]).group_by("_cfg", maintain_order=True):
         if pts.height >= 2:
             truth = dict(zip(pts["dataset"].to_list(), pts["loss"].to_list(), strict=True))
             out.append((float(pts["N"][0]), float(pts["D"][0]), {str(k): float(v) for k, v in truth.items()}))
