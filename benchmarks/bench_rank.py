@@ -33,8 +33,8 @@ from l2l.core.ranking import (
     Budget,
     Candidate,
     RankModel,
-    backtest_error_model,
     fit_rank_model,
+    learn_draw_error,
     point_predictions,
     rank,
     rank_datasets,
@@ -138,7 +138,7 @@ def part_backtests(df: pl.DataFrame, draws: int) -> None:
     """Held-out (sweep → 3.3B runs) and within-sweep (sweep minus its top budget → that budget) backtests.
 
     The "+ sweep error" variant feeds the recommended method the extrapolation error measured by
-    ``backtest_error_model`` one level down (the sweep's own top budget held out; for the within-sweep backtest,
+    ``learn_draw_error`` one level down (the sweep's own top budget held out; for the within-sweep backtest,
     the next budget down), so it is chosen without looking at the held-out runs."""
     sweep = df.filter(pl.col("split") == "sweep")
     m1, top1 = _shorten(sweep)
@@ -166,7 +166,7 @@ def part_backtests(df: pl.DataFrame, draws: int) -> None:
         t0 = time.perf_counter()
         for t in targets(df):
             model = fit_rank_model(cands[lvl], t, draws=draws, seed=0, fits=caches[lvl])
-            em = backtest_error_model(cands[lvl], t, draws=draws, seed=0, fits=caches[lvl + 1])
+            em = learn_draw_error(cands[lvl], t, draws=draws, seed=0, fits=caches[lvl + 1])
             base = single_scale_ranking(cands[lvl], t)
             points = _common_points(held.filter(pl.col("eval") == t))
             right = dict.fromkeys(
@@ -250,8 +250,8 @@ def part_calib(cases: int, draws: int, backtest: bool) -> None:
             if m == REC_ERR:
                 if not backtest:
                     continue
-                em = backtest_error_model(cands, "T", draws=draws, seed=case)
-                r = rank(model, Budget(C=1e21), error_model=em, flip_range=(1e21, 1.0001e21))
+                em = learn_draw_error(cands, "T", draws=draws, seed=case)
+                r = rank(model, Budget(C=1e21), draw_error=em, flip_range=(1e21, 1.0001e21))
             else:
                 r = rank(model, Budget(C=1e21), method=m, flip_range=(1e21, 1.0001e21))  # type: ignore[arg-type]
             for row in r.targets[0].rows:
@@ -300,7 +300,7 @@ def part_timing(df: pl.DataFrame, draws: int) -> None:
         f"\nwhich dataset for HellaSwag at 1e21? leader {r.leader}, tie {r.tie}, contenders {list(r.contenders)}"
     )
     t = r.targets[0]
-    print(f"flips within 1e20..1e22: {[f.to_dict() for f in t.flips]}; error model {t.error_model.to_dict()}")
+    print(f"flips within 1e20..1e22: {[f.to_dict() for f in t.flips]}; error model {t.draw_error.to_dict()}")
     print(
         "| rank | dataset | N* | D* | independent | translation | recommended | 90 % interval | P(best) | trust |"
     )

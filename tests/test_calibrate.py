@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 
 from l2l.base.errors import FitError
 from l2l.core.calibrate import (
-    BacktestError,
+    BacktestResidual,
     bootstrap_interval,
     calibrate,
     combine_values,
@@ -31,7 +31,7 @@ BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
 SHIFT = Shift(0.65, 1.08, 0.90)
 
 
-def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestError]:
+def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestResidual]:
     """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs."""
     out = []
     for k in range(n):
@@ -40,7 +40,7 @@ def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> lis
         w = 4.0
         e = bias * d + math.hypot(0.002, spread * d / w) * float(rng.standard_normal())
         out.append(
-            BacktestError(
+            BacktestResidual(
                 "direct", "x", "", cut, 1e9, 1e10, cut * math.exp(d), d, 2.0, 2.0 * math.exp(e), 0.0, w
             )
         )
@@ -201,13 +201,13 @@ def test_a_group_with_larger_backtest_errors_gets_a_wider_interval() -> None:
     rng = np.random.default_rng(5)
     tight = _errors(rng, 300, 0.0, 0.01)
     loose = [
-        BacktestError(
+        BacktestResidual(
             "translation", "b", "a", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual, 0.0, e.span
         )
         for e in _errors(rng, 300, 0.0, 0.04)
     ]
     tight = [
-        BacktestError(
+        BacktestResidual(
             "translation", "c", "a", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual, 0.0, e.span
         )
         for e in tight
@@ -247,7 +247,7 @@ def test_bootstrap_spread_is_reported_and_added_only_on_request() -> None:
 def test_off_optimal_backtests_are_left_out_and_off_optimal_targets_say_so() -> None:
     errs = _errors(np.random.default_rng(7), 200, -0.01, 0.02)
     far = [
-        BacktestError(
+        BacktestResidual(
             "direct", "x", "", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual * 1.5, 2.0, e.span
         )
         for e in errs[:50]

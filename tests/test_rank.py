@@ -14,10 +14,10 @@ from l2l.core.laws import ScalingLaw
 from l2l.core.ranking import (
     Budget,
     Candidate,
-    ErrorModel,
+    DrawError,
     RankModel,
-    backtest_error_model,
     fit_rank_model,
+    learn_draw_error,
     point_predictions,
     rank,
     rank_datasets,
@@ -154,9 +154,7 @@ def test_datasets_with_the_same_runs_are_flagged_indistinguishable(model: RankMo
 
 def test_shared_extrapolation_error_widens_intervals_but_never_reorders(model: RankModel) -> None:
     plain = rank(model, Budget(C=1e21), method="translation")
-    shared = rank(
-        model, Budget(C=1e21), method="translation", error_model=ErrorModel(bias=0.0, shared_sd=0.05)
-    )
+    shared = rank(model, Budget(C=1e21), method="translation", draw_error=DrawError(bias=0.0, shared_sd=0.05))
     assert [r.dataset for r in plain.targets[0].rows] == [r.dataset for r in shared.targets[0].rows]
     assert_allclose(
         [r.p_best for r in shared.targets[0].rows], [r.p_best for r in plain.targets[0].rows], atol=1e-12
@@ -208,9 +206,9 @@ def test_bad_budgets_and_methods_are_usage_errors(model: RankModel) -> None:
         rank(model, Budget(C=1e21), method="best")  # type: ignore[arg-type]
 
 
-def test_backtest_error_model_is_small_for_exact_laws_and_grows_with_reach() -> None:
+def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None:
     cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
-    em = backtest_error_model(cands, "T", draws=12, seed=0)
+    em = learn_draw_error(cands, "T", draws=12, seed=0)
     assert_allclose(em.reach, math.log10(5e19 / 2e19), rtol=1e-9)
     assert set(em.errors) == {"fast", "steady", "poor"}
     assert em.specific_sd < 0.005  # the laws are exact; only the runs' 0.2 % noise is left
@@ -223,7 +221,7 @@ def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:
     cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
     res = rank_datasets(cands, "T", Budget(C=_true_flip() * 30), draws=12, flip_range=(1e21, 1.0001e21))
     assert res.leader == "steady"
-    assert res.targets[0].error_model.specific_sd > 0.0
+    assert res.targets[0].draw_error.specific_sd > 0.0
     assert not any("lower bound" in w for w in res.warnings)
 
 

@@ -150,10 +150,11 @@ class PredictiveInterval:
 
 
 @dataclass(frozen=True)
-class BacktestError:
-    """One backtest prediction: fitted on budgets ≤ ``cutoff``, predicting a run at ``C`` (``distance`` =
-    log(C / cutoff)). ``source`` is empty for a direct prediction, the source dataset for a translation, and
-    ``mean``/``median``/``ivw`` for a combination of several sources."""
+class BacktestResidual:
+    """One backtest prediction and its residual (``log_error``): fitted on budgets ≤ ``cutoff``, predicting a run
+    at ``C`` (``distance`` = log(C / cutoff)); the evidence ``ErrorModel`` is learned from. ``source`` is empty
+    for a direct prediction, the source dataset for a translation, and ``mean``/``median``/``ivw`` for a
+    combination of several sources."""
 
     kind: str
     dataset: str
@@ -430,7 +431,7 @@ def _cross_fit(form: str, e: Array, d: Array, a: Array, r: Array, cut: Array) ->
 
 
 def fit_error_model(
-    errors: Sequence[BacktestError],
+    errors: Sequence[BacktestResidual],
     kind: str = "direct",
     *,
     by_group: bool = True,
@@ -552,9 +553,9 @@ class Backtest:
     train-to-train), ``combined`` (method → errors of combining all other sources). ``cutoffs`` that produced
     errors; ``notes`` say what could not be backtested."""
 
-    direct: tuple[BacktestError, ...]
-    translation: tuple[BacktestError, ...]
-    combined: Mapping[str, tuple[BacktestError, ...]]
+    direct: tuple[BacktestResidual, ...]
+    translation: tuple[BacktestResidual, ...]
+    combined: Mapping[str, tuple[BacktestResidual, ...]]
     cutoffs: tuple[float, ...]
     n_fits: int
     notes: tuple[str, ...] = ()
@@ -580,7 +581,7 @@ def backtest_cutoffs(sweeps: Mapping[str, Sweep], min_fit_budgets: int = MIN_FIT
     return cands[-MAX_CUTOFFS:]
 
 
-_Single = tuple[float, float, BacktestError]  # (prediction, in-sample resid sd, the error record)
+_Single = tuple[float, float, BacktestResidual]  # (prediction, in-sample resid sd, the error record)
 
 
 def _warm_fitters(
@@ -616,13 +617,13 @@ def _above(sw: Sweep, cut: float) -> Array:
     return np.asarray(cut * (1 + 1e-9) < sw.C)
 
 
-def _direct_errors(name: str, sw: Sweep, law: LawFit, cut: float, span: float) -> list[BacktestError]:
+def _direct_errors(name: str, sw: Sweep, law: LawFit, cut: float, span: float) -> list[BacktestResidual]:
     up = _above(sw, cut)
     pred = law.predict(sw.N[up], sw.D[up])
     asp = aspect_of(law, sw.N[up], sw.C[up])
     rows = zip(sw.N[up], sw.D[up], sw.C[up], sw.loss[up], pred, asp, strict=True)
     return [
-        BacktestError("direct", name, "", cut, n, d, c, math.log(c / cut), float(p), y, a, span)
+        BacktestResidual("direct", name, "", cut, n, d, c, math.log(c / cut), float(p), y, a, span)
         for n, d, c, y, p, a in rows
     ]
 
@@ -650,7 +651,7 @@ def _translation_errors(
         p = float(pf.predict(x))
         asp = float(aspect_of(laws[tgt], b.N[j : j + 1], b.C[j : j + 1])[0])
         c = float(b.C[j])
-        err = BacktestError(
+        err = BacktestResidual(
             "translation",
             tgt,
             src,
@@ -668,15 +669,15 @@ def _translation_errors(
     return out
 
 
-def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, BacktestError]:
+def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, BacktestResidual]:
     """Each combination method's prediction of one target run from several single-source translations."""
     vals = np.array([it[0] for it in items])
     sds = np.array([it[1] for it in items])
     ref = items[0][2]
-    out: dict[str, BacktestError] = {}
+    out: dict[str, BacktestResidual] = {}
     for m in COMBINE_METHODS:
         p = combine_values(vals, m, sds)
-        out[m] = BacktestError(
+        out[m] = BacktestResidual(
             f"combined:{m}",
             ref.dataset,
             m,
@@ -745,9 +746,9 @@ def run_backtests(
 class _Acc:
     """What the backtests collect, cutoff by cutoff."""
 
-    comb: dict[str, list[BacktestError]]
-    direct: list[BacktestError] = field(default_factory=list)
-    trans: list[BacktestError] = field(default_factory=list)
+    comb: dict[str, list[BacktestResidual]]
+    direct: list[BacktestResidual] = field(default_factory=list)
+    trans: list[BacktestResidual] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     used: list[float] = field(default_factory=list)
     n_fits: int = 0
@@ -887,7 +888,7 @@ def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
     return h.hexdigest()[:32]
 
 
-def _try_model(errors: Sequence[BacktestError], kind: str, notes: list[str]) -> ErrorModel | None:
+def _try_model(errors: Sequence[BacktestResidual], kind: str, notes: list[str]) -> ErrorModel | None:
     try:
         return fit_error_model(errors, kind)
     except FitError as exc:
@@ -1231,7 +1232,7 @@ __all__ = [
     "COMBINE_METHODS",
     "DEFAULT_LEVEL",
     "Backtest",
-    "BacktestError",
+    "BacktestResidual",
     "Calibration",
     "CalibrationCache",
     "ErrorModel",

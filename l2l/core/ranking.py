@@ -16,10 +16,10 @@ Pure numerics on plain arrays (no run-table type at the seam). For each candidat
   budget asked for (its draws hold only the noise of those runs; ``single_scale_ranking`` gives the same values).
 
 Uncertainty comes from joint draws: bootstrap draws of every dataset's laws (independent across datasets: they are
-fitted on different runs), the noise of the measured anchor, and an extrapolation-error term (``ErrorModel``):
+fitted on different runs), the noise of the measured anchor, and an extrapolation-error term (``DrawError``):
 a bias and a shared part, the same in every dataset of a draw (they widen intervals, never reorder), and a
 dataset-specific part. ``P(best)`` is the fraction of joint draws in which a dataset has the lowest loss.
-``backtest_error_model`` learns that term per target inside the sweep (largest budget held out); ``rank_datasets``
+``learn_draw_error`` learns that term per target inside the sweep (largest budget held out); ``rank_datasets``
 does so by default. The top is a tie when the leader wins fewer than 60 % of the draws, or when another candidate
 beats it in ≥ 20 % of them or its interval (relative to the mean candidate) holds the leader's value.
 
@@ -103,12 +103,13 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class ErrorModel:
-    """Extrapolation error of a prediction on log loss, beyond the fits' own uncertainty.
+class DrawError:
+    """The extrapolation error a ranking adds to its joint draws, on log loss, beyond the fits' own uncertainty
+    (not ``l2l.core.error_model.ErrorModel``, which gives one prediction its interval).
 
     ``bias`` and ``shared_sd`` are common to all datasets in a draw (the shared bias of extrapolating: they widen
     every interval and never reorder); ``specific_sd`` is drawn per dataset (what can reorder them). A callable
-    ``reach -> ErrorModel`` (reach = log10 of the target compute over the sweep's largest) may stand in for one,
+    ``reach -> DrawError`` (reach = log10 of the target compute over the sweep's largest) may stand in for one,
     e.g. fed from a within-sweep backtest.
     """
 
@@ -120,7 +121,7 @@ class ErrorModel:
         return {"bias": self.bias, "shared_sd": self.shared_sd, "specific_sd": self.specific_sd}
 
 
-ErrorHook = ErrorModel | Callable[[float], ErrorModel]
+DrawErrorHook = DrawError | Callable[[float], DrawError]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ class TargetRanking:
     tie: bool
     contenders: tuple[str, ...]
     flips: tuple[Flip, ...]
-    error_model: ErrorModel = ErrorModel()
+    draw_error: DrawError = DrawError()
     curve: tuple[CurvePoint, ...] = ()  # point predictions across the scanned budgets (none for a fixed N, D)
     # "accuracy": ``value`` is a predicted accuracy (higher is better), chained through the task loss ``via``
     metric: Literal["loss", "accuracy"] = "loss"
@@ -219,7 +220,7 @@ class TargetRanking:
     def to_dict(self) -> dict[str, Any]:
         d = {
             "target": self.target,
-            "error_model": self.error_model.to_dict(),
+            "error_model": self.draw_error.to_dict(),
             "weight": float(self.weight),
             "method": self.method,
             "leader": self.leader,
@@ -275,7 +276,7 @@ class Ranking:
     leader: str | None
     tie: bool
     contenders: tuple[str, ...]
-    error_model: ErrorModel
+    draw_error: DrawError
     warnings: tuple[str, ...] = ()
     # per target, every ranked candidate's log target loss per joint draw (draw 0: the point), as ranked
     log_draws: Mapping[str, Mapping[str, Array]] = dataclasses.field(
@@ -291,7 +292,7 @@ class Ranking:
             "leader": self.leader,
             "tie": self.tie,
             "contenders": list(self.contenders),
-            "error_model": self.error_model.to_dict(),
+            "error_model": self.draw_error.to_dict(),
             "warnings": list(self.warnings),
             "combined": [r.to_dict() for r in self.combined],
             "targets": [t.to_dict() for t in self.targets],
@@ -429,7 +430,7 @@ class RankModel:
         out: dict[str, dict[str, Array]],
         extra: dict[str, dict[str, Any]],
         rng: np.random.Generator,
-        err: ErrorModel,
+        err: DrawError,
     ) -> None:
         """The recommended method, into ``out``: measured anchor + the change shared by all candidates + each
         one's specific change shrunk by how much of it the noise could explain (none for a law on a bound)."""
@@ -461,7 +462,7 @@ class RankModel:
             extra[name]["trust"] = float(w)
 
     def point_and_draws(
-        self, target: str, budget: Budget, rng: np.random.Generator, err: ErrorModel
+        self, target: str, budget: Budget, rng: np.random.Generator, err: DrawError
     ) -> tuple[dict[str, dict[str, Array]], dict[str, str], dict[str, dict[str, Any]]]:
         """Per candidate: method → draws of log predicted target loss (index 0 is the point), failure reasons,
         and extras (N, D, trust, notes)."""
@@ -660,12 +661,12 @@ def _weights(targets: str | Sequence[str] | Mapping[str, float]) -> dict[str, fl
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _resolve_error(error_model: ErrorHook | None, reach: float) -> ErrorModel:
-    if error_model is None:
-        return ErrorModel()
-    if isinstance(error_model, ErrorModel):
-        return error_model
-    return error_model(reach)
+def _resolve_draw_error(draw_error: DrawErrorHook | None, reach: float) -> DrawError:
+    if draw_error is None:
+        return DrawError()
+    if isinstance(draw_error, DrawError):
+        return draw_error
+    return draw_error(reach)
 
 
 def _p_best(logs: Array) -> Array:
@@ -700,13 +701,13 @@ def rank(
     *,
     method: Method = "recommended",
     level: float = 0.9,
-    error_model: ErrorHook | Mapping[str, ErrorHook] | None = None,
+    draw_error: DrawErrorHook | Mapping[str, DrawErrorHook] | None = None,
     flip_range: tuple[float, float] | None = None,
 ) -> Ranking:
     """Rank the model's candidates for each target and combined, at ``budget``.
 
-    ``error_model`` adds extrapolation error to the draws (a fixed ``ErrorModel``, or a function of the reach,
-    log10(C / the sweep's largest C), such as a ``BacktestError``; or a mapping target → either).
+    ``draw_error`` adds extrapolation error to the draws (a fixed ``DrawError``, or a function of the reach,
+    log10(C / the sweep's largest C), such as a ``LearnedDrawError``; or a mapping target → either).
     ``flip_range`` (C_lo, C_hi) scans that range of compute for budgets where the point-predicted winner changes
     (default: a decade either side of a compute budget; none for a fixed N, D).
     """
@@ -717,7 +718,7 @@ def rank(
     top = model.sweep_top_compute
     reach = math.log10(budget.compute / top) if math.isfinite(top) and top > 0 else 0.0
     errs = {
-        t: _resolve_error(error_model.get(t) if isinstance(error_model, Mapping) else error_model, reach)
+        t: _resolve_draw_error(draw_error.get(t) if isinstance(draw_error, Mapping) else draw_error, reach)
         for t in model.targets
     }
     rng = np.random.default_rng([model.seed, 7919])
@@ -927,10 +928,10 @@ def _combine(
 
 
 def point_predictions(
-    model: RankModel, target: str, budget: Budget, method: Method, error_model: ErrorModel | None = None
+    model: RankModel, target: str, budget: Budget, method: Method, draw_error: DrawError | None = None
 ) -> dict[str, float]:
     """Point-predicted target loss of every candidate that has one (the draws only set the trust in each law)."""
-    logs, _, _ = model.point_and_draws(target, budget, np.random.default_rng(0), error_model or ErrorModel())
+    logs, _, _ = model.point_and_draws(target, budget, np.random.default_rng(0), draw_error or DrawError())
     return {n: float(np.exp(v[method][0])) for n, v in logs.items() if method in v}
 
 
@@ -940,7 +941,7 @@ def _flips(
     method: Method,
     rng_c: tuple[float, float],
     budget: Budget,
-    err: ErrorModel,
+    err: DrawError,
 ) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...]]:
     """Budgets in ``rng_c`` where the point-predicted winner changes (grid of 25 per range, then bisection), and
     the point predictions on that grid.
@@ -993,35 +994,35 @@ def rank_datasets(
     draws: int = 50,
     seed: int = 0,
     level: float = 0.9,
-    error_model: ErrorHook | Mapping[str, ErrorHook] | None = None,
+    draw_error: DrawErrorHook | Mapping[str, DrawErrorHook] | None = None,
     backtest: bool = True,
     flip_range: tuple[float, float] | None = None,
 ) -> Ranking:
     """Fit and rank in one call: ``fit_rank_model`` then ``rank``.
 
-    Without an ``error_model`` and with ``backtest``, each target's extrapolation error is learned inside the
-    sweep (``backtest_error_model``: the largest budget held out, twice the fits); a target whose sweep is too
+    Without a ``draw_error`` and with ``backtest``, each target's extrapolation error is learned inside the
+    sweep (``learn_draw_error``: the largest budget held out, twice the fits); a target whose sweep is too
     small for that is ranked with the fits' own uncertainty only, and the ranking says so."""
     model = fit_rank_model(candidates, targets, form=form, draws=draws, seed=seed)
     notes: list[str] = []
-    if error_model is None and backtest:
-        learned: dict[str, ErrorHook] = {}
+    if draw_error is None and backtest:
+        learned: dict[str, DrawErrorHook] = {}
         for t in model.targets:
             try:
-                learned[t] = backtest_error_model(candidates, t, form=form, draws=draws, seed=seed)
+                learned[t] = learn_draw_error(candidates, t, form=form, draws=draws, seed=seed)
             except FitError as exc:
                 notes.append(f"no extrapolation error learned for {t}: {exc}")
-        error_model = learned
-    res = rank(model, budget, method=method, level=level, error_model=error_model, flip_range=flip_range)
+        draw_error = learned
+    res = rank(model, budget, method=method, level=level, draw_error=draw_error, flip_range=flip_range)
     if notes:
         res = dataclasses.replace(res, warnings=(*res.warnings, *notes))
     return res
 
 
 @dataclass(frozen=True)
-class BacktestError:
-    """Extrapolation error learned inside the sweep, usable as ``error_model``: called with a reach (log10 of
-    the target compute over the sweep's largest) it gives an ``ErrorModel`` grown linearly from the one step
+class LearnedDrawError:
+    """Extrapolation error learned inside the sweep, usable as ``draw_error``: called with a reach (log10 of
+    the target compute over the sweep's largest) it gives a ``DrawError`` grown linearly from the one step
     measured. ``specific_sd`` and ``shared`` are the spread across datasets and the mean, on log loss, of the
     anchored predictions' errors at ``reach``; the shared part is returned as a spread (``shared_sd``), not a
     bias, since one step cannot tell a bias's sign at another reach."""
@@ -1032,9 +1033,9 @@ class BacktestError:
     shared: float
     errors: Mapping[str, float]
 
-    def __call__(self, reach: float) -> ErrorModel:
+    def __call__(self, reach: float) -> DrawError:
         scale = max(reach, 0.0) / self.reach if self.reach > 0 else 0.0
-        return ErrorModel(0.0, abs(self.shared) * scale, self.specific_sd * scale)
+        return DrawError(0.0, abs(self.shared) * scale, self.specific_sd * scale)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1046,7 +1047,7 @@ class BacktestError:
         }
 
 
-def backtest_error_model(
+def learn_draw_error(
     candidates: Sequence[Candidate],
     target: str,
     *,
@@ -1055,7 +1056,7 @@ def backtest_error_model(
     seed: int = 0,
     anchor_source: Literal["independent", "translation"] = "translation",
     fits: dict[tuple[str, str], _Fitted | FitError] | None = None,
-) -> BacktestError:
+) -> LearnedDrawError:
     """Hold out the sweep's largest budget, fit on the rest, and measure how far the anchored predictions (no
     shrinkage) of each candidate's held-out runs on ``target`` miss, shared and dataset-specific parts apart.
 
@@ -1097,7 +1098,7 @@ def backtest_error_model(
     shared = float(err.mean())
     specific_sd = float(np.sqrt(np.sum((err - shared) ** 2) / (len(err) - 1)))
     new_top = max(float(e.top_compute) for e in model.entries[target].values())
-    return BacktestError(target, math.log10(top / new_top), specific_sd, shared, errors)
+    return LearnedDrawError(target, math.log10(top / new_top), specific_sd, shared, errors)
 
 
 def single_scale_ranking(candidates: Sequence[Candidate], target: str) -> dict[str, float]:
@@ -1114,20 +1115,20 @@ def single_scale_ranking(candidates: Sequence[Candidate], target: str) -> dict[s
 
 __all__ = [
     "METHODS",
-    "BacktestError",
     "Budget",
     "Candidate",
     "CombinedRow",
     "CurvePoint",
     "DatasetPrediction",
-    "ErrorModel",
+    "DrawError",
     "Flip",
+    "LearnedDrawError",
     "RankModel",
     "Ranking",
     "TargetRanking",
-    "backtest_error_model",
     "fit_rank_model",
     "judge",
+    "learn_draw_error",
     "point_predictions",
     "rank",
     "rank_datasets",

@@ -24,8 +24,8 @@ from l2l.core.ranking import (
     Candidate,
     Method,
     Ranking,
-    backtest_error_model,
     fit_rank_model,
+    learn_draw_error,
     point_predictions,
     rank_datasets,
 )
@@ -383,7 +383,7 @@ def _rank_accuracy(
         tie,
         cont,
         (),
-        lt.error_model,
+        lt.draw_error,
         (),
         metric="accuracy",
         via=task,
@@ -589,7 +589,7 @@ def rank_backtest(
         model = fit_rank_model(cands, t, form=form, draws=draws, seed=seed, fits=fits)
         tnotes: list[str] = []
         try:
-            em = backtest_error_model(cands, t, form=form, draws=draws, seed=seed, fits=short_fits)
+            em = learn_draw_error(cands, t, form=form, draws=draws, seed=seed, fits=short_fits)
         except FitError as exc:
             em = None
             tnotes.append(f"recommended without a learned extrapolation error: {exc}")
