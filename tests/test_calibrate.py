@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, UsageError
 from l2l.core.calibrate import (
     BacktestResidual,
     bootstrap_interval,
@@ -66,7 +66,7 @@ def test_interval_is_monotone_in_level_and_shifts_by_the_bias() -> None:
     assert pi.lo < pi.estimate < pi.hi
     assert_allclose(pi.estimate, 2.0 * math.exp(model.bias(3.0, 5.0)), rtol=1e-12)
     assert not pi.lower_bound_only
-    with pytest.raises(FitError):
+    with pytest.raises(UsageError):
         model.interval(2.0, 3.0, 5.0, 1.0)
 
 

@@ -42,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.fit import LawFit, fit_law, percentile_interval
 from l2l.core.laws import Array, log_loss
@@ -91,13 +92,8 @@ def _z(level: float) -> float:
 
 def normal_quantile(level: float) -> float:
     """z such that a normal variable lies within ±z with probability ``level``."""
-    _check_level(level)
+    check_level(level)
     return _z(level)
-
-
-def _check_level(level: float) -> None:
-    if not (0.0 < level < 1.0):
-        raise FitError(f"an interval level must lie strictly between 0 and 1, got {level}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -244,7 +240,7 @@ class ErrorModel:
 
     def quantile(self, level: float) -> float:
         """Split-conformal quantile of the scores: the ⌈(n+1)·level⌉-th smallest (the largest when beyond n)."""
-        _check_level(level)
+        check_level(level)
         n = len(self.scores)
         k = math.ceil((n + 1) * level)
         return float(self.scores[min(k, n) - 1])
@@ -369,7 +365,7 @@ def bootstrap_interval(
     """The fallback without backtest evidence: a normal interval of log pred with the sd ``sd_param`` only
     (bootstrap or regression residual: ``method``), flagged as a lower bound on the true uncertainty; ``reason``
     says why no backtested model applies."""
-    _check_level(level)
+    check_level(level)
     half = _z(level) * sd_param
     words = [reason, *notes]
     return PredictiveInterval(
@@ -1003,7 +999,7 @@ def direct_interval(
     benchmarks/bench_calibration.py: 97–99 % for 90 % intervals); without, the bootstrap alone, flagged a lower
     bound. ``group`` (default: the fit's dataset) picks the dataset's spread scale. The bootstrap sd is reported
     in ``sd_param`` either way."""
-    _check_level(level)
+    check_level(level)
     pred = float(fit.predict(N, D))
     dist = distance_of(C, sweep.max_C)
     sd = prediction_sd(fit, N, D)
@@ -1056,7 +1052,7 @@ def optimal_interval(
     """N*, D* of ``fit`` at budget ``C`` with percentile intervals over its bootstrap draws."""
     from l2l.core.laws import ScalingLaw
 
-    _check_level(level)
+    check_level(level)
     n_opt, d_opt = (float(v) for v in fit.law.compute_optimal(C, flops_per_param_token))
     if fit.bootstrap is None or len(fit.bootstrap) < 2:
         return OptimalInterval(C, n_opt, d_opt, (n_opt, n_opt), (d_opt, d_opt), level, 0)
@@ -1129,7 +1125,7 @@ def translation_interval(
     with intervals on K, κ (percentiles over the draws) and on the prediction: the backtest-learned error of
     translations (plus the draws' spread with ``include_bootstrap``), or without a model the draws' spread alone,
     flagged a lower bound. ``group`` is the ``source→target`` pair, for its spread scale."""
-    _check_level(level)
+    check_level(level)
     best, dr = shifted_power_draws(x, y, E0, E1, E0_draws=E0_draws, E1_draws=E1_draws, draws=draws, seed=seed)
     if x_target <= E0:
         raise FitError(
@@ -1208,7 +1204,7 @@ def combined_interval(
     """One prediction from several single-source translations (``method``), with the interval of the
     combination's own backtested error model (or, without one, the spread of the sources, flagged a lower
     bound)."""
-    _check_level(level)
+    check_level(level)
     p = combine_values(predictions, method, sds)
     if model is not None:
         return model.interval(

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, UsageError
 from l2l.base.schema import RANK_METHODS, RankMethod
 from l2l.core.fit import LawFit, bootstrap_law, fit_law, percentile_interval
@@ -713,8 +714,7 @@ def rank(
     """
     if method not in METHODS:
         raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(METHODS)}")
-    if not (0 < level < 1):
-        raise UsageError(f"the interval level must lie in (0, 1), got {level}")
+    check_level(level)
     top = model.sweep_top_compute
     reach = math.log10(budget.compute / top) if math.isfinite(top) and top > 0 else 0.0
     errs = {

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import default_test_evals, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
@@ -596,6 +597,8 @@ def evaluate(
     the fitting runs, from ``calibrations`` when cached there), a third method, *combined* (the mean of every
     source's translation of a target configuration), is added, and the summary gives each method's coverage of
     the held-out values and median half-width."""
+    if level is not None:
+        check_level(level)
     plan = plan_holdout(
         runs,
         holdout_split=holdout_split,
@@ -611,10 +614,6 @@ def evaluate(
     if level is not None and preds:
         from l2l.workflows.predict import calibration_for
 
-        if not (0.0 < level < 1.0):
-            raise UsageError(
-                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
-            )
         cal = calibration_for(runs, book, calibrations)
         preds = _Intervals(plan, book, translations, cal, level, runs.flops_per_param_token).attach(preds)
         cal_notes = cal.notes

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.core.calibrate import (
@@ -258,11 +259,6 @@ def _laws(
     return [with_bootstrap(book, book.get(ds, ev), bootstrap, seed) for ds, ev in keys]
 
 
-def _check(level: float) -> None:
-    if not (0.0 < level < 1.0):
-        raise UsageError(f"an interval level must lie strictly between 0 and 1, got {level}", param="level")
-
-
 def predict(
     runs: Runs,
     *,
@@ -284,7 +280,7 @@ def predict(
     (``sd_param``); where no backtest applies, ``DEFAULT_DRAWS`` are made anyway.
 
     ``datasets`` and ``evals`` name laws as everywhere (``all``; evals default to each dataset's own)."""
-    _check(level)
+    check_level(level)
     k = runs.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     book = law_book(runs, options, split, cache)
@@ -386,7 +382,7 @@ def optimal(
     form. N* and D* get percentile intervals over ``bootstrap`` draws (``DEFAULT_DRAWS`` when 0): parameter
     uncertainty only, since no backtest can score an optimum that is never measured. The loss at N* gets the
     calibrated predictive interval of ``predict``."""
-    _check(level)
+    check_level(level)
     c_arr = np.asarray(C, dtype=np.float64)
     if not np.all(np.isfinite(c_arr) & (c_arr > 0)):
         raise UsageError("compute budgets C must be positive numbers", param="C")
@@ -556,14 +552,6 @@ def _pairs_xy(result: TranslationResult, split: str | None) -> tuple[Array, Arra
     return pairs["x"].to_numpy().astype(np.float64), pairs["y"].to_numpy().astype(np.float64)
 
 
-def _usable(result: TranslationResult) -> TranslationResult:
-    if result.translation is None or result.x_law is None or result.y_law is None:
-        raise FitError(
-            f"cannot translate {result.src}:{result.x_eval} → {result.tgt}:{result.eval}: {result.error}"
-        )
-    return result
-
-
 def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str], bool]:
     if not via:
         raise UsageError("name at least one source dataset", param="via")
@@ -629,7 +617,7 @@ def predict_sources(
     flagged as a lower bound."""
     from l2l.workflows.translate import translate
 
-    _check(level)
+    check_level(level)
     tgt_ds = runs.resolve_dataset(tgt)
     sources, every = _resolve_sources(runs, via, tgt_ds)
     if (src_loss is None) == (from_run is None):
@@ -665,11 +653,8 @@ def predict_sources(
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float]] = []
     for s in sources:
-        res = _usable(
-            translate(runs, src=s, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)[0]
-        )
-        t = res.translation
-        assert t is not None
+        res = translate(runs, src=s, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)[0]
+        t = res.usable()
         assert res.x_law is not None
         x_law = with_bootstrap(book, res.x_law, DEFAULT_DRAWS, seed)
         px, py = _pairs_xy(res, split)
@@ -798,9 +783,8 @@ def _train_test_step(
     found = translate(
         runs, src=tgt, kind="train-test", evals=[eval_name], split=split, options=options, cache=cache
     )
-    res = _usable(found[0])
-    t = res.translation
-    assert t is not None
+    res = found[0]
+    t = res.usable()
     assert res.x_law is not None
     assert res.y_law is not None
     x, y = _pairs_xy(res, split)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import KINDS, Join, Kind
@@ -266,6 +267,14 @@ class TranslationResult:
     def src(self) -> str:
         return self.spec.src
 
+    def usable(self) -> LossToLoss:
+        """The fitted translation (its laws are then set too), or a FitError saying why there is none."""
+        if self.translation is None or self.x_law is None or self.y_law is None:
+            raise FitError(
+                f"cannot translate {self.src}:{self.x_eval} → {self.tgt}:{self.eval}: {self.error}"
+            )
+        return self.translation
+
     @property
     def tgt(self) -> str:
         return self.spec.tgt
@@ -502,6 +511,8 @@ def translate(
     Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
     ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
     With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``)."""
+    if level is not None:
+        check_level(level)
     book = law_book(runs, options, split, cache)
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
@@ -515,10 +526,6 @@ def translate(
         for s in specs
     ]
     if level is not None:
-        if not (0.0 < level < 1.0):
-            raise UsageError(
-                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
-            )
         results = [_with_bands(book, r, level, seed, split) for r in results]
     return results
 
@@ -544,14 +551,6 @@ class ChainPrediction:
         if rows:
             rows[-1]["actual"] = self.actual
         return rows
-
-
-def _usable(result: TranslationResult) -> LossToLoss:
-    if result.translation is None:
-        raise FitError(
-            f"cannot translate {result.src}:{result.x_eval} → {result.tgt}:{result.eval}: {result.error}"
-        )
-    return result.translation
 
 
 def predict_via(
@@ -591,7 +590,7 @@ def predict_via(
     cache = FitCache() if cache is None else cache
     cache = FitCache() if cache is None else cache  # both translations share the target's own law
     tt = translate(runs, src=src, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)
-    chain = [_usable(tt[0])]
+    chain = [tt[0].usable()]
     target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
     if target_eval != own_tgt:
         te = translate(
@@ -603,7 +602,7 @@ def predict_via(
             options=options,
             cache=cache,
         )
-        chain.append(_usable(te[0]))
+        chain.append(te[0].usable())
     start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
     steps = compose(start, chain)
     actual = None
