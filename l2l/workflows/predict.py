@@ -53,6 +53,8 @@ from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
 from l2l.workflows.pairing import at_config
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from l2l.base.runs import Runs
     from l2l.base.schema import Join
     from l2l.workflows.translate import TranslationResult
@@ -61,6 +63,7 @@ __all__ = [
     "DEFAULT_DRAWS",
     "Allocation",
     "LawPrediction",
+    "Sweeps",
     "ViaPrediction",
     "ViaStep",
     "calibration_for",
@@ -68,7 +71,6 @@ __all__ = [
     "predict",
     "predict_sources",
     "size_grid",
-    "sweep_of",
 ]
 
 #: Bootstrap draws made when an interval needs parameter uncertainty and none were asked for.
@@ -89,36 +91,58 @@ NOT_OWN = (
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def sweep_of(book: LawBook, dataset: str, eval_name: str) -> Sweep:
-    """The runs a law of ``book`` is fitted on, as a Sweep (N, D, C, loss)."""
-    import polars as pl
+class Sweeps:
+    """The runs of every (dataset, eval) of a run table as Sweeps: the table is split once, each Sweep built on
+    first use and kept, so a caller that needs one per prediction (``evaluate``: hundreds) never rescans it."""
 
-    sub = book.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name))
-    if sub.height == 0:
-        raise SelectionError(f"no runs of {dataset} with an {eval_name} loss to fit")
-    return Sweep.of(sub["N"].to_numpy(), sub["D"].to_numpy(), sub["C"].to_numpy(), sub["loss"].to_numpy())
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+        self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
+        self._made: dict[tuple[str, str], Sweep] = {}
+
+    def _part(self, dataset: str, eval_name: str) -> pl.DataFrame | None:
+        if self._parts is None:
+            parts = self._frame.partition_by(["dataset", "eval"], as_dict=True)
+            self._parts = {(str(k[0]), str(k[1])): v for k, v in parts.items()}
+        return self._parts.get((dataset, eval_name))
+
+    def has(self, dataset: str, eval_name: str) -> bool:
+        """Whether the table has runs of ``dataset`` on ``eval_name``."""
+        return self._part(dataset, eval_name) is not None
+
+    def get(self, dataset: str, eval_name: str) -> Sweep:
+        """The runs a law of ``dataset`` on ``eval_name`` is fitted on (N, D, C, loss)."""
+        key = (dataset, eval_name)
+        if key not in self._made:
+            sub = self._part(dataset, eval_name)
+            if sub is None or sub.height == 0:
+                raise SelectionError(f"no runs of {dataset} with an {eval_name} loss to fit")
+            self._made[key] = Sweep.of(
+                sub["N"].to_numpy(), sub["D"].to_numpy(), sub["C"].to_numpy(), sub["loss"].to_numpy()
+            )
+        return self._made[key]
 
 
-def calibration_for(runs: Runs, book: LawBook, cache: CalibrationCache | None = None) -> Calibration:
+def calibration_for(
+    runs: Runs, book: LawBook, cache: CalibrationCache | None = None, sweeps: Sweeps | None = None
+) -> Calibration:
     """The error models of the own losses of ``book``'s runs (every dataset with an own eval and runs there),
-    from ``cache`` when the same data and options were calibrated before (else learned and added to it). The
-    backtest refits start from each dataset's full fit (warm starts, ~20× faster than a full search)."""
-    import polars as pl
-
-    sweeps: dict[str, Sweep] = {}
-    for ds in runs.datasets:
-        own = runs.own_eval.get(ds)
-        if own is None:
-            continue
-        if book.frame.filter((pl.col("dataset") == ds) & (pl.col("eval") == own)).height:
-            sweeps[ds] = sweep_of(book, ds, own)
+    from ``cache`` when the same data and options were calibrated before (else learned and added to it);
+    ``sweeps``: the caller's Sweeps of ``book.frame``, to share. The backtest refits start from each dataset's
+    full fit (warm starts, ~20× faster than a full search)."""
+    table = Sweeps(book.frame) if sweeps is None else sweeps
+    own_sweeps = {
+        ds: table.get(ds, own)
+        for ds in runs.datasets
+        if (own := runs.own_eval.get(ds)) is not None and table.has(ds, own)
+    }
     opts = book.options
-    key = calibration_key(sweeps, form=opts.form, objective=opts.objective, delta=opts.delta, warm=True)
+    key = calibration_key(own_sweeps, form=opts.form, objective=opts.objective, delta=opts.delta, warm=True)
     if cache is not None and key in cache:
         return cache[key]
-    fits = book.fit_many([(ds, runs.own_eval[ds]) for ds in sweeps])
-    warm = {ds: f.law.theta for ds, f in zip(sweeps, fits, strict=True) if isinstance(f, LawFit)}
-    cal = calibrate(sweeps, form=opts.form, warm_starts=warm, objective=opts.objective, delta=opts.delta)
+    fits = book.fit_many([(ds, runs.own_eval[ds]) for ds in own_sweeps])
+    warm = {ds: f.law.theta for ds, f in zip(own_sweeps, fits, strict=True) if isinstance(f, LawFit)}
+    cal = calibrate(own_sweeps, form=opts.form, warm_starts=warm, objective=opts.objective, delta=opts.delta)
     if cache is not None:
         cache[key] = cal
     return cal
@@ -136,15 +160,15 @@ def _law_interval(
     book: LawBook,
     cal: Calibration | None,
     fit: LawFit,
-    N: float,
-    D: float,
-    C: float,
+    sweep: Sweep,
+    point: tuple[float, float, float],
     level: float,
     seed: int,
 ) -> tuple[PredictiveInterval, LawFit]:
-    """The interval of a law's prediction: the direct error model for an own loss, else the bootstrap alone
-    (a lower bound). Returns the fit with draws when they had to be made."""
-    sweep = sweep_of(book, fit.dataset, fit.eval)
+    """The interval of a law's prediction at ``point`` (N, D, C), the law fitted on ``sweep``: the direct error
+    model for an own loss, else the bootstrap alone (a lower bound). Returns the fit with draws when they had to
+    be made."""
+    N, D, C = point
     own = runs.own_eval.get(fit.dataset) == fit.eval
     model = cal.direct if (own and cal is not None) else None
     if model is None:
@@ -285,13 +309,14 @@ def predict(
     n_arr, d_arr = size_grid(N, D, C, k)
     book = law_book(runs, options, split, cache)
     laws = _laws(runs, book, datasets, evals, bootstrap, seed)
-    cal = calibration_for(runs, book, calibrations)
+    sweeps = Sweeps(book.frame)
+    cal = calibration_for(runs, book, calibrations, sweeps)
     out: list[LawPrediction] = []
     for fit in laws:
-        sweep = sweep_of(book, fit.dataset, fit.eval)
+        sweep = sweeps.get(fit.dataset, fit.eval)
         for n, d in zip(n_arr, d_arr, strict=True):
             c = k * float(n * d)
-            pi, fit_used = _law_interval(runs, book, cal, fit, float(n), float(d), c, level, seed)
+            pi, fit_used = _law_interval(runs, book, cal, fit, sweep, (float(n), float(d), c), level, seed)
             out.append(
                 LawPrediction(
                     fit.dataset,
@@ -389,14 +414,17 @@ def optimal(
     k = runs.flops_per_param_token
     book = law_book(runs, options, split, cache)
     laws = _laws(runs, book, datasets, evals, bootstrap, seed)
-    cal = calibration_for(runs, book, calibrations)
+    sweeps = Sweeps(book.frame)
+    cal = calibration_for(runs, book, calibrations, sweeps)
     out: list[Allocation] = []
     for fit in laws:
         drawn = _with_draws(book, fit, seed)
-        sweep = sweep_of(book, fit.dataset, fit.eval)
+        sweep = sweeps.get(fit.dataset, fit.eval)
         for c in c_arr:
             opt = optimal_interval(drawn, float(c), level, k)
-            pi, _ = _law_interval(runs, book, cal, drawn, opt.N_opt, opt.D_opt, float(c), level, seed)
+            pi, _ = _law_interval(
+                runs, book, cal, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed
+            )
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
     return out
 
@@ -630,9 +658,10 @@ def predict_sources(
 
     cache = FitCache() if cache is None else cache
     book = law_book(runs, options, split, cache)
-    cal = calibration_for(runs, book, calibrations)
+    sweeps = Sweeps(book.frame)
+    cal = calibration_for(runs, book, calibrations, sweeps)
     own_tgt = runs.own(tgt_ds)
-    tgt_sweep = sweep_of(book, tgt_ds, own_tgt)
+    tgt_sweep = sweeps.get(tgt_ds, own_tgt)
     tgt_law = book.get(tgt_ds, own_tgt)
     notes: list[str] = []
     if n is not None and d is not None:
@@ -641,7 +670,7 @@ def predict_sources(
     else:
         s0 = sources[0]
         src_law = book.get(s0, runs.own(s0))
-        C = _inferred_compute(src_law, x_by_src[s0], k, sweep_of(book, s0, runs.own(s0)), cal.direct)
+        C = _inferred_compute(src_law, x_by_src[s0], k, sweeps.get(s0, runs.own(s0)), cal.direct)
         inferred, aspect = True, 0.0
         notes.append(
             f"no run fixes (N, D): the target's compute, {C:.3g} FLOPs, is where {sources[0]}'s compute-optimal "
