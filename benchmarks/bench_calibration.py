@@ -24,22 +24,22 @@ from pathlib import Path
 
 import numpy as np
 
-from l2l.core.calibrate import (
+from l2l.core.backtest import BacktestOptions
+from l2l.core.calibrate import Calibration, calibrate
+from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.intervals import e_draws, prediction_sd
+from l2l.core.laws import ScalingLaw
+from l2l.core.loss_to_loss import shifted_power_draws
+from l2l.core.predictive import (
     COMBINE_METHODS,
-    Calibration,
+    Placement,
     PredictiveInterval,
     aspect_of,
     bootstrap_interval,
-    calibrate,
     combine_values,
     distance_of,
-    e_draws,
-    prediction_sd,
     span_of,
 )
-from l2l.core.fit import LawFit, bootstrap_law, fit_law
-from l2l.core.laws import ScalingLaw
-from l2l.core.loss_to_loss import shifted_power_draws
 from l2l.core.sweep import Sweep, pair_configs
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
@@ -165,7 +165,7 @@ def _direct_rows(
             if cal.direct is None:
                 continue
             for method, sd_used in (("backtest", 0.0), ("backtest+bootstrap", sd)):
-                pi = cal.direct.interval(pred, dist, span, level, sd_used, aspect=asp, group=ds)
+                pi = cal.direct.interval(pred, Placement(dist, span, asp, ds), level, sd_used)
                 rows.append(_row("direct", method, ds, "", y, tr, pi))
     return rows
 
@@ -217,7 +217,7 @@ def _translation_rows(
         rows.append(_row("translation", "bootstrap", b, a, y, tr, bootstrap_interval(pred, dist, sd, level)))
         if cal.translation is not None:
             for method, sd_used in (("backtest", 0.0), ("backtest+bootstrap", sd)):
-                pi = cal.translation.interval(pred, dist, span, level, sd_used, aspect=asp, group=f"{a}→{b}")
+                pi = cal.translation.interval(pred, Placement(dist, span, asp, f"{a}→{b}"), level, sd_used)
                 rows.append(_row("translation", method, b, a, y, tr, pi))
         singles.setdefault((b, int(j)), []).append((pred, best.resid_sd, dist, asp))
     return rows
@@ -251,7 +251,7 @@ def intervals(
         for meth in COMBINE_METHODS:
             model = cal.combined.get(meth)
             if model is not None:
-                pi = model.interval(combine_values(vals, meth, sds), dist, span, level, aspect=asp, group=b)
+                pi = model.interval(combine_values(vals, meth, sds), Placement(dist, span, asp, b), level)
                 rows.append(_row(f"combined:{meth}", "backtest", b, "all", y, tr, pi))
     return rows
 
@@ -341,7 +341,7 @@ def run_synthetic(args: argparse.Namespace) -> None:
     for seed in range(args.seeds):
         sweeps, held, truth = synthetic_table(base, seed, noise=args.noise)
         t = time.perf_counter()
-        cal = calibrate(sweeps, form=args.form)
+        cal = calibrate(sweeps, BacktestOptions(form=args.form))
         t_cal.append(time.perf_counter() - t)
         fits = fit_all(sweeps, args.form, args.draws, seed)
         for r in intervals(sweeps, held, cal, fits, truth, level=args.level, draws=args.draws, seed=seed):
@@ -367,7 +367,7 @@ def run_synthetic(args: argparse.Namespace) -> None:
 def run_paper(args: argparse.Namespace) -> None:
     sweeps, held = paper_table(args.runs)
     t = time.perf_counter()
-    cal = calibrate(sweeps, form=args.form)
+    cal = calibrate(sweeps, BacktestOptions(form=args.form))
     t_cal = time.perf_counter() - t
     t = time.perf_counter()
     fits = fit_all(sweeps, args.form, args.draws, 0)
@@ -409,7 +409,7 @@ def run_paper(args: argparse.Namespace) -> None:
 def run_timing(args: argparse.Namespace) -> None:
     """What a calibrated ``predict`` costs on the paper's sweep: the six own-loss fits, the backtests (full grid
     of starts, or warm-started from the full fits), one bootstrap, one interval. Side by side in one process."""
-    from l2l.core.calibrate import calibrate, direct_interval
+    from l2l.core.intervals import direct_interval
 
     sweeps, held = paper_table(args.runs)
     out: dict[str, float] = {}
@@ -418,10 +418,12 @@ def run_timing(args: argparse.Namespace) -> None:
         fits = {k: fit_law(s.N, s.D, s.loss, form=args.form) for k, s in sweeps.items()}
         t_fit = time.perf_counter() - t
         t = time.perf_counter()
-        cal_grid = calibrate(sweeps, form=args.form)
+        cal_grid = calibrate(sweeps, BacktestOptions(form=args.form))
         t_grid = time.perf_counter() - t
         t = time.perf_counter()
-        cal_warm = calibrate(sweeps, form=args.form, warm_starts={k: f.law.theta for k, f in fits.items()})
+        cal_warm = calibrate(
+            sweeps, BacktestOptions(form=args.form, warm_starts={k: f.law.theta for k, f in fits.items()})
+        )
         t_warm = time.perf_counter() - t
         t = time.perf_counter()
         ds = "fineweb-edu-100b"

@@ -9,8 +9,8 @@ import pytest
 
 from l2l.base.checks import check_level
 from l2l.base.errors import L2LError, UsageError
-from l2l.core.calibrate import bootstrap_interval, normal_quantile
 from l2l.core.fit import percentile_interval
+from l2l.core.predictive import bootstrap_interval, normal_quantile
 
 
 @pytest.mark.parametrize("bad", [0.0, 1.0, 1.5, -0.1, math.nan])

@@ -987,7 +987,7 @@ def _predict_via(
     fmt: OutputFormat,
 ) -> None:
     from l2l.output.report import via_report
-    from l2l.workflows.predict import predict_sources
+    from l2l.workflows.via import predict_sources
 
     if tgt is None:
         _usage("--tgt", "name the target dataset")

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from l2l.base.errors import FitError
+from l2l.core.fit import percentile_interval
 from l2l.core.laws import Array, log_line
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ShiftedPower",
     "e_of",
     "fit_shifted_power",
+    "k_kappa_intervals",
     "log_sd_at",
     "shifted_power_draws",
     "weighted_log_lines",
@@ -179,6 +181,15 @@ def shifted_power_draws(
             continue
         out.append((pf.K, pf.kappa, e0, e1))
     return best, np.array(out, dtype=np.float64).reshape(-1, 4)
+
+
+def k_kappa_intervals(draws: Array, level: float) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Percentile intervals at ``level`` of K and of κ over the translations ``draws`` (rows K, κ, E0, E1); None
+    with fewer than two draws."""
+    if len(draws) < 2:
+        return None
+    lo, hi = percentile_interval(draws[:, :2], level)
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def log_sd_at(draws: Array, x: float) -> float:

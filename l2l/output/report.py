@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from l2l.workflows.evaluate import Evaluation
     from l2l.workflows.lawbook import FitOutcome, Residual
     from l2l.workflows.lawfile import FilePrediction
-    from l2l.workflows.predict import Allocation, LawPrediction, ViaPrediction
+    from l2l.workflows.predict import Allocation, LawPrediction
     from l2l.workflows.translate import ChainPrediction, TranslationResult
+    from l2l.workflows.via import ViaPrediction
 
 
 # ---------------------------------------------------------------------------------------------------------------

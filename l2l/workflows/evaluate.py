@@ -25,16 +25,9 @@ from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import default_test_evals, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
-from l2l.core.calibrate import (
-    aspect_of,
-    bootstrap_interval,
-    combined_interval,
-    direct_interval,
-    distance_of,
-    propagated_interval,
-    span_of,
-)
 from l2l.core.fit import FitCache, FitOptions
+from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
+from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import LawBook
 from l2l.workflows.pairing import PairSpec, pair_runs
@@ -43,7 +36,8 @@ from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translat
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
-    from l2l.core.calibrate import Calibration, CalibrationCache, PredictiveInterval
+    from l2l.core.calibrate import Calibration, CalibrationCache
+    from l2l.core.predictive import PredictiveInterval
     from l2l.workflows.lawbook import Progress
 
 __all__ = [
@@ -468,25 +462,24 @@ class _Intervals:
     k: float
     sweeps: Sweeps
 
-    def _geometry(self, tgt: str, N: float, D: float) -> tuple[float, float, float, float]:
-        """(C, distance, span, aspect) of a target configuration against the target's own fitting runs."""
+    def _placement(self, tgt: str, N: float, D: float) -> Placement:
+        """Where a target configuration lies against the target's own fitting runs (group: the target)."""
         sw = self.sweeps.get(tgt, self.plan.own_eval[tgt])
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
         aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([C]))[0])
-        return C, distance_of(C, sw.max_C), span_of(sw.max_C, float(sw.C.min())), aspect
+        return Placement.of(C, sw.max_C, float(sw.C.min()), aspect, tgt)
 
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
         law = self.book.try_get(p.tgt, p.eval)
         if isinstance(law, FitError) or p.independent is None:
             return None
-        C, dist, _, _ = self._geometry(p.tgt, p.N, p.D)
         if p.eval == self.plan.own_eval[p.tgt]:
             sw = self.sweeps.get(p.tgt, p.eval)
-            return direct_interval(law, p.N, p.D, C, sw, self.cal.direct, self.level)
+            return direct_interval(law, p.N, p.D, self.k * p.N * p.D, sw, self.cal.direct, self.level)
         return bootstrap_interval(
             p.independent,
-            dist,
+            self._placement(p.tgt, p.N, p.D).distance,
             law.rmse,
             self.level,
             reason="not backtested (backtests cover own losses): the law's residual spread only, a lower bound",
@@ -498,27 +491,20 @@ class _Intervals:
         tt = self.translations.get(PairSpec(p0, own0, p1, own1))
         if isinstance(tt, Skip) or x0 <= tt.E0:
             return None
-        _, dist, span, aspect = self._geometry(p1, N, D)
+        where = replace(self._placement(p1, N, D), group=f"{p0}→{p1}")
         pred = float(tt.predict(x0))
         if self.cal.translation is None:
-            return bootstrap_interval(pred, dist, tt.resid_sd, self.level, method="residual")
-        return self.cal.translation.interval(pred, dist, span, self.level, aspect=aspect, group=f"{p0}→{p1}")
+            return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
+        return self.cal.translation.interval(pred, where, self.level)
 
     def combined_own(
         self, tgt: str, values: Sequence[float], N: float, D: float
     ) -> PredictiveInterval | None:
         if len(values) < 2:
             return None
-        _, dist, span, aspect = self._geometry(tgt, N, D)
+        model = self.cal.combined.get("mean")
         return combined_interval(
-            values,
-            distance=dist,
-            span=span,
-            model=self.cal.combined.get("mean"),
-            method="mean",
-            aspect=aspect,
-            group=tgt,
-            level=self.level,
+            values, self._placement(tgt, N, D), model=model, method="mean", level=self.level
         )
 
     def onward(self, own_pi: PredictiveInterval | None, tgt: str, ev: str) -> PredictiveInterval | None:

@@ -9,7 +9,7 @@ they are counted and reported, never silently dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,10 +20,11 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import KINDS, Join, Kind
 from l2l.core.fit import FitCache, FitOptions, LawFit
+from l2l.core.intervals import TranslationInputs, e_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
-from l2l.core.loss_to_loss import fit_shifted_power
+from l2l.core.loss_to_loss import fit_shifted_power, k_kappa_intervals
 from l2l.core.sweep import SAME_RTOL
-from l2l.workflows.lawbook import LawBook, law_book
+from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, at_config, pair_runs, same_model_pairs
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ __all__ = [
     "predict_via",
     "translate",
 ]
+
+
+#: Bootstrap draws of the two laws behind a translation's intervals (their draws of E0 and E1).
+LAW_DRAWS = 200
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,6 +215,16 @@ def pairs_for(
     return pair_runs(frame, spec, join=join, rtol=rtol)
 
 
+def in_split(pairs: pl.DataFrame, split: str | None) -> pl.DataFrame:
+    """The pairs whose two runs are both of ``split`` (every pair when None): what a translation fitted on the
+    runs of ``split`` is made from."""
+    import polars as pl
+
+    return (
+        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    )
+
+
 def fit_translation(
     pairs: pl.DataFrame,
     x_law: LawFit,
@@ -221,11 +236,7 @@ def fit_translation(
 ) -> LossToLoss:
     """THE translation fit: K and κ from ``pairs`` (only pairs where both runs are of ``split``, when given), with
     E0 from the source law and E1 from the target law (or fitted, ``free_e1``)."""
-    import polars as pl
-
-    used = (
-        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
-    )
+    used = in_split(pairs, split)
     return fit_loss_to_loss(
         used["x"].to_numpy(),
         used["y"].to_numpy(),
@@ -338,40 +349,26 @@ def _with_bands(
     book: LawBook, res: TranslationResult, level: float, seed: int, split: str | None
 ) -> TranslationResult:
     """``res`` with its TranslationBands (unchanged when it has no translation or too few draws succeed)."""
-    from dataclasses import replace
-
-    import polars as pl
-
-    from l2l.core.calibrate import e_draws, optimal_interval
-    from l2l.core.fit import percentile_interval
-    from l2l.core.loss_to_loss import shifted_power_draws
-    from l2l.workflows.lawbook import with_bootstrap
-
     t = res.translation
     if t is None or res.x_law is None or res.y_law is None or res.pairs is None:
         return res
-    pairs = res.pairs
-    if split is not None:
-        pairs = pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
-    x_b = with_bootstrap(book, res.x_law, 200, seed)
-    y_b = with_bootstrap(book, res.y_law, 200, seed)
-    _, dr = shifted_power_draws(
+    pairs = in_split(res.pairs, split)
+    x_b = with_bootstrap(book, res.x_law, LAW_DRAWS, seed)
+    y_b = with_bootstrap(book, res.y_law, LAW_DRAWS, seed)
+    inputs = TranslationInputs.of(
         pairs["x"].to_numpy(),
         pairs["y"].to_numpy(),
         t.E0,
         t.E1,
-        E0_draws=e_draws(x_b),
-        E1_draws=None if t.free_e1 else e_draws(y_b),
-        seed=seed,
+        e_draws(x_b),
+        None if t.free_e1 else e_draws(y_b),
     )
-    if len(dr) < 2:
+    _, dr = inputs.draws(seed=seed)
+    ivs = k_kappa_intervals(dr, level)
+    if ivs is None:
         return res
-    lo, hi = percentile_interval(dr[:, :2], level)
-    n_iv = None
-    if res.implied is not None:
-        n_iv = optimal_interval(x_b, res.C, level).N_interval
-    bands = TranslationBands(level, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), n_iv, len(dr))
-    return replace(res, bands=bands)
+    n_iv = None if res.implied is None else optimal_interval(x_b, res.C, level).N_interval
+    return replace(res, bands=TranslationBands(level, ivs[0], ivs[1], n_iv, len(dr)))
 
 
 def _specs(
