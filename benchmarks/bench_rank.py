@@ -29,17 +29,15 @@ import numpy as np
 import polars as pl
 
 from l2l.core.laws import ScalingLaw
-from l2l.core.ranking import (
+from l2l.core.rank_model import (
     Budget,
     Candidate,
     RankModel,
     fit_rank_model,
     learn_draw_error,
-    point_predictions,
-    rank,
-    rank_datasets,
     single_scale_ranking,
 )
+from l2l.core.ranking import RankSettings, point_predictions, rank, rank_datasets
 from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples, translate_law
 
@@ -288,7 +286,7 @@ def part_timing(df: pl.DataFrame, draws: int) -> None:
         t1 = time.perf_counter()
         rank(model, Budget(C=1e21))
         t2 = time.perf_counter()
-        r = rank_datasets(cands, target, Budget(C=1e21), draws=draws, seed=rep)
+        r = rank_datasets(cands, target, Budget(C=1e21), RankSettings(draws=draws, seed=rep))
         t3 = time.perf_counter()
         print(
             f"timing (run {rep + 1}, {draws} draws): fit {t1 - t0:.2f} s + rank with flip scan {t2 - t1:.2f} s; "

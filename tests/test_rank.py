@@ -11,18 +11,16 @@ from numpy.testing import assert_allclose
 
 from l2l.base.errors import UsageError
 from l2l.core.laws import ScalingLaw
-from l2l.core.ranking import (
+from l2l.core.rank_model import (
     Budget,
     Candidate,
     DrawError,
     RankModel,
     fit_rank_model,
     learn_draw_error,
-    point_predictions,
-    rank,
-    rank_datasets,
     single_scale_ranking,
 )
+from l2l.core.ranking import RankSettings, point_predictions, rank, rank_datasets
 from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
 
@@ -219,7 +217,9 @@ def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None
 
 def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:
     cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
-    res = rank_datasets(cands, "T", Budget(C=_true_flip() * 30), draws=12, flip_range=(1e21, 1.0001e21))
+    res = rank_datasets(
+        cands, "T", Budget(C=_true_flip() * 30), RankSettings(draws=12, flip_range=(1e21, 1.0001e21))
+    )
     assert res.leader == "steady"
     assert res.targets[0].draw_error.specific_sd > 0.0
     assert not any("lower bound" in w for w in res.warnings)
