@@ -24,7 +24,15 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.fit import percentile_interval
 from l2l.core.laws import Array
-from l2l.core.rank_model import Budget, Candidate, FitMemo, fit_rank_model, learn_draw_error
+from l2l.core.rank_model import (
+    Budget,
+    Candidate,
+    FitMemo,
+    LearnedDrawError,
+    RankModel,
+    fit_rank_model,
+    learn_draw_error,
+)
 from l2l.core.ranking import (
     CombinedRow,
     DatasetPrediction,
@@ -521,6 +529,27 @@ def _held_points(
     return out
 
 
+def _score_target(
+    model: RankModel,
+    target: str,
+    points: Sequence[tuple[float, float, dict[str, float]]],
+    learned: LearnedDrawError | None,
+    k: float,
+    near_tie: float,
+) -> dict[Method, list[int]]:
+    """Per backtest method: (right, pairs, near-ties, near-ties right) over the held-out ``points`` of one target,
+    each ranked at its own (N, D); the recommended method with the ``learned`` extrapolation error."""
+    out: dict[Method, list[int]] = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
+    for n, d, truth in points:
+        budget = Budget(N=n, D=d, flops_per_param_token=k)
+        reach = math.log10(budget.compute / model.sweep_top_compute)
+        for m in BACKTEST_METHODS:
+            err = learned(reach) if (learned is not None and m == "recommended") else None
+            counts = _pairwise(point_predictions(model, target, budget, m, err), truth, near_tie)
+            out[m] = [a + b for a, b in zip(out[m], counts, strict=True)]
+    return out
+
+
 def rank_backtest(
     runs: Runs,
     targets: Sequence[str] | Mapping[str, float],
@@ -574,24 +603,11 @@ def rank_backtest(
         except FitError as exc:
             em = None
             tnotes.append(f"recommended without a learned extrapolation error: {exc}")
-        right: dict[str, int] = dict.fromkeys(BACKTEST_METHODS, 0)
-        pairs = ties = 0
-        for n, d, truth in points:
-            budget = Budget(N=n, D=d, flops_per_param_token=k)
-            reach = math.log10(budget.compute / model.sweep_top_compute)
-            for m in BACKTEST_METHODS:
-                err = em(reach) if (em is not None and m == "recommended") else None
-                pred = point_predictions(model, t, budget, m, err)
-                r, tot, nt, ntr = _pairwise(pred, truth, near_tie)
-                acc = totals[m]
-                acc[0] += r
-                acc[1] += tot
-                acc[2] += nt
-                acc[3] += ntr
-                right[m] += r
-                if m == "baseline":
-                    pairs += tot
-                    ties += nt
+        scored = _score_target(model, t, points, em, k, near_tie)
+        for m, counts in scored.items():
+            totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
+        right: dict[str, int] = {m: c[0] for m, c in scored.items()}
+        pairs, ties = scored["baseline"][1], scored["baseline"][2]
         per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, tuple(tnotes)))
         notes.extend(f"{t}: {n}" for n in tnotes)
     if progress is not None:
