@@ -29,7 +29,7 @@ from l2l.core.calibrate import Calibration, calibrate
 from l2l.core.fit import LawFit, bootstrap_law, fit_law
 from l2l.core.intervals import e_draws, prediction_sd
 from l2l.core.laws import ScalingLaw
-from l2l.core.loss_to_loss import shifted_power_draws
+from l2l.core.loss_to_loss import TranslationInputs, shifted_power_draws
 from l2l.core.predictive import (
     COMBINE_METHODS,
     Placement,
@@ -191,16 +191,15 @@ def _translation_rows(
     hi_, hj = pair_configs(held[a].N, held[a].D, held[b].N, held[b].D)
     if len(hi_) == 0:
         return []
-    best, dr = shifted_power_draws(
+    pairs = TranslationInputs.of(
         sweeps[a].loss[ii],
         sweeps[b].loss[jj],
         fits[a].law.E,
         fits[b].law.E,
-        E0_draws=e_draws(fits[a]),
-        E1_draws=e_draws(fits[b]),
-        draws=draws,
-        seed=seed,
+        e_draws(fits[a]),
+        e_draws(fits[b]),
     )
+    best, dr = shifted_power_draws(pairs, draws=draws, seed=seed)
     sw = sweeps[b]
     span = span_of(sw.max_C, float(sw.C.min()))
     rows: list[dict[str, object]] = []

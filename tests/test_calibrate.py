@@ -15,13 +15,13 @@ from l2l.core.calibrate import calibrate
 from l2l.core.error_model import BacktestResidual, fit_error_model
 from l2l.core.fit import LawFit, fit_law
 from l2l.core.intervals import (
-    TranslationInputs,
     combined_interval,
     direct_interval,
     optimal_interval,
     translation_interval,
 )
 from l2l.core.laws import Array, ScalingLaw
+from l2l.core.loss_to_loss import TranslationInputs
 from l2l.core.predictive import Placement, bootstrap_interval, combine_values, span_of
 from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift

@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose
 
 from l2l.base.errors import FitError
 from l2l.core.loss_to_loss import (
+    TranslationInputs,
     e_of,
     fit_shifted_power,
     log_sd_at,
@@ -67,7 +68,7 @@ def test_bootstrap_draws_hold_the_truth_and_their_spread_is_small() -> None:
     rng = np.random.default_rng(0)
     x = np.linspace(2.3, 3.5, 30)
     y = SHIFT.apply(x, 2.0) * np.exp(0.002 * rng.standard_normal(30))
-    best, dr = shifted_power_draws(x, y, 2.0, SHIFT.E1, draws=200, seed=1)
+    best, dr = shifted_power_draws(TranslationInputs.of(x, y, 2.0, SHIFT.E1), draws=200, seed=1)
     assert dr.shape == (200, 4)
     assert np.percentile(dr[:, 1], 2) < SHIFT.kappa < np.percentile(dr[:, 1], 98)
     assert_allclose(best.kappa, SHIFT.kappa, rtol=0.05)

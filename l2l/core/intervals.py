@@ -14,14 +14,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import LawFit, percentile_interval
 from l2l.core.laws import Array, ScalingLaw, log_loss
-from l2l.core.loss_to_loss import ShiftedPower, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
+from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
     DEFAULT_LEVEL,
     NO_BACKTEST,
@@ -38,7 +37,6 @@ from l2l.core.sweep import Sweep
 
 __all__ = [
     "OptimalInterval",
-    "TranslationInputs",
     "TranslationInterval",
     "combined_interval",
     "direct_interval",
@@ -173,54 +171,6 @@ def e_draws(fit: LawFit) -> Array | None:
     return e_of(fit.form, fit.bootstrap)
 
 
-@dataclass(frozen=True, eq=False)
-class TranslationInputs:
-    """What a translation is fitted from: the pairs (x, y) of source and target losses, E0 and E1 from the
-    independent laws, and those laws' bootstrap draws of E0 and E1 (None: held at their values)."""
-
-    x: Array
-    y: Array
-    E0: float
-    E1: float
-    E0_draws: Array | None = None
-    E1_draws: Array | None = None
-
-    @classmethod
-    def of(
-        cls,
-        x: ArrayLike,
-        y: ArrayLike,
-        E0: float,
-        E1: float,
-        E0_draws: ArrayLike | None = None,
-        E1_draws: ArrayLike | None = None,
-    ) -> TranslationInputs:
-        def arr(v: ArrayLike) -> Array:
-            return np.asarray(v, dtype=np.float64).ravel()
-
-        return cls(
-            arr(x),
-            arr(y),
-            float(E0),
-            float(E1),
-            None if E0_draws is None else arr(E0_draws),
-            None if E1_draws is None else arr(E1_draws),
-        )
-
-    def draws(self, draws: int = 400, seed: int = 0) -> tuple[ShiftedPower, Array]:
-        """The fit on all pairs and (draws, 4) resampled (K, κ, E0, E1) (``shifted_power_draws``)."""
-        return shifted_power_draws(
-            self.x,
-            self.y,
-            self.E0,
-            self.E1,
-            E0_draws=self.E0_draws,
-            E1_draws=self.E1_draws,
-            draws=draws,
-            seed=seed,
-        )
-
-
 def translation_interval(
     x_target: float,
     inputs: TranslationInputs,
@@ -237,7 +187,7 @@ def translation_interval(
     ``source→target`` pair): the backtest-learned error of translations (plus the draws' spread with
     ``include_bootstrap``), or without a model the draws' spread alone, flagged a lower bound."""
     check_level(level)
-    best, dr = inputs.draws(draws, seed)
+    best, dr = shifted_power_draws(inputs, draws=draws, seed=seed)
     if x_target <= inputs.E0:
         raise FitError(
             f"a source loss of {x_target:.4g} is at or below E0 = {inputs.E0:.4g}: the translation is undefined"

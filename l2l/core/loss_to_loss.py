@@ -24,6 +24,7 @@ from l2l.core.laws import Array, log_line
 __all__ = [
     "MIN_PAIRS",
     "ShiftedPower",
+    "TranslationInputs",
     "e_of",
     "fit_shifted_power",
     "k_kappa_intervals",
@@ -145,28 +146,53 @@ def e_of(form: str, thetas: Array) -> Array:
     return np.exp(thetas[:, 2])
 
 
+@dataclass(frozen=True, eq=False)
+class TranslationInputs:
+    """What a translation is fitted from: the pairs (x, y) of source and target losses, E0 and E1 from the
+    independent laws, and those laws' bootstrap draws of E0 and E1 (None: held at their values)."""
+
+    x: Array
+    y: Array
+    E0: float
+    E1: float
+    E0_draws: Array | None = None
+    E1_draws: Array | None = None
+
+    @classmethod
+    def of(
+        cls,
+        x: ArrayLike,
+        y: ArrayLike,
+        E0: float,
+        E1: float,
+        E0_draws: ArrayLike | None = None,
+        E1_draws: ArrayLike | None = None,
+    ) -> TranslationInputs:
+        def arr(v: ArrayLike) -> Array:
+            return np.asarray(v, dtype=np.float64).ravel()
+
+        return cls(
+            arr(x),
+            arr(y),
+            float(E0),
+            float(E1),
+            None if E0_draws is None else arr(E0_draws),
+            None if E1_draws is None else arr(E1_draws),
+        )
+
+
 def shifted_power_draws(
-    x: ArrayLike,
-    y: ArrayLike,
-    E0: float,
-    E1: float,
-    *,
-    E0_draws: ArrayLike | None = None,
-    E1_draws: ArrayLike | None = None,
-    draws: int = 400,
-    seed: int = 0,
+    inputs: TranslationInputs, *, draws: int = 400, seed: int = 0
 ) -> tuple[ShiftedPower, Array]:
-    """The fit on all pairs and (draws, 4) arrays of (K, κ, E0, E1): pairs resampled with replacement, and E0,
-    E1 drawn from the independent fits' bootstrap draws when given (else held at their values). When both draw
-    arrays have the same length they are taken at the same index: draws made with the same seed and the same
-    resampling groups (e.g. model sizes shared by both datasets) resampled the same configurations, and their E's
-    err together. Draws whose regression fails are dropped."""
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(y, dtype=np.float64).ravel()
+    """The fit on all pairs of ``inputs`` and (draws, 4) arrays of (K, κ, E0, E1): pairs resampled with
+    replacement, and E0, E1 drawn from the independent fits' bootstrap draws when given (else held at their
+    values). When both draw arrays have the same length they are taken at the same index: draws made with the
+    same seed and the same resampling groups (e.g. model sizes shared by both datasets) resampled the same
+    configurations, and their E's err together. Draws whose regression fails are dropped."""
+    xa, ya, E0, E1 = inputs.x, inputs.y, inputs.E0, inputs.E1
     best = fit_shifted_power(xa, ya, E0, E1)
     rng = np.random.default_rng(seed)
-    e0s = None if E0_draws is None else np.asarray(E0_draws, dtype=np.float64).ravel()
-    e1s = None if E1_draws is None else np.asarray(E1_draws, dtype=np.float64).ravel()
+    e0s, e1s = inputs.E0_draws, inputs.E1_draws
     paired = e0s is not None and e1s is not None and len(e0s) == len(e1s)
     out: list[tuple[float, float, float, float]] = []
     for _ in range(draws):

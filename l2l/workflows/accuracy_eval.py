@@ -190,65 +190,45 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws) -> list[Ac
     preds: list[AccuracyHeldOut] = []
     for row in laws.held_out.frame.iter_rows(named=True):
         ds, rid, n, d = row["dataset"], row["run_id"], row["N"], row["D"]
-        run = _Run(laws.name, ds, rid, n, d, row["accuracy"])
+        run = (laws.name, ds, rid, n, d, row["accuracy"])
         b = laws.baseline.get(ds)
         why = "" if b is not None else "no remaining run of this dataset"
-        preds.append(run.made("baseline", "-", b, why))
+        preds.append(_made(run, "baseline", "-", b, why))
         own: dict[InputKind, float | None] = {
             "measured": row["x"],
             "predicted": _predicted_loss(book, ds, runs.own(ds), n, d),
         }
         for kind, x in own.items():
             p = None if laws.paper is None else _safe(laws.paper, x, ds)
-            preds.append(run.made("paper", kind, p, "the power law could not be fitted or evaluated"))
+            preds.append(_made(run, "paper", kind, p, "the power law could not be fitted or evaluated"))
         task: dict[InputKind, float | None] = {
             "measured": laws.task_held_out.get((ds, rid)),
             "predicted": _predicted_loss(book, ds, laws.task_eval, n, d) if laws.task_eval else None,
         }
         for kind, x in task.items():
             if laws.l2l is None:
-                preds.append(run.made("l2l", kind, None, laws.failed or ""))
+                preds.append(_made(run, "l2l", kind, None, laws.failed or ""))
             elif laws.l2l.status == "unpredictable":
-                preds.append(run.made("l2l", kind, None, laws.l2l.reason, status="unpredictable"))
+                preds.append(_made(run, "l2l", kind, None, laws.l2l.reason, status="unpredictable"))
             else:
-                preds.append(run.made("l2l", kind, _safe(laws.l2l, x, ds), "no input loss"))
+                preds.append(_made(run, "l2l", kind, _safe(laws.l2l, x, ds), "no input loss"))
     return preds
 
 
-@dataclass(frozen=True)
-class _Run:
-    """One held-out run of one accuracy eval, whose accuracy the methods predict."""
-
-    eval: str
-    dataset: str
-    run_id: str
-    N: float
-    D: float
-    truth: float
-
-    def made(
-        self,
-        method: Method,
-        kind: InputKind,
-        predicted: float | None,
-        why_not: str,
-        status: Literal["ok", "unpredictable", "failed"] | None = None,
-    ) -> AccuracyHeldOut:
-        """``method``'s prediction from input ``kind``: ok when made, else ``status`` (failed) for ``why_not``."""
-        made = status is None and predicted is not None
-        return AccuracyHeldOut(
-            self.eval,
-            self.dataset,
-            self.run_id,
-            self.N,
-            self.D,
-            self.truth,
-            method,
-            kind,
-            predicted,
-            "ok" if made else status or "failed",
-            "" if made else why_not,
-        )
+def _made(
+    run: tuple[str, str, str, float, float, float],
+    method: Method,
+    kind: InputKind,
+    predicted: float | None,
+    why_not: str,
+    status: Literal["ok", "unpredictable", "failed"] | None = None,
+) -> AccuracyHeldOut:
+    """``method``'s prediction from input ``kind`` of held-out ``run`` (eval, dataset, run_id, N, D, truth): ok
+    when made, else ``status`` (failed) for ``why_not``."""
+    made = status is None and predicted is not None
+    return AccuracyHeldOut(
+        *run, method, kind, predicted, "ok" if made else status or "failed", "" if made else why_not
+    )
 
 
 #: The methods and inputs a train-to-accuracy evaluation summarises, in order.

@@ -20,9 +20,9 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import KINDS, Join, Kind
 from l2l.core.fit import FitCache, FitOptions, LawFit
-from l2l.core.intervals import TranslationInputs, e_draws, optimal_interval
+from l2l.core.intervals import e_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
-from l2l.core.loss_to_loss import fit_shifted_power, k_kappa_intervals
+from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
 from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, at_config, pair_runs, same_model_pairs
@@ -363,7 +363,7 @@ def _with_bands(
         e_draws(x_b),
         None if t.free_e1 else e_draws(y_b),
     )
-    _, dr = inputs.draws(seed=seed)
+    _, dr = shifted_power_draws(inputs, seed=seed)
     ivs = k_kappa_intervals(dr, level)
     if ivs is None:
         return res

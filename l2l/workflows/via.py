@@ -24,13 +24,12 @@ from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
-    TranslationInputs,
     combined_interval,
     e_draws,
     propagated_interval,
     translation_interval,
 )
-from l2l.core.loss_to_loss import k_kappa_intervals, log_sd_at
+from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import DEFAULT_LEVEL, Combine, Placement, PredictiveInterval, aspect_of
 from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
@@ -452,7 +451,7 @@ class _Via:
         translation over resampled pairs and E draws at the estimate: not backtested, a lower bound."""
         res = self._translation(self.tgt, "train-test", eval_name)
         t = res.usable()
-        _, dr = self._inputs(res).draws(seed=self.settings.seed)
+        _, dr = shifted_power_draws(self._inputs(res), seed=self.settings.seed)
         ivs = k_kappa_intervals(dr, self.settings.level)
         sd_param = log_sd_at(dr, own_pi.estimate) if ivs is not None else 0.0
 
