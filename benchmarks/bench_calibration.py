@@ -24,24 +24,23 @@ from pathlib import Path
 
 import numpy as np
 
-from l2l.core.calibrate import (
+from l2l.core.backtest import BacktestOptions
+from l2l.core.calibrate import Calibration, calibrate
+from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.intervals import e_draws, prediction_sd
+from l2l.core.laws import ScalingLaw
+from l2l.core.loss_to_loss import TranslationInputs, shifted_power_draws
+from l2l.core.predictive import (
     COMBINE_METHODS,
-    Calibration,
+    Placement,
     PredictiveInterval,
-    Sweep,
     aspect_of,
     bootstrap_interval,
-    calibrate,
     combine_values,
     distance_of,
-    e_draws,
-    pair_index,
-    prediction_sd,
     span_of,
-    translation_draws,
 )
-from l2l.core.fit import LawFit, bootstrap_law, fit_law
-from l2l.core.laws import ScalingLaw
+from l2l.core.sweep import Sweep, pair_configs
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 RESULTS = Path(__file__).parent / "results"
@@ -166,7 +165,7 @@ def _direct_rows(
             if cal.direct is None:
                 continue
             for method, sd_used in (("backtest", 0.0), ("backtest+bootstrap", sd)):
-                pi = cal.direct.interval(pred, dist, span, level, sd_used, aspect=asp, group=ds)
+                pi = cal.direct.interval(pred, Placement(dist, span, asp, ds), level, sd_used)
                 rows.append(_row("direct", method, ds, "", y, tr, pi))
     return rows
 
@@ -188,20 +187,19 @@ def _translation_rows(
     singles: dict[tuple[str, int], list[Single]],
 ) -> list[dict[str, object]]:
     """Translations a → b of the measured held-out source losses (and the singles kept for combining)."""
-    ii, jj = pair_index(sweeps[a], sweeps[b])
-    hi_, hj = pair_index(held[a], held[b])
+    ii, jj = pair_configs(sweeps[a].N, sweeps[a].D, sweeps[b].N, sweeps[b].D)
+    hi_, hj = pair_configs(held[a].N, held[a].D, held[b].N, held[b].D)
     if len(hi_) == 0:
         return []
-    best, dr = translation_draws(
+    pairs = TranslationInputs.of(
         sweeps[a].loss[ii],
         sweeps[b].loss[jj],
         fits[a].law.E,
         fits[b].law.E,
-        E0_draws=e_draws(fits[a]),
-        E1_draws=e_draws(fits[b]),
-        draws=draws,
-        seed=seed,
+        e_draws(fits[a]),
+        e_draws(fits[b]),
     )
+    best, dr = shifted_power_draws(pairs, draws=draws, seed=seed)
     sw = sweeps[b]
     span = span_of(sw.max_C, float(sw.C.min()))
     rows: list[dict[str, object]] = []
@@ -218,7 +216,7 @@ def _translation_rows(
         rows.append(_row("translation", "bootstrap", b, a, y, tr, bootstrap_interval(pred, dist, sd, level)))
         if cal.translation is not None:
             for method, sd_used in (("backtest", 0.0), ("backtest+bootstrap", sd)):
-                pi = cal.translation.interval(pred, dist, span, level, sd_used, aspect=asp, group=f"{a}→{b}")
+                pi = cal.translation.interval(pred, Placement(dist, span, asp, f"{a}→{b}"), level, sd_used)
                 rows.append(_row("translation", method, b, a, y, tr, pi))
         singles.setdefault((b, int(j)), []).append((pred, best.resid_sd, dist, asp))
     return rows
@@ -252,7 +250,7 @@ def intervals(
         for meth in COMBINE_METHODS:
             model = cal.combined.get(meth)
             if model is not None:
-                pi = model.interval(combine_values(vals, meth, sds), dist, span, level, aspect=asp, group=b)
+                pi = model.interval(combine_values(vals, meth, sds), Placement(dist, span, asp, b), level)
                 rows.append(_row(f"combined:{meth}", "backtest", b, "all", y, tr, pi))
     return rows
 
@@ -342,7 +340,7 @@ def run_synthetic(args: argparse.Namespace) -> None:
     for seed in range(args.seeds):
         sweeps, held, truth = synthetic_table(base, seed, noise=args.noise)
         t = time.perf_counter()
-        cal = calibrate(sweeps, form=args.form)
+        cal = calibrate(sweeps, BacktestOptions(form=args.form))
         t_cal.append(time.perf_counter() - t)
         fits = fit_all(sweeps, args.form, args.draws, seed)
         for r in intervals(sweeps, held, cal, fits, truth, level=args.level, draws=args.draws, seed=seed):
@@ -368,7 +366,7 @@ def run_synthetic(args: argparse.Namespace) -> None:
 def run_paper(args: argparse.Namespace) -> None:
     sweeps, held = paper_table(args.runs)
     t = time.perf_counter()
-    cal = calibrate(sweeps, form=args.form)
+    cal = calibrate(sweeps, BacktestOptions(form=args.form))
     t_cal = time.perf_counter() - t
     t = time.perf_counter()
     fits = fit_all(sweeps, args.form, args.draws, 0)
@@ -410,7 +408,7 @@ def run_paper(args: argparse.Namespace) -> None:
 def run_timing(args: argparse.Namespace) -> None:
     """What a calibrated ``predict`` costs on the paper's sweep: the six own-loss fits, the backtests (full grid
     of starts, or warm-started from the full fits), one bootstrap, one interval. Side by side in one process."""
-    from l2l.core.calibrate import calibrate, direct_interval
+    from l2l.core.intervals import direct_interval
 
     sweeps, held = paper_table(args.runs)
     out: dict[str, float] = {}
@@ -419,10 +417,12 @@ def run_timing(args: argparse.Namespace) -> None:
         fits = {k: fit_law(s.N, s.D, s.loss, form=args.form) for k, s in sweeps.items()}
         t_fit = time.perf_counter() - t
         t = time.perf_counter()
-        cal_grid = calibrate(sweeps, form=args.form)
+        cal_grid = calibrate(sweeps, BacktestOptions(form=args.form))
         t_grid = time.perf_counter() - t
         t = time.perf_counter()
-        cal_warm = calibrate(sweeps, form=args.form, warm_starts={k: f.law.theta for k, f in fits.items()})
+        cal_warm = calibrate(
+            sweeps, BacktestOptions(form=args.form, warm_starts={k: f.law.theta for k, f in fits.items()})
+        )
         t_warm = time.perf_counter() - t
         t = time.perf_counter()
         ds = "fineweb-edu-100b"

@@ -29,18 +29,16 @@ import numpy as np
 import polars as pl
 
 from l2l.core.laws import ScalingLaw
-from l2l.core.ranking import (
+from l2l.core.rank_model import (
     Budget,
     Candidate,
-    EvalRuns,
     RankModel,
-    backtest_error_model,
     fit_rank_model,
-    point_predictions,
-    rank,
-    rank_datasets,
+    learn_draw_error,
     single_scale_ranking,
 )
+from l2l.core.ranking import RankSettings, point_predictions, rank, rank_datasets
+from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples, translate_law
 
 DATA = Path(__file__).resolve().parent.parent / "sample_data" / "brandfonbrener2024_runs.csv"
@@ -70,7 +68,7 @@ def candidates(frame: pl.DataFrame) -> list[Candidate]:
     for ds, own in OWN.items():
         runs = {}
         for (ev,), g in frame.filter(pl.col("dataset") == ds).group_by("eval"):
-            runs[str(ev)] = EvalRuns.from_arrays(g["N"], g["D"], g["loss"], g["C"])
+            runs[str(ev)] = Sweep.of(g["N"], g["D"], g["C"], g["loss"])
         out.append(Candidate(ds, own, runs))
     return out
 
@@ -138,7 +136,7 @@ def part_backtests(df: pl.DataFrame, draws: int) -> None:
     """Held-out (sweep → 3.3B runs) and within-sweep (sweep minus its top budget → that budget) backtests.
 
     The "+ sweep error" variant feeds the recommended method the extrapolation error measured by
-    ``backtest_error_model`` one level down (the sweep's own top budget held out; for the within-sweep backtest,
+    ``learn_draw_error`` one level down (the sweep's own top budget held out; for the within-sweep backtest,
     the next budget down), so it is chosen without looking at the held-out runs."""
     sweep = df.filter(pl.col("split") == "sweep")
     m1, top1 = _shorten(sweep)
@@ -166,7 +164,7 @@ def part_backtests(df: pl.DataFrame, draws: int) -> None:
         t0 = time.perf_counter()
         for t in targets(df):
             model = fit_rank_model(cands[lvl], t, draws=draws, seed=0, fits=caches[lvl])
-            em = backtest_error_model(cands[lvl], t, draws=draws, seed=0, fits=caches[lvl + 1])
+            em = learn_draw_error(cands[lvl], t, draws=draws, seed=0, fits=caches[lvl + 1])
             base = single_scale_ranking(cands[lvl], t)
             points = _common_points(held.filter(pl.col("eval") == t))
             right = dict.fromkeys(
@@ -228,7 +226,7 @@ def synthetic_case(
             Candidate(
                 name,
                 "own",
-                {"own": EvalRuns.from_arrays(n, d, own, c), "T": EvalRuns.from_arrays(n, d, obs_t, c)},
+                {"own": Sweep.of(n, d, c, own), "T": Sweep.of(n, d, c, obs_t)},
             )
         )
         ns, ds = own_law.compute_optimal(1e21)
@@ -250,8 +248,8 @@ def part_calib(cases: int, draws: int, backtest: bool) -> None:
             if m == REC_ERR:
                 if not backtest:
                     continue
-                em = backtest_error_model(cands, "T", draws=draws, seed=case)
-                r = rank(model, Budget(C=1e21), error_model=em, flip_range=(1e21, 1.0001e21))
+                em = learn_draw_error(cands, "T", draws=draws, seed=case)
+                r = rank(model, Budget(C=1e21), draw_error=em, flip_range=(1e21, 1.0001e21))
             else:
                 r = rank(model, Budget(C=1e21), method=m, flip_range=(1e21, 1.0001e21))  # type: ignore[arg-type]
             for row in r.targets[0].rows:
@@ -288,7 +286,7 @@ def part_timing(df: pl.DataFrame, draws: int) -> None:
         t1 = time.perf_counter()
         rank(model, Budget(C=1e21))
         t2 = time.perf_counter()
-        r = rank_datasets(cands, target, Budget(C=1e21), draws=draws, seed=rep)
+        r = rank_datasets(cands, target, Budget(C=1e21), RankSettings(draws=draws, seed=rep))
         t3 = time.perf_counter()
         print(
             f"timing (run {rep + 1}, {draws} draws): fit {t1 - t0:.2f} s + rank with flip scan {t2 - t1:.2f} s; "
@@ -300,7 +298,7 @@ def part_timing(df: pl.DataFrame, draws: int) -> None:
         f"\nwhich dataset for HellaSwag at 1e21? leader {r.leader}, tie {r.tie}, contenders {list(r.contenders)}"
     )
     t = r.targets[0]
-    print(f"flips within 1e20..1e22: {[f.to_dict() for f in t.flips]}; error model {t.error_model.to_dict()}")
+    print(f"flips within 1e20..1e22: {[f.to_dict() for f in t.flips]}; error model {t.draw_error.to_dict()}")
     print(
         "| rank | dataset | N* | D* | independent | translation | recommended | 90 % interval | P(best) | trust |"
     )

@@ -37,7 +37,7 @@ _API: dict[str, str] = {
     "predict": "l2l.workflows.predict",
     "optimal": "l2l.workflows.predict",
     "evaluate": "l2l.workflows.evaluate",
-    "predict_sources": "l2l.workflows.predict",
+    "predict_sources": "l2l.workflows.via",
     "calibrate": "l2l.core.calibrate",
     "CalibrationCache": "l2l.core.calibrate",
     "rank_runs": "l2l.workflows.rank",
@@ -91,9 +91,10 @@ if TYPE_CHECKING:
     from l2l.workflows.accuracy_eval import evaluate_accuracy
     from l2l.workflows.evaluate import evaluate
     from l2l.workflows.lawbook import fit_laws
-    from l2l.workflows.predict import optimal, predict, predict_sources
+    from l2l.workflows.predict import optimal, predict
     from l2l.workflows.rank import rank_backtest, rank_runs
     from l2l.workflows.translate import LossToLoss, fit_loss_to_loss, predict_via, translate
+    from l2l.workflows.via import predict_sources
 
 
 def __getattr__(name: str) -> Any:

@@ -9,30 +9,28 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.base.errors import FitError
-from l2l.core.calibrate import (
-    BacktestError,
-    Sweep,
-    bootstrap_interval,
-    calibrate,
-    combine_values,
+from l2l.base.errors import FitError, UsageError
+from l2l.core.backtest import BacktestOptions
+from l2l.core.calibrate import calibrate
+from l2l.core.error_model import BacktestResidual, fit_error_model
+from l2l.core.fit import LawFit, fit_law
+from l2l.core.intervals import (
     combined_interval,
     direct_interval,
-    fit_error_model,
-    fit_power,
     optimal_interval,
-    span_of,
     translation_interval,
 )
-from l2l.core.fit import LawFit, fit_law
 from l2l.core.laws import Array, ScalingLaw
+from l2l.core.loss_to_loss import TranslationInputs
+from l2l.core.predictive import Placement, bootstrap_interval, combine_values, span_of
+from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
 SHIFT = Shift(0.65, 1.08, 0.90)
 
 
-def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestError]:
+def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestResidual]:
     """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs."""
     out = []
     for k in range(n):
@@ -41,7 +39,7 @@ def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> lis
         w = 4.0
         e = bias * d + math.hypot(0.002, spread * d / w) * float(rng.standard_normal())
         out.append(
-            BacktestError(
+            BacktestResidual(
                 "direct", "x", "", cut, 1e9, 1e10, cut * math.exp(d), d, 2.0, 2.0 * math.exp(e), 0.0, w
             )
         )
@@ -55,20 +53,22 @@ def test_error_model_recovers_bias_and_spread_and_covers_new_errors() -> None:
     assert_allclose(model.bias_slope, -0.012, atol=0.001)  # abs: ~5 standard errors of the slope
     assert_allclose(model.spread_slope, 0.02, rtol=0.15)
     fresh = _errors(np.random.default_rng(1), 2000, bias=-0.012, spread=0.02)
-    covered = [model.interval(e.predicted, e.distance, e.span, 0.9).covers(e.actual) for e in fresh]
+    covered = [
+        model.interval(e.predicted, Placement(e.distance, e.span), 0.9).covers(e.actual) for e in fresh
+    ]
     assert 0.87 <= np.mean(covered) <= 0.93
 
 
 def test_interval_is_monotone_in_level_and_shifts_by_the_bias() -> None:
     model = fit_error_model(_errors(np.random.default_rng(2), 300, bias=-0.01, spread=0.02))
-    widths = [model.interval(2.0, 3.0, 5.0, lv).half_width for lv in (0.5, 0.8, 0.9, 0.95)]
+    widths = [model.interval(2.0, Placement(3.0, 5.0), lv).half_width for lv in (0.5, 0.8, 0.9, 0.95)]
     assert all(a < b for a, b in itertools.pairwise(widths))
-    pi = model.interval(2.0, 3.0, 5.0, 0.9)
+    pi = model.interval(2.0, Placement(3.0, 5.0), 0.9)
     assert pi.lo < pi.estimate < pi.hi
-    assert_allclose(pi.estimate, 2.0 * math.exp(model.bias(3.0, 5.0)), rtol=1e-12)
+    assert_allclose(pi.estimate, 2.0 * math.exp(model.bias(Placement(3.0, 5.0))), rtol=1e-12)
     assert not pi.lower_bound_only
-    with pytest.raises(FitError):
-        model.interval(2.0, 3.0, 5.0, 1.0)
+    with pytest.raises(UsageError):
+        model.interval(2.0, Placement(3.0, 5.0), 1.0)
 
 
 def test_too_few_errors_or_cutoffs_cannot_make_a_model() -> None:
@@ -116,7 +116,7 @@ def test_calibrated_direct_and_translated_intervals_cover_held_out_runs_over_see
     hits_direct, hits_trans = [], []
     for seed in range(8):
         sweeps, held = _sweeps(seed)
-        cal = calibrate(sweeps, fit=_fast_fit)
+        cal = calibrate(sweeps, BacktestOptions(fit=_fast_fit))
         assert cal.direct is not None
         assert cal.translation is not None
         assert not cal.lower_bound_only
@@ -128,14 +128,9 @@ def test_calibrated_direct_and_translated_intervals_cover_held_out_runs_over_see
             hits_direct.append(pi.covers(y))
         ti = translation_interval(
             held["a"][3],
-            sweeps["a"].loss,
-            sweeps["b"].loss,
-            fits["a"].law.E,
-            fits["b"].law.E,
-            C_target=1e21,
-            C_fitted_max=sweeps["b"].max_C,
-            C_fitted_min=float(sweeps["b"].C.min()),
-            model=cal.translation,
+            TranslationInputs.of(sweeps["a"].loss, sweeps["b"].loss, fits["a"].law.E, fits["b"].law.E),
+            Placement.of(1e21, sweeps["b"].max_C, float(sweeps["b"].C.min())),
+            cal.translation,
             draws=50,
             seed=seed,
         )
@@ -150,7 +145,7 @@ def test_calibrated_direct_and_translated_intervals_cover_held_out_runs_over_see
 
 def test_too_few_budgets_falls_back_to_a_bootstrap_interval_flagged_as_lower_bound() -> None:
     sweeps, held = _sweeps(0, budgets=(2e17, 6e17, 2e18))
-    cal = calibrate(sweeps, fit=_fast_fit)
+    cal = calibrate(sweeps, BacktestOptions(fit=_fast_fit))
     assert cal.direct is None
     assert cal.lower_bound_only
     assert any("nothing to backtest" in n for n in cal.notes)
@@ -169,15 +164,6 @@ def test_bootstrap_interval_is_symmetric_in_log_space() -> None:
     assert_allclose(math.log(pi.hi / 2.0), 1.6448536 * 0.01, rtol=1e-6)
 
 
-def test_power_fit_recovers_an_exact_shifted_power_law() -> None:
-    x = np.linspace(2.3, 3.5, 20)
-    y = SHIFT.apply(x, 2.0)
-    pf = fit_power(x, y, 2.0, SHIFT.E1)
-    assert_allclose([pf.K, pf.kappa], [SHIFT.K, SHIFT.kappa], rtol=1e-10)
-    with pytest.raises(FitError):
-        fit_power(x[:2], y[:2], 2.0, SHIFT.E1)
-
-
 def test_combining_sources_mean_median_and_inverse_variance() -> None:
     vals = [2.0, 2.1, 2.6]
     assert_allclose(combine_values(vals, "mean"), 6.7 / 3, rtol=1e-12)
@@ -187,10 +173,10 @@ def test_combining_sources_mean_median_and_inverse_variance() -> None:
     with pytest.raises(FitError):
         combine_values(vals, "ivw")
     model = fit_error_model(_errors(np.random.default_rng(4), 200, 0.0, 0.01))
-    pi = combined_interval(vals, distance=1.0, span=4.0, model=model)
+    pi = combined_interval(vals, Placement(1.0, 4.0), model=model)
     assert pi.raw == pytest.approx(6.7 / 3)
     assert "mean of 3 sources" in pi.notes[0]
-    fallback = combined_interval(vals, distance=1.0, span=4.0, model=None, method="median")
+    fallback = combined_interval(vals, Placement(1.0, 4.0), model=None, method="median")
     assert fallback.lower_bound_only
     assert fallback.raw == pytest.approx(2.1)
 
@@ -211,13 +197,13 @@ def test_a_group_with_larger_backtest_errors_gets_a_wider_interval() -> None:
     rng = np.random.default_rng(5)
     tight = _errors(rng, 300, 0.0, 0.01)
     loose = [
-        BacktestError(
+        BacktestResidual(
             "translation", "b", "a", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual, 0.0, e.span
         )
         for e in _errors(rng, 300, 0.0, 0.04)
     ]
     tight = [
-        BacktestError(
+        BacktestResidual(
             "translation", "c", "a", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual, 0.0, e.span
         )
         for e in tight
@@ -225,13 +211,16 @@ def test_a_group_with_larger_backtest_errors_gets_a_wider_interval() -> None:
     model = fit_error_model(tight + loose, "translation")
     assert model.scale("a→b") / model.scale("a→c") > 2.0
     assert model.scale("unseen") == 1.0
-    wide = model.interval(2.0, 3.0, 4.0, 0.9, group="a→b")
-    narrow = model.interval(2.0, 3.0, 4.0, 0.9, group="a→c")
+    wide = model.interval(2.0, Placement(3.0, 4.0, group="a→b"), 0.9)
+    narrow = model.interval(2.0, Placement(3.0, 4.0, group="a→c"), 0.9)
     assert wide.half_width > 2 * narrow.half_width
     # each group is covered at about the level asked for
     for grp, errs in (("a→b", loose), ("a→c", tight)):
         cov = np.mean(
-            [model.interval(e.predicted, e.distance, e.span, 0.9, group=grp).covers(e.actual) for e in errs]
+            [
+                model.interval(e.predicted, Placement(e.distance, e.span, group=grp), 0.9).covers(e.actual)
+                for e in errs
+            ]
         )
         assert 0.75 <= cov <= 0.99
     pooled = fit_error_model(tight + loose, "translation", by_group=False)
@@ -257,22 +246,24 @@ def test_bootstrap_spread_is_reported_and_added_only_on_request() -> None:
 def test_off_optimal_backtests_are_left_out_and_off_optimal_targets_say_so() -> None:
     errs = _errors(np.random.default_rng(7), 200, -0.01, 0.02)
     far = [
-        BacktestError(
+        BacktestResidual(
             "direct", "x", "", e.cutoff, e.N, e.D, e.C, e.distance, e.predicted, e.actual * 1.5, 2.0, e.span
         )
         for e in errs[:50]
     ]
     model = fit_error_model(errs + far)
     assert model.n_errors == len(errs)
-    pi = model.interval(2.0, 1.0, 4.0, 0.9, aspect=math.log(5.0))
+    pi = model.interval(2.0, Placement(1.0, 4.0, aspect=math.log(5.0)), 0.9)
     assert any("compute-optimal" in w for w in pi.notes)
 
 
 def test_warm_started_backtests_match_the_given_fitter() -> None:
     sweeps, _ = _sweeps(2)
-    cold = calibrate(sweeps, fit=_fast_fit, translations=False)
+    cold = calibrate(sweeps, BacktestOptions(fit=_fast_fit, translations=False))
     fits = {k: _fast_fit(s.N, s.D, s.loss) for k, s in sweeps.items()}
-    warm = calibrate(sweeps, warm_starts={k: f.law.theta for k, f in fits.items()}, translations=False)
+    warm = calibrate(
+        sweeps, BacktestOptions(warm_starts={k: f.law.theta for k, f in fits.items()}, translations=False)
+    )
     assert cold.direct is not None
     assert warm.direct is not None
     assert warm.translation is None

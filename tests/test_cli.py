@@ -365,7 +365,7 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
         (["translate", "--src", "alpha", "--C", "0"], "--C: must be a finite count ≥ 1"),
         (
             ["predict", "-d", "all", "--N", "1e9", "--level", "1.5"],
-            "'--level': must lie strictly between 0 and 1",
+            "'--level': an interval level must lie strictly between 0 and 1",
         ),
         (["ingest", "x.csv", "--own-eval", "a=b", "--own-eval", "a=c"], "'a' is given twice"),
         (

@@ -15,7 +15,8 @@ from numpy.testing import assert_allclose
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.testing import SyntheticSpec, own_laws
-from l2l.workflows.predict import optimal, predict, predict_sources
+from l2l.workflows.predict import optimal, predict
+from l2l.workflows.via import predict_sources
 from tests.conftest import runs_from_spec
 
 

@@ -11,20 +11,17 @@ from numpy.testing import assert_allclose
 
 from l2l.base.errors import UsageError
 from l2l.core.laws import ScalingLaw
-from l2l.core.ranking import (
+from l2l.core.rank_model import (
     Budget,
     Candidate,
-    ErrorModel,
-    EvalRuns,
+    DrawError,
     RankModel,
-    backtest_error_model,
     fit_rank_model,
-    loss_to_loss_line,
-    point_predictions,
-    rank,
-    rank_datasets,
+    learn_draw_error,
     single_scale_ranking,
 )
+from l2l.core.ranking import RankSettings, point_predictions, rank, rank_datasets
+from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
 
 # "steady" reaches a lower irreducible loss but scales worse (A, B twice as large): it loses at small budgets and
@@ -63,9 +60,7 @@ def _candidate(name: str, law: ScalingLaw, seed: int, n_keep: int | None = None)
     if n_keep is not None:
         n, d, own, target = n[-n_keep:], d[-n_keep:], own[-n_keep:], target[-n_keep:]
     c = 6.0 * n * d
-    return Candidate(
-        name, "own", {"own": EvalRuns.from_arrays(n, d, own, c), "T": EvalRuns.from_arrays(n, d, target, c)}
-    )
+    return Candidate(name, "own", {"own": Sweep.of(n, d, c, own), "T": Sweep.of(n, d, c, target)})
 
 
 # Fitted laws shared by every test of this module (keyed by candidate and eval; the candidates are seeded).
@@ -157,9 +152,7 @@ def test_datasets_with_the_same_runs_are_flagged_indistinguishable(model: RankMo
 
 def test_shared_extrapolation_error_widens_intervals_but_never_reorders(model: RankModel) -> None:
     plain = rank(model, Budget(C=1e21), method="translation")
-    shared = rank(
-        model, Budget(C=1e21), method="translation", error_model=ErrorModel(bias=0.0, shared_sd=0.05)
-    )
+    shared = rank(model, Budget(C=1e21), method="translation", draw_error=DrawError(bias=0.0, shared_sd=0.05))
     assert [r.dataset for r in plain.targets[0].rows] == [r.dataset for r in shared.targets[0].rows]
     assert_allclose(
         [r.p_best for r in shared.targets[0].rows], [r.p_best for r in plain.targets[0].rows], atol=1e-12
@@ -202,14 +195,6 @@ def test_single_scale_baseline_is_the_mean_at_the_largest_budget() -> None:
     assert_allclose(single_scale_ranking([c], "T")["fast"], float(np.mean(r.loss[top])), rtol=1e-12)
 
 
-def test_loss_to_loss_line_recovers_k_and_kappa() -> None:
-    x = np.linspace(2.2, 4.0, 20)
-    y = 0.7 * (x - 2.0) ** 1.3 + 1.5
-    K, kappa, used = loss_to_loss_line(x, y, 2.0, 1.5)
-    assert_allclose([K, kappa], [0.7, 1.3], rtol=1e-10)
-    assert used == 20
-
-
 def test_bad_budgets_and_methods_are_usage_errors(model: RankModel) -> None:
     with pytest.raises(UsageError):
         Budget(C=1e21, N=1e9, D=1e10)
@@ -219,9 +204,9 @@ def test_bad_budgets_and_methods_are_usage_errors(model: RankModel) -> None:
         rank(model, Budget(C=1e21), method="best")  # type: ignore[arg-type]
 
 
-def test_backtest_error_model_is_small_for_exact_laws_and_grows_with_reach() -> None:
+def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None:
     cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
-    em = backtest_error_model(cands, "T", draws=12, seed=0)
+    em = learn_draw_error(cands, "T", draws=12, seed=0)
     assert_allclose(em.reach, math.log10(5e19 / 2e19), rtol=1e-9)
     assert set(em.errors) == {"fast", "steady", "poor"}
     assert em.specific_sd < 0.005  # the laws are exact; only the runs' 0.2 % noise is left
@@ -232,9 +217,11 @@ def test_backtest_error_model_is_small_for_exact_laws_and_grows_with_reach() -> 
 
 def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:
     cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
-    res = rank_datasets(cands, "T", Budget(C=_true_flip() * 30), draws=12, flip_range=(1e21, 1.0001e21))
+    res = rank_datasets(
+        cands, "T", Budget(C=_true_flip() * 30), RankSettings(draws=12, flip_range=(1e21, 1.0001e21))
+    )
     assert res.leader == "steady"
-    assert res.targets[0].error_model.specific_sd > 0.0
+    assert res.targets[0].draw_error.specific_sd > 0.0
     assert not any("lower bound" in w for w in res.warnings)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["fmt_fixed", "fmt_pct", "fmt_sig", "plural"]
+__all__ = ["fmt_fixed", "fmt_pct", "fmt_sig", "plural", "utc_now"]
 
 
 def fmt_sig(x: Any, digits: int = 3) -> str:
@@ -48,3 +49,8 @@ def fmt_pct(decimals: int = 2) -> Callable[[Any], str]:
         return f"{100 * x:.{decimals}f}%"
 
     return f
+
+
+def utc_now() -> str:
+    """The current UTC time to the second, ISO 8601 with a Z (``2025-01-31T12:00:00Z``): every timestamp l2l writes."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

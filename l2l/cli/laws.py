@@ -121,7 +121,8 @@ def fit_law_cmd(
 def _predict_report(answer: PredictAnswer) -> Report | list[Report]:
     from l2l.output.report import accuracy_predictions_report, predictions_report, via_report
     from l2l.workflows.accuracy import AccuracyPrediction
-    from l2l.workflows.predict import LawPrediction, ViaPrediction
+    from l2l.workflows.predict import LawPrediction
+    from l2l.workflows.via import ViaPrediction
 
     if isinstance(answer, ViaPrediction):
         return via_report(answer)

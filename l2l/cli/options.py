@@ -63,9 +63,13 @@ def _delta(value: float) -> float:
 
 
 def _level(value: float) -> float:
-    if not 0 < value < 1:
-        raise typer.BadParameter(f"must lie strictly between 0 and 1 (0.9: 90 %), got {value}")
-    return value
+    from l2l.base.checks import check_level
+    from l2l.base.errors import UsageError
+
+    try:  # the library's one check, at parse time: before any fitting starts
+        return check_level(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------

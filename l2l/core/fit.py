@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss
 from l2l.core.search import (
@@ -152,8 +153,7 @@ class LawFit:
 
 def percentile_interval(samples: ArrayLike, level: float = 0.95) -> tuple[Array, Array]:
     """The central ``level`` percentile interval of ``samples`` over their first axis (bootstrap draws)."""
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"interval level must be in (0, 1), got {level}")
+    check_level(level)
     lo, hi = np.percentile(
         np.asarray(samples, dtype=np.float64), [50 * (1 - level), 50 * (1 + level)], axis=0
     )

@@ -22,7 +22,6 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, SelectionError, UsageError
 from l2l.base.runs import REPEAT_KEY, Runs, resolve_name
-from l2l.base.text import fmt_sig
+from l2l.base.text import fmt_sig, utc_now
 from l2l.io.checkpoints import CheckpointReport
 from l2l.io.columns import ColumnPlan
 
@@ -1009,10 +1008,6 @@ def _resolve_own(
 # ----------------------------------------------------------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, provenance
     paths: Sequence[Path | str],
     *,
@@ -1122,7 +1117,7 @@ def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, p
             "aliases": info["aliases"],
             "columns": info["columns"],
             "ignored_columns": info["ignored_columns"],
-            "ingested_at": _now(),
+            "ingested_at": utc_now(),
         }
         if wide:
             entry["loss_columns"] = info["loss_columns"]
@@ -1348,6 +1343,6 @@ def _accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, 
         "rows_rejected": 0,
         "aliases": {},
         "ignored_columns": [],
-        "ingested_at": _now(),
+        "ingested_at": utc_now(),
         **info,
     }

@@ -16,11 +16,11 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, WorkspaceError
 from l2l.base.runs import REPEAT_KEY, Runs
-from l2l.base.text import fmt_sig
+from l2l.base.text import fmt_sig, utc_now
 from l2l.base.text import plural as _plural
 from l2l.base.version import __version__
 from l2l.io.atomic import atomic_write, replace_file, write_temp
-from l2l.io.tables import _SCHEMA, _average, _canonical, _now, _resolve_own, read_runs
+from l2l.io.tables import _SCHEMA, _average, _canonical, _resolve_own, read_runs
 
 if TYPE_CHECKING:
     from l2l.core.calibrate import CalibrationCache
@@ -229,7 +229,7 @@ class Workspace:
             "own_eval_how": runs.own_eval_how,
             "column_mapping": dict(column_mapping),
             "provenance": list(runs.provenance),
-            "saved_at": _now(),
+            "saved_at": utc_now(),
         }
         buf = io.BytesIO()
         runs.frame.write_parquet(buf)

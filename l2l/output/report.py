@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from l2l.workflows.evaluate import Evaluation
     from l2l.workflows.lawbook import FitOutcome, Residual
     from l2l.workflows.lawfile import FilePrediction
-    from l2l.workflows.predict import Allocation, LawPrediction, ViaPrediction
+    from l2l.workflows.predict import Allocation, LawPrediction
     from l2l.workflows.translate import ChainPrediction, TranslationResult
+    from l2l.workflows.via import ViaPrediction
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1318,7 +1319,7 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         "tie": ranking.tie,
         "contenders": list(ranking.contenders),
         "flips": [{"target": t.target, **f.to_dict()} for t in ranking.targets for f in t.flips],
-        "error_models": {t.target: t.error_model.to_dict() for t in ranking.targets},
+        "error_models": {t.target: t.draw_error.to_dict() for t in ranking.targets},
         "curves": {t.target: [c.to_dict() for c in t.curve] for t in ranking.targets},
         "warnings": warnings,
     }

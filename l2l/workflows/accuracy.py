@@ -26,10 +26,13 @@ from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import resolve_name, select_evals
 from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss
 from l2l.core.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
+from l2l.core.fit import percentile_interval
+from l2l.core.laws import log_loss
+from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
-    from l2l.core.fit import FitCache, FitOptions
+    from l2l.core.fit import FitCache, FitOptions, LawFit
 
 __all__ = [
     "ACCURACY_COLUMNS",
@@ -274,8 +277,6 @@ def fit_accuracy_laws(
     within noise of chance are labelled unpredictable (``check``). ``accuracy_frame``: accuracy rows to fit
     (default: every one, restricted to ``split``).
     """
-    from l2l.workflows.lawbook import law_book
-
     names = resolve_accuracy_evals(runs, evals)
     acc = _require_accuracy(runs) if accuracy_frame is None else accuracy_frame
     if split is not None:
@@ -415,13 +416,9 @@ def predict_accuracy(
     """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval, through the input
     loss's Eq. 3 law (fitted on ``split``) and the accuracy law. With ``bootstrap``, the loss law's draws feed the
     accuracy law's bootstrap (both steps in the interval, at ``level``; a lower bound, see INTERVAL_CAVEAT)."""
-    from l2l.core.fit import percentile_interval
-    from l2l.core.laws import log_loss
-    from l2l.workflows.lawbook import law_book, with_bootstrap
     from l2l.workflows.predict import size_grid
 
-    k = runs.flops_per_param_token
-    n_arr, d_arr = size_grid(N, D, C, k)
+    n_arr, d_arr = size_grid(N, D, C, runs.flops_per_param_token)
     dss = runs.resolve_datasets(datasets)
     book = law_book(runs, options, split, cache)
     results = fit_accuracy_laws(
@@ -439,66 +436,80 @@ def predict_accuracy(
         bootstrap=bootstrap,
         seed=seed,
     )
-    out: list[AccuracyPrediction] = []
-    for res in results:
-        for ds in dss:
-            own_fit = book.try_get(ds, runs.own(ds)) if ds in runs.own_eval else None
-            in_name = res.input_eval if input_loss == "task" else runs.own(ds)
-            for n, d in zip(n_arr, d_arr, strict=True):
-                base: dict[str, Any] = {
-                    "eval": res.eval,
-                    "dataset": ds,
-                    "N": float(n),
-                    "D": float(d),
-                    "C": k * float(n * d),
-                    "input_eval": res.input_eval,
-                    "chance": res.chance,
-                    "own_loss": None
-                    if own_fit is None or isinstance(own_fit, FitError)
-                    else float(own_fit.predict(n, d)),
-                }
-                if res.fit is None or res.fit.status != "ok":
-                    status: Literal["unpredictable", "failed"] = (
-                        "failed" if res.fit is None else "unpredictable"
-                    )
-                    reason = res.error if res.fit is None else res.fit.reason
-                    out.append(_empty(base, status, reason or "", None))
-                    continue
-                law_fit = book.try_get(ds, in_name) if in_name != "-" else FitError("no input loss")
-                if isinstance(law_fit, FitError):
-                    out.append(_empty(base, "failed", f"the input loss's law: {law_fit}", res.fit.pooled))
-                    continue
-                try:
-                    res.fit.law_for(ds)
-                except FitError as exc:
-                    out.append(_empty(base, "failed", str(exc), res.fit.pooled))
-                    continue
-                x = float(law_fit.predict(n, d))
-                acc = float(res.fit.predict(x, ds))
-                loss_iv = acc_iv = None
-                if bootstrap:
-                    law_fit = with_bootstrap(book, law_fit, bootstrap, seed)
-                    assert law_fit.bootstrap is not None
-                    draws = np.exp(log_loss(law_fit.form, law_fit.bootstrap, np.log([n]), np.log([d])))[:, 0]
-                    lo_l, hi_l = percentile_interval(draws, level)
-                    loss_iv = (float(lo_l), float(hi_l))
-                    iv = res.fit.predict_interval(x, ds, level, x_draws=draws, seed=seed)
-                    if iv is not None:
-                        acc_iv = (float(iv[0]), float(iv[1]))
-                out.append(
-                    AccuracyPrediction(
-                        **base,
-                        loss=x,
-                        loss_interval=loss_iv,
-                        accuracy=acc,
-                        accuracy_interval=acc_iv,
-                        status="ok",
-                        reason=res.fit.reason,
-                        extrapolates=res.fit.extrapolates(x),
-                        pooled=res.fit.pooled,
-                    )
-                )
-    return out
+    chain = _Chain(runs, book, input_loss, bootstrap, seed, level)
+    return [
+        chain.predict(res, ds, float(n), float(d))
+        for res in results
+        for ds in dss
+        for n, d in zip(n_arr, d_arr, strict=True)
+    ]
+
+
+@dataclass(frozen=True, eq=False)
+class _Chain:
+    """The chain (N, D) → input loss (its Eq. 3 law in ``book``) → accuracy, with intervals from ``bootstrap``
+    draws of the loss law when asked."""
+
+    runs: Runs
+    book: LawBook
+    input_loss: InputLoss
+    bootstrap: int
+    seed: int
+    level: float
+
+    def predict(self, res: AccuracyResult, ds: str, n: float, d: float) -> AccuracyPrediction:
+        """The accuracy of ``res``'s eval for a model of ``ds`` at (n, d), or why there is none."""
+        own_fit = self.book.try_get(ds, self.runs.own(ds)) if ds in self.runs.own_eval else None
+        in_name = res.input_eval if self.input_loss == "task" else self.runs.own(ds)
+        base: dict[str, Any] = {
+            "eval": res.eval,
+            "dataset": ds,
+            "N": n,
+            "D": d,
+            "C": self.runs.flops_per_param_token * (n * d),
+            "input_eval": res.input_eval,
+            "chance": res.chance,
+            "own_loss": None
+            if own_fit is None or isinstance(own_fit, FitError)
+            else float(own_fit.predict(n, d)),
+        }
+        if res.fit is None or res.fit.status != "ok":
+            status: Literal["unpredictable", "failed"] = "failed" if res.fit is None else "unpredictable"
+            reason = res.error if res.fit is None else res.fit.reason
+            return _empty(base, status, reason or "", None)
+        law_fit = self.book.try_get(ds, in_name) if in_name != "-" else FitError("no input loss")
+        if isinstance(law_fit, FitError):
+            return _empty(base, "failed", f"the input loss's law: {law_fit}", res.fit.pooled)
+        try:
+            res.fit.law_for(ds)
+        except FitError as exc:
+            return _empty(base, "failed", str(exc), res.fit.pooled)
+        x = float(law_fit.predict(n, d))
+        loss_iv, acc_iv = self._intervals(res.fit, law_fit, ds, x, (n, d)) if self.bootstrap else (None, None)
+        return AccuracyPrediction(
+            **base,
+            loss=x,
+            loss_interval=loss_iv,
+            accuracy=float(res.fit.predict(x, ds)),
+            accuracy_interval=acc_iv,
+            status="ok",
+            reason=res.fit.reason,
+            extrapolates=res.fit.extrapolates(x),
+            pooled=res.fit.pooled,
+        )
+
+    def _intervals(
+        self, acc_fit: AccuracyFit, law_fit: LawFit, ds: str, x: float, point: tuple[float, float]
+    ) -> tuple[tuple[float, float], tuple[float, float] | None]:
+        """Percentile intervals of the input loss over its law's bootstrap draws, and of the accuracy with those
+        draws fed through the accuracy law's own bootstrap."""
+        n, d = point
+        drawn = with_bootstrap(self.book, law_fit, self.bootstrap, self.seed)
+        assert drawn.bootstrap is not None
+        draws = np.exp(log_loss(drawn.form, drawn.bootstrap, np.log([n]), np.log([d])))[:, 0]
+        lo_l, hi_l = percentile_interval(draws, self.level)
+        iv = acc_fit.predict_interval(x, ds, self.level, x_draws=draws, seed=self.seed)
+        return (float(lo_l), float(hi_l)), None if iv is None else (float(iv[0]), float(iv[1]))
 
 
 def _empty(

@@ -24,17 +24,18 @@ import polars as pl
 
 from l2l.base.errors import FitError, SelectionError
 from l2l.core.accuracy import AccuracyFit, fit_accuracy
+from l2l.core.fit import FitCache, FitOptions
 from l2l.workflows.accuracy import (
     AccuracyData,
     accuracy_data,
     chance_level,
     resolve_accuracy_evals,
 )
+from l2l.workflows.evaluate import plan_holdout
+from l2l.workflows.lawbook import LawBook
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
-    from l2l.core.fit import FitCache, FitOptions
-    from l2l.workflows.lawbook import LawBook
 
 __all__ = ["AccuracyEvaluation", "AccuracyHeldOut", "AccuracyMethodSummary", "evaluate_accuracy"]
 
@@ -131,7 +132,141 @@ def _safe(fit: AccuracyFit, x: float | None, dataset: str) -> float | None:
         return None
 
 
-def evaluate_accuracy(  # noqa: C901 - one pass over evals and methods, read top to bottom
+@dataclass(frozen=True, eq=False)
+class _EvalLaws:
+    """One accuracy eval's laws fitted on the remaining runs, and its held-out rows: ``paper`` (power law of the
+    own loss, per dataset; None when it could not be fitted), ``l2l`` (sigmoid of the task loss; None with the
+    reason in ``failed``), each dataset's ``baseline`` accuracy, the held-out task losses by (dataset, run)."""
+
+    name: str
+    held_out: AccuracyData
+    baseline: dict[str, float]
+    paper: AccuracyFit | None
+    l2l: AccuracyFit | None
+    task_eval: str
+    task_held_out: dict[tuple[str, str], float]
+    failed: str | None
+
+
+def _eval_laws(
+    runs: Runs, book: LawBook, name: str, frames: tuple[pl.DataFrame, pl.DataFrame], level: float | None
+) -> _EvalLaws:
+    """The laws of accuracy eval ``name`` fitted on ``frames[0]`` (the remaining accuracy rows), and its
+    held-out rows ``frames[1]``; raises SelectionError when the eval has no own-loss rows to relate."""
+    acc_train, acc_hidden = frames
+    own_tr = accuracy_data(runs, name, input_loss="own", frame=acc_train)
+    own_te = accuracy_data(runs, name, input_loss="own", frame=acc_hidden)
+    paper: AccuracyFit | None = None
+    try:
+        e0 = {ds: float(book.get(ds, runs.own(ds)).law.E) for ds in sorted(set(own_tr.groups.tolist()))}
+        paper = fit_accuracy(
+            own_tr.x, own_tr.acc, form="power", groups=own_tr.groups, pooling="separate", E0=e0, check=False
+        )
+    except FitError:
+        paper = None
+    l2l_fit: AccuracyFit | None = None
+    task_te: dict[tuple[str, str], float] = {}
+    task_eval = ""
+    failed = None
+    try:
+        task_tr = accuracy_data(runs, name, input_loss="task", frame=acc_train)
+        task_eval = task_tr.input_eval
+        te = accuracy_data(runs, name, input_loss="task", frame=acc_hidden)
+        ids = zip(
+            te.frame.get_column("dataset").to_list(), te.frame.get_column("run_id").to_list(), strict=True
+        )
+        task_te = dict(zip(ids, te.x.tolist(), strict=True))
+        l2l_fit = fit_accuracy(
+            task_tr.x, task_tr.acc, chance=level, groups=task_tr.groups, order=task_tr.order, check=True
+        )
+    except (SelectionError, FitError) as exc:
+        failed = exc.message
+    return _EvalLaws(name, own_te, _baseline(own_tr), paper, l2l_fit, task_eval, task_te, failed)
+
+
+def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws) -> list[AccuracyHeldOut]:
+    """Every method's prediction of every held-out run of one accuracy eval, from measured and from predicted
+    input losses."""
+    preds: list[AccuracyHeldOut] = []
+    for row in laws.held_out.frame.iter_rows(named=True):
+        ds, rid, n, d = row["dataset"], row["run_id"], row["N"], row["D"]
+        run = (laws.name, ds, rid, n, d, row["accuracy"])
+        b = laws.baseline.get(ds)
+        why = "" if b is not None else "no remaining run of this dataset"
+        preds.append(_made(run, "baseline", "-", b, why))
+        own: dict[InputKind, float | None] = {
+            "measured": row["x"],
+            "predicted": _predicted_loss(book, ds, runs.own(ds), n, d),
+        }
+        for kind, x in own.items():
+            p = None if laws.paper is None else _safe(laws.paper, x, ds)
+            preds.append(_made(run, "paper", kind, p, "the power law could not be fitted or evaluated"))
+        task: dict[InputKind, float | None] = {
+            "measured": laws.task_held_out.get((ds, rid)),
+            "predicted": _predicted_loss(book, ds, laws.task_eval, n, d) if laws.task_eval else None,
+        }
+        for kind, x in task.items():
+            if laws.l2l is None:
+                preds.append(_made(run, "l2l", kind, None, laws.failed or ""))
+            elif laws.l2l.status == "unpredictable":
+                preds.append(_made(run, "l2l", kind, None, laws.l2l.reason, status="unpredictable"))
+            else:
+                preds.append(_made(run, "l2l", kind, _safe(laws.l2l, x, ds), "no input loss"))
+    return preds
+
+
+def _made(
+    run: tuple[str, str, str, float, float, float],
+    method: Method,
+    kind: InputKind,
+    predicted: float | None,
+    why_not: str,
+    status: Literal["ok", "unpredictable", "failed"] | None = None,
+) -> AccuracyHeldOut:
+    """``method``'s prediction from input ``kind`` of held-out ``run`` (eval, dataset, run_id, N, D, truth): ok
+    when made, else ``status`` (failed) for ``why_not``."""
+    made = status is None and predicted is not None
+    return AccuracyHeldOut(
+        *run, method, kind, predicted, "ok" if made else status or "failed", "" if made else why_not
+    )
+
+
+#: The methods and inputs a train-to-accuracy evaluation summarises, in order.
+_SUMMARISED: tuple[tuple[Method, tuple[InputKind, ...]], ...] = (
+    ("baseline", ("-",)),
+    ("paper", ("measured", "predicted")),
+    ("l2l", ("measured", "predicted")),
+)
+
+
+def _summary(
+    preds: Sequence[AccuracyHeldOut], unpredictable: Mapping[str, str]
+) -> tuple[AccuracyMethodSummary, ...]:
+    """Each method's and input's mean absolute error, over every prediction it made and over the evals l2l
+    predicts (a common set)."""
+    predictable = {
+        p.eval for p in preds if p.method == "l2l" and p.status == "ok" and p.eval not in unpredictable
+    }
+    out = []
+    for method, kinds in _SUMMARISED:
+        for kind in kinds:
+            mine = [p for p in preds if p.method == method and p.input == kind and p.error_points is not None]
+            on_common = [p for p in mine if p.eval in predictable]
+            out.append(
+                AccuracyMethodSummary(
+                    method,
+                    kind,
+                    len(mine),
+                    float(np.mean([p.error_points for p in mine])) if mine else None,
+                    len({p.eval for p in mine}),
+                    float(np.mean([p.error_points for p in on_common])) if on_common else None,
+                    len({p.eval for p in on_common}),
+                )
+            )
+    return tuple(out)
+
+
+def evaluate_accuracy(
     runs: Runs,
     *,
     holdout_split: str | None = None,
@@ -143,10 +278,6 @@ def evaluate_accuracy(  # noqa: C901 - one pass over evals and methods, read top
 ) -> AccuracyEvaluation:
     """Held-out accuracy error of each method (see the module docstring), over the accuracy evals named
     (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets."""
-    from l2l.core.fit import FitCache, FitOptions
-    from l2l.workflows.evaluate import plan_holdout
-    from l2l.workflows.lawbook import LawBook
-
     plan = plan_holdout(runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
     names = resolve_accuracy_evals(runs, evals)
     assert runs.accuracy is not None
@@ -163,130 +294,19 @@ def evaluate_accuracy(  # noqa: C901 - one pass over evals and methods, read top
     for name in names:
         level, _ = chance_level(runs, name, chance)
         try:
-            own_tr = accuracy_data(runs, name, input_loss="own", frame=acc_train)
-            own_te = accuracy_data(runs, name, input_loss="own", frame=acc_hidden)
+            laws = _eval_laws(runs, book, name, (acc_train, acc_hidden), level)
         except SelectionError as exc:
             failed[name] = exc.message
             continue
-        base = _baseline(own_tr)
-        # the paper's power law of the own loss, per dataset
-        paper: AccuracyFit | None = None
-        try:
-            e0 = {ds: float(book.get(ds, runs.own(ds)).law.E) for ds in sorted(set(own_tr.groups.tolist()))}
-            paper = fit_accuracy(
-                own_tr.x,
-                own_tr.acc,
-                form="power",
-                groups=own_tr.groups,
-                pooling="separate",
-                E0=e0,
-                check=False,
-            )
-        except FitError:
-            paper = None
-        # l2l's recommended law of the task loss
-        l2l_fit: AccuracyFit | None = None
-        task_te: dict[tuple[str, str], float] = {}
-        task_eval = ""
-        try:
-            task_tr = accuracy_data(runs, name, input_loss="task", frame=acc_train)
-            task_eval = task_tr.input_eval
-            te = accuracy_data(runs, name, input_loss="task", frame=acc_hidden)
-            ids = zip(
-                te.frame.get_column("dataset").to_list(), te.frame.get_column("run_id").to_list(), strict=True
-            )
-            task_te = dict(zip(ids, te.x.tolist(), strict=True))
-            l2l_fit = fit_accuracy(
-                task_tr.x,
-                task_tr.acc,
-                chance=level,
-                groups=task_tr.groups,
-                order=task_tr.order,
-                check=True,
-            )
-            if l2l_fit.status == "unpredictable":
-                unpredictable[name] = l2l_fit.reason
-        except (SelectionError, FitError) as exc:
-            failed[name] = exc.message
-        for row in own_te.frame.iter_rows(named=True):
-            ds, rid, n, d, truth = row["dataset"], row["run_id"], row["N"], row["D"], row["accuracy"]
-            common = {"eval": name, "dataset": ds, "run_id": rid, "N": n, "D": d, "truth": truth}
-            b = base.get(ds)
-            preds.append(
-                AccuracyHeldOut(
-                    **common,
-                    method="baseline",
-                    input="-",
-                    predicted=b,
-                    status="ok" if b is not None else "failed",
-                    reason="" if b is not None else "no remaining run of this dataset",
-                )
-            )
-            inputs: dict[str, float | None] = {
-                "measured": row["x"],
-                "predicted": _predicted_loss(book, ds, runs.own(ds), n, d),
-            }
-            for kind, x in inputs.items():
-                p = None if paper is None else _safe(paper, x, ds)
-                preds.append(
-                    AccuracyHeldOut(
-                        **common,
-                        method="paper",
-                        input=kind,  # type: ignore[arg-type]
-                        predicted=p,
-                        status="ok" if p is not None else "failed",
-                        reason="" if p is not None else "the power law could not be fitted or evaluated",
-                    )
-                )
-            task_inputs: dict[str, float | None] = {
-                "measured": task_te.get((ds, rid)),
-                "predicted": _predicted_loss(book, ds, task_eval, n, d) if task_eval else None,
-            }
-            for kind, x in task_inputs.items():
-                if l2l_fit is None:
-                    status, p, why = "failed", None, failed.get(name, "")
-                elif l2l_fit.status == "unpredictable":
-                    status, p, why = "unpredictable", None, l2l_fit.reason
-                else:
-                    p = _safe(l2l_fit, x, ds)
-                    status, why = ("ok", "") if p is not None else ("failed", "no input loss")
-                preds.append(
-                    AccuracyHeldOut(
-                        **common,
-                        method="l2l",
-                        input=kind,  # type: ignore[arg-type]
-                        predicted=p,
-                        status=status,  # type: ignore[arg-type]
-                        reason=why,
-                    )
-                )
+        if laws.failed is not None:
+            failed[name] = laws.failed
+        elif laws.l2l is not None and laws.l2l.status == "unpredictable":
+            unpredictable[name] = laws.l2l.reason
+        preds.extend(_held_out_predictions(runs, book, laws))
     if not preds:
         raise SelectionError(
             "no accuracy eval could be evaluated: " + "; ".join(f"{k}: {v}" for k, v in failed.items())
         )
-    predictable = {
-        p.eval for p in preds if p.method == "l2l" and p.status == "ok" and p.eval not in unpredictable
-    }
-    summary = []
-    for method, kinds in (
-        ("baseline", ("-",)),
-        ("paper", ("measured", "predicted")),
-        ("l2l", ("measured", "predicted")),
-    ):
-        for kind in kinds:
-            mine = [p for p in preds if p.method == method and p.input == kind and p.error_points is not None]
-            on_common = [p for p in mine if p.eval in predictable]
-            summary.append(
-                AccuracyMethodSummary(
-                    method,  # type: ignore[arg-type]
-                    kind,  # type: ignore[arg-type]
-                    len(mine),
-                    float(np.mean([p.error_points for p in mine])) if mine else None,
-                    len({p.eval for p in mine}),
-                    float(np.mean([p.error_points for p in on_common])) if on_common else None,
-                    len({p.eval for p in on_common}),
-                )
-            )
     notes = []
     if unpredictable:
         notes.append(
@@ -300,7 +320,7 @@ def evaluate_accuracy(  # noqa: C901 - one pass over evals and methods, read top
         n_heldout_runs=acc_hidden.select("dataset", "run_id").unique().height,
         evals=tuple(names),
         predictions=tuple(preds),
-        summary=tuple(summary),
+        summary=_summary(preds, unpredictable),
         unpredictable=unpredictable,
         failed=failed,
         notes=tuple(notes),

@@ -13,24 +13,31 @@ train-to-downstream). Pure: no printing; the caller picks the held-out runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import default_test_evals, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.core.fit import FitCache, FitOptions
+from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
+from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
+from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import LawBook
 from l2l.workflows.pairing import PairSpec, pair_runs
+from l2l.workflows.predict import Sweeps, calibration_for
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
-    from l2l.core.calibrate import Calibration, CalibrationCache, PredictiveInterval
+    from l2l.core.calibrate import Calibration, CalibrationCache
+    from l2l.core.predictive import PredictiveInterval
     from l2l.workflows.lawbook import Progress
 
 __all__ = [
@@ -276,6 +283,14 @@ class HoldoutPlan:
             keys.extend((p1, t) for t in (*self.test_evals, *self.downstream_evals) if t in measured)
         return keys
 
+    @cached_property
+    def hidden_losses(self) -> dict[tuple[str, str], dict[str, float]]:
+        """(dataset, run_id) → eval → held-out loss, read once."""
+        out: dict[tuple[str, str], dict[str, float]] = {}
+        for ds, rid, ev, loss in self.hidden.select("dataset", "run_id", "eval", "loss").iter_rows():
+            out.setdefault((ds, rid), {})[ev] = loss
+        return out
+
     def ordered_pairs(self) -> list[tuple[str, str]]:
         return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
 
@@ -396,8 +411,7 @@ def _pair_step(
     preds: list[HeldOutPrediction] = []
     for row in held.iter_rows(named=True):
         n, d, x0 = row["N"], row["D"], row["x"]
-        target = plan.hidden.filter((pl.col("dataset") == p1) & (pl.col("run_id") == row["run_y"]))
-        losses = dict(zip(target["eval"].to_list(), target["loss"].to_list(), strict=True))
+        losses = plan.hidden_losses.get((p1, row["run_y"]), {})
         jobs: list[tuple[Setting, str]] = [("train-to-train", own1)]
         jobs += [("train-to-test", t) for t in plan.test_evals if t in losses and t != own1]  # own1: train
         jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]
@@ -433,55 +447,39 @@ def _pair_step(
     return preds
 
 
+@dataclass(frozen=True, eq=False)
 class _Intervals:
     """Predictive intervals of the held-out predictions (``l2l.core.calibrate``), from the calibration of the fitting
     runs: independent own-loss predictions and train-train translations (single, and the mean of every source)
     get backtested intervals; the laws of other evals and the train-test step (not backtested) get the law's or
     the regression's residual spread only, flagged lower bounds."""
 
-    def __init__(
-        self,
-        plan: HoldoutPlan,
-        book: LawBook,
-        translations: _Translations,
-        cal: Calibration,
-        level: float,
-        k: float,
-    ) -> None:
-        self.plan, self.book, self.translations, self.cal, self.level, self.k = (
-            plan,
-            book,
-            translations,
-            cal,
-            level,
-            k,
-        )
+    plan: HoldoutPlan
+    book: LawBook
+    translations: _Translations
+    cal: Calibration
+    level: float
+    k: float
+    sweeps: Sweeps
 
-    def _geometry(self, tgt: str, N: float, D: float) -> tuple[float, float, float, float]:
-        """(C, distance, span, aspect) of a target configuration against the target's own fitting runs."""
-        from l2l.core.calibrate import aspect_of, distance_of, span_of
-        from l2l.workflows.predict import sweep_of
-
-        sw = sweep_of(self.book, tgt, self.plan.own_eval[tgt])
+    def _placement(self, tgt: str, N: float, D: float) -> Placement:
+        """Where a target configuration lies against the target's own fitting runs (group: the target)."""
+        sw = self.sweeps.get(tgt, self.plan.own_eval[tgt])
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
         aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([C]))[0])
-        return C, distance_of(C, sw.max_C), span_of(sw.max_C, float(sw.C.min())), aspect
+        return Placement.of(C, sw.max_C, float(sw.C.min()), aspect, tgt)
 
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
-        from l2l.core.calibrate import bootstrap_interval, direct_interval
-        from l2l.workflows.predict import sweep_of
-
         law = self.book.try_get(p.tgt, p.eval)
         if isinstance(law, FitError) or p.independent is None:
             return None
-        C, dist, _, _ = self._geometry(p.tgt, p.N, p.D)
         if p.eval == self.plan.own_eval[p.tgt]:
-            sw = sweep_of(self.book, p.tgt, p.eval)
-            return direct_interval(law, p.N, p.D, C, sw, self.cal.direct, self.level)
+            sw = self.sweeps.get(p.tgt, p.eval)
+            return direct_interval(law, p.N, p.D, self.k * p.N * p.D, sw, self.cal.direct, self.level)
         return bootstrap_interval(
             p.independent,
-            dist,
+            self._placement(p.tgt, p.N, p.D).distance,
             law.rmse,
             self.level,
             reason="not backtested (backtests cover own losses): the law's residual spread only, a lower bound",
@@ -493,37 +491,24 @@ class _Intervals:
         tt = self.translations.get(PairSpec(p0, own0, p1, own1))
         if isinstance(tt, Skip) or x0 <= tt.E0:
             return None
-        _, dist, span, aspect = self._geometry(p1, N, D)
+        where = replace(self._placement(p1, N, D), group=f"{p0}→{p1}")
         pred = float(tt.predict(x0))
         if self.cal.translation is None:
-            from l2l.core.calibrate import bootstrap_interval
-
-            return bootstrap_interval(pred, dist, tt.resid_sd, self.level, method="residual")
-        return self.cal.translation.interval(pred, dist, span, self.level, aspect=aspect, group=f"{p0}→{p1}")
+            return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
+        return self.cal.translation.interval(pred, where, self.level)
 
     def combined_own(
         self, tgt: str, values: Sequence[float], N: float, D: float
     ) -> PredictiveInterval | None:
-        from l2l.core.calibrate import combined_interval
-
         if len(values) < 2:
             return None
-        _, dist, span, aspect = self._geometry(tgt, N, D)
+        model = self.cal.combined.get("mean")
         return combined_interval(
-            values,
-            distance=dist,
-            span=span,
-            model=self.cal.combined.get("mean"),
-            method="mean",
-            aspect=aspect,
-            group=tgt,
-            level=self.level,
+            values, self._placement(tgt, N, D), model=model, method="mean", level=self.level
         )
 
     def onward(self, own_pi: PredictiveInterval | None, tgt: str, ev: str) -> PredictiveInterval | None:
         """An own-loss interval carried through ``tgt``'s own → ``ev`` translation (not backtested)."""
-        from l2l.core.calibrate import propagated_interval
-
         own = self.plan.own_eval[tgt]
         if own_pi is None or ev == own:
             return own_pi
@@ -541,8 +526,6 @@ class _Intervals:
             return None
 
     def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
-        from dataclasses import replace
-
         own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
         by_target: dict[tuple[str, float, float], list[float]] = {}
         for p in preds:
@@ -580,7 +563,7 @@ def evaluate(
     test: Sequence[str] | None = None,
     downstream: Sequence[str] | None = None,
     options: FitOptions | None = None,
-    rtol: float = 1e-6,
+    rtol: float = SAME_RTOL,
     workers: int = 1,
     progress: Progress | None = None,
     cache: FitCache | None = None,
@@ -595,6 +578,8 @@ def evaluate(
     the fitting runs, from ``calibrations`` when cached there), a third method, *combined* (the mean of every
     source's translation of a target configuration), is added, and the summary gives each method's coverage of
     the held-out values and median half-width."""
+    if level is not None:
+        check_level(level)
     plan = plan_holdout(
         runs,
         holdout_split=holdout_split,
@@ -608,14 +593,10 @@ def evaluate(
     preds = [p for p0, p1 in plan.ordered_pairs() for p in _pair_step(plan, book, translations, p0, p1, rtol)]
     cal_notes: tuple[str, ...] = ()
     if level is not None and preds:
-        from l2l.workflows.predict import calibration_for
-
-        if not (0.0 < level < 1.0):
-            raise UsageError(
-                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
-            )
-        cal = calibration_for(runs, book, calibrations)
-        preds = _Intervals(plan, book, translations, cal, level, runs.flops_per_param_token).attach(preds)
+        sweeps = Sweeps(book.frame)
+        cal = calibration_for(runs, book, calibrations, sweeps)
+        k = runs.flops_per_param_token
+        preds = _Intervals(plan, book, translations, cal, level, k, sweeps).attach(preds)
         cal_notes = cal.notes
         if cal.direct is None:
             cal_notes = (*cal_notes, "too few budgets to backtest: every interval is a lower bound")

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from l2l.base.errors import InputError, SelectionError, UsageError
+from l2l.base.checks import check_level
+from l2l.base.errors import InputError, SelectionError
+from l2l.base.text import utc_now
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -30,12 +32,6 @@ __all__ = [
 
 LAWFILE_FORMAT = "l2l-laws"
 LAWFILE_VERSION = 1
-
-
-def _now() -> str:
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ranges(runs: Runs, split: str | None, dataset: str, eval_name: str) -> dict[str, list[float]]:
@@ -62,7 +58,7 @@ def law_file_dict(
         "format": LAWFILE_FORMAT,
         "format_version": LAWFILE_VERSION,
         "l2l_version": __version__,
-        "created": _now(),
+        "created": utc_now(),
         "data": {
             "digest": runs.digest,
             "runs": runs.n_runs,
@@ -249,8 +245,7 @@ def predict_from_laws(
     resolve as everywhere (``all``; evals default to each dataset's own law)."""
     from l2l.workflows.predict import size_grid
 
-    if not 0.0 < level < 1.0:
-        raise UsageError(f"an interval level must lie strictly between 0 and 1, got {level}", param="level")
+    check_level(level)
     k = lf.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     out: list[FilePrediction] = []

@@ -2,19 +2,21 @@
 
 - ``pair_runs``: models trained on two datasets, paired by equal (N, D) within a relative tolerance, or by run
   identity (the same ``run_id`` naming one configuration in both datasets);
-- ``same_model_pairs``: one model, its loss on two evals (train-to-test).
+- ``same_model_pairs``: one model, its loss on two evals (train-to-test);
+- ``at_config``: the rows of runs at a configuration (N, D), by the same tolerance rule.
 Pure functions over canonical run frames; nothing prints.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 from l2l.base.errors import SelectionError
 from l2l.base.schema import Join
+from l2l.core.sweep import SAME_RTOL, pair_configs
 
 PAIR_COLUMNS = ("N", "D", "C", "x", "y", "run_x", "run_y", "split_x", "split_y")
 
@@ -38,11 +40,13 @@ def _side(frame: pl.DataFrame, dataset: str, eval_name: str) -> pl.DataFrame:
     )
 
 
-def pair_runs(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = 1e-6) -> pl.DataFrame:
+def pair_runs(
+    frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = SAME_RTOL
+) -> pl.DataFrame:
     """Pairs (N, D, C, x, y, run_x, run_y, split_x, split_y), one per matched configuration.
 
-    ``join="nd"``: a source run matches the target run whose N and D both agree within ``rtol`` (relative); when
-    several do, the nearest in log space. ``join="run"``: equal ``run_id``. Each target run is used at most once.
+    ``join="nd"``: runs at the same configuration (``l2l.core.sweep.pair_configs``: N and D both within ``rtol``,
+    one to one, nearest first). ``join="run"``: equal ``run_id``. Each target run is used at most once.
     """
     left = _side(frame, spec.src, spec.x_eval)
     right = _side(frame, spec.tgt, spec.y_eval)
@@ -70,33 +74,17 @@ def pair_runs(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: f
             pl.col("split").alias("split_x"),
             pl.col("split_y"),
         ).sort("C", "N")
-    ln0 = np.log(left["N"].to_numpy())[:, None]
-    ld0 = np.log(left["D"].to_numpy())[:, None]
-    ln1 = np.log(right["N"].to_numpy())[None, :]
-    ld1 = np.log(right["D"].to_numpy())[None, :]
-    tol = np.log1p(rtol)
-    dist = np.abs(ln0 - ln1) + np.abs(ld0 - ld1)
-    ok = (np.abs(ln0 - ln1) <= tol) & (np.abs(ld0 - ld1) <= tol)
-    dist = np.where(ok, dist, np.inf)
-    li, ri = [], []
-    used: set[int] = set()
-    for i in np.argsort(dist.min(axis=1), kind="stable"):
-        for j in np.argsort(dist[i], kind="stable"):
-            if not np.isfinite(dist[i, j]):
-                break
-            if j not in used:
-                used.add(int(j))
-                li.append(int(i))
-                ri.append(int(j))
-                break
-    if not li:
+    li, ri = pair_configs(
+        left["N"].to_numpy(), left["D"].to_numpy(), right["N"].to_numpy(), right["D"].to_numpy(), rtol
+    )
+    if not len(li):
         raise SelectionError(
             f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt} (relative tolerance {rtol:g})",
             hint="pair on run identity, or check that both sweeps used the same grid",
             param="join",
         )
-    lsel = left[li]
-    rsel = right[ri]
+    lsel = left[li.tolist()]
+    rsel = right[ri.tolist()]
     return pl.DataFrame(
         {
             "N": lsel["N"],
@@ -131,3 +119,9 @@ def same_model_pairs(frame: pl.DataFrame, dataset: str, x_eval: str, y_eval: str
         pl.col("split").alias("split_x"),
         pl.col("split").alias("split_y"),
     ).sort("C", "N")
+
+
+def at_config(N: float, D: float, rtol: float = SAME_RTOL) -> pl.Expr:
+    """Rows of runs at the configuration (N, D): both within ``rtol``, the rule of ``pair_configs``."""
+    tol = math.log1p(rtol)
+    return ((pl.col("N").log() - math.log(N)).abs() <= tol) & ((pl.col("D").log() - math.log(D)).abs() <= tol)

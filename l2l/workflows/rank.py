@@ -17,19 +17,34 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.core.ranking import (
-    METHODS,
+from l2l.core.accuracy import AccuracyFit
+from l2l.core.fit import percentile_interval
+from l2l.core.laws import Array
+from l2l.core.rank_model import (
     Budget,
     Candidate,
-    EvalRuns,
+    FitMemo,
+    LearnedDrawError,
+    RankModel,
+    fit_rank_model,
+    learn_draw_error,
+)
+from l2l.core.ranking import (
+    CombinedRow,
+    DatasetPrediction,
     Method,
     Ranking,
-    backtest_error_model,
-    fit_rank_model,
+    RankSettings,
+    judge,
     point_predictions,
     rank_datasets,
 )
+from l2l.core.sweep import Sweep, config_groups
+from l2l.workflows.accuracy import accuracy_evals, fit_accuracy_laws, task_loss_eval
 
 if TYPE_CHECKING:
     import polars as pl
@@ -141,13 +156,13 @@ def candidates_from_frame(
     for ds in datasets:
         own = own_eval.get(ds, f"(no own eval of {ds})")
         sub = frame.filter((pl.col("dataset") == ds) & pl.col("eval").is_in([*wanted, own]))
-        runs: dict[str, EvalRuns] = {}
+        runs: dict[str, Sweep] = {}
         for (ev,), g in sub.group_by("eval", maintain_order=True):
-            runs[str(ev)] = EvalRuns.from_arrays(
+            runs[str(ev)] = Sweep.of(
                 g["N"].to_numpy(),
                 g["D"].to_numpy(),
-                g["loss"].to_numpy(),
                 g["C"].to_numpy(),
+                g["loss"].to_numpy(),
                 flops_per_param_token=flops_per_param_token,
             )
         out.append(Candidate(ds, own, runs))
@@ -179,27 +194,23 @@ def rank_runs(
         )
     if C is None and (N is None or D is None):
         raise UsageError("give a compute budget C, or a model size N together with tokens D", param="C")
-    if method not in METHODS:
-        raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(METHODS)}")
-    if draws < 1:
-        raise UsageError(f"the number of draws must be at least 1, got {draws}", param="draws")
+    settings = RankSettings(method, form, draws, seed, level, flip_range)
+    budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
     acc_eval = _accuracy_target(runs, targets)
     if acc_eval is not None:
-        return _rank_accuracy(
-            runs,
-            acc_eval,
-            C=C,
-            N=N,
-            D=D,
-            datasets=datasets,
-            split=split,
-            method=method,
-            form=form,
-            draws=draws,
-            seed=seed,
-            level=level,
-            flip_range=flip_range,
-        )
+        return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings)
+    return _rank_losses(runs, targets, budget, datasets, split, settings)
+
+
+def _rank_losses(
+    runs: Runs,
+    targets: Sequence[str] | Mapping[str, float],
+    budget: Budget,
+    datasets: Sequence[str] | None,
+    split: str | None,
+    settings: RankSettings,
+) -> Ranking:
+    """The datasets ranked for loss targets (``rank_runs`` without an accuracy target)."""
     frame = runs.in_split(split)
     names = runs.resolve_datasets(datasets)
     if len(names) < 2:
@@ -207,18 +218,7 @@ def rank_runs(
     evals = sorted(frame.get_column("eval").unique().to_list())
     weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
     cands = candidates_from_frame(frame, runs.own_eval, names, list(weights), runs.flops_per_param_token)
-    budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
-    return rank_datasets(
-        cands,
-        weights,
-        budget,
-        method=method,
-        form=form,
-        draws=draws,
-        seed=seed,
-        level=level,
-        flip_range=flip_range,
-    )
+    return rank_datasets(cands, weights, budget, settings)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -236,7 +236,6 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     """The accuracy eval a target names (a name that is no loss eval but an accuracy eval), or None when every
     target is a loss eval. Raises UsageError for an accuracy target among others."""
     from l2l.base.runs import resolve_name
-    from l2l.workflows.accuracy import accuracy_evals
 
     acc = accuracy_evals(runs)
     if not acc:
@@ -269,126 +268,51 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
 def _rank_accuracy(
     runs: Runs,
     acc_eval: str,
-    *,
-    C: float | None,
-    N: float | None,
-    D: float | None,
+    budget: Budget,
     datasets: Sequence[str] | None,
     split: str | None,
-    method: Method,
-    form: str,
-    draws: int,
-    seed: int,
-    level: float,
-    flip_range: tuple[float, float] | None,
+    settings: RankSettings,
 ) -> Ranking:
     """Rank by the predicted accuracy of ``acc_eval``, higher is better: each dataset's predicted task loss per
     joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
     per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
-    import numpy as np
-
-    from l2l.core.fit import percentile_interval
-    from l2l.core.ranking import CombinedRow, DatasetPrediction, TargetRanking, judge
-    from l2l.workflows.accuracy import fit_accuracy_laws, task_loss_eval
-
-    task = task_loss_eval(runs, acc_eval)
-    if task is None:
-        raise SelectionError(
-            f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss",
-            param="targets",
-        )
-    (res,) = fit_accuracy_laws(runs, [acc_eval], split=split)
-    if res.fit is None:
-        raise FitError(f"no accuracy law for {acc_eval}: {res.error}")
-    if res.fit.status != "ok":
-        raise FitError(f"{acc_eval} cannot be ranked: its accuracy is unpredictable ({res.fit.reason})")
-    fit = res.fit
-    loss = rank_runs(
-        runs,
-        {task: 1.0},
-        C=C,
-        N=N,
-        D=D,
-        datasets=datasets,
-        split=split,
-        method=method,
-        form=form,
-        draws=draws,
-        seed=seed,
-        level=level,
-        flip_range=flip_range,
-    )
+    task, fit = _accuracy_law(runs, acc_eval, split)
+    loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings)
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
-    ok: list[str] = []
-    accs: list[np.ndarray] = []
+    accs: dict[str, Array] = {}
     failed: dict[str, str] = {}
     for row in lt.rows:
         if row.dataset not in logs:
             failed[row.dataset] = row.reason or f"no predicted {task}"
             continue
         try:
-            a = np.asarray(fit.predict(np.exp(logs[row.dataset]), group=row.dataset), dtype=np.float64)
+            accs[row.dataset] = np.asarray(
+                fit.predict(np.exp(logs[row.dataset]), group=row.dataset), np.float64
+            )
         except FitError as exc:
             failed[row.dataset] = exc.message
-            continue
-        ok.append(row.dataset)
-        accs.append(a)
-    mat = np.vstack(accs) if accs else np.zeros((0, loss.draws))
-    pb, ranks, leader, tie, cont = judge(ok, -mat, level)
-    rel = mat - mat.mean(axis=0, keepdims=True) if len(ok) else mat
-    B = mat.shape[1]
+    ok = list(accs)
+    mat = np.vstack(list(accs.values())) if accs else np.zeros((0, loss.draws))
+    pb, ranks, leader, tie, cont = judge(ok, -mat, settings.level)
     law = "pooled across datasets" if fit.pooled else "one per dataset"
-    rows: list[DatasetPrediction] = []
-    combined: list[CombinedRow] = []
-    for row in lt.rows:
-        if row.dataset in failed:
-            why = failed[row.dataset]
-            rows.append(
-                dataclasses.replace(
-                    row, status="failed", reason=why, value=None, lo=None, hi=None, p_best=0.0, rank=None
-                )
-            )
-            combined.append(CombinedRow(row.dataset, "failed", why, None, None, None, 0.0, None))
-            continue
-        i = ok.index(row.dataset)
-        sample = mat[i, 1:] if B > 1 else mat[i]
-        lo, hi = percentile_interval(sample, level)
-        rlo, rhi = percentile_interval(rel[i, 1:] if B > 1 else rel[i], level)
-        note = f"predicted {task}: {float(np.exp(logs[row.dataset][0])):.4f} (accuracy law {law})"
-        rows.append(
-            dataclasses.replace(
-                row,
-                value=float(mat[i, 0]),
-                lo=float(lo),
-                hi=float(hi),
-                p_best=float(pb[i]),
-                rank=int(ranks[i]),
-                notes=(note, *row.notes),
-            )
-        )
-        combined.append(
-            CombinedRow(
-                row.dataset, "ok", None, float(rel[i, 0]), float(rlo), float(rhi), float(pb[i]), int(ranks[i])
-            )
-        )
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
-    combined.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
-    target = TargetRanking(
-        acc_eval,
-        1.0,
-        lt.method,
-        tuple(rows),
-        leader,
-        tie,
-        cont,
-        (),
-        lt.error_model,
-        (),
+    predicted = {n: float(np.exp(logs[n][0])) for n in ok}
+    notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law})" for n, x in predicted.items()}
+    rows, combined = _accuracy_rows(lt.rows, failed, ok, mat, (pb, ranks), notes, settings.level)
+    target = dataclasses.replace(
+        lt,
+        target=acc_eval,
+        weight=1.0,
+        rows=rows,
+        leader=leader,
+        tie=tie,
+        contenders=cont,
+        flips=(),
+        curve=(),
         metric="accuracy",
         via=task,
     )
-    outside = [n for n in ok if fit.extrapolates(float(np.exp(logs[n][0])))]
+    outside = [n for n, x in predicted.items() if fit.extrapolates(x)]
     beyond = (
         [
             f"the predicted {task} of {', '.join(outside)} lies outside the losses the accuracy law was fitted on "
@@ -400,13 +324,78 @@ def _rank_accuracy(
     return dataclasses.replace(
         loss,
         targets=(target,),
-        combined=tuple(combined),
+        combined=combined,
         leader=leader,
         tie=tie,
         contenders=cont,
         warnings=(*loss.warnings, ACCURACY_CAVEAT, *beyond, *fit.warnings),
         log_draws={},
     )
+
+
+def _accuracy_law(runs: Runs, acc_eval: str, split: str | None) -> tuple[str, AccuracyFit]:
+    """The task loss an accuracy eval is ranked through, and the accuracy law that maps it (predictable only)."""
+    task = task_loss_eval(runs, acc_eval)
+    if task is None:
+        raise SelectionError(
+            f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss",
+            param="targets",
+        )
+    (res,) = fit_accuracy_laws(runs, [acc_eval], split=split)
+    if res.fit is None:
+        raise FitError(f"no accuracy law for {acc_eval}: {res.error}")
+    if res.fit.status != "ok":
+        raise FitError(f"{acc_eval} cannot be ranked: its accuracy is unpredictable ({res.fit.reason})")
+    return task, res.fit
+
+
+def _accuracy_rows(
+    loss_rows: Sequence[DatasetPrediction],
+    failed: Mapping[str, str],
+    ok: Sequence[str],
+    mat: Array,
+    judged: tuple[Array, NDArray[np.int64]],
+    notes: Mapping[str, str],
+    level: float,
+) -> tuple[tuple[DatasetPrediction, ...], tuple[CombinedRow, ...]]:
+    """The loss ranking's rows re-ranked by predicted accuracy (``mat``: per ranked dataset and joint draw, draw 0
+    the point; ``judged``: P(best) and ranks), and the combined rows: accuracy relative to the mean candidate."""
+    pb, ranks = judged
+    B = mat.shape[1]
+    rel = mat - mat.mean(axis=0, keepdims=True) if len(ok) else mat
+    rows: list[DatasetPrediction] = []
+    combined: list[CombinedRow] = []
+    for row in loss_rows:
+        if row.dataset in failed:
+            why = failed[row.dataset]
+            rows.append(
+                dataclasses.replace(
+                    row, status="failed", reason=why, value=None, lo=None, hi=None, p_best=0.0, rank=None
+                )
+            )
+            combined.append(CombinedRow(row.dataset, "failed", why, None, None, None, 0.0, None))
+            continue
+        i = ok.index(row.dataset)
+        lo, hi = percentile_interval(mat[i, 1:] if B > 1 else mat[i], level)
+        rlo, rhi = percentile_interval(rel[i, 1:] if B > 1 else rel[i], level)
+        p_best, rank_ = float(pb[i]), int(ranks[i])
+        rows.append(
+            dataclasses.replace(
+                row,
+                value=float(mat[i, 0]),
+                lo=float(lo),
+                hi=float(hi),
+                p_best=p_best,
+                rank=rank_,
+                notes=(notes[row.dataset], *row.notes),
+            )
+        )
+        combined.append(
+            CombinedRow(row.dataset, "ok", None, float(rel[i, 0]), float(rlo), float(rhi), p_best, rank_)
+        )
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
+    combined.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
+    return tuple(rows), tuple(combined)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -519,22 +508,45 @@ def _pairwise(
 def _held_points(
     hidden: pl.DataFrame, target: str, names: Sequence[str]
 ) -> list[tuple[float, float, dict[str, float]]]:
-    """(N, D, measured loss per dataset) at every held-out (N, D) of ``target`` that at least two datasets ran
-    (repeats averaged)."""
+    """(N, D, measured loss per dataset) at every held-out configuration of ``target`` (``config_groups``) that at
+    least two datasets ran (repeats averaged), ordered by N, then D."""
     import polars as pl
 
     sub = hidden.filter((pl.col("eval") == target) & pl.col("dataset").is_in(list(names)))
     if sub.height == 0:
         return []
-    sub = sub.with_columns(pl.col("N").log().round(6).alias("_ln"), pl.col("D").log().round(6).alias("_ld"))
-    g = sub.group_by(["_ln", "_ld", "dataset"]).agg(
-        pl.col("loss").mean(), pl.col("N").first(), pl.col("D").first()
+    cfg = config_groups(sub["N"].to_numpy(), sub["D"].to_numpy())
+    g = (
+        sub.with_columns(pl.Series("_cfg", cfg))
+        .group_by(["_cfg", "dataset"])
+        .agg(pl.col("loss").mean(), pl.col("N").first(), pl.col("D").first())
     )
     out: list[tuple[float, float, dict[str, float]]] = []
-    for (_, _), pts in g.sort(["_ln", "_ld"]).group_by(["_ln", "_ld"], maintain_order=True):
+    for _, pts in g.sort(["N", "D", "dataset"]).group_by("_cfg", maintain_order=True):
         if pts.height >= 2:
             truth = dict(zip(pts["dataset"].to_list(), pts["loss"].to_list(), strict=True))
             out.append((float(pts["N"][0]), float(pts["D"][0]), {str(k): float(v) for k, v in truth.items()}))
+    return out
+
+
+def _score_target(
+    model: RankModel,
+    target: str,
+    points: Sequence[tuple[float, float, dict[str, float]]],
+    learned: LearnedDrawError | None,
+    k: float,
+    near_tie: float,
+) -> dict[Method, list[int]]:
+    """Per backtest method: (right, pairs, near-ties, near-ties right) over the held-out ``points`` of one target,
+    each ranked at its own (N, D); the recommended method with the ``learned`` extrapolation error."""
+    out: dict[Method, list[int]] = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
+    for n, d, truth in points:
+        budget = Budget(N=n, D=d, flops_per_param_token=k)
+        reach = math.log10(budget.compute / model.sweep_top_compute)
+        for m in BACKTEST_METHODS:
+            err = learned(reach) if (learned is not None and m == "recommended") else None
+            counts = _pairwise(point_predictions(model, target, budget, m, err), truth, near_tie)
+            out[m] = [a + b for a, b in zip(out[m], counts, strict=True)]
     return out
 
 
@@ -570,8 +582,8 @@ def rank_backtest(
     weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
     k = base.flops_per_param_token
     cands = candidates_from_frame(plan.train, runs.own_eval, names, list(weights), k)
-    fits: dict[Any, Any] = {}
-    short_fits: dict[Any, Any] = {}
+    fits: FitMemo = {}
+    short_fits: FitMemo = {}
     totals = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
     per_target: list[TargetAccuracy] = []
     notes: list[str] = []
@@ -587,28 +599,15 @@ def rank_backtest(
         model = fit_rank_model(cands, t, form=form, draws=draws, seed=seed, fits=fits)
         tnotes: list[str] = []
         try:
-            em = backtest_error_model(cands, t, form=form, draws=draws, seed=seed, fits=short_fits)
+            em = learn_draw_error(cands, t, form=form, draws=draws, seed=seed, fits=short_fits)
         except FitError as exc:
             em = None
             tnotes.append(f"recommended without a learned extrapolation error: {exc}")
-        right: dict[str, int] = dict.fromkeys(BACKTEST_METHODS, 0)
-        pairs = ties = 0
-        for n, d, truth in points:
-            budget = Budget(N=n, D=d, flops_per_param_token=k)
-            reach = math.log10(budget.compute / model.sweep_top_compute)
-            for m in BACKTEST_METHODS:
-                err = em(reach) if (em is not None and m == "recommended") else None
-                pred = point_predictions(model, t, budget, m, err)
-                r, tot, nt, ntr = _pairwise(pred, truth, near_tie)
-                acc = totals[m]
-                acc[0] += r
-                acc[1] += tot
-                acc[2] += nt
-                acc[3] += ntr
-                right[m] += r
-                if m == "baseline":
-                    pairs += tot
-                    ties += nt
+        scored = _score_target(model, t, points, em, k, near_tie)
+        for m, counts in scored.items():
+            totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
+        right: dict[str, int] = {m: c[0] for m, c in scored.items()}
+        pairs, ties = scored["baseline"][1], scored["baseline"][2]
         per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, tuple(tnotes)))
         notes.extend(f"{t}: {n}" for n in tnotes)
     if progress is not None:

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from l2l.workflows.accuracy_eval import AccuracyEvaluation
     from l2l.workflows.evaluate import Evaluation
     from l2l.workflows.lawfile import FilePrediction
-    from l2l.workflows.predict import LawPrediction, ViaPrediction
+    from l2l.workflows.predict import LawPrediction
     from l2l.workflows.rank import RankBacktest
     from l2l.workflows.session import Session
+    from l2l.workflows.via import ViaPrediction
 
 __all__ = [
     "EvaluateAnswer",
@@ -173,7 +174,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
     """The prediction ``req`` asks for, from the session's runs and caches."""
     if req.via:
         _check_via(req)
-        from l2l.workflows.predict import predict_sources
+        from l2l.workflows.via import predict_sources
 
         assert req.target is not None  # checked
         return predict_sources(

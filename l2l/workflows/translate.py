@@ -8,21 +8,24 @@ they are counted and reported, never silently dropped.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import KINDS, Join, Kind
 from l2l.core.fit import FitCache, FitOptions, LawFit
-from l2l.core.laws import Array, ScalingLaw, log_line
-from l2l.workflows.lawbook import LawBook, law_book
-from l2l.workflows.pairing import PairSpec, pair_runs, same_model_pairs
+from l2l.core.intervals import e_draws, optimal_interval
+from l2l.core.laws import Array, ScalingLaw
+from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
+from l2l.core.sweep import SAME_RTOL
+from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.pairing import PairSpec, at_config, pair_runs, same_model_pairs
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,6 +48,10 @@ __all__ = [
     "predict_via",
     "translate",
 ]
+
+
+#: Bootstrap draws of the two laws behind a translation's intervals (their draws of E0 and E1).
+LAW_DRAWS = 200
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,78 +133,32 @@ def fit_loss_to_loss(
     eval_name: str = "",
     kind: Kind = "train-train",
 ) -> LossToLoss:
-    """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1."""
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(y, dtype=np.float64).ravel()
-    label = f"{src}:{x_eval} → {tgt}:{eval_name}"
-    if len(xa) != len(ya):
-        raise FitError(f"{label}: x and y have different lengths")
-    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
-        raise FitError(f"{label}: losses must be finite")
-    if not (math.isfinite(E0) and math.isfinite(E1)):
-        raise FitError(f"{label}: E0 and E1 must be finite (got {E0}, {E1})")
+    """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1 (``l2l.core.loss_to_loss``), labelled."""
+    fit = fit_shifted_power(x, y, E0, E1, free_e1=free_e1, label=f"{src}:{x_eval} → {tgt}:{eval_name}")
     warnings: list[str] = []
-    if free_e1:
-        E1 = _profile_e1(xa, ya, E0, label)
-    keep = (xa > E0) & (ya > E1)
-    n_excl = int(np.sum(~keep))
-    if n_excl:
+    if fit.n_excluded:
         warnings.append(
-            f"{n_excl} of {len(xa)} pairs have x ≤ E0 ({E0:.4g}) or y ≤ E1 ({E1:.4g}) and were left out of the fit"
+            f"{fit.n_excluded} of {fit.n_pairs + fit.n_excluded} pairs have x ≤ E0 ({fit.E0:.4g}) or y ≤ E1 "
+            f"({fit.E1:.4g}) and were left out of the fit"
         )
-    if int(keep.sum()) < 3:
-        raise FitError(
-            f"{label}: {int(keep.sum())} usable pairs (of {len(xa)}); a shifted power law needs at least 3 with "
-            f"x > E0 = {E0:.4g} and y > E1 = {E1:.4g}"
-        )
-    lx, ly = np.log(xa[keep] - E0), np.log(ya[keep] - E1)
-    K, kappa, r2 = log_line(lx, ly)
-    yhat = K * np.power(xa[keep] - E0, kappa) + E1
-    resid = np.log(ya[keep]) - np.log(yhat)
     return LossToLoss(
         src=src,
         tgt=tgt,
         x_eval=x_eval,
         eval=eval_name,
         kind=kind,
-        K=K,
-        kappa=kappa,
-        E0=E0,
-        E1=E1,
+        K=fit.K,
+        kappa=fit.kappa,
+        E0=fit.E0,
+        E1=fit.E1,
         free_e1=free_e1,
-        n_pairs=int(keep.sum()),
-        n_excluded=n_excl,
-        r2=r2,
-        resid_sd=float(np.std(resid, ddof=1)),
-        x_range=(float(xa[keep].min()), float(xa[keep].max())),
+        n_pairs=fit.n_pairs,
+        n_excluded=fit.n_excluded,
+        r2=fit.r2,
+        resid_sd=fit.resid_sd,
+        x_range=fit.x_range,
         warnings=tuple(warnings),
     )
-
-
-def _profile_e1(x: Array, y: Array, E0: float, label: str) -> float:
-    """E1 minimising Σ (log y − log ŷ)², with K and κ the log–log regression at each E1; E1 ∈ [0, min y)."""
-    from scipy.optimize import minimize_scalar
-
-    ok = x > E0
-    if int(ok.sum()) < 4:
-        raise FitError(f"{label}: fitting E1 too needs at least 4 pairs with x > E0")
-    xs, ys = x[ok], y[ok]
-    top = float(ys.min())
-
-    def cost(e1: float) -> float:
-        K, kappa, _ = log_line(np.log(xs - E0), np.log(ys - e1))
-        return float(np.sum((np.log(ys) - np.log(K * (xs - E0) ** kappa + e1)) ** 2))
-
-    # the cost has no interior optimum when the data are best fit by E1 → min y; search on a log-spaced gap
-    gaps = top * np.geomspace(1e-6, 1.0, 61)
-    costs = [cost(top - g) for g in gaps]
-    i = int(np.argmin(costs))
-    lo = top - gaps[min(i + 1, len(gaps) - 1)]
-    hi = top - gaps[max(i - 1, 0)]
-    res = minimize_scalar(
-        cost, bounds=(max(lo, 0.0), min(hi, top * (1 - 1e-9))), method="bounded", options={"xatol": 1e-10}
-    )
-    return float(res.x)
 
 
 @dataclass(frozen=True)
@@ -244,12 +205,24 @@ def compose(start: ChainStep, translations: list[LossToLoss]) -> list[ChainStep]
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def pairs_for(frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = 1e-6) -> pl.DataFrame:
+def pairs_for(
+    frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = SAME_RTOL
+) -> pl.DataFrame:
     """The (x, y) pairs of a translation: one model's two evals when source and target are the same dataset
     (train-test), else runs of the two datasets paired by ``join``."""
     if spec.src == spec.tgt:
         return same_model_pairs(frame, spec.src, spec.x_eval, spec.y_eval)
     return pair_runs(frame, spec, join=join, rtol=rtol)
+
+
+def in_split(pairs: pl.DataFrame, split: str | None) -> pl.DataFrame:
+    """The pairs whose two runs are both of ``split`` (every pair when None): what a translation fitted on the
+    runs of ``split`` is made from."""
+    import polars as pl
+
+    return (
+        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
+    )
 
 
 def fit_translation(
@@ -263,11 +236,7 @@ def fit_translation(
 ) -> LossToLoss:
     """THE translation fit: K and κ from ``pairs`` (only pairs where both runs are of ``split``, when given), with
     E0 from the source law and E1 from the target law (or fitted, ``free_e1``)."""
-    import polars as pl
-
-    used = (
-        pairs if split is None else pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
-    )
+    used = in_split(pairs, split)
     return fit_loss_to_loss(
         used["x"].to_numpy(),
         used["y"].to_numpy(),
@@ -309,6 +278,14 @@ class TranslationResult:
     def src(self) -> str:
         return self.spec.src
 
+    def usable(self) -> LossToLoss:
+        """The fitted translation (its laws are then set too), or a FitError saying why there is none."""
+        if self.translation is None or self.x_law is None or self.y_law is None:
+            raise FitError(
+                f"cannot translate {self.src}:{self.x_eval} → {self.tgt}:{self.eval}: {self.error}"
+            )
+        return self.translation
+
     @property
     def tgt(self) -> str:
         return self.spec.tgt
@@ -346,8 +323,8 @@ class TranslationResult:
 @dataclass(frozen=True)
 class TranslationBands:
     """Percentile intervals at ``level`` of K and κ over ``draws`` refits on resampled pairs with bootstrap draws
-    of E0 and E1 (``l2l.core.calibrate.translation_draws``), and of the implied law's N* (the source law's N*, which
-    the Eq. 3 closure keeps) over the source law's draws. Parameter uncertainty only."""
+    of E0 and E1 (``l2l.core.loss_to_loss.shifted_power_draws``), and of the implied law's N* (the source law's
+    N*, which the Eq. 3 closure keeps) over the source law's draws. Parameter uncertainty only."""
 
     level: float
     K: tuple[float, float]
@@ -372,39 +349,26 @@ def _with_bands(
     book: LawBook, res: TranslationResult, level: float, seed: int, split: str | None
 ) -> TranslationResult:
     """``res`` with its TranslationBands (unchanged when it has no translation or too few draws succeed)."""
-    from dataclasses import replace
-
-    import polars as pl
-
-    from l2l.core.calibrate import e_draws, optimal_interval, translation_draws
-    from l2l.core.fit import percentile_interval
-    from l2l.workflows.lawbook import with_bootstrap
-
     t = res.translation
     if t is None or res.x_law is None or res.y_law is None or res.pairs is None:
         return res
-    pairs = res.pairs
-    if split is not None:
-        pairs = pairs.filter((pl.col("split_x") == split) & (pl.col("split_y") == split))
-    x_b = with_bootstrap(book, res.x_law, 200, seed)
-    y_b = with_bootstrap(book, res.y_law, 200, seed)
-    _, dr = translation_draws(
+    pairs = in_split(res.pairs, split)
+    x_b = with_bootstrap(book, res.x_law, LAW_DRAWS, seed)
+    y_b = with_bootstrap(book, res.y_law, LAW_DRAWS, seed)
+    inputs = TranslationInputs.of(
         pairs["x"].to_numpy(),
         pairs["y"].to_numpy(),
         t.E0,
         t.E1,
-        E0_draws=e_draws(x_b),
-        E1_draws=None if t.free_e1 else e_draws(y_b),
-        seed=seed,
+        e_draws(x_b),
+        None if t.free_e1 else e_draws(y_b),
     )
-    if len(dr) < 2:
+    _, dr = shifted_power_draws(inputs, seed=seed)
+    ivs = k_kappa_intervals(dr, level)
+    if ivs is None:
         return res
-    lo, hi = percentile_interval(dr[:, :2], level)
-    n_iv = None
-    if res.implied is not None:
-        n_iv = optimal_interval(x_b, res.C, level).N_interval
-    bands = TranslationBands(level, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), n_iv, len(dr))
-    return replace(res, bands=bands)
+    n_iv = None if res.implied is None else optimal_interval(x_b, res.C, level).N_interval
+    return replace(res, bands=TranslationBands(level, ivs[0], ivs[1], n_iv, len(dr)))
 
 
 def _specs(
@@ -528,7 +492,7 @@ def translate(
     kind: Kind = "train-train",
     evals: Sequence[str] | None = None,
     join: Join = "nd",
-    rtol: float = 1e-6,
+    rtol: float = SAME_RTOL,
     free_e1: bool = False,
     split: str | None = None,
     options: FitOptions | None = None,
@@ -544,6 +508,8 @@ def translate(
     Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
     ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
     With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``)."""
+    if level is not None:
+        check_level(level)
     book = law_book(runs, options, split, cache)
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
@@ -557,10 +523,6 @@ def translate(
         for s in specs
     ]
     if level is not None:
-        if not (0.0 < level < 1.0):
-            raise UsageError(
-                f"an interval level must lie strictly between 0 and 1, got {level}", param="level"
-            )
         results = [_with_bands(book, r, level, seed, split) for r in results]
     return results
 
@@ -586,14 +548,6 @@ class ChainPrediction:
         if rows:
             rows[-1]["actual"] = self.actual
         return rows
-
-
-def _usable(result: TranslationResult) -> LossToLoss:
-    if result.translation is None:
-        raise FitError(
-            f"cannot translate {result.src}:{result.x_eval} → {result.tgt}:{result.eval}: {result.error}"
-        )
-    return result.translation
 
 
 def predict_via(
@@ -633,7 +587,7 @@ def predict_via(
     cache = FitCache() if cache is None else cache
     cache = FitCache() if cache is None else cache  # both translations share the target's own law
     tt = translate(runs, src=src, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)
-    chain = [_usable(tt[0])]
+    chain = [tt[0].usable()]
     target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
     if target_eval != own_tgt:
         te = translate(
@@ -645,13 +599,14 @@ def predict_via(
             options=options,
             cache=cache,
         )
-        chain.append(_usable(te[0]))
+        chain.append(te[0].usable())
     start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
     steps = compose(start, chain)
     actual = None
     if n is not None and d is not None:
-        match = runs.frame.filter((pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval))
-        close = match.filter(((pl.col("N") / n - 1).abs() <= 1e-6) & ((pl.col("D") / d - 1).abs() <= 1e-6))
+        close = runs.frame.filter(
+            (pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval) & at_config(n, d)
+        )
         if close.height:
             actual = float(close["loss"][0])
     return ChainPrediction(steps, actual, n, d)

@@ -1,0 +1,307 @@
+"""Backtests inside a sweep: every dataset's law refitted on the budgets up to each cutoff, its errors on the runs
+above recorded.
+
+For each cutoff budget C_k (the largest ones that leave ≥ 3 budgets to fit), every dataset's law is refitted on its
+runs with C ≤ C_k and predicts the runs above (direct errors); the measured source loss of each run above the
+cutoff is translated onto every other dataset with the cutoff's fits (E0, E1 from them, K and κ from the pairs at
+or below it: translation errors); and the translations of one target run from all sources are combined (mean,
+median, inverse-variance: combined errors). Each error is a ``BacktestResidual``; ``l2l.core.error_model`` learns
+from them. Pure: no printing, no files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from l2l.base.errors import FitError
+from l2l.core.error_model import BacktestResidual
+from l2l.core.fit import LawFit, fit_law
+from l2l.core.laws import Array
+from l2l.core.loss_to_loss import fit_shifted_power
+from l2l.core.predictive import COMBINE_METHODS, aspect_of, combine_values, span_of
+from l2l.core.sweep import Index, Sweep, budgets, pair_configs
+
+__all__ = [
+    "MAX_CUTOFFS",
+    "MIN_FIT_BUDGETS",
+    "Backtest",
+    "BacktestOptions",
+    "FitFn",
+    "SweepLike",
+    "as_sweeps",
+    "backtest_cutoffs",
+    "run_backtests",
+]
+
+# A cutoff needs this many distinct budgets at or below it for its fits to count as a backtest.
+MIN_FIT_BUDGETS = 3
+# At most this many cutoffs (the largest ones): more fits cost time and reach smaller, less relevant sweeps.
+MAX_CUTOFFS = 5
+
+FitFn = Callable[[Array, Array, Array], LawFit]
+
+SweepLike = Sweep | tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike]
+
+
+def as_sweeps(table: Mapping[str, SweepLike]) -> dict[str, Sweep]:
+    """dataset → Sweep, from Sweeps or (N, D, C, loss) tuples (C may be None: 6·N·D)."""
+    out: dict[str, Sweep] = {}
+    for name, v in table.items():
+        out[name] = v if isinstance(v, Sweep) else Sweep.of(*v)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestOptions:
+    """How the backtests refit the laws. ``form``, ``objective`` and ``delta`` are the law fits'. ``fit`` replaces
+    the fitter (default: ``fit_law`` from the full grid of starts, ~0.1–0.5 s per fit); ``warm_starts`` (dataset →
+    optimizer coordinates, e.g. ``LawFit.law.theta`` of the full-sweep fit) refits each backtest from that single
+    start instead: about 20× faster, at the risk of a local optimum on laws with several. ``translations``: also
+    backtest translations and their combinations. A cutoff needs ``min_fit_budgets`` budgets at or below it; at
+    most ``max_cutoffs`` cutoffs (the largest) are used."""
+
+    form: str = "l2l"
+    objective: Literal["huber", "mse"] = "huber"
+    delta: float = 1e-3
+    fit: FitFn | None = None
+    warm_starts: Mapping[str, ArrayLike] | None = None
+    translations: bool = True
+    min_fit_budgets: int = MIN_FIT_BUDGETS
+    max_cutoffs: int = MAX_CUTOFFS
+
+    def fitter_for(self, name: str) -> FitFn:
+        """The fitter of dataset ``name``: ``fit``, else from its warm start, else from the full grid."""
+        if self.fit is not None:
+            return self.fit
+        start = None
+        if self.warm_starts is not None and name in self.warm_starts:
+            start = np.atleast_2d(np.asarray(self.warm_starts[name], dtype=np.float64))
+
+        def fitter(n: Array, d: Array, y: Array) -> LawFit:
+            return fit_law(n, d, y, form=self.form, objective=self.objective, delta=self.delta, starts=start)
+
+        return fitter
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Every backtest error of a table: ``direct`` (each dataset's own law), ``translation`` (single-source
+    train-to-train), ``combined`` (method → errors of combining all other sources). ``cutoffs`` that produced
+    errors; ``notes`` say what could not be backtested."""
+
+    direct: tuple[BacktestResidual, ...]
+    translation: tuple[BacktestResidual, ...]
+    combined: Mapping[str, tuple[BacktestResidual, ...]]
+    cutoffs: tuple[float, ...]
+    n_fits: int
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cutoffs": list(self.cutoffs),
+            "n_fits": self.n_fits,
+            "n_direct": len(self.direct),
+            "n_translation": len(self.translation),
+            "n_combined": {k: len(v) for k, v in self.combined.items()},
+            "notes": list(self.notes),
+        }
+
+
+def backtest_cutoffs(sweeps: Mapping[str, Sweep], min_fit_budgets: int = MIN_FIT_BUDGETS) -> list[float]:
+    """Cutoff budgets to backtest at: every budget below the largest with at least ``min_fit_budgets`` budgets at
+    or below it, the largest ``MAX_CUTOFFS`` of them."""
+    all_c = budgets(np.concatenate([s.C for s in sweeps.values()]))
+    if len(all_c) < 2:
+        return []
+    cands = [float(c) for k, c in enumerate(all_c[:-1]) if k + 1 >= min_fit_budgets]
+    return cands[-MAX_CUTOFFS:]
+
+
+_Single = tuple[float, float, BacktestResidual]  # (prediction, in-sample resid sd, the error record)
+
+
+def _pair(a: Sweep, b: Sweep) -> tuple[Index, Index]:
+    return pair_configs(a.N, a.D, b.N, b.D)
+
+
+def _above(sw: Sweep, cut: float) -> Array:
+    return np.asarray(cut * (1 + 1e-9) < sw.C)
+
+
+def _direct_errors(name: str, sw: Sweep, law: LawFit, cut: float, span: float) -> list[BacktestResidual]:
+    up = _above(sw, cut)
+    pred = law.predict(sw.N[up], sw.D[up])
+    asp = aspect_of(law, sw.N[up], sw.C[up])
+    rows = zip(sw.N[up], sw.D[up], sw.C[up], sw.loss[up], pred, asp, strict=True)
+    return [
+        BacktestResidual("direct", name, "", cut, n, d, c, math.log(c / cut), float(p), y, a, span)
+        for n, d, c, y, p, a in rows
+    ]
+
+
+def _translation_errors(
+    src: str,
+    tgt: str,
+    sweeps: Mapping[str, Sweep],
+    idx: tuple[Index, Index],
+    laws: Mapping[str, LawFit],
+    cut: float,
+    span: float,
+) -> list[_Single]:
+    """Single-source translations of the runs of ``src`` above ``cut`` onto ``tgt`` (raises FitError when the
+    pairs at or below the cutoff cannot be fitted)."""
+    ii, jj = idx
+    a, b = sweeps[src], sweeps[tgt]
+    low = a.C[ii] <= cut * (1 + 1e-9)
+    pf = fit_shifted_power(a.loss[ii][low], b.loss[jj][low], laws[src].law.E, laws[tgt].law.E)
+    out: list[_Single] = []
+    for i, j in zip(ii[~low], jj[~low], strict=True):
+        x = float(a.loss[i])
+        if x <= pf.E0:
+            continue
+        p = float(pf.predict(x))
+        asp = float(aspect_of(laws[tgt], b.N[j : j + 1], b.C[j : j + 1])[0])
+        c = float(b.C[j])
+        err = BacktestResidual(
+            "translation",
+            tgt,
+            src,
+            cut,
+            float(b.N[j]),
+            float(b.D[j]),
+            c,
+            math.log(c / cut),
+            p,
+            float(b.loss[j]),
+            asp,
+            span,
+        )
+        out.append((p, pf.resid_sd, err))
+    return out
+
+
+def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, BacktestResidual]:
+    """Each combination method's prediction of one target run from several single-source translations."""
+    vals = np.array([it[0] for it in items])
+    sds = np.array([it[1] for it in items])
+    ref = items[0][2]
+    out: dict[str, BacktestResidual] = {}
+    for m in COMBINE_METHODS:
+        p = combine_values(vals, m, sds)
+        out[m] = BacktestResidual(
+            f"combined:{m}",
+            ref.dataset,
+            m,
+            cut,
+            ref.N,
+            ref.D,
+            ref.C,
+            ref.distance,
+            p,
+            ref.actual,
+            ref.aspect,
+            ref.span,
+        )
+    return out
+
+
+def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | None = None) -> Backtest:
+    """Refit every dataset's law on budgets ≤ each cutoff and record the errors on the runs above: direct
+    predictions, single-source translations of the measured source loss (E0, E1 from the cutoff's fits, K and κ
+    from the pairs at or below it), and combinations of all sources with a run at the same (N, D)
+    (``options``: how, see ``BacktestOptions``)."""
+    opts = BacktestOptions() if options is None else options
+    sweeps = as_sweeps(table)
+    cutoffs = (
+        backtest_cutoffs(sweeps, opts.min_fit_budgets)[-opts.max_cutoffs :] if opts.max_cutoffs > 0 else []
+    )
+    acc = _Acc(comb={m: [] for m in COMBINE_METHODS})
+    pairs = (
+        {(a, b): _pair(sweeps[a], sweeps[b]) for a in sweeps for b in sweeps if a != b}
+        if opts.translations
+        else {}
+    )
+    for cut in cutoffs:
+        laws = _fit_cutoff(sweeps, cut, opts, acc)
+        if laws:
+            acc.used.append(cut)
+            _translate_cutoff(sweeps, pairs, laws, cut, acc)
+    if not acc.used:
+        acc.notes.append(
+            f"no cutoff leaves {opts.min_fit_budgets} budgets to fit and runs above to predict: nothing to backtest"
+        )
+    return Backtest(
+        tuple(acc.direct),
+        tuple(acc.trans),
+        {m: tuple(v) for m, v in acc.comb.items()},
+        tuple(acc.used),
+        acc.n_fits,
+        tuple(acc.notes),
+    )
+
+
+@dataclass
+class _Acc:
+    """What the backtests collect, cutoff by cutoff."""
+
+    comb: dict[str, list[BacktestResidual]]
+    direct: list[BacktestResidual] = field(default_factory=list)
+    trans: list[BacktestResidual] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    used: list[float] = field(default_factory=list)
+    n_fits: int = 0
+
+
+def _fit_cutoff(
+    sweeps: Mapping[str, Sweep],
+    cut: float,
+    opts: BacktestOptions,
+    acc: _Acc,
+) -> dict[str, LawFit]:
+    """Every dataset's law fitted on budgets ≤ ``cut`` (where enough budgets lie below and runs above), with
+    its direct errors recorded."""
+    laws: dict[str, LawFit] = {}
+    for name, sw in sweeps.items():
+        part = sw.below(cut)
+        if len(budgets(part.C)) < opts.min_fit_budgets or not np.any(_above(sw, cut)):
+            continue
+        acc.n_fits += 1
+        try:
+            laws[name] = opts.fitter_for(name)(part.N, part.D, part.loss)
+        except FitError as exc:
+            acc.notes.append(f"cutoff {cut:.3g}, {name}: {exc.message}")
+            continue
+        acc.direct.extend(_direct_errors(name, sw, laws[name], cut, span_of(cut, float(sw.C.min()))))
+    return laws
+
+
+def _translate_cutoff(
+    sweeps: Mapping[str, Sweep],
+    pairs: Mapping[tuple[str, str], tuple[Index, Index]],
+    laws: Mapping[str, LawFit],
+    cut: float,
+    acc: _Acc,
+) -> None:
+    by_target: dict[tuple[str, float, float], list[_Single]] = {}
+    for (src, tgt), idx in pairs.items():
+        if src not in laws or tgt not in laws:
+            continue
+        span = span_of(cut, float(sweeps[tgt].C.min()))
+        try:
+            singles = _translation_errors(src, tgt, sweeps, idx, laws, cut, span)
+        except FitError as exc:
+            acc.notes.append(f"cutoff {cut:.3g}, {src} → {tgt}: {exc.message}")
+            continue
+        for one in singles:
+            acc.trans.append(one[2])
+            by_target.setdefault((tgt, one[2].N, one[2].D), []).append(one)
+    for items in by_target.values():
+        if len(items) >= 2:
+            for m, err in _combined_errors(items, cut).items():
+                acc.comb[m].append(err)

@@ -1,0 +1,359 @@
+"""The extrapolation error of a sweep's laws, learned from backtests: ``ErrorModel`` and how it is fitted.
+
+Each ``BacktestResidual`` is one backtest prediction (a law fitted on the budgets up to a cutoff, predicting a run
+above it) with its log error e = log(actual / predicted) and where it lay (``Placement``: the distance d beyond
+the cutoff, the span w fitted over, the aspect a off compute-optimal). Pooled over the datasets of a table and over
+runs within 3× of compute-optimal, the errors are modelled as
+
+    e ≈ u·(b0 + b1·a) + g·σ·z,    σ² = s0² + (s1·d/w)²,
+
+u the bias's growth (d, d/w or none: whichever predicts left-out cutoffs best), g a spread scale per dataset (or
+translation pair) shrunk toward 1, and the quantile of z split-conformal over cutoffs (each cutoff's errors scored
+by the model estimated without it). ``l2l.core.calibrate`` runs the backtests and keeps the models. Pure: numpy,
+scipy.optimize (lazily, to fit).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from l2l.base.checks import check_level
+from l2l.base.errors import FitError
+from l2l.core.laws import Array
+from l2l.core.predictive import DEFAULT_LEVEL, Placement, PredictiveInterval, normal_quantile
+
+__all__ = ["BIAS_FORMS", "MAX_ASPECT", "MIN_ERRORS", "BacktestResidual", "ErrorModel", "fit_error_model"]
+
+# An error model needs at least this many backtest errors from at least 2 cutoffs.
+MIN_ERRORS = 10
+# Prior weight, in cutoffs, that pulls a group's spread scale toward the pooled one.
+GROUP_PRIOR = 1.0
+# Backtest runs within this factor (log) of the compute-optimal model size train the error model.
+MAX_ASPECT = math.log(3.0)
+BIAS_FORMS: tuple[str, ...] = ("none", "distance", "reach")
+
+
+@dataclass(frozen=True)
+class BacktestResidual:
+    """One backtest prediction and its residual (``log_error``): fitted on budgets ≤ ``cutoff``, predicting a run
+    at ``C`` (``distance`` = log(C / cutoff)); the evidence ``ErrorModel`` is learned from. ``source`` is empty
+    for a direct prediction, the source dataset for a translation, and ``mean``/``median``/``ivw`` for a
+    combination of several sources."""
+
+    kind: str
+    dataset: str
+    source: str
+    cutoff: float
+    N: float
+    D: float
+    C: float
+    distance: float
+    predicted: float
+    actual: float
+    aspect: float = 0.0
+    span: float = 1.0
+
+    @property
+    def group(self) -> str:
+        """What the spread is scaled by: the pair ``source→dataset`` for a translation, else the dataset."""
+        return f"{self.source}→{self.dataset}" if self.kind == "translation" else self.dataset
+
+    @property
+    def placement(self) -> Placement:
+        """Where the backtest prediction lay (relative to its cutoff's fit)."""
+        return Placement(self.distance, self.span, self.aspect, self.group)
+
+    @property
+    def log_error(self) -> float:
+        """log(actual / predicted): negative when the prediction was too high."""
+        return math.log(self.actual / self.predicted)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "dataset": self.dataset,
+            "source": self.source,
+            "cutoff": float(self.cutoff),
+            "N": float(self.N),
+            "D": float(self.D),
+            "C": float(self.C),
+            "distance": float(self.distance),
+            "predicted": float(self.predicted),
+            "actual": float(self.actual),
+            "aspect": float(self.aspect),
+            "span": float(self.span),
+            "log_error": self.log_error,
+        }
+
+
+@dataclass(frozen=True)
+class ErrorModel:
+    """Extrapolation error learned from backtests, in log space:
+
+        log(actual / pred) ≈ u·(b0 + b1·a) + σ·z,   σ² = s0² + (s1·d/w)²
+
+    d = log(C / largest fitted budget) (how far the prediction reaches), w = log(largest / smallest fitted budget)
+    (the span the law was fitted over; d/w is the relative reach), a = log(N / N*(C)) (how far the model size lies
+    from compute-optimal), u what the bias grows with (``bias_form``: d, d/w, or nothing). b0 is the bias per
+    unit of u, b1 its change with the aspect, s0 the noise floor, s1 the growth of the spread with relative reach.
+    ``scores`` are the sorted cross-fitted conformity scores |e − ê₋ₖ| / σ̂₋ₖ (each cutoff k scored with the model
+    estimated without it, divided by its group's scale); their conformal quantile scales σ to the requested level.
+    ``group_scales`` widen or narrow σ per dataset or translation pair.
+    """
+
+    kind: str
+    bias_form: str
+    bias_slope: float
+    bias_aspect: float
+    noise_sd: float
+    spread_slope: float
+    scores: tuple[float, ...]
+    n_errors: int
+    n_cutoffs: int
+    max_distance: float
+    max_reach: float
+    max_aspect: float = math.inf
+    group_scales: Mapping[str, float] = field(default_factory=dict)
+
+    def scale(self, group: str = "") -> float:
+        """The spread scale of ``group`` (1 for a group the backtests never saw)."""
+        return float(self.group_scales.get(group, 1.0))
+
+    def bias(self, where: Placement) -> float:
+        """The expected log(actual / predicted) of a prediction placed at ``where``."""
+        d = max(where.distance, 0.0)
+        unit = {"none": 0.0, "distance": d, "reach": where.reach}[self.bias_form]
+        # the aspect term was learned within ±max_aspect: held there, never extrapolated linearly beyond
+        a = min(max(where.aspect, -self.max_aspect), self.max_aspect)
+        return unit * (self.bias_slope + self.bias_aspect * a)
+
+    def sd(self, where: Placement) -> float:
+        """The spread σ of the log error at ``where``, scaled for its group."""
+        return self.scale(where.group) * math.sqrt(self.noise_sd**2 + (self.spread_slope * where.reach) ** 2)
+
+    def quantile(self, level: float) -> float:
+        """Split-conformal quantile of the scores: the ⌈(n+1)·level⌉-th smallest (the largest when beyond n)."""
+        check_level(level)
+        n = len(self.scores)
+        k = math.ceil((n + 1) * level)
+        return float(self.scores[min(k, n) - 1])
+
+    def log_interval(
+        self, where: Placement, level: float = DEFAULT_LEVEL, sd_param: float = 0.0
+    ) -> tuple[float, float]:
+        """(shift, half-width) in log space: the interval is log pred + shift ± half-width; ``sd_param`` (a
+        parameter spread) is added in quadrature."""
+        q = self.quantile(level)
+        half = math.hypot(q * self.sd(where), normal_quantile(level) * sd_param)
+        return self.bias(where), half
+
+    def interval(
+        self,
+        pred: float,
+        where: Placement,
+        level: float = DEFAULT_LEVEL,
+        sd_param: float = 0.0,
+        *,
+        notes: Iterable[str] = (),
+    ) -> PredictiveInterval:
+        """The predictive interval of a prediction ``pred`` placed at ``where`` (how far beyond a fit over which
+        span, off compute-optimal by how much, in which group)."""
+        if not (pred > 0 and math.isfinite(pred)):
+            raise FitError(f"a prediction must be finite and > 0 to get an interval, got {pred}")
+        shift, half = self.log_interval(where, level, sd_param)
+        centre = math.log(pred) + shift
+        return PredictiveInterval(
+            estimate=math.exp(centre),
+            lo=math.exp(centre - half),
+            hi=math.exp(centre + half),
+            level=level,
+            distance=max(where.distance, 0.0),
+            method=f"backtest:{self.kind}" + ("+bootstrap" if sd_param > 0 else ""),
+            lower_bound_only=False,
+            raw=pred,
+            sd_param=sd_param,
+            notes=(*notes, *self._beyond(where)),
+        )
+
+    def _beyond(self, where: Placement) -> list[str]:
+        """Words on how far ``where`` lies outside what the backtests saw (none inside)."""
+        words: list[str] = []
+        d, reach, aspect = where.distance, where.reach, where.aspect
+        if d > self.max_distance * 1.05 or reach > self.max_reach * 1.05:
+            words.append(
+                f"the target lies {math.exp(d):.3g}× beyond the fitted budgets (relative reach {reach:.2f}), "
+                f"further than any backtest ({math.exp(self.max_distance):.3g}×, {self.max_reach:.2f}): the "
+                "error model is extrapolated"
+            )
+        if abs(aspect) > self.max_aspect:
+            words.append(
+                f"the model size is {math.exp(abs(aspect)):.3g}× {'below' if aspect < 0 else 'above'} the "
+                f"compute-optimal one; the error model was learned on runs within {math.exp(self.max_aspect):.3g}×"
+            )
+        return words
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything needed to rebuild this model exactly (``from_record``), JSON-safe."""
+        rec = self.to_dict()
+        rec.pop("q90")
+        rec["scores"] = [float(v) for v in self.scores]
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> ErrorModel:
+        return cls(
+            kind=str(rec["kind"]),
+            bias_form=str(rec["bias_form"]),
+            bias_slope=float(rec["bias_slope"]),
+            bias_aspect=float(rec["bias_aspect"]),
+            noise_sd=float(rec["noise_sd"]),
+            spread_slope=float(rec["spread_slope"]),
+            scores=tuple(float(v) for v in rec["scores"]),
+            n_errors=int(rec["n_errors"]),
+            n_cutoffs=int(rec["n_cutoffs"]),
+            max_distance=float(rec["max_distance"]),
+            max_reach=float(rec["max_reach"]),
+            max_aspect=float(rec["max_aspect"]),
+            group_scales={str(k): float(v) for k, v in rec["group_scales"].items()},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "bias_form": self.bias_form,
+            "bias_slope": self.bias_slope,
+            "bias_aspect": self.bias_aspect,
+            "noise_sd": self.noise_sd,
+            "spread_slope": self.spread_slope,
+            "q90": self.quantile(0.9),
+            "n_errors": self.n_errors,
+            "n_cutoffs": self.n_cutoffs,
+            "max_distance": self.max_distance,
+            "max_reach": self.max_reach,
+            "max_aspect": self.max_aspect,
+            "group_scales": {k: float(v) for k, v in self.group_scales.items()},
+        }
+
+
+def _bias_unit(form: str, d: Array, r: Array) -> Array:
+    """What the bias grows with: nothing, the distance d, or the relative reach d/w."""
+    return {"none": np.zeros_like(d), "distance": d, "reach": r}[form]
+
+
+def _estimate(form: str, e: Array, d: Array, a: Array, r: Array) -> tuple[float, float, float, float]:
+    """(b0, b1, s0, s1): bias e ≈ u·(b0 + b1·a) (u from ``form``) by weighted least squares, spread
+    σ² = s0² + (s1·r)² by non-negative least squares of the squared residuals on (1, r²); alternated 3 times."""
+    from scipy.optimize import nnls
+
+    u = _bias_unit(form, d, r)
+    s0, s1 = float(np.std(e)) + 1e-6, 0.0
+    b: Array = np.zeros(2)
+    x = np.stack([u, u * a], axis=1)
+    for _ in range(3):
+        sw = 1.0 / np.sqrt(s0**2 + (s1 * r) ** 2)
+        if np.any(u > 0):
+            b = np.asarray(np.linalg.lstsq(x * sw[:, None], e * sw, rcond=None)[0], dtype=np.float64)
+        res2 = (e - x @ b) ** 2
+        design = np.stack([np.ones_like(r), r * r], axis=1)
+        w2 = sw**2
+        coef, _ = nnls(design * w2[:, None], res2 * w2)
+        s0 = math.sqrt(max(float(coef[0]), 1e-12))
+        s1 = math.sqrt(max(float(coef[1]), 0.0))
+    return float(b[0]), float(b[1]), s0, s1
+
+
+def _cross_fit(form: str, e: Array, d: Array, a: Array, r: Array, cut: Array) -> tuple[Array, Array]:
+    """Leave-one-cutoff-out residuals e − ê₋ₖ and their predicted sds σ̂₋ₖ."""
+    res, sd = np.empty(len(e)), np.empty(len(e))
+    u = _bias_unit(form, d, r)
+    for c in np.unique(cut):
+        m = cut == c
+        b0k, b1k, s0k, s1k = _estimate(form, e[~m], d[~m], a[~m], r[~m])
+        res[m] = e[m] - u[m] * (b0k + b1k * a[m])
+        sd[m] = np.sqrt(s0k**2 + (s1k * r[m]) ** 2)
+    return res, sd
+
+
+def fit_error_model(
+    errors: Sequence[BacktestResidual],
+    kind: str = "direct",
+    *,
+    by_group: bool = True,
+    bias_form: str = "auto",
+    max_aspect: float = MAX_ASPECT,
+) -> ErrorModel:
+    """The error model of ``errors`` (backtest errors, pooled); raises FitError when there are too few.
+
+    Only runs within ``max_aspect`` (in log N/N*) of compute-optimal count: the far off-optimal corners of an
+    iso-FLOP grid err in their own, non-linear way (on Eq. 1 data fitted with Eq. 3 they set a bias that made
+    near-optimal predictions worse), and big runs are planned near compute-optimal.
+
+    ``bias_form``: how the bias grows, with the distance d (``distance``), the relative reach d/w (``reach``), or
+    not at all (``none``); ``auto`` picks the one whose leave-one-cutoff-out residuals are smallest in mean
+    absolute value (on the paper's runs the bias grows with d; on Eq. 1 data fitted with Eq. 3 a bias learned
+    from short sweeps does not carry over to the full one).
+
+    With ``by_group`` the spread is scaled per group (dataset, or translation pair): some translations are much
+    tighter than others. Scales and scores are cross-fitted over cutoffs, so the conformal quantile stays honest.
+    """
+    errors = [x for x in errors if abs(x.aspect) <= max_aspect]
+    if len(errors) < MIN_ERRORS:
+        raise FitError(
+            f"{len(errors)} backtest errors are too few to learn an extrapolation error (need {MIN_ERRORS})"
+        )
+    e = np.array([x.log_error for x in errors])
+    d = np.array([x.distance for x in errors])
+    a = np.array([x.aspect for x in errors])
+    r = d / np.array([x.span for x in errors])
+    cut = np.array([x.cutoff for x in errors])
+    cutoffs = np.unique(cut)
+    if len(cutoffs) < 2:
+        raise FitError("backtests from a single cutoff cannot be cross-fitted; need at least two cutoffs")
+    forms = BIAS_FORMS if bias_form == "auto" else (bias_form,)
+    crossed = {f: _cross_fit(f, e, d, a, r, cut) for f in forms}
+    # the bias form whose cross-fitted residuals are smallest: which way the bias grows is learned, not assumed
+    form = min(forms, key=lambda f: float(np.mean(np.abs(crossed[f][0]))))
+    b0, b1, s0, s1 = _estimate(form, e, d, a, r)
+    raw = np.abs(crossed[form][0]) / crossed[form][1]
+    groups = np.array([x.group for x in errors])
+    scores = np.empty(len(e))
+    for c in cutoffs:
+        m = cut == c
+        for g in np.unique(groups[m]):
+            sel = m & (groups == g)
+            scores[sel] = raw[sel] / _group_scale(raw, cut, groups, g, exclude=c)
+    scales = {str(g): _group_scale(raw, cut, groups, g) for g in np.unique(groups)} if by_group else {}
+    if not by_group:
+        scores = raw
+    return ErrorModel(
+        kind=kind,
+        bias_form=form,
+        bias_slope=b0,
+        bias_aspect=b1,
+        noise_sd=s0,
+        spread_slope=s1,
+        scores=tuple(sorted(scores)),
+        n_errors=len(errors),
+        n_cutoffs=len(cutoffs),
+        max_distance=float(d.max()),
+        max_reach=float(r.max()),
+        max_aspect=max_aspect,
+        group_scales=scales,
+    )
+
+
+def _group_scale(raw: Array, cut: Array, groups: Array, g: str, exclude: float | None = None) -> float:
+    """sqrt of the group's mean squared score relative to all groups', shrunk toward 1 with the weight of
+    ``GROUP_PRIOR`` cutoffs (each cutoff's errors are one piece of evidence: they share one fit)."""
+    keep = np.ones(len(raw), dtype=bool) if exclude is None else cut != exclude
+    sel = keep & (groups == g)
+    if not sel.any():
+        return 1.0
+    ratio = float(np.mean(raw[sel] ** 2) / np.mean(raw[keep] ** 2))
+    n_cut = len(np.unique(cut[sel]))
+    return math.sqrt((n_cut * ratio + GROUP_PRIOR) / (n_cut + GROUP_PRIOR))

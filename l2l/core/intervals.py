@@ -1,0 +1,263 @@
+"""Predictive intervals of predictions: a law's own (``direct_interval``), a translation's, a combination of
+translations', one carried through a second translation, and the compute-optimal allocation's.
+
+Each takes the backtest-learned ``ErrorModel`` of its kind (``l2l.core.calibrate``), or None where no backtest
+applies: the interval then holds the bootstrap's (or the regression's) spread alone, flagged a lower bound. Pure:
+no printing, no files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from l2l.base.checks import check_level
+from l2l.base.errors import FitError
+from l2l.core.error_model import ErrorModel
+from l2l.core.fit import LawFit, percentile_interval
+from l2l.core.laws import Array, ScalingLaw, log_loss
+from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
+from l2l.core.predictive import (
+    DEFAULT_LEVEL,
+    NO_BACKTEST,
+    Combine,
+    Placement,
+    PredictiveInterval,
+    aspect_of,
+    bootstrap_interval,
+    combine_values,
+    extrapolation_notes,
+    normal_quantile,
+)
+from l2l.core.sweep import Sweep
+
+__all__ = [
+    "OptimalInterval",
+    "TranslationInterval",
+    "combined_interval",
+    "direct_interval",
+    "e_draws",
+    "optimal_interval",
+    "prediction_sd",
+    "propagated_interval",
+    "translation_interval",
+]
+
+
+def prediction_sd(fit: LawFit, N: float, D: float) -> float:
+    """Bootstrap sd of log L̂(N, D) over the fit's draws (0 when it has none)."""
+    if fit.bootstrap is None:
+        return 0.0
+    lp = log_loss(fit.form, fit.bootstrap, np.log(np.array([N])), np.log(np.array([D])))[:, 0]
+    return float(np.std(lp, ddof=1))
+
+
+def direct_interval(
+    fit: LawFit,
+    N: float,
+    D: float,
+    C: float,
+    sweep: Sweep,
+    model: ErrorModel | None,
+    level: float = DEFAULT_LEVEL,
+    *,
+    include_bootstrap: bool = False,
+    reason: str = NO_BACKTEST,
+) -> PredictiveInterval:
+    """The predictive interval of a dataset's own law at (N, D, C), fitted on ``sweep``. With ``model``: the
+    backtest-learned extrapolation error (at the fit's dataset's spread scale), which already holds the
+    parameter uncertainty of fits on smaller sweeps (adding the bootstrap spread of ``fit`` in quadrature,
+    ``include_bootstrap``, over-covered in benchmarks/bench_calibration.py: 97–99 % for 90 % intervals); without,
+    the bootstrap alone, flagged a lower bound (``reason`` says why). The bootstrap sd is reported in ``sd_param``
+    either way."""
+    check_level(level)
+    pred = float(fit.predict(N, D))
+    sd = prediction_sd(fit, N, D)
+    notes = extrapolation_notes(N, D, C, sweep)
+    aspect = float(aspect_of(fit, np.array([N]), np.array([C]))[0]) if model is not None else 0.0
+    where = Placement.of(C, sweep.max_C, float(sweep.C.min()), aspect, fit.dataset)
+    if model is None:
+        return bootstrap_interval(pred, where.distance, sd, level, notes=notes, reason=reason)
+    pi = model.interval(pred, where, level, sd if include_bootstrap else 0.0, notes=notes)
+    below = any("below the smallest fitted" in n for n in notes)
+    return replace(pi, sd_param=sd, lower_bound_only=below)
+
+
+@dataclass(frozen=True)
+class OptimalInterval:
+    """Compute-optimal N* and D* at budget C with percentile intervals over the bootstrap draws of the law.
+
+    Parameter uncertainty only (no backtest can score an optimum, which is never measured), so always
+    ``lower_bound_only``; without draws the intervals collapse to the point."""
+
+    C: float
+    N_opt: float
+    D_opt: float
+    N_interval: tuple[float, float]
+    D_interval: tuple[float, float]
+    level: float
+    draws: int
+    lower_bound_only: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "C": self.C,
+            "N_opt": self.N_opt,
+            "D_opt": self.D_opt,
+            "N_lo": self.N_interval[0],
+            "N_hi": self.N_interval[1],
+            "D_lo": self.D_interval[0],
+            "D_hi": self.D_interval[1],
+            "level": self.level,
+            "draws": self.draws,
+            "lower_bound_only": self.lower_bound_only,
+        }
+
+
+def optimal_interval(
+    fit: LawFit, C: float, level: float = DEFAULT_LEVEL, flops_per_param_token: float = 6.0
+) -> OptimalInterval:
+    """N*, D* of ``fit`` at budget ``C`` with percentile intervals over its bootstrap draws."""
+    check_level(level)
+    n_opt, d_opt = (float(v) for v in fit.law.compute_optimal(C, flops_per_param_token))
+    if fit.bootstrap is None or len(fit.bootstrap) < 2:
+        return OptimalInterval(C, n_opt, d_opt, (n_opt, n_opt), (d_opt, d_opt), level, 0)
+    ns = np.array(
+        [
+            float(ScalingLaw.from_theta(fit.form, t).compute_optimal(C, flops_per_param_token)[0])
+            for t in fit.bootstrap
+        ]
+    )
+    ns = ns[np.isfinite(ns) & (ns > 0)]
+    lo, hi = percentile_interval(ns, level)
+    n_lo, n_hi = float(lo), float(hi)
+    k = C / flops_per_param_token
+    return OptimalInterval(C, n_opt, d_opt, (n_lo, n_hi), (k / n_hi, k / n_lo), level, len(ns))
+
+
+@dataclass(frozen=True)
+class TranslationInterval:
+    """A translated prediction with intervals on K, κ and the prediction (``prediction``), from resampled pairs
+    and bootstrap draws of E0 and E1, plus the backtest-learned residual."""
+
+    K: float
+    kappa: float
+    K_interval: tuple[float, float]
+    kappa_interval: tuple[float, float]
+    prediction: PredictiveInterval
+    draws: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "K": self.K,
+            "kappa": self.kappa,
+            "K_lo": self.K_interval[0],
+            "K_hi": self.K_interval[1],
+            "kappa_lo": self.kappa_interval[0],
+            "kappa_hi": self.kappa_interval[1],
+            "draws": self.draws,
+            "prediction": self.prediction.to_dict(),
+        }
+
+
+def e_draws(fit: LawFit) -> Array | None:
+    """Bootstrap draws of E of a fitted law (None without draws; zeros for Kaplan)."""
+    if fit.bootstrap is None:
+        return None
+    return e_of(fit.form, fit.bootstrap)
+
+
+def translation_interval(
+    x_target: float,
+    inputs: TranslationInputs,
+    where: Placement,
+    model: ErrorModel | None,
+    *,
+    include_bootstrap: bool = False,
+    level: float = DEFAULT_LEVEL,
+    draws: int = 400,
+    seed: int = 0,
+) -> TranslationInterval:
+    """Translate the measured source loss ``x_target`` with y ≈ K·(x − E0)^κ + E1 fitted on ``inputs``, with
+    intervals on K, κ (percentiles over the draws) and on the prediction placed at ``where`` (its group: the
+    ``source→target`` pair): the backtest-learned error of translations (plus the draws' spread with
+    ``include_bootstrap``), or without a model the draws' spread alone, flagged a lower bound."""
+    check_level(level)
+    best, dr = shifted_power_draws(inputs, draws=draws, seed=seed)
+    if x_target <= inputs.E0:
+        raise FitError(
+            f"a source loss of {x_target:.4g} is at or below E0 = {inputs.E0:.4g}: the translation is undefined"
+        )
+    pred = float(best.predict(x_target))
+    sd = log_sd_at(dr, x_target)
+    k_iv, c_iv = k_kappa_intervals(dr, level) or ((best.K, best.K), (best.kappa, best.kappa))
+    pi = (
+        bootstrap_interval(pred, where.distance, sd, level)
+        if model is None
+        else replace(model.interval(pred, where, level, sd if include_bootstrap else 0.0), sd_param=sd)
+    )
+    return TranslationInterval(best.K, best.kappa, k_iv, c_iv, pi, len(dr))
+
+
+def propagated_interval(
+    upstream: PredictiveInterval,
+    f: Callable[[float], float],
+    *,
+    resid_sd: float,
+    sd_param: float = 0.0,
+    notes: Iterable[str] = (),
+) -> PredictiveInterval:
+    """An interval pushed through a monotone map ``f`` (a second translation, e.g. train-test): the ends of
+    ``upstream`` map to the ends, and each side is widened in quadrature (log space) by ``resid_sd`` (the map's
+    regression residual) and ``sd_param`` (its parameter spread), at ``upstream``'s level. Nothing backtests the
+    map, so the result is flagged a lower bound."""
+    z = normal_quantile(upstream.level)
+    est = f(upstream.estimate)
+    ends = sorted((f(upstream.lo), f(upstream.hi)))
+    if not (est > 0 and ends[0] > 0 and math.isfinite(ends[1])):
+        raise FitError(f"the translated interval is not a positive loss ({ends[0]:.4g} … {ends[1]:.4g})")
+    extra = math.hypot(z * resid_sd, z * sd_param)
+    lo_h = math.hypot(max(math.log(est / ends[0]), 0.0), extra)
+    hi_h = math.hypot(max(math.log(ends[1] / est), 0.0), extra)
+    return PredictiveInterval(
+        estimate=est,
+        lo=est * math.exp(-lo_h),
+        hi=est * math.exp(hi_h),
+        level=upstream.level,
+        distance=upstream.distance,
+        method="propagated+residual",
+        lower_bound_only=True,
+        raw=f(upstream.raw),
+        sd_param=sd_param,
+        notes=tuple(notes),
+    )
+
+
+def combined_interval(
+    predictions: Sequence[float],
+    where: Placement,
+    *,
+    model: ErrorModel | None,
+    method: Combine = "mean",
+    sds: Sequence[float] | None = None,
+    level: float = DEFAULT_LEVEL,
+) -> PredictiveInterval:
+    """One prediction from several single-source translations (``method``; ``sds``: each one's log sd, for
+    inverse-variance weights), placed at ``where`` (its group: the target dataset), with the interval of the
+    combination's own backtested error model (or, without one, the spread of the sources, flagged a lower
+    bound)."""
+    check_level(level)
+    p = combine_values(predictions, method, sds)
+    words = (f"{method} of {len(predictions)} sources",)
+    if model is not None:
+        return model.interval(p, where, level, notes=words)
+    spread = (
+        float(np.std(np.log(np.asarray(predictions, dtype=np.float64)), ddof=1))
+        if len(predictions) > 1
+        else 0.0
+    )
+    return bootstrap_interval(p, where.distance, spread, level, notes=words)

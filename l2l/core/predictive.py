@@ -1,0 +1,236 @@
+"""A predictive interval and where a prediction lies: the vocabulary every interval of l2l is written in.
+
+``PredictiveInterval`` is a point prediction with its interval at a level; ``Placement`` says where the prediction
+lies relative to the sweep its law was fitted on (how far it reaches beyond the largest fitted budget, over what
+span the law was fitted, how far the model size is from compute-optimal, and whose spread scale applies);
+``bootstrap_interval`` is the fallback where no backtest applies (a lower bound); ``combine_values`` makes one
+prediction of several sources. Pure: no printing, no files, no scipy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import NormalDist
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from l2l.base.checks import check_level
+from l2l.base.errors import FitError
+from l2l.core.fit import LawFit
+from l2l.core.laws import Array
+from l2l.core.sweep import Sweep
+
+__all__ = [
+    "COMBINE_METHODS",
+    "DEFAULT_LEVEL",
+    "NO_BACKTEST",
+    "Combine",
+    "Placement",
+    "PredictiveInterval",
+    "aspect_of",
+    "beyond_evidence",
+    "bootstrap_interval",
+    "combine_values",
+    "distance_of",
+    "extrapolation_notes",
+    "normal_quantile",
+    "range_ratios",
+    "span_of",
+]
+
+DEFAULT_LEVEL = 0.9
+Combine = Literal["mean", "median", "ivw"]
+COMBINE_METHODS: tuple[Combine, ...] = ("mean", "median", "ivw")
+
+
+@lru_cache(maxsize=64)
+def _z(level: float) -> float:
+    # the standard library's inverse normal (Wichura's AS241, ~1e-16): scipy.stats costs 0.75 s CPU to import
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def normal_quantile(level: float) -> float:
+    """z such that a normal variable lies within ±z with probability ``level``."""
+    check_level(level)
+    return _z(level)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PredictiveInterval:
+    """A point prediction with its predictive interval at ``level``.
+
+    ``estimate`` is the point prediction (bias-corrected when an error model supplied a bias; ``raw`` is the
+    uncorrected law or translation). ``distance`` is log(C_target / largest fitted budget), 0 inside the fitted
+    range. ``lower_bound_only``: no backtest evidence was available, so the interval holds parameter uncertainty
+    only and the true uncertainty is larger. ``notes`` say so, and when the distance exceeds the backtests'.
+    """
+
+    estimate: float
+    lo: float
+    hi: float
+    level: float
+    distance: float
+    method: str
+    lower_bound_only: bool
+    raw: float
+    sd_param: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def half_width(self) -> float:
+        """Half the width relative to the estimate: (hi − lo) / (2·estimate)."""
+        return (self.hi - self.lo) / (2.0 * self.estimate)
+
+    def covers(self, value: float) -> bool:
+        return self.lo <= value <= self.hi
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "estimate": float(self.estimate),
+            "lo": float(self.lo),
+            "hi": float(self.hi),
+            "level": float(self.level),
+            "distance": float(self.distance),
+            "method": self.method,
+            "lower_bound_only": self.lower_bound_only,
+            "raw": float(self.raw),
+            "sd_param": float(self.sd_param),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a prediction lies relative to the sweep its law was fitted on: ``distance`` = log(C / largest fitted
+    budget) (0 inside the fitted range), ``span`` = log(largest / smallest fitted budget) (the range fitted over;
+    ``distance / span`` is the relative reach), ``aspect`` = log(N / N*(C)) (how far the model size lies from
+    compute-optimal), ``group`` the dataset (or ``source→target`` pair) whose spread scale applies."""
+
+    distance: float
+    span: float
+    aspect: float = 0.0
+    group: str = ""
+
+    @classmethod
+    def of(
+        cls, C: float, C_fitted_max: float, C_fitted_min: float, aspect: float = 0.0, group: str = ""
+    ) -> Placement:
+        """The placement of a prediction at compute ``C`` by a law fitted on budgets ``C_fitted_min`` … ``_max``."""
+        return cls(distance_of(C, C_fitted_max), span_of(C_fitted_max, C_fitted_min), aspect, group)
+
+    @property
+    def reach(self) -> float:
+        """distance / span: how far beyond the fitted budgets, relative to the range fitted over."""
+        return max(self.distance, 0.0) / max(self.span, 1e-9)
+
+
+NO_BACKTEST = (
+    "too few compute budgets to backtest extrapolation: the interval holds parameter uncertainty only and is "
+    "a lower bound on the true uncertainty"
+)
+
+
+def bootstrap_interval(
+    pred: float,
+    distance: float,
+    sd_param: float,
+    level: float = DEFAULT_LEVEL,
+    *,
+    notes: Iterable[str] = (),
+    reason: str = NO_BACKTEST,
+    method: str = "bootstrap",
+) -> PredictiveInterval:
+    """The fallback without backtest evidence: a normal interval of log pred with the sd ``sd_param`` only
+    (bootstrap or regression residual: ``method``), flagged as a lower bound on the true uncertainty; ``reason``
+    says why no backtested model applies."""
+    check_level(level)
+    half = _z(level) * sd_param
+    words = [reason, *notes]
+    return PredictiveInterval(
+        estimate=pred,
+        lo=pred * math.exp(-half),
+        hi=pred * math.exp(half),
+        level=level,
+        distance=max(distance, 0.0),
+        method=method,
+        lower_bound_only=True,
+        raw=pred,
+        sd_param=sd_param,
+        notes=tuple(words),
+    )
+
+
+def span_of(C_fitted_max: float, C_fitted_min: float) -> float:
+    """log(C_max / C_min) of the fitted budgets: the range a law was fitted over (at least log 2)."""
+    return max(math.log(C_fitted_max / C_fitted_min), math.log(2.0))
+
+
+def distance_of(C_target: float, C_fitted_max: float) -> float:
+    """log(C_target / C_fitted_max), 0 inside the fitted range."""
+    return max(0.0, math.log(C_target / C_fitted_max))
+
+
+def extrapolation_notes(N: float, D: float, C: float, sweep: Sweep) -> tuple[str, ...]:
+    """Words on how far (N, D, C) lies beyond the fitted runs (empty inside the range). Below the smallest
+    fitted value is flagged too: backtests only ever extrapolate upward, so nothing calibrates a law there."""
+    out: list[str] = []
+    below: list[str] = []
+    for name, v, arr in (("compute", C, sweep.C), ("N", N, sweep.N), ("D", D, sweep.D)):
+        top, bottom = float(arr.max()), float(arr.min())
+        if v > top * (1 + 1e-9):
+            out.append(f"{name} is {v / top:.3g}× the largest fitted")
+        elif v < bottom * (1 - 1e-9):
+            below.append(f"{name} {bottom / v:.3g}×")
+    if below:
+        out.append(
+            f"{', '.join(below)} below the smallest fitted: backtests only test extrapolation upward, so "
+            "nothing calibrates the law there (the interval is a lower bound)"
+        )
+    return tuple(out)
+
+
+def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, float, float]:
+    """(C, N, D) each divided by the largest fitted value: above 1 the prediction extrapolates that far."""
+    return C / sweep.max_C, N / float(sweep.N.max()), D / float(sweep.D.max())
+
+
+def beyond_evidence(pi: PredictiveInterval) -> bool:
+    """True when a prediction lies where the backtests have no evidence: flagged a lower bound, further than any
+    backtest reached, off the compute-optimal sizes the error model was learned on, or below the fitted range."""
+    words = ("further than any backtest", "compute-optimal one", "below the smallest fitted")
+    return pi.lower_bound_only or any(w in n for n in pi.notes for w in words)
+
+
+def aspect_of(fit: LawFit, N: ArrayLike, C: ArrayLike) -> Array:
+    """log(N / N*(C)): how far a model size lies from the law's compute-optimal size at its budget."""
+    n_opt, _ = fit.law.compute_optimal(np.asarray(C, dtype=np.float64))
+    return np.asarray(np.log(np.asarray(N, dtype=np.float64) / n_opt), dtype=np.float64)
+
+
+def combine_values(values: ArrayLike, method: Combine = "mean", sds: ArrayLike | None = None) -> float:
+    """One prediction from several single-source predictions: their mean, median, or inverse-variance weighted
+    mean in log space (``sds``: each source's log sd)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if len(v) == 0:
+        raise FitError("no predictions to combine")
+    if method == "mean":
+        return float(np.mean(v))
+    if method == "median":
+        return float(np.median(v))
+    if method == "ivw":
+        if sds is None:
+            raise FitError("inverse-variance weighting needs each source's sd")
+        s = np.maximum(np.asarray(sds, dtype=np.float64).ravel(), 1e-6)
+        w = 1.0 / s**2
+        return float(np.exp(np.sum(w * np.log(v)) / np.sum(w)))
+    raise FitError(f"unknown combination {method!r}; expected one of {', '.join(COMBINE_METHODS)}")

@@ -1,0 +1,575 @@
+"""The laws behind a ranking, fitted once: every candidate dataset's own-loss and target laws with bootstrap draws,
+its train-to-test relations, and the anchor its sweep measured; then each candidate's predicted target loss, per
+joint draw, at any budget (``RankModel.point_and_draws``).
+
+Inputs are plain arrays (``Candidate``: a dataset's ``Sweep`` per eval; ``Budget``: a compute, or a model N, D).
+The extrapolation error a ranking adds to its draws is a ``DrawError``; ``learn_draw_error`` learns it inside the
+sweep (its largest budget held out). ``l2l.core.ranking`` ranks from a ``RankModel``. Pure numerics: no printing,
+no files, no run-table type.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from l2l.base.errors import FitError, UsageError
+from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.laws import Array, log_loss
+from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
+from l2l.core.sweep import Sweep, pair_configs
+
+__all__ = [
+    "Budget",
+    "Candidate",
+    "CandidatePoint",
+    "DrawError",
+    "DrawErrorHook",
+    "DrawnLaw",
+    "FitMemo",
+    "LearnedDrawError",
+    "RankModel",
+    "fit_rank_model",
+    "learn_draw_error",
+    "single_scale_ranking",
+]
+
+AnchorSource = Literal["independent", "translation"]
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    """A candidate pre-training dataset: its name, the eval that is its own loss, and its runs per eval."""
+
+    name: str
+    own_eval: str
+    runs: Mapping[str, Sweep]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A compute budget C (the model is each dataset's compute-optimal N*, D*), or a fixed model N, D."""
+
+    C: float | None = None
+    N: float | None = None
+    D: float | None = None
+    flops_per_param_token: float = 6.0
+
+    def __post_init__(self) -> None:
+        fixed = self.N is not None and self.D is not None
+        if (self.C is None) == (not fixed) or (self.C is None and (self.N is None) != (self.D is None)):
+            raise UsageError("a budget is either a compute C, or a model size N together with tokens D")
+        for v in (self.C, self.N, self.D):
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise UsageError(f"budget values must be finite and > 0, got {v}")
+
+    @property
+    def compute(self) -> float:
+        if self.C is not None:
+            return float(self.C)
+        assert self.N is not None
+        assert self.D is not None
+        return self.flops_per_param_token * self.N * self.D
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "C": self.compute,
+            "N": self.N,
+            "D": self.D,
+            "flops_per_param_token": self.flops_per_param_token,
+        }
+
+
+@dataclass(frozen=True)
+class DrawError:
+    """The extrapolation error a ranking adds to its joint draws, on log loss, beyond the fits' own uncertainty
+    (not ``l2l.core.error_model.ErrorModel``, which gives one prediction its interval).
+
+    ``bias`` and ``shared_sd`` are common to all datasets in a draw (the shared bias of extrapolating: they widen
+    every interval and never reorder); ``specific_sd`` is drawn per dataset (what can reorder them). A callable
+    ``reach -> DrawError`` (reach = log10 of the target compute over the sweep's largest) may stand in for one,
+    e.g. fed from a within-sweep backtest.
+    """
+
+    bias: float = 0.0
+    shared_sd: float = 0.0
+    specific_sd: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {"bias": self.bias, "shared_sd": self.shared_sd, "specific_sd": self.specific_sd}
+
+
+DrawErrorHook = DrawError | Callable[[float], DrawError]
+
+
+@dataclass
+class CandidatePoint:
+    """What comes with a candidate's predictions at one budget: the model (N, D) it is predicted for, the mean
+    measured loss at its largest budget, the trust in its law's dataset-specific change (recommended method), and
+    notes (why a method could not predict, what it was anchored on)."""
+
+    N: float | None = None
+    D: float | None = None
+    measured_top: float | None = None
+    trust: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class DrawnLaw:
+    """A fitted law with its draws: the fit, and (B, P) optimizer coordinates, the fit's own as draw 0."""
+
+    fit: LawFit
+    draws: Array
+
+
+#: Fitted laws (or why not) by (candidate, eval), shared between calls that fit the same sweeps.
+FitMemo = dict[tuple[str, str], DrawnLaw | FitError]
+
+
+@dataclass(frozen=True, eq=False)
+class _Pair:
+    """The train-to-test relation of one dataset onto one target: point (K, κ) and per-draw (K_b, κ_b)."""
+
+    K: float
+    kappa: float
+    K_draws: Array
+    kappa_draws: Array
+    n_pairs: int
+
+
+def _at_top(c: Array, cut: float | None = None) -> NDArray[np.bool_]:
+    """Mask of the runs at the largest budget (to a relative 1e-9), or at ``cut`` and above."""
+    return np.asarray(c >= (np.max(c) * (1 - 1e-9) if cut is None else cut))
+
+
+def _fit_with_draws(runs: Sweep, form: str, draws: int, seed: int, label: tuple[str, str]) -> DrawnLaw:
+    fit = fit_law(runs.N, runs.D, runs.loss, form=form, dataset=label[0], eval=label[1])
+    if draws <= 1:
+        return DrawnLaw(fit, fit.law.theta[None, :])
+    boot = bootstrap_law(fit, runs.N, runs.D, runs.loss, draws=max(draws - 1, 2), seed=seed)
+    assert boot.bootstrap is not None
+    return DrawnLaw(fit, np.vstack([fit.law.theta[None, :], boot.bootstrap[: draws - 1]]))
+
+
+def _log_predict(form: str, thetas: Array, n: ArrayLike, d: ArrayLike) -> Array:
+    """log L̂ for every draw (B, P) at points (k,): (B, k)."""
+    nn = np.atleast_1d(np.asarray(n, dtype=np.float64))
+    dd = np.atleast_1d(np.asarray(d, dtype=np.float64))
+    return log_loss(form, thetas, np.log(nn), np.log(dd))
+
+
+def _paired_losses(a: Sweep, b: Sweep) -> tuple[Array, Array]:
+    """The losses in a and in b at every configuration both ran (``pair_configs``; repeats averaged), ordered by
+    N, then D."""
+    ma, mb = a.by_config(), b.by_config()
+    i, j = pair_configs(ma.N, ma.D, mb.N, mb.D)
+    order = np.lexsort((ma.D[i], ma.N[i]))
+    return ma.loss[i][order], mb.loss[j][order]
+
+
+@dataclass(frozen=True, eq=False)
+class _Entry:
+    """What one candidate contributes to one target: fits, relation, anchor; or why it cannot."""
+
+    name: str
+    own: DrawnLaw | FitError
+    target: DrawnLaw | FitError
+    pair: _Pair | FitError
+    anchor_n: Array  # runs at the candidate's largest budget on the target eval
+    anchor_d: Array
+    anchor_log: float  # their mean measured log loss
+    anchor_sd: float  # its noise (fit rmse / sqrt(runs))
+    top_compute: float
+    measured_top: float | None  # mean measured loss at the largest budget (the single-scale baseline)
+
+
+@dataclass(frozen=True, eq=False)
+class RankModel:
+    """The laws and relations of every candidate for a set of targets, fitted once; ``rank`` at any budget.
+
+    Build it with ``fit_rank_model``. Holding it lets a caller rank at many budgets (or scan for the budget where
+    the winner flips) without refitting.
+    """
+
+    candidates: tuple[str, ...]
+    targets: Mapping[str, float]
+    entries: Mapping[str, Mapping[str, _Entry]]  # target -> candidate -> entry
+    own_evals: Mapping[str, str]
+    form: str
+    draws: int
+    seed: int
+    shrink: bool = True
+    distrust_bounds: bool = True
+    anchor_source: AnchorSource = "translation"
+
+    @property
+    def sweep_top_compute(self) -> float:
+        tops = [e.top_compute for per in self.entries.values() for e in per.values() if e.top_compute > 0]
+        return max(tops) if tops else float("nan")
+
+    # -- per-draw predictions ----------------------------------------------------------------------------------
+    def _optimal(self, name: str, budget: Budget) -> tuple[float, float]:
+        if budget.N is not None and budget.D is not None:
+            return float(budget.N), float(budget.D)
+        entry = next(iter(self.entries.values()))[name]
+        if isinstance(entry.own, FitError):
+            raise entry.own
+        n, d = entry.own.fit.law.compute_optimal(budget.compute, budget.flops_per_param_token)
+        return float(n), float(d)
+
+    def _method_logs(self, e: _Entry, n: Array, d: Array, method: str) -> Array:
+        """log predictions (B, k) of the independent or translation method at points n, d."""
+        if method == "independent":
+            if isinstance(e.target, FitError):
+                raise e.target
+            return _log_predict(self.form, e.target.draws, n, d)
+        if isinstance(e.own, FitError):
+            raise e.own
+        if isinstance(e.target, FitError):
+            raise FitError(f"the target's law gives E1 and could not be fitted: {e.target}")
+        if isinstance(e.pair, FitError):
+            raise e.pair
+        x = np.exp(_log_predict(self.form, e.own.draws, n, d))
+        e0 = e_of(self.form, e.own.draws)[:, None]
+        e1 = e_of(self.form, e.target.draws)[:, None]
+        gap = np.maximum(x - e0, 1e-300)
+        y = e.pair.K_draws[:, None] * gap ** e.pair.kappa_draws[:, None] + e1
+        return np.log(y)
+
+    def _anchored(
+        self,
+        per: Mapping[str, _Entry],
+        deltas: Mapping[str, Array],
+        sources: Mapping[str, str],
+        out: dict[str, dict[str, Array]],
+        extra: dict[str, CandidatePoint],
+        rng: np.random.Generator,
+        err: DrawError,
+    ) -> None:
+        """The recommended method, into ``out``: measured anchor + the change shared by all candidates + each
+        one's specific change shrunk by how much of it the noise could explain (none for a law on a bound)."""
+        if not deltas:
+            return
+        names = list(deltas)
+        dmat = np.vstack([deltas[k] for k in names])  # (M, B)
+        common = dmat.mean(axis=0)
+        spec = dmat - common
+        boot_var = spec[:, 1:].var(axis=1) if dmat.shape[1] > 2 else np.zeros(len(names))
+        s2 = boot_var + err.specific_sd**2
+        m = len(names)
+        tau2 = max(0.0, float(np.sum(spec[:, 0] ** 2)) / max(m - 1, 1) - float(np.mean(s2))) if m > 1 else 0.0
+        for i, name in enumerate(names):
+            e = per[name]
+            w: float = 1.0
+            if self.shrink:
+                w = float(tau2 / (tau2 + s2[i])) if tau2 + s2[i] > 0 else 1.0
+            laws = [e.target] if sources[name] == "independent" else [e.own, e.target]
+            bound = [f.fit.eval for f in laws if isinstance(f, DrawnLaw) and f.fit.at_bounds]
+            if self.distrust_bounds and bound:
+                w = 0.0
+                extra[name].notes.append(
+                    f"the law of {', '.join(bound)} ends on a bound: the sweep's measured order is kept"
+                )
+            noise = np.asarray(e.anchor_sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
+            noise[0] = 0.0
+            out[name]["recommended"] = e.anchor_log + noise + common + w * spec[i]
+            extra[name].trust = float(w)
+
+    def point_and_draws(
+        self, target: str, budget: Budget, rng: np.random.Generator, err: DrawError
+    ) -> tuple[dict[str, dict[str, Array]], dict[str, str], dict[str, CandidatePoint]]:
+        """Per candidate: method → draws of log predicted target loss (index 0 is the point), failure reasons,
+        and what comes with the predictions (N, D, trust, notes)."""
+        per = self.entries[target]
+        out: dict[str, dict[str, Array]] = {}
+        failed: dict[str, str] = {}
+        extra: dict[str, CandidatePoint] = {}
+        deltas: dict[str, Array] = {}
+        sources: dict[str, str] = {}
+        for name in self.candidates:
+            e = per[name]
+            try:
+                n, d = self._optimal(name, budget)
+            except FitError as exc:
+                failed[name] = f"its own-loss law cannot be fitted: {exc}"
+                continue
+            extra[name] = CandidatePoint(n, d, e.measured_top)
+            logs: dict[str, Array] = {}
+            for method in ("independent", "translation"):
+                try:
+                    logs[method] = self._method_logs(e, np.array([n]), np.array([d]), method)[:, 0]
+                except FitError as exc:
+                    extra[name].notes.append(f"{method}: {exc}")
+            out[name] = logs
+            src = self.anchor_source
+            if src not in logs and logs:  # e.g. no train-to-test relation: extrapolate the target's own law
+                src = "independent" if "independent" in logs else "translation"
+                extra[name].notes.append(f"recommended: anchored on the {src} prediction")
+            if src in logs and len(e.anchor_n):
+                top = self._method_logs(e, e.anchor_n, e.anchor_d, src).mean(axis=1)
+                deltas[name] = logs[src] - top
+                sources[name] = src
+        self._anchored(per, deltas, sources, out, extra, rng, err)
+        # the single-scale baseline: the measured loss at the largest budget, and its noise (own generator, so the
+        # other methods' draws do not depend on it)
+        base_rng = np.random.default_rng([self.seed, 104729])
+        for name in self.candidates:
+            e = per[name]
+            if name in out and e.measured_top is not None:
+                noise = np.asarray(e.anchor_sd * base_rng.standard_normal(self.draws), dtype=np.float64)
+                noise[0] = 0.0
+                out[name]["baseline"] = (
+                    math.log(e.measured_top) + noise
+                )  # the mean loss, as single_scale_ranking
+        for name in out:
+            if "recommended" not in out[name]:
+                extra[name].notes.append("recommended: no runs to anchor on, or no law to extrapolate with")
+        return out, failed, extra
+
+
+def _relation_draws(
+    own: DrawnLaw, target: DrawnLaw, x: Array, y: Array, form: str, rng: np.random.Generator
+) -> _Pair:
+    """K, κ with E0, E1 from the best fits, and per draw with E0_b, E1_b and the pairs resampled."""
+    e0s, e1s = e_of(form, own.draws), e_of(form, target.draws)
+    best = fit_shifted_power(x, y, float(e0s[0]), float(e1s[0]))
+    K, kappa, used = best.K, best.kappa, best.n_pairs
+    B = len(e0s)
+    counts = rng.multinomial(len(x), np.full(len(x), 1.0 / len(x)), size=B).astype(np.float64)
+    counts[0] = 1.0
+    gx = x[None, :] - e0s[:, None]
+    gy = y[None, :] - e1s[:, None]
+    ok = (gx > 0) & (gy > 0)
+    w = np.where(ok, counts, 0.0)
+    lx = np.log(np.where(ok, gx, 1.0))
+    ly = np.log(np.where(ok, gy, 1.0))
+    logk, kap = weighted_log_lines(lx, ly, w)
+    bad = ~np.isfinite(kap) | ~np.isfinite(logk) | ((w > 0).sum(axis=1) < 3)
+    kap = np.asarray(np.where(bad, kappa, kap), dtype=np.float64)
+    logk = np.asarray(np.where(bad, math.log(K), logk), dtype=np.float64)
+    kap[0], logk[0] = kappa, math.log(K)
+    return _Pair(K, kappa, np.exp(logk), kap, used)
+
+
+def fit_rank_model(
+    candidates: Sequence[Candidate],
+    targets: str | Sequence[str] | Mapping[str, float],
+    *,
+    form: str = "l2l",
+    draws: int = 50,
+    seed: int = 0,
+    shrink: bool = True,
+    distrust_bounds: bool = True,
+    anchor_source: AnchorSource = "translation",
+    fits: FitMemo | None = None,
+) -> RankModel:
+    """Fit every candidate's own-loss law and target laws (with ``draws`` − 1 bootstrap draws each) and its
+    train-to-test relations. ``targets``: an eval name, names, or eval → weight. ``fits`` is an optional cache
+    (shared between calls) of fitted laws keyed by (candidate, eval)."""
+    if not candidates:
+        raise UsageError("no candidate datasets to rank")
+    names = [c.name for c in candidates]
+    if len(set(names)) != len(names):
+        raise UsageError("candidate dataset names must be distinct")
+    weights = _weights(targets)
+    cache: FitMemo = {} if fits is None else fits
+    root = np.random.SeedSequence(seed)
+    seeds = {
+        c.name: int(s.generate_state(1)[0])
+        for c, s in zip(candidates, root.spawn(len(candidates)), strict=True)
+    }
+
+    def get(c: Candidate, ev: str) -> DrawnLaw | FitError:
+        key = (c.name, ev)
+        if key not in cache:
+            runs = c.runs.get(ev)
+            if runs is None or len(runs) == 0:
+                cache[key] = FitError(f"{c.name} has no runs on {ev}")
+            else:
+                try:
+                    cache[key] = _fit_with_draws(runs.sorted(), form, draws, seeds[c.name], key)
+                except FitError as exc:
+                    cache[key] = exc
+        return cache[key]
+
+    entries: dict[str, dict[str, _Entry]] = {}
+    for ti, t in enumerate(weights):
+        per: dict[str, _Entry] = {}
+        for ci, c in enumerate(candidates):
+            own, tgt = get(c, c.own_eval), get(c, t)
+            rng = np.random.default_rng([seeds[c.name], ci, ti])
+            pair = _relation(own, tgt, c.runs.get(c.own_eval), c.runs.get(t), form, rng)
+            per[c.name] = _entry(c.name, own, tgt, pair, c.runs.get(t))
+        entries[t] = per
+    return RankModel(
+        candidates=tuple(names),
+        targets=weights,
+        entries=entries,
+        own_evals={c.name: c.own_eval for c in candidates},
+        form=form,
+        draws=draws,
+        seed=seed,
+        shrink=shrink,
+        distrust_bounds=distrust_bounds,
+        anchor_source=anchor_source,
+    )
+
+
+def _relation(
+    own: DrawnLaw | FitError,
+    tgt: DrawnLaw | FitError,
+    runs_own: Sweep | None,
+    runs_tgt: Sweep | None,
+    form: str,
+    rng: np.random.Generator,
+) -> _Pair | FitError:
+    """The train-to-test relation of a candidate's own loss onto a target, or why there is none."""
+    if isinstance(own, FitError) or isinstance(tgt, FitError) or runs_own is None or runs_tgt is None:
+        return FitError("the train-to-test relation needs both laws")
+    x, y = _paired_losses(runs_own, runs_tgt)
+    try:
+        return _relation_draws(own, tgt, x, y, form, rng)
+    except FitError as exc:
+        return exc
+
+
+def _entry(
+    name: str, own: DrawnLaw | FitError, tgt: DrawnLaw | FitError, pair: _Pair | FitError, runs: Sweep | None
+) -> _Entry:
+    """A candidate's entry for a target: its laws and relation, and the anchor its runs on the target measured at
+    their largest budget (its noise: the target law's rmse over √runs)."""
+    if runs is None or not len(runs):
+        empty = np.zeros(0)
+        return _Entry(name, own, tgt, pair, empty, empty, 0.0, 0.0, 0.0, None)
+    top = _at_top(runs.C)
+    an, ad, ay = runs.N[top], runs.D[top], runs.loss[top]
+    rmse = tgt.fit.rmse if isinstance(tgt, DrawnLaw) else float(np.std(np.log(ay))) if len(ay) > 1 else 0.0
+    return _Entry(
+        name,
+        own,
+        tgt,
+        pair,
+        an,
+        ad,
+        float(np.mean(np.log(ay))),
+        rmse / math.sqrt(len(ay)),
+        float(runs.C.max()),
+        float(np.mean(ay)),
+    )
+
+
+def _weights(targets: str | Sequence[str] | Mapping[str, float]) -> dict[str, float]:
+    if isinstance(targets, str):
+        out = {targets: 1.0}
+    elif isinstance(targets, Mapping):
+        out = {str(k): float(v) for k, v in targets.items()}
+    else:
+        out = {str(t): 1.0 for t in targets}
+    if not out:
+        raise UsageError("no target eval to rank for")
+    for k, v in out.items():
+        if not (math.isfinite(v) and v >= 0):
+            raise UsageError(f"the weight of target {k} must be finite and ≥ 0, got {v}")
+    if sum(out.values()) <= 0:
+        raise UsageError("target weights sum to zero")
+    return out
+
+
+@dataclass(frozen=True)
+class LearnedDrawError:
+    """Extrapolation error learned inside the sweep, usable as ``draw_error``: called with a reach (log10 of
+    the target compute over the sweep's largest) it gives a ``DrawError`` grown linearly from the one step
+    measured. ``specific_sd`` and ``shared`` are the spread across datasets and the mean, on log loss, of the
+    anchored predictions' errors at ``reach``; the shared part is returned as a spread (``shared_sd``), not a
+    bias, since one step cannot tell a bias's sign at another reach."""
+
+    target: str
+    reach: float
+    specific_sd: float
+    shared: float
+    errors: Mapping[str, float]
+
+    def __call__(self, reach: float) -> DrawError:
+        scale = max(reach, 0.0) / self.reach if self.reach > 0 else 0.0
+        return DrawError(0.0, abs(self.shared) * scale, self.specific_sd * scale)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "reach": float(self.reach),
+            "specific_sd": float(self.specific_sd),
+            "shared": float(self.shared),
+            "errors": {k: float(v) for k, v in self.errors.items()},
+        }
+
+
+def learn_draw_error(
+    candidates: Sequence[Candidate],
+    target: str,
+    *,
+    form: str = "l2l",
+    draws: int = 50,
+    seed: int = 0,
+    anchor_source: AnchorSource = "translation",
+    fits: FitMemo | None = None,
+) -> LearnedDrawError:
+    """Hold out the sweep's largest budget, fit on the rest, and measure how far the anchored predictions (no
+    shrinkage) of each candidate's held-out runs on ``target`` miss, shared and dataset-specific parts apart.
+
+    ``fits`` caches the laws of the shortened sweep (keyed like ``fit_rank_model``'s). Raises FitError when
+    fewer than 3 candidates can be backtested."""
+    tops = [float(c.runs[target].C.max()) for c in candidates if target in c.runs and len(c.runs[target])]
+    if not tops:
+        raise FitError(f"no candidate has runs on {target}")
+    top = max(tops)
+    cut = top * (1 - 1e-9)
+    short: list[Candidate] = []
+    for c in candidates:
+        runs = {ev: r.subset(~_at_top(r.C, cut)) for ev, r in c.runs.items()}
+        short.append(Candidate(c.name, c.own_eval, runs))
+    model = fit_rank_model(
+        short, target, form=form, draws=draws, seed=seed, anchor_source=anchor_source, fits=fits
+    )
+    errors: dict[str, float] = {}
+    for c in candidates:
+        r = c.runs.get(target)
+        e = model.entries[target][c.name]
+        if r is None or not len(e.anchor_n):
+            continue
+        held = _at_top(r.C, cut)
+        if not held.any():
+            continue
+        try:
+            at_held = model._method_logs(e, r.N[held], r.D[held], anchor_source)[0].mean()
+            at_anchor = model._method_logs(e, e.anchor_n, e.anchor_d, anchor_source)[0].mean()
+        except FitError:
+            continue
+        errors[c.name] = float(e.anchor_log + at_held - at_anchor - np.mean(np.log(r.loss[held])))
+    if len(errors) < 3:
+        raise FitError(
+            f"only {len(errors)} candidates could be backtested on {target} (need 3): "
+            "too few budgets below the largest to fit on"
+        )
+    err = np.array(list(errors.values()))
+    shared = float(err.mean())
+    specific_sd = float(np.sqrt(np.sum((err - shared) ** 2) / (len(err) - 1)))
+    new_top = max(float(e.top_compute) for e in model.entries[target].values())
+    return LearnedDrawError(target, math.log10(top / new_top), specific_sd, shared, errors)
+
+
+def single_scale_ranking(candidates: Sequence[Candidate], target: str) -> dict[str, float]:
+    """The baseline: each candidate's mean measured loss on ``target`` over its runs at its largest budget."""
+    out: dict[str, float] = {}
+    for c in candidates:
+        r = c.runs.get(target)
+        if r is None or len(r) == 0:
+            continue
+        top = _at_top(r.C)
+        out[c.name] = float(np.mean(r.loss[top]))
+    return out

@@ -1,0 +1,152 @@
+"""Runs as arrays, and which runs stand at the same configuration: the one run-array type and the one pairing rule.
+
+A ``Sweep`` is one dataset's runs on one eval: model size N, tokens D, compute C and loss, as float arrays of equal
+length (backtests, intervals and rankings all take it). Two runs are at the same configuration when their N and D
+both agree within a relative tolerance ``SAME_RTOL`` (in log space: |log N₁ − log N₂| ≤ log(1 + rtol), likewise D);
+``pair_configs`` pairs the runs of two sweeps by that rule, one to one, nearest first, and ``config_groups`` groups
+the runs of one (repeats of a configuration). Every pairing of l2l (translations, backtests, rankings, held-out
+comparisons) uses these. Pure numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from l2l.base.errors import FitError
+from l2l.core.laws import Array
+
+__all__ = ["SAME_RTOL", "Index", "Sweep", "budgets", "config_groups", "pair_configs"]
+
+#: Runs whose N and D agree within this relative tolerance are at the same configuration.
+SAME_RTOL = 1e-6
+
+Index = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """One dataset's runs on one eval: model size N, tokens D, compute C, measured loss (equal lengths)."""
+
+    N: Array
+    D: Array
+    C: Array
+    loss: Array
+
+    @classmethod
+    def of(
+        cls,
+        N: ArrayLike,
+        D: ArrayLike,
+        C: ArrayLike | None,
+        loss: ArrayLike,
+        *,
+        flops_per_param_token: float = 6.0,
+    ) -> Sweep:
+        """From array-likes; C None means k·N·D (k = ``flops_per_param_token``). Raises FitError for arrays of
+        different lengths or values that are not finite and positive."""
+        n = np.asarray(N, dtype=np.float64).ravel()
+        d = np.asarray(D, dtype=np.float64).ravel()
+        c = flops_per_param_token * n * d if C is None else np.asarray(C, dtype=np.float64).ravel()
+        y = np.asarray(loss, dtype=np.float64).ravel()
+        if not (len(n) == len(d) == len(c) == len(y)):
+            raise FitError(
+                f"N, D, C and loss have different lengths ({len(n)}, {len(d)}, {len(c)}, {len(y)})"
+            )
+        for name, arr in (("N", n), ("D", d), ("C", c), ("loss", y)):
+            if not np.all(np.isfinite(arr) & (arr > 0)):
+                raise FitError(f"{name} must be finite and > 0 for every run")
+        return cls(n, d, c, y)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def subset(self, mask: NDArray[np.bool_] | Index) -> Sweep:
+        """The runs selected by a boolean mask or an index array."""
+        return Sweep(self.N[mask], self.D[mask], self.C[mask], self.loss[mask])
+
+    def below(self, cutoff: float) -> Sweep:
+        """The runs at compute ≤ ``cutoff`` (to a relative 1e-9)."""
+        return self.subset(cutoff * (1 + 1e-9) >= self.C)
+
+    def sorted(self) -> Sweep:
+        """The runs ordered by N, then D."""
+        return self.subset(np.lexsort((self.D, self.N)))
+
+    def by_config(self) -> Sweep:
+        """One run per configuration (``config_groups``): the first run's N, D, C and the mean loss of its
+        repeats, in order of first appearance."""
+        labels = config_groups(self.N, self.D)
+        first = np.array([int(np.flatnonzero(labels == k)[0]) for k in range(int(labels.max()) + 1)])
+        if len(first) == len(self):
+            return self
+        mean = np.array([float(np.mean(self.loss[labels == k])) for k in range(len(first))])
+        return Sweep(self.N[first], self.D[first], self.C[first], mean)
+
+    @property
+    def max_C(self) -> float:
+        return float(self.C.max())
+
+
+def budgets(C: ArrayLike, rtol: float = 1e-3) -> Array:
+    """Distinct compute budgets (values within ``rtol`` merged), ascending."""
+    c = np.sort(np.asarray(C, dtype=np.float64).ravel())
+    out: list[float] = []
+    for v in c:
+        if not out or v > out[-1] * (1 + rtol):
+            out.append(float(v))
+    return np.array(out)
+
+
+def _log_gaps(
+    N_a: ArrayLike, D_a: ArrayLike, N_b: ArrayLike, D_b: ArrayLike, rtol: float
+) -> tuple[Array, NDArray[np.bool_]]:
+    """(L1 distance in log N, log D of every a-run to every b-run, whether each pair is within ``rtol``)."""
+    ln_a = np.log(np.asarray(N_a, dtype=np.float64).ravel())[:, None]
+    ld_a = np.log(np.asarray(D_a, dtype=np.float64).ravel())[:, None]
+    ln_b = np.log(np.asarray(N_b, dtype=np.float64).ravel())[None, :]
+    ld_b = np.log(np.asarray(D_b, dtype=np.float64).ravel())[None, :]
+    tol = math.log1p(rtol)
+    gn, gd = np.abs(ln_a - ln_b), np.abs(ld_a - ld_b)
+    return gn + gd, (gn <= tol) & (gd <= tol)
+
+
+def pair_configs(
+    N_a: ArrayLike, D_a: ArrayLike, N_b: ArrayLike, D_b: ArrayLike, rtol: float = SAME_RTOL
+) -> tuple[Index, Index]:
+    """Indices (i, j), ascending in i, of the runs of a and b at the same configuration (N and D within ``rtol``).
+
+    One to one: the a-runs closest to a b-run choose first, each taking its nearest b-run not yet taken (in log
+    space)."""
+    dist, ok = _log_gaps(N_a, D_a, N_b, D_b, rtol)
+    if dist.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    dist = np.where(ok, dist, np.inf)
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    for i in np.argsort(dist.min(axis=1), kind="stable"):
+        for j in np.argsort(dist[i], kind="stable"):
+            if not np.isfinite(dist[i, j]):
+                break
+            if int(j) not in used:
+                used.add(int(j))
+                pairs[int(i)] = int(j)
+                break
+    ii = np.array(sorted(pairs), dtype=np.int64)
+    return ii, np.array([pairs[i] for i in ii.tolist()], dtype=np.int64)
+
+
+def config_groups(N: ArrayLike, D: ArrayLike, rtol: float = SAME_RTOL) -> Index:
+    """A label per run, equal for runs at the same configuration (within ``rtol`` of the group's first run),
+    numbered in order of first appearance."""
+    _, ok = _log_gaps(N, D, N, D, rtol)
+    labels = np.full(ok.shape[0], -1, dtype=np.int64)
+    k = 0
+    for i in range(len(labels)):
+        if labels[i] < 0:
+            labels[ok[i] & (labels < 0)] = k
+            k += 1
+    return labels

@@ -1,0 +1,479 @@
+"""Predictions through loss-to-loss translation, each step with its interval: ``predict_sources``.
+
+A target dataset's loss (its own, or on another eval through its train-to-test translation) from one or several
+source datasets' measured own losses: each source's loss is translated onto the target (train-train), several
+translations are combined (mean by default), and a train-test step carries the result to another eval. The
+train-train steps and the combination get backtested intervals (``l2l.core.calibrate``); a train-test step is not
+backtested and its interval, the own-loss interval carried through the translation widened by its residual and
+parameter spread, is flagged a lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from l2l.base.checks import check_level
+from l2l.base.errors import FitError, SelectionError, UsageError
+from l2l.base.runs import ALL, OWN
+from l2l.core.calibrate import Calibration, CalibrationCache
+from l2l.core.error_model import ErrorModel
+from l2l.core.fit import FitCache, FitOptions, LawFit
+from l2l.core.intervals import (
+    combined_interval,
+    e_draws,
+    propagated_interval,
+    translation_interval,
+)
+from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
+from l2l.core.predictive import DEFAULT_LEVEL, Combine, Placement, PredictiveInterval, aspect_of
+from l2l.core.sweep import Sweep
+from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.pairing import at_config
+from l2l.workflows.predict import DEFAULT_DRAWS, Sweeps, calibration_for
+from l2l.workflows.translate import TranslationResult, in_split, translate
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.base.schema import Join, Kind
+
+__all__ = ["ViaPrediction", "ViaStep", "predict_sources"]
+
+TRAIN_TEST = (
+    "train-to-test step not backtested (backtests cover own losses only): the own-loss interval carried through "
+    "the translation, widened by its residual and parameter spread; a lower bound"
+)
+
+
+@dataclass(frozen=True)
+class ViaStep:
+    """One step of a prediction through translation: a measured source loss (``interval`` None), a single-source
+    train-train translation, the combination of several, or a train-test translation. ``backtested``: the
+    interval comes from an error model learned by backtests (own losses); else it is a lower bound."""
+
+    description: str
+    kind: str
+    source: str
+    dataset: str
+    eval: str
+    value: float
+    interval: PredictiveInterval | None
+    K: float | None = None
+    kappa: float | None = None
+    E0: float | None = None
+    E1: float | None = None
+    K_interval: tuple[float, float] | None = None
+    kappa_interval: tuple[float, float] | None = None
+    backtested: bool = False
+    extrapolated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "step": self.description,
+            "kind": self.kind,
+            "source": self.source,
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "loss": self.value,
+        }
+        pi = self.interval
+        d["loss_law"] = None if pi is None else pi.raw
+        d["loss_lo"] = None if pi is None else pi.lo
+        d["loss_hi"] = None if pi is None else pi.hi
+        d["level"] = None if pi is None else pi.level
+        d["interval_method"] = None if pi is None else pi.method
+        d["lower_bound_only"] = None if pi is None else pi.lower_bound_only
+        d["backtested"] = self.backtested
+        d["K"], d["kappa"], d["E0"], d["E1"] = self.K, self.kappa, self.E0, self.E1
+        d["K_lo"], d["K_hi"] = self.K_interval if self.K_interval else (None, None)
+        d["kappa_lo"], d["kappa_hi"] = self.kappa_interval if self.kappa_interval else (None, None)
+        d["extrapolated"] = self.extrapolated
+        d["notes"] = [] if pi is None else list(pi.notes)
+        return d
+
+
+@dataclass(frozen=True)
+class ViaPrediction:
+    """A prediction of ``target``'s loss on ``eval`` at (N, D) through translation from ``sources``' measured
+    own losses: every step, the end ``result``, and the measured value where the table has it (``actual``).
+    ``C`` is the target's compute (inferred from the source loss when no run fixed (N, D): ``C_inferred``)."""
+
+    sources: tuple[str, ...]
+    target: str
+    eval: str
+    N: float | None
+    D: float | None
+    C: float
+    C_inferred: bool
+    C_ratio: float
+    steps: tuple[ViaStep, ...]
+    result: PredictiveInterval
+    actual: float | None
+    combine: str
+    notes: tuple[str, ...] = ()
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        rows = [s.to_dict() for s in self.steps]
+        for r in rows:
+            r["N"], r["D"], r["C"], r["C_ratio"] = self.N, self.D, self.C, self.C_ratio
+            r["actual"] = None
+        if rows:
+            rows[-1]["actual"] = self.actual
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sources": list(self.sources),
+            "target": self.target,
+            "eval": self.eval,
+            "N": self.N,
+            "D": self.D,
+            "C": self.C,
+            "C_inferred": self.C_inferred,
+            "C_ratio": self.C_ratio,
+            "combine": self.combine,
+            "result": self.result.to_dict(),
+            "actual": self.actual,
+            "steps": self.to_dicts(),
+            "notes": list(self.notes),
+        }
+
+
+def _find_run(runs: Runs, run_id: str, prefer: str | None) -> tuple[float, float]:
+    """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id)."""
+    import polars as pl
+
+    rows = runs.frame.filter(pl.col("run_id") == run_id)
+    if prefer is not None and rows.filter(pl.col("dataset") == prefer).height:
+        rows = rows.filter(pl.col("dataset") == prefer)
+    if rows.height == 0:
+        raise SelectionError(f"no run {run_id!r} in the table")
+    return float(rows["N"][0]), float(rows["D"][0])
+
+
+def _loss_at(runs: Runs, dataset: str, eval_name: str, N: float, D: float) -> float | None:
+    import polars as pl
+
+    rows = runs.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name) & at_config(N, D))
+    return float(rows["loss"][0]) if rows.height else None
+
+
+def _inferred_compute(fit: LawFit, loss: float, k: float, sweep: Sweep, model: ErrorModel | None) -> float:
+    """The budget at which ``fit``'s compute-optimal loss, bias-corrected by ``model``, equals ``loss``
+    (bisection on log C over 1e10–1e32)."""
+    lo, hi = math.log(1e10), math.log(1e32)
+
+    def at(logc: float) -> float:
+        c = math.exp(logc)
+        n, d = fit.law.compute_optimal(c, k)
+        shift = 0.0 if model is None else model.bias(Placement.of(c, sweep.max_C, float(sweep.C.min())))
+        return float(fit.predict(n, d)) * math.exp(shift)
+
+    if loss >= at(lo) or loss <= at(hi):
+        raise FitError(
+            f"a source loss of {loss:.4g} is outside what the source's law reaches at any budget: "
+            "cannot place it in compute"
+        )
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if at(mid) > loss else (lo, mid)
+    return math.exp(0.5 * (lo + hi))
+
+
+def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str], bool]:
+    if not via:
+        raise UsageError("name at least one source dataset", param="via")
+    if any(v == ALL for v in via):
+        if len(via) > 1:
+            raise UsageError("'all' names every source already; give it alone", param="via")
+        return [d for d in runs.datasets if d != tgt and d in runs.own_eval], True
+    out = list(dict.fromkeys(runs.resolve_dataset(v) for v in via))
+    if tgt in out:
+        raise UsageError(f"{tgt} is the target; a source must be another dataset", param="via")
+    return out, False
+
+
+def _source_losses(
+    runs: Runs, sources: list[str], every: bool, src_loss: float | None, from_run: str | None
+) -> tuple[float | None, float | None, dict[str, float]]:
+    """(N, D) of ``from_run`` (None, None with a given source loss) and each source's measured own loss there."""
+    if src_loss is not None:
+        if not (src_loss > 0 and math.isfinite(src_loss)):
+            raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
+        return None, None, {sources[0]: float(src_loss)}
+    assert from_run is not None
+    n, d = _find_run(runs, from_run, sources[0] if len(sources) == 1 else None)
+    found: dict[str, float] = {}
+    for s in sources:
+        x = _loss_at(runs, s, runs.own(s), n, d)
+        if x is None and not every:
+            raise SelectionError(
+                f"{s} has no run at N = {n:.4g}, D = {d:.4g} (the configuration of {from_run})"
+            )
+        if x is not None:
+            found[s] = x
+    if not found:
+        raise SelectionError(f"no other dataset has a run at N = {n:.4g}, D = {d:.4g}")
+    return n, d, found
+
+
+def predict_sources(
+    runs: Runs,
+    *,
+    via: Sequence[str],
+    tgt: str,
+    src_loss: float | None = None,
+    from_run: str | None = None,
+    eval_name: str | None = None,
+    split: str | None = None,
+    join: Join = "nd",
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    calibrations: CalibrationCache | None = None,
+    combine: Combine = "mean",
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> ViaPrediction:
+    """``tgt``'s loss (own, or on ``eval_name`` through its train-test translation) from measured source losses.
+
+    One source: its loss ``src_loss``, or measured on run ``from_run``. Several (``via`` lists them, or ``all``:
+    every other dataset with a run at the configuration): each one's own loss measured at the (N, D) of run
+    ``from_run`` (a run of any dataset) is translated, and the translations are combined (``combine``: mean by
+    default, the method the backtests and the paper's held-out runs support). Intervals: train-train steps and
+    the combination are backtested (``l2l.core.calibrate``); a train-test step is not, and its interval, the own-loss
+    interval carried through the translation widened by the regression's residual and parameter spread, is
+    flagged as a lower bound."""
+    check_level(level)
+    tgt_ds = runs.resolve_dataset(tgt)
+    sources, every = _resolve_sources(runs, via, tgt_ds)
+    if (src_loss is None) == (from_run is None):
+        raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
+    if src_loss is not None and len(sources) != 1:
+        raise UsageError("several sources need a run to fix (N, D), not one source loss", param="src_loss")
+    n, d, x_by_src = _source_losses(runs, sources, every, src_loss, from_run)
+    cache = FitCache() if cache is None else cache
+    book = law_book(runs, options, split, cache)
+    sweeps = Sweeps(book.frame)
+    cal = calibration_for(runs, book, calibrations, sweeps)
+    own_tgt = runs.own(tgt_ds)
+    where, C, notes = _target_placement(runs, book, sweeps, cal, tgt_ds, (n, d), x_by_src)
+    chain = _Via(runs, book, cal, tgt_ds, where, _Settings(split, join, options, cache, level, seed))
+    steps: list[ViaStep] = []
+    singles: list[tuple[PredictiveInterval, float]] = []
+    for s, x in x_by_src.items():
+        measured, step, single = chain.single(s, x)
+        steps += [measured, step]
+        singles.append(single)
+    own_pi = singles[0][0]
+    if len(singles) > 1:
+        combined = chain.combined(singles, combine)
+        steps.append(combined)
+        assert combined.interval is not None
+        own_pi = combined.interval
+    result = own_pi
+    target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
+    if target_eval != own_tgt:
+        step = chain.train_test(target_eval, own_pi)
+        steps.append(step)
+        assert step.interval is not None
+        result = step.interval
+    actual = None if n is None or d is None else _loss_at(runs, tgt_ds, target_eval, n, d)
+    tgt_sweep = sweeps.get(tgt_ds, own_tgt)
+    return ViaPrediction(
+        tuple(x_by_src),
+        tgt_ds,
+        target_eval,
+        n,
+        d,
+        C,
+        n is None or d is None,
+        C / tgt_sweep.max_C,
+        tuple(steps),
+        result,
+        actual,
+        combine if len(x_by_src) > 1 else "single",
+        tuple(notes),
+    )
+
+
+def _target_placement(
+    runs: Runs,
+    book: LawBook,
+    sweeps: Sweeps,
+    cal: Calibration,
+    tgt: str,
+    config: tuple[float | None, float | None],
+    x_by_src: dict[str, float],
+) -> tuple[Placement, float, list[str]]:
+    """Where the target model lies (its compute, aspect, against the target's own sweep), its compute C, and a
+    note when no run fixed (N, D) and C had to be inferred from the (first) source's loss."""
+    own_tgt = runs.own(tgt)
+    k = runs.flops_per_param_token
+    sweep = sweeps.get(tgt, own_tgt)
+    n, d = config
+    notes: list[str] = []
+    if n is not None and d is not None:
+        C = k * n * d
+        aspect = float(aspect_of(book.get(tgt, own_tgt), np.array([n]), np.array([C]))[0])
+    else:
+        s0 = next(iter(x_by_src))
+        src_law = book.get(s0, runs.own(s0))
+        C = _inferred_compute(src_law, x_by_src[s0], k, sweeps.get(s0, runs.own(s0)), cal.direct)
+        aspect = 0.0
+        notes.append(
+            f"no run fixes (N, D): the target's compute, {C:.3g} FLOPs, is where {s0}'s compute-optimal "
+            "loss equals the source loss; the interval assumes a compute-optimal model"
+        )
+    return Placement.of(C, sweep.max_C, float(sweep.C.min()), aspect, tgt), C, notes
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The options every translation of one prediction is made with."""
+
+    split: str | None
+    join: Join
+    options: FitOptions | None
+    cache: FitCache
+    level: float
+    seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Via:
+    """The steps of one prediction of ``tgt``'s loss through translation, the target model placed at ``where``."""
+
+    runs: Runs
+    book: LawBook
+    cal: Calibration
+    tgt: str
+    where: Placement
+    settings: _Settings
+
+    def _translation(
+        self, src: str, kind: Kind = "train-train", eval_name: str | None = None
+    ) -> TranslationResult:
+        st = self.settings
+        tgts, evals = ([self.tgt], None) if kind == "train-train" else (None, [eval_name or ""])
+        return translate(
+            self.runs,
+            src=src,
+            tgts=tgts,
+            kind=kind,
+            evals=evals,
+            join=st.join if kind == "train-train" else "nd",
+            split=st.split,
+            options=st.options,
+            cache=st.cache,
+        )[0]
+
+    def _inputs(self, res: TranslationResult) -> TranslationInputs:
+        """What ``res`` was fitted from, with its laws' bootstrap draws of E0 and E1."""
+        t = res.usable()
+        assert res.x_law is not None
+        assert res.y_law is not None
+        assert res.pairs is not None
+        seed = self.settings.seed
+        pairs = in_split(res.pairs, self.settings.split)
+        return TranslationInputs.of(
+            pairs["x"].to_numpy(),
+            pairs["y"].to_numpy(),
+            t.E0,
+            t.E1,
+            e_draws(with_bootstrap(self.book, res.x_law, DEFAULT_DRAWS, seed)),
+            e_draws(with_bootstrap(self.book, res.y_law, DEFAULT_DRAWS, seed)),
+        )
+
+    def single(self, src: str, x: float) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float]]:
+        """The measured source loss, its train-train translation onto the target with a backtested interval, and
+        (that interval, the translation's residual sd) for a combination."""
+        res = self._translation(src)
+        t = res.usable()
+        ti = translation_interval(
+            x,
+            self._inputs(res),
+            replace(self.where, group=f"{src}→{self.tgt}"),
+            self.cal.translation,
+            level=self.settings.level,
+            seed=self.settings.seed,
+        )
+        own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)
+        measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
+        step = ViaStep(
+            f"train-train: {src}:{own_s} → {self.tgt}:{own_t}",
+            "train-train",
+            src,
+            self.tgt,
+            own_t,
+            ti.prediction.estimate,
+            ti.prediction,
+            ti.K,
+            ti.kappa,
+            t.E0,
+            t.E1,
+            ti.K_interval,
+            ti.kappa_interval,
+            backtested=self.cal.translation is not None,
+            extrapolated=t.extrapolates(x),
+        )
+        return measured, step, (ti.prediction, t.resid_sd)
+
+    def combined(self, singles: Sequence[tuple[PredictiveInterval, float]], combine: Combine) -> ViaStep:
+        """The single-source translations combined (``combine``), with the combination's backtested interval."""
+        model = self.cal.combined.get(combine)
+        pi = combined_interval(
+            [p.raw for p, _ in singles],
+            self.where,
+            model=model,
+            method=combine,
+            sds=[sd for _, sd in singles],
+            level=self.settings.level,
+        )
+        own_t = self.runs.own(self.tgt)
+        return ViaStep(
+            f"{combine} of {len(singles)} sources → {self.tgt}:{own_t}",
+            "combined",
+            "",
+            self.tgt,
+            own_t,
+            pi.estimate,
+            pi,
+            backtested=model is not None,
+        )
+
+    def train_test(self, eval_name: str, own_pi: PredictiveInterval) -> ViaStep:
+        """The own-loss interval carried through the target's own → ``eval_name`` translation (monotone, so the
+        ends map to ends), each side widened in quadrature by the regression's residual sd and the spread of the
+        translation over resampled pairs and E draws at the estimate: not backtested, a lower bound."""
+        res = self._translation(self.tgt, "train-test", eval_name)
+        t = res.usable()
+        _, dr = shifted_power_draws(self._inputs(res), seed=self.settings.seed)
+        ivs = k_kappa_intervals(dr, self.settings.level)
+        sd_param = log_sd_at(dr, own_pi.estimate) if ivs is not None else 0.0
+
+        def through(v: float) -> float:
+            return float(t.predict(max(v, t.E0 * (1 + 1e-9))))
+
+        pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(TRAIN_TEST,))
+        own = self.runs.own(self.tgt)
+        return ViaStep(
+            f"train-test: {self.tgt}:{own} → {self.tgt}:{eval_name}",
+            "train-test",
+            "",
+            self.tgt,
+            eval_name,
+            pi.estimate,
+            pi,
+            t.K,
+            t.kappa,
+            t.E0,
+            t.E1,
+            None if ivs is None else ivs[0],
+            None if ivs is None else ivs[1],
+            backtested=False,
+            extrapolated=t.extrapolates(own_pi.estimate),
+        )

@@ -1,0 +1,58 @@
+"""The one run-array type and the one pairing rule (l2l.core.sweep)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from l2l.base.errors import FitError
+from l2l.core.sweep import SAME_RTOL, Sweep, budgets, config_groups, pair_configs
+from l2l.workflows.pairing import at_config
+
+
+def test_a_sweep_checks_its_arrays_and_fills_compute() -> None:
+    s = Sweep.of([1e8, 2e8], [1e9, 2e9], None, [3.0, 2.9], flops_per_param_token=4.0)
+    assert_allclose(s.C, [4e17, 16e17])
+    assert len(s) == 2
+    with pytest.raises(FitError, match="different lengths"):
+        Sweep.of([1e8], [1e9, 2e9], None, [3.0, 2.9])
+    with pytest.raises(FitError, match="loss must be finite and > 0"):
+        Sweep.of([1e8, 2e8], [1e9, 2e9], None, [3.0, np.nan])
+
+
+def test_subsets_below_a_cutoff_and_in_order() -> None:
+    s = Sweep.of([3e8, 1e8, 2e8], [1e9, 1e9, 5e8], None, [2.8, 3.0, 2.9])
+    assert_allclose(s.below(6 * 2e8 * 5e8).N, [1e8, 2e8])
+    assert_allclose(s.sorted().N, [1e8, 2e8, 3e8])
+    assert s.sorted().sorted().N.tolist() == s.sorted().N.tolist()
+    assert_allclose(budgets([1.0, 1.0005, 2.0, 4.0]), [1.0, 2.0, 4.0])
+
+
+def test_pairs_are_one_to_one_nearest_first_within_the_tolerance() -> None:
+    # b holds a near-duplicate of a[0]'s configuration: only the nearer is paired with it, once
+    na, da = np.array([1e8, 2e8, 4e8]), np.array([1e9, 2e9, 4e9])
+    nb = np.array([2e8 * (1 + 1e-7), 1e8 * (1 + 5e-7), 1e8, 3e8])
+    db = np.array([2e9, 1e9, 1e9, 3e9])
+    i, j = pair_configs(na, da, nb, db)
+    assert_array_equal(i, [0, 1])
+    assert_array_equal(j, [2, 0])
+    # outside the tolerance nothing pairs
+    i, j = pair_configs(na, da, na * (1 + 10 * SAME_RTOL), da)
+    assert len(i) == len(j) == 0
+    assert len(pair_configs(na[:0], da[:0], nb, db)[0]) == 0
+
+
+def test_repeats_of_a_configuration_are_grouped_and_averaged() -> None:
+    n = np.array([1e8, 2e8, 1e8 * (1 + 1e-7), 2e8])
+    d = np.array([1e9, 1e9, 1e9, 2e9])
+    assert_array_equal(config_groups(n, d), [0, 1, 0, 2])
+    s = Sweep.of(n, d, None, [3.0, 2.9, 3.2, 2.8]).by_config()
+    assert_allclose(s.loss, [3.1, 2.9, 2.8])
+    assert_allclose(s.N, [1e8, 2e8, 2e8])
+
+
+def test_table_rows_at_a_configuration_follow_the_same_rule() -> None:
+    frame = pl.DataFrame({"N": [1e8, 1e8 * (1 + 5e-7), 1e8 * (1 + 5e-6)], "D": [1e9, 1e9, 1e9]})
+    assert frame.filter(at_config(1e8, 1e9)).height == 2
