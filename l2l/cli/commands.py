@@ -93,13 +93,15 @@ FLAGS: dict[str, str] = {
 
 
 def _fail(exc: L2LError) -> NoReturn:
-    typer.echo(f"Error: {exc.message}", err=True)
+    from l2l.base.text import visible
+
+    typer.echo(f"Error: {visible(exc.message)}", err=True)
     flag = FLAGS.get(exc.param or "")
     hint = exc.hint
     if flag:
         hint = f"{hint} (option {flag})" if hint else f"see option {flag}"
     if hint:
-        typer.echo(f"Hint: {hint}", err=True)
+        typer.echo(f"Hint: {visible(hint)}", err=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -425,6 +427,7 @@ def ingest(
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace."""
     from l2l.base.errors import InputError
+    from l2l.base.text import visible
     from l2l.io.checkpoints import parse_policy
     from l2l.io.columns import parse_mapping
     from l2l.io.tables import read_runs
@@ -451,11 +454,14 @@ def ingest(
         accuracy_columns=accuracy_columns,
         accuracy_only=append,  # appending accuracies alone to stored losses is fine
     )
-    stored = ws.save(runs, append=append, strict=strict, column_mapping={**stored_mapping, **mapping})
-    _render(
-        _with_accuracy(ingest_report(stored, added=runs, workspace=ws), _save_accuracy(stored, runs, append)),
-        fmt,
+    stored = ws.save(  # losses and accuracies in one commit, under the workspace's lock
+        runs,
+        append=append,
+        strict=strict,
+        column_mapping={**stored_mapping, **mapping},
+        on_wait=lambda msg: typer.echo(visible(msg), err=True),
     )
+    _render(_with_accuracy(ingest_report(stored, added=runs, workspace=ws), stored), fmt)
 
 
 @app.command(epilog="Examples:\n\n  l2l runs\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv")
@@ -488,13 +494,6 @@ def _refuse_accuracy_evals(table: Path | None, runs: Runs, names: Sequence[str] 
                     "--eval", f"{name!r} is an accuracy eval: fit it with `l2l fit-accuracy --eval {name}`"
                 )
             raise
-
-
-def _save_accuracy(stored: Runs, added: Runs, append: bool) -> Runs:
-    """The accuracies read, stored beside the workspace's losses (l2l.io.accuracy_store.save_accuracy)."""
-    from l2l.io.accuracy_store import save_accuracy
-
-    return save_accuracy(_workspace(), stored, added, append=append)
 
 
 def _load_accuracy(table: Path | None) -> tuple[Runs, FitCache]:

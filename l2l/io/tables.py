@@ -14,14 +14,12 @@ error names its line either way.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import json
 import re
-import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, SelectionError, UsageError
 from l2l.base.runs import REPEAT_KEY, Runs, resolve_name
-from l2l.base.text import fmt_sig
+from l2l.base.text import fmt_sig, visible
 from l2l.io.checkpoints import CheckpointReport
 from l2l.io.columns import ColumnPlan
 
@@ -80,6 +78,9 @@ class _Raw:
     names: list[str] | None = None  # the scanned file's columns
     first_line: int | None = None  # a scanned file: the line of data row 0 (its rows are consecutive lines)
     separator: str = ","
+    # values that are neither a name nor a number (an NDJSON object, invalid UTF-8 in Parquet): column → (rows,
+    # what they are); an error only when the column is used
+    bad: dict[str, tuple[list[int], str]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -137,35 +138,34 @@ def _format_of(path: Path) -> tuple[str, bool]:
 
 
 def _read_raw(path: Path) -> _Raw:
+    """A file read whole, checked and split into rows (the careful reader: every row keeps its line)."""
+    from l2l.io.limits import check_rows, gunzip, read_whole
+
     fmt, gz = _format_of(path)
     p = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=p) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path=p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=p) from None
+    data = read_whole(path, hint=_STREAM_HINT if fmt in ("csv", "tsv") else None)
     sha = hashlib.sha256(data).hexdigest()
     if not data:
         raise InputError("empty file (0 bytes)", path=p)
     if gz:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"not a valid gzip file ({exc})", path=p) from None
+        data = gunzip(data, p)
         if not data:
             raise InputError("empty file (0 bytes after decompression)", path=p)
     label = fmt + (".gz" if gz else "")
     if fmt == "parquet":
         return _read_parquet(data, p, sha)
+    check_rows(data.count(b"\n") + (not data.endswith(b"\n")) - 1, p)
     text = _decode(data, p)
     if not text.strip():
         raise InputError("empty file (only blank lines)", path=p)
     if fmt == "ndjson":
         return _read_ndjson(text, p, sha, label)
     return _read_delimited(text, p, sha, label, "\t" if fmt == "tsv" else ",")
+
+
+_STREAM_HINT = (
+    "a plain CSV/TSV (no quotes, LF line ends, every value valid) is streamed instead, without this limit"
+)
 
 
 _CHUNK = 1 << 24  # bytes per read when hashing and checking a file for the lazy scan
@@ -180,6 +180,8 @@ def _scan_plain(path: Path) -> _Raw | None:
     caller, and any problem found there (bad UTF-8 included: the scan fails) is reported by the careful reader,
     which names the line.
     """
+    from l2l.io.limits import check_rows
+
     try:
         fmt, gz = _format_of(path)
         if gz or fmt not in ("csv", "tsv") or not path.is_file() or path.stat().st_size == 0:
@@ -201,7 +203,9 @@ def _scan_plain(path: Path) -> _Raw | None:
                     default = "\t" if fmt == "tsv" else ","
                     best = max(counts, key=lambda s: counts[s])
                     sep = (default if counts[default] or not counts[best] else best).encode()
-                if b'"' in chunk or b"\r" in chunk:  # (a blank line fails the separator count below)
+                if (
+                    b'"' in chunk or b"\r" in chunk or b"\x00" in chunk
+                ):  # (a blank line fails the count below)
                     return None
                 newlines += chunk.count(b"\n")
                 seps += chunk.count(sep)
@@ -215,6 +219,7 @@ def _scan_plain(path: Path) -> _Raw | None:
     except UnicodeDecodeError:
         return None
     lines = newlines + (last != b"\n")
+    check_rows(lines - 1, str(path))
     if (
         lines < 2
         or any(n != n.strip() or not n for n in names)
@@ -366,39 +371,82 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(value)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _json_record(line: str, path: str, lineno: int) -> dict[str, Any]:
+    """One NDJSON line as an object: valid JSON, no duplicate key, no lone surrogate, nested at most
+    ``L2L_MAX_JSON_DEPTH`` levels."""
+    from l2l.io.limits import LIMITS, json_depth
+
+    depth = LIMITS["json_depth"]
+    try:
+        obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKeyError as exc:
+        raise InputError(
+            f"duplicate column name {exc.key!r}", path=path, line=lineno, column=exc.key
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON ({exc.msg} at character {exc.colno})", path=path, line=lineno
+        ) from None
+    except RecursionError:
+        raise InputError(f"nested deeper than {depth.describe()}", path=path, line=lineno) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise InputError(f"invalid JSON ({exc})", path=path, line=lineno) from None
+    if not isinstance(obj, dict):
+        raise InputError(
+            f"expected a JSON object per line, found {type(obj).__name__}", path=path, line=lineno
+        )
+    if any(isinstance(v, (dict, list)) for v in obj.values()) and json_depth(obj) > depth.value():
+        raise InputError(f"nested deeper than {depth.describe()}", path=path, line=lineno)
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = exc.object[exc.start : exc.start + 1]
+            raise InputError(
+                f"a lone surrogate ({char.encode('unicode_escape').decode()}) is not valid Unicode text",
+                path=path,
+                line=lineno,
+            ) from None
+    return obj
+
+
 def _read_ndjson(text: str, path: str, sha: str, label: str) -> _Raw:
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     keys: dict[str, None] = {}
+    bad: dict[str, tuple[list[int], str]] = {}
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
-        except _DuplicateKeyError as exc:
-            raise InputError(
-                f"duplicate column name {exc.key!r}", path=path, line=lineno, column=exc.key
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"invalid JSON ({exc.msg} at character {exc.colno})", path=path, line=lineno
-            ) from None
-        if not isinstance(obj, dict):
-            raise InputError(
-                f"expected a JSON object per line, found {type(obj).__name__}", path=path, line=lineno
-            )
+        obj = _json_record(line, path, lineno)
+        for k, v in obj.items():
+            if isinstance(v, (dict, list)):
+                kind = "an object" if isinstance(v, dict) else "an array"
+                bad.setdefault(k, ([], f"a JSON {kind} where a name or a number belongs"))[0].append(
+                    len(records)
+                )
         records.append(obj)
         lines.append(lineno)
         keys.update(dict.fromkeys(obj))
     frame = pl.DataFrame(
         [pl.Series(k, [_json_text(r.get(k)) for r in records], dtype=pl.String) for k in keys]
     )
-    return _Raw(path, label, sha, frame, lines, header_line=None)
+    return _Raw(path, label, sha, frame, lines, header_line=None, bad=bad)
 
 
 def _read_parquet(data: bytes, path: str, sha: str) -> _Raw:
+    """A Parquet file (at most ``L2L_MAX_ROWS`` rows, counted from its metadata before it is read); text stored
+    as bytes is taken as UTF-8 text, and bytes that are not UTF-8 are refused where the column is used."""
+    from l2l.io.limits import check_rows
+
     try:
+        check_rows(int(pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()), path)
         frame = pl.read_parquet(io.BytesIO(data))
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001 - polars raises many types for a bad file; each is the user's
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"not a readable Parquet file ({first})", path=path) from None
@@ -406,7 +454,21 @@ def _read_parquet(data: bytes, path: str, sha: str) -> _Raw:
         raise InputError("no columns", path=path)
     if frame.height == 0:
         raise InputError("no data rows (the file has only a schema)", path=path)
-    return _Raw(path, "parquet", sha, frame, None, header_line=None)
+    bad: dict[str, tuple[list[int], str]] = {}
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Binary:
+            values: list[str | None] = []
+            invalid: list[int] = []
+            for i, b in enumerate(frame.get_column(name).to_list()):
+                try:
+                    values.append(None if b is None else b.decode("utf-8"))
+                except UnicodeDecodeError:
+                    values.append(None)
+                    invalid.append(i)
+            if invalid:
+                bad[name] = (invalid, "not valid UTF-8 text")
+            frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return _Raw(path, "parquet", sha, frame, None, header_line=None, bad=bad)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -430,7 +492,10 @@ def _first(mask: pl.Series) -> int | None:
 
 
 def _numeric(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
-    """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite and > 0 where required."""
+    """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite, and for N, D, C and loss in
+    ``[_LO, _HI]``."""
+    if col in raw.bad:
+        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
     if s.dtype == pl.Null:
         s = s.cast(pl.String)
@@ -460,22 +525,46 @@ def _numeric(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
         num = s.cast(pl.Float64)
     else:
         raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
+    _check_numbers(raw, num, text, col, canon, required=required)
+    return num.alias(canon)
+
+
+def _check_numbers(
+    raw: _Raw, num: pl.Series, text: pl.Series, col: str, canon: str, *, required: bool
+) -> None:
+    """The checks of ``_numeric`` on parsed values (``text``: as written, for the message)."""
     if required and (i := _first(num.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
     if (i := _first(num.is_not_null() & ~num.is_finite())) is not None:
         raise raw.error(f"not a finite number: {text[i]!r}", row=i, column=col)
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
         raise raw.error(f"{canon} must be > 0, got {text[i]!r}", row=i, column=col)
-    return num.alias(canon)
+    if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
+        raise raw.error(f"{canon} must be between {_RANGE}, got {text[i]!r}", row=i, column=col)
+
+
+#: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
+_LO, _HI = 1e-30, 1e30
+_RANGE = "1e-30 and 1e30"
+
+
+def _out_of_range(x: pl.Expr | pl.Series) -> Any:
+    """True where a positive quantity is outside ``[_LO, _HI]`` (≤ 0 included)."""
+    return (x < _LO) | (x > _HI)
 
 
 def _text(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
+    """A column of names: text (an NDJSON object or array is refused, as is a NUL byte), blanks null."""
+    if col in raw.bad:
+        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
     if s.dtype.is_nested():
         raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
     out = _blank_to_null(s)
     if required and (i := _first(out.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
+    if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
+        raise raw.error(f"a NUL byte in a name: {visible(str(out[i]))!r}", row=i, column=col)
     return out.alias(canon)
 
 
@@ -592,7 +681,7 @@ def _typed_scan(  # noqa: C901 - check by check, then unit suffixes
                     checks.append(t.is_null().any().alias(f"{i}:missing"))
                 checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
                 if c.canon in schema.POSITIVE:
-                    checks.append((e <= 0).any().alias(f"{i}:nonpositive"))
+                    checks.append(_out_of_range(e).any().alias(f"{i}:nonpositive"))
             exprs.append(e.alias(c.out))
         try:
             found = scan.select(checks).collect(engine="streaming").row(0, named=True)
@@ -668,7 +757,7 @@ def _checked_checkpoints(
         if c.numeric:
             checks.append((e.is_not_null() & ~e.is_finite()).any())
             if c.canon in schema.POSITIVE:
-                checks.append((e <= 0).any())
+                checks.append(_out_of_range(e).any())
         exprs.append(pl.col(c.src).alias(c.out))
     lf = _with_rows(_float_scan(raw, convs), rows).select("_row", *exprs)
     try:
@@ -701,7 +790,7 @@ def _typed_fast(raw: _Raw, convs: Sequence[_Conv], rows: bool) -> tuple[pl.LazyF
         if c.numeric:
             checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
             if c.canon in schema.POSITIVE:
-                checks.append((e <= 0).any().alias(f"{i}:nonpositive"))
+                checks.append(_out_of_range(e).any().alias(f"{i}:nonpositive"))
         exprs.append(e.alias(c.out))
     try:
         found = scan.select(checks).collect(engine="streaming").row(0, named=True)
@@ -876,7 +965,36 @@ def _to_long(  # noqa: C901 - the scanned and the careful route, long and wide
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
-    return _complete(frame), info, raw
+    done = _complete(frame)
+    bad = _bad_compute(done)
+    if bad is not None and bad["_row"] is None and raw.scan is not None:  # the careful reader names the line
+        return _to_long(
+            _read_raw(Path(raw.path)),
+            wide=wide,
+            loss_columns=loss_columns,
+            mapping=mapping,
+            checkpoints=checkpoints,
+        )
+    if bad is not None:
+        raise _compute_error(raw, bad, cols)
+    return done, info, raw
+
+
+def _bad_compute(frame: pl.DataFrame) -> dict[str, Any] | None:
+    """The first row whose C (6·N·D where no C was given) is not finite or outside ``[_LO, _HI]``, else None."""
+    c = pl.col("C")
+    idx = frame.select((~c.is_finite() | _out_of_range(c)).arg_true()).to_series()
+    return frame.row(int(idx[0]), named=True) if idx.len() else None
+
+
+def _compute_error(raw: _Raw, r: dict[str, Any], cols: Mapping[str, str]) -> InputError:
+    """C out of range is only ever derived (a C given is checked as read): blame the larger of N and D."""
+    blame = "N" if r["N"] >= r["D"] else "D"
+    return raw.error(
+        f"C = 6·N·D = {r['C']:.3g} is not between {_RANGE} (N={r['N']:.3g}, D={r['D']:.3g})",
+        row=r["_row"],
+        column=cols.get(blame, blame),
+    )
 
 
 def _complete(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1201,7 +1319,10 @@ def _subset(raw: _Raw, mask: pl.Series, drop: Sequence[str] = ()) -> _Raw:
     idx = mask.arg_true().to_list()
     lines = None if raw.lines is None else [raw.lines[i] for i in idx]
     frame = raw.frame.filter(mask).drop([c for c in drop if c in raw.frame.columns])
-    return _Raw(raw.path, raw.format, raw.sha256, frame, lines, raw.header_line)
+    where = {old: new for new, old in enumerate(idx)}
+    kept = {c: ([where[r] for r in rows if r in where], why) for c, (rows, why) in raw.bad.items()}
+    bad = {c: v for c, v in kept.items() if v[0]}
+    return _Raw(raw.path, raw.format, raw.sha256, frame, lines, raw.header_line, bad=bad)
 
 
 def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
@@ -1249,6 +1370,8 @@ def _accuracy_ids(raw: _Raw, wanted: Sequence[str], required: Sequence[str]) -> 
 def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
     """Accuracy rows completed like loss rows (C = 6·N·D, run_id/split null) with the accuracy columns."""
     done = _complete(frame.rename({"accuracy": "loss"}).with_row_index("_row"))
+    if (bad := _bad_compute(done)) is not None:
+        raise _compute_error(raw, bad, {})
     return done.rename({"loss": "accuracy"}).with_columns(
         frame.get_column("chance"), pl.lit(raw.path).alias("_path")
     )
@@ -1287,7 +1410,7 @@ def _split_accuracy(
             parts.append(f.filter(pl.col("accuracy").is_not_null()))
         acc = _accuracy_long(raw, pl.concat(parts, how="vertical"))
         rest = raw.frame.drop(chosen)
-        loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line)
+        loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
         info = {"accuracy_columns": names}
         has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
         return (loss_raw if has_loss else None), acc, info
