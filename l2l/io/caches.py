@@ -67,15 +67,18 @@ def _records(workspace: Workspace, kind: str, version: int, *, note: bool) -> di
         return bad(f"cannot be read ({exc.message})")
     if art is None:
         return {}
-    if art.get("version") != version or art.get("l2l_version") != __version__:
-        return {}  # written by another l2l: rebuilt quietly (nothing is wrong with it)
+    old = art.get("version")
+    if isinstance(old, int) and not isinstance(old, bool) and old < version:
+        return {}  # the format of an older l2l (without a checksum): rebuilt quietly
     try:
         sound = art.get("checksum") == checksum(art)
     except (TypeError, ValueError):
         sound = False
     records = art.get(kind)
-    if not sound or not isinstance(records, dict):
+    if not sound or not isinstance(records, dict) or old != version:
         return bad("does not match its checksum (damaged or edited)")
+    if art.get("l2l_version") != __version__:
+        return {}  # sound, but made by another version of l2l, whose fits may differ: rebuilt quietly
     return records
 
 

@@ -48,7 +48,7 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "read_mb": Limit(
         "L2L_MAX_READ_MB",
-        1024,
+        256,
         "MB",
         "the most bytes of one input read into memory whole: any file but a plain CSV/TSV (which is streamed), "
         "and a gzip file's decompressed content",
@@ -127,13 +127,15 @@ def read_whole(path: Path, *, hint: str | None = None) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror or exc})", path=p) from None
     if len(data) > cap:  # it grew, or lies about its size
-        raise _too_big(p, "holds more", hint)
+        raise _too_big(p, "grew while it was read", hint)
     return data
 
 
 def _too_big(path: str, what: str, hint: str | None) -> InputError:
     return InputError(
-        f"{what} than l2l reads into memory at once: {LIMITS['read_mb'].describe()}", path=path, hint=hint
+        f"{what}, more than l2l reads into memory at once: {LIMITS['read_mb'].describe()}",
+        path=path,
+        hint=hint,
     )
 
 

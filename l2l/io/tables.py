@@ -29,7 +29,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, SelectionError, UsageError
 from l2l.base.runs import REPEAT_KEY, Runs, resolve_name
-from l2l.base.text import fmt_sig, visible
+from l2l.base.text import fmt_sig
 from l2l.io.checkpoints import CheckpointReport
 from l2l.io.columns import ColumnPlan
 
@@ -143,7 +143,7 @@ def _read_raw(path: Path) -> _Raw:
 
     fmt, gz = _format_of(path)
     p = str(path)
-    data = read_whole(path, hint=_STREAM_HINT if fmt in ("csv", "tsv") else None)
+    data = read_whole(path, hint=_STREAM_HINT if fmt in ("csv", "tsv") and not gz else None)
     sha = hashlib.sha256(data).hexdigest()
     if not data:
         raise InputError("empty file (0 bytes)", path=p)
@@ -154,7 +154,8 @@ def _read_raw(path: Path) -> _Raw:
     label = fmt + (".gz" if gz else "")
     if fmt == "parquet":
         return _read_parquet(data, p, sha)
-    check_rows(data.count(b"\n") + (not data.endswith(b"\n")) - 1, p)
+    check_rows(data.count(b"\n") + (not data.endswith(b"\n")) - (fmt != "ndjson"), p)  # (less a header)
+    _refuse_binary(data, p)
     text = _decode(data, p)
     if not text.strip():
         raise InputError("empty file (only blank lines)", path=p)
@@ -163,8 +164,22 @@ def _read_raw(path: Path) -> _Raw:
     return _read_delimited(text, p, sha, label, "\t" if fmt == "tsv" else ",")
 
 
+def _refuse_binary(data: bytes, path: str) -> None:
+    """A file with a NUL byte in its header or in a line longer than 64 kB is binary, not a table: refused before
+    it is decoded and parsed (a NUL in a short line is left to the checks, which name its column)."""
+    first = data.find(b"\x00")
+    if first < 0:
+        return
+    start = data.rfind(b"\n", 0, first) + 1
+    end = data.find(b"\n", first)
+    line = data.count(b"\n", 0, first) + 1
+    if line == 1 or (end if end >= 0 else len(data)) - start > 1 << 16:
+        raise InputError("a NUL byte: this is binary data, not a text table", path=path, line=line)
+
+
 _STREAM_HINT = (
-    "a plain CSV/TSV (no quotes, LF line ends, every value valid) is streamed instead, without this limit"
+    "a plain CSV/TSV (no quotes, LF line ends) is streamed without this limit, unless a value fails a check "
+    "(it is then read whole, to name the line)"
 )
 
 
@@ -263,7 +278,7 @@ def _fmt_lines(lines: Sequence[int], limit: int = 8) -> str:
 
 
 def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str) -> _Raw:
-    physical = text.split("\n")
+    physical = re.split(r"\r\n|\r|\n", text)  # lines as the csv reader counts them (a lone CR ends one)
     first = next(i for i, ln in enumerate(physical) if ln.strip())
     header_text = physical[first]
     counts = {s: header_text.count(s) for s in _SEPARATORS}
@@ -424,7 +439,7 @@ def _read_ndjson(text: str, path: str, sha: str, label: str) -> _Raw:
         obj = _json_record(line, path, lineno)
         for k, v in obj.items():
             if isinstance(v, (dict, list)):
-                kind = "an object" if isinstance(v, dict) else "an array"
+                kind = "object" if isinstance(v, dict) else "array"
                 bad.setdefault(k, ([], f"a JSON {kind} where a name or a number belongs"))[0].append(
                     len(records)
                 )
@@ -564,7 +579,7 @@ def _text(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
     if required and (i := _first(out.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
     if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
-        raise raw.error(f"a NUL byte in a name: {visible(str(out[i]))!r}", row=i, column=col)
+        raise raw.error(f"a NUL byte in a name: {str(out[i])!r}", row=i, column=col)
     return out.alias(canon)
 
 
@@ -1163,6 +1178,12 @@ def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, p
         raise UsageError("no input files given")
     if loss_columns is not None and not wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
+    if accuracy_columns is not None and not wide:
+        raise UsageError(
+            "an accuracy-column pattern applies to wide tables only (a long table marks accuracy rows with a "
+            "metric column)",
+            param="accuracy_columns",
+        )
     try:
         parse_policy(checkpoints)
     except InputError as exc:
