@@ -70,6 +70,23 @@ def test_a_directory_that_is_not_a_workspace_is_refused(
     assert snap(home) == before  # the user's config.json untouched, nothing added
 
 
+@pytest.mark.parametrize(
+    "content", ["[" * 100_000, "\x00\xff", '{"l2l_version": 1}'], ids=["deep", "binary", "half"]
+)
+def test_a_foreign_config_json_is_never_taken_for_a_workspace(
+    run: Any, good: Path, tmp_path: Path, content: str
+) -> None:
+    home = tmp_path / "project"
+    home.mkdir()
+    (home / "config.json").write_text(content, encoding="utf-8", errors="surrogateescape")
+    for args in (("ingest", good / "long.csv"), ("runs",)):
+        result = run("-w", home, *args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("Error: ")
+        assert "internal error" not in result.stderr
+    assert [p.name for p in home.iterdir()] == ["config.json"]
+
+
 def test_a_file_as_workspace_is_refused(good: Path, tmp_path: Path) -> None:
     path = write(tmp_path / "notes.txt", "mine\n")
     with pytest.raises(WorkspaceError, match="is a file, not a directory"):
@@ -297,9 +314,10 @@ def test_a_damaged_or_edited_workspace_is_one_line(run: Any, good: Path, ws_path
     assert "gen-000001/config.json does not match its checksum" in result.stderr.splitlines()[0]
     ws.pointer_path.write_text("junk")
     assert "current.json is not l2l's" in run("runs").stderr
-    assert run("ingest", good / "long.csv").exit_code == 1  # a damaged commit is not overwritten silently...
-    ws.pointer_path.unlink()
-    assert run("ingest", good / "long.csv").exit_code == 0  # ...but a workspace without one can be re-created
+    assert run("ingest", "--append", good / "long.csv").exit_code == 1  # nothing to append to...
+    assert run("ingest", good / "long.csv").exit_code == 0  # ...but it can be re-created, as the hint says
+    assert run("runs").exit_code == 0
+    assert sorted(p.name for p in ws_path.glob("gen-*")) == ["gen-000001"]
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -219,7 +219,11 @@ class Workspace:
         """A workspace of layout 1 (``runs.parquet`` and an l2l ``config.json`` at the top, no marker)."""
         try:
             doc = json.loads((self.root / self.CONFIG).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (
+            OSError,
+            ValueError,
+            RecursionError,
+        ):  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
             return False
         return isinstance(doc, dict) and "l2l_version" in doc and "digest" in doc
 
@@ -237,7 +241,7 @@ class Workspace:
             current = _generation(doc)
             prev = doc.get("previous")
             return _Pointer(current, None if prev is None else _generation(prev))
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise WorkspaceError(
                 f"workspace {self._shown()} is damaged: {self.POINTER} is not l2l's", hint=_RECREATE
             ) from None
@@ -298,7 +302,7 @@ class Workspace:
         where = f"workspace {self._shown()}: {self.CONFIG}"
         try:
             config = json.loads(data) if data is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise WorkspaceError(f"{where} is not valid JSON", hint=_RECREATE) from None
         if not isinstance(config, dict):
             raise WorkspaceError(f"{where} is not a JSON object", hint=_RECREATE)
@@ -476,7 +480,12 @@ class Workspace:
     def _save_locked(
         self, runs: Runs, *, append: bool, strict: bool, column_mapping: Mapping[str, str] | None
     ) -> Runs:
-        pointer = self._pointer()
+        try:
+            pointer = self._pointer()
+        except WorkspaceError:
+            if append:
+                raise
+            pointer = None  # replacing everything: a damaged commit is replaced too (as its hint says)
         self._clean(pointer)
         accuracy = runs.accuracy
         if append and pointer is not None:
@@ -502,6 +511,7 @@ class Workspace:
             _Generation(name, {f: _sha(d) for f, d in files.items()}),
             None if pointer is None else pointer.current,
         )
+        committed = False
         try:
             gen_dir.mkdir()
             for fname, data in files.items():
@@ -513,14 +523,20 @@ class Workspace:
             tmp = write_temp(self.pointer_path, new.to_bytes())
             try:
                 replace_file(tmp, self.pointer_path)  # the commit
+                committed = True
             finally:
                 tmp.unlink(missing_ok=True)
-            fsync_dir(self.root)
-        except OSError as exc:
+        except BaseException as exc:
+            if committed:  # (only an interrupt can come this late)
+                raise
+            # an error or Ctrl-C before the commit: the new generation goes, the old one stays
             shutil.rmtree(gen_dir, ignore_errors=True)
-            raise WorkspaceError(
-                f"cannot write the workspace {self._shown()}: {exc.strerror or exc}"
-            ) from None
+            if isinstance(exc, OSError):
+                raise WorkspaceError(
+                    f"cannot write the workspace {self._shown()}: {exc.strerror or exc}"
+                ) from None
+            raise
+        fsync_dir(self.root)
         self._clean(new)
         self._drop_legacy()
 
