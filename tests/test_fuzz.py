@@ -290,7 +290,7 @@ def base_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=80)
 @given(table=tables(), flags=st.sampled_from([(), ("--append",), ("--append", "--strict"), ("--wide",)]))
 def test_hostile_tables_keep_the_contract(
     base_ws: Path, table: tuple[str, bytes], flags: tuple[str, ...]

@@ -420,7 +420,7 @@ def test_concurrent_appends_lose_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_concurrent_appends_lose_nothing_many_rounds(tmp_path: Path) -> None:
-    _appends(tmp_path / "ws", tmp_path, rounds=3, writers=4)
+    _appends(tmp_path / "ws", tmp_path, rounds=2, writers=4)
 
 
 def _kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
@@ -460,13 +460,13 @@ def _kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
 
 
 def test_kill_during_ingest_leaves_the_old_or_the_new_workspace(tmp_path: Path) -> None:
-    _kills(tmp_path, kills=3, seed=0)
+    _kills(tmp_path, kills=2, seed=0)
 
 
 @pytest.mark.slow
 def test_kill_during_ingest_many_times(tmp_path: Path) -> None:
-    outcome = _kills(tmp_path, kills=10, seed=1)
-    assert sum(outcome.values()) == 10  # (benchmarks/bench_store.py counts how many landed after the commit)
+    outcome = _kills(tmp_path, kills=6, seed=1)
+    assert sum(outcome.values()) == 6  # (benchmarks/bench_store.py counts how many landed after the commit)
 
 
 def test_ingest_edit_reads_frames_unchanged(good: Path, ws_path: Path) -> None:
