@@ -290,3 +290,10 @@ def test_the_cli_says_it_in_one_line(run: Any, tmp_path: Path, ws_path: Path) ->
         result.stderr == f"Error: {path}, line 2, column 'N': N must be between 1e-30 and 1e30, got '1e308'\n"
     )
     assert not ws_path.exists()
+
+
+def test_a_lone_cr_counts_as_a_line_end_in_messages(tmp_path: Path) -> None:
+    """Found by the fuzz suite: a ragged row after a lone CR was an IndexError (lines counted two ways)."""
+    path = tmp_path / "cr.tsv"
+    path.write_bytes(b"dataset\tN\tD\teval\tloss\tx\t1e8\t2e9\tv\t3.1\n\r=1\t2e8\t2e9\tv\t2.9\n")
+    assert str(refused(path)) == f"{path}, line 3: expected 10 fields as in the header, found 5"
