@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from l2l.base.errors import InputError
+from l2l.io.workspace import Workspace
 
 
 def test_each_bad_input_exits_1_with_one_line_naming_file_line_column(
@@ -166,7 +167,7 @@ def test_runs_table_output(run: Any, good: Path) -> None:
 def test_workspace_option_beats_env(run: Any, good: Path, tmp_path: Path, ws_path: Path) -> None:
     other = tmp_path / "other"
     assert run("--workspace", other, "ingest", good / "long.csv").exit_code == 0
-    assert (other / "runs.parquet").is_file()
+    assert Workspace(other).runs_path.is_file()
     assert not ws_path.exists()
 
 

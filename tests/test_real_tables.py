@@ -16,6 +16,7 @@ from l2l.base.errors import SelectionError
 from l2l.base.runs import Runs, default_test_evals
 from l2l.core.fit import fit_law
 from l2l.io.tables import read_runs
+from l2l.io.workspace import Workspace
 from l2l.testing import PAPER_LIKE_LAW, SyntheticSpec, own_eval_name, synthetic_runs, write_csv
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -166,13 +167,13 @@ def test_column_mapping_is_stored_and_reused_by_append(run: Any, tmp_path: Path,
 
     payload = ingest_json(run, first, "--column", "N=non_embedding_params")
     assert "column mapping: N=non_embedding_params" in notes_of(payload)
-    config = json.loads((ws_path / "config.json").read_text())
+    config = json.loads(Workspace(ws_path).config_path.read_text())
     assert config["column_mapping"] == {"N": "non_embedding_params"}
 
     ingest_json(run, second, "--append")  # no --column: the stored mapping applies
-    stored = json.loads((ws_path / "config.json").read_text())
+    stored = json.loads(Workspace(ws_path).config_path.read_text())
     assert stored["column_mapping"] == {"N": "non_embedding_params"}
-    frame = pl.read_parquet(ws_path / "runs.parquet")
+    frame = pl.read_parquet(Workspace(ws_path).runs_path)
     assert_allclose(
         frame.sort("run_id", "eval")["N"].to_numpy(),
         table.sort("run_id", "eval")["non_embedding_params"].to_numpy(),

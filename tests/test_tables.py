@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 
 from l2l.base import schema
 from l2l.base.errors import InputError, SelectionError
+from l2l.io import readers as l2l_readers
 from l2l.io import tables as l2l_tables
 from l2l.io.tables import read_runs
 from tests.conftest import PAPER_OWN, write
@@ -337,10 +338,10 @@ def test_plain_csv_is_scanned_lazily_and_reads_like_the_careful_reader(tmp_path:
         "code,20M,,code_val,1.5,100\n"  # a missing D: the careful reader names the line
     )
     plain = write(tmp_path / "runs.csv", text.replace("20M,,", "20M,400M,"))
-    assert l2l_tables._scan_plain(plain) is not None
+    assert l2l_readers._scan_plain(plain) is not None
     packed = tmp_path / "runs.csv.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
-    assert l2l_tables._scan_plain(packed) is None
+    assert l2l_readers._scan_plain(packed) is None
     fast, careful = read_runs([plain]), read_runs([packed])
     assert fast.frame.equals(careful.frame)
     assert fast.datasets == ["code", "web"]
@@ -354,8 +355,8 @@ def test_plain_csv_is_scanned_lazily_and_reads_like_the_careful_reader(tmp_path:
 def test_quoted_or_blank_line_csv_goes_to_the_careful_reader(tmp_path: Path) -> None:
     quoted = write(tmp_path / "q.csv", 'dataset,N,D,eval,loss\n"web",1e8,2e9,web_val,3.0\n')
     blank = write(tmp_path / "b.csv", "dataset,N,D,eval,loss\n\nweb,1e8,2e9,web_val,3.0\n")
-    assert l2l_tables._scan_plain(quoted) is None
-    assert l2l_tables._scan_plain(blank) is None
+    assert l2l_readers._scan_plain(quoted) is None
+    assert l2l_readers._scan_plain(blank) is None
     assert read_runs([quoted]).frame.equals(read_runs([blank]).frame)
 
 

@@ -42,10 +42,17 @@ def test_round_trip(good: Path, ws_path: Path) -> None:
     assert back.own_eval_how == runs.own_eval_how
     assert back.provenance == runs.provenance
     assert back.digest == runs.digest
-    config = json.loads((ws_path / "config.json").read_text())
+    config = json.loads(ws.config_path.read_text())
     assert config["schema_version"] == schema.WORKSPACE_SCHEMA_VERSION
     assert config["digest"] == runs.digest
-    assert sorted(p.name for p in ws_path.iterdir()) == ["config.json", "runs.parquet"]  # no temp files left
+    # one generation, the commit naming it, the marker, the lock; no temp files left
+    assert sorted(p.name for p in ws_path.iterdir()) == [
+        ".lock",
+        "current.json",
+        "gen-000001",
+        "l2l-workspace.json",
+    ]
+    assert sorted(p.name for p in (ws_path / "gen-000001").iterdir()) == ["config.json", "runs.parquet"]
 
 
 def test_load_without_workspace_says_what_to_do(ws_path: Path) -> None:
@@ -57,8 +64,8 @@ def test_load_without_workspace_says_what_to_do(ws_path: Path) -> None:
 def test_load_detects_a_tampered_workspace(good: Path, ws_path: Path) -> None:
     ws = Workspace.locate(None)
     ws.save(read_runs([good / "long.csv"]))
-    read_runs([good / "repeats.csv"]).frame.write_parquet(ws_path / "runs.parquet")
-    with pytest.raises(WorkspaceError, match="inconsistent"):
+    read_runs([good / "repeats.csv"]).frame.write_parquet(ws.runs_path)
+    with pytest.raises(WorkspaceError, match=r"gen-000001/runs.parquet does not match its checksum"):
         ws.load()
 
 
@@ -104,7 +111,7 @@ def test_failed_write_leaves_workspace_as_it_was(
     real = l2l_atomic.replace_file
 
     def fail_on_config(src: Path, dst: Path) -> None:
-        if dst.name == "config.json":
+        if dst.name == "current.json":
             raise OSError(28, "No space left on device")
         real(src, dst)
 
@@ -118,10 +125,14 @@ def test_failed_write_leaves_workspace_as_it_was(
     assert not fresh.root.exists()
 
 
-def test_artifacts_round_trip(ws_path: Path) -> None:
+def test_artifacts_round_trip(good: Path, ws_path: Path) -> None:
     ws = Workspace.locate(None)
     assert ws.read_artifact("fit-law") is None
     payload = {"digest": "abc", "params": {"E": 1.5, "alpha": 0.3}, "ok": True}
+    with pytest.raises(WorkspaceError, match="no workspace"):  # artifacts go only into a workspace
+        ws.write_artifact("fit-law", payload)
+    assert not ws_path.exists()
+    ws.save(read_runs([good / "long.csv"]))
     ws.write_artifact("fit-law", payload)
     assert ws.read_artifact("fit-law") == payload
     with pytest.raises(ValueError, match="bad artifact name"):

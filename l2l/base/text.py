@@ -1,13 +1,43 @@
-"""Numbers and words as people read them: one formatter for every table, message and figure label."""
+"""Numbers and words as people read them: one formatter for every table, message and figure label; and
+``visible``, which shows the control characters a name may hold instead of letting a terminal act on them."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["fmt_fixed", "fmt_pct", "fmt_sig", "plural", "utc_now"]
+__all__ = ["fmt_fixed", "fmt_pct", "fmt_sig", "plural", "utc_now", "visible"]
+
+#: Characters a terminal or a text viewer acts on instead of showing: C0 controls (ESC starts terminal escapes,
+#: CR and BS overwrite), DEL, C1 controls (CSI, OSC), the invisible format characters (zero-width, bidi overrides
+#: that reorder text, BOM, tags), line/paragraph separators, and lone surrogates.
+_UNSEEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    if c in _SHORT:
+        return _SHORT[c]
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or invisible format character written as its escape (ESC → ``\\x1b``,
+    newline → ``\\n``, U+202E → ``\\u202e``): safe to print to a terminal, always one line. Other text,
+    backslashes included, is unchanged, so the escapes are for reading, not a reversible encoding (JSON output
+    is the lossless one)."""
+    return _UNSEEN.sub(_escape, text) if _UNSEEN.search(text) else text
 
 
 def fmt_sig(x: Any, digits: int = 3) -> str:

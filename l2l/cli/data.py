@@ -103,7 +103,7 @@ def ingest(
         columns=parse_mapping(column or []),
         accuracy_columns=accuracy_columns,
     )
-    done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request)
+    done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
     report = ingest_report(done.stored, added=done.added, workspace=done.workspace)
     shell.emit(with_accuracy_evals(report, done.stored), fmt)
 

@@ -81,14 +81,21 @@ FLAGS: dict[str, str] = {
 }
 
 
+def note(message: str) -> None:
+    """A line for the person at the terminal (stderr), names in it shown literally."""
+    from l2l.base.text import visible
+
+    typer.echo(visible(message), err=True)
+
+
 def _fail(exc: L2LError) -> NoReturn:
-    typer.echo(f"Error: {exc.message}", err=True)
+    note(f"Error: {exc.message}")
     flag = FLAGS.get(exc.param or "")
     hint = exc.hint
     if flag:
         hint = f"{hint} (option {flag})" if hint else f"see option {flag}"
     if hint:
-        typer.echo(f"Hint: {hint}", err=True)
+        note(f"Hint: {hint}")
     raise typer.Exit(exc.exit_code)
 
 
@@ -162,10 +169,7 @@ class _Group(TyperGroup):
         except Exception as exc:
             if GLOBAL.debug:
                 raise
-            typer.echo(
-                f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --debug for a traceback",
-                err=True,
-            )
+            note(f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --debug for a traceback")
             raise typer.Exit(1) from None
 
 
@@ -234,6 +238,8 @@ def session(table: Path | None, *, accuracy: bool = False) -> Iterator[Session]:
 
     with open_session(GLOBAL.workspace, table, accuracy=accuracy, workers=default_workers()) as s:
         yield s
+    for line in s.workspace.notes if s.workspace is not None else ():
+        note(line)
 
 
 def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
@@ -247,7 +253,7 @@ def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
 
 
 def wrote(path: Path, what: str = "") -> None:
-    typer.echo(f"wrote {path}{f' ({what})' if what else ''}", err=True)
+    note(f"wrote {path}{f' ({what})' if what else ''}")
 
 
 def save_figure(fig: ggplot, output: Path) -> None:

@@ -1,4 +1,5 @@
-"""The io layer: reading run tables (columns, checkpoints, checks), the workspace store, atomic writes.
+"""The io layer: reading run tables (readers, columns, checkpoints, checks, limits), the workspace store and its caches,
+atomic writes and the writers' lock.
 
 Imports ``l2l.core`` and ``l2l.base`` only.
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,10 +57,12 @@ def _check(req: IngestRequest) -> None:
         raise UsageError(exc.message, param="checkpoints") from None
 
 
-def ingest(workspace: Workspace, req: IngestRequest) -> Ingested:
+def ingest(
+    workspace: Workspace, req: IngestRequest, *, on_wait: Callable[[str], None] | None = None
+) -> Ingested:
     """Read ``req.files``, check and normalise them, and store them in ``workspace`` (replacing what is there, or
-    added to it with ``append``); accuracy rows are stored beside the losses."""
-    from l2l.io.accuracy_store import save_accuracy
+    added to it with ``append``): losses and accuracies in one commit, under the workspace's writers' lock
+    (``on_wait`` is told when another writer holds it)."""
     from l2l.io.tables import read_runs
 
     _check(req)
@@ -78,7 +80,10 @@ def ingest(workspace: Workspace, req: IngestRequest) -> Ingested:
         accuracy_only=req.append,  # appending accuracies alone to stored losses is fine
     )
     stored = workspace.save(
-        runs, append=req.append, strict=req.strict, column_mapping={**stored_mapping, **req.columns}
+        runs,
+        append=req.append,
+        strict=req.strict,
+        column_mapping={**stored_mapping, **req.columns},
+        on_wait=on_wait,
     )
-    stored = save_accuracy(workspace, stored, runs, append=req.append)
     return Ingested(stored, runs, workspace)

@@ -5,7 +5,9 @@ first problem. Text formats are read as strings and parsed here, so each bad val
 
 Per file: columns chosen (``l2l.io.columns``: explicit mapping, canonical over alias; a wide table's loss columns
 by pattern or detected), values checked and converted, a wide table unpivoted, then a per-step log's checkpoints
-selected (``l2l.io.checkpoints``) before run ids are synthesised and repeats averaged. A plain CSV/TSV is scanned
+selected (``l2l.io.checkpoints``) before run ids are synthesised and repeats averaged. Files are read by
+``l2l.io.readers`` (within the limits of ``l2l.io.limits``); every number is checked to lie in ``[_LO, _HI]``,
+C = 6·N·D included. A plain CSV/TSV is scanned
 lazily by polars (a per-step log of millions of rows is never held whole; its values are checked in the pass
 that finds the checkpoints); when any check fails, the careful line-by-line reader reads the file again, so every
 error names its line either way.
@@ -13,13 +15,7 @@ error names its line either way.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import hashlib
-import io
-import json
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,379 +29,12 @@ from l2l.base.runs import REPEAT_KEY, Runs, resolve_name
 from l2l.base.text import fmt_sig, utc_now
 from l2l.io.checkpoints import CheckpointReport
 from l2l.io.columns import ColumnPlan
+from l2l.io.readers import SUPPORTED_EXTENSIONS, _fmt_lines, _Raw, _read_raw, _scan_plain
 
 __all__ = ["SUPPORTED_EXTENSIONS", "read_runs"]
 
-#: File name endings l2l reads (case-insensitive), and the reader each one uses.
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (
-    ".csv",
-    ".tsv",
-    ".parquet",
-    ".pq",
-    ".ndjson",
-    ".jsonl",
-    ".csv.gz",
-    ".tsv.gz",
-    ".ndjson.gz",
-    ".jsonl.gz",
-)
-_FORMATS: dict[str, str] = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-}
-_SEPARATORS: dict[str, str] = {",": "comma", "\t": "tab", ";": "semicolon"}
 _DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
 _SCHEMA = {name: _DTYPES[dt] for name, dt in schema.DTYPES.items()}
-
-
-# ----------------------------------------------------------------------------------------------------
-# Reading one file into a raw table (columns as in the file, one physical line per row)
-# ----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Raw:
-    path: str
-    format: str
-    sha256: str
-    frame: pl.DataFrame  # columns named as in the file; text formats: all String
-    lines: list[int] | None  # physical (1-based) line of each row; None for Parquet (and a scanned file)
-    header_line: int | None = 1
-    scan: pl.LazyFrame | None = None  # a plain CSV scanned lazily (all columns text); ``frame`` is then empty
-    names: list[str] | None = None  # the scanned file's columns
-    first_line: int | None = None  # a scanned file: the line of data row 0 (its rows are consecutive lines)
-    separator: str = ","
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.names) if self.names is not None else self.frame.columns
-
-    def lazy(self) -> pl.LazyFrame:
-        """The file's columns as in the file (text formats: all String), lazily."""
-        return self.scan if self.scan is not None else self.frame.lazy()
-
-    def line_of(self, row: int) -> int | None:
-        if self.lines is not None:
-            return self.lines[row]
-        return None if self.first_line is None else self.first_line + row
-
-    def error(
-        self,
-        message: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        hint: str | None = None,
-        param: str | None = None,
-    ) -> InputError:
-        line = None
-        if row is not None:
-            line = self.line_of(row)
-            if line is None:
-                message = f"row {row + 1}: {message}"
-        return InputError(message, path=self.path, line=line, column=column, hint=hint, param=param)
-
-    def header_error(
-        self, message: str, *, column: str | None = None, hint: str | None = None, param: str | None = None
-    ) -> InputError:
-        return InputError(
-            message, path=self.path, line=self.header_line, column=column, hint=hint, param=param
-        )
-
-    def where(self, row: int) -> str:
-        line = self.line_of(row)
-        return f"line {line}" if line is not None else f"row {row + 1}"
-
-
-def _format_of(path: Path) -> tuple[str, bool]:
-    name = path.name.lower()
-    gz = name.endswith(".gz")
-    base = name[:-3] if gz else name
-    for ext, fmt in _FORMATS.items():
-        if base.endswith(ext) and not (gz and fmt == "parquet"):
-            return fmt, gz
-    raise InputError(
-        f"unsupported file type {path.suffix or '(no extension)'!r}; "
-        f"l2l reads {', '.join(SUPPORTED_EXTENSIONS)}",
-        path=str(path),
-    )
-
-
-def _read_raw(path: Path) -> _Raw:
-    fmt, gz = _format_of(path)
-    p = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=p) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path=p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=p) from None
-    sha = hashlib.sha256(data).hexdigest()
-    if not data:
-        raise InputError("empty file (0 bytes)", path=p)
-    if gz:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"not a valid gzip file ({exc})", path=p) from None
-        if not data:
-            raise InputError("empty file (0 bytes after decompression)", path=p)
-    label = fmt + (".gz" if gz else "")
-    if fmt == "parquet":
-        return _read_parquet(data, p, sha)
-    text = _decode(data, p)
-    if not text.strip():
-        raise InputError("empty file (only blank lines)", path=p)
-    if fmt == "ndjson":
-        return _read_ndjson(text, p, sha, label)
-    return _read_delimited(text, p, sha, label, "\t" if fmt == "tsv" else ",")
-
-
-_CHUNK = 1 << 24  # bytes per read when hashing and checking a file for the lazy scan
-
-
-def _scan_plain(path: Path) -> _Raw | None:
-    """A plain CSV/TSV scanned lazily (polars), for tables of millions of rows; None when the careful reader must
-    read it line by line (gzip, quotes, CR, blank lines, a byte-order mark, a ragged or odd header).
-
-    One pass over the bytes hashes the file and checks that every line has the header's field count (so no line
-    is blank or ragged, and a row's line is ``first_line + row``); the values themselves are checked by the
-    caller, and any problem found there (bad UTF-8 included: the scan fails) is reported by the careful reader,
-    which names the line.
-    """
-    try:
-        fmt, gz = _format_of(path)
-        if gz or fmt not in ("csv", "tsv") or not path.is_file() or path.stat().st_size == 0:
-            return None
-        sha = hashlib.sha256()
-        newlines = seps = 0
-        header: bytes | None = None
-        sep = b","
-        last = b"\n"
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                sha.update(chunk)
-                if header is None:
-                    end = chunk.find(b"\n")
-                    if end <= 0 or chunk.startswith(b"\xef\xbb\xbf"):
-                        return None
-                    header = chunk[:end]
-                    counts = {s: header.count(s.encode()) for s in _SEPARATORS}
-                    default = "\t" if fmt == "tsv" else ","
-                    best = max(counts, key=lambda s: counts[s])
-                    sep = (default if counts[default] or not counts[best] else best).encode()
-                if b'"' in chunk or b"\r" in chunk:  # (a blank line fails the separator count below)
-                    return None
-                newlines += chunk.count(b"\n")
-                seps += chunk.count(sep)
-                last = chunk[-1:]
-    except (OSError, UnicodeDecodeError):
-        return None
-    if header is None:
-        return None
-    try:
-        names = header.decode().split(sep.decode())
-    except UnicodeDecodeError:
-        return None
-    lines = newlines + (last != b"\n")
-    if (
-        lines < 2
-        or any(n != n.strip() or not n for n in names)
-        or len(set(names)) < len(names)
-        or seps != (len(names) - 1) * lines
-    ):
-        return None
-    plain = sep.decode() == ("\t" if fmt == "tsv" else ",")
-    label = fmt + ("" if plain else f" ({_SEPARATORS[sep.decode()]}-separated)")
-    scan = pl.scan_csv(path, separator=sep.decode(), infer_schema=False, has_header=True, quote_char=None)
-    return _Raw(str(path), label, sha.hexdigest(), pl.DataFrame(), None, 1, scan, names, 2, sep.decode())
-
-
-def _decode(data: bytes, path: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Excel writes
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
-            path=path,
-            line=line,
-            hint="save the file as UTF-8",
-        ) from None
-
-
-def _fmt_lines(lines: Sequence[int], limit: int = 8) -> str:
-    """``[3, 4, 5, 9]`` → ``3-5, 9``; long lists are cut with a count of the rest."""
-    parts: list[str] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j + 1 < len(lines) and lines[j + 1] == lines[j] + 1:
-            j += 1
-        parts.append(str(lines[i]) if i == j else f"{lines[i]}-{lines[j]}")
-        i = j + 1
-    shown = ", ".join(parts[:limit])
-    return shown + (f" and {len(parts) - limit} more" if len(parts) > limit else "")
-
-
-def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str) -> _Raw:
-    physical = text.split("\n")
-    first = next(i for i, ln in enumerate(physical) if ln.strip())
-    header_text = physical[first]
-    counts = {s: header_text.count(s) for s in _SEPARATORS}
-    sep = default_sep if counts[default_sep] else max(counts, key=lambda s: counts[s])
-    if not counts[sep]:
-        sep = default_sep
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    records: list[list[str]] = []
-    lines: list[int] = []
-    prev = 0
-    try:
-        for rec in reader:
-            start, prev = prev + 1, reader.line_num
-            if not rec or all(not f.strip() for f in rec):
-                continue  # blank line
-            records.append(rec)
-            lines.append(start)
-    except csv.Error as exc:
-        raise InputError(f"cannot parse: {exc}", path=path, line=reader.line_num) from None
-    header, header_line = records[0], lines[0]
-    names = [h.strip() or f"_unnamed_{i + 1}" for i, h in enumerate(header)]
-    seen: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if name in seen:
-            raise InputError(
-                f"duplicate column name {name!r} (columns {seen[name] + 1} and {i + 1})",
-                path=path,
-                line=header_line,
-                column=name,
-            )
-        seen[name] = i
-    body, body_lines = records[1:], lines[1:]
-    if not body:
-        raise InputError("no data rows (the file has only a header)", path=path, line=header_line)
-    k = len(names)
-    bad = [i for i, rec in enumerate(body) if len(rec) != k]
-    if bad:
-        _ragged(path, physical, body, body_lines, bad, sep, k, header_line)
-    columns = list(zip(*body, strict=True))
-    frame = pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)])
-    if sep != default_sep:
-        label += f" ({_SEPARATORS[sep]}-separated)"
-    return _Raw(path, label, sha, frame, body_lines, header_line)
-
-
-def _ragged(
-    path: str,
-    physical: list[str],
-    body: list[list[str]],
-    body_lines: list[int],
-    bad: list[int],
-    sep: str,
-    k: int,
-    header_line: int,
-) -> None:
-    mixed: dict[str, list[int]] = {}
-    for i in bad:
-        raw_line = physical[body_lines[i] - 1]
-        others = [s for s in _SEPARATORS if s != sep and s in raw_line]
-        if others:
-            mixed.setdefault(_SEPARATORS[others[0]], []).append(body_lines[i])
-    if mixed:
-        first = min(min(v) for v in mixed.values())
-        uses = "; ".join(
-            f"line{'s' if len(v) > 1 else ''} {_fmt_lines(v)} use{'' if len(v) > 1 else 's'} {name}"
-            for name, v in mixed.items()
-        )
-        raise InputError(
-            f"mixed separators: the header (line {header_line}) is {_SEPARATORS[sep]}-separated but {uses}",
-            path=path,
-            line=first,
-            hint="use one separator throughout the file",
-        )
-    i = bad[0]
-    more = [body_lines[j] for j in bad[1:]]
-    also = f" (also line{'s' if len(more) > 1 else ''} {_fmt_lines(more)})" if more else ""
-    raise InputError(
-        f"expected {k} fields as in the header, found {len(body[i])}{also}", path=path, line=body_lines[i]
-    )
-
-
-class _DuplicateKeyError(Exception):
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKeyError(key)
-        out[key] = value
-    return out
-
-
-def _json_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(value)
-
-
-def _read_ndjson(text: str, path: str, sha: str, label: str) -> _Raw:
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    keys: dict[str, None] = {}
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
-        except _DuplicateKeyError as exc:
-            raise InputError(
-                f"duplicate column name {exc.key!r}", path=path, line=lineno, column=exc.key
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"invalid JSON ({exc.msg} at character {exc.colno})", path=path, line=lineno
-            ) from None
-        if not isinstance(obj, dict):
-            raise InputError(
-                f"expected a JSON object per line, found {type(obj).__name__}", path=path, line=lineno
-            )
-        records.append(obj)
-        lines.append(lineno)
-        keys.update(dict.fromkeys(obj))
-    frame = pl.DataFrame(
-        [pl.Series(k, [_json_text(r.get(k)) for r in records], dtype=pl.String) for k in keys]
-    )
-    return _Raw(path, label, sha, frame, lines, header_line=None)
-
-
-def _read_parquet(data: bytes, path: str, sha: str) -> _Raw:
-    try:
-        frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - polars raises many types for a bad file; each is the user's
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"not a readable Parquet file ({first})", path=path) from None
-    if frame.width == 0:
-        raise InputError("no columns", path=path)
-    if frame.height == 0:
-        raise InputError("no data rows (the file has only a schema)", path=path)
-    return _Raw(path, "parquet", sha, frame, None, header_line=None)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -429,7 +58,10 @@ def _first(mask: pl.Series) -> int | None:
 
 
 def _numeric(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
-    """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite and > 0 where required."""
+    """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite, and for N, D, C and loss in
+    ``[_LO, _HI]``."""
+    if col in raw.bad:
+        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
     if s.dtype == pl.Null:
         s = s.cast(pl.String)
@@ -459,22 +91,46 @@ def _numeric(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
         num = s.cast(pl.Float64)
     else:
         raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
+    _check_numbers(raw, num, text, col, canon, required=required)
+    return num.alias(canon)
+
+
+def _check_numbers(
+    raw: _Raw, num: pl.Series, text: pl.Series, col: str, canon: str, *, required: bool
+) -> None:
+    """The checks of ``_numeric`` on parsed values (``text``: as written, for the message)."""
     if required and (i := _first(num.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
     if (i := _first(num.is_not_null() & ~num.is_finite())) is not None:
         raise raw.error(f"not a finite number: {text[i]!r}", row=i, column=col)
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
         raise raw.error(f"{canon} must be > 0, got {text[i]!r}", row=i, column=col)
-    return num.alias(canon)
+    if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
+        raise raw.error(f"{canon} must be between {_RANGE}, got {text[i]!r}", row=i, column=col)
+
+
+#: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
+_LO, _HI = 1e-30, 1e30
+_RANGE = "1e-30 and 1e30"
+
+
+def _out_of_range(x: pl.Expr | pl.Series) -> Any:
+    """True where a positive quantity is outside ``[_LO, _HI]`` (≤ 0 included)."""
+    return (x < _LO) | (x > _HI)
 
 
 def _text(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
+    """A column of names: text (an NDJSON object or array is refused, as is a NUL byte), blanks null."""
+    if col in raw.bad:
+        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
     if s.dtype.is_nested():
         raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
     out = _blank_to_null(s)
     if required and (i := _first(out.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
+    if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
+        raise raw.error(f"a NUL byte in a name: {str(out[i])!r}", row=i, column=col)
     return out.alias(canon)
 
 
@@ -591,7 +247,7 @@ def _typed_scan(  # noqa: C901 - check by check, then unit suffixes
                     checks.append(t.is_null().any().alias(f"{i}:missing"))
                 checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
                 if c.canon in schema.POSITIVE:
-                    checks.append((e <= 0).any().alias(f"{i}:nonpositive"))
+                    checks.append(_out_of_range(e).any().alias(f"{i}:nonpositive"))
             exprs.append(e.alias(c.out))
         try:
             found = scan.select(checks).collect(engine="streaming").row(0, named=True)
@@ -667,7 +323,7 @@ def _checked_checkpoints(
         if c.numeric:
             checks.append((e.is_not_null() & ~e.is_finite()).any())
             if c.canon in schema.POSITIVE:
-                checks.append((e <= 0).any())
+                checks.append(_out_of_range(e).any())
         exprs.append(pl.col(c.src).alias(c.out))
     lf = _with_rows(_float_scan(raw, convs), rows).select("_row", *exprs)
     try:
@@ -700,7 +356,7 @@ def _typed_fast(raw: _Raw, convs: Sequence[_Conv], rows: bool) -> tuple[pl.LazyF
         if c.numeric:
             checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
             if c.canon in schema.POSITIVE:
-                checks.append((e <= 0).any().alias(f"{i}:nonpositive"))
+                checks.append(_out_of_range(e).any().alias(f"{i}:nonpositive"))
         exprs.append(e.alias(c.out))
     try:
         found = scan.select(checks).collect(engine="streaming").row(0, named=True)
@@ -875,7 +531,36 @@ def _to_long(  # noqa: C901 - the scanned and the careful route, long and wide
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
-    return _complete(frame), info, raw
+    done = _complete(frame)
+    bad = _bad_compute(done)
+    if bad is not None and bad["_row"] is None and raw.scan is not None:  # the careful reader names the line
+        return _to_long(
+            _read_raw(Path(raw.path)),
+            wide=wide,
+            loss_columns=loss_columns,
+            mapping=mapping,
+            checkpoints=checkpoints,
+        )
+    if bad is not None:
+        raise _compute_error(raw, bad, cols)
+    return done, info, raw
+
+
+def _bad_compute(frame: pl.DataFrame) -> dict[str, Any] | None:
+    """The first row whose C (6·N·D where no C was given) is not finite or outside ``[_LO, _HI]``, else None."""
+    c = pl.col("C")
+    idx = frame.select((~c.is_finite() | _out_of_range(c)).arg_true()).to_series()
+    return frame.row(int(idx[0]), named=True) if idx.len() else None
+
+
+def _compute_error(raw: _Raw, r: dict[str, Any], cols: Mapping[str, str]) -> InputError:
+    """C out of range is only ever derived (a C given is checked as read): blame the larger of N and D."""
+    blame = "N" if r["N"] >= r["D"] else "D"
+    return raw.error(
+        f"C = 6·N·D = {r['C']:.3g} is not between {_RANGE} (N={r['N']:.3g}, D={r['D']:.3g})",
+        row=r["_row"],
+        column=cols.get(blame, blame),
+    )
 
 
 def _complete(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1040,6 +725,12 @@ def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, p
         raise UsageError("no input files given")
     if loss_columns is not None and not wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
+    if accuracy_columns is not None and not wide:
+        raise UsageError(
+            "an accuracy-column pattern applies to wide tables only (a long table marks accuracy rows with a "
+            "metric column)",
+            param="accuracy_columns",
+        )
     try:
         parse_policy(checkpoints)
     except InputError as exc:
@@ -1196,7 +887,10 @@ def _subset(raw: _Raw, mask: pl.Series, drop: Sequence[str] = ()) -> _Raw:
     idx = mask.arg_true().to_list()
     lines = None if raw.lines is None else [raw.lines[i] for i in idx]
     frame = raw.frame.filter(mask).drop([c for c in drop if c in raw.frame.columns])
-    return _Raw(raw.path, raw.format, raw.sha256, frame, lines, raw.header_line)
+    where = {old: new for new, old in enumerate(idx)}
+    kept = {c: ([where[r] for r in rows if r in where], why) for c, (rows, why) in raw.bad.items()}
+    bad = {c: v for c, v in kept.items() if v[0]}
+    return _Raw(raw.path, raw.format, raw.sha256, frame, lines, raw.header_line, bad=bad)
 
 
 def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
@@ -1244,6 +938,8 @@ def _accuracy_ids(raw: _Raw, wanted: Sequence[str], required: Sequence[str]) -> 
 def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
     """Accuracy rows completed like loss rows (C = 6·N·D, run_id/split null) with the accuracy columns."""
     done = _complete(frame.rename({"accuracy": "loss"}).with_row_index("_row"))
+    if (bad := _bad_compute(done)) is not None:
+        raise _compute_error(raw, bad, {})
     return done.rename({"loss": "accuracy"}).with_columns(
         frame.get_column("chance"), pl.lit(raw.path).alias("_path")
     )
@@ -1282,7 +978,7 @@ def _split_accuracy(
             parts.append(f.filter(pl.col("accuracy").is_not_null()))
         acc = _accuracy_long(raw, pl.concat(parts, how="vertical"))
         rest = raw.frame.drop(chosen)
-        loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line)
+        loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
         info = {"accuracy_columns": names}
         has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
         return (loss_raw if has_loss else None), acc, info

@@ -1,15 +1,35 @@
-"""The workspace store: ingested runs (``runs.parquet`` + ``config.json``), saved fits and other artifacts, and the
-ONE atomic writer every file l2l writes goes through (``atomic_write``).
+"""The workspace store: ingested runs and accuracies, committed together in generations; caches; law files.
+
+A workspace is a directory that l2l owns (it holds the marker ``l2l-workspace.json``)::
+
+    l2l-workspace.json    marker, written when the workspace is created; nothing is written where it is missing
+                          unless the directory is new or empty
+    current.json          the commit: names the current generation and the sha256 of each of its files
+    gen-000007/           config.json, runs.parquet[, accuracy.parquet]: one ingest, written whole before the commit
+    gen-000006/           the generation before (kept so that a reader that started before the commit can finish)
+    artifacts/            caches (fits, calibrations), checksummed (``l2l.io.caches``)
+    .lock                 the writers' lock
+
+A writer takes the lock (waiting for another writer, and saying so), re-reads what is stored, writes a new
+generation, then replaces ``current.json`` in one rename: a reader sees the old workspace or the new one, never a
+half, and a writer killed at any point leaves the old one (plus leftovers the next writer removes and every reader
+ignores). Readers take no lock; they check each file against its checksum and retry when a commit moved the
+workspace under them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import json
 import os
 import re
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -19,14 +39,25 @@ from l2l.base.runs import REPEAT_KEY, Runs
 from l2l.base.text import fmt_sig, utc_now
 from l2l.base.text import plural as _plural
 from l2l.base.version import __version__
-from l2l.io.atomic import atomic_write, replace_file, write_temp
+from l2l.io.accuracy_store import ACCURACY_FILE, has_accuracy_columns, merge_accuracy
+from l2l.io.atomic import TEMP_SUFFIX, atomic_write, exclusive_lock, fsync_dir, replace_file, write_temp
+from l2l.io.caches import (
+    CALIBRATIONS_ARTIFACT,
+    FITS_ARTIFACT,
+    MAX_CALIBRATIONS,
+    save_calibrations,
+    save_fits,
+    saved_calibrations,
+    saved_fits,
+)
+from l2l.io.limits import LIMITS
 from l2l.io.tables import _SCHEMA, _average, _canonical, _resolve_own, read_runs
 
-if TYPE_CHECKING:
-    from l2l.core.calibrate import CalibrationCache
-    from l2l.core.fit import FitCache
-
 __all__ = [
+    "CALIBRATIONS_ARTIFACT",
+    "FITS_ARTIFACT",
+    "LAYOUT_VERSION",
+    "MAX_CALIBRATIONS",
     "Workspace",
     "atomic_write",
     "load_runs",
@@ -38,7 +69,12 @@ __all__ = [
     "write_law_file",
 ]
 
+#: Version of the on-disk layout (1: runs.parquet + config.json at the top, before generations).
+LAYOUT_VERSION = 2
 _ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_GENERATION = re.compile(r"^gen-(\d{6,})$")
+_RECREATE = "re-create the workspace with `l2l ingest FILE`"
+_MARKER_BYTES = (json.dumps({"format": "l2l-workspace", "layout": LAYOUT_VERSION}, indent=2) + "\n").encode()
 
 
 def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> Runs:
@@ -65,54 +101,74 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
 
 
 # ----------------------------------------------------------------------------------------------------
+# The commit pointer
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Generation:
+    name: str
+    files: dict[str, str]  # file name → sha256
+
+
+@dataclass(frozen=True)
+class _Pointer:
+    """What ``current.json`` says: the current generation and the one before it (each with its checksums)."""
+
+    current: _Generation
+    previous: _Generation | None
+
+    def to_bytes(self) -> bytes:
+        doc: dict[str, Any] = {"layout": LAYOUT_VERSION, "generation": self.current.name}
+        doc["files"] = self.current.files
+        if self.previous is not None:
+            doc["previous"] = {"generation": self.previous.name, "files": self.previous.files}
+        doc["committed_at"] = utc_now()
+        return (json.dumps(doc, indent=2) + "\n").encode()
+
+
+def _generation(doc: Any) -> _Generation:
+    if not isinstance(doc, dict):
+        raise ValueError
+    name, files = doc.get("generation"), doc.get("files")
+    if not isinstance(name, str) or not _GENERATION.match(name) or not isinstance(files, dict):
+        raise ValueError
+    if not all(isinstance(k, str) and "/" not in k and isinstance(v, str) for k, v in files.items()):
+        raise ValueError
+    return _Generation(name, dict(files))
+
+
+class _MovedError(Exception):
+    """A commit replaced the generation being read (the reader starts again)."""
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------------
 # Workspace
 # ----------------------------------------------------------------------------------------------------
 
 
-def _commit_pair(first: tuple[Path, bytes], second: tuple[Path, bytes]) -> None:
-    """Replace two files so that either both change or, on an error, neither does.
-
-    Both temporary files are written before anything is renamed; if the second rename fails, the first file
-    is put back from a hard link made beforehand. (A crash between the two renames leaves a workspace whose
-    digest check fails on load, with a hint to re-ingest.)
-    """
-    (p1, d1), (p2, d2) = first, second
-    tmp1 = write_temp(p1, d1)
-    tmp2: Path | None = None
-    backup: Path | None = None
-    try:
-        tmp2 = write_temp(p2, d2)
-        if p1.exists():
-            backup = p1.with_name(f".{p1.name}.bak")
-            backup.unlink(missing_ok=True)
-            try:
-                os.link(p1, backup)
-            except OSError:
-                backup.write_bytes(p1.read_bytes())
-        replace_file(tmp1, p1)
-        try:
-            replace_file(tmp2, p2)
-        except BaseException:
-            if backup is not None:
-                replace_file(backup, p1)
-            else:
-                p1.unlink(missing_ok=True)
-            raise
-    finally:
-        for leftover in (tmp1, tmp2, backup):
-            if leftover is not None:
-                leftover.unlink(missing_ok=True)
-
-
 class Workspace:
-    """A directory holding ingested runs (``runs.parquet``), metadata (``config.json``) and artifacts."""
+    """A directory holding ingested runs and accuracies (in generations, see the module) and artifacts.
 
+    ``notes`` collects what a reader noticed and set right without failing (a damaged cache ignored); a front
+    end may show them.
+    """
+
+    MARKER = "l2l-workspace.json"
+    POINTER = "current.json"
+    LOCK = ".lock"
     RUNS = "runs.parquet"
     CONFIG = "config.json"
+    ACCURACY = ACCURACY_FILE
     ARTIFACTS = "artifacts"
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self.notes: list[str] = []
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
@@ -125,55 +181,158 @@ class Workspace:
         env = os.environ.get("L2L_WORKSPACE")
         return cls(env if env else Path.cwd() / ".l2l")
 
+    # ---- where things are -------------------------------------------------------------------------
+
+    @property
+    def marker_path(self) -> Path:
+        return self.root / self.MARKER
+
+    @property
+    def pointer_path(self) -> Path:
+        return self.root / self.POINTER
+
+    def _shown(self) -> str:
+        """The root as a message names it (absolute when given as ``.`` or ``""``)."""
+        text = str(self.root)
+        return text if text not in (".", "") else f"{text} ({self.root.resolve()})"
+
     @property
     def runs_path(self) -> Path:
-        return self.root / self.RUNS
+        """The current generation's ``runs.parquet`` (read-only: every write goes through ``save``)."""
+        return self._current_dir() / self.RUNS
 
     @property
     def config_path(self) -> Path:
-        return self.root / self.CONFIG
+        """The current generation's ``config.json`` (read-only: every write goes through ``save``)."""
+        return self._current_dir() / self.CONFIG
+
+    def _current_dir(self) -> Path:
+        pointer = self._pointer()
+        if pointer is None:
+            raise WorkspaceError(f"no workspace at {self._shown()}", hint="run `l2l ingest FILE` first")
+        return self.root / pointer.current.name
 
     def exists(self) -> bool:
-        return self.config_path.is_file() and self.runs_path.is_file()
+        return self.marker_path.is_file() and self.pointer_path.is_file()
+
+    def _is_legacy(self) -> bool:
+        """A workspace of layout 1 (``runs.parquet`` and an l2l ``config.json`` at the top, no marker)."""
+        try:
+            doc = json.loads((self.root / self.CONFIG).read_text(encoding="utf-8"))
+        except (
+            OSError,
+            ValueError,
+            RecursionError,
+        ):  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+            return False
+        return isinstance(doc, dict) and "l2l_version" in doc and "digest" in doc
+
+    # ---- reading ------------------------------------------------------------------------------------
+
+    def _pointer(self) -> _Pointer | None:
+        try:
+            text = self.pointer_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {self.pointer_path}: {exc.strerror or exc}") from None
+        try:
+            doc = json.loads(text)
+            current = _generation(doc)
+            prev = doc.get("previous")
+            return _Pointer(current, None if prev is None else _generation(prev))
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise WorkspaceError(
+                f"workspace {self._shown()} is damaged: {self.POINTER} is not l2l's", hint=_RECREATE
+            ) from None
+
+    def _no_workspace(self) -> WorkspaceError:
+        if not self.marker_path.is_file() and self._is_legacy():
+            return WorkspaceError(
+                f"workspace {self._shown()} was written by an older l2l (layout 1; this l2l {__version__} "
+                f"reads layout {LAYOUT_VERSION})",
+                hint=_RECREATE,
+            )
+        return WorkspaceError(f"no workspace at {self._shown()}", hint="run `l2l ingest FILE` first")
+
+    def _read(self, names: tuple[str, ...], *, previous: bool = False) -> dict[str, bytes | None]:
+        """The bytes of ``names`` in the current generation (or the one before), each checked against its
+        checksum; None for a file the generation does not have. Starts again when a commit moves the workspace
+        while it reads (a reader never sees half of one generation and half of another)."""
+        for _attempt in range(8):
+            pointer = self._pointer() if self.marker_path.is_file() else None
+            if pointer is None:
+                raise self._no_workspace()
+            gen = pointer.previous if previous else pointer.current
+            if gen is None:
+                return dict.fromkeys(names)
+            try:
+                return {n: self._read_file(gen, n, pointer) for n in names}
+            except _MovedError:
+                continue
+        raise WorkspaceError(
+            f"workspace {self._shown()} keeps changing while it is read", hint="run the command again"
+        )
+
+    def _read_file(self, gen: _Generation, name: str, pointer: _Pointer) -> bytes | None:
+        if name not in gen.files:
+            return None
+        path = self.root / gen.name / name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = None
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if data is not None and _sha(data) == gen.files[name]:
+            return data
+        if self._pointer() != pointer:
+            raise _MovedError
+        what = "is missing" if data is None else "does not match its checksum (damaged or edited)"
+        raise WorkspaceError(
+            f"workspace {self._shown()} is damaged: {gen.name}/{name} {what}", hint=_RECREATE
+        )
 
     def config(self) -> dict[str, Any]:
-        """The parsed ``config.json`` (WorkspaceError when missing or unreadable)."""
-        if not self.exists():
-            raise WorkspaceError(f"no workspace at {self.root}", hint="run `l2l ingest FILE` first")
+        """The current generation's ``config.json``, checked (WorkspaceError when missing, damaged or unreadable)."""
+        data = self._read((self.CONFIG,))[self.CONFIG]
+        return self._parse_config(data)
+
+    def _parse_config(self, data: bytes | None) -> dict[str, Any]:
+        where = f"workspace {self._shown()}: {self.CONFIG}"
         try:
-            config = json.loads(self.config_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise WorkspaceError(
-                f"cannot read {self.config_path}: {exc}",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            ) from None
+            config = json.loads(data) if data is not None else None
+        except (ValueError, RecursionError):
+            raise WorkspaceError(f"{where} is not valid JSON", hint=_RECREATE) from None
         if not isinstance(config, dict):
-            raise WorkspaceError(
-                f"{self.config_path} is not a JSON object",
-                hint="re-create the workspace with `l2l ingest FILE`",
-            )
+            raise WorkspaceError(f"{where} is not a JSON object", hint=_RECREATE)
         version = config.get("schema_version")
         if version != schema.WORKSPACE_SCHEMA_VERSION:
             raise WorkspaceError(
-                f"workspace {self.root} has schema version {version}; this l2l ({__version__}) reads version "
-                f"{schema.WORKSPACE_SCHEMA_VERSION}",
-                hint="re-create the workspace with `l2l ingest FILE`",
+                f"workspace {self._shown()} has schema version {version!r}; this l2l ({__version__}) reads "
+                f"version {schema.WORKSPACE_SCHEMA_VERSION}",
+                hint=_RECREATE,
             )
+        _check_config_types(config, where)
         return config
 
     def load(self) -> Runs:
-        """The stored runs; WorkspaceError when there are none or the files do not match each other."""
-        config = self.config()
+        """The stored runs; WorkspaceError when there are none or the files are damaged or do not match."""
+        files = self._read((self.CONFIG, self.RUNS))
+        config = self._parse_config(files[self.CONFIG])
+        return self._runs(config, files[self.RUNS])
+
+    def _runs(self, config: dict[str, Any], data: bytes | None) -> Runs:
         try:
-            frame = pl.read_parquet(self.runs_path)
+            frame = pl.read_parquet(io.BytesIO(data or b""))
         except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WorkspaceError(
-                f"cannot read {self.runs_path}: {exc}", hint="re-create the workspace with `l2l ingest FILE`"
+                f"cannot read the runs of workspace {self._shown()}: {first}", hint=_RECREATE
             ) from None
         if dict(frame.schema) != _SCHEMA or frame.columns != list(schema.COLUMNS):
             raise WorkspaceError(
-                f"{self.runs_path} does not have the canonical columns",
-                hint="re-create the workspace with `l2l ingest FILE`",
+                f"the runs of workspace {self._shown()} do not have the canonical columns", hint=_RECREATE
             )
         runs = Runs(
             frame,
@@ -183,15 +342,111 @@ class Workspace:
         )
         if runs.digest != config.get("digest"):
             raise WorkspaceError(
-                f"workspace {self.root} is inconsistent: {self.RUNS} does not match {self.CONFIG}",
-                hint="re-create the workspace with `l2l ingest FILE`",
+                f"workspace {self._shown()} is inconsistent: its runs do not match its {self.CONFIG}",
+                hint=_RECREATE,
             )
         return runs
 
+    def load_accuracy(self, runs: Runs) -> pl.DataFrame | None:
+        """The accuracy rows committed with ``runs`` (the current generation's, or the one before when a commit
+        came in between); None when they were stored without any."""
+        for previous in (False, True):
+            files = self._read((self.CONFIG, self.ACCURACY), previous=previous)
+            if files[self.CONFIG] is None:
+                break
+            if self._parse_config(files[self.CONFIG]).get("digest") == runs.digest:
+                return self._accuracy_frame(files[self.ACCURACY])
+        raise WorkspaceError(
+            f"the accuracies in {self._shown()} were stored with other runs (the workspace changed meanwhile)",
+            hint="run the command again",
+        )
+
+    def _accuracy_frame(self, data: bytes | None) -> pl.DataFrame | None:
+        if data is None:
+            return None
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WorkspaceError(
+                f"cannot read the accuracies of {self._shown()}: {first}", hint=_RECREATE
+            ) from None
+        if not has_accuracy_columns(frame):
+            raise WorkspaceError(
+                f"the accuracies of {self._shown()} do not have the accuracy columns", hint=_RECREATE
+            )
+        return frame
+
     def column_mapping(self) -> dict[str, str]:
         """The column mapping stored by the last ingest (canonical name → input column; empty when none)."""
-        mapping = self.config().get("column_mapping", {})
-        return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+        return dict(self.config().get("column_mapping", {}))
+
+    # ---- writing ------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, *, purpose: str = "write", on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the writers' lock of this workspace (which must exist or be claimed first). ``on_wait`` is told
+        once when another writer holds it; after ``$L2L_LOCK_TIMEOUT`` seconds (default 600; 30 at most for a
+        cache, which is only worth a short wait) a WorkspaceError says who holds it."""
+        timeout = LIMITS["lock_timeout"].value()
+        if purpose == "cache":
+            timeout = min(timeout, 30.0)
+        if not self.marker_path.is_file():
+            raise self._no_workspace()
+        with exclusive_lock(
+            self.root / self.LOCK,
+            what=f"workspace {self._shown()}",
+            timeout=timeout,
+            on_wait=on_wait,
+            env=LIMITS["lock_timeout"].env,
+        ):
+            yield
+
+    def _claim(self) -> bool:
+        """Make sure ``root`` is a workspace, or may become one (new, or an empty directory); True when it was
+        created now. Refuses any other directory before anything is written into it."""
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise WorkspaceError(
+                f"the workspace path {self._shown()} is a file, not a directory",
+                hint="choose another --workspace (default ./.l2l)",
+            )
+        created = False
+        if root.is_dir():
+            if not self.marker_path.is_file() and not self._is_legacy():
+                try:
+                    entries = sorted(p.name for p in root.iterdir() if not _own_leftover(p.name))
+                except OSError as exc:
+                    raise WorkspaceError(f"cannot list {self._shown()}: {exc.strerror or exc}") from None
+                if entries:
+                    held = ", ".join(entries[:3]) + (
+                        f" and {len(entries) - 3} more" if len(entries) > 3 else ""
+                    )
+                    raise WorkspaceError(
+                        f"{self._shown()} is not an l2l workspace and not empty (it holds {held}); l2l makes a "
+                        "workspace only in a new or empty directory",
+                        hint="choose another --workspace (default ./.l2l)",
+                    )
+        else:
+            try:
+                root.mkdir(parents=True)
+                created = True
+            except FileExistsError:
+                pass  # another writer made it just now
+            except OSError as exc:
+                raise WorkspaceError(
+                    f"cannot create the workspace {self._shown()}: {exc.strerror or exc}"
+                ) from None
+        if not self.marker_path.is_file():
+            try:
+                atomic_write(self.marker_path, _MARKER_BYTES)
+            except OSError as exc:
+                if created:
+                    shutil.rmtree(root, ignore_errors=True)
+                raise WorkspaceError(
+                    f"cannot write the workspace {self._shown()}: {exc.strerror or exc}"
+                ) from None
+        return created
 
     def save(
         self,
@@ -199,65 +454,151 @@ class Workspace:
         *,
         append: bool = False,
         strict: bool = False,
-        column_mapping: dict[str, str] | None = None,
+        column_mapping: Mapping[str, str] | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Runs:
-        """Store ``runs`` (replacing what is there, or with ``append`` merged into it); return what is stored.
+        """Store ``runs`` and their accuracies (``runs.accuracy``) in ONE commit, replacing what is there or,
+        with ``append``, merged into it; return what is stored (with its accuracies).
 
-        Appending averages rows that repeat stored ones (weighted by ``n_repeats``); with ``strict`` such rows
-        are an InputError instead. ``column_mapping`` (canonical name → input column) is stored for later
-        appends; None keeps the stored one when appending. Nothing on disk changes unless everything is ready
-        to be written.
+        Takes the writers' lock (``on_wait`` is told when it has to wait), re-reads what is stored, writes a new
+        generation and commits it with one rename. Appending averages rows that repeat stored ones (weighted by
+        ``n_repeats``); with ``strict`` such rows are an InputError instead. ``column_mapping`` (canonical name →
+        input column) is stored for later appends; None keeps the stored one when appending. A refused save
+        leaves every stored byte as it was.
         """
-        if column_mapping is None:
-            column_mapping = self.column_mapping() if append and self.exists() else {}
         if runs.frame.columns != list(schema.COLUMNS) or dict(runs.frame.schema) != _SCHEMA:
             raise ValueError(f"not a canonical run table: {dict(runs.frame.schema)}")
-        if append and self.exists():
-            stored = self.load()
-            runs = _merge(stored, runs, strict=strict)
-        if self.root.exists() and not self.root.is_dir():
-            raise WorkspaceError(f"workspace path {self.root} exists and is not a directory")
-        config = {
-            "schema_version": schema.WORKSPACE_SCHEMA_VERSION,
-            "l2l_version": __version__,
-            "digest": runs.digest,
-            "rows": runs.frame.height,
-            "runs": runs.n_runs,
-            "datasets": runs.datasets,
-            "evals": runs.evals,
-            "own_eval": runs.own_eval,
-            "own_eval_how": runs.own_eval_how,
-            "column_mapping": dict(column_mapping),
-            "provenance": list(runs.provenance),
-            "saved_at": utc_now(),
-        }
-        buf = io.BytesIO()
-        runs.frame.write_parquet(buf)
-        config_bytes = (json.dumps(config, indent=2, allow_nan=False) + "\n").encode()
-        created = not self.root.exists()
+        created = self._claim()
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            _commit_pair((self.runs_path, buf.getvalue()), (self.config_path, config_bytes))
-        except OSError as exc:
-            if created and self.root.is_dir() and not any(self.root.iterdir()):
-                self.root.rmdir()
-            raise WorkspaceError(f"cannot write the workspace {self.root}: {exc}") from None
+            with self.lock(on_wait=on_wait):
+                return self._save_locked(runs, append=append, strict=strict, column_mapping=column_mapping)
+        except BaseException:
+            if created and not self.pointer_path.exists():
+                shutil.rmtree(self.root, ignore_errors=True)
+            raise
+
+    def _save_locked(
+        self, runs: Runs, *, append: bool, strict: bool, column_mapping: Mapping[str, str] | None
+    ) -> Runs:
+        try:
+            pointer = self._pointer()
+        except WorkspaceError:
+            if append:
+                raise
+            pointer = None  # replacing everything: a damaged commit is replaced too (as its hint says)
+        self._clean(pointer)
+        accuracy = runs.accuracy
+        if append and pointer is not None:
+            files = self._read((self.CONFIG, self.RUNS, self.ACCURACY))
+            config = self._parse_config(files[self.CONFIG])
+            stored = self._runs(config, files[self.RUNS])
+            if column_mapping is None:
+                column_mapping = dict(config.get("column_mapping", {}))
+            runs = _merge(stored, runs, strict=strict)
+            accuracy = merge_accuracy(self._accuracy_frame(files[self.ACCURACY]), accuracy)
+        runs = replace(runs, accuracy=accuracy)
+        self._commit(pointer, _generation_files(runs, dict(column_mapping or {})))
         return runs
+
+    def _commit(self, pointer: _Pointer | None, files: dict[str, bytes]) -> None:
+        """Write ``files`` as a new generation, then make it current with one rename of ``current.json``."""
+        numbers = [int(m.group(1)) for p in self._entries() if (m := _GENERATION.match(p.name))]
+        if pointer is not None:
+            numbers.append(int(pointer.current.name[4:]))
+        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        gen_dir = self.root / name
+        new = _Pointer(
+            _Generation(name, {f: _sha(d) for f, d in files.items()}),
+            None if pointer is None else pointer.current,
+        )
+        committed = False
+        try:
+            gen_dir.mkdir()
+            for fname, data in files.items():
+                with (gen_dir / fname).open("xb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            fsync_dir(gen_dir)
+            tmp = write_temp(self.pointer_path, new.to_bytes())
+            try:
+                replace_file(tmp, self.pointer_path)  # the commit
+                committed = True
+            finally:
+                tmp.unlink(missing_ok=True)
+        except BaseException as exc:
+            if committed:  # (only an interrupt can come this late)
+                raise
+            # an error or Ctrl-C before the commit: the new generation goes, the old one stays
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise WorkspaceError(
+                    f"cannot write the workspace {self._shown()}: {exc.strerror or exc}"
+                ) from None
+            raise
+        fsync_dir(self.root)
+        self._clean(new)
+        self._drop_legacy()
+
+    def _entries(self) -> list[Path]:
+        try:
+            return list(self.root.iterdir())
+        except OSError:
+            return []
+
+    def _clean(self, pointer: _Pointer | None) -> None:
+        """Remove what no commit names: generations other than the current and the one before (a killed
+        writer's half generation among them) and temporary files. Only ever called with the lock held."""
+        keep = (
+            set()
+            if pointer is None
+            else {pointer.current.name} | ({pointer.previous.name} if pointer.previous else set())
+        )
+        for p in self._entries():
+            if _GENERATION.match(p.name) and p.name not in keep and p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            elif p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX):
+                p.unlink(missing_ok=True)
+        artifacts = self.root / self.ARTIFACTS
+        if artifacts.is_dir():
+            for p in artifacts.iterdir():
+                if p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX):
+                    p.unlink(missing_ok=True)
+
+    def _drop_legacy(self) -> None:
+        """After the first commit into a workspace of layout 1: its files, now replaced by the generation."""
+        if not self._is_legacy():
+            return
+        for name in (
+            self.CONFIG,
+            self.RUNS,
+            ACCURACY_FILE,
+            f".{self.RUNS}.bak",
+            f"{self.ARTIFACTS}/accuracy.json",
+        ):
+            (self.root / name).unlink(missing_ok=True)
+
+    # ---- artifacts --------------------------------------------------------------------------------
 
     def _artifact_path(self, name: str) -> Path:
         if not _ARTIFACT_NAME.match(name):
             raise ValueError(f"bad artifact name {name!r}: use letters, digits, '_', '-', '.'")
         return self.root / self.ARTIFACTS / f"{name}.json"
 
-    def write_artifact(self, name: str, payload: dict[str, Any]) -> None:
-        """Store ``payload`` as JSON under ``name`` (atomically; NaN/inf are refused)."""
+    def write_artifact(self, name: str, payload: dict[str, Any], *, locked: bool = False) -> None:
+        """Store ``payload`` as JSON under ``name`` (atomically, under the writers' lock unless ``locked`` says
+        the caller holds it; NaN/inf are refused). Only into a workspace (see ``save``)."""
         path = self._artifact_path(name)
         data = (json.dumps(payload, indent=2, allow_nan=False) + "\n").encode()
+        if not locked:
+            with self.lock(purpose="cache"):
+                self.write_artifact(name, payload, locked=True)
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
         except OSError as exc:
-            raise WorkspaceError(f"cannot write {path}: {exc}") from None
+            raise WorkspaceError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def read_artifact(self, name: str) -> dict[str, Any] | None:
         """The payload stored under ``name``, or None when there is none."""
@@ -270,11 +611,65 @@ class Workspace:
             raise WorkspaceError(f"cannot read {path}: {exc}") from None
         try:
             payload = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise WorkspaceError(f"{path} is not valid JSON: {exc}") from None
         if not isinstance(payload, dict):
             raise WorkspaceError(f"{path} is not a JSON object")
         return payload
+
+
+def _own_leftover(name: str) -> bool:
+    """Files l2l may have left in a directory it was about to make a workspace of (so it still counts as empty)."""
+    return name == Workspace.LOCK or (name.startswith(f".{Workspace.MARKER}.") and name.endswith(TEMP_SUFFIX))
+
+
+_STR_MAPS = ("own_eval", "own_eval_how", "column_mapping")
+
+
+def _check_config_types(config: dict[str, Any], where: str) -> None:
+    """Every field of a config has the type l2l wrote it with (a damaged file is a WorkspaceError, not a crash)."""
+    problem = None
+    if not isinstance(config.get("digest"), str):
+        problem = "'digest' is not text"
+    for key in _STR_MAPS:
+        value = config.get(key, {})
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            problem = f"{key!r} is not an object of names"
+    prov = config.get("provenance", [])
+    if not isinstance(prov, list) or not all(isinstance(p, dict) for p in prov):
+        problem = "'provenance' is not a list of objects"
+    if problem:
+        raise WorkspaceError(f"{where}: {problem}", hint=_RECREATE)
+
+
+def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, bytes]:
+    """The files of one generation: the runs, their accuracies (when there are some) and the config."""
+    config = {
+        "schema_version": schema.WORKSPACE_SCHEMA_VERSION,
+        "l2l_version": __version__,
+        "digest": runs.digest,
+        "rows": runs.frame.height,
+        "runs": runs.n_runs,
+        "datasets": runs.datasets,
+        "evals": runs.evals,
+        "own_eval": runs.own_eval,
+        "own_eval_how": runs.own_eval_how,
+        "column_mapping": column_mapping,
+        "provenance": list(runs.provenance),
+        "accuracy_rows": None if runs.accuracy is None else runs.accuracy.height,
+        "saved_at": utc_now(),
+    }
+    buf = io.BytesIO()
+    runs.frame.write_parquet(buf)
+    files = {Workspace.RUNS: buf.getvalue()}
+    if runs.accuracy is not None:
+        acc = io.BytesIO()
+        runs.accuracy.write_parquet(acc)
+        files[Workspace.ACCURACY] = acc.getvalue()
+    files[Workspace.CONFIG] = (json.dumps(config, indent=2, allow_nan=False) + "\n").encode()
+    return files
 
 
 def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
@@ -303,35 +698,6 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Saved fits
-# ----------------------------------------------------------------------------------------------------
-
-FITS_ARTIFACT = "fits"
-FITS_VERSION = 2  # records keyed by fit.data_key
-
-
-def saved_fits(workspace: Workspace | None) -> FitCache:
-    """Fits saved in the workspace (``fit-law --save``) as a FitCache; an empty one when there are none."""
-    from l2l.core.fit import FitCache
-
-    if workspace is None or not workspace.exists():
-        return FitCache()
-    art = workspace.read_artifact(FITS_ARTIFACT) or {}
-    if art.get("version") != FITS_VERSION:
-        return FitCache()
-    return FitCache.from_records(art.get("fits", {}))
-
-
-def save_fits(workspace: Workspace, cache: FitCache) -> int:
-    """Add every fit of ``cache`` to the workspace's saved fits; returns how many are saved now."""
-    art = workspace.read_artifact(FITS_ARTIFACT) or {}
-    fits = art.get("fits", {}) if art.get("version") == FITS_VERSION else {}
-    fits.update(cache.records())
-    workspace.write_artifact(FITS_ARTIFACT, {"version": FITS_VERSION, "fits": fits})
-    return len(fits)
-
-
-# ----------------------------------------------------------------------------------------------------
 # Law files (``fit-law --save laws.json``, ``predict --law laws.json``)
 # ----------------------------------------------------------------------------------------------------
 
@@ -355,41 +721,5 @@ def read_law_file(path: Path) -> Any:
         raise InputError(f"cannot read the law file: {exc}", path=str(path)) from None
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"not valid JSON ({exc})", path=str(path)) from None
-
-
-# ----------------------------------------------------------------------------------------------------
-# Saved calibrations (error models of l2l.core.calibrate, keyed by calibration_key: a cache, kept automatically)
-# ----------------------------------------------------------------------------------------------------
-
-CALIBRATIONS_ARTIFACT = "calibrations"
-CALIBRATIONS_VERSION = 1
-MAX_CALIBRATIONS = 16  # the most recent ones: each is a few hundred kB of conformal scores
-
-
-def saved_calibrations(workspace: Workspace | None) -> CalibrationCache:
-    """Calibrations saved in the workspace (an empty cache when there are none or they are of another version)."""
-    from l2l.core.calibrate import CalibrationCache
-
-    if workspace is None or not workspace.exists():
-        return CalibrationCache()
-    art = workspace.read_artifact(CALIBRATIONS_ARTIFACT) or {}
-    if art.get("version") != CALIBRATIONS_VERSION:
-        return CalibrationCache()
-    try:
-        return CalibrationCache.from_records(art.get("calibrations", {}))
-    except (KeyError, TypeError, ValueError):
-        return CalibrationCache()  # a stale or damaged cache is recomputed, never trusted
-
-
-def save_calibrations(workspace: Workspace, cache: CalibrationCache) -> int:
-    """Add the calibrations of ``cache`` to the workspace's (keeping the newest ``MAX_CALIBRATIONS``)."""
-    art = workspace.read_artifact(CALIBRATIONS_ARTIFACT) or {}
-    stored = art.get("calibrations", {}) if art.get("version") == CALIBRATIONS_VERSION else {}
-    for key, rec in cache.records().items():
-        stored.pop(key, None)
-        stored[key] = rec
-    kept = dict(list(stored.items())[-MAX_CALIBRATIONS:])
-    workspace.write_artifact(CALIBRATIONS_ARTIFACT, {"version": CALIBRATIONS_VERSION, "calibrations": kept})
-    return len(kept)

@@ -3,6 +3,11 @@ as rich tables for people or JSON and CSV for scripts; and the progress bar.
 
 Pure presentation: nothing here knows what a run, a law or a workspace is. JSON carries ``schema_version``; no NaN
 or inf is ever written (they become ``null`` and a note says why).
+
+Names are data: a table cell, title or note is never read as rich markup (``[bold]x[/]`` shows as typed), and its
+control characters are shown as escapes (``l2l.base.text.visible``); JSON escapes them as JSON does; a CSV cell is
+shown the same way, and one that a spreadsheet would run as a formula (it starts with ``= + - @``, a tab or a CR)
+gets a leading single quote, as OWASP recommends.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
 from l2l.base.schema import OUTPUT_FORMATS, OutputFormat
-from l2l.base.text import fmt_sig
+from l2l.base.text import fmt_sig, visible
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -132,15 +137,37 @@ def to_json(reports: Sequence[Report]) -> str:
     return json.dumps(doc, indent=2, allow_nan=False)
 
 
+#: First characters that make a spreadsheet run a cell as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell as it goes into CSV: control characters shown as escapes, and a leading ``'`` when it starts
+    like a formula (``=cmd|' /C calc'!A0`` → ``'=cmd|' /C calc'!A0``). Numbers are never touched."""
+    text = visible(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _cell(value: Any) -> Any:
-    """A plain CSV cell: lists are joined with '; ' (never JSON text in a cell)."""
+    """A plain CSV cell: lists are joined with '; ' (never JSON text in a cell); text made safe (``csv_text``)."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join("" if v is None else str(_cell(v)) for v in value)
+        return csv_text("; ".join("" if v is None else str(_raw_cell(v)) for v in value))
     if isinstance(value, dict):
-        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
+        return csv_text("; ".join(f"{k}={_raw_cell(v)}" for k, v in value.items()))
+    if isinstance(value, str):
+        return csv_text(value)
     return value
+
+
+def _raw_cell(value: Any) -> Any:
+    """A value inside a joined cell (made safe once, as the whole cell)."""
+    if isinstance(value, list):
+        return "; ".join("" if v is None else str(_raw_cell(v)) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_raw_cell(v)}" for k, v in value.items())
+    return "" if value is None else value
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +198,7 @@ def to_csv(rep: Report) -> str:
             keys.append(c.key)
     extra = sorted(set(flat_keys) - set(keys))
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(keys + extra)
+    writer.writerow([csv_text(k) for k in keys + extra])
     for r in rows:
         writer.writerow([_cell(r.get(k)) for k in keys + extra])
     return buf.getvalue()
@@ -180,6 +207,11 @@ def to_csv(rep: Report) -> str:
 def _frame_width(widths: Sequence[int]) -> int:
     """Width of a rich box table with these column widths: one space of padding each side, one rule between."""
     return sum(widths) + 3 * len(widths) + 1
+
+
+def _shown(col: Column, row: dict[str, Any]) -> str:
+    """A table cell's text: the column's format of the value, control characters shown as escapes."""
+    return visible(col.fmt(row.get(col.key)))
 
 
 def _header_width(title: str) -> int:
@@ -195,15 +227,15 @@ def _needs(rep: Report, cols: Sequence[Column]) -> tuple[dict[str, int], dict[st
     full: dict[str, int] = {}
     wrapped: dict[str, int] = {}
     for c in cols:
-        cells = max((cell_len(c.fmt(r.get(c.key))) for r in rep.rows), default=0)
-        full[c.key] = max(cells, cell_len(c.title))
-        wrapped[c.key] = max(cells, _header_width(c.title))
+        cells = max((cell_len(_shown(c, r)) for r in rep.rows), default=0)
+        full[c.key] = max(cells, cell_len(visible(c.title)))
+        wrapped[c.key] = max(cells, _header_width(visible(c.title)))
     return full, wrapped
 
 
 def _constant(rep: Report, col: Column) -> str | None:
     """The one value ``col`` shows in every row of a table of several rows, else None."""
-    values = {col.fmt(r.get(col.key)) for r in rep.rows}
+    values = {_shown(col, r) for r in rep.rows}
     return values.pop() if len(rep.rows) > 1 and len(values) == 1 else None
 
 
@@ -242,24 +274,25 @@ def to_rich(rep: Report, width: int | None = None) -> Any:
         return _vertical(rep, cols)
     full, wrapped = _needs(rep, shown)
     fixed = width is not None and _frame_width([full[c.key] for c in shown]) > width
-    table = Table(title=rep.title, title_justify="left", header_style="bold")
+    title = None if rep.title is None else Text(visible(rep.title))
+    table = Table(title=title, title_justify="left", header_style="bold")
     for c in shown:
         table.add_column(
-            Text(c.title, no_wrap=False, justify=c.justify),
+            Text(visible(c.title), no_wrap=False, justify=c.justify),
             justify=c.justify,
             no_wrap=True,
             overflow="fold",
             width=wrapped[c.key] if fixed else None,
         )
     for r in rep.rows:
-        table.add_row(*[c.fmt(r.get(c.key)) for c in shown])
+        table.add_row(*[Text(_shown(c, r)) for c in shown])  # Text: a name is never read as markup
     if not left_out:
         return table
     notes = []
-    same = {c.title: v for c in left_out if (v := _constant(rep, c)) is not None}
+    same = {visible(c.title): v for c in left_out if (v := _constant(rep, c)) is not None}
     if same:
         notes.append("in every row: " + ", ".join(f"{k} {v}" for k, v in same.items()))
-    rest = [c.title for c in left_out if c.title not in same]
+    rest = [visible(c.title) for c in left_out if visible(c.title) not in same]
     if rest:
         notes.append(
             f"columns left out at {width} columns: {', '.join(rest)}; use --format csv or a wider terminal"
@@ -275,13 +308,13 @@ def _vertical(rep: Report, cols: Sequence[Column]) -> Any:
 
     parts: list[Any] = []
     if rep.title:
-        parts.append(Text(rep.title, style="italic"))
+        parts.append(Text(visible(rep.title), style="italic"))
     for i, r in enumerate(rep.rows, start=1):
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
         for c in cols:
-            grid.add_row(c.title, c.fmt(r.get(c.key)))
+            grid.add_row(Text(visible(c.title)), Text(_shown(c, r)))
         parts.append(Text(f"— row {i} of {len(rep.rows)}", style="dim"))
         parts.append(grid)
     return Group(*parts)
@@ -305,7 +338,7 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
                 console.print()
             console.print(to_rich(rep, width))
             for note in rep.notes:  # as Text: a note's own brackets are never read as markup
-                console.print(Text(note, style="dim"), highlight=False)
+                console.print(Text(visible(note), style="dim"), highlight=False)
 
 
 def _width() -> int:

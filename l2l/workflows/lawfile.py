@@ -112,8 +112,20 @@ def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, 
             raise TypeError("not an object")
         label = f"law {i} ({rec.get('dataset')}/{rec.get('eval')})"
         fit = LawFit.from_record(rec)
-        if not all(math.isfinite(t) for t in fit.law.theta):
-            raise ValueError("parameters are not finite")
+        law = fit.law
+        scales = {"A": law.A, "B": law.B} | ({} if law.form == "kaplan" else {"E": law.E})
+        if not all(math.isfinite(v) and v > 0 for v in scales.values()):
+            raise ValueError(
+                f"A, B and E must be finite and > 0, got {', '.join(f'{k}={v:g}' for k, v in scales.items())}"
+            )
+        # the box every fit lies in (l2l.core.search): a law outside it was not made by a fit
+        if not all(math.isfinite(v) and 0 < v <= 3 for v in (law.alpha, law.beta)):
+            raise ValueError(f"exponents must lie in (0, 3], got alpha={law.alpha:g}, beta={law.beta:g}")
+        # the readable parameters beside theta must say the same law (an edited A would otherwise be ignored)
+        for key, value in {**scales, "alpha": law.alpha, "beta": law.beta}.items():
+            shown = rec.get(key)
+            if shown is not None and not math.isclose(float(shown), value, rel_tol=1e-6):
+                raise ValueError(f"{key}={float(shown):g} disagrees with the law's theta ({key}={value:g})")
         rng = rec.get("ranges") or {}
         return fit, {q: (float(rng[q][0]), float(rng[q][1])) for q in ("N", "D", "C", "loss") if q in rng}
     except KeyError as exc:

@@ -1,0 +1,141 @@
+"""The workspace's caches: saved fits (``artifacts/fits.json``) and calibrations (``artifacts/calibrations.json``).
+
+Each entry is keyed by a hash of what it was made from (``fit.data_key``, ``calibrate.calibration_key``: the data
+and the settings), so an entry is never served for other data; and each file carries a checksum of itself and the
+l2l version that wrote it. A cache that is damaged, edited or of another version is rebuilt, never trusted and
+never fatal: it reads as empty, with a note on ``Workspace.notes`` saying why, and the next save overwrites it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from l2l.base.errors import WorkspaceError
+from l2l.base.version import __version__
+
+if TYPE_CHECKING:
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.io.workspace import Workspace
+
+__all__ = [
+    "CALIBRATIONS_ARTIFACT",
+    "FITS_ARTIFACT",
+    "MAX_CALIBRATIONS",
+    "checksum",
+    "save_calibrations",
+    "save_fits",
+    "saved_calibrations",
+    "saved_fits",
+]
+
+FITS_ARTIFACT = "fits"
+FITS_VERSION = 3  # records keyed by fit.data_key, the file checksummed
+CALIBRATIONS_ARTIFACT = "calibrations"
+CALIBRATIONS_VERSION = 2  # records keyed by calibration_key, the file checksummed
+MAX_CALIBRATIONS = 16  # the most recent ones: each is a few hundred kB of conformal scores
+
+
+def checksum(payload: dict[str, Any]) -> str:
+    """sha256 of ``payload`` without its ``checksum`` key, as canonical JSON (sorted keys, no spaces)."""
+    body = {k: v for k, v in payload.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sealed(kind: str, version: int, records: dict[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"kind": kind, "version": version, "l2l_version": __version__, kind: records}
+    payload["checksum"] = checksum(payload)
+    return payload
+
+
+def _records(workspace: Workspace, kind: str, version: int, *, note: bool) -> dict[str, Any]:
+    """The records of cache ``kind`` when the file is sound and current; else {} (with a note when it is damaged
+    rather than merely of another version)."""
+    where = f"{workspace.ARTIFACTS}/{kind}.json"
+
+    def bad(why: str) -> dict[str, Any]:
+        if note:
+            workspace.notes.append(f"the cache {where} {why}: it is ignored and will be rebuilt")
+        return {}
+
+    try:
+        art = workspace.read_artifact(kind)
+    except WorkspaceError as exc:
+        return bad(f"cannot be read ({exc.message})")
+    if art is None:
+        return {}
+    old = art.get("version")
+    if isinstance(old, int) and not isinstance(old, bool) and old < version:
+        return {}  # the format of an older l2l (without a checksum): rebuilt quietly
+    try:
+        sound = art.get("checksum") == checksum(art)
+    except (TypeError, ValueError):
+        sound = False
+    records = art.get(kind)
+    if not sound or not isinstance(records, dict) or old != version:
+        return bad("does not match its checksum (damaged or edited)")
+    if art.get("l2l_version") != __version__:
+        return {}  # sound, but made by another version of l2l, whose fits may differ: rebuilt quietly
+    return records
+
+
+def saved_fits(workspace: Workspace | None) -> FitCache:
+    """Fits saved in the workspace (``fit-law --save``, and every command's new fits) as a FitCache; an empty one
+    when there are none, or when the file is damaged (a note on ``workspace.notes`` says so)."""
+    from l2l.core.fit import FitCache
+
+    if workspace is None or not workspace.exists():
+        return FitCache()
+    records = _records(workspace, FITS_ARTIFACT, FITS_VERSION, note=True)
+    try:
+        return FitCache.from_records(records)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        workspace.notes.append(
+            f"the cache {workspace.ARTIFACTS}/{FITS_ARTIFACT}.json holds a record l2l cannot read: "
+            "it is ignored and will be rebuilt"
+        )
+        return FitCache()
+
+
+def save_fits(workspace: Workspace, cache: FitCache) -> int:
+    """Add every fit of ``cache`` to the workspace's saved fits (a damaged file is replaced); returns how many
+    are saved now."""
+    with workspace.lock(purpose="cache"):
+        fits = dict(_records(workspace, FITS_ARTIFACT, FITS_VERSION, note=False))
+        fits.update(cache.records())
+        workspace.write_artifact(FITS_ARTIFACT, _sealed(FITS_ARTIFACT, FITS_VERSION, fits), locked=True)
+    return len(fits)
+
+
+def saved_calibrations(workspace: Workspace | None) -> CalibrationCache:
+    """Calibrations saved in the workspace (an empty cache when there are none, they are of another version, or
+    the file is damaged: a note on ``workspace.notes`` says so)."""
+    from l2l.core.calibrate import CalibrationCache
+
+    if workspace is None or not workspace.exists():
+        return CalibrationCache()
+    records = _records(workspace, CALIBRATIONS_ARTIFACT, CALIBRATIONS_VERSION, note=True)
+    try:
+        return CalibrationCache.from_records(records)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        workspace.notes.append(
+            f"the cache {workspace.ARTIFACTS}/{CALIBRATIONS_ARTIFACT}.json holds a record l2l cannot read: "
+            "it is ignored and will be rebuilt"
+        )
+        return CalibrationCache()
+
+
+def save_calibrations(workspace: Workspace, cache: CalibrationCache) -> int:
+    """Add the calibrations of ``cache`` to the workspace's (keeping the newest ``MAX_CALIBRATIONS``)."""
+    with workspace.lock(purpose="cache"):
+        stored = dict(_records(workspace, CALIBRATIONS_ARTIFACT, CALIBRATIONS_VERSION, note=False))
+        for key, rec in cache.records().items():
+            stored.pop(key, None)
+            stored[key] = rec
+        kept = dict(list(stored.items())[-MAX_CALIBRATIONS:])
+        payload = _sealed(CALIBRATIONS_ARTIFACT, CALIBRATIONS_VERSION, kept)
+        workspace.write_artifact(CALIBRATIONS_ARTIFACT, payload, locked=True)
+    return len(kept)

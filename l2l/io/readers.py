@@ -1,0 +1,472 @@
+"""Reading one file into a raw table: columns as in the file (text formats all text), each row's line kept.
+
+The careful reader holds a file whole (CSV/TSV with the csv module, NDJSON record by record, Parquet), within the
+limits of ``l2l.io.limits``; ``_scan_plain`` scans a plain CSV/TSV lazily instead. Every problem is an
+``InputError`` naming the file, and the line where there is one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from l2l.base.errors import InputError
+
+__all__ = ["SUPPORTED_EXTENSIONS"]
+
+#: File name endings l2l reads (case-insensitive), and the reader each one uses.
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (
+    ".csv",
+    ".tsv",
+    ".parquet",
+    ".pq",
+    ".ndjson",
+    ".jsonl",
+    ".csv.gz",
+    ".tsv.gz",
+    ".ndjson.gz",
+    ".jsonl.gz",
+)
+_FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+}
+_SEPARATORS: dict[str, str] = {",": "comma", "\t": "tab", ";": "semicolon"}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Reading one file into a raw table (columns as in the file, one physical line per row)
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    path: str
+    format: str
+    sha256: str
+    frame: pl.DataFrame  # columns named as in the file; text formats: all String
+    lines: list[int] | None  # physical (1-based) line of each row; None for Parquet (and a scanned file)
+    header_line: int | None = 1
+    scan: pl.LazyFrame | None = None  # a plain CSV scanned lazily (all columns text); ``frame`` is then empty
+    names: list[str] | None = None  # the scanned file's columns
+    first_line: int | None = None  # a scanned file: the line of data row 0 (its rows are consecutive lines)
+    separator: str = ","
+    # values that are neither a name nor a number (an NDJSON object, invalid UTF-8 in Parquet): column → (rows,
+    # what they are); an error only when the column is used
+    bad: dict[str, tuple[list[int], str]] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.names) if self.names is not None else self.frame.columns
+
+    def lazy(self) -> pl.LazyFrame:
+        """The file's columns as in the file (text formats: all String), lazily."""
+        return self.scan if self.scan is not None else self.frame.lazy()
+
+    def line_of(self, row: int) -> int | None:
+        if self.lines is not None:
+            return self.lines[row]
+        return None if self.first_line is None else self.first_line + row
+
+    def error(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+        param: str | None = None,
+    ) -> InputError:
+        line = None
+        if row is not None:
+            line = self.line_of(row)
+            if line is None:
+                message = f"row {row + 1}: {message}"
+        return InputError(message, path=self.path, line=line, column=column, hint=hint, param=param)
+
+    def header_error(
+        self, message: str, *, column: str | None = None, hint: str | None = None, param: str | None = None
+    ) -> InputError:
+        return InputError(
+            message, path=self.path, line=self.header_line, column=column, hint=hint, param=param
+        )
+
+    def where(self, row: int) -> str:
+        line = self.line_of(row)
+        return f"line {line}" if line is not None else f"row {row + 1}"
+
+
+def _format_of(path: Path) -> tuple[str, bool]:
+    name = path.name.lower()
+    gz = name.endswith(".gz")
+    base = name[:-3] if gz else name
+    for ext, fmt in _FORMATS.items():
+        if base.endswith(ext) and not (gz and fmt == "parquet"):
+            return fmt, gz
+    raise InputError(
+        f"unsupported file type {path.suffix or '(no extension)'!r}; "
+        f"l2l reads {', '.join(SUPPORTED_EXTENSIONS)}",
+        path=str(path),
+    )
+
+
+def _read_raw(path: Path) -> _Raw:
+    """A file read whole, checked and split into rows (the careful reader: every row keeps its line)."""
+    from l2l.io.limits import check_rows, gunzip, read_whole
+
+    fmt, gz = _format_of(path)
+    p = str(path)
+    data = read_whole(path, hint=_STREAM_HINT if fmt in ("csv", "tsv") and not gz else None)
+    sha = hashlib.sha256(data).hexdigest()
+    if not data:
+        raise InputError("empty file (0 bytes)", path=p)
+    if gz:
+        data = gunzip(data, p)
+        if not data:
+            raise InputError("empty file (0 bytes after decompression)", path=p)
+    label = fmt + (".gz" if gz else "")
+    if fmt == "parquet":
+        return _read_parquet(data, p, sha)
+    check_rows(data.count(b"\n") + (not data.endswith(b"\n")) - (fmt != "ndjson"), p)  # (less a header)
+    _refuse_binary(data, p)
+    text = _decode(data, p)
+    if not text.strip():
+        raise InputError("empty file (only blank lines)", path=p)
+    if fmt == "ndjson":
+        return _read_ndjson(text, p, sha, label)
+    return _read_delimited(text, p, sha, label, "\t" if fmt == "tsv" else ",")
+
+
+def _refuse_binary(data: bytes, path: str) -> None:
+    """A file with a NUL byte in its header or in a line longer than 64 kB is binary, not a table: refused before
+    it is decoded and parsed (a NUL in a short line is left to the checks, which name its column)."""
+    first = data.find(b"\x00")
+    if first < 0:
+        return
+    start = data.rfind(b"\n", 0, first) + 1
+    end = data.find(b"\n", first)
+    line = data.count(b"\n", 0, first) + 1
+    if line == 1 or (end if end >= 0 else len(data)) - start > 1 << 16:
+        raise InputError("a NUL byte: this is binary data, not a text table", path=path, line=line)
+
+
+_STREAM_HINT = (
+    "a plain CSV/TSV (no quotes, LF line ends) is streamed without this limit, unless a value fails a check "
+    "(it is then read whole, to name the line)"
+)
+
+
+_CHUNK = 1 << 24  # bytes per read when hashing and checking a file for the lazy scan
+
+
+def _scan_plain(path: Path) -> _Raw | None:
+    """A plain CSV/TSV scanned lazily (polars), for tables of millions of rows; None when the careful reader must
+    read it line by line (gzip, quotes, CR, blank lines, a byte-order mark, a ragged or odd header).
+
+    One pass over the bytes hashes the file and checks that every line has the header's field count (so no line
+    is blank or ragged, and a row's line is ``first_line + row``); the values themselves are checked by the
+    caller, and any problem found there (bad UTF-8 included: the scan fails) is reported by the careful reader,
+    which names the line.
+    """
+    from l2l.io.limits import check_rows
+
+    try:
+        fmt, gz = _format_of(path)
+        if gz or fmt not in ("csv", "tsv") or not path.is_file() or path.stat().st_size == 0:
+            return None
+        sha = hashlib.sha256()
+        newlines = seps = 0
+        header: bytes | None = None
+        sep = b","
+        last = b"\n"
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                sha.update(chunk)
+                if header is None:
+                    end = chunk.find(b"\n")
+                    if end <= 0 or chunk.startswith(b"\xef\xbb\xbf"):
+                        return None
+                    header = chunk[:end]
+                    counts = {s: header.count(s.encode()) for s in _SEPARATORS}
+                    default = "\t" if fmt == "tsv" else ","
+                    best = max(counts, key=lambda s: counts[s])
+                    sep = (default if counts[default] or not counts[best] else best).encode()
+                if (
+                    b'"' in chunk or b"\r" in chunk or b"\x00" in chunk
+                ):  # (a blank line fails the count below)
+                    return None
+                newlines += chunk.count(b"\n")
+                seps += chunk.count(sep)
+                last = chunk[-1:]
+    except (OSError, UnicodeDecodeError):
+        return None
+    if header is None:
+        return None
+    try:
+        names = header.decode().split(sep.decode())
+    except UnicodeDecodeError:
+        return None
+    lines = newlines + (last != b"\n")
+    check_rows(lines - 1, str(path))
+    if (
+        lines < 2
+        or any(n != n.strip() or not n for n in names)
+        or len(set(names)) < len(names)
+        or seps != (len(names) - 1) * lines
+    ):
+        return None
+    plain = sep.decode() == ("\t" if fmt == "tsv" else ",")
+    label = fmt + ("" if plain else f" ({_SEPARATORS[sep.decode()]}-separated)")
+    scan = pl.scan_csv(path, separator=sep.decode(), infer_schema=False, has_header=True, quote_char=None)
+    return _Raw(str(path), label, sha.hexdigest(), pl.DataFrame(), None, 1, scan, names, 2, sep.decode())
+
+
+def _decode(data: bytes, path: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Excel writes
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+            path=path,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def _fmt_lines(lines: Sequence[int], limit: int = 8) -> str:
+    """``[3, 4, 5, 9]`` → ``3-5, 9``; long lists are cut with a count of the rest."""
+    parts: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and lines[j + 1] == lines[j] + 1:
+            j += 1
+        parts.append(str(lines[i]) if i == j else f"{lines[i]}-{lines[j]}")
+        i = j + 1
+    shown = ", ".join(parts[:limit])
+    return shown + (f" and {len(parts) - limit} more" if len(parts) > limit else "")
+
+
+def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str) -> _Raw:
+    physical = re.split(r"\r\n|\r|\n", text)  # lines as the csv reader counts them (a lone CR ends one)
+    first = next(i for i, ln in enumerate(physical) if ln.strip())
+    header_text = physical[first]
+    counts = {s: header_text.count(s) for s in _SEPARATORS}
+    sep = default_sep if counts[default_sep] else max(counts, key=lambda s: counts[s])
+    if not counts[sep]:
+        sep = default_sep
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    prev = 0
+    try:
+        for rec in reader:
+            start, prev = prev + 1, reader.line_num
+            if not rec or all(not f.strip() for f in rec):
+                continue  # blank line
+            records.append(rec)
+            lines.append(start)
+    except csv.Error as exc:
+        raise InputError(f"cannot parse: {exc}", path=path, line=reader.line_num) from None
+    header, header_line = records[0], lines[0]
+    names = [h.strip() or f"_unnamed_{i + 1}" for i, h in enumerate(header)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise InputError(
+                f"duplicate column name {name!r} (columns {seen[name] + 1} and {i + 1})",
+                path=path,
+                line=header_line,
+                column=name,
+            )
+        seen[name] = i
+    body, body_lines = records[1:], lines[1:]
+    if not body:
+        raise InputError("no data rows (the file has only a header)", path=path, line=header_line)
+    k = len(names)
+    bad = [i for i, rec in enumerate(body) if len(rec) != k]
+    if bad:
+        _ragged(path, physical, body, body_lines, bad, sep, k, header_line)
+    columns = list(zip(*body, strict=True))
+    frame = pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)])
+    if sep != default_sep:
+        label += f" ({_SEPARATORS[sep]}-separated)"
+    return _Raw(path, label, sha, frame, body_lines, header_line)
+
+
+def _ragged(
+    path: str,
+    physical: list[str],
+    body: list[list[str]],
+    body_lines: list[int],
+    bad: list[int],
+    sep: str,
+    k: int,
+    header_line: int,
+) -> None:
+    mixed: dict[str, list[int]] = {}
+    for i in bad:
+        raw_line = physical[body_lines[i] - 1]
+        others = [s for s in _SEPARATORS if s != sep and s in raw_line]
+        if others:
+            mixed.setdefault(_SEPARATORS[others[0]], []).append(body_lines[i])
+    if mixed:
+        first = min(min(v) for v in mixed.values())
+        uses = "; ".join(
+            f"line{'s' if len(v) > 1 else ''} {_fmt_lines(v)} use{'' if len(v) > 1 else 's'} {name}"
+            for name, v in mixed.items()
+        )
+        raise InputError(
+            f"mixed separators: the header (line {header_line}) is {_SEPARATORS[sep]}-separated but {uses}",
+            path=path,
+            line=first,
+            hint="use one separator throughout the file",
+        )
+    i = bad[0]
+    more = [body_lines[j] for j in bad[1:]]
+    also = f" (also line{'s' if len(more) > 1 else ''} {_fmt_lines(more)})" if more else ""
+    raise InputError(
+        f"expected {k} fields as in the header, found {len(body[i])}{also}", path=path, line=body_lines[i]
+    )
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _json_record(line: str, path: str, lineno: int) -> dict[str, Any]:
+    """One NDJSON line as an object: valid JSON, no duplicate key, no lone surrogate, nested at most
+    ``L2L_MAX_JSON_DEPTH`` levels."""
+    from l2l.io.limits import LIMITS, json_depth
+
+    depth = LIMITS["json_depth"]
+    try:
+        obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKeyError as exc:
+        raise InputError(
+            f"duplicate column name {exc.key!r}", path=path, line=lineno, column=exc.key
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON ({exc.msg} at character {exc.colno})", path=path, line=lineno
+        ) from None
+    except RecursionError:
+        raise InputError(f"nested deeper than {depth.describe()}", path=path, line=lineno) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise InputError(f"invalid JSON ({exc})", path=path, line=lineno) from None
+    if not isinstance(obj, dict):
+        raise InputError(
+            f"expected a JSON object per line, found {type(obj).__name__}", path=path, line=lineno
+        )
+    if any(isinstance(v, (dict, list)) for v in obj.values()) and json_depth(obj) > depth.value():
+        raise InputError(f"nested deeper than {depth.describe()}", path=path, line=lineno)
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = exc.object[exc.start : exc.start + 1]
+            raise InputError(
+                f"a lone surrogate ({char.encode('unicode_escape').decode()}) is not valid Unicode text",
+                path=path,
+                line=lineno,
+            ) from None
+    return obj
+
+
+def _read_ndjson(text: str, path: str, sha: str, label: str) -> _Raw:
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    keys: dict[str, None] = {}
+    bad: dict[str, tuple[list[int], str]] = {}
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        obj = _json_record(line, path, lineno)
+        for k, v in obj.items():
+            if isinstance(v, (dict, list)):
+                kind = "object" if isinstance(v, dict) else "array"
+                bad.setdefault(k, ([], f"a JSON {kind} where a name or a number belongs"))[0].append(
+                    len(records)
+                )
+        records.append(obj)
+        lines.append(lineno)
+        keys.update(dict.fromkeys(obj))
+    frame = pl.DataFrame(
+        [pl.Series(k, [_json_text(r.get(k)) for r in records], dtype=pl.String) for k in keys]
+    )
+    return _Raw(path, label, sha, frame, lines, header_line=None, bad=bad)
+
+
+def _read_parquet(data: bytes, path: str, sha: str) -> _Raw:
+    """A Parquet file (at most ``L2L_MAX_ROWS`` rows, counted from its metadata before it is read); text stored
+    as bytes is taken as UTF-8 text, and bytes that are not UTF-8 are refused where the column is used."""
+    from l2l.io.limits import check_rows
+
+    try:
+        check_rows(int(pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()), path)
+        frame = pl.read_parquet(io.BytesIO(data))
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - polars raises many types for a bad file; each is the user's
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"not a readable Parquet file ({first})", path=path) from None
+    if frame.width == 0:
+        raise InputError("no columns", path=path)
+    if frame.height == 0:
+        raise InputError("no data rows (the file has only a schema)", path=path)
+    bad: dict[str, tuple[list[int], str]] = {}
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Binary:
+            values: list[str | None] = []
+            invalid: list[int] = []
+            for i, b in enumerate(frame.get_column(name).to_list()):
+                try:
+                    values.append(None if b is None else b.decode("utf-8"))
+                except UnicodeDecodeError:
+                    values.append(None)
+                    invalid.append(i)
+            if invalid:
+                bad[name] = (invalid, "not valid UTF-8 text")
+            frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return _Raw(path, "parquet", sha, frame, None, header_line=None, bad=bad)
