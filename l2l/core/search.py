@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from l2l.core.laws import PARAM_NAMES, Array, log_loss, log_loss_and_jacobian
+from l2l.core.laws import PARAM_NAMES, Array, evaluate, log_loss, log_loss_and_jacobian, scratch
 
 Objective = Literal["huber", "mse"]
 
@@ -90,7 +90,8 @@ class Problem:
         return total
 
     def value(self, theta: Array) -> Array:
-        return self.loss_of_residuals(self.residuals(theta))
+        """Unscaled objective of one parameter vector (P,) or each of a stack (S, P)."""
+        return self._pass(theta, derivatives=False)[0]
 
     @property
     def scale(self) -> float:
@@ -99,16 +100,37 @@ class Problem:
 
     def scaled_value_and_grad(self, theta: Array) -> tuple[Array, Array]:
         """Scaled objective and gradient, for one parameter vector (P,) or a stack (S, P)."""
-        m, jac = log_loss_and_jacobian(self.form, theta, self.log_n, self.log_d)
-        assert jac is not None
-        r = self.log_l - m
-        psi = 2.0 * r if self.objective == "mse" else np.clip(r, -self.delta, self.delta)
+        f, g = self._pass(theta, derivatives=True)
+        assert g is not None
+        return f * self.scale, g * self.scale
+
+    def _pass(self, theta: Array, *, derivatives: bool) -> tuple[Array, Array | None]:
+        """One pass of the law and the objective; the gradient as J^T ψ (no Jacobian). Scratch buffers only, no
+        (S, n) array allocated: this is the inner loop of every search."""
+        th = np.asarray(theta)
+        ev = evaluate(self.form, th, self.log_n, self.log_d, derivatives=derivatives)
+        shape, dtype = ev.m.shape, ev.m.dtype
+        r = scratch("obj_r", shape, dtype)
+        np.subtract(self.log_l, ev.m, out=r)
+        psi = scratch("obj_psi", shape, dtype)
+        if self.objective == "mse":
+            np.copyto(psi, r)
+        else:
+            np.clip(r, -self.delta, self.delta, out=psi)
+            np.multiply(psi, -0.5, out=ev.m)  # m is free: per-point Huber = ψ·(r − ψ/2)
+            np.add(r, ev.m, out=r)
+        np.multiply(psi, r, out=r)  # per-point loss
         if self.weights is not None:
-            psi = psi * self.weights
-        f = self.loss_of_residuals(r) * self.scale
-        g = (
-            -(psi[..., None, :] @ jac)[..., 0, :] * self.scale
-        )  # (…, 1, n) @ (…, n, P): one BLAS call either way
+            np.multiply(r, self.weights, out=r)
+            np.multiply(psi, self.weights, out=psi)
+        f = np.sum(r, axis=-1)
+        g = None
+        if derivatives:
+            if self.objective == "mse":
+                np.multiply(psi, 2.0, out=psi)
+            g = -ev.vjp(psi)
+        if th.ndim == 1:
+            return f[0], None if g is None else g[0]
         return f, g
 
 
@@ -406,35 +428,43 @@ def _line_search(
 ) -> tuple[Array, Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
     """Backtracking (Armijo) line search on the projected path for the ``active`` rows of a batched descent.
 
-    All searching rows are tried at once. The full step, which most rows take, is evaluated with its gradient,
-    so a row taking it needs no second evaluation. Returns the new points, their scaled values and gradients
-    (unchanged where no step was taken), which rows moved and which found no acceptable step (converged).
+    The step lengths are fixed (1, halved three times, then shrunk tenfold: a start that needs a step below ~1e-11
+    has stopped), so a row's accepted step is the first of them that passes; the rows still searching try them in
+    a few blocks of several lengths at once (fewer, larger evaluations; the same accepted step as trying them one
+    by one). The full step, which most rows take, is evaluated with its gradient, so a row taking it needs no
+    second evaluation. Returns the new points, their scaled values and gradients (unchanged where no step was
+    taken), which rows moved and which found no acceptable step (converged).
     """
-    s_n = len(x)
-    t = np.ones(s_n)
+    s_n, p_n = x.shape
     x_new = x.copy()
     f_new = f.copy()
     g_new = g.copy()
     has_g = np.zeros(s_n, dtype=bool)
     searching = active.copy()
-    # halve the step three times, then shrink it tenfold: a start that needs a step below ~1e-11 has stopped
-    for trial_no in range(14):
+    for block in _STEP_BLOCKS:
         if not searching.any():
             break
         idx = np.flatnonzero(searching)
-        trial = np.clip(x[idx] + t[idx, None] * d[idx], lo, hi)
-        if trial_no == 0:
-            f_trial, g_trial = rows(idx).scaled_value_and_grad(trial)
+        k, nb = len(idx), len(block)
+        trial = np.clip(x[idx, None, :] + block[None, :, None] * d[idx, None, :], lo, hi)  # (k, b, P)
+        flat = trial.reshape(k * nb, p_n)
+        owner = np.repeat(idx, nb)
+        if block[0] == 1.0:
+            f_flat, g_trial = rows(idx).scaled_value_and_grad(flat)
         else:
-            f_trial = rows(idx).value(trial) * scale
-        ok = np.isfinite(f_trial) & (f_trial <= f[idx] + 1e-4 * np.einsum("sp,sp->s", g[idx], trial - x[idx]))
-        x_new[idx[ok]] = trial[ok]
-        f_new[idx[ok]] = f_trial[ok]
-        if trial_no == 0:
-            g_new[idx[ok]] = g_trial[ok]
-            has_g[idx[ok]] = True
-        searching[idx[ok]] = False
-        t[idx[~ok]] *= 0.5 if trial_no < 3 else 0.1
+            f_flat = rows(owner).value(flat) * scale
+        f_trial = f_flat.reshape(k, nb)
+        decrease = np.einsum("sp,sbp->sb", g[idx], trial - x[idx, None, :])
+        ok = np.isfinite(f_trial) & (f_trial <= f[idx, None] + 1e-4 * decrease)
+        found = ok.any(axis=1)
+        first = np.argmax(ok, axis=1)
+        took, pick = idx[found], first[found]
+        x_new[took] = trial[found, pick]
+        f_new[took] = f_trial[found, pick]
+        if block[0] == 1.0:
+            g_new[took] = g_trial[found]
+            has_g[took] = True
+        searching[took] = False
     stuck = active & searching  # no acceptable step: this row has converged (or cannot move)
     moved = active & ~searching
     # the gradient where a shorter step was taken (converged rows cost nothing more)
@@ -442,6 +472,17 @@ def _line_search(
     if len(late):
         f_new[late], g_new[late] = rows(late).scaled_value_and_grad(x_new[late])
     return x_new, f_new, g_new, moved, stuck
+
+
+def _step_blocks() -> tuple[Array, ...]:
+    steps = [1.0]
+    for k in range(13):
+        steps.append(steps[-1] * (0.5 if k < 3 else 0.1))
+    # the full step alone (with its gradient), then blocks sized to how often rows get that far
+    return tuple(np.array(steps[i:j]) for i, j in ((0, 1), (1, 4), (4, 7), (7, 14)))
+
+
+_STEP_BLOCKS = _step_blocks()
 
 
 def held_at_bounds(theta: Array, g: Array, lo: Array, hi: Array) -> NDArray[np.bool_]:
