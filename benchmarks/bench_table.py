@@ -83,7 +83,21 @@ def cli_seconds(form: str) -> float:
         subprocess.run([l2l, "-w", ws, "ingest", str(SAMPLE)], check=True, capture_output=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
-            ["taskset", "-c", "0", l2l, "-w", ws, "fit-law", "--eval", "all", "--split", "sweep", "--form", form],
+            [
+                "taskset",
+                "-c",
+                "0",
+                l2l,
+                "-w",
+                ws,
+                "fit-law",
+                "--eval",
+                "all",
+                "--split",
+                "sweep",
+                "--form",
+                form,
+            ],
             check=True,
             capture_output=True,
         )
@@ -102,7 +116,9 @@ def main() -> int:
     table = reference.table(SAMPLE, "sweep")
     fit_law(*table[sorted(table)[0]])  # imports and first-call costs out of the clock
     reference_fit(n, d, y, starts=1)
-    print(f"# reference: 16-start L-BFGS-B loop, Eq. 1, {len(y)} points; table: {len(table)} fits of the sweep")
+    print(
+        f"# reference: 16-start L-BFGS-B loop, Eq. 1, {len(y)} points; table: {len(table)} fits of the sweep"
+    )
     print(f"{'form':<11} {'run':>3} {'reference s':>12} {'168 fits s':>11} {'ratio':>6} {'on bound':>9}")
     for form in args.forms.split(","):
         refs, fits = [], []
@@ -111,7 +127,10 @@ def main() -> int:
             t_fit, bound = cpu(table_fits, table, form)
             refs.append(t_ref)
             fits.append(t_fit)
-            print(f"{form:<11} {k:>3} {t_ref:>12.3f} {t_fit:>11.3f} {t_fit / t_ref:>6.2f} {bound:>9}", flush=True)
+            print(
+                f"{form:<11} {k:>3} {t_ref:>12.3f} {t_fit:>11.3f} {t_fit / t_ref:>6.2f} {bound:>9}",
+                flush=True,
+            )
         ratio = statistics.median(fits) / statistics.median(refs)
         print(
             f"{form:<11} median: reference {statistics.median(refs):.3f} s (objective {best:.6e}), "

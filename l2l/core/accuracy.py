@@ -64,7 +64,7 @@ BACKTEST_FRACTION = 0.2
 # that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
 BACKTEST_TRAIN_QUANTILE = 0.5
 # Sigmoid starts whose short descents are run to the end.
-N_POLISH = 3
+N_POLISH = 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -340,6 +340,39 @@ def _running_median_sd(x: Array, y: Array) -> float:
     return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
 
 
+def _ranks(a: Array) -> Array:
+    """Ranks from 1, ties sharing their mean rank (scipy.stats.rankdata's 'average')."""
+    order = np.argsort(a, kind="mergesort")
+    srt = a[order]
+    new = np.concatenate([[True], srt[1:] != srt[:-1]])
+    dense = np.empty(len(a), dtype=np.intp)
+    dense[order] = np.cumsum(new)
+    bounds = np.concatenate([np.flatnonzero(new), [len(a)]])
+    out: Array = 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+    return out
+
+
+def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
+    """Spearman's ρ and its two-sided p-value from Student's t with n − 2 degrees of freedom, as
+    ``scipy.stats.spearmanr`` gives them (nan for a constant input), without importing scipy.stats (0.4 s)."""
+    from scipy.special import stdtr
+
+    rx = _ranks(np.asarray(x, dtype=np.float64))
+    ry = _ranks(np.asarray(y, dtype=np.float64))
+    dx, dy = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy)))
+    if den == 0.0:
+        return math.nan, math.nan
+    rho = max(-1.0, min(1.0, float(np.dot(dx, dy)) / den))
+    dof = len(rx) - 2
+    if dof <= 0:
+        return rho, math.nan
+    if abs(rho) == 1.0:
+        return rho, 0.0
+    t = rho * math.sqrt(dof / ((1.0 + rho) * (1.0 - rho)))
+    return rho, float(2.0 * stdtr(dof, -abs(t)))
+
+
 def assess_predictability(
     x: ArrayLike,
     acc: ArrayLike,
@@ -355,8 +388,6 @@ def assess_predictability(
     ``noise_sd``, e.g. the binomial SD √(p(1−p)/n_items)). Unpredictable when the signal is below ``min_signal``
     noise SDs, or when accuracy does not fall with the loss (Spearman p ≥ 1e-3).
     """
-    from scipy.stats import spearmanr
-
     xa, ya = _check_inputs(x, acc, chance)
     order = np.argsort(xa, kind="stable")
     k = max(1, len(xa) // 10)
@@ -365,7 +396,7 @@ def assess_predictability(
     ref = chance if chance is not None else bottom
     sd = _running_median_sd(xa, ya) if noise_sd is None else float(noise_sd)
     sd = max(sd, 1e-6)
-    rho, p = spearmanr(xa, ya)
+    rho, p = spearman(xa, ya)
     rho_f = float(rho) if math.isfinite(float(rho)) else 0.0
     p_f = float(p) if math.isfinite(float(p)) else 1.0
     signal = top - ref
@@ -438,6 +469,61 @@ def _sigmoid_box(
     return lo, hi, free
 
 
+def _sigmoid_terms(th: Array, x: Array) -> tuple[Array, Array]:
+    """Sigmoid values (S, n) at parameters (floor, ceiling, x0, log s) (S, 4), and their Jacobian (S, n, 4)."""
+    f, c, x0, ls = (th[:, k, None] for k in range(4))
+    s = np.exp(ls)
+    z = (x0 - x) / s
+    # σ(z) without overflow: exp of a non-positive number only
+    ez = np.exp(-np.abs(z))
+    inv = 1.0 / (1.0 + ez)
+    sig = np.where(z >= 0, inv, ez * inv)
+    amp = c - f
+    slope = amp * sig * (1.0 - sig)  # d value / dz
+    value = f + amp * sig
+    jac = np.stack([1.0 - sig, sig, slope / s, -slope * z], axis=-1)
+    return value, jac
+
+
+def _sigmoid_lm(
+    x: Array, y: Array, starts: Array, lo: Array, hi: Array, free: Mask, iterations: int
+) -> tuple[Array, Array]:
+    """Levenberg-Marquardt from every start at once (S, 4) with the analytic Jacobian, steps projected into the
+    box; fixed parameters stay where they start. Returns end points and their residual sums of squares."""
+    th = np.clip(starts, lo, hi)
+    value, jac = _sigmoid_terms(th, x)
+    r = value - y
+    jac = jac[..., free]
+    rss = np.einsum("sn,sn->s", r, r)
+    lam = np.full(len(th), 1e-3)
+    eye = np.eye(int(free.sum()))
+    for _ in range(iterations):
+        g = np.einsum("snk,sn->sk", jac, r)
+        h = np.einsum("snk,snl->skl", jac, jac)
+        diag = np.einsum("skk->sk", h)
+        damped = h + (lam[:, None] * diag + 1e-12)[:, :, None] * eye
+        try:
+            step = -np.linalg.solve(damped, g[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # a singular system in the stack: a scaled gradient step
+            step = -g / (np.einsum("skk->sk", damped) + 1e-12)
+        trial = th.copy()
+        trial[:, free] = np.clip(th[:, free] + step, lo[free], hi[free])
+        v_t, j_t = _sigmoid_terms(trial, x)
+        r_t = v_t - y
+        rss_t = np.einsum("sn,sn->s", r_t, r_t)
+        better = np.isfinite(rss_t) & (rss_t < rss)
+        th = np.where(better[:, None], trial, th)
+        rss = np.where(better, rss_t, rss)
+        r = np.where(better[:, None], r_t, r)
+        jac = np.where(better[:, None, None], j_t[..., free], jac)
+        lam = np.clip(np.where(better, lam / 3.0, lam * 4.0), 1e-12, 1e12)
+    return th, rss
+
+
+# Iterations of the batched Levenberg-Marquardt over all sigmoid starts (the best end point is then polished).
+SIGMOID_LM_ITERATIONS = 30
+
+
 def _fit_sigmoid(
     x: Array,
     y: Array,
@@ -446,6 +532,9 @@ def _fit_sigmoid(
     ceiling: float | None,
     warm: Array | None = None,
 ) -> _Curve:
+    """Bounded least squares in accuracy points: every start moved at once by a batched Levenberg-Marquardt with
+    the analytic Jacobian, the best end points polished by scipy's trust-region reflective solver (analytic
+    Jacobian too) until it stops."""
     from scipy.optimize import least_squares
 
     lo, hi, free = _sigmoid_box(x, y, chance, floor_mode, ceiling)
@@ -457,11 +546,17 @@ def _fit_sigmoid(
         return th
 
     def resid(t: Array) -> Array:
-        f, c, x0, ls = full(t)
-        return _sigmoid(x, f, c, x0, math.exp(ls)) - y
+        value, _ = _sigmoid_terms(full(t)[None, :], x)
+        out: Array = value[0] - y
+        return out
+
+    def jac(t: Array) -> Array:
+        _, j = _sigmoid_terms(full(t)[None, :], x)
+        out: Array = j[0][:, free]
+        return out
 
     if warm is not None:
-        raw = [np.array([warm[0], warm[1], warm[2], math.log(warm[3])])]
+        starts = np.array([[warm[0], warm[1], warm[2], math.log(warm[3])]])
     else:
         raw = []
         f0 = float(np.clip(chance if chance is not None else float(np.quantile(y, 0.05)), lo[0], hi[0]))
@@ -470,21 +565,25 @@ def _fit_sigmoid(
         ):
             for q in (-0.5, 0.0, 0.5, 1.0):
                 for sc in (0.1, 0.4):
-                    raw.append(np.array([f0, c0, float(x.min()) + q * span, math.log(sc * span)]))
-
-    def run(t0: Array, nfev: int) -> Any:
-        return least_squares(
-            resid, t0, bounds=(lo[free], hi[free]), method="trf", x_scale="jac", max_nfev=nfev
-        )
-
-    # a short descent from every start, then the best few descents run to the end
-    short = [run(np.clip(th0, lo, hi)[free], 25 if len(raw) > 1 else 400) for th0 in raw]
-    short.sort(key=lambda r: float(r.cost))
+                    raw.append([f0, c0, float(x.min()) + q * span, math.log(sc * span)])
+        starts = np.array(raw)
+    ends, rss = _sigmoid_lm(x, y, np.where(free, starts, lo), lo, hi, free, SIGMOID_LM_ITERATIONS)
     best: Any = None
-    for r0 in short[:N_POLISH]:
-        r = r0 if len(raw) == 1 else run(r0.x, 400)
+    for i in np.argsort(rss, kind="stable")[:N_POLISH]:
+        r = least_squares(
+            resid,
+            ends[i][free],
+            jac=jac,
+            bounds=(lo[free], hi[free]),
+            method="trf",
+            x_scale="jac",
+            max_nfev=400,
+            ftol=1e-10,
+        )
         if best is None or r.cost < best.cost:
             best = r
+        if len(ends) == 1:
+            break
     th = full(best.x)
     tol = 1e-6 * np.maximum(1.0, np.abs(hi - lo))
     names = ("floor", "ceiling", "x0", "s")

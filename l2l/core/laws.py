@@ -115,7 +115,7 @@ class Pass:
             p1, p2, p3 = self.saved
             return [p1, p2, p3, -x * p1, -y * p2]
         q, s, u, pe = self.saved
-        a, b, al, be = th[:, 0:1], th[:, 1:2], th[:, -2:-1], th[:, -1:]
+        a, al, be = th[:, 0:1], th[:, -2:-1], th[:, -1:]
         dw = [al * q, be * (1.0 - q), q * (a - x), s - q * u]  # d w / d(a, b, α, β), w = β·s
         if pe is None:
             return dw
@@ -143,7 +143,7 @@ class Pass:
             np.multiply(psi, p3, out=t)
             g[:, 2] = t @ ones
             return g
-        q, s, u, pe = self.saved
+        q, s, _, pe = self.saved
         a, al, be = th[:, 0], th[:, -2], th[:, -1]
         pp = scratch("vjp_p", self.m.shape, self.m.dtype)  # ψ·dL̂/dw
         if pe is None:
@@ -165,7 +165,9 @@ class Pass:
         return g
 
 
-def evaluate(form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike, *, derivatives: bool = True) -> Pass:
+def evaluate(
+    form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike, *, derivatives: bool = True
+) -> Pass:
     """One pass of the law at a stack of parameters (S, P) (or one vector (P,), treated as S = 1).
 
     float32 in, float32 out (the fitter's coarse first round uses it to halve memory traffic). With
