@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import FitError, UsageError
+from l2l.base.errors import ChoiceError, FitError
 
 Form = Literal["l2l", "chinchilla", "kaplan"]
 FORMS: tuple[Form, ...] = ("l2l", "chinchilla", "kaplan")
@@ -43,7 +43,7 @@ _LOG_MAX = 700.0  # exp(700) is near the largest float64 (about exp(709.8))
 
 def check_form(form: str) -> Form:
     if form not in FORMS:
-        raise UsageError(f"unknown form {form!r}; expected one of {', '.join(FORMS)}", param="form")
+        raise ChoiceError(f"unknown form {form!r}; expected one of {', '.join(FORMS)}", param="form")
     return form
 
 
