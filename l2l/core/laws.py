@@ -70,29 +70,33 @@ def scratch(name: str, shape: tuple[int, int], dtype: Any = np.float64) -> Any:
 
 def _lse_into(u: Any, v: Any, out: Any, tag: str, weight: bool) -> Any:
     """out = log(e^u + e^v), in place, from one exp and one log; returns the weight e^u/(e^u + e^v) (a scratch
-    buffer named ``tag``) when asked. log(1 + z) with z ≤ 1 is exact to the last bit of the sum (not log1p: numpy's
-    log is vectorised, log1p is not, and the absolute error of the sum is the same)."""
+    buffer named ``tag`` + "q") when asked. log(1 + z) with z ≤ 1 is exact to the last bit of the sum (not log1p:
+    numpy's log is vectorised, log1p is not, and the absolute error of the sum is the same). Only cheap vectorised
+    ufuncs (a masked copy costs as much as an exp)."""
     z = scratch(tag + "z", out.shape, out.dtype)
-    np.subtract(u, v, out=z)
-    np.abs(z, out=z)
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    np.maximum(u, v, out=out)
+    t = scratch(tag + "t", out.shape, out.dtype)
     q = None
     if weight:
-        ge = scratch(tag + "ge", out.shape, np.bool_)
-        np.greater_equal(u, v, out=ge)
-        q = scratch(tag + "q", out.shape, out.dtype)
-        np.add(z, 1.0, out=q)
-        np.divide(1.0, q, out=q)  # 1/(1+z): the weight of the larger term
-        np.multiply(z, q, out=z)  # z/(1+z): the weight of the smaller one
-        np.copyto(z, q, where=ge)  # now the weight of u
-        q, z = z, q  # q: weight of u; z: 1/(1+z), free again
-        np.divide(1.0, z, out=z)  # back to 1 + z
+        sg = scratch(tag + "sg", out.shape, out.dtype)
+        np.subtract(u, v, out=z)
+        np.sign(z, out=sg)
+        np.abs(z, out=z)
+        np.negative(z, out=z)
     else:
-        np.add(z, 1.0, out=z)
-    np.log(z, out=z)
-    np.add(out, z, out=out)
+        np.minimum(u, v, out=z)
+    np.maximum(u, v, out=out)
+    if not weight:
+        np.subtract(z, out, out=z)
+    np.exp(z, out=z)  # e^(min − max) ≤ 1
+    np.add(z, 1.0, out=t)
+    if weight:
+        q = scratch(tag + "q", out.shape, out.dtype)
+        np.divide(1.0, t, out=q)  # 1/(1+z): the weight of the larger term; the smaller has 1 − that
+        np.subtract(q, 0.5, out=q)
+        np.multiply(q, sg, out=q)
+        np.add(q, 0.5, out=q)  # the weight of u: ½ ± (1/(1+z) − ½)
+    np.log(t, out=t)
+    np.add(out, t, out=out)
     return q
 
 
@@ -153,10 +157,10 @@ class Pass:
             g[:, 2] = pp @ ones  # Σ ψ·pe
             np.subtract(psi, pp, out=pp)  # ψ·(1 − pe)
         s_p = pp @ ones
-        s_ps = np.einsum("sn,sn->s", pp, s)
+        s_ps = np.vecdot(pp, s)
         np.multiply(pp, q, out=pp)  # ψ·(1 − pe)·q
-        s_pq = pp @ ones
-        s_pqx = pp @ x
+        sums = pp @ np.stack([ones, x], axis=1)
+        s_pq, s_pqx = sums[:, 0], sums[:, 1]
         g[:, 0] = al * s_pq
         g[:, 1] = be * (s_p - s_pq)
         amx = a * s_pq - s_pqx  # Σ P q (a − x)

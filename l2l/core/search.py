@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from itertools import product
 from typing import Literal
 
@@ -137,12 +138,18 @@ class Problem:
 def hoffmann_grid(problem: Problem) -> Array:
     """The 4,500 starts of Hoffmann et al. (900 for Kaplan), clipped into the bounds and deduplicated."""
     lo, hi = problem.bounds()
-    axes = []
-    for name in PARAM_NAMES[problem.form]:
-        axes.append(GRID_AB if name in ("a", "b") else GRID_E if name == "e" else GRID_EXPONENTS)
-    grid = np.array(list(product(*axes)), dtype=np.float64)
-    grid = np.clip(grid, lo, hi)
+    grid = np.clip(_raw_grid(problem.form), lo, hi)
     return np.unique(grid, axis=0)
+
+
+@cache
+def _raw_grid(form: str) -> Array:
+    axes = []
+    for name in PARAM_NAMES[form]:
+        axes.append(GRID_AB if name in ("a", "b") else GRID_E if name == "e" else GRID_EXPONENTS)
+    grid: Array = np.array(list(product(*axes)), dtype=np.float64)
+    grid.flags.writeable = False
+    return grid
 
 
 def exponent_pair_starts(
@@ -156,11 +163,12 @@ def exponent_pair_starts(
     score = problem.value(clipped) if scores is None else scores
     _, group = np.unique(clipped[:, -2:], axis=0, return_inverse=True)
     group = group.ravel()
-    chosen: list[int] = []
-    for g in np.unique(group):
-        members = np.flatnonzero(group == g)
-        chosen.extend(members[np.argsort(score[members], kind="stable")[:per_pair]])
-    out: Array = clipped[np.sort(np.asarray(chosen))]
+    # within each pair, by score (stable: ties keep the starts' order); the first per_pair of each group
+    order = np.lexsort((np.arange(len(score)), score, group))
+    g_sorted = group[order]
+    first = np.searchsorted(g_sorted, g_sorted, side="left")
+    chosen = order[np.arange(len(order)) - first < per_pair]
+    out: Array = clipped[np.sort(chosen)]
     return out
 
 
@@ -361,11 +369,10 @@ def batched_descent(
 
     everyone = slice(None)
     f, g = rows(everyone).scaled_value_and_grad(x)
-    s_hist = np.zeros((s_n, memory, p_n), dtype=x.dtype)
-    y_hist = np.zeros((s_n, memory, p_n), dtype=x.dtype)
-    rho = np.zeros(
-        (s_n, memory), dtype=x.dtype
-    )  # 0 marks an empty slot: it then contributes nothing to the recursion
+    # curvature pairs, slot-major so that each slot is one contiguous (S, P) block; rho 0 marks an empty slot
+    s_hist = np.zeros((memory, s_n, p_n), dtype=x.dtype)
+    y_hist = np.zeros((memory, s_n, p_n), dtype=x.dtype)
+    rho = np.zeros((memory, s_n), dtype=x.dtype)
     active = np.ones(s_n, dtype=bool)
     for it in range(iterations):
         if not active.any():
@@ -373,41 +380,43 @@ def batched_descent(
         free = ~held_at_bounds(x, g, lo, hi)
         gfree = np.where(free, g, 0.0)
         q = gfree
-        # two-loop recursion, newest pair first; slot (it - 1 - j) % memory holds the j-th newest
-        alpha = np.zeros((s_n, memory), dtype=x.dtype)
-        for j in range(memory):
+        # two-loop recursion over the filled slots, newest pair first; slot (it - 1 - j) % memory holds the j-th
+        # newest (an empty slot contributes nothing)
+        filled = min(it, memory)
+        alpha = np.zeros((memory, s_n), dtype=x.dtype)
+        for j in range(filled):
             k = (it - 1 - j) % memory
-            alpha[:, k] = rho[:, k] * np.einsum("sp,sp->s", s_hist[:, k], q)
-            q = q - alpha[:, k, None] * y_hist[:, k]
+            alpha[k] = rho[k] * np.vecdot(s_hist[k], q)
+            q = q - alpha[k][:, None] * y_hist[k]
         newest = (it - 1) % memory
-        yy = np.einsum("sp,sp->s", y_hist[:, newest], y_hist[:, newest])
+        yy = np.vecdot(y_hist[newest], y_hist[newest])
         # without a curvature pair yet, a first step of unit length along −g, as L-BFGS-B takes (its basins of
         # attraction are what the exploration is for)
-        qn = np.sqrt(np.einsum("sp,sp->s", q, q))
+        qn = np.sqrt(np.vecdot(q, q))
         gamma = np.where(
-            (rho[:, newest] > 0) & (yy > 0),
-            1.0 / np.maximum(rho[:, newest] * yy, tiny),
+            (rho[newest] > 0) & (yy > 0),
+            1.0 / np.maximum(rho[newest] * yy, tiny),
             1.0 / np.maximum(qn, tiny),
         )
         r_vec = gamma[:, None] * q
-        for j in range(memory - 1, -1, -1):
+        for j in range(filled - 1, -1, -1):
             k = (it - 1 - j) % memory
-            beta = rho[:, k] * np.einsum("sp,sp->s", y_hist[:, k], r_vec)
-            r_vec = r_vec + (alpha[:, k] - beta)[:, None] * s_hist[:, k]
+            beta = rho[k] * np.vecdot(y_hist[k], r_vec)
+            r_vec = r_vec + (alpha[k] - beta)[:, None] * s_hist[k]
         d = np.where(free, -r_vec, 0.0)
-        gd = np.einsum("sp,sp->s", g, d)
+        gd = np.vecdot(g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
-        d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.einsum("sp,sp->s", gfree, gfree)), tiny)[bad, None]
+        d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.vecdot(gfree, gfree)), tiny)[bad, None]
         x_new, f_new, g_new, moved, stuck = _line_search(rows, x, d, f, g, active, lo, hi, problem.scale)
         mi = np.flatnonzero(moved)
         f_next, g_next = f_new[mi], g_new[mi]
         s_k, y_k = x_new[mi] - x[mi], g_next - g[mi]
-        sy = np.einsum("sp,sp->s", s_k, y_k)
-        keep = sy > 1e-10 * np.maximum(np.einsum("sp,sp->s", y_k, y_k), tiny)
+        sy = np.vecdot(s_k, y_k)
+        keep = sy > 1e-10 * np.maximum(np.vecdot(y_k, y_k), tiny)
         slot = it % memory
-        s_hist[mi[keep], slot], y_hist[mi[keep], slot] = s_k[keep], y_k[keep]
-        rho[mi[keep], slot] = 1.0 / sy[keep]
-        rho[mi[~keep], slot] = 0.0
+        s_hist[slot, mi[keep]], y_hist[slot, mi[keep]] = s_k[keep], y_k[keep]
+        rho[slot, mi[keep]] = 1.0 / sy[keep]
+        rho[slot, mi[~keep]] = 0.0
         small = np.zeros(s_n, dtype=bool)
         small[mi] = np.abs(f[mi] - f_next) <= 1e-13 * (1.0 + np.abs(f[mi]))
         x[mi], f[mi], g[mi] = x_new[mi], f_next, g_next
