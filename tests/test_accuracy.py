@@ -216,7 +216,7 @@ def _loop_sigmoid_rss(x: np.ndarray, y: np.ndarray, chance: float | None) -> flo
     starts (25 evaluations each), the best 3 run on to 400."""
     from scipy.optimize import least_squares
 
-    from l2l.core.accuracy import _sigmoid_box
+    from l2l.core.sigmoid import _sigmoid_box
 
     lo, hi, free = _sigmoid_box(x, y, chance, "fit", 1.0)
     span = float(np.ptp(x))
@@ -248,7 +248,7 @@ def _loop_sigmoid_rss(x: np.ndarray, y: np.ndarray, chance: float | None) -> flo
 
 
 def _engine_rss(x: np.ndarray, y: np.ndarray, chance: float | None) -> float:
-    from l2l.core.accuracy import _fit_sigmoid
+    from l2l.core.sigmoid import _fit_sigmoid
 
     return _fit_sigmoid(x, y, chance, "fit", 1.0).rss
 
@@ -290,7 +290,7 @@ def test_sigmoid_engine_reaches_the_loops_optimum_on_the_papers_accuracy_table(
 
 
 def test_sigmoid_jacobian_matches_finite_differences() -> None:
-    from l2l.core.accuracy import _sigmoid_terms
+    from l2l.core.sigmoid import _sigmoid_terms
 
     x = np.linspace(2.0, 4.5, 30)
     th = np.array([[0.24, 0.97, 3.1, math.log(0.3)], [0.3, 0.8, 2.5, math.log(0.05)]])
@@ -313,3 +313,25 @@ def test_spearman_matches_scipy_with_ties() -> None:
     x = np.round(rng.normal(size=120), 1)
     y = np.round(-x + rng.normal(size=120), 1)
     assert_allclose(spearman(x, y), tuple(spearmanr(x, y)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("pooled", [True, False])
+def test_batched_bootstrap_draws_reach_the_one_by_one_refits(pooled: bool) -> None:
+    """All draws of a curve refitted at once reach (at least) the optimum of refitting each draw on its own."""
+    from l2l.core.accuracy import _bootstrap, _fit_design
+    from l2l.core.sigmoid import _fit_sigmoid, _sigmoid
+
+    xs, ys = zip(*(sigmoid_task(n=60, seed=s, noise=0.01, x0=3.0 + 0.1 * s) for s in range(3)), strict=True)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    g = np.repeat(np.arange(3), 60).astype(np.intp)
+    labels = ["a", "b", "c"]
+    curves, _ = _fit_design("sigmoid", x, y, g, labels, pooled, 0.25, "fit", 1.0, None)
+    draws = _bootstrap("sigmoid", x, y, g, labels, pooled, 0.25, "fit", 1.0, None, curves, 12, 5)
+    rng = np.random.default_rng(5)
+    for b in range(12):
+        idx = np.concatenate([rng.choice(np.flatnonzero(g == k), size=60, replace=True) for k in range(3)])
+        for c, curve in enumerate(curves):
+            sub = idx if pooled else idx[g[idx] == c]
+            alone = _fit_sigmoid(x[sub], y[sub], 0.25, "fit", 1.0, curve.params).rss
+            batched = float(np.sum((_sigmoid(x[sub], *draws[b, c]) - y[sub]) ** 2))
+            assert batched <= alone * (1 + 1e-8)

@@ -7,7 +7,8 @@ Two forms of accuracy as a function of a loss x (the task's own cross-entropy lo
     power    err = 1 − acc = K·(x − E0)^κ + E1                    the paper's Appendix B (Gadre et al.): E0 given
                                                                   (the loss law's irreducible term), E1 free
 
-The sigmoid is fitted by bounded least squares in accuracy points from a grid of starts; the power law by the
+The sigmoid is fitted by bounded least squares in accuracy points from a grid of starts, all moved at once
+(``sigmoid.py``: batched Levenberg-Marquardt with the analytic Jacobian, then scipy's TRF); the power law by the
 paper's log–log regression with E1 profiled. Points from several pre-training datasets (``groups``) are fitted
 either with one shared curve (pooled) or with one curve per dataset; ``fit_accuracy`` tests which the data support
 (a within-run backtest that extrapolates: fit on the lower half of each dataset's runs by compute or loss, score on
@@ -34,13 +35,21 @@ from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError, InputError
 from l2l.core.laws import Array
+from l2l.core.sigmoid import (
+    FloorMode as FloorMode,
+)
+from l2l.core.sigmoid import (
+    _bootstrap_sigmoid,
+    _Curve,
+    _fit_sigmoid,
+    _sigmoid,
+)
 
 Labels = NDArray[np.intp]  # the group index of each run
 Mask = NDArray[np.bool_]
 
 AccuracyForm = Literal["sigmoid", "power"]
 ACCURACY_FORMS: tuple[AccuracyForm, ...] = ("sigmoid", "power")
-FloorMode = Literal["fit", "chance"]
 Pooling = Literal["auto", "pooled", "separate"]
 ACCURACY_EQUATIONS: dict[str, str] = {
     "sigmoid": "floor + (ceiling − floor)·σ(−(x − x0)/s)",
@@ -50,10 +59,6 @@ SIGMOID_PARAMS: tuple[str, ...] = ("floor", "ceiling", "x0", "s")
 POWER_PARAMS: tuple[str, ...] = ("K", "kappa", "E0", "E1")
 POOLED = "*"  # the key of the one shared law in AccuracyFit.laws
 
-# How far below nominal chance a fitted floor may go (sweeps sit below chance on BoolQ, len-norm ARC-C, GSM8K),
-# and above it. Without a chance level the floor lives in [min acc − FLOOR_BELOW, median acc].
-FLOOR_BELOW = 0.10
-FLOOR_ABOVE = 0.05
 # A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
 # worst runs when no chance level is given), and the accuracy falls with the loss (Spearman p below TREND_P).
 MIN_SIGNAL_SD = 3.0
@@ -63,21 +68,11 @@ BACKTEST_FRACTION = 0.2
 # ... fitted on the runs at or below this quantile of the ordering: short-range backtests favour per-dataset curves
 # that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
 BACKTEST_TRAIN_QUANTILE = 0.5
-# Sigmoid starts whose short descents are run to the end.
-N_POLISH = 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The curves
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _sigmoid(x: Array, floor: float, ceiling: float, x0: float, s: float) -> Array:
-    z = -(x - x0) / s
-    # σ(z) without overflow: exp of a non-positive number only
-    ez = np.exp(-np.abs(z))
-    sig = np.where(z >= 0, 1.0 / (1.0 + ez), ez / (1.0 + ez))
-    return floor + (ceiling - floor) * sig
 
 
 def _power_acc(x: Array, K: float, kappa: float, E0: float, E1: float) -> Array:
@@ -436,164 +431,6 @@ def assess_predictability(
 # ---------------------------------------------------------------------------------------------------------------
 # Fitting one curve
 # ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Curve:
-    params: Array  # 4 numbers in the order of SIGMOID_PARAMS / POWER_PARAMS
-    rss: float
-    at_bounds: tuple[str, ...]
-    n_free: int
-
-
-def _sigmoid_box(
-    x: Array, y: Array, chance: float | None, floor_mode: FloorMode, ceiling: float | None
-) -> tuple[Array, Array, Mask]:
-    """Bounds (lo, hi) and a mask of free parameters for (floor, ceiling, x0, log s)."""
-    span = float(np.ptp(x))
-    if floor_mode == "chance":
-        if chance is None:
-            raise FitError("the floor is fixed at chance, but no chance level was given")
-        f_lo = f_hi = chance
-    elif chance is not None:
-        f_lo, f_hi = max(0.0, chance - FLOOR_BELOW), min(1.0, chance + FLOOR_ABOVE)
-    else:
-        f_lo, f_hi = max(0.0, float(y.min()) - FLOOR_BELOW), float(np.median(y))
-    c_lo = min(1.0, max(f_hi + 0.01, float(np.quantile(y, 0.9))))
-    c_hi = 1.0
-    if ceiling is not None:
-        c_lo = c_hi = ceiling
-    lo = np.array([f_lo, c_lo, float(x.min()) - 3 * span, math.log(span * 1e-3)])
-    hi = np.array([f_hi, c_hi, float(x.max()) + 3 * span, math.log(span * 10)])
-    free = hi > lo
-    return lo, hi, free
-
-
-def _sigmoid_terms(th: Array, x: Array) -> tuple[Array, Array]:
-    """Sigmoid values (S, n) at parameters (floor, ceiling, x0, log s) (S, 4), and their Jacobian (S, n, 4)."""
-    f, c, x0, ls = (th[:, k, None] for k in range(4))
-    s = np.exp(ls)
-    z = (x0 - x) / s
-    # σ(z) without overflow: exp of a non-positive number only
-    ez = np.exp(-np.abs(z))
-    inv = 1.0 / (1.0 + ez)
-    sig = np.where(z >= 0, inv, ez * inv)
-    amp = c - f
-    slope = amp * sig * (1.0 - sig)  # d value / dz
-    value = f + amp * sig
-    jac = np.stack([1.0 - sig, sig, slope / s, -slope * z], axis=-1)
-    return value, jac
-
-
-def _sigmoid_lm(
-    x: Array, y: Array, starts: Array, lo: Array, hi: Array, free: Mask, iterations: int
-) -> tuple[Array, Array]:
-    """Levenberg-Marquardt from every start at once (S, 4) with the analytic Jacobian, steps projected into the
-    box; fixed parameters stay where they start. Returns end points and their residual sums of squares."""
-    th = np.clip(starts, lo, hi)
-    value, jac = _sigmoid_terms(th, x)
-    r = value - y
-    jac = jac[..., free]
-    rss = np.einsum("sn,sn->s", r, r)
-    lam = np.full(len(th), 1e-3)
-    eye = np.eye(int(free.sum()))
-    for _ in range(iterations):
-        g = np.einsum("snk,sn->sk", jac, r)
-        h = np.einsum("snk,snl->skl", jac, jac)
-        diag = np.einsum("skk->sk", h)
-        damped = h + (lam[:, None] * diag + 1e-12)[:, :, None] * eye
-        try:
-            step = -np.linalg.solve(damped, g[..., None])[..., 0]
-        except np.linalg.LinAlgError:  # a singular system in the stack: a scaled gradient step
-            step = -g / (np.einsum("skk->sk", damped) + 1e-12)
-        trial = th.copy()
-        trial[:, free] = np.clip(th[:, free] + step, lo[free], hi[free])
-        v_t, j_t = _sigmoid_terms(trial, x)
-        r_t = v_t - y
-        rss_t = np.einsum("sn,sn->s", r_t, r_t)
-        better = np.isfinite(rss_t) & (rss_t < rss)
-        th = np.where(better[:, None], trial, th)
-        rss = np.where(better, rss_t, rss)
-        r = np.where(better[:, None], r_t, r)
-        jac = np.where(better[:, None, None], j_t[..., free], jac)
-        lam = np.clip(np.where(better, lam / 3.0, lam * 4.0), 1e-12, 1e12)
-    return th, rss
-
-
-# Iterations of the batched Levenberg-Marquardt over all sigmoid starts (the best end point is then polished).
-SIGMOID_LM_ITERATIONS = 30
-
-
-def _fit_sigmoid(
-    x: Array,
-    y: Array,
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    warm: Array | None = None,
-) -> _Curve:
-    """Bounded least squares in accuracy points: every start moved at once by a batched Levenberg-Marquardt with
-    the analytic Jacobian, the best end points polished by scipy's trust-region reflective solver (analytic
-    Jacobian too) until it stops."""
-    from scipy.optimize import least_squares
-
-    lo, hi, free = _sigmoid_box(x, y, chance, floor_mode, ceiling)
-    span = float(np.ptp(x))
-
-    def full(t: Array) -> Array:
-        th = lo.copy()
-        th[free] = t
-        return th
-
-    def resid(t: Array) -> Array:
-        value, _ = _sigmoid_terms(full(t)[None, :], x)
-        out: Array = value[0] - y
-        return out
-
-    def jac(t: Array) -> Array:
-        _, j = _sigmoid_terms(full(t)[None, :], x)
-        out: Array = j[0][:, free]
-        return out
-
-    if warm is not None:
-        starts = np.array([[warm[0], warm[1], warm[2], math.log(warm[3])]])
-    else:
-        raw = []
-        f0 = float(np.clip(chance if chance is not None else float(np.quantile(y, 0.05)), lo[0], hi[0]))
-        for c0 in sorted(
-            {float(np.clip(1.0, lo[1], hi[1])), float(np.clip(float(y.max()) + 0.05, lo[1], hi[1]))}
-        ):
-            for q in (-0.5, 0.0, 0.5, 1.0):
-                for sc in (0.1, 0.4):
-                    raw.append([f0, c0, float(x.min()) + q * span, math.log(sc * span)])
-        starts = np.array(raw)
-    ends, rss = _sigmoid_lm(x, y, np.where(free, starts, lo), lo, hi, free, SIGMOID_LM_ITERATIONS)
-    best: Any = None
-    for i in np.argsort(rss, kind="stable")[:N_POLISH]:
-        r = least_squares(
-            resid,
-            ends[i][free],
-            jac=jac,
-            bounds=(lo[free], hi[free]),
-            method="trf",
-            x_scale="jac",
-            max_nfev=400,
-            ftol=1e-10,
-        )
-        if best is None or r.cost < best.cost:
-            best = r
-        if len(ends) == 1:
-            break
-    th = full(best.x)
-    tol = 1e-6 * np.maximum(1.0, np.abs(hi - lo))
-    names = ("floor", "ceiling", "x0", "s")
-    at = tuple(
-        n
-        for n, v, a, b, fr in zip(names, th, lo, hi, free, strict=True)
-        if fr and (v - a < tol[0] or b - v < tol[0])
-    )
-    params = np.array([th[0], th[1], th[2], math.exp(th[3])])
-    return _Curve(params, float(2 * best.cost), at, int(free.sum()))
 
 
 def _power_profile(x: Array, err: Array, E0: float) -> tuple[float, float, float]:
@@ -974,10 +811,18 @@ def _bootstrap(
         raise FitError("a bootstrap needs at least 2 draws")
     rng = np.random.default_rng(seed)
     groups_idx = [np.flatnonzero(g == k) for k in range(len(labels))]
+    draws_idx = [
+        np.concatenate([rng.choice(ix, size=len(ix), replace=True) for ix in groups_idx])
+        for _ in range(draws)
+    ]
     out = np.empty((draws, len(curves), 4))
+    if form == "sigmoid":
+        parts = [np.arange(len(y))] if pooled else groups_idx
+        for c, (part, curve) in enumerate(zip(parts, curves, strict=True)):
+            out[:, c] = _bootstrap_sigmoid(x, y, part, draws_idx, curve, chance, floor_mode, ceiling)
+        return out
     warm = [c.params for c in curves]
-    for b in range(draws):
-        idx = np.concatenate([rng.choice(ix, size=len(ix), replace=True) for ix in groups_idx])
+    for b, idx in enumerate(draws_idx):
         cs, _ = _fit_design(
             form, x[idx], y[idx], g[idx], labels, pooled, chance, floor_mode, ceiling, E0, warm
         )
