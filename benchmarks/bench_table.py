@@ -3,17 +3,19 @@
     OMP_NUM_THREADS=1 python benchmarks/bench_table.py              # in-process CPU, Eq. 3, 3 repeats
     OMP_NUM_THREADS=1 python benchmarks/bench_table.py --forms l2l,chinchilla,kaplan --cli
 
-The reference is the peers' method: a plain loop of scipy's L-BFGS-B from 16 starts (seeded, drawn from Hoffmann
-et al.'s grid) on the Chinchilla form (Eq. 1), same objective (Huber δ = 1e-3 on log loss), bounds, rescaling and
-stopping rules as l2l's own polish, BLAS on one thread. Its data: 240 points, the size of Epoch AI's extraction of
-Chinchilla's runs (Besiroglu et al. 2024). That table is not redistributable and not shipped; the default stand-in
-is 240 points of Besiroglu et al.'s fitted law (E 1.82, A 482, B 2085, α 0.348, β 0.366) on 12 iso-FLOP budgets
-(6e18 to 3e23 FLOPs) × 20 model sizes with log-normal noise of sd 0.01. ``--points CSV`` (columns N, D, loss) runs
-the reference on any other table, e.g. Epoch's own 240 points.
+The reference is the peers' method (``reference.peers_fit``): a plain loop of scipy's L-BFGS-B with
+finite-difference gradients from 16 starts (seeded, drawn from Hoffmann et al.'s grid) on the Chinchilla form
+(Eq. 1), the Huber (δ = 1e-3) objective on log loss, tolerances tight enough not to stop early (ftol 0, gtol 1e-10),
+BLAS on one thread. Its data: 240 points, the size of Epoch AI's extraction of Chinchilla's runs (Besiroglu et al.
+2024). That table is not redistributable and not shipped; the default stand-in is 240 points of Besiroglu et al.'s
+fitted law (E 1.82, A 482, B 2085, α 0.348, β 0.366) on 12 iso-FLOP budgets (6e18 to 3e23 FLOPs) × 20 model sizes
+with log-normal noise of sd 0.01. ``--points CSV`` (columns N, D, loss) runs the reference on any other table, e.g.
+Epoch's own 240 points.
 
 Everything is CPU time of this process (``time.process_time``), the reference and the table in turn, ``--repeat``
 times: the ratio of the medians is the figure (the machine is shared). ``--cli`` also times the command
-``l2l fit-law --eval all --split sweep`` on a fresh workspace (CPU of the process and its pool workers).
+``l2l fit-law --eval all --split sweep`` on a fresh workspace (pinned to one core: the command then fits
+in-process, and all its CPU is counted).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import numpy as np
 
 from l2l.core.fit import fit_law, single_threaded_blas
 from l2l.core.laws import ScalingLaw
-from l2l.core.search import Problem, hoffmann_grid, polish
 from l2l.testing import law_samples
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,12 +54,9 @@ def reference_points(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def reference_fit(n: np.ndarray, d: np.ndarray, y: np.ndarray, starts: int = 16, seed: int = 0) -> float:
-    """The peers' loop: L-BFGS-B from ``starts`` seeded grid starts, the best objective."""
-    problem = Problem("chinchilla", np.log(n), np.log(d), np.log(y))
-    grid = hoffmann_grid(problem)
-    pick = grid[np.random.default_rng(seed).choice(len(grid), starts, replace=False)]
+    """The peers' loop (``reference.peers_fit``), BLAS on one thread: the best objective."""
     with single_threaded_blas():
-        return min(polish(problem, s, maxiter=15000).value for s in pick)
+        return reference.peers_fit(n, d, y, starts, seed)
 
 
 def table_fits(table: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]], form: str) -> int:
