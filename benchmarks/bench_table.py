@@ -115,7 +115,8 @@ def main() -> int:
     fit_law(*table[sorted(table)[0]])  # imports and first-call costs out of the clock
     reference_fit(n, d, y, starts=1)
     print(
-        f"# reference: 16-start L-BFGS-B loop, Eq. 1, {len(y)} points; table: {len(table)} fits of the sweep"
+        f"# reference: the peers' 16-start L-BFGS-B loop (finite-difference gradients), Eq. 1, {len(y)} points; "
+        f"table: {len(table)} fits of the sweep"
     )
     print(f"{'form':<11} {'run':>3} {'reference s':>12} {'168 fits s':>11} {'ratio':>6} {'on bound':>9}")
     for form in args.forms.split(","):
