@@ -147,25 +147,26 @@ class Pass:
             np.multiply(psi, p3, out=t)
             g[:, 2] = t @ ones
             return g
-        q, s, _, pe = self.saved
-        a, al, be = th[:, 0], th[:, -2], th[:, -1]
-        pp = scratch("vjp_p", self.m.shape, self.m.dtype)  # ψ·dL̂/dw
+        q, s, u, pe = self.saved
+        al, be = th[:, -2], th[:, -1]
+        pp = scratch("vjp_p", self.m.shape, self.m.dtype)  # P = ψ·dL̂/dw
+        pq = scratch("vjp_q", self.m.shape, self.m.dtype)
         if pe is None:
             np.copyto(pp, psi)
         else:
             np.multiply(psi, pe, out=pp)
             g[:, 2] = pp @ ones  # Σ ψ·pe
             np.subtract(psi, pp, out=pp)  # ψ·(1 − pe)
-        s_p = pp @ ones
         s_ps = np.vecdot(pp, s)
-        np.multiply(pp, q, out=pp)  # ψ·(1 − pe)·q
-        sums = pp @ np.stack([ones, x], axis=1)
-        s_pq, s_pqx = sums[:, 0], sums[:, 1]
-        g[:, 0] = al * s_pq
-        g[:, 1] = be * (s_p - s_pq)
-        amx = a * s_pq - s_pqx  # Σ P q (a − x)
-        g[:, -2] = amx
-        g[:, -1] = s_ps - (al / be) * amx  # Σ P (s − q u), u = (α/β)(a − x)
+        np.multiply(pp, q, out=pq)
+        s_pqu = np.vecdot(pq, u)
+        g[:, 0] = al * (pq @ ones)  # α Σ P q
+        np.subtract(pp, pq, out=pp)
+        g[:, 1] = be * (pp @ ones)  # β Σ P (1 − q)
+        # every sum of products taken as it stands, never as a difference of two large sums (a·ΣPq − ΣPq·x
+        # cancels at a ≈ log N): Σ P q (a − x) = Σ P q u / (α/β) and Σ P (s − q u)
+        g[:, -2] = s_pqu * (be / al)
+        g[:, -1] = s_ps - s_pqu
         return g
 
 
