@@ -122,3 +122,14 @@ def test_float32_in_float32_out() -> None:
     assert jac is not None
     assert jac.dtype == np.float32
     assert_allclose(m, log_loss_and_jacobian("l2l", THETAS["l2l"], LOG_N, LOG_D)[0], rtol=1e-5)
+
+
+def test_a_large_stack_goes_in_row_blocks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import l2l.core.laws as laws
+
+    stack = THETAS["l2l"] + np.random.default_rng(2).normal(0, 0.2, (23, 5))
+    m_whole, jac_whole = log_loss_and_jacobian("l2l", stack, LOG_N, LOG_D)
+    monkeypatch.setattr(laws, "BLOCK_ELEMENTS", 4 * len(LOG_N))  # blocks of 4 rows
+    m_blocks, jac_blocks = log_loss_and_jacobian("l2l", stack, LOG_N, LOG_D)
+    assert_allclose(m_blocks, m_whole, rtol=1e-15)
+    assert_allclose(jac_blocks, jac_whole, rtol=1e-15)

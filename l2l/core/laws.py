@@ -54,6 +54,8 @@ def check_form(form: str) -> Form:
 # Jacobian or, for a gradient, weighted row sums (J^T ψ) without forming the Jacobian.
 
 _SCRATCH = threading.local()
+# Largest block of one pass (parameter vectors × points): 2^20 elements, 8 MB of float64 per scratch buffer.
+BLOCK_ELEMENTS = 1 << 20
 
 
 def scratch(name: str, shape: tuple[int, int], dtype: Any = np.float64) -> Any:
@@ -226,28 +228,38 @@ def evaluate(
     return Pass(form, th, x, y, m, (q, s, u, pe) if derivatives else ())
 
 
+def row_blocks(rows: int, n: int) -> list[slice]:
+    """Row blocks of at most ``BLOCK_ELEMENTS`` (parameter vectors × points): the scratch buffers a pass keeps
+    between calls stay at most that size, however large the stack."""
+    step = max(1, BLOCK_ELEMENTS // max(1, n))
+    return [slice(i, i + step) for i in range(0, max(rows, 1), step)]
+
+
 def log_loss(form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike) -> Array:
     """log L̂ at each (N, D) for parameters ``theta`` (..., P). Returns (..., n), a new array."""
-    raw = np.asarray(theta)
-    lead = raw.shape[:-1]
-    flat = raw.reshape(-1, raw.shape[-1])
-    m: Array = evaluate(form, flat, log_n, log_d, derivatives=False).m.copy()
-    return m.reshape(*lead, m.shape[-1])
+    return log_loss_and_jacobian(form, theta, log_n, log_d, jacobian=False)[0]
 
 
 def log_loss_and_jacobian(
     form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike, *, jacobian: bool = True
 ) -> tuple[Array, Array | None]:
-    """log L̂ (..., n) and, if asked, its Jacobian (..., n, P) with respect to the optimizer coordinates."""
+    """log L̂ (..., n) and, if asked, its Jacobian (..., n, P) with respect to the optimizer coordinates: new
+    arrays."""
     raw = np.asarray(theta)
-    lead = raw.shape[:-1]
-    flat = raw.reshape(-1, raw.shape[-1])
-    ev = evaluate(form, flat, log_n, log_d, derivatives=jacobian)
-    m: Array = ev.m.copy().reshape(*lead, ev.m.shape[-1])
-    if not jacobian:
-        return m, None
-    jac: Array = ev.jacobian()
-    return m, jac.reshape(*lead, *jac.shape[-2:])
+    lead, p = raw.shape[:-1], raw.shape[-1]
+    flat = raw.reshape(-1, p)
+    n = np.asarray(log_n).shape[-1]
+    dtype = np.float32 if raw.dtype == np.float32 else np.float64
+    m: Array = np.empty((len(flat), n), dtype=dtype)
+    jac: Array | None = np.empty((len(flat), n, p), dtype=dtype) if jacobian else None
+    for block in row_blocks(len(flat), n):
+        ev = evaluate(form, flat[block], log_n, log_d, derivatives=jacobian)
+        m[block] = ev.m
+        if jac is not None:
+            jac[block] = ev.jacobian()
+    if jac is None:
+        return m.reshape(*lead, n), None
+    return m.reshape(*lead, n), jac.reshape(*lead, n, p)
 
 
 def log_line(lx: ArrayLike, ly: ArrayLike) -> tuple[float, float, float]:

@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from l2l.core.laws import PARAM_NAMES, Array, evaluate, log_loss, log_loss_and_jacobian, scratch
+from l2l.core.laws import PARAM_NAMES, Array, evaluate, log_loss, log_loss_and_jacobian, row_blocks, scratch
 
 Objective = Literal["huber", "mse"]
 
@@ -54,6 +54,12 @@ class Problem:
     delta: float = 1e-3
     # Per-point weights (a bootstrap draw counts how often each point was drawn); None means all 1.
     weights: Array | None = None
+
+    def rows_of(self, idx: slice) -> Problem:
+        """The problem for a block of rows of a stack: per-row point weights (S, n) cut to the block."""
+        if self.weights is None or self.weights.ndim == 1:
+            return self
+        return replace(self, weights=self.weights[idx])
 
     @property
     def n_params(self) -> int:
@@ -107,8 +113,14 @@ class Problem:
 
     def _pass(self, theta: Array, *, derivatives: bool) -> tuple[Array, Array | None]:
         """One pass of the law and the objective; the gradient as J^T ψ (no Jacobian). Scratch buffers only, no
-        (S, n) array allocated: this is the inner loop of every search."""
+        (S, n) array allocated: this is the inner loop of every search. A stack larger than ``BLOCK_ELEMENTS``
+        (starts × points) goes in row blocks, so that the buffers kept between calls stay small."""
         th = np.asarray(theta)
+        blocks = row_blocks(len(th), len(self.log_l)) if th.ndim == 2 else []
+        if len(blocks) > 1:
+            parts = [self.rows_of(b)._pass(th[b], derivatives=derivatives) for b in blocks]
+            f_all = np.concatenate([f for f, _ in parts])
+            return f_all, np.concatenate([g for _, g in parts]) if derivatives else None
         ev = evaluate(self.form, th, self.log_n, self.log_d, derivatives=derivatives)
         shape, dtype = ev.m.shape, ev.m.dtype
         r = scratch("obj_r", shape, dtype)
