@@ -327,7 +327,11 @@ def _running_median_sd(x: Array, y: Array) -> float:
     ys = y[order]
     n = len(ys)
     w = max(2, round(math.sqrt(n)) // 2)
-    med = np.array([np.median(ys[max(0, i - w) : i + w + 1]) for i in range(n)])
+    med = np.empty(n)
+    if n > 2 * w:  # full windows at once; the truncated ones at the two ends one by one
+        med[w : n - w] = np.median(np.lib.stride_tricks.sliding_window_view(ys, 2 * w + 1), axis=1)
+    for i in [*range(min(w, n)), *range(max(n - w, min(w, n)), n)]:
+        med[i] = np.median(ys[max(0, i - w) : i + w + 1])
     r = ys - med
     # MAD of the residuals, scaled to a Gaussian SD; a running median shrinks residuals a little, so correct by
     # the variance of a median of 2w+1 neighbours being ~π/(2(2w+1)) of a point's
