@@ -191,3 +191,14 @@ def test_thorough_exploration_is_never_worse() -> None:
     thorough = fit_law(n, d, y, form="l2l", thorough=True)
     assert "E" in default.at_bounds
     assert thorough.objective_value <= default.objective_value * (1 + 1e-9)
+
+
+def test_an_unknown_form_is_a_usage_error_naming_the_parameter() -> None:
+    from l2l.base.errors import L2LError, UsageError
+
+    n, d, y = law_samples(ScalingLaw("l2l", 5.96e7, 8.2e8, 2.0, 0.43, 0.48))
+    with pytest.raises(UsageError, match="unknown form 'foo'") as info:
+        fit_law(n, d, y, form="foo")
+    assert isinstance(info.value, L2LError)
+    assert info.value.param == "form"
+    assert info.value.exit_code == 2

@@ -100,3 +100,36 @@ def test_translated_law_is_the_law_pushed_through_the_power_law() -> None:
     assert_allclose(tgt.predict(n, d), shift.apply(src.predict(n, d), src.E), rtol=1e-12)
     # the compute-optimal size is unchanged by translation (α/β and A^(α/β)/B are preserved)
     assert_allclose(tgt.compute_optimal(1e21)[0], src.compute_optimal(1e21)[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_gradient_row_sums_equal_the_jacobian_contracted(form: str) -> None:
+    """``Pass.vjp`` (J^T ψ without forming J) is the Jacobian's contraction, for a stack of parameters."""
+    from l2l.core.laws import evaluate
+
+    rng = np.random.default_rng(11)
+    stack = THETAS[form] + rng.normal(0, 0.3, (7, len(THETAS[form])))
+    psi = rng.normal(size=(7, len(LOG_N)))
+    jac = evaluate(form, stack, LOG_N, LOG_D).jacobian()
+    want = np.einsum("sn,snp->sp", psi, jac)
+    got = evaluate(form, stack, LOG_N, LOG_D).vjp(psi)
+    assert_allclose(got, want, rtol=1e-10, atol=1e-10 * np.abs(want).max())
+
+
+def test_float32_in_float32_out() -> None:
+    m, jac = log_loss_and_jacobian("l2l", THETAS["l2l"].astype(np.float32), LOG_N, LOG_D)
+    assert m.dtype == np.float32
+    assert jac is not None
+    assert jac.dtype == np.float32
+    assert_allclose(m, log_loss_and_jacobian("l2l", THETAS["l2l"], LOG_N, LOG_D)[0], rtol=1e-5)
+
+
+def test_a_large_stack_goes_in_row_blocks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import l2l.core.laws as laws
+
+    stack = THETAS["l2l"] + np.random.default_rng(2).normal(0, 0.2, (23, 5))
+    m_whole, jac_whole = log_loss_and_jacobian("l2l", stack, LOG_N, LOG_D)
+    monkeypatch.setattr(laws, "BLOCK_ELEMENTS", 4 * len(LOG_N))  # blocks of 4 rows
+    m_blocks, jac_blocks = log_loss_and_jacobian("l2l", stack, LOG_N, LOG_D)
+    assert_allclose(m_blocks, m_whole, rtol=1e-15)
+    assert_allclose(jac_blocks, jac_whole, rtol=1e-15)

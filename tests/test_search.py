@@ -109,3 +109,33 @@ def test_batched_descent_returns_the_objective_of_the_points_it_reached(weighted
         assert_allclose(values[i], float(sub.value(ends[i])), rtol=1e-12)
         begin[i] = float(sub.value(np.clip(starts[i], lo, hi)))
     assert np.all(values <= begin)
+
+
+@pytest.mark.parametrize("weights", ["none", "points", "rows"])
+def test_a_large_stack_is_evaluated_in_row_blocks_with_the_same_result(
+    weights: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above BLOCK_ELEMENTS the pass goes in row blocks (small scratch buffers kept between calls): same numbers."""
+    import l2l.core.laws as laws
+
+    rng = np.random.default_rng(4)
+    n, d, y = law_samples(PAPER_LIKE_LAW)
+    stack = np.array([18.0, 20.7, 0.7, 0.43, 0.48]) + rng.normal(0, 0.2, (37, 5))
+    w = {
+        "none": None,
+        "points": rng.integers(0, 3, len(y)).astype(float),
+        "rows": rng.integers(0, 3, (37, len(y))),
+    }
+    problem = Problem(
+        "l2l",
+        np.log(n),
+        np.log(d),
+        np.log(y),
+        weights=None if w[weights] is None else np.asarray(w[weights], dtype=float),
+    )
+    f_whole, g_whole = problem.scaled_value_and_grad(stack)
+    monkeypatch.setattr(laws, "BLOCK_ELEMENTS", 5 * len(y))  # blocks of 5 rows
+    f_blocks, g_blocks = problem.scaled_value_and_grad(stack)
+    assert_allclose(f_blocks, f_whole, rtol=1e-12)
+    assert_allclose(g_blocks, g_whole, rtol=1e-10, atol=1e-9 * np.abs(g_whole).max())
+    assert_allclose(problem.value(stack), f_whole / problem.scale, rtol=1e-12)

@@ -66,3 +66,8 @@ class UsageError(L2LError):
     """Options that contradict each other or cannot be satisfied; the CLI exits 2 like any usage error."""
 
     exit_code = 2
+
+
+class ChoiceError(UsageError, ValueError):
+    """A value outside a fixed set of choices (an unknown law form, ...). Also a ValueError, which is what such a
+    value was before it had its own class: code that catches ValueError keeps working."""

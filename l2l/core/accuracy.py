@@ -7,7 +7,8 @@ Two forms of accuracy as a function of a loss x (the task's own cross-entropy lo
     power    err = 1 − acc = K·(x − E0)^κ + E1                    the paper's Appendix B (Gadre et al.): E0 given
                                                                   (the loss law's irreducible term), E1 free
 
-The sigmoid is fitted by bounded least squares in accuracy points from a grid of starts; the power law by the
+The sigmoid is fitted by bounded least squares in accuracy points from a grid of starts, all moved at once
+(``sigmoid.py``: batched Levenberg-Marquardt with the analytic Jacobian, then scipy's TRF); the power law by the
 paper's log–log regression with E1 profiled. Points from several pre-training datasets (``groups``) are fitted
 either with one shared curve (pooled) or with one curve per dataset; ``fit_accuracy`` tests which the data support
 (a within-run backtest that extrapolates: fit on the lower half of each dataset's runs by compute or loss, score on
@@ -34,13 +35,21 @@ from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError, InputError
 from l2l.core.laws import Array
+from l2l.core.sigmoid import (
+    FloorMode as FloorMode,
+)
+from l2l.core.sigmoid import (
+    _bootstrap_sigmoid,
+    _Curve,
+    _fit_sigmoid,
+    _sigmoid,
+)
 
 Labels = NDArray[np.intp]  # the group index of each run
 Mask = NDArray[np.bool_]
 
 AccuracyForm = Literal["sigmoid", "power"]
 ACCURACY_FORMS: tuple[AccuracyForm, ...] = ("sigmoid", "power")
-FloorMode = Literal["fit", "chance"]
 Pooling = Literal["auto", "pooled", "separate"]
 ACCURACY_EQUATIONS: dict[str, str] = {
     "sigmoid": "floor + (ceiling − floor)·σ(−(x − x0)/s)",
@@ -50,10 +59,6 @@ SIGMOID_PARAMS: tuple[str, ...] = ("floor", "ceiling", "x0", "s")
 POWER_PARAMS: tuple[str, ...] = ("K", "kappa", "E0", "E1")
 POOLED = "*"  # the key of the one shared law in AccuracyFit.laws
 
-# How far below nominal chance a fitted floor may go (sweeps sit below chance on BoolQ, len-norm ARC-C, GSM8K),
-# and above it. Without a chance level the floor lives in [min acc − FLOOR_BELOW, median acc].
-FLOOR_BELOW = 0.10
-FLOOR_ABOVE = 0.05
 # A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
 # worst runs when no chance level is given), and the accuracy falls with the loss (Spearman p below TREND_P).
 MIN_SIGNAL_SD = 3.0
@@ -63,21 +68,11 @@ BACKTEST_FRACTION = 0.2
 # ... fitted on the runs at or below this quantile of the ordering: short-range backtests favour per-dataset curves
 # that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
 BACKTEST_TRAIN_QUANTILE = 0.5
-# Sigmoid starts whose short descents are run to the end.
-N_POLISH = 3
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The curves
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _sigmoid(x: Array, floor: float, ceiling: float, x0: float, s: float) -> Array:
-    z = -(x - x0) / s
-    # σ(z) without overflow: exp of a non-positive number only
-    ez = np.exp(-np.abs(z))
-    sig = np.where(z >= 0, 1.0 / (1.0 + ez), ez / (1.0 + ez))
-    return floor + (ceiling - floor) * sig
 
 
 def _power_acc(x: Array, K: float, kappa: float, E0: float, E1: float) -> Array:
@@ -332,12 +327,49 @@ def _running_median_sd(x: Array, y: Array) -> float:
     ys = y[order]
     n = len(ys)
     w = max(2, round(math.sqrt(n)) // 2)
-    med = np.array([np.median(ys[max(0, i - w) : i + w + 1]) for i in range(n)])
+    med = np.empty(n)
+    if n > 2 * w:  # full windows at once; the truncated ones at the two ends one by one
+        med[w : n - w] = np.median(np.lib.stride_tricks.sliding_window_view(ys, 2 * w + 1), axis=1)
+    for i in [*range(min(w, n)), *range(max(n - w, min(w, n)), n)]:
+        med[i] = np.median(ys[max(0, i - w) : i + w + 1])
     r = ys - med
     # MAD of the residuals, scaled to a Gaussian SD; a running median shrinks residuals a little, so correct by
     # the variance of a median of 2w+1 neighbours being ~π/(2(2w+1)) of a point's
     mad = 1.4826 * float(np.median(np.abs(r - np.median(r))))
     return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
+
+
+def _ranks(a: Array) -> Array:
+    """Ranks from 1, ties sharing their mean rank (scipy.stats.rankdata's 'average')."""
+    order = np.argsort(a, kind="mergesort")
+    srt = a[order]
+    new = np.concatenate([[True], srt[1:] != srt[:-1]])
+    dense = np.empty(len(a), dtype=np.intp)
+    dense[order] = np.cumsum(new)
+    bounds = np.concatenate([np.flatnonzero(new), [len(a)]])
+    out: Array = 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+    return out
+
+
+def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
+    """Spearman's ρ and its two-sided p-value from Student's t with n − 2 degrees of freedom, as
+    ``scipy.stats.spearmanr`` gives them (nan for a constant input), without importing scipy.stats (0.4 s)."""
+    from scipy.special import stdtr
+
+    rx = _ranks(np.asarray(x, dtype=np.float64))
+    ry = _ranks(np.asarray(y, dtype=np.float64))
+    dx, dy = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy)))
+    if den == 0.0:
+        return math.nan, math.nan
+    rho = max(-1.0, min(1.0, float(np.dot(dx, dy)) / den))
+    dof = len(rx) - 2
+    if dof <= 0:
+        return rho, math.nan
+    if abs(rho) == 1.0:
+        return rho, 0.0
+    t = rho * math.sqrt(dof / ((1.0 + rho) * (1.0 - rho)))
+    return rho, float(2.0 * stdtr(dof, -abs(t)))
 
 
 def assess_predictability(
@@ -355,8 +387,6 @@ def assess_predictability(
     ``noise_sd``, e.g. the binomial SD √(p(1−p)/n_items)). Unpredictable when the signal is below ``min_signal``
     noise SDs, or when accuracy does not fall with the loss (Spearman p ≥ 1e-3).
     """
-    from scipy.stats import spearmanr
-
     xa, ya = _check_inputs(x, acc, chance)
     order = np.argsort(xa, kind="stable")
     k = max(1, len(xa) // 10)
@@ -365,7 +395,7 @@ def assess_predictability(
     ref = chance if chance is not None else bottom
     sd = _running_median_sd(xa, ya) if noise_sd is None else float(noise_sd)
     sd = max(sd, 1e-6)
-    rho, p = spearmanr(xa, ya)
+    rho, p = spearman(xa, ya)
     rho_f = float(rho) if math.isfinite(float(rho)) else 0.0
     p_f = float(p) if math.isfinite(float(p)) else 1.0
     signal = top - ref
@@ -405,96 +435,6 @@ def assess_predictability(
 # ---------------------------------------------------------------------------------------------------------------
 # Fitting one curve
 # ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Curve:
-    params: Array  # 4 numbers in the order of SIGMOID_PARAMS / POWER_PARAMS
-    rss: float
-    at_bounds: tuple[str, ...]
-    n_free: int
-
-
-def _sigmoid_box(
-    x: Array, y: Array, chance: float | None, floor_mode: FloorMode, ceiling: float | None
-) -> tuple[Array, Array, Mask]:
-    """Bounds (lo, hi) and a mask of free parameters for (floor, ceiling, x0, log s)."""
-    span = float(np.ptp(x))
-    if floor_mode == "chance":
-        if chance is None:
-            raise FitError("the floor is fixed at chance, but no chance level was given")
-        f_lo = f_hi = chance
-    elif chance is not None:
-        f_lo, f_hi = max(0.0, chance - FLOOR_BELOW), min(1.0, chance + FLOOR_ABOVE)
-    else:
-        f_lo, f_hi = max(0.0, float(y.min()) - FLOOR_BELOW), float(np.median(y))
-    c_lo = min(1.0, max(f_hi + 0.01, float(np.quantile(y, 0.9))))
-    c_hi = 1.0
-    if ceiling is not None:
-        c_lo = c_hi = ceiling
-    lo = np.array([f_lo, c_lo, float(x.min()) - 3 * span, math.log(span * 1e-3)])
-    hi = np.array([f_hi, c_hi, float(x.max()) + 3 * span, math.log(span * 10)])
-    free = hi > lo
-    return lo, hi, free
-
-
-def _fit_sigmoid(
-    x: Array,
-    y: Array,
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    warm: Array | None = None,
-) -> _Curve:
-    from scipy.optimize import least_squares
-
-    lo, hi, free = _sigmoid_box(x, y, chance, floor_mode, ceiling)
-    span = float(np.ptp(x))
-
-    def full(t: Array) -> Array:
-        th = lo.copy()
-        th[free] = t
-        return th
-
-    def resid(t: Array) -> Array:
-        f, c, x0, ls = full(t)
-        return _sigmoid(x, f, c, x0, math.exp(ls)) - y
-
-    if warm is not None:
-        raw = [np.array([warm[0], warm[1], warm[2], math.log(warm[3])])]
-    else:
-        raw = []
-        f0 = float(np.clip(chance if chance is not None else float(np.quantile(y, 0.05)), lo[0], hi[0]))
-        for c0 in sorted(
-            {float(np.clip(1.0, lo[1], hi[1])), float(np.clip(float(y.max()) + 0.05, lo[1], hi[1]))}
-        ):
-            for q in (-0.5, 0.0, 0.5, 1.0):
-                for sc in (0.1, 0.4):
-                    raw.append(np.array([f0, c0, float(x.min()) + q * span, math.log(sc * span)]))
-
-    def run(t0: Array, nfev: int) -> Any:
-        return least_squares(
-            resid, t0, bounds=(lo[free], hi[free]), method="trf", x_scale="jac", max_nfev=nfev
-        )
-
-    # a short descent from every start, then the best few descents run to the end
-    short = [run(np.clip(th0, lo, hi)[free], 25 if len(raw) > 1 else 400) for th0 in raw]
-    short.sort(key=lambda r: float(r.cost))
-    best: Any = None
-    for r0 in short[:N_POLISH]:
-        r = r0 if len(raw) == 1 else run(r0.x, 400)
-        if best is None or r.cost < best.cost:
-            best = r
-    th = full(best.x)
-    tol = 1e-6 * np.maximum(1.0, np.abs(hi - lo))
-    names = ("floor", "ceiling", "x0", "s")
-    at = tuple(
-        n
-        for n, v, a, b, fr in zip(names, th, lo, hi, free, strict=True)
-        if fr and (v - a < tol[0] or b - v < tol[0])
-    )
-    params = np.array([th[0], th[1], th[2], math.exp(th[3])])
-    return _Curve(params, float(2 * best.cost), at, int(free.sum()))
 
 
 def _power_profile(x: Array, err: Array, E0: float) -> tuple[float, float, float]:
@@ -875,10 +815,18 @@ def _bootstrap(
         raise FitError("a bootstrap needs at least 2 draws")
     rng = np.random.default_rng(seed)
     groups_idx = [np.flatnonzero(g == k) for k in range(len(labels))]
+    draws_idx = [
+        np.concatenate([rng.choice(ix, size=len(ix), replace=True) for ix in groups_idx])
+        for _ in range(draws)
+    ]
     out = np.empty((draws, len(curves), 4))
+    if form == "sigmoid":
+        parts = [np.arange(len(y))] if pooled else groups_idx
+        for c, (part, curve) in enumerate(zip(parts, curves, strict=True)):
+            out[:, c] = _bootstrap_sigmoid(x, y, part, draws_idx, curve, chance, floor_mode, ceiling)
+        return out
     warm = [c.params for c in curves]
-    for b in range(draws):
-        idx = np.concatenate([rng.choice(ix, size=len(ix), replace=True) for ix in groups_idx])
+    for b, idx in enumerate(draws_idx):
         cs, _ = _fit_design(
             form, x[idx], y[idx], g[idx], labels, pooled, chance, floor_mode, ceiling, E0, warm
         )

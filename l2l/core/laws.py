@@ -14,13 +14,14 @@ parameter vectors gives (S, n) predictions. That is what lets the fitter score t
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import FitError
+from l2l.base.errors import ChoiceError, FitError
 
 Form = Literal["l2l", "chinchilla", "kaplan"]
 FORMS: tuple[Form, ...] = ("l2l", "chinchilla", "kaplan")
@@ -42,74 +43,223 @@ _LOG_MAX = 700.0  # exp(700) is near the largest float64 (about exp(709.8))
 
 def check_form(form: str) -> Form:
     if form not in FORMS:
-        raise ValueError(f"unknown form {form!r}; expected one of {', '.join(FORMS)}")
+        raise ChoiceError(f"unknown form {form!r}; expected one of {', '.join(FORMS)}", param="form")
     return form
 
 
-def _lse2(u: Array, v: Array) -> tuple[Array, Array]:
-    """log(e^u + e^v) and the weight e^u/(e^u + e^v), from one exp and one log1p (the costly part of a fit)."""
-    z = np.exp(-np.abs(u - v))
-    lse = np.maximum(u, v) + np.log1p(z)
-    inv = 1.0 / (1.0 + z)
-    return lse, np.where(u >= v, inv, z * inv)
+# -- evaluation -----------------------------------------------------------------------------------------------------
+# A fit evaluates a law at a stack of S parameter vectors and n points thousands of times: one pass of the law,
+# its value and what its derivatives need, written into per-thread scratch buffers that are reused from call to
+# call (no (S, n) temporary is allocated per call, none is page-faulted in), and derivatives as either the full
+# Jacobian or, for a gradient, weighted row sums (J^T ψ) without forming the Jacobian.
+
+_SCRATCH = threading.local()
+# Largest block of one pass (parameter vectors × points): 2^20 elements, 8 MB of float64 per scratch buffer.
+BLOCK_ELEMENTS = 1 << 20
+
+
+def scratch(name: str, shape: tuple[int, int], dtype: Any = np.float64) -> Any:
+    """A per-thread (S, n) buffer, reused across calls: its contents are garbage, and it stays valid only until the
+    next call that asks for the same name and dtype (never return one to a caller that keeps it)."""
+    store: dict[Any, Any] = _SCRATCH.__dict__
+    size = shape[0] * shape[1]
+    key = (name, dtype)
+    buf = store.get(key)
+    if buf is None or buf.size < size:
+        buf = store[key] = np.empty(max(size, 1024), dtype=dtype)
+    return buf[:size].reshape(shape)
+
+
+def _lse_into(u: Any, v: Any, out: Any, tag: str, weight: bool) -> Any:
+    """out = log(e^u + e^v), in place, from one exp and one log; returns the weight e^u/(e^u + e^v) (a scratch
+    buffer named ``tag`` + "q") when asked. log(1 + z) with z ≤ 1 is exact to the last bit of the sum (not log1p:
+    numpy's log is vectorised, log1p is not, and the absolute error of the sum is the same). Only cheap vectorised
+    ufuncs (a masked copy costs as much as an exp)."""
+    z = scratch(tag + "z", out.shape, out.dtype)
+    t = scratch(tag + "t", out.shape, out.dtype)
+    q = None
+    if weight:
+        sg = scratch(tag + "sg", out.shape, out.dtype)
+        np.subtract(u, v, out=z)
+        np.sign(z, out=sg)
+        np.abs(z, out=z)
+        np.negative(z, out=z)
+    else:
+        np.minimum(u, v, out=z)
+    np.maximum(u, v, out=out)
+    if not weight:
+        np.subtract(z, out, out=z)
+    np.exp(z, out=z)  # e^(min − max) ≤ 1
+    np.add(z, 1.0, out=t)
+    if weight:
+        q = scratch(tag + "q", out.shape, out.dtype)
+        np.divide(1.0, t, out=q)  # 1/(1+z): the weight of the larger term; the smaller has 1 − that
+        np.subtract(q, 0.5, out=q)
+        np.multiply(q, sg, out=q)
+        np.add(q, 0.5, out=q)  # the weight of u: ½ ± (1/(1+z) − ½)
+    np.log(t, out=t)
+    np.add(out, t, out=out)
+    return q
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One evaluation of a law at (S, P) parameters: log L̂ (S, n) in ``m`` and what its derivatives need. Its
+    arrays are scratch buffers: valid until the next evaluation in this thread."""
+
+    form: str
+    theta: Any  # (S, P)
+    x: Any
+    y: Any
+    m: Any
+    saved: tuple[Any, ...]
+
+    def columns(self) -> list[Any]:
+        """d log L̂ / d θ_k for each optimizer coordinate, (S, n) each (broadcast where constant)."""
+        th, x, y = self.theta, self.x, self.y
+        if self.form == "chinchilla":
+            p1, p2, p3 = self.saved
+            return [p1, p2, p3, -x * p1, -y * p2]
+        q, s, u, pe = self.saved
+        a, al, be = th[:, 0:1], th[:, -2:-1], th[:, -1:]
+        dw = [al * q, be * (1.0 - q), q * (a - x), s - q * u]  # d w / d(a, b, α, β), w = β·s
+        if pe is None:
+            return dw
+        pw = 1.0 - pe
+        return [pw * dw[0], pw * dw[1], pe, pw * dw[2], pw * dw[3]]
+
+    def jacobian(self) -> Any:
+        """The Jacobian (S, n, P), a new array."""
+        return np.stack([np.broadcast_to(c, self.m.shape) for c in self.columns()], axis=-1)
+
+    def vjp(self, psi: Any) -> Any:
+        """J^T ψ for residual weights ψ (S, n): Σ_i ψ_i d log L̂_i / dθ, (S, P), without forming J.
+
+        Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products)."""
+        th, x, y = self.theta, self.x, self.y
+        ones = np.ones(x.shape[0], dtype=self.m.dtype)
+        g = np.empty(th.shape, dtype=self.m.dtype)
+        if self.form == "chinchilla":
+            p1, p2, p3 = self.saved
+            t = scratch("vjp_t", self.m.shape, self.m.dtype)
+            for k, (p, col) in enumerate(((p1, x), (p2, y))):
+                np.multiply(psi, p, out=t)
+                g[:, k] = t @ ones
+                g[:, 3 + k] = -(t @ col)
+            np.multiply(psi, p3, out=t)
+            g[:, 2] = t @ ones
+            return g
+        q, s, u, pe = self.saved
+        al, be = th[:, -2], th[:, -1]
+        pp = scratch("vjp_p", self.m.shape, self.m.dtype)  # P = ψ·dL̂/dw
+        pq = scratch("vjp_q", self.m.shape, self.m.dtype)
+        if pe is None:
+            np.copyto(pp, psi)
+        else:
+            np.multiply(psi, pe, out=pp)
+            g[:, 2] = pp @ ones  # Σ ψ·pe
+            np.subtract(psi, pp, out=pp)  # ψ·(1 − pe)
+        s_ps = np.vecdot(pp, s)
+        np.multiply(pp, q, out=pq)
+        s_pqu = np.vecdot(pq, u)
+        g[:, 0] = al * (pq @ ones)  # α Σ P q
+        np.subtract(pp, pq, out=pp)
+        g[:, 1] = be * (pp @ ones)  # β Σ P (1 − q)
+        # every sum of products taken as it stands, never as a difference of two large sums (a·ΣPq − ΣPq·x
+        # cancels at a ≈ log N): Σ P q (a − x) = Σ P q u / (α/β) and Σ P (s − q u)
+        g[:, -2] = s_pqu * (be / al)
+        g[:, -1] = s_ps - s_pqu
+        return g
+
+
+def evaluate(
+    form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike, *, derivatives: bool = True
+) -> Pass:
+    """One pass of the law at a stack of parameters (S, P) (or one vector (P,), treated as S = 1).
+
+    float32 in, float32 out (the fitter's coarse first round uses it to halve memory traffic). With
+    ``derivatives`` the pass keeps what ``Pass.jacobian`` and ``Pass.vjp`` need."""
+    raw = np.asarray(theta)
+    dtype = np.float32 if raw.dtype == np.float32 else np.float64
+    th: Any = np.atleast_2d(raw.astype(dtype, copy=False))
+    x: Any = np.asarray(log_n).astype(dtype, copy=False)
+    y: Any = np.asarray(log_d).astype(dtype, copy=False)
+    shape = (th.shape[0], x.shape[0])
+    m = scratch("m", shape, dtype)
+    if form == "chinchilla":
+        t1, t2 = scratch("t1", shape, dtype), scratch("t2", shape, dtype)
+        np.multiply(th[:, 3:4], x, out=t1)
+        np.subtract(th[:, 0:1], t1, out=t1)  # a − α·log N
+        np.multiply(th[:, 4:5], y, out=t2)
+        np.subtract(th[:, 1:2], t2, out=t2)  # b − β·log D
+        e = th[:, 2:3]
+        np.maximum(t1, t2, out=m)
+        np.maximum(m, e, out=m)
+        np.subtract(t1, m, out=t1)
+        np.exp(t1, out=t1)
+        np.subtract(t2, m, out=t2)
+        np.exp(t2, out=t2)
+        t3 = scratch("t3", shape, dtype)
+        np.subtract(e, m, out=t3)
+        np.exp(t3, out=t3)
+        tot = scratch("tot", shape, dtype)
+        np.add(t1, t2, out=tot)
+        np.add(tot, t3, out=tot)
+        if derivatives:
+            for t in (t1, t2, t3):
+                np.divide(t, tot, out=t)
+        np.log(tot, out=tot)
+        np.add(m, tot, out=m)
+        return Pass(form, th, x, y, m, (t1, t2, t3) if derivatives else ())
+    if form not in ("l2l", "kaplan"):
+        check_form(form)
+    # l2l and kaplan share the inner term  w = β·s,  s = log((A/N)^(α/β) + B/D) = lse(u, v)
+    a, b, al, be = th[:, 0:1], th[:, 1:2], th[:, -2:-1], th[:, -1:]
+    u, v, s = scratch("u", shape, dtype), scratch("v", shape, dtype), scratch("s", shape, dtype)
+    np.subtract(a, x, out=u)
+    np.multiply(u, al / be, out=u)
+    np.subtract(b, y, out=v)
+    q = _lse_into(u, v, s, "in", derivatives)
+    if form == "kaplan":
+        np.multiply(s, be, out=m)
+        return Pass(form, th, x, y, m, (q, s, u, None) if derivatives else ())
+    np.multiply(s, be, out=v)  # w (v is free now)
+    pe = _lse_into(th[:, 2:3], v, m, "out", derivatives)
+    return Pass(form, th, x, y, m, (q, s, u, pe) if derivatives else ())
+
+
+def row_blocks(rows: int, n: int) -> list[slice]:
+    """Row blocks of at most ``BLOCK_ELEMENTS`` (parameter vectors × points): the scratch buffers a pass keeps
+    between calls stay at most that size, however large the stack."""
+    step = max(1, BLOCK_ELEMENTS // max(1, n))
+    return [slice(i, i + step) for i in range(0, max(rows, 1), step)]
 
 
 def log_loss(form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike) -> Array:
-    """log L̂ at each (N, D) for parameters ``theta`` (..., P). Returns (..., n)."""
+    """log L̂ at each (N, D) for parameters ``theta`` (..., P). Returns (..., n), a new array."""
     return log_loss_and_jacobian(form, theta, log_n, log_d, jacobian=False)[0]
 
 
 def log_loss_and_jacobian(
     form: str, theta: ArrayLike, log_n: ArrayLike, log_d: ArrayLike, *, jacobian: bool = True
 ) -> tuple[Array, Array | None]:
-    """log L̂ (..., n) and, if asked, its Jacobian (..., n, P) with respect to the optimizer coordinates."""
+    """log L̂ (..., n) and, if asked, its Jacobian (..., n, P) with respect to the optimizer coordinates: new
+    arrays."""
     raw = np.asarray(theta)
-    # float32 in, float32 out: the fitter's coarse first round uses it to halve memory traffic
+    lead, p = raw.shape[:-1], raw.shape[-1]
+    flat = raw.reshape(-1, p)
+    n = np.asarray(log_n).shape[-1]
     dtype = np.float32 if raw.dtype == np.float32 else np.float64
-    th: Any = raw.astype(dtype, copy=False)
-    x: Any = np.asarray(log_n).astype(dtype, copy=False)
-    y: Any = np.asarray(log_d).astype(dtype, copy=False)
-    e: Any
-    if form == "chinchilla":
-        a, b, e, al, be = (th[..., k, None] for k in range(5))
-        t1 = a - al * x
-        t2 = b - be * y
-        top = np.maximum(np.maximum(t1, t2), e)
-        w1, w2, w3 = np.exp(t1 - top), np.exp(t2 - top), np.exp(e - top)
-        tot = w1 + w2 + w3
-        m = top + np.log(tot)
-        if not jacobian:
-            return m, None
-        inv = 1.0 / tot
-        p1, p2, p3 = w1 * inv, w2 * inv, w3 * inv
-        jac = np.stack([p1, p2, p3, -x * p1, -y * p2], axis=-1)
-        return m, jac
-    # l2l and kaplan share the inner term  w = β·log((A/N)^(α/β) + B/D)
-    if form == "l2l":
-        a, b, e, al, be = (th[..., k, None] for k in range(5))
-    elif form == "kaplan":
-        a, b, al, be = (th[..., k, None] for k in range(4))
-        e = None
-    else:
-        raise ValueError(f"unknown form {form!r}; expected one of {', '.join(FORMS)}")
-    ratio = al / be
-    u = ratio * (a - x)
-    s, q = _lse2(u, b - y)
-    w = be * s
-    if e is None:
-        m = w
-    else:
-        m, pe = _lse2(np.broadcast_to(e, w.shape), w)
-    if not jacobian:
-        return m, None
-    dw = [al * q, be * (1.0 - q), q * (a - x), s - q * u]  # d w / d(a, b, α, β)
-    if e is None:
-        cols = dw
-    else:
-        pw = 1.0 - pe
-        cols = [pw * dw[0], pw * dw[1], pe, pw * dw[2], pw * dw[3]]
-    jac = np.stack([np.broadcast_to(c, m.shape) for c in cols], axis=-1)
-    return m, jac
+    m: Array = np.empty((len(flat), n), dtype=dtype)
+    jac: Array | None = np.empty((len(flat), n, p), dtype=dtype) if jacobian else None
+    for block in row_blocks(len(flat), n):
+        ev = evaluate(form, flat[block], log_n, log_d, derivatives=jacobian)
+        m[block] = ev.m
+        if jac is not None:
+            jac[block] = ev.jacobian()
+    if jac is None:
+        return m.reshape(*lead, n), None
+    return m.reshape(*lead, n), jac.reshape(*lead, n, p)
 
 
 def log_line(lx: ArrayLike, ly: ArrayLike) -> tuple[float, float, float]:
