@@ -160,8 +160,13 @@ def test_runs_table_output(run: Any, good: Path) -> None:
     run("ingest", good / "long.csv")
     result = run("runs")
     assert result.exit_code == 0
-    assert result.stdout.startswith("5 runs, 2 datasets, 2 evals (10 rows)")
+    assert result.stdout.startswith("5 runs, 2 datasets, 2 loss evals (10 rows)")
     assert "20M–200M" in result.stdout
+    assert "2 datasets × 2 splits: holdout 1 run, sweep 4 runs" in result.stdout
+    assert "│ code       │    2 │       0 │     2 │" in result.stdout  # one row per dataset: runs per split
+    assert "│ code       │ web_val  │" not in result.stdout
+    every = run("runs", "--evals")  # every (dataset, eval)
+    assert "│ code       │ web_val  │     │    2 │" in every.stdout
 
 
 def test_workspace_option_beats_env(run: Any, good: Path, tmp_path: Path, ws_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_names_are_never_truncated_and_lines_fit_the_terminal(
     assert max(cell_len(line) for line in text.splitlines()) <= width
     flat = " ".join(text.split())  # the note wraps like any text
     assert f"columns left out at {width} columns:" in flat
-    assert "use --format csv or a wider terminal" in flat
+    assert "use a wider terminal or --format csv, markdown or latex" in flat
 
 
 def test_numeric_columns_leave_rightmost_first_and_by_rank() -> None:

@@ -34,7 +34,8 @@ def fit_accuracy_cmd(
     keep_unpredictable: Annotated[
         bool,
         typer.Option(
-            "--keep-unpredictable", help="Fit tasks that stay near chance too instead of labelling them."
+            "--keep-unpredictable/--no-keep-unpredictable",
+            help="Fit tasks that stay near chance too instead of labelling them.",
         ),
     ] = False,
     bootstrap: opt.BootOpt = 0,
@@ -47,7 +48,7 @@ def fit_accuracy_cmd(
 ) -> None:
     """Fit downstream accuracy as a function of a loss: a sigmoid with a chance floor (or the paper's power law),
     pooled across pre-training datasets where the relation is shared; tasks near chance labelled unpredictable."""
-    from l2l.output.report import accuracy_fits_report
+    from l2l.output.reports import accuracy_fits_report
     from l2l.workflows.accuracy import fit_accuracy_laws
 
     opt.figure_path(plot, "--plot")

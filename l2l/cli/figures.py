@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 @plot_app.command(
     "translate",
     epilog="Examples:\n\n"
-    "  l2l plot translate --src fineweb-edu --tgt all --split sweep -o fig1.png\n\n"
+    "  l2l plot translate --src fineweb-edu --target all --split sweep -o fig1.png\n\n"
     "  l2l plot translate --src fineweb-edu --kind train-test --split sweep -o fig3.svg",
 )
 def plot_translate(
     src: opt.SrcOpt,
     output: opt.OutputOpt,
     table: opt.TableArg = None,
-    tgt: opt.TgtOpt = None,
+    target: opt.TgtOpt = None,
     kind: opt.KindOpt = "train-train",
     eval_name: opt.TranslateEvalOpt = None,
     split: opt.SplitOpt = None,
@@ -45,7 +45,7 @@ def plot_translate(
         results = translate_losses(
             s.runs,
             src=src,
-            tgts=tgt,
+            tgts=target,
             kind=kind,
             evals=eval_name,
             split=split,

@@ -93,7 +93,7 @@ def rank(
     With --holdout or --holdout-top-compute: a backtest instead, ranking from the rest and scoring every method
     and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
     from l2l.output.render import ProgressBar
-    from l2l.output.report import rank_backtest_report, ranking_report
+    from l2l.output.reports import rank_backtest_report, ranking_report
     from l2l.workflows.rank import RankBacktest
     from l2l.workflows.requests import answer_rank
 
