@@ -69,7 +69,7 @@ def fit_accuracy_cmd(
             seed=seed,
         )
         if plot is not None:
-            from l2l.output.plots_accuracy import accuracy_figure
+            from l2l.output.plots import accuracy_figure
 
             shell.save_figure(accuracy_figure(s.runs, results, fit_split=split), plot)
     shell.emit(accuracy_fits_report(results), fmt)

@@ -164,7 +164,7 @@ def plot_accuracy(
 ) -> None:
     """Accuracy against loss per task, every dataset in one panel, with the fitted law, the chance floor and the
     runs outside the fit (e.g. held out) as stars (like the paper's Fig. 7)."""
-    from l2l.output.plots_accuracy import accuracy_figure
+    from l2l.output.plots import accuracy_figure
     from l2l.workflows.accuracy import fit_accuracy_laws
 
     opt.figure_path(output, "--output")
@@ -216,7 +216,7 @@ def plot_rank(
 ) -> None:
     """Predicted target loss per dataset with intervals and P(best), best at the top (the figure of l2l rank)."""
     from l2l.core.ranking import Ranking
-    from l2l.output.plots_rank import rank_budget_figure, rank_figure
+    from l2l.output.plots import rank_budget_figure, rank_figure
     from l2l.workflows.requests import answer_rank
 
     request = rank_request(target, C, N, D, dataset, split, method, level, draws, seed, form)

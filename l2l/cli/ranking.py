@@ -109,7 +109,7 @@ def rank(
         shell.emit(rank_backtest_report(answer), fmt)
         return
     if plot is not None:
-        from l2l.output.plots_rank import rank_figure
+        from l2l.output.plots import rank_figure
 
         if any(t.metric != "loss" for t in answer.targets):
             shell.fail_usage("--plot", "the ranking figure shows losses; drop --plot for an accuracy target")

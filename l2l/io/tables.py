@@ -164,7 +164,9 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("(?s:" + "".join(out) + r")\Z")
 
 
-def _map_columns(raw: _Raw, wanted: Sequence[str], mapping: Mapping[str, str] | None = None) -> dict[str, str]:
+def _map_columns(
+    raw: _Raw, wanted: Sequence[str], mapping: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """canonical name → the file's column for it, for the canonical columns in ``wanted`` (the rules of
     ``l2l.io.columns.resolve_columns``: ``mapping`` (``--column``) first, then a canonically named column wins over
     an alias; two aliases are refused)."""
@@ -771,7 +773,9 @@ def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, p
         raw = raw or _read_raw(Path(p))
         loss_raw: _Raw | None = raw
         if raw.scan is None:
-            in_file = {c: s for c, s in wanted.items() if s in raw.columns}  # --column reaches accuracy rows too
+            in_file = {
+                c: s for c, s in wanted.items() if s in raw.columns
+            }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
             loss_raw, acc, acc_info = _split_accuracy(
                 raw, wide=wide, accuracy_columns=accuracy_columns, mapping=in_file

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from l2l.base.errors import UsageError
+from l2l.output.plots.common import plotnine, qualitative, short_eval, theme, use_agg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +56,6 @@ def _budget(ranking: Ranking) -> str:
 
 
 def _caption(ranking: Ranking) -> str:
-    from l2l.output.plots import short_eval
 
     lines = []
     for t in ranking.targets:
@@ -77,8 +77,6 @@ def _caption(ranking: Ranking) -> str:
 def rank_figure_data(ranking: Ranking) -> RankFigureData:
     """The data of ``rank_figure``, computed apart from its drawing."""
     import pandas as pd
-
-    from l2l.output.plots import short_eval
 
     ranked: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": [], "lo": [], "hi": [], "p_best": []}
     others: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": [], "what": []}
@@ -124,10 +122,9 @@ def rank_figure_data(ranking: Ranking) -> RankFigureData:
 def rank_figure(ranking: Ranking) -> ggplot:
     """Predicted target loss per dataset with the ranking method's interval (best at the top, one panel per
     target), the other methods and the measured top-budget loss as small markers, P(best) as the colour."""
-    from l2l.output.plots import _plotnine, _theme, _use_agg
 
-    _use_agg()
-    p9 = _plotnine()
+    use_agg()
+    p9 = plotnine()
     data = rank_figure_data(ranking)
     fig = (
         p9.ggplot(data.ranked, p9.aes(x="dataset", y="value"))
@@ -156,7 +153,7 @@ def rank_figure(ranking: Ranking) -> ggplot:
             caption=data.caption,
             shape="",
         )
-        + _theme()
+        + theme()
         + p9.theme(plot_caption=p9.element_text(size=8, color="#555555", ha="left"))
     )
     return cast("ggplot", fig)
@@ -177,8 +174,6 @@ class RankBudgetFigureData:
 def rank_budget_figure_data(ranking: Ranking) -> RankBudgetFigureData:
     """The data of ``rank_budget_figure``: each target's point predictions across the scanned budgets."""
     import pandas as pd
-
-    from l2l.output.plots import short_eval
 
     rows: dict[str, list[Any]] = {"panel": [], "dataset": [], "C": [], "value": []}
     flips: dict[str, list[Any]] = {"panel": [], "C": []}
@@ -215,10 +210,9 @@ def rank_budget_figure_data(ranking: Ranking) -> RankBudgetFigureData:
 def rank_budget_figure(ranking: Ranking) -> ggplot:
     """Each dataset's predicted target loss across a decade either side of the budget (point predictions of the
     ranking method), the budget dotted and every budget where the predicted winner changes dashed."""
-    from l2l.output.plots import _plotnine, _qualitative, _theme, _use_agg
 
-    _use_agg()
-    p9 = _plotnine()
+    use_agg()
+    p9 = plotnine()
     data = rank_budget_figure_data(ranking)
     n = len(data.curves["dataset"].cat.categories)
     fig = (
@@ -232,7 +226,7 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
         fig
         + p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels)))
         + p9.scale_x_log10()
-        + p9.scale_color_manual(values=_qualitative(n))
+        + p9.scale_color_manual(values=qualitative(n))
         + p9.labs(
             x="compute C (FLOPs); dotted: the budget, dashed: the winner changes",
             y=f"predicted loss ({ranking.method})",
@@ -240,7 +234,7 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             title="Which dataset, across budgets? Predicted target loss (lower is better)",
             caption=data.caption,
         )
-        + _theme()
+        + theme()
         + p9.theme(plot_caption=p9.element_text(size=8, color="#555555", ha="left"))
     )
     return cast("ggplot", fig)
