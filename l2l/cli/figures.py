@@ -216,7 +216,7 @@ def plot_rank(
 ) -> None:
     """Predicted target loss per dataset with intervals and P(best), best at the top (the figure of l2l rank)."""
     from l2l.core.ranking import Ranking
-    from l2l.output.plots import rank_budget_figure, rank_figure
+    from l2l.output.plots import held_out_runs, rank_budget_figure, rank_figure
     from l2l.workflows.requests import answer_rank
 
     request = rank_request(target, C, N, D, dataset, split, method, level, draws, seed, form)
@@ -226,4 +226,7 @@ def plot_rank(
     with shell.session(table) as s:
         ranking = answer_rank(s, request)
     assert isinstance(ranking, Ranking)  # no holdout: a ranking, not a backtest
-    shell.save_figure(rank_figure(ranking) if view == "datasets" else rank_budget_figure(ranking), output)
+    if view == "datasets":
+        shell.save_figure(rank_figure(ranking, held_out_runs(s.runs, ranking, split)), output)
+    else:
+        shell.save_figure(rank_budget_figure(ranking), output)

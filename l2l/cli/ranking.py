@@ -109,9 +109,9 @@ def rank(
         shell.emit(rank_backtest_report(answer), fmt)
         return
     if plot is not None:
-        from l2l.output.plots import rank_figure
+        from l2l.output.plots import held_out_runs, rank_figure
 
         if any(t.metric != "loss" for t in answer.targets):
             shell.fail_usage("--plot", "the ranking figure shows losses; drop --plot for an accuracy target")
-        shell.save_figure(rank_figure(answer), plot)
+        shell.save_figure(rank_figure(answer, held_out_runs(s.runs, answer, split)), plot)
     shell.emit(ranking_report(answer, split=split), fmt)

@@ -29,6 +29,7 @@ from l2l.output.plots.laws import (
 )
 from l2l.output.plots.rank import (
     RankFigureData,
+    held_out_runs,
     rank_budget_figure,
     rank_budget_figure_data,
     rank_figure,
@@ -52,6 +53,7 @@ __all__ = [
     "evaluate_figure",
     "evaluate_figure_data",
     "figure_size",
+    "held_out_runs",
     "isoflop_figure",
     "isoflop_figure_data",
     "law_figure",

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base.errors import UsageError
+from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.laws import Array
 
 if TYPE_CHECKING:
@@ -120,10 +121,13 @@ def theme() -> Any:
 
 
 def sci(x: float) -> str:
-    """2 significant digits in compact scientific notation: 2e17, 4.4e17, 1e21."""
-    mant, exp = f"{x:.1e}".split("e")
-    mant = mant.rstrip("0").rstrip(".")
-    return f"{mant}e{int(exp)}"
+    """Compute as the tables write it, to 2 significant digits: 2e17, 4.4e17, 1e21."""
+    return fmt_sci(x, 2)
+
+
+def si_labels(values: Sequence[float]) -> list[str]:
+    """Counts (N, D) as the tables write them: 20M, 1B, 50B."""
+    return [fmt_si(float(v)) if v > 0 else str(v) for v in values]
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:

@@ -4,7 +4,6 @@ and coverage (``evaluate_figure``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,7 +28,8 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------------------------------------------------
 
 #: The methods the Table 1 figure compares: the law as fitted, the same law corrected by the bias its sweep's
-#: backtests measured (the centre of its predictive interval), and translation.
+#: backtests measured (the centre of its predictive interval; drawn only in settings where a correction applies),
+#: and translation.
 METHODS = ("independent", "corrected", "loss-to-loss")
 _INTERVAL_OF = {
     "corrected": "independent",
@@ -50,24 +50,59 @@ class EvaluateFigureData:
     intervals: pd.DataFrame | None = None
 
 
-def _interval_widths(evaluation: Evaluation, facet_names: Mapping[Any, str]) -> pd.DataFrame:
-    """Per setting and method: the median half-width of the predictive intervals (percent) and a coverage label."""
+def _corrects(evaluation: Evaluation) -> set[str]:
+    """The settings where the bias correction changed some prediction (own losses: train-to-train); elsewhere the
+    corrected law is the law itself, and the figure shows it once."""
+    out: set[str] = set()
+    for p in evaluation.predictions:
+        c, i = p.independent_corrected, p.independent
+        if c is not None and i is not None and abs(c - i) > 1e-9 * abs(i):
+            out.add(p.setting)
+    return out
+
+
+def _interval_widths(evaluation: Evaluation, corrected: set[str]) -> pd.DataFrame:
+    """Per setting and method: the median half-width of the predictive intervals (percent), their coverage and
+    whether they are only a lower bound (not backtested). The law's interval is centred on the corrected law
+    where a correction applies, else on the law itself."""
     import pandas as pd
 
-    widths: dict[str, list[Any]] = {"setting": [], "method": [], "half_width": [], "label": []}
+    widths: dict[str, list[Any]] = {
+        "setting": [],
+        "method": [],
+        "half_width": [],
+        "coverage": [],
+        "lower": [],
+    }
     for s in evaluation.summary:
-        if s.setting not in facet_names:
-            continue
         for method, key in _INTERVAL_OF.items():
             hw, cov = s.half_width.get(key), s.coverage.get(key)
             if hw is None or cov is None or not math.isfinite(hw):
                 continue
+            if method == "corrected" and s.setting not in corrected:
+                method = "independent"
             widths["setting"].append(s.setting)
             widths["method"].append(method)
             widths["half_width"].append(100.0 * hw)
-            bound = " (lower bound)" if s.lower_bound.get(key) else ""
-            widths["label"].append(f"covers {100.0 * cov:.0f}%{bound}")
+            widths["coverage"].append(100.0 * cov)
+            widths["lower"].append(bool(s.lower_bound.get(key)))
     return pd.DataFrame(widths)
+
+
+def _strip(setting: str, n: int, widths: pd.DataFrame) -> str:
+    """A panel's title: the setting, how many predictions, and how many held-out values each method's intervals
+    covered (``*``: a lower bound, not backtested)."""
+    rows = widths[widths["setting"] == setting] if not widths.empty else widths
+    cover = [
+        f"{_SHORT[m]} {c:.0f}%{'*' if low else ''}"
+        for m, c, low in zip(
+            rows.get("method", []), rows.get("coverage", []), rows.get("lower", []), strict=True
+        )
+    ]
+    return f"{setting} (n = {n})" + (f"\ncovered: {', '.join(cover)}" if cover else "")
+
+
+_SHORT = {"independent": "law", "corrected": "corrected", "loss-to-loss": "l2l"}
 
 
 def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:
@@ -76,10 +111,11 @@ def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:
 
     from l2l.workflows.evaluate import SETTINGS
 
+    corrected = _corrects(evaluation)
     rows: dict[str, list[Any]] = {"setting": [], "method": [], "error": []}
     for p in evaluation.predictions:
-        corrected = p.independent_corrected
-        err_corrected = None if corrected is None else abs(corrected - p.actual) / p.actual
+        c = p.independent_corrected if p.setting in corrected else None
+        err_corrected = None if c is None else abs(c - p.actual) / p.actual
         for method, err in zip(
             METHODS, (p.error_independent, err_corrected, p.error_loss_to_loss), strict=True
         ):
@@ -94,7 +130,7 @@ def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:
     for s in evaluation.summary:
         mean_errors = (
             s.mean_error_independent,
-            s.mean_error_independent_corrected,
+            s.mean_error_independent_corrected if s.setting in corrected else None,
             s.mean_error_loss_to_loss,
         )
         for method, m in zip(METHODS, mean_errors, strict=True):
@@ -109,9 +145,11 @@ def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:
     counts: dict[str, int] = {}
     for p in evaluation.predictions:
         counts[p.setting] = counts.get(p.setting, 0) + 1
-    facet_names = {s: f"{s} (n = {counts.get(s, 0)})" for s in present}
+    width_df = _interval_widths(evaluation, corrected)
+    facet_names = {s: _strip(s, counts.get(s, 0), width_df) for s in present}
     mean_df = mean_df[mean_df["setting"].isin(present)]
-    width_df = _interval_widths(evaluation, facet_names)
+    if not width_df.empty:
+        width_df = width_df[width_df["setting"].isin(present)]
     frames = (points, mean_df, width_df) if not width_df.empty else (points, mean_df)
     for df in frames:
         df["setting"] = ordered([facet_names[s] for s in df["setting"]], [facet_names[s] for s in present])
@@ -131,53 +169,45 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
     points, mean_df, present = data.points, data.means, data.panels
     colours = ["#7f7f7f", "#2ca02c", "#1f77b4"]
     fig = p9.ggplot(points, p9.aes(x="method", y="error", color="method")) + p9.geom_jitter(
-        width=0.22, height=0, size=1.3, alpha=0.45, random_state=0
+        width=0.18, height=0, size=1.3, alpha=0.45, random_state=0
     )
     if not mean_df.empty:
         fig = (
             fig
             + p9.geom_point(data=mean_df, shape="D", size=3.6, fill="white", stroke=1.4)
-            + p9.geom_text(
+            + p9.geom_label(  # on a white box: readable over the next method's points
                 p9.aes(label="label"),
                 data=mean_df,
-                nudge_x=0.36,
-                size=8.5,
+                nudge_x=0.27,
+                size=8,
                 ha="left",
                 color="black",
                 fontweight="bold",
+                fill="white",
+                label_size=0,
+                label_padding=0.12,
             )
         )
-    caption = "points: one held-out loss each\n◇ and value: mean over the predictions every method made"
+    caption = "points: one held-out loss each; ◇ and value: mean over the predictions every method made"
     if data.intervals is not None:
         level = next((s.level for s in evaluation.summary if s.level is not None), 0.9)
-        fig = (
-            fig
-            + p9.geom_errorbar(
-                p9.aes(x="method", ymin=0, ymax="half_width", color="method"),
-                data=data.intervals,
-                inherit_aes=False,
-                width=0.5,
-                linetype="dashed",
-                size=0.6,
-            )
-            + p9.geom_text(
-                p9.aes(x="method", y="half_width", label="label"),
-                data=data.intervals,
-                inherit_aes=False,
-                va="bottom",
-                size=7,
-                color="black",
-            )
+        fig = fig + p9.geom_errorbar(
+            p9.aes(x="method", ymin=0, ymax="half_width", color="method"),
+            data=data.intervals,
+            inherit_aes=False,
+            width=0.5,
+            linetype="dashed",
+            size=0.6,
         )
         caption += (
-            f"\ndashed bar: median half-width of the {100 * level:.0f}% predictive intervals, "
-            "and how many held-out values they covered"
+            f"\ndashed bar: median half-width of the {100 * level:.0f}% predictive intervals; covered: the share "
+            "of held-out values inside them (*: not backtested, a lower bound)"
         )
     fig = (
         fig
-        + p9.facet_wrap("setting", ncol=ncol(len(present)), scales="free_y")
+        + p9.facet_wrap("setting", ncol=ncol(len(present)), scales="free")  # a panel shows its own methods
         + p9.scale_color_manual(values=colours, breaks=list(METHODS))
-        + p9.scale_x_discrete(expand=(0, 0.6, 0, 0.9))
+        + p9.scale_x_discrete(expand=(0, 0.5, 0, 0.8))
         + p9.scale_y_continuous(labels=lambda vs: [f"{v:g}%" for v in vs])
         + p9.labs(
             x="",

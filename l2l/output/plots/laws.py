@@ -34,6 +34,7 @@ from l2l.output.plots.common import (
     runs_of,
     sci,
     sci_labels,
+    si_labels,
     theme,
     use_agg,
 )
@@ -233,7 +234,7 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
         fig
         + p9.facet_wrap("panel", ncol=ncol(len(fits)))
         + p9.scale_x_log10(breaks=log_ticks(c_lo, c_hi), labels=sci_labels, expand=(0, 0))
-        + p9.scale_y_log10(breaks=log_ticks(n_lo, n_hi), labels=sci_labels, expand=(0, 0))
+        + p9.scale_y_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels, expand=(0, 0))
         + p9.scale_fill_cmap(
             "viridis",
             trans="log10",
@@ -357,7 +358,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
     fig = (
         fig
         + p9.facet_wrap("panel", ncol=ncol(len(set(points["panel"]))), scales="free_y")
-        + p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=sci_labels)
+        + p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels)
         + p9.scale_color_manual(values=colours, breaks=budgets)
         + p9.labs(
             x="parameters N",

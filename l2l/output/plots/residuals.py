@@ -21,6 +21,7 @@ from l2l.output.plots.common import (
     residual_percent,
     runs_of,
     sci_labels,
+    si_labels,
     theme,
     use_agg,
 )
@@ -113,7 +114,7 @@ def residuals_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = 
     fig = (
         fig
         + p9.facet_grid("panel ~ axis", scales="free_x")
-        + p9.scale_x_log10(breaks=log_ticks(x_lo, x_hi), labels=sci_labels)
+        + p9.scale_x_log10(breaks=log_ticks(x_lo, x_hi), labels=si_labels)
         + p9.scale_y_continuous(labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs])
         + p9.scale_color_cmap(
             "viridis", trans="log10", breaks=log_ticks(c_lo, c_hi), labels=sci_labels, limits=(c_lo, c_hi)

@@ -185,7 +185,6 @@ def translate_figure_data(
         raise UsageError("no translation was fitted: nothing to draw")
     kinds, title = _panels_and_title(_panel_names(ok))
     labels = _target_labels(ok, kinds)
-    label_order = list(dict.fromkeys(labels))
     # a legend reads up to a handful of curves; beyond that every curve gets its own panel (small multiples)
     per_panel = max(list(kinds).count(k) for k in set(kinds))
     multiples = per_panel > MAX_LEGEND_ENTRIES
@@ -226,6 +225,9 @@ def translate_figure_data(
                 )
     points = pd.concat(point_parts, ignore_index=True)
     solid = pd.concat(solid_parts, ignore_index=True)
+    # the legend lists the curves top to bottom as they end on the right of their panel
+    ends = solid.loc[solid.groupby(["panel", "target"], sort=False)["x"].idxmax()]
+    label_order = list(ends.groupby("target", sort=False)["y"].mean().sort_values(ascending=False).index)
     frames = [points, solid]
     stars = pd.concat(star_parts, ignore_index=True) if star_parts else None
     dashes = pd.concat(dash_parts, ignore_index=True) if dash_parts else None

@@ -17,10 +17,15 @@ if TYPE_CHECKING:
 __all__ = ["accuracy_evaluation_report", "accuracy_fits_report", "accuracy_predictions_report"]
 
 
+def _minus(x: float) -> str:
+    """``x − 1.072``, or ``x + 1.072`` for a negative shift (never ``x − -1.072``)."""
+    return f"x − {x:.3f}" if x >= 0 else f"x + {-x:.3f}"
+
+
 def _law_text(law: Row) -> str:
     if law.get("form") == "power":
-        return f"1 − acc = {law['K']:.3g}·(x − {law['E0']:.3f})^{law['kappa']:.3f} + {law['E1']:.3f}"
-    return f"{law['floor']:.3f} + ({law['ceiling']:.3f} − {law['floor']:.3f})·σ(−(x − {law['x0']:.3f})/{law['s']:.3f})"
+        return f"1 − acc = {law['K']:.3g}·({_minus(law['E0'])})^{law['kappa']:.3f} + {law['E1']:.3f}"
+    return f"{law['floor']:.3f} + ({law['ceiling']:.3f} − {law['floor']:.3f})·σ(−({_minus(law['x0'])})/{law['s']:.3f})"
 
 
 def _fit_rows(
