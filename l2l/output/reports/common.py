@@ -63,7 +63,9 @@ def with_interval(estimate: float, lo: Any, hi: Any, level: str, *, lower_bound:
 
 def times(x: Any) -> str:
     """A ratio to the largest fitted value: 20.5×, 0.031×."""
-    return f"{x:.3g}×" if finite(x) else fmt_sig(x)
+    if not finite(x):
+        return fmt_sig(x)
+    return f"{sci(x)}×" if abs(x) >= 1000 else f"{x:.3g}×"
 
 
 def interval_column(

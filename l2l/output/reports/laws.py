@@ -366,7 +366,7 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
         worst = max(max(r["C_ratio"], r["N_ratio"], r["D_ratio"]) for r in far)
         notes.append(
             f"{plural(len(far), 'prediction')} beyond the runs the law was fitted on "
-            f"(up to {worst:.3g}× the largest fitted N, D or C)"
+            f"(up to {times(worst)} the largest fitted N, D or C)"
         )
     notes.extend(sorted({w for r in rows for w in r["warnings"]}))
     header = f"predicted [{pct_level(rows)}]" if has_iv else "predicted loss"
@@ -386,12 +386,13 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
         Column("extrapolated", table=False),
         Column("warnings", table=False),
     ]
-    one = rows[0] if len(rows) == 1 else None
+    said = "; ".join(
+        f"{r['dataset']}/{r['eval']} at N = {si(r['N'])}, D = {si(r['D'])}: {r['loss']:.4g}" for r in rows[:3]
+    )
     summary = (
-        f"{one['dataset']}/{one['eval']} at N = {si(one['N'])}, D = {si(one['D'])}: loss {one['loss']:.4g} "
-        f"(the law's own value), {times(one['C_ratio'])} the largest fitted compute"
-        if one
-        else f"{plural(len(rows), 'prediction')} from {source}"
+        f"{said} (the law's own value{'s' if len(rows) > 1 else ''})"
+        if len(rows) <= 3
+        else f"{plural(len(rows), 'prediction')} from {source} (the laws' own values)"
     )
     return Report(
         "predict",
