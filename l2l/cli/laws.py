@@ -39,6 +39,7 @@ SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  
     "  l2l fit-law --split sweep --save laws.json   # a law file for `l2l predict --law laws.json`\n\n"
     "  l2l fit-law --split sweep --residuals --format csv",
 )
+# Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def fit_law_cmd(
     table: opt.TableArg = None,
     form: opt.FormOpt = "l2l",
@@ -149,6 +150,7 @@ def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str])
     "  l2l predict --via fineweb-edu --src-loss 2.126 --target starcoder --eval hellaswag\n\n"
     "  l2l predict --via all --from-run RUN_ID --target starcoder   # combine every source with a run there",
 )
+# Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def predict(
     table: opt.TableArg = None,
     dataset: Annotated[

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from l2l.base.text import fmt_interval, fmt_sci, fmt_si, fmt_sig, interval_decimals
-from l2l.output.render import Column, Report, Row
+from l2l.output.render import Column, Row
 
 __all__ = [
     "GREEK",
@@ -19,7 +18,6 @@ __all__ = [
     "interval_notes",
     "pct",
     "pct_level",
-    "replace_report",
     "sci",
     "si",
     "spread",
@@ -48,12 +46,14 @@ def pct_level(rows: Sequence[Row], key: str = "level") -> str:
     return pct(next(iter(levels))) if len(levels) == 1 else "interval"
 
 
-def sci_column(x: Any) -> str:
+def sci_column(x: object) -> str:
     """A column of numbers in scientific notation, every one to 3 significant digits (8.90e8 beside 6.79e7)."""
     return sci(x, 3, trim=False)
 
 
-def with_interval(estimate: float, lo: Any, hi: Any, level: str, *, lower_bound: bool = False) -> str:
+def with_interval(
+    estimate: float, lo: float | None, hi: float | None, level: str, *, lower_bound: bool = False
+) -> str:
     """An estimate and its interval in words: ``2.13 [2.08, 2.18] (90% interval)``."""
     if not (finite(lo) and finite(hi)):
         return f"{estimate:.4g}"
@@ -61,7 +61,7 @@ def with_interval(estimate: float, lo: Any, hi: Any, level: str, *, lower_bound:
     return f"{fmt_interval(estimate, lo, hi)} ({level} interval{tail})"
 
 
-def times(x: Any) -> str:
+def times(x: object) -> str:
     """A ratio to the largest fitted value: 20.5×, 0.031×."""
     if not finite(x):
         return fmt_sig(x)
@@ -155,7 +155,3 @@ def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str
         head = "warning: " if warn else ""
         out.append(f"{head}{label(r)}: {reach(r)}" + ("; " + "; ".join(words) if words else ""))
     return out
-
-
-def replace_report(rep: Report, **changes: Any) -> Report:
-    return replace(rep, **changes)

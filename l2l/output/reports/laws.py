@@ -6,6 +6,7 @@ there), which never leaves a narrow table, and says it in words under the table.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.text import fmt_fixed, fmt_pct, plural
@@ -19,7 +20,6 @@ from l2l.output.reports.common import (
     interval_notes,
     pct,
     pct_level,
-    replace_report,
     sci,
     sci_column,
     si,
@@ -449,4 +449,4 @@ def with_residuals(reports: Sequence[Report], res: Sequence[Residual]) -> list[R
     """fit-law's reports followed by the residual table: in JSON a ``residuals`` list of the one document, in
     CSV the residual rows alone (CSV is one table), in a terminal a table after the laws."""
     main, *rest = reports
-    return [replace_report(main, show_in=frozenset({"table", "json"})), *rest, residuals_report(res)]
+    return [replace(main, show_in=frozenset({"table", "json"})), *rest, residuals_report(res)]

@@ -3,11 +3,12 @@ combined ranking, the verdict in words) and of its backtest (``rank --holdout``,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.text import fmt_fixed, fmt_pct, plural
 from l2l.output.render import Column, Report, Row
-from l2l.output.reports.common import interval_column, replace_report, sci, si
+from l2l.output.reports.common import interval_column, sci, si
 
 __all__ = ["rank_backtest_report", "ranking_report"]
 
@@ -212,15 +213,45 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
     for t in ranking.targets:
         what = f"Best dataset for {t.target} at {label}" if several else f"Best dataset at {label}"
         reports.append(
-            replace_report(_target_table(t, ranking, label, split), summary=_verdict(t, what, ranking.level))
+            replace(_target_table(t, ranking, label, split), summary=_verdict(t, what, ranking.level))
         )
         if not several and t.metric == "loss":
             reports.append(_methods_table(t))
-    combined = replace_report(_combined_table(ranking), summary=verdict[0])
-    reports.append(combined if several else replace_report(combined, show_in=frozenset({"json"})))
+    combined = replace(_combined_table(ranking), summary=verdict[0])
+    reports.append(combined if several else replace(combined, show_in=frozenset({"json"})))
     last = max(i for i, r in enumerate(reports) if "table" in r.show_in)
-    reports[last] = replace_report(reports[last], notes=[*reports[last].notes, *flips, *warnings])
+    reports[last] = replace(reports[last], notes=[*reports[last].notes, *flips, *warnings])
     return reports
+
+
+def _backtest_verdict(bt: RankBacktest) -> list[str]:
+    """Whether a method beats the single-scale baseline on the held-out pairs, in words."""
+    best = bt.best()
+    base = next((m for m in bt.methods if m.method == "baseline"), None)
+    verdict: list[str] = []
+    if best is not None and base is not None and base.accuracy is not None:
+        others = [m for m in bt.methods if m.method != "baseline" and m.accuracy is not None]
+        top = max(others, key=lambda m: (m.right, m.method == "recommended")) if others else None
+        if top is None or top.right < base.right:
+            verdict.append(
+                f"No method beats the single-scale baseline here: baseline {base.accuracy:.1%}"
+                + (
+                    f", best method ({top.method}) {top.accuracy:.1%}."
+                    if top and top.accuracy is not None
+                    else "."
+                )
+            )
+        elif (top.right - base.right) < 0.005 * base.pairs:
+            verdict.append(
+                f"{top.method} and the single-scale baseline are level: {top.accuracy:.1%} vs "
+                f"{base.accuracy:.1%} ({plural(top.right - base.right, 'more pair')} of {base.pairs})."
+            )
+        else:
+            verdict.append(
+                f"{top.method} beats the single-scale baseline: {top.accuracy:.1%} vs {base.accuracy:.1%}"
+                f" ({plural(top.right - base.right, 'more pair')} of {base.pairs})."
+            )
+    return verdict
 
 
 def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report]:
@@ -251,31 +282,7 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
         Column("near_ties", table=False),
         Column("near_ties_right", table=False),
     ]
-    best = bt.best()
-    base = next((m for m in bt.methods if m.method == "baseline"), None)
-    verdict: list[str] = []
-    if best is not None and base is not None and base.accuracy is not None:
-        others = [m for m in bt.methods if m.method != "baseline" and m.accuracy is not None]
-        top = max(others, key=lambda m: (m.right, m.method == "recommended")) if others else None
-        if top is None or top.right < base.right:
-            verdict.append(
-                f"No method beats the single-scale baseline here: baseline {base.accuracy:.1%}"
-                + (
-                    f", best method ({top.method}) {top.accuracy:.1%}."
-                    if top and top.accuracy is not None
-                    else "."
-                )
-            )
-        elif (top.right - base.right) < 0.005 * base.pairs:
-            verdict.append(
-                f"{top.method} and the single-scale baseline are level: {top.accuracy:.1%} vs "
-                f"{base.accuracy:.1%} ({plural(top.right - base.right, 'more pair')} of {base.pairs})."
-            )
-        else:
-            verdict.append(
-                f"{top.method} beats the single-scale baseline: {top.accuracy:.1%} vs {base.accuracy:.1%}"
-                f" ({plural(top.right - base.right, 'more pair')} of {base.pairs})."
-            )
+    verdict = _backtest_verdict(bt)
     scored = [t for t in bt.targets if t.points]
     notes = [
         f"held out: {bt.holdout}; ranked from the rest at each held-out (N, D) run by two or more datasets; "
@@ -323,7 +330,7 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
     ]
     if part:
         return [
-            replace_report(r, show_in=frozenset({"table", "json"}), json_key=key, meta={})
+            replace(r, show_in=frozenset({"table", "json"}), json_key=key, meta={})
             for r, key in zip(reports, ("ranking", "ranking_targets"), strict=True)
         ]
     return reports
