@@ -18,10 +18,12 @@ if TYPE_CHECKING:
 
 def with_accuracy_evals(report: Report | list[Report], runs: Runs) -> list[Report]:
     """``report`` followed by the accuracy evals of ``runs`` (listed apart), when it has any."""
+    reports = list(report) if isinstance(report, list) else [report]
+    if runs.accuracy is None:
+        return reports
     from l2l.output.report import accuracy_runs_report
     from l2l.workflows.accuracy import accuracy_summary
 
-    reports = list(report) if isinstance(report, list) else [report]
     rows = accuracy_summary(runs)
     return [*reports, accuracy_runs_report(rows)] if rows else reports
 
@@ -32,7 +34,9 @@ def with_accuracy_evals(report: Report | list[Report], runs: Runs) -> list[Repor
     "  l2l ingest sweep.csv --own-eval fineweb=fineweb_val --own-eval starcoder=starcoder_val\n\n"
     "  l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'\n\n"
     "  l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params\n\n"
-    "  l2l ingest extra.ndjson --append",
+    "  l2l ingest extra.ndjson --append\n\n"
+    "  l2l ingest porian.csv --where 'config=base*'                  # one configuration of several\n\n"
+    "  l2l ingest lr_sweep_log.csv --best-of peak_lr                  # each (N, D)'s best learning rate",
 )
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
@@ -83,6 +87,25 @@ def ingest(
             "from the losses. Long tables mark accuracy rows with a metric column instead.",
         ),
     ] = None,
+    where: opt.WhereOpt = None,
+    run_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--run-key",
+            metavar="COL",
+            help="Per-step logs without run ids: a column that tells runs apart (repeatable); found in the "
+            "data when not given.",
+        ),
+    ] = None,
+    best_of: Annotated[
+        str | None,
+        typer.Option(
+            "--best-of",
+            metavar="COL",
+            help="Where runs that differ in COL share a (dataset, N, D): keep the one with the lowest loss "
+            "(a hyper-parameter sweep's best run) instead of refusing them.",
+        ),
+    ] = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace."""
@@ -102,6 +125,9 @@ def ingest(
         checkpoints=checkpoints,
         columns=parse_mapping(column or []),
         accuracy_columns=accuracy_columns,
+        where=(*shell.GLOBAL.where, *(where or ())),
+        run_key=tuple(run_key or ()),
+        best_of=best_of,
     )
     done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
     report = ingest_report(done.stored, added=done.added, workspace=done.workspace)

@@ -219,6 +219,7 @@ def predict(
         ),
     ] = "task",
     chance: opt.ChanceOpt = None,
+    metric: opt.MetricOpt = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Predict a loss with its predictive interval: from a fitted scaling law at (N, D), or through loss-to-loss
@@ -245,6 +246,7 @@ def predict(
         combine=combine,
         input_loss=input_loss,
         chance=opt.chances(chance),
+        metric=metric,
     )
     if law is not None:
         from l2l.output.report import law_file_predictions_report

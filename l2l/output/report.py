@@ -759,6 +759,7 @@ def _ingest_column_notes(p: dict[str, Any]) -> list[str]:
             notes.append(
                 f"{path}: {plural(int(ck['runs_without_step']), 'run')} with no checkpoint there left out"
             )
+    notes.extend(f"{path}: {line}" for line in p.get("decisions", []))  # (l2l.io.tables: what was decided)
     reasons = {**cols.get("extras", {}), **p.get("loss_columns_left_out", {})}
     if p["ignored_columns"]:
         shown = ", ".join(

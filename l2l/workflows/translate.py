@@ -397,6 +397,18 @@ def _specs(
     ]
 
 
+def _shared_kind(runs: Runs, specs: Sequence[PairSpec], kind: Kind) -> Kind:
+    """A train-train translation between datasets whose "own" evals are the one eval they share (they have no own
+    eval: ``l2l.io.own``) compares two datasets' models on one eval: test-test, and called so."""
+    if (
+        kind == "train-train"
+        and specs
+        and all(runs.own_is_shared(s.src) and runs.own_is_shared(s.tgt) for s in specs)
+    ):
+        return "test-test"
+    return kind
+
+
 def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
     """Target datasets: those named, or every other dataset (all of them, or none named). The source itself only
     when named: its translation onto itself is the identity."""
@@ -514,6 +526,7 @@ def translate(
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
     specs = _specs(runs, book, src_ds, tgts, kind, evals)
+    kind = _shared_kind(runs, specs, kind)
     needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
     book.fit_many(needed, workers=workers, progress=progress)
     results = [
