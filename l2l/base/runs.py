@@ -23,6 +23,7 @@ from l2l.base.text import plural as _plural
 
 __all__ = [
     "ALL",
+    "AVERAGE_KEY",
     "OWN",
     "REPEAT_KEY",
     "Runs",
@@ -33,7 +34,10 @@ __all__ = [
     "select_evals",
 ]
 
-REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key are repeats of one measurement
+REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key measure one configuration
+#: Rows averaged into one: the same configuration AND the same run id (runs that differ only in their run id,
+#: such as a ladder's 1x and 2x runs crossing one D, stay separate points; seeds share one id before this).
+AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # eq: DataFrames do not compare to a bool
@@ -229,8 +233,8 @@ class Runs:
 
     def merged_rows(self, added: Runs) -> int:
         """How many rows of this (stored) table averaged in a repeat from ``added`` (rows it had before)."""
-        a = added.frame.select([*REPEAT_KEY, pl.col("n_repeats").alias("_n")])
-        j = self.frame.join(a, on=REPEAT_KEY, how="inner", nulls_equal=True)
+        a = added.frame.select([*AVERAGE_KEY, pl.col("n_repeats").alias("_n")])
+        j = self.frame.join(a, on=AVERAGE_KEY, how="inner", nulls_equal=True)
         return int((j.get_column("n_repeats") > j.get_column("_n")).sum())
 
     def in_split(self, split: str | None) -> pl.DataFrame:

@@ -115,7 +115,9 @@ def fit_law_cmd(
             reports = with_residuals(reports, run_residuals(s.runs, outcome.fits, split=split))
         shell.emit(reports, fmt)
         if not outcome.fits:
-            raise typer.Exit(1)
+            from l2l.workflows.lawbook import no_laws
+
+            raise no_laws(outcome)
 
 
 def _predict_report(answer: PredictAnswer) -> Report | list[Report]:

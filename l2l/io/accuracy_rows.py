@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.runs import REPEAT_KEY
+from l2l.base.runs import AVERAGE_KEY
 from l2l.base.text import utc_now
 from l2l.io.readers import _Raw
 from l2l.io.values import (
@@ -197,11 +197,10 @@ def accuracy_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:
     from l2l.base.schema import ACCURACY_COLUMNS, ACCURACY_DTYPES
 
     frame = _synth_run_ids(pl.concat(parts, how="diagonal_relaxed"))
-    frame = frame.group_by(REPEAT_KEY, maintain_order=True).agg(
+    frame = frame.group_by(AVERAGE_KEY, maintain_order=True).agg(
         pl.col("C").first(),
         pl.col("accuracy").mean(),
         pl.col("chance").first(),
-        pl.col("run_id").first(),
         pl.len().cast(pl.Int64).alias("n_repeats"),
     )
     return frame.select([pl.col(c).cast(_DTYPES[ACCURACY_DTYPES[c]]) for c in ACCURACY_COLUMNS]).sort(

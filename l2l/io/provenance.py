@@ -14,7 +14,7 @@ from l2l.base.text import fmt_sig, utc_now
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import Repeats
 
-__all__ = ["file_entries", "reject_repeats", "repeat_notes"]
+__all__ = ["file_entries", "reject_repeats", "repeat_notes", "table_notes"]
 
 
 def repeat_notes(rep: Repeats) -> list[str]:
@@ -23,6 +23,11 @@ def repeat_notes(rep: Repeats) -> list[str]:
         notes.append(f"{rep.seeds} measurements repeated over seeds (the seed column): averaged")
     if rep.same:
         notes.append(f"{rep.same} measurements repeated with nothing telling the rows apart: averaged")
+    if rep.apart:
+        notes.append(
+            f"{rep.apart} measurements at one (dataset, N, D, eval) come from runs with different run ids: kept "
+            "as separate points, not averaged"
+        )
     if rep.best_of:
         notes.append(
             f"--best-of {rep.best_of}: at each (dataset, N, D) kept the run whose {rep.best_of} gives the lowest "
@@ -120,3 +125,32 @@ def reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
         hint="unless reading strictly, repeats are averaged",
         param="strict",
     )
+
+
+def table_notes(
+    frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
+) -> list[str]:
+    """What was decided about the whole table: a shared eval standing in for the own evals, and which C."""
+    notes: list[str] = []
+    shared = sorted({own[d] for d, h in how.items() if h == "shared"})
+    if shared:
+        notes.append(
+            f"no dataset has an own eval: each one's loss on {', '.join(shared)}, the eval every dataset is "
+            "measured on, stands in for it (commands say so; comparisons on it between datasets are "
+            "test-to-test)"
+        )
+    if frame.height == 0:
+        return notes
+    k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
+    if not given_c:
+        notes.append("C = 6·N·D (the table has no C column)")
+        return notes
+    lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
+    if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:
+        notes.append("C: the table's C column (C = 6·N·D in every row)")
+    else:
+        notes.append(
+            f"C: the table's C column, C/(N·D) from {lo:.3g} to {hi:.3g}: budgets, reach and N* use C = "
+            f"{mid:.3g}·N·D (the median) where a run is not in the table"
+        )
+    return notes

@@ -5,9 +5,11 @@
   ``where_expr`` makes the polars expression for one file's columns.
 - ``resolve_repeats``: rows at the same (dataset, N, D, eval, split) are one measurement repeated only when the
   table says so. Rows whose ``seed`` differs are seeds (averaged, counted); rows nothing tells apart are repeats
-  (averaged, counted); rows that differ in a run id or in another column of the table (a configuration, a learning
-  rate, a sweep) are different runs, never averaged: refused with the fix (``--where COL=VALUE``), or, with
-  ``best_of``, the best run of each (dataset, N, D) kept (the envelope of a hyper-parameter sweep).
+  (averaged, counted); rows of runs that differ only in their run id (a ladder's 1x and 2x runs crossing one D)
+  stay separate points; rows that differ in another column of the table (a configuration, a learning rate, a
+  sweep) are different setups, never averaged nor mixed in one law: refused with the fix (``--where
+  COL=VALUE``), or, with ``best_of``, the best run of each (dataset, N, D) kept (a hyper-parameter sweep's
+  envelope).
 """
 
 from __future__ import annotations
@@ -169,6 +171,7 @@ class Repeats:
     best_of: str | None = None
     column: str | None = None  # the frame's column best_of named
     dropped: int = 0  # rows left out by best_of
+    apart: int = 0  # repeat groups of runs that differ only in their run id (kept as separate points)
 
 
 def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repeats:
@@ -195,15 +198,29 @@ def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repea
     if repeated.height == 0:
         return Repeats(frame, best_of=best_of, column=col, dropped=dropped)
     extras = [c for c in frame.columns if c.startswith(EXTRA)]
-    seeded = repeated.group_by(REPEAT_KEY).agg(
-        (pl.col("seed").n_unique() > 1).alias("_seeded"), pl.len().alias("_n")
+    groups = repeated.group_by(REPEAT_KEY).agg(
+        (pl.col("seed").n_unique() > 1).alias("_seeded"),
+        (pl.col("run_id").n_unique() > 1).alias("_ids"),
     )
-    apart = repeated.join(seeded.filter(~pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
-    differ = _differing(apart, ["run_id", *extras])
+    apart = repeated.join(groups.filter(~pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
+    differ = _differing(apart, extras)
     if differ:
-        raise _different_runs(apart, differ)
-    n_seeded = int(seeded["_seeded"].sum())
-    return Repeats(frame, n_seeded, seeded.height - n_seeded, best_of, col, dropped)
+        raise _different_runs(apart, {**differ, **_differing(apart, ["run_id"])})
+    n_seeded = int(groups["_seeded"].sum())
+    n_apart = int((~groups["_seeded"] & groups["_ids"]).sum())
+    if n_seeded:  # seeds are one run repeated: one id for the group, so that they are averaged
+        seeded = groups.filter(pl.col("_seeded")).select(REPEAT_KEY).with_columns(pl.lit(True).alias("_s"))
+        frame = (
+            frame.join(seeded, on=REPEAT_KEY, how="left", nulls_equal=True, maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_s"))
+                .then(pl.col("run_id").first().over(REPEAT_KEY))
+                .otherwise(pl.col("run_id"))
+                .alias("run_id")
+            )
+            .drop("_s")
+        )
+    return Repeats(frame, n_seeded, groups.height - n_seeded - n_apart, best_of, col, dropped, n_apart)
 
 
 def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) -> InputError:

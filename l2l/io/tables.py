@@ -42,7 +42,7 @@ from l2l.io.accuracy_rows import (
 from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
 from l2l.io.columns import ColumnPlan
 from l2l.io.own import _detect_own, resolve_own
-from l2l.io.provenance import file_entries, reject_repeats, repeat_notes
+from l2l.io.provenance import file_entries, reject_repeats, repeat_notes, table_notes
 from l2l.io.readers import (
     SUPPORTED_EXTENSIONS,
     NotPlainError,
@@ -486,7 +486,11 @@ def _finish(
     if ckpt is not None:
         if ckpt.identity:
             frame = _named_runs(frame, ckpt.identity)
-            ckpt = replace(ckpt, identity=tuple(c.removeprefix(EXTRA) for c in ckpt.identity))
+            shown = tuple(c.removeprefix(EXTRA) for c in ckpt.identity)
+            source = plan.columns.columns.get("run_id", "run_id")
+            named = ckpt.named_by if ckpt.named_by != "run_id" or source == "run_id" else f"run_id ({source})"
+            ckpt = replace(ckpt, identity=shown, named_by=named)
+            info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in shown]
         info["checkpoints"] = {**ckpt.to_dict(), "describe": ckpt.describe()}
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
@@ -635,8 +639,6 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         part = _read_file(loss_raw, opts, mapping)
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
         parts.append(part)
-        if part.accuracy is not None:
-            acc_parts.append(part.accuracy)
     unmatched = {c: s for c, s in explicit.items() if c not in matched}
     if unmatched and parts:
         # raises, naming the column
@@ -645,6 +647,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         check_where_matched(opts.where, matched_where, parts[0].raw.columns if parts else [])
     losses = [p.loss.with_columns(pl.lit(k, dtype=pl.Int64).alias("_file")) for k, p in enumerate(parts)]
     nonempty = [f for f in losses if f.height]
+    acc_parts += [p.accuracy for p in parts if p.accuracy is not None]
     if not nonempty:
         if opts.accuracy_only and acc_parts:  # accuracies added to losses stored earlier
             return Runs(
@@ -665,22 +668,35 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             reject_repeats(frame.filter(counts > 1), [p.raw for p in parts])
     repeats = resolve_repeats(frame, best_of=opts.best_of)
     frame = repeats.frame
-    if repeats.column is not None and acc_parts:
+    if repeats.column is not None:  # the accuracies of the runs kept
         acc_parts = [follow_best(a, frame, repeats.column) for a in acc_parts]
+        for part in parts:
+            if part.accuracy is not None:
+                part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.column).height
+    after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     averaged = _average(frame.drop("seed"))
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
     for k, part in enumerate(parts):
         rows = provenance[k]
-        rows["rows_merged"] = part.loss.height - int(kept.get(k, 0))
+        rows["rows_merged"] = int(after.get(k, 0)) - int(kept.get(k, 0))
         rows["rows_kept"] = int(kept.get(k, 0)) + int(part.info.get("accuracy_rows", 0))
-    if repeats.seeds or repeats.same or repeats.best_of:
+        if part.loss.height > after.get(k, 0):
+            rows["rows_left_out"] = part.loss.height - int(after.get(k, 0))  # by best_of
+    if repeats.best_of is not None and repeats.column is not None:
+        for entry in provenance:  # the best-of column is used
+            entry["ignored_columns"] = [
+                c for c in entry["ignored_columns"] if f"{EXTRA}{c}" != repeats.column
+            ]
+    if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
     canon = _canonical(averaged)
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
+    given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    provenance[-1].setdefault("decisions", []).extend(table_notes(canon, own, how, given_c=given_c))
     if acc_provenance:
         provenance.extend(acc_provenance)
     every = [p.every for p in parts if p.every is not None]

@@ -15,7 +15,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError
-from l2l.base.runs import REPEAT_KEY
+from l2l.base.runs import AVERAGE_KEY
 from l2l.io.readers import _Raw
 
 _DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
@@ -406,13 +406,12 @@ def _synth_run_ids(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _average(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows with equal (dataset, N, D, eval, split) become one: loss weighted by n_repeats, first run_id/C."""
+    """Rows with equal (dataset, N, D, eval, split, run_id) become one: loss weighted by n_repeats, first C."""
     w = pl.col("n_repeats")
     extra = [c for c in frame.columns if c.startswith("_")]
-    return frame.group_by(REPEAT_KEY, maintain_order=True).agg(
+    return frame.group_by(AVERAGE_KEY, maintain_order=True).agg(
         pl.col("C").first(),
         ((pl.col("loss") * w).sum() / w.sum()).alias("loss"),
-        pl.col("run_id").first(),
         w.sum(),
         *[pl.col(c).first() for c in extra],
     )

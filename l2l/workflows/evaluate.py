@@ -635,6 +635,10 @@ def evaluate(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: How the refusal of a table with one dataset begins (``requests.answer_evaluate`` then gives the other parts).
+ONE_DATASET = "evaluate compares predicting one dataset's held-out runs from another dataset's (translation)"
+
+
 def _all_shared(runs: Runs) -> bool:
     return bool(runs.datasets) and all(runs.own_is_shared(d) for d in runs.datasets)
 
@@ -652,12 +656,10 @@ def _two_datasets(runs: Runs) -> None:
     if len(with_own) < 2:
         shown = ", ".join(runs.datasets)
         raise SelectionError(
-            f"evaluate compares predicting one dataset's held-out runs from another dataset's (translation) "
-            f"with its own law, so it needs two datasets with an own eval; these runs have "
+            f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
             f"{len(with_own)} ({shown})",
             hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
             "or its accuracy laws with `l2l evaluate --accuracy all`",
-            param="datasets",
         )
 
 

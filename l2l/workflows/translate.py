@@ -397,6 +397,17 @@ def _specs(
     ]
 
 
+def no_translations(results: Sequence[TranslationResult]) -> FitError:
+    """The refusal of a ``translate`` call in which no translation could be fitted: the first reason, its fix."""
+    reasons = [r.error for r in results if r.error]
+    first = reasons[0] if reasons else "nothing to translate"
+    return FitError(
+        f"no translation could be fitted ({len(results)} asked): {first}",
+        hint="each translation needs both datasets' laws and runs paired at equal (N, D); "
+        "see each one's reason (--format json)",
+    )
+
+
 def _shared_kind(runs: Runs, specs: Sequence[PairSpec], kind: Kind) -> Kind:
     """A train-train translation between datasets whose "own" evals are the one eval they share (they have no own
     eval: ``l2l.io.own``) compares two datasets' models on one eval: test-test, and called so."""
