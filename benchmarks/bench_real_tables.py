@@ -446,6 +446,22 @@ def run_table(table: Table, l2l: list[str]) -> list[Outcome]:
     return out
 
 
+HEADER = """# Every command on real tables
+
+`python benchmarks/bench_real_tables.py --out docs/real_tables.md --json benchmarks/results/real_tables.json`
+runs, on the three public run tables of other papers (`../shared/data/public/`: Porian et al. 2024, the (Mis)Fitting
+per-checkpoint log of Li et al. 2025, DCLM) and on the synthetic shapes of `l2l.testing.shapes` (each generated
+from known laws), the commands a user would type, in order: `l2l ingest` as first tried (refused where the table
+needs a decision, with the fix named), then with that fix, then the other commands. An answer on a synthetic
+shape is scored against its truth (predicted losses and accuracies at the held-out runs, fitted laws at the
+held-out point, accuracy-law midpoints); a refusal must name its fix (a `Hint:` line). The judge fails on an
+internal error, an exit 0 with nothing done (no rows, nothing ranked, no law), a refusal without a fix, an answer
+off its truth by more than 3 % (loss) or 0.05 (accuracy-law midpoint), or an outcome other than the one the table
+calls for. Seconds are wall clock on a shared 2-core machine.
+
+"""
+
+
 def markdown(outcomes: list[Outcome]) -> str:
     lines = [
         "| table | command | outcome | detail (and the fix a refusal names) | s |",
@@ -492,7 +508,7 @@ def main() -> int:
     text = markdown(outcomes)
     sys.stdout.write(text)
     if args.out:
-        args.out.write_text(text)
+        args.out.write_text(HEADER + text)
     if args.json:
         args.json.write_text(json.dumps([o.__dict__ for o in outcomes], indent=1) + "\n")
     return 1 if any(o.status in FAILURES for o in outcomes) else 0

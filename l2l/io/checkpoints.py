@@ -526,9 +526,8 @@ def select_checkpoints(
 ) -> tuple[pl.DataFrame, CheckpointReport]:
     """The rows ``policy`` keeps of a table whose checkpoints ``detect_checkpoints`` found (same columns)."""
     frame = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
-    lay = _Layout(info.column if info.column != "D" else None, None, info.identity, info.identity)
-    if info.column == "D":
-        lay = _Layout(None, "tokens_seen", info.identity, info.identity)
+    step = None if info.column == "D" else info.column  # (D itself: a tokens-seen column is its own step)
+    lay = _Layout(step, "tokens_seen" if step is None else None, info.identity, info.identity)
     found, stepped = _detect_frame(frame, lay, path)
     assert found is not None
     kind, k = parse_policy(policy)
@@ -580,7 +579,8 @@ class FastSelection:
     frame: pl.DataFrame
     report: CheckpointReport | None
     checks: pl.DataFrame = field(repr=False)
-    #: None: the fast path cannot decide (D varies within a run id but not with the step): take the exact path
+    #: False: the one pass cannot decide (D varies within a run id but not with the step, or rows at D = 0 in a
+    #: table with one checkpoint per run): take the exact path
     ok: bool = True
 
 

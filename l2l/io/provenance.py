@@ -148,6 +148,10 @@ def table_notes(
     lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
     if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:
         notes.append("C: the table's C column (C = 6·N·D in every row)")
+    elif hi <= lo * 1.01:
+        notes.append(
+            f"C: the table's C column, C = {mid:.3g}·N·D in every row (not 6: budgets, reach and N* use {mid:.3g})"
+        )
     else:
         notes.append(
             f"C: the table's C column, C/(N·D) from {lo:.3g} to {hi:.3g}: budgets, reach and N* use C = "

@@ -67,7 +67,6 @@ from l2l.io.values import (
     _glob_regex,
     _typed_eager,
     _typed_scan,
-    _with_rows,
 )
 
 # (``_SCHEMA``, ``_average``, ``_canonical``, ``_detect_own`` and ``_resolve_own``: taken from here by the store)
@@ -316,15 +315,13 @@ def _fast(
 ) -> _Part | None:
     """A scanned per-step log with run ids, final checkpoints, in one streaming pass; None when some check fails
     or the log needs the exact path (the caller then takes it)."""
-    cols = plan.columns.columns
-    lf = _with_rows(_float_scan(raw, convs), False)
+    lf = _float_scan(raw, convs)
     if where is not None:
         lf = lf.filter(where)
-    lf = lf.select("_row", *[pl.col(c.src).alias(c.out) for c in convs])
+    lf = lf.select(*[pl.col(c.src).alias(c.out) for c in convs])
+    cols = plan.columns.columns
     group = [c for c in ("dataset", "run_id", "split", "seed", "eval") if c in cols]
-    values = (
-        [c for c in ("N", "D", "C", "loss") if c in cols] + [c.out for c in convs if c.lenient] + ["_row"]
-    )
+    values = [c for c in ("N", "D", "C", "loss") if c in cols] + [c.out for c in convs if c.lenient]
     checked = [c for c in ("N", "D", "C", "loss") if c in cols]
     try:
         found = final_checkpoints_fast(
@@ -338,7 +335,7 @@ def _fast(
         info["records"] = found.report.rows_in
     else:
         info["records"] = found.frame.height
-    frame = found.frame.with_columns(pl.col("_row").cast(pl.Int64))
+    frame = found.frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_row"))  # (no line is needed)
     return _finish(raw, frame, found.report, None, plan, info)
 
 

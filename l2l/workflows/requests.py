@@ -471,6 +471,11 @@ def answer_rank(
 
     _check_rank(req)
     runs = session.with_accuracy()
+    if len(runs.datasets) < 2:
+        raise SelectionError(
+            f"rank compares datasets: these runs have one ({', '.join(runs.datasets)})",
+            hint="ingest the runs of another dataset beside it (l2l ingest FILE --append)",
+        )
     targets = rank_targets(runs, req.targets, req.metric, req.datasets)
     if req.backtest:
         return rank_backtest(
