@@ -1,27 +1,34 @@
-"""Benchmark: per-step logs of 10 million rows through l2l.io.checkpoints (detect + keep each run's final checkpoint).
+"""Benchmark: ``l2l ingest`` of a 10-million-row per-step log against a bare polars scan that selects the same
+checkpoints (issue 21: "ingest in one streaming pass", target ≤ 1.5× the time and ≤ 1.2× the peak memory).
 
 Run by hand (not a test):
 
-    OMP_NUM_THREADS=1 POLARS_MAX_THREADS=2 python benchmarks/bench_ingest.py            # 10M rows, both D kinds
-    python benchmarks/bench_ingest.py --rows 1000000 --out /tmp/l2l_bench                   # smaller
+    python benchmarks/bench_ingest.py                         # 10M rows, both D kinds, 5 pairs each
+    python benchmarks/bench_ingest.py --rows 1000000 --runs 3  # smaller
+    python benchmarks/bench_ingest.py --json benchmarks/results/ingest.json
 
-It writes two long per-step CSVs to ``--out`` (default /tmp/l2l_bench, never the repository), once: runs × steps ×
-evals rows with D = each run's final token count (``final_d``) or the tokens seen so far (``tokens_seen``). Each
-measurement runs in a fresh subprocess so its peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own:
+It writes two long per-step CSVs to ``--out`` (default /tmp/l2l_bench, never the repository), once: 200 runs ×
+steps × 5 evals, with D = each run's final token count (``final_d``) or the tokens seen so far (``tokens_seen``).
+Then, per file, it runs in turn (A B A B ..., so that a drift of the shared machine's speed hits both alike):
 
-- ``lazy``: ``pl.scan_csv`` → ``l2l.io.checkpoints.apply_checkpoints(policy="final")`` (what ingest does);
-- ``eager``: ``pl.read_csv`` of the whole file, as a reference for what holding the table in memory costs.
+- ``l2l``: ``python -m l2l -w TMP ingest FILE`` — the whole command: start-up, reading, every check, detection and
+  selection of the checkpoints, the workspace commit and the report;
+- ``bare``: ``python -c`` a polars scan of the same file, ``group_by(run_id, eval).agg(pl.all().max_by("step"))``
+  — each run's final checkpoint per eval, the same 1,000 rows, with no check at all.
 
-Prints one line per (file, mode) and a JSON summary; the timings are wall clock on a shared 2-core machine (noisy).
+Each process is timed from outside (wall clock, and user + system CPU and peak RSS from ``os.wait4``). Printed:
+per pair the two times, and the medians of the ratios l2l / bare (wall, CPU) and of the peak-memory ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +36,12 @@ import numpy as np
 import polars as pl
 
 EVALS = ("own_val", "c4", "pile", "hellaswag", "arc")
+
+BARE = """
+import sys, polars as pl
+out = pl.scan_csv(sys.argv[1]).group_by(["run_id", "eval"]).agg(pl.all().max_by("step")).collect(engine="streaming")
+assert out.height > 0
+"""
 
 
 def make(path: Path, rows: int, tokens_seen: bool, seed: int = 0) -> None:
@@ -62,41 +75,56 @@ def make(path: Path, rows: int, tokens_seen: bool, seed: int = 0) -> None:
     pl.concat(parts).write_csv(path)
 
 
-def measure(path: Path, mode: str) -> dict[str, float | int | str]:
-    from l2l.io.checkpoints import apply_checkpoints
-
+def timed(cmd: list[str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one process, from ``os.wait4``."""
     t0 = time.perf_counter()
-    if mode == "lazy":
-        out, report = apply_checkpoints(pl.scan_csv(path))
-        assert report is not None
-        assert isinstance(out, pl.DataFrame)
-        kept, rows_in, detail = out.height, report.rows_in, report.describe()
-    else:
-        frame = pl.read_csv(path)
-        kept, rows_in, detail = frame.height, frame.height, "read only"
-    seconds = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-500:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def compare(path: Path, runs: int) -> dict[str, object]:
+    pairs = []
+    for _ in range(runs + 1):  # the first pair warms the page cache and is not counted
+        with tempfile.TemporaryDirectory() as ws:
+            a = timed([sys.executable, "-m", "l2l", "-w", str(Path(ws) / "ws"), "ingest", str(path)])
+        b = timed([sys.executable, "-c", BARE, str(path)])
+        pairs.append((a, b))
+    pairs = pairs[1:]
+
+    def med(key: str, side: int) -> float:
+        return statistics.median(p[side][key] for p in pairs)
+
+    def ratio(key: str) -> float:
+        return statistics.median(p[0][key] / p[1][key] for p in pairs)
+
     return {
         "file": path.name,
-        "mode": mode,
-        "rows_in": rows_in,
-        "rows_kept": kept,
-        "seconds": round(seconds, 2),
-        "peak_rss_mb": round(peak_kb / 1024),
-        "detail": detail,
+        "pairs": runs,
+        "l2l_wall_s": round(med("wall", 0), 2),
+        "bare_wall_s": round(med("wall", 1), 2),
+        "l2l_cpu_s": round(med("cpu", 0), 2),
+        "bare_cpu_s": round(med("cpu", 1), 2),
+        "l2l_peak_mb": round(med("peak_mb", 0)),
+        "bare_peak_mb": round(med("peak_mb", 1)),
+        "wall_ratio": round(ratio("wall"), 2),
+        "cpu_ratio": round(ratio("cpu"), 2),
+        "peak_ratio": round(ratio("peak_mb"), 2),
     }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--runs", type=int, default=5, help="pairs measured per file (after one warm-up pair)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/l2l_bench"))
-    ap.add_argument("--modes", default="lazy,eager")
-    ap.add_argument("--measure", nargs=2, metavar=("FILE", "MODE"), help=argparse.SUPPRESS)
+    ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args()
-    if args.measure:
-        print(json.dumps(measure(Path(args.measure[0]), args.measure[1])))
-        return 0
     results = []
     for kind in ("final_d", "tokens_seen"):
         path = args.out / f"per_step_{kind}_{args.rows}.csv"
@@ -105,20 +133,15 @@ def main() -> int:
             make(path, args.rows, kind == "tokens_seen")
             mb = path.stat().st_size / 2**20
             print(f"wrote {path} ({mb:.0f} MB) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        for mode in args.modes.split(","):
-            proc = subprocess.run(
-                [sys.executable, __file__, "--measure", str(path), mode],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            r = json.loads(proc.stdout)
-            results.append(r)
-            print(
-                f"{r['file']:<40} {r['mode']:<6} {r['rows_in']:>10} rows -> {r['rows_kept']:>8} "
-                f"{r['seconds']:>7.2f} s  peak RSS {r['peak_rss_mb']:>6} MB"
-            )
-    print(json.dumps(results, indent=1))
+        r = compare(path, args.runs)
+        results.append(r)
+        print(
+            f"{r['file']:<36} l2l {r['l2l_wall_s']:>5} s ({r['l2l_cpu_s']} s CPU, {r['l2l_peak_mb']} MB)  "
+            f"bare {r['bare_wall_s']:>5} s ({r['bare_cpu_s']} s CPU, {r['bare_peak_mb']} MB)  "
+            f"ratios: wall {r['wall_ratio']}×, CPU {r['cpu_ratio']}×, peak {r['peak_ratio']}×"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 

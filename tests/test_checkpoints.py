@@ -153,15 +153,58 @@ def test_without_run_ids_a_final_token_count_still_separates_runs() -> None:
     assert (report.runs, report.rows_kept, report.d_is_tokens_seen) == (54, 108, False)
 
 
-def test_without_run_ids_a_changing_d_is_refused_unless_named_tokens_seen() -> None:
-    with pytest.raises(InputError, match="cannot tell checkpoints of one run from separate runs") as exc:
-        detect_checkpoints(tokens_seen().drop("run_id"))
-    assert exc.value.hint is not None
-    assert "tokens_seen" in exc.value.hint
+def test_without_run_ids_one_run_per_size_is_told_apart_by_size() -> None:
+    """Each size has one run: a step appears once per (dataset, N, eval), so N names the run."""
+    info = detect_checkpoints(tokens_seen().drop("run_id"))
+    assert info is not None
+    assert (info.runs, info.d_is_tokens_seen, info.key) == (54, True, ("dataset", "N"))
     _out, report = apply_checkpoints(tokens_seen().drop("run_id"), d_source="tokens_seen")
     assert report is not None
     assert report.d_is_tokens_seen
     assert report.rows_kept == 108
+
+
+def test_without_run_ids_runs_sharing_a_size_and_nothing_to_tell_them_apart_are_refused() -> None:
+    """A 1x and a 2x run of one size, no run id: at every step of the short run two rows, beyond it one."""
+    rows = [
+        {
+            "dataset": "a",
+            "N": 1e8,
+            "D": 1e9 * k,
+            "eval": "v",
+            "step": k,
+            "loss": 3.0 - 0.01 * k + 0.001 * total,
+        }
+        for total in (10, 20)
+        for k in range(1, total + 1)
+    ]
+    with pytest.raises(InputError, match="cannot tell checkpoints of one run from separate runs") as exc:
+        detect_checkpoints(pl.LazyFrame(rows))
+    assert exc.value.hint is not None
+    assert "run_id" in exc.value.hint
+    assert "--run-key" in exc.value.hint
+
+
+def test_without_run_ids_the_columns_that_tell_runs_apart_are_found() -> None:
+    """Two learning rates and two lengths per size, no run id: the lr and length columns name the runs; a
+    per-checkpoint column (the schedule's current lr) does not."""
+    rows = []
+    for n in (1e8, 2e8):
+        for lr in (1e-3, 3e-3):
+            for total in (10, 20):
+                for k in range(1, total + 1):
+                    d = n * k
+                    rows.append({"dataset": "a", "N": n, "D": d, "eval": "v", "step": k, "peak_lr": lr,
+                                 "total": total, "lr_now": lr * (1 - k / total),
+                                 "loss": 2 + 1e3 / d**0.3 + (0.1 if lr == 1e-3 else 0.0)})  # fmt: skip
+    out, report = apply_checkpoints(pl.LazyFrame(rows))
+    assert report is not None
+    assert set(report.identity) == {"peak_lr", "total"}
+    assert report.identity_detected
+    assert (report.runs, report.rows_kept, report.d_is_tokens_seen) == (8, 8, True)
+    assert isinstance(out, pl.DataFrame)
+    assert sorted(out["D"].to_list()) == [1e9, 1e9, 2e9, 2e9, 2e9, 2e9, 4e9, 4e9]
+    assert "runs told apart by N with" in report.describe()
 
 
 def test_tokens_seen_as_d_is_its_own_step_column() -> None:
@@ -217,6 +260,10 @@ def test_report_is_json_safe() -> None:
         "d_is_tokens_seen": False,
         "runs_without_step": 0,
         "evals_before_final": 0,
+        "zero_rows": 0,
+        "identity": [],
+        "identity_detected": False,
+        "named_by": "run_id",
         "checkpoints_dropped": 6,
     }
 

@@ -23,6 +23,7 @@ from l2l.base.text import plural as _plural
 
 __all__ = [
     "ALL",
+    "AVERAGE_KEY",
     "OWN",
     "REPEAT_KEY",
     "Runs",
@@ -33,7 +34,10 @@ __all__ = [
     "select_evals",
 ]
 
-REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key are repeats of one measurement
+REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key measure one configuration
+#: Rows averaged into one: the same configuration AND the same run id (runs that differ only in their run id,
+#: such as a ladder's 1x and 2x runs crossing one D, stay separate points; seeds share one id before this).
+AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # eq: DataFrames do not compare to a bool
@@ -51,6 +55,9 @@ class Runs:
     # Downstream accuracies, kept apart from the losses so that no loss command ever fits them (None: none read).
     # Columns: ``l2l.base.schema.ACCURACY_COLUMNS`` (dataset, N, D, C, eval, accuracy, chance, run_id, split, ...).
     accuracy: pl.DataFrame | None = None
+    # Every checkpoint (D > 0) of a per-step log with accuracies, losses and accuracies alike, with its step
+    # (``schema.CHECKPOINT_COLUMNS``): what an accuracy law fitted on every checkpoint pairs (None: none read).
+    checkpoints: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (
@@ -116,8 +123,70 @@ class Runs:
         return resolve_names(names, self.datasets, "dataset")
 
     def resolve_eval(self, name: str) -> str:
-        """The one eval ``name`` stands for (see ``resolve_name``; callers handle ``own``)."""
-        return resolve_name(name, self.evals, "eval")
+        """The one loss eval ``name`` stands for (see ``resolve_name``; callers handle ``own``). An eval is a name
+        and a metric: ``hellaswag:bpb`` is hellaswag's loss in bits per byte, ``hellaswag:loss`` its loss in nats
+        (stored as ``hellaswag``); ``NAME:accuracy`` is no loss (SelectionError)."""
+        if name in self.evals:
+            return name
+        base, metric = schema.split_metric(name)
+        if metric is None:
+            return resolve_name(name, self.evals, "eval")
+        if metric == "accuracy":
+            raise SelectionError(f"{name!r} names an accuracy, not a loss")
+        names = {
+            schema.split_metric(e)[0]: e
+            for e in self.evals
+            if (schema.split_metric(e)[1] or "loss") == metric
+        }
+        if not names:
+            raise SelectionError(f"no eval is measured as {metric} (evals: {', '.join(self.evals)})")
+        return names[resolve_name(base, list(names), f"{metric} eval")]
+
+    def at_every_checkpoint(self) -> Runs:
+        """These runs at every checkpoint of their per-step log (``checkpoints``): the losses as the frame (each
+        with its ``step``) and the accuracies as ``accuracy``, for an accuracy law fitted on every checkpoint.
+        SelectionError when the table has no every-checkpoint rows."""
+        cp = self.checkpoints
+        if cp is None or cp.height == 0:
+            raise SelectionError(
+                "these runs have no every-checkpoint rows (only a per-step log with accuracy rows has them)",
+                hint="fit on each run's final checkpoint (the default), or ingest the per-step log with its "
+                "accuracy rows (a metric column)",
+                param="checkpoints",
+            )
+        is_acc = pl.col("metric") == "accuracy"
+        name = (
+            pl.when(pl.col("metric") == "loss")
+            .then(pl.col("eval"))
+            .otherwise(pl.col("eval") + schema.METRIC_SEP + pl.col("metric"))
+        )
+        one = pl.lit(1, dtype=pl.Int64).alias("n_repeats")
+        losses = cp.filter(~is_acc).select(
+            "dataset", "N", "D", "C", name.alias("eval"), pl.col("value").alias("loss"), "run_id", "split", one,
+            "step",
+        )  # fmt: skip
+        acc = cp.filter(is_acc).select(
+            "dataset", "N", "D", "C", "eval", pl.col("value").alias("accuracy"),
+            pl.lit(None, dtype=pl.Float64).alias("chance"), "run_id", "split", one, "step",
+        )  # fmt: skip
+        if self.accuracy is not None:  # the chance levels the table gave, per eval
+            chance = self.accuracy.group_by("eval").agg(pl.col("chance").drop_nulls().first().alias("_c"))
+            acc = (
+                acc.join(chance, on="eval", how="left").with_columns(pl.col("_c").alias("chance")).drop("_c")
+            )
+        return Runs(
+            losses,
+            dict(self.own_eval),
+            self.provenance,
+            dict(self.own_eval_how),
+            accuracy=acc,
+            checkpoints=cp,
+        )
+
+    def own_is_shared(self, dataset: str) -> bool:
+        """Whether ``dataset``'s own eval is the validation eval every dataset shares (it has none of its own):
+        a comparison on it between datasets is test-to-test."""
+        return self.own_eval_how.get(dataset) == "shared"
 
     def eval_keys(
         self, datasets: Sequence[str], evals: Sequence[str] | None, *, frame: pl.DataFrame | None = None
@@ -164,8 +233,8 @@ class Runs:
 
     def merged_rows(self, added: Runs) -> int:
         """How many rows of this (stored) table averaged in a repeat from ``added`` (rows it had before)."""
-        a = added.frame.select([*REPEAT_KEY, pl.col("n_repeats").alias("_n")])
-        j = self.frame.join(a, on=REPEAT_KEY, how="inner", nulls_equal=True)
+        a = added.frame.select([*AVERAGE_KEY, pl.col("n_repeats").alias("_n")])
+        j = self.frame.join(a, on=AVERAGE_KEY, how="inner", nulls_equal=True)
         return int((j.get_column("n_repeats") > j.get_column("_n")).sum())
 
     def in_split(self, split: str | None) -> pl.DataFrame:
@@ -230,14 +299,15 @@ def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: 
     return list(dict.fromkeys(resolve_name(n, candidates, what) for n in names))
 
 
-def default_test_evals(runs: Runs, *, exclude: Sequence[str] = ()) -> list[str]:
+def default_test_evals(runs: Runs, *, exclude: Sequence[str] = (), shared_ok: bool = False) -> list[str]:
     """The test evals used when none are named (the paper's test sets): each dataset's own eval, once each, in
     dataset order, and never one of ``exclude`` (a target's own eval: its test loss would be its train loss).
 
     An own eval several datasets share by name (every dataset's own loss called ``train``) is no test set: it
     measures each model on its own training data. Such a dataset's test set is then the eval named after it
-    (``fineweb_val`` for ``fineweb``, by the own-eval naming rules) when there is one. Raises SelectionError
-    when no eval remains, asking for the test evals by name.
+    (``fineweb_val`` for ``fineweb``, by the own-eval naming rules) when there is one, else the validation evals
+    every dataset is measured on (``val_mix``). Raises SelectionError when no eval remains, asking for the test
+    evals by name (``shared_ok``: returns none instead).
     """
     owners: dict[str, int] = {}
     for own in runs.own_eval.values():
@@ -251,7 +321,10 @@ def default_test_evals(runs: Runs, *, exclude: Sequence[str] = ()) -> list[str]:
         if ev is not None and ev not in exclude:
             out.append(ev)
     out = list(dict.fromkeys(out))
-    if not out:
+    if not out and runs.datasets:
+        common = set.intersection(*(set(runs.evals_of(d)) for d in runs.datasets))
+        out = sorted(e for e in common - shared - set(exclude) if schema.looks_like_validation(e))
+    if not out and not shared_ok:
         why = (
             f"every dataset's own eval is {', '.join(sorted(shared))} and no eval is named after a dataset"
             if shared

@@ -49,8 +49,15 @@ RANK_METHODS: Final[tuple[RankMethod, ...]] = ("recommended", "independent", "tr
 Figure = Literal["translate", "law", "isoflop", "evaluate", "residuals"]
 FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate", "residuals")
 #: Settings of the holdout evaluation (the rows of the paper's Table 1).
-Setting = Literal["train-to-train", "train-to-test", "train-to-downstream"]
-SETTINGS: Final[tuple[Setting, ...]] = ("train-to-train", "train-to-test", "train-to-downstream")
+#: (``test-to-test``: the train-to-train setting where the datasets have no own eval and each one's loss on the eval
+#: they share stands in for it, ``l2l.io.own``.)
+Setting = Literal["train-to-train", "train-to-test", "train-to-downstream", "test-to-test"]
+SETTINGS: Final[tuple[Setting, ...]] = (
+    "train-to-train",
+    "train-to-test",
+    "train-to-downstream",
+    "test-to-test",
+)
 #: Accuracy laws (l2l.core.accuracy): a sigmoid with a chance floor, or the paper's power law on the error.
 AccuracyForm = Literal["sigmoid", "power"]
 ACCURACY_FORMS: Final[tuple[AccuracyForm, ...]] = ("sigmoid", "power")
@@ -154,6 +161,47 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "seed": ("random_seed",),
 }
 
+#: Values of a long table's optional ``metric`` column (compared lowercase, ``-`` and spaces as ``_``; blank:
+#: loss) and the metric each one is: a loss in nats per token (the eval itself), a loss in another unit (kept as
+#: the eval ``NAME:UNIT`` beside ``NAME``), or an accuracy (kept apart from the losses, under the eval's own name).
+METRIC_KINDS: Final[dict[str, str]] = {
+    "loss": "loss",
+    "ce": "loss",
+    "ce_loss": "loss",
+    "nll": "loss",
+    "xent": "loss",
+    "cross_entropy": "loss",
+    "bpb": "bpb",
+    "bits_per_byte": "bpb",
+    "accuracy": "accuracy",
+    "acc": "accuracy",
+}
+#: The metrics an eval can be asked for by (``--metric``, or spelled ``NAME:METRIC``).
+Metric = Literal["loss", "bpb", "accuracy"]
+METRICS: Final[tuple[Metric, ...]] = ("loss", "bpb", "accuracy")
+#: Losses in units other than nats per token: such an eval is stored as ``NAME:UNIT``.
+LOSS_UNITS: Final[tuple[str, ...]] = ("bpb",)
+METRIC_SEP: Final = ":"
+
+
+def metric_kind(text: str) -> str | None:
+    """The metric a ``metric`` cell names (``loss``, ``bpb``, ``accuracy``), or None when l2l does not know it."""
+    return METRIC_KINDS.get(norm_name(text))
+
+
+def split_metric(name: str) -> tuple[str, str | None]:
+    """``hellaswag:bpb`` → (``hellaswag``, ``bpb``); a name without a known metric after its last ``:`` →
+    (name, None)."""
+    base, sep, tail = name.rpartition(METRIC_SEP)
+    kind = metric_kind(tail) if sep else None
+    return (base, kind) if kind is not None and base else (name, None)
+
+
+def with_metric(name: str, metric: str) -> str:
+    """The stored eval name of ``name`` measured as ``metric`` (a loss in another unit: ``NAME:UNIT``)."""
+    return f"{name}{METRIC_SEP}{metric}" if metric in LOSS_UNITS else name
+
+
 #: Multipliers of the unit suffixes accepted on N, D and C (case-insensitive; G is the same as B).
 UNITS: Final[dict[str, int]] = {"k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
 #: Numeric columns that accept unit suffixes.
@@ -256,6 +304,15 @@ def norm_eval_for_match(name: str) -> str:
     return s
 
 
+_VAL_PART = re.compile(r"(?:^|[_\-./ ])(?:val|valid|validation|heldout|held_out|dev)(?:[_\-./ ]|$)")
+
+
+def looks_like_validation(name: str) -> bool:
+    """Whether an eval's name (its last path part) says it is a validation set: a part ``val``, ``valid``,
+    ``validation``, ``heldout`` or ``dev`` (``val_mix``, ``open_lm_val``; not ``agi_eval``)."""
+    return _VAL_PART.search(name.rsplit("/", 1)[-1].lower()) is not None
+
+
 def norm_dataset_for_match(name: str) -> str:
     """A dataset name reduced for own-eval detection: lowercase, ``-`` → ``_``."""
     return name.strip().lower().replace("-", "_")
@@ -285,4 +342,31 @@ ACCURACY_DTYPES: Final[dict[str, str]] = {
     "run_id": "String",
     "split": "String",
     "n_repeats": "Int64",
+}
+
+#: The every-checkpoint table of a per-step log with accuracies (``Runs.checkpoints``): losses and accuracies
+#: (``metric``: loss, bpb or accuracy; ``value``) at every checkpoint with D > 0, with its step.
+CHECKPOINT_COLUMNS: Final[tuple[str, ...]] = (
+    "dataset",
+    "N",
+    "D",
+    "C",
+    "eval",
+    "metric",
+    "value",
+    "run_id",
+    "split",
+    "step",
+)
+CHECKPOINT_DTYPES: Final[dict[str, str]] = {
+    "dataset": "String",
+    "N": "Float64",
+    "D": "Float64",
+    "C": "Float64",
+    "eval": "String",
+    "metric": "String",
+    "value": "Float64",
+    "run_id": "String",
+    "split": "String",
+    "step": "Float64",
 }

@@ -40,6 +40,15 @@ def fit_accuracy_cmd(
     ] = False,
     bootstrap: opt.BootOpt = 0,
     seed: opt.SeedOpt = 0,
+    checkpoints: Annotated[
+        str,
+        typer.Option(
+            "--checkpoints",
+            metavar="final|all",
+            help="Fit on each run's final checkpoint (default, as the scaling laws) or on every checkpoint of a "
+            "per-step log (the loss→accuracy relation holds at every one).",
+        ),
+    ] = "final",
     plot: Annotated[
         Path | None,
         typer.Option("--plot", help="Write accuracy against loss with the laws (.png/.svg/.pdf)."),
@@ -50,11 +59,13 @@ def fit_accuracy_cmd(
     pooled across pre-training datasets where the relation is shared; tasks near chance labelled unpredictable."""
     from l2l.output.reports import accuracy_fits_report
     from l2l.workflows.accuracy import fit_accuracy_laws
+    from l2l.workflows.requests import accuracy_runs
 
     opt.figure_path(plot, "--plot")
     with shell.session(table, accuracy=True) as s:
+        runs = accuracy_runs(s, checkpoints, form=form)
         results = fit_accuracy_laws(
-            s.runs,
+            runs,
             eval_name,
             split=split,
             input_loss=input_loss,
@@ -71,7 +82,7 @@ def fit_accuracy_cmd(
         if plot is not None:
             from l2l.output.plots import accuracy_figure
 
-            shell.save_figure(accuracy_figure(s.runs, results, fit_split=split), plot)
+            shell.save_figure(accuracy_figure(runs, results, fit_split=split), plot)
     shell.emit(accuracy_fits_report(results), fmt)
     if all(r.fit is None for r in results):
         raise typer.Exit(1)

@@ -40,7 +40,9 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
     "  l2l ingest sweep.csv --own-eval fineweb=fineweb_val --own-eval starcoder=starcoder_val\n\n"
     "  l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'\n\n"
     "  l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params\n\n"
-    "  l2l ingest extra.ndjson --append",
+    "  l2l ingest extra.ndjson --append\n\n"
+    "  l2l ingest porian.csv --where 'config=base*'                  # one configuration of several\n\n"
+    "  l2l ingest lr_sweep_log.csv --best-of peak_lr                  # each (N, D)'s best learning rate",
 )
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
@@ -94,6 +96,25 @@ def ingest(
         ),
     ] = None,
     verbose: VerboseOpt = False,
+    where: opt.WhereOpt = None,
+    run_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--run-key",
+            metavar="COL",
+            help="Per-step logs without run ids: a column that tells runs apart (repeatable); found in the "
+            "data when not given.",
+        ),
+    ] = None,
+    best_of: Annotated[
+        str | None,
+        typer.Option(
+            "--best-of",
+            metavar="COL",
+            help="Where runs that differ in COL share a (dataset, N, D): keep the one with the lowest loss "
+            "(a hyper-parameter sweep's best run) instead of refusing them.",
+        ),
+    ] = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace; say what was read, decided and left
@@ -114,6 +135,9 @@ def ingest(
         checkpoints=checkpoints,
         columns=parse_mapping(column or []),
         accuracy_columns=accuracy_columns,
+        where=(*shell.GLOBAL.where, *(where or ())),
+        run_key=tuple(run_key or ()),
+        best_of=best_of,
     )
     done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
     report = ingest_report(done.stored, added=done.added, workspace=done.workspace, verbose=verbose)

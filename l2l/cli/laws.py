@@ -125,7 +125,9 @@ def fit_law_cmd(
             reports = with_residuals(reports, run_residuals(s.runs, outcome.fits, split=split))
         shell.emit(reports, fmt)
         if not outcome.fits:
-            raise typer.Exit(1)
+            from l2l.workflows.lawbook import no_laws
+
+            raise no_laws(outcome)
 
 
 def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str]) -> Report | list[Report]:
@@ -233,6 +235,7 @@ def predict(
         ),
     ] = "task",
     chance: opt.ChanceOpt = None,
+    metric: opt.MetricOpt = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Predict a loss with its predictive interval: from a fitted scaling law at (N, D), or through loss-to-loss
@@ -265,6 +268,7 @@ def predict(
         combine=combine,
         input_loss=input_loss,
         chance=opt.chances(chance),
+        metric=metric,
     )
     if law is not None:
         from l2l.output.reports import law_file_predictions_report

@@ -20,6 +20,7 @@ from l2l.base.schema import (
     Form,
     InputLoss,
     Kind,
+    Metric,
     Objective,
     OutputFormat,
     Pooling,
@@ -279,6 +280,24 @@ PoolingOpt = Annotated[
         "--pooling",
         help="auto: one law for every dataset unless a within-run backtest says their curves differ; "
         "pooled; separate (one per dataset).",
+    ),
+]
+MetricOpt = Annotated[
+    Metric | None,
+    typer.Option(
+        "--metric",
+        help="How the evals named are measured: loss (nats per token), bpb (bits per byte) or accuracy. Needed "
+        "where one name is both a loss and an accuracy; or spell it NAME:METRIC.",
+        show_default=False,
+    ),
+]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        metavar="COL=VALUE",
+        help="Keep only the rows where column COL is VALUE (a glob with *; COL!=VALUE leaves them out); "
+        "repeatable: values of one column are alternatives, columns all apply.",
     ),
 ]
 InputLossOpt = Annotated[

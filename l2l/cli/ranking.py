@@ -37,6 +37,7 @@ def rank_request(
     form: str,
     holdout: str | None = None,
     holdout_top_compute: int | None = None,
+    metric: str | None = None,
 ) -> RankRequest:
     from l2l.workflows.requests import RankRequest
 
@@ -54,6 +55,7 @@ def rank_request(
         form=form,
         holdout_split=opt.holdout_split(holdout),
         holdout_top_compute=holdout_top_compute,
+        metric=metric,
     )
 
 
@@ -81,6 +83,7 @@ def rank(
     form: opt.FormOpt = "l2l",
     holdout: opt.HoldoutOpt = None,
     holdout_top_compute: opt.TopComputeOpt = None,
+    metric: opt.MetricOpt = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
     ] = None,
@@ -98,7 +101,20 @@ def rank(
     from l2l.workflows.requests import answer_rank
 
     request = rank_request(
-        target, C, N, D, dataset, split, method, level, draws, seed, form, holdout, holdout_top_compute
+        target,
+        C,
+        N,
+        D,
+        dataset,
+        split,
+        method,
+        level,
+        draws,
+        seed,
+        form,
+        holdout,
+        holdout_top_compute,
+        metric,
     )
     if request.backtest and plot is not None:
         shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")

@@ -57,6 +57,7 @@ class _Options:
 
     debug = False
     workspace: Path | None = None
+    where: tuple[str, ...] = ()
 
 
 GLOBAL = _Options()
@@ -90,6 +91,10 @@ FLAGS: dict[str, str] = {
     "datasets": "--dataset",
     "bootstrap": "--bootstrap",
     "law": "--law",
+    "where": "--where COL=VALUE",
+    "run_key": "--run-key COL (l2l ingest)",
+    "best_of": "--best-of COL (l2l ingest)",
+    "metric": "--metric loss|bpb|accuracy",
 }
 
 
@@ -248,9 +253,18 @@ def _global(
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
     ] = False,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            metavar="COL=VALUE",
+            help="For a command given a TABLE: keep only its rows where COL is VALUE (see `l2l ingest --where`).",
+        ),
+    ] = None,
 ) -> None:
     GLOBAL.debug = debug
     GLOBAL.workspace = workspace
+    GLOBAL.where = tuple(where or ())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -265,7 +279,9 @@ def session(table: Path | None, *, accuracy: bool = False) -> Iterator[Session]:
     from l2l.core.fit import default_workers
     from l2l.workflows.session import open_session
 
-    with open_session(GLOBAL.workspace, table, accuracy=accuracy, workers=default_workers()) as s:
+    with open_session(
+        GLOBAL.workspace, table, accuracy=accuracy, workers=default_workers(), where=GLOBAL.where
+    ) as s:
         yield s
     for line in s.workspace.notes if s.workspace is not None else ():
         note(line)

@@ -83,9 +83,11 @@ def translate(
         from l2l.output.plots import translate_figure
 
         shell.save_figure(translate_figure(results, fit_split=split), plot)
-    shell.emit(translations_report(results, kind=kind), fmt)
+    shell.emit(translations_report(results, kind=results[0].kind if results else kind), fmt)
     if all(r.translation is None for r in results):
-        raise typer.Exit(1)
+        from l2l.workflows.translate import no_translations
+
+        raise no_translations(results)
 
 
 @app.command(

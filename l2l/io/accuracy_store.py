@@ -26,11 +26,10 @@ def merge_accuracy(old: pl.DataFrame | None, new: pl.DataFrame | None) -> pl.Dat
         return new if new is not None else old
     both = pl.concat([old, new], how="vertical")
     w = pl.col("n_repeats")
-    merged = both.group_by(["dataset", "N", "D", "eval", "split"], maintain_order=True).agg(
+    merged = both.group_by(["dataset", "N", "D", "eval", "split", "run_id"], maintain_order=True).agg(
         pl.col("C").first(),
         ((pl.col("accuracy") * w).sum() / w.sum()).alias("accuracy"),
         pl.col("chance").drop_nulls().last(),
-        pl.col("run_id").first(),
         w.sum(),
     )
     return merged.select(ACCURACY_COLUMNS).sort(["dataset", "eval", "N", "D"])

@@ -1,4 +1,4 @@
-"""Per-step logs: recognise a step/checkpoint column and keep the checkpoints a fit should see.
+"""Per-step logs: recognise a step/checkpoint column, tell the runs apart, and keep the checkpoints a fit should see.
 
 A training log has several rows per run, one per checkpoint. Fed to a fit as it is, it is silently wrong: with
 each run's final token count in ``D`` the checkpoints look like seeds and are averaged; with the tokens seen so far
@@ -8,22 +8,30 @@ in ``D`` every checkpoint looks like a run. This module tells the two apart and 
 - ``step=K``: the checkpoint at step K (only when ``D`` is the tokens seen at each checkpoint);
 - ``all``: every checkpoint as its own point (only when ``D`` is the tokens seen at each checkpoint).
 
-It works on a ``polars.LazyFrame`` with canonical column names (``dataset``, ``N``, ``D``, ``eval``, ``loss``
-and, when present, ``run_id``, ``seed``, ``split``, ``C``) plus the step column under its own name. It makes one
-streaming aggregation pass to detect, and one streaming filter pass to select, so a 10-million-row log is never
-held in memory whole.
+**Which rows are one run.** A run is named by its ``run_id`` when the table has one. Without one, runs of one
+dataset and size are told apart by the columns that do so: a checkpoint (a step) of one run appears once per eval,
+so wherever several rows share (dataset, N, eval, step), the log holds several runs there, and the columns of the
+table that are constant within a run and separate those rows (a learning rate, a sweep name, a schedule length,
+...) are added to the run's identity, fewest first (the same when a "run id" names a model, not a run). ``D``
+separates runs when it is each run's final token count. Rows that nothing separates are kept at the final step
+(the reader decides what such repeats mean) unless they are runs of different lengths (more rows at a group's
+first step than at its last: a shorter run's final checkpoint would be lost), which is refused with the fix (a
+``run_id`` column, or naming the columns with ``--run-key``). Runs of one size whose checkpoints share no step,
+with nothing to tell them apart, look like one run: only run ids can tell.
 
-A run is identified by ``(dataset, run_id)`` when the table has run ids, else by ``(dataset, N)``; ``seed``,
-``split`` and any id columns the caller names are part of the identity too, and ``D`` is when it is each run's
-final token count (constant within a run). Without run ids, ``D`` changing from checkpoint to checkpoint is
-ambiguous (checkpoints of one run, or several runs of one size?) and is refused unless the ``D`` column's own name
-says it counts tokens seen (``tokens_seen``, ``tokens_so_far``, ...).
+**Rows at D = 0.** A log's step-0 row (an untrained model, D = 0) is no point of a scaling law: such rows are
+dropped and counted (``CheckpointReport.zero_rows``).
+
+**One pass.** ``final_checkpoints_fast`` makes the whole selection of a log with run ids in ONE streaming
+``group_by().agg()`` over the file: per (run, eval) the row count, the step and D ranges, corr(step, D), the values
+at the last step (``max_by``), and the min/max/null counts the reader's value checks need. The exact path
+(``select_frame``, on a table in memory) serves everything else: logs without run ids, other policies, ties.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Final, Literal
 
 import polars as pl
@@ -36,13 +44,15 @@ __all__ = [
     "TOKENS_SEEN_NAMES",
     "CheckpointInfo",
     "CheckpointReport",
+    "FastSelection",
     "apply_checkpoints",
-    "apply_checkpoints_checked",
     "describe_policies",
     "detect_checkpoints",
+    "final_checkpoints_fast",
     "find_step_column",
     "parse_policy",
     "select_checkpoints",
+    "select_frame",
 ]
 
 #: Names that count tokens seen so far (compared after ``schema.norm_name``): a checkpoint signal, and a ``D``
@@ -58,7 +68,7 @@ TOKENS_SEEN_NAMES: Final[tuple[str, ...]] = (
     "cumulative_tokens",
 )
 #: Step/checkpoint column names in order of preference (compared after ``norm_name``, also on the last
-#: ``/``-part, so W&B's ``trainer/global_step`` counts).
+#: ``/``-part, so W&B's ``trainer/global_step`` counts). A fraction of the run done orders checkpoints too.
 STEP_NAMES: Final[tuple[str, ...]] = (
     "step",
     "_step",
@@ -72,16 +82,28 @@ STEP_NAMES: Final[tuple[str, ...]] = (
     "ckpt",
     "checkpoint_step",
     *TOKENS_SEEN_NAMES,
+    "frac_done",
+    "fraction_done",
+    "frac_complete",
+    "progress",
+    "pct_done",
+    "percent_done",
 )
 
 Policy = Literal["final", "step", "all"]
 _STEP = "_l2l_step"  # the step column as Float64, added for the passes
+#: Within every group where D varies, D must follow the step this closely (Pearson correlation) to count as the
+#: tokens seen at each checkpoint (a constant batch gives exactly 1; a batch-size ramp still > 0.99). Several runs
+#: of one size with different final D overlap in steps and correlate far less.
+SEEN_CORRELATION: Final = 0.98
 
 
 @dataclass(frozen=True)
 class CheckpointInfo:
     """What detection found. ``checkpoints_per_run`` is the largest number of checkpoints of one (run, eval);
-    ``d_is_tokens_seen`` says ``D`` changes from checkpoint to checkpoint (else it is each run's final count)."""
+    ``d_is_tokens_seen`` says ``D`` changes from checkpoint to checkpoint (else it is each run's final count);
+    ``identity`` the columns besides run_id/N that tell runs apart (found in the data or named); ``zero_rows`` the
+    rows at D = 0, dropped."""
 
     column: str
     runs: int
@@ -91,6 +113,8 @@ class CheckpointInfo:
     key: tuple[str, ...]  # the columns that identify a run (eval not included)
     step_min: float
     step_max: float
+    identity: tuple[str, ...] = ()
+    zero_rows: int = 0
 
     @property
     def per_step(self) -> bool:
@@ -100,12 +124,14 @@ class CheckpointInfo:
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
         d["key"] = list(self.key)
+        d["identity"] = list(self.identity)
         return d
 
 
 @dataclass(frozen=True)
 class CheckpointReport:
-    """What a policy did, for the ingest report."""
+    """What a policy did, for the ingest report. ``rows_in`` counts every row read (the rows at D = 0 included:
+    ``zero_rows`` of them, dropped)."""
 
     column: str
     policy: str  # "final", "step=K" or "all"
@@ -117,6 +143,10 @@ class CheckpointReport:
     evals_before_final: int = (
         0  # final: (run, eval) pairs whose last measurement precedes the run's last step
     )
+    zero_rows: int = 0
+    identity: tuple[str, ...] = ()
+    identity_detected: bool = False
+    named_by: str = "run_id"  # what names a run besides ``identity``: its run_id, or its size N
 
     @property
     def checkpoints_dropped(self) -> int:
@@ -124,6 +154,7 @@ class CheckpointReport:
 
     def to_dict(self) -> dict[str, object]:
         d: dict[str, object] = asdict(self)
+        d["identity"] = list(self.identity)
         d["checkpoints_dropped"] = self.checkpoints_dropped
         return d
 
@@ -134,10 +165,15 @@ class CheckpointReport:
             "all": "kept every checkpoint as its own point",
         }.get(self.policy, f"kept the checkpoint at {self.policy}")
         d = "tokens seen at each checkpoint" if self.d_is_tokens_seen else "each run's final token count"
-        return (
+        zero = f" ({self.zero_rows} of them at D = 0, step 0)" if self.zero_rows else ""
+        out = (
             f"per-step log (column {self.column!r}, {self.runs} runs): {what}, "
-            f"dropped {self.checkpoints_dropped} of {self.rows_in} rows; D is {d}"
+            f"dropped {self.checkpoints_dropped} of {self.rows_in} rows{zero}; D is {d}"
         )
+        if self.identity:
+            how = "found in the data" if self.identity_detected else "as named"
+            out += f"; runs told apart by {self.named_by} with {', '.join(self.identity)} ({how})"
+        return out
 
 
 def _norm(name: str) -> str:
@@ -178,246 +214,8 @@ def parse_policy(text: str) -> tuple[Policy, float | None]:
     raise InputError(f"unknown checkpoint policy {text!r} (policies: final, step=K, all)")
 
 
-def _with_step(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
-    return lf.with_columns(pl.col(column).cast(pl.Float64, strict=False).alias(_STEP))
-
-
-#: Within every group where D varies, D must follow the step this closely (Pearson correlation) to count as the
-#: tokens seen at each checkpoint (a constant batch gives exactly 1; a batch-size ramp still > 0.99). Several runs
-#: of one size with different final D overlap in steps and correlate far less.
-SEEN_CORRELATION: Final = 0.98
-
-
-def _stats(
-    lf: pl.LazyFrame, column: str, group: Sequence[str], check_text: bool, checks: Sequence[pl.Expr] = ()
-) -> pl.DataFrame:
-    """One streaming pass: per group, rows, step range, D range, corr(step, D) (O(1) memory per group), and the
-    caller's boolean ``checks`` per group (``_check0``, ...)."""
-    step, d = pl.col(_STEP), pl.col("D")
-    aggs = [
-        pl.len().alias("rows"),
-        step.min().alias("step_min"),
-        step.max().alias("step_max"),
-        d.min().alias("d_min"),
-        d.max().alias("d_max"),
-        pl.corr(step, d.cast(pl.Float64)).alias("corr"),
-    ]
-    if check_text:
-        aggs.append((step.is_null() & pl.col(column).is_not_null()).sum().alias("bad"))
-    aggs += [e.alias(f"_check{i}") for i, e in enumerate(checks)]
-    return _with_step(lf, column).group_by(list(group)).agg(aggs).collect(engine="streaming")
-
-
-@dataclass(frozen=True)
-class _Detected:
-    info: CheckpointInfo | None  # None: a check failed, nothing detected
-    stats: pl.DataFrame  # per (run key, eval): rows, step_min, step_max, ...
-    checks: tuple[bool, ...] = ()  # the caller's checks, each true when some group failed it
-
-
-def _detect(
-    lf: pl.LazyFrame,
-    step_column: str | None,
-    d_source: str | None,
-    id_columns: Sequence[str],
-    path: str | None,
-    checks: Sequence[pl.Expr] = (),
-) -> _Detected | None:
-    schema_ = lf.collect_schema()
-    names = schema_.names()
-    column = find_step_column(names, step_column)
-    d_named_seen = d_source is not None and _norm(d_source) in TOKENS_SEEN_NAMES
-    if column is None and d_named_seen:
-        column = "D"
-    if column is None:
-        return None
-    missing = [c for c in ("dataset", "N", "D", "eval", *id_columns) if c not in names]
-    if missing:
-        raise InputError(
-            f"a per-step log needs column {missing[0]!r} (columns: {', '.join(names)})", path=path
-        )
-    has_run_id = "run_id" in names
-    base = ["dataset", "N", *[c for c in ("run_id", "seed", "split") if c in names], *id_columns]
-    base = [c for c in dict.fromkeys(base) if c not in (column, "D")]
-    if has_run_id:
-        base.remove("N")  # a run id names the run; N follows from it
-    check_text = not schema_[column].is_numeric()
-    stats = _stats(lf, column, [*base, "eval"], check_text, checks)
-    if stats.height == 0:
-        return None
-    failed = tuple(bool(stats[f"_check{i}"].any()) for i in range(len(checks)))
-    if any(failed):
-        return _Detected(None, stats, failed)
-    if check_text and int(stats["bad"].sum()):
-        raise InputError("the step column holds values that are not numbers", path=path, column=column)
-    varies = stats.filter(pl.col("d_min") < pl.col("d_max"))
-    close = varies["corr"].fill_nan(0.0).fill_null(0.0) >= SEEN_CORRELATION
-    seen_like = varies.height > 0 and bool(close.all())
-    if column == "D" or (varies.height and d_named_seen):
-        tokens_seen = True
-    elif seen_like and not has_run_id:
-        raise InputError(
-            f"D changes from checkpoint to checkpoint within runs of one dataset and size (step column "
-            f"{column!r}), and the table has no run id: l2l cannot tell checkpoints of one run from "
-            "separate runs",
-            path=path,
-            column="D",
-            hint="add a run_id column, or name the D column tokens_seen if it counts the tokens seen so far",
-        )
-    else:
-        tokens_seen = seen_like
-    key = tuple(base) if tokens_seen else (*base, "D")
-    if not tokens_seen and varies.height:
-        stats = _stats(lf, column, [*key, "eval"], False)  # several runs per group: one group per run
-    elif not tokens_seen:
-        stats = stats.with_columns(pl.col("d_min").alias("D"))  # D is constant in every group
-    per_step = stats.filter(pl.col("step_min") < pl.col("step_max"))
-    info = CheckpointInfo(
-        column=column,
-        runs=stats.select(key).unique().height,
-        rows=int(stats["rows"].sum()),
-        checkpoints_per_run=int(per_step["rows"].max()) if per_step.height else 1,  # type: ignore[arg-type]
-        d_is_tokens_seen=tokens_seen,
-        key=key,
-        step_min=float(stats["step_min"].min()),  # type: ignore[arg-type]
-        step_max=float(stats["step_max"].max()),  # type: ignore[arg-type]
-    )
-    return _Detected(info, stats.select(*key, "eval", "rows", "step_max"), failed)
-
-
-def detect_checkpoints(
-    lf: pl.LazyFrame,
-    *,
-    step_column: str | None = None,
-    d_source: str | None = None,
-    id_columns: Sequence[str] = (),
-    path: str | None = None,
-) -> CheckpointInfo | None:
-    """Find the step column and how the table uses it (one streaming pass, two when runs share an id); None
-    when the table has no step column.
-
-    ``d_source`` is the input name the ``D`` column came from (``tokens_seen`` says D is tokens seen);
-    ``id_columns`` are further columns that identify a run (a learning-rate sweep's ``lr``, ...).
-    ``checkpoints_per_run`` counts the rows of the largest (run, eval). Raises ``InputError`` for a step column
-    that is not numeric, or for a log whose checkpoints cannot be told from runs.
-    """
-    found = _detect(lf, step_column, d_source, id_columns, path)
-    return None if found is None else found.info
-
-
-def select_checkpoints(
-    lf: pl.LazyFrame, info: CheckpointInfo, policy: str = "final", *, path: str | None = None
-) -> tuple[pl.DataFrame, CheckpointReport]:
-    """The rows ``policy`` keeps (same columns as ``lf``), collected by the streaming engine, and a report.
-
-    ``final`` keeps, per (run, eval), the last checkpoint that measured the eval; ``step=K`` the checkpoint at
-    step K; ``all`` every row. ``step=K`` and ``all`` need ``D`` to be the tokens seen at each checkpoint, and
-    raise ``InputError`` otherwise (the loss at an early checkpoint is not the loss of a run of D tokens).
-    """
-    return _select(lf, info, None, policy, path)
-
-
-def _select(
-    lf: pl.LazyFrame, info: CheckpointInfo, stats: pl.DataFrame | None, policy: str, path: str | None
-) -> tuple[pl.DataFrame, CheckpointReport]:
-    kind, k = parse_policy(policy)
-    label = "final" if kind == "final" else "all" if kind == "all" else f"step={_fmt_step(k)}"
-    if kind != "final" and info.per_step and not info.d_is_tokens_seen:
-        raise InputError(
-            f"checkpoint policy {label} needs D to be the tokens seen at each checkpoint, but D is the same "
-            f"at every checkpoint of a run (each run's final token count)",
-            path=path,
-            column=info.column,
-            hint="keep each run's final checkpoint, or give D as the tokens seen so far (e.g. a tokens_seen "
-            "column mapped to D)",
-        )
-    group = [*info.key, "eval"]
-    stepped = _with_step(lf, info.column)
-    if kind == "all":
-        out = lf.collect(engine="streaming")
-        return out, CheckpointReport(
-            info.column, label, info.runs, info.rows, out.height, info.d_is_tokens_seen
-        )
-    if kind == "step":
-        out = stepped.filter(pl.col(_STEP) == k).drop(_STEP).collect(engine="streaming")
-        if out.height == 0:
-            raise InputError(
-                f"no checkpoint at step {_fmt_step(k)} (steps run from {_fmt_step(info.step_min)} to "
-                f"{_fmt_step(info.step_max)})",
-                path=path,
-                column=info.column,
-            )
-        runs_at = out.select(list(info.key)).unique().height
-        return out, CheckpointReport(
-            info.column,
-            label,
-            runs_at,
-            info.rows,
-            out.height,
-            info.d_is_tokens_seen,
-            runs_without_step=info.runs - runs_at,
-        )
-    if stats is None:
-        stats = _stats(lf, info.column, group, False)
-    last = stats.select(*group, pl.col("step_max").alias(_STEP))
-    out = (
-        stepped.join(last.lazy(), on=[*group, _STEP], how="semi", nulls_equal=True)
-        .drop(_STEP)
-        .collect(engine="streaming")
-    )
-    # (run, eval) pairs whose last measurement comes before the run's last checkpoint
-    run_end = pl.col(_STEP).max().over(list(info.key))
-    early = int(last.select((pl.col(_STEP) < run_end).sum()).item())
-    return out, CheckpointReport(
-        info.column,
-        label,
-        info.runs,
-        info.rows,
-        out.height,
-        info.d_is_tokens_seen,
-        evals_before_final=early,
-    )
-
-
-def apply_checkpoints(
-    lf: pl.LazyFrame,
-    policy: str = "final",
-    *,
-    step_column: str | None = None,
-    d_source: str | None = None,
-    id_columns: Sequence[str] = (),
-    path: str | None = None,
-) -> tuple[pl.LazyFrame | pl.DataFrame, CheckpointReport | None]:
-    """Detect and select in one call (two streaming passes over ``lf``): ``(lf, None)`` unchanged when the
-    table is not a per-step log (no step column, or one checkpoint per run), else the kept rows and the report."""
-    out, report, _ = apply_checkpoints_checked(
-        lf, policy, step_column=step_column, d_source=d_source, id_columns=id_columns, path=path
-    )
-    return out, report
-
-
-def apply_checkpoints_checked(
-    lf: pl.LazyFrame,
-    policy: str = "final",
-    *,
-    checks: Sequence[pl.Expr] = (),
-    step_column: str | None = None,
-    d_source: str | None = None,
-    id_columns: Sequence[str] = (),
-    path: str | None = None,
-) -> tuple[pl.LazyFrame | pl.DataFrame, CheckpointReport | None, tuple[bool, ...] | None]:
-    """``apply_checkpoints`` that also evaluates the boolean aggregations ``checks`` (``expr.any()`` each) in its
-    detection pass, so a reader's value checks cost no pass of their own. The third item says, per check,
-    whether some row failed it (then nothing is selected: ``lf`` comes back unchanged), or is None when the
-    table has no step column and so was not scanned (the caller checks it some other way)."""
-    parse_policy(policy)  # a bad policy is an error even for a table without checkpoints
-    found = _detect(lf, step_column, d_source, id_columns, path, checks)
-    if found is None:
-        return lf, None, None
-    if found.info is None or not found.info.per_step:
-        return lf, None, found.checks
-    out, report = _select(lf, found.info, found.stats, policy, path)
-    return out, report, found.checks
+def _label(kind: Policy, k: float | None) -> str:
+    return "final" if kind == "final" else "all" if kind == "all" else f"step={_fmt_step(k)}"
 
 
 def _fmt_step(k: float | None) -> str:
@@ -433,3 +231,422 @@ def describe_policies() -> Mapping[str, str]:
         "step=K": "the checkpoint at step K (D must be the tokens seen at each checkpoint)",
         "all": "every checkpoint as its own point (D must be the tokens seen at each checkpoint)",
     }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The exact path: a table in memory
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where things are in a table: the step column, what D's source name says, the columns a run is named by
+    besides its id or size (``id_columns``: named by the caller), the columns that may tell runs apart
+    (``candidates``) and what else groups the rows (``inner``: eval, and a metric when there is one)."""
+
+    step: str | None = None
+    d_source: str | None = None
+    id_columns: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    inner: tuple[str, ...] = ("eval",)
+
+
+def _stepped(frame: pl.DataFrame, column: str, path: str | None) -> pl.DataFrame:
+    s = frame.get_column(column)
+    num = s.cast(pl.Float64, strict=False)
+    if s.dtype == pl.String and bool((num.is_null() & s.str.strip_chars().str.len_bytes().gt(0)).any()):
+        raise InputError("the step column holds values that are not numbers", path=path, column=column)
+    return frame.with_columns(num.alias(_STEP))
+
+
+def _bad_steps(frame: pl.DataFrame, group: Sequence[str]) -> int:
+    """Groups holding runs of different lengths: more rows at their first step than at their last (runs that
+    started together and ended earlier; their last checkpoints would be lost). Rows repeated at some steps of one
+    run (a checkpoint logged twice) or parallel runs of one length (seeds without a seed column) are not."""
+    counts = frame.group_by([*group, _STEP]).len()
+    ends = counts.group_by(list(group)).agg(
+        pl.col("len").sort_by(_STEP).first().alias("first"), pl.col("len").sort_by(_STEP).last().alias("last")
+    )
+    return int((ends["first"] > ends["last"]).sum())
+
+
+def _dup_steps(frame: pl.DataFrame, group: Sequence[str]) -> int:
+    """Rows beyond the first at each (group, step): rows that some column may yet tell apart."""
+    return frame.height - frame.select([*group, _STEP]).unique().height
+
+
+def _run_level(frame: pl.DataFrame, key: Sequence[str], column: str) -> bool:
+    """Whether ``column`` is constant within runs: its values label groups of several checkpoints, not single
+    checkpoints (a per-checkpoint column such as C or a learning-rate schedule labels one step each)."""
+    if frame.get_column(column).n_unique() < 2:
+        return False
+    groups = frame.select([*key, column]).unique().height
+    with_step = frame.select([*key, column, _STEP]).unique().height
+    return 2 * groups <= with_step
+
+
+def _identity(frame: pl.DataFrame, base: Sequence[str], lay: _Layout) -> tuple[str, ...]:
+    """The candidate columns that tell apart the runs sharing ``base`` (greedy: the one that leaves the fewest
+    rows unseparated first, until none is left or no column helps)."""
+    inner = list(lay.inner)
+    key = list(base)
+    found: list[str] = []
+    left = _dup_steps(frame, [*key, *inner])
+    pool = [c for c in lay.candidates if c in frame.columns and _run_level(frame, key, c)]
+    while left and pool:
+        scored = sorted((_dup_steps(frame, [*key, c, *inner]), i, c) for i, c in enumerate(pool))
+        best, _, col = scored[0]
+        if best >= left:
+            break
+        key.append(col)
+        found.append(col)
+        pool.remove(col)
+        left = best
+    return tuple(found)
+
+
+def _varies(frame: pl.DataFrame, group: Sequence[str]) -> pl.DataFrame:
+    """Per group where D varies: corr(step, D)."""
+    stats = frame.group_by(list(group)).agg(
+        pl.col("D").min().alias("d_min"),
+        pl.col("D").max().alias("d_max"),
+        pl.corr(pl.col(_STEP), pl.col("D").cast(pl.Float64)).alias("corr"),
+    )
+    return stats.filter(pl.col("d_min") < pl.col("d_max"))
+
+
+def _seen_like(varies: pl.DataFrame) -> bool:
+    return varies.height > 0 and bool((varies["corr"].fill_nan(0.0).fill_null(0.0) >= SEEN_CORRELATION).all())
+
+
+def _ambiguous(column: str, path: str | None, candidates: Sequence[str]) -> InputError:
+    shown = [c.removeprefix("@") for c in candidates]
+    named = f" (not even {', '.join(shown)})" if shown else ""
+    return InputError(
+        f"several runs share a dataset and size in this per-step log (step column {column!r}) and no column "
+        f"of the table tells them apart{named}: l2l cannot tell checkpoints of one run from separate runs",
+        path=path,
+        column="D",
+        hint="add a run_id column, or name the columns that tell runs apart with --run-key COL (or name the D "
+        "column tokens_seen if it counts the tokens seen so far and each size has one run)",
+        param="run_key",
+    )
+
+
+def _detect_frame(
+    frame: pl.DataFrame, lay: _Layout, path: str | None
+) -> tuple[CheckpointInfo | None, pl.DataFrame]:
+    """Detection on a table in memory; returns the info (None: no step column) and the frame without its rows at
+    D = 0, with the step as ``_STEP``."""
+    names = frame.columns
+    column = find_step_column(names, lay.step)
+    d_named_seen = lay.d_source is not None and _norm(lay.d_source) in TOKENS_SEEN_NAMES
+    if column is None and d_named_seen:
+        column = "D"
+    if column is None:
+        return None, frame
+    missing = [c for c in ("dataset", "N", "D", *lay.inner, *lay.id_columns) if c not in names]
+    if missing:
+        raise InputError(
+            f"a per-step log needs column {missing[0]!r} (columns: {', '.join(names)})", path=path
+        )
+    zero = frame.get_column("D") == 0
+    zero_rows = int(zero.sum())
+    frame = _stepped(frame.filter(~zero) if zero_rows else frame, column, path)
+    if frame.height == 0:
+        return None, frame
+    has_run_id = "run_id" in names and frame.get_column("run_id").null_count() < frame.height
+    base = ["dataset", "run_id" if has_run_id else "N"]
+    base += [c for c in ("seed", "split") if c in names and frame.get_column(c).null_count() < frame.height]
+    base += [c for c in lay.id_columns if c not in base]
+    base = [c for c in dict.fromkeys(base) if c not in (column, "D")]
+    inner = list(lay.inner)
+    identity: tuple[str, ...] = tuple(c for c in lay.id_columns if c in base)
+    detected = False
+    if _dup_steps(
+        frame, [*base, *inner]
+    ):  # (a "run id" may name a model size, not a run: e.g. a model column)
+        found = _identity(frame, base, lay)
+        if found:
+            base += list(found)
+            identity, detected = (*identity, *found), True
+    key = list(base)
+    varies = _varies(frame, [*key, *inner])
+    tokens_seen = column == "D" or (varies.height > 0 and (d_named_seen or _seen_like(varies)))
+    if not tokens_seen:
+        key.append("D")  # D is each run's final count: it separates runs of one key
+    if _bad_steps(frame, [*key, *inner]):
+        raise _ambiguous(column, path, [c for c in lay.candidates if c not in key])
+    stats = frame.group_by([*key, *inner]).agg(
+        pl.len().alias("rows"), pl.col(_STEP).min().alias("step_min"), pl.col(_STEP).max().alias("step_max")
+    )
+    per_step = stats.filter(pl.col("step_min") < pl.col("step_max"))
+    info = CheckpointInfo(
+        column=column,
+        runs=stats.select(key).unique().height,
+        rows=frame.height + zero_rows,
+        checkpoints_per_run=int(per_step["rows"].max()) if per_step.height else 1,  # type: ignore[arg-type]
+        d_is_tokens_seen=tokens_seen,
+        key=tuple(key),
+        step_min=float(stats["step_min"].min()),  # type: ignore[arg-type]
+        step_max=float(stats["step_max"].max()),  # type: ignore[arg-type]
+        identity=identity,
+        zero_rows=zero_rows,
+    )
+    return info, frame.with_columns(pl.lit(detected).alias("_l2l_detected"))
+
+
+def _policy_error(label: str, info: CheckpointInfo, path: str | None) -> InputError:
+    return InputError(
+        f"checkpoint policy {label} needs D to be the tokens seen at each checkpoint, but D is the same "
+        f"at every checkpoint of a run (each run's final token count)",
+        path=path,
+        column=info.column,
+        hint="keep each run's final checkpoint, or give D as the tokens seen so far (e.g. a tokens_seen "
+        "column mapped to D)",
+        param="checkpoints",
+    )
+
+
+def _select(
+    frame: pl.DataFrame,
+    info: CheckpointInfo,
+    kind: Policy,
+    k: float | None,
+    inner: Sequence[str],
+    path: str | None,
+) -> tuple[pl.DataFrame, CheckpointReport]:
+    label = _label(kind, k)
+    if kind != "final" and info.per_step and not info.d_is_tokens_seen:
+        raise _policy_error(label, info, path)
+    detected = bool(frame.get_column("_l2l_detected").any()) if "_l2l_detected" in frame.columns else False
+    frame = frame.drop("_l2l_detected", strict=False)
+
+    def done(report: CheckpointReport) -> CheckpointReport:
+        return replace(
+            report,
+            zero_rows=info.zero_rows,
+            identity=info.identity,
+            identity_detected=detected,
+            named_by="run_id" if "run_id" in info.key else "N",
+        )
+
+    if kind == "all":
+        out = frame.drop(_STEP)
+        return out, done(
+            CheckpointReport(info.column, label, info.runs, info.rows, out.height, info.d_is_tokens_seen)
+        )
+    if kind == "step":
+        out = frame.filter(pl.col(_STEP) == k)
+        if out.height == 0:
+            raise InputError(
+                f"no checkpoint at step {_fmt_step(k)} (steps run from {_fmt_step(info.step_min)} to "
+                f"{_fmt_step(info.step_max)})",
+                path=path,
+                column=info.column,
+                param="checkpoints",
+            )
+        runs_at = out.select(list(info.key)).unique().height
+        return out.drop(_STEP), done(
+            CheckpointReport(
+                info.column,
+                label,
+                runs_at,
+                info.rows,
+                out.height,
+                info.d_is_tokens_seen,
+                runs_without_step=info.runs - runs_at,
+            )
+        )
+    group = [*info.key, *inner]
+    last = pl.col(_STEP).max().over(group)
+    out = frame.filter(pl.col(_STEP) == last)
+    ends = out.select(*group, _STEP).unique()
+    early = int(ends.select((pl.col(_STEP) < pl.col(_STEP).max().over(list(info.key))).sum()).item())
+    return out.drop(_STEP), done(
+        CheckpointReport(
+            info.column,
+            label,
+            info.runs,
+            info.rows,
+            out.height,
+            info.d_is_tokens_seen,
+            evals_before_final=early,
+        )
+    )
+
+
+def select_frame(
+    frame: pl.DataFrame,
+    policy: str = "final",
+    *,
+    step_column: str | None = None,
+    d_source: str | None = None,
+    id_columns: Sequence[str] = (),
+    candidates: Sequence[str] = (),
+    inner: Sequence[str] = ("eval",),
+    path: str | None = None,
+) -> tuple[pl.DataFrame, CheckpointReport | None]:
+    """The rows of ``frame`` (canonical columns, plus the step column under its own name) that ``policy`` keeps,
+    and a report; ``(frame, None)`` unchanged when it is not a per-step log (no step column, or one checkpoint
+    per run). ``candidates``: further columns that may tell runs apart when there is no run id; ``inner``: what
+    besides the run groups the rows (the eval, and a metric)."""
+    kind, k = parse_policy(policy)
+    lay = _Layout(step_column, d_source, tuple(id_columns), tuple(candidates), tuple(inner))
+    info, stepped = _detect_frame(frame, lay, path)
+    if info is None or not info.per_step:
+        if info is not None and info.zero_rows:
+            raise InputError(
+                "D = 0 in a table with one checkpoint per run (only a per-step log may hold step-0 rows)",
+                path=path,
+                column="D",
+            )
+        return frame, None
+    return _select(stepped, info, kind, k, inner, path)
+
+
+def detect_checkpoints(
+    lf: pl.LazyFrame | pl.DataFrame,
+    *,
+    step_column: str | None = None,
+    d_source: str | None = None,
+    id_columns: Sequence[str] = (),
+    path: str | None = None,
+) -> CheckpointInfo | None:
+    """Find the step column and how the table uses it; None when the table has no step column. Raises
+    ``InputError`` for a step column that is not numeric, or for a log whose checkpoints cannot be told from
+    runs."""
+    frame = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
+    lay = _Layout(step_column, d_source, tuple(id_columns), tuple(_extra_columns(frame.columns)))
+    return _detect_frame(frame, lay, path)[0]
+
+
+def select_checkpoints(
+    lf: pl.LazyFrame | pl.DataFrame, info: CheckpointInfo, policy: str = "final", *, path: str | None = None
+) -> tuple[pl.DataFrame, CheckpointReport]:
+    """The rows ``policy`` keeps of a table whose checkpoints ``detect_checkpoints`` found (same columns)."""
+    frame = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
+    step = None if info.column == "D" else info.column  # (D itself: a tokens-seen column is its own step)
+    lay = _Layout(step, "tokens_seen" if step is None else None, info.identity, info.identity)
+    found, stepped = _detect_frame(frame, lay, path)
+    assert found is not None
+    kind, k = parse_policy(policy)
+    return _select(stepped, found, kind, k, ("eval",), path)
+
+
+def apply_checkpoints(
+    lf: pl.LazyFrame | pl.DataFrame,
+    policy: str = "final",
+    *,
+    step_column: str | None = None,
+    d_source: str | None = None,
+    id_columns: Sequence[str] = (),
+    path: str | None = None,
+) -> tuple[pl.LazyFrame | pl.DataFrame, CheckpointReport | None]:
+    """Detect and select in one call: ``(lf, None)`` unchanged when the table is not a per-step log, else the
+    kept rows and the report. Columns other than the canonical ones and the step may tell runs apart."""
+    parse_policy(policy)  # a bad policy is an error even for a table without checkpoints
+    frame = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
+    out, report = select_frame(
+        frame,
+        policy,
+        step_column=step_column,
+        d_source=d_source,
+        id_columns=id_columns,
+        candidates=_extra_columns(frame.columns),
+        path=path,
+    )
+    return (lf, None) if report is None else (out, report)
+
+
+def _extra_columns(names: Sequence[str]) -> list[str]:
+    canon = {*schema.COLUMNS, "seed", "metric"}
+    step = find_step_column(names)
+    return [c for c in names if c not in canon and c != step and not c.startswith("_")]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fast path: a log with run ids, final checkpoints, in one streaming pass
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FastSelection:
+    """What the one-pass aggregation found: the kept rows (one per run and eval: its last checkpoint) and the
+    report, or ``report`` None when the table is not a per-step log (``frame`` is then every row); ``checks``:
+    per group, the reader's value statistics (``<column>_min``, ``<column>_max``, ``<column>_nulls``)."""
+
+    frame: pl.DataFrame
+    report: CheckpointReport | None
+    checks: pl.DataFrame = field(repr=False)
+    #: False: the one pass cannot decide (D varies within a run id but not with the step, or rows at D = 0 in a
+    #: table with one checkpoint per run): take the exact path
+    ok: bool = True
+
+
+def final_checkpoints_fast(
+    lf: pl.LazyFrame,
+    *,
+    step: str,
+    group: Sequence[str],
+    values: Sequence[str],
+    checked: Sequence[str],
+    d_named_seen: bool = False,
+) -> FastSelection:
+    """Each (``group``) row set's last checkpoint, in one streaming ``group_by().agg()`` over ``lf``.
+
+    ``group``: the run key and what else groups rows (dataset, run_id, split, seed, eval, metric); ``values``:
+    the columns to take at the last step (``max_by``: N, D, C, loss, ...); ``checked``: numeric columns whose
+    per-group min, max and null count the caller checks. Rows at D = 0 are counted and left out of the D
+    statistics (they are never a run's last checkpoint unless the run has nothing else, which the caller refuses).
+    """
+    s = pl.col(_STEP)
+    d_pos = pl.when(pl.col("D") != 0).then(pl.col("D"))
+    aggs = [
+        pl.len().alias("_rows"),
+        (pl.col("D") == 0).sum().alias("_zeros"),
+        s.min().alias("_step_min"),
+        s.max().alias("_step_max"),
+        s.null_count().alias("_step_nulls"),
+        d_pos.min().alias("_d_min"),
+        d_pos.max().alias("_d_max"),
+        pl.corr(s, d_pos).alias("_corr"),
+        *[pl.col(c).max_by(_STEP).alias(c) for c in values],
+    ]
+    for c in checked:
+        col = pl.col(c)
+        aggs += [
+            col.min().alias(f"{c}_min"),
+            col.max().alias(f"{c}_max"),
+            col.null_count().alias(f"{c}_nulls"),
+        ]
+    agg = (
+        lf.with_columns(pl.col(step).alias(_STEP)).group_by(list(group)).agg(aggs).collect(engine="streaming")
+    )
+    checks = agg.select([c for c in agg.columns if c in group or c.endswith(("_min", "_max", "_nulls"))])
+    rows = int(agg["_rows"].sum())
+    zeros = int(agg["_zeros"].sum())
+    varies = agg.filter(pl.col("_d_min") < pl.col("_d_max"))
+    seen = varies.height > 0 and bool(
+        (varies["_corr"].fill_nan(0.0).fill_null(0.0) >= SEEN_CORRELATION).all() or d_named_seen
+    )
+    if varies.height and not seen:
+        return FastSelection(agg, None, checks, ok=False)
+    per_step = agg.filter(pl.col("_step_min") < pl.col("_step_max"))
+    frame = agg.select([*group, *values])
+    if not per_step.height:
+        return FastSelection(frame, None, checks, ok=zeros == 0)
+    key = [c for c in group if c not in ("eval", "metric")]
+    run_end = pl.col("_step_max").max().over(key)
+    early = int(agg.select((pl.col("_step_max") < run_end).sum()).item())
+    report = CheckpointReport(
+        step,
+        "final",
+        agg.select(key).unique().height,
+        rows,
+        agg.height,
+        seen,
+        evals_before_final=early,
+        zero_rows=zeros,
+    )
+    return FastSelection(frame, report, checks)

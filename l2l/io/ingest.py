@@ -29,6 +29,12 @@ class IngestRequest:
     checkpoints: str = "final"
     columns: Mapping[str, str] = field(default_factory=dict)
     accuracy_columns: str | None = None
+    #: row filters ``COL=VALUE`` / ``COL!=VALUE`` (``l2l.io.selection.parse_where``)
+    where: tuple[str, ...] = ()
+    #: the columns that tell the runs of a per-step log apart (else found in the data)
+    run_key: tuple[str, ...] = ()
+    #: the column whose best value (lowest loss) is kept where runs differ in it at one (dataset, N, D)
+    best_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,9 +69,11 @@ def ingest(
     """Read ``req.files``, check and normalise them, and store them in ``workspace`` (replacing what is there, or
     added to it with ``append``): losses and accuracies in one commit, under the workspace's writers' lock
     (``on_wait`` is told when another writer holds it)."""
+    from l2l.io.selection import parse_where
     from l2l.io.tables import read_runs
 
     _check(req)
+    where = parse_where(req.where)
     stored_mapping = workspace.column_mapping() if req.append and workspace.exists() else {}
     runs = read_runs(
         list(req.files),
@@ -78,6 +86,9 @@ def ingest(
         checkpoints=req.checkpoints,
         accuracy_columns=req.accuracy_columns,
         accuracy_only=req.append,  # appending accuracies alone to stored losses is fine
+        where=where,
+        run_key=req.run_key,
+        best_of=req.best_of,
     )
     stored = workspace.save(
         runs,

@@ -3,392 +3,134 @@
 ``read_runs`` is pure: files in, a ``Runs`` out, or an ``InputError`` naming the file, line and column of the
 first problem. Text formats are read as strings and parsed here, so each bad value is traced to its line.
 
-Per file: columns chosen (``l2l.io.columns``: explicit mapping, canonical over alias; a wide table's loss columns
-by pattern or detected), values checked and converted, a wide table unpivoted, then a per-step log's checkpoints
-selected (``l2l.io.checkpoints``) before run ids are synthesised and repeats averaged. Files are read by
-``l2l.io.readers`` (within the limits of ``l2l.io.limits``); every number is checked to lie in ``[_LO, _HI]``,
-C = 6·N·D included. A plain CSV/TSV is scanned
-lazily by polars (a per-step log of millions of rows is never held whole; its values are checked in the pass
-that finds the checkpoints); when any check fails, the careful line-by-line reader reads the file again, so every
-error names its line either way.
+Per file, in order: columns chosen (``l2l.io.columns``: explicit mapping, canonical over alias; a wide table's
+loss columns by pattern or detected), rows filtered (``--where``, ``l2l.io.selection``), values checked and
+converted (``l2l.io.values``), a wide table unpivoted, a long table's ``metric`` column read (losses, losses in
+another unit such as bits per byte, accuracies), a per-step log's checkpoints selected (``l2l.io.checkpoints``,
+accuracies and losses alike), then, over all files, repeats decided (seeds averaged, different runs refused or the
+best kept: ``l2l.io.selection``), run ids synthesised and own evals found (``l2l.io.own``).
+
+A plain CSV/TSV is scanned lazily by polars. A per-step log with run ids is read in ONE streaming
+``group_by().agg()`` that detects the checkpoints, keeps each run's last one and makes every value check at once
+(a 10-million-row log is never held whole); other tables are checked in one streaming pass and then held. When any
+check fails, the careful line-by-line reader reads the file again, so every error names its line either way.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.errors import InputError, SelectionError, UsageError
-from l2l.base.runs import ALL, REPEAT_KEY, Runs, resolve_name
-from l2l.base.text import fmt_sig, utc_now
-from l2l.io.checkpoints import CheckpointReport
+from l2l.base.errors import InputError, UsageError
+from l2l.base.runs import REPEAT_KEY, Runs
+from l2l.io.accuracy_rows import (
+    NeedsLinesError,
+    accuracy_part,
+    accuracy_provenance,
+    accuracy_table,
+    check_metric_values,
+    column_named,
+    every_table,
+    split_wide_accuracy,
+    subset,
+)
+from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
 from l2l.io.columns import ColumnPlan
-from l2l.io.readers import SUPPORTED_EXTENSIONS, _fmt_lines, _Raw, _read_raw, _scan_plain
+from l2l.io.own import _detect_own, resolve_own
+from l2l.io.provenance import file_entries, reject_repeats, repeat_notes, table_notes
+from l2l.io.readers import (
+    SUPPORTED_EXTENSIONS,
+    NotPlainError,
+    _Raw,
+    _read_raw,
+    _scan_plain,
+    settle,
+)
+from l2l.io.selection import EXTRA, Where, follow_best, resolve_repeats, where_expr
+from l2l.io.values import (
+    _HI,
+    _LO,
+    _SCHEMA,
+    _average,
+    _bad_compute,
+    _bare,
+    _canonical,
+    _complete,
+    _compute_error,
+    _Conv,
+    _float_scan,
+    _glob_regex,
+    _typed_eager,
+    _typed_scan,
+)
 
-__all__ = ["SUPPORTED_EXTENSIONS", "read_runs"]
+# (``_SCHEMA``, ``_average``, ``_canonical``, ``_detect_own`` and ``_resolve_own``: taken from here by the store)
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "_SCHEMA",
+    "ReadOptions",
+    "_average",
+    "_canonical",
+    "_detect_own",
+    "_resolve_own",
+    "read_runs",
+]
 
-_DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
-_SCHEMA = {name: _DTYPES[dt] for name, dt in schema.DTYPES.items()}
-
-
-# ----------------------------------------------------------------------------------------------------
-# Parsing columns
-# ----------------------------------------------------------------------------------------------------
-
-
-def _blank_to_null(s: pl.Series) -> pl.Series:
-    """Strings stripped, empty ones null."""
-    if s.dtype != pl.String:
-        s = s.cast(pl.String)
-    v = pl.col("v").str.strip_chars()
-    return (
-        s.to_frame("v").select(pl.when(v.str.len_bytes() == 0).then(None).otherwise(v).alias("v")).to_series()
-    )
-
-
-def _first(mask: pl.Series) -> int | None:
-    idx = mask.arg_true()
-    return int(idx[0]) if idx.len() else None
-
-
-def _numeric(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
-    """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite, and for N, D, C and loss in
-    ``[_LO, _HI]``."""
-    if col in raw.bad:
-        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
-    s = raw.frame.get_column(col)
-    if s.dtype == pl.Null:
-        s = s.cast(pl.String)
-    if s.dtype == pl.String:
-        text = _blank_to_null(s)
-        num = text.cast(pl.Float64, strict=False)
-        failed = num.is_null() & text.is_not_null()
-        if failed.any():
-            idx = failed.arg_true().to_list()
-            values: list[float] = []
-            for i, value in zip(idx, text.gather(idx).to_list(), strict=True):
-                try:
-                    if canon not in schema.UNIT_COLUMNS:
-                        raise ValueError
-                    values.append(schema.parse_quantity(value))
-                except schema.UnitError:
-                    raise raw.error(
-                        f"unknown unit suffix in {value!r} (accepted: K, M, B or G, T; e.g. 3.3B)",
-                        row=i,
-                        column=col,
-                    ) from None
-                except ValueError:
-                    raise raw.error(f"not a number: {value!r}", row=i, column=col) from None
-            num = num.scatter(idx, values)
-    elif s.dtype.is_numeric():
-        text = s.cast(pl.String)
-        num = s.cast(pl.Float64)
-    else:
-        raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
-    _check_numbers(raw, num, text, col, canon, required=required)
-    return num.alias(canon)
-
-
-def _check_numbers(
-    raw: _Raw, num: pl.Series, text: pl.Series, col: str, canon: str, *, required: bool
-) -> None:
-    """The checks of ``_numeric`` on parsed values (``text``: as written, for the message)."""
-    if required and (i := _first(num.is_null())) is not None:
-        raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
-    if (i := _first(num.is_not_null() & ~num.is_finite())) is not None:
-        raise raw.error(f"not a finite number: {text[i]!r}", row=i, column=col)
-    if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
-        raise raw.error(f"{canon} must be > 0, got {text[i]!r}", row=i, column=col)
-    if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
-        raise raw.error(f"{canon} must be between {_RANGE}, got {text[i]!r}", row=i, column=col)
-
-
-#: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
-_LO, _HI = 1e-30, 1e30
-_RANGE = "1e-30 and 1e30"
-
-
-def _out_of_range(x: pl.Expr | pl.Series) -> Any:
-    """True where a positive quantity is outside ``[_LO, _HI]`` (≤ 0 included)."""
-    return (x < _LO) | (x > _HI)
-
-
-def _text(raw: _Raw, col: str, canon: str, *, required: bool) -> pl.Series:
-    """A column of names: text (an NDJSON object or array is refused, as is a NUL byte), blanks null."""
-    if col in raw.bad:
-        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
-    s = raw.frame.get_column(col)
-    if s.dtype.is_nested():
-        raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
-    out = _blank_to_null(s)
-    if required and (i := _first(out.is_null())) is not None:
-        raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
-    if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
-        raise raw.error(f"a NUL byte in a name: {str(out[i])!r}", row=i, column=col)
-    return out.alias(canon)
-
-
-# ----------------------------------------------------------------------------------------------------
-# Raw table → long rows
-# ----------------------------------------------------------------------------------------------------
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """An fnmatch-style glob as a regex with one group per ``*`` (so the eval name can be taken from it)."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        i += 1
-        if c == "*":
-            out.append("(.*)")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            j = i + 1 if i < n and pattern[i] in "!]" else i
-            j = pattern.find("]", j)
-            if j == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i:j].replace("\\", "\\\\")
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = j + 1
-        else:
-            out.append(re.escape(c))
-    return re.compile("(?s:" + "".join(out) + r")\Z")
-
-
-def _map_columns(
-    raw: _Raw, wanted: Sequence[str], mapping: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """canonical name → the file's column for it, for the canonical columns in ``wanted`` (the rules of
-    ``l2l.io.columns.resolve_columns``: ``mapping`` (``--column``) first, then a canonically named column wins over
-    an alias; two aliases are refused)."""
-    from l2l.io.columns import resolve_columns
-
-    given = {c: s for c, s in (mapping or {}).items() if c in wanted and s in raw.columns}
-    try:
-        plan = resolve_columns(raw.columns, wanted, mapping=given)
-    except InputError as exc:
-        raise raw.header_error(_bare(exc), column=exc.column, hint=exc.hint) from None
-    return {c: src for c, src in plan.columns.items() if c != "step"}
-
-
-def _require(raw: _Raw, mapping: Mapping[str, str], required: Sequence[str], *, wide: bool) -> None:
-    missing = [c for c in required if c not in mapping]
-    if not missing:
-        return
-    found = ", ".join(repr(c) for c in raw.columns)
-    parts = [f"{c!r} (accepted names: {', '.join(schema.accepted_names(c))})" for c in missing]
-    hint = None
-    if not wide and {"eval", "loss"} & set(missing) and {"dataset", "N", "D"} <= set(mapping):
-        hint = "if the table has one column per eval (one row per run), read it as a wide table"
-    raise raw.header_error(
-        f"missing column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}; found {found}",
-        column=missing[0],
-        hint=hint,
-        param="wide" if hint else None,
-    )
+_resolve_own = resolve_own
 
 
 @dataclass(frozen=True)
-class _Conv:
-    """One input column to check and convert: ``src`` (as in the file) → ``out``, as text or numbers."""
+class ReadOptions:
+    """How to read run tables (see ``read_runs``)."""
 
-    src: str
-    out: str
-    canon: str
-    numeric: bool
-    required: bool
-
-
-def _typed_eager(raw: _Raw, convs: Sequence[_Conv]) -> pl.LazyFrame:
-    """The converted columns (plus ``_row``), each value checked; an InputError names the first bad one."""
-    cols = [
-        (_numeric if c.numeric else _text)(raw, c.src, c.canon, required=c.required).alias(c.out)
-        for c in convs
-    ]
-    return pl.DataFrame(cols).with_row_index("_row").lazy()
+    wide: bool = False
+    loss_columns: str | None = None
+    own_eval: Mapping[str, str] = field(default_factory=dict)
+    strict: bool = False
+    columns: Mapping[str, str] = field(default_factory=dict)
+    stored_columns: Mapping[str, str] = field(default_factory=dict)
+    checkpoints: str = "final"
+    accuracy_columns: str | None = None
+    accuracy_only: bool = False
+    where: tuple[Where, ...] = ()
+    run_key: tuple[str, ...] = ()
+    best_of: str | None = None
 
 
-def _typed_scan(  # noqa: C901 - check by check, then unit suffixes
-    raw: _Raw, scan: pl.LazyFrame, convs: Sequence[_Conv], rows: bool = True
-) -> tuple[pl.LazyFrame, int] | None:
-    """The converted columns of a scanned file, lazily, and its row count; None when some value fails a check
-    (the careful reader then reads the file and names the line). One streaming pass checks every column; unit
-    suffixes (``3.3B``) cost a second pass over the columns that have them."""
-
-    def text(src: str) -> pl.Expr:
-        t = pl.col(src).str.strip_chars()
-        return pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
-
-    typed = _typed_fast(raw, convs, rows)
-    if typed is not None:
-        return typed
-
-    units: dict[str, dict[str, float]] = {}
-    for _attempt in range(2):
-        exprs: list[pl.Expr] = []
-        checks: list[pl.Expr] = [pl.len().alias("_rows")]
-        for i, c in enumerate(convs):
-            t = text(c.src)
-            if not c.numeric:
-                e = t
-                if c.required:
-                    checks.append(e.is_null().any().alias(f"{i}:missing"))
-            else:
-                e = t.cast(pl.Float64, strict=False)
-                if c.src in units:
-                    e = pl.coalesce(e, t.replace_strict(units[c.src], default=None, return_dtype=pl.Float64))
-                checks.append((e.is_null() & t.is_not_null()).any().alias(f"{i}:failed"))
-                if c.required:
-                    checks.append(t.is_null().any().alias(f"{i}:missing"))
-                checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
-                if c.canon in schema.POSITIVE:
-                    checks.append(_out_of_range(e).any().alias(f"{i}:nonpositive"))
-            exprs.append(e.alias(c.out))
-        try:
-            found = scan.select(checks).collect(engine="streaming").row(0, named=True)
-        except pl.exceptions.PolarsError:
-            return None
-        bad = {k for k, v in found.items() if k != "_rows" and v}
-        if not bad:
-            return _with_rows(scan, rows).select("_row", *exprs), int(found["_rows"])
-        failed = [convs[int(k.split(":")[0])] for k in bad if k.endswith(":failed")]
-        if units or len(failed) != len(bad) or any(c.canon not in schema.UNIT_COLUMNS for c in failed):
-            return None
-        for c in failed:  # numbers with unit suffixes: parse each distinct text once
-            t = text(c.src)
-            values = scan.select(
-                t.filter(t.cast(pl.Float64, strict=False).is_null() & t.is_not_null()).unique()
-            )
-            mapping: dict[str, float] = {}
-            for v in values.collect(engine="streaming").to_series().to_list():
-                try:
-                    mapping[v] = schema.parse_quantity(v)
-                except ValueError:
-                    return None
-            units[c.src] = mapping
-    return None
-
-
-def _bare(exc: InputError) -> str:
-    """An InputError's message without the ``path, line, column: `` it was prefixed with."""
-    where = [str(x) for x in (exc.path,) if x is not None]
-    where += [f"line {exc.line}"] if exc.line is not None else []
-    where += [f"column {exc.column!r}"] if exc.column is not None else []
-    prefix = ", ".join(where) + ": "
-    return exc.message[len(prefix) :] if where and exc.message.startswith(prefix) else exc.message
-
-
-def _with_rows(scan: pl.LazyFrame, rows: bool) -> pl.LazyFrame:
-    """``_row`` numbered, or null when no message will need a row's line (numbering costs a scan much time)."""
-    if rows:
-        return scan.with_row_index("_row")
-    return scan.with_columns(pl.lit(None, dtype=pl.UInt32).alias("_row"))
-
-
-def _float_scan(raw: _Raw, convs: Sequence[_Conv]) -> pl.LazyFrame:
-    """The scanned file with its numeric columns parsed as floats by the CSV reader (text columns as text)."""
-    return pl.scan_csv(
-        raw.path,
-        separator=raw.separator,
-        infer_schema=False,
-        has_header=True,
-        quote_char=None,
-        schema_overrides=dict.fromkeys({c.src for c in convs if c.numeric}, pl.Float64),
-    )
-
-
-def _checked_checkpoints(
-    raw: _Raw, convs: Sequence[_Conv], rows: bool, policy: str, step: str | None, d_source: str | None
-) -> tuple[pl.LazyFrame | pl.DataFrame, CheckpointReport | None] | None:
-    """A scanned per-step log's checkpoints, with the value checks made in the detection pass (so they cost no
-    pass of their own over millions of rows). None when that cannot be done: no step column, a value that is
-    not a plain number, padded text, or any failed check; the caller then takes the checked route."""
-    from l2l.io.checkpoints import TOKENS_SEEN_NAMES, apply_checkpoints_checked
-
-    if step is None and (d_source is None or schema.norm_name(d_source) not in TOKENS_SEEN_NAMES):
-        return None
-    exprs: list[pl.Expr] = []
-    checks: list[pl.Expr] = []
-    for c in convs:
-        e = pl.col(c.out)
-        if not c.numeric:
-            checks.append((e.str.strip_chars().str.len_bytes() != e.str.len_bytes()).any())
-        if c.required:
-            checks.append(e.is_null().any())
-        if c.numeric:
-            checks.append((e.is_not_null() & ~e.is_finite()).any())
-            if c.canon in schema.POSITIVE:
-                checks.append(_out_of_range(e).any())
-        exprs.append(pl.col(c.src).alias(c.out))
-    lf = _with_rows(_float_scan(raw, convs), rows).select("_row", *exprs)
-    try:
-        out, ckpt, failed = apply_checkpoints_checked(
-            lf, policy, checks=checks, step_column=step, d_source=d_source, path=raw.path
-        )
-    except pl.exceptions.PolarsError:
-        return None
-    if failed is None or any(failed):
-        return None
-    return out, ckpt
-
-
-def _typed_fast(raw: _Raw, convs: Sequence[_Conv], rows: bool) -> tuple[pl.LazyFrame, int] | None:
-    """``_typed_scan`` with the numeric columns parsed by the CSV reader itself (the common case, and much the
-    fastest); None when some number does not parse as a plain float or some value fails a check."""
-    scan = _float_scan(raw, convs)
-    exprs: list[pl.Expr] = []
-    checks: list[pl.Expr] = [pl.len().alias("_rows")]
-    padded: list[int] = []
-    for i, c in enumerate(convs):
-        e = pl.col(c.src)
-        if not c.numeric:
-            t = e.str.strip_chars()
-            checks.append((t.str.len_bytes() != e.str.len_bytes()).any().alias(f"{i}:padded"))
-            e = pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
-            padded.append(i)
-        if c.required:
-            checks.append(e.is_null().any().alias(f"{i}:missing"))
-        if c.numeric:
-            checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
-            if c.canon in schema.POSITIVE:
-                checks.append(_out_of_range(e).any().alias(f"{i}:nonpositive"))
-        exprs.append(e.alias(c.out))
-    try:
-        found = scan.select(checks).collect(engine="streaming").row(0, named=True)
-    except pl.exceptions.PolarsError:
-        return None
-    if any(v for k, v in found.items() if k != "_rows" and not k.endswith(":padded")):
-        return None
-    for i in padded:  # text without surrounding blanks is taken as it is (empty fields are already null)
-        if not found[f"{i}:padded"]:
-            exprs[i] = pl.col(convs[i].src).alias(convs[i].out)
-    return _with_rows(scan, rows).select("_row", *exprs), int(found["_rows"])
+# ----------------------------------------------------------------------------------------------------
+# Which column is which
+# ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What ``_plan`` chose for one file (see ``_to_long``)."""
+    """What ``_plan`` chose for one file."""
 
     columns: ColumnPlan
     step: str | None
     losses: dict[str, str]  # wide: input column → eval
     left_out: dict[str, str]  # wide: candidate column → why it is not a loss
+    metric: str | None = None  # long: the metric column
+    chance: str | None = None  # long: the chance column
+    extras: tuple[str, ...] = ()  # long: the other columns, carried (as text) to tell runs apart
+
+    @property
+    def per_step(self) -> bool:
+        d = self.columns.columns.get("D")
+        return self.step is not None or (d is not None and schema.norm_name(d) in TOKENS_SEEN_NAMES)
 
 
 def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[str, str]) -> _Plan:
     """Which input column is which: canonical columns (explicit mapping, canonical over alias), the step column,
-    and a wide table's loss columns (a glob, or detected by name and value range)."""
+    a long table's metric and chance columns, and a wide table's loss columns (a glob, or detected by name and
+    value range)."""
     from l2l.io.checkpoints import find_step_column
-    from l2l.io.columns import detect_loss_columns, resolve_columns
+    from l2l.io.columns import resolve_columns
 
     names = raw.columns
     wanted = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL) if wide else (*schema.REQUIRED, *schema.OPTIONAL)
@@ -407,7 +149,19 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
     used = set(plan.columns.values())
     step = plan.step or find_step_column([c for c in names if c not in used])
     if not wide:
-        return _Plan(plan, step, {}, {})
+        rest = [c for c in names if c not in used and c != step]
+        metric = column_named(rest, "metric")
+        chance = column_named(rest, "chance") if metric is not None else None
+        extras = tuple(c for c in rest if c not in (metric, chance))
+        return _Plan(plan, step, {}, {}, metric, chance, extras)
+    return _wide_plan(raw, plan, step, loss_columns)
+
+
+def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str | None) -> _Plan:
+    from l2l.io.columns import detect_loss_columns
+
+    names = raw.columns
+    used = set(plan.columns.values())
     other = {k: c for c in names if c not in used and (k := schema.canonical_name(c)) in ("eval", "loss")}
     if "eval" in other and "loss" in other and loss_columns is None:
         raise raw.header_error(
@@ -447,276 +201,363 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
     return _Plan(plan, step, losses, left)
 
 
-def _to_long(  # noqa: C901 - the scanned and the careful route, long and wide
-    raw: _Raw,
-    *,
-    wide: bool,
-    loss_columns: str | None,
-    mapping: Mapping[str, str] | None = None,
-    checkpoints: str = "final",
-    rows: bool = True,
-) -> tuple[pl.DataFrame, dict[str, Any], _Raw]:
-    """The file's rows as canonical long rows (plus ``seed`` and ``_row``), what was done to get them, and the
-    reading the rows' line numbers refer to (a scanned file that fails a check is read again, carefully).
-    ``rows=False``: a scanned file's ``_row`` is left null (only strict reading names the lines of repeats).
-
-    In order: columns chosen (``_plan``), values checked and converted, a wide table unpivoted (empty loss cells
-    dropped), then a per-step log's checkpoints selected (``l2l.io.checkpoints``) before anything is averaged.
-    """
-    from l2l.io.checkpoints import apply_checkpoints
-
-    plan = _plan(raw, wide=wide, loss_columns=loss_columns, mapping=mapping or {})
+def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
+    """The columns to check and convert, in order: ids, numbers, the step, the metric, losses, carried columns."""
     cols = plan.columns.columns
     order = ("dataset", "split", "run_id", "seed", "N", "D", "C") + (() if wide else ("eval", "loss"))
     numeric = {"N", "D", "C", "loss"}
+    zero_ok = plan.per_step
     convs = [
-        _Conv(cols[c], c, c, c in numeric, c in (*schema.REQUIRED, "dataset") and c != "C")
+        _Conv(
+            cols[c],
+            c,
+            "value" if c == "loss" and plan.metric is not None else c,
+            c in numeric,
+            c in (*schema.REQUIRED, "dataset") and c != "C" and not (c == "loss" and plan.metric is not None),
+            zero_ok=zero_ok and c in ("D", "C"),
+        )
         for c in order
         if c in cols
     ]
     if plan.step is not None:
         convs.append(_Conv(plan.step, plan.step, "step", True, False))
+    if plan.metric is not None:
+        convs.append(_Conv(plan.metric, "metric", "metric", False, False))
+    if plan.chance is not None:
+        convs.append(_Conv(plan.chance, "chance", "chance", True, False))
     convs += [_Conv(c, ev, "loss", True, False) for c, ev in plan.losses.items()]
-    folded = None
-    if raw.scan is not None and not wide:
-        folded = _checked_checkpoints(raw, convs, rows, checkpoints, plan.step, cols.get("D"))
-    typed = None
-    if folded is None and raw.scan is not None:
-        typed = _typed_scan(raw, raw.scan, convs, rows)
-        if typed is None:
-            raw = _read_raw(Path(raw.path))  # the careful reader names the line of the first bad value
-    records: int | None = None
-    if folded is not None:
-        lf = pl.LazyFrame()
-    elif typed is None:
-        lf, records = _typed_eager(raw, convs), raw.frame.height
+    convs += [_Conv(c, f"{EXTRA}{c}", c, False, False, lenient=True) for c in plan.extras]
+    return convs
+
+
+# ----------------------------------------------------------------------------------------------------
+# One file → rows
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    """What one file gave: loss rows (canonical columns, ``_row``, ``seed`` and carried ``@`` columns), accuracy
+    rows, every checkpoint of a per-step log with accuracies (for accuracy laws on every checkpoint), and what
+    was done (provenance)."""
+
+    loss: pl.DataFrame
+    accuracy: pl.DataFrame | None
+    every: pl.DataFrame | None
+    info: dict[str, Any]
+    raw: _Raw
+
+
+def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful: bool = False) -> _Part:
+    """One file's rows (see ``_Part``); a check that fails on scanned rows reads the file again carefully."""
+    try:
+        plan = _plan(raw, wide=opts.wide, loss_columns=opts.loss_columns, mapping=mapping)
+        cols = plan.columns.columns
+        where, unmatched = where_expr(opts.where, raw.columns, cols)
+        used = (plan.step, plan.metric, plan.chance)
+        info: dict[str, Any] = {
+            "aliases": dict(plan.columns.aliases),
+            "columns": plan.columns.to_dict(),
+            "ignored_columns": [e.name for e in plan.columns.extras if e.name not in used],
+            "where_unmatched": [str(w) for w in unmatched],
+            "where": [str(w) for w in opts.where if w not in unmatched],
+        }
+        convs = _convs(plan, wide=opts.wide)
+        if (
+            raw.scan is not None
+            and not opts.wide
+            and plan.step is not None
+            and plan.metric is None
+            and "run_id" in cols
+            and not opts.run_key
+            and opts.checkpoints.strip().lower() == "final"
+        ):
+            fast = _fast(raw, plan, convs, where, info)
+            if fast is not None:
+                settle(raw)
+                return fast
+        frame, raw = _typed_frame(raw, convs, rows=opts.strict or opts.wide, where=where, info=info)
+        return _rows(raw, frame, plan, opts, info)
+    except (NeedsLinesError, NotPlainError, pl.exceptions.PolarsError):
+        if careful or raw.scan is None:  # (the careful reader knows its lines)
+            raise
+        if raw.verify is not None:
+            raw.verify.result()  # (the byte pass ends before the careful reader starts)
+        return _read_file(_read_raw(Path(raw.path)), opts, mapping, careful=True)
+
+
+def _typed_frame(
+    raw: _Raw, convs: Sequence[_Conv], *, rows: bool, where: pl.Expr | None, info: dict[str, Any]
+) -> tuple[pl.DataFrame, _Raw]:
+    """The file's rows that pass ``where``, converted and checked, in memory; the reading they come from (a
+    scanned file that fails a check is read again, carefully, so the error names its line)."""
+    if raw.scan is not None:
+        if where is not None:
+            info["rows_before_where"] = int(raw.scan.select(pl.len()).collect(engine="streaming").item())
+        typed = _typed_scan(raw, convs, rows, where)
+        if typed is not None:
+            settle(raw)  # (NotPlainError: the caller reads the file carefully)
+            lf, records = typed
+            info["records"] = info.get("rows_before_where", records)
+            return lf.collect(engine="streaming"), raw
+        if raw.verify is not None:
+            raw.verify.result()
+        raw = _read_raw(Path(raw.path))  # the careful reader names the line of the first bad value
+    info["records"] = raw.frame.height
+    if where is not None:
+        info["rows_before_where"] = raw.frame.height
+        raw = subset(raw, raw.frame.select(where).to_series())
+    return _typed_eager(raw, convs), raw
+
+
+def _fast(
+    raw: _Raw, plan: _Plan, convs: Sequence[_Conv], where: pl.Expr | None, info: dict[str, Any]
+) -> _Part | None:
+    """A scanned per-step log with run ids, final checkpoints, in one streaming pass; None when some check fails
+    or the log needs the exact path (the caller then takes it)."""
+    lf = _float_scan(raw, convs)
+    if where is not None:
+        lf = lf.filter(where)
+    lf = lf.select(*[pl.col(c.src).alias(c.out) for c in convs])
+    cols = plan.columns.columns
+    group = [c for c in ("dataset", "run_id", "split", "seed", "eval") if c in cols]
+    values = [c for c in ("N", "D", "C", "loss") if c in cols] + [c.out for c in convs if c.lenient]
+    checked = [c for c in ("N", "D", "C", "loss") if c in cols]
+    try:
+        found = final_checkpoints_fast(
+            lf, step=plan.step or "", group=group, values=values, checked=checked, d_named_seen=False
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if not found.ok or not _fast_checks(found.checks, found.frame, group):
+        return None
+    if found.report is not None:
+        info["records"] = found.report.rows_in
     else:
-        lf, records = typed
-    info: dict[str, Any] = {
-        "records": records,
-        "aliases": dict(plan.columns.aliases),
-        "columns": plan.columns.to_dict(),
-        "ignored_columns": [e.name for e in plan.columns.extras if e.name != plan.step],
-    }
-    rows_rejected = 0
-    if wide:
-        evals = list(plan.losses.values())
-        index = [c for c in lf.collect_schema().names() if c not in evals]
-        long = lf.unpivot(on=evals, index=index, variable_name="eval", value_name="loss").sort(
-            "_row", maintain_order=True
+        info["records"] = found.frame.height
+    frame = found.frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_row"))  # (no line is needed)
+    return _finish(raw, frame, found.report, None, plan, info)
+
+
+def _fast_checks(checks: pl.DataFrame, frame: pl.DataFrame, group: Sequence[str]) -> bool:
+    """The value checks of the one-pass route, on its per-group statistics: names present and plain, numbers
+    finite and in range (D and C may be 0 at step 0; each run's last D may not)."""
+    for c in group:
+        s = checks.get_column(c)
+        if c in ("dataset", "eval", "run_id") and s.null_count():
+            return False
+        text = s.drop_nulls()
+        if text.len() and bool(
+            (text.str.strip_chars() != text).any() | text.str.contains(r"[\x00\"\r]").any()
+        ):
+            return False
+    for c in ("N", "D", "C", "loss"):
+        if f"{c}_min" not in checks.columns:
+            continue
+        lo, hi, nulls = checks[f"{c}_min"], checks[f"{c}_max"], checks[f"{c}_nulls"]
+        floor = 0.0 if c in ("D", "C") else _LO
+        ok = (lo >= floor) & (hi <= _HI) & lo.is_not_nan() & hi.is_not_nan()
+        if c != "C":
+            ok = ok & (nulls == 0)
+        if not bool(ok.fill_null(c == "C").all()):
+            return False
+    d = frame.get_column("D")
+    return bool(((d >= _LO) & (d <= _HI)).all())
+
+
+def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: dict[str, Any]) -> _Part:
+    """Typed rows in memory → a wide table unpivoted, metrics read, checkpoints selected."""
+    cols = plan.columns.columns
+    if opts.wide:
+        frame = _unpivot(raw, frame, plan, info, detected=opts.loss_columns is None)
+    inner: tuple[str, ...] = ("eval",)
+    if plan.metric is not None:
+        frame = _metrics(raw, frame, plan.metric)
+        check_metric_values(raw, frame, cols["loss"], plan.chance)
+        inner = ("eval", "_metric")
+    extras = tuple(c.out for c in _convs(plan, wide=opts.wide) if c.lenient)
+    run_key = tuple(_run_key(opts.run_key, extras))
+    out, ckpt = select_frame(
+        frame,
+        opts.checkpoints,
+        step_column=plan.step,
+        d_source=cols.get("D"),
+        id_columns=run_key,
+        candidates=extras,
+        inner=inner,
+        path=raw.path,
+    )
+    every = None
+    if ckpt is not None and plan.metric is not None and bool((frame["_metric"] == "accuracy").any()):
+        every = _every(frame, plan)
+    if plan.step is not None and plan.step in out.columns:
+        out = out.drop(plan.step)
+    return _finish(raw, out, ckpt, every, plan, info)
+
+
+def _run_key(names: Sequence[str], extras: Sequence[str]) -> list[str]:
+    """``--run-key`` columns as carried columns (each must be a column of the file)."""
+    out = []
+    for name in names:
+        hit = next((e for e in extras if e[len(EXTRA) :] == name), None)
+        if hit is None:
+            norm = schema.norm_name(name)
+            hit = next((e for e in extras if schema.norm_name(e[len(EXTRA) :]) == norm), None)
+        if hit is None:
+            shown = ", ".join(e[len(EXTRA) :] for e in extras) or "none"
+            raise InputError(
+                f"--run-key {name}: no such column besides the canonical ones (columns: {shown})",
+                param="run_key",
+            )
+        out.append(hit)
+    return out
+
+
+def _unpivot(
+    raw: _Raw, frame: pl.DataFrame, plan: _Plan, info: dict[str, Any], *, detected: bool
+) -> pl.DataFrame:
+    """A wide table's rows as long rows (one per run and eval), empty loss cells dropped and counted."""
+    evals = list(plan.losses.values())
+    index = [c for c in frame.columns if c not in evals]
+    long = frame.unpivot(on=evals, index=index, variable_name="eval", value_name="loss").sort(
+        "_row", maintain_order=True
+    )
+    empty = int(long.get_column("loss").null_count())
+    if empty == long.height:
+        raise raw.header_error("every loss cell is empty")
+    info.update(
+        rows_rejected=empty,
+        loss_columns=plan.losses,
+        loss_columns_detected=detected,
+        loss_columns_left_out=plan.left_out,
+        ignored_columns=[c for c in plan.left_out if c != plan.step],
+    )
+    return long.filter(pl.col("loss").is_not_null())
+
+
+def _metrics(raw: _Raw, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``_metric``: each row's metric (loss, bpb or accuracy; blank: loss); an unknown one is an error."""
+    text = frame.get_column("metric")
+    kinds = pl.Series([None if t is None else schema.metric_kind(t) for t in text.to_list()], dtype=pl.String)
+    unknown = text.is_not_null() & kinds.is_null()
+    if bool(unknown.any()):
+        i = int(unknown.arg_true()[0])
+        row = frame.get_column("_row")[i]
+        if row is None:
+            raise NeedsLinesError
+        known = ", ".join(dict.fromkeys(schema.METRIC_KINDS))
+        raise raw.error(
+            f"unknown metric {text[i]!r}; expected loss (the default), bpb or accuracy (accepted: {known})",
+            row=int(row),
+            column=column,
         )
-        counts = long.select(pl.len(), pl.col("loss").null_count()).collect()
-        rows_all, empty = (int(v) for v in counts.row(0))
-        if empty == rows_all:
-            raise raw.header_error("every loss cell is empty")
-        rows_rejected = empty
-        lf = long.filter(pl.col("loss").is_not_null())
-        info.update(
-            loss_columns=plan.losses,
-            loss_columns_detected=loss_columns is None,
-            loss_columns_left_out=plan.left_out,
-            ignored_columns=[c for c in plan.left_out if c != plan.step],
-        )
-    if folded is None:
-        out, ckpt = apply_checkpoints(
-            lf, checkpoints, step_column=plan.step, d_source=cols.get("D"), path=raw.path
-        )
-    else:
-        out, ckpt = folded
-    frame = out.collect(engine="streaming") if isinstance(out, pl.LazyFrame) else out
-    if plan.step is not None and plan.step in frame.columns:
-        frame = frame.drop(plan.step)
+    return frame.with_columns(kinds.fill_null("loss").alias("_metric")).drop("metric")
+
+
+def _every(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
+    """Every checkpoint (D > 0) of a per-step log's losses and accuracies, with its step: the pairs an accuracy
+    law may be fitted on (``fit-accuracy --checkpoints all``)."""
+    rows = frame.filter(pl.col("D") > 0)
+    step = plan.step
+    out = _complete(rows.drop([c for c in rows.columns if c.startswith(EXTRA)]))
+    out = out.with_columns(
+        pl.col(step).cast(pl.Float64).alias("step") if step is not None else pl.col("D").alias("step")
+    )
+    return out.select("dataset", "N", "D", "C", "eval", "_metric", "loss", "run_id", "split", "step")
+
+
+def _finish(
+    raw: _Raw,
+    frame: pl.DataFrame,
+    ckpt: CheckpointReport | None,
+    every: pl.DataFrame | None,
+    plan: _Plan,
+    info: dict[str, Any],
+) -> _Part:
+    """Selected rows → loss rows (bpb and the like renamed ``NAME:UNIT``) and accuracy rows, C completed and
+    checked, what was done recorded."""
+    rows_rejected = int(info.get("rows_rejected", 0))
     read = ckpt.rows_in if ckpt is not None else frame.height
     info.update(rows_read=read + rows_rejected, rows_rejected=rows_rejected)
-    if info["records"] is None:
-        info["records"] = read
+    info.setdefault("records", read)
     if ckpt is not None:
+        if ckpt.identity:
+            frame = _named_runs(frame, ckpt.identity)
+            shown = tuple(c.removeprefix(EXTRA) for c in ckpt.identity)
+            source = plan.columns.columns.get("run_id", "run_id")
+            named = ckpt.named_by if ckpt.named_by != "run_id" or source == "run_id" else f"run_id ({source})"
+            ckpt = replace(ckpt, identity=shown, named_by=named)
+            info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in shown]
         info["checkpoints"] = {**ckpt.to_dict(), "describe": ckpt.describe()}
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
-    done = _complete(frame)
-    bad = _bad_compute(done)
-    if bad is not None and bad["_row"] is None and raw.scan is not None:  # the careful reader names the line
-        return _to_long(
-            _read_raw(Path(raw.path)),
-            wide=wide,
-            loss_columns=loss_columns,
-            mapping=mapping,
-            checkpoints=checkpoints,
+    if "_metric" in frame.columns:
+        is_acc = frame.get_column("_metric") == "accuracy"
+        acc_rows = frame.filter(is_acc)
+        loss_rows = frame.filter(~is_acc).with_columns(
+            pl.when(pl.col("_metric") == "loss")
+            .then(pl.col("eval"))
+            .otherwise(pl.col("eval") + schema.METRIC_SEP + pl.col("_metric"))
+            .alias("eval")
         )
-    if bad is not None:
-        raise _compute_error(raw, bad, cols)
-    return done, info, raw
-
-
-def _bad_compute(frame: pl.DataFrame) -> dict[str, Any] | None:
-    """The first row whose C (6·N·D where no C was given) is not finite or outside ``[_LO, _HI]``, else None."""
-    c = pl.col("C")
-    idx = frame.select((~c.is_finite() | _out_of_range(c)).arg_true()).to_series()
-    return frame.row(int(idx[0]), named=True) if idx.len() else None
-
-
-def _compute_error(raw: _Raw, r: dict[str, Any], cols: Mapping[str, str]) -> InputError:
-    """C out of range is only ever derived (a C given is checked as read): blame the larger of N and D."""
-    blame = "N" if r["N"] >= r["D"] else "D"
-    return raw.error(
-        f"C = 6·N·D = {r['C']:.3g} is not between {_RANGE} (N={r['N']:.3g}, D={r['D']:.3g})",
-        row=r["_row"],
-        column=cols.get(blame, blame),
-    )
-
-
-def _complete(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the optional canonical columns missing (C = 6·N·D, run_id synthesised, split/seed null)."""
-    n, d = pl.col("N"), pl.col("D")
-    if "C" not in frame.columns:
-        frame = frame.with_columns((6.0 * n * d).alias("C"))
+        metrics = frame.group_by("_metric").len()
+        info["metrics"] = {str(m): int(n) for m, n in metrics.sort("_metric").iter_rows()}
     else:
-        frame = frame.with_columns(pl.col("C").fill_null(6.0 * n * d))
-    for name in ("split", "seed", "run_id"):
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    return frame.select(
-        "dataset",
-        "N",
-        "D",
-        "C",
-        "eval",
-        pl.col("loss").cast(pl.Float64),
-        "run_id",
-        "split",
-        "seed",
-        pl.col("_row").cast(pl.Int64),
-    )
+        acc_rows, loss_rows = None, frame
+    done = _checked_compute(raw, _complete(loss_rows.drop("_metric", strict=False)), plan)
+    accuracy = None
+    if acc_rows is not None and acc_rows.height:
+        acc = _checked_compute(raw, _complete(acc_rows.drop("_metric")), plan)
+        accuracy = accuracy_part(acc, raw.path)
+        info["accuracy_rows"] = acc.height
+    return _Part(done.drop("chance", strict=False), accuracy, every, info, raw)
 
 
-def _synth_run_ids(frame: pl.DataFrame) -> pl.DataFrame:
-    missing = frame.filter(pl.col("run_id").is_null())
-    if missing.height == 0:
-        return frame
-    triples = missing.select("dataset", "N", "D").unique()
-    ids = triples.with_columns(
-        pl.Series("_synth", [schema.synth_run_id(*t) for t in triples.iter_rows()], dtype=pl.String)
-    )
-    return (
-        frame.join(ids, on=["dataset", "N", "D"], how="left", maintain_order="left", nulls_equal=True)
-        .with_columns(pl.col("run_id").fill_null(pl.col("_synth")))
-        .drop("_synth")
-    )
+def _named_runs(frame: pl.DataFrame, identity: Sequence[str]) -> pl.DataFrame:
+    """Run ids for runs told apart by ``identity`` beside their run id (or size): ``ID|col=value|...``."""
+    head = pl.col("run_id") if "run_id" in frame.columns else pl.lit(None, dtype=pl.String)
+    head = head.fill_null(pl.col("dataset") + ":N=" + pl.col("N").cast(pl.String))
+    parts = [pl.lit(f"|{c.removeprefix(EXTRA)}=") + pl.col(c).fill_null("") for c in identity]
+    return frame.with_columns(pl.concat_str([head, *parts]).alias("run_id"))
 
 
-def _average(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows with equal (dataset, N, D, eval, split) become one: loss weighted by n_repeats, first run_id/C."""
-    w = pl.col("n_repeats")
-    extra = [c for c in frame.columns if c.startswith("_")]
-    return frame.group_by(REPEAT_KEY, maintain_order=True).agg(
-        pl.col("C").first(),
-        ((pl.col("loss") * w).sum() / w.sum()).alias("loss"),
-        pl.col("run_id").first(),
-        w.sum(),
-        *[pl.col(c).first() for c in extra],
-    )
-
-
-def _canonical(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select([pl.col(c).cast(_SCHEMA[c]) for c in schema.COLUMNS]).sort(
-        ["dataset", "eval", "N", "D", "split", "run_id"], nulls_last=False, maintain_order=True
-    )
+def _checked_compute(raw: _Raw, done: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
+    bad = _bad_compute(done)
+    if bad is None:
+        return done
+    if bad["_row"] is None:
+        raise NeedsLinesError
+    raise _compute_error(raw, bad, plan.columns.columns)
 
 
 # ----------------------------------------------------------------------------------------------------
-# Own evals
+# read_runs
 # ----------------------------------------------------------------------------------------------------
 
 
-def _evals_by_dataset(frame: pl.DataFrame) -> dict[str, list[str]]:
-    g = frame.group_by("dataset").agg(pl.col("eval").unique().sort())
-    return {d: list(e) for d, e in g.iter_rows()}
+def _check_options(opts: ReadOptions) -> None:
+    from l2l.io.checkpoints import parse_policy
+
+    if opts.loss_columns is not None and not opts.wide:
+        raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
+    if opts.accuracy_columns is not None and not opts.wide:
+        raise UsageError(
+            "an accuracy-column pattern applies to wide tables only (a long table marks accuracy rows with a "
+            "metric column)",
+            param="accuracy_columns",
+        )
+    if opts.run_key and opts.wide:
+        raise UsageError(
+            "--run-key applies to long tables (a wide table names runs by run_id)", param="run_key"
+        )
+    try:
+        parse_policy(opts.checkpoints)
+    except InputError as exc:
+        raise UsageError(exc.message, param="checkpoints") from None
 
 
-def _detect_own(dataset: str, evals: Sequence[str]) -> tuple[str | None, str, list[str]]:
-    """(own eval or None, how, ambiguous candidates) for one dataset by the naming rules."""
-    trains = [e for e in evals if e.strip().lower() == "train"]
-    if len(trains) == 1:
-        return trains[0], "train", []
-    target = schema.norm_dataset_for_match(dataset)
-    scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]
-    if not scored:
-        return None, "", []
-    best = max(s for s, _ in scored)
-    top = sorted(e for s, e in scored if s == best)
-    if len(top) > 1:
-        return None, "", top
-    return top[0], "detected", []
-
-
-def _own_for_all(name: str, by_ds: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """``all=EVAL``: every dataset's own eval is EVAL (a unique prefix of one of its evals)."""
-    own = {}
-    for ds, evals in by_ds.items():
-        try:
-            own[ds] = resolve_name(name, evals, "eval")
-        except SelectionError:
-            raise SelectionError(
-                f"own eval all={name}: no eval {name!r} measured on {ds} (evals: {', '.join(evals)})",
-                param="own_eval",
-            ) from None
-    return own
-
-
-def _resolve_own(
-    frame: pl.DataFrame, explicit: Mapping[str, str], pinned: Mapping[str, tuple[str, str]] | None = None
-) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
-    """Own eval per dataset: explicit (DATASET may be a unique prefix) > pinned > ``train`` > detected.
-
-    Returns (own_eval, how, ambiguous) where ``ambiguous`` lists datasets whose detection found a tie.
-    """
-    by_ds = _evals_by_dataset(frame)
-    datasets = sorted(by_ds)
-    own: dict[str, str] = {}
-    how: dict[str, str] = {}
-    if ALL in explicit:  # all=EVAL: every dataset's own eval is EVAL (a dataset named after it overrides)
-        own = _own_for_all(explicit[ALL], by_ds)
-        how = dict.fromkeys(own, "explicit")
-    from_all = set(own)
-    for key, ev in ((k, v) for k, v in explicit.items() if k != ALL):
-        try:
-            ds = resolve_name(key, datasets, "dataset")
-        except SelectionError as exc:
-            raise SelectionError(f"own eval {key}={ev}: {exc.message}", param="own_eval") from None
-        try:
-            e = resolve_name(ev, by_ds[ds], "eval")
-        except SelectionError:
-            raise SelectionError(
-                f"own eval {key}={ev}: no eval {ev!r} measured on {ds} (evals: {', '.join(by_ds[ds])})",
-                param="own_eval",
-            ) from None
-        if ds in own and own[ds] != e and ds not in from_all:
-            raise SelectionError(f"two own evals given for {ds}: {own[ds]} and {e}", param="own_eval")
-        own[ds], how[ds] = e, "explicit"
-        from_all.discard(ds)
-    ambiguous: dict[str, list[str]] = {}
-    for ds in datasets:
-        if ds in own:
-            continue
-        if pinned and ds in pinned and pinned[ds][0] in by_ds[ds]:
-            own[ds], how[ds] = pinned[ds]
-            continue
-        e_found, h, tie = _detect_own(ds, by_ds[ds])
-        if e_found is not None:
-            own[ds], how[ds] = e_found, h
-        elif tie:
-            ambiguous[ds] = tie
-    return own, how, ambiguous
-
-
-# ----------------------------------------------------------------------------------------------------
-# read_runs / load_runs
-# ----------------------------------------------------------------------------------------------------
-
-
-def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, provenance
+def read_runs(
     paths: Sequence[Path | str],
     *,
     wide: bool = False,
@@ -728,348 +569,149 @@ def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, p
     checkpoints: str = "final",
     accuracy_columns: str | None = None,
     accuracy_only: bool = False,
+    where: Sequence[Where] = (),
+    run_key: Sequence[str] = (),
+    best_of: str | None = None,
 ) -> Runs:
-    """Read, check and normalise run tables into one canonical ``Runs`` (repeats averaged, own evals found).
+    """Read, check and normalise run tables into one canonical ``Runs`` (repeats decided, own evals found).
 
     ``columns`` maps canonical names (and ``step``) to input columns (``{"N": "non_embedding_params"}``); each
     entry applies to every file that has the column and must match in one file at least. ``stored_columns``
     (a workspace's saved mapping) applies where the column exists, under ``columns``. ``checkpoints`` says which
     checkpoints of a per-step log to keep: ``final`` (each run's last), ``step=K`` or ``all``. Accuracy rows (a
     ``metric`` column, or wide columns matching ``accuracy_columns``) go to ``Runs.accuracy``; with
-    ``accuracy_only`` a table of accuracies alone is read (to add to losses stored earlier).
+    ``accuracy_only`` a table of accuracies alone is read (to add to losses stored earlier). ``where`` filters
+    rows (``l2l.io.selection.parse_where``); ``run_key`` names the columns that tell the runs of a per-step log
+    apart (else found in the data); ``best_of`` names the column whose best value is kept where several runs
+    differ in it at one (dataset, N, D).
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
     ``own_eval`` entry naming a dataset or eval that is not in the tables.
     """
-    from l2l.io.checkpoints import parse_policy
-    from l2l.io.columns import resolve_columns
-
+    opts = ReadOptions(
+        wide,
+        loss_columns,
+        dict(own_eval or {}),
+        strict,
+        dict(columns or {}),
+        dict(stored_columns or {}),
+        checkpoints,
+        accuracy_columns,
+        accuracy_only,
+        tuple(where),
+        tuple(run_key),
+        best_of,
+    )
     if not paths:
         raise UsageError("no input files given")
-    if loss_columns is not None and not wide:
-        raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
-    if accuracy_columns is not None and not wide:
-        raise UsageError(
-            "an accuracy-column pattern applies to wide tables only (a long table marks accuracy rows with a "
-            "metric column)",
-            param="accuracy_columns",
-        )
-    try:
-        parse_policy(checkpoints)
-    except InputError as exc:
-        raise UsageError(exc.message, param="checkpoints") from None
-    explicit = dict(columns or {})
-    wanted = {**(stored_columns or {}), **explicit}
+    _check_options(opts)
+    return _read(paths, opts)
+
+
+def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901 - files, then the whole
+    from l2l.io.columns import resolve_columns
+    from l2l.io.selection import check_where_matched
+
+    explicit = dict(opts.columns)
+    wanted = {**opts.stored_columns, **explicit}
     matched: set[str] = set()
-    raws: list[_Raw] = []
-    parts: list[pl.DataFrame] = []
-    infos: list[dict[str, Any]] = []
+    matched_where: set[Where] = set()
+    parts: list[_Part] = []
     acc_parts: list[pl.DataFrame] = []
     acc_provenance: list[dict[str, Any]] = []
     for p in paths:
-        raw = _scan_plain(Path(p)) if accuracy_columns is None else None
-        if raw is not None and any(schema.norm_name(c) == "metric" for c in raw.columns):
-            raw = None  # accuracy rows are split off by the careful reader
+        raw = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
         raw = raw or _read_raw(Path(p))
         loss_raw: _Raw | None = raw
-        if raw.scan is None:
+        if opts.wide and opts.accuracy_columns is not None:
             in_file = {
                 c: s for c, s in wanted.items() if s in raw.columns
             }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
-            loss_raw, acc, acc_info = _split_accuracy(
-                raw, wide=wide, accuracy_columns=accuracy_columns, mapping=in_file
-            )
+            loss_raw, acc, acc_info = split_wide_accuracy(raw, opts.accuracy_columns, in_file)
             if acc is not None:
                 acc_parts.append(acc)
-                acc_provenance.append(_accuracy_provenance(raw, acc, acc_info or {}, wide=wide))
+                acc_provenance.append(accuracy_provenance(raw, acc, acc_info or {}, wide=True))
         if loss_raw is None:
             continue
         by_norm = {schema.norm_name(c) for c in loss_raw.columns}
         mapping = {c: s for c, s in wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm}
         matched |= {c for c in mapping if c in explicit}
-        long, info, loss_raw = _to_long(
-            loss_raw,
-            wide=wide,
-            loss_columns=loss_columns,
-            mapping=mapping,
-            checkpoints=checkpoints,
-            rows=strict or wide,
-        )
-        raws.append(loss_raw)
-        parts.append(long.with_columns(pl.lit(len(parts), dtype=pl.Int64).alias("_file")))
-        infos.append(info)
-    if not parts and accuracy_only and acc_parts:  # accuracies added to losses stored earlier
-        return Runs(
-            pl.DataFrame(schema=_SCHEMA), {}, tuple(acc_provenance), {}, accuracy=_accuracy_table(acc_parts)
-        )
-    if not parts:
-        raise InputError("no loss rows: every row is an accuracy", path=str(paths[0]), hint="give losses too")
+        part = _read_file(loss_raw, opts, mapping)
+        matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
+        parts.append(part)
     unmatched = {c: s for c, s in explicit.items() if c not in matched}
-    if unmatched:
+    if unmatched and parts:
         # raises, naming the column
-        resolve_columns(raws[0].columns, (), mapping=unmatched, path=raws[0].path)
-    frame = pl.concat(parts, how="vertical").with_columns(pl.lit(1, dtype=pl.Int64).alias("n_repeats"))
-    frame = _synth_run_ids(frame)
-
-    counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
-    repeated = frame.filter(counts > 1)
-    if repeated.height and strict:
-        _reject_repeats(repeated, raws)
+        resolve_columns(parts[0].raw.columns, (), mapping=unmatched, path=parts[0].raw.path)
+    if opts.where:
+        check_where_matched(opts.where, matched_where, parts[0].raw.columns if parts else [])
+    losses = [p.loss.with_columns(pl.lit(k, dtype=pl.Int64).alias("_file")) for k, p in enumerate(parts)]
+    nonempty = [f for f in losses if f.height]
+    acc_parts += [p.accuracy for p in parts if p.accuracy is not None]
+    if not nonempty:
+        if opts.accuracy_only and acc_parts:  # accuracies added to losses stored earlier
+            return Runs(
+                pl.DataFrame(schema=_SCHEMA),
+                {},
+                tuple(file_entries([(p.raw, p.info, p.loss.height) for p in parts], {}, wide=opts.wide))
+                + tuple(acc_provenance),
+                {},
+                accuracy=accuracy_table(acc_parts),
+            )
+        raise InputError("no loss rows: every row is an accuracy", path=str(paths[0]), hint="give losses too")
+    frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
+        pl.lit(1, dtype=pl.Int64).alias("n_repeats")
+    )
+    if opts.strict:
+        counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
+        if bool((counts > 1).any()):
+            reject_repeats(frame.filter(counts > 1), [p.raw for p in parts])
+    repeats = resolve_repeats(frame, best_of=opts.best_of)
+    frame = repeats.frame
+    if repeats.column is not None:  # the accuracies of the runs kept
+        acc_parts = [follow_best(a, frame, repeats.column) for a in acc_parts]
+        for part in parts:
+            if part.accuracy is not None:
+                part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.column).height
+    after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
+    frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     averaged = _average(frame.drop("seed"))
-    kept_per_file = averaged.group_by("_file").len()
-    kept = dict(kept_per_file.iter_rows())
-
-    provenance: list[dict[str, Any]] = []
-    for k, (raw, info) in enumerate(zip(raws, infos, strict=True)):
-        rows = parts[k].height
-        entry: dict[str, Any] = {
-            "path": raw.path,
-            "abspath": str(Path(raw.path).resolve()),
-            "sha256": raw.sha256,
-            "format": raw.format,
-            "wide": wide,
-            "records": info["records"],
-            "rows_read": info["rows_read"],
-            "rows_kept": int(kept.get(k, 0)),
-            "rows_merged": rows - int(kept.get(k, 0)),
-            "rows_rejected": info["rows_rejected"],
-            "aliases": info["aliases"],
-            "columns": info["columns"],
-            "ignored_columns": info["ignored_columns"],
-            "ingested_at": utc_now(),
-        }
-        if wide:
-            entry["loss_columns"] = info["loss_columns"]
-            entry["loss_columns_detected"] = info["loss_columns_detected"]
-            entry["loss_columns_left_out"] = info["loss_columns_left_out"]
-        if "checkpoints" in info:
-            entry["checkpoints"] = info["checkpoints"]
-        if repeated.height:
-            seeds = repeated.filter(pl.col("_file") == k).get_column("seed")
-            entry["repeats_have_seeds"] = bool(seeds.len() and seeds.is_not_null().all())
-        provenance.append(entry)
-
+    kept = dict(averaged.group_by("_file").len().iter_rows())
+    provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
+    for k, part in enumerate(parts):
+        rows = provenance[k]
+        rows["rows_merged"] = int(after.get(k, 0)) - int(kept.get(k, 0))
+        rows["rows_kept"] = int(kept.get(k, 0)) + int(part.info.get("accuracy_rows", 0))
+        if part.loss.height > after.get(k, 0):
+            rows["rows_left_out"] = part.loss.height - int(after.get(k, 0))  # by best_of
+    if repeats.best_of is not None and repeats.column is not None:
+        for entry in provenance:  # the best-of column is used
+            entry["ignored_columns"] = [
+                c for c in entry["ignored_columns"] if f"{EXTRA}{c}" != repeats.column
+            ]
+    if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
+        provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
     canon = _canonical(averaged)
-    own, how, ambiguous = _resolve_own(canon, own_eval or {})
+    own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
-    for entry in acc_provenance:  # the accuracy part of a file that also held losses joins that file's entry
-        into = next((e for e in provenance if e["path"] == entry["path"]), None)
-        if into is None:
-            provenance.append(entry)
-        else:
-            into["accuracy"] = entry
-    return Runs(canon, own, tuple(provenance), how, accuracy=_accuracy_table(acc_parts))
-
-
-def _reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
-    first = repeated.sort(["_file", "_row"]).row(0, named=True)
-    key_expr = pl.lit(True)
-    for c in REPEAT_KEY:
-        key_expr = key_expr & (pl.col(c).eq_missing(pl.lit(first[c])))
-    group = repeated.filter(key_expr).sort(["_file", "_row"])
-    by_file: dict[int, list[int]] = {}
-    for f, r in group.select("_file", "_row").iter_rows():
-        by_file.setdefault(f, []).append(r)
-    places = []
-    for f, rows in by_file.items():
-        raw = raws[f]
-        scanned = raw.line_of(0) is not None
-        nums = [int(raw.line_of(r) or 0) for r in rows] if scanned else [r + 1 for r in rows]
-        unit = "line" if scanned else "row"
-        where = f"{unit}{'s' if len(nums) > 1 else ''} {_fmt_lines(nums)}"
-        places.append(f"{raw.path} {where}" if len(by_file) > 1 else where)
-    seeds = group.get_column("seed")
-    seed_note = f" (seeds {', '.join(str(s) for s in seeds.to_list())})" if seeds.is_not_null().all() else ""
-    split = f", split {first['split']!r}" if first["split"] is not None else ""
-    second_file, second_row = group.select("_file", "_row").row(1)
-    raw = raws[second_file]
-    n_groups = repeated.select(REPEAT_KEY).unique().height
-    others = (
-        f"; {n_groups - 1} more repeated measurement{'s' if n_groups > 2 else ''}" if n_groups > 1 else ""
-    )
-    raise raw.error(
-        f"repeated measurement: dataset {first['dataset']!r}, N={fmt_sig(first['N'])}, "
-        f"D={fmt_sig(first['D'])}, eval {first['eval']!r}{split} appears {group.height} times, "
-        f"at {', '.join(places)}{seed_note}{others}",
-        row=second_row,
-        hint="unless reading strictly, repeats are averaged",
-        param="strict",
+    given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    provenance[-1].setdefault("decisions", []).extend(table_notes(canon, own, how, given_c=given_c))
+    if acc_provenance:
+        provenance.extend(acc_provenance)
+    every = [p.every for p in parts if p.every is not None]
+    return Runs(
+        canon,
+        own,
+        tuple(provenance),
+        how,
+        accuracy=accuracy_table(acc_parts),
+        checkpoints=every_table(every),
     )
 
 
-# ----------------------------------------------------------------------------------------------------
-# Downstream accuracy rows (kept apart from the losses: ``Runs.accuracy``)
-# ----------------------------------------------------------------------------------------------------
+def _synth(frame: pl.DataFrame) -> pl.DataFrame:
+    from l2l.io.values import _synth_run_ids
 
-#: Values of the optional ``metric`` column of a long table (blank: loss), and what each one means.
-METRICS: dict[str, str] = {"loss": "loss", "accuracy": "accuracy", "acc": "accuracy"}
-
-
-def _column_named(raw: _Raw, name: str) -> str | None:
-    """The file's column whose normalised name is ``name``, if any."""
-    return next((c for c in raw.frame.columns if schema.norm_name(c) == name), None)
-
-
-def _subset(raw: _Raw, mask: pl.Series, drop: Sequence[str] = ()) -> _Raw:
-    idx = mask.arg_true().to_list()
-    lines = None if raw.lines is None else [raw.lines[i] for i in idx]
-    frame = raw.frame.filter(mask).drop([c for c in drop if c in raw.frame.columns])
-    where = {old: new for new, old in enumerate(idx)}
-    kept = {c: ([where[r] for r in rows if r in where], why) for c, (rows, why) in raw.bad.items()}
-    bad = {c: v for c, v in kept.items() if v[0]}
-    return _Raw(raw.path, raw.format, raw.sha256, frame, lines, raw.header_line, bad=bad)
-
-
-def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
-    """A column of accuracies as Float64, each in [0, 1]: a value above 1 is a loss or a percentage, an error."""
-    num = _numeric(raw, col, "accuracy", required=False)
-    bad = num.is_not_null() & ((num < 0) | (num > 1))
-    if (i := _first(bad)) is not None:
-        v = float(num[i])
-        every = sorted(float(x) for x in num.drop_nulls().to_list())
-        if v > 1 and 12 < every[-1] <= 100:  # losses rarely pass 12; percentages of a fraction correct do
-            hint = "these look like percentages: divide them by 100"
-        elif v > 1:
-            hint = (
-                "this looks like a loss given as accuracy: give losses with metric=loss (or as loss columns)"
-            )
-        else:
-            hint = "an accuracy is a fraction correct, between 0 and 1"
-        raise raw.error(f"an accuracy must be in [0, 1], got {v:.6g}", row=i, column=col, hint=hint)
-    return num.alias("accuracy")
-
-
-def _chance_values(raw: _Raw, col: str | None) -> pl.Series:
-    n = raw.frame.height
-    if col is None:
-        return pl.Series("chance", [None] * n, dtype=pl.Float64)
-    num = _numeric(raw, col, "chance", required=False)
-    if (i := _first(num.is_not_null() & ((num < 0) | (num >= 1)))) is not None:
-        raise raw.error(f"a chance level must be in [0, 1), got {float(num[i]):.6g}", row=i, column=col)
-    return num.alias("chance")
-
-
-def _accuracy_ids(
-    raw: _Raw, wanted: Sequence[str], required: Sequence[str], given: Mapping[str, str] | None = None
-) -> dict[str, pl.Series]:
-    mapping = _map_columns(raw, wanted, given)
-    _require(raw, mapping, required, wide=False)
-    cols: dict[str, pl.Series] = {}
-    for canon in ("dataset", "split", "run_id", "seed", "eval"):
-        if canon in mapping:
-            cols[canon] = _text(raw, mapping[canon], canon, required=canon in ("dataset", "eval"))
-    for canon in ("N", "D", "C"):
-        if canon in mapping:
-            cols[canon] = _numeric(raw, mapping[canon], canon, required=canon != "C")
-    return cols
-
-
-def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
-    """Accuracy rows completed like loss rows (C = 6·N·D, run_id/split null) with the accuracy columns."""
-    done = _complete(frame.rename({"accuracy": "loss"}).with_row_index("_row"))
-    if (bad := _bad_compute(done)) is not None:
-        raise _compute_error(raw, bad, {})
-    return done.rename({"loss": "accuracy"}).with_columns(
-        frame.get_column("chance"), pl.lit(raw.path).alias("_path")
-    )
-
-
-def _split_accuracy(
-    raw: _Raw, *, wide: bool, accuracy_columns: str | None, mapping: Mapping[str, str] | None = None
-) -> tuple[_Raw | None, pl.DataFrame | None, dict[str, Any] | None]:
-    """Separate a file's accuracy rows (a ``metric`` column, or wide columns matching ``accuracy_columns``) from
-    its loss rows. Returns (the loss part or None, the accuracy rows or None, provenance of the accuracy part)."""
-    chance_col = _column_named(raw, "chance")
-    if wide:
-        if accuracy_columns is None:
-            return raw, None, None
-        ids = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
-        id_cols = set(_map_columns(raw, ids, mapping).values())
-        rx = _glob_regex(accuracy_columns)
-        chosen = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
-        if not chosen:
-            raise raw.header_error(
-                f"the accuracy-column pattern {accuracy_columns!r} matches no column",
-                param="accuracy_columns",
-            )
-        base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping)
-        names: dict[str, str] = {}
-        for c in chosen:
-            m = rx.match(c)
-            assert m is not None
-            names[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
-        parts = []
-        for c in chosen:
-            vals = _accuracy_values(raw, c)
-            f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
-                pl.lit(names[c]).alias("eval")
-            )
-            parts.append(f.filter(pl.col("accuracy").is_not_null()))
-        acc = _accuracy_long(raw, pl.concat(parts, how="vertical"))
-        rest = raw.frame.drop(chosen)
-        loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
-        info = {"accuracy_columns": names}
-        has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
-        return (loss_raw if has_loss else None), acc, info
-    metric_col = _column_named(raw, "metric")
-    if metric_col is None:
-        return raw, None, None
-    text = _text(raw, metric_col, "metric", required=False).str.to_lowercase()
-    unknown = text.is_not_null() & ~text.is_in(list(METRICS))
-    if (i := _first(unknown)) is not None:
-        raise raw.error(
-            f"unknown metric {text[i]!r}; expected loss (the default) or accuracy", row=i, column=metric_col
-        )
-    is_acc = text.replace_strict(METRICS, default="loss").fill_null("loss") == "accuracy"
-    drop = [metric_col] + ([chance_col] if chance_col else [])
-    loss_part = _subset(raw, ~is_acc, drop) if not bool(is_acc.all()) else None
-    if not bool(is_acc.any()):
-        return loss_part, None, None
-    acc_raw = _subset(raw, is_acc)
-    cols = _accuracy_ids(acc_raw, (*schema.REQUIRED, *schema.OPTIONAL), schema.REQUIRED, mapping)
-    value_col = _map_columns(acc_raw, ("loss",), mapping)["loss"]
-    frame = pl.DataFrame(
-        [*cols.values(), _accuracy_values(acc_raw, value_col), _chance_values(acc_raw, chance_col)]
-    )
-    return loss_part, _accuracy_long(acc_raw, frame), {"accuracy_rows": frame.height}
-
-
-def _accuracy_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:
-    """Accuracy rows of every file as one table: run ids synthesised, repeats averaged, sorted."""
-    if not parts:
-        return None
-    from l2l.base.schema import ACCURACY_COLUMNS, ACCURACY_DTYPES
-
-    frame = _synth_run_ids(pl.concat(parts, how="vertical"))
-    frame = frame.group_by(REPEAT_KEY, maintain_order=True).agg(
-        pl.col("C").first(),
-        pl.col("accuracy").mean(),
-        pl.col("chance").first(),
-        pl.col("run_id").first(),
-        pl.len().cast(pl.Int64).alias("n_repeats"),
-    )
-    return frame.select([pl.col(c).cast(_DTYPES[ACCURACY_DTYPES[c]]) for c in ACCURACY_COLUMNS]).sort(
-        ["dataset", "eval", "N", "D", "split", "run_id"], nulls_last=False, maintain_order=True
-    )
-
-
-def _accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, wide: bool) -> dict[str, Any]:
-    return {
-        "path": raw.path,
-        "abspath": str(Path(raw.path).resolve()),
-        "sha256": raw.sha256,
-        "format": raw.format,
-        "wide": wide,
-        "metric": "accuracy",
-        "records": raw.frame.height,
-        "rows_read": acc.height,
-        "rows_kept": acc.height,
-        "rows_merged": 0,
-        "rows_rejected": 0,
-        "aliases": {},
-        "ignored_columns": [],
-        "ingested_at": utc_now(),
-        **info,
-    }
+    return _synth_run_ids(frame)

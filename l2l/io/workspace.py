@@ -5,7 +5,8 @@ A workspace is a directory that l2l owns (it holds the marker ``l2l-workspace.js
     l2l-workspace.json    marker, written when the workspace is created; nothing is written where it is missing
                           unless the directory is new or empty
     current.json          the commit: names the current generation and the sha256 of each of its files
-    gen-000007/           config.json, runs.parquet[, accuracy.parquet]: one ingest, written whole before the commit
+    gen-000007/           config.json, runs.parquet[, accuracy.parquet][, checkpoints.parquet]: one ingest, written
+                          whole before the commit (checkpoints: every checkpoint of a per-step log with accuracies)
     gen-000006/           the generation before (kept so that a reader that started before the commit can finish)
     artifacts/            caches (fits, calibrations), checksummed (``l2l.io.caches``)
     .lock                 the writers' lock
@@ -34,7 +35,7 @@ from typing import Any
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.errors import InputError, WorkspaceError
+from l2l.base.errors import InputError, UsageError, WorkspaceError
 from l2l.base.runs import REPEAT_KEY, Runs
 from l2l.base.text import fmt_sig, utc_now
 from l2l.base.text import plural as _plural
@@ -84,6 +85,12 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
     eval exist in the table, and detected otherwise.
     """
     if table is None:
+        if read_kwargs.get("where"):
+            raise UsageError(
+                "--where filters a table given to the command; the workspace's runs were filtered when they "
+                "were ingested (l2l ingest FILE --where COL=VALUE)",
+                param="where",
+            )
         return workspace.load()
     runs = read_runs([table], **read_kwargs)
     if not workspace.exists():
@@ -164,6 +171,7 @@ class Workspace:
     RUNS = "runs.parquet"
     CONFIG = "config.json"
     ACCURACY = ACCURACY_FILE
+    CHECKPOINTS = "checkpoints.parquet"
     ARTIFACTS = "artifacts"
 
     def __init__(self, root: Path | str) -> None:
@@ -361,6 +369,36 @@ class Workspace:
             hint="run the command again",
         )
 
+    def load_checkpoints(self, runs: Runs) -> pl.DataFrame | None:
+        """Every checkpoint of a per-step log with accuracies committed with ``runs`` (``Runs.checkpoints``); None
+        when there are none."""
+        for previous in (False, True):
+            files = self._read((self.CONFIG, self.CHECKPOINTS), previous=previous)
+            if files[self.CONFIG] is None:
+                break
+            if self._parse_config(files[self.CONFIG]).get("digest") == runs.digest:
+                return self._checkpoint_frame(files[self.CHECKPOINTS])
+        raise WorkspaceError(
+            f"the checkpoints in {self._shown()} were stored with other runs (the workspace changed meanwhile)",
+            hint="run the command again",
+        )
+
+    def _checkpoint_frame(self, data: bytes | None) -> pl.DataFrame | None:
+        if data is None:
+            return None
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WorkspaceError(
+                f"cannot read the checkpoints of {self._shown()}: {first}", hint=_RECREATE
+            ) from None
+        if tuple(frame.columns) != schema.CHECKPOINT_COLUMNS:
+            raise WorkspaceError(
+                f"the checkpoints of {self._shown()} do not have the checkpoint columns", hint=_RECREATE
+            )
+        return frame
+
     def _accuracy_frame(self, data: bytes | None) -> pl.DataFrame | None:
         if data is None:
             return None
@@ -487,16 +525,18 @@ class Workspace:
                 raise
             pointer = None  # replacing everything: a damaged commit is replaced too (as its hint says)
         self._clean(pointer)
-        accuracy = runs.accuracy
+        accuracy, every = runs.accuracy, runs.checkpoints
         if append and pointer is not None:
-            files = self._read((self.CONFIG, self.RUNS, self.ACCURACY))
+            files = self._read((self.CONFIG, self.RUNS, self.ACCURACY, self.CHECKPOINTS))
             config = self._parse_config(files[self.CONFIG])
             stored = self._runs(config, files[self.RUNS])
             if column_mapping is None:
                 column_mapping = dict(config.get("column_mapping", {}))
             runs = _merge(stored, runs, strict=strict)
             accuracy = merge_accuracy(self._accuracy_frame(files[self.ACCURACY]), accuracy)
-        runs = replace(runs, accuracy=accuracy)
+            old = self._checkpoint_frame(files[self.CHECKPOINTS])
+            every = old if every is None else every if old is None else pl.concat([old, every])
+        runs = replace(runs, accuracy=accuracy, checkpoints=every)
         self._commit(pointer, _generation_files(runs, dict(column_mapping or {})))
         return runs
 
@@ -659,6 +699,7 @@ def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, b
         "column_mapping": column_mapping,
         "provenance": list(runs.provenance),
         "accuracy_rows": None if runs.accuracy is None else runs.accuracy.height,
+        "checkpoint_rows": None if runs.checkpoints is None else runs.checkpoints.height,
         "saved_at": utc_now(),
     }
     buf = io.BytesIO()
@@ -668,6 +709,10 @@ def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, b
         acc = io.BytesIO()
         runs.accuracy.write_parquet(acc)
         files[Workspace.ACCURACY] = acc.getvalue()
+    if runs.checkpoints is not None:
+        every = io.BytesIO()
+        runs.checkpoints.write_parquet(every)
+        files[Workspace.CHECKPOINTS] = every.getvalue()
     files[Workspace.CONFIG] = (json.dumps(config, indent=2, allow_nan=False) + "\n").encode()
     return files
 

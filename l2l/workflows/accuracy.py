@@ -179,6 +179,8 @@ def accuracy_data(
     acc = _require_accuracy(runs) if frame is None else frame
     rows = acc.filter(pl.col("eval") == acc_eval).drop("eval", "n_repeats", "chance")
     key = ["dataset", "N", "D", "split"]
+    if "step" in rows.columns and "step" in runs.frame.columns:  # every checkpoint: pair within a run's step
+        key += ["run_id", "step"]
     if input_loss == "task":
         ev = task_loss_eval(runs, acc_eval)
         if ev is None:

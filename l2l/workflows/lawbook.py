@@ -98,7 +98,7 @@ class LawBook:
         tasks = [(*self.data(ds, ev), self.options, ds, ev) for ds, ev in todo]
         t0 = time.perf_counter()
         for done, (key, res) in enumerate(zip(todo, run_fits(tasks, workers), strict=True), start=1):
-            self._cache[key] = res
+            self._cache[key] = _with_fix(res)
             if isinstance(res, LawFit):
                 self.saved[self.key(*key)] = res
             if progress is not None:
@@ -122,6 +122,30 @@ class LawBook:
 
 
 Progress = Callable[[int, int], None]
+
+#: What a law short of runs needs, said where the fit says it is short.
+FEW_RUNS_FIX = (
+    "a law needs more runs than it has parameters, at 3 model sizes and 3 token counts or more; a table of "
+    "datasets measured at a few sizes compares them by those measured losses"
+)
+
+
+def _with_fix(res: LawFit | FitError) -> LawFit | FitError:
+    """A fit that failed for too few runs, with the fix named (the fit says what is short, not what to do)."""
+    if isinstance(res, FitError) and res.hint is None and "runs cannot fit" in res.message:
+        return FitError(res.message, hint=FEW_RUNS_FIX, param=res.param)
+    return res
+
+
+def no_laws(outcome: FitOutcome) -> FitError:
+    """The refusal of a ``fit_laws`` call in which no law could be fitted: the first reason, and its fix."""
+    failed = [r for r in outcome.results if isinstance(r, FitError)]
+    first = failed[0] if failed else FitError("no law to fit")
+    return FitError(
+        f"no law could be fitted ({len(failed)} of {len(outcome.results)} failed): {first.message}",
+        hint=first.hint or "see each law's reason (--format json)",
+        param=first.param,
+    )
 
 
 def law_book(

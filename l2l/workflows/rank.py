@@ -245,6 +245,9 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     for pattern in names:
         if pattern.startswith("!") or pattern == OWN or _GLOB & set(pattern):
             continue
+        if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.requests.rank_targets)
+            found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))
+            continue
         try:
             resolve_name(pattern, runs.evals, "eval")
             continue
@@ -653,9 +656,10 @@ def evaluate_ranking(
         test=test,
         downstream=downstream,
     )
+    targets = [*plan.test_evals, *plan.downstream_evals]
     return rank_backtest(
         runs,
-        [*plan.test_evals, *plan.downstream_evals],
+        targets or [OWN],  # (no test evals: the datasets' own evals are the one eval they share)
         holdout_split=holdout_split,
         holdout_top_compute=holdout_top_compute,
         form=form,

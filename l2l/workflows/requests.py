@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from l2l.base.errors import SelectionError, UsageError
+from l2l.base.errors import L2LError, SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, RankMethod
 from l2l.core.fit import FitOptions
 
@@ -34,10 +34,12 @@ __all__ = [
     "PredictAnswer",
     "PredictRequest",
     "RankRequest",
+    "accuracy_runs",
     "answer_evaluate",
     "answer_predict",
     "answer_rank",
     "eval_kind",
+    "eval_names",
     "refuse_accuracy_evals",
 ]
 
@@ -54,26 +56,93 @@ def _accuracy_names(runs: Runs) -> list[str]:
     return accuracy_evals(runs) if runs.accuracy is not None else []
 
 
-def eval_kind(runs: Runs, names: Sequence[str]) -> Literal["loss", "accuracy"]:
-    """Whether ``names`` are loss evals or accuracy evals (a name that is no loss eval but names an accuracy eval;
-    a name that is both is the accuracy). Refuses a mix, and a name that is neither (SelectionError)."""
+def _both(name: str) -> UsageError:
+    return UsageError(
+        f"{name!r} is both a loss and an accuracy: say which, with --metric loss or --metric accuracy (or spell "
+        f"it {name}:loss or {name}:accuracy)",
+        param="metric",
+    )
+
+
+def _metric_of(name: str, metric: str | None) -> tuple[str, str | None]:
+    """(the name without a ``:metric`` spelling, the metric it or ``metric`` asks for)."""
+    from l2l.base.schema import split_metric
+
+    base, spelled = split_metric(name)
+    if spelled is not None and metric is not None and spelled != metric:
+        raise UsageError(f"{name!r} is spelled as {spelled}, but --metric says {metric}", param="metric")
+    return base, spelled or metric
+
+
+def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Literal["loss", "accuracy"]:
+    """Whether ``names`` are loss evals or accuracy evals. An eval is a name and a metric: ``metric`` (or a name
+    spelled ``NAME:METRIC``) says which; else a name that is no loss eval but names an accuracy eval is the
+    accuracy, and a name that is exactly both (a task's loss and its accuracy under one name) is refused with
+    the two choices. Refuses a mix, and a name that is neither (SelectionError)."""
     from l2l.base.runs import ALL, OWN, resolve_name
 
     acc_names = _accuracy_names(runs)
     wanted = [n for n in names if n not in (ALL, OWN)]
-    if not acc_names or not wanted:
+    if not wanted:
         return "loss"
     kinds = []
     for name in wanted:
+        _, m = _metric_of(name, metric)
+        if m is not None:
+            kinds.append("accuracy" if m == "accuracy" else "loss")
+            continue
+        if not acc_names:
+            kinds.append("loss")
+            continue
         try:
-            runs.resolve_eval(name)
-            kinds.append("accuracy" if name in acc_names else "loss")
+            loss = runs.resolve_eval(name)
         except SelectionError:
             resolve_name(name, acc_names, "eval")  # neither a loss nor an accuracy eval: that error
             kinds.append("accuracy")
+            continue
+        if loss.lower() == name.lower() and any(a.lower() == name.lower() for a in acc_names):
+            raise _both(name)
+        kinds.append("loss")
     if len(set(kinds)) > 1:
         raise UsageError("name either loss evals or accuracy evals, not both", param="evals")
     return "accuracy" if kinds[0] == "accuracy" else "loss"
+
+
+def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> tuple[str, ...]:
+    """``names`` as the names the question's resolver takes: a loss spelled ``NAME:loss`` or asked with
+    ``metric`` becomes its stored eval (``hellaswag``, ``hellaswag:bpb``); an accuracy loses its ``:accuracy``."""
+    from l2l.base.runs import ALL, OWN, resolve_name
+
+    out = []
+    for name in names:
+        if name in (ALL, OWN):
+            out.append(name)
+            continue
+        base, m = _metric_of(name, metric)
+        if m == "accuracy":
+            out.append(resolve_name(base, _accuracy_names(runs), "accuracy eval"))
+        elif m is not None:
+            out.append(runs.resolve_eval(f"{base}:{m}"))
+        else:
+            out.append(name)
+    return tuple(out)
+
+
+def accuracy_runs(session: Session, checkpoints: str = "final", *, form: str = "sigmoid") -> Runs:
+    """The runs an accuracy law is fitted on: each run's final checkpoint (``final``, as the laws), or every
+    checkpoint of a per-step log (``all``: the loss→accuracy relation holds at every checkpoint, so a ladder of
+    few runs gives many points; the scaling laws stay on final checkpoints)."""
+    choice = checkpoints.strip().lower()
+    if choice == "final":
+        return session.with_accuracy()
+    if choice != "all":
+        raise UsageError(f"unknown checkpoint choice {checkpoints!r} (final or all)", param="checkpoints")
+    if form == "power":
+        raise UsageError(
+            "the power law's E0 comes from the scaling law, fitted on final checkpoints: fit it on final ones",
+            param="checkpoints",
+        )
+    return session.with_checkpoints().at_every_checkpoint()
 
 
 def refuse_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> None:
@@ -126,6 +195,8 @@ class PredictRequest:
     #: accuracy evals: the loss the accuracy law is a function of, and chance levels by eval
     input_loss: InputLoss = "task"
     chance: Mapping[str, float] = field(default_factory=dict)
+    #: the metric of the evals named (loss, bpb or accuracy); None: each name says (see ``eval_kind``)
+    metric: str | None = None
 
 
 #: What ``answer_predict`` returns, by the shape of the question.
@@ -172,6 +243,10 @@ def _check_law(req: PredictRequest) -> None:
 
 def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
     """The prediction ``req`` asks for, from the session's runs and caches."""
+    if req.metric is not None and not req.evals:
+        raise UsageError("--metric says how the evals named are measured: name the evals", param="evals")
+    kind = eval_kind(session.with_accuracy(), req.evals, req.metric) if req.evals else "loss"
+    evals = eval_names(session.runs, req.evals, req.metric)
     if req.via:
         _check_via(req)
         from l2l.workflows.via import predict_sources
@@ -183,7 +258,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             tgt=req.target,
             src_loss=req.src_loss,
             from_run=req.from_run,
-            eval_name=req.evals[0] if req.evals else None,
+            eval_name=evals[0] if evals else None,
             split=req.split,
             options=req.options,
             cache=session.fits,
@@ -192,13 +267,13 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             level=req.level,
             seed=req.seed,
         )
-    if req.evals and eval_kind(session.with_accuracy(), req.evals) == "accuracy":
+    if kind == "accuracy":
         _check_law(req)
         from l2l.workflows.accuracy import predict_accuracy
 
         return predict_accuracy(
             session.runs,
-            evals=req.evals,
+            evals=evals,
             datasets=req.datasets,
             N=req.N,
             D=req.D or None,
@@ -221,7 +296,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
         D=req.D or None,
         C=req.C or None,
         datasets=req.datasets,
-        evals=req.evals or None,
+        evals=evals or None,
         split=req.split,
         options=req.options,
         cache=session.fits,
@@ -276,6 +351,8 @@ class RankRequest:
     form: str = "l2l"
     holdout_split: str | None = None
     holdout_top_compute: int | None = None
+    #: the metric of the targets named (loss, bpb or accuracy); None: each name says (see ``rank_targets``)
+    metric: str | None = None
 
     @property
     def backtest(self) -> bool:
@@ -300,6 +377,92 @@ def _check_rank(req: RankRequest) -> None:
         raise UsageError("give a compute budget C (e.g. 1e21), or a model size N with tokens D", param="C")
 
 
+def _measured_by(runs: Runs, ev: str, chosen: Sequence[str]) -> list[str]:
+    return [d for d in chosen if ev in runs.evals_of(d)]
+
+
+def _lonely(runs: Runs, evals: Sequence[str], chosen: Sequence[str], what: str) -> SelectionError | None:
+    """Targets no two candidate datasets are measured on: nothing to compare them by."""
+    alone = {ev: _measured_by(runs, ev, chosen) for ev in evals}
+    if any(len(ds) >= 2 for ds in alone.values()):
+        return None
+    common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) if chosen else set()
+    shown = "; ".join(f"{ev} only on {', '.join(ds) or 'none'}'s models" for ev, ds in alone.items())
+    hint = (
+        f"rank on an eval every dataset's models are measured on ({', '.join(sorted(common))})"
+        if common
+        else "the datasets' models share no eval: ranking needs one they are all measured on"
+    )
+    return SelectionError(
+        f"{what}: no two candidate datasets are measured on it ({shown}), so there is nothing to compare",
+        hint=hint,
+        param="targets",
+    )
+
+
+def _own_incomparable(runs: Runs, datasets: Sequence[str]) -> L2LError | None:
+    """``-t own`` where the own evals are each dataset's training loss under one shared name (``train``): each
+    model's loss on its own training data, not comparable across datasets; or own evals no two datasets are
+    measured on."""
+    chosen = runs.resolve_datasets(datasets or None)
+    owns = list(dict.fromkeys(runs.own_eval[d] for d in chosen if d in runs.own_eval))
+    if owns and len(chosen) >= 2 and (lonely := _lonely(runs, owns, chosen, "-t own")) is not None:
+        return lonely
+    named = {runs.own_eval[d] for d in chosen if d in runs.own_eval and runs.own_eval_how.get(d) == "train"}
+    if len([d for d in chosen if runs.own_eval_how.get(d) == "train"]) < 2:
+        return None
+    common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) - named
+    shown = ", ".join(sorted(common)) or "none: every dataset needs an eval in common"
+    return UsageError(
+        f"-t own names each dataset's own eval, here {', '.join(sorted(named))}: each model's loss on its own "
+        "training data, which is not comparable across datasets",
+        hint=f"rank on an eval every dataset is measured on ({shown})",
+        param="targets",
+    )
+
+
+def rank_targets(
+    runs: Runs, targets: Mapping[str, float], metric: str | None = None, datasets: Sequence[str] = ()
+) -> dict[str, float]:
+    """Targets as ``rank`` takes them: a loss asked as ``NAME:loss``/``NAME:bpb`` (or with ``metric``) becomes its
+    stored eval, an accuracy ``NAME:accuracy``; a name that is exactly both a loss and an accuracy, unspelled, is
+    refused with the two choices; ``own`` where the own evals are training losses of one name is refused."""
+    from l2l.base.runs import OWN
+
+    acc_names = _accuracy_names(runs)
+    out: dict[str, float] = {}
+    for pattern, weight in targets.items():
+        if pattern == OWN:
+            if (bad := _own_incomparable(runs, datasets)) is not None:
+                raise bad
+            out[pattern] = out.get(pattern, 0.0) + weight
+            continue
+        if pattern.startswith("!") or any(ch in pattern for ch in "*?["):
+            out[pattern] = out.get(pattern, 0.0) + weight
+            continue
+        base, m = _metric_of(pattern, metric)
+        if m == "accuracy":
+            from l2l.base.runs import resolve_name
+
+            name = f"{resolve_name(base, acc_names, 'accuracy eval')}:accuracy"
+        elif m is not None:
+            name = runs.resolve_eval(f"{base}:{m}")
+        else:
+            exact = [e for e in runs.evals if e.lower() == pattern.lower()]
+            if exact and any(a.lower() == pattern.lower() for a in acc_names):
+                raise _both(pattern)
+            name = pattern
+        if m != "accuracy" and len(chosen := runs.resolve_datasets(datasets or None)) >= 2:
+            try:
+                loss = runs.resolve_eval(name)
+            except SelectionError:
+                loss = None  # (an accuracy target, or an unknown name: rank says which)
+            if loss is not None and (lonely := _lonely(runs, [loss], chosen, f"target {loss}")) is not None:
+                raise lonely
+        out[name] = out.get(name, 0.0) + weight
+    return out
+
+
 def answer_rank(
     session: Session, req: RankRequest, progress: Progress | None = None
 ) -> Ranking | RankBacktest:
@@ -308,10 +471,16 @@ def answer_rank(
 
     _check_rank(req)
     runs = session.with_accuracy()
+    if len(runs.datasets) < 2:
+        raise SelectionError(
+            f"rank compares datasets: these runs have one ({', '.join(runs.datasets)})",
+            hint="ingest the runs of another dataset beside it (l2l ingest FILE --append)",
+        )
+    targets = rank_targets(runs, req.targets, req.metric, req.datasets)
     if req.backtest:
         return rank_backtest(
             runs,
-            req.targets,
+            targets,
             holdout_split=req.holdout_split,
             holdout_top_compute=req.holdout_top_compute,
             datasets=req.datasets or None,
@@ -321,9 +490,9 @@ def answer_rank(
             seed=req.seed,
             progress=progress,
         )
-    return rank_runs(
+    return _ranked(rank_runs(
         runs,
-        req.targets,
+        targets,
         C=req.C,
         N=req.N,
         D=req.D,
@@ -334,6 +503,23 @@ def answer_rank(
         draws=req.draws,
         seed=req.seed,
         level=req.level,
+    ))  # fmt: skip
+
+
+def _ranked(ranking: Ranking) -> Ranking:
+    """``ranking`` when some dataset was ranked for some target; else the reason, refused (never an answer that
+    ranks nothing)."""
+    rows = [r for t in ranking.targets for r in t.rows]
+    if any(r.rank is not None for r in rows):
+        return ranking
+    reasons = list(dict.fromkeys(r.reason for r in rows if r.reason))
+    shown = reasons[0] if reasons else "no candidate has a prediction"
+    more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
+    raise SelectionError(
+        f"no dataset could be ranked: {shown}{more}",
+        hint="ranking at a budget needs each dataset's laws (enough runs at several sizes); a table of datasets "
+        "measured at a few sizes compares them by those measured losses",
+        param="targets",
     )
 
 
@@ -394,8 +580,17 @@ def answer_evaluate(
     progress: Progress | None = None,
     ranking_progress: Progress | None = None,
 ) -> EvaluateAnswer:
-    """Table 1, and the accuracy and ranking settings when asked, on the same held-out runs."""
-    ev = evaluation(session, req, progress)
+    """Table 1, and the accuracy and ranking settings when asked, on the same held-out runs. With accuracy evals
+    asked, a table Table 1 does not apply to (one dataset) gets the accuracy part alone."""
+    try:
+        ev = evaluation(session, req, progress)
+    except SelectionError as exc:
+        from l2l.workflows.evaluate import ONE_DATASET, empty_evaluation
+
+        if not req.accuracy or not exc.message.startswith(ONE_DATASET):
+            raise
+
+        ev = empty_evaluation(f"no Table 1: {exc.message}")
     acc = None
     if req.accuracy:
         from l2l.workflows.accuracy_eval import evaluate_accuracy

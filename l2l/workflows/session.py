@@ -11,6 +11,7 @@ cache=s.fits)``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,19 @@ class Session:
         self.runs = attach_accuracy(self.runs, self.workspace)
         return self.runs
 
+    def with_checkpoints(self) -> Runs:
+        """The runs with their accuracies and every-checkpoint rows (``Runs.checkpoints``: a per-step log's
+        losses and accuracies at every checkpoint), when the workspace or table has them."""
+        runs = self.with_accuracy()
+        if self.workspace is None or runs.checkpoints is not None:
+            return runs
+        from dataclasses import replace
+
+        frame = self.workspace.load_checkpoints(runs)
+        if frame is not None:
+            self.runs = replace(runs, checkpoints=frame)
+        return self.runs
+
     def keep(self) -> None:
         """Store the fits and calibrations made since they were read in the workspace."""
         if self.workspace is None or not self.workspace.exists():
@@ -109,13 +123,18 @@ def open_session(
     *,
     accuracy: bool = False,
     workers: int = 1,
+    where: Sequence[str] = (),
 ) -> Session:
-    """The runs of ``table`` (read now) or of the workspace (``workspace``, else ``$L2L_WORKSPACE``, else
-    ``./.l2l``), with the workspace's saved fits and calibrations when they are the workspace's runs."""
+    """The runs of ``table`` (read now; ``where``: its rows that pass these filters, ``COL=VALUE``) or of the
+    workspace (``workspace``, else ``$L2L_WORKSPACE``, else ``./.l2l``), with the workspace's saved fits and
+    calibrations when they are the workspace's runs."""
+    from l2l.io.selection import parse_where
     from l2l.io.workspace import Workspace, load_runs
 
     ws = Workspace.locate(workspace)
-    session = Session(load_runs(table, ws), None if table is not None else ws, workers)
+    filters = parse_where(where)
+    runs = load_runs(table, ws, where=filters) if filters else load_runs(table, ws)
+    session = Session(runs, None if table is not None else ws, workers)
     if accuracy:
         session.with_accuracy()
     return session

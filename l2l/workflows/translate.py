@@ -398,6 +398,29 @@ def _specs(
     ]
 
 
+def no_translations(results: Sequence[TranslationResult]) -> FitError:
+    """The refusal of a ``translate`` call in which no translation could be fitted: the first reason, its fix."""
+    reasons = [r.error for r in results if r.error]
+    first = reasons[0] if reasons else "nothing to translate"
+    return FitError(
+        f"no translation could be fitted ({len(results)} asked): {first}",
+        hint="each translation needs both datasets' laws and runs paired at equal (N, D); "
+        "see each one's reason (--format json)",
+    )
+
+
+def _shared_kind(runs: Runs, specs: Sequence[PairSpec], kind: Kind) -> Kind:
+    """A train-train translation between datasets whose "own" evals are the one eval they share (they have no own
+    eval: ``l2l.io.own``) compares two datasets' models on one eval: test-test, and called so."""
+    if (
+        kind == "train-train"
+        and specs
+        and all(runs.own_is_shared(s.src) and runs.own_is_shared(s.tgt) for s in specs)
+    ):
+        return "test-test"
+    return kind
+
+
 def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
     """Target datasets: those named, or every other dataset (all of them, or none named). The source itself only
     when named: its translation onto itself is the identity."""
@@ -515,6 +538,7 @@ def translate(
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
     specs = _specs(runs, book, src_ds, tgts, kind, evals)
+    kind = _shared_kind(runs, specs, kind)
     needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
     book.fit_many(needed, workers=workers, progress=progress)
     results = [

@@ -237,6 +237,7 @@ def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
             notes.append(f"{path}: {plural(len(taken), 'loss column')} {how} (--verbose lists them)")
         if p["rows_rejected"]:
             notes.append(f"{path}: {plural(p['rows_rejected'], 'empty loss cell')} skipped")
+    notes.extend(f"{path}: {line}" for line in p.get("decisions", []))  # (l2l.io.tables: what was decided)
     ignored = p.get("ignored_columns") or []
     if ignored:
         reasons = {**cols.get("extras", {}), **p.get("loss_columns_left_out", {})}

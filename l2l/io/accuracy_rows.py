@@ -1,0 +1,241 @@
+"""Downstream accuracy rows of a run table, kept apart from the losses (``Runs.accuracy``): values checked
+(fractions in [0, 1], chance levels in [0, 1)), a wide export's accuracy columns split off, every file's rows as one
+table (repeats averaged), and what each file gave.
+
+A long table marks its accuracy rows with a ``metric`` column; they go through the same reader as its losses (the
+same columns, checks and checkpoint selection: ``l2l.io.tables``) and are split off here at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from l2l.base import schema
+from l2l.base.runs import AVERAGE_KEY
+from l2l.base.text import utc_now
+from l2l.io.readers import _Raw
+from l2l.io.values import (
+    _DTYPES,
+    _bad_compute,
+    _complete,
+    _compute_error,
+    _first,
+    _glob_regex,
+    _map_columns,
+    _numeric,
+    _require,
+    _synth_run_ids,
+    _text,
+)
+
+__all__: list[str] = []
+
+
+class NeedsLinesError(Exception):
+    """A check failed on rows read by the scanning route, which does not know their lines: read again carefully."""
+
+
+def column_named(columns: Sequence[str], name: str) -> str | None:
+    """The column whose normalised name is ``name``, if any."""
+    return next((c for c in columns if schema.norm_name(c) == name), None)
+
+
+def subset(raw: _Raw, mask: pl.Series) -> _Raw:
+    """The rows of ``raw`` where ``mask`` holds (lines and bad-value notes kept in step)."""
+    idx = mask.arg_true().to_list()
+    lines = None if raw.lines is None else [raw.lines[i] for i in idx]
+    where = {old: new for new, old in enumerate(idx)}
+    kept = {c: ([where[r] for r in rows if r in where], why) for c, (rows, why) in raw.bad.items()}
+    bad = {c: v for c, v in kept.items() if v[0]}
+    return _Raw(raw.path, raw.format, raw.sha256, raw.frame.filter(mask), lines, raw.header_line, bad=bad)
+
+
+def _accuracy_hint(v: float, values: pl.Series) -> str:
+    if v > 1 and 12 < float(values.max()) <= 100:  # type: ignore[arg-type]  # losses rarely pass 12
+        return "these look like percentages: divide them by 100"
+    if v > 1:
+        return "this looks like a loss given as accuracy: give losses with metric=loss (or as loss columns)"
+    return "an accuracy is a fraction correct, between 0 and 1"
+
+
+def _fail(raw: _Raw, frame: pl.DataFrame, i: int, message: str, column: str, hint: str | None = None) -> None:
+    row = frame.get_column("_row")[i]
+    if row is None:
+        raise NeedsLinesError
+    raise raw.error(message, row=int(row), column=column, hint=hint)
+
+
+def check_metric_values(raw: _Raw, frame: pl.DataFrame, value_col: str, chance_col: str | None) -> None:
+    """The values of a long table with a ``metric`` column (``_metric``: loss, bpb or accuracy): a loss is
+    required, > 0 and in range; an accuracy in [0, 1]; a chance level in [0, 1). Raises InputError at the first
+    bad row (NeedsLinesError when its line is not known)."""
+    from l2l.io.values import _HI, _LO, _RANGE
+
+    v = frame.get_column("loss")
+    acc = frame.get_column("_metric") == "accuracy"
+    if (i := _first(~acc & v.is_null())) is not None:
+        _fail(raw, frame, i, "missing value (loss is required)", value_col)
+    if (i := _first(~acc & v.is_not_null() & ((v <= 0) | (v < _LO) | (v > _HI)))) is not None:
+        word = "loss must be > 0" if float(v[i]) <= 0 else f"loss must be between {_RANGE}"
+        _fail(raw, frame, i, f"{word}, got {float(v[i])!r}", value_col)
+    bad = acc & v.is_not_null() & ((v < 0) | (v > 1))
+    if (i := _first(bad)) is not None:
+        value = float(v[i])
+        hint = _accuracy_hint(value, v.filter(acc).drop_nulls())
+        _fail(raw, frame, i, f"an accuracy must be in [0, 1], got {value:.6g}", value_col, hint)
+    if chance_col is not None and "chance" in frame.columns:
+        c = frame.get_column("chance")
+        if (i := _first(acc & c.is_not_null() & ((c < 0) | (c >= 1)))) is not None:
+            _fail(raw, frame, i, f"a chance level must be in [0, 1), got {float(c[i]):.6g}", chance_col)
+
+
+def accuracy_part(rows: pl.DataFrame, path: str) -> pl.DataFrame:
+    """A long table's accuracy rows (canonical columns, ``loss`` holding the accuracy) in the accuracy table's
+    columns (plus ``_path`` and the carried columns)."""
+    chance = rows.get_column("chance") if "chance" in rows.columns else None
+    out = rows.rename({"loss": "accuracy"}).with_columns(pl.lit(path).alias("_path"))
+    if chance is None:
+        out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("chance"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Wide exports: accuracy columns
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
+    """A column of accuracies as Float64, each in [0, 1]: a value above 1 is a loss or a percentage, an error."""
+    num = _numeric(raw, col, "accuracy", required=False)
+    bad = num.is_not_null() & ((num < 0) | (num > 1))
+    if (i := _first(bad)) is not None:
+        v = float(num[i])
+        hint = _accuracy_hint(v, num.drop_nulls())
+        raise raw.error(f"an accuracy must be in [0, 1], got {v:.6g}", row=i, column=col, hint=hint)
+    return num.alias("accuracy")
+
+
+def _chance_values(raw: _Raw, col: str | None) -> pl.Series:
+    n = raw.frame.height
+    if col is None:
+        return pl.Series("chance", [None] * n, dtype=pl.Float64)
+    num = _numeric(raw, col, "chance", required=False)
+    if (i := _first(num.is_not_null() & ((num < 0) | (num >= 1)))) is not None:
+        raise raw.error(f"a chance level must be in [0, 1), got {float(num[i]):.6g}", row=i, column=col)
+    return num.alias("chance")
+
+
+def _accuracy_ids(
+    raw: _Raw, wanted: Sequence[str], required: Sequence[str], given: Mapping[str, str] | None = None
+) -> dict[str, pl.Series]:
+    mapping = _map_columns(raw, wanted, given)
+    _require(raw, mapping, required, wide=False)
+    cols: dict[str, pl.Series] = {}
+    for canon in ("dataset", "split", "run_id", "seed", "eval"):
+        if canon in mapping:
+            cols[canon] = _text(raw, mapping[canon], canon, required=canon in ("dataset", "eval"))
+    for canon in ("N", "D", "C"):
+        if canon in mapping:
+            cols[canon] = _numeric(raw, mapping[canon], canon, required=canon != "C")
+    return cols
+
+
+def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
+    """Accuracy rows completed like loss rows (C = 6·N·D, run_id/split null) with the accuracy columns."""
+    done = _complete(frame.rename({"accuracy": "loss"}).with_row_index("_row"))
+    if (bad := _bad_compute(done)) is not None:
+        raise _compute_error(raw, bad, {})
+    return done.rename({"loss": "accuracy"}).with_columns(
+        frame.get_column("chance"), pl.lit(raw.path).alias("_path")
+    )
+
+
+def split_wide_accuracy(
+    raw: _Raw, accuracy_columns: str | None, mapping: Mapping[str, str] | None = None
+) -> tuple[_Raw | None, pl.DataFrame | None, dict[str, Any] | None]:
+    """Separate a wide table's accuracy columns (those matching ``accuracy_columns``) from its loss columns.
+    Returns (the loss part or None, the accuracy rows or None, provenance of the accuracy part)."""
+    if accuracy_columns is None:
+        return raw, None, None
+    chance_col = column_named(raw.frame.columns, "chance")
+    ids = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
+    id_cols = set(_map_columns(raw, ids, mapping).values())
+    rx = _glob_regex(accuracy_columns)
+    chosen = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
+    if not chosen:
+        raise raw.header_error(
+            f"the accuracy-column pattern {accuracy_columns!r} matches no column",
+            param="accuracy_columns",
+        )
+    base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping)
+    names: dict[str, str] = {}
+    for c in chosen:
+        m = rx.match(c)
+        assert m is not None
+        names[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
+    parts = []
+    for c in chosen:
+        vals = _accuracy_values(raw, c)
+        f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
+            pl.lit(names[c]).alias("eval")
+        )
+        parts.append(f.filter(pl.col("accuracy").is_not_null()))
+    acc = _accuracy_long(raw, pl.concat(parts, how="vertical"))
+    rest = raw.frame.drop(chosen)
+    loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
+    info = {"accuracy_columns": names}
+    has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
+    return (loss_raw if has_loss else None), acc, info
+
+
+def accuracy_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:
+    """Accuracy rows of every file as one table: run ids synthesised, repeats averaged, sorted."""
+    if not parts:
+        return None
+    from l2l.base.schema import ACCURACY_COLUMNS, ACCURACY_DTYPES
+
+    frame = _synth_run_ids(pl.concat(parts, how="diagonal_relaxed"))
+    frame = frame.group_by(AVERAGE_KEY, maintain_order=True).agg(
+        pl.col("C").first(),
+        pl.col("accuracy").mean(),
+        pl.col("chance").first(),
+        pl.len().cast(pl.Int64).alias("n_repeats"),
+    )
+    return frame.select([pl.col(c).cast(_DTYPES[ACCURACY_DTYPES[c]]) for c in ACCURACY_COLUMNS]).sort(
+        ["dataset", "eval", "N", "D", "split", "run_id"], nulls_last=False, maintain_order=True
+    )
+
+
+def accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, wide: bool) -> dict[str, Any]:
+    return {
+        "path": raw.path,
+        "abspath": str(Path(raw.path).resolve()),
+        "sha256": raw.sha256,
+        "format": raw.format,
+        "wide": wide,
+        "metric": "accuracy",
+        "records": raw.frame.height,
+        "rows_read": acc.height,
+        "rows_kept": acc.height,
+        "rows_merged": 0,
+        "rows_rejected": 0,
+        "aliases": {},
+        "ignored_columns": [],
+        "ingested_at": utc_now(),
+        **info,
+    }
+
+
+def every_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:
+    """Every file's every-checkpoint rows as one table (``schema.CHECKPOINT_COLUMNS``), run ids synthesised."""
+    if not parts:
+        return None
+    frame = _synth_run_ids(pl.concat(parts, how="vertical_relaxed")).rename(
+        {"_metric": "metric", "loss": "value"}
+    )
+    cols = [pl.col(c).cast(_DTYPES[schema.CHECKPOINT_DTYPES[c]]) for c in schema.CHECKPOINT_COLUMNS]
+    return frame.select(cols).sort(["dataset", "eval", "metric", "run_id", "step"], nulls_last=False)

@@ -1,0 +1,134 @@
+"""Each dataset's own eval: the eval that is its own ("train") loss, decided by the naming rules, by the user, or
+(when no dataset has one) the one validation eval every dataset is measured on.
+
+- ``explicit`` (``--own-eval DATASET=EVAL``; ``all=EVAL`` for every dataset), ``workspace`` (kept from an earlier
+  ingest), ``train`` (an eval named train), ``detected`` (the eval named after the dataset: ``fineweb_val``);
+- ``shared``: no dataset has an own eval by those rules, and every one is measured on one validation eval (a
+  common validation mix, DCLM's ``open_lm_val``): that eval stands in for each dataset's own loss, and commands
+  say so; comparisons on it are test-to-test, not train-to-train.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import polars as pl
+
+from l2l.base import schema
+from l2l.base.errors import SelectionError
+from l2l.base.runs import resolve_name
+
+__all__ = ["SHARED", "resolve_own", "shared_eval"]
+
+#: How an own eval was decided when it is the eval every dataset shares (see the module docstring).
+SHARED: Final = "shared"
+
+
+def _evals_by_dataset(frame: pl.DataFrame) -> dict[str, list[str]]:
+    g = frame.group_by("dataset").agg(pl.col("eval").unique().sort())
+    return {d: list(e) for d, e in g.iter_rows()}
+
+
+def _detect_own(dataset: str, evals: Sequence[str]) -> tuple[str | None, str, list[str]]:
+    """(own eval or None, how, ambiguous candidates) for one dataset by the naming rules."""
+    trains = [e for e in evals if e.strip().lower() == "train"]
+    if len(trains) == 1:
+        return trains[0], "train", []
+    target = schema.norm_dataset_for_match(dataset)
+    scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]
+    if not scored:
+        return None, "", []
+    best = max(s for s, _ in scored)
+    top = sorted(e for s, e in scored if s == best)
+    if len(top) > 1:
+        return None, "", top
+    return top[0], "detected", []
+
+
+def shared_eval(by_ds: Mapping[str, Sequence[str]]) -> str | None:
+    """The validation eval every dataset (two or more) is measured on: the only eval they all share, else the only
+    one of those named like a validation set; None when there is none or the choice is not clear."""
+    if len(by_ds) < 2:  # one dataset's only eval is not "shared": it stays without an own eval
+        return None
+    common = set.intersection(*(set(v) for v in by_ds.values()))
+    if len(common) == 1:
+        return next(iter(common))
+    val_like = sorted(e for e in common if schema.looks_like_validation(e))
+    return val_like[0] if len(val_like) == 1 else None
+
+
+def _explicit(
+    explicit: Mapping[str, str], by_ds: Mapping[str, list[str]], datasets: Sequence[str]
+) -> dict[str, str]:
+    """``--own-eval`` entries resolved: DATASET (a unique prefix) → EVAL; ``all`` (when no dataset is so named)
+    gives every dataset EVAL (those that never measured it: an error), and a dataset named on its own overrides
+    it."""
+    own: dict[str, str] = {}
+    from_all: set[str] = set()
+
+    def is_all(key: str) -> bool:
+        return key.strip().lower() == "all" and "all" not in datasets
+
+    for key, ev in sorted(explicit.items(), key=lambda kv: not is_all(kv[0])):  # all= first, then names
+        if is_all(key):
+            missing = [ds for ds in datasets if ev not in by_ds[ds]]
+            try:
+                names = {ds: resolve_name(ev, by_ds[ds], "eval") for ds in datasets}
+            except SelectionError:
+                raise SelectionError(
+                    f"own eval all={ev}: no eval {ev!r} measured on {', '.join(missing) or 'some dataset'}",
+                    param="own_eval",
+                ) from None
+            targets = names
+        else:
+            try:
+                ds = resolve_name(key, datasets, "dataset")
+            except SelectionError as exc:
+                raise SelectionError(f"own eval {key}={ev}: {exc.message}", param="own_eval") from None
+            try:
+                targets = {ds: resolve_name(ev, by_ds[ds], "eval")}
+            except SelectionError:
+                raise SelectionError(
+                    f"own eval {key}={ev}: no eval {ev!r} measured on {ds} (evals: {', '.join(by_ds[ds])})",
+                    param="own_eval",
+                ) from None
+        for ds, e in targets.items():
+            if ds in own and own[ds] != e and ds not in from_all:
+                raise SelectionError(f"two own evals given for {ds}: {own[ds]} and {e}", param="own_eval")
+            own[ds] = e
+            if is_all(key):
+                from_all.add(ds)
+            else:
+                from_all.discard(ds)
+    return own
+
+
+def resolve_own(
+    frame: pl.DataFrame, explicit: Mapping[str, str], pinned: Mapping[str, tuple[str, str]] | None = None
+) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """Own eval per dataset: explicit (DATASET may be a unique prefix, or ``all``) > pinned > ``train`` >
+    detected; when no dataset has one by then, the shared validation eval (``shared_eval``), how ``shared``.
+
+    Returns (own_eval, how, ambiguous) where ``ambiguous`` lists datasets whose detection found a tie.
+    """
+    by_ds = _evals_by_dataset(frame)
+    datasets = sorted(by_ds)
+    own = _explicit(explicit, by_ds, datasets)
+    how = dict.fromkeys(own, "explicit")
+    ambiguous: dict[str, list[str]] = {}
+    for ds in datasets:
+        if ds in own:
+            continue
+        if pinned and ds in pinned and pinned[ds][0] in by_ds[ds]:
+            own[ds], how[ds] = pinned[ds]
+            continue
+        e_found, h, tie = _detect_own(ds, by_ds[ds])
+        if e_found is not None:
+            own[ds], how[ds] = e_found, h
+        elif tie:
+            ambiguous[ds] = tie
+    if not own and not ambiguous and (common := shared_eval(by_ds)) is not None:
+        own = dict.fromkeys(datasets, common)
+        how = dict.fromkeys(datasets, SHARED)
+    return own, how, ambiguous

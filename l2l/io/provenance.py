@@ -1,0 +1,160 @@
+"""What an ingest did, for its report and the workspace's record: one entry per file read (rows read, kept, merged,
+rejected; columns; checkpoints; what was decided), and the refusal of repeats when reading strictly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from l2l.base.runs import REPEAT_KEY
+from l2l.base.text import fmt_sig, utc_now
+from l2l.io.readers import _fmt_lines, _Raw
+from l2l.io.selection import Repeats
+
+__all__ = ["file_entries", "reject_repeats", "repeat_notes", "table_notes"]
+
+
+def repeat_notes(rep: Repeats) -> list[str]:
+    notes = []
+    if rep.seeds:
+        notes.append(f"{rep.seeds} measurements repeated over seeds (the seed column): averaged")
+    if rep.same:
+        notes.append(f"{rep.same} measurements repeated with nothing telling the rows apart: averaged")
+    if rep.apart:
+        notes.append(
+            f"{rep.apart} measurements at one (dataset, N, D, eval) come from runs with different run ids: kept "
+            "as separate points, not averaged"
+        )
+    if rep.best_of:
+        notes.append(
+            f"--best-of {rep.best_of}: at each (dataset, N, D) kept the run whose {rep.best_of} gives the lowest "
+            f"loss ({rep.dropped} rows of other runs left out)"
+        )
+    return notes
+
+
+def file_entries(
+    parts: Sequence[tuple[_Raw, Mapping[str, Any], int]], kept: Mapping[int, int], *, wide: bool
+) -> list[dict[str, Any]]:
+    """The provenance of each file read (``parts``: its reading, what was done, its loss rows before repeats
+    were merged; ``kept``: file → loss rows kept)."""
+    out: list[dict[str, Any]] = []
+    for k, (raw, info, rows) in enumerate(parts):
+        entry: dict[str, Any] = {
+            "path": raw.path,
+            "abspath": str(Path(raw.path).resolve()),
+            "sha256": raw.sha256,
+            "format": raw.format,
+            "wide": wide,
+            "records": info["records"],
+            "rows_read": info["rows_read"],
+            "rows_kept": int(kept.get(k, 0)),
+            "rows_merged": rows - int(kept.get(k, 0)),
+            "rows_rejected": info["rows_rejected"],
+            "aliases": info["aliases"],
+            "columns": info["columns"],
+            "ignored_columns": info["ignored_columns"],
+            "ingested_at": utc_now(),
+        }
+        if wide:
+            entry["loss_columns"] = info["loss_columns"]
+            entry["loss_columns_detected"] = info["loss_columns_detected"]
+            entry["loss_columns_left_out"] = info["loss_columns_left_out"]
+        for key in ("checkpoints", "metrics", "accuracy_rows"):
+            if key in info:
+                entry[key] = info[key]
+        entry["decisions"] = _decisions(info)
+        out.append(entry)
+    return out
+
+
+def _decisions(info: Mapping[str, Any]) -> list[str]:
+    """What was decided about one file, one line each, for the ingest report."""
+    notes: list[str] = []
+    if info.get("where"):
+        before = info.get("rows_before_where", info["records"])
+        notes.append(
+            f"--where {' and '.join(info['where'])}: {before - info['rows_read']} of {before} rows left out"
+        )
+    metrics = info.get("metrics")
+    if metrics and set(metrics) != {"loss"}:
+        shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
+        note = f"metric column: kept {shown} rows"
+        if "bpb" in metrics:
+            note += "; bpb (bits per byte) is a loss in another unit, kept as the eval NAME:bpb beside NAME"
+        if "accuracy" in metrics:
+            note += "; accuracies are kept apart from the losses"
+        notes.append(note)
+    return notes
+
+
+def reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
+    first = repeated.sort(["_file", "_row"]).row(0, named=True)
+    key_expr = pl.lit(True)
+    for c in REPEAT_KEY:
+        key_expr = key_expr & (pl.col(c).eq_missing(pl.lit(first[c])))
+    group = repeated.filter(key_expr).sort(["_file", "_row"])
+    by_file: dict[int, list[int]] = {}
+    for f, r in group.select("_file", "_row").iter_rows():
+        by_file.setdefault(f, []).append(r)
+    places = []
+    for f, rows in by_file.items():
+        raw = raws[f]
+        scanned = raw.line_of(0) is not None
+        nums = [int(raw.line_of(r) or 0) for r in rows] if scanned else [r + 1 for r in rows]
+        unit = "line" if scanned else "row"
+        where = f"{unit}{'s' if len(nums) > 1 else ''} {_fmt_lines(nums)}"
+        places.append(f"{raw.path} {where}" if len(by_file) > 1 else where)
+    seeds = group.get_column("seed")
+    seed_note = f" (seeds {', '.join(str(s) for s in seeds.to_list())})" if seeds.is_not_null().all() else ""
+    split = f", split {first['split']!r}" if first["split"] is not None else ""
+    second_file, second_row = group.select("_file", "_row").row(1)
+    raw = raws[second_file]
+    n_groups = repeated.select(REPEAT_KEY).unique().height
+    others = (
+        f"; {n_groups - 1} more repeated measurement{'s' if n_groups > 2 else ''}" if n_groups > 1 else ""
+    )
+    raise raw.error(
+        f"repeated measurement: dataset {first['dataset']!r}, N={fmt_sig(first['N'])}, "
+        f"D={fmt_sig(first['D'])}, eval {first['eval']!r}{split} appears {group.height} times, "
+        f"at {', '.join(places)}{seed_note}{others}",
+        row=second_row,
+        hint="unless reading strictly, repeats are averaged",
+        param="strict",
+    )
+
+
+def table_notes(
+    frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
+) -> list[str]:
+    """What was decided about the whole table: a shared eval standing in for the own evals, and which C."""
+    notes: list[str] = []
+    shared = sorted({own[d] for d, h in how.items() if h == "shared"})
+    if shared:
+        notes.append(
+            f"no dataset has an own eval: each one's loss on {', '.join(shared)}, the eval every dataset is "
+            "measured on, stands in for it (commands say so; comparisons on it between datasets are "
+            "test-to-test)"
+        )
+    if frame.height == 0:
+        return notes
+    k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
+    if not given_c:
+        notes.append("C = 6·N·D (the table has no C column)")
+        return notes
+    lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
+    if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:
+        notes.append("C: the table's C column (C = 6·N·D in every row)")
+    elif hi <= lo * 1.01:
+        notes.append(
+            f"C: the table's C column, C = {mid:.3g}·N·D in every row (not 6: budgets, reach and N* use {mid:.3g})"
+        )
+    else:
+        notes.append(
+            f"C: the table's C column, C/(N·D) from {lo:.3g} to {hi:.3g}: budgets, reach and N* use C = "
+            f"{mid:.3g}·N·D (the median) where a run is not in the table"
+        )
+    return notes

@@ -1,0 +1,261 @@
+"""Which rows of a run table are one measurement: row filters (``--where``), repeats and what they are.
+
+- ``parse_where(["config=base"])``: filters ``COL=VALUE`` (a glob with ``*``; a number equal as a number) and
+  ``COL!=VALUE``; several values of one column are alternatives, filters on different columns all apply.
+  ``where_expr`` makes the polars expression for one file's columns.
+- ``resolve_repeats``: rows at the same (dataset, N, D, eval, split) are one measurement repeated only when the
+  table says so. Rows whose ``seed`` differs are seeds (averaged, counted); rows nothing tells apart are repeats
+  (averaged, counted); rows of runs that differ only in their run id (a ladder's 1x and 2x runs crossing one D)
+  stay separate points; rows that differ in another column of the table (a configuration, a learning rate, a
+  sweep) are different setups, never averaged nor mixed in one law: refused with the fix (``--where
+  COL=VALUE``), or, with ``best_of``, the best run of each (dataset, N, D) kept (a hyper-parameter sweep's
+  envelope).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import translate
+from typing import Final
+
+import polars as pl
+
+from l2l.base import schema
+from l2l.base.errors import InputError, UsageError
+from l2l.base.runs import REPEAT_KEY
+from l2l.base.text import fmt_sig
+
+__all__ = ["EXTRA", "Repeats", "Where", "follow_best", "parse_where", "resolve_repeats", "where_expr"]
+
+#: Prefix of the columns a reader carries beside the canonical ones (the table's other columns, as text).
+EXTRA: Final = "@"
+
+
+@dataclass(frozen=True)
+class Where:
+    """One row filter: ``column`` (as in the file, or a canonical name) equal (or not) to ``value``."""
+
+    column: str
+    value: str
+    negate: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.column}{'!=' if self.negate else '='}{self.value}"
+
+
+def parse_where(items: Sequence[str]) -> tuple[Where, ...]:
+    """``COL=VALUE`` / ``COL!=VALUE`` items (the first ``=`` splits: values may hold ``=``); UsageError for a
+    malformed one."""
+    out: list[Where] = []
+    for item in items:
+        i = item.find("=")
+        if i <= 0:
+            raise UsageError(f"expected COL=VALUE or COL!=VALUE, got {item!r}", param="where")
+        negate = item[i - 1] == "!"
+        col = item[: i - 1 if negate else i].strip()
+        value = item[i + 1 :].strip()
+        if not col or not value:
+            raise UsageError(f"expected COL=VALUE or COL!=VALUE, got {item!r}", param="where")
+        out.append(Where(col, value, negate))
+    return tuple(out)
+
+
+def _source(spec: Where, columns: Sequence[str], mapping: Mapping[str, str]) -> str | None:
+    if spec.column in columns:
+        return spec.column
+    norm = schema.norm_name(spec.column)
+    hits = [c for c in columns if schema.norm_name(c) == norm]
+    if len(hits) == 1:
+        return hits[0]
+    canon = schema.canonical_name(spec.column) or (spec.column if spec.column in mapping else None)
+    return mapping.get(canon) if canon is not None else None
+
+
+def _matches(col: str, value: str) -> pl.Expr:
+    c = pl.col(col)
+    text = c.cast(pl.String).str.strip_chars()
+    hit = (
+        text.str.contains(translate(value).replace(r"\Z", "$"))
+        if any(ch in value for ch in "*?[")
+        else text == value
+    )
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if math.isfinite(number):
+        hit = hit | (c.cast(pl.Float64, strict=False) == number)
+    return hit.fill_null(False)
+
+
+def where_expr(
+    specs: Sequence[Where], columns: Sequence[str], mapping: Mapping[str, str]
+) -> tuple[pl.Expr | None, tuple[Where, ...]]:
+    """The filter of ``specs`` on a file with ``columns`` (``mapping``: canonical name → its column), and the
+    specs that matched no column of it. None when no spec applies."""
+    by_col: dict[str, list[Where]] = {}
+    unmatched: list[Where] = []
+    for spec in specs:
+        src = _source(spec, columns, mapping)
+        if src is None:
+            unmatched.append(spec)
+        else:
+            by_col.setdefault(src, []).append(spec)
+    expr: pl.Expr | None = None
+    for src, group in by_col.items():
+        wanted = [_matches(src, s.value) for s in group if not s.negate]
+        banned = [_matches(src, s.value) for s in group if s.negate]
+        part = pl.any_horizontal(wanted) if wanted else pl.lit(True)
+        for b in banned:
+            part = part & ~b
+        expr = part if expr is None else expr & part
+    return expr, tuple(unmatched)
+
+
+def check_where_matched(specs: Sequence[Where], matched: set[Where], columns: Sequence[str]) -> None:
+    """Every filter must name a column of some file (InputError naming the columns there are)."""
+    for spec in specs:
+        if spec not in matched:
+            raise InputError(
+                f"--where {spec}: no column {spec.column!r} to filter on (columns: {', '.join(columns)})",
+                param="where",
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Repeats: seeds, indistinguishable repeats, different runs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _shown(col: str) -> str:
+    return col[len(EXTRA) :] if col.startswith(EXTRA) else col
+
+
+def _differing(repeated: pl.DataFrame, columns: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Per column: (repeat groups in which it takes several values, its distinct values there)."""
+    out: dict[str, tuple[int, int]] = {}
+    for col in columns:
+        per = repeated.group_by(REPEAT_KEY).agg(pl.col(col).n_unique().alias("k"))
+        groups = int((per["k"] > 1).sum())
+        if groups:
+            out[col] = (groups, int(repeated.get_column(col).n_unique()))
+    return out
+
+
+def _best_of(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Per (dataset, N, D, split): the rows of the value of ``col`` with the lowest mean log loss there."""
+    cell = ["dataset", "N", "D", "split"]
+    score = frame.group_by([*cell, col]).agg(pl.col("loss").log().mean().alias("_score"))
+    best = score.sort("_score").group_by(cell, maintain_order=True).first().select(*cell, col)
+    return frame.join(best, on=[*cell, col], how="semi", nulls_equal=True)
+
+
+def _column_of(frame: pl.DataFrame, name: str) -> str | None:
+    for c in (name, f"{EXTRA}{name}"):
+        if c in frame.columns:
+            return c
+    norm = schema.norm_name(name)
+    hits = [c for c in frame.columns if c.startswith(EXTRA) and schema.norm_name(c[1:]) == norm]
+    return hits[0] if len(hits) == 1 else None
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """What ``resolve_repeats`` did: rows kept (repeats still to average), and what it says about them."""
+
+    frame: pl.DataFrame
+    seeds: int = 0  # repeat groups told apart by a seed column (averaged)
+    same: int = 0  # repeat groups nothing tells apart (averaged)
+    best_of: str | None = None
+    column: str | None = None  # the frame's column best_of named
+    dropped: int = 0  # rows left out by best_of
+    apart: int = 0  # repeat groups of runs that differ only in their run id (kept as separate points)
+
+
+def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repeats:
+    """Decide what the repeats of ``frame`` are (see the module docstring); raises InputError for different
+    runs at one (dataset, N, D, eval, split) that ``best_of`` does not choose between."""
+    counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
+    if not bool((counts > 1).any()):
+        return Repeats(frame)
+    dropped = 0
+    col: str | None = None
+    if best_of is not None:
+        col = _column_of(frame, best_of)
+        if col is None:
+            shown = ", ".join(_shown(c) for c in frame.columns if c.startswith(EXTRA) or c == "run_id")
+            raise InputError(
+                f"--best-of {best_of}: no column {best_of!r} (columns that may tell runs apart: {shown or 'none'})",
+                param="best_of",
+            )
+        before = frame.height
+        frame = _best_of(frame, col)
+        dropped = before - frame.height
+        counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
+    repeated = frame.filter(counts > 1)
+    if repeated.height == 0:
+        return Repeats(frame, best_of=best_of, column=col, dropped=dropped)
+    extras = [c for c in frame.columns if c.startswith(EXTRA)]
+    groups = repeated.group_by(REPEAT_KEY).agg(
+        (pl.col("seed").n_unique() > 1).alias("_seeded"),
+        (pl.col("run_id").n_unique() > 1).alias("_ids"),
+    )
+    apart = repeated.join(groups.filter(~pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
+    differ = _differing(apart, extras)
+    if differ:
+        raise _different_runs(apart, {**differ, **_differing(apart, ["run_id"])})
+    n_seeded = int(groups["_seeded"].sum())
+    n_apart = int((~groups["_seeded"] & groups["_ids"]).sum())
+    if n_seeded:  # seeds are one run repeated: one id for the group, so that they are averaged
+        seeded = groups.filter(pl.col("_seeded")).select(REPEAT_KEY).with_columns(pl.lit(True).alias("_s"))
+        frame = (
+            frame.join(seeded, on=REPEAT_KEY, how="left", nulls_equal=True, maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_s"))
+                .then(pl.col("run_id").first().over(REPEAT_KEY))
+                .otherwise(pl.col("run_id"))
+                .alias("run_id")
+            )
+            .drop("_s")
+        )
+    return Repeats(frame, n_seeded, groups.height - n_seeded - n_apart, best_of, col, dropped, n_apart)
+
+
+def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) -> InputError:
+    # a column of the table (a configuration, a learning rate) says more than a run id that only differs
+    col = max(differ, key=lambda c: (c != "run_id", differ[c][0], differ[c][1]))
+    groups = apart.group_by(REPEAT_KEY).agg(pl.col(col).n_unique().alias("k")).filter(pl.col("k") > 1)
+    first = groups.sort(["dataset", "eval", "N", "D"]).row(0, named=True)
+    key = pl.lit(True)
+    for c in REPEAT_KEY:
+        key = key & pl.col(c).eq_missing(pl.lit(first[c]))
+    values = sorted({str(v) for v in apart.filter(key).get_column(col).to_list()})
+    shown_values = ", ".join(values[:4]) + (f", … ({len(values)} values)" if len(values) > 4 else "")
+    every = sorted({str(v) for v in apart.get_column(col).drop_nulls().to_list()})
+    example = f"{_shown(col)}={every[0]}" if every else f"{_shown(col)}=VALUE"
+    others = [_shown(c) for c in differ if c != col]
+    also = f" (and in {', '.join(others)})" if others else ""
+    n = groups.height
+    return InputError(
+        f"{n} measurement{'s' if n > 1 else ''} (dataset, N, D, eval) come from several runs that differ in "
+        f"{_shown(col)}{also}: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, "
+        f"eval {first['eval']}: {_shown(col)} = {shown_values}. Different runs are not averaged",
+        hint=f"keep one with --where {example}, or the best run of each (dataset, N, D) with --best-of "
+        f"{_shown(col)}; repeats that are seeds need a seed column",
+        param="where",
+    )
+
+
+def strip_extras(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.drop([c for c in frame.columns if c.startswith(EXTRA)])
+
+
+def follow_best(acc: pl.DataFrame, losses: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Accuracy rows of the runs ``best_of`` kept (the same value of its column at each (dataset, N, D))."""
+    if col not in acc.columns:
+        return acc
+    cell = ["dataset", "N", "D", "split"]
+    kept = losses.select(*cell, col).unique()
+    return acc.join(kept, on=[*cell, col], how="semi", nulls_equal=True)

@@ -1,0 +1,427 @@
+"""Typed, checked columns: one input column parsed as numbers (units on N, D and C) or as names, every value checked
+(parseable, finite, in range, no NUL in a name); a scanned CSV checked in one streaming pass. Each bad value is an
+``InputError`` naming the file, line and column (the careful reader's), or ``None`` from the scanned route, whose
+caller then reads the file carefully.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from l2l.base import schema
+from l2l.base.errors import InputError
+from l2l.base.runs import AVERAGE_KEY
+from l2l.io.readers import _Raw
+
+_DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
+_SCHEMA = {name: _DTYPES[dt] for name, dt in schema.DTYPES.items()}
+
+# ----------------------------------------------------------------------------------------------------
+# Parsing columns
+# ----------------------------------------------------------------------------------------------------
+
+
+def _blank_to_null(s: pl.Series) -> pl.Series:
+    """Strings stripped, empty ones null."""
+    if s.dtype != pl.String:
+        s = s.cast(pl.String)
+    v = pl.col("v").str.strip_chars()
+    return (
+        s.to_frame("v").select(pl.when(v.str.len_bytes() == 0).then(None).otherwise(v).alias("v")).to_series()
+    )
+
+
+def _first(mask: pl.Series) -> int | None:
+    idx = mask.arg_true()
+    return int(idx[0]) if idx.len() else None
+
+
+def _numeric(raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool = False) -> pl.Series:
+    """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite, and for N, D, C and loss in
+    ``[_LO, _HI]`` (``zero_ok``: or 0, a per-step log's step-0 rows)."""
+    if col in raw.bad:
+        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
+    s = raw.frame.get_column(col)
+    if s.dtype == pl.Null:
+        s = s.cast(pl.String)
+    if s.dtype == pl.String:
+        text = _blank_to_null(s)
+        num = text.cast(pl.Float64, strict=False)
+        failed = num.is_null() & text.is_not_null()
+        if failed.any():
+            idx = failed.arg_true().to_list()
+            values: list[float] = []
+            for i, value in zip(idx, text.gather(idx).to_list(), strict=True):
+                try:
+                    if canon not in schema.UNIT_COLUMNS:
+                        raise ValueError
+                    values.append(schema.parse_quantity(value))
+                except schema.UnitError:
+                    raise raw.error(
+                        f"unknown unit suffix in {value!r} (accepted: K, M, B or G, T; e.g. 3.3B)",
+                        row=i,
+                        column=col,
+                    ) from None
+                except ValueError:
+                    raise raw.error(f"not a number: {value!r}", row=i, column=col) from None
+            num = num.scatter(idx, values)
+    elif s.dtype.is_numeric():
+        text = s.cast(pl.String)
+        num = s.cast(pl.Float64)
+    else:
+        raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
+    _check_numbers(raw, num, text, col, canon, required=required, zero_ok=zero_ok)
+    return num.alias(canon)
+
+
+def _check_numbers(
+    raw: _Raw, num: pl.Series, text: pl.Series, col: str, canon: str, *, required: bool, zero_ok: bool = False
+) -> None:
+    """The checks of ``_numeric`` on parsed values (``text``: as written, for the message)."""
+    if required and (i := _first(num.is_null())) is not None:
+        raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
+    if (i := _first(num.is_not_null() & ~num.is_finite())) is not None:
+        raise raw.error(f"not a finite number: {text[i]!r}", row=i, column=col)
+    if zero_ok:
+        num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
+    if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
+        raise raw.error(f"{canon} must be > 0, got {text[i]!r}", row=i, column=col)
+    if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
+        raise raw.error(f"{canon} must be between {_RANGE}, got {text[i]!r}", row=i, column=col)
+
+
+#: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
+_LO, _HI = 1e-30, 1e30
+_RANGE = "1e-30 and 1e30"
+
+
+def _out_of_range(x: pl.Expr | pl.Series) -> Any:
+    """True where a positive quantity is outside ``[_LO, _HI]`` (≤ 0 included)."""
+    return (x < _LO) | (x > _HI)
+
+
+def _text(raw: _Raw, col: str, canon: str, *, required: bool, lenient: bool = False) -> pl.Series:
+    """A column of names: text (an NDJSON object or array is refused, as is a NUL byte), blanks null.
+    ``lenient`` (a column l2l only looks at, to tell runs apart): nothing is refused, odd values are null."""
+    if lenient:
+        s = raw.frame.get_column(col)
+        if col in raw.bad or s.dtype.is_nested():
+            return pl.Series(canon, [None] * raw.frame.height, dtype=pl.String)
+        return _blank_to_null(s).alias(canon)
+    if col in raw.bad:
+        raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
+    s = raw.frame.get_column(col)
+    if s.dtype.is_nested():
+        raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
+    out = _blank_to_null(s)
+    if required and (i := _first(out.is_null())) is not None:
+        raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
+    if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
+        raise raw.error(f"a NUL byte in a name: {str(out[i])!r}", row=i, column=col)
+    return out.alias(canon)
+
+
+@dataclass(frozen=True)
+class _Conv:
+    """One input column to check and convert: ``src`` (as in the file) → ``out``, as text or numbers."""
+
+    src: str
+    out: str
+    canon: str
+    numeric: bool
+    required: bool
+    zero_ok: bool = False  # D and C of a per-step log: 0 at step 0 (those rows are dropped, counted)
+    lenient: bool = False  # a column looked at only (to tell runs apart): never refused
+
+    def range_check(self, e: pl.Expr) -> pl.Expr:
+        """True where a value of a positive quantity is out of range (0 allowed where ``zero_ok``)."""
+        bad: pl.Expr = _out_of_range(e)
+        return bad & (e != 0) if self.zero_ok else bad
+
+
+def _typed_eager(raw: _Raw, convs: Sequence[_Conv]) -> pl.DataFrame:
+    """The converted columns (plus ``_row``), each value checked; an InputError names the first bad one."""
+    cols = [
+        (
+            _numeric(raw, c.src, c.canon, required=c.required, zero_ok=c.zero_ok)
+            if c.numeric
+            else _text(raw, c.src, c.canon, required=c.required, lenient=c.lenient)
+        ).alias(c.out)
+        for c in convs
+    ]
+    return pl.DataFrame(cols).with_row_index("_row")
+
+
+def _typed_scan(  # noqa: C901 - check by check, then unit suffixes
+    raw: _Raw, convs: Sequence[_Conv], rows: bool = True, where: pl.Expr | None = None
+) -> tuple[pl.LazyFrame, int] | None:
+    """The converted columns of a scanned file (its rows that pass ``where``), lazily, and their count; None when
+    some value fails a check (the careful reader then reads the file and names the line). One streaming pass
+    checks every column; unit suffixes (``3.3B``) cost a second pass over the columns that have them."""
+    assert raw.scan is not None
+
+    def text(src: str) -> pl.Expr:
+        t = pl.col(src).str.strip_chars()
+        return pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
+
+    typed = _typed_fast(raw, convs, rows, where)
+    if typed is not None:
+        return typed
+    scan = _with_rows(raw.scan, rows)
+    if where is not None:
+        scan = scan.filter(where)
+    units: dict[str, dict[str, float]] = {}
+    for _attempt in range(2):
+        exprs: list[pl.Expr] = []
+        checks: list[pl.Expr] = [pl.len().alias("_rows")]
+        for i, c in enumerate(convs):
+            t = text(c.src)
+            if not c.numeric:
+                e = t
+                if c.required:
+                    checks.append(e.is_null().any().alias(f"{i}:missing"))
+            else:
+                e = t.cast(pl.Float64, strict=False)
+                if c.src in units:
+                    e = pl.coalesce(e, t.replace_strict(units[c.src], default=None, return_dtype=pl.Float64))
+                checks.append((e.is_null() & t.is_not_null()).any().alias(f"{i}:failed"))
+                if c.required:
+                    checks.append(t.is_null().any().alias(f"{i}:missing"))
+                checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
+                if c.canon in schema.POSITIVE:
+                    checks.append(c.range_check(e).any().alias(f"{i}:nonpositive"))
+            exprs.append(e.alias(c.out))
+        try:
+            found = scan.select(checks).collect(engine="streaming").row(0, named=True)
+        except pl.exceptions.PolarsError:
+            return None
+        bad = {k for k, v in found.items() if k != "_rows" and v}
+        if not bad:
+            return scan.select("_row", *exprs), int(found["_rows"])
+        failed = [convs[int(k.split(":")[0])] for k in bad if k.endswith(":failed")]
+        if units or len(failed) != len(bad) or any(c.canon not in schema.UNIT_COLUMNS for c in failed):
+            return None
+        for c in failed:  # numbers with unit suffixes: parse each distinct text once
+            t = text(c.src)
+            values = scan.select(
+                t.filter(t.cast(pl.Float64, strict=False).is_null() & t.is_not_null()).unique()
+            )
+            mapping: dict[str, float] = {}
+            for v in values.collect(engine="streaming").to_series().to_list():
+                try:
+                    mapping[v] = schema.parse_quantity(v)
+                except ValueError:
+                    return None
+            units[c.src] = mapping
+    return None
+
+
+def _bare(exc: InputError) -> str:
+    """An InputError's message without the ``path, line, column: `` it was prefixed with."""
+    where = [str(x) for x in (exc.path,) if x is not None]
+    where += [f"line {exc.line}"] if exc.line is not None else []
+    where += [f"column {exc.column!r}"] if exc.column is not None else []
+    prefix = ", ".join(where) + ": "
+    return exc.message[len(prefix) :] if where and exc.message.startswith(prefix) else exc.message
+
+
+def _with_rows(scan: pl.LazyFrame, rows: bool) -> pl.LazyFrame:
+    """``_row`` numbered, or null when no message will need a row's line (numbering costs a scan much time)."""
+    if rows:
+        return scan.with_row_index("_row")
+    return scan.with_columns(pl.lit(None, dtype=pl.UInt32).alias("_row"))
+
+
+def _float_scan(raw: _Raw, convs: Sequence[_Conv]) -> pl.LazyFrame:
+    """The scanned file with its numeric columns parsed as floats by the CSV reader (text columns as text)."""
+    return pl.scan_csv(
+        raw.path,
+        separator=raw.separator,
+        infer_schema=False,
+        has_header=True,
+        quote_char=None,
+        schema_overrides=dict.fromkeys({c.src for c in convs if c.numeric}, pl.Float64),
+    )
+
+
+def _typed_fast(
+    raw: _Raw, convs: Sequence[_Conv], rows: bool, where: pl.Expr | None = None
+) -> tuple[pl.LazyFrame, int] | None:
+    """``_typed_scan`` with the numeric columns parsed by the CSV reader itself (the common case, and much the
+    fastest); None when some number does not parse as a plain float or some value fails a check."""
+    scan = _with_rows(_float_scan(raw, convs), rows)
+    if where is not None:
+        scan = scan.filter(where)
+    exprs: list[pl.Expr] = []
+    checks: list[pl.Expr] = [pl.len().alias("_rows")]
+    padded: list[int] = []
+    for i, c in enumerate(convs):
+        e = pl.col(c.src)
+        if not c.numeric:
+            t = e.str.strip_chars()
+            if not c.lenient:
+                checks.append((t.str.len_bytes() != e.str.len_bytes()).any().alias(f"{i}:padded"))
+                padded.append(i)
+            e = pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
+        if c.required:
+            checks.append(e.is_null().any().alias(f"{i}:missing"))
+        if c.numeric:
+            checks.append((e.is_not_null() & ~e.is_finite()).any().alias(f"{i}:nonfinite"))
+            if c.canon in schema.POSITIVE:
+                checks.append(c.range_check(e).any().alias(f"{i}:nonpositive"))
+        exprs.append(e.alias(c.out))
+    try:
+        found = scan.select(checks).collect(engine="streaming").row(0, named=True)
+    except pl.exceptions.PolarsError:
+        return None
+    if any(v for k, v in found.items() if k != "_rows" and not k.endswith(":padded")):
+        return None
+    for i in padded:  # text without surrounding blanks is taken as it is (empty fields are already null)
+        if not found[f"{i}:padded"]:
+            exprs[i] = pl.col(convs[i].src).alias(convs[i].out)
+    return scan.select("_row", *exprs), int(found["_rows"])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Columns and canonical rows
+# ----------------------------------------------------------------------------------------------------
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """An fnmatch-style glob as a regex with one group per ``*`` (so the eval name can be taken from it)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            out.append("(.*)")
+        elif c == "?":
+            out.append(".")
+        elif c == "[":
+            j = i + 1 if i < n and pattern[i] in "!]" else i
+            j = pattern.find("]", j)
+            if j == -1:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i:j].replace("\\", "\\\\")
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                i = j + 1
+        else:
+            out.append(re.escape(c))
+    return re.compile("(?s:" + "".join(out) + r")\Z")
+
+
+def _map_columns(
+    raw: _Raw, wanted: Sequence[str], mapping: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """canonical name → the file's column for it, for the canonical columns in ``wanted`` (the rules of
+    ``l2l.io.columns.resolve_columns``: ``mapping`` (``--column``) first, then a canonically named column wins over
+    an alias; two aliases are refused)."""
+    from l2l.io.columns import resolve_columns
+
+    given = {c: s for c, s in (mapping or {}).items() if c in wanted and s in raw.columns}
+    try:
+        plan = resolve_columns(raw.columns, wanted, mapping=given)
+    except InputError as exc:
+        raise raw.header_error(_bare(exc), column=exc.column, hint=exc.hint) from None
+    return {c: src for c, src in plan.columns.items() if c != "step"}
+
+
+def _require(raw: _Raw, mapping: Mapping[str, str], required: Sequence[str], *, wide: bool) -> None:
+    missing = [c for c in required if c not in mapping]
+    if not missing:
+        return
+    found = ", ".join(repr(c) for c in raw.columns)
+    parts = [f"{c!r} (accepted names: {', '.join(schema.accepted_names(c))})" for c in missing]
+    hint = None
+    if not wide and {"eval", "loss"} & set(missing) and {"dataset", "N", "D"} <= set(mapping):
+        hint = "if the table has one column per eval (one row per run), read it as a wide table"
+    raise raw.header_error(
+        f"missing column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}; found {found}",
+        column=missing[0],
+        hint=hint,
+        param="wide" if hint else None,
+    )
+
+
+def _bad_compute(frame: pl.DataFrame) -> dict[str, Any] | None:
+    """The first row whose C (6·N·D where no C was given) is not finite or outside ``[_LO, _HI]``, else None."""
+    c = pl.col("C")
+    idx = frame.select((~c.is_finite() | _out_of_range(c)).arg_true()).to_series()
+    return frame.row(int(idx[0]), named=True) if idx.len() else None
+
+
+def _compute_error(raw: _Raw, r: dict[str, Any], cols: Mapping[str, str]) -> InputError:
+    """C out of range is only ever derived (a C given is checked as read): blame the larger of N and D."""
+    blame = "N" if r["N"] >= r["D"] else "D"
+    return raw.error(
+        f"C = 6·N·D = {r['C']:.3g} is not between {_RANGE} (N={r['N']:.3g}, D={r['D']:.3g})",
+        row=r["_row"],
+        column=cols.get(blame, blame),
+    )
+
+
+def _complete(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the optional canonical columns missing (C = 6·N·D, run_id synthesised, split/seed null); the canonical
+    columns first, then ``_row``, then whatever else the frame carries."""
+    n, d = pl.col("N"), pl.col("D")
+    if "C" not in frame.columns:
+        frame = frame.with_columns((6.0 * n * d).alias("C"))
+    else:
+        frame = frame.with_columns(pl.col("C").fill_null(6.0 * n * d))
+    for name in ("split", "seed", "run_id"):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    first = ("dataset", "N", "D", "C", "eval", "loss", "run_id", "split", "seed", "_row")
+    return frame.select(
+        "dataset",
+        "N",
+        "D",
+        "C",
+        "eval",
+        pl.col("loss").cast(pl.Float64),
+        "run_id",
+        "split",
+        "seed",
+        pl.col("_row").cast(pl.Int64),
+        *[c for c in frame.columns if c not in first],
+    )
+
+
+def _synth_run_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = frame.filter(pl.col("run_id").is_null())
+    if missing.height == 0:
+        return frame
+    triples = missing.select("dataset", "N", "D").unique()
+    ids = triples.with_columns(
+        pl.Series("_synth", [schema.synth_run_id(*t) for t in triples.iter_rows()], dtype=pl.String)
+    )
+    return (
+        frame.join(ids, on=["dataset", "N", "D"], how="left", maintain_order="left", nulls_equal=True)
+        .with_columns(pl.col("run_id").fill_null(pl.col("_synth")))
+        .drop("_synth")
+    )
+
+
+def _average(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows with equal (dataset, N, D, eval, split, run_id) become one: loss weighted by n_repeats, first C."""
+    w = pl.col("n_repeats")
+    extra = [c for c in frame.columns if c.startswith("_")]
+    return frame.group_by(AVERAGE_KEY, maintain_order=True).agg(
+        pl.col("C").first(),
+        ((pl.col("loss") * w).sum() / w.sum()).alias("loss"),
+        w.sum(),
+        *[pl.col(c).first() for c in extra],
+    )
+
+
+def _canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select([pl.col(c).cast(_SCHEMA[c]) for c in schema.COLUMNS]).sort(
+        ["dataset", "eval", "N", "D", "split", "run_id"], nulls_last=False, maintain_order=True
+    )

@@ -1,0 +1,265 @@
+"""Every table shape of ``l2l.testing.shapes`` (and the public tables of other papers, when present) through the
+reader (issue 16): what is read, what is decided and said, what is refused and which fix the refusal names. The
+answers l2l then gives on each shape, against its truth: tests/test_shapes_answers.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.base.errors import InputError, SelectionError, UsageError
+from l2l.base.runs import Runs
+from l2l.io.selection import parse_where
+from l2l.io.tables import read_runs
+from l2l.testing import shapes
+
+PUBLIC = next(
+    (
+        p / "shared" / "data" / "public"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared/data/public").is_dir()
+    ),
+    None,
+)
+public = pytest.mark.skipif(PUBLIC is None, reason="../shared/data/public/ is not beside this checkout")
+
+
+def written(tmp_path: Path, shape: shapes.Shape) -> Path:
+    path = tmp_path / f"{shape.name}.csv"
+    shape.write(str(path))
+    return path
+
+
+def decisions(runs: Runs) -> str:
+    return "\n".join(line for p in runs.provenance for line in p.get("decisions", []))
+
+
+# ---- one shared eval, no own eval -------------------------------------------------------------------------
+
+
+def test_shared_eval_stands_in_for_the_own_eval_and_says_so(tmp_path: Path) -> None:
+    runs = read_runs([written(tmp_path, shapes.shared_eval())])
+    assert runs.own_eval == {"books": "val_mix", "code": "val_mix", "web": "val_mix"}
+    assert set(runs.own_eval_how.values()) == {"shared"}
+    assert all(runs.own_is_shared(d) for d in runs.datasets)
+    assert "each one's loss on val_mix, the eval every dataset is measured on, stands in" in decisions(runs)
+    assert "test-to-test" in decisions(runs)
+
+
+def test_a_shared_eval_is_chosen_by_its_name_among_several_shared_ones(tmp_path: Path) -> None:
+    """DCLM's shape: every dataset measured on one validation set and many tasks: the validation set."""
+    rows = [
+        {"dataset": ds, "N": n, "D": 20 * n, "eval": ev, "loss": 3.0}
+        for ds in ("a", "b")
+        for n in (1e8, 2e8, 4e8)
+        for ev in ("open_lm_val", "downstream/agi_eval_x", "downstream/hellaswag")
+    ]
+    path = tmp_path / "t.csv"
+    pl.DataFrame(rows).write_csv(path)
+    runs = read_runs([path])
+    assert runs.own_eval == {"a": "open_lm_val", "b": "open_lm_val"}
+    one = tmp_path / "one.csv"  # one dataset's only eval is not "shared": it stays without an own eval
+    pl.DataFrame([r for r in rows if r["dataset"] == "a" and r["eval"] == "open_lm_val"]).write_csv(one)
+    assert read_runs([one]).own_eval == {}
+
+
+def test_own_eval_all_names_every_datasets_own_eval(tmp_path: Path) -> None:
+    runs = read_runs([written(tmp_path, shapes.train_named())], own_eval={"all": "val_mix"})
+    assert runs.own_eval == dict.fromkeys(("books", "code", "web"), "val_mix")
+    assert set(runs.own_eval_how.values()) == {"explicit"}
+
+
+# ---- a per-step ladder: losses, bits per byte and accuracies under one task name --------------------------
+
+
+def test_per_step_ladder_counts_are_true(tmp_path: Path) -> None:
+    runs = read_runs([written(tmp_path, shapes.per_step_ladder())])
+    ck = runs.provenance[0]["checkpoints"]
+    # 30 ladder runs x 11 checkpoints (one at step 0) + 2 targets x 1, each with 1 + 5 x 3 rows
+    assert (ck["rows_in"], ck["zero_rows"], ck["runs"]) == (5312, 480, 32)
+    assert runs.frame.height == 32 * 11  # own loss + 5 task losses + 5 in bits per byte, each run's final
+    assert runs.accuracy is not None
+    assert runs.accuracy.height == 32 * 5
+    assert runs.provenance[0]["rows_kept"] == 32 * 11 + 32 * 5
+    assert runs.provenance[0]["metrics"] == {"accuracy": 160, "bpb": 160, "loss": 192}
+    assert "hellaswag:bpb" in runs.evals
+    assert "hellaswag" in runs.evals
+    assert int(runs.frame["n_repeats"].max()) == 1  # nothing averaged: the 1x and 2x runs stay apart
+    assert runs.n_runs == 32
+    assert runs.checkpoints is not None  # every checkpoint of the losses and accuracies, for fit-accuracy
+    assert runs.checkpoints.height == 5312 - 480
+    assert "480 of them at D = 0, step 0" in ck["describe"]
+
+
+def test_bpb_is_a_loss_of_another_unit_resolved_by_name_and_metric(tmp_path: Path) -> None:
+    runs = read_runs([written(tmp_path, shapes.per_step_ladder())])
+    assert runs.resolve_eval("hellaswag") == "hellaswag"
+    assert runs.resolve_eval("hellaswag:loss") == "hellaswag"
+    assert runs.resolve_eval("hellaswag:bpb") == "hellaswag:bpb"
+    assert runs.resolve_eval("hella:bpb") == "hellaswag:bpb"
+    bpb = runs.frame.filter(pl.col("eval") == "hellaswag:bpb")["loss"].to_numpy()
+    nats = runs.frame.filter(pl.col("eval") == "hellaswag")["loss"].to_numpy()
+    assert_allclose(bpb, nats / 0.6931471805599453 / shapes.BYTES_PER_TOKEN, rtol=1e-9)
+    with pytest.raises(SelectionError, match="names an accuracy, not a loss"):
+        runs.resolve_eval("hellaswag:accuracy")
+
+
+def test_every_checkpoint_keeps_runs_that_cross_one_d_apart(tmp_path: Path) -> None:
+    """--checkpoints all: the 1x run's end and the 2x run's middle share (N, D): two runs, two points."""
+    runs = read_runs([written(tmp_path, shapes.per_step_ladder())], checkpoints="all")
+    assert runs.frame.height == 3322
+    assert int(runs.frame["n_repeats"].max()) == 1
+    own = runs.frame.filter(pl.col("eval") == "dolma_val")
+    same = own.group_by("N", "D").agg(pl.col("run_id").n_unique().alias("k")).filter(pl.col("k") > 1)
+    assert same.height > 0  # configurations two runs pass through, kept as two rows
+    assert "kept as separate points, not averaged" in decisions(runs)
+
+
+def test_accuracy_rows_get_the_same_checkpoint_selection(tmp_path: Path) -> None:
+    runs = read_runs([written(tmp_path, shapes.per_step_ladder())])
+    assert runs.accuracy is not None
+    finals = runs.frame.filter(pl.col("eval") == "dolma_val").select("run_id", "D").sort("run_id")
+    acc = runs.accuracy.filter(pl.col("eval") == "hellaswag").select("run_id", "D").sort("run_id")
+    assert finals.equals(acc)
+
+
+def test_an_unknown_metric_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("dataset,N,D,eval,metric,value\na,1e8,2e9,v,loss,3\na,1e8,2e9,v,perplexity,20\n")
+    with pytest.raises(InputError, match="unknown metric 'perplexity'") as exc:
+        read_runs([path])
+    assert exc.value.line == 3
+
+
+def test_step_zero_rows_only_in_a_per_step_log(tmp_path: Path) -> None:
+    path = tmp_path / "z.csv"
+    path.write_text("dataset,N,D,eval,loss\na,1e8,0,v,3\n")
+    with pytest.raises(InputError, match="D must be > 0"):
+        read_runs([path])
+
+
+# ---- configurations at one (dataset, N, D): refused with the fix, filtered, or the best kept ----------
+
+
+def test_configurations_at_one_point_are_refused_naming_the_column(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="differ in config") as exc:
+        read_runs([written(tmp_path, shapes.configs())])
+    assert exc.value.hint is not None
+    assert "--where config=" in exc.value.hint
+    assert "--best-of config" in exc.value.hint
+    assert "Different runs are not averaged" in exc.value.message
+
+
+def test_where_keeps_one_configuration(tmp_path: Path) -> None:
+    path = written(tmp_path, shapes.configs())
+    runs = read_runs([path], where=parse_where(["config=base"]))
+    assert (runs.frame.height, runs.datasets) == (70, ["owt2", "rw"])
+    assert "--where config=base: 140 of 210 rows left out" in decisions(runs)
+    assert read_runs([path], where=parse_where(["config=b*"])).frame.height == 70  # a glob
+    assert read_runs([path], where=parse_where(["config!=tuned", "config!=long_warmup"])).frame.height == 70
+    with pytest.raises(InputError, match="no column 'lr' to filter on"):
+        read_runs([path], where=parse_where(["lr=3e-4"]))
+    with pytest.raises(UsageError, match="expected COL=VALUE"):
+        parse_where(["config"])
+
+
+def test_best_of_keeps_each_points_best_configuration(tmp_path: Path) -> None:
+    shape = shapes.configs()
+    runs = read_runs([written(tmp_path, shape)], best_of="config")
+    rows = pl.DataFrame(shape.rows)
+    best = rows.group_by("dataset", "N", "D").agg(pl.col("loss").min()).sort("dataset", "N", "D")
+    assert runs.frame.height == 70
+    assert_allclose(runs.frame.sort("dataset", "N", "D")["loss"], best["loss"], rtol=1e-12)
+    assert "--best-of config: at each (dataset, N, D) kept the run" in decisions(runs)
+
+
+# ---- a per-step log without run ids ---------------------------------------------------------------------
+
+
+def test_runs_without_ids_are_told_apart_by_the_columns_that_do_so(tmp_path: Path) -> None:
+    path = written(tmp_path, shapes.no_run_id_log())
+    with pytest.raises(InputError, match="differ in peak_lr") as exc:
+        read_runs([path])
+    assert exc.value.hint is not None
+    assert "--best-of peak_lr" in exc.value.hint
+    runs = read_runs([path], best_of="peak_lr")
+    ck = runs.provenance[0]["checkpoints"]
+    assert set(ck["identity"]) == {"peak_lr", "sweep"}
+    assert ck["identity_detected"]
+    assert ck["runs"] == 24  # 4 sizes x 3 learning rates x 2 sweeps
+    assert runs.frame.height == 8  # at each (N, D) the best learning rate's final checkpoint
+    named = read_runs([path], best_of="peak_lr", run_key=["peak_lr", "sweep"])
+    assert named.frame.sort("D")["loss"].equals(runs.frame.sort("D")["loss"])
+    assert not named.provenance[0]["checkpoints"]["identity_detected"]
+    with pytest.raises(InputError, match="--run-key wd: no such column"):
+        read_runs([path], run_key=["wd"])
+
+
+# ---- the one-pass route and the exact route agree -------------------------------------------------------
+
+
+def test_the_streaming_route_gives_what_the_exact_route_gives(tmp_path: Path) -> None:
+    """A per-step log with run ids is read in one streaming aggregation from CSV; the same table from Parquet
+    takes the exact route. Same rows, same report."""
+    rows = [
+        {"run_id": f"r{i}", "dataset": "web", "N": n, "D": d_final * k / 10, "step": k, "eval": ev,
+         "loss": 2 + 400 / n**0.34 + 900 / (d_final * max(k, 1) / 10) ** 0.28 + 0.1 * j}
+        for i, (n, d_final) in enumerate([(1e8, 2e9), (2e8, 4e9), (4e8, 8e9), (4e8, 1.6e10)])
+        for k in range(0, 11)
+        for j, ev in enumerate(("web_val", "c4"))
+    ]  # fmt: skip
+    frame = pl.DataFrame(rows)
+    csv, pq = tmp_path / "log.csv", tmp_path / "log.parquet"
+    frame.write_csv(csv)
+    frame.write_parquet(pq)
+    a, b = read_runs([csv]), read_runs([pq])
+    cols = ["dataset", "N", "D", "eval", "loss", "run_id"]
+    assert a.frame.select(cols).sort(cols).equals(b.frame.select(cols).sort(cols))
+    ka, kb = a.provenance[0]["checkpoints"], b.provenance[0]["checkpoints"]
+    assert {k: ka[k] for k in ("rows_in", "rows_kept", "zero_rows", "runs", "d_is_tokens_seen")} == {
+        "rows_in": 88,
+        "rows_kept": 8,
+        "zero_rows": 8,
+        "runs": 4,
+        "d_is_tokens_seen": True,
+    }
+    assert {k: kb[k] for k in ka if k != "describe"} == {k: ka[k] for k in ka if k != "describe"}
+
+
+# ---- the public tables of other papers -----------------------------------------------------------------
+
+
+@public
+def test_porian_configurations_are_refused_then_filtered() -> None:
+    assert PUBLIC is not None
+    path = PUBLIC / "porian2024_rsld.csv"
+    with pytest.raises(InputError, match="differ in config") as exc:
+        read_runs([path])
+    assert exc.value.hint is not None
+    assert "--where config=" in exc.value.hint
+    runs = read_runs([path], where=parse_where(["config=base|warmup=short|decay=kaplan|params=standard"]))
+    assert (runs.frame.height, runs.n_runs, runs.datasets) == (264, 264, ["owt2", "rw"])
+    assert runs.own_eval == {"owt2": "owt2_val", "rw": "rw_val"}
+
+
+@public
+def test_misfitting_runs_found_and_the_best_learning_rate_kept() -> None:
+    assert PUBLIC is not None
+    runs = read_runs([PUBLIC / "misfitting_li2025.csv"], best_of="peak_lr")
+    ck = runs.provenance[0]["checkpoints"]
+    assert (ck["column"], ck["rows_in"], ck["d_is_tokens_seen"]) == ("frac_done", 4852, True)
+    assert {"peak_lr", "total_steps"} <= set(ck["identity"])
+    assert runs.frame.height == 82
+    assert runs.n_runs == 82
+
+
+@public
+def test_dclm_shares_one_validation_eval() -> None:
+    assert PUBLIC is not None
+    runs = read_runs([PUBLIC / "dclm_li2024.csv"], best_of="run_id")
+    assert len(runs.datasets) == 42
+    assert set(runs.own_eval.values()) == {"open_lm_val"}
+    assert set(runs.own_eval_how.values()) == {"shared"}
