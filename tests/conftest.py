@@ -50,6 +50,8 @@ def ws_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "ws"
     monkeypatch.setenv("L2L_WORKSPACE", str(path))
+    # a table's width is the terminal's (or $COLUMNS): fixed here, so outputs do not depend on where tests run
+    monkeypatch.setenv("COLUMNS", "250")
     return path
 
 

@@ -47,6 +47,7 @@ def test_shape_output_is_exactly_as_recorded(
     name: str, run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("L2L_WORKSPACE", "ws")  # relative to the test's directory: the same text in every run
     shape_name, ingest_first, command = CASES[name]
     shape = shapes.SHAPES[shape_name]()
     csv = Path(f"{shape_name}.csv")  # the run fixture works in tmp_path: a fixed, short path
