@@ -40,7 +40,7 @@ SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  
 )
 def fit_law_cmd(
     table: opt.TableArg = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     dataset: opt.DatasetsOpt = None,
     eval_name: opt.EvalsOpt = None,
     split: opt.SplitOpt = None,
@@ -88,6 +88,7 @@ def fit_law_cmd(
                 split=split,
                 options=options,
                 cache=s.fits,
+                calibrations=s.calibrations,
                 bootstrap=bootstrap,
                 seed=seed,
                 resample=resample,
@@ -103,10 +104,13 @@ def fit_law_cmd(
             from l2l.io.workspace import write_law_file
             from l2l.workflows.lawfile import law_file_dict
 
-            write_law_file(save_file, law_file_dict(s.runs, outcome.fits, options=options, split=split))
+            write_law_file(
+                save_file,
+                law_file_dict(s.runs, outcome.fits, options=options, split=split, choices=outcome.choices),
+            )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")
         reports = fits_report(
-            outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS[form]
+            outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS.get(form, "")
         )
         if residuals:
             from l2l.output.report import with_residuals
@@ -198,7 +202,7 @@ def predict(
             help="Predict from the laws of this law file (`l2l fit-law --save FILE.json`), without the runs.",
         ),
     ] = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     split: opt.SplitOpt = None,
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,
@@ -276,7 +280,7 @@ def optimal(
             "--eval", "-e", metavar="EVAL", help="Law of this eval (default: own loss; 'all'); repeatable."
         ),
     ] = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     split: opt.SplitOpt = None,
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,

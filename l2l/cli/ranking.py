@@ -76,9 +76,9 @@ def rank(
     split: opt.SplitOpt = None,
     method: opt.RankMethodOpt = "recommended",
     level: opt.LevelOpt = 0.9,
-    draws: opt.DrawsOpt = 50,
+    draws: opt.DrawsOpt = 4000,
     seed: opt.SeedOpt = 0,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     holdout: opt.HoldoutOpt = None,
     holdout_top_compute: opt.TopComputeOpt = None,
     plot: Annotated[
@@ -94,7 +94,7 @@ def rank(
     and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
     from l2l.output.render import ProgressBar
     from l2l.output.report import rank_backtest_report, ranking_report
-    from l2l.workflows.rank import RankBacktest
+    from l2l.workflows.rank_eval import RankBacktest
     from l2l.workflows.requests import answer_rank
 
     request = rank_request(

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, InputError
 from l2l.core.laws import Array
 from l2l.core.sigmoid import (
@@ -68,11 +69,34 @@ BACKTEST_FRACTION = 0.2
 # ... fitted on the runs at or below this quantile of the ordering: short-range backtests favour per-dataset curves
 # that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
 BACKTEST_TRAIN_QUANTILE = 0.5
+# A law is flagged ``poor`` when its backtest misses by more than POOR_BACKTEST (accuracy, mean absolute) and by
+# more than POOR_NOISE noise SDs, or when it misfits its own runs (rmse above POOR_RMSE and POOR_NOISE noise SDs):
+# on the paper's runs every predictable task's backtest misses by 0.7–3.5 points (noise 0.4–3.2), none is flagged.
+POOR_BACKTEST = 0.05
+POOR_RMSE = 0.03
+POOR_NOISE = 4.0
+# Accuracies are moved to the logit scale clipped to [LOGIT_EPS, 1 − LOGIT_EPS] (an accuracy of 0 or 1 measured on a
+# finite test set is not infinitely sure).
+LOGIT_EPS = 1e-3
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The curves
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def _logit(p: float) -> float:
+    q = min(max(p, LOGIT_EPS), 1.0 - LOGIT_EPS)
+    return math.log(q / (1.0 - q))
+
+
+def _expit(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _logits(a: Array) -> Array:
+    q = np.clip(np.asarray(a, dtype=np.float64), LOGIT_EPS, 1.0 - LOGIT_EPS)
+    return np.asarray(np.log(q / (1.0 - q)), dtype=np.float64)
 
 
 def _power_acc(x: Array, K: float, kappa: float, E0: float, E1: float) -> Array:
@@ -157,7 +181,9 @@ class SharingTest:
 class AccuracyFit:
     """Accuracy as a function of a loss, fitted on runs, with its statistics.
 
-    ``status`` is ``ok`` or ``unpredictable`` (then ``laws`` is empty and ``predict`` raises, with the reason).
+    ``status`` is ``ok``, ``poor`` (fitted and predicted, but its backtest or its own residuals miss by far more
+    than the noise: ``reason`` says by how much, and predictions say so) or ``unpredictable`` (then ``laws`` is
+    empty and ``predict`` raises, with the reason).
     ``laws`` maps each group to its curve, or ``POOLED`` ("*") to the one shared curve. ``rmse`` and
     ``noise_sd`` are in accuracy (fractions; ×100 for points). ``bootstrap`` holds, per draw, the parameters of
     every law (draws, laws, 4), in the order of ``laws``; ``residuals`` are the fit's residuals and
@@ -165,7 +191,7 @@ class AccuracyFit:
     """
 
     form: AccuracyForm
-    status: Literal["ok", "unpredictable"]
+    status: Literal["ok", "poor", "unpredictable"]
     reason: str
     chance: float | None
     floor_mode: FloorMode
@@ -184,9 +210,18 @@ class AccuracyFit:
     backtest_residuals: Array | None = field(default=None, repr=False)
     bootstrap: Array | None = field(default=None, repr=False)
     bootstrap_seed: int | None = None
+    #: the backtest's errors on the logit scale, logit(acc) − logit(predicted) (None without a backtest)
+    backtest_logit: Array | None = field(default=None, repr=False)
+    #: the fit's own residuals on the logit scale
+    fit_logit: Array | None = field(default=None, repr=False)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the law predicts (``ok`` or ``poor``; not an unpredictable task)."""
+        return self.status in ("ok", "poor")
 
     def law_for(self, group: str | None = None) -> AccuracyLaw:
-        if self.status != "ok":
+        if not self.usable:
             raise FitError(f"accuracy is not predicted: {self.reason}")
         if self.pooled:
             return self.laws[POOLED]
@@ -205,6 +240,40 @@ class AccuracyFit:
     def extrapolates(self, x: float) -> bool:
         """True when x lies outside the range of losses the law was fitted on."""
         return not (self.x_range[0] <= x <= self.x_range[1])
+
+    def logit_quantile(self, level: float) -> tuple[float, str]:
+        """The half-width, on the logit scale, that holds a new run's accuracy around the law's prediction at
+        ``level`` given its true input loss, and what it comes from: the split-conformal quantile of the backtest's
+        logit errors (the law extrapolated within the runs: noise and extrapolation error), else of the fit's own
+        residuals (noise only)."""
+        check_level(level)
+        errs, what = (
+            (self.backtest_logit, "backtest")
+            if self.backtest_logit is not None and len(self.backtest_logit) >= 5
+            else (self.fit_logit, "fit residuals")
+        )
+        if errs is None or len(errs) == 0:
+            return 0.0, "none"
+        srt = np.sort(np.abs(np.asarray(errs, dtype=np.float64)))
+        k = min(math.ceil((len(srt) + 1) * level), len(srt))
+        return float(srt[k - 1]), what
+
+    def chain_interval(
+        self, x: float, group: str | None, x_lo: float, x_hi: float, level: float
+    ) -> tuple[float, float, float, str]:
+        """(accuracy, lo, hi, how) at an input loss predicted as ``x`` with interval [``x_lo``, ``x_hi``]: the
+        loss interval's ends mapped through the law (accuracy falls with the loss), and the law's own error
+        (``logit_quantile``) added in quadrature on the logit scale. The interval always holds the prediction,
+        lies inside (0, 1) and has a width wherever either step is uncertain."""
+        law = self.law_for(group)
+        p = float(law.predict(np.asarray(x)))
+        ends = [float(v) for v in law.predict(np.asarray([x_lo, x_hi]))]
+        a_hi, a_lo = max(ends), min(ends)
+        q, what = self.logit_quantile(level)
+        c = _logit(p)
+        down = math.hypot(max(c - _logit(a_lo), 0.0), q)
+        up = math.hypot(max(_logit(a_hi) - c, 0.0), q)
+        return p, _expit(c - down), _expit(c + up), what
 
     def predict_interval(
         self,
@@ -286,6 +355,9 @@ class AccuracyFit:
             "backtest_mae": None
             if self.backtest_residuals is None
             else float(np.mean(np.abs(self.backtest_residuals))),
+            "backtest_max": None
+            if self.backtest_residuals is None or len(self.backtest_residuals) == 0
+            else float(np.max(np.abs(self.backtest_residuals))),
         }
         if self.bootstrap is not None:
             d["bootstrap"] = {"draws": int(self.bootstrap.shape[0]), "seed": self.bootstrap_seed}
@@ -673,18 +745,21 @@ def fit_accuracy(
     resid = ya - fitted
     ss_tot = float(np.sum((ya - ya.mean()) ** 2))
     r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
+    backtest_logit: Array | None = None
     try:
         train, test = _backtest_masks(xa, g, len(labels), order)
         backtest = _backtest_errors(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, train, test)
+        backtest_logit = _logits(ya[test]) - _logits(ya[test] - backtest)
     except FitError:
         backtest = None  # too few runs per dataset to hold any out: intervals use the fit's residuals
+    status, reason = _quality(pred, float(np.sqrt(np.mean(resid**2))), backtest)
     boot = None
     if bootstrap:
         boot = _bootstrap(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, curves, bootstrap, seed)
     return AccuracyFit(
         form=f,
-        status="ok",
-        reason=pred.reason,
+        status=status,
+        reason=reason,
         chance=chance,
         floor_mode=floor,
         pooled=pooled,
@@ -702,7 +777,29 @@ def fit_accuracy(
         backtest_residuals=backtest,
         bootstrap=boot,
         bootstrap_seed=seed if bootstrap else None,
+        backtest_logit=backtest_logit,
+        fit_logit=_logits(ya) - _logits(fitted),
     )
+
+
+def _quality(pred: Predictability, rmse: float, backtest: Array | None) -> tuple[Literal["ok", "poor"], str]:
+    """``ok`` with the predictability's reason, or ``poor`` when the backtest or the fit's own residuals miss by
+    far more than the runs' noise (``POOR_BACKTEST``, ``POOR_RMSE``, ``POOR_NOISE``)."""
+    noise = POOR_NOISE * pred.noise_sd
+    why: list[str] = []
+    if backtest is not None and len(backtest):
+        mae = float(np.mean(np.abs(backtest)))
+        if mae > max(POOR_BACKTEST, noise):
+            why.append(
+                f"its backtest (fitted on the lower half of each dataset's runs, predicting the top "
+                f"{int(100 * BACKTEST_FRACTION)} %) misses by {100 * mae:.1f} points on average "
+                f"(noise {100 * pred.noise_sd:.1f})"
+            )
+    if rmse > max(POOR_RMSE, noise):
+        why.append(f"it misses its own runs by {100 * rmse:.1f} points rms (noise {100 * pred.noise_sd:.1f})")
+    if why:
+        return "poor", "poor law: " + "; ".join(why)
+    return "ok", pred.reason
 
 
 def _sharing_test(

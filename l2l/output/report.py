@@ -41,6 +41,27 @@ def _flags(d: dict[str, Any]) -> str:
     return " ".join(out) or "ok"
 
 
+def _choice_and_flag(
+    d: dict[str, Any],
+    outcome: FitOutcome,
+    key: tuple[str, str],
+    chosen: dict[str, list[str]],
+    notes: list[str],
+) -> None:
+    """A fit-law row's form choice (--form auto: every form's backtest error) and poor-law flag, in place."""
+    choice = outcome.choices.get(key)
+    if choice is not None:
+        d["form_choice"] = choice.to_dict()
+        for sc in choice.scores:
+            d[f"backtest_{sc.form}"] = sc.error
+        chosen.setdefault(choice.reason, []).append("/".join(key))
+    flag = outcome.flags.get(key)
+    if flag:
+        d["status"] = "poor"
+        d["flags"] = f"{d['flags']}; {flag}" if d["flags"] else flag
+        notes.append(f"{'/'.join(key)}: {flag}")
+
+
 def fits_report(
     outcome: FitOutcome, *, form: str, objective: str, delta: float, equation: str
 ) -> list[Report]:
@@ -48,6 +69,7 @@ def fits_report(
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     boot_rows: list[dict[str, Any]] = []
+    chosen: dict[str, list[str]] = {}
     for (ds, ev), res in zip(outcome.keys, outcome.results, strict=True):
         if isinstance(res, Exception):
             rows.append(
@@ -66,6 +88,7 @@ def fits_report(
         d.pop("bootstrap", None)
         d["status"] = "ok" if not d["at_bounds"] and d["converged"] else "warning"
         d["flags"] = _flags(d)
+        _choice_and_flag(d, outcome, (ds, ev), chosen, notes)
         rows.append(d)
         notes.extend(f"{ds}/{ev}: {w}" for w in d["warnings"])
         iv = res.parameter_intervals()
@@ -79,6 +102,13 @@ def fits_report(
             d["bootstrap_unit"] = d.pop("unit")
     obj = f"Huber (δ = {delta:g})" if objective == "huber" else "least squares"
     head = [f"L = {equation}; objective: {obj} on log loss, summed over runs."]
+    if form == "auto":
+        head = [
+            "--form auto: each group of laws (the own losses; each other eval across datasets) in the form its "
+            "backtests favour (backtest error: mean |log error| of refits below each cutoff predicting the runs "
+            f"above, corrected where that helped); objective: {obj} on log loss, summed over runs."
+        ]
+        head += [f"{', '.join(who[:3])}{' …' if len(who) > 3 else ''}: {why}" for why, who in chosen.items()]
     if outcome.results:
         n_starts = next((r.n_starts for r in outcome.results if not isinstance(r, Exception)), None)
         if n_starts:
@@ -91,7 +121,7 @@ def fits_report(
     cols = [
         Column("dataset", justify="left"),
         Column("eval", justify="left"),
-        Column("form", table=False),
+        Column("form", table=form == "auto", drop=3),
         Column("A", drop=2),  # narrow terminals keep E, α, β, R² and the flags longest
         Column("B", drop=2),
         Column("E", fmt=fmt_fixed(3)),
@@ -180,8 +210,16 @@ def _interval_notes(rows: Sequence[dict[str, Any]], label: Callable[[dict[str, A
 
 
 def _interval_head(rows: Sequence[dict[str, Any]]) -> str:
+    fixed = [r for r in rows if r.get("corrected", True)]
+    what = (
+        "the law's loss corrected by the bias its own sweep's backtests measured (law: uncorrected)"
+        if len(fixed) == len(rows)
+        else "the law's own loss (no correction helped in its backtests)"
+        if not fixed
+        else "the law's loss, corrected by its backtests' bias where that helped (law: uncorrected)"
+    )
     return (
-        f"estimate: the law's loss corrected by the bias its own sweep's backtests measured (law: uncorrected); "
+        f"estimate: {what}; "
         f"{_pct_level(rows)} predictive interval from the backtested extrapolation error (a lower bound where "
         "flagged); C×, N×, D×: the target over the largest fitted value (above 1: extrapolated)."
     )
@@ -1023,8 +1061,10 @@ def accuracy_predictions_report(preds: Sequence[Any]) -> Report:
         notes.append(head + " → ".join(d["steps"]))
         if d["extrapolates"]:
             notes.append(head + "the input loss lies outside the range the accuracy law was fitted on")
-    if any(r["interval_points"] for r in rows):
-        notes.append(f"90 % intervals (both steps bootstrapped) are {rows[0]['interval']}")
+    shown = next((r for r in rows if r["interval_points"]), None)
+    if shown is not None:
+        notes.append(shown["interval"])
+    level = round(100 * rows[0]["level"]) if rows and rows[0].get("level") else 90
     cols = [
         Column("dataset", justify="left"),
         Column("eval", justify="left"),
@@ -1035,7 +1075,7 @@ def accuracy_predictions_report(preds: Sequence[Any]) -> Report:
         Column("input_eval", "input loss", justify="left"),
         Column("loss", "predicted input loss", fmt=fmt_fixed(4)),
         Column("accuracy_points", "accuracy (pts)", fmt=fmt_fixed(2)),
-        Column("interval_points", "90% interval (lower bound)", justify="left"),
+        Column("interval_points", f"{level}% interval", justify="left"),
         Column("status", justify="left"),
         Column("accuracy", table=False),
         Column("accuracy_lo", table=False),
@@ -1138,7 +1178,7 @@ def accuracy_runs_report(rows: Sequence[dict[str, Any]]) -> Report:
 
 if TYPE_CHECKING:
     from l2l.core.ranking import Ranking, TargetRanking
-    from l2l.workflows.rank import RankBacktest
+    from l2l.workflows.rank_eval import RankBacktest
 
 
 def _interval(row: dict[str, Any]) -> str:
