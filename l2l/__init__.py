@@ -6,6 +6,8 @@ The library in one import (``import l2l``)::
     fits = l2l.fit_laws(runs, split="sweep").fits
     table6 = l2l.translate(runs, src="fineweb-edu", tgts=["all"], split="sweep")
     table1 = l2l.evaluate(runs)
+    pred = l2l.predict(runs, datasets=["fineweb-edu"], N=[3.3e9], D=[5e10], split="sweep")  # what `l2l predict` prints
+    pred.to_polars()  # loss, loss_lo, loss_hi, ... as a DataFrame (so do table1, fits, translations)
 
 Importing ``l2l`` itself is cheap: each name below loads its module (and numpy, polars, scipy) on first use.
 """
@@ -46,6 +48,8 @@ _API: dict[str, str] = {
     "predict_accuracy": "l2l.workflows.accuracy",
     "evaluate_accuracy": "l2l.workflows.accuracy_eval",
     "L2LError": "l2l.base.errors",
+    "Results": "l2l.workflows.results",
+    "to_polars": "l2l.workflows.results",
 }
 
 __all__ = [
@@ -55,6 +59,7 @@ __all__ = [
     "L2LError",
     "LawFit",
     "LossToLoss",
+    "Results",
     "Runs",
     "ScalingLaw",
     "Workspace",
@@ -76,6 +81,7 @@ __all__ = [
     "rank_backtest",
     "rank_runs",
     "read_runs",
+    "to_polars",
     "translate",
 ]
 
@@ -94,6 +100,7 @@ if TYPE_CHECKING:
     from l2l.workflows.predict import optimal, predict
     from l2l.workflows.rank import rank_runs
     from l2l.workflows.rank_eval import rank_backtest
+    from l2l.workflows.results import Results, to_polars
     from l2l.workflows.translate import LossToLoss, fit_loss_to_loss, predict_via, translate
     from l2l.workflows.via import predict_sources
 

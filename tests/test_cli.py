@@ -328,6 +328,8 @@ def test_a_bad_figure_type_fails_before_any_fitting(ingested: Any) -> None:
         ["--no-such-global"],
         ["evaluate", "--holdout", "extrapolation"],
         ["fit-law", "--plot", "f.gif"],
+        ["--debug", "true", "runs"],  # a flag takes no value: said so, not "No such command"
+        ["predict", "--N", "1e9", "--D", "2e10"],  # no -d: says -d all
     ],
 )
 def test_every_usage_error_is_one_error_line_and_a_hint(run: Any, args: list[str]) -> None:
@@ -391,3 +393,37 @@ def test_bad_option_values_are_one_usage_line_naming_the_option(
     assert lines[0].startswith("Error: ")
     assert len(lines) == 1 or lines[1].startswith("Hint: ")
     assert fragment in result.stderr
+
+
+def test_a_flag_given_a_value_and_a_missing_dataset_say_the_fix(run: Any) -> None:
+    flag = run("--debug", "true", "runs")
+    assert flag.stderr.splitlines() == [
+        "Error: 'true' is not a command: a flag takes no value",
+        "Hint: write a flag alone to turn it on (`l2l --debug runs`), --no-FLAG to turn it off (--no-debug)",
+    ]
+    missing = run("predict", "--N", "1e9", "--D", "2e10")
+    assert "-d all for every dataset" in missing.stderr
+
+
+def test_help_shows_flags_as_on_off_pairs_without_a_bool_metavar(run: Any) -> None:
+    for args in (["--help"], ["fit-law", "--help"], ["ingest", "--help"], ["evaluate", "--help"]):
+        text = run(*args).stdout
+        assert "<bool>" not in text, args
+    assert "--no-thorough" in run("fit-law", "--help").stdout
+    assert "--verbose" in run("ingest", "--help").stdout
+
+
+def test_one_vocabulary_target_everywhere_tgt_kept_and_level_for_bootstrap_intervals(ingested: Any) -> None:
+    new = _json(ingested("translate", "--src", "alpha", "--target", "beta", "--split", "sweep", "-f", "json"))
+    old = _json(ingested("translate", "--src", "alpha", "--tgt", "beta", "--split", "sweep", "-f", "json"))
+    assert [r["tgt"] for r in new["rows"]] == [r["tgt"] for r in old["rows"]] == ["beta"]
+    via = ["predict", "--via", "alpha", "--from-run", "m054", "--eval", "quiz", "-f", "json"]
+    assert (
+        _json(ingested(*via, "--target", "beta"))["result"]
+        == _json(ingested(*via, "--tgt", "beta"))["result"]
+    )
+    boot = ["fit-law", "-d", "alpha", "--split", "sweep", "--bootstrap", "40", "-f", "json"]
+    wide, narrow = (_json(ingested(*boot, "--level", lv))["rows"][0] for lv in ("0.95", "0.5"))
+    assert (wide["level"], narrow["level"]) == (0.95, 0.5)
+    assert wide["E_lo"] < narrow["E_lo"] <= narrow["E_hi"] < wide["E_hi"]
+    assert "Bootstrap 50% percentile intervals" in ingested(*boot[:-2], "--level", "0.5").stdout

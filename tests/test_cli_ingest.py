@@ -160,8 +160,13 @@ def test_runs_table_output(run: Any, good: Path) -> None:
     run("ingest", good / "long.csv")
     result = run("runs")
     assert result.exit_code == 0
-    assert result.stdout.startswith("5 runs, 2 datasets, 2 evals (10 rows)")
+    assert result.stdout.startswith("5 runs, 2 datasets, 2 loss evals (10 rows)")
     assert "20M–200M" in result.stdout
+    assert "2 datasets × 2 splits: holdout 1 run, sweep 4 runs" in result.stdout
+    assert "│ code       │    2 │       0 │     2 │" in result.stdout  # one row per dataset: runs per split
+    assert "│ code       │ web_val  │" not in result.stdout
+    every = run("runs", "--evals")  # every (dataset, eval)
+    assert "│ code       │ web_val  │     │    2 │" in every.stdout
 
 
 def test_workspace_option_beats_env(run: Any, good: Path, tmp_path: Path, ws_path: Path) -> None:
@@ -175,3 +180,63 @@ def test_debug_shows_the_exception(run: Any, good: Path) -> None:
     result = run("--debug", "ingest", good.parent / "bad" / "nan_loss.csv")
     assert isinstance(result.exception, InputError)
     assert run("ingest", good.parent / "bad" / "nan_loss.csv").exception.__class__ is SystemExit
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A W&B export as users have it: their own column names, a training loss beside a validation loss, accuracies
+# ---------------------------------------------------------------------------------------------------------------
+
+EXPORT_HEADER = "Name,data,nparams_total,tokens,Tags,train/loss,eval/val/loss,eval/hellaswag/acc\n"
+
+
+def _export(tmp_path: Path) -> Path:
+    lines = []
+    for ds, shift in (("web", 0.0), ("code", -0.8)):
+        for n in (2e7, 5e7, 1e8, 2e8):
+            for d in (4e8, 1e9, 2e9):
+                loss = 2.5 + shift + (n / 1e7) ** -0.3 + (d / 1e8) ** -0.3
+                acc = min(0.9, 0.25 + 0.5 / loss)
+                lines.append(f"{ds}-{n:.0e}-{d:.0e},{ds},{n},{d},sweep,{0.98 * loss},{loss},{acc}")
+    path = tmp_path / "export.csv"
+    path.write_text(EXPORT_HEADER + "\n".join(lines) + "\n")
+    return path
+
+
+def test_column_mapping_reaches_the_accuracy_columns_and_their_split(run: Any, tmp_path: Path) -> None:
+    path = _export(tmp_path)
+    args = ["--wide", "--column", "N=nparams_total", "--column", "dataset=data", "--column", "split=Tags"]
+    result = run("ingest", path, *args, "--accuracy-columns", "eval/*/acc", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(run("runs", "--format", "json").stdout)
+    acc = doc["runs-accuracy"]
+    assert {(r["dataset"], r["eval"], r["runs"]) for r in acc} == {
+        ("code", "hellaswag", 12),
+        ("web", "hellaswag", 12),
+    }
+    assert all(r["splits"] == ["sweep"] for r in acc)  # --column split=Tags gives accuracy rows their split
+    fitted = run("fit-accuracy", "--split", "sweep", "--input-loss", "own", "--format", "json")
+    assert fitted.exit_code == 0, fitted.output  # the split is there: the sweep's accuracies are fitted
+
+
+def test_a_training_loss_taken_as_own_is_said_and_all_sets_every_own_eval(run: Any, tmp_path: Path) -> None:
+    path = _export(tmp_path)
+    base = ["--wide", "--column", "N=nparams_total", "--column", "dataset=data"]
+    said = run("ingest", path, *base)
+    assert said.exit_code == 0, said.output
+    flat = " ".join(said.stdout.split())
+    assert "own eval: web → train (train): the eval named 'train', a training loss" in flat
+    assert "for a validation loss: --own-eval web=eval/val" in flat
+    every = json.loads(run("ingest", path, *base, "--own-eval", "all=eval/val", "--format", "json").stdout)
+    assert every["own_eval"] == {
+        "code": {"eval": "eval/val", "how": "explicit"},
+        "web": {"eval": "eval/val", "how": "explicit"},
+    }
+    one = json.loads(
+        run(
+            "ingest", path, *base, "--own-eval", "all=eval/val", "--own-eval", "web=train", "-f", "json"
+        ).stdout
+    )
+    assert one["own_eval"]["web"]["eval"] == "train"  # a dataset named on its own overrides all=
+    missing = run("ingest", path, *base, "--own-eval", "all=nope")
+    assert missing.exit_code == 1
+    assert "own eval all=nope: no eval 'nope' measured on code" in missing.stderr

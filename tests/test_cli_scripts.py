@@ -133,38 +133,64 @@ def _out(reps: list[Any], fmt: str, width: int = 200) -> str:
     return "".join(out)
 
 
-@pytest.mark.parametrize("width", [80, 100, 140])
-@pytest.mark.parametrize("name", list(COMMANDS))
-def test_every_table_fits_the_terminal_and_shows_every_name_whole(
+def _shows(name: str, text: str) -> bool:
+    """Whether ``name`` is in ``text`` whole, or wrapped at its break points (each line of it in a cell)."""
+    from l2l.output.render import MIN_NAME_WIDTH, wrap_name
+
+    if name in text:
+        return True
+    return any(all(part in text for part in wrap_name(name, w)) for w in range(MIN_NAME_WIDTH, len(name)))
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("name", [*COMMANDS, "evaluate"])
+def test_every_table_fits_keeps_its_answer_and_never_cuts_a_name(
     reports: dict[str, list[Any]], name: str, width: int
 ) -> None:
+    from l2l.output.render import constant, plan, shown
+
     text = _out(reports[name], "table", width)
     assert "…" not in text
     assert max(cell_len(line) for line in text.splitlines()) <= width
-    names = _names(name, json.loads(_out(reports[name], "json")))
-    assert names
-    for n in names:
-        assert n in text, (n, text)
+    for rep in reports[name]:
+        if "table" not in rep.show_in:
+            continue
+        p = plan(rep, width)
+        # the answer stays, or the note under the table gives its one value ("in every row: ...")
+        answer = [c for c in rep.table_columns() if c.drop_rank == 0 and constant(rep, c) is None]
+        assert p.vertical or all(c in p.shown for c in answer), (rep.kind, width)
+        cols = rep.table_columns() if p.vertical else [c for c in p.shown if c.justify == "left"]
+        for c in cols:
+            for row in rep.rows:
+                assert _shows(shown(c, row), text), (rep.kind, c.key, width)
+    if (
+        width >= 80 and name != "evaluate"
+    ):  # the main table of every command reads at 80 columns, not as blocks
+        assert "— row 1 of" not in text, name
 
 
 def test_the_cli_renders_at_the_terminal_width_it_is_given(cli: Cli) -> None:
     result = cli("fit-law", "--split", "sweep", columns=80)
     assert result.exit_code == 0, result.stderr
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80
-    assert "columns left out at 80 columns: A, B" in result.stdout
+    assert (
+        "columns left out at 80 columns: eval, a=β/(α+β)" in result.stdout
+    )  # each dataset's own: the title says
     for ds in DATASETS:
         assert f" {ds} " in result.stdout
 
 
-def test_the_heldout_table_goes_vertical_when_its_names_alone_exceed_80_columns(
+def test_the_heldout_table_keeps_its_errors_at_80_columns_with_names_wrapped(
     reports: dict[str, list[Any]],
 ) -> None:
     text = _out(reports["evaluate"], "table", 80)
     assert "…" not in text
     assert max(cell_len(line) for line in text.splitlines()) <= 80
-    assert "— row 1 of" in text
-    for n in (*DATASETS, "downstream/hellaswag_test_ce_loss", "train-to-test"):
-        assert n in text
+    assert "— row 1 of" not in text
+    assert "┃  ind. ┃   l2l ┃" in text  # the answer of every row: both errors
+    assert "┃ actual ┃   err ┃   err ┃" in text
+    for n in (*DATASETS, "downstream/hellaswag_test_ce_loss"):
+        assert _shows(n, text), n
 
 
 def test_every_command_prints_one_json_document_of_the_same_shape(reports: dict[str, list[Any]]) -> None:

@@ -52,6 +52,7 @@ def test_realistic_noise_recovers_exponents_and_extrapolation(form: str) -> None
     assert_allclose(fit.rmse, 0.004, rtol=0.35)
 
 
+@pytest.mark.slow  # a plain loop of L-BFGS-B over the 4,500-point grid: seconds per fit
 def test_global_optimum_not_worse_than_the_loop_over_the_grid() -> None:
     """The batched search against L-BFGS-B from a seeded subset of the same grid (the benchmark does all)."""
     n, d, y = law_samples(TRUE["l2l"], noise=0.01, seed=3)

@@ -289,11 +289,27 @@ def base_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@settings(FUZZ, max_examples=80)
-@given(table=tables(), flags=st.sampled_from([(), ("--append",), ("--append", "--strict"), ("--wide",)]))
+FLAGS = st.sampled_from([(), ("--append",), ("--append", "--strict"), ("--wide",)])
+
+
+@settings(FUZZ, max_examples=20)
+@given(table=tables(), flags=FLAGS)
 def test_hostile_tables_keep_the_contract(
     base_ws: Path, table: tuple[str, bytes], flags: tuple[str, ...]
 ) -> None:
+    _hostile_table(base_ws, table, flags)
+
+
+@pytest.mark.slow
+@settings(FUZZ, max_examples=80)
+@given(table=tables(), flags=FLAGS)
+def test_hostile_tables_keep_the_contract_many(
+    base_ws: Path, table: tuple[str, bytes], flags: tuple[str, ...]
+) -> None:
+    _hostile_table(base_ws, table, flags)
+
+
+def _hostile_table(base_ws: Path, table: tuple[str, bytes], flags: tuple[str, ...]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
         shutil.copytree(base_ws, ws)

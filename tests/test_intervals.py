@@ -81,7 +81,7 @@ def test_far_targets_warn_in_every_format(run: Any, synthetic_csv: Path) -> None
     ):
         table = run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep")
         assert table.exit_code == 0
-        assert "warning: alpha/alpha_val" in table.stdout
+        assert "warning: alpha at N=" in table.stdout
         assert words in table.stdout.replace("\n", " ")
         row = json.loads(
             run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "json").stdout
@@ -230,7 +230,7 @@ def test_translate_and_evaluate_report_intervals(run: Any, synthetic_csv: Path) 
 
 
 def test_evaluate_summarises_coverage_per_method(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
-    from l2l.output.report import evaluation_report
+    from l2l.output.reports import evaluation_report
     from l2l.workflows.evaluate import evaluate
 
     runs, cache, cals = sample

@@ -303,7 +303,9 @@ def test_translate_figure_names_train_to_downstream_and_shortens_task_names(
     ]
     data = translate_figure_data(down, fit_split="sweep")
     assert data.title == "Train-to-downstream: alpha models"
-    assert data.label_order == ["quiz", "cloze"]
+    assert set(data.label_order) == {"quiz", "cloze"}
+    ends = data.solid.loc[data.solid.groupby("target", observed=True)["x"].idxmax()].set_index("target")["y"]
+    assert list(data.label_order) == list(ends.sort_values(ascending=False).index)  # the legend in line order
     assert not data.multiples
     fig = translate_figure(down, fit_split="sweep")
     assert fig.labels.title == "Train-to-downstream: alpha models"
@@ -312,7 +314,7 @@ def test_translate_figure_names_train_to_downstream_and_shortens_task_names(
     # a validation set among the targets: train-to-test
     mixed = translate_figure_data([*down, _as_train_test(results[0], "gamma_val")], fit_split="sweep")
     assert mixed.title == "Train-to-test: alpha models"
-    assert mixed.label_order == ["quiz", "cloze", "gamma_val"]
+    assert set(mixed.label_order) == {"quiz", "cloze", "gamma_val"}
 
 
 def test_short_eval_drops_downstream_prefix_and_loss_suffixes() -> None:
@@ -368,7 +370,11 @@ def test_translate_figure_with_nothing_fitted_raises(results: list[TranslationRe
 
 def test_evaluate_figure_points_and_means_per_setting(evaluation: Evaluation) -> None:
     fig = evaluate_figure(evaluation)
-    assert _geoms(fig) == ["geom_jitter", "geom_point", "geom_text"]
+    assert _geoms(fig) == [
+        "geom_jitter",
+        "geom_point",
+        "geom_label",
+    ]  # the means on white: readable over points
     assert type(fig.layers[0].position).__name__ == "position_jitter"
     points = fig.data
     assert len(points) == 7  # 4 predictions × 2 methods, one missing
@@ -376,6 +382,49 @@ def test_evaluate_figure_points_and_means_per_setting(evaluation: Evaluation) ->
     means = _data(fig.layers[1])
     assert_allclose(sorted(means["error"]), [0.65, 2.0, 3.0, 10.0], rtol=1e-12)
     assert "0.65%" in set(_data(fig.layers[2])["label"])
+
+
+def test_the_corrected_law_is_drawn_only_where_a_correction_applies_and_panels_say_coverage(
+    evaluation: Evaluation,
+) -> None:
+    from l2l.core.predictive import PredictiveInterval
+    from l2l.output.plots import evaluate_figure_data
+
+    def iv(estimate: float, lower: bool) -> PredictiveInterval:
+        return PredictiveInterval(
+            estimate, estimate * 0.98, estimate * 1.02, 0.9, 3.0, "test", lower, estimate
+        )
+
+    preds = [
+        dataclasses.replace(p, interval_independent=iv(p.independent * (0.97 if p.setting == "train-to-train" else 1),
+                                                       p.setting != "train-to-train"))
+        if p.independent is not None else p
+        for p in evaluation.predictions
+    ]  # fmt: skip
+    summary = [
+        dataclasses.replace(
+            s,
+            mean_error_independent_corrected=0.01,
+            coverage={"independent": 1.0, "loss_to_loss": 0.5},
+            half_width={"independent": 0.02, "loss_to_loss": 0.03},
+            lower_bound={"independent": s.setting != "train-to-train", "loss_to_loss": True},
+            level=0.9,
+        )
+        for s in evaluation.summary
+    ]
+    data = evaluate_figure_data(
+        dataclasses.replace(evaluation, predictions=tuple(preds), summary=tuple(summary))
+    )
+    by_setting = data.points.groupby("setting", observed=True)["method"].agg(lambda m: set(map(str, m)))
+    assert by_setting.iloc[0] == {"independent", "corrected", "loss-to-loss"}  # train-to-train: corrected
+    assert by_setting.iloc[1] == {
+        "independent",
+        "loss-to-loss",
+    }  # train-to-test: the law is its own correction
+    assert data.panels == [
+        "train-to-train (n = 2)\ncovered: corrected 100%, l2l 50%*",
+        "train-to-test (n = 2)\ncovered: law 100%*, l2l 50%*",
+    ]
 
 
 def test_evaluate_figure_without_predictions_raises(evaluation: Evaluation) -> None:
@@ -570,3 +619,19 @@ def test_evaluate_figure_data_is_computed_apart_from_the_drawing(evaluation: Eva
     assert list(data.means["label"]) == ["3.00%", "0.65%", "10.00%", "2.00%"]
     assert_allclose(sorted(data.means["error"]), [0.65, 2.0, 3.0, 10.0], rtol=1e-12)
     assert set(data.points["method"]) == {"independent", "loss-to-loss"}
+
+
+def test_rank_figure_marks_the_held_out_runs_measured_at_the_budget(runs: Runs) -> None:
+    from l2l.output.plots import held_out_runs, rank_figure, rank_figure_data
+    from l2l.workflows.rank import rank_runs
+
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=4)
+    held = held_out_runs(runs, ranking, "sweep")
+    assert sorted(held["dataset"].to_list()) == ["alpha", "beta", "gamma"]  # each dataset's 1e21 run
+    data = rank_figure_data(ranking, held)
+    assert data.heldout is not None
+    assert len(data.heldout) == 3
+    assert "★: the loss measured by a held-out run at this budget" in data.caption
+    stars = _stars(rank_figure(ranking, held))
+    assert len(stars) == 1
+    assert held_out_runs(runs, ranking, None).height == 0  # fitted on every run: nothing held out

@@ -238,7 +238,7 @@ def test_budget_figure_data_marks_each_flip(twin_csv: Path) -> None:
     from l2l.core.rank_model import Budget, fit_rank_model
     from l2l.core.ranking import rank
     from l2l.io.tables import read_runs
-    from l2l.output.plots_rank import rank_budget_figure_data
+    from l2l.output.plots import rank_budget_figure_data
     from l2l.workflows.rank import candidates_from_frame
 
     runs = read_runs([twin_csv])

@@ -107,7 +107,10 @@ def test_wandb_export_without_a_pattern_takes_only_the_losses(run: Any) -> None:
     assert {"Runtime", "lr", "_runtime", "eval/quiz/acc", "perplexity", "depth", "mystery"} <= set(left)
     assert "learning rate" in left["lr"]
 
-    notes = notes_of(ingest_json(run, REAL / "wandb_wide.csv", "--wide"))
+    quiet = notes_of(ingest_json(run, REAL / "wandb_wide.csv", "--wide"))
+    assert "columns not used: Runtime, lr, _step" in quiet  # names; the reasons with --verbose
+    assert "(--verbose says why)" in quiet
+    notes = notes_of(ingest_json(run, REAL / "wandb_wide.csv", "--wide", "--verbose"))
     assert "loss columns detected: eval/alpha_val/loss→alpha_val, eval/quiz/loss→quiz" in notes
     assert "lr (its name says a learning rate" in notes
     res = run("fit-law", "--eval", "all", "--format", "json")

@@ -44,7 +44,7 @@ def test_names_are_never_truncated_and_lines_fit_the_terminal(
     assert max(cell_len(line) for line in text.splitlines()) <= width
     flat = " ".join(text.split())  # the note wraps like any text
     assert f"columns left out at {width} columns:" in flat
-    assert "use --format csv or a wider terminal" in flat
+    assert "use a wider terminal or --format csv, markdown or latex" in flat
 
 
 def test_numeric_columns_leave_rightmost_first_and_by_rank() -> None:
@@ -172,3 +172,122 @@ def test_progress_bar_is_silent_off_a_terminal(monkeypatch: pytest.MonkeyPatch) 
         update(1, 2)
     assert not bar.started
     assert err.getvalue() == ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The answer first: columns that never leave, names that wrap, a summary in words; Markdown and LaTeX
+# ---------------------------------------------------------------------------------------------------------------
+
+LONG = "downstream/mmlu_social_sciences_mc_5shot_test_ce_loss"
+
+
+def _answer_report() -> Report:
+    from l2l.output.reports.common import interval_column
+
+    rows = [
+        {"eval": LONG, "dataset": "fineweb-edu-100b", "loss": 2.1331, "loss_lo": 2.0828, "loss_hi": 2.1846}
+        | {f"x{i}": 1000.0 + i for i in range(6)},
+        {"eval": "c4_val", "dataset": "starcoder", "loss": 0.9334, "loss_lo": 0.8933, "loss_hi": 0.9753}
+        | {f"x{i}": 2000.0 + i for i in range(6)},
+    ]
+    cols = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        *(Column(f"x{i}", f"number {i}", fmt=fmt_fixed(1)) for i in range(6)),
+        Column("loss", table=False),
+        interval_column("loss", "predicted [90%]", rows),
+    ]
+    return Report("demo", cols, rows, title="Predicted", summary="the answer in words")
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_answer_never_leaves_and_long_names_wrap_at_their_break_points(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from l2l.output.render import plan, wrap_name
+
+    rep = _answer_report()
+    p = plan(rep, width)
+    assert not p.vertical
+    assert "loss__interval" in [c.key for c in p.shown]
+    text = _table(rep, width, monkeypatch)
+    assert max(cell_len(line) for line in text.splitlines()) <= width
+    # every row at the decimals that show the narrowest interval's width (0.082) to two significant digits
+    assert "2.133 [2.083, 2.185]" in text
+    assert "0.933 [0.893, 0.975]" in text
+    assert "the answer in words" in text  # the summary, under the table
+    lines = wrap_name(LONG, p.widths["eval"])
+    assert all(part in text for part in lines)
+    if width < 80:
+        assert lines[0] == "downstream/"  # broken after a separator, never inside a word when it fits
+
+
+def test_wrap_name_breaks_after_separators_and_cuts_only_what_cannot_fit() -> None:
+    from l2l.output.render import wrap_name
+
+    assert wrap_name("fineweb-edu-100b", 20) == ["fineweb-edu-100b"]
+    assert wrap_name("fineweb-edu-100b", 12) == ["fineweb-edu-", "100b"]
+    assert wrap_name("downstream/hellaswag_test_ce_loss", 16) == ["downstream/", "hellaswag_test_", "ce_loss"]
+    assert wrap_name("abcdefghijklmnop", 6) == ["abcdef", "ghijkl", "mnop"]  # no break point: cut
+    assert "".join(wrap_name(LONG, 13)) == LONG
+
+
+def test_only_when_even_the_wrapped_answer_does_not_fit_a_table_becomes_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = _table(_answer_report(), 30, monkeypatch)
+    assert "— row 1 of 2" in text
+    assert "predicted [90%]" in text
+
+
+def test_markdown_and_latex_tables_escape_names_and_keep_intervals() -> None:
+    from l2l.output.markup import latex_text, markdown_text
+
+    rep = Report(
+        "demo",
+        [Column("name", justify="left"), Column("x", "α [90%]", fmt=str), Column("big", "A")],
+        [{"name": "a|b *c* _d x_y", "x": "2.13 [2.08, 2.18]", "big": 6.79e7}],
+        title="T_1",
+        summary="α = 0.41",
+        notes=["a note"],
+    )
+    md: list[str] = []
+    render(rep, "markdown", write=md.append)
+    assert "".join(md).splitlines()[:5] == [
+        "**T_1**",
+        "",
+        "| name | α [90%] | A |",
+        "|:---|---:|---:|",
+        "| a\\|b \\*c\\* \\_d x_y | 2.13 [2.08, 2.18] | 6.79e+07 |",
+    ]
+    assert markdown_text("[x](http://e)") == "[x\\](http://e)"  # no link from a name
+    tex: list[str] = []
+    render(rep, "latex", write=tex.append)
+    doc = "".join(tex)
+    assert "\\toprule" in doc
+    assert "\\bottomrule" in doc
+    assert "\\caption{T\\_1}" in doc
+    assert "name & $\\alpha$ [90\\%] & A \\\\" in doc
+    assert "$6.79\\times10^{7}$" in doc
+    assert "% α = 0.41" in doc
+    assert latex_text("50% & $1 #2 ~ ^") == "50\\% \\& \\$1 \\#2 \\textasciitilde{} \\textasciicircum{}"
+
+
+def test_the_summary_is_in_json_and_a_second_tables_summary_joins_the_notes() -> None:
+    main = Report("m", [Column("a")], [{"a": 1}], summary="main answer", notes=["n"])
+    second = Report("s", [Column("b")], [{"b": 2}], summary="second answer")
+    out: list[str] = []
+    render([main, second], "json", write=out.append)
+    doc = json.loads("".join(out))
+    assert doc["summary"] == "main answer"
+    assert doc["notes"] == ["n", "second answer"]
+
+
+def test_a_table_order_reorders_people_tables_only() -> None:
+    rep = Report("r", [Column("a"), Column("b"), Column("c")], [{"a": 1, "b": 2, "c": 3}], table_order=("c",))
+    out: list[str] = []
+    render(rep, "csv", write=out.append)
+    assert "".join(out).splitlines()[0] == "a,b,c"  # scripts keep the columns where they always were
+    md: list[str] = []
+    render(rep, "markdown", write=md.append)
+    assert "| c | a | b |" in "".join(md)

@@ -10,7 +10,7 @@ from l2l.base import schema
 from l2l.base.runs import Runs
 from l2l.io.tables import read_runs
 from l2l.io.workspace import Workspace
-from l2l.output.report import ingest_report, runs_report
+from l2l.output.reports import ingest_report, runs_report
 from tests.conftest import write
 
 # ----------------------------------------------------------------------------------------------------

@@ -58,7 +58,17 @@ def test_find_minimum_recovers_the_true_law_from_noiseless_data(form: str) -> No
     assert_allclose(found.theta, TRUE[form].theta, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize(("form", "seed"), [("l2l", 3), ("chinchilla", 5), ("kaplan", 7), ("l2l", 11)])
+@pytest.mark.parametrize(
+    ("form", "seed"),
+    [
+        pytest.param(
+            "l2l", 3, marks=pytest.mark.slow
+        ),  # each a plain loop of L-BFGS-B over the grid: seconds
+        pytest.param("chinchilla", 5, marks=pytest.mark.slow),
+        ("kaplan", 7),  # the default line keeps one, the fastest
+        pytest.param("l2l", 11, marks=pytest.mark.slow),
+    ],
+)
 def test_global_minimum_is_not_worse_than_a_loop_over_the_grid(form: str, seed: int) -> None:
     """L-BFGS-B from 12 seeded random grid starts (the benchmark runs the full loop on the paper's table)."""
     problem = _problem(form, noise=0.01, seed=seed)

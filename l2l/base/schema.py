@@ -38,9 +38,10 @@ JOINS: Final[tuple[Join, ...]] = ("nd", "run")
 #: The bootstrap's resampling unit: single runs, or all runs of one model size N.
 Resample = Literal["run", "N"]
 RESAMPLES: Final[tuple[Resample, ...]] = ("run", "N")
-#: Output formats of every command.
-OutputFormat = Literal["table", "json", "csv"]
-OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv")
+#: Output formats of every command: a table for people, Markdown and LaTeX for notes and papers, JSON and CSV for
+#: scripts.
+OutputFormat = Literal["table", "json", "csv", "markdown", "latex"]
+OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("table", "json", "csv", "markdown", "latex")
 #: How the predictions of several sources are combined into one.
 Combine = Literal["mean", "median", "ivw"]
 COMBINES: Final[tuple[Combine, ...]] = ("mean", "median", "ivw")

@@ -9,7 +9,18 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["fmt_fixed", "fmt_pct", "fmt_sig", "plural", "utc_now", "visible"]
+__all__ = [
+    "fmt_fixed",
+    "fmt_interval",
+    "fmt_pct",
+    "fmt_sci",
+    "fmt_si",
+    "fmt_sig",
+    "interval_decimals",
+    "plural",
+    "utc_now",
+    "visible",
+]
 
 #: Characters a terminal or a text viewer acts on instead of showing: C0 controls (ESC starts terminal escapes,
 #: CR and BS overwrite), DEL, C1 controls (CSI, OSC), the invisible format characters (zero-width, bidi overrides
@@ -79,6 +90,51 @@ def fmt_pct(decimals: int = 2) -> Callable[[Any], str]:
         return f"{100 * x:.{decimals}f}%"
 
     return f
+
+
+def fmt_si(x: Any) -> str:
+    """Counts the way people write them, to 3 significant digits: 20M, 1.74B, 3.3B, 1.4T (N, D)."""
+    if not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x):
+        return fmt_sig(x)
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(x) >= div:
+            v = x / div
+            return (f"{v:.3g}" if v < 1000 else f"{v:,.0f}") + suffix
+    return f"{x:.3g}"
+
+
+def fmt_sci(x: Any, digits: int = 3, *, trim: bool = True) -> str:
+    """Compact scientific notation to ``digits`` significant digits, trailing zeros dropped unless ``trim`` is
+    False (a table column: 8.90e8 beside 6.79e7): 1e21, 9.9e20, 4.84e19."""
+    if not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x):
+        return fmt_sig(x)
+    if x == 0:
+        return "0"
+    mant, _, exp = f"{x:.{max(digits, 1) - 1}e}".partition("e")
+    if trim and "." in mant:
+        mant = mant.rstrip("0").rstrip(".")
+    return f"{mant}e{int(exp)}"
+
+
+def interval_decimals(lo: float, hi: float, *, least: int = 1, most: int = 4) -> int:
+    """Decimals that show an interval's width to two significant digits (0.10 wide: 2 decimals; 0.038 wide: 3),
+    between ``least`` and ``most``."""
+    width = abs(hi - lo)
+    if not math.isfinite(width) or width == 0:
+        return most
+    return max(least, min(most, 1 - math.floor(math.log10(width))))
+
+
+def fmt_interval(estimate: Any, lo: Any, hi: Any, *, decimals: int | None = None) -> str:
+    """An estimate and its interval as a paper writes them: ``2.13 [2.08, 2.18]``; the decimals show the width
+    to two significant digits (``interval_decimals``) unless given. Without an interval: the estimate to 4
+    significant digits; without an estimate: "–"."""
+    if not isinstance(estimate, (int, float)) or not math.isfinite(estimate):
+        return "–"
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (lo, hi)):
+        return f"{estimate:.4g}" if decimals is None else f"{estimate:.{decimals}f}"
+    d = interval_decimals(lo, hi) if decimals is None else decimals
+    return f"{estimate:.{d}f} [{lo:.{d}f}, {hi:.{d}f}]"
 
 
 def utc_now() -> str:

@@ -34,7 +34,8 @@ def fit_accuracy_cmd(
     keep_unpredictable: Annotated[
         bool,
         typer.Option(
-            "--keep-unpredictable", help="Fit tasks that stay near chance too instead of labelling them."
+            "--keep-unpredictable/--no-keep-unpredictable",
+            help="Fit tasks that stay near chance too instead of labelling them.",
         ),
     ] = False,
     bootstrap: opt.BootOpt = 0,
@@ -47,7 +48,7 @@ def fit_accuracy_cmd(
 ) -> None:
     """Fit downstream accuracy as a function of a loss: a sigmoid with a chance floor (or the paper's power law),
     pooled across pre-training datasets where the relation is shared; tasks near chance labelled unpredictable."""
-    from l2l.output.report import accuracy_fits_report
+    from l2l.output.reports import accuracy_fits_report
     from l2l.workflows.accuracy import fit_accuracy_laws
 
     opt.figure_path(plot, "--plot")
@@ -68,7 +69,7 @@ def fit_accuracy_cmd(
             seed=seed,
         )
         if plot is not None:
-            from l2l.output.plots_accuracy import accuracy_figure
+            from l2l.output.plots import accuracy_figure
 
             shell.save_figure(accuracy_figure(s.runs, results, fit_split=split), plot)
     shell.emit(accuracy_fits_report(results), fmt)

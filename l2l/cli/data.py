@@ -15,15 +15,23 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.output.render import Report
 
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose/--quiet",
+        "-v/-q",
+        help="Every decision and column left out, and the accuracy evals, line by line (default: counts).",
+    ),
+]
 
-def with_accuracy_evals(report: Report | list[Report], runs: Runs) -> list[Report]:
-    """``report`` followed by the accuracy evals of ``runs`` (listed apart), when it has any."""
-    from l2l.output.report import accuracy_runs_report
-    from l2l.workflows.accuracy import accuracy_summary
 
-    reports = list(report) if isinstance(report, list) else [report]
-    rows = accuracy_summary(runs)
-    return [*reports, accuracy_runs_report(rows)] if rows else reports
+def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> list[Report]:
+    """``reports`` followed by the accuracy evals of ``runs`` (listed apart; in a table if ``table``), when it
+    has any."""
+    from l2l.output.reports import accuracy_runs_report
+
+    acc = accuracy_runs_report(runs, table=table)
+    return [*reports, acc] if acc is not None else reports
 
 
 @app.command(
@@ -37,7 +45,7 @@ def with_accuracy_evals(report: Report | list[Report], runs: Runs) -> list[Repor
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
     append: Annotated[
-        bool, typer.Option("--append", help="Add to the workspace instead of replacing it.")
+        bool, typer.Option("--append/--no-append", help="Add to the workspace instead of replacing it.")
     ] = False,
     own_eval: Annotated[
         list[str] | None,
@@ -46,7 +54,7 @@ def ingest(
         ),
     ] = None,
     wide: Annotated[
-        bool, typer.Option("--wide", help="One row per run, one column per eval (W&B export).")
+        bool, typer.Option("--wide/--no-wide", help="One row per run, one column per eval (W&B export).")
     ] = False,
     loss_columns: Annotated[
         str | None,
@@ -54,7 +62,9 @@ def ingest(
     ] = None,
     strict: Annotated[
         bool,
-        typer.Option("--strict", help="Reject repeated (dataset, N, D, eval) rows instead of averaging."),
+        typer.Option(
+            "--strict/--no-strict", help="Reject repeated (dataset, N, D, eval) rows instead of averaging."
+        ),
     ] = False,
     checkpoints: Annotated[
         str,
@@ -83,14 +93,16 @@ def ingest(
             "from the losses. Long tables mark accuracy rows with a metric column instead.",
         ),
     ] = None,
+    verbose: VerboseOpt = False,
     fmt: opt.FormatOpt = "table",
 ) -> None:
-    """Validate run tables, normalise them and store them in the workspace."""
+    """Validate run tables, normalise them and store them in the workspace; say what was read, decided and left
+    out."""
     from l2l.io.columns import parse_mapping
     from l2l.io.ingest import IngestRequest
     from l2l.io.ingest import ingest as ingest_tables
     from l2l.io.workspace import Workspace
-    from l2l.output.report import ingest_report
+    from l2l.output.reports import ingest_report
 
     request = IngestRequest(
         files=tuple(files),
@@ -104,14 +116,27 @@ def ingest(
         accuracy_columns=accuracy_columns,
     )
     done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
-    report = ingest_report(done.stored, added=done.added, workspace=done.workspace)
-    shell.emit(with_accuracy_evals(report, done.stored), fmt)
+    report = ingest_report(done.stored, added=done.added, workspace=done.workspace, verbose=verbose)
+    shell.emit(_with_accuracy_evals([report], done.stored, table=verbose), fmt)
 
 
-@app.command(epilog="Examples:\n\n  l2l runs\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv")
-def runs(table: opt.TableArg = None, fmt: opt.FormatOpt = "table") -> None:
-    """What is in the workspace (or a table): datasets × evals, run counts, N, D and C ranges, splits."""
-    from l2l.output.report import runs_report
+@app.command(
+    epilog="Examples:\n\n  l2l runs\n\n  l2l runs --evals\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv"
+)
+def runs(
+    table: opt.TableArg = None,
+    evals: Annotated[
+        bool,
+        typer.Option("--evals/--no-evals", help="Also list every (dataset, eval), losses and accuracies."),
+    ] = False,
+    fmt: opt.FormatOpt = "table",
+) -> None:
+    """What is in the workspace (or a table): per dataset its runs in each split, evals, N, D and C ranges;
+    --evals lists every (dataset, eval)."""
+    from l2l.output.reports import inventory_report, runs_report
+    from l2l.workflows.inventory import inventory
 
     with shell.session(table, accuracy=True) as s:
-        shell.emit(with_accuracy_evals(runs_report(s.runs), s.runs), fmt)
+        inv = inventory(s.runs)
+        reports = [inventory_report(inv, s.runs, evals=evals), runs_report(s.runs, inv, evals=evals)]
+        shell.emit(_with_accuracy_evals(reports, s.runs, table=evals), fmt)

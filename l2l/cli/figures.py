@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 @plot_app.command(
     "translate",
     epilog="Examples:\n\n"
-    "  l2l plot translate --src fineweb-edu --tgt all --split sweep -o fig1.png\n\n"
+    "  l2l plot translate --src fineweb-edu --target all --split sweep -o fig1.png\n\n"
     "  l2l plot translate --src fineweb-edu --kind train-test --split sweep -o fig3.svg",
 )
 def plot_translate(
     src: opt.SrcOpt,
     output: opt.OutputOpt,
     table: opt.TableArg = None,
-    tgt: opt.TgtOpt = None,
+    target: opt.TgtOpt = None,
     kind: opt.KindOpt = "train-train",
     eval_name: opt.TranslateEvalOpt = None,
     split: opt.SplitOpt = None,
@@ -45,7 +45,7 @@ def plot_translate(
         results = translate_losses(
             s.runs,
             src=src,
-            tgts=tgt,
+            tgts=target,
             kind=kind,
             evals=eval_name,
             split=split,
@@ -164,7 +164,7 @@ def plot_accuracy(
 ) -> None:
     """Accuracy against loss per task, every dataset in one panel, with the fitted law, the chance floor and the
     runs outside the fit (e.g. held out) as stars (like the paper's Fig. 7)."""
-    from l2l.output.plots_accuracy import accuracy_figure
+    from l2l.output.plots import accuracy_figure
     from l2l.workflows.accuracy import fit_accuracy_laws
 
     opt.figure_path(output, "--output")
@@ -216,7 +216,7 @@ def plot_rank(
 ) -> None:
     """Predicted target loss per dataset with intervals and P(best), best at the top (the figure of l2l rank)."""
     from l2l.core.ranking import Ranking
-    from l2l.output.plots_rank import rank_budget_figure, rank_figure
+    from l2l.output.plots import held_out_runs, rank_budget_figure, rank_figure
     from l2l.workflows.requests import answer_rank
 
     request = rank_request(target, C, N, D, dataset, split, method, level, draws, seed, form)
@@ -226,4 +226,7 @@ def plot_rank(
     with shell.session(table) as s:
         ranking = answer_rank(s, request)
     assert isinstance(ranking, Ranking)  # no holdout: a ranking, not a backtest
-    shell.save_figure(rank_figure(ranking) if view == "datasets" else rank_budget_figure(ranking), output)
+    if view == "datasets":
+        shell.save_figure(rank_figure(ranking, held_out_runs(s.runs, ranking, split)), output)
+    else:
+        shell.save_figure(rank_budget_figure(ranking), output)

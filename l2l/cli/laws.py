@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 SaveOpt = Annotated[
     bool,
     typer.Option(
-        "--save",
+        "--save/--no-save",
         help="Keep the fits in the workspace for later commands; `--save FILE.json` writes the laws to a "
         "portable law file instead (for `l2l predict --law FILE.json`).",
     ),
@@ -38,6 +39,7 @@ SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  
     "  l2l fit-law --split sweep --save laws.json   # a law file for `l2l predict --law laws.json`\n\n"
     "  l2l fit-law --split sweep --residuals --format csv",
 )
+# Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def fit_law_cmd(
     table: opt.TableArg = None,
     form: opt.FormOpt = "auto",
@@ -53,10 +55,12 @@ def fit_law_cmd(
         Resample,
         typer.Option("--resample", help="Bootstrap unit: single runs, or all runs of one model size N."),
     ] = "run",
+    level: opt.LevelOpt = 0.9,
     save: SaveOpt = False,
     save_file: SaveFileOpt = None,
     residuals: Annotated[
-        bool, typer.Option("--residuals", help="Also list every run beside its law's prediction.")
+        bool,
+        typer.Option("--residuals/--no-residuals", help="Also list every run beside its law's prediction."),
     ] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the law's contour figure (.png/.svg/.pdf).")
@@ -66,7 +70,7 @@ def fit_law_cmd(
     """Fit scaling laws to each dataset's own loss (or to any eval) by the global optimum of the objective."""
     from l2l.core.laws import FORM_EQUATIONS
     from l2l.output.render import ProgressBar
-    from l2l.output.report import fits_report
+    from l2l.output.reports import fits_report
     from l2l.workflows.lawbook import fit_laws
     from l2l.workflows.requests import refuse_accuracy_evals
 
@@ -110,10 +114,16 @@ def fit_law_cmd(
             )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")
         reports = fits_report(
-            outcome, form=form, objective=objective, delta=delta, equation=FORM_EQUATIONS.get(form, "")
+            outcome,
+            form=form,
+            objective=objective,
+            delta=delta,
+            equation=FORM_EQUATIONS.get(form, ""),
+            level=level,
+            own=s.runs.own_eval,
         )
         if residuals:
-            from l2l.output.report import with_residuals
+            from l2l.output.reports import with_residuals
             from l2l.workflows.lawbook import residuals as run_residuals
 
             reports = with_residuals(reports, run_residuals(s.runs, outcome.fits, split=split))
@@ -122,8 +132,8 @@ def fit_law_cmd(
             raise typer.Exit(1)
 
 
-def _predict_report(answer: PredictAnswer) -> Report | list[Report]:
-    from l2l.output.report import accuracy_predictions_report, predictions_report, via_report
+def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str]) -> Report | list[Report]:
+    from l2l.output.reports import accuracy_predictions_report, predictions_report, via_report
     from l2l.workflows.accuracy import AccuracyPrediction
     from l2l.workflows.predict import LawPrediction
     from l2l.workflows.via import ViaPrediction
@@ -132,8 +142,8 @@ def _predict_report(answer: PredictAnswer) -> Report | list[Report]:
         return via_report(answer)
     accuracies = [p for p in answer if isinstance(p, AccuracyPrediction)]
     if accuracies:
-        return accuracy_predictions_report(accuracies)
-    return predictions_report([p for p in answer if isinstance(p, LawPrediction)])
+        return accuracy_predictions_report(accuracies, level=level)
+    return predictions_report([p for p in answer if isinstance(p, LawPrediction)], own=own)
 
 
 @app.command(
@@ -141,9 +151,10 @@ def _predict_report(answer: PredictAnswer) -> Report | list[Report]:
     "  l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10\n\n"
     "  l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag\n\n"
     "  l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95\n\n"
-    "  l2l predict --via fineweb-edu --src-loss 2.126 --tgt starcoder --eval hellaswag\n\n"
-    "  l2l predict --via all --from-run RUN_ID --tgt starcoder    # combine every source with a run there",
+    "  l2l predict --via fineweb-edu --src-loss 2.126 --target starcoder --eval hellaswag\n\n"
+    "  l2l predict --via all --from-run RUN_ID --target starcoder   # combine every source with a run there",
 )
+# Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def predict(
     table: opt.TableArg = None,
     dataset: Annotated[
@@ -191,8 +202,11 @@ def predict(
             "--from-run", metavar="RUN_ID", help="With --via: take the source loss from this run_id."
         ),
     ] = None,
-    tgt: Annotated[
-        str | None, typer.Option("--tgt", metavar="DATASET", help="With --via: the target dataset.")
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target", "-t", metavar="DATASET", help="With --via: the target dataset. (--tgt still works.)"
+        ),
     ] = None,
     law: Annotated[
         Path | None,
@@ -229,6 +243,12 @@ def predict(
     translation (--via)."""
     from l2l.workflows.requests import PredictRequest, answer_predict, predict_from_law_file
 
+    if not dataset and not via and law is None:
+        shell.fail_usage(
+            "--dataset",
+            "name the dataset whose law predicts: -d DATASET, or -d all for every dataset "
+            "(or --via SOURCE to translate a measured loss)",
+        )
     if src_loss is not None and not (src_loss > 0 and src_loss < float("inf")):
         shell.fail_usage("--src-loss", f"must be a finite loss > 0, got {src_loss}")
     request = PredictRequest(
@@ -245,20 +265,20 @@ def predict(
         via=tuple(via or ()),
         src_loss=src_loss,
         from_run=from_run,
-        target=tgt,
+        target=target,
         combine=combine,
         input_loss=input_loss,
         chance=opt.chances(chance),
     )
     if law is not None:
-        from l2l.output.report import law_file_predictions_report
+        from l2l.output.reports import law_file_predictions_report
 
         if table is not None:
             shell.fail_usage("--law", "predicts from the law file alone; drop TABLE")
         shell.emit(law_file_predictions_report(predict_from_law_file(law, request), source=str(law)), fmt)
         return
     with shell.session(table) as s:
-        shell.emit(_predict_report(answer_predict(s, request)), fmt)
+        shell.emit(_predict_report(answer_predict(s, request), level, s.runs.own_eval), fmt)
 
 
 @app.command(
@@ -292,7 +312,7 @@ def optimal(
 ) -> None:
     """Compute-optimal model size N*, tokens D* and the loss there, for each budget C = 6ND (closed form), with
     intervals."""
-    from l2l.output.report import allocations_report
+    from l2l.output.reports import allocations_report
     from l2l.workflows.predict import optimal as optimal_allocation
 
     budgets = opt.quantities(C, "--C")
@@ -312,4 +332,4 @@ def optimal(
             seed=seed,
             level=level,
         )
-        shell.emit(allocations_report(allocations), fmt)
+        shell.emit(allocations_report(allocations, own=s.runs.own_eval), fmt)

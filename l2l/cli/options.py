@@ -78,7 +78,12 @@ def _level(value: float) -> float:
 
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="table for people; json or csv for scripts.", case_sensitive=False),
+    typer.Option(
+        "--format",
+        "-f",
+        help="table for people; markdown or latex (booktabs) for notes and papers; json or csv for scripts.",
+        case_sensitive=False,
+    ),
 ]
 TableArg = Annotated[
     Path | None,
@@ -100,7 +105,7 @@ LevelOpt = Annotated[
     float,
     typer.Option(
         "--level",
-        help="Level of the predictive intervals, strictly between 0 and 1 (0.9: 90 %).",
+        help="Level of the intervals, strictly between 0 and 1 (0.9: 90 %).",
         callback=_level,
     ),
 ]
@@ -138,7 +143,7 @@ SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed 
 ThoroughOpt = Annotated[
     bool,
     typer.Option(
-        "--thorough",
+        "--thorough/--no-thorough",
         help="Also descend from every grid start, as a plain L-BFGS-B loop would, batched (seconds per fit).",
     ),
 ]
@@ -172,7 +177,10 @@ SrcOpt = Annotated[str, typer.Option("--src", metavar="DATASET", help="Source da
 TgtOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--tgt", metavar="DATASET", help="Target dataset(s), repeatable, or 'all' (default for train-train)."
+        "--target",
+        "-t",
+        metavar="DATASET",
+        help="Target dataset(s), repeatable, or 'all' (default for train-train). (--tgt still works.)",
     ),
 ]
 TranslateEvalOpt = Annotated[

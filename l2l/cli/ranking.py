@@ -93,7 +93,7 @@ def rank(
     With --holdout or --holdout-top-compute: a backtest instead, ranking from the rest and scoring every method
     and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
     from l2l.output.render import ProgressBar
-    from l2l.output.report import rank_backtest_report, ranking_report
+    from l2l.output.reports import rank_backtest_report, ranking_report
     from l2l.workflows.rank_eval import RankBacktest
     from l2l.workflows.requests import answer_rank
 
@@ -109,9 +109,9 @@ def rank(
         shell.emit(rank_backtest_report(answer), fmt)
         return
     if plot is not None:
-        from l2l.output.plots_rank import rank_figure
+        from l2l.output.plots import held_out_runs, rank_figure
 
         if any(t.metric != "loss" for t in answer.targets):
             shell.fail_usage("--plot", "the ranking figure shows losses; drop --plot for an accuracy target")
-        shell.save_figure(rank_figure(answer), plot)
+        shell.save_figure(rank_figure(answer, held_out_runs(s.runs, answer, split)), plot)
     shell.emit(ranking_report(answer, split=split), fmt)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 try:  # typer ≥ 0.20 ships its own click; its usage errors are that click's
     from typer._click.exceptions import UsageError as ClickUsageError
@@ -28,6 +28,18 @@ except ImportError:  # pragma: no cover - older typer on the stock click
 
 from l2l.base.errors import L2LError, UsageError
 from l2l.base.schema import OutputFormat
+
+_display_type = TyperOption.display_type_rich
+
+
+def _no_bool_metavar(self: TyperOption, ctx: Any) -> str | None:
+    """A flag's help shows no ``<bool>`` (it takes no value; ``--x/--no-x`` say how to turn it on or off)."""
+    return None if self.is_flag and self.metavar is None else _display_type(self, ctx)
+
+
+# typer shows every flag as taking a <bool>; flags take no value (`l2l --debug true runs` would read "true" as a
+# command), so their help must not say they do. typer has no hook for it: this one method is replaced.
+TyperOption.display_type_rich = _no_bool_metavar  # type: ignore[method-assign]
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,8 +69,8 @@ FLAGS: dict[str, str] = {
     "own_eval": "--own-eval DATASET=EVAL (l2l ingest)",
     "src_loss": "--src-loss or --from-run",
     "evals": "--eval",
-    "tgts": "--tgt",
-    "tgt": "--tgt",
+    "tgts": "--target",
+    "tgt": "--target",
     "holdout": "--holdout or --holdout-top-compute",
     "holdout_top_compute": "--holdout-top-compute",
     "wide": "--wide",
@@ -117,15 +129,26 @@ def _no_args_help(exc: ClickUsageError) -> bool:
 #: Options that are a flag alone and take a value only when one ending in the suffix follows:
 #: (command, option) → (the hidden option that carries the value, suffix). typer's click has no optional values.
 _FLAG_OR_VALUE: dict[tuple[str, str], tuple[str, str]] = {("fit-law", "--save"): ("--save-file", ".json")}
+#: Old spellings kept working, unlisted: (command, option) → the option's name now.
+_ALIASES: dict[tuple[str, str], str] = {
+    ("predict", "--tgt"): "--target",
+    ("translate", "--tgt"): "--target",
+}
+#: Words that say yes or no: given after a flag, which takes no value, they would be read as a command.
+_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0"})
 
 
 def _flag_or_value(name: str | None, args: list[str]) -> list[str]:
-    """``--save laws.json`` → ``--save-file laws.json`` (and ``--save=laws.json``); a plain ``--save`` stays."""
+    """``--save laws.json`` → ``--save-file laws.json`` (and ``--save=laws.json``); a plain ``--save`` stays.
+    An old spelling of an option (``--tgt``) becomes its name now (``--target``)."""
     out: list[str] = []
     i = 0
     while i < len(args):
         a = args[i]
         opt, eq, val = a.partition("=")
+        if (name or "", opt) in _ALIASES:
+            a = _ALIASES[(name or "", opt)] + eq + val
+            opt = _ALIASES[(name or "", opt)]
         rule = _FLAG_OR_VALUE.get((name or "", opt))
         if rule and eq:
             out.append(f"{rule[0]}={val}")
@@ -142,6 +165,12 @@ class _Group(TyperGroup):
     """The single place where library and usage errors become one line on stderr and an exit code."""
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0].lower() in _BOOL_WORDS and self.get_command(ctx, args[0]) is None:
+            raise UsageError(
+                f"{args[0]!r} is not a command: a flag takes no value",
+                hint=f"write a flag alone to turn it on (`{ctx.command_path} --debug runs`), --no-FLAG to turn "
+                "it off (--no-debug)",
+            )
         name, cmd, rest = super().resolve_command(ctx, args)
         return name, cmd, _flag_or_value(name, rest)
 
@@ -184,7 +213,7 @@ _SETTINGS: dict[str, Any] = {
 app = typer.Typer(
     name="l2l",
     help="Scaling laws and loss-to-loss predictions from tables of language-model training runs.\n\n"
-    "Typical session: `l2l ingest runs.csv`, `l2l fit-law`, `l2l translate --src A --tgt all`, "
+    "Typical session: `l2l ingest runs.csv`, `l2l fit-law`, `l2l translate --src A --target all`, "
     "`l2l evaluate`.",
     **{**_SETTINGS, "add_completion": True},  # --install-completion / --show-completion [SHELL]
 )
@@ -213,7 +242,7 @@ def _global(
         ),
     ] = None,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+        bool, typer.Option("--debug/--no-debug", help="Show tracebacks instead of one-line errors.")
     ] = False,
     version: Annotated[  # noqa: ARG001 - handled by its eager callback
         bool,

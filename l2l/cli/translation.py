@@ -15,16 +15,16 @@ from l2l.cli.shell import app
 
 @app.command(
     epilog="Examples:\n\n"
-    "  l2l translate --src fineweb-edu --tgt all                  # the paper's Table 6\n\n"
+    "  l2l translate --src fineweb-edu --target all                  # the paper's Table 6\n\n"
     "  l2l translate --src fineweb-edu --kind train-test          # Table 7: onto every validation set\n\n"
     "  l2l translate --src fineweb-edu --kind train-test --eval 'downstream/hellaswag_test_ce_loss'\n\n"
-    "  l2l translate --src starcoder --tgt smollm --kind test-test --eval hellaswag\n\n"
-    "  l2l translate --src fineweb-edu --tgt all --split sweep --plot translate.png",
+    "  l2l translate --src starcoder --target smollm --kind test-test --eval hellaswag\n\n"
+    "  l2l translate --src fineweb-edu --target all --split sweep --plot translate.png",
 )
 def translate(
     src: opt.SrcOpt,
     table: opt.TableArg = None,
-    tgt: opt.TgtOpt = None,
+    target: opt.TgtOpt = None,
     kind: opt.KindOpt = "train-train",
     eval_name: opt.TranslateEvalOpt = None,
     join: Annotated[
@@ -34,7 +34,7 @@ def translate(
         float, typer.Option("--rtol", min=0.0, max=0.5, help="Relative tolerance when pairing on (N, D).")
     ] = 1e-6,
     free_e1: Annotated[
-        bool, typer.Option("--free-e1", help="Fit E1 too instead of taking it from the law.")
+        bool, typer.Option("--free-e1/--no-free-e1", help="Fit E1 too instead of taking it from the law.")
     ] = False,
     split: opt.SplitOpt = None,
     form: opt.FormOpt = "auto",
@@ -55,7 +55,7 @@ def translate(
     """Fit loss-to-loss translations L1 ≈ K·(L0 − E0)^κ + E1 from one dataset to others (or to other evals),
     with intervals on K and κ."""
     from l2l.output.render import ProgressBar
-    from l2l.output.report import translations_report
+    from l2l.output.reports import translations_report
     from l2l.workflows.translate import translate as translate_losses
 
     opt.figure_path(plot, "--plot")
@@ -64,7 +64,7 @@ def translate(
         results = translate_losses(
             s.runs,
             src=src,
-            tgts=tgt,
+            tgts=target,
             kind=kind,
             evals=eval_name,
             join=join,
@@ -102,7 +102,9 @@ def evaluate(
     holdout_top_compute: opt.TopComputeOpt = None,
     test: opt.TestOpt = None,
     downstream: opt.DownstreamOpt = None,
-    detail: Annotated[bool, typer.Option("--detail", help="List every held-out prediction.")] = False,
+    detail: Annotated[
+        bool, typer.Option("--detail/--no-detail", help="List every held-out prediction.")
+    ] = False,
     form: opt.FormOpt = "auto",
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,
@@ -124,7 +126,7 @@ def evaluate(
     ranking: Annotated[
         bool,
         typer.Option(
-            "--ranking",
+            "--ranking/--no-ranking",
             help="Also the dataset-ranking setting: for every test and downstream eval, the datasets ranked from "
             "the rest vs the held-out runs, pairwise decision accuracy of each method and the single-scale "
             "baseline (as l2l rank --holdout; fits every target's laws: a minute or more).",
@@ -134,7 +136,7 @@ def evaluate(
 ) -> None:
     """Does loss-to-loss beat extrapolating each dataset's own law? Held-out prediction error, like Table 1."""
     from l2l.output.render import ProgressBar
-    from l2l.output.report import accuracy_evaluation_report, evaluation_report, rank_backtest_report
+    from l2l.output.reports import accuracy_evaluation_report, evaluation_report, rank_backtest_report
     from l2l.workflows.requests import EvaluateRequest, answer_evaluate
 
     opt.figure_path(plot, "--plot")

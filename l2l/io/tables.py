@@ -25,7 +25,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError, SelectionError, UsageError
-from l2l.base.runs import REPEAT_KEY, Runs, resolve_name
+from l2l.base.runs import ALL, REPEAT_KEY, Runs, resolve_name
 from l2l.base.text import fmt_sig, utc_now
 from l2l.io.checkpoints import CheckpointReport
 from l2l.io.columns import ColumnPlan
@@ -164,13 +164,17 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("(?s:" + "".join(out) + r")\Z")
 
 
-def _map_columns(raw: _Raw, wanted: Sequence[str]) -> dict[str, str]:
+def _map_columns(
+    raw: _Raw, wanted: Sequence[str], mapping: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """canonical name → the file's column for it, for the canonical columns in ``wanted`` (the rules of
-    ``l2l.io.columns.resolve_columns``: a canonically named column wins over an alias; two aliases are refused)."""
+    ``l2l.io.columns.resolve_columns``: ``mapping`` (``--column``) first, then a canonically named column wins over
+    an alias; two aliases are refused)."""
     from l2l.io.columns import resolve_columns
 
+    given = {c: s for c, s in (mapping or {}).items() if c in wanted and s in raw.columns}
     try:
-        plan = resolve_columns(raw.columns, wanted)
+        plan = resolve_columns(raw.columns, wanted, mapping=given)
     except InputError as exc:
         raise raw.header_error(_bare(exc), column=exc.column, hint=exc.hint) from None
     return {c: src for c, src in plan.columns.items() if c != "step"}
@@ -647,6 +651,20 @@ def _detect_own(dataset: str, evals: Sequence[str]) -> tuple[str | None, str, li
     return top[0], "detected", []
 
 
+def _own_for_all(name: str, by_ds: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """``all=EVAL``: every dataset's own eval is EVAL (a unique prefix of one of its evals)."""
+    own = {}
+    for ds, evals in by_ds.items():
+        try:
+            own[ds] = resolve_name(name, evals, "eval")
+        except SelectionError:
+            raise SelectionError(
+                f"own eval all={name}: no eval {name!r} measured on {ds} (evals: {', '.join(evals)})",
+                param="own_eval",
+            ) from None
+    return own
+
+
 def _resolve_own(
     frame: pl.DataFrame, explicit: Mapping[str, str], pinned: Mapping[str, tuple[str, str]] | None = None
 ) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
@@ -658,7 +676,11 @@ def _resolve_own(
     datasets = sorted(by_ds)
     own: dict[str, str] = {}
     how: dict[str, str] = {}
-    for key, ev in explicit.items():
+    if ALL in explicit:  # all=EVAL: every dataset's own eval is EVAL (a dataset named after it overrides)
+        own = _own_for_all(explicit[ALL], by_ds)
+        how = dict.fromkeys(own, "explicit")
+    from_all = set(own)
+    for key, ev in ((k, v) for k, v in explicit.items() if k != ALL):
         try:
             ds = resolve_name(key, datasets, "dataset")
         except SelectionError as exc:
@@ -670,9 +692,10 @@ def _resolve_own(
                 f"own eval {key}={ev}: no eval {ev!r} measured on {ds} (evals: {', '.join(by_ds[ds])})",
                 param="own_eval",
             ) from None
-        if ds in own and own[ds] != e:
+        if ds in own and own[ds] != e and ds not in from_all:
             raise SelectionError(f"two own evals given for {ds}: {own[ds]} and {e}", param="own_eval")
         own[ds], how[ds] = e, "explicit"
+        from_all.discard(ds)
     ambiguous: dict[str, list[str]] = {}
     for ds in datasets:
         if ds in own:
@@ -750,7 +773,13 @@ def read_runs(  # noqa: C901 - files, accuracy rows, column mappings, repeats, p
         raw = raw or _read_raw(Path(p))
         loss_raw: _Raw | None = raw
         if raw.scan is None:
-            loss_raw, acc, acc_info = _split_accuracy(raw, wide=wide, accuracy_columns=accuracy_columns)
+            in_file = {
+                c: s for c, s in wanted.items() if s in raw.columns
+            }  # --column reaches accuracy rows too
+            matched |= {c for c in in_file if c in explicit}
+            loss_raw, acc, acc_info = _split_accuracy(
+                raw, wide=wide, accuracy_columns=accuracy_columns, mapping=in_file
+            )
             if acc is not None:
                 acc_parts.append(acc)
                 acc_provenance.append(_accuracy_provenance(raw, acc, acc_info or {}, wide=wide))
@@ -922,8 +951,10 @@ def _chance_values(raw: _Raw, col: str | None) -> pl.Series:
     return num.alias("chance")
 
 
-def _accuracy_ids(raw: _Raw, wanted: Sequence[str], required: Sequence[str]) -> dict[str, pl.Series]:
-    mapping = _map_columns(raw, wanted)
+def _accuracy_ids(
+    raw: _Raw, wanted: Sequence[str], required: Sequence[str], given: Mapping[str, str] | None = None
+) -> dict[str, pl.Series]:
+    mapping = _map_columns(raw, wanted, given)
     _require(raw, mapping, required, wide=False)
     cols: dict[str, pl.Series] = {}
     for canon in ("dataset", "split", "run_id", "seed", "eval"):
@@ -946,7 +977,7 @@ def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _split_accuracy(
-    raw: _Raw, *, wide: bool, accuracy_columns: str | None
+    raw: _Raw, *, wide: bool, accuracy_columns: str | None, mapping: Mapping[str, str] | None = None
 ) -> tuple[_Raw | None, pl.DataFrame | None, dict[str, Any] | None]:
     """Separate a file's accuracy rows (a ``metric`` column, or wide columns matching ``accuracy_columns``) from
     its loss rows. Returns (the loss part or None, the accuracy rows or None, provenance of the accuracy part)."""
@@ -955,7 +986,7 @@ def _split_accuracy(
         if accuracy_columns is None:
             return raw, None, None
         ids = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
-        id_cols = set(_map_columns(raw, ids).values())
+        id_cols = set(_map_columns(raw, ids, mapping).values())
         rx = _glob_regex(accuracy_columns)
         chosen = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
         if not chosen:
@@ -963,7 +994,7 @@ def _split_accuracy(
                 f"the accuracy-column pattern {accuracy_columns!r} matches no column",
                 param="accuracy_columns",
             )
-        base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED)
+        base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping)
         names: dict[str, str] = {}
         for c in chosen:
             m = rx.match(c)
@@ -997,8 +1028,8 @@ def _split_accuracy(
     if not bool(is_acc.any()):
         return loss_part, None, None
     acc_raw = _subset(raw, is_acc)
-    cols = _accuracy_ids(acc_raw, (*schema.REQUIRED, *schema.OPTIONAL), schema.REQUIRED)
-    value_col = _map_columns(acc_raw, ("loss",))["loss"]
+    cols = _accuracy_ids(acc_raw, (*schema.REQUIRED, *schema.OPTIONAL), schema.REQUIRED, mapping)
+    value_col = _map_columns(acc_raw, ("loss",), mapping)["loss"]
     frame = pl.DataFrame(
         [*cols.values(), _accuracy_values(acc_raw, value_col), _chance_values(acc_raw, chance_col)]
     )

@@ -1,8 +1,14 @@
-"""The render engine: number formatting, ``Report`` (rows of plain values plus column specs), and writing reports
-as rich tables for people or JSON and CSV for scripts; and the progress bar.
+"""The render engine: ``Report`` (rows of plain values plus column specs), its layout at a terminal's width, and
+writing reports as rich tables for people, Markdown or LaTeX for notes and papers (``markup``), JSON and CSV for
+scripts; and the progress bar.
 
 Pure presentation: nothing here knows what a run, a law or a workspace is. JSON carries ``schema_version``; no NaN
 or inf is ever written (they become ``null`` and a note says why).
+
+**The answer first.** A column with ``drop=0`` (the prediction and its interval, a verdict) never leaves a table,
+whatever the width: secondary columns leave first (highest ``drop`` first), then long names wrap at their own
+break points (``/ _ - . :``), the same way in every table; only when even that does not fit does the table become
+one block per row. A report's ``summary`` says the answer in words under its table.
 
 Names are data: a table cell, title or note is never read as rich markup (``[bold]x[/]`` shows as typed), and its
 control characters are shown as escapes (``l2l.base.text.visible``); JSON escapes them as JSON does; a CSV cell is
@@ -16,7 +22,8 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
@@ -25,17 +32,29 @@ from l2l.base.text import fmt_sig, visible
 
 __all__ = [
     "OUTPUT_FORMATS",
+    "PEOPLE_FORMATS",
     "RESERVED_KEYS",
     "SCHEMA_VERSION",
     "Column",
     "OutputFormat",
     "ProgressBar",
     "Report",
+    "Row",
     "layout",
     "render",
+    "wrap_name",
 ]
 
 SCHEMA_VERSION = 1
+
+#: A row of a report: column key → a plain value (number, text, bool, None, or lists and dicts of them).
+Row = Mapping[str, Any]
+
+#: Formats for people: they show the ``table`` reports; scripts' formats (json, csv) show their own.
+PEOPLE_FORMATS = frozenset({"table", "markdown", "latex"})
+
+#: The narrowest a long name is wrapped to before a table gives up and shows one block per row.
+MIN_NAME_WIDTH = 12
 
 
 @dataclass(frozen=True)
@@ -49,9 +68,13 @@ class Column:
     # columns shown in the table only (a label made of other columns, e.g. "src → tgt") are marked data=False: JSON
     # and CSV carry the columns it is made of, never the same fact twice
     data: bool = True
-    # When a table is too wide for the terminal, numeric columns are left out, highest ``drop`` first (then the
-    # rightmost first); 0 never leaves. Default: left-justified (name) columns 0, right-justified (numbers) 1.
+    # When a table is too wide for the terminal, columns leave highest ``drop`` first (then the rightmost first);
+    # 0 never leaves (the answer: a prediction, its interval, a verdict, and the names of what it is about).
+    # Default: left-justified (name) columns 0, right-justified (numbers) 1.
     drop: int | None = None
+    # A table cell made of several fields of the row (an estimate with its interval: ``2.13 [2.08, 2.18]``); such a
+    # column is for people only (JSON and CSV carry the fields).
+    cell: Callable[[Row], str] | None = None
 
     @property
     def drop_rank(self) -> int:
@@ -63,30 +86,52 @@ class Column:
     def title(self) -> str:
         return self.header if self.header is not None else self.key
 
+    @property
+    def in_data(self) -> bool:
+        """Whether JSON and CSV carry this column."""
+        return self.data and self.cell is None
+
+    @property
+    def wraps(self) -> bool:
+        """Whether the column's cells may wrap when the table is too wide: names (left-justified) do."""
+        return self.justify == "left"
+
 
 @dataclass(frozen=True)
 class Report:
-    """A table of results. ``kind`` names it in JSON (e.g. ``"fit-law"``); ``meta`` adds top-level JSON keys."""
+    """A table of results. ``kind`` names it in JSON (e.g. ``"fit-law"``); ``meta`` adds top-level JSON keys;
+    ``summary`` says the answer in words (printed under the table; in JSON the main report's ``summary``)."""
 
     kind: str
     columns: Sequence[Column]
-    rows: Sequence[dict[str, Any]]
+    rows: Sequence[Row]
     title: str | None = None
     notes: Sequence[str] = field(default_factory=tuple)
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
     # Output formats this report appears in. A second table that only restates the main rows' extra columns for
-    # people is {"table"}: scripts get those columns in the main rows, and CSV is always a single table.
+    # people is {"table"} (shown in every format for people: table, markdown, latex): scripts get those columns
+    # in the main rows, and CSV is always a single table.
     show_in: frozenset[str] = frozenset(OUTPUT_FORMATS)
     # In JSON, a second report's rows are a list under this key of the first report's document (so every command
     # prints ONE JSON document of the same shape); default: the report's kind.
     json_key: str | None = None
+    summary: str | None = None
+    # The order of the columns in a table for people (keys; the rest follow in their order), when it differs from
+    # the order JSON and CSV keep (the answer first for people; scripts keep the columns where they always were).
+    table_order: Sequence[str] = ()
+
+    def table_columns(self) -> list[Column]:
+        """The columns of a table for people, in ``table_order``."""
+        cols = [c for c in self.columns if c.table]
+        rank = {k: i for i, k in enumerate(self.table_order)}
+        return sorted(cols, key=lambda c: (rank.get(c.key, len(rank)), cols.index(c)))
 
 
 def clean(value: Any) -> Any:
     """Plain JSON-safe Python values: numpy scalars to floats/ints, NaN/inf to None, containers recursively."""
     if value is None or isinstance(value, (str, bool)):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean(v) for v in value]
@@ -104,18 +149,19 @@ def clean(value: Any) -> Any:
 
 
 #: Keys of every JSON document that a report's ``meta`` may not override.
-RESERVED_KEYS = frozenset({"schema_version", "l2l_version", "kind", "rows", "notes"})
+RESERVED_KEYS = frozenset({"schema_version", "l2l_version", "kind", "rows", "notes", "summary"})
 
 
 def _data_rows(rep: Report) -> list[dict[str, Any]]:
     """The rows as JSON and CSV carry them: plain values, without the table-only label columns."""
-    hidden = {c.key for c in rep.columns if not c.data}
+    hidden = {c.key for c in rep.columns if not c.in_data}
     return [clean({k: v for k, v in r.items() if k not in hidden}) for r in rep.rows]
 
 
 def to_json(reports: Sequence[Report]) -> str:
-    """ONE JSON document for any command: ``{"schema_version", "l2l_version", "kind", <meta>, "rows", "notes"}``
-    of the first report; each further report's rows are a list under its ``json_key`` (default its kind)."""
+    """ONE JSON document for any command: ``{"schema_version", "l2l_version", "kind", <meta>, "rows", "summary",
+    "notes"}`` of the first report; each further report's rows are a list under its ``json_key`` (default its
+    kind)."""
     from l2l.base.version import __version__
 
     if not reports:
@@ -131,7 +177,10 @@ def to_json(reports: Sequence[Report]) -> str:
     for i, rep in enumerate(rest, start=2):
         key = rep.json_key or rep.kind
         doc[f"{key}_{i}" if key in doc else key] = _data_rows(rep)
-        notes.extend(n for n in rep.notes if n not in notes)
+        said = [rep.summary] if rep.summary else []  # a further table's answer in words joins the notes
+        notes.extend(n for n in [*said, *rep.notes] if n not in notes)
+    if main.summary:
+        doc["summary"] = main.summary
     if notes:
         doc["notes"] = notes
     return json.dumps(doc, indent=2, allow_nan=False)
@@ -170,7 +219,7 @@ def _raw_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
+def _flat(row: Mapping[str, Any]) -> dict[str, Any]:
     """Nested dicts become columns of their own (``bootstrap_draws``)."""
     out: dict[str, Any] = {}
     for k, v in row.items():
@@ -190,7 +239,7 @@ def to_csv(rep: Report) -> str:
     flat_keys = list(dict.fromkeys(k for r in rows for k in r))
     keys: list[str] = []
     for c in rep.columns:
-        if not c.data:
+        if not c.in_data:
             continue
         if c.key in nested:  # a dict column becomes its own columns, where it stood
             keys += [k for k in flat_keys if k.startswith(f"{c.key}_") and k not in keys]
@@ -204,100 +253,189 @@ def to_csv(rep: Report) -> str:
     return buf.getvalue()
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Layout at a width: secondary columns leave, names wrap, the answer stays
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def shown(col: Column, row: Row) -> str:
+    """A table cell's text: the column's format of the value (or its cell of the row), control characters shown
+    as escapes."""
+    text = col.cell(row) if col.cell is not None else col.fmt(row.get(col.key))
+    return visible(text)
+
+
 def _frame_width(widths: Sequence[int]) -> int:
     """Width of a rich box table with these column widths: one space of padding each side, one rule between."""
     return sum(widths) + 3 * len(widths) + 1
 
 
-def _shown(col: Column, row: dict[str, Any]) -> str:
-    """A table cell's text: the column's format of the value, control characters shown as escapes."""
-    return visible(col.fmt(row.get(col.key)))
+def _len(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+#: Where a header may wrap: at a space, or after a hyphen (``bias-`` / ``corrected``).
+_HEADER_PARTS = re.compile(r"\S+?-(?=\S)|\S+")
 
 
 def _header_width(title: str) -> int:
-    from rich.cells import cell_len
-
-    return max((cell_len(w) for w in title.split()), default=0)  # headers may wrap at spaces
-
-
-def _needs(rep: Report, cols: Sequence[Column]) -> tuple[dict[str, int], dict[str, int]]:
-    """Each column's width with its header on one line, and with its header wrapped at spaces."""
-    from rich.cells import cell_len
-
-    full: dict[str, int] = {}
-    wrapped: dict[str, int] = {}
-    for c in cols:
-        cells = max((cell_len(_shown(c, r)) for r in rep.rows), default=0)
-        full[c.key] = max(cells, cell_len(visible(c.title)))
-        wrapped[c.key] = max(cells, _header_width(visible(c.title)))
-    return full, wrapped
+    """The narrowest a header can be: its longest word, a hyphenated word counting part by part."""
+    return max((_len(w) for w in _HEADER_PARTS.findall(title)), default=0)
 
 
-def _constant(rep: Report, col: Column) -> str | None:
+def _header_lines(title: str, width: int) -> str:
+    """A header in lines of at most ``width`` cells, broken at spaces and after hyphens."""
+    lines: list[str] = []
+    for part in _HEADER_PARTS.findall(title):
+        glue = "" if not lines or lines[-1].endswith("-") else " "
+        if lines and _len(lines[-1]) + len(glue) + _len(part) <= width:
+            lines[-1] += glue + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+#: Where a name may wrap: after a separator of its parts.
+_BREAK = re.compile(r"(?<=[/_\-.: ])")
+
+
+def wrap_name(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken after ``/ _ - . :`` or a space where it can be (a part
+    longer than the width is cut): ``downstream/hellaswag_test_ce_loss`` at 14 → ``downstream/``,
+    ``hellaswag_test_``, ... The one way every table wraps a long name."""
+    if _len(text) <= width or width < 1:
+        return [text]
+    lines: list[str] = []
+    line = ""
+    for part in _BREAK.split(text):
+        while _len(part) > width:  # a part longer than a line: cut it
+            room = width - _len(line)
+            if room <= 0:
+                lines.append(line)
+                line, room = "", width
+            lines.append(line + part[:room])
+            line, part = "", part[room:]
+        if _len(line) + _len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    if line:
+        lines.append(line)
+    return [ln for ln in lines if ln] or [text]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which columns a table shows at a width, how wide each is, and which it left out; ``vertical`` when even
+    the columns that never leave do not fit with their names wrapped (one block per row instead)."""
+
+    shown: list[Column]
+    left_out: list[Column]
+    widths: dict[str, int]
+    vertical: bool = False
+
+
+def constant(rep: Report, col: Column) -> str | None:
     """The one value ``col`` shows in every row of a table of several rows, else None."""
-    values = {_shown(col, r) for r in rep.rows}
+    values = {shown(col, r) for r in rep.rows}
     return values.pop() if len(rep.rows) > 1 and len(values) == 1 else None
 
 
-def layout(rep: Report, width: int) -> tuple[list[Column], list[Column]]:
-    """The columns of ``rep``'s table that fit in ``width`` terminal columns, and those left out.
+def _min_width(col: Column, natural: int) -> int:
+    """The narrowest a column may become: a name column wraps down to ``MIN_NAME_WIDTH`` (or its header's
+    longest word); other columns keep their width."""
+    if not col.wraps:
+        return natural
+    return min(natural, max(MIN_NAME_WIDTH, _header_width(visible(col.title))))
 
-    No column is ever truncated: each is as wide as its widest cell (headers may wrap at spaces). When they do
-    not all fit, droppable columns leave in order (highest ``drop_rank`` first, then rightmost first) until the
-    rest fits. When even the columns that never leave do not fit, none is shown (use the vertical layout).
+
+def plan(rep: Report, width: int | None) -> Layout:
+    """The layout of ``rep``'s table in ``width`` terminal columns (None: every column at its natural width).
+
+    1. Columns with one value in every row leave first (a note under the table gives the value), then the others
+       by ``drop_rank`` (highest first, then the rightmost first); columns of rank 0 never leave.
+    2. If the rest still does not fit, the widest name column wraps (``wrap_name``), one cell at a time, down to
+       ``MIN_NAME_WIDTH``.
+    3. If even that does not fit: ``vertical``.
     """
-    cols = [c for c in rep.columns if c.table]
-    _, need = _needs(rep, cols)
-    shown = list(cols)
-    # columns with one value in every row go first (the note under the table gives the value), then by rank
-    same = [c for c in cols if _constant(rep, c) is not None]
+    cols = rep.table_columns()
+    cells = {c.key: [shown(c, r) for r in rep.rows] for c in cols}
+    full = {c.key: max([_len(visible(c.title)), *map(_len, cells[c.key])]) for c in cols}
+    need = {c.key: max([_header_width(visible(c.title)), *map(_len, cells[c.key])]) for c in cols}
+    if width is None or _frame_width(list(full.values())) <= width:
+        return Layout(cols, [], full)
+    keep = list(cols)
+    same = [c for c in cols if constant(rep, c) is not None]
     order = same + sorted(
         (c for c in cols if c.drop_rank > 0 and c not in same), key=lambda c: (-c.drop_rank, -cols.index(c))
     )
-    while _frame_width([need[c.key] for c in shown]) > width:
-        if not order:
-            return [], cols
-        shown.remove(order.pop(0))
-    return shown, [c for c in cols if c not in shown]
+    while _frame_width([need[c.key] for c in keep]) > width and order:
+        keep.remove(order.pop(0))
+    widths = {c.key: need[c.key] for c in keep}
+    floor = {c.key: _min_width(c, need[c.key]) for c in keep}
+    while _frame_width(list(widths.values())) > width:
+        narrower = [c for c in keep if widths[c.key] > floor[c.key]]
+        if not narrower:
+            return Layout([], cols, {}, vertical=True)
+        widest = max(narrower, key=lambda c: (widths[c.key], -keep.index(c)))
+        widths[widest.key] -= 1
+    return Layout(keep, [c for c in cols if c not in keep], widths)
 
 
-def to_rich(rep: Report, width: int | None = None) -> Any:
-    """A rich renderable: the table with every column that fits in ``width`` (all of them when None), each at its
-    full width; or, when even the name columns do not fit, one block per row (field, value)."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def layout(rep: Report, width: int) -> tuple[list[Column], list[Column]]:
+    """The columns of ``rep``'s table that fit in ``width`` terminal columns, and those left out (``plan``)."""
+    p = plan(rep, width)
+    return p.shown, p.left_out
 
-    cols = [c for c in rep.columns if c.table]
-    shown, left_out = (cols, []) if width is None else layout(rep, width)
-    if not shown and cols:
-        return _vertical(rep, cols)
-    full, wrapped = _needs(rep, shown)
-    fixed = width is not None and _frame_width([full[c.key] for c in shown]) > width
-    title = None if rep.title is None else Text(visible(rep.title))
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for c in shown:
-        table.add_column(
-            Text(visible(c.title), no_wrap=False, justify=c.justify),
-            justify=c.justify,
-            no_wrap=True,
-            overflow="fold",
-            width=wrapped[c.key] if fixed else None,
-        )
-    for r in rep.rows:
-        table.add_row(*[Text(_shown(c, r)) for c in shown])  # Text: a name is never read as markup
-    if not left_out:
-        return table
+
+def _left_out_notes(rep: Report, left_out: Sequence[Column], width: int | None) -> list[str]:
     notes = []
-    same = {visible(c.title): v for c in left_out if (v := _constant(rep, c)) is not None}
+    same = {visible(c.title): v for c in left_out if (v := constant(rep, c)) is not None}
     if same:
         notes.append("in every row: " + ", ".join(f"{k} {v}" for k, v in same.items()))
     rest = [visible(c.title) for c in left_out if visible(c.title) not in same]
     if rest:
         notes.append(
-            f"columns left out at {width} columns: {', '.join(rest)}; use --format csv or a wider terminal"
+            f"columns left out at {width} columns: {', '.join(rest)}; use a wider terminal or --format "
+            "csv, markdown or latex"
         )
-    return Group(table, *(Text(n, style="dim") for n in notes))
+    return notes
+
+
+def to_rich(rep: Report, width: int | None = None) -> Any:
+    """A rich renderable: the table at ``width`` (``plan``), its summary, and a note of what was left out; or,
+    when even the answer and the wrapped names do not fit, one block per row (field, value)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    cols = rep.table_columns()
+    p = plan(rep, width)
+    summary = [Text(visible(rep.summary))] if rep.summary else []
+    if p.vertical and cols:
+        return Group(_vertical(rep, cols), *summary)
+    title = None if rep.title is None else Text(visible(rep.title))
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for c in p.shown:
+        table.add_column(
+            Text(_header_lines(visible(c.title), p.widths[c.key]), justify=c.justify),
+            justify=c.justify,
+            no_wrap=True,
+            overflow="fold",
+            width=p.widths[c.key],
+        )
+    for r in rep.rows:
+        row = []
+        for c in p.shown:
+            text = shown(c, r)
+            if c.wraps and _len(text) > p.widths[c.key]:
+                text = "\n".join(wrap_name(text, p.widths[c.key]))
+            row.append(Text(text))  # Text: a name is never read as markup
+        table.add_row(*row)
+    notes = [Text(n, style="dim") for n in _left_out_notes(rep, p.left_out, width)]
+    return Group(table, *summary, *notes)
 
 
 def _vertical(rep: Report, cols: Sequence[Column]) -> Any:
@@ -314,7 +452,7 @@ def _vertical(rep: Report, cols: Sequence[Column]) -> Any:
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
         for c in cols:
-            grid.add_row(Text(visible(c.title)), Text(_shown(c, r)))
+            grid.add_row(Text(visible(c.title)), Text(shown(c, r)))
         parts.append(Text(f"— row {i} of {len(rep.rows)}", style="dim"))
         parts.append(grid)
     return Group(*parts)
@@ -322,11 +460,16 @@ def _vertical(rep: Report, cols: Sequence[Column]) -> Any:
 
 def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str], None]) -> None:
     """Write one or more reports in the chosen format through ``write`` (CSV: one table after another)."""
-    reps = [r for r in ([reports] if isinstance(reports, Report) else reports) if fmt in r.show_in]
+    shows = "table" if fmt in PEOPLE_FORMATS else fmt
+    reps = [r for r in ([reports] if isinstance(reports, Report) else reports) if shows in r.show_in]
     if fmt == "json":
         write(to_json(reps) + "\n")
     elif fmt == "csv":
         write("\n".join(to_csv(r) for r in reps))
+    elif fmt in ("markdown", "latex"):
+        from l2l.output.markup import to_latex, to_markdown
+
+        write("\n".join((to_markdown if fmt == "markdown" else to_latex)(r) for r in reps))
     else:
         from rich.console import Console
         from rich.text import Text

@@ -114,6 +114,12 @@ class AccuracyEvaluation:
     failed: Mapping[str, str]  # eval → why l2l's law could not be made (e.g. no task loss)
     notes: tuple[str, ...] = ()
 
+    def to_polars(self, *, detail: bool = False) -> pl.DataFrame:
+        """Mean absolute error in points per method and input; ``detail``: one row per held-out prediction."""
+        from l2l.workflows.results import rows_frame
+
+        return rows_frame(p.to_dict() for p in (self.predictions if detail else self.summary))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "holdout": self.holdout,

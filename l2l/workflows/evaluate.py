@@ -213,6 +213,13 @@ class Evaluation:
     # the train-train translations that made the predictions, for the figure
     translations: tuple[LossToLoss, ...] = field(default_factory=tuple)
 
+    def to_polars(self, *, detail: bool = False) -> pl.DataFrame:
+        """Table 1: one row per setting (the mean errors, coverages and widths); ``detail``: one row per held-out
+        prediction."""
+        from l2l.workflows.results import rows_frame
+
+        return rows_frame(p.to_dict() for p in (self.predictions if detail else self.summary))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "holdout": self.holdout,

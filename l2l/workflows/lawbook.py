@@ -381,6 +381,18 @@ class FitOutcome:
     def fits(self) -> list[LawFit]:
         return [r for r in self.results if isinstance(r, LawFit)]
 
+    def to_polars(self) -> pl.DataFrame:
+        """One row per (dataset, eval): the law's parameters and fit statistics (the paper's Tables 2 and 3), or
+        ``status`` failed and the ``error``."""
+        from l2l.workflows.results import rows_frame
+
+        return rows_frame(
+            {k: v for k, v in r.to_dict().items() if k != "bootstrap"}
+            if isinstance(r, LawFit)
+            else {"dataset": ds, "eval": ev, "status": "failed", "error": str(r)}
+            for (ds, ev), r in zip(self.keys, self.results, strict=True)
+        )
+
 
 def fit_laws(
     runs: Runs,

@@ -40,6 +40,7 @@ from l2l.core.predictive import (
 )
 from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap
+from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -256,7 +257,7 @@ def predict(
     bootstrap: int = 0,
     seed: int = 0,
     level: float = DEFAULT_LEVEL,
-) -> list[LawPrediction]:
+) -> Results[LawPrediction]:
     """Each named law's loss at each (N, D) (D = C/(k·N) when only C is given), with its predictive interval at
     ``level`` (see the module docstring). ``bootstrap`` draws are made for the reported parameter spread
     (``sd_param``); where no backtest applies, ``DEFAULT_DRAWS`` are made anyway.
@@ -287,7 +288,7 @@ def predict(
                     flag,
                 )
             )
-    return out
+    return Results(out)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ def optimal(
     bootstrap: int = 0,
     seed: int = 0,
     level: float = DEFAULT_LEVEL,
-) -> list[Allocation]:
+) -> Results[Allocation]:
     """Compute-optimal N*, D* (C = k·N·D with the table's k) and the loss there, per law and budget, in closed
     form. N* and D* get percentile intervals over ``bootstrap`` draws (``DEFAULT_DRAWS`` when 0): parameter
     uncertainty only, since no backtest can score an optimum that is never measured. The loss at N* gets the
@@ -380,4 +381,4 @@ def optimal(
             opt = optimal_interval(drawn, float(c), level, k)
             pi, _ = _law_interval(book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed)
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
-    return out
+    return Results(out)

@@ -143,6 +143,12 @@ class RankBacktest:
     #: targets whose recommended ranking used the laws (its own backtest found them better than the baseline)
     laws_used: tuple[str, ...] = ()
 
+    def to_polars(self) -> pl.DataFrame:
+        """One row per method: pairs of datasets ordered right, accuracy, near-ties."""
+        from l2l.workflows.results import rows_frame
+
+        return rows_frame(m.to_dict() for m in self.methods)
+
     def best(self) -> MethodAccuracy | None:
         scored = [m for m in self.methods if m.accuracy is not None]
         return max(scored, key=lambda m: (m.right, m.method == "baseline")) if scored else None

@@ -26,6 +26,7 @@ from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_
 from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, at_config, pair_runs, same_model_pairs
+from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
     import polars as pl
@@ -502,7 +503,7 @@ def translate(
     progress: Progress | None = None,
     level: float | None = None,
     seed: int = 0,
-) -> list[TranslationResult]:
+) -> Results[TranslationResult]:
     """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test).
 
     Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
@@ -527,7 +528,7 @@ def translate(
     ]
     if level is not None:
         results = [_with_bands(book, r, level, seed, split) for r in results]
-    return results
+    return Results(results)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from l2l.workflows.predict import DEFAULT_DRAWS
 from l2l.workflows.translate import TranslationResult, in_split, translate
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from l2l.base.runs import Runs
     from l2l.base.schema import Join, Kind
 
@@ -115,6 +117,12 @@ class ViaPrediction:
     actual: float | None
     combine: str
     notes: tuple[str, ...] = ()
+
+    def to_polars(self) -> pl.DataFrame:
+        """One row per step (measured source losses, translations, the combination, the train-test step)."""
+        from l2l.workflows.results import rows_frame
+
+        return rows_frame(self.to_dicts())
 
     def to_dicts(self) -> list[dict[str, Any]]:
         rows = [s.to_dict() for s in self.steps]

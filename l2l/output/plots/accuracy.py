@@ -6,7 +6,6 @@ panel, with the fitted accuracy law, the chance floor, and the runs outside the 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -16,6 +15,7 @@ import polars as pl
 
 from l2l.base.errors import SelectionError
 from l2l.core.accuracy import POOLED
+from l2l.output.plots.common import plotnine, theme, use_agg
 from l2l.workflows.accuracy import AccuracyResult, accuracy_data
 
 if TYPE_CHECKING:
@@ -84,9 +84,13 @@ def accuracy_figure_data(
             floors.append({"panel": panel, "chance": res.chance})
         if fit is None or fit.status != "ok":
             continue
-        lo, hi = float(every.x.min()), float(every.x.max())
-        grid = np.linspace(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo), 120)
         for key, law in fit.laws.items():
+            # each law over the losses it was fitted on: a dataset's law over that dataset's runs (drawn further, a
+            # sigmoid would climb to its ceiling where no run of that dataset is)
+            xs = every.frame if key == POOLED else every.frame.filter(pl.col("dataset") == key)
+            x = xs.get_column("x").to_numpy() if xs.height else every.x
+            lo, hi = float(np.min(x)), float(np.max(x))
+            grid = np.linspace(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo), 120)
             grid_k = grid[grid > law.params["E0"]] if law.form == "power" else grid
             ys = law.predict(grid_k)
             curve = "pooled law" if key == POOLED else key
@@ -119,13 +123,8 @@ def _pandas(frame: pl.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
 def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split: str | None = None) -> ggplot:
     """Accuracy against loss per task (one panel each), every dataset in one colour each; the law in black when
     pooled, in the dataset's colour when per dataset; the chance level dotted; runs outside ``fit_split`` as stars."""
-    if "matplotlib.pyplot" not in sys.modules:
-        import matplotlib
-
-        matplotlib.use("Agg")
-    import importlib
-
-    p9: Any = importlib.import_module("plotnine")
+    use_agg()
+    p9 = plotnine()
     data = accuracy_figure_data(runs, results, fit_split=fit_split)
     datasets = sorted(set(data.points.get_column("dataset").to_list()))
     colours = {ds: COLOURS[i % len(COLOURS)] for i, ds in enumerate(datasets)}
@@ -160,16 +159,15 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
         x=data.x_label,
         y="accuracy",
         color="",
-        title="Downstream accuracy against loss",
+        title="Downstream accuracy against the task loss"
+        if data.x_label.startswith("task")
+        else "Downstream accuracy against the own loss",
         caption=caption,
     )
     nrow = -(-len(data.panels) // ncol)
-    fig += p9.theme_bw(base_size=9) + p9.theme(
+    fig += theme() + p9.theme(  # the title, caption and strips of every l2l figure; smaller panel text
         figure_size=(PANEL_WIDTH * ncol + 1.8, PANEL_HEIGHT * nrow + 1.2),
         strip_text=p9.element_text(size=8),
         axis_text=p9.element_text(size=7),
-        legend_text=p9.element_text(size=7),
-        plot_caption=p9.element_text(size=7, color="#555555"),
-        panel_grid_minor=p9.element_blank(),
     )
     return cast("ggplot", fig)

@@ -11,16 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+import polars as pl
+
 from l2l.base.errors import UsageError
+from l2l.base.text import fmt_si
+from l2l.output.plots.common import plotnine, qualitative, sci, short_eval, theme, use_agg
 
 if TYPE_CHECKING:
     import pandas as pd
     from plotnine import ggplot
 
+    from l2l.base.runs import Runs
     from l2l.core.ranking import Ranking
 
 __all__ = [
     "RankFigureData",
+    "held_out_runs",
     "rank_budget_figure",
     "rank_budget_figure_data",
     "rank_figure",
@@ -29,6 +35,8 @@ __all__ = [
 
 MARKERS = {"measured, top budget": "o", "independent": "^", "translation": "s"}
 MEASURED = next(iter(MARKERS))
+#: A held-out run is drawn at the budget when its compute is within this factor of it.
+BUDGET_TOLERANCE = 1.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,22 +48,18 @@ class RankFigureData:
     others: pd.DataFrame
     panels: list[str]
     caption: str
-
-
-def _sci(x: float) -> str:
-    mant, _, exp = f"{x:.2g}".partition("e")
-    return f"{mant}e{int(exp)}" if exp else mant
+    # the losses measured by held-out runs at the budget (panel, dataset, value); empty without any
+    heldout: pd.DataFrame | None = None
 
 
 def _budget(ranking: Ranking) -> str:
     b = ranking.budget
     if b.C is not None:
-        return f"C = {_sci(b.C)}"
-    return f"N = {_sci(float(b.N or 0))}, D = {_sci(float(b.D or 0))}"
+        return f"C = {sci(b.C)}"
+    return f"N = {fmt_si(float(b.N or 0))}, D = {fmt_si(float(b.D or 0))}"
 
 
 def _caption(ranking: Ranking) -> str:
-    from l2l.output.plots import short_eval
 
     lines = []
     for t in ranking.targets:
@@ -64,9 +68,9 @@ def _caption(ranking: Ranking) -> str:
             lines.append(f"{name}: nothing could be ranked")
             continue
         head = f"TIE among {', '.join(t.contenders)}" if t.tie else f"best: {t.leader}"
-        flips = "; ".join(f"winner {f.before} → {f.after} at C ≈ {_sci(f.C)}" for f in t.flips)
+        flips = "; ".join(f"winner {f.before} → {f.after} at C ≈ {sci(f.C)}" for f in t.flips)
         if not flips and ranking.budget.C is not None:
-            flips = f"same winner from {_sci(ranking.budget.C / 10)} to {_sci(ranking.budget.C * 10)}"
+            flips = f"same winner from {sci(ranking.budget.C / 10)} to {sci(ranking.budget.C * 10)}"
         failed = [f"{r.dataset} (not ranked)" for r in t.rows if r.status == "failed"]
         lines.append(
             f"{name}: {head}" + (f"; {flips}" if flips else "") + (f"; {', '.join(failed)}" if failed else "")
@@ -74,14 +78,35 @@ def _caption(ranking: Ranking) -> str:
     return "\n".join(lines)
 
 
-def rank_figure_data(ranking: Ranking) -> RankFigureData:
-    """The data of ``rank_figure``, computed apart from its drawing."""
-    import pandas as pd
+def held_out_runs(runs: Runs, ranking: Ranking, split: str | None) -> pl.DataFrame:
+    """The measured target losses of runs outside the fitted ``split`` at the ranking's budget (compute within
+    ``BUDGET_TOLERANCE`` of C, or the given N and D): what the prediction can be checked against (dataset, eval,
+    loss, N, D, C). Empty without a split (every run was fitted on)."""
+    frame = runs.frame
+    if split is None:
+        return frame.clear().select("dataset", "eval", "loss", "N", "D", "C")
+    b = ranking.budget
+    near = (
+        pl.col("C").is_between(b.C / BUDGET_TOLERANCE, b.C * BUDGET_TOLERANCE)
+        if b.C is not None
+        else pl.col("N").is_between(float(b.N or 0) / 1.1, float(b.N or 0) * 1.1)
+        & pl.col("D").is_between(float(b.D or 0) / 1.1, float(b.D or 0) * 1.1)
+    )
+    targets = [t.target for t in ranking.targets]
+    held = ~pl.col("split").eq_missing(pl.lit(split))
+    return frame.filter(pl.col("eval").is_in(targets) & held & near).select(
+        "dataset", "eval", "loss", "N", "D", "C"
+    )
 
-    from l2l.output.plots import short_eval
+
+def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> RankFigureData:
+    """The data of ``rank_figure``, computed apart from its drawing; ``heldout``: measured runs at the budget that
+    the fit did not see (``held_out_runs``), drawn beside the predictions."""
+    import pandas as pd
 
     ranked: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": [], "lo": [], "hi": [], "p_best": []}
     others: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": [], "what": []}
+    stars: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": []}
     order: list[str] = []
     panels: list[str] = []
     for t in ranking.targets:
@@ -107,28 +132,36 @@ def rank_figure_data(ranking: Ranking) -> RankFigureData:
                     others["dataset"].append(r.dataset)
                     others["value"].append(v)
                     others["what"].append(what)
+            if heldout is not None:
+                rows = heldout.filter((pl.col("eval") == t.target) & (pl.col("dataset") == r.dataset))
+                for v in rows.get_column("loss").to_list():
+                    stars["panel"].append(panel)
+                    stars["dataset"].append(r.dataset)
+                    stars["value"].append(float(v))
     if not ranked["value"]:
         raise UsageError("no dataset could be ranked: nothing to draw")
     # best (by the first target, or the combined ranking) at the top of the flipped axis
     first = [r.dataset for r in ranking.combined if r.status == "ok"] or list(dict.fromkeys(order))
     levels = list(reversed(list(dict.fromkeys([*first, *order]))))
-    rdf, odf = pd.DataFrame(ranked), pd.DataFrame(others)
-    for df in (rdf, odf):
+    rdf, odf, sdf = pd.DataFrame(ranked), pd.DataFrame(others), pd.DataFrame(stars)
+    for df in (rdf, odf, sdf):
         df["dataset"] = pd.Categorical(df["dataset"], categories=levels, ordered=True)
         df["panel"] = pd.Categorical(df["panel"], categories=panels, ordered=True)
     if not odf.empty:
         odf["what"] = pd.Categorical(odf["what"], categories=list(MARKERS), ordered=True)
-    return RankFigureData(rdf, odf, panels, _caption(ranking))
+    caption = _caption(ranking)
+    if not sdf.empty:
+        caption += "\n★: the loss measured by a held-out run at this budget (not used to fit)"
+    return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None)
 
 
-def rank_figure(ranking: Ranking) -> ggplot:
+def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot:
     """Predicted target loss per dataset with the ranking method's interval (best at the top, one panel per
-    target), the other methods and the measured top-budget loss as small markers, P(best) as the colour."""
-    from l2l.output.plots import _plotnine, _theme, _use_agg
-
-    _use_agg()
-    p9 = _plotnine()
-    data = rank_figure_data(ranking)
+    target), the other methods and the measured top-budget loss as small markers, P(best) as the colour; the
+    measured loss of held-out runs at the budget (``held_out_runs``) as stars, where there are some."""
+    use_agg()
+    p9 = plotnine()
+    data = rank_figure_data(ranking, heldout)
     fig = (
         p9.ggplot(data.ranked, p9.aes(x="dataset", y="value"))
         + p9.geom_errorbar(p9.aes(ymin="lo", ymax="hi"), width=0.25, color="#555555")
@@ -143,6 +176,8 @@ def rank_figure(ranking: Ranking) -> ggplot:
             fill="none",
             position=p9.position_nudge(x=0.28),
         )
+    if data.heldout is not None:  # on the prediction's own line: is the measured loss inside the interval?
+        fig = fig + p9.geom_point(data=data.heldout, shape="*", size=5.0, color="#d62728", show_legend=False)
     fig = (
         fig
         + p9.coord_flip()
@@ -156,7 +191,7 @@ def rank_figure(ranking: Ranking) -> ggplot:
             caption=data.caption,
             shape="",
         )
-        + _theme()
+        + theme()
         + p9.theme(plot_caption=p9.element_text(size=8, color="#555555", ha="left"))
     )
     return cast("ggplot", fig)
@@ -177,8 +212,6 @@ class RankBudgetFigureData:
 def rank_budget_figure_data(ranking: Ranking) -> RankBudgetFigureData:
     """The data of ``rank_budget_figure``: each target's point predictions across the scanned budgets."""
     import pandas as pd
-
-    from l2l.output.plots import short_eval
 
     rows: dict[str, list[Any]] = {"panel": [], "dataset": [], "C": [], "value": []}
     flips: dict[str, list[Any]] = {"panel": [], "C": []}
@@ -215,10 +248,9 @@ def rank_budget_figure_data(ranking: Ranking) -> RankBudgetFigureData:
 def rank_budget_figure(ranking: Ranking) -> ggplot:
     """Each dataset's predicted target loss across a decade either side of the budget (point predictions of the
     ranking method), the budget dotted and every budget where the predicted winner changes dashed."""
-    from l2l.output.plots import _plotnine, _qualitative, _theme, _use_agg
 
-    _use_agg()
-    p9 = _plotnine()
+    use_agg()
+    p9 = plotnine()
     data = rank_budget_figure_data(ranking)
     n = len(data.curves["dataset"].cat.categories)
     fig = (
@@ -232,7 +264,7 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
         fig
         + p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels)))
         + p9.scale_x_log10()
-        + p9.scale_color_manual(values=_qualitative(n))
+        + p9.scale_color_manual(values=qualitative(n))
         + p9.labs(
             x="compute C (FLOPs); dotted: the budget, dashed: the winner changes",
             y=f"predicted loss ({ranking.method})",
@@ -240,7 +272,7 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             title="Which dataset, across budgets? Predicted target loss (lower is better)",
             caption=data.caption,
         )
-        + _theme()
+        + theme()
         + p9.theme(plot_caption=p9.element_text(size=8, color="#555555", ha="left"))
     )
     return cast("ggplot", fig)

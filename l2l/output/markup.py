@@ -1,0 +1,145 @@
+"""Reports as Markdown (for notes, issues, READMEs) and as LaTeX with booktabs rules (for papers).
+
+Both show what a terminal shows, with every column (no width to fit): the title, the table with the same numbers
+(intervals as ``2.13 [2.08, 2.18]``), the summary and the notes. Names are escaped for the format (a ``|`` or a
+``*`` in Markdown, ``_ & % $ #`` in LaTeX), after their control characters are shown as escapes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from l2l.base.text import visible
+from l2l.output.render import Column, Report, shown
+
+__all__ = ["latex_number", "latex_text", "markdown_text", "to_latex", "to_markdown"]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Markdown (GitHub-flavoured pipe tables)
+# ---------------------------------------------------------------------------------------------------------------
+
+#: Characters Markdown would read: emphasis, code, HTML and autolinks, table pipes, escapes; and the ``](`` of an
+#: inline link (an interval's brackets, ``2.13 [2.08, 2.18]``, are left as they are).
+_MD_SPECIAL = re.compile(r"([\\`*|<>]|\](?=\())")
+#: An underscore that could open or close emphasis: at the edge of a word.
+_MD_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown shows it literally (``a|b`` → ``a\\|b``; ``*`` escaped; ``fineweb_edu`` untouched)."""
+    text = _MD_SPECIAL.sub(r"\\\1", visible(text))
+    return _MD_EDGE_UNDERSCORE.sub(r"\\_", text)
+
+
+def _md_align(col: Column) -> str:
+    return {"left": ":---", "right": "---:", "center": ":---:"}[col.justify]
+
+
+def to_markdown(rep: Report) -> str:
+    """A report as a Markdown block: **title**, a pipe table, the summary, the notes as a list."""
+    cols = rep.table_columns()
+    out: list[str] = []
+    if rep.title:
+        out += [f"**{markdown_text(rep.title)}**", ""]
+    out.append("| " + " | ".join(markdown_text(c.title) for c in cols) + " |")
+    out.append("|" + "|".join(_md_align(c) for c in cols) + "|")
+    for r in rep.rows:
+        out.append("| " + " | ".join(markdown_text(shown(c, r)) for c in cols) + " |")
+    if rep.summary:
+        out += ["", markdown_text(rep.summary)]
+    if rep.notes:
+        out += ["", *(f"- {markdown_text(n)}" for n in rep.notes)]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# LaTeX (booktabs)
+# ---------------------------------------------------------------------------------------------------------------
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+#: Symbols of the tables (the paper's notation, units, arrows) as LaTeX writes them, so any engine compiles them.
+_TEX_SYMBOLS = {
+    "α": r"$\alpha$",
+    "β": r"$\beta$",
+    "κ": r"$\kappa$",
+    "δ": r"$\delta$",
+    "σ": r"$\sigma$",
+    "×": r"$\times$",
+    "·": r"$\cdot$",
+    "−": r"$-$",
+    "–": "--",
+    "—": "---",
+    "→": r"$\to$",
+    "≈": r"$\approx$",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "±": r"$\pm$",
+    "²": r"$^2$",
+    "…": r"\ldots{}",
+    "’": "'",
+    "★": r"$\star$",
+}
+_TEX = re.compile("|".join(re.escape(k) for k in (*_TEX_SPECIAL, *_TEX_SYMBOLS)))
+
+
+def latex_text(text: str) -> str:
+    """``text`` as LaTeX typesets it literally: specials escaped (``fineweb_edu`` → ``fineweb\\_edu``, ``90%`` →
+    ``90\\%``), the tables' Greek letters and symbols in math mode."""
+    return _TEX.sub(lambda m: _TEX_SPECIAL.get(m.group(), _TEX_SYMBOLS.get(m.group(), "")), visible(text))
+
+
+_SCI = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e(-?)\+?0*(\d+)(?![\w.])")
+
+
+def latex_number(text: str) -> str:
+    """A number cell as a paper writes it: ``5.95e7`` → ``$5.95\\times10^{7}$`` (LaTeX-escaped text in, out)."""
+    return _SCI.sub(lambda m: f"${m.group(1)}\\times10^{{{m.group(2)}{m.group(3)}}}$", text)
+
+
+def _latex_cell(col: Column, text: str) -> str:
+    cell = latex_text(text)
+    return latex_number(cell) if col.justify == "right" else cell
+
+
+def to_latex(rep: Report) -> str:
+    """A report as a LaTeX ``table`` with a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``): the title as
+    the caption, the summary and notes as comments under it (they say what the numbers are; cite them in the
+    text)."""
+    cols = rep.table_columns()
+    spec = "".join({"left": "l", "right": "r", "center": "c"}[c.justify] for c in cols)
+    out = [
+        f"% l2l: {latex_text(rep.kind)}",
+        r"\begin{table}[htbp]",
+        r"  \centering",
+    ]
+    if rep.title:
+        out.append(rf"  \caption{{{latex_text(rep.title)}}}")
+    out += [
+        rf"  \begin{{tabular}}{{{spec}}}",
+        r"    \toprule",
+        "    " + " & ".join(latex_text(c.title) for c in cols) + r" \\",
+        r"    \midrule",
+    ]
+    for r in rep.rows:
+        out.append("    " + " & ".join(_latex_cell(c, shown(c, r)) for c in cols) + r" \\")
+    out += [r"    \bottomrule", r"  \end{tabular}", r"\end{table}"]
+    if rep.summary:
+        out.append(f"% {_comment(rep.summary)}")
+    out += [f"% {_comment(n)}" for n in rep.notes]
+    return "\n".join(out) + "\n"
+
+
+def _comment(text: str) -> str:
+    """Text for a LaTeX comment: one line, as typed (a comment is not typeset)."""
+    return visible(text)

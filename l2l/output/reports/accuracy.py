@@ -1,0 +1,248 @@
+"""Reports of downstream accuracy: ``fit-accuracy`` (the laws), ``predict --eval ACC`` (the chain to an accuracy,
+with its interval in points) and ``evaluate --accuracy`` (held-out error in points per method)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from l2l.base.text import fmt_fixed, fmt_pct, plural
+from l2l.output.render import Column, Report, Row
+from l2l.output.reports.common import finite, interval_column, pct, si, spread
+
+if TYPE_CHECKING:
+    from l2l.workflows.accuracy import AccuracyPrediction, AccuracyResult
+    from l2l.workflows.accuracy_eval import AccuracyEvaluation
+
+__all__ = ["accuracy_evaluation_report", "accuracy_fits_report", "accuracy_predictions_report"]
+
+
+def _minus(x: float) -> str:
+    """``x − 1.072``, or ``x + 1.072`` for a negative shift (never ``x − -1.072``)."""
+    return f"x − {x:.3f}" if x >= 0 else f"x + {-x:.3f}"
+
+
+def _law_text(law: Row) -> str:
+    if law.get("form") == "power":
+        return f"1 − acc = {law['K']:.3g}·({_minus(law['E0'])})^{law['kappa']:.3f} + {law['E1']:.3f}"
+    return f"{law['floor']:.3f} + ({law['ceiling']:.3f} − {law['floor']:.3f})·σ(−({_minus(law['x0'])})/{law['s']:.3f})"
+
+
+def _fit_rows(
+    results: Sequence[AccuracyResult],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    rows: list[dict[str, Any]] = []
+    law_rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for res in results:
+        d = res.to_dict()
+        laws = d.get("laws") or {}
+        if d["status"] == "ok":
+            d["law"] = _law_text(laws["*"]) if "*" in laws else f"one per dataset ({len(laws)})"
+            d["pooling"] = "pooled" if d["pooled"] else "separate"
+            for ds, law in laws.items():
+                law_rows.append({"eval": d["eval"], "dataset": "all (pooled)" if ds == "*" else ds, **law})
+            if d.get("sharing"):
+                notes.append(f"{d['eval']}: {d['pooling']}: {d['sharing']}")
+            notes.extend(f"{d['eval']}: {w}" for w in d.get("warnings", []))
+        else:
+            d["law"] = "–"
+            notes.append(f"{d['eval']}: {d['status']}: {d['reason']}")
+        d["chance_text"] = "fitted" if d["chance"] is None else f"{d['chance']:.2f} ({d['chance_source']})"
+        rows.append(d)
+    return rows, law_rows, notes
+
+
+def _fits_summary(rows: Sequence[Row]) -> str:
+    ok = [r for r in rows if r["status"] == "ok"]
+    unpredictable = sum(1 for r in rows if r["status"] == "unpredictable")
+    failed = len(rows) - len(ok) - unpredictable
+    parts = [f"{len(ok)} of {plural(len(rows), 'accuracy eval')} fitted"]
+    if ok:
+        pooled = sum(1 for r in ok if r.get("pooled"))
+        parts.append(f"{pooled} pooled, {len(ok) - pooled} per dataset")
+        mae = [r["backtest_mae_points"] for r in ok if finite(r.get("backtest_mae_points"))]
+        if mae:
+            parts.append(f"backtest error {spread(mae, fmt_fixed(2))} points")
+    if unpredictable:
+        parts.append(f"{unpredictable} unpredictable (near chance)")
+    if failed:
+        parts.append(f"{failed} failed")
+    return "; ".join(parts)
+
+
+def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
+    """fit-accuracy: one row per accuracy eval (the law when pooled, else per dataset in a second table)."""
+    rows, law_rows, notes = _fit_rows(results)
+    cols = [
+        Column("eval", justify="left"),
+        Column("input_eval", "input loss", justify="left", drop=4),
+        Column("chance_text", "chance", justify="left", drop=3),
+        Column("status", justify="left"),
+        Column("pooling", justify="left", drop=2),
+        Column("law", justify="left", drop=3),
+        Column("rmse_points", "rmse (pts)", fmt=fmt_fixed(2), drop=1),
+        Column("backtest_mae_points", "backtest MAE (pts)", fmt=fmt_fixed(2), drop=0),
+        Column("n_points", "runs", drop=2),
+        *(
+            Column(k, table=False)
+            for k in ("chance", "chance_source", "reason", "sharing", "laws", "warnings")
+        ),
+    ]
+    head = [
+        "accuracy as a function of the input loss x; unpredictable: accuracy within noise of chance on these runs "
+        "(not fitted, not predicted); backtest MAE: fitted on each dataset's smaller runs, scored on its largest"
+    ]
+    main = Report(
+        "fit-accuracy",
+        cols,
+        rows,
+        title="Accuracy laws",
+        notes=[*head, *notes],
+        meta={"n_evals": len(rows)},
+        summary=_fits_summary(rows),
+        table_order=("eval", "status", "backtest_mae_points", "rmse_points", "pooling"),
+    )
+    law_cols = [
+        Column("eval", justify="left"),
+        Column("dataset", justify="left"),
+        Column("form", justify="left", drop=3),
+        *(
+            Column(k, fmt=fmt_fixed(4), drop=2 if k == "ceiling" else 0)
+            for k in ("floor", "ceiling", "x0", "s", "K", "kappa", "E0", "E1")
+        ),
+    ]
+    shown = [c for c in law_cols if c.key in ("eval", "dataset", "form") or any(c.key in r for r in law_rows)]
+    laws_rep = Report(
+        "fit-accuracy-laws", shown, law_rows, title="Law parameters", show_in=frozenset({"table"})
+    )
+    return [main, laws_rep] if law_rows else [main]
+
+
+def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: float = 0.9) -> Report:
+    """predict (accuracy): each prediction's accuracy in points with its interval (a lower bound where its input
+    loss's interval is one), and the chain of steps that made it."""
+    rows = []
+    notes: list[str] = []
+    for p in preds:
+        d = p.to_dict()
+        d["accuracy_points"] = None if d["accuracy"] is None else 100 * d["accuracy"]
+        lo, hi = d["accuracy_lo"], d["accuracy_hi"]
+        d["interval_points"] = None if lo is None else f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+        rows.append(d)
+        head = f"{d['dataset']} / {d['eval']} at N={si(d['N'])}, D={si(d['D'])}: "
+        notes.append(head + " → ".join(d["steps"]))
+        if d["extrapolates"]:
+            notes.append(head + "the input loss lies outside the range the accuracy law was fitted on")
+    shown = next((r for r in rows if r["accuracy_lo"] is not None), None)
+    if shown is not None:
+        notes.append(shown["interval"])
+    low = ", lower bound" if any(r.get("lower_bound_only") for r in rows) else ""
+    cols = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("N", fmt=si, drop=2),
+        Column("D", fmt=si, drop=2),
+        Column("C", table=False),
+        Column("own_loss", "own loss", fmt=fmt_fixed(4), drop=4),
+        Column("input_eval", "input loss", justify="left", drop=5),
+        Column("loss", "predicted input loss", fmt=fmt_fixed(4), drop=3),
+        Column("accuracy_points", table=False),
+        Column("interval_points", table=False),
+        Column("status", justify="left", drop=1),
+        *(Column(k, table=False) for k in ("accuracy", "accuracy_lo", "accuracy_hi", "loss_lo", "loss_hi")),
+        *(Column(k, table=False) for k in ("chance", "pooled", "reason", "steps")),
+        interval_column("accuracy", f"accuracy (pts) [{pct(level)}{low}]", rows, scale=100.0),
+    ]
+    summary = None
+    if len(rows) == 1 and finite(rows[0]["accuracy"]):
+        r = rows[0]
+        iv = (
+            f", {pct(level)} interval [{100 * r['accuracy_lo']:.1f}, {100 * r['accuracy_hi']:.1f}]"
+            + (" (a lower bound on the uncertainty)" if r.get("lower_bound_only") else "")
+            if finite(r["accuracy_lo"])
+            else ""
+        )
+        at = f"{r['dataset']} at N = {si(r['N'])}, D = {si(r['D'])}"
+        summary = f"{at}: {r['eval']} {100 * r['accuracy']:.1f} points{iv}"
+    elif rows:
+        ok = [r for r in rows if finite(r["accuracy"])]
+        summary = f"{len(ok)} of {plural(len(rows), 'accuracy')} predicted" + (
+            f", {spread([100 * r['accuracy'] for r in ok], fmt_fixed(1))} points" if ok else ""
+        )
+    return Report(
+        "predict-accuracy",
+        cols,
+        rows,
+        title="Predicted accuracy",
+        notes=notes,
+        summary=summary,
+        table_order=("dataset", "eval", "accuracy__interval"),
+    )
+
+
+def accuracy_evaluation_report(ev: AccuracyEvaluation, *, detail: bool = False) -> list[Report]:
+    """evaluate (train-to-accuracy): mean absolute error in accuracy points per method and input."""
+    rows = [s.to_dict() for s in ev.summary]
+    cols = [
+        Column("label", "method", justify="left"),
+        Column("input", "input loss", justify="left"),
+        Column("mae_points", "MAE (pts), all it predicts", fmt=fmt_fixed(2), drop=1),
+        Column("n_evals", "evals", drop=3),
+        Column("mae_points_predictable", "MAE (pts), evals l2l predicts", fmt=fmt_fixed(2), drop=0),
+        Column("n_predictable", "evals", drop=2),
+        Column("coverage", "coverage", fmt=fmt_pct(1), drop=3),
+        Column("median_half_width_points", "half-width (pts)", fmt=fmt_fixed(2), drop=4),
+        Column("n_predictions", "predictions", table=False),
+        Column("n_intervals", table=False),
+        Column("method", table=False),
+    ]
+    notes = [
+        f"held out: {ev.holdout} ({plural(ev.n_heldout_runs, 'run')}); {plural(len(ev.evals), 'accuracy eval')}",
+        "measured: the held-out run's own input loss (the loss → accuracy step alone); predicted: the input loss "
+        "as predict gives it (the whole chain); coverage: held-out accuracies inside l2l's intervals",
+        *ev.notes,
+    ]
+    scored = [r for r in rows if finite(r.get("mae_points_predictable"))]
+    summary = None
+    if scored:
+        best = min(scored, key=lambda r: r["mae_points_predictable"])
+        summary = (
+            f"lowest error on the evals l2l predicts: {best['label']} from the {best['input']} input loss, "
+            f"{best['mae_points_predictable']:.2f} points"
+        )
+    reports = [
+        Report(
+            "evaluate-accuracy",
+            cols,
+            rows,
+            title="Train-to-accuracy: held-out error in accuracy points",
+            notes=notes,
+            meta={k: v for k, v in ev.to_dict().items() if k != "summary"},
+            summary=summary,
+            table_order=("label", "input", "mae_points_predictable", "n_predictable"),
+        )
+    ]
+    if detail:
+        det = [p.to_dict() for p in ev.predictions]
+        reports.append(
+            Report(
+                "evaluate-accuracy-detail",
+                [
+                    Column("eval", justify="left"),
+                    Column("dataset", justify="left"),
+                    Column("run_id", justify="left", drop=4),
+                    Column("method", justify="left"),
+                    Column("input", justify="left", drop=2),
+                    Column("truth", fmt=fmt_fixed(4), drop=0),
+                    Column("predicted", fmt=fmt_fixed(4), drop=1),
+                    Column("error_points", "error (pts)", fmt=fmt_fixed(2), drop=0),
+                    Column("status", justify="left", drop=3),
+                    Column("reason", table=False),
+                ],
+                det,
+                title="Every held-out accuracy prediction",
+                show_in=frozenset({"table", "json"}),
+            )
+        )
+    return reports

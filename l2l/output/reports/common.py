@@ -1,0 +1,157 @@
+"""What the report builders share: interval columns (``2.13 [2.08, 2.18]``), level words, ratios, the
+columns naming a law (dataset, eval), and notes about how far a prediction reaches."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeGuard
+
+from l2l.base.text import fmt_interval, fmt_sci, fmt_si, fmt_sig, interval_decimals
+from l2l.output.render import Column, Row
+
+__all__ = [
+    "GREEK",
+    "eval_column",
+    "finite",
+    "interval_column",
+    "interval_notes",
+    "pct",
+    "pct_level",
+    "sci",
+    "si",
+    "spread",
+    "times",
+]
+
+GREEK = {"alpha": "α", "beta": "β", "kappa": "κ"}
+
+si = fmt_si
+sci = fmt_sci
+
+
+def finite(x: object) -> TypeGuard[float]:
+    """A number that is not NaN or infinite (a bool is no number)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def pct(level: float | None) -> str:
+    """0.9 → "90%"."""
+    return "interval" if level is None else f"{100 * level:g}%"
+
+
+def pct_level(rows: Sequence[Row], key: str = "level") -> str:
+    """ "90%" from the rows' interval level (one level), else "interval"."""
+    levels = {float(r[key]) for r in rows if r.get(key) is not None}
+    return pct(next(iter(levels))) if len(levels) == 1 else "interval"
+
+
+def sci_column(x: object) -> str:
+    """A column of numbers in scientific notation, every one to 3 significant digits (8.90e8 beside 6.79e7)."""
+    return sci(x, 3, trim=False)
+
+
+def with_interval(
+    estimate: float, lo: float | None, hi: float | None, level: str, *, lower_bound: bool = False
+) -> str:
+    """An estimate and its interval in words: ``2.13 [2.08, 2.18] (90% interval)``."""
+    if not (finite(lo) and finite(hi)):
+        return f"{estimate:.4g}"
+    tail = ", a lower bound on the uncertainty" if lower_bound else ""
+    return f"{fmt_interval(estimate, lo, hi)} ({level} interval{tail})"
+
+
+def times(x: object) -> str:
+    """A ratio to the largest fitted value: 20.5×, 0.031×."""
+    if not finite(x):
+        return fmt_sig(x)
+    return f"{sci(x)}×" if abs(x) >= 1000 else f"{x:.3g}×"
+
+
+def interval_column(
+    key: str,
+    header: str,
+    rows: Sequence[Row],
+    *,
+    lo: str | None = None,
+    hi: str | None = None,
+    scale: float = 1.0,
+    drop: int = 0,
+    fmt: Callable[[float], str] | None = None,
+) -> Column:
+    """A people's column of ``key`` with its interval (``key_lo``, ``key_hi`` unless named): ``2.13 [2.08,
+    2.18]``, every row at the decimals that show the narrowest interval's width to two significant digits.
+    ``scale`` multiplies every number (100: accuracy points); ``fmt`` formats each number instead (N*: 4.08B).
+    Never left out unless ``drop`` says so."""
+    lo_key, hi_key = lo or f"{key}_lo", hi or f"{key}_hi"
+
+    def number(r: Row, k: str) -> float | None:
+        v = r.get(k)
+        return float(v) * scale if finite(v) else None
+
+    def bounds(r: Row) -> tuple[float, float] | None:
+        a, b = number(r, lo_key), number(r, hi_key)
+        return None if a is None or b is None else (a, b)
+
+    widths = [interval_decimals(*b) for r in rows if (b := bounds(r)) is not None]
+    decimals = max(widths) if widths else None
+
+    def cell(r: Row) -> str:
+        est, b = number(r, key), bounds(r)
+        if est is None:
+            return "–"
+        if fmt is not None:
+            return fmt(est) + ("" if b is None else f" [{fmt(b[0])}, {fmt(b[1])}]")
+        if b is None or decimals is None:
+            return f"{est:.4g}"
+        return fmt_interval(est, b[0], b[1], decimals=decimals)
+
+    return Column(f"{key}__interval", header, cell=cell, drop=drop)
+
+
+def eval_column(rows: Sequence[Row], own: Mapping[str, str] | None) -> Column:
+    """The eval column of a table of laws: a name like any other, but when every row is its dataset's own loss it
+    leaves a narrow table early (the title says "own loss")."""
+    all_own = (
+        bool(rows) and own is not None and all(own.get(str(r.get("dataset"))) == r.get("eval") for r in rows)
+    )
+    return Column("eval", justify="left", drop=3 if all_own else 0)
+
+
+def all_own(rows: Sequence[Row], own: Mapping[str, str] | None) -> bool:
+    return (
+        bool(rows) and own is not None and all(own.get(str(r.get("dataset"))) == r.get("eval") for r in rows)
+    )
+
+
+def spread(values: Sequence[float], fmt: Callable[[float], str]) -> str:
+    """ "1.2–3.4" (or the one value) of finite ``values``."""
+    xs = sorted(v for v in values if finite(v))
+    if not xs:
+        return "–"
+    a, b = fmt(xs[0]), fmt(xs[-1])
+    return a if a == b else f"{a}–{b}"
+
+
+def reach(r: Row) -> str:
+    """How far a prediction lies beyond the fitted runs, in words."""
+    parts = [
+        f"{r[k]:.3g}× in {w}"
+        for k, w in (("C_ratio", "compute"), ("N_ratio", "N"), ("D_ratio", "D"))
+        if finite(r.get(k))
+    ]
+    return "target / largest fitted: " + ", ".join(parts)
+
+
+def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str]:
+    """Per row with something to say: its interval's notes, as a warning when it reaches beyond the backtests'
+    evidence or is a lower bound (how far every row reaches is in the C×, N×, D× columns)."""
+    out: list[str] = []
+    for r in rows:
+        words = [n for n in r.get("notes", []) if "the largest fitted" not in n or "below" in n]
+        warn = bool(r.get("beyond_evidence") or r.get("lower_bound_only"))
+        if not words and not warn:
+            continue
+        head = "warning: " if warn else ""
+        out.append(f"{head}{label(r)}: {reach(r)}" + ("; " + "; ".join(words) if words else ""))
+    return out

@@ -1,0 +1,387 @@
+"""Reports of what goes into the workspace and what is in it: ``ingest`` and ``runs``.
+
+Quiet by default: ``ingest`` prints one row per file and a few lines of counts (what was read, what was decided,
+what was left out), ``verbose`` every decision; ``runs`` one row per dataset (runs per split, evals, N/D/C
+ranges), ``evals`` every (dataset, eval)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from l2l.base.text import fmt_sig, plural
+from l2l.output.render import Column, Report
+from l2l.output.reports.common import sci, si
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+    from l2l.io.workspace import Workspace
+    from l2l.workflows.inventory import Inventory
+
+__all__ = ["accuracy_runs_report", "ingest_report", "inventory_report", "runs_report"]
+
+
+def _range(lo: float, hi: float, fmt: Any) -> str:
+    a, b = fmt(lo), fmt(hi)
+    return a if a == b else f"{a}–{b}"
+
+
+def _mark(x: Any) -> str:
+    return "own" if x else ""
+
+
+def _join(x: Any) -> str:
+    return ", ".join(x) if isinstance(x, list) else fmt_sig(x)
+
+
+def _no_own_notes(runs: Runs) -> list[str]:
+    missing = [ds for ds in runs.datasets if ds not in runs.own_eval]
+    if not missing:
+        return []
+    return [f"no own eval for {', '.join(missing)} (pass --own-eval DATASET=EVAL to l2l ingest)"]
+
+
+def _holds(runs: Runs) -> str:
+    """What a run table holds, in one phrase."""
+    text = (
+        f"{plural(runs.n_runs, 'run')}, {plural(len(runs.datasets), 'dataset')}, "
+        f"{plural(len(runs.evals), 'loss eval')} ({plural(runs.frame.height, 'row')})"
+    )
+    if runs.accuracy is not None:
+        n_acc = runs.accuracy.get_column("eval").n_unique()
+        text += f", {plural(n_acc, 'accuracy eval')} ({plural(runs.accuracy.height, 'row')})"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# runs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def inventory_report(inv: Inventory, runs: Runs, *, evals: bool = False) -> Report:
+    """runs: one row per dataset with its runs in each split, its evals and the N, D, C ranges."""
+    rows: list[dict[str, Any]] = []
+    for d in inv.datasets:
+        r = d.to_dict()
+        r.update({f"split:{s}": d.by_split.get(s, 0) for s in inv.splits})
+        r["N_range"] = _range(d.N_min, d.N_max, si)
+        r["D_range"] = _range(d.D_min, d.D_max, si)
+        r["C_range"] = _range(d.C_min, d.C_max, sci)
+        rows.append(r)
+    cols = [
+        Column("dataset", justify="left"),
+        Column("runs", drop=0),
+        *(Column(f"split:{s}", s, drop=1) for s in inv.splits if len(inv.splits) > 1),
+        Column("evals", "loss evals", drop=2),
+        Column("accuracy_evals", "accuracy evals", drop=2, table=inv.accuracy_rows > 0),
+        Column("N_range", "N", justify="right", drop=1),
+        Column("D_range", "D", justify="right", drop=1),
+        Column("C_range", "C", justify="right", drop=2),
+        Column("own_eval", "own eval", justify="left", drop=3),
+    ]
+    groups = [
+        f"{len(g.evals)} own"
+        if g.name == "own"
+        else f"{g.name} ({len(g.evals)})"
+        if len(g.evals) > 1
+        else g.evals[0]
+        for g in inv.eval_groups
+    ]
+    notes = [f"loss evals: {', '.join(groups)}"]
+    if inv.accuracy_evals:
+        notes.append(
+            f"accuracy evals: {len(inv.accuracy_evals)} ({plural(inv.accuracy_rows, 'row')}), kept apart from the "
+            "losses"
+        )
+    if len(inv.splits) == 1:
+        notes.append(f"split: {inv.splits[0]} (every run)")
+    notes += _no_own_notes(runs)
+    if not evals:
+        notes.append("every (dataset, eval) with its runs and ranges: l2l runs --evals")
+    return Report(
+        "runs-datasets",
+        cols,
+        rows,
+        title=f"{_holds(runs)}",
+        notes=notes,
+        show_in=frozenset({"table"}),
+        summary=f"{plural(len(rows), 'dataset')} × {plural(len(inv.splits), 'split')}: "
+        + ", ".join(
+            f"{s} {plural(sum(d.by_split.get(s, 0) for d in inv.datasets), 'run')}" for s in inv.splits
+        ),
+    )
+
+
+def runs_report(runs: Runs, inv: Inventory | None = None, *, evals: bool = True) -> Report:
+    """runs --evals (and JSON/CSV always): one row per (dataset, eval): run count, N / D / C ranges, splits, and
+    which eval is the dataset's own."""
+    rows = []
+    for r in runs.summary():
+        r["own"] = runs.own_eval.get(r["dataset"]) == r["eval"]
+        r["runs"] = int(r["runs"])
+        r["averaged"] = int(r["averaged"])
+        # readable ranges for the table (the numbers themselves are in the *_min / *_max columns)
+        r["N_range"] = _range(r["N_min"], r["N_max"], si)
+        r["D_range"] = _range(r["D_min"], r["D_max"], si)
+        r["C_range"] = _range(r["C_min"], r["C_max"], sci)
+        rows.append(r)
+    rows.sort(key=lambda r: (r["dataset"], not r["own"], r["eval"]))
+    same_splits = len({tuple(r["splits"]) for r in rows}) <= 1
+    columns = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("own", fmt=_mark, justify="left", drop=3),
+        Column("runs", drop=0),
+        Column("averaged", header="avg'd", table=any(r["averaged"] for r in rows)),
+        Column("N_range", header="N", justify="right", drop=1),
+        Column("D_range", header="D", justify="right", drop=1),
+        Column("C_range", header="C", justify="right", drop=2),
+        Column("splits", fmt=_join, justify="left", table=not same_splits, drop=2),
+        *(Column(f"{v}_{m}", table=False) for v in ("N", "D", "C", "loss") for m in ("min", "max")),
+    ]
+    notes = _no_own_notes(runs)
+    if runs.splits and same_splits:
+        notes.append(f"splits (every dataset and eval): {', '.join(runs.splits)}")
+    meta: dict[str, Any] = {
+        "rows_total": runs.frame.height,
+        "runs_total": runs.n_runs,
+        "datasets": runs.datasets,
+        "evals": runs.evals,
+        "splits": runs.splits,
+        "own_eval": runs.own_eval,
+        "digest": runs.digest,
+    }
+    if inv is not None:
+        meta["by_dataset"] = [d.to_dict() for d in inv.datasets]
+    return Report(
+        "runs",
+        columns,
+        rows,
+        title=f"Every (dataset, eval): {_holds(runs)}",
+        notes=notes,
+        meta=meta,
+        show_in=frozenset({"json", "csv", "table"} if evals else {"json", "csv"}),
+    )
+
+
+def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
+    """The accuracy evals, listed apart from the losses (None without any): in JSON and CSV always, in a table
+    when asked (``runs --evals``, ``ingest --verbose``)."""
+    from l2l.workflows.accuracy import accuracy_summary
+
+    summary = accuracy_summary(runs)
+    if not summary:
+        return None
+    cols = [
+        Column("dataset", justify="left"),
+        Column("eval", justify="left"),
+        Column("runs", drop=0),
+        Column("acc_range", "accuracy", justify="right", drop=1),
+        Column("chance_text", "chance", justify="left", drop=2),
+        Column("task_loss", "matched task loss", justify="left", drop=3),
+        Column("splits", fmt=_join, justify="left", table=False),
+        *(Column(k, table=False) for k in ("accuracy_min", "accuracy_max", "chance", "chance_source")),
+    ]
+    out = []
+    for r in summary:
+        r = dict(r)
+        r["acc_range"] = f"{r['accuracy_min']:.3f}–{r['accuracy_max']:.3f}"
+        r["chance_text"] = "–" if r["chance"] is None else f"{r['chance']:.2f} ({r['chance_source']})"
+        r["task_loss"] = r["task_loss"] or "– (none: relate it to the own loss)"
+        out.append(r)
+    n_evals = len({r["eval"] for r in out})
+    return Report(
+        "runs-accuracy",
+        cols,
+        out,
+        title=f"Accuracy evals ({plural(n_evals, 'eval')}; kept apart from the losses, never fitted as one)",
+        show_in=frozenset({"json", "csv", "table"} if table else {"json", "csv"}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ingest
+# ---------------------------------------------------------------------------------------------------------------
+
+_INPUT_KEYS = ("columns", "checkpoints", "loss_columns", "loss_columns_left_out", "accuracy_columns")
+
+
+def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
+    """One file's column choices: explicit mapping, checkpoints kept, wide columns taken and left out."""
+    notes: list[str] = []
+    path = p["path"]
+    cols = p.get("columns", {})
+    explicit = cols.get("explicit", [])
+    if explicit:
+        shown = ", ".join(f"{c}={cols['columns'][c]}" for c in explicit if c in cols.get("columns", {}))
+        notes.append(f"{path}: column mapping: {shown}")
+    ck = p.get("checkpoints")
+    if ck is not None and "describe" in ck:
+        notes.append(f"{path}: {ck['describe']}")
+        if ck.get("evals_before_final"):
+            notes.append(
+                f"{path}: {plural(int(ck['evals_before_final']), '(run, eval) pair')} last measured before the "
+                "run's final checkpoint: kept at that last measurement"
+            )
+        if ck.get("runs_without_step"):
+            notes.append(
+                f"{path}: {plural(int(ck['runs_without_step']), 'run')} with no checkpoint there left out"
+            )
+    if "loss_columns" in p:
+        how = "detected" if p["loss_columns_detected"] else "matched"
+        taken = p["loss_columns"]
+        if verbose or len(taken) <= 4:
+            shown = ", ".join(c if c == e else f"{c}→{e}" for c, e in taken.items())
+            notes.append(f"{path}: loss columns {how}: {shown}")
+        else:
+            notes.append(f"{path}: {plural(len(taken), 'loss column')} {how} (--verbose lists them)")
+        if p["rows_rejected"]:
+            notes.append(f"{path}: {plural(p['rows_rejected'], 'empty loss cell')} skipped")
+    ignored = p.get("ignored_columns") or []
+    if ignored:
+        reasons = {**cols.get("extras", {}), **p.get("loss_columns_left_out", {})}
+        plain = "not a column l2l uses"
+        if verbose or len(ignored) <= 3:
+            shown = ", ".join(c if reasons.get(c, plain) == plain else f"{c} ({reasons[c]})" for c in ignored)
+            notes.append(f"{path}: columns not used: {shown}")
+        elif len(ignored) <= 12:
+            notes.append(f"{path}: columns not used: {', '.join(ignored)} (--verbose says why)")
+        else:
+            notes.append(f"{path}: {plural(len(ignored), 'column')} not used (--verbose says which and why)")
+    return notes
+
+
+def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
+    """How each own eval was decided: every one with ``verbose``, else counts by how and what needs a look (an
+    eval named 'train' taken as the own loss, ties, datasets without one)."""
+    notes: list[str] = []
+    by_how: dict[str, list[str]] = {}
+    for ds in stored.datasets:
+        if ds in stored.own_eval:
+            by_how.setdefault(stored.own_eval_how.get(ds, "detected"), []).append(ds)
+    one_by_one = verbose or len(stored.own_eval) <= 3
+    if one_by_one:
+        notes += [
+            f"own eval: {ds} → {stored.own_eval[ds]} ({how})"
+            for how, dss in by_how.items()
+            for ds in dss
+            if how != "train"
+        ]
+    else:
+        words = {
+            "detected": "detected from their names",
+            "explicit": "given (--own-eval)",
+            "workspace": "kept",
+        }
+        parts = [f"{len(dss)} {words.get(how, how)}" for how, dss in by_how.items() if how != "train"]
+        if parts:
+            first = next(ds for how, dss in by_how.items() for ds in dss if how != "train")
+            notes.append(
+                f"own evals: {', '.join(parts)} (e.g. {first} → {stored.own_eval[first]}; --verbose lists all)"
+            )
+    for ds in by_how.get("train", []):  # say so: a training loss is no validation loss
+        others = [e for e in stored.evals_of(ds) if "val" in e.lower() and e != stored.own_eval[ds]]
+        alt = f"; for a validation loss: --own-eval {ds}={others[0]}" if others else ""
+        notes.append(
+            f"own eval: {ds} → {stored.own_eval[ds]} (train): the eval named 'train', a training loss, taken as "
+            f"the dataset's own loss{alt}"
+        )
+    for p in added.provenance:
+        for ds, tie in p.get("own_eval_ambiguous", {}).items():
+            if ds not in stored.own_eval:
+                notes.append(f"own eval of {ds} is ambiguous between {', '.join(tie)}")
+    return notes + _no_own_notes(stored)
+
+
+def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
+    notes: list[str] = []
+    merged = 0
+    if stored is not added and len(stored.provenance) > len(added.provenance):
+        earlier = {p["sha256"] for p in stored.provenance[: len(stored.provenance) - len(added.provenance)]}
+        for p in added.provenance:
+            if p["sha256"] in earlier:
+                notes.append(
+                    f"{p['path']} was already in the workspace (same content): its rows now count twice"
+                )
+        merged = stored.merged_rows(added)
+        if merged:
+            notes.append(f"{plural(merged, 'row')} repeated stored measurements and were averaged in")
+    return notes, merged
+
+
+def _file_rows(added: Runs) -> list[dict[str, Any]]:
+    rows = []
+    for p in added.provenance:
+        rows.append(
+            {
+                "file": p["path"],
+                "format": p["format"],
+                "what": "accuracies" if p.get("metric") == "accuracy" else "losses",
+                "read": p["rows_read"],
+                "kept": p["rows_kept"],
+                "merged": p["rows_merged"],
+                "rejected": p["rows_rejected"],
+                "aliases": ", ".join(f"{a}→{c}" for a, c in p["aliases"].items()),
+                "sha256": p["sha256"],
+            }
+        )
+        acc = p.get("accuracy")
+        if acc is not None:  # the accuracy part of a file that also held losses
+            rows.append({**rows[-1], "what": "accuracies", "read": acc["rows_read"], "kept": acc["rows_kept"],
+                         "merged": 0, "rejected": 0})  # fmt: skip
+    return rows
+
+
+def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace, verbose: bool = False) -> Report:
+    """What an ingest read (per file: rows read, kept, merged, rejected), what it decided (own evals, columns,
+    checkpoints) and left out, and what is stored now: counts, or every line with ``verbose``."""
+    rows = _file_rows(added)
+    notes = _own_notes(stored, added, verbose)
+    for p in added.provenance:
+        notes.extend(_column_notes(p, verbose))
+    merge_notes, merged_with_stored = _merge_notes(stored, added)
+    notes += merge_notes
+    if stored.accuracy is not None and not verbose:
+        notes.append("accuracy evals are kept apart from the losses; l2l runs --evals lists them")
+    columns = [
+        Column("file", justify="left"),
+        Column("format", justify="left", drop=4),
+        Column("read", drop=1),
+        Column("kept", drop=0),
+        Column("merged", drop=2),
+        Column("rejected", drop=1),
+        Column("aliases", justify="left", drop=5, table=any(r["aliases"] for r in rows)),
+        Column("sha256", table=False),
+        Column("what", justify="left", drop=3),
+    ]
+    own_meta = {
+        ds: {"eval": stored.own_eval[ds], "how": stored.own_eval_how.get(ds, "detected")}
+        for ds in stored.datasets
+        if ds in stored.own_eval
+    }
+    meta = {
+        "workspace": str(workspace.root),
+        "own_eval": own_meta,
+        "merged_with_stored": merged_with_stored,
+        # per file: which column is which, what a per-step log kept, which wide columns were left out and why
+        "inputs": [{"file": p["path"], **{k: p[k] for k in _INPUT_KEYS if k in p}} for p in added.provenance],
+        "stored": {
+            "rows": stored.frame.height,
+            "runs": stored.n_runs,
+            "datasets": stored.datasets,
+            "evals": stored.evals,
+            "digest": stored.digest,
+        },
+    }
+    kept = sum(int(r["kept"]) for r in rows)
+    read = sum(int(r["read"]) for r in rows)
+    return Report(
+        "ingest",
+        columns,
+        rows,
+        title=f"Ingested {plural(len(added.provenance), 'file')}: kept {kept:,} of {read:,} rows",
+        notes=notes,
+        meta=meta,
+        summary=f"workspace {workspace.root} now holds {_holds(stored)}",
+        table_order=("file", "what"),
+    )

@@ -1,0 +1,357 @@
+"""Reports of ``rank`` (which dataset to train on: per target the datasets ranked, each method's prediction, a
+combined ranking, the verdict in words) and of its backtest (``rank --holdout``, ``evaluate --ranking``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from l2l.base.text import fmt_fixed, fmt_pct, plural
+from l2l.output.render import Column, Report, Row
+from l2l.output.reports.common import interval_column, sci, si
+
+__all__ = ["rank_backtest_report", "ranking_report"]
+
+
+if TYPE_CHECKING:
+    from l2l.core.ranking import Ranking, TargetRanking
+    from l2l.workflows.rank_eval import RankBacktest
+
+
+def _rel_interval(row: Row) -> str:
+    lo, hi = row.get("lo"), row.get("hi")
+    return "–" if lo is None or hi is None else f"{100 * lo:+.1f}…{100 * hi:+.1f}%"
+
+
+def _signed_pct(x: Any) -> str:
+    return "–" if x is None else f"{100 * x:+.2f}%"
+
+
+def _budget_words(ranking: Ranking) -> str:
+    b = ranking.budget
+    if b.C is not None:
+        return f"C = {sci(b.C)}"
+    return f"N = {si(b.N)}, D = {si(b.D)}"
+
+
+def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
+    if ranking.leader is None:
+        return f"{what}: no dataset could be ranked"
+    if ranking.tie:
+        return (
+            f"{what}: a TIE — the top choices are indistinguishable at this uncertainty: "
+            f"{', '.join(ranking.contenders)} (leader {ranking.leader} by the point prediction)"
+        )
+    return f"{what}: {ranking.leader} (no other dataset is within the {level:.0%} uncertainty)"
+
+
+def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
+    if budget_c is None or t.metric != "loss":
+        return []
+    lo, hi = sci(budget_c / 10.0), sci(budget_c * 10.0)
+    if not t.flips:
+        return [f"{t.target}: the predicted winner is the same for every C from {lo} to {hi}"]
+    return [
+        f"{t.target}: the predicted winner changes from {f.before} to {f.after} at C ≈ {sci(f.C)}"
+        for f in t.flips
+    ]
+
+
+def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | None) -> Report:
+    fixed = ranking.budget.C is None
+    rows = [{**r.to_dict(), "target": t.target} for r in t.rows]
+    cols = [
+        Column("rank", "#", drop=0),
+        Column("dataset", justify="left"),
+        interval_column(
+            "value",
+            f"predicted {'accuracy ' if t.metric == 'accuracy' else ''}[{ranking.level:.0%}]",
+            rows,
+            lo="lo",
+            hi="hi",
+        ),
+        Column("p_best", "P(best)", fmt=fmt_fixed(2), drop=0),
+        Column("N", "N" if fixed else "N*", fmt=si, drop=2),
+        Column("D", "D" if fixed else "D*", fmt=si, drop=2),
+    ]
+    notes: list[str] = []
+    said: dict[str, list[str]] = {}  # the same note of several datasets is said once, naming them
+    for p in t.rows:
+        if p.status == "failed":
+            notes.append(f"{p.dataset}: not ranked: {p.reason}")
+        for n in p.notes if p.status == "ok" else ():
+            said.setdefault(n, []).append(p.dataset)
+    notes.extend(f"{', '.join(who)}: {n}" for n, who in said.items())
+    if t.method == "baseline":
+        notes.append(
+            "baseline: 'predicted' is the loss measured at each dataset's largest budget, not a prediction at "
+            "this budget; only the order counts"
+        )
+    if any(p.status == "ok" for p in t.rows):
+        notes.append(
+            "the intervals include the extrapolation error shared by every dataset (it moves them alike); "
+            "P(best) counts only what can reorder them"
+        )
+    fitted = f", fitted on split {split}" if split else ""
+    how = f"ranked by the {t.method} prediction"
+    if t.metric == "accuracy":
+        how = f"ranked by predicted accuracy (higher is better) via the {t.method} prediction of {t.via}"
+        notes.append(
+            "accuracy intervals are a lower bound on the uncertainty (not backtested): see the warning below"
+        )
+    return Report(
+        "rank-target",
+        cols,
+        rows,
+        title=f"{t.target} at {label}: {how}{fitted}",
+        notes=notes,
+        show_in=frozenset({"table"}),
+    )
+
+
+def _methods_table(t: TargetRanking) -> Report:
+    rows = [r.to_dict() for r in t.rows]
+    cols = [
+        Column("dataset", justify="left"),
+        Column("measured_top", "top runs", fmt=fmt_fixed(4), drop=2),
+        Column("independent", fmt=fmt_fixed(4)),
+        Column("translation", fmt=fmt_fixed(4)),
+        Column("recommended", fmt=fmt_fixed(4)),
+        Column("trust", fmt=fmt_fixed(2), drop=3),
+    ]
+    return Report(
+        "rank-methods",
+        cols,
+        rows,
+        title=f"Predicted {t.target} by each method",
+        notes=[
+            "top runs: measured at the dataset's largest budget (the single-scale baseline); independent: the "
+            "target's own law; translation: the own-loss law through its train-to-test relation; recommended: "
+            "the top runs plus the laws' change to the budget, the dataset-specific part weighted by trust."
+        ],
+        show_in=frozenset({"table"}),
+    )
+
+
+def _combined_table(ranking: Ranking) -> Report:
+    rows = [r.to_dict() for r in ranking.combined]
+    for r in rows:
+        r["interval"] = _rel_interval(r)
+    weights = ", ".join(f"{t.target} {t.weight:g}" for t in ranking.targets)
+    cols = [
+        Column("rank", "#"),
+        Column("dataset", justify="left"),
+        Column("score", "vs mean", fmt=_signed_pct),
+        Column("interval", f"{ranking.level:.0%} interval", fmt=str, data=False),
+        Column("p_best", "P(best)", fmt=fmt_fixed(2)),
+    ]
+    notes = [
+        "vs mean: the weighted mean over targets of the predicted loss relative to the mean candidate "
+        f"(−1 % = 1 % lower loss); weights: {weights}"
+    ]
+    notes += [f"{r.dataset}: not ranked: {r.reason}" for r in ranking.combined if r.status == "failed"]
+    return Report(
+        "rank-combined",
+        cols,
+        rows,
+        title=f"Combined ranking over {plural(len(ranking.targets), 'target')}",
+        notes=notes,
+        show_in=frozenset({"table", "json"}),
+        json_key="combined",
+    )
+
+
+def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report]:
+    """rank: per target the datasets ranked (N*, D*, predicted target loss, interval, P(best)) and each method's
+    prediction, a combined ranking for several targets, and the verdict (leader or tie, flips) in words.
+
+    JSON: one document, the rows of every target (with a ``target`` column), ``combined`` and the verdict in the
+    top-level keys; CSV: the rows of every target as one table."""
+    label = _budget_words(ranking)
+    several = len(ranking.targets) > 1
+    verdict = [
+        _verdict(ranking, f"Best dataset at {label}" + (" (combined)" if several else ""), ranking.level)
+    ]
+    if several:
+        verdict += [
+            _verdict(t, f"  {t.target}", ranking.level) for t in ranking.targets
+        ]  # JSON and CSV notes
+    flips = [w for t in ranking.targets for w in _flip_words(t, ranking.budget.C)]
+    warnings = list(ranking.warnings)
+    rows = [{**r.to_dict(), "target": t.target, "weight": t.weight} for t in ranking.targets for r in t.rows]
+    data_cols = [
+        Column(k, justify="left" if k in ("target", "dataset", "status", "reason") else "right")
+        for k in (
+            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "value", "lo", "hi", "p_best",
+            "independent", "translation", "recommended", "measured_top", "trust", "notes",
+        )
+    ]  # fmt: skip
+    meta = {
+        "budget": ranking.budget.to_dict(),
+        "method": ranking.method,
+        "level": ranking.level,
+        "draws": ranking.draws,
+        "split": split,
+        "leader": ranking.leader,
+        "tie": ranking.tie,
+        "contenders": list(ranking.contenders),
+        "flips": [{"target": t.target, **f.to_dict()} for t in ranking.targets for f in t.flips],
+        "error_models": {t.target: t.draw_error.to_dict() for t in ranking.targets},
+        "curves": {t.target: [c.to_dict() for c in t.curve] for t in ranking.targets},
+        "warnings": warnings,
+    }
+    main = Report(
+        "rank",
+        data_cols,
+        rows,
+        title="Datasets ranked",
+        notes=verdict + flips + warnings,
+        meta=meta,
+        show_in=frozenset({"json", "csv"}),
+    )
+    reports = [main]
+    for t in ranking.targets:
+        what = f"Best dataset for {t.target} at {label}" if several else f"Best dataset at {label}"
+        reports.append(
+            replace(_target_table(t, ranking, label, split), summary=_verdict(t, what, ranking.level))
+        )
+        if not several and t.metric == "loss":
+            reports.append(_methods_table(t))
+    combined = replace(_combined_table(ranking), summary=verdict[0])
+    reports.append(combined if several else replace(combined, show_in=frozenset({"json"})))
+    last = max(i for i, r in enumerate(reports) if "table" in r.show_in)
+    reports[last] = replace(reports[last], notes=[*reports[last].notes, *flips, *warnings])
+    return reports
+
+
+def _backtest_verdict(bt: RankBacktest) -> list[str]:
+    """Whether a method beats the single-scale baseline on the held-out pairs, in words."""
+    best = bt.best()
+    base = next((m for m in bt.methods if m.method == "baseline"), None)
+    verdict: list[str] = []
+    if best is not None and base is not None and base.accuracy is not None:
+        others = [m for m in bt.methods if m.method != "baseline" and m.accuracy is not None]
+        top = max(others, key=lambda m: (m.right, m.method == "recommended")) if others else None
+        if top is None or top.right < base.right:
+            verdict.append(
+                f"No method beats the single-scale baseline here: baseline {base.accuracy:.1%}"
+                + (
+                    f", best method ({top.method}) {top.accuracy:.1%}."
+                    if top and top.accuracy is not None
+                    else "."
+                )
+            )
+        elif (top.right - base.right) < 0.005 * base.pairs:
+            verdict.append(
+                f"{top.method} and the single-scale baseline are level: {top.accuracy:.1%} vs "
+                f"{base.accuracy:.1%} ({plural(top.right - base.right, 'more pair')} of {base.pairs})."
+            )
+        else:
+            verdict.append(
+                f"{top.method} beats the single-scale baseline: {top.accuracy:.1%} vs {base.accuracy:.1%}"
+                f" ({plural(top.right - base.right, 'more pair')} of {base.pairs})."
+            )
+    return verdict
+
+
+def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report]:
+    """rank --holdout / evaluate --ranking: pairwise decision accuracy of each method and the single-scale
+    baseline against the measured held-out runs, near-ties apart; then the pairs right per target.
+
+    ``part``: as a part of another command's output (``evaluate``): in JSON under ``ranking`` and
+    ``ranking_targets``, and left out of CSV (one table)."""
+    labels = {
+        "baseline": "single-scale baseline",
+        "independent": "independent",
+        "translation": "translation",
+        "recommended": "recommended",
+    }
+    rows = [{**m.to_dict(), "label": labels.get(m.method, m.method)} for m in bt.methods]
+    for r in rows:
+        r["near"] = f"{r['near_ties_right']}/{r['near_ties']}"
+        r["pairs_right"] = f"{r['right']}/{r['pairs']}"
+    cols = [
+        Column("label", "method", justify="left", data=False),
+        Column("method", table=False),
+        Column("pairs_right", "pairs right", fmt=str, data=False),
+        Column("right", table=False),
+        Column("pairs", table=False),
+        Column("accuracy", fmt=fmt_pct(1), drop=0),
+        Column("accuracy_clear", "without near-ties", fmt=fmt_pct(1), drop=0),
+        Column("near", "near-ties right", fmt=str, data=False, drop=2),
+        Column("near_ties", table=False),
+        Column("near_ties_right", table=False),
+    ]
+    verdict = _backtest_verdict(bt)
+    scored = [t for t in bt.targets if t.points]
+    notes = [
+        f"held out: {bt.holdout}; ranked from the rest at each held-out (N, D) run by two or more datasets; "
+        f"{plural(len(scored), 'target')}, {plural(len(bt.datasets), 'dataset')}, {bt.draws} draws",
+        f"near-tie: held-out losses within {bt.near_tie:.1%} of each other (counted, and left out in "
+        "'without near-ties')",
+        "single-scale baseline: rank by the mean measured loss at each dataset's largest remaining budget",
+        *bt.notes,
+    ]
+    trows = [t.to_dict() for t in bt.targets]
+    tcols = [
+        Column("target", justify="left"),
+        Column("points", table=False),
+        Column("pairs", drop=3),
+        Column("near_ties", "near-ties", drop=3),
+        *(
+            Column(f"right_{m}", labels[m].split()[-1] if m != "baseline" else "baseline", drop=0)
+            for m in labels
+        ),
+        Column("notes", table=False),
+    ]
+    reports = [
+        Report(
+            "rank-backtest",
+            cols,
+            rows,
+            title="Dataset ranking backtest: pairs of datasets ordered as the held-out runs measured",
+            notes=notes,
+            meta={
+                "holdout": bt.holdout,
+                "datasets": list(bt.datasets),
+                "near_tie": bt.near_tie,
+                "draws": bt.draws,
+            },
+            summary=" ".join(verdict) or None,
+        ),
+        Report(
+            "rank-backtest-targets",
+            tcols,
+            trows,
+            title="Pairs right per target",
+            show_in=frozenset({"table", "json"}),
+            json_key="targets",
+        ),
+    ]
+    buckets = [b.to_dict() for b in bt.calibration if b.n]
+    if buckets and not part:
+        for b in buckets:
+            b["bucket"] = f"{b['lo']:.2f}–{b['hi']:.2f}"
+        reports.append(
+            Report(
+                "rank-backtest-pbest",
+                [
+                    Column("bucket", "stated P(best)", justify="left"),
+                    Column("n", "leaders"),
+                    Column("stated", "mean stated", fmt=fmt_fixed(2)),
+                    Column("realised", "right", fmt=fmt_fixed(2)),
+                    Column("lo", table=False),
+                    Column("hi", table=False),
+                ],
+                buckets,
+                title="P(best) of the recommended ranking's leader against how often it was right",
+                show_in=frozenset({"table", "json"}),
+                json_key="pbest_calibration",
+            )
+        )
+    if part:
+        return [
+            replace(r, show_in=frozenset({"table", "json"}), json_key=key, meta={})
+            for r, key in zip(reports, ("ranking", "ranking_targets"), strict=True)
+        ]
+    return reports

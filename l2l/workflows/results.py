@@ -1,0 +1,66 @@
+"""Results as tables: ``Results`` (a list of results that is also a table, ``.to_polars()``) and ``to_polars``,
+which turns any l2l result into a polars DataFrame, one row per what the command line prints as a row.
+
+A row is the result's ``to_dict()``: the same fields, under the same names, as the JSON output; a nested dict
+becomes columns of its own (``bootstrap_draws``), as in the CSV output; lists stay lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, TypeVar
+
+import polars as pl
+
+__all__ = ["Results", "rows_frame", "to_polars"]
+
+
+class _Row(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
+def _flat(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, Mapping):
+            out.update(_flat(v, f"{prefix}{k}_"))
+        else:
+            out[f"{prefix}{k}"] = v.item() if hasattr(v, "item") and getattr(v, "ndim", 1) == 0 else v
+    return out
+
+
+def rows_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """Rows (dicts of plain values) as a DataFrame: nested dicts flattened into columns, every column's type
+    inferred from all its values (a column of ints and floats is float, of None and text is text)."""
+    flat = [_flat(r) for r in rows]
+    keys = list(dict.fromkeys(k for r in flat for k in r))
+    return pl.DataFrame([{k: r.get(k) for k in keys} for r in flat], infer_schema_length=None, strict=False)
+
+
+class Results(list[R]):
+    """Results of one call (``l2l.predict``, ``l2l.optimal``, ``l2l.translate``): a list, and a table."""
+
+    def to_polars(self) -> pl.DataFrame:
+        """One row per result: the fields of its ``to_dict()`` (the JSON output's row)."""
+        return rows_frame(r.to_dict() for r in self)
+
+
+def to_polars(result: object) -> pl.DataFrame:
+    """Any l2l result as a DataFrame: a result with ``to_polars()`` (``Evaluation``, ``FitOutcome``, ...), one
+    with ``to_dicts()`` (a prediction through translation: one row per step), a ``Ranking`` (one row per target
+    and dataset), or a list of results with ``to_dict()``."""
+    if hasattr(result, "to_polars"):
+        frame = result.to_polars()
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+    if hasattr(result, "to_dicts"):
+        return rows_frame(result.to_dicts())
+    targets = getattr(result, "targets", None)
+    if targets is not None and all(hasattr(t, "rows") for t in targets):  # a Ranking
+        return rows_frame({**r.to_dict(), "target": t.target} for t in targets for r in t.rows)
+    if isinstance(result, (list, tuple)):
+        return rows_frame(r.to_dict() for r in result)
+    raise TypeError(f"no table for a {type(result).__name__}")

@@ -1,0 +1,54 @@
+"""The library gives the command line's answer, and its results are tables: ``l2l.predict`` is what ``l2l
+predict`` prints (the bias-corrected loss and its interval), and every result comes as a polars DataFrame."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+import l2l
+
+
+@pytest.fixture(scope="module")
+def runs(synthetic_csv: Path) -> Any:
+    return l2l.read_runs([synthetic_csv])
+
+
+def test_library_predict_is_what_the_cli_prints(runs: Any, run: Any, synthetic_csv: Path) -> None:
+    pred = l2l.predict(runs, datasets=["alpha"], N=[1e9], D=[2e10], split="sweep")
+    assert run("ingest", synthetic_csv).exit_code == 0
+    result = run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--split", "sweep", "-f", "json")
+    (row,) = json.loads(result.stdout)["rows"]
+    (p,) = pred
+    assert_allclose(
+        [p.loss, p.interval.lo, p.interval.hi], [row["loss"], row["loss_lo"], row["loss_hi"]], rtol=1e-9
+    )
+    frame = pred.to_polars()
+    assert frame.height == 1
+    assert_allclose(frame["loss_hi"].to_list(), [row["loss_hi"]], rtol=1e-9)
+    assert set(row) <= set(frame.columns)  # the JSON row's fields, under the same names
+
+
+def test_every_result_is_a_table(runs: Any) -> None:
+    fits = l2l.fit_laws(runs, split="sweep")
+    table2 = fits.to_polars()
+    assert table2["dataset"].to_list() == ["alpha", "beta", "gamma"]
+    assert {"A", "B", "E", "alpha", "beta", "r2"} <= set(table2.columns)
+    allocs = l2l.optimal(runs, C=[1e21], split="sweep")
+    assert allocs.to_polars().select("dataset", "N_opt").height == 3
+    table6 = l2l.translate(runs, src="alpha", split="sweep")
+    assert table6.to_polars()["tgt"].to_list() == ["beta", "gamma"]
+    table1 = l2l.evaluate(runs)
+    assert "mean_error_loss_to_loss" in table1.to_polars().columns
+    assert table1.to_polars(detail=True).height == len(table1.predictions)
+    ranking = l2l.rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=4)
+    ranked = l2l.to_polars(ranking)
+    assert set(ranked["dataset"].to_list()) == {"alpha", "beta", "gamma"}
+    assert isinstance(l2l.to_polars(list(allocs)), pl.DataFrame)
+    with pytest.raises(TypeError, match="no table"):
+        l2l.to_polars(object())
