@@ -539,8 +539,14 @@ class _Chain:
             loss_interval=(pi.lo, pi.hi),
             accuracy=acc,
             accuracy_interval=(lo, hi),
-            status="poor" if res.fit.status == "poor" else "ok",
-            reason=res.fit.reason,
+            status="poor" if res.fit.status == "poor" or loss.flag else "ok",
+            reason="; ".join(
+                [
+                    *([res.fit.reason] if res.fit.status == "poor" else []),
+                    *([f"input loss: {loss.flag}"] if loss.flag else []),
+                ]
+            )
+            or res.fit.reason,
             extrapolates=res.fit.extrapolates(pi.estimate),
             pooled=res.fit.pooled,
             loss_law=pi.raw,
