@@ -3,8 +3,16 @@
     OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py synthetic --seeds 25 --truth l2l
     OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py synthetic --seeds 25 --truth chinchilla
     OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py paper
+    OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py heldout --table paper      # the product's own path
+    OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py heldout --table eq1 --seeds 10 --form l2l
 
 Each run prints a summary table and writes it (with every interval, as CSV) to benchmarks/results/calibration_*.
+``heldout`` (issue 17) scores what ``l2l predict`` prints, through the library's own path (``predict_point``: the
+law of each group's form, ``--form auto`` by default, corrected where its backtests showed that helps, with its
+calibrated interval): every held-out run of every eval, fitted on the remaining runs. Tables: ``paper`` (split
+sweep → extrapolation), ``porian`` (the public Porian et al. table, its largest budget held out), ``eq3`` (the
+synthetic table of ``l2l.testing``, Eq. 3 truth, seeds), ``eq1`` (the same shape from Eq. 1 laws), ``wide`` (the
+W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets).
 Intervals are 90 % unless --level says otherwise. Methods compared, per kind of prediction:
 - ``bootstrap``: the bootstrap alone (parameter uncertainty: what ``predict --bootstrap`` gives today);
 - ``backtest``: the backtest-learned error model alone (bias-corrected estimate, conformal spread);
@@ -452,9 +460,176 @@ def run_timing(args: argparse.Namespace) -> None:
     print(text)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# heldout: the product's own path, on run tables
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _eq1_runs(seed: int, noise: float) -> list[dict[str, object]]:
+    """The synthetic table's shape (three datasets, six budgets of nine sizes, a 3.3B run at 1e21 held out), each
+    dataset's own loss and two task losses from Eq. 1 laws."""
+    rng = np.random.default_rng(seed)
+    laws = {
+        "alpha": HOFFMANN,
+        "beta": ScalingLaw("chinchilla", A=360.0, B=450.0, E=1.45, alpha=0.35, beta=0.29),
+        "gamma": ScalingLaw("chinchilla", A=450.0, B=380.0, E=1.95, alpha=0.33, beta=0.27),
+    }
+    rows: list[dict[str, object]] = []
+    configs = [
+        (n, c) for c in BUDGETS for n in float(HOFFMANN.compute_optimal(c)[0]) * np.geomspace(1 / 6, 6, 9)
+    ]
+    configs.append((3.3e9, 1e21))
+    for ds, law in laws.items():
+        for i, (n, c) in enumerate(configs):
+            d = c / (6 * n)
+            split = "extrapolation" if c == 1e21 else "sweep"
+            for ev, shift in ((f"{ds}_val", 0.0), ("downstream/quiz", 0.4), ("downstream/cloze", 0.9)):
+                y = float(law.predict(n, d)) + shift
+                rows.append(
+                    {
+                        "dataset": ds,
+                        "N": n,
+                        "D": d,
+                        "C": c,
+                        "eval": ev,
+                        "run_id": f"m{i:03d}",
+                        "split": split,
+                        "loss": y * math.exp(noise * rng.standard_normal()),
+                    }
+                )
+    return rows
+
+
+def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | None, int | None]]:
+    """(label, Runs, holdout split, holdout top budgets) of the tables asked for."""
+    import tempfile
+
+    from l2l.io.tables import read_runs
+    from l2l.testing import SyntheticSpec, synthetic_runs, write_csv
+
+    out: list[tuple[str, object, str | None, int | None]] = []
+    tmp = Path(tempfile.mkdtemp())
+    if args.table == "paper":
+        out.append(("paper", read_runs([args.runs]), "extrapolation", None))
+    elif args.table == "porian":
+        out.append(("porian", read_runs([args.public + "/porian2024_rsld.csv"]), None, 1))
+    for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide") else 0):
+        path = tmp / f"{args.table}{seed}.csv"
+        if args.table == "eq3":
+            write_csv(synthetic_runs(SyntheticSpec(seed=seed, noise=args.noise)), str(path))
+            out.append((f"eq3 seed {seed}", read_runs([path]), "extrapolation", None))
+        elif args.table == "eq1":
+            write_csv(_eq1_runs(seed, args.noise), str(path))
+            out.append((f"eq1 seed {seed}", read_runs([path]), "extrapolation", None))
+        else:
+            from l2l.testing.shapes import wide_export
+
+            wide_export(seed).write(str(path))
+            runs = read_runs([path], wide=True, columns={"run_id": "Name", "split": "Tags"})
+            out.append((f"wide seed {seed}", runs, "heldout", None))
+    return out
+
+
+def _heldout_rows(
+    label: str, runs: object, split: str | None, top: int | None, args: argparse.Namespace
+) -> list[dict[str, object]]:
+    """Every held-out run of every eval, predicted as ``l2l predict`` predicts it from the remaining runs."""
+    from l2l.base.errors import FitError, SelectionError
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache, FitOptions
+    from l2l.workflows.evaluate import plan_holdout
+    from l2l.workflows.lawbook import LawBook
+    from l2l.workflows.predict import predict_point
+
+    plan = plan_holdout(runs, holdout_split=split, holdout_top_compute=top)  # type: ignore[arg-type]
+    book = LawBook(
+        plan.train,
+        FitOptions(form=args.form),
+        saved=FitCache(),
+        own_eval=plan.own_eval,
+        calibrations=CalibrationCache(),
+        flops_per_param_token=runs.flops_per_param_token,  # type: ignore[attr-defined]
+    )
+    rows: list[dict[str, object]] = []
+    for ds, ev, n, d, y in plan.hidden.select("dataset", "eval", "N", "D", "loss").iter_rows():
+        if not book.sweeps.has(ds, ev):
+            continue
+        try:
+            p = predict_point(book, ds, ev, float(n), float(d), level=args.level)
+        except (FitError, SelectionError):
+            continue
+        pi = p.interval
+        rows.append(
+            {
+                "table": label,
+                "dataset": ds,
+                "eval": ev,
+                "kind": "own" if plan.own_eval.get(ds) == ev else "other",
+                "form": p.fit.form,
+                "N": n,
+                "D": d,
+                "actual": y,
+                "estimate": pi.estimate,
+                "raw": pi.raw,
+                "lo": pi.lo,
+                "hi": pi.hi,
+                "covered": pi.lo <= y <= pi.hi,
+                "half_width": pi.half_width,
+                "abs_error": abs(pi.estimate / y - 1),
+                "raw_abs_error": abs(pi.raw / y - 1),
+                "lower_bound_only": pi.lower_bound_only,
+                "flagged": p.flag is not None,
+                "C_ratio": p.ratios[0],
+                "N_ratio": p.ratios[1],
+            }
+        )
+    return rows
+
+
+def run_heldout(args: argparse.Namespace) -> None:
+    rows: list[dict[str, object]] = []
+    t0 = time.perf_counter()
+    for label, runs, split, top in _heldout_tables(args):
+        rows += _heldout_rows(label, runs, split, top, args)
+        print(f"{label}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    lines = [
+        "| evals | n | coverage | median half-width | median abs error | half-width / error | mean abs error "
+        "(law → estimate) | lower bounds | forms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind in ("own", "other", "all"):
+        sel = [r for r in rows if kind == "all" or r["kind"] == kind]
+        if not sel:
+            continue
+        cov = np.mean([bool(r["covered"]) for r in sel])
+        hw = float(np.median([float(r["half_width"]) for r in sel]))  # type: ignore[arg-type]
+        ae = float(np.median([float(r["abs_error"]) for r in sel]))  # type: ignore[arg-type]
+        forms = {f: sum(1 for r in sel if r["form"] == f) for f in sorted({str(r["form"]) for r in sel})}
+        lines.append(
+            f"| {kind} | {len(sel)} | {sum(bool(r['covered']) for r in sel)}/{len(sel)} = {100 * cov:.1f} % | "
+            f"{100 * hw:.2f} % | {100 * ae:.2f} % | {hw / max(ae, 1e-12):.1f}× | "
+            f"{100 * np.mean([float(r['raw_abs_error']) for r in sel]):.2f} % → "  # type: ignore[arg-type]
+            f"{100 * np.mean([float(r['abs_error']) for r in sel]):.2f} % | "  # type: ignore[arg-type]
+            f"{sum(bool(r['lower_bound_only']) for r in sel)} | {forms} |"
+        )
+    name = f"heldout_{args.table}_{args.form}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with (RESULTS / f"calibration_{name}.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    text = f"# {' '.join(sys.argv)}\n# {time.perf_counter() - t0:.0f} s\n\n" + "\n".join(lines) + "\n"
+    (RESULTS / f"calibration_{name}.md").write_text(text)
+    print(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=("synthetic", "paper", "timing"))
+    ap.add_argument("what", choices=("synthetic", "paper", "timing", "heldout"))
+    ap.add_argument("--table", choices=("paper", "porian", "eq3", "eq1", "wide"), default="paper")
+    ap.add_argument(
+        "--public", default=str(Path(__file__).resolve().parent.parent.parent / "shared/data/public")
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seeds", type=int, default=25)
     ap.add_argument("--truth", choices=("l2l", "chinchilla"), default="l2l")
@@ -464,7 +639,9 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=200)
     ap.add_argument("--runs", default="sample_data/brandfonbrener2024_runs.csv")
     args = ap.parse_args()
-    {"synthetic": run_synthetic, "paper": run_paper, "timing": run_timing}[args.what](args)
+    {"synthetic": run_synthetic, "paper": run_paper, "timing": run_timing, "heldout": run_heldout}[args.what](
+        args
+    )
 
 
 if __name__ == "__main__":

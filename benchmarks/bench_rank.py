@@ -10,6 +10,11 @@ Parts (each prints a table; ``--part`` picks some):
   calib     P(best) calibration on seeded synthetic tables from known laws (l2l.testing): stated P(best) binned
             against how often that dataset is the true best.
   timing    one target on the paper's table, fit and rank, from scratch.
+  holdout   (issue 17) the product's own ``rank --holdout`` (``l2l.workflows.rank_eval.rank_backtest``, --form
+            auto, 4,000 joint draws): pairs right per method and the recommended leader's P(best) against how
+            often it was right, per bucket, on the paper's held-out runs, within its sweep (top budget held out),
+            and on the public Porian et al. table (top budget held out).
+  stability (issue 17) P(best) of one ranking over five seeds: how far it moves.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_rank.py --part backtests timing
     OMP_NUM_THREADS=1 python benchmarks/bench_rank.py --part calib --cases 200 --backtest
@@ -310,6 +315,75 @@ def part_timing(df: pl.DataFrame, draws: int) -> None:
         )
 
 
+def _pbest_lines(bt: object) -> list[str]:
+    lines = ["| stated P(best) | leaders | mean stated | right |", "|---|---|---|---|"]
+    for b in bt.calibration:  # type: ignore[attr-defined]
+        if b.n:
+            lines.append(f"| {b.lo:.2f}–{b.hi:.2f} | {b.n} | {b.stated:.2f} | {b.realised:.2f} |")
+    return lines
+
+
+def part_holdout(public: str) -> None:
+    """rank --holdout as shipped, on the paper's table (held-out runs; within the sweep) and Porian et al.'s."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.io.tables import read_runs
+    from l2l.workflows.rank_eval import rank_backtest
+
+    paper = read_runs([DATA])
+    cases = [
+        ("paper: sweep → the 3.3B runs", paper, ["own", "downstream/*"], {"holdout_split": "extrapolation"}),
+        (
+            "paper: within the sweep, top budget held out",
+            paper,
+            ["own", "downstream/*"],
+            {"split": "sweep", "holdout_top_compute": 1},
+        ),
+        (
+            "Porian et al.: top budget held out",
+            read_runs([public + "/porian2024_rsld.csv"]),
+            ["own"],
+            {"holdout_top_compute": 1},
+        ),
+    ]
+    for label, runs, targets, how in cases:
+        t0 = time.process_time()
+        bt = rank_backtest(runs, targets, cache=FitCache(), calibrations=CalibrationCache(), **how)  # type: ignore[arg-type]
+        print(f"\n## {label} ({time.process_time() - t0:.0f} s CPU)\n")
+        print("| method | pairs right | accuracy |\n|---|---|---|")
+        for m in bt.methods:
+            print(f"| {m.method} | {m.right}/{m.pairs} | {100 * (m.accuracy or 0):.1f} % |")
+        print(
+            f"\nlaws used for {len(bt.laws_used)} of {sum(1 for t in bt.targets if t.points)} targets: "
+            f"{', '.join(bt.laws_used) or 'none'}\n"
+        )
+        print("\n".join(_pbest_lines(bt)))
+
+
+def part_stability() -> None:
+    """P(best) of the paper's HellaSwag ranking at 1e21 over five seeds (4,000 joint draws each)."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.io.tables import read_runs
+    from l2l.workflows.rank import rank_runs
+
+    runs = read_runs([DATA])
+    fits, cals = FitCache(), CalibrationCache()
+    rows = []
+    for seed in range(5):
+        t0 = time.process_time()
+        r = rank_runs(
+            runs, ["hellaswag_test_ce"], C=1e21, split="sweep", seed=seed, cache=fits, calibrations=cals
+        )
+        rows.append({x.dataset: x.p_best for x in r.targets[0].rows})
+        print(
+            f"seed {seed} ({time.process_time() - t0:.1f} s CPU): "
+            + ", ".join(f"{k} {v:.3f}" for k, v in rows[-1].items())
+        )
+    spread = max(max(r[k] for r in rows) - min(r[k] for r in rows) for k in rows[0])
+    print(f"largest spread of a P(best) over the seeds: {spread:.3f}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", nargs="+", default=["backtests", "calib", "timing"])
@@ -318,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--backtest", action="store_true", help="calib: also the recommended method + sweep error"
     )
+    ap.add_argument("--public", default="/work/shared/data/public", help="directory of the public tables")
     args = ap.parse_args(argv)
     df = pl.read_csv(DATA)
     for part in args.part:
@@ -327,6 +402,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             part_calib(args.cases, args.draws, args.backtest)
         elif part == "timing":
             part_timing(df, args.draws)
+        elif part == "holdout":
+            part_holdout(args.public)
+        elif part == "stability":
+            part_stability()
         else:
             raise SystemExit(f"unknown part {part}")
 

@@ -43,7 +43,7 @@ _API: dict[str, str] = {
     "calibrate": "l2l.core.calibrate",
     "CalibrationCache": "l2l.core.calibrate",
     "rank_runs": "l2l.workflows.rank",
-    "rank_backtest": "l2l.workflows.rank",
+    "rank_backtest": "l2l.workflows.rank_eval",
     "fit_accuracy_laws": "l2l.workflows.accuracy",
     "predict_accuracy": "l2l.workflows.accuracy",
     "evaluate_accuracy": "l2l.workflows.accuracy_eval",
@@ -98,7 +98,8 @@ if TYPE_CHECKING:
     from l2l.workflows.evaluate import evaluate
     from l2l.workflows.lawbook import fit_laws
     from l2l.workflows.predict import optimal, predict
-    from l2l.workflows.rank import rank_backtest, rank_runs
+    from l2l.workflows.rank import rank_runs
+    from l2l.workflows.rank_eval import rank_backtest
     from l2l.workflows.results import Results, to_polars
     from l2l.workflows.translate import LossToLoss, fit_loss_to_loss, predict_via, translate
     from l2l.workflows.via import predict_sources

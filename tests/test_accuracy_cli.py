@@ -168,9 +168,7 @@ def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable
     assert "near chance" in cloze["reason"] or "does not fall with the loss" in cloze["reason"]
 
 
-def test_predict_chain_shows_each_step_and_a_lower_bound_interval(
-    run: Any, tables: tuple[Path, Path]
-) -> None:
+def test_predict_chain_shows_each_step_and_a_backtested_interval(run: Any, tables: tuple[Path, Path]) -> None:
     from l2l.testing import PAPER_LIKE_LAW, SyntheticSpec
 
     runs, acc = tables
@@ -206,8 +204,10 @@ def test_predict_chain_shows_each_step_and_a_lower_bound_interval(
     assert_allclose(row["own_loss"], own, rtol=0.02)
     assert_allclose(row["loss"], quiz_loss, rtol=0.03)
     assert_allclose(row["accuracy"], float(_sigmoid(np.asarray(quiz_loss))), atol=0.03)
-    assert row["accuracy_lo"] <= row["accuracy"] <= row["accuracy_hi"]
-    assert "lower bound" in row["interval"]
+    assert row["accuracy_lo"] < row["accuracy"] < row["accuracy_hi"]
+    assert "backtested" in row["interval"]
+    assert not row["lower_bound_only"]
+    assert row["accuracy_lo"] <= float(_sigmoid(np.asarray(quiz_loss))) <= row["accuracy_hi"]
     # a task at chance: labelled, not predicted
     docs = _docs(
         run(
@@ -294,7 +294,8 @@ def test_own_loss_input_fits_one_law_per_dataset_and_the_paper_power_law(
             )
         )[0]
         (row,) = doc["rows"]
-        assert row["status"] == "ok"
+        # the power law misses its own runs by several noise SDs: fitted, but flagged (issue 17)
+        assert row["status"] == ("ok" if form == "sigmoid" else "poor"), row["reason"]
         assert row["pooled"] is False  # own losses of different datasets are on different scales
         assert set(row["laws"]) == {"alpha", "beta", "gamma"}
         rmse[form] = row["rmse_points"]

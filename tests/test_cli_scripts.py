@@ -240,9 +240,12 @@ def test_a_law_file_predicts_without_the_runs_exactly_as_the_fitted_law(cli: Cli
     assert (doc["format"], doc["format_version"], doc["form"], doc["objective"]) == (
         "l2l-laws",
         1,
-        "l2l",
+        "auto",
         "huber",
     )
+    # --form auto (the default): each law says its form and every form's backtest error
+    assert all(rec["form"] == rec["form_choice"]["form"] for rec in doc["laws"])
+    assert {sc["form"] for sc in doc["laws"][0]["form_choice"]["scores"]} == {"l2l", "chinchilla", "kaplan"}
     assert doc["data"]["split"] == "sweep"
     assert len(doc["data"]["digest"]) == 64
     law = next(rec for rec in doc["laws"] if rec["dataset"] == "fineweb-edu-100b")

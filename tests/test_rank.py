@@ -220,9 +220,21 @@ def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:
     res = rank_datasets(
         cands, "T", Budget(C=_true_flip() * 30), RankSettings(draws=12, flip_range=(1e21, 1.0001e21))
     )
-    assert res.leader == "steady"
-    assert res.targets[0].draw_error.specific_sd > 0.0
+    err = res.targets[0].draw_error
+    assert err.specific_sd > 0.0
     assert not any("lower bound" in w for w in res.warnings)
+    # inside the sweep the laws order no pair better than the sweep's own order (the flip lies beyond it): the
+    # recommended ranking keeps that order and says why; the laws alone see the flip
+    assert not err.use_laws
+    assert "laws not used" in err.why
+    assert res.leader == "fast"
+    laws = rank_datasets(
+        cands,
+        "T",
+        Budget(C=_true_flip() * 30),
+        RankSettings(method="independent", draws=12, flip_range=(1e21, 1.0001e21)),
+    )
+    assert laws.leader == "steady"
 
 
 def test_baseline_method_ranks_by_the_measured_loss_at_the_largest_budget(model: RankModel) -> None:

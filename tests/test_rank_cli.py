@@ -104,9 +104,19 @@ def flip_csv(tmp: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def after_flip(flip_csv: Path, tmp: Path) -> Any:
-    """The ranking at 3x the true flip budget, as JSON (its flip scan covers a decade either side)."""
+    """The laws' own ranking (``--method independent``) at 3x the true flip budget, as JSON (its flip scan covers
+    a decade either side)."""
     args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
-    return _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+    return _json(_invoke(*args, "--method", "independent", "-f", "json", workspace=tmp / "ws"))
+
+
+def test_recommended_keeps_the_measured_order_when_the_laws_never_beat_it(flip_csv: Path, tmp: Path) -> None:
+    # the flip lies beyond the sweep: inside it (its largest budget held out) the laws order no pair better than
+    # the single-scale baseline, so the recommended ranking keeps the order the sweep measured, and says so
+    args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
+    doc = _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+    assert doc["leader"] == "fast"
+    assert any("laws not used" in n for n in doc["notes"])
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +216,7 @@ def test_bad_options_are_one_line_usage_errors(flip_csv: Path, tmp: Path, args: 
 
 
 def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(synthetic_runs: Any) -> None:
-    from l2l.workflows.rank import evaluate_ranking
+    from l2l.workflows.rank_eval import evaluate_ranking
 
     bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4)
     assert [t.target for t in bt.targets] == ["alpha_val", "downstream/quiz"]

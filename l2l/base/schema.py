@@ -23,6 +23,9 @@ from typing import Final, Literal, TypeVar
 #: Scaling-law forms: Eq. 3 (l2l), Eq. 1 (chinchilla), Eq. 2 (kaplan). (``laws.Form`` is the same type.)
 Form = Literal["l2l", "chinchilla", "kaplan"]
 FORMS: Final[tuple[Form, ...]] = ("l2l", "chinchilla", "kaplan")
+#: The form a fit asks for: one of the forms, or ``auto`` (chosen per group of laws by backtests, the default).
+FitForm = Literal["auto", "l2l", "chinchilla", "kaplan"]
+FIT_FORMS: Final[tuple[FitForm, ...]] = ("auto", "l2l", "chinchilla", "kaplan")
 #: Fitting objectives on log residuals. (``_search.Objective`` is the same type.)
 Objective = Literal["huber", "mse"]
 OBJECTIVES: Final[tuple[Objective, ...]] = ("huber", "mse")

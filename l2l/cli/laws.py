@@ -42,7 +42,7 @@ SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  
 # Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def fit_law_cmd(
     table: opt.TableArg = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     dataset: opt.DatasetsOpt = None,
     eval_name: opt.EvalsOpt = None,
     split: opt.SplitOpt = None,
@@ -92,6 +92,7 @@ def fit_law_cmd(
                 split=split,
                 options=options,
                 cache=s.fits,
+                calibrations=s.calibrations,
                 bootstrap=bootstrap,
                 seed=seed,
                 resample=resample,
@@ -107,14 +108,17 @@ def fit_law_cmd(
             from l2l.io.workspace import write_law_file
             from l2l.workflows.lawfile import law_file_dict
 
-            write_law_file(save_file, law_file_dict(s.runs, outcome.fits, options=options, split=split))
+            write_law_file(
+                save_file,
+                law_file_dict(s.runs, outcome.fits, options=options, split=split, choices=outcome.choices),
+            )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")
         reports = fits_report(
             outcome,
             form=form,
             objective=objective,
             delta=delta,
-            equation=FORM_EQUATIONS[form],
+            equation=FORM_EQUATIONS.get(form, ""),
             level=level,
             own=s.runs.own_eval,
         )
@@ -214,7 +218,7 @@ def predict(
             help="Predict from the laws of this law file (`l2l fit-law --save FILE.json`), without the runs.",
         ),
     ] = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     split: opt.SplitOpt = None,
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,
@@ -300,7 +304,7 @@ def optimal(
             "--eval", "-e", metavar="EVAL", help="Law of this eval (default: own loss; 'all'); repeatable."
         ),
     ] = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     split: opt.SplitOpt = None,
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,

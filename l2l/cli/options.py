@@ -16,8 +16,8 @@ import typer
 from l2l.base.schema import (
     AccuracyForm,
     CeilingMode,
+    FitForm,
     FloorMode,
-    Form,
     InputLoss,
     Kind,
     Metric,
@@ -111,10 +111,12 @@ LevelOpt = Annotated[
     ),
 ]
 FormOpt = Annotated[
-    Form,
+    FitForm,
     typer.Option(
         "--form",
-        help="l2l: E + ((A/N)^(α/β) + B/D)^β (Eq. 3); chinchilla: E + A/N^α + B/D^β (Eq. 1); "
+        help="auto (default): each group of laws (the own losses; each other eval across the datasets) in the "
+        "form whose backtests inside the sweep err least, Eq. 3 unless another halves its error (translations: "
+        "Eq. 3); l2l: E + ((A/N)^(α/β) + B/D)^β (Eq. 3); chinchilla: E + A/N^α + B/D^β (Eq. 1); "
         "kaplan: ((A/N)^(α/β) + B/D)^β (Eq. 2).",
     ),
 ]
@@ -236,15 +238,19 @@ RankMethodOpt = Annotated[
     RankMethod,
     typer.Option(
         "--method",
-        help="recommended: measured loss at the largest sweep budget plus the laws' change (trust-weighted); "
-        "independent: the target's own law; translation: own-loss law through train-to-test; baseline: the "
-        "measured loss at the largest budget alone.",
+        help="recommended: measured loss at the largest sweep budget plus the laws' change (trust-weighted), the "
+        "laws used only where a backtest inside the sweep found them better than that order; independent: the "
+        "target's own law; translation: own-loss law through train-to-test; baseline: the measured loss at the "
+        "largest budget alone.",
     ),
 ]
 DrawsOpt = Annotated[
     int,
     typer.Option(
-        "--draws", min=1, help="Joint bootstrap draws per law (P(best) and intervals).", callback=_draws
+        "--draws",
+        min=1,
+        help="Joint draws of the ranking (P(best) and intervals; each law's 100 bootstrap draws resampled).",
+        callback=_draws,
     ),
 ]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")]
@@ -397,7 +403,7 @@ def figure_path(path: Path | None, option: str) -> Path | None:
     return path
 
 
-def fit_options(form: Form, objective: Objective, delta: float, thorough: bool = False) -> FitOptions:
+def fit_options(form: FitForm, objective: Objective, delta: float, thorough: bool = False) -> FitOptions:
     from l2l.core.fit import FitOptions
 
     return FitOptions(form=form, objective=objective, delta=delta, thorough=thorough)

@@ -78,9 +78,9 @@ def rank(
     split: opt.SplitOpt = None,
     method: opt.RankMethodOpt = "recommended",
     level: opt.LevelOpt = 0.9,
-    draws: opt.DrawsOpt = 50,
+    draws: opt.DrawsOpt = 4000,
     seed: opt.SeedOpt = 0,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     holdout: opt.HoldoutOpt = None,
     holdout_top_compute: opt.TopComputeOpt = None,
     metric: opt.MetricOpt = None,
@@ -97,7 +97,7 @@ def rank(
     and the single-scale baseline against the measured held-out runs (pairwise decision accuracy)."""
     from l2l.output.render import ProgressBar
     from l2l.output.reports import rank_backtest_report, ranking_report
-    from l2l.workflows.rank import RankBacktest
+    from l2l.workflows.rank_eval import RankBacktest
     from l2l.workflows.requests import answer_rank
 
     request = rank_request(

@@ -37,7 +37,7 @@ def translate(
         bool, typer.Option("--free-e1/--no-free-e1", help="Fit E1 too instead of taking it from the law.")
     ] = False,
     split: opt.SplitOpt = None,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,
     thorough: opt.ThoroughOpt = False,
@@ -107,7 +107,7 @@ def evaluate(
     detail: Annotated[
         bool, typer.Option("--detail/--no-detail", help="List every held-out prediction.")
     ] = False,
-    form: opt.FormOpt = "l2l",
+    form: opt.FormOpt = "auto",
     objective: opt.ObjectiveOpt = "huber",
     delta: opt.DeltaOpt = 1e-3,
     thorough: opt.ThoroughOpt = False,

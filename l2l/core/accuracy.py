@@ -33,8 +33,28 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, InputError
 from l2l.core.laws import Array
+from l2l.core.power_accuracy import fit_power, power_acc
+from l2l.core.predictability import (
+    MIN_SIGNAL_SD as MIN_SIGNAL_SD,
+)
+from l2l.core.predictability import (
+    TREND_P as TREND_P,
+)
+from l2l.core.predictability import (
+    Predictability as Predictability,
+)
+from l2l.core.predictability import (
+    assess_predictability as assess_predictability,
+)
+from l2l.core.predictability import (
+    check_inputs,
+)
+from l2l.core.predictability import (
+    spearman as spearman,
+)
 from l2l.core.sigmoid import (
     FloorMode as FloorMode,
 )
@@ -59,15 +79,20 @@ SIGMOID_PARAMS: tuple[str, ...] = ("floor", "ceiling", "x0", "s")
 POWER_PARAMS: tuple[str, ...] = ("K", "kappa", "E0", "E1")
 POOLED = "*"  # the key of the one shared law in AccuracyFit.laws
 
-# A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
-# worst runs when no chance level is given), and the accuracy falls with the loss (Spearman p below TREND_P).
-MIN_SIGNAL_SD = 3.0
-TREND_P = 1e-3
 # Fraction of runs (highest in the ordering, e.g. compute, within each dataset) held out by the sharing backtest.
 BACKTEST_FRACTION = 0.2
 # ... fitted on the runs at or below this quantile of the ordering: short-range backtests favour per-dataset curves
 # that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
 BACKTEST_TRAIN_QUANTILE = 0.5
+# A law is flagged ``poor`` when its backtest misses by more than POOR_BACKTEST (accuracy, mean absolute) and by
+# more than POOR_NOISE noise SDs, or when it misfits its own runs (rmse above POOR_RMSE and POOR_NOISE noise SDs):
+# on the paper's runs every predictable task's backtest misses by 0.7–3.5 points (noise 0.4–3.2), none is flagged.
+POOR_BACKTEST = 0.05
+POOR_RMSE = 0.03
+POOR_NOISE = 4.0
+# Accuracies are moved to the logit scale clipped to [LOGIT_EPS, 1 − LOGIT_EPS] (an accuracy of 0 or 1 measured on a
+# finite test set is not infinitely sure).
+LOGIT_EPS = 1e-3
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -75,9 +100,18 @@ BACKTEST_TRAIN_QUANTILE = 0.5
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _power_acc(x: Array, K: float, kappa: float, E0: float, E1: float) -> Array:
-    gap = np.maximum(x - E0, 0.0)
-    return 1.0 - (K * np.power(gap, kappa) + E1)
+def _logit(p: float) -> float:
+    q = min(max(p, LOGIT_EPS), 1.0 - LOGIT_EPS)
+    return math.log(q / (1.0 - q))
+
+
+def _expit(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _logits(a: Array) -> Array:
+    q = np.clip(np.asarray(a, dtype=np.float64), LOGIT_EPS, 1.0 - LOGIT_EPS)
+    return np.asarray(np.log(q / (1.0 - q)), dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +132,7 @@ class AccuracyLaw:
                 f"a loss of {float(np.min(xa)):.4g} is at or below E0 = {p['E0']:.4g}: the power law on the error is "
                 "not defined there"
             )
-        return _power_acc(xa, p["K"], p["kappa"], p["E0"], p["E1"])
+        return power_acc(xa, p["K"], p["kappa"], p["E0"], p["E1"])
 
     @property
     def floor(self) -> float | None:
@@ -116,22 +150,6 @@ class AccuracyLaw:
             "equation": ACCURACY_EQUATIONS[self.form],
             **{k: float(v) for k, v in self.params.items()},
         }
-
-
-@dataclass(frozen=True)
-class Predictability:
-    """Whether a task's sweep accuracies rise above chance by more than their noise."""
-
-    predictable: bool
-    reason: str
-    signal: float  # mean accuracy of the best 10 % of runs (lowest loss) minus the reference level
-    reference: float  # chance, or the mean accuracy of the worst 10 % of runs when no chance level is given
-    noise_sd: float  # per-run noise: residual SD around a running median of accuracy against the loss
-    spearman: float
-    trend_p: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: (float(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -157,7 +175,9 @@ class SharingTest:
 class AccuracyFit:
     """Accuracy as a function of a loss, fitted on runs, with its statistics.
 
-    ``status`` is ``ok`` or ``unpredictable`` (then ``laws`` is empty and ``predict`` raises, with the reason).
+    ``status`` is ``ok``, ``poor`` (fitted and predicted, but its backtest or its own residuals miss by far more
+    than the noise: ``reason`` says by how much, and predictions say so) or ``unpredictable`` (then ``laws`` is
+    empty and ``predict`` raises, with the reason).
     ``laws`` maps each group to its curve, or ``POOLED`` ("*") to the one shared curve. ``rmse`` and
     ``noise_sd`` are in accuracy (fractions; ×100 for points). ``bootstrap`` holds, per draw, the parameters of
     every law (draws, laws, 4), in the order of ``laws``; ``residuals`` are the fit's residuals and
@@ -165,7 +185,7 @@ class AccuracyFit:
     """
 
     form: AccuracyForm
-    status: Literal["ok", "unpredictable"]
+    status: Literal["ok", "poor", "unpredictable"]
     reason: str
     chance: float | None
     floor_mode: FloorMode
@@ -184,9 +204,18 @@ class AccuracyFit:
     backtest_residuals: Array | None = field(default=None, repr=False)
     bootstrap: Array | None = field(default=None, repr=False)
     bootstrap_seed: int | None = None
+    #: the backtest's errors on the logit scale, logit(acc) − logit(predicted) (None without a backtest)
+    backtest_logit: Array | None = field(default=None, repr=False)
+    #: the fit's own residuals on the logit scale
+    fit_logit: Array | None = field(default=None, repr=False)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the law predicts (``ok`` or ``poor``; not an unpredictable task)."""
+        return self.status in ("ok", "poor")
 
     def law_for(self, group: str | None = None) -> AccuracyLaw:
-        if self.status != "ok":
+        if not self.usable:
             raise FitError(f"accuracy is not predicted: {self.reason}")
         if self.pooled:
             return self.laws[POOLED]
@@ -205,6 +234,40 @@ class AccuracyFit:
     def extrapolates(self, x: float) -> bool:
         """True when x lies outside the range of losses the law was fitted on."""
         return not (self.x_range[0] <= x <= self.x_range[1])
+
+    def logit_quantile(self, level: float) -> tuple[float, str]:
+        """The half-width, on the logit scale, that holds a new run's accuracy around the law's prediction at
+        ``level`` given its true input loss, and what it comes from: the split-conformal quantile of the backtest's
+        logit errors (the law extrapolated within the runs: noise and extrapolation error), else of the fit's own
+        residuals (noise only)."""
+        check_level(level)
+        errs, what = (
+            (self.backtest_logit, "backtest")
+            if self.backtest_logit is not None and len(self.backtest_logit) >= 5
+            else (self.fit_logit, "fit residuals")
+        )
+        if errs is None or len(errs) == 0:
+            return 0.0, "none"
+        srt = np.sort(np.abs(np.asarray(errs, dtype=np.float64)))
+        k = min(math.ceil((len(srt) + 1) * level), len(srt))
+        return float(srt[k - 1]), what
+
+    def chain_interval(
+        self, x: float, group: str | None, x_lo: float, x_hi: float, level: float
+    ) -> tuple[float, float, float, str]:
+        """(accuracy, lo, hi, how) at an input loss predicted as ``x`` with interval [``x_lo``, ``x_hi``]: the
+        loss interval's ends mapped through the law (accuracy falls with the loss), and the law's own error
+        (``logit_quantile``) added in quadrature on the logit scale. The interval always holds the prediction,
+        lies inside (0, 1) and has a width wherever either step is uncertain."""
+        law = self.law_for(group)
+        p = float(law.predict(np.asarray(x)))
+        ends = [float(v) for v in law.predict(np.asarray([x_lo, x_hi]))]
+        a_hi, a_lo = max(ends), min(ends)
+        q, what = self.logit_quantile(level)
+        c = _logit(p)
+        down = math.hypot(max(c - _logit(a_lo), 0.0), q)
+        up = math.hypot(max(_logit(a_hi) - c, 0.0), q)
+        return p, _expit(c - down), _expit(c + up), what
 
     def predict_interval(
         self,
@@ -250,7 +313,7 @@ class AccuracyFit:
         for b in range(n_draws):
             lb = AccuracyLaw(law.form, dict(zip(names, (float(v) for v in draws[b]), strict=True)))
             if lb.form == "power":
-                preds[b] = _power_acc(xs[b], *(lb.params[n] for n in POWER_PARAMS))
+                preds[b] = power_acc(xs[b], *(lb.params[n] for n in POWER_PARAMS))
             else:
                 preds[b] = lb.predict(xs[b])
         pool = (
@@ -286,6 +349,9 @@ class AccuracyFit:
             "backtest_mae": None
             if self.backtest_residuals is None
             else float(np.mean(np.abs(self.backtest_residuals))),
+            "backtest_max": None
+            if self.backtest_residuals is None or len(self.backtest_residuals) == 0
+            else float(np.max(np.abs(self.backtest_residuals))),
         }
         if self.bootstrap is not None:
             d["bootstrap"] = {"draws": int(self.bootstrap.shape[0]), "seed": self.bootstrap_seed}
@@ -293,190 +359,8 @@ class AccuracyFit:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Checks
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _check_inputs(x: ArrayLike, acc: ArrayLike, chance: float | None) -> tuple[Array, Array]:
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(acc, dtype=np.float64).ravel()
-    if len(xa) != len(ya):
-        raise InputError(f"losses and accuracies have different lengths ({len(xa)} and {len(ya)})")
-    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
-        raise InputError("losses and accuracies must be finite numbers")
-    if np.any(xa <= 0):
-        raise InputError(f"losses must be > 0, got {float(np.min(xa)):.4g}")
-    if np.any((ya < 0) | (ya > 1)):
-        bad = float(ya[(ya < 0) | (ya > 1)][0])
-        raise InputError(
-            f"an accuracy must be a fraction in [0, 1], got {bad:.4g}",
-            hint="a value above 1 may be a percentage (divide by 100) or a loss in an accuracy column",
-        )
-    if chance is not None and not (0 <= chance < 1):
-        raise InputError(f"a chance level must be in [0, 1), got {chance}")
-    if len(xa) < 5:
-        raise FitError(f"{len(xa)} runs; an accuracy law needs at least 5")
-    if np.ptp(xa) <= 0:
-        raise FitError("all losses are equal: accuracy cannot be related to the loss")
-    return xa, ya
-
-
-def _running_median_sd(x: Array, y: Array) -> float:
-    """Noise SD of y around a running median in x (window ~ √n runs): free of any curve's shape."""
-    order = np.argsort(x, kind="stable")
-    ys = y[order]
-    n = len(ys)
-    w = max(2, round(math.sqrt(n)) // 2)
-    med = np.empty(n)
-    if n > 2 * w:  # full windows at once; the truncated ones at the two ends one by one
-        med[w : n - w] = np.median(np.lib.stride_tricks.sliding_window_view(ys, 2 * w + 1), axis=1)
-    for i in [*range(min(w, n)), *range(max(n - w, min(w, n)), n)]:
-        med[i] = np.median(ys[max(0, i - w) : i + w + 1])
-    r = ys - med
-    # MAD of the residuals, scaled to a Gaussian SD; a running median shrinks residuals a little, so correct by
-    # the variance of a median of 2w+1 neighbours being ~π/(2(2w+1)) of a point's
-    mad = 1.4826 * float(np.median(np.abs(r - np.median(r))))
-    return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
-
-
-def _ranks(a: Array) -> Array:
-    """Ranks from 1, ties sharing their mean rank (scipy.stats.rankdata's 'average')."""
-    order = np.argsort(a, kind="mergesort")
-    srt = a[order]
-    new = np.concatenate([[True], srt[1:] != srt[:-1]])
-    dense = np.empty(len(a), dtype=np.intp)
-    dense[order] = np.cumsum(new)
-    bounds = np.concatenate([np.flatnonzero(new), [len(a)]])
-    out: Array = 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
-    return out
-
-
-def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
-    """Spearman's ρ and its two-sided p-value from Student's t with n − 2 degrees of freedom, as
-    ``scipy.stats.spearmanr`` gives them (nan for a constant input), without importing scipy.stats (0.4 s)."""
-    from scipy.special import stdtr
-
-    rx = _ranks(np.asarray(x, dtype=np.float64))
-    ry = _ranks(np.asarray(y, dtype=np.float64))
-    dx, dy = rx - rx.mean(), ry - ry.mean()
-    den = math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy)))
-    if den == 0.0:
-        return math.nan, math.nan
-    rho = max(-1.0, min(1.0, float(np.dot(dx, dy)) / den))
-    dof = len(rx) - 2
-    if dof <= 0:
-        return rho, math.nan
-    if abs(rho) == 1.0:
-        return rho, 0.0
-    t = rho * math.sqrt(dof / ((1.0 + rho) * (1.0 - rho)))
-    return rho, float(2.0 * stdtr(dof, -abs(t)))
-
-
-def assess_predictability(
-    x: ArrayLike,
-    acc: ArrayLike,
-    *,
-    chance: float | None = None,
-    noise_sd: float | None = None,
-    min_signal: float = MIN_SIGNAL_SD,
-) -> Predictability:
-    """Is there a rise of accuracy above chance, beyond the noise, that a law of the loss could extrapolate?
-
-    The signal is the mean accuracy of the best 10 % of runs (lowest loss) minus chance (or minus the mean of the
-    worst 10 % when no chance level is given); the noise is the per-run SD around a running median (or
-    ``noise_sd``, e.g. the binomial SD √(p(1−p)/n_items)). Unpredictable when the signal is below ``min_signal``
-    noise SDs, or when accuracy does not fall with the loss (Spearman p ≥ 1e-3).
-    """
-    xa, ya = _check_inputs(x, acc, chance)
-    order = np.argsort(xa, kind="stable")
-    k = max(1, len(xa) // 10)
-    top = float(np.mean(ya[order[:k]]))
-    bottom = float(np.mean(ya[order[-k:]]))
-    ref = chance if chance is not None else bottom
-    sd = _running_median_sd(xa, ya) if noise_sd is None else float(noise_sd)
-    sd = max(sd, 1e-6)
-    rho, p = spearman(xa, ya)
-    rho_f = float(rho) if math.isfinite(float(rho)) else 0.0
-    p_f = float(p) if math.isfinite(float(p)) else 1.0
-    signal = top - ref
-    what = "chance" if chance is not None else "its worst runs"
-    if not (rho_f < 0 and p_f < TREND_P):
-        return Predictability(
-            False,
-            f"accuracy does not fall with the loss across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g})",
-            signal,
-            ref,
-            sd,
-            rho_f,
-            p_f,
-        )
-    if signal < min_signal * sd:
-        return Predictability(
-            False,
-            f"the best runs sit {100 * signal:.1f} points above {what} ({ref:.3f}), within {min_signal:g} noise SDs "
-            f"({100 * sd:.1f} points each): accuracy stays near chance across the sweep",
-            signal,
-            ref,
-            sd,
-            rho_f,
-            p_f,
-        )
-    return Predictability(
-        True,
-        f"the best runs sit {100 * signal:.1f} points above {what}, {signal / sd:.1f} noise SDs",
-        signal,
-        ref,
-        sd,
-        rho_f,
-        p_f,
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Fitting one curve
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _power_profile(x: Array, err: Array, E0: float) -> tuple[float, float, float]:
-    """The paper's fit: E1 minimising Σ (log err − log êrr)², K and κ from the log–log regression at each E1."""
-    from scipy.optimize import minimize_scalar
-
-    lx = np.log(x - E0)
-
-    def regress(e1: float) -> tuple[float, float]:
-        ly = np.log(err - e1)
-        xm, ym = lx.mean(), ly.mean()
-        kappa = float(np.sum((lx - xm) * (ly - ym)) / np.sum((lx - xm) ** 2))
-        return math.exp(float(ym - kappa * xm)), kappa
-
-    def cost(e1: float) -> float:
-        K, kappa = regress(e1)
-        return float(np.sum((np.log(err) - np.log(K * (x - E0) ** kappa + e1)) ** 2))
-
-    top = float(err.min())
-    gaps = top * np.geomspace(1e-6, 1.0, 61)
-    costs = [cost(top - g) for g in gaps]
-    i = int(np.argmin(costs))
-    a = max(top - gaps[min(i + 1, len(gaps) - 1)], 0.0)
-    b = min(top - gaps[max(i - 1, 0)], top * (1 - 1e-9))
-    res = minimize_scalar(cost, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
-    e1 = float(res.x)
-    K, kappa = regress(e1)
-    return K, kappa, e1
-
-
-def _fit_power(x: Array, y: Array, E0: float | None) -> _Curve:
-    err = 1.0 - y
-    if np.any(err <= 0):
-        raise FitError("an accuracy of 1 has no error to fit a power law to")
-    e0 = 0.0 if E0 is None else float(E0)
-    if np.any(x <= e0):
-        raise FitError(f"losses at or below E0 = {e0:.4g}: the power law on the error is not defined there")
-    K, kappa, e1 = _power_profile(x, err, e0)
-    params = np.array([K, kappa, e0, e1])
-    rss = float(np.sum((_power_acc(x, K, kappa, e0, e1) - y) ** 2))
-    at = ("E1",) if e1 <= 1e-9 else ()
-    return _Curve(params, rss, at, 3)
 
 
 def _fit_curve(
@@ -491,7 +375,7 @@ def _fit_curve(
 ) -> _Curve:
     if form == "sigmoid":
         return _fit_sigmoid(x, y, chance, floor_mode, ceiling, warm)
-    return _fit_power(x, y, E0)
+    return fit_power(x, y, E0)
 
 
 def _fit_design(
@@ -543,7 +427,7 @@ def _e0_for(E0: float | Mapping[str, float] | None, group: str | None) -> float 
 def _curve_values(form: AccuracyForm, params: Array, x: Array) -> Array:
     if form == "sigmoid":
         return _sigmoid(x, *(float(p) for p in params))
-    return _power_acc(x, *(float(p) for p in params))
+    return power_acc(x, *(float(p) for p in params))
 
 
 def _bic(rss: float, n: int, k: int) -> float:
@@ -600,7 +484,7 @@ def fit_accuracy(
         raise FitError(f"unknown pooling {pooling!r}; expected auto, pooled or separate")
     if ceiling is not None and not (0 < ceiling <= 1):
         raise InputError(f"a ceiling must be in (0, 1], got {ceiling}")
-    xa, ya = _check_inputs(x, acc, chance)
+    xa, ya = check_inputs(x, acc, chance)
     if groups is None:
         labels: list[str] = [POOLED]
         g: Labels = np.zeros(len(xa), dtype=np.intp)
@@ -673,18 +557,21 @@ def fit_accuracy(
     resid = ya - fitted
     ss_tot = float(np.sum((ya - ya.mean()) ** 2))
     r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
+    backtest_logit: Array | None = None
     try:
         train, test = _backtest_masks(xa, g, len(labels), order)
         backtest = _backtest_errors(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, train, test)
+        backtest_logit = _logits(ya[test]) - _logits(ya[test] - backtest)
     except FitError:
         backtest = None  # too few runs per dataset to hold any out: intervals use the fit's residuals
+    status, reason = _quality(pred, float(np.sqrt(np.mean(resid**2))), backtest)
     boot = None
     if bootstrap:
         boot = _bootstrap(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, curves, bootstrap, seed)
     return AccuracyFit(
         form=f,
-        status="ok",
-        reason=pred.reason,
+        status=status,
+        reason=reason,
         chance=chance,
         floor_mode=floor,
         pooled=pooled,
@@ -702,7 +589,29 @@ def fit_accuracy(
         backtest_residuals=backtest,
         bootstrap=boot,
         bootstrap_seed=seed if bootstrap else None,
+        backtest_logit=backtest_logit,
+        fit_logit=_logits(ya) - _logits(fitted),
     )
+
+
+def _quality(pred: Predictability, rmse: float, backtest: Array | None) -> tuple[Literal["ok", "poor"], str]:
+    """``ok`` with the predictability's reason, or ``poor`` when the backtest or the fit's own residuals miss by
+    far more than the runs' noise (``POOR_BACKTEST``, ``POOR_RMSE``, ``POOR_NOISE``)."""
+    noise = POOR_NOISE * pred.noise_sd
+    why: list[str] = []
+    if backtest is not None and len(backtest):
+        mae = float(np.mean(np.abs(backtest)))
+        if mae > max(POOR_BACKTEST, noise):
+            why.append(
+                f"its backtest (fitted on the lower half of each dataset's runs, predicting the top "
+                f"{int(100 * BACKTEST_FRACTION)} %) misses by {100 * mae:.1f} points on average "
+                f"(noise {100 * pred.noise_sd:.1f})"
+            )
+    if rmse > max(POOR_RMSE, noise):
+        why.append(f"it misses its own runs by {100 * rmse:.1f} points rms (noise {100 * pred.noise_sd:.1f})")
+    if why:
+        return "poor", "poor law: " + "; ".join(why)
+    return "ok", pred.reason
 
 
 def _sharing_test(

@@ -11,7 +11,6 @@ from them. Pure: no printing, no files.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,10 +20,12 @@ from numpy.typing import ArrayLike
 
 from l2l.base.errors import FitError
 from l2l.core.error_model import BacktestResidual
-from l2l.core.fit import LawFit, fit_law
-from l2l.core.laws import Array
+from l2l.core.fit import LawFit, fit_law, single_threaded_blas
+from l2l.core.fit import _check_data as check_fit_data
+from l2l.core.laws import Array, ScalingLaw, check_form
 from l2l.core.loss_to_loss import fit_shifted_power
-from l2l.core.predictive import COMBINE_METHODS, aspect_of, combine_values, span_of
+from l2l.core.predictive import COMBINE_METHODS, aspect_of, combine_values, reach_distance, span_of
+from l2l.core.search import Problem, weighted_refit
 from l2l.core.sweep import Index, Sweep, budgets, pair_configs
 
 __all__ = [
@@ -64,7 +65,8 @@ class BacktestOptions:
     optimizer coordinates, e.g. ``LawFit.law.theta`` of the full-sweep fit) refits each backtest from that single
     start instead: about 20× faster, at the risk of a local optimum on laws with several. ``translations``: also
     backtest translations and their combinations. A cutoff needs ``min_fit_budgets`` budgets at or below it; at
-    most ``max_cutoffs`` cutoffs (the largest) are used."""
+    most ``max_cutoffs`` cutoffs (the largest) are used. ``batched`` (with warm starts): every cutoff of a dataset
+    refitted at once by the batched engine (``weighted_refit``), about 10× faster than one warm fit per cutoff."""
 
     form: str = "l2l"
     objective: Literal["huber", "mse"] = "huber"
@@ -74,6 +76,7 @@ class BacktestOptions:
     translations: bool = True
     min_fit_budgets: int = MIN_FIT_BUDGETS
     max_cutoffs: int = MAX_CUTOFFS
+    batched: bool = True
 
     def fitter_for(self, name: str) -> FitFn:
         """The fitter of dataset ``name``: ``fit``, else from its warm start, else from the full grid."""
@@ -134,13 +137,19 @@ def _above(sw: Sweep, cut: float) -> Array:
     return np.asarray(cut * (1 + 1e-9) < sw.C)
 
 
-def _direct_errors(name: str, sw: Sweep, law: LawFit, cut: float, span: float) -> list[BacktestResidual]:
+def _reach(part: Sweep, cut: float, n: float, d: float, c: float) -> float:
+    """How far a run above ``cut`` lies beyond the fitted runs ``part`` (compute, model size or tokens)."""
+    return reach_distance(n, d, c, float(part.N.max()), float(part.D.max()), cut)
+
+
+def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: float) -> list[BacktestResidual]:
     up = _above(sw, cut)
+    span = span_of(cut, float(sw.C.min()))
     pred = law.predict(sw.N[up], sw.D[up])
     asp = aspect_of(law, sw.N[up], sw.C[up])
     rows = zip(sw.N[up], sw.D[up], sw.C[up], sw.loss[up], pred, asp, strict=True)
     return [
-        BacktestResidual("direct", name, "", cut, n, d, c, math.log(c / cut), float(p), y, a, span)
+        BacktestResidual("direct", name, "", cut, n, d, c, _reach(part, cut, n, d, c), float(p), y, a, span)
         for n, d, c, y, p, a in rows
     ]
 
@@ -150,16 +159,17 @@ def _translation_errors(
     tgt: str,
     sweeps: Mapping[str, Sweep],
     idx: tuple[Index, Index],
-    laws: Mapping[str, LawFit],
+    laws: Mapping[str, ScalingLaw],
     cut: float,
-    span: float,
+    part: Sweep,
 ) -> list[_Single]:
-    """Single-source translations of the runs of ``src`` above ``cut`` onto ``tgt`` (raises FitError when the
-    pairs at or below the cutoff cannot be fitted)."""
+    """Single-source translations of the runs of ``src`` above ``cut`` onto ``tgt`` (``part``: the target's runs
+    its cutoff law was fitted on; raises FitError when the pairs at or below the cutoff cannot be fitted)."""
+    span = span_of(cut, float(sweeps[tgt].C.min()))
     ii, jj = idx
     a, b = sweeps[src], sweeps[tgt]
     low = a.C[ii] <= cut * (1 + 1e-9)
-    pf = fit_shifted_power(a.loss[ii][low], b.loss[jj][low], laws[src].law.E, laws[tgt].law.E)
+    pf = fit_shifted_power(a.loss[ii][low], b.loss[jj][low], laws[src].E, laws[tgt].E)
     out: list[_Single] = []
     for i, j in zip(ii[~low], jj[~low], strict=True):
         x = float(a.loss[i])
@@ -176,7 +186,7 @@ def _translation_errors(
             float(b.N[j]),
             float(b.D[j]),
             c,
-            math.log(c / cut),
+            _reach(part, cut, float(b.N[j]), float(b.D[j]), c),
             p,
             float(b.loss[j]),
             asp,
@@ -227,8 +237,13 @@ def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | Non
         if opts.translations
         else {}
     )
+    batched = {
+        name: _batched_cutoff_laws(sw, cutoffs, opts, name)
+        for name, sw in sweeps.items()
+        if opts.batched and opts.fit is None and opts.warm_starts is not None and name in opts.warm_starts
+    }
     for cut in cutoffs:
-        laws = _fit_cutoff(sweeps, cut, opts, acc)
+        laws = _fit_cutoff(sweeps, cut, opts, acc, batched)
         if laws:
             acc.used.append(cut)
             _translate_cutoff(sweeps, pairs, laws, cut, acc)
@@ -258,33 +273,79 @@ class _Acc:
     n_fits: int = 0
 
 
+def _usable(sw: Sweep, cut: float, opts: BacktestOptions) -> bool:
+    """Whether a cutoff leaves enough budgets of ``sw`` at or below it to fit, and runs above it to predict."""
+    return len(budgets(sw.below(cut).C)) >= opts.min_fit_budgets and bool(np.any(_above(sw, cut)))
+
+
+def _batched_cutoff_laws(
+    sw: Sweep, cutoffs: Sequence[float], opts: BacktestOptions, name: str
+) -> dict[float, ScalingLaw | FitError]:
+    """The laws of every usable cutoff of one sweep, refitted at once from its warm start: each cutoff is a
+    weighting of the sweep's runs (1 at or below it, 0 above), moved together by the batched engine
+    (``weighted_refit``, as bootstrap draws are): about 10× faster than refitting cutoff by cutoff. The search
+    box is the whole sweep's (E below its smallest loss)."""
+    assert opts.warm_starts is not None
+    form = check_form(opts.form)
+    out: dict[float, ScalingLaw | FitError] = {}
+    rows: list[float] = []
+    for cut in cutoffs:
+        if not _usable(sw, cut, opts):
+            continue
+        part = sw.below(cut)
+        try:
+            check_fit_data(form, part.N, part.D, part.loss, name)
+        except FitError as exc:
+            out[cut] = exc
+            continue
+        rows.append(cut)
+    if not rows:
+        return out
+    counts = np.stack([np.asarray(c * (1 + 1e-9) >= sw.C, dtype=np.float64) for c in rows])
+    problem = Problem(form, np.log(sw.N), np.log(sw.D), np.log(sw.loss), opts.objective, opts.delta)
+    warm = np.asarray(opts.warm_starts[name], dtype=np.float64).ravel()
+    with single_threaded_blas():
+        thetas = weighted_refit(problem, warm, counts)
+    for cut, theta in zip(rows, thetas, strict=True):
+        out[cut] = (
+            ScalingLaw.from_theta(form, theta)
+            if np.all(np.isfinite(theta))
+            else FitError(f"{name}: the refit did not produce finite parameters")
+        )
+    return out
+
+
 def _fit_cutoff(
     sweeps: Mapping[str, Sweep],
     cut: float,
     opts: BacktestOptions,
     acc: _Acc,
-) -> dict[str, LawFit]:
+    batched: Mapping[str, Mapping[float, ScalingLaw | FitError]],
+) -> dict[str, ScalingLaw]:
     """Every dataset's law fitted on budgets ≤ ``cut`` (where enough budgets lie below and runs above), with
-    its direct errors recorded."""
-    laws: dict[str, LawFit] = {}
+    its direct errors recorded (``batched``: laws already refitted at once, by dataset and cutoff)."""
+    laws: dict[str, ScalingLaw] = {}
     for name, sw in sweeps.items():
-        part = sw.below(cut)
-        if len(budgets(part.C)) < opts.min_fit_budgets or not np.any(_above(sw, cut)):
+        if not _usable(sw, cut, opts):
             continue
+        part = sw.below(cut)
         acc.n_fits += 1
         try:
-            laws[name] = opts.fitter_for(name)(part.N, part.D, part.loss)
+            got = batched[name].get(cut) if name in batched else None
+            if isinstance(got, FitError):
+                raise got
+            laws[name] = got if got is not None else opts.fitter_for(name)(part.N, part.D, part.loss).law
         except FitError as exc:
             acc.notes.append(f"cutoff {cut:.3g}, {name}: {exc.message}")
             continue
-        acc.direct.extend(_direct_errors(name, sw, laws[name], cut, span_of(cut, float(sw.C.min()))))
+        acc.direct.extend(_direct_errors(name, sw, part, laws[name], cut))
     return laws
 
 
 def _translate_cutoff(
     sweeps: Mapping[str, Sweep],
     pairs: Mapping[tuple[str, str], tuple[Index, Index]],
-    laws: Mapping[str, LawFit],
+    laws: Mapping[str, ScalingLaw],
     cut: float,
     acc: _Acc,
 ) -> None:
@@ -292,9 +353,8 @@ def _translate_cutoff(
     for (src, tgt), idx in pairs.items():
         if src not in laws or tgt not in laws:
             continue
-        span = span_of(cut, float(sweeps[tgt].C.min()))
         try:
-            singles = _translation_errors(src, tgt, sweeps, idx, laws, cut, span)
+            singles = _translation_errors(src, tgt, sweeps, idx, laws, cut, sweeps[tgt].below(cut))
         except FitError as exc:
             acc.notes.append(f"cutoff {cut:.3g}, {src} → {tgt}: {exc.message}")
             continue

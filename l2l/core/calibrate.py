@@ -29,7 +29,11 @@ four steps, one module each:
   draws of E0 and E1.
 
 Where the sweep has too few budgets to backtest, no error model is built; intervals then come from the bootstrap
-alone and say so (``lower_bound_only``). Pure: no printing, no files.
+alone and say so (``lower_bound_only``).
+
+``calibrate_forms`` backtests several forms of the same laws and keeps the error model of the form
+``l2l.core.selection`` chooses by their backtest errors (``--form auto``), the choice with it; translations are
+backtested with Eq. 3 whatever is chosen (the only form closed under translation). Pure: no printing, no files.
 """
 
 from __future__ import annotations
@@ -44,20 +48,32 @@ import numpy as np
 from l2l.base.errors import FitError
 from l2l.core.backtest import Backtest, BacktestOptions, SweepLike, as_sweeps, run_backtests
 from l2l.core.error_model import BacktestResidual, ErrorModel, fit_error_model
+from l2l.core.selection import PREFERENCE, FormChoice, FormScore, choose_form, score_errors
 
-__all__ = ["CALIBRATION_VERSION", "Calibration", "CalibrationCache", "calibrate", "calibration_key"]
+__all__ = [
+    "CALIBRATION_VERSION",
+    "Calibration",
+    "CalibrationCache",
+    "calibrate",
+    "calibrate_forms",
+    "calibration_key",
+]
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The error models of one run table: ``direct``, ``translation`` and per combination method (None where
-    the backtests were too few: intervals then fall back to the bootstrap and are flagged lower bounds)."""
+    """The error models of one run table (or one group of laws): ``direct``, ``translation`` and per combination
+    method (None where the backtests were too few: intervals then fall back to the bootstrap and are flagged lower
+    bounds). ``form``: the form whose backtests made ``direct``; ``choice``: how it was chosen (``--form auto``;
+    None for a fixed form)."""
 
     direct: ErrorModel | None
     translation: ErrorModel | None
     combined: Mapping[str, ErrorModel | None]
     backtest: Backtest
     notes: tuple[str, ...] = ()
+    form: str = "l2l"
+    choice: FormChoice | None = None
 
     @property
     def lower_bound_only(self) -> bool:
@@ -71,6 +87,8 @@ class Calibration:
             "backtest": self.backtest.to_dict(),
             "lower_bound_only": self.lower_bound_only,
             "notes": list(self.notes),
+            "form": self.form,
+            "choice": None if self.choice is None else self.choice.to_dict(),
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -87,6 +105,8 @@ class Calibration:
             "cutoffs": [float(c) for c in self.backtest.cutoffs],
             "n_fits": self.backtest.n_fits,
             "notes": list(self.notes),
+            "form": self.form,
+            "choice": None if self.choice is None else self.choice.to_dict(),
         }
 
     @classmethod
@@ -101,6 +121,8 @@ class Calibration:
             {str(k): one(v) for k, v in rec["combined"].items()},
             bt,
             tuple(str(n) for n in rec["notes"]),
+            str(rec.get("form", "l2l")),
+            None if rec.get("choice") is None else FormChoice.from_dict(rec["choice"]),
         )
 
 
@@ -116,7 +138,7 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -150,4 +172,46 @@ def calibrate(table: Mapping[str, SweepLike], options: BacktestOptions | None = 
         m: _try_model(v, f"combined:{m}", notes) if opts.translations else None
         for m, v in bt.combined.items()
     }
-    return Calibration(direct, trans, comb, bt, tuple(notes))
+    return Calibration(direct, trans, comb, bt, tuple(notes), opts.form)
+
+
+def calibrate_forms(
+    table: Mapping[str, SweepLike],
+    options: Mapping[str, BacktestOptions],
+    *,
+    translations: str | None = "l2l",
+    not_tried: Mapping[str, str] | None = None,
+) -> Calibration:
+    """Backtest every form of ``options`` (form → how its backtests refit, e.g. warm starts from that form's full
+    fits), choose the form by the backtest errors (``l2l.core.selection.choose_form``, preferring forms in
+    ``PREFERENCE`` order) and keep its direct error model and the choice. Translations (and their combinations)
+    are backtested with the form ``translations`` (Eq. 3 by default; None: not at all). ``not_tried``: forms left
+    out on purpose, with the reason (listed in the choice, unscored)."""
+    forms = [f for f in PREFERENCE if f in options] + [f for f in options if f not in PREFERENCE]
+    runs: dict[str, Backtest] = {}
+    for f in forms:
+        how = options[f]
+        with_trans = translations == f and how.translations
+        runs[f] = run_backtests(
+            table, BacktestOptions(**{**how.__dict__, "form": f, "translations": with_trans})
+        )
+    skipped = [FormScore(f, None, None, 0, 0, reason=why) for f, why in (not_tried or {}).items()]
+    choice = choose_form([*(score_errors(f, runs[f].direct, runs[f].notes) for f in forms), *skipped])
+    bt = runs[choice.form]
+    notes = [*bt.notes]
+    direct = _try_model(bt.direct, "direct", notes)
+    tbt = runs.get(translations) if translations is not None else None
+    trans: ErrorModel | None = None
+    comb: dict[str, ErrorModel | None] = {}
+    if tbt is not None and translations is not None and options[translations].translations:
+        trans = _try_model(tbt.translation, "translation", notes)
+        comb = {m: _try_model(v, f"combined:{m}", notes) for m, v in tbt.combined.items()}
+    backtest = Backtest(
+        bt.direct,
+        () if tbt is None else tbt.translation,
+        {} if tbt is None else tbt.combined,
+        bt.cutoffs,
+        sum(r.n_fits for r in runs.values()),
+        bt.notes,
+    )
+    return Calibration(direct, trans, comb, backtest, tuple(dict.fromkeys(notes)), choice.form, choice)

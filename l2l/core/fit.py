@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError
+from l2l.base.schema import FitForm
 from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss
 from l2l.core.search import (
     AB_BOUNDS,
@@ -363,7 +364,10 @@ def bootstrap_law(
 
 @dataclass(frozen=True)
 class FitOptions:
-    form: Form = "l2l"
+    """How laws are fitted: the ``form`` (``auto``: chosen per group of laws by backtests, see
+    ``l2l.workflows.lawbook.LawBook``; a single fit needs a concrete one), objective, Huber δ, thoroughness."""
+
+    form: FitForm = "l2l"
     objective: Objective = "huber"
     delta: float = 1e-3
     thorough: bool = False

@@ -79,7 +79,7 @@ def direct_interval(
     sd = prediction_sd(fit, N, D)
     notes = extrapolation_notes(N, D, C, sweep)
     aspect = float(aspect_of(fit, np.array([N]), np.array([C]))[0]) if model is not None else 0.0
-    where = Placement.of(C, sweep.max_C, float(sweep.C.min()), aspect, fit.dataset)
+    where = Placement.at(N, D, C, sweep, aspect, fit.dataset)
     if model is None:
         return bootstrap_interval(pred, where.distance, sd, level, notes=notes, reason=reason)
     pi = model.interval(pred, where, level, sd if include_bootstrap else 0.0, notes=notes)

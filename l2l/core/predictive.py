@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.fit import LawFit
-from l2l.core.laws import Array
+from l2l.core.laws import Array, ScalingLaw
 from l2l.core.sweep import Sweep
 
 __all__ = [
@@ -40,10 +40,13 @@ __all__ = [
     "extrapolation_notes",
     "normal_quantile",
     "range_ratios",
+    "reach_distance",
     "span_of",
 ]
 
 DEFAULT_LEVEL = 0.9
+# The aspect (log N/N*) given to a model size when the law's compute-optimal size is not a finite number.
+_FAR = 50.0
 Combine = Literal["mean", "median", "ivw"]
 COMBINE_METHODS: tuple[Combine, ...] = ("mean", "median", "ivw")
 
@@ -125,8 +128,18 @@ class Placement:
     def of(
         cls, C: float, C_fitted_max: float, C_fitted_min: float, aspect: float = 0.0, group: str = ""
     ) -> Placement:
-        """The placement of a prediction at compute ``C`` by a law fitted on budgets ``C_fitted_min`` … ``_max``."""
+        """The placement of a prediction at compute ``C`` by a law fitted on budgets ``C_fitted_min`` … ``_max``
+        (the distance in compute alone; ``at`` also counts model size and tokens)."""
         return cls(distance_of(C, C_fitted_max), span_of(C_fitted_max, C_fitted_min), aspect, group)
+
+    @classmethod
+    def at(
+        cls, N: float, D: float, C: float, fitted: Sweep, aspect: float = 0.0, group: str = ""
+    ) -> Placement:
+        """The placement of a prediction at (N, D, C) by a law fitted on the runs ``fitted``: its distance is the
+        furthest of the compute, model-size and token reaches (``reach_distance``)."""
+        d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
+        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group)
 
     @property
     def reach(self) -> float:
@@ -175,6 +188,13 @@ def span_of(C_fitted_max: float, C_fitted_min: float) -> float:
     return max(math.log(C_fitted_max / C_fitted_min), math.log(2.0))
 
 
+def reach_distance(N: float, D: float, C: float, N_max: float, D_max: float, C_max: float) -> float:
+    """How far (N, D, C) reaches beyond the fitted runs: the largest of log(C / C_max), log(N / N_max) and
+    log(D / D_max), 0 inside all three ranges. A model 3.5× larger than any fitted one reaches log 3.5 even inside
+    the fitted budgets (an over-trained sweep's small models say little about a large one)."""
+    return max(0.0, math.log(C / C_max), math.log(N / N_max), math.log(D / D_max))
+
+
 def distance_of(C_target: float, C_fitted_max: float) -> float:
     """log(C_target / C_fitted_max), 0 inside the fitted range."""
     return max(0.0, math.log(C_target / C_fitted_max))
@@ -211,10 +231,14 @@ def beyond_evidence(pi: PredictiveInterval) -> bool:
     return pi.lower_bound_only or any(w in n for n in pi.notes for w in words)
 
 
-def aspect_of(fit: LawFit, N: ArrayLike, C: ArrayLike) -> Array:
+def aspect_of(fit: LawFit | ScalingLaw, N: ArrayLike, C: ArrayLike) -> Array:
     """log(N / N*(C)): how far a model size lies from the law's compute-optimal size at its budget."""
-    n_opt, _ = fit.law.compute_optimal(np.asarray(C, dtype=np.float64))
-    return np.asarray(np.log(np.asarray(N, dtype=np.float64) / n_opt), dtype=np.float64)
+    law = fit.law if isinstance(fit, LawFit) else fit
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        n_opt, _ = law.compute_optimal(np.asarray(C, dtype=np.float64))
+        a = np.log(np.asarray(N, dtype=np.float64) / n_opt)
+    # a law whose optimum runs off to 0 or ∞ (exponents at a bound) puts every size infinitely far from it
+    return np.asarray(np.nan_to_num(a, nan=_FAR, posinf=_FAR, neginf=-_FAR), dtype=np.float64)
 
 
 def combine_values(values: ArrayLike, method: Combine = "mean", sds: ArrayLike | None = None) -> float:

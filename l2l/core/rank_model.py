@@ -10,6 +10,7 @@ no files, no run-table type.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from l2l.base.errors import FitError, UsageError
 from l2l.core.fit import LawFit, bootstrap_law, fit_law
 from l2l.core.laws import Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
-from l2l.core.sweep import Sweep, pair_configs
+from l2l.core.sweep import Sweep, config_groups, pair_configs
 
 __all__ = [
     "Budget",
@@ -99,9 +100,19 @@ class DrawError:
     bias: float = 0.0
     shared_sd: float = 0.0
     specific_sd: float = 0.0
+    #: whether the recommended ranking may move datasets off the order the sweep measured (the laws' specific
+    #: change): False when the sweep's own backtest found the laws no better than that order (``why``)
+    use_laws: bool = True
+    why: str = ""
 
-    def to_dict(self) -> dict[str, float]:
-        return {"bias": self.bias, "shared_sd": self.shared_sd, "specific_sd": self.specific_sd}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bias": self.bias,
+            "shared_sd": self.shared_sd,
+            "specific_sd": self.specific_sd,
+            "use_laws": self.use_laws,
+            "why": self.why,
+        }
 
 
 DrawErrorHook = DrawError | Callable[[float], DrawError]
@@ -126,6 +137,10 @@ class DrawnLaw:
 
     fit: LawFit
     draws: Array
+
+    @property
+    def form(self) -> str:
+        return self.fit.form
 
 
 #: Fitted laws (or why not) by (candidate, eval), shared between calls that fit the same sweeps.
@@ -207,6 +222,29 @@ class RankModel:
     shrink: bool = True
     distrust_bounds: bool = True
     anchor_source: AnchorSource = "translation"
+    #: joint draws (``draws`` − 1 bootstrap draws per law are resampled into ``joint`` − 1 joint ones, each
+    #: candidate's index drawn on its own: the candidates' laws are fitted on different runs); 0: ``draws``
+    joint: int = 0
+    #: (candidate, eval) → the correction of that law's log prediction at (N, D) arrays (``predict``'s: the bias
+    #: its calibration learned where that helped); laws without one are used as fitted
+    corrections: Mapping[tuple[str, str], Callable[[Array, Array], Array]] = field(default_factory=dict)
+
+    @property
+    def n_joint(self) -> int:
+        """The number of joint draws (draw 0 the point)."""
+        return self.joint if self.joint > 0 else self.draws
+
+    def joint_index(self, name: str, have: int) -> NDArray[np.intp]:
+        """Which of a candidate's ``have`` law draws each joint draw uses (0 for draw 0): the same for every law
+        of the candidate (its own-loss and target laws are bootstrapped on the same runs)."""
+        n = self.n_joint
+        if have <= 1:
+            return np.zeros(n, dtype=np.intp)
+        if n == have and self.joint <= 0:
+            return np.arange(n, dtype=np.intp)
+        i = self.candidates.index(name)
+        rng = np.random.default_rng([self.seed, 31337, i])
+        return np.concatenate([[0], rng.integers(1, have, size=n - 1)]).astype(np.intp)
 
     @property
     def sweep_top_compute(self) -> float:
@@ -223,24 +261,36 @@ class RankModel:
         n, d = entry.own.fit.law.compute_optimal(budget.compute, budget.flops_per_param_token)
         return float(n), float(d)
 
+    def _shift(self, name: str, ev: str, n: Array, d: Array) -> Array:
+        """The correction of a law's log prediction at (n, d) (its calibration's bias; 0 without one)."""
+        f = self.corrections.get((name, ev))
+        if f is None:
+            return np.zeros(len(n))
+        return np.asarray(f(n, d), dtype=np.float64)
+
     def _method_logs(self, e: _Entry, n: Array, d: Array, method: str) -> Array:
-        """log predictions (B, k) of the independent or translation method at points n, d."""
+        """log predictions (B, k) of the independent or translation method at points n, d (each law corrected as
+        ``predict`` corrects it, ``corrections``). Computed in log space: no draw overflows."""
+        n, d = np.atleast_1d(n), np.atleast_1d(d)
         if method == "independent":
             if isinstance(e.target, FitError):
                 raise e.target
-            return _log_predict(self.form, e.target.draws, n, d)
+            return _log_predict(e.target.form, e.target.draws, n, d) + self._shift(
+                e.name, e.target.fit.eval, n, d
+            )
         if isinstance(e.own, FitError):
             raise e.own
         if isinstance(e.target, FitError):
             raise FitError(f"the target's law gives E1 and could not be fitted: {e.target}")
         if isinstance(e.pair, FitError):
             raise e.pair
-        x = np.exp(_log_predict(self.form, e.own.draws, n, d))
-        e0 = e_of(self.form, e.own.draws)[:, None]
-        e1 = e_of(self.form, e.target.draws)[:, None]
-        gap = np.maximum(x - e0, 1e-300)
-        y = e.pair.K_draws[:, None] * gap ** e.pair.kappa_draws[:, None] + e1
-        return np.log(y)
+        x = np.exp(_log_predict(e.own.form, e.own.draws, n, d) + self._shift(e.name, e.own.fit.eval, n, d))
+        e0 = e_of(e.own.form, e.own.draws)[:, None]
+        e1 = e_of(e.target.form, e.target.draws)[:, None]
+        log_gap = np.log(np.maximum(x - e0, 1e-300))
+        term = np.log(e.pair.K_draws)[:, None] + e.pair.kappa_draws[:, None] * log_gap
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.logaddexp(term, np.log(np.maximum(e1, 0.0))), dtype=np.float64)
 
     def _anchored(
         self,
@@ -269,6 +319,8 @@ class RankModel:
             w: float = 1.0
             if self.shrink:
                 w = float(tau2 / (tau2 + s2[i])) if tau2 + s2[i] > 0 else 1.0
+            if not err.use_laws:
+                w = 0.0
             laws = [e.target] if sources[name] == "independent" else [e.own, e.target]
             bound = [f.fit.eval for f in laws if isinstance(f, DrawnLaw) and f.fit.at_bounds]
             if self.distrust_bounds and bound:
@@ -300,10 +352,12 @@ class RankModel:
                 failed[name] = f"its own-loss law cannot be fitted: {exc}"
                 continue
             extra[name] = CandidatePoint(n, d, e.measured_top)
+            laws = [x for x in (e.own, e.target) if isinstance(x, DrawnLaw)]
+            ix = self.joint_index(name, min((len(x.draws) for x in laws), default=1))
             logs: dict[str, Array] = {}
             for method in ("independent", "translation"):
                 try:
-                    logs[method] = self._method_logs(e, np.array([n]), np.array([d]), method)[:, 0]
+                    logs[method] = self._method_logs(e, np.array([n]), np.array([d]), method)[:, 0][ix]
                 except FitError as exc:
                     extra[name].notes.append(f"{method}: {exc}")
             out[name] = logs
@@ -312,7 +366,7 @@ class RankModel:
                 src = "independent" if "independent" in logs else "translation"
                 extra[name].notes.append(f"recommended: anchored on the {src} prediction")
             if src in logs and len(e.anchor_n):
-                top = self._method_logs(e, e.anchor_n, e.anchor_d, src).mean(axis=1)
+                top = self._method_logs(e, e.anchor_n, e.anchor_d, src).mean(axis=1)[ix]
                 deltas[name] = logs[src] - top
                 sources[name] = src
         self._anchored(per, deltas, sources, out, extra, rng, err)
@@ -322,7 +376,7 @@ class RankModel:
         for name in self.candidates:
             e = per[name]
             if name in out and e.measured_top is not None:
-                noise = np.asarray(e.anchor_sd * base_rng.standard_normal(self.draws), dtype=np.float64)
+                noise = np.asarray(e.anchor_sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
                 noise[0] = 0.0
                 out[name]["baseline"] = (
                     math.log(e.measured_top) + noise
@@ -337,7 +391,8 @@ def _relation_draws(
     own: DrawnLaw, target: DrawnLaw, x: Array, y: Array, form: str, rng: np.random.Generator
 ) -> _Pair:
     """K, κ with E0, E1 from the best fits, and per draw with E0_b, E1_b and the pairs resampled."""
-    e0s, e1s = e_of(form, own.draws), e_of(form, target.draws)
+    del form  # each law's own form
+    e0s, e1s = e_of(own.form, own.draws), e_of(target.form, target.draws)
     best = fit_shifted_power(x, y, float(e0s[0]), float(e1s[0]))
     K, kappa, used = best.K, best.kappa, best.n_pairs
     B = len(e0s)
@@ -368,10 +423,17 @@ def fit_rank_model(
     distrust_bounds: bool = True,
     anchor_source: AnchorSource = "translation",
     fits: FitMemo | None = None,
+    joint: int = 0,
+    corrections: Mapping[tuple[str, str], Callable[[Array, Array], Array]] | None = None,
 ) -> RankModel:
     """Fit every candidate's own-loss law and target laws (with ``draws`` − 1 bootstrap draws each) and its
     train-to-test relations. ``targets``: an eval name, names, or eval → weight. ``fits`` is an optional cache
-    (shared between calls) of fitted laws keyed by (candidate, eval)."""
+    (shared between calls) of fitted laws keyed by (candidate, eval): laws found there are used as they are
+    (each in its own form; the caller may have chosen them, ``--form auto``); the others are fitted in ``form``
+    (``auto`` here: Eq. 3). ``joint``: joint draws resampled from the laws' draws (0: ``draws``). ``corrections``:
+    see ``RankModel``."""
+    if form == "auto":
+        form = "l2l"
     if not candidates:
         raise UsageError("no candidate datasets to rank")
     names = [c.name for c in candidates]
@@ -418,6 +480,8 @@ def fit_rank_model(
         shrink=shrink,
         distrust_bounds=distrust_bounds,
         anchor_source=anchor_source,
+        joint=joint,
+        corrections={} if corrections is None else dict(corrections),
     )
 
 
@@ -457,7 +521,7 @@ def _entry(
         pair,
         an,
         ad,
-        float(np.mean(np.log(ay))),
+        float(np.log(np.mean(ay))),  # the baseline's value: with the laws' change set to 0, its order exactly
         rmse / math.sqrt(len(ay)),
         float(runs.C.max()),
         float(np.mean(ay)),
@@ -494,10 +558,29 @@ class LearnedDrawError:
     specific_sd: float
     shared: float
     errors: Mapping[str, float]
+    #: pairs of candidates measured at the held-out configurations, and how many each ordered right: the laws'
+    #: anchored predictions, and the single-scale baseline (the shortened sweep's largest budget)
+    pairs: int = 0
+    laws_right: int = 0
+    baseline_right: int = 0
+
+    @property
+    def use_laws(self) -> bool:
+        """Whether the laws beat the single-scale baseline in this backtest (strictly more pairs right)."""
+        return self.laws_right > self.baseline_right
+
+    @property
+    def verdict(self) -> str:
+        """The backtest's pair counts, in words."""
+        return (
+            f"with the sweep's largest budget held out, the laws ordered {self.laws_right} of {self.pairs} pairs "
+            f"right, the single-scale baseline {self.baseline_right}"
+        )
 
     def __call__(self, reach: float) -> DrawError:
         scale = max(reach, 0.0) / self.reach if self.reach > 0 else 0.0
-        return DrawError(0.0, abs(self.shared) * scale, self.specific_sd * scale)
+        why = ("laws used: " if self.use_laws else "laws not used: ") + self.verdict
+        return DrawError(0.0, abs(self.shared) * scale, self.specific_sd * scale, self.use_laws, why)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -506,6 +589,10 @@ class LearnedDrawError:
             "specific_sd": float(self.specific_sd),
             "shared": float(self.shared),
             "errors": {k: float(v) for k, v in self.errors.items()},
+            "pairs": self.pairs,
+            "laws_right": self.laws_right,
+            "baseline_right": self.baseline_right,
+            "use_laws": self.use_laws,
         }
 
 
@@ -537,6 +624,9 @@ def learn_draw_error(
         short, target, form=form, draws=draws, seed=seed, anchor_source=anchor_source, fits=fits
     )
     errors: dict[str, float] = {}
+    held_runs: list[
+        tuple[str, Array, Array, Array, Array, float]
+    ] = []  # name, N, D, log loss, laws' log, base
     for c in candidates:
         r = c.runs.get(target)
         e = model.entries[target][c.name]
@@ -546,11 +636,13 @@ def learn_draw_error(
         if not held.any():
             continue
         try:
-            at_held = model._method_logs(e, r.N[held], r.D[held], anchor_source)[0].mean()
+            at_held = model._method_logs(e, r.N[held], r.D[held], anchor_source)[0]
             at_anchor = model._method_logs(e, e.anchor_n, e.anchor_d, anchor_source)[0].mean()
         except FitError:
             continue
-        errors[c.name] = float(e.anchor_log + at_held - at_anchor - np.mean(np.log(r.loss[held])))
+        predicted = e.anchor_log + at_held - at_anchor
+        errors[c.name] = float(np.mean(predicted) - np.mean(np.log(r.loss[held])))
+        held_runs.append((c.name, r.N[held], r.D[held], np.log(r.loss[held]), predicted, e.anchor_log))
     if len(errors) < 3:
         raise FitError(
             f"only {len(errors)} candidates could be backtested on {target} (need 3): "
@@ -560,7 +652,43 @@ def learn_draw_error(
     shared = float(err.mean())
     specific_sd = float(np.sqrt(np.sum((err - shared) ** 2) / (len(err) - 1)))
     new_top = max(float(e.top_compute) for e in model.entries[target].values())
-    return LearnedDrawError(target, math.log10(top / new_top), specific_sd, shared, errors)
+    pairs, laws_right, base_right = _held_pairs(held_runs)
+    return LearnedDrawError(
+        target, math.log10(top / new_top), specific_sd, shared, errors, pairs, laws_right, base_right
+    )
+
+
+def _held_pairs(
+    held: Sequence[tuple[str, Array, Array, Array, Array, float]],
+) -> tuple[int, int, int]:
+    """(pairs, right by the laws, right by the baseline) over the held-out configurations two or more candidates
+    ran (``config_groups``; a candidate's repeats averaged): per candidate its name, the held-out runs' N, D, log
+    loss, the laws' log predictions, and the baseline's log value."""
+    if not held:
+        return 0, 0, 0
+    names = np.concatenate([[h[0]] * len(h[1]) for h in held])
+    n = np.concatenate([h[1] for h in held])
+    d = np.concatenate([h[2] for h in held])
+    truth = np.concatenate([h[3] for h in held])
+    laws = np.concatenate([h[4] for h in held])
+    base = np.concatenate([np.full(len(h[1]), h[5]) for h in held])
+    cfg = config_groups(n, d)
+    pairs = laws_right = base_right = 0
+    for g in np.unique(cfg):
+        m = cfg == g
+        who = sorted(set(names[m].tolist()))
+        if len(who) < 2:
+            continue
+        per = {
+            w: (truth[m & (names == w)].mean(), laws[m & (names == w)].mean(), base[m & (names == w)][0])
+            for w in who
+        }
+        for a, b in itertools.combinations(who, 2):
+            gap = per[a][0] - per[b][0]
+            pairs += 1
+            laws_right += int((per[a][1] - per[b][1]) * gap > 0)
+            base_right += int((per[a][2] - per[b][2]) * gap > 0)
+    return pairs, laws_right, base_right
 
 
 def single_scale_ranking(candidates: Sequence[Candidate], target: str) -> dict[str, float]:

@@ -50,6 +50,7 @@ from l2l.core.rank_model import (
     CandidatePoint,
     DrawError,
     DrawErrorHook,
+    FitMemo,
     RankModel,
     fit_rank_model,
     learn_draw_error,
@@ -72,6 +73,11 @@ __all__ = [
 
 Method = RankMethod  # one vocabulary: schema.RankMethod
 METHODS: tuple[Method, ...] = RANK_METHODS
+#: Joint draws of a ranking (P(best) is a share of them: stable to about ±0.008 at 0.5) and bootstrap draws per law.
+DEFAULT_JOINT = 4000
+DEFAULT_BOOT = 100
+# A log loss beyond this (|log L| > 50: L above 5e21 or below 2e-22) is no prediction: the candidate is refused.
+_LOG_LIMIT = 50.0
 # The leader is called indistinguishable from the rest when it wins fewer joint draws than this.
 TIE_P_BEST = 0.6
 # A dataset is a contender when it beats the leader in at least this fraction of joint draws.
@@ -171,6 +177,11 @@ class TargetRanking:
     metric: Literal["loss", "accuracy"] = "loss"
     via: str | None = None
 
+    @property
+    def laws_used(self) -> bool:
+        """Whether the recommended ranking let the laws move datasets off the order the sweep measured."""
+        return self.draw_error.use_laws
+
     def to_dict(self) -> dict[str, Any]:
         d = {
             "target": self.target,
@@ -180,6 +191,8 @@ class TargetRanking:
             "leader": self.leader,
             "tie": self.tie,
             "contenders": list(self.contenders),
+            "laws_used": self.laws_used,
+            "laws_why": self.draw_error.why,
             "flips": [f.to_dict() for f in self.flips],
             "curve": [c.to_dict() for c in self.curve],
             "rows": [r.to_dict() for r in self.rows],
@@ -318,7 +331,7 @@ def rank(
         for t in model.targets
     }
     rng = np.random.default_rng([model.seed, 7919])
-    B = model.draws
+    B = model.n_joint
     warnings: list[str] = []
     bare = [t for t, e in errs.items() if e.shared_sd == 0 and e.specific_sd == 0]
     if bare and reach > 0:
@@ -399,7 +412,7 @@ def _rank_target(
 ) -> _Ranked:
     """The candidates ranked for one target: their joint draws (the laws' draws, the anchor's noise, the shared
     and the dataset-specific extrapolation error, drawn from ``rng`` in that order), P(best), ranks, intervals."""
-    B = model.draws
+    B = model.n_joint
     shared = err.bias + err.shared_sd * rng.standard_normal(B)
     shared[0] = err.bias
     logs, failed, extra = model.point_and_draws(target, budget, rng, err)
@@ -410,6 +423,12 @@ def _rank_target(
             continue
         lg = logs[name][method] + shared + specific[name]
         lg[0] = logs[name][method][0] + err.bias
+        if not np.all(np.isfinite(lg)) or np.max(np.abs(lg)) > _LOG_LIMIT:
+            failed[name] = (
+                f"its {method} prediction is not a finite loss in every draw (a law or relation extrapolates "
+                "out of range): not ranked"
+            )
+            continue
         ok[name] = lg
     names = list(ok)
     mat = np.vstack(list(ok.values())) if ok else np.zeros((0, B))
@@ -609,18 +628,21 @@ def _flips(
 
 @dataclass(frozen=True)
 class RankSettings:
-    """How to rank: the ``method`` ranked by, the law ``form``, ``draws`` joint draws (bootstrap draws of every law
-    + 1) from ``seed``, intervals at ``level``, ``flip_range`` (C_lo, C_hi) scanned for budgets where the winner
+    """How to rank: the ``method`` ranked by, the law ``form``, ``draws`` joint draws (draw 0 the point; the others
+    resample ``boot`` bootstrap draws of every law, a candidate's index drawn on its own) from ``seed``, intervals
+    at ``level``, ``flip_range`` (C_lo, C_hi) scanned for budgets where the winner
     changes (default: a decade either side of a compute budget), and whether each target's extrapolation error is
     learned by a backtest inside the sweep (``backtest``). Checked when made (UsageError)."""
 
     method: Method = "recommended"
     form: str = "l2l"
-    draws: int = 50
+    draws: int = DEFAULT_JOINT
     seed: int = 0
     level: float = 0.9
     flip_range: tuple[float, float] | None = None
     backtest: bool = True
+    #: bootstrap draws per law (the joint draws resample them, each candidate's on its own)
+    boot: int = DEFAULT_BOOT
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -633,6 +655,30 @@ class RankSettings:
         check_level(self.level)
 
 
+def learned_errors(
+    candidates: Sequence[Candidate],
+    model: RankModel,
+    st: RankSettings,
+    short_fits: FitMemo | None,
+    notes: list[str],
+) -> dict[str, DrawErrorHook]:
+    """Each target's extrapolation error and laws-or-baseline verdict, learned with the sweep's largest budget
+    held out; a target without such a backtest keeps the sweep's order (``use_laws`` False), in ``notes``."""
+    per_law = min(st.boot, st.draws - 1) + 1
+    learned: dict[str, DrawErrorHook] = {}
+    for t in model.targets:
+        try:
+            learned[t] = learn_draw_error(
+                candidates, t, form=st.form, draws=per_law, seed=st.seed, fits=short_fits
+            )
+        except FitError as exc:
+            notes.append(f"no extrapolation error learned for {t}: {exc}")
+            learned[t] = DrawError(
+                use_laws=False, why=f"laws not used: no backtest inside the sweep ({exc.message})"
+            )
+    return learned
+
+
 def rank_datasets(
     candidates: Sequence[Candidate],
     targets: str | Sequence[str] | Mapping[str, float],
@@ -640,23 +686,24 @@ def rank_datasets(
     settings: RankSettings | None = None,
     *,
     draw_error: DrawErrorHook | Mapping[str, DrawErrorHook] | None = None,
+    fits: FitMemo | None = None,
+    short_fits: FitMemo | None = None,
 ) -> Ranking:
     """Fit and rank in one call: ``fit_rank_model`` then ``rank`` (``settings``: how, see ``RankSettings``).
 
     Without a ``draw_error`` and with ``settings.backtest``, each target's extrapolation error is learned inside
-    the sweep (``learn_draw_error``: the largest budget held out, twice the fits); a target whose sweep is too
-    small for that is ranked with the fits' own uncertainty only, and the ranking says so."""
+    the sweep (``learn_draw_error``: the largest budget held out, twice the fits), and with it whether the laws
+    beat the single-scale baseline there: where they do not (or no backtest applies), the recommended ranking
+    keeps the order the sweep measured and says so. ``fits`` / ``short_fits``: laws already fitted (with draws) on
+    the whole and on the shortened sweep, by (candidate, eval)."""
     st = RankSettings() if settings is None else settings
-    model = fit_rank_model(candidates, targets, form=st.form, draws=st.draws, seed=st.seed)
+    per_law = min(st.boot, st.draws - 1) + 1
+    model = fit_rank_model(
+        candidates, targets, form=st.form, draws=per_law, seed=st.seed, fits=fits, joint=st.draws
+    )
     notes: list[str] = []
     if draw_error is None and st.backtest:
-        learned: dict[str, DrawErrorHook] = {}
-        for t in model.targets:
-            try:
-                learned[t] = learn_draw_error(candidates, t, form=st.form, draws=st.draws, seed=st.seed)
-            except FitError as exc:
-                notes.append(f"no extrapolation error learned for {t}: {exc}")
-        draw_error = learned
+        draw_error = learned_errors(candidates, model, st, short_fits, notes)
     res = rank(
         model, budget, method=st.method, level=st.level, draw_error=draw_error, flip_range=st.flip_range
     )

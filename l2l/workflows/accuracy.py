@@ -15,6 +15,7 @@ Pure: no printing, no exits; the workspace file is written with ``atomic_write``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -22,17 +23,18 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import polars as pl
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import resolve_name, select_evals
 from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss
 from l2l.core.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
-from l2l.core.fit import percentile_interval
-from l2l.core.laws import log_loss
-from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.lawbook import LawBook, law_book
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
-    from l2l.core.fit import FitCache, FitOptions, LawFit
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache, FitOptions
+    from l2l.workflows.predict import LawPrediction
 
 __all__ = [
     "ACCURACY_COLUMNS",
@@ -56,12 +58,8 @@ CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (
     (("boolq", "piqa", "winogrande"), 0.5),
     (("arc", "hellaswag", "mmlu", "openbook", "sciq"), 0.25),
 )
-#: The level of the accuracy intervals and what they are known to cover (benchmarks/bench_accuracy.py).
+#: The default level of the accuracy intervals.
 INTERVAL_LEVEL: Final = 0.9
-INTERVAL_CAVEAT: Final = (
-    "a lower bound on the uncertainty: on the paper's held-out 3.3B runs such 90 % intervals covered only 52–67 % "
-    "of the accuracies (72–79 % in a within-sweep backtest)"
-)
 
 
 def stem_of(name: str) -> str:
@@ -334,7 +332,14 @@ def fit_accuracy_laws(
 
 @dataclass(frozen=True, eq=False)
 class AccuracyPrediction:
-    """Accuracy of a model of ``dataset`` at (N, D), through its input loss, each step kept."""
+    """Accuracy of a model of ``dataset`` at (N, D), through its input loss, each step kept.
+
+    ``loss`` is the input loss as ``predict`` gives it for the same (dataset, eval, N, D): the law of its group's
+    form, corrected by the group's backtests where that helped (``loss_law``: the law's own value), with its
+    calibrated interval ``loss_interval``. ``accuracy`` is the accuracy law at ``loss``; ``accuracy_interval`` (at
+    ``level``) maps the loss interval through the law and adds the law's own backtested error on the logit scale:
+    it always holds ``accuracy``. ``status`` ``poor``: predicted, but the accuracy law's backtest or its fit misses
+    by far more than the noise (``reason``)."""
 
     eval: str
     dataset: str
@@ -342,32 +347,46 @@ class AccuracyPrediction:
     D: float
     C: float
     input_eval: str
-    own_loss: float | None  # the dataset's own loss at (N, D), from its law (shown for context)
-    loss: float | None  # the input loss at (N, D), from its law
+    own_loss: float | None  # the dataset's own loss at (N, D), as predict gives it (shown for context)
+    loss: float | None  # the input loss at (N, D), as predict gives it
     loss_interval: tuple[float, float] | None
     accuracy: float | None
     accuracy_interval: tuple[float, float] | None
-    status: Literal["ok", "unpredictable", "failed"]
+    status: Literal["ok", "poor", "unpredictable", "failed"]
     reason: str
     extrapolates: bool
     chance: float | None
     pooled: bool | None
+    level: float = INTERVAL_LEVEL
+    loss_law: float | None = None
+    loss_method: str = ""
+    loss_lower_bound: bool = False
+    accuracy_method: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def lower_bound_only(self) -> bool:
+        """Whether the accuracy interval is a lower bound (its input loss's interval is: no backtest applied)."""
+        return self.loss_lower_bound
 
     def steps(self) -> list[str]:
         """The chain, one line per step."""
         out = []
         if self.own_loss is not None and self.input_eval != "own":
-            out.append(
-                f"own loss law of {self.dataset} at N={self.N:.3g}, D={self.D:.3g}: {self.own_loss:.4f}"
-            )
+            out.append(f"own loss of {self.dataset} at N={self.N:.3g}, D={self.D:.3g}: {self.own_loss:.4f}")
         if self.loss is not None:
             what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval}"
-            out.append(f"{what} from its law: {self.loss:.4f}")
+            fix = (
+                f" (law {self.loss_law:.4f}, corrected by its backtests)"
+                if self.loss_law is not None and abs(self.loss_law - self.loss) > 1e-12
+                else ""
+            )
+            out.append(f"{what}: {self.loss:.4f}{fix}")
         if self.accuracy is not None:
             law = "the pooled" if self.pooled else f"{self.dataset}'s"
             out.append(f"accuracy from {law} accuracy law: {100 * self.accuracy:.2f} points")
-        elif self.status != "ok":
-            out.append(f"accuracy not predicted: {self.reason}")
+        if self.status not in ("ok",):
+            out.append(f"{'accuracy not predicted' if self.accuracy is None else 'warning'}: {self.reason}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -380,18 +399,37 @@ class AccuracyPrediction:
             "input_eval": self.input_eval,
             "own_loss": self.own_loss,
             "loss": self.loss,
+            "loss_law": self.loss_law,
             "accuracy": self.accuracy,
             "status": self.status,
             "reason": self.reason,
             "extrapolates": self.extrapolates,
             "chance": self.chance,
             "pooled": self.pooled,
+            "level": self.level,
             "steps": self.steps(),
+            "notes": list(self.notes),
         }
         d["loss_lo"], d["loss_hi"] = self.loss_interval or (None, None)
         d["accuracy_lo"], d["accuracy_hi"] = self.accuracy_interval or (None, None)
-        d["interval"] = None if self.accuracy_interval is None else INTERVAL_CAVEAT
+        d["loss_interval_method"] = self.loss_method or None
+        d["accuracy_interval_method"] = self.accuracy_method or None
+        d["lower_bound_only"] = self.lower_bound_only
+        d["interval"] = None if self.accuracy_interval is None else interval_caveat(self)
         return d
+
+
+def interval_caveat(p: AccuracyPrediction) -> str:
+    """How the accuracy interval of ``p`` was made, in words."""
+    loss = (
+        "the input loss's interval is the bootstrap's alone (no backtest applied): a lower bound"
+        if p.loss_lower_bound
+        else "the input loss's interval is backtested inside the sweep"
+    )
+    return (
+        f"{round(100 * p.level)} % interval: {loss}, mapped through the accuracy law, with the law's own "
+        f"{p.accuracy_method} error added on the logit scale"
+    )
 
 
 def predict_accuracy(
@@ -411,18 +449,20 @@ def predict_accuracy(
     chance: Mapping[str, float] | None = None,
     options: FitOptions | None = None,
     cache: FitCache | None = None,
+    calibrations: CalibrationCache | None = None,
     bootstrap: int = 0,
     seed: int = 0,
     level: float = INTERVAL_LEVEL,
 ) -> list[AccuracyPrediction]:
-    """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval, through the input
-    loss's Eq. 3 law (fitted on ``split``) and the accuracy law. With ``bootstrap``, the loss law's draws feed the
-    accuracy law's bootstrap (both steps in the interval, at ``level``; a lower bound, see INTERVAL_CAVEAT)."""
+    """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval: the input loss as
+    ``predict`` gives it (same law, correction and interval, fitted on ``split``), then the accuracy law, with an
+    interval at ``level`` (see ``AccuracyPrediction``). ``bootstrap``: draws of the accuracy law (reported only)."""
     from l2l.workflows.predict import size_grid
 
+    check_level(level)
     n_arr, d_arr = size_grid(N, D, C, runs.flops_per_param_token)
     dss = runs.resolve_datasets(datasets)
-    book = law_book(runs, options, split, cache)
+    book = law_book(runs, options, split, cache, calibrations)
     results = fit_accuracy_laws(
         runs,
         evals,
@@ -438,7 +478,7 @@ def predict_accuracy(
         bootstrap=bootstrap,
         seed=seed,
     )
-    chain = _Chain(runs, book, input_loss, bootstrap, seed, level)
+    chain = _Chain(runs, book, input_loss, seed, level)
     return [
         chain.predict(res, ds, float(n), float(d))
         for res in results
@@ -449,19 +489,25 @@ def predict_accuracy(
 
 @dataclass(frozen=True, eq=False)
 class _Chain:
-    """The chain (N, D) → input loss (its Eq. 3 law in ``book``) → accuracy, with intervals from ``bootstrap``
-    draws of the loss law when asked."""
+    """The chain (N, D) → input loss (as ``predict`` gives it from ``book``) → accuracy."""
 
     runs: Runs
     book: LawBook
     input_loss: InputLoss
-    bootstrap: int
     seed: int
     level: float
 
+    def _loss(self, ds: str, ev: str, n: float, d: float) -> LawPrediction | FitError:
+        from l2l.workflows.predict import predict_point
+
+        try:
+            return predict_point(self.book, ds, ev, n, d, level=self.level, seed=self.seed)
+        except (FitError, SelectionError) as exc:
+            return FitError(exc.message)
+
     def predict(self, res: AccuracyResult, ds: str, n: float, d: float) -> AccuracyPrediction:
         """The accuracy of ``res``'s eval for a model of ``ds`` at (n, d), or why there is none."""
-        own_fit = self.book.try_get(ds, self.runs.own(ds)) if ds in self.runs.own_eval else None
+        own = self._loss(ds, self.runs.own(ds), n, d) if ds in self.runs.own_eval else None
         in_name = res.input_eval if self.input_loss == "task" else self.runs.own(ds)
         base: dict[str, Any] = {
             "eval": res.eval,
@@ -471,47 +517,46 @@ class _Chain:
             "C": self.runs.flops_per_param_token * (n * d),
             "input_eval": res.input_eval,
             "chance": res.chance,
-            "own_loss": None
-            if own_fit is None or isinstance(own_fit, FitError)
-            else float(own_fit.predict(n, d)),
+            "own_loss": None if own is None or isinstance(own, FitError) else own.loss,
+            "level": self.level,
         }
-        if res.fit is None or res.fit.status != "ok":
+        if res.fit is None or not res.fit.usable:
             status: Literal["unpredictable", "failed"] = "failed" if res.fit is None else "unpredictable"
             reason = res.error if res.fit is None else res.fit.reason
             return _empty(base, status, reason or "", None)
-        law_fit = self.book.try_get(ds, in_name) if in_name != "-" else FitError("no input loss")
-        if isinstance(law_fit, FitError):
-            return _empty(base, "failed", f"the input loss's law: {law_fit}", res.fit.pooled)
+        loss = self._loss(ds, in_name, n, d) if in_name != "-" else FitError("no input loss")
+        if isinstance(loss, FitError):
+            return _empty(base, "failed", f"the input loss's law: {loss}", res.fit.pooled)
         try:
             res.fit.law_for(ds)
         except FitError as exc:
             return _empty(base, "failed", str(exc), res.fit.pooled)
-        x = float(law_fit.predict(n, d))
-        loss_iv, acc_iv = self._intervals(res.fit, law_fit, ds, x, (n, d)) if self.bootstrap else (None, None)
+        pi = loss.interval
+        acc, lo, hi, how = res.fit.chain_interval(pi.estimate, ds, pi.lo, pi.hi, self.level)
+        if not all(math.isfinite(v) for v in (acc, lo, hi)):
+            return _empty(base, "failed", "the accuracy interval is not finite", res.fit.pooled)
         return AccuracyPrediction(
             **base,
-            loss=x,
-            loss_interval=loss_iv,
-            accuracy=float(res.fit.predict(x, ds)),
-            accuracy_interval=acc_iv,
-            status="ok",
-            reason=res.fit.reason,
-            extrapolates=res.fit.extrapolates(x),
+            loss=pi.estimate,
+            loss_interval=(pi.lo, pi.hi),
+            accuracy=acc,
+            accuracy_interval=(lo, hi),
+            status="poor" if res.fit.status == "poor" or loss.flag else "ok",
+            reason="; ".join(
+                [
+                    *([res.fit.reason] if res.fit.status == "poor" else []),
+                    *([f"input loss: {loss.flag}"] if loss.flag else []),
+                ]
+            )
+            or res.fit.reason,
+            extrapolates=res.fit.extrapolates(pi.estimate),
             pooled=res.fit.pooled,
+            loss_law=pi.raw,
+            loss_method=pi.method,
+            loss_lower_bound=pi.lower_bound_only,
+            accuracy_method=how,
+            notes=pi.notes,
         )
-
-    def _intervals(
-        self, acc_fit: AccuracyFit, law_fit: LawFit, ds: str, x: float, point: tuple[float, float]
-    ) -> tuple[tuple[float, float], tuple[float, float] | None]:
-        """Percentile intervals of the input loss over its law's bootstrap draws, and of the accuracy with those
-        draws fed through the accuracy law's own bootstrap."""
-        n, d = point
-        drawn = with_bootstrap(self.book, law_fit, self.bootstrap, self.seed)
-        assert drawn.bootstrap is not None
-        draws = np.exp(log_loss(drawn.form, drawn.bootstrap, np.log([n]), np.log([d])))[:, 0]
-        lo_l, hi_l = percentile_interval(draws, self.level)
-        iv = acc_fit.predict_interval(x, ds, self.level, x_draws=draws, seed=self.seed)
-        return (float(lo_l), float(hi_l)), None if iv is None else (float(iv[0]), float(iv[1]))
 
 
 def _empty(

@@ -10,13 +10,16 @@ Fit on the remaining runs, predict each held-out run's accuracy on each accuracy
   are labelled unpredictable instead of predicted.
 
 Each law runs from the held-out run's MEASURED input loss (the loss → accuracy step alone) and from a PREDICTED one
-(the input loss's Eq. 3 law extrapolated to the held-out (N, D): the whole chain).
+(the whole chain: the input loss as ``predict`` gives it at the held-out (N, D), from the remaining runs: the law
+of its group's form, corrected by the group's backtests where that helped). l2l's predictions carry their
+intervals (``AccuracyPrediction``'s: the predicted loss's interval through the law, the law's backtested error on
+the logit scale; from a measured loss, the law's error alone), and the summary their coverage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -36,6 +39,8 @@ from l2l.workflows.lawbook import LawBook
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.predictive import PredictiveInterval
 
 __all__ = ["AccuracyEvaluation", "AccuracyHeldOut", "AccuracyMethodSummary", "evaluate_accuracy"]
 
@@ -61,15 +66,22 @@ class AccuracyHeldOut:
     method: Method
     input: InputKind
     predicted: float | None
-    status: Literal["ok", "unpredictable", "failed"]
+    status: Literal["ok", "poor", "unpredictable", "failed"]
     reason: str = ""
+    lo: float | None = None
+    hi: float | None = None
 
     @property
     def error_points(self) -> float | None:
         return None if self.predicted is None else 100 * abs(self.predicted - self.truth)
 
+    @property
+    def covered(self) -> bool | None:
+        """Whether the interval holds the held-out accuracy (None without an interval)."""
+        return None if self.lo is None or self.hi is None else self.lo <= self.truth <= self.hi
+
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "error_points": self.error_points}
+        return {**self.__dict__, "error_points": self.error_points, "covered": self.covered}
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,9 @@ class AccuracyMethodSummary:
     n_evals: int
     mae_points_predictable: float | None  # over the evals l2l predicts (not unpredictable): a common set
     n_predictable: int
+    coverage: float | None = None  # share of held-out accuracies inside the intervals (l2l only)
+    median_half_width_points: float | None = None
+    n_intervals: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "label": METHOD_LABELS[self.method]}
@@ -117,9 +132,16 @@ class AccuracyEvaluation:
         }
 
 
-def _predicted_loss(book: LawBook, dataset: str, eval_name: str, n: float, d: float) -> float | None:
-    fit = book.try_get(dataset, eval_name)
-    return None if isinstance(fit, FitError) else float(fit.predict(n, d))
+def _predicted_loss(
+    book: LawBook, dataset: str, eval_name: str, n: float, d: float, level: float
+) -> PredictiveInterval | None:
+    """The input loss as ``predict`` gives it (``predict_point``), or None when its law cannot be fitted."""
+    from l2l.workflows.predict import predict_point
+
+    try:
+        return predict_point(book, dataset, eval_name, n, d, level=level).interval
+    except (FitError, SelectionError):
+        return None
 
 
 def _baseline(own_train: AccuracyData) -> dict[str, float]:
@@ -190,9 +212,9 @@ def _eval_laws(
     return _EvalLaws(name, own_te, _baseline(own_tr), paper, l2l_fit, task_eval, task_te, failed)
 
 
-def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws) -> list[AccuracyHeldOut]:
+def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: float) -> list[AccuracyHeldOut]:
     """Every method's prediction of every held-out run of one accuracy eval, from measured and from predicted
-    input losses."""
+    input losses (l2l's with intervals at ``level``)."""
     preds: list[AccuracyHeldOut] = []
     for row in laws.held_out.frame.iter_rows(named=True):
         ds, rid, n, d = row["dataset"], row["run_id"], row["N"], row["D"]
@@ -200,25 +222,53 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws) -> list[Ac
         b = laws.baseline.get(ds)
         why = "" if b is not None else "no remaining run of this dataset"
         preds.append(_made(run, "baseline", "-", b, why))
+        own_pi = _predicted_loss(book, ds, runs.own(ds), n, d, level)
         own: dict[InputKind, float | None] = {
             "measured": row["x"],
-            "predicted": _predicted_loss(book, ds, runs.own(ds), n, d),
+            "predicted": None if own_pi is None else own_pi.estimate,
         }
         for kind, x in own.items():
             p = None if laws.paper is None else _safe(laws.paper, x, ds)
             preds.append(_made(run, "paper", kind, p, "the power law could not be fitted or evaluated"))
-        task: dict[InputKind, float | None] = {
-            "measured": laws.task_held_out.get((ds, rid)),
-            "predicted": _predicted_loss(book, ds, laws.task_eval, n, d) if laws.task_eval else None,
+        measured = laws.task_held_out.get((ds, rid))
+        task: dict[InputKind, tuple[float, float, float] | None] = {
+            "measured": None if measured is None else (measured, measured, measured),
+            "predicted": _loss_triple(book, ds, laws.task_eval, n, d, level) if laws.task_eval else None,
         }
-        for kind, x in task.items():
+        for kind, xs in task.items():
             if laws.l2l is None:
                 preds.append(_made(run, "l2l", kind, None, laws.failed or ""))
-            elif laws.l2l.status == "unpredictable":
+            elif not laws.l2l.usable:
                 preds.append(_made(run, "l2l", kind, None, laws.l2l.reason, status="unpredictable"))
             else:
-                preds.append(_made(run, "l2l", kind, _safe(laws.l2l, x, ds), "no input loss"))
+                preds.append(_l2l_made(run, kind, laws.l2l, ds, xs, level))
     return preds
+
+
+def _loss_triple(
+    book: LawBook, ds: str, ev: str, n: float, d: float, level: float
+) -> tuple[float, float, float] | None:
+    pi = _predicted_loss(book, ds, ev, n, d, level)
+    return None if pi is None else (pi.estimate, pi.lo, pi.hi)
+
+
+def _l2l_made(
+    run: tuple[str, str, str, float, float, float],
+    kind: InputKind,
+    fit: AccuracyFit,
+    ds: str,
+    xs: tuple[float, float, float] | None,
+    level: float,
+) -> AccuracyHeldOut:
+    """l2l's prediction of a held-out accuracy from the input loss ``xs`` (estimate, lo, hi), with its interval."""
+    if xs is None:
+        return _made(run, "l2l", kind, None, "no input loss")
+    try:
+        acc, lo, hi, _ = fit.chain_interval(xs[0], ds, xs[1], xs[2], level)
+    except FitError as exc:
+        return _made(run, "l2l", kind, None, exc.message)
+    made = _made(run, "l2l", kind, acc, "", status="poor" if fit.status == "poor" else None)
+    return replace(made, predicted=acc, lo=lo, hi=hi, reason=fit.reason if fit.status == "poor" else "")
 
 
 def _made(
@@ -227,13 +277,18 @@ def _made(
     kind: InputKind,
     predicted: float | None,
     why_not: str,
-    status: Literal["ok", "unpredictable", "failed"] | None = None,
+    status: Literal["ok", "poor", "unpredictable", "failed"] | None = None,
 ) -> AccuracyHeldOut:
     """``method``'s prediction from input ``kind`` of held-out ``run`` (eval, dataset, run_id, N, D, truth): ok
     when made, else ``status`` (failed) for ``why_not``."""
-    made = status is None and predicted is not None
+    made = status in (None, "poor") and predicted is not None
     return AccuracyHeldOut(
-        *run, method, kind, predicted, "ok" if made else status or "failed", "" if made else why_not
+        *run,
+        method,
+        kind,
+        predicted,
+        (status or "ok") if made else status or "failed",
+        "" if made else why_not,
     )
 
 
@@ -251,13 +306,14 @@ def _summary(
     """Each method's and input's mean absolute error, over every prediction it made and over the evals l2l
     predicts (a common set)."""
     predictable = {
-        p.eval for p in preds if p.method == "l2l" and p.status == "ok" and p.eval not in unpredictable
+        p.eval for p in preds if p.method == "l2l" and p.predicted is not None and p.eval not in unpredictable
     }
     out = []
     for method, kinds in _SUMMARISED:
         for kind in kinds:
             mine = [p for p in preds if p.method == method and p.input == kind and p.error_points is not None]
             on_common = [p for p in mine if p.eval in predictable]
+            ivs = [p for p in mine if p.covered is not None and p.lo is not None and p.hi is not None]
             out.append(
                 AccuracyMethodSummary(
                     method,
@@ -267,6 +323,13 @@ def _summary(
                     len({p.eval for p in mine}),
                     float(np.mean([p.error_points for p in on_common])) if on_common else None,
                     len({p.eval for p in on_common}),
+                    float(np.mean([bool(p.covered) for p in ivs])) if ivs else None,
+                    float(
+                        np.median([50 * (p.hi - p.lo) for p in ivs if p.hi is not None and p.lo is not None])
+                    )
+                    if ivs
+                    else None,
+                    len(ivs),
                 )
             )
     return tuple(out)
@@ -281,9 +344,12 @@ def evaluate_accuracy(
     chance: Mapping[str, float] | None = None,
     options: FitOptions | None = None,
     cache: FitCache | None = None,
+    calibrations: CalibrationCache | None = None,
+    level: float = 0.9,
 ) -> AccuracyEvaluation:
     """Held-out accuracy error of each method (see the module docstring), over the accuracy evals named
-    (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets."""
+    (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets. l2l's intervals
+    are at ``level``."""
     plan = plan_holdout(runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
     names = resolve_accuracy_evals(runs, evals)
     assert runs.accuracy is not None
@@ -293,22 +359,29 @@ def evaluate_accuracy(
     acc_train = runs.accuracy.join(hidden_keys, on=key, how="anti", nulls_equal=True)
     if acc_hidden.height == 0:
         raise SelectionError("no held-out run has an accuracy: nothing to evaluate")
-    book = LawBook(plan.train, options or FitOptions(), saved=FitCache() if cache is None else cache)
+    book = LawBook(
+        plan.train,
+        options or FitOptions(),
+        saved=FitCache() if cache is None else cache,
+        own_eval=plan.own_eval,
+        calibrations=calibrations,
+        flops_per_param_token=runs.flops_per_param_token,
+    )
     preds: list[AccuracyHeldOut] = []
     unpredictable: dict[str, str] = {}
     failed: dict[str, str] = {}
     for name in names:
-        level, _ = chance_level(runs, name, chance)
+        chance_at, _ = chance_level(runs, name, chance)
         try:
-            laws = _eval_laws(runs, book, name, (acc_train, acc_hidden), level)
+            laws = _eval_laws(runs, book, name, (acc_train, acc_hidden), chance_at)
         except SelectionError as exc:
             failed[name] = exc.message
             continue
         if laws.failed is not None:
             failed[name] = laws.failed
-        elif laws.l2l is not None and laws.l2l.status == "unpredictable":
+        elif laws.l2l is not None and not laws.l2l.usable:
             unpredictable[name] = laws.l2l.reason
-        preds.extend(_held_out_predictions(runs, book, laws))
+        preds.extend(_held_out_predictions(runs, book, laws, level))
     if not preds:
         raise SelectionError(
             "no accuracy eval could be evaluated: " + "; ".join(f"{k}: {v}" for k, v in failed.items())

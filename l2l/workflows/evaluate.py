@@ -29,9 +29,8 @@ from l2l.core.fit import FitCache, FitOptions
 from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL
-from l2l.workflows.lawbook import LawBook
+from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, pair_runs
-from l2l.workflows.predict import Sweeps, calibration_for
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
 
 if TYPE_CHECKING:
@@ -476,21 +475,24 @@ class _Intervals:
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
         aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([C]))[0])
-        return Placement.of(C, sw.max_C, float(sw.C.min()), aspect, tgt)
+        return Placement.at(N, D, C, sw, aspect, tgt)
 
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
+        """The interval of the target's own law of the eval, from the backtests of its group (own losses, or
+        the eval across the datasets); the law's residual spread alone (a lower bound) without backtests."""
         law = self.book.try_get(p.tgt, p.eval)
         if isinstance(law, FitError) or p.independent is None:
             return None
-        if p.eval == self.plan.own_eval[p.tgt]:
-            sw = self.sweeps.get(p.tgt, p.eval)
-            return direct_interval(law, p.N, p.D, self.k * p.N * p.D, sw, self.cal.direct, self.level)
+        sw = self.sweeps.get(p.tgt, p.eval)
+        model = self.book.calibration(self.book.group_of(p.tgt, p.eval)).direct
+        if model is not None:
+            return direct_interval(law, p.N, p.D, self.k * p.N * p.D, sw, model, self.level)
         return bootstrap_interval(
             p.independent,
             self._placement(p.tgt, p.N, p.D).distance,
             law.rmse,
             self.level,
-            reason="not backtested (backtests cover own losses): the law's residual spread only, a lower bound",
+            reason="too few budgets to backtest: the law's residual spread only, a lower bound",
             method="residual",
         )
 
@@ -596,16 +598,27 @@ def evaluate(
         test=test,
         downstream=downstream,
     )
-    book = LawBook(plan.train, options or FitOptions(), saved=FitCache() if cache is None else cache)
+    opts = options or FitOptions()
+    saved = FitCache() if cache is None else cache
+    book = LawBook(
+        plan.train,
+        opts,
+        saved=saved,
+        own_eval=plan.own_eval,
+        calibrations=calibrations,
+        flops_per_param_token=runs.flops_per_param_token,
+    )
     book.fit_many(plan.law_keys(), workers=workers, progress=progress)
-    translations = _Translations(plan, book, rtol)
+    # translations need Eq. 3 (closure): with --form auto their E0 and E1 come from the Eq. 3 laws, which the
+    # choice fitted already
+    tbook = book if opts.form != "auto" else translation_book(book)
+    translations = _Translations(plan, tbook, rtol)
     preds = [p for p0, p1 in plan.ordered_pairs() for p in _pair_step(plan, book, translations, p0, p1, rtol)]
     cal_notes: tuple[str, ...] = ()
     if level is not None and preds:
-        sweeps = Sweeps(book.frame)
-        cal = calibration_for(runs, book, calibrations, sweeps)
+        cal = book.calibration(OWN_GROUP)
         k = runs.flops_per_param_token
-        preds = _Intervals(plan, book, translations, cal, level, k, sweeps).attach(preds)
+        preds = _Intervals(plan, book, translations, cal, level, k, book.sweeps).attach(preds)
         cal_notes = cal.notes
         if cal.direct is None:
             cal_notes = (*cal_notes, "too few budgets to backtest: every interval is a lower bound")

@@ -1,20 +1,26 @@
 """Many laws out of one run table: the LawBook (laws of (dataset, eval) pairs fitted on demand, reusing a
-FitCache), ``fit_laws``, bootstrap draws kept with their fits, and every run's residual from its law."""
+FitCache; their calibrations, and with ``--form auto`` each group's form chosen by backtests), ``fit_laws``,
+bootstrap draws kept with their fits, and every run's residual from its law."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.errors import FitError
-from l2l.base.schema import Resample
+from l2l.base.errors import FitError, SelectionError
+from l2l.base.schema import FitForm, Resample
+from l2l.core.backtest import BacktestOptions
+from l2l.core.calibrate import Calibration, CalibrationCache, calibrate, calibrate_forms, calibration_key
 from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law, data_key, relative_residual, run_fits
-from l2l.core.laws import Array
+from l2l.core.laws import FORMS, Array, check_form
+from l2l.core.selection import FormChoice, law_flag
+from l2l.core.sweep import Sweep
 
 if TYPE_CHECKING:
     import polars as pl
@@ -22,15 +28,61 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
 __all__ = [
+    "OWN_GROUP",
     "FitOutcome",
     "LawBook",
     "Progress",
     "Residual",
+    "Sweeps",
+    "check_fit_form",
     "fit_laws",
     "law_book",
     "residuals",
+    "translation_book",
     "with_bootstrap",
 ]
+
+
+#: The group of every dataset's own loss (``LawBook.group_of``); any other group is one eval's name.
+OWN_GROUP = "own"
+
+
+class Sweeps:
+    """The runs of every (dataset, eval) of a run table as Sweeps: the table is split once, each Sweep built on
+    first use and kept, so a caller that needs one per prediction (``evaluate``: hundreds) never rescans it."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+        self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
+        self._made: dict[tuple[str, str], Sweep] = {}
+
+    def _part(self, dataset: str, eval_name: str) -> pl.DataFrame | None:
+        if self._parts is None:
+            parts = self._frame.partition_by(["dataset", "eval"], as_dict=True)
+            self._parts = {(str(k[0]), str(k[1])): v for k, v in parts.items()}
+        return self._parts.get((dataset, eval_name))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (dataset, eval) with runs, in the table's order."""
+        self._part("", "")
+        assert self._parts is not None
+        return list(self._parts)
+
+    def has(self, dataset: str, eval_name: str) -> bool:
+        """Whether the table has runs of ``dataset`` on ``eval_name``."""
+        return self._part(dataset, eval_name) is not None
+
+    def get(self, dataset: str, eval_name: str) -> Sweep:
+        """The runs a law of ``dataset`` on ``eval_name`` is fitted on (N, D, C, loss)."""
+        key = (dataset, eval_name)
+        if key not in self._made:
+            sub = self._part(dataset, eval_name)
+            if sub is None or sub.height == 0:
+                raise SelectionError(f"no runs of {dataset} with an {eval_name} loss to fit")
+            self._made[key] = Sweep.of(
+                sub["N"].to_numpy(), sub["D"].to_numpy(), sub["C"].to_numpy(), sub["loss"].to_numpy()
+            )
+        return self._made[key]
 
 
 @dataclass
@@ -40,15 +92,37 @@ class LawBook:
     ``frame`` is a canonical run table (columns dataset, N, D, eval, loss). ``saved`` maps ``data_key`` to fits
     made earlier (a ``FitCache``); a law whose data and options match one of them is not fitted again, and every
     new fit is added to it.
+
+    Laws come in groups (``group_of``): every dataset's own loss (``own_eval``), and each other eval across the
+    datasets that ran it. Each group is calibrated as one (``calibration``: backtests inside the sweep, the error
+    models of its intervals; kept in ``calibrations``). With ``options.form == "auto"`` the calibration also
+    chooses the group's form by the backtest errors of every form (``l2l.core.selection``), and ``get`` returns
+    the fit of the chosen form.
     """
 
     frame: pl.DataFrame
     options: FitOptions = field(default_factory=FitOptions)
     saved: MutableMapping[str, LawFit] = field(default_factory=FitCache)
-    _cache: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
-    _keys: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    own_eval: Mapping[str, str] = field(default_factory=dict)
+    calibrations: CalibrationCache | None = None
+    workers: int = 1
+    #: k in C = k·N·D of the table (``Runs.flops_per_param_token``)
+    flops_per_param_token: float = 6.0
+    _cache: dict[tuple[str, str, str], LawFit | FitError] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _keys: dict[tuple[str, str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _cals: dict[str, Calibration] = field(default_factory=dict, init=False, repr=False)
+    _sweeps: Sweeps | None = field(default=None, init=False, repr=False)
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
+
+    @property
+    def sweeps(self) -> Sweeps:
+        """The book's runs as Sweeps, per (dataset, eval)."""
+        if self._sweeps is None:
+            self._sweeps = Sweeps(self.frame)
+        return self._sweeps
 
     def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
         """The (N, D, loss) arrays a law is fitted on."""
@@ -61,11 +135,99 @@ class LawBook:
             sub["loss"].to_numpy().astype(np.float64),
         )
 
-    def key(self, dataset: str, eval: str) -> str:
-        if (dataset, eval) not in self._keys:
-            self._keys[(dataset, eval)] = data_key(self.options, dataset, eval, *self.data(dataset, eval))
-        return self._keys[(dataset, eval)]
+    def concrete(self, form: str) -> FitOptions:
+        """The book's options with a concrete ``form`` (the auto choice resolved)."""
+        return self.options if self.options.form == form else dc_replace(self.options, form=check_form(form))
 
+    def key(self, dataset: str, eval: str, form: str | None = None) -> str:
+        f = self.form_for(dataset, eval) if form is None else form
+        if (dataset, eval, f) not in self._keys:
+            self._keys[(dataset, eval, f)] = data_key(
+                self.concrete(f), dataset, eval, *self.data(dataset, eval)
+            )
+        return self._keys[(dataset, eval, f)]
+
+    # -- groups, calibrations and the form choice ------------------------------------------------------------
+    def group_of(self, dataset: str, eval: str) -> str:
+        """``OWN_GROUP`` for a dataset's own loss, else the eval's name."""
+        return OWN_GROUP if self.own_eval.get(dataset) == eval else eval
+
+    def members(self, group: str) -> list[tuple[str, str]]:
+        """The (dataset, eval) laws of a group that have runs in the book."""
+        if group == OWN_GROUP:
+            return [(ds, ev) for ds, ev in self.own_eval.items() if self.sweeps.has(ds, ev)]
+        return [(ds, ev) for ds, ev in self.sweeps.pairs() if ev == group and self.own_eval.get(ds) != ev]
+
+    def form_for(self, dataset: str, eval: str) -> str:
+        """The form of the law of (dataset, eval): the options' form, or the group's auto choice."""
+        if self.options.form != "auto":
+            return self.options.form
+        return self.calibration(self.group_of(dataset, eval)).form
+
+    def choice_for(self, dataset: str, eval: str) -> FormChoice | None:
+        """How the form of (dataset, eval) was chosen (None for a fixed form)."""
+        if self.options.form != "auto":
+            return None
+        return self.calibration(self.group_of(dataset, eval)).choice
+
+    def calibration(self, group: str = OWN_GROUP) -> Calibration:
+        """The calibration (backtests, error models, with auto the form choice) of a group of laws, from
+        ``calibrations`` when the same data and options were calibrated before (else learned and added). The
+        backtest refits start from each law's full fit (warm starts, ~20× faster than a full search);
+        translations are backtested for the own group only, with Eq. 3 laws."""
+        if group in self._cals:
+            return self._cals[group]
+        members = self.members(group)
+        table = {ds: self.sweeps.get(ds, ev) for ds, ev in members}
+        opts = self.options
+        key = calibration_key(
+            table,
+            form=opts.form,
+            objective=opts.objective,
+            delta=opts.delta,
+            warm=True,
+            group=group == OWN_GROUP,
+        )
+        cached = None if self.calibrations is None else self.calibrations.get(key)
+        if cached is not None:
+            self._cals[group] = cached
+            return cached
+        forms: tuple[str, ...] = FORMS if opts.form == "auto" else (opts.form,)
+        not_tried: dict[str, str] = {}
+        if opts.form == "auto" and not self._without_e(members):
+            forms = tuple(f for f in forms if f != "kaplan")
+            not_tried["kaplan"] = (
+                "not backtested: Eq. 2 is Eq. 3 without E, tried only where an Eq. 3 fit ends with E at its lower "
+                "bound (no irreducible loss in the data)"
+            )
+        how: dict[str, BacktestOptions] = {}
+        for f in forms:
+            fits = self._fit_concrete(members, f)
+            warm = {
+                ds: r.law.theta for (ds, _), r in zip(members, fits, strict=True) if isinstance(r, LawFit)
+            }
+            how[f] = BacktestOptions(
+                form=f,
+                objective=opts.objective,
+                delta=opts.delta,
+                warm_starts=warm,
+                translations=group == OWN_GROUP,
+            )
+        if opts.form == "auto":
+            cal = calibrate_forms(table, how, translations="l2l", not_tried=not_tried)
+        else:
+            cal = calibrate(table, how[opts.form])
+        self._cals[group] = cal
+        if self.calibrations is not None:
+            self.calibrations[key] = cal
+        return cal
+
+    def _without_e(self, members: Sequence[tuple[str, str]]) -> bool:
+        """Whether an Eq. 3 law of ``members`` ends with E at its lower bound (then Eq. 2 is worth trying)."""
+        fits = self._fit_concrete(members, "l2l")
+        return any(isinstance(f, LawFit) and "E" in f.at_bounds and f.min_loss / 2 > f.law.E for f in fits)
+
+    # -- fits ----------------------------------------------------------------------------------------------
     def get(self, dataset: str, eval: str) -> LawFit:
         """The law of ``eval`` for models trained on ``dataset``; raises FitError if it cannot be fitted."""
         out = self.try_get(dataset, eval)
@@ -80,45 +242,81 @@ class LawBook:
         self,
         keys: Iterable[tuple[str, str]],
         *,
+        workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[LawFit | FitError]:
+        """Fit every key not yet known (in ``workers`` processes when > 1); returns results in key order. With
+        auto, every form of every law of each group is fitted and backtested first (``calibration``)."""
+        keys = list(dict.fromkeys(keys))
+        n_workers = self.workers if workers is None else workers
+        if self.options.form == "auto":
+            todo = [k for k in keys if not any((*k, f) in self._cache for f in FORMS)]
+            groups = list(dict.fromkeys(self.group_of(*k) for k in todo if self.sweeps.has(*k)))
+            wanted = [m for g in groups for m in self.members(g)]
+            for f in ("l2l", "chinchilla"):  # every form of every member at once (in parallel when asked)
+                self._fit_concrete(wanted, f, n_workers, progress)
+            return [
+                self._fit_concrete([k], self.form_for(*k) if self.sweeps.has(*k) else "l2l")[0] for k in keys
+            ]
+        return self._fit_concrete(keys, self.options.form, n_workers, progress)
+
+    def _fit_concrete(
+        self,
+        keys: Sequence[tuple[str, str]],
+        form: str,
         workers: int = 1,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[LawFit | FitError]:
-        """Fit every key not yet known (in ``workers`` processes when > 1); returns results in key order."""
-        keys = list(dict.fromkeys(keys))
+        """The fits of ``keys`` in one concrete ``form``, from memory, ``saved``, or fitted now."""
         todo = []
-        for k in keys:
+        for ds, ev in dict.fromkeys(keys):
+            k = (ds, ev, form)
             if k in self._cache:
                 continue
-            saved = self.saved.get(self.key(*k))
+            saved = self.saved.get(self.key(ds, ev, form))
             if saved is not None:
                 self._cache[k] = saved
-                self.reused.add(k)
+                self.reused.add((ds, ev))
             else:
-                todo.append(k)
-        tasks = [(*self.data(ds, ev), self.options, ds, ev) for ds, ev in todo]
+                todo.append((ds, ev))
+        tasks = [(*self.data(ds, ev), self.concrete(form), ds, ev) for ds, ev in todo]
         t0 = time.perf_counter()
         for done, (key, res) in enumerate(zip(todo, run_fits(tasks, workers), strict=True), start=1):
-            self._cache[key] = _with_fix(res)
+            res = _with_fix(res)
+            self._cache[(*key, form)] = res
             if isinstance(res, LawFit):
-                self.saved[self.key(*key)] = res
+                self.saved[self.key(*key, form)] = res
             if progress is not None:
                 progress(done, len(todo))
         self.seconds += time.perf_counter() - t0
-        return [self._cache[k] for k in keys]
+        return [self._cache[(ds, ev, form)] for ds, ev in keys]
+
+    def flag(self, dataset: str, eval: str) -> str | None:
+        """Why the law of (dataset, eval) is poor (``l2l.core.selection.law_flag``), or None."""
+        fit = self.try_get(dataset, eval)
+        if isinstance(fit, FitError) or not self.sweeps.has(dataset, eval):
+            return None
+        cal = self.calibration(self.group_of(dataset, eval))
+        return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct if cal.form == fit.form else None)
 
     def replace(self, fit: LawFit) -> None:
-        """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval)."""
-        key = (fit.dataset, fit.eval)
+        """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval, form)."""
+        key = (fit.dataset, fit.eval, fit.form)
         self._cache[key] = fit
-        self.saved[self.key(*key)] = fit
-        self.reused.discard(key)
+        self.saved[self.key(fit.dataset, fit.eval, fit.form)] = fit
+        self.reused.discard((fit.dataset, fit.eval))
 
     def fits(self) -> dict[tuple[str, str], LawFit]:
-        return {k: v for k, v in self._cache.items() if isinstance(v, LawFit)}
+        """The fit of every (dataset, eval) fitted so far, in its own form (the chosen one with auto)."""
+        out: dict[tuple[str, str], LawFit] = {}
+        for (ds, ev, f), v in self._cache.items():
+            if isinstance(v, LawFit) and (self.options.form != "auto" or self.form_for(ds, ev) == f):
+                out[(ds, ev)] = v
+        return out
 
     def records(self) -> dict[str, dict[str, Any]]:
         """Every fit of this book as a saveable record, keyed by ``data_key``."""
-        return {self.key(*k): fit.to_record() for k, fit in self.fits().items()}
+        return {self.key(*k, fit.form): fit.to_record() for k, fit in self.fits().items()}
 
 
 Progress = Callable[[int, int], None]
@@ -148,12 +346,46 @@ def no_laws(outcome: FitOutcome) -> FitError:
     )
 
 
-def law_book(
-    runs: Runs, options: FitOptions | None = None, split: str | None = None, cache: FitCache | None = None
-) -> LawBook:
-    """A LawBook over the runs of ``split`` (all runs when None), reusing and filling ``cache``."""
+def check_fit_form(form: str) -> FitForm:
+    """``form`` as a fit asks for it: ``auto`` or one of the forms (ChoiceError otherwise)."""
+    return "auto" if form == "auto" else check_form(form)
+
+
+def translation_book(book: LawBook) -> LawBook:
+    """The book of the Eq. 3 laws a translation takes E0 and E1 from (Eq. 3 is the only form closed under
+    translation, so ``--form auto`` means Eq. 3 there): ``book`` itself for a fixed form, else a book sharing its
+    fits and calibrations with the form fixed to Eq. 3 (the auto choice fitted those laws already)."""
+    if book.options.form != "auto":
+        return book
     return LawBook(
-        runs.in_split(split), options or FitOptions(), saved=FitCache() if cache is None else cache
+        book.frame,
+        book.concrete("l2l"),
+        saved=book.saved,
+        own_eval=book.own_eval,
+        calibrations=book.calibrations,
+        workers=book.workers,
+        flops_per_param_token=book.flops_per_param_token,
+    )
+
+
+def law_book(
+    runs: Runs,
+    options: FitOptions | None = None,
+    split: str | None = None,
+    cache: FitCache | None = None,
+    calibrations: CalibrationCache | None = None,
+    workers: int = 1,
+) -> LawBook:
+    """A LawBook over the runs of ``split`` (all runs when None), reusing and filling ``cache`` (fits) and
+    ``calibrations``."""
+    return LawBook(
+        runs.in_split(split),
+        options or FitOptions(),
+        saved=FitCache() if cache is None else cache,
+        own_eval=dict(runs.own_eval),
+        calibrations=calibrations,
+        workers=workers,
+        flops_per_param_token=runs.flops_per_param_token,
     )
 
 
@@ -165,6 +397,10 @@ class FitOutcome:
     results: list[LawFit | FitError]
     reused: int
     seconds: float
+    #: with ``--form auto``: how each law's form was chosen (by key; empty for a fixed form)
+    choices: Mapping[tuple[str, str], FormChoice] = field(default_factory=dict)
+    #: why a law is poor (``LawBook.flag``), by key; laws that are not have no entry
+    flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def fits(self) -> list[LawFit]:
@@ -191,6 +427,7 @@ def fit_laws(
     split: str | None = None,
     options: FitOptions | None = None,
     cache: FitCache | None = None,
+    calibrations: CalibrationCache | None = None,
     bootstrap: int = 0,
     seed: int = 0,
     resample: Resample = "run",
@@ -199,11 +436,13 @@ def fit_laws(
     bootstrap_progress: Progress | None = None,
 ) -> FitOutcome:
     """The laws of the named datasets' evals (``evals``: ``own`` (default), ``all`` or names; see
-    ``Runs.eval_keys``), fitted on the runs of ``split``, with ``bootstrap`` draws each when asked."""
-    book = law_book(runs, options, split, cache)
+    ``Runs.eval_keys``), fitted on the runs of ``split``, with ``bootstrap`` draws each when asked. With
+    ``options.form == "auto"`` each group's form is chosen by its backtests (``FitOutcome.choices``)."""
+    book = law_book(runs, options, split, cache, calibrations)
     keys = runs.eval_keys(runs.resolve_datasets(datasets), evals, frame=book.frame)
     results = book.fit_many(keys, workers=workers, progress=progress)
     reused = sum(1 for k in keys if k in book.reused)
+    choices = {k: c for k in keys if book.sweeps.has(*k) and (c := book.choice_for(*k)) is not None}
     if bootstrap:
         results = [
             with_bootstrap(book, r, bootstrap, seed, resample, _offset(bootstrap_progress, i, len(results)))
@@ -211,7 +450,8 @@ def fit_laws(
             else r
             for i, r in enumerate(results)
         ]
-    return FitOutcome(keys, results, reused, book.seconds)
+    flags = {k: f for k in keys if book.sweeps.has(*k) and (f := book.flag(*k)) is not None}
+    return FitOutcome(keys, results, reused, book.seconds, choices, flags)
 
 
 def with_bootstrap(

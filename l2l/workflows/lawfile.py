@@ -20,6 +20,7 @@ from l2l.base.text import utc_now
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.core.fit import FitOptions, LawFit
+    from l2l.core.selection import FormChoice
 
 __all__ = [
     "LAWFILE_FORMAT",
@@ -42,17 +43,28 @@ def _ranges(runs: Runs, split: str | None, dataset: str, eval_name: str) -> dict
 
 
 def law_file_dict(
-    runs: Runs, fits: Sequence[LawFit], *, options: FitOptions, split: str | None = None
+    runs: Runs,
+    fits: Sequence[LawFit],
+    *,
+    options: FitOptions,
+    split: str | None = None,
+    choices: Mapping[tuple[str, str], FormChoice] | None = None,
 ) -> dict[str, Any]:
-    """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe."""
+    """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe. With ``--form auto`` each
+    law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
+    error)."""
     from l2l.base.version import __version__
     from l2l.core.laws import FORM_EQUATIONS
 
     laws = []
     for fit in fits:
         rec = fit.to_record()
+        rec["equation"] = FORM_EQUATIONS[fit.form]
         rec["own"] = runs.own_eval.get(fit.dataset) == fit.eval
         rec["ranges"] = _ranges(runs, split, fit.dataset, fit.eval)
+        choice = (choices or {}).get((fit.dataset, fit.eval))
+        if choice is not None:
+            rec["form_choice"] = choice.to_dict()
         laws.append(rec)
     return {
         "format": LAWFILE_FORMAT,
@@ -66,7 +78,7 @@ def law_file_dict(
             "flops_per_param_token": runs.flops_per_param_token,
         },
         "form": options.form,
-        "equation": FORM_EQUATIONS[options.form],
+        "equation": FORM_EQUATIONS.get(options.form, "per law: each law's own form and equation"),
         "objective": options.objective,
         "delta": options.delta,
         "thorough": options.thorough,

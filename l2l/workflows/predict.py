@@ -3,9 +3,10 @@
 ``predict`` gives a law's loss at (N, D) or (N, C); ``optimal`` the compute-optimal allocation and the loss there
 (predictions through translation: ``l2l.workflows.via``). Every prediction carries a ``PredictiveInterval`` at
 ``level`` (default 0.9) from ``l2l.core.calibrate``: the extrapolation error learned by backtesting inside the run
-table's own sweep (own losses only), or, where no backtest applies (too few budgets, a law of another eval), the
-bootstrap alone, flagged as a lower bound. The estimate is bias-corrected; the law's own number is kept beside it
-(``raw``).
+table's own sweep, the laws of a group together (every dataset's own loss; each other eval, e.g. a task loss,
+across the datasets that ran it), or, where no backtest applies (too few budgets), the bootstrap alone, flagged as
+a lower bound. The estimate is corrected by the backtests' bias where that correction helped on left-out cutoffs;
+the law's own number is kept beside it (``raw``).
 
 The FLOPs factor k in C = k·N·D is the table's own (``Runs.flops_per_param_token``: 6 unless its C column says
 otherwise). Calibrations are cached by the data they were learned from (``CalibrationCache``); the runs of each
@@ -21,9 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.base.checks import check_level
-from l2l.base.errors import SelectionError, UsageError
-from l2l.core.backtest import BacktestOptions
-from l2l.core.calibrate import Calibration, CalibrationCache, calibrate, calibration_key
+from l2l.base.errors import UsageError
+from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law
 from l2l.core.intervals import (
     OptimalInterval,
@@ -33,17 +33,16 @@ from l2l.core.intervals import (
 from l2l.core.laws import Array
 from l2l.core.predictive import (
     DEFAULT_LEVEL,
+    NO_BACKTEST,
     PredictiveInterval,
     beyond_evidence,
     range_ratios,
 )
 from l2l.core.sweep import Sweep
-from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap
 from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from l2l.base.runs import Runs
 
 __all__ = [
@@ -60,73 +59,23 @@ __all__ = [
 #: Bootstrap draws made when an interval needs parameter uncertainty and none were asked for.
 DEFAULT_DRAWS = 200
 
-NOT_OWN = (
-    "not backtested: backtests calibrate each dataset's own loss only; this interval holds the bootstrap's "
-    "parameter uncertainty only and is a lower bound on the true uncertainty"
-)
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Calibration of a run table
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class Sweeps:
-    """The runs of every (dataset, eval) of a run table as Sweeps: the table is split once, each Sweep built on
-    first use and kept, so a caller that needs one per prediction (``evaluate``: hundreds) never rescans it."""
-
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self._frame = frame
-        self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
-        self._made: dict[tuple[str, str], Sweep] = {}
-
-    def _part(self, dataset: str, eval_name: str) -> pl.DataFrame | None:
-        if self._parts is None:
-            parts = self._frame.partition_by(["dataset", "eval"], as_dict=True)
-            self._parts = {(str(k[0]), str(k[1])): v for k, v in parts.items()}
-        return self._parts.get((dataset, eval_name))
-
-    def has(self, dataset: str, eval_name: str) -> bool:
-        """Whether the table has runs of ``dataset`` on ``eval_name``."""
-        return self._part(dataset, eval_name) is not None
-
-    def get(self, dataset: str, eval_name: str) -> Sweep:
-        """The runs a law of ``dataset`` on ``eval_name`` is fitted on (N, D, C, loss)."""
-        key = (dataset, eval_name)
-        if key not in self._made:
-            sub = self._part(dataset, eval_name)
-            if sub is None or sub.height == 0:
-                raise SelectionError(f"no runs of {dataset} with an {eval_name} loss to fit")
-            self._made[key] = Sweep.of(
-                sub["N"].to_numpy(), sub["D"].to_numpy(), sub["C"].to_numpy(), sub["loss"].to_numpy()
-            )
-        return self._made[key]
-
-
 def calibration_for(
     runs: Runs, book: LawBook, cache: CalibrationCache | None = None, sweeps: Sweeps | None = None
 ) -> Calibration:
-    """The error models of the own losses of ``book``'s runs (every dataset with an own eval and runs there),
-    from ``cache`` when the same data and options were calibrated before (else learned and added to it);
-    ``sweeps``: the caller's Sweeps of ``book.frame``, to share. The backtest refits start from each dataset's
-    full fit (warm starts, ~20× faster than a full search)."""
-    table = Sweeps(book.frame) if sweeps is None else sweeps
-    own_sweeps = {
-        ds: table.get(ds, own)
-        for ds in runs.datasets
-        if (own := runs.own_eval.get(ds)) is not None and table.has(ds, own)
-    }
-    opts = book.options
-    key = calibration_key(own_sweeps, form=opts.form, objective=opts.objective, delta=opts.delta, warm=True)
-    if cache is not None and key in cache:
-        return cache[key]
-    fits = book.fit_many([(ds, runs.own_eval[ds]) for ds in own_sweeps])
-    warm = {ds: f.law.theta for ds, f in zip(own_sweeps, fits, strict=True) if isinstance(f, LawFit)}
-    how = BacktestOptions(form=opts.form, objective=opts.objective, delta=opts.delta, warm_starts=warm)
-    cal = calibrate(own_sweeps, how)
-    if cache is not None:
-        cache[key] = cal
-    return cal
+    """The calibration of the own losses of ``book``'s runs (every dataset with an own eval and runs there),
+    from ``cache`` when the same data and options were calibrated before (``LawBook.calibration``)."""
+    del sweeps  # the book keeps its own
+    if book.calibrations is None:
+        book.calibrations = cache
+    if not book.own_eval:
+        book.own_eval = dict(runs.own_eval)
+    return book.calibration(OWN_GROUP)
 
 
 def _with_draws(book: LawBook, fit: LawFit, seed: int) -> LawFit:
@@ -137,9 +86,7 @@ def _with_draws(book: LawBook, fit: LawFit, seed: int) -> LawFit:
 
 
 def _law_interval(
-    runs: Runs,
     book: LawBook,
-    cal: Calibration | None,
     fit: LawFit,
     sweep: Sweep,
     point: tuple[float, float, float],
@@ -147,16 +94,16 @@ def _law_interval(
     seed: int,
 ) -> tuple[PredictiveInterval, LawFit]:
     """The interval of a law's prediction at ``point`` (N, D, C), the law fitted on ``sweep``: the direct error
-    model for an own loss, else the bootstrap alone (a lower bound). Returns the fit with draws when they had to
-    be made."""
+    model of its group's backtests (own losses together, each other eval across the datasets), else the bootstrap
+    alone (a lower bound, saying why). Returns the fit with draws when they had to be made."""
     N, D, C = point
-    own = runs.own_eval.get(fit.dataset) == fit.eval
-    model = cal.direct if (own and cal is not None) else None
+    cal = book.calibration(book.group_of(fit.dataset, fit.eval))
+    model = cal.direct
     if model is None:
         fit = _with_draws(book, fit, seed)
-        reason = NOT_OWN if not own else None
-        if reason is not None:
-            return direct_interval(fit, N, D, C, sweep, None, level, reason=reason), fit
+        why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
+        reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
+        return direct_interval(fit, N, D, C, sweep, None, level, reason=reason), fit
     return direct_interval(fit, N, D, C, sweep, model, level), fit
 
 
@@ -187,7 +134,8 @@ def _interval_dict(pi: PredictiveInterval, prefix: str = "loss") -> dict[str, An
 class LawPrediction:
     """The fitted law's loss at one (N, D) with its predictive interval (``interval``: the bias-corrected
     estimate, lo, hi, and the law's own value ``raw``), and how far it lies beyond the fitted runs (``ratios``:
-    C, N and D over the largest fitted, above 1 = extrapolated)."""
+    C, N and D over the largest fitted, above 1 = extrapolated). ``flag`` says why the law is poor (its own
+    largest runs or its backtests miss by far), None when it is not."""
 
     dataset: str
     eval: str
@@ -197,6 +145,12 @@ class LawPrediction:
     interval: PredictiveInterval
     ratios: tuple[float, float, float]
     fit: LawFit
+    flag: str | None = None
+
+    @property
+    def corrected(self) -> bool:
+        """Whether the estimate was moved off the law by its backtests' bias."""
+        return abs(self.interval.estimate - self.interval.raw) > 1e-12 * abs(self.interval.raw)
 
     @property
     def loss(self) -> float:
@@ -219,7 +173,9 @@ class LawPrediction:
         }
         d.update(_interval_dict(self.interval))
         d.update(_ratios_dict(self.ratios))
-        d["notes"] = list(self.interval.notes)
+        d["corrected"] = self.corrected
+        d["status"] = "poor" if self.flag else "ok"
+        d["notes"] = [*self.interval.notes, *([self.flag] if self.flag else [])]
         d["warnings"] = list(self.fit.warnings)
         return d
 
@@ -264,6 +220,28 @@ def _laws(
     return [with_bootstrap(book, book.get(ds, ev), bootstrap, seed) for ds, ev in keys]
 
 
+def predict_point(
+    book: LawBook,
+    dataset: str,
+    eval_name: str,
+    N: float,
+    D: float,
+    *,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> LawPrediction:
+    """The one prediction of (dataset, eval) at (N, D) from ``book``'s laws, as every command makes it (predict,
+    the accuracy chain, rank, evaluate): the law of the book's form (or the group's auto choice), corrected by its
+    group's backtests where that helped, with its calibrated interval. Raises FitError when the law cannot be
+    fitted."""
+    fit = book.get(dataset, eval_name)
+    sweep = book.sweeps.get(dataset, eval_name)
+    c = book.flops_per_param_token * N * D
+    pi, fit_used = _law_interval(book, fit, sweep, (N, D, c), level, seed)
+    flag = book.flag(dataset, eval_name)
+    return LawPrediction(dataset, eval_name, N, D, c, pi, range_ratios(N, D, c, sweep), fit_used, flag)
+
+
 def predict(
     runs: Runs,
     *,
@@ -288,16 +266,15 @@ def predict(
     check_level(level)
     k = runs.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
-    book = law_book(runs, options, split, cache)
+    book = law_book(runs, options, split, cache, calibrations)
     laws = _laws(runs, book, datasets, evals, bootstrap, seed)
-    sweeps = Sweeps(book.frame)
-    cal = calibration_for(runs, book, calibrations, sweeps)
     out: list[LawPrediction] = []
     for fit in laws:
-        sweep = sweeps.get(fit.dataset, fit.eval)
+        sweep = book.sweeps.get(fit.dataset, fit.eval)
+        flag = book.flag(fit.dataset, fit.eval)
         for n, d in zip(n_arr, d_arr, strict=True):
             c = k * float(n * d)
-            pi, fit_used = _law_interval(runs, book, cal, fit, sweep, (float(n), float(d), c), level, seed)
+            pi, fit_used = _law_interval(book, fit, sweep, (float(n), float(d), c), level, seed)
             out.append(
                 LawPrediction(
                     fit.dataset,
@@ -308,6 +285,7 @@ def predict(
                     pi,
                     range_ratios(float(n), float(d), c, sweep),
                     fit_used,
+                    flag,
                 )
             )
     return Results(out)
@@ -393,18 +371,14 @@ def optimal(
     if not np.all(np.isfinite(c_arr) & (c_arr > 0)):
         raise UsageError("compute budgets C must be positive numbers", param="C")
     k = runs.flops_per_param_token
-    book = law_book(runs, options, split, cache)
+    book = law_book(runs, options, split, cache, calibrations)
     laws = _laws(runs, book, datasets, evals, bootstrap, seed)
-    sweeps = Sweeps(book.frame)
-    cal = calibration_for(runs, book, calibrations, sweeps)
     out: list[Allocation] = []
     for fit in laws:
         drawn = _with_draws(book, fit, seed)
-        sweep = sweeps.get(fit.dataset, fit.eval)
+        sweep = book.sweeps.get(fit.dataset, fit.eval)
         for c in c_arr:
             opt = optimal_interval(drawn, float(c), level, k)
-            pi, _ = _law_interval(
-                runs, book, cal, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed
-            )
+            pi, _ = _law_interval(book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed)
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
     return Results(out)

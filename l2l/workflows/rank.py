@@ -1,50 +1,56 @@
 """Which dataset should we train on? ``l2l rank`` over a run table: the thin workflow around ``l2l.core.ranking``.
 
 ``rank_runs`` builds the candidates (one per dataset with an own eval) from a ``Runs`` table, resolves the
-targets (names, unique prefixes, globs, ``own``, with weights) and calls ``rank.rank_datasets`` once.
-``rank_backtest`` hides held-out runs (a split, or the largest budgets), ranks the datasets from the rest for every
-target, and scores each method and the single-scale baseline by pairwise decision accuracy against the measured
-held-out losses, near-ties counted apart. rank.py's core stays free of polars; this module is where the table
-meets it. Pure: nothing here prints or reads files.
+targets (names, unique prefixes, globs, ``own``, with weights), takes every law from a LawBook (the same laws,
+forms and corrections ``predict`` uses, with their bootstrap draws, kept in the session's caches: a second
+ranking of the same runs refits nothing) and ranks with ``l2l.core.ranking.rank``. Each target's recommended
+ranking uses the laws only where a backtest inside the sweep (its largest budget held out) found them better than
+the order the sweep measured, and says which it used. The backtest of rankings against held-out runs is
+``l2l.workflows.rank_eval``. The core stays free of polars; this module is where the table meets it. Pure:
+nothing here prints or reads files.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.core.accuracy import AccuracyFit
-from l2l.core.fit import percentile_interval
+from l2l.core.calibrate import CalibrationCache
+from l2l.core.error_model import ErrorModel
+from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
 from l2l.core.rank_model import (
     Budget,
     Candidate,
+    DrawError,
+    DrawErrorHook,
+    DrawnLaw,
     FitMemo,
-    LearnedDrawError,
     RankModel,
     fit_rank_model,
     learn_draw_error,
 )
 from l2l.core.ranking import (
+    DEFAULT_JOINT,
     CombinedRow,
     DatasetPrediction,
     Method,
     Ranking,
     RankSettings,
     judge,
-    point_predictions,
-    rank_datasets,
+    rank,
 )
-from l2l.core.sweep import Sweep, config_groups
+from l2l.core.sweep import Sweep
 from l2l.workflows.accuracy import accuracy_evals, fit_accuracy_laws, task_loss_eval
+from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 
 if TYPE_CHECKING:
     import polars as pl
@@ -54,12 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCURACY_CAVEAT",
     "NEAR_TIE",
-    "MethodAccuracy",
-    "RankBacktest",
-    "TargetAccuracy",
     "candidates_from_frame",
-    "evaluate_ranking",
-    "rank_backtest",
     "rank_runs",
     "resolve_targets",
 ]
@@ -179,15 +180,21 @@ def rank_runs(
     datasets: Sequence[str] | None = None,
     split: str | None = None,
     method: Method = "recommended",
-    form: str = "l2l",
-    draws: int = 50,
+    form: str = "auto",
+    draws: int = DEFAULT_JOINT,
     seed: int = 0,
     level: float = 0.9,
     flip_range: tuple[float, float] | None = None,
+    cache: FitCache | None = None,
+    calibrations: CalibrationCache | None = None,
 ) -> Ranking:
     """Rank the datasets of ``runs`` (all, or ``datasets``) for ``targets`` at a compute budget ``C`` (each
     dataset's compute-optimal N*, D* from its own-loss law) or a fixed model ``N``, ``D``; fitted on the runs of
-    ``split`` (all runs by default). See ``l2l.core.ranking.rank_datasets`` for the methods and the uncertainty."""
+    ``split`` (all runs by default). See ``l2l.core.ranking.rank_datasets`` for the methods and the uncertainty.
+
+    The laws are the ones ``predict`` uses (``form``: auto by default; each law corrected where its backtests
+    showed that helps), fitted once with their bootstrap draws and kept in ``cache`` and ``calibrations``: a
+    second ranking of the same runs refits nothing. ``draws``: joint draws (P(best) is a share of them)."""
     if C is not None and (N is not None or D is not None):
         raise UsageError(
             "a budget is either a compute C, or a model size N with tokens D, not both", param="C"
@@ -196,10 +203,151 @@ def rank_runs(
         raise UsageError("give a compute budget C, or a model size N together with tokens D", param="C")
     settings = RankSettings(method, form, draws, seed, level, flip_range)
     budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
+    store = _Store(cache, calibrations)
     acc_eval = _accuracy_target(runs, targets)
     if acc_eval is not None:
-        return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings)
-    return _rank_losses(runs, targets, budget, datasets, split, settings)
+        return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings, store)
+    return _rank_losses(runs, targets, budget, datasets, split, settings, store)
+
+
+@dataclass(frozen=True, eq=False)
+class _Store:
+    """Where a ranking's fits and calibrations are kept (the session's caches, or new ones)."""
+
+    fits: FitCache | None = None
+    calibrations: CalibrationCache | None = None
+
+    def book(self, runs: Runs, frame: pl.DataFrame, form: str) -> LawBook:
+        """A LawBook over ``frame`` (the table's runs, or part of them) with ``form``, on these caches."""
+        return LawBook(
+            frame,
+            FitOptions(form=check_fit_form(form)),
+            saved=FitCache() if self.fits is None else self.fits,
+            own_eval=dict(runs.own_eval),
+            calibrations=self.calibrations if self.calibrations is not None else CalibrationCache(),
+            flops_per_param_token=runs.flops_per_param_token,
+        )
+
+
+def _drawn(book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int) -> FitMemo:
+    """The laws of ``keys`` with ``boot`` bootstrap draws each (kept in the book's cache with the fit), as a
+    ranking takes them; a key without runs or whose law cannot be fitted maps to the reason."""
+    memo: FitMemo = {}
+    for ds, ev in dict.fromkeys(keys):
+        if not book.sweeps.has(ds, ev):
+            memo[(ds, ev)] = FitError(f"{ds} has no runs on {ev}")
+            continue
+        fit = book.try_get(ds, ev)
+        if isinstance(fit, FitError):
+            memo[(ds, ev)] = fit
+            continue
+        drawn = with_bootstrap(book, fit, boot, seed) if boot >= 2 else fit
+        theta = fit.law.theta[None, :]
+        memo[(ds, ev)] = DrawnLaw(
+            fit, theta if drawn.bootstrap is None else np.vstack([theta, drawn.bootstrap[:boot]])
+        )
+    return memo
+
+
+def _corrections(
+    book: LawBook, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Callable[[Array, Array], Array]]:
+    """(dataset, eval) → the log correction ``predict`` applies to that law at (N, D) (its group's backtested
+    bias, where it helped); laws without one are left out."""
+    from l2l.core.predictive import Placement, aspect_of
+
+    out: dict[tuple[str, str], Callable[[Array, Array], Array]] = {}
+    k = book.flops_per_param_token
+    for ds, ev in dict.fromkeys(keys):
+        fit = book.try_get(ds, ev) if book.sweeps.has(ds, ev) else None
+        if fit is None or isinstance(fit, FitError):
+            continue
+        cal = book.calibration(book.group_of(ds, ev))
+        model = cal.direct
+        if model is None or not model.corrects or cal.form != fit.form:
+            continue
+        sweep = book.sweeps.get(ds, ev)
+
+        def shift(
+            n: Array, d: Array, fit: LawFit = fit, sweep: Sweep = sweep, model: ErrorModel = model
+        ) -> Array:
+            c = k * n * d
+            asp = aspect_of(fit, n, c)
+            return np.array(
+                [
+                    model.bias(Placement.at(a, b, cc, sweep, x))
+                    for a, b, cc, x in zip(n, d, c, asp, strict=True)
+                ]
+            )
+
+        out[(ds, ev)] = shift
+    return out
+
+
+def _learned(
+    runs: Runs,
+    frame: pl.DataFrame,
+    cands: Sequence[Candidate],
+    target: str,
+    settings: RankSettings,
+    store: _Store,
+    full: LawBook | None = None,
+) -> DrawErrorHook:
+    """The target's extrapolation error and laws-or-baseline verdict learned with the sweep's largest budget held
+    out (``learn_draw_error``), from laws kept in the store; without such a backtest, the sweep's order kept.
+    With ``full`` (the book of the whole sweep, ``--form auto``): the shortened sweep's laws take the forms chosen
+    there when they agree (no second choice), else are chosen again."""
+    import polars as pl
+
+    tops = [float(c.runs[target].C.max()) for c in cands if target in c.runs and len(c.runs[target])]
+    if not tops:
+        return DrawError(use_laws=False, why=f"laws not used: no runs on {target}")
+    form = settings.form
+    if full is not None and form == "auto":
+        chosen = {
+            full.form_for(c.name, ev)
+            for c in cands
+            for ev in (c.own_eval, target)
+            if full.sweeps.has(c.name, ev)
+        }
+        form = chosen.pop() if len(chosen) == 1 else form
+    short = store.book(runs, frame.filter(pl.col("C") < max(tops) * (1 - 1e-9)), form)
+    keys = [(c.name, c.own_eval) for c in cands] + [(c.name, target) for c in cands]
+    per_law = min(settings.boot, settings.draws - 1) + 1
+    memo = _drawn(short, keys, per_law - 1, settings.seed)
+    try:
+        return learn_draw_error(
+            cands, target, form=settings.form, draws=per_law, seed=settings.seed, fits=memo
+        )
+    except FitError as exc:
+        return DrawError(use_laws=False, why=f"laws not used: no backtest inside the sweep ({exc.message})")
+
+
+def _rank_model(
+    runs: Runs,
+    frame: pl.DataFrame,
+    cands: Sequence[Candidate],
+    weights: Mapping[str, float],
+    settings: RankSettings,
+    store: _Store,
+) -> tuple[RankModel, LawBook]:
+    """Every candidate's own-loss and target laws (with draws and ``predict``'s corrections), from the store, and
+    the book they came from."""
+    book = store.book(runs, frame, settings.form)
+    keys = [(c.name, c.own_eval) for c in cands] + [(c.name, t) for c in cands for t in weights]
+    per_law = min(settings.boot, settings.draws - 1) + 1
+    memo = _drawn(book, keys, per_law - 1, settings.seed)
+    model = fit_rank_model(
+        cands,
+        weights,
+        form=settings.form,
+        draws=per_law,
+        seed=settings.seed,
+        fits=memo,
+        joint=settings.draws,
+        corrections=_corrections(book, keys),
+    )
+    return model, book
 
 
 def _rank_losses(
@@ -209,6 +357,7 @@ def _rank_losses(
     datasets: Sequence[str] | None,
     split: str | None,
     settings: RankSettings,
+    store: _Store,
 ) -> Ranking:
     """The datasets ranked for loss targets (``rank_runs`` without an accuracy target)."""
     frame = runs.in_split(split)
@@ -218,7 +367,20 @@ def _rank_losses(
     evals = sorted(frame.get_column("eval").unique().to_list())
     weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
     cands = candidates_from_frame(frame, runs.own_eval, names, list(weights), runs.flops_per_param_token)
-    return rank_datasets(cands, weights, budget, settings)
+    model, book = _rank_model(runs, frame, cands, weights, settings, store)
+    learned = {t: _learned(runs, frame, cands, t, settings, store, book) for t in weights}
+    res = rank(
+        model,
+        budget,
+        method=settings.method,
+        level=settings.level,
+        draw_error=learned,
+        flip_range=settings.flip_range,
+    )
+    notes = [
+        f"{t}: {h.why}" if isinstance(h, DrawError) else f"{t}: {h(0.0).why}" for t, h in learned.items()
+    ]
+    return dataclasses.replace(res, warnings=(*res.warnings, *notes))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -275,12 +437,13 @@ def _rank_accuracy(
     datasets: Sequence[str] | None,
     split: str | None,
     settings: RankSettings,
+    store: _Store,
 ) -> Ranking:
     """Rank by the predicted accuracy of ``acc_eval``, higher is better: each dataset's predicted task loss per
     joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
     per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
     task, fit = _accuracy_law(runs, acc_eval, split)
-    loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings)
+    loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store)
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
     accs: dict[str, Array] = {}
@@ -347,7 +510,7 @@ def _accuracy_law(runs: Runs, acc_eval: str, split: str | None) -> tuple[str, Ac
     (res,) = fit_accuracy_laws(runs, [acc_eval], split=split)
     if res.fit is None:
         raise FitError(f"no accuracy law for {acc_eval}: {res.error}")
-    if res.fit.status != "ok":
+    if not res.fit.usable:
         raise FitError(f"{acc_eval} cannot be ranked: its accuracy is unpredictable ({res.fit.reason})")
     return task, res.fit
 
@@ -399,271 +562,3 @@ def _accuracy_rows(
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     combined.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     return tuple(rows), tuple(combined)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Backtest: rank from the rest, compare with the measured held-out runs
-# ---------------------------------------------------------------------------------------------------------------
-
-#: The methods a backtest scores, the single-scale baseline first.
-BACKTEST_METHODS: tuple[Method, ...] = ("baseline", "independent", "translation", "recommended")
-
-
-@dataclass(frozen=True)
-class MethodAccuracy:
-    """Pairwise decision accuracy of one method over every target and held-out (N, D): of ``pairs`` dataset
-    pairs, ``right`` were ordered as the held-out runs measured; ``near_ties`` pairs were measured within
-    ``NEAR_TIE`` of each other (``near_ties_right`` of them ordered right)."""
-
-    method: Method
-    right: int
-    pairs: int
-    near_ties: int
-    near_ties_right: int
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.right / self.pairs if self.pairs else None
-
-    @property
-    def accuracy_clear(self) -> float | None:
-        """Accuracy over the pairs that are not near-ties."""
-        n = self.pairs - self.near_ties
-        return (self.right - self.near_ties_right) / n if n else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "right": self.right,
-            "pairs": self.pairs,
-            "accuracy": self.accuracy,
-            "near_ties": self.near_ties,
-            "near_ties_right": self.near_ties_right,
-            "accuracy_clear": self.accuracy_clear,
-        }
-
-
-@dataclass(frozen=True)
-class TargetAccuracy:
-    """One target: held-out (N, D) points compared, pairs, and pairs right per method."""
-
-    target: str
-    points: int
-    pairs: int
-    near_ties: int
-    right: Mapping[str, int]
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "points": self.points,
-            "pairs": self.pairs,
-            "near_ties": self.near_ties,
-            **{f"right_{m}": int(v) for m, v in self.right.items()},
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True)
-class RankBacktest:
-    """Rankings made without the held-out runs, scored against them (see ``rank_backtest``)."""
-
-    holdout: str
-    datasets: tuple[str, ...]
-    methods: tuple[MethodAccuracy, ...]
-    targets: tuple[TargetAccuracy, ...]
-    near_tie: float
-    draws: int
-    notes: tuple[str, ...] = ()
-
-    def to_polars(self) -> pl.DataFrame:
-        """One row per method: pairs of datasets ordered right, accuracy, near-ties."""
-        from l2l.workflows.results import rows_frame
-
-        return rows_frame(m.to_dict() for m in self.methods)
-
-    def best(self) -> MethodAccuracy | None:
-        scored = [m for m in self.methods if m.accuracy is not None]
-        return max(scored, key=lambda m: (m.right, m.method == "baseline")) if scored else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "holdout": self.holdout,
-            "datasets": list(self.datasets),
-            "near_tie": float(self.near_tie),
-            "draws": int(self.draws),
-            "methods": [m.to_dict() for m in self.methods],
-            "targets": [t.to_dict() for t in self.targets],
-            "notes": list(self.notes),
-        }
-
-
-def _pairwise(
-    pred: Mapping[str, float], truth: Mapping[str, float], near_tie: float
-) -> tuple[int, int, int, int]:
-    """(right, pairs, near-ties, near-ties right) over the dataset pairs both rank."""
-    right = total = ties = tie_right = 0
-    for a, b in itertools.combinations(sorted(set(pred) & set(truth)), 2):
-        ok = (pred[a] - pred[b]) * (truth[a] - truth[b]) > 0
-        near = abs(truth[a] - truth[b]) < near_tie * 0.5 * (truth[a] + truth[b])
-        right += ok
-        total += 1
-        ties += near
-        tie_right += ok and near
-    return right, total, ties, tie_right
-
-
-def _held_points(
-    hidden: pl.DataFrame, target: str, names: Sequence[str]
-) -> list[tuple[float, float, dict[str, float]]]:
-    """(N, D, measured loss per dataset) at every held-out configuration of ``target`` (``config_groups``) that at
-    least two datasets ran (repeats averaged), ordered by N, then D."""
-    import polars as pl
-
-    sub = hidden.filter((pl.col("eval") == target) & pl.col("dataset").is_in(list(names)))
-    if sub.height == 0:
-        return []
-    cfg = config_groups(sub["N"].to_numpy(), sub["D"].to_numpy())
-    g = (
-        sub.with_columns(pl.Series("_cfg", cfg))
-        .group_by(["_cfg", "dataset"])
-        .agg(pl.col("loss").mean(), pl.col("N").first(), pl.col("D").first())
-    )
-    out: list[tuple[float, float, dict[str, float]]] = []
-    for _, pts in g.sort(["N", "D", "dataset"]).group_by("_cfg", maintain_order=True):
-        if pts.height >= 2:
-            truth = dict(zip(pts["dataset"].to_list(), pts["loss"].to_list(), strict=True))
-            out.append((float(pts["N"][0]), float(pts["D"][0]), {str(k): float(v) for k, v in truth.items()}))
-    return out
-
-
-def _score_target(
-    model: RankModel,
-    target: str,
-    points: Sequence[tuple[float, float, dict[str, float]]],
-    learned: LearnedDrawError | None,
-    k: float,
-    near_tie: float,
-) -> dict[Method, list[int]]:
-    """Per backtest method: (right, pairs, near-ties, near-ties right) over the held-out ``points`` of one target,
-    each ranked at its own (N, D); the recommended method with the ``learned`` extrapolation error."""
-    out: dict[Method, list[int]] = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
-    for n, d, truth in points:
-        budget = Budget(N=n, D=d, flops_per_param_token=k)
-        reach = math.log10(budget.compute / model.sweep_top_compute)
-        for m in BACKTEST_METHODS:
-            err = learned(reach) if (learned is not None and m == "recommended") else None
-            counts = _pairwise(point_predictions(model, target, budget, m, err), truth, near_tie)
-            out[m] = [a + b for a, b in zip(out[m], counts, strict=True)]
-    return out
-
-
-def rank_backtest(
-    runs: Runs,
-    targets: Sequence[str] | Mapping[str, float],
-    *,
-    holdout_split: str | None = None,
-    holdout_top_compute: int | None = None,
-    datasets: Sequence[str] | None = None,
-    split: str | None = None,
-    form: str = "l2l",
-    draws: int = 30,
-    seed: int = 0,
-    near_tie: float = NEAR_TIE,
-    progress: Callable[[int, int], None] | None = None,
-) -> RankBacktest:
-    """Hold out runs (``holdout_split``, or the ``holdout_top_compute`` largest budgets; by default the split
-    'extrapolation' when present, else the largest budget), rank the datasets from the rest for each target at each
-    held-out (N, D) that two or more datasets ran, and count the dataset pairs each method orders as measured.
-
-    ``split`` first restricts the table (``split="sweep"`` with the top budget held out is the within-sweep
-    backtest). The recommended method is given the extrapolation error its own within-sweep backtest learns (as
-    ``rank_runs`` does); the baseline ranks by the mean measured loss at each dataset's largest remaining budget."""
-    from l2l.workflows.evaluate import plan_holdout
-
-    if not (0 <= near_tie < 1):
-        raise UsageError(f"the near-tie tolerance must lie in [0, 1), got {near_tie}")
-    base = runs if split is None else dataclasses.replace(runs, frame=runs.in_split(split))
-    plan = plan_holdout(base, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
-    names = base.resolve_datasets(datasets)
-    evals = sorted(plan.train.get_column("eval").unique().to_list())
-    weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
-    k = base.flops_per_param_token
-    cands = candidates_from_frame(plan.train, runs.own_eval, names, list(weights), k)
-    fits: FitMemo = {}
-    short_fits: FitMemo = {}
-    totals = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
-    per_target: list[TargetAccuracy] = []
-    notes: list[str] = []
-    for i, t in enumerate(weights):
-        if progress is not None:
-            progress(i, len(weights))
-        points = _held_points(plan.hidden, t, names)
-        if not points:
-            per_target.append(
-                TargetAccuracy(t, 0, 0, 0, dict.fromkeys(BACKTEST_METHODS, 0), ("no held-out runs",))
-            )
-            continue
-        model = fit_rank_model(cands, t, form=form, draws=draws, seed=seed, fits=fits)
-        tnotes: list[str] = []
-        try:
-            em = learn_draw_error(cands, t, form=form, draws=draws, seed=seed, fits=short_fits)
-        except FitError as exc:
-            em = None
-            tnotes.append(f"recommended without a learned extrapolation error: {exc}")
-        scored = _score_target(model, t, points, em, k, near_tie)
-        for m, counts in scored.items():
-            totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
-        right: dict[str, int] = {m: c[0] for m, c in scored.items()}
-        pairs, ties = scored["baseline"][1], scored["baseline"][2]
-        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, tuple(tnotes)))
-        notes.extend(f"{t}: {n}" for n in tnotes)
-    if progress is not None:
-        progress(len(weights), len(weights))
-    if not any(t.points for t in per_target):
-        raise SelectionError(
-            "no held-out runs of two or more datasets at the same (N, D) on any target: nothing to score",
-            hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
-            param="holdout_top_compute",
-        )
-    methods = tuple(MethodAccuracy(m, *totals[m]) for m in BACKTEST_METHODS)
-    return RankBacktest(plan.label, tuple(names), methods, tuple(per_target), near_tie, draws, tuple(notes))
-
-
-# The ranking setting of ``l2l evaluate --ranking``: the same held-out runs and evals as Table 1.
-def evaluate_ranking(
-    runs: Runs,
-    *,
-    holdout_split: str | None = None,
-    holdout_top_compute: int | None = None,
-    test: Sequence[str] | None = None,
-    downstream: Sequence[str] | None = None,
-    form: str = "l2l",
-    draws: int = 30,
-    seed: int = 0,
-    progress: Callable[[int, int], None] | None = None,
-) -> RankBacktest:
-    """The dataset-ranking setting on the same held-out runs and evals as ``evaluate``: for every test and
-    downstream eval, the datasets ranked from the remaining runs against the measured held-out ones, as pairwise
-    decision accuracy of each method and the single-scale baseline (``rank_backtest``)."""
-    from l2l.workflows.evaluate import plan_holdout
-
-    plan = plan_holdout(
-        runs,
-        holdout_split=holdout_split,
-        holdout_top_compute=holdout_top_compute,
-        test=test,
-        downstream=downstream,
-    )
-    targets = [*plan.test_evals, *plan.downstream_evals]
-    return rank_backtest(
-        runs,
-        targets or [OWN],  # (no test evals: the datasets' own evals are the one eval they share)
-        holdout_split=holdout_split,
-        holdout_top_compute=holdout_top_compute,
-        form=form,
-        draws=draws,
-        seed=seed,
-        progress=progress,
-    )

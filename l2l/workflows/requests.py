@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from l2l.workflows.evaluate import Evaluation
     from l2l.workflows.lawfile import FilePrediction
     from l2l.workflows.predict import LawPrediction
-    from l2l.workflows.rank import RankBacktest
+    from l2l.workflows.rank_eval import RankBacktest
     from l2l.workflows.session import Session
     from l2l.workflows.via import ViaPrediction
 
@@ -283,7 +283,8 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             chance=req.chance,
             options=req.options,
             cache=session.fits,
-            bootstrap=req.bootstrap or 100,
+            calibrations=session.calibrations,
+            bootstrap=req.bootstrap,
             seed=req.seed,
             level=req.level,
         )
@@ -346,9 +347,9 @@ class RankRequest:
     split: str | None = None
     method: RankMethod = "recommended"
     level: float = 0.9
-    draws: int = 50
+    draws: int = 4000
     seed: int = 0
-    form: str = "l2l"
+    form: str = "auto"
     holdout_split: str | None = None
     holdout_top_compute: int | None = None
     #: the metric of the targets named (loss, bpb or accuracy); None: each name says (see ``rank_targets``)
@@ -467,7 +468,8 @@ def answer_rank(
     session: Session, req: RankRequest, progress: Progress | None = None
 ) -> Ranking | RankBacktest:
     """The ranking ``req`` asks for (a ``Ranking``), or its backtest (a ``RankBacktest``) when it holds runs out."""
-    from l2l.workflows.rank import rank_backtest, rank_runs
+    from l2l.workflows.rank import rank_runs
+    from l2l.workflows.rank_eval import rank_backtest
 
     _check_rank(req)
     runs = session.with_accuracy()
@@ -489,6 +491,8 @@ def answer_rank(
             draws=req.draws,
             seed=req.seed,
             progress=progress,
+            cache=session.fits,
+            calibrations=session.calibrations,
         )
     return _ranked(rank_runs(
         runs,
@@ -503,6 +507,8 @@ def answer_rank(
         draws=req.draws,
         seed=req.seed,
         level=req.level,
+        cache=session.fits,
+        calibrations=session.calibrations,
     ))  # fmt: skip
 
 
@@ -601,11 +607,14 @@ def answer_evaluate(
             holdout_top_compute=req.holdout_top_compute,
             evals=req.accuracy,
             chance=req.chance,
+            options=req.options,
             cache=session.fits,
+            calibrations=session.calibrations,
+            level=0.9 if req.level is None else req.level,
         )
     rank = None
     if req.ranking:
-        from l2l.workflows.rank import evaluate_ranking
+        from l2l.workflows.rank_eval import evaluate_ranking
 
         rank = evaluate_ranking(
             session.runs,
@@ -615,5 +624,7 @@ def answer_evaluate(
             downstream=req.downstream or None,
             form=req.options.form,
             progress=ranking_progress,
+            cache=session.fits,
+            calibrations=session.calibrations,
         )
     return EvaluateAnswer(ev, acc, rank)

@@ -531,10 +531,13 @@ def translate(
 
     Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
     ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
-    With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``)."""
+    With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``).
+
+    ``options.form == "auto"`` means Eq. 3 here: E0 and E1 come from Eq. 3 laws, the only form whose translation
+    is a law of the same form (the implied law)."""
     if level is not None:
         check_level(level)
-    book = law_book(runs, options, split, cache)
+    book = law_book(runs, eq3(options), split, cache)
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
     specs = _specs(runs, book, src_ds, tgts, kind, evals)
@@ -573,6 +576,13 @@ class ChainPrediction:
         if rows:
             rows[-1]["actual"] = self.actual
         return rows
+
+
+def eq3(options: FitOptions | None) -> FitOptions | None:
+    """``options`` with ``--form auto`` resolved for a translation: Eq. 3 (closed under translation)."""
+    if options is None or options.form != "auto":
+        return options
+    return replace(options, form="l2l")
 
 
 def predict_via(

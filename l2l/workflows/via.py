@@ -32,9 +32,9 @@ from l2l.core.intervals import (
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import DEFAULT_LEVEL, Combine, Placement, PredictiveInterval, aspect_of
 from l2l.core.sweep import Sweep
-from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config
-from l2l.workflows.predict import DEFAULT_DRAWS, Sweeps, calibration_for
+from l2l.workflows.predict import DEFAULT_DRAWS
 from l2l.workflows.translate import TranslationResult, in_split, translate
 
 if TYPE_CHECKING:
@@ -264,9 +264,12 @@ def predict_sources(
         raise UsageError("several sources need a run to fix (N, D), not one source loss", param="src_loss")
     n, d, x_by_src = _source_losses(runs, sources, every, src_loss, from_run)
     cache = FitCache() if cache is None else cache
-    book = law_book(runs, options, split, cache)
-    sweeps = Sweeps(book.frame)
-    cal = calibration_for(runs, book, calibrations, sweeps)
+    base = law_book(runs, options, split, cache, calibrations)
+    cal = base.calibration(OWN_GROUP)
+    book = translation_book(
+        base
+    )  # translations take E0 and E1 from Eq. 3 laws (--form auto means Eq. 3 here)
+    sweeps = book.sweeps
     own_tgt = runs.own(tgt_ds)
     where, C, notes = _target_placement(runs, book, sweeps, cal, tgt_ds, (n, d), x_by_src)
     chain = _Via(runs, book, cal, tgt_ds, where, _Settings(split, join, options, cache, level, seed))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from l2l.base.text import fmt_fixed, plural
+from l2l.base.text import fmt_fixed, fmt_pct, plural
 from l2l.output.render import Column, Report, Row
 from l2l.output.reports.common import finite, interval_column, pct, si, spread
 
@@ -120,8 +120,8 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
 
 
 def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: float = 0.9) -> Report:
-    """predict (accuracy): each prediction's accuracy in points with its interval (a lower bound), and the chain
-    of steps that made it."""
+    """predict (accuracy): each prediction's accuracy in points with its interval (a lower bound where its input
+    loss's interval is one), and the chain of steps that made it."""
     rows = []
     notes: list[str] = []
     for p in preds:
@@ -134,8 +134,10 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         notes.append(head + " → ".join(d["steps"]))
         if d["extrapolates"]:
             notes.append(head + "the input loss lies outside the range the accuracy law was fitted on")
-    if any(r["accuracy_lo"] is not None for r in rows):
-        notes.append(f"{pct(level)} intervals (both steps bootstrapped) are {rows[0]['interval']}")
+    shown = next((r for r in rows if r["accuracy_lo"] is not None), None)
+    if shown is not None:
+        notes.append(shown["interval"])
+    low = ", lower bound" if any(r.get("lower_bound_only") for r in rows) else ""
     cols = [
         Column("dataset", justify="left"),
         Column("eval", justify="left"),
@@ -150,14 +152,14 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         Column("status", justify="left", drop=1),
         *(Column(k, table=False) for k in ("accuracy", "accuracy_lo", "accuracy_hi", "loss_lo", "loss_hi")),
         *(Column(k, table=False) for k in ("chance", "pooled", "reason", "steps")),
-        interval_column("accuracy", f"accuracy (pts) [{pct(level)}, lower bound]", rows, scale=100.0),
+        interval_column("accuracy", f"accuracy (pts) [{pct(level)}{low}]", rows, scale=100.0),
     ]
     summary = None
     if len(rows) == 1 and finite(rows[0]["accuracy"]):
         r = rows[0]
         iv = (
-            f", {pct(level)} interval [{100 * r['accuracy_lo']:.1f}, {100 * r['accuracy_hi']:.1f}] (a lower bound "
-            "on the uncertainty)"
+            f", {pct(level)} interval [{100 * r['accuracy_lo']:.1f}, {100 * r['accuracy_hi']:.1f}]"
+            + (" (a lower bound on the uncertainty)" if r.get("lower_bound_only") else "")
             if finite(r["accuracy_lo"])
             else ""
         )
@@ -189,13 +191,16 @@ def accuracy_evaluation_report(ev: AccuracyEvaluation, *, detail: bool = False) 
         Column("n_evals", "evals", drop=3),
         Column("mae_points_predictable", "MAE (pts), evals l2l predicts", fmt=fmt_fixed(2), drop=0),
         Column("n_predictable", "evals", drop=2),
+        Column("coverage", "coverage", fmt=fmt_pct(1), drop=3),
+        Column("median_half_width_points", "half-width (pts)", fmt=fmt_fixed(2), drop=4),
         Column("n_predictions", "predictions", table=False),
+        Column("n_intervals", table=False),
         Column("method", table=False),
     ]
     notes = [
         f"held out: {ev.holdout} ({plural(ev.n_heldout_runs, 'run')}); {plural(len(ev.evals), 'accuracy eval')}",
-        "measured: the held-out run's own input loss (the loss → accuracy step alone); predicted: the input loss's "
-        "Eq. 3 law extrapolated (the whole chain)",
+        "measured: the held-out run's own input loss (the loss → accuracy step alone); predicted: the input loss "
+        "as predict gives it (the whole chain); coverage: held-out accuracies inside l2l's intervals",
         *ev.notes,
     ]
     scored = [r for r in rows if finite(r.get("mae_points_predictable"))]

@@ -60,9 +60,31 @@ def _law_name(r: Row, own: Mapping[str, str] | None) -> str:
     return f"{r['dataset']}/{r['eval']}"
 
 
+def _choice_and_flag(
+    d: dict[str, Any],
+    outcome: FitOutcome,
+    key: tuple[str, str],
+    chosen: dict[str, list[str]],
+    notes: list[str],
+) -> None:
+    """A fit-law row's form choice (--form auto: every form's backtest error) and poor-law flag, in place."""
+    choice = outcome.choices.get(key)
+    if choice is not None:
+        d["form_choice"] = choice.to_dict()
+        for sc in choice.scores:
+            d[f"backtest_{sc.form}"] = sc.error
+        chosen.setdefault(choice.reason, []).append("/".join(key))
+    flag = outcome.flags.get(key)
+    if flag:
+        d["status"] = "poor"
+        d["flags"] = f"{d['flags']}; {flag}" if d["flags"] != "ok" else flag
+        notes.append(f"{'/'.join(key)}: {flag}")
+
+
 def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[str, Any]], list[str]]:
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    chosen: dict[str, list[str]] = {}
     for (ds, ev), res in zip(outcome.keys, outcome.results, strict=True):
         if isinstance(res, Exception):
             rows.append(
@@ -81,9 +103,12 @@ def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[s
         d.pop("bootstrap", None)
         d["status"] = "ok" if not d["at_bounds"] and d["converged"] else "warning"
         d["flags"] = _flags(d)
+        _choice_and_flag(d, outcome, (ds, ev), chosen, notes)
         notes.extend(f"{ds}/{ev}: {w}" for w in d["warnings"])
         d.update(_bootstrap_fields(res, level))
         rows.append(d)
+    # --form auto: one line per group of laws, its choice and every form's backtest error
+    notes[:0] = [f"{', '.join(who[:3])}{' …' if len(who) > 3 else ''}: {why}" for why, who in chosen.items()]
     return rows, notes
 
 
@@ -108,7 +133,7 @@ def _fits_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
     failed = len(rows) - len(ok)
     if not ok:
         return f"no law could be fitted ({plural(failed, 'failure')}: see the notes)"
-    flagged = [r for r in ok if r.get("status") == "warning"]
+    flagged = [r for r in ok if r.get("status") in ("warning", "poor")]
     head = f"{plural(len(ok), 'law')} fitted" + (f", {failed} failed" if failed else "")
     settled = "it settled inside its box" if len(ok) == 1 else "every one settled inside its box"
     head += "; " + (f"{len(flagged)} flagged (see flags)" if flagged else settled)
@@ -139,6 +164,12 @@ def fits_report(
     rows, notes = _fit_rows(outcome, form, level)
     obj = f"Huber (δ = {delta:g})" if objective == "huber" else "least squares"
     head = [f"L = {equation}; objective: {obj} on log loss, summed over runs."]
+    if form == "auto":
+        head = [
+            "--form auto: each group of laws (the own losses; each other eval across datasets) in the form its "
+            "backtests favour (backtest error: mean |log error| of refits below each cutoff predicting the runs "
+            f"above, corrected where that helped); objective: {obj} on log loss, summed over runs."
+        ]
     n_starts = next((r.n_starts for r in outcome.results if not isinstance(r, Exception)), None)
     if n_starts:
         head.append(
@@ -150,7 +181,7 @@ def fits_report(
     cols = [
         Column("dataset", justify="left"),
         eval_column(rows, own),
-        Column("form", table=False),
+        Column("form", table=form == "auto", drop=3),
         Column("A", fmt=sci_column, drop=2),
         Column("B", fmt=sci_column, drop=2),
         Column("E", fmt=fmt_fixed(3), drop=0),
@@ -243,9 +274,17 @@ def predictions_report(preds: Sequence[LawPrediction], *, own: Mapping[str, str]
     how far the target lies beyond the fitted runs."""
     rows = [p.to_dict() for p in preds]
     level = pct_level(rows)
+    fixed = [r for r in rows if r.get("corrected", True)]
+    what = (
+        "the law's loss corrected by the bias its sweep's backtests measured (law: uncorrected)"
+        if len(fixed) == len(rows)
+        else "the law's own loss (no correction helped in its backtests)"
+        if not fixed
+        else "the law's loss, corrected by its backtests' bias where that helped (law: uncorrected)"
+    )
     notes = [
-        "predicted: the law's loss corrected by the bias its sweep's backtests measured (law: uncorrected), "
-        f"with the {level} predictive interval; C×, N×, D×: the target over the largest fitted value."
+        f"predicted: {what}, with the {level} predictive interval; C×, N×, D×: the target over the largest fitted "
+        "value."
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at N={sci(r['N'])}, D={sci(r['D'])}")
     notes += sorted({w for r in rows for w in r["warnings"]})

@@ -15,7 +15,7 @@ __all__ = ["rank_backtest_report", "ranking_report"]
 
 if TYPE_CHECKING:
     from l2l.core.ranking import Ranking, TargetRanking
-    from l2l.workflows.rank import RankBacktest
+    from l2l.workflows.rank_eval import RankBacktest
 
 
 def _rel_interval(row: Row) -> str:
@@ -328,6 +328,27 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
             json_key="targets",
         ),
     ]
+    buckets = [b.to_dict() for b in bt.calibration if b.n]
+    if buckets and not part:
+        for b in buckets:
+            b["bucket"] = f"{b['lo']:.2f}–{b['hi']:.2f}"
+        reports.append(
+            Report(
+                "rank-backtest-pbest",
+                [
+                    Column("bucket", "stated P(best)", justify="left"),
+                    Column("n", "leaders"),
+                    Column("stated", "mean stated", fmt=fmt_fixed(2)),
+                    Column("realised", "right", fmt=fmt_fixed(2)),
+                    Column("lo", table=False),
+                    Column("hi", table=False),
+                ],
+                buckets,
+                title="P(best) of the recommended ranking's leader against how often it was right",
+                show_in=frozenset({"table", "json"}),
+                json_key="pbest_calibration",
+            )
+        )
     if part:
         return [
             replace(r, show_in=frozenset({"table", "json"}), json_key=key, meta={})

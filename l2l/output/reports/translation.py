@@ -359,9 +359,9 @@ def _coverage_report(rows: Sequence[Row]) -> Report:
         notes=[
             "coverage: share of held-out values inside their interval; half-width relative to the estimate; "
             "independent's mean error is of its bias-corrected estimate (the interval's centre);",
-            "backtested: own-loss predictions and train-train translations are calibrated by backtests inside the "
-            "fitting runs; the train-test step and laws of other evals are not (residual spread only: lower "
-            "bounds, expect under-coverage).",
+            "backtested: every law's predictions (each eval's laws backtested together) and train-train "
+            "translations are calibrated by backtests inside the fitting runs; the train-test step is not "
+            "(residual spread only: lower bounds, expect under-coverage).",
         ],
         show_in=frozenset({"table"}),
         summary=(f"{level} intervals: " + "; ".join(words)) if words else None,
@@ -374,7 +374,7 @@ def _evaluate_notes(ev: Evaluation) -> list[str]:
     return [
         f"held out: {ev.holdout} ({ev.n_heldout_runs} runs); mean relative error |pred − actual| / actual over "
         "ordered pairs of distinct datasets; bias-corrected: the centre of the calibrated interval (corrected "
-        "where backtests apply: own losses)",
+        "where its backtests showed that helps)",
         f"test evals: {', '.join(ev.test_evals) or 'none'}",
         f"downstream evals: {len(down)}" + (f" ({shown})" if down else " (none matched: see --downstream)"),
         *ev.notes,

@@ -1,0 +1,175 @@
+"""Is a downstream task predictable from a loss at all? The checks an accuracy law is fitted only after: inputs
+(losses > 0, accuracies in [0, 1], a chance level in [0, 1)), the runs' noise (around a running median, free of any
+curve's shape), Spearman's ρ without scipy.stats, and ``assess_predictability``: a rise above chance beyond the
+noise, falling with the loss. Split from ``l2l.core.accuracy``, which re-exports every name. Pure numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from l2l.base.errors import FitError, InputError
+from l2l.core.laws import Array
+
+__all__ = ["MIN_SIGNAL_SD", "TREND_P", "Predictability", "assess_predictability", "check_inputs", "spearman"]
+
+# A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
+# worst runs when no chance level is given), and the accuracy falls with the loss (Spearman p below TREND_P).
+MIN_SIGNAL_SD = 3.0
+TREND_P = 1e-3
+
+
+@dataclass(frozen=True)
+class Predictability:
+    """Whether a task's sweep accuracies rise above chance by more than their noise."""
+
+    predictable: bool
+    reason: str
+    signal: float  # mean accuracy of the best 10 % of runs (lowest loss) minus the reference level
+    reference: float  # chance, or the mean accuracy of the worst 10 % of runs when no chance level is given
+    noise_sd: float  # per-run noise: residual SD around a running median of accuracy against the loss
+    spearman: float
+    trend_p: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (float(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def check_inputs(x: ArrayLike, acc: ArrayLike, chance: float | None) -> tuple[Array, Array]:
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(acc, dtype=np.float64).ravel()
+    if len(xa) != len(ya):
+        raise InputError(f"losses and accuracies have different lengths ({len(xa)} and {len(ya)})")
+    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
+        raise InputError("losses and accuracies must be finite numbers")
+    if np.any(xa <= 0):
+        raise InputError(f"losses must be > 0, got {float(np.min(xa)):.4g}")
+    if np.any((ya < 0) | (ya > 1)):
+        bad = float(ya[(ya < 0) | (ya > 1)][0])
+        raise InputError(
+            f"an accuracy must be a fraction in [0, 1], got {bad:.4g}",
+            hint="a value above 1 may be a percentage (divide by 100) or a loss in an accuracy column",
+        )
+    if chance is not None and not (0 <= chance < 1):
+        raise InputError(f"a chance level must be in [0, 1), got {chance}")
+    if len(xa) < 5:
+        raise FitError(f"{len(xa)} runs; an accuracy law needs at least 5")
+    if np.ptp(xa) <= 0:
+        raise FitError("all losses are equal: accuracy cannot be related to the loss")
+    return xa, ya
+
+
+def _running_median_sd(x: Array, y: Array) -> float:
+    """Noise SD of y around a running median in x (window ~ √n runs): free of any curve's shape."""
+    order = np.argsort(x, kind="stable")
+    ys = y[order]
+    n = len(ys)
+    w = max(2, round(math.sqrt(n)) // 2)
+    med = np.empty(n)
+    if n > 2 * w:  # full windows at once; the truncated ones at the two ends one by one
+        med[w : n - w] = np.median(np.lib.stride_tricks.sliding_window_view(ys, 2 * w + 1), axis=1)
+    for i in [*range(min(w, n)), *range(max(n - w, min(w, n)), n)]:
+        med[i] = np.median(ys[max(0, i - w) : i + w + 1])
+    r = ys - med
+    # MAD of the residuals, scaled to a Gaussian SD; a running median shrinks residuals a little, so correct by
+    # the variance of a median of 2w+1 neighbours being ~π/(2(2w+1)) of a point's
+    mad = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
+
+
+def _ranks(a: Array) -> Array:
+    """Ranks from 1, ties sharing their mean rank (scipy.stats.rankdata's 'average')."""
+    order = np.argsort(a, kind="mergesort")
+    srt = a[order]
+    new = np.concatenate([[True], srt[1:] != srt[:-1]])
+    dense = np.empty(len(a), dtype=np.intp)
+    dense[order] = np.cumsum(new)
+    bounds = np.concatenate([np.flatnonzero(new), [len(a)]])
+    out: Array = 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+    return out
+
+
+def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
+    """Spearman's ρ and its two-sided p-value from Student's t with n − 2 degrees of freedom, as
+    ``scipy.stats.spearmanr`` gives them (nan for a constant input), without importing scipy.stats (0.4 s)."""
+    from scipy.special import stdtr
+
+    rx = _ranks(np.asarray(x, dtype=np.float64))
+    ry = _ranks(np.asarray(y, dtype=np.float64))
+    dx, dy = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy)))
+    if den == 0.0:
+        return math.nan, math.nan
+    rho = max(-1.0, min(1.0, float(np.dot(dx, dy)) / den))
+    dof = len(rx) - 2
+    if dof <= 0:
+        return rho, math.nan
+    if abs(rho) == 1.0:
+        return rho, 0.0
+    t = rho * math.sqrt(dof / ((1.0 + rho) * (1.0 - rho)))
+    return rho, float(2.0 * stdtr(dof, -abs(t)))
+
+
+def assess_predictability(
+    x: ArrayLike,
+    acc: ArrayLike,
+    *,
+    chance: float | None = None,
+    noise_sd: float | None = None,
+    min_signal: float = MIN_SIGNAL_SD,
+) -> Predictability:
+    """Is there a rise of accuracy above chance, beyond the noise, that a law of the loss could extrapolate?
+
+    The signal is the mean accuracy of the best 10 % of runs (lowest loss) minus chance (or minus the mean of the
+    worst 10 % when no chance level is given); the noise is the per-run SD around a running median (or
+    ``noise_sd``, e.g. the binomial SD √(p(1−p)/n_items)). Unpredictable when the signal is below ``min_signal``
+    noise SDs, or when accuracy does not fall with the loss (Spearman p ≥ 1e-3).
+    """
+    xa, ya = check_inputs(x, acc, chance)
+    order = np.argsort(xa, kind="stable")
+    k = max(1, len(xa) // 10)
+    top = float(np.mean(ya[order[:k]]))
+    bottom = float(np.mean(ya[order[-k:]]))
+    ref = chance if chance is not None else bottom
+    sd = _running_median_sd(xa, ya) if noise_sd is None else float(noise_sd)
+    sd = max(sd, 1e-6)
+    rho, p = spearman(xa, ya)
+    rho_f = float(rho) if math.isfinite(float(rho)) else 0.0
+    p_f = float(p) if math.isfinite(float(p)) else 1.0
+    signal = top - ref
+    what = "chance" if chance is not None else "its worst runs"
+    if not (rho_f < 0 and p_f < TREND_P):
+        return Predictability(
+            False,
+            f"accuracy does not fall with the loss across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g})",
+            signal,
+            ref,
+            sd,
+            rho_f,
+            p_f,
+        )
+    if signal < min_signal * sd:
+        return Predictability(
+            False,
+            f"the best runs sit {100 * signal:.1f} points above {what} ({ref:.3f}), within {min_signal:g} noise SDs "
+            f"({100 * sd:.1f} points each): accuracy stays near chance across the sweep",
+            signal,
+            ref,
+            sd,
+            rho_f,
+            p_f,
+        )
+    return Predictability(
+        True,
+        f"the best runs sit {100 * signal:.1f} points above {what}, {signal / sd:.1f} noise SDs",
+        signal,
+        ref,
+        sd,
+        rho_f,
+        p_f,
+    )

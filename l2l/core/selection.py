@@ -1,0 +1,221 @@
+"""Which form of a scaling law: chosen by the error of its own backtests inside the sweep (``--form auto``).
+
+For a group of laws (the own losses of a table's datasets, or one eval across the datasets that ran it) every
+candidate form (Eq. 3 ``l2l``, Eq. 1 ``chinchilla``, Eq. 2 ``kaplan``) is refitted on the budgets up to each cutoff
+and predicts the runs above: the backtests of ``l2l.core.backtest``, the same ones that calibrate the intervals.
+A form's *backtest error* is the mean |log(actual / predicted)| of those predictions as l2l would make them: corrected
+by the bias the other cutoffs learn, where that correction helps on left-out cutoffs (the error model's cross-fit,
+``ErrorModel.cv_error``), uncorrected otherwise (one cutoff, or no bias that helps). Runs within 3× of the
+compute-optimal size count, as for the error models.
+
+The margin prefers the form l2l would use anyway: Eq. 3 is kept unless another form's backtest error is below half
+of its own (``MARGIN``) and lower by more than 0.1 % (``MIN_GAIN``); then Eq. 1 unless Eq. 2 halves Eq. 1's. Eq. 1
+and Eq. 3 have as many parameters (five); Eq. 3 goes first because it is the paper's form and the only one closed
+under translation, and because the backtests cannot see every failure: on the paper's runs Eq. 1's backtest errors
+are 0.7 of Eq. 3's, yet at 20× compute Eq. 1 misses by 4.6 % where corrected Eq. 3 misses by 0.65 %. Eq. 2 (four
+parameters, no irreducible loss) comes last: it extrapolates a loss to zero. On Eq. 1 data (the synthetic W&B
+export) Eq. 1's backtest error is 0.3–0.4 of Eq. 3's and it is chosen; on Eq. 3 data Eq. 3's is a tenth of Eq. 1's.
+
+Pure: numpy, no printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from l2l.base.errors import FitError
+from l2l.core.error_model import MAX_ASPECT, BacktestResidual, ErrorModel, fit_error_model, near_optimal
+from l2l.core.fit import LawFit
+from l2l.core.predictive import aspect_of
+from l2l.core.sweep import Sweep
+
+__all__ = [
+    "FORM_LABELS",
+    "MARGIN",
+    "MIN_GAIN",
+    "MIN_SCORED",
+    "POOR_BACKTEST",
+    "POOR_TOP",
+    "PREFERENCE",
+    "FormChoice",
+    "FormScore",
+    "choose_form",
+    "law_flag",
+    "score_errors",
+]
+
+#: The order of preference: a later form must beat every earlier one by the margin to be chosen.
+PREFERENCE: tuple[str, ...] = ("l2l", "chinchilla", "kaplan")
+#: Another form is chosen only when its backtest error is below this fraction of the preferred form's ...
+MARGIN = 0.5
+#: ... and lower by more than this (mean |log error|: 0.1 %), so that noise-level differences never switch.
+MIN_GAIN = 1e-3
+#: A form is scored only on at least this many backtest errors.
+MIN_SCORED = 5
+FORM_LABELS: dict[str, str] = {"l2l": "Eq. 3", "chinchilla": "Eq. 1", "kaplan": "Eq. 2"}
+#: A law is flagged poor when it misses its own runs at the largest budget (near compute-optimal) by more than
+#: this on average (mean log residual) ...
+POOR_TOP = 0.03
+#: ... or its backtest predictions (as l2l makes them: corrected where that helped) miss by more than this.
+POOR_BACKTEST = 0.05
+
+
+@dataclass(frozen=True)
+class FormScore:
+    """One form's backtest error over a group of laws: ``error`` as l2l predicts (corrected where the correction
+    helped on left-out cutoffs), ``raw_error`` uncorrected, both mean |log error| near compute-optimal; None with
+    the ``reason`` when the form could not be backtested."""
+
+    form: str
+    error: float | None
+    raw_error: float | None
+    n_errors: int
+    n_cutoffs: int
+    corrected: bool = False
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "error": self.error,
+            "raw_error": self.raw_error,
+            "n_errors": self.n_errors,
+            "n_cutoffs": self.n_cutoffs,
+            "corrected": self.corrected,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FormScore:
+        def num(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        return cls(
+            str(d["form"]),
+            num(d["error"]),
+            num(d["raw_error"]),
+            int(d["n_errors"]),
+            int(d["n_cutoffs"]),
+            bool(d["corrected"]),
+            str(d["reason"]),
+        )
+
+
+@dataclass(frozen=True)
+class FormChoice:
+    """The form chosen for a group of laws, every form's backtest error, and why (``by_evidence`` False: no form
+    could be backtested, the preferred one was kept)."""
+
+    form: str
+    scores: tuple[FormScore, ...]
+    reason: str
+    by_evidence: bool = True
+
+    def score(self, form: str) -> FormScore | None:
+        return next((s for s in self.scores if s.form == form), None)
+
+    def errors(self) -> dict[str, float | None]:
+        """form → backtest error (None: not backtested)."""
+        return {s.form: s.error for s in self.scores}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "reason": self.reason,
+            "by_evidence": self.by_evidence,
+            "scores": [s.to_dict() for s in self.scores],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FormChoice:
+        return cls(
+            str(d["form"]),
+            tuple(FormScore.from_dict(s) for s in d["scores"]),
+            str(d["reason"]),
+            bool(d["by_evidence"]),
+        )
+
+
+def score_errors(form: str, errors: Sequence[BacktestResidual], notes: Sequence[str] = ()) -> FormScore:
+    """A form's backtest error from its backtest errors (pooled over the group's laws): the error model's
+    cross-fitted error where one can be learned (≥ 2 cutoffs, enough runs), else the plain mean |log error| of
+    the runs near compute-optimal (all runs when none is). ``notes``: why errors are missing, for the reason."""
+    near = near_optimal(errors) or list(errors)
+    n_cut = len({x.cutoff for x in near})
+    if len(near) < MIN_SCORED:
+        why = "; ".join(notes) if notes else "too few budgets below the largest to refit on"
+        return FormScore(form, None, None, len(near), n_cut, reason=f"{len(near)} backtest errors: {why}")
+    try:
+        model = fit_error_model(errors, "direct")
+    except FitError:
+        raw = float(np.mean([abs(x.log_error) for x in near]))
+        return FormScore(form, raw, raw, len(near), n_cut)
+    return FormScore(form, model.cv_error, model.raw_error, model.n_errors, model.n_cutoffs, model.corrects)
+
+
+def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
+    """Why a fitted law is poor (None when it is not): it misses its own runs at the largest budget within 3× of
+    compute-optimal by more than ``POOR_TOP`` on average, or its backtest predictions (``model``'s cross-fitted
+    errors of its dataset) by more than ``POOR_BACKTEST``."""
+    why: list[str] = []
+    top = sweep.max_C * (1 - 1e-9) <= sweep.C
+    near = top & (np.abs(aspect_of(fit, sweep.N, sweep.C)) <= MAX_ASPECT)
+    use = near if near.any() else top
+    miss = float(np.mean(np.log(sweep.loss[use] / fit.predict(sweep.N[use], sweep.D[use]))))
+    if abs(miss) > POOR_TOP:
+        word = "above" if miss > 0 else "below"
+        why.append(f"its own largest runs lie {100 * abs(miss):.1f} % {word} it")
+    err = None if model is None else model.group_errors.get(fit.dataset)
+    if err is not None and err > POOR_BACKTEST:
+        why.append(f"its backtest predictions miss by {100 * err:.1f} % on average")
+    return ("poor law: " + "; ".join(why)) if why else None
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.2f} %"
+
+
+def choose_form(
+    scores: Sequence[FormScore],
+    preference: Sequence[str] = PREFERENCE,
+    *,
+    margin: float = MARGIN,
+    min_gain: float = MIN_GAIN,
+) -> FormChoice:
+    """The first form in ``preference`` that no other scored form beats by the margin (an error below ``margin``
+    times its own and lower by more than ``min_gain``); the first scored preferred form when none is scored."""
+    scored = [s for s in scores if s.error is not None]
+    listing = ", ".join(f"{s.form} {_pct(s.error)}" for s in scored)
+    untried = [s.form for s in scores if s.error is None]
+    if untried:
+        listing += f" ({', '.join(untried)} not backtested)"
+    if not scored:
+        first = next((f for f in preference if any(s.form == f for s in scores)), preference[0])
+        why = next((s.reason for s in scores if s.reason), "no backtests")
+        return FormChoice(
+            first, tuple(scores), f"{first} (the default): no form could be backtested ({why})", False
+        )
+    by_form = {s.form: s for s in scored}
+    for f in [*preference, *(s.form for s in scored)]:
+        own = by_form.get(f)
+        if own is None or own.error is None:
+            continue
+        err = own.error
+        beaten = [
+            s for s in scored if s.error is not None and s.error < margin * err and err - s.error > min_gain
+        ]
+        if beaten:
+            continue
+        earlier = [p for p in preference[: preference.index(f)] if p in by_form] if f in preference else []
+        label = f"{f} ({FORM_LABELS.get(f, f)})"
+        if earlier:
+            why = f"{label}: backtest errors {listing}; below {margin:g}× that of {', '.join(earlier)}"
+        else:
+            why = f"{label}: backtest errors {listing}; no other form is below {margin:g}× its error"
+        return FormChoice(f, tuple(scores), why)
+    best = min(scored, key=lambda s: s.error if s.error is not None else np.inf)
+    return FormChoice(best.form, tuple(scores), f"{best.form}: the lowest backtest error ({listing})")

@@ -1,0 +1,221 @@
+"""Issue 17: the law chosen by evidence (--form auto), reach in model size, flags, accuracy intervals that hold the
+point at any level, one prediction per question across commands, and no NaN in a ranking."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.core.backtest import BacktestOptions
+from l2l.core.calibrate import CalibrationCache, calibrate_forms
+from l2l.core.error_model import BacktestResidual, fit_error_model
+from l2l.core.fit import FitCache, FitOptions, fit_law
+from l2l.core.intervals import direct_interval
+from l2l.core.laws import ScalingLaw
+from l2l.core.predictive import Placement
+from l2l.core.selection import FormScore, choose_form, law_flag
+from l2l.core.sweep import Sweep
+from l2l.testing import PAPER_LIKE_LAW, law_samples
+
+CHINCHILLA = ScalingLaw("chinchilla", A=406.4, B=410.7, E=1.69, alpha=0.34, beta=0.28)
+
+
+def _table(law: ScalingLaw, seed: int, noise: float = 0.004) -> dict[str, Sweep]:
+    """Three datasets whose own losses follow variants of ``law`` (its form), on iso-FLOP grids of 6 budgets."""
+    out = {}
+    for i, k in enumerate((1.0, 0.8, 1.25)):
+        var = ScalingLaw(
+            law.form, A=law.A * k, B=law.B / k, E=law.E * (0.9 + 0.1 * i), alpha=law.alpha, beta=law.beta
+        )
+        n, d, y = law_samples(var, noise=noise, seed=10 * seed + i, sizes_per_budget=7)
+        out[f"d{i}"] = Sweep.of(n, d, None, y)
+    return out
+
+
+def _choose(table: dict[str, Sweep]) -> Any:
+    how = {
+        f: BacktestOptions(
+            form=f,
+            warm_starts={k: fit_law(s.N, s.D, s.loss, form=f).law.theta for k, s in table.items()},
+            translations=False,
+        )
+        for f in ("l2l", "chinchilla")
+    }
+    return calibrate_forms(table, how, translations=None)
+
+
+@pytest.mark.parametrize(
+    ("law", "want"), [(PAPER_LIKE_LAW, "l2l"), (CHINCHILLA, "chinchilla")], ids=["eq3", "eq1"]
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_backtests_choose_the_generating_form(law: ScalingLaw, want: str, seed: int) -> None:
+    cal = _choose(_table(law, seed))
+    assert cal.form == want, cal.choice.reason
+    assert cal.choice is not None
+    assert cal.choice.by_evidence
+    errors = cal.choice.errors()
+    other = "chinchilla" if want == "l2l" else "l2l"
+    assert errors[want] is not None
+    assert errors[other] is not None
+    assert errors[want] < 0.5 * errors[other]  # decisively: the margin is not what decided
+    json.dumps(cal.to_record(), allow_nan=False)
+
+
+def test_the_margin_keeps_the_preferred_form_unless_another_halves_its_error() -> None:
+    def scores(l2l: float, chin: float, kap: float | None = None) -> list[FormScore]:
+        out = [FormScore("l2l", l2l, l2l, 50, 5), FormScore("chinchilla", chin, chin, 50, 5)]
+        out.append(
+            FormScore("kaplan", kap, kap, 50 if kap else 0, 5 if kap else 0, reason="" if kap else "skip")
+        )
+        return out
+
+    assert choose_form(scores(0.010, 0.006)).form == "l2l"  # 0.6×: not enough
+    assert choose_form(scores(0.010, 0.004)).form == "chinchilla"  # below 0.5×
+    assert choose_form(scores(0.0015, 0.0006)).form == "l2l"  # below 0.5× but within 0.1 %: noise
+    assert choose_form(scores(0.010, 0.004, 0.0015)).form == "kaplan"  # halves chinchilla's too
+    assert choose_form(scores(0.010, 0.004, 0.003)).form == "chinchilla"
+    none = choose_form([FormScore("l2l", None, None, 0, 0, reason="2 backtest errors")])
+    assert none.form == "l2l"
+    assert not none.by_evidence
+    assert "no form could be backtested" in none.reason
+
+
+def test_a_bias_needs_three_cutoffs_to_correct_an_estimate() -> None:
+    rng = np.random.default_rng(0)
+
+    def errs(cutoffs: list[float]) -> list[BacktestResidual]:
+        out = []
+        for c in cutoffs:
+            for k in range(8):
+                d = 0.2 + 0.3 * k
+                pred = 2.0 * math.exp(0.02 * d + 0.002 * rng.standard_normal())  # a bias growing with reach
+                out.append(BacktestResidual("direct", "a", "", c, 1e9, 1e10, c * math.exp(d), d, pred, 2.0))
+        return out
+
+    assert fit_error_model(errs([1e18, 1e19])).bias_form == "none"
+    model = fit_error_model(errs([1e17, 1e18, 1e19]))
+    assert model.corrects
+    assert model.cv_error < model.raw_error
+
+
+def test_reach_counts_model_size_inside_the_fitted_budgets() -> None:
+    n, d, y = law_samples(PAPER_LIKE_LAW, noise=0.003, seed=0)
+    sweep = Sweep.of(n, d, None, y)
+    big = float(n.max()) * 3.5
+    c = float(np.median(sweep.C))  # inside the fitted compute range
+    where = Placement.at(big, c / (6 * big), c, sweep)
+    assert_allclose(where.distance, math.log(3.5), rtol=1e-9)
+    assert Placement.at(float(n.min()), float(d.min()), float(sweep.C.min()), sweep).distance == 0.0
+    # backtest errors whose spread grows with the reach, as extrapolation errors do
+    errs = [
+        BacktestResidual(
+            "direct", "a", "", cut, 1e9, 1e10, cut * 4, dd, 2.0 * math.exp((0.001 + 0.01 * dd) * z), 2.0
+        )
+        for cut in (1e17, 1e18, 1e19)
+        for dd, z in zip(np.linspace(0.1, 2.0, 8), np.random.default_rng(1).standard_normal(8), strict=True)
+    ]
+    model = fit_error_model(errs, bias_form="none")
+    fit = fit_law(n, d, y)
+    inside = direct_interval(fit, float(np.median(n)), c / (6 * float(np.median(n))), c, sweep, model)
+    beyond = direct_interval(fit, big, c / (6 * big), c, sweep, model)
+    assert beyond.distance > 1.0
+    assert inside.distance == 0.0
+    assert beyond.half_width > inside.half_width
+
+
+def test_a_law_that_misses_its_own_largest_runs_is_flagged() -> None:
+    n, d, y = law_samples(PAPER_LIKE_LAW, noise=0.002, seed=3)
+    fit = fit_law(n, d, y)
+    sweep = Sweep.of(n, d, None, y)
+    assert law_flag(fit, sweep, None) is None
+    top = sweep.max_C * (1 - 1e-9) <= sweep.C
+    bent = Sweep.of(n, d, None, np.where(top, y * 0.94, y))  # the largest budget's runs 6 % below the law
+    flag = law_flag(fit, bent, None)
+    assert flag is not None
+    assert "largest runs" in flag
+
+
+def test_accuracy_intervals_hold_the_point_at_every_level_and_never_collapse() -> None:
+    from l2l.core.accuracy import fit_accuracy
+
+    rng = np.random.default_rng(0)
+    x = np.linspace(1.8, 3.4, 60)
+    acc = 0.25 + 0.75 / (1 + np.exp((x - 2.4) / 0.2)) + 0.01 * rng.standard_normal(60)
+    fit = fit_accuracy(x, np.clip(acc, 0, 1), chance=0.25, order=-x)
+    widths = []
+    for level in (0.5, 0.8, 0.9, 0.99):
+        p, lo, hi, _ = fit.chain_interval(2.0, None, 1.95, 2.06, level)
+        assert 0 < lo < p < hi < 1
+        widths.append(hi - lo)
+    assert widths == sorted(widths)  # a higher level, a wider interval
+    # far beyond the losses fitted (accuracy at its floor, the old interval collapsed to [0, 0]): still an interval
+    p, lo, hi, _ = fit.chain_interval(9.0, None, 8.0, 10.0, 0.9)
+    assert lo < p < hi
+    assert hi - lo > 1e-3
+
+
+@pytest.fixture(scope="module")
+def shared(synthetic_runs: Any) -> tuple[Any, FitCache, CalibrationCache]:
+    return synthetic_runs, FitCache(), CalibrationCache()
+
+
+def test_one_prediction_per_question_across_predict_rank_and_evaluate(shared: Any) -> None:
+    from l2l.workflows.evaluate import evaluate
+    from l2l.workflows.predict import predict
+    from l2l.workflows.rank import rank_runs
+
+    runs, fits, cals = shared
+    opts = FitOptions(form="auto")
+    n, d = 3.3e9, 1e21 / (6 * 3.3e9)  # the synthetic table's held-out configuration
+    ev = evaluate(
+        runs, options=opts, cache=fits, calibrations=cals, test=["alpha_val"], downstream=["downstream/quiz"]
+    )
+    for target in ("alpha_val", "downstream/quiz"):
+        (p,) = predict(
+            runs,
+            N=[n],
+            D=[d],
+            datasets=["alpha"],
+            evals=[target],
+            split="sweep",
+            options=opts,
+            cache=fits,
+            calibrations=cals,
+        )
+        held = next(h for h in ev.predictions if h.tgt == "alpha" and h.eval == target)
+        assert held.interval_independent is not None
+        assert_allclose(
+            (held.interval_independent.estimate, held.interval_independent.lo, held.interval_independent.hi),
+            (p.interval.estimate, p.interval.lo, p.interval.hi),
+            rtol=1e-12,
+        )
+        r = rank_runs(runs, [target], N=n, D=d, split="sweep", draws=8, cache=fits, calibrations=cals)
+        row = next(x for x in r.targets[0].rows if x.dataset == "alpha")
+        assert_allclose(row.independent, p.loss, rtol=1e-9)
+
+
+def test_a_ranking_never_holds_nan_or_inf(synthetic_runs: Any) -> None:
+    from l2l.workflows.rank import rank_runs
+
+    r = rank_runs(synthetic_runs, ["own"], C=1e25, split="sweep", draws=64, form="l2l")  # far out
+    doc = json.dumps(r.to_dict(), allow_nan=False)  # raises on NaN or inf
+    assert doc
+    for t in r.targets:
+        for row in t.rows:
+            assert row.status == "failed" or (row.lo is not None and row.hi is not None and row.lo <= row.hi)
+        assert_allclose(sum(row.p_best for row in t.rows), 1.0, rtol=1e-9)
+
+
+def test_p_best_buckets_compare_stated_and_realised() -> None:
+    from l2l.workflows.rank_eval import pbest_buckets
+
+    events = [(0.3, False), (0.35, True), (0.5, True), (0.7, True), (0.75, False), (1.0, True), (0.97, True)]
+    b = pbest_buckets(events)
+    assert [x.n for x in b] == [2, 1, 2, 0, 2]
+    assert_allclose([b[0].stated, b[0].realised, b[4].realised], [0.325, 0.5, 1.0])
+    assert b[3].stated is None
