@@ -140,7 +140,7 @@ def _law_check(truths: dict[tuple[str, str], Any], at: tuple[float, float]) -> C
                 true = truths.get((str(row.get("dataset")), str(row.get("eval"))))
                 if true is None or row.get("E") is None:
                     continue
-                form = doc.get("form") or true.form
+                form = row.get("form") or doc.get("form") or true.form  # (--form auto: each law's own form)
                 law = ScalingLaw(
                     form, A=row["A"], B=row["B"], E=row["E"], alpha=row["alpha"], beta=row["beta"]
                 )
@@ -329,9 +329,8 @@ def _synthetic_tables(tmp: Path) -> list[Table]:
             steps = [
                 Step(ingest),
                 Step(["runs"]),
-                Step(
-                    ["fit-law", "--split", "sweep", "--form", "chinchilla"], check=_law_check(laws, held[0])
-                ),
+                # the default --form auto must find Eq. 1 (the truth) by itself
+                Step(["fit-law", "--split", "sweep", "--eval", "all"], check=_law_check(laws, held[0])),
                 Step(["translate", "--src", "books", "--split", "sweep"]),
                 Step(
                     [
@@ -343,8 +342,6 @@ def _synthetic_tables(tmp: Path) -> list[Table]:
                         *nd[:4],
                         "--split",
                         "sweep",
-                        "--form",
-                        "chinchilla",
                     ],
                     check=_loss_check(losses),
                 ),
