@@ -42,7 +42,14 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
             f"{what}: a TIE — the top choices are indistinguishable at this uncertainty: "
             f"{', '.join(ranking.contenders)} (leader {ranking.leader} by the point prediction)"
         )
-    return f"{what}: {ranking.leader} (no other dataset is within the {level:.0%} uncertainty)"
+    from l2l.core.ranking import TargetRanking
+
+    rows = ranking.rows if isinstance(ranking, TargetRanking) else ranking.combined
+    pb = next((r.p_best for r in rows if r.dataset == ranking.leader), None)
+    said = "" if pb is None else f", P(best) {pb:.2f}"
+    # (the same rule as core.ranking's contenders: no other wins ≥ 20 % of the draws or reaches the leader's value
+    # inside its interval; P(best) may still be below the level)
+    return f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level)"
 
 
 def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
