@@ -52,6 +52,13 @@ from l2l.core.sweep import Sweep, pair_configs
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 RESULTS = Path(__file__).parent / "results"
+#: Porian et al.'s configurations with parameters counted the standard way and 12 budgets (each its own table)
+PORIAN_CONFIGS = (
+    "base|warmup=short|decay=chinchilla|params=standard",
+    "tuned|warmup=short|decay=const|params=standard",
+    "base|warmup=long|decay=kaplan|params=standard",
+    "base|warmup=short|decay=kaplan|params=standard",
+)
 HOFFMANN = ScalingLaw("chinchilla", A=406.4, B=410.7, E=1.69, alpha=0.34, beta=0.28)
 SHIFTS = {"beta": Shift(0.65, 1.08, 0.90), "gamma": Shift(1.05, 0.95, 2.20)}
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
@@ -512,7 +519,12 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
     if args.table == "paper":
         out.append(("paper", read_runs([args.runs]), "extrapolation", None))
     elif args.table == "porian":
-        out.append(("porian", read_runs([args.public + "/porian2024_rsld.csv"]), None, 1))
+        from l2l.io.selection import Where
+
+        # one table per training configuration (the same (dataset, N, D) under several configs are different runs)
+        for cfg in PORIAN_CONFIGS:
+            runs = read_runs([args.public + "/porian2024_rsld.csv"], where=(Where("config", cfg),))
+            out.append((f"porian {cfg}", runs, None, 1))
     for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide") else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
@@ -597,8 +609,18 @@ def run_heldout(args: argparse.Namespace) -> None:
         "(law → estimate) | lower bounds | forms |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for kind in ("own", "other", "all"):
-        sel = [r for r in rows if kind == "all" or r["kind"] == kind]
+    parts = {
+        "own": lambda r: r["kind"] == "own",
+        "other": lambda r: r["kind"] == "other",
+        "other, calibrated": lambda r: r["kind"] == "other" and not r["lower_bound_only"],
+        "other, lower bound (poor law or no backtest)": lambda r: (
+            r["kind"] == "other" and r["lower_bound_only"]
+        ),
+        "all": lambda _r: True,
+        "all, calibrated": lambda r: not r["lower_bound_only"],
+    }
+    for kind, keep in parts.items():
+        sel = [r for r in rows if keep(r)]
         if not sel:
             continue
         cov = np.mean([bool(r["covered"]) for r in sel])
