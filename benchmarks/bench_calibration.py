@@ -12,7 +12,9 @@ law of each group's form, ``--form auto`` by default, corrected where its backte
 calibrated interval): every held-out run of every eval, fitted on the remaining runs. Tables: ``paper`` (split
 sweep → extrapolation), ``porian`` (the public Porian et al. table, its largest budget held out), ``eq3`` (the
 synthetic table of ``l2l.testing``, Eq. 3 truth, seeds), ``eq1`` (the same shape from Eq. 1 laws), ``wide`` (the
-W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets).
+W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets), ``ladder`` (its per-step ladder: one
+data mix, task losses and bits-per-byte, two large targets), ``shared`` (its shared-eval table: three datasets on
+one validation mix).
 Intervals are 90 % unless --level says otherwise. Methods compared, per kind of prediction:
 - ``bootstrap``: the bootstrap alone (parameter uncertainty: what ``predict --bootstrap`` gives today);
 - ``backtest``: the backtest-learned error model alone (bias-corrected estimate, conformal spread);
@@ -525,7 +527,7 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         for cfg in PORIAN_CONFIGS:
             runs = read_runs([args.public + "/porian2024_rsld.csv"], where=(Where("config", cfg),))
             out.append((f"porian {cfg}", runs, None, 1))
-    for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide") else 0):
+    for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide", "ladder", "shared") else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
             write_csv(synthetic_runs(SyntheticSpec(seed=seed, noise=args.noise)), str(path))
@@ -533,6 +535,12 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         elif args.table == "eq1":
             write_csv(_eq1_runs(seed, args.noise), str(path))
             out.append((f"eq1 seed {seed}", read_runs([path]), "extrapolation", None))
+        elif args.table in ("ladder", "shared"):
+            from l2l.testing.shapes import per_step_ladder, shared_eval
+
+            shape = (per_step_ladder if args.table == "ladder" else shared_eval)(seed)
+            shape.write(str(path))
+            out.append((f"{args.table} seed {seed}", read_runs([path]), shape.holdout_split, None))
         else:
             from l2l.testing.shapes import wide_export
 
@@ -648,10 +656,14 @@ def run_heldout(args: argparse.Namespace) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=("synthetic", "paper", "timing", "heldout"))
-    ap.add_argument("--table", choices=("paper", "porian", "eq3", "eq1", "wide"), default="paper")
     ap.add_argument(
-        "--public", default=str(Path(__file__).resolve().parent.parent.parent / "shared/data/public")
+        "--table", choices=("paper", "porian", "eq3", "eq1", "wide", "ladder", "shared"), default="paper"
     )
+    here = Path(__file__).resolve().parent.parent
+    public = [
+        p / "shared/data/public" for p in (here.parent, here.parent.parent)
+    ]  # beside the checkout or a worktree
+    ap.add_argument("--public", default=str(next((p for p in public if p.exists()), public[0])))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seeds", type=int, default=25)
     ap.add_argument("--truth", choices=("l2l", "chinchilla"), default="l2l")

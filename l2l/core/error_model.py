@@ -42,6 +42,8 @@ __all__ = [
 MIN_ERRORS = 10
 # Prior weight, in cutoffs, that pulls a group's spread scale toward the pooled one.
 GROUP_PRIOR = 1.0
+# A target's conformal quantile comes from the scores of the backtests that reached as far, at least this many.
+LOCAL_SCORES = 30
 # Backtest runs within this factor (log) of the compute-optimal model size train the error model.
 MAX_ASPECT = math.log(3.0)
 # A bias (a correction of the estimate) is learned only from at least this many cutoffs: with two, each
@@ -146,6 +148,8 @@ class ErrorModel:
     group_errors: Mapping[str, float] = field(default_factory=dict)
     #: s2, the growth of the spread with the distance d itself (not relative to the span)
     spread_distance: float = 0.0
+    #: the distance d of the backtest behind each of ``scores`` (same order)
+    score_distances: tuple[float, ...] = ()
 
     @property
     def corrects(self) -> bool:
@@ -171,19 +175,28 @@ class ErrorModel:
             self.noise_sd**2 + (self.spread_slope * where.reach) ** 2 + (self.spread_distance * d) ** 2
         )
 
-    def quantile(self, level: float) -> float:
-        """Split-conformal quantile of the scores: the ⌈(n+1)·level⌉-th smallest (the largest when beyond n)."""
+    def quantile(self, level: float, distance: float | None = None) -> float:
+        """Split-conformal quantile of the scores: the ⌈(n+1)·level⌉-th smallest (the largest when beyond n).
+        With ``distance``: the larger of that and the quantile of the scores of the backtests that reached at least
+        that far (at least ``LOCAL_SCORES`` of them: the farthest ones when fewer did). Most backtests reach a
+        little way; where the far ones missed by more than the spread model says, a far target gets their quantile
+        (never a narrower one: a few dozen far scores are too few to narrow the pooled quantile)."""
         check_level(level)
-        n = len(self.scores)
-        k = math.ceil((n + 1) * level)
-        return float(self.scores[min(k, n) - 1])
+        q = _conformal(self.scores, level)
+        if distance is None or len(self.score_distances) != len(self.scores) or LOCAL_SCORES <= 0:
+            return q
+        dist = np.asarray(self.score_distances)
+        far = np.sort(dist)[::-1]
+        floor = min(distance, float(far[min(LOCAL_SCORES, len(far)) - 1]))
+        local = tuple(v for v, x in zip(self.scores, dist, strict=True) if x >= floor)
+        return max(q, _conformal(local, level))
 
     def log_interval(
         self, where: Placement, level: float = DEFAULT_LEVEL, sd_param: float = 0.0
     ) -> tuple[float, float]:
         """(shift, half-width) in log space: the interval is log pred + shift ± half-width; ``sd_param`` (a
         parameter spread) is added in quadrature."""
-        q = self.quantile(level)
+        q = self.quantile(level, max(where.distance, 0.0))
         half = math.hypot(q * self.sd(where), normal_quantile(level) * sd_param)
         return self.bias(where), half
 
@@ -237,6 +250,7 @@ class ErrorModel:
         rec = self.to_dict()
         rec.pop("q90")
         rec["scores"] = [float(v) for v in self.scores]
+        rec["score_distances"] = [float(v) for v in self.score_distances]
         return rec
 
     @classmethod
@@ -259,6 +273,7 @@ class ErrorModel:
             cv_error=float(rec.get("cv_error", 0.0)),
             group_errors={str(k): float(v) for k, v in rec.get("group_errors", {}).items()},
             spread_distance=float(rec.get("spread_distance", 0.0)),
+            score_distances=tuple(float(v) for v in rec.get("score_distances", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -281,6 +296,13 @@ class ErrorModel:
             "group_errors": {k: float(v) for k, v in self.group_errors.items()},
             "spread_distance": self.spread_distance,
         }
+
+
+def _conformal(scores: Sequence[float], level: float) -> float:
+    """The ⌈(n+1)·level⌉-th smallest of sorted ``scores`` (the largest when beyond n)."""
+    n = len(scores)
+    k = math.ceil((n + 1) * level)
+    return float(scores[min(k, n) - 1])
 
 
 def near_optimal(
@@ -395,6 +417,7 @@ def fit_error_model(
     scales = {str(g): _group_scale(raw, cut, groups, g) for g in np.unique(groups)} if by_group else {}
     if not by_group:
         scores = raw
+    order = np.argsort(scores, kind="stable")
     return ErrorModel(
         kind=kind,
         bias_form=form,
@@ -403,7 +426,8 @@ def fit_error_model(
         noise_sd=s0,
         spread_slope=s1,
         spread_distance=s2,
-        scores=tuple(sorted(scores)),
+        scores=tuple(float(scores[i]) for i in order),
+        score_distances=tuple(float(d[i]) for i in order),
         n_errors=len(errors),
         n_cutoffs=len(cutoffs),
         max_distance=float(d.max()),
