@@ -181,7 +181,10 @@ class LawPrediction:
         d.update(_ratios_dict(self.ratios))
         d["corrected"] = self.corrected
         d["status"] = "poor" if self.flag else "ok"
-        d["notes"] = [*self.interval.notes, *([self.flag] if self.flag else [])]
+        said = any(
+            n.startswith("not calibrated") for n in self.interval.notes
+        )  # the flag, in the interval's words
+        d["notes"] = [*self.interval.notes, *([self.flag] if self.flag and not said else [])]
         d["warnings"] = list(self.fit.warnings)
         return d
 
