@@ -15,6 +15,7 @@ import pytest
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache, FitOptions
 from l2l.core.predictive import PredictiveInterval, beyond_evidence, not_calibrated
+from tests.conftest import runs_from_spec
 
 
 def _heldout(runs: Any, form: str = "auto") -> list[tuple[str, PredictiveInterval, float, bool]]:
@@ -44,8 +45,6 @@ def _heldout(runs: Any, form: str = "auto") -> list[tuple[str, PredictiveInterva
 
 @pytest.mark.slow
 def test_intervals_cover_held_out_own_and_task_losses_over_seeds(tmp_path: Path) -> None:
-    from conftest import runs_from_spec
-
     from l2l.testing import SyntheticSpec
 
     rows = []
@@ -56,7 +55,7 @@ def test_intervals_cover_held_out_own_and_task_losses_over_seeds(tmp_path: Path)
         assert all(math.isfinite(v) and v > 0 for v in (pi.lo, pi.estimate, pi.hi))
         assert pi.lo <= pi.estimate <= pi.hi
     cov = np.mean([pi.covers(y) for _, pi, y, _ in rows])
-    assert 0.82 <= cov <= 0.99, cov  # 90 % intervals; measured 0.93 (112 of 120)
+    assert 0.82 <= cov <= 0.99, cov  # 90 % intervals; measured 0.91 (109 of 120), half-width 2.8× the error
     half = np.median([pi.half_width for _, pi, _, _ in rows])
     err = np.median([abs(pi.estimate / y - 1) for _, pi, y, _ in rows])
     assert half <= 3.5 * err, (half, err)
