@@ -497,9 +497,9 @@ def _eq1_runs(seed: int, noise: float) -> list[dict[str, object]]:
                 rows.append(
                     {
                         "dataset": ds,
-                        "N": n,
-                        "D": d,
-                        "C": c,
+                        "N": float(n),
+                        "D": float(d),
+                        "C": float(c),
                         "eval": ev,
                         "run_id": f"m{i:03d}",
                         "split": split,
