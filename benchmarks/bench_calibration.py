@@ -12,7 +12,9 @@ law of each group's form, ``--form auto`` by default, corrected where its backte
 calibrated interval): every held-out run of every eval, fitted on the remaining runs. Tables: ``paper`` (split
 sweep → extrapolation), ``porian`` (the public Porian et al. table, its largest budget held out), ``eq3`` (the
 synthetic table of ``l2l.testing``, Eq. 3 truth, seeds), ``eq1`` (the same shape from Eq. 1 laws), ``wide`` (the
-W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets).
+W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets), ``ladder`` (its per-step ladder: one
+data mix, task losses and bits-per-byte, two large targets), ``shared`` (its shared-eval table: three datasets on
+one validation mix).
 Intervals are 90 % unless --level says otherwise. Methods compared, per kind of prediction:
 - ``bootstrap``: the bootstrap alone (parameter uncertainty: what ``predict --bootstrap`` gives today);
 - ``backtest``: the backtest-learned error model alone (bias-corrected estimate, conformal spread);
@@ -52,6 +54,13 @@ from l2l.core.sweep import Sweep, pair_configs
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
 RESULTS = Path(__file__).parent / "results"
+#: Porian et al.'s configurations with parameters counted the standard way and 12 budgets (each its own table)
+PORIAN_CONFIGS = (
+    "base|warmup=short|decay=chinchilla|params=standard",
+    "tuned|warmup=short|decay=const|params=standard",
+    "base|warmup=long|decay=kaplan|params=standard",
+    "base|warmup=short|decay=kaplan|params=standard",
+)
 HOFFMANN = ScalingLaw("chinchilla", A=406.4, B=410.7, E=1.69, alpha=0.34, beta=0.28)
 SHIFTS = {"beta": Shift(0.65, 1.08, 0.90), "gamma": Shift(1.05, 0.95, 2.20)}
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
@@ -488,9 +497,9 @@ def _eq1_runs(seed: int, noise: float) -> list[dict[str, object]]:
                 rows.append(
                     {
                         "dataset": ds,
-                        "N": n,
-                        "D": d,
-                        "C": c,
+                        "N": float(n),
+                        "D": float(d),
+                        "C": float(c),
                         "eval": ev,
                         "run_id": f"m{i:03d}",
                         "split": split,
@@ -512,8 +521,13 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
     if args.table == "paper":
         out.append(("paper", read_runs([args.runs]), "extrapolation", None))
     elif args.table == "porian":
-        out.append(("porian", read_runs([args.public + "/porian2024_rsld.csv"]), None, 1))
-    for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide") else 0):
+        from l2l.io.selection import Where
+
+        # one table per training configuration (the same (dataset, N, D) under several configs are different runs)
+        for cfg in PORIAN_CONFIGS:
+            runs = read_runs([args.public + "/porian2024_rsld.csv"], where=(Where("config", cfg),))
+            out.append((f"porian {cfg}", runs, None, 1))
+    for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide", "ladder", "shared") else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
             write_csv(synthetic_runs(SyntheticSpec(seed=seed, noise=args.noise)), str(path))
@@ -521,6 +535,12 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         elif args.table == "eq1":
             write_csv(_eq1_runs(seed, args.noise), str(path))
             out.append((f"eq1 seed {seed}", read_runs([path]), "extrapolation", None))
+        elif args.table in ("ladder", "shared"):
+            from l2l.testing.shapes import per_step_ladder, shared_eval
+
+            shape = (per_step_ladder if args.table == "ladder" else shared_eval)(seed)
+            shape.write(str(path))
+            out.append((f"{args.table} seed {seed}", read_runs([path]), shape.holdout_split, None))
         else:
             from l2l.testing.shapes import wide_export
 
@@ -597,8 +617,18 @@ def run_heldout(args: argparse.Namespace) -> None:
         "(law → estimate) | lower bounds | forms |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for kind in ("own", "other", "all"):
-        sel = [r for r in rows if kind == "all" or r["kind"] == kind]
+    parts = {
+        "own": lambda r: r["kind"] == "own",
+        "other": lambda r: r["kind"] == "other",
+        "other, calibrated": lambda r: r["kind"] == "other" and not r["lower_bound_only"],
+        "other, lower bound (poor law or no backtest)": lambda r: (
+            r["kind"] == "other" and r["lower_bound_only"]
+        ),
+        "all": lambda _r: True,
+        "all, calibrated": lambda r: not r["lower_bound_only"],
+    }
+    for kind, keep in parts.items():
+        sel = [r for r in rows if keep(r)]
         if not sel:
             continue
         cov = np.mean([bool(r["covered"]) for r in sel])
@@ -626,10 +656,14 @@ def run_heldout(args: argparse.Namespace) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=("synthetic", "paper", "timing", "heldout"))
-    ap.add_argument("--table", choices=("paper", "porian", "eq3", "eq1", "wide"), default="paper")
     ap.add_argument(
-        "--public", default=str(Path(__file__).resolve().parent.parent.parent / "shared/data/public")
+        "--table", choices=("paper", "porian", "eq3", "eq1", "wide", "ladder", "shared"), default="paper"
     )
+    here = Path(__file__).resolve().parent.parent
+    public = [
+        p / "shared/data/public" for p in (here.parent, here.parent.parent)
+    ]  # beside the checkout or a worktree
+    ap.add_argument("--public", default=str(next((p for p in public if p.exists()), public[0])))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seeds", type=int, default=25)
     ap.add_argument("--truth", choices=("l2l", "chinchilla"), default="l2l")

@@ -31,12 +31,12 @@ SHIFT = Shift(0.65, 1.08, 0.90)
 
 
 def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestResidual]:
-    """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs."""
+    """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs (spans 2 to 5)."""
     out = []
     for k in range(n):
         cut = 1e18 * 2 ** (k % 4)
         d = float(rng.uniform(0.3, 3.0))
-        w = 4.0
+        w = 2.0 + k % 4
         e = bias * d + math.hypot(0.002, spread * d / w) * float(rng.standard_normal())
         out.append(
             BacktestResidual(
@@ -52,6 +52,9 @@ def test_error_model_recovers_bias_and_spread_and_covers_new_errors() -> None:
     assert model.bias_form == "distance"  # the errors grow with d: the cross-fit must pick that form
     assert_allclose(model.bias_slope, -0.012, atol=0.001)  # abs: ~5 standard errors of the slope
     assert_allclose(model.spread_slope, 0.02, rtol=0.15)
+    assert (
+        model.spread_distance < 0.003
+    )  # the spread grows with d/w here, not with d: the fit tells them apart
     fresh = _errors(np.random.default_rng(1), 2000, bias=-0.012, spread=0.02)
     covered = [
         model.interval(e.predicted, Placement(e.distance, e.span), 0.9).covers(e.actual) for e in fresh

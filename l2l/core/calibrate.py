@@ -13,10 +13,11 @@ four steps, one module each:
 - ``l2l.core.error_model``: pooled over all datasets of the table (the bias of extrapolation is largely shared)
   and over runs within 3× of compute-optimal, the errors are modelled as
 
-      e ≈ u·(b0 + b1·a) + g·σ·z,    σ² = s0² + (s1·d/w)²,
+      e ≈ u·(b0 + b1·a) + g·σ·z,    σ² = s0² + (s1·d/w)² + (s2·d)²,
 
   with u the bias's growth (d, d/w or none: whichever predicts left-out cutoffs best), s0 a noise floor, s1 the
-  growth of the spread with the relative reach d/w (a law fitted over a short span extrapolates worse), g a
+  growth of the spread with the relative reach d/w (a law fitted over a short span extrapolates worse), s2 its
+  growth with the distance itself (a long span does not make a far reach safe: task losses), g a
   spread scale per dataset (or translation pair), shrunk toward 1. The quantile of z at the requested level is
   *split-conformal* over cutoffs: each cutoff's errors are scored by the model estimated without it, so the
   quantile includes the error of extrapolating the bias and spread themselves.
@@ -138,7 +139,7 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
-CALIBRATION_VERSION = 2
+CALIBRATION_VERSION = 3
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, Literal
@@ -39,6 +39,7 @@ __all__ = [
     "distance_of",
     "extrapolation_notes",
     "normal_quantile",
+    "not_calibrated",
     "range_ratios",
     "reach_distance",
     "span_of",
@@ -183,6 +184,27 @@ def bootstrap_interval(
     )
 
 
+#: What an interval of a poor law says: its backtests do not vouch for it.
+NOT_CALIBRATED = (
+    "not calibrated: the law is poor ({why}), so its backtests do not vouch for this interval (a lower bound)"
+)
+
+
+def not_calibrated(pi: PredictiveInterval, why: str) -> PredictiveInterval:
+    """``pi`` marked a lower bound, not calibrated, saying why (``why``: the law's flag). A poor law's backtests
+    miss by far more than its interval's width at the targets that matter (losses that rise or stall with scale:
+    on the paper's runs 21 of 54 such held-out points fell in their intervals), so its interval is never shown as a
+    calibrated one."""
+    if pi.method.endswith(":not-calibrated"):
+        return pi
+    return replace(
+        pi,
+        lower_bound_only=True,
+        method=f"{pi.method}:not-calibrated",
+        notes=(*pi.notes, NOT_CALIBRATED.format(why=why.removeprefix("poor law: "))),
+    )
+
+
 def span_of(C_fitted_max: float, C_fitted_min: float) -> float:
     """log(C_max / C_min) of the fitted budgets: the range a law was fitted over (at least log 2)."""
     return max(math.log(C_fitted_max / C_fitted_min), math.log(2.0))
@@ -227,7 +249,12 @@ def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, flo
 def beyond_evidence(pi: PredictiveInterval) -> bool:
     """True when a prediction lies where the backtests have no evidence: flagged a lower bound, further than any
     backtest reached, off the compute-optimal sizes the error model was learned on, or below the fitted range."""
-    words = ("further than any backtest", "compute-optimal one", "below the smallest fitted")
+    words = (
+        "further than any backtest",
+        "compute-optimal one",
+        "below the smallest fitted",
+        "not calibrated",
+    )
     return pi.lower_bound_only or any(w in n for n in pi.notes for w in words)
 
 

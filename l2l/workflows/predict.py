@@ -36,6 +36,7 @@ from l2l.core.predictive import (
     NO_BACKTEST,
     PredictiveInterval,
     beyond_evidence,
+    not_calibrated,
     range_ratios,
 )
 from l2l.core.sweep import Sweep
@@ -95,16 +96,20 @@ def _law_interval(
 ) -> tuple[PredictiveInterval, LawFit]:
     """The interval of a law's prediction at ``point`` (N, D, C), the law fitted on ``sweep``: the direct error
     model of its group's backtests (own losses together, each other eval across the datasets), else the bootstrap
-    alone (a lower bound, saying why). Returns the fit with draws when they had to be made."""
+    alone (a lower bound, saying why). A poor law's interval is marked not calibrated, a lower bound
+    (``not_calibrated``). Returns the fit with draws when they had to be made."""
     N, D, C = point
     cal = book.calibration(book.group_of(fit.dataset, fit.eval))
     model = cal.direct
+    flag = book.flag(fit.dataset, fit.eval)
     if model is None:
         fit = _with_draws(book, fit, seed)
         why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
         reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
-        return direct_interval(fit, N, D, C, sweep, None, level, reason=reason), fit
-    return direct_interval(fit, N, D, C, sweep, model, level), fit
+        pi = direct_interval(fit, N, D, C, sweep, None, level, reason=reason)
+    else:
+        pi = direct_interval(fit, N, D, C, sweep, model, level)
+    return (pi if flag is None else not_calibrated(pi, flag)), fit
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -125,6 +130,7 @@ def _interval_dict(pi: PredictiveInterval, prefix: str = "loss") -> dict[str, An
         "level": pi.level,
         "interval_method": pi.method,
         "lower_bound_only": pi.lower_bound_only,
+        "calibrated": not pi.lower_bound_only,
         "beyond_evidence": beyond_evidence(pi),
         "sd_param": pi.sd_param,
     }
@@ -175,7 +181,10 @@ class LawPrediction:
         d.update(_ratios_dict(self.ratios))
         d["corrected"] = self.corrected
         d["status"] = "poor" if self.flag else "ok"
-        d["notes"] = [*self.interval.notes, *([self.flag] if self.flag else [])]
+        said = any(
+            n.startswith("not calibrated") for n in self.interval.notes
+        )  # the flag, in the interval's words
+        d["notes"] = [*self.interval.notes, *([self.flag] if self.flag and not said else [])]
         d["warnings"] = list(self.fit.warnings)
         return d
 
