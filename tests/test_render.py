@@ -291,3 +291,12 @@ def test_a_table_order_reorders_people_tables_only() -> None:
     md: list[str] = []
     render(rep, "markdown", write=md.append)
     assert "| c | a | b |" in "".join(md)
+
+
+def test_plural_words_read_as_english() -> None:
+    from l2l.base.text import plural
+
+    assert plural(1, "accuracy") == "1 accuracy"
+    assert plural(3, "accuracy") == "3 accuracies"
+    assert plural(2, "day") == "2 days"
+    assert plural(1_200, "run") == "1,200 runs"

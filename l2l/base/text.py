@@ -71,7 +71,12 @@ def fmt_sig(x: Any, digits: int = 3) -> str:
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+    """``n word``, the word in its plural unless n is 1 (a consonant + y takes -ies: accuracies)."""
+    if n == 1:
+        return f"{n:,} {word}"
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return f"{n:,} {word[:-1]}ies"
+    return f"{n:,} {word}s"
 
 
 def fmt_fixed(decimals: int) -> Callable[[Any], str]:
