@@ -11,7 +11,7 @@ cache=s.fits)``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +41,9 @@ class Session:
     workers: int = 1
     _fits: FitCache | None = field(default=None, repr=False)
     _calibrations: CalibrationCache | None = field(default=None, repr=False)
-    _loaded: tuple[int, int] = field(default=(0, 0), repr=False)
+    #: what each cache held when read (or last kept): key → id of the entry, so a replaced entry (a fit given
+    #: bootstrap draws) is kept too, not only new keys
+    _loaded: tuple[dict[str, int], dict[str, int]] = field(default=({}, {}), repr=False)
 
     @property
     def fits(self) -> FitCache:
@@ -51,7 +53,7 @@ class Session:
             from l2l.io.workspace import saved_fits
 
             self._fits = FitCache() if self.workspace is None else saved_fits(self.workspace)
-            self._loaded = (len(self._fits), self._loaded[1])
+            self._loaded = (_ids(self._fits), self._loaded[1])
         return self._fits
 
     @property
@@ -64,7 +66,7 @@ class Session:
             self._calibrations = (
                 CalibrationCache() if self.workspace is None else saved_calibrations(self.workspace)
             )
-            self._loaded = (self._loaded[0], len(self._calibrations))
+            self._loaded = (self._loaded[0], _ids(self._calibrations))
         return self._calibrations
 
     def with_accuracy(self) -> Runs:
@@ -96,15 +98,15 @@ class Session:
         from l2l.io.workspace import save_calibrations, save_fits
 
         fits_before, cals_before = self._loaded
-        if self._fits is not None and len(self._fits) > fits_before:
+        if self._fits is not None and _ids(self._fits) != fits_before:
             with suppress(L2LError, OSError):
                 save_fits(self.workspace, self._fits)
-        if self._calibrations is not None and len(self._calibrations) > cals_before:
+        if self._calibrations is not None and _ids(self._calibrations) != cals_before:
             with suppress(L2LError, OSError):
                 save_calibrations(self.workspace, self._calibrations)
         self._loaded = (
-            len(self._fits) if self._fits is not None else 0,
-            len(self._calibrations) if self._calibrations is not None else 0,
+            _ids(self._fits) if self._fits is not None else {},
+            _ids(self._calibrations) if self._calibrations is not None else {},
         )
 
     def __enter__(self) -> Session:
@@ -115,6 +117,10 @@ class Session:
     ) -> None:
         if kind is None:
             self.keep()
+
+
+def _ids(cache: Mapping[str, object]) -> dict[str, int]:
+    return {k: id(v) for k, v in cache.items()}
 
 
 def open_session(
