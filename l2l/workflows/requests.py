@@ -287,6 +287,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             bootstrap=req.bootstrap,
             seed=req.seed,
             level=req.level,
+            accuracy_cache=session.accuracy_laws,
         )
     _check_law(req)
     from l2l.workflows.predict import predict

@@ -22,6 +22,7 @@ from l2l.base.errors import L2LError
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
+    from l2l.core.accuracy import AccuracyFit
     from l2l.core.calibrate import CalibrationCache
     from l2l.core.fit import FitCache
     from l2l.io.workspace import Workspace
@@ -44,6 +45,8 @@ class Session:
     #: what each cache held when read (or last kept): key → id of the entry, so a replaced entry (a fit given
     #: bootstrap draws) is kept too, not only new keys
     _loaded: tuple[dict[str, int], dict[str, int]] = field(default=({}, {}), repr=False)
+    _accuracy_laws: dict[str, AccuracyFit] | None = field(default=None, repr=False)
+    _loaded_laws: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def fits(self) -> FitCache:
@@ -69,6 +72,16 @@ class Session:
             self._loaded = (self._loaded[0], _ids(self._calibrations))
         return self._calibrations
 
+    @property
+    def accuracy_laws(self) -> dict[str, AccuracyFit]:
+        """Accuracy laws keyed by what they were fitted from (``accuracy.accuracy_key``), as ``fits``."""
+        if self._accuracy_laws is None:
+            from l2l.io.caches import saved_accuracy_laws
+
+            self._accuracy_laws = saved_accuracy_laws(self.workspace)
+            self._loaded_laws = _ids(self._accuracy_laws)
+        return self._accuracy_laws
+
     def with_accuracy(self) -> Runs:
         """The runs with their accuracy rows (stored beside the workspace's losses, or the table's own)."""
         if self.workspace is None or self.runs.accuracy is not None:
@@ -92,7 +105,8 @@ class Session:
         return self.runs
 
     def keep(self) -> None:
-        """Store the fits and calibrations made since they were read in the workspace."""
+        """Store the fits, calibrations and accuracy laws made (or given draws) since they were read in the
+        workspace."""
         if self.workspace is None or not self.workspace.exists():
             return
         from l2l.io.workspace import save_calibrations, save_fits
@@ -104,6 +118,12 @@ class Session:
         if self._calibrations is not None and _ids(self._calibrations) != cals_before:
             with suppress(L2LError, OSError):
                 save_calibrations(self.workspace, self._calibrations)
+        if self._accuracy_laws is not None and _ids(self._accuracy_laws) != self._loaded_laws:
+            from l2l.io.caches import save_accuracy_laws
+
+            with suppress(L2LError, OSError):
+                save_accuracy_laws(self.workspace, self._accuracy_laws)
+            self._loaded_laws = _ids(self._accuracy_laws)
         self._loaded = (
             _ids(self._fits) if self._fits is not None else {},
             _ids(self._calibrations) if self._calibrations is not None else {},
