@@ -32,7 +32,7 @@ def count_accuracy_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     import l2l.workflows.accuracy as acc
 
     calls: list[int] = []
-    real = acc.fit_accuracy
+    real = acc.fit_accuracy  # type: ignore[attr-defined]
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
@@ -147,7 +147,7 @@ def test_bootstrap_draws_of_different_sizes_are_each_kept(synthetic_runs: Any) -
 
     cache = FitCache()
     calls: list[int] = []
-    real = lb.bootstrap_law
+    real = lb.bootstrap_law  # type: ignore[attr-defined]
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(kwargs["draws"])
@@ -158,7 +158,7 @@ def test_bootstrap_draws_of_different_sizes_are_each_kept(synthetic_runs: Any) -
     mp = pytest.MonkeyPatch()
     mp.setattr(lb, "bootstrap_law", counted)
     try:
-        drawn = {}
+        drawn: dict[int, Any] = {}
         for draws in (20, 30, 20, 30):  # as translate (200) and rank (100) alternate on one workspace
             book = lb.law_book(synthetic_runs, None, None, cache)
             fit = lb.with_bootstrap(book, book.get(ds, ev), draws, 0)
