@@ -205,3 +205,29 @@ def test_a_session_saves_a_replaced_entry(run: Any, ws_path: Path, synthetic_csv
         key, fit = next(iter(s.fits.items()))
         s.fits[key] = replace(fit, warnings=("replaced",))
     assert saved_fits(Workspace(ws_path))[key].warnings == ("replaced",)
+
+
+def test_pairs_from_sides_are_the_pairs_from_the_frame(paper_runs: Any) -> None:
+    from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs
+
+    sides = Sides(paper_runs.frame)
+    a, b = paper_runs.datasets[:2]
+    spec = PairSpec(a, paper_runs.own(a), b, paper_runs.own(b))
+    assert pair_runs(sides, spec).equals(pair_runs(paper_runs.frame, spec))
+    ev = paper_runs.own(b)
+    assert same_model_pairs(sides, a, paper_runs.own(a), ev).equals(
+        same_model_pairs(paper_runs.frame, a, paper_runs.own(a), ev)
+    )
+    assert sides.get("no such dataset", ev).height == 0
+
+
+def test_a_translation_of_one_loss_is_its_translation_of_an_array_bit_for_bit() -> None:
+    from l2l.workflows.translate import fit_loss_to_loss
+
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.uniform(2.2, 4.0, 40))
+    y = 0.9 * (x - 1.7) ** 1.13 + 1.2 + rng.normal(0, 0.003, 40)
+    t = fit_loss_to_loss(x, y, E0=1.7, E1=1.2)
+    probe = rng.uniform(1.75, 5.0, 2000)
+    one = np.array([float(t.predict(float(v))) for v in probe])
+    np.testing.assert_array_equal(one, t.predict(probe))

@@ -25,12 +25,12 @@ from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import default_test_evals, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
-from l2l.core.fit import FitCache, FitOptions
+from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
-from l2l.workflows.pairing import PairSpec, pair_runs
+from l2l.workflows.pairing import PairSpec, Sides, pair_runs
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
 
 if TYPE_CHECKING:
@@ -298,6 +298,16 @@ class HoldoutPlan:
             out.setdefault((ds, rid), {})[ev] = loss
         return out
 
+    @cached_property
+    def train_sides(self) -> Sides:
+        """The fitting runs split once by (dataset, eval), for every translation's pairs."""
+        return Sides(self.train)
+
+    @cached_property
+    def hidden_sides(self) -> Sides:
+        """The held-out runs split once by (dataset, eval), for every ordered pair's held-out configurations."""
+        return Sides(self.hidden)
+
     def ordered_pairs(self) -> list[tuple[str, str]]:
         return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
 
@@ -377,7 +387,7 @@ class _Translations:
             return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
         kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
         try:
-            pairs = pairs_for(self.plan.train, spec, rtol=self.rtol)
+            pairs = pairs_for(self.plan.train_sides, spec, rtol=self.rtol)
             return fit_translation(pairs, x_law, y_law, kind=kind)
         except (FitError, SelectionError) as exc:
             return Skip("loss-to-loss", "translation", str(exc))
@@ -405,13 +415,36 @@ def _through(
     return path[-1].value, notes, None
 
 
+class _Independent:
+    """The independent predictions, each (target, eval, N, D) once: every source of a target configuration shares
+    its independent prediction (made once, not once per source: evaluate stays linear in the pairs)."""
+
+    def __init__(self, book: LawBook) -> None:
+        self.book = book
+        self.laws: dict[tuple[str, str], LawFit | FitError] = {}
+        self.values: dict[tuple[str, str, float, float], float | FitError] = {}
+
+    def law(self, dataset: str, eval_name: str) -> LawFit | FitError:
+        key = (dataset, eval_name)
+        if key not in self.laws:
+            self.laws[key] = self.book.try_get(dataset, eval_name)
+        return self.laws[key]
+
+    def value(self, dataset: str, eval_name: str, N: float, D: float) -> float | FitError:
+        key = (dataset, eval_name, N, D)
+        if key not in self.values:
+            law = self.law(dataset, eval_name)
+            self.values[key] = law if isinstance(law, FitError) else float(law.predict(N, D))
+        return self.values[key]
+
+
 def _pair_step(
-    plan: HoldoutPlan, book: LawBook, translations: _Translations, p0: str, p1: str, rtol: float
+    plan: HoldoutPlan, independent: _Independent, translations: _Translations, p0: str, p1: str, rtol: float
 ) -> list[HeldOutPrediction]:
     """Every held-out prediction of the ordered pair (P0 → P1): none when they share no held-out configuration."""
     own0, own1 = plan.own_eval[p0], plan.own_eval[p1]
     try:
-        held = pair_runs(plan.hidden, PairSpec(p0, own0, p1, own1), rtol=rtol)
+        held = pair_runs(plan.hidden_sides, PairSpec(p0, own0, p1, own1), rtol=rtol)
     except SelectionError:
         return []
     tt = translations.get(PairSpec(p0, own0, p1, own1))
@@ -429,12 +462,10 @@ def _pair_step(
             )
             l2l, notes, skip = _through(chain, start)
             skips = [skip] if skip else []
-            law = book.try_get(p1, ev)
-            ind = None
-            if isinstance(law, FitError):
-                skips.append(Skip("independent", "law", str(law)))
-            else:
-                ind = float(law.predict(n, d))
+            made = independent.value(p1, ev, n, d)
+            ind = None if isinstance(made, FitError) else made
+            if isinstance(made, FitError):
+                skips.append(Skip("independent", "law", str(made)))
             preds.append(
                 HeldOutPrediction(
                     setting,
@@ -468,9 +499,18 @@ class _Intervals:
     level: float
     k: float
     sweeps: Sweeps
+    #: what every source of a target configuration shares, made once: placements, independent intervals, the
+    #: combined interval carried to each eval (keyed by the target configuration)
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def _placement(self, tgt: str, N: float, D: float) -> Placement:
         """Where a target configuration lies against the target's own fitting runs (group: the target)."""
+        key = ("placement", tgt, N, D)
+        if key not in self._memo:
+            self._memo[key] = self._place(tgt, N, D)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _place(self, tgt: str, N: float, D: float) -> Placement:
         sw = self.sweeps.get(tgt, self.plan.own_eval[tgt])
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
@@ -480,6 +520,12 @@ class _Intervals:
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
         """The interval of the target's own law of the eval, from the backtests of its group (own losses, or
         the eval across the datasets); the law's residual spread alone (a lower bound) without backtests."""
+        key = ("independent", p.tgt, p.eval, p.N, p.D, p.independent)
+        if key not in self._memo:
+            self._memo[key] = self._independent(p)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
         law = self.book.try_get(p.tgt, p.eval)
         if isinstance(law, FitError) or p.independent is None:
             return None
@@ -552,7 +598,10 @@ class _Intervals:
             if single is None and p.setting != "train-to-train":
                 single = self.own_translation(p.src, p.tgt, p.source_loss, p.N, p.D)
             l2l_pi = self.onward(single, p.tgt, p.eval) if p.loss_to_loss is not None else None
-            comb_pi = self.onward(comb_own.get((p.tgt, p.N, p.D)), p.tgt, p.eval)
+            comb_key = ("combined", p.tgt, p.N, p.D, p.eval)
+            if comb_key not in self._memo:
+                self._memo[comb_key] = self.onward(comb_own.get((p.tgt, p.N, p.D)), p.tgt, p.eval)
+            comb_pi = self._memo[comb_key]
             out.append(
                 replace(
                     p,
@@ -613,7 +662,12 @@ def evaluate(
     # choice fitted already
     tbook = book if opts.form != "auto" else translation_book(book)
     translations = _Translations(plan, tbook, rtol)
-    preds = [p for p0, p1 in plan.ordered_pairs() for p in _pair_step(plan, book, translations, p0, p1, rtol)]
+    independent = _Independent(book)
+    preds = [
+        p
+        for p0, p1 in plan.ordered_pairs()
+        for p in _pair_step(plan, independent, translations, p0, p1, rtol)
+    ]
     cal_notes: tuple[str, ...] = ()
     if level is not None and preds:
         cal = book.calibration(OWN_GROUP)

@@ -125,10 +125,10 @@ class LawBook:
         return self._sweeps
 
     def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
-        """The (N, D, loss) arrays a law is fitted on."""
-        import polars as pl
-
-        sub = self.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval))
+        """The (N, D, loss) arrays a law is fitted on (from the book's runs split once by (dataset, eval))."""
+        sub = self.sweeps._part(dataset, eval)
+        if sub is None:
+            sub = self.frame.clear()
         return (
             sub["N"].to_numpy().astype(np.float64),
             sub["D"].to_numpy().astype(np.float64),
