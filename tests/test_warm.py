@@ -231,3 +231,24 @@ def test_a_translation_of_one_loss_is_its_translation_of_an_array_bit_for_bit() 
     probe = rng.uniform(1.75, 5.0, 2000)
     one = np.array([float(t.predict(float(v))) for v in probe])
     np.testing.assert_array_equal(one, t.predict(probe))
+
+
+def test_pair_columns_from_sides_are_the_pairs_columns(paper_runs: Any) -> None:
+    from l2l.base.errors import SelectionError
+    from l2l.workflows.pairing import PairSpec, Sides
+    from l2l.workflows.translate import pairs_for
+
+    sides = Sides(paper_runs.frame)
+    a, b = paper_runs.datasets[:2]
+    test_eval = next(e for e in paper_runs.evals if e not in paper_runs.own_eval.values())
+    for spec in (
+        PairSpec(a, paper_runs.own(a), b, paper_runs.own(b)),
+        PairSpec(a, paper_runs.own(a), a, test_eval),
+        PairSpec(b, test_eval, a, test_eval),
+    ):
+        pairs = pairs_for(paper_runs.frame, spec)
+        x, y = sides.xy(spec)
+        np.testing.assert_array_equal(x, pairs["x"].to_numpy())
+        np.testing.assert_array_equal(y, pairs["y"].to_numpy())
+    with pytest.raises(SelectionError, match="no runs of dataset"):
+        sides.xy(PairSpec(a, "no such eval", b, paper_runs.own(b)))

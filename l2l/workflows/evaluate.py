@@ -31,7 +31,7 @@ from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides, pair_runs
-from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
+from l2l.workflows.translate import ChainStep, LossToLoss, compose, translation_of
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -387,8 +387,8 @@ class _Translations:
             return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
         kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
         try:
-            pairs = pairs_for(self.plan.train_sides, spec, rtol=self.rtol)
-            return fit_translation(pairs, x_law, y_law, kind=kind)
+            x, y = self.plan.train_sides.xy(spec, self.rtol)
+            return translation_of(x, y, x_law, y_law, kind=kind)
         except (FitError, SelectionError) as exc:
             return Skip("loss-to-loss", "translation", str(exc))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from l2l.base.errors import SelectionError
@@ -45,6 +46,7 @@ class Sides:
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
         self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
+        self._columns: dict[tuple[str, str], tuple[np.ndarray, ...]] = {}
 
     def get(self, dataset: str, eval_name: str) -> pl.DataFrame:
         if self._parts is None:
@@ -54,6 +56,35 @@ class Sides:
             self._parts = {(str(k[0]), str(k[1])): v.select(_SIDE) for k, v in parts.items()}
         part = self._parts.get((dataset, eval_name))
         return part if part is not None else self.frame.clear().select(_SIDE)
+
+    def _arrays(self, dataset: str, eval_name: str) -> tuple[np.ndarray, ...]:
+        key = (dataset, eval_name)
+        if key not in self._columns:
+            part = self.get(dataset, eval_name)
+            self._columns[key] = tuple(part[c].to_numpy() for c in ("N", "D", "C", "loss", "run_id"))
+        return self._columns[key]
+
+    def xy(self, spec: PairSpec, rtol: float = SAME_RTOL) -> tuple[np.ndarray, np.ndarray]:
+        """The x and y columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of ``same_model_pairs``, in
+        their order (by C, then N), from arrays: no frame is built (``evaluate`` fits hundreds of translations).
+        Where those functions refuse (a side without runs, nothing paired), they are called to say why."""
+        nx, dx, cx, lx, rx = self._arrays(spec.src, spec.x_eval)
+        ny, dy, _, ly, ry = self._arrays(spec.tgt, spec.y_eval)
+        if spec.src == spec.tgt:
+            if not len(nx) or not len(ny):
+                same_model_pairs(self, spec.src, spec.x_eval, spec.y_eval)
+            where: dict[object, list[int]] = {}
+            for j, rid in enumerate(ry.tolist()):
+                where.setdefault(rid, []).append(j)
+            pairs = [(i, j) for i, rid in enumerate(rx.tolist()) for j in where.get(rid, ())]
+            li = np.array([i for i, _ in pairs], dtype=np.int64)
+            ri = np.array([j for _, j in pairs], dtype=np.int64)
+        else:
+            li, ri = pair_configs(nx, dx, ny, dy, rtol) if len(nx) and len(ny) else (np.zeros(0, int),) * 2
+            if not len(li):
+                pair_runs(self, spec, rtol=rtol)
+        order = np.lexsort((nx[li], cx[li]))
+        return lx[li][order].astype(np.float64), ly[ri][order].astype(np.float64)
 
 
 def _side(frame: pl.DataFrame | Sides, dataset: str, eval_name: str) -> pl.DataFrame:

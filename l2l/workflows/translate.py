@@ -243,9 +243,18 @@ def fit_translation(
     """THE translation fit: K and κ from ``pairs`` (only pairs where both runs are of ``split``, when given), with
     E0 from the source law and E1 from the target law (or fitted, ``free_e1``)."""
     used = in_split(pairs, split)
+    return translation_of(
+        used["x"].to_numpy(), used["y"].to_numpy(), x_law, y_law, kind=kind, free_e1=free_e1
+    )
+
+
+def translation_of(
+    x: ArrayLike, y: ArrayLike, x_law: LawFit, y_law: LawFit, *, kind: Kind, free_e1: bool = False
+) -> LossToLoss:
+    """``fit_translation`` on the pairs' columns ``x`` and ``y`` (``pairing.Sides.xy``)."""
     return fit_loss_to_loss(
-        used["x"].to_numpy(),
-        used["y"].to_numpy(),
+        x,
+        y,
         E0=x_law.law.E,
         E1=y_law.law.E,
         free_e1=free_e1,
