@@ -252,3 +252,13 @@ def test_pair_columns_from_sides_are_the_pairs_columns(paper_runs: Any) -> None:
         np.testing.assert_array_equal(y, pairs["y"].to_numpy())
     with pytest.raises(SelectionError, match="no runs of dataset"):
         sides.xy(PairSpec(a, "no such eval", b, paper_runs.own(b)))
+
+
+def test_rank_keeps_its_accuracy_law(paper_acc: Any, count_accuracy_fits: list[int]) -> None:
+    from l2l.workflows.rank import _accuracy_law
+
+    cache: dict[str, Any] = {}
+    task, fit = _accuracy_law(paper_acc, "downstream/hellaswag_test_len_norm", "sweep", cache)
+    again = _accuracy_law(paper_acc, "downstream/hellaswag_test_len_norm", "sweep", cache)
+    assert len(count_accuracy_fits) == 1
+    assert again == (task, fit)

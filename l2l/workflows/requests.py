@@ -510,6 +510,7 @@ def answer_rank(
         level=req.level,
         cache=session.fits,
         calibrations=session.calibrations,
+        accuracy_cache=session.accuracy_laws,
     ))  # fmt: skip
 
 
