@@ -613,6 +613,7 @@ def answer_evaluate(
             cache=session.fits,
             calibrations=session.calibrations,
             level=0.9 if req.level is None else req.level,
+            accuracy_cache=session.accuracy_laws,
         )
     rank = None
     if req.ranking:
