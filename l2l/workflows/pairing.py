@@ -76,6 +76,7 @@ class Sides:
             where: dict[object, list[int]] = {}
             for j, rid in enumerate(ry.tolist()):
                 where.setdefault(rid, []).append(j)
+            where.pop(None, None)  # a null id pairs with nothing (the join's rule)
             pairs = [(i, j) for i, rid in enumerate(rx.tolist()) for j in where.get(rid, ())]
             li = np.array([i for i, _ in pairs], dtype=np.int64)
             ri = np.array([j for _, j in pairs], dtype=np.int64)
