@@ -23,12 +23,19 @@ import polars as pl
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.base.runs import default_test_evals, evals_measured, select_evals
+from l2l.base.runs import evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL
+from l2l.workflows.evaluate_tables import (
+    ONE_DATASET,
+    default_tests,
+    relabel_test_to_test,
+    require_some_made,
+    require_two_datasets,
+)
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides, pair_runs
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, translation_of
@@ -40,6 +47,7 @@ if TYPE_CHECKING:
     from l2l.workflows.lawbook import Progress
 
 __all__ = [
+    "ONE_DATASET",
     "SETTINGS",
     "Evaluation",
     "HeldOutPrediction",
@@ -354,7 +362,7 @@ def plan_holdout(
     hidden, train = runs.frame.filter(mask), runs.frame.filter(~mask)
     if hidden.height == 0:
         raise SelectionError("no held-out runs: nothing to evaluate")
-    test_evals = select_evals(runs.evals, test) if test else _default_tests(runs)
+    test_evals = select_evals(runs.evals, test) if test else default_tests(runs)
     down_evals = select_evals(runs.evals, downstream or ["downstream/*"], required=bool(downstream))
     return HoldoutPlan(
         train,
@@ -639,7 +647,7 @@ def evaluate(
     the held-out values and median half-width."""
     if level is not None:
         check_level(level)
-    _two_datasets(runs)
+    require_two_datasets(runs)
     plan = plan_holdout(
         runs,
         holdout_split=holdout_split,
@@ -682,7 +690,7 @@ def evaluate(
             hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
             param="holdout_top_compute",
         )
-    _some_made(preds)
+    require_some_made(preds)
     skipped = sum(1 for p in preds if p.skips)
     notes = []
     if skipped:
@@ -690,7 +698,7 @@ def evaluate(
             f"{skipped} prediction(s) could not be made by one of the methods and are left out of the "
             "means (see the detail)"
         )
-    return _test_to_test(runs, Evaluation(
+    return relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
         n_heldout_runs=plan.hidden.select("dataset", "run_id").unique().height,
@@ -702,75 +710,6 @@ def evaluate(
             t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
         ),
     ))  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Tables whose datasets have no own eval, or one dataset
-# ---------------------------------------------------------------------------------------------------------------
-
-
-#: How the refusal of a table with one dataset begins (``requests.answer_evaluate`` then gives the other parts).
-ONE_DATASET = "evaluate compares predicting one dataset's held-out runs from another dataset's (translation)"
-
-
-def _all_shared(runs: Runs) -> bool:
-    return bool(runs.datasets) and all(runs.own_is_shared(d) for d in runs.datasets)
-
-
-def _default_tests(runs: Runs) -> list[str]:
-    """The default test evals: none when every dataset's own eval is the one eval they share (the first setting
-    is then the test-to-test comparison on it), else ``default_test_evals``."""
-    if _all_shared(runs):
-        return [e for e in default_test_evals(runs, shared_ok=True) if e not in runs.own_eval.values()]
-    return default_test_evals(runs)
-
-
-def _two_datasets(runs: Runs) -> None:
-    with_own = [d for d in runs.datasets if d in runs.own_eval]
-    if len(with_own) < 2:
-        shown = ", ".join(runs.datasets)
-        raise SelectionError(
-            f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
-            f"{len(with_own)} ({shown})",
-            hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
-            "or its accuracy laws with `l2l evaluate --accuracy all`",
-        )
-
-
-def _test_to_test(runs: Runs, ev: Evaluation) -> Evaluation:
-    """``ev`` with its train-to-train setting called test-to-test where every dataset's own eval is the eval
-    they share (two datasets' models compared on one eval)."""
-    if not _all_shared(runs):
-        return ev
-    shared = sorted(set(runs.own_eval.values()))
-
-    def relabel(setting: Setting) -> Setting:
-        return "test-to-test" if setting == "train-to-train" else setting
-
-    note = (
-        f"the datasets have no own eval: each one's loss on {', '.join(shared)} (the eval they all share) stands "
-        "in for it, so the first setting is test-to-test"
-    )
-    return replace(
-        ev,
-        predictions=tuple(replace(p, setting=relabel(p.setting)) for p in ev.predictions),
-        summary=tuple(replace(x, setting=relabel(x.setting)) for x in ev.summary),
-        notes=(*ev.notes, note),
-    )
-
-
-def _some_made(preds: Sequence[HeldOutPrediction]) -> None:
-    """Refuse an evaluation in which no method predicted any held-out run (every one skipped), saying why."""
-    if any(p.independent is not None or p.loss_to_loss is not None for p in preds):
-        return
-    details = list(dict.fromkeys(k.note() for p in preds for k in p.skips))
-    shown = details[0] if details else "every prediction was skipped"
-    raise SelectionError(
-        f"no held-out run could be predicted by any method: {shown}"
-        + (f" (and {len(details) - 1} other reasons)" if len(details) > 1 else ""),
-        hint="each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
-        param="holdout",
-    )
 
 
 def empty_evaluation(reason: str) -> Evaluation:
