@@ -2,11 +2,14 @@
 costs, and warm `evaluate` grows gently with the number of datasets.
 
 For each workspace (the paper's table; synthetic tables of 12 and 24 datasets), each command runs once to warm the
-workspace's caches, then `repeats` times; the CPU time (user + sys of the child) of each run is recorded, and the
-median is compared with the median of `l2l runs` on the same workspace.
+workspace's caches (its cold time), then `repeats` times, each run followed by one of `l2l runs` on the same
+workspace; the CPU time (user + sys of the child) of each run is recorded. The ratio is the median of the paired
+ratios (command / the `runs` right after it): pairing keeps it meaningful when the shared machine's speed drifts.
 
     python benchmarks/bench_warm.py                    # all workspaces, markdown to stdout
     python benchmarks/bench_warm.py --only paper --repeats 3
+
+The CPU seconds of a 24-dataset warm `evaluate` over a 12-dataset one: the two rows' warm columns.
 """
 
 from __future__ import annotations
@@ -61,14 +64,16 @@ def bench(name: str, tables: list[Path], commands: list[list[str]], repeats: int
         env = {**os.environ, "L2L_WORKSPACE": str(Path(tmp) / "ws"), "OMP_NUM_THREADS": "1"}
         l2l = [sys.executable, "-m", "l2l"]
         _cpu([*l2l, "ingest", *map(str, tables)], env)
-        results: dict[str, tuple[float, float]] = {}
         for cmd in commands:
             cold = _cpu([*l2l, *cmd], env)
-            warm = statistics.median(_cpu([*l2l, *cmd], env) for _ in range(repeats))
-            results[" ".join(cmd)] = (cold, warm)
-        base = results["runs"][1]
-        for cmd, (cold, warm) in results.items():
-            rows.append(f"| {name} | `l2l {cmd}` | {cold:.2f} | {warm:.2f} | {warm / base:.2f}× |")
+            warm, ratios = [], []
+            for _ in range(repeats):
+                warm.append(_cpu([*l2l, *cmd], env))
+                ratios.append(warm[-1] / _cpu([*l2l, "runs"], env))
+            rows.append(
+                f"| {name} | `l2l {' '.join(cmd)}` | {cold:.2f} | {statistics.median(warm):.2f} | "
+                f"{statistics.median(ratios):.2f}× |"
+            )
     return rows
 
 
@@ -77,11 +82,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--only", action="append", choices=["paper", "12", "24"])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     only = args.only or ["paper", "12", "24"]
     out = [
-        "| workspace | command | cold CPU s | warm CPU s (median) | warm / runs |",
+        "| workspace | command | cold CPU s | warm CPU s (median) | warm / runs (median of pairs) |",
         "|---|---|---|---|---|",
     ]
     if "paper" in only:

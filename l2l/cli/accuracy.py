@@ -76,6 +76,7 @@ def fit_accuracy_cmd(
             chance=opt.chances(chance),
             check=not keep_unpredictable,
             cache=s.fits,
+            accuracy_cache=s.accuracy_laws,
             bootstrap=bootstrap,
             seed=seed,
         )

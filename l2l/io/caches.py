@@ -1,4 +1,5 @@
-"""The workspace's caches: saved fits (``artifacts/fits.json``) and calibrations (``artifacts/calibrations.json``).
+"""The workspace's caches: saved fits (``artifacts/fits.json``), calibrations (``artifacts/calibrations.json``) and
+accuracy laws (``artifacts/accuracy_laws.json``).
 
 Each entry is keyed by a hash of what it was made from (``fit.data_key``, ``calibrate.calibration_key``: the data
 and the settings), so an entry is never served for other data; and each file carries a checksum of itself and the
@@ -8,9 +9,14 @@ never fatal: it reads as empty, with a note on ``Workspace.notes`` saying why, a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from l2l.base.errors import WorkspaceError
 from l2l.base.version import __version__
@@ -21,12 +27,17 @@ if TYPE_CHECKING:
     from l2l.io.workspace import Workspace
 
 __all__ = [
+    "ACCURACY_LAWS_ARTIFACT",
     "CALIBRATIONS_ARTIFACT",
     "FITS_ARTIFACT",
     "MAX_CALIBRATIONS",
     "checksum",
+    "decode",
+    "encode",
+    "save_accuracy_laws",
     "save_calibrations",
     "save_fits",
+    "saved_accuracy_laws",
     "saved_calibrations",
     "saved_fits",
 ]
@@ -35,7 +46,15 @@ FITS_ARTIFACT = "fits"
 FITS_VERSION = 3  # records keyed by fit.data_key, the file checksummed
 CALIBRATIONS_ARTIFACT = "calibrations"
 CALIBRATIONS_VERSION = 2  # records keyed by calibration_key, the file checksummed
-MAX_CALIBRATIONS = 16  # the most recent ones: each is a few hundred kB of conformal scores
+#: the most recent ones kept: each is 20-60 kB of conformal scores; one `evaluate` of the paper's 6 datasets needs
+#: 10 and the other commands another dozen (with 16, commands evicted each other's and warm evaluate recalibrated)
+MAX_CALIBRATIONS = 64
+
+ACCURACY_LAWS_ARTIFACT = "accuracy_laws"
+ACCURACY_LAWS_VERSION = 1  # records keyed by accuracy.accuracy_key, each an encoded AccuracyFit
+MAX_ACCURACY_LAWS = (
+    256  # the most recent ones: each is a few kB (its residuals, and its bootstrap when asked)
+)
 
 
 def checksum(payload: dict[str, Any]) -> str:
@@ -138,4 +157,98 @@ def save_calibrations(workspace: Workspace, cache: CalibrationCache) -> int:
         kept = dict(list(stored.items())[-MAX_CALIBRATIONS:])
         payload = _sealed(CALIBRATIONS_ARTIFACT, CALIBRATIONS_VERSION, kept)
         workspace.write_artifact(CALIBRATIONS_ARTIFACT, payload, locked=True)
+    return len(kept)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Accuracy laws: frozen dataclasses of numbers, arrays and strings, encoded exactly as JSON
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _classes() -> dict[str, type]:
+    """The dataclasses an encoded record may name (nothing else is ever built from a file)."""
+    from l2l.core.accuracy import AccuracyFit, AccuracyLaw, SharingTest
+    from l2l.core.predictability import Predictability
+
+    return {c.__name__: c for c in (AccuracyFit, AccuracyLaw, SharingTest, Predictability)}
+
+
+def _num(v: float) -> Any:
+    return v if math.isfinite(v) else {"float": repr(v)}  # JSON has no nan/inf; repr round-trips exactly
+
+
+def encode(value: Any) -> Any:
+    """``value`` (None, bools, numbers, strings, tuples, lists, mappings, float arrays and the dataclasses of
+    ``_classes``) as JSON-safe data that ``decode`` rebuilds exactly (floats by repr, non-finite ones named)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return _num(float(value))
+    if isinstance(value, np.ndarray):
+        arr = np.asarray(value, dtype=np.float64)
+        return {"array": [_num(float(v)) for v in arr.ravel()], "shape": list(arr.shape)}
+    if isinstance(value, tuple):
+        return {"tuple": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        name = type(value).__name__
+        if name not in _classes():
+            raise TypeError(f"cannot encode a {name}")
+        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"dataclass": name, "fields": fields}
+    if isinstance(value, Mapping):
+        return {"mapping": {str(k): encode(v) for k, v in value.items()}}
+    raise TypeError(f"cannot encode a {type(value).__name__}")
+
+
+def decode(data: Any) -> Any:
+    """The value ``encode`` made ``data`` from (TypeError/KeyError/ValueError for anything else)."""
+    if data is None or isinstance(data, (bool, str, int, float)):
+        return data
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        raise TypeError("not an encoded value")
+    if "float" in data:
+        return float(data["float"])
+    if "array" in data:
+        flat = [decode(v) for v in data["array"]]
+        return np.asarray(flat, dtype=np.float64).reshape(tuple(int(n) for n in data["shape"]))
+    if "tuple" in data:
+        return tuple(decode(v) for v in data["tuple"])
+    if "mapping" in data:
+        return {k: decode(v) for k, v in data["mapping"].items()}
+    cls = _classes()[data["dataclass"]]
+    return cls(**{k: decode(v) for k, v in data["fields"].items()})
+
+
+def saved_accuracy_laws(workspace: Workspace | None) -> dict[str, Any]:
+    """Accuracy laws saved in the workspace (``accuracy.accuracy_key`` → AccuracyFit); empty when there are none,
+    they are of another version, or the file is damaged (a note on ``workspace.notes`` says so)."""
+    if workspace is None or not workspace.exists():
+        return {}
+    records = _records(workspace, ACCURACY_LAWS_ARTIFACT, ACCURACY_LAWS_VERSION, note=True)
+    try:
+        return {k: decode(rec) for k, rec in records.items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        workspace.notes.append(
+            f"the cache {workspace.ARTIFACTS}/{ACCURACY_LAWS_ARTIFACT}.json holds a record l2l cannot read: "
+            "it is ignored and will be rebuilt"
+        )
+        return {}
+
+
+def save_accuracy_laws(workspace: Workspace, laws: Mapping[str, Any]) -> int:
+    """Add ``laws`` (key → AccuracyFit) to the workspace's (keeping the newest ``MAX_ACCURACY_LAWS``)."""
+    with workspace.lock(purpose="cache"):
+        stored = dict(_records(workspace, ACCURACY_LAWS_ARTIFACT, ACCURACY_LAWS_VERSION, note=False))
+        for key, fit in laws.items():
+            stored.pop(key, None)
+            stored[key] = encode(fit)
+        kept = dict(list(stored.items())[-MAX_ACCURACY_LAWS:])
+        payload = _sealed(ACCURACY_LAWS_ARTIFACT, ACCURACY_LAWS_VERSION, kept)
+        workspace.write_artifact(ACCURACY_LAWS_ARTIFACT, payload, locked=True)
     return len(kept)

@@ -16,7 +16,7 @@ Pure: no printing, no exits; the workspace file is written with ``atomic_write``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -44,6 +44,8 @@ __all__ = [
     "AccuracyResult",
     "accuracy_data",
     "accuracy_evals",
+    "accuracy_key",
+    "cached_fit_accuracy",
     "chance_level",
     "fit_accuracy_laws",
     "predict_accuracy",
@@ -268,6 +270,7 @@ def fit_accuracy_laws(
     bootstrap: int = 0,
     seed: int = 0,
     accuracy_frame: pl.DataFrame | None = None,
+    accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
 ) -> list[AccuracyResult]:
     """An accuracy law per accuracy eval (``evals``: names, globs or ``all``), fitted on the runs of ``split``.
 
@@ -275,7 +278,8 @@ def fit_accuracy_laws(
     pooled across pre-training datasets when a within-run backtest says the relation is shared. ``form="power"``
     is the paper's Appendix B (E0: the input loss's Eq. 3 law fitted on the same runs). Tasks whose accuracy stays
     within noise of chance are labelled unpredictable (``check``). ``accuracy_frame``: accuracy rows to fit
-    (default: every one, restricted to ``split``).
+    (default: every one, restricted to ``split``). ``accuracy_cache``: laws fitted before, keyed by what they were
+    fitted from (``accuracy_key``; a session's ``accuracy_laws``): reused, and every new one added.
     """
     names = resolve_accuracy_evals(runs, evals)
     acc = _require_accuracy(runs) if accuracy_frame is None else accuracy_frame
@@ -298,7 +302,8 @@ def fit_accuracy_laws(
                     ds: float(book.get(ds, data.input_eval if input_loss == "task" else runs.own(ds)).law.E)
                     for ds in sorted(set(data.groups.tolist()))
                 }
-            fit = fit_accuracy(
+            fit = cached_fit_accuracy(
+                accuracy_cache,
                 data.x,
                 data.acc,
                 chance=level,
@@ -323,6 +328,48 @@ def fit_accuracy_laws(
             continue
         out.append(AccuracyResult(name, input_loss, data.input_eval, level, source, fit, None, data))
     return out
+
+
+#: Bump when fit_accuracy's results change for the same inputs (the saved laws are then refitted).
+ACCURACY_KEY_VERSION = 1
+
+
+def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
+    """What an accuracy law is fitted from, hashed: the points (losses, accuracies, and the ``groups`` and
+    ``order`` arrays among ``settings``) exactly, every other setting by its repr, and the l2l version (whose
+    fits may differ)."""
+    import hashlib
+
+    from l2l.base.version import __version__
+
+    h = hashlib.sha256(f"acc v{ACCURACY_KEY_VERSION} l2l {__version__}".encode())
+    for arr in (x, acc):
+        h.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+    for name, value in sorted(settings.items()):
+        h.update(f"|{name}=".encode())
+        if isinstance(value, np.ndarray):
+            h.update(repr(value.dtype).encode())
+            h.update(repr(value.tolist()).encode())
+        elif isinstance(value, Mapping):
+            h.update(repr(sorted((str(k), repr(v)) for k, v in value.items())).encode())
+        else:
+            h.update(repr(value).encode())
+    return h.hexdigest()[:32]
+
+
+def cached_fit_accuracy(
+    cache: MutableMapping[str, AccuracyFit] | None, x: np.ndarray, acc: np.ndarray, **settings: Any
+) -> AccuracyFit:
+    """``fit_accuracy(x, acc, **settings)``, from ``cache`` when these points and settings were fitted before
+    (then nothing is fitted); a new fit is added to it. No cache: fitted."""
+    if cache is None:
+        return fit_accuracy(x, acc, **settings)
+    key = accuracy_key(x, acc, settings)
+    fit = cache.get(key)
+    if fit is None:
+        fit = fit_accuracy(x, acc, **settings)
+        cache[key] = fit
+    return fit
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -453,10 +500,12 @@ def predict_accuracy(
     bootstrap: int = 0,
     seed: int = 0,
     level: float = INTERVAL_LEVEL,
+    accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
 ) -> list[AccuracyPrediction]:
     """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval: the input loss as
     ``predict`` gives it (same law, correction and interval, fitted on ``split``), then the accuracy law, with an
-    interval at ``level`` (see ``AccuracyPrediction``). ``bootstrap``: draws of the accuracy law (reported only)."""
+    interval at ``level`` (see ``AccuracyPrediction``). ``bootstrap``: draws of the accuracy law (reported only).
+    ``accuracy_cache``: as ``fit_accuracy_laws``."""
     from l2l.workflows.predict import size_grid
 
     check_level(level)
@@ -477,6 +526,7 @@ def predict_accuracy(
         cache=cache,
         bootstrap=bootstrap,
         seed=seed,
+        accuracy_cache=accuracy_cache,
     )
     chain = _Chain(runs, book, input_loss, seed, level)
     return [

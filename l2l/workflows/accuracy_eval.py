@@ -18,7 +18,7 @@ the logit scale; from a measured loss, the law's error alone), and the summary t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,11 +26,12 @@ import numpy as np
 import polars as pl
 
 from l2l.base.errors import FitError, SelectionError
-from l2l.core.accuracy import AccuracyFit, fit_accuracy
+from l2l.core.accuracy import AccuracyFit
 from l2l.core.fit import FitCache, FitOptions
 from l2l.workflows.accuracy import (
     AccuracyData,
     accuracy_data,
+    cached_fit_accuracy,
     chance_level,
     resolve_accuracy_evals,
 )
@@ -177,18 +178,31 @@ class _EvalLaws:
 
 
 def _eval_laws(
-    runs: Runs, book: LawBook, name: str, frames: tuple[pl.DataFrame, pl.DataFrame], level: float | None
+    runs: Runs,
+    book: LawBook,
+    name: str,
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+    level: float | None,
+    cache: MutableMapping[str, AccuracyFit] | None = None,
 ) -> _EvalLaws:
     """The laws of accuracy eval ``name`` fitted on ``frames[0]`` (the remaining accuracy rows), and its
-    held-out rows ``frames[1]``; raises SelectionError when the eval has no own-loss rows to relate."""
+    held-out rows ``frames[1]`` (laws kept in ``cache``, ``accuracy.cached_fit_accuracy``); raises SelectionError
+    when the eval has no own-loss rows to relate."""
     acc_train, acc_hidden = frames
     own_tr = accuracy_data(runs, name, input_loss="own", frame=acc_train)
     own_te = accuracy_data(runs, name, input_loss="own", frame=acc_hidden)
     paper: AccuracyFit | None = None
     try:
         e0 = {ds: float(book.get(ds, runs.own(ds)).law.E) for ds in sorted(set(own_tr.groups.tolist()))}
-        paper = fit_accuracy(
-            own_tr.x, own_tr.acc, form="power", groups=own_tr.groups, pooling="separate", E0=e0, check=False
+        paper = cached_fit_accuracy(
+            cache,
+            own_tr.x,
+            own_tr.acc,
+            form="power",
+            groups=own_tr.groups,
+            pooling="separate",
+            E0=e0,
+            check=False,
         )
     except FitError:
         paper = None
@@ -204,8 +218,14 @@ def _eval_laws(
             te.frame.get_column("dataset").to_list(), te.frame.get_column("run_id").to_list(), strict=True
         )
         task_te = dict(zip(ids, te.x.tolist(), strict=True))
-        l2l_fit = fit_accuracy(
-            task_tr.x, task_tr.acc, chance=level, groups=task_tr.groups, order=task_tr.order, check=True
+        l2l_fit = cached_fit_accuracy(
+            cache,
+            task_tr.x,
+            task_tr.acc,
+            chance=level,
+            groups=task_tr.groups,
+            order=task_tr.order,
+            check=True,
         )
     except (SelectionError, FitError) as exc:
         failed = exc.message
@@ -346,10 +366,11 @@ def evaluate_accuracy(
     cache: FitCache | None = None,
     calibrations: CalibrationCache | None = None,
     level: float = 0.9,
+    accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
 ) -> AccuracyEvaluation:
     """Held-out accuracy error of each method (see the module docstring), over the accuracy evals named
     (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets. l2l's intervals
-    are at ``level``."""
+    are at ``level``. ``accuracy_cache``: the accuracy laws fitted before (as ``fit_accuracy_laws``)."""
     plan = plan_holdout(runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
     names = resolve_accuracy_evals(runs, evals)
     assert runs.accuracy is not None
@@ -373,7 +394,7 @@ def evaluate_accuracy(
     for name in names:
         chance_at, _ = chance_level(runs, name, chance)
         try:
-            laws = _eval_laws(runs, book, name, (acc_train, acc_hidden), chance_at)
+            laws = _eval_laws(runs, book, name, (acc_train, acc_hidden), chance_at, accuracy_cache)
         except SelectionError as exc:
             failed[name] = exc.message
             continue

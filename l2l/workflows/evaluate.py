@@ -23,15 +23,22 @@ import polars as pl
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.base.runs import default_test_evals, evals_measured, select_evals
+from l2l.base.runs import evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
-from l2l.core.fit import FitCache, FitOptions
+from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL
+from l2l.workflows.evaluate_tables import (
+    ONE_DATASET,
+    default_tests,
+    relabel_test_to_test,
+    require_some_made,
+    require_two_datasets,
+)
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
-from l2l.workflows.pairing import PairSpec, pair_runs
-from l2l.workflows.translate import ChainStep, LossToLoss, compose, fit_translation, pairs_for
+from l2l.workflows.pairing import PairSpec, Sides, pair_runs
+from l2l.workflows.translate import ChainStep, LossToLoss, compose, translation_of
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -40,6 +47,7 @@ if TYPE_CHECKING:
     from l2l.workflows.lawbook import Progress
 
 __all__ = [
+    "ONE_DATASET",
     "SETTINGS",
     "Evaluation",
     "HeldOutPrediction",
@@ -298,6 +306,16 @@ class HoldoutPlan:
             out.setdefault((ds, rid), {})[ev] = loss
         return out
 
+    @cached_property
+    def train_sides(self) -> Sides:
+        """The fitting runs split once by (dataset, eval), for every translation's pairs."""
+        return Sides(self.train)
+
+    @cached_property
+    def hidden_sides(self) -> Sides:
+        """The held-out runs split once by (dataset, eval), for every ordered pair's held-out configurations."""
+        return Sides(self.hidden)
+
     def ordered_pairs(self) -> list[tuple[str, str]]:
         return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
 
@@ -344,7 +362,7 @@ def plan_holdout(
     hidden, train = runs.frame.filter(mask), runs.frame.filter(~mask)
     if hidden.height == 0:
         raise SelectionError("no held-out runs: nothing to evaluate")
-    test_evals = select_evals(runs.evals, test) if test else _default_tests(runs)
+    test_evals = select_evals(runs.evals, test) if test else default_tests(runs)
     down_evals = select_evals(runs.evals, downstream or ["downstream/*"], required=bool(downstream))
     return HoldoutPlan(
         train,
@@ -377,8 +395,8 @@ class _Translations:
             return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
         kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
         try:
-            pairs = pairs_for(self.plan.train, spec, rtol=self.rtol)
-            return fit_translation(pairs, x_law, y_law, kind=kind)
+            x, y = self.plan.train_sides.xy(spec, self.rtol)
+            return translation_of(x, y, x_law, y_law, kind=kind)
         except (FitError, SelectionError) as exc:
             return Skip("loss-to-loss", "translation", str(exc))
 
@@ -405,13 +423,36 @@ def _through(
     return path[-1].value, notes, None
 
 
+class _Independent:
+    """The independent predictions, each (target, eval, N, D) once: every source of a target configuration shares
+    its independent prediction (made once, not once per source: evaluate stays linear in the pairs)."""
+
+    def __init__(self, book: LawBook) -> None:
+        self.book = book
+        self.laws: dict[tuple[str, str], LawFit | FitError] = {}
+        self.values: dict[tuple[str, str, float, float], float | FitError] = {}
+
+    def law(self, dataset: str, eval_name: str) -> LawFit | FitError:
+        key = (dataset, eval_name)
+        if key not in self.laws:
+            self.laws[key] = self.book.try_get(dataset, eval_name)
+        return self.laws[key]
+
+    def value(self, dataset: str, eval_name: str, N: float, D: float) -> float | FitError:
+        key = (dataset, eval_name, N, D)
+        if key not in self.values:
+            law = self.law(dataset, eval_name)
+            self.values[key] = law if isinstance(law, FitError) else float(law.predict(N, D))
+        return self.values[key]
+
+
 def _pair_step(
-    plan: HoldoutPlan, book: LawBook, translations: _Translations, p0: str, p1: str, rtol: float
+    plan: HoldoutPlan, independent: _Independent, translations: _Translations, p0: str, p1: str, rtol: float
 ) -> list[HeldOutPrediction]:
     """Every held-out prediction of the ordered pair (P0 → P1): none when they share no held-out configuration."""
     own0, own1 = plan.own_eval[p0], plan.own_eval[p1]
     try:
-        held = pair_runs(plan.hidden, PairSpec(p0, own0, p1, own1), rtol=rtol)
+        held = pair_runs(plan.hidden_sides, PairSpec(p0, own0, p1, own1), rtol=rtol)
     except SelectionError:
         return []
     tt = translations.get(PairSpec(p0, own0, p1, own1))
@@ -429,12 +470,10 @@ def _pair_step(
             )
             l2l, notes, skip = _through(chain, start)
             skips = [skip] if skip else []
-            law = book.try_get(p1, ev)
-            ind = None
-            if isinstance(law, FitError):
-                skips.append(Skip("independent", "law", str(law)))
-            else:
-                ind = float(law.predict(n, d))
+            made = independent.value(p1, ev, n, d)
+            ind = None if isinstance(made, FitError) else made
+            if isinstance(made, FitError):
+                skips.append(Skip("independent", "law", str(made)))
             preds.append(
                 HeldOutPrediction(
                     setting,
@@ -468,9 +507,18 @@ class _Intervals:
     level: float
     k: float
     sweeps: Sweeps
+    #: what every source of a target configuration shares, made once: placements, independent intervals, the
+    #: combined interval carried to each eval (keyed by the target configuration)
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def _placement(self, tgt: str, N: float, D: float) -> Placement:
         """Where a target configuration lies against the target's own fitting runs (group: the target)."""
+        key = ("placement", tgt, N, D)
+        if key not in self._memo:
+            self._memo[key] = self._place(tgt, N, D)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _place(self, tgt: str, N: float, D: float) -> Placement:
         sw = self.sweeps.get(tgt, self.plan.own_eval[tgt])
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
@@ -480,6 +528,12 @@ class _Intervals:
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
         """The interval of the target's own law of the eval, from the backtests of its group (own losses, or
         the eval across the datasets); the law's residual spread alone (a lower bound) without backtests."""
+        key = ("independent", p.tgt, p.eval, p.N, p.D, p.independent)
+        if key not in self._memo:
+            self._memo[key] = self._independent(p)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
         law = self.book.try_get(p.tgt, p.eval)
         if isinstance(law, FitError) or p.independent is None:
             return None
@@ -552,7 +606,10 @@ class _Intervals:
             if single is None and p.setting != "train-to-train":
                 single = self.own_translation(p.src, p.tgt, p.source_loss, p.N, p.D)
             l2l_pi = self.onward(single, p.tgt, p.eval) if p.loss_to_loss is not None else None
-            comb_pi = self.onward(comb_own.get((p.tgt, p.N, p.D)), p.tgt, p.eval)
+            comb_key = ("combined", p.tgt, p.N, p.D, p.eval)
+            if comb_key not in self._memo:
+                self._memo[comb_key] = self.onward(comb_own.get((p.tgt, p.N, p.D)), p.tgt, p.eval)
+            comb_pi = self._memo[comb_key]
             out.append(
                 replace(
                     p,
@@ -590,7 +647,7 @@ def evaluate(
     the held-out values and median half-width."""
     if level is not None:
         check_level(level)
-    _two_datasets(runs)
+    require_two_datasets(runs)
     plan = plan_holdout(
         runs,
         holdout_split=holdout_split,
@@ -613,7 +670,12 @@ def evaluate(
     # choice fitted already
     tbook = book if opts.form != "auto" else translation_book(book)
     translations = _Translations(plan, tbook, rtol)
-    preds = [p for p0, p1 in plan.ordered_pairs() for p in _pair_step(plan, book, translations, p0, p1, rtol)]
+    independent = _Independent(book)
+    preds = [
+        p
+        for p0, p1 in plan.ordered_pairs()
+        for p in _pair_step(plan, independent, translations, p0, p1, rtol)
+    ]
     cal_notes: tuple[str, ...] = ()
     if level is not None and preds:
         cal = book.calibration(OWN_GROUP)
@@ -628,7 +690,7 @@ def evaluate(
             hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
             param="holdout_top_compute",
         )
-    _some_made(preds)
+    require_some_made(preds)
     skipped = sum(1 for p in preds if p.skips)
     notes = []
     if skipped:
@@ -636,7 +698,7 @@ def evaluate(
             f"{skipped} prediction(s) could not be made by one of the methods and are left out of the "
             "means (see the detail)"
         )
-    return _test_to_test(runs, Evaluation(
+    return relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
         n_heldout_runs=plan.hidden.select("dataset", "run_id").unique().height,
@@ -648,75 +710,6 @@ def evaluate(
             t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
         ),
     ))  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Tables whose datasets have no own eval, or one dataset
-# ---------------------------------------------------------------------------------------------------------------
-
-
-#: How the refusal of a table with one dataset begins (``requests.answer_evaluate`` then gives the other parts).
-ONE_DATASET = "evaluate compares predicting one dataset's held-out runs from another dataset's (translation)"
-
-
-def _all_shared(runs: Runs) -> bool:
-    return bool(runs.datasets) and all(runs.own_is_shared(d) for d in runs.datasets)
-
-
-def _default_tests(runs: Runs) -> list[str]:
-    """The default test evals: none when every dataset's own eval is the one eval they share (the first setting
-    is then the test-to-test comparison on it), else ``default_test_evals``."""
-    if _all_shared(runs):
-        return [e for e in default_test_evals(runs, shared_ok=True) if e not in runs.own_eval.values()]
-    return default_test_evals(runs)
-
-
-def _two_datasets(runs: Runs) -> None:
-    with_own = [d for d in runs.datasets if d in runs.own_eval]
-    if len(with_own) < 2:
-        shown = ", ".join(runs.datasets)
-        raise SelectionError(
-            f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
-            f"{len(with_own)} ({shown})",
-            hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
-            "or its accuracy laws with `l2l evaluate --accuracy all`",
-        )
-
-
-def _test_to_test(runs: Runs, ev: Evaluation) -> Evaluation:
-    """``ev`` with its train-to-train setting called test-to-test where every dataset's own eval is the eval
-    they share (two datasets' models compared on one eval)."""
-    if not _all_shared(runs):
-        return ev
-    shared = sorted(set(runs.own_eval.values()))
-
-    def relabel(setting: Setting) -> Setting:
-        return "test-to-test" if setting == "train-to-train" else setting
-
-    note = (
-        f"the datasets have no own eval: each one's loss on {', '.join(shared)} (the eval they all share) stands "
-        "in for it, so the first setting is test-to-test"
-    )
-    return replace(
-        ev,
-        predictions=tuple(replace(p, setting=relabel(p.setting)) for p in ev.predictions),
-        summary=tuple(replace(x, setting=relabel(x.setting)) for x in ev.summary),
-        notes=(*ev.notes, note),
-    )
-
-
-def _some_made(preds: Sequence[HeldOutPrediction]) -> None:
-    """Refuse an evaluation in which no method predicted any held-out run (every one skipped), saying why."""
-    if any(p.independent is not None or p.loss_to_loss is not None for p in preds):
-        return
-    details = list(dict.fromkeys(k.note() for p in preds for k in p.skips))
-    shown = details[0] if details else "every prediction was skipped"
-    raise SelectionError(
-        f"no held-out run could be predicted by any method: {shown}"
-        + (f" (and {len(details) - 1} other reasons)" if len(details) > 1 else ""),
-        hint="each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
-        param="holdout",
-    )
 
 
 def empty_evaluation(reason: str) -> Evaluation:

@@ -125,10 +125,10 @@ class LawBook:
         return self._sweeps
 
     def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
-        """The (N, D, loss) arrays a law is fitted on."""
-        import polars as pl
-
-        sub = self.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval))
+        """The (N, D, loss) arrays a law is fitted on (from the book's runs split once by (dataset, eval))."""
+        sub = self.sweeps._part(dataset, eval)
+        if sub is None:
+            sub = self.frame.clear()
         return (
             sub["N"].to_numpy().astype(np.float64),
             sub["D"].to_numpy().astype(np.float64),
@@ -462,14 +462,18 @@ def with_bootstrap(
     resample: Resample = "run",
     progress: Progress | None = None,
 ) -> LawFit:
-    """``fit`` with ``draws`` bootstrap refits (reusing them when it already has these draws), kept in ``book``."""
-    if not draws or (
-        fit.bootstrap is not None
-        and fit.bootstrap.shape[0] == draws
-        and fit.bootstrap_seed == seed
-        and fit.bootstrap_unit == resample
-    ):
+    """``fit`` with ``draws`` bootstrap refits (reusing them when it already has these draws), kept in ``book``.
+
+    The draws are also kept under their own key (``bootstrap_key``: the fit's data key and the draws asked for),
+    so commands asking for different draws of the same law (translate 200, rank 100) each find theirs in the
+    workspace's saved fits instead of redoing the other's."""
+    if not draws or _has_draws(fit, draws, seed, resample):
         return fit
+    bkey = bootstrap_key(book.key(fit.dataset, fit.eval, fit.form), draws, seed, resample)
+    kept = book.saved.get(bkey)
+    if kept is not None and _has_draws(kept, draws, seed, resample):
+        book.replace(kept)
+        return kept
     n, d, y = book.data(fit.dataset, fit.eval)
     fit = bootstrap_law(
         fit,
@@ -482,8 +486,23 @@ def with_bootstrap(
         unit=resample,
         progress=progress,
     )
+    book.saved[bkey] = fit
     book.replace(fit)
     return fit
+
+
+def bootstrap_key(fit_key: str, draws: int, seed: int, resample: str) -> str:
+    """The saved-fits key of the fit under ``fit_key`` with these bootstrap draws."""
+    return f"{fit_key}|bootstrap:{draws}:{seed}:{resample}"
+
+
+def _has_draws(fit: LawFit, draws: int, seed: int, resample: str) -> bool:
+    return (
+        fit.bootstrap is not None
+        and fit.bootstrap.shape[0] == draws
+        and fit.bootstrap_seed == seed
+        and fit.bootstrap_unit == resample
+    )
 
 
 def _offset(progress: Progress | None, i: int, n: int) -> Progress | None:

@@ -3,6 +3,7 @@
 - ``pair_runs``: models trained on two datasets, paired by equal (N, D) within a relative tolerance, or by run
   identity (the same ``run_id`` naming one configuration in both datasets);
 - ``same_model_pairs``: one model, its loss on two evals (train-to-test);
+- ``Sides``: a frame split once by (dataset, eval), for many pairings;
 - ``at_config``: the rows of runs at a configuration (N, D), by the same tolerance rule.
 Pure functions over canonical run frames; nothing prints.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from l2l.base.errors import SelectionError
@@ -34,19 +36,72 @@ class PairSpec:
         return f"{self.src}:{self.x_eval} → {self.tgt}:{self.y_eval}"
 
 
-def _side(frame: pl.DataFrame, dataset: str, eval_name: str) -> pl.DataFrame:
-    return frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name)).select(
-        "N", "D", "C", "loss", "run_id", "split"
-    )
+_SIDE = ("N", "D", "C", "loss", "run_id", "split")
+
+
+class Sides:
+    """A run frame split once by (dataset, eval): the side of every pair in one pass, not one scan of the table
+    per pair (``evaluate`` pairs every ordered pair of datasets on many evals)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
+        self._columns: dict[tuple[str, str], tuple[np.ndarray, ...]] = {}
+
+    def get(self, dataset: str, eval_name: str) -> pl.DataFrame:
+        if self._parts is None:
+            parts = self.frame.select("dataset", "eval", *_SIDE).partition_by(
+                ["dataset", "eval"], as_dict=True
+            )
+            self._parts = {(str(k[0]), str(k[1])): v.select(_SIDE) for k, v in parts.items()}
+        part = self._parts.get((dataset, eval_name))
+        return part if part is not None else self.frame.clear().select(_SIDE)
+
+    def _arrays(self, dataset: str, eval_name: str) -> tuple[np.ndarray, ...]:
+        key = (dataset, eval_name)
+        if key not in self._columns:
+            part = self.get(dataset, eval_name)
+            self._columns[key] = tuple(part[c].to_numpy() for c in ("N", "D", "C", "loss", "run_id"))
+        return self._columns[key]
+
+    def xy(self, spec: PairSpec, rtol: float = SAME_RTOL) -> tuple[np.ndarray, np.ndarray]:
+        """The x and y columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of ``same_model_pairs``, in
+        their order (by C, then N), from arrays: no frame is built (``evaluate`` fits hundreds of translations).
+        Where those functions refuse (a side without runs, nothing paired), they are called to say why."""
+        nx, dx, cx, lx, rx = self._arrays(spec.src, spec.x_eval)
+        ny, dy, _, ly, ry = self._arrays(spec.tgt, spec.y_eval)
+        if spec.src == spec.tgt:
+            if not len(nx) or not len(ny):
+                same_model_pairs(self, spec.src, spec.x_eval, spec.y_eval)
+            where: dict[object, list[int]] = {}
+            for j, rid in enumerate(ry.tolist()):
+                where.setdefault(rid, []).append(j)
+            where.pop(None, None)  # a null id pairs with nothing (the join's rule)
+            pairs = [(i, j) for i, rid in enumerate(rx.tolist()) for j in where.get(rid, ())]
+            li = np.array([i for i, _ in pairs], dtype=np.int64)
+            ri = np.array([j for _, j in pairs], dtype=np.int64)
+        else:
+            li, ri = pair_configs(nx, dx, ny, dy, rtol) if len(nx) and len(ny) else (np.zeros(0, int),) * 2
+            if not len(li):
+                pair_runs(self, spec, rtol=rtol)
+        order = np.lexsort((nx[li], cx[li]))
+        return lx[li][order].astype(np.float64), ly[ri][order].astype(np.float64)
+
+
+def _side(frame: pl.DataFrame | Sides, dataset: str, eval_name: str) -> pl.DataFrame:
+    if isinstance(frame, Sides):
+        return frame.get(dataset, eval_name)
+    return frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name)).select(_SIDE)
 
 
 def pair_runs(
-    frame: pl.DataFrame, spec: PairSpec, *, join: Join = "nd", rtol: float = SAME_RTOL
+    frame: pl.DataFrame | Sides, spec: PairSpec, *, join: Join = "nd", rtol: float = SAME_RTOL
 ) -> pl.DataFrame:
     """Pairs (N, D, C, x, y, run_x, run_y, split_x, split_y), one per matched configuration.
 
     ``join="nd"``: runs at the same configuration (``l2l.core.sweep.pair_configs``: N and D both within ``rtol``,
-    one to one, nearest first). ``join="run"``: equal ``run_id``. Each target run is used at most once.
+    one to one, nearest first). ``join="run"``: equal ``run_id``. Each target run is used at most once. ``frame``
+    may be ``Sides`` of a frame (split once, for many pairings).
     """
     left = _side(frame, spec.src, spec.x_eval)
     right = _side(frame, spec.tgt, spec.y_eval)
@@ -100,7 +155,7 @@ def pair_runs(
     ).sort("C", "N")
 
 
-def same_model_pairs(frame: pl.DataFrame, dataset: str, x_eval: str, y_eval: str) -> pl.DataFrame:
+def same_model_pairs(frame: pl.DataFrame | Sides, dataset: str, x_eval: str, y_eval: str) -> pl.DataFrame:
     """Pairs of one model's losses on two evals (train-to-test), joined on the run itself."""
     left = _side(frame, dataset, x_eval)
     right = _side(frame, dataset, y_eval)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -187,6 +187,7 @@ def rank_runs(
     flip_range: tuple[float, float] | None = None,
     cache: FitCache | None = None,
     calibrations: CalibrationCache | None = None,
+    accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
 ) -> Ranking:
     """Rank the datasets of ``runs`` (all, or ``datasets``) for ``targets`` at a compute budget ``C`` (each
     dataset's compute-optimal N*, D* from its own-loss law) or a fixed model ``N``, ``D``; fitted on the runs of
@@ -194,7 +195,8 @@ def rank_runs(
 
     The laws are the ones ``predict`` uses (``form``: auto by default; each law corrected where its backtests
     showed that helps), fitted once with their bootstrap draws and kept in ``cache`` and ``calibrations``: a
-    second ranking of the same runs refits nothing. ``draws``: joint draws (P(best) is a share of them)."""
+    second ranking of the same runs refits nothing (an accuracy target's law: kept in ``accuracy_cache``).
+    ``draws``: joint draws (P(best) is a share of them)."""
     if C is not None and (N is not None or D is not None):
         raise UsageError(
             "a budget is either a compute C, or a model size N with tokens D, not both", param="C"
@@ -203,7 +205,7 @@ def rank_runs(
         raise UsageError("give a compute budget C, or a model size N together with tokens D", param="C")
     settings = RankSettings(method, form, draws, seed, level, flip_range)
     budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
-    store = _Store(cache, calibrations)
+    store = _Store(cache, calibrations, accuracy_cache)
     acc_eval = _accuracy_target(runs, targets)
     if acc_eval is not None:
         return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings, store)
@@ -216,6 +218,7 @@ class _Store:
 
     fits: FitCache | None = None
     calibrations: CalibrationCache | None = None
+    accuracy_laws: MutableMapping[str, AccuracyFit] | None = None
 
     def book(self, runs: Runs, frame: pl.DataFrame, form: str) -> LawBook:
         """A LawBook over ``frame`` (the table's runs, or part of them) with ``form``, on these caches."""
@@ -442,7 +445,7 @@ def _rank_accuracy(
     """Rank by the predicted accuracy of ``acc_eval``, higher is better: each dataset's predicted task loss per
     joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
     per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
-    task, fit = _accuracy_law(runs, acc_eval, split)
+    task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws)
     loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store)
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
@@ -499,7 +502,9 @@ def _rank_accuracy(
     )
 
 
-def _accuracy_law(runs: Runs, acc_eval: str, split: str | None) -> tuple[str, AccuracyFit]:
+def _accuracy_law(
+    runs: Runs, acc_eval: str, split: str | None, cache: MutableMapping[str, AccuracyFit] | None = None
+) -> tuple[str, AccuracyFit]:
     """The task loss an accuracy eval is ranked through, and the accuracy law that maps it (predictable only)."""
     task = task_loss_eval(runs, acc_eval)
     if task is None:
@@ -507,7 +512,7 @@ def _accuracy_law(runs: Runs, acc_eval: str, split: str | None) -> tuple[str, Ac
             f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss",
             param="targets",
         )
-    (res,) = fit_accuracy_laws(runs, [acc_eval], split=split)
+    (res,) = fit_accuracy_laws(runs, [acc_eval], split=split, accuracy_cache=cache)
     if res.fit is None:
         raise FitError(f"no accuracy law for {acc_eval}: {res.error}")
     if not res.fit.usable:

@@ -287,6 +287,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             bootstrap=req.bootstrap,
             seed=req.seed,
             level=req.level,
+            accuracy_cache=session.accuracy_laws,
         )
     _check_law(req)
     from l2l.workflows.predict import predict
@@ -509,6 +510,7 @@ def answer_rank(
         level=req.level,
         cache=session.fits,
         calibrations=session.calibrations,
+        accuracy_cache=session.accuracy_laws,
     ))  # fmt: skip
 
 
@@ -611,6 +613,7 @@ def answer_evaluate(
             cache=session.fits,
             calibrations=session.calibrations,
             level=0.9 if req.level is None else req.level,
+            accuracy_cache=session.accuracy_laws,
         )
     rank = None
     if req.ranking:

@@ -11,7 +11,7 @@ cache=s.fits)``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ from l2l.base.errors import L2LError
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
+    from l2l.core.accuracy import AccuracyFit
     from l2l.core.calibrate import CalibrationCache
     from l2l.core.fit import FitCache
     from l2l.io.workspace import Workspace
@@ -41,7 +42,11 @@ class Session:
     workers: int = 1
     _fits: FitCache | None = field(default=None, repr=False)
     _calibrations: CalibrationCache | None = field(default=None, repr=False)
-    _loaded: tuple[int, int] = field(default=(0, 0), repr=False)
+    #: what each cache held when read (or last kept): key → id of the entry, so a replaced entry (a fit given
+    #: bootstrap draws) is kept too, not only new keys
+    _loaded: tuple[dict[str, int], dict[str, int]] = field(default=({}, {}), repr=False)
+    _accuracy_laws: dict[str, AccuracyFit] | None = field(default=None, repr=False)
+    _loaded_laws: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def fits(self) -> FitCache:
@@ -51,7 +56,7 @@ class Session:
             from l2l.io.workspace import saved_fits
 
             self._fits = FitCache() if self.workspace is None else saved_fits(self.workspace)
-            self._loaded = (len(self._fits), self._loaded[1])
+            self._loaded = (_ids(self._fits), self._loaded[1])
         return self._fits
 
     @property
@@ -64,8 +69,18 @@ class Session:
             self._calibrations = (
                 CalibrationCache() if self.workspace is None else saved_calibrations(self.workspace)
             )
-            self._loaded = (self._loaded[0], len(self._calibrations))
+            self._loaded = (self._loaded[0], _ids(self._calibrations))
         return self._calibrations
+
+    @property
+    def accuracy_laws(self) -> dict[str, AccuracyFit]:
+        """Accuracy laws keyed by what they were fitted from (``accuracy.accuracy_key``), as ``fits``."""
+        if self._accuracy_laws is None:
+            from l2l.io.caches import saved_accuracy_laws
+
+            self._accuracy_laws = saved_accuracy_laws(self.workspace)
+            self._loaded_laws = _ids(self._accuracy_laws)
+        return self._accuracy_laws
 
     def with_accuracy(self) -> Runs:
         """The runs with their accuracy rows (stored beside the workspace's losses, or the table's own)."""
@@ -90,21 +105,28 @@ class Session:
         return self.runs
 
     def keep(self) -> None:
-        """Store the fits and calibrations made since they were read in the workspace."""
+        """Store the fits, calibrations and accuracy laws made (or given draws) since they were read in the
+        workspace."""
         if self.workspace is None or not self.workspace.exists():
             return
         from l2l.io.workspace import save_calibrations, save_fits
 
         fits_before, cals_before = self._loaded
-        if self._fits is not None and len(self._fits) > fits_before:
+        if self._fits is not None and _ids(self._fits) != fits_before:
             with suppress(L2LError, OSError):
                 save_fits(self.workspace, self._fits)
-        if self._calibrations is not None and len(self._calibrations) > cals_before:
+        if self._calibrations is not None and _ids(self._calibrations) != cals_before:
             with suppress(L2LError, OSError):
                 save_calibrations(self.workspace, self._calibrations)
+        if self._accuracy_laws is not None and _ids(self._accuracy_laws) != self._loaded_laws:
+            from l2l.io.caches import save_accuracy_laws
+
+            with suppress(L2LError, OSError):
+                save_accuracy_laws(self.workspace, self._accuracy_laws)
+            self._loaded_laws = _ids(self._accuracy_laws)
         self._loaded = (
-            len(self._fits) if self._fits is not None else 0,
-            len(self._calibrations) if self._calibrations is not None else 0,
+            _ids(self._fits) if self._fits is not None else {},
+            _ids(self._calibrations) if self._calibrations is not None else {},
         )
 
     def __enter__(self) -> Session:
@@ -115,6 +137,10 @@ class Session:
     ) -> None:
         if kind is None:
             self.keep()
+
+
+def _ids(cache: Mapping[str, object]) -> dict[str, int]:
+    return {k: id(v) for k, v in cache.items()}
 
 
 def open_session(

@@ -1,0 +1,285 @@
+"""Warm commands (issue 21): what a command computes is kept, keyed by exactly what it was computed from, and a
+second call fits nothing; a changed run or option gets a fresh answer, never a stale one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose
+
+from l2l.io.caches import decode, encode, saved_accuracy_laws
+from l2l.io.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+ACC = "downstream/arc_easy_test_acc"
+
+
+@pytest.fixture(scope="module")
+def paper_acc() -> Any:
+    from l2l.io.tables import read_runs
+
+    sample = REPO / "sample_data"
+    return read_runs([sample / "brandfonbrener2024_runs.csv", sample / "brandfonbrener2024_accuracy.csv"])
+
+
+@pytest.fixture
+def count_accuracy_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many accuracy laws are fitted (``fit_accuracy`` calls) from here on."""
+    import l2l.workflows.accuracy as acc
+
+    calls: list[int] = []
+    real = acc.fit_accuracy  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(acc, "fit_accuracy", counted)
+    return calls
+
+
+def test_an_accuracy_law_is_fitted_once_and_served_exactly(
+    paper_acc: Any, count_accuracy_fits: list[int]
+) -> None:
+    from l2l.workflows.accuracy import fit_accuracy_laws
+
+    cache: dict[str, Any] = {}
+    (first,) = fit_accuracy_laws(paper_acc, [ACC], split="sweep", accuracy_cache=cache)
+    assert len(count_accuracy_fits) == 1
+    assert len(cache) == 1
+    (again,) = fit_accuracy_laws(paper_acc, [ACC], split="sweep", accuracy_cache=cache)
+    assert len(count_accuracy_fits) == 1  # nothing fitted
+    # through the workspace's encoding and back: the same law, bit for bit
+    (key,) = cache
+    cache[key] = decode(encode(cache[key]))
+    (served,) = fit_accuracy_laws(paper_acc, [ACC], split="sweep", accuracy_cache=cache)
+    assert len(count_accuracy_fits) == 1
+    assert served.fit is not None
+    assert first.fit is not None
+    assert again.fit is first.fit
+    assert served.to_dict() == first.to_dict()
+    for name in ("residuals", "backtest_residuals", "backtest_logit", "fit_logit"):
+        a, b = getattr(first.fit, name), getattr(served.fit, name)
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_changed_option_or_run_fits_afresh(paper_acc: Any, count_accuracy_fits: list[int]) -> None:
+    from dataclasses import replace
+
+    from l2l.workflows.accuracy import fit_accuracy_laws
+
+    cache: dict[str, Any] = {}
+    (base,) = fit_accuracy_laws(paper_acc, [ACC], split="sweep", accuracy_cache=cache)
+    (fixed,) = fit_accuracy_laws(paper_acc, [ACC], split="sweep", floor="chance", accuracy_cache=cache)
+    assert len(count_accuracy_fits) == 2
+    assert len(cache) == 2
+    assert fixed.fit is not None
+    assert base.fit is not None
+    assert fixed.fit.floor_mode == "chance"
+    assert base.fit.floor_mode == "fit"
+    # one accuracy changed by 0.01: a new law, which the old one is not
+    acc = paper_acc.accuracy
+    first = acc.filter((pl.col("eval") == ACC) & (pl.col("split") == "sweep")).row(0, named=True)
+    bumped = acc.with_columns(
+        pl.when((pl.col("eval") == ACC) & (pl.col("run_id") == first["run_id"]) & (pl.col("N") == first["N"]))
+        .then(pl.col("accuracy") + 0.01)
+        .otherwise(pl.col("accuracy"))
+        .alias("accuracy")
+    )
+    (changed,) = fit_accuracy_laws(
+        replace(paper_acc, accuracy=bumped), [ACC], split="sweep", accuracy_cache=cache
+    )
+    assert len(count_accuracy_fits) == 3
+    assert len(cache) == 3
+    assert changed.fit is not None
+    assert changed.fit is not base.fit
+
+
+def test_encoding_is_exact_and_refuses_what_it_does_not_know() -> None:
+    from l2l.core.predictability import Predictability
+
+    value = {
+        "a": (1.0, float("nan"), -float("inf")),
+        "b": np.array([[0.1, np.nan], [1e-300, 3.0]]),
+        "n": None,
+    }
+    back = decode(encode(value))
+    assert back["a"][0] == 1.0
+    assert np.isnan(back["a"][1])
+    assert back["a"][2] == -np.inf
+    np.testing.assert_array_equal(back["b"], value["b"])
+    pred = Predictability(True, "ok", 0.123456789012345, 0.25, 0.01, 0.9, float("nan"))
+    again = decode(encode(pred))
+    assert again.signal == pred.signal
+    assert np.isnan(again.trend_p)
+    with pytest.raises(TypeError):
+        encode(Workspace)  # a class, not a value
+    with pytest.raises(KeyError):
+        decode({"dataclass": "Workspace", "fields": {}})
+
+
+def test_fit_accuracy_warm_fits_nothing_and_says_the_same(
+    run: Any, ws_path: Path, count_accuracy_fits: list[int]
+) -> None:
+    sample = REPO / "sample_data"
+    res = run("ingest", sample / "brandfonbrener2024_runs.csv", sample / "brandfonbrener2024_accuracy.csv")
+    assert res.exit_code == 0, res.output
+    args = ("fit-accuracy", "--eval", ACC, "--eval", "downstream/boolq_test_acc", "--split", "sweep")
+    cold = run(*args, "--format", "json")
+    assert cold.exit_code == 0, cold.output
+    n_cold = len(count_accuracy_fits)
+    assert n_cold == 2
+    assert len(saved_accuracy_laws(Workspace(ws_path))) == 2
+    warm = run(*args, "--format", "json")
+    assert len(count_accuracy_fits) == n_cold
+    assert warm.stdout == cold.stdout
+
+
+def test_bootstrap_draws_of_different_sizes_are_each_kept(synthetic_runs: Any) -> None:
+    import l2l.workflows.lawbook as lb
+    from l2l.core.fit import FitCache
+
+    cache = FitCache()
+    calls: list[int] = []
+    real = lb.bootstrap_law  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["draws"])
+        return real(*args, **kwargs)
+
+    ds = synthetic_runs.datasets[0]
+    ev = synthetic_runs.own(ds)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(lb, "bootstrap_law", counted)
+    try:
+        drawn: dict[int, Any] = {}
+        for draws in (20, 30, 20, 30):  # as translate (200) and rank (100) alternate on one workspace
+            book = lb.law_book(synthetic_runs, None, None, cache)
+            fit = lb.with_bootstrap(book, book.get(ds, ev), draws, 0)
+            assert fit.bootstrap is not None
+            assert fit.bootstrap.shape[0] == draws
+            drawn.setdefault(draws, fit.bootstrap)
+            assert_allclose(fit.bootstrap, drawn[draws], rtol=0)
+    finally:
+        mp.undo()
+    assert calls == [20, 30]
+
+
+def test_a_session_keeps_a_fit_given_draws(run: Any, ws_path: Path, synthetic_csv: Path) -> None:
+    """A fit given draws replaces one already saved (no new key of its own kind): the session saves it too."""
+    from l2l.io.caches import saved_fits
+    from l2l.workflows.lawbook import bootstrap_key, law_book, with_bootstrap
+    from l2l.workflows.session import open_session
+
+    assert run("ingest", synthetic_csv).exit_code == 0
+    assert run("fit-law").exit_code == 0  # every law fitted and saved, without draws
+    with open_session() as s:
+        book = law_book(s.runs, None, None, s.fits)
+        ds = s.runs.datasets[0]
+        fit = book.get(ds, s.runs.own(ds))
+        assert fit.bootstrap is None
+        with_bootstrap(book, fit, 12, 3)
+        key = book.key(ds, s.runs.own(ds))
+    saved = saved_fits(Workspace(ws_path))
+    boot = saved[key].bootstrap
+    assert boot is not None
+    assert boot.shape[0] == 12
+    assert bootstrap_key(key, 12, 3, "run") in saved
+
+
+def test_a_session_saves_a_replaced_entry(run: Any, ws_path: Path, synthetic_csv: Path) -> None:
+    from dataclasses import replace
+
+    from l2l.io.caches import saved_fits
+    from l2l.workflows.session import open_session
+
+    assert run("ingest", synthetic_csv).exit_code == 0
+    assert run("fit-law").exit_code == 0
+    with open_session() as s:
+        key, fit = next(iter(s.fits.items()))
+        s.fits[key] = replace(fit, warnings=("replaced",))
+    assert saved_fits(Workspace(ws_path))[key].warnings == ("replaced",)
+
+
+def test_pairs_from_sides_are_the_pairs_from_the_frame(paper_runs: Any) -> None:
+    from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs
+
+    sides = Sides(paper_runs.frame)
+    a, b = paper_runs.datasets[:2]
+    spec = PairSpec(a, paper_runs.own(a), b, paper_runs.own(b))
+    assert pair_runs(sides, spec).equals(pair_runs(paper_runs.frame, spec))
+    ev = paper_runs.own(b)
+    assert same_model_pairs(sides, a, paper_runs.own(a), ev).equals(
+        same_model_pairs(paper_runs.frame, a, paper_runs.own(a), ev)
+    )
+    assert sides.get("no such dataset", ev).height == 0
+
+
+def test_a_translation_of_one_loss_is_its_translation_of_an_array_bit_for_bit() -> None:
+    from l2l.workflows.translate import fit_loss_to_loss
+
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.uniform(2.2, 4.0, 40))
+    y = 0.9 * (x - 1.7) ** 1.13 + 1.2 + rng.normal(0, 0.003, 40)
+    t = fit_loss_to_loss(x, y, E0=1.7, E1=1.2)
+    probe = rng.uniform(1.75, 5.0, 2000)
+    one = np.array([float(t.predict(float(v))) for v in probe])
+    np.testing.assert_array_equal(one, t.predict(probe))
+
+
+def test_pair_columns_from_sides_are_the_pairs_columns(paper_runs: Any) -> None:
+    from l2l.base.errors import SelectionError
+    from l2l.workflows.pairing import PairSpec, Sides
+    from l2l.workflows.translate import pairs_for
+
+    sides = Sides(paper_runs.frame)
+    a, b = paper_runs.datasets[:2]
+    test_eval = next(e for e in paper_runs.evals if e not in paper_runs.own_eval.values())
+    for spec in (
+        PairSpec(a, paper_runs.own(a), b, paper_runs.own(b)),
+        PairSpec(a, paper_runs.own(a), a, test_eval),
+        PairSpec(b, test_eval, a, test_eval),
+    ):
+        pairs = pairs_for(paper_runs.frame, spec)
+        x, y = sides.xy(spec)
+        np.testing.assert_array_equal(x, pairs["x"].to_numpy())
+        np.testing.assert_array_equal(y, pairs["y"].to_numpy())
+    with pytest.raises(SelectionError, match="no runs of dataset"):
+        sides.xy(PairSpec(a, "no such eval", b, paper_runs.own(b)))
+
+
+def test_rank_keeps_its_accuracy_law(paper_acc: Any, count_accuracy_fits: list[int]) -> None:
+    from l2l.workflows.rank import _accuracy_law
+
+    cache: dict[str, Any] = {}
+    task, fit = _accuracy_law(paper_acc, "downstream/hellaswag_test_len_norm", "sweep", cache)
+    again = _accuracy_law(paper_acc, "downstream/hellaswag_test_len_norm", "sweep", cache)
+    assert len(count_accuracy_fits) == 1
+    assert again == (task, fit)
+
+
+@pytest.mark.parametrize("damage", ["[1, 2]", "\x00\xff", "unknown-class"])
+def test_a_damaged_accuracy_cache_reads_as_empty_with_a_note(good: Path, ws_path: Path, damage: str) -> None:
+    import json
+
+    from l2l.io.caches import ACCURACY_LAWS_VERSION, _sealed, save_accuracy_laws
+    from l2l.io.tables import read_runs
+
+    ws = Workspace(ws_path)
+    ws.save(read_runs([good / "long.csv"]))
+    (ws_path / "artifacts").mkdir()
+    path = ws_path / "artifacts" / "accuracy_laws.json"
+    if damage == "unknown-class":  # sound and sealed, but naming a class no record may build
+        bad = {"k": {"dataclass": "Workspace", "fields": {"root": "/"}}}
+        damage = json.dumps(_sealed("accuracy_laws", ACCURACY_LAWS_VERSION, bad))
+    path.write_text(damage, encoding="utf-8", errors="surrogateescape")
+    assert saved_accuracy_laws(ws) == {}
+    assert len(ws.notes) == 1
+    assert "accuracy_laws.json" in ws.notes[0]
+    assert save_accuracy_laws(ws, {}) in (0, 1)  # a damaged file is replaced (or kept, unread), not an error
