@@ -283,3 +283,20 @@ def test_a_damaged_accuracy_cache_reads_as_empty_with_a_note(good: Path, ws_path
     assert len(ws.notes) == 1
     assert "accuracy_laws.json" in ws.notes[0]
     assert save_accuracy_laws(ws, {}) in (0, 1)  # a damaged file is replaced (or kept, unread), not an error
+
+
+def test_a_bootstrap_interval_does_not_depend_on_the_command_run_before(run: Any, ws_path: Path) -> None:
+    """Where no backtest applies (a W&B export of four budgets) predict's interval is the bootstrap's: the same
+    whether rank (which asks the same law for 100 draws) ran before it or not."""
+    from l2l.testing.shapes import wide_export
+
+    shape = wide_export(seed=2)
+    shape.write("wide.csv")
+    assert run("ingest", "wide.csv", *shape.ingest_args).exit_code == 0
+    ask = ("predict", "-d", "books", "--N", "3e9", "--D", "1.7e10", "--split", "sweep", "--format", "json")
+    first = run(*ask)
+    assert first.exit_code == 0, first.output
+    ranked = run("rank", "-t", "books", "--C", "1e21", "--split", "sweep", "--draws", "100")
+    assert ranked.exit_code == 0, ranked.output
+    again = run(*ask)
+    assert again.stdout == first.stdout

@@ -24,7 +24,7 @@ import numpy as np
 from l2l.base.checks import check_level
 from l2l.base.errors import UsageError
 from l2l.core.calibrate import Calibration, CalibrationCache
-from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law
+from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
     OptimalInterval,
     direct_interval,
@@ -79,11 +79,11 @@ def calibration_for(
     return book.calibration(OWN_GROUP)
 
 
-def _with_draws(book: LawBook, fit: LawFit, seed: int) -> LawFit:
-    """``fit`` with bootstrap draws: its own when it has some, else ``DEFAULT_DRAWS`` new ones (not stored)."""
-    if fit.bootstrap is not None:
-        return fit
-    return bootstrap_law(fit, *book.data(fit.dataset, fit.eval), draws=DEFAULT_DRAWS, seed=seed)
+def _with_draws(book: LawBook, fit: LawFit, seed: int, draws: int = DEFAULT_DRAWS) -> LawFit:
+    """``fit`` with exactly ``draws`` bootstrap draws of ``seed`` (kept in the book). Never whatever draws the
+    cached fit happens to carry: those depend on which command ran before (rank asks for 100, translate 200), and
+    an interval must not."""
+    return with_bootstrap(book, fit, draws, seed)
 
 
 def _law_interval(
@@ -93,6 +93,7 @@ def _law_interval(
     point: tuple[float, float, float],
     level: float,
     seed: int,
+    draws: int = DEFAULT_DRAWS,
 ) -> tuple[PredictiveInterval, LawFit]:
     """The interval of a law's prediction at ``point`` (N, D, C), the law fitted on ``sweep``: the direct error
     model of its group's backtests (own losses together, each other eval across the datasets), else the bootstrap
@@ -103,7 +104,7 @@ def _law_interval(
     model = cal.direct
     flag = book.flag(fit.dataset, fit.eval)
     if model is None:
-        fit = _with_draws(book, fit, seed)
+        fit = _with_draws(book, fit, seed, draws)
         why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
         reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
         pi = direct_interval(fit, N, D, C, sweep, None, level, reason=reason)
@@ -283,7 +284,9 @@ def predict(
         flag = book.flag(fit.dataset, fit.eval)
         for n, d in zip(n_arr, d_arr, strict=True):
             c = k * float(n * d)
-            pi, fit_used = _law_interval(book, fit, sweep, (float(n), float(d), c), level, seed)
+            pi, fit_used = _law_interval(
+                book, fit, sweep, (float(n), float(d), c), level, seed, bootstrap or DEFAULT_DRAWS
+            )
             out.append(
                 LawPrediction(
                     fit.dataset,
@@ -384,10 +387,12 @@ def optimal(
     laws = _laws(runs, book, datasets, evals, bootstrap, seed)
     out: list[Allocation] = []
     for fit in laws:
-        drawn = _with_draws(book, fit, seed)
+        drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)
         sweep = book.sweeps.get(fit.dataset, fit.eval)
         for c in c_arr:
             opt = optimal_interval(drawn, float(c), level, k)
-            pi, _ = _law_interval(book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed)
+            pi, _ = _law_interval(
+                book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed, bootstrap or DEFAULT_DRAWS
+            )
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
     return Results(out)
