@@ -83,6 +83,15 @@ def test_the_margin_keeps_the_preferred_form_unless_another_halves_its_error() -
     assert none.form == "l2l"
     assert not none.by_evidence
     assert "no form could be backtested" in none.reason
+    # the preferred form backtested too little to score is not beaten by a form scored alone ...
+    few = FormScore("l2l", None, None, 2, 2, reason="2 backtest errors: too few budgets below the largest")
+    kept = choose_form([few, FormScore("chinchilla", 0.008, 0.008, 15, 5)])
+    assert kept.form == "l2l"
+    assert not kept.by_evidence
+    assert "could not be scored" in kept.reason
+    # ... but one never backtested at all (no errors: it may not even fit) does not block the scored one
+    never = FormScore("l2l", None, None, 0, 0, reason="0 backtest errors")
+    assert choose_form([never, FormScore("chinchilla", 0.008, 0.008, 15, 5)]).form == "chinchilla"
 
 
 def test_a_bias_needs_three_cutoffs_to_correct_an_estimate() -> None:

@@ -15,6 +15,8 @@ under translation, and because the backtests cannot see every failure: on the pa
 are 0.7 of Eq. 3's, yet at 20× compute Eq. 1 misses by 4.6 % where corrected Eq. 3 misses by 0.65 %. Eq. 2 (four
 parameters, no irreducible loss) comes last: it extrapolates a loss to zero. On Eq. 1 data (the synthetic W&B
 export) Eq. 1's backtest error is 0.3–0.4 of Eq. 3's and it is chosen; on Eq. 3 data Eq. 3's is a tenth of Eq. 1's.
+A preferred form that was fitted but backtested too little to score keeps its place: a form scored alone is no
+evidence against one never compared (the per-step ladder's task losses: Eq. 3 refits at 2 cutoffs, Eq. 1 at 5).
 
 Pure: numpy, no printing.
 """
@@ -198,6 +200,17 @@ def choose_form(
         why = next((s.reason for s in scores if s.reason), "no backtests")
         return FormChoice(
             first, tuple(scores), f"{first} (the default): no form could be backtested ({why})", False
+        )
+    preferred = next((s for f in preference for s in scores if s.form == f), None)
+    if preferred is not None and preferred.error is None and preferred.n_errors > 0:
+        # the preferred form was fitted and predicted some backtests, too few to score: no other form can be shown
+        # to beat it by the margin, so it stays (a form scored alone is not evidence against one never compared)
+        return FormChoice(
+            preferred.form,
+            tuple(scores),
+            f"{preferred.form} ({FORM_LABELS.get(preferred.form, preferred.form)}), kept: backtest errors {listing}; "
+            f"{preferred.form} could not be scored ({preferred.reason}), so no other form is chosen over it",
+            False,
         )
     by_form = {s.form: s for s in scored}
     for f in [*preference, *(s.form for s in scored)]:
