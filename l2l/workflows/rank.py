@@ -383,7 +383,35 @@ def _rank_losses(
     notes = [
         f"{t}: {h.why}" if isinstance(h, DrawError) else f"{t}: {h(0.0).why}" for t, h in learned.items()
     ]
-    return dataclasses.replace(res, warnings=(*res.warnings, *notes))
+    measured = _measured_note(cands, list(weights), budget, split)
+    return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
+
+
+def _measured_note(
+    cands: Sequence[Candidate], targets: Sequence[str], budget: Budget, split: str | None
+) -> tuple[str, ...]:
+    """A warning when every candidate has a run at the fixed model (N, D) asked for, on every target, and those
+    runs are among the fitted ones: the ranking then mostly restates what was measured (a backtest would hold
+    them out)."""
+    import numpy as np
+
+    n, d = budget.N, budget.D
+    if n is None or d is None:
+        return ()
+
+    def has(c: Candidate, t: str) -> bool:
+        sw = c.runs.get(t)
+        near = sw is not None and np.isclose(sw.N, n, rtol=0.02) & np.isclose(sw.D, d, rtol=0.02)
+        return bool(np.any(near))
+
+    if not all(has(c, t) for c in cands for t in targets):
+        return ()
+    where = "no --split: every run" if split is None else f"split {split}"
+    return (
+        f"every dataset was measured at N = {n:.3g}, D = {d:.3g} and those runs are in the fit "
+        f"({where}): the ranking mostly restates the measured losses; to test a prediction, hold them out "
+        "(--split, or rank --holdout)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
