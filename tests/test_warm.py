@@ -300,3 +300,22 @@ def test_a_bootstrap_interval_does_not_depend_on_the_command_run_before(run: Any
     assert ranked.exit_code == 0, ranked.output
     again = run(*ask)
     assert again.stdout == first.stdout
+
+
+def test_groups_calibrated_in_two_processes_are_the_groups_calibrated_in_one(synthetic_runs: Any) -> None:
+    """calibrate_groups in worker processes gives every group's calibration exactly as in-process (the same
+    inputs, the same backtests): the form chosen and the error models' records alike."""
+    from l2l.core.fit import FitOptions
+    from l2l.workflows.lawbook import law_book
+
+    options = FitOptions(form="auto")
+    one = law_book(synthetic_runs, options, "sweep")
+    two = law_book(synthetic_runs, options, "sweep", workers=2)
+    groups = list(
+        dict.fromkeys(one.group_of(ds, ev) for ds in synthetic_runs.datasets for ev in synthetic_runs.evals)
+    )
+    assert len(groups) >= 2
+    one.calibrate_groups(groups, workers=1)
+    two.calibrate_groups(groups, workers=2)
+    for g in groups:
+        assert two.calibration(g).to_record() == one.calibration(g).to_record()

@@ -177,6 +177,36 @@ class LawBook:
         translations are backtested for the own group only, with Eq. 3 laws."""
         if group in self._cals:
             return self._cals[group]
+        spec = self._calibration_spec(group)
+        return (
+            spec if isinstance(spec, Calibration) else self._keep_calibration(group, spec, _calibrate(spec))
+        )
+
+    def calibrate_groups(self, groups: Sequence[str], workers: int = 1) -> None:
+        """Learn the calibrations of ``groups`` not known yet, in ``workers`` processes when > 1 and two or more
+        are left (each group's backtests are independent, and the same inputs give the same calibration)."""
+        specs: list[tuple[str, _CalibrationSpec]] = []
+        for g in dict.fromkeys(groups):
+            if g in self._cals:
+                continue
+            spec = self._calibration_spec(g)
+            if not isinstance(spec, Calibration):
+                specs.append((g, spec))
+        if workers <= 1 or len(specs) < 2:
+            for g, spec in specs:
+                self._keep_calibration(g, spec, _calibrate(spec))
+            return
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("forkserver")  # (as run_fits: the parent may run polars threads)
+        with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx) as pool:
+            done = list(pool.map(_calibrate, [spec for _, spec in specs]))
+        for (g, spec), cal in zip(specs, done, strict=True):
+            self._keep_calibration(g, spec, cal)
+
+    def _calibration_spec(self, group: str) -> Calibration | _CalibrationSpec:
+        """The cached calibration of ``group``, or what learning it takes (its key, sweeps and backtest options)."""
         members = self.members(group)
         table = {ds: self.sweeps.get(ds, ev) for ds, ev in members}
         opts = self.options
@@ -213,13 +243,12 @@ class LawBook:
                 warm_starts=warm,
                 translations=group == OWN_GROUP,
             )
-        if opts.form == "auto":
-            cal = calibrate_forms(table, how, translations="l2l", not_tried=not_tried)
-        else:
-            cal = calibrate(table, how[opts.form])
+        return _CalibrationSpec(key, table, how, not_tried, opts.form)
+
+    def _keep_calibration(self, group: str, spec: _CalibrationSpec, cal: Calibration) -> Calibration:
         self._cals[group] = cal
         if self.calibrations is not None:
-            self.calibrations[key] = cal
+            self.calibrations[spec.key] = cal
         return cal
 
     def _without_e(self, members: Sequence[tuple[str, str]]) -> bool:
@@ -255,6 +284,7 @@ class LawBook:
             wanted = [m for g in groups for m in self.members(g)]
             for f in ("l2l", "chinchilla"):  # every form of every member at once (in parallel when asked)
                 self._fit_concrete(wanted, f, n_workers, progress)
+            self.calibrate_groups([g for g in groups if self.members(g)], n_workers)
             return [
                 self._fit_concrete([k], self.form_for(*k) if self.sweeps.has(*k) else "l2l")[0] for k in keys
             ]
@@ -326,6 +356,25 @@ FEW_RUNS_FIX = (
     "a law needs more runs than it has parameters, at 3 model sizes and 3 token counts or more; a table of "
     "datasets measured at a few sizes compares them by those measured losses"
 )
+
+
+@dataclass(frozen=True)
+class _CalibrationSpec:
+    """What learning one group's calibration takes: its cache key, its sweeps and each form's backtest options
+    (picklable: ``calibrate_groups`` sends it to another process)."""
+
+    key: str
+    table: Mapping[str, Sweep]
+    how: Mapping[str, BacktestOptions]
+    not_tried: Mapping[str, str]
+    form: str
+
+
+def _calibrate(spec: _CalibrationSpec) -> Calibration:
+    """One group's calibration: every form backtested and the form chosen (auto), else the one form's."""
+    if spec.form == "auto":
+        return calibrate_forms(spec.table, dict(spec.how), translations="l2l", not_tried=dict(spec.not_tried))
+    return calibrate(spec.table, spec.how[spec.form])
 
 
 def _with_fix(res: LawFit | FitError) -> LawFit | FitError:
