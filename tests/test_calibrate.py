@@ -31,7 +31,8 @@ SHIFT = Shift(0.65, 1.08, 0.90)
 
 
 def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> list[BacktestResidual]:
-    """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs (spans 2 to 5)."""
+    """Backtest errors drawn from log(actual/pred) = bias·d + spread·(d/w)·z over 4 cutoffs (spans 2 to 5), of two
+    datasets (a bias is learned only from two groups or more)."""
     out = []
     for k in range(n):
         cut = 1e18 * 2 ** (k % 4)
@@ -40,7 +41,18 @@ def _errors(rng: np.random.Generator, n: int, bias: float, spread: float) -> lis
         e = bias * d + math.hypot(0.002, spread * d / w) * float(rng.standard_normal())
         out.append(
             BacktestResidual(
-                "direct", "x", "", cut, 1e9, 1e10, cut * math.exp(d), d, 2.0, 2.0 * math.exp(e), 0.0, w
+                "direct",
+                "xy"[k // 4 % 2],
+                "",
+                cut,
+                1e9,
+                1e10,
+                cut * math.exp(d),
+                d,
+                2.0,
+                2.0 * math.exp(e),
+                0.0,
+                w,
             )
         )
     return out

@@ -94,22 +94,25 @@ def test_the_margin_keeps_the_preferred_form_unless_another_halves_its_error() -
     assert choose_form([never, FormScore("chinchilla", 0.008, 0.008, 15, 5)]).form == "chinchilla"
 
 
-def test_a_bias_needs_three_cutoffs_to_correct_an_estimate() -> None:
+def test_a_bias_needs_three_cutoffs_and_two_groups_to_correct_an_estimate() -> None:
     rng = np.random.default_rng(0)
 
-    def errs(cutoffs: list[float]) -> list[BacktestResidual]:
+    def errs(cutoffs: list[float], groups: str = "ab") -> list[BacktestResidual]:
         out = []
         for c in cutoffs:
             for k in range(8):
                 d = 0.2 + 0.3 * k
                 pred = 2.0 * math.exp(0.02 * d + 0.002 * rng.standard_normal())  # a bias growing with reach
-                out.append(BacktestResidual("direct", "a", "", c, 1e9, 1e10, c * math.exp(d), d, pred, 2.0))
+                g = groups[k % len(groups)]
+                out.append(BacktestResidual("direct", g, "", c, 1e9, 1e10, c * math.exp(d), d, pred, 2.0))
         return out
 
     assert fit_error_model(errs([1e18, 1e19])).bias_form == "none"
     model = fit_error_model(errs([1e17, 1e18, 1e19]))
     assert model.corrects
     assert model.cv_error < model.raw_error
+    # one law's refits on nested runs are not independent evidence: no bias from one group alone
+    assert fit_error_model(errs([1e17, 1e18, 1e19], groups="a")).bias_form == "none"
 
 
 def test_reach_counts_model_size_inside_the_fitted_budgets() -> None:

@@ -139,7 +139,7 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
-CALIBRATION_VERSION = 4  # 4: a preferred form backtested too little to score is kept (core.selection)
+CALIBRATION_VERSION = 5  # 5: no bias from one group's backtests alone (core.error_model)
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
