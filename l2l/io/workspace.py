@@ -384,22 +384,17 @@ class Workspace:
         )
 
     def _checkpoint_frame(self, data: bytes | None) -> pl.DataFrame | None:
-        if data is None:
-            return None
-        try:
-            frame = pl.read_parquet(io.BytesIO(data))
-        except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise WorkspaceError(
-                f"cannot read the checkpoints of {self._shown()}: {first}", hint=_RECREATE
-            ) from None
-        if tuple(frame.columns) != schema.CHECKPOINT_COLUMNS:
-            raise WorkspaceError(
-                f"the checkpoints of {self._shown()} do not have the checkpoint columns", hint=_RECREATE
-            )
-        return frame
+        return self._stored_frame(
+            data, "checkpoints", lambda f: tuple(f.columns) == schema.CHECKPOINT_COLUMNS, "checkpoint"
+        )
 
     def _accuracy_frame(self, data: bytes | None) -> pl.DataFrame | None:
+        return self._stored_frame(data, "accuracies", has_accuracy_columns, "accuracy")
+
+    def _stored_frame(
+        self, data: bytes | None, what: str, valid: Callable[[pl.DataFrame], bool], columns: str
+    ) -> pl.DataFrame | None:
+        """A parquet file of the store (None when absent); unreadable or without its columns: re-ingest."""
         if data is None:
             return None
         try:
@@ -407,11 +402,11 @@ class Workspace:
         except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WorkspaceError(
-                f"cannot read the accuracies of {self._shown()}: {first}", hint=_RECREATE
+                f"cannot read the {what} of {self._shown()}: {first}", hint=_RECREATE
             ) from None
-        if not has_accuracy_columns(frame):
+        if not valid(frame):
             raise WorkspaceError(
-                f"the accuracies of {self._shown()} do not have the accuracy columns", hint=_RECREATE
+                f"the {what} of {self._shown()} do not have the {columns} columns", hint=_RECREATE
             )
         return frame
 
