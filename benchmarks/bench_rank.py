@@ -84,16 +84,10 @@ def targets(frame: pl.DataFrame) -> list[str]:
 
 
 def pairwise(pred: Mapping[str, float], truth: Mapping[str, float]) -> tuple[int, int, int, int]:
-    """(right, total, near-ties, right among near-ties) over dataset pairs present in both."""
-    right = total = ties = tie_right = 0
-    for a, b in itertools.combinations(sorted(set(pred) & set(truth)), 2):
-        ok = (pred[a] - pred[b]) * (truth[a] - truth[b]) > 0
-        near = abs(truth[a] - truth[b]) < NEAR_TIE * 0.5 * (truth[a] + truth[b])
-        right += ok
-        total += 1
-        ties += near
-        tie_right += ok and near
-    return right, total, ties, tie_right
+    """(right, total, near-ties, right among near-ties) over dataset pairs present in both: rank --holdout's count."""
+    from l2l.workflows.rank_eval import _pairwise
+
+    return _pairwise(pred, truth, NEAR_TIE)
 
 
 def method_points(model: RankModel, target: str, budget: Budget) -> dict[str, dict[str, float]]:
