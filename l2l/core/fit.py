@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -423,6 +423,10 @@ class FitCache(dict[str, LawFit]):
         return cls({k: LawFit.from_record(rec) for k, rec in records.items()})
 
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
 def run_fits(
     tasks: Sequence[tuple[Array, Array, Array, FitOptions, str, str]], workers: int
 ) -> Iterable[LawFit | FitError]:
@@ -432,12 +436,20 @@ def run_fits(
         for t in tasks:
             yield _fit_task(t)
         return
+    yield from map_in_processes(_fit_task, tasks, workers, chunksize=max(1, len(tasks) // (8 * workers)))
+
+
+def map_in_processes(
+    fn: Callable[[_T], _R], items: Sequence[_T], workers: int, chunksize: int = 1
+) -> Iterator[_R]:
+    """``fn`` over ``items`` in a pool of ``workers`` processes, results in order. The pool starts by forkserver:
+    the parent may run polars threads, which must not be forked."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_fit_task, tasks, chunksize=max(1, len(tasks) // (8 * workers)))
+    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx) as pool:
+        yield from pool.map(fn, items, chunksize=chunksize)
 
 
 def default_workers() -> int:
@@ -466,6 +478,7 @@ __all__ = [
     "data_key",
     "default_workers",
     "fit_law",
+    "map_in_processes",
     "percentile_interval",
     "relative_residual",
     "run_fits",

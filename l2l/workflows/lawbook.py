@@ -17,7 +17,16 @@ from l2l.base.errors import FitError, SelectionError
 from l2l.base.schema import FitForm, Resample
 from l2l.core.backtest import BacktestOptions
 from l2l.core.calibrate import Calibration, CalibrationCache, calibrate, calibrate_forms, calibration_key
-from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law, data_key, relative_residual, run_fits
+from l2l.core.fit import (
+    FitCache,
+    FitOptions,
+    LawFit,
+    bootstrap_law,
+    data_key,
+    map_in_processes,
+    relative_residual,
+    run_fits,
+)
 from l2l.core.laws import FORMS, Array, check_form
 from l2l.core.selection import FormChoice, law_flag
 from l2l.core.sweep import Sweep
@@ -196,12 +205,7 @@ class LawBook:
             for g, spec in specs:
                 self._keep_calibration(g, spec, _calibrate(spec))
             return
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = mp.get_context("forkserver")  # (as run_fits: the parent may run polars threads)
-        with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx) as pool:
-            done = list(pool.map(_calibrate, [spec for _, spec in specs]))
+        done = list(map_in_processes(_calibrate, [spec for _, spec in specs], workers))
         for (g, spec), cal in zip(specs, done, strict=True):
             self._keep_calibration(g, spec, cal)
 
