@@ -358,7 +358,7 @@ Progress = Callable[[int, int], None]
 #: What a law short of runs needs, said where the fit says it is short.
 FEW_RUNS_FIX = (
     "a law needs more runs than it has parameters, at 3 model sizes and 3 token counts or more; a table of "
-    "datasets measured at a few sizes compares them by those measured losses"
+    "datasets measured at a few sizes is compared by its measured losses, not by laws (l2l runs --evals lists them)"
 )
 
 

@@ -526,7 +526,7 @@ def _ranked(ranking: Ranking) -> Ranking:
     raise SelectionError(
         f"no dataset could be ranked: {shown}{more}",
         hint="ranking at a budget needs each dataset's laws (enough runs at several sizes); a table of datasets "
-        "measured at a few sizes compares them by those measured losses",
+        "measured at a few sizes is compared by its measured losses, not by laws (l2l runs --evals lists them)",
         param="targets",
     )
 
