@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Every command in the tests fits in its own process (the CLI and its subprocesses read this): the suite already
+# keeps both cores busy (pytest-xdist), and a pool started per command costs more than it gains on the small
+# tables here. The tests of the pools pass their workers explicitly.
+os.environ["L2L_WORKERS"] = "1"
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
@@ -133,3 +139,25 @@ def write(path: Path, text: str) -> Path:
     """Write a small table for a test."""
     path.write_text(text, encoding="utf-8")
     return path
+
+
+#: The modules that take longest (seconds of fits, subprocesses, many examples), handed to the two workers first so
+#: that no long one starts last and leaves one core idle at the end (pytest-xdist hands out modules in this order).
+#: Only the order of the run depends on this list.
+LONGEST_FIRST = (
+    "test_heldout_calibration.py",
+    "test_store.py",
+    "test_cli.py",
+    "test_fuzz.py",
+    "test_cli_output.py",
+    "test_rank_cli.py",
+    "test_plots.py",
+    "test_warm.py",
+    "test_intervals.py",
+    "test_cli_scripts.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -203,3 +203,25 @@ def test_an_unknown_form_is_a_usage_error_naming_the_parameter() -> None:
     assert isinstance(info.value, L2LError)
     assert info.value.param == "form"
     assert info.value.exit_code == 2
+
+
+def _pid(_: int) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_one_pool_serves_every_batch_of_a_process() -> None:
+    """A command maps dozens of small batches: they share worker processes instead of starting a pool each."""
+    import os
+
+    from l2l.core.fit import map_in_processes, shutdown_pools
+
+    try:
+        first = set(map_in_processes(_pid, list(range(8)), 2))
+        second = set(map_in_processes(_pid, list(range(8)), 2))
+        assert os.getpid() not in first
+        assert first & second  # the second batch ran in processes of the first: the pool started once
+        assert len(first | second) <= 2
+    finally:
+        shutdown_pools()

@@ -301,7 +301,7 @@ def test_hostile_tables_keep_the_contract(
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=40)
 @given(table=tables(), flags=FLAGS)
 def test_hostile_tables_keep_the_contract_many(
     base_ws: Path, table: tuple[str, bytes], flags: tuple[str, ...]

@@ -297,3 +297,36 @@ def test_a_lone_cr_counts_as_a_line_end_in_messages(tmp_path: Path) -> None:
     path = tmp_path / "cr.tsv"
     path.write_bytes(b"dataset\tN\tD\teval\tloss\tx\t1e8\t2e9\tv\t3.1\n\r=1\t2e8\t2e9\tv\t2.9\n")
     assert str(refused(path)) == f"{path}, line 3: expected 10 fields as in the header, found 5"
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_a_bad_workers_variable_is_one_usage_line(
+    run: Any, synthetic_csv: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    assert run("ingest", synthetic_csv).exit_code == 0
+    monkeypatch.setenv("L2L_WORKERS", value)
+    result = run("fit-law", "--split", "sweep")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"Error: L2L_WORKERS={value!r} is not a positive whole number (processes for fits)"
+    )
+
+
+def test_the_workers_variable_sets_the_processes_of_a_command(
+    run: Any, synthetic_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import l2l.workflows.session
+
+    seen: list[int] = []
+    real = l2l.workflows.session.open_session
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(l2l.workflows.session, "open_session", spy)
+    assert run("ingest", synthetic_csv).exit_code == 0
+    for value in ("3", " 1 "):
+        monkeypatch.setenv("L2L_WORKERS", value)
+        assert run("fit-law", "--split", "sweep").exit_code == 0
+    assert seen == [3, 1]

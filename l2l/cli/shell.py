@@ -272,16 +272,33 @@ def _global(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: Processes for many fits; 1 runs everything in the command's own process (README, "Speed").
+WORKERS_ENV = "L2L_WORKERS"
+
+
+def workers() -> int:
+    """``$L2L_WORKERS`` when set, else the cores worth using (``default_workers``, at most 4). A pool pays on
+    tables of many laws; on a shared machine, in CI or beside other jobs, 1 is often as fast and never starts a
+    process."""
+    import os
+
+    from l2l.core.fit import default_workers
+
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return default_workers()
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(f"{WORKERS_ENV}={raw!r} is not a positive whole number (processes for fits)")
+    return int(raw)
+
+
 @contextmanager
 def session(table: Path | None, *, accuracy: bool = False) -> Iterator[Session]:
     """The runs of the command (TABLE, else the workspace's) with the workspace's caches; what the command
     computed is kept for the next one when it succeeds."""
-    from l2l.core.fit import default_workers
     from l2l.workflows.session import open_session
 
-    with open_session(
-        GLOBAL.workspace, table, accuracy=accuracy, workers=default_workers(), where=GLOBAL.where
-    ) as s:
+    with open_session(GLOBAL.workspace, table, accuracy=accuracy, workers=workers(), where=GLOBAL.where) as s:
         yield s
     for line in s.workspace.notes if s.workspace is not None else ():
         note(line)

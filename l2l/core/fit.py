@@ -31,7 +31,7 @@ from l2l.core.search import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from concurrent.futures import ProcessPoolExecutor
 
 
 @dataclass(frozen=True, eq=False)
@@ -439,17 +439,46 @@ def run_fits(
     yield from map_in_processes(_fit_task, tasks, workers, chunksize=max(1, len(tasks) // (8 * workers)))
 
 
-def map_in_processes(
-    fn: Callable[[_T], _R], items: Sequence[_T], workers: int, chunksize: int = 1
-) -> Iterator[_R]:
-    """``fn`` over ``items`` in a pool of ``workers`` processes, results in order. The pool starts by forkserver:
-    the parent may run polars threads, which must not be forked."""
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The process pool of ``workers`` processes, started once and kept for the rest of the process: one command
+    maps dozens of small batches (every eval's fits, every group's calibration), and a pool started for each
+    cost more than its batch gained. Started by forkserver: the parent may run polars threads, which must not be
+    forked."""
+    import atexit
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx) as pool:
+    pool = _POOLS.get(workers)
+    if pool is None:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
+        if not _POOLS:
+            atexit.register(shutdown_pools)
+        _POOLS[workers] = pool
+    return pool
+
+
+def shutdown_pools() -> None:
+    """Stop the worker processes ``map_in_processes`` keeps (they end with the process anyway)."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
+
+
+def map_in_processes(
+    fn: Callable[[_T], _R], items: Sequence[_T], workers: int, chunksize: int = 1
+) -> Iterator[_R]:
+    """``fn`` over ``items`` in a pool of ``workers`` processes (kept for the next call), results in order. A pool
+    whose process died is replaced for the next call; this call's error is raised."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(workers)
+    try:
         yield from pool.map(fn, items, chunksize=chunksize)
+    except BrokenProcessPool:
+        _POOLS.pop(workers, None)
+        raise
 
 
 def default_workers() -> int:
