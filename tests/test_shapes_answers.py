@@ -133,7 +133,7 @@ def test_rank_on_training_losses_of_one_name_is_refused_naming_the_shared_eval(
 def test_one_dataset_refuses_the_comparisons_with_what_to_do_instead(run: Any, tmp_path: Path) -> None:
     ingest(run, tmp_path, shapes.single_dataset())
     error, hint = refused(run, "evaluate", "--holdout", "split=heldout")
-    assert "needs two datasets with an own eval; these runs have 1 (c4)" in error
+    assert "needs two datasets with an own eval; these runs have 1 dataset: c4 (own eval " in error
     assert "l2l fit-law --residuals" in hint
 
 

@@ -43,10 +43,14 @@ def default_tests(runs: Runs) -> list[str]:
 def require_two_datasets(runs: Runs) -> None:
     with_own = [d for d in runs.datasets if d in runs.own_eval]
     if len(with_own) < 2:
-        shown = ", ".join(runs.datasets)
+        have = [
+            f"{d} ({'own eval ' + runs.own_eval[d] if d in runs.own_eval else 'no own eval'})"
+            for d in runs.datasets
+        ]
+        count = f"{len(runs.datasets)} dataset{'s' if len(runs.datasets) != 1 else ''}"
         raise SelectionError(
             f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
-            f"{len(with_own)} ({shown})",
+            f"{count}: {', '.join(have)}",
             hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
             "or its accuracy laws with `l2l evaluate --accuracy all`",
         )
