@@ -172,3 +172,25 @@ def test_datasets_without_shared_held_out_runs_make_no_pairs(tmp_path: Any, synt
     with pytest.raises(SelectionError, match="no two datasets have held-out runs at the same") as info:
         evaluate(_edited_runs(tmp_path, synthetic_csv, apart))
     assert info.value.param == "holdout_top_compute"
+
+
+def test_a_table_without_two_own_evals_is_refused_in_one_line_naming_a_few_datasets(tmp_path: Any) -> None:
+    from dataclasses import replace
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.evaluate_tables import require_two_datasets
+
+    lines = ["dataset,N,D,eval,loss"] + [
+        f"ds{k},{n:g},{20 * n:g},mix_val,{3.0 - 0.1 * k}" for k in range(6) for n in (1e8, 2e8, 4e8)
+    ]
+    path = tmp_path / "six.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = replace(read_runs([path]), own_eval={"ds0": "mix_val"})
+    with pytest.raises(SelectionError) as info:
+        require_two_datasets(runs)
+    msg = info.value.message
+    assert msg.endswith(
+        "these runs have 6 datasets: ds0 (own eval mix_val), ds1 (no own eval), ds2 (no own eval), "
+        "ds3 (no own eval) and 2 more"
+    ), msg
+    assert "\n" not in msg

@@ -225,3 +225,20 @@ def test_one_pool_serves_every_batch_of_a_process() -> None:
         assert len(first | second) <= 2
     finally:
         shutdown_pools()
+
+
+def _fail_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    return x
+
+
+def test_a_batch_that_fails_leaves_a_fresh_pool_for_the_next() -> None:
+    from l2l.core.fit import map_in_processes, shutdown_pools
+
+    try:
+        with pytest.raises(ValueError, match="three"):
+            list(map_in_processes(_fail_on_three, list(range(6)), 2))
+        assert list(map_in_processes(_fail_on_three, [0, 1, 2], 2)) == [0, 1, 2]
+    finally:
+        shutdown_pools()

@@ -469,16 +469,18 @@ def shutdown_pools() -> None:
 def map_in_processes(
     fn: Callable[[_T], _R], items: Sequence[_T], workers: int, chunksize: int = 1
 ) -> Iterator[_R]:
-    """``fn`` over ``items`` in a pool of ``workers`` processes (kept for the next call), results in order. A pool
-    whose process died is replaced for the next call; this call's error is raised."""
-    from concurrent.futures.process import BrokenProcessPool
-
+    """``fn`` over ``items`` in a pool of ``workers`` processes (kept for the next call), results in order. When the
+    call does not finish (an error, a dead process, the caller stopped reading), the pool is dropped with its
+    queued work, and the next call starts a fresh one."""
     pool = _pool(workers)
+    finished = False
     try:
         yield from pool.map(fn, items, chunksize=chunksize)
-    except BrokenProcessPool:
-        _POOLS.pop(workers, None)
-        raise
+        finished = True
+    finally:
+        if not finished and _POOLS.get(workers) is pool:
+            del _POOLS[workers]
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def default_workers() -> int:

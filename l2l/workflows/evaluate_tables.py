@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from l2l.base.errors import SelectionError
 from l2l.base.runs import default_test_evals
+from l2l.base.text import plural
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -40,6 +41,10 @@ def default_tests(runs: Runs) -> list[str]:
     return default_test_evals(runs)
 
 
+#: Datasets a refusal names before it says how many more (one line, even for a table of dozens).
+SHOWN_DATASETS = 4
+
+
 def require_two_datasets(runs: Runs) -> None:
     with_own = [d for d in runs.datasets if d in runs.own_eval]
     if len(with_own) < 2:
@@ -47,10 +52,10 @@ def require_two_datasets(runs: Runs) -> None:
             f"{d} ({'own eval ' + runs.own_eval[d] if d in runs.own_eval else 'no own eval'})"
             for d in runs.datasets
         ]
-        count = f"{len(runs.datasets)} dataset{'s' if len(runs.datasets) != 1 else ''}"
+        more = f" and {len(have) - SHOWN_DATASETS} more" if len(have) > SHOWN_DATASETS else ""
         raise SelectionError(
             f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
-            f"{count}: {', '.join(have)}",
+            f"{plural(len(have), 'dataset')}: {', '.join(have[:SHOWN_DATASETS])}{more}",
             hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
             "or its accuracy laws with `l2l evaluate --accuracy all`",
         )

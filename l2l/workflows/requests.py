@@ -520,13 +520,14 @@ def _ranked(ranking: Ranking) -> Ranking:
     rows = [r for t in ranking.targets for r in t.rows]
     if any(r.rank is not None for r in rows):
         return ranking
+    from l2l.workflows.lawbook import MEASURED_LOSSES_INSTEAD
+
     reasons = list(dict.fromkeys(r.reason for r in rows if r.reason))
     shown = reasons[0] if reasons else "no candidate has a prediction"
     more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
     raise SelectionError(
         f"no dataset could be ranked: {shown}{more}",
-        hint="ranking at a budget needs each dataset's laws (enough runs at several sizes); a table of datasets "
-        "measured at a few sizes is compared by its measured losses, not by laws (l2l runs --evals lists them)",
+        hint=f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}",
         param="targets",
     )
 
