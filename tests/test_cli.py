@@ -395,6 +395,19 @@ def test_bad_option_values_are_one_usage_line_naming_the_option(
     assert fragment in result.stderr
 
 
+@pytest.mark.parametrize("raw", ["lots", "-3", "0"])
+def test_a_bad_max_draws_variable_is_refused_not_replaced_by_the_default(
+    run: Any, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv("L2L_MAX_DRAWS", raw)
+    result = run("fit-law", "--bootstrap", "40")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"Error: Invalid value for '--bootstrap': L2L_MAX_DRAWS='{raw}' is not a positive number (the most "
+        "bootstrap or joint draws one command makes, in draws)"
+    )
+
+
 def test_a_flag_given_a_value_and_a_missing_dataset_say_the_fix(run: Any) -> None:
     flag = run("--debug", "true", "runs")
     assert flag.stderr.splitlines() == [

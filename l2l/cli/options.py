@@ -7,7 +7,6 @@ parsed; how options combine is checked by the library (``l2l.workflows.requests`
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,24 +34,21 @@ if TYPE_CHECKING:
 # Limits on what one command may ask for (each can be raised by its environment variable)
 # ---------------------------------------------------------------------------------------------------------------
 
-#: The most bootstrap or joint draws one command makes: beyond it memory, not statistics, is the limit.
-MAX_DRAWS_ENV = "L2L_MAX_DRAWS"
-MAX_DRAWS_DEFAULT = 100_000
 #: Seeds are what numpy's generators take: a non-negative integer below 2**32 (anything else is a typo).
 MAX_SEED = 2**32 - 1
 
 
-def max_draws() -> int:
-    try:
-        return max(1, int(os.environ.get(MAX_DRAWS_ENV, MAX_DRAWS_DEFAULT)))
-    except ValueError:
-        return MAX_DRAWS_DEFAULT
-
-
 def _draws(value: int) -> int:
-    limit = max_draws()
+    from l2l.base.errors import UsageError
+    from l2l.io.limits import LIMITS
+
+    draws = LIMITS["draws"]
+    try:  # a bad L2L_MAX_DRAWS is refused like every other limit's variable, never silently replaced
+        limit = int(draws.value())
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
     if value > limit:
-        raise typer.BadParameter(f"at most {limit:,} draws (raise the limit with {MAX_DRAWS_ENV}={value})")
+        raise typer.BadParameter(f"at most {limit:,} draws (raise the limit with {draws.env}={value})")
     return value
 
 

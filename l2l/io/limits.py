@@ -21,7 +21,7 @@ __all__ = ["LIMITS", "Limit", "check_rows", "gunzip", "json_depth", "limit", "re
 class Limit:
     env: str
     default: float
-    unit: str  # "MB", "rows", "levels", "×", "s"
+    unit: str  # "MB", "rows", "levels", "draws", "×", "s"
     what: str
 
     def value(self) -> float:
@@ -61,6 +61,13 @@ LIMITS: dict[str, Limit] = {
         "the most a gzip file may grow when decompressed (a gzip bomb is refused)",
     ),
     "json_depth": Limit("L2L_MAX_JSON_DEPTH", 64, "levels", "the deepest nesting of one NDJSON record"),
+    # beyond this many draws memory, not statistics, is the limit
+    "draws": Limit(
+        "L2L_MAX_DRAWS",
+        100_000,
+        "draws",
+        "the most bootstrap or joint draws one command makes",
+    ),
     "lock_timeout": Limit(
         "L2L_LOCK_TIMEOUT", 600, "s", "how long a writer waits for another writing the same workspace"
     ),
