@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,54 @@ def run(ws_path: Path) -> Any:
         return runner.invoke(app, [str(a) for a in args])
 
     return invoke
+
+
+#: What the shared synthetic workspace has already computed (fits, bootstrap draws, calibrations, accuracy laws):
+#: the commands most tests of the synthetic sample run first.
+WARM_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("evaluate",),
+    ("fit-law", "--eval", "all"),
+    ("fit-law", "--eval", "all", "--split", "sweep"),
+    ("translate", "--src", "alpha", "--tgt", "all", "--split", "sweep"),
+)
+
+
+@pytest.fixture(scope="session")
+def synthetic_workspace(tmp_path_factory: pytest.TempPathFactory, synthetic_csv: Path) -> Path:
+    """A workspace with the synthetic sample ingested and ``WARM_COMMANDS`` run, made once for the whole run (the
+    first test process to need it makes it under a lock; the others wait and share it): a test that is not about
+    a cold workspace copies it (``ingested``) instead of refitting the same laws. Outputs are the same warm or
+    cold (tests/test_warm.py checks that), so only the time differs."""
+    import fcntl
+
+    from typer.testing import CliRunner
+
+    from l2l.cli import app
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (
+        base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    )  # this run's root, shared by workers
+    ws = shared / "synthetic_workspace" / "ws"
+    with (shared / "synthetic_workspace.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (ws.parent / "done").is_file():
+            shutil.rmtree(ws, ignore_errors=True)
+            env = {"L2L_WORKSPACE": str(ws), "COLUMNS": "250"}
+            runner = CliRunner()
+            for args in (("ingest", str(synthetic_csv)), *WARM_COMMANDS):
+                result = runner.invoke(app, list(args), env=env)
+                assert result.exit_code == 0, (args, result.stderr)
+            (ws.parent / "done").write_text("ok")
+        assert (ws.parent / "done").is_file()
+    return ws
+
+
+@pytest.fixture
+def ingested(run: Any, ws_path: Path, synthetic_workspace: Path) -> Any:
+    """``run`` in a copy of the warm synthetic workspace (``synthetic_workspace``)."""
+    shutil.copytree(synthetic_workspace, ws_path)
+    return run
 
 
 def snapshot(root: Path) -> dict[str, Any]:

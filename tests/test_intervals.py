@@ -73,27 +73,26 @@ def test_levels_nest_and_the_estimate_is_shared(sample: tuple[Any, FitCache, Cal
     assert len(cals) == 1  # one calibration served all four calls
 
 
-def test_far_targets_warn_in_every_format(run: Any, synthetic_csv: Path) -> None:
-    assert run("ingest", synthetic_csv).exit_code == 0
+def test_far_targets_warn_in_every_format(ingested: Any) -> None:
     for n, d, words in (
         ("1e12", "1e9", "further than any backtest"),
         ("1e3", "1e3", "below the smallest fitted"),
     ):
-        table = run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep")
+        table = ingested("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep")
         assert table.exit_code == 0
         assert "warning: alpha at N=" in table.stdout
         assert words in table.stdout.replace("\n", " ")
         row = json.loads(
-            run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "json").stdout
+            ingested("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "json").stdout
         )["rows"][0]
         assert row["beyond_evidence"] is True
         assert any(words in note for note in row["notes"])
-        csv = run("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "csv").stdout
+        csv = ingested("predict", "-d", "alpha", "--N", n, "--D", d, "--split", "sweep", "-f", "csv").stdout
         header = csv.splitlines()[0].split(",")
         assert {"C_ratio", "N_ratio", "D_ratio", "beyond_evidence", "loss_law", "loss_lo", "loss_hi"} <= set(
             header
         )
-    inside = json.loads(run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "-f", "json").stdout)[
+    inside = json.loads(ingested("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "-f", "json").stdout)[
         "rows"
     ][0]
     assert inside["beyond_evidence"] is False
@@ -182,10 +181,9 @@ def test_optimal_gives_intervals_on_the_loss_and_the_allocation(
     ],
 )
 def test_options_that_do_not_apply_with_via_are_usage_errors(
-    run: Any, synthetic_csv: Path, extra: list[str], param: str, flag: str
+    ingested: Any, extra: list[str], param: str, flag: str
 ) -> None:
-    assert run("ingest", synthetic_csv).exit_code == 0
-    result = run("predict", "--via", "alpha", "--from-run", "m054", "--tgt", "beta", *extra)
+    result = ingested("predict", "--via", "alpha", "--from-run", "m054", "--tgt", "beta", *extra)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"Error: {param} does not apply to a translation, which starts from a measured loss",
@@ -193,32 +191,30 @@ def test_options_that_do_not_apply_with_via_are_usage_errors(
     ]
 
 
-def test_cli_via_all_and_bad_levels(run: Any, synthetic_csv: Path) -> None:
-    assert run("ingest", synthetic_csv).exit_code == 0
+def test_cli_via_all_and_bad_levels(ingested: Any) -> None:
     doc = json.loads(
-        run("predict", "--via", "all", "--from-run", "m054", "--tgt", "gamma", "-f", "json").stdout
+        ingested("predict", "--via", "all", "--from-run", "m054", "--tgt", "gamma", "-f", "json").stdout
     )
     assert doc["sources"] == ["alpha", "beta"]
     assert doc["combine"] == "mean"
     assert doc["rows"][-1]["actual"] is not None
     assert doc["result"]["lo"] < doc["result"]["estimate"] < doc["result"]["hi"]
-    bad = run("predict", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--level", "1.5")
+    bad = ingested("predict", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--level", "1.5")
     assert bad.exit_code == 2
     assert "strictly between 0 and 1" in bad.stderr
-    several = run("predict", "--via", "alpha", "--via", "beta", "--src-loss", "2.3", "--tgt", "gamma")
+    several = ingested("predict", "--via", "alpha", "--via", "beta", "--src-loss", "2.3", "--tgt", "gamma")
     assert several.exit_code == 2
 
 
-def test_translate_and_evaluate_report_intervals(run: Any, synthetic_csv: Path) -> None:
-    assert run("ingest", synthetic_csv).exit_code == 0
+def test_translate_and_evaluate_report_intervals(ingested: Any) -> None:
     rows = json.loads(
-        run("translate", "--src", "alpha", "--tgt", "beta", "--split", "sweep", "-f", "json").stdout
+        ingested("translate", "--src", "alpha", "--tgt", "beta", "--split", "sweep", "-f", "json").stdout
     )["rows"]
     r = rows[0]
     assert r["K_lo"] <= r["K"] <= r["K_hi"]
     assert r["kappa_lo"] <= r["kappa"] <= r["kappa_hi"]
     assert r["N_opt_implied_lo"] < r["N_opt_implied"] < r["N_opt_implied_hi"]
-    doc = json.loads(run("evaluate", "--detail", "-f", "json").stdout)
+    doc = json.loads(ingested("evaluate", "--detail", "-f", "json").stdout)
     for s in doc["rows"]:
         for m in ("independent", "loss_to_loss", "combined"):
             assert 0.0 <= s[f"coverage_{m}"] <= 1.0
