@@ -185,11 +185,20 @@ class ErrorModel:
         q = _conformal(self.scores, level)
         if distance is None or len(self.score_distances) != len(self.scores) or LOCAL_SCORES <= 0:
             return q
-        dist = np.asarray(self.score_distances)
-        far = np.sort(dist)[::-1]
+        scores, dist, far = self._score_arrays()
         floor = min(distance, float(far[min(LOCAL_SCORES, len(far)) - 1]))
-        local = tuple(v for v, x in zip(self.scores, dist, strict=True) if x >= floor)
+        local = scores[dist >= floor]  # a subsequence of the sorted scores: sorted
         return max(q, _conformal(local, level))
+
+    def _score_arrays(self) -> tuple[Array, Array, Array]:
+        """The scores, their distances, and the distances in descending order, as arrays made once per model
+        (``quantile`` is asked once per prediction: hundreds of times in one ``evaluate``)."""
+        made: tuple[Array, Array, Array] | None = self.__dict__.get("_arrays")
+        if made is None:
+            dist = np.asarray(self.score_distances, dtype=np.float64)
+            made = (np.asarray(self.scores, dtype=np.float64), dist, np.sort(dist)[::-1])
+            object.__setattr__(self, "_arrays", made)  # a cache beside the frozen fields, not one of them
+        return made
 
     def log_interval(
         self, where: Placement, level: float = DEFAULT_LEVEL, sd_param: float = 0.0
@@ -298,7 +307,7 @@ class ErrorModel:
         }
 
 
-def _conformal(scores: Sequence[float], level: float) -> float:
+def _conformal(scores: Sequence[float] | Array, level: float) -> float:
     """The ⌈(n+1)·level⌉-th smallest of sorted ``scores`` (the largest when beyond n)."""
     n = len(scores)
     k = math.ceil((n + 1) * level)

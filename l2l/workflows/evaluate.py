@@ -37,7 +37,7 @@ from l2l.workflows.evaluate_tables import (
     require_two_datasets,
 )
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
-from l2l.workflows.pairing import PairSpec, Sides, pair_runs
+from l2l.workflows.pairing import PairSpec, Sides
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, translation_of
 
 if TYPE_CHECKING:
@@ -452,14 +452,13 @@ def _pair_step(
     """Every held-out prediction of the ordered pair (P0 → P1): none when they share no held-out configuration."""
     own0, own1 = plan.own_eval[p0], plan.own_eval[p1]
     try:
-        held = pair_runs(plan.hidden_sides, PairSpec(p0, own0, p1, own1), rtol=rtol)
+        held = plan.hidden_sides.nd_rows(PairSpec(p0, own0, p1, own1), rtol=rtol)
     except SelectionError:
         return []
     tt = translations.get(PairSpec(p0, own0, p1, own1))
     preds: list[HeldOutPrediction] = []
-    for row in held.iter_rows(named=True):
-        n, d, x0 = row["N"], row["D"], row["x"]
-        losses = plan.hidden_losses.get((p1, row["run_y"]), {})
+    for n, d, x0, run_y in held:
+        losses = {} if run_y is None else plan.hidden_losses.get((p1, run_y), {})
         jobs: list[tuple[Setting, str]] = [("train-to-train", own1)]
         jobs += [("train-to-test", t) for t in plan.test_evals if t in losses and t != own1]  # own1: train
         jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]

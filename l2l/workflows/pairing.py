@@ -87,6 +87,22 @@ class Sides:
         order = np.lexsort((nx[li], cx[li]))
         return lx[li][order].astype(np.float64), ly[ri][order].astype(np.float64)
 
+    def nd_rows(
+        self, spec: PairSpec, rtol: float = SAME_RTOL
+    ) -> list[tuple[float, float, float, str | None]]:
+        """(N, D, x, run_y) of every row of ``pair_runs(self, spec)`` (join on (N, D)), in its order (by C, then
+        N), from arrays: no frame is built (``evaluate`` pairs the held-out runs of every ordered pair of
+        datasets). Values keep their Python types (int or float) as the frame's rows would. Where ``pair_runs``
+        refuses (a side without runs, nothing paired) it is called to say why."""
+        nx, dx, cx, lx, _ = self._arrays(spec.src, spec.x_eval)
+        ny, dy, _, _, ry = self._arrays(spec.tgt, spec.y_eval)
+        li, ri = pair_configs(nx, dx, ny, dy, rtol) if len(nx) and len(ny) else (np.zeros(0, int),) * 2
+        if not len(li):
+            pair_runs(self, spec, rtol=rtol)
+        order = np.lexsort((nx[li], cx[li]))
+        li, ri = li[order], ri[order]
+        return list(zip(nx[li].tolist(), dx[li].tolist(), lx[li].tolist(), ry[ri].tolist(), strict=True))
+
 
 def _side(frame: pl.DataFrame | Sides, dataset: str, eval_name: str) -> pl.DataFrame:
     if isinstance(frame, Sides):
