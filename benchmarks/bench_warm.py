@@ -61,7 +61,14 @@ def _cpu(args: list[str], env: dict[str, str]) -> float:
 def bench(name: str, tables: list[Path], commands: list[list[str]], repeats: int) -> list[str]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "L2L_WORKSPACE": str(Path(tmp) / "ws"), "OMP_NUM_THREADS": "1"}
+        # one process per command (L2L_WORKERS=1): a worker pool's processes are not this one's children, so
+        # their CPU would be missing from the cold column
+        env = {
+            **os.environ,
+            "L2L_WORKSPACE": str(Path(tmp) / "ws"),
+            "OMP_NUM_THREADS": "1",
+            "L2L_WORKERS": "1",
+        }
         l2l = [sys.executable, "-m", "l2l"]
         _cpu([*l2l, "ingest", *map(str, tables)], env)
         for cmd in commands:

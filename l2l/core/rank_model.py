@@ -292,6 +292,32 @@ class RankModel:
         with np.errstate(divide="ignore"):
             return np.asarray(np.logaddexp(term, np.log(np.maximum(e1, 0.0))), dtype=np.float64)
 
+    def _lift(
+        self,
+        per: Mapping[str, _Entry],
+        name: str,
+        src: str,
+        budget: Budget,
+        ix: NDArray[np.intp],
+        top: Array,
+        point: CandidatePoint,
+    ) -> Array:
+        """The change (per draw) of a candidate's ``src`` prediction from its anchor to its compute-optimal model
+        at the sweep's largest anchor budget, when its own runs stop below that budget (0 otherwise): the laws'
+        change from there to the target is comparable across candidates, the change up to there is its own."""
+        e = per[name]
+        ref = max(x.top_compute for x in per.values())
+        if not (0 < e.top_compute < ref * (1 - 1e-6)):
+            return np.zeros(len(top))
+        n_ref, d_ref = self._optimal(name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token))
+        at_ref = self._method_logs(e, np.array([n_ref]), np.array([d_ref]), src)[:, 0][ix]
+        point.notes.append(
+            f"its runs stop at C = {e.top_compute:.3g}, below the others' largest ({ref:.3g}): the recommended "
+            "prediction carries it there by its own law, and its top runs (the single-scale baseline) are not "
+            "comparable with theirs"
+        )
+        return np.asarray(at_ref - top, dtype=np.float64)
+
     def _anchored(
         self,
         per: Mapping[str, _Entry],
@@ -301,9 +327,11 @@ class RankModel:
         extra: dict[str, CandidatePoint],
         rng: np.random.Generator,
         err: DrawError,
+        lifts: Mapping[str, Array],
     ) -> None:
-        """The recommended method, into ``out``: measured anchor + the change shared by all candidates + each
-        one's specific change shrunk by how much of it the noise could explain (none for a law on a bound)."""
+        """The recommended method, into ``out``: measured anchor + its lift to the common budget (``lifts``) + the
+        change shared by all candidates + each one's specific change shrunk by how much of it the noise could
+        explain (none for a law on a bound)."""
         if not deltas:
             return
         names = list(deltas)
@@ -330,7 +358,7 @@ class RankModel:
                 )
             noise = np.asarray(e.anchor_sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
-            out[name]["recommended"] = e.anchor_log + noise + common + w * spec[i]
+            out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
             extra[name].trust = float(w)
 
     def point_and_draws(
@@ -344,6 +372,7 @@ class RankModel:
         extra: dict[str, CandidatePoint] = {}
         deltas: dict[str, Array] = {}
         sources: dict[str, str] = {}
+        lifts: dict[str, Array] = {}
         for name in self.candidates:
             e = per[name]
             try:
@@ -369,7 +398,12 @@ class RankModel:
                 top = self._method_logs(e, e.anchor_n, e.anchor_d, src).mean(axis=1)[ix]
                 deltas[name] = logs[src] - top
                 sources[name] = src
-        self._anchored(per, deltas, sources, out, extra, rng, err)
+                lifts[name] = self._lift(per, name, src, budget, ix, top, extra[name])
+        # a change is "shared" only from one budget on: each anchor below the largest is first brought there by its
+        # own law (in full), and only the rest of its change is split into shared and specific parts
+        self._anchored(
+            per, {k: v - lifts[k] for k, v in deltas.items()}, sources, out, extra, rng, err, lifts
+        )
         # the single-scale baseline: the measured loss at the largest budget, and its noise (own generator, so the
         # other methods' draws do not depend on it)
         base_rng = np.random.default_rng([self.seed, 104729])

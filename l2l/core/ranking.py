@@ -11,7 +11,8 @@ Pure numerics on plain arrays (no run-table type at the seam). For each candidat
   alike (the extrapolation bias is shared); the dataset-specific part, which is what can reorder them, is shrunk
   toward zero by how much of it the uncertainty could explain (empirical Bayes), and set to zero for a law that
   ends on a bound of its box. So the ranking keeps the order the sweep has settled unless the laws predict, beyond
-  their noise, that the curves cross before the target;
+  their noise, that the curves cross before the target. A candidate whose runs stop below the others' largest
+  budget is first carried there by its own law (its change up to there is its own, not shared);
 - ``baseline``: the single-scale baseline, the mean measured loss at the dataset's largest budget, whatever the
   budget asked for (its draws hold only the noise of those runs; ``single_scale_ranking`` gives the same values).
 
