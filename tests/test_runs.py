@@ -122,3 +122,18 @@ def test_digest_depends_on_rows_and_own_eval(good: Path) -> None:
     assert a.digest == read_runs([good / "long.csv"]).digest
     assert a.digest != read_runs([good / "long.csv"], own_eval={"web": "code_val"}).digest
     assert a.digest != read_runs([good / "repeats.csv"]).digest
+
+
+def test_runs_numbered_alike_in_two_datasets_are_different_runs(run: Any, tmp_path: Path) -> None:
+    """Two sweeps that both number their runs m0, m1, ... (a run trains on one dataset): 2 x 3 runs, not 3."""
+    lines = ["dataset,N,D,eval,loss,run_id"]
+    for ds, base in (("web", 3.0), ("code", 2.0)):
+        for i, n in enumerate((1e8, 2e8, 4e8)):
+            row = f"{ds},{n:g},{20 * n:g}"
+            lines += [f"{row},{ds}_val,{base - 0.1 * i},m{i}", f"{row},c4,{base + 0.5},m{i}"]
+    table = tmp_path / "alike.csv"
+    table.write_text("\n".join(lines) + "\n")
+    assert read_runs([table]).n_runs == 6
+    assert run("ingest", table).exit_code == 0
+    doc = json.loads(run("runs", "--format", "json").stdout)
+    assert doc["runs_total"] == 6

@@ -84,8 +84,9 @@ class Runs:
 
     @property
     def n_runs(self) -> int:
-        """Distinct runs (run ids)."""
-        return int(self.frame.get_column("run_id").n_unique())
+        """Distinct runs: (dataset, run id) pairs, since a run trains on one dataset and two labs' tables may
+        both number their runs m0, m1, ..."""
+        return int(self.frame.select("dataset", "run_id").n_unique())
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""
