@@ -28,6 +28,7 @@ from l2l.core.sweep import Sweep
 __all__ = [
     "COMBINE_METHODS",
     "DEFAULT_LEVEL",
+    "FORM_DOUBT",
     "NO_BACKTEST",
     "Combine",
     "Placement",
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 DEFAULT_LEVEL = 0.9
+#: How a prediction says that the other form, as good in the backtests, predicts outside its interval.
+FORM_DOUBT = "the form is uncertain here"
 # The aspect (log N/N*) given to a model size when the law's compute-optimal size is not a finite number.
 _FAR = 50.0
 Combine = Literal["mean", "median", "ivw"]
@@ -254,6 +257,7 @@ def beyond_evidence(pi: PredictiveInterval) -> bool:
         "compute-optimal one",
         "below the smallest fitted",
         "not calibrated",
+        FORM_DOUBT,
     )
     return pi.lower_bound_only or any(w in n for n in pi.notes for w in words)
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
 __all__ = [
+    "ALTERNATIVE_FORM",
     "OWN_GROUP",
     "FitOutcome",
     "LawBook",
@@ -54,6 +55,9 @@ __all__ = [
 
 #: The group of every dataset's own loss (``LawBook.group_of``); any other group is one eval's name.
 OWN_GROUP = "own"
+#: The other form with as many parameters (five), whose prediction is set beside the chosen one's where the
+#: backtests could not tell them apart (``LawBook.alternative``).
+ALTERNATIVE_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}
 
 
 class Sweeps:
@@ -178,6 +182,24 @@ class LawBook:
         if self.options.form != "auto":
             return None
         return self.calibration(self.group_of(dataset, eval)).choice
+
+    def alternative(self, dataset: str, eval: str) -> LawFit | None:
+        """Under ``--form auto``, the fit of the other five-parameter form (Eq. 1 beside a chosen Eq. 3, or Eq. 3
+        beside a chosen Eq. 1) when the group's backtests did not favour the chosen form (the other's error was
+        as low or lower: the chosen one was kept by preference, not by evidence). None otherwise."""
+        if self.options.form != "auto" or not self.sweeps.has(dataset, eval):
+            return None
+        choice = self.choice_for(dataset, eval)
+        other = ALTERNATIVE_FORM.get(choice.form) if choice is not None else None
+        if choice is None or other is None:
+            return None
+        mine, theirs = choice.score(choice.form), choice.score(other)
+        if mine is None or theirs is None or mine.error is None or theirs.error is None:
+            return None
+        if theirs.error > mine.error:
+            return None
+        fit = self._fit_concrete([(dataset, eval)], other)[0]
+        return fit if isinstance(fit, LawFit) else None
 
     def calibration(self, group: str = OWN_GROUP) -> Calibration:
         """The calibration (backtests, error models, with auto the form choice) of a group of laws, from

@@ -15,8 +15,10 @@ otherwise). Calibrations are cached by the data they were learned from (``Calibr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,12 +35,14 @@ from l2l.core.intervals import (
 from l2l.core.laws import Array
 from l2l.core.predictive import (
     DEFAULT_LEVEL,
+    FORM_DOUBT,
     NO_BACKTEST,
     PredictiveInterval,
     beyond_evidence,
     not_calibrated,
     range_ratios,
 )
+from l2l.core.selection import FORM_LABELS
 from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap
 from l2l.workflows.results import Results
@@ -110,7 +114,32 @@ def _law_interval(
         pi = direct_interval(fit, N, D, C, sweep, None, level, reason=reason)
     else:
         pi = direct_interval(fit, N, D, C, sweep, model, level)
+    pi = _form_doubt(book, fit, pi, N, D)
     return (pi if flag is None else not_calibrated(pi, flag)), fit
+
+
+def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D: float) -> PredictiveInterval:
+    """``pi`` with a warning when the other five-parameter form, which the backtests found as good
+    (``LawBook.alternative``), predicts a loss outside it: at this target the interval holds one form's
+    extrapolation, and the choice between forms is not settled by the sweep."""
+    alt = book.alternative(fit.dataset, fit.eval)
+    if alt is None:
+        return pi
+    value = float(alt.predict(N, D))
+    if not math.isfinite(value) or pi.lo <= value <= pi.hi:
+        return pi
+    return dc_replace(
+        pi, notes=(*pi.notes, form_doubt_note(alt.form, f"predicts {value:.4f}", "this interval"))
+    )
+
+
+def form_doubt_note(form: str, what: str, where: str) -> str:
+    """The words of a form-doubt warning (``beyond_evidence`` reads them as one)."""
+    label = FORM_LABELS.get(form, form)
+    return (
+        f"{FORM_DOUBT}: {label} ({form}), whose backtests were as good or better, {what}, outside {where} "
+        f"(--form {form} gives its interval)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -394,5 +423,13 @@ def optimal(
             pi, _ = _law_interval(
                 book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed, bootstrap or DEFAULT_DRAWS
             )
+            alt = book.alternative(fit.dataset, fit.eval)
+            if alt is not None:
+                n_alt = float(alt.law.compute_optimal(float(c), k)[0])
+                lo, hi = opt.N_interval
+                if math.isfinite(n_alt) and not lo <= n_alt <= hi:
+                    where = f"this N* interval [{lo:.3g}, {hi:.3g}]"
+                    note = form_doubt_note(alt.form, f"puts N* at {n_alt:.3g}", where)
+                    pi = dc_replace(pi, notes=(*pi.notes, note))
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
     return Results(out)
