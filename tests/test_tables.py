@@ -102,6 +102,30 @@ def test_missing_column_lists_found_columns_and_suggests_wide(good: Path) -> Non
     assert info.value.param == "wide"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_long_table_with_an_unknown_loss_name_is_told_to_name_it_not_to_read_it_wide(
+    tmp_path: Path, suffix: str
+) -> None:
+    """eval is there, the loss column is called loss_bits: --wide would read the table wrong; --column is the fix."""
+    frame = pl.DataFrame(
+        {
+            "dataset": ["web"] * 3,
+            "N": [1e8, 2e8, 4e8],
+            "D": [2e9, 4e9, 8e9],
+            "eval": ["v"] * 3,
+            "loss_bits": [4.4, 4.2, 4.0],
+        }
+    )
+    path = tmp_path / f"bits{suffix}"
+    frame.write_csv(path) if suffix == ".csv" else frame.write_parquet(path)
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert info.value.hint == "name the column that holds the losses, e.g. --column loss=loss_bits"
+    assert info.value.param == "column"
+    fixed = read_runs([path], columns={"loss": "loss_bits"})
+    assert fixed.frame.height == 3
+
+
 def test_parquet_errors_give_the_row(tmp_path: Path) -> None:
     path = tmp_path / "runs.parquet"
     pl.DataFrame(

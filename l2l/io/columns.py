@@ -30,6 +30,7 @@ __all__ = [
     "LeftOut",
     "LossColumns",
     "detect_loss_columns",
+    "missing_column_hint",
     "parse_mapping",
     "resolve_columns",
 ]
@@ -47,6 +48,23 @@ MAPPABLE: Final[tuple[str, ...]] = (
     "seed",
     "step",
 )
+
+
+def missing_column_hint(
+    missing: Sequence[str], present: Sequence[str], unused: Sequence[str], *, wide: bool
+) -> tuple[str | None, str | None]:
+    """(hint, option) for a long table missing required columns, or (None, None). Only the loss missing beside an
+    eval column: a long table whose loss column has a name l2l does not know (``loss_bits``), so name it; eval (and
+    loss) missing beside dataset, N and D: perhaps one column per eval, a wide table."""
+    if wide or not {"dataset", "N", "D"} <= set(present):
+        return None, None
+    if set(missing) & {"eval", "loss"} == {"loss"} and "eval" in present and unused:
+        picks = [c for c in unused if any(w in c.lower() for w in ("loss", "bits", "nll", "ce", "entropy"))]
+        col = (picks or list(unused))[0]
+        return f"name the column that holds the losses, e.g. --column loss={col}", "column"
+    if {"eval", "loss"} & set(missing):
+        return "if the table has one column per eval (one row per run), read it as a wide table", "wide"
+    return None, None
 
 
 def _accepted(canon: str) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ from l2l.io.accuracy_rows import (
     subset,
 )
 from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
-from l2l.io.columns import ColumnPlan
+from l2l.io.columns import ColumnPlan, missing_column_hint
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import file_entries, reject_repeats, repeat_notes, table_notes
 from l2l.io.readers import (
@@ -141,10 +141,12 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
     except InputError as exc:
         message = _bare(exc)
         hint, param = exc.hint, None
-        looks_wide = {"eval", "loss"} - present and {"dataset", "N", "D"} <= present
-        if message.startswith("missing column") and not wide and looks_wide:
-            hint = "if the table has one column per eval (one row per run), read it as a wide table"
-            param = "wide"
+        if message.startswith("missing column"):
+            missing = [c for c in required if c not in present]
+            unused = [c for c in names if schema.canonical_name(c) is None and c not in mapping.values()]
+            better, option = missing_column_hint(missing, [p for p in present if p], unused, wide=wide)
+            if better is not None:
+                hint, param = better, option
         raise raw.header_error(message, column=exc.column, hint=hint, param=param) from None
     used = set(plan.columns.values())
     step = plan.step or find_step_column([c for c in names if c not in used])

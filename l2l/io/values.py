@@ -339,14 +339,15 @@ def _require(raw: _Raw, mapping: Mapping[str, str], required: Sequence[str], *, 
         return
     found = ", ".join(repr(c) for c in raw.columns)
     parts = [f"{c!r} (accepted names: {', '.join(schema.accepted_names(c))})" for c in missing]
-    hint = None
-    if not wide and {"eval", "loss"} & set(missing) and {"dataset", "N", "D"} <= set(mapping):
-        hint = "if the table has one column per eval (one row per run), read it as a wide table"
+    from l2l.io.columns import missing_column_hint
+
+    unused = [c for c in raw.columns if c not in set(mapping.values())]
+    hint, param = missing_column_hint(missing, list(mapping), unused, wide=wide)
     raise raw.header_error(
         f"missing column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}; found {found}",
         column=missing[0],
         hint=hint,
-        param="wide" if hint else None,
+        param=param,
     )
 
 
