@@ -126,6 +126,25 @@ def test_a_long_table_with_an_unknown_loss_name_is_told_to_name_it_not_to_read_i
     assert fixed.frame.height == 3
 
 
+def test_perplexity_columns_are_never_read_as_losses_even_through_a_pattern(tmp_path: Path) -> None:
+    path = tmp_path / "ppl.csv"
+    path.write_text(
+        "dataset,params,tokens,val_perplexity,c4_ppl\nweb,2e7,2e8,137.7,506.5\nweb,4e7,4e8,90.1,300.2\n"
+    )
+    with pytest.raises(InputError) as auto:
+        read_runs([path], wide=True)
+    assert (
+        auto.value.hint == "l2l fits per-token losses, the log of a perplexity: give log-perplexity columns"
+    )
+    assert auto.value.param is None  # not "name the loss columns": a pattern would take the perplexities
+    with pytest.raises(InputError) as named:
+        read_runs([path], wide=True, loss_columns="*_ppl")
+    assert "the loss-column pattern '*_ppl' takes 'c4_ppl': its name says a perplexity, not a loss" in str(
+        named.value
+    )
+    assert named.value.hint == auto.value.hint
+
+
 def test_parquet_errors_give_the_row(tmp_path: Path) -> None:
     path = tmp_path / "runs.parquet"
     pl.DataFrame(

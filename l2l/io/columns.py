@@ -29,6 +29,7 @@ __all__ = [
     "ExtraColumn",
     "LeftOut",
     "LossColumns",
+    "column_verdict",
     "detect_loss_columns",
     "missing_column_hint",
     "parse_mapping",
@@ -298,7 +299,7 @@ class LossColumns:
         return {"kept": dict(self.kept), "left_out": {x.column: x.reason for x in self.left_out}}
 
 
-def _name_verdict(name: str) -> tuple[bool, str | None]:
+def column_verdict(name: str) -> tuple[bool, str | None]:
     """(has a loss word, reason it is never a loss or None)."""
     words = [w for part in _TOKEN_SPLIT.split(name.lower()) for w in _WORD.findall(part)]
     for w in words:
@@ -421,7 +422,7 @@ def detect_loss_columns(
         if c.startswith("_"):
             left[c] = "a logger's own column (name starts with '_')"
             continue
-        _, reason = _name_verdict(c)
+        _, reason = column_verdict(c)
         if reason is not None:
             left[c] = reason
         else:
@@ -436,10 +437,14 @@ def detect_loss_columns(
             left[c] = reason
     if not kept:
         listed = "; ".join(f"{c}: {r}" for c, r in left.items()) or "none"
+        perplexities = bool(left) and all("perplexity" in r for r in left.values())
         raise InputError(
             f"no column looks like a loss (left out: {listed})",
             path=path,
-            hint="name the loss columns with a pattern such as 'eval/*/loss'",
+            hint="l2l fits per-token losses, the log of a perplexity: give log-perplexity columns"
+            if perplexities
+            else "name the loss columns with a pattern such as 'eval/*/loss'",
+            param=None if perplexities else "loss_columns",
         )
     return LossColumns(
         kept=_strip_common(kept),

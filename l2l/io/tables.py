@@ -160,7 +160,7 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
 
 
 def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str | None) -> _Plan:
-    from l2l.io.columns import detect_loss_columns
+    from l2l.io.columns import column_verdict, detect_loss_columns
 
     names = raw.columns
     used = set(plan.columns.values())
@@ -182,6 +182,16 @@ def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str 
                 f"{', '.join(repr(c) for c in candidates) or 'none'})",
                 param="loss_columns",
             )
+        for c in (
+            chosen
+        ):  # a pattern may sweep in columns whose name says what they are: perplexities are not losses
+            _, never = column_verdict(c)
+            if never is not None and "perplexity" in never:
+                raise raw.header_error(
+                    f"the loss-column pattern {loss_columns!r} takes {c!r}: {never.split(' (')[0]}",
+                    column=c,
+                    hint="l2l fits per-token losses, the log of a perplexity: give log-perplexity columns",
+                )
         losses: dict[str, str] = {}
         for c in chosen:
             m = rx.match(c)
@@ -192,7 +202,7 @@ def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str 
         try:
             found = detect_loss_columns(raw.lazy(), candidates)
         except InputError as exc:
-            raise raw.header_error(_bare(exc), hint=exc.hint, param="loss_columns") from None
+            raise raw.header_error(_bare(exc), hint=exc.hint, param=exc.param) from None
         losses = dict(found.kept)
         left = {x.column: x.reason for x in found.left_out}
     by_eval: dict[str, str] = {}
