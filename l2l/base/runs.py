@@ -29,6 +29,7 @@ __all__ = [
     "Runs",
     "default_test_evals",
     "evals_measured",
+    "named_after",
     "resolve_name",
     "resolve_names",
     "select_evals",
@@ -318,7 +319,7 @@ def default_test_evals(runs: Runs, *, exclude: Sequence[str] = (), shared_ok: bo
     for ds in runs.datasets:
         ev = runs.own_eval.get(ds)
         if ev is None or ev in shared:
-            ev = _named_after(ds, [e for e in runs.evals if e not in shared])
+            ev = named_after(ds, [e for e in runs.evals if e not in shared])
         if ev is not None and ev not in exclude:
             out.append(ev)
     out = list(dict.fromkeys(out))
@@ -339,7 +340,7 @@ def default_test_evals(runs: Runs, *, exclude: Sequence[str] = (), shared_ok: bo
     return out
 
 
-def _named_after(dataset: str, evals: Sequence[str]) -> str | None:
+def named_after(dataset: str, evals: Sequence[str]) -> str | None:
     """The eval named after ``dataset`` (``fineweb_val`` for ``fineweb``): longest unique match, else None."""
     target = schema.norm_dataset_for_match(dataset)
     scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]

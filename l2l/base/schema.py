@@ -297,9 +297,10 @@ _AFFIXES = (re.compile(r"_validation$"), re.compile(r"_val$"), re.compile(r"^val
 
 
 def norm_eval_for_match(name: str) -> str:
-    """An eval name reduced for own-eval detection: lowercase, ``-`` → ``_``, one affix ``_val``, ``val_`` or
-    ``_validation`` removed (``fineweb_edu_100b_val`` → ``fineweb_edu_100b``)."""
-    s = name.strip().lower().replace("-", "_")
+    """An eval name reduced for own-eval detection: its last path part (a W&B export's ``eval/web_val``), lowercase,
+    ``-`` → ``_``, one affix ``_val``, ``val_`` or ``_validation`` removed (``fineweb_edu_100b_val`` →
+    ``fineweb_edu_100b``)."""
+    s = name.strip().lower().rsplit("/", 1)[-1].replace("-", "_")
     for pat in _AFFIXES:
         t = pat.sub("", s)
         if t != s and t:
@@ -314,6 +315,14 @@ def looks_like_validation(name: str) -> bool:
     """Whether an eval's name (its last path part) says it is a validation set: a part ``val``, ``valid``,
     ``validation``, ``heldout`` or ``dev`` (``val_mix``, ``open_lm_val``; not ``agi_eval``)."""
     return _VAL_PART.search(name.rsplit("/", 1)[-1].lower()) is not None
+
+
+def is_training_loss_of(name: str, dataset: str) -> bool:
+    """Whether an eval's name says it is a training loss: ``train``, or ``train`` joined to the dataset's name
+    (``web_train``, ``train-web``, ``eval/web_train``)."""
+    s = name.strip().lower().rsplit("/", 1)[-1].replace("-", "_")
+    ds = norm_dataset_for_match(dataset)
+    return s in ("train", f"{ds}_train", f"train_{ds}")
 
 
 def norm_dataset_for_match(name: str) -> str:

@@ -32,7 +32,7 @@ def _evals_by_dataset(frame: pl.DataFrame) -> dict[str, list[str]]:
 
 def _detect_own(dataset: str, evals: Sequence[str]) -> tuple[str | None, str, list[str]]:
     """(own eval or None, how, ambiguous candidates) for one dataset by the naming rules."""
-    trains = [e for e in evals if e.strip().lower() == "train"]
+    trains = [e for e in evals if schema.is_training_loss_of(e, dataset)]
     if len(trains) == 1:
         return trains[0], "train", []
     target = schema.norm_dataset_for_match(dataset)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from l2l.base.runs import named_after
+from l2l.base.schema import looks_like_validation
 from l2l.base.text import fmt_sig, plural
 from l2l.output.render import Column, Report
 from l2l.output.reports.common import sci, si
@@ -281,11 +283,17 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
                 f"own evals: {', '.join(parts)} (e.g. {first} → {stored.own_eval[first]}; --verbose lists all)"
             )
     for ds in by_how.get("train", []):  # say so: a training loss is no validation loss
-        others = [e for e in stored.evals_of(ds) if "val" in e.lower() and e != stored.own_eval[ds]]
+        rest = [e for e in stored.evals_of(ds) if e != stored.own_eval[ds]]
+        # the validation eval named after the dataset (eval/web_val for web), else any named like a validation set
+        others = (
+            [named_after(ds, rest)]
+            if named_after(ds, rest)
+            else [e for e in rest if looks_like_validation(e)]
+        )
         alt = f"; for a validation loss: --own-eval {ds}={others[0]}" if others else ""
         notes.append(
-            f"own eval: {ds} → {stored.own_eval[ds]} (train): the eval named 'train', a training loss, taken as "
-            f"the dataset's own loss{alt}"
+            f"own eval: {ds} → {stored.own_eval[ds]} (train): the eval named {stored.own_eval[ds]!r}, a training "
+            f"loss, taken as the dataset's own loss{alt}"
         )
     for p in added.provenance:
         for ds, tie in p.get("own_eval_ambiguous", {}).items():
