@@ -245,3 +245,15 @@ def test_baseline_method_ranks_by_the_measured_loss_at_the_largest_budget(model:
         assert_allclose(row.value, row.measured_top, rtol=1e-12, err_msg=name)
     assert res.leader == min(rows, key=lambda k: rows[k].value or 0.0)
     assert res.targets[0].flips == ()  # the measured order does not depend on the budget
+
+
+def test_a_target_named_with_glob_characters_and_equals_signs_is_taken_as_its_name() -> None:
+    from l2l.cli.options import targets
+    from l2l.workflows.rank import resolve_targets
+
+    name = "eval/[link=http://x]c4[/link] val"
+    assert targets([name]) == {name: 1.0}  # the '=' inside the name is no weight
+    assert targets([f"{name}=2"]) == {name: 2.0}
+    evals = [name, "eval/c4 val", "train"]
+    assert resolve_targets(evals, {name: 1.0}) == {name: 1.0}  # the name itself, not the glob it would be
+    assert resolve_targets(evals, {"eval/*": 1.0}) == {name: 0.5, "eval/c4 val": 0.5}

@@ -361,14 +361,15 @@ def chances(values: list[str] | None) -> dict[str, float]:
 
 
 def targets(values: list[str] | None) -> dict[str, float]:
-    """``EVAL`` or ``EVAL=WEIGHT`` items (glob patterns allowed) into pattern → weight."""
+    """``EVAL`` or ``EVAL=WEIGHT`` items (glob patterns allowed) into pattern → weight. A weight is a number after
+    the last ``=``; any other ``=`` belongs to the eval's name (``eval/[link=x]c4``)."""
     out: dict[str, float] = {}
     for item in values or []:
         name, sep, w = item.rpartition("=") if "=" in item else (item, "", "1")
         try:
             weight = float(w)
         except ValueError:
-            fail_usage("--target", f"expected EVAL or EVAL=WEIGHT, got {item!r}")
+            name, sep, w, weight = item, "", "1", 1.0
         if not name.strip() or not (weight >= 0 and weight < float("inf")) or (sep and not w.strip()):
             fail_usage("--target", f"expected EVAL or EVAL=WEIGHT with a weight ≥ 0, got {item!r}")
         out[name.strip()] = out.get(name.strip(), 0.0) + weight

@@ -112,11 +112,16 @@ def _resolve_targets(
             matched = [e for e in dict.fromkeys(own_evals) if e in evals]
             if not matched:
                 raise SelectionError("no candidate dataset has an own eval to rank for")
+        elif pattern in evals:  # an eval's own name, even one with glob characters in it ([, *, ?)
+            matched = [pattern]
+        elif "=" in pattern and not _GLOB & set(pattern.rpartition("=")[0]):
+            # neither an eval's name nor EVAL=WEIGHT with a number: a weight mistyped, most likely
+            raise UsageError(f"expected EVAL or EVAL=WEIGHT, got {pattern!r}", param="targets")
         elif _GLOB & set(pattern):
             matched = _glob(evals, pattern)
         else:
             matched = [resolve_name(pattern, evals, "eval")]
-        share = w / len(matched) if (pattern == OWN or _GLOB & set(pattern)) else w
+        share = w / len(matched) if (pattern == OWN or (_GLOB & set(pattern) and pattern not in evals)) else w
         for ev in matched:
             out[ev] = out.get(ev, 0.0) + share
     out = {k: v for k, v in out.items() if k not in excluded}
