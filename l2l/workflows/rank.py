@@ -108,19 +108,7 @@ def _resolve_targets(
                 else [resolve_name(pattern[1:], evals, "eval")]
             )
             continue
-        if pattern == OWN:
-            matched = [e for e in dict.fromkeys(own_evals) if e in evals]
-            if not matched:
-                raise SelectionError("no candidate dataset has an own eval to rank for")
-        elif pattern in evals:  # an eval's own name, even one with glob characters in it ([, *, ?)
-            matched = [pattern]
-        elif "=" in pattern and not _GLOB & set(pattern.rpartition("=")[0]):
-            # neither an eval's name nor EVAL=WEIGHT with a number: a weight mistyped, most likely
-            raise UsageError(f"expected EVAL or EVAL=WEIGHT, got {pattern!r}", param="targets")
-        elif _GLOB & set(pattern):
-            matched = _glob(evals, pattern)
-        else:
-            matched = [resolve_name(pattern, evals, "eval")]
+        matched = _matches(pattern, evals, own_evals)
         share = w / len(matched) if (pattern == OWN or (_GLOB & set(pattern) and pattern not in evals)) else w
         for ev in matched:
             out[ev] = out.get(ev, 0.0) + share
@@ -130,6 +118,26 @@ def _resolve_targets(
     if sum(out.values()) <= 0:
         raise UsageError("the target weights sum to zero")
     return out
+
+
+def _matches(pattern: str, evals: Sequence[str], own_evals: Sequence[str]) -> list[str]:
+    """The evals one target pattern names: ``own``, an eval's own name (even one with glob characters in it: [,
+    *, ?), a glob, or a name or unique prefix."""
+    from l2l.base.runs import resolve_name
+
+    if pattern == OWN:
+        matched = [e for e in dict.fromkeys(own_evals) if e in evals]
+        if not matched:
+            raise SelectionError("no candidate dataset has an own eval to rank for")
+        return matched
+    if pattern in evals:
+        return [pattern]
+    if "=" in pattern and not _GLOB & set(pattern.rpartition("=")[0]):
+        # neither an eval's name nor EVAL=WEIGHT with a number: a weight mistyped, most likely
+        raise UsageError(f"expected EVAL or EVAL=WEIGHT, got {pattern!r}", param="targets")
+    if _GLOB & set(pattern):
+        return _glob(evals, pattern)
+    return [resolve_name(pattern, evals, "eval")]
 
 
 def _glob(evals: Sequence[str], pattern: str) -> list[str]:
