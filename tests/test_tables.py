@@ -126,6 +126,17 @@ def test_a_long_table_with_an_unknown_loss_name_is_told_to_name_it_not_to_read_i
     assert fixed.frame.height == 3
 
 
+def test_a_table_with_compute_but_no_tokens_is_told_how_to_give_them(tmp_path: Path) -> None:
+    path = tmp_path / "no_d.csv"
+    path.write_text("dataset,N,C,eval,loss\nweb,2e7,1.2e16,train,5.3\n")
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert (
+        info.value.hint
+        == "add a D column (training tokens); where C = 6·N·D holds for these runs, D = C / (6·N)"
+    )
+
+
 def test_perplexity_columns_are_never_read_as_losses_even_through_a_pattern(tmp_path: Path) -> None:
     path = tmp_path / "ppl.csv"
     path.write_text(

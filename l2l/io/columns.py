@@ -54,9 +54,15 @@ MAPPABLE: Final[tuple[str, ...]] = (
 def missing_column_hint(
     missing: Sequence[str], present: Sequence[str], unused: Sequence[str], *, wide: bool
 ) -> tuple[str | None, str | None]:
-    """(hint, option) for a long table missing required columns, or (None, None). Only the loss missing beside an
-    eval column: a long table whose loss column has a name l2l does not know (``loss_bits``), so name it; eval (and
+    """(hint, option) for a table missing required columns, or (None, None). D missing beside N and C: how to give
+    it (l2l does not assume C = 6·N·D for a table that does not say so). Only the loss missing beside an eval
+    column: a long table whose loss column has a name l2l does not know (``loss_bits``), so name it; eval (and
     loss) missing beside dataset, N and D: perhaps one column per eval, a wide table."""
+    if "D" in missing and {"N", "C"} <= set(present):
+        return (
+            "add a D column (training tokens); where C = 6·N·D holds for these runs, D = C / (6·N)",
+            None,
+        )
     if wide or not {"dataset", "N", "D"} <= set(present):
         return None, None
     if set(missing) & {"eval", "loss"} == {"loss"} and "eval" in present and unused:
