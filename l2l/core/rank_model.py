@@ -188,6 +188,10 @@ def _paired_losses(a: Sweep, b: Sweep) -> tuple[Array, Array]:
     return ma.loss[i][order], mb.loss[j][order]
 
 
+#: An anchor whose budget lies this many times below the largest anchor is first carried up to it (``_lift``).
+ANCHOR_BUDGET_RATIO = 1.25
+
+
 @dataclass(frozen=True, eq=False)
 class _Entry:
     """What one candidate contributes to one target: fits, relation, anchor; or why it cannot."""
@@ -307,7 +311,8 @@ class RankModel:
         change from there to the target is comparable across candidates, the change up to there is its own."""
         e = per[name]
         ref = max(x.top_compute for x in per.values())
-        if not (0 < e.top_compute < ref * (1 - 1e-6)):
+        # budgets within 25 % count as one (a C column rounded per dataset): sweeps' grids step by 2x or more
+        if not (0 < e.top_compute < ref / ANCHOR_BUDGET_RATIO):
             return np.zeros(len(top))
         n_ref, d_ref = self._optimal(name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token))
         at_ref = self._method_logs(e, np.array([n_ref]), np.array([d_ref]), src)[:, 0][ix]
