@@ -187,7 +187,8 @@ def test_options_that_do_not_apply_with_via_are_usage_errors(
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"Error: {param} does not apply to a translation, which starts from a measured loss",
-        f"Hint: see option {flag}",
+        "Hint: leave it out (--via maps --src-loss or --from-run), or leave out --via to predict from the law "
+        f"(option {flag})",
     ]
 
 

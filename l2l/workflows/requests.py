@@ -217,7 +217,9 @@ def _check_via(req: PredictRequest) -> None:
     ]
     if given:
         raise UsageError(
-            f"{given[0]} does not apply to a translation, which starts from a measured loss", param=given[0]
+            f"{given[0]} does not apply to a translation, which starts from a measured loss",
+            hint="leave it out (--via maps --src-loss or --from-run), or leave out --via to predict from the law",
+            param=given[0],
         )
     if len(req.evals) > 1:
         raise UsageError("a translation predicts one eval; name one", param="evals")
