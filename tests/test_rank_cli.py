@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -252,15 +253,17 @@ def test_budget_figure_data_marks_each_flip(twin_csv: Path) -> None:
 
 
 def test_a_fixed_model_every_dataset_measured_says_the_ranking_restates_it(
-    synthetic_csv: Path, tmp: Path
+    synthetic_workspace: Path, tmp: Path
 ) -> None:
     """Without --split the runs at the asked (N, D) are in the fit: the ranking says it mostly restates them; with
     the split that holds them out it does not."""
-    args = ("rank", synthetic_csv, "-t", "own", "--N", "3.3e9", "--D", "5.0505e10", "--draws", DRAWS)
-    res = _invoke(*args, workspace=tmp / "ws")
+    ws = tmp / "ws_synthetic"
+    shutil.copytree(synthetic_workspace, ws)  # the sample ingested, its laws kept (tests/conftest.py)
+    args = ("rank", "-t", "own", "--N", "3.3e9", "--D", "5.0505e10", "--draws", DRAWS)
+    res = _invoke(*args, workspace=ws)
     assert res.exit_code == 0, res.output
     assert "the ranking mostly restates the measured losses" in " ".join(res.stdout.split())
-    held = _invoke(*args, "--split", "sweep", workspace=tmp / "ws")
+    held = _invoke(*args, "--split", "sweep", workspace=ws)
     assert held.exit_code == 0, held.output
     assert "restates" not in held.stdout
 
