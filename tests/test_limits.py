@@ -301,11 +301,10 @@ def test_a_lone_cr_counts_as_a_line_end_in_messages(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
 def test_a_bad_workers_variable_is_one_usage_line(
-    run: Any, synthetic_csv: Path, monkeypatch: pytest.MonkeyPatch, value: str
+    ingested: Any, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
-    assert run("ingest", synthetic_csv).exit_code == 0
     monkeypatch.setenv("L2L_WORKERS", value)
-    result = run("fit-law", "--split", "sweep")
+    result = ingested("fit-law", "--split", "sweep")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
         f"Error: L2L_WORKERS={value!r} is not a positive whole number (processes for fits)"
@@ -313,7 +312,7 @@ def test_a_bad_workers_variable_is_one_usage_line(
 
 
 def test_the_workers_variable_sets_the_processes_of_a_command(
-    run: Any, synthetic_csv: Path, monkeypatch: pytest.MonkeyPatch
+    ingested: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import l2l.workflows.session
 
@@ -325,8 +324,7 @@ def test_the_workers_variable_sets_the_processes_of_a_command(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(l2l.workflows.session, "open_session", spy)
-    assert run("ingest", synthetic_csv).exit_code == 0
     for value in ("3", " 1 "):
         monkeypatch.setenv("L2L_WORKERS", value)
-        assert run("fit-law", "--split", "sweep").exit_code == 0
+        assert ingested("fit-law", "--split", "sweep").exit_code == 0
     assert seen == [3, 1]
