@@ -530,7 +530,6 @@ def _ranked(ranking: Ranking) -> Ranking:
     raise SelectionError(
         f"no dataset could be ranked: {shown}{more}",
         hint=f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}",
-        param="targets",
     )
 
 
