@@ -221,6 +221,37 @@ def test_pairs_from_sides_are_the_pairs_from_the_frame(paper_runs: Any) -> None:
     assert sides.get("no such dataset", ev).height == 0
 
 
+def test_held_out_rows_from_sides_are_the_rows_of_the_frame_join(paper_runs: Any) -> None:
+    """``Sides.nd_rows`` (evaluate's held-out pairs, from arrays) is ``pair_runs``'s (N, D, x, run_y), in order."""
+    from l2l.base.errors import SelectionError
+    from l2l.workflows.pairing import PairSpec, Sides, pair_runs
+
+    sides = Sides(paper_runs.frame)
+    a, b = paper_runs.datasets[:2]
+    spec = PairSpec(a, paper_runs.own(a), b, paper_runs.own(b))
+    want = [(r["N"], r["D"], r["x"], r["run_y"]) for r in pair_runs(sides, spec).iter_rows(named=True)]
+    assert sides.nd_rows(spec) == want
+    with pytest.raises(SelectionError, match="no runs of dataset"):
+        sides.nd_rows(PairSpec(a, "no such eval", b, paper_runs.own(b)))
+
+
+def test_commands_in_a_copy_of_the_warm_workspace_say_what_they_say_cold(
+    run: Any, ingested: Any, synthetic_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests' shared warm workspace (tests/conftest.py) changes no answer: evaluate, predict and translate print
+    the same JSON in a fresh workspace, fitted from scratch."""
+    commands = (
+        ("evaluate", "--detail"),
+        ("predict", "-d", "all", "--N", "1e9", "--D", "2e10", "--split", "sweep"),
+        ("translate", "--src", "alpha", "--tgt", "all", "--split", "sweep"),
+    )
+    warm = [ingested(*c, "-f", "json").stdout for c in commands]
+    monkeypatch.setenv("L2L_WORKSPACE", str(tmp_path / "cold"))
+    assert run("ingest", synthetic_csv).exit_code == 0
+    cold = [run(*c, "-f", "json").stdout for c in commands]
+    assert cold == warm
+
+
 def test_a_translation_of_one_loss_is_its_translation_of_an_array_bit_for_bit() -> None:
     from l2l.workflows.translate import fit_loss_to_loss
 

@@ -523,13 +523,12 @@ def fit_laws(
     results = book.fit_many(keys, workers=workers, progress=progress)
     reused = sum(1 for k in keys if k in book.reused)
     choices = {k: c for k in keys if book.sweeps.has(*k) and (c := book.choice_for(*k)) is not None}
-    if bootstrap:
-        results = [
-            with_bootstrap(book, r, bootstrap, seed, resample, _offset(bootstrap_progress, i, len(results)))
-            if isinstance(r, LawFit)
-            else r
-            for i, r in enumerate(results)
-        ]
+    results = [
+        with_bootstrap(book, r, bootstrap, seed, resample, _offset(bootstrap_progress, i, len(results)))
+        if isinstance(r, LawFit)
+        else r
+        for i, r in enumerate(results)
+    ]
     flags = {k: f for k in keys if book.sweeps.has(*k) and (f := book.flag(*k)) is not None}
     return FitOutcome(keys, results, reused, book.seconds, choices, flags)
 
@@ -546,8 +545,11 @@ def with_bootstrap(
 
     The draws are also kept under their own key (``bootstrap_key``: the fit's data key and the draws asked for),
     so commands asking for different draws of the same law (translate 200, rank 100) each find theirs in the
-    workspace's saved fits instead of redoing the other's."""
-    if not draws or _has_draws(fit, draws, seed, resample):
+    workspace's saved fits instead of redoing the other's. ``draws`` 0: the fit without draws, whatever an
+    earlier command left on it (what a command prints never depends on the commands run before it)."""
+    if not draws:
+        return without_draws(fit)
+    if _has_draws(fit, draws, seed, resample):
         return fit
     bkey = bootstrap_key(book.key(fit.dataset, fit.eval, fit.form), draws, seed, resample)
     kept = book.saved.get(bkey)
@@ -569,6 +571,13 @@ def with_bootstrap(
     book.saved[bkey] = fit
     book.replace(fit)
     return fit
+
+
+def without_draws(fit: LawFit) -> LawFit:
+    """``fit`` without bootstrap draws."""
+    if fit.bootstrap is None:
+        return fit
+    return dc_replace(fit, bootstrap=None, bootstrap_seed=None, bootstrap_unit=None)
 
 
 def bootstrap_key(fit_key: str, draws: int, seed: int, resample: str) -> str:
