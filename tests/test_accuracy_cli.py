@@ -311,3 +311,25 @@ def test_fit_law_given_an_accuracy_eval_points_to_fit_accuracy(run: Any, tables:
     result = run("fit-law", "--eval", "downstream/quiz_acc")
     assert result.exit_code == 2
     assert "l2l fit-accuracy --eval downstream/quiz_acc" in result.stderr
+
+
+def test_an_accuracy_named_exactly_beats_a_loss_it_only_begins(tmp_path: Path) -> None:
+    """'hellaswag' is an accuracy eval, and the start of the loss eval 'hellaswag_ce_loss': the exact name wins."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.requests import eval_kind
+
+    losses = tmp_path / "losses.csv"
+    accs = tmp_path / "accs.csv"
+    rows = [(n, 20 * n) for n in (1e8, 2e8, 4e8)]
+    evals = ("web_val", "hellaswag_ce_loss")
+    losses.write_text(
+        "dataset,N,D,eval,loss\n"
+        + "".join(f"web,{n:g},{d:g},{ev},{3.0 - 0.1 * i}\n" for i, (n, d) in enumerate(rows) for ev in evals)
+    )
+    accs.write_text(
+        "dataset,N,D,eval,metric,value\n"
+        + "".join(f"web,{n:g},{d:g},hellaswag,accuracy,{0.3 + 0.05 * i}\n" for i, (n, d) in enumerate(rows))
+    )
+    runs = read_runs([losses, accs])
+    assert eval_kind(runs, ["hellaswag"]) == "accuracy"
+    assert eval_kind(runs, ["hellaswag_ce"]) == "loss"

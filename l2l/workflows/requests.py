@@ -100,9 +100,11 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
             resolve_name(name, acc_names, "eval")  # neither a loss nor an accuracy eval: that error
             kinds.append("accuracy")
             continue
-        if loss.lower() == name.lower() and any(a.lower() == name.lower() for a in acc_names):
+        exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
+        if loss.lower() == name.lower() and exact_accuracy:
             raise _both(name)
-        kinds.append("loss")
+        # an accuracy eval's exact name beats a loss eval it only begins (hellaswag vs hellaswag_ce_loss)
+        kinds.append("accuracy" if exact_accuracy else "loss")
     if len(set(kinds)) > 1:
         raise UsageError("name either loss evals or accuracy evals, not both", param="evals")
     return "accuracy" if kinds[0] == "accuracy" else "loss"
