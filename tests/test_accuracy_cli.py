@@ -333,3 +333,30 @@ def test_an_accuracy_named_exactly_beats_a_loss_it_only_begins(tmp_path: Path) -
     runs = read_runs([losses, accs])
     assert eval_kind(runs, ["hellaswag"]) == "accuracy"
     assert eval_kind(runs, ["hellaswag_ce"]) == "loss"
+
+
+def test_a_far_accuracy_prediction_warns_in_the_table_as_in_the_json(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    runs, acc = tables
+    assert run("ingest", runs, acc).exit_code == 0
+    args = (
+        "predict",
+        "--eval",
+        "downstream/quiz_acc",
+        "-d",
+        "alpha",
+        "--N",
+        "1e12",
+        "--D",
+        "2e13",
+        "--split",
+        "sweep",
+    )
+    far = [
+        n for n in json.loads(run(*args, "-f", "json").stdout)["rows"][0]["notes"] if "further than any" in n
+    ]
+    assert far
+    table = " ".join(run(*args).stdout.split())
+    assert "warning: alpha / downstream/quiz_acc at N=1T, D=20T: the target lies" in table
+    assert " ".join(far[0].split()) in table

@@ -39,6 +39,7 @@ __all__ = [
     "combine_values",
     "distance_of",
     "extrapolation_notes",
+    "is_beyond_evidence_note",
     "normal_quantile",
     "not_calibrated",
     "range_ratios",
@@ -249,17 +250,25 @@ def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, flo
     return C / sweep.max_C, N / float(sweep.N.max()), D / float(sweep.D.max())
 
 
+#: The words of an interval's notes that say it lies beyond the backtests' evidence (``beyond_evidence``).
+_BEYOND_WORDS = (
+    "further than any backtest",
+    "compute-optimal one",
+    "below the smallest fitted",
+    "not calibrated",
+    FORM_DOUBT,
+)
+
+
+def is_beyond_evidence_note(note: str) -> bool:
+    """Whether one note of an interval says it lies beyond the backtests' evidence (a warning, where shown)."""
+    return any(w in note for w in _BEYOND_WORDS)
+
+
 def beyond_evidence(pi: PredictiveInterval) -> bool:
     """True when a prediction lies where the backtests have no evidence: flagged a lower bound, further than any
     backtest reached, off the compute-optimal sizes the error model was learned on, or below the fitted range."""
-    words = (
-        "further than any backtest",
-        "compute-optimal one",
-        "below the smallest fitted",
-        "not calibrated",
-        FORM_DOUBT,
-    )
-    return pi.lower_bound_only or any(w in n for n in pi.notes for w in words)
+    return pi.lower_bound_only or any(is_beyond_evidence_note(n) for n in pi.notes)
 
 
 def aspect_of(fit: LawFit | ScalingLaw, N: ArrayLike, C: ArrayLike) -> Array:

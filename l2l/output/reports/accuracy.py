@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.text import fmt_fixed, fmt_pct, plural
+from l2l.core.predictive import is_beyond_evidence_note
 from l2l.output.render import Column, Report, Row
 from l2l.output.reports.common import finite, interval_column, pct, si, spread
 
@@ -134,6 +135,8 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         notes.append(head + " → ".join(d["steps"]))
         if d["extrapolates"]:
             notes.append(head + "the input loss lies outside the range the accuracy law was fitted on")
+        # what the JSON says of the input loss's reach, the table says too (as predict --eval TASK does)
+        notes += [f"warning: {head}{n}" for n in d.get("notes") or [] if is_beyond_evidence_note(n)]
     shown = next((r for r in rows if r["accuracy_lo"] is not None), None)
     if shown is not None:
         notes.append(shown["interval"])
