@@ -300,7 +300,7 @@ def norm_eval_for_match(name: str) -> str:
     """An eval name reduced for own-eval detection: its last path part (a W&B export's ``eval/web_val``), lowercase,
     ``-`` → ``_``, one affix ``_val``, ``val_`` or ``_validation`` removed (``fineweb_edu_100b_val`` →
     ``fineweb_edu_100b``)."""
-    s = name.strip().lower().rsplit("/", 1)[-1].replace("-", "_")
+    s = _last_part(name)
     for pat in _AFFIXES:
         t = pat.sub("", s)
         if t != s and t:
@@ -320,9 +320,13 @@ def looks_like_validation(name: str) -> bool:
 def is_training_loss_of(name: str, dataset: str) -> bool:
     """Whether an eval's name says it is a training loss: ``train``, or ``train`` joined to the dataset's name
     (``web_train``, ``train-web``, ``eval/web_train``)."""
-    s = name.strip().lower().rsplit("/", 1)[-1].replace("-", "_")
     ds = norm_dataset_for_match(dataset)
-    return s in ("train", f"{ds}_train", f"train_{ds}")
+    return _last_part(name) in ("train", f"{ds}_train", f"train_{ds}")
+
+
+def _last_part(name: str) -> str:
+    """An eval name's last path part, lowercase, ``-`` → ``_`` (what the own-eval naming rules compare)."""
+    return name.strip().lower().rsplit("/", 1)[-1].replace("-", "_")
 
 
 def norm_dataset_for_match(name: str) -> str:

@@ -182,9 +182,8 @@ def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str 
                 f"{', '.join(repr(c) for c in candidates) or 'none'})",
                 param="loss_columns",
             )
-        for c in (
-            chosen
-        ):  # a pattern may sweep in columns whose name says what they are: perplexities are not losses
+        # a pattern may sweep in columns whose name says what they are: perplexities are not losses
+        for c in chosen:
             _, never = column_verdict(c)
             if never is not None and "perplexity" in never:
                 raise raw.header_error(

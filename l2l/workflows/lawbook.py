@@ -377,12 +377,12 @@ class LawBook:
 
 Progress = Callable[[int, int], None]
 
-#: What a law short of runs needs, said where the fit says it is short.
 #: What a table too small for laws is compared by instead (said wherever laws fail for too few runs).
 MEASURED_LOSSES_INSTEAD = (
     "a table of datasets measured at a few sizes is compared by its measured losses, not by laws "
     "(l2l runs --evals lists them)"
 )
+#: What a law short of runs needs, said where the fit says it is short.
 FEW_RUNS_FIX = (
     "a law needs more runs than it has parameters, at 3 model sizes and 3 token counts or more; "
     + MEASURED_LOSSES_INSTEAD

@@ -285,11 +285,8 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
     for ds in by_how.get("train", []):  # say so: a training loss is no validation loss
         rest = [e for e in stored.evals_of(ds) if e != stored.own_eval[ds]]
         # the validation eval named after the dataset (eval/web_val for web), else any named like a validation set
-        others = (
-            [named_after(ds, rest)]
-            if named_after(ds, rest)
-            else [e for e in rest if looks_like_validation(e)]
-        )
+        named = named_after(ds, rest)
+        others = [named] if named else [e for e in rest if looks_like_validation(e)]
         alt = f"; for a validation loss: --own-eval {ds}={others[0]}" if others else ""
         notes.append(
             f"own eval: {ds} → {stored.own_eval[ds]} (train): the eval named {stored.own_eval[ds]!r}, a training "
