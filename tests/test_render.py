@@ -300,3 +300,33 @@ def test_plural_words_read_as_english() -> None:
     assert plural(3, "accuracy") == "3 accuracies"
     assert plural(2, "day") == "2 days"
     assert plural(1_200, "run") == "1,200 runs"
+
+
+def test_csv_of_two_reports_is_one_table_whose_first_column_names_each_rows_report() -> None:
+    losses = Report(
+        "runs",
+        [Column("dataset"), Column("eval"), Column("loss_min")],
+        [{"dataset": "a", "eval": "a_val", "loss_min": 2.5}],
+    )
+    accuracies = Report(
+        "runs-accuracy",
+        [Column("dataset"), Column("eval"), Column("chance")],
+        [
+            {"dataset": "a", "eval": "quiz_acc", "chance": 0.25},
+            {"dataset": "b", "eval": "quiz_acc", "chance": 0.25},
+        ],
+    )
+    out: list[str] = []
+    render([losses, accuracies], "csv", write=out.append)
+    text = "".join(out)
+    lines = text.splitlines()
+    assert lines[0] == "table,dataset,eval,loss_min,chance"  # one header, never a second one mid-file
+    assert len(lines) == 4
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["table"] for r in rows] == ["runs", "runs-accuracy", "runs-accuracy"]
+    assert rows[0]["chance"] == ""
+    assert rows[1]["loss_min"] == ""
+    assert rows[2]["chance"] == "0.25"
+    out = []
+    render(losses, "csv", write=out.append)  # one report: no table column
+    assert "".join(out).splitlines()[0] == "dataset,eval,loss_min"

@@ -231,25 +231,45 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def to_csv(rep: Report) -> str:
-    buf = io.StringIO()
-    plain = _data_rows(rep)
+def _csv_keys(rep: Report, rows: Sequence[Mapping[str, Any]], plain: Sequence[Row]) -> list[str]:
+    """A report's CSV columns in its own order: a dict column becomes its own columns where it stood, and keys no
+    column names follow, sorted."""
     nested = {k for r in plain for k, v in r.items() if isinstance(v, dict)}
-    rows = [_flat(r) for r in plain]
     flat_keys = list(dict.fromkeys(k for r in rows for k in r))
     keys: list[str] = []
     for c in rep.columns:
         if not c.in_data:
             continue
-        if c.key in nested:  # a dict column becomes its own columns, where it stood
+        if c.key in nested:
             keys += [k for k in flat_keys if k.startswith(f"{c.key}_") and k not in keys]
         else:
             keys.append(c.key)
-    extra = sorted(set(flat_keys) - set(keys))
+    return keys + sorted(set(flat_keys) - set(keys))
+
+
+#: The column that says which table a row came from, when a command's CSV joins several tables into one.
+CSV_TABLE_KEY = "table"
+
+
+def to_csv(reps: Report | Sequence[Report]) -> str:
+    """One CSV table. Several reports (``runs --evals``: the losses and the accuracies) become one table: a first
+    column ``table`` names each row's report, and the columns are the union in the reports' order (a cell a report
+    does not have is empty), so a script reads one header, never a second table mid-file."""
+    reps = [reps] if isinstance(reps, Report) else list(reps)
+    parts = []
+    for rep in reps:
+        plain = _data_rows(rep)
+        rows = [_flat(r) for r in plain]
+        parts.append((rep, rows, _csv_keys(rep, rows, plain)))
+    keys = list(dict.fromkeys(k for _, _, ks in parts for k in ks))
+    several = len(parts) > 1
+    buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([csv_text(k) for k in keys + extra])
-    for r in rows:
-        writer.writerow([_cell(r.get(k)) for k in keys + extra])
+    writer.writerow([csv_text(k) for k in ([CSV_TABLE_KEY] if several else []) + keys])
+    for rep, rows, _ in parts:
+        name = [rep.json_key or rep.kind] if several else []
+        for r in rows:
+            writer.writerow(name + [_cell(r.get(k)) for k in keys])
     return buf.getvalue()
 
 
@@ -459,13 +479,13 @@ def _vertical(rep: Report, cols: Sequence[Column]) -> Any:
 
 
 def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str], None]) -> None:
-    """Write one or more reports in the chosen format through ``write`` (CSV: one table after another)."""
+    """Write one or more reports in the chosen format through ``write`` (CSV: always one table)."""
     shows = "table" if fmt in PEOPLE_FORMATS else fmt
     reps = [r for r in ([reports] if isinstance(reports, Report) else reports) if shows in r.show_in]
     if fmt == "json":
         write(to_json(reps) + "\n")
     elif fmt == "csv":
-        write("\n".join(to_csv(r) for r in reps))
+        write(to_csv(reps))
     elif fmt in ("markdown", "latex"):
         from l2l.output.markup import to_latex, to_markdown
 

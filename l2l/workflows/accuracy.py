@@ -128,7 +128,7 @@ def task_loss_eval(runs: Runs, acc_eval: str) -> str | None:
 def chance_level(
     runs: Runs, acc_eval: str, given: Mapping[str, float] | None = None
 ) -> tuple[float | None, str]:
-    """(chance level, where it came from: given / column / table / none) of one accuracy eval."""
+    """(chance level, where it came from: given / column / known task (its name) / none) of one accuracy eval."""
     for key, level in (given or {}).items():
         if resolve_name(key, accuracy_evals(runs), "accuracy eval") == acc_eval:
             return float(level), "given"
@@ -137,7 +137,7 @@ def chance_level(
     if len(col):
         return float(np.median(col)), "column"
     table = default_chance(acc_eval)
-    return (table, "table") if table is not None else (None, "none")
+    return (table, "known task") if table is not None else (None, "none")
 
 
 # ---------------------------------------------------------------------------------------------------------------
