@@ -434,3 +434,27 @@ def test_one_vocabulary_target_everywhere_tgt_kept_and_level_for_bootstrap_inter
     assert (wide["level"], narrow["level"]) == (0.95, 0.5)
     assert wide["E_lo"] < narrow["E_lo"] <= narrow["E_hi"] < wide["E_hi"]
     assert "Bootstrap 50% percentile intervals" in ingested(*boot[:-2], "--level", "0.5").stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plot", "law", "-d", "alpha", "--split", "sweep", "-o", "{dest}.png"),
+        ("fit-law", "-d", "alpha", "--split", "sweep", "--plot", "{dest}.png"),
+        ("fit-law", "-d", "alpha", "--split", "sweep", "--save", "{dest}.json"),
+    ],
+    ids=["plot -o", "--plot", "--save FILE"],
+)
+def test_a_destination_that_cannot_be_written_is_one_line_and_exit_1(
+    ingested: Any, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    dest = str(blocker / "out")  # its parent is a file: no folder can be made there
+    result = ingested(*(a.replace("{dest}", dest) for a in args))
+    assert result.exit_code == 1, result.stderr  # the option was well formed; the file system said no
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("Error:")]
+    assert line.startswith("Error: cannot write the ")
+    assert dest in line
+    assert "Traceback" not in result.stderr
+    assert ".tmp" not in line

@@ -54,6 +54,11 @@ class WorkspaceError(L2LError):
     """The workspace is missing, unreadable or inconsistent."""
 
 
+class OutputError(L2LError):
+    """A file the user asked for (a figure, a law file) cannot be written where they said: exit 1, like any
+    failure that is not a misuse of the options (the destination was well formed; the file system said no)."""
+
+
 class SelectionError(L2LError):
     """A dataset, eval or run named by the user does not exist, or a prefix is ambiguous."""
 

@@ -35,7 +35,7 @@ from typing import Any
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.errors import InputError, UsageError, WorkspaceError
+from l2l.base.errors import InputError, OutputError, UsageError, WorkspaceError
 from l2l.base.runs import REPEAT_KEY, Runs
 from l2l.base.text import fmt_sig, utc_now
 from l2l.base.text import plural as _plural
@@ -748,7 +748,7 @@ def write_law_file(path: Path, doc: dict[str, Any]) -> None:
     try:
         atomic_write(path, data)
     except OSError as exc:
-        raise WorkspaceError(f"cannot write {path}: {exc}") from None
+        raise OutputError(f"cannot write the law file {path}: {exc.strerror or exc}") from None
 
 
 def read_law_file(path: Path) -> Any:

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from l2l.base.errors import UsageError
+from l2l.base.errors import OutputError, UsageError
 from l2l.output.plots.common import (
     FIGURE_FORMATS,
     GRID_PANEL_HEIGHT,
@@ -161,7 +161,7 @@ def save_figure(
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, content)
     except OSError as exc:
-        raise UsageError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
     return path
 
 
