@@ -9,6 +9,7 @@ was fitted on. Pure: dicts in and out; reading and writing the file is ``workspa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from l2l.base.text import utc_now
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.core.fit import FitOptions, LawFit
+    from l2l.core.laws import ScalingLaw
     from l2l.core.selection import FormChoice
 
 __all__ = [
@@ -112,10 +114,50 @@ def _bad(source: str, message: str) -> InputError:
     return InputError(message, path=source, hint="write it again with `l2l fit-law --save FILE.json`")
 
 
+def _check_readable(rec: Mapping[str, Any], law: ScalingLaw) -> None:
+    """The law's parameters are what a fit makes, and the readable copies beside theta say the same law (an
+    edited A would otherwise be ignored); ValueError saying which is not."""
+    scales = {"A": law.A, "B": law.B} | ({} if law.form == "kaplan" else {"E": law.E})
+    if not all(math.isfinite(v) and v > 0 for v in scales.values()):
+        raise ValueError(
+            f"A, B and E must be finite and > 0, got {', '.join(f'{k}={v:g}' for k, v in scales.items())}"
+        )
+    # the box every fit lies in (l2l.core.search): a law outside it was not made by a fit
+    if not all(math.isfinite(v) and 0 < v <= 3 for v in (law.alpha, law.beta)):
+        raise ValueError(f"exponents must lie in (0, 3], got alpha={law.alpha:g}, beta={law.beta:g}")
+    for key, value in {**scales, "alpha": law.alpha, "beta": law.beta}.items():
+        shown = rec.get(key)
+        if shown is None:
+            continue
+        if isinstance(shown, bool) or not isinstance(shown, (int, float)):
+            raise ValueError(f"{key} must be a number, got {shown!r}")
+        if not math.isclose(float(shown), value, rel_tol=1e-6):
+            raise ValueError(
+                f"{key}={float(shown):g} disagrees with the law's theta ({key}={value:g}): theta is the law, "
+                "and A, B, E, alpha, beta beside it are copies for reading (edit theta, or fit again)"
+            )
+
+
+def _ranges_of(rng: Any) -> dict[str, tuple[float, float]]:
+    """A law's fitted ranges (empty when the file has none: its predictions then say their reach is unknown)."""
+    if rng is None:
+        return {}
+    if not isinstance(rng, Mapping):
+        raise TypeError(f"ranges must be an object of [min, max] pairs, got {type(rng).__name__}")
+    pairs = {q: rng[q] for q in ("N", "D", "C", "loss") if q in rng}
+    if not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
+        for p in pairs.values()
+    ):
+        raise ValueError("ranges must hold [min, max] pairs of numbers for N, D, C and loss")
+    out = {q: (float(p[0]), float(p[1])) for q, p in pairs.items()}
+    if not all(math.isfinite(v) and v > 0 for pair in out.values() for v in pair):
+        raise ValueError("ranges must be finite positive numbers")
+    return out
+
+
 def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, float]]]:
     """One law record: the fit and its ranges; InputError naming the law when a field is missing or bad."""
-    import math
-
     from l2l.core.fit import LawFit
 
     label = f"law {i}"
@@ -124,22 +166,8 @@ def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, 
             raise TypeError("not an object")
         label = f"law {i} ({rec.get('dataset')}/{rec.get('eval')})"
         fit = LawFit.from_record(rec)
-        law = fit.law
-        scales = {"A": law.A, "B": law.B} | ({} if law.form == "kaplan" else {"E": law.E})
-        if not all(math.isfinite(v) and v > 0 for v in scales.values()):
-            raise ValueError(
-                f"A, B and E must be finite and > 0, got {', '.join(f'{k}={v:g}' for k, v in scales.items())}"
-            )
-        # the box every fit lies in (l2l.core.search): a law outside it was not made by a fit
-        if not all(math.isfinite(v) and 0 < v <= 3 for v in (law.alpha, law.beta)):
-            raise ValueError(f"exponents must lie in (0, 3], got alpha={law.alpha:g}, beta={law.beta:g}")
-        # the readable parameters beside theta must say the same law (an edited A would otherwise be ignored)
-        for key, value in {**scales, "alpha": law.alpha, "beta": law.beta}.items():
-            shown = rec.get(key)
-            if shown is not None and not math.isclose(float(shown), value, rel_tol=1e-6):
-                raise ValueError(f"{key}={float(shown):g} disagrees with the law's theta ({key}={value:g})")
-        rng = rec.get("ranges") or {}
-        return fit, {q: (float(rng[q][0]), float(rng[q][1])) for q in ("N", "D", "C", "loss") if q in rng}
+        _check_readable(rec, fit.law)
+        return fit, _ranges_of(rec.get("ranges"))
     except KeyError as exc:
         raise _bad(source, f"{label}: missing field {exc}") from None
     except (TypeError, ValueError, IndexError) as exc:
@@ -230,8 +258,9 @@ class FilePrediction:
     fit: LawFit
 
     @property
-    def extrapolated(self) -> bool:
-        return self.ratios is not None and max(self.ratios) > 1.0
+    def extrapolated(self) -> bool | None:
+        """Whether the point lies beyond the fitted runs; None when the file does not say what they were."""
+        return None if self.ratios is None else max(self.ratios) > 1.0
 
     def to_dict(self) -> dict[str, Any]:
         lo, hi = self.interval if self.interval else (None, None)

@@ -407,6 +407,13 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
             f"{plural(len(far), 'prediction')} beyond the runs the law was fitted on "
             f"(up to {times(worst)} the largest fitted N, D or C)"
         )
+    unknown = sorted({f"{r['dataset']}/{r['eval']}" for r in rows if r["extrapolated"] is None})
+    if unknown:
+        notes.append(
+            f"warning: {source} holds no ranges for {', '.join(unknown)}: how far "
+            f"{'its predictions extrapolate' if len(unknown) == 1 else 'their predictions extrapolate'} is unknown "
+            "(save the law again with `l2l fit-law --save FILE.json`)"
+        )
     notes.extend(sorted({w for r in rows for w in r["warnings"]}))
     header = f"predicted [{pct_level(rows)}]" if has_iv else "predicted loss"
     cols = [
