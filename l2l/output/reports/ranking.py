@@ -70,12 +70,13 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     cols = [
         Column("rank", "#", drop=0),
         Column("dataset", justify="left"),
-        interval_column(
+        interval_column(  # accuracy in points, as predict and evaluate show it (JSON keeps the fraction)
             "value",
-            f"predicted {'accuracy ' if t.metric == 'accuracy' else ''}[{ranking.level:.0%}]",
+            f"predicted {'accuracy (pts) ' if t.metric == 'accuracy' else ''}[{ranking.level:.0%}]",
             rows,
             lo="lo",
             hi="hi",
+            scale=100.0 if t.metric == "accuracy" else 1.0,
         ),
         Column("p_best", "P(best)", fmt=fmt_fixed(2), drop=0),
         Column("N", "N" if fixed else "N*", fmt=si, drop=2),
