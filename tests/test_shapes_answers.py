@@ -130,6 +130,30 @@ def test_rank_on_training_losses_of_one_name_is_refused_naming_the_shared_eval(
     assert doc["leader"] == "web"  # the lowest val_mix law at 1e21 (THREE: web has the lowest E on val_mix)
 
 
+def test_own_evals_of_one_name_still_evaluate_accuracies_with_or_without_test_evals(
+    run: Any, tmp_path: Path
+) -> None:
+    shape = shapes.val_named()
+    ingest(run, tmp_path, shape)
+    for extra in ((), ("--test", "hellaswag")):
+        doc = answer(run, "evaluate", "--holdout", "split=heldout", "--accuracy", "all", *extra)
+        l2l = {r["input"]: r for r in doc["evaluate-accuracy"] if r["method"] == "l2l"}
+        assert l2l["predicted"]["n_predictions"] == 3  # one held-out run of each dataset, the whole chain
+        assert l2l["predicted"]["mae_points"] < 3.0
+        if not extra:  # Table 1 has no test set to find by default; the accuracy part stands on its own
+            assert doc["rows"] == []
+            assert any(n.startswith("no Table 1: no test evals to compare by default") for n in doc["notes"])
+        else:
+            assert doc["rows"] != []
+    pred = answer(
+        run, "predict", "-d", "all", "--eval", "hellaswag:accuracy", "--split", "sweep", *held_nd(shape)
+    )
+    truths = {(h.dataset, h.N, h.D): h.value for h in shape.held_out if h.metric == "accuracy"}
+    assert len(pred["rows"]) == 3
+    for r in pred["rows"]:  # the whole chain, own loss → task loss → accuracy, within 2 points of the truth
+        assert abs(r["accuracy"] - truths[(r["dataset"], r["N"], r["D"])]) < 0.03, r
+
+
 def test_one_dataset_refuses_the_comparisons_with_what_to_do_instead(run: Any, tmp_path: Path) -> None:
     ingest(run, tmp_path, shapes.single_dataset())
     error, hint = refused(run, "evaluate", "--holdout", "split=heldout")

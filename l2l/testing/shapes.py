@@ -41,6 +41,7 @@ __all__ = [
     "shared_eval",
     "single_dataset",
     "train_named",
+    "val_named",
     "wide_export",
 ]
 
@@ -217,6 +218,47 @@ def train_named(seed: int = 0, noise: float = 0.004) -> Shape:
         rows,
         laws=laws,
         held_out=base.held_out,
+        holdout_split="heldout",
+    )
+
+
+def val_named(seed: int = 0, noise: float = 0.004, acc_noise: float = 0.006) -> Shape:
+    """Three datasets whose own evals are all named ``val`` (each dataset's validation split of its own data:
+    one name, three sets; ingested with ``--own-eval all=val``), one task loss ``hellaswag`` (metric ``loss``)
+    and its accuracy (metric ``accuracy``) under the task's one name; a 3.3B run of each at 1e21 held out."""
+    rng = np.random.default_rng(seed)
+    own = _own_laws(THREE)
+    shift, _ = LADDER_TASKS["hellaswag"]
+    sigmoid = SigmoidTruth(
+        0.25, 1.70, 0.25
+    )  # mid-curve at the held-out runs (task loss 1.45–1.66), not saturated
+    task = {ds: law.translated(shift.K, shift.kappa, shift.E1) for ds, law in own.items()}
+    rows: list[dict[str, object]] = []
+    held: list[HeldOut] = []
+    grid = _iso_grid(PAPER_LIKE_LAW, BUDGETS, 7)
+    for ds in THREE:
+        for j, (n, d) in enumerate([*grid, (3.3e9, 1e21 / (6 * 3.3e9))]):
+            split = "heldout" if n == 3.3e9 else "sweep"
+            common = {"dataset": ds, "run_id": f"{ds}-{j:02d}", "N": n, "D": d, "split": split}
+            own_value, task_value = float(own[ds].predict(n, d)), float(task[ds].predict(n, d))
+            acc = float(np.clip(sigmoid.accuracy(task_value) + acc_noise * rng.standard_normal(), 0.0, 1.0))
+            rows.append({**common, "eval": "val", "metric": "loss", "value": _noisy(rng, own_value, noise)})
+            rows.append(
+                {**common, "eval": "hellaswag", "metric": "loss", "value": _noisy(rng, task_value, noise)}
+            )
+            rows.append({**common, "eval": "hellaswag", "metric": "accuracy", "value": acc})
+            if split == "heldout":
+                held.append(HeldOut(ds, "val", "loss", n, d, own_value))
+                held.append(HeldOut(ds, "hellaswag", "loss", n, d, task_value))
+                held.append(HeldOut(ds, "hellaswag", "accuracy", n, d, sigmoid.accuracy(task_value)))
+    return Shape(
+        "val_named",
+        "3 datasets, own evals all named 'val' (one name, three sets), a task loss and its accuracy",
+        rows,
+        ingest_args=("--own-eval", "all=val"),
+        laws={**{(ds, "val"): own[ds] for ds in THREE}, **{(ds, "hellaswag"): task[ds] for ds in THREE}},
+        accuracy={"hellaswag": sigmoid},
+        held_out=tuple(held),
         holdout_split="heldout",
     )
 

@@ -371,7 +371,9 @@ def evaluate_accuracy(
     """Held-out accuracy error of each method (see the module docstring), over the accuracy evals named
     (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets. l2l's intervals
     are at ``level``. ``accuracy_cache``: the accuracy laws fitted before (as ``fit_accuracy_laws``)."""
-    plan = plan_holdout(runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
+    plan = plan_holdout(
+        runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute, tests_needed=False
+    )
     names = resolve_accuracy_evals(runs, evals)
     assert runs.accuracy is not None
     key = ["dataset", "N", "D", "split"]

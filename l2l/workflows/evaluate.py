@@ -355,14 +355,16 @@ def plan_holdout(
     holdout_top_compute: int | None = None,
     test: Sequence[str] | None = None,
     downstream: Sequence[str] | None = None,
+    tests_needed: bool = True,
 ) -> HoldoutPlan:
-    """The plan of one evaluation. Test evals: glob patterns (default: every dataset's own eval); downstream:
-    patterns (default 'downstream/*', none required)."""
+    """The plan of one evaluation. Test evals: glob patterns (default: every dataset's own eval; none when
+    ``tests_needed`` is False and none are named: the accuracy setting uses only the held-out runs and the own
+    evals); downstream: patterns (default 'downstream/*', none required)."""
     mask, label = _holdout_mask(runs, holdout_split, holdout_top_compute)
     hidden, train = runs.frame.filter(mask), runs.frame.filter(~mask)
     if hidden.height == 0:
         raise SelectionError("no held-out runs: nothing to evaluate")
-    test_evals = select_evals(runs.evals, test) if test else default_tests(runs)
+    test_evals = select_evals(runs.evals, test) if test else default_tests(runs) if tests_needed else []
     down_evals = select_evals(runs.evals, downstream or ["downstream/*"], required=bool(downstream))
     return HoldoutPlan(
         train,
