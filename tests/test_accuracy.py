@@ -30,7 +30,7 @@ def sigmoid_task(
 def test_sigmoid_with_known_floor_is_recovered() -> None:
     x, acc = sigmoid_task()
     fit = fit_accuracy(x, acc, chance=0.25)
-    assert fit.status == "ok"
+    assert fit.usable
     assert fit.pooled
     got = fit.laws[POOLED].params
     assert_allclose([got[k] for k in TRUE], list(TRUE.values()), rtol=0.03)
@@ -130,6 +130,33 @@ def test_different_relations_are_fitted_per_dataset(
     assert_allclose(fit.laws["c"].params["x0"], 3.5, rtol=0.02)
     with pytest.raises(FitError, match="say which dataset"):
         fit.predict(3.0)
+
+
+def test_with_one_curve_per_dataset_a_dataset_at_chance_gets_no_prediction_and_reach_is_its_own() -> None:
+    rng = np.random.default_rng(7)
+    xs, accs, groups = [], [], []
+    for name, lo, hi, x0 in (("a", 2.2, 3.6, 3.0), ("b", 2.6, 4.0, 3.5), ("flat", 4.8, 6.5, 3.0)):
+        x = rng.uniform(lo, hi, 60)
+        acc = AccuracyLaw("sigmoid", {**TRUE, "x0": x0}).predict(x) + rng.normal(0, 0.005, 60)
+        xs.append(x)
+        accs.append(np.clip(acc, 0, 1))
+        groups += [name] * 60
+    fit = fit_accuracy(
+        np.concatenate(xs), np.concatenate(accs), chance=0.25, groups=groups, pooling="separate"
+    )
+    assert fit.usable
+    assert set(fit.unpredictable_groups) == {"flat"}  # its runs sit at chance: its curve would fit noise
+    with pytest.raises(FitError, match="flat's own runs do not predict its accuracy"):
+        fit.predict(4.0, group="flat")
+    assert any(w.startswith("flat: not predicted") for w in fit.warnings)
+    assert 0.3 < float(fit.predict(3.0, group="a")) < 0.9
+    # reach: each dataset's own runs (x_range spans every dataset's)
+    assert fit.x_range_of("a") == pytest.approx((float(xs[0].min()), float(xs[0].max())))
+    assert not fit.extrapolates(4.5)
+    assert fit.extrapolates(4.5, "a")
+    assert json.loads(json.dumps(fit.to_dict()))["unpredictable_datasets"] == {
+        "flat": fit.unpredictable_groups["flat"]
+    }
 
 
 def test_power_form_fits_its_own_synthetic_data() -> None:

@@ -86,7 +86,8 @@ def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(r
         assert r.lo is not None
         assert r.hi is not None
         assert 0.0 <= r.lo <= r.hi <= 1.0
-    assert any("lower bound" in w for w in acc.warnings)
+        assert r.lo <= r.value <= r.hi  # the interval holds its point (as predict --eval ACC makes it)
+    assert any("backtest error added on the logit scale" in w for w in acc.warnings)
     json.dumps(acc.to_dict())  # JSON-safe
 
 

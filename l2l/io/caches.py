@@ -51,7 +51,9 @@ CALIBRATIONS_VERSION = 2  # records keyed by calibration_key, the file checksumm
 MAX_CALIBRATIONS = 64
 
 ACCURACY_LAWS_ARTIFACT = "accuracy_laws"
-ACCURACY_LAWS_VERSION = 1  # records keyed by accuracy.accuracy_key, each an encoded AccuracyFit
+# records keyed by accuracy.accuracy_key, each an encoded AccuracyFit (3: with per-dataset ranges and
+# predictability)
+ACCURACY_LAWS_VERSION = 3
 MAX_ACCURACY_LAWS = (
     256  # the most recent ones: each is a few kB (its residuals, and its bootstrap when asked)
 )

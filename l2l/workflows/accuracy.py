@@ -599,7 +599,7 @@ class _Chain:
                 ]
             )
             or res.fit.reason,
-            extrapolates=res.fit.extrapolates(pi.estimate),
+            extrapolates=res.fit.extrapolates(pi.estimate, ds),
             pooled=res.fit.pooled,
             loss_law=pi.raw,
             loss_method=pi.method,

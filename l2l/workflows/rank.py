@@ -431,10 +431,11 @@ def _measured_note(
 # Ranking by a downstream accuracy: predicted task loss per joint draw → the task's accuracy law
 # ---------------------------------------------------------------------------------------------------------------
 
-#: What the accuracy intervals leave out (they are not backtested).
+#: How an accuracy ranking's intervals and P(best) are made.
 ACCURACY_CAVEAT = (
-    "accuracy intervals carry the task-loss draws through the fitted accuracy law's point curve (not its own fit "
-    "uncertainty, nor the runs' noise) and are not backtested: treat them as a lower bound"
+    "accuracy intervals: each dataset's task-loss interval mapped through the accuracy law, with the law's own "
+    "backtest error added on the logit scale (as predict --eval ACC makes them); P(best) carries the joint "
+    "task-loss draws through the law's point curve (the law's own error is not counted as a reordering)"
 )
 
 
@@ -508,7 +509,15 @@ def _rank_accuracy(
     law = "pooled across datasets" if fit.pooled else "one per dataset"
     predicted = {n: float(np.exp(logs[n][0])) for n in ok}
     notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law})" for n, x in predicted.items()}
-    rows, combined = _accuracy_rows(lt.rows, failed, ok, mat, (pb, ranks), notes, settings.level)
+    # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
+    # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) stays
+    # with the joint draws through the point curve (what reorders the datasets)
+    chains = {
+        r.dataset: fit.chain_interval(r.value, r.dataset, r.lo, r.hi, settings.level)[1:3]
+        for r in lt.rows
+        if r.dataset in accs and r.value is not None and r.lo is not None and r.hi is not None
+    }
+    rows, combined = _accuracy_rows(lt.rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)
     target = dataclasses.replace(
         lt,
         target=acc_eval,
@@ -522,15 +531,22 @@ def _rank_accuracy(
         metric="accuracy",
         via=task,
     )
-    outside = [n for n, x in predicted.items() if fit.extrapolates(x)]
-    beyond = (
-        [
-            f"the predicted {task} of {', '.join(outside)} lies outside the losses the accuracy law was fitted on "
-            f"({fit.x_range[0]:.3f}–{fit.x_range[1]:.3f}): the accuracy law is extrapolated"
+    outside = [n for n, x in predicted.items() if fit.extrapolates(x, n)]
+    if fit.pooled:
+        beyond = (
+            [
+                f"the predicted {task} of {', '.join(outside)} lies outside the losses the accuracy law was fitted "
+                f"on ({fit.x_range[0]:.3f}–{fit.x_range[1]:.3f}): the accuracy law is extrapolated"
+            ]
+            if outside
+            else []
+        )
+    else:  # one curve per dataset: each is extrapolated beyond its own runs' losses
+        beyond = [
+            f"{n}: the predicted {task} {predicted[n]:.3f} lies outside the losses its accuracy law was fitted on "
+            f"({fit.x_range_of(n)[0]:.3f}–{fit.x_range_of(n)[1]:.3f}): the accuracy law is extrapolated"
+            for n in outside
         ]
-        if outside
-        else []
-    )
     return dataclasses.replace(
         loss,
         targets=(target,),
@@ -569,9 +585,11 @@ def _accuracy_rows(
     judged: tuple[Array, NDArray[np.int64]],
     notes: Mapping[str, str],
     level: float,
+    chains: Mapping[str, tuple[float, float]],
 ) -> tuple[tuple[DatasetPrediction, ...], tuple[CombinedRow, ...]]:
     """The loss ranking's rows re-ranked by predicted accuracy (``mat``: per ranked dataset and joint draw, draw 0
-    the point; ``judged``: P(best) and ranks), and the combined rows: accuracy relative to the mean candidate."""
+    the point; ``judged``: P(best) and ranks), and the combined rows: accuracy relative to the mean candidate.
+    A dataset's interval is its ``chains`` one where it has one, else the draws' percentiles."""
     pb, ranks = judged
     B = mat.shape[1]
     rel = mat - mat.mean(axis=0, keepdims=True) if len(ok) else mat
@@ -588,7 +606,7 @@ def _accuracy_rows(
             combined.append(CombinedRow(row.dataset, "failed", why, None, None, None, 0.0, None))
             continue
         i = ok.index(row.dataset)
-        lo, hi = percentile_interval(mat[i, 1:] if B > 1 else mat[i], level)
+        lo, hi = chains.get(row.dataset) or percentile_interval(mat[i, 1:] if B > 1 else mat[i], level)
         rlo, rhi = percentile_interval(rel[i, 1:] if B > 1 else rel[i], level)
         p_best, rank_ = float(pb[i]), int(ranks[i])
         rows.append(

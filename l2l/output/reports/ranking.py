@@ -104,9 +104,6 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     how = f"ranked by the {t.method} prediction"
     if t.metric == "accuracy":
         how = f"ranked by predicted accuracy (higher is better) via the {t.method} prediction of {t.via}"
-        notes.append(
-            "accuracy intervals are a lower bound on the uncertainty (not backtested): see the warning below"
-        )
     return Report(
         "rank-target",
         cols,
