@@ -149,6 +149,20 @@ def test_wide_accuracy_columns_are_read_apart(run: Any, tmp_path: Path) -> None:
     assert [(r["eval"], r["task_loss"]) for r in acc_rows] == [("quiz", "quiz")]
 
 
+def test_a_wide_exports_accuracy_columns_left_out_are_named_with_the_option_that_keeps_them(
+    run: Any, tmp_path: Path
+) -> None:
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "dataset,N,D,eval/quiz/loss,eval/quiz/acc\nalpha,1e8,2e9,3.1,0.31\nalpha,2e8,2e9,2.9,0.35\n"
+    )
+    result = run("ingest", wide, "--wide", "--loss-columns", "eval/*/loss")
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.output.split())  # notes wrap at the terminal's width
+    assert "1 column named like an accuracy (eval/quiz/acc): to keep accuracies, name them with" in said
+    assert "--accuracy-columns GLOB" in said
+
+
 def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable(
     run: Any, tables: tuple[Path, Path]
 ) -> None:

@@ -251,6 +251,12 @@ def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
             notes.append(f"{path}: columns not used: {', '.join(ignored)} (--verbose says why)")
         else:
             notes.append(f"{path}: {plural(len(ignored), 'column')} not used (--verbose says which and why)")
+        scores = [c for c in ignored if "a score" in reasons.get(c, "")]
+        if scores and "accuracy_columns" not in p:  # a wide export's accuracies are read only when asked for
+            notes.append(
+                f"{path}: {plural(len(scores), 'column')} named like an accuracy ({', '.join(scores[:3])}"
+                f"{', …' if len(scores) > 3 else ''}): to keep accuracies, name them with --accuracy-columns GLOB"
+            )
     return notes
 
 
