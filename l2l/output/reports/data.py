@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from l2l.base.runs import named_after
 from l2l.base.schema import looks_like_validation
 from l2l.base.text import fmt_sig, plural
+from l2l.io.columns import column_verdict
 from l2l.output.render import Column, Report
 from l2l.output.reports.common import sci, si
 
@@ -251,7 +252,7 @@ def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
             notes.append(f"{path}: columns not used: {', '.join(ignored)} (--verbose says why)")
         else:
             notes.append(f"{path}: {plural(len(ignored), 'column')} not used (--verbose says which and why)")
-        scores = [c for c in ignored if "a score" in reasons.get(c, "")]
+        scores = [c for c in ignored if "a score" in (column_verdict(c)[1] or "")]
         if scores and "accuracy_columns" not in p:  # a wide export's accuracies are read only when asked for
             notes.append(
                 f"{path}: {plural(len(scores), 'column')} named like an accuracy ({', '.join(scores[:3])}"
