@@ -46,6 +46,7 @@ from l2l.base.schema import RANK_METHODS, RankMethod
 from l2l.core.fit import percentile_interval
 from l2l.core.laws import Array
 from l2l.core.rank_model import (
+    ANCHOR_BUDGET_RATIO,
     Budget,
     Candidate,
     CandidatePoint,
@@ -280,6 +281,27 @@ def _resolve_draw_error(draw_error: DrawErrorHook | None, reach: float) -> DrawE
     return draw_error(reach)
 
 
+def within_sweep(err: DrawError, compute: float, top: float) -> DrawError:
+    """The draw error at a budget: below the sweep's largest budget the laws interpolate budgets the sweep
+    measured, so they are used there even where the backtest beyond it kept the measured order (that order is
+    the largest budget's, and laws that cross below it would be ranked as they stand at the top: issue 17)."""
+    if not (math.isfinite(top) and top > 0 and compute < top / ANCHOR_BUDGET_RATIO):
+        return err
+    inside = (
+        f"C = {compute:.3g} lies inside the sweep (below its largest budget, {top:.3g}), where the laws "
+        "interpolate what it measured"
+    )
+    if err.use_laws:
+        return dataclasses.replace(err, interpolates=True, why=f"laws used: {inside}")
+    beyond = err.why.removeprefix("laws not used: ")
+    return dataclasses.replace(
+        err,
+        use_laws=True,
+        interpolates=True,
+        why=f"laws used: {inside}; beyond it they would not be ({beyond})",
+    )
+
+
 def _p_best(logs: Array) -> Array:
     """(M, B) draws → fraction of draws each row is lowest (ties split)."""
     low = logs == logs.min(axis=0, keepdims=True)
@@ -328,7 +350,11 @@ def rank(
     top = model.sweep_top_compute
     reach = math.log10(budget.compute / top) if math.isfinite(top) and top > 0 else 0.0
     errs = {
-        t: _resolve_draw_error(draw_error.get(t) if isinstance(draw_error, Mapping) else draw_error, reach)
+        t: within_sweep(
+            _resolve_draw_error(draw_error.get(t) if isinstance(draw_error, Mapping) else draw_error, reach),
+            budget.compute,
+            top,
+        )
         for t in model.targets
     }
     rng = np.random.default_rng([model.seed, 7919])
@@ -600,15 +626,20 @@ def _flips(
             return Budget(N=budget.N * s, D=budget.D * s, flops_per_param_token=budget.flops_per_param_token)
         return Budget(C=c, flops_per_param_token=budget.flops_per_param_token)
 
+    top = model.sweep_top_compute
+
+    def points(c: float) -> dict[str, float]:
+        return point_predictions(model, target, at(c), method, within_sweep(err, at(c).compute, top))
+
     def winner(c: float) -> str | None:
-        pts = point_predictions(model, target, at(c), method, err)
+        pts = points(c)
         return min(pts, key=lambda k: pts[k]) if pts else None
 
     grid = np.geomspace(lo, hi, 25)
     curve: list[CurvePoint] = []
     wins: list[str | None] = []
     for c in grid:
-        pts = point_predictions(model, target, at(float(c)), method, err)
+        pts = points(float(c))
         curve.append(CurvePoint(float(c), tuple(pts.items())))
         wins.append(min(pts, key=lambda k: pts[k]) if pts else None)
     flips: list[Flip] = []

@@ -393,9 +393,7 @@ def _rank_losses(
         draw_error=learned,
         flip_range=settings.flip_range,
     )
-    notes = [
-        f"{t}: {h.why}" if isinstance(h, DrawError) else f"{t}: {h(0.0).why}" for t, h in learned.items()
-    ]
+    notes = [f"{t.target}: {t.draw_error.why}" for t in res.targets if t.draw_error.why]
     measured = _measured_note(cands, list(weights), budget, split)
     return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
 
