@@ -13,6 +13,29 @@ import pytest
 os.environ["L2L_WORKERS"] = "1"
 
 DATA = Path(__file__).parent / "data"
+
+
+def _build_the_command_once() -> None:
+    """typer's ``CliRunner.invoke`` builds the whole click command tree from the app's signatures on every call
+    (~60 ms for l2l's commands, paid by each of the suite's thousands of invocations); ``l2l`` itself builds it
+    once per process. The tests do as ``l2l`` does: one build per app (rebuilt if commands are registered later),
+    the same click command invoked each time."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[Any, tuple[int, int], Any]] = {}
+
+    def get_command(app: Any) -> Any:
+        shape = (len(app.registered_commands), len(app.registered_groups))
+        entry = built.get(id(app))
+        if entry is None or entry[0] is not app or entry[1] != shape:
+            entry = built[id(app)] = (app, shape, build(app))
+        return entry[2]
+
+    typer.testing._get_command = get_command  # type: ignore[assignment]
+
+
+_build_the_command_once()
 REPO = Path(__file__).parent.parent
 
 # One small bad file per check: (file, line, column, what the message says). Line None: the check has no line.
@@ -191,19 +214,31 @@ def write(path: Path, text: str) -> Path:
 
 
 #: The modules that take longest (seconds of fits, subprocesses, many examples), handed to the two workers first so
-#: that no long one starts last and leaves one core idle at the end (pytest-xdist hands out modules in this order).
+#: that no long one starts last and leaves one core idle at the end (pytest-xdist hands out modules in this order:
+#: pyproject's --no-loadscope-reorder). test_cli.py comes first: the first module to need ``synthetic_workspace``
+#: builds it while the other core runs modules that do not need it (test_fit.py, test_heldout_calibration.py).
 #: Only the order of the run depends on this list.
 LONGEST_FIRST = (
+    "test_cli.py",
+    "test_fit.py",
     "test_heldout_calibration.py",
     "test_store.py",
-    "test_cli.py",
-    "test_fuzz.py",
-    "test_cli_output.py",
-    "test_rank_cli.py",
+    "test_search.py",
     "test_plots.py",
+    "test_cli_output.py",
     "test_warm.py",
-    "test_intervals.py",
+    "test_rank_cli.py",
+    "test_shapes_answers.py",
+    "test_accuracy_cli.py",
+    "test_selection.py",
     "test_cli_scripts.py",
+    "test_fuzz.py",
+    "test_rank_accuracy.py",
+    "test_intervals.py",
+    "test_runs.py",
+    "test_evaluate.py",
+    "test_accuracy.py",
+    "test_library_tables.py",
 )
 
 

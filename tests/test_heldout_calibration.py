@@ -85,6 +85,7 @@ def test_a_poor_laws_prediction_is_marked_not_calibrated(tmp_path: Path) -> None
 
     runs = _rising_runs(tmp_path)
     kw: dict[str, Any] = {"N": [3.3e9], "C": [1e21], "split": "sweep", "options": FitOptions(form="l2l")}
+    kw |= {"cache": FitCache(), "calibrations": CalibrationCache()}  # both predictions from one book's laws
     (bad,) = predict(runs, datasets=["alpha"], evals=["downstream/rising"], **kw)
     assert bad.flag is not None
     assert bad.flag.startswith("poor law")

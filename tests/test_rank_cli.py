@@ -103,19 +103,33 @@ def flip_csv(tmp: Path) -> Path:
     return _write(tmp / "flip.csv", rows)
 
 
+def _ingested(table: Path, workspace: Path) -> Path:
+    """A workspace holding ``table``: the rankings of one table share its laws, bootstrap draws and backtests
+    there (a ranking's answer is the same warm or cold: tests/test_warm.py), instead of refitting them from the
+    table for each command. ``rank TABLE`` itself is run cold below (the short sweep, the usage errors)."""
+    result = _invoke("ingest", table, workspace=workspace)
+    assert result.exit_code == 0, result.output
+    return workspace
+
+
 @pytest.fixture(scope="module")
-def after_flip(flip_csv: Path, tmp: Path) -> Any:
+def flip_ws(flip_csv: Path, tmp: Path) -> Path:
+    return _ingested(flip_csv, tmp / "ws_flip")
+
+
+@pytest.fixture(scope="module")
+def after_flip(flip_ws: Path) -> Any:
     """The laws' own ranking (``--method independent``) at 3x the true flip budget, as JSON (its flip scan covers
     a decade either side)."""
-    args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
-    return _json(_invoke(*args, "--method", "independent", "-f", "json", workspace=tmp / "ws"))
+    args = ("rank", "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
+    return _json(_invoke(*args, "--method", "independent", "-f", "json", workspace=flip_ws))
 
 
-def test_recommended_keeps_the_measured_order_when_the_laws_never_beat_it(flip_csv: Path, tmp: Path) -> None:
+def test_recommended_keeps_the_measured_order_when_the_laws_never_beat_it(flip_ws: Path) -> None:
     # the flip lies beyond the sweep: inside it (its largest budget held out) the laws order no pair better than
     # the single-scale baseline, so the recommended ranking keeps the order the sweep measured, and says so
-    args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
-    doc = _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+    args = ("rank", "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
+    doc = _json(_invoke(*args, "-f", "json", workspace=flip_ws))
     assert doc["leader"] == "fast"
     assert any("laws not used" in n for n in doc["notes"])
 
@@ -124,6 +138,11 @@ def test_recommended_keeps_the_measured_order_when_the_laws_never_beat_it(flip_c
 def twin_csv(tmp: Path) -> Path:
     rows = _rows("fast", FAST, 1) + _rows("twin", FAST, 1) + _rows("poor", POOR, 3)
     return _write(tmp / "twin.csv", rows)
+
+
+@pytest.fixture(scope="module")
+def twin_ws(twin_csv: Path, tmp: Path) -> Path:
+    return _ingested(twin_csv, tmp / "ws_twin")
 
 
 def test_known_winner_and_the_budget_where_it_flips(after_flip: Any) -> None:
@@ -145,10 +164,10 @@ def test_a_dataset_without_enough_runs_is_listed_with_its_reason(after_flip: Any
     assert tiny["p_best"] == 0.0
 
 
-def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_csv: Path, tmp: Path) -> None:
+def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_ws: Path, tmp: Path) -> None:
     fig = tmp / "rank.png"
-    args = ("rank", flip_csv, "-t", "downstream/T", "--C", f"{_true_flip() / 30:.6g}", "--draws", DRAWS)
-    res = _invoke(*args, "--plot", fig, workspace=tmp / "ws")
+    args = ("rank", "-t", "downstream/T", "--C", f"{_true_flip() / 30:.6g}", "--draws", DRAWS)
+    res = _invoke(*args, "--plot", fig, workspace=flip_ws)
     assert res.exit_code == 0, res.output
     assert ": fast, P(best)" in res.stdout
     assert "no other dataset is a contender" in res.stdout
@@ -157,9 +176,9 @@ def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_csv: 
     assert fig.stat().st_size > 10_000
 
 
-def test_identical_datasets_are_a_tie_and_weights_combine(twin_csv: Path, tmp: Path) -> None:
-    args = ("rank", twin_csv, "-t", "downstream/*", "-t", "downstream/T=2", "--C", "1e21", "--draws", DRAWS)
-    doc = _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+def test_identical_datasets_are_a_tie_and_weights_combine(twin_ws: Path) -> None:
+    args = ("rank", "-t", "downstream/*", "-t", "downstream/T=2", "--C", "1e21", "--draws", DRAWS)
+    doc = _json(_invoke(*args, "-f", "json", workspace=twin_ws))
     assert doc["tie"] is True
     assert set(doc["contenders"]) == {"fast", "twin"}
     assert any("TIE" in n for n in doc["notes"])
@@ -173,9 +192,9 @@ def test_identical_datasets_are_a_tie_and_weights_combine(twin_csv: Path, tmp: P
     assert_allclose(sum(p.values()), 1.0, rtol=1e-9)
 
 
-def test_csv_has_one_row_per_dataset_at_the_given_model_size(twin_csv: Path, tmp: Path) -> None:
-    args = ("rank", twin_csv, "-t", "downstream/U", "--N", "1B", "--D", "20B", "--draws", "2", "-f", "csv")
-    res = _invoke(*args, workspace=tmp / "ws")
+def test_csv_has_one_row_per_dataset_at_the_given_model_size(twin_ws: Path) -> None:
+    args = ("rank", "-t", "downstream/U", "--N", "1B", "--D", "20B", "--draws", "2", "-f", "csv")
+    res = _invoke(*args, workspace=twin_ws)
     assert res.exit_code == 0, res.output
     table = list(csv.DictReader(io.StringIO(res.stdout)))
     assert [r["dataset"] for r in table][2] == "poor"
@@ -185,9 +204,18 @@ def test_csv_has_one_row_per_dataset_at_the_given_model_size(twin_csv: Path, tmp
     assert {(float(r["N"]), float(r["D"])) for r in table} == {(1e9, 2e10)}
 
 
-def test_backtest_scores_every_method_and_the_baseline(synthetic_csv: Path, tmp: Path) -> None:
-    args = ("rank", synthetic_csv, "-t", "downstream/*", "--holdout", "split=extrapolation", "--draws", "4")
-    doc = _json(_invoke(*args, "-f", "json", workspace=tmp / "ws"))
+@pytest.fixture(scope="module")
+def synthetic_ws(synthetic_workspace: Path, tmp: Path) -> Path:
+    """A copy of the synthetic sample's shared workspace (ingested, its laws kept: tests/conftest.py), for this
+    module's commands on the sample."""
+    ws = tmp / "ws_synthetic"
+    shutil.copytree(synthetic_workspace, ws)
+    return ws
+
+
+def test_backtest_scores_every_method_and_the_baseline(synthetic_ws: Path) -> None:
+    args = ("rank", "-t", "downstream/*", "--holdout", "split=extrapolation", "--draws", "4")
+    doc = _json(_invoke(*args, "-f", "json", workspace=synthetic_ws))
     assert doc["kind"] == "rank-backtest"
     assert [r["method"] for r in doc["rows"]] == ["baseline", "independent", "translation", "recommended"]
     # 3 datasets, one held-out (N, D) each, 2 targets: 3 pairs per target
@@ -217,10 +245,16 @@ def test_bad_options_are_one_line_usage_errors(flip_csv: Path, tmp: Path, args: 
     assert len(lines) <= 2  # the error, and maybe a hint
 
 
-def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(synthetic_runs: Any) -> None:
+def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(
+    synthetic_runs: Any, synthetic_ws: Path
+) -> None:
+    from l2l.io.caches import saved_calibrations, saved_fits
+    from l2l.io.workspace import Workspace
     from l2l.workflows.rank_eval import evaluate_ranking
 
-    bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4)
+    ws = Workspace(synthetic_ws)  # the sample's laws and backtests, as the commands on it kept them
+    caches = {"cache": saved_fits(ws), "calibrations": saved_calibrations(ws)}
+    bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4, **caches)
     assert [t.target for t in bt.targets] == ["alpha_val", "downstream/quiz"]
     assert [m.method for m in bt.methods] == ["baseline", "independent", "translation", "recommended"]
     assert all(m.pairs == 6 for m in bt.methods)  # 3 datasets, one held-out (N, D), 2 targets
@@ -252,18 +286,14 @@ def test_budget_figure_data_marks_each_flip(twin_csv: Path) -> None:
     assert data.budget["C"].tolist() == [1e21]
 
 
-def test_a_fixed_model_every_dataset_measured_says_the_ranking_restates_it(
-    synthetic_workspace: Path, tmp: Path
-) -> None:
+def test_a_fixed_model_every_dataset_measured_says_the_ranking_restates_it(synthetic_ws: Path) -> None:
     """Without --split the runs at the asked (N, D) are in the fit: the ranking says it mostly restates them; with
     the split that holds them out it does not."""
-    ws = tmp / "ws_synthetic"
-    shutil.copytree(synthetic_workspace, ws)  # the sample ingested, its laws kept (tests/conftest.py)
     args = ("rank", "-t", "own", "--N", "3.3e9", "--D", "5.0505e10", "--draws", DRAWS)
-    res = _invoke(*args, workspace=ws)
+    res = _invoke(*args, workspace=synthetic_ws)
     assert res.exit_code == 0, res.output
     assert "the ranking mostly restates the measured losses" in " ".join(res.stdout.split())
-    held = _invoke(*args, "--split", "sweep", workspace=ws)
+    held = _invoke(*args, "--split", "sweep", workspace=synthetic_ws)
     assert held.exit_code == 0, held.output
     assert "restates" not in held.stdout
 

@@ -37,15 +37,24 @@ def part(path: Path, dataset: str, k: int, rows: int = 4) -> Path:
     return write(path, LOSSES + "\n".join(lines) + "\n")
 
 
-def l2l_cli(*args: str | Path, ws: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The real command line in a process of its own."""
-    env = {**os.environ, "L2L_WORKSPACE": str(ws)}
-    return subprocess.run(
+def l2l_here(*args: str | Path, ws: Path) -> Any:
+    """The command line in the test's own process: the set-up and the checks around the real processes below
+    (each process of its own costs a second of start-up; the ones under test are started with ``l2l_process``)."""
+    from typer.testing import CliRunner
+
+    from l2l.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"L2L_WORKSPACE": str(ws)})
+
+
+def l2l_process(*args: str | Path, ws: Path, stderr: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """The real command line in a process of its own, started (not waited for)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "l2l", *map(str, args)],
-        capture_output=True,
+        env={**os.environ, "L2L_WORKSPACE": str(ws)},
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
-        env=env,
-        timeout=timeout,
     )
 
 
@@ -324,15 +333,15 @@ def test_a_damaged_or_edited_workspace_is_one_line(run: Any, good: Path, ws_path
 # Caches
 
 
-def _fitted(run: Any, table: Path, ws_path: Path) -> tuple[Path, str]:
-    assert run("ingest", table).exit_code == 0
-    result = run("fit-law", "--save", "--format", "json")
+def _fitted(ingested: Any, ws_path: Path) -> tuple[Path, str]:
+    """The fits cache of a copy of the shared synthetic workspace (tests/conftest.py) and fit-law's answer."""
+    result = ingested("fit-law", "--save", "--format", "json")
     assert result.exit_code == 0, result.stderr
     return ws_path / "artifacts" / "fits.json", result.stdout
 
 
-def test_a_corrupt_fit_cache_is_rebuilt_with_a_note(run: Any, synthetic_csv: Path, ws_path: Path) -> None:
-    fits, fresh = _fitted(run, synthetic_csv, ws_path)
+def test_a_corrupt_fit_cache_is_rebuilt_with_a_note(run: Any, ingested: Any, ws_path: Path) -> None:
+    fits, fresh = _fitted(ingested, ws_path)
     assert json.loads(fits.read_text())["checksum"]
     fits.write_text("junk")
     assert run("runs").exit_code == 0  # never fatal
@@ -346,8 +355,8 @@ def test_a_corrupt_fit_cache_is_rebuilt_with_a_note(run: Any, synthetic_csv: Pat
     assert len(saved_fits(Workspace(ws_path))) > 0  # rebuilt
 
 
-def test_an_edited_cached_fit_is_never_served(run: Any, synthetic_csv: Path, ws_path: Path) -> None:
-    fits, fresh = _fitted(run, synthetic_csv, ws_path)
+def test_an_edited_cached_fit_is_never_served(run: Any, ingested: Any, ws_path: Path) -> None:
+    fits, fresh = _fitted(ingested, ws_path)
     doc = json.loads(fits.read_text())
     for rec in doc["fits"].values():
         rec["E"] = 0.123  # the kind of edit that was printed as if fitted
@@ -392,19 +401,9 @@ def _appends(ws: Path, tmp_path: Path, rounds: int, writers: int) -> None:
     for r in range(rounds):
         root = ws / f"round{r}"
         base = part(tmp_path / f"base{r}.csv", "base", 0)
-        assert l2l_cli("ingest", base, ws=root).returncode == 0
+        assert l2l_here("ingest", base, ws=root).exit_code == 0
         parts = [part(tmp_path / f"r{r}w{k}.csv", f"ds{k}", k + 1) for k in range(writers)]
-        env = {**os.environ, "L2L_WORKSPACE": str(root)}
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "l2l", "ingest", "--append", str(p)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for p in parts
-        ]
+        procs = [l2l_process("ingest", "--append", p, ws=root, stderr=subprocess.PIPE) for p in parts]
         results = [(p.communicate(timeout=120)[1], p.returncode) for p in procs]
         assert all(code == 0 for _, code in results), results
         stored = Workspace(root).load()
@@ -429,19 +428,13 @@ def _kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     root = tmp_path / "ws"
     base = part(tmp_path / "base.csv", "base", 0, rows=6)
-    assert l2l_cli("ingest", base, ws=root).returncode == 0
+    assert l2l_here("ingest", base, ws=root).exit_code == 0
     outcome = {"old": 0, "new": 0}
-    env = {**os.environ, "L2L_WORKSPACE": str(root)}
     for k in range(kills):
         old = Workspace(root).load()
         extra = part(tmp_path / f"x{k}.csv", f"x{k}", k + 1)
         new_height = old.frame.height + 4
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "l2l", "ingest", "--append", str(extra)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = l2l_process("ingest", "--append", extra, ws=root)
         time.sleep(rng.uniform(0.2, 1.6))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -450,9 +443,9 @@ def _kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
         if now.frame.height == old.frame.height:
             assert now.digest == old.digest
         outcome["old" if now.frame.height == old.frame.height else "new"] += 1
-    assert l2l_cli("runs", ws=root).returncode == 0
-    after = l2l_cli("ingest", "--append", part(tmp_path / "last.csv", "last", 99), ws=root)
-    assert after.returncode == 0, after.stderr
+    assert l2l_here("runs", ws=root).exit_code == 0
+    after = l2l_here("ingest", "--append", part(tmp_path / "last.csv", "last", 99), ws=root)
+    assert after.exit_code == 0, after.stderr
     leftovers = [p.name for p in root.iterdir() if p.name.endswith(".tmp")]
     assert not leftovers
     assert len(list(root.glob("gen-*"))) <= 2

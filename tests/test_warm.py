@@ -171,14 +171,13 @@ def test_bootstrap_draws_of_different_sizes_are_each_kept(synthetic_runs: Any) -
     assert calls == [20, 30]
 
 
-def test_a_session_keeps_a_fit_given_draws(run: Any, ws_path: Path, synthetic_csv: Path) -> None:
+def test_a_session_keeps_a_fit_given_draws(ingested: Any, ws_path: Path) -> None:
     """A fit given draws replaces one already saved (no new key of its own kind): the session saves it too."""
     from l2l.io.caches import saved_fits
     from l2l.workflows.lawbook import bootstrap_key, law_book, with_bootstrap
     from l2l.workflows.session import open_session
 
-    assert run("ingest", synthetic_csv).exit_code == 0
-    assert run("fit-law").exit_code == 0  # every law fitted and saved, without draws
+    assert ingested("fit-law").exit_code == 0  # every law fitted and saved, without draws
     with open_session() as s:
         book = law_book(s.runs, None, None, s.fits)
         ds = s.runs.datasets[0]
@@ -193,14 +192,13 @@ def test_a_session_keeps_a_fit_given_draws(run: Any, ws_path: Path, synthetic_cs
     assert bootstrap_key(key, 12, 3, "run") in saved
 
 
-def test_a_session_saves_a_replaced_entry(run: Any, ws_path: Path, synthetic_csv: Path) -> None:
+def test_a_session_saves_a_replaced_entry(ingested: Any, ws_path: Path) -> None:
     from dataclasses import replace
 
     from l2l.io.caches import saved_fits
     from l2l.workflows.session import open_session
 
-    assert run("ingest", synthetic_csv).exit_code == 0
-    assert run("fit-law").exit_code == 0
+    assert ingested("fit-law").exit_code == 0
     with open_session() as s:
         key, fit = next(iter(s.fits.items()))
         s.fits[key] = replace(fit, warnings=("replaced",))
@@ -333,20 +331,29 @@ def test_a_bootstrap_interval_does_not_depend_on_the_command_run_before(run: Any
     assert again.stdout == first.stdout
 
 
-def test_groups_calibrated_in_two_processes_are_the_groups_calibrated_in_one(synthetic_runs: Any) -> None:
+def test_groups_calibrated_in_two_processes_are_the_groups_calibrated_in_one(
+    synthetic_runs: Any, synthetic_workspace: Path
+) -> None:
     """calibrate_groups in worker processes gives every group's calibration exactly as in-process (the same
-    inputs, the same backtests): the form chosen and the error models' records alike."""
+    inputs, the same backtests): the form chosen and the error models' records alike. In-process: the groups the
+    shared synthetic workspace calibrated (its commands ran in the test process, L2L_WORKERS=1: tests/conftest.py),
+    read back from its cache; in two processes: calibrated afresh, from no saved fit or calibration."""
     from l2l.core.fit import FitOptions
+    from l2l.io.caches import saved_calibrations, saved_fits
     from l2l.workflows.lawbook import law_book
 
     options = FitOptions(form="auto")
-    one = law_book(synthetic_runs, options, "sweep")
+    ws = Workspace(synthetic_workspace)
+    in_process = saved_calibrations(ws)
+    one = law_book(synthetic_runs, options, "sweep", saved_fits(ws), in_process)
     two = law_book(synthetic_runs, options, "sweep", workers=2)
     groups = list(
         dict.fromkeys(one.group_of(ds, ev) for ds in synthetic_runs.datasets for ev in synthetic_runs.evals)
     )
     assert len(groups) >= 2
+    kept = len(in_process)
     one.calibrate_groups(groups, workers=1)
+    assert len(in_process) == kept  # every group was calibrated in-process already: nothing computed here
     two.calibrate_groups(groups, workers=2)
     for g in groups:
         assert two.calibration(g).to_record() == one.calibration(g).to_record()
