@@ -137,3 +137,28 @@ def test_runs_numbered_alike_in_two_datasets_are_different_runs(run: Any, tmp_pa
     assert run("ingest", table).exit_code == 0
     doc = json.loads(run("runs", "--format", "json").stdout)
     assert doc["runs_total"] == 6
+
+
+def test_one_law_that_cannot_be_fitted_does_not_stop_predict_or_optimal_for_the_others(
+    tmp_path: Path,
+) -> None:
+    from l2l.base.errors import FitError
+    from l2l.io.tables import read_runs
+    from l2l.testing import SyntheticSpec, synthetic_runs, write_csv
+    from l2l.workflows.predict import optimal, predict
+
+    rows = synthetic_runs(SyntheticSpec(seed=2))
+    few = [r for r in rows if r["dataset"] == "beta"][:4]  # beta keeps 4 runs of its own eval: no law
+    keep = [r for r in rows if r["dataset"] != "beta"] + few
+    path = tmp_path / "runs.csv"
+    write_csv(keep, str(path))
+    runs = read_runs([path])
+    preds = predict(runs, N=[1e9], D=[2e10], datasets=["all"], split="sweep")
+    assert {p.dataset for p in preds} == {"alpha", "gamma"}
+    assert len(preds.skipped) == 1
+    assert preds.skipped[0].startswith("not predicted: beta/")
+    allocs = optimal(runs, C=[1e21], datasets=["all"], split="sweep")
+    assert {a.dataset for a in allocs} == {"alpha", "gamma"}
+    assert allocs.skipped == preds.skipped
+    with pytest.raises(FitError):  # asked for alone, it is the error
+        predict(runs, N=[1e9], D=[2e10], datasets=["beta"], split="sweep")

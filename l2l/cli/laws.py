@@ -145,7 +145,9 @@ def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str])
     accuracies = [p for p in answer if isinstance(p, AccuracyPrediction)]
     if accuracies:
         return accuracy_predictions_report(accuracies, level=level)
-    return predictions_report([p for p in answer if isinstance(p, LawPrediction)], own=own)
+    return predictions_report(
+        [p for p in answer if isinstance(p, LawPrediction)], own=own, skipped=getattr(answer, "skipped", ())
+    )
 
 
 @app.command(
@@ -336,4 +338,4 @@ def optimal(
             seed=seed,
             level=level,
         )
-        shell.emit(allocations_report(allocations, own=s.runs.own_eval), fmt)
+        shell.emit(allocations_report(allocations, own=s.runs.own_eval, skipped=allocations.skipped), fmt)

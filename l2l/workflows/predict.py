@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.base.checks import check_level
-from l2l.base.errors import UsageError
+from l2l.base.errors import FitError, UsageError
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
@@ -253,10 +253,26 @@ def _laws(
     evals: Sequence[str] | None,
     bootstrap: int,
     seed: int,
-) -> list[LawFit]:
-    """The fitted laws of the named datasets and evals (each with ``bootstrap`` draws), in order."""
+) -> tuple[list[LawFit], list[str]]:
+    """The fitted laws of the named datasets and evals (each with ``bootstrap`` draws), in order, and the ones
+    that cannot be fitted ("dataset/eval: why"): with several asked for, one law that cannot be fitted does not
+    stop the others; with one, or none fitted, its FitError is raised."""
     keys = runs.eval_keys(runs.resolve_datasets(datasets), evals, frame=book.frame)
-    return [with_bootstrap(book, book.get(ds, ev), bootstrap, seed) for ds, ev in keys]
+    fits: list[LawFit] = []
+    skipped: list[str] = []
+    first: FitError | None = None
+    for ds, ev in keys:
+        try:
+            fits.append(with_bootstrap(book, book.get(ds, ev), bootstrap, seed))
+        except FitError as exc:
+            if len(keys) == 1:
+                raise
+            first = first or exc
+            said = exc.message if exc.message.startswith(f"{ds}/{ev}") else f"{ds}/{ev}: {exc.message}"
+            skipped.append(f"not predicted: {said}")
+    if first is not None and not fits:
+        raise first
+    return fits, skipped
 
 
 def predict_point(
@@ -306,7 +322,7 @@ def predict(
     k = runs.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     book = law_book(runs, options, split, cache, calibrations)
-    laws = _laws(runs, book, datasets, evals, bootstrap, seed)
+    laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed)
     out: list[LawPrediction] = []
     for fit in laws:
         sweep = book.sweeps.get(fit.dataset, fit.eval)
@@ -329,7 +345,7 @@ def predict(
                     flag,
                 )
             )
-    return Results(out)
+    return Results(out, skipped)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -413,7 +429,7 @@ def optimal(
         raise UsageError("compute budgets C must be positive numbers", param="C")
     k = runs.flops_per_param_token
     book = law_book(runs, options, split, cache, calibrations)
-    laws = _laws(runs, book, datasets, evals, bootstrap, seed)
+    laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed)
     out: list[Allocation] = []
     for fit in laws:
         drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)
@@ -432,4 +448,4 @@ def optimal(
                     note = form_doubt_note(alt.form, f"puts N* at {n_alt:.3g}", where)
                     pi = dc_replace(pi, notes=(*pi.notes, note))
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
-    return Results(out)
+    return Results(out, skipped)

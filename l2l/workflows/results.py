@@ -41,7 +41,12 @@ def rows_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
 
 
 class Results(list[R]):
-    """Results of one call (``l2l.predict``, ``l2l.optimal``, ``l2l.translate``): a list, and a table."""
+    """Results of one call (``l2l.predict``, ``l2l.optimal``, ``l2l.translate``): a list, and a table.
+    ``skipped``: what was asked for and could not be made, each as "dataset/eval: why" (the others stand)."""
+
+    def __init__(self, items: Iterable[R] = (), skipped: Iterable[str] = ()) -> None:
+        super().__init__(items)
+        self.skipped: tuple[str, ...] = tuple(skipped)
 
     def to_polars(self) -> pl.DataFrame:
         """One row per result: the fields of its ``to_dict()`` (the JSON output's row)."""

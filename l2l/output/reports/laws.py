@@ -269,7 +269,9 @@ def _predict_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
     )
 
 
-def predictions_report(preds: Sequence[LawPrediction], *, own: Mapping[str, str] | None = None) -> Report:
+def predictions_report(
+    preds: Sequence[LawPrediction], *, own: Mapping[str, str] | None = None, skipped: Sequence[str] = ()
+) -> Report:
     """predict: each law's bias-corrected loss at (N, D) with its predictive interval, the law's own value, and
     how far the target lies beyond the fitted runs."""
     rows = [p.to_dict() for p in preds]
@@ -288,6 +290,7 @@ def predictions_report(preds: Sequence[LawPrediction], *, own: Mapping[str, str]
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at N={sci(r['N'])}, D={sci(r['D'])}")
     notes += sorted({w for r in rows for w in r["warnings"]})
+    notes += list(skipped)  # laws asked for that could not be fitted (the others are predicted)
     cols = [
         Column("dataset", justify="left"),
         eval_column(rows, own),
@@ -341,7 +344,9 @@ def _optimal_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
     )
 
 
-def allocations_report(allocs: Sequence[Allocation], *, own: Mapping[str, str] | None = None) -> Report:
+def allocations_report(
+    allocs: Sequence[Allocation], *, own: Mapping[str, str] | None = None, skipped: Sequence[str] = ()
+) -> Report:
     """optimal: N*, D* and the loss there per law and budget, each with its interval."""
     rows = [a.to_dict() for a in allocs]
     level = pct_level(rows)
@@ -352,6 +357,7 @@ def allocations_report(allocs: Sequence[Allocation], *, own: Mapping[str, str] |
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at C={sci(r['C'])}")
     notes += sorted({w for r in rows for w in r["warnings"]})
+    notes += list(skipped)
     k = rows[0]["flops_per_param_token"] if rows else 6.0
     relation = "C = 6ND" if k == 6.0 else f"C = {k:.4g}·N·D, as the table's C column gives"
     cols = [
