@@ -88,10 +88,16 @@ def test_ingest_keeps_accuracy_apart_and_runs_lists_it_separately(
 
 
 @pytest.mark.parametrize(
-    ("value", "hint"), [("2.31", "a loss given as accuracy"), ("-0.1", "a fraction correct, between 0 and 1")]
+    ("value", "hint", "message"),
+    [
+        ("2.31", "a loss given as accuracy", "must be in [0, 1]"),
+        ("-0.1", "a fraction correct, between 0 and 1", "must be in [0, 1]"),
+        ("", "leave out the rows of evals that were not measured", "missing value"),
+        ("nan", "", "not a finite number: 'nan'"),
+    ],
 )
 def test_accuracy_outside_unit_interval_is_a_one_line_error(
-    run: Any, tables: tuple[Path, Path], tmp_path: Path, value: str, hint: str
+    run: Any, tables: tuple[Path, Path], tmp_path: Path, value: str, hint: str, message: str
 ) -> None:
     runs, _ = tables
     bad = tmp_path / "bad.csv"
@@ -107,7 +113,7 @@ def test_accuracy_outside_unit_interval_is_a_one_line_error(
     assert "bad.csv" in lines[0]
     assert "line 3" in lines[0]
     assert "column 'value'" in lines[0] or "value" in lines[0]
-    assert "must be in [0, 1]" in lines[0]
+    assert message in lines[0]
     assert hint in result.stderr
 
 

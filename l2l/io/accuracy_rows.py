@@ -82,6 +82,16 @@ def check_metric_values(raw: _Raw, frame: pl.DataFrame, value_col: str, chance_c
     if (i := _first(~acc & v.is_not_null() & ((v <= 0) | (v < _LO) | (v > _HI)))) is not None:
         word = "loss must be > 0" if float(v[i]) <= 0 else f"loss must be between {_RANGE}"
         _fail(raw, frame, i, f"{word}, got {float(v[i])!r}", value_col)
+    if (i := _first(acc & (v.is_null() | v.is_nan()))) is not None:
+        # refused like a missing loss: left in, it broke fit-accuracy later with no row to name
+        _fail(
+            raw,
+            frame,
+            i,
+            "missing value (an accuracy row needs its accuracy)",
+            value_col,
+            "leave out the rows of evals that were not measured",
+        )
     bad = acc & v.is_not_null() & ((v < 0) | (v > 1))
     if (i := _first(bad)) is not None:
         value = float(v[i])
