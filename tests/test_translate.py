@@ -183,3 +183,20 @@ def test_translate_needs_matching_kind_and_options(known: tuple[SyntheticSpec, A
         translate(runs, src="alpha", tgts=["beta"], kind="test-test")
     with pytest.raises(UsageError, match="train-train translates own losses"):
         translate(runs, src="alpha", evals=["downstream/quiz"])
+
+
+def test_a_train_train_translation_from_the_only_dataset_is_refused_with_the_kind_that_applies(
+    tmp_path: Path,
+) -> None:
+    from l2l.base.errors import SelectionError
+    from l2l.io.tables import read_runs
+    from l2l.testing import SyntheticSpec, synthetic_runs, write_csv
+    from l2l.workflows.translate import translate
+
+    rows = [r for r in synthetic_runs(SyntheticSpec(seed=1)) if r["dataset"] == "alpha"]
+    path = tmp_path / "one.csv"
+    write_csv(rows, str(path))
+    with pytest.raises(SelectionError, match="alpha is the only one in these runs") as err:
+        translate(read_runs([path]), src="alpha")
+    assert err.value.hint is not None
+    assert "--kind train-test" in err.value.hint

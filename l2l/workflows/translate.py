@@ -442,7 +442,13 @@ def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
     chosen = runs.resolve_datasets(tgts)
     if named and len(named) == len(tgts or ()):
         return chosen
-    return [t for t in chosen if t != src] or chosen
+    others = [t for t in chosen if t != src]
+    if not others:  # a "web → web" row of dashes answers nothing
+        raise SelectionError(
+            f"a translation between datasets needs another dataset: {src} is the only one in these runs",
+            hint=f"for {src}'s own loss against its other evals: --kind train-test",
+        )
+    return others
 
 
 def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[str] | None) -> list[str]:
