@@ -242,3 +242,16 @@ def test_a_batch_that_fails_leaves_a_fresh_pool_for_the_next() -> None:
         assert list(map_in_processes(_fail_on_three, [0, 1, 2], 2)) == [0, 1, 2]
     finally:
         shutdown_pools()
+
+
+def test_a_diverged_run_is_named_and_a_clean_sweep_names_none() -> None:
+    n, d, loss = law_samples(PAPER_LIKE_LAW, seed=11)
+    clean = fit_law(n, d, loss)
+    assert not any("far from the law" in w for w in clean.warnings)
+    bad = loss.copy()
+    bad[7] *= 2.5  # a run that diverged: 2.5x the loss its size and tokens should reach
+    fit = fit_law(n, d, bad)
+    (warning,) = [w for w in fit.warnings if "far from the law" in w]
+    assert warning.startswith("a run lies far from the law (largest: +")
+    assert f"N = {n[7]:.3g}, D = {d[7]:.3g}" in warning
+    assert_allclose(fit.law.E, clean.law.E, rtol=0.02)  # the Huber loss keeps it from moving the law

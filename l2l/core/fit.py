@@ -301,6 +301,7 @@ def _fit(
     if not converged:
         warnings.append("the optimizer did not settle (restarting from its end point still moved it)")
     r = problem.residuals(theta)
+    warnings += _far_runs(r, n, d)
     ss_tot = float(np.sum((problem.log_l - problem.log_l.mean()) ** 2))
     r2 = 1.0 - float(np.sum(r * r)) / ss_tot if ss_tot > 0 else 1.0
     return LawFit(
@@ -319,6 +320,31 @@ def _fit(
         n_starts=found.n_starts,
         min_loss=float(y.min()),
     )
+
+
+#: A run this far from its law (|log residual|), and this many robust SDs of the others, is named: a diverged or
+#: mislabelled run (the Huber loss keeps it from moving the law, but the law's RMSE and R² still carry it).
+FAR_RUN_LOG = 0.1
+FAR_RUN_SDS = 8.0
+#: the words of that warning (``fit-law``'s flags column says "far runs" where a law's warnings hold them)
+FAR_RUNS = "far from the law"
+
+
+def _far_runs(r: Array, n: Array, d: Array) -> list[str]:
+    """A warning naming the runs that lie far from the law (none when none do)."""
+    a = np.abs(r)
+    robust_sd = 1.4826 * float(np.median(a))
+    far = np.flatnonzero((a > FAR_RUN_LOG) & (a > FAR_RUN_SDS * robust_sd))
+    if not len(far):
+        return []
+    k = int(far[np.argmax(a[far])])
+    # r = log(loss) − log(law): the run's loss is this much above (+) or below (−) its law
+    worst = f"{100 * math.expm1(float(r[k])):+.1f} % at N = {n[k]:.3g}, D = {d[k]:.3g}"
+    many = f"{len(far)} runs lie" if len(far) > 1 else "a run lies"
+    return [
+        f"{many} {FAR_RUNS} (largest: {worst}): diverged or mislabelled? The Huber loss keeps such runs "
+        "from moving the law, but its RMSE and R² include them (fit-law --residuals lists every run)"
+    ]
 
 
 def bootstrap_law(

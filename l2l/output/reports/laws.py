@@ -45,11 +45,15 @@ __all__ = [
 
 
 def _flags(d: Row) -> str:
+    from l2l.core.fit import FAR_RUNS
+
     out = []
     if d.get("at_bounds"):
         out.append("bound:" + ",".join(GREEK.get(k, k) for k in d["at_bounds"]))
     if d.get("converged") is False:
         out.append("not settled")
+    if any(FAR_RUNS in w for w in d.get("warnings") or ()):
+        out.append("far runs")
     return " ".join(out) or "ok"
 
 
