@@ -380,3 +380,57 @@ def test_a_far_accuracy_prediction_warns_in_the_table_as_in_the_json(
     table = " ".join(run(*args).stdout.split())
     assert "warning: alpha / downstream/quiz_acc at N=1T, D=20T: the target lies" in table
     assert " ".join(far[0].split()) in table
+
+
+def test_an_accuracy_without_a_task_loss_is_an_error_until_the_own_loss_is_asked_for(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    runs, acc = tables
+    renamed = tmp_path / "trivia.csv"  # the quiz accuracies under a name no loss eval shares
+    pl.read_csv(acc).filter(pl.col("eval") == "downstream/quiz_acc").with_columns(
+        pl.lit("trivia_acc").alias("eval")
+    ).write_csv(renamed)
+    assert run("ingest", runs, acc, renamed).exit_code == 0
+    asked = (
+        "predict",
+        "-d",
+        "alpha",
+        "--N",
+        "3.3B",
+        "--D",
+        "50B",
+        "--split",
+        "sweep",
+        "--eval",
+        "trivia_acc",
+    )
+    result = run(*asked)
+    assert result.exit_code == 1  # a table of failures is no answer
+    assert "Error: no accuracy could be predicted (1 asked): no task loss matches" in result.stderr
+    assert "--input-loss own" in result.stderr
+    doc = json.loads(run(*asked, "--input-loss", "own", "--format", "json").stdout)
+    (row,) = doc["rows"]
+    assert row["status"] in ("ok", "poor")
+    assert 0.25 < row["accuracy"] < 1.0
+    every = json.loads(
+        run(
+            "predict",
+            "-d",
+            "alpha",
+            "--N",
+            "3.3B",
+            "--D",
+            "50B",
+            "--split",
+            "sweep",
+            "--eval",
+            "all",
+            "--metric",
+            "accuracy",
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert {"downstream/quiz_acc", "trivia_acc"} <= {
+        r["eval"] for r in every["rows"]
+    }  # accuracies, not losses

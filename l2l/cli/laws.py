@@ -284,7 +284,14 @@ def predict(
         shell.emit(law_file_predictions_report(predict_from_law_file(law, request), source=str(law)), fmt)
         return
     with shell.session(table) as s:
-        shell.emit(_predict_report(answer_predict(s, request), level, s.runs.own_eval), fmt)
+        answer = answer_predict(s, request)
+        shell.emit(_predict_report(answer, level, s.runs.own_eval), fmt)
+    if isinstance(answer, list):
+        from l2l.workflows.accuracy import AccuracyPrediction, nothing_predicted
+
+        failed = nothing_predicted([p for p in answer if isinstance(p, AccuracyPrediction)])
+        if failed is not None:
+            raise failed
 
 
 @app.command(

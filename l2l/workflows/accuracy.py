@@ -48,6 +48,7 @@ __all__ = [
     "cached_fit_accuracy",
     "chance_level",
     "fit_accuracy_laws",
+    "nothing_predicted",
     "predict_accuracy",
     "stem_of",
     "task_loss_eval",
@@ -464,6 +465,18 @@ class AccuracyPrediction:
         d["lower_bound_only"] = self.lower_bound_only
         d["interval"] = None if self.accuracy_interval is None else interval_caveat(self)
         return d
+
+
+def nothing_predicted(preds: Sequence[AccuracyPrediction]) -> FitError | None:
+    """The error of an accuracy question none of whose predictions could be made (None when one was, or when
+    the answer is that the task is unpredictable): a table of failures must not exit 0."""
+    if not preds or any(p.status != "failed" for p in preds):
+        return None
+    own = any("no task loss matches" in p.reason for p in preds)
+    return FitError(
+        f"no accuracy could be predicted ({len(preds)} asked): {preds[0].reason}",
+        hint="relate accuracy to each dataset's own loss instead: --input-loss own" if own else None,
+    )
 
 
 def interval_caveat(p: AccuracyPrediction) -> str:

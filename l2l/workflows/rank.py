@@ -49,7 +49,7 @@ from l2l.core.ranking import (
     rank,
 )
 from l2l.core.sweep import Sweep
-from l2l.workflows.accuracy import accuracy_evals, fit_accuracy_laws, task_loss_eval
+from l2l.workflows.accuracy import accuracy_evals, fit_accuracy_laws, stem_of, task_loss_eval
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 
 if TYPE_CHECKING:
@@ -565,7 +565,8 @@ def _accuracy_law(
     if task is None:
         raise SelectionError(
             f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss",
-            param="targets",
+            hint=f"rank by a loss eval, or give the task's loss (a loss eval named {stem_of(acc_eval)}_ce_loss); "
+            f"l2l predict --eval '{acc_eval}:accuracy' --input-loss own predicts it from each dataset's own loss",
         )
     (res,) = fit_accuracy_laws(runs, [acc_eval], split=split, accuracy_cache=cache)
     if res.fit is None:

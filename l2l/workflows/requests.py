@@ -83,8 +83,8 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
 
     acc_names = _accuracy_names(runs)
     wanted = [n for n in names if n not in (ALL, OWN)]
-    if not wanted:
-        return "loss"
+    if not wanted:  # all (or own) with --metric accuracy: every accuracy eval
+        return "accuracy" if metric == "accuracy" and ALL in names else "loss"
     kinds = []
     for name in wanted:
         _, m = _metric_of(name, metric)
@@ -121,7 +121,9 @@ def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> t
             out.append(name)
             continue
         base, m = _metric_of(name, metric)
-        if m == "accuracy":
+        if m == "accuracy" and any(ch in base for ch in "*?["):
+            out.append(base)  # a glob: the accuracy resolver matches it against the accuracy evals
+        elif m == "accuracy":
             out.append(resolve_name(base, _accuracy_names(runs), "accuracy eval"))
         elif m is not None:
             out.append(runs.resolve_eval(f"{base}:{m}"))
