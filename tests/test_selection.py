@@ -66,6 +66,33 @@ def test_the_backtests_choose_the_generating_form(law: ScalingLaw, want: str, se
     json.dumps(cal.to_record(), allow_nan=False)
 
 
+def _two_budgets(law: ScalingLaw, seed: int) -> dict[str, Sweep]:
+    """Three datasets of ``law``'s form on two budgets only: no cutoff leaves budgets enough to backtest."""
+    out = {}
+    for i, k in enumerate((1.0, 0.8, 1.25)):
+        var = ScalingLaw(
+            law.form, A=law.A * k, B=law.B / k, E=law.E * (0.9 + 0.1 * i), alpha=law.alpha, beta=law.beta
+        )
+        n, d, y = law_samples(var, budgets=(1e18, 1e19), sizes_per_budget=5, seed=10 * seed + i)
+        out[f"d{i}"] = Sweep.of(n, d, None, y)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("law", "want"), [(CHINCHILLA, "chinchilla"), (PAPER_LIKE_LAW, "l2l")], ids=["eq1", "eq3"]
+)
+def test_without_backtests_a_form_that_fits_far_closer_is_chosen_and_says_it_is_unchecked(
+    law: ScalingLaw, want: str
+) -> None:
+    cal = _choose(_two_budgets(law, 3))
+    assert cal.choice is not None
+    assert not cal.choice.by_evidence  # no backtest: the choice says so
+    assert cal.form == want, cal.choice.reason
+    if want == "chinchilla":
+        assert "no form could be backtested, and it fits the runs" in cal.choice.reason
+        assert "extrapolation is unchecked" in cal.choice.reason
+
+
 def test_the_margin_keeps_the_preferred_form_unless_another_halves_its_error() -> None:
     def scores(l2l: float, chin: float, kap: float | None = None) -> list[FormScore]:
         out = [FormScore("l2l", l2l, l2l, 50, 5), FormScore("chinchilla", chin, chin, 50, 5)]
