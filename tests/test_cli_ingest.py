@@ -263,3 +263,16 @@ def test_evals_named_after_a_dataset_are_found_through_a_path_and_dataset_train_
     assert "for a validation loss: --own-eval web=eval/web_val" in said
     assert "--own-eval code=eval/code_val" in said
     assert "=eval/c4" not in said
+
+
+def test_n_counted_in_millions_is_ingested_with_a_warning_naming_the_unit(run: Any, tmp_path: Path) -> None:
+    table = tmp_path / "params_m.csv"
+    table.write_text(
+        "dataset,params_M,D,eval,loss\n"
+        + "".join(f"web,{n},2e9,web_val,{3 - i * 0.1}\n" for i, n in enumerate((11, 124, 350)))
+    )
+    result = run("ingest", table, "--column", "N=params_M")
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.output.split())
+    assert "warning: the largest N is 350: parameters of a language model come in millions or more" in said
+    assert "(124M, 1.3B)" in said

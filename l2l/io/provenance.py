@@ -127,6 +127,27 @@ def reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
     )
 
 
+#: Below these a column reads like a count in millions (or billions) rather than parameters or tokens: the
+#: smallest language models of a scaling sweep have millions of parameters and train on millions of tokens.
+SMALLEST_N = 1e5
+SMALLEST_D = 1e6
+
+
+def _scale_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where N or D is too small to be counted in parameters or tokens (a column in millions: N = 124
+    for 124M parameters made N* = 1.03M and 1.6e8 tokens per parameter, with nothing said)."""
+    out = []
+    for col, least, unit in (("N", SMALLEST_N, "parameters"), ("D", SMALLEST_D, "tokens")):
+        top = float(frame.get_column(col).max())  # type: ignore[arg-type]
+        if top < least:
+            out.append(
+                f"warning: the largest {col} is {top:.4g}: {unit} of a language model come in millions or more. "
+                f"Is the column counted in millions or billions? Give the values with their unit (124M, 1.3B) "
+                f"or in {unit}: laws, N* and D* take {col} as written"
+            )
+    return out
+
+
 def table_notes(
     frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
 ) -> list[str]:
@@ -141,6 +162,7 @@ def table_notes(
         )
     if frame.height == 0:
         return notes
+    notes += _scale_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if not given_c:
         notes.append("C = 6·N·D (the table has no C column)")
