@@ -428,3 +428,18 @@ def test_per_step_log_checks_every_row_while_selecting_checkpoints(tmp_path: Pat
     padded = [lines[0]] + [ln.replace(",alpha,", ", alpha ,") for ln in lines[1:]]
     runs = read_runs([write(tmp_path / "padded.csv", "\n".join(padded) + "\n")])
     assert runs.frame.equals(good.frame)
+
+
+def test_repeats_nothing_tells_apart_say_how_far_their_losses_differ(tmp_path: Path) -> None:
+    conflict = tmp_path / "conflict.csv"
+    conflict.write_text(
+        "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.0\nweb,1e8,2e9,web_val,3.15\nweb,2e8,2e9,web_val,2.9\n"
+    )
+    (prov,) = read_runs([conflict]).provenance
+    (said,) = [d for d in prov["decisions"] if "repeated with nothing telling" in d]
+    assert "their losses differ by up to 5.0 %" in said
+    same = tmp_path / "same.csv"
+    same.write_text("dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.0\nweb,1e8,2e9,web_val,3.0\n")
+    (prov,) = read_runs([same]).provenance
+    (said,) = [d for d in prov["decisions"] if "repeated with nothing telling" in d]
+    assert "differ" not in said

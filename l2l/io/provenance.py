@@ -17,12 +17,24 @@ from l2l.io.selection import Repeats
 __all__ = ["file_entries", "reject_repeats", "repeat_notes", "table_notes"]
 
 
+#: Repeats nothing tells apart whose losses differ by more than this (relative) are said to differ.
+REPEAT_SPREAD = 0.01
+
+
 def repeat_notes(rep: Repeats) -> list[str]:
     notes = []
     if rep.seeds:
         notes.append(f"{rep.seeds} measurements repeated over seeds (the seed column): averaged")
     if rep.same:
-        notes.append(f"{rep.same} measurements repeated with nothing telling the rows apart: averaged")
+        differ = (
+            f"; their losses differ by up to {100 * rep.spread:.1f} % (the same run logged twice with different "
+            "values? a seed or run id column would tell them apart)"
+            if rep.spread > REPEAT_SPREAD
+            else ""
+        )
+        notes.append(
+            f"{rep.same} measurements repeated with nothing telling the rows apart: averaged{differ}"
+        )
     if rep.apart:
         notes.append(
             f"{rep.apart} measurements at one (dataset, N, D, eval) come from runs with different run ids: kept "

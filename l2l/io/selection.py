@@ -172,6 +172,9 @@ class Repeats:
     column: str | None = None  # the frame's column best_of named
     dropped: int = 0  # rows left out by best_of
     apart: int = 0  # repeat groups of runs that differ only in their run id (kept as separate points)
+    spread: float = (
+        0.0  # the largest relative spread (max/min − 1) of the loss within a group averaged as "same"
+    )
 
 
 def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repeats:
@@ -220,7 +223,24 @@ def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repea
             )
             .drop("_s")
         )
-    return Repeats(frame, n_seeded, groups.height - n_seeded - n_apart, best_of, col, dropped, n_apart)
+    same = groups.filter(~pl.col("_seeded") & ~pl.col("_ids")).select(REPEAT_KEY)
+    spread = (
+        repeated.join(same, on=REPEAT_KEY, how="semi", nulls_equal=True)
+        .group_by(REPEAT_KEY)
+        .agg((pl.col("loss").max() / pl.col("loss").min() - 1.0).alias("_spread"))
+        .get_column("_spread")
+        .max()
+    )
+    return Repeats(
+        frame,
+        n_seeded,
+        groups.height - n_seeded - n_apart,
+        best_of,
+        col,
+        dropped,
+        n_apart,
+        float(spread) if isinstance(spread, (int, float)) else 0.0,
+    )
 
 
 def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) -> InputError:
