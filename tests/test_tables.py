@@ -443,3 +443,15 @@ def test_repeats_nothing_tells_apart_say_how_far_their_losses_differ(tmp_path: P
     (prov,) = read_runs([same]).provenance
     (said,) = [d for d in prov["decisions"] if "repeated with nothing telling" in d]
     assert "differ" not in said
+
+
+def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path) -> None:
+    table = tmp_path / "case.csv"
+    table.write_text(
+        "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.0\nWEB,2e8,2e9,web_val,2.9\ncode,1e8,2e9,c,2\n"
+    )
+    runs = read_runs([table])
+    assert sorted(runs.datasets) == ["WEB", "code", "web"]
+    (prov,) = runs.provenance
+    (said,) = [d for d in prov["decisions"] if "differ only in case" in d]
+    assert said.startswith("warning: datasets 'WEB', 'web' differ only in case or spaces")

@@ -160,6 +160,20 @@ def _scale_notes(frame: pl.DataFrame) -> list[str]:
     return out
 
 
+def _spelling_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where dataset names differ only in case or spaces (web, WEB): one dataset spelled two ways is
+    fitted as two, each with half the runs."""
+    groups: dict[str, list[str]] = {}
+    for name in frame.get_column("dataset").unique().sort().to_list():
+        groups.setdefault(" ".join(str(name).split()).casefold(), []).append(str(name))
+    return [
+        f"warning: datasets {', '.join(repr(n) for n in names)} differ only in case or spaces: one dataset spelled "
+        "two ways? They are kept apart, as written"
+        for names in groups.values()
+        if len(names) > 1
+    ]
+
+
 def table_notes(
     frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
 ) -> list[str]:
@@ -175,6 +189,7 @@ def table_notes(
     if frame.height == 0:
         return notes
     notes += _scale_notes(frame)
+    notes += _spelling_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if not given_c:
         notes.append("C = 6·N·D (the table has no C column)")
