@@ -13,30 +13,33 @@ import pytest
 os.environ["L2L_WORKERS"] = "1"
 
 DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
 
 
 def _build_the_command_once() -> None:
     """typer's ``CliRunner.invoke`` builds the whole click command tree from the app's signatures on every call
-    (~60 ms for l2l's commands, paid by each of the suite's thousands of invocations); ``l2l`` itself builds it
+    (~60 ms for l2l's commands, paid by each of the suite's many hundreds of invocations); ``l2l`` itself builds it
     once per process. The tests do as ``l2l`` does: one build per app (rebuilt if commands are registered later),
     the same click command invoked each time."""
+    import typer
+    import typer.main
     import typer.testing
 
-    build = typer.testing._get_command
-    built: dict[int, tuple[Any, tuple[int, int], Any]] = {}
+    build = typer.main.get_command
+    built: dict[int, tuple[typer.Typer, tuple[int, int], Any]] = {}
 
-    def get_command(app: Any) -> Any:
+    def get_command(typer_instance: typer.Typer) -> Any:
+        app = typer_instance
         shape = (len(app.registered_commands), len(app.registered_groups))
         entry = built.get(id(app))
         if entry is None or entry[0] is not app or entry[1] != shape:
             entry = built[id(app)] = (app, shape, build(app))
         return entry[2]
 
-    typer.testing._get_command = get_command  # type: ignore[assignment]
+    typer.testing._get_command = get_command  # type: ignore[attr-defined]
 
 
 _build_the_command_once()
-REPO = Path(__file__).parent.parent
 
 # One small bad file per check: (file, line, column, what the message says). Line None: the check has no line.
 BAD_INPUTS: list[tuple[str, int | None, str | None, str]] = [

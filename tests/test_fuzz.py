@@ -385,11 +385,11 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 @pytest.fixture(scope="module")
-def synthetic_ws(tmp_path_factory: pytest.TempPathFactory, synthetic_csv: Path) -> Path:
-    """A workspace of the synthetic sample table, with its fits saved."""
+def synthetic_ws(tmp_path_factory: pytest.TempPathFactory, synthetic_workspace: Path) -> Path:
+    """A workspace of the synthetic sample table, with its fits saved: a copy of the tests' shared warm one
+    (tests/conftest.py)."""
     root = tmp_path_factory.mktemp("fuzz") / "synthetic"
-    assert invoke(root, "ingest", synthetic_csv).exit_code == 0
-    assert invoke(root, "fit-law", "--save").exit_code == 0
+    shutil.copytree(synthetic_workspace, root)
     return root
 
 

@@ -253,8 +253,14 @@ def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(
     from l2l.workflows.rank_eval import evaluate_ranking
 
     ws = Workspace(synthetic_ws)  # the sample's laws and backtests, as the commands on it kept them
-    caches = {"cache": saved_fits(ws), "calibrations": saved_calibrations(ws)}
-    bt = evaluate_ranking(synthetic_runs, test=["alpha_val"], downstream=["downstream/quiz"], draws=4, **caches)
+    bt = evaluate_ranking(
+        synthetic_runs,
+        test=["alpha_val"],
+        downstream=["downstream/quiz"],
+        draws=4,
+        cache=saved_fits(ws),
+        calibrations=saved_calibrations(ws),
+    )
     assert [t.target for t in bt.targets] == ["alpha_val", "downstream/quiz"]
     assert [m.method for m in bt.methods] == ["baseline", "independent", "translation", "recommended"]
     assert all(m.pairs == 6 for m in bt.methods)  # 3 datasets, one held-out (N, D), 2 targets
