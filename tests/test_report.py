@@ -63,3 +63,15 @@ def test_runs_repr() -> None:
         schema={c: getattr(pl, t) for c, t in schema.DTYPES.items()},
     )
     assert repr(Runs(frame, {})) == "Runs(1 run, 1 row, 1 dataset, 1 eval)"
+
+
+def test_a_poor_accuracy_law_counts_as_fitted_and_poor_not_failed() -> None:
+    from l2l.output.reports.accuracy import _fits_summary
+
+    rows = [
+        {"status": "poor", "laws": {"*": {}}, "pooled": True, "backtest_mae_points": 12.4},
+        {"status": "failed", "laws": {}, "pooled": None, "backtest_mae_points": None},
+    ]
+    assert _fits_summary(rows) == (
+        "1 of 2 accuracy evals fitted (1 poor); 1 pooled, 0 per dataset; backtest error 12.40 points; 1 failed"
+    )

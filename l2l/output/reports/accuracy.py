@@ -38,7 +38,9 @@ def _fit_rows(
     for res in results:
         d = res.to_dict()
         laws = d.get("laws") or {}
-        if d["status"] == "ok":
+        if d["status"] in ("ok", "poor") and laws:  # a poor law is fitted and predicts (marked poor)
+            if d["status"] == "poor":
+                notes.append(f"{d['eval']}: poor: {d['reason']} (its predictions say so)")
             d["law"] = _law_text(laws["*"]) if "*" in laws else f"one per dataset ({len(laws)})"
             d["pooling"] = "pooled" if d["pooled"] else "separate"
             for ds, law in laws.items():
@@ -55,10 +57,13 @@ def _fit_rows(
 
 
 def _fits_summary(rows: Sequence[Row]) -> str:
-    ok = [r for r in rows if r["status"] == "ok"]
+    ok = [r for r in rows if r["status"] in ("ok", "poor") and r.get("laws")]
+    poor = sum(1 for r in ok if r["status"] == "poor")
     unpredictable = sum(1 for r in rows if r["status"] == "unpredictable")
     failed = len(rows) - len(ok) - unpredictable
-    parts = [f"{len(ok)} of {plural(len(rows), 'accuracy eval')} fitted"]
+    parts = [
+        f"{len(ok)} of {plural(len(rows), 'accuracy eval')} fitted" + (f" ({poor} poor)" if poor else "")
+    ]
     if ok:
         pooled = sum(1 for r in ok if r.get("pooled"))
         parts.append(f"{pooled} pooled, {len(ok) - pooled} per dataset")
