@@ -231,6 +231,7 @@ LONGEST_FIRST = (
     "test_cli_output.py",
     "test_warm.py",
     "test_rank_cli.py",
+    "test_rank_crossing.py",
     "test_shapes_answers.py",
     "test_accuracy_cli.py",
     "test_selection.py",
