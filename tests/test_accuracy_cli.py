@@ -391,19 +391,8 @@ def test_an_accuracy_without_a_task_loss_is_an_error_until_the_own_loss_is_asked
         pl.lit("trivia_acc").alias("eval")
     ).write_csv(renamed)
     assert run("ingest", runs, acc, renamed).exit_code == 0
-    asked = (
-        "predict",
-        "-d",
-        "alpha",
-        "--N",
-        "3.3B",
-        "--D",
-        "50B",
-        "--split",
-        "sweep",
-        "--eval",
-        "trivia_acc",
-    )
+    at = ("predict", "-d", "alpha", "--N", "3.3B", "--D", "50B", "--split", "sweep")
+    asked = (*at, "--eval", "trivia_acc")
     result = run(*asked)
     assert result.exit_code == 1  # a table of failures is no answer
     assert "Error: no accuracy could be predicted (1 asked): no task loss matches" in result.stderr
@@ -412,25 +401,6 @@ def test_an_accuracy_without_a_task_loss_is_an_error_until_the_own_loss_is_asked
     (row,) = doc["rows"]
     assert row["status"] in ("ok", "poor")
     assert 0.25 < row["accuracy"] < 1.0
-    every = json.loads(
-        run(
-            "predict",
-            "-d",
-            "alpha",
-            "--N",
-            "3.3B",
-            "--D",
-            "50B",
-            "--split",
-            "sweep",
-            "--eval",
-            "all",
-            "--metric",
-            "accuracy",
-            "--format",
-            "json",
-        ).stdout
-    )
-    assert {"downstream/quiz_acc", "trivia_acc"} <= {
-        r["eval"] for r in every["rows"]
-    }  # accuracies, not losses
+    every = json.loads(run(*at, "--eval", "all", "--metric", "accuracy", "--format", "json").stdout)
+    said = {r["eval"] for r in every["rows"]}
+    assert {"downstream/quiz_acc", "trivia_acc"} <= said  # accuracies, not losses

@@ -50,6 +50,7 @@ from numpy.typing import ArrayLike
 from l2l.base.errors import FitError
 from l2l.core.backtest import Backtest, BacktestOptions, SweepLike, as_sweeps, run_backtests
 from l2l.core.error_model import BacktestResidual, ErrorModel, fit_error_model
+from l2l.core.laws import log_loss
 from l2l.core.selection import FORM_LABELS, PREFERENCE, FormChoice, FormScore, choose_form, score_errors
 from l2l.core.sweep import Sweep
 
@@ -187,8 +188,6 @@ IN_SAMPLE_GAIN = 5e-3
 
 def _in_sample_rmse(form: str, sweeps: Mapping[str, Sweep], thetas: Mapping[str, ArrayLike]) -> float | None:
     """Mean over the group's laws of a form's RMSE of log loss on its own runs (its full fits' coordinates)."""
-    from l2l.core.laws import log_loss
-
     out = []
     for name, sw in sweeps.items():
         if name not in thetas or not len(sw.loss):

@@ -357,10 +357,10 @@ class RankModel:
             w: float = 1.0
             if self.shrink:
                 w = float(tau2 / (tau2 + s2[i])) if tau2 + s2[i] > 0 else 1.0
-            if not err.use_laws:
-                w = 0.0
-            if err.interpolates:
+            if err.interpolates:  # inside the sweep: the laws' change whole
                 w = 1.0
+            elif not err.use_laws:
+                w = 0.0
             laws = [e.target] if sources[name] == "independent" else [e.own, e.target]
             bound = [f.fit.eval for f in laws if isinstance(f, DrawnLaw) and f.fit.at_bounds]
             if self.distrust_bounds and bound:
@@ -700,11 +700,9 @@ def learn_draw_error(
     err = np.array(list(errors.values()))
     shared = float(err.mean())
     specific_sd = float(np.sqrt(np.sum((err - shared) ** 2) / (len(err) - 1)))
-    new_top = max(float(e.top_compute) for e in model.entries[target].values())
-    if not top / new_top >= ANCHOR_BUDGET_RATIO:
-        raise FitError(
-            f"the budgets of {target} below its largest lie within 25 % of it: nothing to extrapolate"
-        )
+    new_top = max(
+        float(e.top_compute) for e in model.entries[target].values()
+    )  # below cut: reach > log10 1.25
     pairs, laws_right, base_right = _held_pairs(held_runs)
     return LearnedDrawError(
         target, math.log10(top / new_top), specific_sd, shared, errors, pairs, laws_right, base_right

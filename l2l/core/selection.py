@@ -17,6 +17,8 @@ parameters, no irreducible loss) comes last: it extrapolates a loss to zero. On 
 export) Eq. 1's backtest error is 0.3–0.4 of Eq. 3's and it is chosen; on Eq. 3 data Eq. 3's is a tenth of Eq. 1's.
 A preferred form that was fitted but backtested too little to score keeps its place: a form scored alone is no
 evidence against one never compared (the per-step ladder's task losses: Eq. 3 refits at 2 cutoffs, Eq. 1 at 5).
+Where no form is scored, ``l2l.core.calibrate.calibrate_forms`` still takes Eq. 1 when its full fits come 3× closer
+to the runs (no backtest evidence either way; the choice says its extrapolation is unchecked).
 
 Pure: numpy, no printing.
 """

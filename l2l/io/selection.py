@@ -172,9 +172,8 @@ class Repeats:
     column: str | None = None  # the frame's column best_of named
     dropped: int = 0  # rows left out by best_of
     apart: int = 0  # repeat groups of runs that differ only in their run id (kept as separate points)
-    spread: float = (
-        0.0  # the largest relative spread (max/min − 1) of the loss within a group averaged as "same"
-    )
+    # the largest relative spread (max/min − 1) of the loss within a group averaged as "same"
+    spread: float = 0.0
 
 
 def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repeats:

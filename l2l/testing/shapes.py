@@ -229,9 +229,8 @@ def val_named(seed: int = 0, noise: float = 0.004, acc_noise: float = 0.006) -> 
     rng = np.random.default_rng(seed)
     own = _own_laws(THREE)
     shift, _ = LADDER_TASKS["hellaswag"]
-    sigmoid = SigmoidTruth(
-        0.25, 1.70, 0.25
-    )  # mid-curve at the held-out runs (task loss 1.45–1.66), not saturated
+    # mid-curve at the held-out runs (task loss 1.45–1.66), not saturated
+    sigmoid = SigmoidTruth(0.25, 1.70, 0.25)
     task = {ds: law.translated(shift.K, shift.kappa, shift.E1) for ds, law in own.items()}
     rows: list[dict[str, object]] = []
     held: list[HeldOut] = []
