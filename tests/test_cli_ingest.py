@@ -143,6 +143,19 @@ def test_append_and_strict(run: Any, good: Path) -> None:
     assert "Hint: unless reading strictly, repeats are averaged (option --strict)" in result.stderr
 
 
+def test_a_run_id_reused_for_other_model_sizes_is_warned_and_counted_by_size(
+    run: Any, tmp_path: Path
+) -> None:
+    lines = ["dataset,N,D,eval,loss,run_id"]
+    lines += [f"a,{n:g},{20 * n:g},a_val,{3 - k / 10},m{k % 2}" for k, n in enumerate((1e8, 2e8, 4e8, 8e8))]
+    path = tmp_path / "reused.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run("ingest", path)
+    assert result.exit_code == 0
+    assert "warning: run id 'm0' names models of 2 sizes in dataset 'a' (and 1 more run id)" in result.stdout
+    assert run("runs", "-f", "json").stdout.count('"runs": 4') >= 1
+
+
 def test_runs_without_workspace_exits_1_with_hint(run: Any, ws_path: Path) -> None:
     result = run("runs")
     assert result.exit_code == 1

@@ -131,6 +131,37 @@ def test_same_model_pairs_join_each_run_with_itself(synthetic_runs: Any) -> None
     assert (pairs["run_x"] == pairs["run_y"]).all()
 
 
+def test_one_models_evals_pair_at_the_same_checkpoint_not_across_its_steps() -> None:
+    """A per-step table kept whole (``--checkpoints all``) names every checkpoint by its run's id: pairing a run's
+    own loss with its task loss by id alone paired every step with every other (3,002 pairs, R² 0.63, on the
+    ladder shape); each checkpoint pairs with itself."""
+    from l2l.workflows.pairing import Sides
+
+    steps = [1e9, 2e9, 4e9]
+    rows = [
+        {
+            "dataset": "a",
+            "eval": ev,
+            "N": n,
+            "D": d,
+            "C": 6 * n * d,
+            "loss": base + (1 if ev == "task" else 0),
+            "run_id": f"m{n:g}",
+            "split": None,
+        }
+        for n in (1e8, 2e8)
+        for d, base in zip(steps, (3.0, 2.8, 2.6), strict=True)
+        for ev in ("a_val", "task")
+    ]
+    frame = pl.DataFrame(rows, schema_overrides={"split": pl.String})
+    pairs = same_model_pairs(frame, "a", "a_val", "task")
+    assert pairs.height == 6
+    assert (pairs["y"] - pairs["x"] == 1.0).all()
+    x, y = Sides(frame).xy(PairSpec("a", "a_val", "a", "task"))
+    assert len(x) == 6
+    assert np.all(y - x == 1.0)
+
+
 # -- through the API, on data from known relations --------------------------------------------------------------
 
 

@@ -85,9 +85,10 @@ class Runs:
 
     @property
     def n_runs(self) -> int:
-        """Distinct runs: (dataset, run id) pairs, since a run trains on one dataset and two labs' tables may
-        both number their runs m0, m1, ..."""
-        return int(self.frame.select("dataset", "run_id").n_unique())
+        """Distinct runs: (dataset, run id, N), since a run trains on one dataset and two labs' tables may both
+        number their runs m0, m1, ..., and an id reused for models of another size names another model (the
+        checkpoints of one run, ``--checkpoints all``, share its id and size: one run)."""
+        return int(self.frame.select("dataset", "run_id", "N").n_unique())
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""
@@ -220,7 +221,7 @@ class Runs:
         g = (
             self.frame.group_by(["dataset", "eval"], maintain_order=True)
             .agg(
-                pl.col("run_id").n_unique().alias("runs"),
+                pl.struct("run_id", "N").n_unique().alias("runs"),  # one model: its id and size (n_runs)
                 (pl.col("n_repeats") > 1).sum().alias("averaged"),
                 *(
                     getattr(pl.col(c), m)().alias(f"{c}_{m}")

@@ -174,6 +174,32 @@ def _spelling_notes(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+def _run_id_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where one run id names models of different sizes in a dataset (m0 at 14M and at 58M): ids
+    reused across a sweep's budgets. Each size is kept as its own model, and one model's evals are paired on
+    its id and (N, D); a table that means one model by each id has an error in it."""
+    reused = (
+        frame.filter(pl.col("run_id").is_not_null())
+        .group_by("dataset", "run_id")
+        .agg(pl.col("N").n_unique().alias("sizes"))
+        .filter(pl.col("sizes") > 1)
+        .sort("dataset", "run_id")
+    )
+    if reused.height == 0:
+        return []
+    ds, rid, sizes = reused.row(0)
+    more = (
+        f" (and {reused.height - 1} more run id{'s' if reused.height > 2 else ''})"
+        if reused.height > 1
+        else ""
+    )
+    return [
+        f"warning: run id {rid!r} names models of {sizes} sizes in dataset {ds!r}{more}: each size is counted "
+        "as its own run and its evals are paired by run id and (N, D); give each model its own id if these are "
+        "not what the table means"
+    ]
+
+
 def table_notes(
     frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
 ) -> list[str]:
@@ -190,6 +216,7 @@ def table_notes(
         return notes
     notes += _scale_notes(frame)
     notes += _spelling_notes(frame)
+    notes += _run_id_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if not given_c:
         notes.append("C = 6·N·D (the table has no C column)")

@@ -73,11 +73,13 @@ class Sides:
         if spec.src == spec.tgt:
             if not len(nx) or not len(ny):
                 same_model_pairs(self, spec.src, spec.x_eval, spec.y_eval)
-            where: dict[object, list[int]] = {}
-            for j, rid in enumerate(ry.tolist()):
-                where.setdefault(rid, []).append(j)
-            where.pop(None, None)  # a null id pairs with nothing (the join's rule)
-            pairs = [(i, j) for i, rid in enumerate(rx.tolist()) for j in where.get(rid, ())]
+            # one model at one checkpoint: the run and its (N, D) (same_model_pairs' join)
+            where: dict[tuple[object, float, float], list[int]] = {}
+            for j, key in enumerate(zip(ry.tolist(), ny.tolist(), dy.tolist(), strict=True)):
+                if key[0] is not None:  # a null id pairs with nothing (the join's rule)
+                    where.setdefault(key, []).append(j)
+            keys = zip(rx.tolist(), nx.tolist(), dx.tolist(), strict=True)
+            pairs = [(i, j) for i, key in enumerate(keys) for j in where.get(key, ())]
             li = np.array([i for i, _ in pairs], dtype=np.int64)
             ri = np.array([j for _, j in pairs], dtype=np.int64)
         else:
@@ -172,13 +174,17 @@ def pair_runs(
 
 
 def same_model_pairs(frame: pl.DataFrame | Sides, dataset: str, x_eval: str, y_eval: str) -> pl.DataFrame:
-    """Pairs of one model's losses on two evals (train-to-test), joined on the run itself."""
+    """Pairs of one model's losses on two evals (train-to-test), joined on the run itself at the same checkpoint:
+    on (run_id, N, D), since a per-step table kept whole (``--checkpoints all``) names every checkpoint of a run by
+    the run's id, and a run id reused for models of another size is not one model."""
     left = _side(frame, dataset, x_eval)
     right = _side(frame, dataset, y_eval)
     if left.height == 0 or right.height == 0:
         missing = x_eval if left.height == 0 else y_eval
         raise SelectionError(f"models trained on {dataset!r} were never evaluated on {missing!r}")
-    out = left.join(right.select("run_id", pl.col("loss").alias("y")), on="run_id", how="inner")
+    out = left.join(
+        right.select("run_id", "N", "D", pl.col("loss").alias("y")), on=["run_id", "N", "D"], how="inner"
+    )
     return out.select(
         "N",
         "D",
