@@ -129,6 +129,10 @@ def test_a_law_that_cannot_be_fitted_says_so(run: Any, tmp_path: Path) -> None:
     assert row["status"] == "failed"
     assert "4 runs cannot fit a l2l law" in row["error"]
     assert "NaN" not in result.stdout
+    shown = run("fit-law", table)  # the terminal: the error alone, no table of dashes before it
+    assert shown.exit_code == 1
+    assert shown.stdout == ""
+    assert shown.stderr.startswith("Error: no law could be fitted (1 of 1 failed)")
 
 
 def test_predict_and_optimal(ingested: Any) -> None:

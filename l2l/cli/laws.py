@@ -127,7 +127,10 @@ def fit_law_cmd(
             from l2l.workflows.lawbook import residuals as run_residuals
 
             reports = with_residuals(reports, run_residuals(s.runs, outcome.fits, split=split))
-        shell.emit(reports, fmt)
+        # with no law fitted, a table of dashes says nothing the error does not: JSON and CSV keep the failed rows
+        # (a script reads each law's status), the terminal gets the error alone
+        if outcome.fits or fmt in ("json", "csv"):
+            shell.emit(reports, fmt)
         if not outcome.fits:
             from l2l.workflows.lawbook import no_laws
 

@@ -419,7 +419,7 @@ def evaluate_accuracy(
         notes.append("l2l's law not made for: " + "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())))
     return AccuracyEvaluation(
         holdout=plan.label,
-        n_heldout_runs=acc_hidden.select("dataset", "run_id").unique().height,
+        n_heldout_runs=acc_hidden.select("dataset", "run_id", "N").unique().height,
         evals=tuple(names),
         predictions=tuple(preds),
         summary=_summary(preds, unpredictable),

@@ -702,7 +702,7 @@ def evaluate(
     return relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
-        n_heldout_runs=plan.hidden.select("dataset", "run_id").unique().height,
+        n_heldout_runs=plan.hidden.select("dataset", "run_id", "N").unique().height,
         holdout=plan.label,
         test_evals=plan.test_evals,
         downstream_evals=plan.downstream_evals,
