@@ -74,6 +74,22 @@ def test_error_model_recovers_bias_and_spread_and_covers_new_errors() -> None:
     assert 0.87 <= np.mean(covered) <= 0.93
 
 
+def test_an_interval_is_never_narrower_than_the_runs_scatter_about_the_law() -> None:
+    """Backtests that all reach beyond their fits may learn no spread at distance 0 (two datasets, inside the
+    sweep: ±0.0003 % against runs scattered by 0.3 %); the scatter of the runs about the law is the floor."""
+    model = fit_error_model(_errors(np.random.default_rng(7), 400, bias=0.0, spread=0.02))
+    inside = Placement(0.0, 3.0)
+    bare = model.interval(2.0, inside, 0.9)
+    floored = model.interval(2.0, inside, 0.9, scatter=0.01)
+    z = 1.6448536269514722
+    assert bare.half_width < z * 0.01
+    assert_allclose(math.log(floored.hi / floored.estimate), z * 0.01, rtol=1e-9)
+    far = Placement(
+        3.0, 3.0
+    )  # where the backtests' spread is wider than the floor, the floor changes nothing
+    assert model.interval(2.0, far, 0.9, scatter=0.001).hi == model.interval(2.0, far, 0.9).hi
+
+
 def test_interval_is_monotone_in_level_and_shifts_by_the_bias() -> None:
     model = fit_error_model(_errors(np.random.default_rng(2), 300, bias=-0.01, spread=0.02))
     widths = [model.interval(2.0, Placement(3.0, 5.0), lv).half_width for lv in (0.5, 0.8, 0.9, 0.95)]

@@ -560,7 +560,7 @@ class _Intervals:
         pred = float(tt.predict(x0))
         if self.cal.translation is None:
             return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
-        return self.cal.translation.interval(pred, where, self.level)
+        return self.cal.translation.interval(pred, where, self.level, scatter=tt.resid_sd)
 
     def combined_own(
         self, tgt: str, values: Sequence[float], N: float, D: float
