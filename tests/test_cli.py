@@ -135,6 +135,41 @@ def test_a_law_that_cannot_be_fitted_says_so(run: Any, tmp_path: Path) -> None:
     assert shown.stderr.startswith("Error: no law could be fitted (1 of 1 failed)")
 
 
+def test_a_predictions_warnings_in_json_are_what_the_table_warns_of(ingested: Any) -> None:
+    far = _json(
+        ingested("predict", "-d", "alpha", "--N", "30B", "--D", "600B", "--split", "sweep", "-f", "json")
+    )
+    row = far["rows"][0]
+    assert row["beyond_evidence"]
+    assert row["warnings"]
+    assert set(row["notes"]) <= set(row["warnings"])
+    table = ingested("predict", "-d", "alpha", "--N", "30B", "--D", "600B", "--split", "sweep")
+    assert "warning: alpha" in table.stdout
+
+
+def test_sizes_beyond_any_table_are_a_usage_error(ingested: Any) -> None:
+    result = ingested("predict", "-d", "alpha", "--N", "1e40", "--D", "1e40")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --N: must be at most 1e+30, got '1e40'")
+
+
+def test_train_test_says_why_no_default_eval_applies(run: Any, tmp_path: Path) -> None:
+    """By default train-test goes onto the other datasets' own evals; measured only on their own models, none
+    applies, and the error names what was measured instead (it said no test eval was measured at all)."""
+    table = tmp_path / "two.csv"
+    lines = ["dataset,N,D,eval,loss"]
+    for ds in ("a", "b"):
+        for n in (1e8, 2e8, 4e8):
+            lines += [f"{ds},{n:g},{20 * n:g},{ds}_val,3.0", f"{ds},{n:g},{20 * n:g},task,3.5"]
+    table.write_text("\n".join(lines) + "\n")
+    result = run("translate", table, "--src", "a", "--kind", "train-test")
+    assert result.exit_code == 1
+    assert "onto the other datasets' own evals (b_val), and none of them was measured on a's models" in (
+        result.stderr
+    )
+    assert "measured on a: task" in result.stderr
+
+
 def test_predict_and_optimal(ingested: Any) -> None:
     doc = _json(
         ingested(

@@ -156,6 +156,31 @@ def test_a_run_id_reused_for_other_model_sizes_is_warned_and_counted_by_size(
     assert run("runs", "-f", "json").stdout.count('"runs": 4') >= 1
 
 
+def test_a_missing_number_names_the_first_bad_line_and_how_to_mend_it(run: Any, tmp_path: Path) -> None:
+    """NA is a missing value like a blank; the first bad line is named, whatever made it bad."""
+    path = tmp_path / "holes.csv"
+    rows = ["dataset,N,D,eval,loss", "a,1e8,2e9,a_val,3.1", "a,2e8,4e9,a_val,nan", "a,4e8,8e9,a_val,NA"]
+    path.write_text("\n".join(rows) + "\n")
+    result = run("ingest", path)
+    assert result.exit_code == 1
+    assert f"{path}, line 3, column 'loss': not a finite number: 'nan'" in result.stderr
+    assert "Hint: a run without its value cannot be fitted: delete the row, or fill the cell" in result.stderr
+    path.write_text("\n".join([rows[0], rows[1], rows[3]]) + "\n")
+    assert "line 3, column 'loss': missing value" in run("ingest", path).stderr
+
+
+def test_losses_no_cross_entropy_can_reach_are_warned_as_perplexities(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "ppl.csv"
+    lines = ["dataset,N,D,eval,loss"] + [
+        f"a,{n:g},{20 * n:g},a_val,{40 - k}" for k, n in enumerate((1e8, 2e8))
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    result = run("ingest", path)
+    assert result.exit_code == 0
+    assert "warning: losses up to 40 (a, a_val; 2 values above 13)" in result.stdout
+    assert "Are these perplexities?" in result.stdout
+
+
 def test_runs_without_workspace_exits_1_with_hint(run: Any, ws_path: Path) -> None:
     result = run("runs")
     assert result.exit_code == 1

@@ -11,7 +11,7 @@ import pytest
 from rich.cells import cell_len
 
 from l2l.base.text import fmt_fixed
-from l2l.output.render import Column, ProgressBar, Report, layout, render
+from l2l.output.render import Column, ProgressBar, Report, layout, render, to_json
 
 NAMES = ["fineweb-100b", "fineweb-edu-100b", "train-to-train", "train-to-test"]
 
@@ -99,8 +99,20 @@ def test_json_is_one_document_with_further_reports_as_lists() -> None:
     out: list[str] = []
     render([main, table_only, detail], "json", write=out.append)
     doc = json.loads("".join(out))
-    assert list(doc) == ["schema_version", "l2l_version", "kind", "holdout", "rows", "predictions", "notes"]
+    assert list(doc) == [
+        "schema_version", "l2l_version", "kind", "holdout", "rows", "predictions", "summary", "notes"
+    ]  # fmt: skip
     assert (doc["kind"], doc["predictions"]) == ("evaluate", [{"src": "p"}, {"src": "q"}])
+    assert doc["summary"] is None  # always there, even with nothing to say
+
+
+def test_every_json_document_has_a_summary_from_its_first_report_that_has_one() -> None:
+    main = Report("rank", [Column("a")], [{"a": 1}], title="Ranking")
+    verdict = Report("rank-combined", [Column("b")], [{"b": 2}], summary="Best dataset: web")
+    doc = json.loads(to_json([main, verdict]))
+    assert doc["summary"] == "Best dataset: web"
+    assert "Best dataset: web" not in doc.get("notes", [])
+    assert json.loads(to_json([main]))["summary"] == "Ranking"  # else the main table's title
 
 
 def test_meta_may_not_override_the_envelope() -> None:

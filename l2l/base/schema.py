@@ -244,6 +244,11 @@ def accepted_names(canon: str) -> tuple[str, ...]:
     return (canon, *ALIASES.get(canon, ()))
 
 
+#: The range of every N, D, C and loss l2l takes, from a table or the command line: far beyond any model, and
+#: far from float overflow (a law's loss at N = 1e40 is arithmetic, not a prediction).
+SMALLEST_QUANTITY, LARGEST_QUANTITY = 1e-30, 1e30
+
+
 class UnitError(ValueError):
     """A value with a unit suffix l2l does not know (``3.3X``)."""
 

@@ -160,6 +160,24 @@ def _scale_notes(frame: pl.DataFrame) -> list[str]:
     return out
 
 
+#: A cross-entropy in nats stays below ln(vocabulary): 12.4 for 256k tokens, 11.9 at random init of a 150k one.
+LARGEST_NATS = 13.0
+
+
+def _perplexity_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where losses run past what a cross-entropy in nats can be: a perplexity (35 for a loss of 3.56)
+    taken for a loss fits a law to the wrong curve, its E a perplexity too, and nothing else says so."""
+    top = frame.filter(pl.col("loss") > LARGEST_NATS)
+    if top.height == 0:
+        return []
+    ds, ev, loss = top.sort("loss", descending=True).select("dataset", "eval", "loss").row(0)
+    return [
+        f"warning: losses up to {loss:.4g} ({ds}, {ev}; {top.height} values above {LARGEST_NATS:g}): a "
+        "cross-entropy in nats stays below ln(vocabulary size), about 11–12. Are these perplexities? A law of "
+        "perplexity is not a law of loss: give log(perplexity), or the loss itself"
+    ]
+
+
 def _spelling_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where dataset names differ only in case or spaces (web, WEB): one dataset spelled two ways is
     fitted as two, each with half the runs."""
@@ -217,6 +235,7 @@ def table_notes(
     notes += _scale_notes(frame)
     notes += _spelling_notes(frame)
     notes += _run_id_notes(frame)
+    notes += _perplexity_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if not given_c:
         notes.append("C = 6·N·D (the table has no C column)")

@@ -36,6 +36,10 @@ def _blank_to_null(s: pl.Series) -> pl.Series:
     )
 
 
+#: Cells that stand for a missing number (upper-cased): pandas' and spreadsheets' markers.
+_MISSING = frozenset({"NA", "N/A", "NULL", "NONE", "#N/A"})
+
+
 def _first(mask: pl.Series) -> int | None:
     idx = mask.arg_true()
     return int(idx[0]) if idx.len() else None
@@ -51,6 +55,8 @@ def _numeric(raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool =
         s = s.cast(pl.String)
     if s.dtype == pl.String:
         text = _blank_to_null(s)
+        # the markers spreadsheets and pandas write for a missing number are missing values, as a blank is
+        text = text.set(text.str.to_uppercase().is_in(list(_MISSING)).fill_null(False), None)
         num = text.cast(pl.Float64, strict=False)
         failed = num.is_null() & text.is_not_null()
         if failed.any():
@@ -83,10 +89,23 @@ def _check_numbers(
     raw: _Raw, num: pl.Series, text: pl.Series, col: str, canon: str, *, required: bool, zero_ok: bool = False
 ) -> None:
     """The checks of ``_numeric`` on parsed values (``text``: as written, for the message)."""
-    if required and (i := _first(num.is_null())) is not None:
-        raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
-    if (i := _first(num.is_not_null() & ~num.is_finite())) is not None:
-        raise raw.error(f"not a finite number: {text[i]!r}", row=i, column=col)
+    # the first bad row of either kind (a blank, NA or nan cell), not every blank before any nan
+    missing = _first(num.is_null()) if required else None
+    odd = _first(num.is_not_null() & ~num.is_finite())
+    if missing is not None and (odd is None or missing < odd):
+        raise raw.error(
+            f"missing value ({canon} is required)",
+            row=missing,
+            column=col,
+            hint="a run without its value cannot be fitted: delete the row, or fill the cell",
+        )
+    if odd is not None:
+        raise raw.error(
+            f"not a finite number: {text[odd]!r}",
+            row=odd,
+            column=col,
+            hint="a run without its value cannot be fitted: delete the row, or fill the cell",
+        )
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
@@ -96,8 +115,8 @@ def _check_numbers(
 
 
 #: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
-_LO, _HI = 1e-30, 1e30
-_RANGE = "1e-30 and 1e30"
+_LO, _HI = schema.SMALLEST_QUANTITY, schema.LARGEST_QUANTITY
+_RANGE = f"{_LO:g} and {_HI:g}"
 
 
 def _out_of_range(x: pl.Expr | pl.Series) -> Any:

@@ -174,13 +174,16 @@ def to_json(reports: Sequence[Report]) -> str:
     doc.update(clean(main.meta))
     doc["rows"] = _data_rows(main)
     notes = list(main.notes)
+    # every document has a summary (the README promises the shape): the main table's answer in words, else the
+    # first further table's (rank's main table has none of its own), else the main table's title (runs)
+    summary = main.summary or next((r.summary for r in rest if r.summary), None) or main.title or None
     for i, rep in enumerate(rest, start=2):
         key = rep.json_key or rep.kind
         doc[f"{key}_{i}" if key in doc else key] = _data_rows(rep)
-        said = [rep.summary] if rep.summary else []  # a further table's answer in words joins the notes
+        # a further table's answer in words joins the notes (unless it is the document's summary)
+        said = [rep.summary] if rep.summary and rep.summary != summary else []
         notes.extend(n for n in [*said, *rep.notes] if n not in notes)
-    if main.summary:
-        doc["summary"] = main.summary
+    doc["summary"] = summary
     if notes:
         doc["notes"] = notes
     return json.dumps(doc, indent=2, allow_nan=False)

@@ -16,7 +16,7 @@ otherwise). Calibrations are cached by the data they were learned from (``Calibr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
@@ -215,8 +215,16 @@ class LawPrediction:
             n.startswith("not calibrated") for n in self.interval.notes
         )  # the flag, in the interval's words
         d["notes"] = [*self.interval.notes, *([self.flag] if self.flag and not said else [])]
-        d["warnings"] = list(self.fit.warnings)
+        d["warnings"] = _warnings(self.fit, d)
         return d
+
+
+def _warnings(fit: LawFit, row: Mapping[str, Any]) -> list[str]:
+    """A row's warnings: its law's, and its notes when the table prints them as a warning (the prediction lies
+    beyond the backtests' evidence or its interval is a lower bound): a script reading ``warnings`` sees what
+    the terminal's ``warning:`` lines say."""
+    warn = bool(row.get("beyond_evidence") or row.get("lower_bound_only"))
+    return [*fit.warnings, *(row.get("notes", []) if warn else [])]
 
 
 def size_grid(
@@ -401,7 +409,7 @@ class Allocation:
         d.update(_interval_dict(self.interval))
         d["C_ratio"] = self.C_ratio
         d["notes"] = list(self.interval.notes)
-        d["warnings"] = list(self.fit.warnings)
+        d["warnings"] = _warnings(self.fit, d)
         return d
 
 

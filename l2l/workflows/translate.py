@@ -463,9 +463,12 @@ def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[s
             raise SelectionError(exc.message, hint=exc.hint, param="evals") from None
         chosen = [e for e in tests if e in measured]
         if not chosen:
+            others = [e for e in measured if e not in exclude]
             raise SelectionError(
-                f"no test evals measured on {dataset} besides its own loss",
-                hint=f"name the evals (measured on {dataset}: {', '.join(measured)})",
+                f"by default a train-test translation goes onto the other datasets' own evals ({', '.join(tests)}),"
+                f" and none of them was measured on {dataset}'s models",
+                hint=f"name the evals, or all of them (all): measured on {dataset}: "
+                + (", ".join(others) if others else "its own loss only"),
                 param="evals",
             )
         return chosen
