@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 
@@ -13,7 +14,7 @@ from l2l.cli.ranking import COpt, DOpt, NOpt, rank_request
 from l2l.cli.shell import plot_app
 
 if TYPE_CHECKING:
-    pass
+    from l2l.base.runs import Runs
 
 
 @plot_app.command(
@@ -205,6 +206,7 @@ def plot_rank(
     draws: opt.DrawsOpt = 50,
     seed: opt.SeedOpt = 0,
     form: opt.FormOpt = "auto",
+    metric: opt.MetricOpt = None,
     view: Annotated[
         Literal["datasets", "budgets"],
         typer.Option(
@@ -214,19 +216,48 @@ def plot_rank(
         ),
     ] = "datasets",
 ) -> None:
-    """Predicted target loss per dataset with intervals and P(best), best at the top (the figure of l2l rank)."""
+    """Predicted target loss per dataset with intervals and P(best), best at the top (the figure of l2l rank).
+    Losses only: an accuracy target is ranked by l2l rank, without a figure."""
     from l2l.core.ranking import Ranking
     from l2l.output.plots import held_out_runs, rank_budget_figure, rank_figure
     from l2l.workflows.requests import answer_rank
 
-    request = rank_request(target, C, N, D, dataset, split, method, level, draws, seed, form)
+    request = rank_request(target, C, N, D, dataset, split, method, level, draws, seed, form, metric=metric)
     if view == "budgets" and C is None:
         shell.fail_usage("--view", "the budgets view scans compute around --C; give --C")
     opt.figure_path(output, "--output")
     with shell.session(table) as s:
+        if _names_an_accuracy(s.with_accuracy(), request.targets, metric):
+            _refuse_accuracy()
         ranking = answer_rank(s, request)
     assert isinstance(ranking, Ranking)  # no holdout: a ranking, not a backtest
+    if any(t.metric != "loss" for t in ranking.targets):  # (an accuracy named by a glob)
+        _refuse_accuracy()
     if view == "datasets":
         shell.save_figure(rank_figure(ranking, held_out_runs(s.runs, ranking, split)), output)
     else:
         shell.save_figure(rank_budget_figure(ranking), output)
+
+
+def _names_an_accuracy(runs: Runs, targets: Iterable[str], metric: str | None) -> bool:
+    """Whether a target names an accuracy eval (spelled ``NAME:accuracy``, asked with ``--metric accuracy``, or a
+    name only an accuracy eval has), told before anything is fitted; globs are told by the ranking itself."""
+    from l2l.base.errors import L2LError
+    from l2l.base.runs import OWN
+    from l2l.workflows.requests import eval_kind
+
+    for t in targets:
+        if t == OWN or t.startswith("!") or any(ch in t for ch in "*?["):
+            continue
+        try:
+            if eval_kind(runs, [t], metric) == "accuracy":
+                return True
+        except L2LError:
+            continue  # (a name that is neither, or both unspelled: the ranking says so in its own words)
+    return False
+
+
+def _refuse_accuracy() -> NoReturn:
+    shell.fail_usage(
+        "--target", "the ranking figure shows losses; rank an accuracy target with l2l rank, without a figure"
+    )

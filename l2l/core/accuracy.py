@@ -25,6 +25,7 @@ Pure: numpy, scipy (lazily); no printing, no files.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,10 @@ BACKTEST_TRAIN_QUANTILE = 0.5
 POOR_BACKTEST = 0.05
 POOR_RMSE = 0.03
 POOR_NOISE = 4.0
+# The fewest runs a dataset needs for a curve of its own: fewer, and one curve per dataset leaves it out (no
+# prediction for it), and the sharing test (which fits one curve per dataset on the lower half of each dataset's runs)
+# is run on the datasets that have them.
+MIN_GROUP_RUNS = 5
 # Accuracies are moved to the logit scale clipped to [LOGIT_EPS, 1 − LOGIT_EPS] (an accuracy of 0 or 1 measured on a
 # finite test set is not infinitely sure).
 LOGIT_EPS = 1e-3
@@ -154,21 +159,26 @@ class AccuracyLaw:
 
 @dataclass(frozen=True)
 class SharingTest:
-    """Pooled (one curve for every dataset) against separate (one curve per dataset), and which was chosen."""
+    """Pooled (one curve for every dataset) against separate (one curve per dataset), and which was chosen.
+
+    Datasets with too few runs for a curve of their own in the test (``MIN_GROUP_RUNS``) are left out of it
+    (``untested``); with fewer than two left in, nothing is tested and the pooled curve is chosen."""
 
     chosen: Literal["pooled", "separate"]
     reason: str
     method: Literal["backtest", "bic"]
     rss_pooled: float
-    rss_separate: float
+    rss_separate: float | None  # None when no two datasets have the runs to test: pooled, untested
     bic_pooled: float
-    bic_separate: float
+    bic_separate: float | None
     backtest_mae_pooled: float | None  # accuracy (fraction), on the held-out top of each dataset's ordering
     backtest_mae_separate: float | None
     n_backtest: int
+    #: the datasets left out of the test (too few runs for a curve of their own in it), each with the reason
+    untested: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "untested": dict(self.untested)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,6 +223,9 @@ class AccuracyFit:
     #: with one curve per dataset, the datasets whose own runs sit within noise of chance (no prediction for
     #: them), each with the reason
     unpredictable_groups: Mapping[str, str] = field(default_factory=dict)
+    #: with one curve per dataset, the datasets with too few runs for a curve of their own (``MIN_GROUP_RUNS``):
+    #: not fitted, no prediction for them, each with the reason
+    left_out_groups: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -227,6 +240,10 @@ class AccuracyFit:
         if group is None:
             raise FitError(
                 f"the accuracy laws are per dataset ({', '.join(self.groups)}); say which dataset to predict for"
+            )
+        if group in self.left_out_groups:
+            raise FitError(
+                f"no accuracy law for {group} (one curve per dataset): {self.left_out_groups[group]}"
             )
         if group not in self.laws:
             raise FitError(f"no accuracy law for dataset {group!r}; fitted: {', '.join(self.groups)}")
@@ -362,6 +379,7 @@ class AccuracyFit:
             "x_max": self.x_range[1],
             "x_range_by_dataset": {k: list(v) for k, v in self.group_ranges.items()},
             "unpredictable_datasets": dict(self.unpredictable_groups),
+            "left_out_datasets": dict(self.left_out_groups),
             "predictability": self.predictability.to_dict(),
             "sharing": None if self.sharing is None else self.sharing.to_dict(),
             "at_bounds": list(self.at_bounds),
@@ -421,9 +439,10 @@ def _fit_design(
     curves = []
     for k, lab in enumerate(labels):
         m = g == k
-        if int(m.sum()) < 5:
+        if int(m.sum()) < MIN_GROUP_RUNS:
             raise FitError(
-                f"dataset {lab!r} has {int(m.sum())} runs; a per-dataset accuracy law needs at least 5"
+                f"dataset {lab!r} has {int(m.sum())} runs; a per-dataset accuracy law needs at least "
+                f"{MIN_GROUP_RUNS}"
             )
         c = _fit_curve(
             form, x[m], y[m], chance, floor_mode, ceiling, _e0_for(E0, lab), None if warm is None else warm[k]
@@ -490,7 +509,10 @@ def fit_accuracy(
       group's runs in ``order`` (e.g. compute; default: lowest loss first), fits both designs on the lower half,
       and keeps the one with the lower mean absolute error (pooled on a tie within 0.1 points): an
       extrapolation, as the real predictions are. ``"bic"`` keeps the lower BIC of the full fits instead (it
-      prefers per-dataset curves on the paper's runs, which then fail far out).
+      prefers per-dataset curves on the paper's runs, which then fail far out). A dataset with too few runs for a
+      curve of its own (``MIN_GROUP_RUNS``, in the test: in the lower half of its runs) is left out of the test
+      (``SharingTest.untested``; fewer than two left: not tested, pooled); with one curve per dataset it is left out
+      of the fit (``left_out_groups``: no prediction for it) instead of failing every dataset's law.
     - ``check``: label the task unpredictable (``status``, ``reason``) when its accuracies stay within noise of
       chance instead of fitting it (see ``assess_predictability``).
     - ``bootstrap``: draws of a seeded bootstrap over runs (within groups), refitted warm from the best fit.
@@ -558,6 +580,9 @@ def fit_accuracy(
             warnings=(),
             residuals=ya - float(np.mean(ya)),
         )
+    oa = None if order is None else np.asarray(order, dtype=np.float64).ravel()
+    if oa is not None and len(oa) != len(xa):
+        raise InputError(f"order has {len(oa)} entries for {len(xa)} runs")
     sharing: SharingTest | None = None
     if groups is None or len(labels) == 1 or pooling == "pooled":
         pooled = True
@@ -566,10 +591,42 @@ def fit_accuracy(
     else:
         if sharing_test not in ("backtest", "bic"):
             raise FitError(f"unknown sharing test {sharing_test!r}; expected backtest or bic")
-        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, ceiling, E0, order, sharing_test)
+        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, ceiling, E0, oa, sharing_test)
         pooled = sharing.chosen == "pooled"
-    curves, fitted = _fit_design(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0)
-    keys = [POOLED] if pooled else labels
+        if pooled:
+            warnings += [
+                f"{k}: predicted by the pooled curve, not tested against a curve of its own: {why}"
+                for k, why in sharing.untested.items()
+            ]
+    # one curve per dataset: a dataset with too few runs for its own is left out (no prediction for it), not
+    # allowed to sink the others
+    left_out: dict[str, str] = {}
+    if not pooled:
+        counts = np.bincount(g, minlength=len(labels))
+        left_out = {
+            lab: f"{int(counts[k])} runs, too few for a curve of its own (a per-dataset accuracy law needs at "
+            f"least {MIN_GROUP_RUNS})"
+            for k, lab in enumerate(labels)
+            if counts[k] < MIN_GROUP_RUNS
+        }
+        if len(left_out) == len(labels):
+            raise FitError(
+                f"no dataset has the {MIN_GROUP_RUNS} runs a per-dataset accuracy law needs ("
+                + ", ".join(f"{lab}: {int(counts[k])}" for k, lab in enumerate(labels))
+                + ")",
+                hint="fit one curve for every dataset (pooling: pooled)",
+            )
+        if left_out:
+            kept = np.asarray([k for k, lab in enumerate(labels) if lab not in left_out], dtype=np.intp)
+            keep = np.isin(g, kept)
+            xa, ya = xa[keep], ya[keep]
+            g = np.searchsorted(kept, g[keep]).astype(np.intp)
+            oa = None if oa is None else oa[keep]
+            x_range = (float(xa.min()), float(xa.max()))
+            warnings += [f"{k}: not predicted: {why}" for k, why in left_out.items()]
+    fit_labels = [lab for lab in labels if lab not in left_out]
+    curves, fitted = _fit_design(f, xa, ya, g, fit_labels, pooled, chance, floor, ceiling, E0)
+    keys = [POOLED] if pooled else fit_labels
     names = SIGMOID_PARAMS if f == "sigmoid" else POWER_PARAMS
     laws = {
         k: AccuracyLaw(f, {n: float(v) for n, v in zip(names, c.params, strict=True)})
@@ -587,8 +644,8 @@ def fit_accuracy(
     r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
     backtest_logit: Array | None = None
     try:
-        train, test = _backtest_masks(xa, g, len(labels), order)
-        backtest = _backtest_errors(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, train, test)
+        train, test = _backtest_masks(xa, g, len(fit_labels), oa)
+        backtest = _backtest_errors(f, xa, ya, g, fit_labels, pooled, chance, floor, ceiling, E0, train, test)
         backtest_logit = _logits(ya[test]) - _logits(ya[test] - backtest)
     except FitError:
         backtest = None  # too few runs per dataset to hold any out: intervals use the fit's residuals
@@ -602,7 +659,9 @@ def fit_accuracy(
     ]
     boot = None
     if bootstrap:
-        boot = _bootstrap(f, xa, ya, g, labels, pooled, chance, floor, ceiling, E0, curves, bootstrap, seed)
+        boot = _bootstrap(
+            f, xa, ya, g, fit_labels, pooled, chance, floor, ceiling, E0, curves, bootstrap, seed
+        )
     return AccuracyFit(
         form=f,
         status=status,
@@ -630,10 +689,11 @@ def fit_accuracy(
         if pooled
         else {
             k: (float(xa[g == i].min()), float(xa[g == i].max()))
-            for i, k in enumerate(labels)
+            for i, k in enumerate(fit_labels)
             if np.any(g == i)
         },
         unpredictable_groups=unpredictable,
+        left_out_groups=left_out,
     )
 
 
@@ -667,9 +727,78 @@ def _sharing_test(
     floor_mode: FloorMode,
     ceiling: float | None,
     E0: float | Mapping[str, float] | None,
-    order: ArrayLike | None,
+    order: Array | None,
     method: Literal["backtest", "bic"],
 ) -> SharingTest:
+    """Pooled against separate, on the datasets with the runs for a curve of their own in the test (every run for
+    ``bic``; the lower half of each dataset's runs the backtest fits on): the others are left out of the test
+    (``untested``). With fewer than two datasets left, nothing is tested: pooled (the default on a tie)."""
+    counts = np.bincount(g, minlength=len(labels))
+    if method == "bic":
+        n_fit = counts
+    else:
+        train, _ = _backtest_masks(x, g, len(labels), order)
+        n_fit = np.bincount(g[train], minlength=len(labels))
+    untested = {
+        lab: (
+            f"{int(counts[k])} runs; a curve of its own needs at least {MIN_GROUP_RUNS}"
+            if method == "bic"
+            else f"{int(counts[k])} runs, {int(n_fit[k])} in the lower half the backtest fits on; a curve of "
+            f"its own needs at least {MIN_GROUP_RUNS} there"
+        )
+        for k, lab in enumerate(labels)
+        if n_fit[k] < MIN_GROUP_RUNS
+    }
+    names = ", ".join(untested)
+    if not untested:
+        return _test_sharing(form, x, y, g, labels, chance, floor_mode, ceiling, E0, order, method)
+    tested = np.asarray([k for k, lab in enumerate(labels) if lab not in untested], dtype=np.intp)
+    if len(tested) < 2:
+        cp, _ = _fit_design(form, x, y, g, labels, True, chance, floor_mode, ceiling, E0)
+        have = f"only {labels[int(tested[0])]} has" if len(tested) else "none has"
+        reason = (
+            f"not tested: comparing one curve per dataset with one for every dataset takes two datasets with the "
+            f"runs for a curve of their own, and {have} them ({names}: too few runs); one curve for every "
+            "dataset, assumed"
+        )
+        bic_p = _bic(cp[0].rss, len(y), cp[0].n_free)
+        return SharingTest("pooled", reason, method, cp[0].rss, None, bic_p, None, None, None, 0, untested)
+    keep = np.isin(g, tested)
+    sub = _test_sharing(
+        form,
+        x[keep],
+        y[keep],
+        np.searchsorted(tested, g[keep]).astype(np.intp),
+        [labels[int(k)] for k in tested],
+        chance,
+        floor_mode,
+        ceiling,
+        E0,
+        None if order is None else order[keep],
+        method,
+    )
+    tail = f"; {names} left out of the test (too few runs)" + (
+        f": the pooled curve is assumed for {'it' if len(untested) == 1 else 'them'}"
+        if sub.chosen == "pooled"
+        else ""
+    )
+    return dataclasses.replace(sub, reason=sub.reason + tail, untested=untested)
+
+
+def _test_sharing(
+    form: AccuracyForm,
+    x: Array,
+    y: Array,
+    g: Labels,
+    labels: Sequence[str],
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    E0: float | Mapping[str, float] | None,
+    order: Array | None,
+    method: Literal["backtest", "bic"],
+) -> SharingTest:
+    """The sharing test on datasets that each have the runs for a curve of their own in it."""
     n = len(y)
     cp, _ = _fit_design(form, x, y, g, labels, True, chance, floor_mode, ceiling, E0)
     cs, _ = _fit_design(form, x, y, g, labels, False, chance, floor_mode, ceiling, E0)
@@ -736,6 +865,14 @@ def _backtest_errors(
     test: Mask,
 ) -> Array:
     """Errors y − ŷ on the test runs of a design fitted on the train runs."""
+    if not pooled:
+        for k, lab in enumerate(labels):
+            n_train = int(np.sum(train & (g == k)))
+            if n_train < MIN_GROUP_RUNS:
+                raise FitError(
+                    f"dataset {lab!r} has {int(np.sum(g == k))} runs, {n_train} in the lower half a backtest fits "
+                    f"on; a per-dataset accuracy law needs at least {MIN_GROUP_RUNS}"
+                )
     curves, _ = _fit_design(
         form, x[train], y[train], g[train], labels, pooled, chance, floor_mode, ceiling, E0
     )

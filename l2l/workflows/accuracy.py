@@ -332,7 +332,7 @@ def fit_accuracy_laws(
 
 
 #: Bump when fit_accuracy's results change for the same inputs (the saved laws are then refitted).
-ACCURACY_KEY_VERSION = 1
+ACCURACY_KEY_VERSION = 2
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
@@ -411,6 +411,8 @@ class AccuracyPrediction:
     loss_lower_bound: bool = False
     accuracy_method: str = ""
     notes: tuple[str, ...] = ()
+    #: why the law used may not hold for this dataset (a pooled law its runs were too few to test), or ""
+    law_caveat: str = ""
 
     @property
     def lower_bound_only(self) -> bool:
@@ -432,7 +434,8 @@ class AccuracyPrediction:
             out.append(f"{what}: {self.loss:.4f}{fix}")
         if self.accuracy is not None:
             law = "the pooled" if self.pooled else f"{self.dataset}'s"
-            out.append(f"accuracy from {law} accuracy law: {100 * self.accuracy:.2f} points")
+            caveat = f" ({self.law_caveat})" if self.law_caveat else ""
+            out.append(f"accuracy from {law} accuracy law{caveat}: {100 * self.accuracy:.2f} points")
         if self.status not in ("ok",):
             out.append(f"{'accuracy not predicted' if self.accuracy is None else 'warning'}: {self.reason}")
         return out
@@ -619,6 +622,9 @@ class _Chain:
             loss_lower_bound=pi.lower_bound_only,
             accuracy_method=how,
             notes=pi.notes,
+            law_caveat="not tested against a curve of its own: too few runs"
+            if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested
+            else "",
         )
 
 

@@ -99,10 +99,22 @@ def held_out_runs(runs: Runs, ranking: Ranking, split: str | None) -> pl.DataFra
     )
 
 
+def _losses_only(ranking: Ranking) -> None:
+    """Refuse a ranking by accuracy: the ranking figures draw losses (lower is better) and measured losses."""
+    accs = [t.target for t in ranking.targets if t.metric != "loss"]
+    if accs:
+        raise UsageError(
+            f"the ranking figure shows losses; {', '.join(accs)} is ranked by accuracy: rank it without a figure"
+        )
+
+
 def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> RankFigureData:
     """The data of ``rank_figure``, computed apart from its drawing; ``heldout``: measured runs at the budget that
-    the fit did not see (``held_out_runs``), drawn beside the predictions."""
+    the fit did not see (``held_out_runs``), drawn beside the predictions. Losses only (UsageError for a ranking
+    by accuracy)."""
     import pandas as pd
+
+    _losses_only(ranking)
 
     ranked: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": [], "lo": [], "hi": [], "p_best": []}
     others: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": [], "what": []}
@@ -210,8 +222,11 @@ class RankBudgetFigureData:
 
 
 def rank_budget_figure_data(ranking: Ranking) -> RankBudgetFigureData:
-    """The data of ``rank_budget_figure``: each target's point predictions across the scanned budgets."""
+    """The data of ``rank_budget_figure``: each target's point predictions across the scanned budgets (losses
+    only)."""
     import pandas as pd
+
+    _losses_only(ranking)
 
     rows: dict[str, list[Any]] = {"panel": [], "dataset": [], "C": [], "value": []}
     flips: dict[str, list[Any]] = {"panel": [], "C": []}
