@@ -192,3 +192,15 @@ def test_plot_rank_refuses_an_accuracy_target_as_rank_plot_does_and_names_its_ow
     assert res.exit_code == 2
     assert "say which, with --metric loss or --metric accuracy" in res.output
     assert "--metric" in run("plot", "rank", "--help").output
+
+
+def test_rank_plot_refuses_an_accuracy_target_before_ranking(run: Any, tmp_path: Path) -> None:
+    assert run("ingest", _table(tmp_path)).exit_code == 0
+    out = tmp_path / "r.png"
+    res = run("rank", "-t", "downstream/quiz:accuracy", "--C", "1e20", "--plot", out)
+    assert res.exit_code == 2
+    assert (
+        res.output.strip()
+        == "Error: --plot: the ranking figure shows losses; drop --plot for an accuracy target"
+    )
+    assert not out.exists()

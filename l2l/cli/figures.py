@@ -227,7 +227,7 @@ def plot_rank(
         shell.fail_usage("--view", "the budgets view scans compute around --C; give --C")
     opt.figure_path(output, "--output")
     with shell.session(table) as s:
-        if _names_an_accuracy(s.with_accuracy(), request.targets, metric):
+        if names_an_accuracy(s.with_accuracy(), request.targets, metric):
             _refuse_accuracy()
         ranking = answer_rank(s, request)
     assert isinstance(ranking, Ranking)  # no holdout: a ranking, not a backtest
@@ -239,7 +239,7 @@ def plot_rank(
         shell.save_figure(rank_budget_figure(ranking), output)
 
 
-def _names_an_accuracy(runs: Runs, targets: Iterable[str], metric: str | None) -> bool:
+def names_an_accuracy(runs: Runs, targets: Iterable[str], metric: str | None) -> bool:
     """Whether a target names an accuracy eval (spelled ``NAME:accuracy``, asked with ``--metric accuracy``, or a
     name only an accuracy eval has), told before anything is fitted; globs are told by the ranking itself."""
     from l2l.base.errors import L2LError

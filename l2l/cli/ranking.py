@@ -120,6 +120,15 @@ def rank(
         shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")
     opt.figure_path(plot, "--plot")
     with shell.session(table) as s, ProgressBar("ranking targets") as prog:
+        if plot is not None:
+            from l2l.cli.figures import names_an_accuracy
+
+            if names_an_accuracy(
+                s.with_accuracy(), request.targets, metric
+            ):  # told before anything is fitted
+                shell.fail_usage(
+                    "--plot", "the ranking figure shows losses; drop --plot for an accuracy target"
+                )
         answer = answer_rank(s, request, progress=prog)
     if isinstance(answer, RankBacktest):
         shell.emit(rank_backtest_report(answer), fmt)
