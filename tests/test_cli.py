@@ -170,6 +170,15 @@ def test_train_test_says_why_no_default_eval_applies(run: Any, tmp_path: Path) -
     assert "measured on a: task" in result.stderr
 
 
+def test_messages_say_what_is_missing(ingested: Any) -> None:
+    via_all = ingested("predict", "--via", "alpha", "--src-loss", "2.5", "--target", "all")
+    assert via_all.exit_code == 2
+    assert via_all.stderr.startswith("Error: --via predicts one target dataset's model: name it")
+    no_acc = ingested("rank", "-t", "downstream/quiz", "--metric", "accuracy", "--C", "1e21")
+    assert no_acc.exit_code == 1
+    assert "these runs have no accuracy evals" in no_acc.stderr
+
+
 def test_predict_and_optimal(ingested: Any) -> None:
     doc = _json(
         ingested(

@@ -255,3 +255,8 @@ def test_a_diverged_run_is_named_and_a_clean_sweep_names_none() -> None:
     assert warning.startswith("a run lies far from the law (largest: +")
     assert f"N = {n[7]:.3g}, D = {d[7]:.3g}" in warning
     assert_allclose(fit.law.E, clean.law.E, rtol=0.02)  # the Huber loss keeps it from moving the law
+
+
+def test_a_law_of_no_runs_says_the_models_were_never_measured() -> None:
+    with pytest.raises(FitError, match=r"no runs \(these models were never measured on this eval\)"):
+        fit_law(np.zeros(0), np.zeros(0), np.zeros(0), dataset="books", eval="web_val")

@@ -291,6 +291,8 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
             return hits[0]
         if hits:
             raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
+    if not names:  # "(accuracy evals: )" said nothing: say there are none
+        raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
     raise SelectionError(f"unknown {what} {name!r} ({what}s: {', '.join(names)})")
 
 

@@ -196,6 +196,8 @@ def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
             raise FitError(
                 f"{label}: {name} must be finite and > 0 (row {int(np.argmax(bad))} is {arr[bad][0]})"
             )
+    if len(loss) == 0:
+        raise FitError(f"{label}: no runs (these models were never measured on this eval)")
     if len(loss) < p + 1:
         raise FitError(
             f"{label}: {len(loss)} runs cannot fit a {form} law, which has {p} parameters (needs at least {p + 1})"

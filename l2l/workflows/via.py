@@ -256,6 +256,12 @@ def predict_sources(
     interval carried through the translation widened by the regression's residual and parameter spread, is
     flagged as a lower bound."""
     check_level(level)
+    if tgt == ALL:  # one prediction names one target model; every pair's translation is translate's table
+        raise UsageError(
+            "--via predicts one target dataset's model: name it (for every pair's translation: l2l translate "
+            "--src DATASET --target all)",
+            param="target",
+        )
     tgt_ds = runs.resolve_dataset(tgt)
     sources, every = _resolve_sources(runs, via, tgt_ds)
     if (src_loss is None) == (from_run is None):
