@@ -92,6 +92,17 @@ def test_one_curve_per_dataset_leaves_a_tiny_dataset_out_and_fails_only_when_eve
         fit_accuracy(x, acc, chance=0.25, groups=groups, pooling="separate", check=False)
 
 
+def test_one_curve_per_dataset_backtests_the_datasets_it_can_without_the_one_it_cannot() -> None:
+    """books has a curve of its own (7 runs) but only 3 in the lower half a backtest fits on: the others are
+    backtested without it (its absence used to drop every dataset's backtest, and with it the calibrated intervals)."""
+    x, acc, groups, order = _datasets({"web": 40, "code": 40, "books": 7}, seed=4)
+    fit = fit_accuracy(x, acc, chance=0.25, groups=groups, order=order, pooling="separate")
+    assert set(fit.laws) == {"web", "code", "books"}
+    assert fit.backtest_residuals is not None
+    assert len(fit.backtest_residuals) >= 10
+    assert any(w.startswith("books: not backtested") for w in fit.warnings)
+
+
 @pytest.mark.parametrize("method", ["backtest", "bic"])
 def test_with_fewer_than_two_datasets_to_test_sharing_is_not_tested_and_the_law_is_pooled(
     method: Any,
@@ -204,3 +215,12 @@ def test_rank_plot_refuses_an_accuracy_target_before_ranking(run: Any, tmp_path:
         == "Error: --plot: the ranking figure shows losses; drop --plot for an accuracy target"
     )
     assert not out.exists()
+
+
+def test_a_falling_trend_on_too_few_runs_is_not_called_no_trend() -> None:
+    from l2l.core.predictability import assess_predictability
+
+    x = np.linspace(2.0, 3.0, 6)
+    verdict = assess_predictability(x, np.array([0.9, 0.86, 0.88, 0.84, 0.82, 0.8]), chance=0.25)  # ρ = −0.94
+    assert not verdict.predictable
+    assert verdict.reason.startswith("accuracy falls with the loss, but 6 runs are too few to show it")

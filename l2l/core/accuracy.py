@@ -645,8 +645,18 @@ def fit_accuracy(
     backtest_logit: Array | None = None
     try:
         train, test = _backtest_masks(xa, g, len(fit_labels), oa)
-        backtest = _backtest_errors(f, xa, ya, g, fit_labels, pooled, chance, floor, ceiling, E0, train, test)
-        backtest_logit = _logits(ya[test]) - _logits(ya[test] - backtest)
+        rows, bt_g, bt_labels = _backtestable(g, fit_labels, pooled, train)
+        if len(bt_labels) < len(fit_labels):  # the others are backtested without it, not all dropped for it
+            warnings += [
+                f"{lab}: not backtested: too few runs in the lower half of its runs to fit on (its curve's "
+                "interval carries the other datasets' backtest errors)"
+                for lab in fit_labels
+                if lab not in bt_labels
+            ]
+        backtest = _backtest_errors(
+            f, xa[rows], ya[rows], bt_g, bt_labels, pooled, chance, floor, ceiling, E0, train[rows], test[rows]
+        )
+        backtest_logit = _logits(ya[rows][test[rows]]) - _logits(ya[rows][test[rows]] - backtest)
     except FitError:
         backtest = None  # too few runs per dataset to hold any out: intervals use the fit's residuals
     status, reason = _quality(pred, float(np.sqrt(np.mean(resid**2))), backtest)
@@ -848,6 +858,22 @@ def _backtest_masks(x: Array, g: Labels, n_groups: int, order: ArrayLike | None)
         test[idx[o[idx] >= np.quantile(o[idx], 1 - BACKTEST_FRACTION)]] = True
         train[idx[o[idx] <= np.quantile(o[idx], BACKTEST_TRAIN_QUANTILE)]] = True
     return train, test
+
+
+def _backtestable(
+    g: Labels, labels: Sequence[str], pooled: bool, train: Mask
+) -> tuple[Mask, Labels, list[str]]:
+    """(rows, their group labels renumbered, the labels) of the datasets a per-dataset backtest can refit: those
+    with ``MIN_GROUP_RUNS`` runs to fit on (every dataset under one pooled curve). None left: FitError."""
+    if pooled:
+        return np.ones(len(g), dtype=bool), g, list(labels)
+    kept = np.asarray(
+        [k for k in range(len(labels)) if int(np.sum(train & (g == k))) >= MIN_GROUP_RUNS], dtype=np.intp
+    )
+    if len(kept) == 0:
+        raise FitError(f"no dataset has {MIN_GROUP_RUNS} runs in the lower half of its runs to backtest on")
+    rows = np.isin(g, kept)
+    return rows, np.searchsorted(kept, g[rows]).astype(np.intp), [labels[k] for k in kept]
 
 
 def _backtest_errors(

@@ -332,7 +332,7 @@ def fit_accuracy_laws(
 
 
 #: Bump when fit_accuracy's results change for the same inputs (the saved laws are then refitted).
-ACCURACY_KEY_VERSION = 2
+ACCURACY_KEY_VERSION = 3  # 3: per-dataset curves backtested without a dataset too small to refit
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
