@@ -654,7 +654,18 @@ def fit_accuracy(
                 if lab not in bt_labels
             ]
         backtest = _backtest_errors(
-            f, xa[rows], ya[rows], bt_g, bt_labels, pooled, chance, floor, ceiling, E0, train[rows], test[rows]
+            f,
+            xa[rows],
+            ya[rows],
+            bt_g,
+            bt_labels,
+            pooled,
+            chance,
+            floor,
+            ceiling,
+            E0,
+            train[rows],
+            test[rows],
         )
         backtest_logit = _logits(ya[rows][test[rows]]) - _logits(ya[rows][test[rows]] - backtest)
     except FitError:
