@@ -150,7 +150,7 @@ def test_a_predictions_warnings_in_json_are_what_the_table_warns_of(ingested: An
 def test_sizes_beyond_any_table_are_a_usage_error(ingested: Any) -> None:
     result = ingested("predict", "-d", "alpha", "--N", "1e40", "--D", "1e40")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: --N: must be at most 1e+30, got '1e40'")
+    assert result.stderr.startswith("Error: --N: must be at most 1e30, got '1e40'")
 
 
 def test_train_test_says_why_no_default_eval_applies(run: Any, tmp_path: Path) -> None:

@@ -328,7 +328,7 @@ def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
         if not (math.isfinite(x) and x >= 1):
             fail_usage(option, f"must be a finite count ≥ 1, got {v!r}")
         if x > LARGEST_QUANTITY:
-            fail_usage(option, f"must be at most {LARGEST_QUANTITY:g}, got {v!r}")
+            fail_usage(option, f"must be at most 1e30, got {v!r}")
         out.append(x)
     return tuple(out)
 
