@@ -405,6 +405,7 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "at most 100,000 draws (raise the limit with L2L_MAX_DRAWS",
         ),
         (["rank", "-t", "own", "--C", "1e21", "--draws", "1000000000"], "at most 100,000 draws"),
+        (["rank", "-t", "own", "--C", "1e21", "--draws", "2"], "greater than or equal to 100"),
         (["predict", "-d", "all", "--N", "1e-320", "--D", "1e9"], "--N: must be a finite count ≥ 1"),
         (["optimal", "--C", "1e-320"], "--C: must be a finite count ≥ 1"),
         (["translate", "--src", "alpha", "--C", "0"], "--C: must be a finite count ≥ 1"),

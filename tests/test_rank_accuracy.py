@@ -109,7 +109,7 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
     run: Any, tables: tuple[Path, Path]
 ) -> None:
     assert run("ingest", *tables).exit_code == 0
-    args = ("--C", "1e21", "--split", "sweep", "--draws", str(DRAWS))
+    args = ("--C", "1e21", "--split", "sweep", "--draws", "100")
     res = run("rank", "--target", "quiz_acc", *args)
     assert res.exit_code == 0, res.output
     assert "predicted accuracy" in res.output

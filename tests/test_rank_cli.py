@@ -25,7 +25,7 @@ STEADY = ScalingLaw("l2l", A=2 * FAST.A, B=2 * FAST.B, E=FAST.E - 0.1, alpha=FAS
 POOR = ScalingLaw("l2l", A=FAST.A, B=FAST.B, E=FAST.E + 0.3, alpha=FAST.alpha, beta=FAST.beta)
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
 SIZES = 5  # model sizes per budget
-DRAWS = "8"
+DRAWS = "100"
 
 
 def _shift(law: ScalingLaw) -> Shift:
@@ -193,7 +193,7 @@ def test_identical_datasets_are_a_tie_and_weights_combine(twin_ws: Path) -> None
 
 
 def test_csv_has_one_row_per_dataset_at_the_given_model_size(twin_ws: Path) -> None:
-    args = ("rank", "-t", "downstream/U", "--N", "1B", "--D", "20B", "--draws", "2", "-f", "csv")
+    args = ("rank", "-t", "downstream/U", "--N", "1B", "--D", "20B", "--draws", "100", "-f", "csv")
     res = _invoke(*args, workspace=twin_ws)
     assert res.exit_code == 0, res.output
     table = list(csv.DictReader(io.StringIO(res.stdout)))
@@ -214,7 +214,7 @@ def synthetic_ws(synthetic_workspace: Path, tmp: Path) -> Path:
 
 
 def test_backtest_scores_every_method_and_the_baseline(synthetic_ws: Path) -> None:
-    args = ("rank", "-t", "downstream/*", "--holdout", "split=extrapolation", "--draws", "4")
+    args = ("rank", "-t", "downstream/*", "--holdout", "split=extrapolation", "--draws", "100")
     doc = _json(_invoke(*args, "-f", "json", workspace=synthetic_ws))
     assert doc["kind"] == "rank-backtest"
     assert [r["method"] for r in doc["rows"]] == ["baseline", "independent", "translation", "recommended"]

@@ -244,8 +244,9 @@ DrawsOpt = Annotated[
     int,
     typer.Option(
         "--draws",
-        min=1,
-        help="Joint draws of the ranking (P(best) and intervals; each law's 100 bootstrap draws resampled).",
+        min=100,  # an interval and a P(best) from 1 or 2 draws collapsed to a point (P(best) 1.00, "no contender")
+        help="Joint draws of the ranking (P(best) and intervals; each law's 100 bootstrap draws resampled); at "
+        "least 100.",
         callback=_draws,
     ),
 ]
