@@ -168,6 +168,13 @@ def test_train_test_says_why_no_default_eval_applies(run: Any, tmp_path: Path) -
         result.stderr
     )
     assert "measured on a: task" in result.stderr
+    itself = run("translate", table, "--src", "a", "--kind", "train-test", "--eval", "a_val")
+    assert itself.exit_code == 1
+    assert "train-test translates a's own loss (a_val) onto its other evals: none was asked" in itself.stderr
+    none = run("translate", table, "--src", "a", "--kind", "train-test", "--eval", "task")  # 3 runs: no law
+    assert none.exit_code == 1
+    assert none.stdout == ""  # the error alone, no table of failed rows before it
+    assert none.stderr.startswith("Error: no translation could be fitted")
 
 
 def test_messages_say_what_is_missing(ingested: Any) -> None:

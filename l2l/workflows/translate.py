@@ -402,7 +402,17 @@ def _specs(
                 "train-test compares one model's own loss with its other evals: name evals, not targets",
                 param="tgts",
             )
-        return [PairSpec(src, runs.own(src), src, ev) for ev in _eval_names(runs, book.frame, src, evals)]
+        # the own loss onto itself is the identity (K = κ = 1, R² 1): never a train-test row, even under 'all'
+        own = runs.own(src)
+        onto = [ev for ev in _eval_names(runs, book.frame, src, evals) if ev != own]
+        if not onto:
+            raise SelectionError(
+                f"train-test translates {src}'s own loss ({own}) onto its other evals: "
+                + ("its models were measured on no other eval" if ALL in (evals or ()) else "none was asked"),
+                hint=f"name another eval measured on {src}'s models",
+                param="evals",
+            )
+        return [PairSpec(src, own, src, ev) for ev in onto]
     if not evals:
         raise UsageError("test-test needs the eval both models are compared on (or all)", param="evals")
     return [
