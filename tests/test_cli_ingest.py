@@ -181,6 +181,14 @@ def test_losses_no_cross_entropy_can_reach_are_warned_as_perplexities(run: Any, 
     assert "Are these perplexities?" in result.stdout
 
 
+def test_a_where_that_keeps_no_row_says_so(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.1\n")
+    result = run("ingest", path, "--where", "dataset=nomatch*")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}: no row passes --where dataset=nomatch*")
+
+
 def test_runs_without_workspace_exits_1_with_hint(run: Any, ws_path: Path) -> None:
     result = run("runs")
     assert result.exit_code == 1

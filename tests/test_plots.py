@@ -635,3 +635,18 @@ def test_rank_figure_marks_the_held_out_runs_measured_at_the_budget(runs: Runs) 
     stars = _stars(rank_figure(ranking, held))
     assert len(stars) == 1
     assert held_out_runs(runs, ranking, None).height == 0  # fitted on every run: nothing held out
+
+
+def test_a_figure_of_laws_none_of_which_fits_is_the_data_s_error_exit_1(run: Any, tmp_path: Path) -> None:
+    """The data's fault, not the command line's: fit-law's error and exit 1 (it was exit 2, naming a --dataset
+    never given); no file is written."""
+    table = tmp_path / "tiny.csv"
+    table.write_text(
+        "dataset,N,D,eval,loss\n"
+        + "".join(f"d,{n},1e9,train,{3 - i * 0.1}\n" for i, n in enumerate(["1e7", "2e7"]))
+    )
+    out = tmp_path / "law.png"
+    result = run("plot", "law", table, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no law could be fitted (1 of 1 failed)")
+    assert not out.exists()

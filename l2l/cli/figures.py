@@ -88,8 +88,10 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
                 workers=s.workers,
                 progress=prog,
             )
-        if not outcome.fits:
-            shell.fail_usage("--dataset", "none of the selected laws could be fitted")
+        if not outcome.fits:  # the data's fault, not the command line's: fit-law's error, exit 1
+            from l2l.workflows.lawbook import no_laws
+
+            raise no_laws(outcome)
         make = {"law": law_figure, "isoflop": isoflop_figure, "residuals": residuals_figure}[name]
         shell.save_figure(make(s.runs, outcome.fits, split=split), output)
 

@@ -670,6 +670,14 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
                 {},
                 accuracy=accuracy_table(acc_parts),
             )
+        if opts.where and not acc_parts:  # the filters left nothing: say so, not "every row is an accuracy"
+            raise InputError(
+                f"no row passes --where {' '.join(str(w) for w in opts.where)}",
+                path=str(paths[0]),
+                hint="a glob must match the whole value (dataset=fineweb* keeps fineweb-edu); l2l runs TABLE "
+                "lists the datasets and evals",
+                param="where",
+            )
         raise InputError("no loss rows: every row is an accuracy", path=str(paths[0]), hint="give losses too")
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from l2l.base.errors import UsageError
+from l2l.base.errors import FitError, UsageError
 from l2l.core.laws import Array
 from l2l.output.plots.common import (
     HELD_OUT_SHAPE,
@@ -182,7 +182,7 @@ def translate_figure_data(
             )
     ok = [r for r in results if r.translation is not None]
     if not ok:
-        raise UsageError("no translation was fitted: nothing to draw")
+        raise FitError("no translation was fitted: nothing to draw (l2l translate says why for each)")
     kinds, title = _panels_and_title(_panel_names(ok))
     labels = _target_labels(ok, kinds)
     # a legend reads up to a handful of curves; beyond that every curve gets its own panel (small multiples)
