@@ -20,7 +20,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import l2l.testing
-from l2l.base.errors import UsageError
+from l2l.base.errors import FitError, UsageError
 from l2l.base.runs import Runs
 from l2l.core.fit import LawFit
 from l2l.io.tables import read_runs
@@ -364,7 +364,7 @@ def test_translate_figure_draws_many_targets_as_small_multiples_without_legend(
 
 def test_translate_figure_with_nothing_fitted_raises(results: list[TranslationResult]) -> None:
     failed = [dataclasses.replace(r, translation=None, error="boom") for r in results]
-    with pytest.raises(UsageError, match="no translation was fitted"):
+    with pytest.raises(FitError, match="no translation was fitted"):
         translate_figure(failed)
 
 
