@@ -260,3 +260,12 @@ def test_a_diverged_run_is_named_and_a_clean_sweep_names_none() -> None:
 def test_a_law_of_no_runs_says_the_models_were_never_measured() -> None:
     with pytest.raises(FitError, match=r"no runs \(these models were never measured on this eval\)"):
         fit_law(np.zeros(0), np.zeros(0), np.zeros(0), dataset="books", eval="web_val")
+
+
+def test_parameter_intervals_hold_the_fitted_value_at_any_level() -> None:
+    n, d, y = law_samples(PAPER_LIKE_LAW, noise=0.01, seed=5)
+    fit = bootstrap_law(fit_law(n, d, y), n, d, y, draws=20, seed=1)
+    for level in (0.2, 0.5, 0.9):
+        for name, (lo, hi) in fit.parameter_intervals(level).items():
+            point = fit.law.a_opt if name == "a" else getattr(fit.law, name)
+            assert lo <= point <= hi, (level, name, lo, point, hi)
