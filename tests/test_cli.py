@@ -147,6 +147,12 @@ def test_a_predictions_warnings_in_json_are_what_the_table_warns_of(ingested: An
     assert "warning: alpha" in table.stdout
 
 
+def test_a_loss_beyond_any_cross_entropy_is_said_to_mean_nothing(ingested: Any) -> None:
+    row = _json(ingested("predict", "-d", "alpha", "--N", "1000", "--C", "1e10", "-f", "json"))["rows"][0]
+    assert row["loss"] > 13
+    assert any("is beyond any cross-entropy in nats" in w for w in row["warnings"])
+
+
 def test_sizes_beyond_any_table_are_a_usage_error(ingested: Any) -> None:
     result = ingested("predict", "-d", "alpha", "--N", "1e40", "--D", "1e40")
     assert result.exit_code == 2

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from l2l.base import schema
 from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_sig, utc_now
 from l2l.io.readers import _fmt_lines, _Raw
@@ -160,8 +161,7 @@ def _scale_notes(frame: pl.DataFrame) -> list[str]:
     return out
 
 
-#: A cross-entropy in nats stays below ln(vocabulary): 12.4 for 256k tokens, 11.9 at random init of a 150k one.
-LARGEST_NATS = 13.0
+LARGEST_NATS = schema.LARGEST_NATS
 
 
 def _perplexity_notes(frame: pl.DataFrame) -> list[str]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError, UsageError
+from l2l.base.schema import LARGEST_NATS
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
@@ -115,6 +116,17 @@ def _law_interval(
     else:
         pi = direct_interval(fit, N, D, C, sweep, model, level)
     pi = _form_doubt(book, fit, pi, N, D)
+    if (
+        pi.estimate > LARGEST_NATS
+    ):  # a law far below its runs climbs without bound: say the number means nothing
+        pi = dc_replace(
+            pi,
+            notes=(
+                *pi.notes,
+                f"a loss of {pi.estimate:.4g} is beyond any cross-entropy in nats (at most ln(vocabulary), about "
+                "11–12): the law is extrapolated to where it means nothing",
+            ),
+        )
     return (pi if flag is None else not_calibrated(pi, flag)), fit
 
 
