@@ -252,8 +252,9 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
         key = key & pl.col(c).eq_missing(pl.lit(first[c]))
     values = sorted({str(v) for v in apart.filter(key).get_column(col).to_list()})
     shown_values = ", ".join(values[:4]) + (f", … ({len(values)} values)" if len(values) > 4 else "")
-    every = sorted({str(v) for v in apart.get_column(col).drop_nulls().to_list()})
-    example = f"{_shown(col)}={every[0]}" if every else f"{_shown(col)}=VALUE"
+    # the example names the value with the most rows (the first by name kept one dataset of Porian et al.'s table)
+    counts = apart.get_column(col).drop_nulls().cast(pl.String).value_counts(sort=True)
+    example = f"{_shown(col)}={counts.row(0)[0]}" if counts.height else f"{_shown(col)}=VALUE"
     others = [_shown(c) for c in differ if c != col]
     also = f" (and in {', '.join(others)})" if others else ""
     n = groups.height
@@ -262,8 +263,7 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
         f"{_shown(col)}{also}: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, "
         f"eval {first['eval']}: {_shown(col)} = {shown_values}. Different runs are not averaged",
         hint=f"keep one with --where {example}, or the best run of each (dataset, N, D) with --best-of "
-        f"{_shown(col)}; repeats that are seeds need a seed column",
-        param="where",
+        f"{_shown(col)}; repeats that are seeds need a seed column (--column seed=COL)",
     )
 
 
