@@ -67,6 +67,12 @@ def file_entries(
             "rows_kept": int(kept.get(k, 0)),
             "rows_merged": rows - int(kept.get(k, 0)),
             "rows_rejected": info["rows_rejected"],
+            # rows --where left out, before any were read as runs (read + left out = the file's rows)
+            "rows_filtered": max(
+                int(info.get("rows_before_where", info["rows_read"])) - int(info["rows_read"]), 0
+            )
+            if info.get("where")
+            else 0,
             "aliases": info["aliases"],
             "columns": info["columns"],
             "ignored_columns": info["ignored_columns"],

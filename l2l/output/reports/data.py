@@ -330,7 +330,7 @@ def _file_rows(added: Runs) -> list[dict[str, Any]]:
                 "file": p["path"],
                 "format": p["format"],
                 "what": "accuracies" if p.get("metric") == "accuracy" else "losses",
-                "read": p["rows_read"],
+                "read": p["rows_read"] + p.get("rows_filtered", 0),  # every row of the file, --where's too
                 "kept": p["rows_kept"],
                 "merged": p["rows_merged"],
                 "rejected": p["rows_rejected"],
