@@ -153,6 +153,17 @@ def test_a_loss_beyond_any_cross_entropy_is_said_to_mean_nothing(ingested: Any) 
     assert any("is beyond any cross-entropy in nats" in w for w in row["warnings"])
 
 
+def test_far_warnings_are_said_once_with_their_law_not_again_unlabelled(ingested: Any) -> None:
+    for args in (
+        ["optimal", "--C", "1e26"],
+        ["predict", "-d", "all", "--N", "30B", "--D", "600B", "--split", "sweep"],
+    ):
+        out = ingested(*args).stdout
+        assert "warning: alpha" in out
+        lines = [" ".join(x.split()) for x in out.splitlines()]
+        assert not any(x.startswith(("compute is", "N is", "D is")) for x in lines), out
+
+
 def test_sizes_beyond_any_table_are_a_usage_error(ingested: Any) -> None:
     result = ingested("predict", "-d", "alpha", "--N", "1e40", "--D", "1e40")
     assert result.exit_code == 2

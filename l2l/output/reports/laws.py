@@ -293,7 +293,7 @@ def predictions_report(
         "value."
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at N={sci(r['N'])}, D={sci(r['D'])}")
-    notes += sorted({w for r in rows for w in r["warnings"]})
+    notes += sorted({w for r in rows for w in r["warnings"] if w not in r.get("notes", [])})  # the law's own
     notes += list(skipped)  # laws asked for that could not be fitted (the others are predicted)
     cols = [
         Column("dataset", justify="left"),
@@ -360,7 +360,7 @@ def allocations_report(
         "backtest can score an optimum, which is never measured)."
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at C={sci(r['C'])}")
-    notes += sorted({w for r in rows for w in r["warnings"]})
+    notes += sorted({w for r in rows for w in r["warnings"] if w not in r.get("notes", [])})  # the law's own
     notes += list(skipped)
     k = rows[0]["flops_per_param_token"] if rows else 6.0
     relation = "C = 6ND" if k == 6.0 else f"C = {k:.4g}·N·D, as the table's C column gives"
