@@ -164,6 +164,12 @@ def test_far_warnings_are_said_once_with_their_law_not_again_unlabelled(ingested
         assert not any(x.startswith(("compute is", "N is", "D is")) for x in lines), out
 
 
+def test_kaplan_laws_have_no_irreducible_loss_to_summarise(ingested: Any) -> None:
+    out = ingested("fit-law", "--form", "kaplan").stdout
+    assert "laws fitted" in out
+    assert "E from" not in out
+
+
 def test_sizes_beyond_any_table_are_a_usage_error(ingested: Any) -> None:
     result = ingested("predict", "-d", "alpha", "--N", "1e40", "--D", "1e40")
     assert result.exit_code == 2

@@ -141,13 +141,18 @@ def _fits_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
     head = f"{plural(len(ok), 'law')} fitted" + (f", {failed} failed" if failed else "")
     settled = "it settled inside its box" if len(ok) == 1 else "every one settled inside its box"
     head += "; " + (f"{len(flagged)} flagged (see flags)" if flagged else settled)
+    with_e = [r for r in ok if r.get("form") != "kaplan"]  # Eq. 2 has no irreducible loss: its E is no number
     if len(ok) == 1:
         r = ok[0]
-        return f"{head}: E = {r['E']:.3f}, α = {r['alpha']:.3f}, β = {r['beta']:.3f} ({_law_name(r, own)})"
-    lo = min(ok, key=lambda r: r["E"])
-    hi = max(ok, key=lambda r: r["E"])
+        e = f"E = {r['E']:.3f}, " if with_e else ""
+        return f"{head}: {e}α = {r['alpha']:.3f}, β = {r['beta']:.3f} ({_law_name(r, own)})"
+    e_range = ""
+    if with_e:
+        lo = min(with_e, key=lambda r: r["E"])
+        hi = max(with_e, key=lambda r: r["E"])
+        e_range = f"E from {lo['E']:.3f} ({_law_name(lo, own)}) to {hi['E']:.3f} ({_law_name(hi, own)}), "
     return (
-        f"{head}; E from {lo['E']:.3f} ({_law_name(lo, own)}) to {hi['E']:.3f} ({_law_name(hi, own)}), "
+        f"{head}; {e_range}"
         f"α {spread([r['alpha'] for r in ok], fmt_fixed(3))}, β {spread([r['beta'] for r in ok], fmt_fixed(3))}"
     )
 
