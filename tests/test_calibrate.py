@@ -317,3 +317,18 @@ def test_optimal_interval_brackets_the_point_and_is_flagged_a_lower_bound() -> N
     assert_allclose(oi.N_opt * oi.D_opt, 1e21 / 6, rtol=1e-9)
     assert oi.lower_bound_only
     assert oi.to_dict()["draws"] == 40
+
+
+def test_backtests_that_never_miss_make_a_finite_model() -> None:
+    """An exact translation (two datasets whose laws are one shift apart, no noise): every backtest error is 0.
+    The per-group scale was 0/0, a NaN that reached the scores."""
+    exact = [
+        BacktestResidual("direct", g, "", cut, 1e9, 1e10, cut * 4, d, 2.0, 2.0)
+        for g in "xy"
+        for cut in (1e17, 1e18, 1e19)
+        for d in (0.5, 1.0, 1.5, 2.0)
+    ]
+    model = fit_error_model(exact)
+    pi = model.interval(2.0, Placement(1.0, 3.0, group="x"), 0.9, scatter=0.003)
+    assert all(math.isfinite(v) for v in (pi.lo, pi.hi, *model.scores))
+    assert pi.lo < 2.0 < pi.hi

@@ -209,6 +209,23 @@ def test_messages_say_what_is_missing(ingested: Any) -> None:
     assert "these runs have no accuracy evals" in no_acc.stderr
 
 
+def test_a_ranking_backtest_on_evals_no_two_datasets_share_says_so(run: Any, tmp_path: Path) -> None:
+    """Each dataset measured on its own eval only: the cause is the evals, not the held-out configurations."""
+    table = tmp_path / "apart.csv"
+    lines = ["dataset,N,D,eval,loss,split"]
+    for ds in ("a", "b"):
+        for n in (1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9, 6.4e9):
+            for r in (10, 20, 40):
+                y = 2 + 10 / n**0.1 + 5 / (r * n) ** 0.1
+                lines.append(
+                    f"{ds},{n:g},{r * n:g},{ds}_val,{y},{'extrapolation' if n == 6.4e9 else 'sweep'}"
+                )
+    table.write_text("\n".join(lines) + "\n")
+    result = run("evaluate", table, "--ranking")
+    assert result.exit_code == 1
+    assert "no target (a_val, b_val) is measured on two or more datasets' held-out models" in result.stderr
+
+
 def test_predict_and_optimal(ingested: Any) -> None:
     doc = _json(
         ingested(

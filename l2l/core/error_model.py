@@ -468,6 +468,9 @@ def _group_scale(raw: Array, cut: Array, groups: Array, g: str, exclude: float |
     sel = keep & (groups == g)
     if not sel.any():
         return 1.0
-    ratio = float(np.mean(raw[sel] ** 2) / np.mean(raw[keep] ** 2))
+    pooled = float(np.mean(raw[keep] ** 2))
+    if not pooled > 0:  # every kept error exactly 0 (an exact translation): no group is wider than another
+        return 1.0
+    ratio = float(np.mean(raw[sel] ** 2)) / pooled
     n_cut = len(np.unique(cut[sel]))
     return math.sqrt((n_cut * ratio + GROUP_PRIOR) / (n_cut + GROUP_PRIOR))

@@ -342,6 +342,22 @@ def rank_backtest(
     if progress is not None:
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):
+        import polars as pl
+
+        shared = (
+            plan.hidden.filter(pl.col("eval").is_in(list(weights)))
+            .group_by("eval")
+            .agg(pl.col("dataset").n_unique().alias("k"))
+        )
+        if (
+            shared.filter(pl.col("k") >= 2).height == 0
+        ):  # the cause is the evals, not the held-out configurations
+            raise SelectionError(
+                f"no target ({', '.join(weights)}) is measured on two or more datasets' held-out models: a "
+                "ranking compares datasets on one eval",
+                hint="rank on an eval the datasets share (rank -t EVAL --holdout …, evaluate --ranking --test "
+                "EVAL); l2l runs --evals lists them",
+            )
         raise SelectionError(
             "no held-out runs of two or more datasets at the same (N, D) on any target: nothing to score",
             hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
