@@ -17,6 +17,7 @@ from numpy.testing import assert_allclose
 
 from l2l.core.laws import ScalingLaw
 from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
+from tests.conftest import REPO
 
 # "steady" reaches a lower irreducible loss but scales worse: it loses at small budgets and wins at large ones;
 # "poor" loses everywhere; "tiny" has 4 runs, too few for a 5-parameter law.
@@ -323,3 +324,29 @@ def test_a_dataset_whose_runs_stop_early_does_not_move_the_others(tmp: Path) -> 
     assert [r["dataset"] for r in doc["rows"]] == sorted(truth, key=truth.__getitem__)  # steady, fast, poor
     assert any("its runs stop at C = 2e+18" in n for n in rows["steady"]["notes"])
     assert not rows["fast"]["notes"]
+
+
+def test_the_baseline_never_compares_measured_losses_at_different_budgets(run: Any, tmp_path: Path) -> None:
+    """beta's runs stop a budget below the others': its measured loss there ranks the budget, not the dataset."""
+    import csv
+
+    with (REPO / "sample_data" / "synthetic_runs.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    kept = [
+        r for r in rows if r["split"] == "sweep" and not (r["dataset"] == "beta" and float(r["C"]) == 5e19)
+    ]
+    table = tmp_path / "short_beta.csv"
+    with table.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(kept)
+    doc = json.loads(
+        run(
+            "rank", table, "-t", "downstream/quiz", "--C", "1e21", "--method", "baseline", "-f", "json"
+        ).stdout
+    )
+    by = {r["dataset"]: r for r in doc["rows"]}
+    assert by["alpha"]["value"] is not None
+    assert by["gamma"]["value"] is not None
+    assert by["beta"]["value"] is None
+    assert any("below the others' largest" in n for n in by["beta"]["notes"])

@@ -421,8 +421,18 @@ class RankModel:
         # the single-scale baseline: the measured loss at the largest budget, and its noise (own generator, so the
         # other methods' draws do not depend on it)
         base_rng = np.random.default_rng([self.seed, 104729])
+        tops = [per[n].top_compute for n in self.candidates if n in out and per[n].measured_top is not None]
+        ref = max(tops, default=0.0)
         for name in self.candidates:
             e = per[name]
+            if name in out and e.measured_top is not None and e.top_compute < ref / ANCHOR_BUDGET_RATIO:
+                # measured losses at different budgets rank the budgets, not the datasets (DCLM: a 0.41B×8.2B run
+                # against others' 1.4B×144B, printed at the asked (N, D) with P(best) 1.00)
+                extra[name].notes.append(
+                    f"baseline: its runs stop at C = {e.top_compute:.3g}, below the others' largest ({ref:.3g}): "
+                    "its measured loss is not comparable with theirs"
+                )
+                continue
             if name in out and e.measured_top is not None:
                 noise = np.asarray(e.anchor_sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
                 noise[0] = 0.0
