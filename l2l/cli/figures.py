@@ -205,7 +205,7 @@ def plot_rank(
     split: opt.SplitOpt = None,
     method: opt.RankMethodOpt = "recommended",
     level: opt.LevelOpt = 0.9,
-    draws: opt.DrawsOpt = 50,
+    draws: opt.DrawsOpt = 4000,  # what rank draws: the figure shows what rank says
     seed: opt.SeedOpt = 0,
     form: opt.FormOpt = "auto",
     metric: opt.MetricOpt = None,
