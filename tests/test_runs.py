@@ -35,6 +35,16 @@ def test_a_substring_never_matches() -> None:
         resolve_name("all", ["arc_challenge"], "eval")  # 'all' is a keyword, never a match for arc_challenge
 
 
+def test_a_typo_gets_the_name_it_missed_and_a_long_list_is_cut() -> None:
+    with pytest.raises(SelectionError, match="unknown dataset 'starcodr'; did you mean 'starcoder'\\?"):
+        resolve_name("starcodr", DATASETS, "dataset")
+    many = [f"set{i:02d}" for i in range(40)]
+    with pytest.raises(SelectionError) as info:
+        resolve_name("zeta", many, "dataset")
+    assert "did you mean" not in info.value.message
+    assert info.value.message.endswith("set11, … (40 in all; l2l runs --evals lists them))")
+
+
 def test_an_ambiguous_prefix_lists_the_candidates() -> None:
     with pytest.raises(SelectionError, match="'arc' is ambiguous: it could be arc_challenge, arc_easy"):
         resolve_name("arc", EVALS, "eval")

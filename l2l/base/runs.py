@@ -293,7 +293,15 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
             raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
     if not names:  # "(accuracy evals: )" said nothing: say there are none
         raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
-    raise SelectionError(f"unknown {what} {name!r} ({what}s: {', '.join(names)})")
+    from difflib import get_close_matches
+
+    # a typo (starcodr) gets the name it missed; a long list is cut (a table of 42 datasets, 200 evals)
+    near = get_close_matches(name, list(names), n=1, cutoff=0.8)
+    guess = f"; did you mean {near[0]!r}?" if near else ""
+    shown = ", ".join(names[:12]) + (
+        f", … ({len(names)} in all; l2l runs --evals lists them)" if len(names) > 12 else ""
+    )
+    raise SelectionError(f"unknown {what} {name!r}{guess} ({what}s: {shown})")
 
 
 def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: str) -> list[str]:
