@@ -617,10 +617,8 @@ def fit_accuracy(
                 hint="fit one curve for every dataset (pooling: pooled)",
             )
         if left_out:
-            kept = np.asarray([k for k, lab in enumerate(labels) if lab not in left_out], dtype=np.intp)
-            keep = np.isin(g, kept)
+            keep, g = _only_groups(g, [k for k, lab in enumerate(labels) if lab not in left_out])
             xa, ya = xa[keep], ya[keep]
-            g = np.searchsorted(kept, g[keep]).astype(np.intp)
             oa = None if oa is None else oa[keep]
             x_range = (float(xa.min()), float(xa.max()))
             warnings += [f"{k}: not predicted: {why}" for k, why in left_out.items()]
@@ -773,10 +771,10 @@ def _sharing_test(
     names = ", ".join(untested)
     if not untested:
         return _test_sharing(form, x, y, g, labels, chance, floor_mode, ceiling, E0, order, method)
-    tested = np.asarray([k for k, lab in enumerate(labels) if lab not in untested], dtype=np.intp)
+    tested = [k for k, lab in enumerate(labels) if lab not in untested]
     if len(tested) < 2:
         cp, _ = _fit_design(form, x, y, g, labels, True, chance, floor_mode, ceiling, E0)
-        have = f"only {labels[int(tested[0])]} has" if len(tested) else "none has"
+        have = f"only {labels[tested[0]]} has" if tested else "none has"
         reason = (
             f"not tested: comparing one curve per dataset with one for every dataset takes two datasets with the "
             f"runs for a curve of their own, and {have} them ({names}: too few runs); one curve for every "
@@ -784,13 +782,13 @@ def _sharing_test(
         )
         bic_p = _bic(cp[0].rss, len(y), cp[0].n_free)
         return SharingTest("pooled", reason, method, cp[0].rss, None, bic_p, None, None, None, 0, untested)
-    keep = np.isin(g, tested)
+    keep, g_tested = _only_groups(g, tested)
     sub = _test_sharing(
         form,
         x[keep],
         y[keep],
-        np.searchsorted(tested, g[keep]).astype(np.intp),
-        [labels[int(k)] for k in tested],
+        g_tested,
+        [labels[k] for k in tested],
         chance,
         floor_mode,
         ceiling,
@@ -871,6 +869,13 @@ def _backtest_masks(x: Array, g: Labels, n_groups: int, order: ArrayLike | None)
     return train, test
 
 
+def _only_groups(g: Labels, kept: Sequence[int]) -> tuple[Mask, Labels]:
+    """(rows, their group labels renumbered 0..len(kept)−1) of the runs of the groups ``kept`` (ascending)."""
+    idx = np.asarray(kept, dtype=np.intp)
+    rows = np.isin(g, idx)
+    return rows, np.searchsorted(idx, g[rows]).astype(np.intp)
+
+
 def _backtestable(
     g: Labels, labels: Sequence[str], pooled: bool, train: Mask
 ) -> tuple[Mask, Labels, list[str]]:
@@ -878,13 +883,11 @@ def _backtestable(
     with ``MIN_GROUP_RUNS`` runs to fit on (every dataset under one pooled curve). None left: FitError."""
     if pooled:
         return np.ones(len(g), dtype=bool), g, list(labels)
-    kept = np.asarray(
-        [k for k in range(len(labels)) if int(np.sum(train & (g == k))) >= MIN_GROUP_RUNS], dtype=np.intp
-    )
-    if len(kept) == 0:
+    kept = [k for k in range(len(labels)) if int(np.sum(train & (g == k))) >= MIN_GROUP_RUNS]
+    if not kept:
         raise FitError(f"no dataset has {MIN_GROUP_RUNS} runs in the lower half of its runs to backtest on")
-    rows = np.isin(g, kept)
-    return rows, np.searchsorted(kept, g[rows]).astype(np.intp), [labels[k] for k in kept]
+    rows, renumbered = _only_groups(g, kept)
+    return rows, renumbered, [labels[k] for k in kept]
 
 
 def _backtest_errors(
