@@ -26,6 +26,7 @@ __all__ = [
     "AVERAGE_KEY",
     "OWN",
     "REPEAT_KEY",
+    "RUN_IDENTITY",
     "Runs",
     "default_test_evals",
     "evals_measured",
@@ -39,6 +40,9 @@ REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key me
 #: Rows averaged into one: the same configuration AND the same run id (runs that differ only in their run id,
 #: such as a ladder's 1x and 2x runs crossing one D, stay separate points; seeds share one id before this).
 AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
+#: What one run (one model) is within a dataset: its id and its size. An id reused for another size names another
+#: model; the checkpoints of one run (``--checkpoints all``) share both: one run.
+RUN_IDENTITY = ("run_id", "N")
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # eq: DataFrames do not compare to a bool
@@ -88,7 +92,7 @@ class Runs:
         """Distinct runs: (dataset, run id, N), since a run trains on one dataset and two labs' tables may both
         number their runs m0, m1, ..., and an id reused for models of another size names another model (the
         checkpoints of one run, ``--checkpoints all``, share its id and size: one run)."""
-        return int(self.frame.select("dataset", "run_id", "N").n_unique())
+        return int(self.frame.select("dataset", *RUN_IDENTITY).n_unique())
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""
@@ -221,7 +225,7 @@ class Runs:
         g = (
             self.frame.group_by(["dataset", "eval"], maintain_order=True)
             .agg(
-                pl.struct("run_id", "N").n_unique().alias("runs"),  # one model: its id and size (n_runs)
+                pl.struct(*RUN_IDENTITY).n_unique().alias("runs"),
                 (pl.col("n_repeats") > 1).sum().alias("averaged"),
                 *(
                     getattr(pl.col(c), m)().alias(f"{c}_{m}")

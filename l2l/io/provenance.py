@@ -167,18 +167,15 @@ def _scale_notes(frame: pl.DataFrame) -> list[str]:
     return out
 
 
-LARGEST_NATS = schema.LARGEST_NATS
-
-
 def _perplexity_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where losses run past what a cross-entropy in nats can be: a perplexity (35 for a loss of 3.56)
     taken for a loss fits a law to the wrong curve, its E a perplexity too, and nothing else says so."""
-    top = frame.filter(pl.col("loss") > LARGEST_NATS)
+    top = frame.filter(pl.col("loss") > schema.LARGEST_NATS)
     if top.height == 0:
         return []
     ds, ev, loss = top.sort("loss", descending=True).select("dataset", "eval", "loss").row(0)
     return [
-        f"warning: losses up to {loss:.4g} ({ds}, {ev}; {top.height} values above {LARGEST_NATS:g}): a "
+        f"warning: losses up to {loss:.4g} ({ds}, {ev}; {top.height} values above {schema.LARGEST_NATS:g}): a "
         "cross-entropy in nats stays below ln(vocabulary size), about 11–12. Are these perplexities? A law of "
         "perplexity is not a law of loss: give log(perplexity), or the loss itself"
     ]

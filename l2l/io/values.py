@@ -92,20 +92,11 @@ def _check_numbers(
     # the first bad row of either kind (a blank, NA or nan cell), not every blank before any nan
     missing = _first(num.is_null()) if required else None
     odd = _first(num.is_not_null() & ~num.is_finite())
+    mend = "a run without its value cannot be fitted: delete the row, or fill the cell"
     if missing is not None and (odd is None or missing < odd):
-        raise raw.error(
-            f"missing value ({canon} is required)",
-            row=missing,
-            column=col,
-            hint="a run without its value cannot be fitted: delete the row, or fill the cell",
-        )
+        raise raw.error(f"missing value ({canon} is required)", row=missing, column=col, hint=mend)
     if odd is not None:
-        raise raw.error(
-            f"not a finite number: {text[odd]!r}",
-            row=odd,
-            column=col,
-            hint="a run without its value cannot be fitted: delete the row, or fill the cell",
-        )
+        raise raw.error(f"not a finite number: {text[odd]!r}", row=odd, column=col, hint=mend)
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:

@@ -23,7 +23,7 @@ import polars as pl
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.base.runs import evals_measured, select_evals
+from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
@@ -702,7 +702,7 @@ def evaluate(
     return relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
-        n_heldout_runs=plan.hidden.select("dataset", "run_id", "N").unique().height,
+        n_heldout_runs=plan.hidden.select("dataset", *RUN_IDENTITY).unique().height,
         holdout=plan.label,
         test_evals=plan.test_evals,
         downstream_evals=plan.downstream_evals,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from l2l.base.runs import RUN_IDENTITY
+
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
@@ -108,14 +110,14 @@ def inventory(runs: Runs) -> Inventory:
     per = (
         f.group_by("dataset")
         .agg(
-            pl.struct("run_id", "N").n_unique().alias("runs"),  # one model: its id and size (Runs.n_runs)
+            pl.struct(*RUN_IDENTITY).n_unique().alias("runs"),
             pl.col("eval").n_unique().alias("evals"),
             (pl.col("n_repeats") > 1).sum().alias("averaged"),
             *(getattr(pl.col(c), m)().alias(f"{c}_{m}") for c in ("N", "D", "C") for m in ("min", "max")),
         )
         .sort("dataset")
     )
-    splits = f.group_by("dataset", "split").agg(pl.struct("run_id", "N").n_unique().alias("n"))
+    splits = f.group_by("dataset", "split").agg(pl.struct(*RUN_IDENTITY).n_unique().alias("n"))
     by_split: dict[str, dict[str, int]] = {}
     for ds, split, n in splits.iter_rows():
         by_split.setdefault(ds, {})[split] = int(n)
