@@ -350,3 +350,58 @@ def test_the_baseline_never_compares_measured_losses_at_different_budgets(run: A
     assert by["gamma"]["value"] is not None
     assert by["beta"]["value"] is None
     assert any("below the others' largest" in n for n in by["beta"]["notes"])
+
+
+def _trimmed(tmp_path: Path, few: set[str]) -> Path:
+    """The synthetic sweep with each dataset in ``few`` cut to 3 runs (too few for a law): two at the smallest
+    budget and ONE at the largest, so nothing of its own tells the noise of its measured loss there."""
+    import csv
+
+    with (REPO / "sample_data" / "synthetic_runs.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] == "sweep"]
+    keep: set[tuple[str, str]] = set()
+    for name in few:
+        ids = {
+            c: sorted({r["run_id"] for r in rows if r["dataset"] == name and float(r["C"]) == c})
+            for c in (2e17, 5e19)
+        }
+        keep |= {(name, i) for i in ids[2e17][:2] + ids[5e19][:1]}
+    kept = [r for r in rows if r["dataset"] not in few or (r["dataset"], r["run_id"]) in keep]
+    table = tmp_path / "few.csv"
+    with table.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(kept)
+    return table
+
+
+def test_one_run_at_the_top_borrows_the_noise_of_the_others_laws(run: Any, tmp_path: Path) -> None:
+    """beta has one run at the largest budget and no law: its baseline interval used to have zero width (DCLM:
+    P(best) 1.00 for a 0.35 % lead); it now carries the per-run noise of the datasets whose laws are known."""
+    table = _trimmed(tmp_path, {"beta"})
+    args = (
+        "rank",
+        table,
+        "-t",
+        "downstream/quiz",
+        "--N",
+        "1B",
+        "--D",
+        "20B",
+        "--method",
+        "baseline",
+        "-f",
+        "json",
+    )
+    doc = json.loads(run(*args).stdout)
+    beta = next(r for r in doc["rows"] if r["dataset"] == "beta")
+    assert beta["value"] is not None
+    assert beta["lo"] < beta["value"] < beta["hi"]
+    assert beta["hi"] / beta["lo"] > 1.005  # the others' per-run noise (±0.6 % here), not a point
+
+
+def test_single_runs_without_any_law_are_refused_not_ranked_with_certainty(run: Any, tmp_path: Path) -> None:
+    table = _trimmed(tmp_path, {"alpha", "beta", "gamma"})
+    res = run("rank", table, "-t", "downstream/quiz", "--N", "1B", "--D", "20B", "--method", "baseline")
+    assert res.exit_code == 1
+    assert "how sure its measured loss is cannot be said (3 datasets)" in res.output

@@ -208,7 +208,7 @@ class _Entry:
     anchor_n: Array  # runs at the candidate's largest budget on the target eval
     anchor_d: Array
     anchor_log: float  # their mean measured log loss
-    anchor_sd: float  # its noise (fit rmse / sqrt(runs))
+    anchor_sd: float  # its noise (fit rmse / sqrt(runs)); NaN when unknown (one run, no law)
     top_compute: float
     measured_top: float | None  # mean measured loss at the largest budget (the single-scale baseline)
 
@@ -368,7 +368,11 @@ class RankModel:
                 extra[name].notes.append(
                     f"the law of {', '.join(bound)} ends on a bound: the sweep's measured order is kept"
                 )
-            noise = np.asarray(e.anchor_sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
+            sd = _anchor_sd(per, name)
+            if not math.isfinite(sd):
+                extra[name].notes.append(UNKNOWN_NOISE.replace("baseline:", "recommended:"))
+                continue
+            noise = np.asarray(sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
             out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
             extra[name].trust = float(w)
@@ -418,8 +422,18 @@ class RankModel:
         self._anchored(
             per, {k: v - lifts[k] for k, v in deltas.items()}, sources, out, extra, rng, err, lifts
         )
-        # the single-scale baseline: the measured loss at the largest budget, and its noise (own generator, so the
-        # other methods' draws do not depend on it)
+        self._baseline(per, out, extra)
+        for name in out:
+            if "recommended" not in out[name]:
+                extra[name].notes.append("recommended: no runs to anchor on, or no law to extrapolate with")
+        return out, failed, extra
+
+    def _baseline(
+        self, per: Mapping[str, _Entry], out: dict[str, dict[str, Array]], extra: dict[str, CandidatePoint]
+    ) -> None:
+        """The single-scale baseline into ``out``: each candidate's measured loss at its largest budget, drawn
+        with its noise; none where that budget is not comparable with the others' or the noise is unknown."""
+        # its own generator, so that the other methods' draws do not depend on it
         base_rng = np.random.default_rng([self.seed, 104729])
         tops = [per[n].top_compute for n in self.candidates if n in out and per[n].measured_top is not None]
         ref = max(tops, default=0.0)
@@ -434,15 +448,15 @@ class RankModel:
                 )
                 continue
             if name in out and e.measured_top is not None:
-                noise = np.asarray(e.anchor_sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
+                sd = _anchor_sd(per, name)
+                if not math.isfinite(sd):
+                    extra[name].notes.append(UNKNOWN_NOISE)
+                    continue
+                noise = np.asarray(sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
                 noise[0] = 0.0
                 out[name]["baseline"] = (
                     math.log(e.measured_top) + noise
                 )  # the mean loss, as single_scale_ranking
-        for name in out:
-            if "recommended" not in out[name]:
-                extra[name].notes.append("recommended: no runs to anchor on, or no law to extrapolate with")
-        return out, failed, extra
 
 
 def _relation_draws(
@@ -571,7 +585,14 @@ def _entry(
         return _Entry(name, own, tgt, pair, empty, empty, 0.0, 0.0, 0.0, None)
     top = _at_top(runs.C)
     an, ad, ay = runs.N[top], runs.D[top], runs.loss[top]
-    rmse = tgt.fit.rmse if isinstance(tgt, DrawnLaw) else float(np.std(np.log(ay))) if len(ay) > 1 else 0.0
+    # without a law, the runs at the top budget give the noise (NaN for one run: unknown, see ``_anchor_sd``)
+    rmse = (
+        tgt.fit.rmse
+        if isinstance(tgt, DrawnLaw)
+        else float(np.std(np.log(ay), ddof=1))
+        if len(ay) > 1
+        else math.nan
+    )
     return _Entry(
         name,
         own,
@@ -584,6 +605,29 @@ def _entry(
         float(runs.C.max()),
         float(np.mean(ay)),
     )
+
+
+UNKNOWN_NOISE = (
+    "baseline: one run at its largest budget and no law on this eval, here or for another dataset, to tell its "
+    "noise: how sure its measured loss is cannot be said"
+)
+
+
+def _anchor_sd(per: Mapping[str, _Entry], name: str) -> float:
+    """The noise of a candidate's measured anchor; where unknown (one run at the top budget and no law), the
+    median per-run noise of the candidates whose is known, over √runs (one run's loss is not exact: DCLM's single
+    runs at 1.4B ranked with intervals of zero width and P(best) 1.00 for a 0.35 % lead); NaN if none is known."""
+    e = per[name]
+    if math.isfinite(e.anchor_sd):
+        return e.anchor_sd
+    known = [
+        x.anchor_sd * math.sqrt(len(x.anchor_n))
+        for x in per.values()
+        if math.isfinite(x.anchor_sd) and x.anchor_sd > 0
+    ]
+    if not known or not len(e.anchor_n):
+        return math.nan
+    return float(np.median(known)) / math.sqrt(len(e.anchor_n))
 
 
 def _weights(targets: str | Sequence[str] | Mapping[str, float]) -> dict[str, float]:

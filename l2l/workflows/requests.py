@@ -7,6 +7,7 @@ in the library's own words (``UsageError`` with ``param`` naming the parameter, 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -528,8 +529,12 @@ def _ranked(ranking: Ranking) -> Ranking:
         return ranking
     from l2l.workflows.lawbook import MEASURED_LOSSES_INSTEAD
 
-    reasons = list(dict.fromkeys(r.reason for r in rows if r.reason))
+    # the most frequent reason first: the first candidate's may be the exception
+    counts = Counter(r.reason for r in rows if r.reason)
+    reasons = [reason for reason, _ in counts.most_common()]
     shown = reasons[0] if reasons else "no candidate has a prediction"
+    if reasons and counts[shown] > 1:
+        shown += f" ({counts[shown]} datasets)"
     more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
     raise SelectionError(
         f"no dataset could be ranked: {shown}{more}",
