@@ -650,3 +650,26 @@ def test_a_figure_of_laws_none_of_which_fits_is_the_data_s_error_exit_1(run: Any
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no law could be fitted (1 of 1 failed)")
     assert not out.exists()
+
+
+def test_a_title_longer_than_its_panels_widens_the_figure(evaluation: Evaluation) -> None:
+    # Porian's one-panel evaluate figure cut its title ("top 1 compute budget(s), C ≥ 2.56e+19") at both edges
+    import plotnine as p9
+
+    fig = evaluate_figure(evaluation)
+    title = "Held-out predictions " + "x" * 100
+    assert_allclose(figure_size(fig + p9.labs(title=title))[0], len(title) * 0.105 + 0.4)
+    assert figure_size(fig + p9.labs(title=title))[0] > figure_size(fig)[0]
+
+
+def test_an_isoflop_legend_keeps_a_dozen_of_many_budgets(runs: Runs, fits: list[LawFit]) -> None:
+    import polars as pl
+
+    # one budget per run (Misfitting's table: 66 budgets, a legend taller than the figure)
+    scattered = dataclasses.replace(
+        runs, frame=runs.frame.with_columns(pl.col("C") * (1 + 0.01 * pl.int_range(pl.len())))
+    )
+    fig = isoflop_figure(scattered, fits[:1], split="sweep")
+    keys = next(s for s in fig.scales if "color" in s.aesthetics).breaks
+    assert len(keys) == 12
+    assert "12 of its" in str(fig.labels.caption)

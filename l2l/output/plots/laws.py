@@ -331,6 +331,10 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     return IsoflopFigureData(points, curves, optima, budgets, k)
 
 
+#: the iso-FLOP figure's legend shows at most this many budgets
+MAX_BUDGET_KEYS = 12
+
+
 def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
     """Figure 11: loss against model size N per compute budget C (one colour per budget); the fitted law along
     each iso-FLOP line (D = C/kN) as a curve; its compute-optimal N*(C) as open diamonds joined by a dashed line.
@@ -354,12 +358,18 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
         caption += f"; ★: runs not used in the fit (split ≠ {split})"
+    # a legend key per budget up to MAX_BUDGET_KEYS; beyond, evenly spaced ones (the colours stay ordered by C):
+    # Misfitting's table has 69 budgets, a legend taller than the figure
+    keys = budgets
+    if len(budgets) > MAX_BUDGET_KEYS:
+        keys = [budgets[int(i)] for i in np.unique(np.linspace(0, len(budgets) - 1, MAX_BUDGET_KEYS).round())]
+        caption += f"\ncolour: compute C, {len(keys)} of its {len(budgets)} budgets in the legend"
     n_lo, n_hi = float(curves["N"].min()), float(curves["N"].max())
     fig = (
         fig
         + p9.facet_wrap("panel", ncol=ncol(len(set(points["panel"]))), scales="free_y")
         + p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels)
-        + p9.scale_color_manual(values=colours, breaks=budgets)
+        + p9.scale_color_manual(values=colours, breaks=keys)
         + p9.labs(
             x="parameters N",
             y="loss (nats)",

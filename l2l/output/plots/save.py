@@ -46,7 +46,30 @@ def _panel_count(fig: ggplot) -> int:
 def figure_size(fig: ggplot) -> tuple[float, float]:
     """A width and height in inches that suit the figure: 4 in per facet column (up to 3 columns), 3.2 in per
     row; small multiples (more than 9 facets) 2.7 × 2.3 in each, 5 to a row; a facet grid 3.6 × 2.1 in per (row,
-    column) level; plus room for the legend (none when nothing is mapped to a legend), title and caption."""
+    column) level; plus room for the legend (none when nothing is mapped to a legend), title and caption; and at
+    least as wide as the title and the caption's longest line need."""
+    width, height = _panels_size(fig)
+    return max(width, _text_width(fig)), height
+
+
+# Inches per character of the title (12 pt bold) and the caption (8 pt) in matplotlib's DejaVu Sans, on average
+# over mixed text, and the margin around them.
+TITLE_CHAR_WIDTH = 0.105
+CAPTION_CHAR_WIDTH = 0.062
+TEXT_MARGIN = 0.4
+
+
+def _text_width(fig: ggplot) -> float:
+    """The width the title and the caption's longest line need: a narrow figure (one panel, Porian's long
+    held-out setting in the title) cut both off at its edges."""
+    labels: Any = fig.labels
+    title = str(getattr(labels, "title", None) or "")
+    caption = str(getattr(labels, "caption", None) or "")
+    longest = max((len(line) for line in caption.splitlines()), default=0)
+    return max(len(title) * TITLE_CHAR_WIDTH, longest * CAPTION_CHAR_WIDTH) + TEXT_MARGIN
+
+
+def _panels_size(fig: ggplot) -> tuple[float, float]:
     rows, cols = _grid_shape(fig)
     legend = _legend_width(fig) if _has_legend(fig) else 0.3
     if rows * cols > 0:  # a grid: rows of long strips, kept compact
