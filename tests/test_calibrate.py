@@ -332,3 +332,19 @@ def test_backtests_that_never_miss_make_a_finite_model() -> None:
     pi = model.interval(2.0, Placement(1.0, 3.0, group="x"), 0.9, scatter=0.003)
     assert all(math.isfinite(v) for v in (pi.lo, pi.hi, *model.scores))
     assert pi.lo < 2.0 < pi.hi
+
+
+def test_runs_a_rounding_above_their_budget_are_fitted_with_it_not_predicted() -> None:
+    """C = 6·N·D from rounded sizes scatters a grid budget over parts in a million: a run 3e-6 above its cutoff
+    was predicted by the refit that should have fitted it, at distance 0, and one bad run there blew every
+    dataset's interval up to [0, 1e129] (probe table with one early-stopped run)."""
+    sweeps, _ = _sweeps(0)
+    jittered = {
+        k: Sweep.of(s.N, s.D, s.C * (1 + 3e-6 * (np.arange(len(s.C)) % 3)), s.loss) for k, s in sweeps.items()
+    }
+    clean = calibrate(sweeps, BacktestOptions(fit=_fast_fit))
+    got = calibrate(jittered, BacktestOptions(fit=_fast_fit))
+    assert clean.direct is not None and got.direct is not None
+    assert got.direct.n_errors == clean.direct.n_errors
+    assert_allclose(got.direct.scores, clean.direct.scores, rtol=1e-4)
+    assert min(got.direct.score_distances) > 0.1  # nothing inside its own budget is scored as a prediction

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError
 from l2l.core.error_model import BacktestResidual
@@ -26,7 +26,7 @@ from l2l.core.laws import Array, ScalingLaw, check_form
 from l2l.core.loss_to_loss import fit_shifted_power
 from l2l.core.predictive import COMBINE_METHODS, aspect_of, combine_values, reach_distance, span_of
 from l2l.core.search import Problem, weighted_refit
-from l2l.core.sweep import Index, Sweep, budgets, pair_configs
+from l2l.core.sweep import Index, Sweep, at_or_below, budgets, pair_configs
 
 __all__ = [
     "MAX_CUTOFFS",
@@ -133,8 +133,8 @@ def _pair(a: Sweep, b: Sweep) -> tuple[Index, Index]:
     return pair_configs(a.N, a.D, b.N, b.D)
 
 
-def _above(sw: Sweep, cut: float) -> Array:
-    return np.asarray(cut * (1 + 1e-9) < sw.C)
+def _above(sw: Sweep, cut: float) -> NDArray[np.bool_]:
+    return ~at_or_below(sw.C, cut)
 
 
 def _reach(part: Sweep, cut: float, n: float, d: float, c: float) -> float:
@@ -168,7 +168,7 @@ def _translation_errors(
     span = span_of(cut, float(sweeps[tgt].C.min()))
     ii, jj = idx
     a, b = sweeps[src], sweeps[tgt]
-    low = a.C[ii] <= cut * (1 + 1e-9)
+    low = at_or_below(a.C[ii], cut)
     pf = fit_shifted_power(a.loss[ii][low], b.loss[jj][low], laws[src].E, laws[tgt].E)
     out: list[_Single] = []
     for i, j in zip(ii[~low], jj[~low], strict=True):
@@ -301,7 +301,7 @@ def _batched_cutoff_laws(
         rows.append(cut)
     if not rows:
         return out
-    counts = np.stack([np.asarray(c * (1 + 1e-9) >= sw.C, dtype=np.float64) for c in rows])
+    counts = np.stack([at_or_below(sw.C, c).astype(np.float64) for c in rows])
     problem = Problem(form, np.log(sw.N), np.log(sw.D), np.log(sw.loss), opts.objective, opts.delta)
     warm = np.asarray(opts.warm_starts[name], dtype=np.float64).ravel()
     with single_threaded_blas():
