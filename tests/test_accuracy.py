@@ -362,3 +362,14 @@ def test_batched_bootstrap_draws_reach_the_one_by_one_refits(pooled: bool) -> No
             alone = _fit_sigmoid(x[sub], y[sub], 0.25, "fit", 1.0, curve.params).rss
             batched = float(np.sum((_sigmoid(x[sub], *draws[b, c]) - y[sub]) ** 2))
             assert batched <= alone * (1 + 1e-8)
+
+
+def test_a_task_saturated_at_the_ceiling_is_unpredictable() -> None:
+    """The best runs at 99.9 % (a probe task capped there): no room left to rise, and on the logit scale, clipped
+    at 1e-3, its accuracies are all alike; its interval was [99.9, 99.9] around a prediction of 99.997."""
+    x, acc = sigmoid_task(x0=3.6, s=0.1)
+    acc = np.minimum(acc, 0.999)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    assert fit.status == "unpredictable"
+    assert "saturated" in fit.reason
+    assert assess_predictability(*sigmoid_task(), chance=0.25).predictable  # a rise to 100 % that stays below it

@@ -553,3 +553,28 @@ def test_a_destination_that_cannot_be_written_is_one_line_and_exit_1(
     assert dest in line
     assert "Traceback" not in result.stderr
     assert ".tmp" not in line
+
+
+def test_optimal_refuses_where_every_run_has_the_same_tokens_per_parameter(run: Any, tmp_path: Path) -> None:
+    """D = 20·N everywhere: N* is the search box's doing, not the runs' (a probe put it at half the truth)."""
+    import numpy as np
+    import polars as pl
+
+    from l2l.testing import PAPER_LIKE_LAW
+
+    n = np.geomspace(2e7, 2e9, 12)
+    rows = [
+        {"dataset": ds, "N": float(v), "D": 20 * float(v), "eval": f"{ds}_val", "loss": float(y) * k}
+        for ds, k in (("web", 1.0), ("code", 0.6))
+        for v, y in zip(n, PAPER_LIKE_LAW.predict(n, 20 * n), strict=True)
+    ]
+    table = tmp_path / "one_ratio.csv"
+    pl.DataFrame(rows).write_csv(table)
+    result = run("optimal", table, "--C", "1e21")
+    assert result.exit_code == 1
+    assert "no compute-optimal model: every run has about 20 tokens per parameter" in result.output
+    ranked = run("rank", table, "-t", "web_val", "--C", "1e21")
+    assert ranked.exit_code == 1
+    at_model = run("predict", table, "-d", "web", "--N", "1e9", "--D", "2e10", "--format", "json")
+    assert at_model.exit_code == 0
+    assert any("fitted along one line" in w for w in json.loads(at_model.stdout)["rows"][0]["warnings"])

@@ -269,3 +269,16 @@ def test_parameter_intervals_hold_the_fitted_value_at_any_level() -> None:
         for name, (lo, hi) in fit.parameter_intervals(level).items():
             point = fit.law.a_opt if name == "a" else getattr(fit.law, name)
             assert lo <= point <= hi, (level, name, lo, point, hi)
+
+
+def test_runs_all_at_one_tokens_per_parameter_say_the_split_is_not_identified() -> None:
+    """D = 20·N for every run: the law is pinned down along one line only (a probe sweep fitted β = 0.02 against
+    0.45 and put N* at half the truth, flagged ok)."""
+    from l2l.core.sweep import allocation_unidentified
+    from l2l.testing import PAPER_LIKE_LAW
+
+    n = np.geomspace(2e7, 2e9, 12)
+    y = PAPER_LIKE_LAW.predict(n, 20 * n)
+    fit = fit_law(n, 20 * n, y)
+    assert any("every run has about 20 tokens per parameter" in w for w in fit.warnings)
+    assert allocation_unidentified(n, n * np.geomspace(10, 40, 12)) is None  # a 4x spread of D/N tells it

@@ -302,7 +302,8 @@ class AccuracyFit:
         c = _logit(p)
         down = math.hypot(max(c - _logit(a_lo), 0.0), q)
         up = math.hypot(max(_logit(a_hi) - c, 0.0), q)
-        return p, _expit(c - down), _expit(c + up), what
+        # beyond the logit clip (LOGIT_EPS) the ends are the clip's: the interval still holds the prediction
+        return p, min(_expit(c - down), p), max(_expit(c + up), p), what
 
     def predict_interval(
         self,

@@ -16,12 +16,24 @@ from numpy.typing import ArrayLike
 from l2l.base.errors import FitError, InputError
 from l2l.core.laws import Array
 
-__all__ = ["MIN_SIGNAL_SD", "TREND_P", "Predictability", "assess_predictability", "check_inputs", "spearman"]
+__all__ = [
+    "MIN_SIGNAL_SD",
+    "SATURATION",
+    "TREND_P",
+    "Predictability",
+    "assess_predictability",
+    "check_inputs",
+    "spearman",
+]
 
 # A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
 # worst runs when no chance level is given), and the accuracy falls with the loss (Spearman p below TREND_P).
 MIN_SIGNAL_SD = 3.0
 TREND_P = 1e-3
+# ... and when its best runs (their median) stay further than this below 100 %: a task whose best runs sit at the
+# ceiling has no room left to rise, and its accuracies there are all alike on the logit scale (a probe task capped
+# at 99.9 % got intervals [99.9, 99.9] around a prediction of 99.997, and rank P(best) 1.00 on 0.002-point gaps).
+SATURATION = 1e-3
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,18 @@ def assess_predictability(
         return Predictability(
             False,
             why,
+            signal,
+            ref,
+            sd,
+            rho_f,
+            p_f,
+        )
+    best = float(np.median(ya[order[:k]]))
+    if 1.0 - best <= SATURATION * (1 + 1e-9):
+        return Predictability(
+            False,
+            f"accuracy has saturated: the best runs sit at {100 * best:.2f} %, within {100 * SATURATION:g} points of "
+            "100 %, with no room left to rise",
             signal,
             ref,
             sd,

@@ -23,7 +23,7 @@ from l2l.base.errors import FitError, UsageError
 from l2l.core.fit import LawFit, bootstrap_law, fit_law
 from l2l.core.laws import Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
-from l2l.core.sweep import Sweep, config_groups, pair_configs
+from l2l.core.sweep import Sweep, allocation_unidentified, config_groups, pair_configs
 
 __all__ = [
     "Budget",
@@ -237,6 +237,8 @@ class RankModel:
     #: (candidate, eval) → the correction of that law's log prediction at (N, D) arrays (``predict``'s: the bias
     #: its calibration learned where that helped); laws without one are used as fitted
     corrections: Mapping[tuple[str, str], Callable[[Array, Array], Array]] = field(default_factory=dict)
+    #: candidate → why its own runs cannot tell a compute-optimal model (all at one D/N): ranked at (N, D) only
+    unidentified: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def n_joint(self) -> int:
@@ -266,7 +268,9 @@ class RankModel:
             return float(budget.N), float(budget.D)
         entry = next(iter(self.entries.values()))[name]
         if isinstance(entry.own, FitError):
-            raise entry.own
+            raise FitError(f"its own-loss law cannot be fitted: {entry.own.message}")
+        if name in self.unidentified:
+            raise FitError(f"no compute-optimal model: {self.unidentified[name]}")
         n, d = entry.own.fit.law.compute_optimal(budget.compute, budget.flops_per_param_token)
         return float(n), float(d)
 
@@ -394,7 +398,7 @@ class RankModel:
             try:
                 n, d = self._optimal(name, budget)
             except FitError as exc:
-                failed[name] = f"its own-loss law cannot be fitted: {exc}"
+                failed[name] = exc.message
                 continue
             extra[name] = CandidatePoint(n, d, e.measured_top)
             laws = [x for x in (e.own, e.target) if isinstance(x, DrawnLaw)]
@@ -554,6 +558,13 @@ def fit_rank_model(
         anchor_source=anchor_source,
         joint=joint,
         corrections={} if corrections is None else dict(corrections),
+        unidentified={
+            c.name: why
+            for c in candidates
+            if (r := c.runs.get(c.own_eval)) is not None
+            and len(r)
+            and (why := allocation_unidentified(r.N, r.D)) is not None
+        },
     )
 
 

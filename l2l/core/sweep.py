@@ -111,6 +111,28 @@ def at_or_below(C: ArrayLike, cutoff: float) -> NDArray[np.bool_]:
     return np.asarray(np.asarray(C, dtype=np.float64) <= cutoff * (1 + BUDGET_RTOL))
 
 
+#: Runs whose tokens per parameter (D/N) all lie within this factor of one another pin a law down along one line
+#: only: how a budget is best split between N and D is not identified (a probe sweep at D = 20·N fitted β = 0.02
+#: against a true 0.45, flagged ok, and put N* at half the truth).
+MIN_RATIO_SPREAD = 2.0
+
+
+def allocation_unidentified(N: ArrayLike, D: ArrayLike) -> str | None:
+    """Why runs at (N, D) cannot identify the compute-optimal split (all at about one D/N), or None."""
+    ratio = np.asarray(D, dtype=np.float64).ravel() / np.asarray(N, dtype=np.float64).ravel()
+    if not len(ratio):
+        return None
+    lo, hi = float(ratio.min()), float(ratio.max())
+    if hi >= lo * MIN_RATIO_SPREAD:
+        return None
+    span = f"about {float(np.median(ratio)):.3g}" if hi < lo * 1.05 else f"{lo:.3g}–{hi:.3g}"
+    return (
+        f"every run has {span} tokens per parameter: the law is fitted along one line, D ≈ "
+        f"{float(np.median(ratio)):.3g}·N, so how a budget is best split between N and D (N*, D*, and any model "
+        "off that line) is not identified; runs at other D/N would tell it"
+    )
+
+
 def budgets(C: ArrayLike, rtol: float = BUDGET_RTOL) -> Array:
     """Distinct compute budgets (values within ``rtol`` merged), ascending."""
     c = np.sort(np.asarray(C, dtype=np.float64).ravel())

@@ -44,7 +44,7 @@ from l2l.core.predictive import (
     range_ratios,
 )
 from l2l.core.selection import FORM_LABELS
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, allocation_unidentified
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap
 from l2l.workflows.results import Results
 
@@ -451,9 +451,15 @@ def optimal(
     book = law_book(runs, options, split, cache, calibrations)
     laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed)
     out: list[Allocation] = []
-    for fit in laws:
-        drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)
+    for fit in list(laws):
         sweep = book.sweeps.get(fit.dataset, fit.eval)
+        one_line = allocation_unidentified(sweep.N, sweep.D)
+        if one_line is not None:  # N* would be the search box's doing, not the runs'
+            if len(laws) == 1 and not out and not skipped:
+                raise FitError(f"{fit.dataset}/{fit.eval}: no compute-optimal model: {one_line}")
+            skipped.append(f"not predicted: {fit.dataset}/{fit.eval}: no compute-optimal model: {one_line}")
+            continue
+        drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)
         for c in c_arr:
             opt = optimal_interval(drawn, float(c), level, k)
             pi, _ = _law_interval(
@@ -468,4 +474,6 @@ def optimal(
                     note = form_doubt_note(alt.form, f"puts N* at {n_alt:.3g}", where)
                     pi = dc_replace(pi, notes=(*pi.notes, note))
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
+    if not out and skipped:
+        raise FitError(skipped[0].removeprefix("not predicted: "))
     return Results(out, skipped)

@@ -536,10 +536,12 @@ def _ranked(ranking: Ranking) -> Ranking:
     if reasons and counts[shown] > 1:
         shown += f" ({counts[shown]} datasets)"
     more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
-    raise SelectionError(
-        f"no dataset could be ranked: {shown}{more}",
-        hint=f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}",
+    hint = (
+        "rank at a model on the runs' line instead: --N and --D"
+        if shown.startswith("no compute-optimal model")
+        else f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
     )
+    raise SelectionError(f"no dataset could be ranked: {shown}{more}", hint=hint)
 
 
 # ---------------------------------------------------------------------------------------------------------------
