@@ -372,4 +372,5 @@ def test_a_task_saturated_at_the_ceiling_is_unpredictable() -> None:
     fit = fit_accuracy(x, acc, chance=0.25)
     assert fit.status == "unpredictable"
     assert "saturated" in fit.reason
-    assert assess_predictability(*sigmoid_task(), chance=0.25).predictable  # a rise to 100 % that stays below it
+    # a rise toward 100 % that stays below it is predictable
+    assert assess_predictability(*sigmoid_task(), chance=0.25).predictable

@@ -344,7 +344,8 @@ def test_runs_a_rounding_above_their_budget_are_fitted_with_it_not_predicted() -
     }
     clean = calibrate(sweeps, BacktestOptions(fit=_fast_fit))
     got = calibrate(jittered, BacktestOptions(fit=_fast_fit))
-    assert clean.direct is not None and got.direct is not None
+    assert clean.direct is not None
+    assert got.direct is not None
     assert got.direct.n_errors == clean.direct.n_errors
     assert_allclose(got.direct.scores, clean.direct.scores, rtol=1e-4)
     assert min(got.direct.score_distances) > 0.1  # nothing inside its own budget is scored as a prediction

@@ -578,3 +578,10 @@ def test_optimal_refuses_where_every_run_has_the_same_tokens_per_parameter(run: 
     at_model = run("predict", table, "-d", "web", "--N", "1e9", "--D", "2e10", "--format", "json")
     assert at_model.exit_code == 0
     assert any("fitted along one line" in w for w in json.loads(at_model.stdout)["rows"][0]["warnings"])
+
+
+def test_a_law_file_is_saved_into_a_directory_made_for_it(ingested: Any, tmp_path: Path) -> None:
+    # as a figure's directory is made: --save out/laws.json used to fail where --plot out/law.png succeeded
+    target = tmp_path / "new" / "dir" / "laws.json"
+    assert ingested("fit-law", "--save", target).exit_code == 0
+    assert json.loads(target.read_text())["laws"]

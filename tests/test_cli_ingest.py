@@ -322,3 +322,35 @@ def test_n_counted_in_millions_is_ingested_with_a_warning_naming_the_unit(run: A
     said = " ".join(result.output.split())
     assert "warning: the largest N is 350: parameters of a language model come in millions or more" in said
     assert "(124M, 1.3B)" in said
+
+
+def test_a_file_of_accuracies_is_reported_as_accuracies(run: Any, tmp_path: Path) -> None:
+    """Its value column is read as the loss and its metric column makes the rows accuracies: the report said
+    "losses, value→loss" for an accuracy file."""
+    losses, accs, mixed = tmp_path / "losses.csv", tmp_path / "acc.csv", tmp_path / "mixed.csv"
+    sizes = [(1e7 * 2**i, 2e8 * 2**i) for i in range(8)]
+    losses.write_text(
+        "dataset,N,D,eval,loss\n"
+        + "".join(f"a,{n},{d},a_val,{3 - i / 10}\n" for i, (n, d) in enumerate(sizes))
+    )
+    accs.write_text(
+        "dataset,N,D,eval,metric,value\n"
+        + "".join(f"a,{n},{d},quiz,accuracy,{0.3 + i / 50}\n" for i, (n, d) in enumerate(sizes))
+    )
+    mixed.write_text(
+        "dataset,N,D,eval,metric,value\n"
+        + "".join(
+            f"a,{n},{d},a_val,loss,{3 - i / 10}\na,{n},{d},quiz,accuracy,{0.3 + i / 50}\n"
+            for i, (n, d) in enumerate(sizes)
+        )
+    )
+    doc = json.loads(run("ingest", losses, accs, "-f", "json").stdout)
+    by_file = {Path(r["file"]).name: r for r in doc["rows"]}
+    assert by_file["acc.csv"]["what"] == "accuracies"
+    assert by_file["acc.csv"]["aliases"] == "value→accuracy"
+    assert by_file["losses.csv"]["what"] == "losses"
+    rows = json.loads(run("ingest", mixed, "-f", "json").stdout)["rows"]
+    assert [(r["what"], r["read"], r["kept"], r["aliases"]) for r in rows] == [
+        ("losses, accuracies", 16, 16, "value→loss/accuracy")
+    ]
+    assert "notes" in json.loads(run("runs", "-f", "json").stdout)  # every document has notes, empty or not

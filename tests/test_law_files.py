@@ -62,6 +62,15 @@ def test_the_law_file_prediction_report_warns_when_the_reach_is_unknown(doc: dic
         ({"ranges": {"N": [-1.0, 1e9]}}, "ranges must be finite positive numbers"),
         ({"E": "1.7"}, "E must be a number, got '1.7'"),
         ({"E": 1.7}, "E=1.7 disagrees with the law's theta"),
+        (
+            {"bootstrap_theta": [[1.0]]},
+            "bootstrap_theta must be a list of draws of 5 parameters each, got shape",
+        ),
+        (
+            {"bootstrap_theta": [[1.0, 2.0, None, 0.3, 0.4]]},
+            "bootstrap_theta holds a value that is not a finite",
+        ),
+        ({"eval": 5}, "eval must be a string, got 5"),
     ],
 )
 def test_a_bad_field_is_refused_naming_the_law_and_the_field(

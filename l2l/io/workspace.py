@@ -743,9 +743,11 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
 
 
 def write_law_file(path: Path, doc: dict[str, Any]) -> None:
-    """Write a law-file document (``lawfile.law_file_dict``) to ``path`` atomically."""
+    """Write a law-file document (``lawfile.law_file_dict``) to ``path`` atomically, making its directory as a
+    figure's is made (``--save out/laws.json`` used to fail where ``--plot out/law.png`` succeeded)."""
     data = (json.dumps(doc, indent=2, allow_nan=False) + "\n").encode()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, data)
     except OSError as exc:
         raise OutputError(f"cannot write the law file {path}: {exc.strerror or exc}") from None

@@ -184,8 +184,7 @@ def to_json(reports: Sequence[Report]) -> str:
         said = [rep.summary] if rep.summary and rep.summary != summary else []
         notes.extend(n for n in [*said, *rep.notes] if n not in notes)
     doc["summary"] = summary
-    if notes:
-        doc["notes"] = notes
+    doc["notes"] = notes  # always there, empty or not: one shape for scripts
     return json.dumps(doc, indent=2, allow_nan=False)
 
 

@@ -156,6 +156,26 @@ def _ranges_of(rng: Any) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _check_names_and_draws(fit: LawFit) -> None:
+    """Names are strings and bootstrap draws a (draws, parameters) table of finite numbers; ValueError saying
+    which is not (a draw of one number failed only when predicting, as an internal numpy error)."""
+    import numpy as np
+
+    for key in ("dataset", "eval"):
+        if not isinstance(getattr(fit, key), str):
+            raise ValueError(f"{key} must be a string, got {getattr(fit, key)!r}")
+    boot = fit.bootstrap
+    if boot is None:
+        return
+    width = len(fit.law.theta)
+    if boot.ndim != 2 or boot.shape[1] != width or not len(boot):
+        raise ValueError(
+            f"bootstrap_theta must be a list of draws of {width} parameters each, got shape {boot.shape}"
+        )
+    if not np.all(np.isfinite(boot)):
+        raise ValueError("bootstrap_theta holds a value that is not a finite number")
+
+
 def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, float]]]:
     """One law record: the fit and its ranges; InputError naming the law when a field is missing or bad."""
     from l2l.core.fit import LawFit
@@ -167,6 +187,7 @@ def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, 
         label = f"law {i} ({rec.get('dataset')}/{rec.get('eval')})"
         fit = LawFit.from_record(rec)
         _check_readable(rec, fit.law)
+        _check_names_and_draws(fit)
         return fit, _ranges_of(rec.get("ranges"))
     except KeyError as exc:
         raise _bad(source, f"{label}: missing field {exc}") from None

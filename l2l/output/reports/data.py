@@ -323,25 +323,29 @@ def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
 
 
 def _file_rows(added: Runs) -> list[dict[str, Any]]:
+    """One row per file, what it held: losses, accuracies (its metric column says), or both."""
     rows = []
     for p in added.provenance:
-        rows.append(
-            {
-                "file": p["path"],
-                "format": p["format"],
-                "what": "accuracies" if p.get("metric") == "accuracy" else "losses",
-                "read": p["rows_read"] + p.get("rows_filtered", 0),  # every row of the file, --where's too
-                "kept": p["rows_kept"],
-                "merged": p["rows_merged"],
-                "rejected": p["rows_rejected"],
-                "aliases": ", ".join(f"{a}→{c}" for a, c in p["aliases"].items()),
-                "sha256": p["sha256"],
-            }
-        )
-        acc = p.get("accuracy")
-        if acc is not None:  # the accuracy part of a file that also held losses
-            rows.append({**rows[-1], "what": "accuracies", "read": acc["rows_read"], "kept": acc["rows_kept"],
-                         "merged": 0, "rejected": 0})  # fmt: skip
+        row = {
+            "file": p["path"],
+            "format": p["format"],
+            "what": "losses",
+            "read": p["rows_read"] + p.get("rows_filtered", 0),  # every row of the file, --where's too
+            "kept": p["rows_kept"],
+            "merged": p["rows_merged"],
+            "rejected": p["rows_rejected"],
+            "aliases": ", ".join(f"{a}→{c}" for a, c in p["aliases"].items()),
+            "sha256": p["sha256"],
+        }
+        acc = int(p.get("accuracy_rows") or 0)
+        # the value column is read as "loss" and its metric column makes a row an accuracy: said as such
+        as_acc = {"what": "accuracies", "aliases": str(row["aliases"]).replace("→loss", "→accuracy")}
+        if acc and set(p.get("metrics") or {}) == {"accuracy"}:
+            rows.append({**row, **as_acc})
+        elif acc:  # rows read are not counted by metric before checkpoints are chosen: one row, both kinds
+            rows.append({**row, "what": "losses, accuracies", "aliases": f"{row['aliases']}/accuracy"})
+        else:
+            rows.append(row)
     return rows
 
 
