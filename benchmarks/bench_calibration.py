@@ -527,11 +527,24 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         for cfg in PORIAN_CONFIGS:
             runs = read_runs([args.public + "/porian2024_rsld.csv"], where=(Where("config", cfg),))
             out.append((f"porian {cfg}", runs, None, 1))
-    for seed in range(args.seeds if args.table in ("eq3", "eq1", "wide", "ladder", "shared") else 0):
+    for seed in range(args.seeds if args.table in ("eq3", "eq1", "far", "wide", "ladder", "shared") else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
             write_csv(synthetic_runs(SyntheticSpec(seed=seed, noise=args.noise)), str(path))
             out.append((f"eq3 seed {seed}", read_runs([path]), "extrapolation", None))
+        elif args.table == "far":
+            # a short sweep (five budgets, six sizes each: two backtest cutoffs) predicted 50x beyond its largest
+            # budget, further than any backtest reaches
+            spec = SyntheticSpec(
+                seed=seed,
+                noise=args.noise,
+                budgets=(1e17, 3e17, 1e18, 3e18, 1e19),
+                sizes_per_budget=6,
+                holdout_budget=5e20,
+                holdout_size=2e9,
+            )
+            write_csv(synthetic_runs(spec), str(path))
+            out.append((f"far seed {seed}", read_runs([path]), "extrapolation", None))
         elif args.table == "eq1":
             write_csv(_eq1_runs(seed, args.noise), str(path))
             out.append((f"eq1 seed {seed}", read_runs([path]), "extrapolation", None))
@@ -657,7 +670,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=("synthetic", "paper", "timing", "heldout"))
     ap.add_argument(
-        "--table", choices=("paper", "porian", "eq3", "eq1", "wide", "ladder", "shared"), default="paper"
+        "--table",
+        choices=("paper", "porian", "eq3", "eq1", "far", "wide", "ladder", "shared"),
+        default="paper",
     )
     here = Path(__file__).resolve().parent.parent
     public = [
