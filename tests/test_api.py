@@ -65,3 +65,22 @@ def test_percentile_interval_takes_a_level() -> None:
     draws = np.arange(1001, dtype=np.float64)
     assert_allclose(percentile_interval(draws), (25.0, 975.0), rtol=1e-12)
     assert_allclose(percentile_interval(draws, 0.5), (250.0, 750.0), rtol=1e-12)
+
+
+def test_one_name_one_path_and_one_number_are_taken_whole(synthetic_csv: Path) -> None:
+    """A bare string was iterated letter by letter ("unknown dataset 'l'", "/: unsupported file type") and a bare
+    number raised numpy's TypeError; a size given as text is l2l's UsageError."""
+    import pytest
+
+    import l2l
+    from l2l.base.errors import UsageError
+
+    runs = l2l.read_runs(str(synthetic_csv))
+    assert runs.datasets == ["alpha", "beta", "gamma"]
+    one = l2l.predict(runs, datasets="alpha", N=1e9, D=2e10)
+    many = l2l.predict(runs, datasets=["alpha"], N=[1e9], D=[2e10])
+    assert len(one) == 1
+    assert one[0].loss == many[0].loss
+    assert len(l2l.optimal(runs, C=1e21, datasets="alpha")) == 1
+    with pytest.raises(UsageError, match="N must be numbers"):
+        l2l.predict(runs, datasets="alpha", N=["3.3B"], D=[2e10])

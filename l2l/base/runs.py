@@ -202,7 +202,7 @@ class Runs:
         loss; ``all`` = every eval measured on that dataset (in ``frame``, by default the whole table); other
         names (exact or unique prefix) as given, skipped for datasets that never measured them."""
         frame = self.frame if frame is None else frame
-        wanted = list(evals or [OWN])
+        wanted = [evals] if isinstance(evals, str) else list(evals or [OWN])
         keys: list[tuple[str, str]] = []
         for ds in datasets:
             measured = evals_measured(frame, ds)
@@ -310,7 +310,10 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
 
 def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: str) -> list[str]:
     """Every name of ``names`` resolved (``resolve_name``), repeats honoured and duplicates dropped, in the order
-    given; ``all`` anywhere, or no names at all, gives every candidate."""
+    given; ``all`` anywhere, or no names at all, gives every candidate. One bare name is one name (the library's
+    ``datasets="alpha"`` was read letter by letter: "unknown dataset 'l'")."""
+    if isinstance(names, str):
+        names = [names]
     if not names or ALL in names:
         return list(candidates)
     return list(dict.fromkeys(resolve_name(n, candidates, what) for n in names))

@@ -29,7 +29,7 @@ def repeat_notes(rep: Repeats) -> list[str]:
     if rep.same:
         differ = (
             f"; their losses differ by up to {100 * rep.spread:.1f} % (the same run logged twice with different "
-            "values? a seed or run id column would tell them apart)"
+            "values? only distinct run ids or a seed column keep them apart)"
             if rep.spread > REPEAT_SPREAD
             else ""
         )

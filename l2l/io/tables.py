@@ -597,8 +597,11 @@ def read_runs(
     differ in it at one (dataset, N, D).
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
-    ``own_eval`` entry naming a dataset or eval that is not in the tables.
+    ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
+    string used to be read letter by letter: "/: unsupported file type").
     """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
     opts = ReadOptions(
         wide,
         loss_columns,

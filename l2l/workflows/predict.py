@@ -239,19 +239,33 @@ def _warnings(fit: LawFit, row: Mapping[str, Any]) -> list[str]:
     return [*fit.warnings, *(row.get("notes", []) if warn else [])]
 
 
+def _numbers(values: Sequence[float] | float, name: str) -> Array:
+    """``values`` (one number or several) as a 1-d float array; UsageError naming ``name`` when they are not
+    numbers."""
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"{name} must be numbers (1e9, not '1B': the command line parses those)", param=name
+        ) from None
+    return arr
+
+
 def size_grid(
     N: Sequence[float], D: Sequence[float] | None, C: Sequence[float] | None, k: float = 6.0
 ) -> tuple[Array, Array]:
     """(N, D) arrays of equal length from model sizes and either token counts or budgets (D = C/(k·N)); a single
-    value on one side is repeated to match the other."""
-    n = np.asarray(N, dtype=np.float64)
+    value on one side is repeated to match the other. A number alone is one value; a string is no number
+    (UsageError, as the command line's "3.3B" is parsed before it gets here)."""
+    n = _numbers(N, "N")
     if (D is None) == (C is None):
         raise UsageError("give exactly one of D (tokens) and C (compute) with N", param="D")
     if D is not None:
-        d = np.asarray(D, dtype=np.float64)
+        d = _numbers(D, "D")
     else:
         assert C is not None
-        d = np.asarray(C, dtype=np.float64) / (k * n) if len(C) == len(N) or len(C) == 1 else np.array([])
+        c = _numbers(C, "C")
+        d = c / (k * n) if len(c) == len(n) or len(c) == 1 else np.array([])
     if len(d) == 1 and len(n) > 1:
         d = np.repeat(d, len(n))
     if len(n) == 1 and len(d) > 1:
@@ -444,7 +458,7 @@ def optimal(
     uncertainty only, since no backtest can score an optimum that is never measured. The loss at N* gets the
     calibrated predictive interval of ``predict``."""
     check_level(level)
-    c_arr = np.asarray(C, dtype=np.float64)
+    c_arr = _numbers(C, "C")
     if not np.all(np.isfinite(c_arr) & (c_arr > 0)):
         raise UsageError("compute budgets C must be positive numbers", param="C")
     k = runs.flops_per_param_token
