@@ -83,4 +83,4 @@ def test_one_name_one_path_and_one_number_are_taken_whole(synthetic_csv: Path) -
     assert one[0].loss == many[0].loss
     assert len(l2l.optimal(runs, C=1e21, datasets="alpha")) == 1
     with pytest.raises(UsageError, match="N must be numbers"):
-        l2l.predict(runs, datasets="alpha", N=["3.3B"], D=[2e10])
+        l2l.predict(runs, datasets="alpha", N=["3.3B"], D=[2e10])  # type: ignore[list-item]

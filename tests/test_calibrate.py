@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -349,3 +350,10 @@ def test_runs_a_rounding_above_their_budget_are_fitted_with_it_not_predicted() -
     assert got.direct.n_errors == clean.direct.n_errors
     assert_allclose(got.direct.scores, clean.direct.scores, rtol=1e-4)
     assert min(got.direct.score_distances) > 0.1  # nothing inside its own budget is scored as a prediction
+
+
+def test_an_interval_too_wide_to_bound_anything_is_refused() -> None:
+    model = fit_error_model(_errors(np.random.default_rng(0), 400, bias=0.0, spread=0.02))
+    wild = dataclasses.replace(model, scores=tuple(s * 1e4 for s in model.scores))
+    with pytest.raises(FitError, match="too scattered to bound this prediction"):
+        wild.interval(2.0, Placement(1.0, 2.0), 0.9)

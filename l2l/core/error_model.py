@@ -53,6 +53,12 @@ MIN_BIAS_CUTOFFS = 3
 # ... and only when it cuts the cross-fitted mean |error| by at least this fraction.
 BIAS_GAIN = 0.1
 BIAS_FORMS: tuple[str, ...] = ("none", "distance", "reach")
+# An interval wider than this factor either way (in log) bounds nothing: refused, never printed as [0, 1e129].
+MAX_LOG_HALF_WIDTH = math.log(10.0)
+# The spread at distance 0 (s0) is at least this fraction of the robust scale of the errors: fitted on errors that
+# all lie beyond their fits, it can collapse to 1e-6, and a run scored by it (a checkpoint just above a cutoff)
+# gets a score in the thousands that widens every interval of the table.
+MIN_NOISE_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,11 @@ class ErrorModel:
         if not (pred > 0 and math.isfinite(pred)):
             raise FitError(f"a prediction must be finite and > 0 to get an interval, got {pred}")
         shift, half = self.log_interval(where, level, sd_param, scatter)
+        if not half <= MAX_LOG_HALF_WIDTH:
+            raise FitError(
+                f"the backtests' errors are too scattered to bound this prediction: its {100 * level:g}% interval "
+                f"would span a factor of {math.exp(min(half, 700.0)):.3g} either way"
+            )
         centre = math.log(pred) + shift
         return PredictiveInterval(
             estimate=math.exp(centre),
@@ -350,6 +361,7 @@ def _estimate(form: str, e: Array, d: Array, a: Array, r: Array) -> tuple[float,
     coef[0] = (float(np.std(e)) + 1e-6) ** 2
     b: Array = np.zeros(2)
     x = np.stack([u, u * a], axis=1)
+    floor = MIN_NOISE_FRACTION * 1.4826 * float(np.median(np.abs(e)))
     for _ in range(3):
         sw = 1.0 / np.sqrt(np.maximum(design @ coef, 1e-24))
         if np.any(u > 0):
@@ -357,7 +369,7 @@ def _estimate(form: str, e: Array, d: Array, a: Array, r: Array) -> tuple[float,
         res2 = (e - x @ b) ** 2
         w2 = sw**2
         coef, _ = nnls(design * w2[:, None], res2 * w2)
-        coef[0] = max(float(coef[0]), 1e-12)
+        coef[0] = max(float(coef[0]), floor**2, 1e-12)
     s = [math.sqrt(max(float(c), 0.0)) for c in coef]
     return float(b[0]), float(b[1]), s[0], s[1], s[2]
 
