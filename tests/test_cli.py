@@ -469,6 +469,7 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
         (["predict", "-d", "alpha"], "give the model size N"),
         (["predict", "--N", "1e9"], "name the dataset whose law predicts"),
         (["rank", "--C", "1e21"], "name at least one target eval"),
+        (["fit-law", "--bootstrap", "1"], "'--bootstrap': a bootstrap needs at least 2 draws"),
         (["rank", "-t", "own", "--C", "1e21", "--N", "1e9"], "either a compute C, or a model size N"),
     ],
 )
