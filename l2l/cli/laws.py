@@ -68,7 +68,7 @@ def fit_law_cmd(
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Fit scaling laws to each dataset's own loss (or to any eval) by the global optimum of the objective."""
-    from l2l.core.laws import FORM_EQUATIONS
+    from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
     from l2l.output.render import ProgressBar
     from l2l.output.reports import fits_report
     from l2l.workflows.lawbook import fit_laws
@@ -118,7 +118,7 @@ def fit_law_cmd(
             form=form,
             objective=objective,
             delta=delta,
-            equation=FORM_EQUATIONS.get(form, ""),
+            equation=FORM_EQUATIONS.get(form, PER_LAW_EQUATION),
             level=level,
             own=s.runs.own_eval,
         )

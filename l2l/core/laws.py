@@ -30,6 +30,8 @@ FORM_EQUATIONS: dict[str, str] = {
     "chinchilla": "E + A/N^α + B/D^β",
     "kaplan": "((A/N)^(α/β) + B/D)^β",
 }
+#: The equation of a set of laws each in its own form (``--form auto``).
+PER_LAW_EQUATION = "per law: each law's own form and equation"
 # Optimizer coordinates, in order. Kaplan has no irreducible term.
 PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "l2l": ("a", "b", "e", "alpha", "beta"),

@@ -56,7 +56,7 @@ def law_file_dict(
     law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
     error)."""
     from l2l.base.version import __version__
-    from l2l.core.laws import FORM_EQUATIONS
+    from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
 
     laws = []
     for fit in fits:
@@ -80,7 +80,7 @@ def law_file_dict(
             "flops_per_param_token": runs.flops_per_param_token,
         },
         "form": options.form,
-        "equation": FORM_EQUATIONS.get(options.form, "per law: each law's own form and equation"),
+        "equation": FORM_EQUATIONS.get(options.form, PER_LAW_EQUATION),
         "objective": options.objective,
         "delta": options.delta,
         "thorough": options.thorough,
