@@ -212,7 +212,7 @@ def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
             raise FitError(
                 f"{label}: only {k} distinct value{'s' if k > 1 else ''} of {name}; a scaling law needs at least 3 "
                 f"to identify its {name} term",
-                hint="add runs at more model sizes and token counts",
+                hint=f"add runs at more {'model sizes' if name == 'N' else 'token counts'}",
             )
 
 
