@@ -318,3 +318,27 @@ def test_a_form_the_backtests_cannot_rule_out_never_lets_a_miss_pass_silently(
         assert held or warned, r
     opt = json.loads(run("optimal", "--C", "1e21", "-f", "json").stdout)["rows"]
     assert any("puts N* at" in n for r in opt for n in r["notes"])
+
+
+def test_a_poor_law_is_judged_on_every_run_of_its_largest_budget_rounding_jitter_included() -> None:
+    """C = 6·N·D from rounded sizes: the largest budget's runs differ in C by parts in a million, and only the one
+    at the exact maximum was judged (here the one run on the law, beside four 5 % above it)."""
+    from l2l.core.fit import fit_law
+    from l2l.core.selection import law_flag
+    from l2l.core.sweep import Sweep
+    from l2l.testing import PAPER_LIKE_LAW, law_samples
+
+    n, d, y = law_samples(
+        PAPER_LIKE_LAW, budgets=(1e17, 3e17, 1e18, 3e18, 1e19), sizes_per_budget=5, noise=0.0, seed=0
+    )
+    c = 6 * n * d
+    top = np.flatnonzero(np.isclose(c, c.max(), rtol=1e-6))
+    c[top] *= 1 - 1e-6 * np.arange(1, len(top) + 1)  # jitter below the largest ...
+    c[top[len(top) // 2]] = 1e19 * (1 + 1e-6)  # ... except the one run on the law, at the exact maximum
+    y = y.copy()
+    y[top] *= 1.05
+    y[top[len(top) // 2]] /= 1.05
+    fit = fit_law(n, d, y)
+    flag = law_flag(fit, Sweep.of(n, d, c, y), None)
+    assert flag is not None
+    assert "its own largest runs lie" in flag

@@ -35,7 +35,7 @@ from l2l.base.errors import FitError
 from l2l.core.error_model import MAX_ASPECT, BacktestResidual, ErrorModel, fit_error_model, near_optimal
 from l2l.core.fit import LawFit
 from l2l.core.predictive import aspect_of
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import BUDGET_RTOL, Sweep
 
 __all__ = [
     "FORM_LABELS",
@@ -166,7 +166,7 @@ def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
     compute-optimal by more than ``POOR_TOP`` on average, or its backtest predictions (``model``'s cross-fitted
     errors of its dataset) by more than ``POOR_BACKTEST``."""
     why: list[str] = []
-    top = sweep.max_C * (1 - 1e-9) <= sweep.C
+    top = sweep.max_C / (1 + BUDGET_RTOL) <= sweep.C  # the largest budget, rounding jitter of C included
     near = top & (np.abs(aspect_of(fit, sweep.N, sweep.C)) <= MAX_ASPECT)
     use = near if near.any() else top
     miss = float(np.mean(np.log(sweep.loss[use] / fit.predict(sweep.N[use], sweep.D[use]))))

@@ -28,6 +28,7 @@ from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
 from l2l.core.rank_model import (
+    ANCHOR_BUDGET_RATIO,
     Budget,
     Candidate,
     DrawError,
@@ -327,7 +328,9 @@ def _learned(
             if full.sweeps.has(c.name, ev)
         }
         form = chosen.pop() if len(chosen) == 1 else form
-    short = store.book(runs, frame.filter(pl.col("C") < max(tops) * (1 - 1e-9)), form)
+    # the held-out budget as learn_draw_error holds it out (within ANCHOR_BUDGET_RATIO of the largest): a run of
+    # that budget a rounding below its largest C was fitted on by the laws that then "predicted" it
+    short = store.book(runs, frame.filter(pl.col("C") < max(tops) / ANCHOR_BUDGET_RATIO), form)
     keys = [(c.name, c.own_eval) for c in cands] + [(c.name, target) for c in cands]
     per_law = min(settings.boot, settings.draws - 1) + 1
     memo = _drawn(short, keys, per_law - 1, settings.seed)
