@@ -194,3 +194,27 @@ def test_a_table_without_two_own_evals_is_refused_in_one_line_naming_a_few_datas
         "ds3 (no own eval) and 2 more"
     ), msg
     assert "\n" not in msg
+
+
+def test_the_top_budget_held_out_is_every_run_of_it_rounding_jitter_included(synthetic_csv: Any) -> None:
+    """C = 6·N·D from rounded sizes: runs of the largest budget a few parts in a million below its largest C were
+    fitted on, not held out (log10 C was rounded to 6 decimals: 2.3e-6 apart)."""
+    import dataclasses
+
+    import polars as pl
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.evaluate import _holdout_mask
+
+    runs = read_runs([synthetic_csv])
+    frame = runs.frame.filter(pl.col("split") == "sweep")
+    top = frame["C"].max()
+    jitter = (
+        pl.when(pl.col("C") == top)
+        .then(pl.col("C") * (1 - 4e-6 * (pl.col("N").rank("dense") % 3)))
+        .otherwise(pl.col("C"))
+    )
+    jittered = dataclasses.replace(runs, frame=frame.with_columns(jitter.alias("C")))
+    mask, label = _holdout_mask(jittered, None, 1)
+    assert int(mask.sum()) == int((frame["C"] == top).sum())
+    assert label.startswith("top 1 compute budget(s)")

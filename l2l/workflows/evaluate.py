@@ -28,7 +28,7 @@ from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
-from l2l.core.sweep import SAME_RTOL
+from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
     ONE_DATASET,
     default_tests,
@@ -338,14 +338,14 @@ def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tup
         raise UsageError(
             "the number of top compute budgets to hold out must be at least 1", param="holdout_top_compute"
         )
-    logc = np.round(np.log10(frame["C"].to_numpy()), 6)
-    budgets = np.unique(logc)
-    if len(budgets) <= top_compute:
+    c = frame["C"].to_numpy()
+    levels = budgets(c)  # C values within BUDGET_RTOL are one budget (C = 6·N·D from rounded sizes jitters)
+    if len(levels) <= top_compute:
         raise SelectionError(
-            f"only {len(budgets)} compute budgets: holding out {top_compute} leaves nothing to fit"
+            f"only {len(levels)} compute budgets: holding out {top_compute} leaves nothing to fit"
         )
-    cut = budgets[-top_compute]
-    return pl.Series(logc >= cut), f"top {top_compute} compute budget(s), C ≥ {10**cut:.3g}"
+    cut = float(levels[-top_compute])
+    return pl.Series(c >= cut), f"top {top_compute} compute budget(s), C ≥ {cut:.3g}"
 
 
 def plan_holdout(
