@@ -184,7 +184,9 @@ def _implied_laws_table(law_rows: Sequence[Row], has_bands: bool, level: str) ->
         show_in=frozenset({"table"}),
         notes=[
             "Eq. 3 pushed through the power law: A' = A·K^(1/(κα)), "
-            "B' = B·K^(1/(κβ)), α' = κα, β' = κβ, E' = E1; N* implied = N* of the source."
+            "B' = B·K^(1/(κβ)), α' = κα, β' = κβ, E' = E1; N* implied = N* of the source.",
+            "The laws here are Eq. 3 fits (the form closed under translation) whatever form fit-law, predict and "
+            "optimal choose (--form auto): where they chose another, their E and N* differ from these.",
         ],
         summary=f"N*{at}: implied over independent {spread(ratios, fmt_fixed(3))}" if ratios else None,
     )
