@@ -119,6 +119,9 @@ class Report:
     # The order of the columns in a table for people (keys; the rest follow in their order), when it differs from
     # the order JSON and CSV keep (the answer first for people; scripts keep the columns where they always were).
     table_order: Sequence[str] = ()
+    # How long the work took: printed under a terminal table only, so that JSON, CSV, Markdown and LaTeX are the
+    # same from run to run (scripts diff them; fit-law's JSON notes held "3 fitted in 4.89 s").
+    timing: str | None = None
 
     def table_columns(self) -> list[Column]:
         """The columns of a table for people, in ``table_order``."""
@@ -504,6 +507,8 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
             console.print(to_rich(rep, width))
             for note in rep.notes:  # as Text: a note's own brackets are never read as markup
                 console.print(Text(visible(note), style="dim"), highlight=False)
+            if rep.timing:
+                console.print(Text(rep.timing, style="dim"), highlight=False)
 
 
 def _width() -> int:

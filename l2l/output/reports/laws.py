@@ -180,8 +180,9 @@ def fits_report(
             f"above, corrected where that helped); objective: {obj} on log loss, summed over runs."
         ]
     n_starts = next((r.n_starts for r in outcome.results if not isinstance(r, Exception)), None)
+    timing = None
     if n_starts:
-        head.append(
+        timing = (
             f"{n_starts:,} starts per fit; {len(outcome.keys) - outcome.reused} fitted in "
             f"{outcome.seconds:.2f} s"
             + (f", {outcome.reused} reused from the workspace" if outcome.reused else "")
@@ -219,6 +220,7 @@ def fits_report(
             rows,
             title=title,
             notes=head + notes,
+            timing=timing,
             meta={"form": form, "equation": equation, "objective": objective, "delta": delta, "level": level},
             summary=_fits_summary(rows, own),
             table_order=("dataset", "eval", "E", "alpha", "beta"),
