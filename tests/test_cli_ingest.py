@@ -354,3 +354,10 @@ def test_a_file_of_accuracies_is_reported_as_accuracies(run: Any, tmp_path: Path
         ("losses, accuracies", 16, 16, "value→loss/accuracy")
     ]
     assert "notes" in json.loads(run("runs", "-f", "json").stdout)  # every document has notes, empty or not
+
+
+def test_the_same_workspace_gives_the_same_json_from_run_to_run(run: Any, good: Path) -> None:
+    # the splits of `runs` came in group_by's order, which varies from call to call
+    run("ingest", good / "long.csv")
+    first = run("runs", "-f", "json").stdout
+    assert all(run("runs", "-f", "json").stdout == first for _ in range(5))

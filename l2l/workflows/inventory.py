@@ -117,7 +117,12 @@ def inventory(runs: Runs) -> Inventory:
         )
         .sort("dataset")
     )
-    splits = f.group_by("dataset", "split").agg(pl.struct(*RUN_IDENTITY).n_unique().alias("n"))
+    # sorted: group_by's order varies from call to call, and the JSON must not
+    splits = (
+        f.group_by("dataset", "split")
+        .agg(pl.struct(*RUN_IDENTITY).n_unique().alias("n"))
+        .sort("dataset", "split")
+    )
     by_split: dict[str, dict[str, int]] = {}
     for ds, split, n in splits.iter_rows():
         by_split.setdefault(ds, {})[split] = int(n)
