@@ -264,3 +264,22 @@ def test_saved_calibrations_give_the_same_intervals(
         [first[0].interval.lo, first[0].loss, first[0].interval.hi],
         rtol=1e-12,
     )
+
+
+def test_a_target_outside_the_sweeps_tokens_per_parameter_is_a_lower_bound() -> None:
+    """An "approach 1" sweep (one size per budget, D = 20-40 N): backtests test compute reach, never a split of N
+    and D the sweep did not try (a probe put N* at 3.7 tokens per parameter, its loss 5 % off inside an interval
+    printed as calibrated)."""
+    from l2l.core.predictive import extrapolation_notes
+    from l2l.core.sweep import Sweep
+
+    n = np.geomspace(2e7, 2e9, 10)
+    d = n * np.linspace(20, 40, 10)
+    sweep = Sweep.of(n, d, 6 * n * d, np.full(10, 3.0))
+    inside = extrapolation_notes(4e9, 4e9 * 30, 6 * 4e9 * 4e9 * 30, sweep)
+    assert not any("tokens per parameter" in w for w in inside)
+    assert not any(
+        "tokens per parameter" in w for w in extrapolation_notes(4e9, 4e9 * 70, 1e22, sweep)
+    )  # 2x slack
+    outside = extrapolation_notes(2e10, 2e10 * 3.7, 6 * 2e10 * 2e10 * 3.7, sweep)
+    assert any("its 3.7 tokens per parameter lie outside the sweep's 20–40" in w for w in outside)

@@ -24,6 +24,7 @@ from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, lo
 from l2l.core.predictive import (
     DEFAULT_LEVEL,
     NO_BACKTEST,
+    OUTSIDE_RATIOS,
     Combine,
     Placement,
     PredictiveInterval,
@@ -93,7 +94,7 @@ def direct_interval(
     pi = model.interval(
         pred, where, level, sd if include_bootstrap else 0.0, notes=notes, scatter=scatter_of(fit, sweep)
     )
-    below = any("below the smallest fitted" in n for n in notes)
+    below = any("below the smallest fitted" in n or n.endswith(OUTSIDE_RATIOS) for n in notes)
     return replace(pi, sd_param=sd, lower_bound_only=below)
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "DEFAULT_LEVEL",
     "FORM_DOUBT",
     "NO_BACKTEST",
+    "OUTSIDE_RATIOS",
+    "RATIO_SLACK",
     "Combine",
     "Placement",
     "PredictiveInterval",
@@ -242,7 +244,22 @@ def extrapolation_notes(N: float, D: float, C: float, sweep: Sweep) -> tuple[str
             f"{', '.join(below)} below the smallest fitted: backtests only test extrapolation upward, so "
             "nothing calibrates the law there (the interval is a lower bound)"
         )
+    ratio = D / N
+    lo, hi = float(np.min(sweep.D / sweep.N)), float(np.max(sweep.D / sweep.N))
+    if not lo / RATIO_SLACK <= ratio <= hi * RATIO_SLACK:
+        # an "approach 1" sweep (D = 20-40 N) put N* at 3.7 tokens per parameter and its loss 5 % off, inside
+        # an interval printed as calibrated: backtests test compute reach, not a split the sweep never tried
+        out.append(
+            f"its {ratio:.3g} tokens per parameter lie outside the sweep's {lo:.3g}–{hi:.3g}: nothing calibrates "
+            f"the law's split between N and D there {OUTSIDE_RATIOS}"
+        )
     return tuple(out)
+
+
+#: How far beyond the sweep's range of tokens per parameter (D/N) a prediction may lie before it is flagged.
+RATIO_SLACK = 2.0
+#: The words that end that flag (``direct_interval`` makes such an interval a lower bound).
+OUTSIDE_RATIOS = "(the interval is a lower bound)"
 
 
 def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, float, float]:
@@ -253,6 +270,7 @@ def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, flo
 #: The words of an interval's notes that say it lies beyond the backtests' evidence (``beyond_evidence``).
 _BEYOND_WORDS = (
     "further than any backtest",
+    "tokens per parameter lie outside",
     "compute-optimal one",
     "below the smallest fitted",
     "not calibrated",
