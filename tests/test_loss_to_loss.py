@@ -38,8 +38,11 @@ def test_pairs_without_a_logarithm_are_counted_and_too_few_refused() -> None:
     pf = fit_shifted_power(x, y, 2.0, SHIFT.E1)
     assert (pf.n_pairs, pf.n_excluded) == (4, 1)
     assert pf.x_range == (2.5, 3.4)
-    with pytest.raises(FitError, match=r"^a→b: 2 usable pairs \(of 2\)"):
-        fit_shifted_power(x[1:3], y[1:3], 2.0, SHIFT.E1, label="a→b")
+    with pytest.raises(FitError, match=r"^a→b: 2 usable pairs \(of 3\)"):
+        fit_shifted_power(x[:3], y[:3], 2.0, SHIFT.E1, label="a→b")
+    # too few pairs at all: said as such, not blamed on E0 and E1 (datasets that share no (N, D))
+    with pytest.raises(FitError, match=r"^a→b: only 0 pairs of runs to relate"):
+        fit_shifted_power(x[:0], y[:0], 2.0, SHIFT.E1, label="a→b")
     with pytest.raises(FitError, match="different lengths"):
         fit_shifted_power(x, y[:3], 2.0, SHIFT.E1)
 

@@ -281,10 +281,21 @@ def predict_sources(
     chain = _Via(runs, book, cal, tgt_ds, where, _Settings(split, join, options, cache, level, seed))
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float]] = []
+    notes = list(notes)
+    used: dict[str, float] = {}
     for s, x in x_by_src.items():
-        measured, step, single = chain.single(s, x)
+        try:
+            measured, step, single = chain.single(s, x)
+        except FitError as exc:
+            if not every or (not used and s == list(x_by_src)[-1]):
+                raise
+            # --via all: a source that cannot be translated is left out, saying why (one such used to stop all)
+            notes.append(f"{s} left out: {exc.message}")
+            continue
+        used[s] = x
         steps += [measured, step]
         singles.append(single)
+    x_by_src = used
     own_pi = singles[0][0]
     if len(singles) > 1:
         combined = chain.combined(singles, combine)
