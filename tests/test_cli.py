@@ -586,3 +586,45 @@ def test_a_law_file_is_saved_into_a_directory_made_for_it(ingested: Any, tmp_pat
     target = tmp_path / "new" / "dir" / "laws.json"
     assert ingested("fit-law", "--save", target).exit_code == 0
     assert json.loads(target.read_text())["laws"]
+
+
+def test_a_dataset_without_the_asked_eval_is_said_and_rank_names_the_evals_two_share(
+    run: Any, tmp_path: Path
+) -> None:
+    """gamma's models were never measured on the tasks: `predict -d all --eval quiz` dropped it without a word,
+    and `rank -t own` said the datasets "share no eval" where alpha and beta share two."""
+    import polars as pl
+
+    from tests.conftest import REPO
+
+    frame = pl.read_csv(REPO / "sample_data" / "synthetic_runs.csv")
+    own = pl.col("eval") == pl.col("dataset") + "_val"
+    task = pl.col("eval").str.starts_with("downstream/")
+    frame = frame.filter(
+        own | (task & (pl.col("dataset") != "gamma"))
+    )  # no cross evals: own losses not shared
+    table = tmp_path / "gamma_no_tasks.csv"
+    frame.write_csv(table)
+    doc = _json(
+        run(
+            "predict",
+            table,
+            "-d",
+            "all",
+            "--eval",
+            "downstream/quiz",
+            "--N",
+            "1e9",
+            "--D",
+            "2e10",
+            "-f",
+            "json",
+        )
+    )
+    assert {r["dataset"] for r in doc["rows"]} == {"alpha", "beta"}
+    assert any(
+        "gamma: none of the evals downstream/quiz was measured on its models" in n for n in doc["notes"]
+    )
+    ranked = run("rank", table, "-t", "own", "--C", "1e21")
+    assert ranked.exit_code == 1
+    assert "two or more datasets' models are measured on (downstream/cloze, downstream/quiz" in ranked.output

@@ -291,9 +291,16 @@ def _laws(
     """The fitted laws of the named datasets and evals (each with ``bootstrap`` draws), in order, and the ones
     that cannot be fitted ("dataset/eval: why"): with several asked for, one law that cannot be fitted does not
     stop the others; with one, or none fitted, its FitError is raised."""
-    keys = runs.eval_keys(runs.resolve_datasets(datasets), evals, frame=book.frame)
+    chosen = runs.resolve_datasets(datasets)
+    keys = runs.eval_keys(chosen, evals, frame=book.frame)
     fits: list[LawFit] = []
-    skipped: list[str] = []
+    # a dataset none of the named evals was measured on is said, not dropped (-d all --eval task0 left out books)
+    named = [evals] if isinstance(evals, str) else list(evals or [])
+    skipped: list[str] = [
+        f"not predicted: {ds}: none of the evals {', '.join(named)} was measured on its models"
+        for ds in chosen
+        if named and not any(k[0] == ds for k in keys)
+    ]
     first: FitError | None = None
     for ds, ev in keys:
         try:

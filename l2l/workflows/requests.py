@@ -396,10 +396,15 @@ def _lonely(runs: Runs, evals: Sequence[str], chosen: Sequence[str], what: str) 
     if any(len(ds) >= 2 for ds in alone.values()):
         return None
     common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) if chosen else set()
+    counts = Counter(ev for d in chosen for ev in set(runs.evals_of(d)))
+    some = sorted(ev for ev, k in counts.items() if k >= 2)
     shown = "; ".join(f"{ev} only on {', '.join(ds) or 'none'}'s models" for ev, ds in alone.items())
     hint = (
         f"rank on an eval every dataset's models are measured on ({', '.join(sorted(common))})"
         if common
+        # a dataset without the tasks the others share: "share no eval" was said where two shared three
+        else f"rank on an eval two or more datasets' models are measured on ({', '.join(some[:8])})"
+        if some
         else "the datasets' models share no eval: ranking needs one they are all measured on"
     )
     return SelectionError(
