@@ -84,3 +84,21 @@ def test_one_name_one_path_and_one_number_are_taken_whole(synthetic_csv: Path) -
     assert len(l2l.optimal(runs, C=1e21, datasets="alpha")) == 1
     with pytest.raises(UsageError, match="N must be numbers"):
         l2l.predict(runs, datasets="alpha", N=["3.3B"], D=[2e10])  # type: ignore[list-item]
+
+
+def test_fitting_a_table_without_runs_says_so(synthetic_csv: Path) -> None:
+    # it said "none of the evals own was measured on " (an empty list of datasets)
+    import dataclasses
+    import warnings
+
+    import pytest
+
+    import l2l
+    from l2l.base.errors import SelectionError
+
+    runs = l2l.read_runs(synthetic_csv)
+    empty = dataclasses.replace(runs, frame=runs.frame.head(0), own_eval={})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(SelectionError, match="the table holds no runs"):
+            l2l.fit_laws(empty)

@@ -214,6 +214,8 @@ class Runs:
                 elif (name := self.resolve_eval(ev)) in measured:
                     keys.append((ds, name))
         keys = list(dict.fromkeys(keys))
+        if not datasets:
+            raise SelectionError("the table holds no runs: no dataset to fit")
         if not keys:
             raise SelectionError(
                 f"none of the evals {', '.join(wanted)} was measured on {', '.join(datasets)}"
