@@ -4,6 +4,7 @@ and a budget grid jittered by rounded model sizes still backtests."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -107,3 +108,44 @@ def test_beyond_the_sweep_a_jittered_top_budget_still_backtests_and_ranks(
         assert abs(row.independent - truth) / truth < 0.01
     assert "with the sweep's largest budget held out" in t.draw_error.why
     assert t.draw_error.specific_sd < 0.05  # not the 1e7 nats a held-out budget 1e-9 below the next gave
+
+
+def test_curves_that_cross_beyond_the_sweep_are_never_a_confident_wrong_winner(
+    runs: Any, caches: dict[str, Any]
+) -> None:
+    """The sweep cut at 1e19, before X overtakes Y (near 1e20): ranked at 1e21, where X is best. The recommended
+    ranking keeps the sweep's order where its laws did not beat it inside the sweep; it used to name that order's
+    leader with P(best) 1.00 although the laws alone put X first (a probe: the winner at 1e21 lost). Now the laws'
+    leader is always the leader or a contender of a tie."""
+    import polars as pl
+
+    short = dataclasses.replace(runs, frame=runs.frame.filter(pl.col("C") < 5e19))
+    assert _true_best(1e21) == "X"
+    (t,) = rank_runs(short, ["common_val"], C=1e21, draws=100, **caches).targets
+    by_laws = min((r for r in t.rows if r.independent is not None), key=lambda r: r.independent or math.inf)
+    assert by_laws.dataset == "X"
+    assert t.leader == "X" or (t.tie and "X" in t.contenders)
+
+
+def test_with_the_laws_not_used_a_leader_the_laws_would_not_put_first_is_a_tie() -> None:
+    """Trust 0 everywhere (the sweep's order kept): when the laws alone put another dataset first, the verdict is
+    a tie between the two, said on both rows (a probe whose curves cross beyond the sweep: P(best) 1.00 for the
+    dataset that lost at 1e21)."""
+    from l2l.core.ranking import DatasetPrediction, _laws_disagree
+
+    def row(name: str, rank: int, value: float, independent: float, trust: float = 0.0) -> DatasetPrediction:
+        return DatasetPrediction(
+            name, "ok", None, 1e9, 2e10, independent, None, value, value, value * 0.98, value * 1.02,
+            1.0 if rank == 1 else 0.0, rank, trust, None,
+        )  # fmt: skip
+
+    rows = [row("fast", 1, 1.322, 1.43), row("slow", 2, 1.404, 1.295), row("mid", 3, 1.601, 1.60)]
+    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",))
+    assert tie
+    assert cont == ("fast", "slow")
+    assert all(any("put slow first here, not fast" in n for n in r.notes) for r in out[:2])
+    assert out[2].notes == ()
+    # the laws used (trust > 0), or another method: the verdict stands
+    used = [dataclasses.replace(r, trust=0.5) for r in rows]
+    assert _laws_disagree(used, "recommended", "fast", False, ("fast",))[1] is False
+    assert _laws_disagree(rows, "baseline", "fast", False, ("fast",))[1] is False

@@ -476,7 +476,35 @@ def _rank_target(
             rows.append(_row(name, why_not[name], ex, points, None))
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     leader, tie, cont = _verdict(names, mat, ranks, pb, B, level)
+    rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
+
+
+def _laws_disagree(
+    rows: list[DatasetPrediction], method: Method, leader: str | None, tie: bool, cont: tuple[str, ...]
+) -> tuple[list[DatasetPrediction], bool, tuple[str, ...]]:
+    """The recommended ranking without the laws (trust 0 everywhere: the sweep's order kept) whose leader the
+    laws alone would not put first: a tie between the two, said on both rows. Its P(best) counts only what can
+    reorder the kept order, so curves that cross between the sweep and the target were ranked the sweep's way
+    with P(best) 1.00 (a probe: the winner at 1e21 lost, the truth outside both intervals)."""
+    ranked = [r for r in rows if r.rank is not None]
+    if method != "recommended" or leader is None or any(r.trust for r in ranked):
+        return rows, tie, cont
+    by_laws = [r for r in ranked if r.independent is not None]
+    if len(by_laws) < 2:
+        return rows, tie, cont
+    first = min(by_laws, key=lambda r: r.independent or math.inf).dataset
+    if first == leader:
+        return rows, tie, cont
+    note = (
+        f"the laws alone (independent) put {first} first here, not {leader}: they predict the order changes "
+        "before this budget, which the recommended ranking (the sweep's order, kept because the laws did not beat "
+        "it inside the sweep) cannot see: a tie between the two"
+    )
+    rows = [
+        dataclasses.replace(r, notes=(*r.notes, note)) if r.dataset in (first, leader) else r for r in rows
+    ]
+    return rows, True, tuple(dict.fromkeys((*cont, first)))
 
 
 def _row(
