@@ -163,6 +163,8 @@ def test_a_dataset_without_enough_runs_is_listed_with_its_reason(after_flip: Any
     assert tiny["status"] == "failed"
     assert "4 runs cannot fit" in tiny["reason"]
     assert tiny["p_best"] == 0.0
+    # the headline's "no other is a contender" holds among the ranked only: tiny may be the best (a probe's was)
+    assert after_flip["summary"].endswith("among the ranked; not ranked: tiny)")
 
 
 def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_ws: Path, tmp: Path) -> None:

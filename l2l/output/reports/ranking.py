@@ -47,9 +47,13 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     rows = ranking.rows if isinstance(ranking, TargetRanking) else ranking.combined
     pb = next((r.p_best for r in rows if r.dataset == ranking.leader), None)
     said = "" if pb is None else f", P(best) {pb:.2f}"
+    # a dataset that could not be ranked may be the best: "no other is a contender" holds among the ranked only
+    # (a probe's true winner had 4 runs, too few for a law, and the headline read as if it had lost)
+    unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
+    among = f" among the ranked; not ranked: {', '.join(unranked)}" if unranked else ""
     # (the same rule as core.ranking's contenders: no other wins ≥ 20 % of the draws or reaches the leader's value
     # inside its interval; P(best) may still be below the level)
-    return f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level)"
+    return f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level{among})"
 
 
 def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
