@@ -483,7 +483,7 @@ def _rank_target(
 def _laws_disagree(
     rows: list[DatasetPrediction], method: Method, leader: str | None, tie: bool, cont: tuple[str, ...]
 ) -> tuple[list[DatasetPrediction], bool, tuple[str, ...]]:
-    """The recommended ranking without the laws (trust 0 everywhere: the sweep's order kept) whose leader the
+    """The recommended ranking at trust 0 everywhere (the sweep's order kept) whose leader the
     laws alone would not put first: a tie between the two, said on both rows. Its P(best) counts only what can
     reorder the kept order, so curves that cross between the sweep and the target were ranked the sweep's way
     with P(best) 1.00 (a probe: the winner at 1e21 lost, the truth outside both intervals)."""
@@ -498,8 +498,8 @@ def _laws_disagree(
         return rows, tie, cont
     note = (
         f"the laws alone (independent) put {first} first here, not {leader}: they predict the order changes "
-        "before this budget, which the recommended ranking (the sweep's order, kept because the laws did not beat "
-        "it inside the sweep) cannot see: a tie between the two"
+        "before this budget, which the recommended ranking (the sweep's order, trust 0: no dataset-specific "
+        "change used) cannot see: a tie between the two"
     )
     rows = [
         dataclasses.replace(r, notes=(*r.notes, note)) if r.dataset in (first, leader) else r for r in rows

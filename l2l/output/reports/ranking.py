@@ -104,9 +104,9 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         # an order-keeping anchor, off each dataset's own loss by half the datasets' difference in change (a
         # two-dataset probe: 3-4 % off both truths, inside none of the intervals)
         notes.append(
-            "recommended with the laws not used (trust 0): 'predicted' is each dataset's measured loss at its "
-            "largest budget moved by the change shared by every dataset; it keeps the sweep's order and is not "
-            "the dataset's own predicted loss (the independent column is)"
+            "recommended with trust 0 (no dataset-specific change used): 'predicted' is each dataset's measured "
+            "loss at its largest budget moved by the change shared by every dataset; it keeps the sweep's order "
+            "and is not the dataset's own predicted loss (the independent column is)"
         )
     if any(p.status == "ok" for p in t.rows):
         notes.append(
