@@ -75,3 +75,20 @@ def test_a_poor_accuracy_law_counts_as_fitted_and_poor_not_failed() -> None:
     assert _fits_summary(rows) == (
         "1 of 2 accuracy evals fitted (1 poor); 1 pooled, 0 per dataset; backtest error 12.40 points; 1 failed"
     )
+
+
+def test_a_rank_backtest_on_different_pair_sets_compares_shares_not_counts() -> None:
+    """The baseline scores only the pairs of datasets it can value: "4 more pairs of 6" compared 10/10 with 6/6."""
+    from l2l.output.reports.ranking import _backtest_verdict
+    from l2l.workflows.rank_eval import MethodAccuracy, RankBacktest
+
+    def bt(rec: tuple[int, int], base: tuple[int, int]) -> RankBacktest:
+        methods = (MethodAccuracy("recommended", *rec, 0, 0), MethodAccuracy("baseline", *base, 0, 0))
+        return RankBacktest("split = heldout", ("a", "b", "c"), methods, (), 0.005, 100)
+
+    (level,) = _backtest_verdict(bt((10, 10), (6, 6)))
+    assert level.startswith("recommended is level with the single-scale baseline on its own pairs: 10/10")
+    (beats,) = _backtest_verdict(bt((10, 10), (5, 6)))
+    assert beats.startswith("recommended beats the single-scale baseline on its own pairs")
+    (same,) = _backtest_verdict(bt((9, 10), (7, 10)))
+    assert same.startswith("recommended beats the single-scale baseline: 90.0% vs 70.0% (2 more pairs of 10)")

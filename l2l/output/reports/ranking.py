@@ -250,7 +250,22 @@ def _backtest_verdict(bt: RankBacktest) -> list[str]:
     if best is not None and base is not None and base.accuracy is not None:
         others = [m for m in bt.methods if m.method != "baseline" and m.accuracy is not None]
         top = max(others, key=lambda m: (m.right, m.method == "recommended")) if others else None
-        if top is None or top.right < base.right:
+        if top is not None and top.accuracy is not None and top.pairs != base.pairs:
+            # the baseline scores only the pairs of datasets it can value (one whose runs stop early cannot be):
+            # "4 more pairs of 6" compared counts of different pair sets (a probe: 10/10 against 6/6)
+            word = (
+                "beats"
+                if top.accuracy > base.accuracy
+                else "is level with"
+                if top.accuracy == base.accuracy
+                else "does not beat"
+            )
+            verdict.append(
+                f"{top.method} {word} the single-scale baseline on its own pairs: {top.right}/{top.pairs} "
+                f"({top.accuracy:.1%}) vs {base.right}/{base.pairs} ({base.accuracy:.1%}); the baseline scores "
+                "only the pairs of datasets it can value."
+            )
+        elif top is None or top.right < base.right:
             verdict.append(
                 f"No method beats the single-scale baseline here: baseline {base.accuracy:.1%}"
                 + (
