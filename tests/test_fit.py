@@ -282,3 +282,15 @@ def test_runs_all_at_one_tokens_per_parameter_say_the_split_is_not_identified() 
     fit = fit_law(n, 20 * n, y)
     assert any("every run has about 20 tokens per parameter" in w for w in fit.warnings)
     assert allocation_unidentified(n, n * np.geomspace(10, 40, 12)) is None  # a 4x spread of D/N tells it
+
+
+def test_runs_all_at_one_compute_budget_say_the_fall_with_compute_is_not_identified() -> None:
+    """Seven sizes on one iso-FLOP line (a probe's smallest dataset): the law's fall with compute is its form's."""
+    from l2l.core.sweep import one_budget
+    from l2l.testing import PAPER_LIKE_LAW
+
+    n = np.geomspace(1e8, 2.5e9, 7)
+    d = 5e18 / n
+    fit = fit_law(n, d, PAPER_LIKE_LAW.predict(n, d))
+    assert any("every run lies at one compute budget" in w for w in fit.warnings)
+    assert one_budget(n, np.r_[d[:-1], d[-1] * 3]) is None

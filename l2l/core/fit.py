@@ -29,7 +29,7 @@ from l2l.core.search import (
     find_minimum,
     weighted_refit,
 )
-from l2l.core.sweep import allocation_unidentified
+from l2l.core.sweep import allocation_unidentified, one_budget
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -308,9 +308,9 @@ def _fit(
         warnings.append("the optimizer did not settle (restarting from its end point still moved it)")
     r = problem.residuals(theta)
     warnings += _far_runs(r, n, d)
-    one_line = allocation_unidentified(n, d)
-    if one_line is not None:
-        warnings.append(one_line)
+    for unidentified in (allocation_unidentified(n, d), one_budget(n, d)):
+        if unidentified is not None:
+            warnings.append(unidentified)
     ss_tot = float(np.sum((problem.log_l - problem.log_l.mean()) ** 2))
     r2 = 1.0 - float(np.sum(r * r)) / ss_tot if ss_tot > 0 else 1.0
     return LawFit(

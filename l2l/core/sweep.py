@@ -21,12 +21,15 @@ from l2l.core.laws import Array
 
 __all__ = [
     "BUDGET_RTOL",
+    "MIN_RATIO_SPREAD",
     "SAME_RTOL",
     "Index",
     "Sweep",
+    "allocation_unidentified",
     "at_or_below",
     "budgets",
     "config_groups",
+    "one_budget",
     "pair_configs",
 ]
 
@@ -130,6 +133,18 @@ def allocation_unidentified(N: ArrayLike, D: ArrayLike) -> str | None:
         f"every run has {span} tokens per parameter: the law is fitted along one line, D ≈ "
         f"{float(np.median(ratio)):.3g}·N, so how a budget is best split between N and D (N*, D*, and any model "
         "off that line) is not identified; runs at other D/N would tell it"
+    )
+
+
+def one_budget(N: ArrayLike, D: ArrayLike) -> str | None:
+    """Why runs at (N, D) cannot show how the loss falls with compute (all at one budget N·D), or None."""
+    nd = np.asarray(N, dtype=np.float64).ravel() * np.asarray(D, dtype=np.float64).ravel()
+    if len(nd) == 0 or len(budgets(nd)) > 1:
+        return None
+    return (
+        "every run lies at one compute budget: how the loss falls with compute comes from the law's form alone, "
+        "not from the runs (predictions at any other budget are not identified); runs at other budgets would "
+        "tell it"
     )
 
 
