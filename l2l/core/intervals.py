@@ -23,8 +23,8 @@ from l2l.core.laws import Array, ScalingLaw, log_loss
 from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
     DEFAULT_LEVEL,
+    LOWER_BOUND_MARK,
     NO_BACKTEST,
-    OUTSIDE_RATIOS,
     Combine,
     Placement,
     PredictiveInterval,
@@ -94,8 +94,8 @@ def direct_interval(
     pi = model.interval(
         pred, where, level, sd if include_bootstrap else 0.0, notes=notes, scatter=scatter_of(fit, sweep)
     )
-    below = any("below the smallest fitted" in n or n.endswith(OUTSIDE_RATIOS) for n in notes)
-    return replace(pi, sd_param=sd, lower_bound_only=below)
+    uncalibrated = any(n.endswith(LOWER_BOUND_MARK) for n in notes)
+    return replace(pi, sd_param=sd, lower_bound_only=uncalibrated)
 
 
 @dataclass(frozen=True)

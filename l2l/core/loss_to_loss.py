@@ -76,9 +76,8 @@ def fit_shifted_power(
         raise FitError(f"{where}losses must be finite")
     if not (math.isfinite(E0) and math.isfinite(E1)):
         raise FitError(f"{where}E0 and E1 must be finite (got {E0}, {E1})")
-    if (
-        len(xa) < MIN_PAIRS
-    ):  # too few pairs at all: their losses are not the problem (the old words blamed E0, E1)
+    # too few pairs at all: their losses are not the problem (the old words blamed E0 and E1)
+    if len(xa) < MIN_PAIRS:
         raise FitError(
             f"{where}only {len(xa)} pairs of runs to relate (the two sides share {len(xa)} models or (N, D) "
             f"configurations); a shifted power law needs at least {MIN_PAIRS}"

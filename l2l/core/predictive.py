@@ -29,8 +29,8 @@ __all__ = [
     "COMBINE_METHODS",
     "DEFAULT_LEVEL",
     "FORM_DOUBT",
+    "LOWER_BOUND_MARK",
     "NO_BACKTEST",
-    "OUTSIDE_RATIOS",
     "RATIO_SLACK",
     "Combine",
     "Placement",
@@ -242,7 +242,7 @@ def extrapolation_notes(N: float, D: float, C: float, sweep: Sweep) -> tuple[str
     if below:
         out.append(
             f"{', '.join(below)} below the smallest fitted: backtests only test extrapolation upward, so "
-            "nothing calibrates the law there (the interval is a lower bound)"
+            f"nothing calibrates the law there {LOWER_BOUND_MARK}"
         )
     ratio = D / N
     lo, hi = float(np.min(sweep.D / sweep.N)), float(np.max(sweep.D / sweep.N))
@@ -251,15 +251,16 @@ def extrapolation_notes(N: float, D: float, C: float, sweep: Sweep) -> tuple[str
         # an interval printed as calibrated: backtests test compute reach, not a split the sweep never tried
         out.append(
             f"its {ratio:.3g} tokens per parameter lie outside the sweep's {lo:.3g}–{hi:.3g}: nothing calibrates "
-            f"the law's split between N and D there {OUTSIDE_RATIOS}"
+            f"the law's split between N and D there {LOWER_BOUND_MARK}"
         )
     return tuple(out)
 
 
 #: How far beyond the sweep's range of tokens per parameter (D/N) a prediction may lie before it is flagged.
 RATIO_SLACK = 2.0
-#: The words that end that flag (``direct_interval`` makes such an interval a lower bound).
-OUTSIDE_RATIOS = "(the interval is a lower bound)"
+#: The words that end a note of ``extrapolation_notes`` whose prediction nothing calibrates (below the fitted
+#: runs, or outside their D/N): ``direct_interval`` makes such an interval a lower bound.
+LOWER_BOUND_MARK = "(the interval is a lower bound)"
 
 
 def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, float, float]:

@@ -374,7 +374,7 @@ class RankModel:
                 )
             sd = _anchor_sd(per, name)
             if not math.isfinite(sd):
-                extra[name].notes.append(UNKNOWN_NOISE.replace("baseline:", "recommended:"))
+                extra[name].notes.append(_unknown_noise("recommended"))
                 continue
             noise = np.asarray(sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
@@ -454,7 +454,7 @@ class RankModel:
             if name in out and e.measured_top is not None:
                 sd = _anchor_sd(per, name)
                 if not math.isfinite(sd):
-                    extra[name].notes.append(UNKNOWN_NOISE)
+                    extra[name].notes.append(_unknown_noise("baseline"))
                     continue
                 noise = np.asarray(sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
                 noise[0] = 0.0
@@ -618,10 +618,12 @@ def _entry(
     )
 
 
-UNKNOWN_NOISE = (
-    "baseline: one run at its largest budget and no law on this eval, here or for another dataset, to tell its "
-    "noise: how sure its measured loss is cannot be said"
-)
+def _unknown_noise(method: str) -> str:
+    """Why ``method`` gives a candidate no value: the noise of its one measured run is unknown."""
+    return (
+        f"{method}: one run at its largest budget and no law on this eval, here or for another dataset, to tell "
+        "its noise: how sure its measured loss is cannot be said"
+    )
 
 
 def _anchor_sd(per: Mapping[str, _Entry], name: str) -> float:

@@ -472,12 +472,12 @@ def optimal(
     book = law_book(runs, options, split, cache, calibrations)
     laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed)
     out: list[Allocation] = []
-    for fit in list(laws):
+    for fit in laws:
         sweep = book.sweeps.get(fit.dataset, fit.eval)
         one_line = allocation_unidentified(sweep.N, sweep.D)
-        if one_line is not None:  # N* would be the search box's doing, not the runs'
-            if len(laws) == 1 and not out and not skipped:
-                raise FitError(f"{fit.dataset}/{fit.eval}: no compute-optimal model: {one_line}")
+        if (
+            one_line is not None
+        ):  # N* would be the search box's doing, not the runs' (nothing made: raised below)
             skipped.append(f"not predicted: {fit.dataset}/{fit.eval}: no compute-optimal model: {one_line}")
             continue
         drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)

@@ -283,18 +283,22 @@ def predict_sources(
     singles: list[tuple[PredictiveInterval, float]] = []
     notes = list(notes)
     used: dict[str, float] = {}
+    failed: list[FitError] = []
     for s, x in x_by_src.items():
         try:
             measured, step, single = chain.single(s, x)
         except FitError as exc:
-            if not every or (not used and s == list(x_by_src)[-1]):
+            if not every:
                 raise
             # --via all: a source that cannot be translated is left out, saying why (one such used to stop all)
+            failed.append(exc)
             notes.append(f"{s} left out: {exc.message}")
             continue
         used[s] = x
         steps += [measured, step]
         singles.append(single)
+    if not used:
+        raise failed[0]
     x_by_src = used
     own_pi = singles[0][0]
     if len(singles) > 1:

@@ -322,6 +322,11 @@ def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
     return notes, merged
 
 
+def _aliases(aliases: dict[str, str], value: str = "loss") -> str:
+    """A file's column aliases as read (``value→loss``), the value column named for what it held."""
+    return ", ".join(f"{a}→{value if c == 'loss' else c}" for a, c in aliases.items())
+
+
 def _file_rows(added: Runs) -> list[dict[str, Any]]:
     """One row per file, what it held: losses, accuracies (its metric column says), or both."""
     rows = []
@@ -334,16 +339,17 @@ def _file_rows(added: Runs) -> list[dict[str, Any]]:
             "kept": p["rows_kept"],
             "merged": p["rows_merged"],
             "rejected": p["rows_rejected"],
-            "aliases": ", ".join(f"{a}→{c}" for a, c in p["aliases"].items()),
+            "aliases": _aliases(p["aliases"]),
             "sha256": p["sha256"],
         }
         acc = int(p.get("accuracy_rows") or 0)
         # the value column is read as "loss" and its metric column makes a row an accuracy: said as such
-        as_acc = {"what": "accuracies", "aliases": str(row["aliases"]).replace("→loss", "→accuracy")}
         if acc and set(p.get("metrics") or {}) == {"accuracy"}:
-            rows.append({**row, **as_acc})
+            rows.append({**row, "what": "accuracies", "aliases": _aliases(p["aliases"], "accuracy")})
         elif acc:  # rows read are not counted by metric before checkpoints are chosen: one row, both kinds
-            rows.append({**row, "what": "losses, accuracies", "aliases": f"{row['aliases']}/accuracy"})
+            rows.append(
+                {**row, "what": "losses, accuracies", "aliases": _aliases(p["aliases"], "loss/accuracy")}
+            )
         else:
             rows.append(row)
     return rows
