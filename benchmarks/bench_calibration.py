@@ -177,7 +177,7 @@ def _direct_rows(
             pred = float(fit.predict(n, d))
             dist = distance_of(c, sw.max_C)
             sd = prediction_sd(fit, n, d)
-            asp = float(aspect_of(fit, np.array([n]), np.array([c]))[0])
+            asp = float(aspect_of(fit, np.array([n]), np.array([d]))[0])
             rows.append(_row("direct", "bootstrap", ds, "", y, tr, bootstrap_interval(pred, dist, sd, level)))
             if cal.direct is None:
                 continue
@@ -229,7 +229,7 @@ def _translation_rows(
         ok = dr[:, 2] < x
         sd = float(np.std(np.log(dr[ok, 0] * np.power(x - dr[ok, 2], dr[ok, 1]) + dr[ok, 3]), ddof=1))
         dist = distance_of(float(held[b].C[j]), sw.max_C)
-        asp = float(aspect_of(fits[b], held[b].N[j : j + 1], held[b].C[j : j + 1])[0])
+        asp = float(aspect_of(fits[b], held[b].N[j : j + 1], held[b].D[j : j + 1])[0])
         rows.append(_row("translation", "bootstrap", b, a, y, tr, bootstrap_interval(pred, dist, sd, level)))
         if cal.translation is not None:
             for method, sd_used in (("backtest", 0.0), ("backtest+bootstrap", sd)):

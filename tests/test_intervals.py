@@ -283,3 +283,31 @@ def test_a_target_outside_the_sweeps_tokens_per_parameter_is_a_lower_bound() -> 
     )  # 2x slack
     outside = extrapolation_notes(2e10, 2e10 * 3.7, 6 * 2e10 * 2e10 * 3.7, sweep)
     assert any("its 3.7 tokens per parameter lie outside the sweep's 20–40" in w for w in outside)
+
+
+def test_the_c_columns_unit_changes_no_interval(tmp_path: Path, synthetic_csv: Path) -> None:
+    """A C column in units of 1e18 FLOPs (a probe's table) is the same sweep: the error models place runs by
+    N and D, never by the constant of C (which made every run 1e6× off compute-optimal: no backtest trained the
+    error models, and every interval fell back to a flagged bootstrap)."""
+    from l2l.io.tables import read_runs
+
+    lines = synthetic_csv.read_text().splitlines()
+    cols = lines[0].split(",")
+    ci = cols.index("C")
+    scaled = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        cells[ci] = repr(float(cells[ci]) / 1e18)
+        scaled.append(",".join(cells))
+    path = tmp_path / "exaflops.csv"
+    path.write_text("\n".join(scaled) + "\n")
+    out = []
+    for table in (synthetic_csv, path):
+        (p,) = predict(read_runs([table]), N=[3.3e9], D=[5e10], datasets=["alpha"], split="sweep")
+        out.append(p)
+    assert not out[1].interval.lower_bound_only
+    assert_allclose(
+        [out[1].interval.estimate, out[1].interval.lo, out[1].interval.hi],
+        [out[0].interval.estimate, out[0].interval.lo, out[0].interval.hi],
+        rtol=1e-9,
+    )

@@ -146,7 +146,7 @@ def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: floa
     up = _above(sw, cut)
     span = span_of(cut, float(sw.C.min()))
     pred = law.predict(sw.N[up], sw.D[up])
-    asp = aspect_of(law, sw.N[up], sw.C[up])
+    asp = aspect_of(law, sw.N[up], sw.D[up])
     rows = zip(sw.N[up], sw.D[up], sw.C[up], sw.loss[up], pred, asp, strict=True)
     return [
         BacktestResidual("direct", name, "", cut, n, d, c, _reach(part, cut, n, d, c), float(p), y, a, span)
@@ -176,7 +176,7 @@ def _translation_errors(
         if x <= pf.E0:
             continue
         p = float(pf.predict(x))
-        asp = float(aspect_of(laws[tgt], b.N[j : j + 1], b.C[j : j + 1])[0])
+        asp = float(aspect_of(laws[tgt], b.N[j : j + 1], b.D[j : j + 1])[0])
         c = float(b.C[j])
         err = BacktestResidual(
             "translation",

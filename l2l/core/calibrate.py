@@ -69,7 +69,8 @@ class Calibration:
     """The error models of one run table (or one group of laws): ``direct``, ``translation`` and per combination
     method (None where the backtests were too few: intervals then fall back to the bootstrap and are flagged lower
     bounds). ``form``: the form whose backtests made ``direct``; ``choice``: how it was chosen (``--form auto``;
-    None for a fixed form)."""
+    None for a fixed form); ``rival``: the direct error model of the preferred form where the chosen one beat it
+    only narrowly (``FormChoice.rival``), so that an interval can hold its extrapolation too."""
 
     direct: ErrorModel | None
     translation: ErrorModel | None
@@ -78,6 +79,7 @@ class Calibration:
     notes: tuple[str, ...] = ()
     form: str = "l2l"
     choice: FormChoice | None = None
+    rival: ErrorModel | None = None
 
     @property
     def lower_bound_only(self) -> bool:
@@ -93,6 +95,7 @@ class Calibration:
             "notes": list(self.notes),
             "form": self.form,
             "choice": None if self.choice is None else self.choice.to_dict(),
+            "rival": None if self.rival is None else self.rival.to_dict(),
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -111,6 +114,7 @@ class Calibration:
             "notes": list(self.notes),
             "form": self.form,
             "choice": None if self.choice is None else self.choice.to_dict(),
+            "rival": one(self.rival),
         }
 
     @classmethod
@@ -127,6 +131,7 @@ class Calibration:
             tuple(str(n) for n in rec["notes"]),
             str(rec.get("form", "l2l")),
             None if rec.get("choice") is None else FormChoice.from_dict(rec["choice"]),
+            one(rec.get("rival")),
         )
 
 
@@ -142,7 +147,8 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
-CALIBRATION_VERSION = 6  # 6: without backtests, a form that fits far closer; 5: no bias from one group alone
+# 7: the rival form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
+CALIBRATION_VERSION = 7
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -253,6 +259,8 @@ def calibrate_forms(
     bt = runs[choice.form]
     notes = [*bt.notes]
     direct = _try_model(bt.direct, "direct", notes)
+    rival_form = choice.rival
+    rival = _try_model(runs[rival_form].direct, "direct", []) if rival_form in runs and rival_form else None
     tbt = runs.get(translations) if translations is not None else None
     trans: ErrorModel | None = None
     comb: dict[str, ErrorModel | None] = {}
@@ -267,4 +275,4 @@ def calibrate_forms(
         sum(r.n_fits for r in runs.values()),
         bt.notes,
     )
-    return Calibration(direct, trans, comb, backtest, tuple(dict.fromkeys(notes)), choice.form, choice)
+    return Calibration(direct, trans, comb, backtest, tuple(dict.fromkeys(notes)), choice.form, choice, rival)

@@ -22,6 +22,7 @@ from l2l.core.fit import LawFit, percentile_interval
 from l2l.core.laws import Array, ScalingLaw, log_loss
 from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
+    BELOW_E,
     DEFAULT_LEVEL,
     LOWER_BOUND_MARK,
     NO_BACKTEST,
@@ -34,6 +35,7 @@ from l2l.core.predictive import (
     extrapolation_notes,
     normal_quantile,
 )
+from l2l.core.selection import FORM_LABELS, RIVAL_RATIO
 from l2l.core.sweep import Sweep
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "prediction_sd",
     "propagated_interval",
     "translation_interval",
+    "with_rival",
 ]
 
 
@@ -87,7 +90,7 @@ def direct_interval(
     pred = float(fit.predict(N, D))
     sd = prediction_sd(fit, N, D)
     notes = extrapolation_notes(N, D, C, sweep)
-    aspect = float(aspect_of(fit, np.array([N]), np.array([C]))[0]) if model is not None else 0.0
+    aspect = float(aspect_of(fit, np.array([N]), np.array([D]))[0]) if model is not None else 0.0
     where = Placement.at(N, D, C, sweep, aspect, fit.dataset)
     if model is None:
         return bootstrap_interval(pred, where.distance, sd, level, notes=notes, reason=reason)
@@ -95,7 +98,39 @@ def direct_interval(
         pred, where, level, sd if include_bootstrap else 0.0, notes=notes, scatter=scatter_of(fit, sweep)
     )
     uncalibrated = any(n.endswith(LOWER_BOUND_MARK) for n in notes)
-    return replace(pi, sd_param=sd, lower_bound_only=uncalibrated)
+    pi = replace(pi, sd_param=sd, lower_bound_only=uncalibrated)
+    return _never_below_e(pi, fit.law.E)
+
+
+def _never_below_e(pi: PredictiveInterval, E: float) -> PredictiveInterval:
+    """``pi`` without its bias correction where the correction put the estimate below the law's irreducible loss
+    ``E`` (a loss the law itself can never reach): far beyond the sweep the correction and the law contradict each
+    other, so the law's own value is kept, with a warning (the paper's sweep at 1e23: every dataset's corrected
+    loss fell below its E, with no word of it)."""
+    if not (E > 0 and pi.estimate < E <= pi.raw):
+        return pi
+    back = pi.raw / pi.estimate
+    note = (
+        f"{BELOW_E}: the backtests' bias correction would put it at {pi.estimate:.4g}, below the law's irreducible "
+        f"loss E = {E:.4g}; not applied (the law's value, its interval unshifted)"
+    )
+    return replace(pi, estimate=pi.raw, lo=pi.lo * back, hi=pi.hi * back, notes=(*pi.notes, note))
+
+
+def with_rival(pi: PredictiveInterval, rival: PredictiveInterval, form: str) -> PredictiveInterval:
+    """``pi`` widened to hold ``rival``: the same prediction by the rival ``form`` (``FormChoice.rival``: the
+    preferred form, which the chosen one beat only narrowly in the backtests) with that form's own calibrated
+    interval. The estimate stays the chosen form's; the interval holds both forms' extrapolations, because the
+    backtests reach less far than the targets and the forms part beyond them (``l2l.core.selection.RIVAL_RATIO``)."""
+    lo, hi = min(pi.lo, rival.lo), max(pi.hi, rival.hi)
+    if lo >= pi.lo and hi <= pi.hi:
+        return pi
+    label = FORM_LABELS.get(form, form)
+    note = (
+        f"the interval also holds {label}'s ({form}) {rival.estimate:.4g} [{rival.lo:.4g}, {rival.hi:.4g}]: "
+        f"{label} lost the backtests by less than {RIVAL_RATIO:g}× (the choice was narrow)"
+    )
+    return replace(pi, lo=lo, hi=hi, notes=(*pi.notes, note))
 
 
 @dataclass(frozen=True)

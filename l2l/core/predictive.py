@@ -26,6 +26,7 @@ from l2l.core.laws import Array, ScalingLaw
 from l2l.core.sweep import Sweep
 
 __all__ = [
+    "BELOW_E",
     "COMBINE_METHODS",
     "DEFAULT_LEVEL",
     "FORM_DOUBT",
@@ -52,6 +53,8 @@ __all__ = [
 DEFAULT_LEVEL = 0.9
 #: How a prediction says that the other form, as good in the backtests, predicts outside its interval.
 FORM_DOUBT = "the form is uncertain here"
+#: How a prediction says its bias correction was dropped for crossing the law's irreducible loss.
+BELOW_E = "correction dropped below the law's floor"
 # The aspect (log N/N*) given to a model size when the law's compute-optimal size is not a finite number.
 _FAR = 50.0
 Combine = Literal["mean", "median", "ivw"]
@@ -276,6 +279,7 @@ _BEYOND_WORDS = (
     "below the smallest fitted",
     "not calibrated",
     FORM_DOUBT,
+    BELOW_E,
 )
 
 
@@ -290,12 +294,16 @@ def beyond_evidence(pi: PredictiveInterval) -> bool:
     return pi.lower_bound_only or any(is_beyond_evidence_note(n) for n in pi.notes)
 
 
-def aspect_of(fit: LawFit | ScalingLaw, N: ArrayLike, C: ArrayLike) -> Array:
-    """log(N / N*(C)): how far a model size lies from the law's compute-optimal size at its budget."""
+def aspect_of(fit: LawFit | ScalingLaw, N: ArrayLike, D: ArrayLike) -> Array:
+    """log(N / N*): how far a model size lies from the law's compute-optimal size at its budget, the budget taken
+    as 6·N·D whatever constant the table's C column uses (N* then trades N against D = C / (6N) consistently; with
+    a table's C in units of 1e18 FLOPs, N* of "C" put every run 1e6× off-optimal and no backtest trained the
+    error models)."""
     law = fit.law if isinstance(fit, LawFit) else fit
+    n = np.asarray(N, dtype=np.float64)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        n_opt, _ = law.compute_optimal(np.asarray(C, dtype=np.float64))
-        a = np.log(np.asarray(N, dtype=np.float64) / n_opt)
+        n_opt, _ = law.compute_optimal(6.0 * n * np.asarray(D, dtype=np.float64), 6.0)
+        a = np.log(n / n_opt)
     # a law whose optimum runs off to 0 or ∞ (exponents at a bound) puts every size infinitely far from it
     return np.asarray(np.nan_to_num(a, nan=_FAR, posinf=_FAR, neginf=-_FAR), dtype=np.float64)
 

@@ -45,6 +45,8 @@ __all__ = [
     "POOR_BACKTEST",
     "POOR_TOP",
     "PREFERENCE",
+    "RIVAL_FORM",
+    "RIVAL_RATIO",
     "FormChoice",
     "FormScore",
     "choose_form",
@@ -61,6 +63,15 @@ MIN_GAIN = 1e-3
 #: A form is scored only on at least this many backtest errors.
 MIN_SCORED = 5
 FORM_LABELS: dict[str, str] = {"l2l": "Eq. 3", "chinchilla": "Eq. 1", "kaplan": "Eq. 2"}
+#: The other form with as many parameters (five).
+RIVAL_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}
+#: A form chosen over the preferred one by less than this factor of backtest error (within 25 % of the margin's
+#: 1 / MARGIN = 2×) won narrowly: its intervals also hold the preferred form's (``FormChoice.rival``). The
+#: backtests reach less far than the targets: on the paper's runs Eq. 1 won the FineWeb validation losses at 2.13×,
+#: then missed 9 of their 10 held-out 3.3B runs at 20× outside its ±1.2 % intervals, all inside Eq. 3's. Only a
+#: switch away from the preferred form is hedged: holding Eq. 1's interval beside a chosen Eq. 3 widened Porian's
+#: intervals to 4.7× their error at no gain in coverage (``benchmarks/bench_calibration.py``).
+RIVAL_RATIO = 2.5
 #: A law is flagged poor when it misses its own runs at the largest budget (near compute-optimal) by more than
 #: this on average (mean log residual) ...
 POOR_TOP = 0.03
@@ -122,6 +133,27 @@ class FormChoice:
     def score(self, form: str) -> FormScore | None:
         return next((s for s in self.scores if s.form == form), None)
 
+    @property
+    def rival(self) -> str | None:
+        """The preferred form this choice beat narrowly (its backtest error within ``RIVAL_RATIO`` of the chosen
+        form's, both five-parameter forms), whose interval a prediction also holds; None otherwise."""
+        other = RIVAL_FORM.get(self.form)
+        if other is None or not self.by_evidence or PREFERENCE.index(other) > PREFERENCE.index(self.form):
+            return None
+        mine, theirs = self.score(self.form), self.score(other)
+        if mine is None or theirs is None or mine.error is None or theirs.error is None:
+            return None
+        return other if theirs.error <= RIVAL_RATIO * mine.error else None
+
+    def alternative(self) -> str | None:
+        """The other five-parameter form when the backtests did not favour the chosen one (its error as low or
+        lower: the chosen form was kept by preference, not by evidence); None otherwise."""
+        other = RIVAL_FORM.get(self.form)
+        mine, theirs = self.score(self.form), None if other is None else self.score(other)
+        if mine is None or theirs is None or mine.error is None or theirs.error is None:
+            return None
+        return other if theirs.error <= mine.error else None
+
     def errors(self) -> dict[str, float | None]:
         """form → backtest error (None: not backtested)."""
         return {s.form: s.error for s in self.scores}
@@ -167,7 +199,7 @@ def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
     errors of its dataset) by more than ``POOR_BACKTEST``."""
     why: list[str] = []
     top = sweep.max_C / (1 + BUDGET_RTOL) <= sweep.C  # the largest budget, rounding jitter of C included
-    near = top & (np.abs(aspect_of(fit, sweep.N, sweep.C)) <= MAX_ASPECT)
+    near = top & (np.abs(aspect_of(fit, sweep.N, sweep.D)) <= MAX_ASPECT)
     use = near if near.any() else top
     miss = float(np.mean(np.log(sweep.loss[use] / fit.predict(sweep.N[use], sweep.D[use]))))
     if abs(miss) > POOR_TOP:

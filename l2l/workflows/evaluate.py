@@ -26,7 +26,7 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.core.fit import FitCache, FitOptions, LawFit
-from l2l.core.intervals import combined_interval, direct_interval, propagated_interval
+from l2l.core.intervals import combined_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
@@ -38,6 +38,7 @@ from l2l.workflows.evaluate_tables import (
 )
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides
+from l2l.workflows.predict import calibrated_interval
 from l2l.workflows.translate import ChainStep, LossToLoss, compose, translation_of
 
 if TYPE_CHECKING:
@@ -523,7 +524,7 @@ class _Intervals:
         sw = self.sweeps.get(tgt, self.plan.own_eval[tgt])
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
-        aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([C]))[0])
+        aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([D]))[0])
         return Placement.at(N, D, C, sw, aspect, tgt)
 
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:
@@ -541,7 +542,7 @@ class _Intervals:
         sw = self.sweeps.get(p.tgt, p.eval)
         model = self.book.calibration(self.book.group_of(p.tgt, p.eval)).direct
         if model is not None:
-            return direct_interval(law, p.N, p.D, self.k * p.N * p.D, sw, model, self.level)
+            return calibrated_interval(self.book, law, sw, (p.N, p.D, self.k * p.N * p.D), self.level)
         return bootstrap_interval(
             p.independent,
             self._placement(p.tgt, p.N, p.D).distance,

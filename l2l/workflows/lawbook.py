@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
 __all__ = [
-    "ALTERNATIVE_FORM",
     "OWN_GROUP",
     "FitOutcome",
     "LawBook",
@@ -55,9 +54,6 @@ __all__ = [
 
 #: The group of every dataset's own loss (``LawBook.group_of``); any other group is one eval's name.
 OWN_GROUP = "own"
-#: The other form with as many parameters (five), whose prediction is set beside the chosen one's where the
-#: backtests could not tell them apart (``LawBook.alternative``).
-ALTERNATIVE_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}
 
 
 class Sweeps:
@@ -185,20 +181,21 @@ class LawBook:
 
     def alternative(self, dataset: str, eval: str) -> LawFit | None:
         """Under ``--form auto``, the fit of the other five-parameter form (Eq. 1 beside a chosen Eq. 3, or Eq. 3
-        beside a chosen Eq. 1) when the group's backtests did not favour the chosen form (the other's error was
-        as low or lower: the chosen one was kept by preference, not by evidence). None otherwise."""
-        if self.options.form != "auto" or not self.sweeps.has(dataset, eval):
+        beside a chosen Eq. 1) when the group's backtests did not favour the chosen form (``FormChoice.alternative``:
+        the other's error as low or lower). None otherwise."""
+        choice = self.choice_for(dataset, eval) if self.sweeps.has(dataset, eval) else None
+        return self._fit_of(dataset, eval, None if choice is None else choice.alternative())
+
+    def rival(self, dataset: str, eval: str) -> LawFit | None:
+        """Under ``--form auto``, the fit of the preferred form that the chosen one beat narrowly
+        (``FormChoice.rival``), whose interval a prediction also holds. None otherwise."""
+        choice = self.choice_for(dataset, eval) if self.sweeps.has(dataset, eval) else None
+        return self._fit_of(dataset, eval, None if choice is None else choice.rival)
+
+    def _fit_of(self, dataset: str, eval: str, form: str | None) -> LawFit | None:
+        if form is None:
             return None
-        choice = self.choice_for(dataset, eval)
-        other = ALTERNATIVE_FORM.get(choice.form) if choice is not None else None
-        if choice is None or other is None:
-            return None
-        mine, theirs = choice.score(choice.form), choice.score(other)
-        if mine is None or theirs is None or mine.error is None or theirs.error is None:
-            return None
-        if theirs.error > mine.error:
-            return None
-        fit = self._fit_concrete([(dataset, eval)], other)[0]
+        fit = self._fit_concrete([(dataset, eval)], form)[0]
         return fit if isinstance(fit, LawFit) else None
 
     def calibration(self, group: str = OWN_GROUP) -> Calibration:

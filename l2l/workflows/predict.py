@@ -32,6 +32,7 @@ from l2l.core.intervals import (
     OptimalInterval,
     direct_interval,
     optimal_interval,
+    with_rival,
 )
 from l2l.core.laws import Array
 from l2l.core.predictive import (
@@ -106,15 +107,17 @@ def _law_interval(
     (``not_calibrated``). Returns the fit with draws when they had to be made."""
     N, D, C = point
     cal = book.calibration(book.group_of(fit.dataset, fit.eval))
-    model = cal.direct
-    flag = book.flag(fit.dataset, fit.eval)
-    if model is None:
-        fit = _with_draws(book, fit, seed, draws)
-        why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
-        reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
-        pi = direct_interval(fit, N, D, C, sweep, None, level, reason=reason)
-    else:
-        pi = direct_interval(fit, N, D, C, sweep, model, level)
+    if cal.direct is not None:
+        return calibrated_interval(book, fit, sweep, point, level), fit
+    fit = _with_draws(book, fit, seed, draws)
+    why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
+    reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
+    return _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D), fit
+
+
+def _judged(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D: float) -> PredictiveInterval:
+    """``pi`` with what the law's standing says of it: the other form's doubt (``_form_doubt``), a loss beyond
+    any cross-entropy, and a poor law's interval marked not calibrated, a lower bound (``not_calibrated``)."""
     pi = _form_doubt(book, fit, pi, N, D)
     if (
         pi.estimate > LARGEST_NATS
@@ -127,7 +130,26 @@ def _law_interval(
                 "11–12): the law is extrapolated to where it means nothing",
             ),
         )
-    return (pi if flag is None else not_calibrated(pi, flag)), fit
+    flag = book.flag(fit.dataset, fit.eval)
+    return pi if flag is None else not_calibrated(pi, flag)
+
+
+def calibrated_interval(
+    book: LawBook, fit: LawFit, sweep: Sweep, point: tuple[float, float, float], level: float
+) -> PredictiveInterval:
+    """The backtest-calibrated interval of a law's prediction at ``point`` (N, D, C) (its group must have a direct
+    error model), widened to hold the preferred form's own calibrated interval where the chosen form beat it only
+    narrowly (``LawBook.rival``, ``with_rival``), and judged as every law's interval is (``_judged``: a poor law's
+    is a lower bound). ``predict`` and ``evaluate`` both use it: one interval per question."""
+    N, D, C = point
+    cal = book.calibration(book.group_of(fit.dataset, fit.eval))
+    if cal.direct is None:
+        raise FitError(f"{fit.dataset}/{fit.eval}: no backtest to calibrate an interval")
+    pi = direct_interval(fit, N, D, C, sweep, cal.direct, level)
+    rival = book.rival(fit.dataset, fit.eval)
+    if rival is not None and cal.rival is not None:
+        pi = with_rival(pi, direct_interval(rival, N, D, C, sweep, cal.rival, level), rival.form)
+    return _judged(book, fit, pi, N, D)
 
 
 def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D: float) -> PredictiveInterval:

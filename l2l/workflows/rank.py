@@ -289,7 +289,7 @@ def _corrections(
             n: Array, d: Array, fit: LawFit = fit, sweep: Sweep = sweep, model: ErrorModel = model
         ) -> Array:
             c = k * n * d
-            asp = aspect_of(fit, n, c)
+            asp = aspect_of(fit, n, d)
             return np.array(
                 [
                     model.bias(Placement.at(a, b, cc, sweep, x))

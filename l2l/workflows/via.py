@@ -350,7 +350,7 @@ def _target_placement(
     notes: list[str] = []
     if n is not None and d is not None:
         C = k * n * d
-        aspect = float(aspect_of(book.get(tgt, own_tgt), np.array([n]), np.array([C]))[0])
+        aspect = float(aspect_of(book.get(tgt, own_tgt), np.array([n]), np.array([d]))[0])
     else:
         s0 = next(iter(x_by_src))
         src_law = book.get(s0, runs.own(s0))
