@@ -628,3 +628,22 @@ def test_a_dataset_without_the_asked_eval_is_said_and_rank_names_the_evals_two_s
     ranked = run("rank", table, "-t", "own", "--C", "1e21")
     assert ranked.exit_code == 1
     assert "two or more datasets' models are measured on (downstream/cloze, downstream/quiz" in ranked.output
+
+
+def test_fit_law_fits_the_datasets_with_an_own_eval_and_lists_the_others(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    """A table where one dataset was measured on the shared evals only (a probe's mixed table: web and code with
+    their own validation sets, books with c4 only) fits the others and names the one left out, with the fix."""
+    lines = synthetic_csv.read_text().splitlines()
+    kept = [lines[0], *(x for x in lines[1:] if not x.startswith("gamma,") or ",gamma_val," not in x)]
+    table = tmp_path / "mixed.csv"
+    table.write_text("\n".join(kept) + "\n")
+    assert run("ingest", table).exit_code == 0
+    res = run("fit-law", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = {r["dataset"]: r for r in json.loads(res.stdout)["rows"]}
+    assert rows["alpha"]["status"] == "ok"
+    assert rows["beta"]["status"] == "ok"
+    assert rows["gamma"]["status"] == "failed"
+    assert "no own eval for dataset gamma (pass --own-eval gamma=EVAL" in rows["gamma"]["error"]

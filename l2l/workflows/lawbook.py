@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.base.errors import FitError, SelectionError
+from l2l.base.runs import OWN
 from l2l.base.schema import FitForm, Resample
 from l2l.core.backtest import BacktestOptions
 from l2l.core.calibrate import Calibration, CalibrationCache, calibrate, calibrate_forms, calibration_key
@@ -516,8 +517,21 @@ def fit_laws(
     ``Runs.eval_keys``), fitted on the runs of ``split``, with ``bootstrap`` draws each when asked. With
     ``options.form == "auto"`` each group's form is chosen by its backtests (``FitOutcome.choices``)."""
     book = law_book(runs, options, split, cache, calibrations)
-    keys = runs.eval_keys(runs.resolve_datasets(datasets), evals, frame=book.frame)
+    chosen = runs.resolve_datasets(datasets)
+    # own losses of a table where some datasets have none (measured on a shared eval only): the others are fitted
+    # and these listed as failed with the reason, not the whole call refused for them
+    own = not evals or list([evals] if isinstance(evals, str) else evals) == [OWN]
+    lacking = [d for d in chosen if d not in runs.own_eval] if own and len(chosen) > 1 else []
+    if len(lacking) == len(chosen):
+        lacking = []
+    keys = runs.eval_keys([d for d in chosen if d not in lacking], evals, frame=book.frame)
     results = book.fit_many(keys, workers=workers, progress=progress)
+    for d in lacking:
+        try:
+            runs.own(d)
+        except SelectionError as exc:
+            keys.append((d, "–"))
+            results.append(FitError(f"{exc.message} (pass --own-eval {d}=EVAL to l2l ingest)", hint=exc.hint))
     reused = sum(1 for k in keys if k in book.reused)
     choices = {k: c for k in keys if book.sweeps.has(*k) and (c := book.choice_for(*k)) is not None}
     results = [

@@ -280,6 +280,15 @@ def _predict_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
     )
 
 
+def _correction_words(corrected: Sequence[bool]) -> str:
+    """What a column of predicted losses is: corrected by the backtests' bias (all, none, or where that helped)."""
+    if all(corrected):
+        return "the law's loss corrected by the bias its sweep's backtests measured (law: uncorrected)"
+    if not any(corrected):
+        return "the law's own loss (no correction helped in its backtests)"
+    return "the law's loss, corrected by its backtests' bias where that helped (law: uncorrected)"
+
+
 def predictions_report(
     preds: Sequence[LawPrediction], *, own: Mapping[str, str] | None = None, skipped: Sequence[str] = ()
 ) -> Report:
@@ -287,14 +296,7 @@ def predictions_report(
     how far the target lies beyond the fitted runs."""
     rows = [p.to_dict() for p in preds]
     level = pct_level(rows)
-    fixed = [r for r in rows if r.get("corrected", True)]
-    what = (
-        "the law's loss corrected by the bias its sweep's backtests measured (law: uncorrected)"
-        if len(fixed) == len(rows)
-        else "the law's own loss (no correction helped in its backtests)"
-        if not fixed
-        else "the law's loss, corrected by its backtests' bias where that helped (law: uncorrected)"
-    )
+    what = _correction_words([bool(r.get("corrected", True)) for r in rows])
     notes = [
         f"predicted: {what}, with the {level} predictive interval; C×, N×, D×: the target over the largest fitted "
         "value."
@@ -361,8 +363,9 @@ def allocations_report(
     """optimal: N*, D* and the loss there per law and budget, each with its interval."""
     rows = [a.to_dict() for a in allocs]
     level = pct_level(rows)
+    corrected = [abs(r["loss"] - r["loss_law"]) > 1e-12 * abs(r["loss_law"]) for r in rows]
     notes = [
-        f"loss at N*: bias-corrected, with its {level} predictive interval (law: uncorrected); N*, D*: {level} "
+        f"loss at N*: {_correction_words(corrected)}, with its {level} predictive interval; N*, D*: {level} "
         "percentile intervals over the law's bootstrap draws, parameter uncertainty only (a lower bound: no "
         "backtest can score an optimum, which is never measured)."
     ]
