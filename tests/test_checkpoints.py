@@ -264,6 +264,7 @@ def test_report_is_json_safe() -> None:
         "identity": [],
         "identity_detected": False,
         "named_by": "run_id",
+        "past_end": 0,
         "checkpoints_dropped": 6,
     }
 
@@ -324,3 +325,45 @@ def test_id_columns_split_runs_of_one_size_and_must_exist() -> None:
     assert info.key == ("dataset", "N", "lr", "D")
     with pytest.raises(InputError, match="a per-step log needs column 'wd'"):
         detect_checkpoints(lf, id_columns=["wd"])
+
+
+def test_without_run_ids_runs_of_one_size_interleaving_their_steps_are_refused() -> None:
+    """A 1x and a 2x run of one size checkpointed every 2 and every 3 steps, no run id: they share some steps
+    (6, 12) with different losses, and their final checkpoints would be taken for one run's."""
+    named = [
+        {"dataset": "a", "N": 1e8, "D": 1e9 * k, "eval": "v", "step": k, "run_id": f"x{total}",
+         "loss": 3.0 - 0.01 * k + 0.02 * every}
+        for every, total in ((2, 12), (3, 24))
+        for k in range(every, total + 1, every)
+    ]  # fmt: skip
+    rows = [{k: v for k, v in r.items() if k != "run_id"} for r in named]
+    with pytest.raises(InputError, match="several runs share steps in this per-step log") as exc:
+        apply_checkpoints(pl.LazyFrame(rows), path="log.csv")
+    assert str(exc.value).startswith("log.csv, column 'step': several runs share steps")
+    assert "keyed by (dataset, N, eval, step), 2 rows at dataset=a, N=1e8, eval v, step 6 differ" in str(
+        exc.value
+    )
+    assert "--run-key" in (exc.value.hint or "")
+    # with their ids they are two runs, each with its final checkpoint
+    out, report = apply_checkpoints(pl.LazyFrame(named))
+    assert report is not None
+    assert report.runs == 2
+    assert isinstance(out, pl.DataFrame)
+    assert sorted(out["step"].to_list()) == [12, 24]
+
+
+def test_rows_past_a_runs_end_are_never_its_final_checkpoint() -> None:
+    """A fraction-done step column past 1 (the (Mis)Fitting log's frac_done = 1.024): an evaluation after the
+    run as planned ended, dropped and said, so the run's final checkpoint is the one at frac_done = 1."""
+    rows = [
+        {"run_id": "r", "dataset": "a", "N": 1e8, "D": 1e9 * f, "eval": "v", "frac_done": f, "loss": 4 - f}
+        for f in (0.25, 0.5, 0.75, 1.0)
+    ] + [
+        {"run_id": "r", "dataset": "a", "N": 1e8, "D": 1.024e9, "eval": "v", "frac_done": 1.024, "loss": 3.6}
+    ]
+    out, report = apply_checkpoints(pl.LazyFrame(rows))
+    assert isinstance(out, pl.DataFrame)
+    assert out.select("D", "loss").rows() == [(1e9, 3.0)]
+    assert report is not None
+    assert (report.rows_in, report.rows_kept, report.past_end) == (5, 1, 1)
+    assert "1 past their run's end, frac_done > 1: not taken as its final checkpoint" in report.describe()

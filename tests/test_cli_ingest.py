@@ -361,3 +361,90 @@ def test_the_same_workspace_gives_the_same_json_from_run_to_run(run: Any, good: 
     run("ingest", good / "long.csv")
     first = run("runs", "-f", "json").stdout
     assert all(run("runs", "-f", "json").stdout == first for _ in range(5))
+
+
+def test_repeats_whose_values_differ_by_more_than_a_tenth_are_refused_not_averaged(
+    run: Any, tmp_path: Path, ws_path: Path
+) -> None:
+    """A loss and an accuracy logged under one metric: 3.49 and 0.25 at one (dataset, N, D, eval) are no repeats."""
+    path = tmp_path / "dup.csv"
+    rows = ["dataset,N,D,eval,loss", "a,1e8,2e9,a_val,3.1", "a,1e8,2e9,hs,3.486", "a,1e8,2e9,hs,0.2517"]
+    path.write_text("\n".join(rows) + "\n")
+    result = run("ingest", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: {path}, line 4, column 'loss': repeated measurement with different values: dataset 'a', "
+        "N=1.00e+08, D=2.00e+09, eval 'hs' appears 2 times (lines 3-4) with values 3.486, 0.2517, 1285 % apart: "
+        "not averaged"
+    )
+    assert "--best-of COL" in result.stderr
+    assert "--strict" in result.stderr
+    assert not (ws_path / "l2l-workspace.json").exists()
+    # within a tenth they are one measurement logged twice: averaged, and said
+    path.write_text("\n".join([*rows[:3], "a,1e8,2e9,hs,3.3"]) + "\n")
+    result = run("ingest", path)
+    assert result.exit_code == 0
+    assert "averaged; their losses differ by up to 5.6 %" in result.stdout
+    assert run("runs", "-f", "json").stdout.count('"runs": 1') >= 1
+
+
+def test_a_wide_per_step_export_keeps_the_final_checkpoint_of_its_accuracies_as_the_long_table_does(
+    run: Any, tmp_path: Path
+) -> None:
+    wide, long = tmp_path / "wide.csv", tmp_path / "long.csv"
+    w_rows, l_rows = (
+        ["run,dataset,N,step,D,val_loss,hs_loss,hs_acc"],
+        ["run_id,dataset,N,step,D,eval,metric,value"],
+    )
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        for step in (1, 2, 3):
+            d, loss, acc = n * 20 * step, 3.5 - 0.2 * step - 0.1 * i, 0.3 + 0.05 * step + 0.02 * i
+            w_rows.append(f"r{i},web,{n:g},{step},{d:g},{loss},{loss + 1},{acc}")
+            l_rows += [
+                f"r{i},web,{n:g},{step},{d:g},val,loss,{loss}",
+                f"r{i},web,{n:g},{step},{d:g},hs,loss,{loss + 1}",
+                f"r{i},web,{n:g},{step},{d:g},hs,accuracy,{acc}",
+            ]
+    wide.write_text("\n".join(w_rows) + "\n")
+    long.write_text("\n".join(l_rows) + "\n")
+    result = run("ingest", wide, "--wide", "--accuracy-columns", "*_acc")
+    assert result.exit_code == 0
+    assert "Ingested 1 file: kept 9 of 27 rows" in result.stdout
+    assert "losses, accuracies" in result.stdout
+    from l2l.io.tables import read_runs
+
+    w = read_runs([wide], wide=True, accuracy_columns="*_acc")
+    lg = read_runs([long])
+    cols = ["dataset", "N", "D", "eval", "accuracy", "run_id"]
+    assert w.accuracy is not None
+    assert lg.accuracy is not None
+    assert w.accuracy.select(cols).sort(cols).equals(lg.accuracy.select(cols).sort(cols))
+    assert sorted(w.accuracy["D"].to_list()) == [6e9, 1.2e10, 2.4e10]  # each run's final checkpoint only
+    assert w.frame.height == lg.frame.height == 6
+
+
+def test_n_in_millions_beside_d_in_billions_is_refused_naming_both_columns(run: Any, tmp_path: Path) -> None:
+    """60 and 1.2 for 60M parameters on 1.2B tokens: 0.02 tokens per parameter, which no sweep has; stored, it
+    made N* = 21.7T and D* = 7.68M in later commands, after one warning at ingest."""
+    table = tmp_path / "mb.csv"
+    table.write_text(
+        "dataset,params_M,tokens_B,eval,loss\n"
+        + "".join(f"web,{n},{n / 50},web_val,{3 - i * 0.1}\n" for i, n in enumerate((60, 150, 300)))
+    )
+    result = run("ingest", table, "--column", "N=params_M", "--column", "D=tokens_B")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: {table}, column 'tokens_B': the median run sees 0.02 tokens per parameter (D/N; N up to 300, D up "
+        "to 6): N ('params_M') and D ('tokens_B') are not counted in the same units"
+    )
+    assert (
+        "Hint: give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit"
+        in result.stderr
+    )
+    table.write_text(
+        table.read_text().replace(",60,", ",60M,").replace(",150,", ",150M,").replace(",300,", ",300M,")
+    )
+    table.write_text(
+        table.read_text().replace(",1.2,", ",1.2B,").replace(",3.0,", ",3B,").replace(",6.0,", ",6B,")
+    )
+    assert run("ingest", table, "--column", "N=params_M", "--column", "D=tokens_B").exit_code == 0

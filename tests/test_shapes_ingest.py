@@ -252,8 +252,11 @@ def test_misfitting_runs_found_and_the_best_learning_rate_kept() -> None:
     ck = runs.provenance[0]["checkpoints"]
     assert (ck["column"], ck["rows_in"], ck["d_is_tokens_seen"]) == ("frac_done", 4852, True)
     assert {"peak_lr", "total_steps"} <= set(ck["identity"])
-    assert runs.frame.height == 82
-    assert runs.n_runs == 82
+    # the two rows past a run's end (frac_done = 1.024) are no final checkpoint: the run ends at frac_done = 1
+    assert ck["past_end"] == 2
+    assert "2 past their run's end, frac_done > 1: not taken as its final checkpoint" in ck["describe"]
+    assert runs.frame.height == 81
+    assert runs.n_runs == 81
 
 
 @public
@@ -263,3 +266,78 @@ def test_dclm_shares_one_validation_eval() -> None:
     assert len(runs.datasets) == 42
     assert set(runs.own_eval.values()) == {"open_lm_val"}
     assert set(runs.own_eval_how.values()) == {"shared"}
+
+
+def test_best_of_chooses_by_the_own_eval_not_the_mean_over_every_eval(tmp_path: Path) -> None:
+    """DCLM's shape: the run best on the tasks is 11 % worse on the loss that stands in for the own one."""
+    lines = ["dataset,N,D,eval,loss,run_id"]
+    for n in (1e8, 2e8):
+        lines += [
+            f"web,{n:g},{20 * n:g},web_val,3.30,a{n:g}",  # worse on the own eval
+            f"web,{n:g},{20 * n:g},task,1.00,a{n:g}",  # much better on the task
+            f"web,{n:g},{20 * n:g},web_val,3.00,b{n:g}",
+            f"web,{n:g},{20 * n:g},task,2.00,b{n:g}",
+        ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path], best_of="run_id")
+    assert sorted(runs.frame["run_id"].unique()) == ["b1e+08", "b2e+08"]
+    assert "gives the lowest loss on its dataset's own eval (web_val)" in decisions(runs)
+    # no own eval (nothing named after the dataset, no eval shared by two datasets): the mean over the evals
+    path.write_text("\n".join(lines).replace("web_val", "other") + "\n")
+    runs = read_runs([path], best_of="run_id")
+    assert sorted(runs.frame["run_id"].unique()) == ["a1e+08", "a2e+08"]
+    assert "gives the lowest mean log loss over its evals (no own eval measured there)" in decisions(runs)
+
+
+def test_a_kind_column_of_loss_and_acc_is_read_as_the_metric_never_as_runs_to_choose_between(
+    tmp_path: Path,
+) -> None:
+    lines = ["dataset,N,D,task,kind,value"]
+    for n in (1e8, 2e8, 4e8):
+        lines += [f"web,{n:g},{20 * n:g},web_val,loss,{3 - n / 1e9}"]
+        lines += [
+            f"web,{n:g},{20 * n:g},hellaswag,loss,{4 - n / 1e9}",
+            f"web,{n:g},{20 * n:g},hellaswag,acc,0.3",
+        ]
+    path = tmp_path / "kind.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path])
+    assert runs.frame.height == 6
+    assert float(runs.frame["loss"].min()) > 2
+    assert runs.accuracy is not None
+    assert runs.accuracy.height == 3
+    assert "column 'kind' says what each value is (its values name metrics): read as the metric" in decisions(
+        runs
+    )
+    # beside a metric column it is not the metric: refused with the filter, never --best-of
+    both = tmp_path / "both.csv"
+    both.write_text("\n".join([lines[0] + ",metric"] + [f"{x},loss" for x in lines[1:]]) + "\n")
+    with pytest.raises(InputError, match="differ in kind, a column that says what each value is") as exc:
+        read_runs([both])
+    assert exc.value.hint == "keep the losses with --where kind=loss"
+    with pytest.raises(InputError, match="--best-of kind: column 'kind' says what each value is") as chosen:
+        read_runs([both], best_of="kind")
+    assert chosen.value.hint == "keep the losses with --where kind=loss"
+    assert read_runs([both], where=parse_where(["kind=loss"])).frame.height == 6
+
+
+def test_an_eval_every_dataset_is_measured_on_is_no_datasets_own_by_a_prefix_of_its_name(
+    tmp_path: Path,
+) -> None:
+    """c4mix starts with c4, but c4_val is measured on every dataset: a common validation set, not c4mix's own.
+    Named word for word (slimpajama-chunk1 after slimpajama_val) a shared eval is still one dataset's own."""
+    rows = [
+        {"dataset": ds, "N": n, "D": 20 * n, "eval": ev, "loss": 3.0}
+        for ds in ("c4mix", "dolma", "slimpajama-chunk1")
+        for n in (1e8, 2e8)
+        for ev in ("c4_val", "pile_val", "slimpajama_val")
+    ]
+    path = tmp_path / "t.csv"
+    pl.DataFrame(rows).write_csv(path)
+    runs = read_runs([path])
+    assert runs.own_eval == {"slimpajama-chunk1": "slimpajama_val"}
+    # an eval of its own alone, a prefix is enough (as before)
+    alone = [r for r in rows if (r["dataset"], r["eval"]) in (("c4mix", "c4_val"), ("dolma", "pile_val"))]
+    pl.DataFrame(alone).write_csv(path)
+    assert read_runs([path]).own_eval == {"c4mix": "c4_val"}

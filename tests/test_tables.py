@@ -144,16 +144,44 @@ def test_perplexity_columns_are_never_read_as_losses_even_through_a_pattern(tmp_
     )
     with pytest.raises(InputError) as auto:
         read_runs([path], wide=True)
-    assert (
-        auto.value.hint == "l2l fits per-token losses, the log of a perplexity: give log-perplexity columns"
+    assert auto.value.hint is not None
+    assert auto.value.hint.startswith(
+        "l2l fits per-token losses (nats), the log of a perplexity: add a column"
     )
     assert auto.value.param is None  # not "name the loss columns": a pattern would take the perplexities
     with pytest.raises(InputError) as named:
         read_runs([path], wide=True, loss_columns="*_ppl")
-    assert "the loss-column pattern '*_ppl' takes 'c4_ppl': its name says a perplexity, not a loss" in str(
+    assert "the loss-column pattern '*_ppl' takes 'c4_ppl': column 'c4_ppl' holds perplexities" in str(
         named.value
     )
     assert named.value.hint == auto.value.hint
+
+
+def test_a_perplexity_column_is_never_suggested_nor_taken_as_the_loss(tmp_path: Path) -> None:
+    path = tmp_path / "ppl.csv"
+    path.write_text(
+        "dataset,N,D,eval,perplexity\ncode,6e7,1.2e9,code_val,5.2\ncode,1.2e8,2.4e9,code_val,4.1\n"
+    )
+    with pytest.raises(InputError) as missing:
+        read_runs([path])
+    assert missing.value.hint is not None
+    assert "--column loss=perplexity" not in missing.value.hint
+    assert "add a column of log(perplexity)" in missing.value.hint
+    with pytest.raises(InputError) as mapped:
+        read_runs([path], columns={"loss": "perplexity"})
+    assert str(mapped.value) == (
+        f"{path}, line 1, column 'perplexity': column 'perplexity' holds perplexities (its name says so), not "
+        "losses: a law of perplexity is not a law of loss"
+    )
+    assert "log(perplexity)" in (mapped.value.hint or "")
+    # its log is a loss: mapped, and taken by a wide table's detection
+    path.write_text(
+        "dataset,N,D,eval,log_ppl\ncode,6e7,1.2e9,code_val,1.65\ncode,1.2e8,2.4e9,code_val,1.41\n"
+    )
+    assert read_runs([path], columns={"loss": "log_ppl"}).frame["loss"].to_list() == [1.65, 1.41]
+    wide = tmp_path / "wide.csv"
+    wide.write_text("dataset,N,D,val_log_ppl,val_ppl\ncode,6e7,1.2e9,1.65,5.2\ncode,1.2e8,2.4e9,1.41,4.1\n")
+    assert read_runs([wide], wide=True).evals == ["val_log_ppl"]
 
 
 def test_parquet_errors_give_the_row(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final, Literal, TypeVar
 
@@ -190,6 +191,14 @@ METRIC_SEP: Final = ":"
 def metric_kind(text: str) -> str | None:
     """The metric a ``metric`` cell names (``loss``, ``bpb``, ``accuracy``), or None when l2l does not know it."""
     return METRIC_KINDS.get(norm_name(text))
+
+
+def names_metric_kinds(values: Iterable[object]) -> bool:
+    """Whether a column's values (blanks aside) all name a metric (``loss``, ``acc``, ``bpb``) and one at least
+    is not a loss: a column that says what each row's value is (a ``kind`` beside ``value``), a metric column by
+    another name. Its rows are different measurements, never runs to average or choose between."""
+    kinds = {metric_kind(str(v)) for v in values if v is not None and str(v).strip()}
+    return bool(kinds) and None not in kinds and kinds != {"loss"}
 
 
 def split_metric(name: str) -> tuple[str, str | None]:

@@ -44,6 +44,21 @@ def column_named(columns: Sequence[str], name: str) -> str | None:
     return next((c for c in columns if schema.norm_name(c) == name), None)
 
 
+def kind_column(raw: _Raw, columns: Sequence[str]) -> str | None:
+    """The column among ``columns`` that says what each row's value is (``kind``: loss, acc), when there is
+    exactly one: every value names a metric and one at least is not a loss (``schema.names_metric_kinds``). A
+    sample of rows finds the candidates; their whole columns decide."""
+    if not columns:
+        return None
+    head = raw.lazy().select([pl.col(c).cast(pl.String) for c in columns]).head(2000).collect()
+    maybe = [c for c in columns if schema.names_metric_kinds(head.get_column(c).unique().to_list())]
+    if not maybe:
+        return None
+    whole = raw.lazy().select([pl.col(c).cast(pl.String).unique().implode() for c in maybe]).collect()
+    hits = [c for c in maybe if schema.names_metric_kinds(whole.get_column(c)[0].to_list())]
+    return hits[0] if len(hits) == 1 else None
+
+
 def subset(raw: _Raw, mask: pl.Series) -> _Raw:
     """The rows of ``raw`` where ``mask`` holds (lines and bad-value notes kept in step)."""
     idx = mask.arg_true().to_list()
@@ -165,15 +180,23 @@ def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def split_wide_accuracy(
-    raw: _Raw, accuracy_columns: str | None, mapping: Mapping[str, str] | None = None
+    raw: _Raw,
+    accuracy_columns: str | None,
+    mapping: Mapping[str, str] | None = None,
+    checkpoints: str = "final",
 ) -> tuple[_Raw | None, pl.DataFrame | None, dict[str, Any] | None]:
     """Separate a wide table's accuracy columns (those matching ``accuracy_columns``) from its loss columns.
-    Returns (the loss part or None, the accuracy rows or None, provenance of the accuracy part)."""
+    Returns (the loss part or None, the accuracy rows or None, provenance of the accuracy part). The accuracy
+    rows of a per-step export go through the checkpoint selection of its losses (``checkpoints``), as a long
+    table's do: each run's final checkpoint by default."""
     if accuracy_columns is None:
         return raw, None, None
+    from l2l.io.checkpoints import find_step_column, select_frame
+
     chance_col = column_named(raw.frame.columns, "chance")
     ids = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
-    id_cols = set(_map_columns(raw, ids, mapping).values())
+    mapped = _map_columns(raw, ids, mapping)
+    id_cols = set(mapped.values())
     rx = _glob_regex(accuracy_columns)
     chosen = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
     if not chosen:
@@ -182,6 +205,11 @@ def split_wide_accuracy(
             param="accuracy_columns",
         )
     base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping)
+    given_step = (mapping or {}).get("step")
+    step = given_step if given_step in raw.frame.columns else None
+    step = step or find_step_column([c for c in raw.frame.columns if c not in id_cols and c not in chosen])
+    if step is not None:
+        base["step"] = raw.frame.get_column(step).cast(pl.Float64, strict=False).alias("_l2l_acc_step")
     names: dict[str, str] = {}
     for c in chosen:
         m = rx.match(c)
@@ -194,10 +222,21 @@ def split_wide_accuracy(
             pl.lit(names[c]).alias("eval")
         )
         parts.append(f.filter(pl.col("accuracy").is_not_null()))
-    acc = _accuracy_long(raw, pl.concat(parts, how="vertical"))
+    rows = pl.concat(parts, how="vertical")
+    read = rows.height
+    if step is not None:  # the checkpoints the losses keep (a wide per-step export), before C is made
+        chosen_rows, _ = select_frame(
+            rows.rename({"accuracy": "loss"}),
+            checkpoints,
+            step_column="_l2l_acc_step",
+            d_source=mapped.get("D"),
+            path=raw.path,
+        )
+        rows = chosen_rows.rename({"loss": "accuracy"}).drop("_l2l_acc_step", strict=False)
+    acc = _accuracy_long(raw, rows)
     rest = raw.frame.drop(chosen)
     loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
-    info = {"accuracy_columns": names}
+    info: dict[str, Any] = {"accuracy_columns": names, "rows_read": read}
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
     return (loss_raw if has_loss else None), acc, info
 
@@ -228,8 +267,10 @@ def accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, w
         "format": raw.format,
         "wide": wide,
         "metric": "accuracy",
+        "metrics": {"accuracy": acc.height},
+        "accuracy_rows": acc.height,
         "records": raw.frame.height,
-        "rows_read": acc.height,
+        "rows_read": int(info.get("rows_read", acc.height)),
         "rows_kept": acc.height,
         "rows_merged": 0,
         "rows_rejected": 0,

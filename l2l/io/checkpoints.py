@@ -90,6 +90,17 @@ STEP_NAMES: Final[tuple[str, ...]] = (
     "percent_done",
 )
 
+#: Step columns that count the fraction of a run done (compared after ``norm_name``), and the value that is a run's
+#: end: a row past it (the (Mis)Fitting log's frac_done = 1.024) is no checkpoint of the run as planned.
+FRACTION_ENDS: Final[dict[str, float]] = {
+    "frac_done": 1.0,
+    "fraction_done": 1.0,
+    "frac_complete": 1.0,
+    "progress": 1.0,
+    "pct_done": 100.0,
+    "percent_done": 100.0,
+}
+
 Policy = Literal["final", "step", "all"]
 _STEP = "_l2l_step"  # the step column as Float64, added for the passes
 #: Within every group where D varies, D must follow the step this closely (Pearson correlation) to count as the
@@ -115,6 +126,7 @@ class CheckpointInfo:
     step_max: float
     identity: tuple[str, ...] = ()
     zero_rows: int = 0
+    past_end: int = 0  # rows past a run's end (a fraction-done step column beyond 1), dropped
 
     @property
     def per_step(self) -> bool:
@@ -147,6 +159,7 @@ class CheckpointReport:
     identity: tuple[str, ...] = ()
     identity_detected: bool = False
     named_by: str = "run_id"  # what names a run besides ``identity``: its run_id, or its size N
+    past_end: int = 0  # rows past a run's end (frac_done > 1), dropped: never a run's final checkpoint
 
     @property
     def checkpoints_dropped(self) -> int:
@@ -165,10 +178,16 @@ class CheckpointReport:
             "all": "kept every checkpoint as its own point",
         }.get(self.policy, f"kept the checkpoint at {self.policy}")
         d = "tokens seen at each checkpoint" if self.d_is_tokens_seen else "each run's final token count"
-        zero = f" ({self.zero_rows} of them at D = 0, step 0)" if self.zero_rows else ""
+        zero = [f"{self.zero_rows} of them at D = 0, step 0"] if self.zero_rows else []
+        if self.past_end:
+            end = _fmt_step(FRACTION_ENDS.get(_norm(self.column), 1.0))
+            zero.append(
+                f"{self.past_end} past their run's end, {self.column} > {end}: not taken as its final checkpoint"
+            )
+        said = f" ({'; '.join(zero)})" if zero else ""
         out = (
             f"per-step log (column {self.column!r}, {self.runs} runs): {what}, "
-            f"dropped {self.checkpoints_dropped} of {self.rows_in} rows{zero}; D is {d}"
+            f"dropped {self.checkpoints_dropped} of {self.rows_in} rows{said}; D is {d}"
         )
         if self.identity:
             how = "found in the data" if self.identity_detected else "as named"
@@ -270,6 +289,49 @@ def _bad_steps(frame: pl.DataFrame, group: Sequence[str]) -> int:
     return int((ends["first"] > ends["last"]).sum())
 
 
+def _interleaved(frame: pl.DataFrame, group: Sequence[str]) -> dict[str, object] | None:
+    """The first (group, step) where runs that nothing tells apart interleave: rows repeated at that step with
+    different losses, in a group whose steps do not all hold the same number of rows (runs of one size with
+    different lengths or checkpoint intervals; parallel repeats, one row each at every step, are seeds left to
+    the reader). None when there is none."""
+    if "loss" not in frame.columns or not _dup_steps(frame, group):
+        return None
+    per = frame.group_by([*group, _STEP]).agg(
+        pl.len().alias("_n"),
+        pl.col("loss").min().alias("_lo"),
+        pl.col("loss").max().alias("_hi"),
+    )
+    per = per.with_columns(
+        (pl.col("_n").n_unique().over(list(group)) > 1).alias("_uneven"),
+    )
+    hits = per.filter(pl.col("_uneven") & (pl.col("_n") > 1) & (pl.col("_hi") > pl.col("_lo") * (1 + 1e-6)))
+    if hits.height == 0:
+        return None
+    return hits.sort([*group, _STEP]).row(0, named=True)
+
+
+def _interleaved_error(
+    hit: Mapping[str, object], key: Sequence[str], column: str, path: str | None, candidates: Sequence[str]
+) -> InputError:
+    shown = [c.removeprefix("@") for c in candidates]
+    named = f" (not even {', '.join(shown)})" if shown else ""
+    at = ", ".join(
+        f"{c}={schema.format_quantity(v) if isinstance(v, float) else v}"
+        for c, v in hit.items()
+        if c in key and c not in ("eval", "_metric")
+    )
+    return InputError(
+        f"several runs share steps in this per-step log and nothing tells them apart{named}: keyed by "
+        f"({', '.join(c for c in key if c != '_metric')}, {column}), {hit['_n']} rows at {at}, eval "
+        f"{hit.get('eval')}, step {_fmt_step(float(str(hit[_STEP])))} differ ({hit['_lo']:.4g} to "
+        f"{hit['_hi']:.4g}): checkpoints of several runs would be taken for one run's",
+        path=path,
+        column=column,
+        hint="add a run_id column, or name the columns that tell runs apart with --run-key COL",
+        param="run_key",
+    )
+
+
 def _dup_steps(frame: pl.DataFrame, group: Sequence[str]) -> int:
     """Rows beyond the first at each (group, step): rows that some column may yet tell apart."""
     return frame.height - frame.select([*group, _STEP]).unique().height
@@ -353,6 +415,11 @@ def _detect_frame(
     zero = frame.get_column("D") == 0
     zero_rows = int(zero.sum())
     frame = _stepped(frame.filter(~zero) if zero_rows else frame, column, path)
+    past_end = 0
+    if (end := FRACTION_ENDS.get(_norm(column))) is not None:
+        past = frame.get_column(_STEP) > end * (1 + 1e-9)
+        past_end = int(past.sum())
+        frame = frame.filter(~past) if past_end else frame
     if frame.height == 0:
         return None, frame
     has_run_id = "run_id" in names and frame.get_column("run_id").null_count() < frame.height
@@ -377,6 +444,11 @@ def _detect_frame(
         key.append("D")  # D is each run's final count: it separates runs of one key
     if _bad_steps(frame, [*key, *inner]):
         raise _ambiguous(column, path, [c for c in lay.candidates if c not in key])
+    # (with run ids, rows repeated at a step are one run's glitches: the (Mis)Fitting log logs a few twice)
+    if not has_run_id and (hit := _interleaved(frame, [*key, *inner])) is not None:
+        raise _interleaved_error(
+            hit, [*key, *inner], column, path, [c for c in lay.candidates if c not in key]
+        )
     stats = frame.group_by([*key, *inner]).agg(
         pl.len().alias("rows"), pl.col(_STEP).min().alias("step_min"), pl.col(_STEP).max().alias("step_max")
     )
@@ -384,7 +456,7 @@ def _detect_frame(
     info = CheckpointInfo(
         column=column,
         runs=stats.select(key).unique().height,
-        rows=frame.height + zero_rows,
+        rows=frame.height + zero_rows + past_end,
         checkpoints_per_run=int(per_step["rows"].max()) if per_step.height else 1,  # type: ignore[arg-type]
         d_is_tokens_seen=tokens_seen,
         key=tuple(key),
@@ -392,6 +464,7 @@ def _detect_frame(
         step_max=float(stats["step_max"].max()),  # type: ignore[arg-type]
         identity=identity,
         zero_rows=zero_rows,
+        past_end=past_end,
     )
     return info, frame.with_columns(pl.lit(detected).alias("_l2l_detected"))
 
@@ -426,6 +499,7 @@ def _select(
         return replace(
             report,
             zero_rows=info.zero_rows,
+            past_end=info.past_end,
             identity=info.identity,
             identity_detected=detected,
             named_by="run_id" if "run_id" in info.key else "N",
@@ -632,6 +706,9 @@ def final_checkpoints_fast(
     )
     if varies.height and not seen:
         return FastSelection(agg, None, checks, ok=False)
+    end = FRACTION_ENDS.get(_norm(step))
+    if end is not None and bool((agg["_step_max"] > end * (1 + 1e-9)).any()):
+        return FastSelection(agg, None, checks, ok=False)  # rows past a run's end: the exact path drops them
     per_step = agg.filter(pl.col("_step_min") < pl.col("_step_max"))
     frame = agg.select([*group, *values])
     if not per_step.height:

@@ -33,7 +33,9 @@ __all__ = [
     "detect_loss_columns",
     "missing_column_hint",
     "parse_mapping",
+    "perplexity_refusal",
     "resolve_columns",
+    "says_perplexity",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -66,9 +68,21 @@ def missing_column_hint(
     if wide or not {"dataset", "N", "D"} <= set(present):
         return None, None
     if set(missing) & {"eval", "loss"} == {"loss"} and "eval" in present and unused:
-        picks = [c for c in unused if any(w in c.lower() for w in ("loss", "bits", "nll", "ce", "entropy"))]
-        col = (picks or list(unused))[0]
-        return f"name the column that holds the losses, e.g. --column loss={col}", "column"
+        ppl = [c for c in unused if says_perplexity(c)]
+        others = [c for c in unused if c not in ppl]
+        picks = [c for c in others if any(w in c.lower() for w in ("loss", "bits", "nll", "ce", "entropy"))]
+        if not picks and ppl:  # never the perplexities: their log is the loss
+            return (
+                f"column {ppl[0]!r} holds perplexities (its name says so), not losses: l2l fits per-token losses "
+                f"(nats), the log of a perplexity: add a column of log({ppl[0]}) and give it as the loss "
+                "(--column loss=COL)"
+            ), "column"
+        if others:
+            return (
+                f"name the column that holds the losses, e.g. --column loss={(picks or others)[0]}",
+                "column",
+            )
+        return None, None
     if {"eval", "loss"} & set(missing):
         return "if the table has one column per eval (one row per run), read it as a wide table", "wide"
     return None, None
@@ -214,6 +228,9 @@ def resolve_columns(
     """
     mapping = dict(mapping or {})
     chosen = _explicit(columns, mapping, path)
+    if "loss" in chosen and says_perplexity(chosen["loss"]):
+        message, hint = perplexity_refusal(chosen["loss"])
+        raise InputError(message, path=path, column=chosen["loss"], hint=hint, param="column")
     extras: dict[str, str] = {}
     candidates: dict[str, list[str]] = {}
     for col in columns:
@@ -271,10 +288,13 @@ NOT_LOSS_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("params", "parameters", "tokens", "flops", "batch", "size"), "a size"),
     **dict.fromkeys(("seed",), "a seed"),
     **dict.fromkeys(("acc", "accuracy", "f1", "em", "exact", "match", "bleu", "rouge", "score"), "a score"),
-    **dict.fromkeys(("ppl", "perplexity"), "a perplexity, not a loss (its log is the loss)"),
+    **dict.fromkeys(("ppl", "perplexity", "perplexities"), "a perplexity, not a loss (its log is the loss)"),
     **dict.fromkeys(("memory", "mem", "gpu", "gpus", "nodes", "count", "num"), "a resource count"),
     **dict.fromkeys(("weight", "decay", "wd", "momentum", "warmup", "dropout"), "a hyperparameter"),
 }
+#: Name parts that mark a perplexity, and those that say a column is its log (a loss).
+PERPLEXITY_WORDS: Final[frozenset[str]] = frozenset({"ppl", "perplexity", "perplexities"})
+LOG_WORDS: Final[frozenset[str]] = frozenset({"log", "ln", "logppl"})
 _GENERIC_PARTS: Final[frozenset[str]] = frozenset({"eval", "evals", "loss", "ce", "nll", "xent", "metrics"})
 _VAL_PARTS: Final[frozenset[str]] = frozenset({"val", "valid", "validation"})
 LOSS_RANGE: Final[tuple[float, float]] = (0.05, 30.0)  # every value of a loss column lies here
@@ -305,10 +325,34 @@ class LossColumns:
         return {"kept": dict(self.kept), "left_out": {x.column: x.reason for x in self.left_out}}
 
 
+def _words(name: str) -> list[str]:
+    return [w for part in _TOKEN_SPLIT.split(name.lower()) for w in _WORD.findall(part)]
+
+
+def says_perplexity(name: str) -> bool:
+    """Whether a column's name says it holds perplexities (``ppl``, ``val_perplexity``), not their log
+    (``log_ppl``): the one rule for a loss taken from such a column, wide (a pattern or detection) or long (a
+    mapping, a hint)."""
+    words = _words(name)
+    return bool(PERPLEXITY_WORDS & set(words)) and not LOG_WORDS & set(words)
+
+
+def perplexity_refusal(column: str) -> tuple[str, str]:
+    """(message, hint) refusing the losses of a column whose name says perplexity."""
+    return (
+        f"column {column!r} holds perplexities (its name says so), not losses: a law of perplexity is not a law "
+        "of loss",
+        "l2l fits per-token losses (nats), the log of a perplexity: add a column of log(perplexity) and give "
+        "that one as the loss",
+    )
+
+
 def column_verdict(name: str) -> tuple[bool, str | None]:
     """(has a loss word, reason it is never a loss or None)."""
-    words = [w for part in _TOKEN_SPLIT.split(name.lower()) for w in _WORD.findall(part)]
+    words = _words(name)
     for w in words:
+        if w in PERPLEXITY_WORDS and not says_perplexity(name):
+            continue  # log(perplexity) is a loss
         if w in NOT_LOSS_WORDS:
             return False, f"its name says {NOT_LOSS_WORDS[w]} ({w!r})"
     return any(w in LOSS_WORDS for w in words), None
@@ -443,11 +487,11 @@ def detect_loss_columns(
             left[c] = reason
     if not kept:
         listed = "; ".join(f"{c}: {r}" for c, r in left.items()) or "none"
-        perplexities = bool(left) and all("perplexity" in r for r in left.values())
+        perplexities = bool(left) and all(says_perplexity(c) for c in left)
         raise InputError(
             f"no column looks like a loss (left out: {listed})",
             path=path,
-            hint="l2l fits per-token losses, the log of a perplexity: give log-perplexity columns"
+            hint=perplexity_refusal(next(iter(left)))[1]
             if perplexities
             else "name the loss columns with a pattern such as 'eval/*/loss'",
             param=None if perplexities else "loss_columns",

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence, Set
 from typing import Final
 
 import polars as pl
@@ -30,13 +31,30 @@ def _evals_by_dataset(frame: pl.DataFrame) -> dict[str, list[str]]:
     return {d: list(e) for d, e in g.iter_rows()}
 
 
-def _detect_own(dataset: str, evals: Sequence[str]) -> tuple[str | None, str, list[str]]:
-    """(own eval or None, how, ambiguous candidates) for one dataset by the naming rules."""
+def _named_after(target: str, stem: str, *, whole_word: bool) -> bool:
+    """Whether a dataset (``target``, reduced) is named after an eval's stem: it starts with it, and with
+    ``whole_word`` the stem is all of it or ends at a separator (``slimpajama_chunk1`` after ``slimpajama``, not
+    ``c4mix`` after ``c4``)."""
+    if not stem or not target.startswith(stem):
+        return False
+    return not whole_word or len(target) == len(stem) or not target[len(stem)].isalnum()
+
+
+def _detect_own(
+    dataset: str, evals: Sequence[str], shared: Set[str] = frozenset()
+) -> tuple[str | None, str, list[str]]:
+    """(own eval or None, how, ambiguous candidates) for one dataset by the naming rules. An eval in ``shared``
+    (measured on other datasets too: a common validation set such as c4_val) is its own only when the dataset
+    is named after it word for word: ``c4mix`` measured on c4_val beside every other dataset is not c4's."""
     trains = [e for e in evals if schema.is_training_loss_of(e, dataset)]
     if len(trains) == 1:
         return trains[0], "train", []
     target = schema.norm_dataset_for_match(dataset)
-    scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]
+    scored = [
+        (len(k), e)
+        for e in evals
+        if _named_after(target, k := schema.norm_eval_for_match(e), whole_word=e in shared)
+    ]
     if not scored:
         return None, "", []
     best = max(s for s, _ in scored)
@@ -117,13 +135,15 @@ def resolve_own(
     own = _explicit(explicit, by_ds, datasets)
     how = dict.fromkeys(own, "explicit")
     ambiguous: dict[str, list[str]] = {}
+    measured = Counter(e for evals in by_ds.values() for e in set(evals))
+    shared = {e for e, n in measured.items() if n > 1}  # measured on several datasets
     for ds in datasets:
         if ds in own:
             continue
         if pinned and ds in pinned and pinned[ds][0] in by_ds[ds]:
             own[ds], how[ds] = pinned[ds]
             continue
-        e_found, h, tie = _detect_own(ds, by_ds[ds])
+        e_found, h, tie = _detect_own(ds, by_ds[ds], shared)
         if e_found is not None:
             own[ds], how[ds] = e_found, h
         elif tie:

@@ -10,16 +10,27 @@ from typing import Any
 import polars as pl
 
 from l2l.base import schema
+from l2l.base.errors import InputError
 from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_sig, utc_now
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import Repeats
 
-__all__ = ["file_entries", "reject_repeats", "repeat_notes", "table_notes"]
+__all__ = [
+    "check_scale",
+    "file_entries",
+    "reject_differing_repeats",
+    "reject_repeats",
+    "repeat_notes",
+    "table_notes",
+]
 
 
 #: Repeats nothing tells apart whose losses differ by more than this (relative) are said to differ.
 REPEAT_SPREAD = 0.01
+#: ... and by more than this they are refused, not averaged: one measurement logged twice differs by rounding or
+#: a re-evaluation's noise, not by a tenth (rows of different runs, or a wrong row, do).
+REPEAT_REFUSED = 0.10
 
 
 def repeat_notes(rep: Repeats) -> list[str]:
@@ -44,9 +55,24 @@ def repeat_notes(rep: Repeats) -> list[str]:
     if rep.best_of:
         notes.append(
             f"--best-of {rep.best_of}: at each (dataset, N, D) kept the run whose {rep.best_of} gives the lowest "
-            f"loss ({rep.dropped} rows of other runs left out)"
+            f"{_best_by(rep)} ({rep.dropped} rows of other runs left out)"
         )
     return notes
+
+
+def _best_by(rep: Repeats) -> str:
+    """Which loss ``--best-of`` chose by: the own eval's, else the mean over the evals (``Repeats.by_own``)."""
+    own = ", ".join(rep.own_evals[:3]) + (", …" if len(rep.own_evals) > 3 else "")
+    if rep.by_own and not rep.by_mean:
+        return f"loss on its dataset's own eval ({own})"
+    if rep.by_mean and not rep.by_own:
+        return "mean log loss over its evals (no own eval measured there)"
+    if rep.by_own:
+        return (
+            f"loss on its dataset's own eval ({own}) at {rep.by_own} points, the mean log loss over its evals at "
+            f"{rep.by_mean} without it"
+        )
+    return "loss"
 
 
 def file_entries(
@@ -82,7 +108,7 @@ def file_entries(
             entry["loss_columns"] = info["loss_columns"]
             entry["loss_columns_detected"] = info["loss_columns_detected"]
             entry["loss_columns_left_out"] = info["loss_columns_left_out"]
-        for key in ("checkpoints", "metrics", "accuracy_rows"):
+        for key in ("checkpoints", "metrics", "accuracy_rows", "accuracy_columns"):
             if key in info:
                 entry[key] = info[key]
         entry["decisions"] = _decisions(info)
@@ -101,13 +127,53 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
-        note = f"metric column: kept {shown} rows"
+        named = info.get("metric_column")
+        note = (
+            f"column {named!r} says what each value is (its values name metrics): read as the metric column, kept "
+            f"{shown} rows"
+            if named
+            else f"metric column: kept {shown} rows"
+        )
         if "bpb" in metrics:
             note += "; bpb (bits per byte) is a loss in another unit, kept as the eval NAME:bpb beside NAME"
         if "accuracy" in metrics:
             note += "; accuracies are kept apart from the losses"
         notes.append(note)
     return notes
+
+
+def reject_differing_repeats(
+    frame: pl.DataFrame, rep: Repeats, raws: Sequence[_Raw], loss: Sequence[Mapping[str, str]]
+) -> None:
+    """Refuse repeats nothing tells apart whose losses differ by more than ``REPEAT_REFUSED``: averaging them
+    (a loss and an accuracy under one metric, two runs without ids) gives a value no run had. ``loss``: each
+    file's loss column per eval (a long table's under ``""``)."""
+    if rep.widest is None or rep.spread <= REPEAT_REFUSED:
+        return
+    key = pl.lit(True)
+    for c, v in zip(REPEAT_KEY, rep.widest, strict=True):
+        key = key & pl.col(c).eq_missing(pl.lit(v))
+    group = frame.filter(key).sort(["_file", "_row"], nulls_last=True)
+    first = group.row(0, named=True)
+    raw = raws[int(first["_file"])]
+    rows = [r for f, r in group.select("_file", "_row").iter_rows() if f == first["_file"] and r is not None]
+    lines = [raw.line_of(int(r)) for r in rows]
+    unit = "line" if all(n is not None for n in lines) else "row"
+    nums = [n if n is not None else int(r) + 1 for n, r in zip(lines, rows, strict=True)]
+    where = f"{unit}{'s' if len(nums) > 1 else ''} {_fmt_lines(nums)}" if nums else ""
+    values = ", ".join(f"{v:.4g}" for v in group.get_column("loss").to_list()[:4])
+    split = f", split {first['split']!r}" if first["split"] is not None else ""
+    raise raw.error(
+        f"repeated measurement with different values: dataset {first['dataset']!r}, N={fmt_sig(first['N'])}, "
+        f"D={fmt_sig(first['D'])}, eval {first['eval']!r}{split} appears {group.height} times"
+        f"{f' ({where})' if where else ''} with values {values}, {100 * rep.spread:.0f} % apart: not averaged "
+        f"(repeats of one measurement differ by less than {100 * REPEAT_REFUSED:.0f} %)",
+        row=None if not rows else int(rows[-1]),
+        column=(lambda m: m.get(str(first["eval"]), m.get("", "loss")))(loss[int(first["_file"])]),
+        hint="rows of different runs need what tells them apart (a run_id, a seed column, or a column of "
+        "theirs: then --best-of COL keeps the best, --where COL=VALUE one); delete a wrong row; --strict "
+        "refuses every repeat",
+    )
 
 
 def reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
@@ -150,6 +216,36 @@ def reject_repeats(repeated: pl.DataFrame, raws: Sequence[_Raw]) -> None:
 #: smallest language models of a scaling sweep have millions of parameters and train on millions of tokens.
 SMALLEST_N = 1e5
 SMALLEST_D = 1e6
+
+
+#: Below this median of tokens per parameter (D/N) a table is refused: every language model of a scaling sweep
+#: sees more tokens than it has parameters, so N and D are in units apart (params_M beside tokens_B: 60 and 1.2
+#: for 60M parameters on 1.2B tokens, which made N* = 21.7T and D* = 7.68M later, with nothing said again).
+LEAST_TOKENS_PER_PARAMETER = 0.1
+
+
+def check_scale(frame: pl.DataFrame, raws: Sequence[_Raw], columns: Sequence[Mapping[str, str]]) -> None:
+    """Refuse a table whose runs see far fewer tokens than they have parameters (the median D/N below
+    ``LEAST_TOKENS_PER_PARAMETER``): N or D counted in millions or billions (``columns``: each file's canonical
+    → input column, to name them)."""
+    if frame.height == 0:
+        return
+    ratio = float((frame.get_column("D") / frame.get_column("N")).median())  # type: ignore[arg-type]
+    if not ratio < LEAST_TOKENS_PER_PARAMETER:
+        return
+    k = int(frame.get_column("_file")[0]) if "_file" in frame.columns else 0
+    cols = columns[k] if k < len(columns) else {}
+    n_col, d_col = cols.get("N", "N"), cols.get("D", "D")
+    raise InputError(
+        f"the median run sees {ratio:.3g} tokens per parameter (D/N; N up to "
+        f"{float(frame.get_column('N').max()):.4g}, D up to {float(frame.get_column('D').max()):.4g}): "  # type: ignore[arg-type]
+        f"N ({n_col!r}) and D ({d_col!r}) are not counted in the same units (millions of parameters beside "
+        "billions of tokens?)",
+        path=raws[k].path if k < len(raws) else None,
+        column=d_col,
+        hint="give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit (60M, 1.2B): "
+        "laws, N* and D* take them as written",
+    )
 
 
 def _scale_notes(frame: pl.DataFrame) -> list[str]:

@@ -144,12 +144,35 @@ def _differing(repeated: pl.DataFrame, columns: Sequence[str]) -> dict[str, tupl
     return out
 
 
-def _best_of(frame: pl.DataFrame, col: str) -> pl.DataFrame:
-    """Per (dataset, N, D, split): the rows of the value of ``col`` with the lowest mean log loss there."""
+def _best_of(frame: pl.DataFrame, col: str, own: Mapping[str, str]) -> tuple[pl.DataFrame, int, int]:
+    """Per (dataset, N, D, split): the rows of the value of ``col`` with the lowest loss on the dataset's own eval
+    (``own``: dataset → eval) where a run there measured it, else the lowest mean log loss over its evals (a
+    run that is best on the tasks may be worse on the loss that scales). Also the cells with a choice decided
+    each way: (by the own eval, by the mean)."""
     cell = ["dataset", "N", "D", "split"]
-    score = frame.group_by([*cell, col]).agg(pl.col("loss").log().mean().alias("_score"))
-    best = score.sort("_score").group_by(cell, maintain_order=True).first().select(*cell, col)
-    return frame.join(best, on=[*cell, col], how="semi", nulls_equal=True)
+    table = pl.DataFrame(
+        {"dataset": list(own), "_own": list(own.values())}, schema={"dataset": pl.String, "_own": pl.String}
+    )
+    scored = frame.select(*cell, col, "eval", "loss").join(table, on="dataset", how="left")
+    score = (
+        scored.group_by([*cell, col])
+        .agg(
+            pl.col("loss").log().mean().alias("_mean"),
+            pl.col("loss").filter(pl.col("eval") == pl.col("_own")).log().mean().alias("_by_own"),
+        )
+        .with_columns(
+            pl.col("_by_own").is_not_null().any().over(cell).alias("_own_known"),
+            pl.len().over(cell).alias("_choices"),
+        )
+        .with_columns(
+            pl.when(pl.col("_own_known")).then(pl.col("_by_own")).otherwise(pl.col("_mean")).alias("_score")
+        )
+    )
+    best = score.sort("_score", nulls_last=True).group_by(cell, maintain_order=True).first()
+    chosen = best.filter(pl.col("_choices") > 1)
+    by_own = int(chosen.get_column("_own_known").sum())
+    kept = frame.join(best.select(*cell, col), on=[*cell, col], how="semi", nulls_equal=True)
+    return kept, by_own, chosen.height - by_own
 
 
 def _column_of(frame: pl.DataFrame, name: str) -> str | None:
@@ -174,15 +197,26 @@ class Repeats:
     apart: int = 0  # repeat groups of runs that differ only in their run id (kept as separate points)
     # the largest relative spread (max/min − 1) of the loss within a group averaged as "same"
     spread: float = 0.0
+    # (dataset, N, D) cells where best_of chose by the dataset's own eval, and by the mean over its evals
+    by_own: int = 0
+    by_mean: int = 0
+    own_evals: tuple[str, ...] = ()  # the own evals best_of chose by
+    # the (dataset, N, D, eval, split) of the "same" group whose losses differ the most (spread), if any
+    widest: tuple[object, ...] | None = None
 
 
-def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repeats:
+def resolve_repeats(
+    frame: pl.DataFrame, *, best_of: str | None = None, own_eval: Mapping[str, str] | None = None
+) -> Repeats:
     """Decide what the repeats of ``frame`` are (see the module docstring); raises InputError for different
-    runs at one (dataset, N, D, eval, split) that ``best_of`` does not choose between."""
+    runs at one (dataset, N, D, eval, split) that ``best_of`` does not choose between. ``best_of`` chooses by
+    each dataset's own eval (``own_eval``, dataset → eval: given, detected or shared), else by the mean over
+    the evals."""
     counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
     if not bool((counts > 1).any()):
         return Repeats(frame)
     dropped = 0
+    chose: tuple[int, int, tuple[str, ...]] = (0, 0, ())
     col: str | None = None
     if best_of is not None:
         col = _column_of(frame, best_of)
@@ -192,13 +226,31 @@ def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repea
                 f"--best-of {best_of}: no column {best_of!r} (columns that may tell runs apart: {shown or 'none'})",
                 param="best_of",
             )
+        if schema.names_metric_kinds(frame.get_column(col).unique().to_list()):
+            raise InputError(
+                f"--best-of {best_of}: column {best_of!r} says what each value is ("
+                f"{', '.join(sorted(str(v) for v in frame.get_column(col).drop_nulls().unique()))}), not which run "
+                "is better: choosing by it would keep accuracies as losses",
+                hint=_kind_hint(best_of, frame.get_column(col)),
+                param="where",
+            )
         before = frame.height
-        frame = _best_of(frame, col)
+        own = dict(own_eval or {})
+        frame, by_own, by_mean = _best_of(frame, col, own)
         dropped = before - frame.height
+        chose = (by_own, by_mean, tuple(sorted(set(own.values()))))
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
     repeated = frame.filter(counts > 1)
     if repeated.height == 0:
-        return Repeats(frame, best_of=best_of, column=col, dropped=dropped)
+        return Repeats(
+            frame,
+            best_of=best_of,
+            column=col,
+            dropped=dropped,
+            by_own=chose[0],
+            by_mean=chose[1],
+            own_evals=chose[2],
+        )
     extras = [c for c in frame.columns if c.startswith(EXTRA)]
     groups = repeated.group_by(REPEAT_KEY).agg(
         (pl.col("seed").n_unique() > 1).alias("_seeded"),
@@ -223,13 +275,14 @@ def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repea
             .drop("_s")
         )
     same = groups.filter(~pl.col("_seeded") & ~pl.col("_ids")).select(REPEAT_KEY)
-    spread = (
+    spreads = (
         repeated.join(same, on=REPEAT_KEY, how="semi", nulls_equal=True)
         .group_by(REPEAT_KEY)
         .agg((pl.col("loss").max() / pl.col("loss").min() - 1.0).alias("_spread"))
-        .get_column("_spread")
-        .max()
+        .sort(["_spread", *REPEAT_KEY], descending=[True, *([False] * len(REPEAT_KEY))])
     )
+    spread = spreads.get_column("_spread").max()
+    widest = spreads.select(REPEAT_KEY).row(0) if spreads.height else None
     return Repeats(
         frame,
         n_seeded,
@@ -239,12 +292,32 @@ def resolve_repeats(frame: pl.DataFrame, *, best_of: str | None = None) -> Repea
         dropped,
         n_apart,
         float(spread) if isinstance(spread, (int, float)) else 0.0,
+        *chose,
+        widest,
     )
+
+
+def _kind_hint(shown: str, values: pl.Series) -> str:
+    """The fix for a column that says what each value is (loss, acc) beside a metric column: keep its losses."""
+    loss = next(
+        (str(v) for v in values.drop_nulls().unique().sort() if schema.metric_kind(str(v)) == "loss"), "loss"
+    )
+    return f"keep the losses with --where {shown}={loss}"
 
 
 def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) -> InputError:
     # a column of the table (a configuration, a learning rate) says more than a run id that only differs
     col = max(differ, key=lambda c: (c != "run_id", differ[c][0], differ[c][1]))
+    if col != "run_id" and schema.names_metric_kinds(apart.get_column(col).unique().to_list()):
+        n = apart.group_by(REPEAT_KEY).agg(pl.col(col).n_unique().alias("k")).filter(pl.col("k") > 1).height
+        return InputError(
+            f"{n} measurement{'s' if n > 1 else ''} (dataset, N, D, eval) have rows that differ in {_shown(col)}, "
+            f"a column that says what each value is ("
+            f"{', '.join(sorted(str(v) for v in apart.get_column(col).drop_nulls().unique()))}): losses and "
+            "accuracies are never averaged nor chosen between",
+            hint=_kind_hint(_shown(col), apart.get_column(col)),
+            param="where",
+        )
     groups = apart.group_by(REPEAT_KEY).agg(pl.col(col).n_unique().alias("k")).filter(pl.col("k") > 1)
     first = groups.sort(["dataset", "eval", "N", "D"]).row(0, named=True)
     key = pl.lit(True)

@@ -36,13 +36,22 @@ from l2l.io.accuracy_rows import (
     check_metric_values,
     column_named,
     every_table,
+    kind_column,
     split_wide_accuracy,
     subset,
 )
 from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
 from l2l.io.columns import ColumnPlan, missing_column_hint
 from l2l.io.own import _detect_own, resolve_own
-from l2l.io.provenance import file_entries, reject_repeats, repeat_notes, table_notes
+from l2l.io.provenance import (
+    REPEAT_REFUSED,
+    check_scale,
+    file_entries,
+    reject_differing_repeats,
+    reject_repeats,
+    repeat_notes,
+    table_notes,
+)
 from l2l.io.readers import (
     SUPPORTED_EXTENSIONS,
     NotPlainError,
@@ -100,6 +109,7 @@ class ReadOptions:
     where: tuple[Where, ...] = ()
     run_key: tuple[str, ...] = ()
     best_of: str | None = None
+    lines: bool = False  # every row keeps its line (an error about repeats names them)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -152,7 +162,8 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
     step = plan.step or find_step_column([c for c in names if c not in used])
     if not wide:
         rest = [c for c in names if c not in used and c != step]
-        metric = column_named(rest, "metric")
+        # a column that says what each value is (kind: loss, acc) is the metric column by another name
+        metric = column_named(rest, "metric") or kind_column(raw, rest)
         chance = column_named(rest, "chance") if metric is not None else None
         extras = tuple(c for c in rest if c not in (metric, chance))
         return _Plan(plan, step, {}, {}, metric, chance, extras)
@@ -160,7 +171,7 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
 
 
 def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str | None) -> _Plan:
-    from l2l.io.columns import column_verdict, detect_loss_columns
+    from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity
 
     names = raw.columns
     used = set(plan.columns.values())
@@ -184,12 +195,10 @@ def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str 
             )
         # a pattern may sweep in columns whose name says what they are: perplexities are not losses
         for c in chosen:
-            _, never = column_verdict(c)
-            if never is not None and "perplexity" in never:
+            if says_perplexity(c):
+                message, hint = perplexity_refusal(c)
                 raise raw.header_error(
-                    f"the loss-column pattern {loss_columns!r} takes {c!r}: {never.split(' (')[0]}",
-                    column=c,
-                    hint="l2l fits per-token losses, the log of a perplexity: give log-perplexity columns",
+                    f"the loss-column pattern {loss_columns!r} takes {c!r}: {message}", column=c, hint=hint
                 )
         losses: dict[str, str] = {}
         for c in chosen:
@@ -273,6 +282,8 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
             "where_unmatched": [str(w) for w in unmatched],
             "where": [str(w) for w in opts.where if w not in unmatched],
         }
+        if plan.metric is not None and schema.norm_name(plan.metric) != "metric":
+            info["metric_column"] = plan.metric  # a kind column read as the metric: said in the report
         convs = _convs(plan, wide=opts.wide)
         if (
             raw.scan is not None
@@ -282,12 +293,15 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
             and "run_id" in cols
             and not opts.run_key
             and opts.checkpoints.strip().lower() == "final"
+            and not opts.lines
         ):
             fast = _fast(raw, plan, convs, where, info)
             if fast is not None:
                 settle(raw)
                 return fast
-        frame, raw = _typed_frame(raw, convs, rows=opts.strict or opts.wide, where=where, info=info)
+        frame, raw = _typed_frame(
+            raw, convs, rows=opts.strict or opts.wide or opts.lines, where=where, info=info
+        )
         return _rows(raw, frame, plan, opts, info)
     except (NeedsLinesError, NotPlainError, pl.exceptions.PolarsError):
         if careful or raw.scan is None:  # (the careful reader knows its lines)
@@ -637,13 +651,17 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         raw = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
         raw = raw or _read_raw(Path(p))
         loss_raw: _Raw | None = raw
+        acc: pl.DataFrame | None = None
+        acc_info: dict[str, Any] | None = None
         if opts.wide and opts.accuracy_columns is not None:
             in_file = {
                 c: s for c, s in wanted.items() if s in raw.columns
             }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
-            loss_raw, acc, acc_info = split_wide_accuracy(raw, opts.accuracy_columns, in_file)
-            if acc is not None:
+            loss_raw, acc, acc_info = split_wide_accuracy(
+                raw, opts.accuracy_columns, in_file, opts.checkpoints
+            )
+            if acc is not None and loss_raw is None:  # a file of accuracies alone
                 acc_parts.append(acc)
                 acc_provenance.append(accuracy_provenance(raw, acc, acc_info or {}, wide=True))
         if loss_raw is None:
@@ -652,6 +670,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         mapping = {c: s for c, s in wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm}
         matched |= {c for c in mapping if c in explicit}
         part = _read_file(loss_raw, opts, mapping)
+        if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
+            part = _with_wide_accuracy(part, acc, acc_info or {})
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
         parts.append(part)
     unmatched = {c: s for c, s in explicit.items() if c not in matched}
@@ -685,12 +705,27 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
+    check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
         if bool((counts > 1).any()):
             reject_repeats(frame.filter(counts > 1), [p.raw for p in parts])
-    repeats = resolve_repeats(frame, best_of=opts.best_of)
+    # --best-of chooses by each dataset's own eval: decided here, on every run, by the rules used below
+    chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of is not None else None
+    repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
     frame = repeats.frame
+    if repeats.spread > REPEAT_REFUSED and not opts.lines and frame.get_column("_row").has_nulls():
+        return _read(paths, replace(opts, lines=True))  # (refused below, naming the lines)
+    reject_differing_repeats(
+        frame,
+        repeats,
+        [p.raw for p in parts],
+        [
+            {ev: c for c, ev in p.info.get("loss_columns", {}).items()}
+            | {"": p.info["columns"].get("columns", {}).get("loss", "loss")}
+            for p in parts
+        ],
+    )
     if repeats.column is not None:  # the accuracies of the runs kept
         acc_parts = [follow_best(a, frame, repeats.column) for a in acc_parts]
         for part in parts:
@@ -731,6 +766,17 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         accuracy=accuracy_table(acc_parts),
         checkpoints=every_table(every),
     )
+
+
+def _with_wide_accuracy(part: _Part, acc: pl.DataFrame, acc_info: Mapping[str, Any]) -> _Part:
+    """A wide file's loss part with its accuracy rows, counted in its one provenance entry as a long table's
+    metric column counts them (rows read and kept, by metric)."""
+    info = dict(part.info)
+    read = int(acc_info.get("rows_read", acc.height))
+    info["rows_read"] = int(info["rows_read"]) + read
+    info["accuracy_rows"] = acc.height
+    info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
+    return replace(part, accuracy=acc, info=info)
 
 
 def _synth(frame: pl.DataFrame) -> pl.DataFrame:
