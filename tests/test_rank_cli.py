@@ -407,3 +407,31 @@ def test_single_runs_without_any_law_are_refused_not_ranked_with_certainty(run: 
     res = run("rank", table, "-t", "downstream/quiz", "--N", "1B", "--D", "20B", "--method", "baseline")
     assert res.exit_code == 1
     assert "how sure its measured loss is cannot be said (3 datasets)" in res.output
+
+
+def test_a_candidate_whose_target_law_is_poor_says_so_in_the_ranking(
+    synthetic_csv: Path, tmp_path: Path
+) -> None:
+    """As predict marks a poor law's interval not calibrated, rank says it on the candidate's row and in the
+    warnings (a probe: rank -t arc_easy listed FineWeb-Edu's poor law as ok, with nothing said)."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.rank import rank_runs
+
+    lines = synthetic_csv.read_text().splitlines()
+    cols = lines[0].split(",")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        row = dict(zip(cols, cells, strict=True))
+        if row["dataset"] == "beta" and row["eval"] == "downstream/quiz" and float(row["C"]) == 5e19:
+            cells[cols.index("loss")] = repr(
+                float(row["loss"]) * 1.08
+            )  # its own largest runs 8 % above its law
+        out.append(",".join(cells))
+    table = tmp_path / "poor.csv"
+    table.write_text("\n".join(out) + "\n")
+    res = rank_runs(read_runs([table]), ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    rows = {r.dataset: r for r in res.targets[0].rows}
+    assert any(n.startswith("poor law: its own largest runs lie") for n in rows["beta"].notes)
+    assert not any("poor law" in n for n in rows["alpha"].notes)
+    assert any("beta's law is poor" in w for w in res.warnings)

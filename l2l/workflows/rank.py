@@ -398,7 +398,27 @@ def _rank_losses(
     )
     notes = [f"{t.target}: {t.draw_error.why}" for t in res.targets if t.draw_error.why]
     measured = _measured_note(cands, list(weights), budget, split)
+    res = _with_poor_laws(res, book, runs.own_eval)
     return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
+
+
+def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:
+    """``res`` with each candidate whose target law is poor (``LawBook.flag``) saying so on its row and in the
+    warnings, as ``predict`` marks that law's interval not calibrated (a probe: ``rank -t arc_easy`` showed
+    FineWeb-Edu's poor law as ``ok``, with nothing said)."""
+    targets, warned = [], []
+    for t in res.targets:
+        rows = []
+        for r in t.rows:
+            ev = own_eval.get(r.dataset, t.target) if t.target == OWN else t.target
+            flag = book.flag(r.dataset, ev) if book.sweeps.has(r.dataset, ev) else None
+            if flag is None:
+                rows.append(r)
+                continue
+            rows.append(dataclasses.replace(r, notes=(*r.notes, f"{flag}: its interval is not calibrated")))
+            warned.append(f"{t.target}: {r.dataset}'s law is poor ({flag.removeprefix('poor law: ')})")
+        targets.append(dataclasses.replace(t, rows=tuple(rows)))
+    return dataclasses.replace(res, targets=tuple(targets), warnings=(*res.warnings, *warned))
 
 
 def _measured_note(
