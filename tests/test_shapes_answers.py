@@ -93,6 +93,12 @@ def test_ladder_eval_is_a_name_and_a_metric(run: Any, tmp_path: Path) -> None:
         assert abs(r["accuracy"] - truths[(r["N"], r["D"])]) <= 0.02
     error, _ = refused(run, *args, "--eval", "hellaswag:bpb", "--metric", "accuracy", code=2)
     assert "spelled as bpb, but --metric says accuracy" in error
+    # a prefix of that name is as ambiguous (it silently took the loss), and an unknown name lists both kinds
+    error, _ = refused(run, *args, "--eval", "hella", code=1)
+    assert error == "Error: eval 'hella' is ambiguous: it could be hellaswag, hellaswag:bpb"
+    error, _ = refused(run, *args, "--eval", "nosuch", code=1)
+    assert "unknown eval 'nosuch' (evals: " in error
+    assert "; accuracy evals: " in error
 
 
 def test_ladder_accuracy_laws_on_every_checkpoint_match_the_truth(run: Any, tmp_path: Path) -> None:

@@ -65,6 +65,16 @@ def _both(name: str) -> UsageError:
     )
 
 
+def _resolves_to(name: str, names: Sequence[str]) -> str | None:
+    """The one name of ``names`` that ``name`` stands for, lower-cased (None when none or several)."""
+    from l2l.base.runs import resolve_name
+
+    try:
+        return resolve_name(name, names, "eval").lower()
+    except SelectionError:
+        return None
+
+
 def _metric_of(name: str, metric: str | None) -> tuple[str, str | None]:
     """(the name without a ``:metric`` spelling, the metric it or ``metric`` asks for)."""
     from l2l.base.schema import split_metric
@@ -97,13 +107,27 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
             continue
         try:
             loss = runs.resolve_eval(name)
-        except SelectionError:
-            resolve_name(name, acc_names, "eval")  # neither a loss nor an accuracy eval: that error
+        except SelectionError as no_loss:
+            if "ambiguous" in no_loss.message:
+                raise  # hella for hellaswag and hellaswag:bpb: never the accuracy it also begins, silently
+            try:
+                resolve_name(name, acc_names, "accuracy eval")
+            except SelectionError as no_acc:
+                if "ambiguous" in no_acc.message:
+                    raise
+                # neither: name both lists (the accuracy list alone read as if the table had no loss evals)
+                raise SelectionError(
+                    f"{no_loss.message}; {no_acc.message.split(' (', 1)[-1].rstrip(')')}"
+                ) from None
             kinds.append("accuracy")
             continue
         exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
         if loss.lower() == name.lower() and exact_accuracy:
             raise _both(name)
+        if loss.lower() != name.lower() and _resolves_to(name, acc_names) == loss.lower():
+            raise _both(
+                loss
+            )  # a prefix of one name that is both (hella for hellaswag): as ambiguous as the name
         # an accuracy eval's exact name beats a loss eval it only begins (hellaswag vs hellaswag_ce_loss)
         kinds.append("accuracy" if exact_accuracy else "loss")
     if len(set(kinds)) > 1:
