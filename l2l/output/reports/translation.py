@@ -452,7 +452,16 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
     if has_iv:
         dcols[10:10] = [
             Column("combined", fmt=fmt_fixed(4), drop=3),
-            *(Column(k, table=False) for k in ("independent_corrected", "independent_lo", "independent_hi")),
+            *(
+                Column(k, table=False)
+                for k in (
+                    "independent_corrected",
+                    "independent_lo",
+                    "independent_hi",
+                    "loss_to_loss_corrected",
+                    "combined_corrected",
+                )
+            ),
             *(
                 Column(k, table=False)
                 for k in ("loss_to_loss_lo", "loss_to_loss_hi", "combined_lo", "combined_hi")
@@ -473,8 +482,22 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
                 hi="independent_hi",
                 drop=4,
             ),
-            interval_column("loss_to_loss", f"l2l [{level}]", drows, drop=4),
-            interval_column("combined", f"comb. [{level}]", drows, drop=5),
+            interval_column(
+                "loss_to_loss_corrected",
+                f"l2l corrected [{level}]",
+                drows,
+                lo="loss_to_loss_lo",
+                hi="loss_to_loss_hi",
+                drop=4,
+            ),
+            interval_column(
+                "combined_corrected",
+                f"comb. corrected [{level}]",
+                drows,
+                lo="combined_lo",
+                hi="combined_hi",
+                drop=5,
+            ),
         ]
     scored = [r for r in drows if finite(r.get("error_loss_to_loss")) and finite(r.get("error_independent"))]
     wins = sum(1 for r in scored if r["error_loss_to_loss"] < r["error_independent"])
