@@ -84,6 +84,27 @@ def test_one_name_one_path_and_one_number_are_taken_whole(synthetic_csv: Path) -
     assert len(l2l.optimal(runs, C=1e21, datasets="alpha")) == 1
     with pytest.raises(UsageError, match="N must be numbers"):
         l2l.predict(runs, datasets="alpha", N=["3.3B"], D=[2e10])  # type: ignore[list-item]
+    # one bare eval or target is one name too (they were read letter by letter: "eval 'd' is ambiguous")
+    tr = l2l.translate(runs, src="alpha", kind="train-test", evals="downstream/quiz", split="sweep")
+    assert {r.eval for r in tr} == {"downstream/quiz"}
+    ev = l2l.evaluate(runs, test="beta_val", downstream="downstream/quiz", level=None)
+    assert {p.eval for p in ev.predictions} <= {"alpha_val", "beta_val", "gamma_val", "downstream/quiz"}
+    with pytest.raises(UsageError, match="unknown kind 'foo'"):
+        l2l.translate(runs, src="alpha", kind="foo", evals=["downstream/quiz"])  # type: ignore[arg-type]
+
+
+def test_a_law_refuses_sizes_it_cannot_take_instead_of_returning_nan() -> None:
+    import pytest
+
+    from l2l.base.errors import UsageError
+    from l2l.testing import PAPER_LIKE_LAW
+
+    for n in (-1e9, 0.0, float("nan"), None):
+        with pytest.raises(UsageError, match="N must be"):
+            PAPER_LIKE_LAW.predict(n, 5e10)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="C must be finite and > 0"):
+        PAPER_LIKE_LAW.compute_optimal(-1.0)
+    assert float(PAPER_LIKE_LAW.predict(1e9, 2e10)) > PAPER_LIKE_LAW.E
 
 
 def test_fitting_a_table_without_runs_says_so(synthetic_csv: Path) -> None:

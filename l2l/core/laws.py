@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import ChoiceError, FitError
+from l2l.base.errors import ChoiceError, FitError, UsageError
 
 Form = Literal["l2l", "chinchilla", "kaplan"]
 FORMS: tuple[Form, ...] = ("l2l", "chinchilla", "kaplan")
@@ -280,6 +280,17 @@ def log_line(lx: ArrayLike, ly: ArrayLike) -> tuple[float, float, float]:
     return math.exp(log_k), kappa, r2
 
 
+def _positive(values: ArrayLike, name: str) -> Array:
+    """``values`` as floats, every one finite and > 0 (UsageError naming ``name`` otherwise)."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be numbers, got {values!r}", param=name) from None
+    if not bool(np.all(np.isfinite(arr) & (arr > 0))):
+        raise UsageError(f"{name} must be finite and > 0, got {values!r}", param=name)
+    return arr
+
+
 @dataclass(frozen=True)
 class ScalingLaw:
     """A scaling law L(N, D) of one form with its parameters (A, B, E as plain scales, not logs).
@@ -316,8 +327,9 @@ class ScalingLaw:
         return self.beta / (self.alpha + self.beta)
 
     def predict(self, N: ArrayLike, D: ArrayLike) -> Array:
-        """Predicted loss at (N, D); broadcasts."""
-        n, d = np.broadcast_arrays(np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64))
+        """Predicted loss at (N, D); broadcasts. N and D must be finite and > 0 (UsageError): a law at N = −1e9
+        returned nan, at 0 inf, with only numpy's warnings."""
+        n, d = np.broadcast_arrays(_positive(N, "N"), _positive(D, "D"))
         flat = log_loss(self.form, self.theta, np.log(n.ravel()), np.log(d.ravel()))
         return np.exp(flat).reshape(n.shape)
 
@@ -327,7 +339,7 @@ class ScalingLaw:
         Eq. 1: G = (αA/(βB))^(1/(α+β)), N* = G·(C/k)^(β/(α+β)).
         Eq. 2 and 3 (E does not move the optimum): G = α·A^(α/β)/(β·B), N* = (G·C/k)^(β/(α+β)).
         """
-        c = np.asarray(C, dtype=np.float64) / flops_per_param_token
+        c = _positive(C, "C") / _positive(flops_per_param_token, "flops_per_param_token")
         al, be = self.alpha, self.beta
         if self.form == "chinchilla":
             log_g = (np.log(al * self.A) - np.log(be * self.B)) / (al + be)

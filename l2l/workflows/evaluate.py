@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
-from l2l.base.checks import check_level
+from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
@@ -660,8 +660,8 @@ def evaluate(
         runs,
         holdout_split=holdout_split,
         holdout_top_compute=holdout_top_compute,
-        test=test,
-        downstream=downstream,
+        test=as_names(test),
+        downstream=as_names(downstream),
     )
     opts = options or FitOptions()
     saved = FitCache() if cache is None else cache

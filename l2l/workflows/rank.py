@@ -217,6 +217,8 @@ def rank_runs(
         )
     if C is None and (N is None or D is None):
         raise UsageError("give a compute budget C, or a model size N together with tokens D", param="C")
+    if isinstance(targets, str):
+        targets = [targets]  # one bare target is one target, never its letters
     settings = RankSettings(method, form, draws, seed, level, flip_range)
     budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
     store = _Store(cache, calibrations, accuracy_cache)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from l2l.base.checks import check_level
+from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import KINDS, Join, Kind
@@ -570,6 +570,9 @@ def translate(
     is a law of the same form (the implied law)."""
     if level is not None:
         check_level(level)
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", param="kind")
+    tgts, evals = as_names(tgts), as_names(evals)
     book = law_book(runs, eq3(options), split, cache)
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
