@@ -673,3 +673,17 @@ def test_an_isoflop_legend_keeps_a_dozen_of_many_budgets(runs: Runs, fits: list[
     keys = next(s for s in fig.scales if "color" in s.aesthetics).breaks
     assert len(keys) == 12
     assert "12 of its" in str(fig.labels.caption)
+
+
+def test_a_name_with_dollar_signs_is_drawn_as_text_not_tex(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    """A dataset named 'bad $\\frac{$ x' crashed every figure (matplotlib's TeX parser: "internal error"); names
+    are text."""
+    table = tmp_path / "dollars.csv"
+    table.write_text(synthetic_csv.read_text().replace("alpha,", "bad $\\frac{$ x,"))
+    assert run("ingest", table).exit_code == 0
+    out = tmp_path / "law.png"
+    res = run("plot", "law", "-o", out)
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 10_000

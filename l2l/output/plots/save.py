@@ -166,6 +166,7 @@ def save_figure(
     if not (width > 0 and height > 0 and dpi > 0):
         raise UsageError("figure width, height and dpi must be positive")
     use_agg()
+    import matplotlib
     import matplotlib.pyplot as plt
 
     from l2l.io.atomic import atomic_write
@@ -173,9 +174,19 @@ def save_figure(
     buf = io.BytesIO()
     before = set(plt.get_fignums())
     try:
-        fig.save(
-            buf, format=fmt, width=width, height=height, units="in", dpi=dpi, limitsize=False, verbose=False
-        )
+        # names are text, never TeX: a dataset called 'bad $\frac{$ x' crashed every figure, and '$x_1$' was drawn
+        # as a subscript (only this drawing is affected, not the user's matplotlib settings)
+        with matplotlib.rc_context({"text.parse_math": False}):
+            fig.save(
+                buf,
+                format=fmt,
+                width=width,
+                height=height,
+                units="in",
+                dpi=dpi,
+                limitsize=False,
+                verbose=False,
+            )
     finally:
         for num in set(plt.get_fignums()) - before:  # plotnine leaves its figure open in pyplot
             plt.close(num)
