@@ -283,6 +283,8 @@ def test_markdown_and_latex_tables_escape_names_and_keep_intervals() -> None:
     assert "$6.79\\times10^{7}$" in doc
     assert "% α = 0.41" in doc
     assert latex_text("50% & $1 #2 ~ ^") == "50\\% \\& \\$1 \\#2 \\textasciitilde{} \\textasciicircum{}"
+    # a name opening with [ is no optional argument of the \\ before it; | < > are no OT1 em-dash or ¡ ¿
+    assert latex_text("[bold]a|b<c>") == "{}[bold]a\\textbar{}b\\textless{}c\\textgreater{}"
 
 
 def test_the_summary_is_in_json_and_a_second_tables_summary_joins_the_notes() -> None:

@@ -89,6 +89,9 @@ _TEX_SYMBOLS = {
     "…": r"\ldots{}",
     "’": "'",
     "★": r"$\star$",
+    "|": r"\textbar{}",  # in the default OT1 encoding a bare | prints as an em-dash
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
 }
 _TEX = re.compile("|".join(re.escape(k) for k in (*_TEX_SPECIAL, *_TEX_SYMBOLS)))
 
@@ -96,7 +99,10 @@ _TEX = re.compile("|".join(re.escape(k) for k in (*_TEX_SPECIAL, *_TEX_SYMBOLS))
 def latex_text(text: str) -> str:
     """``text`` as LaTeX typesets it literally: specials escaped (``fineweb_edu`` → ``fineweb\\_edu``, ``90%`` →
     ``90\\%``), the tables' Greek letters and symbols in math mode."""
-    return _TEX.sub(lambda m: _TEX_SPECIAL.get(m.group(), _TEX_SYMBOLS.get(m.group(), "")), visible(text))
+    out = _TEX.sub(lambda m: _TEX_SPECIAL.get(m.group(), _TEX_SYMBOLS.get(m.group(), "")), visible(text))
+    # a cell that opens with [ is read by \\ and \midrule before it as their optional argument: "[bold]" stopped
+    # pdflatex with "Missing number"
+    return "{}" + out if out.startswith("[") else out
 
 
 _SCI = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e(-?)\+?0*(\d+)(?![\w.])")
