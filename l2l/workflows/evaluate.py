@@ -179,6 +179,8 @@ class SettingSummary:
     half_width: dict[str, float | None] = field(default_factory=dict)
     lower_bound: dict[str, bool] = field(default_factory=dict)
     level: float | None = None
+    # per method: the share of its intervals that are lower bounds (poor laws, steps no backtest applies to)
+    lower_bound_share: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -196,6 +198,7 @@ class SettingSummary:
                 d[f"coverage_{m}"] = self.coverage.get(m)
                 d[f"half_width_{m}"] = self.half_width.get(m)
                 d[f"lower_bound_{m}"] = self.lower_bound.get(m)
+                d[f"lower_bound_share_{m}"] = self.lower_bound_share.get(m)
         return d
 
 
@@ -204,17 +207,19 @@ INTERVAL_METHODS = ("independent", "loss_to_loss", "combined")
 
 def _interval_stats(
     rows: Sequence[HeldOutPrediction],
-) -> tuple[dict[str, float | None], dict[str, float | None], dict[str, bool]]:
+) -> tuple[dict[str, float | None], dict[str, float | None], dict[str, bool], dict[str, float | None]]:
     cov: dict[str, float | None] = {}
     width: dict[str, float | None] = {}
     low: dict[str, bool] = {}
+    share: dict[str, float | None] = {}
     for m in INTERVAL_METHODS:
         ivs = [(getattr(p, f"interval_{m}"), p.actual) for p in rows]
         ivs = [(pi, a) for pi, a in ivs if pi is not None]
         cov[m] = float(np.mean([pi.covers(a) for pi, a in ivs])) if ivs else None
         width[m] = float(np.median([pi.half_width for pi, _ in ivs])) if ivs else None
         low[m] = any(pi.lower_bound_only for pi, _ in ivs)
-    return cov, width, low
+        share[m] = float(np.mean([pi.lower_bound_only for pi, _ in ivs])) if ivs else None
+    return cov, width, low, share
 
 
 @dataclass(frozen=True)
@@ -264,7 +269,7 @@ def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]
             if p.independent_corrected is not None
         ]
         has_iv = any(p.interval_independent is not None for p in rows)
-        cov, width, low = _interval_stats(both) if has_iv else ({}, {}, {})
+        cov, width, low, share = _interval_stats(both) if has_iv else ({}, {}, {}, {})
         level = next((p.interval_independent.level for p in rows if p.interval_independent is not None), None)
         out.append(
             SettingSummary(
@@ -279,6 +284,7 @@ def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]
                 width,
                 low,
                 level,
+                share,
             )
         )
     return tuple(out)

@@ -328,10 +328,20 @@ def _coverage_rows(rows: Sequence[Row]) -> list[dict[str, Any]]:
                     "coverage": r[f"coverage_{m}"],
                     "half_width": r[f"half_width_{m}"],
                     "error": r.get(err_key),
-                    "backtested": "no (lower bound)" if r[f"lower_bound_{m}"] else "yes",
+                    "backtested": _backtested(r.get(f"lower_bound_share_{m}"), bool(r[f"lower_bound_{m}"])),
                 }
             )
     return out
+
+
+def _backtested(share: float | None, any_lower: bool) -> str:
+    """Whether a method's intervals were backtested: yes, no (lower bounds), or partly (poor laws' are lower
+    bounds: one of 162 made the whole row read "no")."""
+    if not any_lower:
+        return "yes"
+    if share is None or share >= 1.0:
+        return "no (lower bound)"
+    return f"partly ({100 * share:.0f} % lower bounds)"
 
 
 def _coverage_report(rows: Sequence[Row]) -> Report:
