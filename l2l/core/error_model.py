@@ -265,7 +265,8 @@ class ErrorModel:
         d, reach, aspect = where.distance, where.reach, where.aspect
         if d > self.max_distance * 1.05 or reach > self.max_reach * 1.05:
             words.append(
-                f"the target lies {math.exp(d):.3g}× beyond the fitted budgets (relative reach {reach:.2f}), "
+                f"the target lies {math.exp(d):.3g}× beyond the fitted runs (the farthest of its compute, N and D; "
+                f"relative reach {reach:.2f}), "
                 f"further than any backtest ({math.exp(self.max_distance):.3g}×, {self.max_reach:.2f}): the "
                 "error model is extrapolated"
             )
