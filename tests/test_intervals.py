@@ -368,3 +368,22 @@ def test_a_bias_correction_never_puts_a_loss_below_the_laws_irreducible_loss() -
     mild = direct_interval(fit, N, D, 6 * N * D, sweep, _error_model(-0.001, 10.0), 0.9)
     assert fit.law.E < mild.estimate < raw  # a correction that stays above E is kept
     assert not any(note.startswith(BELOW_E) for note in mild.notes)
+
+
+def test_the_bias_stays_within_what_it_was_on_its_own_backtests() -> None:
+    """A reach and an aspect each within their ranges but never together on a backtest made +4.6 % on a probe
+    ladder whose backtests' mean errors were all below 0.2 %: the correction is held within the range it took on
+    the backtests it was learned from (0 included), and that range survives the workspace's record."""
+    import dataclasses
+
+    from l2l.core.error_model import ErrorModel
+    from l2l.core.predictive import Placement
+
+    free = dataclasses.replace(_error_model(0.5, 10.0), bias_aspect=0.6, max_aspect=1.1, bias_form="reach")
+    held = dataclasses.replace(free, bias_bounds=(-0.001, 0.002))
+    far = Placement(math.log(2.5), 5.0, 1.0)
+    assert free.bias(far) > 0.1  # 0.18 · (0.5 + 0.6) unbounded
+    assert held.bias(far) == 0.002
+    assert held.bias(Placement(0.01, 5.0, -1.0)) == pytest.approx(0.002 * 0 + 0.01 / 5 * (0.5 - 0.6))
+    again = ErrorModel.from_record(json.loads(json.dumps(held.to_record())))
+    assert again.bias_bounds == (-0.001, 0.002)

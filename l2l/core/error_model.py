@@ -156,6 +156,9 @@ class ErrorModel:
     spread_distance: float = 0.0
     #: the distance d of the backtest behind each of ``scores`` (same order)
     score_distances: tuple[float, ...] = ()
+    #: (lowest, highest) bias the model gave its own backtests (0 included): a target's bias is held inside it
+    #: (None: not held; records made before it)
+    bias_bounds: tuple[float, float] | None = None
 
     @property
     def corrects(self) -> bool:
@@ -177,7 +180,13 @@ class ErrorModel:
         unit = {"none": 0.0, "distance": d, "reach": reach}[self.bias_form]
         # the aspect term was learned within ±max_aspect: held there, never extrapolated linearly beyond
         a = min(max(where.aspect, -self.max_aspect), self.max_aspect)
-        return unit * (self.bias_slope + self.bias_aspect * a)
+        b = unit * (self.bias_slope + self.bias_aspect * a)
+        # ... and the whole correction within what it was on the backtests themselves: a reach and an aspect each
+        # inside their ranges, but never together on a backtest, made +4.6 % on a probe ladder whose backtests'
+        # mean errors were all below 0.2 % (the law alone: 0.8 % from the truth)
+        if self.bias_bounds is not None:
+            b = min(max(b, self.bias_bounds[0]), self.bias_bounds[1])
+        return b
 
     def sd(self, where: Placement) -> float:
         """The spread σ of the log error at ``where``, scaled for its group."""
@@ -306,6 +315,9 @@ class ErrorModel:
             group_errors={str(k): float(v) for k, v in rec.get("group_errors", {}).items()},
             spread_distance=float(rec.get("spread_distance", 0.0)),
             score_distances=tuple(float(v) for v in rec.get("score_distances", ())),
+            bias_bounds=None
+            if rec.get("bias_bounds") is None
+            else (rec["bias_bounds"][0], rec["bias_bounds"][1]),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -327,6 +339,7 @@ class ErrorModel:
             "cv_error": self.cv_error,
             "group_errors": {k: float(v) for k, v in self.group_errors.items()},
             "spread_distance": self.spread_distance,
+            "bias_bounds": None if self.bias_bounds is None else [float(v) for v in self.bias_bounds],
         }
 
 
@@ -444,6 +457,7 @@ def fit_error_model(
     if form != "none" and "none" in cv and cv[form] > (1.0 - BIAS_GAIN) * cv["none"]:
         form = "none"
     b0, b1, s0, s1, s2 = _estimate(form, e, d, a, r)
+    fitted = _bias_unit(form, d, r) * (b0 + b1 * np.clip(a, -max_aspect, max_aspect))
     raw = np.abs(crossed[form][0]) / crossed[form][1]
     scores = np.empty(len(e))
     for c in cutoffs:
@@ -470,6 +484,7 @@ def fit_error_model(
         max_distance=float(d.max()),
         max_reach=float(r.max()),
         max_aspect=max_aspect,
+        bias_bounds=(min(0.0, float(fitted.min())), max(0.0, float(fitted.max()))),
         group_scales=scales,
         raw_error=float(np.mean(np.abs(e))),
         cv_error=float(np.mean(np.abs(crossed[form][0]))),
