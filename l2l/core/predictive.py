@@ -54,7 +54,7 @@ DEFAULT_LEVEL = 0.9
 #: How a prediction says that the other form, as good in the backtests, predicts outside its interval.
 FORM_DOUBT = "the form is uncertain here"
 #: How a prediction says its bias correction was dropped for crossing the law's irreducible loss.
-BELOW_E = "correction dropped below the law's floor"
+BELOW_E = "correction stopped at the law's floor"
 # The aspect (log N/N*) given to a model size when the law's compute-optimal size is not a finite number.
 _FAR = 50.0
 Combine = Literal["mean", "median", "ivw"]

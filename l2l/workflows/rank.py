@@ -405,10 +405,10 @@ def _rank_losses(
 
 
 def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:
-    """``res`` with each candidate whose target law is poor (``LawBook.flag``) saying so on its row and in the
-    warnings, as ``predict`` marks that law's interval not calibrated (a probe: ``rank -t arc_easy`` showed
+    """``res`` with each candidate whose target law is poor (``LawBook.flag``) saying so on its row (a note the
+    table prints once), as ``predict`` marks that law's interval not calibrated (a probe: ``rank -t arc_easy`` showed
     FineWeb-Edu's poor law as ``ok``, with nothing said)."""
-    targets, warned = [], []
+    targets = []
     for t in res.targets:
         rows = []
         for r in t.rows:
@@ -418,9 +418,8 @@ def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
                 rows.append(r)
                 continue
             rows.append(dataclasses.replace(r, notes=(*r.notes, f"{flag}: its interval is not calibrated")))
-            warned.append(f"{t.target}: {r.dataset}'s law is poor ({flag.removeprefix('poor law: ')})")
         targets.append(dataclasses.replace(t, rows=tuple(rows)))
-    return dataclasses.replace(res, targets=tuple(targets), warnings=(*res.warnings, *warned))
+    return dataclasses.replace(res, targets=tuple(targets))
 
 
 def _measured_note(

@@ -116,9 +116,9 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
                 if "ambiguous" in no_acc.message:
                     raise
                 # neither: name both lists (the accuracy list alone read as if the table had no loss evals)
-                raise SelectionError(
-                    f"{no_loss.message}; {no_acc.message.split(' (', 1)[-1].rstrip(')')}"
-                ) from None
+                listed = no_acc.message.split(" (accuracy evals: ", 1)
+                also = f"; accuracy evals: {listed[1][:-1]}" if len(listed) == 2 else ""
+                raise SelectionError(f"{no_loss.message}{also}") from None
             kinds.append("accuracy")
             continue
         exact_accuracy = any(a.lower() == name.lower() for a in acc_names)

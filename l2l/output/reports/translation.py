@@ -357,10 +357,15 @@ def _coverage_report(rows: Sequence[Row]) -> Report:
         Column("backtested", justify="left", drop=1),
     ]
     backed = [r["coverage"] for r in out if r["backtested"] == "yes"]
-    lower = [r["coverage"] for r in out if r["backtested"] != "yes"]
+    partly = [r["coverage"] for r in out if str(r["backtested"]).startswith("partly")]
+    lower = [r["coverage"] for r in out if str(r["backtested"]).startswith("no")]
     words = []
     if backed:
         words.append(f"backtested intervals covered {spread(backed, fmt_pct(1))} of the held-out values")
+    if partly:
+        words.append(
+            f"those backtested in part (some poor laws' are lower bounds) {spread(partly, fmt_pct(1))}"
+        )
     if lower:
         words.append(f"the lower bounds {spread(lower, fmt_pct(1))}")
     return Report(
