@@ -48,6 +48,10 @@ _API: dict[str, str] = {
     "predict_accuracy": "l2l.workflows.accuracy",
     "evaluate_accuracy": "l2l.workflows.accuracy_eval",
     "L2LError": "l2l.base.errors",
+    "FitError": "l2l.base.errors",
+    "InputError": "l2l.base.errors",
+    "SelectionError": "l2l.base.errors",
+    "UsageError": "l2l.base.errors",
     "Results": "l2l.workflows.results",
     "to_polars": "l2l.workflows.results",
 }
@@ -55,13 +59,17 @@ _API: dict[str, str] = {
 __all__ = [
     "CalibrationCache",
     "FitCache",
+    "FitError",
     "FitOptions",
+    "InputError",
     "L2LError",
     "LawFit",
     "LossToLoss",
     "Results",
     "Runs",
     "ScalingLaw",
+    "SelectionError",
+    "UsageError",
     "Workspace",
     "__version__",
     "bootstrap_law",
@@ -86,7 +94,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from l2l.base.errors import L2LError
+    from l2l.base.errors import FitError, InputError, L2LError, SelectionError, UsageError
     from l2l.base.runs import Runs
     from l2l.core.calibrate import CalibrationCache, calibrate
     from l2l.core.fit import FitCache, FitOptions, LawFit, bootstrap_law, fit_law

@@ -390,10 +390,8 @@ def allocations_report(
         Column("loss_law", "law", fmt=fmt_fixed(4), drop=3),
         Column("C_ratio", "C×", fmt=times, drop=2),
         Column("a", "a=β/(α+β)", fmt=fmt_fixed(3), drop=4),
-        *(
-            Column(k, table=False)
-            for k in ("lower_bound_only", "level", "interval_method", "beyond_evidence")
-        ),
+        Column("lower_bound_only", "lower bound", drop=2),  # as predict's table: a poor law's loss says so
+        *(Column(k, table=False) for k in ("level", "interval_method", "beyond_evidence")),
         *(Column(k, table=False) for k in ("sd_param", "optimum_draws", "notes", "warnings")),
         Column("flops_per_param_token", table=False),
         interval_column("loss", f"loss at N* [{level}]", rows),
