@@ -100,6 +100,8 @@ def test_all_policy_keeps_every_checkpoint_when_d_is_tokens_seen() -> None:
     assert isinstance(out, pl.DataFrame)
     assert report is not None
     assert (out.height, report.rows_kept, report.checkpoints_dropped) == (810, 810, 0)
+    # and says what it costs: laws on unfinished checkpoints predict checkpoints, not finished runs
+    assert "laws fitted on every checkpoint predict checkpoints, not finished runs" in report.describe()
 
 
 @pytest.mark.parametrize("policy", ["all", "step=415"])

@@ -192,6 +192,13 @@ class CheckpointReport:
         if self.identity:
             how = "found in the data" if self.identity_detected else "as named"
             out += f"; runs told apart by {self.named_by} with {', '.join(self.identity)} ({how})"
+        if self.policy == "all":
+            # a probe ladder with a 4 % schedule gap: laws 1–2 % above the finished runs, intervals covering 0 of 6
+            out += (
+                "; a checkpoint before its run's learning rate has decayed lies above a finished run's loss, so "
+                "laws fitted on every checkpoint predict checkpoints, not finished runs (the default keeps each "
+                "run's final checkpoint)"
+            )
         return out
 
 
