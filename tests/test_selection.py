@@ -80,11 +80,11 @@ def test_a_narrow_switch_away_from_eq3_keeps_eq3_as_the_rival_whose_interval_is_
 
     assert RIVAL_RATIO == 2.5
     narrow = choice(0.0116, 0.0054)  # the paper's FineWeb validation losses: Eq. 1 chosen at 2.13x
-    assert (narrow.form, narrow.rival, narrow.alternative()) == ("chinchilla", "l2l", None)
+    assert (narrow.form, narrow.rival, narrow.alternative) == ("chinchilla", "l2l", None)
     assert choice(0.0150, 0.0054).rival is None  # 2.8x: a decisive switch
     kept = choice(0.010, 0.006)  # Eq. 3 kept by preference, Eq. 1 as good: a warning's alternative, no rival
-    assert (kept.form, kept.rival, kept.alternative()) == ("l2l", None, "chinchilla")
-    assert choice(0.010, 0.012).alternative() is None
+    assert (kept.form, kept.rival, kept.alternative) == ("l2l", None, "chinchilla")
+    assert choice(0.010, 0.012).alternative is None
     assert choice(None, 0.0054).rival is None  # never backtested: no evidence for it either
 
 

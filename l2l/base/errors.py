@@ -63,6 +63,11 @@ class SelectionError(L2LError):
     """A dataset, eval or run named by the user does not exist, or a prefix is ambiguous."""
 
 
+class AmbiguousNameError(SelectionError):
+    """A name (or prefix) that stands for several datasets or evals: told apart from an unknown one, which a
+    caller may look up elsewhere (a loss eval's name among the accuracy evals), while an ambiguous one it may not."""
+
+
 class FitError(L2LError):
     """The data cannot identify the requested law or translation (too few points, one distinct N, ...)."""
 

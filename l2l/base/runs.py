@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.errors import SelectionError
+from l2l.base.errors import AmbiguousNameError, SelectionError
 from l2l.base.text import plural as _plural
 
 __all__ = [
@@ -296,7 +296,7 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise SelectionError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
+            raise AmbiguousNameError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
     if not names:  # "(accuracy evals: )" said nothing: say there are none
         raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
     from difflib import get_close_matches
@@ -304,10 +304,14 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     # a typo (starcodr) gets the name it missed; a long list is cut (a table of 42 datasets, 200 evals)
     near = get_close_matches(name, list(names), n=1, cutoff=0.8)
     guess = f"; did you mean {near[0]!r}?" if near else ""
-    shown = ", ".join(names[:12]) + (
+    raise SelectionError(f"unknown {what} {name!r}{guess} ({what}s: {name_listing(names)})")
+
+
+def name_listing(names: Sequence[str]) -> str:
+    """Names for a message, the list cut at 12 (a table of 42 datasets, 200 evals)."""
+    return ", ".join(names[:12]) + (
         f", … ({len(names)} in all; l2l runs --evals lists them)" if len(names) > 12 else ""
     )
-    raise SelectionError(f"unknown {what} {name!r}{guess} ({what}s: {shown})")
 
 
 def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: str) -> list[str]:

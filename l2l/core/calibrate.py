@@ -261,7 +261,7 @@ def calibrate_forms(
     notes = [*bt.notes]
     direct = _try_model(bt.direct, "direct", notes)
     rival_form = choice.rival
-    rival = _try_model(runs[rival_form].direct, "direct", []) if rival_form in runs and rival_form else None
+    rival = _try_model(runs[rival_form].direct, "direct", []) if rival_form and rival_form in runs else None
     tbt = runs.get(translations) if translations is not None else None
     trans: ErrorModel | None = None
     comb: dict[str, ErrorModel | None] = {}

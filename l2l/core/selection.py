@@ -133,26 +133,30 @@ class FormChoice:
     def score(self, form: str) -> FormScore | None:
         return next((s for s in self.scores if s.form == form), None)
 
+    def _errors(self) -> tuple[str, float, float] | None:
+        """(the other five-parameter form, the chosen form's backtest error, the other's), when both are scored."""
+        other = RIVAL_FORM.get(self.form)
+        mine, theirs = self.score(self.form), None if other is None else self.score(other)
+        if other is None or mine is None or theirs is None or mine.error is None or theirs.error is None:
+            return None
+        return other, mine.error, theirs.error
+
     @property
     def rival(self) -> str | None:
         """The preferred form this choice beat narrowly (its backtest error within ``RIVAL_RATIO`` of the chosen
         form's, both five-parameter forms), whose interval a prediction also holds; None otherwise."""
-        other = RIVAL_FORM.get(self.form)
-        if other is None or not self.by_evidence or PREFERENCE.index(other) > PREFERENCE.index(self.form):
+        both = self._errors()
+        if both is None or not self.by_evidence or PREFERENCE.index(both[0]) > PREFERENCE.index(self.form):
             return None
-        mine, theirs = self.score(self.form), self.score(other)
-        if mine is None or theirs is None or mine.error is None or theirs.error is None:
-            return None
-        return other if theirs.error <= RIVAL_RATIO * mine.error else None
+        other, mine, theirs = both
+        return other if theirs <= RIVAL_RATIO * mine else None
 
+    @property
     def alternative(self) -> str | None:
         """The other five-parameter form when the backtests did not favour the chosen one (its error as low or
         lower: the chosen form was kept by preference, not by evidence); None otherwise."""
-        other = RIVAL_FORM.get(self.form)
-        mine, theirs = self.score(self.form), None if other is None else self.score(other)
-        if mine is None or theirs is None or mine.error is None or theirs.error is None:
-            return None
-        return other if theirs.error <= mine.error else None
+        both = self._errors()
+        return both[0] if both is not None and both[2] <= both[1] else None
 
     def errors(self) -> dict[str, float | None]:
         """form → backtest error (None: not backtested)."""

@@ -185,7 +185,7 @@ class LawBook:
         beside a chosen Eq. 1) when the group's backtests did not favour the chosen form (``FormChoice.alternative``:
         the other's error as low or lower). None otherwise."""
         choice = self.choice_for(dataset, eval) if self.sweeps.has(dataset, eval) else None
-        return self._fit_of(dataset, eval, None if choice is None else choice.alternative())
+        return self._fit_of(dataset, eval, None if choice is None else choice.alternative)
 
     def rival(self, dataset: str, eval: str) -> LawFit | None:
         """Under ``--form auto``, the fit of the preferred form that the chosen one beat narrowly
@@ -530,7 +530,7 @@ def fit_laws(
         try:
             runs.own(d)
         except SelectionError as exc:
-            keys.append((d, "–"))
+            keys.append((d, OWN))  # its own eval was asked for and there is none
             results.append(FitError(f"{exc.message} (pass --own-eval {d}=EVAL to l2l ingest)", hint=exc.hint))
     reused = sum(1 for k in keys if k in book.reused)
     choices = {k: c for k in keys if book.sweeps.has(*k) and (c := book.choice_for(*k)) is not None}

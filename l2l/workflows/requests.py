@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from l2l.base.errors import L2LError, SelectionError, UsageError
+from l2l.base.errors import AmbiguousNameError, L2LError, SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, RankMethod
 from l2l.core.fit import FitOptions
 
@@ -90,7 +90,7 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
     spelled ``NAME:METRIC``) says which; else a name that is no loss eval but names an accuracy eval is the
     accuracy, and a name that is exactly both (a task's loss and its accuracy under one name) is refused with
     the two choices. Refuses a mix, and a name that is neither (SelectionError)."""
-    from l2l.base.runs import ALL, OWN, resolve_name
+    from l2l.base.runs import ALL, OWN, name_listing, resolve_name
 
     acc_names = _accuracy_names(runs)
     wanted = [n for n in names if n not in (ALL, OWN)]
@@ -107,27 +107,26 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
             continue
         try:
             loss = runs.resolve_eval(name)
+        except AmbiguousNameError:
+            raise  # hella for hellaswag and hellaswag:bpb: never the accuracy it also begins, silently
         except SelectionError as no_loss:
-            if "ambiguous" in no_loss.message:
-                raise  # hella for hellaswag and hellaswag:bpb: never the accuracy it also begins, silently
             try:
                 resolve_name(name, acc_names, "accuracy eval")
-            except SelectionError as no_acc:
-                if "ambiguous" in no_acc.message:
-                    raise
-                # neither: name both lists (the accuracy list alone read as if the table had no loss evals)
-                listed = no_acc.message.split(" (accuracy evals: ", 1)
-                also = f"; accuracy evals: {listed[1][:-1]}" if len(listed) == 2 else ""
-                raise SelectionError(f"{no_loss.message}{also}") from None
+            except AmbiguousNameError:
+                raise
+            except SelectionError:
+                # neither: both lists (the accuracy list alone read as if the table had no loss evals)
+                raise SelectionError(
+                    f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}"
+                ) from None
             kinds.append("accuracy")
             continue
         exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
         if loss.lower() == name.lower() and exact_accuracy:
             raise _both(name)
+        # a prefix of one name that is both a loss and an accuracy (hella for hellaswag): as ambiguous as the name
         if loss.lower() != name.lower() and _resolves_to(name, acc_names) == loss.lower():
-            raise _both(
-                loss
-            )  # a prefix of one name that is both (hella for hellaswag): as ambiguous as the name
+            raise _both(loss)
         # an accuracy eval's exact name beats a loss eval it only begins (hellaswag vs hellaswag_ce_loss)
         kinds.append("accuracy" if exact_accuracy else "loss")
     if len(set(kinds)) > 1:
