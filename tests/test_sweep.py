@@ -56,3 +56,32 @@ def test_repeats_of_a_configuration_are_grouped_and_averaged() -> None:
 def test_table_rows_at_a_configuration_follow_the_same_rule() -> None:
     frame = pl.DataFrame({"N": [1e8, 1e8 * (1 + 5e-7), 1e8 * (1 + 5e-6)], "D": [1e9, 1e9, 1e9]})
     assert frame.filter(at_config(1e8, 1e9)).height == 2
+
+
+def test_pairing_without_contention_matches_the_greedy_rule() -> None:
+    """The shortcut for grids where no run has two partners gives the greedy rule's pairs, and grids with repeats
+    (contention) still go through the rule."""
+
+    def greedy(na: np.ndarray, da: np.ndarray, nb: np.ndarray, db: np.ndarray) -> list[tuple[int, int]]:
+        tol = np.log1p(SAME_RTOL)
+        gn = np.abs(np.log(na)[:, None] - np.log(nb)[None, :])
+        gd = np.abs(np.log(da)[:, None] - np.log(db)[None, :])
+        dist = np.where((gn <= tol) & (gd <= tol), gn + gd, np.inf)
+        pairs: dict[int, int] = {}
+        for i in np.argsort(dist.min(axis=1), kind="stable"):
+            for j in np.argsort(dist[i], kind="stable"):
+                if np.isfinite(dist[i, j]) and int(j) not in pairs.values():
+                    pairs[int(i)] = int(j)
+                    break
+        return sorted(pairs.items())
+
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        grid_n = 10.0 ** rng.uniform(7, 9, 6)
+        grid_d = 10.0 ** rng.uniform(9, 11, 6)
+        ia, ib = rng.integers(0, 6, rng.integers(1, 9)), rng.integers(0, 6, rng.integers(1, 9))
+        jitter = 1 + rng.uniform(-SAME_RTOL / 3, SAME_RTOL / 3, (4, 9))
+        na, da = grid_n[ia] * jitter[0, : len(ia)], grid_d[ia] * jitter[1, : len(ia)]
+        nb, db = grid_n[ib] * jitter[2, : len(ib)], grid_d[ib] * jitter[3, : len(ib)]
+        i, j = pair_configs(na, da, nb, db)
+        assert list(zip(i.tolist(), j.tolist(), strict=True)) == greedy(na, da, nb, db)

@@ -33,6 +33,7 @@ __all__ = [
     "named_after",
     "resolve_name",
     "resolve_names",
+    "rows_by_dataset_eval",
     "select_evals",
 ]
 
@@ -373,6 +374,19 @@ def named_after(dataset: str, evals: Sequence[str]) -> str | None:
     best = max(n for n, _ in scored)
     top = [e for n, e in scored if n == best]
     return top[0] if len(top) == 1 else None
+
+
+def rows_by_dataset_eval(frame: pl.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    """The row indices of every (dataset, eval) of ``frame``, in the frame's order (groups in order of first
+    appearance), from one pass: a caller takes each group's columns by index, never a frame per group (a polars
+    frame per group cost ~0.5 ms, and 24 datasets make over a thousand groups)."""
+    groups = (
+        frame.select("dataset", "eval")
+        .with_row_index("_row")
+        .group_by("dataset", "eval", maintain_order=True)
+        .agg(pl.col("_row"))
+    )
+    return {(str(ds), str(ev)): np.asarray(rows, dtype=np.int64) for ds, ev, rows in groups.iter_rows()}
 
 
 def evals_measured(frame: pl.DataFrame, dataset: str) -> list[str]:

@@ -181,6 +181,10 @@ def pair_configs(
     dist, ok = _log_gaps(N_a, D_a, N_b, D_b, rtol)
     if dist.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if ok.sum(axis=0).max() <= 1 and ok.sum(axis=1).max() <= 1:
+        # no run has two partners (the usual grid): nothing to choose, the pairs are the matches themselves
+        ii, jj = np.nonzero(ok)
+        return ii.astype(np.int64), jj.astype(np.int64)
     dist = np.where(ok, dist, np.inf)
     pairs: dict[int, int] = {}
     used: set[int] = set()

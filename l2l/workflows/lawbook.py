@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.base.errors import FitError, SelectionError
-from l2l.base.runs import OWN
+from l2l.base.runs import OWN, rows_by_dataset_eval
 from l2l.base.schema import FitForm, Resample
 from l2l.core.backtest import BacktestOptions
 from l2l.core.calibrate import Calibration, CalibrationCache, calibrate, calibrate_forms, calibration_key
@@ -63,35 +63,38 @@ class Sweeps:
 
     def __init__(self, frame: pl.DataFrame) -> None:
         self._frame = frame
-        self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
+        self._rows: dict[tuple[str, str], np.ndarray] | None = None
+        self._columns: tuple[np.ndarray, ...] = ()
         self._made: dict[tuple[str, str], Sweep] = {}
 
-    def _part(self, dataset: str, eval_name: str) -> pl.DataFrame | None:
-        if self._parts is None:
-            parts = self._frame.partition_by(["dataset", "eval"], as_dict=True)
-            self._parts = {(str(k[0]), str(k[1])): v for k, v in parts.items()}
-        return self._parts.get((dataset, eval_name))
+    def _index(self) -> dict[tuple[str, str], np.ndarray]:
+        if self._rows is None:
+            self._rows = rows_by_dataset_eval(self._frame)
+            self._columns = tuple(self._frame[c].to_numpy() for c in ("N", "D", "C", "loss"))
+        return self._rows
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every (dataset, eval) with runs, in the table's order."""
-        self._part("", "")
-        assert self._parts is not None
-        return list(self._parts)
+        return list(self._index())
 
     def has(self, dataset: str, eval_name: str) -> bool:
         """Whether the table has runs of ``dataset`` on ``eval_name``."""
-        return self._part(dataset, eval_name) is not None
+        return (dataset, eval_name) in self._index()
+
+    def arrays(self, dataset: str, eval_name: str) -> tuple[Array, Array, Array]:
+        """(N, D, loss) of the runs of ``dataset`` on ``eval_name`` as float arrays (empty without runs)."""
+        rows = self._index().get((dataset, eval_name), np.zeros(0, dtype=np.int64))
+        n, d, _, loss = (col[rows].astype(np.float64) for col in self._columns)
+        return n, d, loss
 
     def get(self, dataset: str, eval_name: str) -> Sweep:
         """The runs a law of ``dataset`` on ``eval_name`` is fitted on (N, D, C, loss)."""
         key = (dataset, eval_name)
         if key not in self._made:
-            sub = self._part(dataset, eval_name)
-            if sub is None or sub.height == 0:
+            rows = self._index().get(key)
+            if rows is None or not len(rows):
                 raise SelectionError(f"no runs of {dataset} with an {eval_name} loss to fit")
-            self._made[key] = Sweep.of(
-                sub["N"].to_numpy(), sub["D"].to_numpy(), sub["C"].to_numpy(), sub["loss"].to_numpy()
-            )
+            self._made[key] = Sweep.of(*(col[rows] for col in self._columns))
         return self._made[key]
 
 
@@ -123,6 +126,8 @@ class LawBook:
     )
     _keys: dict[tuple[str, str, str], str] = field(default_factory=dict, init=False, repr=False)
     _cals: dict[str, Calibration] = field(default_factory=dict, init=False, repr=False)
+    #: what ``try_get`` answered, per (dataset, eval): evaluate asks tens of thousands of times
+    _answered: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
     _sweeps: Sweeps | None = field(default=None, init=False, repr=False)
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
@@ -136,14 +141,7 @@ class LawBook:
 
     def data(self, dataset: str, eval: str) -> tuple[Array, Array, Array]:
         """The (N, D, loss) arrays a law is fitted on (from the book's runs split once by (dataset, eval))."""
-        sub = self.sweeps._part(dataset, eval)
-        if sub is None:
-            sub = self.frame.clear()
-        return (
-            sub["N"].to_numpy().astype(np.float64),
-            sub["D"].to_numpy().astype(np.float64),
-            sub["loss"].to_numpy().astype(np.float64),
-        )
+        return self.sweeps.arrays(dataset, eval)
 
     def concrete(self, form: str) -> FitOptions:
         """The book's options with a concrete ``form`` (the auto choice resolved)."""
@@ -289,7 +287,10 @@ class LawBook:
         return out
 
     def try_get(self, dataset: str, eval: str) -> LawFit | FitError:
-        return self.fit_many([(dataset, eval)])[0]
+        key = (dataset, eval)
+        if key not in self._answered:
+            self._answered[key] = self.fit_many([key])[0]
+        return self._answered[key]
 
     def fit_many(
         self,
@@ -357,6 +358,7 @@ class LawBook:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval, form)."""
         key = (fit.dataset, fit.eval, fit.form)
         self._cache[key] = fit
+        self._answered.pop((fit.dataset, fit.eval), None)
         self.saved[self.key(fit.dataset, fit.eval, fit.form)] = fit
         self.reused.discard((fit.dataset, fit.eval))
 

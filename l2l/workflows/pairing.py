@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base.errors import SelectionError
+from l2l.base.runs import rows_by_dataset_eval
 from l2l.base.schema import Join
 from l2l.core.sweep import SAME_RTOL, pair_configs
 
@@ -37,6 +38,7 @@ class PairSpec:
 
 
 _SIDE = ("N", "D", "C", "loss", "run_id", "split")
+_ARRAYS = ("N", "D", "C", "loss", "run_id")
 
 
 class Sides:
@@ -58,11 +60,18 @@ class Sides:
         return part if part is not None else self.frame.clear().select(_SIDE)
 
     def _arrays(self, dataset: str, eval_name: str) -> tuple[np.ndarray, ...]:
+        if not self._columns:
+            self._split_arrays()
         key = (dataset, eval_name)
         if key not in self._columns:
             part = self.get(dataset, eval_name)
-            self._columns[key] = tuple(part[c].to_numpy() for c in ("N", "D", "C", "loss", "run_id"))
+            self._columns[key] = tuple(part[c].to_numpy() for c in _ARRAYS)
         return self._columns[key]
+
+    def _split_arrays(self) -> None:
+        columns = [self.frame[c].to_numpy() for c in _ARRAYS]
+        for key, idx in rows_by_dataset_eval(self.frame).items():
+            self._columns[key] = tuple(col[idx] for col in columns)
 
     def xy(self, spec: PairSpec, rtol: float = SAME_RTOL) -> tuple[np.ndarray, np.ndarray]:
         """The x and y columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of ``same_model_pairs``, in
