@@ -478,11 +478,15 @@ def _pair_step(
         jobs += [("train-to-test", t) for t in plan.test_evals if t in losses and t != own1]  # own1: train
         jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]
         start = ChainStep(f"measured: {p0}:{own0}", p0, own0, float(x0), None, False)
+        # the train-train step is every job's first: made once per held-out run, then carried onward
+        own_value, own_notes, own_skip = _through([tt], start)
         for setting, ev in jobs:
-            chain = (
-                [tt] if setting == "train-to-train" else [tt, translations.get(PairSpec(p1, own1, p1, ev))]
-            )
-            l2l, notes, skip = _through(chain, start)
+            if setting == "train-to-train" or own_value is None:
+                l2l, notes, skip = own_value, own_notes, own_skip
+            else:
+                mid = ChainStep("", p1, own1, own_value, None, False)
+                l2l, notes, skip = _through([translations.get(PairSpec(p1, own1, p1, ev))], mid)
+                notes = notes if skip else [*own_notes, *notes]
             skips = [skip] if skip else []
             made = independent.value(p1, ev, n, d)
             ind = None if isinstance(made, FitError) else made
