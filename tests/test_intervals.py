@@ -387,3 +387,32 @@ def test_the_bias_stays_within_what_it_was_on_its_own_backtests() -> None:
     assert held.bias(Placement(0.01, 5.0, -1.0)) == pytest.approx(0.002 * 0 + 0.01 / 5 * (0.5 - 0.6))
     again = ErrorModel.from_record(json.loads(json.dumps(held.to_record())))
     assert again.bias_bounds == (-0.001, 0.002)
+
+
+def test_a_model_far_beyond_every_backtest_in_size_is_a_lower_bound() -> None:
+    """Three model sizes, every backtest refit still holding the largest (probe tables: 10 of 18 truths at 10× the
+    largest N inside intervals printed as calibrated): beyond 2× the backtests' reach in model size the interval
+    is a lower bound, with the reason; within it, the same interval stays calibrated."""
+    from l2l.core.backtest import BacktestOptions, run_backtests
+    from l2l.core.error_model import fit_error_model
+    from l2l.core.fit import fit_law
+    from l2l.core.intervals import direct_interval
+    from l2l.core.laws import ScalingLaw
+    from l2l.core.sweep import Sweep
+
+    truth = ScalingLaw("chinchilla", A=400.0, B=900.0, E=1.8, alpha=0.34, beta=0.3)
+    rng = np.random.default_rng(0)
+    sweeps = {}
+    for k, name in enumerate(("a", "b", "c")):
+        n = np.repeat([5e7, 1.2e8, 3e8], 5)
+        d = n * np.tile([5.0, 10.0, 20.0, 40.0, 80.0], 3)
+        loss = truth.predict(n, d) * (1 + 0.05 * k) * np.exp(rng.normal(0, 0.003, n.size))
+        sweeps[name] = Sweep.of(n, d, 6 * n * d, loss)
+    model = fit_error_model(run_backtests(sweeps, BacktestOptions(form="l2l")).direct)
+    assert model.max_n_reach == 0.0  # every refit held the largest model
+    fit = fit_law(sweeps["a"].N, sweeps["a"].D, sweeps["a"].loss, form="l2l")
+    far = direct_interval(fit, 3e9, 6e10, 6 * 3e9 * 6e10, sweeps["a"], model)
+    assert far.lower_bound_only
+    assert any("10× the largest fitted N, further in model size than any backtest" in w for w in far.notes)
+    near = direct_interval(fit, 5e8, 2e10, 6 * 5e8 * 2e10, sweeps["a"], model)
+    assert not near.lower_bound_only

@@ -11,6 +11,7 @@ from them. Pure: no printing, no files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -142,6 +143,11 @@ def _reach(part: Sweep, cut: float, n: float, d: float, c: float) -> float:
     return reach_distance(n, d, c, float(part.N.max()), float(part.D.max()), cut)
 
 
+def _n_reach(part: Sweep, n: float) -> float:
+    """How far a run lies beyond the fitted runs ``part`` in model size alone (0 inside)."""
+    return max(0.0, math.log(n / float(part.N.max())))
+
+
 def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: float) -> list[BacktestResidual]:
     up = _above(sw, cut)
     span = span_of(cut, float(sw.C.min()))
@@ -149,7 +155,21 @@ def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: floa
     asp = aspect_of(law, sw.N[up], sw.D[up])
     rows = zip(sw.N[up], sw.D[up], sw.C[up], sw.loss[up], pred, asp, strict=True)
     return [
-        BacktestResidual("direct", name, "", cut, n, d, c, _reach(part, cut, n, d, c), float(p), y, a, span)
+        BacktestResidual(
+            "direct",
+            name,
+            "",
+            cut,
+            n,
+            d,
+            c,
+            _reach(part, cut, n, d, c),
+            float(p),
+            y,
+            a,
+            span,
+            _n_reach(part, n),
+        )
         for n, d, c, y, p, a in rows
     ]
 
@@ -191,6 +211,7 @@ def _translation_errors(
             float(b.loss[j]),
             asp,
             span,
+            _n_reach(part, float(b.N[j])),
         )
         out.append((p, pf.resid_sd, err))
     return out
@@ -217,6 +238,7 @@ def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, Backtest
             ref.actual,
             ref.aspect,
             ref.span,
+            ref.n_reach,
         )
     return out
 

@@ -25,7 +25,13 @@ import numpy as np
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.laws import Array
-from l2l.core.predictive import DEFAULT_LEVEL, Placement, PredictiveInterval, normal_quantile
+from l2l.core.predictive import (
+    DEFAULT_LEVEL,
+    LOWER_BOUND_MARK,
+    Placement,
+    PredictiveInterval,
+    normal_quantile,
+)
 
 __all__ = [
     "BIAS_FORMS",
@@ -46,6 +52,9 @@ GROUP_PRIOR = 1.0
 LOCAL_SCORES = 30
 # Backtest runs within this factor (log) of the compute-optimal model size train the error model.
 MAX_ASPECT = math.log(3.0)
+#: How far beyond the backtests' farthest reach in model size a target may lie (a factor) before its interval is
+#: a lower bound: the paper's backtests reached 6.5× in N and its 3.3B targets lie 2.3× beyond the sweep.
+N_REACH_SLACK = 2.0
 # A bias (a correction of the estimate) is learned only from at least this many cutoffs: with two, each
 # leave-one-cutoff-out fold learns it from a single cutoff, and on a 5-budget Eq. 1 sweep such a bias made the
 # error worse (0.71 % → 1.84 %, issue 17).
@@ -80,6 +89,8 @@ class BacktestResidual:
     actual: float
     aspect: float = 0.0
     span: float = 1.0
+    #: log(N / the largest N its cutoff's law was fitted on), 0 inside: how far it reached in model size alone
+    n_reach: float = 0.0
 
     @property
     def group(self) -> str:
@@ -89,7 +100,7 @@ class BacktestResidual:
     @property
     def placement(self) -> Placement:
         """Where the backtest prediction lay (relative to its cutoff's fit)."""
-        return Placement(self.distance, self.span, self.aspect, self.group)
+        return Placement(self.distance, self.span, self.aspect, self.group, self.n_reach)
 
     @property
     def log_error(self) -> float:
@@ -110,6 +121,7 @@ class BacktestResidual:
             "actual": float(self.actual),
             "aspect": float(self.aspect),
             "span": float(self.span),
+            "n_reach": float(self.n_reach),
             "log_error": self.log_error,
         }
 
@@ -159,6 +171,9 @@ class ErrorModel:
     #: (lowest, highest) bias the model gave its own backtests (0 included): a target's bias is held inside it
     #: (None: not held; records made before it)
     bias_bounds: tuple[float, float] | None = None
+    #: the farthest any backtest reached in model size alone (log N / largest fitted N): a target much larger
+    #: than that extrapolates the law in N where no backtest tested it (``N_REACH_SLACK``)
+    max_n_reach: float = math.inf
 
     @property
     def corrects(self) -> bool:
@@ -255,6 +270,7 @@ class ErrorModel:
                 f"would span a factor of {math.exp(min(half, 700.0)):.3g} either way"
             )
         centre = math.log(pred) + shift
+        words = (*notes, *self._beyond(where))
         return PredictiveInterval(
             estimate=math.exp(centre),
             lo=math.exp(centre - half),
@@ -262,10 +278,12 @@ class ErrorModel:
             level=level,
             distance=max(where.distance, 0.0),
             method=f"backtest:{self.kind}" + ("+bootstrap" if sd_param > 0 else ""),
-            lower_bound_only=False,
+            # a note that nothing calibrates the target (e.g. far beyond the backtests in model size) makes it a
+            # lower bound
+            lower_bound_only=any(w.endswith(LOWER_BOUND_MARK) for w in words),
             raw=pred,
             sd_param=sd_param,
-            notes=(*notes, *self._beyond(where)),
+            notes=words,
         )
 
     def _beyond(self, where: Placement) -> list[str]:
@@ -278,6 +296,14 @@ class ErrorModel:
                 f"relative reach {reach:.2f}), "
                 f"further than any backtest ({math.exp(self.max_distance):.3g}×, {self.max_reach:.2f}): the "
                 "error model is extrapolated"
+            )
+        if where.n_reach > self.max_n_reach + math.log(N_REACH_SLACK):
+            # three model sizes (every backtest at the largest fitted N) predicting 10× beyond: 10 of 18 truths
+            # inside intervals printed as calibrated; a ladder's 7B from 1B: 5 of 7 (probe tables, issue 17)
+            words.append(
+                f"the model is {math.exp(where.n_reach):.3g}× the largest fitted N, further in model size than any "
+                f"backtest ({math.exp(self.max_n_reach):.3g}×): nothing calibrates the law's extrapolation in N "
+                f"there {LOWER_BOUND_MARK}"
             )
         if abs(aspect) > self.max_aspect:
             words.append(
@@ -309,6 +335,7 @@ class ErrorModel:
             max_distance=float(rec["max_distance"]),
             max_reach=float(rec["max_reach"]),
             max_aspect=float(rec["max_aspect"]),
+            max_n_reach=float(rec.get("max_n_reach", math.inf)),
             group_scales={str(k): float(v) for k, v in rec["group_scales"].items()},
             raw_error=float(rec.get("raw_error", 0.0)),
             cv_error=float(rec.get("cv_error", 0.0)),
@@ -334,6 +361,7 @@ class ErrorModel:
             "max_distance": self.max_distance,
             "max_reach": self.max_reach,
             "max_aspect": self.max_aspect,
+            "max_n_reach": self.max_n_reach,
             "group_scales": {k: float(v) for k, v in self.group_scales.items()},
             "raw_error": self.raw_error,
             "cv_error": self.cv_error,
@@ -483,6 +511,7 @@ def fit_error_model(
         n_cutoffs=len(cutoffs),
         max_distance=float(d.max()),
         max_reach=float(r.max()),
+        max_n_reach=float(max(x.n_reach for x in errors)),
         max_aspect=max_aspect,
         bias_bounds=(min(0.0, float(fitted.min())), max(0.0, float(fitted.max()))),
         group_scales=scales,

@@ -24,7 +24,6 @@ from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, lo
 from l2l.core.predictive import (
     BELOW_E,
     DEFAULT_LEVEL,
-    LOWER_BOUND_MARK,
     NO_BACKTEST,
     Combine,
     Placement,
@@ -97,8 +96,7 @@ def direct_interval(
     pi = model.interval(
         pred, where, level, sd if include_bootstrap else 0.0, notes=notes, scatter=scatter_of(fit, sweep)
     )
-    uncalibrated = any(n.endswith(LOWER_BOUND_MARK) for n in notes)
-    pi = replace(pi, sd_param=sd, lower_bound_only=uncalibrated)
+    pi = replace(pi, sd_param=sd)
     return _never_below_e(pi, fit.law.E)
 
 

@@ -127,12 +127,15 @@ class Placement:
     """Where a prediction lies relative to the sweep its law was fitted on: ``distance`` = log(C / largest fitted
     budget) (0 inside the fitted range), ``span`` = log(largest / smallest fitted budget) (the range fitted over;
     ``distance / span`` is the relative reach), ``aspect`` = log(N / N*(C)) (how far the model size lies from
-    compute-optimal), ``group`` the dataset (or ``source→target`` pair) whose spread scale applies."""
+    compute-optimal), ``group`` the dataset (or ``source→target`` pair) whose spread scale applies, ``n_reach`` =
+    log(N / largest fitted N) (0 inside: how far the model size alone reaches; ``ErrorModel`` compares it with
+    how far its backtests reached in model size)."""
 
     distance: float
     span: float
     aspect: float = 0.0
     group: str = ""
+    n_reach: float = 0.0
 
     @classmethod
     def of(
@@ -149,7 +152,8 @@ class Placement:
         """The placement of a prediction at (N, D, C) by a law fitted on the runs ``fitted``: its distance is the
         furthest of the compute, model-size and token reaches (``reach_distance``)."""
         d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
-        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group)
+        n_reach = max(0.0, math.log(N / float(fitted.N.max())))
+        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group, n_reach)
 
     @property
     def reach(self) -> float:
@@ -274,6 +278,7 @@ def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, flo
 #: The words of an interval's notes that say it lies beyond the backtests' evidence (``beyond_evidence``).
 _BEYOND_WORDS = (
     "further than any backtest",
+    "further in model size than any backtest",
     "tokens per parameter lie outside",
     "compute-optimal one",
     "below the smallest fitted",
