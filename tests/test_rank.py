@@ -121,7 +121,7 @@ def test_dataset_with_too_few_runs_is_listed_with_its_reason(model: RankModel) -
     assert tiny.rank is None
     assert tiny.reason is not None
     assert "4 runs cannot fit" in tiny.reason
-    assert tiny.p_best == 0.0
+    assert tiny.p_best is None  # not ranked: no probability, not a zero one
     combined = next(r for r in res.combined if r.dataset == "tiny")
     assert combined.status == "failed"
     assert combined.reason
@@ -133,7 +133,7 @@ def test_clear_winner_has_p_best_near_one_and_no_tie(model: RankModel) -> None:
     assert res.leader == "steady"
     assert not res.tie
     assert_allclose(res.targets[0].rows[0].p_best, 1.0, atol=0.05)
-    assert_allclose(sum(r.p_best for r in res.targets[0].rows), 1.0, rtol=1e-12)
+    assert_allclose(sum(r.p_best or 0.0 for r in res.targets[0].rows), 1.0, rtol=1e-12)
 
 
 def test_at_the_flip_budget_the_top_two_are_a_tie(model: RankModel) -> None:
@@ -155,7 +155,9 @@ def test_shared_extrapolation_error_widens_intervals_but_never_reorders(model: R
     shared = rank(model, Budget(C=1e21), method="translation", draw_error=DrawError(bias=0.0, shared_sd=0.05))
     assert [r.dataset for r in plain.targets[0].rows] == [r.dataset for r in shared.targets[0].rows]
     assert_allclose(
-        [r.p_best for r in shared.targets[0].rows], [r.p_best for r in plain.targets[0].rows], atol=1e-12
+        [r.p_best or 0.0 for r in shared.targets[0].rows],
+        [r.p_best or 0.0 for r in plain.targets[0].rows],
+        atol=1e-12,
     )
     w_plain = [(r.hi or 0) - (r.lo or 0) for r in plain.targets[0].rows if r.status == "ok"]
     w_shared = [(r.hi or 0) - (r.lo or 0) for r in shared.targets[0].rows if r.status == "ok"]

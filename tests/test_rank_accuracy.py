@@ -81,7 +81,7 @@ def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(r
     assert [r.rank for r in rows] == [1, 2, 3]
     assert np.all(np.diff(values) < 0)
     assert acc.leader == rows[0].dataset == min(pred_loss, key=lambda k: pred_loss[k])
-    assert_allclose(sum(r.p_best for r in rows), 1.0, rtol=1e-9)
+    assert_allclose(sum(r.p_best or 0.0 for r in rows), 1.0, rtol=1e-9)
     for r in rows:
         assert r.lo is not None
         assert r.hi is not None

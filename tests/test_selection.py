@@ -305,7 +305,7 @@ def test_a_ranking_never_holds_nan_or_inf(synthetic_runs: Any) -> None:
     for t in r.targets:
         for row in t.rows:
             assert row.status == "failed" or (row.lo is not None and row.hi is not None and row.lo <= row.hi)
-        assert_allclose(sum(row.p_best for row in t.rows), 1.0, rtol=1e-9)
+        assert_allclose(sum(row.p_best or 0.0 for row in t.rows), 1.0, rtol=1e-9)
 
 
 def test_p_best_buckets_compare_stated_and_realised() -> None:

@@ -111,7 +111,7 @@ class DatasetPrediction:
     value: float | None
     lo: float | None
     hi: float | None
-    p_best: float
+    p_best: float | None  # None: not ranked
     rank: int | None
     trust: float | None
     measured_top: float | None
@@ -130,7 +130,7 @@ class DatasetPrediction:
             "value": _f(self.value),
             "lo": _f(self.lo),
             "hi": _f(self.hi),
-            "p_best": float(self.p_best),
+            "p_best": _f(self.p_best),
             "rank": self.rank,
             "trust": _f(self.trust),
             "measured_top": _f(self.measured_top),
@@ -215,7 +215,7 @@ class CombinedRow:
     score: float | None
     lo: float | None
     hi: float | None
-    p_best: float
+    p_best: float | None  # None: not ranked
     rank: int | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -226,7 +226,7 @@ class CombinedRow:
             "score": _f(self.score),
             "lo": _f(self.lo),
             "hi": _f(self.hi),
-            "p_best": float(self.p_best),
+            "p_best": _f(self.p_best),
             "rank": self.rank,
         }
 
@@ -515,7 +515,7 @@ def _row(
     ranked: tuple[float, float, float, float, int] | None,
 ) -> DatasetPrediction:
     """A candidate's row: ranked (value, lo, hi, P(best), rank), or failed for ``reason``."""
-    value, lo, hi, p_best, rank_ = ranked if ranked is not None else (None, None, None, 0.0, None)
+    value, lo, hi, p_best, rank_ = ranked if ranked is not None else (None, None, None, None, None)
     return DatasetPrediction(
         name,
         "ok" if ranked is not None else "failed",
@@ -593,7 +593,7 @@ def _combine(
         return (
             tuple(
                 CombinedRow(
-                    n, "failed", failed.get(n, "no target could be predicted"), None, None, None, 0.0, None
+                    n, "failed", failed.get(n, "no target could be predicted"), None, None, None, None, None
                 )
                 for n in model.candidates
             ),
@@ -618,7 +618,7 @@ def _combine(
     for n in model.candidates:
         if n not in names:
             reason = failed.get(n, "missing a target")
-            rows.append(CombinedRow(n, "failed", reason, None, None, None, 0.0, None))
+            rows.append(CombinedRow(n, "failed", reason, None, None, None, None, None))
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     leader, tie, cont = _verdict(names, score, ranks, pb, B, level)
     return tuple(rows), leader, tie, cont

@@ -623,10 +623,10 @@ def _accuracy_rows(
             why = failed[row.dataset]
             rows.append(
                 dataclasses.replace(
-                    row, status="failed", reason=why, value=None, lo=None, hi=None, p_best=0.0, rank=None
+                    row, status="failed", reason=why, value=None, lo=None, hi=None, p_best=None, rank=None
                 )
             )
-            combined.append(CombinedRow(row.dataset, "failed", why, None, None, None, 0.0, None))
+            combined.append(CombinedRow(row.dataset, "failed", why, None, None, None, None, None))
             continue
         i = ok.index(row.dataset)
         lo, hi = chains.get(row.dataset) or percentile_interval(mat[i, 1:] if B > 1 else mat[i], level)

@@ -251,7 +251,9 @@ def _pbest_events(
         if tr.leader is None or tr.leader not in ranked or len(ranked) < 2:
             continue
         best = min(ranked, key=lambda x: truth[x])
-        out.append((ranked[tr.leader].p_best, tr.leader == best))
+        stated = ranked[tr.leader].p_best
+        if stated is not None:  # a ranked row always has one
+            out.append((stated, tr.leader == best))
     return out
 
 
