@@ -294,3 +294,14 @@ def test_runs_all_at_one_compute_budget_say_the_fall_with_compute_is_not_identif
     fit = fit_law(n, d, PAPER_LIKE_LAW.predict(n, d))
     assert any("every run lies at one compute budget" in w for w in fit.warnings)
     assert one_budget(n, np.r_[d[:-1], d[-1] * 3]) is None
+
+
+def test_repeats_of_few_models_cannot_fit_a_law() -> None:
+    """DCLM: 6 runs of 3 models (4 seeds of one) on one D = 20 N line were fitted "ok" with α = 0.99, β = 0.05:
+    repeats pin a model's loss down, not the law's shape."""
+    from l2l.base.errors import TooFewRunsError
+
+    n = np.array([4.1e8, 1.4e9, 6.9e9, 6.9e9, 6.9e9, 6.9e9])
+    d = 20 * n * np.array([1.0, 1.03, 1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(TooFewRunsError, match=r"6 runs of only 3 distinct models \(N, D\) cannot fit"):
+        fit_law(n, d, np.array([3.2, 2.7, 2.3, 2.31, 2.29, 2.3]))

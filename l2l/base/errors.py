@@ -72,6 +72,10 @@ class FitError(L2LError):
     """The data cannot identify the requested law or translation (too few points, one distinct N, ...)."""
 
 
+class TooFewRunsError(FitError):
+    """Fewer runs (or distinct models) than a law has parameters: more runs are the fix, said where it is caught."""
+
+
 class UsageError(L2LError):
     """Options that contradict each other or cannot be satisfied; the CLI exits 2 like any usage error."""
 

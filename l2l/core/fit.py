@@ -17,8 +17,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from l2l.base.checks import check_level
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, TooFewRunsError
 from l2l.base.schema import FitForm
+from l2l.base.text import plural
 from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss
 from l2l.core.search import (
     AB_BOUNDS,
@@ -203,8 +204,17 @@ def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
     if len(loss) == 0:
         raise FitError(f"{label}: no runs (these models were never measured on this eval)")
     if len(loss) < p + 1:
-        raise FitError(
-            f"{label}: {len(loss)} runs cannot fit a {form} law, which has {p} parameters (needs at least {p + 1})"
+        raise TooFewRunsError(
+            f"{label}: {plural(len(loss), 'run')} cannot fit a {form} law, which has {p} parameters (needs at "
+            f"least {p + 1})"
+        )
+    models = len(set(zip(n.tolist(), d.tolist(), strict=True)))
+    if models < p + 1:
+        # DCLM: a set's 6 runs were 3 models (4 seeds of one), on one D = 20 N line: α = 0.99, β = 0.05, "ok"
+        raise TooFewRunsError(
+            f"{label}: {plural(len(loss), 'run')} of only {plural(models, 'distinct model')} (N, D) cannot fit a "
+            f"{form} law, which has {p} parameters (needs at least {p + 1} distinct models; repeats of one "
+            "model pin down its loss, not the law's shape)"
         )
     for name, arr in (("N", n), ("D", d)):
         k = len(np.unique(arr))

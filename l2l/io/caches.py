@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 FITS_ARTIFACT = "fits"
-FITS_VERSION = 3  # records keyed by fit.data_key, the file checksummed
+FITS_VERSION = 4  # records keyed by fit.data_key, the file checksummed (4: a law needs 6 distinct models)
 CALIBRATIONS_ARTIFACT = "calibrations"
 CALIBRATIONS_VERSION = 2  # records keyed by calibration_key, the file checksummed
 #: the most recent ones kept: each is 20-60 kB of conformal scores; one `evaluate` of the paper's 6 datasets needs

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.errors import FitError, SelectionError
+from l2l.base.errors import FitError, SelectionError, TooFewRunsError
 from l2l.base.runs import OWN, rows_by_dataset_eval
 from l2l.base.schema import FitForm, Resample
 from l2l.core.backtest import BacktestOptions
@@ -64,13 +64,15 @@ class Sweeps:
     def __init__(self, frame: pl.DataFrame) -> None:
         self._frame = frame
         self._rows: dict[tuple[str, str], np.ndarray] | None = None
-        self._columns: tuple[np.ndarray, ...] = ()
+        self._columns: dict[str, np.ndarray] = {}
         self._made: dict[tuple[str, str], Sweep] = {}
 
     def _index(self) -> dict[tuple[str, str], np.ndarray]:
         if self._rows is None:
             self._rows = rows_by_dataset_eval(self._frame)
-            self._columns = tuple(self._frame[c].to_numpy() for c in ("N", "D", "C", "loss"))
+            self._columns = {
+                c: self._frame[c].to_numpy() for c in ("N", "D", "C", "loss") if c in self._frame
+            }
         return self._rows
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -84,7 +86,7 @@ class Sweeps:
     def arrays(self, dataset: str, eval_name: str) -> tuple[Array, Array, Array]:
         """(N, D, loss) of the runs of ``dataset`` on ``eval_name`` as float arrays (empty without runs)."""
         rows = self._index().get((dataset, eval_name), np.zeros(0, dtype=np.int64))
-        n, d, _, loss = (col[rows].astype(np.float64) for col in self._columns)
+        n, d, loss = (self._columns[c][rows].astype(np.float64) for c in ("N", "D", "loss"))
         return n, d, loss
 
     def get(self, dataset: str, eval_name: str) -> Sweep:
@@ -94,7 +96,11 @@ class Sweeps:
             rows = self._index().get(key)
             if rows is None or not len(rows):
                 raise SelectionError(f"no runs of {dataset} with an {eval_name} loss to fit")
-            self._made[key] = Sweep.of(*(col[rows] for col in self._columns))
+            c = self._columns.get("C")  # a frame without C (a library caller's) has C = 6·N·D
+            cols = self._columns
+            self._made[key] = Sweep.of(
+                cols["N"][rows], cols["D"][rows], None if c is None else c[rows], cols["loss"][rows]
+            )
         return self._made[key]
 
 
@@ -384,7 +390,7 @@ MEASURED_LOSSES_INSTEAD = (
 )
 #: What a law short of runs needs, said where the fit says it is short.
 FEW_RUNS_FIX = (
-    "a law needs more runs than it has parameters, at 3 model sizes and 3 token counts or more; "
+    "a law needs more distinct models (N, D) than it has parameters, at 3 model sizes and 3 token counts or more; "
     + MEASURED_LOSSES_INSTEAD
 )
 
@@ -410,8 +416,8 @@ def _calibrate(spec: _CalibrationSpec) -> Calibration:
 
 def _with_fix(res: LawFit | FitError) -> LawFit | FitError:
     """A fit that failed for too few runs, with the fix named (the fit says what is short, not what to do)."""
-    if isinstance(res, FitError) and res.hint is None and "runs cannot fit" in res.message:
-        return FitError(res.message, hint=FEW_RUNS_FIX, param=res.param)
+    if isinstance(res, TooFewRunsError) and res.hint is None:
+        return TooFewRunsError(res.message, hint=FEW_RUNS_FIX, param=res.param)
     return res
 
 
