@@ -259,3 +259,34 @@ def test_a_target_named_with_glob_characters_and_equals_signs_is_taken_as_its_na
     evals = [name, "eval/c4 val", "train"]
     assert resolve_targets(evals, {name: 1.0}) == {name: 1.0}  # the name itself, not the glob it would be
     assert resolve_targets(evals, {"eval/*": 1.0}) == {name: 0.5, "eval/c4 val": 0.5}
+
+
+def test_a_model_the_candidates_ran_is_ranked_by_its_measured_losses() -> None:
+    """DCLM's shape: sets measured at a few models, too few for laws. At a model they ran (asked rounded, 1.4B for
+    1.44B) each is ranked by its measured loss there, with the baseline the same; a set that never ran it is not
+    ranked by the baseline (it compared a 6.9B loss as the "1.4B" one), and P(best) follows the measured gaps."""
+    cell, big = (1.44e9, 2.88e10), (6.9e9, 1.38e11)
+
+    def cand(name: str, at_cell: list[float], at_big: list[float]) -> Candidate:
+        n = np.array([cell[0]] * len(at_cell) + [big[0]] * len(at_big))
+        d = np.array([cell[1]] * len(at_cell) + [big[1]] * len(at_big))
+        loss = np.array(at_cell + at_big)
+        return Candidate(name, "own", {"own": Sweep.of(n, d, 6 * n * d, loss)})
+
+    cands = [
+        cand("best_here", [2.24], [2.20]),
+        cand("second", [2.28, 2.27], [2.10, 2.11, 2.09]),  # best at 6.9B: the old baseline put it first
+        cand("worst", [2.72], [2.12, 2.13]),
+        cand("never_here", [], [2.05, 2.06]),
+    ]
+    model = fit_rank_model(cands, "own", draws=24, seed=0)
+    for method in ("recommended", "baseline"):
+        res = rank(model, Budget(N=1.4e9, D=2.88e10), method=method)  # type: ignore[arg-type]
+        rows = {r.dataset: r for r in res.targets[0].rows}
+        assert [r.dataset for r in res.targets[0].rows if r.rank] == ["best_here", "second", "worst"]
+        assert_allclose(rows["second"].value, 2.275, rtol=1e-9)  # the mean of its two runs of the model
+        assert rows["never_here"].rank is None
+        assert rows["never_here"].p_best is None
+        assert res.leader == "best_here"
+        assert (rows["best_here"].p_best or 0) > 0.95
+        assert any(w.startswith("measured: the mean of its 2 runs") for w in rows["second"].notes)

@@ -448,8 +448,12 @@ def _rank_target(
     for name in model.candidates:
         if name in failed or method not in logs.get(name, {}):
             continue
-        lg = logs[name][method] + shared + specific[name]
-        lg[0] = logs[name][method][0] + err.bias
+        point = extra.get(name)
+        if point is not None and point.measured_here and method in ("recommended", "baseline"):
+            lg = logs[name][method].copy()  # measured at the model asked for: nothing is extrapolated
+        else:
+            lg = logs[name][method] + shared + specific[name]
+            lg[0] = logs[name][method][0] + err.bias
         if not np.all(np.isfinite(lg)) or np.max(np.abs(lg)) > _LOG_LIMIT:
             failed[name] = (
                 f"its {method} prediction is not a finite loss in every draw (a law or relation extrapolates "

@@ -200,6 +200,19 @@ def pair_configs(
     return ii, np.array([pairs[i] for i in ii.tolist()], dtype=np.int64)
 
 
+#: Runs within this of an asked model's N and D are runs of that model (``at_model``): sizes are typed rounded
+#: (``--N 1.4B`` for DCLM's 1.44B runs, 2.8 % apart), while the grids' neighbouring sizes lie 1.5× or more apart.
+MODEL_RTOL = 0.05
+
+
+def at_model(N: ArrayLike, D: ArrayLike, n: float, d: float, rtol: float = MODEL_RTOL) -> NDArray[np.bool_]:
+    """Which runs (N, D) are runs of the model (n, d): both within ``rtol`` (in log space)."""
+    tol = math.log1p(rtol)
+    ln = np.abs(np.log(np.asarray(N, dtype=np.float64)) - math.log(n))
+    ld = np.abs(np.log(np.asarray(D, dtype=np.float64)) - math.log(d))
+    return np.asarray((ln <= tol) & (ld <= tol), dtype=np.bool_)
+
+
 def config_groups(N: ArrayLike, D: ArrayLike, rtol: float = SAME_RTOL) -> Index:
     """A label per run, equal for runs at the same configuration (within ``rtol`` of the group's first run),
     numbered in order of first appearance."""

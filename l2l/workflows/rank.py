@@ -428,7 +428,7 @@ def _measured_note(
     """A warning when every candidate has a run at the fixed model (N, D) asked for, on every target, and those
     runs are among the fitted ones: the ranking then mostly restates what was measured (a backtest would hold
     them out)."""
-    import numpy as np
+    from l2l.core.sweep import at_model
 
     n, d = budget.N, budget.D
     if n is None or d is None:
@@ -436,8 +436,7 @@ def _measured_note(
 
     def has(c: Candidate, t: str) -> bool:
         sw = c.runs.get(t)
-        near = sw is not None and np.isclose(sw.N, n, rtol=0.02) & np.isclose(sw.D, d, rtol=0.02)
-        return bool(np.any(near))
+        return sw is not None and bool(at_model(sw.N, sw.D, n, d).any())
 
     if not all(has(c, t) for c in cands for t in targets):
         return ()
