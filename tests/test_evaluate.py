@@ -136,6 +136,10 @@ def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
     untouched = [p for p in ev.predictions if "beta" not in (p.src, p.tgt)]
     assert untouched
     assert all(not p.skips for p in untouched)
+    # the notes say why, most common reason first (a probe's table said only "no prediction could be scored")
+    (why,) = [n for n in ev.notes if "could not be made" in n]
+    assert "why: loss-to-loss: no run of " in why
+    assert "has the same (N, D) as a run of" in why
 
 
 def test_a_source_loss_below_e0_skips_loss_to_loss_with_reason_domain() -> None:

@@ -12,6 +12,7 @@ train-to-downstream). Pure: no printing; the caller picks the held-out runs.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -25,6 +26,7 @@ from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
+from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import combined_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
@@ -712,9 +714,13 @@ def evaluate(
     skipped = sum(1 for p in preds if p.skips)
     notes = []
     if skipped:
+        # the reasons, most common first: a table whose datasets share no fitting (N, D) printed dashes and "no
+        # held-out prediction could be scored" with no word of why (a probe's two size grids)
+        why = Counter(f"{s.method}: {s.detail}" for p in preds for s in p.skips).most_common(3)
         notes.append(
             f"{skipped} prediction(s) could not be made by one of the methods and are left out of the "
-            "means (see the detail)"
+            "means (--detail has the others); why: "
+            + "; ".join(f"{reason} ({plural(n, 'prediction')})" for reason, n in why)
         )
     return relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
