@@ -391,6 +391,15 @@ def test_paper_data(paper_csv: Path) -> None:
         ("web", ["web-validation", "c4"], "web-validation", "detected"),
         ("web", ["train", "web_val"], "train", "train"),
         ("web", ["train_batch", "c4_val"], None, ""),
+        # names like paths (a hub's org/name), or holding a "/": named after the whole eval, not its last part
+        (
+            "HuggingFaceFW/fineweb",
+            ["HuggingFaceFW/fineweb_val", "allenai/c4_val"],
+            "HuggingFaceFW/fineweb_val",
+            "detected",
+        ),
+        ("[bold]x[/bold]", ["[bold]x[/bold]_val", "c4_val"], "[bold]x[/bold]_val", "detected"),
+        ("web", ["eval/web_val", "eval/c4_val"], "eval/web_val", "detected"),
     ],
 )
 def test_own_eval_detection(dataset: str, evals: list[str], own: str | None, how: str) -> None:

@@ -368,7 +368,7 @@ def default_test_evals(runs: Runs, *, exclude: Sequence[str] = (), shared_ok: bo
 def named_after(dataset: str, evals: Sequence[str]) -> str | None:
     """The eval named after ``dataset`` (``fineweb_val`` for ``fineweb``): longest unique match, else None."""
     target = schema.norm_dataset_for_match(dataset)
-    scored = [(len(k), e) for e in evals if (k := schema.norm_eval_for_match(e)) and target.startswith(k)]
+    scored = [(len(k), e) for e in evals for k in schema.eval_stems(e) if k and target.startswith(k)]
     if not scored:
         return None
     best = max(n for n, _ in scored)

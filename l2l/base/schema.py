@@ -316,12 +316,24 @@ def norm_eval_for_match(name: str) -> str:
     """An eval name reduced for own-eval detection: its last path part (a W&B export's ``eval/web_val``), lowercase,
     ``-`` → ``_``, one affix ``_val``, ``val_`` or ``_validation`` removed (``fineweb_edu_100b_val`` →
     ``fineweb_edu_100b``)."""
-    s = _last_part(name)
+    return _without_affix(_last_part(name))
+
+
+def _without_affix(s: str) -> str:
     for pat in _AFFIXES:
         t = pat.sub("", s)
         if t != s and t:
             return t
     return s
+
+
+def eval_stems(name: str) -> tuple[str, ...]:
+    """The stems an eval may name a dataset by (``norm_eval_for_match``), and its whole name reduced the same way
+    when it differs: a dataset named like a path (``HuggingFaceFW/fineweb`` with ``HuggingFaceFW/fineweb_val``,
+    or a name holding a ``/``) is named after the whole eval, not its last part."""
+    last = norm_eval_for_match(name)
+    whole = _without_affix(norm_dataset_for_match(name))
+    return (last,) if whole == last else (last, whole)
 
 
 _VAL_PART = re.compile(r"(?:^|[_\-./ ])(?:val|valid|validation|heldout|held_out|dev)(?:[_\-./ ]|$)")

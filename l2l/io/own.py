@@ -53,7 +53,8 @@ def _detect_own(
     scored = [
         (len(k), e)
         for e in evals
-        if _named_after(target, k := schema.norm_eval_for_match(e), whole_word=e in shared)
+        for k in schema.eval_stems(e)
+        if _named_after(target, k, whole_word=e in shared)
     ]
     if not scored:
         return None, "", []
