@@ -64,6 +64,14 @@ def _law_name(r: Row, own: Mapping[str, str] | None) -> str:
     return f"{r['dataset']}/{r['eval']}"
 
 
+def _law_warnings(rows: Sequence[Row], own: Mapping[str, str] | None) -> list[str]:
+    """The laws' own warnings (not a prediction's notes), each once, named by its law: "6 runs lie far from the
+    law" said nothing of which law on a table of several (Porian's)."""
+    return sorted(
+        {f"{_law_name(r, own)}: {w}" for r in rows for w in r["warnings"] if w not in r.get("notes", [])}
+    )
+
+
 def _choice_and_flag(
     d: dict[str, Any],
     outcome: FitOutcome,
@@ -302,7 +310,7 @@ def predictions_report(
         "value."
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at N={sci(r['N'])}, D={sci(r['D'])}")
-    notes += sorted({w for r in rows for w in r["warnings"] if w not in r.get("notes", [])})  # the law's own
+    notes += _law_warnings(rows, own)
     notes += list(skipped)  # laws asked for that could not be fitted (the others are predicted)
     cols = [
         Column("dataset", justify="left"),
@@ -370,7 +378,7 @@ def allocations_report(
         "backtest can score an optimum, which is never measured)."
     ]
     notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at C={sci(r['C'])}")
-    notes += sorted({w for r in rows for w in r["warnings"] if w not in r.get("notes", [])})  # the law's own
+    notes += _law_warnings(rows, own)
     notes += list(skipped)
     k = rows[0]["flops_per_param_token"] if rows else 6.0
     relation = "C = 6ND" if k == 6.0 else f"C = {k:.4g}·N·D, as the table's C column gives"
@@ -432,7 +440,7 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
             f"{'its predictions extrapolate' if len(unknown) == 1 else 'their predictions extrapolate'} is unknown "
             "(save the law again with `l2l fit-law --save FILE.json`)"
         )
-    notes.extend(sorted({w for r in rows for w in r["warnings"]}))
+    notes += _law_warnings(rows, None)
     header = f"predicted [{pct_level(rows)}]" if has_iv else "predicted loss"
     cols = [
         Column("dataset", justify="left"),
