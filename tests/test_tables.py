@@ -492,3 +492,15 @@ def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path)
     (prov,) = runs.provenance
     (said,) = [d for d in prov["decisions"] if "differ only in case" in d]
     assert said.startswith("warning: datasets 'WEB', 'web' differ only in case or spaces")
+
+
+def test_without_any_own_eval_the_refusal_counts_the_others_and_offers_all(tmp_path: Path) -> None:
+    """Three datasets measured on shared evals only: the refusal named one dataset and one fix (a probe's table)."""
+    rows = "".join(f"{ds},1e8,2e9,c4,3\n{ds},1e8,2e9,pile,3\n" for ds in ("books", "code", "web"))
+    runs = read_runs([write(tmp_path / "r.csv", "dataset,N,D,eval,loss\n" + rows)])
+    with pytest.raises(
+        SelectionError, match=r"no own eval for dataset books \(nor have 2 other datasets\)"
+    ) as info:
+        runs.own("books")
+    assert info.value.hint is not None
+    assert info.value.hint.endswith("; or one eval for every dataset: all=EVAL")

@@ -116,9 +116,14 @@ class Runs:
             return self.own_eval[ds]
         except KeyError:
             seen = ", ".join(self.evals_of(ds))
+            missing = [d for d in self.datasets if d not in self.own_eval]
+            others = f" (nor have {_plural(len(missing) - 1, 'other dataset')})" if len(missing) > 1 else ""
+            every = (
+                "; or one eval for every dataset: all=EVAL" if len(missing) == len(self.datasets) > 1 else ""
+            )
             raise SelectionError(
-                f"no own eval for dataset {ds}",
-                hint=f"name it when reading the runs: {ds}=EVAL (evals seen: {seen})",
+                f"no own eval for dataset {ds}{others}",
+                hint=f"name it when reading the runs: {ds}=EVAL (evals seen: {seen}){every}",
                 param="own_eval",
             ) from None
 
