@@ -341,3 +341,19 @@ def test_an_eval_every_dataset_is_measured_on_is_no_datasets_own_by_a_prefix_of_
     alone = [r for r in rows if (r["dataset"], r["eval"]) in (("c4mix", "c4_val"), ("dolma", "pile_val"))]
     pl.DataFrame(alone).write_csv(path)
     assert read_runs([path]).own_eval == {"c4mix": "c4_val"}
+
+
+def test_repeats_differing_in_a_size_naming_column_are_pointed_to_best_of(tmp_path: Path) -> None:
+    """DCLM's model column (open_lm_1b, open_lm_1b_swiglutorch, open_lm_7b...) names one size per value: the hint
+    named one value for --where, which kept one size of the sweep."""
+    lines = ["dataset,N,D,eval,loss,model,run_id"]
+    for n in (1e8, 2e8, 4e8):
+        for variant, loss in (("", 3.0), ("_swiglu", 2.9)):
+            lines.append(f"web,{n:g},{20 * n:g},web_val,{loss},lm_{n:g}{variant},r{n:g}{variant}")
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith("keep the best run of each (dataset, N, D) with --best-of model")
+    assert "--where" not in exc.value.hint.split("(")[1].split(":")[0]

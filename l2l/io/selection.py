@@ -331,12 +331,25 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
     others = [_shown(c) for c in differ if c != col]
     also = f" (and in {', '.join(others)})" if others else ""
     n = groups.height
+    seeds = "repeats that are seeds need a seed column (--column seed=COL)"
+    # a column whose every value names one model size (DCLM's model: open_lm_1b, open_lm_7b...): --where would
+    # keep one size of the sweep (the hint named the 6.9B runs' value, dropping the 0.41B and 1.4B cells)
+    per_value = apart.group_by(col).agg(pl.col("N").n_unique().alias("sizes"))
+    if per_value.height > 1 and bool((per_value.get_column("sizes") == 1).all()):
+        hint = (
+            f"keep the best run of each (dataset, N, D) with --best-of {_shown(col)} (each value of "
+            f"{_shown(col)} is one model size: --where would keep one size); {seeds}"
+        )
+    else:
+        hint = (
+            f"keep one with --where {example}, or the best run of each (dataset, N, D) with --best-of "
+            f"{_shown(col)}; {seeds}"
+        )
     return InputError(
         f"{n} measurement{'s' if n > 1 else ''} (dataset, N, D, eval) come from several runs that differ in "
         f"{_shown(col)}{also}: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, "
         f"eval {first['eval']}: {_shown(col)} = {shown_values}. Different runs are not averaged",
-        hint=f"keep one with --where {example}, or the best run of each (dataset, N, D) with --best-of "
-        f"{_shown(col)}; repeats that are seeds need a seed column (--column seed=COL)",
+        hint=hint,
     )
 
 
