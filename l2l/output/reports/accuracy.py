@@ -134,7 +134,9 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         d = p.to_dict()
         d["accuracy_points"] = None if d["accuracy"] is None else 100 * d["accuracy"]
         lo, hi = d["accuracy_lo"], d["accuracy_hi"]
-        d["interval_points"] = None if lo is None else f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+        # numbers, not a formatted "[52.1, 59.0]": a script reads them as it reads accuracy_points
+        d["accuracy_lo_points"] = None if lo is None else 100 * lo
+        d["accuracy_hi_points"] = None if hi is None else 100 * hi
         rows.append(d)
         head = f"{d['dataset']} / {d['eval']} at N={si(d['N'])}, D={si(d['D'])}: "
         notes.append(head + " → ".join(d["steps"]))
@@ -156,7 +158,8 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         Column("input_eval", "input loss", justify="left", drop=5),
         Column("loss", "predicted input loss", fmt=fmt_fixed(4), drop=3),
         Column("accuracy_points", table=False),
-        Column("interval_points", table=False),
+        Column("accuracy_lo_points", table=False),
+        Column("accuracy_hi_points", table=False),
         Column("status", justify="left", drop=1),
         *(Column(k, table=False) for k in ("accuracy", "accuracy_lo", "accuracy_hi", "loss_lo", "loss_hi")),
         *(Column(k, table=False) for k in ("chance", "pooled", "reason", "steps")),
