@@ -73,7 +73,7 @@ def test_one_name_one_path_and_one_number_are_taken_whole(synthetic_csv: Path) -
     import pytest
 
     import l2l
-    from l2l.base.errors import UsageError
+    from l2l.base.errors import InputError, UsageError
 
     runs = l2l.read_runs(str(synthetic_csv))
     assert runs.datasets == ["alpha", "beta", "gamma"]
@@ -84,6 +84,10 @@ def test_one_name_one_path_and_one_number_are_taken_whole(synthetic_csv: Path) -
     assert len(l2l.optimal(runs, C=1e21, datasets="alpha")) == 1
     with pytest.raises(UsageError, match="N must be numbers"):
         l2l.predict(runs, datasets="alpha", N=["3.3B"], D=[2e10])  # type: ignore[list-item]
+    with pytest.raises(UsageError, match="N must be numbers"):  # it was read as N = 1 (a loss of 2357)
+        l2l.predict(runs, datasets="alpha", N=True, D=2e10)
+    with pytest.raises(InputError, match="is a directory"):  # it said "unsupported file type"
+        l2l.read_runs(str(synthetic_csv.parent))
     # one bare eval or target is one name too (they were read letter by letter: "eval 'd' is ambiguous")
     tr = l2l.translate(runs, src="alpha", kind="train-test", evals="downstream/quiz", split="sweep")
     assert {r.eval for r in tr} == {"downstream/quiz"}
@@ -104,6 +108,15 @@ def test_a_law_refuses_sizes_it_cannot_take_instead_of_returning_nan() -> None:
             PAPER_LIKE_LAW.predict(n, 5e10)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="C must be finite and > 0"):
         PAPER_LIKE_LAW.compute_optimal(-1.0)
+    # a translation too (it returned nan)
+    from l2l.workflows.translate import LossToLoss
+
+    t = LossToLoss(
+        "a", "b", "a_val", "b_val", "train-train", 1.1, 0.9, 1.5, 1.7, False, 10, 0, 0.99, 0.01, (2, 3)
+    )
+    with pytest.raises(UsageError, match="a source loss must be a finite number"):
+        t.predict(float("nan"))
+    assert float(t.predict(2.5)) > 1.7
     assert float(PAPER_LIKE_LAW.predict(1e9, 2e10)) > PAPER_LIKE_LAW.E
 
 

@@ -111,6 +111,8 @@ class _Raw:
 
 
 def _format_of(path: Path) -> tuple[str, bool]:
+    if path.is_dir():
+        raise InputError("is a directory, not a table: name the run files in it", path=str(path))
     name = path.name.lower()
     gz = name.endswith(".gz")
     base = name[:-3] if gz else name

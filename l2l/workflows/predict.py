@@ -265,7 +265,10 @@ def _numbers(values: Sequence[float] | float, name: str) -> Array:
     """``values`` (one number or several) as a 1-d float array; UsageError naming ``name`` when they are not
     numbers."""
     try:
-        arr = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()
+        raw = np.atleast_1d(np.asarray(values))
+        if raw.dtype == np.bool_:  # N=True is no model size (it was read as N = 1)
+            raise TypeError
+        arr = raw.astype(np.float64).ravel()
     except (TypeError, ValueError):
         raise UsageError(
             f"{name} must be numbers (1e9, not '1B': the command line parses those)", param=name

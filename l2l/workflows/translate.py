@@ -88,6 +88,8 @@ class LossToLoss:
         if isinstance(one, float) and one > self.E0:
             return np.asarray(self.K * np.power(np.float64(one - self.E0), self.kappa) + self.E1)
         xa = np.asarray(x, dtype=np.float64)
+        if not np.all(np.isfinite(xa)):
+            raise UsageError(f"a source loss must be a finite number, got {x!r}", param="x")
         if np.any(xa <= self.E0):
             bad = float(np.min(xa))
             raise FitError(
