@@ -94,7 +94,10 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         for n in p.notes if p.status == "ok" else ():
             said.setdefault(n, []).append(p.dataset)
     notes.extend(f"{', '.join(who)}: {n}" for n, who in said.items())
-    if t.method == "baseline":
+    measured_here = [
+        p for p in t.rows if p.status == "ok" and any(n.startswith("measured: ") for n in p.notes)
+    ]
+    if t.method == "baseline" and len(measured_here) < sum(p.status == "ok" for p in t.rows):
         notes.append(
             "baseline: 'predicted' is the loss measured at each dataset's largest budget, not a prediction at "
             "this budget; only the order counts"
