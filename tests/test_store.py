@@ -20,7 +20,7 @@ import pytest
 
 from l2l.base.errors import InputError, WorkspaceError
 from l2l.io.accuracy_store import attach_accuracy
-from l2l.io.caches import save_fits, saved_calibrations, saved_fits
+from l2l.io.caches import FITS_VERSION, save_fits, saved_calibrations, saved_fits
 from l2l.io.tables import read_runs
 from l2l.io.workspace import Workspace
 from tests.conftest import write
@@ -373,7 +373,7 @@ def test_an_edited_cached_fit_is_never_served(run: Any, ingested: Any, ws_path: 
 
 @pytest.mark.parametrize(
     "damage",
-    ['{"kind": "fits", "version": 3}', "[1, 2]", '{"fits": 5}', "\x00\xff", "[" * 100_000],
+    [f'{{"kind": "fits", "version": {FITS_VERSION}}}', "[1, 2]", '{"fits": 5}', "\x00\xff", "[" * 100_000],
     ids=["no-checksum", "not-an-object", "wrong-type", "binary", "deep"],
 )
 def test_any_damaged_cache_reads_as_empty(good: Path, ws_path: Path, damage: str) -> None:

@@ -335,7 +335,7 @@ class ErrorModel:
             max_distance=float(rec["max_distance"]),
             max_reach=float(rec["max_reach"]),
             max_aspect=float(rec["max_aspect"]),
-            max_n_reach=float(rec.get("max_n_reach", math.inf)),
+            max_n_reach=math.inf if rec.get("max_n_reach") is None else float(rec["max_n_reach"]),
             group_scales={str(k): float(v) for k, v in rec["group_scales"].items()},
             raw_error=float(rec.get("raw_error", 0.0)),
             cv_error=float(rec.get("cv_error", 0.0)),
@@ -361,7 +361,7 @@ class ErrorModel:
             "max_distance": self.max_distance,
             "max_reach": self.max_reach,
             "max_aspect": self.max_aspect,
-            "max_n_reach": self.max_n_reach,
+            "max_n_reach": self.max_n_reach if math.isfinite(self.max_n_reach) else None,  # JSON has no inf
             "group_scales": {k: float(v) for k, v in self.group_scales.items()},
             "raw_error": self.raw_error,
             "cv_error": self.cv_error,
