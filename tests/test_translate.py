@@ -157,7 +157,7 @@ def test_one_models_evals_pair_at_the_same_checkpoint_not_across_its_steps() -> 
     pairs = same_model_pairs(frame, "a", "a_val", "task")
     assert pairs.height == 6
     assert (pairs["y"] - pairs["x"] == 1.0).all()
-    x, y = Sides(frame).xy(PairSpec("a", "a_val", "a", "task"))
+    x, y, _, _ = Sides(frame).xy(PairSpec("a", "a_val", "a", "task"))
     assert len(x) == 6
     assert np.all(y - x == 1.0)
 

@@ -276,9 +276,11 @@ def test_pair_columns_from_sides_are_the_pairs_columns(paper_runs: Any) -> None:
         PairSpec(b, test_eval, a, test_eval),
     ):
         pairs = pairs_for(paper_runs.frame, spec)
-        x, y = sides.xy(spec)
+        x, y, n, d = sides.xy(spec)
         np.testing.assert_array_equal(x, pairs["x"].to_numpy())
         np.testing.assert_array_equal(y, pairs["y"].to_numpy())
+        np.testing.assert_array_equal(n, pairs["N"].to_numpy())
+        np.testing.assert_array_equal(d, pairs["D"].to_numpy())
     with pytest.raises(SelectionError, match="no runs of dataset"):
         sides.xy(PairSpec(a, "no such eval", b, paper_runs.own(b)))
 

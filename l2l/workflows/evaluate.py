@@ -412,8 +412,8 @@ class _Translations:
             return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
         kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
         try:
-            x, y = self.plan.train_sides.xy(spec, self.rtol)
-            return translation_of(x, y, x_law, y_law, kind=kind)
+            x, y, n, d = self.plan.train_sides.xy(spec, self.rtol)
+            return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d))
         except (FitError, SelectionError) as exc:
             return Skip("loss-to-loss", "translation", str(exc))
 

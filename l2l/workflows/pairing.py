@@ -73,10 +73,13 @@ class Sides:
         for key, idx in rows_by_dataset_eval(self.frame).items():
             self._columns[key] = tuple(col[idx] for col in columns)
 
-    def xy(self, spec: PairSpec, rtol: float = SAME_RTOL) -> tuple[np.ndarray, np.ndarray]:
-        """The x and y columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of ``same_model_pairs``, in
-        their order (by C, then N), from arrays: no frame is built (``evaluate`` fits hundreds of translations).
-        Where those functions refuse (a side without runs, nothing paired), they are called to say why."""
+    def xy(
+        self, spec: PairSpec, rtol: float = SAME_RTOL
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The x, y, N and D columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of
+        ``same_model_pairs``, in their order (by C, then N), from arrays: no frame is built (``evaluate`` fits
+        hundreds of translations). Where those functions refuse (a side without runs, nothing paired), they are
+        called to say why."""
         nx, dx, cx, lx, rx = self._arrays(spec.src, spec.x_eval)
         ny, dy, _, ly, ry = self._arrays(spec.tgt, spec.y_eval)
         if spec.src == spec.tgt:
@@ -96,7 +99,12 @@ class Sides:
             if not len(li):
                 pair_runs(self, spec, rtol=rtol)
         order = np.lexsort((nx[li], cx[li]))
-        return lx[li][order].astype(np.float64), ly[ri][order].astype(np.float64)
+        return (
+            lx[li][order].astype(np.float64),
+            ly[ri][order].astype(np.float64),
+            nx[li][order].astype(np.float64),
+            dx[li][order].astype(np.float64),
+        )
 
     def nd_rows(
         self, spec: PairSpec, rtol: float = SAME_RTOL
