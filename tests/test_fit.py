@@ -305,3 +305,7 @@ def test_repeats_of_few_models_cannot_fit_a_law() -> None:
     d = 20 * n * np.array([1.0, 1.03, 1.0, 1.0, 1.0, 1.0])
     with pytest.raises(TooFewRunsError, match=r"6 runs of only 3 distinct models \(N, D\) cannot fit"):
         fit_law(n, d, np.array([3.2, 2.7, 2.3, 2.31, 2.29, 2.3]))
+    # seeds whose token counts differ by a batch are repeats too (exact equality let them through)
+    jitter = 1 + 1e-6 * np.arange(6)
+    with pytest.raises(TooFewRunsError, match="only 3 distinct models"):
+        fit_law(n, d * jitter, np.array([3.2, 2.7, 2.3, 2.31, 2.29, 2.3]))
