@@ -290,3 +290,5 @@ def test_a_model_the_candidates_ran_is_ranked_by_its_measured_losses() -> None:
         assert res.leader == "best_here"
         assert (rows["best_here"].p_best or 0) > 0.95
         assert any(w.startswith("measured: the mean of its 2 runs") for w in rows["second"].notes)
+        assert (rows["second"].measured_runs, rows["never_here"].measured_runs) == (2, 0)
+        assert any(w.startswith("baseline: no run of N = 1.4e+09") for w in rows["never_here"].notes)

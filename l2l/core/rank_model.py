@@ -432,11 +432,18 @@ class RankModel:
             per, {k: v - lifts[k] for k, v in deltas.items()}, sources, out, extra, rng, err, lifts
         )
         self._baseline(per, out, extra)
-        if budget.N is not None and budget.D is not None:
-            self._measured(per, budget.N, budget.D, out, extra)
+        ran = (
+            budget.N is not None
+            and budget.D is not None
+            and self._measured(per, budget.N, budget.D, out, extra)
+        )
         for name in out:
             if "recommended" not in out[name]:
-                extra[name].notes.append("recommended: no runs to anchor on, or no law to extrapolate with")
+                extra[name].notes.append(
+                    "recommended: it never ran this model, and has no law to predict it with"
+                    if ran
+                    else "recommended: no runs to anchor on, or no law to extrapolate with"
+                )
         return out, failed, extra
 
     def _measured(
@@ -446,7 +453,7 @@ class RankModel:
         d: float,
         out: dict[str, dict[str, Array]],
         extra: dict[str, CandidatePoint],
-    ) -> None:
+    ) -> bool:
         """At a fixed model (n, d) that candidates ran: their recommended and baseline values are the losses
         measured there (the mean of their runs of it, drawn with its noise), not an extrapolation from their
         largest budget, and the baseline compares only candidates that ran it. On DCLM's table (39 of 42 sets
@@ -458,16 +465,18 @@ class RankModel:
             if runs is not None and len(runs) and (at := at_model(runs.N, runs.D, n, d)).any():
                 cells[name] = (runs.loss[at], runs.N[at], runs.D[at])
         if not cells:
-            return
+            return False
         rng = np.random.default_rng([self.seed, 15485863])  # its own: the other draws do not depend on it
         for name in self.candidates:
             point = extra.setdefault(name, CandidatePoint(n, d, per[name].measured_top))
             if name not in cells:
-                if name in out and out[name].pop("baseline", None) is not None:
-                    point.notes.append(
-                        f"baseline: no run of N = {n:.3g}, D = {d:.3g}, where the others are compared by their "
-                        "measured losses"
-                    )
+                if name in out:
+                    out[name].pop("baseline", None)
+                point.notes[:] = [w for w in point.notes if not w.startswith("baseline")]
+                point.notes.append(
+                    f"baseline: no run of N = {n:.3g}, D = {d:.3g}, where the others are compared by their "
+                    "measured losses"
+                )
                 continue
             loss, rn, rd = cells[name]
             sd = _cell_sd(per, name, np.log(loss))
@@ -482,10 +491,12 @@ class RankModel:
             mine["baseline"] = value
             point.trust, point.measured_here = 1.0, len(loss)
             point.notes[:] = [w for w in point.notes if not w.startswith(("recommended", "baseline"))]
+            runs_of = f"the mean of its {len(loss)} runs" if len(loss) > 1 else "its run"
             point.notes.append(
-                f"measured: the mean of its {len(loss)} run{'s' if len(loss) > 1 else ''} of this model "
-                f"(N = {float(np.mean(rn)):.3g}, D = {float(np.mean(rd)):.3g}), no law needed"
+                f"measured: {runs_of} of this model (N = {float(np.mean(rn)):.3g}, D = {float(np.mean(rd)):.3g}), "
+                "no law needed"
             )
+        return True
 
     def _baseline(
         self, per: Mapping[str, _Entry], out: dict[str, dict[str, Array]], extra: dict[str, CandidatePoint]

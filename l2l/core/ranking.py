@@ -116,6 +116,8 @@ class DatasetPrediction:
     trust: float | None
     measured_top: float | None
     notes: tuple[str, ...] = ()
+    #: runs of the asked model (N, D) itself whose mean is the value (0: predicted, not measured)
+    measured_runs: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +136,7 @@ class DatasetPrediction:
             "rank": self.rank,
             "trust": _f(self.trust),
             "measured_top": _f(self.measured_top),
+            "measured_runs": self.measured_runs,
             "notes": list(self.notes),
         }
 
@@ -537,6 +540,7 @@ def _row(
         ex.trust,
         ex.measured_top,
         tuple(ex.notes),
+        ex.measured_here if ranked is not None else 0,
     )
 
 

@@ -398,7 +398,12 @@ def _rank_losses(
         draw_error=learned,
         flip_range=settings.flip_range,
     )
-    notes = [f"{t.target}: {t.draw_error.why}" for t in res.targets if t.draw_error.why]
+    # (where every ranked dataset ran the model asked for, nothing was extrapolated: no word on the laws' use)
+    notes = [
+        f"{t.target}: {t.draw_error.why}"
+        for t in res.targets
+        if t.draw_error.why and not all(r.measured_runs for r in t.rows if r.status == "ok")
+    ]
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)

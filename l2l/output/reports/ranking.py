@@ -94,15 +94,13 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         for n in p.notes if p.status == "ok" else ():
             said.setdefault(n, []).append(p.dataset)
     notes.extend(f"{', '.join(who)}: {n}" for n, who in said.items())
-    measured_here = [
-        p for p in t.rows if p.status == "ok" and any(n.startswith("measured: ") for n in p.notes)
-    ]
-    if t.method == "baseline" and len(measured_here) < sum(p.status == "ok" for p in t.rows):
+    ranked = [p for p in t.rows if p.status == "ok"]
+    all_measured = bool(ranked) and all(p.measured_runs for p in ranked)  # the model asked for, run by each
+    if t.method == "baseline" and not all_measured:
         notes.append(
             "baseline: 'predicted' is the loss measured at each dataset's largest budget, not a prediction at "
             "this budget; only the order counts"
         )
-    ranked = [p for p in t.rows if p.status == "ok"]
     if t.method == "recommended" and ranked and all(p.trust == 0 for p in ranked):
         # an order-keeping anchor, off each dataset's own loss by half the datasets' difference in change (a
         # two-dataset probe: 3-4 % off both truths, inside none of the intervals)
@@ -111,7 +109,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             "loss at its largest budget moved by the change shared by every dataset; it keeps the sweep's order "
             "and is not the dataset's own predicted loss (the independent column is)"
         )
-    if any(p.status == "ok" for p in t.rows):
+    if ranked and not all_measured:
         notes.append(
             "the intervals include the extrapolation error shared by every dataset (it moves them alike); "
             "P(best) counts only what can reorder them"
