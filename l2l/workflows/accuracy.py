@@ -416,7 +416,7 @@ class AccuracyPrediction:
 
     @property
     def lower_bound_only(self) -> bool:
-        """Whether the accuracy interval is a lower bound (its input loss's interval is: no backtest applied)."""
+        """Whether the accuracy interval is a lower bound (its input loss's interval is one)."""
         return self.loss_lower_bound
 
     def steps(self) -> list[str]:
@@ -485,7 +485,8 @@ def nothing_predicted(preds: Sequence[AccuracyPrediction]) -> FitError | None:
 def interval_caveat(p: AccuracyPrediction) -> str:
     """How the accuracy interval of ``p`` was made, in words."""
     loss = (
-        "the input loss's interval is the bootstrap's alone (no backtest applied): a lower bound"
+        "the input loss's interval is a lower bound (its notes say why: no backtest, a poor law, or a target "
+        "beyond the backtests' reach)"
         if p.loss_lower_bound
         else "the input loss's interval is backtested inside the sweep"
     )
