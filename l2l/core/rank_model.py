@@ -433,12 +433,12 @@ class RankModel:
         )
         self._baseline(per, out, extra)
         ran = (
-            budget.N is not None
-            and budget.D is not None
-            and self._measured(per, budget.N, budget.D, out, extra)
+            self._measured(per, budget.N, budget.D, out, extra)
+            if budget.N is not None and budget.D is not None
+            else set()
         )
         for name in out:
-            if "recommended" not in out[name]:
+            if "recommended" not in out[name] and name not in ran:
                 extra[name].notes.append(
                     "recommended: it never ran this model, and has no law to predict it with"
                     if ran
@@ -453,7 +453,7 @@ class RankModel:
         d: float,
         out: dict[str, dict[str, Array]],
         extra: dict[str, CandidatePoint],
-    ) -> bool:
+    ) -> set[str]:
         """At a fixed model (n, d) that candidates ran: their recommended and baseline values are the losses
         measured there (the mean of their runs of it, drawn with its noise), not an extrapolation from their
         largest budget, and the baseline compares only candidates that ran it. On DCLM's table (39 of 42 sets
@@ -465,7 +465,7 @@ class RankModel:
             if runs is not None and len(runs) and (at := at_model(runs.N, runs.D, n, d)).any():
                 cells[name] = (runs.loss[at], runs.N[at], runs.D[at])
         if not cells:
-            return False
+            return set()
         rng = np.random.default_rng([self.seed, 15485863])  # its own: the other draws do not depend on it
         pooled = _pooled_scatter(cells)
         for name in self.candidates:
@@ -482,7 +482,10 @@ class RankModel:
             loss, rn, rd = cells[name]
             sd = _cell_sd(per, name, np.log(loss), pooled)
             if not math.isfinite(sd):
-                point.notes.append(_unknown_noise("measured"))
+                point.notes.append(
+                    "recommended: its one run of this model, with no repeats of it and no law on this eval, here "
+                    "or for another dataset, to tell its noise: how sure its measured loss is cannot be said"
+                )
                 continue
             noise = np.asarray(sd * rng.standard_normal(self.n_joint), dtype=np.float64)
             noise[0] = 0.0
@@ -497,7 +500,7 @@ class RankModel:
                 f"measured: {runs_of} of this model (N = {float(np.mean(rn)):.3g}, D = {float(np.mean(rd)):.3g}), "
                 "no law needed"
             )
-        return True
+        return set(cells)
 
     def _baseline(
         self, per: Mapping[str, _Entry], out: dict[str, dict[str, Array]], extra: dict[str, CandidatePoint]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from l2l.base.errors import AmbiguousNameError, L2LError, SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, RankMethod
+from l2l.base.text import plural
 from l2l.core.fit import FitOptions
 
 if TYPE_CHECKING:
@@ -558,17 +559,23 @@ def _ranked(ranking: Ranking) -> Ranking:
     from l2l.workflows.lawbook import MEASURED_LOSSES_INSTEAD
 
     # the most frequent reason first: the first candidate's may be the exception
-    counts = Counter(r.reason for r in rows if r.reason)
+    counts = Counter(r.reason.split("; ")[0] for r in rows if r.reason)  # its first clause: the method's own
     reasons = [reason for reason, _ in counts.most_common()]
     shown = reasons[0] if reasons else "no candidate has a prediction"
     if reasons and counts[shown] > 1:
         shown += f" ({counts[shown]} datasets)"
-    more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
-    hint = (
-        "rank at a model on the runs' line instead: --N and --D"
-        if shown.startswith("no compute-optimal model")
-        else f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
-    )
+    more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
+    if shown.startswith("no compute-optimal model"):
+        hint = "rank at a model on the runs' line instead: --N and --D"
+    elif "cannot be said" in shown:
+        # DCLM ingested with --best-of run_id: one run per set and model, no law: nothing tells a run's noise
+        hint = (
+            "a run's noise is learned from repeats of a model (seeds or other runs of it: ingest them all, with a "
+            "seed column, not one --best-of) or from a law; without either, compare the measured losses "
+            "yourself (l2l runs --evals lists them)"
+        )
+    else:
+        hint = f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
     raise SelectionError(f"no dataset could be ranked: {shown}{more}", hint=hint)
 
 
