@@ -575,7 +575,8 @@ def _ranked(ranking: Ranking) -> Ranking:
             "yourself (l2l runs --evals lists them)"
         )
     else:
-        hint = f"ranking at a budget needs each dataset's laws (enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
+        needs = "ranking at a budget needs each dataset's laws (enough runs at several sizes)"
+        hint = f"{needs}; {MEASURED_LOSSES_INSTEAD}"
     raise SelectionError(f"no dataset could be ranked: {shown}{more}", hint=hint)
 
 
