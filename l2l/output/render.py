@@ -529,8 +529,13 @@ class _Writer(io.TextIOBase):
         self._write = write
 
     def write(self, s: str) -> int:
-        self._write(s)
+        # rich pads a title or a wrapped line to the table's width: piped into a file, every such line ended in
+        # spaces (a probe's diff noise); rich writes whole lines per print, so only the padding is dropped
+        self._write(_TRAILING_SPACES.sub("\n", s))
         return len(s)
+
+
+_TRAILING_SPACES = re.compile(r" +\n")
 
 
 def _ignore(_done: int, _total: int) -> None:
