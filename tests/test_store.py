@@ -449,13 +449,9 @@ def _kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
 
 
 def test_kill_during_ingest_leaves_the_old_or_the_new_workspace(tmp_path: Path) -> None:
-    _kills(tmp_path, kills=2, seed=0)
-
-
-@pytest.mark.slow
-def test_kill_during_ingest_many_times(tmp_path: Path) -> None:
-    outcome = _kills(tmp_path, kills=6, seed=1)
-    assert sum(outcome.values()) == 6  # (benchmarks/bench_store.py counts how many landed after the commit)
+    # four kills at random moments (two more tests of 2 and 6 kills took 8 s of the suite's three minutes)
+    outcome = _kills(tmp_path, kills=4, seed=1)
+    assert sum(outcome.values()) == 4  # (benchmarks/bench_store.py counts how many landed after the commit)
 
 
 def test_ingest_edit_reads_frames_unchanged(good: Path, ws_path: Path) -> None:
