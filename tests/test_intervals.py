@@ -398,6 +398,7 @@ def test_a_model_far_beyond_every_backtest_in_size_is_a_lower_bound() -> None:
     from l2l.core.fit import fit_law
     from l2l.core.intervals import direct_interval
     from l2l.core.laws import ScalingLaw
+    from l2l.core.predictive import Placement
     from l2l.core.sweep import Sweep
 
     truth = ScalingLaw("chinchilla", A=400.0, B=900.0, E=1.8, alpha=0.34, beta=0.3)
@@ -414,6 +415,7 @@ def test_a_model_far_beyond_every_backtest_in_size_is_a_lower_bound() -> None:
     far = direct_interval(fit, 3e9, 6e10, 6 * 3e9 * 6e10, sweeps["a"], model)
     assert far.lower_bound_only
     assert any("10× the largest fitted N, further in model size than any backtest" in w for w in far.notes)
+    assert model.bias(Placement.at(3e9, 6e10, 6 * 3e9 * 6e10, sweeps["a"])) == 0.0  # no correction out there
     near = direct_interval(fit, 5e8, 2e10, 6 * 5e8 * 2e10, sweeps["a"], model)
     assert not near.lower_bound_only
 

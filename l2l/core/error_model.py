@@ -184,8 +184,17 @@ class ErrorModel:
         """The spread scale of ``group`` (1 for a group the backtests never saw)."""
         return float(self.group_scales.get(group, 1.0))
 
+    def beyond_n_reach(self, where: Placement) -> bool:
+        """Whether ``where`` lies more than ``N_REACH_SLACK`` beyond the farthest model-size reach of the
+        backtests: nothing there tests the law's extrapolation in N, nor the bias learned from them."""
+        return where.n_reach > self.max_n_reach + math.log(N_REACH_SLACK)
+
     def bias(self, where: Placement) -> float:
-        """The expected log(actual / predicted) of a prediction placed at ``where``."""
+        """The expected log(actual / predicted) of a prediction placed at ``where`` (none beyond the backtests'
+        reach in model size: on probe tables with a known truth the correction made 11 of 14 such estimates
+        worse, 2.15 % -> 3.02 % mean error)."""
+        if self.beyond_n_reach(where):
+            return 0.0
         # the bias was learned up to the farthest backtest: held there, never extrapolated linearly beyond (a
         # ladder whose backtests reached 2× moved its 7B predictions 12 % off a law that was within 0.8 % of the
         # truth; Porian's sweep without its top 3 budgets, 8× out: +15 %, law 3.6 % from the run); the spread,
@@ -297,13 +306,13 @@ class ErrorModel:
                 f"further than any backtest ({math.exp(self.max_distance):.3g}×, {self.max_reach:.2f}): the "
                 "error model is extrapolated"
             )
-        if where.n_reach > self.max_n_reach + math.log(N_REACH_SLACK):
+        if self.beyond_n_reach(where):
             # three model sizes (every backtest at the largest fitted N) predicting 10× beyond: 10 of 18 truths
             # inside intervals printed as calibrated; a ladder's 7B from 1B: 5 of 7 (probe tables, issue 17)
             words.append(
                 f"the model is {math.exp(where.n_reach):.3g}× the largest fitted N, further in model size than any "
                 f"backtest ({math.exp(self.max_n_reach):.3g}×): nothing calibrates the law's extrapolation in N "
-                f"there {LOWER_BOUND_MARK}"
+                f"there, nor its bias correction, which is not applied {LOWER_BOUND_MARK}"
             )
         if abs(aspect) > self.max_aspect:
             words.append(
