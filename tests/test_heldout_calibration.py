@@ -48,14 +48,14 @@ def test_intervals_cover_held_out_own_and_task_losses_over_seeds(tmp_path: Path)
     from l2l.testing import SyntheticSpec
 
     rows = []
-    for seed in range(6):
+    for seed in range(5):
         rows += _heldout(runs_from_spec(tmp_path, SyntheticSpec(seed=seed)))
-    assert len(rows) == 6 * 15  # 3 datasets × (own + 2 tasks + 2 other val sets)
+    assert len(rows) == 5 * 15  # 3 datasets × (own + 2 tasks + 2 other val sets)
     for _, pi, _, _ in rows:
         assert all(math.isfinite(v) and v > 0 for v in (pi.lo, pi.estimate, pi.hi))
         assert pi.lo <= pi.estimate <= pi.hi
     cov = np.mean([pi.covers(y) for _, pi, y, _ in rows])
-    assert 0.82 <= cov <= 0.99, cov  # 90 % intervals; measured 0.88 (79 of 90), half-width 2.7× the error
+    assert 0.82 <= cov <= 0.99, cov  # 90 % intervals; measured 0.88 (66 of 75; 79 of 90 over 6 seeds)
     half = np.median([pi.half_width for _, pi, _, _ in rows])
     err = np.median([abs(pi.estimate / y - 1) for _, pi, y, _ in rows])
     assert half <= 3.5 * err, (half, err)
