@@ -11,7 +11,6 @@ from them. Pure: no printing, no files.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,7 +24,14 @@ from l2l.core.fit import LawFit, fit_law, single_threaded_blas
 from l2l.core.fit import _check_data as check_fit_data
 from l2l.core.laws import Array, ScalingLaw, check_form
 from l2l.core.loss_to_loss import fit_shifted_power
-from l2l.core.predictive import COMBINE_METHODS, aspect_of, combine_values, reach_distance, span_of
+from l2l.core.predictive import (
+    COMBINE_METHODS,
+    aspect_of,
+    combine_values,
+    reach_distance,
+    size_reach,
+    span_of,
+)
 from l2l.core.search import Problem, weighted_refit
 from l2l.core.sweep import Index, Sweep, at_or_below, budgets, pair_configs
 
@@ -145,7 +151,7 @@ def _reach(part: Sweep, cut: float, n: float, d: float, c: float) -> float:
 
 def _n_reach(part: Sweep, n: float) -> float:
     """How far a run lies beyond the fitted runs ``part`` in model size alone (0 inside)."""
-    return max(0.0, math.log(n / float(part.N.max())))
+    return size_reach(n, float(part.N.max()))
 
 
 def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: float) -> list[BacktestResidual]:

@@ -152,7 +152,7 @@ class Placement:
         """The placement of a prediction at (N, D, C) by a law fitted on the runs ``fitted``: its distance is the
         furthest of the compute, model-size and token reaches (``reach_distance``)."""
         d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
-        n_reach = max(0.0, math.log(N / float(fitted.N.max())))
+        n_reach = size_reach(N, float(fitted.N.max()))
         return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group, n_reach)
 
     @property
@@ -228,6 +228,11 @@ def reach_distance(N: float, D: float, C: float, N_max: float, D_max: float, C_m
     log(D / D_max), 0 inside all three ranges. A model 3.5× larger than any fitted one reaches log 3.5 even inside
     the fitted budgets (an over-trained sweep's small models say little about a large one)."""
     return max(0.0, math.log(C / C_max), math.log(N / N_max), math.log(D / D_max))
+
+
+def size_reach(N: float, N_max: float) -> float:
+    """log(N / N_max): how far a model lies beyond the largest fitted model size alone, 0 inside."""
+    return max(0.0, math.log(N / N_max))
 
 
 def distance_of(C_target: float, C_fitted_max: float) -> float:

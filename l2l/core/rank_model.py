@@ -704,14 +704,10 @@ def _anchor_sd(per: Mapping[str, _Entry], name: str) -> float:
     e = per[name]
     if math.isfinite(e.anchor_sd):
         return e.anchor_sd
-    known = [
-        x.anchor_sd * math.sqrt(len(x.anchor_n))
-        for x in per.values()
-        if math.isfinite(x.anchor_sd) and x.anchor_sd > 0
-    ]
-    if not known or not len(e.anchor_n):
+    per_run = _median_per_run(per)
+    if not math.isfinite(per_run) or not len(e.anchor_n):
         return math.nan
-    return float(np.median(known)) / math.sqrt(len(e.anchor_n))
+    return per_run / math.sqrt(len(e.anchor_n))
 
 
 def _cell_sd(per: Mapping[str, _Entry], name: str, logs: Array, pooled: float) -> float:
@@ -722,16 +718,19 @@ def _cell_sd(per: Mapping[str, _Entry], name: str, logs: Array, pooled: float) -
     e = per[name]
     if isinstance(e.target, DrawnLaw):
         per_run = e.target.fit.rmse
-    elif math.isfinite(pooled):
-        per_run = pooled
     else:
-        known = [
-            x.anchor_sd * math.sqrt(len(x.anchor_n))
-            for x in per.values()
-            if math.isfinite(x.anchor_sd) and x.anchor_sd > 0
-        ]
-        per_run = float(np.median(known)) if known else math.nan
+        per_run = pooled if math.isfinite(pooled) else _median_per_run(per)
     return per_run / math.sqrt(len(logs))
+
+
+def _median_per_run(per: Mapping[str, _Entry]) -> float:
+    """The median per-run noise of the candidates whose anchor noise is known (NaN when none is)."""
+    known = [
+        x.anchor_sd * math.sqrt(len(x.anchor_n))
+        for x in per.values()
+        if math.isfinite(x.anchor_sd) and x.anchor_sd > 0
+    ]
+    return float(np.median(known)) if known else math.nan
 
 
 def _pooled_scatter(cells: Mapping[str, tuple[Array, Array, Array]]) -> float:

@@ -410,6 +410,11 @@ def _rank_losses(
     return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
 
 
+def _law_eval(target: str, dataset: str, own_eval: Mapping[str, str]) -> str:
+    """The eval whose law a ranking's row of ``dataset`` for ``target`` uses (``own``: the dataset's own eval)."""
+    return own_eval.get(dataset, target) if target == OWN else target
+
+
 #: What a recommended row's interval widened to hold its dataset's own prediction says (one note for them all).
 HOLDS_OWN = (
     "its interval is widened to hold its own law's predicted interval here (predict's; the independent column "
@@ -435,7 +440,7 @@ def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str,
             if t.metric != "loss" or r.status != "ok" or not keeps_order or r.N is None or r.D is None:
                 rows.append(r)
                 continue
-            ev = own_eval.get(r.dataset, t.target) if t.target == OWN else t.target
+            ev = _law_eval(t.target, r.dataset, own_eval)
             try:
                 own = predict_point(book, r.dataset, ev, r.N, r.D, level=res.level).interval
             except (FitError, SelectionError):
@@ -458,7 +463,7 @@ def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
     for t in res.targets:
         rows = []
         for r in t.rows:
-            ev = own_eval.get(r.dataset, t.target) if t.target == OWN else t.target
+            ev = _law_eval(t.target, r.dataset, own_eval)
             flag = book.flag(r.dataset, ev) if book.sweeps.has(r.dataset, ev) else None
             if flag is None:
                 rows.append(r)
