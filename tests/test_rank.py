@@ -214,7 +214,33 @@ def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None
     assert em.specific_sd < 0.005  # the laws are exact; only the runs' 0.2 % noise is left
     assert_allclose(em(2 * em.reach).specific_sd, 2 * em.specific_sd, rtol=1e-12)
     assert em(-1.0).specific_sd == 0.0
+    # the measured order's own misses: each candidate's loss at the shortened sweep's largest budget (2e19)
+    # against its held-out runs (5e19), about their mean
+    base = []
+    for c in cands:
+        r = c.runs["T"]
+        base.append(np.log(r.loss[r.C > 3e19]).mean() - np.log(r.loss[(r.C > 1e19) & (r.C < 3e19)].mean()))
+    assert em.kept_order_sd is not None
+    assert_allclose(em.kept_order_sd, np.std(base, ddof=1), rtol=1e-9)
+    assert em(0.5 * em.reach).kept_order_sd == em.kept_order_sd  # never below what one step measured
+    assert_allclose(em(3 * em.reach).kept_order_sd or 0.0, 3 * em.kept_order_sd, rtol=1e-12)
     json.dumps(em.to_dict(), allow_nan=False)
+
+
+def test_an_order_kept_is_as_sure_as_its_own_backtest_not_the_laws_scatter(model: RankModel) -> None:
+    # where the laws are not used, the spread that can reorder the measured order is the order's own backtest
+    # miss (``kept_order_sd``), in place of the anchors' noise (the laws' scatter) and the laws' specific error:
+    # within the paper's sweep such leaders stated P(best) 0.26 and were right 0.82
+    def leader_p(kept: float | None, method: str = "recommended") -> float:
+        err = DrawError(specific_sd=0.05, use_laws=False, kept_order_sd=kept)
+        res = rank(model, Budget(C=1e21), method=method, draw_error=err)  # type: ignore[arg-type]
+        row = next(r for r in res.targets[0].rows if r.rank == 1)
+        return float(row.p_best or 0.0)
+
+    assert leader_p(0.0) == 1.0  # an order that never moved in its backtest
+    assert leader_p(0.0, "baseline") == 1.0
+    assert leader_p(0.5) < 0.6
+    assert leader_p(None) < 1.0  # unknown: the anchors' noise and the laws' specific error, as before
 
 
 def test_rank_datasets_learns_the_extrapolation_error_per_target() -> None:

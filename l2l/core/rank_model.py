@@ -107,6 +107,19 @@ class DrawError:
     #: the budget lies inside the sweep (below its largest budget): the laws interpolate there, and their change
     #: from the anchor is taken whole (no shrinkage toward the shared change)
     interpolates: bool = False
+    #: the dataset-specific error of keeping the measured order, learned by the same backtest from the measured
+    #: losses themselves (held-out loss against the largest budget's below it): where known it is the whole
+    #: dataset-specific spread of a ranking that keeps that order (the baseline, and the recommended ranking when
+    #: the laws are not used), in place of the anchors' noise and the laws' specific error, which were learned
+    #: from the laws' misses (larger than the order's) and from the laws' scatter (larger than how two datasets'
+    #: means at one budget differ): within the paper's sweep such leaders stated P(best) 0.26 and were right 0.82
+    kept_order_sd: float | None = None
+
+    def keeps_order(self, method: str) -> bool:
+        """Whether ``method``'s draws keep the measured order with ``kept_order_sd`` as their specific spread."""
+        if self.kept_order_sd is None:
+            return False
+        return method == "baseline" or (method == "recommended" and not self.use_laws)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +129,7 @@ class DrawError:
             "use_laws": self.use_laws,
             "why": self.why,
             "interpolates": self.interpolates,
+            "kept_order_sd": self.kept_order_sd,
         }
 
 
@@ -383,6 +397,10 @@ class RankModel:
                 continue
             noise = np.asarray(sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
+            if err.keeps_order(
+                "recommended"
+            ):  # the kept order's own spread is drawn instead (``_rank_target``)
+                noise[:] = 0.0
             out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
             extra[name].trust = float(w)
 
@@ -431,7 +449,7 @@ class RankModel:
         self._anchored(
             per, {k: v - lifts[k] for k, v in deltas.items()}, sources, out, extra, rng, err, lifts
         )
-        self._baseline(per, out, extra)
+        self._baseline(per, out, extra, err)
         ran = (
             self._measured(per, budget.N, budget.D, out, extra)
             if budget.N is not None and budget.D is not None
@@ -503,10 +521,15 @@ class RankModel:
         return set(cells)
 
     def _baseline(
-        self, per: Mapping[str, _Entry], out: dict[str, dict[str, Array]], extra: dict[str, CandidatePoint]
+        self,
+        per: Mapping[str, _Entry],
+        out: dict[str, dict[str, Array]],
+        extra: dict[str, CandidatePoint],
+        err: DrawError,
     ) -> None:
         """The single-scale baseline into ``out``: each candidate's measured loss at its largest budget, drawn
-        with its noise; none where that budget is not comparable with the others' or the noise is unknown."""
+        with its noise (none where ``err`` has the kept order's own spread: ``_rank_target`` draws that); none
+        where that budget is not comparable with the others' or the noise is unknown."""
         # its own generator, so that the other methods' draws do not depend on it
         base_rng = np.random.default_rng([self.seed, 104729])
         tops = [per[n].top_compute for n in self.candidates if n in out and per[n].measured_top is not None]
@@ -528,6 +551,8 @@ class RankModel:
                     continue
                 noise = np.asarray(sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
                 noise[0] = 0.0
+                if err.keeps_order("baseline"):
+                    noise[:] = 0.0
                 out[name]["baseline"] = (
                     math.log(e.measured_top) + noise
                 )  # the mean loss, as single_scale_ranking
@@ -775,6 +800,9 @@ class LearnedDrawError:
     pairs: int = 0
     laws_right: int = 0
     baseline_right: int = 0
+    #: the spread across datasets of the measured order's own misses at ``reach`` (held-out log loss against the
+    #: largest budget's below it, the shared part removed): ``DrawError.kept_order_sd``
+    kept_order_sd: float | None = None
 
     @property
     def use_laws(self) -> bool:
@@ -792,7 +820,10 @@ class LearnedDrawError:
     def __call__(self, reach: float) -> DrawError:
         scale = max(reach, 0.0) / self.reach if self.reach > 0 else 0.0
         why = ("laws used: " if self.use_laws else "laws not used: ") + self.verdict
-        return DrawError(0.0, abs(self.shared) * scale, self.specific_sd * scale, self.use_laws, why)
+        kept = None if self.kept_order_sd is None else self.kept_order_sd * max(scale, 1.0)
+        return DrawError(
+            0.0, abs(self.shared) * scale, self.specific_sd * scale, self.use_laws, why, kept_order_sd=kept
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -804,6 +835,7 @@ class LearnedDrawError:
             "pairs": self.pairs,
             "laws_right": self.laws_right,
             "baseline_right": self.baseline_right,
+            "kept_order_sd": self.kept_order_sd,
             "use_laws": self.use_laws,
         }
 
@@ -863,14 +895,20 @@ def learn_draw_error(
         )
     err = np.array(list(errors.values()))
     shared = float(err.mean())
-    specific_sd = float(np.sqrt(np.sum((err - shared) ** 2) / (len(err) - 1)))
+    specific_sd = _specific_sd(err)
+    kept = _specific_sd(np.array([h[5] - float(np.mean(h[3])) for h in held_runs]))
     new_top = max(
         float(e.top_compute) for e in model.entries[target].values()
     )  # below cut: reach > log10 1.25
     pairs, laws_right, base_right = _held_pairs(held_runs)
     return LearnedDrawError(
-        target, math.log10(top / new_top), specific_sd, shared, errors, pairs, laws_right, base_right
+        target, math.log10(top / new_top), specific_sd, shared, errors, pairs, laws_right, base_right, kept
     )
+
+
+def _specific_sd(errors: Array) -> float:
+    """The spread of backtest errors across datasets about their mean (the shared part): what can reorder."""
+    return float(np.sqrt(np.sum((errors - errors.mean()) ** 2) / (len(errors) - 1)))
 
 
 def _held_pairs(
