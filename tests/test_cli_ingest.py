@@ -448,3 +448,19 @@ def test_n_in_millions_beside_d_in_billions_is_refused_naming_both_columns(run: 
         table.read_text().replace(",1.2,", ",1.2B,").replace(",3.0,", ",3B,").replace(",6.0,", ",6B,")
     )
     assert run("ingest", table, "--column", "N=params_M", "--column", "D=tokens_B").exit_code == 0
+
+
+def test_a_column_of_epochs_above_one_is_warned_about_at_ingest(run: Any, good: Path, tmp_path: Path) -> None:
+    # a multi-epoch sweep's `epochs` column was listed as "not used" and nothing said D counts repeated tokens
+    lines = (good / "long.csv").read_text().splitlines()
+    for epochs, warned in (("1", False), ("4", True)):
+        rows = [lines[0] + ",epochs"] + [f"{ln},{epochs if i % 2 else 1}" for i, ln in enumerate(lines[1:])]
+        path = tmp_path / f"epochs_{epochs}.csv"
+        path.write_text("\n".join(rows) + "\n")
+        result = run("ingest", path)
+        assert result.exit_code == 0
+        said = "warning: column 'epochs' says" in result.stdout + result.stderr
+        assert said is warned, epochs
+        if warned:
+            assert "up to 4 epochs" in result.stdout + result.stderr
+            assert "--where epochs=1" in result.stdout + result.stderr

@@ -317,6 +317,36 @@ def _run_id_notes(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: Column names (``schema.norm_name``) that count a run's passes over its data.
+EPOCH_COLUMNS = frozenset(
+    {"epochs", "epoch", "num_epochs", "n_epochs", "data_epochs", "repetitions", "data_repeats"}
+)
+
+
+def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
+    """A warning where a column not used (``extra_prefix`` + its name) counts passes over the data and some run
+    made more than one: l2l takes D as tokens seen, each as good as new, which repeated tokens are not."""
+    for col in frame.columns:
+        if (
+            not col.startswith(extra_prefix)
+            or schema.norm_name(col[len(extra_prefix) :]) not in EPOCH_COLUMNS
+        ):
+            continue
+        values = frame.get_column(col).cast(pl.Float64, strict=False)
+        repeated = int((values > 1.0 + 1e-9).sum())
+        if repeated == 0:
+            continue
+        name = col[len(extra_prefix) :]
+        top = float(values.fill_null(1.0).fill_nan(1.0).to_numpy().max())
+        return [
+            f"warning: column {name!r} says {repeated} of {frame.height} rows repeat their data (up to "
+            f"{top:g} epochs): l2l takes D as tokens seen and fits every law as if each "
+            "token were new, which repeated tokens are not (Muennighoff et al. 2023): a law fitted over them "
+            f"bends; keep the single-pass runs with --where {name}=1"
+        ]
+    return []
+
+
 def table_notes(
     frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
 ) -> list[str]:

@@ -50,6 +50,7 @@ from l2l.io.provenance import (
     reject_differing_repeats,
     reject_repeats,
     repeat_notes,
+    repeated_data_notes,
     table_notes,
 )
 from l2l.io.readers import (
@@ -732,6 +733,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             if part.accuracy is not None:
                 part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.column).height
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
+    repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     averaged = _average(frame.drop("seed"))
     kept = dict(averaged.group_by("_file").len().iter_rows())
@@ -754,7 +756,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
-    provenance[-1].setdefault("decisions", []).extend(table_notes(canon, own, how, given_c=given_c))
+    provenance[-1].setdefault("decisions", []).extend(
+        table_notes(canon, own, how, given_c=given_c) + repeated
+    )
     if acc_provenance:
         provenance.extend(acc_provenance)
     every = [p.every for p in parts if p.every is not None]
