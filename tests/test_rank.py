@@ -227,6 +227,22 @@ def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None
     json.dumps(em.to_dict(), allow_nan=False)
 
 
+def test_misses_that_agree_by_chance_leave_the_kept_order_half_the_anchors_noise() -> None:
+    # three datasets alike but for their level: their measured order never moves, their misses agree
+    cands = [_candidate(f"d{k}", FAST, 1) for k in range(3)]
+    cands = [
+        Candidate(c.name, c.own_eval, {ev: _scaled(r, 1.0 + 0.01 * k) for ev, r in c.runs.items()})
+        for k, c in enumerate(cands)
+    ]
+    em = learn_draw_error(cands, "T", draws=12, seed=0)
+    assert em.kept_order_sd is not None
+    assert em.kept_order_sd > 1e-4  # not ~0
+
+
+def _scaled(r: Sweep, factor: float) -> Sweep:
+    return Sweep.of(r.N, r.D, r.C, r.loss * factor)
+
+
 def test_an_order_kept_is_as_sure_as_its_own_backtest_not_the_laws_scatter(model: RankModel) -> None:
     # where the laws are not used, the spread that can reorder the measured order is the order's own backtest
     # miss (``kept_order_sd``), in place of the anchors' noise (the laws' scatter) and the laws' specific error:

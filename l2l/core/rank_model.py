@@ -782,6 +782,10 @@ def _weights(targets: str | Sequence[str] | Mapping[str, float]) -> dict[str, fl
     return out
 
 
+#: The kept order's learned spread is at least this fraction of the anchors' median noise (``learn_draw_error``).
+KEPT_NOISE_FLOOR = 0.5
+
+
 @dataclass(frozen=True)
 class LearnedDrawError:
     """Extrapolation error learned inside the sweep, usable as ``draw_error``: called with a reach (log10 of
@@ -897,6 +901,11 @@ def learn_draw_error(
     shared = float(err.mean())
     specific_sd = _specific_sd(err)
     kept = _specific_sd(np.array([h[5] - float(np.mean(h[3])) for h in held_runs]))
+    # a few datasets' misses can agree by chance (three, within 0.01 %, would put P(best) 1.00 on any lead): never
+    # below half the anchors' noise (on the paper's 25 targets the misses' spread is 0.7-4.7x that noise)
+    noise = [a for h in held_runs if math.isfinite(a := _anchor_sd(model.entries[target], h[0]))]
+    if noise:
+        kept = max(kept, KEPT_NOISE_FLOOR * float(np.median(noise)))
     new_top = max(
         float(e.top_compute) for e in model.entries[target].values()
     )  # below cut: reach > log10 1.25
