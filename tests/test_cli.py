@@ -647,3 +647,23 @@ def test_fit_law_fits_the_datasets_with_an_own_eval_and_lists_the_others(
     assert rows["beta"]["status"] == "ok"
     assert rows["gamma"]["status"] == "failed"
     assert "no own eval for dataset gamma (pass --own-eval gamma=EVAL" in rows["gamma"]["error"]
+
+
+def test_a_law_left_unfitted_beside_others_is_named_once_in_its_note(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    lines = synthetic_csv.read_text().splitlines()
+    header = lines[0].split(",")
+    tiny = []
+    for i, n in enumerate(["1e7", "2e7", "4e7", "8e7"]):
+        row = dict.fromkeys(header, "")
+        row.update(dataset="tiny", N=n, D="1e9", eval="tiny_val", loss=str(3 - i * 0.1))
+        tiny.append(",".join(row[h] for h in header))
+    table = tmp_path / "with_tiny.csv"
+    table.write_text("\n".join([*lines, *tiny]) + "\n")
+    assert run("ingest", table).exit_code == 0
+    res = run("fit-law")
+    assert res.exit_code == 0, res.output
+    note = next(ln for ln in res.output.splitlines() if "not fitted" in ln)
+    assert note.count("tiny/tiny_val") == 1
+    assert "4 runs cannot fit" in note

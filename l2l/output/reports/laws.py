@@ -109,7 +109,7 @@ def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[s
                     "converged": False,
                 }
             )
-            notes.append(f"{ds}/{ev}: not fitted: {res}")
+            notes.append(f"{ds}/{ev}: not fitted: {str(res).removeprefix(f'{ds}/{ev}: ')}")  # named once
             continue
         d = res.to_dict()
         d.pop("bootstrap", None)
