@@ -353,24 +353,32 @@ FAR_RUN_SDS = 8.0
 FAR_RUNS = "far from the law"
 
 
-def _far_mask(r: Array) -> NDArray[np.bool_]:
-    """Which log residuals ``r`` lie far from the law: beyond ``FAR_RUN_LOG`` and ``FAR_RUN_SDS`` robust sds."""
+def far_mask(r: Array) -> NDArray[np.bool_]:
+    """Which log residuals ``r`` (``log_residuals``) lie far from the law: beyond ``FAR_RUN_LOG`` and
+    ``FAR_RUN_SDS`` robust sds of them all."""
     a = np.abs(r)
     robust_sd = 1.4826 * float(np.median(a))
     return np.asarray((a > FAR_RUN_LOG) & (a > FAR_RUN_SDS * robust_sd), dtype=np.bool_)
 
 
+def log_residuals(fit: LawFit, N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> Array:
+    """log(loss) − log(law) of runs (N, D, loss): each run's own, whatever other runs are scored with it (a caller
+    that scores many subsets of the same runs computes them once and indexes them)."""
+    return np.log(np.asarray(loss, dtype=np.float64)) - np.log(
+        np.asarray(fit.predict(N, D), dtype=np.float64)
+    )
+
+
 def far_runs(fit: LawFit, N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> NDArray[np.bool_]:
     """Which runs (N, D, loss) lie far from the fitted law, by the rule of its "far from the law" warning: runs
     that diverged or were mislabelled, which say nothing of how well the law extrapolates."""
-    r = np.log(np.asarray(loss, dtype=np.float64)) - np.log(np.asarray(fit.predict(N, D), dtype=np.float64))
-    return _far_mask(r)
+    return far_mask(log_residuals(fit, N, D, loss))
 
 
 def _far_runs(r: Array, n: Array, d: Array) -> list[str]:
     """A warning naming the runs that lie far from the law (none when none do)."""
     a = np.abs(r)
-    far = np.flatnonzero(_far_mask(r))
+    far = np.flatnonzero(far_mask(r))
     if not len(far):
         return []
     k = int(far[np.argmax(a[far])])

@@ -27,7 +27,7 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.base.text import plural
-from l2l.core.fit import FitCache, FitOptions, LawFit
+from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, propagated_interval
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL, budgets
@@ -399,11 +399,23 @@ class _Translations:
     def __init__(self, plan: HoldoutPlan, book: LawBook, rtol: float) -> None:
         self.plan, self.book, self.rtol = plan, book, rtol
         self.done: dict[PairSpec, LossToLoss | Skip] = {}
+        #: (dataset, eval) → (its law, the log residuals of its fitting runs about it): every translation from
+        #: or to those runs scores a subset of them (far runs), each made once
+        self.residuals: dict[tuple[str, str], tuple[LawFit, np.ndarray]] = {}
 
     def get(self, spec: PairSpec) -> LossToLoss | Skip:
         if spec not in self.done:
             self.done[spec] = self._fit(spec)
         return self.done[spec]
+
+    def _residuals(self, dataset: str, eval_name: str, law: LawFit) -> np.ndarray:
+        kept = self.residuals.get((dataset, eval_name))
+        if kept is None or kept[0] is not law:
+            kept = self.residuals[(dataset, eval_name)] = (
+                law,
+                log_residuals(law, *self.plan.train_sides.side(dataset, eval_name)),
+            )
+        return kept[1]
 
     def _fit(self, spec: PairSpec) -> LossToLoss | Skip:
         x_law = self.book.try_get(spec.src, spec.x_eval)
@@ -411,9 +423,19 @@ class _Translations:
         if isinstance(x_law, FitError) or isinstance(y_law, FitError):
             return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
         kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
+        sides = self.plan.train_sides
         try:
-            x, y, n, d = self.plan.train_sides.xy(spec, self.rtol)
-            return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d))
+            li, ri = rows = sides.pair_rows(spec, self.rtol)
+            x, y, n, d = sides.xy(spec, rows=rows)
+            rx = self._residuals(spec.src, spec.x_eval, x_law)[li]
+            ry = self._residuals(spec.tgt, spec.y_eval, y_law)[ri]
+            # the y law is scored at the pairs' (N, D), the x runs': a y run paired within the tolerance, not at
+            # the same (N, D), is scored there
+            ny, dy, _ = sides.side(spec.tgt, spec.y_eval)
+            moved = (ny[ri] != n) | (dy[ri] != d)
+            if moved.any():
+                ry[moved] = log_residuals(y_law, n[moved], d[moved], y[moved])
+            return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d), residuals=(rx, ry))
         except (FitError, SelectionError) as exc:
             return Skip("loss-to-loss", "translation", str(exc))
 

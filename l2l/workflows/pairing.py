@@ -49,6 +49,7 @@ class Sides:
         self.frame = frame
         self._parts: dict[tuple[str, str], pl.DataFrame] | None = None
         self._columns: dict[tuple[str, str], tuple[np.ndarray, ...]] = {}
+        self._floats: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def get(self, dataset: str, eval_name: str) -> pl.DataFrame:
         if self._parts is None:
@@ -73,15 +74,21 @@ class Sides:
         for key, idx in rows_by_dataset_eval(self.frame).items():
             self._columns[key] = tuple(col[idx] for col in columns)
 
-    def xy(
-        self, spec: PairSpec, rtol: float = SAME_RTOL
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The x, y, N and D columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of
-        ``same_model_pairs``, in their order (by C, then N), from arrays: no frame is built (``evaluate`` fits
-        hundreds of translations). Where those functions refuse (a side without runs, nothing paired), they are
-        called to say why."""
-        nx, dx, cx, lx, rx = self._arrays(spec.src, spec.x_eval)
-        ny, dy, _, ly, ry = self._arrays(spec.tgt, spec.y_eval)
+    def side(self, dataset: str, eval_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, D, loss) of the runs of ``dataset`` on ``eval_name`` as float arrays, in the table's order: the rows
+        ``pair_rows`` indexes."""
+        key = (dataset, eval_name)
+        if key not in self._floats:
+            n, d, _, loss, _ = self._arrays(dataset, eval_name)
+            self._floats[key] = (n.astype(np.float64), d.astype(np.float64), loss.astype(np.float64))
+        return self._floats[key]
+
+    def pair_rows(self, spec: PairSpec, rtol: float = SAME_RTOL) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the two sides (``side``) of every pair of ``pair_runs`` (join on (N, D)) or, for one
+        dataset, of ``same_model_pairs``, in their order (by C, then N). Where those functions refuse (a side
+        without runs, nothing paired), they are called to say why."""
+        nx, dx, cx, _, rx = self._arrays(spec.src, spec.x_eval)
+        ny, dy, _, _, ry = self._arrays(spec.tgt, spec.y_eval)
         if spec.src == spec.tgt:
             if not len(nx) or not len(ny):
                 same_model_pairs(self, spec.src, spec.x_eval, spec.y_eval)
@@ -99,12 +106,17 @@ class Sides:
             if not len(li):
                 pair_runs(self, spec, rtol=rtol)
         order = np.lexsort((nx[li], cx[li]))
-        return (
-            lx[li][order].astype(np.float64),
-            ly[ri][order].astype(np.float64),
-            nx[li][order].astype(np.float64),
-            dx[li][order].astype(np.float64),
-        )
+        return li[order], ri[order]
+
+    def xy(
+        self, spec: PairSpec, rtol: float = SAME_RTOL, rows: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The x, y, N and D columns of ``pair_runs`` (join on (N, D)) or, for one dataset, of
+        ``same_model_pairs``, in their order (``pair_rows``; ``rows``: its answer, when the caller has it), from
+        arrays: no frame is built (``evaluate`` fits hundreds of translations)."""
+        li, ri = self.pair_rows(spec, rtol) if rows is None else rows
+        nx, dx, lx = self.side(spec.src, spec.x_eval)
+        return lx[li], self.side(spec.tgt, spec.y_eval)[2][ri], nx[li], dx[li]
 
     def nd_rows(
         self, spec: PairSpec, rtol: float = SAME_RTOL

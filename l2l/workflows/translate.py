@@ -20,7 +20,7 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import KINDS, Join, Kind
 from l2l.base.text import plural
-from l2l.core.fit import FitCache, FitOptions, LawFit, far_runs
+from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import e_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
@@ -266,16 +266,20 @@ def translation_of(
     kind: Kind,
     free_e1: bool = False,
     at: tuple[ArrayLike, ArrayLike] | None = None,
+    residuals: tuple[Array, Array] | None = None,
 ) -> LossToLoss:
     """``fit_translation`` on the pairs' columns ``x`` and ``y`` (``pairing.Sides.xy``). With ``at`` (the pairs'
     N and D), a pair whose run lies far from its own law on either side (diverged or mislabelled, the rule of
     fit-law's "far from the law" warning) is left out, and a warning says how many: one diverged run per dataset
-    had put a probe's translations 14 % off and their backtested intervals at ±42 %."""
+    had put a probe's translations 14 % off and their backtested intervals at ±42 %. ``residuals``: the two sides'
+    ``log_residuals`` at ``at`` when the caller has them already (``evaluate`` fits hundreds of translations
+    from the same runs)."""
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     dropped = 0
     if at is not None and len(xa):
         n, d = at
-        keep = ~(far_runs(x_law, n, d, xa) | far_runs(y_law, n, d, ya))
+        rx, ry = residuals or (log_residuals(x_law, n, d, xa), log_residuals(y_law, n, d, ya))
+        keep = ~(far_mask(rx) | far_mask(ry))
         dropped = int((~keep).sum())
         xa, ya = xa[keep], ya[keep]
     out = fit_loss_to_loss(
