@@ -46,6 +46,7 @@ __all__ = [
     "optimal_interval",
     "prediction_sd",
     "propagated_interval",
+    "propagated_through",
     "translation_interval",
     "with_rival",
 ]
@@ -263,9 +264,23 @@ def propagated_interval(
     ``upstream`` map to the ends, and each side is widened in quadrature (log space) by ``resid_sd`` (the map's
     regression residual) and ``sd_param`` (its parameter spread), at ``upstream``'s level. Nothing backtests the
     map, so the result is flagged a lower bound."""
+    mapped = (f(upstream.estimate), f(upstream.lo), f(upstream.hi), f(upstream.raw))
+    return propagated_through(upstream, mapped, resid_sd=resid_sd, sd_param=sd_param, notes=notes)
+
+
+def propagated_through(
+    upstream: PredictiveInterval,
+    mapped: Sequence[float],
+    *,
+    resid_sd: float,
+    sd_param: float = 0.0,
+    notes: Iterable[str] = (),
+) -> PredictiveInterval:
+    """``propagated_interval`` from the map's values at ``upstream``'s estimate, lo, hi and raw (``mapped``, in
+    that order): a caller that carries many intervals through one map evaluates it on them all at once."""
     z = normal_quantile(upstream.level)
-    est = f(upstream.estimate)
-    ends = sorted((f(upstream.lo), f(upstream.hi)))
+    est, at_lo, at_hi, raw = mapped
+    ends = sorted((at_lo, at_hi))
     if not (est > 0 and ends[0] > 0 and math.isfinite(ends[1])):
         raise FitError(f"the translated interval is not a positive loss ({ends[0]:.4g} … {ends[1]:.4g})")
     extra = math.hypot(z * resid_sd, z * sd_param)
@@ -279,7 +294,7 @@ def propagated_interval(
         distance=upstream.distance,
         method="propagated+residual",
         lower_bound_only=True,
-        raw=f(upstream.raw),
+        raw=raw,
         sd_param=sd_param,
         notes=tuple(notes),
     )

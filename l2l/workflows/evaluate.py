@@ -28,7 +28,7 @@ from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
-from l2l.core.intervals import combined_interval, propagated_interval
+from l2l.core.intervals import combined_interval, propagated_through
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
@@ -613,23 +613,34 @@ class _Intervals:
             values, self._placement(tgt, N, D), model=model, method="mean", level=self.level
         )
 
-    def onward(self, own_pi: PredictiveInterval | None, tgt: str, ev: str) -> PredictiveInterval | None:
-        """An own-loss interval carried through ``tgt``'s own → ``ev`` translation (not backtested)."""
+    def onward(
+        self, own_pis: Sequence[PredictiveInterval | None], tgt: str, ev: str
+    ) -> list[PredictiveInterval | None]:
+        """Own-loss intervals carried through ``tgt``'s own → ``ev`` translation (not backtested), the translation
+        evaluated on them all at once (evaluate carries thousands). None where one is None, or reaches to or below
+        the translation's E0 (outside its domain), or does not map to a positive loss."""
         own = self.plan.own_eval[tgt]
-        if own_pi is None or ev == own:
-            return own_pi
-        t2 = self.translations.get(PairSpec(tgt, own, tgt, ev))
-        if isinstance(t2, Skip) or own_pi.lo <= t2.E0:
-            return None
-        link = t2
-
-        def through(v: float) -> float:
-            return float(link.predict(v))
-
-        try:
-            return propagated_interval(own_pi, through, resid_sd=t2.resid_sd)
-        except FitError:
-            return None
+        if ev == own:
+            return list(own_pis)
+        out: list[PredictiveInterval | None] = [None] * len(own_pis)
+        made = [(i, pi) for i, pi in enumerate(own_pis) if pi is not None]
+        t2 = self.translations.get(PairSpec(tgt, own, tgt, ev)) if made else None
+        if not isinstance(t2, LossToLoss):
+            return out
+        e0 = t2.E0
+        # written as "not at or below E0": a nan goes on to the translation, which refuses it
+        made = [
+            (i, pi) for i, pi in made if not (pi.lo <= e0 or pi.estimate <= e0 or pi.hi <= e0 or pi.raw <= e0)
+        ]
+        if not made:
+            return out
+        values = t2.predict(np.array([(pi.estimate, pi.lo, pi.hi, pi.raw) for _, pi in made])).tolist()
+        for (i, pi), mapped in zip(made, values, strict=True):
+            try:
+                out[i] = propagated_through(pi, mapped, resid_sd=t2.resid_sd)
+            except FitError:
+                out[i] = None
+        return out
 
     def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
         own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
@@ -642,15 +653,24 @@ class _Intervals:
             if pi is not None:
                 by_target.setdefault((p.tgt, p.N, p.D), []).append(pi.raw)
         comb_own = {key: self.combined_own(key[0], v, key[1], key[2]) for key, v in by_target.items()}
-        out = []
-        for p in preds:
+        # each prediction's single-source own-loss interval, carried to its eval: one batch per (target, eval)
+        carried: dict[tuple[str, str], list[int]] = {}
+        singles: list[PredictiveInterval | None] = []
+        for j, p in enumerate(preds):
             single = own_single.get((p.src, p.tgt, p.N, p.D))
             if single is None and p.setting != "train-to-train":
                 single = self.own_translation(p.src, p.tgt, p.source_loss, p.N, p.D)
-            l2l_pi = self.onward(single, p.tgt, p.eval) if p.loss_to_loss is not None else None
+            singles.append(single if p.loss_to_loss is not None else None)
+            carried.setdefault((p.tgt, p.eval), []).append(j)
+        l2l_pis: list[PredictiveInterval | None] = [None] * len(preds)
+        for (tgt, ev), rows in carried.items():
+            for j, pi in zip(rows, self.onward([singles[j] for j in rows], tgt, ev), strict=True):
+                l2l_pis[j] = pi
+        out = []
+        for p, l2l_pi in zip(preds, l2l_pis, strict=True):
             comb_key = ("combined", p.tgt, p.N, p.D, p.eval)
             if comb_key not in self._memo:
-                self._memo[comb_key] = self.onward(comb_own.get((p.tgt, p.N, p.D)), p.tgt, p.eval)
+                self._memo[comb_key] = self.onward([comb_own.get((p.tgt, p.N, p.D))], p.tgt, p.eval)[0]
             comb_pi = self._memo[comb_key]
             out.append(
                 replace(
