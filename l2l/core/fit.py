@@ -361,18 +361,23 @@ def far_mask(r: Array) -> NDArray[np.bool_]:
     return np.asarray((a > FAR_RUN_LOG) & (a > FAR_RUN_SDS * robust_sd), dtype=np.bool_)
 
 
-def log_residuals(fit: LawFit, N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> Array:
+def log_residuals(
+    fit: LawFit, N: ArrayLike, D: ArrayLike, loss: ArrayLike, *, predicted: ArrayLike | None = None
+) -> Array:
     """log(loss) − log(law) of runs (N, D, loss): each run's own, whatever other runs are scored with it (a caller
-    that scores many subsets of the same runs computes them once and indexes them)."""
-    return np.log(np.asarray(loss, dtype=np.float64)) - np.log(
-        np.asarray(fit.predict(N, D), dtype=np.float64)
-    )
+    that scores many subsets of the same runs computes them once and indexes them). ``predicted``: the law at
+    (N, D), when the caller has it (``Sweep.predicted``)."""
+    law = fit.predict(N, D) if predicted is None else predicted
+    return np.log(np.asarray(loss, dtype=np.float64)) - np.log(np.asarray(law, dtype=np.float64))
 
 
-def far_runs(fit: LawFit, N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> NDArray[np.bool_]:
+def far_runs(
+    fit: LawFit, N: ArrayLike, D: ArrayLike, loss: ArrayLike, *, predicted: ArrayLike | None = None
+) -> NDArray[np.bool_]:
     """Which runs (N, D, loss) lie far from the fitted law, by the rule of its "far from the law" warning: runs
-    that diverged or were mislabelled, which say nothing of how well the law extrapolates."""
-    return far_mask(log_residuals(fit, N, D, loss))
+    that diverged or were mislabelled, which say nothing of how well the law extrapolates (``predicted``: see
+    ``log_residuals``)."""
+    return far_mask(log_residuals(fit, N, D, loss, predicted=predicted))
 
 
 def _far_runs(r: Array, n: Array, d: Array) -> list[str]:

@@ -64,7 +64,7 @@ def scatter_of(fit: LawFit, sweep: Sweep) -> float:
     """The robust sd of the sweep's runs about the law (1.4826 × the median |log residual|): the run-to-run
     noise, not the misfit of a few runs far from it (the RMSE of Porian et al.'s sweeps, 3–5 %, is mostly their
     smallest models; their runs scatter by about 1 %)."""
-    resid = np.log(sweep.loss) - np.log(fit.predict(sweep.N, sweep.D))
+    resid = np.log(sweep.loss) - np.log(sweep.predicted(fit.law))
     return float(1.4826 * np.median(np.abs(resid)))
 
 

@@ -205,14 +205,11 @@ def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
     top = sweep.max_C / (1 + BUDGET_RTOL) <= sweep.C  # the largest budget, rounding jitter of C included
     # ... without runs far from the law (diverged or mislabelled: fit-law warns of them), which made a law 0.2 %
     # from the truth "poor" on a probe's table
-    top &= ~far_runs(fit, sweep.N, sweep.D, sweep.loss)
+    law = sweep.predicted(fit.law)
+    top &= ~far_runs(fit, sweep.N, sweep.D, sweep.loss, predicted=law)
     near = top & (np.abs(aspect_of(fit, sweep.N, sweep.D)) <= MAX_ASPECT)
     use = near if near.any() else top
-    miss = (
-        float(np.mean(np.log(sweep.loss[use] / fit.predict(sweep.N[use], sweep.D[use]))))
-        if use.any()
-        else 0.0
-    )
+    miss = float(np.mean(np.log(sweep.loss[use] / law[use]))) if use.any() else 0.0
     if abs(miss) > POOR_TOP:
         word = "above" if miss > 0 else "below"
         why.append(f"its own largest runs lie {100 * abs(miss):.1f} % {word} it")

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError
-from l2l.core.laws import Array
+from l2l.core.laws import Array, ScalingLaw
 
 __all__ = [
     "BUDGET_RTOL",
@@ -101,6 +101,19 @@ class Sweep:
     @property
     def max_C(self) -> float:
         return float(self.C.max())
+
+    def predicted(self, law: ScalingLaw) -> Array:
+        """``law.predict`` at every run (read-only), made once per law: a law's far-run check, poor-law check and
+        run scatter all score it on its own runs (``evaluate``: hundreds of laws)."""
+        made: dict[ScalingLaw, Array] | None = self.__dict__.get("_predicted")
+        if made is None:
+            made = {}
+            object.__setattr__(self, "_predicted", made)  # a cache beside the frozen fields, not one of them
+        if law not in made:
+            values = law.predict(self.N, self.D)
+            values.flags.writeable = False
+            made[law] = values
+        return made[law]
 
 
 #: Compute values within this relative distance are one budget: C = 6·N·D from rounded sizes scatters one grid

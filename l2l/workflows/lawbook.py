@@ -283,7 +283,7 @@ class LawBook:
         for (ds, ev), fit in zip(members, self._fit_concrete(members, form), strict=True):
             sweep = self.sweeps.get(ds, ev)
             if isinstance(fit, LawFit):
-                far = far_runs(fit, sweep.N, sweep.D, sweep.loss)
+                far = far_runs(fit, sweep.N, sweep.D, sweep.loss, predicted=sweep.predicted(fit.law))
                 sweep = sweep.subset(~far) if far.any() else sweep
             table[ds] = sweep
         return table
