@@ -143,12 +143,12 @@ def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
 
 
 def test_a_source_loss_below_e0_skips_loss_to_loss_with_reason_domain() -> None:
-    from l2l.workflows.evaluate import Skip, _through
-    from l2l.workflows.translate import ChainStep, fit_loss_to_loss
+    from l2l.workflows.evaluate import Skip, _step
+    from l2l.workflows.translate import fit_loss_to_loss
 
     x = np.linspace(2.5, 4.0, 12)
     t = fit_loss_to_loss(x, 0.5 * (x - 2.0) ** 1.2 + 1.0, E0=2.0, E1=1.0, src="p", tgt="q")
-    value, notes, skip = _through([t], ChainStep("measured", "p", "p_val", 1.9, None, False))
+    value, notes, skip = _step(t, 1.9)
     assert value is None
     assert notes == []
     assert skip is not None
@@ -156,9 +156,9 @@ def test_a_source_loss_below_e0_skips_loss_to_loss_with_reason_domain() -> None:
     assert "E0 = 2" in skip.detail
     # a step that could not be fitted stops the chain with its own skip
     failed = Skip("loss-to-loss", "translation", "too few pairs")
-    assert _through([t, failed], ChainStep("measured", "p", "p_val", 3.0, None, False)) == (None, [], failed)
+    assert _step(failed, 3.0) == (None, [], failed)
     # beyond the fitted range: a prediction, with a note
-    value, notes, skip = _through([t], ChainStep("measured", "p", "p_val", 5.0, None, False))
+    value, notes, skip = _step(t, 5.0)
     assert skip is None
     assert value is not None
     assert notes == ["train-train p→q: extrapolates from x = 5"]

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -41,7 +40,7 @@ from l2l.workflows.evaluate_tables import (
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides
 from l2l.workflows.predict import calibrated_interval
-from l2l.workflows.translate import ChainStep, LossToLoss, compose, translation_of
+from l2l.workflows.translate import LossToLoss, carry, translation_of
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -399,6 +398,7 @@ class _Translations:
     def __init__(self, plan: HoldoutPlan, book: LawBook, rtol: float) -> None:
         self.plan, self.book, self.rtol = plan, book, rtol
         self.done: dict[PairSpec, LossToLoss | Skip] = {}
+        self.by_name: dict[tuple[str, str], LossToLoss | Skip] = {}
         #: (dataset, eval) → (its law, the log residuals of its fitting runs about it): every translation from
         #: or to those runs scores a subset of them (far runs), each made once
         self.residuals: dict[tuple[str, str], tuple[LawFit, np.ndarray]] = {}
@@ -407,6 +407,13 @@ class _Translations:
         if spec not in self.done:
             self.done[spec] = self._fit(spec)
         return self.done[spec]
+
+    def onward(self, dataset: str, eval_name: str) -> LossToLoss | Skip:
+        """``dataset``'s own → ``eval_name`` translation (train-test), by name (asked once per prediction)."""
+        key = (dataset, eval_name)
+        if key not in self.by_name:
+            self.by_name[key] = self.get(PairSpec(dataset, self.plan.own_eval[dataset], dataset, eval_name))
+        return self.by_name[key]
 
     def _residuals(self, dataset: str, eval_name: str, law: LawFit) -> np.ndarray:
         kept = self.residuals.get((dataset, eval_name))
@@ -440,26 +447,17 @@ class _Translations:
             return Skip("loss-to-loss", "translation", str(exc))
 
 
-def _through(
-    chain: Sequence[LossToLoss | Skip], start: ChainStep
-) -> tuple[float | None, list[str], Skip | None]:
-    """The measured loss pushed through the chain: (prediction, extrapolation notes, skip)."""
-    steps: list[LossToLoss] = []
-    for link in chain:
-        if isinstance(link, Skip):
-            return None, [], link
-        steps.append(link)
+def _step(link: LossToLoss | Skip, x: float) -> tuple[float | None, list[str], Skip | None]:
+    """The loss ``x`` pushed through one translation: (prediction, extrapolation notes, skip)."""
+    if isinstance(link, Skip):
+        return None, [], link
     try:
-        path = compose(start, steps)
+        value, extrapolated = carry(link, x)
     except FitError as exc:
         return None, [], Skip("loss-to-loss", "domain", str(exc))
-    notes = [
-        f"{s.translation.kind} {s.translation.src}→{s.translation.tgt}:{s.translation.eval} "
-        f"extrapolates from x = {prev.value:.4g}"
-        for prev, s in pairwise(path)
-        if s.extrapolated and s.translation is not None
-    ]
-    return path[-1].value, notes, None
+    if not extrapolated:
+        return value, [], None
+    return value, [f"{link.kind} {link.src}→{link.tgt}:{link.eval} extrapolates from x = {x:.4g}"], None
 
 
 class _Independent:
@@ -501,15 +499,13 @@ def _pair_step(
         jobs: list[tuple[Setting, str]] = [("train-to-train", own1)]
         jobs += [("train-to-test", t) for t in plan.test_evals if t in losses and t != own1]  # own1: train
         jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]
-        start = ChainStep(f"measured: {p0}:{own0}", p0, own0, float(x0), None, False)
         # the train-train step is every job's first: made once per held-out run, then carried onward
-        own_value, own_notes, own_skip = _through([tt], start)
+        own_value, own_notes, own_skip = _step(tt, float(x0))
         for setting, ev in jobs:
             if setting == "train-to-train" or own_value is None:
                 l2l, notes, skip = own_value, own_notes, own_skip
             else:
-                mid = ChainStep("", p1, own1, own_value, None, False)
-                l2l, notes, skip = _through([translations.get(PairSpec(p1, own1, p1, ev))], mid)
+                l2l, notes, skip = _step(translations.onward(p1, ev), own_value)
                 notes = notes if skip else [*own_notes, *notes]
             skips = [skip] if skip else []
             made = independent.value(p1, ev, n, d)
@@ -624,7 +620,7 @@ class _Intervals:
             return list(own_pis)
         out: list[PredictiveInterval | None] = [None] * len(own_pis)
         made = [(i, pi) for i, pi in enumerate(own_pis) if pi is not None]
-        t2 = self.translations.get(PairSpec(tgt, own, tgt, ev)) if made else None
+        t2 = self.translations.onward(tgt, ev) if made else None
         if not isinstance(t2, LossToLoss):
             return out
         e0 = t2.E0

@@ -43,6 +43,7 @@ __all__ = [
     "LossToLoss",
     "TranslationBands",
     "TranslationResult",
+    "carry",
     "compose",
     "fit_loss_to_loss",
     "fit_translation",
@@ -196,13 +197,18 @@ class ChainStep:
         }
 
 
+def carry(t: LossToLoss, value: float) -> tuple[float, bool]:
+    """One step of a chain: ``value`` through ``t``, and whether ``value`` lies outside the source losses ``t`` was
+    fitted on (the step extrapolates). Raises FitError at or below E0."""
+    return float(t.predict(value)), t.extrapolates(value)
+
+
 def compose(start: ChainStep, translations: list[LossToLoss]) -> list[ChainStep]:
     """Push a measured loss through a chain of translations (e.g. train-train then train-test)."""
     steps = [start]
     value = start.value
     for t in translations:
-        extrap = t.extrapolates(value)
-        value = float(t.predict(value))
+        value, extrap = carry(t, value)
         steps.append(
             ChainStep(f"{t.kind}: {t.src}:{t.x_eval} → {t.tgt}:{t.eval}", t.tgt, t.eval, value, t, extrap)
         )
