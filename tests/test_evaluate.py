@@ -237,3 +237,21 @@ def test_every_detail_interval_holds_its_own_centre(ingested: Any) -> None:
             centre, lo, hi = r[f"{m}_corrected"], r[f"{m}_lo"], r[f"{m}_hi"]
             if lo is not None:
                 assert lo <= centre <= hi, (m, r)
+
+
+def test_with_intervals_is_replace_of_the_four() -> None:
+    """``HeldOutPrediction.with_intervals`` names every field (one constructor call, not ``replace``): a field added
+    to the class must be added there too."""
+    from dataclasses import fields, replace
+
+    from l2l.core.predictive import PredictiveInterval
+    from l2l.workflows.evaluate import HeldOutPrediction, Skip
+
+    pi = PredictiveInterval(2.0, 1.9, 2.1, 0.9, 0.5, "m", False, 2.0)
+    skip = Skip("independent", "law", "x")
+    p = HeldOutPrediction("train-to-test", "a", "b", "e", 1e9, 2e10, 2.0, 2.1, 2.05, 2.2, ("n",), (skip,))
+    want = replace(
+        p, combined=2.07, interval_independent=pi, interval_loss_to_loss=None, interval_combined=pi
+    )
+    assert p.with_intervals(2.07, pi, None, pi) == want
+    assert len(fields(HeldOutPrediction)) == 16
