@@ -449,3 +449,17 @@ def test_a_diverged_run_is_left_out_of_the_backtests_and_the_translations(
     (t,) = translate(runs, src="alpha", tgts=["beta"], split="sweep")
     assert t.translation is not None
     assert any("with a run far from its law" in w for w in t.translation.warnings)
+
+
+def test_robust_sd_is_numpys_median_bit_for_bit() -> None:
+    """``robust_sd`` takes the median from one sort: the value of 1.4826 × ``np.median`` |r|, odd and even
+    lengths, ties, and nan."""
+    from l2l.core.fit import robust_sd
+
+    rng = np.random.default_rng(0)
+    for n in [*range(1, 12), 40, 41]:
+        for _ in range(50):
+            r = rng.normal(size=n) * 10.0 ** rng.integers(-6, 2)
+            r[: n // 3] = r[0]
+            assert robust_sd(r) == 1.4826 * float(np.median(np.abs(r)))
+    assert np.isnan(robust_sd(np.array([0.1, np.nan, 0.2])))

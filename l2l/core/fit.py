@@ -353,12 +353,23 @@ FAR_RUN_SDS = 8.0
 FAR_RUNS = "far from the law"
 
 
+def robust_sd(r: ArrayLike) -> float:
+    """1.4826 × the median |r|: the sd of normal residuals ``r`` (about 0), robust to a few far ones. The median
+    from one sort, ``np.median``'s value bit for bit (the middle value, or the mean of the middle two; nan with a
+    nan) at an eighth of its cost: ``evaluate`` takes it of a law's tens of residuals thousands of times."""
+    a = np.sort(np.abs(np.asarray(r, dtype=np.float64)).ravel())
+    n = len(a)
+    if n == 0 or np.isnan(a[-1]):
+        return 1.4826 * float(np.median(a))
+    m = n // 2
+    return 1.4826 * float(a[m] if n % 2 else (a[m - 1] + a[m]) / 2)
+
+
 def far_mask(r: Array) -> NDArray[np.bool_]:
     """Which log residuals ``r`` (``log_residuals``) lie far from the law: beyond ``FAR_RUN_LOG`` and
     ``FAR_RUN_SDS`` robust sds of them all."""
     a = np.abs(r)
-    robust_sd = 1.4826 * float(np.median(a))
-    return np.asarray((a > FAR_RUN_LOG) & (a > FAR_RUN_SDS * robust_sd), dtype=np.bool_)
+    return np.asarray((a > FAR_RUN_LOG) & (a > FAR_RUN_SDS * robust_sd(r)), dtype=np.bool_)
 
 
 def log_residuals(

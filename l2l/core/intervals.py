@@ -18,7 +18,7 @@ import numpy as np
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.error_model import ErrorModel
-from l2l.core.fit import LawFit, percentile_interval
+from l2l.core.fit import LawFit, percentile_interval, robust_sd
 from l2l.core.laws import Array, ScalingLaw, log_loss
 from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
@@ -65,7 +65,7 @@ def scatter_of(fit: LawFit, sweep: Sweep) -> float:
     noise, not the misfit of a few runs far from it (the RMSE of Porian et al.'s sweeps, 3–5 %, is mostly their
     smallest models; their runs scatter by about 1 %)."""
     resid = np.log(sweep.loss) - np.log(sweep.predicted(fit.law))
-    return float(1.4826 * np.median(np.abs(resid)))
+    return robust_sd(resid)
 
 
 def direct_interval(
