@@ -464,3 +464,45 @@ def test_a_column_of_epochs_above_one_is_warned_about_at_ingest(run: Any, good: 
         if warned:
             assert "up to 4 epochs" in result.stdout + result.stderr
             assert "--where epochs=1" in result.stdout + result.stderr
+
+
+def test_compute_in_different_units_is_refused_in_one_file_and_on_append(
+    run: Any, good: Path, tmp_path: Path, ws_path: Path, snap: Any
+) -> None:
+    # PF-days for one dataset, a blank C (taken as 6·N·D) for the other: N* came out at 1e20 parameters and the
+    # datasets were ranked by their units, with only a note
+    lines = (good / "long.csv").read_text().splitlines()
+    header, rows = lines[0] + ",C", lines[1:]
+    first = rows[0].split(",")[0]
+
+    def table(name: str, pf_days_for: str | None, total_params: bool = False) -> Path:
+        out = [header]
+        for ln in rows:
+            ds, n, d = ln.split(",")[:3]
+            c = 6.0 * float(n) * float(d) / 8.64e19 if ds == pf_days_for else None
+            if total_params:
+                c = (7.0 if ds == first else 11.0) * float(n) * float(d)
+            out.append(f"{ln},{'' if c is None else repr(c)}")
+        path = tmp_path / name
+        path.write_text("\n".join(out) + "\n")
+        return path
+
+    mixed = run("ingest", table("mixed.csv", first))
+    assert mixed.exit_code == 1
+    assert mixed.stderr.startswith(
+        f"Error: {tmp_path / 'mixed.csv'}, column 'C': the compute C is in different units"
+    )
+    assert not ws_path.exists()
+    assert run("ingest", table("total.csv", None, total_params=True)).exit_code == 0  # 7-11 FLOPs: one unit
+    pf, rest = tmp_path / "pf.csv", tmp_path / "rest.csv"
+    pf_rows = [
+        ln for ln in table("all_pf.csv", first).read_text().splitlines()[1:] if ln.startswith(f"{first},")
+    ]
+    pf.write_text("\n".join([header, *pf_rows]) + "\n")
+    rest.write_text("\n".join([lines[0], *(ln for ln in rows if not ln.startswith(f"{first},"))]) + "\n")
+    assert run("ingest", pf).exit_code == 0
+    before = snap(ws_path)
+    appended = run("ingest", "--append", rest)  # no C column: 6·N·D beside PF-days
+    assert appended.exit_code == 1
+    assert "different units" in appended.stderr
+    assert snap(ws_path) == before

@@ -248,6 +248,36 @@ def check_scale(frame: pl.DataFrame, raws: Sequence[_Raw], columns: Sequence[Map
     )
 
 
+#: C/(N·D) may differ between rows by this factor (total against non-embedding parameters: 7-11 FLOPs per
+#: parameter-token); beyond it the C values are in different units (FLOPs beside PF-days: 8.64e19).
+COMPUTE_UNITS_SPREAD = 1000.0
+
+
+def check_compute_units(frame: pl.DataFrame, path: str | None) -> None:
+    """Refuse a table whose C values are in different units (C/(N·D) apart by more than ``COMPUTE_UNITS_SPREAD``):
+    a C column in PF-days for some datasets and FLOPs (or a blank C, taken as 6·N·D) for others put N* at 1e20
+    parameters and ranked the datasets by their units, with only a note."""
+    if frame.height == 0:
+        return
+    k = frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))
+    lo, hi = int(k.arg_min() or 0), int(k.arg_max() or 0)
+    k_lo, k_hi = float(k[lo]), float(k[hi])
+    if not (k_lo > 0 and k_hi / k_lo > COMPUTE_UNITS_SPREAD):
+        return
+
+    def where(i: int) -> str:
+        r = frame.row(i, named=True)
+        return f"dataset {r['dataset']!r}, N={fmt_sig(r['N'])}, D={fmt_sig(r['D'])}"
+
+    raise InputError(
+        f"the compute C is in different units across runs: C/(N·D) is {k_lo:.3g} for {where(lo)} and "
+        f"{k_hi:.3g} for {where(hi)} (a blank C, or a file without one, is taken as 6·N·D)",
+        path=path,
+        column="C",
+        hint="give C in FLOPs in every row (or in one unit throughout), or leave it out: l2l then uses 6·N·D",
+    )
+
+
 def _scale_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where N or D is too small to be counted in parameters or tokens (a column in millions: N = 124
     for 124M parameters made N* = 1.03M and 1.6e8 tokens per parameter, with nothing said)."""

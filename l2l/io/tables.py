@@ -45,6 +45,7 @@ from l2l.io.columns import ColumnPlan, missing_column_hint
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
+    check_compute_units,
     check_scale,
     file_entries,
     reject_differing_repeats,
@@ -756,6 +757,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    if given_c:
+        check_compute_units(canon, parts[0].raw.path if len(parts) == 1 else None)
     provenance[-1].setdefault("decisions", []).extend(
         table_notes(canon, own, how, given_c=given_c) + repeated
     )

@@ -52,6 +52,7 @@ from l2l.io.caches import (
     saved_fits,
 )
 from l2l.io.limits import LIMITS
+from l2l.io.provenance import check_compute_units
 from l2l.io.tables import _SCHEMA, _average, _canonical, _resolve_own, read_runs
 
 __all__ = [
@@ -727,6 +728,7 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
                 param="strict",
             )
     frame = _canonical(_average(both))
+    check_compute_units(frame, str(added.provenance[0]["path"]) if added.provenance else None)
     explicit = {ds: ev for ds, ev in added.own_eval.items() if added.own_eval_how.get(ds) == "explicit"}
     pinned = {
         ds: (ev, stored.own_eval_how.get(ds, "detected"))
