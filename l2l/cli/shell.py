@@ -166,6 +166,36 @@ def _flag_or_value(name: str | None, args: list[str]) -> list[str]:
     return out
 
 
+def _once(cmd: Any, args: list[str]) -> None:
+    """Refuse an option of one value given more than once: click keeps the last silently (`rank --C 1e19 --C
+    1e18` ranked at 1e18 alone, `translate --src web --src code` showed code alone, exit 0)."""
+    if cmd is None or not hasattr(cmd, "params"):
+        return
+    single = {
+        o: p
+        for p in cmd.params
+        if getattr(p, "param_type_name", "") == "option" and not p.multiple and not p.is_flag and not p.count
+        for o in (*p.opts, *p.secondary_opts)
+    }
+    seen: dict[str, list[str]] = {}
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        opt, eq, val = a.partition("=")
+        p = single.get(opt)
+        if p is None:
+            continue
+        value = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+        seen.setdefault(p.name, []).append(value)
+        if len(seen[p.name]) > 1:
+            given = ", ".join(f"{opt} {v}" for v in seen[p.name])
+            raise UsageError(
+                f"{opt} takes one value and was given {len(seen[p.name])} ({given})",
+                hint="run the command once per value",
+                param=p.name,
+            )
+
+
 class _Group(TyperGroup):
     """The single place where library and usage errors become one line on stderr and an exit code."""
 
@@ -177,7 +207,9 @@ class _Group(TyperGroup):
                 "it off (--no-debug)",
             )
         name, cmd, rest = super().resolve_command(ctx, args)
-        return name, cmd, _flag_or_value(name, rest)
+        rest = _flag_or_value(name, rest)
+        _once(cmd, rest)
+        return name, cmd, rest
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
