@@ -667,3 +667,38 @@ def test_a_law_left_unfitted_beside_others_is_named_once_in_its_note(
     note = next(ln for ln in res.output.splitlines() if "not fitted" in ln)
     assert note.count("tiny/tiny_val") == 1
     assert "4 runs cannot fit" in note
+
+
+@pytest.mark.parametrize(
+    ("option", "args"),
+    [
+        ("--C", ("rank", "-t", "alpha_val", "--C", "1e19", "--C", "1e18")),
+        ("--src", ("translate", "--src", "alpha", "--src=beta")),
+        ("--format", ("runs", "-f", "json", "--format", "csv")),
+    ],
+)
+def test_an_option_of_one_value_given_twice_is_a_usage_error(
+    run: Any, option: str, args: tuple[str, ...]
+) -> None:
+    # click kept the last value silently: `rank --C 1e19 --C 1e18` ranked at 1e18 alone, exit 0
+    res = run(*args)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines()[0].startswith(f"Error: {option} takes one value and was given 2")
+    assert "Traceback" not in res.stderr
+
+
+def test_an_eval_that_does_not_fall_with_n_or_d_has_no_compute_optimal_model(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    # a constant eval printed N* = 12.9B [12.9B, 12.9B]: the search box's corner, read as certainty
+    lines = synthetic_csv.read_text().splitlines()
+    flat = [ln.replace(",alpha_val,", ",flat,").rsplit(",", 3)[0] for ln in lines[1:] if ",alpha_val," in ln]
+    rest = [ln.split(",") for ln in lines[1:] if ",alpha_val," in ln]
+    rows = [f"{f},0.6931,{r[-2]}-flat,{r[-1]}" for f, r in zip(flat, rest, strict=True)]
+    table = tmp_path / "flat.csv"
+    table.write_text("\n".join([*lines, *rows]) + "\n")
+    assert run("ingest", table).exit_code == 0
+    res = run("optimal", "-d", "alpha", "-e", "flat", "--C", "1e21")
+    assert res.exit_code == 1
+    assert "alpha/flat: no compute-optimal model: the law's" in res.stderr
+    assert "on the edge of the search box" in res.stderr
