@@ -702,3 +702,18 @@ def test_an_eval_that_does_not_fall_with_n_or_d_has_no_compute_optimal_model(
     assert res.exit_code == 1
     assert "alpha/flat: no compute-optimal model: the law's" in res.stderr
     assert "on the edge of the search box" in res.stderr
+
+
+def test_a_source_loss_above_every_source_run_gives_a_lower_bound(ingested: Any) -> None:
+    # a probe's 6.0 nats (5.6e-6x the sweep's compute) was printed as backtested and its interval missed the truth
+    def result(loss: str) -> dict[str, Any]:
+        doc = _json(
+            ingested("predict", "--via", "alpha", "--src-loss", loss, "--tgt", "beta", "--format", "json")
+        )
+        return dict(doc["result"])
+
+    inside = result("2.5")
+    assert not inside["lower_bound_only"]
+    above = result("9")
+    assert above["lower_bound_only"]
+    assert any("lies above every run of alpha" in n for n in above["notes"])

@@ -30,7 +30,14 @@ from l2l.core.intervals import (
     translation_interval,
 )
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
-from l2l.core.predictive import DEFAULT_LEVEL, Combine, Placement, PredictiveInterval, aspect_of
+from l2l.core.predictive import (
+    DEFAULT_LEVEL,
+    LOWER_BOUND_MARK,
+    Combine,
+    Placement,
+    PredictiveInterval,
+    aspect_of,
+)
 from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config
@@ -313,6 +320,11 @@ def predict_sources(
         steps.append(step)
         assert step.interval is not None
         result = step.interval
+    if src_loss is not None:
+        below = _below_every_run(sources[0], float(src_loss), sweeps.get(sources[0], runs.own(sources[0])))
+        if below is not None:
+            steps = [_lower_bound(st, below) for st in steps]
+            result = replace(result, lower_bound_only=True, notes=(*result.notes, below))
     actual = None if n is None or d is None else _loss_at(runs, tgt_ds, target_eval, n, d)
     tgt_sweep = sweeps.get(tgt_ds, own_tgt)
     return ViaPrediction(
@@ -330,6 +342,28 @@ def predict_sources(
         combine if len(x_by_src) > 1 else "single",
         tuple(notes),
     )
+
+
+def _below_every_run(source: str, loss: float, sweep: Sweep) -> str | None:
+    """Why a source loss above every run of its sweep (a model smaller than any fitted) cannot be translated with
+    a calibrated interval, or None: backtests only extrapolate upward (a probe's 6.0 nats, 5.6e-6× the sweep's
+    compute, was printed as backtested, and its interval missed the truth)."""
+    top = float(sweep.loss.max())
+    if not loss > top * (1 + 1e-9):
+        return None
+    return (
+        f"the source loss {loss:.4g} lies above every run of {source} (its largest {top:.4g}): a model smaller "
+        f"than any fitted, below the smallest fitted: backtests only test extrapolation upward, so nothing "
+        f"calibrates the translation there {LOWER_BOUND_MARK}"
+    )
+
+
+def _lower_bound(step: ViaStep, why: str) -> ViaStep:
+    """``step`` with its interval (if any) marked a lower bound, saying why."""
+    if step.interval is None:
+        return step
+    pi = replace(step.interval, lower_bound_only=True, notes=(*step.interval.notes, why))
+    return replace(step, interval=pi, backtested=False)
 
 
 def _target_placement(
