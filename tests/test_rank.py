@@ -334,3 +334,17 @@ def test_a_model_the_candidates_ran_is_ranked_by_its_measured_losses() -> None:
         assert any(w.startswith("measured: the mean of its 2 runs") for w in rows["second"].notes)
         assert (rows["second"].measured_runs, rows["never_here"].measured_runs) == (2, 0)
         assert any(w.startswith("baseline: no run of N = 1.4e+09") for w in rows["never_here"].notes)
+
+
+def test_a_ranking_without_an_extrapolation_error_does_not_claim_one_in_its_notes(model: RankModel) -> None:
+    # the table said "the intervals include the extrapolation error shared by every dataset" above a warning that
+    # they hold only the fits' own uncertainty
+    from l2l.output.reports.ranking import ranking_report
+
+    bare = rank(model, Budget(C=1e21))
+    assert any("include only the fits' own uncertainty" in w for w in bare.warnings)
+    said = " ".join(n for r in ranking_report(bare) for n in r.notes)
+    assert "include the extrapolation error shared" not in said
+    learned = rank(model, Budget(C=1e21), draw_error=DrawError(shared_sd=0.01, specific_sd=0.01))
+    said = " ".join(n for r in ranking_report(learned) for n in r.notes)
+    assert "include the extrapolation error shared" in said

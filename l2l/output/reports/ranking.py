@@ -109,7 +109,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             "loss at its largest budget moved by the change shared by every dataset; it keeps the sweep's order "
             "and is not the dataset's own predicted loss (the independent column is)"
         )
-    if ranked and not all_measured:
+    if ranked and not all_measured and t.draw_error.shared_sd > 0:  # else the warning says what they hold
         notes.append(
             "the intervals include the extrapolation error shared by every dataset (it moves them alike); "
             "P(best) counts only what can reorder them"
