@@ -368,6 +368,9 @@ def main(argv: list[str] | None = None) -> None:
     # A numeric warning is no message for a user: the library checks its results and says what went wrong in its
     # own words. (Tests keep warnings as errors: they call the app, not main.)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
+    # nor is plotnine's (`geom_path: Each group consist of only one observation` on a grid of one run per budget):
+    # the figure's legend and notes say what it draws
+    warnings.filterwarnings("ignore", module=r"plotnine(\.|$)")
     try:
         try:
             app(args=argv, prog_name="l2l")
