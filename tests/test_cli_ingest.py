@@ -506,3 +506,37 @@ def test_compute_in_different_units_is_refused_in_one_file_and_on_append(
     assert appended.exit_code == 1
     assert "different units" in appended.stderr
     assert snap(ws_path) == before
+
+
+def test_a_dataset_whose_shared_eval_is_in_another_unit_is_warned_about(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    # bits per byte appended beside nats: a probe's books was ranked first with P(best) 1.00, nothing said
+    lines = synthetic_csv.read_text().splitlines()
+    header = lines[0].split(",")
+    i_loss = header.index("loss")
+
+    def scaled(ln: str) -> str:
+        cells = ln.split(",")
+        if cells[0] == "gamma" and cells[header.index("eval")] == "downstream/quiz":
+            cells[i_loss] = repr(float(cells[i_loss]) * 0.3)
+        return ",".join(cells)
+
+    plain = run("ingest", synthetic_csv)
+    assert "another unit" not in plain.output
+    table = tmp_path / "bpb.csv"
+    table.write_text("\n".join([lines[0], *map(scaled, lines[1:])]) + "\n")
+    res = run("ingest", table)
+    assert res.exit_code == 0
+    assert "warning: 'gamma' on 'downstream/quiz': its losses are 0.3" in res.output
+    # the same, seen only once the two tables are together
+    first = tmp_path / "ab.csv"
+    first.write_text("\n".join([lines[0], *(ln for ln in lines[1:] if not ln.startswith("gamma,"))]) + "\n")
+    rest = tmp_path / "g.csv"
+    rest.write_text(
+        "\n".join([lines[0], *(scaled(ln) for ln in lines[1:] if ln.startswith("gamma,"))]) + "\n"
+    )
+    assert run("ingest", first).exit_code == 0
+    appended = run("ingest", "--append", rest)
+    assert appended.exit_code == 0
+    assert "'gamma' on 'downstream/quiz': its losses are 0.3" in appended.output

@@ -307,6 +307,36 @@ def _perplexity_notes(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: A dataset's losses on an eval others share may differ from theirs at the same models by this factor before
+#: ingest asks whether they are in another unit: on the paper's runs web-trained models on code evals reach 2.05x
+#: the median, a per-dataset `train_batch` 0.51x; bits per byte beside nats are ~0.36-0.38x (2.6-2.8x).
+UNIT_RATIO = 2.4
+
+
+def unit_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where one dataset's losses on an eval other datasets share lie more than ``UNIT_RATIO`` apart
+    from theirs at the same models (N, D): bits per byte appended beside nats had a probe's books ranked first,
+    P(best) 1.00, with nothing said."""
+    if frame.height == 0 or "eval" not in frame.columns:
+        return []
+    per = frame.group_by("dataset", "eval", "N", "D").agg(pl.col("loss").mean())
+    shared = per.group_by("eval", "N", "D").agg(pl.col("loss").median().alias("typical"), pl.len().alias("k"))
+    ratio = (
+        per.join(shared.filter(pl.col("k") >= 3), on=["eval", "N", "D"])  # the median needs a majority
+        .with_columns((pl.col("loss") / pl.col("typical")).alias("r"))
+        .group_by("dataset", "eval")
+        .agg(pl.col("r").median(), pl.len().alias("models"))
+        .filter((pl.col("models") >= 3) & ((pl.col("r") > UNIT_RATIO) | (pl.col("r") < 1 / UNIT_RATIO)))
+        .sort("dataset", "eval")
+    )
+    return [
+        f"warning: {ds!r} on {ev!r}: its losses are {r:.3g}× the other datasets' at the same {models} models "
+        "(N, D): in another unit (bits per byte beside nats)? A law fitted across units ranks the "
+        "units, not the datasets"
+        for ds, ev, r, models in ratio.iter_rows()
+    ]
+
+
 def _spelling_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where dataset names differ only in case or spaces (web, WEB): one dataset spelled two ways is
     fitted as two, each with half the runs."""
@@ -395,6 +425,7 @@ def table_notes(
     notes += _spelling_notes(frame)
     notes += _run_id_notes(frame)
     notes += _perplexity_notes(frame)
+    notes += unit_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if not given_c:
         notes.append("C = 6·N·D (the table has no C column)")

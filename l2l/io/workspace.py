@@ -52,7 +52,7 @@ from l2l.io.caches import (
     saved_fits,
 )
 from l2l.io.limits import LIMITS
-from l2l.io.provenance import check_compute_units
+from l2l.io.provenance import check_compute_units, unit_notes
 from l2l.io.tables import _SCHEMA, _average, _canonical, _resolve_own, read_runs
 
 __all__ = [
@@ -729,6 +729,14 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
             )
     frame = _canonical(_average(both))
     check_compute_units(frame, str(added.provenance[0]["path"]) if added.provenance else None)
+    provenance = [*stored.provenance, *added.provenance]
+    if added.provenance:  # what only the two tables together show (a file's losses in another unit)
+        said = {n for p in provenance for n in p.get("decisions", [])}
+        new = [n for n in unit_notes(frame) if n not in said]
+        if new:
+            last = dict(provenance[-1])
+            last["decisions"] = [*last.get("decisions", []), *new]
+            provenance[-1] = last
     explicit = {ds: ev for ds, ev in added.own_eval.items() if added.own_eval_how.get(ds) == "explicit"}
     pinned = {
         ds: (ev, stored.own_eval_how.get(ds, "detected"))
@@ -736,7 +744,7 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
         if stored.own_eval_how.get(ds) in ("explicit", "workspace")
     }
     own, how, _ = _resolve_own(frame, explicit, pinned)
-    return Runs(frame, own, (*stored.provenance, *added.provenance), how)
+    return Runs(frame, own, tuple(provenance), how)
 
 
 # ----------------------------------------------------------------------------------------------------

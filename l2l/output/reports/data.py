@@ -316,6 +316,9 @@ def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
                 notes.append(
                     f"{p['path']} was already in the workspace (same content): its rows now count twice"
                 )
+        # what only the stored and the added tables together show (``_merge``: a file's losses in another unit)
+        seen = {n for p in added.provenance for n in p.get("decisions", [])}
+        notes += [n for n in stored.provenance[-1].get("decisions", []) if n not in seen]
         merged = stored.merged_rows(added)
         if merged:
             notes.append(f"{plural(merged, 'row')} repeated stored measurements and were averaged in")
