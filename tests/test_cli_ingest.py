@@ -540,3 +540,16 @@ def test_a_dataset_whose_shared_eval_is_in_another_unit_is_warned_about(
     appended = run("ingest", "--append", rest)
     assert appended.exit_code == 0
     assert "'gamma' on 'downstream/quiz': its losses are 0.3" in appended.output
+
+
+def test_n_and_d_columns_named_with_a_unit_get_a_hint_to_convert_and_map_them(
+    run: Any, tmp_path: Path
+) -> None:
+    table = tmp_path / "mm.csv"
+    table.write_text("dataset,eval,loss,params_M,tokens_B\nweb,web_val,4.0,50,1.2\nweb,web_val,3.5,100,2.4\n")
+    res = run("ingest", table)
+    assert res.exit_code == 1
+    hint = next(ln for ln in res.stderr.splitlines() if ln.startswith("Hint: "))
+    assert "column 'params_M' looks like N counted in millions" in hint
+    assert "N = params_M × 1e6" in hint
+    assert "--column N=params_M" in hint

@@ -60,6 +60,15 @@ def missing_column_hint(
     it (l2l does not assume C = 6·N·D for a table that does not say so). Only the loss missing beside an eval
     column: a long table whose loss column has a name l2l does not know (``loss_bits``), so name it; eval (and
     loss) missing beside dataset, N and D: perhaps one column per eval, a wide table."""
+    scaled = _scaled_columns(missing, unused)
+    if scaled:
+        col, canon, unit = scaled[0]
+        return (
+            f"column {col!r} looks like {canon} counted in {unit}: l2l reads {canon} as a plain count, so convert "
+            f"it ({canon} = {col} × {_UNIT_FACTORS[unit]}) or write the unit into each value (50M, 1.2B), then "
+            f"map it: --column {canon}={col}",
+            "column",
+        )
     if "D" in missing and {"N", "C"} <= set(present):
         return (
             "add a D column (training tokens); where C = 6·N·D holds for these runs, D = C / (6·N)",
@@ -86,6 +95,26 @@ def missing_column_hint(
     if {"eval", "loss"} & set(missing):
         return "if the table has one column per eval (one row per run), read it as a wide table", "wide"
     return None, None
+
+
+#: Name suffixes that count a column in a unit (``params_M``, ``tokens_B``), and the unit's factor.
+_UNIT_SUFFIXES = {"k": "thousands", "m": "millions", "b": "billions", "t": "trillions"}
+_UNIT_FACTORS = {"thousands": "1e3", "millions": "1e6", "billions": "1e9", "trillions": "1e12"}
+
+
+def _scaled_columns(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(column, canonical name, unit) for each unused column named as a missing N or D with a unit suffix
+    (``params_M``, ``tokens_billions``): a probe's table got only the list of accepted names."""
+    out = []
+    for col in unused:
+        stem, sep, suffix = schema.norm_name(col).rpartition("_")
+        unit = _UNIT_SUFFIXES.get(suffix, suffix if suffix in _UNIT_FACTORS else None)
+        if not sep or unit is None:
+            continue
+        canon = schema.canonical_name(stem)
+        if canon in ("N", "D") and canon in missing:
+            out.append((col, canon, unit))
+    return out
 
 
 def _accepted(canon: str) -> tuple[str, ...]:
