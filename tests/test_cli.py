@@ -687,23 +687,6 @@ def test_an_option_of_one_value_given_twice_is_a_usage_error(
     assert "Traceback" not in res.stderr
 
 
-def test_an_eval_that_does_not_fall_with_n_or_d_has_no_compute_optimal_model(
-    run: Any, synthetic_csv: Path, tmp_path: Path
-) -> None:
-    # a constant eval printed N* = 12.9B [12.9B, 12.9B]: the search box's corner, read as certainty
-    lines = synthetic_csv.read_text().splitlines()
-    flat = [ln.replace(",alpha_val,", ",flat,").rsplit(",", 3)[0] for ln in lines[1:] if ",alpha_val," in ln]
-    rest = [ln.split(",") for ln in lines[1:] if ",alpha_val," in ln]
-    rows = [f"{f},0.6931,{r[-2]}-flat,{r[-1]}" for f, r in zip(flat, rest, strict=True)]
-    table = tmp_path / "flat.csv"
-    table.write_text("\n".join([*lines, *rows]) + "\n")
-    assert run("ingest", table).exit_code == 0
-    res = run("optimal", "-d", "alpha", "-e", "flat", "--C", "1e21")
-    assert res.exit_code == 1
-    assert "alpha/flat: no compute-optimal model: the law's" in res.stderr
-    assert "on the edge of the search box" in res.stderr
-
-
 def test_a_source_loss_above_every_source_run_gives_a_lower_bound(ingested: Any) -> None:
     # a probe's 6.0 nats (5.6e-6x the sweep's compute) was printed as backtested and its interval missed the truth
     def result(loss: str) -> dict[str, Any]:
