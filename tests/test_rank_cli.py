@@ -434,3 +434,20 @@ def test_a_candidate_whose_target_law_is_poor_says_so_in_the_ranking(
     rows = {r.dataset: r for r in res.targets[0].rows}
     assert any(n.startswith("poor law: its own largest runs lie") for n in rows["beta"].notes)
     assert not any("poor law" in n for n in rows["alpha"].notes)
+
+
+def test_a_candidate_measured_on_the_target_in_another_metric_is_pointed_to_it() -> None:
+    # `rank -t c4` said "books has no runs on c4" where books had its c4 in bits per byte (c4:bpb)
+    from types import SimpleNamespace
+
+    from l2l.base.errors import FitError
+    from l2l.workflows.rank import _drawn
+
+    runs = {("books", "c4:bpb"), ("web", "c4")}
+    book = SimpleNamespace(sweeps=SimpleNamespace(has=lambda ds, ev: (ds, ev) in runs))
+    memo = _drawn(book, [("books", "c4")], 0, 0)  # type: ignore[arg-type]
+    why = memo[("books", "c4")]
+    assert isinstance(why, FitError)
+    assert str(why).endswith(
+        "books has no runs on c4 (it has runs on c4:bpb, in another metric: rank it with -t c4:bpb)"
+    )

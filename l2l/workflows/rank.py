@@ -254,7 +254,9 @@ def _drawn(book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int)
     memo: FitMemo = {}
     for ds, ev in dict.fromkeys(keys):
         if not book.sweeps.has(ds, ev):
-            memo[(ds, ev)] = FitError(f"{ds} has no runs on {ev}")
+            other = next((f"{ev}:{m}" for m in ("bpb", "loss") if book.sweeps.has(ds, f"{ev}:{m}")), None)
+            also = f" (it has runs on {other}, in another metric: rank it with -t {other})" if other else ""
+            memo[(ds, ev)] = FitError(f"{ds} has no runs on {ev}{also}")
             continue
         fit = book.try_get(ds, ev)
         if isinstance(fit, FitError):
