@@ -553,3 +553,13 @@ def test_n_and_d_columns_named_with_a_unit_get_a_hint_to_convert_and_map_them(
     assert "column 'params_M' looks like N counted in millions" in hint
     assert "N = params_M × 1e6" in hint
     assert "--column N=params_M" in hint
+
+
+def test_a_literal_star_in_a_name_is_selected_with_brackets(run: Any, good: Path, tmp_path: Path) -> None:
+    lines = (good / "long.csv").read_text().splitlines()
+    rows = [ln for ln in lines[1:] if ln.startswith("web-corpus,")]
+    table = tmp_path / "stars.csv"
+    table.write_text("\n".join([lines[0], *(r.replace("web-corpus", "web*") for r in rows), *rows]) + "\n")
+    star = run("ingest", table, "--where", "dataset=web[*]", "--format", "json")
+    assert star.exit_code == 0
+    assert json.loads(star.stdout)["rows"][0]["kept"] == len(rows)  # web* alone; `web*` would keep both
