@@ -309,3 +309,15 @@ def test_repeats_of_few_models_cannot_fit_a_law() -> None:
     jitter = 1 + 1e-6 * np.arange(6)
     with pytest.raises(TooFewRunsError, match="only 3 distinct models"):
         fit_law(n, d * jitter, np.array([3.2, 2.7, 2.3, 2.31, 2.29, 2.3]))
+
+
+def test_an_eval_that_does_not_fall_with_n_or_d_has_no_compute_optimal_model() -> None:
+    # a constant eval printed N* = 12.9B [12.9B, 12.9B]: the search box's corner, read as certainty (`optimal`
+    # leaves such a law out with this reason; refused when it is the only one)
+    from l2l.core.fit import allocation_on_bounds
+
+    assert allocation_on_bounds(["E"]) is None  # E on its bound says nothing of the split between N and D
+    why = allocation_on_bounds(["A", "B", "alpha", "beta", "E"])
+    assert why is not None
+    assert why.startswith("the law's A, B, alpha, beta are on the edge of the search box")
+    assert allocation_on_bounds(["beta"]) == why.replace("A, B, alpha, beta are", "beta is")

@@ -172,15 +172,3 @@ def test_one_law_that_cannot_be_fitted_does_not_stop_predict_or_optimal_for_the_
     assert allocs.skipped == preds.skipped
     with pytest.raises(FitError):  # asked for alone, it is the error
         predict(runs, N=[1e9], D=[2e10], datasets=["beta"], split="sweep")
-
-
-def test_an_eval_that_does_not_fall_with_n_or_d_has_no_compute_optimal_model() -> None:
-    # a constant eval printed N* = 12.9B [12.9B, 12.9B]: the search box's corner, read as certainty (`optimal`
-    # leaves such a law out with this reason; refused when it is the only one)
-    from l2l.workflows.predict import _allocation_on_bounds
-
-    assert _allocation_on_bounds(["E"]) is None  # E on its bound says nothing of the split between N and D
-    why = _allocation_on_bounds(["A", "B", "alpha", "beta", "E"])
-    assert why is not None
-    assert why.startswith("the law's A, B, alpha, beta are on the edge of the search box")
-    assert _allocation_on_bounds(["beta"]) == why.replace("A, B, alpha, beta are", "beta is")

@@ -586,11 +586,28 @@ def relative_residual(measured: ArrayLike, predicted: ArrayLike) -> Array:
     return (m - np.asarray(predicted, dtype=np.float64)) / m
 
 
+#: The parameters of a law's N and D terms: on a bound of the search box, N* is the box's doing.
+ALLOCATION_PARAMS = ("A", "B", "alpha", "beta")
+
+
+def allocation_on_bounds(at_bounds: Sequence[str]) -> str | None:
+    """Why a law with its N or D term on a bound of the search box has no compute-optimal model, or None: an eval
+    that does not fall with N or D (constant at 0.6931 in every run) printed N* = 12.9B [12.9B, 12.9B]."""
+    edge = [p for p in ALLOCATION_PARAMS if p in at_bounds]
+    if not edge:
+        return None
+    return (
+        f"the law's {', '.join(edge)} {'is' if len(edge) == 1 else 'are'} on the edge of the search box (not "
+        "identified: the loss does not tell how it falls with N and D), so N* and D* would be the box's doing"
+    )
+
+
 __all__ = [
     "E_SPAN",
     "FitCache",
     "FitOptions",
     "LawFit",
+    "allocation_on_bounds",
     "bootstrap_law",
     "data_key",
     "default_workers",

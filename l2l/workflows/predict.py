@@ -27,7 +27,7 @@ from l2l.base.checks import check_level
 from l2l.base.errors import FitError, UsageError
 from l2l.base.schema import LARGEST_NATS
 from l2l.core.calibrate import Calibration, CalibrationCache
-from l2l.core.fit import FitCache, FitOptions, LawFit
+from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
 from l2l.core.intervals import (
     OptimalInterval,
     direct_interval,
@@ -471,22 +471,6 @@ class Allocation:
         return d
 
 
-#: The parameters of a law's N and D terms: on a bound of the search box, N* is the box's doing.
-_ALLOCATION_PARAMS = ("A", "B", "alpha", "beta")
-
-
-def _allocation_on_bounds(at_bounds: Sequence[str]) -> str | None:
-    """Why a law with its N or D term on a bound of the search box has no compute-optimal model, or None: an eval
-    that does not fall with N or D (constant at 0.6931 in every run) printed N* = 12.9B [12.9B, 12.9B]."""
-    edge = [p for p in _ALLOCATION_PARAMS if p in at_bounds]
-    if not edge:
-        return None
-    return (
-        f"the law's {', '.join(edge)} {'is' if len(edge) == 1 else 'are'} on the edge of the search box (not "
-        "identified: the loss does not tell how it falls with N and D), so N* and D* would be the box's doing"
-    )
-
-
 def optimal(
     runs: Runs,
     *,
@@ -517,7 +501,7 @@ def optimal(
         sweep = book.sweeps.get(fit.dataset, fit.eval)
         one_line = allocation_unidentified(sweep.N, sweep.D)
         if one_line is None:
-            one_line = _allocation_on_bounds(fit.at_bounds)
+            one_line = allocation_on_bounds(fit.at_bounds)
         if (
             one_line is not None
         ):  # N* would be the search box's doing, not the runs' (nothing made: raised below)
