@@ -121,6 +121,14 @@ class DrawError:
             return False
         return method == "baseline" or (method == "recommended" and not self.use_laws)
 
+    def specific_for(self, method: str) -> float:
+        """The dataset-specific spread drawn for ``method``: the kept order's own where it keeps that order."""
+        return (
+            self.kept_order_sd
+            if self.kept_order_sd is not None and self.keeps_order(method)
+            else self.specific_sd
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "bias": self.bias,
@@ -395,12 +403,11 @@ class RankModel:
             if not math.isfinite(sd):
                 extra[name].notes.append(_unknown_noise("recommended"))
                 continue
-            noise = np.asarray(sd * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
+            # where the kept order's own spread is drawn (``_rank_target``), the anchor adds none: the draws are
+            # still made, so that every later draw is the one it would be
+            scale = 0.0 if err.keeps_order("recommended") else sd
+            noise = np.asarray(scale * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
-            if err.keeps_order(
-                "recommended"
-            ):  # the kept order's own spread is drawn instead (``_rank_target``)
-                noise[:] = 0.0
             out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
             extra[name].trust = float(w)
 
@@ -549,10 +556,9 @@ class RankModel:
                 if not math.isfinite(sd):
                     extra[name].notes.append(_unknown_noise("baseline"))
                     continue
-                noise = np.asarray(sd * base_rng.standard_normal(self.n_joint), dtype=np.float64)
+                scale = 0.0 if err.keeps_order("baseline") else sd
+                noise = np.asarray(scale * base_rng.standard_normal(self.n_joint), dtype=np.float64)
                 noise[0] = 0.0
-                if err.keeps_order("baseline"):
-                    noise[:] = 0.0
                 out[name]["baseline"] = (
                     math.log(e.measured_top) + noise
                 )  # the mean loss, as single_scale_ranking
@@ -899,8 +905,8 @@ def learn_draw_error(
         )
     err = np.array(list(errors.values()))
     shared = float(err.mean())
-    specific_sd = _specific_sd(err)
-    kept = _specific_sd(np.array([h[5] - float(np.mean(h[3])) for h in held_runs]))
+    specific_sd = float(np.std(err, ddof=1))  # about the shared part: what can reorder
+    kept = float(np.std([h[5] - float(np.mean(h[3])) for h in held_runs], ddof=1))
     # a few datasets' misses can agree by chance (three, within 0.01 %, would put P(best) 1.00 on any lead): never
     # below half the anchors' noise (on the paper's 25 targets the misses' spread is 0.7-4.7x that noise)
     noise = [a for h in held_runs if math.isfinite(a := _anchor_sd(model.entries[target], h[0]))]
@@ -913,11 +919,6 @@ def learn_draw_error(
     return LearnedDrawError(
         target, math.log10(top / new_top), specific_sd, shared, errors, pairs, laws_right, base_right, kept
     )
-
-
-def _specific_sd(errors: Array) -> float:
-    """The spread of backtest errors across datasets about their mean (the shared part): what can reorder."""
-    return float(np.sqrt(np.sum((errors - errors.mean()) ** 2) / (len(errors) - 1)))
 
 
 def _held_pairs(

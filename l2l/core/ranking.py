@@ -446,10 +446,7 @@ def _rank_target(
     shared = err.bias + err.shared_sd * rng.standard_normal(B)
     shared[0] = err.bias
     logs, failed, extra = model.point_and_draws(target, budget, rng, err)
-    specific_sd = (
-        err.kept_order_sd if err.keeps_order(method) and err.kept_order_sd is not None else err.specific_sd
-    )
-    specific = {name: specific_sd * rng.standard_normal(B) for name in model.candidates}
+    specific = {name: err.specific_for(method) * rng.standard_normal(B) for name in model.candidates}
     ok: dict[str, Array] = {}
     for name in model.candidates:
         if name in failed or method not in logs.get(name, {}):
