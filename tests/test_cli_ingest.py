@@ -506,6 +506,14 @@ def test_compute_in_different_units_is_refused_in_one_file_and_on_append(
     assert appended.exit_code == 1
     assert "different units" in appended.stderr
     assert snap(ws_path) == before
+    # the same runs again with C in FLOPs: averaged with the stored repeats, one C was kept and nothing said
+    again = tmp_path / "again.csv"
+    flops = [ln for ln in table("flops.csv", None).read_text().splitlines()[1:] if ln.startswith(f"{first},")]
+    again.write_text("\n".join([header, *flops]) + "\n")
+    repeated = run("ingest", "--append", again)
+    assert repeated.exit_code == 1
+    assert "different units" in repeated.stderr
+    assert snap(ws_path) == before
 
 
 def test_a_dataset_whose_shared_eval_is_in_another_unit_is_warned_about(
@@ -563,3 +571,19 @@ def test_a_literal_star_in_a_name_is_selected_with_brackets(run: Any, good: Path
     star = run("ingest", table, "--where", "dataset=web[*]", "--format", "json")
     assert star.exit_code == 0
     assert json.loads(star.stdout)["rows"][0]["kept"] == len(rows)  # web* alone; `web*` would keep both
+
+
+def test_n_counted_in_thousands_is_ingested_with_a_warning_naming_the_tokens_per_parameter(
+    run: Any, tmp_path: Path
+) -> None:
+    """125M parameters written as 125000 (a params_K column) passed every check: N* came out 1000× low."""
+    table = tmp_path / "params_k.csv"
+    table.write_text(
+        "dataset,params_K,D,eval,loss\n"
+        + "".join(
+            f"web,{n},{n * 20e3:g},web_val,{3 - i * 0.1}\n" for i, n in enumerate((60000, 125000, 350000))
+        )
+    )
+    said = " ".join(run("ingest", table, "--column", "N=params_K").output.split())
+    assert "warning: the median run sees 2e+04 tokens per parameter" in said
+    assert "Is N counted in thousands?" in said

@@ -278,10 +278,24 @@ def check_compute_units(frame: pl.DataFrame, path: str | None) -> None:
     )
 
 
+#: Above this median of tokens per parameter (D/N) a table is warned about: N counted in thousands (125000 for
+#: 125M parameters) passed every check and put N* 1000× low. Real sweeps' medians lie at 8-20 (the paper's runs,
+#: DCLM, Porian et al., Li et al.); the most over-trained small models (135M on 2T tokens) reach about 15,000.
+MOST_TOKENS_PER_PARAMETER = 5000.0
+
+
 def _scale_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where N or D is too small to be counted in parameters or tokens (a column in millions: N = 124
-    for 124M parameters made N* = 1.03M and 1.6e8 tokens per parameter, with nothing said)."""
+    for 124M parameters made N* = 1.03M and 1.6e8 tokens per parameter, with nothing said), or where the median
+    run sees more tokens per parameter than a scaling sweep does (N in thousands)."""
     out = []
+    ratio = float((frame.get_column("D") / frame.get_column("N")).median())  # type: ignore[arg-type]
+    if ratio > MOST_TOKENS_PER_PARAMETER:
+        out.append(
+            f"warning: the median run sees {ratio:.3g} tokens per parameter (D/N; N up to "
+            f"{float(frame.get_column('N').max()):.4g}): scaling sweeps see 8-200. Is N counted in thousands? "  # type: ignore[arg-type]
+            "Give N in parameters (125M, 1.3B): laws, N* and D* take N as written"
+        )
     for col, least, unit in (("N", SMALLEST_N, "parameters"), ("D", SMALLEST_D, "tokens")):
         top = float(frame.get_column(col).max())  # type: ignore[arg-type]
         if top < least:

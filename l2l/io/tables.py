@@ -736,6 +736,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
+    given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
+        check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
     averaged = _average(frame.drop("seed"))
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
@@ -756,9 +759,6 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
-    given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
-    if given_c:
-        check_compute_units(canon, parts[0].raw.path if len(parts) == 1 else None)
     provenance[-1].setdefault("decisions", []).extend(
         table_notes(canon, own, how, given_c=given_c) + repeated
     )

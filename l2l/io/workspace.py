@@ -727,8 +727,9 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
                 hint="unless reading strictly, repeats are averaged",
                 param="strict",
             )
+    # on every row: averaging a repeat keeps the stored C and would hide an appended C in other units
+    check_compute_units(both, str(added.provenance[0]["path"]) if added.provenance else None)
     frame = _canonical(_average(both))
-    check_compute_units(frame, str(added.provenance[0]["path"]) if added.provenance else None)
     provenance = [*stored.provenance, *added.provenance]
     if added.provenance:  # what only the two tables together show (a file's losses in another unit)
         said = {n for p in provenance for n in p.get("decisions", [])}
