@@ -348,3 +348,19 @@ def test_a_ranking_without_an_extrapolation_error_does_not_claim_one_in_its_note
     learned = rank(model, Budget(C=1e21), draw_error=DrawError(shared_sd=0.01, specific_sd=0.01))
     said = " ".join(n for r in ranking_report(learned) for n in r.notes)
     assert "include the extrapolation error shared" in said
+
+
+def test_a_candidate_whose_own_law_is_on_a_bound_has_no_compute_optimal_model() -> None:
+    """An own loss that does not fall with N or D ends its law on the search box's edge: rank put the candidate at
+    the box's N* and ranked it (``optimal`` leaves such a law out); at a given (N, D) it is still ranked."""
+    fast = _candidate("fast", FAST, 1)
+    flat_own = {ev: Sweep.of(s.N, s.D, s.C, np.full(len(s.N), 0.6931) if ev == "own" else s.loss)
+                for ev, s in fast.runs.items()}  # fmt: skip
+    model = fit_rank_model([fast, Candidate("flat", "own", flat_own)], "T", draws=8, seed=0)
+    flat = next(r for r in rank(model, Budget(C=1e21)).targets[0].rows if r.dataset == "flat")
+    assert flat.status == "failed"
+    assert flat.reason is not None
+    assert "no compute-optimal model: the law's" in flat.reason
+    assert "on the edge of the search box" in flat.reason
+    at_model = rank(model, Budget(N=1e9, D=2e10)).targets[0].rows
+    assert all(r.status == "ok" for r in at_model)

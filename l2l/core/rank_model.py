@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError, UsageError
-from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.fit import LawFit, allocation_on_bounds, bootstrap_law, fit_law
 from l2l.core.laws import Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
 from l2l.core.sweep import Sweep, allocation_unidentified, at_model, config_groups, pair_configs
@@ -660,13 +660,18 @@ def fit_rank_model(
         joint=joint,
         corrections={} if corrections is None else dict(corrections),
         unidentified={
-            c.name: why
-            for c in candidates
-            if (r := c.runs.get(c.own_eval)) is not None
-            and len(r)
-            and (why := allocation_unidentified(r.N, r.D)) is not None
+            c.name: why for c in candidates if (why := _no_allocation(c, get(c, c.own_eval))) is not None
         },
     )
+
+
+def _no_allocation(candidate: Candidate, own: DrawnLaw | FitError) -> str | None:
+    """Why ``candidate`` has no compute-optimal model, or None: its runs do not identify how the loss splits
+    between N and D, or its own law's N or D term sits on a bound (as ``optimal`` refuses it)."""
+    runs = candidate.runs.get(candidate.own_eval)
+    if runs is not None and len(runs) and (why := allocation_unidentified(runs.N, runs.D)) is not None:
+        return why
+    return None if isinstance(own, FitError) else allocation_on_bounds(own.fit.at_bounds)
 
 
 def _relation(
