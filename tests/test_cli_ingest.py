@@ -587,3 +587,33 @@ def test_n_counted_in_thousands_is_ingested_with_a_warning_naming_the_tokens_per
     said = " ".join(run("ingest", table, "--column", "N=params_K").output.split())
     assert "warning: the median run sees 2e+04 tokens per parameter" in said
     assert "Is N counted in thousands?" in said
+
+
+def test_an_appended_file_without_the_stored_mapped_column_is_refused_not_read_from_an_alias(
+    run: Any, tmp_path: Path, ws_path: Path, snap: Any
+) -> None:
+    """``--column N=non_embedding_params`` stored, then a file with only ``params`` (total counts) appended: its
+    N came from ``params`` with nothing said, the law's α 0.81 for a truth of 0.45 (a probe)."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(
+        "dataset,params,non_embedding_params,D,eval,loss\n"
+        + "".join(
+            f"web,{3.4 * n:g},{n:g},{20 * n:g},web_val,{3 - i / 10}\n" for i, n in enumerate((2e7, 5e7, 1e8))
+        )
+    )
+    b.write_text(
+        "dataset,params,D,eval,loss\n"
+        + "".join(
+            f"code,{3.4 * n:g},{20 * n:g},code_val,{2 - i / 10}\n" for i, n in enumerate((2e7, 5e7, 1e8))
+        )
+    )
+    assert run("ingest", a, "--column", "N=non_embedding_params").exit_code == 0
+    before = snap(ws_path)
+    refused = run("ingest", "--append", b)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        f"Error: {b}, column 'params': the workspace takes N from column 'non_embedding_params'"
+    )
+    assert "give --column N=params if" in refused.stderr
+    assert snap(ws_path) == before
+    assert run("ingest", "--append", b, "--column", "N=params").exit_code == 0  # the user's word

@@ -638,6 +638,28 @@ def read_runs(
     return _read(paths, opts)
 
 
+def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
+    """Refuse a file appended to a workspace whose stored ``--column`` mapping it cannot follow, where it would
+    take that column from another of its columns instead (``N=non_embedding_params`` stored, an appended file
+    with only ``params``: its total counts became N beside the others' non-embedding counts, nothing said). A
+    column under the canonical name itself (``N``) is the file's own word and is taken."""
+    used = part.info["columns"].get("columns", {})
+    for canon, source in stored.items():
+        column = used.get(canon)
+        if canon in explicit or column is None:
+            continue
+        if schema.norm_name(column) in (schema.norm_name(source), schema.norm_name(canon)):
+            continue
+        raise InputError(
+            f"the workspace takes {canon} from column {source!r} (stored by an earlier --column "
+            f"{canon}={source}), which this file does not have: its {canon} would come from {column!r}",
+            path=part.raw.path,
+            column=column,
+            hint=f"add the column {source!r}, or give --column {canon}={column} if {column!r} counts the same "
+            "thing as the stored runs' column",
+        )
+
+
 def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901 - files, then the whole
     from l2l.io.columns import resolve_columns
     from l2l.io.selection import check_where_matched
@@ -676,6 +698,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             part = _with_wide_accuracy(part, acc, acc_info or {})
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
         parts.append(part)
+    for part in parts:
+        _check_stored_mapping(part, opts.stored_columns, explicit)
     unmatched = {c: s for c, s in explicit.items() if c not in matched}
     if unmatched and parts:
         # raises, naming the column
