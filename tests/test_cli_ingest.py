@@ -617,3 +617,29 @@ def test_an_appended_file_without_the_stored_mapped_column_is_refused_not_read_f
     assert "give --column N=params if" in refused.stderr
     assert snap(ws_path) == before
     assert run("ingest", "--append", b, "--column", "N=params").exit_code == 0  # the user's word
+
+
+def test_an_eval_named_perplexity_is_left_out_with_a_warning_and_alone_refused(
+    run: Any, tmp_path: Path
+) -> None:
+    """A long table's eval ``wikitext_word_perplexity`` (values 6-13, below the "above 13" warning) was fitted,
+    predicted and ranked as a loss with calibrated intervals (a probe); ``log_ppl`` is a loss."""
+    rows = [(n, 20 * n, 3.2 - i / 10) for i, n in enumerate((2e7, 5e7, 1e8, 2e8))]
+    table = tmp_path / "ppl.csv"
+    table.write_text(
+        "dataset,N,D,eval,loss\n"
+        + "".join(f"web,{n:g},{d:g},web_val,{x}\nweb,{n:g},{d:g},wikitext_word_perplexity,{2.7**x:.4g}\n"
+                  f"web,{n:g},{d:g},wiki_log_ppl,{x + 0.2}\n" for n, d, x in rows)
+    )  # fmt: skip
+    said = " ".join(run("ingest", table).output.split())
+    assert "warning: left out 4 rows of 'wikitext_word_perplexity': the eval's name says perplexities" in said
+    doc = json.loads(run("runs", "--evals", "--format", "json").stdout)
+    assert "wikitext_word_perplexity" not in json.dumps(doc)
+    assert "wiki_log_ppl" in json.dumps(doc)
+    only = tmp_path / "only_ppl.csv"
+    only.write_text(
+        "\n".join(ln for ln in table.read_text().splitlines() if "web_val" not in ln and "log" not in ln)
+    )
+    refused = run("ingest", only)
+    assert refused.exit_code == 1
+    assert "every loss row is of an eval whose name says perplexity" in refused.stderr

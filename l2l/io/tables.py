@@ -638,6 +638,32 @@ def read_runs(
     return _read(paths, opts)
 
 
+def _without_perplexity_evals(frame: pl.DataFrame, parts: Sequence[_Part]) -> tuple[pl.DataFrame, list[str]]:
+    """The loss rows without those of evals whose name says perplexity (``wikitext_word_perplexity``; not
+    ``log_ppl``), and the warning that says so: the column rule for names, applied to a long table's eval names
+    (values below 13 passed every check and were ranked and predicted as losses, with calibrated intervals)."""
+    from l2l.io.columns import perplexity_refusal, says_perplexity
+
+    names = sorted(e for e in frame.get_column("eval").unique().to_list() if says_perplexity(e))
+    if not names:
+        return frame, []
+    kept = frame.filter(~pl.col("eval").is_in(names))
+    listed = ", ".join(repr(e) for e in names)
+    if kept.height == 0:
+        raise InputError(
+            f"every loss row is of an eval whose name says perplexity ({listed}): a law of perplexity is not a "
+            "law of loss",
+            path=parts[0].raw.path if len(parts) == 1 else None,
+            column=str(parts[0].info["columns"].get("columns", {}).get("eval", "eval")) if parts else "eval",
+            hint=perplexity_refusal(names[0])[1],
+        )
+    return kept, [
+        f"warning: left out {frame.height - kept.height} rows of {listed}: the eval's name says perplexities, "
+        "not losses (a law of perplexity is not a law of loss); give log(perplexity) as the loss under a name "
+        "that says so (log_ppl, …_loss)"
+    ]
+
+
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
     """Refuse a file appended to a workspace whose stored ``--column`` mapping it cannot follow, where it would
     take that column from another of its columns instead (``N=non_embedding_params`` stored, an appended file
@@ -731,6 +757,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
+    frame, perplexity_notes = _without_perplexity_evals(frame, parts)
     check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
@@ -784,7 +811,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
-        table_notes(canon, own, how, given_c=given_c) + repeated
+        perplexity_notes + table_notes(canon, own, how, given_c=given_c) + repeated
     )
     if acc_provenance:
         provenance.extend(acc_provenance)
