@@ -486,12 +486,16 @@ def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path)
     table = tmp_path / "case.csv"
     table.write_text(
         "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.0\nWEB,2e8,2e9,web_val,2.9\ncode,1e8,2e9,c,2\n"
+        "web,1e8,2e9,c4_val,3\nWEB,2e8,2e9,C4-val,3\ncode,1e8,2e9,c4 val,3\n"
     )
     runs = read_runs([table])
     assert sorted(runs.datasets) == ["WEB", "code", "web"]
     (prov,) = runs.provenance
-    (said,) = [d for d in prov["decisions"] if "differ only in case" in d]
-    assert said.startswith("warning: datasets 'WEB', 'web' differ only in case or spaces")
+    ds, ev = [d for d in prov["decisions"] if "differ only in case" in d]
+    assert ds.startswith("warning: datasets 'WEB', 'web' differ only in case, spaces or dashes")
+    # one eval spelled per dataset (tables of several groups merged): no comparison on it had two datasets
+    assert ev.startswith("warning: evals 'C4-val', 'c4 val', 'c4_val' differ only in case, spaces or dashes")
+    assert "pair datasets by its exact name" in ev
 
 
 def test_without_any_own_eval_the_refusal_counts_the_others_and_offers_all(tmp_path: Path) -> None:

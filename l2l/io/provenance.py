@@ -352,17 +352,24 @@ def unit_notes(frame: pl.DataFrame) -> list[str]:
 
 
 def _spelling_notes(frame: pl.DataFrame) -> list[str]:
-    """A warning where dataset names differ only in case or spaces (web, WEB): one dataset spelled two ways is
-    fitted as two, each with half the runs."""
-    groups: dict[str, list[str]] = {}
-    for name in frame.get_column("dataset").unique().sort().to_list():
-        groups.setdefault(" ".join(str(name).split()).casefold(), []).append(str(name))
-    return [
-        f"warning: datasets {', '.join(repr(n) for n in names)} differ only in case or spaces: one dataset spelled "
-        "two ways? They are kept apart, as written"
-        for names in groups.values()
-        if len(names) > 1
-    ]
+    """A warning where dataset or eval names differ only in case, spaces or dashes (web, WEB; c4_val, C4-val):
+    one dataset spelled two ways is fitted as two, each with half the runs, and one eval spelled per dataset
+    (tables of several groups merged) leaves every comparison on it with one dataset."""
+    out = []
+    for column, what, effect in (
+        ("dataset", "datasets", "They are kept apart, as written"),
+        ("eval", "evals", "They are kept apart, as written: comparisons on an eval pair datasets by its exact name"),
+    ):
+        groups: dict[str, list[str]] = {}
+        for name in frame.get_column(column).unique().sort().to_list():
+            groups.setdefault(schema.norm_name(" ".join(str(name).split())), []).append(str(name))
+        out += [
+            f"warning: {what} {', '.join(repr(n) for n in names)} differ only in case, spaces or dashes: one "
+            f"{column} spelled {len(names)} ways? {effect}"
+            for names in groups.values()
+            if len(names) > 1
+        ]
+    return out
 
 
 def _run_id_notes(frame: pl.DataFrame) -> list[str]:
