@@ -374,3 +374,20 @@ def test_a_task_saturated_at_the_ceiling_is_unpredictable() -> None:
     assert "saturated" in fit.reason
     # a rise toward 100 % that stays below it is predictable
     assert assess_predictability(*sigmoid_task(), chance=0.25).predictable
+
+
+def test_curve_error_draws_spread_as_the_interval_says_and_keep_the_point() -> None:
+    """rank's P(best) across separate curves counts each curve's own error (an emerging task's P(best) was 1.00
+    across intervals 30 points wide): the draws' logit spread is the law's interval half-width over z."""
+    from l2l.core.predictive import normal_quantile
+
+    x, acc = sigmoid_task(noise=0.02)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    q, _ = fit.logit_quantile(0.9)
+    assert q > 0
+    point = np.full(4001, 0.6)
+    drawn = fit.with_curve_error(point, 0.9, np.random.default_rng(0))
+    assert drawn[0] == 0.6  # draw 0 is the point
+    logits = np.log(drawn[1:] / (1 - drawn[1:]))
+    assert_allclose(np.std(logits), q / normal_quantile(0.9), rtol=0.05)
+    assert_allclose(np.mean(logits), np.log(0.6 / 0.4), atol=4 * np.std(logits) / np.sqrt(4000))

@@ -56,6 +56,7 @@ from l2l.core.predictability import (
 from l2l.core.predictability import (
     spearman as spearman,
 )
+from l2l.core.predictive import normal_quantile
 from l2l.core.sigmoid import (
     FloorMode as FloorMode,
 )
@@ -304,6 +305,20 @@ class AccuracyFit:
         up = math.hypot(max(_logit(a_hi) - c, 0.0), q)
         # beyond the logit clip (LOGIT_EPS) the ends are the clip's: the interval still holds the prediction
         return p, min(_expit(c - down), p), max(_expit(c + up), p), what
+
+    def with_curve_error(self, draws: ArrayLike, level: float, rng: np.random.Generator) -> Array:
+        """One dataset's accuracy ``draws`` (draw 0 the point) with the law's own error added to the others on
+        the logit scale: a normal whose central ``level`` interval is ±``logit_quantile(level)``, the error
+        ``chain_interval`` adds to an interval. Drawn apart per dataset where each has a curve of its own, that
+        error reorders them (a ranking by an emerging task's separate curves stated P(best) 1.00 across intervals
+        30 points wide)."""
+        out = np.array(draws, dtype=np.float64)
+        q, _ = self.logit_quantile(level)
+        if q <= 0 or out.size < 2:
+            return out
+        z = _logits(out[1:]) + rng.normal(0.0, q / normal_quantile(level), out.size - 1)
+        out[1:] = 1.0 / (1.0 + np.exp(-z))
+        return out
 
     def predict_interval(
         self,

@@ -161,6 +161,9 @@ def assess_predictability(
             f"accuracy falls with the loss, but {len(xa)} runs are too few to show it (Spearman ρ = {rho_f:.2f}, "
             f"p = {p_f:.2g}; the trend must reach p < {TREND_P:g})"
             if rho_f <= -0.5
+            else f"accuracy does not fall significantly with the loss across the sweep (Spearman ρ = {rho_f:.2f}, "
+            f"p = {p_f:.2g}; a trend must reach p < {TREND_P:g})"
+            if rho_f < 0
             else f"accuracy does not fall with the loss across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g})"
         )
         return Predictability(

@@ -509,7 +509,8 @@ def _measured_note(
 ACCURACY_CAVEAT = (
     "accuracy intervals: each dataset's task-loss interval mapped through the accuracy law, with the law's own "
     "backtest error added on the logit scale (as predict --eval ACC makes them); P(best) carries the joint "
-    "task-loss draws through the law's point curve (the law's own error is not counted as a reordering)"
+    "task-loss draws through the law's curve, and where each dataset has a curve of its own, each curve's own "
+    "error drawn apart (one curve shared by every dataset moves them together and reorders none)"
 )
 
 
@@ -577,15 +578,24 @@ def _rank_accuracy(
             )
         except FitError as exc:
             failed[row.dataset] = exc.message
+    if (
+        not fit.pooled
+    ):  # one curve per dataset: each curve's own error can reorder them (one shared curve cannot)
+        rng = np.random.default_rng([settings.seed, 4242])
+        accs = {n: fit.with_curve_error(a, settings.level, rng) for n, a in accs.items()}
     ok = list(accs)
     mat = np.vstack(list(accs.values())) if accs else np.zeros((0, loss.draws))
     pb, ranks, leader, tie, cont = judge(ok, -mat, settings.level)
     law = "pooled across datasets" if fit.pooled else "one per dataset"
     predicted = {n: float(np.exp(logs[n][0])) for n in ok}
-    notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law})" for n, x in predicted.items()}
+    why = (fit.reason or "").removeprefix("poor law: ")
+    poor = (
+        f"; the accuracy law is poor ({why}): its interval is not calibrated" if fit.status == "poor" else ""
+    )
+    notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law}){poor}" for n, x in predicted.items()}
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
-    # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) stays
-    # with the joint draws through the point curve (what reorders the datasets)
+    # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the
+    # joint draws (with each separate curve's error drawn apart above)
     chains = {
         r.dataset: fit.chain_interval(r.value, r.dataset, r.lo, r.hi, settings.level)[1:3]
         for r in lt.rows
