@@ -358,7 +358,11 @@ def _spelling_notes(frame: pl.DataFrame) -> list[str]:
     out = []
     for column, what, effect in (
         ("dataset", "datasets", "They are kept apart, as written"),
-        ("eval", "evals", "They are kept apart, as written: comparisons on an eval pair datasets by its exact name"),
+        (
+            "eval",
+            "evals",
+            "They are kept apart, as written: comparisons on an eval pair datasets by its exact name",
+        ),
     ):
         groups: dict[str, list[str]] = {}
         for name in frame.get_column(column).unique().sort().to_list():
