@@ -132,6 +132,13 @@ def test_an_unknown_metric_is_an_error_naming_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown metric 'perplexity'") as exc:
         read_runs([path])
     assert exc.value.line == 3
+    assert "the log of a perplexity" in (exc.value.hint or "")
+    assert "--where 'metric!=perplexity'" in (exc.value.hint or "")
+    # lm-eval-harness's names for an accuracy get the fix, not only the list of accepted names (a probe)
+    path.write_text("dataset,N,D,eval,metric,value\na,1e8,2e9,v,loss,3\na,1e8,2e9,hs,acc_norm,0.4\n")
+    with pytest.raises(InputError, match="unknown metric 'acc_norm'") as exc:
+        read_runs([path])
+    assert "an accuracy under another name?" in (exc.value.hint or "")
 
 
 def test_step_zero_rows_only_in_a_per_step_log(tmp_path: Path) -> None:

@@ -462,6 +462,28 @@ def _unpivot(
     return long.filter(pl.col("loss").is_not_null())
 
 
+#: Metric names of evaluation harnesses that count an accuracy under another name (lm-eval-harness: acc_norm,
+#: exact_match).
+_ACCURACY_LIKE = ("acc", "exact", "match", "em", "correct")
+
+
+def _metric_hint(metric: str, column: str) -> str:
+    """How to read rows of a metric l2l does not know: an accuracy under the harness's name, a perplexity, else
+    leave them out."""
+    from l2l.io.columns import perplexity_refusal, says_perplexity
+
+    drop = f"leave its rows out (--where '{column}!={metric}')"
+    if says_perplexity(metric):
+        return f"{perplexity_refusal(metric)[1]} (metric loss), or {drop}"
+    if any(w in _ACCURACY_LIKE for w in schema.norm_name(metric).split("_")):
+        return (
+            f"an accuracy under another name? l2l reads one accuracy per task, written 'accuracy' in this column: "
+            f"write that in place of the one to use (acc_norm, the harness's length-normalised accuracy, for "
+            f"multiple-choice tasks) and leave the other metrics' rows out (--where '{column}!=NAME')"
+        )
+    return drop[0].upper() + drop[1:]
+
+
 def _metrics(raw: _Raw, frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """``_metric``: each row's metric (loss, bpb or accuracy; blank: loss); an unknown one is an error."""
     text = frame.get_column("metric")
@@ -477,6 +499,7 @@ def _metrics(raw: _Raw, frame: pl.DataFrame, column: str) -> pl.DataFrame:
             f"unknown metric {text[i]!r}; expected loss (the default), bpb or accuracy (accepted: {known})",
             row=int(row),
             column=column,
+            hint=_metric_hint(str(text[i]), column),
         )
     return frame.with_columns(kinds.fill_null("loss").alias("_metric")).drop("metric")
 
