@@ -498,6 +498,20 @@ def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path)
     assert "pair datasets by its exact name" in ev
 
 
+def test_a_dataset_or_eval_named_as_a_keyword_is_warned_about(tmp_path: Path) -> None:
+    """``-d all`` selects every dataset, never the one named 'all' (a probe)."""
+    table = tmp_path / "all.csv"
+    table.write_text("dataset,N,D,eval,loss\nall,1e8,2e9,own,3.0\ncode,1e8,2e9,c,2\n")
+    (prov,) = read_runs([table]).provenance
+    said = [d for d in prov["decisions"] if "cannot be selected alone" in d]
+    assert said == [
+        "warning: a dataset is named 'all', which commands read as every dataset: it cannot be selected alone by "
+        "its name; rename it in the table",
+        "warning: an eval is named 'own', which commands read as each dataset's own eval: it cannot be selected "
+        "alone by its name; rename it in the table",
+    ]
+
+
 def test_without_any_own_eval_the_refusal_counts_the_others_and_offers_all(tmp_path: Path) -> None:
     """Three datasets measured on shared evals only: the refusal named one dataset and one fix (a probe's table)."""
     rows = "".join(f"{ds},1e8,2e9,c4,3\n{ds},1e8,2e9,pile,3\n" for ds in ("books", "code", "web"))

@@ -376,6 +376,25 @@ def _spelling_notes(frame: pl.DataFrame) -> list[str]:
     return out
 
 
+def _reserved_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where a dataset or eval is named as a keyword of the commands (``all``: every dataset or eval;
+    ``own``: each dataset's own eval): ``-d all`` selects every dataset, never the one named so (a probe)."""
+    from l2l.base.runs import ALL, OWN
+
+    out = []
+    for column, words in (("dataset", (ALL,)), ("eval", (ALL, OWN))):
+        names = set(frame.get_column(column).unique().to_list())
+        meaning = {ALL: f"every {column}", OWN: "each dataset's own eval"}
+        article = "an" if column == "eval" else "a"
+        out += [
+            f"warning: {article} {column} is named {w!r}, which commands read as {meaning[w]}: it cannot be "
+            "selected alone by its name; rename it in the table"
+            for w in words
+            if w in names
+        ]
+    return out
+
+
 def _run_id_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where one run id names models of different sizes in a dataset (m0 at 14M and at 58M): ids
     reused across a sweep's budgets. Each size is kept as its own model, and one model's evals are paired on
@@ -448,6 +467,7 @@ def table_notes(
         return notes
     notes += _scale_notes(frame)
     notes += _spelling_notes(frame)
+    notes += _reserved_notes(frame)
     notes += _run_id_notes(frame)
     notes += _perplexity_notes(frame)
     notes += unit_notes(frame)
