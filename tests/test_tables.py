@@ -522,3 +522,20 @@ def test_without_any_own_eval_the_refusal_counts_the_others_and_offers_all(tmp_p
         runs.own("books")
     assert info.value.hint is not None
     assert info.value.hint.endswith("; or one eval for every dataset: all=EVAL")
+
+
+def test_one_seed_exported_twice_with_different_values_is_refused(tmp_path: Path) -> None:
+    """Seeds are averaged; one seed appearing twice is a repeat of one measurement, checked as repeats are (a
+    probe's re-export 8 % apart was averaged in as a third seed)."""
+    rows = "dataset,N,D,eval,loss,seed\n" + "".join(
+        f"web,{n:g},{20 * n:g},web_val,{x},{s}\n"
+        for n, x0 in ((1e8, 3.0), (2e8, 2.8))
+        for s, x in ((0, x0), (1, x0 + 0.01), (1, x0 * (1.2 if n == 2e8 else 1.0)))
+    )
+    table = tmp_path / "seeds.csv"
+    table.write_text(rows)
+    with pytest.raises(InputError, match="repeated measurement with different values") as exc:
+        read_runs([table])
+    assert exc.value.line is not None
+    table.write_text(rows.replace(",3.36,1\n", ",2.8,1\n"))  # the same value twice: averaged with the seeds
+    assert read_runs([table]).frame.height == 2

@@ -275,12 +275,25 @@ def resolve_repeats(
             .drop("_s")
         )
     same = groups.filter(~pl.col("_seeded") & ~pl.col("_ids")).select(REPEAT_KEY)
-    spreads = (
-        repeated.join(same, on=REPEAT_KEY, how="semi", nulls_equal=True)
-        .group_by(REPEAT_KEY)
-        .agg((pl.col("loss").max() / pl.col("loss").min() - 1.0).alias("_spread"))
-        .sort(["_spread", *REPEAT_KEY], descending=[True, *([False] * len(REPEAT_KEY))])
+    spread_of = (pl.col("loss").max() / pl.col("loss").min() - 1.0).alias("_spread")
+    # one seed exported twice within a group of seeds is a repeat of one measurement too (8 % apart was averaged
+    # in as a third seed, nothing said)
+    seed_twice = (
+        repeated.join(groups.filter(pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
+        .group_by([*REPEAT_KEY, "seed"])
+        .agg(pl.len().alias("_n"), spread_of)
+        .filter(pl.col("_n") > 1)
+        .select([*REPEAT_KEY, "_spread"])
     )
+    spreads = pl.concat(
+        [
+            repeated.join(same, on=REPEAT_KEY, how="semi", nulls_equal=True)
+            .group_by(REPEAT_KEY)
+            .agg(spread_of),
+            seed_twice,
+        ],
+        how="vertical_relaxed",
+    ).sort(["_spread", *REPEAT_KEY], descending=[True, *([False] * len(REPEAT_KEY))])
     spread = spreads.get_column("_spread").max()
     widest = spreads.select(REPEAT_KEY).row(0) if spreads.height else None
     return Repeats(
