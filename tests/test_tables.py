@@ -496,6 +496,11 @@ def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path)
     # one eval spelled per dataset (tables of several groups merged): no comparison on it had two datasets
     assert ev.startswith("warning: evals 'C4-val', 'c4 val', 'c4_val' differ only in case, spaces or dashes")
     assert "pair datasets by its exact name" in ev
+    from l2l.base.errors import SelectionError
+    from l2l.workflows.requests import rank_targets
+
+    with pytest.raises(SelectionError, match="measured on C4-val, c4 val, the same name spelled otherwise"):
+        rank_targets(runs, {"c4_val": 1.0})
 
 
 def test_a_dataset_or_eval_named_as_a_keyword_is_warned_about(tmp_path: Path) -> None:

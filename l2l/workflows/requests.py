@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from l2l.base import schema
 from l2l.base.errors import AmbiguousNameError, L2LError, SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, RankMethod
 from l2l.base.text import plural
@@ -423,6 +424,16 @@ def _lonely(runs: Runs, evals: Sequence[str], chosen: Sequence[str], what: str) 
     counts = Counter(ev for d in chosen for ev in set(runs.evals_of(d)))
     some = sorted(ev for ev, k in counts.items() if k >= 2)
     shown = "; ".join(f"{ev} only on {', '.join(ds) or 'none'}'s models" for ev, ds in alone.items())
+    key = schema.norm_name  # one eval spelled per dataset (tables of several groups merged): say so first
+    spelled = sorted({e for ev in evals for e in counts if e != ev and key(e) == key(ev)})
+    if spelled:
+        return SelectionError(
+            f"{what}: no two candidate datasets are measured on it ({shown}); the other datasets' models are "
+            f"measured on {', '.join(spelled)}, the same name spelled otherwise",
+            hint="write the eval one way in every table (ingest warns of such names); l2l pairs datasets on an "
+            "eval by its exact name",
+            param="targets",
+        )
     hint = (
         f"rank on an eval every dataset's models are measured on ({', '.join(sorted(common))})"
         if common
