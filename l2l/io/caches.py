@@ -1,5 +1,6 @@
-"""The workspace's caches: saved fits (``artifacts/fits.json``), calibrations (``artifacts/calibrations.json``) and
-accuracy laws (``artifacts/accuracy_laws.json``).
+"""The workspace's caches: saved fits (``artifacts/fits.json``), calibrations (``artifacts/calibrations.json``),
+accuracy laws (``artifacts/accuracy_laws.json``) and whole answers (``artifacts/KIND-KEY.answer``: a command's
+result, kept by the workflow that made it, ``l2l.workflows.evaluate_store``).
 
 Each entry is keyed by a hash of what it was made from (``fit.data_key``, ``calibrate.calibration_key``: the data
 and the settings), so an entry is never served for other data; and each file carries a checksum of itself and the
@@ -9,11 +10,15 @@ never fatal: it reads as empty, with a note on ``Workspace.notes`` saying why, a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,16 +33,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCURACY_LAWS_ARTIFACT",
+    "ANSWER_SUFFIX",
     "CALIBRATIONS_ARTIFACT",
     "FITS_ARTIFACT",
+    "MAX_ANSWERS",
     "MAX_CALIBRATIONS",
     "checksum",
+    "code_digest",
     "decode",
     "encode",
     "save_accuracy_laws",
+    "save_answer",
     "save_calibrations",
     "save_fits",
     "saved_accuracy_laws",
+    "saved_answer",
     "saved_calibrations",
     "saved_fits",
 ]
@@ -254,3 +264,98 @@ def save_accuracy_laws(workspace: Workspace, laws: Mapping[str, Any]) -> int:
         payload = _sealed(ACCURACY_LAWS_ARTIFACT, ACCURACY_LAWS_VERSION, kept)
         workspace.write_artifact(ACCURACY_LAWS_ARTIFACT, payload, locked=True)
     return len(kept)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Answers: a command's whole result, one file per key (``KIND-KEY.answer``), the workflow's own bytes
+# ---------------------------------------------------------------------------------------------------------------
+
+ANSWER_SUFFIX = ".answer"
+ANSWERS_VERSION = 1  # a header line (JSON: kind, key, versions, sha256 of the body), then the body
+#: the most recent answers of each kind kept: one 24-dataset `evaluate` is 6 MB
+MAX_ANSWERS = 4
+_KIND = re.compile(r"^[a-z][a-z_]*$")
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _answer_name(kind: str, key: str) -> str:
+    if not _KIND.match(kind) or not _KEY.match(key):
+        raise ValueError(f"bad answer kind {kind!r} or key {key!r}")
+    return f"{kind}-{key}"
+
+
+def _answer_header(kind: str, key: str, body: bytes) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "key": key,
+        "version": ANSWERS_VERSION,
+        "l2l_version": __version__,
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+
+
+def saved_answer(workspace: Workspace | None, kind: str, key: str) -> bytes | None:
+    """The body of the answer of ``kind`` saved under ``key`` (a sha256 of exactly what it was computed from,
+    made by the workflow); None when there is none, or it is of another version, or damaged (a note on
+    ``workspace.notes`` says so). The checksum is of the bytes as read: nothing is parsed or re-serialised for it."""
+    if workspace is None or not workspace.exists():
+        return None
+    name = _answer_name(kind, key)
+    where = f"{workspace.ARTIFACTS}/{name}{ANSWER_SUFFIX}"
+    try:
+        data = workspace.read_artifact_bytes(name, ANSWER_SUFFIX)
+    except WorkspaceError as exc:
+        workspace.notes.append(
+            f"the cache {where} cannot be read ({exc.message}): it is ignored and will be rebuilt"
+        )
+        return None
+    if data is None:
+        return None
+    head, _, body = data.partition(b"\n")
+    try:
+        header = json.loads(head)
+    except (ValueError, RecursionError):
+        header = None
+    if isinstance(header, dict) and (
+        header.get("version") != ANSWERS_VERSION or header.get("l2l_version") != __version__
+    ):
+        return None  # of another version of l2l or of this format: rebuilt quietly
+    if header != _answer_header(kind, key, body):
+        workspace.notes.append(
+            f"the cache {where} does not match its checksum (damaged or edited): it is ignored and will be rebuilt"
+        )
+        return None
+    return body
+
+
+def save_answer(workspace: Workspace, kind: str, key: str, body: bytes) -> None:
+    """Keep ``body`` as the answer of ``kind`` under ``key`` (atomically; the oldest answers of ``kind`` beyond
+    ``MAX_ANSWERS`` are removed)."""
+    name = _answer_name(kind, key)
+    head = json.dumps(_answer_header(kind, key, body), sort_keys=True, separators=(",", ":")).encode()
+    with workspace.lock(purpose="cache"):
+        workspace.write_artifact_bytes(name, ANSWER_SUFFIX, head + b"\n" + body, locked=True)
+        older = [p for p in workspace.artifacts(ANSWER_SUFFIX) if p.name.startswith(f"{kind}-")]
+        for path in older[:-MAX_ANSWERS]:
+            if path.name != f"{name}{ANSWER_SUFFIX}":
+                path.unlink(missing_ok=True)
+
+
+@functools.cache
+def code_digest() -> str:
+    """sha256 of what an answer is computed BY: every source file of this l2l (so that an edited l2l, its version
+    unchanged, never serves an answer of the code before) and the versions of numpy, polars and scipy (whose
+    arithmetic the answer's numbers come from). A few ms, once per process."""
+    import importlib.util
+
+    import polars as pl
+
+    root = Path(__file__).resolve().parent.parent  # the l2l package
+    h = hashlib.sha256(f"numpy {np.__version__}\0polars {pl.__version__}\0".encode())
+    spec = importlib.util.find_spec("scipy")  # not imported for this: its version file, read
+    if spec is not None and spec.origin is not None:
+        with contextlib.suppress(OSError):
+            h.update(b"scipy\0" + (Path(spec.origin).parent / "version.py").read_bytes())
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -616,10 +616,10 @@ class Workspace:
 
     # ---- artifacts --------------------------------------------------------------------------------
 
-    def _artifact_path(self, name: str) -> Path:
+    def _artifact_path(self, name: str, suffix: str = ".json") -> Path:
         if not _ARTIFACT_NAME.match(name):
             raise ValueError(f"bad artifact name {name!r}: use letters, digits, '_', '-', '.'")
-        return self.root / self.ARTIFACTS / f"{name}.json"
+        return self.root / self.ARTIFACTS / f"{name}{suffix}"
 
     def write_artifact(self, name: str, payload: dict[str, Any], *, locked: bool = False) -> None:
         """Store ``payload`` as JSON under ``name`` (atomically, under the writers' lock unless ``locked`` says
@@ -635,6 +635,43 @@ class Workspace:
             atomic_write(path, data)
         except OSError as exc:
             raise WorkspaceError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def write_artifact_bytes(self, name: str, suffix: str, data: bytes, *, locked: bool = False) -> None:
+        """Store ``data`` as the artifact ``name + suffix`` (atomically, under the writers' lock unless ``locked``
+        says the caller holds it), for an artifact that is not one JSON document (``caches.save_answer``)."""
+        path = self._artifact_path(name, suffix)
+        if not locked:
+            with self.lock(purpose="cache"):
+                self.write_artifact_bytes(name, suffix, data, locked=True)
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def read_artifact_bytes(self, name: str, suffix: str) -> bytes | None:
+        """The bytes of the artifact ``name + suffix``, or None when there is none."""
+        path = self._artifact_path(name, suffix)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def artifacts(self, suffix: str) -> list[Path]:
+        """The artifacts whose file names end in ``suffix``, oldest first (by the time they were written)."""
+        folder = self.root / self.ARTIFACTS
+        try:
+            found = [p for p in folder.iterdir() if p.name.endswith(suffix) and not p.name.startswith(".")]
+        except OSError:
+            return []
+        stamped = []
+        for p in found:
+            with contextlib.suppress(OSError):
+                stamped.append((p.stat().st_mtime_ns, p.name, p))
+        return [p for _, _, p in sorted(stamped)]
 
     def read_artifact(self, name: str) -> dict[str, Any] | None:
         """The payload stored under ``name``, or None when there is none."""
