@@ -253,7 +253,9 @@ def _interval_stats(
 
 @dataclass(frozen=True)
 class Evaluation:
-    predictions: tuple[HeldOutPrediction, ...]
+    #: a tuple when made; an evaluation kept in the workspace decodes its predictions on first use (a summary
+    #: needs none of them: ``evaluate_store``)
+    predictions: Sequence[HeldOutPrediction]
     summary: tuple[SettingSummary, ...]
     n_heldout_runs: int
     holdout: str

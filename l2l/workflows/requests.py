@@ -622,24 +622,50 @@ class EvaluateAnswer:
 
 
 def evaluation(session: Session, req: EvaluateRequest, progress: Progress | None = None) -> Evaluation:
-    """Table 1 alone (what ``plot evaluate`` draws)."""
+    """Table 1 alone (what ``plot evaluate`` draws): the one an earlier command kept in the workspace for exactly
+    these runs and options when there is one (``evaluate_store``), else made (and kept)."""
+    from l2l.core.sweep import SAME_RTOL
     from l2l.workflows.evaluate import evaluate
+    from l2l.workflows.evaluate_store import (
+        EVALUATION_ANSWER,
+        decode_evaluation,
+        encode_evaluation,
+        evaluation_key,
+    )
 
     if req.holdout_split is not None and req.holdout_top_compute is not None:
         raise UsageError("hold out either a split or the largest budgets, not both", param="holdout")
-    return evaluate(
+    key = evaluation_key(
+        session.runs,
+        holdout_split=req.holdout_split,
+        holdout_top_compute=req.holdout_top_compute,
+        test=req.test,
+        downstream=req.downstream,
+        options=req.options,
+        level=req.level,
+        rtol=SAME_RTOL,
+    )
+    kept = session.answer(EVALUATION_ANSWER, key)
+    served = None if kept is None else decode_evaluation(kept)
+    if served is not None:
+        return served
+    made = evaluate(
         session.runs,
         holdout_split=req.holdout_split,
         holdout_top_compute=req.holdout_top_compute,
         test=req.test or None,
         downstream=req.downstream or None,
         options=req.options,
+        rtol=SAME_RTOL,
         workers=session.workers,
         progress=progress,
         cache=session.fits,
         level=req.level,
         calibrations=session.calibrations,
     )
+    if session.workspace is not None:
+        session.keep_answer(EVALUATION_ANSWER, key, encode_evaluation(made))
+    return made
 
 
 def answer_evaluate(

@@ -47,6 +47,8 @@ class Session:
     _loaded: tuple[dict[str, int], dict[str, int]] = field(default=({}, {}), repr=False)
     _accuracy_laws: dict[str, AccuracyFit] | None = field(default=None, repr=False)
     _loaded_laws: dict[str, int] = field(default_factory=dict, repr=False)
+    #: whole answers made by this command, (kind, key) → the workflow's bytes, kept with the caches
+    _answers: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     @property
     def fits(self) -> FitCache:
@@ -82,6 +84,21 @@ class Session:
             self._loaded_laws = _ids(self._accuracy_laws)
         return self._accuracy_laws
 
+    def answer(self, kind: str, key: str) -> bytes | None:
+        """The answer of ``kind`` an earlier command kept under ``key`` (a hash of exactly what it was computed
+        from, made by the workflow: ``evaluate_store``), as the bytes the workflow encoded; None when there is
+        none (or the runs are a table given directly)."""
+        if self.workspace is None:
+            return None
+        from l2l.io.caches import saved_answer
+
+        return saved_answer(self.workspace, kind, key)
+
+    def keep_answer(self, kind: str, key: str, body: bytes) -> None:
+        """Keep ``body`` as the answer of ``kind`` under ``key`` when the command ends well (``keep``)."""
+        if self.workspace is not None:
+            self._answers[(kind, key)] = body
+
     def with_accuracy(self) -> Runs:
         """The runs with their accuracy rows (stored beside the workspace's losses, or the table's own)."""
         if self.workspace is None or self.runs.accuracy is not None:
@@ -106,7 +123,7 @@ class Session:
 
     def keep(self) -> None:
         """Store the fits, calibrations and accuracy laws made (or given draws) since they were read in the
-        workspace."""
+        workspace, and the answers made."""
         if self.workspace is None or not self.workspace.exists():
             return
         from l2l.io.workspace import save_calibrations, save_fits
@@ -124,6 +141,13 @@ class Session:
             with suppress(L2LError, OSError):
                 save_accuracy_laws(self.workspace, self._accuracy_laws)
             self._loaded_laws = _ids(self._accuracy_laws)
+        if self._answers:
+            from l2l.io.caches import save_answer
+
+            for (kind, key), body in self._answers.items():
+                with suppress(L2LError, OSError):
+                    save_answer(self.workspace, kind, key, body)
+            self._answers = {}
         self._loaded = (
             _ids(self._fits) if self._fits is not None else {},
             _ids(self._calibrations) if self._calibrations is not None else {},
