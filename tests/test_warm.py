@@ -233,6 +233,108 @@ def test_held_out_rows_from_sides_are_the_rows_of_the_frame_join(paper_runs: Any
         sides.nd_rows(PairSpec(a, "no such eval", b, paper_runs.own(b)))
 
 
+def _count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many evaluations are made (not served from the workspace) from here on."""
+    import l2l.workflows.evaluate as ev
+
+    made: list[int] = []
+    real = ev.evaluate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ev, "evaluate", counted)
+    return made
+
+
+def _as_cli() -> Any:
+    """What `l2l evaluate` asks by default (its --form is auto)."""
+    from l2l.core.fit import FitOptions
+    from l2l.workflows.requests import EvaluateRequest
+
+    return EvaluateRequest(options=FitOptions(form="auto"))
+
+
+def _same(a: Any, b: Any) -> bool:
+    import json
+
+    return json.dumps(a.to_dict()) == json.dumps(b.to_dict())  # (NaN is not equal to itself in a dict)
+
+
+def test_a_kept_evaluation_is_never_served_for_changed_runs_options_or_code(
+    ingested: Any, ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """evaluate's answer is kept under a hash of the runs, every option and the code: the same question is served
+    (an answer equal to the one made), a changed held-out loss (no fit or calibration changes with it), option or
+    line of code is answered afresh."""
+    from dataclasses import replace
+
+    import l2l.io.caches as caches
+    from l2l.base.runs import Runs
+    from l2l.workflows.requests import evaluation
+    from l2l.workflows.session import Session, open_session
+
+    made = _count_evaluations(monkeypatch)
+    with open_session() as s:
+        kept = evaluation(s, _as_cli())  # the shared workspace ran `evaluate`: served
+    assert made == []
+    runs = s.runs
+    first = kept.predictions[0]
+    hit = (
+        (pl.col("dataset") == first.tgt)
+        & (pl.col("eval") == first.eval)
+        & (pl.col("N") == first.N)
+        & (pl.col("D") == first.D)
+        & (pl.col("split") == "extrapolation")
+    )
+    assert runs.frame.filter(hit).height == 1
+    bumped = runs.frame.with_columns(pl.when(hit).then(pl.col("loss") * 1.01).otherwise(pl.col("loss")))
+    changed = Runs(bumped, runs.own_eval, runs.provenance, runs.own_eval_how)
+    answers = []
+    for _ in range(2):  # made and kept, then served
+        with Session(changed, Workspace(ws_path)) as s2:
+            answers.append(evaluation(s2, _as_cli()))
+        assert made == [1]
+    fresh, served = answers
+    assert_allclose(fresh.predictions[0].actual, first.actual * 1.01, rtol=1e-12)
+    assert fresh.predictions[0].source_loss == first.source_loss
+    assert _same(served, fresh)
+    with open_session() as s3:
+        other = evaluation(s3, replace(_as_cli(), level=0.8))
+    assert made == [1, 1]
+    assert other.summary[0].level == 0.8
+    monkeypatch.setattr(caches, "code_digest", lambda: "0" * 64)  # as an edited l2l of the same version
+    with open_session() as s4:
+        recomputed = evaluation(s4, _as_cli())
+    assert made == [1, 1, 1]
+    assert _same(recomputed, kept)
+
+
+def test_a_damaged_kept_evaluation_is_made_again_with_a_note(
+    ingested: Any, ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from l2l.workflows.requests import evaluation
+    from l2l.workflows.session import open_session
+
+    (path,) = (ws_path / "artifacts").glob("evaluation-*.answer")
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 1  # one bit of one number
+    path.write_bytes(bytes(data))
+    made = _count_evaluations(monkeypatch)
+    with open_session() as s:
+        evaluation(s, _as_cli())
+    assert made == [1]
+    assert s.workspace is not None
+    assert s.workspace.notes == [
+        f"the cache artifacts/{path.name} does not match its checksum (damaged or edited): "
+        "it is ignored and will be rebuilt"
+    ]
+    with open_session() as s:
+        evaluation(s, _as_cli())
+    assert made == [1]  # rebuilt, and served
+
+
 def test_commands_in_a_copy_of_the_warm_workspace_say_what_they_say_cold(
     run: Any, ingested: Any, synthetic_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,10 +345,13 @@ def test_commands_in_a_copy_of_the_warm_workspace_say_what_they_say_cold(
         ("predict", "-d", "all", "--N", "1e9", "--D", "2e10", "--split", "sweep"),
         ("translate", "--src", "alpha", "--tgt", "all", "--split", "sweep"),
     )
+    made = _count_evaluations(monkeypatch)
     warm = [ingested(*c, "-f", "json").stdout for c in commands]
+    assert made == []  # evaluate's answer was kept by the workspace's `evaluate` (--detail only prints more)
     monkeypatch.setenv("L2L_WORKSPACE", str(tmp_path / "cold"))
     assert run("ingest", synthetic_csv).exit_code == 0
     cold = [run(*c, "-f", "json").stdout for c in commands]
+    assert made == [1]
     assert cold == warm
 
 
