@@ -121,3 +121,10 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
     assert bad.exit_code == 1
     assert "unpredictable" in bad.output
     assert run("rank", "-t", "quiz_acc", "-t", "downstream/quiz", *args).exit_code == 2
+    # a backtest scores rankings by a loss: the accuracy's task loss is named (it was "unknown eval")
+    held = run("rank", "-t", "quiz_acc", "--split", "sweep", "--holdout-top-compute", "1")
+    assert held.exit_code == 2
+    assert held.stderr.startswith(
+        "Error: rank --holdout backtests rankings by a loss: downstream/quiz_acc is an"
+    )
+    assert "-t downstream/quiz)" in held.stderr

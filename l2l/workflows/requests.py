@@ -512,6 +512,31 @@ def rank_targets(
     return out
 
 
+def _refuse_accuracy_backtest(runs: Runs, targets: Mapping[str, float]) -> None:
+    """``rank --holdout`` scores rankings by a loss: an accuracy target is refused naming its task loss (it was
+    "unknown eval", listing the losses)."""
+    from l2l.base.runs import resolve_name
+    from l2l.workflows.accuracy import accuracy_evals, task_loss_eval
+
+    acc = accuracy_evals(runs)
+    for target in targets:
+        name = target.removesuffix(":accuracy")
+        if name in runs.evals or not acc or any(ch in name for ch in "*?[!"):
+            continue
+        try:
+            found = resolve_name(name, acc, "accuracy eval")
+        except SelectionError:
+            continue
+        task = task_loss_eval(runs, found)
+        raise UsageError(
+            f"rank --holdout backtests rankings by a loss: {found} is an accuracy",
+            hint=f"backtest its task loss (-t {task}); an accuracy ranking goes through it"
+            if task
+            else "backtest a loss eval (l2l runs --evals lists them)",
+            param="targets",
+        )
+
+
 def answer_rank(
     session: Session, req: RankRequest, progress: Progress | None = None
 ) -> Ranking | RankBacktest:
@@ -528,6 +553,7 @@ def answer_rank(
         )
     targets = rank_targets(runs, req.targets, req.metric, req.datasets)
     if req.backtest:
+        _refuse_accuracy_backtest(runs, targets)
         return rank_backtest(
             runs,
             targets,
