@@ -544,3 +544,29 @@ def test_one_seed_exported_twice_with_different_values_is_refused(tmp_path: Path
     assert exc.value.line is not None
     table.write_text(rows.replace(",3.36,1\n", ",2.8,1\n"))  # the same value twice: averaged with the seeds
     assert read_runs([table]).frame.height == 2
+
+
+def test_an_eval_named_as_a_score_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    """``hellaswag/acc`` in a long table without a metric column was fitted as a loss: rank put the worst dataset
+    first (lower is better) and Table 1 mixed it in at 18 % error (a probe). A loss named for it is kept."""
+    rows = "".join(
+        f"{ds},{n:g},{20 * n:g},{ev},{v}\n"
+        for ds in ("web", "code")
+        for n in (1e8, 2e8)
+        for ev, v in (
+            (f"{ds}_val", 3.0),
+            ("hellaswag/acc", 0.4),
+            ("arc_acc_ce_loss", 2.1),
+            ("squad_exact_match", 0.3),
+        )
+    )
+    table = tmp_path / "acc.csv"
+    table.write_text("dataset,N,D,eval,loss\n" + rows)
+    runs = read_runs([table])
+    assert sorted(runs.evals) == ["arc_acc_ce_loss", "code_val", "web_val"]
+    (prov,) = runs.provenance
+    (said,) = [d for d in prov["decisions"] if "says a score" in d]
+    assert said.startswith(
+        "warning: left out 8 rows of 'hellaswag/acc', 'squad_exact_match': the eval's name says"
+    )
+    assert "metric=accuracy" in said

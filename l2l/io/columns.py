@@ -36,6 +36,7 @@ __all__ = [
     "perplexity_refusal",
     "resolve_columns",
     "says_perplexity",
+    "says_score",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -364,6 +365,19 @@ def says_perplexity(name: str) -> bool:
     mapping, a hint)."""
     words = _words(name)
     return bool(PERPLEXITY_WORDS & set(words)) and not LOG_WORDS & set(words)
+
+
+#: Name parts that mark a score (an accuracy and the like): higher is better, never a loss.
+SCORE_WORDS: Final[frozenset[str]] = frozenset(
+    {"acc", "accuracy", "accuracies", "f1", "em", "exact", "match", "bleu", "rouge", "score"}
+)
+
+
+def says_score(name: str) -> bool:
+    """Whether a name says it holds a score (``hellaswag/acc``, ``squad_exact_match``) and nothing of a loss
+    (``arc_acc_ce_loss`` is a loss): the rule of wide columns, for a long table's eval names."""
+    words = set(_words(name))
+    return bool(SCORE_WORDS & words) and not LOSS_WORDS & words
 
 
 def perplexity_refusal(column: str) -> tuple[str, str]:

@@ -661,30 +661,57 @@ def read_runs(
     return _read(paths, opts)
 
 
-def _without_perplexity_evals(frame: pl.DataFrame, parts: Sequence[_Part]) -> tuple[pl.DataFrame, list[str]]:
+def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tuple[pl.DataFrame, list[str]]:
     """The loss rows without those of evals whose name says perplexity (``wikitext_word_perplexity``; not
-    ``log_ppl``), and the warning that says so: the column rule for names, applied to a long table's eval names
-    (values below 13 passed every check and were ranked and predicted as losses, with calibrated intervals)."""
-    from l2l.io.columns import perplexity_refusal, says_perplexity
+    ``log_ppl``) or a score (``hellaswag/acc``; not ``arc_acc_ce_loss``), and the warnings that say so: the rule
+    of wide columns' names, for a long table's eval names. Values below 13 passed every check: perplexities were
+    ranked and predicted as losses with calibrated intervals, and accuracies ranked lower-is-better (a probe's
+    worst dataset first) and mixed into Table 1."""
+    from l2l.io.columns import perplexity_refusal, says_perplexity, says_score
 
-    names = sorted(e for e in frame.get_column("eval").unique().to_list() if says_perplexity(e))
-    if not names:
+    evals = frame.get_column("eval").unique().sort().to_list()
+    ppl = [e for e in evals if says_perplexity(e)]
+    score = [e for e in evals if e not in ppl and says_score(e)]
+    if not ppl and not score:
         return frame, []
-    kept = frame.filter(~pl.col("eval").is_in(names))
-    listed = ", ".join(repr(e) for e in names)
+    kept = frame.filter(~pl.col("eval").is_in([*ppl, *score]))
+
+    def listed(names: Sequence[str]) -> str:
+        return ", ".join(repr(e) for e in names[:6]) + (
+            f" and {len(names) - 6} more" if len(names) > 6 else ""
+        )
+
     if kept.height == 0:
+        what, hint = (
+            ("perplexity", perplexity_refusal(ppl[0])[1])
+            if ppl
+            else (
+                "score",
+                "give a metric column that says which rows are accuracies (metric=accuracy) beside losses",
+            )
+        )
         raise InputError(
-            f"every loss row is of an eval whose name says perplexity ({listed}): a law of perplexity is not a "
-            "law of loss",
+            f"every loss row is of an eval whose name says {what} ({listed(ppl or score)}): not a loss",
             path=parts[0].raw.path if len(parts) == 1 else None,
             column=str(parts[0].info["columns"].get("columns", {}).get("eval", "eval")) if parts else "eval",
-            hint=perplexity_refusal(names[0])[1],
+            hint=hint,
         )
-    return kept, [
-        f"warning: left out {frame.height - kept.height} rows of {listed}: the eval's name says perplexities, "
-        "not losses (a law of perplexity is not a law of loss); give log(perplexity) as the loss under a name "
-        "that says so (log_ppl, …_loss)"
-    ]
+    rows = frame.group_by("eval").len()
+    count = dict(zip(rows.get_column("eval").to_list(), rows.get_column("len").to_list(), strict=True))
+    notes = []
+    if ppl:
+        notes.append(
+            f"warning: left out {sum(count[e] for e in ppl)} rows of {listed(ppl)}: the eval's name says "
+            "perplexities, not losses (a law of perplexity is not a law of loss); give log(perplexity) as the loss "
+            "under a name that says so (log_ppl, …_loss)"
+        )
+    if score:
+        notes.append(
+            f"warning: left out {sum(count[e] for e in score)} rows of {listed(score)}: the eval's name says a "
+            "score (an accuracy: higher is better), not a loss; to use them as accuracies give a metric column "
+            "that says so (metric=accuracy on those rows, the eval named for its task)"
+        )
+    return kept, notes
 
 
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
@@ -780,7 +807,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
-    frame, perplexity_notes = _without_perplexity_evals(frame, parts)
+    frame, perplexity_notes = _without_named_non_losses(frame, parts)
     check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
