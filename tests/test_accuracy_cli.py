@@ -404,3 +404,27 @@ def test_an_accuracy_without_a_task_loss_is_an_error_until_the_own_loss_is_asked
     every = json.loads(run(*at, "--eval", "all", "--metric", "accuracy", "--format", "json").stdout)
     said = {r["eval"] for r in every["rows"]}
     assert {"downstream/quiz_acc", "trivia_acc"} <= said  # accuracies, not losses
+
+
+def test_an_accuracy_logged_less_often_than_its_loss_says_why_nothing_pairs(tmp_path: Path) -> None:
+    """A per-step log with the loss every 250 steps and the accuracy every 1,000: each is kept at its own last
+    measurement, and "no run has both" was said of runs that all had both (a probe)."""
+    from l2l.base.errors import SelectionError
+    from l2l.io.tables import read_runs
+    from l2l.workflows.accuracy import accuracy_data
+
+    lines = ["dataset,N,D,eval,metric,value,run_id,step"]
+    for ds, n in (("web", 1e8), ("web", 2e8), ("code", 1e8)):
+        rid = f"{ds}-{n:g}"
+        for step in range(250, 1500, 250):
+            d = step * 4e6 * n / 1e8
+            lines += [f"{ds},{n:g},{d:g},{ds}_val,loss,{3 - step / 1e4},{rid},{step}"]
+            lines += [f"{ds},{n:g},{d:g},hellaswag,loss,{2.5 - step / 1e4},{rid},{step}"]
+            if step % 1000 == 0:
+                lines += [f"{ds},{n:g},{d:g},hellaswag,accuracy,{0.3 + step / 1e4},{rid},{step}"]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path])
+    with pytest.raises(SelectionError, match="kept at different checkpoints") as exc:
+        accuracy_data(runs, "hellaswag")
+    assert "fit-accuracy --checkpoints all" in exc.value.message

@@ -204,11 +204,31 @@ def accuracy_data(
         losses.select(*key, pl.col("loss").alias("x")), on=key, how="inner", nulls_equal=True
     ).sort(["dataset", "C", "N"])
     if joined.height == 0:
-        raise SelectionError(
-            f"no run has both the accuracy {acc_eval!r} and the loss {input_eval!r}",
-            hint="accuracy rows are matched to loss rows on dataset, N, D and split",
-        )
+        raise _unpaired(rows, losses, acc_eval, input_eval)
     return AccuracyData(acc_eval, input_loss, input_eval, joined)
+
+
+def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eval: str) -> SelectionError:
+    """Why no accuracy row found its loss: the same runs measured at other checkpoints (a per-step log whose
+    accuracy ran every 1,000 steps and its loss every 250: each kept at its last measurement; "no run has both"
+    was said of runs that all had both), or no common run."""
+    on = ["dataset", "N", "run_id"]
+    both = rows.select(*on, pl.col("D").alias("D_acc")).join(
+        losses.select(*on, pl.col("D").alias("D_loss")), on=on, how="inner", nulls_equal=True
+    )
+    if both.height:
+        ds, n, rid, d_acc, d_loss = both.row(0)
+        return SelectionError(
+            f"the accuracy {acc_eval!r} and the loss {input_eval!r} of the same runs were kept at different "
+            f"checkpoints (run {rid or ds} at N = {n:.3g}: accuracy at D = {d_acc:.4g}, loss at D = {d_loss:.4g}; "
+            "each is kept at its own last measurement), so no (N, D) holds both: fit-accuracy --checkpoints all "
+            "relates them at every checkpoint where both were logged",
+            hint="or log the accuracy at each run's final checkpoint",
+        )
+    return SelectionError(
+        f"no run has both the accuracy {acc_eval!r} and the loss {input_eval!r}",
+        hint="accuracy rows are matched to loss rows on dataset, N, D and split",
+    )
 
 
 @dataclass(frozen=True, eq=False)
