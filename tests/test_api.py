@@ -136,3 +136,29 @@ def test_fitting_a_table_without_runs_says_so(synthetic_csv: Path) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(SelectionError, match="the table holds no runs"):
             l2l.fit_laws(empty)
+
+
+def test_calls_a_researcher_writes_raise_l2ls_own_errors(synthetic_csv: Path, synthetic_runs: Any) -> None:
+    """Seven library calls raised numpy, polars or Python errors (a probe): each is now an L2LError saying why."""
+    import polars as pl
+    import pytest
+
+    import l2l
+    from l2l.base.errors import FitError, L2LError, UsageError
+    from l2l.core.fit import bootstrap_law
+
+    n, d, y = (np.geomspace(1e7, 1e9, 12), np.geomspace(2e8, 2e10, 12), np.linspace(3.5, 2.5, 12))
+    fit = l2l.fit_law(n, d, y)
+    with pytest.raises(UsageError, match="N and D must be of one length"):
+        fit.predict([1e9, 3e9], [2e10, 6e10, 1e11])
+    with pytest.raises(FitError, match="different lengths"):
+        bootstrap_law(fit, n[:-1], d, y, draws=4)
+    with pytest.raises(UsageError, match="read_runs takes file paths, got DataFrame"):
+        l2l.read_runs(pl.read_csv(synthetic_csv))  # type: ignore[arg-type]
+    assert l2l.read_runs(synthetic_csv, where=["dataset=alpha"]).datasets == ["alpha"]  # the CLI's spelling
+    with pytest.raises(UsageError, match="the frame has no column C, n_repeats"):
+        l2l.Runs(pl.read_csv(synthetic_csv).drop("C"), {})
+    with pytest.raises(UsageError, match="N must be a number"):
+        l2l.rank_runs(synthetic_runs, ["own"], N="3B", D="60B")  # type: ignore[arg-type]
+    with pytest.raises(L2LError, match="a run table here is a mapping"):
+        l2l.calibrate(synthetic_runs)

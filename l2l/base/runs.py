@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.errors import AmbiguousNameError, SelectionError
+from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
 from l2l.base.text import plural as _plural
 
 __all__ = [
@@ -64,6 +64,20 @@ class Runs:
     # Every checkpoint (D > 0) of a per-step log with accuracies, losses and accuracies alike, with its step
     # (``schema.CHECKPOINT_COLUMNS``): what an accuracy law fitted on every checkpoint pairs (None: none read).
     checkpoints: pl.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        # a raw table (or a pandas frame) was accepted and failed later with polars' ColumnNotFoundError "C"
+        if not isinstance(self.frame, pl.DataFrame):
+            raise UsageError(
+                f"Runs holds a polars DataFrame of canonical runs, got {type(self.frame).__name__}",
+                hint="read run tables with l2l.read_runs(paths): it checks and normalises them",
+            )
+        missing = [c for c in schema.COLUMNS if c not in self.frame.columns]
+        if missing:
+            raise UsageError(
+                f"Runs holds canonical runs: the frame has no column {', '.join(missing)}",
+                hint="read run tables with l2l.read_runs(paths): it checks and normalises them",
+            )
 
     def __repr__(self) -> str:
         return (

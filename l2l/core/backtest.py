@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, UsageError
 from l2l.core.error_model import BacktestResidual
 from l2l.core.fit import LawFit, fit_law, single_threaded_blas
 from l2l.core.fit import _check_data as check_fit_data
@@ -58,7 +58,14 @@ SweepLike = Sweep | tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike]
 
 
 def as_sweeps(table: Mapping[str, SweepLike]) -> dict[str, Sweep]:
-    """dataset → Sweep, from Sweeps or (N, D, C, loss) tuples (C may be None: 6·N·D)."""
+    """dataset → Sweep, from Sweeps or (N, D, C, loss) tuples (C may be None: 6·N·D). UsageError for anything
+    else (``calibrate(runs)`` raised AttributeError: 'Runs' object has no attribute 'items')."""
+    if not isinstance(table, Mapping):
+        raise UsageError(
+            f"a run table here is a mapping dataset → Sweep (or (N, D, C, loss)), got {type(table).__name__}",
+            hint="give {dataset: (N, D, C, loss)} arrays of each dataset's own loss; l2l.predict and l2l.evaluate "
+            "calibrate Runs themselves",
+        )
     out: dict[str, Sweep] = {}
     for name, v in table.items():
         out[name] = v if isinstance(v, Sweep) else Sweep.of(*v)

@@ -20,7 +20,7 @@ from l2l.base.checks import check_level
 from l2l.base.errors import FitError, TooFewRunsError
 from l2l.base.schema import FitForm
 from l2l.base.text import plural
-from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss
+from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss, paired
 from l2l.core.search import (
     AB_BOUNDS,
     E_SPAN,
@@ -75,7 +75,7 @@ class LawFit:
         """Percentile interval of the prediction over bootstrap draws, or None when none were run."""
         if self.bootstrap is None:
             return None
-        n, d = np.broadcast_arrays(np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64))
+        n, d = paired(np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64))
         preds = np.exp(log_loss(self.form, self.bootstrap, np.log(n.ravel()), np.log(d.ravel())))  # (B, k)
         lo, hi = percentile_interval(preds, level)
         return lo.reshape(n.shape), hi.reshape(n.shape)
@@ -438,6 +438,7 @@ def bootstrap_law(
     n = np.asarray(N, dtype=np.float64).ravel()
     d = np.asarray(D, dtype=np.float64).ravel()
     y = np.asarray(loss, dtype=np.float64).ravel()
+    _check_data(fit.form, n, d, y, _label(fit.dataset, fit.eval))  # (mismatched lengths raised numpy's error)
     problem = Problem(fit.form, np.log(n), np.log(d), np.log(y), fit.objective, fit.delta)
     rng = np.random.default_rng(seed)
     if groups is None:

@@ -280,6 +280,19 @@ def log_line(lx: ArrayLike, ly: ArrayLike) -> tuple[float, float, float]:
     return math.exp(log_k), kappa, r2
 
 
+def paired(n: Array, d: Array) -> tuple[Array, Array]:
+    """N and D broadcast together; UsageError where their shapes cannot be (3 sizes beside 2 token counts raised
+    numpy's shape mismatch)."""
+    try:
+        a, b = np.broadcast_arrays(n, d)
+    except ValueError:
+        raise UsageError(
+            f"N and D must be of one length (or one of them a single value), got {n.size} and {d.size}",
+            param="N",
+        ) from None
+    return a, b
+
+
 def _positive(values: ArrayLike, name: str) -> Array:
     """``values`` as floats, every one finite and > 0 (UsageError naming ``name`` otherwise)."""
     try:
@@ -329,7 +342,7 @@ class ScalingLaw:
     def predict(self, N: ArrayLike, D: ArrayLike) -> Array:
         """Predicted loss at (N, D); broadcasts. N and D must be finite and > 0 (UsageError): a law at N = −1e9
         returned nan, at 0 inf, with only numpy's warnings."""
-        n, d = np.broadcast_arrays(_positive(N, "N"), _positive(D, "D"))
+        n, d = paired(_positive(N, "N"), _positive(D, "D"))
         flat = log_loss(self.form, self.theta, np.log(n.ravel()), np.log(d.ravel()))
         return np.exp(flat).reshape(n.shape)
 

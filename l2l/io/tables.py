@@ -619,7 +619,7 @@ def read_runs(
     checkpoints: str = "final",
     accuracy_columns: str | None = None,
     accuracy_only: bool = False,
-    where: Sequence[Where] = (),
+    where: Sequence[Where | str] = (),
     run_key: Sequence[str] = (),
     best_of: str | None = None,
 ) -> Runs:
@@ -641,6 +641,20 @@ def read_runs(
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    if isinstance(where, str):
+        where = [where]
+    if not isinstance(paths, (list, tuple)) or not all(isinstance(p, (str, Path)) for p in paths):
+        raise UsageError(  # a DataFrame raised polars' "truth value of a DataFrame is ambiguous"
+            f"read_runs takes file paths, got {type(paths).__name__}",
+            hint="write the frame to a file first (frame.write_csv('runs.csv')) and read that",
+        )
+    from l2l.io.selection import parse_where
+
+    # the command line's spelling ("dataset=web") is taken too: it raised AttributeError
+    filters = (
+        *(w for w in where if not isinstance(w, str)),
+        *parse_where([w for w in where if isinstance(w, str)]),
+    )
     opts = ReadOptions(
         wide,
         loss_columns,
@@ -651,7 +665,7 @@ def read_runs(
         checkpoints,
         accuracy_columns,
         accuracy_only,
-        tuple(where),
+        filters,
         tuple(run_key),
         best_of,
     )

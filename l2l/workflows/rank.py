@@ -217,6 +217,11 @@ def rank_runs(
         )
     if C is None and (N is None or D is None):
         raise UsageError("give a compute budget C, or a model size N together with tokens D", param="C")
+    for name, value in (("C", C), ("N", N), ("D", D)):  # N="3B" raised Python's TypeError from the core
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+            raise UsageError(
+                f"{name} must be a number (3e9, not '3B': the command line parses those)", param=name
+            )
     if isinstance(targets, str):
         targets = [targets]  # one bare target is one target, never its letters
     settings = RankSettings(method, form, draws, seed, level, flip_range)
