@@ -451,3 +451,22 @@ def test_a_candidate_measured_on_the_target_in_another_metric_is_pointed_to_it()
     assert str(why).endswith(
         "books has no runs on c4 (it has runs on c4:bpb, in another metric: rank it with -t c4:bpb)"
     )
+
+
+def test_datasets_without_an_own_eval_are_told_to_name_one_not_that_they_have_few_runs(
+    run: Any, tmp_path: Path
+) -> None:
+    """Every dataset measured only on two shared evals: rank said "books has no runs on (no own eval of books)"
+    and blamed a table of few sizes (a probe)."""
+    from l2l.testing import synthetic_runs, write_csv
+
+    renamed = {"alpha_val": "c4", "beta_val": "pile"}
+    rows = [{**r, "eval": renamed[str(r["eval"])]} for r in synthetic_runs() if r["eval"] in renamed]
+    path = tmp_path / "shared.csv"
+    write_csv(rows, str(path))
+    assert run("ingest", path).exit_code == 0
+    res = run("rank", "-t", "c4", "--C", "1e21", "--split", "sweep")
+    assert res.exit_code == 1
+    assert "alpha has no own eval, whose law gives N*, D* at a budget" in res.stderr
+    assert "(no own eval of" not in res.stderr
+    assert "--own-eval all=EVAL" in res.stderr

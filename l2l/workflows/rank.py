@@ -169,7 +169,7 @@ def candidates_from_frame(
     wanted = set(evals)
     out: list[Candidate] = []
     for ds in datasets:
-        own = own_eval.get(ds, f"(no own eval of {ds})")
+        own = own_eval.get(ds, _no_own_eval(ds))
         sub = frame.filter((pl.col("dataset") == ds) & pl.col("eval").is_in([*wanted, own]))
         runs: dict[str, Sweep] = {}
         for (ev,), g in sub.group_by("eval", maintain_order=True):
@@ -253,11 +253,22 @@ class _Store:
         )
 
 
+def _no_own_eval(dataset: str) -> str:
+    """The stand-in name of the own eval of a dataset that has none (no run is on it)."""
+    return f"(no own eval of {dataset})"
+
+
 def _drawn(book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int) -> FitMemo:
     """The laws of ``keys`` with ``boot`` bootstrap draws each (kept in the book's cache with the fit), as a
     ranking takes them; a key without runs or whose law cannot be fitted maps to the reason."""
     memo: FitMemo = {}
     for ds, ev in dict.fromkeys(keys):
+        if ev == _no_own_eval(ds):  # (it said "books has no runs on (no own eval of books)")
+            memo[(ds, ev)] = FitError(
+                f"{ds} has no own eval, whose law gives N*, D* at a budget and carries a translation: give one at "
+                f"ingest (--own-eval {ds}=EVAL, or --own-eval all=EVAL for an eval every dataset is measured on)"
+            )
+            continue
         if not book.sweeps.has(ds, ev):
             other = next((f"{ev}:{m}" for m in ("bpb", "loss") if book.sweeps.has(ds, f"{ev}:{m}")), None)
             also = f" (it has runs on {other}, in another metric: rank it with -t {other})" if other else ""

@@ -602,7 +602,12 @@ def _ranked(ranking: Ranking) -> Ranking:
     if reasons and counts[shown] > 1:
         shown += f" ({counts[shown]} datasets)"
     more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
-    if shown.startswith("no compute-optimal model"):
+    if "has no own eval" in shown:
+        hint = (
+            "ingest again with --own-eval all=EVAL (an eval every dataset is measured on), or rank at a model: "
+            "--N and --D"
+        )
+    elif shown.startswith("no compute-optimal model"):
         hint = "rank at a model on the runs' line instead: --N and --D"
     elif "cannot be said" in shown:
         # DCLM ingested with --best-of run_id: one run per set and model, no law: nothing tells a run's noise
