@@ -91,6 +91,16 @@ def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(r
     json.dumps(acc.to_dict())  # JSON-safe
 
 
+def test_the_library_takes_the_command_lines_spellings_of_a_target(runs: Any) -> None:
+    """``downstream/quiz:loss`` was refused by rank_runs as an unknown eval, though predict and the CLI take it."""
+    from l2l.workflows.rank import rank_runs
+
+    kw: dict[str, Any] = {"C": BUDGET, "split": "sweep", "draws": DRAWS}
+    plain = rank_runs(runs, ["downstream/quiz"], **kw)
+    spelled = rank_runs(runs, ["downstream/quiz:loss"], **kw)
+    assert [r.value for r in spelled.targets[0].rows] == [r.value for r in plain.targets[0].rows]
+
+
 def test_unpredictable_accuracy_target_is_refused_with_the_reason(runs: Any) -> None:
     from l2l.workflows.rank import rank_runs
 

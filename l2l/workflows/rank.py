@@ -224,6 +224,12 @@ def rank_runs(
             )
     if isinstance(targets, str):
         targets = [targets]  # one bare target is one target, never its letters
+    from l2l.workflows.requests import rank_targets
+
+    # the command line's spellings and refusals (``hellaswag:loss``; a name both a loss and an accuracy): the
+    # library ranked the loss of such a name silently and refused ``hellaswag:loss`` as an unknown eval
+    wanted = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, 1.0)
+    targets = rank_targets(runs, wanted, None, list(datasets or ()))
     settings = RankSettings(method, form, draws, seed, level, flip_range)
     budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
     store = _Store(cache, calibrations, accuracy_cache)

@@ -653,6 +653,16 @@ class ChainPrediction:
             rows[-1]["actual"] = self.actual
         return rows
 
+    def to_dict(self) -> dict[str, Any]:
+        """The chain as one JSON-safe document (its steps as ``to_dicts`` gives them): what every result has."""
+        return {"N": self.N, "D": self.D, "actual": self.actual, "steps": self.to_dicts()}
+
+    def predict(self) -> float:
+        """The chain's prediction: its last step's."""
+        if not self.steps:
+            raise FitError("an empty chain predicts nothing")
+        return float(self.steps[-1].value)
+
 
 def eq3(options: FitOptions | None) -> FitOptions | None:
     """``options`` with ``--form auto`` resolved for a translation: Eq. 3 (closed under translation)."""
