@@ -83,3 +83,15 @@ def test_e_of_reads_the_irreducible_term_of_each_draw() -> None:
     th = np.array([[1.0, 2.0, np.log(1.7), 0.3, 0.3], [1.0, 2.0, np.log(1.9), 0.3, 0.3]])
     assert_allclose(e_of("l2l", th), [1.7, 1.9], rtol=1e-12)
     assert_allclose(e_of("kaplan", th[:, [0, 1, 3, 4]]), [0.0, 0.0])
+
+
+def test_an_unnamed_fit_says_no_empty_names_in_its_errors() -> None:
+    """The library's fit_loss_to_loss without names said ": → :: losses must be finite" (a probe)."""
+    import pytest
+
+    from l2l.base.errors import FitError
+    from l2l.workflows.translate import fit_loss_to_loss
+
+    with pytest.raises(FitError) as exc:
+        fit_loss_to_loss([float("nan")] * 10, [1.0] * 10, E0=1.0, E1=1.0)
+    assert exc.value.message == "losses must be finite"

@@ -96,7 +96,8 @@ class LossToLoss:
             bad = float(np.min(xa))
             raise FitError(
                 f"a source loss of {bad:.4g} is at or below the source's irreducible loss E0 = {self.E0:.4g}: "
-                f"the translation {self.src} → {self.tgt}:{self.eval} is not defined there"
+                f"the translation{f' {self.src} → {self.tgt}:{self.eval}' if self.src or self.tgt else ''} is not "
+                "defined there"
             )
         return self.K * np.power(xa - self.E0, self.kappa) + self.E1
 
@@ -144,7 +145,10 @@ def fit_loss_to_loss(
     kind: Kind = "train-train",
 ) -> LossToLoss:
     """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1 (``l2l.core.loss_to_loss``), labelled."""
-    fit = fit_shifted_power(x, y, E0, E1, free_e1=free_e1, label=f"{src}:{x_eval} → {tgt}:{eval_name}")
+    label = (
+        f"{src}:{x_eval} → {tgt}:{eval_name}" if src or tgt else ""
+    )  # unnamed (the library): ": → :" said nothing
+    fit = fit_shifted_power(x, y, E0, E1, free_e1=free_e1, label=label)
     warnings: list[str] = []
     if fit.n_excluded:
         warnings.append(
