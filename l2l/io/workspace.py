@@ -624,17 +624,8 @@ class Workspace:
     def write_artifact(self, name: str, payload: dict[str, Any], *, locked: bool = False) -> None:
         """Store ``payload`` as JSON under ``name`` (atomically, under the writers' lock unless ``locked`` says
         the caller holds it; NaN/inf are refused). Only into a workspace (see ``save``)."""
-        path = self._artifact_path(name)
         data = (json.dumps(payload, indent=2, allow_nan=False) + "\n").encode()
-        if not locked:
-            with self.lock(purpose="cache"):
-                self.write_artifact(name, payload, locked=True)
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot write {path}: {exc.strerror or exc}") from None
+        self.write_artifact_bytes(name, ".json", data, locked=locked)
 
     def write_artifact_bytes(self, name: str, suffix: str, data: bytes, *, locked: bool = False) -> None:
         """Store ``data`` as the artifact ``name + suffix`` (atomically, under the writers' lock unless ``locked``
