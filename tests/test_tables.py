@@ -497,7 +497,7 @@ def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path)
     assert ev.startswith("warning: evals 'C4-val', 'c4 val', 'c4_val' differ only in case, spaces or dashes")
     assert "pair datasets by its exact name" in ev
     from l2l.base.errors import SelectionError
-    from l2l.workflows.requests import rank_targets
+    from l2l.workflows.targets import rank_targets
 
     with pytest.raises(SelectionError, match="measured on C4-val, c4 val, the same name spelled otherwise"):
         rank_targets(runs, {"c4_val": 1.0})

@@ -224,7 +224,7 @@ def rank_runs(
             )
     if isinstance(targets, str):
         targets = [targets]  # one bare target is one target, never its letters
-    from l2l.workflows.requests import rank_targets
+    from l2l.workflows.targets import rank_targets
 
     # the command line's spellings and refusals (``hellaswag:loss``; a name both a loss and an accuracy): the
     # library ranked the loss of such a name silently and refused ``hellaswag:loss`` as an unknown eval
@@ -549,7 +549,7 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     for pattern in names:
         if pattern.startswith("!") or pattern == OWN or _GLOB & set(pattern):
             continue
-        if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.requests.rank_targets)
+        if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.targets.rank_targets)
             found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))
             continue
         try:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from l2l.base import schema
-from l2l.base.errors import AmbiguousNameError, L2LError, SelectionError, UsageError
+from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, RankMethod
 from l2l.base.text import plural
 from l2l.core.fit import FitOptions
+from l2l.workflows.targets import accuracy_names, both_error, metric_of, rank_targets, resolves_to
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -53,40 +53,6 @@ Progress = Callable[[int, int], None]
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _accuracy_names(runs: Runs) -> list[str]:
-    from l2l.workflows.accuracy import accuracy_evals
-
-    return accuracy_evals(runs) if runs.accuracy is not None else []
-
-
-def _both(name: str) -> UsageError:
-    return UsageError(
-        f"{name!r} is both a loss and an accuracy: say which, with --metric loss or --metric accuracy (or spell "
-        f"it {name}:loss or {name}:accuracy)",
-        param="metric",
-    )
-
-
-def _resolves_to(name: str, names: Sequence[str]) -> str | None:
-    """The one name of ``names`` that ``name`` stands for, lower-cased (None when none or several)."""
-    from l2l.base.runs import resolve_name
-
-    try:
-        return resolve_name(name, names, "eval").lower()
-    except SelectionError:
-        return None
-
-
-def _metric_of(name: str, metric: str | None) -> tuple[str, str | None]:
-    """(the name without a ``:metric`` spelling, the metric it or ``metric`` asks for)."""
-    from l2l.base.schema import split_metric
-
-    base, spelled = split_metric(name)
-    if spelled is not None and metric is not None and spelled != metric:
-        raise UsageError(f"{name!r} is spelled as {spelled}, but --metric says {metric}", param="metric")
-    return base, spelled or metric
-
-
 def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Literal["loss", "accuracy"]:
     """Whether ``names`` are loss evals or accuracy evals. An eval is a name and a metric: ``metric`` (or a name
     spelled ``NAME:METRIC``) says which; else a name that is no loss eval but names an accuracy eval is the
@@ -94,13 +60,13 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
     the two choices. Refuses a mix, and a name that is neither (SelectionError)."""
     from l2l.base.runs import ALL, OWN, name_listing, resolve_name
 
-    acc_names = _accuracy_names(runs)
+    acc_names = accuracy_names(runs)
     wanted = [n for n in names if n not in (ALL, OWN)]
     if not wanted:  # all (or own) with --metric accuracy: every accuracy eval
         return "accuracy" if metric == "accuracy" and ALL in names else "loss"
     kinds = []
     for name in wanted:
-        _, m = _metric_of(name, metric)
+        _, m = metric_of(name, metric)
         if m is not None:
             kinds.append("accuracy" if m == "accuracy" else "loss")
             continue
@@ -125,10 +91,10 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
             continue
         exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
         if loss.lower() == name.lower() and exact_accuracy:
-            raise _both(name)
+            raise both_error(name)
         # a prefix of one name that is both a loss and an accuracy (hella for hellaswag): as ambiguous as the name
-        if loss.lower() != name.lower() and _resolves_to(name, acc_names) == loss.lower():
-            raise _both(loss)
+        if loss.lower() != name.lower() and resolves_to(name, acc_names) == loss.lower():
+            raise both_error(loss)
         # an accuracy eval's exact name beats a loss eval it only begins (hellaswag vs hellaswag_ce_loss)
         kinds.append("accuracy" if exact_accuracy else "loss")
     if len(set(kinds)) > 1:
@@ -146,11 +112,11 @@ def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> t
         if name in (ALL, OWN):
             out.append(name)
             continue
-        base, m = _metric_of(name, metric)
+        base, m = metric_of(name, metric)
         if m == "accuracy" and any(ch in base for ch in "*?["):
             out.append(base)  # a glob: the accuracy resolver matches it against the accuracy evals
         elif m == "accuracy":
-            out.append(resolve_name(base, _accuracy_names(runs), "accuracy eval"))
+            out.append(resolve_name(base, accuracy_names(runs), "accuracy eval"))
         elif m is not None:
             out.append(runs.resolve_eval(f"{base}:{m}"))
         else:
@@ -185,7 +151,7 @@ def refuse_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> None:
         try:
             runs.resolve_eval(name)
         except SelectionError:
-            acc_names = _accuracy_names(runs) if acc_names is None else acc_names
+            acc_names = accuracy_names(runs) if acc_names is None else acc_names
             stem = name.rsplit("/", 1)[-1]
             if any(a == name or a.rsplit("/", 1)[-1].startswith(stem) for a in acc_names):
                 raise UsageError(
@@ -409,107 +375,6 @@ def _check_rank(req: RankRequest) -> None:
         )
     if req.C is None and (req.N is None or req.D is None):
         raise UsageError("give a compute budget C (e.g. 1e21), or a model size N with tokens D", param="C")
-
-
-def _measured_by(runs: Runs, ev: str, chosen: Sequence[str]) -> list[str]:
-    return [d for d in chosen if ev in runs.evals_of(d)]
-
-
-def _lonely(runs: Runs, evals: Sequence[str], chosen: Sequence[str], what: str) -> SelectionError | None:
-    """Targets no two candidate datasets are measured on: nothing to compare them by."""
-    alone = {ev: _measured_by(runs, ev, chosen) for ev in evals}
-    if any(len(ds) >= 2 for ds in alone.values()):
-        return None
-    common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) if chosen else set()
-    counts = Counter(ev for d in chosen for ev in set(runs.evals_of(d)))
-    some = sorted(ev for ev, k in counts.items() if k >= 2)
-    shown = "; ".join(f"{ev} only on {', '.join(ds) or 'none'}'s models" for ev, ds in alone.items())
-    key = schema.norm_name  # one eval spelled per dataset (tables of several groups merged): say so first
-    spelled = sorted({e for ev in evals for e in counts if e != ev and key(e) == key(ev)})
-    if spelled:
-        return SelectionError(
-            f"{what}: no two candidate datasets are measured on it ({shown}); the other datasets' models are "
-            f"measured on {', '.join(spelled)}, the same name spelled otherwise",
-            hint="write the eval one way in every table (ingest warns of such names); l2l pairs datasets on an "
-            "eval by its exact name",
-            param="targets",
-        )
-    hint = (
-        f"rank on an eval every dataset's models are measured on ({', '.join(sorted(common))})"
-        if common
-        # a dataset without the tasks the others share: "share no eval" was said where two shared three
-        else f"rank on an eval two or more datasets' models are measured on ({', '.join(some[:8])})"
-        if some
-        else "the datasets' models share no eval: ranking needs one they are all measured on"
-    )
-    return SelectionError(
-        f"{what}: no two candidate datasets are measured on it ({shown}), so there is nothing to compare",
-        hint=hint,
-        param="targets",
-    )
-
-
-def _own_incomparable(runs: Runs, datasets: Sequence[str]) -> L2LError | None:
-    """``-t own`` where the own evals are each dataset's training loss under one shared name (``train``): each
-    model's loss on its own training data, not comparable across datasets; or own evals no two datasets are
-    measured on."""
-    chosen = runs.resolve_datasets(datasets or None)
-    owns = list(dict.fromkeys(runs.own_eval[d] for d in chosen if d in runs.own_eval))
-    if owns and len(chosen) >= 2 and (lonely := _lonely(runs, owns, chosen, "-t own")) is not None:
-        return lonely
-    named = {runs.own_eval[d] for d in chosen if d in runs.own_eval and runs.own_eval_how.get(d) == "train"}
-    if len([d for d in chosen if runs.own_eval_how.get(d) == "train"]) < 2:
-        return None
-    common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) - named
-    shown = ", ".join(sorted(common)) or "none: every dataset needs an eval in common"
-    return UsageError(
-        f"-t own names each dataset's own eval, here {', '.join(sorted(named))}: each model's loss on its own "
-        "training data, which is not comparable across datasets",
-        hint=f"rank on an eval every dataset is measured on ({shown})",
-        param="targets",
-    )
-
-
-def rank_targets(
-    runs: Runs, targets: Mapping[str, float], metric: str | None = None, datasets: Sequence[str] = ()
-) -> dict[str, float]:
-    """Targets as ``rank`` takes them: a loss asked as ``NAME:loss``/``NAME:bpb`` (or with ``metric``) becomes its
-    stored eval, an accuracy ``NAME:accuracy``; a name that is exactly both a loss and an accuracy, unspelled, is
-    refused with the two choices; ``own`` where the own evals are training losses of one name is refused."""
-    from l2l.base.runs import OWN
-
-    acc_names = _accuracy_names(runs)
-    out: dict[str, float] = {}
-    for pattern, weight in targets.items():
-        if pattern == OWN:
-            if (bad := _own_incomparable(runs, datasets)) is not None:
-                raise bad
-            out[pattern] = out.get(pattern, 0.0) + weight
-            continue
-        if pattern.startswith("!") or any(ch in pattern for ch in "*?["):
-            out[pattern] = out.get(pattern, 0.0) + weight
-            continue
-        base, m = _metric_of(pattern, metric)
-        if m == "accuracy":
-            from l2l.base.runs import resolve_name
-
-            name = f"{resolve_name(base, acc_names, 'accuracy eval')}:accuracy"
-        elif m is not None:
-            name = runs.resolve_eval(f"{base}:{m}")
-        else:
-            exact = [e for e in runs.evals if e.lower() == pattern.lower()]
-            if exact and any(a.lower() == pattern.lower() for a in acc_names):
-                raise _both(pattern)
-            name = pattern
-        if m != "accuracy" and len(chosen := runs.resolve_datasets(datasets or None)) >= 2:
-            try:
-                loss = runs.resolve_eval(name)
-            except SelectionError:
-                loss = None  # (an accuracy target, or an unknown name: rank says which)
-            if loss is not None and (lonely := _lonely(runs, [loss], chosen, f"target {loss}")) is not None:
-                raise lonely
-        out[name] = out.get(name, 0.0) + weight
-    return out
 
 
 def _refuse_accuracy_backtest(runs: Runs, targets: Mapping[str, float]) -> None:

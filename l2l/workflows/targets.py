@@ -1,0 +1,152 @@
+"""Names of evals asked for, resolved as every command resolves them: a loss or an accuracy (``NAME:loss``,
+``NAME:accuracy``, ``--metric``), and a ranking's targets (refused where no two datasets are measured on one, or
+where the own evals are training losses of one name). Shared by the requests and the library's ``rank_runs``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from l2l.base import schema
+from l2l.base.errors import L2LError, SelectionError, UsageError
+
+if TYPE_CHECKING:
+    from l2l.base.runs import Runs
+
+__all__ = ["accuracy_names", "both_error", "metric_of", "rank_targets", "resolves_to"]
+
+
+def accuracy_names(runs: Runs) -> list[str]:
+    from l2l.workflows.accuracy import accuracy_evals
+
+    return accuracy_evals(runs) if runs.accuracy is not None else []
+
+
+def both_error(name: str) -> UsageError:
+    return UsageError(
+        f"{name!r} is both a loss and an accuracy: say which, with --metric loss or --metric accuracy (or spell "
+        f"it {name}:loss or {name}:accuracy)",
+        param="metric",
+    )
+
+
+def resolves_to(name: str, names: Sequence[str]) -> str | None:
+    """The one name of ``names`` that ``name`` stands for, lower-cased (None when none or several)."""
+    from l2l.base.runs import resolve_name
+
+    try:
+        return resolve_name(name, names, "eval").lower()
+    except SelectionError:
+        return None
+
+
+def metric_of(name: str, metric: str | None) -> tuple[str, str | None]:
+    """(the name without a ``:metric`` spelling, the metric it or ``metric`` asks for)."""
+    from l2l.base.schema import split_metric
+
+    base, spelled = split_metric(name)
+    if spelled is not None and metric is not None and spelled != metric:
+        raise UsageError(f"{name!r} is spelled as {spelled}, but --metric says {metric}", param="metric")
+    return base, spelled or metric
+
+
+def _measured_by(runs: Runs, ev: str, chosen: Sequence[str]) -> list[str]:
+    return [d for d in chosen if ev in runs.evals_of(d)]
+
+
+def _lonely(runs: Runs, evals: Sequence[str], chosen: Sequence[str], what: str) -> SelectionError | None:
+    """Targets no two candidate datasets are measured on: nothing to compare them by."""
+    alone = {ev: _measured_by(runs, ev, chosen) for ev in evals}
+    if any(len(ds) >= 2 for ds in alone.values()):
+        return None
+    common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) if chosen else set()
+    counts = Counter(ev for d in chosen for ev in set(runs.evals_of(d)))
+    some = sorted(ev for ev, k in counts.items() if k >= 2)
+    shown = "; ".join(f"{ev} only on {', '.join(ds) or 'none'}'s models" for ev, ds in alone.items())
+    key = schema.norm_name  # one eval spelled per dataset (tables of several groups merged): say so first
+    spelled = sorted({e for ev in evals for e in counts if e != ev and key(e) == key(ev)})
+    if spelled:
+        return SelectionError(
+            f"{what}: no two candidate datasets are measured on it ({shown}); the other datasets' models are "
+            f"measured on {', '.join(spelled)}, the same name spelled otherwise",
+            hint="write the eval one way in every table (ingest warns of such names); l2l pairs datasets on an "
+            "eval by its exact name",
+            param="targets",
+        )
+    hint = (
+        f"rank on an eval every dataset's models are measured on ({', '.join(sorted(common))})"
+        if common
+        # a dataset without the tasks the others share: "share no eval" was said where two shared three
+        else f"rank on an eval two or more datasets' models are measured on ({', '.join(some[:8])})"
+        if some
+        else "the datasets' models share no eval: ranking needs one they are all measured on"
+    )
+    return SelectionError(
+        f"{what}: no two candidate datasets are measured on it ({shown}), so there is nothing to compare",
+        hint=hint,
+        param="targets",
+    )
+
+
+def _own_incomparable(runs: Runs, datasets: Sequence[str]) -> L2LError | None:
+    """``-t own`` where the own evals are each dataset's training loss under one shared name (``train``): each
+    model's loss on its own training data, not comparable across datasets; or own evals no two datasets are
+    measured on."""
+    chosen = runs.resolve_datasets(datasets or None)
+    owns = list(dict.fromkeys(runs.own_eval[d] for d in chosen if d in runs.own_eval))
+    if owns and len(chosen) >= 2 and (lonely := _lonely(runs, owns, chosen, "-t own")) is not None:
+        return lonely
+    named = {runs.own_eval[d] for d in chosen if d in runs.own_eval and runs.own_eval_how.get(d) == "train"}
+    if len([d for d in chosen if runs.own_eval_how.get(d) == "train"]) < 2:
+        return None
+    common = set.intersection(*(set(runs.evals_of(d)) for d in chosen)) - named
+    shown = ", ".join(sorted(common)) or "none: every dataset needs an eval in common"
+    return UsageError(
+        f"-t own names each dataset's own eval, here {', '.join(sorted(named))}: each model's loss on its own "
+        "training data, which is not comparable across datasets",
+        hint=f"rank on an eval every dataset is measured on ({shown})",
+        param="targets",
+    )
+
+
+def rank_targets(
+    runs: Runs, targets: Mapping[str, float], metric: str | None = None, datasets: Sequence[str] = ()
+) -> dict[str, float]:
+    """Targets as ``rank`` takes them: a loss asked as ``NAME:loss``/``NAME:bpb`` (or with ``metric``) becomes its
+    stored eval, an accuracy ``NAME:accuracy``; a name that is exactly both a loss and an accuracy, unspelled, is
+    refused with the two choices; ``own`` where the own evals are training losses of one name is refused."""
+    from l2l.base.runs import OWN
+
+    acc_names = accuracy_names(runs)
+    out: dict[str, float] = {}
+    for pattern, weight in targets.items():
+        if pattern == OWN:
+            if (bad := _own_incomparable(runs, datasets)) is not None:
+                raise bad
+            out[pattern] = out.get(pattern, 0.0) + weight
+            continue
+        if pattern.startswith("!") or any(ch in pattern for ch in "*?["):
+            out[pattern] = out.get(pattern, 0.0) + weight
+            continue
+        base, m = metric_of(pattern, metric)
+        if m == "accuracy":
+            from l2l.base.runs import resolve_name
+
+            name = f"{resolve_name(base, acc_names, 'accuracy eval')}:accuracy"
+        elif m is not None:
+            name = runs.resolve_eval(f"{base}:{m}")
+        else:
+            exact = [e for e in runs.evals if e.lower() == pattern.lower()]
+            if exact and any(a.lower() == pattern.lower() for a in acc_names):
+                raise both_error(pattern)
+            name = pattern
+        if m != "accuracy" and len(chosen := runs.resolve_datasets(datasets or None)) >= 2:
+            try:
+                loss = runs.resolve_eval(name)
+            except SelectionError:
+                loss = None  # (an accuracy target, or an unknown name: rank says which)
+            if loss is not None and (lonely := _lonely(runs, [loss], chosen, f"target {loss}")) is not None:
+                raise lonely
+        out[name] = out.get(name, 0.0) + weight
+    return out
