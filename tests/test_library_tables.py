@@ -35,18 +35,23 @@ def test_library_predict_is_what_the_cli_prints(runs: Any, run: Any, synthetic_c
 
 
 def test_every_result_is_a_table(runs: Any) -> None:
-    fits = l2l.fit_laws(runs, split="sweep")
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+
+    # one fit cache for the calls (as a session keeps one): each result's table is the same, its laws fitted once
+    kw: dict[str, Any] = {"cache": FitCache(), "calibrations": CalibrationCache()}
+    fits = l2l.fit_laws(runs, split="sweep", **kw)
     table2 = fits.to_polars()
     assert table2["dataset"].to_list() == ["alpha", "beta", "gamma"]
     assert {"A", "B", "E", "alpha", "beta", "r2"} <= set(table2.columns)
-    allocs = l2l.optimal(runs, C=[1e21], split="sweep")
+    allocs = l2l.optimal(runs, C=[1e21], split="sweep", **kw)
     assert allocs.to_polars().select("dataset", "N_opt").height == 3
-    table6 = l2l.translate(runs, src="alpha", split="sweep")
+    table6 = l2l.translate(runs, src="alpha", split="sweep", cache=kw["cache"])
     assert table6.to_polars()["tgt"].to_list() == ["beta", "gamma"]
-    table1 = l2l.evaluate(runs)
+    table1 = l2l.evaluate(runs, **kw)
     assert "mean_error_loss_to_loss" in table1.to_polars().columns
     assert table1.to_polars(detail=True).height == len(table1.predictions)
-    ranking = l2l.rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=4)
+    ranking = l2l.rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=4, **kw)
     ranked = l2l.to_polars(ranking)
     assert set(ranked["dataset"].to_list()) == {"alpha", "beta", "gamma"}
     assert isinstance(l2l.to_polars(list(allocs)), pl.DataFrame)
