@@ -38,10 +38,11 @@ def test_direct_intervals_cover_held_out_truths_on_seeded_sweeps(tmp_path: Path)
         (tmp_path / f"s{seed}").mkdir()
         runs = runs_from_spec(tmp_path / f"s{seed}", spec)
         truths = own_laws(spec)
+        caches = {"cache": FitCache(), "calibrations": CalibrationCache()}  # one seed's laws, fitted once
         for c in (2.5e20, 1e21):
             n_opt = float(spec.base_law.compute_optimal(c)[0])
             sizes = [n_opt / 2, n_opt, n_opt * 2]
-            preds = predict(runs, N=sizes, C=[c], datasets=["all"], split="sweep", level=0.9)
+            preds = predict(runs, N=sizes, C=[c], datasets=["all"], split="sweep", level=0.9, **caches)
             for p in preds:
                 assert not p.interval.lower_bound_only
                 truth = float(truths[p.dataset].predict(p.N, p.D))
