@@ -38,7 +38,8 @@ def test_direct_intervals_cover_held_out_truths_on_seeded_sweeps(tmp_path: Path)
         (tmp_path / f"s{seed}").mkdir()
         runs = runs_from_spec(tmp_path / f"s{seed}", spec)
         truths = own_laws(spec)
-        caches = {"cache": FitCache(), "calibrations": CalibrationCache()}  # one seed's laws, fitted once
+        # one seed's laws, fitted once for both budgets
+        caches: dict[str, Any] = {"cache": FitCache(), "calibrations": CalibrationCache()}
         for c in (2.5e20, 1e21):
             n_opt = float(spec.base_law.compute_optimal(c)[0])
             sizes = [n_opt / 2, n_opt, n_opt * 2]
