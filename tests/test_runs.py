@@ -90,8 +90,9 @@ def test_predict_honours_every_repeated_dataset_and_eval(run: Any, synthetic_csv
     ]
 
 
-def test_optimal_takes_all_as_a_keyword(run: Any, synthetic_csv: Path) -> None:
-    result = run("optimal", synthetic_csv, "-d", "gamma", "--eval", "all", "--C", "1e21", "--format", "json")
+def test_optimal_takes_all_as_a_keyword(ingested: Any) -> None:
+    # the sample ingested, its laws kept (tests/conftest.py): the same rows as `optimal SAMPLE ...`, not refitted
+    result = ingested("optimal", "-d", "gamma", "--eval", "all", "--C", "1e21", "--format", "json")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["rows"]
     assert [r["eval"] for r in rows] == [
