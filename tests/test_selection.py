@@ -263,8 +263,14 @@ def test_accuracy_intervals_hold_the_point_at_every_level_and_never_collapse() -
 
 
 @pytest.fixture(scope="module")
-def shared(synthetic_runs: Any) -> tuple[Any, FitCache, CalibrationCache]:
-    return synthetic_runs, FitCache(), CalibrationCache()
+def shared(synthetic_runs: Any, synthetic_workspace: Any) -> tuple[Any, FitCache, CalibrationCache]:
+    """The sample with the laws and calibrations its shared warm workspace kept (tests/conftest.py): the three
+    questions below are asked of one cache, as a session asks them, without refitting the sample's laws."""
+    from l2l.io.caches import saved_calibrations, saved_fits
+    from l2l.io.workspace import Workspace
+
+    ws = Workspace(synthetic_workspace)
+    return synthetic_runs, saved_fits(ws), saved_calibrations(ws)
 
 
 def test_one_prediction_per_question_across_predict_rank_and_evaluate(shared: Any) -> None:
