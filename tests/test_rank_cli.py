@@ -27,6 +27,9 @@ POOR = ScalingLaw("l2l", A=FAST.A, B=FAST.B, E=FAST.E + 0.3, alpha=FAST.alpha, b
 BUDGETS = (2e17, 6e17, 2e18, 6e18, 2e19, 5e19)
 SIZES = 5  # model sizes per budget
 DRAWS = "100"
+#: The rankings of the flip and twin tables ask for form l2l: their laws' form and auto's choice on them (measured:
+#: the same JSON, CSV and table either way), without refitting every form for the choice's backtests.
+FORM = ("--form", "l2l")
 
 
 def _shift(law: ScalingLaw) -> Shift:
@@ -123,14 +126,14 @@ def after_flip(flip_ws: Path) -> Any:
     """The laws' own ranking (``--method independent``) at 3x the true flip budget, as JSON (its flip scan covers
     a decade either side)."""
     args = ("rank", "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
-    return _json(_invoke(*args, "--method", "independent", "-f", "json", workspace=flip_ws))
+    return _json(_invoke(*args, *FORM, "--method", "independent", "-f", "json", workspace=flip_ws))
 
 
 def test_recommended_keeps_the_measured_order_when_the_laws_never_beat_it(flip_ws: Path) -> None:
     # the flip lies beyond the sweep: inside it (its largest budget held out) the laws order no pair better than
     # the single-scale baseline, so the recommended ranking keeps the order the sweep measured, and says so
     args = ("rank", "-t", "downstream/T", "--C", f"{_true_flip() * 3:.6g}", "--draws", DRAWS)
-    doc = _json(_invoke(*args, "-f", "json", workspace=flip_ws))
+    doc = _json(_invoke(*args, *FORM, "-f", "json", workspace=flip_ws))
     assert doc["leader"] == "fast"
     assert any("laws not used" in n for n in doc["notes"])
 
@@ -170,7 +173,7 @@ def test_a_dataset_without_enough_runs_is_listed_with_its_reason(after_flip: Any
 def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_ws: Path, tmp: Path) -> None:
     fig = tmp / "rank.png"
     args = ("rank", "-t", "downstream/T", "--C", f"{_true_flip() / 30:.6g}", "--draws", DRAWS)
-    res = _invoke(*args, "--plot", fig, workspace=flip_ws)
+    res = _invoke(*args, *FORM, "--plot", fig, workspace=flip_ws)
     assert res.exit_code == 0, res.output
     assert ": fast, P(best)" in res.stdout
     assert "no other dataset is a contender" in res.stdout
@@ -181,7 +184,7 @@ def test_before_the_flip_the_other_dataset_wins_and_the_table_says_so(flip_ws: P
 
 def test_identical_datasets_are_a_tie_and_weights_combine(twin_ws: Path) -> None:
     args = ("rank", "-t", "downstream/*", "-t", "downstream/T=2", "--C", "1e21", "--draws", DRAWS)
-    doc = _json(_invoke(*args, "-f", "json", workspace=twin_ws))
+    doc = _json(_invoke(*args, *FORM, "-f", "json", workspace=twin_ws))
     assert doc["tie"] is True
     assert set(doc["contenders"]) == {"fast", "twin"}
     assert any("TIE" in n for n in doc["notes"])
@@ -197,7 +200,7 @@ def test_identical_datasets_are_a_tie_and_weights_combine(twin_ws: Path) -> None
 
 def test_csv_has_one_row_per_dataset_at_the_given_model_size(twin_ws: Path) -> None:
     args = ("rank", "-t", "downstream/U", "--N", "1B", "--D", "20B", "--draws", "100", "-f", "csv")
-    res = _invoke(*args, workspace=twin_ws)
+    res = _invoke(*args, *FORM, workspace=twin_ws)
     assert res.exit_code == 0, res.output
     table = list(csv.DictReader(io.StringIO(res.stdout)))
     assert [r["dataset"] for r in table][2] == "poor"
