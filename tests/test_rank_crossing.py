@@ -121,7 +121,9 @@ def test_curves_that_cross_beyond_the_sweep_are_never_a_confident_wrong_winner(
 
     short = dataclasses.replace(runs, frame=runs.frame.filter(pl.col("C") < 5e19))
     assert _true_best(1e21) == "X"
-    (t,) = rank_runs(short, ["common_val"], C=1e21, draws=100, **caches).targets
+    # 30 draws, as the module's other rankings (100 took 2.6 s more): over seeds 0-3 the leader or a tie holds X,
+    # and the truth and the independent value lie >= 0.39 of an interval's width inside it (0.31-0.40 at 100 draws)
+    (t,) = rank_runs(short, ["common_val"], C=1e21, draws=30, **caches).targets
     by_laws = min((r for r in t.rows if r.independent is not None), key=lambda r: r.independent or math.inf)
     assert by_laws.dataset == "X"
     assert t.leader == "X" or (t.tie and "X" in t.contenders)
