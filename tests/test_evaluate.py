@@ -89,8 +89,18 @@ def _edited_runs(tmp_path: Any, synthetic_csv: Any, edit: Any) -> Any:
     return read_runs([path])
 
 
+def _sample_caches(synthetic_workspace: Any) -> dict[str, Any]:
+    """The laws and calibrations the sample's shared warm workspace kept (tests/conftest.py): an edited sample's
+    untouched laws are served from them (a law's entry is keyed by its runs), the edited ones fitted afresh."""
+    from l2l.io.caches import saved_calibrations, saved_fits
+    from l2l.io.workspace import Workspace
+
+    ws = Workspace(synthetic_workspace)
+    return {"cache": saved_fits(ws), "calibrations": saved_calibrations(ws)}
+
+
 def test_a_law_that_cannot_be_fitted_skips_both_methods_with_reason_law(
-    tmp_path: Any, synthetic_csv: Any
+    tmp_path: Any, synthetic_csv: Any, synthetic_workspace: Any
 ) -> None:
     import polars as pl
 
@@ -103,7 +113,7 @@ def test_a_law_that_cannot_be_fitted_skips_both_methods_with_reason_law(
         keep = pl.col("run_id").is_in(["m000", "m001", "m002"])
         return f.filter(~quiz | keep)
 
-    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, thin))
+    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, thin), **_sample_caches(synthetic_workspace))
     hit = [p for p in ev.predictions if p.tgt == "gamma" and p.eval == "downstream/quiz"]
     assert len(hit) == 2  # from alpha and from beta
     for p in hit:
@@ -118,7 +128,7 @@ def test_a_law_that_cannot_be_fitted_skips_both_methods_with_reason_law(
 
 
 def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
-    tmp_path: Any, synthetic_csv: Any
+    tmp_path: Any, synthetic_csv: Any, synthetic_workspace: Any
 ) -> None:
     import polars as pl
 
@@ -128,7 +138,7 @@ def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
             "C"
         )
 
-    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, shift))
+    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, shift), **_sample_caches(synthetic_workspace))
     to_beta = [p for p in ev.predictions if p.tgt == "beta" or p.src == "beta"]
     assert to_beta
     assert all(p.loss_to_loss is None and p.independent is not None for p in to_beta)
