@@ -4,6 +4,7 @@ setting and the figure, on seeded synthetic runs whose accuracy is a known sigmo
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,32 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     path = root / "accuracy.csv"
     acc.write_csv(path)
     return runs, path
+
+
+@pytest.fixture(scope="module")
+def warm_ws(tables: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with both tables ingested and alpha's quiz-accuracy chain fitted on the sweep (own loss, quiz
+    loss and accuracy laws), made once: the tests that ask predict or plot of that chain copy it (``warm``) instead
+    of refitting the same laws (an answer is the same warm or cold: tests/test_warm.py)."""
+    from typer.testing import CliRunner
+
+    from l2l.cli import app
+
+    ws = tmp_path_factory.mktemp("acc_warm") / "ws"
+    env = {"L2L_WORKSPACE": str(ws)}
+    ask = ["predict", "--eval", "downstream/quiz_acc", "-d", "alpha", "--N", "1e9", "--D", "2e10"]
+    ask += ["--split", "sweep"]
+    for args in (["ingest", *map(str, tables)], ask):
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 0, (args, result.output)
+    return ws
+
+
+@pytest.fixture
+def warm(run: Any, ws_path: Path, warm_ws: Path) -> Any:
+    """``run`` in a copy of ``warm_ws``."""
+    shutil.copytree(warm_ws, ws_path)
+    return run
 
 
 def _json(result: Any) -> Any:
@@ -188,11 +215,10 @@ def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable
     assert "near chance" in cloze["reason"] or "does not fall" in cloze["reason"]
 
 
-def test_predict_chain_shows_each_step_and_a_backtested_interval(run: Any, tables: tuple[Path, Path]) -> None:
+def test_predict_chain_shows_each_step_and_a_backtested_interval(warm: Any) -> None:
     from l2l.testing import PAPER_LIKE_LAW, SyntheticSpec
 
-    runs, acc = tables
-    assert run("ingest", runs, acc).exit_code == 0
+    run = warm  # both tables ingested, alpha's chain fitted on the sweep
     n, d = 3.3e9, 1e21 / (6 * 3.3e9)
     docs = _docs(
         run(
@@ -268,11 +294,9 @@ def test_evaluate_accuracy_setting_scores_in_points(tables: tuple[Path, Path]) -
     assert not any(p.method == "l2l" and p.predicted is not None for p in ev.predictions if "cloze" in p.eval)
 
 
-def test_plot_accuracy_writes_a_figure(run: Any, tables: tuple[Path, Path], tmp_path: Path) -> None:
-    runs, acc = tables
-    assert run("ingest", runs, acc).exit_code == 0
+def test_plot_accuracy_writes_a_figure(warm: Any, tmp_path: Path) -> None:
     out = tmp_path / "acc.png"
-    result = run("plot", "accuracy", "--split", "sweep", "-o", out)
+    result = warm("plot", "accuracy", "--split", "sweep", "-o", out)
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 10_000
 
@@ -355,11 +379,8 @@ def test_an_accuracy_named_exactly_beats_a_loss_it_only_begins(tmp_path: Path) -
     assert eval_kind(runs, ["hellaswag_ce"]) == "loss"
 
 
-def test_a_far_accuracy_prediction_warns_in_the_table_as_in_the_json(
-    run: Any, tables: tuple[Path, Path]
-) -> None:
-    runs, acc = tables
-    assert run("ingest", runs, acc).exit_code == 0
+def test_a_far_accuracy_prediction_warns_in_the_table_as_in_the_json(warm: Any) -> None:
+    run = warm  # both tables ingested, alpha's chain fitted on the sweep
     args = (
         "predict",
         "--eval",
