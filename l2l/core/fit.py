@@ -136,14 +136,16 @@ class LawFit:
     def from_record(cls, rec: Mapping[str, Any]) -> LawFit:
         boot = rec.get("bootstrap_theta")
         binfo = rec.get("bootstrap") or {}
-        # the plain A, B, E as fitted: exp(log A) misses A by the last bit for some laws, and a warm command then
-        # printed other last digits than a cold one (4 of 1,248 laws of a 24-dataset table)
-        plain = all(isinstance(rec.get(k), (int, float)) for k in ("A", "B", "E", "alpha", "beta"))
-        law = (
-            ScalingLaw(check_form(rec["form"]), *(float(rec[k]) for k in ("A", "B", "E", "alpha", "beta")))
-            if plain
-            else ScalingLaw.from_theta(rec["form"], rec["theta"])
-        )
+        # theta is the law; its plain A, B, E where they are theta's to the last bits: exp(log A) misses A by the
+        # last bit for some laws, and a warm command then printed other last digits than a cold one (4 of 1,248
+        # laws of a 24-dataset table). A record whose plain values disagree with theta keeps theta's (a law file
+        # checks that disagreement and refuses it).
+        law = ScalingLaw.from_theta(rec["form"], rec["theta"])
+        names = ("A", "B", "E", "alpha", "beta")
+        if all(isinstance(rec.get(k), (int, float)) for k in names):
+            plain = ScalingLaw(law.form, *(float(rec[k]) for k in names))
+            if all(math.isclose(getattr(plain, k), getattr(law, k), rel_tol=1e-12, abs_tol=0.0) for k in names):
+                law = plain
         return cls(
             law=law,
             dataset=rec["dataset"],
