@@ -144,7 +144,9 @@ class LawFit:
         names = ("A", "B", "E", "alpha", "beta")
         if all(isinstance(rec.get(k), (int, float)) for k in names):
             plain = ScalingLaw(law.form, *(float(rec[k]) for k in names))
-            if all(math.isclose(getattr(plain, k), getattr(law, k), rel_tol=1e-12, abs_tol=0.0) for k in names):
+            if all(
+                math.isclose(getattr(plain, k), getattr(law, k), rel_tol=1e-12, abs_tol=0.0) for k in names
+            ):
                 law = plain
         return cls(
             law=law,
