@@ -570,3 +570,19 @@ def test_an_eval_named_as_a_score_is_left_out_with_a_warning(tmp_path: Path) -> 
         "warning: left out 8 rows of 'hellaswag/acc', 'squad_exact_match': the eval's name says"
     )
     assert "metric=accuracy" in said
+
+
+def test_an_unused_non_embedding_count_beside_n_is_pointed_out(tmp_path: Path) -> None:
+    """The (Mis)Fitting table: N counts embeddings, N_no_emb sits unused; which one N is moves α and N*."""
+    table = tmp_path / "emb.csv"
+    table.write_text(
+        "dataset,N,N_no_emb,D,eval,loss\n"
+        + "".join(f"web,{3 * n:g},{n:g},{20 * n:g},web_val,3\n" for n in (1e7, 2e7))
+    )
+    (prov,) = read_runs([table]).provenance
+    assert any(
+        d.startswith("N is column 'N'; column 'N_no_emb' (not used) counts parameters without embeddings")
+        for d in prov["decisions"]
+    )
+    assert not any("without embeddings" in d for d in read_runs([table], columns={"N": "N_no_emb"}).provenance[0]
+                   .get("decisions", []))  # fmt: skip

@@ -728,6 +728,21 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
+def _embedding_note(ignored: Sequence[str], part: _Part) -> str | None:
+    """A note where a file's unused column counts non-embedding parameters beside an N taken from another column
+    (the (Mis)Fitting table: N with embeddings, N_no_emb unused): which count N is moves α and N* (Kaplan's
+    exponents against Chinchilla's come largely from it), and nothing said which one the laws were fitted on."""
+    n_col = part.info["columns"].get("columns", {}).get("N", "N")
+    for col in ignored:
+        words = schema.norm_name(col).replace("-", "_")
+        if any(w in words for w in ("no_emb", "non_emb", "nonemb", "noemb", "without_emb", "excl_emb")):
+            return (
+                f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
+                f"count N is moves α and N* (--column N={col} fits the laws on it)"
+            )
+    return None
+
+
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
     """Refuse a file appended to a workspace whose stored ``--column`` mapping it cannot follow, where it would
     take that column from another of its columns instead (``N=non_embedding_params`` stored, an appended file
@@ -870,6 +885,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             ]
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
+    for entry, part in zip(provenance, parts, strict=False):
+        if (note := _embedding_note(entry.get("ignored_columns", []), part)) is not None:
+            entry.setdefault("decisions", []).append(note)
     canon = _canonical(averaged)
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
