@@ -308,6 +308,12 @@ _WORD = re.compile(r"[a-z]+")
 LOSS_WORDS: Final[frozenset[str]] = frozenset(
     {"loss", "losses", "ce", "nll", "xent", "cross", "entropy", "bpb", "bpc", "bits", "val", "valid", "eval"}
 )
+#: Name parts that mark a score (an accuracy and the like): higher is better, never a loss.
+SCORE_WORDS: Final[frozenset[str]] = frozenset(
+    {"acc", "accuracy", "accuracies", "f1", "em", "exact", "match", "bleu", "rouge", "score"}
+)
+
+
 #: Name parts that mark a column that is never a loss (checked before LOSS_WORDS).
 NOT_LOSS_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("lr", "learning", "rate"), "a learning rate"),
@@ -317,7 +323,7 @@ NOT_LOSS_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("grad", "gradient", "norm", "clip", "scale"), "a gradient statistic"),
     **dict.fromkeys(("params", "parameters", "tokens", "flops", "batch", "size"), "a size"),
     **dict.fromkeys(("seed",), "a seed"),
-    **dict.fromkeys(("acc", "accuracy", "f1", "em", "exact", "match", "bleu", "rouge", "score"), "a score"),
+    **dict.fromkeys(SCORE_WORDS, "a score"),
     **dict.fromkeys(("ppl", "perplexity", "perplexities"), "a perplexity, not a loss (its log is the loss)"),
     **dict.fromkeys(("memory", "mem", "gpu", "gpus", "nodes", "count", "num"), "a resource count"),
     **dict.fromkeys(("weight", "decay", "wd", "momentum", "warmup", "dropout"), "a hyperparameter"),
@@ -365,12 +371,6 @@ def says_perplexity(name: str) -> bool:
     mapping, a hint)."""
     words = _words(name)
     return bool(PERPLEXITY_WORDS & set(words)) and not LOG_WORDS & set(words)
-
-
-#: Name parts that mark a score (an accuracy and the like): higher is better, never a loss.
-SCORE_WORDS: Final[frozenset[str]] = frozenset(
-    {"acc", "accuracy", "accuracies", "f1", "em", "exact", "match", "bleu", "rouge", "score"}
-)
 
 
 def says_score(name: str) -> bool:

@@ -462,20 +462,15 @@ def _unpivot(
     return long.filter(pl.col("loss").is_not_null())
 
 
-#: Metric names of evaluation harnesses that count an accuracy under another name (lm-eval-harness: acc_norm,
-#: exact_match).
-_ACCURACY_LIKE = ("acc", "exact", "match", "em", "correct")
-
-
 def _metric_hint(metric: str, column: str) -> str:
     """How to read rows of a metric l2l does not know: an accuracy under the harness's name, a perplexity, else
     leave them out."""
-    from l2l.io.columns import perplexity_refusal, says_perplexity
+    from l2l.io.columns import perplexity_refusal, says_perplexity, says_score
 
     drop = f"leave its rows out (--where '{column}!={metric}')"
     if says_perplexity(metric):
         return f"{perplexity_refusal(metric)[1]} (metric loss), or {drop}"
-    if any(w in _ACCURACY_LIKE for w in schema.norm_name(metric).split("_")):
+    if says_score(metric):  # the harness's names of an accuracy (lm-eval-harness: acc_norm, exact_match)
         return (
             f"an accuracy under another name? l2l reads one accuracy per task, written 'accuracy' in this column: "
             f"write that in place of the one to use (acc_norm, the harness's length-normalised accuracy, for "
@@ -836,7 +831,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
-    frame, perplexity_notes = _without_named_non_losses(frame, parts)
+    frame, name_notes = _without_named_non_losses(frame, parts)
     check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
@@ -893,7 +888,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
-        perplexity_notes + table_notes(canon, own, how, given_c=given_c) + repeated
+        name_notes + table_notes(canon, own, how, given_c=given_c) + repeated
     )
     if acc_provenance:
         provenance.extend(acc_provenance)

@@ -600,9 +600,8 @@ def _rank_accuracy(
             )
         except FitError as exc:
             failed[row.dataset] = exc.message
-    if (
-        not fit.pooled
-    ):  # one curve per dataset: each curve's own error can reorder them (one shared curve cannot)
+    # one curve per dataset: each curve's own error can reorder them (one shared curve cannot)
+    if not fit.pooled:
         rng = np.random.default_rng([settings.seed, 4242])
         accs = {n: fit.with_curve_error(a, settings.level, rng) for n, a in accs.items()}
     ok = list(accs)

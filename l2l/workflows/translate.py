@@ -145,9 +145,8 @@ def fit_loss_to_loss(
     kind: Kind = "train-train",
 ) -> LossToLoss:
     """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1 (``l2l.core.loss_to_loss``), labelled."""
-    label = (
-        f"{src}:{x_eval} → {tgt}:{eval_name}" if src or tgt else ""
-    )  # unnamed (the library): ": → :" said nothing
+    # unnamed (the library): ": → :" said nothing
+    label = f"{src}:{x_eval} → {tgt}:{eval_name}" if src or tgt else ""
     fit = fit_shifted_power(x, y, E0, E1, free_e1=free_e1, label=label)
     warnings: list[str] = []
     if fit.n_excluded:

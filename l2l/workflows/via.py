@@ -353,8 +353,8 @@ def _below_every_run(source: str, loss: float, sweep: Sweep) -> str | None:
         return None
     return (
         f"the source loss {loss:.4g} lies above every run of {source} (its largest {top:.4g}): a model smaller "
-        f"than any fitted, below the smallest fitted: backtests only test extrapolation upward, so nothing "
-        f"calibrates the translation there {LOWER_BOUND_MARK}"
+        f"than any fitted, and backtests only test extrapolation upward, so nothing calibrates the translation "
+        f"there {LOWER_BOUND_MARK}"
     )
 
 
