@@ -554,6 +554,25 @@ def test_figure_size_leaves_no_room_for_a_hidden_legend(evaluation: Evaluation) 
     assert_allclose(figure_size(evaluate_figure(evaluation)), (2 * 4.0 + 0.3, 3.2 + 1.0), rtol=1e-12)
 
 
+def test_save_figure_says_which_characters_no_font_draws(tmp_path: Path) -> None:
+    import pandas as pd
+    import plotnine as p9
+
+    from l2l.output.plots import save_figure_noting
+
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 2.0]})
+    plain = p9.ggplot(frame, p9.aes("x", "y")) + p9.geom_point() + p9.labs(title="web")
+    assert save_figure_noting(plain, tmp_path / "plain.png", **SMALL).notes() == []
+    # a private-use character: no font draws it, whatever fonts the machine has (matplotlib draws a box)
+    odd = plain + p9.labs(title="web \ue000\ue001")
+    saved = save_figure_noting(odd, tmp_path / "odd.png", **SMALL)
+    assert saved.path.exists()
+    assert saved.missing_glyphs == ("\ue000", "\ue001")
+    (line,) = saved.notes()
+    # (printed as Python writes it: a character that cannot be shown is named by its code)
+    assert line.startswith(r"note: odd.png: no installed font draws '\ue000\ue001' (drawn as empty boxes)")
+
+
 @pytest.mark.parametrize("name", ["figure.jpg", "figure", "figure.png.txt"])
 def test_save_figure_rejects_unknown_extensions(
     tmp_path: Path, results: list[TranslationResult], name: str

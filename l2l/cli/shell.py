@@ -351,9 +351,12 @@ def wrote(path: Path, what: str = "") -> None:
 
 
 def save_figure(fig: ggplot, output: Path) -> None:
-    from l2l.output.plots import save_figure as save
+    from l2l.output.plots import save_figure_noting
 
-    wrote(save(fig, output))
+    saved = save_figure_noting(fig, output)
+    wrote(saved.path)
+    for line in saved.notes():
+        note(line)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,7 +36,7 @@ from l2l.output.plots.rank import (
     rank_figure_data,
 )
 from l2l.output.plots.residuals import ResidualsFigureData, residuals_figure, residuals_figure_data
-from l2l.output.plots.save import figure_size, save_figure
+from l2l.output.plots.save import SavedFigure, figure_size, save_figure, save_figure_noting
 from l2l.output.plots.translate import TranslateFigureData, translate_figure, translate_figure_data
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "LawFigureData",
     "RankFigureData",
     "ResidualsFigureData",
+    "SavedFigure",
     "TranslateFigureData",
     "accuracy_figure",
     "accuracy_figure_data",
@@ -65,6 +66,7 @@ __all__ = [
     "residuals_figure",
     "residuals_figure_data",
     "save_figure",
+    "save_figure_noting",
     "short_eval",
     "translate_figure",
     "translate_figure_data",

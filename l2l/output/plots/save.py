@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +152,84 @@ def save_figure(
     file beside ``path`` and renamed onto it, so a failed save leaves no file. Creates the parent directory.
     Width and height (inches) default to ``figure_size(fig)``. A PNG is stored with an adaptive palette of 256
     colours (``palette``; figures of flat bands, points and text look the same and take 3–6 times less space).
-    Returns the path written."""
+    Returns the path written (``save_figure_noting`` also says what could not be drawn)."""
+    return save_figure_noting(fig, path, width=width, height=height, dpi=dpi, palette=palette).path
+
+
+@dataclass(frozen=True)
+class SavedFigure:
+    """A figure written: its path, and the characters of its text that no installed font could draw (matplotlib
+    drew them as empty boxes), in the order first met."""
+
+    path: Path
+    missing_glyphs: tuple[str, ...] = ()
+
+    def notes(self) -> list[str]:
+        """A line for the user when some text could not be drawn, else none."""
+        if not self.missing_glyphs:
+            return []
+        shown = "".join(self.missing_glyphs[:12]) + ("…" if len(self.missing_glyphs) > 12 else "")
+        return [
+            f"note: {self.path.name}: no installed font draws {shown!r} (drawn as empty boxes); install a font "
+            "that does (e.g. Noto Sans CJK for Chinese, Japanese or Korean names) and figures use it"
+        ]
+
+
+#: Families that draw scripts DejaVu Sans lacks, tried in this order after it where installed (matplotlib falls
+#: back glyph by glyph along the list).
+FALLBACK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+    "Noto Sans CJK TC",
+    "Source Han Sans",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "PingFang SC",
+    "Hiragino Sans",
+    "Microsoft YaHei",
+    "SimHei",
+    "Malgun Gothic",
+    "Arial Unicode MS",
+    "Noto Sans",
+)
+
+_GLYPH_MISSING = re.compile(r"Glyph (\d+) \(.*\) missing from font")
+
+
+def _sans_serif_with_fallbacks() -> list[str]:
+    """matplotlib's sans-serif list with the installed fallback families after DejaVu Sans."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    extra = [name for name in FALLBACK_FONTS if name in installed]
+    base = list(matplotlib.rcParams["font.sans-serif"])
+    return [*base[:1], *extra, *(b for b in base[1:] if b not in extra)]
+
+
+def _missing_char(message: str) -> str | None:
+    """The character a matplotlib 'Glyph N (...) missing from font(s) ...' warning is about, else None."""
+    found = _GLYPH_MISSING.match(message)
+    try:
+        return chr(int(found.group(1))) if found else None
+    except (OverflowError, ValueError):
+        return None
+
+
+def save_figure_noting(
+    fig: ggplot,
+    path: Path | str,
+    *,
+    width: float | None = None,
+    height: float | None = None,
+    dpi: int = 150,
+    palette: bool = True,
+) -> SavedFigure:
+    """``save_figure``, saying which characters no installed font could draw (a dataset named in Chinese on a
+    machine with only DejaVu Sans: matplotlib draws empty boxes and warns, and plotnine's callers never saw it)."""
     path = Path(path)
     fmt = FIGURE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -173,10 +253,13 @@ def save_figure(
 
     buf = io.BytesIO()
     before = set(plt.get_fignums())
+    missing: dict[str, None] = {}
     try:
         # names are text, never TeX: a dataset called 'bad $\frac{$ x' crashed every figure, and '$x_1$' was drawn
         # as a subscript (only this drawing is affected, not the user's matplotlib settings)
-        with matplotlib.rc_context({"text.parse_math": False}):
+        fonts: Any = {"text.parse_math": False, "font.sans-serif": _sans_serif_with_fallbacks()}
+        with matplotlib.rc_context(fonts), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
             fig.save(
                 buf,
                 format=fmt,
@@ -187,6 +270,12 @@ def save_figure(
                 limitsize=False,
                 verbose=False,
             )
+        for w in caught:
+            char = _missing_char(str(w.message))
+            if char is not None:
+                missing[char] = None
+            else:  # not ours to judge: passed on as it came
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     finally:
         for num in set(plt.get_fignums()) - before:  # plotnine leaves its figure open in pyplot
             plt.close(num)
@@ -196,7 +285,7 @@ def save_figure(
         atomic_write(path, content)
     except OSError as exc:
         raise OutputError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
-    return path
+    return SavedFigure(path, tuple(missing))
 
 
 def _palette_png(png: bytes) -> bytes:
