@@ -182,6 +182,26 @@ def test_wide_accuracy_columns_are_read_apart(run: Any, tmp_path: Path) -> None:
     assert [(r["eval"], r["task_loss"]) for r in acc_rows] == [("quiz", "quiz")]
 
 
+def test_a_wide_exports_task_acc_and_acc_norm_columns_find_the_tasks_loss(run: Any, tmp_path: Path) -> None:
+    """W&B names TASK/loss, TASK/acc, TASK/acc_norm: each accuracy's task loss is TASK's (it looked for
+    'arc_easy/acc_ce_loss' and every fit failed), and a column neither pattern takes says so of both."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "dataset,N,D,arc_easy/loss,arc_easy/acc,arc_easy/acc_norm\nalpha,1e8,2e9,3.1,0.31,0.33\n"
+        "alpha,2e8,2e9,2.9,0.35,0.36\n"
+    )
+    ingest = ["ingest", wide, "--wide", "--loss-columns", "*/loss", "--accuracy-columns"]
+    assert run(*ingest, "*/acc*").exit_code == 0
+    acc_rows = _docs(run("runs", "--format", "json"))[0]["runs-accuracy"]
+    assert [(r["eval"], r["task_loss"]) for r in acc_rows] == [
+        ("arc_easy/acc", "arc_easy"),  # (the loss pattern's * names the loss eval)
+        ("arc_easy/acc_norm", "arc_easy"),
+    ]
+    result = run(*ingest, "*/acc")
+    said = " ".join(result.output.split())
+    assert "arc_easy/acc_norm (does not match the loss-column pattern nor the accuracy-column pattern" in said
+
+
 def test_a_wide_exports_accuracy_columns_left_out_are_named_with_the_option_that_keeps_them(
     run: Any, tmp_path: Path
 ) -> None:
@@ -449,3 +469,54 @@ def test_an_accuracy_logged_less_often_than_its_loss_says_why_nothing_pairs(tmp_
     with pytest.raises(SelectionError, match="kept at different checkpoints") as exc:
         accuracy_data(runs, "hellaswag")
     assert "fit-accuracy --checkpoints all" in exc.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "level"),
+    [
+        ("downstream/mmlu_humanities_test_len_norm", 0.25),
+        ("mmlu_pro_acc", 0.1),  # 10 options: it was given MMLU's 0.25
+        ("MMLU-Pro/acc", 0.1),
+        ("downstream/arc_challenge_test_len_norm", 0.25),
+        ("csqa_acc", 0.2),
+        ("social_iqa_acc", 1 / 3),
+        ("winogrande_test_acc", 0.5),
+        ("my_quiz_acc", None),
+    ],
+)
+def test_a_known_tasks_chance_level_comes_from_its_name_variants_first(
+    name: str, level: float | None
+) -> None:
+    from l2l.workflows.accuracy import default_chance
+
+    assert default_chance(name) == level
+
+
+def test_a_chance_level_from_the_name_that_the_runs_lie_far_below_is_set_aside(tmp_path: Path) -> None:
+    """A 10-way task under a 4-way family's name (runs rising from 10 %): the name's 0.25 is not used and the
+    floor is fitted, with the reason; runs a few points below chance (the paper's ARC-Challenge) keep it."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.accuracy import CHANCE_CONTRADICTED, chance_level
+
+    rows = synthetic_runs()
+    write_csv(rows, str(tmp_path / "runs.csv"))
+    quiz = pl.DataFrame(rows).filter(pl.col("eval") == "downstream/quiz")
+    n = quiz.height
+    rising = np.linspace(0.10, 0.40, n)
+    near = 0.25 + np.resize([-0.045, -0.035, -0.01, 0.0, 0.02, 0.05], n)  # a quarter ~3.5-4.5 points below
+    base = quiz.select("dataset", "N", "D", "C", "run_id", "split")
+    acc = pl.concat(
+        [
+            base.with_columns(pl.lit("mmlu_variant_acc").alias("eval"), pl.Series("value", rising)),
+            base.with_columns(pl.lit("arc_challenge_acc").alias("eval"), pl.Series("value", near)),
+        ]
+    ).with_columns(pl.lit("accuracy").alias("metric"))
+    acc.write_csv(tmp_path / "acc.csv")
+    runs = read_runs([tmp_path / "runs.csv", tmp_path / "acc.csv"])
+    level, source = chance_level(runs, "mmlu_variant_acc")
+    assert level is None
+    assert source.startswith(CHANCE_CONTRADICTED)
+    assert "far under the 0.25 its name suggests" in source
+    assert "--chance mmlu_variant_acc=P" in source
+    assert chance_level(runs, "arc_challenge_acc") == (0.25, "known task")
+    assert chance_level(runs, "mmlu_variant_acc", {"mmlu_variant_acc": 0.1}) == (0.1, "given")

@@ -105,6 +105,16 @@ def test_the_library_takes_the_command_lines_spellings_of_a_target(runs: Any) ->
     assert [r.value for r in spelled.targets[0].rows] == [r.value for r in plain.targets[0].rows]
 
 
+def test_a_chance_level_given_to_rank_reaches_the_accuracy_law(runs: Any) -> None:
+    """``rank --chance`` (rank had none: a task whose name gives the wrong chance could not be ranked)."""
+    from l2l.workflows.rank import rank_runs
+
+    kw: dict[str, Any] = {"C": BUDGET, "split": "sweep", "draws": DRAWS}
+    plain = rank_runs(runs, ["quiz_acc"], **kw)
+    given = rank_runs(runs, ["quiz_acc"], chance={"quiz_acc": 0.45}, **kw)  # the floor kept near 0.45
+    assert [r.value for r in given.targets[0].rows] != [r.value for r in plain.targets[0].rows]
+
+
 def test_unpredictable_accuracy_target_is_refused_with_the_reason(runs: Any) -> None:
     from l2l.workflows.rank import rank_runs
 

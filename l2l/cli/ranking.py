@@ -38,6 +38,7 @@ def rank_request(
     holdout: str | None = None,
     holdout_top_compute: int | None = None,
     metric: str | None = None,
+    chance: list[str] | None = None,
 ) -> RankRequest:
     from l2l.workflows.requests import RankRequest
 
@@ -56,6 +57,7 @@ def rank_request(
         holdout_split=opt.holdout_split(holdout),
         holdout_top_compute=holdout_top_compute,
         metric=metric,
+        chance=opt.chances(chance),
     )
 
 
@@ -84,6 +86,7 @@ def rank(
     holdout: opt.HoldoutOpt = None,
     holdout_top_compute: opt.TopComputeOpt = None,
     metric: opt.MetricOpt = None,
+    chance: opt.ChanceOpt = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
     ] = None,
@@ -115,6 +118,7 @@ def rank(
         holdout,
         holdout_top_compute,
         metric,
+        chance,
     )
     if request.backtest and plot is not None:
         shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")

@@ -137,7 +137,14 @@ class _Plan:
         return self.step is not None or (d is not None and schema.norm_name(d) in TOKENS_SEEN_NAMES)
 
 
-def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[str, str]) -> _Plan:
+def _plan(
+    raw: _Raw,
+    *,
+    wide: bool,
+    loss_columns: str | None,
+    mapping: Mapping[str, str],
+    accuracy_columns: str | None = None,
+) -> _Plan:
     """Which input column is which: canonical columns (explicit mapping, canonical over alias), the step column,
     a long table's metric and chance columns, and a wide table's loss columns (a glob, or detected by name and
     value range)."""
@@ -169,10 +176,16 @@ def _plan(raw: _Raw, *, wide: bool, loss_columns: str | None, mapping: Mapping[s
         chance = column_named(rest, "chance") if metric is not None else None
         extras = tuple(c for c in rest if c not in (metric, chance))
         return _Plan(plan, step, {}, {}, metric, chance, extras)
-    return _wide_plan(raw, plan, step, loss_columns)
+    return _wide_plan(raw, plan, step, loss_columns, accuracy_columns)
 
 
-def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str | None) -> _Plan:
+def _wide_plan(
+    raw: _Raw,
+    plan: ColumnPlan,
+    step: str | None,
+    loss_columns: str | None,
+    accuracy_columns: str | None = None,
+) -> _Plan:
     from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity
 
     names = raw.columns
@@ -207,7 +220,10 @@ def _wide_plan(raw: _Raw, plan: ColumnPlan, step: str | None, loss_columns: str 
             m = rx.match(c)
             assert m is not None
             losses[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
-        left = {c: "does not match the loss-column pattern" for c in candidates if c not in losses}
+        unmatched = "does not match the loss-column pattern" + (
+            f" nor the accuracy-column pattern {accuracy_columns!r}" if accuracy_columns is not None else ""
+        )
+        left = {c: unmatched for c in candidates if c not in losses}
     else:
         try:
             found = detect_loss_columns(raw.lazy(), candidates)
@@ -273,7 +289,13 @@ class _Part:
 def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful: bool = False) -> _Part:
     """One file's rows (see ``_Part``); a check that fails on scanned rows reads the file again carefully."""
     try:
-        plan = _plan(raw, wide=opts.wide, loss_columns=opts.loss_columns, mapping=mapping)
+        plan = _plan(
+            raw,
+            wide=opts.wide,
+            loss_columns=opts.loss_columns,
+            mapping=mapping,
+            accuracy_columns=opts.accuracy_columns,
+        )
         cols = plan.columns.columns
         where, unmatched = where_expr(opts.where, raw.columns, cols)
         used = (plan.step, plan.metric, plan.chance)

@@ -16,6 +16,7 @@ Pure: no printing, no exits; the workspace file is written with ``atomic_write``
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCURACY_COLUMNS",
+    "CHANCE_CONTRADICTED",
     "INPUT_LOSSES",
     "AccuracyData",
     "AccuracyPrediction",
@@ -55,19 +57,36 @@ __all__ = [
 ]
 
 #: The accuracy table's columns in order, with their polars dtype names.
-_SUFFIXES: Final[tuple[str, ...]] = ("_ce_loss", "_len_norm", "_accuracy", "_acc", "_loss")
-#: Default chance levels by the start of the task's name (last path part, lowercase).
-CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (
-    (("boolq", "piqa", "winogrande"), 0.5),
-    (("arc", "hellaswag", "mmlu", "openbook", "sciq"), 0.25),
+_SUFFIXES: Final[tuple[str, ...]] = tuple(
+    sep + word
+    for word in ("ce_loss", "len_norm", "acc_norm", "accuracy", "acc", "loss")
+    for sep in ("_", "/")  # (a W&B export's TASK/acc beside TASK/loss)
 )
+#: Default chance levels by the start of the task's name (last path part, lowercase, every run of other characters
+#: than letters and digits read as "_"), first match wins: a family's variants with another number of choices
+#: come before the family (MMLU-Pro has 10 options, not MMLU's 4: it was given 0.25, and its runs, rising from 10 %,
+#: were called "near chance").
+CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (
+    (("mmlu_pro", "mmlupro"), 0.1),
+    (("boolq", "piqa", "winogrande", "copa"), 0.5),
+    (("commonsense_qa", "commonsenseqa", "csqa"), 0.2),
+    (("social_iqa", "socialiqa", "siqa"), 1 / 3),
+    (("arc", "hellaswag", "mmlu", "openbook", "sciq", "gpqa"), 0.25),
+)
+#: A chance level from a task's name is not used where a quarter of its runs score this far below it or further
+#: (the larger of 6 points and a quarter of the level): the name is then taken to be another variant, and the floor
+#: is fitted. Real runs do sit below chance (the paper's ARC-Challenge, length-normalised: a quarter of the runs
+#: 3.4 points or more below 0.25; BoolQ's lowest tenth 5.4 points below 0.5), never by this much in a quarter.
+CHANCE_CONTRADICTED_BY: Final = 0.06
+#: How the source of such a level starts (the reason follows).
+CHANCE_CONTRADICTED: Final = "name contradicted"
 #: The default level of the accuracy intervals.
 INTERVAL_LEVEL: Final = 0.9
 
 
 def stem_of(name: str) -> str:
-    """The task stem of an eval name: one suffix ``_ce_loss``, ``_len_norm``, ``_accuracy``, ``_acc`` or
-    ``_loss`` removed."""
+    """The task stem of an eval name: one suffix ``_ce_loss``, ``_len_norm``, ``_acc_norm``, ``_accuracy``,
+    ``_acc`` or ``_loss`` (or the same after a ``/``) removed."""
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
@@ -76,7 +95,7 @@ def stem_of(name: str) -> str:
 
 def default_chance(eval_name: str) -> float | None:
     """The chance level of a known benchmark from its name (None when it is not in the table)."""
-    task = stem_of(eval_name).rsplit("/", 1)[-1].lower()
+    task = re.sub(r"[^0-9a-z]+", "_", stem_of(eval_name).rsplit("/", 1)[-1].lower()).strip("_")
     for starts, level in CHANCE_TABLE:
         if task.startswith(starts):
             return level
@@ -129,16 +148,28 @@ def task_loss_eval(runs: Runs, acc_eval: str) -> str | None:
 def chance_level(
     runs: Runs, acc_eval: str, given: Mapping[str, float] | None = None
 ) -> tuple[float | None, str]:
-    """(chance level, where it came from: given / column / known task (its name) / none) of one accuracy eval."""
+    """(chance level, where it came from: given / column / known task (its name) / none) of one accuracy eval.
+    A level from the name that a quarter of the eval's runs lie far below (``CHANCE_CONTRADICTED_BY``) is not used:
+    (None, "name contradicted: ..."), and the floor is fitted."""
     for key, level in (given or {}).items():
         if resolve_name(key, accuracy_evals(runs), "accuracy eval") == acc_eval:
             return float(level), "given"
     acc = _require_accuracy(runs)
-    col = acc.filter(pl.col("eval") == acc_eval).get_column("chance").drop_nulls().to_numpy()
+    rows = acc.filter(pl.col("eval") == acc_eval)
+    col = rows.get_column("chance").drop_nulls().to_numpy()
     if len(col):
         return float(np.median(col)), "column"
     table = default_chance(acc_eval)
-    return (table, "known task") if table is not None else (None, "none")
+    if table is None:
+        return None, "none"
+    values = rows.get_column("accuracy").drop_nulls().to_numpy().astype(np.float64)
+    below = table - max(CHANCE_CONTRADICTED_BY, 0.25 * table)
+    if len(values) >= 4 and float(np.quantile(values, 0.25)) < below:
+        return None, (
+            f"{CHANCE_CONTRADICTED}: a quarter of its runs score below {below:.3f}, far under the {table:.2f} its "
+            f"name suggests, so the floor is fitted (give the level with --chance {acc_eval}=P or a chance column)"
+        )
+    return table, "known task"
 
 
 # ---------------------------------------------------------------------------------------------------------------

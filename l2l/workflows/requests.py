@@ -353,6 +353,8 @@ class RankRequest:
     holdout_top_compute: int | None = None
     #: the metric of the targets named (loss, bpb or accuracy); None: each name says (see ``rank_targets``)
     metric: str | None = None
+    #: chance levels of accuracy evals by name (an accuracy target's law floor)
+    chance: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def backtest(self) -> bool:
@@ -449,6 +451,7 @@ def answer_rank(
         cache=session.fits,
         calibrations=session.calibrations,
         accuracy_cache=session.accuracy_laws,
+        chance=req.chance,
     ))  # fmt: skip
 
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from l2l.base.text import fmt_fixed, fmt_pct, plural
 from l2l.core.predictive import is_beyond_evidence_note
 from l2l.output.render import Column, Report, Row
-from l2l.output.reports.common import finite, interval_column, pct, si, spread
+from l2l.output.reports.common import chance_text, finite, interval_column, pct, si, spread
+from l2l.workflows.accuracy import CHANCE_CONTRADICTED
 
 if TYPE_CHECKING:
     from l2l.workflows.accuracy import AccuracyPrediction, AccuracyResult
@@ -51,7 +52,10 @@ def _fit_rows(
         else:
             d["law"] = "–"
             notes.append(f"{d['eval']}: {d['status']}: {d['reason']}")
-        d["chance_text"] = "fitted" if d["chance"] is None else f"{d['chance']:.2f} ({d['chance_source']})"
+        d["chance_text"] = chance_text(d["chance"], d["chance_source"])
+        if d["chance_source"].startswith(CHANCE_CONTRADICTED):
+            detail = d["chance_source"][len(CHANCE_CONTRADICTED) :].lstrip(": ")
+            notes.append(f"{d['eval']}: chance level: {detail}")
         rows.append(d)
     return rows, law_rows, notes
 

@@ -155,3 +155,13 @@ def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str
         head = "warning: " if warn else ""
         out.append(f"{head}{label(r)}: {reach(r)}" + ("; " + "; ".join(words) if words else ""))
     return out
+
+
+def chance_text(chance: float | None, source: str, *, none: str = "fitted") -> str:
+    """A chance level for a table cell: ``0.25 (known task)``; ``none`` where there is no level, "fitted (name
+    contradicted)" where the name's level was set aside (the reason is a note)."""
+    from l2l.workflows.accuracy import CHANCE_CONTRADICTED
+
+    if chance is None:
+        return f"fitted ({CHANCE_CONTRADICTED})" if source.startswith(CHANCE_CONTRADICTED) else none
+    return f"{chance:.2f} ({source})"

@@ -14,7 +14,7 @@ from l2l.base.schema import looks_like_validation
 from l2l.base.text import fmt_sig, plural
 from l2l.io.columns import column_verdict
 from l2l.output.render import Column, Report
-from l2l.output.reports.common import sci, si
+from l2l.output.reports.common import chance_text, sci, si
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -189,7 +189,7 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
     for r in summary:
         r = dict(r)
         r["acc_range"] = f"{r['accuracy_min']:.3f}–{r['accuracy_max']:.3f}"
-        r["chance_text"] = "–" if r["chance"] is None else f"{r['chance']:.2f} ({r['chance_source']})"
+        r["chance_text"] = chance_text(r["chance"], r["chance_source"], none="–")
         r["task_loss"] = r["task_loss"] or "– (none: relate it to the own loss)"
         out.append(r)
     n_evals = len({r["eval"] for r in out})
