@@ -46,6 +46,25 @@ def test_sigmoid_with_a_ceiling_below_one_is_recovered_when_the_ceiling_is_fitte
     assert_allclose([got[k] for k in truth], list(truth.values()), rtol=0.03)
 
 
+def test_the_ceiling_is_fitted_only_where_the_backtest_favours_it_and_the_sweep_reaches_the_plateau() -> None:
+    """``ceiling="auto"``: a task that levels off at 0.8 inside the sweep gets its ceiling (it was carried past
+    it with status ok); a task still rising (the sweep ending halfway up) keeps 1, whatever its backtest says."""
+    order_of = lambda x: -x  # noqa: E731 - compute grows as the loss falls
+    x = np.linspace(1.6, 4.2, 120)
+    rng = np.random.default_rng(3)
+    flat = AccuracyLaw("sigmoid", {**TRUE, "ceiling": 0.8}).predict(x) + rng.normal(0, 0.004, len(x))
+    fit = fit_accuracy(x, flat, chance=0.25, ceiling="auto", order=order_of(x))
+    assert fit.ceiling_choice.startswith("fitted: backtest error")
+    assert_allclose(fit.laws[POOLED].params["ceiling"], 0.8, atol=0.01)
+    assert (
+        fit_accuracy(x, flat, chance=0.25, ceiling=1.0).ceiling_choice == ""
+    )  # a fixed ceiling is not chosen
+    rising = x[x > 3.0]  # the same task seen only on its way up: nothing pins a ceiling
+    fit = fit_accuracy(rising, flat[x > 3.0], chance=0.25, ceiling="auto", order=order_of(rising))
+    assert fit.ceiling_choice.startswith("1: ")
+    assert fit.laws[POOLED].params["ceiling"] == 1.0
+
+
 def test_floor_fixed_at_chance_is_exactly_chance() -> None:
     x, acc = sigmoid_task(floor=0.25)
     fit = fit_accuracy(x, acc, chance=0.25, floor="chance", ceiling=1.0)

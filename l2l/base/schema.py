@@ -68,9 +68,9 @@ ACCURACY_FORMS: Final[tuple[AccuracyForm, ...]] = ("sigmoid", "power")
 #: The accuracy law's floor: fitted near chance, or fixed at chance.
 FloorMode = Literal["fit", "chance"]
 FLOOR_MODES: Final[tuple[FloorMode, ...]] = ("fit", "chance")
-#: The accuracy law's ceiling: fixed at 1, or fitted.
-CeilingMode = Literal["1", "fit"]
-CEILING_MODES: Final[tuple[CeilingMode, ...]] = ("1", "fit")
+#: The accuracy law's ceiling: fixed at 1, fitted, or chosen by the law's backtest (auto).
+CeilingMode = Literal["auto", "1", "fit"]
+CEILING_MODES: Final[tuple[CeilingMode, ...]] = ("auto", "1", "fit")
 #: One accuracy law for every pre-training dataset, one each, or tested (auto).
 Pooling = Literal["auto", "pooled", "separate"]
 POOLINGS: Final[tuple[Pooling, ...]] = ("auto", "pooled", "separate")

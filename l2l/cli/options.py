@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -277,7 +277,12 @@ FloorOpt = Annotated[
     ),
 ]
 CeilingOpt = Annotated[
-    CeilingMode, typer.Option("--ceiling", help="1: the ceiling is 1; fit: fitted in [q90 of accuracy, 1].")
+    CeilingMode,
+    typer.Option(
+        "--ceiling",
+        help="auto: 1, or fitted where the law's backtest favours it (a task that levels off below 100 %); "
+        "1: the ceiling is 1; fit: fitted in [q90 of accuracy, 1].",
+    ),
 ]
 PoolingOpt = Annotated[
     Pooling,
@@ -410,3 +415,8 @@ def fit_options(form: FitForm, objective: Objective, delta: float, thorough: boo
     from l2l.core.fit import FitOptions
 
     return FitOptions(form=form, objective=objective, delta=delta, thorough=thorough)
+
+
+def ceiling_value(mode: str) -> float | Literal["auto"] | None:
+    """``--ceiling`` as the library takes it: 1.0, None (fitted) or "auto"."""
+    return 1.0 if mode == "1" else None if mode == "fit" else "auto"

@@ -96,6 +96,16 @@ POOR_NOISE = 4.0
 # prediction for it), and the sharing test (which fits one curve per dataset on the lower half of each dataset's runs)
 # is run on the datasets that have them.
 MIN_GROUP_RUNS = 5
+# ``ceiling="auto"``: the ceiling is fitted (instead of 1) where the backtest of that design misses by at most this
+# share of the backtest with the ceiling at 1, and by half a noise SD less or more: a task that levels off inside
+# the sweep (PIQA-like, at 80 %) was carried past its ceiling with status ok (+7 points at 5× the largest model),
+# while a fitted ceiling bends over early where a sweep is far from saturation (the paper's tasks keep 1).
+CEILING_MARGIN = 0.67
+# ... and only where the sweep itself reaches the plateau: its top accuracies (the 95th percentile of each curve's
+# runs) at least this share of the way from the fitted floor to the fitted ceiling. On a probe's ladders a task
+# that levels off in the sweep reached 0.85–0.97 of the way; tasks still rising reached 0.17–0.74, and a fitted
+# ceiling there (chosen by the backtest alone) bent over early (CommonsenseQA, true ceiling 0.85, fitted 0.64).
+CEILING_REACHED = 0.8
 # Accuracies are moved to the logit scale clipped to [LOGIT_EPS, 1 − LOGIT_EPS] (an accuracy of 0 or 1 measured on a
 # finite test set is not infinitely sure).
 LOGIT_EPS = 1e-3
@@ -227,6 +237,8 @@ class AccuracyFit:
     #: with one curve per dataset, the datasets with too few runs for a curve of their own (``MIN_GROUP_RUNS``):
     #: not fitted, no prediction for them, each with the reason
     left_out_groups: Mapping[str, str] = field(default_factory=dict)
+    #: ``ceiling="auto"``: which ceiling its backtest chose, and the two backtests' errors, in words ("" otherwise)
+    ceiling_choice: str = ""
 
     @property
     def usable(self) -> bool:
@@ -400,6 +412,7 @@ class AccuracyFit:
             "sharing": None if self.sharing is None else self.sharing.to_dict(),
             "at_bounds": list(self.at_bounds),
             "warnings": list(self.warnings),
+            "ceiling_choice": self.ceiling_choice,
             "backtest_mae": None
             if self.backtest_residuals is None
             else float(np.mean(np.abs(self.backtest_residuals))),
@@ -501,7 +514,7 @@ def fit_accuracy(
     chance: float | None = None,
     form: str = "sigmoid",
     floor: FloorMode = "fit",
-    ceiling: float | None = 1.0,
+    ceiling: float | Literal["auto"] | None = 1.0,
     groups: ArrayLike | None = None,
     pooling: Pooling = "auto",
     order: ArrayLike | None = None,
@@ -518,6 +531,8 @@ def fit_accuracy(
       (default) fits the floor in [chance − 0.10, chance + 0.05] (in [min acc − 0.10, median acc] without a chance
       level); ``floor="chance"`` fixes it there. ``ceiling`` fixes the ceiling: 1 by default; ``None`` fits it
       in [q90 of acc, 1]. A sweep far from saturation cannot pin a ceiling, and a fitted one bends over early.
+      ``"auto"``: the same backtest as the pooling's decides, preferring 1 (``CEILING_MARGIN``; ``ceiling_choice``
+      says which and why).
     - ``form="power"``: the paper's 1 − acc = K·(x − E0)^κ + E1, with ``E0`` the input loss's irreducible term
       (a number, or one per group), E1 fitted.
     - ``groups`` (the pre-training dataset of each run) with ``pooling``: ``pooled`` fits one curve, ``separate``
@@ -540,7 +555,9 @@ def fit_accuracy(
         raise FitError(f"unknown floor mode {floor!r}; expected fit or chance")
     if pooling not in ("auto", "pooled", "separate"):
         raise FitError(f"unknown pooling {pooling!r}; expected auto, pooled or separate")
-    if ceiling is not None and not (0 < ceiling <= 1):
+    auto_ceiling = ceiling == "auto"
+    cap: float | None = 1.0 if ceiling == "auto" else ceiling
+    if cap is not None and not (0 < cap <= 1):
         raise InputError(f"a ceiling must be in (0, 1], got {ceiling}")
     xa, ya = check_inputs(x, acc, chance)
     if groups is None:
@@ -607,7 +624,7 @@ def fit_accuracy(
     else:
         if sharing_test not in ("backtest", "bic"):
             raise FitError(f"unknown sharing test {sharing_test!r}; expected backtest or bic")
-        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, ceiling, E0, oa, sharing_test)
+        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, cap, E0, oa, sharing_test)
         pooled = sharing.chosen == "pooled"
         if pooled:
             warnings += [
@@ -639,7 +656,10 @@ def fit_accuracy(
             x_range = (float(xa.min()), float(xa.max()))
             warnings += [f"{k}: not predicted: {why}" for k, why in left_out.items()]
     fit_labels = [lab for lab in labels if lab not in left_out]
-    curves, fitted = _fit_design(f, xa, ya, g, fit_labels, pooled, chance, floor, ceiling, E0)
+    ceiling_choice = ""
+    if auto_ceiling and f == "sigmoid":
+        cap, ceiling_choice = _choose_ceiling(xa, ya, g, fit_labels, pooled, chance, floor, oa, pred.noise_sd)
+    curves, fitted = _fit_design(f, xa, ya, g, fit_labels, pooled, chance, floor, cap, E0)
     keys = [POOLED] if pooled else fit_labels
     names = SIGMOID_PARAMS if f == "sigmoid" else POWER_PARAMS
     laws = {
@@ -676,7 +696,7 @@ def fit_accuracy(
             pooled,
             chance,
             floor,
-            ceiling,
+            cap,
             E0,
             train[rows],
             test[rows],
@@ -694,9 +714,7 @@ def fit_accuracy(
     ]
     boot = None
     if bootstrap:
-        boot = _bootstrap(
-            f, xa, ya, g, fit_labels, pooled, chance, floor, ceiling, E0, curves, bootstrap, seed
-        )
+        boot = _bootstrap(f, xa, ya, g, fit_labels, pooled, chance, floor, cap, E0, curves, bootstrap, seed)
     return AccuracyFit(
         form=f,
         status=status,
@@ -729,7 +747,48 @@ def fit_accuracy(
         },
         unpredictable_groups=unpredictable,
         left_out_groups=left_out,
+        ceiling_choice=ceiling_choice,
     )
+
+
+def _choose_ceiling(
+    x: Array,
+    y: Array,
+    g: Labels,
+    labels: Sequence[str],
+    pooled: bool,
+    chance: float | None,
+    floor_mode: FloorMode,
+    order: Array | None,
+    noise_sd: float,
+) -> tuple[float | None, str]:
+    """(the ceiling, why): fitted (None) where the backtest of a fitted ceiling misses by at most
+    ``CEILING_MARGIN`` of the backtest with the ceiling at 1, and by half a noise SD less or more; else 1. Without
+    a backtest: 1."""
+    try:
+        train, test = _backtest_masks(x, g, len(labels), order)
+        rows, bt_g, bt_labels = _backtestable(g, labels, pooled, train)
+        mae: dict[str, float] = {}
+        for name, value in (("1", 1.0), ("fitted", None)):
+            errors = _backtest_errors(
+                "sigmoid", x[rows], y[rows], bt_g, bt_labels, pooled, chance, floor_mode, value, None,
+                train[rows], test[rows],
+            )  # fmt: skip
+            mae[name] = float(np.mean(np.abs(errors)))
+    except FitError:
+        return 1.0, "1 (no backtest to choose by)"
+    both = f"backtest error {100 * mae['fitted']:.2f} points fitted, {100 * mae['1']:.2f} at 1"
+    if not (mae["fitted"] <= CEILING_MARGIN * mae["1"] and mae["1"] - mae["fitted"] >= 0.5 * noise_sd):
+        return 1.0, f"1: {both}"
+    curves, _ = _fit_design("sigmoid", x, y, g, labels, pooled, chance, floor_mode, None, None)
+    reached = min(
+        (float(np.quantile(y if pooled else y[g == k], 0.95)) - c.params[0])
+        / max(c.params[1] - c.params[0], 1e-9)
+        for k, c in enumerate(curves)
+    )
+    if reached < CEILING_REACHED:
+        return 1.0, f"1: {both}, but the sweep reaches only {reached:.2f} of the way to the fitted ceiling"
+    return None, f"fitted: {both}; the sweep reaches {reached:.2f} of the way to it (the task levels off)"
 
 
 def _quality(pred: Predictability, rmse: float, backtest: Array | None) -> tuple[Literal["ok", "poor"], str]:

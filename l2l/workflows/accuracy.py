@@ -299,6 +299,7 @@ class AccuracyResult:
             backtest_mae_points=None if f["backtest_mae"] is None else 100 * f["backtest_mae"],
             laws=f["laws"],
             warnings=f["warnings"],
+            ceiling_choice=f["ceiling_choice"],
             x_min=f["x_min"],
             x_max=f["x_max"],
         )
@@ -313,7 +314,7 @@ def fit_accuracy_laws(
     input_loss: InputLoss = "task",
     form: str = "sigmoid",
     floor: FloorMode = "fit",
-    ceiling: float | None = 1.0,
+    ceiling: float | Literal["auto"] | None = "auto",
     pooling: Pooling = "auto",
     chance: Mapping[str, float] | None = None,
     check: bool = True,
@@ -326,7 +327,8 @@ def fit_accuracy_laws(
 ) -> list[AccuracyResult]:
     """An accuracy law per accuracy eval (``evals``: names, globs or ``all``), fitted on the runs of ``split``.
 
-    Defaults are l2l's recommended design: a sigmoid of the task's CE loss, floor fitted near chance, ceiling 1,
+    Defaults are l2l's recommended design: a sigmoid of the task's CE loss, floor fitted near chance, ceiling 1
+    unless the law's backtest favours a fitted one (``ceiling="auto"``),
     pooled across pre-training datasets when a within-run backtest says the relation is shared. ``form="power"``
     is the paper's Appendix B (E0: the input loss's Eq. 3 law fitted on the same runs). Tasks whose accuracy stays
     within noise of chance are labelled unpredictable (``check``). ``accuracy_frame``: accuracy rows to fit
@@ -383,7 +385,8 @@ def fit_accuracy_laws(
 
 
 #: Bump when fit_accuracy's results change for the same inputs (the saved laws are then refitted).
-ACCURACY_KEY_VERSION = 3  # 3: per-dataset curves backtested without a dataset too small to refit
+# 4: the ceiling chosen by the backtest (auto); 3: per-dataset curves backtested without a dataset too small to refit
+ACCURACY_KEY_VERSION = 4
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
@@ -559,7 +562,7 @@ def predict_accuracy(
     input_loss: InputLoss = "task",
     form: str = "sigmoid",
     floor: FloorMode = "fit",
-    ceiling: float | None = 1.0,
+    ceiling: float | Literal["auto"] | None = "auto",
     pooling: Pooling = "auto",
     chance: Mapping[str, float] | None = None,
     options: FitOptions | None = None,

@@ -48,6 +48,8 @@ def _fit_rows(
                 law_rows.append({"eval": d["eval"], "dataset": "all (pooled)" if ds == "*" else ds, **law})
             if d.get("sharing"):
                 notes.append(f"{d['eval']}: {d['pooling']}: {d['sharing']}")
+            if str(d.get("ceiling_choice", "")).startswith("fitted"):
+                notes.append(f"{d['eval']}: ceiling {d['ceiling_choice']}")
             notes.extend(f"{d['eval']}: {w}" for w in d.get("warnings", []))
         else:
             d["law"] = "–"
@@ -96,7 +98,7 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         Column("n_points", "runs", drop=2),
         *(
             Column(k, table=False)
-            for k in ("chance", "chance_source", "reason", "sharing", "laws", "warnings")
+            for k in ("chance", "chance_source", "reason", "sharing", "ceiling_choice", "laws", "warnings")
         ),
     ]
     head = [
