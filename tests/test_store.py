@@ -230,7 +230,9 @@ def test_a_waiting_writer_is_told_and_then_proceeds(good: Path, ws_path: Path, t
             )
         )
         thread.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30  # (a fixed 0.3 s missed the telling on a loaded 2-core machine)
+        while not told and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert not result  # still waiting
     thread.join(timeout=30)
     assert len(told) == 1
