@@ -152,3 +152,8 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
         "Error: rank --holdout backtests rankings by a loss: downstream/quiz_acc is an"
     )
     assert "-t downstream/quiz)" in held.stderr
+    # the baseline's values are the accuracies measured at the top budget: said so, in the accuracy's words (it said
+    # "loss", and that its intervals held the extrapolation error, as if they were predictions at this budget)
+    base = " ".join(run("rank", "-t", "quiz_acc", *args, "--method", "baseline").output.split())
+    assert "'predicted' is the accuracy measured at each dataset's largest budget" in base
+    assert "the intervals include the extrapolation error" not in base

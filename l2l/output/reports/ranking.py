@@ -96,10 +96,13 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     notes.extend(f"{', '.join(who)}: {n}" for n, who in said.items())
     ranked = [p for p in t.rows if p.status == "ok"]
     all_measured = bool(ranked) and all(p.measured_runs for p in ranked)  # the model asked for, run by each
+    word = "accuracy" if t.metric == "accuracy" else "loss"
     if t.method == "baseline" and not all_measured:
+        # (of an accuracy it said "loss", and its intervals, read as predictions at 1B, held 8 of 672 truths)
         notes.append(
-            "baseline: 'predicted' is the loss measured at each dataset's largest budget, not a prediction at "
-            "this budget; only the order counts"
+            f"baseline: 'predicted' is the {word} measured at each dataset's largest budget, not a prediction at "
+            f"this budget, and its interval says how sure that order is, not where the {word} will be here; only "
+            "the order counts"
         )
     if t.method == "recommended" and ranked and all(p.trust == 0 for p in ranked):
         # an order-keeping anchor, off each dataset's own loss by half the datasets' difference in change (a
@@ -109,7 +112,8 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             "loss at its largest budget moved by the change shared by every dataset; it keeps the sweep's order "
             "and is not the dataset's own predicted loss (the independent column is)"
         )
-    if ranked and not all_measured and t.draw_error.shared_sd > 0:  # else the warning says what they hold
+    # (else the warning says what they hold; a baseline's intervals are no predictions: its note says so)
+    if ranked and not all_measured and t.draw_error.shared_sd > 0 and t.method != "baseline":
         notes.append(
             "the intervals include the extrapolation error shared by every dataset (it moves them alike); "
             "P(best) counts only what can reorder them"
