@@ -157,3 +157,24 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
     base = " ".join(run("rank", "-t", "quiz_acc", *args, "--method", "baseline").output.split())
     assert "'predicted' is the accuracy measured at each dataset's largest budget" in base
     assert "the intervals include the extrapolation error" not in base
+
+
+def test_a_task_loss_named_like_its_accuracy_ranks_when_its_metric_is_said(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A W&B or metric-column table names a task's loss and its accuracy alike: `-t quiz:loss` and `-t quiz
+    --metric loss` rank the loss (both were refused as ambiguous, with a hint to spell them so)."""
+    runs_csv, acc_csv = tables
+    same = tmp_path / "acc.csv"
+    pl.read_csv(acc_csv).with_columns(
+        pl.col("eval").str.replace("downstream/quiz_acc", "downstream/quiz")
+    ).write_csv(same)
+    assert run("ingest", runs_csv, same).exit_code == 0
+    args = ("--C", "1e21", "--split", "sweep", "--draws", "100", "--format", "json")
+    for how in (("-t", "downstream/quiz:loss"), ("-t", "downstream/quiz", "--metric", "loss")):
+        res = run("rank", *how, *args)
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        assert "recommended" in doc["rows"][0]  # a loss ranking's methods (an accuracy ranking has none)
+        assert "accuracy" not in " ".join(doc["notes"])
+    assert run("rank", "-t", "downstream/quiz", *args).exit_code == 2  # unsaid: which one is asked

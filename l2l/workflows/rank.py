@@ -203,6 +203,7 @@ def rank_runs(
     calibrations: CalibrationCache | None = None,
     accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
     chance: Mapping[str, float] | None = None,
+    metric: str | None = None,
 ) -> Ranking:
     """Rank the datasets of ``runs`` (all, or ``datasets``) for ``targets`` at a compute budget ``C`` (each
     dataset's compute-optimal N*, D* from its own-loss law) or a fixed model ``N``, ``D``; fitted on the runs of
@@ -212,7 +213,8 @@ def rank_runs(
     showed that helps), fitted once with their bootstrap draws and kept in ``cache`` and ``calibrations``: a
     second ranking of the same runs refits nothing (an accuracy target's law: kept in ``accuracy_cache``).
     ``draws``: joint draws (P(best) is a share of them). ``chance``: chance levels of accuracy evals by name, as
-    ``fit-accuracy --chance`` takes them (an accuracy target's law floor)."""
+    ``fit-accuracy --chance`` takes them (an accuracy target's law floor). ``metric``: the metric of targets named
+    without one (``l2l rank --metric``)."""
     if C is not None and (N is not None or D is not None):
         raise UsageError(
             "a budget is either a compute C, or a model size N with tokens D, not both", param="C"
@@ -231,7 +233,7 @@ def rank_runs(
     # the command line's spellings and refusals (``hellaswag:loss``; a name both a loss and an accuracy): the
     # library ranked the loss of such a name silently and refused ``hellaswag:loss`` as an unknown eval
     wanted = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, 1.0)
-    targets = rank_targets(runs, wanted, None, list(datasets or ()))
+    targets = rank_targets(runs, wanted, metric, list(datasets or ()))
     settings = RankSettings(method, form, draws, seed, level, flip_range)
     budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)
     store = _Store(cache, calibrations, accuracy_cache)

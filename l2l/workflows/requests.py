@@ -437,7 +437,8 @@ def answer_rank(
         )
     return _ranked(rank_runs(
         runs,
-        targets,
+        req.targets,  # resolved there as here (resolved twice, `-t arc_easy:loss` became a bare name, then refused
+        # as both a loss and an accuracy)
         C=req.C,
         N=req.N,
         D=req.D,
@@ -452,6 +453,7 @@ def answer_rank(
         calibrations=session.calibrations,
         accuracy_cache=session.accuracy_laws,
         chance=req.chance,
+        metric=req.metric,
     ))  # fmt: skip
 
 
