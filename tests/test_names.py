@@ -149,3 +149,21 @@ def test_hostile_names_through_the_command_line(run: Any, tmp_path: Path) -> Non
     assert "\x1b" not in result.stderr
     assert result.stderr.startswith("Error: ")
     assert "\\x1b[2Jnope" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("dataset", "own"),
+    [
+        ("$x$-mix", "x_mix_val"),
+        ("papers (2024)", "papers_2024_val"),
+        ("[bold]red[/bold]", "bold_red_bold_val"),
+        ("wéb-文本", "wéb_文本_val"),
+        ("fineweb-edu-100b", "fineweb_edu_100b_val"),
+    ],
+)
+def test_a_punctuated_dataset_name_finds_its_own_eval(dataset: str, own: str) -> None:
+    """Every run of punctuation counts as one separator (``$x$-mix`` missed ``x_mix_val``, and ``predict -d all``
+    then refused every dataset of the table)."""
+    from l2l.base.runs import named_after
+
+    assert named_after(dataset, [own, "common_val", "hellaswag_ce_loss"]) == own

@@ -353,13 +353,20 @@ def is_training_loss_of(name: str, dataset: str) -> bool:
 
 
 def _last_part(name: str) -> str:
-    """An eval name's last path part, lowercase, ``-`` → ``_`` (what the own-eval naming rules compare)."""
-    return name.strip().lower().rsplit("/", 1)[-1].replace("-", "_")
+    """An eval name's last path part, reduced as ``norm_dataset_for_match`` reduces a name (what the own-eval
+    naming rules compare)."""
+    return norm_dataset_for_match(name.strip().rsplit("/", 1)[-1])
+
+
+#: Runs of characters that are not letters or digits (any script): one separator in a name reduced for matching.
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def norm_dataset_for_match(name: str) -> str:
-    """A dataset name reduced for own-eval detection: lowercase, ``-`` → ``_``."""
-    return name.strip().lower().replace("-", "_")
+    """A dataset name reduced for own-eval detection: lowercase, every run of other characters than letters and
+    digits one ``_``, none at either end (``$x$-mix`` → ``x_mix``, ``papers (2024)`` → ``papers_2024``: their own
+    evals ``x_mix_val``, ``papers_2024_val`` went undetected, and ``predict -d all`` refused every dataset)."""
+    return _NOT_WORD.sub("_", name.strip().lower()).strip("_")
 
 
 #: The canonical accuracy table (kept apart from the losses, ``Runs.accuracy``): its columns and their dtypes.
