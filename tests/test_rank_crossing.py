@@ -108,6 +108,13 @@ def test_beyond_the_sweep_a_jittered_top_budget_still_backtests_and_ranks(
         assert abs(row.independent - truth) / truth < 0.01
     assert "with the sweep's largest budget held out" in t.draw_error.why
     assert t.draw_error.specific_sd < 0.05  # not the 1e7 nats a held-out budget 1e-9 below the next gave
+    # the backtest decided: where it found the laws better, their change is taken whole (it scored them unshrunk;
+    # shrunk to trust 0 on DataDecide-shaped tables, "laws used" kept the sweep's leader where the truth crossed)
+    assert t.draw_error.backtested
+    if t.draw_error.use_laws:
+        assert all(row.trust == 1.0 for row in t.rows), [row.trust for row in t.rows]
+    else:
+        assert all(row.trust == 0.0 for row in t.rows), [row.trust for row in t.rows]
 
 
 def test_curves_that_cross_beyond_the_sweep_are_never_a_confident_wrong_winner(
