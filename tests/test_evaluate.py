@@ -265,3 +265,14 @@ def test_with_intervals_is_replace_of_the_four() -> None:
     )
     assert p.with_intervals(2.07, pi, None, pi) == want
     assert len(fields(HeldOutPrediction)) == 16
+
+
+def test_a_loss_to_loss_value_left_without_an_interval_says_why() -> None:
+    """evaluate --detail printed 8 of 80 such rows with a value and a null interval, no reason, and counted
+    coverage without them."""
+    from l2l.workflows.evaluate import NO_CARRIED_INTERVAL, HeldOutPrediction
+
+    row = HeldOutPrediction("train-to-test", "a", "b", "b_task", 1e9, 2e10, 2.6, 2.5, 2.55, 3.0)
+    assert row.with_intervals(None, None, None, None).notes == (NO_CARRIED_INTERVAL,)
+    no_value = HeldOutPrediction("train-to-test", "a", "b", "b_task", 1e9, 2e10, 2.6, 2.5, None, 3.0)
+    assert no_value.with_intervals(None, None, None, None).notes == ()

@@ -67,6 +67,14 @@ SkipReason = Literal["law", "translation", "domain"]
 Method = Literal["independent", "loss-to-loss"]
 
 
+#: Why a loss-to-loss prediction beyond the own loss has no interval (``Intervals.onward``).
+NO_CARRIED_INTERVAL = (
+    "loss-to-loss: no interval: the own-loss interval could not be carried through the translation to this eval "
+    "(it reaches at or below that translation's E0, outside its domain, or the own-loss step has none); the "
+    "coverage is counted without it"
+)
+
+
 @dataclass(frozen=True)
 class Skip:
     """A prediction one method could not make, and why."""
@@ -110,7 +118,12 @@ class HeldOutPrediction:
         combined_pi: PredictiveInterval | None,
     ) -> HeldOutPrediction:
         """This prediction with the combined value and the three intervals: ``dataclasses.replace``'s answer, made
-        by one call of the constructor (evaluate makes thousands; replace costs twice that)."""
+        by one call of the constructor (evaluate makes thousands; replace costs twice that). A loss-to-loss value
+        left without an interval says why (8 of 80 rows of a probe's table had none, silently, and coverage
+        counted without them)."""
+        notes = self.notes
+        if loss_to_loss is None and self.loss_to_loss is not None and self.setting != "train-to-train":
+            notes = (*notes, NO_CARRIED_INTERVAL)
         return HeldOutPrediction(
             self.setting,
             self.src,
@@ -122,7 +135,7 @@ class HeldOutPrediction:
             self.independent,
             self.loss_to_loss,
             self.source_loss,
-            self.notes,
+            notes,
             self.skips,
             combined,
             independent,
