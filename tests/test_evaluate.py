@@ -255,13 +255,18 @@ def test_with_intervals_is_replace_of_the_four() -> None:
     from dataclasses import fields, replace
 
     from l2l.core.predictive import PredictiveInterval
-    from l2l.workflows.evaluate import HeldOutPrediction, Skip
+    from l2l.workflows.evaluate import NO_CARRIED_INTERVAL, HeldOutPrediction, Skip
 
     pi = PredictiveInterval(2.0, 1.9, 2.1, 0.9, 0.5, "m", False, 2.0)
     skip = Skip("independent", "law", "x")
     p = HeldOutPrediction("train-to-test", "a", "b", "e", 1e9, 2e10, 2.0, 2.1, 2.05, 2.2, ("n",), (skip,))
     want = replace(
-        p, combined=2.07, interval_independent=pi, interval_loss_to_loss=None, interval_combined=pi
+        p,
+        combined=2.07,
+        interval_independent=pi,
+        interval_loss_to_loss=None,
+        interval_combined=pi,
+        notes=("n", NO_CARRIED_INTERVAL),  # its value has no interval: said
     )
     assert p.with_intervals(2.07, pi, None, pi) == want
     assert len(fields(HeldOutPrediction)) == 16
