@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import accuracy_tables as gen  # noqa: E402
 
+from l2l.base.errors import FitError  # noqa: E402
 from l2l.io.tables import read_runs  # noqa: E402
 from l2l.workflows.accuracy import fit_accuracy_laws  # noqa: E402
 
@@ -51,7 +52,10 @@ def main() -> None:
                     task = res.eval.rsplit("_", 1)[0].removesuffix("_len")
                     which = "norm" if res.eval.endswith("len_norm") else "acc"
                     for ds in truth["datasets"]:
-                        law = res.fit.law_for(None if res.fit.pooled else ds)
+                        try:
+                            law = res.fit.law_for(None if res.fit.pooled else ds)
+                        except FitError:  # a dataset whose own curve predicts nothing (one curve each)
+                            continue
                         for tg, (n, tokens) in TARGETS.items():
                             t = gen.truth_at(truth["datasets"], truth["task_laws"], ds, n, tokens)
                             x = t[f"{task}_ce_loss"]
