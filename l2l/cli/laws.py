@@ -76,6 +76,10 @@ def fit_law_cmd(
 
     options = opt.fit_options(form, objective, delta, thorough)
     opt.figure_path(plot, "--plot")
+    if save_file is not None:
+        from l2l.io.atomic import check_destination
+
+        check_destination(save_file, "law file")
     if save and table is not None:
         shell.fail_usage(
             "--save",

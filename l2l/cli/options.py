@@ -398,9 +398,11 @@ def holdout_split(holdout: str | None) -> str | None:
 
 
 def figure_path(path: Path | None, option: str) -> Path | None:
-    """Refuse an unsupported figure type before any fitting starts (usage error, exit 2)."""
+    """Refuse an unsupported figure type (usage error, exit 2) or a destination that cannot be written (exit 1)
+    before any fitting starts."""
     if path is None:
         return None
+    from l2l.io.atomic import check_destination
     from l2l.output.plots import FIGURE_FORMATS
 
     if path.suffix.lower() not in FIGURE_FORMATS:
@@ -408,6 +410,7 @@ def figure_path(path: Path | None, option: str) -> Path | None:
             option,
             f"cannot write a figure to {str(path)!r}; supported extensions: {', '.join(FIGURE_FORMATS)}",
         )
+    check_destination(path, "figure")
     return path
 
 

@@ -11,9 +11,17 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from l2l.base.errors import WorkspaceError
+from l2l.base.errors import OutputError, WorkspaceError
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "exclusive_lock", "fsync_dir", "replace_file", "write_temp"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "atomic_write",
+    "check_destination",
+    "exclusive_lock",
+    "fsync_dir",
+    "replace_file",
+    "write_temp",
+]
 
 #: Every temporary file l2l writes ends so (``.NAME.XXXX.tmp``): a killed write leaves nothing else behind.
 TEMP_SUFFIX = ".tmp"
@@ -58,6 +66,26 @@ def write_temp(path: Path, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def check_destination(path: Path, what: str) -> None:
+    """Refuse, before any work, a file that could not be written at the end of it: a path that is a folder, or
+    whose nearest existing folder is a file or not writable (the folders in between are made when it is written).
+    Nothing is created; the write itself still reports what the file system says then."""
+    if path.is_dir():
+        raise OutputError(f"cannot write the {what} {path}: it is a folder")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    reason = (
+        "Not a directory"
+        if parent.exists() and not parent.is_dir()
+        else "Permission denied"
+        if parent.exists() and not os.access(parent, os.W_OK | os.X_OK)
+        else None
+    )
+    if reason is not None:
+        raise OutputError(f"cannot write the {what} {path}: {reason}")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
