@@ -51,6 +51,7 @@ __all__ = [
     "residuals",
     "translation_book",
     "with_bootstrap",
+    "with_bootstraps",
 ]
 
 
@@ -605,6 +606,30 @@ def with_bootstrap(
     book.saved[bkey] = fit
     book.replace(fit)
     return fit
+
+
+def with_bootstraps(
+    book: LawBook, fits: Sequence[LawFit], draws: int, seed: int, workers: int = 1
+) -> list[LawFit]:
+    """``with_bootstrap`` of each of ``fits`` (resampling runs), the draws not yet kept made in ``workers``
+    processes at once: a law on a flat ridge polishes hundreds of its draws one by one (seconds each law), and
+    ``evaluate`` may need dozens of such laws."""
+    todo: dict[str, LawFit] = {}
+    for f in fits:
+        bkey = bootstrap_key(book.key(f.dataset, f.eval, f.form), draws, seed, "run")
+        kept = book.saved.get(bkey)
+        if not _has_draws(f, draws, seed, "run") and not (kept and _has_draws(kept, draws, seed, "run")):
+            todo[bkey] = f
+    if workers > 1 and len(todo) > 1:
+        tasks = [(f, *book.data(f.dataset, f.eval), draws, seed) for f in todo.values()]
+        for bkey, drawn in zip(todo, map_in_processes(_bootstrap_task, tasks, workers), strict=True):
+            book.saved[bkey] = drawn
+    return [with_bootstrap(book, f, draws, seed) for f in fits]
+
+
+def _bootstrap_task(args: tuple[LawFit, Array, Array, Array, int, int]) -> LawFit:
+    fit, n, d, y, draws, seed = args
+    return bootstrap_law(fit, n, d, y, draws=draws, seed=seed)
 
 
 def without_draws(fit: LawFit) -> LawFit:

@@ -58,6 +58,7 @@ __all__ = [
     "LawPrediction",
     "Sweeps",
     "calibration_for",
+    "law_interval",
     "optimal",
     "predict",
     "size_grid",
@@ -92,7 +93,7 @@ def _with_draws(book: LawBook, fit: LawFit, seed: int, draws: int = DEFAULT_DRAW
     return with_bootstrap(book, fit, draws, seed)
 
 
-def _law_interval(
+def law_interval(
     book: LawBook,
     fit: LawFit,
     sweep: Sweep,
@@ -358,7 +359,7 @@ def predict_point(
     fit = book.get(dataset, eval_name)
     sweep = book.sweeps.get(dataset, eval_name)
     c = book.flops_per_param_token * N * D
-    pi, fit_used = _law_interval(book, fit, sweep, (N, D, c), level, seed)
+    pi, fit_used = law_interval(book, fit, sweep, (N, D, c), level, seed)
     flag = book.flag(dataset, eval_name)
     return LawPrediction(dataset, eval_name, N, D, c, pi, range_ratios(N, D, c, sweep), fit_used, flag)
 
@@ -395,7 +396,7 @@ def predict(
         flag = book.flag(fit.dataset, fit.eval)
         for n, d in zip(n_arr, d_arr, strict=True):
             c = k * float(n * d)
-            pi, fit_used = _law_interval(
+            pi, fit_used = law_interval(
                 book, fit, sweep, (float(n), float(d), c), level, seed, bootstrap or DEFAULT_DRAWS
             )
             out.append(
@@ -510,7 +511,7 @@ def optimal(
         drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)
         for c in c_arr:
             opt = optimal_interval(drawn, float(c), level, k)
-            pi, _ = _law_interval(
+            pi, _ = law_interval(
                 book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed, bootstrap or DEFAULT_DRAWS
             )
             alt = book.alternative(fit.dataset, fit.eval)
