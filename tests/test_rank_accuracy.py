@@ -117,6 +117,12 @@ def test_a_chance_level_given_to_rank_reaches_the_accuracy_law(runs: Any) -> Non
     plain = rank_runs(runs, ["quiz_acc"], **kw)
     given = rank_runs(runs, ["quiz_acc"], chance={"quiz_acc": 0.45}, **kw)  # the floor kept near 0.45
     assert [r.value for r in given.targets[0].rows] != [r.value for r in plain.targets[0].rows]
+    # and the ceiling, as fit-accuracy --ceiling takes it (rank and predict had only auto)
+    fitted = rank_runs(runs, ["quiz_acc"], ceiling=None, **kw)
+    assert [r.value for r in fitted.targets[0].rows] != [r.value for r in plain.targets[0].rows]
+    assert [r.value for r in rank_runs(runs, ["quiz_acc"], ceiling=1.0, **kw).targets[0].rows] == [
+        r.value for r in plain.targets[0].rows
+    ]  # auto kept 1 for this task
 
 
 def test_unpredictable_accuracy_target_is_refused_with_the_reason(runs: Any) -> None:
@@ -137,6 +143,19 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
     run: Any, tables: tuple[Path, Path]
 ) -> None:
     assert run("ingest", *tables).exit_code == 0
+    # predict takes the ceiling as fit-accuracy does (it had only auto): fitted it moves the accuracy; 1 is what
+    # auto chose for this task
+    ask = ("predict", "-d", "alpha", "--eval", "quiz_acc", "--N", "1e9", "--D", "2e10", "--split", "sweep")
+    auto = run(*ask, "--format", "json")
+    assert auto.exit_code == 0, auto.output
+    fitted = run(*ask, "--ceiling", "fit", "--format", "json")
+    assert json.loads(fitted.stdout)["rows"][0]["accuracy"] != json.loads(auto.stdout)["rows"][0]["accuracy"]
+    assert run(*ask, "--ceiling", "1", "--format", "json").stdout == auto.stdout
+    backtest = run(
+        "rank", "-t", "quiz_acc", "--split", "sweep", "--holdout-top-compute", "1", "--ceiling", "fit"
+    )
+    assert backtest.exit_code == 2
+    assert "--ceiling" in backtest.stderr
     args = ("--C", "1e21", "--split", "sweep", "--draws", "100")
     res = run("rank", "--target", "quiz_acc", *args)
     assert res.exit_code == 0, res.output

@@ -248,6 +248,7 @@ def predict(
         ),
     ] = "task",
     chance: opt.ChanceOpt = None,
+    ceiling: opt.CeilingOpt = "auto",
     metric: opt.MetricOpt = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
@@ -281,6 +282,7 @@ def predict(
         combine=combine,
         input_loss=input_loss,
         chance=opt.chances(chance),
+        ceiling=opt.ceiling_value(ceiling),
         metric=metric,
     )
     if law is not None:

@@ -39,6 +39,7 @@ def rank_request(
     holdout_top_compute: int | None = None,
     metric: str | None = None,
     chance: list[str] | None = None,
+    ceiling: str = "auto",
 ) -> RankRequest:
     from l2l.workflows.requests import RankRequest
 
@@ -58,6 +59,7 @@ def rank_request(
         holdout_top_compute=holdout_top_compute,
         metric=metric,
         chance=opt.chances(chance),
+        ceiling=opt.ceiling_value(ceiling),
     )
 
 
@@ -87,6 +89,7 @@ def rank(
     holdout_top_compute: opt.TopComputeOpt = None,
     metric: opt.MetricOpt = None,
     chance: opt.ChanceOpt = None,
+    ceiling: opt.CeilingOpt = "auto",
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
     ] = None,
@@ -119,9 +122,14 @@ def rank(
         holdout_top_compute,
         metric,
         chance,
+        ceiling,
     )
     if request.backtest and plot is not None:
         shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")
+    if request.backtest and ceiling != "auto":
+        shell.fail_usage(
+            "--ceiling", "a backtest ranks accuracies with the ceiling their backtests choose; drop it"
+        )
     opt.figure_path(plot, "--plot")
     with shell.session(table) as s, ProgressBar("ranking targets") as prog:
         if plot is not None:

@@ -16,7 +16,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -204,6 +204,7 @@ def rank_runs(
     accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
     chance: Mapping[str, float] | None = None,
     metric: str | None = None,
+    ceiling: float | Literal["auto"] | None = "auto",
 ) -> Ranking:
     """Rank the datasets of ``runs`` (all, or ``datasets``) for ``targets`` at a compute budget ``C`` (each
     dataset's compute-optimal N*, D* from its own-loss law) or a fixed model ``N``, ``D``; fitted on the runs of
@@ -213,8 +214,9 @@ def rank_runs(
     showed that helps), fitted once with their bootstrap draws and kept in ``cache`` and ``calibrations``: a
     second ranking of the same runs refits nothing (an accuracy target's law: kept in ``accuracy_cache``).
     ``draws``: joint draws (P(best) is a share of them). ``chance``: chance levels of accuracy evals by name, as
-    ``fit-accuracy --chance`` takes them (an accuracy target's law floor). ``metric``: the metric of targets named
-    without one (``l2l rank --metric``)."""
+    ``fit-accuracy --chance`` takes them (an accuracy target's law floor); ``ceiling``: its law's ceiling, as
+    ``fit-accuracy --ceiling`` takes it. ``metric``: the metric of targets named without one (``l2l rank
+    --metric``)."""
     if C is not None and (N is not None or D is not None):
         raise UsageError(
             "a budget is either a compute C, or a model size N with tokens D, not both", param="C"
@@ -239,7 +241,7 @@ def rank_runs(
     store = _Store(cache, calibrations, accuracy_cache)
     acc_eval = _accuracy_target(runs, targets)
     if acc_eval is not None:
-        return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings, store, chance)
+        return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings, store, chance, ceiling)
     return _rank_losses(runs, targets, budget, datasets, split, settings, store)
 
 
@@ -585,11 +587,12 @@ def _rank_accuracy(
     settings: RankSettings,
     store: _Store,
     chance: Mapping[str, float] | None = None,
+    ceiling: float | Literal["auto"] | None = "auto",
 ) -> Ranking:
     """Rank by the predicted accuracy of ``acc_eval``, higher is better: each dataset's predicted task loss per
     joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
     per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
-    task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance)
+    task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance, ceiling)
     loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store)
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
@@ -675,6 +678,7 @@ def _accuracy_law(
     split: str | None,
     cache: MutableMapping[str, AccuracyFit] | None = None,
     chance: Mapping[str, float] | None = None,
+    ceiling: float | Literal["auto"] | None = "auto",
 ) -> tuple[str, AccuracyFit]:
     """The task loss an accuracy eval is ranked through, and the accuracy law that maps it (predictable only)."""
     task = task_loss_eval(runs, acc_eval)
@@ -684,7 +688,9 @@ def _accuracy_law(
             hint=f"rank by a loss eval, or give the task's loss (a loss eval named {stem_of(acc_eval)}_ce_loss); "
             f"l2l predict --eval '{acc_eval}:accuracy' --input-loss own predicts it from each dataset's own loss",
         )
-    (res,) = fit_accuracy_laws(runs, [acc_eval], split=split, accuracy_cache=cache, chance=chance)
+    (res,) = fit_accuracy_laws(
+        runs, [acc_eval], split=split, accuracy_cache=cache, chance=chance, ceiling=ceiling
+    )
     if res.fit is None:
         raise FitError(f"no accuracy law for {acc_eval}: {res.error}")
     if not res.fit.usable:

@@ -191,6 +191,8 @@ class PredictRequest:
     #: accuracy evals: the loss the accuracy law is a function of, and chance levels by eval
     input_loss: InputLoss = "task"
     chance: Mapping[str, float] = field(default_factory=dict)
+    #: accuracy evals: the law's ceiling (1.0, None: fitted, "auto": as its backtest favours)
+    ceiling: float | Literal["auto"] | None = "auto"
     #: the metric of the evals named (loss, bpb or accuracy); None: each name says (see ``eval_kind``)
     metric: str | None = None
 
@@ -279,6 +281,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             split=req.split,
             input_loss=req.input_loss,
             chance=req.chance,
+            ceiling=req.ceiling,
             options=req.options,
             cache=session.fits,
             calibrations=session.calibrations,
@@ -355,6 +358,8 @@ class RankRequest:
     metric: str | None = None
     #: chance levels of accuracy evals by name (an accuracy target's law floor)
     chance: Mapping[str, float] = field(default_factory=dict)
+    #: an accuracy target's law ceiling (1.0, None: fitted, "auto": as its backtest favours)
+    ceiling: float | Literal["auto"] | None = "auto"
 
     @property
     def backtest(self) -> bool:
@@ -454,6 +459,7 @@ def answer_rank(
         accuracy_cache=session.accuracy_laws,
         chance=req.chance,
         metric=req.metric,
+        ceiling=req.ceiling,
     ))  # fmt: skip
 
 
