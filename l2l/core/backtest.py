@@ -340,7 +340,10 @@ def _batched_cutoff_laws(
     problem = Problem(form, np.log(sw.N), np.log(sw.D), np.log(sw.loss), opts.objective, opts.delta)
     warm = np.asarray(opts.warm_starts[name], dtype=np.float64).ravel()
     with single_threaded_blas():
-        thetas = weighted_refit(problem, warm, counts)
+        # each unsettled refit polished from where the first descent left it, as before bootstraps went on
+        # together (``loose_iterations``): on flat ridges the two routes end at different points of equal
+        # objective, and these end points are the calibrations (the paper's evaluate moved by up to 1.2 %)
+        thetas = weighted_refit(problem, warm, counts, loose_iterations=0)
     for cut, theta in zip(rows, thetas, strict=True):
         out[cut] = (
             ScalingLaw.from_theta(form, theta)
