@@ -465,3 +465,30 @@ def test_robust_sd_is_numpys_median_bit_for_bit() -> None:
             r[: n // 3] = r[0]
             assert robust_sd(r) == 1.4826 * float(np.median(np.abs(r)))
     assert np.isnan(robust_sd(np.array([0.1, np.nan, 0.2])))
+
+
+def test_a_law_with_e_on_its_bound_beyond_every_backtest_is_a_lower_bound() -> None:
+    """A probe's Eq. 1 table: three laws ended with E -> 0 and missed their truths at 10x by 3-6 % outside
+    intervals printed as calibrated. Beyond the farthest backtest such a law's interval is a lower bound, with the
+    reason; within the backtests' reach, and for a law with its E, the same interval stays calibrated."""
+    import dataclasses
+
+    from l2l.core.fit import fit_law
+    from l2l.core.intervals import E_AT_BOUND_BEYOND, direct_interval
+    from l2l.core.sweep import Sweep
+    from l2l.testing import PAPER_LIKE_LAW, law_samples
+
+    n, d, y = law_samples(PAPER_LIKE_LAW, seed=3)
+    sweep = Sweep.of(n, d, None, y)
+    fit = fit_law(n, d, y, form="l2l")
+    assert "E" not in fit.at_bounds
+    no_e = dataclasses.replace(fit, at_bounds=("E",))
+    model = _error_model(0.0, math.log(4.0))  # backtests that reached 4x
+    far_n, far_d = 2 * float(n.max()), 40 * float(n.max())  # well beyond 4x the largest fitted compute
+    far = direct_interval(no_e, far_n, far_d, 6 * far_n * far_d, sweep, model)
+    assert far.lower_bound_only
+    assert E_AT_BOUND_BEYOND in far.notes
+    assert not direct_interval(fit, far_n, far_d, 6 * far_n * far_d, sweep, model).lower_bound_only
+    i = int(np.argmax(n * d))  # the largest fitted run: inside every backtest's reach
+    near = direct_interval(no_e, float(n[i]), float(d[i]), 6 * float(n[i] * d[i]), sweep, model)
+    assert not near.lower_bound_only
