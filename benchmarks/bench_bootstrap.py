@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from l2l.core import search  # noqa: E402
 from l2l.core.fit import fit_law  # noqa: E402
 from l2l.core.laws import log_loss  # noqa: E402
+from l2l.io.tables import read_runs  # noqa: E402
 from l2l.testing import shapes  # noqa: E402
 
 DRAWS = 200
@@ -35,14 +36,9 @@ DRAWS = 200
 
 def paper_laws(other: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     df = pl.read_csv(ROOT / "sample_data" / "brandfonbrener2024_runs.csv").filter(pl.col("split") == "sweep")
-    own = {
-        "fineweb-100b": "fineweb_100b_val",
-        "fineweb-edu-100b": "fineweb_edu_100b_val",
-        "proof-pile-2": "proof_pile_2_val",
-        "slimpajama-chunk1": "slimpajama_val",
-        "smollm-corpus": "smollm_val",
-        "starcoder": "starcoder_val",
-    }
+    own = dict(
+        read_runs([ROOT / "sample_data" / "brandfonbrener2024_runs.csv"]).own_eval
+    )  # as ingest finds them
     keys = sorted(df.select("dataset", "eval").unique().iter_rows())
     others = [k for k in keys if own.get(k[0]) != k[1]]
     rng = np.random.default_rng(0)
