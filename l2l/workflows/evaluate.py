@@ -37,9 +37,9 @@ from l2l.workflows.evaluate_tables import (
     require_some_made,
     require_two_datasets,
 )
-from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book, with_bootstraps
+from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides
-from l2l.workflows.predict import DEFAULT_DRAWS, law_interval
+from l2l.workflows.predict import draw_unbacktested, law_interval
 from l2l.workflows.translate import LossToLoss, carry, translation_of
 
 if TYPE_CHECKING:
@@ -575,14 +575,13 @@ def _pair_step(
 
 
 def _draw_unbacktested(book: LawBook, preds: Sequence[HeldOutPrediction], workers: int) -> None:
-    """The bootstrap draws of every law whose independent interval has no backtest to calibrate it (``predict``'s
-    interval there: ``law_interval``), made at once in ``workers`` processes and kept in ``book``."""
+    """``draw_unbacktested`` for the laws of every independent prediction (``predict``'s interval there)."""
     laws = []
     for tgt, ev in dict.fromkeys((p.tgt, p.eval) for p in preds if p.independent is not None):
         law = book.try_get(tgt, ev)
-        if isinstance(law, LawFit) and book.calibration(book.group_of(tgt, ev)).direct is None:
+        if isinstance(law, LawFit):
             laws.append(law)
-    with_bootstraps(book, laws, DEFAULT_DRAWS, 0, workers)
+    draw_unbacktested(book, laws, 0, workers)
 
 
 @dataclass(frozen=True, eq=False)
