@@ -657,9 +657,15 @@ def fit_accuracy(
             warnings += [f"{k}: not predicted: {why}" for k, why in left_out.items()]
     fit_labels = [lab for lab in labels if lab not in left_out]
     ceiling_choice = ""
+    chosen = _CeilingChoice(cap, "")
     if auto_ceiling and f == "sigmoid":
-        cap, ceiling_choice = _choose_ceiling(xa, ya, g, fit_labels, pooled, chance, floor, oa, pred.noise_sd)
-    curves, fitted = _fit_design(f, xa, ya, g, fit_labels, pooled, chance, floor, cap, E0)
+        chosen = _choose_ceiling(xa, ya, g, fit_labels, pooled, chance, floor, oa, pred.noise_sd)
+        cap, ceiling_choice = chosen.cap, chosen.why
+    reuse = E0 is None  # what the choice computed is this fit's (the same runs, form and options)
+    if reuse and cap is None and chosen.design is not None:
+        curves, fitted = chosen.design
+    else:
+        curves, fitted = _fit_design(f, xa, ya, g, fit_labels, pooled, chance, floor, cap, E0)
     keys = [POOLED] if pooled else fit_labels
     names = SIGMOID_PARAMS if f == "sigmoid" else POWER_PARAMS
     laws = {
@@ -687,19 +693,23 @@ def fit_accuracy(
                 for lab in fit_labels
                 if lab not in bt_labels
             ]
-        backtest = _backtest_errors(
-            f,
-            xa[rows],
-            ya[rows],
-            bt_g,
-            bt_labels,
-            pooled,
-            chance,
-            floor,
-            cap,
-            E0,
-            train[rows],
-            test[rows],
+        backtest = (
+            chosen.backtests[cap]
+            if reuse and cap in chosen.backtests
+            else _backtest_errors(
+                f,
+                xa[rows],
+                ya[rows],
+                bt_g,
+                bt_labels,
+                pooled,
+                chance,
+                floor,
+                cap,
+                E0,
+                train[rows],
+                test[rows],
+            )
         )
         backtest_logit = _logits(ya[rows][test[rows]]) - _logits(ya[rows][test[rows]] - backtest)
     except FitError:
@@ -751,6 +761,19 @@ def fit_accuracy(
     )
 
 
+@dataclass(frozen=True)
+class _CeilingChoice:
+    """What ``_choose_ceiling`` decided and what it computed on the way, for ``fit_accuracy`` to reuse: the
+    backtest errors of each ceiling tried (keyed 1.0 and None: fitted) and the full fit with a fitted ceiling
+    where it made one (cold ``fit-accuracy`` on the paper's runs: 5.13 s with ``--ceiling 1``, 6.00 s with auto
+    before these were reused)."""
+
+    cap: float | None
+    why: str
+    backtests: Mapping[float | None, Array] = field(default_factory=dict)
+    design: tuple[list[_Curve], Array] | None = None
+
+
 def _choose_ceiling(
     x: Array,
     y: Array,
@@ -761,34 +784,43 @@ def _choose_ceiling(
     floor_mode: FloorMode,
     order: Array | None,
     noise_sd: float,
-) -> tuple[float | None, str]:
-    """(the ceiling, why): fitted (None) where the backtest of a fitted ceiling misses by at most
+) -> _CeilingChoice:
+    """The ceiling and why: fitted (None) where the backtest of a fitted ceiling misses by at most
     ``CEILING_MARGIN`` of the backtest with the ceiling at 1, and by half a noise SD less or more; else 1. Without
     a backtest: 1."""
     try:
         train, test = _backtest_masks(x, g, len(labels), order)
         rows, bt_g, bt_labels = _backtestable(g, labels, pooled, train)
-        mae: dict[str, float] = {}
-        for name, value in (("1", 1.0), ("fitted", None)):
-            errors = _backtest_errors(
+        errors: dict[float | None, Array] = {}
+        for value in (1.0, None):
+            errors[value] = _backtest_errors(
                 "sigmoid", x[rows], y[rows], bt_g, bt_labels, pooled, chance, floor_mode, value, None,
                 train[rows], test[rows],
             )  # fmt: skip
-            mae[name] = float(np.mean(np.abs(errors)))
     except FitError:
-        return 1.0, "1 (no backtest to choose by)"
-    both = f"backtest error {100 * mae['fitted']:.2f} points fitted, {100 * mae['1']:.2f} at 1"
-    if not (mae["fitted"] <= CEILING_MARGIN * mae["1"] and mae["1"] - mae["fitted"] >= 0.5 * noise_sd):
-        return 1.0, f"1: {both}"
-    curves, _ = _fit_design("sigmoid", x, y, g, labels, pooled, chance, floor_mode, None, None)
+        return _CeilingChoice(1.0, "1 (no backtest to choose by)")
+    mae = {k: float(np.mean(np.abs(v))) for k, v in errors.items()}
+    both = f"backtest error {100 * mae[None]:.2f} points fitted, {100 * mae[1.0]:.2f} at 1"
+    if not (mae[None] <= CEILING_MARGIN * mae[1.0] and mae[1.0] - mae[None] >= 0.5 * noise_sd):
+        return _CeilingChoice(1.0, f"1: {both}", errors)
+    design = _fit_design("sigmoid", x, y, g, labels, pooled, chance, floor_mode, None, None)
     reached = min(
         (float(np.quantile(y if pooled else y[g == k], 0.95)) - c.params[0])
         / max(c.params[1] - c.params[0], 1e-9)
-        for k, c in enumerate(curves)
+        for k, c in enumerate(design[0])
     )
     if reached < CEILING_REACHED:
-        return 1.0, f"1: {both}, but the sweep reaches only {reached:.2f} of the way to the fitted ceiling"
-    return None, f"fitted: {both}; the sweep reaches {reached:.2f} of the way to it (the task levels off)"
+        return _CeilingChoice(
+            1.0,
+            f"1: {both}, but the sweep reaches only {reached:.2f} of the way to the fitted ceiling",
+            errors,
+        )
+    return _CeilingChoice(
+        None,
+        f"fitted: {both}; the sweep reaches {reached:.2f} of the way to it (the task levels off)",
+        errors,
+        design,
+    )
 
 
 def _quality(pred: Predictability, rmse: float, backtest: Array | None) -> tuple[Literal["ok", "poor"], str]:
