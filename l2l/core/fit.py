@@ -25,6 +25,7 @@ from l2l.core.search import (
     AB_BOUNDS,
     E_SPAN,
     EXPONENT_BOUNDS,
+    LOOSE_ITERATIONS,
     Objective,
     Problem,
     find_minimum,
@@ -452,7 +453,10 @@ def bootstrap_law(
         g_counts = rng.multinomial(len(labels), np.full(len(labels), 1.0 / len(labels)), size=draws)
         counts = g_counts[:, inverse].astype(np.float64)
     with single_threaded_blas():
-        thetas = weighted_refit(problem, fit.law.theta, counts, progress=progress)
+        # a law with E on its bound keeps the draw-by-draw polish: on its ridge the batched route ended at
+        # different points, which narrowed one probe law's bootstrap interval by 11 % (its interval is all there is)
+        loose = 0 if "E" in fit.at_bounds else LOOSE_ITERATIONS
+        thetas = weighted_refit(problem, fit.law.theta, counts, loose_iterations=loose, progress=progress)
     return LawFit(**{**fit.__dict__, "bootstrap": thetas, "bootstrap_seed": seed, "bootstrap_unit": unit})
 
 

@@ -310,6 +310,10 @@ def distinct(thetas: Array, k: int, tol: float = 1e-3) -> list[int]:
     return kept
 
 
+#: Further batched iterations for the draws of a weighted refit that the first descent leaves unsettled.
+LOOSE_ITERATIONS = 1000
+
+
 def weighted_refit(
     problem: Problem,
     theta0: Array,
@@ -317,7 +321,7 @@ def weighted_refit(
     *,
     iterations: int = 10,
     descent_iterations: int = 100,
-    loose_iterations: int = 1000,
+    loose_iterations: int = LOOSE_ITERATIONS,
     progress: Callable[[int, int], None] | None = None,
 ) -> Array:
     """Refit the problem under each row of point weights ``counts`` (B, n), all warm-started at ``theta0``.
