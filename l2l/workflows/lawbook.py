@@ -584,13 +584,11 @@ def with_bootstrap(
     earlier command left on it (what a command prints never depends on the commands run before it)."""
     if not draws:
         return without_draws(fit)
-    if _has_draws(fit, draws, seed, resample):
-        return fit
-    bkey = bootstrap_key(book.key(fit.dataset, fit.eval, fit.form), draws, seed, resample)
-    kept = book.saved.get(bkey)
-    if kept is not None and _has_draws(kept, draws, seed, resample):
-        book.replace(kept)
-        return kept
+    bkey, done = _drawn(book, fit, draws, seed, resample)
+    if done is not None:
+        if done is not fit:
+            book.replace(done)
+        return done
     n, d, y = book.data(fit.dataset, fit.eval)
     fit = bootstrap_law(
         fit,
@@ -616,15 +614,24 @@ def with_bootstraps(
     ``evaluate`` may need dozens of such laws."""
     todo: dict[str, LawFit] = {}
     for f in fits:
-        bkey = bootstrap_key(book.key(f.dataset, f.eval, f.form), draws, seed, "run")
-        kept = book.saved.get(bkey)
-        if not _has_draws(f, draws, seed, "run") and not (kept and _has_draws(kept, draws, seed, "run")):
+        bkey, done = _drawn(book, f, draws, seed, "run")
+        if done is None:
             todo[bkey] = f
     if workers > 1 and len(todo) > 1:
         tasks = [(f, *book.data(f.dataset, f.eval), draws, seed) for f in todo.values()]
         for bkey, drawn in zip(todo, map_in_processes(_bootstrap_task, tasks, workers), strict=True):
             book.saved[bkey] = drawn
     return [with_bootstrap(book, f, draws, seed) for f in fits]
+
+
+def _drawn(book: LawBook, fit: LawFit, draws: int, seed: int, resample: str) -> tuple[str, LawFit | None]:
+    """The saved-fits key of ``fit`` with these draws, and the fit with them if it already has them or they are
+    kept (None: they must be made)."""
+    bkey = bootstrap_key(book.key(fit.dataset, fit.eval, fit.form), draws, seed, resample)
+    if _has_draws(fit, draws, seed, resample):
+        return bkey, fit
+    kept = book.saved.get(bkey)
+    return bkey, kept if kept is not None and _has_draws(kept, draws, seed, resample) else None
 
 
 def _bootstrap_task(args: tuple[LawFit, Array, Array, Array, int, int]) -> LawFit:
