@@ -206,6 +206,24 @@ def test_predict_via_composes_train_train_and_train_test(known: tuple[SyntheticS
     assert pred.steps[1].extrapolated
 
 
+def test_predict_via_refuses_a_run_id_that_names_several_configurations(
+    known: tuple[SyntheticSpec, Any],
+) -> None:
+    """An id reused for runs of several D (or a run's checkpoints kept whole) named no one run: ``--from-run``
+    took whichever row came first."""
+    from dataclasses import replace
+
+    _, runs = known
+    ids = sorted(set(runs.frame.filter(pl.col("split") == "sweep")["run_id"]))[:3]
+    frame = runs.frame.with_columns(
+        pl.when(pl.col("run_id").is_in(ids)).then(pl.lit("size")).otherwise(pl.col("run_id")).alias("run_id")
+    )
+    reused = replace(runs, frame=frame)
+    with pytest.raises(SelectionError, match=r"run id 'size' names \d+ configurations") as exc:
+        predict_via(reused, via="alpha", tgt="beta", from_run="size", split="sweep")
+    assert "--src-loss" in (exc.value.hint or "")
+
+
 def test_translate_needs_matching_kind_and_options(known: tuple[SyntheticSpec, Any], tmp_path: Path) -> None:
     _, runs = known
     from l2l.base.errors import UsageError

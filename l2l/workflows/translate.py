@@ -45,6 +45,7 @@ __all__ = [
     "TranslationResult",
     "carry",
     "compose",
+    "find_run",
     "fit_loss_to_loss",
     "fit_translation",
     "pairs_for",
@@ -674,6 +675,27 @@ def eq3(options: FitOptions | None) -> FitOptions | None:
     return replace(options, form="l2l")
 
 
+def find_run(runs: Runs, run_id: str, prefer: str | None) -> tuple[float, float]:
+    """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id)."""
+    import polars as pl
+
+    rows = runs.frame.filter(pl.col("run_id") == run_id)
+    if prefer is not None and rows.filter(pl.col("dataset") == prefer).height:
+        rows = rows.filter(pl.col("dataset") == prefer)
+    if rows.height == 0:
+        raise SelectionError(f"no run {run_id!r} in the table")
+    configs = rows.select("N", "D").unique().sort("N", "D")
+    if configs.height > 1:  # checkpoints kept whole, or an id reused: its first row is no answer
+        shown = ", ".join(f"N = {n:.4g} at D = {d:.4g}" for n, d in configs.head(3).iter_rows())
+        more = " …" if configs.height > 3 else ""
+        raise SelectionError(
+            f"run id {run_id!r} names {configs.height} configurations ({shown}{more}): the checkpoints of one "
+            "run, or an id reused for several runs; l2l cannot tell which is meant",
+            hint="give the source loss itself with --src-loss",
+        )
+    return float(rows["N"][0]), float(rows["D"][0])
+
+
 def predict_via(
     runs: Runs,
     *,
@@ -698,13 +720,11 @@ def predict_via(
     own_src, own_tgt = runs.own(src), runs.own(tgt_ds)
     n = d = None
     if from_run is not None:
-        row = runs.frame.filter(
-            (pl.col("dataset") == src) & (pl.col("run_id") == from_run) & (pl.col("eval") == own_src)
-        )
+        n, d = find_run(runs, from_run, src)
+        row = runs.frame.filter((pl.col("dataset") == src) & (pl.col("eval") == own_src) & at_config(n, d))
         if row.height == 0:
             raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
         src_loss = float(row["loss"][0])
-        n, d = float(row["N"][0]), float(row["D"][0])
     assert src_loss is not None
     if not (src_loss > 0 and np.isfinite(src_loss)):
         raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")

@@ -42,7 +42,7 @@ from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config
 from l2l.workflows.predict import DEFAULT_DRAWS
-from l2l.workflows.translate import TranslationResult, in_split, translate
+from l2l.workflows.translate import TranslationResult, find_run, in_split, translate
 
 if TYPE_CHECKING:
     import polars as pl
@@ -158,18 +158,6 @@ class ViaPrediction:
         }
 
 
-def _find_run(runs: Runs, run_id: str, prefer: str | None) -> tuple[float, float]:
-    """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id)."""
-    import polars as pl
-
-    rows = runs.frame.filter(pl.col("run_id") == run_id)
-    if prefer is not None and rows.filter(pl.col("dataset") == prefer).height:
-        rows = rows.filter(pl.col("dataset") == prefer)
-    if rows.height == 0:
-        raise SelectionError(f"no run {run_id!r} in the table")
-    return float(rows["N"][0]), float(rows["D"][0])
-
-
 def _loss_at(runs: Runs, dataset: str, eval_name: str, N: float, D: float) -> float | None:
     import polars as pl
 
@@ -221,7 +209,7 @@ def _source_losses(
             raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
         return None, None, {sources[0]: float(src_loss)}
     assert from_run is not None
-    n, d = _find_run(runs, from_run, sources[0] if len(sources) == 1 else None)
+    n, d = find_run(runs, from_run, sources[0] if len(sources) == 1 else None)
     found: dict[str, float] = {}
     for s in sources:
         x = _loss_at(runs, s, runs.own(s), n, d)
