@@ -10,7 +10,8 @@ Each run prints a summary table and writes it (with every interval, as CSV) to b
 ``heldout`` (issue 17) scores what ``l2l predict`` prints, through the library's own path (``predict_point``: the
 law of each group's form, ``--form auto`` by default, corrected where its backtests showed that helps, with its
 calibrated interval): every held-out run of every eval, fitted on the remaining runs. Tables: ``paper`` (split
-sweep → extrapolation), ``porian`` (the public Porian et al. table, its largest budget held out), ``eq3`` (the
+sweep → extrapolation), ``porian`` (the public Porian et al. table, its largest budget held out), ``misfitting``
+(the public (Mis)Fitting log, its largest 1, 2, ..., 6 budgets held out in turn), ``eq3`` (the
 synthetic table of ``l2l.testing``, Eq. 3 truth, seeds), ``eq1`` (the same shape from Eq. 1 laws), ``wide`` (the
 W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets), ``ladder`` (its per-step ladder: one
 data mix, task losses and bits-per-byte, two large targets), ``shared`` (its shared-eval table: three datasets on
@@ -527,6 +528,12 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         for cfg in PORIAN_CONFIGS:
             runs = read_runs([args.public + "/porian2024_rsld.csv"], where=(Where("config", cfg),))
             out.append((f"porian {cfg}", runs, None, 1))
+    elif args.table == "misfitting":
+        # the (Mis)Fitting per-checkpoint log (one dataset, c4): each run's final checkpoint, the best peak
+        # learning rate of each (N, D) (`l2l ingest FILE --best-of peak_lr`); its largest budget holds one run,
+        # so the largest 1, 2, ..., 6 budgets are held out in turn (six backtests, 21 predictions, overlapping)
+        runs = read_runs([args.public + "/misfitting_li2025.csv"], best_of="peak_lr")
+        out += [(f"misfitting top {k}", runs, None, k) for k in range(1, 7)]
     for seed in range(args.seeds if args.table in ("eq3", "eq1", "far", "wide", "ladder", "shared") else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
@@ -671,7 +678,7 @@ def main() -> None:
     ap.add_argument("what", choices=("synthetic", "paper", "timing", "heldout"))
     ap.add_argument(
         "--table",
-        choices=("paper", "porian", "eq3", "eq1", "far", "wide", "ladder", "shared"),
+        choices=("paper", "porian", "misfitting", "eq3", "eq1", "far", "wide", "ladder", "shared"),
         default="paper",
     )
     here = Path(__file__).resolve().parent.parent
