@@ -12,6 +12,7 @@ train-to-downstream). Pure: no printing; the caller picks the held-out runs.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -356,12 +357,24 @@ class HoldoutPlan:
         return keys
 
     @cached_property
-    def hidden_losses(self) -> dict[tuple[str, str], dict[str, float]]:
-        """(dataset, run_id) → eval → held-out loss, read once."""
-        out: dict[tuple[str, str], dict[str, float]] = {}
-        for ds, rid, ev, loss in self.hidden.select("dataset", "run_id", "eval", "loss").iter_rows():
-            out.setdefault((ds, rid), {})[ev] = loss
+    def hidden_losses(self) -> dict[tuple[str, str], dict[tuple[float, float], dict[str, float]]]:
+        """(dataset, run_id) → (N, D) → eval → held-out loss, read once. A run's checkpoints kept whole
+        (``--checkpoints all``) share its id: each (N, D) is one of them (keyed by the id alone, every checkpoint
+        was scored against the last one read, the run's final loss)."""
+        out: dict[tuple[str, str], dict[tuple[float, float], dict[str, float]]] = {}
+        rows = self.hidden.select("dataset", "run_id", "N", "D", "eval", "loss").iter_rows()
+        for ds, rid, n, d, ev, loss in rows:
+            out.setdefault((ds, rid), {}).setdefault((n, d), {})[ev] = loss
         return out
+
+    def losses_of(self, dataset: str, run_id: str | None, N: float, D: float) -> dict[str, float]:
+        """eval → held-out loss of run ``run_id`` of ``dataset`` at the configuration nearest (N, D) (the run
+        paired there, within the pairing's tolerance)."""
+        at = {} if run_id is None else self.hidden_losses.get((dataset, run_id), {})
+        if len(at) <= 1:
+            return next(iter(at.values()), {})
+        near = min(at, key=lambda nd: abs(math.log(nd[0] / N)) + abs(math.log(nd[1] / D)))
+        return at[near]
 
     @cached_property
     def train_sides(self) -> Sides:
@@ -487,7 +500,13 @@ class _Translations:
                 ry[moved] = log_residuals(y_law, n[moved], d[moved], y[moved])
             return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d), residuals=(rx, ry))
         except (FitError, SelectionError) as exc:
-            return Skip("loss-to-loss", "translation", str(exc))
+            # said of the fitting runs: the held-out runs themselves do pair (a probe's reader took "no run of
+            # books has the same (N, D) as a run of code" to be about the held-out runs, which shared one)
+            return Skip(
+                "loss-to-loss",
+                "translation",
+                f"its translation cannot be fitted on the remaining runs: {exc}",
+            )
 
 
 def _step(link: LossToLoss | Skip, x: float) -> tuple[float | None, list[str], Skip | None]:
@@ -538,7 +557,7 @@ def _pair_step(
     tt = translations.get(PairSpec(p0, own0, p1, own1))
     preds: list[HeldOutPrediction] = []
     for n, d, x0, run_y in held:
-        losses = {} if run_y is None else plan.hidden_losses.get((p1, run_y), {})
+        losses = plan.losses_of(p1, run_y, n, d)
         jobs: list[tuple[Setting, str]] = [("train-to-train", own1)]
         jobs += [("train-to-test", t) for t in plan.test_evals if t in losses and t != own1]  # own1: train
         jobs += [("train-to-downstream", t) for t in plan.downstream_evals if t in losses]
