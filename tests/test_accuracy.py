@@ -410,3 +410,35 @@ def test_curve_error_draws_spread_as_the_interval_says_and_keep_the_point() -> N
     logits = np.log(drawn[1:] / (1 - drawn[1:]))
     assert_allclose(np.std(logits), q / normal_quantile(0.9), rtol=0.05)
     assert_allclose(np.mean(logits), np.log(0.6 / 0.4), atol=4 * np.std(logits) / np.sqrt(4000))
+
+
+def test_held_out_checkpoints_take_their_own_measured_task_loss(tmp_path: Path) -> None:
+    """``evaluate --accuracy`` on a log kept whole: every checkpoint of a held-out run read the run's final task
+    loss as its measured input (a probe's Pythia-shaped log: one prediction repeated at all 10 checkpoints while
+    the truth rose from 0.61 to 0.73; 2.28 points of error reported, 0.87 true)."""
+    from dataclasses import replace as dc_replace
+
+    from l2l.io.tables import read_runs
+    from l2l.testing import shapes, write_csv
+    from l2l.workflows.accuracy_eval import evaluate_accuracy
+
+    shape = shapes.per_step_ladder(seed=1)
+    top = max(float(r["N"]) for r in shape.rows if r["split"] != "target")  # type: ignore[arg-type]
+    rows = [r for r in shape.rows if r["split"] != "target"]
+    rows = [{**r, "split": "held" if r["N"] == top else r["split"]} for r in rows]
+    write_csv(rows, str(tmp_path / "log.csv"))
+    runs = read_runs([tmp_path / "log.csv"], checkpoints="all")
+    task = next(iter(shapes.LADDER_TASKS))
+    ev = evaluate_accuracy(dc_replace(runs), holdout_split="held", evals=[task])
+    made = [
+        p for p in ev.predictions if p.method == "l2l" and p.input == "measured" and p.predicted is not None
+    ]
+    by_run: dict[str, list[tuple[float, float]]] = {}
+    for p in made:
+        by_run.setdefault(p.run_id, []).append((p.D, p.predicted))  # type: ignore[arg-type]
+    assert len(by_run) == 6  # the 1,000M runs of 0.5x ... 10x
+    assert all(len(v) == 10 for v in by_run.values())  # each of its 10 checkpoints once
+    for points in by_run.values():
+        accs = [a for _, a in sorted(points)]
+        assert len(set(accs)) == len(accs)  # one prediction per checkpoint, not the final one repeated
+        assert accs[-1] > accs[0]  # the task loss falls through a run: its accuracy rises

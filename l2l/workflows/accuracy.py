@@ -231,12 +231,23 @@ def accuracy_data(
         )
         losses = runs.frame.join(own, on=["dataset", "eval"], how="semi")
         input_eval = "own"
-    joined = rows.join(
-        losses.select(*key, pl.col("loss").alias("x")), on=key, how="inner", nulls_equal=True
-    ).sort(["dataset", "C", "N"])
+    joined = _paired(rows, losses, key)
     if joined.height == 0:
         raise _unpaired(rows, losses, acc_eval, input_eval)
     return AccuracyData(acc_eval, input_loss, input_eval, joined)
+
+
+def _paired(rows: pl.DataFrame, losses: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Each accuracy row with its input loss at the same configuration (``key``). Where several runs share a
+    configuration (a log kept whole: the 1x run's end and the 2x run's middle at one (N, D)), an accuracy row pairs
+    with its own run's loss where that run logged one: joined on the configuration alone, each such row paired
+    with every run's loss there (two runs: four rows, two of them across runs)."""
+    right = losses.select(*key, pl.col("loss").alias("x"), pl.col("run_id").alias("_run_x"))
+    joined = rows.with_row_index("_row").join(right, on=key, how="inner", nulls_equal=True)
+    if joined.height > joined.get_column("_row").n_unique():
+        same = pl.col("run_id").eq_missing(pl.col("_run_x"))
+        joined = joined.filter(same | ~same.any().over("_row"))
+    return joined.drop("_row", "_run_x").sort(["dataset", "C", "N"])
 
 
 def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eval: str) -> SelectionError:

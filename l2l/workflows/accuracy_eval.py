@@ -174,7 +174,7 @@ class _EvalLaws:
     paper: AccuracyFit | None
     l2l: AccuracyFit | None
     task_eval: str
-    task_held_out: dict[tuple[str, str], float]
+    task_held_out: dict[tuple[str, str, float, float], float]
     failed: str | None
 
 
@@ -208,16 +208,16 @@ def _eval_laws(
     except FitError:
         paper = None
     l2l_fit: AccuracyFit | None = None
-    task_te: dict[tuple[str, str], float] = {}
+    task_te: dict[tuple[str, str, float, float], float] = {}
     task_eval = ""
     failed = None
     try:
         task_tr = accuracy_data(runs, name, input_loss="task", frame=acc_train)
         task_eval = task_tr.input_eval
         te = accuracy_data(runs, name, input_loss="task", frame=acc_hidden)
-        ids = zip(
-            te.frame.get_column("dataset").to_list(), te.frame.get_column("run_id").to_list(), strict=True
-        )
+        # keyed by checkpoint too: a run's checkpoints kept whole (`--checkpoints all`) share its id, and keyed
+        # by the id alone every checkpoint read the run's final task loss as its "measured" input
+        ids = te.frame.select("dataset", "run_id", "N", "D").iter_rows()
         task_te = dict(zip(ids, te.x.tolist(), strict=True))
         l2l_fit = cached_fit_accuracy(
             cache,
@@ -251,7 +251,7 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: flo
         for kind, x in own.items():
             p = None if laws.paper is None else _safe(laws.paper, x, ds)
             preds.append(_made(run, "paper", kind, p, "the power law could not be fitted or evaluated"))
-        measured = laws.task_held_out.get((ds, rid))
+        measured = laws.task_held_out.get((ds, rid, n, d))
         task: dict[InputKind, tuple[float, float, float] | None] = {
             "measured": None if measured is None else (measured, measured, measured),
             "predicted": _loss_triple(book, ds, laws.task_eval, n, d, level) if laws.task_eval else None,
