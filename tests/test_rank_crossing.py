@@ -167,3 +167,23 @@ def test_with_the_laws_not_used_a_leader_the_laws_would_not_put_first_is_a_tie()
     used = [dataclasses.replace(r, trust=0.5) for r in rows]
     assert _laws_disagree(used, "recommended", "fast", False, ("fast",))[1] is False
     assert _laws_disagree(rows, "baseline", "fast", False, ("fast",))[1] is False
+
+
+def test_method_independent_gives_each_dataset_the_interval_predict_gives(
+    runs: Any, caches: dict[str, Any]
+) -> None:
+    """One question, one answer: ``rank --method independent`` printed its joint draws' interval, which differed
+    from ``predict``'s for the same dataset, eval and (N, D) (a probe's ladder: [2.881, 3.064] beside predict's
+    [2.938, 3.118], the same estimate)."""
+    from l2l.core.fit import FitOptions
+    from l2l.workflows.predict import predict
+
+    (t,) = rank_runs(runs, ["common_val"], C=1e21, draws=30, method="independent", **caches).targets
+    assert t.rows
+    auto = FitOptions(form="auto")  # the command line's (and rank's) default; the library's predict: Eq. 3
+    for row in t.rows:
+        assert row.N is not None
+        assert row.D is not None
+        at = {"N": [row.N], "D": [row.D], "datasets": [row.dataset], "evals": ["common_val"]}
+        (p,) = predict(runs, **at, options=auto, **caches)  # type: ignore[arg-type]
+        assert (row.value, row.lo, row.hi) == (p.interval.estimate, p.interval.lo, p.interval.hi)
