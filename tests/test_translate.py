@@ -224,6 +224,20 @@ def test_predict_via_refuses_a_run_id_that_names_several_configurations(
     assert "--src-loss" in (exc.value.hint or "")
 
 
+def test_a_translation_that_cannot_be_fitted_names_its_pair_once(known: tuple[SyntheticSpec, Any]) -> None:
+    """``Error: cannot translate web:web_val → code:code_val: web:web_val → code:code_val: only 0 pairs``: the
+    fit's own message already named the pair (a probe's datasets on different size grids)."""
+    from dataclasses import replace
+
+    _, runs = known
+    sweep = (pl.col("dataset") == "beta") & (pl.col("split") == "sweep")  # the held-out runs still pair
+    moved = runs.frame.with_columns(pl.when(sweep).then(pl.col("N") * 1.07).otherwise(pl.col("N")).alias("N"))
+    with pytest.raises(FitError) as exc:
+        predict_via(replace(runs, frame=moved), via="alpha", tgt="beta", src_loss=2.5, split="sweep")
+    assert exc.value.message.startswith("cannot translate alpha:alpha_val → beta:beta_val: only 0 pairs")
+    assert exc.value.message.count("alpha:alpha_val → beta:beta_val") == 1
+
+
 def test_translate_needs_matching_kind_and_options(known: tuple[SyntheticSpec, Any], tmp_path: Path) -> None:
     _, runs = known
     from l2l.base.errors import UsageError

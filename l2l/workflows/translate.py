@@ -340,9 +340,11 @@ class TranslationResult:
     def usable(self) -> LossToLoss:
         """The fitted translation (its laws are then set too), or a FitError saying why there is none."""
         if self.translation is None or self.x_law is None or self.y_law is None:
-            raise FitError(
-                f"cannot translate {self.src}:{self.x_eval} → {self.tgt}:{self.eval}: {self.error}"
-            )
+            what = f"{self.src}:{self.x_eval} → {self.tgt}:{self.eval}"
+            why = (self.error or "").removeprefix(
+                f"{what}: "
+            )  # (the fit's own error may name the pair already)
+            raise FitError(f"cannot translate {what}: {why}")
         return self.translation
 
     @property
