@@ -308,6 +308,19 @@ def test_translate_and_predict_via(ingested: Any) -> None:
     assert [r["eval"] for r in via["rows"]] == ["alpha_val", "beta_val", "downstream/quiz"]
 
 
+def test_fit_law_and_predict_take_a_glob_of_evals_as_rank_and_evaluate_do(ingested: Any) -> None:
+    """``fit-law --eval 'downstream/*'`` was "unknown eval" while ``rank -t`` and ``evaluate --downstream`` took
+    globs (a probe)."""
+    doc = _json(ingested("fit-law", "-d", "alpha", "--eval", "downstream/*", "--format", "json"))
+    assert sorted(r["eval"] for r in doc["rows"]) == ["downstream/cloze", "downstream/quiz"]
+    at = ("-d", "alpha", "--N", "3.3B", "--D", "50B", "--format", "json")
+    pred = _json(ingested("predict", "--eval", "downstream/q*", *at))
+    assert [r["eval"] for r in pred["rows"]] == ["downstream/quiz"]
+    none = ingested("fit-law", "--eval", "nothing/*")
+    assert none.exit_code == 1
+    assert none.stderr.startswith("Error: no eval matches nothing/*\n")
+
+
 def test_evaluate_prints_table_1(ingested: Any) -> None:
     doc = _json(ingested("evaluate", "--format", "json"))
     assert [r["setting"] for r in doc["rows"]] == ["train-to-train", "train-to-test", "train-to-downstream"]

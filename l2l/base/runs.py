@@ -219,8 +219,9 @@ class Runs:
         self, datasets: Sequence[str], evals: Sequence[str] | None, *, frame: pl.DataFrame | None = None
     ) -> list[tuple[str, str]]:
         """(dataset, eval) pairs for ``datasets`` (exact names): ``evals`` empty or ``own`` = each dataset's own
-        loss; ``all`` = every eval measured on that dataset (in ``frame``, by default the whole table); other
-        names (exact or unique prefix) as given, skipped for datasets that never measured them."""
+        loss; ``all`` = every eval measured on that dataset (in ``frame``, by default the whole table); a glob
+        (``downstream/*``) every eval it matches; other names (exact or unique prefix) as given, skipped for
+        datasets that never measured them."""
         frame = self.frame if frame is None else frame
         wanted = [evals] if isinstance(evals, str) else list(evals or [OWN])
         keys: list[tuple[str, str]] = []
@@ -231,6 +232,12 @@ class Runs:
                     keys.append((ds, self.own(ds)))
                 elif ev == ALL:
                     keys.extend((ds, e) for e in measured)
+                elif ev not in self.evals and any(
+                    c in ev for c in "*?["
+                ):  # a glob, as rank -t and evaluate take
+                    if not select_evals(self.evals, [ev], required=False):
+                        raise SelectionError(f"no eval matches {ev}", hint="l2l runs --evals lists them")
+                    keys.extend((ds, e) for e in select_evals(measured, [ev], required=False))
                 elif (name := self.resolve_eval(ev)) in measured:
                     keys.append((ds, name))
         keys = list(dict.fromkeys(keys))

@@ -64,8 +64,10 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
     wanted = [n for n in names if n not in (ALL, OWN)]
     if not wanted:  # all (or own) with --metric accuracy: every accuracy eval
         return "accuracy" if metric == "accuracy" and ALL in names else "loss"
-    kinds = []
-    for name in wanted:
+    globs = [n for n in wanted if _is_glob(runs, n) and metric_of(n, metric)[1] is None]
+    # a glob is of the losses it matches, else of the accuracies (none: the loss resolver says so)
+    kinds = ["accuracy" if not _globbed(runs.evals, g) and _globbed(acc_names, g) else "loss" for g in globs]
+    for name in [n for n in wanted if n not in globs]:
         _, m = metric_of(name, metric)
         if m is not None:
             kinds.append("accuracy" if m == "accuracy" else "loss")
@@ -100,6 +102,17 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
     if len(set(kinds)) > 1:
         raise UsageError("name either loss evals or accuracy evals, not both", param="evals")
     return "accuracy" if kinds[0] == "accuracy" else "loss"
+
+
+def _is_glob(runs: Runs, name: str) -> bool:
+    """Whether ``name`` is a glob of evals (``downstream/*``), not an eval's own name."""
+    return name not in runs.evals and any(ch in name for ch in "*?[")
+
+
+def _globbed(names: Sequence[str], pattern: str) -> list[str]:
+    from l2l.base.runs import select_evals
+
+    return select_evals(names, [pattern], required=False)
 
 
 def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> tuple[str, ...]:
@@ -147,7 +160,7 @@ def refuse_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> None:
     from l2l.base.runs import ALL, OWN
 
     acc_names: list[str] | None = None
-    for name in [n for n in names or [] if n not in (ALL, OWN)]:
+    for name in [n for n in names or [] if n not in (ALL, OWN) and not _is_glob(runs, n)]:
         try:
             runs.resolve_eval(name)
         except SelectionError:
