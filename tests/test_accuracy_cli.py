@@ -447,9 +447,15 @@ def test_an_accuracy_without_a_task_loss_is_an_error_until_the_own_loss_is_asked
     assert {"downstream/quiz_acc", "trivia_acc"} <= said  # accuracies, not losses
 
 
-def test_an_accuracy_logged_less_often_than_its_loss_says_why_nothing_pairs(tmp_path: Path) -> None:
+def test_an_accuracy_logged_less_often_than_its_loss_pairs_with_the_loss_at_its_own_checkpoint(
+    tmp_path: Path,
+) -> None:
     """A per-step log with the loss every 250 steps and the accuracy every 1,000: each is kept at its own last
-    measurement, and "no run has both" was said of runs that all had both (a probe)."""
+    measurement, so no final (N, D) holds both. Each accuracy pairs with its run's task loss logged at the same
+    checkpoint (it was refused, pointing to --checkpoints all); without the every-checkpoint rows the refusal says
+    why ("no run has both" had been said of runs that all had both)."""
+    from dataclasses import replace
+
     from l2l.base.errors import SelectionError
     from l2l.io.tables import read_runs
     from l2l.workflows.accuracy import accuracy_data
@@ -466,8 +472,14 @@ def test_an_accuracy_logged_less_often_than_its_loss_says_why_nothing_pairs(tmp_
     path = tmp_path / "log.csv"
     path.write_text("\n".join(lines) + "\n")
     runs = read_runs([path])
+    data = accuracy_data(runs, "hellaswag")
+    assert data.frame.height == 3  # every run's accuracy, at step 1,000
+    assert_allclose(data.x, [2.4, 2.4, 2.4])  # the task loss at step 1,000, not at its last step (1,250)
+    assert_allclose(data.acc, [0.4, 0.4, 0.4])
+    own = accuracy_data(runs, "hellaswag", input_loss="own")
+    assert_allclose(own.x, [2.9, 2.9, 2.9])
     with pytest.raises(SelectionError, match="kept at different checkpoints") as exc:
-        accuracy_data(runs, "hellaswag")
+        accuracy_data(replace(runs, checkpoints=None), "hellaswag")
     assert "fit-accuracy --checkpoints all" in exc.value.message
 
 
@@ -520,3 +532,26 @@ def test_a_chance_level_from_the_name_that_the_runs_lie_far_below_is_set_aside(t
     assert "--chance mmlu_variant_acc=P" in source
     assert chance_level(runs, "arc_challenge_acc") == (0.25, "known task")
     assert chance_level(runs, "mmlu_variant_acc", {"mmlu_variant_acc": 0.1}) == (0.1, "given")
+
+
+def test_a_ladder_whose_accuracy_skipped_the_last_checkpoint_still_fits_its_accuracy_laws(
+    run: Any, tmp_path: Path
+) -> None:
+    """Downstream evals run less often than the loss: each run's last accuracy sits a checkpoint before its last
+    loss. The accuracy commands pair it with the task loss logged at that checkpoint (they refused: "no (N, D) holds
+    both", pointing to --checkpoints all)."""
+    from l2l.testing import shapes, write_csv
+
+    shape = shapes.per_step_ladder(seed=2)
+    last: dict[str, int] = {}
+    for r in shape.rows:
+        last[str(r["run_id"])] = max(last.get(str(r["run_id"]), 0), int(r["step"]))  # type: ignore[call-overload]
+    rows = [r for r in shape.rows if not (r["metric"] == "accuracy" and r["step"] == last[str(r["run_id"])])]
+    write_csv(rows, str(tmp_path / "ladder.csv"))
+    assert run("ingest", tmp_path / "ladder.csv").exit_code == 0
+    task = next(iter(shapes.LADDER_TASKS))
+    fitted = run("fit-accuracy", "--eval", task, "--split", "ladder", "--format", "json")
+    assert fitted.exit_code == 0, fitted.stderr
+    (law,) = json.loads(fitted.stdout)["rows"]
+    assert law["status"] == "ok"
+    assert law["n_points"] == 30  # every ladder run, each at the checkpoint of its last accuracy

@@ -232,9 +232,39 @@ def accuracy_data(
         losses = runs.frame.join(own, on=["dataset", "eval"], how="semi")
         input_eval = "own"
     joined = _paired(rows, losses, key)
+    if "step" not in key and runs.checkpoints is not None:
+        joined = _at_own_checkpoints(rows, joined, losses, runs.checkpoints)
     if joined.height == 0:
         raise _unpaired(rows, losses, acc_eval, input_eval)
     return AccuracyData(acc_eval, input_loss, input_eval, joined)
+
+
+def _at_own_checkpoints(
+    rows: pl.DataFrame, joined: pl.DataFrame, losses: pl.DataFrame, every: pl.DataFrame
+) -> pl.DataFrame:
+    """``joined`` with each accuracy row no final loss paired (a per-step log whose accuracy ran less often than
+    its loss: each kept at its own last measurement, at different D) paired with its input loss logged at the same
+    checkpoint of the same run (``Runs.checkpoints``). The input eval of each dataset is the one ``losses`` holds,
+    stored as (name, metric) there. A run whose loss was never logged at its accuracy's checkpoint stays out."""
+    from l2l.base.schema import split_metric
+
+    key = ["dataset", "run_id", "N", "D", "split"]
+    lonely = rows.join(joined.select(key), on=key, how="anti", nulls_equal=True)
+    if lonely.height == 0:
+        return joined
+    names = losses.select("dataset", "eval").unique().iter_rows()
+    wanted = pl.DataFrame(
+        [(ds, *split_metric(ev)) for ds, ev in names],
+        schema={"dataset": pl.String, "eval": pl.String, "metric": pl.String},
+        orient="row",
+    ).with_columns(pl.col("metric").fill_null("loss"))
+    at = every.join(wanted, on=["dataset", "eval", "metric"], how="semi").select(
+        *key, pl.col("value").alias("x")
+    )
+    found = lonely.join(at.unique(key, keep="first"), on=key, how="inner", nulls_equal=True)
+    if found.height == 0:
+        return joined
+    return pl.concat([joined, found.select(joined.columns)]).sort(["dataset", "C", "N"])
 
 
 def _paired(rows: pl.DataFrame, losses: pl.DataFrame, key: list[str]) -> pl.DataFrame:

@@ -49,6 +49,7 @@ class Session:
     _loaded_laws: dict[str, int] = field(default_factory=dict, repr=False)
     #: whole answers made by this command, (kind, key) → the workflow's bytes, kept with the caches
     _answers: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    _checkpoints_read: bool = field(default=False, repr=False)
 
     @property
     def fits(self) -> FitCache:
@@ -100,26 +101,28 @@ class Session:
             self._answers[(kind, key)] = body
 
     def with_accuracy(self) -> Runs:
-        """The runs with their accuracy rows (stored beside the workspace's losses, or the table's own)."""
-        if self.workspace is None or self.runs.accuracy is not None:
+        """The runs with their accuracy rows (stored beside the workspace's losses, or the table's own) and, for a
+        per-step log with accuracies, its every-checkpoint rows (``Runs.checkpoints``): an accuracy logged less
+        often than its loss pairs through them with the loss logged at its own checkpoint."""
+        if self.workspace is None:
             return self.runs
-        from l2l.io.accuracy_store import attach_accuracy
+        if self.runs.accuracy is None:
+            from l2l.io.accuracy_store import attach_accuracy
 
-        self.runs = attach_accuracy(self.runs, self.workspace)
+            self.runs = attach_accuracy(self.runs, self.workspace)
+        if self.runs.accuracy is not None and self.runs.checkpoints is None and not self._checkpoints_read:
+            from dataclasses import replace
+
+            self._checkpoints_read = True
+            frame = self.workspace.load_checkpoints(self.runs)
+            if frame is not None:
+                self.runs = replace(self.runs, checkpoints=frame)
         return self.runs
 
     def with_checkpoints(self) -> Runs:
         """The runs with their accuracies and every-checkpoint rows (``Runs.checkpoints``: a per-step log's
         losses and accuracies at every checkpoint), when the workspace or table has them."""
-        runs = self.with_accuracy()
-        if self.workspace is None or runs.checkpoints is not None:
-            return runs
-        from dataclasses import replace
-
-        frame = self.workspace.load_checkpoints(runs)
-        if frame is not None:
-            self.runs = replace(runs, checkpoints=frame)
-        return self.runs
+        return self.with_accuracy()
 
     def keep(self) -> None:
         """Store the fits, calibrations and accuracy laws made (or given draws) since they were read in the
