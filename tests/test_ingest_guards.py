@@ -1,0 +1,51 @@
+"""Ingest's guards against tables that read without an error and mean something else: accuracies stored as losses,
+runs stopped early, C in other units, active parameters, bracketed names, eval splits, decimal commas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2l.base.errors import InputError
+from l2l.io.selection import parse_where
+from l2l.io.tables import read_runs
+from tests.conftest import write
+
+
+def notes(runs: object) -> str:
+    return "\n".join(line for p in runs.provenance for line in p.get("decisions", []))  # type: ignore[attr-defined]
+
+
+# ---- --where: a value equal to the pattern matches it ------------------------------------------------------
+
+
+def test_where_matches_a_name_with_brackets_exactly_for_equal_and_not_equal(tmp_path: Path) -> None:
+    rows = ["dataset,N,D,eval,loss"]
+    for ds, base in (("mix[1]", 3.0), ("mix1", 3.2), ("mix[2]", 3.4)):
+        rows += [f"{ds},{n:g},{20 * n:g},shared_val,{base - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8))]
+    path = write(tmp_path / "mix.csv", "\n".join(rows) + "\n")
+    kept = read_runs([path], where=parse_where(["dataset=mix[1]"]))
+    assert kept.datasets == ["mix[1]"]  # the glob alone read [1] as a class and kept mix1
+    assert kept.frame.height == 3
+    left = read_runs([path], where=parse_where(["dataset!=mix[1]"]))
+    assert left.datasets == ["mix1", "mix[2]"]  # it kept every row
+    assert read_runs([path], where=parse_where(["dataset=mix[12]"])).datasets == ["mix1"]  # still a glob
+
+
+# ---- a decimal comma --------------------------------------------------------------------------------------
+
+
+def test_a_decimal_comma_is_refused_with_a_hint_that_names_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "semi.csv",
+        "dataset;N;D;eval;loss\nweb;125000000;1250000000;web_val;3,076879\nweb;2e8;4e9;web_val;2,9\n",
+    )
+    with pytest.raises(InputError, match=r"line 2, column 'loss': not a number: '3,076879'") as exc:
+        read_runs([path])
+    assert exc.value.hint is not None
+    assert "a decimal comma?" in exc.value.hint
+    path = write(tmp_path / "junk.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,abc\n")
+    with pytest.raises(InputError, match="not a number: 'abc'") as exc:
+        read_runs([path])
+    assert exc.value.hint is None
