@@ -49,3 +49,41 @@ def test_a_decimal_comma_is_refused_with_a_hint_that_names_it(tmp_path: Path) ->
     with pytest.raises(InputError, match="not a number: 'abc'") as exc:
         read_runs([path])
     assert exc.value.hint is None
+
+
+# ---- a mixture of experts' active parameters ------------------------------------------------------------
+
+
+def moe_rows(total: str = "n_params", active: str = "active_params") -> str:
+    rows = [f"dataset,{total},{active},tokens,eval,loss"]
+    rows += [
+        f"web,{6.5 * n:g},{n:g},{20 * n:g},web_val,{3.2 - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8))
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def test_an_unused_active_parameter_column_is_named_with_the_mapping_that_fits_on_it(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "moe.csv", moe_rows())])
+    assert runs.frame["N"].to_list() == [6.5e8, 1.3e9, 2.6e9]  # the total count, as the alias says
+    assert (
+        "N is column 'n_params'; column 'active_params' (not used) counts a mixture of experts' active "
+        "parameters: compute per token follows the active count" in notes(runs)
+    )
+    assert "(--column N=active_params fits the laws on it)" in notes(runs)
+    on_active = read_runs([write(tmp_path / "moe.csv", moe_rows())], columns={"N": "active_params"})
+    assert on_active.frame["N"].to_list() == [1e8, 2e8, 4e8]
+    assert "active" not in notes(on_active)
+    other = read_runs([write(tmp_path / "c.csv", moe_rows("num_params", "num_active_params"))])
+    assert "(--column N=num_active_params fits the laws on it)" in notes(other)
+    experts = read_runs([write(tmp_path / "e.csv", moe_rows("n_params", "active_experts"))])
+    assert "active" not in notes(experts)  # a count of experts is no count of parameters
+
+
+def test_a_table_of_total_and_active_parameters_without_n_names_both_in_the_hint(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="missing column 'N'") as exc:
+        read_runs([write(tmp_path / "moe.csv", moe_rows("total_params", "active_params"))])
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith(
+        "name the parameter count N: --column N=active_params (a mixture of experts"
+    )
+    assert exc.value.hint.endswith("or the total count --column N=total_params")

@@ -745,19 +745,33 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
-def _embedding_note(ignored: Sequence[str], part: _Part) -> str | None:
-    """A note where a file's unused column counts non-embedding parameters beside an N taken from another column
-    (the (Mis)Fitting table: N with embeddings, N_no_emb unused): which count N is moves α and N* (Kaplan's
-    exponents against Chinchilla's come largely from it), and nothing said which one the laws were fitted on."""
+def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
+    """Notes where a file's unused column counts parameters another way than the N taken from another column:
+    without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
+    (Kaplan's exponents against Chinchilla's come largely from it); a mixture of experts' active parameters
+    (``active_params`` beside the total ``n_params``), whose count compute follows. Nothing said which one the
+    laws were fitted on."""
+    from l2l.io.columns import says_active_params
+
     n_col = part.info["columns"].get("columns", {}).get("N", "N")
+    out: list[str] = []
     for col in ignored:
         words = schema.norm_name(col).replace("-", "_")
         if any(w in words for w in ("no_emb", "non_emb", "nonemb", "noemb", "without_emb", "excl_emb")):
-            return (
+            out.append(
                 f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
                 f"count N is moves α and N* (--column N={col} fits the laws on it)"
             )
-    return None
+            break
+    for col in ignored:
+        if says_active_params(col):
+            out.append(
+                f"N is column {n_col!r}; column {col!r} (not used) counts a mixture of experts' active "
+                f"parameters: compute per token follows the active count (C ≈ 6·N_active·D), and which count N "
+                f"is moves α, N* and every budget (--column N={col} fits the laws on it)"
+            )
+            break
+    return out
 
 
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
@@ -903,8 +917,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
     for entry, part in zip(provenance, parts, strict=False):
-        if (note := _embedding_note(entry.get("ignored_columns", []), part)) is not None:
-            entry.setdefault("decisions", []).append(note)
+        if params := _parameter_notes(entry.get("ignored_columns", []), part):
+            entry.setdefault("decisions", []).extend(params)
     canon = _canonical(averaged)
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
