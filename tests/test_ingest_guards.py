@@ -87,3 +87,39 @@ def test_a_table_of_total_and_active_parameters_without_n_names_both_in_the_hint
         "name the parameter count N: --column N=active_params (a mixture of experts"
     )
     assert exc.value.hint.endswith("or the total count --column N=total_params")
+
+
+# ---- a C column in other units ---------------------------------------------------------------------------
+
+
+def compute_table(k: float, *, acc: bool = False) -> str:
+    rows = ["dataset,N,D,C,eval,metric,loss"]
+    for ds, base in (("web", 3.2), ("code", 1.4)):
+        for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+            d = 20 * n
+            rows.append(f"{ds},{n:g},{d:g},{k * n * d:.6g},{ds}_val,loss,{base - i / 10}")
+            if acc:
+                rows.append(f"{ds},{n:g},{d:g},{k * n * d:.6g},hellaswag,accuracy,{0.3 + i / 20}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(("k", "shown"), [(6e-18, "6e-18"), (6 / 8.64e19, "6.94e-20"), (6e-9, "6e-09")])
+def test_a_c_column_in_other_units_is_not_used_and_six_n_d_is(tmp_path: Path, k: float, shown: str) -> None:
+    runs = read_runs([write(tmp_path / "c.csv", compute_table(k, acc=True))])
+    frame = runs.frame
+    assert (frame["C"] / (6 * frame["N"] * frame["D"])).to_list() == [1.0] * frame.height
+    assert runs.accuracy is not None
+    assert (runs.accuracy["C"] / (6 * runs.accuracy["N"] * runs.accuracy["D"])).to_list() == [1.0] * 8
+    assert (
+        f"warning: the table's C column is not in FLOPs: C/(N·D) is {shown} (the median run), where FLOPs per "
+        "parameter and token are about 6 (1-100 with any overhead)" in notes(runs)
+    )
+    assert "Not used: C = 6·N·D in FLOPs" in notes(runs)
+
+
+@pytest.mark.parametrize(("k", "note"), [(6.0, "C = 6·N·D in every row"), (8.0, "C = 8·N·D in every row")])
+def test_a_c_column_in_flops_is_kept_as_it_is(tmp_path: Path, k: float, note: str) -> None:
+    runs = read_runs([write(tmp_path / "c.csv", compute_table(k))])
+    assert (runs.frame["C"] / (runs.frame["N"] * runs.frame["D"])).round(6).to_list() == [k] * 8
+    assert note in notes(runs)
+    assert "not in FLOPs" not in notes(runs)

@@ -47,6 +47,7 @@ from l2l.io.provenance import (
     REPEAT_REFUSED,
     check_compute_units,
     check_scale,
+    compute_unit_ratio,
     file_entries,
     reject_differing_repeats,
     reject_repeats,
@@ -898,8 +899,15 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    c_ignored: float | None = None
     if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
         check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
+        c_ignored = compute_unit_ratio(frame)
+    if c_ignored is not None:  # C in other units: 6·N·D in FLOPs, for the losses, accuracies and checkpoints
+        frame = _flops(frame)
+        acc_parts = [_flops(a) for a in acc_parts]
+        for part in parts:
+            part.every = None if part.every is None else _flops(part.every)
     averaged = _average(frame.drop("seed"))
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
@@ -924,7 +932,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
-        name_notes + table_notes(canon, own, how, given_c=given_c) + repeated
+        name_notes + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored) + repeated
     )
     if acc_provenance:
         provenance.extend(acc_provenance)
@@ -948,6 +956,11 @@ def _with_wide_accuracy(part: _Part, acc: pl.DataFrame, acc_info: Mapping[str, A
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
     return replace(part, accuracy=acc, info=info)
+
+
+def _flops(frame: pl.DataFrame) -> pl.DataFrame:
+    """C = 6·N·D in every row (a table's C column in other units, not used)."""
+    return frame.with_columns((6.0 * pl.col("N") * pl.col("D")).alias("C"))
 
 
 def _synth(frame: pl.DataFrame) -> pl.DataFrame:
