@@ -123,3 +123,37 @@ def test_a_c_column_in_flops_is_kept_as_it_is(tmp_path: Path, k: float, note: st
     assert (runs.frame["C"] / (runs.frame["N"] * runs.frame["D"])).round(6).to_list() == [k] * 8
     assert note in notes(runs)
     assert "not in FLOPs" not in notes(runs)
+
+
+# ---- a split column of eval splits ------------------------------------------------------------------------
+
+
+def split_table(splits: tuple[str, ...], *, every: bool = True) -> str:
+    rows = ["dataset,N,D,eval,split,loss"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        for j, split in enumerate(splits):
+            if every or i % len(splits) == j:
+                rows.append(f"web,{n:g},{20 * n:g},web_val,{split},{3.2 - i / 10 + j / 20}")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_split_column_under_which_every_measurement_appears_twice_is_refused_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "evalsplit.csv", split_table(("validation", "test")))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.message == (
+        f"{path}, column 'split': the split column holds eval splits, not a split of the runs: each of the 3 "
+        "measurements (dataset, N, D, eval) appears under every one of its values ('test', 'validation'), so "
+        "each model would be read as 2 runs"
+    )
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith("keep one with --where split=validation")
+    kept = read_runs([path], where=parse_where(["split=validation"]))
+    assert kept.frame["loss"].to_list() == pytest.approx([3.2, 3.1, 3.0])
+
+
+def test_a_split_column_that_splits_the_runs_is_read_as_before(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "s.csv", split_table(("sweep", "extrapolation"), every=False))])
+    assert sorted(runs.frame["split"].to_list()) == ["extrapolation", "sweep", "sweep"]

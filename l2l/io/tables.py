@@ -746,6 +746,39 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
+def _refuse_eval_splits(frame: pl.DataFrame, parts: Sequence[_Part]) -> None:
+    """Refuse a file whose split column partitions no run: every (dataset, N, D, eval) under each of its values
+    (validation and test). The split tells the runs a law is fitted on from those it is tested on; such a column
+    holds eval splits, and each model was read as two runs with two losses (two "runs" per model in every split,
+    fitted together)."""
+    key = ["dataset", "N", "D", "eval"]
+    for k, part in enumerate(parts):
+        source = part.info["columns"].get("columns", {}).get("split")
+        if source is None:
+            continue
+        rows = frame.filter((pl.col("_file") == k) & pl.col("split").is_not_null())
+        values = rows.get_column("split").unique().sort().to_list()
+        if len(values) < 2:
+            continue
+        per = rows.group_by(key).agg(pl.col("split").n_unique().alias("k"))
+        if per.height < 2 or not bool((per.get_column("k") == len(values)).all()):
+            continue
+        shown = ", ".join(repr(v) for v in values[:4]) + (
+            f" and {len(values) - 4} more" if len(values) > 4 else ""
+        )
+        keep = next((v for v in values if "val" in str(v).lower()), values[0])
+        raise InputError(
+            f"the split column holds eval splits, not a split of the runs: each of the {per.height} measurements "
+            f"(dataset, N, D, eval) appears under every one of its values ({shown}), so each model would be read "
+            f"as {len(values)} runs",
+            path=part.raw.path,
+            column=source,
+            hint=f"keep one with --where {source}={keep} (l2l's split tells the runs a law is fitted on, sweep, from "
+            "those it is tested on); to keep both, write the split into the eval's name (web_val_test) and leave "
+            "the split column out",
+        )
+
+
 def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     """Notes where a file's unused column counts parameters another way than the N taken from another column:
     without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
@@ -869,6 +902,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
     frame, name_notes = _without_named_non_losses(frame, parts)
+    _refuse_eval_splits(frame, parts)
     check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
