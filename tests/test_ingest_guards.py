@@ -157,3 +157,71 @@ def test_a_split_column_under_which_every_measurement_appears_twice_is_refused_w
 def test_a_split_column_that_splits_the_runs_is_read_as_before(tmp_path: Path) -> None:
     runs = read_runs([write(tmp_path / "s.csv", split_table(("sweep", "extrapolation"), every=False))])
     assert sorted(runs.frame["split"].to_list()) == ["extrapolation", "sweep", "sweep"]
+
+
+# ---- per-step logs: runs stopped early ----------------------------------------------------------------------
+
+
+def step_log(*, stopped: tuple[float, ...] = (8e8,), columns: str = "frac_done", run_ids: bool = True) -> str:
+    """Four sizes, one run each, ten checkpoints; the runs of the sizes in ``stopped`` end at half their length."""
+    head = ["run_id"] if run_ids else []
+    extra = {"frac_done": ["frac_done"], "total": ["total_steps"], "step_is_frac": []}[columns]
+    step = "frac_done" if columns == "step_is_frac" else "step"
+    rows = [",".join([*head, "dataset", "N", "D", "eval", "loss", step, *extra])]
+    for n in (1e8, 2e8, 4e8, 8e8):
+        total = 1000
+        last = 5 if n in stopped else 10
+        for c in range(1, last + 1):
+            s = c * total // 10
+            frac = f"{s / total:.2f}"
+            cells = [f"r{n:g}"] if run_ids else []
+            cells += ["web", f"{n:g}", f"{20 * n * s / total:g}", "web_val", f"{3.5 - n / 1e9 - c / 20:.4f}"]
+            cells += [frac] if columns == "step_is_frac" else [str(s)]
+            cells += {"frac_done": [frac], "total": [str(total)], "step_is_frac": []}[columns]
+            rows.append(",".join(cells))
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("columns", "run_ids", "told"),
+    [
+        ("frac_done", True, "frac_done"),  # a fraction column beside the step (the one-pass route hands over)
+        ("total", True, "step/total_steps"),  # the step against a total-steps column
+        ("step_is_frac", False, "frac_done"),  # the step column is the fraction done
+    ],
+)
+def test_runs_stopped_short_of_their_planned_length_are_left_out_and_said(
+    tmp_path: Path, columns: str, run_ids: bool, told: str
+) -> None:
+    path = write(tmp_path / "log.csv", step_log(columns=columns, run_ids=run_ids))
+    runs = read_runs([path])
+    assert sorted(runs.frame["N"].to_list()) == [1e8, 2e8, 4e8]  # the 800M run's step-500 checkpoint was kept
+    example = "r8e+08" if run_ids else "web at N=8e+08"
+    assert (
+        f"warning: left out 1 run stopped before 90% of its planned length ({told}; e.g. {example} at 0.5): a "
+        "checkpoint before the learning rate has decayed is no finished run" in notes(runs)
+    )
+    assert "(--checkpoints all keeps every checkpoint)" in notes(runs)
+    assert "left out 1 run stopped early" in runs.provenance[0]["checkpoints"]["describe"]
+    assert "frac_done" not in runs.provenance[0]["ignored_columns"]
+    every = read_runs([path], checkpoints="all")
+    assert every.frame.height == 35  # every checkpoint, the stopped run's five too
+    assert "stopped" not in notes(every)
+
+
+def test_a_log_whose_every_run_stopped_early_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "log.csv", step_log(stopped=(1e8, 2e8, 4e8, 8e8)))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.message == (
+        f"{path}, column 'frac_done': every run of this per-step log stopped before 90% of its planned length "
+        "(frac_done; e.g. r1e+08 at 0.5): no finished run to fit a law on"
+    )
+    assert exc.value.hint is not None
+    assert "--checkpoints all" in exc.value.hint
+
+
+def test_a_log_whose_runs_all_finished_keeps_every_final_checkpoint(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "log.csv", step_log(stopped=()))])
+    assert runs.frame.height == 4
+    assert "stopped" not in notes(runs)

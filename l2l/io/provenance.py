@@ -13,6 +13,7 @@ from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_sig, utc_now
+from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import Repeats
 
@@ -125,6 +126,16 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         before = info.get("rows_before_where", info["records"])
         notes.append(
             f"--where {' and '.join(info['where'])}: {before - info['rows_read']} of {before} rows left out"
+        )
+    ck = info.get("checkpoints") or {}
+    if ck.get("stopped_early"):
+        n = int(ck["stopped_early"])
+        runs, their = ("runs", "their") if n > 1 else ("run", "its")
+        notes.append(
+            f"warning: left out {n} {runs} stopped before {FINISHED:.0%} of {their} planned length "
+            f"({ck['stopped_by']}; e.g. {ck['stopped_example']} at {float(ck['stopped_at']):.2g}): a checkpoint "
+            "before the learning rate has decayed is no finished run, its loss lies above a finished run's "
+            "(--checkpoints all keeps every checkpoint)"
         )
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:

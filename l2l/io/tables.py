@@ -557,6 +557,9 @@ def _finish(
             ckpt = replace(ckpt, identity=shown, named_by=named)
             info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in shown]
         info["checkpoints"] = {**ckpt.to_dict(), "describe": ckpt.describe()}
+        if ckpt.stopped_by is not None and ckpt.stopped_early:  # (frac_done, total_steps: used, said)
+            told = {c.strip() for c in ckpt.stopped_by.split("/")}
+            info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in told]
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
