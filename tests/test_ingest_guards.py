@@ -225,3 +225,92 @@ def test_a_log_whose_runs_all_finished_keeps_every_final_checkpoint(tmp_path: Pa
     runs = read_runs([write(tmp_path / "log.csv", step_log(stopped=()))])
     assert runs.frame.height == 4
     assert "stopped" not in notes(runs)
+
+
+# ---- accuracies stored as losses ----------------------------------------------------------------------------
+
+
+SIZES = (1e8, 2e8, 4e8, 8e8)
+
+
+def acc_long(*, metric: str | None = None, falling: bool = False) -> str:
+    """Two datasets, four sizes: an own loss (falling with compute) and HellaSwag accuracies (rising) under the
+    eval 'hellaswag' (``falling``: values in [0, 1] that fall, as bits per byte do)."""
+    head = "dataset,N,D,eval,loss" + (",metric" if metric is not None else "")
+    rows = [head]
+    for ds, shift in (("web", 0.0), ("code", -1.5)):
+        for i, n in enumerate(SIZES):
+            own = f"{ds},{n:g},{20 * n:g},{ds}_val,{3.2 + shift - i / 10:.3f}"
+            acc = 0.9 - i / 10 if falling else 0.3 + i / 10 + (0.02 if ds == "code" else 0.0)
+            task = f"{ds},{n:g},{20 * n:g},hellaswag,{acc:.3f}"
+            if metric is not None:
+                own, task = own + ",", task + f",{metric}"
+            rows += [own, task]
+    return "\n".join(rows) + "\n"
+
+
+def test_accuracies_stored_as_a_long_tables_losses_are_refused_with_the_evidence_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "acc.csv", acc_long())
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.message == (
+        f"{path}, column 'eval': eval 'hellaswag': values 0.3–0.62, rising with compute (rank correlation 1.00 "
+        "with C within each dataset): an accuracy read as a loss?"
+    )
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith("give a metric column: accuracy on the accuracies' rows")
+    assert exc.value.hint.endswith("or leave them out: --where 'eval!=hellaswag'")
+    as_accuracy = read_runs([write(tmp_path / "m.csv", acc_long(metric="accuracy"))])
+    assert as_accuracy.accuracy is not None
+    assert as_accuracy.accuracy.height == 8
+    said = read_runs([write(tmp_path / "l.csv", acc_long(metric="loss"))])  # the metric column says loss
+    assert sorted(set(said.frame["eval"].to_list())) == ["code_val", "hellaswag", "web_val"]
+    assert "accuracy" not in notes(said)
+    falling = read_runs([write(tmp_path / "f.csv", acc_long(falling=True))])  # in [0, 1] but falling: a loss
+    assert falling.frame.filter(falling.frame["eval"] == "hellaswag").height == 8
+
+
+def acc_wide(*, rising: bool = True) -> str:
+    rows = ["run_id,dataset,N,D,web_val,hellaswag_loss,hellaswag"]
+    for i, n in enumerate(SIZES):
+        acc = 0.3 + i / 10 if rising else 0.55 - i / 100
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.2 - i / 10:.3f},{4.3 - i / 10:.3f},{acc:.3f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_wide_column_of_accuracies_beside_its_tasks_loss_is_refused_and_read_as_accuracies_when_named(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "w.csv", acc_wide(rising=False))  # flat, but beside hellaswag_loss
+    with pytest.raises(InputError) as exc:
+        read_runs([path], wide=True)
+    assert exc.value.message == (
+        f"{path}, column 'hellaswag': values 0.52–0.55, beside its task's loss 'hellaswag_loss': an accuracy "
+        "detected as a loss column?"
+    )
+    assert exc.value.hint == (
+        "read it as an accuracy: --accuracy-columns 'hellaswag'; or, if it holds losses, name the loss columns: "
+        "--loss-columns GLOB"
+    )
+    runs = read_runs([path], wide=True, accuracy_columns="hellaswag")
+    assert runs.accuracy is not None
+    assert runs.accuracy["accuracy"].to_list() == pytest.approx([0.55, 0.54, 0.53, 0.52])
+    assert sorted(set(runs.frame["eval"].to_list())) == ["hellaswag_loss", "web_val"]
+    insisted = read_runs([write(tmp_path / "r.csv", acc_wide())], wide=True, loss_columns="*")
+    assert "warning: column 'hellaswag' (eval 'hellaswag', taken by --loss-columns): values 0.3–0.6" in notes(
+        insisted
+    )
+    assert "an accuracy? It is fitted as a loss" in notes(insisted)
+
+
+def test_accuracy_columns_take_alternatives() -> None:
+    from l2l.io.values import _glob_regex
+
+    rx = _glob_regex("hellaswag|mmlu")
+    assert [c for c in ("hellaswag", "mmlu", "hellaswag_loss", "mmlu2") if rx.match(c)] == [
+        "hellaswag",
+        "mmlu",
+    ]
+    assert _glob_regex("eval/*/acc").match("eval/quiz/acc") is not None

@@ -422,6 +422,8 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         frame = _unpivot(raw, frame, plan, info, detected=opts.loss_columns is None)
     inner: tuple[str, ...] = ("eval",)
     if plan.metric is not None:
+        said = frame.group_by("eval").agg(pl.col("metric").is_not_null().all().alias("said"))
+        info["metric_said"] = sorted(said.filter(pl.col("said")).get_column("eval").to_list())
         frame = _metrics(raw, frame, plan.metric)
         check_metric_values(raw, frame, cols["loss"], plan.chance)
         inner = ("eval", "_metric")
@@ -749,6 +751,50 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
+def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:
+    """Refuse loss evals whose values look like accuracies (``l2l.io.suspects``): all in [0, 1] and rising with
+    compute, or beside the task's loss eval. A long table's rows whose metric column says loss are losses; a wide
+    table's columns named by ``--loss-columns`` are said to be losses too, and only warned about."""
+    from l2l.io.suspects import accuracy_suspects
+
+    said = {e for p in parts for e in p.info.get("metric_said", ())}
+    suspects = accuracy_suspects(frame, skip=sorted(said))
+    if not suspects:
+        return []
+    first, more = suspects[0], suspects[1:]
+    part = parts[int(frame.filter(pl.col("eval") == first.eval).get_column("_file")[0])]
+    others = f" (and {len(more)} more: {', '.join(repr(s.eval) for s in more[:4])})" if more else ""
+    if opts.wide:
+        by_eval = {e: c for c, e in part.info.get("loss_columns", {}).items()}
+        if opts.loss_columns is not None:  # named as losses: said, not refused
+            return [
+                f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "
+                f"{s.evidence()}: an accuracy? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
+                for s in suspects
+            ]
+        column = by_eval.get(first.eval, first.eval)
+        every = "|".join(by_eval.get(s.eval, s.eval) for s in suspects)
+        raise InputError(
+            f"{first.evidence()}: an accuracy detected as a loss column?{others}",
+            path=part.raw.path,
+            column=column,
+            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'; or, if "
+            f"{'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns GLOB",
+            param="accuracy_columns",
+        )
+    column = str(part.info["columns"].get("columns", {}).get("eval", "eval"))
+    leave = " ".join(f"--where '{column}!={s.eval}'" for s in suspects[:3]) + (
+        " …" if len(suspects) > 3 else ""
+    )
+    raise InputError(
+        f"eval {first.eval!r}: {first.evidence()}: an accuracy read as a loss?{others}",
+        path=part.raw.path,
+        column=column,
+        hint="give a metric column: accuracy on the accuracies' rows (under the task's name), loss or blank on "
+        f"the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
+    )
+
+
 def _refuse_eval_splits(frame: pl.DataFrame, parts: Sequence[_Part]) -> None:
     """Refuse a file whose split column partitions no run: every (dataset, N, D, eval) under each of its values
     (validation and test). The split tells the runs a law is fitted on from those it is tested on; such a column
@@ -906,6 +952,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     )
     frame, name_notes = _without_named_non_losses(frame, parts)
     _refuse_eval_splits(frame, parts)
+    name_notes += _accuracies_as_losses(frame, parts, opts)
     check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()

@@ -320,7 +320,11 @@ def _typed_fast(
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """An fnmatch-style glob as a regex with one group per ``*`` (so the eval name can be taken from it)."""
+    """An fnmatch-style glob as a regex with one group per ``*`` (so the eval name can be taken from it);
+    alternatives separated by ``|`` (``hellaswag|mmlu``: columns no one glob matches alone)."""
+    if "|" in pattern:
+        alternatives = [_glob_regex(p).pattern.removesuffix(r"\Z") for p in pattern.split("|") if p]
+        return re.compile("(?:" + "|".join(alternatives) + r")\Z")
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
