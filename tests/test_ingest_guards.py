@@ -314,3 +314,25 @@ def test_accuracy_columns_take_alternatives() -> None:
         "mmlu",
     ]
     assert _glob_regex("eval/*/acc").match("eval/quiz/acc") is not None
+
+
+# ---- a per-step log whose runs all end at one token count ------------------------------------------------------
+
+
+def test_a_log_whose_runs_all_end_at_one_token_count_points_to_every_checkpoint(tmp_path: Path) -> None:
+    rows = ["run_id,dataset,N,D,eval,loss,step"]
+    for n in SIZES:  # Pythia: every size to 300B tokens, checkpoints at every tenth
+        rows += [
+            f"p{n:g},pile,{n:g},{3e10 * k:g},pile_val,{3.0 - n / 1e9 - k / 20:.3f},{k * 100}"
+            for k in range(1, 11)
+        ]
+    path = write(tmp_path / "pythia.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path])
+    assert set(runs.frame["D"].to_list()) == {3e11}
+    assert (
+        "warning: every run of dataset 'pile' ends at D = 300B: a law needs 3 token counts or more, so fitting "
+        "one is refused; D is the tokens seen, so l2l ingest --checkpoints all keeps every checkpoint"
+        in notes(runs)
+    )
+    assert "token counts" not in notes(read_runs([path], checkpoints="all"))
+    assert "token counts" not in notes(read_runs([write(tmp_path / "s.csv", step_log(stopped=()))]))

@@ -28,6 +28,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import REPEAT_KEY, Runs
+from l2l.base.text import fmt_si
 from l2l.io.accuracy_rows import (
     NeedsLinesError,
     accuracy_part,
@@ -828,6 +829,33 @@ def _refuse_eval_splits(frame: pl.DataFrame, parts: Sequence[_Part]) -> None:
         )
 
 
+#: Distinct token counts a law's D term needs (the fit refuses fewer: "add runs at more token counts").
+_LEAST_TOKEN_COUNTS = 3
+
+
+def _few_token_counts_note(part: _Part) -> str | None:
+    """A warning where a per-step log whose D is the tokens seen, kept at its final checkpoints, leaves a dataset
+    fewer than ``_LEAST_TOKEN_COUNTS`` token counts (Pythia: every run to 300B): every law is then refused with
+    "add runs at more token counts", where the log itself holds them at its other checkpoints."""
+    ck = part.info.get("checkpoints") or {}
+    if ck.get("policy") != "final" or not ck.get("d_is_tokens_seen") or part.loss.height == 0:
+        return None
+    counts = part.loss.group_by("dataset").agg(
+        pl.col("D").n_unique().alias("k"), pl.col("D").max().alias("d")
+    )
+    few = counts.filter(pl.col("k") < _LEAST_TOKEN_COUNTS).sort("dataset")
+    if few.height == 0:
+        return None
+    ds, k, d = few.row(0)
+    more = f" (and {few.height - 1} more dataset{'s' if few.height > 2 else ''})" if few.height > 1 else ""
+    at = f"at D = {fmt_si(d)}" if k == 1 else f"at {k} token counts"
+    return (
+        f"warning: every run of dataset {ds!r} ends {at}{more}: a law needs {_LEAST_TOKEN_COUNTS} token counts or "
+        "more, so fitting one is refused; D is the tokens seen, so l2l ingest --checkpoints all keeps every "
+        "checkpoint (its laws then predict checkpoints, not finished runs)"
+    )
+
+
 def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     """Notes where a file's unused column counts parameters another way than the N taken from another column:
     without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
@@ -1011,6 +1039,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     for entry, part in zip(provenance, parts, strict=False):
         if params := _parameter_notes(entry.get("ignored_columns", []), part):
             entry.setdefault("decisions", []).extend(params)
+        if (few := _few_token_counts_note(part)) is not None:
+            entry.setdefault("decisions", []).append(few)
     canon = _canonical(averaged)
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
