@@ -466,8 +466,8 @@ def test_a_column_of_epochs_above_one_is_warned_about_at_ingest(run: Any, good: 
             assert "--where epochs=1" in result.stdout + result.stderr
 
 
-def test_compute_in_different_units_is_refused_in_one_file_and_on_append(
-    run: Any, good: Path, tmp_path: Path, ws_path: Path, snap: Any
+def test_compute_in_different_units_is_refused_in_one_file_and_a_file_in_other_units_takes_6nd(
+    run: Any, good: Path, tmp_path: Path, ws_path: Path
 ) -> None:
     # PF-days for one dataset, a blank C (taken as 6·N·D) for the other: N* came out at 1e20 parameters and the
     # datasets were ranked by their units, with only a note
@@ -500,20 +500,15 @@ def test_compute_in_different_units_is_refused_in_one_file_and_on_append(
     ]
     pf.write_text("\n".join([header, *pf_rows]) + "\n")
     rest.write_text("\n".join([lines[0], *(ln for ln in rows if not ln.startswith(f"{first},"))]) + "\n")
-    assert run("ingest", pf).exit_code == 0
-    before = snap(ws_path)
-    appended = run("ingest", "--append", rest)  # no C column: 6·N·D beside PF-days
-    assert appended.exit_code == 1
-    assert "different units" in appended.stderr
-    assert snap(ws_path) == before
-    # the same runs again with C in FLOPs: averaged with the stored repeats, one C was kept and nothing said
-    again = tmp_path / "again.csv"
-    flops = [ln for ln in table("flops.csv", None).read_text().splitlines()[1:] if ln.startswith(f"{first},")]
-    again.write_text("\n".join([header, *flops]) + "\n")
-    repeated = run("ingest", "--append", again)
-    assert repeated.exit_code == 1
-    assert "different units" in repeated.stderr
-    assert snap(ws_path) == before
+    alone = run("ingest", pf)  # one unit throughout, and not FLOPs: 6·N·D (it was kept, N* at 1e20)
+    assert alone.exit_code == 0
+    assert "the table's C column is not in FLOPs: C/(N·D) is 6.94e-20" in alone.stdout
+    appended = run("ingest", "--append", rest)  # no C column: 6·N·D beside 6·N·D (refused beside PF-days)
+    assert appended.exit_code == 0
+    stored = Workspace(ws_path).load()
+    assert (stored.frame["C"] / (6 * stored.frame["N"] * stored.frame["D"])).round(9).unique().to_list() == [
+        1.0
+    ]
 
 
 def test_a_dataset_whose_shared_eval_is_in_another_unit_is_warned_about(

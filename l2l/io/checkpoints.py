@@ -101,6 +101,32 @@ FRACTION_ENDS: Final[dict[str, float]] = {
     "percent_done": 100.0,
 }
 
+#: Columns that count a run's planned length in steps (compared after ``norm_name``), beside a step column that
+#: counts steps (``STEP_COUNTS``): a run whose last step is short of it stopped early.
+TOTAL_STEPS_NAMES: Final[tuple[str, ...]] = (
+    "total_steps",
+    "max_steps",
+    "num_steps",
+    "train_steps",
+    "num_train_steps",
+    "total_train_steps",
+    "training_steps",
+    "total_iters",
+    "max_iters",
+    "total_iterations",
+    "num_iterations",
+)
+#: Step columns that count optimiser steps (what a total-steps column counts too).
+STEP_COUNTS: Final[frozenset[str]] = frozenset(
+    {"step", "_step", "global_step", "train_step", "training_step", "iteration", "iter", "iters"}
+)
+#: A run whose last checkpoint is below this fraction of its planned length stopped early (a crash, a pre-emption
+#: never resumed) and is left out of ``final``: its last checkpoint is no finished run (on a cosine schedule the
+#: learning rate at half the run is still half its peak, and the loss lies well above the finished run's). Logging
+#: every tenth of a run (or a last interval cut short) still ends at 0.9 or later; the (Mis)Fitting log's 240 runs
+#: all end at frac_done = 1.
+FINISHED: Final = 0.9
+
 Policy = Literal["final", "step", "all"]
 _STEP = "_l2l_step"  # the step column as Float64, added for the passes
 #: Within every group where D varies, D must follow the step this closely (Pearson correlation) to count as the
@@ -160,6 +186,12 @@ class CheckpointReport:
     identity_detected: bool = False
     named_by: str = "run_id"  # what names a run besides ``identity``: its run_id, or its size N
     past_end: int = 0  # rows past a run's end (frac_done > 1), dropped: never a run's final checkpoint
+    #: final: runs whose last checkpoint is short of their planned end (``FINISHED``), left out; the column that
+    #: told (``frac_done``, ``step/total_steps``), one of them and how far it got
+    stopped_early: int = 0
+    stopped_by: str | None = None
+    stopped_example: str | None = None
+    stopped_at: float | None = None
 
     @property
     def checkpoints_dropped(self) -> int:
@@ -169,6 +201,9 @@ class CheckpointReport:
         d: dict[str, object] = asdict(self)
         d["identity"] = list(self.identity)
         d["checkpoints_dropped"] = self.checkpoints_dropped
+        if not self.stopped_early:  # (said only where runs were left out)
+            for k in ("stopped_early", "stopped_by", "stopped_example", "stopped_at"):
+                del d[k]
         return d
 
     def describe(self) -> str:
@@ -189,6 +224,11 @@ class CheckpointReport:
             f"per-step log (column {self.column!r}, {self.runs} runs): {what}, "
             f"dropped {self.checkpoints_dropped} of {self.rows_in} rows{said}; D is {d}"
         )
+        if self.stopped_early:
+            out += (
+                f"; left out {self.stopped_early} run{'s' if self.stopped_early > 1 else ''} stopped early (see "
+                "the warning)"
+            )
         if self.identity:
             how = "found in the data" if self.identity_detected else "as named"
             out += f"; runs told apart by {self.named_by} with {', '.join(self.identity)} ({how})"
@@ -476,6 +516,72 @@ def _detect_frame(
     return info, frame.with_columns(pl.lit(detected).alias("_l2l_detected"))
 
 
+def _progress(columns: Sequence[str], step_column: str) -> tuple[pl.Expr, str] | None:
+    """How far into its planned length each row is (1 = its end), and the column(s) that say so: the step column
+    itself when it counts the fraction done, else a fraction-done column beside it, else the step over a total-steps
+    column (the step counting steps). None when nothing in the table tells. Columns may carry the reader's ``@``."""
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(_norm(c.removeprefix("@")), c)
+    if (end := FRACTION_ENDS.get(_norm(step_column))) is not None:
+        return pl.col(_STEP) / end, step_column
+    for name, end in FRACTION_ENDS.items():
+        if name in by_norm:
+            col = by_norm[name]
+            return pl.col(col).cast(pl.Float64, strict=False) / end, col.removeprefix("@")
+    if _norm(step_column) in STEP_COUNTS:
+        for name in TOTAL_STEPS_NAMES:
+            if name in by_norm:
+                col = by_norm[name]
+                total = pl.col(col).cast(pl.Float64, strict=False)
+                return pl.when(total > 0).then(
+                    pl.col(_STEP) / total
+                ), f"{step_column}/{col.removeprefix('@')}"
+    return None
+
+
+def _unfinished(
+    frame: pl.DataFrame, key: Sequence[str], step_column: str, path: str | None = None
+) -> tuple[pl.DataFrame, dict[str, object]]:
+    """The last checkpoints (one row per run and eval, the step as ``_STEP``) of the runs that reached their
+    planned end (``FINISHED``), and what was left out (``CheckpointReport``'s ``stopped_*`` fields; empty when
+    nothing was, or nothing tells). Raises InputError when every run stopped early."""
+    found = _progress(frame.columns, step_column)
+    if found is None or frame.height == 0:
+        return frame, {}
+    expr, by = found
+    reached = frame.with_columns(expr.max().over(list(key)).alias("_l2l_reached"))
+    short = reached.get_column("_l2l_reached") < FINISHED
+    if not bool(short.any()):
+        return frame, {}
+    stopped = reached.filter(short).select(*key, "_l2l_reached").unique().sort([*key])
+    first = stopped.row(0, named=True)
+    example = (
+        str(first["run_id"])
+        if first.get("run_id") is not None
+        else f"{first['dataset']} at N={first['N']:.3g}"
+        if "N" in first
+        else str(first["dataset"])
+    )
+    what = {
+        "stopped_early": stopped.height,
+        "stopped_by": by,
+        "stopped_example": example,
+        "stopped_at": float(first["_l2l_reached"]),
+    }
+    if bool(short.all()):
+        raise InputError(
+            f"every run of this per-step log stopped before {FINISHED:.0%} of its planned length ({by}; e.g. "
+            f"{example} at {float(first['_l2l_reached']):.2g}): no finished run to fit a law on",
+            path=path,
+            column=by.split("/")[0],
+            hint="a law of finished runs needs runs that finished; to fit the checkpoints as they are: l2l ingest "
+            "--checkpoints all",
+            param="checkpoints",
+        )
+    return frame.filter(~short), what
+
+
 def _policy_error(label: str, info: CheckpointInfo, path: str | None) -> InputError:
     return InputError(
         f"checkpoint policy {label} needs D to be the tokens seen at each checkpoint, but D is the same "
@@ -544,6 +650,7 @@ def _select(
     out = frame.filter(pl.col(_STEP) == last)
     ends = out.select(*group, _STEP).unique()
     early = int(ends.select((pl.col(_STEP) < pl.col(_STEP).max().over(list(info.key))).sum()).item())
+    out, stopped = _unfinished(out, info.key, info.column, path)
     return out.drop(_STEP), done(
         CheckpointReport(
             info.column,
@@ -553,6 +660,7 @@ def _select(
             out.height,
             info.d_is_tokens_seen,
             evals_before_final=early,
+            **stopped,  # type: ignore[arg-type]
         )
     )
 
@@ -723,6 +831,13 @@ def final_checkpoints_fast(
     key = [c for c in group if c not in ("eval", "metric")]
     run_end = pl.col("_step_max").max().over(key)
     early = int(agg.select((pl.col("_step_max") < run_end).sum()).item())
+    if _progress([*values, *group], step) is not None:  # runs stopped early: the exact path leaves them out
+        try:
+            stopped = _unfinished(agg.with_columns(pl.col("_step_max").alias(_STEP)), key, step)[1]
+        except InputError:  # (every run stopped early: refused by the exact path, which names the file)
+            stopped = {"stopped_early": 1}
+        if stopped:
+            return FastSelection(agg, None, checks, ok=False)
     report = CheckpointReport(
         step,
         "final",

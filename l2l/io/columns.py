@@ -35,6 +35,7 @@ __all__ = [
     "parse_mapping",
     "perplexity_refusal",
     "resolve_columns",
+    "says_active_params",
     "says_perplexity",
     "says_score",
 ]
@@ -68,6 +69,15 @@ def missing_column_hint(
             f"column {col!r} looks like {canon} counted in {unit}: l2l reads {canon} as a plain count, so convert "
             f"it ({canon} = {col} × {_UNIT_FACTORS[unit]}) or write the unit into each value (50M, 1.2B), then "
             f"map it: --column {canon}={col}",
+            "column",
+        )
+    active = [c for c in unused if says_active_params(c)]
+    if "N" in missing and active:  # total_params beside active_params: neither is an alias of N
+        total = [c for c in unused if c not in active and "param" in schema.norm_name(c)]
+        other = f", or the total count --column N={total[0]}" if total else ""
+        return (
+            f"name the parameter count N: --column N={active[0]} (a mixture of experts: compute per token "
+            f"follows the active parameters, C ≈ 6·N_active·D){other}",
             "column",
         )
     if "D" in missing and {"N", "C"} <= set(present):
@@ -371,6 +381,18 @@ def says_perplexity(name: str) -> bool:
     mapping, a hint)."""
     words = _words(name)
     return bool(PERPLEXITY_WORDS & set(words)) and not LOG_WORDS & set(words)
+
+
+def says_active_params(name: str) -> bool:
+    """Whether a column's name says it counts a mixture of experts' active (activated) parameters
+    (``active_params``, ``num_active_params``, ``n_active``; not ``active_experts``, nor ``activation_fn``)."""
+    words = _words(name)
+    joined = "".join(words)
+    if any(w.startswith("expert") for w in words):
+        return False
+    active = any(w in ("active", "activated") for w in words) or "activeparam" in joined
+    counts = any(w.startswith("param") or w in ("n", "num", "count") for w in words) or "param" in joined
+    return active and counts
 
 
 def says_score(name: str) -> bool:

@@ -13,11 +13,14 @@ from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_sig, utc_now
+from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import Repeats
 
 __all__ = [
+    "FLOPS_PER_PARAMETER_TOKEN",
     "check_scale",
+    "compute_unit_ratio",
     "file_entries",
     "reject_differing_repeats",
     "reject_repeats",
@@ -123,6 +126,16 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         before = info.get("rows_before_where", info["records"])
         notes.append(
             f"--where {' and '.join(info['where'])}: {before - info['rows_read']} of {before} rows left out"
+        )
+    ck = info.get("checkpoints") or {}
+    if ck.get("stopped_early"):
+        n = int(ck["stopped_early"])
+        runs, their = ("runs", "their") if n > 1 else ("run", "its")
+        notes.append(
+            f"warning: left out {n} {runs} stopped before {FINISHED:.0%} of {their} planned length "
+            f"({ck['stopped_by']}; e.g. {ck['stopped_example']} at {float(ck['stopped_at']):.2g}): a checkpoint "
+            "before the learning rate has decayed is no finished run, its loss lies above a finished run's "
+            "(--checkpoints all keeps every checkpoint)"
         )
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
@@ -276,6 +289,27 @@ def check_compute_units(frame: pl.DataFrame, path: str | None) -> None:
         column="C",
         hint="give C in FLOPs in every row (or in one unit throughout), or leave it out: l2l then uses 6·N·D",
     )
+
+
+#: The FLOPs per parameter and token a C column in FLOPs can hold (C/(N·D), the median run): 6 for a forward and
+#: backward pass, 8 with activation recomputation, more with long contexts on small models or an isoFLOP budget
+#: rounded up (Porian et al.'s budgets: 5.8-9.9); a factor of 6 either way is far beyond any of these. A median
+#: outside is a C in other units (1e18 FLOPs: 6e-18; PF-days: 6.9e-20; GFLOPs: 6e-9) or no compute at all.
+FLOPS_PER_PARAMETER_TOKEN = (1.0, 100.0)
+
+
+def compute_unit_ratio(frame: pl.DataFrame) -> float | None:
+    """The median C/(N·D) of a table whose C column cannot be in FLOPs (outside ``FLOPS_PER_PARAMETER_TOKEN``),
+    else None: a C in units of 1e18 FLOPs was taken as C = 6e-18·N·D, and ``optimal --C 1e22`` put N* at 2e18
+    parameters, with a note alone."""
+    if frame.height == 0:
+        return None
+    k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
+    if k.len() == 0:
+        return None
+    mid = float(k.median())  # type: ignore[arg-type]
+    lo, hi = FLOPS_PER_PARAMETER_TOKEN
+    return mid if not lo <= mid <= hi else None
 
 
 #: Above this median of tokens per parameter (D/N) a table is warned about: N counted in thousands (125000 for
@@ -452,9 +486,15 @@ def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
 
 
 def table_notes(
-    frame: pl.DataFrame, own: Mapping[str, str], how: Mapping[str, str], *, given_c: bool
+    frame: pl.DataFrame,
+    own: Mapping[str, str],
+    how: Mapping[str, str],
+    *,
+    given_c: bool,
+    c_ignored: float | None = None,
 ) -> list[str]:
-    """What was decided about the whole table: a shared eval standing in for the own evals, and which C."""
+    """What was decided about the whole table: a shared eval standing in for the own evals, and which C
+    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D)."""
     notes: list[str] = []
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
@@ -472,6 +512,14 @@ def table_notes(
     notes += _perplexity_notes(frame)
     notes += unit_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
+    if c_ignored is not None:
+        lo, hi = FLOPS_PER_PARAMETER_TOKEN
+        notes.append(
+            f"warning: the table's C column is not in FLOPs: C/(N·D) is {c_ignored:.3g} (the median run), where "
+            f"FLOPs per parameter and token are about 6 ({lo:g}-{hi:g} with any overhead): C in other units "
+            f"(1e18 FLOPs, PF-days)? Not used: C = 6·N·D in FLOPs, the unit of every budget (--C)"
+        )
+        return notes
     if not given_c:
         notes.append("C = 6·N·D (the table has no C column)")
         return notes

@@ -76,11 +76,12 @@ def _source(spec: Where, columns: Sequence[str], mapping: Mapping[str, str]) -> 
 def _matches(col: str, value: str) -> pl.Expr:
     c = pl.col(col)
     text = c.cast(pl.String).str.strip_chars()
-    hit = (
-        text.str.contains(translate(value).replace(r"\Z", "$"))
-        if any(ch in value for ch in "*?[")
-        else text == value
-    )
+    hit = text == value
+    if any(ch in value for ch in "*?["):
+        # a value equal to the pattern wins over the glob: 'mix[1]' is the dataset of that name where the table
+        # has one (the glob read [1] as a class: mix1 only), a glob where it has none
+        glob = text.str.contains(translate(value).replace(r"\Z", "$"))
+        hit = pl.when(hit.fill_null(False).any()).then(hit).otherwise(glob)
     try:
         number = float(value)
     except ValueError:

@@ -28,6 +28,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import REPEAT_KEY, Runs
+from l2l.base.text import fmt_si
 from l2l.io.accuracy_rows import (
     NeedsLinesError,
     accuracy_part,
@@ -47,6 +48,7 @@ from l2l.io.provenance import (
     REPEAT_REFUSED,
     check_compute_units,
     check_scale,
+    compute_unit_ratio,
     file_entries,
     reject_differing_repeats,
     reject_repeats,
@@ -421,6 +423,8 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         frame = _unpivot(raw, frame, plan, info, detected=opts.loss_columns is None)
     inner: tuple[str, ...] = ("eval",)
     if plan.metric is not None:
+        said = frame.group_by("eval").agg(pl.col("metric").is_not_null().all().alias("said"))
+        info["metric_said"] = sorted(said.filter(pl.col("said")).get_column("eval").to_list())
         frame = _metrics(raw, frame, plan.metric)
         check_metric_values(raw, frame, cols["loss"], plan.chance)
         inner = ("eval", "_metric")
@@ -556,6 +560,9 @@ def _finish(
             ckpt = replace(ckpt, identity=shown, named_by=named)
             info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in shown]
         info["checkpoints"] = {**ckpt.to_dict(), "describe": ckpt.describe()}
+        if ckpt.stopped_by is not None and ckpt.stopped_early:  # (frac_done, total_steps: used, said)
+            told = {c.strip() for c in ckpt.stopped_by.split("/")}
+            info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in told]
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
@@ -745,19 +752,137 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
-def _embedding_note(ignored: Sequence[str], part: _Part) -> str | None:
-    """A note where a file's unused column counts non-embedding parameters beside an N taken from another column
-    (the (Mis)Fitting table: N with embeddings, N_no_emb unused): which count N is moves α and N* (Kaplan's
-    exponents against Chinchilla's come largely from it), and nothing said which one the laws were fitted on."""
+def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:
+    """Refuse loss evals whose values look like accuracies (``l2l.io.suspects``): all in [0, 1] and rising with
+    compute, or beside the task's loss eval. A long table's rows whose metric column says loss are losses; a wide
+    table's columns named by ``--loss-columns`` are said to be losses too, and only warned about."""
+    from l2l.io.suspects import accuracy_suspects
+
+    said = {e for p in parts for e in p.info.get("metric_said", ())}
+    suspects = accuracy_suspects(frame, skip=sorted(said))
+    if not suspects:
+        return []
+    first, more = suspects[0], suspects[1:]
+    part = parts[int(frame.filter(pl.col("eval") == first.eval).get_column("_file")[0])]
+    others = f" (and {len(more)} more: {', '.join(repr(s.eval) for s in more[:4])})" if more else ""
+    if opts.wide:
+        by_eval = {e: c for c, e in part.info.get("loss_columns", {}).items()}
+        if opts.loss_columns is not None:  # named as losses: said, not refused
+            return [
+                f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "
+                f"{s.evidence()}: an accuracy? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
+                for s in suspects
+            ]
+        column = by_eval.get(first.eval, first.eval)
+        every = "|".join(by_eval.get(s.eval, s.eval) for s in suspects)
+        raise InputError(
+            f"{first.evidence()}: an accuracy detected as a loss column?{others}",
+            path=part.raw.path,
+            column=column,
+            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'; or, if "
+            f"{'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns GLOB",
+            param="accuracy_columns",
+        )
+    column = str(part.info["columns"].get("columns", {}).get("eval", "eval"))
+    leave = " ".join(f"--where '{column}!={s.eval}'" for s in suspects[:3]) + (
+        " …" if len(suspects) > 3 else ""
+    )
+    raise InputError(
+        f"eval {first.eval!r}: {first.evidence()}: an accuracy read as a loss?{others}",
+        path=part.raw.path,
+        column=column,
+        hint="give a metric column: accuracy on the accuracies' rows (under the task's name), loss or blank on "
+        f"the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
+    )
+
+
+def _refuse_eval_splits(frame: pl.DataFrame, parts: Sequence[_Part]) -> None:
+    """Refuse a file whose split column partitions no run: every (dataset, N, D, eval) under each of its values
+    (validation and test). The split tells the runs a law is fitted on from those it is tested on; such a column
+    holds eval splits, and each model was read as two runs with two losses (two "runs" per model in every split,
+    fitted together)."""
+    key = ["dataset", "N", "D", "eval"]
+    for k, part in enumerate(parts):
+        source = part.info["columns"].get("columns", {}).get("split")
+        if source is None:
+            continue
+        rows = frame.filter((pl.col("_file") == k) & pl.col("split").is_not_null())
+        values = rows.get_column("split").unique().sort().to_list()
+        if len(values) < 2:
+            continue
+        per = rows.group_by(key).agg(pl.col("split").n_unique().alias("k"))
+        if per.height < 2 or not bool((per.get_column("k") == len(values)).all()):
+            continue
+        shown = ", ".join(repr(v) for v in values[:4]) + (
+            f" and {len(values) - 4} more" if len(values) > 4 else ""
+        )
+        keep = next((v for v in values if "val" in str(v).lower()), values[0])
+        raise InputError(
+            f"the split column holds eval splits, not a split of the runs: each of the {per.height} measurements "
+            f"(dataset, N, D, eval) appears under every one of its values ({shown}), so each model would be read "
+            f"as {len(values)} runs",
+            path=part.raw.path,
+            column=source,
+            hint=f"keep one with --where {source}={keep} (l2l's split tells the runs a law is fitted on, sweep, from "
+            "those it is tested on); to keep both, write the split into the eval's name (web_val_test) and leave "
+            "the split column out",
+        )
+
+
+#: Distinct token counts a law's D term needs (the fit refuses fewer: "add runs at more token counts").
+_LEAST_TOKEN_COUNTS = 3
+
+
+def _few_token_counts_note(part: _Part) -> str | None:
+    """A warning where a per-step log whose D is the tokens seen, kept at its final checkpoints, leaves a dataset
+    fewer than ``_LEAST_TOKEN_COUNTS`` token counts (Pythia: every run to 300B): every law is then refused with
+    "add runs at more token counts", where the log itself holds them at its other checkpoints."""
+    ck = part.info.get("checkpoints") or {}
+    if ck.get("policy") != "final" or not ck.get("d_is_tokens_seen") or part.loss.height == 0:
+        return None
+    counts = part.loss.group_by("dataset").agg(
+        pl.col("D").n_unique().alias("k"), pl.col("D").max().alias("d")
+    )
+    few = counts.filter(pl.col("k") < _LEAST_TOKEN_COUNTS).sort("dataset")
+    if few.height == 0:
+        return None
+    ds, k, d = few.row(0)
+    more = f" (and {few.height - 1} more dataset{'s' if few.height > 2 else ''})" if few.height > 1 else ""
+    at = f"at D = {fmt_si(d)}" if k == 1 else f"at {k} token counts"
+    return (
+        f"warning: every run of dataset {ds!r} ends {at}{more}: a law needs {_LEAST_TOKEN_COUNTS} token counts or "
+        "more, so fitting one is refused; D is the tokens seen, so l2l ingest --checkpoints all keeps every "
+        "checkpoint (its laws then predict checkpoints, not finished runs)"
+    )
+
+
+def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
+    """Notes where a file's unused column counts parameters another way than the N taken from another column:
+    without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
+    (Kaplan's exponents against Chinchilla's come largely from it); a mixture of experts' active parameters
+    (``active_params`` beside the total ``n_params``), whose count compute follows. Nothing said which one the
+    laws were fitted on."""
+    from l2l.io.columns import says_active_params
+
     n_col = part.info["columns"].get("columns", {}).get("N", "N")
+    out: list[str] = []
     for col in ignored:
         words = schema.norm_name(col).replace("-", "_")
         if any(w in words for w in ("no_emb", "non_emb", "nonemb", "noemb", "without_emb", "excl_emb")):
-            return (
+            out.append(
                 f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
                 f"count N is moves α and N* (--column N={col} fits the laws on it)"
             )
-    return None
+            break
+    for col in ignored:
+        if says_active_params(col):
+            out.append(
+                f"N is column {n_col!r}; column {col!r} (not used) counts a mixture of experts' active "
+                f"parameters: compute per token follows the active count (C ≈ 6·N_active·D), and which count N "
+                f"is moves α, N* and every budget (--column N={col} fits the laws on it)"
+            )
+            break
+    return out
 
 
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
@@ -854,6 +979,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
     frame, name_notes = _without_named_non_losses(frame, parts)
+    _refuse_eval_splits(frame, parts)
+    name_notes += _accuracies_as_losses(frame, parts, opts)
     check_scale(frame, [p.raw for p in parts], [p.info["columns"].get("columns", {}) for p in parts])
     if opts.strict:
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
@@ -884,8 +1011,15 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    c_ignored: float | None = None
     if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
         check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
+        c_ignored = compute_unit_ratio(frame)
+    if c_ignored is not None:  # C in other units: 6·N·D in FLOPs, for the losses, accuracies and checkpoints
+        frame = _flops(frame)
+        acc_parts = [_flops(a) for a in acc_parts]
+        for part in parts:
+            part.every = None if part.every is None else _flops(part.every)
     averaged = _average(frame.drop("seed"))
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
@@ -903,14 +1037,16 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
     for entry, part in zip(provenance, parts, strict=False):
-        if (note := _embedding_note(entry.get("ignored_columns", []), part)) is not None:
-            entry.setdefault("decisions", []).append(note)
+        if params := _parameter_notes(entry.get("ignored_columns", []), part):
+            entry.setdefault("decisions", []).extend(params)
+        if (few := _few_token_counts_note(part)) is not None:
+            entry.setdefault("decisions", []).append(few)
     canon = _canonical(averaged)
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
-        name_notes + table_notes(canon, own, how, given_c=given_c) + repeated
+        name_notes + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored) + repeated
     )
     if acc_provenance:
         provenance.extend(acc_provenance)
@@ -934,6 +1070,11 @@ def _with_wide_accuracy(part: _Part, acc: pl.DataFrame, acc_info: Mapping[str, A
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
     return replace(part, accuracy=acc, info=info)
+
+
+def _flops(frame: pl.DataFrame) -> pl.DataFrame:
+    """C = 6·N·D in every row (a table's C column in other units, not used)."""
+    return frame.with_columns((6.0 * pl.col("N") * pl.col("D")).alias("C"))
 
 
 def _synth(frame: pl.DataFrame) -> pl.DataFrame:

@@ -74,7 +74,9 @@ def _numeric(raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool =
                         column=col,
                     ) from None
                 except ValueError:
-                    raise raw.error(f"not a number: {value!r}", row=i, column=col) from None
+                    raise raw.error(
+                        f"not a number: {value!r}", row=i, column=col, hint=_decimal_comma_hint(value)
+                    ) from None
             num = num.scatter(idx, values)
     elif s.dtype.is_numeric():
         text = s.cast(pl.String)
@@ -83,6 +85,21 @@ def _numeric(raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool =
         raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
     _check_numbers(raw, num, text, col, canon, required=required, zero_ok=zero_ok)
     return num.alias(canon)
+
+
+#: A number written with a decimal comma (``3,076879``, ``1,2B``): a European spreadsheet's export.
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?\s*[A-Za-z]?$")
+
+
+def _decimal_comma_hint(value: str) -> str | None:
+    """The fix for a number written with a decimal comma (a spreadsheet's export in a European locale, often
+    beside ``;`` as the separator), else None."""
+    if _DECIMAL_COMMA.match(value.strip()) is None:
+        return None
+    return (
+        "a decimal comma? l2l reads numbers with a decimal point (3.07, not 3,07): export the table with '.' as "
+        "the decimal separator (a spreadsheet in an English locale; pandas to_csv(decimal='.'))"
+    )
 
 
 def _check_numbers(
@@ -303,7 +320,11 @@ def _typed_fast(
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """An fnmatch-style glob as a regex with one group per ``*`` (so the eval name can be taken from it)."""
+    """An fnmatch-style glob as a regex with one group per ``*`` (so the eval name can be taken from it);
+    alternatives separated by ``|`` (``hellaswag|mmlu``: columns no one glob matches alone)."""
+    if "|" in pattern:
+        alternatives = [_glob_regex(p).pattern.removesuffix(r"\Z") for p in pattern.split("|") if p]
+        return re.compile("(?:" + "|".join(alternatives) + r")\Z")
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:

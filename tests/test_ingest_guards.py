@@ -1,0 +1,338 @@
+"""Ingest's guards against tables that read without an error and mean something else: accuracies stored as losses,
+runs stopped early, C in other units, active parameters, bracketed names, eval splits, decimal commas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2l.base.errors import InputError
+from l2l.io.selection import parse_where
+from l2l.io.tables import read_runs
+from tests.conftest import write
+
+
+def notes(runs: object) -> str:
+    return "\n".join(line for p in runs.provenance for line in p.get("decisions", []))  # type: ignore[attr-defined]
+
+
+# ---- --where: a value equal to the pattern matches it ------------------------------------------------------
+
+
+def test_where_matches_a_name_with_brackets_exactly_for_equal_and_not_equal(tmp_path: Path) -> None:
+    rows = ["dataset,N,D,eval,loss"]
+    for ds, base in (("mix[1]", 3.0), ("mix1", 3.2), ("mix[2]", 3.4)):
+        rows += [f"{ds},{n:g},{20 * n:g},shared_val,{base - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8))]
+    path = write(tmp_path / "mix.csv", "\n".join(rows) + "\n")
+    kept = read_runs([path], where=parse_where(["dataset=mix[1]"]))
+    assert kept.datasets == ["mix[1]"]  # the glob alone read [1] as a class and kept mix1
+    assert kept.frame.height == 3
+    left = read_runs([path], where=parse_where(["dataset!=mix[1]"]))
+    assert left.datasets == ["mix1", "mix[2]"]  # it kept every row
+    assert read_runs([path], where=parse_where(["dataset=mix[12]"])).datasets == ["mix1"]  # still a glob
+
+
+# ---- a decimal comma --------------------------------------------------------------------------------------
+
+
+def test_a_decimal_comma_is_refused_with_a_hint_that_names_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "semi.csv",
+        "dataset;N;D;eval;loss\nweb;125000000;1250000000;web_val;3,076879\nweb;2e8;4e9;web_val;2,9\n",
+    )
+    with pytest.raises(InputError, match=r"line 2, column 'loss': not a number: '3,076879'") as exc:
+        read_runs([path])
+    assert exc.value.hint is not None
+    assert "a decimal comma?" in exc.value.hint
+    path = write(tmp_path / "junk.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,abc\n")
+    with pytest.raises(InputError, match="not a number: 'abc'") as exc:
+        read_runs([path])
+    assert exc.value.hint is None
+
+
+# ---- a mixture of experts' active parameters ------------------------------------------------------------
+
+
+def moe_rows(total: str = "n_params", active: str = "active_params") -> str:
+    rows = [f"dataset,{total},{active},tokens,eval,loss"]
+    rows += [
+        f"web,{6.5 * n:g},{n:g},{20 * n:g},web_val,{3.2 - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8))
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def test_an_unused_active_parameter_column_is_named_with_the_mapping_that_fits_on_it(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "moe.csv", moe_rows())])
+    assert runs.frame["N"].to_list() == [6.5e8, 1.3e9, 2.6e9]  # the total count, as the alias says
+    assert (
+        "N is column 'n_params'; column 'active_params' (not used) counts a mixture of experts' active "
+        "parameters: compute per token follows the active count" in notes(runs)
+    )
+    assert "(--column N=active_params fits the laws on it)" in notes(runs)
+    on_active = read_runs([write(tmp_path / "moe.csv", moe_rows())], columns={"N": "active_params"})
+    assert on_active.frame["N"].to_list() == [1e8, 2e8, 4e8]
+    assert "active" not in notes(on_active)
+    other = read_runs([write(tmp_path / "c.csv", moe_rows("num_params", "num_active_params"))])
+    assert "(--column N=num_active_params fits the laws on it)" in notes(other)
+    experts = read_runs([write(tmp_path / "e.csv", moe_rows("n_params", "active_experts"))])
+    assert "active" not in notes(experts)  # a count of experts is no count of parameters
+
+
+def test_a_table_of_total_and_active_parameters_without_n_names_both_in_the_hint(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="missing column 'N'") as exc:
+        read_runs([write(tmp_path / "moe.csv", moe_rows("total_params", "active_params"))])
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith(
+        "name the parameter count N: --column N=active_params (a mixture of experts"
+    )
+    assert exc.value.hint.endswith("or the total count --column N=total_params")
+
+
+# ---- a C column in other units ---------------------------------------------------------------------------
+
+
+def compute_table(k: float, *, acc: bool = False) -> str:
+    rows = ["dataset,N,D,C,eval,metric,loss"]
+    for ds, base in (("web", 3.2), ("code", 1.4)):
+        for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+            d = 20 * n
+            rows.append(f"{ds},{n:g},{d:g},{k * n * d:.6g},{ds}_val,loss,{base - i / 10}")
+            if acc:
+                rows.append(f"{ds},{n:g},{d:g},{k * n * d:.6g},hellaswag,accuracy,{0.3 + i / 20}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(("k", "shown"), [(6e-18, "6e-18"), (6 / 8.64e19, "6.94e-20"), (6e-9, "6e-09")])
+def test_a_c_column_in_other_units_is_not_used_and_six_n_d_is(tmp_path: Path, k: float, shown: str) -> None:
+    runs = read_runs([write(tmp_path / "c.csv", compute_table(k, acc=True))])
+    frame = runs.frame
+    assert (frame["C"] / (6 * frame["N"] * frame["D"])).to_list() == [1.0] * frame.height
+    assert runs.accuracy is not None
+    assert (runs.accuracy["C"] / (6 * runs.accuracy["N"] * runs.accuracy["D"])).to_list() == [1.0] * 8
+    assert (
+        f"warning: the table's C column is not in FLOPs: C/(N·D) is {shown} (the median run), where FLOPs per "
+        "parameter and token are about 6 (1-100 with any overhead)" in notes(runs)
+    )
+    assert "Not used: C = 6·N·D in FLOPs" in notes(runs)
+
+
+@pytest.mark.parametrize(("k", "note"), [(6.0, "C = 6·N·D in every row"), (8.0, "C = 8·N·D in every row")])
+def test_a_c_column_in_flops_is_kept_as_it_is(tmp_path: Path, k: float, note: str) -> None:
+    runs = read_runs([write(tmp_path / "c.csv", compute_table(k))])
+    assert (runs.frame["C"] / (runs.frame["N"] * runs.frame["D"])).round(6).to_list() == [k] * 8
+    assert note in notes(runs)
+    assert "not in FLOPs" not in notes(runs)
+
+
+# ---- a split column of eval splits ------------------------------------------------------------------------
+
+
+def split_table(splits: tuple[str, ...], *, every: bool = True) -> str:
+    rows = ["dataset,N,D,eval,split,loss"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        for j, split in enumerate(splits):
+            if every or i % len(splits) == j:
+                rows.append(f"web,{n:g},{20 * n:g},web_val,{split},{3.2 - i / 10 + j / 20}")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_split_column_under_which_every_measurement_appears_twice_is_refused_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "evalsplit.csv", split_table(("validation", "test")))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.message == (
+        f"{path}, column 'split': the split column holds eval splits, not a split of the runs: each of the 3 "
+        "measurements (dataset, N, D, eval) appears under every one of its values ('test', 'validation'), so "
+        "each model would be read as 2 runs"
+    )
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith("keep one with --where split=validation")
+    kept = read_runs([path], where=parse_where(["split=validation"]))
+    assert kept.frame["loss"].to_list() == pytest.approx([3.2, 3.1, 3.0])
+
+
+def test_a_split_column_that_splits_the_runs_is_read_as_before(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "s.csv", split_table(("sweep", "extrapolation"), every=False))])
+    assert sorted(runs.frame["split"].to_list()) == ["extrapolation", "sweep", "sweep"]
+
+
+# ---- per-step logs: runs stopped early ----------------------------------------------------------------------
+
+
+def step_log(*, stopped: tuple[float, ...] = (8e8,), columns: str = "frac_done", run_ids: bool = True) -> str:
+    """Four sizes, one run each, ten checkpoints; the runs of the sizes in ``stopped`` end at half their length."""
+    head = ["run_id"] if run_ids else []
+    extra = {"frac_done": ["frac_done"], "total": ["total_steps"], "step_is_frac": []}[columns]
+    step = "frac_done" if columns == "step_is_frac" else "step"
+    rows = [",".join([*head, "dataset", "N", "D", "eval", "loss", step, *extra])]
+    for n in (1e8, 2e8, 4e8, 8e8):
+        total = 1000
+        last = 5 if n in stopped else 10
+        for c in range(1, last + 1):
+            s = c * total // 10
+            frac = f"{s / total:.2f}"
+            cells = [f"r{n:g}"] if run_ids else []
+            cells += ["web", f"{n:g}", f"{20 * n * s / total:g}", "web_val", f"{3.5 - n / 1e9 - c / 20:.4f}"]
+            cells += [frac] if columns == "step_is_frac" else [str(s)]
+            cells += {"frac_done": [frac], "total": [str(total)], "step_is_frac": []}[columns]
+            rows.append(",".join(cells))
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("columns", "run_ids", "told"),
+    [
+        ("frac_done", True, "frac_done"),  # a fraction column beside the step (the one-pass route hands over)
+        ("total", True, "step/total_steps"),  # the step against a total-steps column
+        ("step_is_frac", False, "frac_done"),  # the step column is the fraction done
+    ],
+)
+def test_runs_stopped_short_of_their_planned_length_are_left_out_and_said(
+    tmp_path: Path, columns: str, run_ids: bool, told: str
+) -> None:
+    path = write(tmp_path / "log.csv", step_log(columns=columns, run_ids=run_ids))
+    runs = read_runs([path])
+    assert sorted(runs.frame["N"].to_list()) == [1e8, 2e8, 4e8]  # the 800M run's step-500 checkpoint was kept
+    example = "r8e+08" if run_ids else "web at N=8e+08"
+    assert (
+        f"warning: left out 1 run stopped before 90% of its planned length ({told}; e.g. {example} at 0.5): a "
+        "checkpoint before the learning rate has decayed is no finished run" in notes(runs)
+    )
+    assert "(--checkpoints all keeps every checkpoint)" in notes(runs)
+    assert "left out 1 run stopped early" in runs.provenance[0]["checkpoints"]["describe"]
+    assert "frac_done" not in runs.provenance[0]["ignored_columns"]
+    every = read_runs([path], checkpoints="all")
+    assert every.frame.height == 35  # every checkpoint, the stopped run's five too
+    assert "stopped" not in notes(every)
+
+
+def test_a_log_whose_every_run_stopped_early_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "log.csv", step_log(stopped=(1e8, 2e8, 4e8, 8e8)))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.message == (
+        f"{path}, column 'frac_done': every run of this per-step log stopped before 90% of its planned length "
+        "(frac_done; e.g. r1e+08 at 0.5): no finished run to fit a law on"
+    )
+    assert exc.value.hint is not None
+    assert "--checkpoints all" in exc.value.hint
+
+
+def test_a_log_whose_runs_all_finished_keeps_every_final_checkpoint(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "log.csv", step_log(stopped=()))])
+    assert runs.frame.height == 4
+    assert "stopped" not in notes(runs)
+
+
+# ---- accuracies stored as losses ----------------------------------------------------------------------------
+
+
+SIZES = (1e8, 2e8, 4e8, 8e8)
+
+
+def acc_long(*, metric: str | None = None, falling: bool = False) -> str:
+    """Two datasets, four sizes: an own loss (falling with compute) and HellaSwag accuracies (rising) under the
+    eval 'hellaswag' (``falling``: values in [0, 1] that fall, as bits per byte do)."""
+    head = "dataset,N,D,eval,loss" + (",metric" if metric is not None else "")
+    rows = [head]
+    for ds, shift in (("web", 0.0), ("code", -1.5)):
+        for i, n in enumerate(SIZES):
+            own = f"{ds},{n:g},{20 * n:g},{ds}_val,{3.2 + shift - i / 10:.3f}"
+            acc = 0.9 - i / 10 if falling else 0.3 + i / 10 + (0.02 if ds == "code" else 0.0)
+            task = f"{ds},{n:g},{20 * n:g},hellaswag,{acc:.3f}"
+            if metric is not None:
+                own, task = own + ",", task + f",{metric}"
+            rows += [own, task]
+    return "\n".join(rows) + "\n"
+
+
+def test_accuracies_stored_as_a_long_tables_losses_are_refused_with_the_evidence_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "acc.csv", acc_long())
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.message == (
+        f"{path}, column 'eval': eval 'hellaswag': values 0.3–0.62, rising with compute (rank correlation 1.00 "
+        "with C within each dataset): an accuracy read as a loss?"
+    )
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith("give a metric column: accuracy on the accuracies' rows")
+    assert exc.value.hint.endswith("or leave them out: --where 'eval!=hellaswag'")
+    as_accuracy = read_runs([write(tmp_path / "m.csv", acc_long(metric="accuracy"))])
+    assert as_accuracy.accuracy is not None
+    assert as_accuracy.accuracy.height == 8
+    said = read_runs([write(tmp_path / "l.csv", acc_long(metric="loss"))])  # the metric column says loss
+    assert sorted(set(said.frame["eval"].to_list())) == ["code_val", "hellaswag", "web_val"]
+    assert "accuracy" not in notes(said)
+    falling = read_runs([write(tmp_path / "f.csv", acc_long(falling=True))])  # in [0, 1] but falling: a loss
+    assert falling.frame.filter(falling.frame["eval"] == "hellaswag").height == 8
+
+
+def acc_wide(*, rising: bool = True) -> str:
+    rows = ["run_id,dataset,N,D,web_val,hellaswag_loss,hellaswag"]
+    for i, n in enumerate(SIZES):
+        acc = 0.3 + i / 10 if rising else 0.55 - i / 100
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.2 - i / 10:.3f},{4.3 - i / 10:.3f},{acc:.3f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_wide_column_of_accuracies_beside_its_tasks_loss_is_refused_and_read_as_accuracies_when_named(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "w.csv", acc_wide(rising=False))  # flat, but beside hellaswag_loss
+    with pytest.raises(InputError) as exc:
+        read_runs([path], wide=True)
+    assert exc.value.message == (
+        f"{path}, column 'hellaswag': values 0.52–0.55, beside its task's loss 'hellaswag_loss': an accuracy "
+        "detected as a loss column?"
+    )
+    assert exc.value.hint == (
+        "read it as an accuracy: --accuracy-columns 'hellaswag'; or, if it holds losses, name the loss columns: "
+        "--loss-columns GLOB"
+    )
+    runs = read_runs([path], wide=True, accuracy_columns="hellaswag")
+    assert runs.accuracy is not None
+    assert runs.accuracy["accuracy"].to_list() == pytest.approx([0.55, 0.54, 0.53, 0.52])
+    assert sorted(set(runs.frame["eval"].to_list())) == ["hellaswag_loss", "web_val"]
+    insisted = read_runs([write(tmp_path / "r.csv", acc_wide())], wide=True, loss_columns="*")
+    assert "warning: column 'hellaswag' (eval 'hellaswag', taken by --loss-columns): values 0.3–0.6" in notes(
+        insisted
+    )
+    assert "an accuracy? It is fitted as a loss" in notes(insisted)
+
+
+def test_accuracy_columns_take_alternatives() -> None:
+    from l2l.io.values import _glob_regex
+
+    rx = _glob_regex("hellaswag|mmlu")
+    assert [c for c in ("hellaswag", "mmlu", "hellaswag_loss", "mmlu2") if rx.match(c)] == [
+        "hellaswag",
+        "mmlu",
+    ]
+    assert _glob_regex("eval/*/acc").match("eval/quiz/acc") is not None
+
+
+# ---- a per-step log whose runs all end at one token count ------------------------------------------------------
+
+
+def test_a_log_whose_runs_all_end_at_one_token_count_points_to_every_checkpoint(tmp_path: Path) -> None:
+    rows = ["run_id,dataset,N,D,eval,loss,step"]
+    for n in SIZES:  # Pythia: every size to 300B tokens, checkpoints at every tenth
+        rows += [
+            f"p{n:g},pile,{n:g},{3e10 * k:g},pile_val,{3.0 - n / 1e9 - k / 20:.3f},{k * 100}"
+            for k in range(1, 11)
+        ]
+    path = write(tmp_path / "pythia.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path])
+    assert set(runs.frame["D"].to_list()) == {3e11}
+    assert (
+        "warning: every run of dataset 'pile' ends at D = 300B: a law needs 3 token counts or more, so fitting "
+        "one is refused; D is the tokens seen, so l2l ingest --checkpoints all keeps every checkpoint"
+        in notes(runs)
+    )
+    assert "token counts" not in notes(read_runs([path], checkpoints="all"))
+    assert "token counts" not in notes(read_runs([write(tmp_path / "s.csv", step_log(stopped=()))]))
