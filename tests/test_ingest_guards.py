@@ -336,3 +336,23 @@ def test_a_log_whose_runs_all_end_at_one_token_count_points_to_every_checkpoint(
     )
     assert "token counts" not in notes(read_runs([path], checkpoints="all"))
     assert "token counts" not in notes(read_runs([write(tmp_path / "s.csv", step_log(stopped=()))]))
+
+
+def test_best_of_breaks_a_tie_the_same_way_whatever_the_row_order(tmp_path: Path) -> None:
+    """Two learning rates with the same loss at one (N, D): ``--best-of`` kept either from one ingest to the next
+    (the (Mis)Fitting log: another run id each time, the same losses, another workspace digest)."""
+    from l2l.io.tables import read_runs
+
+    rows = []
+    for n, d in ((1e8, 2e9), (2e8, 4e9), (4e8, 8e9)):
+        for lr, bump in ((0.001, 0.0), (0.002, 0.0), (0.004, 0.05)):  # 0.001 and 0.002 tie
+            rows.append(f"web,{n:g},{d:g},web_val,{3.0 - n / 1e9 + bump},{lr},m{n:g}-lr{lr}")
+    kept = set()
+    for order in (rows, rows[::-1]):
+        path = tmp_path / f"lr{len(kept)}.csv"
+        path.write_text("dataset,N,D,eval,loss,lr,run_id\n" + "\n".join(order) + "\n")
+        runs = read_runs([path], best_of="lr")
+        kept.add((tuple(runs.frame.sort("N").get_column("run_id")), runs.digest))
+    assert len(kept) == 1
+    ((ids, _),) = kept
+    assert all(i.endswith("-lr0.001") for i in ids)

@@ -169,7 +169,10 @@ def _best_of(frame: pl.DataFrame, col: str, own: Mapping[str, str]) -> tuple[pl.
             pl.when(pl.col("_own_known")).then(pl.col("_by_own")).otherwise(pl.col("_mean")).alias("_score")
         )
     )
-    best = score.sort("_score", nulls_last=True).group_by(cell, maintain_order=True).first()
+    # ties (two learning rates with the same loss) go to the smaller value: the group_by above hands its rows out
+    # in no fixed order, and the (Mis)Fitting log's tied cells kept another run (another run id, the same loss,
+    # another workspace digest: every cache missed) from one ingest to the next
+    best = score.sort(["_score", col], nulls_last=True).group_by(cell, maintain_order=True).first()
     chosen = best.filter(pl.col("_choices") > 1)
     by_own = int(chosen.get_column("_own_known").sum())
     kept = frame.join(best.select(*cell, col), on=[*cell, col], how="semi", nulls_equal=True)
