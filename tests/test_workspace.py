@@ -61,6 +61,25 @@ def test_load_without_workspace_says_what_to_do(ws_path: Path) -> None:
     assert info.value.hint == "run `l2l ingest FILE` first"
 
 
+def test_a_folder_inside_a_workspace_is_refused_and_the_workspace_left_whole(
+    good: Path, ws_path: Path, snap: Any
+) -> None:
+    """A generation's folder looks like a workspace of layout 1: ``-w ws/gen-000001`` said "written by an older
+    l2l; re-create it with l2l ingest", and that ingest destroyed the live workspace around it (a probe)."""
+    ws = Workspace.locate(None)
+    runs = read_runs([good / "long.csv"])
+    ws.save(runs)
+    before = snap(ws_path)
+    for inner in (ws_path / "gen-000001", ws_path / "artifacts" / "new"):
+        with pytest.raises(WorkspaceError, match="lies inside the l2l workspace") as info:
+            Workspace(inner).load()
+        assert info.value.hint == f"use the workspace itself: -w {ws_path.resolve()}"
+        with pytest.raises(WorkspaceError, match="lies inside the l2l workspace"):
+            Workspace(inner).save(runs)
+    assert snap(ws_path) == before
+    assert ws.load().digest == runs.digest
+
+
 def test_load_detects_a_tampered_workspace(good: Path, ws_path: Path) -> None:
     ws = Workspace.locate(None)
     ws.save(read_runs([good / "long.csv"]))

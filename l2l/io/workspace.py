@@ -255,7 +255,26 @@ class Workspace:
                 f"workspace {self._shown()} is damaged: {self.POINTER} is not l2l's", hint=_RECREATE
             ) from None
 
+    def _enclosing(self) -> Path | None:
+        """The l2l workspace this path lies inside (a generation's folder, its artifacts, or any folder below
+        one), or None."""
+        try:
+            parents = self.root.resolve().parents
+        except (OSError, RuntimeError):
+            return None
+        return next((p for p in parents if (p / self.MARKER).is_file()), None)
+
+    def _inside_error(self, outer: Path) -> WorkspaceError:
+        # a generation's folder looks like a workspace of layout 1 (config.json and runs.parquet), and ingest
+        # "re-created" it as that error's hint said: the live workspace around it was destroyed (a probe)
+        return WorkspaceError(
+            f"{self._shown()} lies inside the l2l workspace {outer}: its folders are that workspace's own",
+            hint=f"use the workspace itself: -w {outer}",
+        )
+
     def _no_workspace(self) -> WorkspaceError:
+        if not self.marker_path.is_file() and (outer := self._enclosing()) is not None:
+            return self._inside_error(outer)
         if not self.marker_path.is_file() and self._is_legacy():
             return WorkspaceError(
                 f"workspace {self._shown()} was written by an older l2l (layout 1; this l2l {__version__} "
@@ -445,6 +464,8 @@ class Workspace:
                 f"the workspace path {self._shown()} is a file, not a directory",
                 hint="choose another --workspace (default ./.l2l)",
             )
+        if not self.marker_path.is_file() and (outer := self._enclosing()) is not None:
+            raise self._inside_error(outer)
         created = False
         if root.is_dir():
             if not self.marker_path.is_file() and not self._is_legacy():
