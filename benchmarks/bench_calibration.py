@@ -15,7 +15,7 @@ sweep → extrapolation), ``porian`` (the public Porian et al. table, its larges
 synthetic table of ``l2l.testing``, Eq. 3 truth, seeds), ``eq1`` (the same shape from Eq. 1 laws), ``wide`` (the
 W&B-style export of ``l2l.testing.shapes``, Eq. 1 truth, four budgets), ``ladder`` (its per-step ladder: one
 data mix, task losses and bits-per-byte, two large targets), ``shared`` (its shared-eval table: three datasets on
-one validation mix).
+one validation mix), ``imbalanced`` (a dataset of 200 runs at irregular budgets beside one of 20).
 Intervals are 90 % unless --level says otherwise. Methods compared, per kind of prediction:
 - ``bootstrap``: the bootstrap alone (parameter uncertainty: what ``predict --bootstrap`` gives today);
 - ``backtest``: the backtest-learned error model alone (bias-corrected estimate, conformal spread);
@@ -534,7 +534,8 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         # so the largest 1, 2, ..., 6 budgets are held out in turn (six backtests, 21 predictions, overlapping)
         runs = read_runs([args.public + "/misfitting_li2025.csv"], best_of="peak_lr")
         out += [(f"misfitting top {k}", runs, None, k) for k in range(1, 7)]
-    for seed in range(args.seeds if args.table in ("eq3", "eq1", "far", "wide", "ladder", "shared") else 0):
+    tables = ("eq3", "eq1", "far", "wide", "ladder", "shared", "imbalanced")
+    for seed in range(args.seeds if args.table in tables else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
             write_csv(synthetic_runs(SyntheticSpec(seed=seed, noise=args.noise)), str(path))
@@ -555,10 +556,11 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         elif args.table == "eq1":
             write_csv(_eq1_runs(seed, args.noise), str(path))
             out.append((f"eq1 seed {seed}", read_runs([path]), "extrapolation", None))
-        elif args.table in ("ladder", "shared"):
-            from l2l.testing.shapes import per_step_ladder, shared_eval
+        elif args.table in ("ladder", "shared", "imbalanced"):
+            from l2l.testing.shapes import imbalanced, per_step_ladder, shared_eval
 
-            shape = (per_step_ladder if args.table == "ladder" else shared_eval)(seed)
+            make = {"ladder": per_step_ladder, "shared": shared_eval, "imbalanced": imbalanced}[args.table]
+            shape = make(seed)
             shape.write(str(path))
             out.append((f"{args.table} seed {seed}", read_runs([path]), shape.holdout_split, None))
         else:
@@ -678,7 +680,18 @@ def main() -> None:
     ap.add_argument("what", choices=("synthetic", "paper", "timing", "heldout"))
     ap.add_argument(
         "--table",
-        choices=("paper", "porian", "misfitting", "eq3", "eq1", "far", "wide", "ladder", "shared"),
+        choices=(
+            "paper",
+            "porian",
+            "misfitting",
+            "eq3",
+            "eq1",
+            "far",
+            "wide",
+            "ladder",
+            "shared",
+            "imbalanced",
+        ),
         default="paper",
     )
     here = Path(__file__).resolve().parent.parent

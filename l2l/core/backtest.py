@@ -51,6 +51,12 @@ __all__ = [
 MIN_FIT_BUDGETS = 3
 # At most this many cutoffs (the largest ones): more fits cost time and reach smaller, less relevant sweeps.
 MAX_CUTOFFS = 5
+# Where budgets are dense (more candidates than MAX_CUTOFFS), consecutive cutoffs, and the largest cutoff and the
+# largest budget, are at least this far apart in compute: a probe's table of 147 distinct budgets (200 runs of one
+# dataset beside 20 of another) had its five cutoffs within 1.8x of its largest budget, backtests that barely
+# extrapolated, and the small dataset's spread scale learned from five near-zero errors (0.41): its 90 % intervals
+# held 21 of 32 truths.
+CUTOFF_SPACING = 1.5
 
 FitFn = Callable[[Array, Array, Array], LawFit]
 
@@ -132,12 +138,26 @@ class Backtest:
 
 def backtest_cutoffs(sweeps: Mapping[str, Sweep], min_fit_budgets: int = MIN_FIT_BUDGETS) -> list[float]:
     """Cutoff budgets to backtest at: every budget below the largest with at least ``min_fit_budgets`` budgets at
-    or below it, the largest ``MAX_CUTOFFS`` of them."""
+    or below it, the largest ``MAX_CUTOFFS`` of them. Where there are more candidates than that (budgets that are
+    not a grid: irregular sizes and token counts), each cutoff lies at least ``CUTOFF_SPACING`` below the next
+    budget up that was taken (the largest budget first), so that the backtests reach as a prediction does."""
     all_c = budgets(np.concatenate([s.C for s in sweeps.values()]))
     if len(all_c) < 2:
         return []
     cands = [float(c) for k, c in enumerate(all_c[:-1]) if k + 1 >= min_fit_budgets]
-    return cands[-MAX_CUTOFFS:]
+    if len(cands) <= MAX_CUTOFFS:
+        return cands
+    picked: list[float] = []
+    above = float(all_c[-1])
+    for c in reversed(cands):
+        if c * CUTOFF_SPACING <= above * (1 + 1e-9):
+            picked.append(c)
+            above = c
+            if len(picked) == MAX_CUTOFFS:
+                break
+    if len(picked) < 2:  # a dense grid over less than CUTOFF_SPACING²: the largest candidates, as before
+        return cands[-MAX_CUTOFFS:]
+    return sorted(picked)
 
 
 _Single = tuple[float, float, BacktestResidual]  # (prediction, in-sample resid sd, the error record)
