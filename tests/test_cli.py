@@ -479,6 +479,20 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "naming the accuracy columns needs a wide table",
         ),
         (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
+        (
+            ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--bootstrap", "10"],
+            "--bootstrap: does not apply with --law",
+        ),
+        (
+            ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--form", "kaplan"],
+            "--form: does not apply with --law",
+        ),
+        (
+            ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--split", "sweep"],
+            "--split: does not apply with --law",
+        ),
+        (["fit-law", "--save", ""], "--save: an empty file name; give --save FILE.json, or --save alone"),
+        (["fit-law", "--save="], "--save: an empty file name"),
         (["predict", "-d", "alpha"], "give the model size N"),
         (["predict", "--N", "1e9"], "name the dataset whose law predicts"),
         (["rank", "--C", "1e21"], "name at least one target eval"),
