@@ -329,3 +329,47 @@ def test_each_held_out_checkpoint_is_scored_against_its_own_loss(
     assert {p.D for p in ev.predictions} == set(held["D"]) | set(halfway["D"])
     for p in ev.predictions:
         assert p.actual == truth[(p.tgt, p.eval, p.D)]
+
+
+@pytest.mark.parametrize("name", ["test", "holdout", "held_out", "eval"])
+def test_a_split_named_as_held_out_is_pointed_at_when_no_holdout_was_given(tmp_path: Any, name: str) -> None:
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+    from l2l.workflows.evaluate import plan_holdout
+
+    rows = [
+        r | {"split": name if r["split"] == "extrapolation" else r["split"]}
+        for r in synthetic_runs(SyntheticSpec())
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    runs = read_runs([path])
+    (note,) = plan_holdout(runs).notes
+    assert note.startswith(
+        f"the table has a split named '{name}', which sounds held out, but no --holdout was given"
+    )
+    assert f"--holdout split={name} holds them out instead" in note
+    assert plan_holdout(runs, holdout_split=name).notes == ()
+    assert plan_holdout(runs, holdout_top_compute=1).notes == ()
+
+
+def test_the_default_extrapolation_split_and_a_sweep_get_no_held_out_note(shared_offset: Any) -> None:
+    from l2l.workflows.evaluate import plan_holdout
+
+    assert plan_holdout(shared_offset).notes == ()
+
+
+def test_evaluate_carries_the_held_out_split_note_in_its_notes(tmp_path: Any) -> None:
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+
+    rows = [
+        r | {"split": "test" if r["split"] == "extrapolation" else r["split"]}
+        for r in synthetic_runs(SyntheticSpec(noise=0.0))
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    ev = evaluate(read_runs([path]), workers=1, level=None)
+    assert ev.holdout.startswith("top 1 compute budget(s)")
+    assert any("--holdout split=test" in n for n in ev.notes)
+    assert any("--holdout split=test" in n for n in ev.to_dict()["notes"])
