@@ -373,3 +373,32 @@ def test_evaluate_carries_the_held_out_split_note_in_its_notes(tmp_path: Any) ->
     assert ev.holdout.startswith("top 1 compute budget(s)")
     assert any("--holdout split=test" in n for n in ev.notes)
     assert any("--holdout split=test" in n for n in ev.to_dict()["notes"])
+
+
+def test_test_evals_measured_only_on_their_own_dataset_say_why_there_is_no_train_to_test_row(
+    tmp_path: Any,
+) -> None:
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+
+    rows = [
+        r
+        for r in synthetic_runs(SyntheticSpec(noise=0.0))
+        if not r["eval"].endswith("_val") or r["eval"] == f"{r['dataset']}_val"
+    ]
+    rows += [
+        r | {"eval": "c4_val", "loss": r["loss"] + 0.1} for r in rows if r["eval"] == f"{r['dataset']}_val"
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    runs = read_runs([path])
+    ev = evaluate(runs, workers=1, level=None)
+    assert not any(p.setting == "train-to-test" for p in ev.predictions)
+    (note,) = [n for n in ev.notes if n.startswith("no train-to-test row")]
+    assert (
+        "no test eval (alpha_val, beta_val, gamma_val) is measured on the held-out runs of a dataset" in note
+    )
+    assert note.endswith("measured on several datasets: c4_val (--test c4_val)")
+    shared = evaluate(runs, test=["c4_val"], workers=1, level=None)
+    assert any(p.setting == "train-to-test" for p in shared.predictions)
+    assert not any(n.startswith("no train-to-test row") for n in shared.notes)

@@ -575,6 +575,33 @@ class _Independent:
         return self.values[key]
 
 
+def no_test_note(plan: HoldoutPlan, preds: Sequence[HeldOutPrediction]) -> str | None:
+    """Why the evaluation lists test evals but has no train-to-test prediction, when it does: a test eval counts
+    only on a dataset whose own eval it is not, and a probe's table whose test evals (the datasets' own) were each
+    measured on their own dataset alone printed no train-to-test row and no word of why. Names the evals the
+    held-out runs of several datasets share, for ``--test``."""
+    if not plan.test_evals or any(p.setting == "train-to-test" for p in preds):
+        return None
+    measured = {p1: set(evals_measured(plan.hidden, p1)) for p1 in plan.datasets}
+    shown = ", ".join(plan.test_evals[:4]) + (", …" if len(plan.test_evals) > 4 else "")
+    own = set(plan.own_eval.values())
+    shared = [
+        ev
+        for ev in dict.fromkeys(ev for p1 in plan.datasets for ev in sorted(measured[p1]))
+        if ev not in own
+        and ev not in plan.downstream_evals
+        and ev not in plan.test_evals
+        and sum(ev in m for m in measured.values()) >= 2
+    ]
+    why = (
+        f"no train-to-test row: no test eval ({shown}) is measured on the held-out runs of a dataset whose own eval "
+        "it is not (a test eval is scored on the other datasets)"
+    )
+    if shared:
+        why += f"; measured on several datasets: {', '.join(shared)} (--test {shared[0]})"
+    return why
+
+
 def _pair_step(
     plan: HoldoutPlan, independent: _Independent, translations: _Translations, p0: str, p1: str, rtol: float
 ) -> list[HeldOutPrediction]:
@@ -840,6 +867,8 @@ def evaluate(
     require_some_made(preds)
     skipped = sum(1 for p in preds if p.skips)
     notes = list(plan.notes)
+    if (no_test := no_test_note(plan, preds)) is not None:
+        notes.append(no_test)
     if skipped:
         # the reasons, most common first: a table whose datasets share no fitting (N, D) printed dashes and "no
         # held-out prediction could be scored" with no word of why (a probe's two size grids)
