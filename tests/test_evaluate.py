@@ -384,7 +384,7 @@ def test_test_evals_measured_only_on_their_own_dataset_say_why_there_is_no_train
     rows = [
         r
         for r in synthetic_runs(SyntheticSpec(noise=0.0))
-        if not r["eval"].endswith("_val") or r["eval"] == f"{r['dataset']}_val"
+        if not str(r["eval"]).endswith("_val") or r["eval"] == f"{r['dataset']}_val"
     ]
     rows += [
         r | {"eval": "c4_val", "loss": r["loss"] + 0.1} for r in rows if r["eval"] == f"{r['dataset']}_val"
