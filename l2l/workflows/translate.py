@@ -492,13 +492,13 @@ def _shared_kind(runs: Runs, specs: Sequence[PairSpec], kind: Kind) -> Kind:
 
 
 def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
-    """Target datasets: those named, or every other dataset (all of them, or none named). The source itself is
-    refused when named: its translation onto itself is the identity."""
+    """Target datasets: those named, or every other dataset (all of them, or none named). The source itself only
+    when named beside others (its translation onto itself is the identity); named alone it is refused."""
     named = [t for t in tgts or () if t != ALL]
     chosen = runs.resolve_datasets(tgts)
-    if named and src in runs.resolve_datasets(named):
-        # `translate --src web --target web` printed the identity (K = κ = 1) and exit 0, which `predict --via`
-        # refuses for the same pair
+    if named and set(runs.resolve_datasets(named)) == {src}:
+        # `translate --src web --target web` printed the identity (K = κ = 1) alone and exit 0, which `predict
+        # --via` refuses for the same pair (beside other targets it stays: a figure's diagonal panel)
         raise UsageError(
             f"{src} is the source; a target must be another dataset (its translation onto itself is the identity)",
             hint=f"for {src}'s own loss against its other evals: --kind train-test",
