@@ -266,10 +266,10 @@ def test_translate_and_predict_via(ingested: Any) -> None:
     for row in rows:
         for key in ("src", "tgt", "eval", "kind", "K", "kappa", "E0", "E1", "n_pairs"):
             assert key in row
-    itself = _json(
-        ingested("translate", "--src", "alpha", "--tgt", "alpha", "--split", "sweep", "--format", "json")
-    )
-    assert_allclose([itself["rows"][0]["K"], itself["rows"][0]["kappa"]], [1.0, 1.0], rtol=1e-9)
+    # named onto itself: refused as `predict --via` refuses the self-pair (it was an identity row, exit 0)
+    itself = ingested("translate", "--src", "alpha", "--tgt", "alpha", "--split", "sweep", "--format", "json")
+    assert itself.exit_code == 2
+    assert itself.stderr.startswith("Error: alpha is the source; a target must be another dataset")
     by_run = _json(
         ingested(
             "translate",
@@ -479,6 +479,28 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "naming the accuracy columns needs a wide table",
         ),
         (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
+        (
+            ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--bootstrap", "10"],
+            "--bootstrap: does not apply with --law",
+        ),
+        (
+            ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--form", "kaplan"],
+            "--form: does not apply with --law",
+        ),
+        (
+            ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--split", "sweep"],
+            "--split: does not apply with --law",
+        ),
+        (["fit-law", "--save", ""], "--save: an empty file name; give --save FILE.json, or --save alone"),
+        (["fit-law", "--save="], "--save: an empty file name"),
+        (
+            ["translate", "--src", "alpha", "--target", "alpha"],
+            "alpha is the source; a target must be another",
+        ),
+        (
+            ["predict", "--via", "alpha", "--src-loss", "50", "--target", "beta"],
+            "the source loss 50 lies far above every alpha run's alpha_val loss",
+        ),
         (["predict", "-d", "alpha"], "give the model size N"),
         (["predict", "--N", "1e9"], "name the dataset whose law predicts"),
         (["rank", "--C", "1e21"], "name at least one target eval"),

@@ -329,3 +329,76 @@ def test_each_held_out_checkpoint_is_scored_against_its_own_loss(
     assert {p.D for p in ev.predictions} == set(held["D"]) | set(halfway["D"])
     for p in ev.predictions:
         assert p.actual == truth[(p.tgt, p.eval, p.D)]
+
+
+@pytest.mark.parametrize("name", ["test", "holdout", "held_out", "eval"])
+def test_a_split_named_as_held_out_is_pointed_at_when_no_holdout_was_given(tmp_path: Any, name: str) -> None:
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+    from l2l.workflows.evaluate import plan_holdout
+
+    rows = [
+        r | {"split": name if r["split"] == "extrapolation" else r["split"]}
+        for r in synthetic_runs(SyntheticSpec())
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    runs = read_runs([path])
+    (note,) = plan_holdout(runs).notes
+    assert note.startswith(
+        f"the table has a split named '{name}', which sounds held out, but no --holdout was given"
+    )
+    assert f"--holdout split={name} holds them out instead" in note
+    assert plan_holdout(runs, holdout_split=name).notes == ()
+    assert plan_holdout(runs, holdout_top_compute=1).notes == ()
+
+
+def test_the_default_extrapolation_split_and_a_sweep_get_no_held_out_note(shared_offset: Any) -> None:
+    from l2l.workflows.evaluate import plan_holdout
+
+    assert plan_holdout(shared_offset).notes == ()
+
+
+def test_evaluate_carries_the_held_out_split_note_in_its_notes(tmp_path: Any) -> None:
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+
+    rows = [
+        r | {"split": "test" if r["split"] == "extrapolation" else r["split"]}
+        for r in synthetic_runs(SyntheticSpec(noise=0.0))
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    ev = evaluate(read_runs([path]), workers=1, level=None)
+    assert ev.holdout.startswith("top 1 compute budget(s)")
+    assert any("--holdout split=test" in n for n in ev.notes)
+    assert any("--holdout split=test" in n for n in ev.to_dict()["notes"])
+
+
+def test_test_evals_measured_only_on_their_own_dataset_say_why_there_is_no_train_to_test_row(
+    tmp_path: Any,
+) -> None:
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+
+    rows = [
+        r
+        for r in synthetic_runs(SyntheticSpec(noise=0.0))
+        if not str(r["eval"]).endswith("_val") or r["eval"] == f"{r['dataset']}_val"
+    ]
+    rows += [
+        r | {"eval": "c4_val", "loss": r["loss"] + 0.1} for r in rows if r["eval"] == f"{r['dataset']}_val"
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    runs = read_runs([path])
+    ev = evaluate(runs, workers=1, level=None)
+    assert not any(p.setting == "train-to-test" for p in ev.predictions)
+    (note,) = [n for n in ev.notes if n.startswith("no train-to-test row")]
+    assert (
+        "no test eval (alpha_val, beta_val, gamma_val) is measured on the held-out runs of a dataset" in note
+    )
+    assert note.endswith("measured on several datasets: c4_val (--test c4_val)")
+    shared = evaluate(runs, test=["c4_val"], workers=1, level=None)
+    assert any(p.setting == "train-to-test" for p in shared.predictions)
+    assert not any(n.startswith("no train-to-test row") for n in shared.notes)

@@ -64,13 +64,29 @@ def test_the_law_file_prediction_report_warns_when_the_reach_is_unknown(doc: dic
         ({"E": 1.7}, "E=1.7 disagrees with the law's theta"),
         (
             {"bootstrap_theta": [[1.0]]},
-            "bootstrap_theta must be a list of draws of 5 parameters each, got shape",
+            "field 'bootstrap_theta': expected a list of draws of 5 numbers each for Eq. 3 (l2l)",
         ),
         (
             {"bootstrap_theta": [[1.0, 2.0, None, 0.3, 0.4]]},
-            "bootstrap_theta holds a value that is not a finite",
+            "field 'bootstrap_theta': holds a value that is not a finite number",
         ),
-        ({"eval": 5}, "eval must be a string, got 5"),
+        ({"eval": 5}, "field 'eval': expected a string, got 5"),
+        (
+            {"theta": [1.0, 2.0, 0.5, 0.3, 0.4, 1.0]},
+            "field 'theta': expected 5 numbers for Eq. 3 (l2l), got 6",
+        ),
+        ({"theta": {"a": 1}}, "field 'theta': expected a list of 5 numbers for Eq. 3 (l2l), got an object"),
+        (
+            {"theta": [1.0, 2.0, 0.5, "abc", 0.4]},
+            "field 'theta': expected 5 finite numbers for Eq. 3 (l2l), got the string 'abc'",
+        ),
+        (
+            {"bootstrap_theta": [[1, 2], "x"]},
+            "field 'bootstrap_theta': expected a list of draws of 5 numbers each",
+        ),
+        ({"own": "yes"}, "field 'own': expected true or false, got the string 'yes'"),
+        ({"form": "bogus"}, "field 'form': expected one of l2l, chinchilla, kaplan, got the string 'bogus'"),
+        ({"n_points": "20"}, "field 'n_points': expected a whole number, got the string '20'"),
     ],
 )
 def test_a_bad_field_is_refused_naming_the_law_and_the_field(
@@ -86,3 +102,74 @@ def test_a_bad_field_is_refused_naming_the_law_and_the_field(
 def test_a_disagreeing_readable_parameter_says_that_theta_is_the_law(doc: dict[str, Any]) -> None:
     with pytest.raises(InputError, match="theta is the law"):
         law_file_from_dict(_edited(doc, alpha=0.123), "laws.json")
+
+
+def test_a_law_whose_form_was_edited_against_its_equation_is_refused_naming_both_fields(
+    doc: dict[str, Any],
+) -> None:
+    with pytest.raises(InputError) as err:
+        law_file_from_dict(_edited(doc, form="chinchilla"), "laws.json")
+    text = str(err.value)
+    assert text.startswith("laws.json: law 1 (alpha/")
+    assert (
+        "field 'form' says chinchilla (E + A/N^α + B/D^β) but field 'equation' says E + ((A/N)^(α/β) + B/D)^β"
+        in text
+    )
+
+
+def test_a_file_whose_form_disagrees_with_its_equation_or_its_laws_is_refused(doc: dict[str, Any]) -> None:
+    bad = copy.deepcopy(doc) | {"form": "chinchilla"}
+    with pytest.raises(InputError, match="field 'form' says chinchilla but field 'equation' says"):
+        law_file_from_dict(bad, "laws.json")
+    bad["equation"] = "E + A/N^α + B/D^β"
+    with pytest.raises(InputError, match="field 'form' says every law is chinchilla but a law says l2l"):
+        law_file_from_dict(bad, "laws.json")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "format_version",
+            "1",
+            "laws.json: field 'format_version': expected the number 1, got the string '1'",
+        ),
+        ("format_version", None, "laws.json: field 'format_version': expected the number 1, got null"),
+        ("created", 5, "laws.json: field 'created': expected a string, got 5"),
+        ("laws", {"x": 1}, "laws.json: field 'laws': expected a list of laws, got an object"),
+    ],
+)
+def test_a_bad_file_field_is_refused_naming_the_field(
+    doc: dict[str, Any], field: str, value: Any, message: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        law_file_from_dict(copy.deepcopy(doc) | {field: value}, "laws.json")
+    assert str(err.value) == message
+
+
+def test_a_target_below_the_fitted_runs_is_extrapolated_and_a_far_loss_is_warned(doc: dict[str, Any]) -> None:
+    from l2l.output.reports.laws import law_file_predictions_report
+
+    lf = law_file_from_dict(doc, "laws.json")
+    n_lo = lf.ranges[("alpha", lf.laws[0].eval)]["N"][0]
+    (pred,) = predict_from_laws(lf, N=[n_lo / 20], D=[1e7])
+    row = pred.to_dict()
+    assert row["extrapolated"] is True
+    assert any("N 20×" in n and "below the smallest fitted" in n for n in row["notes"])
+    assert any("lies far outside the losses the law was fitted on" in n for n in row["notes"])
+    assert row["status"] == "poor"
+    assert row["notes"] == row["warnings"]
+    notes = law_file_predictions_report([pred], source="laws.json").notes
+    assert any(n.startswith("warning: alpha/") and "below the smallest fitted" in n for n in notes)
+    assert not any("beyond the runs" in n for n in notes)
+
+
+def test_law_file_rows_say_they_are_not_calibrated_and_why_there_is_no_interval(doc: dict[str, Any]) -> None:
+    (pred,) = predict_from_laws(law_file_from_dict(doc, "laws.json"), N=[3.3e8], D=[1e10])
+    row = pred.to_dict()
+    assert row["calibrated"] is False
+    assert row["lower_bound_only"] is False
+    assert row["loss_lo"] is None
+    assert row["reason"].startswith("not calibrated: a law file holds no runs to backtest the law against")
+    assert "no interval: the law file holds no bootstrap draws" in row["reason"]
+    assert row["status"] == "ok"

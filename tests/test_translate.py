@@ -281,3 +281,78 @@ def test_via_all_leaves_out_a_source_it_cannot_translate_and_says_why(run: Any, 
         "only 1 pairs of runs to relate" in result.stdout or "only 0 pairs of runs to relate" in result.stdout
     )
     assert "alpha → beta" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return runs_from_spec(tmp_path_factory.mktemp("small"), SyntheticSpec(noise=0.0))
+
+
+@pytest.mark.parametrize("x", [50.0, 13.5])
+def test_a_source_loss_far_above_every_source_run_is_refused_with_the_largest(
+    small_runs: Any, x: float
+) -> None:
+    from l2l.base.errors import UsageError
+    from l2l.workflows.via import predict_sources
+
+    top = float(
+        small_runs.frame.filter((pl.col("dataset") == "alpha") & (pl.col("eval") == "alpha_val"))[
+            "loss"
+        ].max()
+    )
+    with pytest.raises(UsageError) as err:
+        predict_sources(small_runs, via=["alpha"], tgt="beta", src_loss=x)
+    assert str(err.value).startswith(
+        f"the source loss {x:g} lies far above every alpha run's alpha_val loss (largest {top:.4g}, and above 13 nats)"
+    )
+
+
+def test_a_source_loss_twice_the_largest_source_loss_is_refused_and_below_it_is_not(small_runs: Any) -> None:
+    from l2l.base.errors import UsageError
+    from l2l.workflows.via import predict_sources
+
+    top = float(
+        small_runs.frame.filter((pl.col("dataset") == "alpha") & (pl.col("eval") == "alpha_val"))[
+            "loss"
+        ].max()
+    )
+    with pytest.raises(
+        UsageError, match=r"lies far above every alpha run's alpha_val loss \(largest [0-9.]+\)"
+    ):
+        predict_sources(small_runs, via=["alpha"], tgt="beta", src_loss=2.05 * top)
+    assert predict_sources(small_runs, via=["alpha"], tgt="beta", src_loss=1.2 * top).result.estimate > 0
+
+
+def test_translating_a_dataset_onto_itself_is_refused_as_predict_via_refuses_it(small_runs: Any) -> None:
+    from l2l.base.errors import UsageError
+
+    with pytest.raises(UsageError, match="alpha is the source; a target must be another dataset"):
+        translate(small_runs, src="alpha", tgts=["alpha"])
+    beside = translate(small_runs, src="alpha", tgts=["beta", "alpha"])  # a figure's diagonal panel
+    assert [r.tgt for r in beside] == ["beta", "alpha"]
+    assert [r.tgt for r in translate(small_runs, src="alpha", tgts=["all"])] == ["beta", "gamma"]
+
+
+def test_an_ambiguous_run_for_several_sources_hints_at_a_run_not_a_source_loss(small_runs: Any) -> None:
+    from l2l.workflows.translate import find_run
+
+    frame = small_runs.frame.with_columns(
+        pl.when(pl.col("run_id").is_in(["m000", "m001"]))
+        .then(pl.lit("dup"))
+        .otherwise(pl.col("run_id"))
+        .alias("run_id")
+    )
+    with pytest.raises(SelectionError) as one:
+        find_run(_with_frame(small_runs, frame), "dup", "alpha")
+    assert one.value.hint == "give the source loss itself with --src-loss"
+    with pytest.raises(SelectionError) as several:
+        find_run(_with_frame(small_runs, frame), "dup", None, several=True)
+    assert several.value.hint is not None
+    assert several.value.hint.startswith("name a run id of one configuration")
+    assert "--src-loss works with one --via SOURCE" in several.value.hint
+
+
+def _with_frame(runs: Any, frame: pl.DataFrame) -> Any:
+    from dataclasses import replace
+
+    return replace(runs, frame=frame)

@@ -290,6 +290,30 @@ def predict(
 
         if table is not None:
             shell.fail_usage("--law", "predicts from the law file alone; drop TABLE")
+        # a law file's laws are fitted already: an option of fitting or translating would be ignored silently
+        given = {
+            "--form": form != "auto",
+            "--split": split is not None,
+            "--objective": objective != "huber",
+            "--delta": delta != 1e-3,
+            "--thorough": thorough,
+            "--bootstrap": bootstrap != 0,
+            "--seed": seed != 0,
+            "--combine": combine != "mean",
+            "--src-loss": src_loss is not None,
+            "--from-run": from_run is not None,
+            "--target": target is not None,
+            "--input-loss": input_loss != "task",
+            "--chance": bool(chance),
+            "--ceiling": ceiling != "auto",
+            "--metric": metric is not None,
+        }
+        if not via and (wrong := [name for name, on in given.items() if on]):
+            shell.fail_usage(
+                wrong[0],
+                f"does not apply with --law: the file's laws are fitted already (its bootstrap draws, if any, give "
+                f"the interval; --level sets its level); drop {', '.join(wrong)}",
+            )
         shell.emit(law_file_predictions_report(predict_from_law_file(law, request), source=str(law)), fmt)
         return
     with shell.session(table) as s:

@@ -155,6 +155,12 @@ def _flag_or_value(name: str | None, args: list[str]) -> list[str]:
             a = _ALIASES[(name or "", opt)] + eq + val
             opt = _ALIASES[(name or "", opt)]
         rule = _FLAG_OR_VALUE.get((name or "", opt))
+        if rule and ((eq and not val.strip()) or (not eq and i + 1 < len(args) and not args[i + 1].strip())):
+            # `--save ""` was read as a TABLE named "" (a refusal about TABLE, not about the empty name)
+            raise UsageError(
+                f"{opt}: an empty file name; give {opt} FILE{rule[1]}, or {opt} alone",
+                hint=f"see `l2l {name} --help`",
+            )
         if rule and eq:
             out.append(f"{rule[0]}={val}")
         elif rule and i + 1 < len(args) and args[i + 1].lower().endswith(rule[1]):

@@ -346,6 +346,8 @@ class HoldoutPlan:
     datasets: tuple[str, ...]
     test_evals: tuple[str, ...]
     downstream_evals: tuple[str, ...]
+    #: what the plan says of itself: a split named as held out that the default holdout did not use
+    notes: tuple[str, ...] = ()
 
     def law_keys(self) -> list[tuple[str, str]]:
         """Every law the protocol can need: each dataset's own law, and its laws of the evals held out."""
@@ -388,6 +390,32 @@ class HoldoutPlan:
 
     def ordered_pairs(self) -> list[tuple[str, str]]:
         return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
+
+
+#: Split names (lower case, letters and digits only) that say their runs were held out.
+_HELD_OUT_NAMES = ("test", "holdout", "heldout", "eval", "evaluation", "extrap", "validation")
+
+
+def held_out_split_note(runs: Runs, split: str | None, top_compute: int | None, label: str) -> str | None:
+    """A note when no holdout was asked for and the table has a split whose name says its runs are held out
+    (``test``, ``holdout``, ``eval``, …) other than the one the default held out: a table that tagged its
+    held-out runs ``split=test`` was evaluated on its top budget, the ``test`` runs fitted, without a word."""
+    if split is not None or top_compute is not None:
+        return None
+    named = [
+        s
+        for s in runs.splits
+        if s != "extrapolation"
+        and (key := "".join(ch for ch in s.lower() if ch.isalnum()))
+        and any(key.startswith(w) or key.endswith(w) for w in _HELD_OUT_NAMES)
+    ]
+    if not named:
+        return None
+    shown = ", ".join(f"'{s}'" for s in named)
+    return (
+        f"the table has a split named {shown}, which sounds held out, but no --holdout was given: held out "
+        f"{label}, and the {shown} runs were fitted; --holdout split={named[0]} holds them out instead"
+    )
 
 
 def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tuple[pl.Series, str]:
@@ -436,6 +464,7 @@ def plan_holdout(
         raise SelectionError("no held-out runs: nothing to evaluate")
     test_evals = select_evals(runs.evals, test) if test else default_tests(runs) if tests_needed else []
     down_evals = select_evals(runs.evals, downstream or ["downstream/*"], required=bool(downstream))
+    note = held_out_split_note(runs, holdout_split, holdout_top_compute, label)
     return HoldoutPlan(
         train,
         hidden,
@@ -444,6 +473,7 @@ def plan_holdout(
         tuple(d for d in runs.datasets if d in runs.own_eval),
         tuple(test_evals),
         tuple(down_evals),
+        () if note is None else (note,),
     )
 
 
@@ -543,6 +573,33 @@ class _Independent:
             law = self.law(dataset, eval_name)
             self.values[key] = law if isinstance(law, FitError) else float(law.predict(N, D))
         return self.values[key]
+
+
+def no_test_note(plan: HoldoutPlan, preds: Sequence[HeldOutPrediction]) -> str | None:
+    """Why the evaluation lists test evals but has no train-to-test prediction, when it does: a test eval counts
+    only on a dataset whose own eval it is not, and a probe's table whose test evals (the datasets' own) were each
+    measured on their own dataset alone printed no train-to-test row and no word of why. Names the evals the
+    held-out runs of several datasets share, for ``--test``."""
+    if not plan.test_evals or any(p.setting == "train-to-test" for p in preds):
+        return None
+    measured = {p1: set(evals_measured(plan.hidden, p1)) for p1 in plan.datasets}
+    shown = ", ".join(plan.test_evals[:4]) + (", …" if len(plan.test_evals) > 4 else "")
+    own = set(plan.own_eval.values())
+    shared = [
+        ev
+        for ev in dict.fromkeys(ev for p1 in plan.datasets for ev in sorted(measured[p1]))
+        if ev not in own
+        and ev not in plan.downstream_evals
+        and ev not in plan.test_evals
+        and sum(ev in m for m in measured.values()) >= 2
+    ]
+    why = (
+        f"no train-to-test row: no test eval ({shown}) is measured on the held-out runs of a dataset whose own eval "
+        "it is not (a test eval is scored on the other datasets)"
+    )
+    if shared:
+        why += f"; measured on several datasets: {', '.join(shared)} (--test {shared[0]})"
+    return why
 
 
 def _pair_step(
@@ -809,7 +866,9 @@ def evaluate(
         )
     require_some_made(preds)
     skipped = sum(1 for p in preds if p.skips)
-    notes = []
+    notes = list(plan.notes)
+    if (no_test := no_test_note(plan, preds)) is not None:
+        notes.append(no_test)
     if skipped:
         # the reasons, most common first: a table whose datasets share no fitting (N, D) printed dashes and "no
         # held-out prediction could be scored" with no word of why (a probe's two size grids)

@@ -176,6 +176,118 @@ def _check_names_and_draws(fit: LawFit) -> None:
         raise ValueError("bootstrap_theta holds a value that is not a finite number")
 
 
+class _FieldError(ValueError):
+    """A field of a law record is not what a fit writes (its words name the field)."""
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _field(name: str, what: str, got: Any) -> _FieldError:
+    if isinstance(got, str):
+        shown = f"the string {got!r}"
+    elif isinstance(got, list):
+        shown = "a list"
+    elif isinstance(got, Mapping):
+        shown = "an object"
+    else:
+        shown = "null" if got is None else repr(got)
+    return _FieldError(f"field {name!r}: expected {what}, got {shown}")
+
+
+#: The type of every field a fit writes into a law record (``LawFit.to_record`` and ``law_file_dict``): a record
+#: read back is checked against it before it is rebuilt, so a bad field is named in l2l's words (not numpy's).
+_RECORD_FIELDS: dict[str, tuple[str, str, bool]] = {
+    # name: (kind, words, may be null)
+    "dataset": ("str", "a string", False),
+    "eval": ("str", "a string", False),
+    "objective": ("str", "a string", False),
+    "delta": ("number", "a number", True),
+    "objective_value": ("number", "a number", False),
+    "n_points": ("int", "a whole number", False),
+    "r2": ("number", "a number", False),
+    "rmse": ("number", "a number", False),
+    "converged": ("bool", "true or false", False),
+    "at_bounds": ("strs", "a list of strings", False),
+    "warnings": ("strs", "a list of strings", False),
+    "n_starts": ("int", "a whole number", False),
+    "min_loss": ("number", "a number", False),
+    "own": ("bool", "true or false", True),
+    "equation": ("str", "a string", True),
+    "bootstrap": ("object", "an object", True),
+}
+
+
+def _check_types(rec: Mapping[str, Any]) -> None:
+    """Every field of ``_RECORD_FIELDS`` present with its type (the optional ones may be missing or null)."""
+    for name, (kind, words, nullable) in _RECORD_FIELDS.items():
+        if name not in rec:
+            if nullable:
+                continue
+            raise KeyError(name)
+        v = rec[name]
+        if v is None and nullable:
+            continue
+        ok = {
+            "str": isinstance(v, str),
+            "number": _is_number(v),
+            "int": _is_number(v) and float(v).is_integer(),
+            "bool": isinstance(v, bool),
+            "strs": isinstance(v, list) and all(isinstance(x, str) for x in v),
+            "object": isinstance(v, Mapping),
+        }[kind]
+        if not ok:
+            raise _field(name, words, v)
+
+
+def _check_record(rec: Mapping[str, Any]) -> None:
+    """Every field of a law record has the type and shape a fit writes, and the redundant ones (``equation``,
+    ``form_choice``) say the same form as ``form``; _FieldError naming the field when one does not."""
+    from l2l.core.laws import FORM_EQUATIONS, PARAM_NAMES
+    from l2l.core.selection import FORM_LABELS
+
+    form = rec.get("form")
+    if form is None and "form" not in rec:
+        raise KeyError("form")
+    if not isinstance(form, str) or form not in PARAM_NAMES:
+        raise _field("form", f"one of {', '.join(PARAM_NAMES)}", form)
+    label = f"{FORM_LABELS.get(form, form)} ({form})"
+    if "theta" not in rec:
+        raise KeyError("theta")
+    theta = rec["theta"]
+    width = len(PARAM_NAMES[form])
+    if not isinstance(theta, list):
+        raise _field("theta", f"a list of {width} numbers for {label}", theta)
+    if len(theta) != width:
+        raise _FieldError(f"field 'theta': expected {width} numbers for {label}, got {len(theta)}")
+    bad = [v for v in theta if not (_is_number(v) and math.isfinite(v))]
+    if bad:
+        raise _field("theta", f"{width} finite numbers for {label}", bad[0])
+    _check_types(rec)
+    equation = rec.get("equation")
+    if equation is not None and equation != FORM_EQUATIONS[form]:
+        raise _FieldError(
+            f"field 'form' says {form} ({FORM_EQUATIONS[form]}) but field 'equation' says {equation}: "
+            "the file was edited (a law's form cannot change without fitting it again)"
+        )
+    choice = rec.get("form_choice")
+    if isinstance(choice, Mapping) and choice.get("form") not in (None, form):
+        raise _FieldError(
+            f"field 'form' says {form} but field 'form_choice' chose {choice.get('form')}: the file was edited "
+            "(a law's form cannot change without fitting it again)"
+        )
+    boot = rec.get("bootstrap_theta")
+    if boot is not None and not (
+        isinstance(boot, list) and boot and all(isinstance(row, list) and len(row) == width for row in boot)
+    ):
+        raise _FieldError(
+            f"field 'bootstrap_theta': expected a list of draws of {width} numbers each for {label}"
+        )
+    if boot is not None and not all(_is_number(x) and math.isfinite(x) for row in boot for x in row):
+        raise _FieldError("field 'bootstrap_theta': holds a value that is not a finite number")
+
+
 def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, float]]]:
     """One law record: the fit and its ranges; InputError naming the law when a field is missing or bad."""
     from l2l.core.fit import LawFit
@@ -183,16 +295,56 @@ def _law(rec: Any, i: int, source: str) -> tuple[LawFit, dict[str, tuple[float, 
     label = f"law {i}"
     try:
         if not isinstance(rec, Mapping):
-            raise TypeError("not an object")
+            raise _FieldError(f"expected an object, got {type(rec).__name__}")
         label = f"law {i} ({rec.get('dataset')}/{rec.get('eval')})"
+        _check_record(rec)
         fit = LawFit.from_record(rec)
         _check_readable(rec, fit.law)
         _check_names_and_draws(fit)
         return fit, _ranges_of(rec.get("ranges"))
     except KeyError as exc:
         raise _bad(source, f"{label}: missing field {exc}") from None
+    except _FieldError as exc:
+        raise _bad(source, f"{label}, {exc}") from None
     except (TypeError, ValueError, IndexError) as exc:
         raise _bad(source, f"{label}: {exc}") from None
+
+
+def _check_header(doc: Mapping[str, Any], source: str) -> None:
+    """The file's own fields (everything but its laws) have the types ``law_file_dict`` writes, and its ``form``
+    and ``equation`` say the same; InputError naming the field when not."""
+    from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
+
+    for name in ("l2l_version", "created", "form", "equation", "objective"):
+        if doc.get(name) is not None and not isinstance(doc[name], str):
+            raise _bad(source, str(_field(name, "a string", doc[name])))
+    for name in ("delta",):
+        if doc.get(name) is not None and not _is_number(doc[name]):
+            raise _bad(source, str(_field(name, "a number", doc[name])))
+    if doc.get("thorough") is not None and not isinstance(doc["thorough"], bool):
+        raise _bad(source, str(_field("thorough", "true or false", doc["thorough"])))
+    if doc.get("data") is not None and not isinstance(doc["data"], Mapping):
+        raise _bad(source, str(_field("data", "an object", doc["data"])))
+    form, equation = doc.get("form"), doc.get("equation")
+    if form is not None and equation is not None:
+        if form not in (*FORM_EQUATIONS, "auto"):
+            raise _bad(source, str(_field("form", f"one of {', '.join(FORM_EQUATIONS)}, auto", form)))
+        if equation != FORM_EQUATIONS.get(form, PER_LAW_EQUATION):
+            raise _bad(
+                source,
+                f"field 'form' says {form} but field 'equation' says {equation}: the file was edited (a law's "
+                "form cannot change without fitting it again)",
+            )
+    if form in FORM_EQUATIONS:
+        other = [
+            r.get("form") for r in doc["laws"] if isinstance(r, Mapping) and r.get("form") not in (None, form)
+        ]
+        if other:
+            raise _bad(
+                source,
+                f"field 'form' says every law is {form} but a law says {other[0]}: the file was edited (a law's "
+                "form cannot change without fitting it again)",
+            )
 
 
 def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
@@ -202,20 +354,24 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
     if not isinstance(doc, Mapping) or doc.get("format") != LAWFILE_FORMAT:
         raise _bad(source, f'not an l2l law file (no "format": "{LAWFILE_FORMAT}")')
     version = doc.get("format_version")
+    if not _is_number(version):
+        raise _bad(source, str(_field("format_version", f"the number {LAWFILE_VERSION}", version)))
     if version != LAWFILE_VERSION:
         raise _bad(
             source,
             f"law file format version {version}; this l2l ({__version__}) reads version {LAWFILE_VERSION}",
         )
     records = doc.get("laws")
-    if not isinstance(records, list) or not records:
+    if not isinstance(records, list):
+        raise _bad(source, str(_field("laws", "a list of laws", records)))
+    if not records:
         raise _bad(source, "the file holds no laws")
     data = doc.get("data")
     if not isinstance(data, Mapping):
         data = {}
     k = data.get("flops_per_param_token", 6.0)
-    if not isinstance(k, (int, float)) or not k > 0:
-        raise _bad(source, f"bad flops_per_param_token {k!r}")
+    if not _is_number(k) or not (math.isfinite(k) and k > 0):
+        raise _bad(source, str(_field("data.flops_per_param_token", "a positive number", k)))
     laws: list[LawFit] = []
     own: set[tuple[str, str]] = set()
     ranges: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
@@ -227,6 +383,7 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
         ranges[(fit.dataset, fit.eval)] = rng
         if rec.get("own"):
             own.add((fit.dataset, fit.eval))
+    _check_header(doc, source)
     meta = {key: value for key, value in doc.items() if key != "laws"}
     return LawFile(source, tuple(laws), frozenset(own), ranges, float(k), meta)
 
@@ -260,12 +417,55 @@ def _keys(lf: LawFile, datasets: Sequence[str] | None, evals: Sequence[str] | No
     return keys
 
 
+#: How far a predicted loss may lie outside the losses a law was fitted on (a factor) before it is warned about.
+LOSS_SLACK = 1.5
+
+
+def reach_notes(
+    N: float, D: float, C: float, loss: float, rng: Mapping[str, tuple[float, float]]
+) -> tuple[str, ...]:
+    """Words on where (N, D, C) and the predicted loss lie against the ranges a law was fitted on, as predicting
+    from the workspace says them: beyond the largest fitted, below the smallest (where nothing tested the law),
+    and a loss far outside the fitted losses. Empty inside the ranges or when the file has none."""
+    out: list[str] = []
+    below: list[str] = []
+    for name, key, v in (("compute", "C", C), ("N", "N", N), ("D", "D", D)):
+        if key not in rng:
+            continue
+        bottom, top = rng[key]
+        if v > top * (1 + 1e-9):
+            out.append(f"{name} is {v / top:.3g}× the largest fitted")
+        elif v < bottom * (1 - 1e-9):
+            below.append(f"{name} {bottom / v:.3g}×")
+    if below:
+        out.append(f"{', '.join(below)} below the smallest fitted: nothing tested the law there")
+    if "loss" in rng:
+        lo, hi = rng["loss"]
+        if not lo / LOSS_SLACK <= loss <= hi * LOSS_SLACK:
+            out.append(
+                f"the predicted loss {loss:.4g} lies far outside the losses the law was fitted on "
+                f"({lo:.4g}–{hi:.4g})"
+            )
+    return tuple(out)
+
+
+#: Why a law-file prediction is never calibrated (its rows say so in ``reason``).
+NOT_CALIBRATED = "not calibrated: a law file holds no runs to backtest the law against"
+#: Why a law-file prediction has no interval.
+NO_DRAWS = (
+    "no interval: the law file holds no bootstrap draws (fit-law --bootstrap N --save FILE.json keeps them)"
+)
+#: Why a law-file interval is a lower bound.
+DRAWS_ONLY = "interval: bootstrap percentiles, parameter uncertainty only (a lower bound)"
+
+
 @dataclass(frozen=True)
 class FilePrediction:
     """A law-file law's loss at one (N, D): the law's own value (no run table, so no calibration), its bootstrap
     percentile interval when the file holds draws (parameter uncertainty only: a lower bound), and how far the
     point lies beyond the runs the law was fitted on (``ratios``: C, N, D over the largest fitted; above 1 =
-    extrapolated; None when the file has no ranges)."""
+    extrapolated; None when the file has no ranges); ``notes``: where it lies against the fitted ranges (below
+    the smallest, beyond the largest, a loss far outside the fitted losses)."""
 
     dataset: str
     eval: str
@@ -277,11 +477,20 @@ class FilePrediction:
     level: float
     ratios: tuple[float, float, float] | None
     fit: LawFit
+    notes: tuple[str, ...] = ()
 
     @property
     def extrapolated(self) -> bool | None:
-        """Whether the point lies beyond the fitted runs; None when the file does not say what they were."""
-        return None if self.ratios is None else max(self.ratios) > 1.0
+        """Whether the point lies outside the fitted runs (beyond the largest or below the smallest); None when
+        the file does not say what they were."""
+        if self.ratios is None:
+            return None
+        return max(self.ratios) > 1.0 or any("below the smallest fitted" in n for n in self.notes)
+
+    @property
+    def far_loss(self) -> bool:
+        """Whether the predicted loss lies far outside the losses the law was fitted on."""
+        return any("far outside the losses" in n for n in self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         lo, hi = self.interval if self.interval else (None, None)
@@ -297,11 +506,17 @@ class FilePrediction:
             "loss_lo": lo,
             "loss_hi": hi,
             "level": self.level if self.interval else None,
+            "interval_method": "bootstrap" if self.interval else None,
+            "lower_bound_only": self.interval is not None,
+            "calibrated": False,
+            "reason": f"{NOT_CALIBRATED}; {DRAWS_ONLY if self.interval else NO_DRAWS}",
             "C_ratio": c_r,
             "N_ratio": n_r,
             "D_ratio": d_r,
             "extrapolated": self.extrapolated,
-            "warnings": list(self.fit.warnings),
+            "status": "poor" if self.far_loss else "ok",
+            "notes": list(self.notes),
+            "warnings": [*self.fit.warnings, *self.notes],
         }
 
 
@@ -336,6 +551,7 @@ def predict_from_laws(
                 if all(q in rng for q in ("N", "D", "C"))
                 else None
             )
+            loss = float(pred[i])
             out.append(
                 FilePrediction(
                     ds,
@@ -343,11 +559,12 @@ def predict_from_laws(
                     n,
                     d,
                     c,
-                    float(pred[i]),
+                    loss,
                     None if iv is None else (float(iv[0][i]), float(iv[1][i])),
                     level,
                     ratios,
                     fit,
+                    reach_notes(n, d, c, loss, rng),
                 )
             )
     return out

@@ -493,9 +493,17 @@ def _shared_kind(runs: Runs, specs: Sequence[PairSpec], kind: Kind) -> Kind:
 
 def _targets(runs: Runs, src: str, tgts: Sequence[str] | None) -> list[str]:
     """Target datasets: those named, or every other dataset (all of them, or none named). The source itself only
-    when named: its translation onto itself is the identity."""
+    when named beside others (its translation onto itself is the identity); named alone it is refused."""
     named = [t for t in tgts or () if t != ALL]
     chosen = runs.resolve_datasets(tgts)
+    if named and set(runs.resolve_datasets(named)) == {src}:
+        # `translate --src web --target web` printed the identity (K = κ = 1) alone and exit 0, which `predict
+        # --via` refuses for the same pair (beside other targets it stays: a figure's diagonal panel)
+        raise UsageError(
+            f"{src} is the source; a target must be another dataset (its translation onto itself is the identity)",
+            hint=f"for {src}'s own loss against its other evals: --kind train-test",
+            param="tgt",
+        )
     if named and len(named) == len(tgts or ()):
         return chosen
     others = [t for t in chosen if t != src]
@@ -677,8 +685,9 @@ def eq3(options: FitOptions | None) -> FitOptions | None:
     return replace(options, form="l2l")
 
 
-def find_run(runs: Runs, run_id: str, prefer: str | None) -> tuple[float, float]:
-    """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id)."""
+def find_run(runs: Runs, run_id: str, prefer: str | None, *, several: bool = False) -> tuple[float, float]:
+    """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id). ``several``: the run fixes
+    (N, D) for several sources, which a source loss cannot (the hint of an ambiguous id says so)."""
     import polars as pl
 
     rows = runs.frame.filter(pl.col("run_id") == run_id)
@@ -693,7 +702,10 @@ def find_run(runs: Runs, run_id: str, prefer: str | None) -> tuple[float, float]
         raise SelectionError(
             f"run id {run_id!r} names {configs.height} configurations ({shown}{more}): the checkpoints of one "
             "run, or an id reused for several runs; l2l cannot tell which is meant",
-            hint="give the source loss itself with --src-loss",
+            hint="name a run id of one configuration (several sources need a run to fix (N, D); --src-loss "
+            "works with one --via SOURCE)"
+            if several
+            else "give the source loss itself with --src-loss",
         )
     return float(rows["N"][0]), float(rows["D"][0])
 

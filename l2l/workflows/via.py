@@ -200,6 +200,30 @@ def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str
     return out, False
 
 
+#: A source loss above this many nats is no language model's loss (a uniform guess over 400k tokens is 12.9).
+MAX_SOURCE_LOSS = 13.0
+#: How far above the largest loss of the source's runs a given source loss may lie.
+SOURCE_LOSS_SLACK = 2.0
+
+
+def _check_source_loss(runs: Runs, source: str, x: float) -> None:
+    """A given source loss far above anything the source's runs reached (more than twice their largest, or
+    above 13 nats) is refused: a probe's `--src-loss 50` printed 42.8 [42.2, 43.3] and exit 0."""
+    import polars as pl
+
+    own = runs.own(source)
+    losses = runs.frame.filter((pl.col("dataset") == source) & (pl.col("eval") == own))["loss"]
+    top = float(losses.max()) if losses.len() else math.inf  # type: ignore[arg-type]
+    if x > MAX_SOURCE_LOSS or x > SOURCE_LOSS_SLACK * top:
+        raise UsageError(
+            f"the source loss {x:g} lies far above every {source} run's {own} loss (largest {top:.4g}"
+            + (f", and above {MAX_SOURCE_LOSS:g} nats" if x > MAX_SOURCE_LOSS else "")
+            + "): no translation was fitted anywhere near it",
+            hint=f"give {source}'s own loss of the model (the {own} loss), or --from-run RUN_ID",
+            param="src_loss",
+        )
+
+
 def _source_losses(
     runs: Runs, sources: list[str], every: bool, src_loss: float | None, from_run: str | None
 ) -> tuple[float | None, float | None, dict[str, float]]:
@@ -207,9 +231,12 @@ def _source_losses(
     if src_loss is not None:
         if not (src_loss > 0 and math.isfinite(src_loss)):
             raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
+        _check_source_loss(runs, sources[0], float(src_loss))
         return None, None, {sources[0]: float(src_loss)}
     assert from_run is not None
-    n, d = find_run(runs, from_run, sources[0] if len(sources) == 1 else None)
+    n, d = find_run(
+        runs, from_run, sources[0] if len(sources) == 1 else None, several=every or len(sources) > 1
+    )
     found: dict[str, float] = {}
     for s in sources:
         x = _loss_at(runs, s, runs.own(s), n, d)

@@ -426,7 +426,7 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
         + ("; intervals: bootstrap percentiles, parameter uncertainty only (a lower bound)" if has_iv else "")
         + "; C×, N×, D×: the target over the largest fitted value (above 1: extrapolated)"
     ]
-    far = [r for r in rows if r["extrapolated"]]
+    far = [r for r in rows if r["extrapolated"] and max(r["C_ratio"], r["N_ratio"], r["D_ratio"]) > 1.0]
     if far:
         worst = max(max(r["C_ratio"], r["N_ratio"], r["D_ratio"]) for r in far)
         notes.append(
@@ -440,6 +440,13 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
             f"{'its predictions extrapolate' if len(unknown) == 1 else 'their predictions extrapolate'} is unknown "
             "(save the law again with `l2l fit-law --save FILE.json`)"
         )
+    notes += list(
+        dict.fromkeys(
+            f"warning: {r['dataset']}/{r['eval']} at N = {si(r['N'])}, D = {si(r['D'])}: {n}"
+            for r in rows
+            for n in r["notes"]
+        )
+    )
     notes += _law_warnings(rows, None)
     header = f"predicted [{pct_level(rows)}]" if has_iv else "predicted loss"
     cols = [
@@ -452,10 +459,13 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
         *(Column(k, table=False) for k in ("loss", "loss_lo", "loss_hi")),
         interval_column("loss", header, rows),
         Column("level", table=False),
+        *(Column(k, table=False) for k in ("interval_method", "lower_bound_only", "calibrated", "reason")),
         Column("C_ratio", "C×", fmt=times, drop=2),
         Column("N_ratio", "N×", fmt=times, drop=4),
         Column("D_ratio", "D×", fmt=times, drop=4),
         Column("extrapolated", table=False),
+        Column("status", table=False),
+        Column("notes", table=False),
         Column("warnings", table=False),
     ]
     said = "; ".join(
