@@ -173,3 +173,16 @@ def test_law_file_rows_say_they_are_not_calibrated_and_why_there_is_no_interval(
     assert row["reason"].startswith("not calibrated: a law file holds no runs to backtest the law against")
     assert "no interval: the law file holds no bootstrap draws" in row["reason"]
     assert row["status"] == "ok"
+
+
+def test_a_law_file_saved_with_a_byte_order_mark_is_read(doc: dict[str, Any], tmp_path: Any) -> None:
+    """Some editors save UTF-8 with a BOM: such a law file was refused as not UTF-8 (a probe)."""
+    from l2l.io.workspace import read_law_file
+
+    path = tmp_path / "laws.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc).encode())
+    assert read_law_file(path) == doc
+    assert (
+        law_file_from_dict(read_law_file(path), str(path)).laws[0].law
+        == law_file_from_dict(doc, "x").laws[0].law
+    )

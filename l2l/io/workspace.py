@@ -816,7 +816,7 @@ def write_law_file(path: Path, doc: dict[str, Any]) -> None:
 def read_law_file(path: Path) -> Any:
     """The parsed JSON of a law file (checked by ``lawfile.law_file_from_dict``); InputError naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (a BOM, as some editors save, is no error)
     except FileNotFoundError:
         raise InputError("no such law file", path=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
