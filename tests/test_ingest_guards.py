@@ -347,7 +347,7 @@ def test_best_of_breaks_a_tie_the_same_way_whatever_the_row_order(tmp_path: Path
     for n, d in ((1e8, 2e9), (2e8, 4e9), (4e8, 8e9)):
         for lr, bump in ((0.001, 0.0), (0.002, 0.0), (0.004, 0.05)):  # 0.001 and 0.002 tie
             rows.append(f"web,{n:g},{d:g},web_val,{3.0 - n / 1e9 + bump},{lr},m{n:g}-lr{lr}")
-    kept = set()
+    kept: set[tuple[tuple[str, ...], str]] = set()
     for order in (rows, rows[::-1]):
         path = tmp_path / f"lr{len(kept)}.csv"
         path.write_text("dataset,N,D,eval,loss,lr,run_id\n" + "\n".join(order) + "\n")
