@@ -55,5 +55,5 @@ def test_every_result_is_a_table(runs: Any) -> None:
     ranked = l2l.to_polars(ranking)
     assert set(ranked["dataset"].to_list()) == {"alpha", "beta", "gamma"}
     assert isinstance(l2l.to_polars(list(allocs)), pl.DataFrame)
-    with pytest.raises(TypeError, match="no table"):
+    with pytest.raises(l2l.UsageError, match="to_polars takes an l2l result"):
         l2l.to_polars(object())

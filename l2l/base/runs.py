@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base import schema
+from l2l.base.checks import as_names, check_name
 from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
 from l2l.base.text import plural as _plural
 
@@ -153,6 +154,7 @@ class Runs:
         """The one loss eval ``name`` stands for (see ``resolve_name``; callers handle ``own``). An eval is a name
         and a metric: ``hellaswag:bpb`` is hellaswag's loss in bits per byte, ``hellaswag:loss`` its loss in nats
         (stored as ``hellaswag``); ``NAME:accuracy`` is no loss (SelectionError)."""
+        check_name(name, "eval")
         if name in self.evals:
             return name
         base, metric = schema.split_metric(name)
@@ -223,7 +225,7 @@ class Runs:
         (``downstream/*``) every eval it matches; other names (exact or unique prefix) as given, skipped for
         datasets that never measured them."""
         frame = self.frame if frame is None else frame
-        wanted = [evals] if isinstance(evals, str) else list(evals or [OWN])
+        wanted = as_names(evals, "eval") or [OWN]
         keys: list[tuple[str, str]] = []
         for ds in datasets:
             measured = evals_measured(frame, ds)
@@ -298,6 +300,22 @@ class Runs:
         return self.frame.filter(expr)
 
 
+def check_runs(runs: object, param: str = "runs") -> Runs:
+    """``runs`` when it is a run table (``l2l.Runs``); else a UsageError saying how to make one (a path or a
+    DataFrame raised "no attribute 'flops_per_param_token'")."""
+    if isinstance(runs, Runs):
+        return runs
+    if isinstance(runs, (str, bytes)) or hasattr(runs, "__fspath__"):
+        how = "read the table with l2l.read_runs(path) first"
+    elif hasattr(runs, "columns"):
+        how = "write the frame to a file and read it with l2l.read_runs(path)"
+    else:
+        how = "make one with l2l.read_runs or l2l.load_runs"
+    raise UsageError(
+        f"the first argument must be a run table (l2l.Runs), got {type(runs).__name__}: {how}", param=param
+    )
+
+
 ALL = "all"  # the keyword that names every dataset or eval, in every command
 OWN = "own"  # the keyword that names each dataset's own eval
 
@@ -308,8 +326,9 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     In order, the first stage with any match deciding: the exact name; the name ignoring case; the names it is a
     case-insensitive prefix of; the names whose last path part it is a prefix of (``hellaswag`` for
     ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for ``starcoder``. An
-    unknown or ambiguous name raises SelectionError listing the candidates.
+    unknown or ambiguous name raises SelectionError listing the candidates; a name that is not text, UsageError.
     """
+    check_name(name, what)
     if name in names:
         return name
     low = name.lower()
@@ -345,8 +364,7 @@ def resolve_names(names: Sequence[str] | None, candidates: Sequence[str], what: 
     """Every name of ``names`` resolved (``resolve_name``), repeats honoured and duplicates dropped, in the order
     given; ``all`` anywhere, or no names at all, gives every candidate. One bare name is one name (the library's
     ``datasets="alpha"`` was read letter by letter: "unknown dataset 'l'")."""
-    if isinstance(names, str):
-        names = [names]
+    names = as_names(names, what)
     if not names or ALL in names:
         return list(candidates)
     return list(dict.fromkeys(resolve_name(n, candidates, what) for n in names))

@@ -74,6 +74,12 @@ def as_sweeps(table: Mapping[str, SweepLike]) -> dict[str, Sweep]:
         )
     out: dict[str, Sweep] = {}
     for name, v in table.items():
+        if not isinstance(v, Sweep) and not (isinstance(v, (tuple, list)) and len(v) == 4):
+            raise UsageError(
+                f"{name}: a dataset's runs here are a Sweep or four arrays (N, D, C, loss), got {v!r}",
+                hint="C may be None (6·N·D)",
+                param="table",
+            )
         out[name] = v if isinstance(v, Sweep) else Sweep.of(*v)
     return out
 
@@ -283,6 +289,8 @@ def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | Non
     (``options``: how, see ``BacktestOptions``)."""
     opts = BacktestOptions() if options is None else options
     sweeps = as_sweeps(table)
+    if not sweeps:  # (numpy's "need at least one array to concatenate")
+        raise UsageError("no runs to backtest: the table names no dataset", param="table")
     cutoffs = (
         backtest_cutoffs(sweeps, opts.min_fit_budgets)[-opts.max_cutoffs :] if opts.max_cutoffs > 0 else []
     )

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.checks import check_level
-from l2l.base.errors import FitError, TooFewRunsError
-from l2l.base.schema import FitForm
+from l2l.base.checks import as_numbers, check_choice, check_level, is_real
+from l2l.base.errors import FitError, TooFewRunsError, UsageError
+from l2l.base.schema import FIT_FORMS, OBJECTIVES, RESAMPLES, FitForm
 from l2l.base.text import plural
 from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss, paired
 from l2l.core.search import (
@@ -204,6 +204,15 @@ def _label(dataset: str, eval: str) -> str:
     return f"{dataset}/{eval}" if dataset or eval else "these runs"
 
 
+def _columns(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> tuple[Array, Array, Array]:
+    """N, D and loss as flat float arrays; text or other non-numbers a UsageError (``fit_law(["a", "b"], ...)``
+    raised numpy's "could not convert string to float"). Their values are judged by ``_check_data``."""
+    return tuple(  # type: ignore[return-value]
+        as_numbers(v, name, positive=False, largest=None, empty_ok=True)
+        for v, name in ((N, "N"), (D, "D"), (loss, "loss"))
+    )
+
+
 def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
     p = len(PARAM_NAMES[form])
     if not (len(n) == len(d) == len(loss)):
@@ -317,9 +326,7 @@ def _fit(
         raise FitError(f"unknown objective {objective!r}; expected huber or mse")
     if not (delta > 0 and math.isfinite(delta)):
         raise FitError(f"the Huber delta must be a positive number, got {delta}")
-    n = np.asarray(N, dtype=np.float64).ravel()
-    d = np.asarray(D, dtype=np.float64).ravel()
-    y = np.asarray(loss, dtype=np.float64).ravel()
+    n, d, y = _columns(N, D, loss)
     label = _label(dataset, eval)
     _check_data(f, n, d, y, label)
     problem = Problem(f, np.log(n), np.log(d), np.log(y), objective, delta)
@@ -440,9 +447,8 @@ def bootstrap_law(
     """
     if draws < 2:
         raise FitError("a bootstrap needs at least 2 draws")
-    n = np.asarray(N, dtype=np.float64).ravel()
-    d = np.asarray(D, dtype=np.float64).ravel()
-    y = np.asarray(loss, dtype=np.float64).ravel()
+    check_choice(unit, RESAMPLES, "resampling unit", "unit")
+    n, d, y = _columns(N, D, loss)
     _check_data(fit.form, n, d, y, _label(fit.dataset, fit.eval))  # (mismatched lengths raised numpy's error)
     problem = Problem(fit.form, np.log(n), np.log(d), np.log(y), fit.objective, fit.delta)
     rng = np.random.default_rng(seed)
@@ -474,6 +480,15 @@ class FitOptions:
     objective: Objective = "huber"
     delta: float = 1e-3
     thorough: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse what no fit can use (``FitOptions(form="bogus")`` was taken, and failed at the first fit)."""
+        check_choice(self.form, FIT_FORMS, "form", "form")
+        check_choice(self.objective, OBJECTIVES, "objective", "objective")
+        if not (is_real(self.delta) and math.isfinite(self.delta) and self.delta > 0):
+            raise UsageError(f"the Huber delta must be a positive number, got {self.delta!r}", param="delta")
+        if not isinstance(self.thorough, bool):
+            raise UsageError(f"thorough must be True or False, got {self.thorough!r}", param="thorough")
 
     def key(self) -> str:
         return f"{self.form}|{self.objective}|{self.delta:g}" + ("|thorough" if self.thorough else "")

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from l2l.base.checks import real_array
 from l2l.base.errors import ChoiceError, FitError, UsageError
 
 Form = Literal["l2l", "chinchilla", "kaplan"]
@@ -295,10 +296,7 @@ def paired(n: Array, d: Array) -> tuple[Array, Array]:
 
 def _positive(values: ArrayLike, name: str) -> Array:
     """``values`` as floats, every one finite and > 0 (UsageError naming ``name`` otherwise)."""
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise UsageError(f"{name} must be numbers, got {values!r}", param=name) from None
+    arr = real_array(values, name)  # text ("1e9") was read as a number
     if not bool(np.all(np.isfinite(arr) & (arr > 0))):
         raise UsageError(f"{name} must be finite and > 0, got {values!r}", param=name)
     return arr

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import polars as pl
 
-from l2l.base.checks import check_level
+from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError
-from l2l.base.runs import resolve_name, select_evals
+from l2l.base.runs import check_runs, resolve_name, select_evals
 from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss
 from l2l.core.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
+from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -365,7 +366,7 @@ def fit_accuracy_laws(
     seed: int = 0,
     accuracy_frame: pl.DataFrame | None = None,
     accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
-) -> list[AccuracyResult]:
+) -> Results[AccuracyResult]:
     """An accuracy law per accuracy eval (``evals``: names, globs or ``all``), fitted on the runs of ``split``.
 
     Defaults are l2l's recommended design: a sigmoid of the task's CE loss, floor fitted near chance, ceiling 1
@@ -376,6 +377,7 @@ def fit_accuracy_laws(
     (default: every one, restricted to ``split``). ``accuracy_cache``: laws fitted before, keyed by what they were
     fitted from (``accuracy_key``; a session's ``accuracy_laws``): reused, and every new one added.
     """
+    runs = check_runs(runs)
     names = resolve_accuracy_evals(runs, evals)
     acc = _require_accuracy(runs) if accuracy_frame is None else accuracy_frame
     if split is not None:
@@ -422,7 +424,7 @@ def fit_accuracy_laws(
             )
             continue
         out.append(AccuracyResult(name, input_loss, data.input_eval, level, source, fit, None, data))
-    return out
+    return Results(out)
 
 
 #: Bump when fit_accuracy's results change for the same inputs (the saved laws are then refitted).
@@ -613,16 +615,17 @@ def predict_accuracy(
     seed: int = 0,
     level: float = INTERVAL_LEVEL,
     accuracy_cache: MutableMapping[str, AccuracyFit] | None = None,
-) -> list[AccuracyPrediction]:
+) -> Results[AccuracyPrediction]:
     """Accuracy at each (N, D) (D = C/(k·N) from a budget) for each dataset and accuracy eval: the input loss as
     ``predict`` gives it (same law, correction and interval, fitted on ``split``), then the accuracy law, with an
     interval at ``level`` (see ``AccuracyPrediction``). ``bootstrap``: draws of the accuracy law (reported only).
     ``accuracy_cache``: as ``fit_accuracy_laws``."""
     from l2l.workflows.predict import size_grid
 
+    runs = check_runs(runs)
     check_level(level)
     n_arr, d_arr = size_grid(N, D, C, runs.flops_per_param_token)
-    dss = runs.resolve_datasets(datasets)
+    dss = runs.resolve_datasets(as_names(datasets, "dataset", "datasets", empty_ok=False))
     book = law_book(runs, options, split, cache, calibrations)
     results = fit_accuracy_laws(
         runs,
@@ -641,12 +644,12 @@ def predict_accuracy(
         accuracy_cache=accuracy_cache,
     )
     chain = _Chain(runs, book, input_loss, seed, level)
-    return [
+    return Results(
         chain.predict(res, ds, float(n), float(d))
         for res in results
         for ds in dss
         for n, d in zip(n_arr, d_arr, strict=True)
-    ]
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.errors import FitError, SelectionError, TooFewRunsError
-from l2l.base.runs import OWN, rows_by_dataset_eval
-from l2l.base.schema import FitForm, Resample
+from l2l.base.checks import check_choice, check_count
+from l2l.base.errors import FitError, SelectionError, TooFewRunsError, UsageError
+from l2l.base.runs import OWN, check_runs, rows_by_dataset_eval
+from l2l.base.schema import RESAMPLES, FitForm, Resample
 from l2l.core.backtest import BacktestOptions
 from l2l.core.calibrate import Calibration, CalibrationCache, calibrate, calibrate_forms, calibration_key
 from l2l.core.fit import (
@@ -479,7 +480,13 @@ def law_book(
     workers: int = 1,
 ) -> LawBook:
     """A LawBook over the runs of ``split`` (all runs when None), reusing and filling ``cache`` (fits) and
-    ``calibrations``."""
+    ``calibrations``. ``runs`` must be a run table and ``options`` a ``FitOptions`` (UsageError: a dict of options
+    raised "'dict' object has no attribute 'form'")."""
+    runs = check_runs(runs)
+    if options is not None and not isinstance(options, FitOptions):
+        raise UsageError(
+            f"options must be l2l.FitOptions(...), got {type(options).__name__} {options!r}", param="options"
+        )
     return LawBook(
         runs.in_split(split),
         options or FitOptions(),
@@ -540,6 +547,8 @@ def fit_laws(
     """The laws of the named datasets' evals (``evals``: ``own`` (default), ``all`` or names; see
     ``Runs.eval_keys``), fitted on the runs of ``split``, with ``bootstrap`` draws each when asked. With
     ``options.form == "auto"`` each group's form is chosen by its backtests (``FitOutcome.choices``)."""
+    check_choice(resample, RESAMPLES, "resampling unit", "resample")
+    workers = check_count(workers, "workers", least=1)
     book = law_book(runs, options, split, cache, calibrations)
     chosen = runs.resolve_datasets(datasets)
     # own losses of a table where some datasets have none (measured on a shared eval only): the others are fitted

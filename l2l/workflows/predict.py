@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_level
+from l2l.base.checks import as_names, as_numbers, check_level
 from l2l.base.errors import FitError, UsageError
+from l2l.base.runs import check_runs
 from l2l.base.schema import LARGEST_NATS
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
@@ -296,35 +297,20 @@ def _warnings(fit: LawFit, row: Mapping[str, Any]) -> list[str]:
     return [*fit.warnings, *(row.get("notes", []) if warn else [])]
 
 
-def _numbers(values: Sequence[float] | float, name: str) -> Array:
-    """``values`` (one number or several) as a 1-d float array; UsageError naming ``name`` when they are not
-    numbers."""
-    try:
-        raw = np.atleast_1d(np.asarray(values))
-        if raw.dtype == np.bool_:  # N=True is no model size (it was read as N = 1)
-            raise TypeError
-        arr = raw.astype(np.float64).ravel()
-    except (TypeError, ValueError):
-        raise UsageError(
-            f"{name} must be numbers (1e9, not '1B': the command line parses those)", param=name
-        ) from None
-    return arr
-
-
 def size_grid(
     N: Sequence[float], D: Sequence[float] | None, C: Sequence[float] | None, k: float = 6.0
 ) -> tuple[Array, Array]:
     """(N, D) arrays of equal length from model sizes and either token counts or budgets (D = C/(k·N)); a single
-    value on one side is repeated to match the other. A number alone is one value; a string is no number
-    (UsageError, as the command line's "3.3B" is parsed before it gets here)."""
-    n = _numbers(N, "N")
+    value on one side is repeated to match the other. A number alone is one value; text is no number, and no
+    list may be empty, nor any value above 1e30 (UsageError, as on the command line: ``as_numbers``)."""
+    n = as_numbers(N, "N")
     if (D is None) == (C is None):
         raise UsageError("give exactly one of D (tokens) and C (compute) with N", param="D")
     if D is not None:
-        d = _numbers(D, "D")
+        d = as_numbers(D, "D")
     else:
         assert C is not None
-        c = _numbers(C, "C")
+        c = as_numbers(C, "C")
         d = c / (k * n) if len(c) == len(n) or len(c) == 1 else np.array([])
     if len(d) == 1 and len(n) > 1:
         d = np.repeat(d, len(n))
@@ -338,6 +324,17 @@ def size_grid(
         if not np.all(np.isfinite(arr) & (arr > 0)):
             raise UsageError(f"{name} must be positive numbers", param=name)
     return n, d
+
+
+def _named(
+    datasets: Sequence[str] | None, evals: Sequence[str] | None
+) -> tuple[list[str] | None, list[str] | None]:
+    """The ``datasets`` and ``evals`` arguments as lists of names (None: the default), refused when a name is not
+    text or a list is empty (``datasets=[]`` predicted every dataset, ``evals=[]`` the own loss)."""
+    return (
+        as_names(datasets, "dataset", "datasets", empty_ok=False),
+        as_names(evals, "eval", "evals", empty_ok=False),
+    )
 
 
 def _laws(
@@ -418,8 +415,11 @@ def predict(
     ``level`` (see the module docstring). ``bootstrap`` draws are made for the reported parameter spread
     (``sd_param``); where no backtest applies, ``DEFAULT_DRAWS`` are made anyway.
 
-    ``datasets`` and ``evals`` name laws as everywhere (``all``; evals default to each dataset's own)."""
+    ``datasets`` and ``evals`` name laws as everywhere (``all``; evals default to each dataset's own; None, not
+    an empty list, for the default)."""
+    runs = check_runs(runs)
     check_level(level)
+    datasets, evals = _named(datasets, evals)
     k = runs.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     book = law_book(runs, options, split, cache, calibrations)
@@ -524,10 +524,10 @@ def optimal(
     form. N* and D* get percentile intervals over ``bootstrap`` draws (``DEFAULT_DRAWS`` when 0): parameter
     uncertainty only, since no backtest can score an optimum that is never measured. The loss at N* gets the
     calibrated predictive interval of ``predict``."""
+    runs = check_runs(runs)
     check_level(level)
-    c_arr = _numbers(C, "C")
-    if not np.all(np.isfinite(c_arr) & (c_arr > 0)):
-        raise UsageError("compute budgets C must be positive numbers", param="C")
+    datasets, evals = _named(datasets, evals)
+    c_arr = as_numbers(C, "C")
     k = runs.flops_per_param_token
     book = law_book(runs, options, split, cache, calibrations)
     laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed)

@@ -12,6 +12,8 @@ from typing import Any, Protocol, TypeVar
 
 import polars as pl
 
+from l2l.base.errors import UsageError
+
 __all__ = ["Results", "rows_frame", "to_polars"]
 
 
@@ -56,7 +58,8 @@ class Results(list[R]):
 def to_polars(result: object) -> pl.DataFrame:
     """Any l2l result as a DataFrame: a result with ``to_polars()`` (``Evaluation``, ``FitOutcome``, ...), one
     with ``to_dicts()`` (a prediction through translation: one row per step), a ``Ranking`` (one row per target
-    and dataset), or a list of results with ``to_dict()``."""
+    and dataset), a list of results with ``to_dict()``, or one such result (one row). Anything else is a
+    UsageError (it was Python's TypeError)."""
     if hasattr(result, "to_polars"):
         frame = result.to_polars()
         assert isinstance(frame, pl.DataFrame)
@@ -67,5 +70,13 @@ def to_polars(result: object) -> pl.DataFrame:
     if targets is not None and all(hasattr(t, "rows") for t in targets):  # a Ranking
         return rows_frame({**r.to_dict(), "target": t.target} for t in targets for r in t.rows)
     if isinstance(result, (list, tuple)):
+        if not all(hasattr(r, "to_dict") for r in result):
+            raise UsageError(
+                "to_polars takes l2l results; this list holds "
+                + ", ".join(sorted({type(r).__name__ for r in result if not hasattr(r, "to_dict")})),
+                param="result",
+            )
         return rows_frame(r.to_dict() for r in result)
-    raise TypeError(f"no table for a {type(result).__name__}")
+    if hasattr(result, "to_dict"):  # one result (an AccuracyResult, a LawFit): one row
+        return rows_frame([result.to_dict()])
+    raise UsageError(f"to_polars takes an l2l result, got {type(result).__name__}", param="result")

@@ -1,0 +1,185 @@
+"""Bad arguments to the library are refused in l2l's own words (an ``L2LError`` naming the argument), never with
+Python's or numpy's exception, and never silently taken: one check per kind of argument (``l2l.base.checks``),
+called at every entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+import l2l
+from l2l.base.checks import as_names, as_numbers, check_choice, check_count, check_level
+from l2l.base.errors import ChoiceError, UsageError
+
+REPO = Path(__file__).resolve().parent.parent
+SIZE = {"N": [6e8], "D": [1.8e10]}
+
+
+@pytest.fixture(scope="module")
+def runs(synthetic_csv: Path) -> Any:
+    return l2l.read_runs([synthetic_csv])
+
+
+def _refused(call: Any, param: str, match: str, error: type[l2l.L2LError] = UsageError) -> None:
+    with pytest.raises(error, match=match) as info:
+        call()
+    assert info.value.param == param
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["0.9", None, True, 1 + 0j])
+def test_a_level_that_is_no_number_is_a_usage_error(bad: Any) -> None:
+    _refused(lambda: check_level(bad), "level", "must be a number")
+
+
+@pytest.mark.parametrize("bad", [["3.3B"], ["1e21"], [True], [1e9 + 1j], None, {"a": 1}, [None]])
+def test_sizes_that_are_not_real_numbers_are_refused(bad: Any) -> None:
+    _refused(lambda: as_numbers(bad, "N"), "N", "must be numbers")
+
+
+def test_sizes_must_be_some_and_at_most_the_command_lines_limit() -> None:
+    _refused(lambda: as_numbers([], "C"), "C", "empty")
+    _refused(lambda: as_numbers([1e40], "N"), "N", "at most 1e")
+    assert as_numbers(np.array([1e9, 2e9]), "N").tolist() == [1e9, 2e9]
+    assert as_numbers(3, "N").tolist() == [3.0]
+
+
+def test_names_must_be_text_and_an_empty_list_names_nothing() -> None:
+    assert as_names("web") == ["web"]
+    assert as_names(None, empty_ok=False) is None
+    _refused(lambda: as_names([5], "dataset", "datasets"), "datasets", "must be text")  # type: ignore[list-item]
+    _refused(lambda: as_names([], "dataset", "datasets", empty_ok=False), "datasets", "names no dataset")
+
+
+def test_choices_and_counts_are_checked_in_one_place() -> None:
+    assert check_choice("N", ("run", "N"), "resampling unit", "unit") == "N"
+    _refused(
+        lambda: check_choice("x", ("run", "N"), "resampling unit", "unit"),
+        "unit",
+        "expected one of",
+        ChoiceError,
+    )
+    assert check_count(2, "workers", least=1) == 2
+    for bad in ("2", 2.0, True):
+        _refused(lambda bad=bad: check_count(bad, "workers", least=1), "workers", "whole number")
+    _refused(lambda: check_count(0, "workers", least=1), "workers", "at least 1")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param", "match"),
+    [
+        ({"datasets": [5]}, None, "must be text"),
+        ({"datasets": [None]}, None, "must be text"),
+        ({"datasets": []}, "datasets", "names no dataset"),
+        ({"datasets": ["alpha"], "evals": []}, "evals", "names no eval"),
+        ({"datasets": ["alpha"], "level": "0.9"}, "level", "must be a number"),
+        ({"datasets": ["alpha"], "level": None}, "level", "must be a number"),
+        ({"datasets": ["alpha"], "options": {"form": "l2l"}}, "options", "l2l.FitOptions"),
+        ({"datasets": ["alpha"], "N": [], "D": []}, "N", "empty"),
+        ({"datasets": ["alpha"], "N": [1e40], "D": [1e10]}, "N", "at most 1e\\+?30"),
+        ({"datasets": ["alpha"], "N": [1e9 + 1j], "D": [1e10]}, "N", "must be numbers"),
+        ({"datasets": ["alpha"], "N": [6e8], "D": None, "C": [-1e20]}, "C", "positive"),
+    ],
+)
+def test_predict_refuses_bad_arguments_before_fitting(
+    runs: Any, kwargs: dict[str, Any], param: str, match: str
+) -> None:
+    call = {**SIZE, **kwargs}
+    with pytest.raises(UsageError, match=match) as info:
+        l2l.predict(runs, split="sweep", **call)
+    if param is not None:
+        assert info.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("table", "how"),
+    [
+        (None, "l2l.read_runs or l2l.load_runs"),
+        ("a.csv", "l2l.read_runs"),
+        (pl.DataFrame({"N": [1]}), "write"),
+    ],
+)
+def test_the_first_argument_must_be_a_run_table(table: Any, how: str) -> None:
+    for call in (
+        lambda: l2l.predict(table, datasets=["alpha"], **SIZE),
+        lambda: l2l.optimal(table, C=[1e21]),
+        lambda: l2l.fit_laws(table),
+    ):
+        with pytest.raises(UsageError, match=f"run table .*{how}") as info:
+            call()
+        assert info.value.param == "runs"
+
+
+@pytest.mark.parametrize(("C", "match"), [([], "empty"), (["1e21"], "must be numbers"), ([1e40], "at most")])
+def test_optimal_refuses_no_budget_text_and_too_large_a_budget(runs: Any, C: Any, match: str) -> None:
+    _refused(lambda: l2l.optimal(runs, C=C, datasets=["alpha"], split="sweep"), "C", match)
+
+
+def test_fit_options_refuse_what_no_fit_can_use() -> None:
+    _refused(lambda: l2l.FitOptions(form="bogus"), "form", "unknown form", ChoiceError)  # type: ignore[arg-type]
+    _refused(lambda: l2l.FitOptions(objective="l1"), "objective", "unknown objective", ChoiceError)  # type: ignore[arg-type]
+    for delta in (-1, 0, float("nan"), "0.1"):
+        _refused(lambda delta=delta: l2l.FitOptions(delta=delta), "delta", "positive number")
+    assert l2l.FitOptions(form="auto", objective="mse", delta=0.01).form == "auto"
+
+
+def test_fit_laws_refuses_an_unknown_resampling_unit_and_workers_as_text(runs: Any) -> None:
+    _refused(
+        lambda: l2l.fit_laws(runs, bootstrap=5, resample="x"), "resample", "resampling unit", ChoiceError
+    )  # type: ignore[arg-type]
+    _refused(lambda: l2l.fit_laws(runs, workers="2"), "workers", "whole number")  # type: ignore[arg-type]
+
+
+def test_a_law_takes_numbers_not_text(runs: Any) -> None:
+    edu = runs.select(dataset="alpha", eval_name=runs.own("alpha"), split="sweep")
+    law = l2l.fit_law(edu["N"], edu["D"], edu["loss"])
+    _refused(lambda: law.predict("1e9", 1e10), "N", "must be numbers")
+    _refused(lambda: law.law.compute_optimal("1e21"), "C", "must be numbers")
+    _refused(lambda: l2l.fit_law(["a", "b"], [1, 2], [3, 4]), "N", "must be numbers")
+    _refused(
+        lambda: l2l.bootstrap_law(law, edu["N"], edu["D"], edu["loss"], draws=5, unit="x"),
+        "unit",
+        "resampling unit",
+        ChoiceError,
+    )
+
+
+def test_a_name_that_is_not_text_is_a_usage_error_wherever_names_resolve(runs: Any) -> None:
+    with pytest.raises(UsageError, match="must be text"):
+        runs.resolve_datasets([5])
+    with pytest.raises(UsageError, match="must be text"):
+        runs.eval_keys(["alpha"], [None])
+
+
+@pytest.mark.parametrize(("table", "match"), [({}, "no runs to backtest"), ({"x": (1, 2)}, "four arrays")])
+def test_calibrate_refuses_an_empty_or_malformed_table(table: Any, match: str) -> None:
+    _refused(lambda: l2l.calibrate(table), "table", match)
+
+
+def test_to_polars_takes_one_result_and_refuses_what_is_none(runs: Any) -> None:
+    _refused(lambda: l2l.to_polars(5), "result", "takes an l2l result")
+    _refused(lambda: l2l.to_polars(None), "result", "takes an l2l result")
+    _refused(lambda: l2l.to_polars([5]), "result", "this list holds int")
+    edu = runs.select(dataset="alpha", eval_name=runs.own("alpha"), split="sweep")
+    assert l2l.to_polars(l2l.fit_law(edu["N"], edu["D"], edu["loss"])).height == 1
+
+
+def test_the_accuracy_entry_points_return_results_tables() -> None:
+    sample = REPO / "sample_data"
+    acc_runs = l2l.read_runs(
+        [sample / "brandfonbrener2024_runs.csv", sample / "brandfonbrener2024_accuracy.csv"]
+    )
+    acc = "downstream/arc_easy_test_acc"
+    fits = l2l.fit_accuracy_laws(acc_runs, [acc], split="sweep")
+    assert isinstance(fits, l2l.Results)
+    assert fits.to_polars().height == 1
+    assert l2l.to_polars(fits[0]).height == 1  # one AccuracyResult: one row (it was a TypeError)
+    pred = l2l.predict_accuracy(
+        acc_runs, evals=[acc], datasets=["fineweb-edu"], N=[1e9], D=[2e10], split="sweep"
+    )
+    assert isinstance(pred, l2l.Results)
+    assert pred.to_polars().height == 1

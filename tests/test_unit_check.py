@@ -1,0 +1,70 @@
+"""Ingest asks whether a dataset's losses are in another unit (bits per byte beside nats) where they lie far from
+the other datasets' on a shared eval at the same models, and stays silent on the real tables."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from l2l.io.provenance import unit_notes
+
+REPO = Path(__file__).resolve().parent.parent
+PUBLIC = REPO.parent.parent / "shared" / "data" / "public"
+
+
+def _nats(n: float, d: float, scale: float) -> float:
+    return scale * (1.8 + 400 / n**0.34 + 410 / d**0.28)
+
+
+def _shared_eval_table(books_scale: float) -> pl.DataFrame:
+    """Web, code and books measured on one eval `val` at the same 12 models; books' losses times ``books_scale``."""
+    rows = []
+    for n in (2e7, 5e7, 1e8, 2e8):
+        for tpp in (10, 20, 40):
+            d = n * tpp
+            for ds, scale in (("web", 1.0), ("code", 0.52), ("books", 0.95 * books_scale)):
+                rows.append({"dataset": ds, "N": n, "D": d, "eval": "val", "loss": _nats(n, d, scale)})
+    return pl.DataFrame(rows)
+
+
+def test_bits_per_byte_beside_nats_on_one_eval_is_warned_about() -> None:
+    # a probe's books in bits per byte (nats / (ln 2 × 4.2 bytes per token)), web and code in nats: books sat
+    # 2.3× below the others' median, inside the old 2.4× band, and `rank -t val` ranked it first
+    notes = unit_notes(_shared_eval_table(1 / (math.log(2) * 4.2)))
+    assert any(n.startswith("warning: 'books' on 'val'") and "another unit" in n for n in notes)
+
+
+def test_datasets_in_one_unit_are_not_warned_about_even_when_one_learns_its_data_far_better() -> None:
+    assert unit_notes(_shared_eval_table(1.0)) == []
+
+
+def _canonical(path: Path) -> pl.DataFrame:
+    frame = pl.read_csv(path, infer_schema_length=None)
+    return frame.select(
+        "dataset",
+        pl.col("N").cast(pl.Float64),
+        pl.col("D").cast(pl.Float64),
+        "eval",
+        pl.col("loss").cast(pl.Float64),
+    ).drop_nulls()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        REPO / "sample_data" / "brandfonbrener2024_runs.csv",  # web-trained models on code evals: 2.10×
+        REPO / "sample_data" / "synthetic_runs.csv",
+        *sorted((REPO / "tests" / "data").rglob("*.csv")),
+        *sorted(PUBLIC.glob("*.csv")),  # DCLM's 42 sets: 0.48× and 2.00×
+    ],
+    ids=lambda p: p.name,
+)
+def test_the_real_tables_pass_the_unit_check(path: Path) -> None:
+    try:
+        frame = _canonical(path)
+    except (pl.exceptions.PolarsError, pl.exceptions.ColumnNotFoundError):
+        pytest.skip("not a long table")
+    assert unit_notes(frame) == []
