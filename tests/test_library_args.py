@@ -183,3 +183,21 @@ def test_the_accuracy_entry_points_return_results_tables() -> None:
     )
     assert isinstance(pred, l2l.Results)
     assert pred.to_polars().height == 1
+
+
+def test_translations_refuse_what_they_cannot_take(runs: Any) -> None:
+    """``translate(tgts=[])`` translated onto every dataset, ``join="xx"`` ran anyway, ``rtol=-1`` raised a math
+    domain error, ``predict_via(src_loss="2.4")`` a TypeError, ``fit_loss_to_loss(kind="x")`` labelled a fit "x"."""
+    x = np.linspace(2.5, 4.0, 12)
+    _refused(lambda: l2l.translate(runs, src="alpha", tgts=[]), "tgts", "empty")
+    _refused(lambda: l2l.translate(runs, src="alpha", join="xx"), "join", "unknown pairing 'xx'", ChoiceError)
+    _refused(lambda: l2l.translate(runs, src="alpha", rtol=-1), "rtol", "tolerance")
+    _refused(
+        lambda: l2l.predict_via(runs, via="alpha", tgt="beta", src_loss="2.4"), "src_loss", "positive loss"
+    )
+    _refused(
+        lambda: l2l.fit_loss_to_loss(x, 0.5 * (x - 2.0) ** 1.2 + 1.0, E0=2.0, E1=1.0, kind="x"),  # type: ignore[arg-type]
+        "kind",
+        "unknown kind 'x'",
+        ChoiceError,
+    )

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from l2l.base.checks import as_names, check_level
+from l2l.base.checks import as_names, check_choice, check_level, is_real
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
-from l2l.base.schema import KINDS, Join, Kind
+from l2l.base.schema import JOINS, KINDS, Join, Kind
 from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import e_draws, optimal_interval
@@ -146,6 +146,7 @@ def fit_loss_to_loss(
     kind: Kind = "train-train",
 ) -> LossToLoss:
     """Fit K and κ (and E1 with ``free_e1``) of  y ≈ K·(x − E0)^κ + E1 (``l2l.core.loss_to_loss``), labelled."""
+    kind = check_choice(kind, KINDS, "kind", "kind")
     # unnamed (the library): ": → :" said nothing
     label = f"{src}:{x_eval} → {tgt}:{eval_name}" if src or tgt else ""
     fit = fit_shifted_power(x, y, E0, E1, free_e1=free_e1, label=label)
@@ -624,9 +625,11 @@ def translate(
     is a law of the same form (the implied law)."""
     if level is not None:
         check_level(level)
-    if kind not in KINDS:
-        raise UsageError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", param="kind")
-    tgts, evals = as_names(tgts), as_names(evals)
+    kind = check_choice(kind, KINDS, "kind", "kind")
+    join = check_choice(join, JOINS, "pairing", "join")
+    if not (is_real(rtol) and 0 < rtol < 1):  # (-1 reached math.log1p: "math domain error")
+        raise UsageError(f"the pairing tolerance rtol must be a number in (0, 1), got {rtol!r}", param="rtol")
+    tgts, evals = as_names(tgts, "dataset", "tgts", empty_ok=False), as_names(evals, "eval", "evals")
     book = law_book(runs, eq3(options), split, cache)
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
@@ -740,7 +743,7 @@ def predict_via(
             raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
         src_loss = float(row["loss"][0])
     assert src_loss is not None
-    if not (src_loss > 0 and np.isfinite(src_loss)):
+    if not (is_real(src_loss) and src_loss > 0 and np.isfinite(src_loss)):  # ("2.4" raised a TypeError)
         raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
     cache = FitCache() if cache is None else cache
     cache = FitCache() if cache is None else cache  # both translations share the target's own law

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_level
+from l2l.base.checks import check_level, is_real
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.core.calibrate import Calibration, CalibrationCache
@@ -229,7 +229,7 @@ def _source_losses(
 ) -> tuple[float | None, float | None, dict[str, float]]:
     """(N, D) of ``from_run`` (None, None with a given source loss) and each source's measured own loss there."""
     if src_loss is not None:
-        if not (src_loss > 0 and math.isfinite(src_loss)):
+        if not (is_real(src_loss) and src_loss > 0 and math.isfinite(src_loss)):  # ("2.4": a TypeError)
             raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
         _check_source_loss(runs, sources[0], float(src_loss))
         return None, None, {sources[0]: float(src_loss)}
