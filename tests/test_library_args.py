@@ -201,3 +201,17 @@ def test_translations_refuse_what_they_cannot_take(runs: Any) -> None:
         "unknown kind 'x'",
         ChoiceError,
     )
+
+
+def test_a_combination_or_seed_outside_the_choices_is_refused(runs: Any) -> None:
+    """``predict_sources(combine="max")`` combined by the mean; ``rank_runs(seed=-1)`` raised numpy's ValueError."""
+    from l2l.workflows.rank import rank_runs
+    from l2l.workflows.via import predict_sources
+
+    _refused(
+        lambda: predict_sources(runs, via=["alpha"], tgt="beta", src_loss=2.5, combine="max"),  # type: ignore[arg-type]
+        "combine",
+        "unknown combination 'max'",
+        ChoiceError,
+    )
+    _refused(lambda: rank_runs(runs, ["alpha_val"], C=1e21, seed=-1), "seed", "seed")

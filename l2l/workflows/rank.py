@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from l2l.base.checks import check_count
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
@@ -228,6 +229,7 @@ def rank_runs(
             raise UsageError(
                 f"{name} must be a number (3e9, not '3B': the command line parses those)", param=name
             )
+    check_count(seed, "seed", what="the seed")  # (-1 raised numpy's ValueError)
     if isinstance(targets, str):
         targets = [targets]  # one bare target is one target, never its letters
     from l2l.workflows.targets import rank_targets

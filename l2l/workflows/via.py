@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_level, is_real
+from l2l.base.checks import check_choice, check_level, is_real
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
+from l2l.base.schema import COMBINES
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
@@ -278,6 +279,7 @@ def predict_sources(
     interval carried through the translation widened by the regression's residual and parameter spread, is
     flagged as a lower bound."""
     check_level(level)
+    combine = check_choice(combine, COMBINES, "combination", "combine")  # ("max" was taken as the mean)
     if tgt == ALL:  # one prediction names one target model; every pair's translation is translate's table
         raise UsageError(
             "--via predicts one target dataset's model: name it (for every pair's translation: l2l translate "
