@@ -46,6 +46,7 @@ __all__ = [
     "normal_quantile",
     "not_calibrated",
     "range_ratios",
+    "range_words",
     "reach_distance",
     "span_of",
 ]
@@ -240,17 +241,27 @@ def distance_of(C_target: float, C_fitted_max: float) -> float:
     return max(0.0, math.log(C_target / C_fitted_max))
 
 
+def range_words(points: Iterable[tuple[str, float, tuple[float, float]]]) -> tuple[list[str], list[str]]:
+    """For each (name, value, (smallest, largest) fitted): "name is k× the largest fitted" where the value lies
+    above the range, and "name k×" (to say "below the smallest fitted") where it lies below. The words of
+    ``extrapolation_notes`` and of a law file's predictions (``l2l.workflows.lawfile``) alike."""
+    above: list[str] = []
+    below: list[str] = []
+    for name, v, (bottom, top) in points:
+        if v > top * (1 + 1e-9):
+            above.append(f"{name} is {v / top:.3g}× the largest fitted")
+        elif v < bottom * (1 - 1e-9):
+            below.append(f"{name} {bottom / v:.3g}×")
+    return above, below
+
+
 def extrapolation_notes(N: float, D: float, C: float, sweep: Sweep) -> tuple[str, ...]:
     """Words on how far (N, D, C) lies beyond the fitted runs (empty inside the range). Below the smallest
     fitted value is flagged too: backtests only ever extrapolate upward, so nothing calibrates a law there."""
-    out: list[str] = []
-    below: list[str] = []
-    for name, v, arr in (("compute", C, sweep.C), ("N", N, sweep.N), ("D", D, sweep.D)):
-        top, bottom = float(arr.max()), float(arr.min())
-        if v > top * (1 + 1e-9):
-            out.append(f"{name} is {v / top:.3g}× the largest fitted")
-        elif v < bottom * (1 - 1e-9):
-            below.append(f"{name} {bottom / v:.3g}×")
+    out, below = range_words(
+        (name, v, (float(arr.min()), float(arr.max())))
+        for name, v, arr in (("compute", C, sweep.C), ("N", N, sweep.N), ("D", D, sweep.D))
+    )
     if below:
         out.append(
             f"{', '.join(below)} below the smallest fitted: backtests only test extrapolation upward, so "

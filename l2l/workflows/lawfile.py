@@ -427,16 +427,13 @@ def reach_notes(
     """Words on where (N, D, C) and the predicted loss lie against the ranges a law was fitted on, as predicting
     from the workspace says them: beyond the largest fitted, below the smallest (where nothing tested the law),
     and a loss far outside the fitted losses. Empty inside the ranges or when the file has none."""
-    out: list[str] = []
-    below: list[str] = []
-    for name, key, v in (("compute", "C", C), ("N", "N", N), ("D", "D", D)):
-        if key not in rng:
-            continue
-        bottom, top = rng[key]
-        if v > top * (1 + 1e-9):
-            out.append(f"{name} is {v / top:.3g}× the largest fitted")
-        elif v < bottom * (1 - 1e-9):
-            below.append(f"{name} {bottom / v:.3g}×")
+    from l2l.core.predictive import range_words
+
+    out, below = range_words(
+        (name, v, rng[key])
+        for name, key, v in (("compute", "C", C), ("N", "N", N), ("D", "D", D))
+        if key in rng
+    )
     if below:
         out.append(f"{', '.join(below)} below the smallest fitted: nothing tested the law there")
     if "loss" in rng:
