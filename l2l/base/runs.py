@@ -234,9 +234,7 @@ class Runs:
                     keys.append((ds, self.own(ds)))
                 elif ev == ALL:
                     keys.extend((ds, e) for e in measured)
-                elif ev not in self.evals and any(
-                    c in ev for c in "*?["
-                ):  # a glob, as rank -t and evaluate take
+                elif ev not in self.evals and schema.is_glob(ev):  # a glob, as rank -t and evaluate take
                     if not select_evals(self.evals, [ev], required=False):
                         raise SelectionError(f"no eval matches {ev}", hint="l2l runs --evals lists them")
                     keys.extend((ds, e) for e in select_evals(measured, [ev], required=False))

@@ -201,6 +201,17 @@ def names_metric_kinds(values: Iterable[object]) -> bool:
     return bool(kinds) and None not in kinds and kinds != {"loss"}
 
 
+#: The characters that make a name a glob pattern (``downstream/*``, ``arc_[ce]*``).
+GLOB_CHARS: Final = frozenset("*?[")
+
+
+def is_glob(text: str) -> bool:
+    """Whether ``text`` holds a glob character, so that it may be a pattern of names rather than a name (callers
+    that take ``!glob`` exclusions test the ``!`` themselves; a name that holds one literally is matched first
+    where they look names up)."""
+    return not GLOB_CHARS.isdisjoint(text)
+
+
 def split_metric(name: str) -> tuple[str, str | None]:
     """``hellaswag:bpb`` → (``hellaswag``, ``bpb``); a name without a known metric after its last ``:`` →
     (name, None)."""

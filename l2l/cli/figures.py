@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 
-from l2l.base.schema import Figure
+from l2l.base.schema import Figure, is_glob
 from l2l.cli import options as opt
 from l2l.cli import shell
 from l2l.cli.ranking import COpt, DOpt, NOpt, rank_request
@@ -249,7 +249,7 @@ def names_an_accuracy(runs: Runs, targets: Iterable[str], metric: str | None) ->
     from l2l.workflows.requests import eval_kind
 
     for t in targets:
-        if t == OWN or t.startswith("!") or any(ch in t for ch in "*?["):
+        if t == OWN or t.startswith("!") or is_glob(t):
             continue
         try:
             if eval_kind(runs, [t], metric) == "accuracy":

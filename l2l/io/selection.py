@@ -77,7 +77,7 @@ def _matches(col: str, value: str) -> pl.Expr:
     c = pl.col(col)
     text = c.cast(pl.String).str.strip_chars()
     hit = text == value
-    if any(ch in value for ch in "*?["):
+    if schema.is_glob(value):
         # a value equal to the pattern wins over the glob: 'mix[1]' is the dataset of that name where the table
         # has one (the glob read [1] as a class: mix1 only), a glob where it has none
         glob = text.str.contains(translate(value).replace(r"\Z", "$"))

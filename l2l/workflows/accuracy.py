@@ -27,7 +27,7 @@ import polars as pl
 from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import check_runs, resolve_name, select_evals
-from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss
+from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss, is_glob
 from l2l.core.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
@@ -128,10 +128,10 @@ def resolve_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> list[str]
         return evals
     out: list[str] = []
     for n in names:
-        if any(ch in n for ch in "*?[") or n.startswith("!"):
+        if is_glob(n) or n.startswith("!"):
             continue
         out.append(resolve_name(n, evals, "accuracy eval"))
-    globs = [n for n in names if any(ch in n for ch in "*?[") or n.startswith("!")]
+    globs = [n for n in names if is_glob(n) or n.startswith("!")]
     if globs:
         out.extend(select_evals(evals, globs))
     return list(dict.fromkeys(out))

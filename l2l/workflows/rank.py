@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from l2l.base.checks import check_count
 from l2l.base.errors import FitError, SelectionError, UsageError
+from l2l.base.schema import is_glob
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
@@ -69,7 +70,6 @@ __all__ = [
 
 #: Held-out losses closer than this (relative to their mean) make a near-tie pair: counted, and reported apart.
 NEAR_TIE = 0.005
-_GLOB = frozenset("*?[")
 #: The keyword that names every candidate dataset's own eval as targets.
 OWN = "own"
 
@@ -105,13 +105,11 @@ def _resolve_targets(
             raise UsageError(f"the weight of target {pattern} must be finite and ≥ 0, got {weight}")
         if pattern.startswith("!"):
             excluded.update(
-                _glob(evals, pattern[1:])
-                if _GLOB & set(pattern)
-                else [resolve_name(pattern[1:], evals, "eval")]
+                _glob(evals, pattern[1:]) if is_glob(pattern) else [resolve_name(pattern[1:], evals, "eval")]
             )
             continue
         matched = _matches(pattern, evals, own_evals)
-        share = w / len(matched) if (pattern == OWN or (_GLOB & set(pattern) and pattern not in evals)) else w
+        share = w / len(matched) if (pattern == OWN or (is_glob(pattern) and pattern not in evals)) else w
         for ev in matched:
             out[ev] = out.get(ev, 0.0) + share
     out = {k: v for k, v in out.items() if k not in excluded}
@@ -134,10 +132,10 @@ def _matches(pattern: str, evals: Sequence[str], own_evals: Sequence[str]) -> li
         return matched
     if pattern in evals:
         return [pattern]
-    if "=" in pattern and not _GLOB & set(pattern.rpartition("=")[0]):
+    if "=" in pattern and not is_glob(pattern.rpartition("=")[0]):
         # neither an eval's name nor EVAL=WEIGHT with a number: a weight mistyped, most likely
         raise UsageError(f"expected EVAL or EVAL=WEIGHT, got {pattern!r}", param="targets")
-    if _GLOB & set(pattern):
+    if is_glob(pattern):
         return _glob(evals, pattern)
     return [resolve_name(pattern, evals, "eval")]
 
@@ -566,7 +564,7 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     names = list(targets)
     found: list[str] = []
     for pattern in names:
-        if pattern.startswith("!") or pattern == OWN or _GLOB & set(pattern):
+        if pattern.startswith("!") or pattern == OWN or is_glob(pattern):
             continue
         if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.targets.rank_targets)
             found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
-from l2l.base.schema import Combine, InputLoss, RankMethod
+from l2l.base.schema import Combine, InputLoss, RankMethod, is_glob
 from l2l.base.text import plural
 from l2l.core.fit import FitOptions
 from l2l.workflows.targets import accuracy_names, both_error, metric_of, rank_targets, resolves_to
@@ -106,7 +106,7 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
 
 def _is_glob(runs: Runs, name: str) -> bool:
     """Whether ``name`` is a glob of evals (``downstream/*``), not an eval's own name."""
-    return name not in runs.evals and any(ch in name for ch in "*?[")
+    return name not in runs.evals and is_glob(name)
 
 
 def _globbed(names: Sequence[str], pattern: str) -> list[str]:
@@ -126,7 +126,7 @@ def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> t
             out.append(name)
             continue
         base, m = metric_of(name, metric)
-        if m == "accuracy" and any(ch in base for ch in "*?["):
+        if m == "accuracy" and is_glob(base):
             out.append(base)  # a glob: the accuracy resolver matches it against the accuracy evals
         elif m == "accuracy":
             out.append(resolve_name(base, accuracy_names(runs), "accuracy eval"))
@@ -406,7 +406,7 @@ def _refuse_accuracy_backtest(runs: Runs, targets: Mapping[str, float]) -> None:
     acc = accuracy_evals(runs)
     for target in targets:
         name = target.removesuffix(":accuracy")
-        if name in runs.evals or not acc or any(ch in name for ch in "*?[!"):
+        if name in runs.evals or not acc or is_glob(name) or name.startswith("!"):
             continue
         try:
             found = resolve_name(name, acc, "accuracy eval")

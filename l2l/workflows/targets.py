@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from l2l.base import schema
 from l2l.base.errors import L2LError, SelectionError, UsageError
+from l2l.base.schema import is_glob
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -126,7 +127,7 @@ def rank_targets(
                 raise bad
             out[pattern] = out.get(pattern, 0.0) + weight
             continue
-        if pattern.startswith("!") or any(ch in pattern for ch in "*?["):
+        if pattern.startswith("!") or is_glob(pattern):
             out[pattern] = out.get(pattern, 0.0) + weight
             continue
         base, m = metric_of(pattern, metric)
