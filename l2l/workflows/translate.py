@@ -44,6 +44,7 @@ __all__ = [
     "TranslationBands",
     "TranslationResult",
     "carry",
+    "check_source_loss",
     "compose",
     "find_run",
     "fit_loss_to_loss",
@@ -688,6 +689,35 @@ def eq3(options: FitOptions | None) -> FitOptions | None:
     return replace(options, form="l2l")
 
 
+#: A source loss above this many nats is no language model's loss (a uniform guess over 400k tokens is 12.9).
+MAX_SOURCE_LOSS = 13.0
+#: How far above the largest loss of the source's runs a given source loss may lie.
+SOURCE_LOSS_SLACK = 2.0
+
+
+def check_source_loss(runs: Runs, source: str, x: float) -> float:
+    """A given source loss ``x`` of dataset ``source`` as a float: a positive number (text such as "2.4" raised a
+    TypeError), and not far above anything the source's runs reached (more than twice their largest, or above 13
+    nats: a probe's `--src-loss 50` printed 42.8 [42.2, 43.3] and exit 0); UsageError otherwise."""
+    import polars as pl
+
+    if not (is_real(x) and x > 0 and np.isfinite(x)):
+        raise UsageError(f"the source loss must be a positive loss, got {x!r}", param="src_loss")
+    x = float(x)
+    own = runs.own(source)
+    losses = runs.frame.filter((pl.col("dataset") == source) & (pl.col("eval") == own))["loss"]
+    top = float(losses.max()) if losses.len() else float("inf")  # type: ignore[arg-type]
+    if x > MAX_SOURCE_LOSS or x > SOURCE_LOSS_SLACK * top:
+        raise UsageError(
+            f"the source loss {x:g} lies far above every {source} run's {own} loss (largest {top:.4g}"
+            + (f", and above {MAX_SOURCE_LOSS:g} nats" if x > MAX_SOURCE_LOSS else "")
+            + "): no translation was fitted anywhere near it",
+            hint=f"give {source}'s own loss of the model (the {own} loss), or --from-run RUN_ID",
+            param="src_loss",
+        )
+    return x
+
+
 def find_run(runs: Runs, run_id: str, prefer: str | None, *, several: bool = False) -> tuple[float, float]:
     """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id). ``several``: the run fixes
     (N, D) for several sources, which a source loss cannot (the hint of an ambiguous id says so)."""
@@ -743,9 +773,7 @@ def predict_via(
             raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
         src_loss = float(row["loss"][0])
     assert src_loss is not None
-    if not (is_real(src_loss) and src_loss > 0 and np.isfinite(src_loss)):  # ("2.4" raised a TypeError)
-        raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
-    cache = FitCache() if cache is None else cache
+    src_loss = check_source_loss(runs, src, src_loss)
     cache = FitCache() if cache is None else cache  # both translations share the target's own law
     tt = translate(runs, src=src, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)
     chain = [tt[0].usable()]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_choice, check_level, is_real
+from l2l.base.checks import check_choice, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.base.schema import COMBINES
@@ -43,7 +43,7 @@ from l2l.core.sweep import Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config
 from l2l.workflows.predict import DEFAULT_DRAWS
-from l2l.workflows.translate import TranslationResult, find_run, in_split, translate
+from l2l.workflows.translate import TranslationResult, check_source_loss, find_run, in_split, translate
 
 if TYPE_CHECKING:
     import polars as pl
@@ -201,39 +201,12 @@ def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str
     return out, False
 
 
-#: A source loss above this many nats is no language model's loss (a uniform guess over 400k tokens is 12.9).
-MAX_SOURCE_LOSS = 13.0
-#: How far above the largest loss of the source's runs a given source loss may lie.
-SOURCE_LOSS_SLACK = 2.0
-
-
-def _check_source_loss(runs: Runs, source: str, x: float) -> None:
-    """A given source loss far above anything the source's runs reached (more than twice their largest, or
-    above 13 nats) is refused: a probe's `--src-loss 50` printed 42.8 [42.2, 43.3] and exit 0."""
-    import polars as pl
-
-    own = runs.own(source)
-    losses = runs.frame.filter((pl.col("dataset") == source) & (pl.col("eval") == own))["loss"]
-    top = float(losses.max()) if losses.len() else math.inf  # type: ignore[arg-type]
-    if x > MAX_SOURCE_LOSS or x > SOURCE_LOSS_SLACK * top:
-        raise UsageError(
-            f"the source loss {x:g} lies far above every {source} run's {own} loss (largest {top:.4g}"
-            + (f", and above {MAX_SOURCE_LOSS:g} nats" if x > MAX_SOURCE_LOSS else "")
-            + "): no translation was fitted anywhere near it",
-            hint=f"give {source}'s own loss of the model (the {own} loss), or --from-run RUN_ID",
-            param="src_loss",
-        )
-
-
 def _source_losses(
     runs: Runs, sources: list[str], every: bool, src_loss: float | None, from_run: str | None
 ) -> tuple[float | None, float | None, dict[str, float]]:
     """(N, D) of ``from_run`` (None, None with a given source loss) and each source's measured own loss there."""
     if src_loss is not None:
-        if not (is_real(src_loss) and src_loss > 0 and math.isfinite(src_loss)):  # ("2.4": a TypeError)
-            raise UsageError(f"the source loss must be a positive loss, got {src_loss}", param="src_loss")
-        _check_source_loss(runs, sources[0], float(src_loss))
-        return None, None, {sources[0]: float(src_loss)}
+        return None, None, {sources[0]: check_source_loss(runs, sources[0], src_loss)}
     assert from_run is not None
     n, d = find_run(
         runs, from_run, sources[0] if len(sources) == 1 else None, several=every or len(sources) > 1
