@@ -151,7 +151,7 @@ def accuracy_runs(session: Session, checkpoints: str = "final", *, form: str = "
             "the power law's E0 comes from the scaling law, fitted on final checkpoints: fit it on final ones",
             param="checkpoints",
         )
-    return session.with_checkpoints().at_every_checkpoint()
+    return session.with_accuracy().at_every_checkpoint()
 
 
 def refuse_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> None:

@@ -119,11 +119,6 @@ class Session:
                 self.runs = replace(self.runs, checkpoints=frame)
         return self.runs
 
-    def with_checkpoints(self) -> Runs:
-        """The runs with their accuracies and every-checkpoint rows (``Runs.checkpoints``: a per-step log's
-        losses and accuracies at every checkpoint), when the workspace or table has them."""
-        return self.with_accuracy()
-
     def keep(self) -> None:
         """Store the fits, calibrations and accuracy laws made (or given draws) since they were read in the
         workspace, and the answers made."""
