@@ -156,7 +156,7 @@ def synthetic_workspace(tmp_path_factory: pytest.TempPathFactory, synthetic_csv:
     """A workspace with the synthetic sample ingested and ``WARM_COMMANDS`` run, made once for the whole run (the
     first test process to need it makes it under a lock; the others wait and share it): a test that is not about
     a cold workspace copies it (``ingested``) instead of refitting the same laws. Outputs are the same warm or
-    cold (tests/test_warm.py checks that), so only the time differs."""
+    cold (tests/workflows/test_warm.py checks that), so only the time differs."""
     import fcntl
 
     from typer.testing import CliRunner

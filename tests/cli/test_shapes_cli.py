@@ -1,6 +1,6 @@
 """The exact output of ingest and of the refusals on the table shapes of ``l2l.testing.shapes`` (issue 16): what
 l2l decided, said in the words a user reads. Expected outputs live in ``tests/golden/shapes/<name>.txt``; after an
-intended change, regenerate them with ``L2L_REGEN_GOLDEN=1 python -m pytest tests/test_shapes_cli.py`` and review
+intended change, regenerate them with ``L2L_REGEN_GOLDEN=1 python -m pytest tests/cli/test_shapes_cli.py`` and review
 the diff."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from l2l.testing import shapes
 
-GOLDEN = Path(__file__).parent / "golden" / "shapes"
+GOLDEN = Path(__file__).parents[1] / "golden" / "shapes"
 
 #: name → (shape, ingest options or None when the shape is ingested plainly first, command after the ingest)
 CASES: dict[str, tuple[str, list[str] | None, list[str]]] = {

@@ -61,7 +61,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def warm_ws(tables: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with both tables ingested and alpha's quiz-accuracy chain fitted on the sweep (own loss, quiz
     loss and accuracy laws), made once: the tests that ask predict or plot of that chain copy it (``warm``) instead
-    of refitting the same laws (an answer is the same warm or cold: tests/test_warm.py)."""
+    of refitting the same laws (an answer is the same warm or cold: tests/workflows/test_warm.py)."""
     from typer.testing import CliRunner
 
     from l2l.cli import app

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from numpy.testing import assert_allclose
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 def _json(result: Any) -> Any:

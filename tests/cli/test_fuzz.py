@@ -284,7 +284,7 @@ def tables(draw: Any) -> tuple[str, bytes]:
 def base_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace holding tests/data/good/long.csv (copied before each example that may change it)."""
     root = tmp_path_factory.mktemp("fuzz") / "base"
-    result = invoke(root, "ingest", Path(__file__).parent / "data" / "good" / "long.csv")
+    result = invoke(root, "ingest", Path(__file__).parents[1] / "data" / "good" / "long.csv")
     assert result.exit_code == 0
     return root
 
@@ -451,7 +451,11 @@ def test_ingest_options(base_ws: Path, chosen: list[tuple[str, str]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
         shutil.copytree(base_ws, ws)
-        args: list[str | Path] = ["ingest", Path(__file__).parent / "data" / "good" / "long.csv", "--append"]
+        args: list[str | Path] = [
+            "ingest",
+            Path(__file__).parents[1] / "data" / "good" / "long.csv",
+            "--append",
+        ]
         for option, value in chosen:
             args += [option, value]
         before = snapshot(ws)
@@ -519,7 +523,7 @@ def test_issue_values_once_accepted_are_refused(
     for entry in doc["laws"]:
         entry.update(A=-1.0, E=-5.0, alpha=99.0)  # no law has these
     bad_law.write_text(json.dumps(doc))
-    table = Path(__file__).parent / "data" / "good" / "long.csv"
+    table = Path(__file__).parents[1] / "data" / "good" / "long.csv"
     filled = [a.format(table=table, law=law, bad_law=bad_law) for a in args]
     before = snapshot(ws)
     result = invoke(ws, *filled)

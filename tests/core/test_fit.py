@@ -55,7 +55,7 @@ def test_realistic_noise_recovers_exponents_and_extrapolation(form: str) -> None
 @pytest.mark.slow  # a plain loop of L-BFGS-B over the 4,500-point grid: seconds per fit
 def test_global_optimum_not_worse_than_the_loop_over_the_grid() -> None:
     """The batched search against L-BFGS-B from a seeded subset of the same grid (the benchmark does all 4,500;
-    tests/test_search.py does 4 subsets per form)."""
+    tests/core/test_search.py does 4 subsets per form)."""
     n, d, y = law_samples(TRUE["l2l"], noise=0.01, seed=3)
     fit = fit_law(n, d, y)
     problem = Problem("l2l", np.log(n), np.log(d), np.log(y))

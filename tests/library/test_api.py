@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.testing import assert_allclose
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 
 
 def test_import_l2l_is_cheap_and_exposes_the_api() -> None:

@@ -109,8 +109,8 @@ def flip_csv(tmp: Path) -> Path:
 
 def _ingested(table: Path, workspace: Path) -> Path:
     """A workspace holding ``table``: the rankings of one table share its laws, bootstrap draws and backtests
-    there (a ranking's answer is the same warm or cold: tests/test_warm.py), instead of refitting them from the
-    table for each command. ``rank TABLE`` itself is run cold below (the short sweep, the usage errors)."""
+    there (a ranking's answer is the same warm or cold: tests/workflows/test_warm.py), instead of refitting them from
+    the table for each command. ``rank TABLE`` itself is run cold below (the short sweep, the usage errors)."""
     result = _invoke("ingest", table, workspace=workspace)
     assert result.exit_code == 0, result.output
     return workspace

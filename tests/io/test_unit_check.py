@@ -11,8 +11,8 @@ import pytest
 
 from l2l.io.provenance import unit_notes
 
-REPO = Path(__file__).resolve().parent.parent
-PUBLIC = REPO.parent.parent / "shared" / "data" / "public"
+REPO = Path(__file__).resolve().parents[2]
+PUBLIC = REPO.parent / "shared" / "data" / "public"  # ../shared beside the checkout; absent in a clean clone
 
 
 def _nats(n: float, d: float, scale: float) -> float:

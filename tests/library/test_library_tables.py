@@ -21,7 +21,7 @@ def runs(synthetic_csv: Path) -> Any:
 
 def test_library_predict_is_what_the_cli_prints(runs: Any, ingested: Any) -> None:
     pred = l2l.predict(runs, datasets=["alpha"], N=[1e9], D=[2e10], split="sweep")
-    # the CLI in the sample's warm workspace (its laws kept; the same answer as cold: tests/test_warm.py)
+    # the CLI in the sample's warm workspace (its laws kept; the same answer as cold: tests/workflows/test_warm.py)
     result = ingested("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--split", "sweep", "-f", "json")
     (row,) = json.loads(result.stdout)["rows"]
     (p,) = pred

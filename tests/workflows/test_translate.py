@@ -268,7 +268,7 @@ def test_a_train_train_translation_from_the_only_dataset_is_refused_with_the_kin
 def test_via_all_leaves_out_a_source_it_cannot_translate_and_says_why(run: Any, tmp_path: Path) -> None:
     """gamma's sweep shares no (N, D) with beta (its sizes moved by 1 %): one such source used to stop the whole
     `--via all` prediction; now the others are combined and the note names the one left out."""
-    frame = pl.read_csv(Path(__file__).parent.parent / "sample_data" / "synthetic_runs.csv")
+    frame = pl.read_csv(Path(__file__).parents[2] / "sample_data" / "synthetic_runs.csv")
     moved = (pl.col("dataset") == "gamma") & (pl.col("split") == "sweep")
     frame = frame.with_columns(pl.when(moved).then(pl.col("N") * 1.01).otherwise(pl.col("N")).alias("N"))
     table = tmp_path / "gamma_apart.csv"

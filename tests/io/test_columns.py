@@ -14,7 +14,7 @@ from l2l.core.fit import fit_law
 from l2l.io.columns import detect_loss_columns, parse_mapping, resolve_columns
 from l2l.testing import PAPER_LIKE_LAW
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = Path(__file__).parents[1] / "data" / "real"
 LONG = (*schema.REQUIRED, *schema.OPTIONAL)
 WIDE = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
 

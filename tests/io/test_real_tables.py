@@ -19,7 +19,7 @@ from l2l.io.tables import read_runs
 from l2l.io.workspace import Workspace
 from l2l.testing import PAPER_LIKE_LAW, SyntheticSpec, own_eval_name, synthetic_runs, write_csv
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = Path(__file__).parents[1] / "data" / "real"
 TRUE = PAPER_LIKE_LAW
 
 

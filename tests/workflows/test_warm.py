@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 from l2l.io.caches import decode, encode, saved_accuracy_laws
 from l2l.io.workspace import Workspace
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ACC = "downstream/arc_easy_test_acc"
 
 

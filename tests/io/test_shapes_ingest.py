@@ -1,6 +1,6 @@
 """Every table shape of ``l2l.testing.shapes`` (and the public tables of other papers, when present) through the
 reader (issue 16): what is read, what is decided and said, what is refused and which fix the refusal names. The
-answers l2l then gives on each shape, against its truth: tests/test_shapes_answers.py."""
+answers l2l then gives on each shape, against its truth: tests/workflows/test_shapes_answers.py."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from l2l.io import tables as l2l_tables
 from l2l.io.tables import read_runs
 from tests.conftest import PAPER_OWN, write
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = Path(__file__).parents[1] / "data" / "real"
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import l2l
 from l2l.base.checks import as_names, as_numbers, check_choice, check_count, check_level
 from l2l.base.errors import ChoiceError, UsageError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SIZE = {"N": [6e8], "D": [1.8e10]}
 
 

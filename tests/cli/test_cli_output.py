@@ -2,7 +2,7 @@
 and 60 columns: the answer (a prediction with its interval, a verdict) stays at every width.
 
 Expected outputs live in ``tests/golden/cli/<name>.txt``; after an intended change, regenerate them with
-``L2L_REGEN_GOLDEN=1 python -m pytest tests/test_cli_output.py`` and review the diff. The only normalisations:
+``L2L_REGEN_GOLDEN=1 python -m pytest tests/cli/test_cli_output.py`` and review the diff. The only normalisations:
 the sample's path, the seconds a fit took and how many starts the search used. Tables print 3–4 significant
 digits, so a faster search that finds the same optimum leaves them as they are.
 """
@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from rich.cells import cell_len
 
-GOLDEN = Path(__file__).parent / "golden" / "cli"
+GOLDEN = Path(__file__).parents[1] / "golden" / "cli"
 
 #: name → the command; it runs at 120 columns, and its reports are rendered again at 80 and 60.
 COMMANDS: dict[str, list[str]] = {

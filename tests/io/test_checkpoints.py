@@ -25,7 +25,7 @@ from l2l.io.checkpoints import (
 )
 from l2l.testing import PAPER_LIKE_LAW
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = Path(__file__).parents[1] / "data" / "real"
 TRUE = PAPER_LIKE_LAW
 
 
