@@ -256,12 +256,6 @@ def predict(
     translation (--via)."""
     from l2l.workflows.requests import PredictRequest, answer_predict, predict_from_law_file
 
-    if not dataset and not via and law is None:
-        shell.fail_usage(
-            "--dataset",
-            "name the dataset whose law predicts: -d DATASET, or -d all for every dataset "
-            "(or --via SOURCE to translate a measured loss)",
-        )
     if src_loss is not None and not (src_loss > 0 and src_loss < float("inf")):
         shell.fail_usage("--src-loss", f"must be a finite loss > 0, got {src_loss}")
     request = PredictRequest(

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -483,17 +483,38 @@ def _rank_target(
             rows.append(_row(name, why_not[name], ex, points, None))
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     leader, tie, cont = _verdict(names, mat, ranks, pb, B, level)
-    rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont)
+
+    def laws_p_best() -> dict[str, float]:
+        """P(best) by the laws alone: the independent method's draws with its dataset-specific error (its own
+        generator, so that no other draw moves); empty where a ranked candidate has no law."""
+        if B < 2 or any("independent" not in logs[n] for n in names):
+            return {}
+        g = np.random.default_rng([model.seed, 7919])
+        m = np.vstack(
+            [logs[n]["independent"] + err.specific_for("independent") * g.standard_normal(B) for n in names]
+        )
+        if not np.all(np.isfinite(m)):
+            return {}
+        return dict(zip(names, _p_best(m[:, 1:]).tolist(), strict=True))
+
+    rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont, laws_p_best)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
 
 
 def _laws_disagree(
-    rows: list[DatasetPrediction], method: Method, leader: str | None, tie: bool, cont: tuple[str, ...]
+    rows: list[DatasetPrediction],
+    method: Method,
+    leader: str | None,
+    tie: bool,
+    cont: tuple[str, ...],
+    laws_p_best: Callable[[], dict[str, float]],
 ) -> tuple[list[DatasetPrediction], bool, tuple[str, ...]]:
     """The recommended ranking at trust 0 everywhere (the sweep's order kept) whose leader the
-    laws alone would not put first: a tie between the two, said on both rows. Its P(best) counts only what can
-    reorder the kept order, so curves that cross between the sweep and the target were ranked the sweep's way
-    with P(best) 1.00 (a probe: the winner at 1e21 lost, the truth outside both intervals)."""
+    laws alone would not put first: a tie between the two, said on both rows, and every P(best) the mean of the
+    kept order's and the laws' alone (which of the two holds is not known: no backtest chose). The kept order's
+    P(best) counts only what can reorder it, so curves that cross between the sweep and the target were ranked
+    the sweep's way with P(best) 1.00 (a probe: the winner at 1e21 lost, the truth outside both intervals; two
+    datasets that cross, where no backtest can be made, read "a TIE" beside P(best) 1.00 and 0.00)."""
     ranked = [r for r in rows if r.rank is not None]
     if method != "recommended" or leader is None or any(r.trust for r in ranked):
         return rows, tie, cont
@@ -503,13 +524,26 @@ def _laws_disagree(
     first = min(by_laws, key=lambda r: r.independent or math.inf).dataset
     if first == leader:
         return rows, tie, cont
+    by_law_draws = laws_p_best()
     note = (
         f"the laws alone (independent) put {first} first here, not {leader}: they predict the order changes "
         "before this budget, which the recommended ranking (the sweep's order, trust 0: no dataset-specific "
         "change used) cannot see: a tie between the two"
+        + ("; P(best) is the mean of the sweep's order's and the laws' alone" if by_law_draws else "")
     )
+
+    def mixed(r: DatasetPrediction) -> float | None:
+        if r.p_best is None or r.dataset not in by_law_draws:
+            return r.p_best
+        return 0.5 * (r.p_best + by_law_draws[r.dataset])
+
     rows = [
-        dataclasses.replace(r, notes=(*r.notes, note)) if r.dataset in (first, leader) else r for r in rows
+        dataclasses.replace(
+            r,
+            p_best=mixed(r),
+            notes=(*r.notes, note) if r.dataset in (first, leader) else r.notes,
+        )
+        for r in rows
     ]
     return rows, True, tuple(dict.fromkeys((*cont, first)))
 

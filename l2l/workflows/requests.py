@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -247,7 +247,8 @@ def _check_via(req: PredictRequest) -> None:
 def _check_law(req: PredictRequest) -> None:
     if not req.datasets:
         raise UsageError(
-            "name the dataset whose law predicts ('all' for every one), or translate from a source",
+            "name the dataset whose law predicts: -d DATASET, or -d all for every dataset (or --via SOURCE to "
+            "translate a measured loss)",
             param="datasets",
         )
     if not req.N:
@@ -260,6 +261,8 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
         raise UsageError("--metric says how the evals named are measured: name the evals", param="evals")
     kind = eval_kind(session.with_accuracy(), req.evals, req.metric) if req.evals else "loss"
     evals = eval_names(session.runs, req.evals, req.metric)
+    if not req.via and not req.datasets and len(session.runs.datasets) == 1:  # the one there is: no -d needed
+        req = replace(req, datasets=tuple(session.runs.datasets))
     if req.via:
         _check_via(req)
         from l2l.workflows.via import predict_sources

@@ -737,3 +737,18 @@ def test_a_source_loss_above_every_source_run_gives_a_lower_bound(ingested: Any)
     above = result("9")
     assert above["lower_bound_only"]
     assert any("lies above every run of alpha" in n for n in above["notes"])
+
+
+def test_predict_in_a_workspace_of_one_dataset_needs_no_dataset_named(run: Any, tmp_path: Path) -> None:
+    """A probe: `predict --N --D` on a one-dataset workspace was a usage error asking for `-d` (the only choice)."""
+    import polars as pl
+
+    table = tmp_path / "one.csv"
+    pl.read_csv(Path(__file__).parents[2] / "sample_data" / "synthetic_runs.csv").filter(
+        pl.col("dataset") == "alpha"
+    ).write_csv(table)
+    assert run("ingest", table).exit_code == 0
+    named = run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--format", "json")
+    alone = run("predict", "--N", "1e9", "--D", "2e10", "--format", "json")
+    assert alone.exit_code == 0, alone.output
+    assert alone.stdout == named.stdout

@@ -324,9 +324,14 @@ def test_a_dataset_whose_runs_stop_early_does_not_move_the_others(tmp: Path) -> 
     truth = {
         name: _target_at_optimum(law, c) for name, law in (("fast", FAST), ("steady", STEADY), ("poor", POOR))
     }
-    for name, want in truth.items():  # measured: +1.0 %, -2.2 %, -0.4 % (before: -8.9 %, +20.2 %, -10.2 %)
+    # measured: -0.8 %, +1.0 %, -1.8 % (each from its own optimum at 5e19; before that -2.2 % for steady, its
+    # anchor's mean over the grid's sizes: +1.0 %, -0.4 % for the others; before that: -8.9 %, +20.2 %, -10.2 %)
+    for name, want in truth.items():
         assert abs(rows[name]["recommended"] / want - 1) < 0.03, (name, rows[name]["recommended"], want)
-    assert [r["dataset"] for r in doc["rows"]] == sorted(truth, key=truth.__getitem__)  # steady, fast, poor
+    # steady and fast are 0.3 % apart, the order only the laws can see (trust 0, no backtest): steady first, or a
+    # tie that names it
+    assert doc["leader"] == "steady" or (doc["tie"] and "steady" in doc["contenders"])
+    assert [r["dataset"] for r in doc["rows"]][-1] == "poor"
     assert any("its runs stop at C = 2e+18" in n for n in rows["steady"]["notes"])
     assert not [n for n in rows["fast"]["notes"] if "runs stop" in n]  # the short one's note is its own
 

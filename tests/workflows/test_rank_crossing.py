@@ -158,15 +158,18 @@ def test_with_the_laws_not_used_a_leader_the_laws_would_not_put_first_is_a_tie()
         )  # fmt: skip
 
     rows = [row("fast", 1, 1.322, 1.43), row("slow", 2, 1.404, 1.295), row("mid", 3, 1.601, 1.60)]
-    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",))
+    by_laws = {"fast": 0.1, "slow": 0.9, "mid": 0.0}
+    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",), lambda: by_laws)
     assert tie
     assert cont == ("fast", "slow")
     assert all(any("put slow first here, not fast" in n for n in r.notes) for r in out[:2])
     assert out[2].notes == ()
+    # P(best): the mean of the kept order's (1, 0, 0) and the laws' alone
+    assert [r.p_best for r in out] == [0.55, 0.45, 0.0]
     # the laws used (trust > 0), or another method: the verdict stands
     used = [dataclasses.replace(r, trust=0.5) for r in rows]
-    assert _laws_disagree(used, "recommended", "fast", False, ("fast",))[1] is False
-    assert _laws_disagree(rows, "baseline", "fast", False, ("fast",))[1] is False
+    assert _laws_disagree(used, "recommended", "fast", False, ("fast",), lambda: by_laws)[1] is False
+    assert _laws_disagree(rows, "baseline", "fast", False, ("fast",), lambda: by_laws)[1] is False
 
 
 def test_method_independent_gives_each_dataset_the_interval_predict_gives(

@@ -109,8 +109,9 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         # two-dataset probe: 3-4 % off both truths, inside none of the intervals)
         notes.append(
             "recommended with trust 0 (no dataset-specific change used): 'predicted' is each dataset's measured "
-            "loss at its largest budget moved by the change shared by every dataset; it keeps the sweep's order "
-            "and is not the dataset's own predicted loss (the independent column is)"
+            "loss at its largest budget (taken to its compute-optimal size there by its own law, where its runs "
+            "there span that size) moved by the change shared by every dataset; it keeps the sweep's order and is "
+            "not the dataset's own predicted loss (the independent column is)"
         )
     # (else the warning says what they hold; a baseline's intervals are no predictions: its note says so)
     if ranked and not all_measured and t.draw_error.shared_sd > 0 and t.method != "baseline":
@@ -150,7 +151,8 @@ def _methods_table(t: TargetRanking) -> Report:
         notes=[
             "top runs: measured at the dataset's largest budget (the single-scale baseline); independent: the "
             "target's own law; translation: the own-loss law through its train-to-test relation; recommended: "
-            "the top runs plus the laws' change to the budget, the dataset-specific part weighted by trust."
+            "the top runs (taken along their budget to its optimum where they span it) plus the laws' change to "
+            "the budget, the dataset-specific part weighted by trust."
         ],
         show_in=frozenset({"table"}),
     )
