@@ -98,7 +98,7 @@ def direct_interval(
     pi = model.interval(
         pred, where, level, sd if include_bootstrap else 0.0, notes=notes, scatter=scatter_of(fit, sweep)
     )
-    pi = replace(pi, sd_param=sd)
+    pi = replace(pi, sd_param=sd if fit.bootstrap is not None else None)
     if "E" in fit.at_bounds and where.distance > model.max_distance * 1.05:
         # a law with no irreducible loss is a pure power law; beyond its backtests nothing shows how far it
         # bends below the truth (a probe's Eq. 1 table: three such laws 3-6 % below their truths at 10x, outside

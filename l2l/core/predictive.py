@@ -97,7 +97,8 @@ class PredictiveInterval:
     method: str
     lower_bound_only: bool
     raw: float
-    sd_param: float = 0.0
+    #: the bootstrap sd of log L̂ over the law's draws; None where no draws were made (not a zero spread)
+    sd_param: float | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -118,7 +119,7 @@ class PredictiveInterval:
             "method": self.method,
             "lower_bound_only": self.lower_bound_only,
             "raw": float(self.raw),
-            "sd_param": float(self.sd_param),
+            "sd_param": None if self.sd_param is None else float(self.sd_param),
             "notes": list(self.notes),
         }
 
