@@ -80,7 +80,8 @@ def _matches(col: str, value: str) -> pl.Expr:
     if schema.is_glob(value):
         # a value equal to the pattern wins over the glob: 'mix[1]' is the dataset of that name where the table
         # has one (the glob read [1] as a class: mix1 only), a glob where it has none
-        glob = text.str.contains(translate(value).replace(r"\Z", "$"))
+        # anchored at both ends, as a glob matches the whole value ('a*' kept every name holding an 'a')
+        glob = text.str.contains("^" + translate(value).replace(r"\Z", "$"))
         hit = pl.when(hit.fill_null(False).any()).then(hit).otherwise(glob)
     try:
         number = float(value)

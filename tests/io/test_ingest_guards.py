@@ -33,6 +33,21 @@ def test_where_matches_a_name_with_brackets_exactly_for_equal_and_not_equal(tmp_
     assert read_runs([path], where=parse_where(["dataset=mix[12]"])).datasets == ["mix1"]  # still a glob
 
 
+def test_a_where_glob_matches_the_whole_value(tmp_path: Path) -> None:
+    """A probe: 'dataset=a*' kept alpha, beta and gamma (the pattern was searched anywhere in the value), 'lph*'
+    kept alpha, and 'dataset!=a*' refused every row."""
+    rows = ["dataset,N,D,eval,loss"]
+    for ds, base in (("alpha", 3.0), ("beta", 3.2), ("gamma", 3.4), ("database", 3.6)):
+        rows += [f"{ds},{n:g},{20 * n:g},val,{base - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8))]
+    path = write(tmp_path / "names.csv", "\n".join(rows) + "\n")
+    assert read_runs([path], where=parse_where(["dataset=a*"])).datasets == ["alpha"]
+    assert read_runs([path], where=parse_where(["dataset=*a"])).datasets == ["alpha", "beta", "gamma"]
+    assert read_runs([path], where=parse_where(["dataset!=a*"])).datasets == ["beta", "database", "gamma"]
+    assert read_runs([path], where=parse_where(["dataset=*base"])).datasets == ["database"]
+    with pytest.raises(InputError, match="no row"):
+        read_runs([path], where=parse_where(["dataset=lph*"]))
+
+
 # ---- a decimal comma --------------------------------------------------------------------------------------
 
 
