@@ -31,7 +31,7 @@ SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  
 @app.command(
     "fit-law",
     epilog="Examples:\n\n"
-    "  l2l fit-law                                  # each dataset's own loss, Eq. 3\n\n"
+    "  l2l fit-law                                  # each dataset's own loss\n\n"
     "  l2l fit-law --split sweep --form chinchilla  # like the paper's Table 3\n\n"
     "  l2l fit-law --dataset fineweb-edu --eval all # every eval of models trained on fineweb-edu\n\n"
     "  l2l fit-law --bootstrap 1000 --seed 0 --format json\n\n"

@@ -124,7 +124,14 @@ def fail_usage(option: str, message: str) -> NoReturn:
 def _usage_fail(exc: ClickUsageError) -> NoReturn:
     """click's usage errors (unknown option, bad choice, missing value) in the same one-line format."""
     where = exc.ctx.command_path if exc.ctx is not None else "l2l"
-    _fail(UsageError(exc.format_message(), hint=f"see `{where} --help`"))
+    # click 8.5 words a bad value as its validator does ("Value error, …", "Input should be greater than …")
+    message = exc.format_message().replace(": Value error, ", ": ")
+    for said, meant in (
+        ("Input should be greater than or equal to", "must be at least"),
+        ("Input should be less than or equal to", "must be at most"),
+    ):
+        message = message.replace(said, meant)
+    _fail(UsageError(message, hint=f"see `{where} --help`"))
 
 
 def _no_args_help(exc: ClickUsageError) -> bool:

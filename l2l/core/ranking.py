@@ -53,6 +53,7 @@ from l2l.core.rank_model import (
     DrawError,
     DrawErrorHook,
     FitMemo,
+    LearnedDrawError,
     RankModel,
     fit_rank_model,
     learn_draw_error,
@@ -276,11 +277,13 @@ class Ranking:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _resolve_draw_error(draw_error: DrawErrorHook | None, reach: float) -> DrawError:
+def _resolve_draw_error(draw_error: DrawErrorHook | None, reach: float, fixed_model: bool) -> DrawError:
     if draw_error is None:
         return DrawError()
     if isinstance(draw_error, DrawError):
         return draw_error
+    if isinstance(draw_error, LearnedDrawError):
+        return draw_error.for_budget(fixed_model)(reach)
     return draw_error(reach)
 
 
@@ -354,7 +357,11 @@ def rank(
     reach = math.log10(budget.compute / top) if math.isfinite(top) and top > 0 else 0.0
     errs = {
         t: within_sweep(
-            _resolve_draw_error(draw_error.get(t) if isinstance(draw_error, Mapping) else draw_error, reach),
+            _resolve_draw_error(
+                draw_error.get(t) if isinstance(draw_error, Mapping) else draw_error,
+                reach,
+                budget.N is not None and budget.D is not None,
+            ),
             budget.compute,
             top,
         )

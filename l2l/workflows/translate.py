@@ -476,8 +476,8 @@ def no_translations(results: Sequence[TranslationResult]) -> FitError:
     first = reasons[0] if reasons else "nothing to translate"
     return FitError(
         f"no translation could be fitted ({len(results)} asked): {first}",
-        hint="each translation needs both datasets' laws and runs paired at equal (N, D); "
-        "see each one's reason (--format json)",
+        hint="each translation needs both datasets' laws and runs paired at equal (N, D); each one's reason is "
+        "its row's error (JSON and CSV print the rows)",
     )
 
 
