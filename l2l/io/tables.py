@@ -770,29 +770,35 @@ def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: Rea
         if opts.loss_columns is not None:  # named as losses: said, not refused
             return [
                 f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "
-                f"{s.evidence()}: an accuracy? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
+                f"{s.evidence()}: {s.what}? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
+                + (" (divided by 100 first: accuracies are fractions)" if s.percent else "")
                 for s in suspects
             ]
         column = by_eval.get(first.eval, first.eval)
         every = "|".join(by_eval.get(s.eval, s.eval) for s in suspects)
+        hundred = " (divided by 100 first: accuracies are fractions, 0.25 for 25 %)" if first.percent else ""
         raise InputError(
-            f"{first.evidence()}: an accuracy detected as a loss column?{others}",
+            f"{first.evidence()}: {first.what} detected as a loss column?{others}",
             path=part.raw.path,
             column=column,
-            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'; or, if "
-            f"{'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns GLOB",
+            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'"
+            f"{hundred}; or, if {'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns "
+            "GLOB",
             param="accuracy_columns",
         )
     column = str(part.info["columns"].get("columns", {}).get("eval", "eval"))
     leave = " ".join(f"--where '{column}!={s.eval}'" for s in suspects[:3]) + (
         " …" if len(suspects) > 3 else ""
     )
+    hundred = (
+        ", their values divided by 100 (accuracies are fractions: 0.25 for 25 %)" if first.percent else ""
+    )
     raise InputError(
-        f"eval {first.eval!r}: {first.evidence()}: an accuracy read as a loss?{others}",
+        f"eval {first.eval!r}: {first.evidence()}: {first.what} read as a loss?{others}",
         path=part.raw.path,
         column=column,
-        hint="give a metric column: accuracy on the accuracies' rows (under the task's name), loss or blank on "
-        f"the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
+        hint=f"give a metric column: accuracy on the accuracies' rows (under the task's name){hundred}, loss or "
+        f"blank on the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
     )
 
 
