@@ -51,6 +51,7 @@ from l2l.io.provenance import (
     compute_unit_ratio,
     file_entries,
     reject_differing_repeats,
+    reject_diverged_seeds,
     reject_repeats,
     repeat_notes,
     repeated_data_notes,
@@ -64,7 +65,7 @@ from l2l.io.readers import (
     _scan_plain,
     settle,
 )
-from l2l.io.selection import EXTRA, Where, follow_best, resolve_repeats, where_expr
+from l2l.io.selection import EXTRA, SEED_DIVERGED, Where, follow_best, resolve_repeats, where_expr
 from l2l.io.values import (
     _HI,
     _LO,
@@ -996,10 +997,24 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of is not None else None
     repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
     frame = repeats.frame
-    if repeats.spread > REPEAT_REFUSED and not opts.lines and frame.get_column("_row").has_nulls():
+    diverged = repeats.seed_gap is not None and repeats.seed_gap.gap > SEED_DIVERGED
+    if (
+        (repeats.spread > REPEAT_REFUSED or diverged)
+        and not opts.lines
+        and frame.get_column("_row").has_nulls()
+    ):
         return _read(paths, replace(opts, lines=True))  # (refused below, naming the lines)
     reject_differing_repeats(
         frame,
+        repeats,
+        [p.raw for p in parts],
+        [
+            {ev: c for c, ev in p.info.get("loss_columns", {}).items()}
+            | {"": p.info["columns"].get("columns", {}).get("loss", "loss")}
+            for p in parts
+        ],
+    )
+    reject_diverged_seeds(
         repeats,
         [p.raw for p in parts],
         [

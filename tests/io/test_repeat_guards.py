@@ -127,6 +127,97 @@ def _real_tables() -> list[Any]:
 def test_no_real_table_is_refused_as_accuracies_or_diverged_seeds(
     path: Path, options: dict[str, Any]
 ) -> None:
-    runs = read_runs([path], **options)
+    runs = read_runs([path], **options)  # neither refused nor told of a seed far from its siblings
     assert runs.frame.height > 0
     assert "accuracy in percent" not in notes(runs)
+    assert "seed far from its siblings" not in notes(runs)
+
+
+# ---- a diverged seed ------------------------------------------------------------------------------------
+
+
+def seed_table(odd: float | None = None, *, seed_column: bool = True) -> str:
+    """Four configurations of three seeds each, 0.2-0.4 % apart; ``odd``: the loss of the second seed of the third
+    configuration (a diverged run at 7.5, a wayward one at 1.05× its siblings)."""
+    rows = ["run_id,dataset,N,D," + ("seed," if seed_column else "") + "eval,loss"]
+    for i, n in enumerate(SIZES):
+        for s, wobble in enumerate((1.0, 1.004, 0.998)):
+            loss = (3.6 - i / 5) * wobble
+            if odd is not None and (i, s) == (2, 1):
+                loss = odd
+            seed = f"{s}," if seed_column else ""
+            rows.append(f"r{i}_s{s},web,{n:g},{20 * n:g},{seed}web_val,{loss:.4f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_diverged_seed_is_refused_naming_its_line_run_and_values(tmp_path: Path) -> None:
+    path = write(tmp_path / "seeds.csv", seed_table(7.5))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])  # averaged to 4.77 with the three seeds, "averaged" and nothing more
+    assert exc.value.message == (
+        f"{path}, line 9, column 'loss': seed 1 (run r2_s1) of web at N=4.00e+08, D=8.00e+09, eval web_val has "
+        "loss 7.5, 135 % from the median of the configuration's other 2 seeds (3.2, 3.194): a diverged run? Seeds "
+        "are averaged where they agree (within 10 %; the median configuration's seeds within 0.5 %)"
+    )
+    assert exc.value.hint == (
+        "leave the diverged run out (--where run_id!=r2_s1), or keep the best seed of each (dataset, N, D) with "
+        "--best-of seed"
+    )
+    fixed = read_runs([path], where=parse_where(["run_id!=r2_s1"]))
+    third = fixed.frame.filter(fixed.frame["N"] == 4e8)
+    assert third["loss"].to_list() == pytest.approx([(3.2 + 3.1936) / 2])
+    assert third["n_repeats"].to_list() == [2]
+    two = write(tmp_path / "two.csv", "\n".join(seed_table(3.6).splitlines()[:9]) + "\n")  # 3.2 beside 3.6
+    with pytest.raises(
+        InputError, match=r"line 9, column 'loss': seed 1 .* has loss 3.6, 12 % from the median"
+    ):
+        read_runs([two])
+
+
+def test_a_wayward_seed_is_warned_about_with_its_values_and_healthy_seeds_are_averaged_saying_how_close(
+    tmp_path: Path,
+) -> None:
+    wayward = read_runs([write(tmp_path / "w.csv", seed_table(3.2 * 1.05))])
+    assert wayward.frame.filter(wayward.frame["N"] == 4e8)["loss"].to_list() == pytest.approx(
+        [3.2512], abs=1e-4
+    )
+    assert (
+        "warning: 1 of them hold a seed far from its siblings (more than 3.0 %, up to 5.1 %): e.g. web at "
+        "N=4.00e+08, D=8.00e+09, eval web_val: r2_s0 3.2, r2_s1 3.36, r2_s2 3.194; a run that diverged or did not "
+        "finish? Averaged in, it moves the configuration's loss; --where run_id!=r2_s1 leaves it out"
+    ) in notes(wayward)
+    healthy = read_runs([write(tmp_path / "h.csv", seed_table())])
+    assert healthy.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
+    assert (
+        "4 measurements repeated over seeds (the seed column): averaged (the farthest seed 0.5 % from the median of "
+        "its configuration's others; the median configuration's 0.5 %)"
+    ) in notes(healthy)
+    assert "warning" not in notes(healthy)
+
+
+# ---- a sweep of a setting the table does not name -------------------------------------------------------
+
+
+def test_runs_of_one_configuration_far_apart_without_a_column_that_says_why_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    rows = ["run_id,dataset,N,D,eval,loss"]
+    for i, n in enumerate(SIZES):
+        for lr, penalty in (("1e-4", 1.08), ("1e-3", 1.0), ("1e-2", 1.12)):
+            rows.append(f"r{i}_lr{lr},web,{n:g},{20 * n:g},web_val,{(3.6 - i / 5) * penalty:.4f}")
+    path = write(tmp_path / "lr.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path])  # kept as 12 points, one law through the bad learning rates and the good
+    assert runs.frame.height == 12
+    assert (
+        "warning: 4 of them hold runs whose losses differ by more than 5 % (up to 12.0 %; the median "
+        "measurement's 12.0 %): e.g. web at N=1.00e+08, D=2.00e+09, eval web_val: r0_lr1e-4 3.888, r0_lr1e-3 3.6, "
+        "r0_lr1e-2 4.032. Seeds differ by about 1 %: a sweep of a setting the table does not name (a learning "
+        "rate)?"
+    ) in notes(runs)
+    assert "--best-of run_id" in notes(runs)
+    best = read_runs([path], best_of="run_id")
+    assert best.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0])
+    assert "warning" not in notes(best)
+    seeds = read_runs([write(tmp_path / "s.csv", seed_table(seed_column=False))])  # 0.6 % apart: seeds
+    assert seeds.frame.height == 12
+    assert "warning" not in notes(seeds)
