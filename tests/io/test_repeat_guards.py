@@ -198,14 +198,19 @@ def test_a_wayward_seed_is_warned_about_with_its_values_and_healthy_seeds_are_av
 # ---- a sweep of a setting the table does not name -------------------------------------------------------
 
 
-def test_runs_of_one_configuration_far_apart_without_a_column_that_says_why_are_warned_about(
-    tmp_path: Path,
-) -> None:
+def lr_table() -> str:
+    """Three learning rates at each of four sizes, told apart only by their run ids: 8 % and 12 % above the best."""
     rows = ["run_id,dataset,N,D,eval,loss"]
     for i, n in enumerate(SIZES):
         for lr, penalty in (("1e-4", 1.08), ("1e-3", 1.0), ("1e-2", 1.12)):
             rows.append(f"r{i}_lr{lr},web,{n:g},{20 * n:g},web_val,{(3.6 - i / 5) * penalty:.4f}")
-    path = write(tmp_path / "lr.csv", "\n".join(rows) + "\n")
+    return "\n".join(rows) + "\n"
+
+
+def test_runs_of_one_configuration_far_apart_without_a_column_that_says_why_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "lr.csv", lr_table())
     runs = read_runs([path])  # kept as 12 points, one law through the bad learning rates and the good
     assert runs.frame.height == 12
     assert (
@@ -221,3 +226,24 @@ def test_runs_of_one_configuration_far_apart_without_a_column_that_says_why_are_
     seeds = read_runs([write(tmp_path / "s.csv", seed_table(seed_column=False))])  # 0.6 % apart: seeds
     assert seeds.frame.height == 12
     assert "warning" not in notes(seeds)
+
+
+# ---- at the command line: one error line, exit 1 -----------------------------------------------------------
+
+
+def test_the_command_line_refuses_percent_accuracies_and_diverged_seeds_with_exit_1_and_warns_of_a_sweep(
+    tmp_path: Path, run: Any
+) -> None:
+    for name, table, says in (
+        ("pct.csv", percent_long(), "an accuracy in percent read as a loss?"),
+        ("seeds.csv", seed_table(7.5), "line 9, column 'loss': seed 1 (run r2_s1)"),
+    ):
+        result = run("ingest", write(tmp_path / name, table))
+        assert result.exit_code == 1, result.output
+        assert says in result.output
+        assert result.output.count("Error:") == 1
+    swept = run("ingest", write(tmp_path / "lr.csv", lr_table()))  # warned about, kept
+    assert swept.exit_code == 0, swept.output
+    assert "warning: 4 of them hold runs whose losses differ by more than 5 %" in " ".join(
+        swept.output.split()
+    )
