@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -15,7 +15,7 @@ from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_sig, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
-from l2l.io.selection import Repeats
+from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, Repeats, Spread
 
 __all__ = [
     "FLOPS_PER_PARAMETER_TOKEN",
@@ -23,6 +23,7 @@ __all__ = [
     "compute_unit_ratio",
     "file_entries",
     "reject_differing_repeats",
+    "reject_diverged_seeds",
     "reject_repeats",
     "repeat_notes",
     "table_notes",
@@ -36,10 +37,69 @@ REPEAT_SPREAD = 0.01
 REPEAT_REFUSED = 0.10
 
 
+def _cell(key: Sequence[object]) -> str:
+    """``web at N=4.84e+07, D=1.03e+10, eval web_val`` for a (dataset, N, D, eval, split)."""
+    split = f", split {key[4]}" if key[4] is not None else ""
+    return f"{key[0]} at N={fmt_sig(float(key[1]))}, D={fmt_sig(float(key[2]))}, eval {key[3]}{split}"  # type: ignore[arg-type]
+
+
+#: Run ids longer than this are shown by the part in which they differ (DCLM's ids run to 150 characters).
+_LONG_ID: Final = 30
+
+
+def _differing_parts(ids: Sequence[str]) -> list[str]:
+    """Long ids without the prefix and suffix they share (cut at a separator): ``…lr=0p001-wd=0p1…``."""
+    if len(ids) < 2 or max(len(i) for i in ids) <= _LONG_ID:
+        return list(ids)
+
+    def shared(texts: Sequence[str]) -> int:
+        n = 0
+        while all(len(t) > n and t[n] == texts[0][n] for t in texts):
+            n += 1
+        return n
+
+    head = shared(ids)
+    tail = shared([i[::-1] for i in ids])
+    seps = "-_/,;: "  # (not = nor .: lr=0p001 keeps its name)
+    while head > 0 and ids[0][head - 1] not in seps:
+        head -= 1
+    while tail > 0 and ids[0][len(ids[0]) - tail] not in seps:
+        tail -= 1
+    if any(head + tail >= len(i) for i in ids):
+        return list(ids)
+    return [f"{'…' if head else ''}{i[head : len(i) - tail]}{'…' if tail else ''}" for i in ids]
+
+
+def _runs_of(gap: Spread, limit: int = 5) -> str:
+    """``r10_s0 3.418, r10_s1 7.5, r10_s2 3.406``: each row of the group by its run id (else its seed) and loss."""
+    ids = _differing_parts(gap.run_ids)
+    named = [
+        f"{rid if raw not in ('None', '') else f'seed {seed}'} {v:.4g}"
+        for rid, raw, seed, v in zip(ids, gap.run_ids, gap.seeds, gap.losses, strict=True)
+    ]
+    return ", ".join(named[:limit]) + (f", … ({len(named)} runs)" if len(named) > limit else "")
+
+
 def repeat_notes(rep: Repeats) -> list[str]:
     notes = []
     if rep.seeds:
-        notes.append(f"{rep.seeds} measurements repeated over seeds (the seed column): averaged")
+        gap = rep.seed_gap
+        within = (
+            f" (the farthest seed {100 * gap.gap:.1f} % from the median of its configuration's others; the median "
+            f"configuration's {100 * gap.typical:.1f} %)"
+            if gap is not None
+            else ""
+        )
+        notes.append(f"{rep.seeds} measurements repeated over seeds (the seed column): averaged{within}")
+        if gap is not None and gap.wide:
+            far = gap.run_ids[gap.farthest]
+            leave = f"--where run_id!={far}" if far not in ("None", "") else "delete its rows"
+            notes.append(
+                f"warning: {gap.wide} of them hold a seed far from its siblings (more than "
+                f"{100 * max(0.03, 5 * gap.typical):.1f} %, up to {100 * gap.gap:.1f} %): e.g. {_cell(gap.key)}: "
+                f"{_runs_of(gap)}; a run that diverged or did not finish? Averaged in, it moves the configuration's "
+                f"loss; {leave} leaves it out"
+            )
     if rep.same:
         differ = (
             f"; their losses differ by up to {100 * rep.spread:.1f} % (the same run logged twice with different "
@@ -55,6 +115,16 @@ def repeat_notes(rep: Repeats) -> list[str]:
             f"{rep.apart} measurements at one (dataset, N, D, eval) come from runs with different run ids: kept "
             "as separate points, not averaged"
         )
+        gap = rep.apart_gap
+        if gap is not None and gap.wide:
+            notes.append(
+                f"warning: {gap.wide} of them hold runs whose losses differ by more than {100 * APART_SWEEP:.0f} % "
+                f"(up to {100 * gap.gap:.1f} %; the median measurement's {100 * gap.typical:.1f} %): e.g. "
+                f"{_cell(gap.key)}: {_runs_of(gap)}. Seeds differ by about 1 %: a sweep of a setting the table does "
+                "not name (a learning rate)? Every run is fitted as a point of one law, the bad settings with the "
+                "good; keep the best run of each (dataset, N, D) with --best-of run_id, or give the column that "
+                "tells them apart (then --best-of COL)"
+            )
     if rep.best_of:
         notes.append(
             f"--best-of {rep.best_of}: at each (dataset, N, D) kept the run whose {rep.best_of} gives the lowest "
@@ -186,6 +256,40 @@ def reject_differing_repeats(
         hint="rows of different runs need what tells them apart (a run_id, a seed column, or a column of "
         "theirs: then --best-of COL keeps the best, --where COL=VALUE one); delete a wrong row; --strict "
         "refuses every repeat",
+    )
+
+
+def reject_diverged_seeds(rep: Repeats, raws: Sequence[_Raw], loss: Sequence[Mapping[str, str]]) -> None:
+    """Refuse seeds of one configuration one of which lies more than ``SEED_DIVERGED`` from the median of the
+    others: a diverged (or unfinished) run averaged in gives a loss no seed had (a probe's 3.418, 7.5 and 3.406
+    were averaged to 4.77, and the mean was labelled with a healthy seed's run id). ``loss``: each file's loss
+    column per eval (a long table's under ``""``)."""
+    gap = rep.seed_gap
+    if gap is None or gap.gap <= SEED_DIVERGED:
+        return
+    k = gap.farthest
+    raw = raws[gap.files[k]]
+    row = gap.rows[k]
+    line = None if row is None else raw.line_of(row)
+    others = [v for j, v in enumerate(gap.losses) if j != k]
+    seed_of = gap.seeds[k]
+    far = gap.run_ids[k]
+    named = far not in ("None", "")
+    leave = (
+        f"--where run_id!={far}"
+        if named
+        else f"delete {'line ' + str(line) if line is not None else 'its row'}"
+    )
+    raise raw.error(
+        f"seed {seed_of}{f' (run {far})' if named else ''} of {_cell(gap.key)} has loss {gap.losses[k]:.4g}, "
+        f"{100 * gap.gap:.0f} % from the median of the configuration's other {len(others)} seed"
+        f"{'s' if len(others) > 1 else ''} ({', '.join(f'{v:.4g}' for v in others[:4])}): a diverged run? Seeds "
+        f"are averaged where they agree (within {100 * SEED_DIVERGED:.0f} %; the median configuration's seeds "
+        f"within {100 * gap.typical:.1f} %)",
+        row=row,
+        column=loss[gap.files[k]].get(str(gap.key[3]), loss[gap.files[k]].get("", "loss")),
+        hint=f"leave the diverged run out ({leave}), or keep the best seed of each (dataset, N, D) with --best-of "
+        "seed",
     )
 
 

@@ -6,6 +6,13 @@ its losses were fitted as losses, and ``rank -t hellaswag`` ranked the worst dat
 in [0, 1], where few losses in nats lie, and rising with compute, where losses fall; or a sibling eval that is the
 task's loss (``hellaswag`` beside ``hellaswag_loss``). Both conditions are needed for the first: some of the
 paper's 5-shot task losses rise or stall with scale, but above 1; bits per byte lie in [0, 1] but fall.
+
+An accuracy in percent (25-75 on a probe's HellaSwag, rising with compute) passed too: its values above 13 drew only
+the perplexity warning, and ``rank -t hellaswag`` ranked the worst dataset first with P(best) 0.97. Values in
+[0, 100] that reach past any cross-entropy in nats (``LARGEST_NATS``, 13) and rise with compute are refused as such
+(``percent``): values that fall there are perplexities (warned about elsewhere), values below 13 that rise are a
+loss that grows with scale as well as a hard task's accuracy (a toy table's losses rising 3.0-3.3 are losses), and
+the sibling alone does not make them one.
 """
 
 from __future__ import annotations
@@ -16,12 +23,16 @@ from typing import Final
 
 import polars as pl
 
-__all__ = ["RISING", "Suspect", "accuracy_suspects"]
+from l2l.base.schema import LARGEST_NATS
+
+__all__ = ["PERCENT", "RISING", "Suspect", "accuracy_suspects"]
 
 #: Pooled rank correlation (Spearman, within each dataset) of an eval's values with compute above which they rise
 #: with scale: accuracies of a probe's tables 0.96-0.99; the real tables' losses at most 0.29 (DCLM's
 #: commonsense_qa, values above 1), the paper's 0.23, every own loss below -0.8.
 RISING: Final = 0.5
+#: The largest value of an accuracy in percent.
+PERCENT: Final = 100.0
 #: Task-loss suffixes whose stem, when it is another eval of the table, makes that eval the task's score
 #: (``hellaswag`` beside ``hellaswag_loss``; the suffixes ``l2l.workflows.accuracy`` pairs a task's loss by).
 _LOSS_SUFFIXES: Final = ("_ce_loss", "/ce_loss", "_loss", "/loss", "_nll", "/nll")
@@ -36,6 +47,12 @@ class Suspect:
     hi: float
     rho: float | None  # the pooled rank correlation with C, where rising
     sibling: str | None  # the task's loss eval beside it
+    percent: bool = False  # values past ``LARGEST_NATS`` (up to ``PERCENT``): an accuracy in percent
+
+    @property
+    def what(self) -> str:
+        """What the values look like: ``an accuracy`` or ``an accuracy in percent``."""
+        return "an accuracy in percent" if self.percent else "an accuracy"
 
     def evidence(self) -> str:
         why = []
@@ -72,11 +89,12 @@ def _rising(rows: pl.DataFrame) -> float | None:
 
 def accuracy_suspects(frame: pl.DataFrame, skip: Sequence[str] = ()) -> list[Suspect]:
     """The loss evals of ``frame`` (dataset, C, eval, loss) whose values all lie in [0, 1] and either rise with
-    compute (``RISING``) or sit beside the task's loss eval; ``skip``: evals said to be losses."""
+    compute (``RISING``) or sit beside the task's loss eval, or all lie in [0, ``PERCENT``], reach past
+    ``LARGEST_NATS`` and rise with compute (an accuracy in percent); ``skip``: evals said to be losses."""
     if frame.height == 0:
         return []
     stats = frame.group_by("eval").agg(pl.col("loss").min().alias("lo"), pl.col("loss").max().alias("hi"))
-    small = stats.filter(pl.col("hi") <= 1.0).sort("eval")
+    small = stats.filter(pl.col("hi") <= PERCENT).sort("eval")
     if small.height == 0:
         return []
     evals = set(stats.get_column("eval").to_list())
@@ -91,6 +109,11 @@ def accuracy_suspects(frame: pl.DataFrame, skip: Sequence[str] = ()) -> list[Sus
             continue
         rho = _rising(frame.filter(pl.col("eval") == ev).select("dataset", "C", "loss"))
         rising = rho if rho is not None and rho >= RISING else None
+        # percent: past any loss in nats and rising (a task's loss sits beside its _loss eval too)
+        if hi > 1.0:
+            if rising is not None and hi > LARGEST_NATS:
+                out.append(Suspect(ev, float(lo), float(hi), rising, None, percent=True))
+            continue
         sibling = siblings.get(ev)
         if rising is not None or sibling is not None:
             out.append(Suspect(ev, float(lo), float(hi), rising, sibling))

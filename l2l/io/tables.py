@@ -51,6 +51,7 @@ from l2l.io.provenance import (
     compute_unit_ratio,
     file_entries,
     reject_differing_repeats,
+    reject_diverged_seeds,
     reject_repeats,
     repeat_notes,
     repeated_data_notes,
@@ -64,7 +65,7 @@ from l2l.io.readers import (
     _scan_plain,
     settle,
 )
-from l2l.io.selection import EXTRA, Where, follow_best, resolve_repeats, where_expr
+from l2l.io.selection import EXTRA, SEED_DIVERGED, Where, follow_best, resolve_repeats, where_expr
 from l2l.io.values import (
     _HI,
     _LO,
@@ -770,29 +771,35 @@ def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: Rea
         if opts.loss_columns is not None:  # named as losses: said, not refused
             return [
                 f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "
-                f"{s.evidence()}: an accuracy? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
+                f"{s.evidence()}: {s.what}? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
+                + (" (divided by 100 first: accuracies are fractions)" if s.percent else "")
                 for s in suspects
             ]
         column = by_eval.get(first.eval, first.eval)
         every = "|".join(by_eval.get(s.eval, s.eval) for s in suspects)
+        hundred = " (divided by 100 first: accuracies are fractions, 0.25 for 25 %)" if first.percent else ""
         raise InputError(
-            f"{first.evidence()}: an accuracy detected as a loss column?{others}",
+            f"{first.evidence()}: {first.what} detected as a loss column?{others}",
             path=part.raw.path,
             column=column,
-            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'; or, if "
-            f"{'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns GLOB",
+            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'"
+            f"{hundred}; or, if {'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns "
+            "GLOB",
             param="accuracy_columns",
         )
     column = str(part.info["columns"].get("columns", {}).get("eval", "eval"))
     leave = " ".join(f"--where '{column}!={s.eval}'" for s in suspects[:3]) + (
         " …" if len(suspects) > 3 else ""
     )
+    hundred = (
+        ", their values divided by 100 (accuracies are fractions: 0.25 for 25 %)" if first.percent else ""
+    )
     raise InputError(
-        f"eval {first.eval!r}: {first.evidence()}: an accuracy read as a loss?{others}",
+        f"eval {first.eval!r}: {first.evidence()}: {first.what} read as a loss?{others}",
         path=part.raw.path,
         column=column,
-        hint="give a metric column: accuracy on the accuracies' rows (under the task's name), loss or blank on "
-        f"the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
+        hint=f"give a metric column: accuracy on the accuracies' rows (under the task's name){hundred}, loss or "
+        f"blank on the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
     )
 
 
@@ -990,10 +997,24 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of is not None else None
     repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
     frame = repeats.frame
-    if repeats.spread > REPEAT_REFUSED and not opts.lines and frame.get_column("_row").has_nulls():
+    diverged = repeats.seed_gap is not None and repeats.seed_gap.gap > SEED_DIVERGED
+    if (
+        (repeats.spread > REPEAT_REFUSED or diverged)
+        and not opts.lines
+        and frame.get_column("_row").has_nulls()
+    ):
         return _read(paths, replace(opts, lines=True))  # (refused below, naming the lines)
     reject_differing_repeats(
         frame,
+        repeats,
+        [p.raw for p in parts],
+        [
+            {ev: c for c, ev in p.info.get("loss_columns", {}).items()}
+            | {"": p.info["columns"].get("columns", {}).get("loss", "loss")}
+            for p in parts
+        ],
+    )
+    reject_diverged_seeds(
         repeats,
         [p.raw for p in parts],
         [

@@ -1,0 +1,249 @@
+"""Ingest's guards against values that read as losses and mean something else: accuracies in percent stored as
+losses, a diverged seed averaged in with its siblings, a sweep of a setting the table does not name."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from l2l.base.errors import InputError
+from l2l.io.selection import parse_where
+from l2l.io.tables import read_runs
+from tests.conftest import write
+
+REPO = Path(__file__).resolve().parents[2]
+PUBLIC = next(
+    (
+        p / "shared" / "data" / "public"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared/data/public").is_dir()
+    ),
+    None,
+)
+SIZES = (1e8, 2e8, 4e8, 8e8)
+
+
+def notes(runs: object) -> str:
+    return "\n".join(line for p in runs.provenance for line in p.get("decisions", []))  # type: ignore[attr-defined]
+
+
+# ---- an accuracy in percent stored as a loss --------------------------------------------------------------
+
+
+def percent_long(*, metric: bool = False, perplexity: bool = False) -> str:
+    """Two datasets, four sizes: an own loss (falling with compute) and HellaSwag accuracies in percent (30-62,
+    rising) under the eval 'hellaswag'; ``metric``: the fix (a metric column, the accuracies divided by 100);
+    ``perplexity``: a perplexity stored as the loss instead (exp of the own loss: 10-40, falling)."""
+    rows = ["dataset,N,D,eval,loss" + (",metric" if metric else "")]
+    for ds, shift in (("web", 0.0), ("code", 0.2)):
+        for i, n in enumerate(SIZES):
+            own = 3.7 - shift - i / 5
+            pct = 30 + 10 * i + (2 if ds == "code" else 0)
+            task = f"{pct / 100:.3f},accuracy" if metric else f"{pct:.1f}"
+            rows.append(f"{ds},{n:g},{20 * n:g},{ds}_val,{own:.3f}" + ("," if metric else ""))
+            if perplexity:
+                rows.append(f"{ds},{n:g},{20 * n:g},wiki,{math.exp(own):.2f}")
+            else:
+                rows.append(f"{ds},{n:g},{20 * n:g},hellaswag,{task}")
+    return "\n".join(rows) + "\n"
+
+
+def test_an_accuracy_in_percent_stored_as_a_loss_is_refused_with_the_evidence_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "pct.csv", percent_long())
+    with pytest.raises(InputError) as exc:
+        read_runs([path])  # it read with a perplexity warning, and rank ranked the worst dataset first
+    assert exc.value.message == (
+        f"{path}, column 'eval': eval 'hellaswag': values 30–62, rising with compute (rank correlation 1.00 with C "
+        "within each dataset): an accuracy in percent read as a loss?"
+    )
+    assert exc.value.hint is not None
+    assert "their values divided by 100 (accuracies are fractions: 0.25 for 25 %)" in exc.value.hint
+    assert exc.value.hint.endswith("--where 'eval!=hellaswag'")
+    fixed = read_runs([write(tmp_path / "m.csv", percent_long(metric=True))])
+    assert fixed.accuracy is not None
+    assert fixed.accuracy.height == 8
+    assert sorted(set(fixed.frame["eval"].to_list())) == ["code_val", "web_val"]
+
+
+def test_a_perplexity_stored_as_a_loss_falls_with_compute_and_keeps_its_warning(tmp_path: Path) -> None:
+    runs = read_runs([write(tmp_path / "ppl.csv", percent_long(perplexity=True))])
+    wiki = runs.frame.filter(runs.frame["eval"] == "wiki")["loss"].to_list()
+    assert min(wiki) == pytest.approx(18.17, abs=0.01)
+    assert max(wiki) == pytest.approx(40.45, abs=0.01)
+    assert "Are these perplexities?" in notes(runs)
+    assert "accuracy" not in notes(runs)
+    rising = "\n".join(f"web,{n:g},{20 * n:g},val,{3 + i / 10}" for i, n in enumerate(SIZES))
+    grows = read_runs([write(tmp_path / "r.csv", f"dataset,N,D,eval,loss\n{rising}\n")])
+    assert grows.frame["loss"].to_list() == pytest.approx(
+        [3.0, 3.1, 3.2, 3.3]
+    )  # below 13: a loss, rising or not
+
+
+def test_a_wide_column_of_percent_accuracies_is_refused_with_the_division_in_the_hint(tmp_path: Path) -> None:
+    rows = ["run_id,dataset,N,D,web_val,hellaswag"]
+    rows += [
+        f"r{i},web,{n:g},{20 * n:g},{3.2 - i / 10:.3f},{21.5 + 2.3 * i:.1f}" for i, n in enumerate(SIZES)
+    ]
+    # (below 30: a detected loss column's range; a hard task's accuracies in percent)
+    path = write(tmp_path / "w.csv", "\n".join(rows) + "\n")
+    named = read_runs([path], wide=True, loss_columns="*")  # named as losses: warned about, not refused
+    assert "an accuracy in percent? It is fitted as a loss" in notes(named)
+    with pytest.raises(InputError) as exc:
+        read_runs([path], wide=True)
+    assert exc.value.message.endswith("an accuracy in percent detected as a loss column?")
+    assert exc.value.hint is not None
+    assert "--accuracy-columns 'hellaswag' (divided by 100 first" in exc.value.hint
+
+
+def _real_tables() -> list[Any]:
+    cases: list[Any] = [
+        pytest.param(p, {"wide": p.name.startswith(("wide", "wandb"))}, id=p.name)
+        for p in [
+            REPO / "sample_data" / "brandfonbrener2024_runs.csv",
+            REPO / "sample_data" / "synthetic_runs.csv",
+            *sorted((REPO / "tests" / "data" / "good").glob("*.csv")),
+            *sorted((REPO / "tests" / "data" / "real").glob("*.csv")),
+        ]
+    ]
+    if PUBLIC is not None:  # with the options the README names for each
+        cases += [
+            pytest.param(
+                PUBLIC / "porian2024_rsld.csv",
+                {"where": parse_where(["config=base|warmup=short|decay=chinchilla|params=standard"])},
+                id="porian",
+            ),
+            pytest.param(PUBLIC / "misfitting_li2025.csv", {"best_of": "peak_lr"}, id="misfitting"),
+            pytest.param(PUBLIC / "dclm_li2024.csv", {"best_of": "model"}, id="dclm"),
+        ]
+    return cases
+
+
+@pytest.mark.parametrize(("path", "options"), _real_tables())
+def test_no_real_table_is_refused_as_accuracies_or_diverged_seeds(
+    path: Path, options: dict[str, Any]
+) -> None:
+    runs = read_runs([path], **options)  # neither refused nor told of a seed far from its siblings
+    assert runs.frame.height > 0
+    assert "accuracy in percent" not in notes(runs)
+    assert "seed far from its siblings" not in notes(runs)
+
+
+# ---- a diverged seed ------------------------------------------------------------------------------------
+
+
+def seed_table(odd: float | None = None, *, seed_column: bool = True) -> str:
+    """Four configurations of three seeds each, 0.2-0.4 % apart; ``odd``: the loss of the second seed of the third
+    configuration (a diverged run at 7.5, a wayward one at 1.05× its siblings)."""
+    rows = ["run_id,dataset,N,D," + ("seed," if seed_column else "") + "eval,loss"]
+    for i, n in enumerate(SIZES):
+        for s, wobble in enumerate((1.0, 1.004, 0.998)):
+            loss = (3.6 - i / 5) * wobble
+            if odd is not None and (i, s) == (2, 1):
+                loss = odd
+            seed = f"{s}," if seed_column else ""
+            rows.append(f"r{i}_s{s},web,{n:g},{20 * n:g},{seed}web_val,{loss:.4f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_diverged_seed_is_refused_naming_its_line_run_and_values(tmp_path: Path) -> None:
+    path = write(tmp_path / "seeds.csv", seed_table(7.5))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])  # averaged to 4.77 with the three seeds, "averaged" and nothing more
+    assert exc.value.message == (
+        f"{path}, line 9, column 'loss': seed 1 (run r2_s1) of web at N=4.00e+08, D=8.00e+09, eval web_val has "
+        "loss 7.5, 135 % from the median of the configuration's other 2 seeds (3.2, 3.194): a diverged run? Seeds "
+        "are averaged where they agree (within 10 %; the median configuration's seeds within 0.5 %)"
+    )
+    assert exc.value.hint == (
+        "leave the diverged run out (--where run_id!=r2_s1), or keep the best seed of each (dataset, N, D) with "
+        "--best-of seed"
+    )
+    fixed = read_runs([path], where=parse_where(["run_id!=r2_s1"]))
+    third = fixed.frame.filter(fixed.frame["N"] == 4e8)
+    assert third["loss"].to_list() == pytest.approx([(3.2 + 3.1936) / 2])
+    assert third["n_repeats"].to_list() == [2]
+    two = write(tmp_path / "two.csv", "\n".join(seed_table(3.6).splitlines()[:9]) + "\n")  # 3.2 beside 3.6
+    with pytest.raises(
+        InputError, match=r"line 9, column 'loss': seed 1 .* has loss 3.6, 12 % from the median"
+    ):
+        read_runs([two])
+
+
+def test_a_wayward_seed_is_warned_about_with_its_values_and_healthy_seeds_are_averaged_saying_how_close(
+    tmp_path: Path,
+) -> None:
+    wayward = read_runs([write(tmp_path / "w.csv", seed_table(3.2 * 1.05))])
+    assert wayward.frame.filter(wayward.frame["N"] == 4e8)["loss"].to_list() == pytest.approx(
+        [3.2512], abs=1e-4
+    )
+    assert (
+        "warning: 1 of them hold a seed far from its siblings (more than 3.0 %, up to 5.1 %): e.g. web at "
+        "N=4.00e+08, D=8.00e+09, eval web_val: r2_s0 3.2, r2_s1 3.36, r2_s2 3.194; a run that diverged or did not "
+        "finish? Averaged in, it moves the configuration's loss; --where run_id!=r2_s1 leaves it out"
+    ) in notes(wayward)
+    healthy = read_runs([write(tmp_path / "h.csv", seed_table())])
+    assert healthy.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
+    assert (
+        "4 measurements repeated over seeds (the seed column): averaged (the farthest seed 0.5 % from the median of "
+        "its configuration's others; the median configuration's 0.5 %)"
+    ) in notes(healthy)
+    assert "warning" not in notes(healthy)
+
+
+# ---- a sweep of a setting the table does not name -------------------------------------------------------
+
+
+def lr_table() -> str:
+    """Three learning rates at each of four sizes, told apart only by their run ids: 8 % and 12 % above the best."""
+    rows = ["run_id,dataset,N,D,eval,loss"]
+    for i, n in enumerate(SIZES):
+        for lr, penalty in (("1e-4", 1.08), ("1e-3", 1.0), ("1e-2", 1.12)):
+            rows.append(f"r{i}_lr{lr},web,{n:g},{20 * n:g},web_val,{(3.6 - i / 5) * penalty:.4f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_runs_of_one_configuration_far_apart_without_a_column_that_says_why_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "lr.csv", lr_table())
+    runs = read_runs([path])  # kept as 12 points, one law through the bad learning rates and the good
+    assert runs.frame.height == 12
+    assert (
+        "warning: 4 of them hold runs whose losses differ by more than 5 % (up to 12.0 %; the median "
+        "measurement's 12.0 %): e.g. web at N=1.00e+08, D=2.00e+09, eval web_val: r0_lr1e-4 3.888, r0_lr1e-3 3.6, "
+        "r0_lr1e-2 4.032. Seeds differ by about 1 %: a sweep of a setting the table does not name (a learning "
+        "rate)?"
+    ) in notes(runs)
+    assert "--best-of run_id" in notes(runs)
+    best = read_runs([path], best_of="run_id")
+    assert best.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0])
+    assert "warning" not in notes(best)
+    seeds = read_runs([write(tmp_path / "s.csv", seed_table(seed_column=False))])  # 0.6 % apart: seeds
+    assert seeds.frame.height == 12
+    assert "warning" not in notes(seeds)
+
+
+# ---- at the command line: one error line, exit 1 -----------------------------------------------------------
+
+
+def test_the_command_line_refuses_percent_accuracies_and_diverged_seeds_with_exit_1_and_warns_of_a_sweep(
+    tmp_path: Path, run: Any
+) -> None:
+    for name, table, says in (
+        ("pct.csv", percent_long(), "an accuracy in percent read as a loss?"),
+        ("seeds.csv", seed_table(7.5), "line 9, column 'loss': seed 1 (run r2_s1)"),
+    ):
+        result = run("ingest", write(tmp_path / name, table))
+        assert result.exit_code == 1, result.output
+        assert says in result.output
+        assert result.output.count("Error:") == 1
+    swept = run("ingest", write(tmp_path / "lr.csv", lr_table()))  # warned about, kept
+    assert swept.exit_code == 0, swept.output
+    assert "warning: 4 of them hold runs whose losses differ by more than 5 %" in " ".join(
+        swept.output.split()
+    )
