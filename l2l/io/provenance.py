@@ -12,7 +12,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import REPEAT_KEY
-from l2l.base.text import fmt_sig, utc_now
+from l2l.base.text import fmt_sig, plural, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, Repeats, Spread
@@ -90,7 +90,9 @@ def repeat_notes(rep: Repeats) -> list[str]:
             if gap is not None
             else ""
         )
-        notes.append(f"{rep.seeds} measurements repeated over seeds (the seed column): averaged{within}")
+        notes.append(
+            f"{plural(rep.seeds, 'measurement')} repeated over seeds (the seed column): averaged{within}"
+        )
         if gap is not None and gap.wide:
             far = gap.run_ids[gap.farthest]
             leave = f"--where run_id!={far}" if far not in ("None", "") else "delete its rows"
@@ -108,7 +110,7 @@ def repeat_notes(rep: Repeats) -> list[str]:
             else ""
         )
         notes.append(
-            f"{rep.same} measurements repeated with nothing telling the rows apart: averaged{differ}"
+            f"{plural(rep.same, 'measurement')} repeated with nothing telling the rows apart: averaged{differ}"
         )
     if rep.apart:
         notes.append(
