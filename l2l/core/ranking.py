@@ -329,8 +329,11 @@ def _contenders(names: list[str], points: Array, logs: Array, leader: int, level
     rel = logs - logs.mean(axis=0, keepdims=True)
     lo = np.percentile(rel, 50 * (1 - level), axis=1)
     points = points - points.mean()
+    # in the order of their ranks (an accuracy's tie listed its contenders in the candidates' order, unlike its table)
     return tuple(
-        n for i, n in enumerate(names) if i == leader or beat[i] >= CONTENDER_P or lo[i] <= points[leader]
+        names[i]
+        for i in np.argsort(points, kind="stable")
+        if i == leader or beat[i] >= CONTENDER_P or lo[i] <= points[leader]
     )
 
 
