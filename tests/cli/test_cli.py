@@ -533,7 +533,8 @@ def test_a_bad_max_draws_variable_is_refused_not_replaced_by_the_default(
     )
 
 
-def test_a_flag_given_a_value_and_a_missing_dataset_say_the_fix(run: Any) -> None:
+def test_a_flag_given_a_value_and_a_missing_dataset_say_the_fix(ingested: Any) -> None:
+    run = ingested  # a workspace of several datasets: which one predicts must be said
     flag = run("--debug", "true", "runs")
     assert flag.stderr.splitlines() == [
         "Error: 'true' is not a command: a flag takes no value",
