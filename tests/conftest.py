@@ -232,6 +232,7 @@ LONGEST_FIRST = (
     "test_warm.py",
     "test_rank_cli.py",
     "test_rank_crossing.py",
+    "test_rank_isoflop.py",
     "test_shapes_answers.py",
     "test_accuracy_cli.py",
     "test_selection.py",
