@@ -105,10 +105,39 @@ class Runs:
 
     @property
     def n_runs(self) -> int:
-        """Distinct runs: (dataset, run id, N), since a run trains on one dataset and two labs' tables may both
-        number their runs m0, m1, ..., and an id reused for models of another size names another model (the
-        checkpoints of one run, ``--checkpoints all``, share its id and size: one run)."""
-        return int(self.frame.select("dataset", *RUN_IDENTITY).n_unique())
+        """Distinct runs: (dataset, ``run_identity``), since a run trains on one dataset and two labs' tables may
+        both number their runs m0, m1, ..., and an id reused for models of another size names another model."""
+        return int(self.runs_per()["runs"].sum())
+
+    def runs_per(self, by: Sequence[str] = (), frame: pl.DataFrame | None = None) -> pl.DataFrame:
+        """The number of runs (column ``runs``) in each group ``by`` of ``frame`` (these runs' own by default): one
+        per (dataset, run id, N) in a table of every checkpoint; else one per token count as well, counted within
+        each eval (a run's final checkpoint sits at another D on an eval it logged less often: a W&B export's 54
+        runs counted as 65)."""
+        f = self.frame if frame is None else frame
+        keys = list(dict.fromkeys([*by, "dataset", *RUN_IDENTITY]))
+        if self.run_identity == RUN_IDENTITY:
+            per = f.select(keys).unique().with_columns(pl.lit(1, dtype=pl.Int64).alias("n"))
+        else:
+            per = (
+                f.group_by(list(dict.fromkeys([*keys, "eval"])))
+                .agg(pl.col("D").n_unique().cast(pl.Int64).alias("n"))
+                .group_by(keys)
+                .agg(pl.col("n").max())
+            )
+        if not by:
+            return per.select(pl.col("n").sum().alias("runs"))
+        return per.group_by(list(by)).agg(pl.col("n").sum().alias("runs"))
+
+    @property
+    def run_identity(self) -> tuple[str, ...]:
+        """The columns that tell one run from another within a dataset: its id and size (``RUN_IDENTITY``), and
+        its token count D unless a table of these runs kept every checkpoint (``--checkpoints all``: one run's
+        checkpoints share its id and size at many D). Of final checkpoints, an id reused across token counts (ids
+        that name a model size: m20 at 1x, 2x and 4x tokens) names one run per count: `l2l runs` said 3 of 9.
+        Within one eval: across evals a run's final checkpoint may sit at different D (``runs_per``)."""
+        every = any((p.get("checkpoints") or {}).get("policy") == "all" for p in self.provenance)
+        return RUN_IDENTITY if every else (*RUN_IDENTITY, "D")
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""
@@ -254,7 +283,7 @@ class Runs:
         g = (
             self.frame.group_by(["dataset", "eval"], maintain_order=True)
             .agg(
-                pl.struct(*RUN_IDENTITY).n_unique().alias("runs"),
+                pl.struct(*self.run_identity).n_unique().alias("runs"),
                 (pl.col("n_repeats") > 1).sum().alias("averaged"),
                 *(
                     getattr(pl.col(c), m)().alias(f"{c}_{m}")

@@ -26,7 +26,6 @@ import numpy as np
 import polars as pl
 
 from l2l.base.errors import FitError, SelectionError
-from l2l.base.runs import RUN_IDENTITY
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.fit import FitCache, FitOptions
 from l2l.workflows.accuracy import (
@@ -420,7 +419,7 @@ def evaluate_accuracy(
         notes.append("l2l's law not made for: " + "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())))
     return AccuracyEvaluation(
         holdout=plan.label,
-        n_heldout_runs=acc_hidden.select("dataset", *RUN_IDENTITY).unique().height,
+        n_heldout_runs=int(runs.runs_per(frame=acc_hidden)["runs"].sum()),
         evals=tuple(names),
         predictions=tuple(preds),
         summary=_summary(preds, unpredictable),

@@ -24,7 +24,7 @@ import polars as pl
 
 from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.base.runs import RUN_IDENTITY, evals_measured, select_evals
+from l2l.base.runs import evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
@@ -881,7 +881,7 @@ def evaluate(
     return relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
-        n_heldout_runs=plan.hidden.select("dataset", *RUN_IDENTITY).unique().height,
+        n_heldout_runs=int(runs.runs_per(frame=plan.hidden)["runs"].sum()),
         holdout=plan.label,
         test_evals=plan.test_evals,
         downstream_evals=plan.downstream_evals,

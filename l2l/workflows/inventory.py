@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from l2l.base.runs import RUN_IDENTITY
-
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
@@ -110,7 +108,6 @@ def inventory(runs: Runs) -> Inventory:
     per = (
         f.group_by("dataset")
         .agg(
-            pl.struct(*RUN_IDENTITY).n_unique().alias("runs"),
             pl.col("eval").n_unique().alias("evals"),
             (pl.col("n_repeats") > 1).sum().alias("averaged"),
             *(getattr(pl.col(c), m)().alias(f"{c}_{m}") for c in ("N", "D", "C") for m in ("min", "max")),
@@ -118,11 +115,9 @@ def inventory(runs: Runs) -> Inventory:
         .sort("dataset")
     )
     # sorted: group_by's order varies from call to call, and the JSON must not
-    splits = (
-        f.group_by("dataset", "split")
-        .agg(pl.struct(*RUN_IDENTITY).n_unique().alias("n"))
-        .sort("dataset", "split")
-    )
+    per = per.join(runs.runs_per(["dataset"], f), on="dataset").sort("dataset")
+    splits = runs.runs_per(["dataset", "split"], f).rename({"runs": "n"}).select("dataset", "split", "n")
+    splits = splits.sort("dataset", "split")
     by_split: dict[str, dict[str, int]] = {}
     for ds, split, n in splits.iter_rows():
         by_split.setdefault(ds, {})[split] = int(n)

@@ -173,3 +173,20 @@ def test_one_law_that_cannot_be_fitted_does_not_stop_predict_or_optimal_for_the_
     assert allocs.skipped == preds.skipped
     with pytest.raises(FitError):  # asked for alone, it is the error
         predict(runs, N=[1e9], D=[2e10], datasets=["beta"], split="sweep")
+
+
+def test_an_id_reused_across_token_counts_names_one_run_per_count(tmp_path: Path) -> None:
+    """Ids that name a model size (m20 at 1x, 2x and 4x tokens, final checkpoints): `l2l runs` said 3 runs of 9;
+    the checkpoints of one run (``--checkpoints all``) still count as that one run."""
+    rows = ["run_id,dataset,N,D,eval,loss"]
+    for n in (2e7, 5e7, 1e8):
+        rows += [f"m{int(n / 1e6)},web,{n:g},{20 * n * m:g},web,{3.5 - m / 10 - n / 1e9}" for m in (1, 2, 4)]
+    path = tmp_path / "reuse.csv"
+    path.write_text("\n".join(rows) + "\n")
+    runs = read_runs([path])
+    assert runs.n_runs == 9
+    assert runs.summary()[0]["runs"] == 9
+    every = read_runs(
+        [Path(__file__).parents[1] / "data" / "real" / "per_step_tokens_seen.csv"], checkpoints="all"
+    )
+    assert every.n_runs == 54  # 810 rows: 54 runs' checkpoints on 2 evals
