@@ -193,6 +193,12 @@ class _Pair:
     n_pairs: int
 
 
+def _spans(n: Array, n_opt: float) -> bool:
+    """Whether runs of sizes ``n`` (at one budget) lie on both sides of the size ``n_opt``: moving from them to it
+    interpolates."""
+    return bool(np.min(n) <= n_opt <= np.max(n))
+
+
 def _at_top(c: Array, cut: float | None = None) -> NDArray[np.bool_]:
     """Mask of the runs at the largest budget (within ``ANCHOR_BUDGET_RATIO``: a C computed as 6·N·D from
     rounded sizes jitters, and sweeps' grids step by 2x or more), or at ``cut`` and above."""
@@ -340,14 +346,14 @@ class RankModel:
         with np.errstate(divide="ignore"):
             return np.asarray(np.logaddexp(term, np.log(np.maximum(e1, 0.0))), dtype=np.float64)
 
-    def along_to_optimum(self, e: _Entry, n: Array, d: Array, compute: float, src: str) -> float:
-        """The change of the law's log prediction (draw 0) from the mean over runs (n, d) of one budget
-        ``compute`` to the candidate's compute-optimal model there, where those runs span its size (0 where they
-        do not: a move beyond them is an extrapolation)."""
+    def along_to_optimum(self, e: _Entry, n: Array, d: Array, budget: Budget, src: str) -> float:
+        """The change of the law's log prediction (draw 0) from the mean over runs (n, d) of one ``budget`` to the
+        candidate's compute-optimal model there, where those runs span its size (0 where they do not: a move
+        beyond them is an extrapolation)."""
         if len(np.unique(n)) < 2:
             return 0.0
-        n_opt, d_opt = self._optimal(e.name, Budget(C=compute))
-        if not np.min(n) <= n_opt <= np.max(n):
+        n_opt, d_opt = self._optimal(e.name, budget)
+        if not _spans(n, n_opt):
             return 0.0
         at = self._method_logs(e, np.array([n_opt]), np.array([d_opt]), src)[0, 0]
         return float(at - self._method_logs(e, n, d, src)[0].mean())
@@ -378,7 +384,7 @@ class RankModel:
         if not below and (fixed or e.top_compute <= 0 or len(np.unique(e.anchor_n)) < 2):
             return np.zeros(len(top))
         n_ref, d_ref = self._optimal(name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token))
-        if not below and not np.min(e.anchor_n) <= n_ref <= np.max(e.anchor_n):
+        if not below and not _spans(e.anchor_n, n_ref):
             return np.zeros(len(top))
         at_ref = self._method_logs(e, np.array([n_ref]), np.array([d_ref]), src)[:, 0][ix]
         if below:  # (the move along a budget's runs to the optimum, the other case, the method's note says)
@@ -1043,9 +1049,12 @@ def _kept_misses_at_optimum(
         e = model.entries[target][name]
         r = by_name[name].runs[target]
         try:
-            a_side = anchor_log + model.along_to_optimum(e, e.anchor_n, e.anchor_d, e.top_compute, src)
-            held_c = float(r.C[_at_top(r.C, cut)].max())
-            h_side = float(np.mean(logs_held)) + model.along_to_optimum(e, n_held, d_held, held_c, src)
+            k = float(np.median(r.C / (r.N * r.D)))  # the table's FLOPs per parameter and token
+            a_side = anchor_log + model.along_to_optimum(
+                e, e.anchor_n, e.anchor_d, Budget(C=e.top_compute, flops_per_param_token=k), src
+            )
+            held = Budget(C=float(r.C[_at_top(r.C, cut)].max()), flops_per_param_token=k)
+            h_side = float(np.mean(logs_held)) + model.along_to_optimum(e, n_held, d_held, held, src)
         except FitError:
             continue
         misses.append(a_side - h_side)

@@ -15,7 +15,7 @@ from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_sig, plural, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
-from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, Repeats, Spread
+from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Repeats, Spread
 
 __all__ = [
     "FLOPS_PER_PARAMETER_TOKEN",
@@ -98,7 +98,8 @@ def repeat_notes(rep: Repeats) -> list[str]:
             leave = f"--where run_id!={far}" if far not in ("None", "") else "delete its rows"
             notes.append(
                 f"warning: {gap.wide} of them hold a seed far from its siblings (more than "
-                f"{100 * max(0.03, 5 * gap.typical):.1f} %, up to {100 * gap.gap:.1f} %): e.g. {_cell(gap.key)}: "
+                f"{100 * max(SEED_ODD, SEED_ODD_TIMES * gap.typical):.1f} %, up to {100 * gap.gap:.1f} %): "
+                f"e.g. {_cell(gap.key)}: "
                 f"{_runs_of(gap)}; a run that diverged or did not finish? Averaged in, it moves the configuration's "
                 f"loss; {leave} leaves it out"
             )

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import translate
+from statistics import median
 from typing import Final
 
 import polars as pl
@@ -244,7 +245,7 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
     for losses in groups.get_column("loss").to_list():
         if seeds:  # each value against the median of the others
             dev = [
-                abs(v / float(_median([w for j, w in enumerate(losses) if j != i])) - 1.0)
+                abs(v / float(median([w for j, w in enumerate(losses) if j != i])) - 1.0)
                 for i, v in enumerate(losses)
             ]
             k = max(range(len(dev)), key=dev.__getitem__)
@@ -256,7 +257,7 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
     if not gaps:
         return None
     groups = groups.with_columns(pl.Series("_gap", gaps, dtype=pl.Float64), pl.Series("_far", far))
-    typical = float(_median(gaps))
+    typical = float(median(gaps))
     widest = groups.sort(
         ["_gap", "dataset", "eval", "N", "D"], descending=[True, False, False, False, False]
     ).row(0, named=True)
@@ -274,13 +275,6 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
         tuple(None if v is None else int(v) for v in widest["_row"]),
         int(widest["_far"]),
     )
-
-
-def _median(values: Sequence[float]) -> float:
-    """The median of a few values (a group's seeds)."""
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 @dataclass(frozen=True)
