@@ -92,3 +92,13 @@ def test_a_rank_backtest_on_different_pair_sets_compares_shares_not_counts() -> 
     assert beats.startswith("recommended beats the single-scale baseline on its own pairs")
     (same,) = _backtest_verdict(bt((9, 10), (7, 10)))
     assert same.startswith("recommended beats the single-scale baseline: 90.0% vs 70.0% (2 more pairs of 10)")
+
+
+def test_a_reach_of_a_million_times_the_fitted_compute_suggests_the_units() -> None:
+    """A probe's N and D in billions (0.1, 20): `optimal --C 1e20` said only "1e+19× in compute"."""
+    from l2l.output.reports.common import reach
+
+    far = reach({"C_ratio": 1e19, "N_ratio": 3e10, "D_ratio": 2e8})
+    assert far.startswith("target / largest fitted: 1e+19× in compute, 3e+10× in N, 2e+08× in D")
+    assert "may be in other units: millions, billions" in far
+    assert "units" not in reach({"C_ratio": 20.5, "N_ratio": 1.89, "D_ratio": 1.41})

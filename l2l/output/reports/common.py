@@ -140,7 +140,14 @@ def reach(r: Row) -> str:
         for k, w in (("C_ratio", "compute"), ("N_ratio", "N"), ("D_ratio", "D"))
         if finite(r.get(k))
     ]
-    return "target / largest fitted: " + ", ".join(parts)
+    far = finite(r.get("C_ratio")) and float(r["C_ratio"]) > UNITS_SUSPECT
+    # a probe's N and D in billions (0.1, 20): its sweep's compute was 12 "FLOPs", and 1e20 1e19x beyond it
+    units = " (so far that the table's N and D may be in other units: millions, billions)" if far else ""
+    return "target / largest fitted: " + ", ".join(parts) + units
+
+
+#: A compute this many times the largest fitted lies beyond any sweep's use: more likely the table's units.
+UNITS_SUSPECT = 1e6
 
 
 def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str]:
