@@ -753,6 +753,10 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
+#: The fix of an accuracy in percent read as a loss, in every hint that names it.
+_PERCENT_FIX = "its values divided by 100 first: accuracies are fractions, 0.25 for 25 %"
+
+
 def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:
     """Refuse loss evals whose values look like accuracies (``l2l.io.suspects``): all in [0, 1] and rising with
     compute, or beside the task's loss eval. A long table's rows whose metric column says loss are losses; a wide
@@ -772,12 +776,12 @@ def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: Rea
             return [
                 f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "
                 f"{s.evidence()}: {s.what}? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
-                + (" (divided by 100 first: accuracies are fractions)" if s.percent else "")
+                + (f" ({_PERCENT_FIX})" if s.percent else "")
                 for s in suspects
             ]
         column = by_eval.get(first.eval, first.eval)
         every = "|".join(by_eval.get(s.eval, s.eval) for s in suspects)
-        hundred = " (divided by 100 first: accuracies are fractions, 0.25 for 25 %)" if first.percent else ""
+        hundred = f" ({_PERCENT_FIX})" if first.percent else ""
         raise InputError(
             f"{first.evidence()}: {first.what} detected as a loss column?{others}",
             path=part.raw.path,
@@ -791,9 +795,7 @@ def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: Rea
     leave = " ".join(f"--where '{column}!={s.eval}'" for s in suspects[:3]) + (
         " …" if len(suspects) > 3 else ""
     )
-    hundred = (
-        ", their values divided by 100 (accuracies are fractions: 0.25 for 25 %)" if first.percent else ""
-    )
+    hundred = f" ({_PERCENT_FIX})" if first.percent else ""
     raise InputError(
         f"eval {first.eval!r}: {first.evidence()}: {first.what} read as a loss?{others}",
         path=part.raw.path,
