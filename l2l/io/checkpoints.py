@@ -797,6 +797,7 @@ def final_checkpoints_fast(
         s.min().alias("_step_min"),
         s.max().alias("_step_max"),
         s.null_count().alias("_step_nulls"),
+        (s == s.max()).sum().alias("_at_end"),
         d_pos.min().alias("_d_min"),
         d_pos.max().alias("_d_max"),
         pl.corr(s, d_pos).alias("_corr"),
@@ -820,6 +821,11 @@ def final_checkpoints_fast(
         (varies["_corr"].fill_nan(0.0).fill_null(0.0) >= SEEN_CORRELATION).all() or d_named_seen
     )
     if varies.height and not seen:
+        return FastSelection(agg, None, checks, ok=False)
+    if bool((agg["_at_end"] > 1).any()):
+        # rows repeated at a run's last step (a resumed run's re-logged checkpoint, a row exported twice): max_by
+        # keeps one of them, whichever the file lists first; the exact path keeps them all, to be averaged with a
+        # warning where they differ (a probe's answer moved 2 % with the order of its rows, nothing said)
         return FastSelection(agg, None, checks, ok=False)
     end = FRACTION_ENDS.get(_norm(step))
     if end is not None and bool((agg["_step_max"] > end * (1 + 1e-9)).any()):

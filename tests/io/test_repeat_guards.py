@@ -247,3 +247,36 @@ def test_the_command_line_refuses_percent_accuracies_and_diverged_seeds_with_exi
     assert "warning: 4 of them hold runs whose losses differ by more than 5 %" in " ".join(
         swept.output.split()
     )
+
+
+# ---- a checkpoint logged twice (a resumed run) ---------------------------------------------------------------
+
+
+def resumed_table(*, copies_first: bool, per_step: bool) -> str:
+    """Four runs logged at their last step twice (a resumed run re-logs it), the second value 2 % higher;
+    ``per_step``: an earlier checkpoint too; ``copies_first``: the re-logged rows listed before the originals."""
+    head = "dataset,N,D,eval,loss,run_id,step"
+    first, again, early = [], [], []
+    for i, n in enumerate(SIZES):
+        loss = 3.6 - 0.2 * i
+        first.append(f"web,{n:g},{20 * n:g},web_val,{loss},r{i},1000")
+        again.append(f"web,{n:g},{20 * n:g},web_val,{loss * 1.02},r{i},1000")
+        early.append(f"web,{n:g},{10 * n:g},web_val,{loss + 0.3},r{i},500")
+    rows = (again + first) if copies_first else (first + again)
+    return "\n".join([head, *(early if per_step else []), *rows]) + "\n"
+
+
+@pytest.mark.parametrize("per_step", [False, True])
+def test_a_checkpoint_logged_twice_is_averaged_and_warned_about_whatever_the_order_of_the_rows(
+    tmp_path: Path, per_step: bool
+) -> None:
+    """The one-pass selection kept whichever row the file listed first (a probe's prediction moved 2 % with the
+    order of its rows, "merged 0", nothing said); both orders now give the mean and the warning."""
+    got = []
+    for copies_first in (False, True):
+        table = resumed_table(copies_first=copies_first, per_step=per_step)
+        runs = read_runs([write(tmp_path / f"r{copies_first}{per_step}.csv", table)])
+        assert "their losses differ by up to 2.0 %" in notes(runs)
+        got.append(runs.frame.sort("N")["loss"].to_list())
+    assert got[0] == pytest.approx(got[1])
+    assert got[0] == pytest.approx([(3.6 - 0.2 * i) * 1.01 for i in range(4)])
