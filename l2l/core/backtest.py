@@ -402,7 +402,8 @@ def _fit_cutoff(
                 raise got
             laws[name] = got if got is not None else opts.fitter_for(name)(part.N, part.D, part.loss).law
         except FitError as exc:
-            acc.notes.append(f"cutoff {cut:.3g}, {name}: {exc.message}")
+            said = exc.message.removeprefix(f"{name}: ")  # the fit's message names its dataset already
+            acc.notes.append(f"cutoff {cut:.3g}, {name}: {said}")
             continue
         acc.direct.extend(_direct_errors(name, sw, part, laws[name], cut))
     return laws

@@ -213,6 +213,15 @@ def _columns(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> tuple[Array, Array,
     )
 
 
+def distinct_models(n: Array, d: Array) -> int:
+    """How many distinct models (N, D) the runs are: models within ~1 % in N and D are one model (a repeat whose
+    token count differs by one batch is a seed)."""
+    step = math.log1p(0.01)
+    return len(
+        set(zip(np.round(np.log(n) / step).tolist(), np.round(np.log(d) / step).tolist(), strict=True))
+    )
+
+
 def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
     p = len(PARAM_NAMES[form])
     if not (len(n) == len(d) == len(loss)):
@@ -230,11 +239,7 @@ def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
             f"{label}: {plural(len(loss), 'run')} cannot fit a {form} law, which has {p} parameters (needs at "
             f"least {p + 1})"
         )
-    # models within ~1 % in N and D are one model (a repeat whose token count differs by one batch is a seed)
-    step = math.log1p(0.01)
-    models = len(
-        set(zip(np.round(np.log(n) / step).tolist(), np.round(np.log(d) / step).tolist(), strict=True))
-    )
+    models = distinct_models(n, d)
     if models < p + 1:
         # DCLM: a set's 6 runs were 3 models (4 seeds of one), on one D = 20 N line: α = 0.99, β = 0.05, "ok"
         raise TooFewRunsError(

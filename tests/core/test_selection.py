@@ -383,3 +383,19 @@ def test_a_poor_law_is_judged_on_every_run_of_its_largest_budget_rounding_jitter
     flag = law_flag(fit, Sweep.of(n, d, c, y), None)
     assert flag is not None
     assert "its own largest runs lie" in flag
+
+
+def test_a_law_of_fewer_than_two_models_per_parameter_is_flagged_whatever_its_residuals() -> None:
+    """Six runs (3 sizes x 2 token counts) for five parameters pass through their runs: a probe's law read E 2.19
+    for 1.8 and "ok"; ten distinct models are enough not to be flagged for it."""
+    law = ScalingLaw("chinchilla", A=406.4, B=410.7, E=1.8, alpha=0.34, beta=0.28)
+    for sizes, ratios, flagged in (
+        ((2e7, 6e7, 2e8), (20, 80), True),
+        ((2e7, 6e7, 2e8, 6e8, 1.2e9), (20, 80), False),
+    ):
+        n = np.repeat(sizes, len(ratios))
+        d = n * np.tile(ratios, len(sizes))
+        y = law.predict(n, d) * np.exp(0.003 * np.random.default_rng(0).standard_normal(len(n)))
+        fit = fit_law(n, d, y, form="chinchilla")
+        flag = law_flag(fit, Sweep.of(n, d, None, y), None)
+        assert ("distinct models (N, D) for its 5 parameters" in (flag or "")) is flagged, flag
