@@ -3,6 +3,7 @@ rejected; columns; checkpoints; what was decided), and the refusal of repeats wh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -11,7 +12,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError
-from l2l.base.runs import REPEAT_KEY
+from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY
 from l2l.base.text import fmt_sig, plural, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
@@ -469,6 +470,32 @@ def _perplexity_notes(frame: pl.DataFrame) -> list[str]:
 #: (starcoder's own `train_batch`) and 2.10× (web-trained models on the proof-pile eval), DCLM's 0.48× and 2.00×,
 #: the synthetic sample 0.68× and 1.21× (Porian's and (Mis)Fitting's share no eval across three datasets).
 UNIT_RATIO = 2.15
+
+
+def appended_repeat_notes(stored: pl.DataFrame, added: pl.DataFrame) -> list[str]:
+    """A warning where appended rows that repeat stored measurements (averaged in with them) differ from them by
+    more than ``REPEAT_SPREAD``: a corrected re-export appended was averaged with the values it corrected, and
+    only "averaged in" was said (within one file such rows are warned about already)."""
+    if stored.height == 0 or added.height == 0:
+        return []
+    both = added.select([*AVERAGE_KEY, "loss"]).join(
+        stored.select([*AVERAGE_KEY, pl.col("loss").alias("_stored")]), on=AVERAGE_KEY, nulls_equal=True
+    )
+    if both.height == 0:
+        return []
+    gap = (pl.col("loss") / pl.col("_stored")).log().abs()
+    wide = both.with_columns(gap.alias("_gap")).filter(pl.col("_gap") > REPEAT_SPREAD)
+    if wide.height == 0:
+        return []
+    worst = wide.sort("_gap", descending=True).row(0, named=True)
+    return [
+        f"warning: appended rows that repeat stored measurements differ from them by up to "
+        f"{100 * math.expm1(worst['_gap']):.1f} % ({plural(wide.height, 'row')} by more than "
+        f"{100 * REPEAT_SPREAD:.0f} %; e.g. {worst['dataset']!r}, N={fmt_sig(worst['N'])}, "
+        f"D={fmt_sig(worst['D'])}, eval {worst['eval']!r}: {worst['_stored']:.4g} stored, {worst['loss']:.4g} "
+        "appended), averaged: a corrected table appended to the one it corrects? Ingest it without --append "
+        "to replace the stored runs"
+    ]
 
 
 def unit_notes(frame: pl.DataFrame) -> list[str]:

@@ -52,7 +52,7 @@ from l2l.io.caches import (
     saved_fits,
 )
 from l2l.io.limits import LIMITS
-from l2l.io.provenance import check_compute_units, unit_notes
+from l2l.io.provenance import appended_repeat_notes, check_compute_units, unit_notes
 from l2l.io.tables import _SCHEMA, _average, _canonical, _resolve_own, read_runs
 
 __all__ = [
@@ -782,7 +782,11 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
     provenance = [*stored.provenance, *added.provenance]
     if added.provenance:  # what only the two tables together show (a file's losses in another unit)
         said = {n for p in provenance for n in p.get("decisions", [])}
-        new = [n for n in unit_notes(frame) if n not in said]
+        new = [
+            n
+            for n in [*appended_repeat_notes(stored.frame, added.frame), *unit_notes(frame)]
+            if n not in said
+        ]
         if new:
             last = dict(provenance[-1])
             last["decisions"] = [*last.get("decisions", []), *new]

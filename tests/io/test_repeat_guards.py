@@ -280,3 +280,26 @@ def test_a_checkpoint_logged_twice_is_averaged_and_warned_about_whatever_the_ord
         got.append(runs.frame.sort("N")["loss"].to_list())
     assert got[0] == pytest.approx(got[1])
     assert got[0] == pytest.approx([(3.6 - 0.2 * i) * 1.01 for i in range(4)])
+
+
+def test_an_appended_table_whose_repeats_disagree_with_the_stored_ones_is_warned_about(
+    tmp_path: Path, run: Any
+) -> None:
+    """A corrected re-export appended was averaged with the values it corrected, saying only "averaged in"."""
+    rows = ["dataset,N,D,eval,loss"] + [
+        f"web,{n:g},{20 * n:g},web_val,{3.6 - 0.2 * i}" for i, n in enumerate(SIZES)
+    ]
+    assert run("ingest", write(tmp_path / "a.csv", "\n".join(rows) + "\n")).exit_code == 0
+    fixed = ["dataset,N,D,eval,loss", f"web,{SIZES[-1]:g},{20 * SIZES[-1]:g},web_val,{3.0 * 0.98}"]
+    result = run("ingest", "--append", write(tmp_path / "b.csv", "\n".join(fixed) + "\n"))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "warning: appended rows that repeat stored measurements differ from them by up to 2.0 % (1 row"
+        in said
+    )
+    assert "3 stored, 2.94 appended" in said
+    same = run(
+        "ingest", "--append", write(tmp_path / "c.csv", "\n".join(rows[:2]) + "\n")
+    )  # equal: no warning
+    assert "appended rows" not in same.output
