@@ -164,7 +164,8 @@ def assess_predictability(
             else f"accuracy does not fall significantly with the loss across the sweep (Spearman ρ = {rho_f:.2f}, "
             f"p = {p_f:.2g}; a trend must reach p < {TREND_P:g})"
             if rho_f < 0
-            else f"accuracy does not fall with the loss across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g})"
+            else f"accuracy does not rise as the loss falls across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g}"
+            + ("; it falls with it: inverse scaling?)" if rho_f > 0.5 and p_f < TREND_P else ")")
         )
         return Predictability(
             False,

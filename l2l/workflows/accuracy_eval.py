@@ -412,8 +412,8 @@ def evaluate_accuracy(
     notes = []
     if unpredictable:
         notes.append(
-            f"{len(unpredictable)} eval(s) labelled unpredictable by l2l (accuracy within noise of chance on the "
-            f"remaining runs), not predicted: {', '.join(sorted(unpredictable))}"
+            f"{len(unpredictable)} eval(s) labelled unpredictable by l2l on the remaining runs, not predicted: "
+            + "; ".join(f"{k} ({v})" for k, v in sorted(unpredictable.items()))
         )
     if failed:
         notes.append("l2l's law not made for: " + "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())))

@@ -77,7 +77,9 @@ def _fits_summary(rows: Sequence[Row]) -> str:
         if mae:
             parts.append(f"backtest error {spread(mae, fmt_fixed(2))} points")
     if unpredictable:
-        parts.append(f"{unpredictable} unpredictable (near chance)")
+        parts.append(
+            f"{unpredictable} unpredictable (near chance or not rising as the loss falls: see reason)"
+        )
     if failed:
         parts.append(f"{failed} failed")
     return "; ".join(parts)
@@ -102,7 +104,8 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         ),
     ]
     head = [
-        "accuracy as a function of the input loss x; unpredictable: accuracy within noise of chance on these runs "
+        "accuracy as a function of the input loss x; unpredictable: accuracy within noise of chance, or not rising "
+        "as the loss falls, on these runs "
         "(not fitted, not predicted); backtest MAE: fitted on each dataset's smaller runs, scored on its largest"
     ]
     main = Report(
