@@ -96,6 +96,14 @@ def _decimal_comma_hint(value: str) -> str | None:
     beside ``;`` as the separator), else None."""
     if _DECIMAL_COMMA.match(value.strip()) is None:
         return None
+    if re.match(r"^[+-]?\d{1,3}(,\d{3})+\s*[A-Za-z]?$", value.strip()):
+        # 1,300M: three digits after each comma read as a thousands separator as well (a probe's "1,300M" was
+        # told only of a decimal comma)
+        return (
+            "a thousands separator (1,300 for 1300) or a decimal comma (3,07 for 3.07)? l2l reads plain numbers "
+            "with a decimal point: export the table without thousands separators and with '.' as the decimal "
+            "separator"
+        )
     return (
         "a decimal comma? l2l reads numbers with a decimal point (3.07, not 3,07): export the table with '.' as "
         "the decimal separator (a spreadsheet in an English locale; pandas to_csv(decimal='.'))"
