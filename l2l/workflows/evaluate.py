@@ -224,6 +224,9 @@ class SettingSummary:
     level: float | None = None
     # per method: the share of its intervals that are lower bounds (poor laws, steps no backtest applies to)
     lower_bound_share: dict[str, float | None] = field(default_factory=dict)
+    # per method: the predictions made without an interval, left out of its coverage (a probe's summary read
+    # 85.7 % for 14 of 18 train-to-test predictions, the 4 others said only in --detail's notes)
+    without_interval: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -242,6 +245,7 @@ class SettingSummary:
                 d[f"half_width_{m}"] = self.half_width.get(m)
                 d[f"lower_bound_{m}"] = self.lower_bound.get(m)
                 d[f"lower_bound_share_{m}"] = self.lower_bound_share.get(m)
+                d[f"without_interval_{m}"] = self.without_interval.get(m, 0)
         return d
 
 
@@ -330,6 +334,9 @@ def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]
                 low,
                 level,
                 share,
+                {m: sum(getattr(p, f"interval_{m}") is None for p in both) for m in INTERVAL_METHODS}
+                if has_iv
+                else {},
             )
         )
     return tuple(out)

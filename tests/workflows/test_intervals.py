@@ -525,3 +525,29 @@ def test_beyond_the_backtests_reach_in_model_size_the_interval_holds_the_bootstr
     assert pi.lo <= boot.lo
     assert pi.hi >= boot.hi
     assert BEYOND_N_BOOTSTRAP in pi.notes
+
+
+def test_predictions_without_an_interval_are_counted_beside_the_coverage_that_leaves_them_out() -> None:
+    """A probe's summary read 85.7 % coverage for 14 of 18 predictions, the 4 without an interval said only in
+    --detail; the summary line now names them, and a partly backtested row names both reasons for lower bounds."""
+    from l2l.output.reports import evaluation_report
+    from l2l.workflows.evaluate import Evaluation, SettingSummary
+
+    summary = SettingSummary(
+        "train-to-test", 18, 0.01, 0.02, 0, 0.02, 0.01,
+        coverage={"independent": 0.9, "loss_to_loss": 0.8, "combined": 6 / 7},
+        half_width={m: 0.03 for m in ("independent", "loss_to_loss", "combined")},
+        lower_bound={"independent": True, "loss_to_loss": True, "combined": True},
+        level=0.9,
+        lower_bound_share={"independent": 0.5, "loss_to_loss": 1.0, "combined": 1.0},
+        without_interval={"independent": 0, "loss_to_loss": 9, "combined": 4},
+    )  # fmt: skip
+    ev = Evaluation((), (summary,), 9, "split = extrapolation", ("c4_val",), ())
+    (report,) = [r for r in evaluation_report(ev) if r.kind == "evaluate-intervals"]
+    assert report.summary is not None
+    assert (
+        "predictions without an interval, not counted: train-to-test loss-to-loss 9 of 18, train-to-test "
+        "combined 4 of 18 (--detail says why)"
+    ) in report.summary
+    assert "some are lower bounds: poor laws, or beyond the backtests' reach" in report.summary
+    assert summary.to_dict()["without_interval_combined"] == 4

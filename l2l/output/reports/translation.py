@@ -330,6 +330,8 @@ def _coverage_rows(rows: Sequence[Row]) -> list[dict[str, Any]]:
                 {
                     "setting": r["setting"],
                     "method": label,
+                    "without": int(r.get(f"without_interval_{m}") or 0),
+                    "of": int(r["n_predictions"]),
                     "coverage": r[f"coverage_{m}"],
                     "half_width": r[f"half_width_{m}"],
                     "error": r.get(err_key),
@@ -369,10 +371,18 @@ def _coverage_report(rows: Sequence[Row]) -> Report:
         words.append(f"backtested intervals covered {spread(backed, fmt_pct(1))} of the held-out values")
     if partly:
         words.append(
-            f"those backtested in part (some poor laws' are lower bounds) {spread(partly, fmt_pct(1))}"
+            f"those backtested in part (some are lower bounds: poor laws, or beyond the backtests' reach) "
+            f"{spread(partly, fmt_pct(1))}"
         )
     if lower:
         words.append(f"the lower bounds {spread(lower, fmt_pct(1))}")
+    missing = [
+        f"{r['setting']} {r['method']} {r['without']} of {r['of']}" for r in out if r["without"] and r["of"]
+    ]
+    if missing:
+        words.append(
+            f"predictions without an interval, not counted: {', '.join(missing)} (--detail says why)"
+        )
     return Report(
         "evaluate-intervals",
         cols,
