@@ -536,7 +536,7 @@ def test_predictions_without_an_interval_are_counted_beside_the_coverage_that_le
     summary = SettingSummary(
         "train-to-test", 18, 0.01, 0.02, 0, 0.02, 0.01,
         coverage={"independent": 0.9, "loss_to_loss": 0.8, "combined": 6 / 7},
-        half_width={m: 0.03 for m in ("independent", "loss_to_loss", "combined")},
+        half_width=dict.fromkeys(("independent", "loss_to_loss", "combined"), 0.03),
         lower_bound={"independent": True, "loss_to_loss": True, "combined": True},
         level=0.9,
         lower_bound_share={"independent": 0.5, "loss_to_loss": 1.0, "combined": 1.0},
