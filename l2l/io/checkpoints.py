@@ -24,7 +24,7 @@ dropped and counted (``CheckpointReport.zero_rows``).
 
 **One pass.** ``final_checkpoints_fast`` makes the whole selection of a log with run ids in ONE streaming
 ``group_by().agg()`` over the file: per (run, eval) the row count, the step and D ranges, corr(step, D), the values
-at the last step (``max_by``), and the min/max/null counts the reader's value checks need. The exact path
+at the last step (``max_by``), and whether any row fails the reader's value checks. The exact path
 (``select_frame``, on a table in memory) serves everything else: logs without run ids, other policies, ties.
 """
 
@@ -763,7 +763,7 @@ def _extra_columns(names: Sequence[str]) -> list[str]:
 class FastSelection:
     """What the one-pass aggregation found: the kept rows (one per run and eval: its last checkpoint) and the
     report, or ``report`` None when the table is not a per-step log (``frame`` is then every row); ``checks``:
-    per group, the reader's value statistics (``<column>_min``, ``<column>_max``, ``<column>_nulls``)."""
+    per group, ``_bad``: whether some row failed the caller's value check (the ``bad`` expression)."""
 
     frame: pl.DataFrame
     report: CheckpointReport | None
@@ -779,14 +779,14 @@ def final_checkpoints_fast(
     step: str,
     group: Sequence[str],
     values: Sequence[str],
-    checked: Sequence[str],
+    bad: pl.Expr,
     d_named_seen: bool = False,
 ) -> FastSelection:
     """Each (``group``) row set's last checkpoint, in one streaming ``group_by().agg()`` over ``lf``.
 
     ``group``: the run key and what else groups rows (dataset, run_id, split, seed, eval, metric); ``values``:
-    the columns to take at the last step (``max_by``: N, D, C, loss, ...); ``checked``: numeric columns whose
-    per-group min, max and null count the caller checks. Rows at D = 0 are counted and left out of the D
+    the columns to take at the last step (``max_by``: N, D, C, loss, ...); ``bad``: a Boolean per row, true where
+    a value fails the caller's check (aggregated as ``any``). Rows at D = 0 are counted and left out of the D
     statistics (they are never a run's last checkpoint unless the run has nothing else, which the caller refuses).
     """
     s = pl.col(_STEP)
@@ -796,11 +796,13 @@ def final_checkpoints_fast(
         (pl.col("D") == 0).sum().alias("_zeros"),
         s.min().alias("_step_min"),
         s.max().alias("_step_max"),
-        s.null_count().alias("_step_nulls"),
         d_pos.min().alias("_d_min"),
         d_pos.max().alias("_d_max"),
         pl.corr(s, d_pos).alias("_corr"),
         *[pl.col(c).max_by(_STEP).alias(c) for c in values],
+        # one row-wise Boolean, aggregated once: a min, a max and a null count per checked column cost nine
+        # group aggregations (0.1-0.2 s of CPU on a 10^7-row log)
+        bad.any().alias("_bad"),
     ]
     if "loss" in values:
         # rows repeated at a run's last step with different losses (a resumed run re-logging its checkpoint):
@@ -811,17 +813,10 @@ def final_checkpoints_fast(
             pl.col("loss").max_by(s + lift).alias("_end_hi"),
             pl.col("loss").max_by(s - lift).alias("_end_lo"),
         ]
-    for c in checked:
-        col = pl.col(c)
-        aggs += [
-            col.min().alias(f"{c}_min"),
-            col.max().alias(f"{c}_max"),
-            col.null_count().alias(f"{c}_nulls"),
-        ]
     agg = (
         lf.with_columns(pl.col(step).alias(_STEP)).group_by(list(group)).agg(aggs).collect(engine="streaming")
     )
-    checks = agg.select([c for c in agg.columns if c in group or c.endswith(("_min", "_max", "_nulls"))])
+    checks = agg.select([*group, "_bad"])
     rows = int(agg["_rows"].sum())
     zeros = int(agg["_zeros"].sum())
     varies = agg.filter(pl.col("_d_min") < pl.col("_d_max"))

@@ -377,7 +377,12 @@ def _fast(
     checked = [c for c in ("N", "D", "C", "loss") if c in cols]
     try:
         found = final_checkpoints_fast(
-            lf, step=plan.step or "", group=group, values=values, checked=checked, d_named_seen=False
+            lf,
+            step=plan.step or "",
+            group=group,
+            values=values,
+            bad=_out_of_range(checked),
+            d_named_seen=False,
         )
     except pl.exceptions.PolarsError:
         return None
@@ -391,9 +396,16 @@ def _fast(
     return _finish(raw, frame, found.report, None, plan, info)
 
 
+def _out_of_range(checked: Sequence[str]) -> pl.Expr:
+    """Per row: some number of ``checked`` is missing (C may be), not finite or out of range (D and C may be 0, at
+    step 0). Polars orders NaN above every number, so ``is_between`` is false for NaN, as for ±inf."""
+    out = [(~pl.col(c).is_between(0.0 if c in ("D", "C") else _LO, _HI)).fill_null(c != "C") for c in checked]
+    return pl.any_horizontal(out) if out else pl.lit(False)
+
+
 def _fast_checks(checks: pl.DataFrame, frame: pl.DataFrame, group: Sequence[str]) -> bool:
-    """The value checks of the one-pass route, on its per-group statistics: names present and plain, numbers
-    finite and in range (D and C may be 0 at step 0; each run's last D may not)."""
+    """The value checks of the one-pass route, on its per-group results: names present and plain, no row with a
+    number out of range (``_out_of_range``), each run's last D above 0."""
     for c in group:
         s = checks.get_column(c)
         if c in ("dataset", "eval", "run_id") and s.null_count():
@@ -403,16 +415,8 @@ def _fast_checks(checks: pl.DataFrame, frame: pl.DataFrame, group: Sequence[str]
             (text.str.strip_chars() != text).any() | text.str.contains(r"[\x00\"\r]").any()
         ):
             return False
-    for c in ("N", "D", "C", "loss"):
-        if f"{c}_min" not in checks.columns:
-            continue
-        lo, hi, nulls = checks[f"{c}_min"], checks[f"{c}_max"], checks[f"{c}_nulls"]
-        floor = 0.0 if c in ("D", "C") else _LO
-        ok = (lo >= floor) & (hi <= _HI) & lo.is_not_nan() & hi.is_not_nan()
-        if c != "C":
-            ok = ok & (nulls == 0)
-        if not bool(ok.fill_null(c == "C").all()):
-            return False
+    if bool(checks.get_column("_bad").any()):
+        return False
     d = frame.get_column("D")
     return bool(((d >= _LO) & (d <= _HI)).all())
 

@@ -236,6 +236,30 @@ def test_the_streaming_route_gives_what_the_exact_route_gives(tmp_path: Path) ->
     assert {k: kb[k] for k in ka if k != "describe"} == {k: ka[k] for k in ka if k != "describe"}
 
 
+@pytest.mark.parametrize("step", [2, 3])  # a middle checkpoint's loss, and the last one's
+def test_a_nan_in_a_per_step_log_is_refused_on_both_routes(tmp_path: Path, step: int) -> None:
+    """The one-pass route's checks once ignored a NaN beside other values (polars' min and max skip NaN) and
+    stored it; it now leaves the file to the exact route, which names the line, as it does for Parquet."""
+    frame = pl.DataFrame(
+        {
+            "run_id": ["r1"] * 3 + ["r2"] * 3,
+            "dataset": "web",
+            "N": [1e8] * 3 + [2e8] * 3,
+            "D": [2e9] * 3 + [4e9] * 3,
+            "step": [1, 2, 3] * 2,
+            "eval": "val",
+            "loss": [3.5 if k != step else float("nan") for k in (1, 2, 3)] + [3.4, 3.1, 2.9],
+        }
+    )
+    csv, pq = tmp_path / "log.csv", tmp_path / "log.parquet"
+    frame.write_csv(csv)
+    frame.write_parquet(pq)
+    with pytest.raises(InputError, match=f"line {step + 1}, column 'loss': not a finite number"):
+        read_runs([csv])
+    with pytest.raises(InputError, match="not a finite number"):
+        read_runs([pq])
+
+
 # ---- the public tables of other papers -----------------------------------------------------------------
 
 
