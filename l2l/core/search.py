@@ -529,8 +529,10 @@ def _step_blocks() -> tuple[Array, ...]:
     steps = [1.0]
     for k in range(13):
         steps.append(steps[-1] * (0.5 if k < 3 else 0.1))
-    # the full step alone (with its gradient), then blocks sized to how often rows get that far
-    return tuple(np.array(steps[i:j]) for i, j in ((0, 1), (1, 4), (4, 7), (7, 14)))
+    # the full step alone (with its gradient), then blocks sized to how often rows get that far: on the 168 Eq. 3
+    # fits 70 % of rows take the full step, 10 % the half, 8 % a quarter or an eighth, 6 % 1/80 and 6 % less; each
+    # step a row tries beyond the one it takes is wasted arithmetic, each block one more call
+    return tuple(np.array(steps[i:j]) for i, j in ((0, 1), (1, 2), (2, 4), (4, 5), (5, 7), (7, 14)))
 
 
 _STEP_BLOCKS = _step_blocks()
