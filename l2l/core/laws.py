@@ -13,6 +13,7 @@ parameter vectors gives (S, n) predictions. That is what lets the fitter score t
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -59,18 +60,39 @@ def check_form(form: str) -> Form:
 _SCRATCH = threading.local()
 # Largest block of one pass (parameter vectors × points): 2^20 elements, 8 MB of float64 per scratch buffer.
 BLOCK_ELEMENTS = 1 << 20
+# The (S, n) views of the scratch buffers are kept by shape (a view costs more to make than to look up): at most this
+# many, all dropped when a buffer grows.
+_MAX_VIEWS = 512
 
 
 def scratch(name: str, shape: tuple[int, int], dtype: Any = np.float64) -> Any:
     """A per-thread (S, n) buffer, reused across calls: its contents are garbage, and it stays valid only until the
     next call that asks for the same name and dtype (never return one to a caller that keeps it)."""
     store: dict[Any, Any] = _SCRATCH.__dict__
+    views: dict[Any, Any] | None = store.get("views")
+    if views is None:
+        views = store["views"] = {}
+    view = views.get((name, dtype, shape))
+    if view is not None:
+        return view
     size = shape[0] * shape[1]
     key = (name, dtype)
     buf = store.get(key)
     if buf is None or buf.size < size:
         buf = store[key] = np.empty(max(size, 1024), dtype=dtype)
-    return buf[:size].reshape(shape)
+        views.clear()  # views of the old buffer would keep it alive
+    if len(views) >= _MAX_VIEWS:
+        views.clear()
+    view = views[(name, dtype, shape)] = buf[:size].reshape(shape)
+    return view
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: Any) -> Any:
+    """A read-only vector of n ones (the row sums of a pass are matrix-vector products with it)."""
+    out = np.ones(n, dtype=dtype)
+    out.flags.writeable = False
+    return out
 
 
 def _lse_into(u: Any, v: Any, out: Any, tag: str, weight: bool) -> Any:
@@ -140,7 +162,7 @@ class Pass:
 
         Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products)."""
         th, x, y = self.theta, self.x, self.y
-        ones = np.ones(x.shape[0], dtype=self.m.dtype)
+        ones = _ones(x.shape[0], self.m.dtype)
         g = np.empty(th.shape, dtype=self.m.dtype)
         if self.form == "chinchilla":
             p1, p2, p3 = self.saved
@@ -259,7 +281,8 @@ def log_loss_and_jacobian(
         ev = evaluate(form, flat[block], log_n, log_d, derivatives=jacobian)
         m[block] = ev.m
         if jac is not None:
-            jac[block] = ev.jacobian()
+            for k, col in enumerate(ev.columns()):
+                jac[block, :, k] = col  # each column written in place (no stacked copy)
     if jac is None:
         return m.reshape(*lead, n), None
     return m.reshape(*lead, n), jac.reshape(*lead, n, p)
