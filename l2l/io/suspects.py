@@ -31,6 +31,10 @@ __all__ = ["PERCENT", "RISING", "Suspect", "accuracy_suspects"]
 #: with scale: accuracies of a probe's tables 0.96-0.99; the real tables' losses at most 0.29 (DCLM's
 #: commonsense_qa, values above 1), the paper's 0.23, every own loss below -0.8.
 RISING: Final = 0.5
+#: The same for values that all lie in [0, 1], where few losses in nats lie and none seen rises: an accuracy of a
+#: task that emerges late rises weakly across a sweep mostly at chance (a probe's HellaSwag 0.35, MMLU 0.30, read as
+#: losses with ``rank`` putting the true best datasets 10th and 11th); bits per byte there fall (below -0.8).
+RISING_UNIT: Final = 0.2
 #: The largest value of an accuracy in percent.
 PERCENT: Final = 100.0
 #: Task-loss suffixes whose stem, when it is another eval of the table, makes that eval the task's score
@@ -89,7 +93,7 @@ def _rising(rows: pl.DataFrame) -> float | None:
 
 def accuracy_suspects(frame: pl.DataFrame, skip: Sequence[str] = ()) -> list[Suspect]:
     """The loss evals of ``frame`` (dataset, C, eval, loss) whose values all lie in [0, 1] and either rise with
-    compute (``RISING``) or sit beside the task's loss eval, or all lie in [0, ``PERCENT``], reach past
+    compute (``RISING_UNIT``) or sit beside the task's loss eval, or all lie in [0, ``PERCENT``], reach past
     ``LARGEST_NATS`` and rise with compute (an accuracy in percent); ``skip``: evals said to be losses."""
     if frame.height == 0:
         return []
@@ -115,6 +119,7 @@ def accuracy_suspects(frame: pl.DataFrame, skip: Sequence[str] = ()) -> list[Sus
                 out.append(Suspect(ev, float(lo), float(hi), rising, None, percent=True))
             continue
         sibling = siblings.get(ev)
+        rising = rho if rho is not None and rho >= RISING_UNIT else None
         if rising is not None or sibling is not None:
             out.append(Suspect(ev, float(lo), float(hi), rising, sibling))
     return out

@@ -303,3 +303,26 @@ def test_an_appended_table_whose_repeats_disagree_with_the_stored_ones_is_warned
         "ingest", "--append", write(tmp_path / "c.csv", "\n".join(rows[:2]) + "\n")
     )  # equal: no warning
     assert "appended rows" not in same.output
+
+
+def test_an_accuracy_in_a_wide_loss_column_that_rises_only_weakly_is_refused(tmp_path: Path) -> None:
+    """A late-emerging task's accuracies (near chance across most of the sweep) rise with compute at a rank
+    correlation of 0.3-0.35: read as losses below the 0.5 that values above 1 need, and rank put the true best
+    datasets 10th and 11th. In [0, 1], where no loss seen rises, 0.2 is enough."""
+    import polars as pl
+
+    from l2l.io.suspects import RISING, RISING_UNIT, _rising
+
+    flat = (0.25, 0.27, 0.24, 0.26, 0.25, 0.31)  # at chance, then a rise at the largest model
+    rows = ["dataset,N,D,val_loss,hellaswag_loss"]
+    for k, ds in enumerate(("web", "code")):
+        for i, n in enumerate((2e7, 4e7, 8e7, 1.6e8, 3.2e8, 6.4e8)):
+            rows.append(f"{ds},{n:g},{20 * n:g},{3.6 - 0.2 * i - 0.1 * k},{flat[i] + 0.01 * k}")
+    frame = pl.DataFrame(
+        {"dataset": ["web"] * 6, "C": [6 * 20 * n * n for n in range(1, 7)], "loss": list(flat)}
+    )
+    rho = _rising(frame)
+    assert rho is not None
+    assert RISING_UNIT <= rho < RISING
+    with pytest.raises(InputError, match=r"hellaswag_loss.*an accuracy detected as a loss column"):
+        read_runs([write(tmp_path / "w.csv", "\n".join(rows) + "\n")], wide=True)
