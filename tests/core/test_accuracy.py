@@ -442,3 +442,29 @@ def test_held_out_checkpoints_take_their_own_measured_task_loss(tmp_path: Path) 
         accs = [a for _, a in sorted(points)]
         assert len(set(accs)) == len(accs)  # one prediction per checkpoint, not the final one repeated
         assert accs[-1] > accs[0]  # the task loss falls through a run: its accuracy rises
+
+
+def test_a_sharing_backtest_whose_lower_half_sits_at_chance_leaves_the_choice_to_bic() -> None:
+    """An emerging task (one true curve, rising only at the largest models): the lower half the backtest fits on
+    is at chance, both designs miss by 20-30 points, and "the datasets' curves differ" split one curve in three
+    (a probe's twelve, seven then unpredictable, the true best dataset among them)."""
+    law = AccuracyLaw("sigmoid", {**TRUE, "x0": 2.0, "s": 0.15})
+    xs, ys, gs, cs = [], [], [], []
+    for k, name in enumerate(("a", "b", "c")):
+        rng = np.random.default_rng(30 + k)
+        x = rng.uniform(1.78, 3.98, 60)  # most runs far above x0, at chance
+        xs.append(x)
+        ys.append(np.clip(law.predict(x) + rng.normal(0, 0.005, len(x)), 0, 1))
+        gs.append(np.full(len(x), name))
+        cs.append(-x)
+    fit = fit_accuracy(
+        np.concatenate(xs),
+        np.concatenate(ys),
+        chance=0.25,
+        groups=np.concatenate(gs),
+        order=np.concatenate(cs),
+    )
+    assert fit.sharing is not None
+    assert "uninformative" in fit.sharing.reason
+    assert fit.sharing.chosen == "pooled"
+    assert_allclose(fit.laws[POOLED].params["x0"], 2.0, rtol=0.02)
