@@ -552,10 +552,22 @@ def optimal(
             if alt is not None:
                 n_alt = float(alt.law.compute_optimal(float(c), k)[0])
                 lo, hi = opt.N_interval
-                if math.isfinite(n_alt) and not lo <= n_alt <= hi:
-                    where = f"this N* interval [{lo:.3g}, {hi:.3g}]"
-                    note = form_doubt_note(alt.form, f"puts N* at {n_alt:.3g}", where)
+                if math.isfinite(n_alt) and n_alt > 0 and not lo <= n_alt <= hi:
+                    # the sweep cannot choose between the forms, so it cannot choose between their optima either:
+                    # the intervals hold both forms' (a probe's Chinchilla-shaped table: Eq. 3's N* [1.19e11,
+                    # 2.25e11] excluded the truth 9.6e10, inside Eq. 1's [9.07e10, 1.24e11], as good a form there)
+                    other = optimal_interval(
+                        _with_draws(book, alt, seed, bootstrap or DEFAULT_DRAWS), float(c), level, k
+                    )
+                    n_lo, n_hi = min(lo, other.N_interval[0]), max(hi, other.N_interval[1])
+                    where = f"the bootstrap's N* interval [{lo:.3g}, {hi:.3g}]"
+                    note = form_doubt_note(alt.form, f"puts N* at {n_alt:.3g}", where) + (
+                        f"; the N* and D* intervals are widened to hold its N* interval [{other.N_interval[0]:.3g}, "
+                        f"{other.N_interval[1]:.3g}]"
+                    )
                     pi = dc_replace(pi, notes=(*pi.notes, note))
+                    budget = float(c) / k
+                    opt = dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo))
             out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
     if not out and skipped:
         raise FitError(skipped[0].removeprefix("not predicted: "))
