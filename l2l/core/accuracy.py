@@ -321,8 +321,11 @@ class AccuracyFit:
         c = _logit(p)
         down = math.hypot(max(c - _logit(a_lo), 0.0), q)
         up = math.hypot(max(_logit(a_hi) - c, 0.0), q)
-        # beyond the logit clip (LOGIT_EPS) the ends are the clip's: the interval still holds the prediction
-        return p, min(_expit(c - down), p), max(_expit(c + up), p), what
+        # beyond the logit clip (LOGIT_EPS) the scale says nothing finer: an uncertain end there reaches 0 or 1 (at
+        # 99.998 the interval was [87.8, 99.998], and a run measured at 100.0 fell outside it)
+        lo = 0.0 if p <= LOGIT_EPS and down > 0 else min(_expit(c - down), p)
+        hi = 1.0 if p >= 1.0 - LOGIT_EPS and up > 0 else max(_expit(c + up), p)
+        return p, lo, hi, what
 
     def with_curve_error(self, draws: ArrayLike, level: float, rng: np.random.Generator) -> Array:
         """One dataset's accuracy ``draws`` (draw 0 the point) with the law's own error added to the others on

@@ -260,6 +260,12 @@ def test_accuracy_intervals_hold_the_point_at_every_level_and_never_collapse() -
     p, lo, hi, _ = fit.chain_interval(9.0, None, 8.0, 10.0, 0.9)
     assert lo < p < hi
     assert hi - lo > 1e-3
+    # saturated (beyond the logit clip): the upper end reaches 1, a run measured at 100 % inside (it ended at the
+    # prediction, 99.998, and a probe's measured 100.0 fell outside)
+    p, lo, hi, _ = fit.chain_interval(0.5, None, 0.45, 0.55, 0.9)
+    assert p > 0.999
+    assert lo < p
+    assert hi == 1.0
 
 
 @pytest.fixture(scope="module")
