@@ -942,9 +942,7 @@ def _test_sharing(
     bic_s = _bic(rss_s, n, sum(c.n_free for c in cs))
     if method == "bic":
         chosen: Literal["pooled", "separate"] = "pooled" if bic_p <= bic_s else "separate"
-        reason = f"BIC {bic_p:.1f} pooled against {bic_s:.1f} separate: " + (
-            "one curve for every dataset" if chosen == "pooled" else "the datasets' curves differ"
-        )
+        reason = f"BIC {bic_p:.1f} pooled against {bic_s:.1f} separate: {_verdict(chosen)}"
         return SharingTest(chosen, reason, "bic", rss_p, rss_s, bic_p, bic_s, None, None, 0)
     train, test = _backtest_masks(x, g, len(labels), order)
     maes = [
@@ -960,23 +958,37 @@ def _test_sharing(
         for pooled in (True, False)
     ]
     mp, ms = maes
-    if min(mp, ms) > SHARING_UNINFORMATIVE:
+    informative = min(mp, ms) <= SHARING_UNINFORMATIVE
+    if informative:
+        chosen = "pooled" if mp <= ms + 1e-3 else "separate"
+        why = (
+            f"backtest (fit on the lower half of each dataset's runs, test on its top "
+            f"{int(100 * BACKTEST_FRACTION)} %): mean absolute error {100 * mp:.2f} points pooled, {100 * ms:.2f} "
+            "separate"
+        )
+    else:
         chosen = "pooled" if bic_p <= bic_s else "separate"
-        reason = (
+        why = (
             f"backtest (fit on the lower half of each dataset's runs) uninformative: both designs miss by more than "
             f"{100 * SHARING_UNINFORMATIVE:.0f} points ({100 * mp:.2f} pooled, {100 * ms:.2f} separate: the lower "
-            f"half does not show the rise); BIC on every run {bic_p:.1f} pooled against {bic_s:.1f} separate: "
-            + ("one curve for every dataset" if chosen == "pooled" else "the datasets' curves differ")
+            f"half does not show the rise); BIC on every run {bic_p:.1f} pooled against {bic_s:.1f} separate"
         )
-        return SharingTest(chosen, reason, "bic", rss_p, rss_s, bic_p, bic_s, mp, ms, int(test.sum()))
-    chosen = "pooled" if mp <= ms + 1e-3 else "separate"
-    reason = (
-        f"backtest (fit on the lower half of each dataset's runs, test on its top {int(100 * BACKTEST_FRACTION)} %): "
-        f"mean absolute error "
-        f"{100 * mp:.2f} points pooled, {100 * ms:.2f} separate; "
-        + ("one curve for every dataset" if chosen == "pooled" else "the datasets' curves differ")
+    return SharingTest(
+        chosen,
+        f"{why}{'; ' if informative else ': '}{_verdict(chosen)}",
+        "backtest" if informative else "bic",
+        rss_p,
+        rss_s,
+        bic_p,
+        bic_s,
+        mp,
+        ms,
+        int(test.sum()),
     )
-    return SharingTest(chosen, reason, "backtest", rss_p, rss_s, bic_p, bic_s, mp, ms, int(test.sum()))
+
+
+def _verdict(chosen: str) -> str:
+    return "one curve for every dataset" if chosen == "pooled" else "the datasets' curves differ"
 
 
 def _backtest_masks(x: Array, g: Labels, n_groups: int, order: ArrayLike | None) -> tuple[Mask, Mask]:
