@@ -3,6 +3,8 @@ task's accuracy law, higher is better; on seeded synthetic runs whose accuracy i
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -164,6 +166,12 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
     doc = json.loads(run("rank", "--target", "quiz_acc", *args, "--format", "json").stdout)
     vals = [r["value"] for r in doc["rows"] if r["status"] == "ok"]
     assert vals == sorted(vals, reverse=True)
+    # the CSV says which columns are accuracies and which the task loss they chain through (one row read 0.61
+    # beside 2.02 with nothing to tell them apart)
+    table = list(
+        csv.DictReader(io.StringIO(run("rank", "--target", "quiz_acc", *args, "--format", "csv").stdout))
+    )
+    assert {(r["metric"], r["loss_eval"]) for r in table} == {("accuracy", "downstream/quiz")}
     bad = run("rank", "--target", "cloze_acc", *args)
     assert bad.exit_code == 1
     assert "unpredictable" in bad.output

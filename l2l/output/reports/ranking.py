@@ -203,12 +203,24 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         ]  # JSON and CSV notes
     flips = [w for t in ranking.targets for w in _flip_words(t, ranking.budget.C)]
     warnings = list(ranking.warnings)
-    rows = [{**r.to_dict(), "target": t.target, "weight": t.weight} for t in ranking.targets for r in t.rows]
+    # an accuracy target's value, lo and hi are accuracies, its methods' columns the task loss they chain through
+    # (a probe's CSV read 0.61 beside 2.02 in one row with nothing to say which was which)
+    rows = [
+        {
+            **r.to_dict(),
+            "target": t.target,
+            "weight": t.weight,
+            "metric": t.metric,
+            "loss_eval": t.via or t.target,
+        }
+        for t in ranking.targets
+        for r in t.rows
+    ]
     data_cols = [
-        Column(k, justify="left" if k in ("target", "dataset", "status", "reason") else "right")
+        Column(k, justify="left" if k in ("target", "dataset", "status", "reason", "metric", "loss_eval") else "right")
         for k in (
-            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "value", "lo", "hi", "p_best",
-            "independent", "translation", "recommended", "measured_top", "trust", "notes",
+            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "metric", "value", "lo", "hi",
+            "p_best", "loss_eval", "independent", "translation", "recommended", "measured_top", "trust", "notes",
         )
     ]  # fmt: skip
     meta = {
