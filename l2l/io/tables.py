@@ -773,9 +773,14 @@ def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: Rea
         return []
     first, more = suspects[0], suspects[1:]
     part = parts[int(frame.filter(pl.col("eval") == first.eval).get_column("_file")[0])]
-    others = f" (and {len(more)} more: {', '.join(repr(s.eval) for s in more[:4])})" if more else ""
+    by_eval = {e: c for c, e in part.info.get("loss_columns", {}).items()} if opts.wide else {}
+    # a wide table's columns by their own names (they read 'csqa' for the column csqa_loss)
+    others = (
+        f" (and {len(more)} more: {', '.join(repr(by_eval.get(s.eval, s.eval)) for s in more[:4])})"
+        if more
+        else ""
+    )
     if opts.wide:
-        by_eval = {e: c for c, e in part.info.get("loss_columns", {}).items()}
         if opts.loss_columns is not None:  # named as losses: said, not refused
             return [
                 f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "

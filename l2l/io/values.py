@@ -94,8 +94,6 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?\s*[A-Za-z]?$")
 def _decimal_comma_hint(value: str) -> str | None:
     """The fix for a number written with a decimal comma (a spreadsheet's export in a European locale, often
     beside ``;`` as the separator), else None."""
-    if _DECIMAL_COMMA.match(value.strip()) is None:
-        return None
     if re.match(r"^[+-]?\d{1,3}(,\d{3})+\s*[A-Za-z]?$", value.strip()):
         # 1,300M: three digits after each comma read as a thousands separator as well (a probe's "1,300M" was
         # told only of a decimal comma)
@@ -104,6 +102,8 @@ def _decimal_comma_hint(value: str) -> str | None:
             "with a decimal point: export the table without thousands separators and with '.' as the decimal "
             "separator"
         )
+    if _DECIMAL_COMMA.match(value.strip()) is None:
+        return None
     return (
         "a decimal comma? l2l reads numbers with a decimal point (3.07, not 3,07): export the table with '.' as "
         "the decimal separator (a spreadsheet in an English locale; pandas to_csv(decimal='.'))"

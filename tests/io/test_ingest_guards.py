@@ -374,8 +374,9 @@ def test_best_of_breaks_a_tie_the_same_way_whatever_the_row_order(tmp_path: Path
 
 
 def test_a_thousands_separator_is_named_beside_the_decimal_comma(tmp_path: Path) -> None:
-    path = write(tmp_path / "k.csv", 'dataset,N,D,eval,loss\nweb,"1,300M",26B,web_val,3.0\n')
-    with pytest.raises(InputError, match="not a number: '1,300M'") as exc:
-        read_runs([path])
-    assert exc.value.hint is not None
-    assert exc.value.hint.startswith("a thousands separator (1,300 for 1300) or a decimal comma")
+    for value in ("1,300M", "1,300,000,000"):  # (several commas got no hint at all)
+        path = write(tmp_path / "k.csv", f'dataset,N,D,eval,loss\nweb,"{value}",26B,web_val,3.0\n')
+        with pytest.raises(InputError, match=f"not a number: '{value}'") as exc:
+            read_runs([path])
+        assert exc.value.hint is not None
+        assert exc.value.hint.startswith("a thousands separator (1,300 for 1300) or a decimal comma")
