@@ -42,18 +42,25 @@ def summarize(recs):
 
 scns = sys.argv[1:] or ["kaplan", "broken", "noise15", "hetero", "overtrain", "bigN"]
 allwarn = defaultdict(lambda: defaultdict(int))
-NOINT = defaultdict(int)
-for scn in scns:
-    P, E = defaultdict(list), defaultdict(list)
-    status = defaultdict(int)
-    for f in sorted(str(p) for p in Path().glob(f"out/pred_{scn}_s*.json")):
+
+
+def outputs(kind, scn):
+    """(truth, parsed JSON) of each seed's ``out/{kind}_{scn}_s*.json`` (a file that does not parse is said)."""
+    for f in sorted(str(p) for p in Path().glob(f"out/{kind}_{scn}_s*.json")):
         seed = int(re.search(r"_s(\d+)\.json", f).group(1))
-        T = truth_of(scn, seed)
         try:
             d = json.loads(Path(f).read_text())
         except (OSError, ValueError) as e:
             print("bad", f, e)
             continue
+        yield truth_of(scn, seed), d
+
+
+NOINT = defaultdict(int)
+for scn in scns:
+    P, E = defaultdict(list), defaultdict(list)
+    status = defaultdict(int)
+    for T, d in outputs("pred", scn):
         for r in d["rows"]:
             k = key(r["dataset"], r["eval"], r["N"], r["D"])
             if k not in T:
@@ -74,20 +81,11 @@ for scn in scns:
             status[(r["status"], r["lower_bound_only"], r["beyond_evidence"], r["interval_method"])] += 1
             for w in r["warnings"]:
                 allwarn[scn][re.sub(r"\d[\d.]*(e[+-]?\d+)?×?", "#", w)[:110]] += 1
-            if not rec["cov_t"] and "--miss" in sys.argv[0:1]:
-                pass
     print(f"=== {scn}: l2l predict (fit on sweep only) ===")
     for g in P:
         print(f"  {g:28s} {summarize(P[g])}")
     print("  status/lower_bound_only/beyond_evidence/method:", dict(status))
-    for f in sorted(str(p) for p in Path().glob(f"out/eval_{scn}_s*.json")):
-        seed = int(re.search(r"_s(\d+)\.json", f).group(1))
-        T = truth_of(scn, seed)
-        try:
-            d = json.loads(Path(f).read_text())
-        except (OSError, ValueError) as e:
-            print("bad", f, e)
-            continue
+    for T, d in outputs("eval", scn):
         seen = set()
         for r in d["predictions"]:
             k = key(r["tgt"], r["eval"], r["N"], r["D"])
