@@ -101,10 +101,12 @@ def fmt_si(x: Any) -> str:
     """Counts the way people write them, to 3 significant digits: 20M, 1.74B, 3.3B, 1.4T (N, D)."""
     if not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x):
         return fmt_sig(x)
+    r = float(f"{x:.3g}")  # rounded first: 999.7e9 is 1T, not 1e+03B
+    if abs(r) >= 1e15:  # a count beyond 999T in powers of ten (a law's absurd optimum printed 8,083,488T)
+        return fmt_sci(x)
     for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= div:
-            v = x / div
-            return (f"{v:.3g}" if v < 1000 else f"{v:,.0f}") + suffix
+        if abs(r) >= div:
+            return f"{r / div:.3g}{suffix}"
     return f"{x:.3g}"
 
 

@@ -24,7 +24,14 @@ from l2l.base.errors import FitError, UsageError
 from l2l.core.fit import LawFit, allocation_on_bounds, bootstrap_law, far_mask, fit_law, log_residuals
 from l2l.core.laws import Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
-from l2l.core.sweep import Sweep, allocation_unidentified, at_model, config_groups, pair_configs
+from l2l.core.sweep import (
+    Sweep,
+    allocation_unidentified,
+    at_model,
+    config_groups,
+    optimum_off_sweep,
+    pair_configs,
+)
 
 __all__ = [
     "Budget",
@@ -280,6 +287,8 @@ class RankModel:
     corrections: Mapping[tuple[str, str], Callable[[Array, Array], Array]] = field(default_factory=dict)
     #: candidate → why its own runs cannot tell a compute-optimal model (all at one D/N): ranked at (N, D) only
     unidentified: Mapping[str, str] = field(default_factory=dict)
+    #: candidate → its runs on its own eval (where its compute-optimal model may lie: ``optimum_off_sweep``)
+    own_runs: Mapping[str, Sweep] = field(default_factory=dict)
 
     @property
     def n_joint(self) -> int:
@@ -312,8 +321,13 @@ class RankModel:
             raise FitError(f"its own-loss law cannot be fitted: {entry.own.message}")
         if name in self.unidentified:
             raise FitError(f"no compute-optimal model: {self.unidentified[name]}")
-        n, d = entry.own.fit.law.compute_optimal(budget.compute, budget.flops_per_param_token)
-        return float(n), float(d)
+        n, d = (
+            float(v) for v in entry.own.fit.law.compute_optimal(budget.compute, budget.flops_per_param_token)
+        )
+        runs = self.own_runs.get(name)
+        if runs is not None and len(runs) and (why := optimum_off_sweep(n, d, runs.N, runs.D)) is not None:
+            raise FitError(f"no compute-optimal model: {why}")
+        return n, d
 
     def _shift(self, name: str, ev: str, n: Array, d: Array) -> Array:
         """The correction of a law's log prediction at (n, d) (its calibration's bias; 0 without one)."""
@@ -704,6 +718,7 @@ def fit_rank_model(
         unidentified={
             c.name: why for c in candidates if (why := _no_allocation(c, get(c, c.own_eval))) is not None
         },
+        own_runs={c.name: r for c in candidates if (r := c.runs.get(c.own_eval)) is not None},
     )
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "budgets",
     "config_groups",
     "one_budget",
+    "optimum_off_sweep",
     "pair_configs",
 ]
 
@@ -146,6 +147,30 @@ def allocation_unidentified(N: ArrayLike, D: ArrayLike) -> str | None:
         f"every run has {span} tokens per parameter: the law is fitted along one line, D ≈ "
         f"{float(np.median(ratio)):.3g}·N, so how a budget is best split between N and D (N*, D*, and any model "
         "off that line) is not identified; runs at other D/N would tell it"
+    )
+
+
+#: A compute-optimal model whose tokens per parameter lie this far outside the sweep's range is the law's artefact,
+#: not an answer: a probe's sweep at 20 and 40 tokens per parameter fitted β = 0.003 (its D term flat, not on the
+#: box's edge) and `optimal` printed N* = 8.1e18 parameters trained on 35 tokens (true: 1.3e10), flagged only as a
+#: lower bound. Within it the answer stands, flagged when more than 2× outside (``predictive.RATIO_SLACK``).
+OFF_SWEEP_RATIO = 100.0
+
+
+def optimum_off_sweep(N_opt: float, D_opt: float, N: ArrayLike, D: ArrayLike) -> str | None:
+    """Why a compute-optimal (N*, D*) is no answer (its D*/N* more than ``OFF_SWEEP_RATIO`` outside the sweep's
+    D/N), or None."""
+    ratio = np.asarray(D, dtype=np.float64).ravel() / np.asarray(N, dtype=np.float64).ravel()
+    if not len(ratio):
+        return None
+    lo, hi = float(ratio.min()), float(ratio.max())
+    at = D_opt / N_opt if N_opt > 0 else math.inf
+    if math.isfinite(at) and lo / OFF_SWEEP_RATIO <= at <= hi * OFF_SWEEP_RATIO:
+        return None
+    return (
+        f"the law's optimum lies at {at:.3g} tokens per parameter, more than {OFF_SWEEP_RATIO:g}× outside the "
+        f"sweep's {lo:.3g}–{hi:.3g}: the runs do not tell how a budget is best split between N and D there (a "
+        "flat N or D term)"
     )
 
 

@@ -27,6 +27,7 @@ from l2l.base.checks import as_names, as_numbers, check_level
 from l2l.base.errors import FitError, UsageError
 from l2l.base.runs import check_runs
 from l2l.base.schema import LARGEST_NATS
+from l2l.base.text import fmt_sci
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
 from l2l.core.intervals import (
@@ -47,7 +48,7 @@ from l2l.core.predictive import (
     range_ratios,
 )
 from l2l.core.selection import FORM_LABELS
-from l2l.core.sweep import Sweep, allocation_unidentified
+from l2l.core.sweep import Sweep, allocation_unidentified, optimum_off_sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap, with_bootstraps
 from l2l.workflows.results import Results
 
@@ -545,6 +546,11 @@ def optimal(
         drawn = _with_draws(book, fit, seed, bootstrap or DEFAULT_DRAWS)
         for c in c_arr:
             opt = optimal_interval(drawn, float(c), level, k)
+            off = optimum_off_sweep(opt.N_opt, opt.D_opt, sweep.N, sweep.D)
+            if off is not None:
+                where = f"{fit.dataset}/{fit.eval} at C = {fmt_sci(float(c))}"
+                skipped.append(f"not predicted: {where}: no compute-optimal model: {off}")
+                continue
             pi, _ = law_interval(
                 book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed, bootstrap or DEFAULT_DRAWS
             )

@@ -618,6 +618,36 @@ def test_optimal_refuses_where_every_run_has_the_same_tokens_per_parameter(run: 
     assert any("fitted along one line" in w for w in json.loads(at_model.stdout)["rows"][0]["warnings"])
 
 
+def test_optimal_refuses_an_optimum_far_outside_the_runs_tokens_per_parameter(
+    run: Any, tmp_path: Path
+) -> None:
+    """Runs at 20 and 40 tokens per parameter whose law has a flat D term (β 0.004): N* printed as 8,083,488T
+    parameters on 35 tokens in a probe, flagged only as a lower bound; now refused with the reason."""
+    import numpy as np
+    import polars as pl
+
+    from l2l.core.laws import ScalingLaw
+
+    flat = ScalingLaw("chinchilla", A=400.0, B=3.0, E=0.5, alpha=0.3, beta=0.004)
+    n = np.repeat(np.geomspace(3e7, 5e8, 6), 2)
+    d = n * np.tile([20.0, 40.0], 6)
+    rows = [
+        {"dataset": "web", "N": float(a), "D": float(b), "eval": "web_val", "loss": float(y)}
+        for a, b, y in zip(n, d, flat.predict(n, d), strict=True)
+    ]
+    table = tmp_path / "flat_d.csv"
+    pl.DataFrame(rows).write_csv(table)
+    result = run("optimal", table, "--C", "1.7e21", "--form", "chinchilla")
+    assert result.exit_code == 1
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("Error:")]
+    assert line.startswith(
+        "Error: web/web_val at C = 1.7e21: no compute-optimal model: the law's optimum lies at"
+    )
+    assert "more than 100× outside the sweep's 20–40" in line
+    at_model = run("predict", table, "-d", "web", "--N", "1e9", "--D", "2e10", "--form", "chinchilla")
+    assert at_model.exit_code == 0
+
+
 def test_a_law_file_is_saved_into_a_directory_made_for_it(ingested: Any, tmp_path: Path) -> None:
     # as a figure's directory is made: --save out/laws.json used to fail where --plot out/law.png succeeded
     target = tmp_path / "new" / "dir" / "laws.json"

@@ -366,3 +366,26 @@ def test_a_candidate_whose_own_law_is_on_a_bound_has_no_compute_optimal_model() 
     assert "on the edge of the search box" in flat.reason
     at_model = rank(model, Budget(N=1e9, D=2e10)).targets[0].rows
     assert all(r.status == "ok" for r in at_model)
+
+
+def test_a_candidate_whose_law_puts_its_optimum_far_off_its_runs_is_not_ranked_at_a_budget() -> None:
+    """A flat D term (β 0.004) fitted from runs at 20 and 40 tokens per parameter puts N* at 2.6e13 on 2.4e-7
+    tokens per parameter: no answer (``optimal`` refuses it too); at a given (N, D) it is still ranked."""
+    flat = ScalingLaw("chinchilla", A=400.0, B=3.0, E=0.5, alpha=0.3, beta=0.004)
+
+    def candidate(name: str, law: ScalingLaw) -> Candidate:
+        n = np.repeat(np.geomspace(3e7, 5e8, 6), 2)
+        d = n * np.tile([20.0, 40.0], 6)
+        own = law.predict(n, d)
+        return Candidate(
+            name, "own", {"own": Sweep.of(n, d, 6 * n * d, own), "T": Sweep.of(n, d, 6 * n * d, 1.1 * own)}
+        )
+
+    model = fit_rank_model(
+        [candidate("flat", flat), candidate("fast", FAST)], "T", draws=8, seed=0, form="chinchilla"
+    )
+    rows = {r.dataset: r for r in rank(model, Budget(C=1e21)).targets[0].rows}
+    assert rows["fast"].status == "ok"
+    assert rows["flat"].status == "failed"
+    assert "more than 100× outside the sweep's 20–40" in (rows["flat"].reason or "")
+    assert all(r.status == "ok" for r in rank(model, Budget(N=1e9, D=2e10)).targets[0].rows)

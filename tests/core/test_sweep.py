@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from l2l.base.errors import FitError
-from l2l.core.sweep import SAME_RTOL, Sweep, budgets, config_groups, pair_configs
+from l2l.core.sweep import SAME_RTOL, Sweep, budgets, config_groups, optimum_off_sweep, pair_configs
 from l2l.workflows.pairing import at_config
 
 
@@ -85,3 +85,17 @@ def test_pairing_without_contention_matches_the_greedy_rule() -> None:
         nb, db = grid_n[ib] * jitter[2, : len(ib)], grid_d[ib] * jitter[3, : len(ib)]
         i, j = pair_configs(na, da, nb, db)
         assert list(zip(i.tolist(), j.tolist(), strict=True)) == greedy(na, da, nb, db)
+
+
+def test_an_optimum_far_outside_the_sweeps_tokens_per_parameter_is_no_answer() -> None:
+    """A probe's law with a flat D term put N* at 8.1e18 parameters on 35 tokens from runs at 20 and 40 tokens per
+    parameter; an optimum up to 100× outside that range still stands (flagged elsewhere as a lower bound)."""
+    n = np.array([1e8, 2e8, 4e8])
+    d = np.array([20.0, 30.0, 40.0]) * n
+    assert optimum_off_sweep(1e9, 2e10, n, d) is None
+    assert optimum_off_sweep(1e9, 0.25e9, n, d) is None  # 0.25 tokens per parameter: 80× below 20
+    assert optimum_off_sweep(1e9, 3.9e12, n, d) is None  # 3,900: 97.5× above 40
+    far = optimum_off_sweep(8.08e18, 35.1, n, d)
+    assert far is not None
+    assert "4.34e-18 tokens per parameter, more than 100× outside the sweep's 20–40" in far
+    assert optimum_off_sweep(1e9, 4.1e12, n, d) is not None

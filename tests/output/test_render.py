@@ -10,7 +10,7 @@ import json
 import pytest
 from rich.cells import cell_len
 
-from l2l.base.text import fmt_fixed
+from l2l.base.text import fmt_fixed, fmt_si
 from l2l.output.render import Column, ProgressBar, Report, layout, render, to_json
 
 NAMES = ["fineweb-100b", "fineweb-edu-100b", "train-to-train", "train-to-test"]
@@ -344,3 +344,11 @@ def test_csv_of_two_reports_is_one_table_whose_first_column_names_each_rows_repo
     out = []
     render(losses, "csv", write=out.append)  # one report: no table column
     assert "".join(out).splitlines()[0] == "dataset,eval,loss_min"
+
+
+def test_counts_are_written_as_people_write_them_and_absurd_ones_in_powers_of_ten() -> None:
+    # a law's absurd optimum printed 8,083,488T and an interval end of 2.3e90 as a 90-digit number; 999.7e9 read 1e+03B
+    got = [
+        fmt_si(x) for x in (20e6, 1.74e9, 3.3e9, 999e9, 999.7e9, 1.4e12, 999.4e12, 999.6e12, 8.08e18, 2.3e90)
+    ]
+    assert got == ["20M", "1.74B", "3.3B", "999B", "1T", "1.4T", "999T", "1e15", "8.08e18", "2.3e90"]
