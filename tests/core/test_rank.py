@@ -389,3 +389,29 @@ def test_a_candidate_whose_law_puts_its_optimum_far_off_its_runs_is_not_ranked_a
     assert rows["flat"].status == "failed"
     assert "more than 100× outside the sweep's 20–40" in (rows["flat"].reason or "")
     assert all(r.status == "ok" for r in rank(model, Budget(N=1e9, D=2e10)).targets[0].rows)
+
+
+def test_a_leader_below_the_level_is_not_said_to_have_no_contender_at_that_level(model: RankModel) -> None:
+    """A probe read "web, P(best) 0.82 (no other dataset is a contender at the 90% level)": the rule is said."""
+    import dataclasses
+
+    from l2l.output.reports.ranking import _verdict
+
+    t = rank(model, Budget(C=1e21)).targets[0]
+    assert t.leader is not None
+    assert not t.tie
+
+    def said(p_best: float) -> str:
+        rows = tuple(dataclasses.replace(r, p_best=p_best) if r.dataset == t.leader else r for r in t.rows)
+        return _verdict(dataclasses.replace(t, rows=rows), "Best", 0.9)
+
+    assert said(0.95).endswith(
+        "(no other dataset is a contender at the 90% level among the ranked; not ranked: tiny)"
+    )
+    unsure = said(0.82)
+    assert "P(best) 0.82" in unsure
+    assert "at the 90% level" not in unsure
+    assert unsure.endswith(
+        "(no other dataset alone is a contender among the ranked: none beats it in 20% of the draws or reaches its "
+        "value inside its 90% interval; not ranked: tiny)"
+    )

@@ -50,22 +50,31 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     # a dataset that could not be ranked may be the best: "no other is a contender" holds among the ranked only
     # (a probe's true winner had 4 runs, too few for a law, and the headline read as if it had lost)
     unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
-    among = f" among the ranked; not ranked: {', '.join(unranked)}" if unranked else ""
+    among = " among the ranked" if unranked else ""
+    left = f"; not ranked: {', '.join(unranked)}" if unranked else ""
     # (the same rule as core.ranking's contenders: no other wins ≥ 20 % of the draws or reaches the leader's value
     # inside its interval; P(best) may still be below the level)
-    return f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level{among})"
+    if pb is not None and pb < level:
+        # P(best) 0.82 beside "no contender at the 90% level" read as a contradiction (the others share the 18 %):
+        # the rule is said instead
+        from l2l.core.ranking import CONTENDER_P
+
+        return (
+            f"{what}: {ranking.leader}{said} (no other dataset alone is a contender{among}: none beats it in "
+            f"{CONTENDER_P:.0%} of the draws or reaches its value inside its {level:.0%} interval{left})"
+        )
+    return f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level{among}{left})"
 
 
 def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
     if budget_c is None or t.metric != "loss":
         return []
     lo, hi = sci(budget_c / 10.0), sci(budget_c * 10.0)
+    # whose winner: a note beside it may say that the laws alone (another method) put another dataset first
+    whose = f"the {t.method} ranking's winner"
     if not t.flips:
-        return [f"{t.target}: the predicted winner is the same for every C from {lo} to {hi}"]
-    return [
-        f"{t.target}: the predicted winner changes from {f.before} to {f.after} at C ≈ {sci(f.C)}"
-        for f in t.flips
-    ]
+        return [f"{t.target}: {whose} is the same for every C from {lo} to {hi}"]
+    return [f"{t.target}: {whose} changes from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips]
 
 
 def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | None) -> Report:
