@@ -555,3 +555,38 @@ def test_a_ladder_whose_accuracy_skipped_the_last_checkpoint_still_fits_its_accu
     (law,) = json.loads(fitted.stdout)["rows"]
     assert law["status"] == "ok"
     assert law["n_points"] == 30  # every ladder run, each at the checkpoint of its last accuracy
+
+
+def test_a_poor_accuracy_law_gives_intervals_marked_lower_bounds_that_hold_its_backtest_miss(
+    run: Any,
+) -> None:
+    """A probe's random table (tests/data/probe/poor_accuracy_law.csv, true ceiling 0.785): its pooled law missed
+    its backtest by 11.7 points and `predict` printed code at 84.1 [79.8, 87.6] as calibrated (fit residuals only)
+    for a true 75.0; now the interval holds the backtest's largest miss, and it is marked a lower bound."""
+    table = Path(__file__).parents[1] / "data" / "probe" / "poor_accuracy_law.csv"
+    assert run("ingest", table).exit_code == 0
+    args = (
+        "predict",
+        "-d",
+        "all",
+        "--eval",
+        "val_acc",
+        "--metric",
+        "accuracy",
+        "--N",
+        "6e9",
+        "--D",
+        "1.2e11",
+    )
+    result = run(*args, "--split", "sweep", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["dataset"]: r for r in json.loads(result.stdout)["rows"]}
+    truth = {"code": 0.7503, "books": 0.6724}
+    for ds, row in rows.items():
+        assert row["status"] == "poor"
+        assert row["lower_bound_only"] is True
+        assert row["accuracy_interval_method"] == "largest backtest"
+        lo, hi = row["accuracy_lo"], row["accuracy_hi"]
+        assert lo <= row["accuracy"] <= hi
+        assert lo <= truth[ds] <= hi
+        assert "noise 0.0" not in row["reason"]

@@ -468,3 +468,20 @@ def test_a_sharing_backtest_whose_lower_half_sits_at_chance_leaves_the_choice_to
     assert "uninformative" in fit.sharing.reason
     assert fit.sharing.chosen == "pooled"
     assert_allclose(fit.laws[POOLED].params["x0"], 2.0, rtol=0.02)
+
+
+def test_a_backtest_too_small_to_calibrate_still_widens_the_law_error_to_its_largest_miss() -> None:
+    """A probe's pooled law missed its two backtest runs by 11.7 points and its interval held the 1-point fit
+    residuals only (the truth 9 points out): with fewer than 5 backtest errors the largest of them is the floor."""
+    import dataclasses
+
+    x, acc = sigmoid_task(noise=0.01)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    fit_q, fit_what = dataclasses.replace(fit, backtest_logit=None).logit_quantile(0.9)
+    assert fit_what == "fit residuals"
+    few = dataclasses.replace(fit, backtest_logit=np.array([0.1, -1.5]))
+    q, what = few.logit_quantile(0.9)
+    assert what == "largest backtest"
+    assert q == max(fit_q, 1.5)
+    many = dataclasses.replace(fit, backtest_logit=np.array([0.1, -0.2, 0.3, 0.05, -0.15]))
+    assert many.logit_quantile(0.9) == (0.3, "backtest")
