@@ -293,20 +293,115 @@ class Polished:
 
 
 def polish(problem: Problem, theta0: Array, *, maxiter: int = 3000) -> Polished:
-    """L-BFGS-B on the true (scaled) objective from ``theta0``, stopping rules tight enough to reach the bottom."""
-    from scipy.optimize import minimize
+    """L-BFGS-B on the true (scaled) objective from ``theta0``, stopping rules tight enough to reach the bottom.
 
+    scipy's L-BFGS-B routine driven directly (``_lbfgsb_loop``): the same iterates, end point and message as
+    ``scipy.optimize.minimize(method="L-BFGS-B")``, without its per-call and per-evaluation wrapping (a backtest
+    polishes hundreds of times, each a few hundred evaluations of a law on a hundred points)."""
     lo, hi = problem.bounds()
-    res = minimize(
-        problem.scaled_value_and_grad,
-        np.clip(theta0, lo, hi),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=list(zip(lo, hi, strict=True)),
-        options={"ftol": 0.0, "gtol": 1e-10, "maxiter": maxiter, "maxcor": 20},
-    )
-    theta = np.asarray(res.x, dtype=np.float64)
-    return Polished(theta, float(problem.value(theta)), bool(res.success), str(res.message), int(res.nit))
+    x0 = np.clip(theta0, lo, hi)
+    if _SETULB is None:  # scipy without the routine where it was: its public face (the same numbers)
+        from scipy.optimize import minimize
+
+        res = minimize(
+            problem.scaled_value_and_grad,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(lo, hi, strict=True)),
+            options={"ftol": 0.0, "gtol": _POLISH_GTOL, "maxiter": maxiter, "maxcor": _POLISH_MEMORY},
+        )
+        theta = np.asarray(res.x, dtype=np.float64)
+        return Polished(theta, float(problem.value(theta)), bool(res.success), str(res.message), int(res.nit))
+    theta, success, message, nit = _lbfgsb_loop(problem.scaled_value_and_grad, x0, lo, hi, maxiter)
+    return Polished(theta, float(problem.value(theta)), success, message, nit)
+
+
+_POLISH_GTOL = 1e-10
+_POLISH_MEMORY = 20
+_POLISH_MAXFUN = 15000  # scipy's default
+_POLISH_MAXLS = 20  # scipy's default
+
+
+def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]] | None:
+    try:
+        from scipy.optimize import _lbfgsb
+        from scipy.optimize._lbfgsb_py import status_messages, task_messages
+    except ImportError:  # pragma: no cover - another scipy
+        return None
+    return _lbfgsb.setulb, status_messages, task_messages
+
+
+_SETULB = _scipy_lbfgsb()
+
+
+def _lbfgsb_loop(
+    fun: Callable[[Array], tuple[Array, Array]], x0: Array, lo: Array, hi: Array, maxiter: int
+) -> tuple[Array, bool, str, int]:
+    """scipy's ``_minimize_lbfgsb`` loop (scipy 1.17) for finite bounds, an analytic gradient, ftol 0 and our
+    tolerances: the routine asks for the objective at points (evaluated once per distinct point, as scipy's
+    memoisation does) and reports new iterates, until it stops. Returns (x, success, message, iterations)."""
+    assert _SETULB is not None
+    setulb, status_messages, task_messages = _SETULB
+    n = len(x0)
+    m = _POLISH_MEMORY
+    nbd = np.full(n, 2, dtype=np.int32)  # every variable bounded on both sides
+    low = np.array(lo, dtype=np.float64)
+    upp = np.array(hi, dtype=np.float64)
+    x = np.array(x0, dtype=np.float64)
+    wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, np.float64)
+    iwa = np.zeros(3 * n, dtype=np.int32)
+    task = np.zeros(2, dtype=np.int32)
+    ln_task = np.zeros(2, dtype=np.int32)
+    lsave = np.zeros(4, dtype=np.int32)
+    isave = np.zeros(44, dtype=np.int32)
+    dsave = np.zeros(29, dtype=np.float64)
+    # scipy evaluates at x0 before its loop, then once at every point the routine asks for that differs from the
+    # last one evaluated
+    last_x = x.copy()
+    f_last, g_last = fun(x.copy())
+    nfev = 1
+    f: Array | float = np.array(0.0)
+    g = np.zeros(n, dtype=np.float64)
+    nit = 0
+    while True:
+        g = g.astype(np.float64)
+        setulb(
+            m,
+            x,
+            low,
+            upp,
+            nbd,
+            f,
+            g,
+            0.0,
+            _POLISH_GTOL,
+            wa,
+            iwa,
+            task,
+            lsave,
+            isave,
+            dsave,
+            _POLISH_MAXLS,
+            ln_task,
+        )
+        if task[0] == 3:
+            if not np.array_equal(x, last_x):
+                last_x = x.copy()
+                f_last, g_last = fun(x.copy())
+                nfev += 1
+            f, g = f_last, g_last
+        elif task[0] == 1:
+            nit += 1
+            if nit >= maxiter:
+                task[0], task[1] = 5, 504
+            elif nfev > _POLISH_MAXFUN:
+                task[0], task[1] = 5, 502
+        else:
+            break
+    success = bool(task[0] == 4)
+    message = status_messages[int(task[0])] + ": " + task_messages[int(task[1])]
+    return x, success, message, nit
 
 
 def distinct(thetas: Array, k: int, tol: float = 1e-3) -> list[int]:
