@@ -139,14 +139,16 @@ class Problem:
         if self.objective == "mse":
             np.copyto(psi, r)
         else:
-            np.clip(r, -self.delta, self.delta, out=psi)
+            # ψ = r clipped to ±δ (two plain ufuncs: np.clip's Python wrapping costs more than both)
+            np.maximum(r, -self.delta, out=psi)
+            np.minimum(psi, self.delta, out=psi)
             np.multiply(psi, -0.5, out=ev.m)  # m is free: per-point Huber = ψ·(r − ψ/2)
             np.add(r, ev.m, out=r)
         np.multiply(psi, r, out=r)  # per-point loss
         if self.weights is not None:
             np.multiply(r, self.weights, out=r)
             np.multiply(psi, self.weights, out=psi)
-        f = np.sum(r, axis=-1)
+        f = np.add.reduce(r, axis=-1)  # np.sum without its wrapping
         g = None
         if derivatives:
             if self.objective == "mse":
@@ -537,7 +539,8 @@ def batched_descent(
         d = np.where(free, -r_vec, 0.0)
         gd = np.vecdot(g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
-        d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.vecdot(gfree, gfree)), tiny)[bad, None]
+        if bad.any():
+            d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.vecdot(gfree, gfree)), tiny)[bad, None]
         x_new, f_new, g_new, moved, stuck = _line_search(
             rows, x, d, f, g, active, lo, hi, problem.scale, len(problem.log_l)
         )
