@@ -326,6 +326,13 @@ _POLISH_MAXLS = 20  # scipy's default
 
 
 def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]] | None:
+    """scipy's L-BFGS-B routine and its messages, for the scipy whose ``minimize`` loop ``_lbfgsb_loop`` repeats
+    (1.17; tests/core/test_search.py checks the two agree bit for bit); None for any other (``polish`` then calls
+    ``minimize``)."""
+    import scipy
+
+    if tuple(scipy.__version__.split(".")[:2]) != ("1", "17"):
+        return None
     try:
         from scipy.optimize import _lbfgsb
         from scipy.optimize._lbfgsb_py import status_messages, task_messages
