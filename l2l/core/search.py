@@ -139,14 +139,16 @@ class Problem:
         if self.objective == "mse":
             np.copyto(psi, r)
         else:
-            np.clip(r, -self.delta, self.delta, out=psi)
+            # ψ = r clipped to ±δ (two plain ufuncs: np.clip's Python wrapping costs more than both)
+            np.maximum(r, -self.delta, out=psi)
+            np.minimum(psi, self.delta, out=psi)
             np.multiply(psi, -0.5, out=ev.m)  # m is free: per-point Huber = ψ·(r − ψ/2)
             np.add(r, ev.m, out=r)
         np.multiply(psi, r, out=r)  # per-point loss
         if self.weights is not None:
             np.multiply(r, self.weights, out=r)
             np.multiply(psi, self.weights, out=psi)
-        f = np.sum(r, axis=-1)
+        f = np.add.reduce(r, axis=-1)  # np.sum without its wrapping
         g = None
         if derivatives:
             if self.objective == "mse":
@@ -293,20 +295,122 @@ class Polished:
 
 
 def polish(problem: Problem, theta0: Array, *, maxiter: int = 3000) -> Polished:
-    """L-BFGS-B on the true (scaled) objective from ``theta0``, stopping rules tight enough to reach the bottom."""
-    from scipy.optimize import minimize
+    """L-BFGS-B on the true (scaled) objective from ``theta0``, stopping rules tight enough to reach the bottom.
 
+    scipy's L-BFGS-B routine driven directly (``_lbfgsb_loop``): the same iterates, end point and message as
+    ``scipy.optimize.minimize(method="L-BFGS-B")``, without its per-call and per-evaluation wrapping (a backtest
+    polishes hundreds of times, each a few hundred evaluations of a law on a hundred points)."""
     lo, hi = problem.bounds()
-    res = minimize(
-        problem.scaled_value_and_grad,
-        np.clip(theta0, lo, hi),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=list(zip(lo, hi, strict=True)),
-        options={"ftol": 0.0, "gtol": 1e-10, "maxiter": maxiter, "maxcor": 20},
-    )
-    theta = np.asarray(res.x, dtype=np.float64)
-    return Polished(theta, float(problem.value(theta)), bool(res.success), str(res.message), int(res.nit))
+    x0 = np.clip(theta0, lo, hi)
+    if _SETULB is None:  # scipy without the routine where it was: its public face (the same numbers)
+        from scipy.optimize import minimize
+
+        res = minimize(
+            problem.scaled_value_and_grad,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(lo, hi, strict=True)),
+            options={"ftol": 0.0, "gtol": _POLISH_GTOL, "maxiter": maxiter, "maxcor": _POLISH_MEMORY},
+        )
+        theta = np.asarray(res.x, dtype=np.float64)
+        return Polished(theta, float(problem.value(theta)), bool(res.success), str(res.message), int(res.nit))
+    theta, success, message, nit = _lbfgsb_loop(problem.scaled_value_and_grad, x0, lo, hi, maxiter)
+    return Polished(theta, float(problem.value(theta)), success, message, nit)
+
+
+_POLISH_GTOL = 1e-10
+_POLISH_MEMORY = 20
+_POLISH_MAXFUN = 15000  # scipy's default
+_POLISH_MAXLS = 20  # scipy's default
+
+
+def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]] | None:
+    """scipy's L-BFGS-B routine and its messages, for the scipy whose ``minimize`` loop ``_lbfgsb_loop`` repeats
+    (1.17; tests/core/test_search.py checks the two agree bit for bit); None for any other (``polish`` then calls
+    ``minimize``)."""
+    import scipy
+
+    if tuple(scipy.__version__.split(".")[:2]) != ("1", "17"):
+        return None
+    try:
+        from scipy.optimize import _lbfgsb
+        from scipy.optimize._lbfgsb_py import status_messages, task_messages
+    except ImportError:  # pragma: no cover - another scipy
+        return None
+    return _lbfgsb.setulb, status_messages, task_messages
+
+
+_SETULB = _scipy_lbfgsb()
+
+
+def _lbfgsb_loop(
+    fun: Callable[[Array], tuple[Array, Array]], x0: Array, lo: Array, hi: Array, maxiter: int
+) -> tuple[Array, bool, str, int]:
+    """scipy's ``_minimize_lbfgsb`` loop (scipy 1.17) for finite bounds, an analytic gradient, ftol 0 and our
+    tolerances: the routine asks for the objective at points (evaluated once per distinct point, as scipy's
+    memoisation does) and reports new iterates, until it stops. Returns (x, success, message, iterations)."""
+    assert _SETULB is not None
+    setulb, status_messages, task_messages = _SETULB
+    n = len(x0)
+    m = _POLISH_MEMORY
+    nbd = np.full(n, 2, dtype=np.int32)  # every variable bounded on both sides
+    low = np.array(lo, dtype=np.float64)
+    upp = np.array(hi, dtype=np.float64)
+    x = np.array(x0, dtype=np.float64)
+    wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, np.float64)
+    iwa = np.zeros(3 * n, dtype=np.int32)
+    task = np.zeros(2, dtype=np.int32)
+    ln_task = np.zeros(2, dtype=np.int32)
+    lsave = np.zeros(4, dtype=np.int32)
+    isave = np.zeros(44, dtype=np.int32)
+    dsave = np.zeros(29, dtype=np.float64)
+    # scipy evaluates at x0 before its loop, then once at every point the routine asks for that differs from the
+    # last one evaluated
+    last_x = x.copy()
+    f_last, g_last = fun(x.copy())
+    nfev = 1
+    f: Array | float = np.array(0.0)
+    g = np.zeros(n, dtype=np.float64)
+    nit = 0
+    while True:
+        g = g.astype(np.float64)
+        setulb(
+            m,
+            x,
+            low,
+            upp,
+            nbd,
+            f,
+            g,
+            0.0,
+            _POLISH_GTOL,
+            wa,
+            iwa,
+            task,
+            lsave,
+            isave,
+            dsave,
+            _POLISH_MAXLS,
+            ln_task,
+        )
+        if task[0] == 3:
+            if not np.array_equal(x, last_x):
+                last_x = x.copy()
+                f_last, g_last = fun(x.copy())
+                nfev += 1
+            f, g = f_last, g_last
+        elif task[0] == 1:
+            nit += 1
+            if nit >= maxiter:
+                task[0], task[1] = 5, 504
+            elif nfev > _POLISH_MAXFUN:
+                task[0], task[1] = 5, 502
+        else:
+            break
+    success = bool(task[0] == 4)
+    message = status_messages[int(task[0])] + ": " + task_messages[int(task[1])]
+    return x, success, message, nit
 
 
 def distinct(thetas: Array, k: int, tol: float = 1e-3) -> list[int]:
@@ -442,8 +546,11 @@ def batched_descent(
         d = np.where(free, -r_vec, 0.0)
         gd = np.vecdot(g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
-        d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.vecdot(gfree, gfree)), tiny)[bad, None]
-        x_new, f_new, g_new, moved, stuck = _line_search(rows, x, d, f, g, active, lo, hi, problem.scale)
+        if bad.any():
+            d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.vecdot(gfree, gfree)), tiny)[bad, None]
+        x_new, f_new, g_new, moved, stuck = _line_search(
+            rows, x, d, f, g, active, lo, hi, problem.scale, len(problem.log_l)
+        )
         mi = np.flatnonzero(moved)
         f_next, g_next = f_new[mi], g_new[mi]
         s_k, y_k = x_new[mi] - x[mi], g_next - g[mi]
@@ -474,6 +581,7 @@ def _line_search(
     lo: Array,
     hi: Array,
     scale: float,
+    n_points: int,
 ) -> tuple[Array, Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
     """Backtracking (Armijo) line search on the projected path for the ``active`` rows of a batched descent.
 
@@ -490,10 +598,14 @@ def _line_search(
     g_new = g.copy()
     has_g = np.zeros(s_n, dtype=bool)
     searching = active.copy()
-    for block in _STEP_BLOCKS:
+    for b, block in enumerate(_STEP_BLOCKS):
         if not searching.any():
             break
         idx = np.flatnonzero(searching)
+        if b >= 1 and len(idx) * (len(_STEPS) - 1) * n_points <= _ONE_BLOCK_ELEMENTS:
+            # few rows left: every shorter step at once, one evaluation instead of up to five (a row's values do
+            # not depend on the rows evaluated with it, so it accepts the same step)
+            block = _STEPS[1:]
         k, nb = len(idx), len(block)
         trial = np.clip(
             x[idx, None, :] + block.astype(x.dtype)[None, :, None] * d[idx, None, :], lo, hi
@@ -516,6 +628,8 @@ def _line_search(
             g_new[took] = g_trial[found]
             has_g[took] = True
         searching[took] = False
+        if nb == len(_STEPS) - 1:
+            break
     stuck = active & searching  # no acceptable step: this row has converged (or cannot move)
     moved = active & ~searching
     # the gradient where a shorter step was taken (converged rows cost nothing more)
@@ -525,10 +639,21 @@ def _line_search(
     return x_new, f_new, g_new, moved, stuck
 
 
-def _step_blocks() -> tuple[Array, ...]:
+def _steps() -> Array:
     steps = [1.0]
     for k in range(13):
         steps.append(steps[-1] * (0.5 if k < 3 else 0.1))
+    return np.array(steps)
+
+
+_STEPS = _steps()
+# Below this many trial values (rows still searching × shorter steps × points) a line search tries all its shorter
+# steps in one evaluation: the backtests' refits move 3-6 draws at once, and their cost is the number of calls.
+_ONE_BLOCK_ELEMENTS = 8192
+
+
+def _step_blocks() -> tuple[Array, ...]:
+    steps = list(_STEPS)
     # the full step alone (with its gradient), then blocks sized to how often rows get that far: on the 168 Eq. 3
     # fits 70 % of rows take the full step, 10 % the half, 8 % a quarter or an eighth, 6 % 1/80 and 6 % less; each
     # step a row tries beyond the one it takes is wasted arithmetic, each block one more call

@@ -101,6 +101,32 @@ def test_warm_started_batched_refits_match_one_by_one_polish() -> None:
         assert float(sub.value(thetas[i])) <= one.value * (1 + 1e-6)
 
 
+@pytest.mark.parametrize("form", ["l2l", "chinchilla", "kaplan"])
+def test_polish_ends_where_scipy_minimize_ends_bit_for_bit(form: str) -> None:
+    """``polish`` drives scipy's L-BFGS-B routine itself: the same end point, iterations, message and status as
+    ``scipy.optimize.minimize`` with the same options (the calibrations are these end points)."""
+    from scipy.optimize import minimize
+
+    problem = _problem(form, noise=0.01, seed=3)
+    lo, hi = problem.bounds()
+    rng = np.random.default_rng(0)
+    for weights in (None, rng.integers(0, 3, len(problem.log_l)).astype(np.float64)):
+        sub = replace(problem, weights=weights)
+        for _ in range(3):
+            start = lo + rng.random(len(lo)) * (hi - lo) * 0.3
+            res = minimize(
+                sub.scaled_value_and_grad,
+                start,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=list(zip(lo, hi, strict=True)),
+                options={"ftol": 0.0, "gtol": 1e-10, "maxiter": 3000, "maxcor": 20},
+            )
+            got = polish(sub, start)
+            assert np.array_equal(got.theta, res.x)
+            assert (got.nit, got.message, got.converged) == (res.nit, res.message, res.success)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_batched_descent_returns_the_objective_of_the_points_it_reached(weighted: bool) -> None:
     """The descent keeps the value (and gradient) of the accepted step instead of recomputing them: what it
