@@ -159,7 +159,7 @@ def test_with_the_laws_not_used_a_leader_the_laws_would_not_put_first_is_a_tie()
 
     rows = [row("fast", 1, 1.322, 1.43), row("slow", 2, 1.404, 1.295), row("mid", 3, 1.601, 1.60)]
     by_laws = {"fast": 0.1, "slow": 0.9, "mid": 0.0}
-    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",), lambda: by_laws)
+    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",), lambda: by_laws, 0.5)
     assert tie
     assert cont == ("fast", "slow")
     assert all(any("put slow first here, not fast" in n for n in r.notes) for r in out[:2])
@@ -168,8 +168,23 @@ def test_with_the_laws_not_used_a_leader_the_laws_would_not_put_first_is_a_tie()
     assert [r.p_best for r in out] == [0.55, 0.45, 0.0]
     # the laws used (trust > 0), or another method: the verdict stands
     used = [dataclasses.replace(r, trust=0.5) for r in rows]
-    assert _laws_disagree(used, "recommended", "fast", False, ("fast",), lambda: by_laws)[1] is False
-    assert _laws_disagree(rows, "baseline", "fast", False, ("fast",), lambda: by_laws)[1] is False
+    assert _laws_disagree(used, "recommended", "fast", False, ("fast",), lambda: by_laws, 0.5)[1] is False
+    assert _laws_disagree(rows, "baseline", "fast", False, ("fast",), lambda: by_laws, 0.5)[1] is False
+    # a backtest inside the sweep chose the kept order: it weighs 0.8, the laws 0.2 (a probe's random table read
+    # P(best) 1.00 under "a TIE" for a leader that lost); a tie only where the mixture makes one (a leader below
+    # 0.6, or another at 0.2 or more)
+    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",), lambda: by_laws, 0.8)
+    assert [r.p_best for r in out] == pytest.approx([0.82, 0.18, 0.0])
+    assert not tie
+    assert cont == ("fast",)
+    assert all(
+        any("weighs the sweep's order 0.8 and the laws alone 0.2" in n for n in r.notes) for r in out[:2]
+    )
+    sure = {"fast": 0.0, "slow": 1.0, "mid": 0.0}
+    out, tie, cont = _laws_disagree(rows, "recommended", "fast", False, ("fast",), lambda: sure, 0.8)
+    assert [r.p_best for r in out] == pytest.approx([0.8, 0.2, 0.0])
+    assert tie
+    assert cont == ("fast", "slow")
 
 
 def test_method_independent_gives_each_dataset_the_interval_predict_gives(
