@@ -24,7 +24,7 @@ from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import e_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
-from l2l.core.sweep import SAME_RTOL
+from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, Sides, at_config, pair_runs, same_model_pairs
 from l2l.workflows.results import Results
@@ -586,14 +586,21 @@ def _one(
             None,
         )
     implied = n_imp = None
+    target = book.sweeps.get(spec.tgt, spec.y_eval)
+
+    def optimum(law: ScalingLaw) -> float | None:
+        """N* at the budget, or None where it lies >100× off the target's runs' D/N (the law's artefact: a dash)."""
+        n, d = (float(v) for v in law.compute_optimal(budget))
+        return None if optimum_off_sweep(n, d, target.N, target.D) is not None else n
+
     if x_law.form != "chinchilla":
         try:
             implied = t.translate_law(x_law.law)
         except ValueError:  # out of float range: no implied law to show (the report prints a dash)
             implied = None
         else:
-            n_imp = float(implied.compute_optimal(budget)[0])
-    n_ind = float(y_law.law.compute_optimal(budget)[0])
+            n_imp = optimum(implied)
+    n_ind = optimum(y_law.law)
     return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
 
 

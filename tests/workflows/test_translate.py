@@ -186,6 +186,21 @@ def test_train_train_recovers_the_generating_shift(known: tuple[SyntheticSpec, A
     assert_allclose(results[0].implied.alpha, own_laws(spec)["beta"].alpha, rtol=0.05)
 
 
+def test_an_optimum_far_off_the_targets_runs_is_shown_as_a_dash(
+    known: tuple[SyntheticSpec, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The implied and independent N* beside a translation go through ``optimum_off_sweep`` as ``optimal`` does
+    (a flat term put a probe's N* at 8.1e18 parameters): where it refuses, no N* (a dash), not the law's artefact."""
+    import l2l.workflows.translate as tr
+
+    _, runs = known
+    monkeypatch.setattr(tr, "optimum_off_sweep", lambda *_: "off the sweep")
+    (res,) = translate(runs, src="alpha", tgts=["beta"], split="sweep", workers=1)
+    assert res.translation is not None
+    assert res.n_opt_implied is None
+    assert res.n_opt_independent is None
+
+
 def test_train_test_recovers_the_eval_shift(known: tuple[SyntheticSpec, Any]) -> None:
     _, runs = known
     results = translate(
