@@ -416,8 +416,17 @@ def rank(
 
     combined, c_leader, c_tie, c_cont = _combine(model, per_target_logs, failed_any, B, level)
     if len(model.targets) == 1:
+        # one target: the combined ranking is that target's, its P(best) too (the mixture where the laws alone
+        # disagree with a kept order is made per target; JSON's combined rows read 1.00 beside rows' 0.80)
         only = target_rankings[0]
         c_leader, c_tie, c_cont = only.leader, only.tie, only.contenders
+        stated = {r.dataset: r.p_best for r in only.rows}
+        combined = tuple(
+            dataclasses.replace(r, p_best=stated[r.dataset])
+            if r.p_best is not None and r.dataset in stated
+            else r
+            for r in combined
+        )
     return Ranking(
         budget,
         method,

@@ -511,6 +511,8 @@ class AccuracyPrediction:
     notes: tuple[str, ...] = ()
     #: why the law used may not hold for this dataset (a pooled law its runs were too few to test), or ""
     law_caveat: str = ""
+    #: the accuracy law itself is flagged poor (``status`` is poor also where only the input loss's law is)
+    accuracy_law_poor: bool = False
 
     @property
     def lower_bound_only(self) -> bool:
@@ -591,12 +593,14 @@ def interval_caveat(p: AccuracyPrediction) -> str:
         if p.loss_lower_bound
         else "the input loss's interval is backtested inside the sweep"
     )
-    law = (
-        ""
-        if p.accuracy_method == "backtest" and p.status != "poor"
-        else "; a lower bound: the accuracy law's own error is "
-        + ("that of a law flagged poor" if p.status == "poor" else "not calibrated by enough backtest runs")
-    )
+    if p.accuracy_law_poor:
+        law = "; a lower bound: the accuracy law's own error is that of a law flagged poor"
+    elif p.accuracy_method != "backtest":
+        law = "; a lower bound: the accuracy law's own error is not calibrated by enough backtest runs"
+    elif p.status == "poor" and not p.loss_lower_bound:
+        law = "; a lower bound: the input loss's law is flagged"
+    else:
+        law = ""
     return (
         f"{round(100 * p.level)} % interval: {loss}, mapped through the accuracy law, with the law's own "
         f"{p.accuracy_method} error added on the logit scale{law}"
@@ -730,6 +734,7 @@ class _Chain:
             loss_method=pi.method,
             loss_lower_bound=pi.lower_bound_only,
             accuracy_method=how,
+            accuracy_law_poor=res.fit.status == "poor",
             notes=pi.notes,
             law_caveat="not tested against a curve of its own: too few runs"
             if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested

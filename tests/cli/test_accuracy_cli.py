@@ -590,3 +590,32 @@ def test_a_poor_accuracy_law_gives_intervals_marked_lower_bounds_that_hold_its_b
         assert lo <= row["accuracy"] <= hi
         assert lo <= truth[ds] <= hi
         assert "noise 0.0" not in row["reason"]
+
+
+def test_an_accuracy_intervals_words_name_which_step_makes_it_a_lower_bound() -> None:
+    """A probe's ok accuracy law read "that of a law flagged poor" where only its input loss's law was poor."""
+    import dataclasses
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.accuracy import interval_caveat, predict_accuracy
+
+    table = Path(__file__).parents[1] / "data" / "probe" / "poor_accuracy_law.csv"
+    runs = read_runs([table])
+    (p, *_) = predict_accuracy(runs, evals=["val_acc"], datasets=["code"], N=[6e9], D=[1.2e11], split="sweep")
+    assert p.accuracy_law_poor
+    assert interval_caveat(p).endswith(
+        "; a lower bound: the accuracy law's own error is that of a law flagged poor"
+    )
+    ok_law = dataclasses.replace(p, accuracy_law_poor=False, accuracy_method="backtest")
+    assert interval_caveat(dataclasses.replace(ok_law, loss_lower_bound=True)).endswith("(its notes say why: no "
+        "backtest, a poor law, or a target beyond the backtests' reach), mapped through the accuracy law, with the "
+        "law's own backtest error added on the logit scale")  # fmt: skip
+    assert interval_caveat(dataclasses.replace(ok_law, loss_lower_bound=False)).endswith(
+        "; a lower bound: the input loss's law is flagged"
+    )
+    assert interval_caveat(dataclasses.replace(ok_law, status="ok", loss_lower_bound=False)).endswith(
+        "logit scale"
+    )
+    few = dataclasses.replace(ok_law, accuracy_method="largest backtest")
+    assert "not calibrated by enough backtest runs" in interval_caveat(few)
+    assert few.lower_bound_only

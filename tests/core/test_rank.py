@@ -415,3 +415,27 @@ def test_a_leader_below_the_level_is_not_said_to_have_no_contender_at_that_level
         "(no other dataset alone is a contender among the ranked: none beats it in 20% of the draws or reaches its "
         "value inside its 90% interval; not ranked: tiny)"
     )
+
+
+def test_with_one_target_the_combined_ranking_states_the_targets_p_best(
+    model: RankModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON's combined rows read P(best) 1.00 beside the target's rows' 0.80 (the laws-disagree mixture is made per
+    target, after the draws): with one target the combined ranking states that target's."""
+    import dataclasses
+
+    import l2l.core.ranking as ranking
+
+    def halved(rows: list, method: str, leader: str | None, tie: bool, cont: tuple, *_: object) -> tuple:  # type: ignore[type-arg]
+        return (
+            [dataclasses.replace(r, p_best=None if r.p_best is None else r.p_best / 2) for r in rows],
+            tie,
+            cont,
+        )
+
+    monkeypatch.setattr(ranking, "_laws_disagree", halved)
+    res = rank(model, Budget(C=1e21))
+    stated = {r.dataset: r.p_best for r in res.targets[0].rows}
+    assert sum(p or 0.0 for p in stated.values()) == pytest.approx(0.5)
+    assert all(r.p_best == stated[r.dataset] for r in res.combined if r.p_best is not None)
+    assert any(r.p_best is not None for r in res.combined)
