@@ -27,7 +27,7 @@ from l2l.base.checks import as_names, as_numbers, check_level
 from l2l.base.errors import FitError, UsageError
 from l2l.base.runs import check_runs
 from l2l.base.schema import LARGEST_NATS
-from l2l.base.text import fmt_sci
+from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
 from l2l.core.intervals import (
@@ -566,10 +566,10 @@ def optimal(
                         _with_draws(book, alt, seed, bootstrap or DEFAULT_DRAWS), float(c), level, k
                     )
                     n_lo, n_hi = min(lo, other.N_interval[0]), max(hi, other.N_interval[1])
-                    where = f"the bootstrap's N* interval [{lo:.3g}, {hi:.3g}]"
-                    note = form_doubt_note(alt.form, f"puts N* at {n_alt:.3g}", where) + (
-                        f"; the N* and D* intervals are widened to hold its N* interval [{other.N_interval[0]:.3g}, "
-                        f"{other.N_interval[1]:.3g}]"
+                    where = f"the bootstrap's N* interval [{fmt_si(lo)}, {fmt_si(hi)}]"
+                    note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where) + (
+                        "; the N* and D* intervals are widened to hold its N* interval "
+                        f"[{fmt_si(other.N_interval[0])}, {fmt_si(other.N_interval[1])}]"
                     )
                     pi = dc_replace(pi, notes=(*pi.notes, note))
                     budget = float(c) / k

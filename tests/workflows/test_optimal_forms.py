@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,12 @@ def test_where_the_forms_tie_the_optimum_interval_holds_both_forms(run: Any, tmp
     eq1 = run("optimal", "--C", "1e24", "--form", "chinchilla", "--format", "json")
     (other,) = json.loads(eq1.stdout)["rows"]
     assert row["form"] == "l2l"
-    assert any("the N* and D* intervals are widened to hold its N* interval" in w for w in row["warnings"])
+    (said,) = [
+        w for w in row["warnings"] if "the N* and D* intervals are widened to hold its N* interval" in w
+    ]
+    assert re.search(
+        r"puts N\* at [0-9.]+B, outside the bootstrap's N\* interval \[[0-9.]+B, [0-9.]+B\]", said
+    )
     assert row["N_opt_lo"] <= other["N_opt_lo"] < other["N_opt_hi"] <= row["N_opt_hi"]
     assert row["N_opt_lo"] <= truth <= row["N_opt_hi"]
     assert row["D_opt_lo"] <= 1e24 / 6 / truth <= row["D_opt_hi"]
