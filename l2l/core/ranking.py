@@ -85,11 +85,11 @@ _LOG_LIMIT = 50.0
 TIE_P_BEST = 0.6
 # A dataset is a contender when it beats the leader in at least this fraction of joint draws.
 CONTENDER_P = 0.2
-#: Where the laws alone put another dataset first than the sweep's order the recommended ranking keeps, and a
-#: backtest inside the sweep chose that order, P(best) weighs the kept order's draws this much and the laws' the
-#: rest (without a backtest, half each). Weighted 1 (the laws ignored), a probe's random tables read P(best) 1.00
-#: for a leader that lost, under a "TIE" headline; weighted 0.5, the paper's sweep's leaders stated 0.28 and were
-#: right 0.82 of the time.
+#: Where the laws alone put first a dataset other than the leader of the sweep's order (which the recommended
+#: ranking keeps), and a backtest inside the sweep chose that order, P(best) weighs the kept order's draws this much
+#: and the laws' the rest (without a backtest, half each). Weighted 1 (the laws ignored), a probe's random tables
+#: read P(best) 1.00 for a leader that lost, under a "TIE" headline; weighted 0.5, the paper's sweep's leaders
+#: stated 0.28 and were right 0.82 of the time.
 KEPT_ORDER_WEIGHT = 0.8
 
 

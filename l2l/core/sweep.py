@@ -167,6 +167,11 @@ def optimum_off_sweep(N_opt: float, D_opt: float, N: ArrayLike, D: ArrayLike) ->
     at = D_opt / N_opt if N_opt > 0 else math.inf
     if math.isfinite(at) and lo / OFF_SWEEP_RATIO <= at <= hi * OFF_SWEEP_RATIO:
         return None
+    if not math.isfinite(at):
+        return (
+            "the law gives no finite optimum (a flat N or D term): the runs do not tell how a budget is best split "
+            "between N and D"
+        )
     at_words = f"{at:.3g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")  # 1.02e4, not 1.02e+04
     return (
         f"the law's optimum lies at {at_words} tokens per parameter, more than {OFF_SWEEP_RATIO:g}× outside the "

@@ -99,3 +99,8 @@ def test_an_optimum_far_outside_the_sweeps_tokens_per_parameter_is_no_answer() -
     assert far is not None
     assert "4.34e-18 tokens per parameter, more than 100× outside the sweep's 20–40" in far
     assert optimum_off_sweep(1e9, 4.1e12, n, d) is not None
+    for n_opt, d_opt in ((0.0, 1e9), (float("nan"), 1e9), (1e9, float("nan")), (1e9, float("inf"))):
+        said = optimum_off_sweep(n_opt, d_opt, n, d)
+        assert said is not None
+        assert "nan" not in said
+        assert "inf" not in said
