@@ -302,7 +302,7 @@ def polish(problem: Problem, theta0: Array, *, maxiter: int = 3000) -> Polished:
     polishes hundreds of times, each a few hundred evaluations of a law on a hundred points)."""
     lo, hi = problem.bounds()
     x0 = np.clip(theta0, lo, hi)
-    if _SETULB is None:  # scipy without the routine where it was: its public face (the same numbers)
+    if _scipy_lbfgsb() is None:  # scipy without the routine where it was: its public face (the same numbers)
         from scipy.optimize import minimize
 
         res = minimize(
@@ -325,6 +325,7 @@ _POLISH_MAXFUN = 15000  # scipy's default
 _POLISH_MAXLS = 20  # scipy's default
 
 
+@cache  # looked up at the first polish, not at import: `l2l runs` imports this module and never fits
 def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]] | None:
     """scipy's L-BFGS-B routine and its messages, for the scipy whose ``minimize`` loop ``_lbfgsb_loop`` repeats
     (1.17; tests/core/test_search.py checks the two agree bit for bit); None for any other (``polish`` then calls
@@ -341,17 +342,15 @@ def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]
     return _lbfgsb.setulb, status_messages, task_messages
 
 
-_SETULB = _scipy_lbfgsb()
-
-
 def _lbfgsb_loop(
     fun: Callable[[Array], tuple[Array, Array]], x0: Array, lo: Array, hi: Array, maxiter: int
 ) -> tuple[Array, bool, str, int]:
     """scipy's ``_minimize_lbfgsb`` loop (scipy 1.17) for finite bounds, an analytic gradient, ftol 0 and our
     tolerances: the routine asks for the objective at points (evaluated once per distinct point, as scipy's
     memoisation does) and reports new iterates, until it stops. Returns (x, success, message, iterations)."""
-    assert _SETULB is not None
-    setulb, status_messages, task_messages = _SETULB
+    found = _scipy_lbfgsb()
+    assert found is not None
+    setulb, status_messages, task_messages = found
     n = len(x0)
     m = _POLISH_MEMORY
     nbd = np.full(n, 2, dtype=np.int32)  # every variable bounded on both sides

@@ -175,3 +175,13 @@ def test_a_large_stack_is_evaluated_in_row_blocks_with_the_same_result(
     assert_allclose(f_blocks, f_whole, rtol=1e-12)
     assert_allclose(g_blocks, g_whole, rtol=1e-10, atol=1e-9 * np.abs(g_whole).max())
     assert_allclose(problem.value(stack), f_whole / problem.scale, rtol=1e-12)
+
+
+def test_importing_the_engine_does_not_import_scipy_optimize() -> None:
+    """`l2l runs` imports this module and never fits: looking up scipy's L-BFGS-B routine at import cost it 0.58 s."""
+    import subprocess
+    import sys
+
+    code = "import sys, l2l.core.search; print('scipy.optimize' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
