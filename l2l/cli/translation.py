@@ -129,6 +129,7 @@ def evaluate(
         ),
     ] = None,
     chance: opt.ChanceOpt = None,
+    ceiling: opt.CeilingOpt = "auto",
     ranking: Annotated[
         bool,
         typer.Option(
@@ -155,6 +156,7 @@ def evaluate(
         level=level,
         accuracy=tuple(accuracy or ()),
         chance=opt.chances(chance),
+        ceiling=opt.ceiling_value(ceiling),
         ranking=ranking,
     )
     with (

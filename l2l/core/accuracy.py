@@ -102,6 +102,12 @@ MIN_GROUP_RUNS = 5
 # unpredictable, the true best dataset among them, where the pooled fit on every run recovered the truth). The
 # designs are then compared by BIC on every run.
 SHARING_UNINFORMATIVE = 0.10
+# One curve per dataset is chosen only where its backtest beats the pooled curve's by this share of the pooled
+# curve's error (and by 0.1 points): a probe's tables with ONE true curve chose "the datasets' curves differ" on
+# 9.30 against 9.46 and 1.87 against 2.01 points, and 3 of 4 datasets, too few runs each to show a trend alone, then
+# got no prediction. On the paper's runs one curve per dataset wins by 32–71 % where it is chosen, and by 3 % on one
+# task (ImbueCodegen, now pooled).
+SHARING_MARGIN = 0.10
 # ``ceiling="auto"``: the ceiling is fitted (instead of 1) where the backtest of that design misses by at most this
 # share of the backtest with the ceiling at 1, and by half a noise SD less or more: a task that levels off inside
 # the sweep (PIQA-like, at 80 %) was carried past its ceiling with status ok (+7 points at 5× the largest model),
@@ -559,9 +565,14 @@ def fit_accuracy(
     - ``groups`` (the pre-training dataset of each run) with ``pooling``: ``pooled`` fits one curve, ``separate``
       one per group, ``auto`` tests which. ``sharing_test="backtest"`` (default) holds out the top 20 % of each
       group's runs in ``order`` (e.g. compute; default: lowest loss first), fits both designs on the lower half,
-      and keeps the one with the lower mean absolute error (pooled on a tie within 0.1 points): an
-      extrapolation, as the real predictions are. ``"bic"`` keeps the lower BIC of the full fits instead (it
-      prefers per-dataset curves on the paper's runs, which then fail far out). A dataset with too few runs for a
+      and keeps one curve per dataset only where its mean absolute error is lower than the pooled curve's by
+      ``SHARING_MARGIN`` of it (and 0.1 points): an extrapolation, as the real predictions are. With
+      ``ceiling="auto"`` both designs are backtested with the ceiling the pooled curve's backtest chooses (at 1, a
+      task that levels off misses by ~9 points either way and the test compares noise), and where half the
+      datasets or more have own runs that show no trend alone (one curve each would predict nothing for them):
+      pooled. ``"bic"`` keeps the
+      lower BIC of the full fits instead (it prefers per-dataset curves on the paper's runs, which then fail far
+      out). A dataset with too few runs for a
       curve of its own (``MIN_GROUP_RUNS``, in the test: in the lower half of its runs) is left out of the test
       (``SharingTest.untested``; fewer than two left: not tested, pooled); with one curve per dataset it is left out
       of the fit (``left_out_groups``: no prediction for it) instead of failing every dataset's law.
@@ -638,6 +649,7 @@ def fit_accuracy(
     if oa is not None and len(oa) != len(xa):
         raise InputError(f"order has {len(oa)} entries for {len(xa)} runs")
     sharing: SharingTest | None = None
+    chosen_for_pooled: _CeilingChoice | None = None
     if groups is None or len(labels) == 1 or pooling == "pooled":
         pooled = True
     elif pooling == "separate":
@@ -645,8 +657,33 @@ def fit_accuracy(
     else:
         if sharing_test not in ("backtest", "bic"):
             raise FitError(f"unknown sharing test {sharing_test!r}; expected backtest or bic")
-        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, cap, E0, oa, sharing_test)
+        pooled_choice: _CeilingChoice | None = None
+        test_cap = cap
+        if auto_ceiling and f == "sigmoid":
+            # both designs backtested with the ceiling the pooled curve's backtest chooses: at 1, a task that
+            # levels off inside the sweep misses by ~9 points in either design, and the test compared noise
+            pooled_choice = _choose_ceiling(xa, ya, g, labels, True, chance, floor, oa, pred.noise_sd)
+            test_cap = pooled_choice.cap
+        sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, test_cap, E0, oa, sharing_test)
+        if test_cap is None:
+            sharing = dataclasses.replace(
+                sharing,
+                reason=f"{sharing.reason} (both with a fitted ceiling, as the pooled curve's backtest chose)",
+            )
+        # one curve per dataset predicts only the datasets whose own runs show the trend alone; where that leaves
+        # half or more without a prediction, the test compared curves fitted to noise (a probe: 3 of 4 datasets
+        # of 12 runs each then unpredicted, one true curve; on the paper's runs 1 of 6 at most, StarCoder's MMLU)
+        alone = [lab for lab, p in per_group.items() if p.predictable]
+        if sharing.chosen == "separate" and check and per_group and 2 * len(alone) <= len(per_group):
+            which = f"only {', '.join(alone)}" if alone else "none"
+            sharing = dataclasses.replace(
+                sharing,
+                chosen="pooled",
+                reason=f"{sharing.reason}; but one curve per dataset would predict {which} of {len(per_group)} "
+                "datasets (the others' own runs show no trend alone): one curve for every dataset",
+            )
         pooled = sharing.chosen == "pooled"
+        chosen_for_pooled = pooled_choice if pooled else None
         if pooled:
             warnings += [
                 f"{k}: predicted by the pooled curve, not tested against a curve of its own: {why}"
@@ -680,7 +717,9 @@ def fit_accuracy(
     ceiling_choice = ""
     chosen = _CeilingChoice(cap, "")
     if auto_ceiling and f == "sigmoid":
-        chosen = _choose_ceiling(xa, ya, g, fit_labels, pooled, chance, floor, oa, pred.noise_sd)
+        chosen = chosen_for_pooled or _choose_ceiling(
+            xa, ya, g, fit_labels, pooled, chance, floor, oa, pred.noise_sd
+        )
         cap, ceiling_choice = chosen.cap, chosen.why
     reuse = E0 is None  # what the choice computed is this fit's (the same runs, form and options)
     if reuse and cap is None and chosen.design is not None:
@@ -977,11 +1016,16 @@ def _test_sharing(
     mp, ms = maes
     informative = min(mp, ms) <= SHARING_UNINFORMATIVE
     if informative:
-        chosen = "pooled" if mp <= ms + 1e-3 else "separate"
+        chosen = "pooled" if ms > mp - max(1e-3, SHARING_MARGIN * mp) else "separate"
         why = (
             f"backtest (fit on the lower half of each dataset's runs, test on its top "
             f"{int(100 * BACKTEST_FRACTION)} %): mean absolute error {100 * mp:.2f} points pooled, {100 * ms:.2f} "
             "separate"
+            + (
+                f" (one curve per dataset must win by {100 * SHARING_MARGIN:.0f} %)"
+                if chosen == "pooled" and ms < mp
+                else ""
+            )
         )
     else:
         chosen = "pooled" if bic_p <= bic_s else "separate"

@@ -642,10 +642,10 @@ def judge(
 ) -> tuple[Array, NDArray[np.int64], str | None, bool, tuple[str, ...]]:
     """P(best), ranks, leader, tie and contenders of candidates from their values per joint draw (M, B), draw 0
     the point, LOWER being better (negate a quantity where higher is better), as ``rank`` judges losses."""
-    mat = np.asarray(draws, dtype=np.float64).reshape(len(names), -1)
-    B = mat.shape[1]
     if not len(names):
         return np.zeros(0), np.zeros(0, dtype=np.int64), None, False, ()
+    mat = np.asarray(draws, dtype=np.float64).reshape(len(names), -1)
+    B = mat.shape[1]
     pb = _p_best(mat[:, 1:] if B > 1 else mat)
     ranks = _ranks(mat[:, 0])
     leader, tie, cont = _verdict(list(names), mat, ranks, pb, B, level)

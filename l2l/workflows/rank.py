@@ -624,6 +624,15 @@ def _rank_accuracy(
         rng = np.random.default_rng([settings.seed, 4242])
         accs = {n: fit.with_curve_error(a, settings.level, rng) for n, a in accs.items()}
     ok = list(accs)
+    if len(ok) < 2 <= len(lt.rows):
+        # P(best) 1.00 for the one dataset left of four read as a verdict over all four (a probe's table)
+        have = f"only {ok[0]}'s accuracy" if ok else "no dataset's accuracy"
+        why = "; ".join(f"{n}: {w}" for n, w in failed.items())
+        raise FitError(
+            f"{acc_eval} cannot be ranked: {have} could be predicted ({why})",
+            hint=f"l2l fit-accuracy --eval '{acc_eval}' shows its law; l2l predict --eval '{acc_eval}' --metric "
+            "accuracy gives what can be predicted",
+        )
     mat = np.vstack(list(accs.values())) if accs else np.zeros((0, loss.draws))
     pb, ranks, leader, tie, cont = judge(ok, -mat, settings.level)
     law = "pooled across datasets" if fit.pooled else "one per dataset"

@@ -533,6 +533,8 @@ class EvaluateRequest:
     #: accuracy evals (names, globs or 'all') for the train-to-accuracy setting; empty: not run
     accuracy: tuple[str, ...] = ()
     chance: Mapping[str, float] = field(default_factory=dict)
+    #: l2l's accuracy law's ceiling (1.0, None: fitted, "auto": as its backtest favours), as predict's
+    ceiling: float | Literal["auto"] | None = "auto"
     #: also the dataset-ranking setting
     ranking: bool = False
 
@@ -626,6 +628,7 @@ def answer_evaluate(
             calibrations=session.calibrations,
             level=0.9 if req.level is None else req.level,
             accuracy_cache=session.accuracy_laws,
+            ceiling=req.ceiling,
         )
     rank = None
     if req.ranking:
