@@ -281,7 +281,7 @@ CeilingOpt = Annotated[
     typer.Option(
         "--ceiling",
         help="auto: 1, or fitted where the law's backtest favours it (a task that levels off below 100 %); "
-        "1: the ceiling is 1; fit: fitted in [q90 of accuracy, 1].",
+        "1: the ceiling is 1; fit: fitted in [q90 of accuracy − 0.05, 1].",
     ),
 ]
 PoolingOpt = Annotated[

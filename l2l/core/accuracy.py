@@ -557,7 +557,7 @@ def fit_accuracy(
     - ``chance``: the task's chance accuracy (0.25 for 4-way multiple choice, 0.5 for 2-way). ``floor="fit"``
       (default) fits the floor in [chance − 0.10, chance + 0.05] (in [min acc − 0.10, median acc] without a chance
       level); ``floor="chance"`` fixes it there. ``ceiling`` fixes the ceiling: 1 by default; ``None`` fits it
-      in [q90 of acc, 1]. A sweep far from saturation cannot pin a ceiling, and a fitted one bends over early.
+      in [q90 of acc − 0.05, 1]. A sweep far from saturation cannot pin a ceiling, and a fitted one bends over early.
       ``"auto"``: the same backtest as the pooling's decides, preferring 1 (``CEILING_MARGIN``; ``ceiling_choice``
       says which and why).
     - ``form="power"``: the paper's 1 − acc = K·(x − E0)^κ + E1, with ``E0`` the input loss's irreducible term

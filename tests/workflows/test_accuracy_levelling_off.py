@@ -38,7 +38,9 @@ def test_one_true_curve_is_pooled_with_its_fitted_ceiling(runs: Runs) -> None:
     assert fit.sharing.backtest_mae_pooled is not None
     assert fit.sharing.backtest_mae_pooled < 0.02
     assert fit.ceiling_choice.startswith("fitted")
-    assert abs(fit.laws["*"].params["ceiling"] - 0.790) < 0.02
+    # the ceiling's box began at the 90th percentile of the accuracies, above the noisy plateau: 0.803 on its edge
+    assert abs(fit.laws["*"].params["ceiling"] - 0.790) < 0.005
+    assert "ceiling" not in fit.at_bounds
     assert fit.unpredictable_groups == {}
 
 
