@@ -249,6 +249,7 @@ def predict(
     ] = "task",
     chance: opt.ChanceOpt = None,
     ceiling: opt.CeilingOpt = "auto",
+    pooling: opt.PoolingOpt = "auto",
     metric: opt.MetricOpt = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
@@ -277,6 +278,7 @@ def predict(
         input_loss=input_loss,
         chance=opt.chances(chance),
         ceiling=opt.ceiling_value(ceiling),
+        pooling=pooling,
         metric=metric,
     )
     if law is not None:
@@ -300,6 +302,7 @@ def predict(
             "--input-loss": input_loss != "task",
             "--chance": bool(chance),
             "--ceiling": ceiling != "auto",
+            "--pooling": pooling != "auto",
             "--metric": metric is not None,
         }
         if not via and (wrong := [name for name, on in given.items() if on]):

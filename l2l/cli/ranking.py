@@ -12,7 +12,7 @@ from l2l.cli import shell
 from l2l.cli.shell import app
 
 if TYPE_CHECKING:
-    from l2l.base.schema import RankMethod
+    from l2l.base.schema import Pooling, RankMethod
     from l2l.workflows.requests import RankRequest
 
 COpt = Annotated[
@@ -40,6 +40,7 @@ def rank_request(
     metric: str | None = None,
     chance: list[str] | None = None,
     ceiling: str = "auto",
+    pooling: Pooling = "auto",
 ) -> RankRequest:
     from l2l.workflows.requests import RankRequest
 
@@ -60,6 +61,7 @@ def rank_request(
         metric=metric,
         chance=opt.chances(chance),
         ceiling=opt.ceiling_value(ceiling),
+        pooling=pooling,
     )
 
 
@@ -90,6 +92,7 @@ def rank(
     metric: opt.MetricOpt = None,
     chance: opt.ChanceOpt = None,
     ceiling: opt.CeilingOpt = "auto",
+    pooling: opt.PoolingOpt = "auto",
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
     ] = None,
@@ -123,12 +126,17 @@ def rank(
         metric,
         chance,
         ceiling,
+        pooling,
     )
     if request.backtest and plot is not None:
         shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")
     if request.backtest and ceiling != "auto":
         shell.fail_usage(
             "--ceiling", "a backtest ranks accuracies with the ceiling their backtests choose; drop it"
+        )
+    if request.backtest and pooling != "auto":
+        shell.fail_usage(
+            "--pooling", "a backtest ranks accuracies with the pooling their backtests choose; drop it"
         )
     opt.figure_path(plot, "--plot")
     with shell.session(table) as s, ProgressBar("ranking targets") as prog:

@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError, InputError
+from l2l.base.schema import Pooling
 from l2l.core.laws import Array
 from l2l.core.power_accuracy import fit_power, power_acc
 from l2l.core.predictability import (
@@ -72,7 +73,6 @@ Mask = NDArray[np.bool_]
 
 AccuracyForm = Literal["sigmoid", "power"]
 ACCURACY_FORMS: tuple[AccuracyForm, ...] = ("sigmoid", "power")
-Pooling = Literal["auto", "pooled", "separate"]
 ACCURACY_EQUATIONS: dict[str, str] = {
     "sigmoid": "floor + (ceiling − floor)·σ(−(x − x0)/s)",
     "power": "1 − (K·(x − E0)^κ + E1)",

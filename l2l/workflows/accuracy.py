@@ -27,8 +27,8 @@ import polars as pl
 from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import check_runs, resolve_name, select_evals
-from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss, is_glob
-from l2l.core.accuracy import AccuracyFit, FloorMode, Pooling, fit_accuracy
+from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss, Pooling, is_glob
+from l2l.core.accuracy import AccuracyFit, FloorMode, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
 

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from l2l.base.checks import check_count
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.base.schema import is_glob
+from l2l.base.schema import Pooling, is_glob
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
@@ -204,6 +204,7 @@ def rank_runs(
     chance: Mapping[str, float] | None = None,
     metric: str | None = None,
     ceiling: float | Literal["auto"] | None = "auto",
+    pooling: Pooling = "auto",
 ) -> Ranking:
     """Rank the datasets of ``runs`` (all, or ``datasets``) for ``targets`` at a compute budget ``C`` (each
     dataset's compute-optimal N*, D* from its own-loss law) or a fixed model ``N``, ``D``; fitted on the runs of
@@ -214,8 +215,8 @@ def rank_runs(
     second ranking of the same runs refits nothing (an accuracy target's law: kept in ``accuracy_cache``).
     ``draws``: joint draws (P(best) is a share of them). ``chance``: chance levels of accuracy evals by name, as
     ``fit-accuracy --chance`` takes them (an accuracy target's law floor); ``ceiling``: its law's ceiling, as
-    ``fit-accuracy --ceiling`` takes it. ``metric``: the metric of targets named without one (``l2l rank
-    --metric``)."""
+    ``fit-accuracy --ceiling`` takes it; ``pooling``: its law's pooling, as ``fit-accuracy --pooling``.
+    ``metric``: the metric of targets named without one (``l2l rank --metric``)."""
     if C is not None and (N is not None or D is not None):
         raise UsageError(
             "a budget is either a compute C, or a model size N with tokens D, not both", param="C"
@@ -241,7 +242,9 @@ def rank_runs(
     store = _Store(cache, calibrations, accuracy_cache)
     acc_eval = _accuracy_target(runs, targets)
     if acc_eval is not None:
-        return _rank_accuracy(runs, acc_eval, budget, datasets, split, settings, store, chance, ceiling)
+        return _rank_accuracy(
+            runs, acc_eval, budget, datasets, split, settings, store, chance, ceiling, pooling
+        )
     return _rank_losses(runs, targets, budget, datasets, split, settings, store)
 
 
@@ -599,11 +602,12 @@ def _rank_accuracy(
     store: _Store,
     chance: Mapping[str, float] | None = None,
     ceiling: float | Literal["auto"] | None = "auto",
+    pooling: Pooling = "auto",
 ) -> Ranking:
     """Rank by the predicted accuracy of ``acc_eval``, higher is better: each dataset's predicted task loss per
     joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
     per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
-    task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance, ceiling)
+    task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance, ceiling, pooling)
     loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store)
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
@@ -699,6 +703,7 @@ def _accuracy_law(
     cache: MutableMapping[str, AccuracyFit] | None = None,
     chance: Mapping[str, float] | None = None,
     ceiling: float | Literal["auto"] | None = "auto",
+    pooling: Pooling = "auto",
 ) -> tuple[str, AccuracyFit]:
     """The task loss an accuracy eval is ranked through, and the accuracy law that maps it (predictable only)."""
     task = task_loss_eval(runs, acc_eval)
@@ -709,7 +714,13 @@ def _accuracy_law(
             f"l2l predict --eval '{acc_eval}:accuracy' --input-loss own predicts it from each dataset's own loss",
         )
     (res,) = fit_accuracy_laws(
-        runs, [acc_eval], split=split, accuracy_cache=cache, chance=chance, ceiling=ceiling
+        runs,
+        [acc_eval],
+        split=split,
+        accuracy_cache=cache,
+        chance=chance,
+        ceiling=ceiling,
+        pooling=pooling,
     )
     if res.fit is None:
         raise FitError(f"no accuracy law for {acc_eval}: {res.error}")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
-from l2l.base.schema import Combine, InputLoss, RankMethod, is_glob
+from l2l.base.schema import Combine, InputLoss, Pooling, RankMethod, is_glob
 from l2l.base.text import plural
 from l2l.core.fit import FitOptions
 from l2l.workflows.targets import accuracy_names, both_error, metric_of, rank_targets, resolves_to
@@ -206,6 +206,8 @@ class PredictRequest:
     chance: Mapping[str, float] = field(default_factory=dict)
     #: accuracy evals: the law's ceiling (1.0, None: fitted, "auto": as its backtest favours)
     ceiling: float | Literal["auto"] | None = "auto"
+    #: accuracy evals: one law for every dataset, one per dataset, or as the sharing backtest says
+    pooling: Pooling = "auto"
     #: the metric of the evals named (loss, bpb or accuracy); None: each name says (see ``eval_kind``)
     metric: str | None = None
 
@@ -298,6 +300,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             input_loss=req.input_loss,
             chance=req.chance,
             ceiling=req.ceiling,
+            pooling=req.pooling,
             options=req.options,
             cache=session.fits,
             calibrations=session.calibrations,
@@ -376,6 +379,8 @@ class RankRequest:
     chance: Mapping[str, float] = field(default_factory=dict)
     #: an accuracy target's law ceiling (1.0, None: fitted, "auto": as its backtest favours)
     ceiling: float | Literal["auto"] | None = "auto"
+    #: an accuracy target's law: one for every dataset, one per dataset, or as the sharing backtest says
+    pooling: Pooling = "auto"
 
     @property
     def backtest(self) -> bool:
@@ -476,6 +481,7 @@ def answer_rank(
         chance=req.chance,
         metric=req.metric,
         ceiling=req.ceiling,
+        pooling=req.pooling,
     ))  # fmt: skip
 
 

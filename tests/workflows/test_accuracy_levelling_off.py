@@ -6,7 +6,9 @@ models (split ``extrapolation``) it is 78.9 (books) and 79.0 (code, math, wiki).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,3 +132,37 @@ def test_rank_refuses_when_fewer_than_two_datasets_accuracy_can_be_predicted(
         rank_workflow.rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200)
     pb, ranks, leader, tie, contenders = judge([], [])
     assert (len(pb), len(ranks), leader, tie, contenders) == (0, 0, None, False, ())
+
+
+def test_predict_and_rank_take_the_pooling_as_fit_accuracy_does(run: Any) -> None:
+    """``predict`` and ``rank`` had no ``--pooling``: where the sharing test chose wrongly, nothing could
+    override it there (a probe)."""
+    assert run("ingest", TABLE).exit_code == 0
+    budget = ("--N", str(N), "--D", str(D), "--split", "sweep")
+    ask = (
+        "predict",
+        "-d",
+        "all",
+        "--eval",
+        "hellaswag_acc",
+        "--metric",
+        "accuracy",
+        *budget,
+        "--format",
+        "json",
+    )
+    rows = json.loads(run(*ask).stdout)["rows"]
+    assert all(r["accuracy"] is not None for r in rows)
+    separate = run(*ask, "--pooling", "separate")
+    assert separate.exit_code == 0, separate.output
+    predicted = {r["dataset"] for r in json.loads(separate.stdout)["rows"] if r["accuracy"] is not None}
+    assert predicted == {"books"}
+    refused = run("rank", "-t", "hellaswag_acc", *budget, "--pooling", "separate", "--draws", "200")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: hellaswag_acc cannot be ranked: only books's accuracy could be")
+    assert run("rank", "-t", "hellaswag_acc", *budget, "--pooling", "pooled", "--draws", "200").exit_code == 0
+    backtest = run(
+        "rank", "-t", "hellaswag_acc", "--split", "sweep", "--holdout-top-compute", "1", "--pooling", "pooled"
+    )
+    assert backtest.exit_code == 2
+    assert "--pooling" in backtest.stderr
