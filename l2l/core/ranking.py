@@ -509,6 +509,8 @@ def _rank_target(
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     leader, tie, cont = _verdict(names, mat, ranks, pb, B, level)
 
+    laws_draws: list[Array] = []
+
     def laws_p_best() -> dict[str, float]:
         """P(best) by the laws alone: the independent method's draws with its dataset-specific error (its own
         generator, so that no other draw moves); empty where a ranked candidate has no law."""
@@ -520,11 +522,28 @@ def _rank_target(
         )
         if not np.all(np.isfinite(m)):
             return {}
+        laws_draws.append(m)
         return dict(zip(names, _p_best(m[:, 1:]).tolist(), strict=True))
 
     kept_weight = KEPT_ORDER_WEIGHT if err.backtested else 0.5
     rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont, laws_p_best, kept_weight)
+    if laws_draws and B > 1:
+        ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
+
+
+def _mixed_draws(
+    kept: Mapping[str, Array], names: Sequence[str], laws: Array, weight: float, seed: int
+) -> dict[str, Array]:
+    """The joint draws handed on (to the combined ranking over targets, and through an accuracy law to an accuracy
+    ranking) where a target's P(best) mixes the kept order's and the laws' alone: each joint draw from the kept
+    order with probability ``weight``, else the laws' draw (draw 0, the point, stays the kept order's). The rows'
+    P(best) are that mixture exactly; the combined and accuracy rankings computed it from the kept order's draws
+    alone (P(best) 1.00 where the rows said 0.80)."""
+    B = laws.shape[1]
+    from_kept = np.asarray(np.random.default_rng([seed, 7927]).random(B) < weight, dtype=np.bool_)
+    from_kept[0] = True
+    return {n: np.where(from_kept, kept[n], laws[i]) for i, n in enumerate(names)}
 
 
 def _laws_disagree(

@@ -106,3 +106,20 @@ def test_two_datasets_whose_laws_cross_are_a_tie_in_p_best_too(tmp_path: Path) -
     assert set(ranking.contenders) == {"X", "Y"}
     assert all(0.2 < rows[ds].p_best < 0.8 for ds in laws), {ds: rows[ds].p_best for ds in laws}
     assert math.isclose(sum(rows[ds].p_best for ds in laws), 1.0, abs_tol=1e-9)
+
+
+def test_the_draws_handed_on_carry_the_p_best_mixture(tmp_path: Path) -> None:
+    """Where P(best) mixes the kept order's and the laws' alone, the joint draws handed on (to the combined ranking
+    over several targets, and through an accuracy law to an accuracy ranking) are that mixture too: they were the
+    kept order's alone, so those rankings read P(best) 1.00 and 0.00 where the rows said 0.5 each."""
+    from l2l.core.ranking import _p_best
+
+    y = ScalingLaw("l2l", A=1.5e8, B=1.2e9, E=1.80, alpha=0.42, beta=0.47)
+    runs = _table(tmp_path / "cross.csv", {"X": y.translated(0.4, 0.65, 2.13), "Y": y}, seed=5)
+    ranking = rank_runs(runs, ["shared_val"], C=1e21, draws=2000)
+    rows = _rows(ranking)
+    draws = ranking.log_draws["shared_val"]
+    names = list(draws)
+    from_draws = _p_best(np.vstack([draws[n] for n in names])[:, 1:])
+    for name, p in zip(names, from_draws.tolist(), strict=True):
+        assert abs(p - rows[name].p_best) < 0.03, (name, p, rows[name].p_best)
