@@ -110,26 +110,17 @@ def test_evaluate_scores_the_law_predict_uses(runs: Runs) -> None:
     assert sum(abs(got - TRUTH[ds]) for ds, (got, _) in l2l.items()) / 4 < 0.015
 
 
-def test_rank_refuses_when_fewer_than_two_datasets_accuracy_can_be_predicted(
-    runs: Runs, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rank_refuses_when_fewer_than_two_datasets_accuracy_can_be_predicted(runs: Runs) -> None:
     """One curve per dataset leaves only books predictable: it printed books at P(best) 1.00 among the four (and
     with none predictable, an internal error: a reshape of size 0)."""
-    import functools
-
-    import l2l.workflows.rank as rank_workflow
     from l2l.base.errors import FitError
     from l2l.core.ranking import judge
+    from l2l.workflows.rank import rank_runs
 
-    monkeypatch.setattr(
-        rank_workflow,
-        "fit_accuracy_laws",
-        functools.partial(fit_accuracy_laws, pooling="separate"),
-    )
     with pytest.raises(
         FitError, match=r"cannot be ranked: only books's accuracy could be predicted \(code: "
     ):
-        rank_workflow.rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200)
+        rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200, pooling="separate")
     pb, ranks, leader, tie, contenders = judge([], [])
     assert (len(pb), len(ranks), leader, tie, contenders) == (0, 0, None, False, ())
 
