@@ -397,3 +397,20 @@ def test_dense_budgets_give_cutoffs_spread_over_the_sweep_not_clumped_at_its_top
     grid_n = np.tile([1e8, 2e8, 4e8], 6)
     grid = {"web": Sweep.of(grid_n, grid_c / (6 * grid_n), grid_c, np.full(18, 3.0))}
     assert backtest_cutoffs(grid) == [1.5e17, 1.8e17, 2.2e17]
+
+
+def test_off_the_optimum_the_bias_is_not_applied_and_the_interval_holds_both_centres() -> None:
+    """A translation 3.9× above the compute-optimal size, corrected by −4.6 % learned on runs within 3× of it,
+    missed a truth that the uncorrected value held within 1.3 % (probe p41)."""
+    errors = _errors(np.random.default_rng(0), 800, bias=-0.012, spread=0.02)
+    model = fit_error_model(errors)
+    assert model.bias_form == "distance"
+    near = Placement(2.0, 2.0, 0.0)
+    far = Placement(2.0, 2.0, math.log(3.9))
+    assert model.bias(near) < -0.02
+    assert model.bias(far) == 0.0
+    pi_near = model.interval(2.0, near, 0.9)
+    pi_far = model.interval(2.0, far, 0.9)
+    assert pi_far.lo <= pi_near.estimate < 2.0 <= pi_far.hi  # both centres inside
+    assert pi_far.estimate == 2.0
+    assert any("is not applied here, and the interval is widened" in n for n in pi_far.notes)
