@@ -60,7 +60,9 @@ __all__ = [
 #: The accuracy table's columns in order, with their polars dtype names.
 _SUFFIXES: Final[tuple[str, ...]] = tuple(
     sep + word
-    for word in ("ce_loss", "len_norm", "acc_norm", "accuracy", "acc", "loss")
+    # "ce" and "nll": a W&B export's eval/TASK_ce_loss reaches l2l as TASK_ce once the loss columns' common "_loss"
+    # is dropped, and its accuracy could no longer find it (a probe)
+    for word in ("ce_loss", "len_norm", "acc_norm", "accuracy", "acc", "loss", "ce", "nll")
     for sep in ("_", "/")  # (a W&B export's TASK/acc beside TASK/loss)
 )
 #: Default chance levels by the start of the task's name (last path part, lowercase, every run of other characters
@@ -87,7 +89,7 @@ INTERVAL_LEVEL: Final = 0.9
 
 def stem_of(name: str) -> str:
     """The task stem of an eval name: one suffix ``_ce_loss``, ``_len_norm``, ``_acc_norm``, ``_accuracy``,
-    ``_acc`` or ``_loss`` (or the same after a ``/``) removed."""
+    ``_acc``, ``_loss``, ``_ce`` or ``_nll`` (or the same after a ``/``) removed."""
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from l2l.base.checks import check_count
-from l2l.base.errors import FitError, SelectionError, UsageError
+from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
 from l2l.base.schema import Pooling, is_glob
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
@@ -54,6 +54,7 @@ from l2l.core.ranking import (
 from l2l.core.sweep import Sweep
 from l2l.workflows.accuracy import accuracy_evals, fit_accuracy_laws, stem_of, task_loss_eval
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
+from l2l.workflows.targets import names_accuracy
 
 if TYPE_CHECKING:
     import polars as pl
@@ -572,15 +573,16 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
         if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.targets.rank_targets)
             found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))
             continue
-        try:
-            resolve_name(pattern, runs.evals, "eval")
+        if pattern in runs.evals:  # a loss eval's stored name (rank_targets turned quiz:loss into it)
             continue
-        except SelectionError:
-            pass
         try:
-            found.append(resolve_name(pattern, acc, "accuracy eval"))
+            if not names_accuracy(runs, pattern, acc):
+                continue
+        except AmbiguousNameError:
+            raise
         except SelectionError:
-            continue
+            continue  # neither: the loss ranking says so
+        found.append(resolve_name(pattern, acc, "accuracy eval"))
     if not found:
         return None
     if len(names) > 1:

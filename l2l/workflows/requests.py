@@ -13,11 +13,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
+from l2l.base.errors import SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, Pooling, RankMethod, is_glob
 from l2l.base.text import plural
 from l2l.core.fit import FitOptions
-from l2l.workflows.targets import accuracy_names, both_error, metric_of, rank_targets, resolves_to
+from l2l.workflows.targets import (
+    accuracy_names,
+    metric_of,
+    names_accuracy,
+    rank_targets,
+)
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -57,8 +62,9 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
     """Whether ``names`` are loss evals or accuracy evals. An eval is a name and a metric: ``metric`` (or a name
     spelled ``NAME:METRIC``) says which; else a name that is no loss eval but names an accuracy eval is the
     accuracy, and a name that is exactly both (a task's loss and its accuracy under one name) is refused with
-    the two choices. Refuses a mix, and a name that is neither (SelectionError)."""
-    from l2l.base.runs import ALL, OWN, name_listing, resolve_name
+    the two choices (``targets.names_accuracy``, as ``rank`` reads its targets). Refuses a mix, and a name that is
+    neither (SelectionError)."""
+    from l2l.base.runs import ALL, OWN
 
     acc_names = accuracy_names(runs)
     wanted = [n for n in names if n not in (ALL, OWN)]
@@ -75,30 +81,7 @@ def eval_kind(runs: Runs, names: Sequence[str], metric: str | None = None) -> Li
         if not acc_names:
             kinds.append("loss")
             continue
-        try:
-            loss = runs.resolve_eval(name)
-        except AmbiguousNameError:
-            raise  # hella for hellaswag and hellaswag:bpb: never the accuracy it also begins, silently
-        except SelectionError as no_loss:
-            try:
-                resolve_name(name, acc_names, "accuracy eval")
-            except AmbiguousNameError:
-                raise
-            except SelectionError:
-                # neither: both lists (the accuracy list alone read as if the table had no loss evals)
-                raise SelectionError(
-                    f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}"
-                ) from None
-            kinds.append("accuracy")
-            continue
-        exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
-        if loss.lower() == name.lower() and exact_accuracy:
-            raise both_error(name)
-        # a prefix of one name that is both a loss and an accuracy (hella for hellaswag): as ambiguous as the name
-        if loss.lower() != name.lower() and resolves_to(name, acc_names) == loss.lower():
-            raise both_error(loss)
-        # an accuracy eval's exact name beats a loss eval it only begins (hellaswag vs hellaswag_ce_loss)
-        kinds.append("accuracy" if exact_accuracy else "loss")
+        kinds.append("accuracy" if names_accuracy(runs, name, acc_names) else "loss")
     if len(set(kinds)) > 1:
         raise UsageError("name either loss evals or accuracy evals, not both", param="evals")
     return "accuracy" if kinds[0] == "accuracy" else "loss"

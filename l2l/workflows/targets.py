@@ -15,7 +15,7 @@ from l2l.base.schema import is_glob
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
-__all__ = ["accuracy_names", "both_error", "metric_of", "rank_targets", "resolves_to"]
+__all__ = ["accuracy_names", "both_error", "metric_of", "names_accuracy", "rank_targets", "resolves_to"]
 
 
 def accuracy_names(runs: Runs) -> list[str]:
@@ -40,6 +40,46 @@ def resolves_to(name: str, names: Sequence[str]) -> str | None:
         return resolve_name(name, names, "eval").lower()
     except SelectionError:
         return None
+
+
+def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
+    """Whether ``name`` (no metric spelled) stands for an accuracy eval rather than a loss eval, as every command
+    reads it: a name that is no loss eval but names an accuracy eval is the accuracy; an accuracy eval's exact name
+    beats a loss eval it only begins (hellaswag against hellaswag_ce_loss). Refused with the two choices: a name
+    that is exactly both, a beginning of one name that is both (hella for hellaswag), and a beginning of a loss and
+    of an accuracy alike (hellaswag for hellaswag_ce_loss and hellaswag_acc: ``rank`` ranked the loss, silently,
+    where ``predict`` had been read the same way). SelectionError for a name that is neither."""
+    from l2l.base.errors import AmbiguousNameError
+    from l2l.base.runs import name_listing, resolve_name
+
+    try:
+        loss = runs.resolve_eval(name)
+    except AmbiguousNameError:
+        raise  # hella for hellaswag and hellaswag:bpb: never the accuracy it also begins, silently
+    except SelectionError as no_loss:
+        try:
+            resolve_name(name, acc_names, "accuracy eval")
+        except AmbiguousNameError:
+            raise
+        except SelectionError:
+            # neither: both lists (the accuracy list alone read as if the table had no loss evals)
+            raise SelectionError(f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}") from None
+        return True
+    exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
+    if loss.lower() == name.lower() and exact_accuracy:
+        raise both_error(name)
+    if loss.lower() != name.lower():
+        acc = resolves_to(name, acc_names)
+        if acc == loss.lower():  # a beginning of one name that is both: as ambiguous as the name
+            raise both_error(loss)
+        if acc is not None and not exact_accuracy:
+            acc_name = next(a for a in acc_names if a.lower() == acc)
+            raise UsageError(
+                f"{name!r} begins both the loss {loss} and the accuracy {acc_name}: say which, with --metric loss or "
+                f"--metric accuracy (or spell it {name}:loss or {name}:accuracy)",
+                param="metric",
+            )
+    return exact_accuracy
 
 
 def metric_of(name: str, metric: str | None) -> tuple[str, str | None]:
