@@ -568,7 +568,7 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     names = list(targets)
     found: list[str] = []
     for pattern in names:
-        if pattern.startswith("!") or pattern == OWN or is_glob(pattern):
+        if pattern.startswith("!") or pattern == OWN or (is_glob(pattern) and pattern not in acc):
             continue
         if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.targets.rank_targets)
             found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))

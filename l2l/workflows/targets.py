@@ -167,7 +167,9 @@ def rank_targets(
                 raise bad
             out[pattern] = out.get(pattern, 0.0) + weight
             continue
-        if pattern.startswith("!") or is_glob(pattern):
+        # an eval's own name is no glob, even with glob characters in it (a[b]_val: a dataset measured alone on
+        # it was ranked at P(best) 1.00, never checked)
+        if pattern.startswith("!") or (is_glob(pattern) and pattern not in runs.evals):
             out[pattern] = out.get(pattern, 0.0) + weight
             continue
         base, m = metric_of(pattern, metric)

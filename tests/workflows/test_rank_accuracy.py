@@ -240,3 +240,20 @@ def test_a_wide_exports_task_ce_loss_pairs_with_its_accuracy_and_names_are_read_
     predicted = run("predict", "-d", "alpha", "--eval", "downstream/quiz", "--N", "1e9", "--D", "2e10")
     assert predicted.exit_code == 2
     assert "begins both" in predicted.stderr
+
+
+def test_a_target_named_with_glob_characters_measured_on_one_dataset_is_refused(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`rank -t 'a[b]_val'` (a dataset's own eval, measured on its models only) was read as a glob, never checked,
+    and printed "Best dataset: a[b], P(best) 1.00" (a probe); as its plain name it is refused, as -t own is."""
+    runs_csv, _ = tables
+    renamed = tmp_path / "runs.csv"
+    alone = (pl.col("dataset") == "alpha") & (pl.col("eval") == "alpha_val")
+    pl.read_csv(runs_csv).with_columns(
+        pl.when(alone).then(pl.lit("a[b]_val")).otherwise(pl.col("eval")).alias("eval")
+    ).write_csv(renamed)
+    assert run("ingest", renamed).exit_code == 0
+    res = run("rank", "-t", "a[b]_val", "--C", "1e21", "--split", "sweep")
+    assert res.exit_code == 1
+    assert res.stderr.startswith("Error: target a[b]_val: no two candidate datasets are measured on it")
