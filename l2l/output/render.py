@@ -323,7 +323,8 @@ def _header_lines(title: str, width: int) -> str:
 
 
 #: Where a name may wrap: after a separator of its parts.
-_BREAK = re.compile(r"(?<=[/_\-.: ])")
+# never after a decimal point: "lie 13." / "6 % below it" read as two numbers (a probe)
+_BREAK = re.compile(r"(?<=[/_\-: ])|(?<=\.)(?!\d)")
 
 
 def wrap_name(text: str, width: int) -> list[str]:

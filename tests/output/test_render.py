@@ -242,6 +242,12 @@ def test_wrap_name_breaks_after_separators_and_cuts_only_what_cannot_fit() -> No
     assert wrap_name("downstream/hellaswag_test_ce_loss", 16) == ["downstream/", "hellaswag_test_", "ce_loss"]
     assert wrap_name("abcdefghijklmnop", 6) == ["abcdef", "ghijkl", "mnop"]  # no break point: cut
     assert "".join(wrap_name(LONG, 13)) == LONG
+    # never after a decimal point: "lie 13." / "6 % below it" read as two numbers (a probe)
+    assert wrap_name("poor law: its own largest runs lie 13.6 % below it", 20) == [
+        "poor law: its own ",
+        "largest runs lie ",
+        "13.6 % below it",
+    ]
 
 
 def test_only_when_even_the_wrapped_answer_does_not_fit_a_table_becomes_blocks(

@@ -95,7 +95,7 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         Column("status", justify="left"),
         Column("pooling", justify="left", drop=2),
         Column("law", justify="left", drop=3),
-        Column("rmse_points", "rmse (pts)", fmt=fmt_fixed(2), drop=1),
+        Column("rmse_points", "fit rmse (pts)", fmt=fmt_fixed(2), drop=1),
         Column("backtest_mae_points", "backtest MAE (pts)", fmt=fmt_fixed(2), drop=0),
         Column("n_points", "runs", drop=2),
         *(
@@ -106,7 +106,8 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
     head = [
         "accuracy as a function of the input loss x; unpredictable: accuracy within noise of chance, or not rising "
         "as the loss falls, on these runs "
-        "(not fitted, not predicted); backtest MAE: fitted on each dataset's smaller runs, scored on its largest"
+        "(not fitted, not predicted); backtest MAE: fitted on each dataset's smaller runs, scored on its largest; "
+        "fit rmse: the law's residuals on the runs it was fitted on (it can be the smaller)"
     ]
     main = Report(
         "fit-accuracy",
