@@ -623,7 +623,13 @@ def fit_accuracy(
         if ok:
             pred = max(ok, key=lambda p: p.signal / max(p.noise_sd, 1e-12))
         elif per:
-            pred = per[0]
+            # every dataset's own reason, not the first one's given for all (a probe read books's statistics as
+            # math's)
+            pred = dataclasses.replace(
+                per[0],
+                reason="no dataset's own runs predict its accuracy (one curve per dataset): "
+                + "; ".join(f"{lab}: {p.reason}" for lab, p in per_group.items()),
+            )
     x_range = (float(xa.min()), float(xa.max()))
     if check and not pred.predictable:
         return AccuracyFit(
@@ -877,7 +883,12 @@ def _choose_ceiling(
         )
     return _CeilingChoice(
         None,
-        f"fitted: {both}; the sweep reaches {reached:.2f} of the way to it (the task levels off)",
+        f"fitted: {both}; "
+        + (
+            "the sweep reaches it (the task levels off)"
+            if reached >= 1.0
+            else f"the sweep reaches {reached:.2f} of the way to it (the task levels off)"
+        ),
         errors,
         design,
     )
