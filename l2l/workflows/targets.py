@@ -45,10 +45,10 @@ def resolves_to(name: str, names: Sequence[str]) -> str | None:
 def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
     """Whether ``name`` (no metric spelled) stands for an accuracy eval rather than a loss eval, as every command
     reads it: a name that is no loss eval but names an accuracy eval is the accuracy; an accuracy eval's exact name
-    beats a loss eval it only begins (hellaswag against hellaswag_ce_loss). Refused with the two choices: a name
-    that is exactly both, a beginning of one name that is both (hella for hellaswag), and a beginning of a loss and
-    of an accuracy alike (hellaswag for hellaswag_ce_loss and hellaswag_acc: ``rank`` ranked the loss, silently,
-    where ``predict`` had been read the same way). SelectionError for a name that is neither."""
+    beats a loss eval it only begins (hellaswag against hellaswag_ce: ``rank`` ranked the loss, ``predict`` the
+    accuracy); a beginning of a loss and of an accuracy alike is the loss (``rank -t arc_easy`` on the paper's
+    table: its task loss). Refused with the two choices: a name that is exactly both, and a beginning of one name
+    that is both (hella for hellaswag). SelectionError for a name that is neither."""
     from l2l.base.errors import AmbiguousNameError
     from l2l.base.runs import name_listing, resolve_name
 
@@ -72,13 +72,6 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
         acc = resolves_to(name, acc_names)
         if acc == loss.lower():  # a beginning of one name that is both: as ambiguous as the name
             raise both_error(loss)
-        if acc is not None and not exact_accuracy:
-            acc_name = next(a for a in acc_names if a.lower() == acc)
-            raise UsageError(
-                f"{name!r} begins both the loss {loss} and the accuracy {acc_name}: say which, with --metric loss or "
-                f"--metric accuracy (or spell it {name}:loss or {name}:accuracy)",
-                param="metric",
-            )
     return exact_accuracy
 
 
