@@ -234,6 +234,20 @@ def test_the_answer_never_leaves_and_long_names_wrap_at_their_break_points(
         assert lines[0] == "downstream/"  # broken after a separator, never inside a word when it fits
 
 
+def test_rows_whose_estimates_differ_never_print_alike() -> None:
+    """rank's first two rows read "2.7 [2.2, 3.4]" each, for 2.7049 and 2.7344 (a probe)."""
+    from l2l.output.reports.common import interval_column
+
+    rows = [
+        {"value": 2.7049, "lo": 2.2065, "hi": 3.3754},
+        {"value": 2.7344, "lo": 2.2250, "hi": 3.4243},
+        {"value": 3.4100, "lo": 2.7600, "hi": 4.2400},
+    ]
+    col = interval_column("value", "predicted", rows, lo="lo", hi="hi")
+    assert col.cell is not None
+    assert [col.cell(r) for r in rows] == ["2.70 [2.21, 3.38]", "2.73 [2.23, 3.42]", "3.41 [2.76, 4.24]"]
+
+
 def test_wrap_name_breaks_after_separators_and_cuts_only_what_cannot_fit() -> None:
     from l2l.output.render import wrap_name
 
