@@ -553,7 +553,9 @@ ACCURACY_CAVEAT = (
     "accuracy intervals: each dataset's task-loss interval mapped through the accuracy law, with the law's own "
     "backtest error added on the logit scale (as predict --eval ACC makes them); P(best) carries the joint "
     "task-loss draws through the law's curve, and where each dataset has a curve of its own, each curve's own "
-    "error drawn apart (one curve shared by every dataset moves them together and reorders none)"
+    "error drawn apart (one curve shared by every dataset moves them together and reorders none); with one curve, "
+    "each dataset's model's own score is drawn with the runs' noise about it (the eval's resolution: predictions "
+    "hundredths of a point apart on a plateau are a tie, not P(best) 1.00)"
 )
 
 
@@ -626,9 +628,14 @@ def _rank_accuracy(
         except FitError as exc:
             failed[row.dataset] = exc.message
     # one curve per dataset: each curve's own error can reorder them (one shared curve cannot)
+    rng = np.random.default_rng([settings.seed, 4242])
     if not fit.pooled:
-        rng = np.random.default_rng([settings.seed, 4242])
         accs = {n: fit.with_curve_error(a, settings.level, rng) for n, a in accs.items()}
+    elif (noise := fit.predictability.noise_sd) > 0:
+        # one shared curve reorders nothing, so P(best) followed the task losses alone: on a plateau, predictions
+        # 0.01 points apart read P(best) 1.00 and 0.00 beside "a TIE" (a probe; the truth-best by 0.02 points was
+        # given 0.00). Which model scores best is also its eval's own noise: the runs' scatter about the curve
+        accs = {n: _with_score_noise(a, noise, rng) for n, a in accs.items()}
     ok = list(accs)
     if len(ok) < 2 <= len(lt.rows):
         # P(best) 1.00 for the one dataset left of four read as a verdict over all four (a probe's table)
@@ -696,6 +703,13 @@ def _rank_accuracy(
         warnings=(*loss.warnings, ACCURACY_CAVEAT, *beyond, *fit.warnings),
         log_draws={},
     )
+
+
+def _with_score_noise(acc: Array, noise_sd: float, rng: np.random.Generator) -> Array:
+    """Accuracy draws (draw 0 the point, left alone) with a model's own score noise added, kept in [0, 1]."""
+    out = np.array(acc, dtype=np.float64, copy=True)
+    out[1:] = np.clip(out[1:] + rng.normal(0.0, noise_sd, out.size - 1), 0.0, 1.0)
+    return out
 
 
 def _accuracy_law(

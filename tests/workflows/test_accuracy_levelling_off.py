@@ -151,3 +151,16 @@ def test_judging_no_candidates_is_no_verdict() -> None:
 
     pb, ranks, leader, tie, contenders = judge([], [])
     assert (len(pb), len(ranks), leader, tie, contenders) == (0, 0, None, False, ())
+
+
+def test_on_a_plateau_datasets_hundredths_of_a_point_apart_share_p_best(tmp_path: Path) -> None:
+    """One pooled curve reorders nothing, so P(best) followed the task losses alone: 1.00 / 0.00 / 0.00 for
+    predictions 0.0001 points apart (truths equal), beside "a TIE". Which model scores best is also the eval's
+    own noise."""
+    from l2l.workflows.rank import rank_runs
+
+    runs = read_runs([TABLE.with_name("accuracy_plateau_tie.csv")])
+    (target,) = rank_runs(runs, "piqa_acc", N=2.03e9, D=4.06e10, split="sweep", draws=2000).targets
+    p_best = {r.dataset: r.p_best for r in target.rows}
+    assert target.tie
+    assert all(p is not None and 0.2 < p < 0.5 for p in p_best.values()), p_best

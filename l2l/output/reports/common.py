@@ -80,8 +80,8 @@ def interval_column(
     fmt: Callable[[float], str] | None = None,
 ) -> Column:
     """A people's column of ``key`` with its interval (``key_lo``, ``key_hi`` unless named): ``2.13 [2.08,
-    2.18]``, every row at the decimals that show the narrowest interval's width to two significant digits (more,
-    up to 4, where two rows' estimates would print alike). ``scale`` multiplies every number (100: accuracy
+    2.18]``, every row at the decimals that show the narrowest interval's width to two significant digits (one
+    more where two rows' estimates would print alike). ``scale`` multiplies every number (100: accuracy
     points); ``fmt`` formats each number instead (N*: 4.08B). Never left out unless ``drop`` says so."""
     lo_key, hi_key = lo or f"{key}_lo", hi or f"{key}_hi"
 
@@ -95,10 +95,11 @@ def interval_column(
 
     widths = [interval_decimals(*b) for r in rows if (b := bounds(r)) is not None]
     decimals = max(widths) if widths else None
-    # ... and enough that rows whose estimates differ do not print alike (rank's first two read "2.7 [2.2, 3.4]"
-    # each, for 2.7049 and 2.7344: the difference the ranking is about; a probe)
+    # ... and one more where rows whose estimates differ would print alike (rank's first two read "2.7 [2.2, 3.4]"
+    # each, for 2.7049 and 2.7344: the difference the ranking is about; a probe); never more (estimates 0.0001
+    # points apart on a plateau print alike: a tie)
     ests = sorted({e for r in rows if (e := number(r, key)) is not None})
-    while decimals is not None and decimals < 4 and len({f"{e:.{decimals}f}" for e in ests}) < len(ests):
+    if decimals is not None and decimals < 4 and len({f"{e:.{decimals}f}" for e in ests}) < len(ests):
         decimals += 1
 
     def cell(r: Row) -> str:
