@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -350,22 +351,24 @@ OWN = "own"  # the keyword that names each dataset's own eval
 def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     """The one name of ``names`` that ``name`` stands for.
 
-    In order, the first stage with any match deciding: the exact name; the name ignoring case; the names it is a
-    case-insensitive prefix of; the names whose last path part it is a prefix of (``hellaswag`` for
-    ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for ``starcoder``. An
+    In order, the first stage with any match deciding: the exact name; the name ignoring case and Unicode form
+    (NFC); the names it is a case-insensitive prefix of; the names whose last path part it is a prefix of
+    (``hellaswag`` for ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for ``starcoder``. An
     unknown or ambiguous name raises SelectionError listing the candidates; a name that is not text, UsageError.
     """
     check_name(name, what)
     if name in names:
         return name
-    low = name.lower()
+    # compared in one Unicode form: a name typed or pasted decomposed (macOS file names, some terminals) was
+    # "unknown dataset 'données'; did you mean 'données'?" (a probe)
+    low = unicodedata.normalize("NFC", name).lower()
     stages: tuple[Callable[[str], bool], ...] = (
         lambda n: n == low,
         lambda n: n.startswith(low),
         lambda n: n.rsplit("/", 1)[-1].startswith(low),
     )
     for matches in stages:
-        hits = [n for n in names if matches(n.lower())]
+        hits = [n for n in names if matches(unicodedata.normalize("NFC", n).lower())]
         if len(hits) == 1:
             return hits[0]
         if hits:

@@ -22,6 +22,17 @@ def test_an_exact_name_wins_over_a_longer_one_it_prefixes() -> None:
     assert resolve_name("FineWeb-Edu", DATASETS, "dataset") == "fineweb-edu"
 
 
+def test_a_name_in_another_unicode_form_resolves() -> None:
+    """A decomposed "données" (macOS file names, some terminals) was "unknown dataset 'données'; did you mean
+    'données'?" (a probe)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "données")
+    assert decomposed != "données"
+    assert resolve_name(decomposed, ["web", "données"], "dataset") == "données"
+    assert resolve_name("données", ["web", decomposed], "dataset") == decomposed
+
+
 def test_a_unique_prefix_resolves() -> None:
     assert resolve_name("star", DATASETS, "dataset") == "starcoder"
     assert resolve_name("hellaswag", EVALS, "eval") == "downstream/hellaswag_test_ce_loss"  # last path part
