@@ -353,8 +353,9 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
 
     In order, the first stage with any match deciding: the exact name; the name ignoring case and Unicode form
     (NFC); the names it is a case-insensitive prefix of; the names whose last path part it is a prefix of
-    (``hellaswag`` for ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for ``starcoder``. An
-    unknown or ambiguous name raises SelectionError listing the candidates; a name that is not text, UsageError.
+    (``hellaswag`` for ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for
+    ``starcoder``. An unknown or ambiguous name raises SelectionError listing the candidates; a name that is not
+    text, UsageError.
     """
     check_name(name, what)
     if name in names:

@@ -153,6 +153,25 @@ def _baseline(own_train: AccuracyData) -> dict[str, float]:
     return {str(ds): float(g.get_column("accuracy")[0]) for (ds,), g in top.group_by("dataset")}
 
 
+def _held_out_accuracy(acc: pl.DataFrame, hidden: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(held-out accuracy rows, the rest): the rows at a held-out run's (dataset, N, D, split), and a held-out
+    run's last accuracy where its accuracy was logged before its last loss (a per-step log whose accuracy ran less
+    often: "no held-out run has an accuracy", or 2 of 4 held-out runs scored); none of a held-out run's
+    checkpoints is left to fit the law that scores it (they were: a probe)."""
+    key = ["dataset", "N", "D", "split"]
+    runs_key = ["dataset", "run_id", "split"]
+    hidden_keys = hidden.select(key).unique()
+    hidden_runs = hidden.select(runs_key).drop_nulls("run_id").unique()
+    by_key = acc.join(hidden_keys, on=key, how="semi", nulls_equal=True)
+    of_runs = acc.join(hidden_runs, on=runs_key, how="semi", nulls_equal=True)
+    last = of_runs.filter(pl.col("D") == pl.col("D").max().over([*runs_key, "eval"]))
+    held = pl.concat([by_key, last]).unique(maintain_order=True)
+    rest = acc.join(hidden_keys, on=key, how="anti", nulls_equal=True).join(
+        hidden_runs, on=runs_key, how="anti", nulls_equal=True
+    )
+    return held, rest
+
+
 def _safe(fit: AccuracyFit, x: float | None, dataset: str) -> float | None:
     if x is None:
         return None
@@ -383,10 +402,7 @@ def evaluate_accuracy(
     )
     names = resolve_accuracy_evals(runs, evals)
     assert runs.accuracy is not None
-    key = ["dataset", "N", "D", "split"]
-    hidden_keys = plan.hidden.select(key).unique()
-    acc_hidden = runs.accuracy.join(hidden_keys, on=key, how="semi", nulls_equal=True)
-    acc_train = runs.accuracy.join(hidden_keys, on=key, how="anti", nulls_equal=True)
+    acc_hidden, acc_train = _held_out_accuracy(runs.accuracy, plan.hidden)
     if acc_hidden.height == 0:
         raise SelectionError("no held-out run has an accuracy: nothing to evaluate")
     book = LawBook(

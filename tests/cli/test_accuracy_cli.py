@@ -619,3 +619,45 @@ def test_an_accuracy_intervals_words_name_which_step_makes_it_a_lower_bound() ->
     few = dataclasses.replace(ok_law, accuracy_method="largest backtest")
     assert "not calibrated by enough backtest runs" in interval_caveat(few)
     assert few.lower_bound_only
+
+
+def test_evaluate_holds_out_a_ladder_runs_last_accuracy_logged_before_its_last_loss(tmp_path: Path) -> None:
+    """Its accuracies ran less often than its loss: the held-out runs' last accuracies sit a checkpoint before
+    their last losses, and evaluate found "no held-out run has an accuracy" (with some runs so, it scored the others
+    and fitted the law on these runs' accuracies, a probe). Every held-out run is scored, none of its checkpoints
+    trains the law."""
+    import polars as pl
+
+    from l2l.io.tables import read_runs
+    from l2l.testing import shapes, write_csv
+    from l2l.workflows.accuracy_eval import _held_out_accuracy, evaluate_accuracy
+    from l2l.workflows.evaluate import plan_holdout
+
+    shape = shapes.per_step_ladder(seed=2)
+    rows: list[dict[str, object]] = []
+    for r in shape.rows:
+        if r["split"] != "target":
+            rows.append(dict(r))
+            continue
+        # a target run logged at 3/4 of its steps too, its accuracy only there
+        early = {**r, "step": int(r["step"]) * 3 // 4, "D": float(r["D"]) * 0.75}  # type: ignore[call-overload, arg-type]
+        if r["metric"] != "accuracy":
+            rows.append(dict(r))
+            early["value"] = float(r["value"]) * 1.01  # type: ignore[arg-type]
+        rows.append(early)
+    write_csv(rows, str(tmp_path / "ladder.csv"))
+    runs = read_runs([tmp_path / "ladder.csv"])
+    plan = plan_holdout(runs, holdout_split="target", tests_needed=False)
+    assert runs.accuracy is not None
+    held, rest = _held_out_accuracy(runs.accuracy, plan.hidden)
+    hidden_runs = set(plan.hidden.select("dataset", "run_id").unique().iter_rows())
+    assert set(held.select("dataset", "run_id").unique().iter_rows()) == hidden_runs
+    assert not set(rest.select("dataset", "run_id").unique().iter_rows()) & hidden_runs
+    assert held.height == len(hidden_runs) * held.get_column("eval").n_unique()
+    assert rest.filter(pl.col("split") == "target").height == 0
+    task = next(iter(shapes.LADDER_TASKS))
+    ev = evaluate_accuracy(
+        runs, holdout_split="target", evals=[task]
+    )  # it was "no held-out run has an accuracy"
+    scored = {(p.dataset, p.run_id) for p in ev.predictions if p.method == "baseline"}
+    assert scored == hidden_runs
