@@ -76,11 +76,20 @@ def test_a_separate_curve_needs_a_margin_over_the_pooled_one(
     assert "must win by 10 %" in res.fit.sharing.reason
 
 
-def test_rank_ranks_every_dataset_near_the_truth(runs: Runs) -> None:
+@pytest.fixture(scope="module")
+def caches() -> dict[str, Any]:
+    """One fit cache and calibration cache for the module's rankings: the second refits nothing."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+
+    return {"cache": FitCache(), "calibrations": CalibrationCache()}
+
+
+def test_rank_ranks_every_dataset_near_the_truth(runs: Runs, caches: dict[str, Any]) -> None:
     """It ranked books alone at P(best) 1.00, the other three "not predicted"."""
     from l2l.workflows.rank import rank_runs
 
-    ranking = rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200)
+    ranking = rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200, **caches)
     (target,) = ranking.targets
     rows = {r.dataset: r for r in target.rows}
     assert set(rows) == set(TRUTH)
@@ -127,23 +136,29 @@ def test_predict_and_rank_take_the_pooling_as_fit_accuracy_does(run: Any) -> Non
         "--format",
         "json",
     )
-    rows = json.loads(run(*ask).stdout)["rows"]
-    assert all(r["accuracy"] is not None for r in rows)
-    separate = run(*ask, "--pooling", "separate")
+    separate = run(*ask, "--pooling", "separate")  # (auto pools: test_one_true_curve_is_pooled_...)
     assert separate.exit_code == 0, separate.output
     predicted = {r["dataset"] for r in json.loads(separate.stdout)["rows"] if r["accuracy"] is not None}
     assert predicted == {"books"}
-    # one curve per dataset leaves books alone predictable: rank printed it at P(best) 1.00 among the four (and
-    # with none predictable stopped with an internal error, a reshape of size 0)
-    refused = run("rank", "-t", "hellaswag_acc", *budget, "--pooling", "separate", "--draws", "200")
-    assert refused.exit_code == 1
-    assert refused.stderr.startswith("Error: hellaswag_acc cannot be ranked: only books's accuracy could be")
-    assert "(code: code's own runs do not predict its accuracy" in refused.stderr
     backtest = run(
         "rank", "-t", "hellaswag_acc", "--split", "sweep", "--holdout-top-compute", "1", "--pooling", "pooled"
     )
     assert backtest.exit_code == 2
     assert "--pooling" in backtest.stderr
+
+
+def test_rank_refuses_when_fewer_than_two_datasets_accuracy_can_be_predicted(
+    runs: Runs, caches: dict[str, Any]
+) -> None:
+    """One curve per dataset leaves books alone predictable: rank printed it at P(best) 1.00 among the four (and
+    with none predictable stopped with an internal error, a reshape of size 0)."""
+    from l2l.base.errors import FitError
+    from l2l.workflows.rank import rank_runs
+
+    with pytest.raises(
+        FitError, match=r"cannot be ranked: only books's accuracy could be predicted \(code: code's"
+    ):
+        rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200, pooling="separate", **caches)
 
 
 def test_judging_no_candidates_is_no_verdict() -> None:
@@ -160,7 +175,7 @@ def test_on_a_plateau_datasets_hundredths_of_a_point_apart_share_p_best(tmp_path
     from l2l.workflows.rank import rank_runs
 
     runs = read_runs([TABLE.with_name("accuracy_plateau_tie.csv")])
-    (target,) = rank_runs(runs, "piqa_acc", N=2.03e9, D=4.06e10, split="sweep", draws=2000).targets
+    (target,) = rank_runs(runs, "piqa_acc", N=2.03e9, D=4.06e10, split="sweep", draws=1000).targets
     p_best = {r.dataset: r.p_best for r in target.rows}
     assert target.tie
     assert all(p is not None and 0.2 < p < 0.5 for p in p_best.values()), p_best

@@ -116,10 +116,10 @@ def test_the_draws_handed_on_carry_the_p_best_mixture(tmp_path: Path) -> None:
 
     y = ScalingLaw("l2l", A=1.5e8, B=1.2e9, E=1.80, alpha=0.42, beta=0.47)
     runs = _table(tmp_path / "cross.csv", {"X": y.translated(0.4, 0.65, 2.13), "Y": y}, seed=5)
-    ranking = rank_runs(runs, ["shared_val"], C=1e21, draws=2000)
+    ranking = rank_runs(runs, ["shared_val"], C=1e21, draws=1000)
     rows = _rows(ranking)
     draws = ranking.log_draws["shared_val"]
     names = list(draws)
     from_draws = _p_best(np.vstack([draws[n] for n in names])[:, 1:])
     for name, p in zip(names, from_draws.tolist(), strict=True):
-        assert abs(p - rows[name].p_best) < 0.03, (name, p, rows[name].p_best)
+        assert abs(p - rows[name].p_best) < 0.05, (name, p, rows[name].p_best)
