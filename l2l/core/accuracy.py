@@ -570,10 +570,9 @@ def fit_accuracy(
       ``ceiling="auto"`` both designs are backtested with the ceiling the pooled curve's backtest chooses (at 1, a
       task that levels off misses by ~9 points either way and the test compares noise), and where half the
       datasets or more have own runs that show no trend alone (one curve each would predict nothing for them):
-      pooled. ``"bic"`` keeps the
-      lower BIC of the full fits instead (it prefers per-dataset curves on the paper's runs, which then fail far
-      out). A dataset with too few runs for a
-      curve of its own (``MIN_GROUP_RUNS``, in the test: in the lower half of its runs) is left out of the test
+      pooled. ``"bic"`` keeps the lower BIC of the full fits instead (it prefers per-dataset curves on the paper's
+      runs, which then fail far out). A dataset with too few runs for a curve of its own (``MIN_GROUP_RUNS``, in
+      the test: in the lower half of its runs) is left out of the test
       (``SharingTest.untested``; fewer than two left: not tested, pooled); with one curve per dataset it is left out
       of the fit (``left_out_groups``: no prediction for it) instead of failing every dataset's law.
     - ``check``: label the task unpredictable (``status``, ``reason``) when its accuracies stay within noise of

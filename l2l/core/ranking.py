@@ -509,6 +509,8 @@ def _rank_target(
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     leader, tie, cont = _verdict(names, mat, ranks, pb, B, level)
 
+    # the laws' draws, kept where _laws_disagree asked for them (it mixes the rows' P(best) only then): the draws
+    # handed on are mixed the same way below
     laws_draws: list[Array] = []
 
     def laws_p_best() -> dict[str, float]:
