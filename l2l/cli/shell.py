@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 try:  # typer ≥ 0.20 ships its own click; its usage errors are that click's
     from typer._click.exceptions import UsageError as ClickUsageError
@@ -40,6 +40,20 @@ def _no_bool_metavar(self: TyperOption, ctx: Any) -> str | None:
 # typer shows every flag as taking a <bool>; flags take no value (`l2l --debug true runs` would read "true" as a
 # command), so their help must not say they do. typer has no hook for it: this one method is replaced.
 TyperOption.display_type_rich = _no_bool_metavar  # type: ignore[method-assign]
+
+_typer_format_help = TyperCommand.format_help
+
+
+def _format_help(self: TyperCommand, ctx: Any, formatter: Any) -> None:
+    """typer's help with l2l's two-column options panels (installed only when help is shown: rich's table code
+    costs start-up that no other command needs)."""
+    from l2l.cli.help_layout import install
+
+    install()
+    _typer_format_help(self, ctx, formatter)
+
+
+TyperCommand.format_help = _format_help  # type: ignore[method-assign]
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -211,6 +225,12 @@ def _once(cmd: Any, args: list[str]) -> None:
 
 class _Group(TyperGroup):
     """The single place where library and usage errors become one line on stderr and an exit code."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from l2l.cli.help_layout import install
+
+        install()
+        super().format_help(ctx, formatter)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0].lower() in _BOOL_WORDS and self.get_command(ctx, args[0]) is None:

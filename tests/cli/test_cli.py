@@ -552,6 +552,32 @@ def test_help_shows_flags_as_on_off_pairs_without_a_bool_metavar(run: Any) -> No
     assert "--verbose" in run("ingest", "--help").stdout
 
 
+def test_help_at_80_columns_shows_every_option_name_whole_within_the_width(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """typer's five name columns cut `--keep-unpredictable` to `--keep-unpredic…` and left the help 18 wide."""
+    import typer.main
+
+    from l2l.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    group = typer.main.get_command(app)
+    for path in _registered_commands():
+        text = run(*path, "--help").stdout
+        assert "…" not in text, path
+        assert max(len(line) for line in text.splitlines()) <= 80, path
+        cmd: Any = group
+        for name in path:
+            cmd = cmd.commands[name]
+        names_shown = " ".join(text.split())
+        for param in (p for p in cmd.params if not getattr(p, "hidden", False)):
+            for opt in (*param.opts, *param.secondary_opts):
+                if opt.startswith("--"):
+                    assert f"{opt} " in names_shown or f"{opt}\n" in text, (path, opt)
+    method = [line for line in run("rank", "--help").stdout.splitlines() if "translation|baseline>" in line]
+    assert method, "a list of choices breaks after a |, not inside a choice"
+
+
 def test_one_vocabulary_target_everywhere_tgt_kept_and_level_for_bootstrap_intervals(ingested: Any) -> None:
     new = _json(ingested("translate", "--src", "alpha", "--target", "beta", "--split", "sweep", "-f", "json"))
     old = _json(ingested("translate", "--src", "alpha", "--tgt", "beta", "--split", "sweep", "-f", "json"))
