@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -155,8 +155,14 @@ def _chance_values(raw: _Raw, col: str | None) -> pl.Series:
 
 
 def _accuracy_ids(
-    raw: _Raw, wanted: Sequence[str], required: Sequence[str], given: Mapping[str, str] | None = None
+    raw: _Raw,
+    wanted: Sequence[str],
+    required: Sequence[str],
+    given: Mapping[str, str] | None = None,
+    *,
+    zero_ok: bool = False,
 ) -> dict[str, pl.Series]:
+    """The id columns of accuracy rows; with ``zero_ok`` a D or C of 0 (a per-step log's step 0) reads as null."""
     mapping = _map_columns(raw, wanted, given)
     _require(raw, mapping, required, wide=False)
     cols: dict[str, pl.Series] = {}
@@ -165,7 +171,9 @@ def _accuracy_ids(
             cols[canon] = _text(raw, mapping[canon], canon, required=canon in ("dataset", "eval"))
     for canon in ("N", "D", "C"):
         if canon in mapping:
-            cols[canon] = _numeric(raw, mapping[canon], canon, required=canon != "C")
+            cols[canon] = _numeric(
+                raw, mapping[canon], canon, required=canon != "C", zero_ok=zero_ok and canon in ("D", "C")
+            )
     return cols
 
 
@@ -179,18 +187,28 @@ def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+class WideAccuracy(NamedTuple):
+    """A wide table split: its loss part (None: accuracies alone), its accuracy rows at the kept checkpoints,
+    the accuracy part's provenance, and (a per-step export) its accuracies at every checkpoint."""
+
+    loss_raw: _Raw | None
+    accuracy: pl.DataFrame | None
+    info: dict[str, Any] | None
+    every: pl.DataFrame | None = None
+
+
 def split_wide_accuracy(
     raw: _Raw,
     accuracy_columns: str | None,
     mapping: Mapping[str, str] | None = None,
     checkpoints: str = "final",
-) -> tuple[_Raw | None, pl.DataFrame | None, dict[str, Any] | None]:
-    """Separate a wide table's accuracy columns (those matching ``accuracy_columns``) from its loss columns.
-    Returns (the loss part or None, the accuracy rows or None, provenance of the accuracy part). The accuracy
-    rows of a per-step export go through the checkpoint selection of its losses (``checkpoints``), as a long
-    table's do: each run's final checkpoint by default."""
+) -> WideAccuracy:
+    """Separate a wide table's accuracy columns (those matching ``accuracy_columns``) from its loss columns. The
+    accuracy rows of a per-step export go through the checkpoint selection of its losses (``checkpoints``), as a
+    long table's do: each run's final checkpoint by default; every checkpoint's are kept beside them (an
+    accuracy logged less often than its loss pairs with the loss logged at its own checkpoint)."""
     if accuracy_columns is None:
-        return raw, None, None
+        return WideAccuracy(raw, None, None)
     from l2l.io.checkpoints import find_step_column, select_frame
 
     chance_col = column_named(raw.frame.columns, "chance")
@@ -204,10 +222,11 @@ def split_wide_accuracy(
             f"the accuracy-column pattern {accuracy_columns!r} matches no column",
             param="accuracy_columns",
         )
-    base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping)
     given_step = (mapping or {}).get("step")
     step = given_step if given_step in raw.frame.columns else None
     step = step or find_step_column([c for c in raw.frame.columns if c not in id_cols and c not in chosen])
+    # a per-step export starts at step 0, D = 0 (its losses' rows there are dropped, as here; it was refused)
+    base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping, zero_ok=step is not None)
     if step is not None:
         base["step"] = raw.frame.get_column(step).cast(pl.Float64, strict=False).alias("_l2l_acc_step")
     names: dict[str, str] = {}
@@ -221,9 +240,16 @@ def split_wide_accuracy(
         f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
             pl.lit(names[c]).alias("eval")
         )
-        parts.append(f.filter(pl.col("accuracy").is_not_null()))
+        parts.append(
+            f.filter(pl.col("accuracy").is_not_null() & pl.col("N").is_not_null() & pl.col("D").is_not_null())
+        )
     rows = pl.concat(parts, how="vertical")
     read = rows.height
+    every = None
+    if (
+        step is not None
+    ):  # every checkpoint, for an accuracy logged less often than its loss (as a long log's)
+        every = _every_accuracy(raw, rows)
     if step is not None:  # the checkpoints the losses keep (a wide per-step export), before C is made
         chosen_rows, _ = select_frame(
             rows.rename({"accuracy": "loss"}),
@@ -238,7 +264,20 @@ def split_wide_accuracy(
     loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
     info: dict[str, Any] = {"accuracy_columns": names, "rows_read": read}
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
-    return (loss_raw if has_loss else None), acc, info
+    return WideAccuracy(loss_raw if has_loss else None, acc, info, every)
+
+
+def _every_accuracy(raw: _Raw, rows: pl.DataFrame) -> pl.DataFrame:
+    """A wide per-step export's accuracies at every checkpoint with D > 0, in the columns ``every`` rows of the
+    losses have (``_metric``, the value as ``loss``, ``step``)."""
+    done = _accuracy_long(raw, rows.filter(pl.col("D") > 0))
+    for c in ("run_id", "split"):
+        if c not in done.columns:
+            done = done.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    return done.select(
+        "dataset", "N", "D", "C", "eval", pl.lit("accuracy").alias("_metric"),
+        pl.col("accuracy").alias("loss"), "run_id", "split", pl.col("_l2l_acc_step").alias("step"),
+    )  # fmt: skip
 
 
 def accuracy_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:

@@ -321,6 +321,7 @@ LOSS_WORDS: Final[frozenset[str]] = frozenset(
 #: Name parts that mark a score (an accuracy and the like): higher is better, never a loss.
 SCORE_WORDS: Final[frozenset[str]] = frozenset(
     {"acc", "accuracy", "accuracies", "f1", "em", "exact", "match", "bleu", "rouge", "score"}
+    | {"len_norm", "acc_norm", "length_norm"}  # the words of SCORE_PAIRS, joined
 )
 
 
@@ -371,8 +372,20 @@ class LossColumns:
         return {"kept": dict(self.kept), "left_out": {x.column: x.reason for x in self.left_out}}
 
 
+#: Two name parts that together name an accuracy: OLMo's `hellaswag_len_norm` and lm-eval-harness's `acc_norm`
+#: are length-normalised accuracies, not a gradient's norm.
+SCORE_PAIRS: Final[frozenset[tuple[str, str]]] = frozenset(
+    {("len", "norm"), ("acc", "norm"), ("length", "norm")}
+)
+
+
 def _words(name: str) -> list[str]:
-    return [w for part in _TOKEN_SPLIT.split(name.lower()) for w in _WORD.findall(part)]
+    """The name's lower-case words; a pair in SCORE_PAIRS becomes one word (`len_norm`, a score)."""
+    words = [w for part in _TOKEN_SPLIT.split(name.lower()) for w in _WORD.findall(part)]
+    for i in range(len(words) - 1, 0, -1):
+        if (words[i - 1], words[i]) in SCORE_PAIRS:
+            words[i - 1 : i + 1] = [f"{words[i - 1]}_{words[i]}"]
+    return words
 
 
 def says_perplexity(name: str) -> bool:

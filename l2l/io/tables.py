@@ -448,6 +448,10 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
     every = None
     if ckpt is not None and plan.metric is not None and bool((frame["_metric"] == "accuracy").any()):
         every = _every(frame, plan)
+    elif (
+        ckpt is not None and opts.wide and opts.accuracy_columns is not None
+    ):  # its accuracies were split off
+        every = _every(frame.with_columns(pl.lit("loss").alias("_metric")), plan)
     if plan.step is not None and plan.step in out.columns:
         out = out.drop(plan.step)
     return _finish(raw, out, ckpt, every, plan, info)
@@ -942,12 +946,13 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         loss_raw: _Raw | None = raw
         acc: pl.DataFrame | None = None
         acc_info: dict[str, Any] | None = None
+        acc_every: pl.DataFrame | None = None
         if opts.wide and opts.accuracy_columns is not None:
             in_file = {
                 c: s for c, s in wanted.items() if s in raw.columns
             }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
-            loss_raw, acc, acc_info = split_wide_accuracy(
+            loss_raw, acc, acc_info, acc_every = split_wide_accuracy(
                 raw, opts.accuracy_columns, in_file, opts.checkpoints
             )
             if acc is not None and loss_raw is None:  # a file of accuracies alone
@@ -960,7 +965,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         matched |= {c for c in mapping if c in explicit}
         part = _read_file(loss_raw, opts, mapping)
         if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
-            part = _with_wide_accuracy(part, acc, acc_info or {})
+            part = _with_wide_accuracy(part, acc, acc_info or {}, acc_every)
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
         parts.append(part)
     for part in parts:
@@ -1093,15 +1098,21 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     )
 
 
-def _with_wide_accuracy(part: _Part, acc: pl.DataFrame, acc_info: Mapping[str, Any]) -> _Part:
+def _with_wide_accuracy(
+    part: _Part, acc: pl.DataFrame, acc_info: Mapping[str, Any], acc_every: pl.DataFrame | None
+) -> _Part:
     """A wide file's loss part with its accuracy rows, counted in its one provenance entry as a long table's
-    metric column counts them (rows read and kept, by metric)."""
+    metric column counts them (rows read and kept, by metric); a per-step export's every-checkpoint losses
+    with its every-checkpoint accuracies (``_Part.every``), as a long log's."""
     info = dict(part.info)
+    every = part.every
+    if acc_every is not None and every is not None:
+        every = pl.concat([every, acc_every.select(every.columns)], how="vertical_relaxed")
     read = int(acc_info.get("rows_read", acc.height))
     info["rows_read"] = int(info["rows_read"]) + read
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
-    return replace(part, accuracy=acc, info=info)
+    return replace(part, accuracy=acc, info=info, every=every)
 
 
 def _flops(frame: pl.DataFrame) -> pl.DataFrame:

@@ -557,6 +557,45 @@ def test_a_ladder_whose_accuracy_skipped_the_last_checkpoint_still_fits_its_accu
     assert law["n_points"] == 30  # every ladder run, each at the checkpoint of its last accuracy
 
 
+def test_a_wide_ladder_export_whose_accuracy_skipped_the_last_checkpoint_fits_and_predicts(
+    run: Any, tmp_path: Path
+) -> None:
+    """The same ladder as a W&B-style wide export (a row per run and step, `TASK_ce_loss` and `TASK_len_norm`
+    columns, the accuracies blank at the last step): every accuracy law failed, "no (N, D) holds both", and the
+    `--checkpoints all` it pointed to was refused (a wide export kept no every-checkpoint rows). OLMo's
+    `_len_norm` accuracy was left out as "a gradient statistic ('norm')"."""
+    import polars as pl
+
+    from l2l.testing import shapes
+
+    shape = shapes.per_step_ladder(seed=2)
+    long = pl.DataFrame(shape.rows).filter(pl.col("metric") != "bpb")
+    last = pl.col("step") == pl.col("step").max().over("run_id")
+    long = long.filter(~((pl.col("metric") == "accuracy") & last))
+    suffix = pl.when(pl.col("metric") == "accuracy").then(pl.lit("_len_norm")).otherwise(pl.lit("_ce_loss"))
+    wide = long.with_columns((pl.col("eval") + suffix).alias("column")).pivot(
+        on="column", index=["run_id", "dataset", "N", "D", "step", "split"], values="value"
+    )
+    wide.write_csv(tmp_path / "wide.csv")
+    detected = run("-w", tmp_path / "probe", "ingest", tmp_path / "wide.csv", "--wide", "--verbose")
+    assert "_len_norm (its name says a score" in detected.stdout + detected.stderr  # not a gradient norm
+    ingested = run("ingest", tmp_path / "wide.csv", "--wide", "--accuracy-columns", "*_len_norm")
+    assert ingested.exit_code == 0, ingested.stderr
+    task = next(iter(shapes.LADDER_TASKS))
+    fitted = run("fit-accuracy", "--eval", task, "--split", "ladder", "--format", "json")
+    assert fitted.exit_code == 0, fitted.stderr
+    (law,) = json.loads(fitted.stdout)["rows"]
+    assert law["status"] == "ok"
+    assert law["n_points"] == 30  # every ladder run, each at the checkpoint of its last accuracy
+    every = run("fit-accuracy", "--eval", task, "--checkpoints", "all", "--format", "json")
+    assert every.exit_code == 0, every.stderr
+    predicted = run(
+        "predict", "-d", "all", "--eval", f"{task}:accuracy", "--N", "3e9", "--D", "6e10", "-f", "json"
+    )
+    assert predicted.exit_code == 0, predicted.stderr
+    assert [r["status"] for r in json.loads(predicted.stdout)["rows"]] == ["ok"]
+
+
 def test_a_poor_accuracy_law_gives_intervals_marked_lower_bounds_that_hold_its_backtest_miss(
     run: Any,
 ) -> None:
