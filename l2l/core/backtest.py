@@ -187,6 +187,11 @@ def _n_reach(part: Sweep, n: float) -> float:
     return size_reach(n, float(part.N.max()))
 
 
+def _d_reach(part: Sweep, d: float) -> float:
+    """How far a run lies beyond the fitted runs ``part`` in tokens alone (0 inside)."""
+    return size_reach(d, float(part.D.max()))
+
+
 def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: float) -> list[BacktestResidual]:
     up = _above(sw, cut)
     span = span_of(cut, float(sw.C.min()))
@@ -208,6 +213,7 @@ def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: floa
             a,
             span,
             _n_reach(part, n),
+            _d_reach(part, d),
         )
         for n, d, c, y, p, a in rows
     ]
@@ -251,6 +257,7 @@ def _translation_errors(
             asp,
             span,
             _n_reach(part, float(b.N[j])),
+            _d_reach(part, float(b.D[j])),
         )
         out.append((p, pf.resid_sd, err))
     return out
@@ -278,6 +285,7 @@ def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, Backtest
             ref.aspect,
             ref.span,
             ref.n_reach,
+            ref.d_reach,
         )
     return out
 

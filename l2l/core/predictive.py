@@ -138,6 +138,8 @@ class Placement:
     aspect: float = 0.0
     group: str = ""
     n_reach: float = 0.0
+    #: log(D / largest fitted D), 0 inside: how far the tokens alone reach
+    d_reach: float = 0.0
 
     @classmethod
     def of(
@@ -155,7 +157,8 @@ class Placement:
         furthest of the compute, model-size and token reaches (``reach_distance``)."""
         d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
         n_reach = size_reach(N, float(fitted.N.max()))
-        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group, n_reach)
+        d_reach = size_reach(D, float(fitted.D.max()))
+        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group, n_reach, d_reach)
 
     @property
     def reach(self) -> float:

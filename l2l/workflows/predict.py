@@ -114,10 +114,10 @@ def law_interval(
     cal = book.calibration(book.group_of(fit.dataset, fit.eval))
     if cal.direct is not None:
         pi = calibrated_interval(book, fit, sweep, point, level)
-        if not cal.direct.beyond_n_reach(Placement.at(N, D, C, sweep)):
+        if not cal.direct.beyond_reach(Placement.at(N, D, C, sweep)):
             return pi, fit
-        # further in model size than any backtest reached: the error model's width says nothing there, and it was
-        # narrower than the bootstrap's alone (the ladder shape's 7B and 13B task losses from 1B runs: ±1.3 %
+        # further in model size (or tokens) than any backtest reached: the error model's width says nothing there, and
+        # it was narrower than the bootstrap's alone (the ladder shape's 7B and 13B task losses from 1B runs: ±1.3 %
         # against ±2.9 %, 52 of 80 truths inside where the bootstrap held 76): it holds that interval too
         fit = _with_draws(book, fit, seed, draws)
         boot = direct_interval(fit, N, D, C, sweep, None, level, reason=NO_BACKTEST)
@@ -136,9 +136,9 @@ def law_interval(
     return _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D), fit
 
 
-#: The note of an interval beyond the backtests' reach in model size, widened to hold the bootstrap's.
+#: The note of an interval beyond the backtests' reach in model size or tokens, widened to hold the bootstrap's.
 BEYOND_N_BOOTSTRAP = (
-    "widened to hold the bootstrap interval of the law's parameters (beyond the backtests' reach in N)"
+    "widened to hold the bootstrap interval of the law's parameters (beyond the backtests' reach in N or D)"
 )
 
 
