@@ -268,6 +268,28 @@ def test_accuracy_intervals_hold_the_point_at_every_level_and_never_collapse() -
     assert hi == 1.0
 
 
+def test_an_accuracy_interval_never_reaches_below_its_floor_by_more_than_a_runs_scatter() -> None:
+    """A logit error learned where accuracy is high, applied at a mid-range prediction, reached 16.7 points at a
+    prediction of 51.0 for a 4-way task whose fitted floor was 24.4 (p44): the curve never goes below its floor,
+    a run only by its scatter about the law."""
+    from dataclasses import replace
+
+    from l2l.core.accuracy import fit_accuracy
+
+    rng = np.random.default_rng(0)
+    x = np.linspace(1.8, 3.4, 60)
+    acc = 0.25 + 0.75 / (1 + np.exp((x - 2.4) / 0.2)) + 0.01 * rng.standard_normal(60)
+    fit = fit_accuracy(x, np.clip(acc, 0, 1), chance=0.25, order=-x)
+    wide = replace(fit, backtest_logit=np.full(20, 2.5))  # a large logit error, as from a task's high end
+    floor = wide.law_for(None).floor
+    assert floor is not None
+    p, lo, hi, _ = wide.chain_interval(2.45, None, 2.3, 2.6, 0.9)
+    scatter = float(np.quantile(np.abs(fit.residuals), 0.9))
+    assert lo < p < hi
+    assert lo >= min(floor, 0.25) - 2 * scatter
+    assert lo > 0.2  # it was 0.11
+
+
 @pytest.fixture(scope="module")
 def shared(synthetic_runs: Any, synthetic_workspace: Any) -> tuple[Any, FitCache, CalibrationCache]:
     """The sample with the laws and calibrations its shared warm workspace kept (tests/conftest.py): the three
