@@ -476,6 +476,11 @@ def bootstrap_law(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: Part of every fit's cache key: a kept fit made by code that reported it otherwise is made again. "" (none) before
+#: 2026-12-04; "|v2": a fit settles at a projected gradient of SETTLED_GRADIENT (1e-3, was 1e-4; ``converged``).
+FIT_VERSION = "|v2"
+
+
 @dataclass(frozen=True)
 class FitOptions:
     """How laws are fitted: the ``form`` (``auto``: chosen per group of laws by backtests, see
@@ -496,7 +501,12 @@ class FitOptions:
             raise UsageError(f"thorough must be True or False, got {self.thorough!r}", param="thorough")
 
     def key(self) -> str:
-        return f"{self.form}|{self.objective}|{self.delta:g}" + ("|thorough" if self.thorough else "")
+        """The options as part of a fit's cache key (``data_key``), with the version of what a fit reports."""
+        return (
+            f"{self.form}|{self.objective}|{self.delta:g}"
+            + ("|thorough" if self.thorough else "")
+            + FIT_VERSION
+        )
 
 
 def _fit_task(args: tuple[Array, Array, Array, FitOptions, str, str]) -> LawFit | FitError:
