@@ -638,3 +638,26 @@ def test_an_eval_named_perplexity_is_left_out_with_a_warning_and_alone_refused(
     refused = run("ingest", only)
     assert refused.exit_code == 1
     assert "every loss row is of an eval whose name says perplexity" in refused.stderr
+
+
+def test_an_eval_detected_as_the_own_eval_of_two_datasets_is_said_to_be_one_eval(
+    run: Any, tmp_path: Path
+) -> None:
+    """Pythia's pile and pile-dedup, both measured on pile_val: the naming rules give it to both (pile-dedup is
+    named after it, as slimpajama_chunk1 after slimpajama), and their translations read "train-to-train" with
+    nothing to say they compare losses on one eval (probe p44). Given for all, a training loss is each one's own."""
+    rows = ["dataset,N,D,eval,loss"] + [
+        f"{ds},{n:g},{20 * n:g},pile_val,{2.0 + 1e9 / n / 100 + k * 0.05:.4f}"
+        for k, ds in enumerate(("pile", "pile-dedup"))
+        for n in (1e8, 2e8, 4e8)
+    ]
+    (tmp_path / "pythia.csv").write_text("\n".join(rows) + "\n")
+    said = run("ingest", tmp_path / "pythia.csv")
+    assert said.exit_code == 0, said.stderr
+    assert (
+        "own eval: pile_val is the own eval of pile, pile-dedup: their train-to-train translations compare"
+        in (" ".join((said.stdout + said.stderr).split()))
+    )
+    given = run("-w", tmp_path / "given", "ingest", tmp_path / "pythia.csv", "--own-eval", "all=pile_val")
+    assert given.exit_code == 0, given.stderr
+    assert "is the own eval of" not in given.stdout + given.stderr

@@ -305,7 +305,24 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
         for ds, tie in p.get("own_eval_ambiguous", {}).items():
             if ds not in stored.own_eval:
                 notes.append(f"own eval of {ds} is ambiguous between {', '.join(tie)}")
-    return notes + _no_own_notes(stored)
+    return notes + _one_own_for_several(stored) + _no_own_notes(stored)
+
+
+def _one_own_for_several(stored: Runs) -> list[str]:
+    """A note for an eval detected as the own eval of several datasets by their names (Pythia's pile_val of pile
+    and of pile-dedup): their pairs are on one eval. A probe read "train-to-train" for them with nothing to say
+    so."""
+    owners: dict[str, list[str]] = {}
+    for ds, ev in stored.own_eval.items():
+        # detected only: one name given for all (a training loss each logged on its own data) is each one's own
+        if stored.own_eval_how.get(ds, "detected") == "detected":
+            owners.setdefault(ev, []).append(ds)
+    return [
+        f"own eval: {ev} is the own eval of {', '.join(sorted(dss))}: their train-to-train translations compare "
+        f"losses on this one eval (test-to-test in the paper's terms); --own-eval DATASET=EVAL chooses another"
+        for ev, dss in sorted(owners.items())
+        if len(dss) > 1
+    ]
 
 
 def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
