@@ -216,10 +216,10 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
         named = info.get("metric_column")
         note = (
-            f"column {named!r} says what each value is (its values name metrics): read as the metric column, kept "
+            f"column {named!r} says what each value is (its values name metrics): read as the metric column, "
             f"{shown} rows"
             if named
-            else f"metric column: kept {shown} rows"
+            else f"metric column: {shown} rows"
         )
         if "bpb" in metrics:
             note += "; bpb (bits per byte) is a loss in another unit, kept as the eval NAME:bpb beside NAME"

@@ -27,7 +27,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
-from l2l.base.runs import REPEAT_KEY, Runs
+from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY, Runs
 from l2l.base.text import fmt_si
 from l2l.io.accuracy_rows import (
     NeedsLinesError,
@@ -1062,8 +1062,11 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
     for k, part in enumerate(parts):
         rows = provenance[k]
-        rows["rows_merged"] = int(after.get(k, 0)) - int(kept.get(k, 0))
-        rows["rows_kept"] = int(kept.get(k, 0)) + int(part.info.get("accuracy_rows", 0))
+        # an accuracy repeated with nothing telling the rows apart is averaged too (counted kept: 100 for 90)
+        acc_rows = int(part.info.get("accuracy_rows", 0))
+        acc_kept = acc_rows if part.accuracy is None else min(acc_rows, _distinct_accuracy(part.accuracy))
+        rows["rows_merged"] = int(after.get(k, 0)) - int(kept.get(k, 0)) + acc_rows - acc_kept
+        rows["rows_kept"] = int(kept.get(k, 0)) + acc_kept
         if part.loss.height > after.get(k, 0):
             rows["rows_left_out"] = part.loss.height - int(after.get(k, 0))  # by best_of
     if repeats.best_of is not None and repeats.column is not None:
@@ -1113,6 +1116,11 @@ def _with_wide_accuracy(
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
     return replace(part, accuracy=acc, info=info, every=every)
+
+
+def _distinct_accuracy(acc: pl.DataFrame) -> int:
+    """How many accuracy rows one file's become once repeats are averaged (``accuracy_table``)."""
+    return _synth(acc).select(AVERAGE_KEY).unique().height
 
 
 def _flops(frame: pl.DataFrame) -> pl.DataFrame:

@@ -661,3 +661,17 @@ def test_an_eval_detected_as_the_own_eval_of_two_datasets_is_said_to_be_one_eval
     given = run("-w", tmp_path / "given", "ingest", tmp_path / "pythia.csv", "--own-eval", "all=pile_val")
     assert given.exit_code == 0, given.stderr
     assert "is the own eval of" not in given.stdout + given.stderr
+
+
+def test_repeated_accuracy_rows_are_counted_merged_not_kept(run: Any, tmp_path: Path) -> None:
+    """A long table whose accuracy rows repeat with nothing telling them apart: they are averaged like losses, and
+    the report said "kept 100" of them beside 90 stored (probe p44)."""
+    rows = ["dataset,N,D,eval,metric,value"]
+    for n in (1e8, 2e8, 4e8, 8e8):
+        rows += [f"web,{n:g},{20 * n:g},web_val,loss,{2.0 + 1e9 / n / 100:.4f}"]
+        rows += [f"web,{n:g},{20 * n:g},hellaswag,accuracy,{0.3 + n / 4e9:.4f}"] * (2 if n < 5e8 else 1)
+    (tmp_path / "dups.csv").write_text("\n".join(rows) + "\n")
+    result = run("ingest", tmp_path / "dups.csv", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert (row["read"], row["kept"], row["merged"]) == (11, 8, 3)
