@@ -295,7 +295,8 @@ def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eva
         ds, n, rid, d_acc, d_loss = both.row(0)
         return SelectionError(
             f"the accuracy {acc_eval!r} and the loss {input_eval!r} of the same runs were kept at different "
-            f"checkpoints (run {rid or ds} at N = {n:.3g}: accuracy at D = {d_acc:.4g}, loss at D = {d_loss:.4g}; "
+            f"checkpoints (e.g. {ds}'s run {rid or ds} at N = {n:.3g}: accuracy at D = {d_acc:.4g}, loss at D = "
+            f"{d_loss:.4g}; "
             "each is kept at its own last measurement), so no (N, D) holds both: fit-accuracy --checkpoints all "
             "relates them at every checkpoint where both were logged",
             hint="or log the accuracy at each run's final checkpoint",
