@@ -49,6 +49,9 @@ COMBINES: Final[tuple[Combine, ...]] = ("mean", "median", "ivw")
 #: Ways of ranking datasets for a target.
 RankMethod = Literal["recommended", "independent", "translation", "baseline"]
 RANK_METHODS: Final[tuple[RankMethod, ...]] = ("recommended", "independent", "translation", "baseline")
+#: The fewest joint draws a ranking takes (``rank --draws``, ``rank_runs(draws=)``): from 1 or 2 every interval
+#: collapsed to a point that could miss its own estimate and P(best) read 1.00.
+MIN_RANK_DRAWS: Final = 100
 #: Figures ``l2l plot`` draws.
 Figure = Literal["translate", "law", "isoflop", "evaluate", "residuals"]
 FIGURES: Final[tuple[Figure, ...]] = ("translate", "law", "isoflop", "evaluate", "residuals")

@@ -246,7 +246,7 @@ DrawsOpt = Annotated[
     int,
     typer.Option(
         "--draws",
-        min=100,  # an interval and a P(best) from 1 or 2 draws collapsed to a point (P(best) 1.00, "no contender")
+        min=100,  # schema.MIN_RANK_DRAWS (not imported: start-up), the library's check too
         help="Joint draws of the ranking (P(best) and intervals; each law's 100 bootstrap draws resampled); at "
         "least 100.",
         callback=_draws,

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from l2l.base.checks import check_count
 from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
-from l2l.base.schema import Pooling, is_glob
+from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
@@ -230,6 +230,7 @@ def rank_runs(
                 f"{name} must be a number (3e9, not '3B': the command line parses those)", param=name
             )
     check_count(seed, "seed", what="the seed")  # (-1 raised numpy's ValueError)
+    check_count(draws, "draws", least=MIN_RANK_DRAWS, what="the number of joint draws")  # (1: P(best) 1.00)
     if isinstance(targets, str):
         targets = [targets]  # one bare target is one target, never its letters
     from l2l.workflows.targets import rank_targets

@@ -19,7 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from l2l.base.checks import check_count
 from l2l.base.errors import SelectionError, UsageError
+from l2l.base.schema import MIN_RANK_DRAWS
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.core.rank_model import Budget, DrawError, DrawErrorHook, RankModel
@@ -306,6 +308,7 @@ def rank_backtest(
 
     if not (0 <= near_tie < 1):
         raise UsageError(f"the near-tie tolerance must lie in [0, 1), got {near_tie}")
+    check_count(draws, "draws", least=MIN_RANK_DRAWS, what="the number of joint draws")
     base = runs if split is None else dataclasses.replace(runs, frame=runs.in_split(split))
     plan = plan_holdout(base, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
     names = base.resolve_datasets(datasets)

@@ -263,7 +263,7 @@ def test_evaluate_ranking_setting_scores_the_test_and_downstream_evals(
         synthetic_runs,
         test=["alpha_val"],
         downstream=["downstream/quiz"],
-        draws=4,
+        draws=100,
         cache=saved_fits(ws),
         calibrations=saved_calibrations(ws),
     )

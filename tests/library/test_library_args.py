@@ -215,3 +215,14 @@ def test_a_combination_or_seed_outside_the_choices_is_refused(runs: Any) -> None
         ChoiceError,
     )
     _refused(lambda: rank_runs(runs, ["alpha_val"], C=1e21, seed=-1), "seed", "seed")
+
+
+def test_a_ranking_from_fewer_joint_draws_than_the_command_line_takes_is_refused(runs: Any) -> None:
+    """``rank_runs(draws=1)`` printed intervals of zero width and P(best) 1.00, with 2 an interval that missed its
+    own estimate (probe p47); `rank --draws` refuses fewer than 100, and so does the library."""
+    from l2l.workflows.rank import rank_runs
+    from l2l.workflows.rank_eval import rank_backtest
+
+    for draws in (1, 2, 99):
+        _refused(lambda d=draws: rank_runs(runs, ["alpha_val"], C=1e21, draws=d), "draws", "at least 100")
+    _refused(lambda: rank_backtest(runs, ["alpha_val"], draws=2), "draws", "at least 100")

@@ -51,7 +51,7 @@ def test_every_result_is_a_table(runs: Any) -> None:
     table1 = l2l.evaluate(runs, **kw)
     assert "mean_error_loss_to_loss" in table1.to_polars().columns
     assert table1.to_polars(detail=True).height == len(table1.predictions)
-    ranking = l2l.rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=4, **kw)
+    ranking = l2l.rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100, **kw)
     ranked = l2l.to_polars(ranking)
     assert set(ranked["dataset"].to_list()) == {"alpha", "beta", "gamma"}
     assert isinstance(l2l.to_polars(list(allocs)), pl.DataFrame)

@@ -644,7 +644,7 @@ def test_rank_figure_marks_the_held_out_runs_measured_at_the_budget(runs: Runs) 
     from l2l.output.plots import held_out_runs, rank_figure, rank_figure_data
     from l2l.workflows.rank import rank_runs
 
-    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=4)
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
     held = held_out_runs(runs, ranking, "sweep")
     assert sorted(held["dataset"].to_list()) == ["alpha", "beta", "gamma"]  # each dataset's 1e21 run
     data = rank_figure_data(ranking, held)

@@ -77,7 +77,7 @@ def test_below_the_sweeps_largest_budget_the_ranking_follows_the_crossing_laws(
     runs: Any, caches: dict[str, Any]
 ) -> None:
     assert _true_best(1e18) == "Y"
-    r = rank_runs(runs, ["common_val"], C=1e18, draws=30, **caches)
+    r = rank_runs(runs, ["common_val"], C=1e18, draws=100, **caches)
     (t,) = r.targets
     assert t.leader == "Y"  # the order measured at the largest budget (X first) does not hold at 1e18
     order = [row.dataset for row in t.rows]
@@ -93,7 +93,7 @@ def test_beyond_the_sweep_a_jittered_top_budget_still_backtests_and_ranks(
     runs: Any, caches: dict[str, Any]
 ) -> None:
     assert _true_best(1e21) == "X"
-    r = rank_runs(runs, ["common_val"], C=1e21, draws=30, **caches)
+    r = rank_runs(runs, ["common_val"], C=1e21, draws=100, **caches)
     (t,) = r.targets
     # 10x beyond the sweep the three laws lie within 2.5 % of each other: X must be among the contenders, every
     # interval finite, and each dataset's own law (the independent method) within 1 % of its truth
@@ -130,7 +130,7 @@ def test_curves_that_cross_beyond_the_sweep_are_never_a_confident_wrong_winner(
     assert _true_best(1e21) == "X"
     # 30 draws, as the module's other rankings (100 took 2.6 s more): over seeds 0-3 the leader or a tie holds X,
     # and the truth and the independent value lie >= 0.39 of an interval's width inside it (0.31-0.40 at 100 draws)
-    (t,) = rank_runs(short, ["common_val"], C=1e21, draws=30, **caches).targets
+    (t,) = rank_runs(short, ["common_val"], C=1e21, draws=100, **caches).targets
     by_laws = min((r for r in t.rows if r.independent is not None), key=lambda r: r.independent or math.inf)
     assert by_laws.dataset == "X"
     assert t.leader == "X" or (t.tie and "X" in t.contenders)
@@ -196,7 +196,7 @@ def test_method_independent_gives_each_dataset_the_interval_predict_gives(
     from l2l.core.fit import FitOptions
     from l2l.workflows.predict import predict
 
-    (t,) = rank_runs(runs, ["common_val"], C=1e21, draws=30, method="independent", **caches).targets
+    (t,) = rank_runs(runs, ["common_val"], C=1e21, draws=100, method="independent", **caches).targets
     assert t.rows
     auto = FitOptions(form="auto")  # the command line's (and rank's) default; the library's predict: Eq. 3
     for row in t.rows:
