@@ -140,7 +140,9 @@ def ingest(
         best_of=best_of,
     )
     done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
-    report = ingest_report(done.stored, added=done.added, workspace=done.workspace, verbose=verbose)
+    report = ingest_report(
+        done.stored, added=done.added, workspace=done.workspace, verbose=verbose, replaced=done.replaced
+    )
     shell.emit(_with_accuracy_evals([report], done.stored, table=verbose), fmt)
 
 

@@ -39,11 +39,13 @@ class IngestRequest:
 
 @dataclass(frozen=True)
 class Ingested:
-    """The workspace's runs after the commit (``stored``, with their accuracies) and what was read (``added``)."""
+    """The workspace's runs after the commit (``stored``, with their accuracies), what was read (``added``), and
+    what a replacing ingest replaced (``replaced``: its runs and datasets; None when nothing was)."""
 
     stored: Runs
     added: Runs
     workspace: Workspace
+    replaced: tuple[int, tuple[str, ...]] | None = None
 
 
 def _check(req: IngestRequest) -> None:
@@ -90,11 +92,13 @@ def ingest(
         run_key=req.run_key,
         best_of=req.best_of,
     )
+    replaced: list[tuple[int, tuple[str, ...]]] = []
     stored = workspace.save(
         runs,
         append=req.append,
         strict=req.strict,
         column_mapping={**stored_mapping, **req.columns},
         on_wait=on_wait,
+        on_replace=lambda n, datasets: replaced.append((n, tuple(datasets))),
     )
-    return Ingested(stored, runs, workspace)
+    return Ingested(stored, runs, workspace, replaced[0] if replaced else None)

@@ -27,7 +27,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -511,9 +511,11 @@ class Workspace:
         strict: bool = False,
         column_mapping: Mapping[str, str] | None = None,
         on_wait: Callable[[str], None] | None = None,
+        on_replace: Callable[[int, Sequence[str]], None] | None = None,
     ) -> Runs:
         """Store ``runs`` and their accuracies (``runs.accuracy``) in ONE commit, replacing what is there or,
-        with ``append``, merged into it; return what is stored (with its accuracies).
+        with ``append``, merged into it; return what is stored (with its accuracies). ``on_replace`` is told, under
+        the lock, the runs and datasets a replacing save replaced (a concurrent ingest's, too).
 
         Takes the writers' lock (``on_wait`` is told when it has to wait), re-reads what is stored, writes a new
         generation and commits it with one rename. Appending averages rows that repeat stored ones (weighted by
@@ -526,14 +528,22 @@ class Workspace:
         created = self._claim()
         try:
             with self.lock(on_wait=on_wait):
-                return self._save_locked(runs, append=append, strict=strict, column_mapping=column_mapping)
+                return self._save_locked(
+                    runs, append=append, strict=strict, column_mapping=column_mapping, on_replace=on_replace
+                )
         except BaseException:
             if created and not self.pointer_path.exists():
                 shutil.rmtree(self.root, ignore_errors=True)
             raise
 
     def _save_locked(
-        self, runs: Runs, *, append: bool, strict: bool, column_mapping: Mapping[str, str] | None
+        self,
+        runs: Runs,
+        *,
+        append: bool,
+        strict: bool,
+        column_mapping: Mapping[str, str] | None,
+        on_replace: Callable[[int, Sequence[str]], None] | None = None,
     ) -> Runs:
         try:
             pointer = self._pointer()
@@ -553,6 +563,9 @@ class Workspace:
             accuracy = merge_accuracy(self._accuracy_frame(files[self.ACCURACY]), accuracy)
             old = self._checkpoint_frame(files[self.CHECKPOINTS])
             every = old if every is None else every if old is None else pl.concat([old, every])
+        elif pointer is not None and on_replace is not None:
+            config = self._parse_config(self._read((self.CONFIG,))[self.CONFIG])
+            on_replace(int(config.get("runs", 0)), [str(d) for d in config.get("datasets", [])])
         runs = replace(runs, accuracy=accuracy, checkpoints=every)
         self._commit(pointer, _generation_files(runs, dict(column_mapping or {})))
         return runs

@@ -675,3 +675,24 @@ def test_repeated_accuracy_rows_are_counted_merged_not_kept(run: Any, tmp_path: 
     assert result.exit_code == 0, result.stderr
     (row,) = json.loads(result.stdout)["rows"]
     assert (row["read"], row["kept"], row["merged"]) == (11, 8, 3)
+
+
+def test_an_ingest_without_append_says_which_stored_datasets_it_replaced(run: Any, tmp_path: Path) -> None:
+    """Ingest replaces what is stored unless --append; two ingests racing lost one file's runs without a word
+    (probe p47). It says what is no longer stored, and nothing when the same datasets are stored again."""
+    for name in ("a", "b"):
+        rows = ["dataset,N,D,eval,loss"] + [
+            f"{name},{n:g},{20 * n:g},{name}_val,{2 + 1e7 / n:.4f}" for n in (1e8, 2e8)
+        ]
+        (tmp_path / f"{name}.csv").write_text("\n".join(rows) + "\n")
+    assert run("ingest", tmp_path / "a.csv").exit_code == 0
+    second = run("ingest", tmp_path / "b.csv", "--format", "json")
+    assert second.exit_code == 0, second.stderr
+    notes = json.loads(second.stdout)["notes"]
+    assert any(
+        n.startswith("replaced the workspace's 2 runs (1 dataset); no longer stored: a") for n in notes
+    )
+    again = run("ingest", tmp_path / "b.csv", "--format", "json")
+    assert not any("replaced" in n for n in json.loads(again.stdout)["notes"])
+    appended = run("ingest", tmp_path / "a.csv", "--append", "--format", "json")
+    assert not any("replaced" in n for n in json.loads(appended.stdout)["notes"])

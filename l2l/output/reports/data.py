@@ -6,7 +6,7 @@ ranges), ``evals`` every (dataset, eval)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.runs import named_after
@@ -325,6 +325,22 @@ def _one_own_for_several(stored: Runs) -> list[str]:
     ]
 
 
+def _replaced_notes(stored: Runs, replaced: tuple[int, Sequence[str]] | None) -> list[str]:
+    """What an ingest without --append replaced, where that was more than it stores again (a probe's two ingests
+    racing: one file's runs vanished without a word)."""
+    if replaced is None:
+        return []
+    n_runs, datasets = replaced
+    gone = sorted(set(datasets) - set(stored.datasets))
+    if not gone:
+        return []
+    shown = ", ".join(gone[:4]) + (", …" if len(gone) > 4 else "")
+    return [
+        f"replaced the workspace's {plural(n_runs, 'run')} ({plural(len(datasets), 'dataset')}); no longer "
+        f"stored: {shown} (--append adds to what is stored)"
+    ]
+
+
 def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
     notes: list[str] = []
     merged = 0
@@ -377,11 +393,19 @@ def _file_rows(added: Runs) -> list[dict[str, Any]]:
     return rows
 
 
-def ingest_report(stored: Runs, *, added: Runs, workspace: Workspace, verbose: bool = False) -> Report:
+def ingest_report(
+    stored: Runs,
+    *,
+    added: Runs,
+    workspace: Workspace,
+    verbose: bool = False,
+    replaced: tuple[int, Sequence[str]] | None = None,
+) -> Report:
     """What an ingest read (per file: rows read, kept, merged, rejected), what it decided (own evals, columns,
-    checkpoints) and left out, and what is stored now: counts, or every line with ``verbose``."""
+    checkpoints) and left out, what it replaced (``replaced``: the runs and datasets stored before, without
+    --append), and what is stored now: counts, or every line with ``verbose``."""
     rows = _file_rows(added)
-    notes = _own_notes(stored, added, verbose)
+    notes = _replaced_notes(stored, replaced) + _own_notes(stored, added, verbose)
     for p in added.provenance:
         notes.extend(_column_notes(p, verbose))
     merge_notes, merged_with_stored = _merge_notes(stored, added)
