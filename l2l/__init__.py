@@ -113,11 +113,17 @@ if TYPE_CHECKING:
     from l2l.workflows.via import predict_sources
 
 
+#: The layers, imported on first use too (``l2l.core.fit.default_workers()`` after a bare ``import l2l``).
+_LAYERS = frozenset({"base", "core", "io", "workflows", "output", "testing", "cli"})
+
+
 def __getattr__(name: str) -> Any:
     if name in _API:
         value = getattr(import_module(_API[name]), name)
         globals()[name] = value
         return value
+    if name in _LAYERS:
+        return import_module(f"l2l.{name}")
     raise AttributeError(f"module 'l2l' has no attribute {name!r}")
 
 

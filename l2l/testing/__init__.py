@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
+from l2l.base import submodule
 from l2l.core.laws import ScalingLaw
 
 # The paper's FineWeb-Edu Eq. 3 law (its Table 2), as the default base.
@@ -180,3 +182,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the noise (default: %(default)s)")
     args = parser.parse_args(argv)
     write_csv(synthetic_runs(SyntheticSpec(seed=args.seed)), args.out)
+
+
+def __getattr__(
+    name: str,
+) -> ModuleType:  # `l2l.testing.module` after a bare `import l2l` (l2l.base.submodule)
+    return submodule(__name__, name)

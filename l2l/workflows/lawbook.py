@@ -515,16 +515,34 @@ class FitOutcome:
     def fits(self) -> list[LawFit]:
         return [r for r in self.results if isinstance(r, LawFit)]
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per (dataset, eval): the law's parameters and fit statistics, or ``status`` failed and the
+        ``error``; with ``form`` auto, how its form was chosen; a poor law's ``flag``."""
+        out: list[dict[str, Any]] = []
+        for (ds, ev), r in zip(self.keys, self.results, strict=True):
+            row = (
+                {k: v for k, v in r.to_dict().items() if k != "bootstrap"}
+                if isinstance(r, LawFit)
+                else {"dataset": ds, "eval": ev, "status": "failed", "error": str(r)}
+            )
+            if (ds, ev) in self.choices:
+                row["form_choice"] = self.choices[(ds, ev)].reason
+            if (ds, ev) in self.flags:
+                row["flag"] = self.flags[(ds, ev)]
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every law's row (``rows``), how many were reused from the cache and the seconds taken, JSON-safe."""
+        return {"rows": self.rows(), "reused": self.reused, "seconds": self.seconds}
+
     def to_polars(self) -> pl.DataFrame:
         """One row per (dataset, eval): the law's parameters and fit statistics (the paper's Tables 2 and 3), or
         ``status`` failed and the ``error``."""
         from l2l.workflows.results import rows_frame
 
         return rows_frame(
-            {k: v for k, v in r.to_dict().items() if k != "bootstrap"}
-            if isinstance(r, LawFit)
-            else {"dataset": ds, "eval": ev, "status": "failed", "error": str(r)}
-            for (ds, ev), r in zip(self.keys, self.results, strict=True)
+            {k: v for k, v in row.items() if k not in ("form_choice", "flag")} for row in self.rows()
         )
 
 

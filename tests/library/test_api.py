@@ -177,3 +177,19 @@ def test_a_chain_prediction_has_the_to_dict_and_predict_every_result_has() -> No
     assert [s["loss"] for s in doc["steps"]] == [2.5, 2.8]
     assert doc["steps"][-1]["actual"] == 2.79
     assert chain.predict() == 2.8
+
+
+def test_the_readmes_dotted_paths_work_after_a_bare_import_l2l() -> None:
+    """`l2l.core.fit.default_workers()` and `l2l.workflows.rank.rank_runs`, as the README writes them, raised
+    AttributeError after `import l2l` alone (probe p47): a layer's modules are imported on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import l2l\n"
+        "assert l2l.core.fit.default_workers() >= 1\n"
+        "assert callable(l2l.workflows.rank.rank_runs) and callable(l2l.workflows.lawfile.law_file_dict)\n"
+        "try:\n    l2l.core.no_such_module\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "module 'l2l.core' has no attribute 'no_such_module'"

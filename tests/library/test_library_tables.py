@@ -44,6 +44,8 @@ def test_every_result_is_a_table(runs: Any) -> None:
     table2 = fits.to_polars()
     assert table2["dataset"].to_list() == ["alpha", "beta", "gamma"]
     assert {"A", "B", "E", "alpha", "beta", "r2"} <= set(table2.columns)
+    as_json = json.loads(json.dumps(fits.to_dict(), allow_nan=False))  # FitOutcome had no to_dict (probe p47)
+    assert [r["dataset"] for r in as_json["rows"]] == ["alpha", "beta", "gamma"]
     allocs = l2l.optimal(runs, C=[1e21], split="sweep", **kw)
     assert allocs.to_polars().select("dataset", "N_opt").height == 3
     table6 = l2l.translate(runs, src="alpha", split="sweep", cache=kw["cache"])
