@@ -128,6 +128,9 @@ class DrawError:
     #: DataDecide-shaped tables every dataset's trust was 0 in 12, "laws used" was printed, and the sweep's
     #: leader was kept where the truth crossed over: right 28 % of the time, the laws alone 83 %)
     backtested: bool = False
+    #: that backtest ordered as many pairs right by the laws as by the sweep's order (often all of them): the order
+    #: is kept (the laws must beat it), but the backtest is no evidence against the laws either
+    backtest_tied: bool = False
 
     def keeps_order(self, method: str) -> bool:
         """Whether ``method``'s draws keep the measured order with ``kept_order_sd`` as their specific spread."""
@@ -920,6 +923,7 @@ class LearnedDrawError:
             why,
             kept_order_sd=kept,
             backtested=True,
+            backtest_tied=self.laws_right == self.baseline_right,
         )
 
     def to_dict(self) -> dict[str, Any]:

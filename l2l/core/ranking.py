@@ -527,7 +527,10 @@ def _rank_target(
         laws_draws.append(m)
         return dict(zip(names, _p_best(m[:, 1:]).tolist(), strict=True))
 
-    kept_weight = KEPT_ORDER_WEIGHT if err.backtested else 0.5
+    # half each where no backtest chose: none could be made, or it tied (the laws and the sweep's order 7 of 7 pairs
+    # right each: with 0.8 on the order, a probe's truth, where the laws cross beyond the sweep, read 0.51 beside
+    # the kept leader's 0.42)
+    kept_weight = KEPT_ORDER_WEIGHT if err.backtested and not err.backtest_tied else 0.5
     rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont, laws_p_best, kept_weight)
     if laws_draws and B > 1:
         ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
@@ -585,7 +588,11 @@ def _laws_disagree(
     tied = lead_p is None or lead_p < TIE_P_BEST or bool(rivals)
     weights = (
         f"; P(best) weighs the sweep's order {kept_weight:.1f} and the laws alone {1 - kept_weight:.1f}"
-        + (" (a backtest inside the sweep chose the sweep's order)" if kept_weight != 0.5 else "")
+        + (
+            " (a backtest inside the sweep chose the sweep's order)"
+            if kept_weight != 0.5
+            else " (no backtest inside the sweep chose between them: none could be made, or it tied)"
+        )
         if by_law_draws
         else ""
     )

@@ -21,7 +21,7 @@ from l2l.testing import synthetic_runs, write_csv
 # its chance level 0.5 (within noise): unpredictable.
 FLOOR, X0, S, NOISE = 0.25, 2.0, 0.35, 0.004
 BUDGET = 1e21
-DRAWS = 20
+DRAWS = 100
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
