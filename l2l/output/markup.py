@@ -18,9 +18,10 @@ __all__ = ["latex_number", "latex_text", "markdown_text", "to_latex", "to_markdo
 # Markdown (GitHub-flavoured pipe tables)
 # ---------------------------------------------------------------------------------------------------------------
 
-#: Characters Markdown would read: emphasis, code, HTML and autolinks, table pipes, escapes; and the ``](`` of an
-#: inline link (an interval's brackets, ``2.13 [2.08, 2.18]``, are left as they are).
-_MD_SPECIAL = re.compile(r"([\\`*|<>]|\](?=\())")
+#: Characters Markdown would read: emphasis, code, HTML and autolinks, table pipes, escapes, GitHub's math (``$``)
+#: and strikethrough (``~``); and the ``](`` of an inline link (an interval's brackets, ``2.13 [2.08, 2.18]``, are
+#: left as they are).
+_MD_SPECIAL = re.compile(r"([\\`*|<>$~]|\](?=\())")
 #: An underscore that could open or close emphasis: at the edge of a word.
 _MD_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 

@@ -293,6 +293,8 @@ def test_markdown_and_latex_tables_escape_names_and_keep_intervals() -> None:
         "| a\\|b \\*c\\* \\_d x_y | 2.13 [2.08, 2.18] | 6.79e+07 |",
     ]
     assert markdown_text("[x](http://e)") == "[x\\](http://e)"  # no link from a name
+    # GitHub renders $…$ as math and ~…~ as strikethrough: a name `$x$-mix` swallowed a table cell (probe p47)
+    assert markdown_text("$x$-mix ~a~") == "\\$x\\$-mix \\~a\\~"
     tex: list[str] = []
     render(rep, "latex", write=tex.append)
     doc = "".join(tex)
