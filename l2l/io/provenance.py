@@ -248,6 +248,9 @@ def reject_differing_repeats(
     unit = "line" if all(n is not None for n in lines) else "row"
     nums = [n if n is not None else int(r) + 1 for n, r in zip(lines, rows, strict=True)]
     where = f"{unit}{'s' if len(nums) > 1 else ''} {_fmt_lines(nums)}" if nums else ""
+    files = group.get_column("_file").unique().to_list()
+    if len(files) > 1:  # repeats across files: each one's place (it named the first file's line alone, twice)
+        where = ", ".join(_place(raws[int(f)], r) for f, r in group.select("_file", "_row").iter_rows())
     values = ", ".join(f"{v:.4g}" for v in group.get_column("loss").to_list()[:4])
     split = f", split {first['split']!r}" if first["split"] is not None else ""
     raise raw.error(
@@ -261,6 +264,14 @@ def reject_differing_repeats(
         "theirs: then --best-of COL keeps the best, --where COL=VALUE one); delete a wrong row; --strict "
         "refuses every repeat",
     )
+
+
+def _place(raw: _Raw, row: int | None) -> str:
+    """Where a row is, for a message naming several files: ``PATH line N`` (``row N`` where lines are unknown)."""
+    if row is None:
+        return raw.path
+    line = raw.line_of(int(row))
+    return f"{raw.path} line {line}" if line is not None else f"{raw.path} row {int(row) + 1}"
 
 
 def reject_diverged_seeds(rep: Repeats, raws: Sequence[_Raw], loss: Sequence[Mapping[str, str]]) -> None:

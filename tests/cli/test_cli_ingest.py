@@ -696,3 +696,14 @@ def test_an_ingest_without_append_says_which_stored_datasets_it_replaced(run: An
     assert not any("replaced" in n for n in json.loads(again.stdout)["notes"])
     appended = run("ingest", tmp_path / "a.csv", "--append", "--format", "json")
     assert not any("replaced" in n for n in json.loads(appended.stdout)["notes"])
+
+
+def test_a_repeat_that_differs_across_two_files_names_both_places(run: Any, tmp_path: Path) -> None:
+    """It named the first file's line alone, twice ("appears 2 times (line 52)"), the other copy being line 52 of
+    the second file (probe p47)."""
+    head = "dataset,N,D,eval,loss"
+    (tmp_path / "a.csv").write_text(f"{head}\nweb,1e8,2e9,web_val,3.0\nweb,2e8,4e9,web_val,2.8\n")
+    (tmp_path / "b.csv").write_text(f"{head}\nweb,3e8,6e9,web_val,2.7\nweb,1e8,2e9,web_val,3.6\n")
+    result = run("ingest", tmp_path / "a.csv", tmp_path / "b.csv")
+    assert result.exit_code == 1
+    assert f"({tmp_path / 'a.csv'} line 2, {tmp_path / 'b.csv'} line 3)" in " ".join(result.stderr.split())
