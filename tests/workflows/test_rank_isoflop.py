@@ -126,19 +126,21 @@ def test_the_draws_handed_on_carry_the_p_best_mixture(tmp_path: Path) -> None:
         assert abs(p - rows[name].p_best) < 0.05, (name, p, rows[name].p_best)
 
 
-def test_a_backtest_that_ties_the_laws_and_the_kept_order_weighs_them_alike() -> None:
+def test_a_backtest_that_ties_the_laws_and_the_kept_order_is_said_to_have_tied() -> None:
     """Probe p47 (tests/data/probe/laws_cross_beyond_the_sweep.csv): web leads in the sweep, books from about 1e20
     (truth at 1e21: books 2.2698, web 2.3490). The backtest inside the sweep ordered 7 of 7 pairs right by the laws
-    and by the sweep's order alike, the order is kept (the laws must beat it), but P(best) weighed it 0.8 as if the
-    backtest had chosen it: web 0.42 beside books 0.51. A tie is no evidence either way: half each."""
+    and by the sweep's order alike; the order is kept (the laws must beat it) and the ranking is a tie, but it said
+    "a backtest inside the sweep chose the sweep's order". (Weighing the two alike on a tie was measured and
+    dropped: README, *Which dataset*.)"""
     table = Path(__file__).parents[1] / "data" / "probe" / "laws_cross_beyond_the_sweep.csv"
     runs = read_runs([table])
     ranking = rank_runs(runs, ["mix_val"], C=1e21, split="sweep", draws=400)
-    words = " ".join(
-        (*ranking.warnings, ranking.draw_error.why, *(t.draw_error.why for t in ranking.targets))
+    said = json.dumps(ranking.to_dict())
+    assert "ordered 7 of 7 pairs right, the single-scale baseline 7" in said
+    assert (
+        "the backtest inside the sweep tied: the sweep's order is kept unless the laws order more pairs"
+        in said
     )
-    assert "ordered 7 of 7 pairs right, the single-scale baseline 7" in words
-    p = {ds: row.p_best for ds, row in _rows(ranking).items()}
-    assert p["books"] > 0.6 > p["web"], p  # it was web 0.42, books 0.51
-    assert ranking.tie  # the kept order's leader is still a contender: a tie, said so
-    assert "weighs the sweep's order 0.5 and the laws alone 0.5" in json.dumps(ranking.to_dict())
+    assert "chose the sweep's order" not in said
+    assert ranking.tie
+    assert set(ranking.contenders) >= {"web", "books"}
