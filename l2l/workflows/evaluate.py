@@ -714,7 +714,12 @@ class _Intervals:
         sw = self.sweeps.get(p.tgt, p.eval)
         # predict's interval, for the same question the same answer (without backtests: the law's bootstrap, a
         # lower bound; the residual spread alone had been 2-7x narrower than predict's and covered 51 of 65)
-        pi, _ = law_interval(self.book, law, sw, (p.N, p.D, self.k * p.N * p.D), self.level, seed=0)
+        try:
+            pi, _ = law_interval(self.book, law, sw, (p.N, p.D, self.k * p.N * p.D), self.level, seed=0)
+        except (
+            FitError
+        ):  # an interval the backtests cannot bound: none, counted as such (not the whole evaluate)
+            return None
         return pi
 
     def own_translation(self, p0: str, p1: str, x0: float, N: float, D: float) -> PredictiveInterval | None:
@@ -726,7 +731,10 @@ class _Intervals:
         pred = float(tt.predict(x0))
         if self.cal.translation is None:
             return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
-        return self.cal.translation.interval(pred, where, self.level, scatter=tt.resid_sd)
+        try:
+            return self.cal.translation.interval(pred, where, self.level, scatter=tt.resid_sd)
+        except FitError:  # "too scattered to bound this prediction" ended the whole evaluate (probe p48)
+            return None
 
     def combined_own(
         self, tgt: str, values: Sequence[float], N: float, D: float
@@ -734,9 +742,12 @@ class _Intervals:
         if len(values) < 2:
             return None
         model = self.cal.combined.get("mean")
-        return combined_interval(
-            values, self._placement(tgt, N, D), model=model, method="mean", level=self.level
-        )
+        try:
+            return combined_interval(
+                values, self._placement(tgt, N, D), model=model, method="mean", level=self.level
+            )
+        except FitError:
+            return None
 
     def onward(
         self, own_pis: Sequence[PredictiveInterval | None], tgt: str, ev: str

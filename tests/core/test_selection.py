@@ -331,7 +331,7 @@ def test_one_prediction_per_question_across_predict_rank_and_evaluate(shared: An
             (p.interval.estimate, p.interval.lo, p.interval.hi),
             rtol=1e-12,
         )
-        r = rank_runs(runs, [target], N=n, D=d, split="sweep", draws=8, cache=fits, calibrations=cals)
+        r = rank_runs(runs, [target], N=n, D=d, split="sweep", draws=100, cache=fits, calibrations=cals)
         row = next(x for x in r.targets[0].rows if x.dataset == "alpha")
         assert_allclose(row.independent, p.loss, rtol=1e-9)
 
@@ -339,7 +339,7 @@ def test_one_prediction_per_question_across_predict_rank_and_evaluate(shared: An
 def test_a_ranking_never_holds_nan_or_inf(synthetic_runs: Any) -> None:
     from l2l.workflows.rank import rank_runs
 
-    r = rank_runs(synthetic_runs, ["own"], C=1e25, split="sweep", draws=64, form="l2l")  # far out
+    r = rank_runs(synthetic_runs, ["own"], C=1e25, split="sweep", draws=100, form="l2l")  # far out
     doc = json.dumps(r.to_dict(), allow_nan=False)  # raises on NaN or inf
     assert doc
     for t in r.targets:

@@ -104,3 +104,18 @@ def test_an_optimum_far_outside_the_sweeps_tokens_per_parameter_is_no_answer() -
         assert said is not None
         assert "nan" not in said
         assert "inf" not in said
+
+
+def test_an_isoflop_line_written_to_three_digits_is_one_budget() -> None:
+    """Sizes written as 645M and 25.8B scatter C = 6·N·D along one isoFLOP line by a few tenths of a percent: at a
+    tolerance of 1e-3 a line split in two, the backtests cut inside it, and a law within its noise read "poor"
+    (probe p48)."""
+    from l2l.core.sweep import budgets
+
+    cs = []
+    for c in (1e17, 1e18, 1e19, 1e20, 1e21):
+        for n in np.geomspace(2e7, 2e9, 6) * (c / 1e19) ** 0.5:
+            n3 = float(f"{n:.3g}")
+            cs.append(6 * n3 * float(f"{c / (6 * n3):.3g}"))
+    assert len(budgets(cs)) == 5
+    assert len(budgets([1e19, 1.5e19, 3e19])) == 3  # budgets 1.5x apart stay apart

@@ -402,3 +402,26 @@ def test_test_evals_measured_only_on_their_own_dataset_say_why_there_is_no_train
     shared = evaluate(runs, test=["c4_val"], workers=1, level=None)
     assert any(p.setting == "train-to-test" for p in shared.predictions)
     assert not any(n.startswith("no train-to-test row") for n in shared.notes)
+
+
+def test_an_interval_the_backtests_cannot_bound_leaves_that_prediction_without_one_not_the_table(
+    synthetic_runs: Any, synthetic_workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`evaluate --holdout-top-compute 3` on a probe's table ended with "the backtests' errors are too scattered to
+    bound this prediction" (one translation's interval, raised from the error model): that prediction has no
+    interval (counted as such), and Table 1 is made (probe p48)."""
+    from l2l.base.errors import FitError
+    from l2l.core.error_model import ErrorModel
+
+    real = ErrorModel.interval
+
+    def too_scattered(self: ErrorModel, *args: Any, **kwargs: Any) -> Any:
+        if self.kind == "translation":
+            raise FitError("the backtests' errors are too scattered to bound this prediction")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ErrorModel, "interval", too_scattered)
+    ev = evaluate(synthetic_runs, **_sample_caches(synthetic_workspace))
+    own = next(s for s in ev.summary if s.setting == "train-to-train")
+    assert own.n_predictions > 0
+    assert all(p.interval_loss_to_loss is None for p in ev.predictions if p.setting == "train-to-train")
