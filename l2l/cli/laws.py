@@ -114,7 +114,14 @@ def fit_law_cmd(
 
             write_law_file(
                 save_file,
-                law_file_dict(s.runs, outcome.fits, options=options, split=split, choices=outcome.choices),
+                law_file_dict(
+                    s.runs,
+                    outcome.fits,
+                    options=options,
+                    split=split,
+                    choices=outcome.choices,
+                    flags=outcome.flags,
+                ),
             )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")
         reports = fits_report(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.checks import check_level
@@ -51,10 +51,11 @@ def law_file_dict(
     options: FitOptions,
     split: str | None = None,
     choices: Mapping[tuple[str, str], FormChoice] | None = None,
+    flags: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:
     """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe. With ``--form auto`` each
     law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
-    error)."""
+    error); a poor law, why (``flag``: predictions from the file say so)."""
     from l2l.base.version import __version__
     from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
 
@@ -67,6 +68,9 @@ def law_file_dict(
         choice = (choices or {}).get((fit.dataset, fit.eval))
         if choice is not None:
             rec["form_choice"] = choice.to_dict()
+        flag = (flags or {}).get((fit.dataset, fit.eval))
+        if flag is not None:  # a poor law read back as ok from the file (probe p48)
+            rec["flag"] = flag
         laws.append(rec)
     return {
         "format": LAWFILE_FORMAT,
@@ -98,6 +102,8 @@ class LawFile:
     ranges: Mapping[tuple[str, str], Mapping[str, tuple[float, float]]]
     flops_per_param_token: float
     meta: Mapping[str, Any]
+    #: why a law is poor, by (dataset, eval), as ``fit-law`` said when it wrote the file
+    flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def datasets(self) -> list[str]:
@@ -181,7 +187,14 @@ class _FieldError(ValueError):
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A JSON number a float holds (10**400, written as a whole number, overflowed: "internal error")."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        float(v)
+    except OverflowError:
+        return False
+    return True
 
 
 def _field(name: str, what: str, got: Any) -> _FieldError:
@@ -193,6 +206,7 @@ def _field(name: str, what: str, got: Any) -> _FieldError:
         shown = "an object"
     else:
         shown = "null" if got is None else repr(got)
+        shown = shown if len(shown) <= 40 else f"{shown[:24]}… ({len(shown)} characters)"
     return _FieldError(f"field {name!r}: expected {what}, got {shown}")
 
 
@@ -216,6 +230,7 @@ _RECORD_FIELDS: dict[str, tuple[str, str, bool]] = {
     "own": ("bool", "true or false", True),
     "equation": ("str", "a string", True),
     "bootstrap": ("object", "an object", True),
+    "flag": ("str", "a string", True),
 }
 
 
@@ -375,6 +390,7 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
     laws: list[LawFit] = []
     own: set[tuple[str, str]] = set()
     ranges: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+    flags: dict[tuple[str, str], str] = {}
     for i, rec in enumerate(records, start=1):
         fit, rng = _law(rec, i, source)
         if (fit.dataset, fit.eval) in ranges:
@@ -383,9 +399,11 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
         ranges[(fit.dataset, fit.eval)] = rng
         if rec.get("own"):
             own.add((fit.dataset, fit.eval))
+        if isinstance(rec.get("flag"), str):
+            flags[(fit.dataset, fit.eval)] = rec["flag"]
     _check_header(doc, source)
     meta = {key: value for key, value in doc.items() if key != "laws"}
-    return LawFile(source, tuple(laws), frozenset(own), ranges, float(k), meta)
+    return LawFile(source, tuple(laws), frozenset(own), ranges, float(k), meta, flags)
 
 
 def _keys(lf: LawFile, datasets: Sequence[str] | None, evals: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -475,6 +493,8 @@ class FilePrediction:
     ratios: tuple[float, float, float] | None
     fit: LawFit
     notes: tuple[str, ...] = ()
+    #: why the law is poor, as the file says (None: not poor)
+    flag: str | None = None
 
     @property
     def extrapolated(self) -> bool | None:
@@ -511,9 +531,9 @@ class FilePrediction:
             "N_ratio": n_r,
             "D_ratio": d_r,
             "extrapolated": self.extrapolated,
-            "status": "poor" if self.far_loss else "ok",
+            "status": "poor" if self.far_loss or self.flag else "ok",
             "notes": list(self.notes),
-            "warnings": [*self.fit.warnings, *self.notes],
+            "warnings": [*self.fit.warnings, *([self.flag] if self.flag else []), *self.notes],
         }
 
 
@@ -562,6 +582,7 @@ def predict_from_laws(
                     ratios,
                     fit,
                     reach_notes(n, d, c, loss, rng),
+                    lf.flags.get((ds, ev)),
                 )
             )
     return out

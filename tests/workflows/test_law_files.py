@@ -87,6 +87,12 @@ def test_the_law_file_prediction_report_warns_when_the_reach_is_unknown(doc: dic
         ({"own": "yes"}, "field 'own': expected true or false, got the string 'yes'"),
         ({"form": "bogus"}, "field 'form': expected one of l2l, chinchilla, kaplan, got the string 'bogus'"),
         ({"n_points": "20"}, "field 'n_points': expected a whole number, got the string '20'"),
+        # a whole number no float holds: "internal error (OverflowError)" (probe p48)
+        (
+            {"n_points": 10**400},
+            "field 'n_points': expected a whole number, got 100000000000000000000000… (401",
+        ),
+        ({"flag": 3}, "field 'flag': expected a string, got 3"),
     ],
 )
 def test_a_bad_field_is_refused_naming_the_law_and_the_field(
@@ -186,3 +192,17 @@ def test_a_law_file_saved_with_a_byte_order_mark_is_read(doc: dict[str, Any], tm
         law_file_from_dict(read_law_file(path), str(path)).laws[0].law
         == law_file_from_dict(doc, "x").laws[0].law
     )
+
+
+def test_a_poor_law_saved_in_a_law_file_predicts_as_poor_from_it(doc: dict[str, Any]) -> None:
+    """`fit-law --save` dropped a law's poor flag: `predict --law` printed `status: ok` with no warning where the
+    runs said poor (probe p48)."""
+    flagged = _edited(doc, flag="poor law: its own largest runs lie 5.1 % below it")
+    lf = law_file_from_dict(json.loads(json.dumps(flagged)), "laws.json")
+    (row,) = [p.to_dict() for p in predict_from_laws(lf, N=[1e9], D=[2e10])]
+    assert row["status"] == "poor"
+    assert "poor law: its own largest runs lie 5.1 % below it" in row["warnings"]
+    (plain,) = [
+        p.to_dict() for p in predict_from_laws(law_file_from_dict(doc, "laws.json"), N=[1e9], D=[2e10])
+    ]
+    assert plain["status"] == "ok"
