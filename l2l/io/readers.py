@@ -162,6 +162,15 @@ def _refuse_binary(data: bytes, path: str) -> None:
     start = data.rfind(b"\n", 0, first) + 1
     end = data.find(b"\n", first)
     line = data.count(b"\n", 0, first) + 1
+    head = data[:4]  # text in UTF-16 without a BOM: a NUL in every other byte, from the first or the second
+    interleaved = len(head) == 4 and all((b == 0) == (i % 2 == first % 2) for i, b in enumerate(head))
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (first < 2 and interleaved):
+        # UTF-16 (Excel's "Unicode text", PowerShell's default): every other byte is NUL
+        raise InputError(
+            "UTF-16 text: l2l reads UTF-8 tables",
+            path=path,
+            hint="save it as UTF-8 (Excel: CSV UTF-8; iconv -f UTF-16 -t UTF-8 FILE > OUT.csv)",
+        )
     if line == 1 or (end if end >= 0 else len(data)) - start > 1 << 16:
         raise InputError("a NUL byte: this is binary data, not a text table", path=path, line=line)
 

@@ -707,3 +707,15 @@ def test_a_repeat_that_differs_across_two_files_names_both_places(run: Any, tmp_
     result = run("ingest", tmp_path / "a.csv", tmp_path / "b.csv")
     assert result.exit_code == 1
     assert f"({tmp_path / 'a.csv'} line 2, {tmp_path / 'b.csv'} line 3)" in " ".join(result.stderr.split())
+
+
+def test_a_utf16_table_is_refused_saying_to_save_it_as_utf8(run: Any, tmp_path: Path) -> None:
+    """Excel's "Unicode text" and PowerShell write UTF-16: it was "a NUL byte: this is binary data" (probe p48)."""
+    text = "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.0\n"
+    for name, data in (("bom.csv", text.encode("utf-16")), ("le.csv", text.encode("utf-16-le"))):
+        (tmp_path / name).write_bytes(data)
+        result = run("ingest", tmp_path / name)
+        assert result.exit_code == 1
+        assert (
+            result.stderr.splitlines()[0] == f"Error: {tmp_path / name}: UTF-16 text: l2l reads UTF-8 tables"
+        )
