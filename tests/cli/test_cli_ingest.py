@@ -719,3 +719,19 @@ def test_a_utf16_table_is_refused_saying_to_save_it_as_utf8(run: Any, tmp_path: 
         assert (
             result.stderr.splitlines()[0] == f"Error: {tmp_path / name}: UTF-16 text: l2l reads UTF-8 tables"
         )
+
+
+def test_a_runs_blank_split_takes_the_split_its_other_rows_say(run: Any, tmp_path: Path) -> None:
+    """One model's own-eval row with a blank split beside its shared-eval row saying `sweep`: it was counted in two
+    splits and `fit-law --split sweep` dropped it without a word (probe p48)."""
+    rows = ["dataset,N,D,eval,loss,split,run_id"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        rows.append(f"web,{n:g},{20 * n:g},web_val,{2 + 1e7 / n:.4f},{'' if i == 0 else 'sweep'},r{i}")
+        rows.append(f"web,{n:g},{20 * n:g},c4_val,{2.2 + 1e7 / n:.4f},sweep,r{i}")
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    result = run("ingest", tmp_path / "t.csv", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert any("1 row had a blank split where the same run's other rows say one" in n for n in notes), notes
+    runs = json.loads(run("runs", "--format", "json").stdout)
+    assert runs["splits"] == ["sweep"]
