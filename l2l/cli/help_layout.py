@@ -19,9 +19,6 @@ from rich.text import Text
 
 # The names column never takes more than this share of the panel; a longer type folds onto the next line.
 _NAMES_SHARE = 0.36
-_INSTALLED: set[bool] = (
-    set()
-)  # non-empty once typer's panel builder is swapped (help shown twice in one process)
 
 
 def _names_cell(param: Any, ctx: Any, rich_utils: Any, width: int) -> Text:
@@ -104,7 +101,9 @@ def install() -> None:
     except ImportError:  # typer without rich: click's plain help, which never cuts names
         return
     needed = ("_print_options_panel", "_get_parameter_help", "highlighter", "negative_highlighter")
-    if not all(hasattr(rich_utils, attr) for attr in needed) or _INSTALLED:
+    if not all(hasattr(rich_utils, attr) for attr in needed):
+        return
+    if getattr(rich_utils._print_options_panel, "l2l_layout", False):  # help shown twice in one process
         return
     typers_own = rich_utils._print_options_panel
     ours = _two_column_panel(rich_utils)
@@ -115,5 +114,5 @@ def install() -> None:
         except (AttributeError, TypeError):  # a typer whose private helpers changed: its own layout
             typers_own(**kwargs)
 
+    print_options_panel.l2l_layout = True  # type: ignore[attr-defined]
     rich_utils._print_options_panel = print_options_panel
-    _INSTALLED.add(True)
