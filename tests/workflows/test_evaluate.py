@@ -425,3 +425,29 @@ def test_an_interval_the_backtests_cannot_bound_leaves_that_prediction_without_o
     own = next(s for s in ev.summary if s.setting == "train-to-train")
     assert own.n_predictions > 0
     assert all(p.interval_loss_to_loss is None for p in ev.predictions if p.setting == "train-to-train")
+
+
+def test_a_ranking_backtest_pairs_held_out_runs_whose_sizes_differ_by_a_percent(
+    tmp_path: Any, synthetic_csv: Any, synthetic_workspace: Any
+) -> None:
+    """`rank --holdout` paired held-out runs of different datasets within 1e-6 in N and D: with one dataset's sizes
+    written 1 % apart it scored nothing ("no held-out runs … at the same (N, D)"; probe p47). Within 2 % they are
+    one configuration."""
+    import polars as pl
+
+    from l2l.workflows.rank_eval import rank_backtest
+
+    def jitter(f: pl.DataFrame) -> pl.DataFrame:
+        held = (pl.col("dataset") == "alpha") & (pl.col("split") == "extrapolation")
+        return f.with_columns(pl.when(held).then(pl.col("N") * 1.01).otherwise(pl.col("N")).alias("N"))
+
+    runs = _edited_runs(tmp_path, synthetic_csv, jitter)
+    bt = rank_backtest(
+        runs,
+        ["downstream/quiz"],
+        holdout_split="extrapolation",
+        draws=100,
+        **_sample_caches(synthetic_workspace),
+    )
+    (t,) = bt.targets
+    assert t.pairs == 3  # alpha, beta, gamma at the held-out configuration
