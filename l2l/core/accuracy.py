@@ -343,12 +343,6 @@ class AccuracyFit:
         # 99.998 the interval was [87.8, 99.998], and a run measured at 100.0 fell outside it)
         lo = 0.0 if p <= LOGIT_EPS and down > 0 else min(_expit(c - down), p)
         hi = 1.0 if p >= 1.0 - LOGIT_EPS and up > 0 else max(_expit(c + up), p)
-        x_min = self.x_range_of(group)[0]
-        if x < x_min:
-            # below the losses the curve was fitted on its rise is unchecked (where it levels off is unseen): the
-            # interval reaches down to what the curve gives at the data's edge. A probe's ceiling kept at 1 printed
-            # 99.7 [98.9, 99.9] as calibrated for a task levelling off at 90 (truth 89.8; p50)
-            lo = min(lo, float(law.predict(np.asarray(x_min))))
         if law.floor is not None:
             # the curve never falls below its floor (chance, or near it): a run only by its scatter about the law.
             # The logit error, learned mostly where accuracy is high, reached 16.7 points at a prediction of 51.0

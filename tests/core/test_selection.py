@@ -427,19 +427,3 @@ def test_a_law_of_fewer_models_than_its_parameters_and_three_is_flagged_whatever
         fit = fit_law(n, d, y, form="chinchilla")
         flag = law_flag(fit, Sweep.of(n, d, None, y), None)
         assert ("distinct models (N, D) for its 5 parameters" in (flag or "")) is flagged, flag
-
-
-def test_below_the_fitted_losses_an_accuracy_interval_reaches_down_to_the_curve_at_the_datas_edge() -> None:
-    """A task levelling off at 90 %, its sweep still rising: the ceiling kept at 1 put 10B at 99.7 [98.9, 99.9],
-    "calibrated", the truth 89.8 (probe p50). Below the losses the curve was fitted on, where it levels off is
-    unseen: the interval reaches down to the curve's value at the data's edge."""
-    from l2l.core.accuracy import fit_accuracy
-
-    rng = np.random.default_rng(1)
-    x = np.linspace(2.6, 3.6, 40)
-    acc = 0.25 + 0.65 / (1 + np.exp((x - 2.9) / 0.15)) + 0.01 * rng.standard_normal(40)
-    fit = fit_accuracy(x, np.clip(acc, 0, 1), chance=0.25, order=-x)
-    law = fit.law_for(None)
-    edge = float(law.predict(np.asarray(2.6)))
-    p, lo, hi, _ = fit.chain_interval(1.9, None, 1.85, 1.95, 0.9)
-    assert lo <= edge < p <= hi
