@@ -120,10 +120,11 @@ class Sweep:
 #: Compute values within this relative distance (of a budget's smallest) are one budget: C = 6·N·D from rounded
 #: sizes scatters one grid budget (a run 3e-6 above its budget's cutoff was once "predicted" by the refit that
 #: should have fitted it, at distance 0, where a noise-free spread model scored it in the thousands). Sizes written
-#: to three digits (645M, 25.8B) scatter an isoFLOP line by up to 2 %: at 1e-3 such a line split in two, the
-#: backtests' cutoffs fell inside it, and a law within its noise was "poor" (backtest error 8.6 % against 2.3 %
-#: from the exact C; probe p48). Budgets of a sweep lie 1.5× apart or more.
-BUDGET_RTOL = 0.02
+#: to three digits (645M, 25.8B) scatter an isoFLOP line by up to 2 %, to two (1.3B, 26B) by up to 10 %: at 1e-3
+#: such a line split in two, the backtests' cutoffs fell inside it, and a law within its noise was "poor"
+#: (backtest error 8.6 % against 2.3 % from the exact C; probe p48), and `evaluate --holdout-top-compute 2` held
+#: out 16 of a line's 32 runs (p50). Budgets of a sweep lie 1.5× apart or more.
+BUDGET_RTOL = 0.1
 
 
 def at_or_below(C: ArrayLike, cutoff: float) -> NDArray[np.bool_]:

@@ -107,9 +107,9 @@ def test_an_optimum_far_outside_the_sweeps_tokens_per_parameter_is_no_answer() -
 
 
 def test_an_isoflop_line_written_to_three_digits_is_one_budget() -> None:
-    """Sizes written as 645M and 25.8B scatter C = 6·N·D along one isoFLOP line by a few tenths of a percent: at a
-    tolerance of 1e-3 a line split in two, the backtests cut inside it, and a law within its noise read "poor"
-    (probe p48)."""
+    """Sizes written as 645M and 25.8B scatter C = 6·N·D along one isoFLOP line by a few tenths of a percent (1.3B
+    and 26B: several percent): at a tolerance of 1e-3 a line split in two, the backtests cut inside it, and a law
+    within its noise read "poor" (probes p48, p50)."""
     from l2l.core.sweep import budgets
 
     cs = []
@@ -118,4 +118,9 @@ def test_an_isoflop_line_written_to_three_digits_is_one_budget() -> None:
             n3 = float(f"{n:.3g}")
             cs.append(6 * n3 * float(f"{c / (6 * n3):.3g}"))
     assert len(budgets(cs)) == 5
+    two = [
+        6 * float(f"{n:.2g}") * float(f"{1e19 / (6 * float(f'{n:.2g}')):.2g}")
+        for n in np.geomspace(2e8, 2e9, 6)
+    ]
+    assert len(budgets(two)) == 1  # written to two digits (1.3B, 26B): one line, C within 10 %
     assert len(budgets([1e19, 1.5e19, 3e19])) == 3  # budgets 1.5x apart stay apart
