@@ -519,6 +519,8 @@ class AccuracyPrediction:
     law_caveat: str = ""
     #: the accuracy law itself is flagged poor (``status`` is poor also where only the input loss's law is)
     accuracy_law_poor: bool = False
+    #: why the prediction rests on the assumed ceiling of 1 more than on the sweep ("" where it does not)
+    ceiling_note: str = ""
 
     @property
     def lower_bound_only(self) -> bool:
@@ -526,7 +528,12 @@ class AccuracyPrediction:
         own error is not calibrated by a backtest (fit residuals hold the noise only; a law flagged poor, or one
         whose backtest had too few runs: a probe's poor law printed ±4 points beside an 11.7-point backtest miss
         as calibrated, the truth 9 points out)."""
-        return self.loss_lower_bound or self.status == "poor" or self.accuracy_method != "backtest"
+        return (
+            self.loss_lower_bound
+            or self.status == "poor"
+            or self.accuracy_method != "backtest"
+            or bool(self.ceiling_note)
+        )
 
     def steps(self) -> list[str]:
         """The chain, one line per step."""
@@ -569,6 +576,7 @@ class AccuracyPrediction:
             "level": self.level,
             "steps": self.steps(),
             "notes": list(self.notes),
+            "ceiling_note": self.ceiling_note or None,
         }
         d["loss_lo"], d["loss_hi"] = self.loss_interval or (None, None)
         d["accuracy_lo"], d["accuracy_hi"] = self.accuracy_interval or (None, None)
@@ -745,7 +753,32 @@ class _Chain:
             law_caveat="not tested against a curve of its own: too few runs"
             if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested
             else "",
+            ceiling_note=_ceiling_note(res.fit, ds, acc),
         )
+
+
+#: A prediction that closes more than this share of the way from the sweep's best accuracies to an assumed ceiling
+#: of 1 rests on that assumption more than on the runs.
+CEILING_SHARE = 0.5
+
+
+def _ceiling_note(fit: AccuracyFit, dataset: str, acc: float) -> str:
+    """Why an accuracy predicted with the ceiling kept at 1 (the sweep never showed where the task levels off) is a
+    lower bound: it lies more than half the way from the sweep's best runs to 1. A probe's task levelling off at 90
+    beyond its sweep (best runs near 80) was predicted 99.7 [98.9, 99.9] at 10B, "calibrated", the truth 89.8 (p50);
+    the paper's held-out predictions lie a fifth of that way or less."""
+    law = fit.law_for(dataset)
+    if law.form != "sigmoid" or law.ceiling < 1.0:
+        return ""
+    pr = fit.predictability
+    top = pr.reference + pr.signal  # the mean accuracy of the sweep's best tenth of runs
+    if not (0.0 < top < 1.0) or acc <= top + CEILING_SHARE * (1.0 - top):
+        return ""
+    return (
+        f"{100 * acc:.1f} points lies more than half the way from the sweep's best runs ({100 * top:.1f}) to the "
+        "ceiling of 100 assumed where the sweep never showed where the task levels off: a lower bound on the "
+        "uncertainty (--ceiling fit fits one)"
+    )
 
 
 def _empty(

@@ -194,3 +194,22 @@ def test_on_a_plateau_datasets_hundredths_of_a_point_apart_share_p_best(tmp_path
     p_best = {r.dataset: r.p_best for r in target.rows}
     assert target.tie
     assert all(p is not None and 0.2 < p < 0.5 for p in p_best.values()), p_best
+
+
+def test_an_accuracy_far_on_the_way_to_an_assumed_ceiling_of_one_is_a_lower_bound() -> None:
+    """A task that levels off at 90 beyond its sweep (the sweep's best near 80): with the ceiling kept at 1 it was
+    predicted 99.7 [98.9, 99.9] at 10B as calibrated, the truth 89.8 (probe p50). A prediction more than half the
+    way from the sweep's best runs to 1 rests on the assumed ceiling: a lower bound, said in a note."""
+    import numpy as np
+
+    from l2l.core.accuracy import fit_accuracy
+    from l2l.workflows.accuracy import _ceiling_note
+
+    rng = np.random.default_rng(3)
+    x = np.linspace(2.7, 4.0, 50)
+    acc = 0.25 + 0.65 / (1 + np.exp((x - 2.9) / 0.25)) + 0.01 * rng.standard_normal(50)
+    fit = fit_accuracy(x, np.clip(acc, 0, 1), chance=0.25, order=-x)
+    assert fit.law_for(None).ceiling == 1.0
+    top = fit.predictability.reference + fit.predictability.signal
+    assert _ceiling_note(fit, "any", top + 0.1 * (1 - top)) == ""
+    assert "more than half the way from the sweep's best runs" in _ceiling_note(fit, "any", 0.997)

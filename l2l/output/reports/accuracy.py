@@ -152,6 +152,8 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         notes.append(head + " → ".join(d["steps"]))
         if d["extrapolates"]:
             notes.append(head + "the input loss lies outside the range the accuracy law was fitted on")
+        if d.get("ceiling_note"):
+            notes.append(f"warning: {head}{d['ceiling_note']}")
         # what the JSON says of the input loss's reach, the table says too (as predict --eval TASK does)
         notes += [f"warning: {head}{n}" for n in d.get("notes") or [] if is_beyond_evidence_note(n)]
     shown = next((r for r in rows if r["accuracy_lo"] is not None), None)
