@@ -753,7 +753,7 @@ class _Chain:
             law_caveat="not tested against a curve of its own: too few runs"
             if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested
             else "",
-            ceiling_note=_ceiling_note(res.fit, ds, acc),
+            ceiling_note=ceiling_note(res.fit, ds, acc),
         )
 
 
@@ -762,7 +762,7 @@ class _Chain:
 CEILING_SHARE = 0.5
 
 
-def _ceiling_note(fit: AccuracyFit, dataset: str, acc: float) -> str:
+def ceiling_note(fit: AccuracyFit, dataset: str, acc: float) -> str:
     """Why an accuracy predicted with the ceiling kept at 1 (the sweep never showed where the task levels off) is a
     lower bound: it lies more than half the way from the sweep's best runs to 1. A probe's task levelling off at 90
     beyond its sweep (best runs near 80) was predicted 99.7 [98.9, 99.9] at 10B, "calibrated", the truth 89.8 (p50);

@@ -52,7 +52,7 @@ from l2l.core.ranking import (
     rank,
 )
 from l2l.core.sweep import Sweep
-from l2l.workflows.accuracy import accuracy_evals, fit_accuracy_laws, stem_of, task_loss_eval
+from l2l.workflows.accuracy import accuracy_evals, ceiling_note, fit_accuracy_laws, stem_of, task_loss_eval
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 from l2l.workflows.targets import names_accuracy
 
@@ -656,6 +656,9 @@ def _rank_accuracy(
         f"; the accuracy law is poor ({why}): its interval is not calibrated" if fit.status == "poor" else ""
     )
     notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law}){poor}" for n, x in predicted.items()}
+    for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
+        if said := ceiling_note(fit, n, float(mat[ok.index(n)][0])):
+            notes[n] += f"; {said}"
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
     # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the
     # joint draws (with each separate curve's error drawn apart above)

@@ -203,7 +203,7 @@ def test_an_accuracy_far_on_the_way_to_an_assumed_ceiling_of_one_is_a_lower_boun
     import numpy as np
 
     from l2l.core.accuracy import fit_accuracy
-    from l2l.workflows.accuracy import _ceiling_note
+    from l2l.workflows.accuracy import ceiling_note
 
     rng = np.random.default_rng(3)
     x = np.linspace(2.7, 4.0, 50)
@@ -211,5 +211,5 @@ def test_an_accuracy_far_on_the_way_to_an_assumed_ceiling_of_one_is_a_lower_boun
     fit = fit_accuracy(x, np.clip(acc, 0, 1), chance=0.25, order=-x)
     assert fit.law_for(None).ceiling == 1.0
     top = fit.predictability.reference + fit.predictability.signal
-    assert _ceiling_note(fit, "any", top + 0.1 * (1 - top)) == ""
-    assert "more than half the way from the sweep's best runs" in _ceiling_note(fit, "any", 0.997)
+    assert ceiling_note(fit, "any", top + 0.1 * (1 - top)) == ""
+    assert "more than half the way from the sweep's best runs" in ceiling_note(fit, "any", 0.997)
