@@ -159,6 +159,9 @@ def _ranges_of(rng: Any) -> dict[str, tuple[float, float]]:
     out = {q: (float(p[0]), float(p[1])) for q, p in pairs.items()}
     if not all(math.isfinite(v) and v > 0 for pair in out.values() for v in pair):
         raise ValueError("ranges must be finite positive numbers")
+    if backwards := [q for q, (lo, hi) in out.items() if lo > hi]:
+        # [1e9, 5.68e6] was read as is: "N is 114x the largest fitted" for a model inside the sweep (probe p48)
+        raise ValueError(f"ranges must be [min, max] with min ≤ max; {', '.join(backwards)} is not")
     return out
 
 

@@ -60,6 +60,7 @@ def test_the_law_file_prediction_report_warns_when_the_reach_is_unknown(doc: dic
         ({"ranges": {"N": [1e6, "x"]}}, "ranges must hold [min, max] pairs of numbers"),
         ({"ranges": {"N": [1e6]}}, "ranges must hold [min, max] pairs of numbers"),
         ({"ranges": {"N": [-1.0, 1e9]}}, "ranges must be finite positive numbers"),
+        ({"ranges": {"N": [1e9, 5.68e6]}}, "ranges must be [min, max] with min ≤ max; N is not"),
         ({"E": "1.7"}, "E must be a number, got '1.7'"),
         ({"E": 1.7}, "E=1.7 disagrees with the law's theta"),
         (
