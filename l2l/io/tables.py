@@ -28,7 +28,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY, Runs
-from l2l.base.text import fmt_si
+from l2l.base.text import fmt_si, plural
 from l2l.io.accuracy_rows import (
     NeedsLinesError,
     accuracy_part,
@@ -448,9 +448,8 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
     every = None
     if ckpt is not None and plan.metric is not None and bool((frame["_metric"] == "accuracy").any()):
         every = _every(frame, plan)
-    elif (
-        ckpt is not None and opts.wide and opts.accuracy_columns is not None
-    ):  # its accuracies were split off
+    elif ckpt is not None and opts.wide and opts.accuracy_columns is not None:
+        # a wide export's accuracies were split off before: its losses' every checkpoint, to pair them with
         every = _every(frame.with_columns(pl.lit("loss").alias("_metric")), plan)
     if plan.step is not None and plan.step in out.columns:
         out = out.drop(plan.step)
@@ -834,8 +833,6 @@ def _fill_blank_splits(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         return frame, []
     first = filled.filter(fill).row(0, named=True)
     out = filled.with_columns(pl.when(fill).then(pl.col("_said")).otherwise(pl.col("split")).alias("split"))
-    from l2l.base.text import plural
-
     note = (
         f"{plural(n, 'row')} had a blank split where the same run's other rows say one: given that split (e.g. "
         f"{first['dataset']} at N={first['N']:.3g}, D={first['D']:.3g}, eval {first['eval']!r}: {first['_said']!r})"

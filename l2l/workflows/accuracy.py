@@ -765,7 +765,7 @@ CEILING_SHARE = 0.5
 def ceiling_note(fit: AccuracyFit, dataset: str, acc: float) -> str:
     """Why an accuracy predicted with the ceiling kept at 1 (the sweep never showed where the task levels off) is a
     lower bound: it lies more than half the way from the sweep's best runs to 1. A probe's task levelling off at 90
-    beyond its sweep (best runs near 80) was predicted 99.7 [98.9, 99.9] at 10B, "calibrated", the truth 89.8 (p50);
+    beyond its sweep (its best runs near 71) was predicted 99.7 [98.9, 99.9] at 10B, "calibrated", the truth 89.8 (p50);
     the paper's held-out predictions lie a fifth of that way or less."""
     law = fit.law_for(dataset)
     if law.form != "sigmoid" or law.ceiling < 1.0:

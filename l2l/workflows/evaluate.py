@@ -714,11 +714,11 @@ class _Intervals:
         sw = self.sweeps.get(p.tgt, p.eval)
         # predict's interval, for the same question the same answer (without backtests: the law's bootstrap, a
         # lower bound; the residual spread alone had been 2-7x narrower than predict's and covered 51 of 65)
+        # an interval the backtests cannot bound ("too scattered") is none, counted as such: it ended the whole
+        # evaluate (probe p48); the same below for a translation's and a combination's
         try:
             pi, _ = law_interval(self.book, law, sw, (p.N, p.D, self.k * p.N * p.D), self.level, seed=0)
-        except (
-            FitError
-        ):  # an interval the backtests cannot bound: none, counted as such (not the whole evaluate)
+        except FitError:
             return None
         return pi
 
@@ -733,7 +733,7 @@ class _Intervals:
             return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
         try:
             return self.cal.translation.interval(pred, where, self.level, scatter=tt.resid_sd)
-        except FitError:  # "too scattered to bound this prediction" ended the whole evaluate (probe p48)
+        except FitError:
             return None
 
     def combined_own(

@@ -657,7 +657,7 @@ def _rank_accuracy(
     )
     notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law}){poor}" for n, x in predicted.items()}
     for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
-        if said := ceiling_note(fit, n, float(mat[ok.index(n)][0])):
+        if said := ceiling_note(fit, n, float(accs[n][0])):
             notes[n] += f"; {said}"
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
     # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the
