@@ -51,7 +51,15 @@ from l2l.base.errors import FitError
 from l2l.core.backtest import Backtest, BacktestOptions, SweepLike, as_sweeps, run_backtests
 from l2l.core.error_model import BacktestResidual, ErrorModel, fit_error_model
 from l2l.core.laws import log_loss
-from l2l.core.selection import FORM_LABELS, PREFERENCE, FormChoice, FormScore, choose_form, score_errors
+from l2l.core.selection import (
+    FORM_LABELS,
+    PREFERENCE,
+    FormChoice,
+    FormScore,
+    choose_form,
+    fits_closer,
+    score_errors,
+)
 from l2l.core.sweep import Sweep
 
 __all__ = [
@@ -151,7 +159,7 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-CALIBRATION_VERSION = 11
+CALIBRATION_VERSION = 12
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -188,13 +196,6 @@ def calibrate(table: Mapping[str, SweepLike], options: BacktestOptions | None = 
     return Calibration(direct, trans, comb, bt, tuple(notes), opts.form)
 
 
-#: Without backtests, a 5-parameter form is chosen over the preferred one only when it fits the runs this many
-#: times closer (in-sample RMSE of log loss, mean over the group's laws) ...
-IN_SAMPLE_RATIO = 3.0
-#: ... and closer by more than this (0.5 % of log loss): a noise-level difference never switches.
-IN_SAMPLE_GAIN = 5e-3
-
-
 def _in_sample_rmse(form: str, sweeps: Mapping[str, Sweep], thetas: Mapping[str, ArrayLike]) -> float | None:
     """Mean over the group's laws of a form's RMSE of log loss on its own runs (its full fits' coordinates)."""
     out = []
@@ -208,24 +209,14 @@ def _in_sample_rmse(form: str, sweeps: Mapping[str, Sweep], thetas: Mapping[str,
     return float(np.mean(out)) if out else None
 
 
-def _by_fit_when_not_backtested(
-    choice: FormChoice, sweeps: Mapping[str, Sweep], options: Mapping[str, BacktestOptions]
-) -> FormChoice:
+def _by_fit_when_not_backtested(choice: FormChoice) -> FormChoice:
     """With no form backtested (two budgets, say), the other 5-parameter form where it fits the runs
     ``IN_SAMPLE_RATIO`` times closer than the preferred one: on two budgets of Eq. 1 data, Eq. 3 ended at E = 0
     with RMSE 3 % where Eq. 1 fitted to 0.1–0.4 %, and the choice said only "no form could be backtested"."""
-    rmse = {
-        f: _in_sample_rmse(f, sweeps, options[f].warm_starts or {})
-        for f in ("l2l", "chinchilla")
-        if f in options
-    }
+    rmse = {s.form: s.fit_rmse for s in choice.scores}
     kept, other = choice.form, "chinchilla" if choice.form == "l2l" else "l2l"
     mine, theirs = rmse.get(kept), rmse.get(other)
-    if (
-        mine is None
-        or theirs is None
-        or not (theirs * IN_SAMPLE_RATIO < mine and mine - theirs > IN_SAMPLE_GAIN)
-    ):
+    if mine is None or theirs is None or not fits_closer(theirs, mine):
         return choice
     why = (
         f"{other} ({FORM_LABELS.get(other, other)}): no form could be backtested, and it fits the runs "
@@ -256,9 +247,16 @@ def calibrate_forms(
             table, BacktestOptions(**{**how.__dict__, "form": f, "translations": with_trans})
         )
     skipped = [FormScore(f, None, None, 0, 0, reason=why) for f, why in (not_tried or {}).items()]
-    choice = choose_form([*(score_errors(f, runs[f].direct, runs[f].notes) for f in forms), *skipped])
+    sweeps = as_sweeps(table)
+    scores = [
+        score_errors(
+            f, runs[f].direct, runs[f].notes, _in_sample_rmse(f, sweeps, options[f].warm_starts or {})
+        )
+        for f in forms
+    ]
+    choice = choose_form([*scores, *skipped])
     if not choice.by_evidence:
-        choice = _by_fit_when_not_backtested(choice, as_sweeps(table), options)
+        choice = _by_fit_when_not_backtested(choice)
     bt = runs[choice.form]
     notes = [*bt.notes]
     direct = _try_model(bt.direct, "direct", notes)

@@ -156,6 +156,33 @@ def test_the_margin_keeps_the_preferred_form_unless_another_halves_its_error() -
     assert choose_form([never, FormScore("chinchilla", 0.008, 0.008, 15, 5)]).form == "chinchilla"
 
 
+def test_short_of_the_margin_a_form_that_extrapolates_as_closely_as_it_fits_is_chosen() -> None:
+    """Eq. 1 at 0.63 of Eq. 3's backtest error (not below half), fitting 6× closer, its backtests within its own
+    scatter: the Pythia-shaped checkpoint table, where Eq. 3 missed 3-5 % at 5× tokens. On the paper's runs Eq. 1
+    fits 3× closer but its backtests miss by 2.4× its scatter: Eq. 3 stays."""
+
+    def pick(l2l: tuple[float, float], chin: tuple[float, float]) -> Any:
+        return choose_form(
+            [
+                FormScore("l2l", l2l[0], l2l[0], 50, 5, fit_rmse=l2l[1]),
+                FormScore("chinchilla", chin[0], chin[0], 50, 5, fit_rmse=chin[1]),
+            ]
+        )
+
+    pythia = pick((0.0075, 0.0283), (0.00475, 0.00466))
+    assert pythia.form == "chinchilla"
+    assert "fits the runs 6.1× closer" in pythia.reason
+    assert pythia.rival is None  # chosen on every count: its intervals do not also hold Eq. 3's misfit
+    assert pick((0.0117, 0.0122), (0.0094, 0.0039)).form == "l2l"  # the paper's own losses: 2.4× its scatter
+    assert pick((0.0075, 0.0100), (0.00475, 0.00466)).form == "l2l"  # fits only 2× closer
+    assert pick((0.0050, 0.0283), (0.00475, 0.00466)).form == "l2l"  # backtests within 0.1 %: no evidence
+    assert pick((0.0075, 0.0070), (0.0080, 0.0010)).form == "l2l"  # closer fit, worse backtests
+    restored = FormScore.from_dict(pythia.scores[1].to_dict())
+    assert restored == pythia.scores[1]
+    legacy = {k: v for k, v in pythia.scores[1].to_dict().items() if k != "fit_rmse"}
+    assert FormScore.from_dict(legacy).fit_rmse is None  # a calibration saved before the field existed
+
+
 def test_a_bias_needs_three_cutoffs_and_two_groups_to_correct_an_estimate() -> None:
     rng = np.random.default_rng(0)
 
@@ -365,7 +392,9 @@ def test_a_form_the_backtests_cannot_rule_out_never_lets_a_miss_pass_silently(
     clumped at the top, auto kept Eq. 3 (Eq. 1's backtest error 0.6 of Eq. 3's, not below half), whose laws missed
     the truth by ~3 % at a model 2x the largest, and the intervals held the truth only through their floor or said
     that Eq. 1 predicts outside them. Spaced cutoffs reach further: auto chooses Eq. 1, the truth, and every
-    interval holds the truth (holding Eq. 3's too, a narrow switch)."""
+    interval holds the truth. Eq. 1 wins the backtests narrowly (not below half), but it fits the runs 3× closer
+    and its backtests miss by no more than its own scatter: its intervals no longer hold Eq. 3's misfit too
+    (±1 % where they were −1 % / +8 %)."""
     rng = np.random.default_rng(7)
     lines = ["dataset,N,D,eval,loss"]
     truth = {}
@@ -386,7 +415,8 @@ def test_a_form_the_backtests_cannot_rule_out_never_lets_a_miss_pass_silently(
     for r in rows:
         assert r["form"] == "chinchilla"
         assert r["loss_lo"] <= truth[r["dataset"]] <= r["loss_hi"], r
-        assert any(n.startswith("the interval also holds Eq. 3's") for n in r["notes"])
+        assert r["loss_hi"] / r["loss_lo"] < 1.03, r
+        assert not any(n.startswith("the interval also holds Eq. 3's") for n in r["notes"])
 
 
 def test_a_poor_law_is_judged_on_every_run_of_its_largest_budget_rounding_jitter_included() -> None:

@@ -1,0 +1,58 @@
+"""``--form auto`` on a Pythia-shaped checkpoint table of Eq. 1 laws: Eq. 1 wins its backtests short of the margin,
+but fits the runs several times closer and extrapolates inside the sweep as closely as it fits, so it is chosen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from l2l.core.laws import ScalingLaw
+
+LAWS = {
+    "pile": ScalingLaw("chinchilla", A=480.0, B=420.0, E=1.70, alpha=0.34, beta=0.29),
+    "slimpj": ScalingLaw("chinchilla", A=520.0, B=450.0, E=1.65, alpha=0.345, beta=0.295),
+}
+SIZES = {"70M": 70e6, "160M": 160e6, "410M": 410e6, "1B": 1e9, "1.4B": 1.4e9, "2.8B": 2.8e9, "6.9B": 6.9e9}
+STEPS = (1000, 4000, 16000, 33000, 66000, 100000, 143000)
+TOKENS_PER_STEP = 2097152
+
+
+def checkpoint_table(path: Path) -> None:
+    """Every size trained to 300B tokens, every checkpoint's validation loss (0.5 % noise), sizes as "1.4B"."""
+    rng = np.random.default_rng(3)
+    rows = ["model,data,params,step,tokens,task,val_loss"]
+    for ds, law in LAWS.items():
+        for label, n in SIZES.items():
+            for step in STEPS:
+                d = step * TOKENS_PER_STEP
+                y = float(law.predict(n, d)) * (1 + 0.005 * rng.standard_normal())
+                rows.append(f"pythia-{label}-{ds},{ds},{label},{step},{d},pile_val,{y:.5f}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_a_form_that_fits_closely_and_backtests_at_its_scatter_is_chosen_short_of_the_margin(
+    run: Any, tmp_path: Path
+) -> None:
+    """Eq. 3 was kept (Eq. 1's backtest error 0.6 of its own, not below half) although it missed the runs by 2.8 %
+    RMSE against Eq. 1's 0.5 %, and predicted 3-5 % high at 5× the tokens; the choice now says why Eq. 1."""
+    table = tmp_path / "pythia.csv"
+    checkpoint_table(table)
+    assert run("ingest", table, "--checkpoints", "all", "--own-eval", "all=pile_val").exit_code == 0
+    fits = json.loads(run("fit-law", "--format", "json").stdout)
+    assert [r["form"] for r in fits["rows"]] == ["chinchilla"] * len(LAWS)
+    choice = fits["rows"][0]["form_choice"]
+    assert "fits the runs" in choice["reason"] and "as closely as it fits" in choice["reason"]
+    rmse = {s["form"]: s["fit_rmse"] for s in choice["scores"] if s["form"] != "kaplan"}
+    assert rmse["l2l"] > 3 * rmse["chinchilla"]  # every form's fit RMSE is reported beside its backtest error
+    d = 5 * STEPS[-1] * TOKENS_PER_STEP
+    res = run("predict", "-d", "all", "--N", "12e9", "--D", f"{d:g}", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["rows"]
+    assert len(rows) == len(LAWS)
+    for r in rows:
+        truth = float(LAWS[r["dataset"]].predict(12e9, d))
+        assert abs(r["loss"] / truth - 1) < 0.01, (r, truth)
+        assert r["loss_lo"] <= truth <= r["loss_hi"], (r, truth)
