@@ -113,9 +113,9 @@ FormOpt = Annotated[
     typer.Option(
         "--form",
         help="auto (default): each group of laws (the own losses; each other eval across the datasets) in the "
-        "form whose backtests inside the sweep err least, Eq. 3 unless another halves its error, or errs less while fitting the runs 3× closer "
-        "(translations: Eq. 3); l2l: E + ((A/N)^(α/β) + B/D)^β (Eq. 3); chinchilla: E + A/N^α + B/D^β (Eq. 1); "
-        "kaplan: ((A/N)^(α/β) + B/D)^β (Eq. 2).",
+        "form whose backtests inside the sweep err least, Eq. 3 unless another halves its error, or errs less "
+        "while fitting the runs 3× closer (translations: the own losses' form); l2l: E + ((A/N)^(α/β) + B/D)^β "
+        "(Eq. 3); chinchilla: E + A/N^α + B/D^β (Eq. 1); kaplan: ((A/N)^(α/β) + B/D)^β (Eq. 2).",
     ),
 ]
 SplitOpt = Annotated[

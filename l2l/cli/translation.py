@@ -73,6 +73,7 @@ def translate(
             split=split,
             options=opt.fit_options(form, objective, delta, thorough),
             cache=s.fits,
+            calibrations=s.calibrations,
             C=budget,
             workers=s.workers,
             progress=prog,

@@ -64,6 +64,7 @@ from l2l.core.sweep import Sweep
 
 __all__ = [
     "CALIBRATION_VERSION",
+    "CHOSEN_FORM",
     "Calibration",
     "CalibrationCache",
     "calibrate",
@@ -159,7 +160,7 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-CALIBRATION_VERSION = 12
+CALIBRATION_VERSION = 13
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -226,6 +227,10 @@ def _by_fit_when_not_backtested(choice: FormChoice) -> FormChoice:
     return FormChoice(other, choice.scores, why, False)
 
 
+#: ``calibrate_forms(translations=CHOSEN_FORM)``: translations backtested with the chosen form's refits.
+CHOSEN_FORM = "chosen"
+
+
 def calibrate_forms(
     table: Mapping[str, SweepLike],
     options: Mapping[str, BacktestOptions],
@@ -236,13 +241,17 @@ def calibrate_forms(
     """Backtest every form of ``options`` (form → how its backtests refit, e.g. warm starts from that form's full
     fits), choose the form by the backtest errors (``l2l.core.selection.choose_form``, preferring forms in
     ``PREFERENCE`` order) and keep its direct error model and the choice. Translations (and their combinations)
-    are backtested with the form ``translations`` (Eq. 3 by default; None: not at all). ``not_tried``: forms left
-    out on purpose, with the reason (listed in the choice, unscored)."""
+    are backtested with the form ``translations`` (Eq. 3 by default; ``CHOSEN_FORM``: the chosen one, whose laws
+    then give translations their E0 and E1; None: not at all). ``not_tried``: forms left out on purpose, with the
+    reason (listed in the choice, unscored)."""
     forms = [f for f in PREFERENCE if f in options] + [f for f in options if f not in PREFERENCE]
+    # translations are backtested with one form's refits; for the chosen form, guess the preferred one (the common
+    # choice) and backtest again below if the choice falls elsewhere
+    guess = forms[0] if translations == CHOSEN_FORM else translations
     runs: dict[str, Backtest] = {}
     for f in forms:
         how = options[f]
-        with_trans = translations == f and how.translations
+        with_trans = guess == f and how.translations
         runs[f] = run_backtests(
             table, BacktestOptions(**{**how.__dict__, "form": f, "translations": with_trans})
         )
@@ -262,10 +271,15 @@ def calibrate_forms(
     direct = _try_model(bt.direct, "direct", notes)
     rival_form = choice.rival
     rival = _try_model(runs[rival_form].direct, "direct", []) if rival_form and rival_form in runs else None
-    tbt = runs.get(translations) if translations is not None else None
+    tform = choice.form if translations == CHOSEN_FORM else translations
+    n_fits = sum(r.n_fits for r in runs.values())
+    tbt = runs.get(tform) if tform is not None else None
+    if tform is not None and tform != guess and tform in options and options[tform].translations:
+        tbt = run_backtests(table, BacktestOptions(**{**options[tform].__dict__, "form": tform}))
+        n_fits += tbt.n_fits
     trans: ErrorModel | None = None
     comb: dict[str, ErrorModel | None] = {}
-    if tbt is not None and translations is not None and options[translations].translations:
+    if tbt is not None and tform is not None and options[tform].translations:
         trans = _try_model(tbt.translation, "translation", notes)
         comb = {m: _try_model(v, f"combined:{m}", notes) for m, v in tbt.combined.items()}
     backtest = Backtest(
@@ -273,7 +287,7 @@ def calibrate_forms(
         () if tbt is None else tbt.translation,
         {} if tbt is None else tbt.combined,
         bt.cutoffs,
-        sum(r.n_fits for r in runs.values()),
+        n_fits,
         bt.notes,
     )
     return Calibration(direct, trans, comb, backtest, tuple(dict.fromkeys(notes)), choice.form, choice, rival)

@@ -857,9 +857,9 @@ def evaluate(
         flops_per_param_token=runs.flops_per_param_token,
     )
     book.fit_many(plan.law_keys(), workers=workers, progress=progress)
-    # translations need Eq. 3 (closure): with --form auto their E0 and E1 come from the Eq. 3 laws, which the
-    # choice fitted already
-    tbook = book if opts.form != "auto" else translation_book(book)
+    # with --form auto, translations take E0 and E1 from the laws in the own losses' chosen form (the form their
+    # backtests calibrated), which the choice fitted already
+    tbook = translation_book(book)
     translations = _Translations(plan, tbook, rtol)
     independent = _Independent(book)
     preds = [

@@ -20,12 +20,13 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import JOINS, KINDS, Join, Kind
 from l2l.base.text import plural
+from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import e_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
-from l2l.workflows.lawbook import LawBook, law_book, with_bootstrap
+from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, Sides, at_config, pair_runs, same_model_pairs
 from l2l.workflows.results import Results
 
@@ -622,6 +623,7 @@ def translate(
     progress: Progress | None = None,
     level: float | None = None,
     seed: int = 0,
+    calibrations: CalibrationCache | None = None,
 ) -> Results[TranslationResult]:
     """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test).
 
@@ -629,8 +631,9 @@ def translate(
     ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
     With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``).
 
-    ``options.form == "auto"`` means Eq. 3 here: E0 and E1 come from Eq. 3 laws, the only form whose translation
-    is a law of the same form (the implied law)."""
+    With ``options.form == "auto"``, E0 and E1 come from the laws in the own losses' chosen form (the form their
+    translations were backtested with, ``translation_book``; ``calibrations`` keeps that choice); only an Eq. 3
+    source law has an implied law (Eq. 3 is closed under translation)."""
     if level is not None:
         check_level(level)
     kind = check_choice(kind, KINDS, "kind", "kind")
@@ -638,7 +641,7 @@ def translate(
     if not (is_real(rtol) and 0 < rtol < 1):  # (-1 reached math.log1p: "math domain error")
         raise UsageError(f"the pairing tolerance rtol must be a number in (0, 1), got {rtol!r}", param="rtol")
     tgts, evals = as_names(tgts, "dataset", "tgts", empty_ok=False), as_names(evals, "eval", "evals")
-    book = law_book(runs, eq3(options), split, cache)
+    book = translation_book(law_book(runs, options, split, cache, calibrations))
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
     specs = _specs(runs, book, src_ds, tgts, kind, evals)
@@ -687,13 +690,6 @@ class ChainPrediction:
         if not self.steps:
             raise FitError("an empty chain predicts nothing")
         return float(self.steps[-1].value)
-
-
-def eq3(options: FitOptions | None) -> FitOptions | None:
-    """``options`` with ``--form auto`` resolved for a translation: Eq. 3 (closed under translation)."""
-    if options is None or options.form != "auto":
-        return options
-    return replace(options, form="l2l")
 
 
 #: A source loss above this many nats is no language model's loss (a uniform guess over 400k tokens is 12.9).

@@ -269,9 +269,7 @@ def predict_sources(
     cache = FitCache() if cache is None else cache
     base = law_book(runs, options, split, cache, calibrations)
     cal = base.calibration(OWN_GROUP)
-    book = translation_book(
-        base
-    )  # translations take E0 and E1 from Eq. 3 laws (--form auto means Eq. 3 here)
+    book = translation_book(base)  # E0 and E1 from the laws in the form the translations were backtested with
     sweeps = book.sweeps
     own_tgt = runs.own(tgt_ds)
     where, C, notes = _target_placement(runs, book, sweeps, cal, tgt_ds, (n, d), x_by_src)
