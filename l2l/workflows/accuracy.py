@@ -129,11 +129,12 @@ def resolve_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> list[str]
     if not names or "all" in names:
         return evals
     out: list[str] = []
+    # an eval's own name is a name even with glob characters in it (``arc_easy[25-shot]``): no command could
+    # select one before, its brackets read as a character class
+    globs = [n for n in names if n not in evals and (is_glob(n) or n.startswith("!"))]
     for n in names:
-        if is_glob(n) or n.startswith("!"):
-            continue
-        out.append(resolve_name(n, evals, "accuracy eval"))
-    globs = [n for n in names if is_glob(n) or n.startswith("!")]
+        if n not in globs:
+            out.append(resolve_name(n, evals, "accuracy eval"))
     if globs:
         out.extend(select_evals(evals, globs))
     return list(dict.fromkeys(out))

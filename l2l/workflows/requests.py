@@ -109,7 +109,7 @@ def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> t
             out.append(name)
             continue
         base, m = metric_of(name, metric)
-        if m == "accuracy" and is_glob(base):
+        if m == "accuracy" and is_glob(base) and base not in accuracy_names(runs):
             out.append(base)  # a glob: the accuracy resolver matches it against the accuracy evals
         elif m == "accuracy":
             out.append(resolve_name(base, accuracy_names(runs), "accuracy eval"))
@@ -250,6 +250,14 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
         req = replace(req, datasets=tuple(session.runs.datasets))
     if req.via:
         _check_via(req)
+        if kind == "accuracy":
+            # a translation carries losses: the accuracy was dropped without a word, its task loss answered
+            raise UsageError(
+                "--via predicts a loss through translation, not an accuracy: ask the task's loss (--eval "
+                "NAME:loss), or predict the accuracy from the target's law (-d DATASET --N N --D D --eval "
+                "NAME:accuracy)",
+                param="via",
+            )
         from l2l.workflows.via import predict_sources
 
         assert req.target is not None  # checked

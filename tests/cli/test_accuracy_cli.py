@@ -700,3 +700,39 @@ def test_evaluate_holds_out_a_ladder_runs_last_accuracy_logged_before_its_last_l
     )  # it was "no held-out run has an accuracy"
     scored = {(p.dataset, p.run_id) for p in ev.predictions if p.method == "baseline"}
     assert scored == hidden_runs
+
+
+def test_a_task_named_with_glob_characters_is_selected_by_its_name(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """``quiz[5-shot]``, its loss and its accuracy under one name (as DataDecide-like exports write them): every
+    command said "no eval matches quiz[5-shot]", its brackets read as a glob's character class."""
+    runs, accs = tables
+    name = "quiz[5-shot]"
+    renamed = tmp_path / "runs.csv"
+    pl.read_csv(runs).with_columns(pl.col("eval").replace("downstream/quiz", name)).write_csv(renamed)
+    acc = tmp_path / "acc.csv"
+    pl.read_csv(accs).with_columns(pl.col("eval").replace("downstream/quiz_acc", name)).write_csv(acc)
+    assert run("ingest", renamed, acc).exit_code == 0
+    fit = _json(run("fit-accuracy", "--eval", name, "--split", "sweep", "--format", "json"))
+    assert [r["eval"] for r in fit["rows"]] == [name]
+    ask = ["-d", "alpha", "--N", "1e9", "--D", "2e10", "--split", "sweep", "--format", "json"]
+    acc_rows = _json(run("predict", "--eval", f"{name}:accuracy", *ask))["rows"]
+    assert [r["eval"] for r in acc_rows] == [name]
+    assert 0.25 < acc_rows[0]["accuracy"] < 1
+    loss_rows = _json(run("predict", "--eval", f"{name}:loss", *ask))["rows"]
+    assert [r["eval"] for r in loss_rows] == [name]
+    assert loss_rows[0]["loss"] > 1
+
+
+def test_an_accuracy_asked_through_a_translation_is_a_usage_error(
+    run: Any, tables: tuple[Path, Path]
+) -> None:
+    """``predict --via`` carries losses: asked for an accuracy it answered with the task loss, exit 0."""
+    assert run("ingest", *tables).exit_code == 0
+    res = run(
+        "predict", "--via", "alpha", "--src-loss", "2.6", "--target", "beta", "--eval", "downstream/quiz_acc"
+    )
+    assert res.exit_code == 2
+    assert "--via predicts a loss through translation, not an accuracy" in res.output
+    assert "Traceback" not in res.output

@@ -225,10 +225,18 @@ def _via_summary(pred: ViaPrediction, level: str) -> str:
     return text
 
 
+def _interval_kind(r: Row) -> str:
+    """A step's interval in a word: measured (none), backtested, or a lower bound (not backtested, or beyond the
+    backtests' reach: a "backtested: yes" beside a lower-bound result read as calibrated)."""
+    if r.get("kind") == "measured":
+        return "–"
+    return "lower bound" if r.get("lower_bound_only") or not r.get("backtested") else "backtested"
+
+
 def via_report(pred: ViaPrediction) -> Report:
     """predict --via: every step (measured source losses, translations, the combination, the train-test step)
     with its interval, then the end result and the measured value where the table has it."""
-    rows = [{**r, "label": _step_label(r)} for r in pred.to_dicts()]
+    rows = [{**r, "label": _step_label(r), "interval_kind": _interval_kind(r)} for r in pred.to_dicts()]
     level = pct_level([r for r in rows if r.get("level") is not None])
     res = pred.result
     where = (
@@ -237,8 +245,8 @@ def via_report(pred: ViaPrediction) -> Report:
     notes = [
         f"translation alone (uncorrected): {res.raw:.4f}; {where}, C = {sci(pred.C)}"
         f"{' (inferred)' if pred.C_inferred else ''}, {pred.C_ratio:.3g}× the target's largest fitted budget.",
-        "backtested: the step's interval comes from backtests of train-to-train translations (own losses); "
-        "a step that is not is a lower bound.",
+        "interval: backtested (from backtests of train-to-train translations, own losses), or a lower bound (not "
+        "backtested, or beyond what the backtests reached).",
     ]
     if pred.combine not in ("single", ""):
         notes.append(
@@ -256,7 +264,8 @@ def via_report(pred: ViaPrediction) -> Report:
     cols = [
         Column("step", table=False),
         *(Column(k, table=False) for k in ("loss", "loss_lo", "loss_hi")),
-        Column("backtested", drop=2),
+        Column("backtested", table=False),
+        Column("interval_kind", "interval", justify="left", data=False, drop=2),
         Column("kappa", "κ", fmt=fmt_fixed(3), drop=3),
         Column("kappa_lo", table=False),
         Column("kappa_hi", table=False),
