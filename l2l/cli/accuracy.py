@@ -62,7 +62,7 @@ def fit_accuracy_cmd(
     from l2l.workflows.requests import accuracy_runs
 
     opt.figure_path(plot, "--plot")
-    with shell.session(table, accuracy=True) as s:
+    with shell.session(table, accuracy=True, fits_every_split=split is None) as s:
         runs = accuracy_runs(s, checkpoints, form=form)
         results = fit_accuracy_laws(
             runs,

@@ -86,7 +86,7 @@ def fit_law_cmd(
             "--save keeps fits of the workspace runs (drop TABLE or ingest it first); "
             "a law file is written by --save FILE.json",
         )
-    with shell.session(table) as s:
+    with shell.session(table, fits_every_split=split is None) as s:
         refuse_accuracy_evals(s.with_accuracy(), eval_name)
         with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:
             outcome = fit_laws(
@@ -320,7 +320,7 @@ def predict(
             )
         shell.emit(law_file_predictions_report(predict_from_law_file(law, request), source=str(law)), fmt)
         return
-    with shell.session(table) as s:
+    with shell.session(table, fits_every_split=split is None) as s:
         answer = answer_predict(s, request)
         shell.emit(_predict_report(answer, level, s.runs.own_eval), fmt)
     if isinstance(answer, list):
@@ -368,7 +368,7 @@ def optimal(
     budgets = opt.quantities(C, "--C")
     if not budgets:
         shell.fail_usage("--C", "give a compute budget")
-    with shell.session(table) as s:
+    with shell.session(table, fits_every_split=split is None) as s:
         allocations = optimal_allocation(
             s.runs,
             C=budgets,

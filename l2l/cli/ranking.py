@@ -139,7 +139,9 @@ def rank(
             "--pooling", "a backtest ranks accuracies with the pooling their backtests choose; drop it"
         )
     opt.figure_path(plot, "--plot")
-    with shell.session(table) as s, ProgressBar("ranking targets") as prog:
+    backtest = holdout is not None or holdout_top_compute is not None
+    fits_all = split is None and not backtest
+    with shell.session(table, fits_every_split=fits_all) as s, ProgressBar("ranking targets") as prog:
         if plot is not None:
             from l2l.cli.figures import names_an_accuracy
 

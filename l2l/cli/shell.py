@@ -358,15 +358,23 @@ def workers() -> int:
 
 
 @contextmanager
-def session(table: Path | None, *, accuracy: bool = False) -> Iterator[Session]:
+def session(
+    table: Path | None, *, accuracy: bool = False, fits_every_split: bool = False
+) -> Iterator[Session]:
     """The runs of the command (TABLE, else the workspace's) with the workspace's caches; what the command
-    computed is kept for the next one when it succeeds."""
+    computed is kept for the next one when it succeeds. ``fits_every_split``: the command fits laws on every run
+    (no ``--split``), which is said where some runs sit in a split named as held out."""
     from l2l.workflows.session import open_session
 
     with open_session(GLOBAL.workspace, table, accuracy=accuracy, workers=workers(), where=GLOBAL.where) as s:
         yield s
     for line in s.workspace.notes if s.workspace is not None else ():
         note(line)
+    if fits_every_split:
+        from l2l.workflows.inventory import fitted_split_note
+
+        if (said := fitted_split_note(s.runs)) is not None:
+            note(said)
 
 
 def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:

@@ -60,7 +60,7 @@ def translate(
 
     opt.figure_path(plot, "--plot")
     budget = opt.quantity(C, "--C")
-    with shell.session(table) as s, ProgressBar("fitting laws") as prog:
+    with shell.session(table, fits_every_split=split is None) as s, ProgressBar("fitting laws") as prog:
         results = translate_losses(
             s.runs,
             src=src,

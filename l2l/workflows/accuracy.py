@@ -97,11 +97,17 @@ def stem_of(name: str) -> str:
 
 
 def default_chance(eval_name: str) -> float | None:
-    """The chance level of a known benchmark from its name (None when it is not in the table)."""
-    task = re.sub(r"[^0-9a-z]+", "_", stem_of(eval_name).rsplit("/", 1)[-1].lower()).strip("_")
+    """The chance level of a known benchmark from its name (None when it is not in the table): its last path part
+    begins with a known task's name, else an earlier part is one (``mmlu/abstract_algebra``, lm-eval's subtask
+    naming: the subtask alone named no task, so the near-chance test had no level)."""
+    parts = [re.sub(r"[^0-9a-z]+", "_", p.lower()).strip("_") for p in stem_of(eval_name).split("/")]
     for starts, level in CHANCE_TABLE:
-        if task.startswith(starts):
+        if parts[-1].startswith(starts):
             return level
+    for part in reversed(parts[:-1]):
+        for names, level in CHANCE_TABLE:
+            if any(part == n or part.startswith(n + "_") for n in names):
+                return level
     return None
 
 

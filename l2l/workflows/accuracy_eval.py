@@ -52,7 +52,9 @@ METHOD_LABELS: dict[str, str] = {
     "paper": "paper: power law of the own loss",
     "l2l": "l2l: sigmoid of the task loss",
 }
-InputKind = Literal["measured", "predicted", "-"]
+#: which input loss a prediction took: measured, predicted, or None for the baseline (it takes none; a "-" reached
+#: JSON and CSV as data)
+InputKind = Literal["measured", "predicted"] | None
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: flo
         run = (laws.name, ds, rid, n, d, row["accuracy"])
         b = laws.baseline.get(ds)
         why = "" if b is not None else "no remaining run of this dataset"
-        preds.append(_made(run, "baseline", "-", b, why))
+        preds.append(_made(run, "baseline", None, b, why))
         own_pi = _predicted_loss(book, ds, runs.own(ds), n, d, level)
         own: dict[InputKind, float | None] = {
             "measured": row["x"],
@@ -338,7 +340,7 @@ def _made(
 
 #: The methods and inputs a train-to-accuracy evaluation summarises, in order.
 _SUMMARISED: tuple[tuple[Method, tuple[InputKind, ...]], ...] = (
-    ("baseline", ("-",)),
+    ("baseline", (None,)),
     ("paper", ("measured", "predicted")),
     ("l2l", ("measured", "predicted")),
 )

@@ -38,6 +38,7 @@ from l2l.workflows.evaluate_tables import (
     require_some_made,
     require_two_datasets,
 )
+from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides
 from l2l.workflows.predict import draw_unbacktested, law_interval
@@ -399,23 +400,13 @@ class HoldoutPlan:
         return [(p0, p1) for p0 in self.datasets for p1 in self.datasets if p0 != p1]
 
 
-#: Split names (lower case, letters and digits only) that say their runs were held out.
-_HELD_OUT_NAMES = ("test", "holdout", "heldout", "eval", "evaluation", "extrap", "validation")
-
-
 def held_out_split_note(runs: Runs, split: str | None, top_compute: int | None, label: str) -> str | None:
     """A note when no holdout was asked for and the table has a split whose name says its runs are held out
     (``test``, ``holdout``, ``eval``, …) other than the one the default held out: a table that tagged its
     held-out runs ``split=test`` was evaluated on its top budget, the ``test`` runs fitted, without a word."""
     if split is not None or top_compute is not None:
         return None
-    named = [
-        s
-        for s in runs.splits
-        if s != "extrapolation"
-        and (key := "".join(ch for ch in s.lower() if ch.isalnum()))
-        and any(key.startswith(w) or key.endswith(w) for w in _HELD_OUT_NAMES)
-    ]
+    named = [s for s in held_out_splits(runs) if s != "extrapolation"]
     if not named:
         return None
     shown = ", ".join(f"'{s}'" for s in named)

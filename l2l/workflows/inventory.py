@@ -12,10 +12,37 @@ import polars as pl
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
-__all__ = ["DatasetInventory", "EvalGroup", "Inventory", "inventory"]
+__all__ = ["DatasetInventory", "EvalGroup", "Inventory", "fitted_split_note", "held_out_splits", "inventory"]
 
 #: Name of the split of runs that have none.
 NO_SPLIT = "(no split)"
+#: Split names (lower case, letters and digits only) that say their runs were held out.
+HELD_OUT_NAMES = ("test", "holdout", "heldout", "eval", "evaluation", "extrap", "validation")
+
+
+def held_out_splits(runs: Runs) -> list[str]:
+    """The table's splits whose names say their runs were held out (``test``, ``holdout``, ``extrapolation``, …)."""
+    return [
+        s
+        for s in runs.splits
+        if (key := "".join(ch for ch in s.lower() if ch.isalnum()))
+        and any(key.startswith(w) or key.endswith(w) for w in HELD_OUT_NAMES)
+    ]
+
+
+def fitted_split_note(runs: Runs) -> str | None:
+    """For a command that fits laws on every run (no ``--split``): a note when some runs sit in a split whose name
+    says held out beside runs that do not (a table tagging its held-out runs ``test`` had them fitted by fit-law,
+    predict, optimal and rank without a word; only evaluate said so)."""
+    held = held_out_splits(runs)
+    rest = [s for s in runs.splits if s not in held]
+    if not held or not rest:
+        return None
+    shown = ", ".join(f"'{s}'" for s in held)
+    fix = f"--split {rest[0]}" if len(rest) == 1 else "--split SPLIT"
+    return (
+        f"fitted on every run, the {shown} runs too (a split whose name says held out); {fix} fits the others"
+    )
 
 
 @dataclass(frozen=True)

@@ -308,7 +308,8 @@ def test_evaluate_accuracy_setting_scores_in_points(tables: tuple[Path, Path]) -
     assert l2l_measured.n_evals == 1
     assert l2l_measured.mae_points is not None
     assert l2l_measured.mae_points < 1.5  # the true curve, noise 0.4 points
-    base = by[("baseline", "-")]
+    base = by[("baseline", None)]  # the baseline takes no input loss: null in JSON, not a "-" as data
+    assert base.to_dict()["input"] is None
     assert base.mae_points_predictable is not None
     assert base.mae_points_predictable > l2l_measured.mae_points
     assert not any(p.method == "l2l" and p.predicted is not None for p in ev.predictions if "cloze" in p.eval)
@@ -494,6 +495,12 @@ def test_an_accuracy_logged_less_often_than_its_loss_pairs_with_the_loss_at_its_
         ("social_iqa_acc", 1 / 3),
         ("winogrande_test_acc", 0.5),
         ("my_quiz_acc", None),
+        ("mmlu/abstract_algebra", 0.25),  # lm-eval's subtask naming: the task in the parent part
+        ("lm_eval/mmlu/college_physics_acc", 0.25),
+        (
+            "archive/quiz_acc",
+            None,
+        ),  # a parent part only as a whole task name ("arc" does not match "archive")
     ],
 )
 def test_a_known_tasks_chance_level_comes_from_its_name_variants_first(
@@ -736,3 +743,16 @@ def test_an_accuracy_asked_through_a_translation_is_a_usage_error(
     assert res.exit_code == 2
     assert "--via predicts a loss through translation, not an accuracy" in res.output
     assert "Traceback" not in res.output
+
+
+def test_the_accuracy_table_marks_each_rows_interval_not_every_row_a_lower_bound(warm: Any) -> None:
+    """One calibrated prediction and one far beyond the sweep (a lower bound): the header said "lower bound" of
+    both rows; now each row says which it is, and the header only when all are."""
+    ask = ["predict", "--eval", "downstream/quiz_acc", "-d", "alpha", "--split", "sweep"]
+    ask += ["--N", "1e9", "--D", "2e10", "--N", "1e12", "--D", "2e13"]
+    rows = json.loads(warm(*ask, "-f", "json").stdout)["rows"]
+    assert [r["lower_bound_only"] for r in rows] == [False, True]
+    table = warm(*ask).stdout
+    assert "lower bound]" not in table
+    body = [line for line in table.splitlines() if line.startswith("│ alpha")]
+    assert [line.split("│")[-2].strip() for line in body] == ["no", "yes"]

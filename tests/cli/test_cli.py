@@ -808,3 +808,26 @@ def test_predict_in_a_workspace_of_one_dataset_needs_no_dataset_named(run: Any, 
     alone = run("predict", "--N", "1e9", "--D", "2e10", "--format", "json")
     assert alone.exit_code == 0, alone.output
     assert alone.stdout == named.stdout
+
+
+def test_commands_that_fit_every_run_say_so_of_a_split_named_as_held_out(run: Any, tmp_path: Path) -> None:
+    """A table tagging its held-out runs ``test``: fit-law, predict, optimal and rank fitted them without a word
+    (only evaluate said so); now each says it once, with the --split that leaves them out."""
+    from l2l.testing import SyntheticSpec, synthetic_runs, write_csv
+
+    rows = synthetic_runs(SyntheticSpec(seed=0))
+    for r in rows:
+        r["split"] = "test" if r["split"] == "extrapolation" else "train"
+    table = tmp_path / "runs.csv"
+    write_csv(rows, str(table))
+    assert run("ingest", table).exit_code == 0
+    said = "fitted on every run, the 'test' runs too (a split whose name says held out); --split train"
+    for args in (
+        ("fit-law",),
+        ("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10"),
+        ("optimal", "--C", "1e21"),
+    ):
+        res = run(*args)
+        assert res.exit_code == 0, res.output
+        assert said in " ".join(res.stderr.split()), args
+        assert said not in run(*args, "--split", "train").stderr

@@ -159,7 +159,10 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
     shown = next((r for r in rows if r["accuracy_lo"] is not None), None)
     if shown is not None:
         notes.append(shown["interval"])
-    low = ", lower bound" if any(r.get("lower_bound_only") for r in rows) else ""
+    # the header says "lower bound" only when every interval is one; each row says which it is (the header said
+    # so of all 64 rows of a probe's table where 12 were calibrated)
+    bounded = [r for r in rows if r["accuracy_lo"] is not None]
+    low = ", lower bound" if bounded and all(r.get("lower_bound_only") for r in bounded) else ""
     cols = [
         Column("dataset", justify="left"),
         Column("eval", justify="left"),
@@ -172,7 +175,8 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         Column("accuracy_points", table=False),
         Column("accuracy_lo_points", table=False),
         Column("accuracy_hi_points", table=False),
-        Column("status", justify="left", drop=1),
+        Column("status", justify="left", drop=2),
+        Column("lower_bound_only", "lower bound", drop=1),
         *(Column(k, table=False) for k in ("accuracy", "accuracy_lo", "accuracy_hi", "loss_lo", "loss_hi")),
         *(Column(k, table=False) for k in ("chance", "pooled", "reason", "steps")),
         interval_column("accuracy", f"accuracy (pts) [{pct(level)}{low}]", rows, scale=100.0),
