@@ -876,6 +876,13 @@ def evaluate(
     require_some_made(preds)
     skipped = sum(1 for p in preds if p.skips)
     notes = list(plan.notes)
+    # a dataset whose held-out runs pair with no other's was in no row, "skipped 0" (sizes counted 3 % apart)
+    paired = {p.tgt for p in preds} | {p.src for p in preds}
+    if unpaired := [ds for ds in plan.datasets if ds not in paired]:
+        notes.append(
+            f"{', '.join(unpaired)}: held-out runs share no (N, D) with another dataset's, so in no pair and no "
+            "row (model sizes counted differently? l2l translate --rtol pairs sizes within a tolerance)"
+        )
     if (no_test := no_test_note(plan, preds)) is not None:
         notes.append(no_test)
     if skipped:

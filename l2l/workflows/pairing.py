@@ -180,8 +180,17 @@ def pair_runs(
         left["N"].to_numpy(), left["D"].to_numpy(), right["N"].to_numpy(), right["D"].to_numpy(), rtol
     )
     if not len(li):
+        gap = _nearest_gap(
+            left["N"].to_numpy(), left["D"].to_numpy(), right["N"].to_numpy(), right["D"].to_numpy()
+        )
+        near = (
+            f"; their nearest configurations differ by {100 * gap:.2g} % (--rtol {_rtol_for(gap):g} pairs them, "
+            "if they are the same models counted differently)"
+            if gap < 0.5
+            else ""
+        )
         raise SelectionError(
-            f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt} (relative tolerance {rtol:g})",
+            f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt} (relative tolerance {rtol:g}){near}",
             hint="pair on run identity, or check that both sweeps used the same grid",
             param="join",
         )
@@ -231,3 +240,18 @@ def at_config(N: float, D: float, rtol: float = SAME_RTOL) -> pl.Expr:
     """Rows of runs at the configuration (N, D): both within ``rtol``, the rule of ``pair_configs``."""
     tol = math.log1p(rtol)
     return ((pl.col("N").log() - math.log(N)).abs() <= tol) & ((pl.col("D").log() - math.log(D)).abs() <= tol)
+
+
+def _nearest_gap(n0: np.ndarray, d0: np.ndarray, n1: np.ndarray, d1: np.ndarray) -> float:
+    """The smallest relative gap between a configuration of one grid and one of the other (the larger of the gaps
+    in N and in D): how far apart the nearest models are (inf when a grid is empty)."""
+    if not (len(n0) and len(n1)):
+        return float("inf")
+    gap_n = np.abs(n0[:, None] / n1[None, :] - 1)
+    gap_d = np.abs(d0[:, None] / d1[None, :] - 1)
+    return float(np.min(np.maximum(gap_n, gap_d)))
+
+
+def _rtol_for(gap: float) -> float:
+    """A tolerance just above ``gap``, two significant digits."""
+    return float(f"{gap * 1.2:.2g}")

@@ -831,3 +831,35 @@ def test_commands_that_fit_every_run_say_so_of_a_split_named_as_held_out(run: An
         assert res.exit_code == 0, res.output
         assert said in " ".join(res.stderr.split()), args
         assert said not in run(*args, "--split", "train").stderr
+
+
+def test_a_dataset_whose_sizes_are_counted_apart_is_named_not_silently_dropped(
+    run: Any, tmp_path: Path
+) -> None:
+    """gamma's N 3 % larger (another tokenizer's embeddings): evaluate left it out of every pair ("skipped 0", one
+    note per backtest cutoff and pair) and translate's refusal did not say how near the grids are."""
+    from l2l.testing import SyntheticSpec, synthetic_runs, write_csv
+
+    rows = synthetic_runs(SyntheticSpec(seed=0))
+    for r in rows:
+        if r["dataset"] == "gamma":
+            r["N"], r["C"] = float(r["N"]) * 1.03, float(r["C"]) * 1.03
+    table = tmp_path / "runs.csv"
+    write_csv(rows, str(table))
+    assert run("ingest", table).exit_code == 0
+    doc = json.loads(run("evaluate", "--format", "json").stdout)
+    notes = " ".join(doc["notes"])
+    assert "gamma: held-out runs share no (N, D) with another dataset's, so in no pair and no row" in notes
+    assert "gamma shares no (N, D) configuration with another dataset" in notes
+    assert "pairs of runs to relate" not in notes
+    res = run("translate", "--src", "alpha", "--target", "gamma", "--split", "sweep")
+    assert res.exit_code == 1
+    assert "their nearest configurations differ by 2.9 % (--rtol 0.035 pairs them" in " ".join(
+        res.stderr.split()
+    )
+    assert (
+        run(
+            "translate", "--src", "alpha", "--target", "gamma", "--split", "sweep", "--rtol", "0.036"
+        ).exit_code
+        == 0
+    )

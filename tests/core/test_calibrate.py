@@ -414,3 +414,26 @@ def test_off_the_optimum_the_bias_is_not_applied_and_the_interval_holds_both_cen
     assert pi_far.lo <= pi_near.estimate < 2.0 <= pi_far.hi  # both centres inside
     assert pi_far.estimate == 2.0
     assert any("is not applied here, and the interval is widened" in n for n in pi_far.notes)
+
+
+def test_a_dataset_sharing_no_configuration_is_said_once_not_once_per_cutoff_and_pair() -> None:
+    """b's model sizes counted 3 % larger (another tokenizer's embeddings): no translation pairs, and the notes
+    said "only 0 pairs of runs to relate" for every cutoff and ordered pair (34 lines on a probe's table)."""
+    from l2l.core.backtest import run_backtests
+
+    sweeps, _ = _sweeps(0)
+    b = sweeps["b"]
+    sweeps["b"] = Sweep(b.N * 1.03, b.D, b.C * 1.03, b.loss)
+    bt = run_backtests(sweeps, BacktestOptions(fit=_fast_fit))
+    assert not bt.translation
+    said = [n for n in bt.notes if "configuration" in n or "pairs of runs" in n]
+    assert said == [
+        "no two datasets share a (N, D) configuration: no translation is backtested (model sizes counted "
+        "differently? l2l translate --rtol pairs sizes within a tolerance)"
+    ]
+    sweeps["c"] = sweeps["a"]  # a and c pair: b alone is named
+    said = [n for n in run_backtests(sweeps, BacktestOptions(fit=_fast_fit)).notes if "configuration" in n]
+    assert said == [
+        "b shares no (N, D) configuration with another dataset: no translation to or from it is backtested "
+        "(model sizes counted differently? l2l translate --rtol pairs sizes within a tolerance)"
+    ]
