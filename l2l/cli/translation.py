@@ -31,7 +31,13 @@ def translate(
         Join, typer.Option("--join", help="Pair runs by equal (N, D) or by run identity (run_id).")
     ] = "nd",
     rtol: Annotated[
-        float, typer.Option("--rtol", min=0.0, max=0.5, help="Relative tolerance when pairing on (N, D).")
+        float,
+        typer.Option(
+            "--rtol",
+            min=1e-9,
+            max=0.5,
+            help="Relative tolerance when pairing on (N, D), above 0 (1e-6: the same).",
+        ),
     ] = 1e-6,
     free_e1: Annotated[
         bool, typer.Option("--free-e1/--no-free-e1", help="Fit E1 too instead of taking it from the law.")

@@ -756,3 +756,34 @@ def test_the_accuracy_table_marks_each_rows_interval_not_every_row_a_lower_bound
     assert "lower bound]" not in table
     body = [line for line in table.splitlines() if line.startswith("│ alpha")]
     assert [line.split("│")[-2].strip() for line in body] == ["no", "yes"]
+
+
+def test_evaluate_accuracy_stands_alone_where_no_law_can_be_fitted_for_table_1(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Five runs per dataset, one per budget (a DataDecide-like ladder): no scaling law, so no Table 1, and the whole
+    command refused, though the loss → accuracy step and the baseline need no law."""
+    runs, accs = tables
+    frame = pl.read_csv(runs)
+    per_budget = frame.group_by("dataset", "C").agg(pl.col("N").median().alias("mid"))
+    keep = (
+        frame.join(per_budget, on=["dataset", "C"])
+        .filter(
+            (pl.col("N") - pl.col("mid")).abs()
+            == (pl.col("N") - pl.col("mid")).abs().min().over("dataset", "C")
+        )
+        .filter((pl.col("C") > frame["C"].min()) | (pl.col("split") == "extrapolation"))
+        .drop("mid")
+    )
+    thin = tmp_path / "thin.csv"
+    keep.write_csv(thin)
+    assert run("ingest", thin, accs).exit_code == 0
+    res = run("evaluate", "--accuracy", "all", "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert any(n.startswith("no Table 1: no held-out run could be predicted") for n in doc["notes"])
+    scored = {(r["method"], r["input"]): r for r in doc["evaluate-accuracy"]}
+    assert (
+        scored[("l2l", "measured")]["n_evals"] == 1
+    )  # the loss → accuracy step, from each run's own task loss
+    assert scored[("baseline", None)]["mae_points"] is not None
