@@ -122,6 +122,9 @@ class Report:
     # How long the work took: printed under a terminal table only, so that JSON, CSV, Markdown and LaTeX are the
     # same from run to run (scripts diff them; fit-law's JSON notes held "3 fitted in 4.89 s").
     timing: str | None = None
+    # Row keys CSV leaves out because another report of the command carries them as rows of fixed columns (a dict
+    # keyed by dataset flattened into ``laws_<dataset>_x0`` columns: a header that changed with the data).
+    csv_omit: frozenset[str] = frozenset()
 
     def table_columns(self) -> list[Column]:
         """The columns of a table for people, in ``table_order``."""
@@ -243,7 +246,7 @@ def _csv_keys(rep: Report, rows: Sequence[Mapping[str, Any]], plain: Sequence[Ro
     flat_keys = list(dict.fromkeys(k for r in rows for k in r))
     keys: list[str] = []
     for c in rep.columns:
-        if not c.in_data:
+        if not c.in_data or c.key in rep.csv_omit:
             continue
         if c.key in nested:
             keys += [k for k in flat_keys if k.startswith(f"{c.key}_") and k not in keys]
@@ -263,7 +266,7 @@ def to_csv(reps: Report | Sequence[Report]) -> str:
     reps = [reps] if isinstance(reps, Report) else list(reps)
     parts = []
     for rep in reps:
-        plain = _data_rows(rep)
+        plain = [{k: v for k, v in r.items() if k not in rep.csv_omit} for r in _data_rows(rep)]
         rows = [_flat(r) for r in plain]
         parts.append((rep, rows, _csv_keys(rep, rows, plain)))
     keys = list(dict.fromkeys(k for _, _, ks in parts for k in ks))

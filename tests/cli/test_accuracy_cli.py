@@ -787,3 +787,21 @@ def test_evaluate_accuracy_stands_alone_where_no_law_can_be_fitted_for_table_1(
         scored[("l2l", "measured")]["n_evals"] == 1
     )  # the loss → accuracy step, from each run's own task loss
     assert scored[("baseline", None)]["mae_points"] is not None
+
+
+def test_fit_accuracy_csv_has_the_same_columns_whatever_the_pooling(warm: Any) -> None:
+    """A pooled law's parameters sat under ``laws_*_x0``, separate laws' under ``laws_alpha_x0``…: the header
+    changed with the pooling and the dataset names. Now each law is a row of fixed columns (table
+    ``fit-accuracy-laws``, dataset ``all (pooled)`` or the name)."""
+    heads, law_rows = [], []
+    for pooling in ("pooled", "separate"):
+        res = warm("fit-accuracy", "--split", "sweep", "--pooling", pooling, "--format", "csv")
+        assert res.exit_code == 0, res.output
+        frame = pl.read_csv(res.stdout.encode())
+        heads.append(frame.columns)
+        law_rows.append(frame.filter(pl.col("table") == "fit-accuracy-laws"))
+    assert heads[0] == heads[1]
+    assert not any(c.startswith("laws_") for c in heads[0])
+    assert law_rows[0].height == 1
+    assert law_rows[1].height == 3  # one curve per dataset
+    assert_allclose(law_rows[0]["x0"].to_numpy(), [X0], rtol=0.05)

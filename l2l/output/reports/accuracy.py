@@ -118,6 +118,7 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         meta={"n_evals": len(rows)},
         summary=_fits_summary(rows),
         table_order=("eval", "status", "backtest_mae_points", "rmse_points", "pooling"),
+        csv_omit=frozenset({"laws"}),
     )
     law_cols = [
         Column("eval", justify="left"),
@@ -132,7 +133,11 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
     laws_rep = Report(
         "fit-accuracy-laws", shown, law_rows, title="Law parameters", show_in=frozenset({"table"})
     )
-    return [main, laws_rep] if law_rows else [main]
+    # CSV: the same laws, one row each with every parameter column, whatever the forms fitted (the main rows' nested
+    # ``laws`` became columns named by the data: ``laws_*_x0`` pooled, ``laws_<dataset>_x0`` separate); JSON keeps
+    # them nested under each eval
+    laws_csv = Report("fit-accuracy-laws", law_cols, law_rows, show_in=frozenset({"csv"}))
+    return [main, laws_rep, laws_csv] if law_rows else [main]
 
 
 def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: float = 0.9) -> Report:
