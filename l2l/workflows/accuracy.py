@@ -83,6 +83,8 @@ CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (
 CHANCE_CONTRADICTED_BY: Final = 0.06
 #: How the source of such a level starts (the reason follows).
 CHANCE_CONTRADICTED: Final = "name contradicted"
+#: How the source of a level starts where the chance column gives one task several levels (the detail follows).
+CHANCE_DISAGREES: Final = "column disagrees"
 #: The default level of the accuracy intervals.
 INTERVAL_LEVEL: Final = 0.9
 
@@ -168,7 +170,15 @@ def chance_level(
     rows = acc.filter(pl.col("eval") == acc_eval)
     col = rows.get_column("chance").drop_nulls().to_numpy()
     if len(col):
-        return float(np.median(col)), "column"
+        level = float(np.median(col))
+        lo, hi = float(np.min(col)), float(np.max(col))
+        if hi - lo > 1e-9:
+            # one task, several levels (a row at 0.5 among 0.25s): taken without a word before
+            return level, (
+                f"{CHANCE_DISAGREES}: its chance column holds levels from {lo:g} to {hi:g}; the median, {level:g}, "
+                f"is used (give one with --chance {acc_eval}=P)"
+            )
+        return level, "column"
     table = default_chance(acc_eval)
     if table is None:
         return None, "none"

@@ -805,3 +805,25 @@ def test_fit_accuracy_csv_has_the_same_columns_whatever_the_pooling(warm: Any) -
     assert law_rows[0].height == 1
     assert law_rows[1].height == 3  # one curve per dataset
     assert_allclose(law_rows[0]["x0"].to_numpy(), [X0], rtol=0.05)
+
+
+def test_a_chance_column_that_disagrees_within_a_task_is_said(
+    tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """One row at 0.5 among 0.25s: the median was taken without a word."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.accuracy import CHANCE_DISAGREES, chance_level
+
+    runs, accs = tables
+    frame = pl.read_csv(accs)
+    first = frame.with_row_index().filter(pl.col("eval") == "downstream/quiz_acc")["index"][0]
+    odd = frame.with_row_index().with_columns(
+        pl.when(pl.col("index") == first).then(0.5).otherwise(pl.col("chance")).alias("chance")
+    )
+    path = tmp_path / "acc.csv"
+    odd.drop("index").write_csv(path)
+    level, source = chance_level(read_runs([runs, path]), "downstream/quiz_acc")
+    assert level == 0.25
+    assert source.startswith(CHANCE_DISAGREES)
+    assert "from 0.25 to 0.5" in source
+    assert chance_level(read_runs(list(tables)), "downstream/quiz_acc") == (0.25, "column")

@@ -10,7 +10,7 @@ from l2l.base.text import fmt_fixed, fmt_pct, plural
 from l2l.core.predictive import is_beyond_evidence_note
 from l2l.output.render import Column, Report, Row
 from l2l.output.reports.common import chance_text, finite, interval_column, pct, si, spread
-from l2l.workflows.accuracy import CHANCE_CONTRADICTED
+from l2l.workflows.accuracy import CHANCE_CONTRADICTED, CHANCE_DISAGREES
 
 if TYPE_CHECKING:
     from l2l.workflows.accuracy import AccuracyPrediction, AccuracyResult
@@ -55,9 +55,9 @@ def _fit_rows(
             d["law"] = "–"
             notes.append(f"{d['eval']}: {d['status']}: {d['reason']}")
         d["chance_text"] = chance_text(d["chance"], d["chance_source"])
-        if d["chance_source"].startswith(CHANCE_CONTRADICTED):
-            detail = d["chance_source"][len(CHANCE_CONTRADICTED) :].lstrip(": ")
-            notes.append(f"{d['eval']}: chance level: {detail}")
+        for said in (CHANCE_CONTRADICTED, CHANCE_DISAGREES):
+            if d["chance_source"].startswith(said):
+                notes.append(f"{d['eval']}: chance level: {d['chance_source'][len(said) :].lstrip(': ')}")
         rows.append(d)
     return rows, law_rows, notes
 

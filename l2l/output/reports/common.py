@@ -173,8 +173,8 @@ def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str
 def chance_text(chance: float | None, source: str, *, none: str = "fitted") -> str:
     """A chance level for a table cell: ``0.25 (known task)``; ``none`` where there is no level, "fitted (name
     contradicted)" where the name's level was set aside (the reason is a note)."""
-    from l2l.workflows.accuracy import CHANCE_CONTRADICTED
+    from l2l.workflows.accuracy import CHANCE_CONTRADICTED, CHANCE_DISAGREES
 
     if chance is None:
         return f"fitted ({CHANCE_CONTRADICTED})" if source.startswith(CHANCE_CONTRADICTED) else none
-    return f"{chance:.2f} ({source})"
+    return f"{chance:.2f} ({CHANCE_DISAGREES if source.startswith(CHANCE_DISAGREES) else source})"
