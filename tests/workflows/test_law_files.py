@@ -207,3 +207,18 @@ def test_a_poor_law_saved_in_a_law_file_predicts_as_poor_from_it(doc: dict[str, 
         p.to_dict() for p in predict_from_laws(law_file_from_dict(doc, "laws.json"), N=[1e9], D=[2e10])
     ]
     assert plain["status"] == "ok"
+
+
+def test_a_law_file_prediction_says_how_far_it_reaches_in_one_line(doc: dict[str, Any]) -> None:
+    """Compute, N and D beyond the fitted runs: three warning lines per prediction (18 for six rows), where predict
+    from the runs says it in one."""
+    from l2l.output.reports.laws import law_file_predictions_report
+
+    preds = predict_from_laws(law_file_from_dict(doc, "laws.json"), N=[3.3e10], D=[1e12])
+    warned = [
+        n for n in law_file_predictions_report(preds, source="laws.json").notes if n.startswith("warning:")
+    ]
+    assert len(warned) == 1
+    assert "compute is" in warned[0]
+    assert "; N is" in warned[0]
+    assert "; D is" in warned[0]

@@ -440,11 +440,13 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
             f"{'its predictions extrapolate' if len(unknown) == 1 else 'their predictions extrapolate'} is unknown "
             "(save the law again with `l2l fit-law --save FILE.json`)"
         )
+    # one line per prediction, as predict from the runs says it (three lines each, compute, N and D, made 18 lines
+    # for six rows)
     notes += list(
         dict.fromkeys(
-            f"warning: {r['dataset']}/{r['eval']} at N = {si(r['N'])}, D = {si(r['D'])}: {n}"
+            f"warning: {r['dataset']}/{r['eval']} at N = {si(r['N'])}, D = {si(r['D'])}: {'; '.join(r['notes'])}"
             for r in rows
-            for n in r["notes"]
+            if r["notes"]
         )
     )
     notes += _law_warnings(rows, None)
