@@ -96,7 +96,8 @@ def _matches(col: str, value: str) -> pl.Expr:
         glob = text.str.contains("^" + translate(value).replace(r"\Z", "$"))
         hit = pl.when(hit.fill_null(False).any()).then(hit).otherwise(glob)
     try:
-        number = float(value)
+        # a size as the table's cells and --N accept it: 'params!=2.8B' left out none of the 2.8e9 runs
+        number = schema.parse_quantity(value)
     except ValueError:
         number = math.nan
     if math.isfinite(number):

@@ -33,6 +33,15 @@ def test_where_matches_a_name_with_brackets_exactly_for_equal_and_not_equal(tmp_
     assert read_runs([path], where=parse_where(["dataset=mix[12]"])).datasets == ["mix1"]  # still a glob
 
 
+def test_a_where_size_is_read_as_the_cells_and_options_read_it(tmp_path: Path) -> None:
+    """'N!=2.8B' left out none of the 2.8e9 runs (compared as text: 2.8B is not 2800000000.0)."""
+    rows = ["dataset,N,D,eval,loss"]
+    rows += [f"web,{n:g},{20 * n:g},val,{3.0 - k / 10}" for k, n in enumerate((1e8, 4e8, 2.8e9))]
+    path = write(tmp_path / "sizes.csv", "\n".join(rows) + "\n")
+    assert read_runs([path], where=parse_where(["N!=2.8B"])).frame.height == 2
+    assert read_runs([path], where=parse_where(["N=400M"])).frame.height == 1
+
+
 def test_a_where_glob_matches_the_whole_value(tmp_path: Path) -> None:
     """A probe: 'dataset=a*' kept alpha, beta and gamma (the pattern was searched anywhere in the value), 'lph*'
     kept alpha, and 'dataset!=a*' refused every row."""
