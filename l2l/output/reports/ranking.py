@@ -14,7 +14,7 @@ __all__ = ["rank_backtest_report", "ranking_report"]
 
 
 if TYPE_CHECKING:
-    from l2l.core.ranking import Ranking, TargetRanking
+    from l2l.core.ranking import CombinedRow, Ranking, TargetRanking
     from l2l.workflows.rank_eval import RankBacktest
 
 
@@ -195,6 +195,22 @@ def _combined_table(ranking: Ranking) -> Report:
     )
 
 
+#: The ``metric`` of a combined row in CSV: its value is the weighted mean over targets of the log loss relative to
+#: the mean candidate (``CombinedRow.score``), not a loss.
+COMBINED_METRIC = "log_loss_vs_mean"
+
+
+def _combined_csv_row(r: CombinedRow) -> dict[str, object]:
+    """A combined-ranking row in the per-target rows' columns (``target`` = ``combined``)."""
+    d = r.to_dict()
+    return {
+        "target": "combined",
+        **{k: d[k] for k in ("rank", "dataset", "status", "reason", "lo", "hi", "p_best")},
+        "metric": COMBINED_METRIC,
+        "value": d["score"],
+    }
+
+
 def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report]:
     """rank: per target the datasets ranked (N*, D*, predicted target loss, interval, P(best)) and each method's
     prediction, a combined ranking for several targets, and the verdict (leader or tie, flips) in words.
@@ -253,9 +269,12 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         title="Datasets ranked",
         notes=verdict + flips + warnings,
         meta=meta,
-        show_in=frozenset({"json", "csv"}),
+        show_in=frozenset({"json"}),
     )
-    reports = [main]
+    # CSV is one table: with several targets the combined ranking (the answer) is its rows under target
+    # 'combined' (a probe's CSV held the per-target rows only; the table and JSON had the combined ranking)
+    combined_rows = [_combined_csv_row(r) for r in ranking.combined] if several else []
+    reports = [main, replace(main, rows=rows + combined_rows, show_in=frozenset({"csv"}))]
     for t in ranking.targets:
         what = f"Best dataset for {t.target} at {label}" if several else f"Best dataset at {label}"
         reports.append(
