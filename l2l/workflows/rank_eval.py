@@ -95,7 +95,10 @@ class MethodAccuracy:
 
 @dataclass(frozen=True)
 class TargetAccuracy:
-    """One target: held-out (N, D) points compared, pairs, and pairs right per method."""
+    """One target: held-out (N, D) points compared, pairs, and pairs right per method. ``pairs`` and ``near_ties``
+    are the recommended method's; ``method_pairs`` holds each method's (pairs, near-ties): the baseline values only
+    the datasets whose runs reach the largest budget, so its pairs can be fewer (a probe's per-target table gave
+    every method the baseline's 6 pairs beside 12 right)."""
 
     target: str
     points: int
@@ -103,6 +106,7 @@ class TargetAccuracy:
     near_ties: int
     right: Mapping[str, int]
     notes: tuple[str, ...] = ()
+    method_pairs: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +115,8 @@ class TargetAccuracy:
             "pairs": self.pairs,
             "near_ties": self.near_ties,
             **{f"right_{m}": int(v) for m, v in self.right.items()},
+            **{f"pairs_{m}": int(p) for m, (p, _) in self.method_pairs.items()},
+            **{f"near_ties_{m}": int(t) for m, (_, t) in self.method_pairs.items()},
             "notes": list(self.notes),
         }
 
@@ -349,8 +355,9 @@ def rank_backtest(
         for m, counts in scored.items():
             totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
         right: dict[str, int] = {m: c[0] for m, c in scored.items()}
-        pairs, ties = scored["baseline"][1], scored["baseline"][2]
-        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, (verdict.why,)))
+        pairs, ties = scored["recommended"][1], scored["recommended"][2]
+        each: dict[str, tuple[int, int]] = {m: (c[1], c[2]) for m, c in scored.items()}
+        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, (verdict.why,), each))
     if progress is not None:
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):

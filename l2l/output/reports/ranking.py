@@ -373,15 +373,30 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
         *bt.notes,
     ]
     trows = [t.to_dict() for t in bt.targets]
+    for r in trows:
+        # a method that scored other pairs than the recommended one (the baseline values only the datasets whose
+        # runs reach the largest budget) shows its right of its own pairs
+        for m in labels:
+            own = r.get(f"pairs_{m}", r["pairs"])
+            r[f"shown_{m}"] = str(r[f"right_{m}"]) if own == r["pairs"] else f"{r[f'right_{m}']}/{own}"
     tcols = [
         Column("target", justify="left"),
         Column("points", table=False),
         Column("pairs", drop=3),
         Column("near_ties", "near-ties", drop=3),
         *(
-            Column(f"right_{m}", labels[m].split()[-1] if m != "baseline" else "baseline", drop=0)
+            Column(
+                f"shown_{m}",
+                labels[m].split()[-1] if m != "baseline" else "baseline",
+                fmt=str,
+                data=False,
+                drop=0,
+            )
             for m in labels
         ),
+        *(Column(f"right_{m}", table=False) for m in labels),
+        *(Column(f"pairs_{m}", table=False) for m in labels),
+        *(Column(f"near_ties_{m}", table=False) for m in labels),
         Column("notes", table=False),
     ]
     reports = [
@@ -404,6 +419,12 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
             tcols,
             trows,
             title="Pairs right per target",
+            notes=[
+                "pairs and near-ties: the recommended method's; a method that scored other pairs shows "
+                "right/its own pairs (the baseline values only the datasets whose runs reach the largest budget)"
+            ]
+            if any(r[f"shown_{m}"] != str(r[f"right_{m}"]) for r in trows for m in labels)
+            else [],
             show_in=frozenset({"table", "json"}),
             json_key="targets",
         ),
