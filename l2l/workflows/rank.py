@@ -571,7 +571,11 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     names = list(targets)
     found: list[str] = []
     for pattern in names:
-        if pattern.startswith("!") or pattern == OWN or (is_glob(pattern) and pattern not in acc):
+        if (
+            pattern.startswith("!")
+            or pattern == OWN
+            or (is_glob(pattern) and pattern not in acc and pattern.removesuffix(":accuracy") not in acc)
+        ):
             continue
         if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.targets.rank_targets)
             found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))
@@ -595,6 +599,12 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
             param="targets",
         )
     return found[0]
+
+
+def _literal(name: str) -> str:
+    """An accuracy eval's exact name as a selection that matches it alone: its glob characters escaped, since the
+    accuracy laws' selection reads a name holding one as a glob (``arc_easy[25-shot]`` matched no eval)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name) if is_glob(name) else name
 
 
 def _rank_accuracy(
@@ -735,7 +745,7 @@ def _accuracy_law(
         )
     (res,) = fit_accuracy_laws(
         runs,
-        [acc_eval],
+        [_literal(acc_eval)],
         split=split,
         accuracy_cache=cache,
         chance=chance,
