@@ -421,7 +421,8 @@ def _rank_losses(
     if len(names) < 2:
         raise SelectionError("ranking needs at least two candidate datasets", param="datasets")
     evals = sorted(frame.get_column("eval").unique().to_list())
-    weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
+    owns, alone = shared_own_evals(frame, runs.own_eval, names)
+    weights = resolve_targets(evals, targets, owns)
     cands = candidates_from_frame(frame, runs.own_eval, names, list(weights), runs.flops_per_param_token)
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     learned = {t: _learned(runs, frame, cands, t, settings, store, book) for t in weights}
@@ -439,10 +440,36 @@ def _rank_losses(
         for t in res.targets
         if t.draw_error.why and not all(r.measured_runs for r in t.rows if r.status == "ok")
     ]
+    if alone and OWN in targets:
+        notes.append(alone)
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
     return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
+
+
+def shared_own_evals(
+    frame: pl.DataFrame, own_eval: Mapping[str, str], names: Sequence[str]
+) -> tuple[list[str], str | None]:
+    """The candidates' own evals that ``-t own`` ranks (those two or more of them are measured on), and a note
+    naming those left out. A mixture table whose c4 own eval is also measured on the other mixtures ranked each
+    other own eval too, one dataset alone: five "rankings" at P(best) 1.00 (where no own eval is shared, ``-t
+    own`` is refused: ``targets.rank_targets``)."""
+    import polars as pl
+
+    owns = list(dict.fromkeys(own_eval[d] for d in names if d in own_eval))
+    by = (
+        frame.filter(pl.col("eval").is_in(owns) & pl.col("dataset").is_in(list(names)))
+        .group_by("eval")
+        .agg(pl.col("dataset").n_unique().alias("k"))
+    )
+    shared = set(by.filter(pl.col("k") >= 2).get_column("eval").to_list())
+    alone = [e for e in owns if e not in shared]
+    if not shared or not alone:
+        return owns, None  # none shared: refused where the targets are read; all shared: nothing to say
+    return [e for e in owns if e in shared], (
+        f"-t own: left out {', '.join(alone)}: each measured on one candidate dataset only, nothing to compare"
+    )
 
 
 def _law_eval(target: str, dataset: str, own_eval: Mapping[str, str]) -> str:

@@ -35,6 +35,7 @@ from l2l.workflows.rank import (
     _Store,
     candidates_from_frame,
     resolve_targets,
+    shared_own_evals,
 )
 
 if TYPE_CHECKING:
@@ -326,14 +327,15 @@ def rank_backtest(
     plan = plan_holdout(base, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
     names = base.resolve_datasets(datasets)
     evals = sorted(plan.train.get_column("eval").unique().to_list())
-    weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
+    owns, alone = shared_own_evals(plan.train, runs.own_eval, names)
+    weights = resolve_targets(evals, targets, owns)
     k = base.flops_per_param_token
     cands = candidates_from_frame(plan.train, runs.own_eval, names, list(weights), k)
     settings = RankSettings("recommended", form, draws, seed, level)
     store = _Store(cache, calibrations)
     totals = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
     per_target: list[TargetAccuracy] = []
-    notes: list[str] = []
+    notes: list[str] = [alone] if alone and OWN in targets else []
     events: list[tuple[float, bool]] = []
     used: list[str] = []
     for i, t in enumerate(weights):
