@@ -48,10 +48,11 @@ from l2l.core.ranking import (
     Method,
     Ranking,
     RankSettings,
+    TargetRanking,
     judge,
     rank,
 )
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, at_model
 from l2l.workflows.accuracy import accuracy_evals, ceiling_note, fit_accuracy_laws, stem_of, task_loss_eval
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 from l2l.workflows.targets import names_accuracy
@@ -674,6 +675,13 @@ def _rank_accuracy(
         # 0.01 points apart read P(best) 1.00 and 0.00 beside "a TIE" (a probe; the truth-best by 0.02 points was
         # given 0.00). Which model scores best is also its eval's own noise: the runs' scatter about the curve
         accs = {n: _with_score_noise(a, noise, rng) for n, a in accs.items()}
+    # a model measured (the one asked for, or the baseline's largest budget) is read, not mapped through the law
+    read = _measured_accuracies(
+        runs, acc_eval, split, budget, lt, fit.predictability.noise_sd, loss.draws, settings
+    )
+    for n, (draws, _) in read.items():
+        accs[n] = draws
+        failed.pop(n, None)
     ok = list(accs)
     if len(ok) < 2 <= len(lt.rows):
         # P(best) 1.00 for the one dataset left of four read as a verdict over all four (a probe's table)
@@ -696,13 +704,18 @@ def _rank_accuracy(
     for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
         if said := ceiling_note(fit, n, float(accs[n][0])):
             notes[n] += f"; {said}"
+    notes.update({n: said for n, (_, said) in read.items()})
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
     # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the
     # joint draws (with each separate curve's error drawn apart above)
     chains = {
         r.dataset: fit.chain_interval(r.value, r.dataset, r.lo, r.hi, settings.level)[1:3]
         for r in lt.rows
-        if r.dataset in accs and r.value is not None and r.lo is not None and r.hi is not None
+        if r.dataset in accs
+        and r.dataset not in read
+        and r.value is not None
+        and r.lo is not None
+        and r.hi is not None
     }
     rows, combined = _accuracy_rows(lt.rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)
     target = dataclasses.replace(
@@ -744,6 +757,58 @@ def _rank_accuracy(
         warnings=(*loss.warnings, ACCURACY_CAVEAT, *beyond, *fit.warnings),
         log_draws={},
     )
+
+
+def _measured_accuracies(
+    runs: Runs,
+    acc_eval: str,
+    split: str | None,
+    budget: Budget,
+    lt: TargetRanking,
+    noise_sd: float,
+    draws: int,
+    settings: RankSettings,
+) -> dict[str, tuple[Array, str]]:
+    """Per dataset whose value is a measurement (a row measured at the model asked for; every valued row of the
+    baseline, at the dataset's largest budget): joint draws of its mean measured accuracy there (draw 0 the
+    mean; noise the repeats' standard error, or the runs' scatter about the accuracy curve for one run) and what
+    the row says. The accuracy was the measured task loss through the accuracy law: a measured 32.5 ± 0.3 read
+    32.8 [24.4, 62.9]."""
+    import polars as pl
+
+    frame = runs.accuracy
+    if frame is None:
+        return {}
+    frame = frame.filter(pl.col("eval") == acc_eval)
+    if split is not None:
+        frame = frame.filter(pl.col("split") == split)
+    rng = np.random.default_rng([settings.seed, 32452843])  # its own: no other draw depends on it
+    out: dict[str, tuple[Array, str]] = {}
+    for row in lt.rows:
+        if row.status != "ok" or not (row.measured_runs or lt.method == "baseline"):
+            continue
+        mine = frame.filter(pl.col("dataset") == row.dataset)
+        if not mine.height:
+            continue
+        n, d, c = (mine.get_column(k).to_numpy().astype(np.float64) for k in ("N", "D", "C"))
+        if row.measured_runs and budget.N is not None and budget.D is not None:
+            at = at_model(n, d, budget.N, budget.D)
+            where = "of this model"
+        else:
+            at = c >= c.max() / ANCHOR_BUDGET_RATIO
+            where = f"at its largest budget (C = {float(c[at].mean()):.3g})"
+        if not at.any():
+            continue
+        acc = mine.get_column("accuracy").to_numpy().astype(np.float64)[at]
+        # repeats of one model: their own standard error; several models (a budget's profile), whose spread is
+        # no noise, or one run: the runs' scatter about the accuracy curve
+        repeats = acc.size > 1 and bool(at_model(n[at], d[at], float(n[at][0]), float(d[at][0])).all())
+        sd = float(np.std(acc, ddof=1) if repeats else noise_sd) / math.sqrt(acc.size)
+        value = np.clip(float(acc.mean()) + sd * rng.standard_normal(draws), 0.0, 1.0)
+        value[0] = float(acc.mean())
+        of = f"the mean of its {acc.size} runs' accuracy" if acc.size > 1 else "its run's accuracy"
+        out[row.dataset] = (value, f"measured: {of} {where}, no accuracy law needed")
+    return out
 
 
 def _with_score_noise(acc: Array, noise_sd: float, rng: np.random.Generator) -> Array:

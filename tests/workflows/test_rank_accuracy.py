@@ -286,3 +286,43 @@ def test_a_task_named_with_glob_characters_ranks_by_its_exact_name_and_metric(
     rows = [r for r in t.rows if r.status == "ok"]
     values = np.array([r.value for r in rows], dtype=np.float64)
     assert_allclose(values, _sigmoid(np.array([pred_loss[r.dataset] for r in rows])), rtol=0.03)
+
+
+def test_a_measured_model_and_the_baseline_read_the_measured_accuracies(
+    runs: Any, tables: tuple[Path, Path]
+) -> None:
+    """At a model every dataset ran, and for the baseline at each dataset's largest budget, the value is the mean
+    accuracy measured there (it was the measured task loss through the accuracy law, its interval the law's)."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.workflows.rank import rank_runs
+
+    acc = pl.read_csv(tables[1]).filter(
+        (pl.col("eval") == "downstream/quiz_acc") & (pl.col("split") == "sweep")
+    )
+    top = acc.filter(pl.col("C") == acc.get_column("C").max())
+    n, d = top.row(0, named=True)["N"], top.row(0, named=True)["D"]
+    at_model = (
+        top.filter((pl.col("N") == n) & (pl.col("D") == d)).group_by("dataset").agg(pl.col("value").mean())
+    )
+    at_top = top.group_by("dataset").agg(pl.col("value").mean())
+    kw: dict[str, Any] = {
+        "cache": FitCache(),
+        "calibrations": CalibrationCache(),
+        "split": "sweep",
+        "draws": DRAWS,
+    }
+    fixed = rank_runs(runs, ["quiz_acc"], N=n, D=d, **kw)
+    base = rank_runs(runs, ["quiz_acc"], C=BUDGET, method="baseline", **kw)
+    for res, truth in ((fixed, at_model), (base, at_top)):
+        measured = dict(truth.iter_rows())
+        rows = {r.dataset: r for r in res.targets[0].rows if r.status == "ok"}
+        assert set(rows) == set(measured) == {"alpha", "beta", "gamma"}
+        assert_allclose(
+            [rows[k].value for k in sorted(rows)], [measured[k] for k in sorted(rows)], rtol=1e-12
+        )
+        for r in rows.values():
+            assert r.lo is not None
+            assert r.hi is not None
+            assert r.hi - r.lo < 0.03  # the measurement's noise (0.004 per run), not the law's interval
+            assert any(note.startswith("measured:") for note in r.notes)
