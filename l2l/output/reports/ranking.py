@@ -52,6 +52,13 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
     among = " among the ranked" if unranked else ""
     left = f"; not ranked: {', '.join(unranked)}" if unranked else ""
+    if ranking.unchecked:
+        # no extrapolation error could be learned: P(best) is the fits' own (a one-line sweep's laws, 6 points
+        # for 5 parameters, stated 0.92-1.00 and "no other dataset is a contender" for wrong leaders)
+        return (
+            f"{what}: {ranking.leader} leads{said}, counting only the fits' own uncertainty: no extrapolation "
+            f"error could be learned, so the order beyond the sweep is unchecked{among}{left}"
+        )
     # (the same rule as core.ranking's contenders: no other wins ≥ 20 % of the draws or reaches the leader's value
     # inside its interval; P(best) may still be below the level)
     if pb is not None and pb < level:
