@@ -188,6 +188,9 @@ class TargetRanking:
     # "accuracy": ``value`` is a predicted accuracy (higher is better), chained through the task loss ``via``
     metric: Literal["loss", "accuracy"] = "loss"
     via: str | None = None
+    #: extrapolated with no extrapolation error drawn (none could be learned): P(best) counts the fits' own
+    #: uncertainty only and the order beyond the sweep is unchecked, so no winner is called as certain
+    unchecked: bool = False
 
     @property
     def laws_used(self) -> bool:
@@ -205,6 +208,7 @@ class TargetRanking:
             "contenders": list(self.contenders),
             "laws_used": self.laws_used,
             "laws_why": self.draw_error.why,
+            "order_unchecked": self.unchecked,
             "flips": [f.to_dict() for f in self.flips],
             "curve": [c.to_dict() for c in self.curve],
             "rows": [r.to_dict() for r in self.rows],
@@ -261,6 +265,11 @@ class Ranking:
     log_draws: Mapping[str, Mapping[str, Array]] = dataclasses.field(
         default_factory=dict, repr=False, compare=False
     )
+
+    @property
+    def unchecked(self) -> bool:
+        """Whether some target's order beyond the sweep is unchecked (``TargetRanking.unchecked``)."""
+        return any(t.unchecked for t in self.targets)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -379,8 +388,11 @@ def rank(
     rng = np.random.default_rng([model.seed, 7919])
     B = model.n_joint
     warnings: list[str] = []
-    bare = [t for t, e in errs.items() if e.shared_sd == 0 and e.specific_sd == 0]
-    if bare and reach > 0:
+    # the spread the method's draws carry (a kept order's own where it keeps the sweep's order)
+    bare = (
+        [t for t, e in errs.items() if e.shared_sd == 0 and e.specific_for(method) == 0] if reach > 0 else []
+    )
+    if bare:
         warnings.append(
             f"intervals and P(best) of {', '.join(bare)} include only the fits' own uncertainty (no "
             "extrapolation-error model): treat them as a lower bound"
@@ -411,6 +423,7 @@ def rank(
                 flips,
                 errs[t],
                 curve,
+                unchecked=t in bare,
             )
         )
 

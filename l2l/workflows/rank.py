@@ -48,10 +48,11 @@ from l2l.core.ranking import (
     Method,
     Ranking,
     RankSettings,
+    TargetRanking,
     judge,
     rank,
 )
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, at_model
 from l2l.workflows.accuracy import accuracy_evals, ceiling_note, fit_accuracy_laws, stem_of, task_loss_eval
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 from l2l.workflows.targets import names_accuracy
@@ -421,7 +422,8 @@ def _rank_losses(
     if len(names) < 2:
         raise SelectionError("ranking needs at least two candidate datasets", param="datasets")
     evals = sorted(frame.get_column("eval").unique().to_list())
-    weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
+    owns, alone = shared_own_evals(frame, runs.own_eval, names)
+    weights = resolve_targets(evals, targets, owns)
     cands = candidates_from_frame(frame, runs.own_eval, names, list(weights), runs.flops_per_param_token)
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     learned = {t: _learned(runs, frame, cands, t, settings, store, book) for t in weights}
@@ -439,10 +441,36 @@ def _rank_losses(
         for t in res.targets
         if t.draw_error.why and not all(r.measured_runs for r in t.rows if r.status == "ok")
     ]
+    if alone and OWN in targets:
+        notes.append(alone)
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
     return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
+
+
+def shared_own_evals(
+    frame: pl.DataFrame, own_eval: Mapping[str, str], names: Sequence[str]
+) -> tuple[list[str], str | None]:
+    """The candidates' own evals that ``-t own`` ranks (those two or more of them are measured on), and a note
+    naming those left out. A mixture table whose c4 own eval is also measured on the other mixtures ranked each
+    other own eval too, one dataset alone: five "rankings" at P(best) 1.00 (where no own eval is shared, ``-t
+    own`` is refused: ``targets.rank_targets``)."""
+    import polars as pl
+
+    owns = list(dict.fromkeys(own_eval[d] for d in names if d in own_eval))
+    by = (
+        frame.filter(pl.col("eval").is_in(owns) & pl.col("dataset").is_in(list(names)))
+        .group_by("eval")
+        .agg(pl.col("dataset").n_unique().alias("k"))
+    )
+    shared = set(by.filter(pl.col("k") >= 2).get_column("eval").to_list())
+    alone = [e for e in owns if e not in shared]
+    if not shared or not alone:
+        return owns, None  # none shared: refused where the targets are read; all shared: nothing to say
+    return [e for e in owns if e in shared], (
+        f"-t own: left out {', '.join(alone)}: each measured on one candidate dataset only, nothing to compare"
+    )
 
 
 def _law_eval(target: str, dataset: str, own_eval: Mapping[str, str]) -> str:
@@ -571,7 +599,11 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
     names = list(targets)
     found: list[str] = []
     for pattern in names:
-        if pattern.startswith("!") or pattern == OWN or (is_glob(pattern) and pattern not in acc):
+        if (
+            pattern.startswith("!")
+            or pattern == OWN
+            or (is_glob(pattern) and pattern not in acc and pattern.removesuffix(":accuracy") not in acc)
+        ):
             continue
         if pattern.endswith(":accuracy"):  # spelled as an accuracy (workflows.targets.rank_targets)
             found.append(resolve_name(pattern.removesuffix(":accuracy"), acc, "accuracy eval"))
@@ -595,6 +627,12 @@ def _accuracy_target(runs: Runs, targets: Sequence[str] | Mapping[str, float]) -
             param="targets",
         )
     return found[0]
+
+
+def _literal(name: str) -> str:
+    """An accuracy eval's exact name as a selection that matches it alone: its glob characters escaped, since the
+    accuracy laws' selection reads a name holding one as a glob (``arc_easy[25-shot]`` matched no eval)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name) if is_glob(name) else name
 
 
 def _rank_accuracy(
@@ -637,6 +675,13 @@ def _rank_accuracy(
         # 0.01 points apart read P(best) 1.00 and 0.00 beside "a TIE" (a probe; the truth-best by 0.02 points was
         # given 0.00). Which model scores best is also its eval's own noise: the runs' scatter about the curve
         accs = {n: _with_score_noise(a, noise, rng) for n, a in accs.items()}
+    # a model measured (the one asked for, or the baseline's largest budget) is read, not mapped through the law
+    read = _measured_accuracies(
+        runs, acc_eval, split, budget, lt, fit.predictability.noise_sd, loss.draws, settings
+    )
+    for n, (draws, _) in read.items():
+        accs[n] = draws
+        failed.pop(n, None)
     ok = list(accs)
     if len(ok) < 2 <= len(lt.rows):
         # P(best) 1.00 for the one dataset left of four read as a verdict over all four (a probe's table)
@@ -659,13 +704,18 @@ def _rank_accuracy(
     for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
         if said := ceiling_note(fit, n, float(accs[n][0])):
             notes[n] += f"; {said}"
+    notes.update({n: said for n, (_, said) in read.items()})
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
     # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the
     # joint draws (with each separate curve's error drawn apart above)
     chains = {
         r.dataset: fit.chain_interval(r.value, r.dataset, r.lo, r.hi, settings.level)[1:3]
         for r in lt.rows
-        if r.dataset in accs and r.value is not None and r.lo is not None and r.hi is not None
+        if r.dataset in accs
+        and r.dataset not in read
+        and r.value is not None
+        and r.lo is not None
+        and r.hi is not None
     }
     rows, combined = _accuracy_rows(lt.rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)
     target = dataclasses.replace(
@@ -709,6 +759,58 @@ def _rank_accuracy(
     )
 
 
+def _measured_accuracies(
+    runs: Runs,
+    acc_eval: str,
+    split: str | None,
+    budget: Budget,
+    lt: TargetRanking,
+    noise_sd: float,
+    draws: int,
+    settings: RankSettings,
+) -> dict[str, tuple[Array, str]]:
+    """Per dataset whose value is a measurement (a row measured at the model asked for; every valued row of the
+    baseline, at the dataset's largest budget): joint draws of its mean measured accuracy there (draw 0 the
+    mean; noise the repeats' standard error, or the runs' scatter about the accuracy curve for one run) and what
+    the row says. The accuracy was the measured task loss through the accuracy law: a measured 32.5 ± 0.3 read
+    32.8 [24.4, 62.9]."""
+    import polars as pl
+
+    frame = runs.accuracy
+    if frame is None:
+        return {}
+    frame = frame.filter(pl.col("eval") == acc_eval)
+    if split is not None:
+        frame = frame.filter(pl.col("split") == split)
+    rng = np.random.default_rng([settings.seed, 32452843])  # its own: no other draw depends on it
+    out: dict[str, tuple[Array, str]] = {}
+    for row in lt.rows:
+        if row.status != "ok" or not (row.measured_runs or lt.method == "baseline"):
+            continue
+        mine = frame.filter(pl.col("dataset") == row.dataset)
+        if not mine.height:
+            continue
+        n, d, c = (mine.get_column(k).to_numpy().astype(np.float64) for k in ("N", "D", "C"))
+        if row.measured_runs and budget.N is not None and budget.D is not None:
+            at = at_model(n, d, budget.N, budget.D)
+            where = "of this model"
+        else:
+            at = c >= c.max() / ANCHOR_BUDGET_RATIO
+            where = f"at its largest budget (C = {float(c[at].mean()):.3g})"
+        if not at.any():
+            continue
+        acc = mine.get_column("accuracy").to_numpy().astype(np.float64)[at]
+        # repeats of one model: their own standard error; several models (a budget's profile), whose spread is
+        # no noise, or one run: the runs' scatter about the accuracy curve
+        repeats = acc.size > 1 and bool(at_model(n[at], d[at], float(n[at][0]), float(d[at][0])).all())
+        sd = float(np.std(acc, ddof=1) if repeats else noise_sd) / math.sqrt(acc.size)
+        value = np.clip(float(acc.mean()) + sd * rng.standard_normal(draws), 0.0, 1.0)
+        value[0] = float(acc.mean())
+        of = f"the mean of its {acc.size} runs' accuracy" if acc.size > 1 else "its run's accuracy"
+        out[row.dataset] = (value, f"measured: {of} {where}, no accuracy law needed")
+    return out
+
+
 def _with_score_noise(acc: Array, noise_sd: float, rng: np.random.Generator) -> Array:
     """Accuracy draws (draw 0 the point, left alone) with a model's own score noise added, kept in [0, 1]."""
     out = np.array(acc, dtype=np.float64, copy=True)
@@ -735,7 +837,7 @@ def _accuracy_law(
         )
     (res,) = fit_accuracy_laws(
         runs,
-        [acc_eval],
+        [_literal(acc_eval)],
         split=split,
         accuracy_cache=cache,
         chance=chance,

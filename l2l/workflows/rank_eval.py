@@ -35,6 +35,7 @@ from l2l.workflows.rank import (
     _Store,
     candidates_from_frame,
     resolve_targets,
+    shared_own_evals,
 )
 
 if TYPE_CHECKING:
@@ -95,7 +96,10 @@ class MethodAccuracy:
 
 @dataclass(frozen=True)
 class TargetAccuracy:
-    """One target: held-out (N, D) points compared, pairs, and pairs right per method."""
+    """One target: held-out (N, D) points compared, pairs, and pairs right per method. ``pairs`` and ``near_ties``
+    are the recommended method's; ``method_pairs`` holds each method's (pairs, near-ties): the baseline values only
+    the datasets whose runs reach the largest budget, so its pairs can be fewer (a probe's per-target table gave
+    every method the baseline's 6 pairs beside 12 right)."""
 
     target: str
     points: int
@@ -103,6 +107,7 @@ class TargetAccuracy:
     near_ties: int
     right: Mapping[str, int]
     notes: tuple[str, ...] = ()
+    method_pairs: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +116,8 @@ class TargetAccuracy:
             "pairs": self.pairs,
             "near_ties": self.near_ties,
             **{f"right_{m}": int(v) for m, v in self.right.items()},
+            **{f"pairs_{m}": int(p) for m, (p, _) in self.method_pairs.items()},
+            **{f"near_ties_{m}": int(t) for m, (_, t) in self.method_pairs.items()},
             "notes": list(self.notes),
         }
 
@@ -320,14 +327,15 @@ def rank_backtest(
     plan = plan_holdout(base, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
     names = base.resolve_datasets(datasets)
     evals = sorted(plan.train.get_column("eval").unique().to_list())
-    weights = resolve_targets(evals, targets, [runs.own_eval[d] for d in names if d in runs.own_eval])
+    owns, alone = shared_own_evals(plan.train, runs.own_eval, names)
+    weights = resolve_targets(evals, targets, owns)
     k = base.flops_per_param_token
     cands = candidates_from_frame(plan.train, runs.own_eval, names, list(weights), k)
     settings = RankSettings("recommended", form, draws, seed, level)
     store = _Store(cache, calibrations)
     totals = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
     per_target: list[TargetAccuracy] = []
-    notes: list[str] = []
+    notes: list[str] = [alone] if alone and OWN in targets else []
     events: list[tuple[float, bool]] = []
     used: list[str] = []
     for i, t in enumerate(weights):
@@ -349,8 +357,9 @@ def rank_backtest(
         for m, counts in scored.items():
             totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
         right: dict[str, int] = {m: c[0] for m, c in scored.items()}
-        pairs, ties = scored["baseline"][1], scored["baseline"][2]
-        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, (verdict.why,)))
+        pairs, ties = scored["recommended"][1], scored["recommended"][2]
+        each: dict[str, tuple[int, int]] = {m: (c[1], c[2]) for m, c in scored.items()}
+        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, (verdict.why,), each))
     if progress is not None:
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):

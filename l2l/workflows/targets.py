@@ -75,6 +75,13 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
     return exact_accuracy
 
 
+def _names_an_eval(pattern: str, runs: Runs, acc_names: Sequence[str]) -> bool:
+    """Whether ``pattern``, or it without a ``:metric`` spelling, is an eval's own name (a loss or an accuracy): a
+    name with glob characters is no glob then (``arc_easy[25-shot]:accuracy`` matched no eval)."""
+    names = {*runs.evals, *acc_names}
+    return pattern in names or schema.split_metric(pattern)[0] in names
+
+
 def metric_of(name: str, metric: str | None) -> tuple[str, str | None]:
     """(the name without a ``:metric`` spelling, the metric it or ``metric`` asks for)."""
     from l2l.base.schema import split_metric
@@ -162,7 +169,7 @@ def rank_targets(
             continue
         # an eval's own name is no glob, even with glob characters in it (a[b]_val: a dataset measured alone on
         # it was ranked at P(best) 1.00, never checked)
-        if pattern.startswith("!") or (is_glob(pattern) and pattern not in runs.evals):
+        if pattern.startswith("!") or (is_glob(pattern) and not _names_an_eval(pattern, runs, acc_names)):
             out[pattern] = out.get(pattern, 0.0) + weight
             continue
         base, m = metric_of(pattern, metric)

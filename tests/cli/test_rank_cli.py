@@ -478,3 +478,34 @@ def test_datasets_without_an_own_eval_are_told_to_name_one_not_that_they_have_fe
     assert "alpha has no own eval, whose law gives N*, D* at a budget" in res.stderr
     assert "(no own eval of" not in res.stderr
     assert "--own-eval all=EVAL" in res.stderr
+
+
+def test_csv_of_several_targets_carries_the_combined_ranking(twin_ws: Path) -> None:
+    args = ("rank", "-t", "downstream/T", "-t", "downstream/U", "--C", "1e21", "--draws", "100", "-f", "csv")
+    res = _invoke(*args, *FORM, workspace=twin_ws)
+    assert res.exit_code == 0, res.output
+    table = list(csv.DictReader(io.StringIO(res.stdout)))
+    combined = [r for r in table if r["target"] == "combined"]
+    assert {r["dataset"] for r in combined} == {"fast", "twin", "poor"}
+    assert {r["metric"] for r in combined} == {"log_loss_vs_mean"}
+    # the combined scores are relative to the mean candidate: they average to zero, and P(best) sums to 1
+    assert_allclose(sum(float(r["value"]) for r in combined), 0.0, atol=1e-9)
+    assert_allclose(sum(float(r["p_best"]) for r in combined), 1.0, rtol=1e-9)
+    assert len(table) == 2 * 3 + 3
+
+
+def test_backtest_per_target_counts_each_methods_own_pairs(run: Any, tmp_path: Path) -> None:
+    """beta's sweep stops a budget below the others': the baseline cannot value it (1 pair of 3), the laws can (3):
+    the per-target table gave every method the baseline's count."""
+    with (REPO / "sample_data" / "synthetic_runs.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    kept = [r for r in rows if not (r["dataset"] == "beta" and float(r["C"]) == 5e19)]
+    table = _write(tmp_path / "short_beta_held.csv", kept)
+    args = ("rank", table, "-t", "downstream/quiz", "--holdout", "split=extrapolation", "--form", "l2l")
+    doc = json.loads(run(*args, "--draws", "100", "-f", "json").stdout)
+    (target,) = doc["targets"]
+    assert (target["pairs"], target["pairs_recommended"], target["pairs_baseline"]) == (3, 3, 1)
+    totals = {r["method"]: r["pairs"] for r in doc["rows"]}
+    assert all(
+        target[f"pairs_{m}"] == totals[m] for m in totals
+    )  # the per-target counts add up to the totals

@@ -256,3 +256,73 @@ def test_a_target_named_with_glob_characters_measured_on_one_dataset_is_refused(
     res = run("rank", "-t", "a[b]_val", "--C", "1e21", "--split", "sweep")
     assert res.exit_code == 1
     assert res.stderr.startswith("Error: target a[b]_val: no two candidate datasets are measured on it")
+
+
+def test_a_task_named_with_glob_characters_ranks_by_its_exact_name_and_metric(
+    tables: tuple[Path, Path],
+) -> None:
+    """`quiz[5-shot]`, a loss and an accuracy under one name (lm-eval's spelling): `:loss` and `:accuracy` name it
+    exactly (both were read as globs, matched nothing: "no eval matches quiz[5-shot]:accuracy")."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.io.tables import read_runs
+    from l2l.workflows.rank import rank_runs
+
+    runs_csv, acc_csv = tables
+    named = runs_csv.parent / "glob_named"
+    named.mkdir(exist_ok=True)
+    loss_path, acc_path = named / "runs.csv", named / "acc.csv"
+    to = pl.col("eval").str.replace(r"^downstream/quiz(_acc)?$", "quiz[5-shot]")
+    pl.read_csv(runs_csv).with_columns(to).write_csv(loss_path)
+    pl.read_csv(acc_csv).with_columns(to).write_csv(acc_path)
+    runs = read_runs([loss_path, acc_path])
+    kw: dict[str, Any] = {"cache": FitCache(), "calibrations": CalibrationCache()}
+    loss = rank_runs(runs, ["quiz[5-shot]:loss"], C=BUDGET, split="sweep", draws=DRAWS, **kw)
+    acc = rank_runs(runs, ["quiz[5-shot]:accuracy"], C=BUDGET, split="sweep", draws=DRAWS, **kw)
+    assert (loss.targets[0].target, loss.targets[0].metric) == ("quiz[5-shot]", "loss")
+    (t,) = acc.targets
+    assert (t.target, t.metric, t.via) == ("quiz[5-shot]", "accuracy", "quiz[5-shot]")
+    pred_loss = {r.dataset: r.value for r in loss.targets[0].rows if r.value is not None}
+    rows = [r for r in t.rows if r.status == "ok"]
+    values = np.array([r.value for r in rows], dtype=np.float64)
+    assert_allclose(values, _sigmoid(np.array([pred_loss[r.dataset] for r in rows])), rtol=0.03)
+
+
+def test_a_measured_model_and_the_baseline_read_the_measured_accuracies(
+    runs: Any, tables: tuple[Path, Path]
+) -> None:
+    """At a model every dataset ran, and for the baseline at each dataset's largest budget, the value is the mean
+    accuracy measured there (it was the measured task loss through the accuracy law, its interval the law's)."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+    from l2l.workflows.rank import rank_runs
+
+    acc = pl.read_csv(tables[1]).filter(
+        (pl.col("eval") == "downstream/quiz_acc") & (pl.col("split") == "sweep")
+    )
+    top = acc.filter(pl.col("C") == acc.get_column("C").max())
+    n, d = top.row(0, named=True)["N"], top.row(0, named=True)["D"]
+    at_model = (
+        top.filter((pl.col("N") == n) & (pl.col("D") == d)).group_by("dataset").agg(pl.col("value").mean())
+    )
+    at_top = top.group_by("dataset").agg(pl.col("value").mean())
+    kw: dict[str, Any] = {
+        "cache": FitCache(),
+        "calibrations": CalibrationCache(),
+        "split": "sweep",
+        "draws": DRAWS,
+    }
+    fixed = rank_runs(runs, ["quiz_acc"], N=n, D=d, **kw)
+    base = rank_runs(runs, ["quiz_acc"], C=BUDGET, method="baseline", **kw)
+    for res, truth in ((fixed, at_model), (base, at_top)):
+        measured = dict(truth.iter_rows())
+        rows = {r.dataset: r for r in res.targets[0].rows if r.status == "ok"}
+        assert set(rows) == set(measured) == {"alpha", "beta", "gamma"}
+        assert_allclose(
+            [rows[k].value for k in sorted(rows)], [measured[k] for k in sorted(rows)], rtol=1e-12
+        )
+        for r in rows.values():
+            assert r.lo is not None
+            assert r.hi is not None
+            assert r.hi - r.lo < 0.03  # the measurement's noise (0.004 per run), not the law's interval
+            assert any(note.startswith("measured:") for note in r.notes)

@@ -205,3 +205,26 @@ def test_method_independent_gives_each_dataset_the_interval_predict_gives(
         at = {"N": [row.N], "D": [row.D], "datasets": [row.dataset], "evals": ["common_val"]}
         (p,) = predict(runs, **at, options=auto, **caches)  # type: ignore[arg-type]
         assert (row.value, row.lo, row.hi) == (p.interval.estimate, p.interval.lo, p.interval.hi)
+
+
+def test_own_leaves_out_an_own_eval_only_its_dataset_is_measured_on(tmp_path: Path) -> None:
+    """alpha_val is measured on every dataset's models, beta_val and gamma_val on their own only (a mixture study's
+    shape): `-t own` ranks alpha_val and says the two were left out (it ranked each alone, P(best) 1.00)."""
+    import csv
+
+    from tests.conftest import REPO
+
+    with (REPO / "sample_data" / "synthetic_runs.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["eval"] in ("alpha_val", f"{r['dataset']}_val")]
+    table = tmp_path / "own.csv"
+    with table.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    res = rank_runs(read_runs([table]), ["own"], C=1e21, split="sweep", draws=100, form="l2l")
+    assert [t.target for t in res.targets] == ["alpha_val"]
+    assert [len([r for r in t.rows if r.rank is not None]) for t in res.targets] == [3]
+    assert (
+        "-t own: left out beta_val, gamma_val: each measured on one candidate dataset only, nothing to compare"
+        in res.warnings
+    )

@@ -14,7 +14,7 @@ __all__ = ["rank_backtest_report", "ranking_report"]
 
 
 if TYPE_CHECKING:
-    from l2l.core.ranking import Ranking, TargetRanking
+    from l2l.core.ranking import CombinedRow, Ranking, TargetRanking
     from l2l.workflows.rank_eval import RankBacktest
 
 
@@ -52,6 +52,13 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
     among = " among the ranked" if unranked else ""
     left = f"; not ranked: {', '.join(unranked)}" if unranked else ""
+    if ranking.unchecked:
+        # no extrapolation error could be learned: P(best) is the fits' own (a one-line sweep's laws, 6 points
+        # for 5 parameters, stated 0.92-1.00 and "no other dataset is a contender" for wrong leaders)
+        return (
+            f"{what}: {ranking.leader} leads{said}, counting only the fits' own uncertainty: no extrapolation "
+            f"error could be learned, so the order beyond the sweep is unchecked{among}{left}"
+        )
     # (the same rule as core.ranking's contenders: no other wins ≥ 20 % of the draws or reaches the leader's value
     # inside its interval; P(best) may still be below the level)
     if pb is not None and pb < level:
@@ -195,6 +202,22 @@ def _combined_table(ranking: Ranking) -> Report:
     )
 
 
+#: The ``metric`` of a combined row in CSV: its value is the weighted mean over targets of the log loss relative to
+#: the mean candidate (``CombinedRow.score``), not a loss.
+COMBINED_METRIC = "log_loss_vs_mean"
+
+
+def _combined_csv_row(r: CombinedRow) -> dict[str, object]:
+    """A combined-ranking row in the per-target rows' columns (``target`` = ``combined``)."""
+    d = r.to_dict()
+    return {
+        "target": "combined",
+        **{k: d[k] for k in ("rank", "dataset", "status", "reason", "lo", "hi", "p_best")},
+        "metric": COMBINED_METRIC,
+        "value": d["score"],
+    }
+
+
 def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report]:
     """rank: per target the datasets ranked (N*, D*, predicted target loss, interval, P(best)) and each method's
     prediction, a combined ranking for several targets, and the verdict (leader or tie, flips) in words.
@@ -253,9 +276,12 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         title="Datasets ranked",
         notes=verdict + flips + warnings,
         meta=meta,
-        show_in=frozenset({"json", "csv"}),
+        show_in=frozenset({"json"}),
     )
-    reports = [main]
+    # CSV is one table: with several targets the combined ranking (the answer) is its rows under target
+    # 'combined' (a probe's CSV held the per-target rows only; the table and JSON had the combined ranking)
+    combined_rows = [_combined_csv_row(r) for r in ranking.combined] if several else []
+    reports = [main, replace(main, rows=rows + combined_rows, show_in=frozenset({"csv"}))]
     for t in ranking.targets:
         what = f"Best dataset for {t.target} at {label}" if several else f"Best dataset at {label}"
         reports.append(
@@ -354,15 +380,30 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
         *bt.notes,
     ]
     trows = [t.to_dict() for t in bt.targets]
+    for r in trows:
+        # a method that scored other pairs than the recommended one (the baseline values only the datasets whose
+        # runs reach the largest budget) shows its right of its own pairs
+        for m in labels:
+            own = r.get(f"pairs_{m}", r["pairs"])
+            r[f"shown_{m}"] = str(r[f"right_{m}"]) if own == r["pairs"] else f"{r[f'right_{m}']}/{own}"
     tcols = [
         Column("target", justify="left"),
         Column("points", table=False),
         Column("pairs", drop=3),
         Column("near_ties", "near-ties", drop=3),
         *(
-            Column(f"right_{m}", labels[m].split()[-1] if m != "baseline" else "baseline", drop=0)
+            Column(
+                f"shown_{m}",
+                labels[m].split()[-1] if m != "baseline" else "baseline",
+                fmt=str,
+                data=False,
+                drop=0,
+            )
             for m in labels
         ),
+        *(Column(f"right_{m}", table=False) for m in labels),
+        *(Column(f"pairs_{m}", table=False) for m in labels),
+        *(Column(f"near_ties_{m}", table=False) for m in labels),
         Column("notes", table=False),
     ]
     reports = [
@@ -385,6 +426,12 @@ def rank_backtest_report(bt: RankBacktest, *, part: bool = False) -> list[Report
             tcols,
             trows,
             title="Pairs right per target",
+            notes=[
+                "pairs and near-ties: the recommended method's; a method that scored other pairs shows "
+                "right/its own pairs (the baseline values only the datasets whose runs reach the largest budget)"
+            ]
+            if any(r[f"shown_{m}"] != str(r[f"right_{m}"]) for r in trows for m in labels)
+            else [],
             show_in=frozenset({"table", "json"}),
             json_key="targets",
         ),
