@@ -265,7 +265,7 @@ def via_report(pred: ViaPrediction) -> Report:
         Column("step", table=False),
         *(Column(k, table=False) for k in ("loss", "loss_lo", "loss_hi")),
         Column("backtested", table=False),
-        Column("interval_kind", "interval", justify="left", data=False, drop=2),
+        Column("interval_kind", "interval", justify="left", data=False, drop=1),
         Column("kappa", "κ", fmt=fmt_fixed(3), drop=3),
         Column("kappa_lo", table=False),
         Column("kappa_hi", table=False),
