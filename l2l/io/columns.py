@@ -38,6 +38,7 @@ __all__ = [
     "says_active_params",
     "says_perplexity",
     "says_score",
+    "says_setting",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -406,6 +407,16 @@ def says_active_params(name: str) -> bool:
     active = any(w in ("active", "activated") for w in words) or "activeparam" in joined
     counts = any(w.startswith("param") or w in ("n", "num", "count") for w in words) or "param" in joined
     return active and counts
+
+
+#: What ``NOT_LOSS_WORDS`` calls a column that sets up a run (runs that differ in it are different runs).
+_SETTING_KINDS: Final[frozenset[str]] = frozenset({"a learning rate", "a hyperparameter"})
+
+
+def says_setting(name: str) -> bool:
+    """Whether a column's name says it sets up a run (``lr``, ``warmup``, ``weight_decay``): a wide export's such
+    column is carried to tell runs apart, as a long table's other columns are."""
+    return any(NOT_LOSS_WORDS.get(w) in _SETTING_KINDS for w in _words(name))
 
 
 def says_score(name: str) -> bool:

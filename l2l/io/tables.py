@@ -132,7 +132,9 @@ class _Plan:
     left_out: dict[str, str]  # wide: candidate column → why it is not a loss
     metric: str | None = None  # long: the metric column
     chance: str | None = None  # long: the chance column
-    extras: tuple[str, ...] = ()  # long: the other columns, carried (as text) to tell runs apart
+    extras: tuple[
+        str, ...
+    ] = ()  # the other columns (wide: those that set up a run), carried as text to tell runs apart
 
     @property
     def per_step(self) -> bool:
@@ -189,7 +191,7 @@ def _wide_plan(
     loss_columns: str | None,
     accuracy_columns: str | None = None,
 ) -> _Plan:
-    from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity
+    from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity, says_setting
 
     names = raw.columns
     used = set(plan.columns.values())
@@ -239,7 +241,10 @@ def _wide_plan(
         if ev in by_eval:
             raise raw.header_error(f"columns {by_eval[ev]!r} and {c!r} both give eval {ev!r}", column=c)
         by_eval[ev] = c
-    return _Plan(plan, step, losses, left)
+    # a column that sets up each run (a learning rate, a warmup) tells runs apart, as a long table's columns do: a
+    # W&B export's seeds of 4 warmups were averaged over the warmups
+    settings = tuple(c for c in left if says_setting(c))
+    return _Plan(plan, step, losses, left, extras=settings)
 
 
 def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
