@@ -514,6 +514,13 @@ def _strip_common(names: Sequence[str]) -> dict[str, str]:
         return {}
     if len(names) == 1:
         return {names[0]: _strip_generic(names[0])}
+    # a name of one word (a W&B export's training 'loss' beside eval/c4_val/loss...) stays as it is, and the others
+    # lose what they share: with it among them nothing was shared, and no eval was found to be a dataset's own
+    single = [n for n in names if len(_parts(n)) == 1]
+    if single and len(single) < len(names) - 1:
+        out = _strip_common([n for n in names if n not in single])
+        if not set(single) & set(out.values()):
+            return {n: out.get(n, n) for n in names}
     parts = [_parts(n) for n in names]
 
     def common(seqs: list[list[str]]) -> int:

@@ -485,8 +485,15 @@ def _unpivot(
     """A wide table's rows as long rows (one per run and eval), empty loss cells dropped and counted."""
     evals = list(plan.losses.values())
     index = [c for c in frame.columns if c not in evals]
-    long = frame.unpivot(on=evals, index=index, variable_name="eval", value_name="loss").sort(
-        "_row", maintain_order=True
+    # the eval columns under names of their own while unpivoting: an eval named 'loss' (a W&B export's training
+    # loss) or 'eval' collided with the long table's columns (polars: "duplicate column name 'loss'")
+    slots = {ev: f"_eval{k}" for k, ev in enumerate(evals)}
+    long = (
+        frame.rename(slots)
+        .unpivot(on=list(slots.values()), index=index, variable_name="_slot", value_name="_loss")
+        .with_columns(pl.col("_slot").replace_strict({v: k for k, v in slots.items()}).alias("_slot"))
+        .rename({"_slot": "eval", "_loss": "loss"})
+        .sort("_row", maintain_order=True)
     )
     empty = int(long.get_column("loss").null_count())
     if empty == long.height:

@@ -287,6 +287,29 @@ def test_wide_without_glob_detects_loss_columns_and_reports_what_was_left_out(go
     assert prov["ignored_columns"] == ["_step", "Runtime"]
 
 
+@pytest.mark.parametrize("name", ["loss", "eval"])
+def test_a_wide_column_named_loss_or_eval_is_read_as_the_eval_of_that_name(tmp_path: Path, name: str) -> None:
+    path = write(
+        tmp_path / "w.csv", f"dataset,N,D,{name}\nweb,1e8,2e9,3.1\nweb,2e8,4e9,2.9\nweb,4e8,8e9,2.7\n"
+    )
+    runs = read_runs([path], wide=True)  # polars: "duplicate column name 'loss'", an internal error
+    assert runs.evals == [name]
+    assert runs.frame.sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
+
+
+def test_a_wandb_training_loss_column_beside_the_eval_columns_is_one_more_eval_and_theirs_keep_short_names(
+    tmp_path: Path,
+) -> None:
+    rows = ["run_id,dataset,N,D,eval/web_val/loss,eval/code_val/loss,loss,lr"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{3.5 - i / 5:.2f},{2.9 - i / 5:.2f},3e-4")
+    runs = read_runs([write(tmp_path / "w.csv", "\n".join(rows) + "\n")], wide=True)  # internal error
+    (prov,) = runs.provenance
+    assert prov["loss_columns"] == {"eval/web_val/loss": "web", "eval/code_val/loss": "code", "loss": "loss"}
+    assert runs.frame.filter(pl.col("eval") == "loss").sort("N")["loss"].to_list() == [2.9, 2.7, 2.5]
+    assert runs.frame.filter(pl.col("eval") == "web").sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
+
+
 def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
     with pytest.raises(InputError, match="matches no column") as info:
         read_runs([good / "wide.csv"], wide=True, loss_columns="loss/*")
