@@ -475,13 +475,16 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
     values = sorted({str(v) for v in apart.filter(key).get_column(col).to_list()})
     shown_values = ", ".join(values[:4]) + (f", … ({len(values)} values)" if len(values) > 4 else "")
     # the example names the value with the most rows (the first by name kept one dataset of Porian et al.'s table)
-    # (ties go to the first by name: value_counts orders them anyhow, and the hint changed from one run to the next)
+    # (ties go to the value the table gives first: value_counts orders them anyhow, and the hint could change from
+    # one run to the next)
     counts = (
         apart.get_column(col)
         .drop_nulls()
         .cast(pl.String)
-        .value_counts()
-        .sort(["count", col], descending=[True, False])
+        .to_frame("value")
+        .group_by("value", maintain_order=True)
+        .len()
+        .sort("len", descending=True, maintain_order=True)
     )
     example = f"{_shown(col)}={counts.row(0)[0]}" if counts.height else f"{_shown(col)}=VALUE"
     others = [_shown(c) for c in differ if c != col]

@@ -266,7 +266,7 @@ def test_seeds_of_several_learning_rates_are_refused_as_different_runs_not_avera
         "N=1.00e+08, D=2.00e+09, eval web_val: lr = 1e-2, 1e-3, 1e-4. Different runs are not averaged"
     )
     assert exc.value.hint == (
-        "keep one with --where lr=1e-2, or the best run of each (dataset, N, D) with --best-of lr; the seeds of the "
+        "keep one with --where lr=1e-4, or the best run of each (dataset, N, D) with --best-of lr; the seeds of the "
         "lr kept are averaged"
     )
     best = read_runs([path], best_of="lr")  # the best rate's three seeds, averaged
