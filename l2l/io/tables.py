@@ -18,6 +18,7 @@ check fails, the careful line-by-line reader reads the file again, so every erro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,7 +43,7 @@ from l2l.io.accuracy_rows import (
     subset,
 )
 from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
-from l2l.io.columns import ColumnPlan, missing_column_hint
+from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
@@ -168,7 +169,16 @@ def _plan(
         if message.startswith("missing column"):
             missing = [c for c in required if c not in present]
             unused = [c for c in names if schema.canonical_name(c) is None and c not in mapping.values()]
-            better, option = missing_column_hint(missing, [p for p in present if p], unused, wide=wide)
+            nested = _nested_keys(raw)
+            sizes = mapping.get("N") or next((c for c in names if schema.canonical_name(c) == "N"), None)
+            named = (
+                name_columns(raw.lazy(), [c for c in unused if c not in raw.bad], sizes=sizes)
+                if "dataset" in missing
+                else []
+            )
+            better, option = missing_column_hint(
+                missing, [p for p in present if p], unused, wide=wide, nested=nested, named=named
+            )
             if better is not None:
                 hint, param = better, option
         raise raw.header_error(message, column=exc.column, hint=hint, param=param) from None
@@ -182,6 +192,22 @@ def _plan(
         extras = tuple(c for c in rest if c not in (metric, chance))
         return _Plan(plan, step, {}, {}, metric, chance, extras)
     return _wide_plan(raw, plan, step, loss_columns, accuracy_columns)
+
+
+def _nested_keys(raw: _Raw) -> dict[str, list[str]]:
+    """The columns of an NDJSON file that hold objects (a W&B API dump's config and summary), each with the keys of
+    its first object."""
+    out: dict[str, list[str]] = {}
+    for column, (rows, what) in raw.bad.items():
+        if "object" not in what or not rows:
+            continue
+        text = raw.frame.get_column(column)[rows[0]]
+        try:
+            value = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            value = None
+        out[column] = [str(k) for k in value] if isinstance(value, dict) else []
+    return out
 
 
 def _wide_plan(

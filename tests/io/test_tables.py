@@ -102,6 +102,66 @@ def test_missing_column_lists_found_columns_and_suggests_wide(good: Path) -> Non
     assert info.value.param == "wide"
 
 
+def test_a_table_of_one_sweep_without_dataset_and_eval_is_told_to_add_them_or_read_the_loss_wide(
+    tmp_path: Path,
+) -> None:
+    plain = write(tmp_path / "plain.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n")
+    with pytest.raises(InputError) as info:
+        read_runs([plain])  # the accepted names, no hint
+    assert info.value.hint == (
+        "add a dataset column: the name of the data each run trained on (the same name in every row of one corpus or "
+        "mixture), and an eval column (the set the loss is measured on), or read it with --wide, which takes the "
+        "loss column as the eval 'loss'; a column that holds it under another name is read with --column "
+        "dataset=COL"
+    )
+    assert info.value.param == "column"
+    named = write(tmp_path / "named.csv", "dataset,params,tokens,loss\nweb,1e8,2e9,3.1\nweb,2e8,4e9,2.9\n")
+    assert read_runs([named], wide=True).evals == ["loss"]  # the fix the hint names
+
+
+def test_a_column_of_a_few_names_is_offered_as_the_dataset_and_neither_run_names_nor_metrics_are(
+    tmp_path: Path,
+) -> None:
+    rows = ["recipe,params,tokens,model,task,metric,value"]
+    for recipe in ("dolma", "c4"):
+        for i, n in enumerate((1e8, 2e8, 4e8)):
+            for metric, value in (("loss", 3.1 - i / 5), ("accuracy", 0.3 + i / 10)):
+                rows.append(f"{recipe},{n:g},{20 * n:g},{recipe}-{i},{recipe}_val,{metric},{value:.2f}")
+    path = write(tmp_path / "dd.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as info:
+        read_runs([path])  # DataDecide's recipe: the accepted names, no hint
+    assert info.value.hint == (
+        "if column 'recipe' names the data each run trained on, read it as the dataset: --column dataset=recipe"
+    )
+    assert read_runs([path], columns={"dataset": "recipe"}).datasets == ["c4", "dolma"]
+    no_recipe = write(
+        tmp_path / "no.csv", "\n".join(",".join(r.split(",")[1:]) for r in rows) + "\n"
+    )  # model (a name per run) and metric (loss, accuracy) are no datasets
+    with pytest.raises(InputError) as info:
+        read_runs([no_recipe])
+    assert info.value.hint == (
+        "add a dataset column: the name of the data each run trained on (the same name in every row of one corpus or "
+        "mixture); a column that holds it under another name is read with --column dataset=COL"
+    )
+
+
+def test_a_json_dump_of_nested_objects_is_told_to_flatten_them(tmp_path: Path) -> None:
+    line = (
+        '{"name": "r0", "config": {"dataset": "c4", "n_params": 1e8, "train_tokens": 2e9, "lr": 3e-4, "split": '
+        '"sweep"}, "summary": {"eval/c4_val/loss": 3.1}}'
+    )
+    path = write(tmp_path / "wandb.jsonl", line + "\n")
+    with pytest.raises(InputError) as info:
+        read_runs([path])  # "missing columns ... found 'name', 'config', 'summary'", no hint
+    assert info.value.hint == (
+        "columns 'config', 'summary' hold nested objects (config: dataset, n_params, train_tokens, lr, …; summary: "
+        "eval/c4_val/loss): l2l reads flat tables, one value per column: flatten them first (pandas.json_normalize "
+        "names each field by its path), then read the flat table with --column CANON=FIELD for the fields l2l does "
+        "not know by name (--column dataset=config.dataset, --column N=config.n_params), and --wide where each "
+        "eval's loss is a field of its own"
+    )
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_long_table_with_an_unknown_loss_name_is_told_to_name_it_not_to_read_it_wide(
     tmp_path: Path, suffix: str
