@@ -40,6 +40,7 @@ __all__ = [
     "says_perplexity",
     "says_score",
     "says_setting",
+    "says_spread",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -503,6 +504,16 @@ def says_setting(name: str) -> bool:
     """Whether a column's name says it sets up a run (``lr``, ``warmup``, ``weight_decay``): a wide export's such
     column is carried to tell runs apart, as a long table's other columns are."""
     return any(NOT_LOSS_WORDS.get(w) in _SETTING_KINDS for w in _words(name))
+
+
+#: Name parts that mark a standard error or deviation (lm-eval-harness's ``acc_stderr``): a spread, never a value.
+SPREAD_WORDS: Final[frozenset[str]] = frozenset({"stderr", "se", "sem", "std", "stdev", "stddev"})
+
+
+def says_spread(name: str) -> str | None:
+    """The word of a column's name that says it holds a standard error or deviation (``hellaswag/acc_stderr``,
+    ``arc_se``), or None."""
+    return next((w for w in _words(name) if w in SPREAD_WORDS), None)
 
 
 def says_score(name: str) -> bool:

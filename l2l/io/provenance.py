@@ -226,6 +226,7 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         if "accuracy" in metrics:
             note += "; accuracies are kept apart from the losses"
         notes.append(note)
+    notes.extend(info.get("accuracy_notes", []))  # (a wide export's columns left out of its accuracies)
     return notes
 
 

@@ -1177,6 +1177,7 @@ def _with_wide_accuracy(
     info["rows_read"] = int(info["rows_read"]) + read
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
+    info["accuracy_notes"] = list(acc_info.get("accuracy_notes", []))
     return replace(part, accuracy=acc, info=info, every=every)
 
 

@@ -320,6 +320,38 @@ def test_a_wide_column_of_accuracies_beside_its_tasks_loss_is_refused_and_read_a
     assert "an accuracy? It is fitted as a loss" in notes(insisted)
 
 
+def harness_wide(spread: str = "acc_stderr", *, only_loss: bool = False) -> str:
+    """A harness's wide export: each task's loss, accuracy and the accuracy's standard error (``spread``)."""
+    head = "run_id,dataset,N,D,val/loss,arc/loss,arc/acc,arc/" + spread
+    rows = [head]
+    for i, n in enumerate(SIZES):
+        acc = 0.3 + i / 10
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.2 - i / 10:.3f},{4.3 - i / 10:.3f},{acc:.3f},0.009")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("spread", ["acc_stderr", "acc_se", "acc_std"])
+def test_columns_whose_name_says_a_standard_error_are_never_accuracies_and_are_said_to_be_left_out(
+    tmp_path: Path, spread: str
+) -> None:
+    path = write(tmp_path / "h.csv", harness_wide(spread))
+    runs = read_runs([path], wide=True, loss_columns="*/loss", accuracy_columns="*/acc*")
+    assert runs.accuracy is not None  # arc/acc_stderr was a second accuracy eval, 0.009 at every size
+    assert sorted(set(runs.accuracy["eval"].to_list())) == ["arc/acc"]
+    assert runs.accuracy.sort("N")["accuracy"].to_list() == pytest.approx([0.3, 0.4, 0.5, 0.6])
+    word = spread.rsplit("_", 1)[1]
+    assert (
+        f"--accuracy-columns '*/acc*': left out 1 column whose name says a standard error ('{word}': arc/{spread}): "
+        "a standard error is no accuracy"
+    ) in notes(runs)
+    with pytest.raises(InputError) as exc:
+        read_runs([path], wide=True, loss_columns="*/loss", accuracy_columns=f"*/{spread}")
+    assert exc.value.message == (
+        f"{path}, line 1: the accuracy-column pattern '*/{spread}' matches only columns whose name says a standard "
+        f"error (arc/{spread}), not an accuracy"
+    )
+
+
 def test_accuracy_columns_take_alternatives() -> None:
     from l2l.io.values import _glob_regex
 
