@@ -412,3 +412,26 @@ def test_a_thousands_separator_is_named_beside_the_decimal_comma(tmp_path: Path)
             read_runs([path])
         assert exc.value.hint is not None
         assert exc.value.hint.startswith("a thousands separator (1,300 for 1300) or a decimal comma")
+
+
+# ---- data repeated: a count of unique tokens below D ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["unique_tokens", "unique_D", "distinct_tokens"])
+def test_a_unique_token_count_below_d_gets_the_repeated_data_warning_of_an_epochs_column(
+    tmp_path: Path, column: str
+) -> None:
+    rows = [f"dataset,N,D,{column},eval,loss"]
+    for i, n in enumerate(SIZES):  # 0.5B unique tokens, D from 2B to 16B: 4 to 32 epochs
+        rows.append(f"web,{n:g},{20 * n:g},0.5B,web_val,{3.2 - i / 10:.3f}")
+    rows.append("web,1e7,2e8,0.5B,web_val,4.1")  # a single pass
+    runs = read_runs([write(tmp_path / "u.csv", "\n".join(rows) + "\n")])  # "columns not used", no warning
+    assert (
+        f"warning: column {column!r} says 4 of 5 rows repeat their data (up to 32 epochs): l2l takes D as tokens "
+        "seen and fits every law as if each token were new, which repeated tokens are not (Muennighoff et al. "
+        f"2023): a law fitted over them bends; keep the single-pass runs (D at most {column})"
+    ) in notes(runs)
+    single = read_runs(
+        [write(tmp_path / "s.csv", "\n".join([rows[0], *(r.replace("0.5B", "20B") for r in rows[1:])]))]
+    )
+    assert "repeat their data" not in notes(single)
