@@ -262,6 +262,30 @@ def test_unknown_own_eval_dataset_or_eval_is_an_error(good: Path) -> None:
         read_runs([good / "long.csv"], own_eval={"code": "nope"})
 
 
+def mixtures_named_with_equals(tmp_path: Path) -> Path:
+    """Two mixtures named by their weights (``web=0.7,code=0.3``), each measured on its own eval and pile_val."""
+    rows = ["dataset,N,D,eval,loss"]
+    for k, mix in enumerate(("web=0.7,code=0.3", "web=0.5,books=0.5")):
+        for i, n in enumerate((1e8, 2e8, 4e8)):
+            for ev in (f"{mix}_val", "pile_val"):
+                rows.append(
+                    f'"{mix}",{n:g},{20 * n:g},"{ev}",{3.2 - i / 10 + k / 20 + (ev == "pile_val") / 5:.3f}'
+                )
+    return write(tmp_path / "mix.csv", "\n".join(rows) + "\n")
+
+
+def test_own_eval_of_a_dataset_whose_name_holds_an_equals_sign_is_split_where_the_dataset_is(
+    tmp_path: Path,
+) -> None:
+    path = mixtures_named_with_equals(tmp_path)
+    runs = read_runs([path], own_eval={"web": "0.7,code=0.3=pile_val"})  # "dataset 'web' is ambiguous"
+    assert runs.own_eval == {"web=0.5,books=0.5": "web=0.5,books=0.5_val", "web=0.7,code=0.3": "pile_val"}
+    for given in ({"web=0.7,code=0.3": "pile_val"}, {"web=0.7": "pile_val"}):  # at the last '='; a prefix
+        assert read_runs([path], own_eval=given).own_eval == runs.own_eval
+    with pytest.raises(SelectionError, match="dataset 'web' is ambiguous"):  # no split names one dataset
+        read_runs([path], own_eval={"web": "pile_val"})
+
+
 def test_strict_rejects_repeats_naming_their_lines(good: Path) -> None:
     with pytest.raises(InputError) as info:
         read_runs([good / "repeats.csv"], strict=True)
