@@ -373,6 +373,9 @@ def resolve_repeats(
     differ = _differing(repeated, extras)
     if differ:
         raise _different_runs(repeated, {**differ, **_differing(repeated, ["run_id"])})
+    seeded_rows = repeated.join(groups.filter(pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
+    if seeded_rows.height:
+        _refuse_runs_per_seed(seeded_rows)
     n_seeded = int(groups["_seeded"].sum())
     n_apart = int((~groups["_seeded"] & groups["_ids"]).sum())
     if n_seeded:  # seeds are one run repeated: one id for the group, so that they are averaged
@@ -513,6 +516,31 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
         f"{_shown(col)}{also}: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, "
         f"eval {first['eval']}: {_shown(col)} = {shown_values}. Different runs are not averaged",
         hint=hint,
+    )
+
+
+def _refuse_runs_per_seed(seeded: pl.DataFrame) -> None:
+    """Refuse measurements repeated over seeds where one seed has several runs (run ids): runs of settings the
+    table does not name (a learning rate in the run's name only), whose seeds were averaged over the settings as
+    seeds of one run; a seed given twice without run ids is one measurement repeated (checked as repeats are)."""
+    per_seed = (
+        seeded.group_by([*REPEAT_KEY, "seed"])
+        .agg(pl.col("run_id").drop_nulls().unique().sort().alias("ids"))
+        .filter(pl.col("ids").list.len() > 1)
+    )
+    if per_seed.height == 0:
+        return
+    first = per_seed.sort(["dataset", "eval", "N", "D", "seed"]).row(0, named=True)
+    ids = [str(v) for v in first["ids"]]
+    shown = ", ".join(ids[:4]) + (f", … ({len(ids)} runs)" if len(ids) > 4 else "")
+    n = per_seed.select(REPEAT_KEY).unique().height
+    raise InputError(
+        f"{n} measurement{'s' if n > 1 else ''} (dataset, N, D, eval) repeated over seeds have several runs of "
+        f"one seed: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, eval "
+        f"{first['eval']}: seed {first['seed']} in runs {shown}. Seeds of one run are averaged; runs of "
+        "different settings are not",
+        hint="give the column that tells the runs apart (a learning rate, a configuration): then --best-of COL keeps "
+        "the best setting, its seeds averaged, and --where COL=VALUE one",
     )
 
 

@@ -290,6 +290,20 @@ def test_a_diverging_learning_rate_among_seeds_is_refused_naming_the_rate_not_as
     assert "--best-of lr" in (exc.value.hint or "")
 
 
+def test_seeds_of_several_learning_rates_named_only_in_the_run_ids_are_refused_not_averaged(
+    tmp_path: Path,
+) -> None:
+    table = "\n".join(",".join(r.split(",")[:4] + r.split(",")[5:]) for r in lr_seed_table().splitlines())
+    with pytest.raises(InputError) as exc:  # without its lr column: averaged over the rates, nothing said
+        read_runs([write(tmp_path / "ids.csv", table + "\n")])
+    assert exc.value.message == (
+        "4 measurements (dataset, N, D, eval) repeated over seeds have several runs of one seed: e.g. web at "
+        "N=1.00e+08, D=2.00e+09, eval web_val: seed 0 in runs r0_1e-2_s0, r0_1e-3_s0, r0_1e-4_s0. Seeds of one run "
+        "are averaged; runs of different settings are not"
+    )
+    assert "--best-of COL" in (exc.value.hint or "")
+
+
 def test_seeds_of_several_warmups_in_a_wide_export_are_refused_as_different_runs(tmp_path: Path) -> None:
     path = write(tmp_path / "wide.csv", lr_seed_table(wide=True))
     with pytest.raises(InputError) as exc:
