@@ -133,9 +133,8 @@ class _Plan:
     left_out: dict[str, str]  # wide: candidate column → why it is not a loss
     metric: str | None = None  # long: the metric column
     chance: str | None = None  # long: the chance column
-    extras: tuple[
-        str, ...
-    ] = ()  # the other columns (wide: those that set up a run), carried as text to tell runs apart
+    # the other columns (wide: those that set up a run), carried as text to tell runs apart
+    extras: tuple[str, ...] = ()
 
     @property
     def per_step(self) -> bool:
@@ -513,7 +512,7 @@ def _unpivot(
     index = [c for c in frame.columns if c not in evals]
     # the eval columns under names of their own while unpivoting: an eval named 'loss' (a W&B export's training
     # loss) or 'eval' collided with the long table's columns (polars: "duplicate column name 'loss'")
-    slots = {ev: f"_eval{k}" for k, ev in enumerate(evals)}
+    slots = {ev: f"_l2l_eval{k}" for k, ev in enumerate(evals)}
     long = (
         frame.rename(slots)
         .unpivot(on=list(slots.values()), index=index, variable_name="_slot", value_name="_loss")
