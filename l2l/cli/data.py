@@ -128,7 +128,7 @@ def ingest(
     request = IngestRequest(
         files=tuple(files),
         append=append,
-        own_eval=opt.pairs(own_eval, "--own-eval"),
+        own_eval=opt.pairs(own_eval, "--own-eval", last=True),
         wide=wide,
         loss_columns=loss_columns,
         strict=strict,

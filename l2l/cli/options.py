@@ -345,11 +345,15 @@ def quantity(value: str | None, option: str) -> float | None:
     return None if value is None else quantities([value], option)[0]
 
 
-def pairs(values: list[str] | None, option: str, form: str = "DATASET=EVAL") -> dict[str, str]:
-    """``KEY=VALUE`` items into a dict; a malformed item, or one key given twice, is a usage error."""
+def pairs(
+    values: list[str] | None, option: str, form: str = "DATASET=EVAL", *, last: bool = False
+) -> dict[str, str]:
+    """``KEY=VALUE`` items into a dict; a malformed item, or one key given twice, is a usage error. ``last``: split
+    at the last ``=`` (keys that hold one: the library tries every split against the names it knows, and two
+    mixtures named web=0.7,… and web=0.5,… were one key 'web' given twice)."""
     out: dict[str, str] = {}
     for item in values or []:
-        key, sep, val = item.partition("=")
+        key, sep, val = item.rpartition("=") if last else item.partition("=")
         if not sep or not key.strip() or not val.strip():
             fail_usage(option, f"expected {form}, got {item!r}")
         if key.strip() in out and out[key.strip()] != val.strip():

@@ -17,6 +17,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.runs import AVERAGE_KEY
 from l2l.base.text import utc_now
+from l2l.io.columns import says_spread
 from l2l.io.readers import _Raw
 from l2l.io.values import (
     _DTYPES,
@@ -216,10 +217,21 @@ def split_wide_accuracy(
     mapped = _map_columns(raw, ids, mapping)
     id_cols = set(mapped.values())
     rx = _glob_regex(accuracy_columns)
-    chosen = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
-    if not chosen:
+    matched = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
+    if not matched:
         raise raw.header_error(
             f"the accuracy-column pattern {accuracy_columns!r} matches no column",
+            param="accuracy_columns",
+        )
+    # a harness's standard errors beside its accuracies ('*/acc*' takes hellaswag/acc_stderr): values in [0, 1]
+    # that passed every check, fitted and predicted as accuracies; a long table's acc_stderr metric is refused
+    spreads = {c: w for c in matched if (w := says_spread(c)) is not None}
+    chosen = [c for c in matched if c not in spreads]
+    if not chosen:
+        raise raw.header_error(
+            f"the accuracy-column pattern {accuracy_columns!r} matches only columns whose name says a standard "
+            f"error ({_listed(list(spreads))}), not an accuracy",
+            hint="name the accuracy columns themselves, e.g. '*/acc'",
             param="accuracy_columns",
         )
     given_step = (mapping or {}).get("step")
@@ -260,11 +272,22 @@ def split_wide_accuracy(
         )
         rows = chosen_rows.rename({"loss": "accuracy"}).drop("_l2l_acc_step", strict=False)
     acc = _accuracy_long(raw, rows)
-    rest = raw.frame.drop(chosen)
+    rest = raw.frame.drop(matched)
     loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
     info: dict[str, Any] = {"accuracy_columns": names, "rows_read": read}
+    if spreads:
+        words = ", ".join(f"'{w}'" for w in dict.fromkeys(spreads.values()))
+        info["accuracy_notes"] = [
+            f"--accuracy-columns {accuracy_columns!r}: left out {len(spreads)} column"
+            f"{'s' if len(spreads) > 1 else ''} whose name says a standard error ({words}: "
+            f"{_listed(list(spreads))}): a standard error is no accuracy"
+        ]
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
     return WideAccuracy(loss_raw if has_loss else None, acc, info, every)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def _every_accuracy(raw: _Raw, rows: pl.DataFrame) -> pl.DataFrame:
@@ -317,6 +340,7 @@ def accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, w
         "ignored_columns": [],
         "ingested_at": utc_now(),
         **info,
+        "decisions": list(info.get("accuracy_notes", [])),
     }
 
 

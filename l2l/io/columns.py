@@ -32,12 +32,15 @@ __all__ = [
     "column_verdict",
     "detect_loss_columns",
     "missing_column_hint",
+    "name_columns",
     "parse_mapping",
     "perplexity_refusal",
     "resolve_columns",
     "says_active_params",
     "says_perplexity",
     "says_score",
+    "says_setting",
+    "says_spread",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -56,12 +59,36 @@ MAPPABLE: Final[tuple[str, ...]] = (
 
 
 def missing_column_hint(
-    missing: Sequence[str], present: Sequence[str], unused: Sequence[str], *, wide: bool
+    missing: Sequence[str],
+    present: Sequence[str],
+    unused: Sequence[str],
+    *,
+    wide: bool,
+    nested: Mapping[str, Sequence[str]] | None = None,
+    named: Sequence[str] = (),
 ) -> tuple[str | None, str | None]:
-    """(hint, option) for a table missing required columns, or (None, None). D missing beside N and C: how to give
-    it (l2l does not assume C = 6·N·D for a table that does not say so). Only the loss missing beside an eval
-    column: a long table whose loss column has a name l2l does not know (``loss_bits``), so name it; eval (and
-    loss) missing beside dataset, N and D: perhaps one column per eval, a wide table."""
+    """(hint, option) for a table missing required columns, or (None, None). Columns of nested objects
+    (``nested``: column → its objects' keys, a W&B API dump's config and summary): flatten them. D missing beside N
+    and C: how to give it (l2l does not assume C = 6·N·D for a table that does not say so). The dataset missing
+    beside N and D: a column of a few names (``named``: DataDecide's recipe) read as it, else one added. Only the
+    loss missing beside an eval column: a long table whose loss column has a name l2l does not know
+    (``loss_bits``), so name it; eval (and loss) missing beside dataset, N and D: perhaps one column per eval, a
+    wide table."""
+    if nested:
+        shown = "; ".join(
+            f"{c}: {', '.join(keys[:4])}{', …' if len(keys) > 4 else ''}"
+            for c, keys in list(nested.items())[:3]
+        )
+        known = [(schema.canonical_name(k), f"{c}.{k}") for c, keys in nested.items() for k in keys]
+        mapped = [f"--column {canon}={field}" for canon, field in known if canon is not None]
+        example = f" ({', '.join(mapped[:2])})" if mapped else ""
+        return (
+            f"column{'s' if len(nested) > 1 else ''} {', '.join(repr(c) for c in nested)} hold nested objects "
+            f"({shown}): l2l reads flat tables, one value per column: flatten them first (pandas.json_normalize "
+            "names each field by its path), then read the flat table with --column CANON=FIELD for the fields "
+            f"l2l does not know by name{example}, and --wide where each eval's loss is a field of its own",
+            "column",
+        )
     scaled = _scaled_columns(missing, unused)
     if scaled:
         col, canon, unit = scaled[0]
@@ -85,6 +112,20 @@ def missing_column_hint(
             "add a D column (training tokens); where C = 6·N·D holds for these runs, D = C / (6·N)",
             None,
         )
+    if "dataset" in missing and {"N", "D"} <= set(present):
+        if named:
+            return (
+                f"if column {named[0]!r} names the data each run trained on, read it as the dataset: --column "
+                f"dataset={named[0]}",
+                "column",
+            )
+        one_eval = "" if wide or "eval" in present or "loss" not in present else _ONE_EVAL
+        return (
+            "add a dataset column: the name of the data each run trained on (the same name in every row of one "
+            f"corpus or mixture){one_eval}; a column that holds it under another name is read with --column "
+            "dataset=COL",
+            "column",
+        )
     if wide or not {"dataset", "N", "D"} <= set(present):
         return None, None
     if set(missing) & {"eval", "loss"} == {"loss"} and "eval" in present and unused:
@@ -106,6 +147,53 @@ def missing_column_hint(
     if {"eval", "loss"} & set(missing):
         return "if the table has one column per eval (one row per run), read it as a wide table", "wide"
     return None, None
+
+
+#: How a table of one loss per run (params, tokens, loss) gives its eval.
+_ONE_EVAL: Final = (
+    ", and an eval column (the set the loss is measured on), or read it with --wide, which takes the loss column "
+    "as the eval 'loss'"
+)
+
+
+def name_columns(
+    frame: pl.LazyFrame, columns: Sequence[str], *, sizes: str | None = None, most: int = 100
+) -> list[str]:
+    """The ``columns`` that may name each run's dataset under another name (DataDecide's ``recipe``), fewest names
+    first: text, not numbers, at most ``most`` names, each on several rows on average, not the kinds of metric
+    (loss, acc), and one name at least over several model sizes (``sizes``: the column of N), which a run's own
+    name never is."""
+    if not columns:
+        return []
+    text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
+    row = (
+        frame.select(
+            pl.len().alias("_rows"),
+            *[t.drop_nulls().n_unique().alias(f"{i}:names") for i, t in enumerate(text)],
+            *[
+                t.cast(pl.Float64, strict=False).is_not_null().sum().alias(f"{i}:numbers")
+                for i, t in enumerate(text)
+            ],
+        )
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
+    out: list[tuple[int, int, str]] = []
+    for i, c in enumerate(columns):
+        names = int(row[f"{i}:names"])
+        if row[f"{i}:numbers"] or not 1 <= names <= min(most, int(row["_rows"]) // 2):
+            continue
+        values = frame.select(pl.col(c).cast(pl.String).drop_nulls().unique()).collect().to_series().to_list()
+        if schema.names_metric_kinds(values):
+            continue
+        if sizes is not None:
+            spans = (
+                frame.group_by(c).agg(pl.col(sizes).n_unique().alias("k")).select(pl.col("k").max()).collect()
+            )
+            if not spans.height or (spans.item() or 0) < 2:
+                continue
+        out.append((names, i, c))
+    return [c for _, _, c in sorted(out)]
 
 
 #: Name suffixes that count a column in a unit (``params_M``, ``tokens_B``), and the unit's factor.
@@ -408,6 +496,26 @@ def says_active_params(name: str) -> bool:
     return active and counts
 
 
+#: What ``NOT_LOSS_WORDS`` calls a column that sets up a run (runs that differ in it are different runs).
+_SETTING_KINDS: Final[frozenset[str]] = frozenset({"a learning rate", "a hyperparameter"})
+
+
+def says_setting(name: str) -> bool:
+    """Whether a column's name says it sets up a run (``lr``, ``warmup``, ``weight_decay``): a wide export's such
+    column is carried to tell runs apart, as a long table's other columns are."""
+    return any(NOT_LOSS_WORDS.get(w) in _SETTING_KINDS for w in _words(name))
+
+
+#: Name parts that mark a standard error or deviation (lm-eval-harness's ``acc_stderr``): a spread, never a value.
+SPREAD_WORDS: Final[frozenset[str]] = frozenset({"stderr", "se", "sem", "std", "stdev", "stddev"})
+
+
+def says_spread(name: str) -> str | None:
+    """The word of a column's name that says it holds a standard error or deviation (``hellaswag/acc_stderr``,
+    ``arc_se``), or None."""
+    return next((w for w in _words(name) if w in SPREAD_WORDS), None)
+
+
 def says_score(name: str) -> bool:
     """Whether a name says it holds a score (``hellaswag/acc``, ``squad_exact_match``) and nothing of a loss
     (``arc_acc_ce_loss`` is a loss): the rule of wide columns, for a long table's eval names."""
@@ -503,6 +611,13 @@ def _strip_common(names: Sequence[str]) -> dict[str, str]:
         return {}
     if len(names) == 1:
         return {names[0]: _strip_generic(names[0])}
+    # a name of one word (a W&B export's training 'loss' beside eval/c4_val/loss...) stays as it is, and the others
+    # lose what they share: with it among them nothing was shared, and no eval was found to be a dataset's own
+    single = [n for n in names if len(_parts(n)) == 1]
+    if single and len(single) < len(names) - 1:
+        out = _strip_common([n for n in names if n not in single])
+        if not set(single) & set(out.values()):
+            return {n: out.get(n, n) for n in names}
     parts = [_parts(n) for n in names]
 
     def common(seqs: list[list[str]]) -> int:

@@ -17,6 +17,7 @@ from typing import Final
 import polars as pl
 
 from l2l.base import schema
+from l2l.base.checks import check_name
 from l2l.base.errors import SelectionError
 from l2l.base.runs import resolve_name
 
@@ -77,6 +78,28 @@ def shared_eval(by_ds: Mapping[str, Sequence[str]]) -> str | None:
     return val_like[0] if len(val_like) == 1 else None
 
 
+def _split_own(key: str, ev: str, by_ds: Mapping[str, list[str]]) -> tuple[str, str]:
+    """``DATASET=EVAL`` split where a name holds ``=`` (a mixture named ``web=0.7,code=0.3``): at the ``=`` after
+    which the part before is a dataset's exact name; else the one where it stands for a single dataset that
+    measured the rest; else at the first ``=`` (it was split there whatever the names: "dataset 'web' is
+    ambiguous")."""
+    whole = f"{check_name(key, 'dataset')}={check_name(ev, 'eval')}"
+    cuts = [(whole[:i].strip(), whole[i + 1 :].strip()) for i, ch in enumerate(whole) if ch == "="]
+    cuts = [(d, e) for d, e in cuts if d and e] or [(key, ev)]
+    exact = [(d, e) for d, e in cuts if d in by_ds]
+    if exact:
+        return exact[0]
+    datasets = sorted(by_ds)
+    fitting = []
+    for d, e in cuts:
+        try:
+            resolve_name(e, by_ds[resolve_name(d, datasets, "dataset")], "eval")
+        except SelectionError:
+            continue
+        fitting.append((d, e))
+    return fitting[0] if len(fitting) == 1 else cuts[0]
+
+
 def _explicit(
     explicit: Mapping[str, str], by_ds: Mapping[str, list[str]], datasets: Sequence[str]
 ) -> dict[str, str]:
@@ -85,6 +108,7 @@ def _explicit(
     it."""
     own: dict[str, str] = {}
     from_all: set[str] = set()
+    explicit = dict(_split_own(key, ev, by_ds) for key, ev in explicit.items())
 
     def is_all(key: str) -> bool:
         return key.strip().lower() == "all" and "all" not in datasets

@@ -226,6 +226,7 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         if "accuracy" in metrics:
             note += "; accuracies are kept apart from the losses"
         notes.append(note)
+    notes.extend(info.get("accuracy_notes", []))  # (a wide export's columns left out of its accuracies)
     return notes
 
 
@@ -616,26 +617,58 @@ EPOCH_COLUMNS = frozenset(
 )
 
 
+#: Column names (``schema.norm_name``) that count the distinct tokens a run's data holds (Muennighoff et al.'s
+#: unique data U_D): D over it counts the passes.
+UNIQUE_TOKEN_COLUMNS = frozenset(
+    {
+        "unique_tokens",
+        "unique_d",
+        "distinct_tokens",
+        "unique_data",
+        "num_unique_tokens",
+        "n_unique_tokens",
+        "unique_token_count",
+        "u_d",
+    }
+)
+
+
+def _counts(values: pl.Series) -> pl.Series:
+    """A carried column's text as numbers (``0.5B`` too); null where a value is no number."""
+
+    def number(text: object) -> float | None:
+        try:
+            return schema.parse_quantity(str(text))
+        except ValueError:
+            return None
+
+    return pl.Series([None if v is None else number(v) for v in values.to_list()], dtype=pl.Float64)
+
+
 def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
-    """A warning where a column not used (``extra_prefix`` + its name) counts passes over the data and some run
-    made more than one: l2l takes D as tokens seen, each as good as new, which repeated tokens are not."""
-    for col in frame.columns:
-        if (
-            not col.startswith(extra_prefix)
-            or schema.norm_name(col[len(extra_prefix) :]) not in EPOCH_COLUMNS
-        ):
-            continue
-        values = frame.get_column(col).cast(pl.Float64, strict=False)
+    """A warning where a column not used (``extra_prefix`` + its name) counts passes over the data, or the
+    distinct tokens the data holds (a unique-token count below D: a data-constrained sweep gave no warning where
+    its epochs column did), and some run made more than one: l2l takes D as tokens seen, each as good as new,
+    which repeated tokens are not."""
+    named = {c: schema.norm_name(c[len(extra_prefix) :]) for c in frame.columns if c.startswith(extra_prefix)}
+    # a column of epochs first: it says the passes itself
+    found = [c for c, key in named.items() if key in EPOCH_COLUMNS]
+    found += [c for c, key in named.items() if key in UNIQUE_TOKEN_COLUMNS]
+    for col in found:
+        name = col[len(extra_prefix) :]
+        if named[col] in EPOCH_COLUMNS:
+            values, keep = _counts(frame.get_column(col)), f"with --where {name}=1"
+        else:
+            values, keep = frame.get_column("D") / _counts(frame.get_column(col)), f"(D at most {name})"
         repeated = int((values > 1.0 + 1e-9).sum())
         if repeated == 0:
             continue
-        name = col[len(extra_prefix) :]
         top = float(values.fill_null(1.0).fill_nan(1.0).to_numpy().max())
         return [
             f"warning: column {name!r} says {repeated} of {frame.height} rows repeat their data (up to "
-            f"{top:g} epochs): l2l takes D as tokens seen and fits every law as if each "
+            f"{top:.3g} epochs): l2l takes D as tokens seen and fits every law as if each "
             "token were new, which repeated tokens are not (Muennighoff et al. 2023): a law fitted over them "
-            f"bends; keep the single-pass runs with --where {name}=1"
+            f"bends; keep the single-pass runs {keep}"
         ]
     return []
 

@@ -149,11 +149,27 @@ def _shown(col: str) -> str:
 
 
 def _differing(repeated: pl.DataFrame, columns: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """Per column: (repeat groups in which it takes several values, its distinct values there)."""
+    """Per column: (repeat groups whose runs it tells apart, its distinct values there). A column tells runs apart
+    where it takes several values among the rows of one seed (without a seed column: among the group's rows), or
+    where one of its values holds several seeds (seeds numbered across a sweep: 0-2 at one learning rate, 3-5 at
+    the next); a value of its own per seed (a run's name, its wall time) does not. Seeds of several learning
+    rates were averaged over the learning rates: the check looked only at groups without seeds."""
     out: dict[str, tuple[int, int]] = {}
     for col in columns:
-        per = repeated.group_by(REPEAT_KEY).agg(pl.col(col).n_unique().alias("k"))
-        groups = int((per["k"] > 1).sum())
+        within_seed = (
+            repeated.group_by([*REPEAT_KEY, "seed"])
+            .agg(pl.col(col).n_unique().alias("k"))
+            .group_by(REPEAT_KEY)
+            .agg((pl.col("k").max() > 1).alias("apart"))
+        )
+        across_seeds = (
+            repeated.group_by([*REPEAT_KEY, col])
+            .agg(pl.col("seed").n_unique().alias("s"))
+            .group_by(REPEAT_KEY)
+            .agg(((pl.len() > 1) & (pl.col("s").max() > 1)).alias("apart"))
+        )
+        per = pl.concat([within_seed, across_seeds]).group_by(REPEAT_KEY).agg(pl.col("apart").any())
+        groups = int(per["apart"].sum())
         if groups:
             out[col] = (groups, int(repeated.get_column(col).n_unique()))
     return out
@@ -354,10 +370,13 @@ def resolve_repeats(
         (pl.col("seed").n_unique() > 1).alias("_seeded"),
         (pl.col("run_id").n_unique() > 1).alias("_ids"),
     )
-    apart = repeated.join(groups.filter(~pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
-    differ = _differing(apart, extras)
+    # runs that differ in a column of the table (a learning rate) are no seeds of one run, seed column or not
+    differ = _differing(repeated, extras)
     if differ:
-        raise _different_runs(apart, {**differ, **_differing(apart, ["run_id"])})
+        raise _different_runs(repeated, {**differ, **_differing(repeated, ["run_id"])})
+    seeded_rows = repeated.join(groups.filter(pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
+    if seeded_rows.height:
+        _refuse_runs_per_seed(seeded_rows)
     n_seeded = int(groups["_seeded"].sum())
     n_apart = int((~groups["_seeded"] & groups["_ids"]).sum())
     if n_seeded:  # seeds are one run repeated: one id for the group, so that they are averaged
@@ -460,12 +479,26 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
     values = sorted({str(v) for v in apart.filter(key).get_column(col).to_list()})
     shown_values = ", ".join(values[:4]) + (f", … ({len(values)} values)" if len(values) > 4 else "")
     # the example names the value with the most rows (the first by name kept one dataset of Porian et al.'s table)
-    counts = apart.get_column(col).drop_nulls().cast(pl.String).value_counts(sort=True)
+    # (ties go to the value the table gives first: value_counts orders them anyhow, and the hint could change from
+    # one run to the next)
+    counts = (
+        apart.get_column(col)
+        .drop_nulls()
+        .cast(pl.String)
+        .to_frame("value")
+        .group_by("value", maintain_order=True)
+        .len()
+        .sort("len", descending=True, maintain_order=True)
+    )
     example = f"{_shown(col)}={counts.row(0)[0]}" if counts.height else f"{_shown(col)}=VALUE"
     others = [_shown(c) for c in differ if c != col]
     also = f" (and in {', '.join(others)})" if others else ""
     n = groups.height
-    seeds = "repeats that are seeds need a seed column (--column seed=COL)"
+    seeds = (
+        f"the seeds of the {_shown(col)} kept are averaged"
+        if apart.get_column("seed").drop_nulls().n_unique() > 1
+        else "repeats that are seeds need a seed column (--column seed=COL)"
+    )
     # a column whose every value names one model size (DCLM's model: open_lm_1b, open_lm_7b...): --where would
     # keep one size of the sweep (the hint named the 6.9B runs' value, dropping the 0.41B and 1.4B cells)
     per_value = apart.group_by(col).agg(pl.col("N").n_unique().alias("sizes"))
@@ -484,6 +517,31 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
         f"{_shown(col)}{also}: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, "
         f"eval {first['eval']}: {_shown(col)} = {shown_values}. Different runs are not averaged",
         hint=hint,
+    )
+
+
+def _refuse_runs_per_seed(seeded: pl.DataFrame) -> None:
+    """Refuse measurements repeated over seeds where one seed has several runs (run ids): runs of settings the
+    table does not name (a learning rate in the run's name only), whose seeds were averaged over the settings as
+    seeds of one run; a seed given twice without run ids is one measurement repeated (checked as repeats are)."""
+    per_seed = (
+        seeded.group_by([*REPEAT_KEY, "seed"])
+        .agg(pl.col("run_id").drop_nulls().unique().sort().alias("ids"))
+        .filter(pl.col("ids").list.len() > 1)
+    )
+    if per_seed.height == 0:
+        return
+    first = per_seed.sort(["dataset", "eval", "N", "D", "seed"]).row(0, named=True)
+    ids = [str(v) for v in first["ids"]]
+    shown = ", ".join(ids[:4]) + (f", … ({len(ids)} runs)" if len(ids) > 4 else "")
+    n = per_seed.select(REPEAT_KEY).unique().height
+    raise InputError(
+        f"{n} measurement{'s' if n > 1 else ''} (dataset, N, D, eval) repeated over seeds have several runs of "
+        f"one seed: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, eval "
+        f"{first['eval']}: seed {first['seed']} in runs {shown}. Seeds of one run are averaged; runs of "
+        "different settings are not",
+        hint="give the column that tells the runs apart (a learning rate, a configuration): then --best-of COL keeps "
+        "the best setting, its seeds averaged, and --where COL=VALUE one",
     )
 
 

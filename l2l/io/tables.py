@@ -18,6 +18,7 @@ check fails, the careful line-by-line reader reads the file again, so every erro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,7 +43,7 @@ from l2l.io.accuracy_rows import (
     subset,
 )
 from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
-from l2l.io.columns import ColumnPlan, missing_column_hint
+from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
@@ -132,7 +133,8 @@ class _Plan:
     left_out: dict[str, str]  # wide: candidate column → why it is not a loss
     metric: str | None = None  # long: the metric column
     chance: str | None = None  # long: the chance column
-    extras: tuple[str, ...] = ()  # long: the other columns, carried (as text) to tell runs apart
+    # the other columns (wide: those that set up a run), carried as text to tell runs apart
+    extras: tuple[str, ...] = ()
 
     @property
     def per_step(self) -> bool:
@@ -166,7 +168,16 @@ def _plan(
         if message.startswith("missing column"):
             missing = [c for c in required if c not in present]
             unused = [c for c in names if schema.canonical_name(c) is None and c not in mapping.values()]
-            better, option = missing_column_hint(missing, [p for p in present if p], unused, wide=wide)
+            nested = _nested_keys(raw)
+            sizes = mapping.get("N") or next((c for c in names if schema.canonical_name(c) == "N"), None)
+            named = (
+                name_columns(raw.lazy(), [c for c in unused if c not in raw.bad], sizes=sizes)
+                if "dataset" in missing
+                else []
+            )
+            better, option = missing_column_hint(
+                missing, [p for p in present if p], unused, wide=wide, nested=nested, named=named
+            )
             if better is not None:
                 hint, param = better, option
         raise raw.header_error(message, column=exc.column, hint=hint, param=param) from None
@@ -182,6 +193,22 @@ def _plan(
     return _wide_plan(raw, plan, step, loss_columns, accuracy_columns)
 
 
+def _nested_keys(raw: _Raw) -> dict[str, list[str]]:
+    """The columns of an NDJSON file that hold objects (a W&B API dump's config and summary), each with the keys of
+    its first object."""
+    out: dict[str, list[str]] = {}
+    for column, (rows, what) in raw.bad.items():
+        if "object" not in what or not rows:
+            continue
+        text = raw.frame.get_column(column)[rows[0]]
+        try:
+            value = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            value = None
+        out[column] = [str(k) for k in value] if isinstance(value, dict) else []
+    return out
+
+
 def _wide_plan(
     raw: _Raw,
     plan: ColumnPlan,
@@ -189,7 +216,7 @@ def _wide_plan(
     loss_columns: str | None,
     accuracy_columns: str | None = None,
 ) -> _Plan:
-    from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity
+    from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity, says_setting
 
     names = raw.columns
     used = set(plan.columns.values())
@@ -239,7 +266,10 @@ def _wide_plan(
         if ev in by_eval:
             raise raw.header_error(f"columns {by_eval[ev]!r} and {c!r} both give eval {ev!r}", column=c)
         by_eval[ev] = c
-    return _Plan(plan, step, losses, left)
+    # a column that sets up each run (a learning rate, a warmup) tells runs apart, as a long table's columns do: a
+    # W&B export's seeds of 4 warmups were averaged over the warmups
+    settings = tuple(c for c in left if says_setting(c))
+    return _Plan(plan, step, losses, left, extras=settings)
 
 
 def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
@@ -480,8 +510,15 @@ def _unpivot(
     """A wide table's rows as long rows (one per run and eval), empty loss cells dropped and counted."""
     evals = list(plan.losses.values())
     index = [c for c in frame.columns if c not in evals]
-    long = frame.unpivot(on=evals, index=index, variable_name="eval", value_name="loss").sort(
-        "_row", maintain_order=True
+    # the eval columns under names of their own while unpivoting: an eval named 'loss' (a W&B export's training
+    # loss) or 'eval' collided with the long table's columns (polars: "duplicate column name 'loss'")
+    slots = {ev: f"_l2l_eval{k}" for k, ev in enumerate(evals)}
+    long = (
+        frame.rename(slots)
+        .unpivot(on=list(slots.values()), index=index, variable_name="_slot", value_name="_loss")
+        .with_columns(pl.col("_slot").replace_strict({v: k for k, v in slots.items()}).alias("_slot"))
+        .rename({"_slot": "eval", "_loss": "loss"})
+        .sort("_row", maintain_order=True)
     )
     empty = int(long.get_column("loss").null_count())
     if empty == long.height:
@@ -1139,6 +1176,7 @@ def _with_wide_accuracy(
     info["rows_read"] = int(info["rows_read"]) + read
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
+    info["accuracy_notes"] = list(acc_info.get("accuracy_notes", []))
     return replace(part, accuracy=acc, info=info, every=every)
 
 

@@ -450,6 +450,26 @@ def test_n_in_millions_beside_d_in_billions_is_refused_naming_both_columns(run: 
     assert run("ingest", table, "--column", "N=params_M", "--column", "D=tokens_B").exit_code == 0
 
 
+def test_own_evals_of_two_datasets_whose_names_hold_an_equals_sign_are_not_one_key_given_twice(
+    run: Any, tmp_path: Path
+) -> None:
+    rows = ["dataset,N,D,eval,loss"]
+    for k, mix in enumerate(("web=0.7,code=0.3", "web=0.5,books=0.5")):
+        for i, n in enumerate((1e8, 2e8, 4e8)):
+            for ev in ("a_val", "b_val"):
+                rows.append(
+                    f'"{mix}",{n:g},{20 * n:g},{ev},{3.2 - i / 10 + k / 20 + (ev == "b_val") / 5:.3f}'
+                )
+    path = tmp_path / "mix.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = run(  # "'web' is given twice ('0.7,code=0.3=a_val' and '0.5,books=0.5=b_val')", exit 2
+        "ingest", path, "--own-eval", "web=0.7,code=0.3=a_val", "--own-eval", "web=0.5,books=0.5=b_val", "-v"
+    )
+    assert result.exit_code == 0, result.output
+    assert "own eval: web=0.5,books=0.5 → b_val (explicit)" in result.stdout
+    assert "own eval: web=0.7,code=0.3 → a_val (explicit)" in result.stdout
+
+
 def test_a_column_of_epochs_above_one_is_warned_about_at_ingest(run: Any, good: Path, tmp_path: Path) -> None:
     # a multi-epoch sweep's `epochs` column was listed as "not used" and nothing said D counts repeated tokens
     lines = (good / "long.csv").read_text().splitlines()

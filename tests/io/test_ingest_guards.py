@@ -329,6 +329,38 @@ def test_a_wide_column_of_accuracies_beside_its_tasks_loss_is_refused_and_read_a
     assert "an accuracy? It is fitted as a loss" in notes(insisted)
 
 
+def harness_wide(spread: str = "acc_stderr", *, only_loss: bool = False) -> str:
+    """A harness's wide export: each task's loss, accuracy and the accuracy's standard error (``spread``)."""
+    head = "run_id,dataset,N,D,val/loss,arc/loss,arc/acc,arc/" + spread
+    rows = [head]
+    for i, n in enumerate(SIZES):
+        acc = 0.3 + i / 10
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.2 - i / 10:.3f},{4.3 - i / 10:.3f},{acc:.3f},0.009")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("spread", ["acc_stderr", "acc_se", "acc_std"])
+def test_columns_whose_name_says_a_standard_error_are_never_accuracies_and_are_said_to_be_left_out(
+    tmp_path: Path, spread: str
+) -> None:
+    path = write(tmp_path / "h.csv", harness_wide(spread))
+    runs = read_runs([path], wide=True, loss_columns="*/loss", accuracy_columns="*/acc*")
+    assert runs.accuracy is not None  # arc/acc_stderr was a second accuracy eval, 0.009 at every size
+    assert sorted(set(runs.accuracy["eval"].to_list())) == ["arc/acc"]
+    assert runs.accuracy.sort("N")["accuracy"].to_list() == pytest.approx([0.3, 0.4, 0.5, 0.6])
+    word = spread.rsplit("_", 1)[1]
+    assert (
+        f"--accuracy-columns '*/acc*': left out 1 column whose name says a standard error ('{word}': arc/{spread}): "
+        "a standard error is no accuracy"
+    ) in notes(runs)
+    with pytest.raises(InputError) as exc:
+        read_runs([path], wide=True, loss_columns="*/loss", accuracy_columns=f"*/{spread}")
+    assert exc.value.message == (
+        f"{path}, line 1: the accuracy-column pattern '*/{spread}' matches only columns whose name says a standard "
+        f"error (arc/{spread}), not an accuracy"
+    )
+
+
 def test_accuracy_columns_take_alternatives() -> None:
     from l2l.io.values import _glob_regex
 
@@ -389,3 +421,26 @@ def test_a_thousands_separator_is_named_beside_the_decimal_comma(tmp_path: Path)
             read_runs([path])
         assert exc.value.hint is not None
         assert exc.value.hint.startswith("a thousands separator (1,300 for 1300) or a decimal comma")
+
+
+# ---- data repeated: a count of unique tokens below D ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["unique_tokens", "unique_D", "distinct_tokens"])
+def test_a_unique_token_count_below_d_gets_the_repeated_data_warning_of_an_epochs_column(
+    tmp_path: Path, column: str
+) -> None:
+    rows = [f"dataset,N,D,{column},eval,loss"]
+    for i, n in enumerate(SIZES):  # 0.5B unique tokens, D from 2B to 16B: 4 to 32 epochs
+        rows.append(f"web,{n:g},{20 * n:g},0.5B,web_val,{3.2 - i / 10:.3f}")
+    rows.append("web,1e7,2e8,0.5B,web_val,4.1")  # a single pass
+    runs = read_runs([write(tmp_path / "u.csv", "\n".join(rows) + "\n")])  # "columns not used", no warning
+    assert (
+        f"warning: column {column!r} says 4 of 5 rows repeat their data (up to 32 epochs): l2l takes D as tokens "
+        "seen and fits every law as if each token were new, which repeated tokens are not (Muennighoff et al. "
+        f"2023): a law fitted over them bends; keep the single-pass runs (D at most {column})"
+    ) in notes(runs)
+    single = read_runs(
+        [write(tmp_path / "s.csv", "\n".join([rows[0], *(r.replace("0.5B", "20B") for r in rows[1:])]))]
+    )
+    assert "repeat their data" not in notes(single)

@@ -229,6 +229,92 @@ def test_runs_of_one_configuration_far_apart_without_a_column_that_says_why_are_
     assert "warning" not in notes(seeds)
 
 
+# ---- a learning-rate sweep with seeds ---------------------------------------------------------------------
+
+
+def lr_seed_table(*, wide: bool = False, seeds_across: bool = False, penalty: float = 0.02) -> str:
+    """Three learning rates (``wide``: warmups, a W&B export's column) of three seeds each at four sizes; a
+    learning rate off the best by ``penalty`` per step; ``seeds_across``: seeds numbered across the sweep (0-8)."""
+    setting = "warmup" if wide else "lr"
+    values = ("short", "medium", "long") if wide else ("1e-4", "1e-3", "1e-2")
+    head = f"run_id,dataset,N,D,{setting},seed," + ("eval/web_val/loss" if wide else "eval,loss")
+    rows = [head]
+    for i, n in enumerate(SIZES):
+        for k, (value, off) in enumerate(zip(values, (1, 0, 1), strict=True)):
+            for s, wobble in enumerate((1.0, 1.004, 0.998)):
+                loss = (3.6 - i / 5) * (1 + penalty * off) * wobble
+                seed = 3 * k + s if seeds_across else s
+                rows.append(
+                    f"r{i}_{value}_s{seed},web,{n:g},{20 * n:g},{value},{seed},"
+                    + (f"{loss:.4f}" if wide else f"web_val,{loss:.4f}")
+                )
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("seeds_across", [False, True])
+def test_seeds_of_several_learning_rates_are_refused_as_different_runs_not_averaged_over_the_rates(
+    tmp_path: Path, seeds_across: bool
+) -> None:
+    path = write(tmp_path / "lr_seeds.csv", lr_seed_table(seeds_across=seeds_across))
+    with pytest.raises(InputError) as exc:
+        read_runs(
+            [path]
+        )  # averaged over the learning rates: 2 % above the best rate's loss, "columns not used: lr"
+    also = "" if seeds_across else " (and in run_id)"  # (a run id per seed: each run's own, seeds across)
+    assert exc.value.message == (
+        f"4 measurements (dataset, N, D, eval) come from several runs that differ in lr{also}: e.g. web at "
+        "N=1.00e+08, D=2.00e+09, eval web_val: lr = 1e-2, 1e-3, 1e-4. Different runs are not averaged"
+    )
+    assert exc.value.hint == (
+        "keep one with --where lr=1e-4, or the best run of each (dataset, N, D) with --best-of lr; the seeds of the "
+        "lr kept are averaged"
+    )
+    best = read_runs([path], best_of="lr")  # the best rate's three seeds, averaged
+    assert best.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
+    assert best.frame["n_repeats"].to_list() == [3, 3, 3, 3]
+    assert "4 measurements repeated over seeds (the seed column): averaged" in notes(best)
+    rows = seed_table().splitlines()  # seeds with a value of their own per run (a wall time) are no sweep
+    timed = [rows[0] + ",wall_time"] + [f"{r},{1000 + k}" for k, r in enumerate(rows[1:])]
+    seeds = read_runs([write(tmp_path / "s.csv", "\n".join(timed) + "\n")])
+    assert seeds.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
+    assert seeds.frame["n_repeats"].to_list() == [3, 3, 3, 3]
+
+
+def test_a_diverging_learning_rate_among_seeds_is_refused_naming_the_rate_not_as_a_repeat(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "lr_seeds.csv", lr_seed_table(penalty=0.3))
+    with pytest.raises(InputError) as exc:
+        read_runs([path])  # "repeated measurement with different values ... 30 % apart", four of nine values
+    assert "differ in lr (and in run_id)" in exc.value.message
+    assert "--best-of lr" in (exc.value.hint or "")
+
+
+def test_seeds_of_several_learning_rates_named_only_in_the_run_ids_are_refused_not_averaged(
+    tmp_path: Path,
+) -> None:
+    table = "\n".join(",".join(r.split(",")[:4] + r.split(",")[5:]) for r in lr_seed_table().splitlines())
+    with pytest.raises(InputError) as exc:  # without its lr column: averaged over the rates, nothing said
+        read_runs([write(tmp_path / "ids.csv", table + "\n")])
+    assert exc.value.message == (
+        "4 measurements (dataset, N, D, eval) repeated over seeds have several runs of one seed: e.g. web at "
+        "N=1.00e+08, D=2.00e+09, eval web_val: seed 0 in runs r0_1e-2_s0, r0_1e-3_s0, r0_1e-4_s0. Seeds of one run "
+        "are averaged; runs of different settings are not"
+    )
+    assert "--best-of COL" in (exc.value.hint or "")
+
+
+def test_seeds_of_several_warmups_in_a_wide_export_are_refused_as_different_runs(tmp_path: Path) -> None:
+    path = write(tmp_path / "wide.csv", lr_seed_table(wide=True))
+    with pytest.raises(InputError) as exc:
+        read_runs([path], wide=True)  # averaged over the warmups: "columns not used: warmup"
+    assert exc.value.message.startswith(
+        "4 measurements (dataset, N, D, eval) come from several runs that differ in warmup (and in run_id)"
+    )
+    best = read_runs([path], wide=True, best_of="warmup")
+    assert best.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
+
+
 # ---- at the command line: one error line, exit 1 -----------------------------------------------------------
 
 

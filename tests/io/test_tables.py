@@ -102,6 +102,66 @@ def test_missing_column_lists_found_columns_and_suggests_wide(good: Path) -> Non
     assert info.value.param == "wide"
 
 
+def test_a_table_of_one_sweep_without_dataset_and_eval_is_told_to_add_them_or_read_the_loss_wide(
+    tmp_path: Path,
+) -> None:
+    plain = write(tmp_path / "plain.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n")
+    with pytest.raises(InputError) as info:
+        read_runs([plain])  # the accepted names, no hint
+    assert info.value.hint == (
+        "add a dataset column: the name of the data each run trained on (the same name in every row of one corpus or "
+        "mixture), and an eval column (the set the loss is measured on), or read it with --wide, which takes the "
+        "loss column as the eval 'loss'; a column that holds it under another name is read with --column "
+        "dataset=COL"
+    )
+    assert info.value.param == "column"
+    named = write(tmp_path / "named.csv", "dataset,params,tokens,loss\nweb,1e8,2e9,3.1\nweb,2e8,4e9,2.9\n")
+    assert read_runs([named], wide=True).evals == ["loss"]  # the fix the hint names
+
+
+def test_a_column_of_a_few_names_is_offered_as_the_dataset_and_neither_run_names_nor_metrics_are(
+    tmp_path: Path,
+) -> None:
+    rows = ["recipe,params,tokens,model,task,metric,value"]
+    for recipe in ("dolma", "c4"):
+        for i, n in enumerate((1e8, 2e8, 4e8)):
+            for metric, value in (("loss", 3.1 - i / 5), ("accuracy", 0.3 + i / 10)):
+                rows.append(f"{recipe},{n:g},{20 * n:g},{recipe}-{i},{recipe}_val,{metric},{value:.2f}")
+    path = write(tmp_path / "dd.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as info:
+        read_runs([path])  # DataDecide's recipe: the accepted names, no hint
+    assert info.value.hint == (
+        "if column 'recipe' names the data each run trained on, read it as the dataset: --column dataset=recipe"
+    )
+    assert read_runs([path], columns={"dataset": "recipe"}).datasets == ["c4", "dolma"]
+    no_recipe = write(
+        tmp_path / "no.csv", "\n".join(",".join(r.split(",")[1:]) for r in rows) + "\n"
+    )  # model (a name per run) and metric (loss, accuracy) are no datasets
+    with pytest.raises(InputError) as info:
+        read_runs([no_recipe])
+    assert info.value.hint == (
+        "add a dataset column: the name of the data each run trained on (the same name in every row of one corpus or "
+        "mixture); a column that holds it under another name is read with --column dataset=COL"
+    )
+
+
+def test_a_json_dump_of_nested_objects_is_told_to_flatten_them(tmp_path: Path) -> None:
+    line = (
+        '{"name": "r0", "config": {"dataset": "c4", "n_params": 1e8, "train_tokens": 2e9, "lr": 3e-4, "split": '
+        '"sweep"}, "summary": {"eval/c4_val/loss": 3.1}}'
+    )
+    path = write(tmp_path / "wandb.jsonl", line + "\n")
+    with pytest.raises(InputError) as info:
+        read_runs([path])  # "missing columns ... found 'name', 'config', 'summary'", no hint
+    assert info.value.hint == (
+        "columns 'config', 'summary' hold nested objects (config: dataset, n_params, train_tokens, lr, …; summary: "
+        "eval/c4_val/loss): l2l reads flat tables, one value per column: flatten them first (pandas.json_normalize "
+        "names each field by its path), then read the flat table with --column CANON=FIELD for the fields l2l does "
+        "not know by name (--column dataset=config.dataset, --column N=config.n_params), and --wide where each "
+        "eval's loss is a field of its own"
+    )
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_long_table_with_an_unknown_loss_name_is_told_to_name_it_not_to_read_it_wide(
     tmp_path: Path, suffix: str
@@ -202,6 +262,30 @@ def test_unknown_own_eval_dataset_or_eval_is_an_error(good: Path) -> None:
         read_runs([good / "long.csv"], own_eval={"code": "nope"})
 
 
+def mixtures_named_with_equals(tmp_path: Path) -> Path:
+    """Two mixtures named by their weights (``web=0.7,code=0.3``), each measured on its own eval and pile_val."""
+    rows = ["dataset,N,D,eval,loss"]
+    for k, mix in enumerate(("web=0.7,code=0.3", "web=0.5,books=0.5")):
+        for i, n in enumerate((1e8, 2e8, 4e8)):
+            for ev in (f"{mix}_val", "pile_val"):
+                rows.append(
+                    f'"{mix}",{n:g},{20 * n:g},"{ev}",{3.2 - i / 10 + k / 20 + (ev == "pile_val") / 5:.3f}'
+                )
+    return write(tmp_path / "mix.csv", "\n".join(rows) + "\n")
+
+
+def test_own_eval_of_a_dataset_whose_name_holds_an_equals_sign_is_split_where_the_dataset_is(
+    tmp_path: Path,
+) -> None:
+    path = mixtures_named_with_equals(tmp_path)
+    runs = read_runs([path], own_eval={"web": "0.7,code=0.3=pile_val"})  # "dataset 'web' is ambiguous"
+    assert runs.own_eval == {"web=0.5,books=0.5": "web=0.5,books=0.5_val", "web=0.7,code=0.3": "pile_val"}
+    for given in ({"web=0.7,code=0.3": "pile_val"}, {"web=0.7": "pile_val"}):  # at the last '='; a prefix
+        assert read_runs([path], own_eval=given).own_eval == runs.own_eval
+    with pytest.raises(SelectionError, match="dataset 'web' is ambiguous"):  # no split names one dataset
+        read_runs([path], own_eval={"web": "pile_val"})
+
+
 def test_strict_rejects_repeats_naming_their_lines(good: Path) -> None:
     with pytest.raises(InputError) as info:
         read_runs([good / "repeats.csv"], strict=True)
@@ -285,6 +369,29 @@ def test_wide_without_glob_detects_loss_columns_and_reports_what_was_left_out(go
     assert prov["loss_columns"] == {"eval/web_val/loss": "web_val", "eval/hellaswag/loss": "hellaswag"}
     assert list(prov["loss_columns_left_out"]) == ["Runtime"]
     assert prov["ignored_columns"] == ["_step", "Runtime"]
+
+
+@pytest.mark.parametrize("name", ["loss", "eval"])
+def test_a_wide_column_named_loss_or_eval_is_read_as_the_eval_of_that_name(tmp_path: Path, name: str) -> None:
+    path = write(
+        tmp_path / "w.csv", f"dataset,N,D,{name}\nweb,1e8,2e9,3.1\nweb,2e8,4e9,2.9\nweb,4e8,8e9,2.7\n"
+    )
+    runs = read_runs([path], wide=True)  # polars: "duplicate column name 'loss'", an internal error
+    assert runs.evals == [name]
+    assert runs.frame.sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
+
+
+def test_a_wandb_training_loss_column_beside_the_eval_columns_is_one_more_eval_and_theirs_keep_short_names(
+    tmp_path: Path,
+) -> None:
+    rows = ["run_id,dataset,N,D,eval/web_val/loss,eval/code_val/loss,loss,lr"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{3.5 - i / 5:.2f},{2.9 - i / 5:.2f},3e-4")
+    runs = read_runs([write(tmp_path / "w.csv", "\n".join(rows) + "\n")], wide=True)  # internal error
+    (prov,) = runs.provenance
+    assert prov["loss_columns"] == {"eval/web_val/loss": "web", "eval/code_val/loss": "code", "loss": "loss"}
+    assert runs.frame.filter(pl.col("eval") == "loss").sort("N")["loss"].to_list() == [2.9, 2.7, 2.5]
+    assert runs.frame.filter(pl.col("eval") == "web").sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
 
 
 def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
