@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import Any
 
 import numpy as np
@@ -49,15 +50,18 @@ from numpy.typing import ArrayLike
 
 from l2l.base.errors import FitError
 from l2l.core.backtest import Backtest, BacktestOptions, SweepLike, as_sweeps, run_backtests
-from l2l.core.error_model import BacktestResidual, ErrorModel, fit_error_model
+from l2l.core.error_model import BacktestResidual, ErrorModel, fit_error_model, near_optimal
 from l2l.core.laws import log_loss
 from l2l.core.selection import (
     FORM_LABELS,
+    MIN_SCORED,
     PREFERENCE,
+    RIVAL_FORM,
     FormChoice,
     FormScore,
     choose_form,
     fits_closer,
+    misfit_reason,
     score_errors,
 )
 from l2l.core.sweep import Sweep
@@ -160,7 +164,7 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-CALIBRATION_VERSION = 14
+CALIBRATION_VERSION = 15
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -227,6 +231,34 @@ def _by_fit_when_not_backtested(choice: FormChoice) -> FormChoice:
     return FormChoice(other, choice.scores, why, False)
 
 
+def _misfits(
+    form: str,
+    runs: Mapping[str, Backtest],
+    sweeps: Mapping[str, Sweep],
+    options: Mapping[str, BacktestOptions],
+) -> dict[str, str]:
+    """dataset → why the group's ``form`` misfits it (``misfit_reason``: the other five-parameter form fits its runs
+    on every count, its own backtests and fit RMSE compared dataset by dataset; raw mean |log error| near
+    compute-optimal, as few as ``MIN_SCORED`` per form)."""
+    other = RIVAL_FORM.get(form)
+    if other is None or other not in runs or form not in runs:
+        return {}
+    out: dict[str, str] = {}
+    for name in sweeps:
+        per: list[FormScore] = []
+        for f in (form, other):
+            mine = [x for x in runs[f].direct if x.dataset == name]
+            near = near_optimal(mine) or mine
+            rmse = _in_sample_rmse(f, {name: sweeps[name]}, options[f].warm_starts or {})
+            if len(near) < MIN_SCORED or rmse is None:
+                break
+            err = float(np.mean([abs(x.log_error) for x in near]))
+            per.append(FormScore(f, err, err, len(near), len({x.cutoff for x in near}), fit_rmse=rmse))
+        if len(per) == 2 and (why := misfit_reason(per[0], per[1])) is not None:
+            out[name] = why
+    return out
+
+
 #: ``calibrate_forms(translations=CHOSEN_FORM)``: translations backtested with the chosen form's refits.
 CHOSEN_FORM = "chosen"
 
@@ -266,6 +298,8 @@ def calibrate_forms(
     choice = choose_form([*scores, *skipped])
     if not choice.by_evidence:
         choice = _by_fit_when_not_backtested(choice)
+    elif misfits := _misfits(choice.form, runs, sweeps, options):
+        choice = dc_replace(choice, misfits=misfits)
     bt = runs[choice.form]
     notes = [*bt.notes]
     direct = _try_model(bt.direct, "direct", notes)

@@ -382,7 +382,9 @@ class LawBook:
         if isinstance(fit, FitError) or not self.sweeps.has(dataset, eval):
             return None
         cal = self.calibration(self.group_of(dataset, eval))
-        return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct if cal.form == fit.form else None)
+        same = cal.form == fit.form
+        misfit = cal.choice.misfits.get(dataset) if same and cal.choice is not None else None
+        return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct if same else None, misfit)
 
     def replace(self, fit: LawFit) -> None:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval, form)."""

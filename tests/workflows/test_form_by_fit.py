@@ -83,3 +83,44 @@ def test_translations_take_e_from_the_form_the_own_losses_chose(run: Any, tmp_pa
     assert step["interval_method"] == "backtest:translation"
     assert abs(step["loss"] / truth - 1) < 0.01, (step, truth)
     assert step["loss_lo"] <= truth <= step["loss_hi"], (step, truth)
+
+
+def test_a_dataset_its_groups_form_misfits_is_a_poor_law_naming_the_form_that_fits(
+    run: Any, tmp_path: Path
+) -> None:
+    """Three datasets from Eq. 1 laws beside one from Eq. 3: the group keeps Eq. 3 (Eq. 1 misses the Eq. 3 dataset),
+    whose laws miss the Eq. 1 datasets' runs by 3.4-3.7 % RMSE where Eq. 1 fits them to 0.4 %: those laws were
+    "ok" and their intervals calibrated (a probe's mixed tables: 44 of 56 held the truth, 7 % off). Now each is a
+    poor law naming Eq. 1, its predictions lower bounds; the Eq. 3 dataset stays ok."""
+    from l2l.testing import PAPER_LIKE_LAW
+
+    laws = {
+        "web": ScalingLaw("chinchilla", A=406.4, B=410.7, E=1.69, alpha=0.34, beta=0.28),
+        "code": ScalingLaw("chinchilla", A=300.0, B=600.0, E=0.95, alpha=0.36, beta=0.30),
+        "books": ScalingLaw("chinchilla", A=500.0, B=350.0, E=1.70, alpha=0.33, beta=0.27),
+        "paper": PAPER_LIKE_LAW,
+    }
+    rng = np.random.default_rng(0)
+    rows = ["dataset,N,D,eval,loss"]
+    for c in (1e17, 3e17, 1e18, 3e18, 1e19):
+        n0 = float(laws["web"].compute_optimal(c)[0])
+        for n in n0 * np.geomspace(1 / 5, 5, 7):
+            d = c / (6 * n)
+            for ds, law in laws.items():
+                y = float(law.predict(n, d)) * np.exp(0.005 * rng.standard_normal())
+                rows.append(f"{ds},{n:.6g},{d:.6g},{ds}_val,{y:.6f}")
+    table = tmp_path / "mixed.csv"
+    table.write_text("\n".join(rows) + "\n")
+    assert run("ingest", table).exit_code == 0
+    fits = {r["dataset"]: r for r in json.loads(run("fit-law", "--format", "json").stdout)["rows"]}
+    assert {r["form"] for r in fits.values()} == {"l2l"}
+    for ds in ("web", "code", "books"):
+        assert fits[ds]["status"] == "poor", fits[ds]
+        assert "Eq. 1 (chinchilla) fits its runs" in fits[ds]["flags"]
+        assert "--form chinchilla" in fits[ds]["flags"]
+    assert fits["paper"]["status"] == "ok"
+    rows_out = json.loads(
+        run("predict", "-d", "all", "--N", "1e9", "--D", "2e10", "--format", "json").stdout
+    )["rows"]
+    bound = {r["dataset"]: r["lower_bound_only"] for r in rows_out}
+    assert bound == {"books": True, "code": True, "paper": False, "web": True}
