@@ -369,3 +369,36 @@ def test_rows_past_a_runs_end_are_never_its_final_checkpoint() -> None:
     assert report is not None
     assert (report.rows_in, report.rows_kept, report.past_end) == (5, 1, 1)
     assert "1 past their run's end, frac_done > 1: not taken as its final checkpoint" in report.describe()
+
+
+@pytest.mark.parametrize("step", ["frac_done", "step"])
+def test_a_ladder_whose_runs_share_step_values_and_no_column_tells_them_apart_is_refused(
+    tmp_path: Path, step: str
+) -> None:
+    """Runs of one size at 1×, 2×, 5× and 10× tokens logging a fraction done (or a checkpoint index), no run
+    column: every checkpoint was read as a finished run of its own D (100 "runs" from 8), the checkpoints before
+    the learning rate's decay among them, and the predictions 2.2-2.6 % high inside "calibrated" intervals. Read
+    as a step count (tokens / batch), the same table was refused: now both are. One row per run at its final
+    step is read as before."""
+    from l2l.io.tables import read_runs
+
+    rows = ["dataset,N,D,eval,loss," + step]
+    for n in (1e8, 4e8):
+        for mult in (1, 2, 5, 10):
+            total = 20 * n * mult
+            for k in range(1, 11):
+                d = total * k / 10
+                loss = float(TRUE.predict(n, d)) + (0.04 if k < 10 else 0.0)
+                rows.append(
+                    f"web,{n:g},{d:g},web_val,{loss:.5f},{k / 10 if step == 'frac_done' else k * 1000}"
+                )
+    path = tmp_path / "ladder.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match="cannot tell checkpoints of one run from separate runs") as exc:
+        read_runs([path])
+    assert exc.value.hint is not None
+    assert "--run-key" in exc.value.hint
+    finals = ["dataset,N,D,eval,loss,step"] + [r for r in rows[1:] if r.endswith(("1.0", "10000"))]
+    final_path = tmp_path / "finals.csv"
+    final_path.write_text("\n".join(finals) + "\n")
+    assert read_runs([final_path]).frame.height == 8
