@@ -428,6 +428,21 @@ def _seen_like(varies: pl.DataFrame) -> bool:
     return varies.height > 0 and bool((varies["corr"].fill_nan(0.0).fill_null(0.0) >= SEEN_CORRELATION).all())
 
 
+#: A D column named as the tokens seen, with no step column, makes a per-step log only where a model size holds
+#: this many token counts or more (its median over sizes): a final-results table of 1×, 3× token multiples under
+#: ``tokens_seen`` was read as one run per size, its smaller runs dropped as early checkpoints (half the runs).
+MIN_LOGGED_COUNTS = 4
+
+
+def _logged_like(frame: pl.DataFrame, lay: _Layout) -> bool:
+    """Whether the D values of each model size look like checkpoints of one log (``MIN_LOGGED_COUNTS``)."""
+    if not {"dataset", "N", "D"} <= set(frame.columns):
+        return True  # the missing column is said below
+    group = [c for c in ("dataset", "N", "seed", *lay.inner) if c in frame.columns]
+    counts = frame.filter(pl.col("D") > 0).group_by(group).agg(pl.col("D").n_unique().alias("d"))
+    return counts.height > 0 and float(counts.get_column("d").median() or 0.0) >= MIN_LOGGED_COUNTS  # type: ignore[arg-type]
+
+
 def _tokens_seen_of_runs_unknown(frame: pl.DataFrame, base: Sequence[str], inner: Sequence[str]) -> bool:
     """Whether D, read as each run's final count, is the tokens seen by runs no column tells apart: most "runs"
     (D included in the key) hold one checkpoint, yet within one key several D share a step value, over 3 steps or
@@ -464,7 +479,7 @@ def _detect_frame(
     names = frame.columns
     column = find_step_column(names, lay.step)
     d_named_seen = lay.d_source is not None and _norm(lay.d_source) in TOKENS_SEEN_NAMES
-    if column is None and d_named_seen:
+    if column is None and d_named_seen and _logged_like(frame, lay):
         column = "D"
     if column is None:
         return None, frame

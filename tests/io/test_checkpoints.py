@@ -402,3 +402,19 @@ def test_a_ladder_whose_runs_share_step_values_and_no_column_tells_them_apart_is
     final_path = tmp_path / "finals.csv"
     final_path.write_text("\n".join(finals) + "\n")
     assert read_runs([final_path]).frame.height == 8
+
+
+def test_a_final_results_table_whose_d_is_named_tokens_seen_keeps_every_run(tmp_path: Path) -> None:
+    """One row per finished run at 20 and 60 tokens per parameter, D named ``tokens_seen`` and no step column: it was
+    read as a per-step log of one run per size, the 20× runs dropped as early checkpoints (half the runs)."""
+    from l2l.io.tables import read_runs
+
+    rows = ["dataset,N,tokens_seen,eval,loss"]
+    for n in (1e8, 2e8, 4e8, 8e8):
+        for mult in (20, 60):
+            rows.append(f"web,{n:g},{mult * n:g},web_val,{float(TRUE.predict(n, mult * n)):.5f}")
+    path = tmp_path / "finals.csv"
+    path.write_text("\n".join(rows) + "\n")
+    runs = read_runs([path])
+    assert runs.frame.height == 8
+    assert runs.checkpoints is None
