@@ -604,6 +604,10 @@ def _strip_generic(name: str) -> str:
     return "".join(p)
 
 
+#: Names the commands read as keywords (every dataset or eval; each dataset's own eval): never made by stripping.
+_RESERVED = frozenset({"all", "own"})
+
+
 def _strip_common(names: Sequence[str]) -> dict[str, str]:
     """Each name without the prefix and suffix (whole name parts) all names share; never empty, never
     merging two names, and never stripping a lone ``val`` marker (it tells a dataset's own eval)."""
@@ -643,6 +647,13 @@ def _strip_common(names: Sequence[str]) -> dict[str, str]:
     if suf and words(parts[0][len(parts[0]) - suf :]) <= _VAL_PARTS:
         suf = 0
     out = {n: "".join(p[pre : len(p) - suf]) for n, p in zip(names, parts, strict=True)}
+    # never a name the commands read as a keyword: 'eval/own_val/loss' became the eval 'own' (each dataset's own
+    # eval to every command), then a warning to rename it in a table that has no such name
+    while suf > 0 and _RESERVED & {v.lower() for v in out.values()}:
+        suf -= 1
+        while suf > 0 and not _TOKEN_SPLIT.fullmatch(parts[0][len(parts[0]) - suf]):
+            suf -= 1
+        out = {n: "".join(p[pre : len(p) - suf]) for n, p in zip(names, parts, strict=True)}
     if any(not v for v in out.values()) or len(set(out.values())) < len(out):
         return {n: n for n in names}
     return out

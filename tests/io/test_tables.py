@@ -394,6 +394,17 @@ def test_a_wandb_training_loss_column_beside_the_eval_columns_is_one_more_eval_a
     assert runs.frame.filter(pl.col("eval") == "web").sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
 
 
+def test_shortened_wide_column_names_are_never_a_commands_keyword(tmp_path: Path) -> None:
+    """``eval/own_val/loss`` beside ``eval/web_val/loss`` became the eval 'own' (each dataset's own eval to every
+    command), then a warning to rename it in a table that has no such name: the shared suffix stays on instead."""
+    rows = ["run_id,dataset,N,D,eval/web_val/loss,eval/own_val/loss"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{3.5 - i / 5:.2f}")
+    runs = read_runs([write(tmp_path / "w.csv", "\n".join(rows) + "\n")], wide=True)
+    (prov,) = runs.provenance
+    assert prov["loss_columns"] == {"eval/web_val/loss": "web_val", "eval/own_val/loss": "own_val"}
+
+
 def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
     with pytest.raises(InputError, match="matches no column") as info:
         read_runs([good / "wide.csv"], wide=True, loss_columns="loss/*")

@@ -399,3 +399,29 @@ def test_a_translation_onto_a_model_far_beyond_the_targets_sizes_is_a_lower_boun
     assert (
         "backtested" not in table_out.split("\n")[3]
     )  # the step's row reads "lower bound", not "backtested"
+
+
+def test_a_translation_whose_pairs_all_sit_at_one_model_size_says_so(
+    known: tuple[SyntheticSpec, Any],
+) -> None:
+    """Two grids sharing one size (a probe's mixtures: 3 pairs, all at 20M) gave κ and a backtested-looking
+    carry of a larger model's loss with no word."""
+    from l2l.workflows.lawbook import law_book
+    from l2l.workflows.translate import translation_of
+
+    _, runs = known
+    book = law_book(runs, split="sweep")
+    x_law, y_law = book.get("alpha", "alpha_val"), book.get("beta", "beta_val")
+    sa, sb = book.sweeps.get("alpha", "alpha_val"), book.sweeps.get("beta", "beta_val")
+    # the widest set of runs within 1.45× of one size (the synthetic grid has each size once)
+    low = max(sa.N, key=lambda v: int(np.sum((v <= sa.N) & (v * 1.45 > sa.N))))
+    one = (low <= sa.N) & (low * 1.45 > sa.N)
+    assert one.sum() >= 3
+    n, d = sa.N[one], sa.D[one]
+    y = np.array([sb.loss[(a == sb.N) & (b == sb.D)][0] for a, b in zip(n, d, strict=True)])
+    t = translation_of(sa.loss[one], y, x_law, y_law, kind="train-train", at=(n, d))
+    assert any("all sit at one model size" in w for w in t.warnings)
+    spread = translation_of(
+        sa.loss[:6], sb.loss[:6], x_law, y_law, kind="train-train", at=(sa.N[:6], sa.D[:6])
+    )
+    assert not any("one model size" in w for w in spread.warnings)
