@@ -108,6 +108,16 @@ LevelOpt = Annotated[
         callback=_level,
     ),
 ]
+RtolOpt = Annotated[
+    float,
+    typer.Option(
+        "--rtol",
+        min=1e-9,
+        max=0.5,
+        help="Relative tolerance when pairing runs on (N, D), above 0 (1e-6: the same; 0.035 pairs sizes counted "
+        "3 % apart).",
+    ),
+]
 FormOpt = Annotated[
     FitForm,
     typer.Option(

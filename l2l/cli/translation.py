@@ -30,15 +30,7 @@ def translate(
     join: Annotated[
         Join, typer.Option("--join", help="Pair runs by equal (N, D) or by run identity (run_id).")
     ] = "nd",
-    rtol: Annotated[
-        float,
-        typer.Option(
-            "--rtol",
-            min=1e-9,
-            max=0.5,
-            help="Relative tolerance when pairing on (N, D), above 0 (1e-6: the same).",
-        ),
-    ] = 1e-6,
+    rtol: opt.RtolOpt = 1e-6,
     free_e1: Annotated[
         bool, typer.Option("--free-e1/--no-free-e1", help="Fit E1 too instead of taking it from the law.")
     ] = False,
@@ -115,6 +107,7 @@ def evaluate(
     holdout_top_compute: opt.TopComputeOpt = None,
     test: opt.TestOpt = None,
     downstream: opt.DownstreamOpt = None,
+    rtol: opt.RtolOpt = 1e-6,
     detail: Annotated[
         bool, typer.Option("--detail/--no-detail", help="List every held-out prediction.")
     ] = False,
@@ -165,6 +158,7 @@ def evaluate(
         chance=opt.chances(chance),
         ceiling=opt.ceiling_value(ceiling),
         ranking=ranking,
+        rtol=rtol,
     )
     with (
         shell.session(table) as s,

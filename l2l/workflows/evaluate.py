@@ -881,7 +881,7 @@ def evaluate(
     if unpaired := [ds for ds in plan.datasets if ds not in paired]:
         notes.append(
             f"{', '.join(unpaired)}: held-out runs share no (N, D) with another dataset's, so in no pair and no "
-            "row (model sizes counted differently? l2l translate --rtol pairs sizes within a tolerance)"
+            "row (model sizes counted differently? --rtol pairs sizes within a tolerance, e.g. --rtol 0.035 for 3 %)"
         )
     if (no_test := no_test_note(plan, preds)) is not None:
         notes.append(no_test)

@@ -534,6 +534,8 @@ class EvaluateRequest:
     ceiling: float | Literal["auto"] | None = "auto"
     #: also the dataset-ranking setting
     ranking: bool = False
+    #: relative tolerance of pairing runs on (N, D) across datasets (sizes counted apart: another tokenizer)
+    rtol: float = 1e-6
 
 
 @dataclass(frozen=True)
@@ -546,7 +548,6 @@ class EvaluateAnswer:
 def evaluation(session: Session, req: EvaluateRequest, progress: Progress | None = None) -> Evaluation:
     """Table 1 alone (what ``plot evaluate`` draws): the one an earlier command kept in the workspace for exactly
     these runs and options when there is one (``evaluate_store``), else made (and kept)."""
-    from l2l.core.sweep import SAME_RTOL
     from l2l.workflows.evaluate import evaluate
     from l2l.workflows.evaluate_store import (
         EVALUATION_ANSWER,
@@ -565,7 +566,7 @@ def evaluation(session: Session, req: EvaluateRequest, progress: Progress | None
         downstream=req.downstream,
         options=req.options,
         level=req.level,
-        rtol=SAME_RTOL,
+        rtol=req.rtol,
     )
     kept = session.answer(EVALUATION_ANSWER, key)
     served = None if kept is None else decode_evaluation(kept)
@@ -578,7 +579,7 @@ def evaluation(session: Session, req: EvaluateRequest, progress: Progress | None
         test=req.test or None,
         downstream=req.downstream or None,
         options=req.options,
-        rtol=SAME_RTOL,
+        rtol=req.rtol,
         workers=session.workers,
         progress=progress,
         cache=session.fits,
