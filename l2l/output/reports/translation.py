@@ -249,9 +249,8 @@ def via_report(pred: ViaPrediction) -> Report:
         "backtested, or beyond what the backtests reached).",
     ]
     if pred.combine not in ("single", ""):
-        notes.append(
-            f"{len(pred.sources)} sources combined by their {pred.combine} (backtested as one prediction)."
-        )
+        how = "a lower bound here" if res.lower_bound_only else "backtested as one prediction"
+        notes.append(f"{len(pred.sources)} sources combined by their {pred.combine} ({how}).")
     notes.extend(pred.notes)
     seen: set[str] = set()
     for r in rows:
