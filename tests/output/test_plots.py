@@ -706,3 +706,19 @@ def test_a_name_with_dollar_signs_is_drawn_as_text_not_tex(
     res = run("plot", "law", "-o", out)
     assert res.exit_code == 0, res.output
     assert out.stat().st_size > 10_000
+
+
+def test_an_isoflop_figure_of_runs_each_at_its_own_budget_is_refused(tmp_path: Path) -> None:
+    """A grid of sizes × token multiples puts every run at a compute of its own: the figure drew one curve per run
+    (82 on a probe's table), saying nothing."""
+    law = l2l.testing.PAPER_LIKE_LAW
+    rows = ["dataset,N,D,eval,loss"]
+    for n in (2e7, 5e7, 1.2e8, 3e8):
+        for mult in (5, 13, 37, 101):
+            rows.append(f"web,{n:g},{mult * n:g},web_val,{float(law.predict(n, mult * n)):.5f}")
+    path = tmp_path / "grid.csv"
+    path.write_text("\n".join(rows) + "\n")
+    runs = read_runs([path])
+    fits = fit_laws(runs).fits
+    with pytest.raises(UsageError, match="no iso-FLOP budget holds two runs"):
+        isoflop_figure(runs, fits)

@@ -14,6 +14,7 @@ import polars as pl
 
 from l2l.base.errors import UsageError
 from l2l.core.laws import Array
+from l2l.core.sweep import budgets as budget_starts
 from l2l.output.plots.common import (
     EXTRAPOLATE_TO,
     GRID_SIZE,
@@ -296,7 +297,10 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
         if sub.height == 0:
             continue
         c = sub["C"].to_numpy().astype(np.float64)
-        labels = [sci(float(v)) for v in c]
+        # one budget for C within BUDGET_RTOL, as the backtests group them (sizes written to two digits scatter C)
+        starts = budget_starts(c)
+        group = np.searchsorted(starts, c, side="right") - 1
+        labels = [sci(float(starts[max(g, 0)])) for g in group]
         pts = pandas_frame(sub)
         pts["budget"] = labels
         pts["panel"] = title
@@ -322,6 +326,13 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     if not point_parts:
         raise UsageError("none of the fitted (dataset, eval) pairs has runs to draw")
     points = pd.concat(point_parts, ignore_index=True)
+    if int(points.groupby(["panel", "budget"]).size().max()) < 2:
+        # every run its own budget (a grid of sizes × token counts): one curve per run said nothing (82 curves)
+        raise UsageError(
+            f"no iso-FLOP budget holds two runs ({len(points)} runs, each at a compute of its own): an iso-FLOP "
+            "figure needs runs of several sizes at one budget; l2l plot law draws the laws over (C, N)",
+            param="kind",
+        )
     curves = pd.concat(curve_parts, ignore_index=True)
     optima = pd.concat(opt_parts, ignore_index=True).sort_values(["panel", "C"])
     budgets = sorted(set(points["budget"]), key=float)
