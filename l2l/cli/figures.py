@@ -52,6 +52,7 @@ def plot_translate(
             split=split,
             options=opt.fit_options(form, objective, delta, thorough),
             cache=s.fits,
+            calibrations=s.calibrations,
             workers=s.workers,
             progress=prog,
         )

@@ -788,7 +788,17 @@ def predict_via(
     assert src_loss is not None
     src_loss = check_source_loss(runs, src, src_loss)
     cache = FitCache() if cache is None else cache  # both translations share the target's own law
-    tt = translate(runs, src=src, tgts=[tgt_ds], join=join, split=split, options=options, cache=cache)
+    calibrations = CalibrationCache()  # ... and the own losses' form choice, learned once
+    tt = translate(
+        runs,
+        src=src,
+        tgts=[tgt_ds],
+        join=join,
+        split=split,
+        options=options,
+        cache=cache,
+        calibrations=calibrations,
+    )
     chain = [tt[0].usable()]
     target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
     if target_eval != own_tgt:
@@ -800,6 +810,7 @@ def predict_via(
             split=split,
             options=options,
             cache=cache,
+            calibrations=calibrations,
         )
         chain.append(te[0].usable())
     start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
