@@ -248,6 +248,7 @@ def predict(
             "--combine", help="With several --via sources: mean (default; see the README), median or ivw."
         ),
     ] = "mean",
+    rtol: opt.RtolOpt = 1e-6,
     input_loss: Annotated[
         InputLoss,
         typer.Option(
@@ -282,6 +283,7 @@ def predict(
         from_run=from_run,
         target=target,
         combine=combine,
+        rtol=rtol,
         input_loss=input_loss,
         chance=opt.chances(chance),
         ceiling=opt.ceiling_value(ceiling),
@@ -303,6 +305,7 @@ def predict(
             "--bootstrap": bootstrap != 0,
             "--seed": seed != 0,
             "--combine": combine != "mean",
+            "--rtol": rtol != 1e-6,
             "--src-loss": src_loss is not None,
             "--from-run": from_run is not None,
             "--target": target is not None,

@@ -287,6 +287,11 @@ class ErrorModel:
             half += abs(self._learned_bias(where))
         return self.bias(where), half
 
+    def knows(self, group: str) -> bool:
+        """Whether the backtests this model learned from scored ``group`` (a dataset, or a translation's pair
+        ``source→target``): the others' errors say nothing of one they never scored."""
+        return group in self.group_errors or group in self.group_scales
+
     def interval(
         self,
         pred: float,

@@ -720,7 +720,8 @@ class _Intervals:
             return None
         where = replace(self._placement(p1, N, D), group=f"{p0}→{p1}")
         pred = float(tt.predict(x0))
-        if self.cal.translation is None:
+        # a pair the backtests never translated (paired within --rtol only) is bounded as predict --via bounds it
+        if self.cal.translation is None or not self.cal.translation.knows(where.group):
             return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
         try:
             return self.cal.translation.interval(pred, where, self.level, scatter=tt.resid_sd)

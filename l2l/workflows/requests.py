@@ -184,6 +184,8 @@ class PredictRequest:
     from_run: str | None = None
     target: str | None = None
     combine: Combine = "mean"
+    #: translation: relative tolerance of pairing runs on (N, D) (sizes counted apart: another tokenizer)
+    rtol: float = 1e-6
     #: accuracy evals: the loss the accuracy law is a function of, and chance levels by eval
     input_loss: InputLoss = "task"
     chance: Mapping[str, float] = field(default_factory=dict)
@@ -275,7 +277,10 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             combine=req.combine,
             level=req.level,
             seed=req.seed,
+            rtol=req.rtol,
         )
+    if req.rtol != 1e-6:
+        raise UsageError("--rtol pairs the runs of a translation: it applies with --via", param="rtol")
     if kind == "accuracy":
         _check_law(req)
         from l2l.workflows.accuracy import predict_accuracy

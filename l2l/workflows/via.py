@@ -39,7 +39,7 @@ from l2l.core.predictive import (
     PredictiveInterval,
     aspect_of,
 )
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import SAME_RTOL, Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config
 from l2l.workflows.predict import DEFAULT_DRAWS
@@ -241,6 +241,7 @@ def predict_sources(
     combine: Combine = "mean",
     level: float = DEFAULT_LEVEL,
     seed: int = 0,
+    rtol: float = SAME_RTOL,
 ) -> ViaPrediction:
     """``tgt``'s loss (own, or on ``eval_name`` through its train-test translation) from measured source losses.
 
@@ -274,7 +275,12 @@ def predict_sources(
     own_tgt = runs.own(tgt_ds)
     where, C, notes = _target_placement(runs, book, sweeps, cal, tgt_ds, (n, d), x_by_src)
     chain = _Via(
-        runs, book, cal, tgt_ds, where, _Settings(split, join, options, cache, level, seed, calibrations)
+        runs,
+        book,
+        cal,
+        tgt_ds,
+        where,
+        _Settings(split, join, options, cache, level, seed, calibrations, rtol),
     )
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float]] = []
@@ -406,6 +412,8 @@ class _Settings:
     #: the session's calibrations: a translation's laws take the own losses' chosen form from them (without them
     #: every warm predict --via learned that choice again: 1.35 s where 0.64 s had done)
     calibrations: CalibrationCache | None = None
+    #: relative tolerance of pairing runs on (N, D) (sizes counted apart: another tokenizer)
+    rtol: float = SAME_RTOL
 
 
 @dataclass(frozen=True, eq=False)
@@ -435,6 +443,7 @@ class _Via:
             options=st.options,
             cache=st.cache,
             calibrations=st.calibrations,
+            rtol=st.rtol,
         )[0]
 
     def _inputs(self, res: TranslationResult) -> TranslationInputs:
@@ -459,11 +468,17 @@ class _Via:
         (that interval, the translation's residual sd) for a combination."""
         res = self._translation(src)
         t = res.usable()
+        pair = f"{src}→{self.tgt}"
+        model = self.cal.translation
+        if model is not None and not model.knows(pair):
+            # a pair the backtests never translated (sizes paired only within --rtol; the backtests pair exactly):
+            # the other pairs' errors say nothing of it, so its interval is the bootstrap's, a lower bound
+            model = None
         ti = translation_interval(
             x,
             self._inputs(res),
-            replace(self.where, group=f"{src}→{self.tgt}"),
-            self.cal.translation,
+            replace(self.where, group=pair),
+            model,
             level=self.settings.level,
             seed=self.settings.seed,
         )
@@ -483,7 +498,7 @@ class _Via:
             t.E1,
             ti.K_interval,
             ti.kappa_interval,
-            backtested=self.cal.translation is not None,
+            backtested=model is not None,
             extrapolated=t.extrapolates(x),
         )
         return measured, step, (ti.prediction, t.resid_sd)

@@ -859,7 +859,25 @@ def test_a_dataset_whose_sizes_are_counted_apart_is_named_not_silently_dropped(
     )
     assert (
         run(
-            "translate", "--src", "alpha", "--target", "gamma", "--split", "sweep", "--rtol", "0.036"
+            "translate", "--src", "alpha", "--target", "gamma", "--split", "sweep", "--rtol", "0.035"
         ).exit_code
         == 0
     )
+    paired = json.loads(run("evaluate", "--rtol", "0.035", "--detail", "--format", "json").stdout)
+    by = {r["setting"]: r["n_predictions"] for r in paired["rows"]}
+    # every ordered pair of three datasets at their held-out run: gamma paired too
+    assert by["train-to-train"] == 6
+    bounded = {
+        (p["src"], p["tgt"]): p["loss_to_loss_lower_bound"]
+        for p in paired["predictions"]
+        if p["setting"] == "train-to-train"
+    }
+    # a pair with gamma the backtests never translated: bounded, as predict --via bounds it
+    assert bounded == {(a, b): "gamma" in (a, b) for a, b in bounded}
+    assert {r["setting"]: r["n_predictions"] for r in doc["rows"]}["train-to-train"] == 2
+    via = ["predict", "--via", "alpha", "--from-run", "m054", "--target", "gamma", "--split", "sweep"]
+    assert run(*via).exit_code == 1  # no pair within 1e-6
+    res = json.loads(run(*via, "--rtol", "0.035", "--format", "json").stdout)
+    # paired within 3.5 %, but never by the backtests (they pair exactly): a lower bound, not their interval
+    assert res["result"]["lower_bound_only"]
+    assert run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--rtol", "0.03").exit_code == 2
