@@ -201,17 +201,18 @@ def calibrate(table: Mapping[str, SweepLike], options: BacktestOptions | None = 
     return Calibration(direct, trans, comb, bt, tuple(notes), opts.form)
 
 
-def _in_sample_rmse(form: str, sweeps: Mapping[str, Sweep], thetas: Mapping[str, ArrayLike]) -> float | None:
-    """Mean over the group's laws of a form's RMSE of log loss on its own runs (its full fits' coordinates)."""
-    out = []
+def _fit_rmses(form: str, sweeps: Mapping[str, Sweep], thetas: Mapping[str, ArrayLike]) -> dict[str, float]:
+    """dataset → a form's RMSE of log loss on its own runs (its full fits' coordinates; datasets without one left
+    out): the form's scatter, compared dataset by dataset (``_misfits``) and as the group's mean (its score)."""
+    out: dict[str, float] = {}
     for name, sw in sweeps.items():
         if name not in thetas or not len(sw.loss):
             continue
         pred = log_loss(form, np.asarray(thetas[name], dtype=np.float64), np.log(sw.N), np.log(sw.D))
         r = np.log(sw.loss) - np.ravel(pred)
         if np.all(np.isfinite(r)):
-            out.append(float(np.sqrt(np.mean(r * r))))
-    return float(np.mean(out)) if out else None
+            out[name] = float(np.sqrt(np.mean(r * r)))
+    return out
 
 
 def _by_fit_when_not_backtested(choice: FormChoice) -> FormChoice:
@@ -219,7 +220,7 @@ def _by_fit_when_not_backtested(choice: FormChoice) -> FormChoice:
     ``IN_SAMPLE_RATIO`` times closer than the preferred one: on two budgets of Eq. 1 data, Eq. 3 ended at E = 0
     with RMSE 3 % where Eq. 1 fitted to 0.1–0.4 %, and the choice said only "no form could be backtested"."""
     rmse = {s.form: s.fit_rmse for s in choice.scores}
-    kept, other = choice.form, "chinchilla" if choice.form == "l2l" else "l2l"
+    kept, other = choice.form, RIVAL_FORM.get(choice.form, "")
     mine, theirs = rmse.get(kept), rmse.get(other)
     if mine is None or theirs is None or not fits_closer(theirs, mine):
         return choice
@@ -232,10 +233,7 @@ def _by_fit_when_not_backtested(choice: FormChoice) -> FormChoice:
 
 
 def _misfits(
-    form: str,
-    runs: Mapping[str, Backtest],
-    sweeps: Mapping[str, Sweep],
-    options: Mapping[str, BacktestOptions],
+    form: str, runs: Mapping[str, Backtest], rmses: Mapping[str, Mapping[str, float]]
 ) -> dict[str, str]:
     """dataset → why the group's ``form`` misfits it (``misfit_reason``: the other five-parameter form fits its runs
     on every count, its own backtests and fit RMSE compared dataset by dataset; raw mean |log error| near
@@ -244,12 +242,12 @@ def _misfits(
     if other is None or other not in runs or form not in runs:
         return {}
     out: dict[str, str] = {}
-    for name in sweeps:
+    for name in rmses.get(form, {}):
         per: list[FormScore] = []
         for f in (form, other):
             mine = [x for x in runs[f].direct if x.dataset == name]
             near = near_optimal(mine) or mine
-            rmse = _in_sample_rmse(f, {name: sweeps[name]}, options[f].warm_starts or {})
+            rmse = rmses.get(f, {}).get(name)
             if len(near) < MIN_SCORED or rmse is None:
                 break
             err = float(np.mean([abs(x.log_error) for x in near]))
@@ -289,16 +287,17 @@ def calibrate_forms(
         )
     skipped = [FormScore(f, None, None, 0, 0, reason=why) for f, why in (not_tried or {}).items()]
     sweeps = as_sweeps(table)
+    rmses = {f: _fit_rmses(f, sweeps, options[f].warm_starts or {}) for f in forms}
     scores = [
         score_errors(
-            f, runs[f].direct, runs[f].notes, _in_sample_rmse(f, sweeps, options[f].warm_starts or {})
+            f, runs[f].direct, runs[f].notes, float(np.mean(list(rmses[f].values()))) if rmses[f] else None
         )
         for f in forms
     ]
     choice = choose_form([*scores, *skipped])
     if not choice.by_evidence:
         choice = _by_fit_when_not_backtested(choice)
-    elif misfits := _misfits(choice.form, runs, sweeps, options):
+    elif misfits := _misfits(choice.form, runs, rmses):
         choice = dc_replace(choice, misfits=misfits)
     bt = runs[choice.form]
     notes = [*bt.notes]
