@@ -541,6 +541,15 @@ def test_a_chance_level_from_the_name_that_the_runs_lie_far_below_is_set_aside(t
     assert chance_level(runs, "mmlu_variant_acc", {"mmlu_variant_acc": 0.1}) == (0.1, "given")
 
 
+def _fits_every_ladder_run(run: Any, task: str) -> None:
+    """fit-accuracy of ``task`` on the ladder split: an ok law on all 30 runs, each at its last accuracy's step."""
+    fitted = run("fit-accuracy", "--eval", task, "--split", "ladder", "--format", "json")
+    assert fitted.exit_code == 0, fitted.stderr
+    (law,) = json.loads(fitted.stdout)["rows"]
+    assert law["status"] == "ok"
+    assert law["n_points"] == 30
+
+
 def test_a_ladder_whose_accuracy_skipped_the_last_checkpoint_still_fits_its_accuracy_laws(
     run: Any, tmp_path: Path
 ) -> None:
@@ -557,11 +566,7 @@ def test_a_ladder_whose_accuracy_skipped_the_last_checkpoint_still_fits_its_accu
     write_csv(rows, str(tmp_path / "ladder.csv"))
     assert run("ingest", tmp_path / "ladder.csv").exit_code == 0
     task = next(iter(shapes.LADDER_TASKS))
-    fitted = run("fit-accuracy", "--eval", task, "--split", "ladder", "--format", "json")
-    assert fitted.exit_code == 0, fitted.stderr
-    (law,) = json.loads(fitted.stdout)["rows"]
-    assert law["status"] == "ok"
-    assert law["n_points"] == 30  # every ladder run, each at the checkpoint of its last accuracy
+    _fits_every_ladder_run(run, task)
 
 
 def test_a_wide_ladder_export_whose_accuracy_skipped_the_last_checkpoint_fits_and_predicts(
@@ -589,11 +594,7 @@ def test_a_wide_ladder_export_whose_accuracy_skipped_the_last_checkpoint_fits_an
     ingested = run("ingest", tmp_path / "wide.csv", "--wide", "--accuracy-columns", "*_len_norm")
     assert ingested.exit_code == 0, ingested.stderr
     task = next(iter(shapes.LADDER_TASKS))
-    fitted = run("fit-accuracy", "--eval", task, "--split", "ladder", "--format", "json")
-    assert fitted.exit_code == 0, fitted.stderr
-    (law,) = json.loads(fitted.stdout)["rows"]
-    assert law["status"] == "ok"
-    assert law["n_points"] == 30  # every ladder run, each at the checkpoint of its last accuracy
+    _fits_every_ladder_run(run, task)
     every = run("fit-accuracy", "--eval", task, "--checkpoints", "all", "--format", "json")
     assert every.exit_code == 0, every.stderr
     predicted = run(
