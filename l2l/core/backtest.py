@@ -92,7 +92,9 @@ class BacktestOptions:
     start instead: about 20× faster, at the risk of a local optimum on laws with several. ``translations``: also
     backtest translations and their combinations. A cutoff needs ``min_fit_budgets`` budgets at or below it; at
     most ``max_cutoffs`` cutoffs (the largest) are used. ``batched`` (with warm starts): every cutoff of a dataset
-    refitted at once by the batched engine (``weighted_refit``), about 10× faster than one warm fit per cutoff."""
+    refitted at once by the batched engine (``weighted_refit``), about 10× faster than one warm fit per cutoff.
+    ``forms``: dataset → its own form where it is not ``form`` (a group whose form misfits one of its datasets
+    refits that one in the form that fits it; its warm start then in that form's coordinates)."""
 
     form: str = "l2l"
     objective: Literal["huber", "mse"] = "huber"
@@ -103,6 +105,11 @@ class BacktestOptions:
     min_fit_budgets: int = MIN_FIT_BUDGETS
     max_cutoffs: int = MAX_CUTOFFS
     batched: bool = True
+    forms: Mapping[str, str] | None = None
+
+    def form_of(self, name: str) -> str:
+        """The form dataset ``name`` is refitted in."""
+        return self.form if self.forms is None else self.forms.get(name, self.form)
 
     def fitter_for(self, name: str) -> FitFn:
         """The fitter of dataset ``name``: ``fit``, else from its warm start, else from the full grid."""
@@ -112,8 +119,10 @@ class BacktestOptions:
         if self.warm_starts is not None and name in self.warm_starts:
             start = np.atleast_2d(np.asarray(self.warm_starts[name], dtype=np.float64))
 
+        form = self.form_of(name)
+
         def fitter(n: Array, d: Array, y: Array) -> LawFit:
-            return fit_law(n, d, y, form=self.form, objective=self.objective, delta=self.delta, starts=start)
+            return fit_law(n, d, y, form=form, objective=self.objective, delta=self.delta, starts=start)
 
         return fitter
 
@@ -386,7 +395,7 @@ def _batched_cutoff_laws(
     (``weighted_refit``, as bootstrap draws are): about 10× faster than refitting cutoff by cutoff. The search
     box is the whole sweep's (E below its smallest loss)."""
     assert opts.warm_starts is not None
-    form = check_form(opts.form)
+    form = check_form(opts.form_of(name))
     out: dict[float, ScalingLaw | FitError] = {}
     rows: list[float] = []
     for cut in cutoffs:

@@ -159,11 +159,30 @@ class FormChoice:
     reason: str
     by_evidence: bool = True
     #: dataset → why the group's form misfits that dataset's runs where the other five-parameter form fits them on
-    #: every count (``misfit_reason``): its law is then poor, its intervals lower bounds
+    #: every count (``misfit_reason``): that dataset's law takes the other form (``form_of``)
     misfits: Mapping[str, str] = field(default_factory=dict)
+    #: dataset → both five-parameter forms' scores on that dataset's own runs and backtests, for each of ``misfits``
+    dataset_scores: Mapping[str, tuple[FormScore, ...]] = field(default_factory=dict)
 
     def score(self, form: str) -> FormScore | None:
         return next((s for s in self.scores if s.form == form), None)
+
+    def form_of(self, dataset: str) -> str:
+        """The form of ``dataset``'s law: the group's, or the other five-parameter form where the group's misfits
+        it."""
+        return RIVAL_FORM.get(self.form, self.form) if dataset in self.misfits else self.form
+
+    def for_dataset(self, dataset: str) -> FormChoice:
+        """How ``dataset``'s form was chosen: the group's choice, or for a dataset the group's form misfits, the
+        choice of the other form by that dataset's own scores (chosen on every count: no rival, no alternative)."""
+        if dataset not in self.misfits:
+            return self
+        return FormChoice(
+            self.form_of(dataset),
+            self.dataset_scores.get(dataset, self.scores),
+            f"{self.form_of(dataset)} for this dataset: {self.misfits[dataset]}, the form chosen for the group "
+            f"({self.reason})",
+        )
 
     def _errors(self) -> tuple[str, float, float] | None:
         """(the other five-parameter form, the chosen form's backtest error, the other's), when both are scored."""
@@ -206,6 +225,7 @@ class FormChoice:
             "by_evidence": self.by_evidence,
             "scores": [s.to_dict() for s in self.scores],
             "misfits": dict(self.misfits),
+            "dataset_scores": {k: [s.to_dict() for s in v] for k, v in self.dataset_scores.items()},
         }
 
     @classmethod
@@ -216,6 +236,10 @@ class FormChoice:
             str(d["reason"]),
             bool(d["by_evidence"]),
             {str(k): str(v) for k, v in (d.get("misfits") or {}).items()},
+            {
+                str(k): tuple(FormScore.from_dict(s) for s in v)
+                for k, v in (d.get("dataset_scores") or {}).items()
+            },
         )
 
 
@@ -279,12 +303,11 @@ def fits_at_floor(form: FormScore, preferred: FormScore) -> bool:
     )
 
 
-def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None, misfit: str | None = None) -> str | None:
+def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
     """Why a fitted law is poor (None when it is not): it misses its own runs at the largest budget within 3× of
     compute-optimal by more than ``POOR_TOP`` on average, or its backtest predictions (``model``'s cross-fitted
-    errors of its dataset) by more than ``POOR_BACKTEST``; ``misfit``: why its group's form misfits it
-    (``misfit_reason``)."""
-    why: list[str] = [] if misfit is None else [misfit]
+    errors of its dataset) by more than ``POOR_BACKTEST``."""
+    why: list[str] = []
     top = sweep.max_C / (1 + BUDGET_RTOL) <= sweep.C  # the largest budget, rounding jitter of C included
     # ... without runs far from the law (diverged or mislabelled: fit-law warns of them), which made a law 0.2 %
     # from the truth "poor" on a probe's table
@@ -335,8 +358,7 @@ def misfit_reason(chosen: FormScore, other: FormScore) -> str | None:
     return (
         f"{FORM_LABELS.get(other.form, other.form)} ({other.form}) fits its runs {rmse / theirs:.1f}× closer (RMSE of "
         f"log loss {100 * theirs:.2f} % vs {100 * rmse:.2f} %) and its backtests on them miss by {100 * err:.2f} % "
-        f"against {100 * mine:.2f} %: the form chosen for the group misfits this dataset (--form {other.form} fits "
-        "it)"
+        f"against {100 * mine:.2f} % with {chosen.form}"
     )
 
 

@@ -137,6 +137,9 @@ class LawBook:
     workers: int = 1
     #: k in C = k·N·D of the table (``Runs.flops_per_param_token``)
     flops_per_param_token: float = 6.0
+    #: with a fixed form, dataset → its own form where it differs (``translation_book``: each dataset's own losses'
+    #: choice)
+    dataset_forms: Mapping[str, str] = field(default_factory=dict)
     _cache: dict[tuple[str, str, str], LawFit | FitError] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -185,14 +188,15 @@ class LawBook:
     def form_for(self, dataset: str, eval: str) -> str:
         """The form of the law of (dataset, eval): the options' form, or the group's auto choice."""
         if self.options.form != "auto":
-            return self.options.form
-        return self.calibration(self.group_of(dataset, eval)).form
+            return self.dataset_forms.get(dataset, self.options.form)
+        return self.calibration(self.group_of(dataset, eval)).form_of(dataset)
 
     def choice_for(self, dataset: str, eval: str) -> FormChoice | None:
         """How the form of (dataset, eval) was chosen (None for a fixed form)."""
         if self.options.form != "auto":
             return None
-        return self.calibration(self.group_of(dataset, eval)).choice
+        choice = self.calibration(self.group_of(dataset, eval)).choice
+        return None if choice is None else choice.for_dataset(dataset)
 
     def alternative(self, dataset: str, eval: str) -> LawFit | None:
         """Under ``--form auto``, the fit of the other five-parameter form (Eq. 1 beside a chosen Eq. 3, or Eq. 3
@@ -343,7 +347,14 @@ class LawBook:
             return [
                 self._fit_concrete([k], self.form_for(*k) if self.sweeps.has(*k) else "l2l")[0] for k in keys
             ]
-        return self._fit_concrete(keys, self.options.form, n_workers, progress)
+        if not self.dataset_forms:
+            return self._fit_concrete(keys, self.options.form, n_workers, progress)
+        by_form: dict[str, list[tuple[str, str]]] = {}
+        for k in keys:
+            by_form.setdefault(self.form_for(*k), []).append(k)
+        for f, ks in by_form.items():
+            self._fit_concrete(ks, f, n_workers, progress)
+        return [self._cache[(*k, self.form_for(*k))] for k in keys]
 
     def _fit_concrete(
         self,
@@ -382,9 +393,8 @@ class LawBook:
         if isinstance(fit, FitError) or not self.sweeps.has(dataset, eval):
             return None
         cal = self.calibration(self.group_of(dataset, eval))
-        same = cal.form == fit.form
-        misfit = cal.choice.misfits.get(dataset) if same and cal.choice is not None else None
-        return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct if same else None, misfit)
+        same = cal.form_of(dataset) == fit.form
+        return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct_for(dataset) if same else None)
 
     def replace(self, fit: LawFit) -> None:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval, form)."""
@@ -398,7 +408,7 @@ class LawBook:
         """The fit of every (dataset, eval) fitted so far, in its own form (the chosen one with auto)."""
         out: dict[tuple[str, str], LawFit] = {}
         for (ds, ev, f), v in self._cache.items():
-            if isinstance(v, LawFit) and (self.options.form != "auto" or self.form_for(ds, ev) == f):
+            if isinstance(v, LawFit) and self.form_for(ds, ev) == f:
                 out[(ds, ev)] = v
         return out
 
@@ -467,17 +477,16 @@ def check_fit_form(form: str) -> FitForm:
 
 def translation_book(book: LawBook) -> LawBook:
     """The book of the laws a translation takes E0 and E1 from: ``book`` itself for a fixed form, else a book
-    sharing its fits and calibrations with the form fixed to the own losses' choice (the form whose refits the
-    translations were backtested with; Eq. 3 where the table has no own losses to choose by). A translation needs
-    E only, whatever the form; only Eq. 3's translation is again a law (``translate``'s implied law), so with Eq. 1
-    there is none. Eq. 3's E, where its fit misses the runs (RMSE 2.8 % on a Pythia-shaped table of Eq. 1 laws),
-    put a translation 1 % off at ±6 %; Eq. 1's, 0.7 % off at ±2.3 %."""
+    sharing its fits and calibrations with each dataset's form fixed to its own losses' choice (the form whose
+    refits the translations were backtested with; Eq. 3 where the table has no own losses to choose by). A
+    translation needs E only, whatever the form; only Eq. 3's translation is again a law (``translate``'s implied
+    law), so with Eq. 1 there is none. Eq. 3's E, where its fit misses the runs (RMSE 2.8 % on a Pythia-shaped
+    table of Eq. 1 laws), put a translation 1 % off at ±6 %; Eq. 1's, 0.7 % off at ±2.3 %."""
     if book.options.form != "auto":
         return book
-    form = "l2l"
-    if book.members(OWN_GROUP):
-        form = book.calibration(OWN_GROUP).form
-    return LawBook(
+    own = book.calibration(OWN_GROUP) if book.members(OWN_GROUP) else None
+    form = "l2l" if own is None else own.form
+    tbook = LawBook(
         book.frame,
         book.concrete(form),
         saved=book.saved,
@@ -485,7 +494,15 @@ def translation_book(book: LawBook) -> LawBook:
         calibrations=book.calibrations,
         workers=book.workers,
         flops_per_param_token=book.flops_per_param_token,
+        dataset_forms={}
+        if own is None
+        else {ds: f for ds in book.own_eval if (f := own.form_of(ds)) != form},
     )
+    if own is not None:
+        # the own losses' calibration is that of exactly these laws (each dataset in its own chosen form): not
+        # learned again in one fixed form
+        tbook._cals[OWN_GROUP] = own
+    return tbook
 
 
 def law_book(

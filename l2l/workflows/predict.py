@@ -111,10 +111,10 @@ def law_interval(
     alone (a lower bound, saying why). A poor law's interval is marked not calibrated, a lower bound
     (``not_calibrated``). Returns the fit with draws when they had to be made."""
     N, D, C = point
-    cal = book.calibration(book.group_of(fit.dataset, fit.eval))
-    if cal.direct is not None:
+    model = book.calibration(book.group_of(fit.dataset, fit.eval)).direct_for(fit.dataset)
+    if model is not None:
         pi = calibrated_interval(book, fit, sweep, point, level)
-        if not cal.direct.beyond_reach(Placement.at(N, D, C, sweep)):
+        if not model.beyond_reach(Placement.at(N, D, C, sweep)):
             return pi, fit
         # further in model size (or tokens) than any backtest reached: the error model's width says nothing there, and
         # it was narrower than the bootstrap's alone (the ladder shape's 7B and 13B task losses from 1B runs: ±1.3 %
@@ -131,6 +131,7 @@ def law_interval(
             )
         return pi, fit
     fit = _with_draws(book, fit, seed, draws)
+    cal = book.calibration(book.group_of(fit.dataset, fit.eval))
     why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
     reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
     return _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D), fit
@@ -148,7 +149,9 @@ def draw_unbacktested(
     """The bootstrap draws ``law_interval`` needs for each of ``laws`` that no backtest calibrates, made at once in
     ``workers`` processes and kept in ``book`` (``evaluate`` asks for every held-out law's at once; ``predict``,
     measured so on the W&B-export shape, gained 3 % of its wall time: its fits and backtests dominate)."""
-    unbacktested = [f for f in laws if book.calibration(book.group_of(f.dataset, f.eval)).direct is None]
+    unbacktested = [
+        f for f in laws if book.calibration(book.group_of(f.dataset, f.eval)).direct_for(f.dataset) is None
+    ]
     with_bootstraps(book, unbacktested, draws, seed, workers)
 
 
@@ -180,9 +183,10 @@ def calibrated_interval(
     is a lower bound). ``predict`` and ``evaluate`` both use it: one interval per question."""
     N, D, C = point
     cal = book.calibration(book.group_of(fit.dataset, fit.eval))
-    if cal.direct is None:
+    model = cal.direct_for(fit.dataset)
+    if model is None:
         raise FitError(f"{fit.dataset}/{fit.eval}: no backtest to calibrate an interval")
-    pi = direct_interval(fit, N, D, C, sweep, cal.direct, level)
+    pi = direct_interval(fit, N, D, C, sweep, model, level)
     rival = book.rival(fit.dataset, fit.eval)
     if rival is not None and cal.rival is not None:
         pi = with_rival(pi, direct_interval(rival, N, D, C, sweep, cal.rival, level), rival.form)

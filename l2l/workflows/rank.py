@@ -318,8 +318,8 @@ def _corrections(
         if fit is None or isinstance(fit, FitError):
             continue
         cal = book.calibration(book.group_of(ds, ev))
-        model = cal.direct
-        if model is None or not model.corrects or cal.form != fit.form:
+        model = cal.direct_for(ds)
+        if model is None or not model.corrects or cal.form_of(ds) != fit.form:
             continue
         sweep = book.sweeps.get(ds, ev)
 

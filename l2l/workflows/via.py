@@ -386,7 +386,7 @@ def _target_placement(
     else:
         s0 = next(iter(x_by_src))
         src_law = book.get(s0, runs.own(s0))
-        C = _inferred_compute(src_law, x_by_src[s0], k, sweeps.get(s0, runs.own(s0)), cal.direct)
+        C = _inferred_compute(src_law, x_by_src[s0], k, sweeps.get(s0, runs.own(s0)), cal.direct_for(s0))
         aspect = 0.0
         n, d = (float(v) for v in book.get(tgt, own_tgt).law.compute_optimal(C, k))
         notes.append(

@@ -85,13 +85,12 @@ def test_translations_take_e_from_the_form_the_own_losses_chose(run: Any, tmp_pa
     assert step["loss_lo"] <= truth <= step["loss_hi"], (step, truth)
 
 
-def test_a_dataset_its_groups_form_misfits_is_a_poor_law_naming_the_form_that_fits(
-    run: Any, tmp_path: Path
-) -> None:
+def test_a_dataset_its_groups_form_misfits_takes_the_form_that_fits_it(run: Any, tmp_path: Path) -> None:
     """Three datasets from Eq. 1 laws beside one from Eq. 3: the group keeps Eq. 3 (Eq. 1 misses the Eq. 3 dataset),
     whose laws miss the Eq. 1 datasets' runs by 3.4-3.7 % RMSE where Eq. 1 fits them to 0.4 %: those laws were
-    "ok" and their intervals calibrated (a probe's mixed tables: 44 of 56 held the truth, 7 % off). Now each is a
-    poor law naming Eq. 1, its predictions lower bounds; the Eq. 3 dataset stays ok."""
+    "ok" and their intervals calibrated (a probe's mixed tables: 44 of 56 held the truth, 7 % off), then flagged
+    poor with lower bounds. Now each takes Eq. 1, its own form, with the error model of Eq. 1's backtests, and
+    predicts the truth inside calibrated intervals; the Eq. 3 dataset keeps Eq. 3."""
     from l2l.testing import PAPER_LIKE_LAW
 
     laws = {
@@ -113,14 +112,24 @@ def test_a_dataset_its_groups_form_misfits_is_a_poor_law_naming_the_form_that_fi
     table.write_text("\n".join(rows) + "\n")
     assert run("ingest", table).exit_code == 0
     fits = {r["dataset"]: r for r in json.loads(run("fit-law", "--format", "json").stdout)["rows"]}
-    assert {r["form"] for r in fits.values()} == {"l2l"}
+    assert {ds: r["form"] for ds, r in fits.items()} == {
+        "books": "chinchilla",
+        "code": "chinchilla",
+        "paper": "l2l",
+        "web": "chinchilla",
+    }
+    assert {r["status"] for r in fits.values()} == {"ok"}
     for ds in ("web", "code", "books"):
-        assert fits[ds]["status"] == "poor", fits[ds]
-        assert "Eq. 1 (chinchilla) fits its runs" in fits[ds]["flags"]
-        assert "--form chinchilla" in fits[ds]["flags"]
-    assert fits["paper"]["status"] == "ok"
-    rows_out = json.loads(
-        run("predict", "-d", "all", "--N", "1e9", "--D", "2e10", "--format", "json").stdout
-    )["rows"]
-    bound = {r["dataset"]: r["lower_bound_only"] for r in rows_out}
-    assert bound == {"books": True, "code": True, "paper": False, "web": True}
+        reason = fits[ds]["form_choice"]["reason"]
+        assert reason.startswith("chinchilla for this dataset: Eq. 1 (chinchilla) fits its runs"), reason
+    out = json.loads(run("predict", "-d", "all", "--N", "1e9", "--D", "2e10", "--format", "json").stdout)
+    covered = 0
+    for r in out["rows"]:
+        truth = float(laws[r["dataset"]].predict(1e9, 2e10))
+        assert not r["lower_bound_only"], r
+        covered += r["loss_lo"] <= truth <= r["loss_hi"]
+        # 12x the largest budget; in Eq. 3 the Eq. 1 datasets were 2.4-3.6 % off
+        assert abs(r["loss"] / truth - 1) < 0.015, (r, truth)
+    # 90 % intervals: this seed's books is 1.2 % low, code 0.9 % high, both just outside theirs (this table over 8
+    # seeds and 3 targets: 79 of 88 calibrated intervals held the truth, median half-width 2.5 %, error 0.75 %)
+    assert covered >= 2
