@@ -109,6 +109,7 @@ FLAGS: dict[str, str] = {
     "run_key": "--run-key COL (l2l ingest)",
     "best_of": "--best-of COL (l2l ingest)",
     "metric": "--metric loss|bpb|accuracy",
+    "constants": "--dataset NAME / --eval NAME (l2l ingest)",
 }
 
 
