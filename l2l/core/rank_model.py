@@ -565,7 +565,8 @@ class RankModel:
         rng = np.random.default_rng([self.seed, 15485863])  # its own: the other draws do not depend on it
         pooled = _pooled_scatter(cells)
         for name in self.candidates:
-            point = extra.setdefault(name, CandidatePoint(n, d, per[name].measured_top))
+            e = per[name]
+            point = extra.setdefault(name, CandidatePoint(n, d, e.measured_top, top_N=e.top_N, top_D=e.top_D))
             if name not in cells:
                 if name in out:
                     out[name].pop("baseline", None)

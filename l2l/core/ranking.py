@@ -125,10 +125,10 @@ class DatasetPrediction:
     notes: tuple[str, ...] = ()
     #: runs of the asked model (N, D) itself whose mean is the value (0: predicted, not measured)
     measured_runs: int = 0
-    #: a baseline value measured at the dataset's largest budget, not at N, D: the (smallest, largest) N and D of
-    #: the runs it is the mean of (None: the value is for N, D)
-    measured_N: tuple[float, float] | None = None
-    measured_D: tuple[float, float] | None = None
+    #: the (smallest, largest) N and D of the runs at the dataset's largest budget, whose mean is ``measured_top``
+    #: (and the baseline's value, measured there, not at N, D); None without such runs
+    top_N: tuple[float, float] | None = None
+    top_D: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,10 +148,10 @@ class DatasetPrediction:
             "trust": _f(self.trust),
             "measured_top": _f(self.measured_top),
             "measured_runs": self.measured_runs,
-            "measured_N_lo": _f(self.measured_N[0]) if self.measured_N else None,
-            "measured_N_hi": _f(self.measured_N[1]) if self.measured_N else None,
-            "measured_D_lo": _f(self.measured_D[0]) if self.measured_D else None,
-            "measured_D_hi": _f(self.measured_D[1]) if self.measured_D else None,
+            "top_N_lo": _f(self.top_N[0]) if self.top_N else None,
+            "top_N_hi": _f(self.top_N[1]) if self.top_N else None,
+            "top_D_lo": _f(self.top_D[0]) if self.top_D else None,
+            "top_D_hi": _f(self.top_D[1]) if self.top_D else None,
             "notes": list(self.notes),
         }
 
@@ -523,9 +523,7 @@ def _rank_target(
             i = names.index(name)
             lo, hi = percentile_interval(np.exp(mat[i, 1:] if B > 1 else mat[i]), level)
             ranked = (float(np.exp(mat[i, 0])), float(lo), float(hi), float(pb[i]), int(ranks[i]))
-            rows.append(
-                _row(name, None, ex, points, ranked, at_top=method == "baseline" and not ex.measured_here)
-            )
+            rows.append(_row(name, None, ex, points, ranked))
         else:
             why_not[name] = failed.get(name) or _reason(ex.notes, method)
             rows.append(_row(name, why_not[name], ex, points, None))
@@ -646,11 +644,8 @@ def _row(
     ex: CandidatePoint,
     points: Mapping[str, float],
     ranked: tuple[float, float, float, float, int] | None,
-    *,
-    at_top: bool = False,
 ) -> DatasetPrediction:
-    """A candidate's row: ranked (value, lo, hi, P(best), rank), or failed for ``reason``; ``at_top``: its value
-    is the baseline's, measured at its largest budget (whose runs' sizes the row keeps)."""
+    """A candidate's row: ranked (value, lo, hi, P(best), rank), or failed for ``reason``."""
     value, lo, hi, p_best, rank_ = ranked if ranked is not None else (None, None, None, None, None)
     return DatasetPrediction(
         name,
@@ -670,8 +665,8 @@ def _row(
         ex.measured_top,
         tuple(ex.notes),
         ex.measured_here if ranked is not None else 0,
-        ex.top_N if at_top else None,
-        ex.top_D if at_top else None,
+        ex.top_N,
+        ex.top_D,
     )
 
 

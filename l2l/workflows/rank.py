@@ -720,9 +720,7 @@ def _rank_accuracy(
     # a baseline accuracy read at the largest budget: the sizes of the runs it was read from
     tops = {n: at for n, (_, _, at) in read.items() if at is not None}
     loss_rows = [
-        dataclasses.replace(r, measured_N=tops[r.dataset][0], measured_D=tops[r.dataset][1])
-        if r.dataset in tops
-        else r
+        dataclasses.replace(r, top_N=tops[r.dataset][0], top_D=tops[r.dataset][1]) if r.dataset in tops else r
         for r in lt.rows
     ]
     rows, combined = _accuracy_rows(loss_rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)

@@ -373,8 +373,8 @@ def test_baseline_rows_show_the_sizes_their_values_were_measured_at_not_the_budg
     args = ("rank", table, "--split", "sweep", "-t", "downstream/quiz", "--C", "1e21", "--method", "baseline")
     doc = json.loads(run(*args, "--form", "l2l", "-f", "json").stdout)
     for row in doc["rows"]:
-        assert_allclose([row["measured_N_lo"], row["measured_N_hi"]], [n[0], n[-1]], rtol=1e-9)
-        assert_allclose([row["measured_D_lo"], row["measured_D_hi"]], [d[0], d[-1]], rtol=1e-9)
+        assert_allclose([row["top_N_lo"], row["top_N_hi"]], [n[0], n[-1]], rtol=1e-9)
+        assert_allclose([row["top_D_lo"], row["top_D_hi"]], [d[0], d[-1]], rtol=1e-9)
         assert row["N"] is not None  # the data keep N*, D* at 1e21 (4.08B, not shown in the table)
     table_out = run(*args, "--form", "l2l").stdout
     assert "N run" in table_out

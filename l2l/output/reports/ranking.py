@@ -113,7 +113,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     ranked = [p for p in t.rows if p.status == "ok"]
     all_measured = bool(ranked) and all(p.measured_runs for p in ranked)  # the model asked for, run by each
     word = "accuracy" if t.metric == "accuracy" else "loss"
-    if any(p.measured_N is not None for p in ranked):
+    if _at_top(t):
         notes.append(
             f"N run, D run: the sizes of the runs whose measured {word} is the baseline's value (each dataset's "
             f"largest budget){'' if fixed else ', not the compute-optimal N*, D* at this budget'}"
@@ -154,11 +154,17 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     )
 
 
+def _at_top(t: TargetRanking) -> bool:
+    """Whether some of the target's values were measured at a dataset's largest budget, not at the asked model:
+    the baseline's (where no dataset ran the model asked for)."""
+    return t.method == "baseline" and any(r.status == "ok" and not r.measured_runs for r in t.rows)
+
+
 def _size_columns(t: TargetRanking, fixed: bool) -> list[Column]:
     """N and D: of the model each value is for (N*, D*: the compute-optimal model at a budget C). A baseline ranks
     values measured at each dataset's largest budget: its columns show the sizes of those runs ("N run"), never
     an N*, D* the value was not measured at (8.97B beside a value measured at 1.3B)."""
-    if not any(r.measured_N is not None for r in t.rows if r.status == "ok"):
+    if not _at_top(t):
         return [
             Column("N", "N" if fixed else "N*", fmt=si, drop=2),
             Column("D", "D" if fixed else "D*", fmt=si, drop=2),
@@ -166,11 +172,12 @@ def _size_columns(t: TargetRanking, fixed: bool) -> list[Column]:
 
     def size(key: str) -> Callable[[Row], str]:
         def cell(row: Row) -> str:
-            lo, hi = row.get(f"measured_{key}_lo"), row.get(f"measured_{key}_hi")
-            if lo is not None and hi is not None:
-                return si(lo) if si(lo) == si(hi) else f"{si(lo)}–{si(hi)}"
-            # the model asked for, measured there; else no value measured anywhere
-            return si(row.get(key)) if row.get("measured_runs") else "–"
+            if row.get("measured_runs"):  # the model asked for, measured there
+                return si(row.get(key))
+            lo, hi = row.get(f"top_{key}_lo"), row.get(f"top_{key}_hi")
+            if row.get("status") != "ok" or lo is None or hi is None:
+                return "–"
+            return si(lo) if si(lo) == si(hi) else f"{si(lo)}–{si(hi)}"
 
         return cell
 
@@ -279,8 +286,8 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
     data_cols = [
         Column(k, justify="left" if k in ("target", "dataset", "status", "reason", "metric", "loss_eval") else "right")
         for k in (
-            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "measured_N_lo", "measured_N_hi",
-            "measured_D_lo", "measured_D_hi", "metric", "value", "lo", "hi",
+            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "top_N_lo", "top_N_hi", "top_D_lo",
+            "top_D_hi", "metric", "value", "lo", "hi",
             "p_best", "loss_eval", "independent", "translation", "recommended", "measured_top", "trust", "notes",
         )
     ]  # fmt: skip
