@@ -679,9 +679,10 @@ def _default_left_out(
     left = [e for e in evals_measured(frame, src) if e != runs.own(src) and e not in onto]
     if not left:
         return ()
+    named = ", ".join(left) if len(left) <= 4 else f"{', '.join(left[:3])} and {len(left) - 3} more"
     return (
-        f"{src}'s models were also measured on {', '.join(left)}, no dataset's own eval: left out by default "
-        "(train-test goes onto every dataset's own eval); --eval all includes them",
+        f"{src}'s models were also measured on {named}, no dataset's own eval: left out by default (train-test "
+        "goes onto every dataset's own eval); --eval all includes them",
     )
 
 
