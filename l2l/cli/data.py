@@ -42,7 +42,8 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
     "  l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params\n\n"
     "  l2l ingest extra.ndjson --append\n\n"
     "  l2l ingest porian.csv --where 'config=base*'                  # one configuration of several\n\n"
-    "  l2l ingest lr_sweep_log.csv --best-of peak_lr                  # each (N, D)'s best learning rate",
+    "  l2l ingest lr_sweep_log.csv --best-of peak_lr                  # each (N, D)'s best learning rate\n\n"
+    "  l2l ingest sweep.csv --dataset c4 --eval c4_val                # params, tokens, loss: one corpus",
 )
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
@@ -115,6 +116,24 @@ def ingest(
             "(a hyper-parameter sweep's best run) instead of refusing them.",
         ),
     ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            metavar="NAME",
+            help="A table without a dataset column (one corpus: params, tokens, loss): NAME is every row's "
+            "dataset. Refused for a table that has one (--where dataset=NAME keeps one dataset's rows).",
+        ),
+    ] = None,
+    eval_name: Annotated[
+        str | None,
+        typer.Option(
+            "--eval",
+            metavar="NAME",
+            help="A long table without an eval column (one validation loss): NAME is every row's eval. "
+            "Refused for a table that has one.",
+        ),
+    ] = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace; say what was read, decided and left
@@ -138,6 +157,9 @@ def ingest(
         where=(*shell.GLOBAL.where, *(where or ())),
         run_key=tuple(run_key or ()),
         best_of=best_of,
+        constants={
+            canon: name for canon, name in (("dataset", dataset), ("eval", eval_name)) if name is not None
+        },
     )
     done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
     report = ingest_report(

@@ -109,6 +109,7 @@ FLAGS: dict[str, str] = {
     "run_key": "--run-key COL (l2l ingest)",
     "best_of": "--best-of COL (l2l ingest)",
     "metric": "--metric loss|bpb|accuracy",
+    "constants": "--dataset NAME / --eval NAME (l2l ingest)",
 }
 
 
@@ -128,6 +129,21 @@ def _fail(exc: L2LError) -> NoReturn:
     if hint:
         note(f"Hint: {hint}")
     raise typer.Exit(exc.exit_code)
+
+
+#: The exit code of an output cut by its reader (``l2l runs | head -1``): 128 + SIGPIPE (13), as a shell reports
+#: a tool the signal killed (1 is bad input).
+EXIT_SIGPIPE = 141
+
+
+def _stdout_to_devnull() -> None:
+    """The reader of stdout went away: point stdout at devnull, so that no later flush (the interpreter's last one
+    included: no "Exception ignored") fails again. The caller then leaves with ``EXIT_SIGPIPE``."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def fail_usage(option: str, message: str) -> NoReturn:
@@ -263,8 +279,13 @@ class _Group(TyperGroup):
             if _no_args_help(exc):
                 raise
             _usage_fail(exc)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
-            raise  # a closed pipe (`l2l ... | head`) is no error of ours: main() leaves quietly
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except (
+            BrokenPipeError
+        ):  # a closed pipe (`l2l ... | head`) is no error of ours (typer's handler exits 1)
+            _stdout_to_devnull()
+            raise typer.Exit(EXIT_SIGPIPE) from None
         except Exception as exc:
             if GLOBAL.debug:
                 raise
@@ -377,12 +398,19 @@ def session(
             note(said)
 
 
+_PIECE = 8192
+
+
 def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
     """Render the command's reports to stdout as a table, JSON or CSV."""
     from l2l.output.render import render
 
     def write(text: str) -> None:
-        sys.stdout.write(text)
+        # in pieces of a buffer's size: one large write that the reader leaves halfway (`--format json | head -1`)
+        # comes back short from the pipe and the text layer drops the rest without an error (exit 0); pieces reach
+        # the next write, which fails with BrokenPipeError
+        for start in range(0, len(text), _PIECE):
+            sys.stdout.write(text[start : start + _PIECE])
 
     render(reports, fmt, write=write)
 
@@ -405,7 +433,11 @@ def main(argv: list[str] | None = None) -> None:
 
     When the reader of stdout goes away (``l2l runs | head -1``), l2l stops quietly, as the Python docs advise
     (https://docs.python.org/3/library/signal.html#note-on-sigpipe): stdout is pointed at devnull so the final
-    flush cannot fail again, and the exit code is 1.
+    flush cannot fail again (no "Exception ignored" at exit), and the exit code is 141, a Unix tool's killed by
+    SIGPIPE (128 + 13) as the shell reports it, not 1 (bad input): ``set -o pipefail`` scripts and
+    ``${PIPESTATUS[0]}`` read it as the pipe's doing. l2l exits rather than kill itself with the signal, so its
+    ``finally`` blocks and exit handlers still run. ``_Group.invoke`` catches a write inside the command (before
+    typer's own handler, which exits 1); this catches the final flush.
     """
     import warnings
 
@@ -420,9 +452,6 @@ def main(argv: list[str] | None = None) -> None:
             app(args=argv, prog_name="l2l")
         finally:
             sys.stdout.flush()
-    except BrokenPipeError:
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+    except BrokenPipeError:  # the last flush, after the command
+        _stdout_to_devnull()
+        sys.exit(EXIT_SIGPIPE)

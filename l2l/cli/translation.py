@@ -86,7 +86,9 @@ def translate(
     # with nothing fitted, the terminal gets the error alone (DCLM: 21,235 lines of failed rows before it); JSON and
     # CSV keep each failed row with its reason
     if not none or fmt in ("json", "csv"):
-        shell.emit(translations_report(results, kind=results[0].kind if results else kind), fmt)
+        shell.emit(
+            translations_report(results, kind=results[0].kind if results else kind, said=results.notes), fmt
+        )
     if none:
         from l2l.workflows.translate import no_translations
 

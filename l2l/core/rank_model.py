@@ -174,6 +174,9 @@ class CandidatePoint:
     notes: list[str] = field(default_factory=list)
     #: runs of the asked model (N, D) itself on the target: its value is their measured mean, no extrapolation
     measured_here: int = 0
+    #: the sizes of the runs at its largest budget whose mean is ``measured_top``: (smallest, largest) N and D
+    top_N: tuple[float, float] | None = None
+    top_D: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,6 +265,15 @@ class _Entry:
         None  # every run on the target (a fixed model that was measured is read, not predicted)
     )
     far_left_out: int = 0  # runs at the largest budget left out of the anchor: far from the target law
+
+    @property
+    def top_N(self) -> tuple[float, float] | None:
+        """The (smallest, largest) N of the anchor's runs (whose mean loss is ``measured_top``)."""
+        return (float(np.min(self.anchor_n)), float(np.max(self.anchor_n))) if len(self.anchor_n) else None
+
+    @property
+    def top_D(self) -> tuple[float, float] | None:
+        return (float(np.min(self.anchor_d)), float(np.max(self.anchor_d))) if len(self.anchor_d) else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -483,7 +495,7 @@ class RankModel:
             except FitError as exc:
                 failed[name] = exc.message
                 continue
-            extra[name] = CandidatePoint(n, d, e.measured_top)
+            extra[name] = CandidatePoint(n, d, e.measured_top, top_N=e.top_N, top_D=e.top_D)
             if e.far_left_out:
                 extra[name].notes.append(
                     f"{e.far_left_out} of its runs at its largest budget "
@@ -553,7 +565,8 @@ class RankModel:
         rng = np.random.default_rng([self.seed, 15485863])  # its own: the other draws do not depend on it
         pooled = _pooled_scatter(cells)
         for name in self.candidates:
-            point = extra.setdefault(name, CandidatePoint(n, d, per[name].measured_top))
+            e = per[name]
+            point = extra.setdefault(name, CandidatePoint(n, d, e.measured_top, top_N=e.top_N, top_D=e.top_D))
             if name not in cells:
                 if name in out:
                     out[name].pop("baseline", None)

@@ -125,6 +125,10 @@ class DatasetPrediction:
     notes: tuple[str, ...] = ()
     #: runs of the asked model (N, D) itself whose mean is the value (0: predicted, not measured)
     measured_runs: int = 0
+    #: the (smallest, largest) N and D of the runs at the dataset's largest budget, whose mean is ``measured_top``
+    #: (and the baseline's value, measured there, not at N, D); None without such runs
+    top_N: tuple[float, float] | None = None
+    top_D: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +148,10 @@ class DatasetPrediction:
             "trust": _f(self.trust),
             "measured_top": _f(self.measured_top),
             "measured_runs": self.measured_runs,
+            "top_N_lo": _f(self.top_N[0]) if self.top_N else None,
+            "top_N_hi": _f(self.top_N[1]) if self.top_N else None,
+            "top_D_lo": _f(self.top_D[0]) if self.top_D else None,
+            "top_D_hi": _f(self.top_D[1]) if self.top_D else None,
             "notes": list(self.notes),
         }
 
@@ -657,6 +665,8 @@ def _row(
         ex.measured_top,
         tuple(ex.notes),
         ex.measured_here if ranked is not None else 0,
+        ex.top_N,
+        ex.top_D,
     )
 
 

@@ -119,12 +119,20 @@ def missing_column_hint(
                 f"dataset={named[0]}",
                 "column",
             )
-        one_eval = "" if wide or "eval" in present or "loss" not in present else _ONE_EVAL
+        several = (
+            "a table of several datasets holds their names in a column: add one, or read one under another name "
+            "with --column dataset=COL"
+        )
+        if not wide and "eval" not in present and "loss" in present:
+            return (
+                "a table of one corpus and one loss (params, tokens, loss): --dataset NAME --eval NAME name the "
+                "data every row trained on and the set its loss is measured on (or --wide takes the loss column as "
+                f"the eval 'loss'); {several}",
+                None,
+            )
         return (
-            "add a dataset column: the name of the data each run trained on (the same name in every row of one "
-            f"corpus or mixture){one_eval}; a column that holds it under another name is read with --column "
-            "dataset=COL",
-            "column",
+            f"a table of one corpus or mixture: --dataset NAME names the data every row trained on; {several}",
+            None,
         )
     if wide or not {"dataset", "N", "D"} <= set(present):
         return None, None
@@ -144,16 +152,15 @@ def missing_column_hint(
                 "column",
             )
         return None, None
+    if set(missing) & {"eval", "loss"} == {"eval"} and "loss" in present:
+        return (
+            "a table of one loss per run: --eval NAME names the set every row's loss is measured on; if the table "
+            "has one column per eval (one row per run), read it as a wide table (--wide)",
+            None,
+        )
     if {"eval", "loss"} & set(missing):
         return "if the table has one column per eval (one row per run), read it as a wide table", "wide"
     return None, None
-
-
-#: How a table of one loss per run (params, tokens, loss) gives its eval.
-_ONE_EVAL: Final = (
-    ", and an eval column (the set the loss is measured on), or read it with --wide, which takes the loss column "
-    "as the eval 'loss'"
-)
 
 
 def name_columns(
@@ -346,15 +353,18 @@ def resolve_columns(
     required: Sequence[str] = (),
     mapping: Mapping[str, str] | None = None,
     path: str | None = None,
+    given: Mapping[str, str] | None = None,
 ) -> ColumnPlan:
     """Choose the input column for each canonical name in ``wanted`` (explicit ``mapping`` first).
 
     Rules when several columns give one canonical name: an explicit mapping wins; else a column named with the
     canonical name itself wins over aliases; the losers are kept as extra columns and reported. Two aliases
     with no canonical column are refused (``InputError``: map one explicitly), as is a missing ``required``
-    column or a mapping naming a column the table does not have.
+    column or a mapping naming a column the table does not have. ``given``: the columns the caller added, one
+    value in every row (column → value: ``ingest --dataset NAME``), said apart from the file's in that error.
     """
     mapping = dict(mapping or {})
+    given = dict(given or {})
     chosen = _explicit(columns, mapping, path)
     if "loss" in chosen and says_perplexity(chosen["loss"]):
         message, hint = perplexity_refusal(chosen["loss"])
@@ -383,7 +393,8 @@ def resolve_columns(
         parts = [f"{c!r} (accepted names: {', '.join(_accepted(c))})" for c in missing]
         raise InputError(
             f"missing column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}; "
-            f"found {', '.join(repr(c) for c in columns)}",
+            f"found {', '.join(repr(c) for c in columns if c not in given)}"
+            + "".join(f" (and --{c} {value})" for c, value in given.items()),
             path=path,
             column=missing[0],
         )

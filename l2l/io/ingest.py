@@ -35,6 +35,8 @@ class IngestRequest:
     run_key: tuple[str, ...] = ()
     #: the column whose best value (lowest loss) is kept where runs differ in it at one (dataset, N, D)
     best_of: str | None = None
+    #: the dataset and/or eval of every row of a table without that column (``--dataset NAME``, ``--eval NAME``)
+    constants: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def ingest(
         where=where,
         run_key=req.run_key,
         best_of=req.best_of,
+        constants=req.constants,
     )
     replaced: list[tuple[int, tuple[str, ...]]] = []
     stored = workspace.save(

@@ -181,6 +181,8 @@ def file_entries(
             "ignored_columns": info["ignored_columns"],
             "ingested_at": utc_now(),
         }
+        if info.get("constants"):
+            entry["constants"] = dict(info["constants"])
         if wide:
             entry["loss_columns"] = info["loss_columns"]
             entry["loss_columns_detected"] = info["loss_columns_detected"]
@@ -195,7 +197,10 @@ def file_entries(
 
 def _decisions(info: Mapping[str, Any]) -> list[str]:
     """What was decided about one file, one line each, for the ingest report."""
-    notes: list[str] = []
+    notes: list[str] = [
+        f"{canon} {value!r} in every row (--{canon}: the table has no {canon} column)"
+        for canon, value in (info.get("constants") or {}).items()
+    ]
     if info.get("where"):
         before = info.get("rows_before_where", info["records"])
         notes.append(

@@ -12,8 +12,8 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import polars as pl
 
 from l2l.base.errors import InputError
 
-__all__ = ["SUPPORTED_EXTENSIONS"]
+__all__ = ["SUPPORTED_EXTENSIONS", "with_constants"]
 
 #: File name endings l2l reads (case-insensitive), and the reader each one uses.
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
@@ -68,6 +68,8 @@ class _Raw:
     # what they are); an error only when the column is used
     bad: dict[str, tuple[list[int], str]] = field(default_factory=dict)
     verify: _Verify | None = field(default=None, repr=False)  # a scanned file's byte pass (see ``settle``)
+    # canonical column → the one value of every row, for a table without that column (``with_constants``)
+    constants: dict[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -108,6 +110,23 @@ class _Raw:
     def where(self, row: int) -> str:
         line = self.line_of(row)
         return f"line {line}" if line is not None else f"row {row + 1}"
+
+
+def with_constants(raw: _Raw, constants: Mapping[str, str]) -> _Raw:
+    """``raw`` with a column per entry of ``constants`` (canonical name → value), named by its canonical name and
+    holding the value in every row: the dataset (or eval) of a table that has no such column (``ingest --dataset
+    NAME``). The caller has checked that the file has no column of that name; a file read again carefully gets the
+    same columns (``raw.constants``)."""
+    if not constants:
+        return raw
+    added = [pl.lit(value, dtype=pl.String).alias(canon) for canon, value in constants.items()]
+    out = replace(raw, constants={**raw.constants, **constants})
+    if raw.scan is not None:
+        out.scan = raw.scan.with_columns(added)
+        out.names = [*raw.columns, *constants]
+    else:
+        out.frame = raw.frame.with_columns(added)
+    return out
 
 
 def _format_of(path: Path) -> tuple[str, bool]:

@@ -28,7 +28,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
-from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY, Runs
+from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs
 from l2l.base.text import fmt_si, plural
 from l2l.io.accuracy_rows import (
     NeedsLinesError,
@@ -65,6 +65,7 @@ from l2l.io.readers import (
     _read_raw,
     _scan_plain,
     settle,
+    with_constants,
 )
 from l2l.io.selection import EXTRA, SEED_DIVERGED, Where, follow_best, resolve_repeats, where_expr
 from l2l.io.values import (
@@ -116,6 +117,8 @@ class ReadOptions:
     run_key: tuple[str, ...] = ()
     best_of: str | None = None
     lines: bool = False  # every row keeps its line (an error about repeats names them)
+    #: the dataset and/or eval of every row of a table without that column (``ingest --dataset/--eval NAME``)
+    constants: Mapping[str, str] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -161,7 +164,7 @@ def _plan(
     required = schema.WIDE_REQUIRED if wide else schema.REQUIRED
     present = {schema.canonical_name(c) for c in names} | set(mapping)
     try:
-        plan = resolve_columns(names, wanted, required=required, mapping=mapping)
+        plan = resolve_columns(names, wanted, required=required, mapping=mapping, given=raw.constants)
     except InputError as exc:
         message = _bare(exc)
         hint, param = exc.hint, None
@@ -338,6 +341,7 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
             "ignored_columns": [e.name for e in plan.columns.extras if e.name not in used],
             "where_unmatched": [str(w) for w in unmatched],
             "where": [str(w) for w in opts.where if w not in unmatched],
+            "constants": dict(raw.constants),
         }
         if plan.metric is not None and schema.norm_name(plan.metric) != "metric":
             info["metric_column"] = plan.metric  # a kind column read as the metric: said in the report
@@ -365,7 +369,12 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
             raise
         if raw.verify is not None:
             raw.verify.result()  # (the byte pass ends before the careful reader starts)
-        return _read_file(_read_raw(Path(raw.path)), opts, mapping, careful=True)
+        return _read_file(_reread(raw), opts, mapping, careful=True)
+
+
+def _reread(raw: _Raw) -> _Raw:
+    """A scanned file read again by the careful reader, with the same constant columns."""
+    return with_constants(_read_raw(Path(raw.path)), raw.constants)
 
 
 def _typed_frame(
@@ -384,7 +393,7 @@ def _typed_frame(
             return lf.collect(engine="streaming"), raw
         if raw.verify is not None:
             raw.verify.result()
-        raw = _read_raw(Path(raw.path))  # the careful reader names the line of the first bad value
+        raw = _reread(raw)  # the careful reader names the line of the first bad value
     info["records"] = raw.frame.height
     if where is not None:
         info["rows_before_where"] = raw.frame.height
@@ -655,6 +664,61 @@ def _checked_compute(raw: _Raw, done: pl.DataFrame, plan: _Plan) -> pl.DataFrame
 # ----------------------------------------------------------------------------------------------------
 
 
+#: The columns a table may lack and be given one value for (``ingest --dataset NAME``, ``--eval NAME``).
+CONSTANT_COLUMNS = ("dataset", "eval")
+
+
+def _check_constants(opts: ReadOptions) -> None:
+    for canon, value in opts.constants.items():
+        option = f"--{canon} NAME"
+        if canon not in CONSTANT_COLUMNS:
+            raise UsageError(
+                f"{canon!r} cannot be given one value for every row (only {', '.join(CONSTANT_COLUMNS)})",
+                param="constants",
+            )
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            raise UsageError(
+                f"{option}: {value!r} is no name (empty, or spaces around it)", param="constants"
+            )
+        if value.lower() in (ALL, OWN):  # (a table's such name is a warning: there, the table is to change)
+            meaning = f"every {canon}" if value.lower() == ALL else "each dataset's own eval"
+            raise UsageError(
+                f"{option}: {value!r} is the keyword the commands read as {meaning}: give another name",
+                param="constants",
+            )
+        if canon in opts.columns:
+            raise UsageError(
+                f"{canon} given twice: as column {opts.columns[canon]!r} (--column {canon}=…) and as the name "
+                f"{value!r} ({option})",
+                hint=f"--column reads {canon} from a column; {option} names it for a table without one",
+                param="constants",
+            )
+        if canon == "eval" and opts.wide:
+            raise UsageError(
+                f"{option} names the eval of a long table without an eval column; a wide table's evals are its "
+                "loss columns",
+                param="constants",
+            )
+
+
+def _constant_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]) -> _Raw:
+    """``raw`` with the constant columns of ``opts.constants``; a usage error (exit 2) when the file has a column l2l
+    reads as one of them already (under an accepted name, or by a ``--column`` mapping stored in the workspace)."""
+    if not opts.constants:
+        return raw
+    for canon, value in opts.constants.items():
+        has = next((c for c in raw.columns if schema.canonical_name(c) == canon), None) or mapping.get(canon)
+        if has is not None:
+            raise UsageError(
+                f"{raw.path}: the table has {'an' if canon == 'eval' else 'a'} {canon} column ({has!r}), so "
+                f"--{canon} {value} cannot name the "
+                f"{canon} of every row",
+                hint=f"leave --{canon} out; to keep the rows of one {canon}, use --where {canon}={value}",
+                param="constants",
+            )
+    return with_constants(raw, opts.constants)
+
+
 def _check_options(opts: ReadOptions) -> None:
     from l2l.io.checkpoints import parse_policy
 
@@ -666,6 +730,7 @@ def _check_options(opts: ReadOptions) -> None:
             "metric column)",
             param="accuracy_columns",
         )
+    _check_constants(opts)
     if opts.run_key and opts.wide:
         raise UsageError(
             "--run-key applies to long tables (a wide table names runs by run_id)", param="run_key"
@@ -691,6 +756,7 @@ def read_runs(
     where: Sequence[Where | str] = (),
     run_key: Sequence[str] = (),
     best_of: str | None = None,
+    constants: Mapping[str, str] | None = None,
 ) -> Runs:
     """Read, check and normalise run tables into one canonical ``Runs`` (repeats decided, own evals found).
 
@@ -702,7 +768,9 @@ def read_runs(
     ``accuracy_only`` a table of accuracies alone is read (to add to losses stored earlier). ``where`` filters
     rows (``l2l.io.selection.parse_where``); ``run_key`` names the columns that tell the runs of a per-step log
     apart (else found in the data); ``best_of`` names the column whose best value is kept where several runs
-    differ in it at one (dataset, N, D).
+    differ in it at one (dataset, N, D). ``constants`` gives the dataset and/or eval of every row of tables that
+    have no such column (``{"dataset": "c4", "eval": "c4_val"}``: a plain ``params, tokens, loss`` sweep); a table
+    that has one is refused (``UsageError``).
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
     ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
@@ -737,6 +805,7 @@ def read_runs(
         filters,
         tuple(run_key),
         best_of,
+        constants=dict(constants or {}),
     )
     if not paths:
         raise UsageError("no input files given")
@@ -1002,6 +1071,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     for p in paths:
         raw = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
         raw = raw or _read_raw(Path(p))
+        in_raw = {schema.norm_name(c) for c in raw.columns}
+        raw = _constant_columns(raw, opts, {c: s for c, s in wanted.items() if schema.norm_name(s) in in_raw})
         loss_raw: _Raw | None = raw
         acc: pl.DataFrame | None = None
         acc_info: dict[str, Any] | None = None

@@ -19,16 +19,20 @@ gets a leading single quote, as OWASP recommends.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
 from l2l.base.schema import OUTPUT_FORMATS, OutputFormat
 from l2l.base.text import fmt_sig, visible
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -500,11 +504,10 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
 
         write("\n".join((to_markdown if fmt == "markdown" else to_latex)(r) for r in reps))
     else:
-        from rich.console import Console
         from rich.text import Text
 
         width = _width()
-        console = Console(file=cast(IO[str], _Writer(write)), soft_wrap=False, width=width)
+        console = _console(cast(IO[str], _Writer(write)), width)
         for i, rep in enumerate(reps):
             if i:
                 console.print()
@@ -513,6 +516,19 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
                 console.print(Text(visible(note), style="dim"), highlight=False)
             if rep.timing:
                 console.print(Text(rep.timing, style="dim"), highlight=False)
+
+
+def _console(file: IO[str], width: int) -> Console:
+    """A rich Console (its class made on first use: rich loads lazily) that lets a closed pipe's BrokenPipeError
+    through to the command line's one handler (rich's own ``on_broken_pipe`` leaves with exit 1, bad input's)."""
+    from rich.console import Console
+
+    class Passing(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more to write
+            raise BrokenPipeError(errno.EPIPE, "the reader of stdout has gone")
+
+    return Passing(file=file, soft_wrap=False, width=width)
 
 
 def _width() -> int:

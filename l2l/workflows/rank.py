@@ -679,7 +679,7 @@ def _rank_accuracy(
     read = _measured_accuracies(
         runs, acc_eval, split, budget, lt, fit.predictability.noise_sd, loss.draws, settings
     )
-    for n, (draws, _) in read.items():
+    for n, (draws, _, _) in read.items():
         accs[n] = draws
         failed.pop(n, None)
     ok = list(accs)
@@ -704,7 +704,7 @@ def _rank_accuracy(
     for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
         if said := ceiling_note(fit, n, float(accs[n][0])):
             notes[n] += f"; {said}"
-    notes.update({n: said for n, (_, said) in read.items()})
+    notes.update({n: said for n, (_, said, _) in read.items()})
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
     # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the
     # joint draws (with each separate curve's error drawn apart above)
@@ -717,7 +717,13 @@ def _rank_accuracy(
         and r.lo is not None
         and r.hi is not None
     }
-    rows, combined = _accuracy_rows(lt.rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)
+    # a baseline accuracy read at the largest budget: the sizes of the runs it was read from
+    tops = {n: at for n, (_, _, at) in read.items() if at is not None}
+    loss_rows = [
+        dataclasses.replace(r, top_N=tops[r.dataset][0], top_D=tops[r.dataset][1]) if r.dataset in tops else r
+        for r in lt.rows
+    ]
+    rows, combined = _accuracy_rows(loss_rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)
     target = dataclasses.replace(
         lt,
         target=acc_eval,
@@ -768,12 +774,12 @@ def _measured_accuracies(
     noise_sd: float,
     draws: int,
     settings: RankSettings,
-) -> dict[str, tuple[Array, str]]:
+) -> dict[str, tuple[Array, str, tuple[tuple[float, float], tuple[float, float]] | None]]:
     """Per dataset whose value is a measurement (a row measured at the model asked for; every valued row of the
     baseline, at the dataset's largest budget): joint draws of its mean measured accuracy there (draw 0 the
-    mean; noise the repeats' standard error, or the runs' scatter about the accuracy curve for one run) and what
-    the row says. The accuracy was the measured task loss through the accuracy law: a measured 32.5 ± 0.3 read
-    32.8 [24.4, 62.9]."""
+    mean; noise the repeats' standard error, or the runs' scatter about the accuracy curve for one run), what
+    the row says, and at the largest budget the (smallest, largest) N and D of the runs read. The accuracy was
+    the measured task loss through the accuracy law: a measured 32.5 ± 0.3 read 32.8 [24.4, 62.9]."""
     import polars as pl
 
     frame = runs.accuracy
@@ -783,7 +789,7 @@ def _measured_accuracies(
     if split is not None:
         frame = frame.filter(pl.col("split") == split)
     rng = np.random.default_rng([settings.seed, 32452843])  # its own: no other draw depends on it
-    out: dict[str, tuple[Array, str]] = {}
+    out: dict[str, tuple[Array, str, tuple[tuple[float, float], tuple[float, float]] | None]] = {}
     for row in lt.rows:
         if row.status != "ok" or not (row.measured_runs or lt.method == "baseline"):
             continue
@@ -791,7 +797,8 @@ def _measured_accuracies(
         if not mine.height:
             continue
         n, d, c = (mine.get_column(k).to_numpy().astype(np.float64) for k in ("N", "D", "C"))
-        if row.measured_runs and budget.N is not None and budget.D is not None:
+        top = not (row.measured_runs and budget.N is not None and budget.D is not None)
+        if budget.N is not None and budget.D is not None and not top:
             at = at_model(n, d, budget.N, budget.D)
             where = "of this model"
         else:
@@ -799,6 +806,11 @@ def _measured_accuracies(
             where = f"at its largest budget (C = {float(c[at].mean()):.3g})"
         if not at.any():
             continue
+        sizes = (
+            ((float(n[at].min()), float(n[at].max())), (float(d[at].min()), float(d[at].max())))
+            if top
+            else None
+        )
         acc = mine.get_column("accuracy").to_numpy().astype(np.float64)[at]
         # repeats of one model: their own standard error; several models (a budget's profile), whose spread is
         # no noise, or one run: the runs' scatter about the accuracy curve
@@ -807,7 +819,7 @@ def _measured_accuracies(
         value = np.clip(float(acc.mean()) + sd * rng.standard_normal(draws), 0.0, 1.0)
         value[0] = float(acc.mean())
         of = f"the mean of its {acc.size} runs' accuracy" if acc.size > 1 else "its run's accuracy"
-        out[row.dataset] = (value, f"measured: {of} {where}, no accuracy law needed")
+        out[row.dataset] = (value, f"measured: {of} {where}, no accuracy law needed", sizes)
     return out
 
 

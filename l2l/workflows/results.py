@@ -44,11 +44,15 @@ def rows_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
 
 class Results(list[R]):
     """Results of one call (``l2l.predict``, ``l2l.optimal``, ``l2l.translate``): a list, and a table.
-    ``skipped``: what was asked for and could not be made, each as "dataset/eval: why" (the others stand)."""
+    ``skipped``: what was asked for and could not be made, each as "dataset/eval: why" (the others stand);
+    ``notes``: what the call says besides (what a default left out, and how to ask for it)."""
 
-    def __init__(self, items: Iterable[R] = (), skipped: Iterable[str] = ()) -> None:
+    def __init__(
+        self, items: Iterable[R] = (), skipped: Iterable[str] = (), notes: Iterable[str] = ()
+    ) -> None:
         super().__init__(items)
         self.skipped: tuple[str, ...] = tuple(skipped)
+        self.notes: tuple[str, ...] = tuple(notes)
 
     def to_polars(self) -> pl.DataFrame:
         """One row per result: the fields of its ``to_dict()`` (the JSON output's row)."""

@@ -666,7 +666,24 @@ def translate(
     ]
     if level is not None:
         results = [_with_bands(book, r, level, seed, split) for r in results]
-    return Results(results)
+    notes = _default_left_out(runs, book.frame, src_ds, specs) if kind == "train-test" and not evals else ()
+    return Results(results, notes=notes)
+
+
+def _default_left_out(
+    runs: Runs, frame: pl.DataFrame, src: str, specs: Sequence[PairSpec]
+) -> tuple[str, ...]:
+    """A note naming the evals ``src``'s models were measured on that the default train-test targets (every
+    dataset's own eval) leave out: the shared evals of a mixture study (pile_val, wiki_val), left out unsaid."""
+    onto = {s.y_eval for s in specs}
+    left = [e for e in evals_measured(frame, src) if e != runs.own(src) and e not in onto]
+    if not left:
+        return ()
+    named = ", ".join(left) if len(left) <= 4 else f"{', '.join(left[:3])} and {len(left) - 3} more"
+    return (
+        f"{src}'s models were also measured on {named}, no dataset's own eval: left out by default (train-test "
+        "goes onto every dataset's own eval); --eval all includes them",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -176,6 +176,23 @@ def test_sizes_beyond_any_table_are_a_usage_error(ingested: Any) -> None:
     assert result.stderr.startswith("Error: --N: must be at most 1e30, got '1e40'")
 
 
+def test_train_test_names_the_shared_evals_its_default_leaves_out_and_the_option_that_includes_them(
+    ingested: Any,
+) -> None:
+    """The default train-test targets are every dataset's own eval: the source's shared evals (a mixture study's
+    pile_val, wiki_val; here the downstream evals) were left out with nothing said."""
+    args = ("translate", "--src", "alpha", "--kind", "train-test", "--split", "sweep", "--format", "json")
+    doc = _json(ingested(*args))
+    assert "downstream/quiz" not in {r["eval"] for r in doc["rows"]}
+    assert (
+        "alpha's models were also measured on downstream/cloze, downstream/quiz, no dataset's own eval: left out by "
+        "default (train-test goes onto every dataset's own eval); --eval all includes them"
+    ) in doc["notes"]
+    every = _json(ingested(*args, "--eval", "all"))
+    assert {"downstream/cloze", "downstream/quiz"} <= {r["eval"] for r in every["rows"]}
+    assert not [n for n in every["notes"] if "also measured" in n]
+
+
 def test_train_test_says_why_no_default_eval_applies(run: Any, tmp_path: Path) -> None:
     """By default train-test goes onto the other datasets' own evals; measured only on their own models, none
     applies, and the error names what was measured instead (it said no test eval was measured at all)."""

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
+from numpy.testing import assert_allclose
 
 from l2l.base.errors import InputError
 from l2l.io.workspace import Workspace
@@ -755,3 +757,102 @@ def test_a_runs_blank_split_takes_the_split_its_other_rows_say(run: Any, tmp_pat
     assert any("1 row had a blank split where the same run's other rows say one" in n for n in notes), notes
     runs = json.loads(run("runs", "--format", "json").stdout)
     assert runs["splits"] == ["sweep"]
+
+
+def _plain_sweep() -> pl.DataFrame:
+    """The plainest scaling-law table: one corpus, one validation loss, ``params, tokens, loss`` (Eq. 1's truth)."""
+    sizes, multiples = (2e7, 5e7, 1e8, 2e8, 5e8), (5, 10, 20, 40)
+    rows = [(n, m * n, 1.7 + 400 / n**0.34 + 410 / (m * n) ** 0.28) for n in sizes for m in multiples]
+    return pl.DataFrame(rows, schema=["params", "tokens", "loss"], orient="row")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_a_table_without_dataset_and_eval_columns_is_ingested_with_dataset_and_eval_named(
+    run: Any, tmp_path: Path, fmt: str
+) -> None:
+    """``params,tokens,loss`` could not be ingested without editing the file: ``--dataset`` and ``--eval`` name
+    the one corpus and the one eval of every row, in every format l2l reads."""
+    path = tmp_path / f"plain.{fmt}"
+    frame = _plain_sweep()
+    {"csv": frame.write_csv, "parquet": frame.write_parquet, "jsonl": frame.write_ndjson}[fmt](path)
+    result = run("ingest", path, "--dataset", "c4", "--eval", "c4_val", "-f", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["stored"]["datasets"], doc["stored"]["evals"], doc["stored"]["runs"]) == (
+        ["c4"],
+        ["c4_val"],
+        20,
+    )
+    assert f"{path}: dataset 'c4' in every row (--dataset: the table has no dataset column)" in doc["notes"]
+    assert f"{path}: eval 'c4_val' in every row (--eval: the table has no eval column)" in doc["notes"]
+
+
+def test_a_table_given_its_dataset_and_eval_fits_a_law_and_predicts(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    _plain_sweep().write_csv(path)
+    assert run("ingest", path, "--dataset", "c4", "--eval", "c4_val").exit_code == 0
+    fit = run("fit-law", "--form", "chinchilla", "-f", "json")
+    assert fit.exit_code == 0, fit.output
+    (law,) = json.loads(fit.stdout)["rows"]
+    assert (law["dataset"], law["eval"]) == ("c4", "c4_val")
+    assert_allclose([law["E"], law["alpha"], law["beta"]], [1.7, 0.34, 0.28], rtol=1e-2)
+    predicted = run(
+        "predict", "-d", "c4", "--N", "7e9", "--D", "1.4e11", "--form", "chinchilla", "-f", "json"
+    )
+    assert predicted.exit_code == 0, predicted.output
+    (row,) = json.loads(predicted.stdout)["rows"]
+    assert_allclose(row["loss"], 1.7 + 400 / 7e9**0.34 + 410 / 1.4e11**0.28, rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("header", "args", "fragment"),
+    [
+        (
+            "dataset,params,tokens,eval,loss",
+            ["--dataset", "c4"],
+            "the table has a dataset column ('dataset')",
+        ),
+        ("corpus,params,tokens,loss", ["--dataset", "c4", "--eval", "v"], "has a dataset column ('corpus')"),
+        ("dataset,params,tokens,task,loss", ["--eval", "v"], "the table has an eval column ('task')"),
+        ("params,tokens,loss", ["--dataset", "c4", "--column", "dataset=params"], "dataset given twice"),
+        (
+            "dataset,params,tokens,loss",
+            ["--eval", "v", "--wide"],
+            "a wide table's evals are its loss columns",
+        ),
+        ("params,tokens,loss", ["--dataset", "all", "--eval", "v"], "'all' is the keyword"),
+    ],
+)
+def test_a_dataset_or_eval_named_for_a_table_that_has_that_column_is_a_usage_error(
+    run: Any, tmp_path: Path, ws_path: Path, header: str, args: list[str], fragment: str
+) -> None:
+    path = tmp_path / "t.csv"
+    values = {"dataset": "web", "corpus": "web", "eval": "web_val", "task": "web_val"}
+    cols = header.split(",")
+    path.write_text(
+        header
+        + "\n"
+        + "".join(
+            ",".join(
+                values.get(c, {"params": f"{n:g}", "tokens": f"{20 * n:g}", "loss": "3.1"}.get(c, ""))
+                for c in cols
+            )
+            + "\n"
+            for n in (1e8, 2e8, 4e8)
+        )
+    )
+    result = run("ingest", path, *args)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.stderr.splitlines()[0]
+    assert not ws_path.exists()
+
+
+def test_each_appended_table_without_a_dataset_column_is_given_its_own(run: Any, tmp_path: Path) -> None:
+    """``--dataset`` is no stored mapping: each ingest names its table's dataset."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    _plain_sweep().write_csv(a)
+    _plain_sweep().with_columns(pl.col("loss") + 0.1).write_csv(b)
+    assert run("ingest", a, "--dataset", "web", "--eval", "val").exit_code == 0
+    result = run("ingest", "--append", b, "--dataset", "code", "--eval", "val", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stored"]["datasets"] == ["code", "web"]

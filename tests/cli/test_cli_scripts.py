@@ -363,7 +363,7 @@ def test_residuals_list_every_run_with_its_relative_error(cli: Cli) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+def _many_runs(tmp_path: Path) -> Path:
     rows = [
         {"dataset": f"data-{i:02d}", "N": n, "D": 20 * n, "eval": f"eval-{j:02d}", "loss": 3.0}
         for i in range(20)
@@ -372,8 +372,43 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     ]
     table = tmp_path / "many.csv"
     write_csv(rows, str(table))
+    return table
+
+
+@pytest.mark.parametrize(
+    ("args", "read_first_line"),
+    [(("runs",), False), (("runs", "--evals"), False), (("runs", "--format", "json"), True)],
+    ids=["runs", "runs-evals", "runs-json-after-a-line"],
+)
+def test_an_output_cut_by_its_reader_exits_141_silently_as_sigpipe_would(
+    tmp_path: Path, args: tuple[str, ...], read_first_line: bool
+) -> None:
+    """A real pipe whose reader leaves (at once, or after one line of ~190 KB of JSON, as `head -1` does): exit
+    128 + SIGPIPE, as a shell reports a tool the signal killed (it was 1, the code of bad input), and nothing on
+    stderr: no traceback, no "Exception ignored" from the interpreter's last flush."""
+    table = _many_runs(tmp_path)
     env = {**os.environ, "L2L_WORKSPACE": str(tmp_path / "ws")}
-    out = subprocess.run(  # ~250 KB of JSON: more than a pipe holds, so l2l is still writing when head leaves
+    with subprocess.Popen(
+        [sys.executable, "-m", "l2l", *args, str(table)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        if read_first_line:
+            assert proc.stdout.readline() == b"{\n"
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        code = proc.wait(timeout=120)
+    assert code == 141, stderr
+    assert stderr == ""
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    table = _many_runs(tmp_path)
+    env = {**os.environ, "L2L_WORKSPACE": str(tmp_path / "ws")}
+    out = subprocess.run(  # ~190 KB of JSON: more than a pipe holds, so l2l is still writing when head leaves
         f"{sys.executable} -m l2l runs {table} --format json | head -1",
         shell=True,
         capture_output=True,

@@ -360,6 +360,30 @@ def test_the_baseline_never_compares_measured_losses_at_different_budgets(run: A
     assert any("below the others' largest" in n for n in by["beta"]["notes"])
 
 
+def test_baseline_rows_show_the_sizes_their_values_were_measured_at_not_the_budgets_optimum(run: Any) -> None:
+    """A baseline value is the loss measured at the dataset's largest budget (C = 5e19 here): its row printed N*,
+    D* at the asked C = 1e21 beside it (a probe: 8.97B, 186B beside a value measured at 1.3B × 52B)."""
+    import csv
+
+    table = REPO / "sample_data" / "synthetic_runs.csv"
+    with table.open() as fh:
+        top = [r for r in csv.DictReader(fh) if r["split"] == "sweep" and float(r["C"]) == 5e19]
+    n = sorted({float(r["N"]) for r in top})
+    d = sorted({float(r["D"]) for r in top})
+    args = ("rank", table, "--split", "sweep", "-t", "downstream/quiz", "--C", "1e21", "--method", "baseline")
+    doc = json.loads(run(*args, "--form", "l2l", "-f", "json").stdout)
+    for row in doc["rows"]:
+        assert_allclose([row["top_N_lo"], row["top_N_hi"]], [n[0], n[-1]], rtol=1e-9)
+        assert_allclose([row["top_D_lo"], row["top_D_hi"]], [d[0], d[-1]], rtol=1e-9)
+        assert row["N"] is not None  # the data keep N*, D* at 1e21 (4.08B, not shown in the table)
+    table_out = run(*args, "--form", "l2l").stdout
+    assert "N run" in table_out
+    assert "┃    N* ┃" not in table_out
+    assert "4.08B" not in table_out
+    assert table_out.count("│ 141M–5.07B │ 1.64B–59.1B │") == 3
+    assert "N run, D run: the sizes of the runs whose measured loss is the baseline's value" in table_out
+
+
 def _trimmed(tmp_path: Path, few: set[str]) -> Path:
     """The synthetic sweep with each dataset in ``few`` cut to 3 runs (too few for a law): two at the smallest
     budget and ONE at the largest, so nothing of its own tells the noise of its measured loss there."""

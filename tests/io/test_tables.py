@@ -92,31 +92,65 @@ def test_each_check_names_file_line_and_column(bad_input: tuple[Path, int | None
     assert message in exc.message
 
 
-def test_missing_column_lists_found_columns_and_suggests_wide(good: Path) -> None:
+def test_missing_eval_column_lists_found_columns_and_suggests_naming_the_eval_or_wide(good: Path) -> None:
     with pytest.raises(InputError) as info:
         read_runs([good.parent / "bad" / "missing_column.csv"])
     assert "found 'dataset', 'N', 'D', 'loss'" in info.value.message
     assert "benchmark" in info.value.message
-    assert info.value.hint is not None
-    assert "wide table" in info.value.hint
-    assert info.value.param == "wide"
+    assert info.value.hint == (
+        "a table of one loss per run: --eval NAME names the set every row's loss is measured on; if the table has "
+        "one column per eval (one row per run), read it as a wide table (--wide)"
+    )
+    read = read_runs(
+        [good.parent / "bad" / "missing_column.csv"], constants={"eval": "val"}
+    )  # the fix it names
+    assert read.evals == ["val"]
 
 
-def test_a_table_of_one_sweep_without_dataset_and_eval_is_told_to_add_them_or_read_the_loss_wide(
+def test_a_table_of_one_sweep_without_dataset_and_eval_is_told_to_name_them_or_read_the_loss_wide(
     tmp_path: Path,
 ) -> None:
     plain = write(tmp_path / "plain.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n")
     with pytest.raises(InputError) as info:
         read_runs([plain])  # the accepted names, no hint
     assert info.value.hint == (
-        "add a dataset column: the name of the data each run trained on (the same name in every row of one corpus or "
-        "mixture), and an eval column (the set the loss is measured on), or read it with --wide, which takes the "
-        "loss column as the eval 'loss'; a column that holds it under another name is read with --column "
-        "dataset=COL"
+        "a table of one corpus and one loss (params, tokens, loss): --dataset NAME --eval NAME name the data every "
+        "row trained on and the set its loss is measured on (or --wide takes the loss column as the eval 'loss'); "
+        "a table of several datasets holds their names in a column: add one, or read one under another name with "
+        "--column dataset=COL"
     )
-    assert info.value.param == "column"
-    named = write(tmp_path / "named.csv", "dataset,params,tokens,loss\nweb,1e8,2e9,3.1\nweb,2e8,4e9,2.9\n")
-    assert read_runs([named], wide=True).evals == ["loss"]  # the fix the hint names
+    read = read_runs([plain], constants={"dataset": "web", "eval": "web_val"})  # the fix the hint names
+    assert (read.datasets, read.evals, read.own_eval) == (["web"], ["web_val"], {"web": "web_val"})
+    assert read_runs([plain], wide=True, constants={"dataset": "web"}).evals == ["loss"]  # and the other
+    with pytest.raises(InputError) as info:
+        read_runs([plain], constants={"eval": "web_val"})
+    assert info.value.message.endswith("found 'params', 'tokens', 'loss' (and --eval web_val)")
+    assert info.value.hint is not None
+    assert info.value.hint.startswith("a table of one corpus or mixture: --dataset NAME names the data")
+
+
+def test_a_named_dataset_survives_the_careful_reader_which_names_the_line_of_a_bad_value(
+    tmp_path: Path,
+) -> None:
+    """A scanned file that fails a check is read again, carefully: the constant columns come with it."""
+    rows = "".join(f"{n:g},{20 * n:g},{3.5 - i / 10}\n" for i, n in enumerate((1e8, 2e8, 4e8, 8e8)))
+    bad = write(tmp_path / "bad.csv", "params,tokens,loss\n" + rows + "1.6e9,3.2e10,-1\n")
+    with pytest.raises(InputError) as info:
+        read_runs([bad], constants={"dataset": "web", "eval": "val"})
+    assert (info.value.line, info.value.column) == (6, "loss")
+    quoted = write(tmp_path / "quoted.csv", '"params","tokens","loss"\n' + rows)  # never scanned
+    log = write(  # a per-step log with run ids: the one-pass reader of final checkpoints
+        tmp_path / "log.csv",
+        "run_id,params,tokens,step,loss\n"
+        + "".join(
+            f"r{i},{n:g},{s * n:g},{s},{3.5 - i / 10 + 1 / s}\n"
+            for i, n in enumerate((1e8, 2e8, 4e8))
+            for s in (5, 10, 20)
+        ),
+    )
+    for path in (quoted, log):
+        read = read_runs([path], constants={"dataset": "web", "eval": "val"})
+        assert (read.datasets, read.evals) == (["web"], ["val"]), path
 
 
 def test_a_column_of_a_few_names_is_offered_as_the_dataset_and_neither_run_names_nor_metrics_are(
@@ -140,8 +174,8 @@ def test_a_column_of_a_few_names_is_offered_as_the_dataset_and_neither_run_names
     with pytest.raises(InputError) as info:
         read_runs([no_recipe])
     assert info.value.hint == (
-        "add a dataset column: the name of the data each run trained on (the same name in every row of one corpus or "
-        "mixture); a column that holds it under another name is read with --column dataset=COL"
+        "a table of one corpus or mixture: --dataset NAME names the data every row trained on; a table of several "
+        "datasets holds their names in a column: add one, or read one under another name with --column dataset=COL"
     )
 
 

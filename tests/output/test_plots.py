@@ -656,6 +656,43 @@ def test_rank_figure_marks_the_held_out_runs_measured_at_the_budget(runs: Runs) 
     assert held_out_runs(runs, ranking, None).height == 0  # fitted on every run: nothing held out
 
 
+def test_rank_figure_draws_a_measured_loss_only_at_the_model_it_predicts_else_says_where_it_was_measured(
+    runs: Runs,
+) -> None:
+    """The "measured, top budget" points of losses measured at another size sat on the axis of losses predicted
+    at the asked model (a probe: 500M × 10B beside 60M × 1.2B predictions), looking like the best candidates."""
+    from l2l.output.plots import rank_figure_data
+    from l2l.output.plots.rank import MEASURED
+    from l2l.workflows.rank import rank_runs
+
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    data = rank_figure_data(ranking)  # measured at 5e19 (141M–5.07B), predicted at 1e21's N*, D*
+    assert MEASURED not in set(data.others["what"])
+    assert MEASURED not in list(data.others["what"].cat.categories)  # nor in the legend
+    assert (
+        f"○ {MEASURED}: left out where measured at another size than the one predicted: 141M–5.07B × "
+        "1.64B–59.1B (beta, alpha, gamma)"  # in rank order
+    ) in data.caption
+    # the same rows, had their top runs been the model each predicts: drawn, and nothing said
+    (t,) = ranking.targets
+    at_model = [
+        dataclasses.replace(r, top_N=(r.N, r.N), top_D=(r.D * 1.05, r.D * 1.05)) if r.N and r.D else r
+        for r in t.rows
+    ]
+    here = dataclasses.replace(ranking, targets=(dataclasses.replace(t, rows=tuple(at_model)),))
+    drawn = rank_figure_data(here)
+    measured = drawn.others[drawn.others["what"] == MEASURED]
+    assert sorted(measured["dataset"].astype(str)) == ["alpha", "beta", "gamma"]
+    assert_allclose(sorted(measured["value"]), sorted(r.measured_top or 0.0 for r in t.rows), rtol=1e-12)
+    assert "left out" not in drawn.caption
+    baseline = rank_figure_data(
+        rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", method="baseline")
+    )
+    assert "baseline: each value is the loss measured at its dataset's largest budget, at 141M–5.07B" in (
+        baseline.caption
+    )
+
+
 def test_a_figure_of_laws_none_of_which_fits_is_the_data_s_error_exit_1(run: Any, tmp_path: Path) -> None:
     """The data's fault, not the command line's: fit-law's error and exit 1 (it was exit 2, naming a --dataset
     never given); no file is written."""

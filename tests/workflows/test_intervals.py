@@ -124,6 +124,11 @@ def test_several_sources_are_combined_by_their_mean(sample: tuple[Any, FitCache,
     assert comb.kind == "combined"
     assert comb.interval is not None
     assert comb.backtested
+    # the held-out 3.3B run lies beyond the losses each translation was fitted on: the mean of translations that
+    # extrapolate extrapolates too (a probe's mean row read "no" beside sources that all said "yes")
+    assert [s.extrapolated for s in both.steps if s.kind == "train-train"] == [True, True]
+    assert comb.extrapolated
+    assert comb.to_dict()["extrapolated"] is True
     assert_allclose(comb.interval.raw, np.mean([s.raw for s in singles if s is not None]), rtol=1e-12)
     assert both.actual is not None
     assert both.result.covers(both.actual)

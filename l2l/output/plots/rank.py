@@ -1,8 +1,10 @@
 """The figure of ``l2l rank``: each candidate dataset's predicted target loss with its interval, best at the top.
 
 One panel per target: the ranking method's prediction (a point coloured by P(best)) and its interval, beside the
-other methods' point predictions and the loss measured at the dataset's largest sweep budget; the caption says who
-leads, whether the top is a tie and where within a decade of the budget the predicted winner changes. Pure: the
+other methods' point predictions and the loss measured at the dataset's largest sweep budget where those runs are
+the model predicted (else the caption says where it was measured: it is no point on an axis of losses at another
+size); the caption says who leads, whether the top is a tie and where within a decade of the budget the predicted
+winner changes. Pure: the
 builders return a plotnine figure; ``l2l.output.plots.save_figure`` writes it.
 """
 
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from plotnine import ggplot
 
     from l2l.base.runs import Runs
-    from l2l.core.ranking import Ranking
+    from l2l.core.ranking import DatasetPrediction, Ranking
 
 __all__ = [
     "RankFigureData",
@@ -37,6 +39,8 @@ MARKERS = {"measured, top budget": "o", "independent": "^", "translation": "s"}
 MEASURED = next(iter(MARKERS))
 #: A held-out run is drawn at the budget when its compute is within this factor of it.
 BUDGET_TOLERANCE = 1.5
+#: A measured run is at the model asked for (or a budget's N*, D*) when its N and D are within this factor of it.
+SIZE_TOLERANCE = 1.1
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,14 +93,67 @@ def held_out_runs(runs: Runs, ranking: Ranking, split: str | None) -> pl.DataFra
     near = (
         pl.col("C").is_between(b.C / BUDGET_TOLERANCE, b.C * BUDGET_TOLERANCE)
         if b.C is not None
-        else pl.col("N").is_between(float(b.N or 0) / 1.1, float(b.N or 0) * 1.1)
-        & pl.col("D").is_between(float(b.D or 0) / 1.1, float(b.D or 0) * 1.1)
+        else pl.col("N").is_between(float(b.N or 0) / SIZE_TOLERANCE, float(b.N or 0) * SIZE_TOLERANCE)
+        & pl.col("D").is_between(float(b.D or 0) / SIZE_TOLERANCE, float(b.D or 0) * SIZE_TOLERANCE)
     )
     targets = [t.target for t in ranking.targets]
     held = ~pl.col("split").eq_missing(pl.lit(split))
     return frame.filter(pl.col("eval").is_in(targets) & held & near).select(
         "dataset", "eval", "loss", "N", "D", "C"
     )
+
+
+def _sizes(lo_hi: tuple[float, float]) -> str:
+    lo, hi = (fmt_si(x) for x in lo_hi)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def _at_its_model(r: DatasetPrediction) -> bool:
+    """Whether every run of a row's ``measured_top`` (those at its dataset's largest budget) is the model its
+    value is for (the one asked for, or the budget's N*, D*), within ``SIZE_TOLERANCE``: only then does the
+    measured loss belong on the axis of its prediction."""
+    if r.top_N is None or r.top_D is None or r.N is None or r.D is None:
+        return False
+    return all(
+        at / SIZE_TOLERANCE <= lo and hi <= at * SIZE_TOLERANCE
+        for (lo, hi), at in ((r.top_N, r.N), (r.top_D, r.D))
+    )
+
+
+def _marks(r: DatasetPrediction, method: str) -> tuple[list[tuple[str, float]], bool]:
+    """The small markers of a row (the other methods' predictions, and the measured loss at the dataset's largest
+    budget where that is the model the row predicts), and whether a measured loss is elsewhere: left off (or, of
+    the baseline, the row's value itself, measured at the largest budget)."""
+    here = _at_its_model(r)
+    if method == "baseline":  # the value is the measured loss itself: no second marker of it
+        measured, off = None, not r.measured_runs and r.top_N is not None
+    else:
+        measured, off = (r.measured_top if here else None), r.measured_top is not None and not here
+    marks = [(MEASURED, measured), ("independent", r.independent), ("translation", r.translation)]
+    return [(what, v) for what, v in marks if v is not None], off
+
+
+def _measured_elsewhere(rows: list[DatasetPrediction], method: str) -> list[str]:
+    """Caption lines for the measured losses left off the figure (measured at another size than the one
+    predicted), by where they were measured; and, for the baseline, where its values were measured."""
+    by_size: dict[str, list[str]] = {}
+    for r in rows:
+        if r.top_N is not None and r.top_D is not None:
+            by_size.setdefault(f"{_sizes(r.top_N)} × {_sizes(r.top_D)}", []).append(r.dataset)
+    if not by_size:
+        return []
+
+    def who(names: list[str]) -> str:
+        names = list(dict.fromkeys(names))
+        return ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:3])} and {len(names) - 3} more"
+
+    where = "; ".join(f"{size} ({who(names)})" for size, names in by_size.items())
+    if method == "baseline":
+        return [
+            f"baseline: each value is the loss measured at its dataset's largest budget, at {where}, not a "
+            "prediction at this budget: only the order counts"
+        ]
+    return [f"○ {MEASURED}: left out where measured at another size than the one predicted: {where}"]
 
 
 def _losses_only(ranking: Ranking) -> None:
@@ -121,6 +178,7 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
     stars: dict[str, list[Any]] = {"panel": [], "dataset": [], "value": []}
     order: list[str] = []
     panels: list[str] = []
+    elsewhere: list[DatasetPrediction] = []  # rows whose measured loss is elsewhere (see ``_marks``)
     for t in ranking.targets:
         panel = short_eval(t.target)
         panels.append(panel)
@@ -134,16 +192,13 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
             ranked["lo"].append(r.lo if r.lo is not None else r.value)
             ranked["hi"].append(r.hi if r.hi is not None else r.value)
             ranked["p_best"].append(r.p_best)
-            for what, v in (
-                (MEASURED, r.measured_top),
-                ("independent", r.independent),
-                ("translation", r.translation),
-            ):
-                if v is not None:
-                    others["panel"].append(panel)
-                    others["dataset"].append(r.dataset)
-                    others["value"].append(v)
-                    others["what"].append(what)
+            marks, off = _marks(r, t.method)
+            elsewhere += [r] if off else []
+            for what, v in marks:
+                others["panel"].append(panel)
+                others["dataset"].append(r.dataset)
+                others["value"].append(v)
+                others["what"].append(what)
             if heldout is not None:
                 rows = heldout.filter((pl.col("eval") == t.target) & (pl.col("dataset") == r.dataset))
                 for v in rows.get_column("loss").to_list():
@@ -160,8 +215,10 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
         df["dataset"] = pd.Categorical(df["dataset"], categories=levels, ordered=True)
         df["panel"] = pd.Categorical(df["panel"], categories=panels, ordered=True)
     if not odf.empty:
-        odf["what"] = pd.Categorical(odf["what"], categories=list(MARKERS), ordered=True)
-    caption = _caption(ranking)
+        # the legend lists the markers drawn (a measured loss left out everywhere is said in the caption)
+        drawn = set(odf["what"])
+        odf["what"] = pd.Categorical(odf["what"], categories=[m for m in MARKERS if m in drawn], ordered=True)
+    caption = "\n".join([_caption(ranking), *_measured_elsewhere(elsewhere, ranking.method)])
     if not sdf.empty:
         caption += "\n★: the loss measured by a held-out run at this budget (not used to fit)"
     return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None)

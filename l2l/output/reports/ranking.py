@@ -3,6 +3,7 @@ combined ranking, the verdict in words) and of its backtest (``rank --holdout``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +100,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             scale=100.0 if t.metric == "accuracy" else 1.0,
         ),
         Column("p_best", "P(best)", fmt=fmt_fixed(2), drop=0),
-        Column("N", "N" if fixed else "N*", fmt=si, drop=2),
-        Column("D", "D" if fixed else "D*", fmt=si, drop=2),
+        *_size_columns(t, fixed),
     ]
     notes: list[str] = []
     said: dict[str, list[str]] = {}  # the same note of several datasets is said once, naming them
@@ -113,6 +113,11 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     ranked = [p for p in t.rows if p.status == "ok"]
     all_measured = bool(ranked) and all(p.measured_runs for p in ranked)  # the model asked for, run by each
     word = "accuracy" if t.metric == "accuracy" else "loss"
+    if _at_top(t):
+        notes.append(
+            f"N run, D run: the sizes of the runs whose measured {word} is the baseline's value (each dataset's "
+            f"largest budget){'' if fixed else ', not the compute-optimal N*, D* at this budget'}"
+        )
     if t.method == "baseline" and not all_measured:
         # (of an accuracy it said "loss", and its intervals, read as predictions at 1B, held 8 of 672 truths)
         notes.append(
@@ -147,6 +152,36 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         notes=notes,
         show_in=frozenset({"table"}),
     )
+
+
+def _at_top(t: TargetRanking) -> bool:
+    """Whether some of the target's values were measured at a dataset's largest budget, not at the asked model:
+    the baseline's (where no dataset ran the model asked for)."""
+    return t.method == "baseline" and any(r.status == "ok" and not r.measured_runs for r in t.rows)
+
+
+def _size_columns(t: TargetRanking, fixed: bool) -> list[Column]:
+    """N and D: of the model each value is for (N*, D*: the compute-optimal model at a budget C). A baseline ranks
+    values measured at each dataset's largest budget: its columns show the sizes of those runs ("N run"), never
+    an N*, D* the value was not measured at (8.97B beside a value measured at 1.3B)."""
+    if not _at_top(t):
+        return [
+            Column("N", "N" if fixed else "N*", fmt=si, drop=2),
+            Column("D", "D" if fixed else "D*", fmt=si, drop=2),
+        ]
+
+    def size(key: str) -> Callable[[Row], str]:
+        def cell(row: Row) -> str:
+            if row.get("measured_runs"):  # the model asked for, measured there
+                return si(row.get(key))
+            lo, hi = row.get(f"top_{key}_lo"), row.get(f"top_{key}_hi")
+            if row.get("status") != "ok" or lo is None or hi is None:
+                return "–"
+            return si(lo) if si(lo) == si(hi) else f"{si(lo)}–{si(hi)}"
+
+        return cell
+
+    return [Column("N", "N run", cell=size("N"), drop=2), Column("D", "D run", cell=size("D"), drop=2)]
 
 
 def _methods_table(t: TargetRanking) -> Report:
@@ -251,7 +286,8 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
     data_cols = [
         Column(k, justify="left" if k in ("target", "dataset", "status", "reason", "metric", "loss_eval") else "right")
         for k in (
-            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "metric", "value", "lo", "hi",
+            "target", "weight", "rank", "dataset", "status", "reason", "N", "D", "top_N_lo", "top_N_hi", "top_D_lo",
+            "top_D_hi", "metric", "value", "lo", "hi",
             "p_best", "loss_eval", "independent", "translation", "recommended", "measured_top", "trust", "notes",
         )
     ]  # fmt: skip

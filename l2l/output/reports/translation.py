@@ -90,9 +90,12 @@ def _translate_summary(rows: Sequence[Row], src: str) -> str:
     )
 
 
-def translations_report(results: Sequence[TranslationResult], *, kind: Kind) -> list[Report]:
+def translations_report(
+    results: Sequence[TranslationResult], *, kind: Kind, said: Sequence[str] = ()
+) -> list[Report]:
     """translate: κ, K (with their intervals), E0, E1 per target like the paper's Tables 6–8, then each target's
-    law implied by the source law beside its own fit."""
+    law implied by the source law beside its own fit; ``said``: the call's own notes (an eval a default left
+    out)."""
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     law_rows: list[dict[str, Any]] = []
@@ -147,7 +150,7 @@ def translations_report(results: Sequence[TranslationResult], *, kind: Kind) -> 
             cols,
             rows,
             title=f"{title} translations from {src}",
-            notes=head + notes,
+            notes=[*head, *notes, *said],
             meta={"translation_kind": kind},  # "kind" names the report, as in every JSON document
             summary=_translate_summary(rows, src),
             table_order=("src", "target", "kappa__interval", "K__interval"),
