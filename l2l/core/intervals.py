@@ -26,6 +26,7 @@ from l2l.core.predictive import (
     DEFAULT_LEVEL,
     LOWER_BOUND_MARK,
     NO_BACKTEST,
+    NOT_BACKTESTED_GROUP,
     Combine,
     Placement,
     PredictiveInterval,
@@ -44,6 +45,7 @@ __all__ = [
     "combined_interval",
     "direct_interval",
     "e_draws",
+    "known_model",
     "optimal_interval",
     "prediction_sd",
     "propagated_interval",
@@ -254,8 +256,9 @@ def translation_interval(
     pred = float(best.predict(x_target))
     sd = log_sd_at(dr, x_target)
     k_iv, c_iv = k_kappa_intervals(dr, level) or ((best.K, best.K), (best.kappa, best.kappa))
+    model, reason = known_model(model, where.group)
     pi = (
-        bootstrap_interval(pred, where.distance, sd, level)
+        bootstrap_interval(pred, where.distance, sd, level, reason=reason)
         if model is None
         else replace(
             model.interval(pred, where, level, sd if include_bootstrap else 0.0, scatter=best.resid_sd),
@@ -321,14 +324,18 @@ def combined_interval(
     method: Combine = "mean",
     sds: Sequence[float] | None = None,
     level: float = DEFAULT_LEVEL,
+    why_none: str = "",
 ) -> PredictiveInterval:
     """One prediction from several single-source translations (``method``; ``sds``: each one's log sd, for
     inverse-variance weights), placed at ``where`` (its group: the target dataset), with the interval of the
     combination's own backtested error model (or, without one, the spread of the sources, flagged a lower
-    bound)."""
+    bound; ``why_none``: why there is no model, said instead of the general reason)."""
     check_level(level)
     p = combine_values(predictions, method, sds)
     words = (f"{method} of {len(predictions)} sources",)
+    model, reason = known_model(model, where.group)
+    if model is None and why_none and reason == NO_BACKTEST:
+        reason = f"no backtested combination ({why_none}): the interval is the sources' spread, a lower bound"
     if model is not None:
         return model.interval(p, where, level, notes=words)
     spread = (
@@ -336,4 +343,15 @@ def combined_interval(
         if len(predictions) > 1
         else 0.0
     )
-    return bootstrap_interval(p, where.distance, spread, level, notes=words)
+    return bootstrap_interval(p, where.distance, spread, level, notes=words, reason=reason)
+
+
+def known_model(model: ErrorModel | None, group: str) -> tuple[ErrorModel | None, str]:
+    """``model`` where its backtests scored ``group`` (a translation's ``source→target`` pair, or a combination's
+    target; any group when none is named), else None, with the reason an interval without it gives: a pair paired
+    only within --rtol was printed "backtested" from the other pairs' errors (a probe's mean of two such sources)."""
+    if model is None:
+        return None, NO_BACKTEST
+    if group and not model.knows(group):
+        return None, NOT_BACKTESTED_GROUP.format(group=group)
+    return model, NO_BACKTEST

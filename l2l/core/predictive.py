@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_LEVEL",
     "FORM_DOUBT",
     "LOWER_BOUND_MARK",
+    "NOT_BACKTESTED_GROUP",
     "NO_BACKTEST",
     "RATIO_SLACK",
     "Combine",
@@ -169,6 +170,13 @@ class Placement:
 NO_BACKTEST = (
     "too few compute budgets to backtest extrapolation: the interval holds parameter uncertainty only and is "
     "a lower bound on the true uncertainty"
+)
+#: Why a translation (or a combination of them) onto ``group`` gets no backtested interval although the table has
+#: backtests: they never scored that pair (or target), e.g. sizes paired only within the pairing tolerance.
+NOT_BACKTESTED_GROUP = (
+    "the backtests never scored {group} (its sizes pair only within the pairing tolerance, or too few of its runs "
+    "lie below a cutoff): the others' errors say nothing of it; the interval holds parameter uncertainty only and "
+    "is a lower bound on the true uncertainty"
 )
 
 

@@ -28,7 +28,7 @@ from l2l.base.runs import evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Kind, Setting
 from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
-from l2l.core.intervals import combined_interval, propagated_through
+from l2l.core.intervals import combined_interval, known_model, propagated_through
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
@@ -721,10 +721,13 @@ class _Intervals:
         where = replace(self._placement(p1, N, D), group=f"{p0}→{p1}")
         pred = float(tt.predict(x0))
         # a pair the backtests never translated (paired within --rtol only) is bounded as predict --via bounds it
-        if self.cal.translation is None or not self.cal.translation.knows(where.group):
-            return bootstrap_interval(pred, where.distance, tt.resid_sd, self.level, method="residual")
+        model, reason = known_model(self.cal.translation, where.group)
+        if model is None:
+            return bootstrap_interval(
+                pred, where.distance, tt.resid_sd, self.level, method="residual", reason=reason
+            )
         try:
-            return self.cal.translation.interval(pred, where, self.level, scatter=tt.resid_sd)
+            return model.interval(pred, where, self.level, scatter=tt.resid_sd)
         except FitError:
             return None
 

@@ -748,14 +748,18 @@ def check_source_loss(runs: Runs, source: str, x: float) -> float:
     return x
 
 
-def find_run(runs: Runs, run_id: str, prefer: str | None, *, several: bool = False) -> tuple[float, float]:
-    """(N, D) of run ``run_id`` (of dataset ``prefer`` when it has one of that id). ``several``: the run fixes
-    (N, D) for several sources, which a source loss cannot (the hint of an ambiguous id says so)."""
+def find_run(
+    runs: Runs, run_id: str, prefer: str | Sequence[str] | None, *, several: bool = False
+) -> tuple[float, float]:
+    """(N, D) of run ``run_id`` (of the dataset or datasets ``prefer`` when they have one of that id: the sources,
+    not a target whose sizes are counted apart under the same id). ``several``: the run fixes (N, D) for several
+    sources, which a source loss cannot (the hint of an ambiguous id says so)."""
     import polars as pl
 
     rows = runs.frame.filter(pl.col("run_id") == run_id)
-    if prefer is not None and rows.filter(pl.col("dataset") == prefer).height:
-        rows = rows.filter(pl.col("dataset") == prefer)
+    names = [prefer] if isinstance(prefer, str) else list(prefer or ())
+    if names and rows.filter(pl.col("dataset").is_in(names)).height:
+        rows = rows.filter(pl.col("dataset").is_in(names))
     if rows.height == 0:
         raise SelectionError(f"no run {run_id!r} in the table")
     configs = rows.select("N", "D").unique().sort("N", "D")

@@ -208,9 +208,7 @@ def _source_losses(
     if src_loss is not None:
         return None, None, {sources[0]: check_source_loss(runs, sources[0], src_loss)}
     assert from_run is not None
-    n, d = find_run(
-        runs, from_run, sources[0] if len(sources) == 1 else None, several=every or len(sources) > 1
-    )
+    n, d = find_run(runs, from_run, sources, several=every or len(sources) > 1)
     found: dict[str, float] = {}
     for s in sources:
         x = _loss_at(runs, s, runs.own(s), n, d)
@@ -469,16 +467,13 @@ class _Via:
         res = self._translation(src)
         t = res.usable()
         pair = f"{src}→{self.tgt}"
-        model = self.cal.translation
-        if model is not None and not model.knows(pair):
-            # a pair the backtests never translated (sizes paired only within --rtol; the backtests pair exactly):
-            # the other pairs' errors say nothing of it, so its interval is the bootstrap's, a lower bound
-            model = None
+        # a pair the backtests never translated (sizes paired only within --rtol; the backtests pair exactly) gets
+        # the bootstrap's interval, a lower bound (``known_model``)
         ti = translation_interval(
             x,
             self._inputs(res),
             replace(self.where, group=pair),
-            model,
+            self.cal.translation,
             level=self.settings.level,
             seed=self.settings.seed,
         )
@@ -498,21 +493,22 @@ class _Via:
             t.E1,
             ti.K_interval,
             ti.kappa_interval,
-            backtested=model is not None,
+            backtested=ti.prediction.method.startswith("backtest"),
             extrapolated=t.extrapolates(x),
         )
         return measured, step, (ti.prediction, t.resid_sd)
 
     def combined(self, singles: Sequence[tuple[PredictiveInterval, float]], combine: Combine) -> ViaStep:
         """The single-source translations combined (``combine``), with the combination's backtested interval."""
-        model = self.cal.combined.get(combine)
+        head = f"combined:{combine}: "
         pi = combined_interval(
             [p.raw for p, _ in singles],
             self.where,
-            model=model,
+            model=self.cal.combined.get(combine),
             method=combine,
             sds=[sd for _, sd in singles],
             level=self.settings.level,
+            why_none="; ".join(n.removeprefix(head) for n in self.cal.notes if n.startswith(head)),
         )
         own_t = self.runs.own(self.tgt)
         return ViaStep(
@@ -523,7 +519,7 @@ class _Via:
             own_t,
             pi.estimate,
             pi,
-            backtested=model is not None,
+            backtested=pi.method.startswith("backtest"),
         )
 
     def train_test(self, eval_name: str, own_pi: PredictiveInterval) -> ViaStep:

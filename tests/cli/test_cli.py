@@ -897,4 +897,12 @@ def test_a_dataset_whose_sizes_are_counted_apart_is_named_not_silently_dropped(
     res = json.loads(run(*via, "--rtol", "0.035", "--format", "json").stdout)
     # paired within 3.5 %, but never by the backtests (they pair exactly): a lower bound, not their interval
     assert res["result"]["lower_bound_only"]
+    # two sources: the run id names alpha's and beta's runs (gamma's, counted apart, is the target's); their mean
+    # was printed "backtested" from a combination model that never scored gamma
+    both = ["predict", "--via", "alpha", "--via", "beta", "--from-run", "m054", "--target", "gamma"]
+    two = json.loads(run(*both, "--split", "sweep", "--rtol", "0.035", "--format", "json").stdout)
+    steps = {r["step"].split(":")[0]: r for r in two["rows"]}
+    assert not steps["mean of 2 sources → gamma"]["backtested"]
+    assert steps["mean of 2 sources → gamma"]["lower_bound_only"]
+    assert "the backtests never scored beta→gamma" in " ".join(steps["train-train"]["notes"])
     assert run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--rtol", "0.03").exit_code == 2
