@@ -416,6 +416,31 @@ def test_off_the_optimum_the_bias_is_not_applied_and_the_interval_holds_both_cen
     assert any("is not applied here, and the interval is widened" in n for n in pi_far.notes)
 
 
+def test_beyond_the_reach_in_n_the_interval_holds_the_corrected_value_on_its_side_only() -> None:
+    """Beyond the backtests' reach in model size the correction is not applied: the estimate jumped from the
+    corrected to the law's value (the paper's FineWeb-Edu: 2.019 at 7B, 2.099 at 13B) and its interval no longer
+    held the corrected one (probe p57). Now it does, widened on that side only, and the note says why a larger
+    model may read higher."""
+    errors = _errors(np.random.default_rng(0), 800, bias=-0.012, spread=0.02)
+    model = fit_error_model(errors)
+    near = Placement(2.0, 2.0, 0.0)
+    beyond = Placement(2.0, 2.0, 0.0, n_reach=model.max_n_reach + math.log(10.0))
+    assert model.beyond_reach(beyond)
+    assert not model.beyond_reach(near)
+    learned = model.bias(near)
+    assert learned < -0.02
+    pi_near, pi_beyond = model.interval(2.0, near, 0.9), model.interval(2.0, beyond, 0.9)
+    assert pi_beyond.estimate == 2.0
+    assert pi_beyond.lo <= 2.0 * math.exp(learned)  # the corrected value, held
+    # on the other side no wider than the law's own interval: log half-widths equal above the estimate
+    above, below = math.log(pi_beyond.hi / 2.0), math.log(2.0 / pi_beyond.lo)
+    assert below == pytest.approx(above - learned)
+    assert pi_beyond.lower_bound_only
+    assert not pi_near.lower_bound_only
+    said = " ".join(pi_beyond.notes)
+    assert "which is not applied: the estimate is the law's, and may read above a corrected estimate" in said
+
+
 def test_a_dataset_sharing_no_configuration_is_said_once_not_once_per_cutoff_and_pair() -> None:
     """b's model sizes counted 3 % larger (another tokenizer's embeddings): no translation pairs, and the notes
     said "only 0 pairs of runs to relate" for every cutoff and ordered pair (34 lines on a probe's table)."""
