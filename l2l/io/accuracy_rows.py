@@ -31,6 +31,7 @@ from l2l.io.values import (
     _require,
     _synth_run_ids,
     _text,
+    glob_name,
 )
 
 __all__: list[str] = []
@@ -241,11 +242,7 @@ def split_wide_accuracy(
     base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping, zero_ok=step is not None)
     if step is not None:
         base["step"] = raw.frame.get_column(step).cast(pl.Float64, strict=False).alias("_l2l_acc_step")
-    names: dict[str, str] = {}
-    for c in chosen:
-        m = rx.match(c)
-        assert m is not None
-        names[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
+    names = {c: glob_name(rx, c) for c in chosen}
     parts = []
     for c in chosen:
         vals = _accuracy_values(raw, c)

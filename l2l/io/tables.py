@@ -82,6 +82,7 @@ from l2l.io.values import (
     _glob_regex,
     _typed_eager,
     _typed_scan,
+    glob_name,
 )
 
 # (``_SCHEMA``, ``_average``, ``_canonical``, ``_detect_own`` and ``_resolve_own``: taken from here by the store)
@@ -245,11 +246,7 @@ def _wide_plan(
                 raise raw.header_error(
                     f"the loss-column pattern {loss_columns!r} takes {c!r}: {message}", column=c, hint=hint
                 )
-        losses: dict[str, str] = {}
-        for c in chosen:
-            m = rx.match(c)
-            assert m is not None
-            losses[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
+        losses = {c: glob_name(rx, c) for c in chosen}
         unmatched = "does not match the loss-column pattern" + (
             f" nor the accuracy-column pattern {accuracy_columns!r}" if accuracy_columns is not None else ""
         )

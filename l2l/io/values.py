@@ -356,6 +356,20 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("(?s:" + "".join(out) + r")\Z")
 
 
+def glob_name(rx: re.Pattern[str], column: str) -> str:
+    """The eval a column matched by a ``_glob_regex`` pattern gives: what the ``*`` of the alternative that
+    matched stands for, when that alternative has one ``*`` and it matched some text; else the whole column name.
+    Each alternative names its own evals: ``eval/*-validation/loss|eval/downstream/*_ce_loss`` gives ``c4_en`` and
+    ``hellaswag`` (with two ``*`` in the pattern, every column kept its whole name, and an accuracy could no longer
+    find its task's loss)."""
+    m = rx.match(column)
+    if m is None:
+        return column
+    # the groups of the alternatives that did not match are None; those of the one that did are text
+    taken = [g for g in m.groups() if g is not None]
+    return taken[0] if len(taken) == 1 and taken[0] else column
+
+
 def _map_columns(
     raw: _Raw, wanted: Sequence[str], mapping: Mapping[str, str] | None = None
 ) -> dict[str, str]:

@@ -362,6 +362,29 @@ def test_wide_with_glob_names_evals_by_the_star(good: Path) -> None:
     assert runs.own_eval == {"web": "web_val"}
 
 
+def test_each_alternative_of_a_column_pattern_names_its_evals_by_its_own_star(tmp_path: Path) -> None:
+    """An OLMo-ladder export needs two globs to keep its validation loss and its task losses; with two ``*`` in a
+    ``|`` pattern every column kept its whole name, and the accuracy ``hellaswag`` found no task loss."""
+    rows = [
+        "run,dataset,N,D,eval/c4_en-validation/CrossEntropyLoss,eval/downstream/hellaswag_ce_loss,"
+        "eval/downstream/hellaswag_acc,eval/downstream/piqa_len_norm,train/loss"
+    ]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        rows.append(
+            f"r{i},c4,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{2.5 - i / 5:.2f},{0.3 + i / 10},{0.6 + i / 20},2.9"
+        )
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    runs = read_runs(
+        [path],
+        wide=True,
+        loss_columns="eval/*-validation/CrossEntropyLoss|eval/downstream/*_ce_loss|train/loss",
+        accuracy_columns="eval/downstream/*_acc|eval/downstream/*_len_norm",
+    )
+    assert runs.evals == ["c4_en", "hellaswag", "train/loss"]  # (an alternative without a * keeps the name)
+    assert runs.accuracy is not None
+    assert sorted(set(runs.accuracy["eval"].to_list())) == ["hellaswag", "piqa"]
+
+
 def test_wide_without_glob_detects_loss_columns_and_reports_what_was_left_out(good: Path) -> None:
     runs = read_runs([good / "wide.csv"], wide=True)
     (prov,) = runs.provenance
