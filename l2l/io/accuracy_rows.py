@@ -283,6 +283,69 @@ def split_wide_accuracy(
     return WideAccuracy(loss_raw if has_loss else None, acc, info, every)
 
 
+def long_accuracy_column(
+    raw: _Raw, accuracy_columns: str, mapping: Mapping[str, str] | None = None
+) -> tuple[_Raw, str]:
+    """A long table's accuracy column beside its loss column (``dataset,N,D,eval,loss,acc``: one row per run and
+    eval), named by ``accuracy_columns``: each row's value there is the accuracy of that row's eval. The table comes
+    back in the metric layout the long reader knows, with the column it took: every row as it was, its metric blank
+    (a loss), and one row more per row with both a loss and an accuracy (metric ``accuracy``, its accuracy in the
+    loss column), at the end and on the same line of the file; a row with an accuracy and no loss is that accuracy
+    alone. A table with a metric column marks its accuracy rows itself, and is refused."""
+    metric = column_named(raw.columns, "metric")
+    if metric is not None:
+        raise raw.header_error(
+            f"the table marks its accuracy rows with its metric column ({metric!r}): an accuracy column is read "
+            "in a table without one",
+            hint="leave out --accuracy-columns",
+            param="accuracy_columns",
+        )
+    ids = _map_columns(raw, (*schema.REQUIRED, *schema.OPTIONAL), mapping)
+    _require(raw, ids, ("eval", "loss"), wide=False)
+    rx = _glob_regex(accuracy_columns)
+    chance_col = column_named(raw.columns, "chance")
+    matched = [c for c in raw.columns if c not in ids.values() and c != chance_col and rx.match(c)]
+    if len(matched) != 1:
+        found = f"matches {_listed(matched)}" if matched else "matches no column"
+        raise raw.header_error(
+            f"the accuracy-column pattern {accuracy_columns!r} {found}: a long table's accuracy column is one "
+            "column, the accuracy of each row's eval",
+            hint="name that one column"
+            + (f" (--accuracy-columns '{matched[0]}')" if matched else "")
+            + "; several accuracy metrics per eval go in a metric column, one row per metric",
+            param="accuracy_columns",
+        )
+    (column,) = matched
+    acc = _accuracy_values(raw, column)  # (each bad value named at its line and column)
+    if chance_col is not None:
+        _chance_values(raw, chance_col)
+    loss = ids["loss"]
+    # the loss column's type (text, or a Parquet file's numbers as floats) takes the accuracies too
+    kind = pl.String if raw.frame.schema[loss] == pl.String else pl.Float64
+    frame = raw.frame.with_columns(pl.col(loss).cast(kind))
+    blank = frame.get_column(loss).cast(pl.String).str.strip_chars().fill_null("") == ""
+    given = acc.is_not_null()
+    both = (given & ~blank).arg_true().to_list()
+    n = frame.height
+    metric_name = "metric"
+    head = frame.with_columns(
+        pl.when(pl.Series(given & blank)).then(pl.lit("accuracy")).otherwise(None).alias(metric_name),
+        pl.when(pl.Series(given & blank)).then(acc.cast(kind)).otherwise(pl.col(loss)).alias(loss),
+    )
+    tail = frame[both].with_columns(
+        pl.lit("accuracy").alias(metric_name), acc.gather(both).cast(kind).alias(loss)
+    )
+    out = pl.concat([head, tail], how="vertical").drop(column)
+    lines = None if raw.lines is None else [*raw.lines, *(raw.lines[i] for i in both)]
+    extra = {i: n + k for k, i in enumerate(both)}
+    bad = {
+        c: ([*rows, *(extra[r] for r in rows if r in extra)], why)
+        for c, (rows, why) in raw.bad.items()
+        if c != column
+    }
+    return _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad), column
+
+
 def _listed(names: Sequence[str]) -> str:
     return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 

@@ -215,12 +215,15 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
         named = info.get("metric_column")
-        note = (
-            f"column {named!r} says what each value is (its values name metrics): read as the metric column, "
-            f"{shown} rows"
-            if named
-            else f"metric column: {shown} rows"
-        )
+        if info.get("accuracy_column"):
+            note = f"column {info['accuracy_column']!r} holds the accuracy of each row's eval: {shown} rows"
+        elif named:
+            note = (
+                f"column {named!r} says what each value is (its values name metrics): read as the metric column, "
+                f"{shown} rows"
+            )
+        else:
+            note = f"metric column: {shown} rows"
         if "bpb" in metrics:
             note += "; bpb (bits per byte) is a loss in another unit, kept as the eval NAME:bpb beside NAME"
         if "accuracy" in metrics:

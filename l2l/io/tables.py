@@ -39,6 +39,7 @@ from l2l.io.accuracy_rows import (
     column_named,
     every_table,
     kind_column,
+    long_accuracy_column,
     split_wide_accuracy,
     subset,
 )
@@ -226,8 +227,12 @@ def _wide_plan(
         raise raw.header_error(
             f"a wide table has one column per eval, but this one has an eval column ({other['eval']!r}) "
             f"and a loss column ({other['loss']!r})",
-            hint="this looks like a long table: read it as one",
-            param="wide",
+            hint="this looks like a long table, one row per run and eval: read it without --wide"
+            + (
+                f" (--accuracy-columns {accuracy_columns} then reads its accuracy column as each row's eval's)"
+                if accuracy_columns is not None
+                else ""
+            ),
         )
     candidates = [c for c in names if c not in used and c != step]
     if loss_columns is not None:
@@ -657,12 +662,6 @@ def _check_options(opts: ReadOptions) -> None:
 
     if opts.loss_columns is not None and not opts.wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
-    if opts.accuracy_columns is not None and not opts.wide:
-        raise UsageError(
-            "an accuracy-column pattern applies to wide tables only (a long table marks accuracy rows with a "
-            "metric column)",
-            param="accuracy_columns",
-        )
     if opts.run_key and opts.wide:
         raise UsageError(
             "--run-key applies to long tables (a wide table names runs by run_id)", param="run_key"
@@ -695,7 +694,8 @@ def read_runs(
     entry applies to every file that has the column and must match in one file at least. ``stored_columns``
     (a workspace's saved mapping) applies where the column exists, under ``columns``. ``checkpoints`` says which
     checkpoints of a per-step log to keep: ``final`` (each run's last), ``step=K`` or ``all``. Accuracy rows (a
-    ``metric`` column, or wide columns matching ``accuracy_columns``) go to ``Runs.accuracy``; with
+    ``metric`` column, wide columns matching ``accuracy_columns``, or the one column of a long table it matches:
+    the accuracy of each row's eval) go to ``Runs.accuracy``; with
     ``accuracy_only`` a table of accuracies alone is read (to add to losses stored earlier). ``where`` filters
     rows (``l2l.io.selection.parse_where``); ``run_key`` names the columns that tell the runs of a per-step log
     apart (else found in the data); ``best_of`` names the column whose best value is kept where several runs
@@ -1019,7 +1019,13 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         by_norm = {schema.norm_name(c) for c in loss_raw.columns}
         mapping = {c: s for c, s in wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm}
         matched |= {c for c in mapping if c in explicit}
+        acc_column = None
+        if not opts.wide and opts.accuracy_columns is not None:  # a long table's accuracy of each row's eval
+            records = loss_raw.frame.height
+            loss_raw, acc_column = long_accuracy_column(loss_raw, opts.accuracy_columns, mapping)
         part = _read_file(loss_raw, opts, mapping)
+        if acc_column is not None:
+            part.info.update(accuracy_column=acc_column, records=records)
         if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
             part = _with_wide_accuracy(part, acc, acc_info or {}, acc_every)
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}

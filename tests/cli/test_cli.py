@@ -473,10 +473,6 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "'--level': an interval level must lie strictly between 0 and 1",
         ),
         (["ingest", "x.csv", "--own-eval", "a=b", "--own-eval", "a=c"], "'a' is given twice"),
-        (
-            ["ingest", "x.csv", "--accuracy-columns", "acc/*"],
-            "naming the accuracy columns needs a wide table",
-        ),
         (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
         (
             ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--bootstrap", "10"],

@@ -256,9 +256,14 @@ def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
             notes.append(f"{path}: {plural(len(ignored), 'column')} not used (--verbose says which and why)")
         scores = [c for c in ignored if "a score" in (column_verdict(c)[1] or "")]
         if scores and "accuracy_columns" not in p:  # a wide export's accuracies are read only when asked for
+            keep = (
+                "to keep accuracies, name them with --accuracy-columns GLOB"
+                if p.get("wide") or p.get("metrics") or len(scores) > 1
+                else f"to keep it as the accuracy of each row's eval: --accuracy-columns '{scores[0]}'"
+            )
             notes.append(
                 f"{path}: {plural(len(scores), 'column')} named like an accuracy ({', '.join(scores[:3])}"
-                f"{', …' if len(scores) > 3 else ''}): to keep accuracies, name them with --accuracy-columns GLOB"
+                f"{', …' if len(scores) > 3 else ''}): {keep}"
             )
     return notes
 
