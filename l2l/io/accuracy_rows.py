@@ -136,9 +136,10 @@ def accuracy_part(rows: pl.DataFrame, path: str) -> pl.DataFrame:
 
 
 def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
-    """A column of accuracies as Float64, each in [0, 1]: a value above 1 is a loss or a percentage, an error."""
-    num = _numeric(raw, col, "accuracy", required=False)
-    bad = num.is_not_null() & ((num < 0) | (num > 1))
+    """A column of accuracies as Float64, each in [0, 1] or NaN (a crashed run's cell, for the caller to skip as
+    a blank one): a value above 1 is a loss or a percentage, an error."""
+    num = _numeric(raw, col, "accuracy", required=False, nan_ok=True)
+    bad = num.is_not_null() & ~num.is_nan() & ((num < 0) | (num > 1))
     if (i := _first(bad)) is not None:
         v = float(num[i])
         hint = _accuracy_hint(v, num.drop_nulls())
@@ -244,8 +245,12 @@ def split_wide_accuracy(
         base["step"] = raw.frame.get_column(step).cast(pl.Float64, strict=False).alias("_l2l_acc_step")
     names = {c: glob_name(rx, c) for c in chosen}
     parts = []
+    nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
     for c in chosen:
         vals = _accuracy_values(raw, c)
+        if k := int(vals.is_nan().sum()):
+            nan[c] = k
+            vals = vals.fill_nan(None)
         f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
             pl.lit(names[c]).alias("eval")
         )
@@ -272,13 +277,22 @@ def split_wide_accuracy(
     rest = raw.frame.drop(matched)
     loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
     info: dict[str, Any] = {"accuracy_columns": names, "rows_read": read}
+    notes = []
     if spreads:
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(spreads.values()))
-        info["accuracy_notes"] = [
+        notes.append(
             f"--accuracy-columns {accuracy_columns!r}: left out {len(spreads)} column"
             f"{'s' if len(spreads) > 1 else ''} whose name says a standard error ({words}: "
             f"{_listed(list(spreads))}): a standard error is no accuracy"
-        ]
+        )
+    if nan:
+        total = sum(nan.values())
+        notes.append(
+            f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are (a crashed "
+            f"or diverged run?): {_listed([f'{c} ({k})' for c, k in nan.items()])}"
+        )
+    if notes:
+        info["accuracy_notes"] = notes
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
     return WideAccuracy(loss_raw if has_loss else None, acc, info, every)
 
@@ -316,7 +330,7 @@ def long_accuracy_column(
             param="accuracy_columns",
         )
     (column,) = matched
-    acc = _accuracy_values(raw, column)  # (each bad value named at its line and column)
+    acc = _accuracy_values(raw, column).fill_nan(None)  # (each bad value named at its line; NaN: no accuracy)
     if chance_col is not None:
         _chance_values(raw, chance_col)
     loss = ids["loss"]

@@ -555,7 +555,9 @@ def _value_stats(frame: pl.DataFrame | pl.LazyFrame, cols: Sequence[str]) -> dic
             num.is_not_null().sum().alias(f"{i}:numeric"),
             num.filter(num.is_finite()).min().alias(f"{i}:min"),
             num.filter(num.is_finite()).max().alias(f"{i}:max"),
-            (~num.is_finite()).sum().alias(f"{i}:nonfinite"),
+            # NaN (a crashed run's cell in a W&B export) is skipped as a blank cell is; ±inf is no loss
+            num.is_infinite().sum().alias(f"{i}:nonfinite"),
+            num.is_finite().sum().alias(f"{i}:finite"),
             (num != num.round(0)).sum().alias(f"{i}:fractional"),
         ]
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
@@ -578,6 +580,8 @@ def _value_verdict(s: Mapping[str, float]) -> str | None:
         return "not numeric"
     if s["nonfinite"] > 0:
         return "holds non-finite values"
+    if s["finite"] == 0:
+        return "no values but NaN"
     if not (s["min"] > 0):
         return f"values ≤ 0 (min {s['min']:.4g}); a loss is positive"
     if s["min"] < lo or s["max"] > hi:

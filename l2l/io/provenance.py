@@ -185,7 +185,7 @@ def file_entries(
             entry["loss_columns"] = info["loss_columns"]
             entry["loss_columns_detected"] = info["loss_columns_detected"]
             entry["loss_columns_left_out"] = info["loss_columns_left_out"]
-        for key in ("checkpoints", "metrics", "accuracy_rows", "accuracy_columns"):
+        for key in ("checkpoints", "metrics", "accuracy_rows", "accuracy_columns", "rows_nan"):
             if key in info:
                 entry[key] = info[key]
         entry["decisions"] = _decisions(info)
@@ -229,6 +229,8 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         if "accuracy" in metrics:
             note += "; accuracies are kept apart from the losses"
         notes.append(note)
+    if info.get("nan_note"):  # a wide table's NaN loss cells, skipped as blank ones are
+        notes.append(str(info["nan_note"]))
     notes.extend(info.get("accuracy_notes", []))  # (a wide export's columns left out of its accuracies)
     return notes
 

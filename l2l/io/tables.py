@@ -298,7 +298,7 @@ def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
         convs.append(_Conv(plan.metric, "metric", "metric", False, False))
     if plan.chance is not None:
         convs.append(_Conv(plan.chance, "chance", "chance", True, False))
-    convs += [_Conv(c, ev, "loss", True, False) for c, ev in plan.losses.items()]
+    convs += [_Conv(c, ev, "loss", True, False, nan_ok=True) for c, ev in plan.losses.items()]
     convs += [_Conv(c, f"{EXTRA}{c}", c, False, False, lenient=True) for c in plan.extras]
     return convs
 
@@ -523,16 +523,71 @@ def _unpivot(
         .sort("_row", maintain_order=True)
     )
     empty = int(long.get_column("loss").null_count())
-    if empty == long.height:
-        raise raw.header_error("every loss cell is empty")
+    nan = long.get_column("loss").is_nan().fill_null(False)
+    if empty + int(nan.sum()) == long.height:
+        raise raw.header_error("every loss cell is empty" + (" or NaN" if nan.any() else ""))
+    if nan.any():  # a crashed or diverged run's NaN: skipped as a blank cell is, said with the runs
+        info["nan_note"] = _nan_note(long, nan, plan)
+        info["rows_nan"] = int(nan.sum())
     info.update(
-        rows_rejected=empty,
+        rows_rejected=empty + int(nan.sum()),
         loss_columns=plan.losses,
         loss_columns_detected=detected,
         loss_columns_left_out=plan.left_out,
         ignored_columns=[c for c in plan.left_out if c != plan.step],
     )
-    return long.filter(pl.col("loss").is_not_null())
+    return long.filter(pl.col("loss").is_not_null() & ~pl.col("loss").is_nan())
+
+
+def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> str:
+    """The warning of a wide table's NaN loss cells (``long``: its rows unpivoted; ``nan``: those of a NaN),
+    skipped as blank cells are: which runs (their run id, else dataset and size), in which columns, and in a
+    per-step log from which step, and whether to its end; with the ``--where`` that leaves such a run out (W&B
+    writes NaN for a crashed or diverged run: the whole file was refused, while its blank cells were skipped)."""
+    column_of = {ev: c for c, ev in plan.losses.items()}
+    size = pl.col("dataset") + " N=" + pl.col("N").cast(pl.String)
+    label = (
+        pl.col("run_id").fill_null(size)
+        if "run_id" in long.columns
+        else size + " D=" + pl.col("D").cast(pl.String)
+    )
+    step = plan.step if plan.step is not None and plan.step in long.columns else None
+    rows = long.with_columns(label.alias("_run"), nan.alias("_nan"))
+    last = pl.col(step).max() if step is not None else pl.lit(None)
+    per_run = (
+        rows.filter(pl.col("_run").is_in(rows.filter("_nan").get_column("_run").unique().implode()))
+        .group_by("_run", maintain_order=True)
+        .agg(
+            pl.col("eval").filter("_nan").unique(maintain_order=True),
+            (pl.col(step).filter("_nan").min() if step is not None else pl.lit(None)).alias("_from"),
+            (pl.col(step).filter("_nan").max() == last if step is not None else pl.lit(False)).alias("_end"),
+        )
+        .sort("_from", "_run", nulls_last=True)
+    )
+    shown = []
+    for run, evals, start, _ in per_run.head(3).iter_rows():
+        columns = ", ".join(column_of.get(e, e) for e in evals[:3]) + (" …" if len(evals) > 3 else "")
+        at = f" from step {start:.12g}" if start is not None else ""
+        shown.append(f"{run}{at} ({columns})")
+    more = f" and {per_run.height - 3} more" if per_run.height > 3 else ""
+    one = per_run.height == 1
+    kept = (
+        f"; {'its' if one else 'such runs'} evals keep their last finite checkpoint, before the run's end: a "
+        "checkpoint before the learning rate has decayed is no finished run"
+        if bool(per_run.get_column("_end").any())
+        else ""
+    )
+    source = plan.columns.columns.get("run_id")
+    first = per_run.get_column("_run")[0]
+    leave = (
+        f"; --where '{source}!={first}' leaves {'the' if one else 'such a'} run out"
+        if source is not None
+        else ""
+    )
+    return (
+        f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are (a crashed or diverged "
+        f"run?): {'run' if one else 'runs'} {'; '.join(shown)}{more}{kept}{leave}"
+    )
 
 
 def _metric_hint(metric: str, column: str) -> str:

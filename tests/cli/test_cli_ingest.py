@@ -755,3 +755,21 @@ def test_a_runs_blank_split_takes_the_split_its_other_rows_say(run: Any, tmp_pat
     assert any("1 row had a blank split where the same run's other rows say one" in n for n in notes), notes
     runs = json.loads(run("runs", "--format", "json").stdout)
     assert runs["splits"] == ["sweep"]
+
+
+def test_a_wide_exports_nan_cell_is_counted_apart_from_its_empty_cells(run: Any, tmp_path: Path) -> None:
+    """A crashed run's NaN was "not a finite number" and exit 1 for the whole file; it is counted with the rows
+    rejected, said with its run, and not called an empty cell."""
+    rows = ["run_id,dataset,N,D,eval/val/loss,eval/code/loss"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        val = {1: "NaN", 2: ""}.get(i, f"{3.1 - i / 5:.2f}")
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{val},{3.5 - i / 5:.2f}")
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n")
+    result = run("ingest", export, "--wide", "--loss-columns", "eval/*/loss", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert (row["read"], row["kept"], row["rejected"]) == (8, 6, 2)
+    said = " ".join(run("ingest", export, "--wide", "--loss-columns", "eval/*/loss").output.split())
+    assert "1 empty loss cell skipped" in said
+    assert "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1" in said
