@@ -89,6 +89,16 @@ def missing_column_hint(
             f"l2l does not know by name{example}, and --wide where each eval's loss is a field of its own",
             "column",
         )
+    by_path = _path_aliases(missing, unused)
+    if by_path:  # a W&B export's model/params, throughput/total_tokens: an accepted name after a path
+        options = " ".join(f"--column {canon}={col}" for canon, col in by_path)
+        rest = [c for c in missing if c not in dict(by_path)]
+        dataset = f"; {ONE_DATASET}" if "dataset" in rest else ""
+        return (
+            f"{'these columns are' if len(by_path) > 1 else 'this column is'} named by an accepted name after a "
+            f"path: read {'them' if len(by_path) > 1 else 'it'} with {options}{dataset}",
+            None,
+        )
     scaled = _scaled_columns(missing, unused)
     if scaled:
         col, canon, unit = scaled[0]
@@ -150,6 +160,25 @@ def missing_column_hint(
 
 
 #: How a table of one loss per run (params, tokens, loss) gives its eval.
+#: How to name the one dataset of a table without a dataset column (``ingest --dataset NAME``).
+ONE_DATASET: Final = "to name the one dataset of a table without a dataset column, use --dataset NAME"
+#: How to name the one eval of a table without an eval column (``ingest --eval NAME``).
+ONE_EVAL: Final = "to name the one eval of a table without an eval column, use --eval NAME"
+
+
+def _path_aliases(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str]]:
+    """(canonical name, column) for each missing column that an unused column names by its last path part (W&B's
+    ``model/params`` for N, ``throughput/total_tokens`` for D): the first such column of each."""
+    out = []
+    for canon in missing:
+        hit = next(
+            (c for c in unused if "/" in c and schema.canonical_name(c.rsplit("/", 1)[-1]) == canon), None
+        )
+        if hit is not None:
+            out.append((canon, hit))
+    return out
+
+
 _ONE_EVAL: Final = (
     ", and an eval column (the set the loss is measured on), or read it with --wide, which takes the loss column "
     "as the eval 'loss'"
@@ -307,12 +336,14 @@ def _explicit(columns: Sequence[str], mapping: Mapping[str, str], path: str | No
     chosen: dict[str, str] = {}
     for canon, source in mapping.items():
         col = source if source in columns else by_norm.get(schema.norm_name(source))
-        if col is None:
+        if col is None:  # (dataset=c4 read as "missing column 'dataset'": a name for it, not a column)
+            constant = {"dataset": ONE_DATASET, "eval": ONE_EVAL}.get(canon)
             raise InputError(
-                f"the column mapping names {source!r} for {canon}, but the table has no such column "
+                f"the column mapping names {source!r} for {canon}, but there is no column {source!r} "
                 f"(columns: {', '.join(repr(c) for c in columns)})",
                 path=path,
                 column=source,
+                hint=f"--column {canon}=COL names a column of the table; {constant}" if constant else None,
             )
         chosen[canon] = col
     return chosen

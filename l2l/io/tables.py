@@ -1040,6 +1040,27 @@ def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapp
         )
 
 
+def _check_mapped(raw: _Raw, explicit: Mapping[str, str], *, wide: bool) -> None:
+    """Refuse an explicit mapping of a required column to a column this file does not have, where the file has no
+    column for it either: ``--column dataset=c4`` (a name for the dataset, not a column) was "missing column
+    'dataset'", which said nothing of the mapping."""
+    from l2l.io.columns import resolve_columns
+
+    required = schema.WIDE_REQUIRED if wide else schema.REQUIRED
+    norms = {schema.norm_name(c) for c in raw.columns}
+    present = {schema.canonical_name(c) for c in raw.columns}
+    absent = {
+        c: s
+        for c, s in explicit.items()
+        if c in required and c not in present and s not in raw.columns and schema.norm_name(s) not in norms
+    }
+    if absent:
+        try:
+            resolve_columns(raw.columns, (), mapping=absent)
+        except InputError as exc:
+            raise raw.header_error(_bare(exc), column=exc.column, hint=exc.hint) from None
+
+
 def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901 - files, then the whole
     from l2l.io.columns import resolve_columns
     from l2l.io.selection import check_where_matched
@@ -1054,6 +1075,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     for p in paths:
         raw = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
         raw = raw or _read_raw(Path(p))
+        _check_mapped(raw, explicit, wide=opts.wide)
         loss_raw: _Raw | None = raw
         acc: pl.DataFrame | None = None
         acc_info: dict[str, Any] | None = None
