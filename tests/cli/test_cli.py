@@ -516,6 +516,24 @@ def test_bad_option_values_are_one_usage_line_naming_the_option(
     assert fragment in result.stderr
 
 
+def test_fit_law_save_of_a_name_without_json_says_a_law_file_ends_in_json(
+    ingested: Any, tmp_path: Path
+) -> None:
+    """``--save fig/laws.txt`` and ``--save DIR`` took the name as the TABLE argument and answered "--save keeps
+    fits of the workspace runs (drop TABLE or ingest it first)", of a table the user never gave."""
+    result = ingested("fit-law", "--save", "fig/laws.txt")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: --save: a law file's name ends in .json: --save fig/laws.json writes one ('fig/laws.txt' was read "
+        "as the TABLE to fit); --save alone keeps the fits in the workspace"
+    )
+    result = ingested("fit-law", "--save", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"--save {tmp_path / 'laws.json'} writes one" in result.stderr
+    result = ingested("fit-law", str(tmp_path / "runs.csv"), "--save")  # a table named beside --save
+    assert "--save keeps fits of the workspace runs (drop TABLE or ingest it first)" in result.stderr
+
+
 @pytest.mark.parametrize("raw", ["lots", "-3", "0"])
 def test_a_bad_max_draws_variable_is_refused_not_replaced_by_the_default(
     run: Any, monkeypatch: pytest.MonkeyPatch, raw: str
