@@ -296,6 +296,7 @@ def accuracy_data(
         losses = runs.frame.filter(pl.col("eval") == ev)
         input_eval = ev
     else:
+        _require_own_evals(runs, rows, acc_eval)
         own = pl.DataFrame(
             {"dataset": list(runs.own_eval), "eval": list(runs.own_eval.values())},
             schema={"dataset": pl.String, "eval": pl.String},
@@ -351,6 +352,23 @@ def _paired(rows: pl.DataFrame, losses: pl.DataFrame, key: list[str]) -> pl.Data
     return joined.drop("_row", "_run_x").sort(["dataset", "C", "N"])
 
 
+def _require_own_evals(runs: Runs, rows: pl.DataFrame, acc_eval: str) -> None:
+    """Refuse to relate an accuracy to the own loss where none of its datasets has an own eval, naming them and
+    ``--own-eval`` (it was "no run has both the accuracy 'arc_easy' and the loss 'own'": the keyword, not the
+    missing eval)."""
+    datasets = rows.get_column("dataset").unique().sort().to_list()
+    lacking = [d for d in datasets if d not in runs.own_eval]
+    if not datasets or len(lacking) < len(datasets):
+        return
+    shown = ", ".join(lacking[:4]) + (f" and {len(lacking) - 4} more" if len(lacking) > 4 else "")
+    raise SelectionError(
+        f"the accuracy {acc_eval!r} is related here to each dataset's own loss, and {shown} "
+        f"{'has' if len(lacking) == 1 else 'have'} no own eval",
+        hint=f"name the own eval at ingest: l2l ingest … --own-eval {lacking[0]}=EVAL (l2l runs --evals lists the "
+        "evals)",
+    )
+
+
 def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eval: str) -> SelectionError:
     """Why no accuracy row found its loss: the same runs measured at other checkpoints (a per-step log whose
     accuracy ran every 1,000 steps and its loss every 250: each kept at its last measurement; "no run has both"
@@ -369,8 +387,9 @@ def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eva
             "relates them at every checkpoint where both were logged",
             hint="or log the accuracy at each run's final checkpoint",
         )
+    loss = "each dataset's own loss" if input_eval == "own" else f"the loss {input_eval!r}"
     return SelectionError(
-        f"no run has both the accuracy {acc_eval!r} and the loss {input_eval!r}",
+        f"no run has both the accuracy {acc_eval!r} and {loss}",
         hint="accuracy rows are matched to loss rows on dataset, N, D and split",
     )
 

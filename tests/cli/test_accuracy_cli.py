@@ -247,6 +247,27 @@ def test_a_long_tables_accuracy_column_left_out_is_named_with_the_option_that_re
     assert "(option --wide)" not in result.stderr
 
 
+def test_evaluate_accuracy_on_a_dataset_without_an_own_eval_names_it_and_own_eval(
+    run: Any, tmp_path: Path
+) -> None:
+    """It said "no run has both the accuracy 'hellaswag' and the loss 'own'", and no hint."""
+    rows = ["run_id,dataset,N,D,eval/hellaswag/loss,eval/hellaswag/acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        for m in (10, 20, 40):
+            rows.append(
+                f"r{i}-{m},c4,{n:g},{m * n:g},{2.6 - i / 5 - m / 200:.3f},{0.3 + i / 10 + m / 1000:.3f}"
+            )
+    ladder = tmp_path / "ladder.csv"
+    ladder.write_text("\n".join(rows) + "\n")
+    ingest = ("ingest", ladder, "--wide", "--loss-columns", "eval/*/loss", "--accuracy-columns", "eval/*/acc")
+    assert run(*ingest).exit_code == 0
+    result = run("evaluate", "--accuracy", "all")
+    assert result.exit_code == 1
+    assert "c4 has no own eval" in result.stderr
+    assert "'own'" not in result.stderr
+    assert "Hint: name the own eval at ingest: l2l ingest … --own-eval c4=EVAL" in result.stderr
+
+
 def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable(
     run: Any, tables: tuple[Path, Path]
 ) -> None:

@@ -47,3 +47,24 @@ def test_no_task_loss_names_the_loss_eval_that_nearly_matches(tmp_path: Path) ->
     )
     assert exc.value.hint is not None
     assert "--loss-columns" in exc.value.hint
+
+
+def test_an_accuracy_related_to_the_own_loss_of_a_dataset_without_one_names_the_dataset_and_own_eval(
+    tmp_path: Path,
+) -> None:
+    """A ladder export without an own eval: evaluate's accuracy table failed with "no run has both the accuracy
+    'hellaswag' and the loss 'own'", the keyword, not the dataset that has no own eval."""
+    rows = ["run_id,dataset,N,D,eval/hellaswag/loss,eval/hellaswag/acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        rows.append(f"r{i},c4,{n:g},{20 * n:g},{2.6 - i / 5:.2f},{0.3 + i / 10}")
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, loss_columns="eval/*/loss", accuracy_columns="eval/*/acc")
+    assert runs.own_eval == {}
+    with pytest.raises(SelectionError) as exc:
+        accuracy_data(runs, "hellaswag", input_loss="own")
+    assert exc.value.message == (
+        "the accuracy 'hellaswag' is related here to each dataset's own loss, and c4 has no own eval"
+    )
+    assert exc.value.hint == (
+        "name the own eval at ingest: l2l ingest … --own-eval c4=EVAL (l2l runs --evals lists the evals)"
+    )
