@@ -93,7 +93,8 @@ def ingest(
             "--accuracy-columns",
             metavar="PATTERN",
             help="With --wide: glob naming the downstream-accuracy columns (fractions in [0, 1]); kept apart "
-            "from the losses. Long tables mark accuracy rows with a metric column instead.",
+            "from the losses. A long table: its one column holding the accuracy of each row's eval (or a metric "
+            "column marking accuracy rows).",
         ),
     ] = None,
     verbose: VerboseOpt = False,

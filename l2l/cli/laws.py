@@ -28,6 +28,25 @@ SaveOpt = Annotated[
 SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  # `--save FILE.json`
 
 
+def _save_beside_table(table: Path) -> str:
+    """Why ``--save`` is refused beside a TABLE: a table named beside it is not the workspace's runs, whose fits
+    it keeps; a word after ``--save`` that is no table (``fig/laws.txt``, a directory) was a law file's name
+    without ``.json``, read as TABLE (the message spoke of a table the user never gave)."""
+    from l2l.io.readers import SUPPORTED_EXTENSIONS
+
+    name = table.name.lower().removesuffix(".gz")
+    if name.endswith(SUPPORTED_EXTENSIONS) and not table.is_dir():
+        return (
+            "--save keeps fits of the workspace runs (drop TABLE or ingest it first); a law file is written by "
+            "--save FILE.json"
+        )
+    meant = table / "laws.json" if table.is_dir() else table.with_suffix(".json")
+    return (
+        f"a law file's name ends in .json: --save {meant} writes one ({str(table)!r} was read as the TABLE to "
+        "fit); --save alone keeps the fits in the workspace"
+    )
+
+
 @app.command(
     "fit-law",
     epilog="Examples:\n\n"
@@ -81,11 +100,7 @@ def fit_law_cmd(
 
         check_destination(save_file, "law file")
     if save and table is not None:
-        shell.fail_usage(
-            "--save",
-            "--save keeps fits of the workspace runs (drop TABLE or ingest it first); "
-            "a law file is written by --save FILE.json",
-        )
+        shell.fail_usage("--save", _save_beside_table(table))
     with shell.session(table, fits_every_split=split is None) as s:
         refuse_accuracy_evals(s.with_accuracy(), eval_name)
         with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:

@@ -31,6 +31,7 @@ from l2l.io.values import (
     _require,
     _synth_run_ids,
     _text,
+    glob_name,
 )
 
 __all__: list[str] = []
@@ -135,9 +136,10 @@ def accuracy_part(rows: pl.DataFrame, path: str) -> pl.DataFrame:
 
 
 def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
-    """A column of accuracies as Float64, each in [0, 1]: a value above 1 is a loss or a percentage, an error."""
-    num = _numeric(raw, col, "accuracy", required=False)
-    bad = num.is_not_null() & ((num < 0) | (num > 1))
+    """A column of accuracies as Float64, each in [0, 1] or NaN (a crashed run's cell, for the caller to skip as
+    a blank one): a value above 1 is a loss or a percentage, an error."""
+    num = _numeric(raw, col, "accuracy", required=False, nan_ok=True)
+    bad = num.is_not_null() & ~num.is_nan() & ((num < 0) | (num > 1))
     if (i := _first(bad)) is not None:
         v = float(num[i])
         hint = _accuracy_hint(v, num.drop_nulls())
@@ -241,14 +243,14 @@ def split_wide_accuracy(
     base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping, zero_ok=step is not None)
     if step is not None:
         base["step"] = raw.frame.get_column(step).cast(pl.Float64, strict=False).alias("_l2l_acc_step")
-    names: dict[str, str] = {}
-    for c in chosen:
-        m = rx.match(c)
-        assert m is not None
-        names[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
+    names = {c: glob_name(rx, c) for c in chosen}
     parts = []
+    nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
     for c in chosen:
         vals = _accuracy_values(raw, c)
+        if k := int(vals.is_nan().sum()):
+            nan[c] = k
+            vals = vals.fill_nan(None)
         f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
             pl.lit(names[c]).alias("eval")
         )
@@ -275,15 +277,87 @@ def split_wide_accuracy(
     rest = raw.frame.drop(matched)
     loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
     info: dict[str, Any] = {"accuracy_columns": names, "rows_read": read}
+    notes = []
     if spreads:
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(spreads.values()))
-        info["accuracy_notes"] = [
+        notes.append(
             f"--accuracy-columns {accuracy_columns!r}: left out {len(spreads)} column"
             f"{'s' if len(spreads) > 1 else ''} whose name says a standard error ({words}: "
             f"{_listed(list(spreads))}): a standard error is no accuracy"
-        ]
+        )
+    if nan:
+        total = sum(nan.values())
+        notes.append(
+            f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are (a crashed "
+            f"or diverged run?): {_listed([f'{c} ({k})' for c, k in nan.items()])}"
+        )
+    if notes:
+        info["accuracy_notes"] = notes
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
     return WideAccuracy(loss_raw if has_loss else None, acc, info, every)
+
+
+def long_accuracy_column(
+    raw: _Raw, accuracy_columns: str, mapping: Mapping[str, str] | None = None
+) -> tuple[_Raw, str]:
+    """A long table's accuracy column beside its loss column (``dataset,N,D,eval,loss,acc``: one row per run and
+    eval), named by ``accuracy_columns``: each row's value there is the accuracy of that row's eval. The table comes
+    back in the metric layout the long reader knows, with the column it took: every row as it was, its metric blank
+    (a loss), and one row more per row with both a loss and an accuracy (metric ``accuracy``, its accuracy in the
+    loss column), at the end and on the same line of the file; a row with an accuracy and no loss is that accuracy
+    alone. A table with a metric column marks its accuracy rows itself, and is refused."""
+    metric = column_named(raw.columns, "metric")
+    if metric is not None:
+        raise raw.header_error(
+            f"the table marks its accuracy rows with its metric column ({metric!r}): an accuracy column is read "
+            "in a table without one",
+            hint="leave out --accuracy-columns",
+            param="accuracy_columns",
+        )
+    ids = _map_columns(raw, (*schema.REQUIRED, *schema.OPTIONAL), mapping)
+    _require(raw, ids, ("eval", "loss"), wide=False)
+    rx = _glob_regex(accuracy_columns)
+    chance_col = column_named(raw.columns, "chance")
+    matched = [c for c in raw.columns if c not in ids.values() and c != chance_col and rx.match(c)]
+    if len(matched) != 1:
+        found = f"matches {_listed(matched)}" if matched else "matches no column"
+        raise raw.header_error(
+            f"the accuracy-column pattern {accuracy_columns!r} {found}: a long table's accuracy column is one "
+            "column, the accuracy of each row's eval",
+            hint="name that one column"
+            + (f" (--accuracy-columns '{matched[0]}')" if matched else "")
+            + "; several accuracy metrics per eval go in a metric column, one row per metric",
+            param="accuracy_columns",
+        )
+    (column,) = matched
+    acc = _accuracy_values(raw, column).fill_nan(None)  # (each bad value named at its line; NaN: no accuracy)
+    if chance_col is not None:
+        _chance_values(raw, chance_col)
+    loss = ids["loss"]
+    # the loss column's type (text, or a Parquet file's numbers as floats) takes the accuracies too
+    kind = pl.String if raw.frame.schema[loss] == pl.String else pl.Float64
+    frame = raw.frame.with_columns(pl.col(loss).cast(kind))
+    blank = frame.get_column(loss).cast(pl.String).str.strip_chars().fill_null("") == ""
+    given = acc.is_not_null()
+    both = (given & ~blank).arg_true().to_list()
+    n = frame.height
+    metric_name = "metric"
+    head = frame.with_columns(
+        pl.when(pl.Series(given & blank)).then(pl.lit("accuracy")).otherwise(None).alias(metric_name),
+        pl.when(pl.Series(given & blank)).then(acc.cast(kind)).otherwise(pl.col(loss)).alias(loss),
+    )
+    tail = frame[both].with_columns(
+        pl.lit("accuracy").alias(metric_name), acc.gather(both).cast(kind).alias(loss)
+    )
+    out = pl.concat([head, tail], how="vertical").drop(column)
+    lines = None if raw.lines is None else [*raw.lines, *(raw.lines[i] for i in both)]
+    extra = {i: n + k for k, i in enumerate(both)}
+    bad = {
+        c: ([*rows, *(extra[r] for r in rows if r in extra)], why)
+        for c, (rows, why) in raw.bad.items()
+        if c != column
+    }
+    return _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad), column
 
 
 def _listed(names: Sequence[str]) -> str:

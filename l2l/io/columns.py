@@ -89,6 +89,16 @@ def missing_column_hint(
             f"l2l does not know by name{example}, and --wide where each eval's loss is a field of its own",
             "column",
         )
+    by_path = _path_aliases(missing, unused)
+    if by_path:  # a W&B export's model/params, throughput/total_tokens: an accepted name after a path
+        options = " ".join(f"--column {canon}={col}" for canon, col in by_path)
+        rest = [c for c in missing if c not in dict(by_path)]
+        dataset = f"; {ONE_DATASET}" if "dataset" in rest else ""
+        return (
+            f"{'these columns are' if len(by_path) > 1 else 'this column is'} named by an accepted name after a "
+            f"path: read {'them' if len(by_path) > 1 else 'it'} with {options}{dataset}",
+            None,
+        )
     scaled = _scaled_columns(missing, unused)
     if scaled:
         col, canon, unit = scaled[0]
@@ -161,6 +171,25 @@ def missing_column_hint(
     if {"eval", "loss"} & set(missing):
         return "if the table has one column per eval (one row per run), read it as a wide table", "wide"
     return None, None
+
+
+#: How to name the one dataset of a table without a dataset column (``ingest --dataset NAME``).
+ONE_DATASET: Final = "to name the one dataset of a table without a dataset column, use --dataset NAME"
+#: How to name the one eval of a table without an eval column (``ingest --eval NAME``).
+ONE_EVAL: Final = "to name the one eval of a table without an eval column, use --eval NAME"
+
+
+def _path_aliases(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str]]:
+    """(canonical name, column) for each missing column that an unused column names by its last path part (W&B's
+    ``model/params`` for N, ``throughput/total_tokens`` for D): the first such column of each."""
+    out = []
+    for canon in missing:
+        hit = next(
+            (c for c in unused if "/" in c and schema.canonical_name(c.rsplit("/", 1)[-1]) == canon), None
+        )
+        if hit is not None:
+            out.append((canon, hit))
+    return out
 
 
 def name_columns(
@@ -314,12 +343,14 @@ def _explicit(columns: Sequence[str], mapping: Mapping[str, str], path: str | No
     chosen: dict[str, str] = {}
     for canon, source in mapping.items():
         col = source if source in columns else by_norm.get(schema.norm_name(source))
-        if col is None:
+        if col is None:  # (dataset=c4 read as "missing column 'dataset'": a name for it, not a column)
+            constant = {"dataset": ONE_DATASET, "eval": ONE_EVAL}.get(canon)
             raise InputError(
-                f"the column mapping names {source!r} for {canon}, but the table has no such column "
+                f"the column mapping names {source!r} for {canon}, but there is no column {source!r} "
                 f"(columns: {', '.join(repr(c) for c in columns)})",
                 path=path,
                 column=source,
+                hint=f"--column {canon}=COL names a column of the table; {constant}" if constant else None,
             )
         chosen[canon] = col
     return chosen
@@ -566,7 +597,9 @@ def _value_stats(frame: pl.DataFrame | pl.LazyFrame, cols: Sequence[str]) -> dic
             num.is_not_null().sum().alias(f"{i}:numeric"),
             num.filter(num.is_finite()).min().alias(f"{i}:min"),
             num.filter(num.is_finite()).max().alias(f"{i}:max"),
-            (~num.is_finite()).sum().alias(f"{i}:nonfinite"),
+            # NaN (a crashed run's cell in a W&B export) is skipped as a blank cell is; ±inf is no loss
+            num.is_infinite().sum().alias(f"{i}:nonfinite"),
+            num.is_finite().sum().alias(f"{i}:finite"),
             (num != num.round(0)).sum().alias(f"{i}:fractional"),
         ]
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
@@ -589,6 +622,8 @@ def _value_verdict(s: Mapping[str, float]) -> str | None:
         return "not numeric"
     if s["nonfinite"] > 0:
         return "holds non-finite values"
+    if s["finite"] == 0:
+        return "no values but NaN"
     if not (s["min"] > 0):
         return f"values ≤ 0 (min {s['min']:.4g}); a loss is positive"
     if s["min"] < lo or s["max"] > hi:

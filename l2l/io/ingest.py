@@ -55,12 +55,6 @@ def _check(req: IngestRequest) -> None:
 
     if req.loss_columns is not None and not req.wide:
         raise UsageError("naming the loss columns needs a wide table", param="wide")
-    if req.accuracy_columns is not None and not req.wide:
-        raise UsageError(
-            "naming the accuracy columns needs a wide table (a long table marks accuracy rows with a metric "
-            "column)",
-            param="wide",
-        )
     try:
         parse_policy(req.checkpoints)
     except InputError as exc:

@@ -187,7 +187,7 @@ def file_entries(
             entry["loss_columns"] = info["loss_columns"]
             entry["loss_columns_detected"] = info["loss_columns_detected"]
             entry["loss_columns_left_out"] = info["loss_columns_left_out"]
-        for key in ("checkpoints", "metrics", "accuracy_rows", "accuracy_columns"):
+        for key in ("checkpoints", "metrics", "accuracy_rows", "accuracy_columns", "rows_nan"):
             if key in info:
                 entry[key] = info[key]
         entry["decisions"] = _decisions(info)
@@ -220,17 +220,22 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
         named = info.get("metric_column")
-        note = (
-            f"column {named!r} says what each value is (its values name metrics): read as the metric column, "
-            f"{shown} rows"
-            if named
-            else f"metric column: {shown} rows"
-        )
+        if info.get("accuracy_column"):
+            note = f"column {info['accuracy_column']!r} holds the accuracy of each row's eval: {shown} rows"
+        elif named:
+            note = (
+                f"column {named!r} says what each value is (its values name metrics): read as the metric column, "
+                f"{shown} rows"
+            )
+        else:
+            note = f"metric column: {shown} rows"
         if "bpb" in metrics:
             note += "; bpb (bits per byte) is a loss in another unit, kept as the eval NAME:bpb beside NAME"
         if "accuracy" in metrics:
             note += "; accuracies are kept apart from the losses"
         notes.append(note)
+    if info.get("nan_note"):  # a wide table's NaN loss cells, skipped as blank ones are
+        notes.append(str(info["nan_note"]))
     notes.extend(info.get("accuracy_notes", []))  # (a wide export's columns left out of its accuracies)
     return notes
 

@@ -39,6 +39,7 @@ from l2l.io.accuracy_rows import (
     column_named,
     every_table,
     kind_column,
+    long_accuracy_column,
     split_wide_accuracy,
     subset,
 )
@@ -83,6 +84,7 @@ from l2l.io.values import (
     _glob_regex,
     _typed_eager,
     _typed_scan,
+    glob_name,
 )
 
 # (``_SCHEMA``, ``_average``, ``_canonical``, ``_detect_own`` and ``_resolve_own``: taken from here by the store)
@@ -228,8 +230,12 @@ def _wide_plan(
         raise raw.header_error(
             f"a wide table has one column per eval, but this one has an eval column ({other['eval']!r}) "
             f"and a loss column ({other['loss']!r})",
-            hint="this looks like a long table: read it as one",
-            param="wide",
+            hint="this looks like a long table, one row per run and eval: read it without --wide"
+            + (
+                f" (--accuracy-columns {accuracy_columns} then reads its accuracy column as each row's eval's)"
+                if accuracy_columns is not None
+                else ""
+            ),
         )
     candidates = [c for c in names if c not in used and c != step]
     if loss_columns is not None:
@@ -248,11 +254,7 @@ def _wide_plan(
                 raise raw.header_error(
                     f"the loss-column pattern {loss_columns!r} takes {c!r}: {message}", column=c, hint=hint
                 )
-        losses: dict[str, str] = {}
-        for c in chosen:
-            m = rx.match(c)
-            assert m is not None
-            losses[c] = m.group(1) if rx.groups == 1 and m.group(1) else c
+        losses = {c: glob_name(rx, c) for c in chosen}
         unmatched = "does not match the loss-column pattern" + (
             f" nor the accuracy-column pattern {accuracy_columns!r}" if accuracy_columns is not None else ""
         )
@@ -299,7 +301,7 @@ def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
         convs.append(_Conv(plan.metric, "metric", "metric", False, False))
     if plan.chance is not None:
         convs.append(_Conv(plan.chance, "chance", "chance", True, False))
-    convs += [_Conv(c, ev, "loss", True, False) for c, ev in plan.losses.items()]
+    convs += [_Conv(c, ev, "loss", True, False, nan_ok=True) for c, ev in plan.losses.items()]
     convs += [_Conv(c, f"{EXTRA}{c}", c, False, False, lenient=True) for c in plan.extras]
     return convs
 
@@ -530,16 +532,71 @@ def _unpivot(
         .sort("_row", maintain_order=True)
     )
     empty = int(long.get_column("loss").null_count())
-    if empty == long.height:
-        raise raw.header_error("every loss cell is empty")
+    nan = long.get_column("loss").is_nan().fill_null(False)
+    if empty + int(nan.sum()) == long.height:
+        raise raw.header_error("every loss cell is empty" + (" or NaN" if nan.any() else ""))
+    if nan.any():  # a crashed or diverged run's NaN: skipped as a blank cell is, said with the runs
+        info["nan_note"] = _nan_note(long, nan, plan)
+        info["rows_nan"] = int(nan.sum())
     info.update(
-        rows_rejected=empty,
+        rows_rejected=empty + int(nan.sum()),
         loss_columns=plan.losses,
         loss_columns_detected=detected,
         loss_columns_left_out=plan.left_out,
         ignored_columns=[c for c in plan.left_out if c != plan.step],
     )
-    return long.filter(pl.col("loss").is_not_null())
+    return long.filter(pl.col("loss").is_not_null() & ~pl.col("loss").is_nan())
+
+
+def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> str:
+    """The warning of a wide table's NaN loss cells (``long``: its rows unpivoted; ``nan``: those of a NaN),
+    skipped as blank cells are: which runs (their run id, else dataset and size), in which columns, and in a
+    per-step log from which step, and whether to its end; with the ``--where`` that leaves such a run out (W&B
+    writes NaN for a crashed or diverged run: the whole file was refused, while its blank cells were skipped)."""
+    column_of = {ev: c for c, ev in plan.losses.items()}
+    size = pl.col("dataset") + " N=" + pl.col("N").cast(pl.String)
+    label = (
+        pl.col("run_id").fill_null(size)
+        if "run_id" in long.columns
+        else size + " D=" + pl.col("D").cast(pl.String)
+    )
+    step = plan.step if plan.step is not None and plan.step in long.columns else None
+    rows = long.with_columns(label.alias("_run"), nan.alias("_nan"))
+    last = pl.col(step).max() if step is not None else pl.lit(None)
+    per_run = (
+        rows.filter(pl.col("_run").is_in(rows.filter("_nan").get_column("_run").unique().implode()))
+        .group_by("_run", maintain_order=True)
+        .agg(
+            pl.col("eval").filter("_nan").unique(maintain_order=True),
+            (pl.col(step).filter("_nan").min() if step is not None else pl.lit(None)).alias("_from"),
+            (pl.col(step).filter("_nan").max() == last if step is not None else pl.lit(False)).alias("_end"),
+        )
+        .sort("_from", "_run", nulls_last=True)
+    )
+    shown = []
+    for run, evals, start, _ in per_run.head(3).iter_rows():
+        columns = ", ".join(column_of.get(e, e) for e in evals[:3]) + (" …" if len(evals) > 3 else "")
+        at = f" from step {start:.12g}" if start is not None else ""
+        shown.append(f"{run}{at} ({columns})")
+    more = f" and {per_run.height - 3} more" if per_run.height > 3 else ""
+    one = per_run.height == 1
+    kept = (
+        f"; {'its' if one else 'such runs'} evals keep their last finite checkpoint, before the run's end: a "
+        "checkpoint before the learning rate has decayed is no finished run"
+        if bool(per_run.get_column("_end").any())
+        else ""
+    )
+    source = plan.columns.columns.get("run_id")
+    first = per_run.get_column("_run")[0]
+    leave = (
+        f"; --where '{source}!={first}' leaves {'the' if one else 'such a'} run out"
+        if source is not None
+        else ""
+    )
+    return (
+        f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are (a crashed or diverged "
+        f"run?): {'run' if one else 'runs'} {'; '.join(shown)}{more}{kept}{leave}"
+    )
 
 
 def _metric_hint(metric: str, column: str) -> str:
@@ -724,12 +781,6 @@ def _check_options(opts: ReadOptions) -> None:
 
     if opts.loss_columns is not None and not opts.wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
-    if opts.accuracy_columns is not None and not opts.wide:
-        raise UsageError(
-            "an accuracy-column pattern applies to wide tables only (a long table marks accuracy rows with a "
-            "metric column)",
-            param="accuracy_columns",
-        )
     _check_constants(opts)
     if opts.run_key and opts.wide:
         raise UsageError(
@@ -764,7 +815,8 @@ def read_runs(
     entry applies to every file that has the column and must match in one file at least. ``stored_columns``
     (a workspace's saved mapping) applies where the column exists, under ``columns``. ``checkpoints`` says which
     checkpoints of a per-step log to keep: ``final`` (each run's last), ``step=K`` or ``all``. Accuracy rows (a
-    ``metric`` column, or wide columns matching ``accuracy_columns``) go to ``Runs.accuracy``; with
+    ``metric`` column, wide columns matching ``accuracy_columns``, or the one column of a long table it matches:
+    the accuracy of each row's eval) go to ``Runs.accuracy``; with
     ``accuracy_only`` a table of accuracies alone is read (to add to losses stored earlier). ``where`` filters
     rows (``l2l.io.selection.parse_where``); ``run_key`` names the columns that tell the runs of a per-step log
     apart (else found in the data); ``best_of`` names the column whose best value is kept where several runs
@@ -1057,6 +1109,27 @@ def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapp
         )
 
 
+def _check_mapped(raw: _Raw, explicit: Mapping[str, str], *, wide: bool) -> None:
+    """Refuse an explicit mapping of a required column to a column this file does not have, where the file has no
+    column for it either: ``--column dataset=c4`` (a name for the dataset, not a column) was "missing column
+    'dataset'", which said nothing of the mapping."""
+    from l2l.io.columns import resolve_columns
+
+    required = schema.WIDE_REQUIRED if wide else schema.REQUIRED
+    norms = {schema.norm_name(c) for c in raw.columns}
+    present = {schema.canonical_name(c) for c in raw.columns}
+    absent = {
+        c: s
+        for c, s in explicit.items()
+        if c in required and c not in present and s not in raw.columns and schema.norm_name(s) not in norms
+    }
+    if absent:
+        try:
+            resolve_columns(raw.columns, (), mapping=absent)
+        except InputError as exc:
+            raise raw.header_error(_bare(exc), column=exc.column, hint=exc.hint) from None
+
+
 def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901 - files, then the whole
     from l2l.io.columns import resolve_columns
     from l2l.io.selection import check_where_matched
@@ -1071,6 +1144,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     for p in paths:
         raw = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
         raw = raw or _read_raw(Path(p))
+        _check_mapped(raw, explicit, wide=opts.wide)
         in_raw = {schema.norm_name(c) for c in raw.columns}
         raw = _constant_columns(raw, opts, {c: s for c, s in wanted.items() if schema.norm_name(s) in in_raw})
         loss_raw: _Raw | None = raw
@@ -1093,7 +1167,13 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         by_norm = {schema.norm_name(c) for c in loss_raw.columns}
         mapping = {c: s for c, s in wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm}
         matched |= {c for c in mapping if c in explicit}
+        acc_column = None
+        if not opts.wide and opts.accuracy_columns is not None:  # a long table's accuracy of each row's eval
+            records = loss_raw.frame.height
+            loss_raw, acc_column = long_accuracy_column(loss_raw, opts.accuracy_columns, mapping)
         part = _read_file(loss_raw, opts, mapping)
+        if acc_column is not None:
+            part.info.update(accuracy_column=acc_column, records=records)
         if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
             part = _with_wide_accuracy(part, acc, acc_info or {}, acc_every)
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}

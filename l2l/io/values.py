@@ -45,9 +45,12 @@ def _first(mask: pl.Series) -> int | None:
     return int(idx[0]) if idx.len() else None
 
 
-def _numeric(raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool = False) -> pl.Series:
+def _numeric(
+    raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool = False, nan_ok: bool = False
+) -> pl.Series:
     """A column of ``raw`` as Float64, checked: parseable (units on N/D/C), finite, and for N, D, C and loss in
-    ``[_LO, _HI]`` (``zero_ok``: or 0, a per-step log's step-0 rows)."""
+    ``[_LO, _HI]`` (``zero_ok``: or 0, a per-step log's step-0 rows; ``nan_ok``: or NaN, kept as NaN for the
+    caller to skip and count as it skips a blank: a W&B export's crashed or diverged run)."""
     if col in raw.bad:
         raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
@@ -83,7 +86,9 @@ def _numeric(raw: _Raw, col: str, canon: str, *, required: bool, zero_ok: bool =
         num = s.cast(pl.Float64)
     else:
         raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
-    _check_numbers(raw, num, text, col, canon, required=required, zero_ok=zero_ok)
+    _check_numbers(
+        raw, num.fill_nan(None) if nan_ok else num, text, col, canon, required=required, zero_ok=zero_ok
+    )
     return num.alias(canon)
 
 
@@ -172,6 +177,7 @@ class _Conv:
     required: bool
     zero_ok: bool = False  # D and C of a per-step log: 0 at step 0 (those rows are dropped, counted)
     lenient: bool = False  # a column looked at only (to tell runs apart): never refused
+    nan_ok: bool = False  # a wide table's loss column: NaN kept, then skipped and counted as a blank cell is
 
     def range_check(self, e: pl.Expr) -> pl.Expr:
         """True where a value of a positive quantity is out of range (0 allowed where ``zero_ok``)."""
@@ -183,7 +189,7 @@ def _typed_eager(raw: _Raw, convs: Sequence[_Conv]) -> pl.DataFrame:
     """The converted columns (plus ``_row``), each value checked; an InputError names the first bad one."""
     cols = [
         (
-            _numeric(raw, c.src, c.canon, required=c.required, zero_ok=c.zero_ok)
+            _numeric(raw, c.src, c.canon, required=c.required, zero_ok=c.zero_ok, nan_ok=c.nan_ok)
             if c.numeric
             else _text(raw, c.src, c.canon, required=c.required, lenient=c.lenient)
         ).alias(c.out)
@@ -354,6 +360,20 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
     return re.compile("(?s:" + "".join(out) + r")\Z")
+
+
+def glob_name(rx: re.Pattern[str], column: str) -> str:
+    """The eval a column matched by a ``_glob_regex`` pattern gives: what the ``*`` of the alternative that
+    matched stands for, when that alternative has one ``*`` and it matched some text; else the whole column name.
+    Each alternative names its own evals: ``eval/*-validation/loss|eval/downstream/*_ce_loss`` gives ``c4_en`` and
+    ``hellaswag`` (with two ``*`` in the pattern, every column kept its whole name, and an accuracy could no longer
+    find its task's loss)."""
+    m = rx.match(column)
+    if m is None:
+        return column
+    # the groups of the alternatives that did not match are None; those of the one that did are text
+    taken = [g for g in m.groups() if g is not None]
+    return taken[0] if len(taken) == 1 and taken[0] else column
 
 
 def _map_columns(

@@ -4,7 +4,8 @@ fitting accuracy laws over runs, and the chain (N, D) → loss → accuracy.
 The accuracy rows live apart from the losses (``Runs.accuracy``), so no loss command ever fits them. An accuracy
 eval is matched to its task's cross-entropy loss by the task stem: the name without ``_acc``, ``_accuracy``,
 ``_len_norm``, ``_ce_loss`` or ``_loss`` (``downstream/hellaswag_test_len_norm`` ↔
-``downstream/hellaswag_test_ce_loss``; a W&B export's ``hellaswag`` accuracy ↔ its ``hellaswag`` loss).
+``downstream/hellaswag_test_ce_loss``; a W&B export's ``hellaswag`` accuracy ↔ its ``hellaswag`` loss), else by
+the stem's last path part (``hellaswag`` ↔ ``eval/hellaswag``).
 
 Chance levels, first found wins: given per eval (``chance`` mapping), the table's ``chance`` column, the default
 table (0.25 for the 4-way ARC, HellaSwag, MMLU, OpenBookQA, SciQ; 0.5 for the 2-way BoolQ, PIQA, Winogrande), else
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import polars as pl
 
+from l2l.base import schema
 from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import check_runs, resolve_name, select_evals
@@ -51,6 +53,7 @@ __all__ = [
     "cached_fit_accuracy",
     "chance_level",
     "fit_accuracy_laws",
+    "near_task_losses",
     "nothing_predicted",
     "predict_accuracy",
     "stem_of",
@@ -148,13 +151,66 @@ def resolve_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> list[str]
     return list(dict.fromkeys(out))
 
 
-def task_loss_eval(runs: Runs, acc_eval: str) -> str | None:
-    """The loss eval whose task stem is the accuracy eval's (a ``_ce_loss`` one first), or None."""
+def _task_part(name: str) -> str:
+    """The last path part of an eval's task stem, compared as column names are (``eval/hellaswag`` and
+    ``eval/downstream/HellaSwag_acc`` → ``hellaswag``)."""
+    return schema.norm_name(stem_of(name).rsplit("/", 1)[-1])
+
+
+def _task_loss_hits(runs: Runs, acc_eval: str) -> list[str]:
+    """The loss evals of the accuracy eval's task: those with its task stem, else those whose stem's last path
+    part is its stem's last part (a W&B export's ``eval/hellaswag`` loss beside its ``hellaswag`` accuracy, as the
+    own eval's naming rules read a path's last part); a ``_ce_loss`` one first where several match."""
     stem = stem_of(acc_eval)
     hits = [e for e in runs.evals if stem_of(e) == stem]
+    if not hits:
+        part = _task_part(acc_eval)
+        hits = [e for e in runs.evals if _task_part(e) == part]
     if len(hits) > 1:
-        hits = [e for e in hits if e.endswith("_ce_loss")] or hits[:0]
+        return [e for e in hits if e.endswith("_ce_loss")] or hits
+    return hits
+
+
+def task_loss_eval(runs: Runs, acc_eval: str) -> str | None:
+    """The loss eval of the accuracy eval's task (``_task_loss_hits``), or None when there is none or several."""
+    hits = _task_loss_hits(runs, acc_eval)
     return hits[0] if len(hits) == 1 else None
+
+
+def near_task_losses(runs: Runs, acc_eval: str) -> str:
+    """What to add to a message that finds no task loss for an accuracy eval: the loss evals that nearly match
+    (several that match alike, else those whose task part starts with its task's or is close to it: ``hellaswag``
+    beside ``eval/hellaswag_test``), as ``; the nearest loss eval is 'X'``; empty when none is near."""
+    from difflib import get_close_matches
+
+    hits = _task_loss_hits(runs, acc_eval)
+    if len(hits) > 1:
+        return f"; {', '.join(repr(e) for e in hits[:4])} match it alike"
+    part = _task_part(acc_eval)
+    by_part = {_task_part(e): e for e in runs.evals}
+    near = [e for k, e in by_part.items() if k and part and (k.startswith(part) or part.startswith(k))]
+    near = near or [by_part[k] for k in get_close_matches(part, list(by_part), n=2, cutoff=0.75)]
+    if not near:
+        return ""
+    return (
+        f"; the nearest loss eval{'s are' if len(near) > 1 else ' is'} {', '.join(repr(e) for e in near[:3])}"
+    )
+
+
+def _no_task_loss(runs: Runs, acc_eval: str) -> SelectionError:
+    """The error of an accuracy eval without a task loss, naming the loss evals that nearly match."""
+    near = near_task_losses(runs, acc_eval)
+    return SelectionError(
+        f"no task loss matches the accuracy eval {acc_eval!r} (looked for a loss eval named "
+        f"{stem_of(acc_eval)}_ce_loss, with the same stem or the same last path part){near}",
+        hint=(
+            "ingest the task's loss and accuracy under one task name (a --loss-columns or --accuracy-columns "
+            "glob whose * is the task), or relate the accuracy to the own loss instead"
+            if near
+            else "relate it to the own loss instead"
+        ),
+        param="input_loss",
+    )
 
 
 def chance_level(
@@ -236,15 +292,11 @@ def accuracy_data(
     if input_loss == "task":
         ev = task_loss_eval(runs, acc_eval)
         if ev is None:
-            raise SelectionError(
-                f"no task loss matches the accuracy eval {acc_eval!r} (looked for a loss eval named "
-                f"{stem_of(acc_eval)}_ce_loss or with the same stem)",
-                hint="relate it to the own loss instead",
-                param="input_loss",
-            )
+            raise _no_task_loss(runs, acc_eval)
         losses = runs.frame.filter(pl.col("eval") == ev)
         input_eval = ev
     else:
+        _require_own_evals(runs, rows, acc_eval)
         own = pl.DataFrame(
             {"dataset": list(runs.own_eval), "eval": list(runs.own_eval.values())},
             schema={"dataset": pl.String, "eval": pl.String},
@@ -300,6 +352,23 @@ def _paired(rows: pl.DataFrame, losses: pl.DataFrame, key: list[str]) -> pl.Data
     return joined.drop("_row", "_run_x").sort(["dataset", "C", "N"])
 
 
+def _require_own_evals(runs: Runs, rows: pl.DataFrame, acc_eval: str) -> None:
+    """Refuse to relate an accuracy to the own loss where none of its datasets has an own eval, naming them and
+    ``--own-eval`` (it was "no run has both the accuracy 'arc_easy' and the loss 'own'": the keyword, not the
+    missing eval)."""
+    datasets = rows.get_column("dataset").unique().sort().to_list()
+    lacking = [d for d in datasets if d not in runs.own_eval]
+    if not datasets or len(lacking) < len(datasets):
+        return
+    shown = ", ".join(lacking[:4]) + (f" and {len(lacking) - 4} more" if len(lacking) > 4 else "")
+    raise SelectionError(
+        f"the accuracy {acc_eval!r} is related here to each dataset's own loss, and {shown} "
+        f"{'has' if len(lacking) == 1 else 'have'} no own eval",
+        hint=f"name the own eval at ingest: l2l ingest … --own-eval {lacking[0]}=EVAL (l2l runs --evals lists the "
+        "evals)",
+    )
+
+
 def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eval: str) -> SelectionError:
     """Why no accuracy row found its loss: the same runs measured at other checkpoints (a per-step log whose
     accuracy ran every 1,000 steps and its loss every 250: each kept at its last measurement; "no run has both"
@@ -318,8 +387,9 @@ def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eva
             "relates them at every checkpoint where both were logged",
             hint="or log the accuracy at each run's final checkpoint",
         )
+    loss = "each dataset's own loss" if input_eval == "own" else f"the loss {input_eval!r}"
     return SelectionError(
-        f"no run has both the accuracy {acc_eval!r} and the loss {input_eval!r}",
+        f"no run has both the accuracy {acc_eval!r} and {loss}",
         hint="accuracy rows are matched to loss rows on dataset, N, D and split",
     )
 

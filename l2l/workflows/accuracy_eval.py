@@ -418,12 +418,14 @@ def evaluate_accuracy(
     preds: list[AccuracyHeldOut] = []
     unpredictable: dict[str, str] = {}
     failed: dict[str, str] = {}
+    hints: list[str] = []  # (the fix of the failures, said once: --own-eval where a dataset has no own eval)
     for name in names:
         chance_at, _ = chance_level(runs, name, chance)
         try:
             laws = _eval_laws(runs, book, name, (acc_train, acc_hidden), chance_at, accuracy_cache, ceiling)
         except SelectionError as exc:
             failed[name] = exc.message
+            hints += [exc.hint] if exc.hint else []
             continue
         if laws.failed is not None:
             failed[name] = laws.failed
@@ -432,7 +434,8 @@ def evaluate_accuracy(
         preds.extend(_held_out_predictions(runs, book, laws, level))
     if not preds:
         raise SelectionError(
-            "no accuracy eval could be evaluated: " + "; ".join(f"{k}: {v}" for k, v in failed.items())
+            "no accuracy eval could be evaluated: " + "; ".join(f"{k}: {v}" for k, v in failed.items()),
+            hint=hints[0] if hints and len(set(hints)) == 1 else None,
         )
     notes = []
     if unpredictable:

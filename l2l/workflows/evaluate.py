@@ -25,7 +25,7 @@ import polars as pl
 from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import evals_measured, select_evals
-from l2l.base.schema import SETTINGS, Kind, Setting
+from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, known_model, propagated_through
@@ -42,7 +42,7 @@ from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides
 from l2l.workflows.predict import draw_unbacktested, law_interval
-from l2l.workflows.translate import LossToLoss, carry, translation_of
+from l2l.workflows.translate import LossToLoss, carry, pair_kind, translation_of
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -479,8 +479,8 @@ class _Translations:
     """Translations fitted on the remaining runs (E's from the remaining fits), each once; a Skip when one cannot
     be."""
 
-    def __init__(self, plan: HoldoutPlan, book: LawBook, rtol: float) -> None:
-        self.plan, self.book, self.rtol = plan, book, rtol
+    def __init__(self, plan: HoldoutPlan, book: LawBook, rtol: float, runs: Runs) -> None:
+        self.plan, self.book, self.rtol, self.runs = plan, book, rtol, runs
         self.done: dict[PairSpec, LossToLoss | Skip] = {}
         self.by_name: dict[tuple[str, str], LossToLoss | Skip] = {}
         #: (dataset, eval) → (its law, the log residuals of its fitting runs about it): every translation from
@@ -513,7 +513,7 @@ class _Translations:
         y_law = self.book.try_get(spec.tgt, spec.y_eval)
         if isinstance(x_law, FitError) or isinstance(y_law, FitError):
             return Skip("loss-to-loss", "law", str(x_law if isinstance(x_law, FitError) else y_law))
-        kind: Kind = "train-test" if spec.src == spec.tgt else "train-train"
+        kind = pair_kind(self.runs, spec.src, spec.tgt)  # (its notes say test-test where the settings do)
         sides = self.plan.train_sides
         try:
             li, ri = rows = sides.pair_rows(spec, self.rtol)
@@ -855,7 +855,7 @@ def evaluate(
     # with --form auto, translations take E0 and E1 from the laws in the own losses' chosen form (the form their
     # backtests calibrated), which the choice fitted already
     tbook = translation_book(book)
-    translations = _Translations(plan, tbook, rtol)
+    translations = _Translations(plan, tbook, rtol, runs)
     independent = _Independent(book)
     preds = [
         p
@@ -907,7 +907,7 @@ def evaluate(
         downstream_evals=plan.downstream_evals,
         notes=(*notes, *cal_notes),
         translations=tuple(
-            t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind == "train-train"
+            t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind != "train-test"
         ),
     ))  # fmt: skip
 

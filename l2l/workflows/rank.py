@@ -53,7 +53,14 @@ from l2l.core.ranking import (
     rank,
 )
 from l2l.core.sweep import Sweep, at_model
-from l2l.workflows.accuracy import accuracy_evals, ceiling_note, fit_accuracy_laws, stem_of, task_loss_eval
+from l2l.workflows.accuracy import (
+    accuracy_evals,
+    ceiling_note,
+    fit_accuracy_laws,
+    near_task_losses,
+    stem_of,
+    task_loss_eval,
+)
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 from l2l.workflows.targets import names_accuracy
 
@@ -843,7 +850,8 @@ def _accuracy_law(
     task = task_loss_eval(runs, acc_eval)
     if task is None:
         raise SelectionError(
-            f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss",
+            f"no task loss matches the accuracy eval {acc_eval!r}: accuracy is ranked through its task's loss"
+            f"{near_task_losses(runs, acc_eval)}",
             hint=f"rank by a loss eval, or give the task's loss (a loss eval named {stem_of(acc_eval)}_ce_loss); "
             f"l2l predict --eval '{acc_eval}:accuracy' --input-loss own predicts it from each dataset's own loss",
         )

@@ -492,14 +492,21 @@ def no_translations(results: Sequence[TranslationResult]) -> FitError:
     )
 
 
+def pair_kind(runs: Runs, src: str, tgt: str) -> Kind:
+    """What a translation between the own losses of ``src`` and ``tgt`` is: train-test from a dataset onto
+    itself (its own loss against another eval), test-test between datasets whose "own" evals are the one eval they
+    share (they have no own eval: ``l2l.io.own``; two datasets' models compared on one eval), else train-train.
+    One rule for ``translate``, ``predict --via`` and ``evaluate`` (the two last called such a translation
+    train-train where the first called it test-test)."""
+    if src == tgt:
+        return "train-test"
+    return "test-test" if runs.own_is_shared(src) and runs.own_is_shared(tgt) else "train-train"
+
+
 def _shared_kind(runs: Runs, specs: Sequence[PairSpec], kind: Kind) -> Kind:
-    """A train-train translation between datasets whose "own" evals are the one eval they share (they have no own
-    eval: ``l2l.io.own``) compares two datasets' models on one eval: test-test, and called so."""
-    if (
-        kind == "train-train"
-        and specs
-        and all(runs.own_is_shared(s.src) and runs.own_is_shared(s.tgt) for s in specs)
-    ):
+    """A train-train translation between datasets whose own evals are the one eval they share is test-test, and
+    called so (``pair_kind``)."""
+    if kind == "train-train" and specs and all(pair_kind(runs, s.src, s.tgt) == "test-test" for s in specs):
         return "test-test"
     return kind
 

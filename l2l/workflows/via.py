@@ -479,9 +479,9 @@ class _Via:
         )
         own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)
         measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
-        step = ViaStep(
-            f"train-train: {src}:{own_s} → {self.tgt}:{own_t}",
-            "train-train",
+        step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
+            f"{res.kind}: {src}:{own_s} → {self.tgt}:{own_t}",
+            res.kind,
             src,
             self.tgt,
             own_t,

@@ -216,6 +216,58 @@ def test_a_wide_exports_accuracy_columns_left_out_are_named_with_the_option_that
     assert "--accuracy-columns GLOB" in said
 
 
+def test_a_long_tables_accuracy_column_left_out_is_named_with_the_option_that_reads_it(
+    run: Any, tmp_path: Path
+) -> None:
+    """A long table with ``loss`` and ``acc`` columns: the note's ``--accuracy-columns`` was refused ("needs a wide
+    table"), and ``--wide`` refused the table as a long one, with a hint that read as "use --wide"."""
+    long = tmp_path / "two.csv"
+    long.write_text(
+        "dataset,N,D,eval,loss,acc\nalpha,1e8,2e9,hellaswag,3.1,0.31\nalpha,2e8,2e9,hellaswag,2.9,0.35\n"
+        "alpha,2e8,2e9,web_val,2.7,\n"
+    )
+    result = run("ingest", long)
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.output.split())
+    assert "1 column named like an accuracy (acc): to keep it as the accuracy of each row's eval: " in said
+    assert "--accuracy-columns 'acc'" in said
+    result = run("ingest", long, "--accuracy-columns", "acc")
+    assert result.exit_code == 0, result.stderr
+    assert "column 'acc' holds the accuracy of each row's eval: 2 accuracy, 3 loss rows" in " ".join(
+        result.output.split()
+    )
+    rows = _docs(run("runs", "--format", "json"))[0]["runs-accuracy"]
+    assert [(r["eval"], r["task_loss"]) for r in rows] == [("hellaswag", "hellaswag")]
+    result = run("ingest", long, "--wide", "--accuracy-columns", "acc")
+    assert result.exit_code == 1
+    assert (
+        "Hint: this looks like a long table, one row per run and eval: read it without --wide"
+        in result.stderr
+    )
+    assert "(option --wide)" not in result.stderr
+
+
+def test_evaluate_accuracy_on_a_dataset_without_an_own_eval_names_it_and_own_eval(
+    run: Any, tmp_path: Path
+) -> None:
+    """It said "no run has both the accuracy 'hellaswag' and the loss 'own'", and no hint."""
+    rows = ["run_id,dataset,N,D,eval/hellaswag/loss,eval/hellaswag/acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        for m in (10, 20, 40):
+            rows.append(
+                f"r{i}-{m},c4,{n:g},{m * n:g},{2.6 - i / 5 - m / 200:.3f},{0.3 + i / 10 + m / 1000:.3f}"
+            )
+    ladder = tmp_path / "ladder.csv"
+    ladder.write_text("\n".join(rows) + "\n")
+    ingest = ("ingest", ladder, "--wide", "--loss-columns", "eval/*/loss", "--accuracy-columns", "eval/*/acc")
+    assert run(*ingest).exit_code == 0
+    result = run("evaluate", "--accuracy", "all")
+    assert result.exit_code == 1
+    assert "c4 has no own eval" in result.stderr
+    assert "'own'" not in result.stderr
+    assert "Hint: name the own eval at ingest: l2l ingest … --own-eval c4=EVAL" in result.stderr
+
+
 def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable(
     run: Any, tables: tuple[Path, Path]
 ) -> None:

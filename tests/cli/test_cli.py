@@ -490,10 +490,6 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "'--level': an interval level must lie strictly between 0 and 1",
         ),
         (["ingest", "x.csv", "--own-eval", "a=b", "--own-eval", "a=c"], "'a' is given twice"),
-        (
-            ["ingest", "x.csv", "--accuracy-columns", "acc/*"],
-            "naming the accuracy columns needs a wide table",
-        ),
         (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
         (
             ["predict", "--law", "x.json", "-d", "alpha", "--N", "1e9", "--D", "1e10", "--bootstrap", "10"],
@@ -535,6 +531,24 @@ def test_bad_option_values_are_one_usage_line_naming_the_option(
     assert lines[0].startswith("Error: ")
     assert len(lines) == 1 or lines[1].startswith("Hint: ")
     assert fragment in result.stderr
+
+
+def test_fit_law_save_of_a_name_without_json_says_a_law_file_ends_in_json(
+    ingested: Any, tmp_path: Path
+) -> None:
+    """``--save fig/laws.txt`` and ``--save DIR`` took the name as the TABLE argument and answered "--save keeps
+    fits of the workspace runs (drop TABLE or ingest it first)", of a table the user never gave."""
+    result = ingested("fit-law", "--save", "fig/laws.txt")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: --save: a law file's name ends in .json: --save fig/laws.json writes one ('fig/laws.txt' was read "
+        "as the TABLE to fit); --save alone keeps the fits in the workspace"
+    )
+    result = ingested("fit-law", "--save", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"--save {tmp_path / 'laws.json'} writes one" in result.stderr
+    result = ingested("fit-law", str(tmp_path / "runs.csv"), "--save")  # a table named beside --save
+    assert "--save keeps fits of the workspace runs (drop TABLE or ingest it first)" in result.stderr
 
 
 @pytest.mark.parametrize("raw", ["lots", "-3", "0"])

@@ -856,3 +856,21 @@ def test_each_appended_table_without_a_dataset_column_is_given_its_own(run: Any,
     result = run("ingest", "--append", b, "--dataset", "code", "--eval", "val", "-f", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["stored"]["datasets"] == ["code", "web"]
+
+
+def test_a_wide_exports_nan_cell_is_counted_apart_from_its_empty_cells(run: Any, tmp_path: Path) -> None:
+    """A crashed run's NaN was "not a finite number" and exit 1 for the whole file; it is counted with the rows
+    rejected, said with its run, and not called an empty cell."""
+    rows = ["run_id,dataset,N,D,eval/val/loss,eval/code/loss"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        val = {1: "NaN", 2: ""}.get(i, f"{3.1 - i / 5:.2f}")
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{val},{3.5 - i / 5:.2f}")
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n")
+    result = run("ingest", export, "--wide", "--loss-columns", "eval/*/loss", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert (row["read"], row["kept"], row["rejected"]) == (8, 6, 2)
+    said = " ".join(run("ingest", export, "--wide", "--loss-columns", "eval/*/loss").output.split())
+    assert "1 empty loss cell skipped" in said
+    assert "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1" in said

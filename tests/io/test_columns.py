@@ -12,7 +12,9 @@ from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.core.fit import fit_law
 from l2l.io.columns import detect_loss_columns, parse_mapping, resolve_columns
+from l2l.io.tables import read_runs
 from l2l.testing import PAPER_LIKE_LAW
+from tests.conftest import write
 
 REAL = Path(__file__).parents[1] / "data" / "real"
 LONG = (*schema.REQUIRED, *schema.OPTIONAL)
@@ -57,9 +59,39 @@ def test_explicit_mapping_wins_over_the_canonical_column() -> None:
 
 
 def test_mapping_a_column_the_table_lacks_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="names 'n_emb' for N, but the table has no such column") as exc:
+    with pytest.raises(InputError, match="names 'n_emb' for N, but there is no column 'n_emb'") as exc:
         resolve_columns(["dataset", "N"], LONG, mapping={"N": "n_emb"}, path="t.csv")
     assert exc.value.path == "t.csv"
+
+
+def test_a_dataset_mapped_to_a_name_that_is_no_column_says_there_is_no_such_column(tmp_path: Path) -> None:
+    """``--column dataset=c4`` (a name for the one dataset, not a column): "missing column 'dataset'" said nothing
+    of the mapping."""
+    path = write(tmp_path / "ladder.csv", "run,model/params,throughput/total_tokens,loss\nr1,1e8,2e9,3.1\n")
+    with pytest.raises(InputError) as exc:
+        read_runs(
+            [path], wide=True, columns={"dataset": "c4", "N": "model/params", "D": "throughput/total_tokens"}
+        )
+    assert "the column mapping names 'c4' for dataset, but there is no column 'c4'" in exc.value.message
+    assert exc.value.hint == (
+        "--column dataset=COL names a column of the table; to name the one dataset of a table without a dataset "
+        "column, use --dataset NAME"
+    )
+
+
+def test_columns_named_by_an_accepted_name_after_a_path_are_offered_with_their_mapping(
+    tmp_path: Path,
+) -> None:
+    """An OLMo ladder's ``model/params`` and ``throughput/total_tokens``: the first error listed the missing
+    columns' accepted names, and no hint."""
+    path = write(tmp_path / "ladder.csv", "run,model/params,throughput/total_tokens,loss\nr1,1e8,2e9,3.1\n")
+    with pytest.raises(InputError, match="missing columns 'dataset'") as exc:
+        read_runs([path], wide=True)
+    assert exc.value.hint == (
+        "these columns are named by an accepted name after a path: read them with --column N=model/params "
+        "--column D=throughput/total_tokens; to name the one dataset of a table without a dataset column, use "
+        "--dataset NAME"
+    )
 
 
 def test_step_mapping_is_carried_without_renaming() -> None:

@@ -1,10 +1,11 @@
 """Ingest's guards against tables that read without an error and mean something else: accuracies stored as losses,
-runs stopped early, C in other units, active parameters, bracketed names, eval splits, decimal commas."""
+runs stopped early, C in other units, active parameters, bracketed names, eval splits, decimal commas, NaN cells."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from l2l.base.errors import InputError
@@ -444,3 +445,61 @@ def test_a_unique_token_count_below_d_gets_the_repeated_data_warning_of_an_epoch
         [write(tmp_path / "s.csv", "\n".join([rows[0], *(r.replace("0.5B", "20B") for r in rows[1:])]))]
     )
     assert "repeat their data" not in notes(single)
+
+
+# ---- NaN cells of a W&B export: a crashed or diverged run ------------------------------------------------------
+
+
+def test_a_wide_exports_nan_cells_are_skipped_as_blank_ones_naming_the_run(tmp_path: Path) -> None:
+    """W&B writes NaN for a crashed run: "not a finite number: 'nan'" refused the whole file, while its blank cells
+    were skipped and counted. In a glob's columns, in detected columns and in accuracy columns alike."""
+    rows = ["Name,dataset,N,D,State,eval/val/loss,eval/code/loss,eval/quiz/acc"]
+    for i, n in enumerate(SIZES):
+        val = {1: "nan", 2: ""}.get(i, f"{3.1 - i / 5:.2f}")
+        acc = "NaN" if i == 1 else f"{0.3 + i / 10:.2f}"
+        rows.append(
+            f"r{i},web,{n:g},{20 * n:g},{'crashed' if i == 1 else 'finished'},{val},{3.5 - i / 5:.2f},{acc}"
+        )
+    path = write(tmp_path / "export.csv", "\n".join(rows) + "\n")
+    runs = read_runs(
+        [path],
+        wide=True,
+        columns={"run_id": "Name"},
+        loss_columns="eval/*/loss",
+        accuracy_columns="eval/*/acc",
+    )
+    assert sorted(runs.frame.filter(pl.col("eval") == "val").get_column("run_id").to_list()) == ["r0", "r3"]
+    assert not runs.frame.get_column("loss").is_nan().any()
+    assert runs.accuracy is not None
+    assert runs.accuracy.sort("N").get_column("accuracy").to_list() == pytest.approx([0.3, 0.5, 0.6])
+    (prov,) = runs.provenance
+    assert (prov["rows_rejected"], prov["rows_nan"]) == (2, 1)  # one blank, one NaN
+    assert (
+        "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1 (eval/val/loss); "
+        "--where 'Name!=r1' leaves the run out"
+    ) in notes(runs)
+    assert "warning: 1 NaN accuracy cell skipped, as empty cells are" in notes(runs)
+    detected = read_runs([path], wide=True, columns={"run_id": "Name"})
+    assert detected.evals == ["code", "val"]  # (a NaN left its column out: "holds non-finite values")
+    assert "1 NaN loss cell skipped" in notes(detected)
+
+
+def test_a_per_step_log_whose_run_diverges_to_nan_names_the_run_and_the_step(tmp_path: Path) -> None:
+    """A ladder run that diverged in its last steps refused the whole log; its NaN cells are skipped, the warning
+    names the run and the step they start at, and no NaN reaches the runs or the checkpoints."""
+    rows = ["run,dataset,N,D,_step,eval/val/loss,eval/quiz_ce_loss,eval/quiz_acc"]
+    for n in SIZES:
+        for c in range(1, 11):
+            loss = "nan" if n == 8e8 and c >= 9 else f"{3.5 - n / 1e9 - c / 20:.4f}"
+            rows.append(f"r{n:g},web,{n:g},{2 * n * c:g},{100 * c},{loss},{loss},{0.3 + c / 50:.3f}")
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, loss_columns="eval/*", accuracy_columns="eval/*_acc")
+    assert (
+        "warning: 4 NaN loss cells skipped, as empty cells are (a crashed or diverged run?): run r8e+08 from step "
+        "900 (eval/val/loss, eval/quiz_ce_loss); its evals keep their last finite checkpoint, before the run's end"
+    ) in notes(runs)
+    assert "--where 'run!=r8e+08' leaves the run out" in notes(runs)
+    assert not runs.frame.get_column("loss").is_nan().any()
+    assert runs.checkpoints is not None
+    assert not runs.checkpoints.get_column("value").is_nan().any()
+    assert runs.frame.filter(pl.col("N") == 8e8).get_column("D").to_list() == [1.28e10, 1.28e10]  # step 800

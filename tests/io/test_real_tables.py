@@ -184,7 +184,7 @@ def test_column_mapping_is_stored_and_reused_by_append(run: Any, tmp_path: Path,
     )
     res = run("ingest", first, "--column", "N=no_such_column")
     assert res.exit_code == 1
-    assert "names 'no_such_column' for N, but the table has no such column" in res.output
+    assert "names 'no_such_column' for N, but there is no column 'no_such_column'" in res.output
 
 
 # ---- every dataset's own loss named train ---------------------------------------------------------------

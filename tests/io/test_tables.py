@@ -396,6 +396,29 @@ def test_wide_with_glob_names_evals_by_the_star(good: Path) -> None:
     assert runs.own_eval == {"web": "web_val"}
 
 
+def test_each_alternative_of_a_column_pattern_names_its_evals_by_its_own_star(tmp_path: Path) -> None:
+    """An OLMo-ladder export needs two globs to keep its validation loss and its task losses; with two ``*`` in a
+    ``|`` pattern every column kept its whole name, and the accuracy ``hellaswag`` found no task loss."""
+    rows = [
+        "run,dataset,N,D,eval/c4_en-validation/CrossEntropyLoss,eval/downstream/hellaswag_ce_loss,"
+        "eval/downstream/hellaswag_acc,eval/downstream/piqa_len_norm,train/loss"
+    ]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        rows.append(
+            f"r{i},c4,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{2.5 - i / 5:.2f},{0.3 + i / 10},{0.6 + i / 20},2.9"
+        )
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    runs = read_runs(
+        [path],
+        wide=True,
+        loss_columns="eval/*-validation/CrossEntropyLoss|eval/downstream/*_ce_loss|train/loss",
+        accuracy_columns="eval/downstream/*_acc|eval/downstream/*_len_norm",
+    )
+    assert runs.evals == ["c4_en", "hellaswag", "train/loss"]  # (an alternative without a * keeps the name)
+    assert runs.accuracy is not None
+    assert sorted(set(runs.accuracy["eval"].to_list())) == ["hellaswag", "piqa"]
+
+
 def test_wide_without_glob_detects_loss_columns_and_reports_what_was_left_out(good: Path) -> None:
     runs = read_runs([good / "wide.csv"], wide=True)
     (prov,) = runs.provenance
@@ -445,11 +468,65 @@ def test_wide_glob_that_matches_nothing_is_an_error(good: Path) -> None:
     assert info.value.line == 1
 
 
-def test_wide_on_a_long_table_says_to_drop_wide(good: Path) -> None:
+def long_with_accuracy(tmp_path: Path, first_acc: str = "0.31") -> Path:
+    """A long table with a loss column and an accuracy column: one row per run and eval, the accuracy given on
+    the task's rows (and on one row without a loss: an accuracy measured alone)."""
+    rows = ["dataset,N,D,eval,loss,acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        acc = first_acc if i == 0 else f"{0.31 + i / 10:.2f}"
+        rows += [
+            f"web,{n:g},{20 * n:g},web_val,{3.1 - i / 5:.2f},",
+            f"web,{n:g},{20 * n:g},hellaswag,{2.5 - i / 5:.2f},{acc}",
+        ]
+    rows.append("web,8e8,1.6e10,hellaswag,,0.6")
+    return write(tmp_path / "two.csv", "\n".join(rows) + "\n")
+
+
+def test_wide_on_a_long_table_says_to_drop_wide(good: Path, tmp_path: Path) -> None:
+    """The hint read "this looks like a long table: read it as one (option --wide)", which reads as "use --wide"
+    where it means "drop it"."""
     with pytest.raises(InputError) as info:
         read_runs([good / "long.csv"], wide=True)
-    assert info.value.hint == "this looks like a long table: read it as one"
-    assert info.value.param == "wide"
+    assert info.value.hint == "this looks like a long table, one row per run and eval: read it without --wide"
+    assert info.value.param is None
+    with pytest.raises(InputError) as info:
+        read_runs([long_with_accuracy(tmp_path)], wide=True, accuracy_columns="acc")
+    assert info.value.hint is not None
+    assert info.value.hint.endswith(
+        "read it without --wide (--accuracy-columns acc then reads its accuracy column as each row's eval's)"
+    )
+
+
+def test_a_long_tables_accuracy_column_is_the_accuracy_of_each_rows_eval(tmp_path: Path) -> None:
+    """``--accuracy-columns acc`` on a long table: each row's ``acc`` is its eval's accuracy. It was refused
+    ("naming the accuracy columns needs a wide table"), and ``--wide`` then refused the table as a long one."""
+    runs = read_runs([long_with_accuracy(tmp_path)], accuracy_columns="acc")
+    assert runs.evals == ["hellaswag", "web_val"]
+    assert runs.frame.height == 6
+    assert runs.accuracy is not None
+    acc = runs.accuracy.sort("N")
+    assert acc["eval"].unique().to_list() == ["hellaswag"]
+    assert acc["accuracy"].to_list() == pytest.approx([0.31, 0.41, 0.51, 0.6])
+    (prov,) = runs.provenance
+    assert "column 'acc' holds the accuracy of each row's eval: 4 accuracy, 6 loss rows" in " ".join(
+        prov["decisions"]
+    )
+    assert prov["records"] == 7
+
+
+def test_a_long_tables_accuracy_column_names_the_line_of_a_bad_accuracy_and_takes_one_column(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InputError) as info:
+        read_runs([long_with_accuracy(tmp_path, first_acc="31")], accuracy_columns="acc")
+    assert (info.value.line, info.value.column) == (3, "acc")
+    path = write(
+        tmp_path / "norm.csv", "dataset,N,D,eval,loss,acc,acc_norm\nweb,1e8,2e9,hellaswag,2.5,0.3,0.31\n"
+    )
+    with pytest.raises(
+        InputError, match="matches acc, acc_norm: a long table's accuracy column is one column"
+    ):
+        read_runs([path], accuracy_columns="acc*")
 
 
 @pytest.fixture

@@ -69,6 +69,32 @@ def test_shared_eval_predicts_the_held_out_runs_and_calls_comparisons_test_to_te
     assert any("stands in for it, so the first setting is test-to-test" in n for n in ev["notes"])
 
 
+def test_shared_eval_predict_via_and_evaluate_call_the_translation_test_to_test(
+    run: Any, tmp_path: Path
+) -> None:
+    """``predict --via`` labelled the step "train-train: books:val_mix → web:val_mix" and its footer spoke of
+    train-to-train backtests, and evaluate's notes said "train-train books→web:val_mix", where ``translate`` and
+    evaluate's table call the comparison test-to-test."""
+    shape = shapes.shared_eval()
+    ingest(run, tmp_path, shape)
+    held = next(h for h in shape.held_out if h.dataset == "books")
+    at = ("--src-loss", repr(held.value))
+    doc = answer(run, "predict", "--via", "books", "--target", "web", *at, "--split", "sweep")
+    (step,) = [r for r in doc["rows"] if r["kind"] != "measured"]
+    assert step["kind"] == "test-test"
+    assert step["step"] == "test-test: books:val_mix → web:val_mix"
+    said = " ".join(
+        run("predict", "--via", "books", "--target", "web", *at, "--split", "sweep").output.split()
+    )
+    assert "from backtests of test-to-test translations, on the eval the datasets share" in said
+    assert "train-train" not in said
+    assert "train-to-train" not in said
+    ev = answer(run, "evaluate", "--holdout", "split=heldout", "--detail")
+    notes = [n for r in ev["predictions"] for n in r["notes"]]
+    assert "test-test books→web:val_mix extrapolates from x = 2.268" in notes
+    assert not [n for n in notes if "train-train" in n]
+
+
 # ---- a per-step ladder ------------------------------------------------------------------------------------
 
 

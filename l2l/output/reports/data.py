@@ -240,8 +240,8 @@ def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
             notes.append(f"{path}: loss columns {how}: {shown}")
         else:
             notes.append(f"{path}: {plural(len(taken), 'loss column')} {how} (--verbose lists them)")
-        if p["rows_rejected"]:
-            notes.append(f"{path}: {plural(p['rows_rejected'], 'empty loss cell')} skipped")
+        if empty := p["rows_rejected"] - int(p.get("rows_nan") or 0):  # (NaN cells: their own warning)
+            notes.append(f"{path}: {plural(empty, 'empty loss cell')} skipped")
     notes.extend(f"{path}: {line}" for line in p.get("decisions", []))  # (l2l.io.tables: what was decided)
     ignored = p.get("ignored_columns") or []
     if ignored:
@@ -256,9 +256,14 @@ def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
             notes.append(f"{path}: {plural(len(ignored), 'column')} not used (--verbose says which and why)")
         scores = [c for c in ignored if "a score" in (column_verdict(c)[1] or "")]
         if scores and "accuracy_columns" not in p:  # a wide export's accuracies are read only when asked for
+            keep = (
+                "to keep accuracies, name them with --accuracy-columns GLOB"
+                if p.get("wide") or p.get("metrics") or len(scores) > 1
+                else f"to keep it as the accuracy of each row's eval: --accuracy-columns '{scores[0]}'"
+            )
             notes.append(
                 f"{path}: {plural(len(scores), 'column')} named like an accuracy ({', '.join(scores[:3])}"
-                f"{', …' if len(scores) > 3 else ''}): to keep accuracies, name them with --accuracy-columns GLOB"
+                f"{', …' if len(scores) > 3 else ''}): {keep}"
             )
     return notes
 

@@ -205,7 +205,7 @@ def _step_label(r: Row) -> str:
     kind, ds, ev = r.get("kind"), r.get("dataset"), r.get("eval")
     if kind == "measured":
         return f"measured {ds}"
-    if kind == "train-train":
+    if kind in ("train-train", "test-test"):
         return f"{r.get('source')} → {ds}"
     if kind == "train-test":
         return f"{ds} → {ev}"
@@ -236,6 +236,15 @@ def _interval_kind(r: Row) -> str:
     return "lower bound" if r.get("lower_bound_only") or not r.get("backtested") else "backtested"
 
 
+def _backtested_kind(rows: Sequence[Row]) -> str:
+    """The translations the backtests of ``predict --via`` calibrate, as its steps call them: test-to-test on the
+    eval every dataset shares where the datasets have no own eval (the footer said train-to-train beside a
+    test-test step)."""
+    if any(r.get("kind") == "test-test" for r in rows):
+        return "test-to-test translations, on the eval the datasets share"
+    return "train-to-train translations, own losses"
+
+
 def via_report(pred: ViaPrediction) -> Report:
     """predict --via: every step (measured source losses, translations, the combination, the train-test step)
     with its interval, then the end result and the measured value where the table has it."""
@@ -248,8 +257,8 @@ def via_report(pred: ViaPrediction) -> Report:
     notes = [
         f"translation alone (uncorrected): {res.raw:.4f}; {where}, C = {sci(pred.C)}"
         f"{' (inferred)' if pred.C_inferred else ''}, {pred.C_ratio:.3g}× the target's largest fitted budget.",
-        "interval: backtested (from backtests of train-to-train translations, own losses), or a lower bound (not "
-        "backtested, or beyond what the backtests reached).",
+        f"interval: backtested (from backtests of {_backtested_kind(rows)}), or a lower bound (not backtested, or "
+        "beyond what the backtests reached).",
     ]
     if pred.combine not in ("single", ""):
         how = "a lower bound here" if res.lower_bound_only else "backtested as one prediction"

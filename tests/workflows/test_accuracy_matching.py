@@ -1,0 +1,70 @@
+"""Which loss eval an accuracy eval is related to (its task's loss), on the names W&B exports give them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2l.base.errors import SelectionError
+from l2l.base.runs import Runs
+from l2l.io.tables import read_runs
+from l2l.workflows.accuracy import accuracy_data, task_loss_eval
+from tests.conftest import write
+
+
+def wandb_export(tmp_path: Path, task_loss: str) -> Runs:
+    """A W&B export with a training loss beside its eval losses, read with the natural ``'*/loss'``: the loss evals
+    are ``eval/val``, ``eval/TASK`` and ``train``; ``'eval/*/acc'`` names the accuracy ``hellaswag``."""
+    rows = [f"run_id,dataset,N,D,train/loss,eval/val/loss,eval/{task_loss}/loss,eval/hellaswag/acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        rows.append(
+            f"r{i},web,{n:g},{20 * n:g},{3.0 - i / 5:.2f},{3.1 - i / 5:.2f},{2.6 - i / 5:.2f},{0.3 + i / 10}"
+        )
+    path = write(tmp_path / "export.csv", "\n".join(rows) + "\n")
+    return read_runs([path], wide=True, loss_columns="*/loss", accuracy_columns="eval/*/acc")
+
+
+def test_an_accuracy_finds_its_task_loss_by_the_last_part_of_the_loss_evals_path(tmp_path: Path) -> None:
+    """``eval/hellaswag`` (loss) and ``hellaswag`` (accuracy) are one task: every accuracy law failed with "no
+    task loss matches", and ``runs --evals`` said none matched, while own-eval detection reads a path's last part."""
+    runs = wandb_export(tmp_path, "hellaswag")
+    assert runs.evals == ["eval/hellaswag", "eval/val", "train"]
+    assert task_loss_eval(runs, "hellaswag") == "eval/hellaswag"
+    data = accuracy_data(runs, "hellaswag")
+    assert data.input_eval == "eval/hellaswag"
+    assert data.x.tolist() == pytest.approx([2.6, 2.4, 2.2, 2.0])
+
+
+def test_no_task_loss_names_the_loss_eval_that_nearly_matches(tmp_path: Path) -> None:
+    runs = wandb_export(tmp_path, "hellaswag_test")
+    assert task_loss_eval(runs, "hellaswag") is None
+    with pytest.raises(SelectionError) as exc:
+        accuracy_data(runs, "hellaswag")
+    assert exc.value.message == (
+        "no task loss matches the accuracy eval 'hellaswag' (looked for a loss eval named hellaswag_ce_loss, with "
+        "the same stem or the same last path part); the nearest loss eval is 'eval/hellaswag_test'"
+    )
+    assert exc.value.hint is not None
+    assert "--loss-columns" in exc.value.hint
+
+
+def test_an_accuracy_related_to_the_own_loss_of_a_dataset_without_one_names_the_dataset_and_own_eval(
+    tmp_path: Path,
+) -> None:
+    """A ladder export without an own eval: evaluate's accuracy table failed with "no run has both the accuracy
+    'hellaswag' and the loss 'own'", the keyword, not the dataset that has no own eval."""
+    rows = ["run_id,dataset,N,D,eval/hellaswag/loss,eval/hellaswag/acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        rows.append(f"r{i},c4,{n:g},{20 * n:g},{2.6 - i / 5:.2f},{0.3 + i / 10}")
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, loss_columns="eval/*/loss", accuracy_columns="eval/*/acc")
+    assert runs.own_eval == {}
+    with pytest.raises(SelectionError) as exc:
+        accuracy_data(runs, "hellaswag", input_loss="own")
+    assert exc.value.message == (
+        "the accuracy 'hellaswag' is related here to each dataset's own loss, and c4 has no own eval"
+    )
+    assert exc.value.hint == (
+        "name the own eval at ingest: l2l ingest … --own-eval c4=EVAL (l2l runs --evals lists the evals)"
+    )
