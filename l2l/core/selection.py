@@ -50,6 +50,7 @@ __all__ = [
     "MARGIN",
     "MIN_GAIN",
     "MIN_SCORED",
+    "OTHER_FORM",
     "POOR_BACKTEST",
     "POOR_TOP",
     "PREFERENCE",
@@ -85,6 +86,10 @@ FLOOR_RATIO = 1.5
 FORM_LABELS: dict[str, str] = {"l2l": "Eq. 3", "chinchilla": "Eq. 1", "kaplan": "Eq. 2"}
 #: The other form with as many parameters (five).
 RIVAL_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}
+#: The form a dataset takes where its group's form misfits it (``FormChoice.misfits``): the other five-parameter
+#: form, and for Eq. 2 (Eq. 3 without E, chosen for data that show no irreducible loss) Eq. 3, for a dataset whose
+#: data show one.
+OTHER_FORM: dict[str, str] = {**RIVAL_FORM, "kaplan": "l2l"}
 #: A form chosen over the preferred one by less than this factor of backtest error (within 25 % of the margin's
 #: 1 / MARGIN = 2×) won narrowly: its intervals also hold the preferred form's (``FormChoice.rival``). The
 #: backtests reach less far than the targets: on the paper's runs Eq. 1 won the FineWeb validation losses at 2.13×,
@@ -158,19 +163,23 @@ class FormChoice:
     scores: tuple[FormScore, ...]
     reason: str
     by_evidence: bool = True
-    #: dataset → why the group's form misfits that dataset's runs where the other five-parameter form fits them on
-    #: every count (``misfit_reason``): that dataset's law takes the other form (``form_of``)
+    #: dataset → why the group's form misfits that dataset's runs (``misfit_reason``: the other five-parameter form
+    #: fits them on every count; for Eq. 2, its data show an irreducible loss): its law takes ``OTHER_FORM``
     misfits: Mapping[str, str] = field(default_factory=dict)
-    #: dataset → both five-parameter forms' scores on that dataset's own runs and backtests, for each of ``misfits``
+    #: dataset → both forms' scores on that dataset's own runs and backtests, for each of ``misfits``
     dataset_scores: Mapping[str, tuple[FormScore, ...]] = field(default_factory=dict)
+
+    @property
+    def other_form(self) -> str:
+        """The form the datasets of ``misfits`` take."""
+        return OTHER_FORM.get(self.form, self.form)
 
     def score(self, form: str) -> FormScore | None:
         return next((s for s in self.scores if s.form == form), None)
 
     def form_of(self, dataset: str) -> str:
-        """The form of ``dataset``'s law: the group's, or the other five-parameter form where the group's misfits
-        it."""
-        return RIVAL_FORM.get(self.form, self.form) if dataset in self.misfits else self.form
+        """The form of ``dataset``'s law: the group's, or ``other_form`` where the group's misfits it."""
+        return self.other_form if dataset in self.misfits else self.form
 
     def for_dataset(self, dataset: str) -> FormChoice:
         """How ``dataset``'s form was chosen: the group's choice, or for a dataset the group's form misfits, the

@@ -266,7 +266,8 @@ class LawBook:
             return cached
         forms: tuple[str, ...] = FORMS if opts.form == "auto" else (opts.form,)
         not_tried: dict[str, str] = {}
-        if opts.form == "auto" and not self._without_e(members):
+        without_e = self._without_e(members) if opts.form == "auto" else ()
+        if opts.form == "auto" and not without_e:
             forms = tuple(f for f in forms if f != "kaplan")
             not_tried["kaplan"] = (
                 "not backtested: Eq. 2 is Eq. 3 without E, tried only where an Eq. 3 fit ends with E at its lower "
@@ -285,7 +286,7 @@ class LawBook:
                 warm_starts=warm,
                 translations=group == OWN_GROUP,
             )
-        return _CalibrationSpec(key, table, how, not_tried, opts.form)
+        return _CalibrationSpec(key, table, how, not_tried, opts.form, tuple(without_e))
 
     def _backtest_table(self, members: Sequence[tuple[str, str]], form: str) -> dict[str, Sweep]:
         """The runs each member's backtests refit and score: its sweep without the runs that lie far from its
@@ -307,10 +308,15 @@ class LawBook:
             self.calibrations[spec.key] = cal
         return cal
 
-    def _without_e(self, members: Sequence[tuple[str, str]]) -> bool:
-        """Whether an Eq. 3 law of ``members`` ends with E at its lower bound (then Eq. 2 is worth trying)."""
+    def _without_e(self, members: Sequence[tuple[str, str]]) -> list[str]:
+        """The datasets of ``members`` whose Eq. 3 laws end with E at its lower bound (where there are any, Eq. 2 is
+        worth trying, and only they may take it)."""
         fits = self._fit_concrete(members, "l2l")
-        return any(isinstance(f, LawFit) and "E" in f.at_bounds and f.min_loss / 2 > f.law.E for f in fits)
+        return [
+            ds
+            for (ds, _), f in zip(members, fits, strict=True)
+            if isinstance(f, LawFit) and "E" in f.at_bounds and f.min_loss / 2 > f.law.E
+        ]
 
     # -- fits ----------------------------------------------------------------------------------------------
     def get(self, dataset: str, eval: str) -> LawFit:
@@ -441,13 +447,19 @@ class _CalibrationSpec:
     how: Mapping[str, BacktestOptions]
     not_tried: Mapping[str, str]
     form: str
+    #: the members whose Eq. 3 fits end with E at its lower bound
+    without_e: tuple[str, ...] = ()
 
 
 def _calibrate(spec: _CalibrationSpec) -> Calibration:
     """One group's calibration: every form backtested and the form chosen (auto), else the one form's."""
     if spec.form == "auto":
         return calibrate_forms(
-            spec.table, dict(spec.how), translations=CHOSEN_FORM, not_tried=dict(spec.not_tried)
+            spec.table,
+            dict(spec.how),
+            translations=CHOSEN_FORM,
+            not_tried=dict(spec.not_tried),
+            without_e=spec.without_e,
         )
     return calibrate(spec.table, spec.how[spec.form])
 

@@ -462,3 +462,31 @@ def test_a_dataset_sharing_no_configuration_is_said_once_not_once_per_cutoff_and
         "b shares no (N, D) configuration with another dataset: no translation to or from it is backtested "
         "(model sizes counted differently? l2l translate --rtol pairs sizes within a tolerance)"
     ]
+
+
+def test_under_eq2_a_dataset_whose_data_show_an_irreducible_loss_takes_eq3() -> None:
+    """Eq. 2 (Eq. 3 without E) won Porian's four training configurations by its bias-corrected backtests, and put
+    one configuration, E = 2.58 in Eq. 3, at N* = 1.18B where its isoFLOP minimum lies at 580M (Eq. 3: 586M; its
+    raw backtest error 7.1 % in Eq. 2, 1.6 % in Eq. 3; probe p57). Now a dataset whose Eq. 3 fit keeps its E, and
+    whose Eq. 3 backtests miss by no more, takes Eq. 3; one without E, or that Eq. 3 backtests worse, keeps Eq. 2."""
+    from l2l.core.backtest import Backtest
+    from l2l.core.calibrate import _misfits
+
+    def errors(misses: dict[str, float]) -> Backtest:
+        rows = [
+            BacktestResidual("direct", ds, "", 1e18, 1e9, 1e10, 1e18 * 2**k, 0.7 * k, 2.0, 2.0 * math.exp(e))
+            for ds, e in misses.items()
+            for k in range(1, 7)
+        ]
+        return Backtest(tuple(rows), (), {}, (1e18,), 6)
+
+    runs = {
+        "kaplan": errors({"floored": 0.07, "flat": 0.02, "worse": 0.03}),
+        "l2l": errors({"floored": 0.016, "flat": 0.02, "worse": 0.05}),
+    }
+    rmses = {f: {"floored": 0.02, "flat": 0.03, "worse": 0.02} for f in runs}
+    reasons, scores = _misfits("kaplan", runs, rmses, without_e=("flat",))
+    assert set(reasons) == {"floored"}  # "flat" has no E in Eq. 3; Eq. 3 backtests "worse" worse
+    assert reasons["floored"].startswith("its data show an irreducible loss")
+    assert [s.form for s in scores["floored"]] == ["l2l", "kaplan"]
+    assert _misfits("kaplan", runs, rmses, without_e=("floored", "flat", "worse")) == ({}, {})
