@@ -107,6 +107,10 @@ class Calibration:
         that dataset (``FormChoice.form_of``)."""
         return self.form if self.choice is None else self.choice.form_of(dataset)
 
+    def translation_form_of(self, dataset: str) -> str:
+        """The form whose E a translation of ``dataset`` takes (``FormChoice.translation_form_of``)."""
+        return self.form if self.choice is None else self.choice.translation_form_of(dataset)
+
     def direct_for(self, dataset: str) -> ErrorModel | None:
         """The direct error model of ``dataset``'s law (in its form, ``form_of``)."""
         return self.other if self.form_of(dataset) != self.form else self.direct
@@ -377,8 +381,10 @@ def calibrate_forms(
     tbt = runs.get(tform) if tform is not None else None
     if tform is not None and tform in options and options[tform].translations:
         redo: BacktestOptions | None = BacktestOptions(**{**options[tform].__dict__, "form": tform})
-        if translations == CHOSEN_FORM and choice.misfits:
-            # translations take each dataset's E in its own form: backtested so
+        if translations == CHOSEN_FORM and any(
+            choice.translation_form_of(ds) != tform for ds in choice.misfits
+        ):
+            # translations take each dataset's E in its own form (``translation_form_of``): backtested so
             redo = _mixed(options[tform], options[choice.other_form], choice)
         elif tform == guess:
             redo = None

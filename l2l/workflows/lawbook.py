@@ -508,7 +508,7 @@ def translation_book(book: LawBook) -> LawBook:
         flops_per_param_token=book.flops_per_param_token,
         dataset_forms={}
         if own is None
-        else {ds: f for ds in book.own_eval if (f := own.form_of(ds)) != form},
+        else {ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != form},
     )
     if own is not None:
         # the own losses' calibration is that of exactly these laws (each dataset in its own chosen form): not

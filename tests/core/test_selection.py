@@ -18,7 +18,7 @@ from l2l.core.fit import FitCache, FitOptions, fit_law
 from l2l.core.intervals import direct_interval, with_rival
 from l2l.core.laws import ScalingLaw
 from l2l.core.predictive import Placement, PredictiveInterval
-from l2l.core.selection import RIVAL_RATIO, FormScore, choose_form, law_flag
+from l2l.core.selection import RIVAL_RATIO, FormChoice, FormScore, choose_form, law_flag
 from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, law_samples
 
@@ -477,3 +477,15 @@ def test_a_law_of_fewer_models_than_its_parameters_and_three_is_flagged_whatever
         fit = fit_law(n, d, y, form="chinchilla")
         flag = law_flag(fit, Sweep.of(n, d, None, y), None)
         assert ("distinct models (N, D) for its 5 parameters" in (flag or "")) is flagged, flag
+
+
+def test_translations_under_eq2_take_its_e_for_every_dataset_the_laws_their_own_forms() -> None:
+    """A dataset taking Eq. 3 beside an Eq. 2 group keeps Eq. 3 for its law, but its translations share the
+    group's E = 0: its E of 2.58 beside Eq. 2's 0 put a measured pair of Porian's 13 % outside its "backtested"
+    interval (κ 1.28 → 0.43; probe p58). A switch between Eq. 3 and Eq. 1 translates in each dataset's own form."""
+    scores = (FormScore("kaplan", 0.02, 0.02, 12, 4), FormScore("l2l", 0.05, 0.05, 12, 4))
+    eq2 = FormChoice("kaplan", scores, "kaplan", misfits={"short": "its data show an irreducible loss"})
+    assert (eq2.form_of("short"), eq2.form_of("long")) == ("l2l", "kaplan")
+    assert (eq2.translation_form_of("short"), eq2.translation_form_of("long")) == ("kaplan", "kaplan")
+    eq3 = FormChoice("l2l", scores, "l2l", misfits={"web": "Eq. 1 fits it"})
+    assert eq3.translation_form_of("web") == eq3.form_of("web") == "chinchilla"
