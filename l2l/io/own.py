@@ -6,6 +6,8 @@
 - ``shared``: no dataset has an own eval by those rules, and every one is measured on one validation eval (a
   common validation mix, DCLM's ``open_lm_val``): that eval stands in for each dataset's own loss, and commands
   say so; comparisons on it are test-to-test, not train-to-train.
+- ``only``: the table's one dataset is measured on one eval, named as a validation set (``val``,
+  ``open_lm_val``; or ``loss``, a wide read's lone loss column): that loss stands in for its own.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from l2l.base.checks import check_name
 from l2l.base.errors import SelectionError
 from l2l.base.runs import resolve_name
 
-__all__ = ["SHARED", "resolve_own", "shared_eval"]
+__all__ = ["ONLY", "SHARED", "resolve_own", "shared_eval"]
 
 #: How an own eval was decided when it is the eval every dataset shares (see the module docstring).
 SHARED: Final = "shared"
+#: ... and when it is the only eval of the table's only dataset.
+ONLY: Final = "only"
 
 
 def _evals_by_dataset(frame: pl.DataFrame) -> dict[str, list[str]]:
@@ -176,4 +180,12 @@ def resolve_own(
     if not own and not ambiguous and (common := shared_eval(by_ds)) is not None:
         own = dict.fromkeys(datasets, common)
         how = dict.fromkeys(datasets, SHARED)
+    if not own and not ambiguous and len(datasets) == 1 and len(set(by_ds[datasets[0]])) == 1:
+        # the one validation loss of a table of one dataset stands in for its own, as a shared one does for
+        # several: `params,tokens,loss` read with --dataset c4 --eval val was ingested, then every command that
+        # fits the own loss refused it ("no own eval", probe p58); one mixture's `val` had none where four
+        # mixtures sharing it had (p56). An eval named otherwise (web measured on c4 alone) is no own loss.
+        (only,) = set(by_ds[datasets[0]])
+        if schema.looks_like_validation(only) or only == "loss":
+            own, how = {datasets[0]: only}, {datasets[0]: ONLY}
     return own, how, ambiguous

@@ -874,3 +874,18 @@ def test_a_wide_exports_nan_cell_is_counted_apart_from_its_empty_cells(run: Any,
     said = " ".join(run("ingest", export, "--wide", "--loss-columns", "eval/*/loss").output.split())
     assert "1 empty loss cell skipped" in said
     assert "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1" in said
+
+
+def test_the_one_eval_of_a_table_of_one_dataset_is_its_own(run: Any, tmp_path: Path) -> None:
+    """``params,tokens,loss`` read with ``--dataset c4 --eval val`` was ingested, then ``fit-law``, ``predict``
+    and ``optimal`` refused it for want of an own eval (the eval not being named after the dataset; probe p58)."""
+    path = tmp_path / "plain.csv"
+    _plain_sweep().write_csv(path)
+    result = run("ingest", path, "--dataset", "c4", "--eval", "val")
+    assert result.exit_code == 0, result.output
+    assert "own eval: c4 → val (only)" in result.output
+    fit = run("fit-law", "-f", "json")
+    assert fit.exit_code == 0, fit.output
+    (law,) = json.loads(fit.stdout)["rows"]
+    assert (law["dataset"], law["eval"]) == ("c4", "val")
+    assert run("optimal", "--C", "1e21").exit_code == 0

@@ -61,9 +61,10 @@ def test_a_shared_eval_is_chosen_by_its_name_among_several_shared_ones(tmp_path:
     pl.DataFrame(rows).write_csv(path)
     runs = read_runs([path])
     assert runs.own_eval == {"a": "open_lm_val", "b": "open_lm_val"}
-    one = tmp_path / "one.csv"  # one dataset's only eval is not "shared": it stays without an own eval
+    one = tmp_path / "one.csv"  # one dataset's only validation eval stands in for its own too (how "only")
     pl.DataFrame([r for r in rows if r["dataset"] == "a" and r["eval"] == "open_lm_val"]).write_csv(one)
-    assert read_runs([one]).own_eval == {}
+    alone = read_runs([one])
+    assert (alone.own_eval, alone.own_eval_how) == ({"a": "open_lm_val"}, {"a": "only"})
 
 
 def test_own_eval_all_names_every_datasets_own_eval(tmp_path: Path) -> None:

@@ -289,6 +289,7 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
             "detected": "detected from their names",
             "explicit": "given (--own-eval)",
             "workspace": "kept",
+            "only": "the only eval of the only dataset",
         }
         parts = [f"{len(dss)} {words.get(how, how)}" for how, dss in by_how.items() if how != "train"]
         if parts:
