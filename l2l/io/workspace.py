@@ -247,13 +247,68 @@ class Workspace:
             raise WorkspaceError(f"cannot read {self.pointer_path}: {exc.strerror or exc}") from None
         try:
             doc = json.loads(text)
+            if (newer := self._newer_layout(self.POINTER, doc)) is not None:
+                raise newer
+            if doc.get("layout") != LAYOUT_VERSION:
+                raise ValueError
             current = _generation(doc)
             prev = doc.get("previous")
             return _Pointer(current, None if prev is None else _generation(prev))
-        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        except (
+            ValueError,
+            RecursionError,
+            AttributeError,
+        ):  # (JSONDecodeError, UnicodeDecodeError: ValueErrors)
             raise WorkspaceError(
                 f"workspace {self._shown()} is damaged: {self.POINTER} is not l2l's", hint=_RECREATE
             ) from None
+
+    def _newer_layout(self, name: str, doc: Any) -> WorkspaceError | None:
+        """The refusal of a marker or pointer that a newer l2l wrote (a ``layout`` above ours), or None."""
+        layout = doc.get("layout") if isinstance(doc, dict) else None
+        if not isinstance(layout, int) or isinstance(layout, bool) or layout <= LAYOUT_VERSION:
+            return None
+        return WorkspaceError(
+            f"workspace {self._shown()} was written by a newer l2l ({name} says layout {layout}; this l2l "
+            f"({__version__}) reads layout {LAYOUT_VERSION})",
+            hint="use the l2l that wrote it, or ingest into another --workspace",
+        )
+
+    def _check_layout(self) -> None:
+        """Refuse a workspace of another layout: a newer l2l's (whose store this l2l would misread, and then
+        overwrite with a generation of its own layout), by its marker or its pointer, or a marker that is some
+        other program's. Every reader and writer calls it before it touches the store (a writer that replaces a
+        damaged pointer must not replace a newer one)."""
+        try:
+            doc = json.loads(self.marker_path.read_bytes())
+        except FileNotFoundError:
+            return  # (no workspace: said by the caller)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {self.marker_path}: {exc.strerror or exc}") from None
+        except (ValueError, RecursionError):
+            doc = None
+        if (newer := self._newer_layout(self.MARKER, doc)) is not None:
+            raise newer
+        with contextlib.suppress(OSError, ValueError, RecursionError):  # (a damaged pointer: said when read)
+            if (
+                newer := self._newer_layout(self.POINTER, json.loads(self.pointer_path.read_bytes()))
+            ) is not None:
+                raise newer
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") != "l2l-workspace"
+            or doc.get("layout") != LAYOUT_VERSION
+        ):
+            said = (
+                f"says format {doc.get('format')!r}, layout {doc.get('layout')!r}"
+                if isinstance(doc, dict)
+                else "is not JSON"
+            )
+            raise WorkspaceError(
+                f"{self._shown()} is not a workspace this l2l ({__version__}) reads: its {self.MARKER} "
+                f"{said} (l2l writes format 'l2l-workspace', layout {LAYOUT_VERSION})",
+                hint="choose another --workspace (default ./.l2l)",
+            )
 
     def _enclosing(self) -> Path | None:
         """The l2l workspace this path lies inside (a generation's folder, its artifacts, or any folder below
@@ -287,6 +342,7 @@ class Workspace:
         """The bytes of ``names`` in the current generation (or the one before), each checked against its
         checksum; None for a file the generation does not have. Starts again when a commit moves the workspace
         while it reads (a reader never sees half of one generation and half of another)."""
+        self._check_layout()
         for _attempt in range(8):
             pointer = self._pointer() if self.marker_path.is_file() else None
             if pointer is None:
@@ -446,6 +502,7 @@ class Workspace:
             timeout = min(timeout, 30.0)
         if not self.marker_path.is_file():
             raise self._no_workspace()
+        self._check_layout()
         with exclusive_lock(
             self.root / self.LOCK,
             what=f"workspace {self._shown()}",

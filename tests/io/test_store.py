@@ -131,6 +131,33 @@ def test_a_workspace_of_the_first_layout_is_named_and_replaced(good: Path, tmp_p
     assert not (root / "config.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "edit", "said"),
+    [
+        ("l2l-workspace.json", {"layout": 3}, "written by a newer l2l (l2l-workspace.json says layout 3; "),
+        ("current.json", {"layout": 3}, "written by a newer l2l (current.json says layout 3; "),
+        ("l2l-workspace.json", {"format": "other"}, "its l2l-workspace.json says format 'other', layout 2"),
+    ],
+)
+def test_a_workspace_of_a_newer_layout_is_refused_and_never_written(
+    run: Any, good: Path, ws_path: Path, snap: Any, name: str, edit: dict[str, Any], said: str
+) -> None:
+    """A marker or pointer saying layout 3 (a newer l2l's store) was read, appended to and replaced without a
+    word (p57 #3): every reader and writer refuses it in one line, and not a byte of it changes."""
+    assert run("ingest", good / "long.csv").exit_code == 0
+    doc = json.loads((ws_path / name).read_text())
+    (ws_path / name).write_text(json.dumps({**doc, **edit}))
+    before = snap(ws_path)
+    for args in (("runs",), ("ingest", "--append", good / "repeats.csv"), ("ingest", good / "long.csv")):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        first = result.stderr.splitlines()[0]
+        assert said in first, args
+        assert first.endswith("layout 2)")  # and what this l2l reads
+        assert len(result.stderr.splitlines()) == 2  # the error and its hint
+    assert snap(ws_path) == before
+
+
 # ----------------------------------------------------------------------------------------------------
 # One commit for losses and accuracies; readers see the old or the new workspace
 
