@@ -88,6 +88,8 @@ def fit_law_cmd(
         )
     with shell.session(table, fits_every_split=split is None) as s:
         refuse_accuracy_evals(s.with_accuracy(), eval_name)
+        if save:
+            s.check_keep()
         with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:
             outcome = fit_laws(
                 s.runs,
@@ -142,6 +144,12 @@ def fit_law_cmd(
         # (a script reads each law's status), the terminal gets the error alone
         if outcome.fits or fmt in ("json", "csv"):
             shell.emit(reports, fmt)
+        if save and outcome.fits:
+            from l2l.base.text import plural
+
+            s.keep_fits()
+            shown = s.workspace.shown() if s.workspace is not None else ""
+            shell.note(f"kept {plural(len(outcome.fits), 'law')} in the workspace {shown} for later commands")
         if not outcome.fits:
             from l2l.workflows.lawbook import no_laws
 
