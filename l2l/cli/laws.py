@@ -30,14 +30,15 @@ SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  
 
 @app.command(
     "fit-law",
-    epilog="Examples:\n\n"
-    "  l2l fit-law                                  # each dataset's own loss\n\n"
-    "  l2l fit-law --split sweep --form chinchilla  # like the paper's Table 3\n\n"
-    "  l2l fit-law --dataset fineweb-edu --eval all # every eval of models trained on fineweb-edu\n\n"
-    "  l2l fit-law --bootstrap 1000 --seed 0 --format json\n\n"
-    "  l2l fit-law --split sweep --save --plot law.png\n\n"
-    "  l2l fit-law --split sweep --save laws.json   # a law file for `l2l predict --law laws.json`\n\n"
-    "  l2l fit-law --split sweep --residuals --format csv",
+    epilog=opt.examples(
+        ("l2l fit-law", "each dataset's own loss"),
+        ("l2l fit-law --split sweep --form chinchilla", "like the paper's Table 3"),
+        ("l2l fit-law --dataset fineweb-edu --eval all", "every eval of models trained on fineweb-edu"),
+        "l2l fit-law --bootstrap 1000 --seed 0 --format json",
+        ("l2l fit-law --split sweep --save --plot law.png", "keep the fits in the workspace; draw them"),
+        ("l2l fit-law --split sweep --save laws.json", "a law file for `l2l predict --law laws.json`"),
+        "l2l fit-law --split sweep --residuals --format csv",
+    ),
 )
 # Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def fit_law_cmd(
@@ -173,12 +174,16 @@ def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str])
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10\n\n"
-    "  l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag\n\n"
-    "  l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95\n\n"
-    "  l2l predict --via fineweb-edu --src-loss 2.126 --target starcoder --eval hellaswag\n\n"
-    "  l2l predict --via all --from-run RUN_ID --target starcoder   # combine every source with a run there",
+    epilog=opt.examples(
+        "l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10",
+        "l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag",
+        "l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95",
+        ("l2l predict --via fineweb-edu --src-loss 2.126 -t starcoder -e hellaswag", "from a measured loss"),
+        (
+            "l2l predict --via all --from-run RUN_ID --target starcoder",
+            "combine every source with a run there",
+        ),
+    ),
 )
 # Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def predict(
@@ -343,10 +348,11 @@ def predict(
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l optimal --C 1e21\n\n"
-    "  l2l optimal --C 1e20 --C 1e21 --C 1e22 --dataset fineweb-edu --bootstrap 500\n\n"
-    "  l2l optimal --C 1e21 --form chinchilla --split sweep --format csv",
+    epilog=opt.examples(
+        "l2l optimal --C 1e21",
+        "l2l optimal --C 1e20 --C 1e21 --C 1e22 --dataset fineweb-edu --bootstrap 500",
+        "l2l optimal --C 1e21 --form chinchilla --split sweep --format csv",
+    ),
 )
 def optimal(
     table: opt.TableArg = None,

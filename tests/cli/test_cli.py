@@ -638,6 +638,29 @@ def test_help_at_80_columns_shows_every_option_name_whole_within_the_width(
     assert method, "a list of choices breaks after a |, not inside a choice"
 
 
+def test_help_at_80_columns_shows_each_example_whole_on_its_own_lines(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """About two dozen examples wrapped mid-command at 80 columns, the tail reading as a new command (p57 #8):
+    each line of an example (a command, or the comment above it) is one line of the help."""
+    import typer.main
+
+    from l2l.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    group = typer.main.get_command(app)
+    for path in _registered_commands():
+        cmd: Any = group
+        for name in path:
+            cmd = cmd.commands[name]
+        if not cmd.epilog:
+            continue
+        shown = [line.strip() for line in run(*path, "--help").stdout.splitlines()]
+        wanted = [line.strip().replace("\\#", "#").replace("`", "") for line in cmd.epilog.splitlines()]
+        for line in (w for w in wanted if w and w != "Examples:"):
+            assert line in shown, (path, line)
+
+
 def test_one_vocabulary_target_everywhere_tgt_kept_and_level_for_bootstrap_intervals(ingested: Any) -> None:
     new = _json(ingested("translate", "--src", "alpha", "--target", "beta", "--split", "sweep", "-f", "json"))
     old = _json(ingested("translate", "--src", "alpha", "--tgt", "beta", "--split", "sweep", "-f", "json"))
