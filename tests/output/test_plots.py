@@ -693,6 +693,47 @@ def test_rank_figure_draws_a_measured_loss_only_at_the_model_it_predicts_else_sa
     )
 
 
+def test_rank_figure_grows_with_its_rows_and_wraps_or_keys_long_names(runs: Runs, tmp_path: Path) -> None:
+    """DCLM's 42 datasets: the figure kept its 3.2 in panel (labels 10 px apart, drawn over each other), and names
+    of up to 142 characters took the panel's room: no title, no labels, the caption over the axis (p57 #5)."""
+    from l2l.output.plots import rank_figure, rank_figure_data
+    from l2l.output.plots.rank import LABEL_CHARS, LABEL_LINES
+    from l2l.output.plots.save import ROW_GAP, ROW_LINE_HEIGHT
+    from l2l.workflows.rank import rank_runs
+
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    (t,) = ranking.targets
+    r0 = next(r for r in t.rows if r.status == "ok")
+
+    def many(names: list[str]) -> Any:
+        rows = tuple(dataclasses.replace(r0, dataset=n, rank=i + 1) for i, n in enumerate(names))
+        return dataclasses.replace(ranking, targets=(dataclasses.replace(t, rows=rows),), combined=())
+
+    short = [f"set{i:02d}" for i in range(42)]
+    h6, h42 = (figure_size(rank_figure(many(names)))[1] for names in (short[:6], short))
+    assert (
+        h42 >= 42 * (ROW_LINE_HEIGHT + ROW_GAP) + 1.0 > h6
+    )  # every row its line and a gap; 6 rows as before
+    mix = "mix_rw_v2_fasttext_openhermes_reddit_eli5_vs_rw_v2_bigram_200k_train_0.1_{}_fasttext_openhermes_reddit"
+    long = [mix.format(part) for part in ("wiki", "arxiv", "books", "github")] + [
+        "dolma",
+        "rw_v2_semdedup_0.75",
+    ]
+    data = rank_figure_data(many(long))
+    labels = [str(x) for x in data.ranked["label"]]
+    assert len(set(labels)) == len(long)  # no two alike
+    assert all(len(lbl.split("\n")) <= LABEL_LINES for lbl in labels)
+    assert all(len(line) <= LABEL_CHARS for lbl in labels for line in lbl.split("\n"))
+    assert data.key == tuple(f"[{i + 1}] {name}" for i, name in enumerate(long[:4]))  # whole, in the caption
+    assert "dolma" in labels  # short names as they are
+    assert "rw_v2_semdedup_0.75" in labels
+    assert (
+        figure_size(rank_figure(many(long)))[0] < 12.0
+    )  # the names wrapped, the caption too: not 56 in wide
+    out = save_figure(rank_figure(many(long)), tmp_path / "long.png", dpi=40)
+    assert out.stat().st_size > 0
+
+
 def test_a_figure_of_laws_none_of_which_fits_is_the_data_s_error_exit_1(run: Any, tmp_path: Path) -> None:
     """The data's fault, not the command line's: fit-law's error and exit 1 (it was exit 2, naming a --dataset
     never given); no file is written."""
