@@ -95,7 +95,7 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
 
             raise no_laws(outcome)
         make = {"law": law_figure, "isoflop": isoflop_figure, "residuals": residuals_figure}[name]
-        shell.save_figure(make(s.runs, outcome.fits, split=split), output)
+        shell.save_figure(make(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), output)
 
     command.__doc__ = summary
     plot_app.command(name, epilog=opt.examples(example))(command)

@@ -110,7 +110,9 @@ def fit_law_cmd(
         if plot is not None and outcome.fits:
             from l2l.output.plots import law_figure
 
-            shell.save_figure(law_figure(s.runs, outcome.fits, split=split), plot)
+            shell.save_figure(
+                law_figure(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), plot
+            )
         if save_file is not None and outcome.fits:
             from l2l.io.workspace import write_law_file
             from l2l.workflows.lawfile import law_file_dict

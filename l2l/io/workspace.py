@@ -287,6 +287,8 @@ class Workspace:
         overwrite with a generation of its own layout), by its marker or its pointer, or a marker that is some
         other program's. Every reader and writer calls it before it touches the store (a writer that replaces a
         damaged pointer must not replace a newer one)."""
+        if (is_file := self._file_error()) is not None:
+            raise is_file
         try:
             doc = json.loads(self.marker_path.read_bytes())
         except FileNotFoundError:
@@ -335,7 +337,23 @@ class Workspace:
             hint=f"use the workspace itself: -w {outer}",
         )
 
+    def _file_error(self) -> WorkspaceError | None:
+        """The refusal of a workspace path that is a file (a reader said "no workspace" and told to ingest, where
+        ingest then refused the file; a file of a workspace was called one of its folders), else None."""
+        if not self.root.exists() or self.root.is_dir():
+            return None
+        outer = self._enclosing()
+        return WorkspaceError(
+            f"the workspace path {self.shown()} is a file, not a directory"
+            + ("" if outer is None else f" (a file of the l2l workspace {outer})"),
+            hint="choose another --workspace (default ./.l2l)"
+            if outer is None
+            else f"use the workspace: -w {outer}",
+        )
+
     def _no_workspace(self) -> WorkspaceError:
+        if (is_file := self._file_error()) is not None:
+            return is_file
         if not self.marker_path.is_file() and (outer := self._enclosing()) is not None:
             return self._inside_error(outer)
         if not self.marker_path.is_file() and self._is_legacy():
@@ -522,11 +540,8 @@ class Workspace:
         """Make sure ``root`` is a workspace, or may become one (new, or an empty directory); True when it was
         created now. Refuses any other directory before anything is written into it."""
         root = self.root
-        if root.exists() and not root.is_dir():
-            raise WorkspaceError(
-                f"the workspace path {self.shown()} is a file, not a directory",
-                hint="choose another --workspace (default ./.l2l)",
-            )
+        if (is_file := self._file_error()) is not None:
+            raise is_file
         if not self.marker_path.is_file() and (outer := self._enclosing()) is not None:
             raise self._inside_error(outer)
         created = False

@@ -103,6 +103,29 @@ def test_a_file_as_workspace_is_refused(good: Path, tmp_path: Path) -> None:
     assert path.read_text() == "mine\n"
 
 
+def test_a_file_as_workspace_is_named_so_by_readers_too(
+    run: Any, good: Path, ws_path: Path, tmp_path: Path
+) -> None:
+    """A reader said "no workspace at afile.txt" and told to ingest, which then refused the file; a file of a
+    workspace (-w ws/current.json) was called one of its folders (p57 #10)."""
+    path = write(tmp_path / "notes.txt", "mine\n")
+    result = run("-w", path, "runs")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: the workspace path {path} is a file, not a directory",
+        "Hint: choose another --workspace (default ./.l2l)",
+    ]
+    assert run("ingest", good / "long.csv").exit_code == 0
+    inner = ws_path / "current.json"
+    result = run("-w", inner, "runs")
+    assert result.stderr.splitlines() == [
+        f"Error: the workspace path {inner} is a file, not a directory (a file of the l2l workspace "
+        f"{ws_path.resolve()})",
+        f"Hint: use the workspace: -w {ws_path.resolve()}",
+    ]
+    assert path.read_text() == "mine\n"
+
+
 def test_a_new_or_empty_directory_becomes_a_workspace(good: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

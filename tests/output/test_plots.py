@@ -422,8 +422,8 @@ def test_the_corrected_law_is_drawn_only_where_a_correction_applies_and_panels_s
         "loss-to-loss",
     }  # train-to-test: the law is its own correction
     assert data.panels == [
-        "train-to-train (n = 2)\ncovered: corrected 100%, l2l 50%*",
-        "train-to-test (n = 2)\ncovered: law 100%*, l2l 50%*",
+        "train-to-train (n = 2)\ncovered: corrected 100%, loss-to-loss 50%*",
+        "train-to-test (n = 2)\ncovered: independent 100%*, loss-to-loss 50%*",
     ]
 
 
@@ -770,6 +770,26 @@ def test_an_isoflop_legend_keeps_a_dozen_of_many_budgets(runs: Runs, fits: list[
     keys = next(s for s in fig.scales if "color" in s.aesthetics).breaks
     assert len(keys) == 12
     assert "12 of its" in str(fig.labels.caption)
+
+
+def test_titles_say_a_form_chosen_by_the_backtests_and_budgets_keep_three_digits(
+    runs: Runs, fits: list[LawFit]
+) -> None:
+    """`plot law` under --form auto said "(l2l form)", as if asked for; Porian's iso-FLOP legend read 1.2e16 and
+    1.3e19 for budgets of 1.25e16 and 1.28e19 (p57 #10)."""
+    import polars as pl
+
+    one = fits[:1]
+    assert law_figure(runs, one).labels.title.endswith(f"({one[0].form} form)")
+    assert law_figure(runs, one, chosen=True).labels.title.endswith(
+        f"({one[0].form} form, chosen by backtests)"
+    )
+    assert residuals_figure(runs, one, chosen=True).labels.title.endswith("chosen by backtests)")
+    mixed = [one[0], dataclasses.replace(fits[1], law=dataclasses.replace(fits[1].law, form="chinchilla"))]
+    assert isoflop_figure(runs, mixed, chosen=True).labels.title.endswith("(forms chosen by backtests)")
+    odd = dataclasses.replace(runs, frame=runs.frame.with_columns(pl.col("C") * 1.25 / 2))  # 2e17 → 1.25e17
+    keys = next(s for s in isoflop_figure(odd, one, split="sweep").scales if "color" in s.aesthetics).breaks
+    assert keys[0] == "1.25e17"
 
 
 def test_a_name_with_dollar_signs_is_drawn_as_text_not_tex(
