@@ -15,11 +15,12 @@ from l2l.cli.shell import app
 
 @app.command(
     "fit-accuracy",
-    epilog="Examples:\n\n"
-    "  l2l fit-accuracy --split sweep                       # every accuracy eval, l2l's recommended law\n\n"
-    "  l2l fit-accuracy --eval hellaswag --eval arc_easy --split sweep --bootstrap 200\n\n"
-    "  l2l fit-accuracy --form power --input-loss own --split sweep   # the paper's Appendix B\n\n"
-    "  l2l fit-accuracy --eval 'downstream/*' --chance imbue_gsm8k=0.0 --plot accuracy.png",
+    epilog=opt.examples(
+        ("l2l fit-accuracy --split sweep", "every accuracy eval, l2l's recommended law"),
+        "l2l fit-accuracy -e hellaswag -e arc_easy --split sweep --bootstrap 200",
+        ("l2l fit-accuracy --form power --input-loss own --split sweep", "the paper's Appendix B"),
+        "l2l fit-accuracy -e 'downstream/*' --chance imbue_gsm8k=0.0 --plot acc.png",
+    ),
 )
 def fit_accuracy_cmd(
     table: opt.TableArg = None,

@@ -35,15 +35,19 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l ingest runs.csv more_runs.parquet\n\n"
-    "  l2l ingest sweep.csv --own-eval fineweb=fineweb_val --own-eval starcoder=starcoder_val\n\n"
-    "  l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'\n\n"
-    "  l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params\n\n"
-    "  l2l ingest extra.ndjson --append\n\n"
-    "  l2l ingest porian.csv --where 'config=base*'                  # one configuration of several\n\n"
-    "  l2l ingest lr_sweep_log.csv --best-of peak_lr                  # each (N, D)'s best learning rate\n\n"
-    "  l2l ingest sweep.csv --dataset c4 --eval c4_val                # params, tokens, loss: one corpus",
+    epilog=opt.examples(
+        "l2l ingest runs.csv more_runs.parquet",
+        (
+            "l2l ingest sweep.csv --own-eval web=web_val --own-eval code=code_val",
+            "each dataset's own eval, named",
+        ),
+        "l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'",
+        "l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params",
+        "l2l ingest extra.ndjson --append",
+        ("l2l ingest porian.csv --where 'config=base*'", "one configuration of several"),
+        ("l2l ingest lr_sweep_log.csv --best-of peak_lr", "each (N, D)'s best learning rate"),
+        ("l2l ingest sweep.csv --dataset c4 --eval c4_val", "params, tokens, loss: one corpus"),
+    ),
 )
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
@@ -170,7 +174,12 @@ def ingest(
 
 
 @app.command(
-    epilog="Examples:\n\n  l2l runs\n\n  l2l runs --evals\n\n  l2l runs --format json\n\n  l2l runs other_runs.csv"
+    epilog=opt.examples(
+        "l2l runs",
+        "l2l runs --evals",
+        "l2l runs --format json",
+        "l2l runs other_runs.csv",
+    )
 )
 def runs(
     table: opt.TableArg = None,

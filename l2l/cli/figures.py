@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 @plot_app.command(
     "translate",
-    epilog="Examples:\n\n"
-    "  l2l plot translate --src fineweb-edu --target all --split sweep -o fig1.png\n\n"
-    "  l2l plot translate --src fineweb-edu --kind train-test --split sweep -o fig3.svg",
+    epilog=opt.examples(
+        "l2l plot translate --src fineweb-edu --target all --split sweep -o fig1.png",
+        "l2l plot translate --src fineweb-edu --kind train-test --split sweep -o f3.svg",
+    ),
 )
 def plot_translate(
     src: opt.SrcOpt,
@@ -94,10 +95,10 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
 
             raise no_laws(outcome)
         make = {"law": law_figure, "isoflop": isoflop_figure, "residuals": residuals_figure}[name]
-        shell.save_figure(make(s.runs, outcome.fits, split=split), output)
+        shell.save_figure(make(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), output)
 
     command.__doc__ = summary
-    plot_app.command(name, epilog=f"Examples:\n\n  {example}")(command)
+    plot_app.command(name, epilog=opt.examples(example))(command)
 
 
 _fits_figure_command(
@@ -117,7 +118,7 @@ _fits_figure_command(
 )
 
 
-@plot_app.command("evaluate", epilog="Examples:\n\n  l2l plot evaluate -o table1.png")
+@plot_app.command("evaluate", epilog=opt.examples("l2l plot evaluate -o table1.png"))
 def plot_evaluate(
     output: opt.OutputOpt,
     table: opt.TableArg = None,
@@ -150,9 +151,10 @@ def plot_evaluate(
 
 @plot_app.command(
     "accuracy",
-    epilog="Examples:\n\n"
-    "  l2l plot accuracy --split sweep -o accuracy.png\n\n"
-    "  l2l plot accuracy --eval hellaswag --eval arc_easy --eval piqa --split sweep -o fig7.png",
+    epilog=opt.examples(
+        "l2l plot accuracy --split sweep -o accuracy.png",
+        "l2l plot accuracy -e hellaswag -e arc_easy -e piqa --split sweep -o fig7.png",
+    ),
 )
 def plot_accuracy(
     output: opt.OutputOpt,
@@ -190,10 +192,14 @@ def plot_accuracy(
 
 @plot_app.command(
     "rank",
-    epilog="Examples:\n\n"
-    "  l2l plot rank --target hellaswag --C 1e21 --split sweep -o rank.png\n\n"
-    "  l2l plot rank -t hellaswag -t arc_easy --C 1e21 --split sweep -o rank.svg\n\n"
-    "  l2l plot rank -t hellaswag --C 1e21 --split sweep --view budgets -o flips.png",
+    epilog=opt.examples(
+        "l2l plot rank --target hellaswag --C 1e21 --split sweep -o rank.png",
+        "l2l plot rank -t hellaswag -t arc_easy --C 1e21 --split sweep -o rank.svg",
+        (
+            "l2l plot rank -t hellaswag --C 1e21 --split sweep --view budgets -o flips.png",
+            "where the order flips",
+        ),
+    ),
 )
 def plot_rank(
     output: opt.OutputOpt,

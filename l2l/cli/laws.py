@@ -49,14 +49,15 @@ def _save_beside_table(table: Path) -> str:
 
 @app.command(
     "fit-law",
-    epilog="Examples:\n\n"
-    "  l2l fit-law                                  # each dataset's own loss\n\n"
-    "  l2l fit-law --split sweep --form chinchilla  # like the paper's Table 3\n\n"
-    "  l2l fit-law --dataset fineweb-edu --eval all # every eval of models trained on fineweb-edu\n\n"
-    "  l2l fit-law --bootstrap 1000 --seed 0 --format json\n\n"
-    "  l2l fit-law --split sweep --save --plot law.png\n\n"
-    "  l2l fit-law --split sweep --save laws.json   # a law file for `l2l predict --law laws.json`\n\n"
-    "  l2l fit-law --split sweep --residuals --format csv",
+    epilog=opt.examples(
+        ("l2l fit-law", "each dataset's own loss"),
+        ("l2l fit-law --split sweep --form chinchilla", "like the paper's Table 3"),
+        ("l2l fit-law --dataset fineweb-edu --eval all", "every eval of models trained on fineweb-edu"),
+        "l2l fit-law --bootstrap 1000 --seed 0 --format json",
+        ("l2l fit-law --split sweep --save --plot law.png", "keep the fits in the workspace; draw them"),
+        ("l2l fit-law --split sweep --save laws.json", "a law file for `l2l predict --law laws.json`"),
+        "l2l fit-law --split sweep --residuals --format csv",
+    ),
 )
 # Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def fit_law_cmd(
@@ -103,6 +104,8 @@ def fit_law_cmd(
         shell.fail_usage("--save", _save_beside_table(table))
     with shell.session(table, fits_every_split=split is None) as s:
         refuse_accuracy_evals(s.with_accuracy(), eval_name)
+        if save:
+            s.check_keep()
         with ProgressBar("fitting") as prog, ProgressBar("bootstrap") as bprog:
             outcome = fit_laws(
                 s.runs,
@@ -122,7 +125,9 @@ def fit_law_cmd(
         if plot is not None and outcome.fits:
             from l2l.output.plots import law_figure
 
-            shell.save_figure(law_figure(s.runs, outcome.fits, split=split), plot)
+            shell.save_figure(
+                law_figure(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), plot
+            )
         if save_file is not None and outcome.fits:
             from l2l.io.workspace import write_law_file
             from l2l.workflows.lawfile import law_file_dict
@@ -157,6 +162,12 @@ def fit_law_cmd(
         # (a script reads each law's status), the terminal gets the error alone
         if outcome.fits or fmt in ("json", "csv"):
             shell.emit(reports, fmt)
+        if save and outcome.fits:
+            from l2l.base.text import plural
+
+            s.keep_fits()
+            shown = s.workspace.shown() if s.workspace is not None else ""
+            shell.note(f"kept {plural(len(outcome.fits), 'law')} in the workspace {shown} for later commands")
         if not outcome.fits:
             from l2l.workflows.lawbook import no_laws
 
@@ -180,12 +191,16 @@ def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str])
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10\n\n"
-    "  l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag\n\n"
-    "  l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95\n\n"
-    "  l2l predict --via fineweb-edu --src-loss 2.126 --target starcoder --eval hellaswag\n\n"
-    "  l2l predict --via all --from-run RUN_ID --target starcoder   # combine every source with a run there",
+    epilog=opt.examples(
+        "l2l predict --dataset fineweb-edu --N 3.3e9 --D 5.0e10",
+        "l2l predict --dataset starcoder --N 1B --C 1e21 --eval hellaswag",
+        "l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95",
+        ("l2l predict --via fineweb-edu --src-loss 2.126 -t starcoder -e hellaswag", "from a measured loss"),
+        (
+            "l2l predict --via all --from-run RUN_ID --target starcoder",
+            "combine every source with a run there",
+        ),
+    ),
 )
 # Long for its option declarations (typer declares options as parameters); the body: parse → one call → render.
 def predict(
@@ -350,10 +365,11 @@ def predict(
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l optimal --C 1e21\n\n"
-    "  l2l optimal --C 1e20 --C 1e21 --C 1e22 --dataset fineweb-edu --bootstrap 500\n\n"
-    "  l2l optimal --C 1e21 --form chinchilla --split sweep --format csv",
+    epilog=opt.examples(
+        "l2l optimal --C 1e21",
+        "l2l optimal --C 1e20 --C 1e21 --C 1e22 --dataset fineweb-edu --bootstrap 500",
+        "l2l optimal --C 1e21 --form chinchilla --split sweep --format csv",
+    ),
 )
 def optimal(
     table: opt.TableArg = None,

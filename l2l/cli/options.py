@@ -31,6 +31,27 @@ if TYPE_CHECKING:
     from l2l.core.fit import FitOptions
 
 # ---------------------------------------------------------------------------------------------------------------
+# Examples under a command's help
+# ---------------------------------------------------------------------------------------------------------------
+
+#: The widest line of an example: `--help` pads its text by one column each side, so at 80 columns a longer line
+#: wrapped, and the tail of a command read as a command of its own (p57). ``tests/cli/test_cli.py`` checks it.
+EXAMPLE_WIDTH = 78
+
+
+def examples(*items: str | tuple[str, str]) -> str:
+    """The epilog of a command's help: each example a command alone on its line, its comment (``(command,
+    comment)``) on the line above it as a shell comment, so that both lines copied still run. Each line at most
+    ``EXAMPLE_WIDTH`` wide."""
+    shown = []
+    for item in items:
+        command, comment = (item, None) if isinstance(item, str) else item
+        # (Markdown: a backslash keeps `#` from starting a heading; two spaces end the line)
+        shown.append(command if comment is None else f"\\# {comment}  \n{command}")
+    return "Examples:\n\n" + "\n\n".join(shown)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Limits on what one command may ask for (each can be raised by its environment variable)
 # ---------------------------------------------------------------------------------------------------------------
 

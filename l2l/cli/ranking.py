@@ -66,13 +66,14 @@ def rank_request(
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l rank --target hellaswag --C 1e21 --split sweep        # which dataset for HellaSwag at 1e21?\n\n"
-    "  l2l rank -t hellaswag -t arc_easy=2 --C 1e21 --split sweep # combined, arc_easy weighted twice\n\n"
-    "  l2l rank --target 'downstream/*' --N 3.3B --D 50B --format csv\n\n"
-    "  l2l rank --target hellaswag --C 1e21 --split sweep --plot rank.png\n\n"
-    "  l2l rank --target own --target 'downstream/*' --holdout split=extrapolation   # backtest\n\n"
-    "  l2l rank --target own --split sweep --holdout-top-compute 1                 # within-sweep backtest",
+    epilog=opt.examples(
+        ("l2l rank --target hellaswag --C 1e21 --split sweep", "which dataset for HellaSwag at 1e21?"),
+        ("l2l rank -t hellaswag -t arc_easy=2 --C 1e21 --split sweep", "combined, arc_easy weighted twice"),
+        "l2l rank --target 'downstream/*' --N 3.3B --D 50B --format csv",
+        "l2l rank --target hellaswag --C 1e21 --split sweep --plot rank.png",
+        ("l2l rank --target own --target 'downstream/*' --holdout split=extrapolation", "a backtest"),
+        ("l2l rank --target own --split sweep --holdout-top-compute 1", "a backtest within the sweep"),
+    ),
 )
 def rank(
     table: opt.TableArg = None,

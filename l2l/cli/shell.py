@@ -105,6 +105,7 @@ FLAGS: dict[str, str] = {
     "datasets": "--dataset",
     "bootstrap": "--bootstrap",
     "law": "--law",
+    "save": "--save",
     "where": "--where COL=VALUE",
     "run_key": "--run-key COL (l2l ingest)",
     "best_of": "--best-of COL (l2l ingest)",

@@ -14,12 +14,13 @@ from l2l.cli.shell import app
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l translate --src fineweb-edu --target all                  # the paper's Table 6\n\n"
-    "  l2l translate --src fineweb-edu --kind train-test          # Table 7: onto every validation set\n\n"
-    "  l2l translate --src fineweb-edu --kind train-test --eval 'downstream/hellaswag_test_ce_loss'\n\n"
-    "  l2l translate --src starcoder --target smollm --kind test-test --eval hellaswag\n\n"
-    "  l2l translate --src fineweb-edu --target all --split sweep --plot translate.png",
+    epilog=opt.examples(
+        ("l2l translate --src fineweb-edu --target all", "the paper's Table 6"),
+        ("l2l translate --src fineweb-edu --kind train-test", "Table 7: onto every validation set"),
+        "l2l translate --src fineweb-edu --kind train-test --eval hellaswag",
+        "l2l translate --src starcoder -t smollm --kind test-test --eval hellaswag",
+        "l2l translate --src fineweb-edu --target all --split sweep --plot fig1.png",
+    ),
 )
 def translate(
     src: opt.SrcOpt,
@@ -96,12 +97,13 @@ def translate(
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  l2l evaluate                                   # held out: split=extrapolation\n\n"
-    "  l2l evaluate --holdout-top-compute 1 --detail\n\n"
-    "  l2l evaluate --downstream 'downstream/hellaswag*' --downstream 'downstream/arc_*' --format json\n\n"
-    "  l2l evaluate --plot table1.png\n\n"
-    "  l2l evaluate --ranking                         # also: which dataset to train on, backtested",
+    epilog=opt.examples(
+        ("l2l evaluate", "held out: split=extrapolation"),
+        "l2l evaluate --holdout-top-compute 1 --detail",
+        "l2l evaluate --downstream 'downstream/arc_*' --format json",
+        "l2l evaluate --plot table1.png",
+        ("l2l evaluate --ranking", "also: which dataset to train on, backtested"),
+    ),
 )
 def evaluate(
     table: opt.TableArg = None,

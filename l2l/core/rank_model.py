@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import FitError, UsageError
+from l2l.base.errors import FitError, TooFewRunsError, UsageError
 from l2l.core.fit import LawFit, allocation_on_bounds, bootstrap_law, far_mask, fit_law, log_residuals
 from l2l.core.laws import PARAM_NAMES, Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
@@ -172,6 +172,9 @@ class CandidatePoint:
     measured_top: float | None = None
     trust: float | None = None
     notes: list[str] = field(default_factory=list)
+    #: the methods (independent, translation) that have no law to predict with because the dataset has too few
+    #: runs for one (a ``TooFewRunsError``, its message in ``notes``): said once for every such dataset
+    lawless: list[str] = field(default_factory=list)
     #: runs of the asked model (N, D) itself on the target: its value is their measured mean, no extrapolation
     measured_here: int = 0
     #: the sizes of the runs at its largest budget whose mean is ``measured_top``: (smallest, largest) N and D
@@ -364,7 +367,8 @@ class RankModel:
         if isinstance(e.own, FitError):
             raise e.own
         if isinstance(e.target, FitError):
-            raise FitError(f"the target's law gives E1 and could not be fitted: {e.target}")
+            short = TooFewRunsError if isinstance(e.target, TooFewRunsError) else FitError
+            raise short(f"the target's law gives E1 and could not be fitted: {e.target}")
         if isinstance(e.pair, FitError):
             raise e.pair
         x = np.exp(_log_predict(e.own.form, e.own.draws, n, d) + self._shift(e.name, e.own.fit.eval, n, d))
@@ -510,6 +514,8 @@ class RankModel:
                     logs[method] = self._method_logs(e, np.array([n]), np.array([d]), method)[:, 0][ix]
                 except FitError as exc:
                     extra[name].notes.append(f"{method}: {exc}")
+                    if isinstance(exc, TooFewRunsError):
+                        extra[name].lawless.append(method)
             out[name] = logs
             # inside the sweep the target's own law interpolates its own runs: it is the anchor's source there
             # (the own-loss law through its relation missed a crossing sweep's 1e18 losses by 3-4 %)

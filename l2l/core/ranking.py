@@ -68,6 +68,7 @@ __all__ = [
     "RankSettings",
     "Ranking",
     "TargetRanking",
+    "failure_reason",
     "judge",
     "point_predictions",
     "rank",
@@ -129,6 +130,9 @@ class DatasetPrediction:
     #: (and the baseline's value, measured there, not at N, D); None without such runs
     top_N: tuple[float, float] | None = None
     top_D: tuple[float, float] | None = None
+    #: the methods without a law for this dataset because it has too few runs for one (``CandidatePoint.lawless``;
+    #: their messages are in ``notes``)
+    lawless: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -525,7 +529,7 @@ def _rank_target(
             ranked = (float(np.exp(mat[i, 0])), float(lo), float(hi), float(pb[i]), int(ranks[i]))
             rows.append(_row(name, None, ex, points, ranked))
         else:
-            why_not[name] = failed.get(name) or _reason(ex.notes, method)
+            why_not[name] = failed.get(name) or failure_reason(ex.notes, method)
             rows.append(_row(name, why_not[name], ex, points, None))
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.dataset))
     leader, tie, cont = _verdict(names, mat, ranks, pb, B, level)
@@ -667,13 +671,17 @@ def _row(
         ex.measured_here if ranked is not None else 0,
         ex.top_N,
         ex.top_D,
+        tuple(ex.lawless),
     )
 
 
-def _reason(notes: Sequence[str], method: str) -> str:
+def failure_reason(notes: Sequence[str], method: str, leave_out: Sequence[str] = ()) -> str:
+    """Why ``method`` could not rank a dataset: its notes about that method (for the recommended one, also the
+    laws' it builds on), but those of the methods in ``leave_out`` (said elsewhere)."""
     mine = [n for n in notes if n.startswith(method)]
     if method == "recommended":
         mine += [n for n in notes if n.startswith("translation") or n.startswith("independent")]
+    mine = [n for n in mine if not n.startswith(tuple(f"{m}:" for m in leave_out))]
     return "; ".join(mine) if mine else f"no {method} prediction"
 
 

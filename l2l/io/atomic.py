@@ -20,6 +20,7 @@ __all__ = [
     "exclusive_lock",
     "fsync_dir",
     "replace_file",
+    "unwritable",
     "write_temp",
 ]
 
@@ -74,18 +75,23 @@ def check_destination(path: Path, what: str) -> None:
     Nothing is created; the write itself still reports what the file system says then."""
     if path.is_dir():
         raise OutputError(f"cannot write the {what} {path}: it is a folder")
+    if (reason := unwritable(path)) is not None:
+        raise OutputError(f"cannot write the {what} {path}: {reason}")
+
+
+def unwritable(path: Path) -> str | None:
+    """Why a file could not be made at ``path`` (its nearest existing folder is a file, or not writable), or
+    None. Nothing is created."""
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
-    reason = (
+    return (
         "Not a directory"
         if parent.exists() and not parent.is_dir()
         else "Permission denied"
         if parent.exists() and not os.access(parent, os.W_OK | os.X_OK)
         else None
     )
-    if reason is not None:
-        raise OutputError(f"cannot write the {what} {path}: {reason}")
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -41,7 +41,15 @@ from l2l.base.text import fmt_sig, utc_now
 from l2l.base.text import plural as _plural
 from l2l.base.version import __version__
 from l2l.io.accuracy_store import ACCURACY_FILE, has_accuracy_columns, merge_accuracy
-from l2l.io.atomic import TEMP_SUFFIX, atomic_write, exclusive_lock, fsync_dir, replace_file, write_temp
+from l2l.io.atomic import (
+    TEMP_SUFFIX,
+    atomic_write,
+    exclusive_lock,
+    fsync_dir,
+    replace_file,
+    unwritable,
+    write_temp,
+)
 from l2l.io.caches import (
     CALIBRATIONS_ARTIFACT,
     FITS_ARTIFACT,
@@ -200,7 +208,7 @@ class Workspace:
     def pointer_path(self) -> Path:
         return self.root / self.POINTER
 
-    def _shown(self) -> str:
+    def shown(self) -> str:
         """The root as a message names it (absolute when given as ``.`` or ``""``)."""
         text = str(self.root)
         return text if text not in (".", "") else f"{text} ({self.root.resolve()})"
@@ -218,7 +226,7 @@ class Workspace:
     def _current_dir(self) -> Path:
         pointer = self._pointer()
         if pointer is None:
-            raise WorkspaceError(f"no workspace at {self._shown()}", hint="run `l2l ingest FILE` first")
+            raise WorkspaceError(f"no workspace at {self.shown()}", hint="run `l2l ingest FILE` first")
         return self.root / pointer.current.name
 
     def exists(self) -> bool:
@@ -247,13 +255,70 @@ class Workspace:
             raise WorkspaceError(f"cannot read {self.pointer_path}: {exc.strerror or exc}") from None
         try:
             doc = json.loads(text)
+            if (newer := self._newer_layout(self.POINTER, doc)) is not None:
+                raise newer
+            if doc.get("layout") != LAYOUT_VERSION:
+                raise ValueError
             current = _generation(doc)
             prev = doc.get("previous")
             return _Pointer(current, None if prev is None else _generation(prev))
-        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        except (
+            ValueError,
+            RecursionError,
+            AttributeError,
+        ):  # (JSONDecodeError, UnicodeDecodeError: ValueErrors)
             raise WorkspaceError(
-                f"workspace {self._shown()} is damaged: {self.POINTER} is not l2l's", hint=_RECREATE
+                f"workspace {self.shown()} is damaged: {self.POINTER} is not l2l's", hint=_RECREATE
             ) from None
+
+    def _newer_layout(self, name: str, doc: Any) -> WorkspaceError | None:
+        """The refusal of a marker or pointer that a newer l2l wrote (a ``layout`` above ours), or None."""
+        layout = doc.get("layout") if isinstance(doc, dict) else None
+        if not isinstance(layout, int) or isinstance(layout, bool) or layout <= LAYOUT_VERSION:
+            return None
+        return WorkspaceError(
+            f"workspace {self.shown()} was written by a newer l2l ({name} says layout {layout}; this l2l "
+            f"({__version__}) reads layout {LAYOUT_VERSION})",
+            hint="use the l2l that wrote it, or ingest into another --workspace",
+        )
+
+    def _check_layout(self) -> None:
+        """Refuse a workspace of another layout: a newer l2l's (whose store this l2l would misread, and then
+        overwrite with a generation of its own layout), by its marker or its pointer, or a marker that is some
+        other program's. Every reader and writer calls it before it touches the store (a writer that replaces a
+        damaged pointer must not replace a newer one)."""
+        if (is_file := self._file_error()) is not None:
+            raise is_file
+        try:
+            doc = json.loads(self.marker_path.read_bytes())
+        except FileNotFoundError:
+            return  # (no workspace: said by the caller)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {self.marker_path}: {exc.strerror or exc}") from None
+        except (ValueError, RecursionError):
+            doc = None
+        if (newer := self._newer_layout(self.MARKER, doc)) is not None:
+            raise newer
+        with contextlib.suppress(OSError, ValueError, RecursionError):  # (a damaged pointer: said when read)
+            if (
+                newer := self._newer_layout(self.POINTER, json.loads(self.pointer_path.read_bytes()))
+            ) is not None:
+                raise newer
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") != "l2l-workspace"
+            or doc.get("layout") != LAYOUT_VERSION
+        ):
+            said = (
+                f"says format {doc.get('format')!r}, layout {doc.get('layout')!r}"
+                if isinstance(doc, dict)
+                else "is not JSON"
+            )
+            raise WorkspaceError(
+                f"{self.shown()} is not a workspace this l2l ({__version__}) reads: its {self.MARKER} "
+                f"{said} (l2l writes format 'l2l-workspace', layout {LAYOUT_VERSION})",
+                hint="choose another --workspace (default ./.l2l)",
+            )
 
     def _enclosing(self) -> Path | None:
         """The l2l workspace this path lies inside (a generation's folder, its artifacts, or any folder below
@@ -268,25 +333,42 @@ class Workspace:
         # a generation's folder looks like a workspace of layout 1 (config.json and runs.parquet), and ingest
         # "re-created" it as that error's hint said: the live workspace around it was destroyed (a probe)
         return WorkspaceError(
-            f"{self._shown()} lies inside the l2l workspace {outer}: its folders are that workspace's own",
+            f"{self.shown()} lies inside the l2l workspace {outer}: its folders are that workspace's own",
             hint=f"use the workspace itself: -w {outer}",
         )
 
+    def _file_error(self) -> WorkspaceError | None:
+        """The refusal of a workspace path that is a file (a reader said "no workspace" and told to ingest, where
+        ingest then refused the file; a file of a workspace was called one of its folders), else None."""
+        if not self.root.exists() or self.root.is_dir():
+            return None
+        outer = self._enclosing()
+        return WorkspaceError(
+            f"the workspace path {self.shown()} is a file, not a directory"
+            + ("" if outer is None else f" (a file of the l2l workspace {outer})"),
+            hint="choose another --workspace (default ./.l2l)"
+            if outer is None
+            else f"use the workspace: -w {outer}",
+        )
+
     def _no_workspace(self) -> WorkspaceError:
+        if (is_file := self._file_error()) is not None:
+            return is_file
         if not self.marker_path.is_file() and (outer := self._enclosing()) is not None:
             return self._inside_error(outer)
         if not self.marker_path.is_file() and self._is_legacy():
             return WorkspaceError(
-                f"workspace {self._shown()} was written by an older l2l (layout 1; this l2l {__version__} "
+                f"workspace {self.shown()} was written by an older l2l (layout 1; this l2l {__version__} "
                 f"reads layout {LAYOUT_VERSION})",
                 hint=_RECREATE,
             )
-        return WorkspaceError(f"no workspace at {self._shown()}", hint="run `l2l ingest FILE` first")
+        return WorkspaceError(f"no workspace at {self.shown()}", hint="run `l2l ingest FILE` first")
 
     def _read(self, names: tuple[str, ...], *, previous: bool = False) -> dict[str, bytes | None]:
         """The bytes of ``names`` in the current generation (or the one before), each checked against its
         checksum; None for a file the generation does not have. Starts again when a commit moves the workspace
         while it reads (a reader never sees half of one generation and half of another)."""
+        self._check_layout()
         for _attempt in range(8):
             pointer = self._pointer() if self.marker_path.is_file() else None
             if pointer is None:
@@ -299,7 +381,7 @@ class Workspace:
             except _MovedError:
                 continue
         raise WorkspaceError(
-            f"workspace {self._shown()} keeps changing while it is read", hint="run the command again"
+            f"workspace {self.shown()} keeps changing while it is read", hint="run the command again"
         )
 
     def _read_file(self, gen: _Generation, name: str, pointer: _Pointer) -> bytes | None:
@@ -317,9 +399,7 @@ class Workspace:
         if self._pointer() != pointer:
             raise _MovedError
         what = "is missing" if data is None else "does not match its checksum (damaged or edited)"
-        raise WorkspaceError(
-            f"workspace {self._shown()} is damaged: {gen.name}/{name} {what}", hint=_RECREATE
-        )
+        raise WorkspaceError(f"workspace {self.shown()} is damaged: {gen.name}/{name} {what}", hint=_RECREATE)
 
     def config(self) -> dict[str, Any]:
         """The current generation's ``config.json``, checked (WorkspaceError when missing, damaged or unreadable)."""
@@ -327,7 +407,7 @@ class Workspace:
         return self._parse_config(data)
 
     def _parse_config(self, data: bytes | None) -> dict[str, Any]:
-        where = f"workspace {self._shown()}: {self.CONFIG}"
+        where = f"workspace {self.shown()}: {self.CONFIG}"
         try:
             config = json.loads(data) if data is not None else None
         except (ValueError, RecursionError):
@@ -337,7 +417,7 @@ class Workspace:
         version = config.get("schema_version")
         if version != schema.WORKSPACE_SCHEMA_VERSION:
             raise WorkspaceError(
-                f"workspace {self._shown()} has schema version {version!r}; this l2l ({__version__}) reads "
+                f"workspace {self.shown()} has schema version {version!r}; this l2l ({__version__}) reads "
                 f"version {schema.WORKSPACE_SCHEMA_VERSION}",
                 hint=_RECREATE,
             )
@@ -356,11 +436,11 @@ class Workspace:
         except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WorkspaceError(
-                f"cannot read the runs of workspace {self._shown()}: {first}", hint=_RECREATE
+                f"cannot read the runs of workspace {self.shown()}: {first}", hint=_RECREATE
             ) from None
         if dict(frame.schema) != _SCHEMA or frame.columns != list(schema.COLUMNS):
             raise WorkspaceError(
-                f"the runs of workspace {self._shown()} do not have the canonical columns", hint=_RECREATE
+                f"the runs of workspace {self.shown()} do not have the canonical columns", hint=_RECREATE
             )
         runs = Runs(
             frame,
@@ -370,7 +450,7 @@ class Workspace:
         )
         if runs.digest != config.get("digest"):
             raise WorkspaceError(
-                f"workspace {self._shown()} is inconsistent: its runs do not match its {self.CONFIG}",
+                f"workspace {self.shown()} is inconsistent: its runs do not match its {self.CONFIG}",
                 hint=_RECREATE,
             )
         return runs
@@ -385,7 +465,7 @@ class Workspace:
             if self._parse_config(files[self.CONFIG]).get("digest") == runs.digest:
                 return self._accuracy_frame(files[self.ACCURACY])
         raise WorkspaceError(
-            f"the accuracies in {self._shown()} were stored with other runs (the workspace changed meanwhile)",
+            f"the accuracies in {self.shown()} were stored with other runs (the workspace changed meanwhile)",
             hint="run the command again",
         )
 
@@ -399,7 +479,7 @@ class Workspace:
             if self._parse_config(files[self.CONFIG]).get("digest") == runs.digest:
                 return self._checkpoint_frame(files[self.CHECKPOINTS])
         raise WorkspaceError(
-            f"the checkpoints in {self._shown()} were stored with other runs (the workspace changed meanwhile)",
+            f"the checkpoints in {self.shown()} were stored with other runs (the workspace changed meanwhile)",
             hint="run the command again",
         )
 
@@ -422,11 +502,11 @@ class Workspace:
         except Exception as exc:  # noqa: BLE001 - any failure to read the store means the same: re-ingest
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WorkspaceError(
-                f"cannot read the {what} of {self._shown()}: {first}", hint=_RECREATE
+                f"cannot read the {what} of {self.shown()}: {first}", hint=_RECREATE
             ) from None
         if not valid(frame):
             raise WorkspaceError(
-                f"the {what} of {self._shown()} do not have the {columns} columns", hint=_RECREATE
+                f"the {what} of {self.shown()} do not have the {columns} columns", hint=_RECREATE
             )
         return frame
 
@@ -446,9 +526,10 @@ class Workspace:
             timeout = min(timeout, 30.0)
         if not self.marker_path.is_file():
             raise self._no_workspace()
+        self._check_layout()
         with exclusive_lock(
             self.root / self.LOCK,
-            what=f"workspace {self._shown()}",
+            what=f"workspace {self.shown()}",
             timeout=timeout,
             on_wait=on_wait,
             env=LIMITS["lock_timeout"].env,
@@ -459,11 +540,8 @@ class Workspace:
         """Make sure ``root`` is a workspace, or may become one (new, or an empty directory); True when it was
         created now. Refuses any other directory before anything is written into it."""
         root = self.root
-        if root.exists() and not root.is_dir():
-            raise WorkspaceError(
-                f"the workspace path {self._shown()} is a file, not a directory",
-                hint="choose another --workspace (default ./.l2l)",
-            )
+        if (is_file := self._file_error()) is not None:
+            raise is_file
         if not self.marker_path.is_file() and (outer := self._enclosing()) is not None:
             raise self._inside_error(outer)
         created = False
@@ -472,13 +550,13 @@ class Workspace:
                 try:
                     entries = sorted(p.name for p in root.iterdir() if not _own_leftover(p.name))
                 except OSError as exc:
-                    raise WorkspaceError(f"cannot list {self._shown()}: {exc.strerror or exc}") from None
+                    raise WorkspaceError(f"cannot list {self.shown()}: {exc.strerror or exc}") from None
                 if entries:
                     held = ", ".join(entries[:3]) + (
                         f" and {len(entries) - 3} more" if len(entries) > 3 else ""
                     )
                     raise WorkspaceError(
-                        f"{self._shown()} is not an l2l workspace and not empty (it holds {held}); l2l makes a "
+                        f"{self.shown()} is not an l2l workspace and not empty (it holds {held}); l2l makes a "
                         "workspace only in a new or empty directory",
                         hint="choose another --workspace (default ./.l2l)",
                     )
@@ -490,7 +568,7 @@ class Workspace:
                 pass  # another writer made it just now
             except OSError as exc:
                 raise WorkspaceError(
-                    f"cannot create the workspace {self._shown()}: {exc.strerror or exc}"
+                    f"cannot create the workspace {self.shown()}: {exc.strerror or exc}"
                 ) from None
         if not self.marker_path.is_file():
             try:
@@ -499,7 +577,7 @@ class Workspace:
                 if created:
                     shutil.rmtree(root, ignore_errors=True)
                 raise WorkspaceError(
-                    f"cannot write the workspace {self._shown()}: {exc.strerror or exc}"
+                    f"cannot write the workspace {self.shown()}: {exc.strerror or exc}"
                 ) from None
         return created
 
@@ -603,7 +681,7 @@ class Workspace:
             shutil.rmtree(gen_dir, ignore_errors=True)
             if isinstance(exc, OSError):
                 raise WorkspaceError(
-                    f"cannot write the workspace {self._shown()}: {exc.strerror or exc}"
+                    f"cannot write the workspace {self.shown()}: {exc.strerror or exc}"
                 ) from None
             raise
         fsync_dir(self.root)
@@ -654,6 +732,18 @@ class Workspace:
         if not _ARTIFACT_NAME.match(name):
             raise ValueError(f"bad artifact name {name!r}: use letters, digits, '_', '-', '.'")
         return self.root / self.ARTIFACTS / f"{name}{suffix}"
+
+    def check_writable(self, what: str) -> None:
+        """Refuse, before any work, a workspace whose artifacts could not be written at the end of it (``what``
+        was asked for: ``fit-law --save``'s fits); the write itself still reports what the file system says."""
+        if not self.exists():
+            raise self._no_workspace()
+        if (reason := unwritable(self._artifact_path(FITS_ARTIFACT))) is not None:
+            raise WorkspaceError(
+                f"cannot keep {what} in the workspace {self.shown()}: {reason}",
+                hint="make the folder writable, or leave out the option that keeps them",
+                param="save",
+            )
 
     def write_artifact(self, name: str, payload: dict[str, Any], *, locked: bool = False) -> None:
         """Store ``payload`` as JSON under ``name`` (atomically, under the writers' lock unless ``locked`` says

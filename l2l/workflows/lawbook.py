@@ -15,8 +15,10 @@ import numpy as np
 
 from l2l.base.checks import check_choice, check_count
 from l2l.base.errors import FitError, SelectionError, TooFewRunsError, UsageError
+from l2l.base.progress import Progress
 from l2l.base.runs import OWN, check_runs, rows_by_dataset_eval
 from l2l.base.schema import RESAMPLES, FitForm, Resample
+from l2l.base.text import plural
 from l2l.core.backtest import BacktestOptions
 from l2l.core.calibrate import (
     CHOSEN_FORM,
@@ -229,23 +231,32 @@ class LawBook:
             spec if isinstance(spec, Calibration) else self._keep_calibration(group, spec, _calibrate(spec))
         )
 
-    def calibrate_groups(self, groups: Sequence[str], workers: int = 1) -> None:
+    def calibrate_groups(
+        self, groups: Sequence[str], workers: int = 1, progress: Progress | None = None
+    ) -> None:
         """Learn the calibrations of ``groups`` not known yet, in ``workers`` processes when > 1 and two or more
-        are left (each group's backtests are independent, and the same inputs give the same calibration)."""
+        are left (each group's backtests are independent, and the same inputs give the same calibration).
+        ``progress`` counts the groups in a stage of their own (a group's fits in a form not fitted yet, Eq. 2
+        where it is tried, are part of its backtests)."""
+        left = [g for g in dict.fromkeys(groups) if g not in self._cals]
         specs: list[tuple[str, _CalibrationSpec]] = []
-        for g in dict.fromkeys(groups):
-            if g in self._cals:
-                continue
+        tick = _staged(progress, f"backtesting {plural(len(left), 'group')}", len(left))
+        for g in left:
             spec = self._calibration_spec(g)
             if not isinstance(spec, Calibration):
                 specs.append((g, spec))
-        if workers <= 1 or len(specs) < 2:
-            for g, spec in specs:
-                self._keep_calibration(g, spec, _calibrate(spec))
-            return
-        done = list(map_in_processes(_calibrate, [spec for _, spec in specs], workers))
-        for (g, spec), cal in zip(specs, done, strict=True):
+        known = len(left) - len(specs)  # (calibrated before: in ``calibrations``)
+        if tick is not None and known:
+            tick(known, len(left))
+        results = (
+            map(_calibrate, (spec for _, spec in specs))
+            if workers <= 1 or len(specs) < 2
+            else map_in_processes(_calibrate, [spec for _, spec in specs], workers)
+        )
+        for i, ((g, spec), cal) in enumerate(zip(specs, results, strict=True), start=1):
             self._keep_calibration(g, spec, cal)
+            if tick is not None:
+                tick(known + i, len(left))
 
     def _calibration_spec(self, group: str) -> Calibration | _CalibrationSpec:
         """The cached calibration of ``group``, or what learning it takes (its key, sweeps and backtest options)."""
@@ -337,7 +348,7 @@ class LawBook:
         keys: Iterable[tuple[str, str]],
         *,
         workers: int | None = None,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
     ) -> list[LawFit | FitError]:
         """Fit every key not yet known (in ``workers`` processes when > 1); returns results in key order. With
         auto, every form of every law of each group is fitted and backtested first (``calibration``)."""
@@ -347,29 +358,32 @@ class LawBook:
             todo = [k for k in keys if not any((*k, f) in self._cache for f in FORMS)]
             groups = list(dict.fromkeys(self.group_of(*k) for k in todo if self.sweeps.has(*k)))
             wanted = [m for g in groups for m in self.members(g)]
-            for f in ("l2l", "chinchilla"):  # every form of every member at once (in parallel when asked)
-                self._fit_concrete(wanted, f, n_workers, progress)
-            self.calibrate_groups([g for g in groups if self.members(g)], n_workers)
+            # every form of every member at once (in parallel when asked), on one bar: the fits of both forms
+            forms = ("l2l", "chinchilla")
+            left = [self._recall(wanted, f) for f in forms]
+            total, base = sum(map(len, left)), 0
+            stage = f"fitting {plural(len(set().union(*left)), 'law')}, {len(forms)} forms each"
+            for f, fresh in zip(forms, left, strict=True):
+                self._fit_concrete(wanted, f, n_workers, _staged(progress, stage, total, base))
+                base += len(fresh)
+            self.calibrate_groups([g for g in groups if self.members(g)], n_workers, progress)
             return [
                 self._fit_concrete([k], self.form_for(*k) if self.sweeps.has(*k) else "l2l")[0] for k in keys
             ]
-        if not self.dataset_forms:
-            return self._fit_concrete(keys, self.options.form, n_workers, progress)
         by_form: dict[str, list[tuple[str, str]]] = {}
         for k in keys:
             by_form.setdefault(self.form_for(*k), []).append(k)
-        for f, ks in by_form.items():
-            self._fit_concrete(ks, f, n_workers, progress)
+        left = [self._recall(ks, f) for f, ks in by_form.items()]
+        total, base = sum(map(len, left)), 0
+        for (f, ks), fresh in zip(by_form.items(), left, strict=True):
+            self._fit_concrete(
+                ks, f, n_workers, _staged(progress, f"fitting {plural(total, 'law')}", total, base)
+            )
+            base += len(fresh)
         return [self._cache[(*k, self.form_for(*k))] for k in keys]
 
-    def _fit_concrete(
-        self,
-        keys: Sequence[tuple[str, str]],
-        form: str,
-        workers: int = 1,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[LawFit | FitError]:
-        """The fits of ``keys`` in one concrete ``form``, from memory, ``saved``, or fitted now."""
+    def _recall(self, keys: Sequence[tuple[str, str]], form: str) -> list[tuple[str, str]]:
+        """The fits of ``keys`` in ``form`` that ``saved`` holds, taken into memory; returns the keys left to fit."""
         todo = []
         for ds, ev in dict.fromkeys(keys):
             k = (ds, ev, form)
@@ -381,6 +395,17 @@ class LawBook:
                 self.reused.add((ds, ev))
             else:
                 todo.append((ds, ev))
+        return todo
+
+    def _fit_concrete(
+        self,
+        keys: Sequence[tuple[str, str]],
+        form: str,
+        workers: int = 1,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[LawFit | FitError]:
+        """The fits of ``keys`` in one concrete ``form``, from memory, ``saved``, or fitted now."""
+        todo = self._recall(keys, form)
         tasks = [(*self.data(ds, ev), self.concrete(form), ds, ev) for ds, ev in todo]
         t0 = time.perf_counter()
         for done, (key, res) in enumerate(zip(todo, run_fits(tasks, workers), strict=True), start=1):
@@ -423,7 +448,21 @@ class LawBook:
         return {self.key(*k, fit.form): fit.to_record() for k, fit in self.fits().items()}
 
 
-Progress = Callable[[int, int], None]
+def _staged(
+    progress: Progress | None, stage: str, total: int, base: int = 0
+) -> Callable[[int, int], None] | None:
+    """``progress`` told that ``stage`` starts (at ``base`` of ``total``), and a ``(done, total)`` callback of the
+    part of it that starts at ``base`` (a form's fits within the stage's)."""
+    if progress is None or total <= 0:
+        return None
+    if base == 0:
+        progress(0, total, stage)
+
+    def cb(done: int, _part: int) -> None:
+        progress(base + done, total)
+
+    return cb
+
 
 #: What a table too small for laws is compared by instead (said wherever laws fail for too few runs).
 MEASURED_LOSSES_INSTEAD = (
@@ -647,7 +686,7 @@ def with_bootstrap(
     draws: int,
     seed: int,
     resample: Resample = "run",
-    progress: Progress | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LawFit:
     """``fit`` with ``draws`` bootstrap refits (reusing them when it already has these draws), kept in ``book``.
 
@@ -733,7 +772,7 @@ def _has_draws(fit: LawFit, draws: int, seed: int, resample: str) -> bool:
     )
 
 
-def _offset(progress: Progress | None, i: int, n: int) -> Progress | None:
+def _offset(progress: Progress | None, i: int, n: int) -> Callable[[int, int], None] | None:
     """A per-fit progress callback mapped onto one bar covering all n fits."""
     if progress is None:
         return None

@@ -8,7 +8,7 @@ in the library's own words (``UsageError`` with ``param`` naming the parameter, 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from l2l.workflows.accuracy import AccuracyPrediction
     from l2l.workflows.accuracy_eval import AccuracyEvaluation
     from l2l.workflows.evaluate import Evaluation
+    from l2l.workflows.lawbook import Progress
     from l2l.workflows.lawfile import FilePrediction
     from l2l.workflows.predict import LawPrediction
     from l2l.workflows.rank_eval import RankBacktest
@@ -51,7 +52,6 @@ __all__ = [
     "refuse_accuracy_evals",
 ]
 
-Progress = Callable[[int, int], None]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Loss evals and accuracy evals

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from l2l.base.errors import L2LError
+from l2l.base.errors import L2LError, UsageError
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -119,9 +119,31 @@ class Session:
                 self.runs = replace(self.runs, checkpoints=frame)
         return self.runs
 
+    def check_keep(self) -> None:
+        """Refuse, before any work, a command asked to keep its fits (``fit-law --save``) where they cannot be
+        written: the runs of a table given directly, or a workspace that is not writable (WorkspaceError)."""
+        if self.workspace is None:
+            raise UsageError("the fits of a table given directly are not kept in a workspace", param="save")
+        self.workspace.check_writable("the fits")
+
+    def keep_fits(self) -> int:
+        """Store the fits and calibrations now, as the user asked (``fit-law --save``): unlike ``keep``, which
+        only spares the next command time, a failure is an error (WorkspaceError). Returns how many fits the
+        workspace keeps in all."""
+        if self.workspace is None:
+            raise UsageError("the fits of a table given directly are not kept in a workspace", param="save")
+        from l2l.io.workspace import save_calibrations, save_fits
+
+        kept = save_fits(self.workspace, self.fits)
+        if self._calibrations is not None and _ids(self._calibrations) != self._loaded[1]:
+            save_calibrations(self.workspace, self._calibrations)
+        self._loaded = (_ids(self.fits), _ids(self._calibrations) if self._calibrations is not None else {})
+        return kept
+
     def keep(self) -> None:
         """Store the fits, calibrations and accuracy laws made (or given draws) since they were read in the
-        workspace, and the answers made."""
+        workspace, and the answers made (quietly: a cache that cannot be written only costs the next command
+        time)."""
         if self.workspace is None or not self.workspace.exists():
             return
         from l2l.io.workspace import save_calibrations, save_fits

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +107,47 @@ def test_fit_law_forms_csv_and_save_reuse(run: Any, synthetic_csv: Path) -> None
     assert "3 fitted" in first.stdout
     again = run("fit-law", "--split", "sweep")
     assert "3 reused from the workspace" in again.stdout
+
+
+def test_fit_law_save_confirms_what_it_kept(ingested: Any) -> None:
+    result = ingested("fit-law", "--split", "sweep", "--save")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1].startswith("kept 3 laws in the workspace ")
+    assert "kept" not in ingested("fit-law", "--split", "sweep").stderr  # nothing asked, nothing said
+
+
+def test_fit_law_save_on_a_workspace_it_cannot_write_is_an_error(
+    ingested: Any, ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a read-only workspace `fit-law --save` exited 0 and kept nothing, without a word (p57 #4): refused
+    before any fitting, in one line."""
+    real = os.access  # (as root, a chmod does not bite: the check is told the folder is not writable)
+    monkeypatch.setattr(os, "access", lambda p, m: real(p, m) and not (m & os.W_OK and Path(p) == ws_path))
+    shutil.rmtree(ws_path / "artifacts")
+    result = ingested("fit-law", "--split", "sweep", "--save")
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert (
+        result.stderr.splitlines()[0]
+        == f"Error: cannot keep the fits in the workspace {ws_path}: Permission denied"
+    )
+    assert not (ws_path / "artifacts").exists()
+
+
+def test_fit_law_save_that_fails_at_the_end_is_an_error_after_the_table(
+    ingested: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import l2l.io.workspace
+
+    def refuse(path: Path, data: bytes) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(l2l.io.workspace, "atomic_write", refuse)
+    result = ingested("fit-law", "--split", "sweep", "--save")
+    assert result.exit_code == 1
+    assert "3 reused from the workspace" in result.stdout  # the fits are shown...
+    assert "fits.json: Operation not permitted" in result.stderr.splitlines()[0]  # ...and not said to be kept
+    assert "kept" not in result.stderr
 
 
 def test_fit_law_bootstrap_intervals(ingested: Any) -> None:
@@ -607,6 +650,29 @@ def test_help_at_80_columns_shows_every_option_name_whole_within_the_width(
                     assert f"{opt} " in names_shown or f"{opt}\n" in text, (path, opt)
     method = [line for line in run("rank", "--help").stdout.splitlines() if "translation|baseline>" in line]
     assert method, "a list of choices breaks after a |, not inside a choice"
+
+
+def test_help_at_80_columns_shows_each_example_whole_on_its_own_lines(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """About two dozen examples wrapped mid-command at 80 columns, the tail reading as a new command (p57 #8):
+    each line of an example (a command, or the comment above it) is one line of the help."""
+    import typer.main
+
+    from l2l.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    group = typer.main.get_command(app)
+    for path in _registered_commands():
+        cmd: Any = group
+        for name in path:
+            cmd = cmd.commands[name]
+        if not cmd.epilog:
+            continue
+        shown = [line.strip() for line in run(*path, "--help").stdout.splitlines()]
+        wanted = [line.strip().replace("\\#", "#").replace("`", "") for line in cmd.epilog.splitlines()]
+        for line in (w for w in wanted if w and w != "Examples:"):
+            assert line in shown, (path, line)
 
 
 def test_one_vocabulary_target_everywhere_tgt_kept_and_level_for_bootstrap_intervals(ingested: Any) -> None:

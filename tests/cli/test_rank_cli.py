@@ -533,3 +533,25 @@ def test_backtest_per_target_counts_each_methods_own_pairs(run: Any, tmp_path: P
     assert all(
         target[f"pairs_{m}"] == totals[m] for m in totals
     )  # the per-target counts add up to the totals
+
+
+def test_datasets_too_small_for_laws_are_said_once_not_once_per_dataset(run: Any, tmp_path: Path) -> None:
+    """DCLM's rank at 80 columns took 483 lines: two "cannot fit a law" notes per dataset, each naming it, and a
+    table of each method's predictions holding only the names (p57 #9)."""
+    rng = np.random.default_rng(0)
+    lines = ["dataset,N,D,eval,loss,run_id"]
+    for i in range(8):  # 8 sets, each 2 seeds of the same 3 models: too few for a law, each ran the 1B model
+        for j, (n, d) in enumerate([(1e8, 2e9), (3e8, 6e9), (1e9, 2e10)]):
+            for s in range(2):
+                loss = 3.2 + 0.03 * i - 0.25 * math.log10(n / 1e8) + 0.003 * rng.standard_normal()
+                lines.append(f"set{i},{n:g},{d:g},val,{loss:.5f},set{i}-m{j}-s{s}")
+    table = tmp_path / "few_models.csv"
+    table.write_text("\n".join(lines) + "\n")
+    res = run("rank", table, "--target", "val", "--N", "1B", "--D", "20B")
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert out.count("cannot fit a") == 1
+    assert "independent and translation: no law on val for all 8 datasets: too few runs for one" in out
+    assert "all 8 ranked datasets: measured: the mean of its 2 runs of this model" in out
+    assert "by each method" not in out  # no law predicted anything: no table of empty methods
+    assert len(out.splitlines()) < 30

@@ -103,6 +103,29 @@ def test_a_file_as_workspace_is_refused(good: Path, tmp_path: Path) -> None:
     assert path.read_text() == "mine\n"
 
 
+def test_a_file_as_workspace_is_named_so_by_readers_too(
+    run: Any, good: Path, ws_path: Path, tmp_path: Path
+) -> None:
+    """A reader said "no workspace at afile.txt" and told to ingest, which then refused the file; a file of a
+    workspace (-w ws/current.json) was called one of its folders (p57 #10)."""
+    path = write(tmp_path / "notes.txt", "mine\n")
+    result = run("-w", path, "runs")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: the workspace path {path} is a file, not a directory",
+        "Hint: choose another --workspace (default ./.l2l)",
+    ]
+    assert run("ingest", good / "long.csv").exit_code == 0
+    inner = ws_path / "current.json"
+    result = run("-w", inner, "runs")
+    assert result.stderr.splitlines() == [
+        f"Error: the workspace path {inner} is a file, not a directory (a file of the l2l workspace "
+        f"{ws_path.resolve()})",
+        f"Hint: use the workspace: -w {ws_path.resolve()}",
+    ]
+    assert path.read_text() == "mine\n"
+
+
 def test_a_new_or_empty_directory_becomes_a_workspace(good: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -129,6 +152,33 @@ def test_a_workspace_of_the_first_layout_is_named_and_replaced(good: Path, tmp_p
     assert ws.load().digest == runs.digest
     assert not (root / "runs.parquet").exists()
     assert not (root / "config.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "said"),
+    [
+        ("l2l-workspace.json", {"layout": 3}, "written by a newer l2l (l2l-workspace.json says layout 3; "),
+        ("current.json", {"layout": 3}, "written by a newer l2l (current.json says layout 3; "),
+        ("l2l-workspace.json", {"format": "other"}, "its l2l-workspace.json says format 'other', layout 2"),
+    ],
+)
+def test_a_workspace_of_a_newer_layout_is_refused_and_never_written(
+    run: Any, good: Path, ws_path: Path, snap: Any, name: str, edit: dict[str, Any], said: str
+) -> None:
+    """A marker or pointer saying layout 3 (a newer l2l's store) was read, appended to and replaced without a
+    word (p57 #3): every reader and writer refuses it in one line, and not a byte of it changes."""
+    assert run("ingest", good / "long.csv").exit_code == 0
+    doc = json.loads((ws_path / name).read_text())
+    (ws_path / name).write_text(json.dumps({**doc, **edit}))
+    before = snap(ws_path)
+    for args in (("runs",), ("ingest", "--append", good / "repeats.csv"), ("ingest", good / "long.csv")):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        first = result.stderr.splitlines()[0]
+        assert said in first, args
+        assert first.endswith("layout 2)")  # and what this l2l reads
+        assert len(result.stderr.splitlines()) == 2  # the error and its hint
+    assert snap(ws_path) == before
 
 
 # ----------------------------------------------------------------------------------------------------

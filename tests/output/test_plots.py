@@ -422,8 +422,8 @@ def test_the_corrected_law_is_drawn_only_where_a_correction_applies_and_panels_s
         "loss-to-loss",
     }  # train-to-test: the law is its own correction
     assert data.panels == [
-        "train-to-train (n = 2)\ncovered: corrected 100%, l2l 50%*",
-        "train-to-test (n = 2)\ncovered: law 100%*, l2l 50%*",
+        "train-to-train (n = 2)\ncovered: corrected 100%, loss-to-loss 50%*",
+        "train-to-test (n = 2)\ncovered: independent 100%*, loss-to-loss 50%*",
     ]
 
 
@@ -693,6 +693,47 @@ def test_rank_figure_draws_a_measured_loss_only_at_the_model_it_predicts_else_sa
     )
 
 
+def test_rank_figure_grows_with_its_rows_and_wraps_or_keys_long_names(runs: Runs, tmp_path: Path) -> None:
+    """DCLM's 42 datasets: the figure kept its 3.2 in panel (labels 10 px apart, drawn over each other), and names
+    of up to 142 characters took the panel's room: no title, no labels, the caption over the axis (p57 #5)."""
+    from l2l.output.plots import rank_figure, rank_figure_data
+    from l2l.output.plots.rank import LABEL_CHARS, LABEL_LINES
+    from l2l.output.plots.save import ROW_GAP, ROW_LINE_HEIGHT
+    from l2l.workflows.rank import rank_runs
+
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    (t,) = ranking.targets
+    r0 = next(r for r in t.rows if r.status == "ok")
+
+    def many(names: list[str]) -> Any:
+        rows = tuple(dataclasses.replace(r0, dataset=n, rank=i + 1) for i, n in enumerate(names))
+        return dataclasses.replace(ranking, targets=(dataclasses.replace(t, rows=rows),), combined=())
+
+    short = [f"set{i:02d}" for i in range(42)]
+    h6, h42 = (figure_size(rank_figure(many(names)))[1] for names in (short[:6], short))
+    assert (
+        h42 >= 42 * (ROW_LINE_HEIGHT + ROW_GAP) + 1.0 > h6
+    )  # every row its line and a gap; 6 rows as before
+    mix = "mix_rw_v2_fasttext_openhermes_reddit_eli5_vs_rw_v2_bigram_200k_train_0.1_{}_fasttext_openhermes_reddit"
+    long = [mix.format(part) for part in ("wiki", "arxiv", "books", "github")] + [
+        "dolma",
+        "rw_v2_semdedup_0.75",
+    ]
+    data = rank_figure_data(many(long))
+    labels = [str(x) for x in data.ranked["label"]]
+    assert len(set(labels)) == len(long)  # no two alike
+    assert all(len(lbl.split("\n")) <= LABEL_LINES for lbl in labels)
+    assert all(len(line) <= LABEL_CHARS for lbl in labels for line in lbl.split("\n"))
+    assert data.key == tuple(f"[{i + 1}] {name}" for i, name in enumerate(long[:4]))  # whole, in the caption
+    assert "dolma" in labels  # short names as they are
+    assert "rw_v2_semdedup_0.75" in labels
+    assert (
+        figure_size(rank_figure(many(long)))[0] < 12.0
+    )  # the names wrapped, the caption too: not 56 in wide
+    out = save_figure(rank_figure(many(long)), tmp_path / "long.png", dpi=40)
+    assert out.stat().st_size > 0
+
+
 def test_a_figure_of_laws_none_of_which_fits_is_the_data_s_error_exit_1(run: Any, tmp_path: Path) -> None:
     """The data's fault, not the command line's: fit-law's error and exit 1 (it was exit 2, naming a --dataset
     never given); no file is written."""
@@ -729,6 +770,26 @@ def test_an_isoflop_legend_keeps_a_dozen_of_many_budgets(runs: Runs, fits: list[
     keys = next(s for s in fig.scales if "color" in s.aesthetics).breaks
     assert len(keys) == 12
     assert "12 of its" in str(fig.labels.caption)
+
+
+def test_titles_say_a_form_chosen_by_the_backtests_and_budgets_keep_three_digits(
+    runs: Runs, fits: list[LawFit]
+) -> None:
+    """`plot law` under --form auto said "(l2l form)", as if asked for; Porian's iso-FLOP legend read 1.2e16 and
+    1.3e19 for budgets of 1.25e16 and 1.28e19 (p57 #10)."""
+    import polars as pl
+
+    one = fits[:1]
+    assert law_figure(runs, one).labels.title.endswith(f"({one[0].form} form)")
+    assert law_figure(runs, one, chosen=True).labels.title.endswith(
+        f"({one[0].form} form, chosen by backtests)"
+    )
+    assert residuals_figure(runs, one, chosen=True).labels.title.endswith("chosen by backtests)")
+    mixed = [one[0], dataclasses.replace(fits[1], law=dataclasses.replace(fits[1].law, form="chinchilla"))]
+    assert isoflop_figure(runs, mixed, chosen=True).labels.title.endswith("(forms chosen by backtests)")
+    odd = dataclasses.replace(runs, frame=runs.frame.with_columns(pl.col("C") * 1.25 / 2))  # 2e17 → 1.25e17
+    keys = next(s for s in isoflop_figure(odd, one, split="sweep").scales if "color" in s.aesthetics).breaks
+    assert keys[0] == "1.25e17"
 
 
 def test_a_name_with_dollar_signs_is_drawn_as_text_not_tex(

@@ -176,6 +176,20 @@ def test_progress_bar_starts_only_with_known_work(monkeypatch: pytest.MonkeyPatc
     assert not _started(bar)
 
 
+def test_progress_bar_gives_each_stage_a_bar_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stderr", _Tty())
+    bar = ProgressBar("fitting")
+    with bar as update:
+        update(0, 4, "fitting 2 laws, 2 forms each")
+        update(4, 4)
+        update(0, 3, "backtesting 3 groups")  # not 3/4 of the fits: its own label, count and clock
+        (task,) = bar._progress.tasks
+        assert (task.description, task.completed, task.total) == ("backtesting 3 groups", 0, 3)
+        update(2, 3)
+        (task,) = bar._progress.tasks
+        assert (task.description, task.completed) == ("backtesting 3 groups", 2)
+
+
 def test_progress_bar_is_silent_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)

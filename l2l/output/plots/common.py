@@ -165,13 +165,18 @@ def fit_titles(fits: Sequence[LawFit], own: Mapping[str, str] | None = None) -> 
     return titles
 
 
-def fits_title(what: str, fits: Sequence[LawFit]) -> str:
-    """A figure title naming the one dataset (when all fits share it) and the one form (likewise)."""
+def fits_title(what: str, fits: Sequence[LawFit], *, chosen: bool = False) -> str:
+    """A figure title naming the one dataset (when all fits share it) and the one form (likewise); ``chosen``:
+    the forms were chosen by the backtests (``--form auto``), which the title says ("(l2l form)" read as asked
+    for, p57)."""
     title = what
     if len({f.dataset for f in fits}) == 1:
         title += f" of {fits[0].dataset}"
+    how = ", chosen by backtests" if chosen else ""
     if len({f.form for f in fits}) == 1:
-        title += f" ({fits[0].form} form)"
+        title += f" ({fits[0].form} form{how})"
+    elif chosen:
+        title += " (forms chosen by backtests)"
     return title
 
 

@@ -102,7 +102,8 @@ def _strip(setting: str, n: int, widths: pd.DataFrame) -> str:
     return f"{setting} (n = {n})" + (f"\ncovered: {', '.join(cover)}" if cover else "")
 
 
-_SHORT = {"independent": "law", "corrected": "corrected", "loss-to-loss": "l2l"}
+#: Each method in a panel's title as the x axis names it ("l2l" there read as the program or Eq. 3, p57).
+_SHORT = {m: m for m in METHODS}
 
 
 def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base.errors import UsageError
+from l2l.base.text import fmt_sci
 from l2l.core.laws import Array
 from l2l.core.sweep import budgets as budget_starts
 from l2l.output.plots.common import (
@@ -33,7 +34,6 @@ from l2l.output.plots.common import (
     plotnine,
     residual_percent,
     runs_of,
-    sci,
     sci_labels,
     si_labels,
     theme,
@@ -185,7 +185,9 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
     )
 
 
-def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+def law_figure(
+    runs: Runs, fits: Sequence[LawFit], *, split: str | None = None, chosen: bool = False
+) -> ggplot:
     """Figures 9–10: each fitted law as filled contours of predicted loss over compute C and model size N
     (D = C/kN, k the table's own), the compute-optimal N*(C) in red, the runs it was fitted on as points coloured
     by their residual from the law (blue: better than predicted, red: worse, white: on the law), and runs of the
@@ -257,7 +259,7 @@ def law_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) 
             y="parameters N",
             fill=fill_name,
             color="residual",
-            title=fits_title("Fitted scaling laws", fits),
+            title=fits_title("Fitted scaling laws", fits, chosen=chosen),
             caption=caption,
         )
         + theme()
@@ -300,7 +302,7 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
         # one budget for C within BUDGET_RTOL, as the backtests group them (sizes written to two digits scatter C)
         starts = budget_starts(c)
         group = np.searchsorted(starts, c, side="right") - 1
-        labels = [sci(float(starts[max(g, 0)])) for g in group]
+        labels = [fmt_sci(float(starts[max(g, 0)]), 3) for g in group]  # (Porian's 1.25e16 read 1.2e16)
         pts = pandas_frame(sub)
         pts["budget"] = labels
         pts["panel"] = title
@@ -346,7 +348,9 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
 MAX_BUDGET_KEYS = 12
 
 
-def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+def isoflop_figure(
+    runs: Runs, fits: Sequence[LawFit], *, split: str | None = None, chosen: bool = False
+) -> ggplot:
     """Figure 11: loss against model size N per compute budget C (one colour per budget); the fitted law along
     each iso-FLOP line (D = C/kN) as a curve; its compute-optimal N*(C) as open diamonds joined by a dashed line.
     Runs outside ``split`` (not used to fit) are stars."""
@@ -385,7 +389,7 @@ def isoflop_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = No
             x="parameters N",
             y="loss (nats)",
             color="compute C\n(FLOPs)",
-            title=fits_title("Iso-FLOP curves", fits),
+            title=fits_title("Iso-FLOP curves", fits, chosen=chosen),
             caption=caption,
         )
         + theme()

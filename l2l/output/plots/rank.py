@@ -10,6 +10,7 @@ builders return a plotnine figure; ``l2l.output.plots.save_figure`` writes it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -41,6 +42,14 @@ MEASURED = next(iter(MARKERS))
 BUDGET_TOLERANCE = 1.5
 #: A measured run is at the model asked for (or a budget's N*, D*) when its N and D are within this factor of it.
 SIZE_TOLERANCE = 1.1
+#: A dataset's name on the axis is wrapped at this many characters (after ``/ _ - . :``), on at most this many
+#: lines; a longer name is shortened and keyed (``… [1]``, the whole name in the caption). DCLM's names run to 142
+#: characters: unwrapped they took the panel's room, and the figure came out without its title and labels (p57).
+LABEL_CHARS = 48
+LABEL_LINES = 2
+#: The caption's lines are wrapped at this many characters (a line naming DCLM's datasets made the figure 56 in
+#: wide).
+CAPTION_CHARS = 110
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +63,31 @@ class RankFigureData:
     caption: str
     # the losses measured by held-out runs at the budget (panel, dataset, value); empty without any
     heldout: pd.DataFrame | None = None
+    #: the caption's lines that give the whole names of the datasets shortened on the axis (``label``)
+    key: tuple[str, ...] = ()
+
+
+def _labels(names: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Each name's label on the axis: wrapped (``LABEL_CHARS``, ``LABEL_LINES``), or shortened and keyed, and
+    the key's lines (``[1] the whole name``), numbered in the order of ``names``."""
+    from l2l.output.render import wrap_name
+
+    labels: dict[str, str] = {}
+    key: list[str] = []
+    for name in names:
+        lines = wrap_name(name, LABEL_CHARS)
+        if len(lines) > LABEL_LINES:
+            key.append(f"[{len(key) + 1}] {name}")
+            lines = [*lines[: LABEL_LINES - 1], f"{lines[LABEL_LINES - 1][: LABEL_CHARS - 6]}… [{len(key)}]"]
+        labels[name] = "\n".join(lines)
+    return labels, tuple(key)
+
+
+def _wrapped(text: str) -> str:
+    """The caption with each line wrapped at ``CAPTION_CHARS``."""
+    from l2l.output.render import wrap_name
+
+    return "\n".join(part for line in text.splitlines() for part in wrap_name(line, CAPTION_CHARS))
 
 
 def _budget(ranking: Ranking) -> str:
@@ -209,9 +243,14 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
         raise UsageError("no dataset could be ranked: nothing to draw")
     # best (by the first target, or the combined ranking) at the top of the flipped axis
     first = [r.dataset for r in ranking.combined if r.status == "ok"] or list(dict.fromkeys(order))
-    levels = list(reversed(list(dict.fromkeys([*first, *order]))))
+    top_down = list(dict.fromkeys([*first, *order]))
+    levels = list(reversed(top_down))
+    labels, key = _labels(top_down)
     rdf, odf, sdf = pd.DataFrame(ranked), pd.DataFrame(others), pd.DataFrame(stars)
     for df in (rdf, odf, sdf):
+        df["label"] = pd.Categorical(
+            [labels[d] for d in df["dataset"]], categories=[labels[d] for d in levels], ordered=True
+        )
         df["dataset"] = pd.Categorical(df["dataset"], categories=levels, ordered=True)
         df["panel"] = pd.Categorical(df["panel"], categories=panels, ordered=True)
     if not odf.empty:
@@ -221,7 +260,7 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
     caption = "\n".join([_caption(ranking), *_measured_elsewhere(elsewhere, ranking.method)])
     if not sdf.empty:
         caption += "\n★: the loss measured by a held-out run at this budget (not used to fit)"
-    return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None)
+    return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None, key)
 
 
 def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot:
@@ -231,8 +270,10 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
     use_agg()
     p9 = plotnine()
     data = rank_figure_data(ranking, heldout)
+    # the axis shows each dataset's label (wrapped, or shortened with a key); ``figure_size`` gives each of its
+    # rows the height of its lines
     fig = (
-        p9.ggplot(data.ranked, p9.aes(x="dataset", y="value"))
+        p9.ggplot(data.ranked, p9.aes(x="label", y="value"))
         + p9.geom_errorbar(p9.aes(ymin="lo", ymax="hi"), width=0.25, color="#555555")
         + p9.geom_point(p9.aes(fill="p_best"), size=3.6, shape="o", stroke=0.6)
     )
@@ -257,11 +298,14 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
             x="",
             y=f"predicted loss ({ranking.method}; bars: {ranking.level:.0%} interval)",
             title=f"Which dataset? Predicted target loss at {_budget(ranking)} (lower is better)",
-            caption=data.caption,
+            caption=_wrapped("\n".join([data.caption, *data.key])),
             shape="",
         )
         + theme()
-        + p9.theme(plot_caption=p9.element_text(size=8, color="#555555", ha="left"))
+        # (from the figure's left edge: beside a wide axis of names, the caption ran off the figure's right)
+        + p9.theme(
+            plot_caption=p9.element_text(size=8, color="#555555", ha="left"), plot_caption_position="plot"
+        )
     )
     return cast("ggplot", fig)
 

@@ -89,7 +89,9 @@ def residuals_figure_data(
     return ResidualsFigureData(table, long, panels)
 
 
-def residuals_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> ggplot:
+def residuals_figure(
+    runs: Runs, fits: Sequence[LawFit], *, split: str | None = None, chosen: bool = False
+) -> ggplot:
     """Lack of fit at a glance: each run's residual from its fitted law, 100·(measured − predicted)/measured,
     against model size N (left) and tokens D (right), one row per law; points coloured by compute C, runs outside
     ``split`` (not used to fit) as red stars. A law that fits leaves residuals scattered about 0 with no trend."""
@@ -123,7 +125,7 @@ def residuals_figure(runs: Runs, fits: Sequence[LawFit], *, split: str | None = 
             x="",
             y="residual of the run",
             color="compute C\n(FLOPs)",
-            title=fits_title("Residuals of the fitted laws", fits),
+            title=fits_title("Residuals of the fitted laws", fits, chosen=chosen),
             caption=caption,
         )
         + theme()

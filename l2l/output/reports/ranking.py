@@ -102,15 +102,28 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         Column("p_best", "P(best)", fmt=fmt_fixed(2), drop=0),
         *_size_columns(t, fixed),
     ]
-    notes: list[str] = []
-    said: dict[str, list[str]] = {}  # the same note of several datasets is said once, naming them
-    for p in t.rows:
-        if p.status == "failed":
-            notes.append(f"{p.dataset}: not ranked: {p.reason}")
-        for n in p.notes if p.status == "ok" else ():
-            said.setdefault(n, []).append(p.dataset)
-    notes.extend(f"{', '.join(who)}: {n}" for n, who in said.items())
+    notes: list[str] = _lawless_notes(t)
+    # the same note of several datasets is said once, naming them (or counting them)
+    unranked: dict[str, list[str]] = {}
+    said: dict[str, list[str]] = {}
     ranked = [p for p in t.rows if p.status == "ok"]
+    for p in t.rows:
+        lawless = tuple(f"{m}:" for m in p.lawless)  # (said once for every dataset, above)
+        if p.status == "failed":
+            reason = p.reason or ""
+            if p.lawless:
+                from l2l.core.ranking import failure_reason
+
+                reason = failure_reason(p.notes, t.method, p.lawless)
+            unranked.setdefault(reason, []).append(p.dataset)
+        for n in p.notes if p.status == "ok" else ():
+            if not n.startswith(lawless):
+                said.setdefault(n, []).append(p.dataset)
+    notes.extend(
+        f"{_whose(who, len(t.rows) - len(ranked), 'unranked')}: not ranked: {n}"
+        for n, who in unranked.items()
+    )
+    notes.extend(f"{_whose(who, len(ranked), 'ranked')}: {n}" for n, who in said.items())
     all_measured = bool(ranked) and all(p.measured_runs for p in ranked)  # the model asked for, run by each
     word = "accuracy" if t.metric == "accuracy" else "loss"
     if _at_top(t):
@@ -152,6 +165,43 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         notes=notes,
         show_in=frozenset({"table"}),
     )
+
+
+#: More datasets than this sharing a note are counted, not named (DCLM's 39 names took 40 lines at 80 columns).
+NAMED_AT_MOST = 4
+
+
+def _whose(who: list[str], of: int, which: str) -> str:
+    """The datasets a note is about (of ``of`` ``which`` datasets): named when few, else counted."""
+    if len(who) <= NAMED_AT_MOST:
+        return ", ".join(who)
+    return f"all {of} {which} datasets" if len(who) == of else f"{len(who)} of the {of} {which} ({who[0]}, …)"
+
+
+def _lawless_notes(t: TargetRanking) -> list[str]:
+    """One note for the datasets whose laws are short of runs (a method of each has no law to predict with): the
+    same two notes per dataset, each naming it, took 400 of DCLM's 483 lines at 80 columns (p57)."""
+    by_methods: dict[tuple[str, ...], list[str]] = {}
+    example: dict[tuple[str, ...], str] = {}
+    for p in t.rows:
+        if p.lawless:
+            by_methods.setdefault(p.lawless, []).append(p.dataset)
+            first = next((n for n in p.notes if n.startswith(f"{p.lawless[0]}:")), "")
+            example.setdefault(p.lawless, first.split(": ", 1)[-1])
+    out = []
+    for methods, who in by_methods.items():
+        shown = (
+            ", ".join(who)
+            if len(who) <= NAMED_AT_MOST
+            else f"all {len(who)} datasets"
+            if len(who) == len(t.rows)
+            else f"{len(who)} of {len(t.rows)} datasets"
+        )
+        out.append(
+            f"{' and '.join(methods)}: no law on {t.target} for {shown}: too few runs for one (e.g. "
+            f"{example[methods]})"
+        )
+    return out
 
 
 def _at_top(t: TargetRanking) -> bool:
@@ -323,7 +373,12 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         reports.append(
             replace(_target_table(t, ranking, label, split), summary=_verdict(t, what, ranking.level))
         )
-        if not several and t.metric == "loss":
+        # (without a law's prediction anywhere the table holds the names and the values the ranking shows)
+        if (
+            not several
+            and t.metric == "loss"
+            and any(r.independent is not None or r.translation is not None for r in t.rows)
+        ):
             reports.append(_methods_table(t))
     combined = replace(_combined_table(ranking), summary=verdict[0])
     reports.append(combined if several else replace(combined, show_in=frozenset({"json"})))
