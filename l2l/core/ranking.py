@@ -58,6 +58,7 @@ from l2l.core.rank_model import (
     fit_rank_model,
     learn_draw_error,
 )
+from l2l.core.sweep import BUDGET_RTOL
 
 __all__ = [
     "METHODS",
@@ -555,6 +556,9 @@ def _rank_target(
     # a backtest that tied (the laws and the sweep's order 7 of 7 pairs right each) keeps the order too: half each
     # there was measured and dropped (on 200 synthetic isoFLOP tables the 0.3–0.7 bins moved 0.17 off; the paper's
     # sweep's leaders below 0.4, right 0.80 of the time, stated 0.30): it is said, not weighed
+    if budget.C is not None and _at_measured_top(model, target, names, budget.compute):
+        rows = _laws_disagree_measured(rows, method, leader)
+        return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
     kept_weight = KEPT_ORDER_WEIGHT if err.backtested else 0.5
     why = (
         " (the backtest inside the sweep tied: the sweep's order is kept unless the laws order more pairs right)"
@@ -567,6 +571,39 @@ def _rank_target(
     if laws_draws and B > 1:
         ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
+
+
+def _at_measured_top(model: RankModel, target: str, names: Sequence[str], C: float) -> bool:
+    """Whether the budget ``C`` is the largest budget every ranked candidate measured ``target`` at (within the
+    rounding jitter of C, ``BUDGET_RTOL``): the sweep's order there is a measurement, nothing is extrapolated."""
+    entries = model.entries.get(target, {})
+    tops = [entries[n].top_compute for n in names if n in entries]
+    return len(tops) == len(names) > 0 and all(
+        t > 0 and abs(math.log(C / t)) <= math.log1p(BUDGET_RTOL) for t in tops
+    )
+
+
+def _laws_disagree_measured(
+    rows: list[DatasetPrediction], method: Method, leader: str | None
+) -> list[DatasetPrediction]:
+    """At the largest budget every candidate measured, the recommended ranking at trust 0 (the sweep's order) is
+    the measured order, whatever the laws alone say: a note on the rows where they put another first, no mixture.
+    On four of Porian's configurations at C = 2.56e19, their own largest budget, a 0.118-nat measured lead read
+    "a TIE" at P(best) 0.79, a poor law (every one of its runs there above it) putting its dataset first (p57)."""
+    ranked = [r for r in rows if r.rank is not None]
+    by_laws = [r for r in ranked if r.independent is not None]
+    if method != "recommended" or leader is None or any(r.trust for r in ranked) or len(by_laws) < 2:
+        return rows
+    first = min(by_laws, key=lambda r: r.independent or math.inf).dataset
+    if first == leader:
+        return rows
+    note = (
+        f"the laws alone (independent) put {first} first here, not {leader}; this is the largest budget the datasets "
+        "measured, and the measured order stands (a law that reorders its own runs' budget misfits them)"
+    )
+    return [
+        dataclasses.replace(r, notes=(*r.notes, note)) if r.dataset in (first, leader) else r for r in rows
+    ]
 
 
 def _mixed_draws(
