@@ -43,7 +43,13 @@ from l2l.io.accuracy_rows import (
     split_wide_accuracy,
     subset,
 )
-from l2l.io.checkpoints import TOKENS_SEEN_NAMES, CheckpointReport, final_checkpoints_fast, select_frame
+from l2l.io.checkpoints import (
+    TOKENS_SEEN_NAMES,
+    CheckpointReport,
+    final_checkpoints_fast,
+    parse_policy,
+    select_frame,
+)
 from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
@@ -466,7 +472,14 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
     """Typed rows in memory → a wide table unpivoted, metrics read, checkpoints selected."""
     cols = plan.columns.columns
     if opts.wide:
-        frame = _unpivot(raw, frame, plan, info, detected=opts.loss_columns is None)
+        frame = _unpivot(
+            raw,
+            frame,
+            plan,
+            info,
+            detected=opts.loss_columns is None,
+            finals=parse_policy(opts.checkpoints)[0] == "final",
+        )
     inner: tuple[str, ...] = ("eval",)
     if plan.metric is not None:
         said = frame.group_by("eval").agg(pl.col("metric").is_not_null().all().alias("said"))
@@ -516,9 +529,12 @@ def _run_key(names: Sequence[str], extras: Sequence[str]) -> list[str]:
 
 
 def _unpivot(
-    raw: _Raw, frame: pl.DataFrame, plan: _Plan, info: dict[str, Any], *, detected: bool
+    raw: _Raw, frame: pl.DataFrame, plan: _Plan, info: dict[str, Any], *, detected: bool, finals: bool = False
 ) -> pl.DataFrame:
-    """A wide table's rows as long rows (one per run and eval), empty loss cells dropped and counted."""
+    """A wide table's rows as long rows (one per run and eval), empty loss cells dropped and counted. With
+    ``finals`` (the final checkpoints kept) an eval of a run in a per-step log whose NaN runs to the run's last step
+    is dropped whole: its last finite checkpoint is no finished run (a diverged ladder run was kept at 512B tokens,
+    its learning rate still 1.2e-4, its accuracies at 640B: one run as two models; probe p58)."""
     evals = list(plan.losses.values())
     index = [c for c in frame.columns if c not in evals]
     # the eval columns under names of their own while unpivoting: an eval named 'loss' (a W&B export's training
@@ -535,8 +551,9 @@ def _unpivot(
     nan = long.get_column("loss").is_nan().fill_null(False)
     if empty + int(nan.sum()) == long.height:
         raise raw.header_error("every loss cell is empty" + (" or NaN" if nan.any() else ""))
+    diverged = _diverged_to_end(long, nan, plan) if finals and nan.any() else None
     if nan.any():  # a crashed or diverged run's NaN: skipped as a blank cell is, said with the runs
-        info["nan_note"] = _nan_note(long, nan, plan)
+        info["nan_note"] = _nan_note(long, nan, plan, dropped=diverged is not None and bool(diverged.any()))
         info["rows_nan"] = int(nan.sum())
     info.update(
         rows_rejected=empty + int(nan.sum()),
@@ -545,10 +562,22 @@ def _unpivot(
         loss_columns_left_out=plan.left_out,
         ignored_columns=[c for c in plan.left_out if c != plan.step],
     )
-    return long.filter(pl.col("loss").is_not_null() & ~pl.col("loss").is_nan())
+    kept = pl.col("loss").is_not_null() & ~pl.col("loss").is_nan()
+    return long.filter(kept if diverged is None else kept & ~diverged)
 
 
-def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> str:
+def _diverged_to_end(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> pl.Series | None:
+    """Mask of the rows of each (run, eval) of a per-step log whose NaN runs to the run's last step (None where the
+    log has no step or no run id to tell runs by)."""
+    step = plan.step if plan.step is not None and plan.step in long.columns else None
+    if step is None or "run_id" not in long.columns:
+        return None
+    last = pl.col(step).max().over("run_id")
+    at_end = (pl.col("_nan") & (pl.col(step) == last)).any().over("run_id", "eval")
+    return long.with_columns(nan.alias("_nan")).select(at_end).to_series()
+
+
+def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool = False) -> str:
     """The warning of a wide table's NaN loss cells (``long``: its rows unpivoted; ``nan``: those of a NaN),
     skipped as blank cells are: which runs (their run id, else dataset and size), in which columns, and in a
     per-step log from which step, and whether to its end; with the ``--where`` that leaves such a run out (W&B
@@ -581,7 +610,11 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> str:
     more = f" and {per_run.height - 3} more" if per_run.height > 3 else ""
     one = per_run.height == 1
     kept = (
-        f"; {'its' if one else 'such runs'} evals keep their last finite checkpoint, before the run's end: a "
+        f"; {'its' if one else 'such runs'} evals whose NaN runs to the run's end are left out: the last finite "
+        "checkpoint, before the learning rate has decayed, is no finished run (--checkpoints all keeps the finite "
+        "ones)"
+        if dropped
+        else f"; {'its' if one else 'such runs'} evals keep their last finite checkpoint, before the run's end: a "
         "checkpoint before the learning rate has decayed is no finished run"
         if bool(per_run.get_column("_end").any())
         else ""
@@ -777,8 +810,6 @@ def _constant_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]) 
 
 
 def _check_options(opts: ReadOptions) -> None:
-    from l2l.io.checkpoints import parse_policy
-
     if opts.loss_columns is not None and not opts.wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
     _check_constants(opts)
