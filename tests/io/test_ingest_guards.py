@@ -505,5 +505,7 @@ def test_a_per_step_log_whose_run_diverges_to_nan_names_the_run_and_the_step(tmp
     assert runs.checkpoints is not None
     assert not runs.checkpoints.get_column("value").is_nan().any()
     assert runs.frame.filter(pl.col("N") == 8e8).height == 0  # its losses: none at a finished checkpoint
-    kept = read_runs([path], wide=True, loss_columns="eval/*", accuracy_columns="eval/*_acc", checkpoints="all")
+    kept = read_runs(
+        [path], wide=True, loss_columns="eval/*", accuracy_columns="eval/*_acc", checkpoints="all"
+    )
     assert kept.frame.filter(pl.col("N") == 8e8).height == 16  # every finite checkpoint of both evals
