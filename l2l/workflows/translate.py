@@ -65,7 +65,7 @@ class LossToLoss:
     """A fitted shifted power law from the loss ``src:x_eval`` to the loss ``tgt:eval``.
 
     ``r2`` is of the log–log regression; ``resid_sd`` is the standard deviation of log y − log ŷ (≈ relative
-    error). ``n_excluded`` pairs had x ≤ E0 or y ≤ E1 and were left out of the fit.
+    error). ``n_excluded`` pairs were left out of the fit: x ≤ E0 or y ≤ E1, or a run far from its law.
     """
 
     src: str
@@ -320,7 +320,8 @@ def translation_of(
             f"its {plural(len(xa), 'pair')} all sit at one model size (N = {float(sizes.min()):.3g}): the "
             "relation is fitted over one size's losses and carries a larger model's loss beyond them"
         )
-    return replace(out, warnings=(*out.warnings, *said)) if said else out
+    # the excluded count holds the far pairs too: the table said "excluded 0" beside this note (probe p58)
+    return replace(out, warnings=(*out.warnings, *said), n_excluded=out.n_excluded + dropped) if said else out
 
 
 @dataclass(frozen=True, eq=False)

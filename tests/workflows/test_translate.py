@@ -425,3 +425,20 @@ def test_a_translation_whose_pairs_all_sit_at_one_model_size_says_so(
         sa.loss[:6], sb.loss[:6], x_law, y_law, kind="train-train", at=(sa.N[:6], sa.D[:6])
     )
     assert not any("one model size" in w for w in spread.warnings)
+
+
+def test_a_pair_left_out_for_a_far_run_is_counted_as_excluded(tmp_path: Path) -> None:
+    """A pair whose target run lies far from its law (diverged) is left out of the fit and said so; the excluded
+    count said 0 beside that note (probe p58)."""
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+
+    rows = synthetic_runs(SyntheticSpec(noise=0.002, seed=3))
+    hit = next(r for r in rows if r["dataset"] == "beta" and r["split"] == "sweep" and float(r["N"]) > 1e8)
+    hit["loss"] = float(hit["loss"]) * 1.5  # diverged
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    (res,) = translate(read_runs([path]), src="alpha", tgts=["beta"], split="sweep", workers=1)
+    assert res.translation is not None
+    assert any("1 pair with a run far from its law" in w for w in res.translation.warnings)
+    assert res.translation.n_excluded == 1
