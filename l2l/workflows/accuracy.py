@@ -902,7 +902,15 @@ def accuracy_summary(runs: Runs) -> list[dict[str, Any]]:
     out = []
     for r in g.iter_rows(named=True):
         level, source = chance_level(runs, r["eval"])
+        hits = _task_loss_hits(runs, r["eval"])
         out.append(
-            {**r, "chance": level, "chance_source": source, "task_loss": task_loss_eval(runs, r["eval"])}
+            {
+                **r,
+                "chance": level,
+                "chance_source": source,
+                "task_loss": hits[0] if len(hits) == 1 else None,
+                # several loss evals match alike: said as such (it read "none" where fit-accuracy said "alike")
+                "task_loss_alike": hits if len(hits) > 1 else [],
+            }
         )
     return out

@@ -68,3 +68,18 @@ def test_an_accuracy_related_to_the_own_loss_of_a_dataset_without_one_names_the_
     assert exc.value.hint == (
         "name the own eval at ingest: l2l ingest … --own-eval c4=EVAL (l2l runs --evals lists the evals)"
     )
+
+
+def test_two_loss_evals_that_match_an_accuracy_alike_are_listed_not_called_none(tmp_path: Path) -> None:
+    """``eval/hellaswag`` and ``fewshot/hellaswag`` both end in the accuracy's task: ``runs --evals`` said no task
+    loss matched while ``fit-accuracy`` said two matched alike (probe p58)."""
+    from l2l.workflows.accuracy import accuracy_summary
+
+    rows = ["run_id,dataset,N,D,eval/hellaswag/loss,fewshot/hellaswag/loss,eval/hellaswag/acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{2.6 - i / 5:.2f},{2.2 - i / 5:.2f},{0.3 + i / 10}")
+    path = write(tmp_path / "export.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, loss_columns="*/loss", accuracy_columns="eval/*/acc")
+    (row,) = accuracy_summary(runs)
+    assert row["task_loss"] is None
+    assert row["task_loss_alike"] == ["eval/hellaswag", "fewshot/hellaswag"]

@@ -185,6 +185,7 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         Column("chance_text", "chance", justify="left", drop=2),
         Column("task_loss", "matched task loss", justify="left", drop=3),
         Column("splits", fmt=_join, justify="left", table=False),
+        Column("task_loss_alike", fmt=_join, justify="left", table=False),
         *(Column(k, table=False) for k in ("accuracy_min", "accuracy_max", "chance", "chance_source")),
     ]
     out = []
@@ -192,7 +193,12 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         r = dict(r)
         r["acc_range"] = f"{r['accuracy_min']:.3f}–{r['accuracy_max']:.3f}"
         r["chance_text"] = chance_text(r["chance"], r["chance_source"], none="–")
-        r["task_loss"] = r["task_loss"] or "– (none: relate it to the own loss)"
+        alike = r.get("task_loss_alike") or []
+        r["task_loss"] = r["task_loss"] or (
+            f"– ({', '.join(alike[:3])} match alike: ingest one under the task's name)"
+            if alike
+            else "– (none: relate it to the own loss)"
+        )
         out.append(r)
     n_evals = len({r["eval"] for r in out})
     return Report(
