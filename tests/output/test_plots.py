@@ -818,5 +818,36 @@ def test_an_isoflop_figure_of_runs_each_at_its_own_budget_is_refused(tmp_path: P
     path.write_text("\n".join(rows) + "\n")
     runs = read_runs([path])
     fits = fit_laws(runs).fits
-    with pytest.raises(UsageError, match="no iso-FLOP budget holds two runs"):
+    with pytest.raises(UsageError, match="no iso-FLOP budget holds 3 fitted runs"):
         isoflop_figure(runs, fits)
+
+
+def test_an_isoflop_figure_draws_budgets_of_three_runs_and_says_what_it_left_out(tmp_path: Path) -> None:
+    """A grid of sizes × doubling token multiples shares a C between one or two runs: it was drawn as a dozen
+    "budgets" of a point or two (probes p56, p58); refused now. Beside iso-FLOP budgets of five sizes, a budget of
+    one or two runs is left out and the caption says so."""
+    from l2l.output.plots.laws import isoflop_figure_data
+
+    law = l2l.testing.PAPER_LIKE_LAW
+    grid = ["dataset,N,D,eval,loss"]
+    for n in (2e7, 4e7, 8e7, 1.6e8, 3.2e8):
+        for mult in (5, 10, 20, 40):  # (n, 40) and (2n, 10) share a C: one or two runs per compute
+            grid.append(f"web,{n:g},{mult * n:g},web_val,{float(law.predict(n, mult * n)):.5f}")
+    path = tmp_path / "grid.csv"
+    path.write_text("\n".join(grid) + "\n")
+    runs = read_runs([path])
+    with pytest.raises(UsageError, match="at most 2 at one compute"):
+        isoflop_figure(runs, fit_laws(runs).fits)
+    iso = ["dataset,N,D,eval,loss"]
+    for c in (1e17, 1e18, 1e19):
+        for n in np.geomspace(2e7, 4e8, 5) * (c / 1e18) ** 0.5:
+            iso.append(f"web,{n:.6g},{c / (6 * n):.6g},web_val,{float(law.predict(n, c / (6 * n))):.5f}")
+    iso.append(f"web,5e8,{3e20 / (6 * 5e8):.6g},web_val,{float(law.predict(5e8, 1e11)):.5f}")  # a lone run
+    path = tmp_path / "iso.csv"
+    path.write_text("\n".join(iso) + "\n")
+    runs = read_runs([path])
+    data = isoflop_figure_data(runs, fit_laws(runs).fits)
+    assert data.budgets == ["1e17", "1e18", "1e19"]
+    assert data.left_out == (1, 1)
+    caption = isoflop_figure(runs, fit_laws(runs).fits).labels.caption
+    assert "left out: 1 budget of fewer than 3 runs (1 run): no profile to draw" in caption

@@ -284,6 +284,13 @@ class IsoflopFigureData:
     optima: pd.DataFrame
     budgets: list[str]
     k: float
+    #: budgets left out for holding fewer than ``MIN_PROFILE_RUNS`` runs (no profile to draw), and their runs
+    left_out: tuple[int, int] = (0, 0)
+
+
+#: An iso-FLOP budget is drawn where it holds this many runs: fewer draw no profile (a sizes × token-multiples grid,
+#: where one or two runs share a C, was drawn as 18 "budgets" of a point or two; probes p56, p58).
+MIN_PROFILE_RUNS = 3
 
 
 def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> IsoflopFigureData:
@@ -294,6 +301,7 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     k = runs.flops_per_param_token  # C = k·N·D, the table's own k
     titles = fit_titles(fits, runs.own_eval)
     point_parts, curve_parts, opt_parts = [], [], []
+    dropped_budgets = dropped_runs = 0
     for fit, title in zip(fits, titles, strict=True):
         sub = runs_of(runs, fit, split)
         if sub.height == 0:
@@ -311,6 +319,17 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
         for i, lab in enumerate(labels):
             by_budget.setdefault(lab, []).append(i)
         n_all = sub["N"].to_numpy().astype(np.float64)
+        used = pts["used"].to_numpy()
+        # a budget of held-out runs alone stays: its stars are measured against the curve there (the paper's 3.3B)
+        thin = {
+            lab for lab, idx in by_budget.items() if len(idx) < MIN_PROFILE_RUNS and bool(used[idx].any())
+        }
+        if thin and len(thin) < len(by_budget):
+            dropped_budgets += len(thin)
+            dropped_runs += sum(len(by_budget[lab]) for lab in thin)
+            pts = pts[~pts["budget"].isin(thin)]
+            point_parts[-1] = pts
+            by_budget = {lab: idx for lab, idx in by_budget.items() if lab not in thin}
         for lab, idx in by_budget.items():
             budget = float(np.exp(np.mean(np.log(c[idx]))))
             n_opt = float(fit.law.compute_optimal(budget, k)[0])
@@ -328,11 +347,15 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     if not point_parts:
         raise UsageError("none of the fitted (dataset, eval) pairs has runs to draw")
     points = pd.concat(point_parts, ignore_index=True)
-    if int(points.groupby(["panel", "budget"]).size().max()) < 2:
-        # every run its own budget (a grid of sizes × token counts): one curve per run said nothing (82 curves)
+    per_budget = points[points["used"]].groupby(["panel", "budget"], observed=True).size()
+    most = int(per_budget.max()) if len(per_budget) else 0
+    if most < MIN_PROFILE_RUNS:
+        # every run its own budget, or one or two sharing a C (a grid of sizes × token counts): one curve per run or
+        # pair said nothing (82 curves)
         raise UsageError(
-            f"no iso-FLOP budget holds two runs ({len(points)} runs, each at a compute of its own): an iso-FLOP "
-            "figure needs runs of several sizes at one budget; l2l plot law draws the laws over (C, N)",
+            f"no iso-FLOP budget holds {MIN_PROFILE_RUNS} fitted runs ({len(points)} runs, at most {most} at one "
+            "compute): an iso-FLOP figure needs runs "
+            "of several sizes at one budget; l2l plot law draws the laws over (C, N)",
             param="kind",
         )
     curves = pd.concat(curve_parts, ignore_index=True)
@@ -341,7 +364,7 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     for df in (points, curves, optima):
         df["budget"] = ordered(df["budget"], budgets)
         df["panel"] = ordered(df["panel"], [t for t in titles if t in set(points["panel"])])
-    return IsoflopFigureData(points, curves, optima, budgets, k)
+    return IsoflopFigureData(points, curves, optima, budgets, k, (dropped_budgets, dropped_runs))
 
 
 #: the iso-FLOP figure's legend shows at most this many budgets
@@ -373,6 +396,12 @@ def isoflop_figure(
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
         caption += f"; ★: runs not used in the fit (split ≠ {split})"
+    few_budgets, few_runs = data.left_out
+    if few_budgets:
+        caption += (
+            f"\nleft out: {few_budgets} budget{'s' if few_budgets > 1 else ''} of fewer than {MIN_PROFILE_RUNS} runs "
+            f"({few_runs} run{'s' if few_runs > 1 else ''}): no profile to draw"
+        )
     # a legend key per budget up to MAX_BUDGET_KEYS; beyond, evenly spaced ones (the colours stay ordered by C):
     # Misfitting's table has 69 budgets, a legend taller than the figure
     keys = budgets
