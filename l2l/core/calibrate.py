@@ -33,8 +33,10 @@ Where the sweep has too few budgets to backtest, no error model is built; interv
 alone and say so (``lower_bound_only``).
 
 ``calibrate_forms`` backtests several forms of the same laws and keeps the error model of the form
-``l2l.core.selection`` chooses by their backtest errors (``--form auto``), the choice with it; translations are
-backtested with Eq. 3 whatever is chosen (the only form closed under translation). Pure: no printing, no files.
+``l2l.core.selection`` chooses by their backtest errors (``--form auto``), the choice with it; a dataset the chosen
+form misfits takes the other form (``FormChoice.form_of``), with that form's error model (``Calibration.other``);
+translations are backtested with the form whose E each dataset's translations take (``translation_form_of``).
+Pure: no printing, no files.
 """
 
 from __future__ import annotations
@@ -180,6 +182,9 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
+# 17: a dataset its group's form misfits takes OTHER_FORM (under Eq. 2: Eq. 3 where its data keep an E), with that
+# form's error model (``other``); 16: (the same, Eq. 1 <-> Eq. 3 only); 15: misfits flagged; 12-14: the form chosen on
+# every count, translations in the chosen form, notes
 # 11: the backtests' reach in tokens (max_d_reach)
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
