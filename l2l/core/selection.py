@@ -23,6 +23,8 @@ A preferred form that was fitted but backtested too little to score keeps its pl
 evidence against one never compared (the per-step ladder's task losses: Eq. 3 refits at 2 cutoffs, Eq. 1 at 5).
 Where no form is scored, ``l2l.core.calibrate.calibrate_forms`` still takes Eq. 1 when its full fits come 3× closer
 to the runs (no backtest evidence either way; the choice says its extrapolation is unchecked).
+The form is chosen for the group; a dataset the group's form misfits (``misfit_reason``, dataset by dataset; under
+Eq. 2, data that keep an E in Eq. 3) takes ``OTHER_FORM`` (``FormChoice.misfits``, ``form_of``).
 
 Pure: numpy, no printing.
 """
