@@ -246,9 +246,11 @@ def split_wide_accuracy(
     names = {c: glob_name(rx, c) for c in chosen}
     parts = []
     nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
+    nan_runs: dict[str, list[str]] = {}  # ... and the runs they belong to, where the table names runs
     for c in chosen:
         vals = _accuracy_values(raw, c)
-        if k := int(vals.is_nan().sum()):
+        k, nan_runs[c] = _nan_cells(vals, base)
+        if k:
             nan[c] = k
             vals = vals.fill_nan(None)
         f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
@@ -289,7 +291,7 @@ def split_wide_accuracy(
         total = sum(nan.values())
         notes.append(
             f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are (a crashed "
-            f"or diverged run?): {_listed([f'{c} ({k})' for c, k in nan.items()])}"
+            f"or diverged run?): {_listed([f'{c} ({k}{_runs_of(nan_runs.get(c, []))})' for c, k in nan.items()])}"
         )
     if notes:
         info["accuracy_notes"] = notes
@@ -358,6 +360,24 @@ def long_accuracy_column(
         if c != column
     }
     return _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad), column
+
+
+def _nan_cells(vals: pl.Series, ids: Mapping[str, pl.Series]) -> tuple[int, list[str]]:
+    """How many of an accuracy column's cells are NaN, and the runs they belong to (where ``ids`` names runs)."""
+    nan = vals.is_nan().fill_null(False)
+    k = int(nan.sum())
+    if not k or "run_id" not in ids:
+        return k, []
+    return k, ids["run_id"].filter(nan).cast(pl.String).unique(maintain_order=True).to_list()
+
+
+def _runs_of(runs: Sequence[str]) -> str:
+    """``: run r1, r2`` for a note's parenthesis (three named, the rest counted; empty without runs): the loss note
+    named its runs, the accuracy note only counted them (probe p58)."""
+    if not runs:
+        return ""
+    more = f" and {len(runs) - 3} more" if len(runs) > 3 else ""
+    return f": run{'s' if len(runs) > 1 else ''} {', '.join(runs[:3])}{more}"
 
 
 def _listed(names: Sequence[str]) -> str:

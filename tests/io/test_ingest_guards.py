@@ -478,7 +478,10 @@ def test_a_wide_exports_nan_cells_are_skipped_as_blank_ones_naming_the_run(tmp_p
         "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1 (eval/val/loss); "
         "--where 'Name!=r1' leaves the run out"
     ) in notes(runs)
-    assert "warning: 1 NaN accuracy cell skipped, as empty cells are" in notes(runs)
+    assert (
+        "warning: 1 NaN accuracy cell skipped, as empty cells are (a crashed or diverged run?): eval/quiz/acc (1: run "
+        "r1)"
+    ) in notes(runs)  # the run named, as the loss note names it (it only counted the cell; probe p58)
     detected = read_runs([path], wide=True, columns={"run_id": "Name"})
     assert detected.evals == ["code", "val"]  # (a NaN left its column out: "holds non-finite values")
     assert "1 NaN loss cell skipped" in notes(detected)
