@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,6 +45,7 @@ __all__ = [
     "RankModel",
     "fit_rank_model",
     "learn_draw_error",
+    "pooled_repeat_sd",
     "single_scale_ranking",
 ]
 
@@ -864,7 +865,13 @@ def _median_per_run(per: Mapping[str, _Entry]) -> float:
 
 def _pooled_scatter(cells: Mapping[str, tuple[Array, Array, Array]]) -> float:
     """The per-run scatter of repeats of one model, pooled over the candidates with two or more (NaN: none)."""
-    dev = [np.log(loss) - np.mean(np.log(loss)) for loss, _, _ in cells.values() if len(loss) > 1]
+    return pooled_repeat_sd([np.log(loss) for loss, _, _ in cells.values()])
+
+
+def pooled_repeat_sd(groups: Iterable[ArrayLike]) -> float:
+    """The per-run standard deviation of repeats (seeds) pooled over groups (each one model's values), from the
+    groups of two or more: sqrt(Σ squared deviations from each group's mean / Σ (n − 1)); NaN where none has two."""
+    dev = [v - np.mean(v) for g in groups if (v := np.asarray(g, dtype=np.float64)).size > 1]
     dof = sum(len(v) - 1 for v in dev)
     return math.sqrt(float(sum(np.sum(v * v) for v in dev)) / dof) if dof else math.nan
 

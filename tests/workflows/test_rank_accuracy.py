@@ -326,3 +326,32 @@ def test_a_measured_model_and_the_baseline_read_the_measured_accuracies(
             assert r.hi is not None
             assert r.hi - r.lo < 0.03  # the measurement's noise (0.004 per run), not the law's interval
             assert any(note.startswith("measured:") for note in r.notes)
+
+
+def test_a_measured_accuracy_ranking_pools_the_seeds_scatter_across_datasets(
+    run: Any, tmp_path: Path
+) -> None:
+    """DataDecide's shape: ten recipes, two seeds each at the model asked for. Each recipe's interval came from its
+    own two seeds: half-widths 0.03-2.07 points, 30 of 50 truths inside (probe p59). The seeds' scatter is pooled
+    over every recipe that repeated the model: one half-width for all, as the truth's noise is one."""
+    rng = np.random.default_rng(1)
+    rows = ["run_id,dataset,N,D,eval,metric,value"]
+    truth = {f"rec{i}": 0.60 + 0.004 * i for i in range(10)}
+    for rec, acc in truth.items():
+        for n in (60e6, 150e6, 300e6, 600e6):
+            for seed in (0, 1):
+                run_id = f"{rec}_{n:g}_s{seed}"
+                loss = (2.0 + 0.02 * int(rec[3:])) * (6e8 / n) ** 0.05 * float(np.exp(rng.normal(0, 0.005)))
+                rows.append(f"{run_id},{rec},{n:g},{100 * n:g},{rec}_val,loss,{loss:.5f}")
+                rows.append(f"{run_id},{rec},{n:g},{100 * n:g},hellaswag,loss,{loss * 0.9:.5f}")
+                a = acc - 0.02 * np.log(6e8 / n) + rng.normal(0, 0.005)
+                rows.append(f"{run_id},{rec},{n:g},{100 * n:g},hellaswag,accuracy,{a:.5f}")
+    table = tmp_path / "dd.csv"
+    table.write_text("\n".join(rows) + "\n")
+    assert run("ingest", table).exit_code == 0
+    res = run("rank", "-t", "hellaswag:accuracy", "--N", "6e8", "--D", "6e10", "--format", "json")
+    assert res.exit_code == 0, res.output
+    ranked = [r for r in json.loads(res.stdout)["rows"] if r["lo"] is not None]
+    assert len(ranked) == 10
+    widths = [r["hi"] - r["lo"] for r in ranked]
+    assert max(widths) < 1.3 * min(widths)  # one pooled scatter (clipping aside), not each recipe's two seeds
