@@ -499,6 +499,12 @@ class RankModel:
                 n, d = self._optimal(name, budget)
             except FitError as exc:
                 failed[name] = exc.message
+                if budget.C is not None and e.measured_top is not None:
+                    # no N*(C) without its law, but the baseline reads the runs at its largest budget, no law
+                    # needed (``failed`` then stops every method but it): a DataDecide-shaped table too short for
+                    # laws had every recipe refused (probe p59)
+                    extra[name] = CandidatePoint(None, None, e.measured_top, top_N=e.top_N, top_D=e.top_D)
+                    out[name] = {}
                 continue
             extra[name] = CandidatePoint(n, d, e.measured_top, top_N=e.top_N, top_D=e.top_D)
             if e.far_left_out:

@@ -500,7 +500,8 @@ def _rank_target(
     specific = {name: err.specific_for(method) * rng.standard_normal(B) for name in model.candidates}
     ok: dict[str, Array] = {}
     for name in model.candidates:
-        if name in failed or method not in logs.get(name, {}):
+        # a candidate without N*(C) may still have the baseline's measured value (``point_and_draws``)
+        if (name in failed and method != "baseline") or method not in logs.get(name, {}):
             continue
         point = extra.get(name)
         if point is not None and point.measured_here and method in ("recommended", "baseline"):

@@ -355,3 +355,10 @@ def test_a_measured_accuracy_ranking_pools_the_seeds_scatter_across_datasets(
     assert len(ranked) == 10
     widths = [r["hi"] - r["lo"] for r in ranked]
     assert max(widths) < 1.3 * min(widths)  # one pooled scatter (clipping aside), not each recipe's two seeds
+    # at the recipes' largest budget the baseline reads their runs there: no law needed (every recipe was refused
+    # for want of an own-loss law, 4 sizes being too few; p59)
+    base = run(
+        "rank", "-t", "hellaswag:accuracy", "--C", "2.16e20", "--method", "baseline", "--format", "json"
+    )
+    assert base.exit_code == 0, base.output
+    assert sum(r["lo"] is not None for r in json.loads(base.stdout)["rows"]) == 10
