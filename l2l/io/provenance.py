@@ -766,4 +766,30 @@ def table_notes(
             f"C: the table's C column, C/(N·D) from {lo:.3g} to {hi:.3g}: budgets, reach and N* use C = "
             f"{mid:.3g}·N·D (the median) where a run is not in the table"
         )
+        notes += _flops_count_notes(frame, mid)
     return notes
+
+
+def _flops_count_notes(frame: pl.DataFrame, k: float) -> list[str]:
+    """A warning where the datasets count FLOPs per parameter and token differently (their median C/(N·D) more than
+    5 % apart): one constant, the table's median, then sets every dataset's budgets and optima, each one's off by
+    its own count (probe p59: web's C = 8·N·D beside code's 6·N·D, both read at 7, said in an info line only)."""
+    per = (
+        frame.with_columns((pl.col("C") / (pl.col("N") * pl.col("D"))).alias("_k"))
+        .group_by("dataset")
+        .agg(pl.col("_k").median())
+        .sort("_k")
+    )
+    if per.height < 2:
+        return []
+    ks = per.get_column("_k").to_list()
+    if not ks[-1] > ks[0] * 1.05:
+        return []
+    shown = ", ".join(f"{ds} {v:.3g}" for ds, v in list(per.iter_rows())[:4]) + (
+        " …" if per.height > 4 else ""
+    )
+    return [
+        f"warning: the datasets count FLOPs per parameter and token differently (C/(N·D): {shown}); one constant, "
+        f"{k:.3g}, sets every dataset's budgets, N* and D*: rewrite the C column in one count (or leave it out for "
+        "C = 6·N·D) to compare them at one budget"
+    ]

@@ -512,3 +512,22 @@ def test_a_per_step_log_whose_run_diverges_to_nan_names_the_run_and_the_step(tmp
         [path], wide=True, loss_columns="eval/*", accuracy_columns="eval/*_acc", checkpoints="all"
     )
     assert kept.frame.filter(pl.col("N") == 8e8).height == 16  # every finite checkpoint of both evals
+
+
+def test_datasets_counting_flops_differently_are_warned_of(tmp_path: Path) -> None:
+    """web's C = 8·N·D beside code's 6·N·D: one constant (7, the median) sets both datasets' budgets and optima,
+    each off by its own count; only an info line said it (probe p59)."""
+
+    def table(web_k: float) -> str:
+        rows = ["dataset,N,D,C,eval,loss"]
+        for ds, k in (("web", web_k), ("code", 6.0)):
+            for i, n in enumerate((1e8, 2e8, 4e8)):
+                rows.append(f"{ds},{n:g},{20 * n:g},{k * n * 20 * n:.6g},{ds}_val,{3.0 - i / 10}")
+        return "\n".join(rows) + "\n"
+
+    runs = read_runs([write(tmp_path / "c.csv", table(8.0))])
+    assert (
+        "warning: the datasets count FLOPs per parameter and token differently (C/(N·D): code 6, web 8); one "
+        "constant, 7, sets every dataset's budgets, N* and D*" in notes(runs)
+    )
+    assert "count FLOPs" not in notes(read_runs([write(tmp_path / "s.csv", table(6.1))]))  # within 5 %
