@@ -64,6 +64,7 @@ from l2l.core.selection import (
     FormScore,
     choose_form,
     fits_closer,
+    irreducible_loss_reason,
     misfit_reason,
     score_errors,
 )
@@ -280,10 +281,8 @@ def _misfits(
     """dataset → why the group's ``form`` misfits it, and dataset → both forms' scores there (``_dataset_score``):
     the other five-parameter form fits its runs on every count (``misfit_reason``), dataset by dataset; or, the
     group's form being Eq. 2 (Eq. 3 without E), its Eq. 3 fit keeps an irreducible loss (not in ``without_e``:
-    the datasets whose Eq. 3 fits end with E at its lower bound) and Eq. 3's backtests on it miss by no more. On
-    Porian's four training configurations Eq. 2 won the group by its bias-corrected backtests (2.29 % against
-    5.20 %); one configuration, E = 2.58 in Eq. 3, was then put at N* = 1.18B where its isoFLOP minimum lies at
-    580M (Eq. 3: 586M), its raw backtest error 7.1 % in Eq. 2 against 1.6 % in Eq. 3 (probe p57)."""
+    the datasets whose Eq. 3 fits end with E at its lower bound) and Eq. 3 backtests it no worse
+    (``irreducible_loss_reason``)."""
     other = OTHER_FORM.get(form)
     if other is None or other not in runs or form not in runs:
         return {}, {}
@@ -294,14 +293,7 @@ def _misfits(
         if mine is None or theirs is None:
             continue
         if form == "kaplan":
-            if name in without_e or (theirs.error or 0.0) > (mine.error or 0.0):
-                continue
-            why: str | None = (
-                f"its data show an irreducible loss (its {FORM_LABELS[other]} fit keeps E inside its box), where "
-                f"{FORM_LABELS[form]} ({form}) is {FORM_LABELS[other]} without E; {FORM_LABELS[other]}'s "
-                f"backtests on it miss by {100 * (theirs.error or 0.0):.2f} % against {100 * (mine.error or 0.0):.2f} "
-                f"% with {form}"
-            )
+            why = None if name in without_e else irreducible_loss_reason(mine, theirs)
         else:
             why = misfit_reason(mine, theirs)
         if why is not None:

@@ -61,6 +61,7 @@ __all__ = [
     "FormChoice",
     "FormScore",
     "choose_form",
+    "irreducible_loss_reason",
     "law_flag",
     "misfit_reason",
     "score_errors",
@@ -377,6 +378,21 @@ def misfit_reason(chosen: FormScore, other: FormScore) -> str | None:
         f"{FORM_LABELS.get(other.form, other.form)} ({other.form}) fits its runs {rmse / theirs:.1f}× closer (RMSE of "
         f"log loss {100 * theirs:.2f} % vs {100 * rmse:.2f} %) and its backtests on them miss by {100 * err:.2f} % "
         f"against {100 * mine:.2f} % with {chosen.form}"
+    )
+
+
+def irreducible_loss_reason(chosen: FormScore, other: FormScore) -> str | None:
+    """Why a group's Eq. 2 (``chosen``: its scores on one dataset whose Eq. 3 fit keeps its E) misfits that dataset
+    where Eq. 3 (``other``, on the same) backtests it no worse, else None: Eq. 2 is Eq. 3 without E, chosen for data
+    that show no irreducible loss (Porian's configurations: one with E = 2.58 put at N* = 1.18B against its runs'
+    580M, its raw backtest error 7.0 % in Eq. 2 against 2.3 % in Eq. 3; probe p57)."""
+    if (other.error or 0.0) > (chosen.error or 0.0):
+        return None
+    eq2, eq3 = FORM_LABELS.get(chosen.form, chosen.form), FORM_LABELS.get(other.form, other.form)
+    return (
+        f"its data show an irreducible loss (its {eq3} fit keeps E inside its box), where {eq2} ({chosen.form}) is "
+        f"{eq3} without E; {eq3}'s backtests on it miss by {100 * (other.error or 0.0):.2f} % against "
+        f"{100 * (chosen.error or 0.0):.2f} % with {chosen.form}"
     )
 
 
