@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,6 +18,7 @@ __all__ = [
     "fmt_sig",
     "interval_decimals",
     "plural",
+    "some_of",
     "utc_now",
     "visible",
 ]
@@ -77,6 +78,14 @@ def plural(n: int, word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
         return f"{n:,} {word[:-1]}ies"
     return f"{n:,} {word}s"
+
+
+def some_of(names: Sequence[str], most: int = 4) -> str:
+    """``names`` joined with commas, all of them up to ``most``, else the first ``most`` − 1 and the rest counted
+    (``a, b, c and 7 more``): the lists notes name."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[: most - 1])} and {len(names) - most + 1} more"
 
 
 def fmt_fixed(decimals: int) -> Callable[[Any], str]:

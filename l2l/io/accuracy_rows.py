@@ -16,7 +16,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.runs import AVERAGE_KEY
-from l2l.base.text import utc_now
+from l2l.base.text import some_of, utc_now
 from l2l.io.columns import says_spread
 from l2l.io.readers import _Raw
 from l2l.io.values import (
@@ -376,8 +376,7 @@ def _runs_of(runs: Sequence[str]) -> str:
     named its runs, the accuracy note only counted them (probe p58)."""
     if not runs:
         return ""
-    more = f" and {len(runs) - 3} more" if len(runs) > 3 else ""
-    return f": run{'s' if len(runs) > 1 else ''} {', '.join(runs[:3])}{more}"
+    return f": run{'s' if len(runs) > 1 else ''} {some_of(runs)}"
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ from l2l.base.checks import as_names, check_choice, check_level, is_real
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import JOINS, KINDS, Join, Kind
-from l2l.base.text import plural
+from l2l.base.text import plural, some_of
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import e_draws, optimal_interval
@@ -687,7 +687,7 @@ def _default_left_out(
     left = [e for e in evals_measured(frame, src) if e != runs.own(src) and e not in onto]
     if not left:
         return ()
-    named = ", ".join(left) if len(left) <= 4 else f"{', '.join(left[:3])} and {len(left) - 3} more"
+    named = some_of(left)
     return (
         f"{src}'s models were also measured on {named}, no dataset's own eval: left out by default (train-test "
         "goes onto every dataset's own eval); --eval all includes them",

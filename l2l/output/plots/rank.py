@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 
 from l2l.base.errors import UsageError
-from l2l.base.text import fmt_si
+from l2l.base.text import fmt_si, some_of
 from l2l.output.plots.common import plotnine, qualitative, sci, short_eval, theme, use_agg
 
 if TYPE_CHECKING:
@@ -177,11 +177,7 @@ def _measured_elsewhere(rows: list[DatasetPrediction], method: str) -> list[str]
     if not by_size:
         return []
 
-    def who(names: list[str]) -> str:
-        names = list(dict.fromkeys(names))
-        return ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:3])} and {len(names) - 3} more"
-
-    where = "; ".join(f"{size} ({who(names)})" for size, names in by_size.items())
+    where = "; ".join(f"{size} ({some_of(list(dict.fromkeys(names)))})" for size, names in by_size.items())
     if method == "baseline":
         return [
             f"baseline: each value is the loss measured at its dataset's largest budget, at {where}, not a "
