@@ -242,6 +242,19 @@ class Runs:
             checkpoints=cp,
         )
 
+    def seed_scatter(self, eval_name: str, *, accuracy: bool = False) -> dict[str, tuple[float, int]]:
+        """Per dataset, the seeds' scatter on ``eval_name`` that averaging them at ingest kept aside (every file's,
+        summed): the squared deviations of seeds from their measurement's mean (of log losses; of accuracies
+        with ``accuracy``) and their degrees of freedom. Empty where no file had a seed column."""
+        out: dict[str, tuple[float, int]] = {}
+        for entry in self.provenance:
+            rows = entry.get("seed_scatter", {}).get("accuracy" if accuracy else "loss", [])
+            for row in rows:
+                if row.get("eval") == eval_name:
+                    ss, dof = out.get(str(row["dataset"]), (0.0, 0))
+                    out[str(row["dataset"])] = (ss + float(row["ss"]), dof + int(row["dof"]))
+        return out
+
     def own_is_shared(self, dataset: str) -> bool:
         """Whether ``dataset``'s own eval is the validation eval every dataset shares (it has none of its own):
         a comparison on it between datasets is test-to-test."""

@@ -59,6 +59,11 @@ class Candidate:
     name: str
     own_eval: str
     runs: Mapping[str, Sweep]
+    #: per eval, how many seeds each of its runs (in ``runs``' order) is the mean of (1 where absent)
+    repeats: Mapping[str, Array] = field(default_factory=dict)
+    #: per eval, the seeds' scatter its averaged runs forgot: Σ squared deviations of log losses, and its
+    #: degrees of freedom (``Runs.seed_scatter``)
+    seed_scatter: Mapping[str, tuple[float, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,8 @@ class _Entry:
         None  # every run on the target (a fixed model that was measured is read, not predicted)
     )
     far_left_out: int = 0  # runs at the largest budget left out of the anchor: far from the target law
+    repeats: Array | None = None  # how many seeds each run in ``runs`` is the mean of (None: one each)
+    seed_scatter: tuple[float, int] = (0.0, 0)  # the seeds' scatter averaging forgot (Σ sq. dev., dof)
 
     @property
     def top_N(self) -> tuple[float, float] | None:
@@ -569,14 +576,21 @@ class RankModel:
         ran 1.4B × 28.8B) the baseline ranked each set's 6.9B loss as its "1.4B" value, and the recommended
         ranking, finding no laws, ranked one set of 42 with P(best) 1.00."""
         cells = {}
+        seeds: dict[str, Array] = {}
         for name in self.candidates:
             runs = per[name].runs
             if runs is not None and len(runs) and (at := at_model(runs.N, runs.D, n, d)).any():
                 cells[name] = (runs.loss[at], runs.N[at], runs.D[at])
+                rep = per[name].repeats
+                seeds[name] = np.ones(int(at.sum())) if rep is None or len(rep) != len(runs) else rep[at]
         if not cells:
             return set()
         rng = np.random.default_rng([self.seed, 15485863])  # its own: the other draws do not depend on it
-        pooled = _pooled_scatter(cells)
+        # the runs of the model kept apart (run ids) and the seeds averaged at ingest (their scatter kept aside)
+        pooled = pooled_repeat_sd(
+            [np.log(loss) for loss, _, _ in cells.values()],
+            also=[per[name].seed_scatter for name in cells],
+        )
         for name in self.candidates:
             e = per[name]
             point = extra.setdefault(name, CandidatePoint(n, d, e.measured_top, top_N=e.top_N, top_D=e.top_D))
@@ -590,7 +604,8 @@ class RankModel:
                 )
                 continue
             loss, rn, rd = cells[name]
-            sd = _cell_sd(per, name, np.log(loss), pooled)
+            many = float(np.sum(seeds[name]))  # the runs and the seeds averaged into them
+            sd = _cell_sd(per, name, many, pooled)
             if not math.isfinite(sd):
                 point.notes.append(
                     "recommended: its one run of this model, with no repeats of it and no law on this eval, here "
@@ -599,13 +614,19 @@ class RankModel:
                 continue
             noise = np.asarray(sd * rng.standard_normal(self.n_joint), dtype=np.float64)
             noise[0] = 0.0
-            value = math.log(float(np.mean(loss))) + noise
+            value = math.log(float(np.average(loss, weights=seeds[name]))) + noise
             mine = out.setdefault(name, {})
             mine["recommended"] = value
             mine["baseline"] = value
-            point.trust, point.measured_here = 1.0, len(loss)
+            point.trust, point.measured_here = 1.0, round(many)
             point.notes[:] = [w for w in point.notes if not w.startswith(("recommended", "baseline"))]
-            runs_of = f"the mean of its {len(loss)} runs" if len(loss) > 1 else "its run"
+            runs_of = (
+                f"the mean of its {len(loss)} runs"
+                if len(loss) > 1
+                else f"its run (the mean of {round(many)} seeds)"
+                if many > 1
+                else "its run"
+            )
             point.notes.append(
                 f"measured: {runs_of} of this model (N = {float(np.mean(rn)):.3g}, D = {float(np.mean(rd)):.3g}), "
                 "no law needed"
@@ -729,7 +750,11 @@ def fit_rank_model(
             own, tgt = get(c, c.own_eval), get(c, t)
             rng = np.random.default_rng([seeds[c.name], ci, ti])
             pair = _relation(own, tgt, c.runs.get(c.own_eval), c.runs.get(t), form, rng)
-            per[c.name] = _entry(c.name, own, tgt, pair, c.runs.get(t))
+            per[c.name] = dataclasses.replace(
+                _entry(c.name, own, tgt, pair, c.runs.get(t)),
+                repeats=c.repeats.get(t),
+                seed_scatter=c.seed_scatter.get(t, (0.0, 0)),
+            )
         entries[t] = per
     return RankModel(
         candidates=tuple(names),
@@ -841,8 +866,8 @@ def _anchor_sd(per: Mapping[str, _Entry], name: str) -> float:
     return per_run / math.sqrt(len(e.anchor_n))
 
 
-def _cell_sd(per: Mapping[str, _Entry], name: str, logs: Array, pooled: float) -> float:
-    """The noise of the mean of a candidate's runs of one model (log losses ``logs``): the per-run scatter (its
+def _cell_sd(per: Mapping[str, _Entry], name: str, many: float, pooled: float) -> float:
+    """The noise of the mean of a candidate's ``many`` runs (and seeds) of one model: the per-run scatter (its
     target law's rmse; else ``pooled``, the scatter of repeats pooled over every candidate that ran the model more
     than once; else the others' median per-run scatter) over √runs; NaN when none is known. Pooled, not each
     candidate's own: DCLM's one 4-run mean (1.7 % per run) got the widest interval, single runs ±0.55 %."""
@@ -856,7 +881,7 @@ def _cell_sd(per: Mapping[str, _Entry], name: str, logs: Array, pooled: float) -
         per_run = fit.rmse * math.sqrt(fit.n_points / spare)
     else:
         per_run = pooled if math.isfinite(pooled) else _median_per_run(per)
-    return per_run / math.sqrt(len(logs))
+    return per_run / math.sqrt(many)
 
 
 def _median_per_run(per: Mapping[str, _Entry]) -> float:
@@ -869,17 +894,15 @@ def _median_per_run(per: Mapping[str, _Entry]) -> float:
     return float(np.median(known)) if known else math.nan
 
 
-def _pooled_scatter(cells: Mapping[str, tuple[Array, Array, Array]]) -> float:
-    """The per-run scatter of repeats of one model, pooled over the candidates with two or more (NaN: none)."""
-    return pooled_repeat_sd([np.log(loss) for loss, _, _ in cells.values()])
-
-
-def pooled_repeat_sd(groups: Iterable[ArrayLike]) -> float:
+def pooled_repeat_sd(groups: Iterable[ArrayLike], also: Iterable[tuple[float, int]] = ()) -> float:
     """The per-run standard deviation of repeats (seeds) pooled over groups (each one model's values), from the
-    groups of two or more: sqrt(Σ squared deviations from each group's mean / Σ (n − 1)); NaN where none has two."""
+    groups of two or more: sqrt(Σ squared deviations from each group's mean / Σ (n − 1)); NaN where none has two.
+    ``also``: more (Σ squared deviations, degrees of freedom), the seeds' scatter that averaging kept aside."""
     dev = [v - np.mean(v) for g in groups if (v := np.asarray(g, dtype=np.float64)).size > 1]
-    dof = sum(len(v) - 1 for v in dev)
-    return math.sqrt(float(sum(np.sum(v * v) for v in dev)) / dof) if dof else math.nan
+    kept = [(ss, dof) for ss, dof in also if dof > 0 and math.isfinite(ss)]
+    dof = sum(len(v) - 1 for v in dev) + sum(k for _, k in kept)
+    ss = float(sum(np.sum(v * v) for v in dev)) + sum(x for x, _ in kept)
+    return math.sqrt(ss / dof) if dof else math.nan
 
 
 def _weights(targets: str | Sequence[str] | Mapping[str, float]) -> dict[str, float]:

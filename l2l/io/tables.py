@@ -91,6 +91,7 @@ from l2l.io.values import (
     _typed_eager,
     _typed_scan,
     glob_name,
+    seed_scatter,
 )
 
 # (``_SCHEMA``, ``_average``, ``_canonical``, ``_detect_own`` and ``_resolve_own``: taken from here by the store)
@@ -1300,6 +1301,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         acc_parts = [_flops(a) for a in acc_parts]
         for part in parts:
             part.every = None if part.every is None else _flops(part.every)
+    scatter = {"loss": seed_scatter(frame, "loss", log=True)}
     averaged = _average(frame.drop("seed"))
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
@@ -1331,6 +1333,12 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     provenance[-1].setdefault("decisions", []).extend(
         name_notes + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored) + repeated
     )
+    if acc_parts:
+        scatter["accuracy"] = seed_scatter(
+            pl.concat(acc_parts, how="diagonal_relaxed"), "accuracy", log=False
+        )
+    if any(scatter.values()):
+        provenance[-1]["seed_scatter"] = scatter
     if acc_provenance:
         provenance.extend(acc_provenance)
     every = [p.every for p in parts if p.every is not None]

@@ -481,6 +481,37 @@ def _average(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def seed_scatter(frame: pl.DataFrame, value: str, *, log: bool) -> list[dict[str, Any]]:
+    """What averaging the seeds forgets: per (dataset, eval), the squared deviations of each repeated
+    measurement's seeds from their mean (of log values with ``log``: losses), summed over the measurements
+    repeated over distinct seeds, and their degrees of freedom Σ (seeds − 1). ``rank`` at a model the datasets
+    ran reads its noise from it (the stored table keeps only the means: a DataDecide-like table of 10 recipes ×
+    2 seeds, too short for laws, could not be ranked at a model every recipe ran, probe p59). Rows without a
+    seed, or repeated under one seed (one value logged twice), tell no noise and are left out."""
+    if "seed" not in frame.columns or value not in frame.columns:
+        return []
+    key = [c for c in AVERAGE_KEY if c in frame.columns]
+    v = pl.col(value).log() if log else pl.col(value)
+    ok = pl.col("seed").is_not_null() & pl.col(value).is_finite() & ((pl.col(value) > 0) if log else True)
+    cells = (
+        frame.filter(ok)
+        .group_by(key)
+        .agg(
+            ((v - v.mean()) ** 2).sum().alias("ss"), pl.len().alias("n"), pl.col("seed").n_unique().alias("s")
+        )
+        .filter((pl.col("n") > 1) & (pl.col("s") == pl.col("n")))
+    )
+    per = (
+        cells.group_by("dataset", "eval")
+        .agg(pl.col("ss").sum(), (pl.col("n") - 1).sum().cast(pl.Int64).alias("dof"))
+        .sort("dataset", "eval")
+    )
+    return [
+        {"dataset": d, "eval": e, "ss": float(ss), "dof": int(dof)}
+        for d, e, ss, dof in per.select("dataset", "eval", "ss", "dof").iter_rows()
+    ]
+
+
 def _canonical(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(_SCHEMA[c]) for c in schema.COLUMNS]).sort(
         ["dataset", "eval", "N", "D", "split", "run_id"], nulls_last=False, maintain_order=True

@@ -172,17 +172,23 @@ def candidates_from_frame(
     datasets: Sequence[str],
     evals: Sequence[str],
     flops_per_param_token: float,
+    seed_scatter: Mapping[str, Mapping[str, tuple[float, int]]] | None = None,
 ) -> list[Candidate]:
-    """One ``Candidate`` per dataset, with its runs on its own eval and on ``evals`` (a canonical run table)."""
+    """One ``Candidate`` per dataset, with its runs on its own eval and on ``evals`` (a canonical run table), how
+    many seeds each run averages, and (``seed_scatter``: eval → dataset → Σ squared deviations, dof) the seeds'
+    scatter that averaging them kept aside."""
     import polars as pl
 
     wanted = set(evals)
+    scatter = {} if seed_scatter is None else seed_scatter
     out: list[Candidate] = []
     for ds in datasets:
         own = own_eval.get(ds, _no_own_eval(ds))
         sub = frame.filter((pl.col("dataset") == ds) & pl.col("eval").is_in([*wanted, own]))
         runs: dict[str, Sweep] = {}
+        repeats: dict[str, Array] = {}
         for (ev,), g in sub.group_by("eval", maintain_order=True):
+            repeats[str(ev)] = g["n_repeats"].to_numpy().astype(np.float64)
             runs[str(ev)] = Sweep.of(
                 g["N"].to_numpy(),
                 g["D"].to_numpy(),
@@ -190,7 +196,8 @@ def candidates_from_frame(
                 g["loss"].to_numpy(),
                 flops_per_param_token=flops_per_param_token,
             )
-        out.append(Candidate(ds, own, runs))
+        mine = {ev: by_ds[ds] for ev, by_ds in scatter.items() if ds in by_ds}
+        out.append(Candidate(ds, own, runs, repeats, mine))
     return out
 
 
@@ -433,7 +440,10 @@ def _rank_losses(
     evals = sorted(frame.get_column("eval").unique().to_list())
     owns, alone = shared_own_evals(frame, runs.own_eval, names)
     weights = resolve_targets(evals, targets, owns)
-    cands = candidates_from_frame(frame, runs.own_eval, names, list(weights), runs.flops_per_param_token)
+    scatter = {t: runs.seed_scatter(t) for t in weights}
+    cands = candidates_from_frame(
+        frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter
+    )
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     learned = {t: _learned(runs, frame, cands, t, settings, store, book) for t in weights}
     res = rank(
@@ -814,7 +824,9 @@ def _measured_accuracies(
     if split is not None:
         frame = frame.filter(pl.col("split") == split)
     rng = np.random.default_rng([settings.seed, 32452843])  # its own: no other draw depends on it
-    cells: dict[str, tuple[Array, bool, str, tuple[tuple[float, float], tuple[float, float]] | None]] = {}
+    cells: dict[
+        str, tuple[Array, Array, bool, str, tuple[tuple[float, float], tuple[float, float]] | None]
+    ] = {}
     for row in lt.rows:
         if row.status != "ok" or not (row.measured_runs or lt.method == "baseline"):
             continue
@@ -837,19 +849,35 @@ def _measured_accuracies(
             else None
         )
         acc = mine.get_column("accuracy").to_numpy().astype(np.float64)[at]
-        repeats = acc.size > 1 and bool(at_model(n[at], d[at], float(n[at][0]), float(d[at][0])).all())
-        cells[row.dataset] = (acc, repeats, where, sizes)
+        seeds = mine.get_column("n_repeats").to_numpy().astype(np.float64)[at]
+        one_model = bool(at_model(n[at], d[at], float(n[at][0]), float(d[at][0])).all())
+        repeats = one_model and (acc.size > 1 or float(seeds.sum()) > 1)
+        cells[row.dataset] = (acc, seeds, repeats, where, sizes)
     # repeats of one model: the per-run scatter of repeats pooled over every dataset that repeated it (each
     # dataset's own two seeds set its interval: half-widths 0.03-2.07 points, 30 of 50 truths inside, probe p59),
     # over √runs; several models (a budget's profile), whose spread is no noise, or one run: the runs' scatter about
     # the accuracy curve
-    pooled = pooled_repeat_sd(acc for acc, repeats, _, _ in cells.values() if repeats)
+    # (and the seeds averaged at ingest, their scatter kept aside: a seed column's table read "one run" and was
+    # refused, probe p59)
+    kept = runs.seed_scatter(acc_eval, accuracy=True)
+    pooled = pooled_repeat_sd(
+        (acc for acc, _, repeats, _, _ in cells.values() if repeats),
+        also=[kept[name] for name, cell in cells.items() if cell[2] and name in kept],
+    )
     out: dict[str, tuple[Array, str, tuple[tuple[float, float], tuple[float, float]] | None]] = {}
-    for name, (acc, repeats, where, sizes) in cells.items():
-        sd = float(pooled if repeats else noise_sd) / math.sqrt(acc.size)
-        value = np.clip(float(acc.mean()) + sd * rng.standard_normal(draws), 0.0, 1.0)
-        value[0] = float(acc.mean())
-        of = f"the mean of its {acc.size} runs' accuracy" if acc.size > 1 else "its run's accuracy"
+    for name, (acc, seeds, repeats, where, sizes) in cells.items():
+        many = float(seeds.sum()) if repeats else float(acc.size)
+        sd = float(pooled if repeats and math.isfinite(pooled) else noise_sd) / math.sqrt(many)
+        mean = float(np.average(acc, weights=seeds))
+        value = np.clip(mean + sd * rng.standard_normal(draws), 0.0, 1.0)
+        value[0] = mean
+        of = (
+            f"the mean of its {acc.size} runs' accuracy"
+            if acc.size > 1
+            else f"its run's accuracy (the mean of {round(many)} seeds)"
+            if many > 1
+            else "its run's accuracy"
+        )
         out[name] = (value, f"measured: {of} {where}, no accuracy law needed", sizes)
     return out
 

@@ -504,12 +504,11 @@ def _ranked(ranking: Ranking) -> Ranking:
     elif shown.startswith("no compute-optimal model"):
         hint = "rank at a model on the runs' line instead: --N and --D"
     elif "cannot be said" in shown:
-        # DCLM ingested with --best-of run_id: one run per set and model, no law: nothing tells a run's noise. A
-        # seed column averages the seeds at ingest and keeps no spread: the hint named it, a dead end (probe p59)
+        # DCLM ingested with --best-of run_id: one run per set and model, no law: nothing tells a run's noise
         hint = (
-            "a run's noise is learned from repeats of a model kept as runs of their own (each seed its own run id, "
-            "no seed column: a seed column averages the seeds at ingest and keeps no spread; not one --best-of) "
-            "or from a law; without either, compare the measured losses yourself (l2l runs --evals lists them)"
+            "a run's noise is learned from repeats of a model (seeds in a seed column of one file, or runs of their "
+            "own: each seed its own run id; not one --best-of) or from a law; without either, compare the measured "
+            "losses yourself (l2l runs --evals lists them)"
         )
     else:
         needs = "ranking at a budget needs each dataset's laws (enough runs at several sizes)"

@@ -420,3 +420,24 @@ def test_an_accuracy_stored_as_a_loss_that_rises_only_weakly_is_refused(tmp_path
     for seed in range(10):
         flat = write(tmp_path / f"f{seed}.csv", weak_table(seed, rising=False, datasets=3, sizes=6))
         assert read_runs([flat]).evals == ["task", "val"]
+
+
+def test_the_seeds_scatter_averaging_forgets_is_kept_per_dataset_and_eval(tmp_path: Path) -> None:
+    """Seeds averaged at ingest leave their scatter behind (Σ squared deviations of log losses, Σ (seeds − 1)) for
+    ``rank`` at a measured model; one value logged twice under one seed tells no noise and counts for nothing."""
+    rows = ["dataset,N,D,eval,loss,seed"]
+    for n, values in ((1e8, (3.0, 3.1)), (2e8, (2.9, 2.9, 3.0))):
+        rows += [f"web,{n:g},{20 * n:g},web_val,{v},{s}" for s, v in enumerate(values)]
+    rows += ["web,4e8,8e9,web_val,2.8,0", "web,4e8,8e9,web_val,2.8,0"]  # one seed logged twice
+    runs = read_runs([write(tmp_path / "s.csv", "\n".join(rows) + "\n")])
+    ss, dof = runs.seed_scatter("web_val")["web"]
+    logs = [np.log([3.0, 3.1]), np.log([2.9, 2.9, 3.0])]
+    assert dof == 3
+    assert ss == pytest.approx(sum(float(np.sum((g - g.mean()) ** 2)) for g in logs), rel=1e-12)
+    assert runs.seed_scatter("other") == {}
+    assert (
+        read_runs([write(tmp_path / "n.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3\n")]).seed_scatter(
+            "web_val"
+        )
+        == {}
+    )

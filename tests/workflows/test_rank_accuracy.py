@@ -364,6 +364,51 @@ def test_a_measured_accuracy_ranking_pools_the_seeds_scatter_across_datasets(
     assert sum(r["lo"] is not None for r in json.loads(base.stdout)["rows"]) == 10
 
 
+def test_seeds_in_a_seed_column_rank_a_measured_model_as_seeds_kept_apart_do(
+    run: Any, tmp_path: Path
+) -> None:
+    """The same DataDecide-shaped runs with the seed in a seed column (averaged at ingest) and in the run id (kept
+    apart): a measured model ranks the same, value and interval, by loss and by accuracy. The seed column kept no
+    spread, and every ranking at a model of a table too short for laws was refused, its hint sending the user to
+    the seed column it had (probe p59)."""
+    rng = np.random.default_rng(3)
+    by_id, by_seed = ["run_id,dataset,N,D,eval,metric,value"], ["seed,dataset,N,D,eval,metric,value"]
+    for i in range(6):
+        for n in (60e6, 150e6, 300e6, 600e6):
+            for seed in (0, 1, 2):
+                loss = (2.0 + 0.02 * i) * (6e8 / n) ** 0.05 * float(np.exp(rng.normal(0, 0.005)))
+                a = 0.6 + 0.004 * i - 0.02 * np.log(6e8 / n) + rng.normal(0, 0.005)
+                for ev, metric, v in ((f"rec{i}_val", "loss", loss), ("hellaswag", "loss", 0.9 * loss),
+                                      ("hellaswag", "accuracy", a)):  # fmt: skip
+                    tail = f"rec{i},{n:g},{100 * n:g},{ev},{metric},{v:.5f}"
+                    by_id.append(f"rec{i}_{n:g}_s{seed},{tail}")
+                    by_seed.append(f"{seed},{tail}")
+    answers = []
+    for name, lines in (("ids", by_id), ("seeds", by_seed)):
+        table = tmp_path / f"{name}.csv"
+        table.write_text("\n".join(lines) + "\n")
+        assert run("-w", tmp_path / name, "ingest", table).exit_code == 0
+        rows = {}
+        for target in ("hellaswag:accuracy", "hellaswag:loss"):
+            res = run(
+                "-w", tmp_path / name, "rank", "-t", target, "--N", "6e8", "--D", "6e10", "--format", "json"
+            )
+            assert res.exit_code == 0, res.output
+            rows[target] = {
+                r["dataset"]: (r["value"], r["lo"], r["hi"]) for r in json.loads(res.stdout)["rows"]
+            }
+            assert len(rows[target]) == 6
+            assert all(None not in v for v in rows[target].values())
+        answers.append(rows)
+    # the same means; the seed column's scatter is pooled over every size the seeds ran (the kept-apart runs' over
+    # the model asked for alone): the same noise, estimated on more seeds
+    for target in answers[0]:
+        for ds, (value, lo, hi) in answers[0][target].items():
+            v, low, high = answers[1][target][ds]
+            assert v == pytest.approx(value, rel=1e-9)
+            assert 0.75 < (high - low) / (hi - lo) < 1.33
+
+
 def test_datasets_failing_for_one_reason_are_said_once() -> None:
     """A DataDecide-shaped table's refusal repeated "rec0/hellaswag: 4 runs cannot fit a law …" for each of ten
     recipes in one 3,000-character line (probe p59)."""
