@@ -133,3 +133,44 @@ def test_a_dataset_its_groups_form_misfits_takes_the_form_that_fits_it(run: Any,
     # 90 % intervals: this seed's books is 1.2 % low, code 0.9 % high, both just outside theirs (this table over 8
     # seeds and 3 targets: 79 of 88 calibrated intervals held the truth, median half-width 2.5 %, error 0.75 %)
     assert covered >= 2
+
+
+def test_one_eq1_dataset_among_eq3_and_kaplan_ones_takes_eq1_with_an_interval_its_own_backtests_support(
+    run: Any, tmp_path: Path
+) -> None:
+    """Probe p59's table (seed 5): an Eq. 1 dataset beside an Eq. 3 one and a Kaplan one (no irreducible loss), five
+    budgets of six runs. The group keeps Eq. 3, whose law missed the Eq. 1 dataset's runs by 3.8 % RMSE (Eq. 1:
+    0.45 %) and predicted it 2.6-8.4 % high at 1-7B, yet was "ok": Eq. 1's backtests, 2.2× its RMSE, were not "at
+    the floor". Where it was switched (other seeds), its error model came from every dataset's Eq. 1 backtests, the
+    Kaplan one's misfit among them (its own nine errors too few): ±7.8 % for a 0.7 % error. Over ten seeds (four
+    targets each) the Eq. 1 dataset now holds 39 of 40 truths at ±2.3 % (38 of 40 at ±6.8 % before)."""
+    truths = {
+        "chin": ScalingLaw("chinchilla", A=406.4, B=410.7, E=1.69, alpha=0.34, beta=0.28),
+        "l2lds": ScalingLaw("l2l", A=3.0e7, B=2.5e9, E=1.85, alpha=0.33, beta=0.31),
+    }
+
+    def kaplan(n: float, d: float) -> float:
+        return float(((8.8e13 / n) ** (0.076 / 0.103) + 5.4e13 / d) ** 0.103)
+
+    rng = np.random.default_rng(5)
+    rows = ["dataset,N,D,eval,loss"]
+    for ds in ("kap", "chin", "l2lds"):
+        for c in (1e17, 3e17, 1e18, 3e18, 1e19):
+            for k in (0.25, 0.5, 1, 2, 4, 8):
+                n = float(f"{(c / 120) ** 0.5 * k / 2:.3g}")
+                d = float(f"{c / 6 / n:.3g}")
+                y = kaplan(n, d) if ds == "kap" else float(truths[ds].predict(n, d))
+                rows.append(f"{ds},{n:g},{d:g},{ds}_val,{y * float(np.exp(rng.normal(0, 0.005))):.6f}")
+    table = tmp_path / "kapmix.csv"
+    table.write_text("\n".join(rows) + "\n")
+    assert run("ingest", table).exit_code == 0
+    fits = {r["dataset"]: r for r in json.loads(run("fit-law", "--format", "json").stdout)["rows"]}
+    assert fits["chin"]["form"] == "chinchilla"
+    assert fits["l2lds"]["form"] == "l2l"
+    truth = float(truths["chin"].predict(3e9, 6e10))
+    out = json.loads(run("predict", "-d", "chin", "--N", "3e9", "--D", "6e10", "--format", "json").stdout)
+    (row,) = out["rows"]
+    assert abs(row["loss"] / truth - 1) < 0.01, (row, truth)  # 4.5 % high in Eq. 3
+    assert row["loss_lo"] <= truth <= row["loss_hi"]
+    # ±5.3 % here (this seed's widest: 0.8-5.4 % over the ten seeds); in Eq. 3 it was ±7 % around a 4.5 % miss
+    assert (row["loss_hi"] - row["loss_lo"]) / 2 / row["loss"] < 0.06
