@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from l2l.base.errors import SelectionError
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.testing import SyntheticSpec, own_laws
@@ -147,6 +148,29 @@ def test_several_sources_are_combined_by_their_mean(sample: tuple[Any, FitCache,
     )
     assert one.combine == "single"
     assert one.steps[-1].kind == "train-train"
+
+
+def test_every_source_says_when_the_named_runs_own_dataset_has_no_own_loss_there(
+    sample: tuple[Any, FitCache, CalibrationCache],
+) -> None:
+    """The run's own loss skipped at ingest (a NaN cell): --via all combined the other datasets and left its own
+    dataset out without a word, and --via alpha said "alpha has no run at N = …" of alpha's own run (probe p58)."""
+    import dataclasses
+
+    import polars as pl
+
+    runs, cache, cals = sample
+    gone = (pl.col("run_id") == "m054") & (pl.col("dataset") == "alpha") & (pl.col("eval") == "alpha_val")
+    holed = dataclasses.replace(runs, frame=runs.frame.filter(~gone))
+    v = predict_sources(
+        holed, via=["all"], tgt="gamma", from_run="m054", split="sweep", cache=cache, calibrations=cals
+    )
+    assert v.sources == ("beta",)
+    assert (
+        "alpha left out: run m054 has no loss on alpha_val, alpha's own eval (its cell was blank or NaN at ingest?)"
+    ) in v.notes
+    with pytest.raises(SelectionError, match="run m054 has no loss on alpha_val, alpha's own eval"):
+        predict_sources(holed, via=["alpha"], tgt="gamma", from_run="m054", cache=cache, calibrations=cals)
 
 
 def test_a_train_test_step_is_flagged_not_backtested(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
