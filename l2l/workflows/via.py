@@ -57,6 +57,13 @@ TRAIN_TEST = (
     "train-to-test step not backtested (backtests cover own losses only): the own-loss interval carried through "
     "the translation, widened by its residual and parameter spread; a lower bound"
 )
+#: The same step where the target's own eval is the eval every dataset shares (it has none of its own): a test loss
+#: to another test loss (it was called train-to-test, "backtests cover own losses only"; probe p58).
+TEST_TEST = (
+    "test-to-test step not backtested (backtests cover translations between datasets, on the eval they share): "
+    "the interval on that eval carried through the translation, widened by its residual and parameter spread; a "
+    "lower bound"
+)
 
 
 @dataclass(frozen=True)
@@ -551,10 +558,12 @@ class _Via:
         def through(v: float) -> float:
             return float(t.predict(max(v, t.E0 * (1 + 1e-9))))
 
-        pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(TRAIN_TEST,))
+        shared = self.runs.own_is_shared(self.tgt)  # (test-test: two test losses of one dataset's models)
+        said = TEST_TEST if shared else TRAIN_TEST
+        pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(said,))
         own = self.runs.own(self.tgt)
         return ViaStep(
-            f"train-test: {self.tgt}:{own} → {self.tgt}:{eval_name}",
+            f"{'test-test' if shared else 'train-test'}: {self.tgt}:{own} → {self.tgt}:{eval_name}",
             "train-test",
             "",
             self.tgt,

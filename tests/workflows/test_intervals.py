@@ -188,6 +188,32 @@ def test_a_train_test_step_is_flagged_not_backtested(sample: tuple[Any, FitCache
     assert last.K_interval[0] <= last.K <= last.K_interval[1]
 
 
+def test_the_second_step_from_a_shared_own_eval_is_called_test_to_test(
+    sample: tuple[Any, FitCache, CalibrationCache],
+) -> None:
+    """On a table whose datasets have no own eval (the shared one stands in), the step to another eval read "train-
+    test: train-to-test step not backtested (backtests cover own losses only)" (probe p58): both are test losses."""
+    import dataclasses
+
+    runs, cache, cals = sample
+    shared = dataclasses.replace(runs, own_eval_how=dict.fromkeys(runs.own_eval, "shared"))
+    v = predict_sources(
+        shared, via=["alpha"], tgt="beta", from_run="m054", eval_name="quiz", cache=cache, calibrations=cals
+    )
+    last = v.steps[-1]
+    assert last.description == "test-test: beta:beta_val → beta:downstream/quiz"
+    assert last.interval is not None
+    assert last.interval.lower_bound_only
+    (said,) = last.interval.notes
+    assert said.startswith("test-to-test step not backtested (backtests cover translations between datasets")
+    mine = predict_sources(
+        runs, via=["alpha"], tgt="beta", from_run="m054", eval_name="quiz", cache=cache, calibrations=cals
+    )
+    assert (
+        mine.steps[-1].description == "train-test: beta:beta_val → beta:downstream/quiz"
+    )  # an own eval: train-to-test
+
+
 def test_optimal_gives_intervals_on_the_loss_and_the_allocation(
     sample: tuple[Any, FitCache, CalibrationCache],
 ) -> None:
