@@ -278,7 +278,13 @@ def split_wide_accuracy(
     acc = _accuracy_long(raw, rows)
     rest = raw.frame.drop(matched)
     loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
-    info: dict[str, Any] = {"accuracy_columns": names, "rows_read": read}
+    skipped = sum(nan.values())  # (read and rejected, as a NaN loss cell is: "read 311 … rejected 2" for 312)
+    info: dict[str, Any] = {
+        "accuracy_columns": names,
+        "rows_read": read + skipped,
+        "rows_rejected": skipped,
+        "rows_nan": skipped,
+    }
     notes = []
     if spreads:
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(spreads.values()))
@@ -288,26 +294,37 @@ def split_wide_accuracy(
             f"{_listed(list(spreads))}): a standard error is no accuracy"
         )
     if nan:
-        total = sum(nan.values())
-        notes.append(
-            f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are (a crashed "
-            f"or diverged run?): {_listed([f'{c} ({k}{_runs_of(nan_runs.get(c, []))})' for c, k in nan.items()])}"
-        )
+        notes.append(nan_accuracy_note(nan, nan_runs))
     if notes:
         info["accuracy_notes"] = notes
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
     return WideAccuracy(loss_raw if has_loss else None, acc, info, every)
 
 
+class LongAccuracy(NamedTuple):
+    """A long table in the metric layout (``long_accuracy_column``), its accuracy column, and the value cells
+    skipped there (``empty``: blank loss cells of evals with losses, counted read and rejected as a wide export's
+    are; NaN cells stay NaN, for the reader to skip, count and name)."""
+
+    raw: _Raw
+    column: str
+    empty: int
+
+
 def long_accuracy_column(
     raw: _Raw, accuracy_columns: str, mapping: Mapping[str, str] | None = None
-) -> tuple[_Raw, str]:
+) -> LongAccuracy:
     """A long table's accuracy column beside its loss column (``dataset,N,D,eval,loss,acc``: one row per run and
     eval), named by ``accuracy_columns``: each row's value there is the accuracy of that row's eval. The table comes
     back in the metric layout the long reader knows, with the column it took: every row as it was, its metric blank
     (a loss), and one row more per row with both a loss and an accuracy (metric ``accuracy``, its accuracy in the
     loss column), at the end and on the same line of the file; a row with an accuracy and no loss is that accuracy
-    alone. A table with a metric column marks its accuracy rows itself, and is refused."""
+    alone. A table with a metric column marks its accuracy rows itself, and is refused.
+
+    Blank and NaN value cells are skipped as a wide export's are (a NaN accuracy cell and a blank loss cell were
+    dropped without a word while a NaN loss cell refused the file; probe p58): a blank loss cell of an eval with
+    losses is counted (a row of neither value is left out); a NaN loss or accuracy is kept as NaN for the reader to
+    skip, count and name (``l2l.io.tables``)."""
     metric = column_named(raw.columns, "metric")
     if metric is not None:
         raise raw.header_error(
@@ -332,7 +349,7 @@ def long_accuracy_column(
             param="accuracy_columns",
         )
     (column,) = matched
-    acc = _accuracy_values(raw, column).fill_nan(None)  # (each bad value named at its line; NaN: no accuracy)
+    acc = _accuracy_values(raw, column)  # (each bad value named at its line; NaN: skipped by the reader)
     if chance_col is not None:
         _chance_values(raw, chance_col)
     loss = ids["loss"]
@@ -341,6 +358,15 @@ def long_accuracy_column(
     frame = raw.frame.with_columns(pl.col(loss).cast(kind))
     blank = frame.get_column(loss).cast(pl.String).str.strip_chars().fill_null("") == ""
     given = acc.is_not_null()
+    evals = frame.get_column(ids["eval"]).cast(pl.String)
+    measured = evals.is_in(
+        evals.filter(~blank).unique().implode()
+    )  # an eval with losses (not accuracies alone)
+    empty = int((blank & (measured | ~given)).sum())
+    if bool((blank & ~given).any()):  # a row of neither value: left out (its blank loss counted)
+        keep = ~blank | given
+        raw, frame, acc = subset(raw, keep), frame.filter(keep), acc.filter(keep)
+        blank, given = blank.filter(keep), given.filter(keep)
     both = (given & ~blank).arg_true().to_list()
     n = frame.height
     metric_name = "metric"
@@ -359,16 +385,36 @@ def long_accuracy_column(
         for c, (rows, why) in raw.bad.items()
         if c != column
     }
-    return _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad), column
+    out_raw = _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad)
+    return LongAccuracy(out_raw, column, empty)
+
+
+def run_label(columns: Sequence[str]) -> pl.Expr:
+    """The name a note gives a run: its run id, else its dataset and size (and D, without run ids)."""
+    size = pl.col("dataset") + " N=" + pl.col("N").cast(pl.String)
+    if "run_id" in columns:
+        return pl.col("run_id").cast(pl.String).fill_null(size)
+    return size + " D=" + pl.col("D").cast(pl.String)
 
 
 def _nan_cells(vals: pl.Series, ids: Mapping[str, pl.Series]) -> tuple[int, list[str]]:
-    """How many of an accuracy column's cells are NaN, and the runs they belong to (where ``ids`` names runs)."""
+    """How many of an accuracy column's cells are NaN, and the runs they belong to (``run_label``)."""
     nan = vals.is_nan().fill_null(False)
     k = int(nan.sum())
-    if not k or "run_id" not in ids:
+    if not k:
         return k, []
-    return k, ids["run_id"].filter(nan).cast(pl.String).unique(maintain_order=True).to_list()
+    frame = pl.DataFrame(list(ids.values())).filter(nan)
+    return k, frame.select(run_label(frame.columns)).to_series().unique(maintain_order=True).to_list()
+
+
+def nan_accuracy_note(nan: Mapping[str, int], runs: Mapping[str, Sequence[str]]) -> str:
+    """The warning of a table's NaN accuracy cells, skipped as blank ones are (``nan``: column → its NaN cells;
+    ``runs``: column → their runs, where the table names runs): a wide export's and a long table's alike."""
+    total = sum(nan.values())
+    return (
+        f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are (a crashed "
+        f"or diverged run?): {_listed([f'{c} ({k}{_runs_of(runs.get(c, []))})' for c, k in nan.items()])}"
+    )
 
 
 def _runs_of(runs: Sequence[str]) -> str:

@@ -29,8 +29,9 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs
-from l2l.base.text import fmt_si, plural
+from l2l.base.text import fmt_si, plural, some_of
 from l2l.io.accuracy_rows import (
+    LongAccuracy,
     NeedsLinesError,
     accuracy_part,
     accuracy_provenance,
@@ -40,6 +41,8 @@ from l2l.io.accuracy_rows import (
     every_table,
     kind_column,
     long_accuracy_column,
+    nan_accuracy_note,
+    run_label,
     split_wide_accuracy,
     subset,
 )
@@ -284,8 +287,9 @@ def _wide_plan(
     return _Plan(plan, step, losses, left, extras=settings)
 
 
-def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
-    """The columns to check and convert, in order: ids, numbers, the step, the metric, losses, carried columns."""
+def _convs(plan: _Plan, *, wide: bool, nan_ok: bool = False) -> list[_Conv]:
+    """The columns to check and convert, in order: ids, numbers, the step, the metric, losses, carried columns
+    (``nan_ok``: a long table's value column keeps NaN, to be skipped and counted as a blank cell is)."""
     cols = plan.columns.columns
     order = ("dataset", "split", "run_id", "seed", "N", "D", "C") + (() if wide else ("eval", "loss"))
     numeric = {"N", "D", "C", "loss"}
@@ -298,6 +302,7 @@ def _convs(plan: _Plan, *, wide: bool) -> list[_Conv]:
             c in numeric,
             c in (*schema.REQUIRED, "dataset") and c != "C" and not (c == "loss" and plan.metric is not None),
             zero_ok=zero_ok and c in ("D", "C"),
+            nan_ok=nan_ok and c == "loss",
         )
         for c in order
         if c in cols
@@ -346,7 +351,7 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         used = (plan.step, plan.metric, plan.chance)
         info: dict[str, Any] = {
             "aliases": dict(plan.columns.aliases),
-            "columns": plan.columns.to_dict(),
+            "columns": _columns_dict(plan),
             "ignored_columns": [e.name for e in plan.columns.extras if e.name not in used],
             "where_unmatched": [str(w) for w in unmatched],
             "where": [str(w) for w in opts.where if w not in unmatched],
@@ -354,7 +359,7 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         }
         if plan.metric is not None and schema.norm_name(plan.metric) != "metric":
             info["metric_column"] = plan.metric  # a kind column read as the metric: said in the report
-        convs = _convs(plan, wide=opts.wide)
+        convs = _convs(plan, wide=opts.wide, nan_ok=_long_with_accuracy(opts))
         if (
             raw.scan is not None
             and not opts.wide
@@ -379,6 +384,20 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         if raw.verify is not None:
             raw.verify.result()  # (the byte pass ends before the careful reader starts)
         return _read_file(_reread(raw), opts, mapping, careful=True)
+
+
+def _columns_dict(plan: _Plan) -> dict[str, object]:
+    """Which column is which (``ColumnPlan.to_dict``), a wide export's loss columns not among the extras: they were
+    listed there as "not a column l2l uses" beside ``loss_columns`` mapping them (probe p58)."""
+    out = plan.columns.to_dict()
+    extras = {e.name: e.reason for e in plan.columns.extras if e.name not in plan.losses}
+    return {**out, "extras": extras}
+
+
+def _long_with_accuracy(opts: ReadOptions) -> bool:
+    """A long table with an accuracy column: one of its value cells may be blank, and a NaN one is skipped as a
+    blank one is (as a wide export's)."""
+    return not opts.wide and opts.accuracy_columns is not None
 
 
 def _reread(raw: _Raw) -> _Raw:
@@ -486,6 +505,8 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         said = frame.group_by("eval").agg(pl.col("metric").is_not_null().all().alias("said"))
         info["metric_said"] = sorted(said.filter(pl.col("said")).get_column("eval").to_list())
         frame = _metrics(raw, frame, plan.metric)
+        if _long_with_accuracy(opts):
+            frame = _skip_long_nan(frame, plan, info, finals=parse_policy(opts.checkpoints)[0] == "final")
         check_metric_values(raw, frame, cols["loss"], plan.chance)
         inner = ("eval", "_metric")
     extras = tuple(c.out for c in _convs(plan, wide=opts.wide) if c.lenient)
@@ -552,10 +573,7 @@ def _unpivot(
     nan = long.get_column("loss").is_nan().fill_null(False)
     if empty + int(nan.sum()) == long.height:
         raise raw.header_error("every loss cell is empty" + (" or NaN" if nan.any() else ""))
-    diverged = _diverged_to_end(long, nan, plan) if finals and nan.any() else None
-    if nan.any():  # a crashed or diverged run's NaN: skipped as a blank cell is, said with the runs
-        info["nan_note"] = _nan_note(long, nan, plan, dropped=diverged is not None and bool(diverged.any()))
-        info["rows_nan"] = int(nan.sum())
+    keep = _skip_nan(long, nan, plan, info, finals=finals)
     info.update(
         rows_rejected=empty + int(nan.sum()),
         loss_columns=plan.losses,
@@ -563,8 +581,39 @@ def _unpivot(
         loss_columns_left_out=plan.left_out,
         ignored_columns=[c for c in plan.left_out if c != plan.step],
     )
-    kept = pl.col("loss").is_not_null() & ~pl.col("loss").is_nan()
-    return long.filter(kept if diverged is None else kept & ~diverged)
+    return long.filter(pl.col("loss").is_not_null() & keep)
+
+
+def _skip_long_nan(frame: pl.DataFrame, plan: _Plan, info: dict[str, Any], *, finals: bool) -> pl.DataFrame:
+    """A long table's rows (read through its accuracy column) without their NaN values, skipped and counted read
+    and rejected as a wide export's NaN cells are: the losses' runs named in ``nan_note``, the accuracies' in
+    ``accuracy_nan_runs`` (a NaN loss refused the file, a NaN accuracy was dropped without a word; probe p58)."""
+    nan = frame.get_column("loss").is_nan().fill_null(False)
+    if not nan.any():
+        return frame
+    acc = frame.get_column("_metric") == "accuracy"
+    keep = _skip_nan(frame, nan & ~acc, plan, info, finals=finals) | acc
+    if (acc & nan).any():
+        info["accuracy_nan"] = int((acc & nan).sum())
+        info["rows_nan"] = int(info.get("rows_nan", 0)) + info["accuracy_nan"]
+        runs = frame.filter(acc & nan).select(run_label(frame.columns)).to_series()
+        info["accuracy_nan_runs"] = runs.unique(maintain_order=True).to_list()
+    info["rows_rejected"] = int(info.get("rows_rejected", 0)) + int(nan.sum())
+    return frame.filter(keep & ~(acc & nan))
+
+
+def _skip_nan(
+    rows: pl.DataFrame, nan: pl.Series, plan: _Plan, info: dict[str, Any], *, finals: bool
+) -> pl.Series:
+    """Which of ``rows`` to keep, their NaN losses (``nan``: a crashed or diverged run's) skipped as blank cells
+    are, and with ``finals`` the evals of a per-step log whose NaN runs to the run's end (``_diverged_to_end``);
+    the warning naming the runs in ``info`` (a wide export's losses and a long table's alike)."""
+    if not nan.any():
+        return pl.Series([True] * rows.height, dtype=pl.Boolean)
+    diverged = _diverged_to_end(rows, nan, plan) if finals else None
+    info["nan_note"] = _nan_note(rows, nan, plan, dropped=diverged is not None and bool(diverged.any()))
+    info["rows_nan"] = int(info.get("rows_nan", 0)) + int(nan.sum())
+    return ~nan if diverged is None else ~nan & ~diverged
 
 
 def _diverged_to_end(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> pl.Series | None:
@@ -584,12 +633,7 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
     per-step log from which step, and whether to its end; with the ``--where`` that leaves such a run out (W&B
     writes NaN for a crashed or diverged run: the whole file was refused, while its blank cells were skipped)."""
     column_of = {ev: c for c, ev in plan.losses.items()}
-    size = pl.col("dataset") + " N=" + pl.col("N").cast(pl.String)
-    label = (
-        pl.col("run_id").fill_null(size)
-        if "run_id" in long.columns
-        else size + " D=" + pl.col("D").cast(pl.String)
-    )
+    label = run_label(long.columns)
     step = plan.step if plan.step is not None and plan.step in long.columns else None
     rows = long.with_columns(label.alias("_run"), nan.alias("_nan"))
     last = pl.col(step).max() if step is not None else pl.lit(None)
@@ -621,11 +665,17 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
         else ""
     )
     source = plan.columns.columns.get("run_id")
-    first = per_run.get_column("_run")[0]
+    runs = per_run.get_column("_run").to_list()
+    flags = [f"--where '{source}!={r}'" for r in runs]
+    # each run named (it named the first alone: "--where 'Name!=mixA-05'" for mixA-05 and mixC-12; probe p58)
     leave = (
-        f"; --where '{source}!={first}' leaves {'the' if one else 'such a'} run out"
-        if source is not None
-        else ""
+        ""
+        if source is None
+        else f"; --where '{source}!={runs[0]}' leaves the run out"
+        if one
+        else f"; {' '.join(flags)} leaves these runs out"
+        if len(runs) <= 4
+        else f"; --where '{source}!=RUN' leaves a run out (RUN: {some_of(runs)})"
     )
     return (
         f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are (a crashed or diverged "
@@ -1199,13 +1249,14 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         by_norm = {schema.norm_name(c) for c in loss_raw.columns}
         mapping = {c: s for c, s in wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm}
         matched |= {c for c in mapping if c in explicit}
-        acc_column = None
-        if not opts.wide and opts.accuracy_columns is not None:  # a long table's accuracy of each row's eval
+        long_acc = None
+        if _long_with_accuracy(opts):  # a long table's accuracy of each row's eval
             records = loss_raw.frame.height
-            loss_raw, acc_column = long_accuracy_column(loss_raw, opts.accuracy_columns, mapping)
+            long_acc = long_accuracy_column(loss_raw, str(opts.accuracy_columns), mapping)
+            loss_raw = long_acc.raw
         part = _read_file(loss_raw, opts, mapping)
-        if acc_column is not None:
-            part.info.update(accuracy_column=acc_column, records=records)
+        if long_acc is not None:
+            part = _with_long_accuracy(part, long_acc, records)
         if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
             part = _with_wide_accuracy(part, acc, acc_info or {}, acc_every)
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
@@ -1364,10 +1415,29 @@ def _with_wide_accuracy(
         every = pl.concat([every, acc_every.select(every.columns)], how="vertical_relaxed")
     read = int(acc_info.get("rows_read", acc.height))
     info["rows_read"] = int(info["rows_read"]) + read
+    # its NaN accuracy cells read and rejected, as its NaN loss cells are (they were counted neither)
+    info["rows_rejected"] = int(info["rows_rejected"]) + int(acc_info.get("rows_rejected", 0))
+    if acc_info.get("rows_nan"):
+        info["rows_nan"] = int(info.get("rows_nan", 0)) + int(acc_info["rows_nan"])
     info["accuracy_rows"] = acc.height
     info["accuracy_columns"] = dict(acc_info.get("accuracy_columns", {}))
     info["accuracy_notes"] = list(acc_info.get("accuracy_notes", []))
     return replace(part, accuracy=acc, info=info, every=every)
+
+
+def _with_long_accuracy(part: _Part, long_acc: LongAccuracy, records: int) -> _Part:
+    """A long table's part read through its accuracy column (``long_accuracy_column``): its accuracy column and
+    lines, its blank loss cells counted read and rejected and its NaN accuracies named (``_skip_long_nan``), as a
+    wide export's are."""
+    info = dict(part.info)
+    info.update(accuracy_column=long_acc.column, records=records)
+    info["rows_read"] = int(info["rows_read"]) + long_acc.empty
+    info["rows_rejected"] = int(info["rows_rejected"]) + long_acc.empty
+    if nan := int(info.pop("accuracy_nan", 0)):
+        runs = {long_acc.column: list(info.pop("accuracy_nan_runs", []))}
+        note = nan_accuracy_note({long_acc.column: nan}, runs)
+        info["accuracy_notes"] = [*info.get("accuracy_notes", []), note]
+    return replace(part, info=info)
 
 
 def _distinct_accuracy(acc: pl.DataFrame) -> int:

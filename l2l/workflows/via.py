@@ -57,6 +57,13 @@ TRAIN_TEST = (
     "train-to-test step not backtested (backtests cover own losses only): the own-loss interval carried through "
     "the translation, widened by its residual and parameter spread; a lower bound"
 )
+#: The same step where the target's own eval is the eval every dataset shares (it has none of its own): a test loss
+#: to another test loss (it was called train-to-test, "backtests cover own losses only"; probe p58).
+TEST_TEST = (
+    "test-to-test step not backtested (backtests cover translations between datasets, on the eval they share): "
+    "the interval on that eval carried through the translation, widened by its residual and parameter spread; a "
+    "lower bound"
+)
 
 
 @dataclass(frozen=True)
@@ -203,24 +210,40 @@ def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str
 
 def _source_losses(
     runs: Runs, sources: list[str], every: bool, src_loss: float | None, from_run: str | None
-) -> tuple[float | None, float | None, dict[str, float]]:
-    """(N, D) of ``from_run`` (None, None with a given source loss) and each source's measured own loss there."""
+) -> tuple[float | None, float | None, dict[str, float], list[str]]:
+    """(N, D) of ``from_run`` (None, None with a given source loss), each source's measured own loss there, and
+    notes: the run's own dataset left out of ``every`` source for want of its own loss there (a NaN or blank cell
+    skipped at ingest: it was left out without a word; probe p58)."""
+    import polars as pl
+
     if src_loss is not None:
-        return None, None, {sources[0]: check_source_loss(runs, sources[0], src_loss)}
+        return None, None, {sources[0]: check_source_loss(runs, sources[0], src_loss)}, []
     assert from_run is not None
     n, d = find_run(runs, from_run, sources, several=every or len(sources) > 1)
+    own_run = set(runs.frame.filter(pl.col("run_id") == from_run).get_column("dataset").to_list())
     found: dict[str, float] = {}
+    notes: list[str] = []
     for s in sources:
         x = _loss_at(runs, s, runs.own(s), n, d)
-        if x is None and not every:
+        if x is None and s in own_run:  # the run is there, its own loss is not
+            why = (
+                f"run {from_run} has no loss on {runs.own(s)}, {s}'s own eval (its cell was blank or NaN at "
+                "ingest?)"
+            )
+            if not every:
+                raise SelectionError(why)  # (it said "mixA has no run at N = 4e+07 …" of mixA's own run)
+            notes.append(f"{s} left out: {why}")
+        elif x is None and not every:
             raise SelectionError(
                 f"{s} has no run at N = {n:.4g}, D = {d:.4g} (the configuration of {from_run})"
             )
         if x is not None:
             found[s] = x
     if not found:
-        raise SelectionError(f"no other dataset has a run at N = {n:.4g}, D = {d:.4g}")
-    return n, d, found
+        raise SelectionError(
+            f"no other dataset has a run at N = {n:.4g}, D = {d:.4g}" + "".join(f"; {m}" for m in notes)
+        )
+    return n, d, found, notes
 
 
 def predict_sources(
@@ -264,7 +287,7 @@ def predict_sources(
         raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
     if src_loss is not None and len(sources) != 1:
         raise UsageError("several sources need a run to fix (N, D), not one source loss", param="src_loss")
-    n, d, x_by_src = _source_losses(runs, sources, every, src_loss, from_run)
+    n, d, x_by_src, left_out = _source_losses(runs, sources, every, src_loss, from_run)
     cache = FitCache() if cache is None else cache
     base = law_book(runs, options, split, cache, calibrations)
     cal = base.calibration(OWN_GROUP)
@@ -282,7 +305,7 @@ def predict_sources(
     )
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float]] = []
-    notes = list(notes)
+    notes = [*notes, *left_out]
     used: dict[str, float] = {}
     failed: list[FitError] = []
     for s, x in x_by_src.items():
@@ -535,10 +558,12 @@ class _Via:
         def through(v: float) -> float:
             return float(t.predict(max(v, t.E0 * (1 + 1e-9))))
 
-        pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(TRAIN_TEST,))
+        shared = self.runs.own_is_shared(self.tgt)  # (test-test: two test losses of one dataset's models)
+        said = TEST_TEST if shared else TRAIN_TEST
+        pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(said,))
         own = self.runs.own(self.tgt)
         return ViaStep(
-            f"train-test: {self.tgt}:{own} → {self.tgt}:{eval_name}",
+            f"{'test-test' if shared else 'train-test'}: {self.tgt}:{own} → {self.tgt}:{eval_name}",
             "train-test",
             "",
             self.tgt,

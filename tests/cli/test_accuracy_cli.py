@@ -247,6 +247,23 @@ def test_a_long_tables_accuracy_column_left_out_is_named_with_the_option_that_re
     assert "(option --wide)" not in result.stderr
 
 
+def test_ingest_of_a_long_table_with_an_accuracy_column_counts_values_and_says_the_cells_it_skipped(
+    run: Any, tmp_path: Path
+) -> None:
+    """A 3-line table gave "kept 5 of 5 rows" (its losses and accuracies counted as rows), and its blank loss
+    cell was dropped without a word (probe p58)."""
+    long = tmp_path / "two.csv"
+    long.write_text(
+        "dataset,N,D,eval,loss,acc\nalpha,1e8,2e9,hellaswag,3.1,0.31\nalpha,2e8,2e9,hellaswag,,0.35\n"
+        "alpha,2e8,2e9,web_val,2.7,\nalpha,4e8,2e9,web_val,2.5,\n"
+    )
+    result = run("ingest", long, "--accuracy-columns", "acc")
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.output.split())
+    assert "Ingested 1 file: kept 5 of 6 values" in said
+    assert "two.csv: 1 empty loss cell skipped" in said
+
+
 def test_evaluate_accuracy_on_a_dataset_without_an_own_eval_names_it_and_own_eval(
     run: Any, tmp_path: Path
 ) -> None:

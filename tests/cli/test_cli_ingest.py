@@ -411,7 +411,7 @@ def test_a_wide_per_step_export_keeps_the_final_checkpoint_of_its_accuracies_as_
     long.write_text("\n".join(l_rows) + "\n")
     result = run("ingest", wide, "--wide", "--accuracy-columns", "*_acc")
     assert result.exit_code == 0
-    assert "Ingested 1 file: kept 9 of 27 rows" in result.stdout
+    assert "Ingested 1 file: kept 9 of 27 values" in result.stdout
     assert "losses, accuracies" in result.stdout
     from l2l.io.tables import read_runs
 

@@ -473,7 +473,12 @@ def test_a_wide_exports_nan_cells_are_skipped_as_blank_ones_naming_the_run(tmp_p
     assert runs.accuracy is not None
     assert runs.accuracy.sort("N").get_column("accuracy").to_list() == pytest.approx([0.3, 0.5, 0.6])
     (prov,) = runs.provenance
-    assert (prov["rows_rejected"], prov["rows_nan"]) == (2, 1)  # one blank, one NaN
+    # one blank, a NaN loss and a NaN accuracy: the NaN accuracy was counted neither read nor rejected (p58)
+    assert (prov["rows_rejected"], prov["rows_nan"]) == (3, 2)
+    assert (prov["rows_read"], prov["rows_kept"]) == (3 * len(SIZES), 3 * len(SIZES) - 3)
+    assert (
+        "eval/val/loss" not in prov["columns"]["extras"]
+    )  # it was "not a column l2l uses" beside loss_columns
     assert (
         "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1 (eval/val/loss); "
         "--where 'Name!=r1' leaves the run out"
@@ -485,6 +490,49 @@ def test_a_wide_exports_nan_cells_are_skipped_as_blank_ones_naming_the_run(tmp_p
     detected = read_runs([path], wide=True, columns={"run_id": "Name"})
     assert detected.evals == ["code", "val"]  # (a NaN left its column out: "holds non-finite values")
     assert "1 NaN loss cell skipped" in notes(detected)
+
+
+def test_the_where_hint_of_nan_loss_cells_names_each_run(tmp_path: Path) -> None:
+    """It named the first run alone ("--where 'Name!=r1' leaves such a run out" for r1 and r2; probe p58)."""
+    rows = ["Name,dataset,N,D,eval/val/loss"]
+    rows += [
+        f"r{i},web,{n:g},{20 * n:g},{'nan' if i in (1, 2) else 3.1 - i / 5}" for i, n in enumerate(SIZES)
+    ]
+    runs = read_runs(
+        [write(tmp_path / "e.csv", "\n".join(rows) + "\n")], wide=True, columns={"run_id": "Name"}
+    )
+    assert "--where 'Name!=r1' --where 'Name!=r2' leaves these runs out" in notes(runs)
+
+
+def test_a_long_tables_nan_and_blank_value_cells_beside_its_accuracy_column_are_skipped_and_counted(
+    tmp_path: Path,
+) -> None:
+    """With an accuracy column a NaN loss cell refused the file, while a NaN accuracy and a blank loss were dropped
+    without a word (probe p58): each is skipped, counted read and rejected, the NaN ones named as a wide export's."""
+    rows = ["run,dataset,N,D,eval,loss,acc"]
+    for i, n in enumerate(SIZES):
+        loss = {1: "nan", 2: ""}.get(i, f"{2.5 - i / 5:.2f}")
+        acc = "NaN" if i == 3 else f"{0.3 + i / 20:.2f}"
+        rows += [
+            f"r{i},web,{n:g},{20 * n:g},val,{3.1 - i / 5:.2f},",
+            f"r{i},web,{n:g},{20 * n:g},quiz,{loss},{acc}",
+        ]
+    runs = read_runs([write(tmp_path / "long.csv", "\n".join(rows) + "\n")], accuracy_columns="acc")
+    assert not runs.frame.get_column("loss").is_nan().any()
+    assert sorted(runs.frame.filter(pl.col("eval") == "quiz").get_column("run_id").to_list()) == [
+        f"r{i}" for i in range(len(SIZES)) if i not in (1, 2)
+    ]
+    assert runs.accuracy is not None
+    assert runs.accuracy.height == len(SIZES) - 1
+    (prov,) = runs.provenance
+    assert (prov["rows_read"], prov["rows_rejected"], prov["rows_nan"]) == (3 * len(SIZES), 3, 2)
+    assert (
+        "warning: 1 NaN loss cell skipped, as empty cells are (a crashed or diverged run?): run r1 (quiz); "
+        "--where 'run!=r1' leaves the run out"
+    ) in notes(runs)
+    assert (
+        "warning: 1 NaN accuracy cell skipped, as empty cells are (a crashed or diverged run?): acc (1: run r3)"
+    ) in notes(runs)
 
 
 def test_a_per_step_log_whose_run_diverges_to_nan_names_the_run_and_the_step(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from l2l.base.errors import SelectionError
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.testing import SyntheticSpec, own_laws
@@ -149,6 +150,29 @@ def test_several_sources_are_combined_by_their_mean(sample: tuple[Any, FitCache,
     assert one.steps[-1].kind == "train-train"
 
 
+def test_every_source_says_when_the_named_runs_own_dataset_has_no_own_loss_there(
+    sample: tuple[Any, FitCache, CalibrationCache],
+) -> None:
+    """The run's own loss skipped at ingest (a NaN cell): --via all combined the other datasets and left its own
+    dataset out without a word, and --via alpha said "alpha has no run at N = …" of alpha's own run (probe p58)."""
+    import dataclasses
+
+    import polars as pl
+
+    runs, cache, cals = sample
+    gone = (pl.col("run_id") == "m054") & (pl.col("dataset") == "alpha") & (pl.col("eval") == "alpha_val")
+    holed = dataclasses.replace(runs, frame=runs.frame.filter(~gone))
+    v = predict_sources(
+        holed, via=["all"], tgt="gamma", from_run="m054", split="sweep", cache=cache, calibrations=cals
+    )
+    assert v.sources == ("beta",)
+    assert (
+        "alpha left out: run m054 has no loss on alpha_val, alpha's own eval (its cell was blank or NaN at ingest?)"
+    ) in v.notes
+    with pytest.raises(SelectionError, match="run m054 has no loss on alpha_val, alpha's own eval"):
+        predict_sources(holed, via=["alpha"], tgt="gamma", from_run="m054", cache=cache, calibrations=cals)
+
+
 def test_a_train_test_step_is_flagged_not_backtested(sample: tuple[Any, FitCache, CalibrationCache]) -> None:
     runs, cache, cals = sample
     v = predict_sources(
@@ -162,6 +186,32 @@ def test_a_train_test_step_is_flagged_not_backtested(sample: tuple[Any, FitCache
     assert v.result.lower_bound_only
     assert last.K_interval is not None
     assert last.K_interval[0] <= last.K <= last.K_interval[1]
+
+
+def test_the_second_step_from_a_shared_own_eval_is_called_test_to_test(
+    sample: tuple[Any, FitCache, CalibrationCache],
+) -> None:
+    """On a table whose datasets have no own eval (the shared one stands in), the step to another eval read "train-
+    test: train-to-test step not backtested (backtests cover own losses only)" (probe p58): both are test losses."""
+    import dataclasses
+
+    runs, cache, cals = sample
+    shared = dataclasses.replace(runs, own_eval_how=dict.fromkeys(runs.own_eval, "shared"))
+    v = predict_sources(
+        shared, via=["alpha"], tgt="beta", from_run="m054", eval_name="quiz", cache=cache, calibrations=cals
+    )
+    last = v.steps[-1]
+    assert last.description == "test-test: beta:beta_val → beta:downstream/quiz"
+    assert last.interval is not None
+    assert last.interval.lower_bound_only
+    (said,) = last.interval.notes
+    assert said.startswith("test-to-test step not backtested (backtests cover translations between datasets")
+    mine = predict_sources(
+        runs, via=["alpha"], tgt="beta", from_run="m054", eval_name="quiz", cache=cache, calibrations=cals
+    )
+    assert (
+        mine.steps[-1].description == "train-test: beta:beta_val → beta:downstream/quiz"
+    )  # an own eval: train-to-test
 
 
 def test_optimal_gives_intervals_on_the_loss_and_the_allocation(
