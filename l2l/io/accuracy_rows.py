@@ -426,7 +426,7 @@ def _runs_of(runs: Sequence[str]) -> str:
 
 
 def _listed(names: Sequence[str]) -> str:
-    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return some_of(names, 5)
 
 
 def _every_accuracy(raw: _Raw, rows: pl.DataFrame) -> pl.DataFrame:

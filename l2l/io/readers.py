@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from l2l.base.errors import InputError
+from l2l.base.text import some_of
 
 __all__ = ["SUPPORTED_EXTENSIONS", "with_constants"]
 
@@ -359,8 +360,7 @@ def _fmt_lines(lines: Sequence[int], limit: int = 8) -> str:
             j += 1
         parts.append(str(lines[i]) if i == j else f"{lines[i]}-{lines[j]}")
         i = j + 1
-    shown = ", ".join(parts[:limit])
-    return shown + (f" and {len(parts) - limit} more" if len(parts) > limit else "")
+    return some_of(parts, limit + 1)
 
 
 def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str) -> _Raw:

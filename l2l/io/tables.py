@@ -963,9 +963,7 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     kept = frame.filter(~pl.col("eval").is_in([*ppl, *score]))
 
     def listed(names: Sequence[str]) -> str:
-        return ", ".join(repr(e) for e in names[:6]) + (
-            f" and {len(names) - 6} more" if len(names) > 6 else ""
-        )
+        return some_of([repr(e) for e in names], 7)
 
     if kept.height == 0:
         what, hint = (
@@ -1097,9 +1095,7 @@ def _refuse_eval_splits(frame: pl.DataFrame, parts: Sequence[_Part]) -> None:
         per = rows.group_by(key).agg(pl.col("split").n_unique().alias("k"))
         if per.height < 2 or not bool((per.get_column("k") == len(values)).all()):
             continue
-        shown = ", ".join(repr(v) for v in values[:4]) + (
-            f" and {len(values) - 4} more" if len(values) > 4 else ""
-        )
+        shown = some_of([repr(v) for v in values], 5)
         keep = next((v for v in values if "val" in str(v).lower()), values[0])
         raise InputError(
             f"the split column holds eval splits, not a split of the runs: each of the {per.height} measurements "

@@ -30,6 +30,7 @@ from l2l.base.checks import as_names, check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import check_runs, resolve_name, select_evals
 from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss, Pooling, is_glob
+from l2l.base.text import some_of
 from l2l.core.accuracy import AccuracyFit, FloorMode, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
@@ -360,7 +361,7 @@ def _require_own_evals(runs: Runs, rows: pl.DataFrame, acc_eval: str) -> None:
     lacking = [d for d in datasets if d not in runs.own_eval]
     if not datasets or len(lacking) < len(datasets):
         return
-    shown = ", ".join(lacking[:4]) + (f" and {len(lacking) - 4} more" if len(lacking) > 4 else "")
+    shown = some_of(lacking, 5)
     raise SelectionError(
         f"the accuracy {acc_eval!r} is related here to each dataset's own loss, and {shown} "
         f"{'has' if len(lacking) == 1 else 'have'} no own eval",

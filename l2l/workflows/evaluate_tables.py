@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from l2l.base.errors import SelectionError
 from l2l.base.runs import default_test_evals
-from l2l.base.text import plural
+from l2l.base.text import plural, some_of
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -52,10 +52,9 @@ def require_two_datasets(runs: Runs) -> None:
             f"{d} ({'own eval ' + runs.own_eval[d] if d in runs.own_eval else 'no own eval'})"
             for d in runs.datasets
         ]
-        more = f" and {len(have) - SHOWN_DATASETS} more" if len(have) > SHOWN_DATASETS else ""
         raise SelectionError(
             f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
-            f"{plural(len(have), 'dataset')}: {', '.join(have[:SHOWN_DATASETS])}{more}",
+            f"{plural(len(have), 'dataset')}: {some_of(have, SHOWN_DATASETS + 1)}",
             hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
             "or its accuracy laws with `l2l evaluate --accuracy all`",
         )
