@@ -52,9 +52,12 @@ GROUP_PRIOR = 1.0
 LOCAL_SCORES = 30
 # Backtest runs within this factor (log) of the compute-optimal model size train the error model.
 MAX_ASPECT = math.log(3.0)
-#: How far beyond the backtests' farthest reach in model size a target may lie (a factor) before its interval is
-#: a lower bound: the paper's backtests reached 6.5× in N and its 3.3B targets lie 2.3× beyond the sweep.
-N_REACH_SLACK = 2.0
+#: How far beyond the backtests' farthest reach in model size (or tokens) a target may lie (a factor) before its
+#: interval is a lower bound: the rounding of sizes written to two or three digits, no more. It was 2: on probe p60's
+#: small ladders (4 sizes × 3 token ratios, backtests reaching 2× in N) targets at 2.8× and 4× were printed as
+#: calibrated and held the truth 80 % and 74 % of the time (at 2×: 88 %). The paper's backtests reached 6.5× in N
+#: and its 3.3B targets lie 2.3× beyond the sweep: inside.
+N_REACH_SLACK = 1.1
 # A bias (a correction of the estimate) is learned only from at least this many cutoffs: with two, each
 # leave-one-cutoff-out fold learns it from a single cutoff, and on a 5-budget Eq. 1 sweep such a bias made the
 # error worse (0.71 % → 1.84 %, issue 17).
