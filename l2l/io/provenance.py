@@ -745,10 +745,18 @@ def table_notes(
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if c_ignored is not None:
         lo, hi = FLOPS_PER_PARAMETER_TOKEN
+        # just below 1: FLOPs of a mixture of experts, whose compute follows the parameters a token uses (probe
+        # p59: total parameters as N gave 0.75 = 6 × 1/8 experts, and the warning guessed only other units)
+        moe = (
+            f", or N counting parameters a token does not use (a mixture of experts' total count: C ≈ 6·N_active·D "
+            f"reads {c_ignored:.3g} = 6 × {c_ignored / 6:.3g} of N; --column N=ACTIVE_PARAMS)"
+            if 0.05 <= c_ignored < lo
+            else ""
+        )
         notes.append(
             f"warning: the table's C column is not in FLOPs: C/(N·D) is {c_ignored:.3g} (the median run), where "
             f"FLOPs per parameter and token are about 6 ({lo:g}-{hi:g} with any overhead): C in other units "
-            f"(1e18 FLOPs, PF-days)? Not used: C = 6·N·D in FLOPs, the unit of every budget (--C)"
+            f"(1e18 FLOPs, PF-days){moe}? Not used: C = 6·N·D in FLOPs, the unit of every budget (--C)"
         )
         return notes
     if not given_c:

@@ -142,6 +142,17 @@ def test_a_c_column_in_other_units_is_not_used_and_six_n_d_is(tmp_path: Path, k:
     assert "Not used: C = 6·N·D in FLOPs" in notes(runs)
 
 
+def test_a_c_column_just_below_one_flop_per_parameter_token_names_a_mixture_of_experts(
+    tmp_path: Path,
+) -> None:
+    """A mixture of experts' total parameters as N: its real FLOPs read C/(N·D) = 0.75 (6 × 1/8 experts), and the
+    warning guessed only other units (probe p59)."""
+    said = notes(read_runs([write(tmp_path / "c.csv", compute_table(0.75))]))
+    assert "or N counting parameters a token does not use (a mixture of experts' total count" in said
+    assert "reads 0.75 = 6 × 0.125 of N; --column N=ACTIVE_PARAMS)" in said
+    assert "mixture of experts" not in notes(read_runs([write(tmp_path / "d.csv", compute_table(6e-18))]))
+
+
 @pytest.mark.parametrize(("k", "note"), [(6.0, "C = 6·N·D in every row"), (8.0, "C = 8·N·D in every row")])
 def test_a_c_column_in_flops_is_kept_as_it_is(tmp_path: Path, k: float, note: str) -> None:
     runs = read_runs([write(tmp_path / "c.csv", compute_table(k))])
