@@ -534,7 +534,7 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         # so the largest 1, 2, ..., 6 budgets are held out in turn (six backtests, 21 predictions, overlapping)
         runs = read_runs([args.public + "/misfitting_li2025.csv"], best_of="peak_lr")
         out += [(f"misfitting top {k}", runs, None, k) for k in range(1, 7)]
-    tables = ("eq3", "eq1", "far", "wide", "ladder", "shared", "imbalanced")
+    tables = ("eq3", "eq1", "far", "wide", "ladder", "shared", "imbalanced", "small")
     for seed in range(args.seeds if args.table in tables else 0):
         path = tmp / f"{args.table}{seed}.csv"
         if args.table == "eq3":
@@ -556,10 +556,15 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
         elif args.table == "eq1":
             write_csv(_eq1_runs(seed, args.noise), str(path))
             out.append((f"eq1 seed {seed}", read_runs([path]), "extrapolation", None))
-        elif args.table in ("ladder", "shared", "imbalanced"):
-            from l2l.testing.shapes import imbalanced, per_step_ladder, shared_eval
+        elif args.table in ("ladder", "shared", "imbalanced", "small"):
+            from l2l.testing.shapes import imbalanced, per_step_ladder, shared_eval, small_ladders
 
-            make = {"ladder": per_step_ladder, "shared": shared_eval, "imbalanced": imbalanced}[args.table]
+            make = {
+                "ladder": per_step_ladder,
+                "shared": shared_eval,
+                "imbalanced": imbalanced,
+                "small": small_ladders,
+            }[args.table]
             shape = make(seed)
             shape.write(str(path))
             out.append((f"{args.table} seed {seed}", read_runs([path]), shape.holdout_split, None))
@@ -691,6 +696,7 @@ def main() -> None:
             "ladder",
             "shared",
             "imbalanced",
+            "small",
         ),
         default="paper",
     )

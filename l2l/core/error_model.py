@@ -52,12 +52,17 @@ GROUP_PRIOR = 1.0
 LOCAL_SCORES = 30
 # Backtest runs within this factor (log) of the compute-optimal model size train the error model.
 MAX_ASPECT = math.log(3.0)
-#: How far beyond the backtests' farthest reach in model size (or tokens) a target may lie (a factor) before its
-#: interval is a lower bound: the rounding of sizes written to two or three digits, no more. It was 2: on probe p60's
+#: How far beyond the backtests' farthest reach in model size a target may lie (a factor) before its interval is
+#: a lower bound: the rounding of sizes written to two or three digits, no more. It was 2: on probe p60's
 #: small ladders (4 sizes × 3 token ratios, backtests reaching 2× in N) targets at 2.8× and 4× were printed as
 #: calibrated and held the truth 80 % and 74 % of the time (at 2×: 88 %). The paper's backtests reached 6.5× in N
 #: and its 3.3B targets lie 2.3× beyond the sweep: inside.
 N_REACH_SLACK = 1.1
+#: ... and in tokens: 2. A Pythia-like sweep (every run at 300B) predicted at 3.3× its tokens printed corrected
+#: estimates 1-2 % off as calibrated (p44); nothing has measured a miss within 2×, and beyond the reach the bias
+#: correction is dropped too: on the paper's sweep FineWeb-Edu's 7B × 140B (3.9× its largest D) keeps its
+#: correction (2.019; the law alone 2.139, where the law overpredicts every held-out 3.3B run by 3-5 %).
+D_REACH_SLACK = 2.0
 # A bias (a correction of the estimate) is learned only from at least this many cutoffs: with two, each
 # leave-one-cutoff-out fold learns it from a single cutoff, and on a 5-budget Eq. 1 sweep such a bias made the
 # error worse (0.71 % → 1.84 %, issue 17).
@@ -199,8 +204,8 @@ class ErrorModel:
         return where.n_reach > self.max_n_reach + math.log(N_REACH_SLACK)
 
     def beyond_d_reach(self, where: Placement) -> bool:
-        """The same in tokens: ``where`` more than ``N_REACH_SLACK`` beyond the backtests' farthest reach in D."""
-        return where.d_reach > self.max_d_reach + math.log(N_REACH_SLACK)
+        """The same in tokens: ``where`` more than ``D_REACH_SLACK`` beyond the backtests' farthest reach in D."""
+        return where.d_reach > self.max_d_reach + math.log(D_REACH_SLACK)
 
     def beyond_reach(self, where: Placement) -> bool:
         """Whether ``where`` lies beyond the backtests' reach in model size or in tokens (``beyond_n_reach``,

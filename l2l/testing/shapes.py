@@ -41,6 +41,7 @@ __all__ = [
     "per_step_ladder",
     "shared_eval",
     "single_dataset",
+    "small_ladders",
     "train_named",
     "val_named",
     "wide_export",
@@ -207,6 +208,58 @@ def imbalanced(seed: int = 0, noise: float = 0.004) -> Shape:
         laws=laws,
         held_out=tuple(held),
         holdout_split="extrapolation",
+    )
+
+
+def small_ladders(seed: int = 0, noise: float = 0.005, datasets: int = 15) -> Shape:
+    """A mixture study of small ladders (probe p60): ``datasets`` pre-training sets, each with its own Eq. 3 law
+    (E 1.6-2.3, α 0.28-0.38, β 0.27-0.33, A and B scattered 30 %), 12 runs (50M, 150M, 300M, 600M × 5, 20 and 80
+    tokens per parameter) on its own eval and on ``c4_val`` (a shifted power law of it: Eq. 3 again); 1.2B, 1.7B
+    and 2.4B runs at 20 tokens per parameter held out (2×, 2.8× and 4× the largest fitted N, where the backtests
+    reach 2×)."""
+    rng = np.random.default_rng(seed)
+    draw = np.random.default_rng(1000 + seed)
+    laws: dict[tuple[str, str], ScalingLaw] = {}
+    rows: list[dict[str, object]] = []
+    held: list[HeldOut] = []
+    fitted = [(n, n * t, "sweep") for n in (50e6, 150e6, 300e6, 600e6) for t in (5.0, 20.0, 80.0)]
+    far = [(n, 20.0 * n, "heldout") for n in (1.2e9, 1.7e9, 2.4e9)]
+    for i in range(datasets):
+        ds = f"mix{i:02d}"
+        own = ScalingLaw(
+            "l2l",
+            A=float(5e7 * np.exp(draw.normal(0, 0.3))),
+            B=float(6e8 * np.exp(draw.normal(0, 0.3))),
+            E=float(draw.uniform(1.6, 2.3)),
+            alpha=float(draw.uniform(0.28, 0.38)),
+            beta=float(draw.uniform(0.27, 0.33)),
+        )
+        laws[(ds, f"{ds}_val")] = own
+        laws[(ds, "c4_val")] = own.translated(
+            float(draw.uniform(0.9, 1.2)), float(draw.uniform(0.9, 1.1)), 2.3
+        )
+        for n, d, split in [*fitted, *far]:
+            for ev in (f"{ds}_val", "c4_val"):
+                value = float(laws[(ds, ev)].predict(n, d))
+                rows.append(
+                    {
+                        "dataset": ds,
+                        "N": n,
+                        "D": d,
+                        "eval": ev,
+                        "loss": _noisy(rng, value, noise),
+                        "split": split,
+                    }
+                )
+                if split == "heldout":
+                    held.append(HeldOut(ds, ev, "loss", n, d, value))
+    return Shape(
+        "small_ladders",
+        f"{datasets} datasets × 12 runs (4 sizes × 3 token ratios), held out at 2-4× the largest N",
+        rows,
+        laws=laws,
+        held_out=tuple(held),
+        holdout_split="heldout",
     )
 
 
