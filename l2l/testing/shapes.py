@@ -96,6 +96,45 @@ def _noisy(rng: np.random.Generator, value: float, sd: float) -> float:
     return float(value * math.exp(sd * rng.standard_normal()))
 
 
+@dataclass(frozen=True)
+class _LossPoint:
+    """One run of a generated table: its dataset, size, tokens, split and (optionally) run id."""
+
+    dataset: str
+    N: float
+    D: float
+    split: str
+    run_id: str | None = None
+
+
+def _measure(
+    point: _LossPoint,
+    laws: Mapping[tuple[str, str], ScalingLaw],
+    evals: Sequence[str],
+    rng: np.random.Generator,
+    noise: float,
+    rows: list[dict[str, object]],
+    held: list[HeldOut],
+    held_split: str,
+) -> None:
+    """The run's loss on each of ``evals`` from its true law with noise, appended to ``rows``; its true values to
+    ``held`` when it is in the held-out split."""
+    for ev in evals:
+        value = float(laws[(point.dataset, ev)].predict(point.N, point.D))
+        row: dict[str, object] = {
+            "dataset": point.dataset,
+            "N": point.N,
+            "D": point.D,
+            "eval": ev,
+            "loss": _noisy(rng, value, noise),
+        }
+        if point.run_id is not None:
+            row["run_id"] = point.run_id
+        rows.append({**row, "split": point.split})
+        if point.split == held_split:
+            held.append(HeldOut(point.dataset, ev, "loss", point.N, point.D, value))
+
+
 def _iso_grid(
     law: ScalingLaw, budgets: Sequence[float], sizes: int, spread: float = 6.0
 ) -> list[tuple[float, float]]:
@@ -186,21 +225,8 @@ def imbalanced(seed: int = 0, noise: float = 0.004) -> Shape:
     for ds, sweep in (("web", dense), ("books", grid)):
         for j, (n, d) in enumerate([*sweep, *targets]):
             split = "extrapolation" if j >= len(sweep) else "sweep"
-            for ev in (f"{ds}_val", "c4_val"):
-                value = float(laws[(ds, ev)].predict(n, d))
-                rows.append(
-                    {
-                        "dataset": ds,
-                        "N": n,
-                        "D": d,
-                        "eval": ev,
-                        "loss": _noisy(rng, value, noise),
-                        "run_id": f"{ds}{j:03d}",
-                        "split": split,
-                    }
-                )
-                if split == "extrapolation":
-                    held.append(HeldOut(ds, ev, "loss", n, d, value))
+            point = _LossPoint(ds, n, d, split, f"{ds}{j:03d}")
+            _measure(point, laws, (f"{ds}_val", "c4_val"), rng, noise, rows, held, "extrapolation")
     return Shape(
         "imbalanced",
         "a dataset of 200 runs at irregular budgets beside one of 20",
@@ -239,20 +265,9 @@ def small_ladders(seed: int = 0, noise: float = 0.005, datasets: int = 15) -> Sh
             float(draw.uniform(0.9, 1.2)), float(draw.uniform(0.9, 1.1)), 2.3
         )
         for n, d, split in [*fitted, *far]:
-            for ev in (f"{ds}_val", "c4_val"):
-                value = float(laws[(ds, ev)].predict(n, d))
-                rows.append(
-                    {
-                        "dataset": ds,
-                        "N": n,
-                        "D": d,
-                        "eval": ev,
-                        "loss": _noisy(rng, value, noise),
-                        "split": split,
-                    }
-                )
-                if split == "heldout":
-                    held.append(HeldOut(ds, ev, "loss", n, d, value))
+            _measure(
+                _LossPoint(ds, n, d, split), laws, (f"{ds}_val", "c4_val"), rng, noise, rows, held, "heldout"
+            )
     return Shape(
         "small_ladders",
         f"{datasets} datasets × 12 runs (4 sizes × 3 token ratios), held out at 2-4× the largest N",
