@@ -605,7 +605,7 @@ class RankModel:
                 continue
             loss, rn, rd = cells[name]
             many = float(np.sum(seeds[name]))  # the runs and the seeds averaged into them
-            sd = _cell_sd(per, name, many, pooled)
+            sd = _cell_sd(per, name, len(loss), many, pooled)
             if not math.isfinite(sd):
                 point.notes.append(
                     "recommended: its one run of this model, with no repeats of it and no law on this eval, here "
@@ -866,11 +866,13 @@ def _anchor_sd(per: Mapping[str, _Entry], name: str) -> float:
     return per_run / math.sqrt(len(e.anchor_n))
 
 
-def _cell_sd(per: Mapping[str, _Entry], name: str, many: float, pooled: float) -> float:
-    """The noise of the mean of a candidate's ``many`` runs (and seeds) of one model: the per-run scatter (its
-    target law's rmse; else ``pooled``, the scatter of repeats pooled over every candidate that ran the model more
-    than once; else the others' median per-run scatter) over √runs; NaN when none is known. Pooled, not each
-    candidate's own: DCLM's one 4-run mean (1.7 % per run) got the widest interval, single runs ±0.55 %."""
+def _cell_sd(per: Mapping[str, _Entry], name: str, rows: int, many: float, pooled: float) -> float:
+    """The noise of the mean of a candidate's ``rows`` stored runs of one model, ``many`` runs and seeds in all:
+    the scatter of a stored run about its target law (its rmse: a run averaged over seeds at ingest is one point
+    of the law) over √rows; else ``pooled``, the scatter of single repeats pooled over every candidate that ran the
+    model more than once (and the seeds' scatter kept at ingest), over √(runs and seeds); else the others' median
+    per-run scatter over √rows; NaN when none is known. Pooled, not each candidate's own: DCLM's one 4-run mean
+    (1.7 % per run) got the widest interval, single runs ±0.55 %."""
     e = per[name]
     fit = e.target.fit if isinstance(e.target, DrawnLaw) else None
     spare = 0 if fit is None else fit.n_points - len(PARAM_NAMES[fit.form])
@@ -878,10 +880,10 @@ def _cell_sd(per: Mapping[str, _Entry], name: str, many: float, pooled: float) -
         # the residuals' scatter with the parameters' share put back (n / (n − p)): a 5-parameter law through 6
         # runs passes near each, and its rmse read as the noise gave a probe's two seeds 0.6 % apart a ±0.09 %
         # interval (the measured intervals held the truth 31 of 48 times)
-        per_run = fit.rmse * math.sqrt(fit.n_points / spare)
-    else:
-        per_run = pooled if math.isfinite(pooled) else _median_per_run(per)
-    return per_run / math.sqrt(many)
+        return fit.rmse * math.sqrt(fit.n_points / spare) / math.sqrt(rows)
+    if math.isfinite(pooled):
+        return pooled / math.sqrt(many)
+    return _median_per_run(per) / math.sqrt(rows)
 
 
 def _median_per_run(per: Mapping[str, _Entry]) -> float:
