@@ -211,6 +211,33 @@ def test_a_task_loss_named_like_its_accuracy_ranks_when_its_metric_is_said(
     assert run("rank", "-t", "downstream/quiz", *args).exit_code == 2  # unsaid: which one is asked
 
 
+def test_a_backtest_of_an_accuracy_named_like_its_task_loss_is_refused_naming_that_loss(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`rank --holdout -t quiz:accuracy` (or `--metric accuracy`) where the accuracy shares its task loss's name:
+    exit 1 "unknown eval 'quiz:accuracy'" listing quiz, not the usage refusal naming the task loss; `--ceiling`
+    and `--pooling` beside a backtest said that a backtest ranks accuracies."""
+    runs_csv, acc_csv = tables
+    same = tmp_path / "acc.csv"
+    pl.read_csv(acc_csv).with_columns(
+        pl.col("eval").str.replace("downstream/quiz_acc", "downstream/quiz")
+    ).write_csv(same)
+    assert run("ingest", runs_csv, same).exit_code == 0
+    held = ("--split", "sweep", "--holdout-top-compute", "1")
+    for how in (("-t", "downstream/quiz:accuracy"), ("-t", "downstream/quiz", "--metric", "accuracy")):
+        res = run("rank", *how, *held)
+        assert res.exit_code == 2, res.output
+        assert res.stderr.startswith(
+            "Error: rank --holdout backtests rankings by a loss: downstream/quiz:accuracy is an accuracy"
+        )
+        assert "-t downstream/quiz:loss)" in res.stderr
+    for option, value in (("--ceiling", "1"), ("--pooling", "pooled")):
+        res = run("rank", "-t", "downstream/quiz:loss", *held, option, value)
+        assert res.exit_code == 2
+        assert "a backtest ranks by a loss" in res.stderr
+        assert "ranks accuracies" not in res.stderr
+
+
 @pytest.mark.parametrize(
     ("acc_name", "metric"), [("downstream/quiz", "accuracy"), ("downstream/quiz_acc", "loss")]
 )
