@@ -102,3 +102,29 @@ def test_a_reach_of_a_million_times_the_fitted_compute_suggests_the_units() -> N
     assert far.startswith("target / largest fitted: 1e+19× in compute, 3e+10× in N, 2e+08× in D")
     assert "may be in other units: millions, billions" in far
     assert "units" not in reach({"C_ratio": 20.5, "N_ratio": 1.89, "D_ratio": 1.41})
+
+
+def test_evaluate_accuracy_at_80_columns_keeps_coverage_and_half_width() -> None:
+    """A probe's 80-column table kept a 49-character method name and left out coverage and half-width, the columns
+    that say whether the intervals held: the counts and the MAE over every eval leave first, the method wraps."""
+    from l2l.output.render import layout
+    from l2l.output.reports import accuracy_evaluation_report
+    from l2l.workflows.accuracy_eval import AccuracyEvaluation, AccuracyMethodSummary
+
+    def row(method: str, kind: str | None, mae: float, cov: float | None) -> AccuracyMethodSummary:
+        width = None if cov is None else 5.0 + mae
+        n = 30 if cov else 0
+        return AccuracyMethodSummary(method, kind, 30, mae + 1, 5, mae, 4, cov, width, n)  # type: ignore[arg-type]
+
+    summary = (
+        row("baseline", None, 8.24, None),
+        row("paper", "measured", 7.72, None),
+        row("paper", "predicted", 8.51, None),
+        row("l2l", "measured", 0.75, 1.0),
+        row("l2l", "predicted", 1.06, 0.9),
+    )
+    ev = AccuracyEvaluation("split = extrapolation", 6, ("a", "b", "c", "d", "e"), (), summary, {}, {})
+    shown, left = layout(accuracy_evaluation_report(ev)[0], 80)
+    keys = [c.key for c in shown]
+    assert {"label", "mae_points_predictable", "coverage", "median_half_width_points"} <= set(keys)
+    assert [c.key for c in left if c.key not in ("n_evals", "n_predictable")] == ["mae_points"]
