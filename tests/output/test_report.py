@@ -170,3 +170,21 @@ def test_a_headline_without_contenders_names_the_printed_intervals_that_reach_th
     assert "the printed interval of books reaches its value" in _verdict(loss, "Best", 0.9)
     apart = _ranked("loss", {"news": (2.459, 2.394, 2.502, 0.95), "books": (2.592, 2.556, 2.642, 0.05)})
     assert "printed" not in _verdict(apart, "Best", 0.9)
+
+
+def test_an_accuracy_rankings_change_of_winner_across_budgets_is_said() -> None:
+    """An accuracy ranking said nothing on budgets (its task loss's ranking said its winner changed): the scan is
+    made by accuracy, and said as the loss ranking's is."""
+    import dataclasses
+
+    from l2l.core.ranking import Flip
+    from l2l.output.reports.ranking import _flip_words
+
+    acc = _ranked("accuracy", {"books": (0.754, 0.726, 0.805, 0.8), "code": (0.716, 0.69, 0.75, 0.2)})
+    changes = dataclasses.replace(acc, flips=(Flip(9.7e20, "books", "code"),))
+    assert _flip_words(changes, 1e20) == [
+        "hellaswag: the recommended ranking's winner by accuracy changes from books to code at C ≈ 9.7e20"
+    ]
+    assert _flip_words(acc, 1e20) == [
+        "hellaswag: the recommended ranking's winner by accuracy is the same for every C from 1e19 to 1e21"
+    ]

@@ -95,6 +95,16 @@ def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(r
         assert r.lo <= r.value <= r.hi  # the interval holds its point (as predict --eval ACC makes it)
     assert any("backtest error added on the logit scale" in w for w in acc.warnings)
     json.dumps(acc.to_dict())  # JSON-safe
+    # the budgets a decade either side are scanned by accuracy, through the law, as the task loss's ranking scans
+    # them (an accuracy ranking said flips [] and had no curve, its task loss's ranking a change of winner)
+    (lt,) = loss.targets
+    assert len(t.curve) == len(lt.curve) == 25
+    for by_acc, by_loss in zip(t.curve, lt.curve, strict=True):
+        accs, losses = dict(by_acc.values), dict(by_loss.values)
+        assert by_acc.C == by_loss.C
+        assert_allclose([accs[n] for n in losses], _sigmoid(np.array(list(losses.values()))), rtol=0.03)
+        assert max(accs, key=lambda k: accs[k]) == min(losses, key=lambda k: losses[k])  # one pooled law
+    assert [(f.before, f.after) for f in t.flips] == [(f.before, f.after) for f in lt.flips]
 
 
 def test_the_library_takes_the_command_lines_spellings_of_a_target(runs: Any) -> None:

@@ -115,11 +115,11 @@ def _printed_reach(ranking: Ranking | TargetRanking) -> str:
 
 
 def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
-    if budget_c is None or t.metric != "loss":
+    if budget_c is None:
         return []
     lo, hi = sci(budget_c / 10.0), sci(budget_c * 10.0)
     # whose winner: a note beside it may say that the laws alone (another method) put another dataset first
-    whose = f"the {t.method} ranking's winner"
+    whose = f"the {t.method} ranking's winner" + (" by accuracy" if t.metric == "accuracy" else "")
     if not t.flips:
         return [f"{t.target}: {whose} is the same for every C from {lo} to {hi}"]
     return [f"{t.target}: {whose} changes from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips]
