@@ -366,6 +366,14 @@ def is_training_loss_of(name: str, dataset: str) -> bool:
     return _last_part(name) in ("train", f"{ds}_train", f"train_{ds}")
 
 
+def looks_like_training_loss(name: str) -> bool:
+    """Whether an eval's name says it is a training loss, of whatever data: a path part ``train`` or
+    ``training`` before the last (``train/loss``, ``train/CrossEntropyLoss``, as W&B logs name it), or a last part
+    ``train_loss`` or ``training_loss``."""
+    parts = [norm_dataset_for_match(p) for p in name.strip().split("/")]
+    return any(p in ("train", "training") for p in parts[:-1]) or parts[-1] in ("train_loss", "training_loss")
+
+
 def _last_part(name: str) -> str:
     """An eval name's last path part, reduced as ``norm_dataset_for_match`` reduces a name (what the own-eval
     naming rules compare)."""

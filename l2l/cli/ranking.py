@@ -133,11 +133,11 @@ def rank(
         shell.fail_usage("--plot", "a backtest draws no figure; drop --plot")
     if request.backtest and ceiling != "auto":
         shell.fail_usage(
-            "--ceiling", "a backtest ranks accuracies with the ceiling their backtests choose; drop it"
+            "--ceiling", "a backtest ranks by a loss, with no accuracy law to take a ceiling; drop it"
         )
     if request.backtest and pooling != "auto":
         shell.fail_usage(
-            "--pooling", "a backtest ranks accuracies with the pooling their backtests choose; drop it"
+            "--pooling", "a backtest ranks by a loss, with no accuracy law to take a pooling; drop it"
         )
     opt.figure_path(plot, "--plot")
     backtest = holdout is not None or holdout_top_compute is not None

@@ -211,8 +211,9 @@ def _flag_or_value(name: str | None, args: list[str]) -> list[str]:
 
 
 def _once(cmd: Any, args: list[str]) -> None:
-    """Refuse an option of one value given more than once: click keeps the last silently (`rank --C 1e19 --C
-    1e18` ranked at 1e18 alone, `translate --src web --src code` showed code alone, exit 0)."""
+    """Refuse an option of one value given more than once with different values: click keeps the last silently
+    (`rank --C 1e19 --C 1e18` ranked at 1e18 alone, `translate --src web --src code` showed code alone, exit 0).
+    The same value again is one value (`rank -t a --metric loss -t b --metric loss` was refused as two)."""
     if cmd is None or not hasattr(cmd, "params"):
         return
     single = {
@@ -231,10 +232,10 @@ def _once(cmd: Any, args: list[str]) -> None:
             continue
         value = val if eq else (args[i + 1] if i + 1 < len(args) else "")
         seen.setdefault(p.name, []).append(value)
-        if len(seen[p.name]) > 1:
+        if len(distinct := set(seen[p.name])) > 1:
             given = ", ".join(f"{opt} {v}" for v in seen[p.name])
             raise UsageError(
-                f"{opt} takes one value and was given {len(seen[p.name])} ({given})",
+                f"{opt} takes one value and was given {len(distinct)} ({given})",
                 hint="run the command once per value",
                 param=p.name,
             )

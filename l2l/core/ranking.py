@@ -93,6 +93,9 @@ CONTENDER_P = 0.2
 #: read P(best) 1.00 for a leader that lost, under a "TIE" headline; weighted 0.5, the paper's sweep's leaders
 #: stated 0.28 and were right 0.82 of the time.
 KEPT_ORDER_WEIGHT = 0.8
+#: What a flip scan compares instead of the target losses: the candidates' point-predicted target losses at a budget
+#: mapped to values whose HIGHEST is best (an accuracy, through its law); a candidate left out has none there.
+FlipMap = Callable[[Mapping[str, float]], dict[str, float]]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -175,7 +178,8 @@ class Flip:
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """Every candidate's point-predicted target loss at compute ``C`` (the scan for flips, kept for figures)."""
+    """Every candidate's point-predicted target loss at compute ``C`` (the scan for flips, kept for figures), or
+    the value a ``FlipMap`` made of it (an accuracy)."""
 
     C: float
     values: tuple[tuple[str, float], ...]
@@ -373,13 +377,15 @@ def rank(
     level: float = 0.9,
     draw_error: DrawErrorHook | Mapping[str, DrawErrorHook] | None = None,
     flip_range: tuple[float, float] | None = None,
+    flip_map: FlipMap | None = None,
 ) -> Ranking:
     """Rank the model's candidates for each target and combined, at ``budget``.
 
     ``draw_error`` adds extrapolation error to the draws (a fixed ``DrawError``, or a function of the reach,
     log10(C / the sweep's largest C), such as a ``LearnedDrawError``; or a mapping target → either).
     ``flip_range`` (C_lo, C_hi) scans that range of compute for budgets where the point-predicted winner changes
-    (default: a decade either side of a compute budget; none for a fixed N, D).
+    (default: a decade either side of a compute budget; none for a fixed N, D); with ``flip_map``, of the values
+    it maps the point predictions to, the highest best (an accuracy through its law: ``rank --metric accuracy``).
     """
     if method not in METHODS:
         raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(METHODS)}")
@@ -422,7 +428,9 @@ def rank(
         for name, why in ranked.failed.items():
             failed_any.setdefault(name, why)
         flips, curve = (
-            _flips(model, t, method, flip_range, budget, errs[t]) if flip_range is not None else ((), ())
+            _flips(model, t, method, flip_range, budget, errs[t], flip_map)
+            if flip_range is not None
+            else ((), ())
         )
         target_rankings.append(
             TargetRanking(
@@ -819,9 +827,10 @@ def _flips(
     rng_c: tuple[float, float],
     budget: Budget,
     err: DrawError,
+    flip_map: FlipMap | None = None,
 ) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...]]:
     """Budgets in ``rng_c`` where the point-predicted winner changes (grid of 25 per range, then bisection), and
-    the point predictions on that grid.
+    the point predictions on that grid (the lowest loss wins; with ``flip_map``, the highest value it maps them to).
 
     With a fixed (N, D), the model is scaled along N ∝ D (its own tokens-per-parameter ratio kept)."""
     lo, hi = rng_c
@@ -837,11 +846,11 @@ def _flips(
     top = model.sweep_top_compute
 
     def points(c: float) -> dict[str, float]:
-        return point_predictions(model, target, at(c), method, within_sweep(err, at(c).compute, top))
+        pts = point_predictions(model, target, at(c), method, within_sweep(err, at(c).compute, top))
+        return pts if flip_map is None else flip_map(pts)
 
     def winner(c: float) -> str | None:
-        pts = points(c)
-        return min(pts, key=lambda k: pts[k]) if pts else None
+        return _best(points(c), flip_map is not None)
 
     grid = np.geomspace(lo, hi, 25)
     curve: list[CurvePoint] = []
@@ -849,7 +858,7 @@ def _flips(
     for c in grid:
         pts = points(float(c))
         curve.append(CurvePoint(float(c), tuple(pts.items())))
-        wins.append(min(pts, key=lambda k: pts[k]) if pts else None)
+        wins.append(_best(pts, flip_map is not None))
     flips: list[Flip] = []
     for k in range(len(grid) - 1):
         a, b = wins[k], wins[k + 1]
@@ -864,6 +873,13 @@ def _flips(
                 lb = mid
         flips.append(Flip(math.exp(0.5 * (la + lb)), a, b))
     return tuple(flips), tuple(curve)
+
+
+def _best(values: Mapping[str, float], highest: bool) -> str | None:
+    """The candidate of the lowest value (the highest where ``highest``), None for none."""
+    if not values:
+        return None
+    return max(values, key=lambda k: values[k]) if highest else min(values, key=lambda k: values[k])
 
 
 @dataclass(frozen=True)

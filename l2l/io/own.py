@@ -188,4 +188,11 @@ def resolve_own(
         (only,) = set(by_ds[datasets[0]])
         if schema.looks_like_validation(only) or only == "loss":
             own, how = {datasets[0]: only}, {datasets[0]: ONLY}
+    if not own and not ambiguous and len(datasets) == 1:
+        # a W&B ladder of one dataset logs its training loss as train/loss beside eval/TASK/ce_loss: "no own eval
+        # for olmo" (probe p61) where an eval named train was taken; the one such loss is the dataset's own, said
+        # as a training loss (how "train": ingest's note names it and a validation eval to use instead)
+        trains = sorted({e for e in by_ds[datasets[0]] if schema.looks_like_training_loss(e)})
+        if len(trains) == 1:
+            own, how = {datasets[0]: trains[0]}, {datasets[0]: "train"}
     return own, how, ambiguous

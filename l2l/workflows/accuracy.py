@@ -611,11 +611,14 @@ class AccuracyPrediction:
     ceiling_note: str = ""
 
     @property
-    def lower_bound_only(self) -> bool:
+    def lower_bound_only(self) -> bool | None:
         """Whether the accuracy interval is a lower bound: its input loss's interval is one, or the accuracy law's
         own error is not calibrated by a backtest (fit residuals hold the noise only; a law flagged poor, or one
         whose backtest had too few runs: a probe's poor law printed ±4 points beside an 11.7-point backtest miss
-        as calibrated, the truth 9 points out)."""
+        as calibrated, the truth 9 points out). None without an interval (an unpredictable task's row said
+        "lower bound: yes" beside no interval; its status says why)."""
+        if self.accuracy_interval is None:
+            return None
         return (
             self.loss_lower_bound
             or self.status == "poor"

@@ -47,6 +47,7 @@ from l2l.core.ranking import (
     DEFAULT_JOINT,
     CombinedRow,
     DatasetPrediction,
+    FlipMap,
     Method,
     Ranking,
     RankSettings,
@@ -431,8 +432,10 @@ def _rank_losses(
     split: str | None,
     settings: RankSettings,
     store: _Store,
+    flip_map: FlipMap | None = None,
 ) -> Ranking:
-    """The datasets ranked for loss targets (``rank_runs`` without an accuracy target)."""
+    """The datasets ranked for loss targets (``rank_runs`` without an accuracy target); ``flip_map``: what the
+    scan for budgets where the winner changes compares instead of the losses (``core.ranking.rank``)."""
     frame = runs.in_split(split)
     names = runs.resolve_datasets(datasets)
     if len(names) < 2:
@@ -453,6 +456,7 @@ def _rank_losses(
         level=settings.level,
         draw_error=learned,
         flip_range=settings.flip_range,
+        flip_map=flip_map,
     )
     # (where every ranked dataset ran the model asked for, nothing was extrapolated: no word on the laws' use)
     notes = [
@@ -670,7 +674,7 @@ def _rank_accuracy(
     joint draw (the loss ranking of the matched task-loss eval) through the task's fitted accuracy law (pooled or
     per dataset). Raises FitError for a task whose accuracy is unpredictable or has no law."""
     task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance, ceiling, pooling)
-    loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store)
+    loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store, _through_law(fit))
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
     accs: dict[str, Array] = {}
@@ -751,8 +755,6 @@ def _rank_accuracy(
         leader=leader,
         tie=tie,
         contenders=cont,
-        flips=(),
-        curve=(),
         metric="accuracy",
         via=task,
     )
@@ -782,6 +784,23 @@ def _rank_accuracy(
         warnings=(*loss.warnings, ACCURACY_CAVEAT, *beyond, *fit.warnings),
         log_draws={},
     )
+
+
+def _through_law(fit: AccuracyFit) -> FlipMap:
+    """Point-predicted task losses → accuracies through ``fit``: the loss ranking's scan of budgets where the
+    winner changes, made by accuracy (an accuracy ranking said flips [] and nothing on budgets, where its task
+    loss's ranking said its winner changed); a dataset the law cannot map is left out."""
+
+    def through(losses: Mapping[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, x in losses.items():
+            try:
+                out[name] = float(np.asarray(fit.predict(np.asarray([x]), group=name), np.float64)[0])
+            except FitError:
+                continue
+        return out
+
+    return through
 
 
 def _grouped_reasons(failed: Mapping[str, str], shown: int = 3) -> str:

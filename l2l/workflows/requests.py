@@ -410,16 +410,22 @@ def _refuse_accuracy_backtest(runs: Runs, targets: Mapping[str, float]) -> None:
     acc = accuracy_evals(runs)
     for target in targets:
         name = target.removesuffix(":accuracy")
-        if name in runs.evals or not acc or is_glob(name) or name.startswith("!"):
+        # spelled an accuracy (``hellaswag:accuracy``, ``--metric accuracy``), a name that is also a loss eval is
+        # the accuracy (it was "unknown eval 'hellaswag:accuracy'", exit 1, the list naming hellaswag)
+        spelled = name != target
+        if (name in runs.evals and not spelled) or not acc or is_glob(name) or name.startswith("!"):
             continue
         try:
             found = resolve_name(name, acc, "accuracy eval")
         except SelectionError:
             continue
         task = task_loss_eval(runs, found)
+        # a name both an accuracy and a loss is said with its spelling (-t hellaswag alone is refused as both)
+        shared = found in runs.evals
         raise UsageError(
-            f"rank --holdout backtests rankings by a loss: {found} is an accuracy",
-            hint=f"backtest its task loss (-t {task}); an accuracy ranking goes through it"
+            f"rank --holdout backtests rankings by a loss: {found}{':accuracy' if shared else ''} is an accuracy",
+            hint=f"backtest its task loss (-t {task}{':loss' if task in acc else ''}); an accuracy ranking goes "
+            "through it"
             if task
             else "backtest a loss eval (l2l runs --evals lists them)",
             param="targets",

@@ -877,6 +877,19 @@ def test_an_option_of_one_value_given_twice_is_a_usage_error(
     assert "Traceback" not in res.stderr
 
 
+def test_an_option_of_one_value_given_twice_with_the_same_value_is_that_value(ingested: Any) -> None:
+    """`--metric loss` beside each of two targets was refused as two values ("--metric takes one value and was
+    given 2 (--metric loss, --metric loss)"): the same value again is one value."""
+    run = ingested
+    res = run("runs", "-f", "json", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.lstrip().startswith("{")
+    twice = run(
+        "rank", "-t", "alpha_val", "--metric", "loss", "--metric", "loss", "--C", "1e21", "--draws", "100"
+    )
+    assert twice.exit_code == 0, twice.stderr
+
+
 def test_a_source_loss_above_every_source_run_gives_a_lower_bound(ingested: Any) -> None:
     # a probe's 6.0 nats (5.6e-6x the sweep's compute) was printed as backtested and its interval missed the truth
     def result(loss: str) -> dict[str, Any]:

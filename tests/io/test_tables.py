@@ -815,3 +815,23 @@ def test_an_unused_non_embedding_count_beside_n_is_pointed_out(tmp_path: Path) -
     )
     assert not any("without embeddings" in d for d in read_runs([table], columns={"N": "N_no_emb"}).provenance[0]
                    .get("decisions", []))  # fmt: skip
+
+
+def test_the_one_training_loss_of_a_table_of_one_dataset_is_its_own() -> None:
+    """A W&B ladder of one dataset logs `train/loss` beside `eval/TASK/ce_loss`: "no own eval for olmo", where an
+    eval named `train` is taken (probe p61). The one training-like loss is taken, as a training loss ("train",
+    which ingest's note says); two of them, or several datasets, are left as they were."""
+    from l2l.io.own import resolve_own
+
+    def own(rows: dict[str, list[str]]) -> tuple[dict[str, str], dict[str, str]]:
+        frame = pl.DataFrame([{"dataset": ds, "eval": ev} for ds, evals in rows.items() for ev in evals])
+        got, how, _ = resolve_own(frame, {})
+        return got, how
+
+    tasks = ["eval/hellaswag/ce_loss", "eval/piqa/ce_loss"]
+    assert own({"olmo": ["train/loss", *tasks]}) == ({"olmo": "train/loss"}, {"olmo": "train"})
+    assert own({"olmo": ["train/CrossEntropyLoss", *tasks]})[0] == {"olmo": "train/CrossEntropyLoss"}
+    assert own({"olmo": ["train_loss", *tasks]})[0] == {"olmo": "train_loss"}
+    assert own({"olmo": ["train/loss", "train/z_loss", *tasks]})[0] == {}  # which one: not said
+    assert own({"olmo": ["trainer/loss", *tasks]})[0] == {}
+    assert own({"a": ["train/loss", *tasks], "b": ["train/loss", *tasks]})[1] != {"a": "train", "b": "train"}

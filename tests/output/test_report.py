@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -12,6 +13,9 @@ from l2l.io.tables import read_runs
 from l2l.io.workspace import Workspace
 from l2l.output.reports import ingest_report, runs_report
 from tests.conftest import write
+
+if TYPE_CHECKING:
+    from l2l.core.ranking import TargetRanking
 
 # ----------------------------------------------------------------------------------------------------
 # reports
@@ -102,3 +106,85 @@ def test_a_reach_of_a_million_times_the_fitted_compute_suggests_the_units() -> N
     assert far.startswith("target / largest fitted: 1e+19× in compute, 3e+10× in N, 2e+08× in D")
     assert "may be in other units: millions, billions" in far
     assert "units" not in reach({"C_ratio": 20.5, "N_ratio": 1.89, "D_ratio": 1.41})
+
+
+def test_evaluate_accuracy_at_80_columns_keeps_coverage_and_half_width() -> None:
+    """A probe's 80-column table kept a 49-character method name and left out coverage and half-width, the columns
+    that say whether the intervals held: the counts and the MAE over every eval leave first, the method wraps."""
+    from l2l.output.render import layout
+    from l2l.output.reports import accuracy_evaluation_report
+    from l2l.workflows.accuracy_eval import AccuracyEvaluation, AccuracyMethodSummary
+
+    def row(method: str, kind: str | None, mae: float, cov: float | None) -> AccuracyMethodSummary:
+        width = None if cov is None else 5.0 + mae
+        n = 30 if cov else 0
+        return AccuracyMethodSummary(method, kind, 30, mae + 1, 5, mae, 4, cov, width, n)  # type: ignore[arg-type]
+
+    summary = (
+        row("baseline", None, 8.24, None),
+        row("paper", "measured", 7.72, None),
+        row("paper", "predicted", 8.51, None),
+        row("l2l", "measured", 0.75, 1.0),
+        row("l2l", "predicted", 1.06, 0.9),
+    )
+    ev = AccuracyEvaluation("split = extrapolation", 6, ("a", "b", "c", "d", "e"), (), summary, {}, {})
+    shown, left = layout(accuracy_evaluation_report(ev)[0], 80)
+    keys = [c.key for c in shown]
+    assert {"label", "mae_points_predictable", "coverage", "median_half_width_points"} <= set(keys)
+    assert [c.key for c in left if c.key not in ("n_evals", "n_predictable")] == ["mae_points"]
+
+
+def _ranked(metric: str, values: dict[str, tuple[float, float, float, float]]) -> TargetRanking:
+    """A one-target ranking of ``values`` (dataset → value, lo, hi, P(best)), the first the leader, no contender."""
+    from l2l.core.ranking import DatasetPrediction, TargetRanking
+
+    rows = tuple(
+        DatasetPrediction(name, "ok", None, 1e9, 2e10, None, None, v, v, lo, hi, pb, k + 1, 1.0, None)
+        for k, (name, (v, lo, hi, pb)) in enumerate(values.items())
+    )
+    leader = next(iter(values))
+    return TargetRanking("hellaswag", 1.0, "recommended", rows, leader, False, (leader,), (), metric=metric)  # type: ignore[arg-type]
+
+
+def test_a_headline_without_contenders_names_the_printed_intervals_that_reach_the_leader() -> None:
+    """A probe's headline said no other dataset "reaches its value inside its 90% interval" beside the printed
+    intervals of books and web that did (news 58.1, books [49.9, 60.3]): the test compares each dataset with the
+    datasets' mean in each draw, and the headline says so and names the printed intervals that reach it."""
+    from l2l.output.reports.ranking import _verdict
+
+    acc = _ranked(
+        "accuracy",
+        {
+            "news": (0.581, 0.528, 0.646, 0.86),
+            "books": (0.554, 0.499, 0.603, 0.11),
+            "web": (0.550, 0.508, 0.591, 0.02),
+            "code": (0.500, 0.450, 0.540, 0.01),
+        },
+    )
+    said = " ".join(_verdict(acc, "Best", 0.9).split())
+    assert (
+        "measured against the datasets' mean in each draw, reaches its value inside its 90% interval" in said
+    )
+    assert "the printed intervals of books, web reach its value" in said
+    loss = _ranked("loss", {"news": (2.459, 2.394, 2.502, 0.95), "books": (2.492, 2.456, 2.542, 0.05)})
+    assert "the printed interval of books reaches its value" in _verdict(loss, "Best", 0.9)
+    apart = _ranked("loss", {"news": (2.459, 2.394, 2.502, 0.95), "books": (2.592, 2.556, 2.642, 0.05)})
+    assert "printed" not in _verdict(apart, "Best", 0.9)
+
+
+def test_an_accuracy_rankings_change_of_winner_across_budgets_is_said() -> None:
+    """An accuracy ranking said nothing on budgets (its task loss's ranking said its winner changed): the scan is
+    made by accuracy, and said as the loss ranking's is."""
+    import dataclasses
+
+    from l2l.core.ranking import Flip
+    from l2l.output.reports.ranking import _flip_words
+
+    acc = _ranked("accuracy", {"books": (0.754, 0.726, 0.805, 0.8), "code": (0.716, 0.69, 0.75, 0.2)})
+    changes = dataclasses.replace(acc, flips=(Flip(9.7e20, "books", "code"),))
+    assert _flip_words(changes, 1e20) == [
+        "hellaswag: the recommended ranking's winner by accuracy changes from books to code at C ≈ 9.7e20"
+    ]
+    assert _flip_words(acc, 1e20) == [
+        "hellaswag: the recommended ranking's winner by accuracy is the same for every C from 1e19 to 1e21"
+    ]

@@ -95,6 +95,16 @@ def test_accuracy_target_ranks_by_the_known_sigmoid_of_the_predicted_task_loss(r
         assert r.lo <= r.value <= r.hi  # the interval holds its point (as predict --eval ACC makes it)
     assert any("backtest error added on the logit scale" in w for w in acc.warnings)
     json.dumps(acc.to_dict())  # JSON-safe
+    # the budgets a decade either side are scanned by accuracy, through the law, as the task loss's ranking scans
+    # them (an accuracy ranking said flips [] and had no curve, its task loss's ranking a change of winner)
+    (lt,) = loss.targets
+    assert len(t.curve) == len(lt.curve) == 25
+    for by_acc, by_loss in zip(t.curve, lt.curve, strict=True):
+        accs, losses = dict(by_acc.values), dict(by_loss.values)
+        assert by_acc.C == by_loss.C
+        assert_allclose([accs[n] for n in losses], _sigmoid(np.array(list(losses.values()))), rtol=0.03)
+        assert max(accs, key=lambda k: accs[k]) == min(losses, key=lambda k: losses[k])  # one pooled law
+    assert [(f.before, f.after) for f in t.flips] == [(f.before, f.after) for f in lt.flips]
 
 
 def test_the_library_takes_the_command_lines_spellings_of_a_target(runs: Any) -> None:
@@ -209,6 +219,33 @@ def test_a_task_loss_named_like_its_accuracy_ranks_when_its_metric_is_said(
         assert "recommended" in doc["rows"][0]  # a loss ranking's methods (an accuracy ranking has none)
         assert "accuracy" not in " ".join(doc["notes"])
     assert run("rank", "-t", "downstream/quiz", *args).exit_code == 2  # unsaid: which one is asked
+
+
+def test_a_backtest_of_an_accuracy_named_like_its_task_loss_is_refused_naming_that_loss(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`rank --holdout -t quiz:accuracy` (or `--metric accuracy`) where the accuracy shares its task loss's name:
+    exit 1 "unknown eval 'quiz:accuracy'" listing quiz, not the usage refusal naming the task loss; `--ceiling`
+    and `--pooling` beside a backtest said that a backtest ranks accuracies."""
+    runs_csv, acc_csv = tables
+    same = tmp_path / "acc.csv"
+    pl.read_csv(acc_csv).with_columns(
+        pl.col("eval").str.replace("downstream/quiz_acc", "downstream/quiz")
+    ).write_csv(same)
+    assert run("ingest", runs_csv, same).exit_code == 0
+    held = ("--split", "sweep", "--holdout-top-compute", "1")
+    for how in (("-t", "downstream/quiz:accuracy"), ("-t", "downstream/quiz", "--metric", "accuracy")):
+        res = run("rank", *how, *held)
+        assert res.exit_code == 2, res.output
+        assert res.stderr.startswith(
+            "Error: rank --holdout backtests rankings by a loss: downstream/quiz:accuracy is an accuracy"
+        )
+        assert "-t downstream/quiz:loss)" in res.stderr
+    for option, value in (("--ceiling", "1"), ("--pooling", "pooled")):
+        res = run("rank", "-t", "downstream/quiz:loss", *held, option, value)
+        assert res.exit_code == 2
+        assert "a backtest ranks by a loss" in res.stderr
+        assert "ranks accuracies" not in res.stderr
 
 
 @pytest.mark.parametrize(

@@ -219,12 +219,14 @@ def accuracy_evaluation_report(ev: AccuracyEvaluation, *, detail: bool = False) 
     cols = [
         Column("label", "method", justify="left"),
         Column("input", "input loss", justify="left"),
-        Column("mae_points", "MAE (pts), all it predicts", fmt=fmt_fixed(2), drop=1),
-        Column("n_evals", "evals", drop=3),
+        # at 80 columns the counts and the MAE over every eval leave first: coverage and half-width say whether
+        # the intervals hold (a probe's 80-column table kept a 49-character method and dropped both)
+        Column("mae_points", "MAE (pts), all it predicts", fmt=fmt_fixed(2), drop=2),
+        Column("n_evals", "evals", drop=4),
         Column("mae_points_predictable", "MAE (pts), evals l2l predicts", fmt=fmt_fixed(2), drop=0),
-        Column("n_predictable", "evals", drop=2),
-        Column("coverage", "coverage", fmt=fmt_pct(1), drop=3),
-        Column("median_half_width_points", "half-width (pts)", fmt=fmt_fixed(2), drop=4),
+        Column("n_predictable", "evals", drop=3),
+        Column("coverage", "coverage", fmt=fmt_pct(1), drop=0),
+        Column("median_half_width_points", "half-width (pts)", fmt=fmt_fixed(2), drop=0),
         Column("n_predictions", "predictions", table=False),
         Column("n_intervals", table=False),
         Column("method", table=False),
