@@ -13,7 +13,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY
-from l2l.base.text import fmt_sig, plural, utc_now
+from l2l.base.text import fmt_sig, plural, some_of, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Repeats, Spread
@@ -215,6 +215,16 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
             f"({ck['stopped_by']}; e.g. {ck['stopped_example']} at {float(ck['stopped_at']):.2g}): a checkpoint "
             "before the learning rate has decayed is no finished run, its loss lies above a finished run's "
             "(--checkpoints all keeps every checkpoint)"
+        )
+    if ck.get("undecayed"):
+        names = [str(r) for r in ck["undecayed"]]
+        n = len(names)
+        fix = f": {ck['undecayed_fix']} keeps the decayed ends only" if ck.get("undecayed_fix") else ""
+        notes.append(
+            f"warning: {plural(n, 'run')} {'ends' if n == 1 else 'end'} before {'its' if n == 1 else 'their'} "
+            f"learning rate decayed ({ck['undecayed_by']}): {some_of(names)}; a checkpoint before the learning "
+            "rate has decayed is no finished run, its loss lies above a finished run's (a WSD log's main run "
+            f"before its cooldown?), yet {'it is' if n == 1 else 'they are'} kept as finished runs{fix}"
         )
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:

@@ -51,6 +51,7 @@ from l2l.io.checkpoints import (
     CheckpointReport,
     final_checkpoints_fast,
     parse_policy,
+    schedule_columns,
     select_frame,
 )
 from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
@@ -757,6 +758,9 @@ def _finish(
         info["checkpoints"] = {**ckpt.to_dict(), "describe": ckpt.describe()}
         if ckpt.stopped_by is not None and ckpt.stopped_early:  # (frac_done, total_steps: used, said)
             told = {c.strip() for c in ckpt.stopped_by.split("/")}
+            info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in told]
+        if ckpt.undecayed:  # (the learning-rate and phase columns: read, said)
+            told = {c for c in schedule_columns(info["ignored_columns"]) if c is not None}
             info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in told]
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
