@@ -1146,18 +1146,24 @@ def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     (Kaplan's exponents against Chinchilla's come largely from it); a mixture of experts' active parameters
     (``active_params`` beside the total ``n_params``), whose count compute follows. Nothing said which one the
     laws were fitted on."""
-    from l2l.io.columns import says_active_params
+    from l2l.io.columns import says_active_params, says_non_embedding
 
     n_col = part.info["columns"].get("columns", {}).get("N", "N")
     out: list[str] = []
     for col in ignored:
-        words = schema.norm_name(col).replace("-", "_")
-        if any(w in words for w in ("no_emb", "non_emb", "nonemb", "noemb", "without_emb", "excl_emb")):
+        if says_non_embedding(col):
             out.append(
                 f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
                 f"count N is moves α and N* (--column N={col} fits the laws on it)"
             )
             break
+    else:
+        named = "N" in part.info["columns"].get("explicit", ())
+        if says_non_embedding(n_col) and not named:  # (a --N given to predict or optimal counts the same)
+            out.append(
+                f"N is column {n_col!r}, a count of parameters without embeddings: which count N is moves α and "
+                "N*, and every model size given (--N) counts the same"
+            )
     for col in ignored:
         if says_active_params(col):
             out.append(
