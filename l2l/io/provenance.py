@@ -733,9 +733,11 @@ def table_notes(
     *,
     given_c: bool,
     c_ignored: float | None = None,
+    c_column: bool = False,
 ) -> list[str]:
     """What was decided about the whole table: a shared eval standing in for the own evals, and which C
-    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D)."""
+    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D; ``c_column`` without
+    ``given_c``: a C column of blanks or NaN, every C 6·N·D)."""
     notes: list[str] = []
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
@@ -762,7 +764,8 @@ def table_notes(
         )
         return notes
     if not given_c:
-        notes.append("C = 6·N·D (the table has no C column)")
+        # (a C column of blanks or NaN was said to be "the table's C column": every C was derived)
+        notes.append(f"C = 6·N·D (the table {'holds no C value' if c_column else 'has no C column'})")
         return notes
     lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
     if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:

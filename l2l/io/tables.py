@@ -778,6 +778,8 @@ def _finish(
         info["metrics"] = {str(m): int(n) for m, n in metrics.sort("_metric").iter_rows()}
     else:
         acc_rows, loss_rows = None, frame
+    if "C" in loss_rows.columns:  # (C cells given: a column of blanks gives none, every C is 6·N·D)
+        info["c_given"] = loss_rows.height - loss_rows.get_column("C").null_count()
     done = _checked_compute(raw, _complete(loss_rows.drop("_metric", strict=False)), plan)
     accuracy = None
     if acc_rows is not None and acc_rows.height:
@@ -1348,7 +1350,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
-    given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    c_column = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    given_c = c_column and any(p.info.get("c_given", 1) for p in parts)
     c_ignored: float | None = None
     if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
         check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
@@ -1388,7 +1391,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
-        name_notes + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored) + repeated
+        name_notes
+        + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored, c_column=c_column)
+        + repeated
     )
     if acc_parts:
         scatter["accuracy"] = seed_scatter(

@@ -150,6 +150,26 @@ def test_a_c_column_in_flops_is_kept_as_it_is(tmp_path: Path, k: float, note: st
     assert "not in FLOPs" not in notes(runs)
 
 
+@pytest.mark.parametrize("cell", ["", "NaN", "nan"])
+def test_a_c_column_of_blanks_or_nan_is_derived_and_said_so(tmp_path: Path, cell: str) -> None:
+    """Probe p60: a C column of blanks was said to be "the table's C column", and a NaN in it (a W&B export's
+    missing value) refused the whole file while a blank passed."""
+    rows = compute_table(8.0).splitlines()
+    blanked = [rows[0]] + [",".join([*r.split(",")[:3], cell, *r.split(",")[4:]]) for r in rows[1:]]
+    runs = read_runs([write(tmp_path / "c.csv", "\n".join(blanked) + "\n")])
+    assert (runs.frame["C"] / (runs.frame["N"] * runs.frame["D"])).round(6).to_list() == [6.0] * 8
+    assert "C = 6·N·D (the table holds no C value)" in notes(runs)
+    assert "the table's C column" not in notes(runs)
+    one = [rows[0], ",".join([*rows[1].split(",")[:3], cell, *rows[1].split(",")[4:]]), *rows[2:]]
+    some = read_runs(
+        [write(tmp_path / "c.csv", "\n".join(one) + "\n")]
+    )  # the one run's C derived, as a blank's
+    assert (
+        sorted((some.frame["C"] / (some.frame["N"] * some.frame["D"])).round(6).to_list())
+        == [6.0] + [8.0] * 7
+    )
+
+
 # ---- a split column of eval splits ------------------------------------------------------------------------
 
 
