@@ -357,6 +357,27 @@ def test_a_main_run_whose_phase_ends_in_its_decay_is_taken_at_its_word(tmp_path:
     assert "learning rate decayed" not in notes(runs)
 
 
+def test_a_loss_that_rises_with_d_at_fixed_n_is_said(tmp_path: Path) -> None:
+    """Each size's longest run 5 % above the law (a WSD log's main run taken at constant learning rate, nothing
+    in the table to say so): its loss rises with D at fixed N."""
+
+    def table(gap: float) -> str:
+        rows = ["dataset,N,D,eval,loss"]
+        for n in SIZES:
+            for tpp in (10, 20, 40):
+                loss = (2.0 + 400 / n**0.34 + 60 / (tpp * n) ** 0.2) * (1 + gap * (tpp == 40))
+                rows.append(f"web,{n:g},{tpp * n:g},web_val,{loss:.5f}")
+        return "\n".join(rows) + "\n"
+
+    said = notes(read_runs([write(tmp_path / "up.csv", table(0.05))]))
+    assert (
+        "warning: web: at a fixed model size the own loss (web_val) rises with D at 4 of 4 sizes, its longest run "
+        "above the next shorter one (e.g. N = 100M: " in said
+    )
+    assert "runs not finished (a checkpoint before the learning rate decayed)" in said
+    assert "rises with D" not in notes(read_runs([write(tmp_path / "down.csv", table(0.0))]))
+
+
 def test_a_learning_rate_column_that_is_each_runs_setting_is_no_schedule(tmp_path: Path) -> None:
     """A per-step log whose lr column is each run's peak learning rate (the same at every checkpoint): no run is
     said to end before its decay."""
