@@ -386,7 +386,7 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise AmbiguousNameError(f"{what} {name!r} is ambiguous: it could be {', '.join(hits)}")
+            raise AmbiguousNameError(f"{what} {name!r} is ambiguous: it could be {name_listing(hits)}")
     if not names:  # "(accuracy evals: )" said nothing: say there are none
         raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
     from difflib import get_close_matches
@@ -398,8 +398,10 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
 
 
 def name_listing(names: Sequence[str]) -> str:
-    """Names for a message, the list cut at 12 (a table of 42 datasets, 200 evals)."""
-    return ", ".join(names[:12]) + (
+    """Names for a message, the list cut at 12 (a table of 42 datasets, 200 evals); each quoted where a name holds
+    a comma ("datasets: web, web, v2, web-edu" named three datasets or four; probe p60)."""
+    shown = [repr(n) for n in names] if any("," in n for n in names) else list(names)
+    return ", ".join(shown[:12]) + (
         f", … ({len(names)} in all; l2l runs --evals lists them)" if len(names) > 12 else ""
     )
 

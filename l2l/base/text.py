@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,6 +16,7 @@ __all__ = [
     "fmt_sci",
     "fmt_si",
     "fmt_sig",
+    "grouped_reasons",
     "interval_decimals",
     "plural",
     "some_of",
@@ -86,6 +87,24 @@ def some_of(names: Sequence[str], most: int = 4) -> str:
     if len(names) <= most:
         return ", ".join(names)
     return f"{', '.join(names[: most - 1])} and {len(names) - most + 1} more"
+
+
+def grouped_reasons(failed: Mapping[str, str], shown: int | None = 3) -> str:
+    """Why each name (a dataset) failed, the names whose reasons differ only by their own name said once ("rec0,
+    rec1, rec2 … (10 datasets): …"), at most ``shown`` reasons (None: all): a DataDecide-shaped table's refusal
+    repeated one reason for each of 10 recipes in one 3,000-character line (probe p59), and evaluate one backtest
+    note per cutoff and dataset, 30 lines of one reason on 15 datasets (p60)."""
+    groups: dict[str, list[str]] = {}
+    for name, why in failed.items():
+        groups.setdefault(why.replace(name, "\0"), []).append(name)
+    parts = []
+    for names in groups.values():
+        who = names[0] if len(names) == 1 else f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
+        count = f" ({len(names)} datasets)" if len(names) > 1 else ""
+        parts.append(f"{who}{count}: {failed[names[0]]}")
+    if shown is None or len(parts) <= shown:
+        return "; ".join(parts)
+    return "; ".join(parts[:shown]) + f"; and {plural(len(parts) - shown, 'other reason')}"
 
 
 def fmt_fixed(decimals: int) -> Callable[[Any], str]:

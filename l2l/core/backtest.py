@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError, UsageError
+from l2l.base.text import grouped_reasons
 from l2l.core.error_model import BacktestResidual
 from l2l.core.fit import LawFit, fit_law, single_threaded_blas
 from l2l.core.fit import _check_data as check_fit_data
@@ -437,6 +438,7 @@ def _fit_cutoff(
     """Every dataset's law fitted on budgets ≤ ``cut`` (where enough budgets lie below and runs above), with
     its direct errors recorded (``batched``: laws already refitted at once, by dataset and cutoff)."""
     laws: dict[str, ScalingLaw] = {}
+    failed: dict[str, str] = {}
     for name, sw in sweeps.items():
         if not _usable(sw, cut, opts):
             continue
@@ -448,10 +450,13 @@ def _fit_cutoff(
                 raise got
             laws[name] = got if got is not None else opts.fitter_for(name)(part.N, part.D, part.loss).law
         except FitError as exc:
-            said = exc.message.removeprefix(f"{name}: ")  # the fit's message names its dataset already
-            acc.notes.append(f"cutoff {cut:.3g}, {name}: {said}")
+            failed[name] = exc.message.removeprefix(
+                f"{name}: "
+            )  # the fit's message names its dataset already
             continue
         acc.direct.extend(_direct_errors(name, sw, part, laws[name], cut))
+    if failed:  # datasets failing for one reason said once (one line per cutoff and dataset: 30 on 15; p60)
+        acc.notes.append(f"cutoff {cut:.3g}, {grouped_reasons(failed, shown=None)}")
     return laws
 
 

@@ -37,7 +37,7 @@ from l2l.core.predictive import (
     normal_quantile,
 )
 from l2l.core.selection import FORM_LABELS, RIVAL_RATIO
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, allocation_unidentified
 
 __all__ = [
     "OptimalInterval",
@@ -93,7 +93,13 @@ def direct_interval(
     pred = float(fit.predict(N, D))
     sd = prediction_sd(fit, N, D)
     notes = extrapolation_notes(N, D, C, sweep)
-    aspect = float(aspect_of(fit, np.array([N]), np.array([D]))[0]) if model is not None else 0.0
+    # a sweep along one line of D/N does not identify the law's optimum: how far a model lies from it means nothing
+    # (a target on the sweep's own line was "30.4× above the compute-optimal one" beside "N* ... not identified";
+    # probe p60); the notes on tokens per parameter outside the sweep's say how far off the line a target lies
+    on_line = allocation_unidentified(sweep.N, sweep.D) is not None
+    aspect = (
+        float(aspect_of(fit, np.array([N]), np.array([D]))[0]) if model is not None and not on_line else 0.0
+    )
     where = Placement.at(N, D, C, sweep, aspect, fit.dataset)
     if model is None:
         return bootstrap_interval(pred, where.distance, sd, level, notes=notes, reason=reason)

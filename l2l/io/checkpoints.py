@@ -38,6 +38,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError
+from l2l.base.text import plural, some_of
 
 __all__ = [
     "STEP_NAMES",
@@ -51,6 +52,7 @@ __all__ = [
     "final_checkpoints_fast",
     "find_step_column",
     "parse_policy",
+    "schedule_columns",
     "select_checkpoints",
     "select_frame",
 ]
@@ -127,6 +129,51 @@ STEP_COUNTS: Final[frozenset[str]] = frozenset(
 #: all end at frac_done = 1.
 FINISHED: Final = 0.9
 
+#: Columns that log the learning rate at each checkpoint (compared after ``norm_name``, also on the last ``/``-part:
+#: W&B's ``train/lr``, ``optimizer/learning_rate``).
+LR_NAMES: Final[tuple[str, ...]] = (
+    "lr",
+    "learning_rate",
+    "learningrate",
+    "current_lr",
+    "lr_current",
+    "curr_lr",
+)
+#: Columns that name the phase of a run's schedule (compared the same way), and the values of a phase before the
+#: learning rate decays and of the decay (a WSD, warmup-stable-decay, log: the main run at constant learning rate,
+#: cooldown branches off it).
+PHASE_NAMES: Final[tuple[str, ...]] = (
+    "phase",
+    "stage",
+    "lr_phase",
+    "lr_stage",
+    "schedule_phase",
+    "schedule_stage",
+    "training_phase",
+    "train_phase",
+    "training_stage",
+)
+BEFORE_DECAY: Final[frozenset[str]] = frozenset(
+    {"stable", "constant", "const", "constant_lr", "main", "plateau", "warmup", "stable_phase", "wsd_stable"}
+)
+DECAY: Final[frozenset[str]] = frozenset(
+    {
+        "decay",
+        "decayed",
+        "cooldown",
+        "cool_down",
+        "anneal",
+        "annealing",
+        "annealed",
+        "decay_phase",
+        "cooldown_phase",
+    }
+)
+#: A run whose learning rate at its last checkpoint is at least this fraction of its peak has not decayed (a
+#: cosine or linear schedule ends at 0-10 % of its peak, a WSD cooldown at 0; a WSD log's main run, never cooled
+#: down, at 100 %: its last checkpoint lay 3.5 % above the finished run's loss and moved N* 7-38 % up; probe p60).
+UNDECAYED: Final = 0.5
+
 Policy = Literal["final", "step", "all"]
 _STEP = "_l2l_step"  # the step column as Float64, added for the passes
 #: Within every group where D varies, D must follow the step this closely (Pearson correlation) to count as the
@@ -192,6 +239,11 @@ class CheckpointReport:
     stopped_by: str | None = None
     stopped_example: str | None = None
     stopped_at: float | None = None
+    #: final: runs kept whose last checkpoint comes before their learning rate decayed (``_undecayed``: a learning
+    #: rate still at its peak, a phase reading ``stable``), named; what told, and the ``--where`` that fixes it
+    undecayed: tuple[str, ...] = ()
+    undecayed_by: str | None = None
+    undecayed_fix: str | None = None
 
     @property
     def checkpoints_dropped(self) -> int:
@@ -203,6 +255,11 @@ class CheckpointReport:
         d["checkpoints_dropped"] = self.checkpoints_dropped
         if not self.stopped_early:  # (said only where runs were left out)
             for k in ("stopped_early", "stopped_by", "stopped_example", "stopped_at"):
+                del d[k]
+        if self.undecayed:
+            d["undecayed"] = list(self.undecayed)
+        else:  # (said only where some run has not decayed)
+            for k in ("undecayed", "undecayed_by", "undecayed_fix"):
                 del d[k]
         return d
 
@@ -229,6 +286,10 @@ class CheckpointReport:
                 f"; left out {self.stopped_early} run{'s' if self.stopped_early > 1 else ''} stopped early (see "
                 "the warning)"
             )
+        if self.undecayed:
+            n = len(self.undecayed)
+            ends, its = ("ends", "its") if n == 1 else ("end", "their")
+            out += f"; {plural(n, 'run')} {ends} before {its} learning rate decayed (see the warning)"
         if self.identity:
             how = "found in the data" if self.identity_detected else "as named"
             out += f"; runs told apart by {self.named_by} with {', '.join(self.identity)} ({how})"
@@ -613,6 +674,141 @@ def _unfinished(
     return frame.filter(~short), what
 
 
+def _run_name(row: Mapping[str, object]) -> str:
+    """A run as notes name it: its run id, else its dataset and size."""
+    if row.get("run_id") is not None:
+        return str(row["run_id"])
+    if row.get("N") is not None:
+        return f"{row['dataset']} at N={float(str(row['N'])):.3g}"
+    return str(row["dataset"])
+
+
+def schedule_columns(columns: Sequence[str]) -> tuple[str | None, str | None]:
+    """The learning-rate column and the phase column among ``columns`` (``LR_NAMES``, ``PHASE_NAMES``; names may
+    carry the reader's ``@``), None where there is none."""
+
+    def find(names: Sequence[str]) -> str | None:
+        for c in columns:
+            n = _norm(c.removeprefix("@"))
+            if n in names or n.rsplit("/", 1)[-1] in names:
+                return c
+        return None
+
+    return find(LR_NAMES), find(PHASE_NAMES)
+
+
+def _schedule_ends(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame | None:
+    """Per run (``key``) of a per-step log (the step as ``_STEP``): whether it logged several checkpoints, its
+    learning rate at its last checkpoint, its peak and its least, and its phase at its last checkpoint (the
+    columns ``_undecayed`` reads); None when the table logs neither a learning rate nor a phase."""
+    lr, phase = schedule_columns(frame.columns)
+    if lr is None and phase is None:
+        return None
+    aggs = [(pl.col(_STEP).n_unique() > 1).alias("_logged")]
+    if "N" in frame.columns and "N" not in key:
+        aggs.append(pl.col("N").first())
+    if lr is not None:
+        rate = pl.col(lr).cast(pl.Float64, strict=False)
+        aggs += [
+            rate.sort_by(_STEP).last().alias("_lr_end"),
+            rate.max().alias("_lr_max"),
+            rate.min().alias("_lr_min"),
+        ]
+    if phase is not None:
+        aggs.append(pl.col(phase).cast(pl.String).sort_by(_STEP).last().alias("_phase_end"))
+    return frame.group_by(list(key)).agg(aggs)
+
+
+def _leave_out(flagged: Sequence[str], others: Sequence[str]) -> str:
+    """The ``--where`` that leaves the runs ``flagged`` out and keeps ``others``: a glob on the name part they share
+    (``run_id!=*-main``) where it matches none of the others, else the runs named."""
+    from fnmatch import fnmatchcase
+
+    seps = "-_/.:"
+    tail = flagged[0]
+    for name in flagged[1:]:
+        while tail and not name.endswith(tail):
+            tail = tail[1:]
+    head = flagged[0]
+    for name in flagged[1:]:
+        while head and not name.startswith(head):
+            head = head[:-1]
+    cut = min((tail.find(c) for c in seps if c in tail), default=-1)
+    tail = tail[cut:] if cut >= 0 else ""
+    cut = max((head.rfind(c) for c in seps if c in head), default=-1)
+    head = head[: cut + 1] if cut >= 0 else ""
+    for glob in (f"*{tail}" if tail else "", f"{head}*" if head else ""):
+        if glob and len(glob) > 2 and not any(fnmatchcase(o, glob) for o in others):
+            return f"--where 'run_id!={glob}'"
+    if len(flagged) <= 4:
+        return " ".join(f"--where 'run_id!={r}'" for r in flagged)
+    return f"--where 'run_id!=RUN' for each (RUN: {some_of(flagged)})"
+
+
+def _undecayed(
+    ends: pl.DataFrame, key: Sequence[str], lr: str | None, phase: str | None
+) -> dict[str, object]:
+    """The runs kept whose last checkpoint comes before their learning rate decayed (``CheckpointReport``'s
+    ``undecayed*`` fields; empty when none). ``ends``: per run, or per run and eval (``_schedule_ends``' columns).
+
+    Two signals: a learning-rate column that is a schedule (it changes within some run, not a run's setting) at
+    ``UNDECAYED`` of its run's peak or more at the run's last checkpoint, the run having logged several; a phase
+    column reading a phase before the decay (``BEFORE_DECAY``: ``stable``, ``constant``, ``main``) there."""
+    cols = [c for c in ("_lr_end", "_lr_max", "_lr_min", "_phase_end") if c in ends.columns]
+    runs = ends.group_by(list(key), maintain_order=True).agg(
+        pl.col("_logged").any(),
+        *[pl.col(c).max() if c != "_lr_min" else pl.col(c).min() for c in cols if c != "_phase_end"],
+        *([pl.col("_phase_end").first()] if "_phase_end" in cols else []),
+        *([pl.col("N").first()] if "N" in ends.columns and "N" not in key else []),
+    )
+    runs = runs.sort([c for c in ("dataset", "N", "run_id") if c in runs.columns] or list(key))
+    flag = pl.Series([False] * runs.height)
+    said: list[str] = []
+    fix: list[str] = []
+    if lr is not None and "_lr_end" in runs.columns:
+        end, peak = runs["_lr_end"], runs["_lr_max"]
+        schedule = bool((peak > runs["_lr_min"]).fill_null(False).any())
+        high = (runs["_logged"] & (end > 0) & (end >= UNDECAYED * peak)).fill_null(False)
+        if schedule and bool(high.any()):
+            flag = flag | high
+            at = end.filter(high).unique()
+            top = bool((end.filter(high) >= peak.filter(high)).all())
+            value = f" {_fmt_step(float(at[0]))}" if at.len() == 1 else ""
+            said.append(
+                f"{lr.removeprefix('@')}{value} at the last checkpoint, "
+                + ("the run's peak" if top else f"{UNDECAYED:.0%} of the run's peak or more")
+            )
+    if phase is not None and "_phase_end" in runs.columns:
+        names = runs["_phase_end"].fill_null("").map_elements(_norm, return_dtype=pl.String)
+        before, decayed = names.is_in(list(BEFORE_DECAY)), names.is_in(list(DECAY))
+        flag = flag & ~decayed  # (a phase that says the run ended in its decay is taken at its word)
+        said = said if bool(flag.any()) else []
+        if bool(before.any()):
+            flag = flag | before
+            shown = ", ".join(repr(v) for v in runs["_phase_end"].filter(before).unique(maintain_order=True))
+            col = phase.removeprefix("@")
+            others = ""
+            if bool(decayed.any()):
+                ends_in = runs["_phase_end"].filter(decayed).mode().sort()[0]
+                k = int(decayed.sum())
+                others = f" while {plural(k, 'run')} end{'s' if k == 1 else ''} in {ends_in!r}"
+                fix.append(f"--where {col}={ends_in}" if " " not in ends_in else f"--where '{col}={ends_in}'")
+            said.append(
+                f"{col} {shown} there{others}" if said else f"{col} {shown} at the last checkpoint{others}"
+            )
+    if not bool(flag.any()):
+        return {}
+    named = [_run_name(r) for r in runs.filter(flag).iter_rows(named=True)]
+    if "run_id" in runs.columns:
+        rest = [_run_name(r) for r in runs.filter(~flag).iter_rows(named=True)]
+        fix.append(_leave_out(named, rest))
+    return {
+        "undecayed": tuple(named),
+        "undecayed_by": "; ".join(said),
+        "undecayed_fix": " or ".join(fix) if fix else None,
+    }
+
+
 def _policy_error(label: str, info: CheckpointInfo, path: str | None) -> InputError:
     return InputError(
         f"checkpoint policy {label} needs D to be the tokens seen at each checkpoint, but D is the same "
@@ -682,6 +878,12 @@ def _select(
     ends = out.select(*group, _STEP).unique()
     early = int(ends.select((pl.col(_STEP) < pl.col(_STEP).max().over(list(info.key))).sum()).item())
     out, stopped = _unfinished(out, info.key, info.column, path)
+    undecayed: dict[str, object] = {}
+    if (schedule := _schedule_ends(frame, info.key)) is not None:
+        kept = schedule.join(
+            out.select(list(info.key)).unique(), on=list(info.key), how="semi", nulls_equal=True
+        )
+        undecayed = _undecayed(kept, info.key, *schedule_columns(frame.columns))
     return out.drop(_STEP), done(
         CheckpointReport(
             info.column,
@@ -692,6 +894,7 @@ def _select(
             info.d_is_tokens_seen,
             evals_before_final=early,
             **stopped,  # type: ignore[arg-type]
+            **undecayed,  # type: ignore[arg-type]
         )
     )
 
@@ -835,6 +1038,10 @@ def final_checkpoints_fast(
         # group aggregations (0.1-0.2 s of CPU on a 10^7-row log)
         bad.any().alias("_bad"),
     ]
+    lr, phase = schedule_columns(values)
+    if lr is not None:  # (its value at the last step is among the values)
+        rate = pl.col(lr).cast(pl.Float64, strict=False)
+        aggs += [rate.max().alias("_lr_max"), rate.min().alias("_lr_min")]
     if "loss" in values:
         # rows repeated at a run's last step with different losses (a resumed run re-logging its checkpoint):
         # the last step's highest and lowest loss, by the step lifted by a part in 1e9 of the loss either way
@@ -887,5 +1094,20 @@ def final_checkpoints_fast(
         seen,
         evals_before_final=early,
         zero_rows=zeros,
+        **_fast_undecayed(agg, key, lr, phase),  # type: ignore[arg-type]
     )
     return FastSelection(frame, report, checks)
+
+
+def _fast_undecayed(
+    agg: pl.DataFrame, key: Sequence[str], lr: str | None, phase: str | None
+) -> dict[str, object]:
+    """``_undecayed`` on the one pass's groups (the values at the last step, ``_lr_max`` and ``_lr_min``)."""
+    if lr is None and phase is None:
+        return {}
+    ends = agg.with_columns((pl.col("_step_min") < pl.col("_step_max")).alias("_logged"))
+    if lr is not None:
+        ends = ends.with_columns(pl.col(lr).cast(pl.Float64, strict=False).alias("_lr_end"))
+    if phase is not None:
+        ends = ends.with_columns(pl.col(phase).cast(pl.String).alias("_phase_end"))
+    return _undecayed(ends, key, lr, phase)

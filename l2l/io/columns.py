@@ -37,6 +37,7 @@ __all__ = [
     "perplexity_refusal",
     "resolve_columns",
     "says_active_params",
+    "says_non_embedding",
     "says_perplexity",
     "says_score",
     "says_setting",
@@ -377,6 +378,28 @@ def _pick(canon: str, cols: Sequence[str], path: str | None) -> str:
     )
 
 
+def _total_first(
+    columns: Sequence[str], cols: Sequence[str], extras: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The columns that may give N when the table counts parameters both with and without embeddings: the count
+    with them (a total: an alias of N, or a column named ``total_params``), the one without left to the notes
+    (``params,non_embedding_params`` was refused, ``total_params,non_embedding_params`` took the count without
+    embeddings silently while ``N,non_embedding_params`` took the total with a note; probe p60). Unchanged when
+    there is no such pair."""
+    without = [c for c in cols if says_non_embedding(c)]
+    if not without:
+        return list(cols), dict(extras)
+    why = "counts parameters without embeddings; N is the count with them"
+    total = [c for c in cols if c not in without]
+    if not total:
+        total = [c for c in columns if c in extras and says_total_params(c)][:1]
+    if not total:
+        return list(cols), dict(extras)
+    out = {c: r for c, r in extras.items() if c not in total}
+    out.update(dict.fromkeys(without, why))
+    return total, out
+
+
 def resolve_columns(
     columns: Sequence[str],
     wanted: Sequence[str],
@@ -411,6 +434,8 @@ def resolve_columns(
             extras[col] = "a step/checkpoint column" if step_like else "not a column l2l uses"
             continue
         candidates.setdefault(target, []).append(col)
+    if "N" not in chosen and "N" in candidates:
+        candidates["N"], extras = _total_first(columns, candidates["N"], extras)
     for canon, cols in candidates.items():
         if canon in chosen:
             extras.update(
@@ -524,6 +549,32 @@ def says_perplexity(name: str) -> bool:
     mapping, a hint)."""
     words = _words(name)
     return bool(PERPLEXITY_WORDS & set(words)) and not LOG_WORDS & set(words)
+
+
+#: Name parts (of ``norm_name``, ``-`` as ``_``) that mark a parameter count without embeddings (``N_no_emb``,
+#: ``non_embedding_params``, ``n_params_nonembed``).
+NON_EMBEDDING_PARTS: Final[tuple[str, ...]] = (
+    "no_emb",
+    "non_emb",
+    "nonemb",
+    "noemb",
+    "without_emb",
+    "excl_emb",
+)
+
+
+def says_non_embedding(name: str) -> bool:
+    """Whether a column's name says it counts parameters without embeddings."""
+    norm = schema.norm_name(name).replace("-", "_")
+    return any(w in norm for w in NON_EMBEDDING_PARTS)
+
+
+def says_total_params(name: str) -> bool:
+    """Whether a column's name says it counts all parameters (``total_params``, ``n_params_total``,
+    ``num_total_parameters``; not a count without embeddings, nor active parameters)."""
+    words = _words(name)
+    params = any(w.startswith("param") for w in words)
+    return "total" in words and params and not says_non_embedding(name) and not says_active_params(name)
 
 
 def says_active_params(name: str) -> bool:

@@ -56,18 +56,26 @@ def _detect_own(
         return trains[0], "train", []
     target = schema.norm_dataset_for_match(dataset)
     scored = [
-        (len(k), e)
-        for e in evals
-        for k in schema.eval_stems(e)
-        if _named_after(target, k, whole_word=e in shared)
+        (len(k), e) for e in evals for k in _stems(e) if _named_after(target, k, whole_word=e in shared)
     ]
     if not scored:
         return None, "", []
     best = max(s for s, _ in scored)
     top = sorted(e for s, e in scored if s == best)
     if len(top) > 1:
-        return None, "", top
+        # the loss in nats before the same eval in another unit (web_val beside web_val:bpb)
+        nats = [e for e in top if schema.split_metric(e)[1] is None]
+        if len(nats) != 1:
+            return None, "", top
+        top = nats
     return top[0], "detected", []
+
+
+def _stems(name: str) -> tuple[str, ...]:
+    """The stems an eval may name a dataset by, a loss in another unit by its name without the unit: a table of
+    bits per byte alone (``web_val:bpb``) had no own eval, and every law command was refused (probe p60)."""
+    base, unit = schema.split_metric(name)
+    return schema.eval_stems(base if unit in schema.LOSS_UNITS else name)
 
 
 def shared_eval(by_ds: Mapping[str, Sequence[str]]) -> str | None:

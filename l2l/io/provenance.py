@@ -13,7 +13,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY
-from l2l.base.text import fmt_sig, plural, utc_now
+from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Repeats, Spread
@@ -215,6 +215,16 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
             f"({ck['stopped_by']}; e.g. {ck['stopped_example']} at {float(ck['stopped_at']):.2g}): a checkpoint "
             "before the learning rate has decayed is no finished run, its loss lies above a finished run's "
             "(--checkpoints all keeps every checkpoint)"
+        )
+    if ck.get("undecayed"):
+        names = [str(r) for r in ck["undecayed"]]
+        n = len(names)
+        fix = f": {ck['undecayed_fix']} keeps the decayed ends only" if ck.get("undecayed_fix") else ""
+        notes.append(
+            f"warning: {plural(n, 'run')} {'ends' if n == 1 else 'end'} before {'its' if n == 1 else 'their'} "
+            f"learning rate decayed ({ck['undecayed_by']}): {some_of(names)}; a checkpoint before the learning "
+            "rate has decayed is no finished run, its loss lies above a finished run's (a WSD log's main run "
+            f"before its cooldown?), yet {'it is' if n == 1 else 'they are'} kept as finished runs{fix}"
         )
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
@@ -485,6 +495,48 @@ def _perplexity_notes(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: A model size's longest run lying this far above its next shorter one on the dataset's own eval is a loss that rises
+#: with D (finished runs of one size fall with D): a WSD log's main runs, kept at their last checkpoint at constant
+#: learning rate, lay 1.6-1.8 % above the cooldown ends at half their D (probe p60), where two runs' 0.5 % noise
+#: rarely makes 1.2 %; said where it holds at RISING_SIZES sizes or more and at half of those with two token counts.
+RISING: Final = 0.012
+RISING_SIZES: Final = 2
+
+
+def _rising_notes(frame: pl.DataFrame, own: Mapping[str, str]) -> list[str]:
+    """A warning per dataset whose own loss rises with D at fixed N (``RISING``): runs taken as finished that are
+    not (a checkpoint before the learning rate decayed), or data repeated for many epochs; a law takes the loss to
+    fall with D, and such runs bend it (N* 7-38 % high on the probe's WSD log)."""
+    rows = frame.filter(pl.col("eval") == pl.col("dataset").replace_strict(own, default=None))
+    if rows.height == 0:
+        return []
+    per = (
+        rows.group_by("dataset", "N", "D")
+        .agg(pl.col("loss").mean())
+        .sort("dataset", "N", "D")
+        .with_columns(
+            pl.col("D").shift(1).over("dataset", "N").alias("_d0"),
+            pl.col("loss").shift(1).over("dataset", "N").alias("_l0"),
+            pl.col("D").max().over("dataset", "N").alias("_top"),
+        )
+        .filter((pl.col("D") == pl.col("_top")) & pl.col("_l0").is_not_null())
+    )
+    out: list[str] = []
+    for (ds,), sizes in per.group_by("dataset", maintain_order=True):
+        up = sizes.filter(pl.col("loss") > pl.col("_l0") * (1 + RISING))
+        if up.height < max(RISING_SIZES, (sizes.height + 1) // 2):
+            continue
+        n, d, loss, d0, l0 = up.select("N", "D", "loss", "_d0", "_l0").row(0)
+        out.append(
+            f"warning: {ds}: at a fixed model size the own loss ({own[str(ds)]}) rises with D at {up.height} of "
+            f"{sizes.height} sizes, its longest run above the next shorter one (e.g. N = {fmt_si(n)}: {loss:.4g} at "
+            f"D = {fmt_si(d)} above {l0:.4g} at {fmt_si(d0)}): runs not finished (a checkpoint before the learning "
+            "rate decayed), or data repeated for many epochs? A law takes the loss to fall with D (l2l fit-law "
+            "--residuals shows them)"
+        )
+    return out
+
+
 #: A dataset's losses may differ from the median of the OTHER datasets' at the same models (N, D), taken on each eval
 #: they share and then the median over those evals, by this factor before ingest asks whether they are in another
 #: unit. A unit changes every eval of the dataset alike; what a dataset learns does not: StarCoder-trained models
@@ -723,9 +775,11 @@ def table_notes(
     *,
     given_c: bool,
     c_ignored: float | None = None,
+    c_column: bool = False,
 ) -> list[str]:
     """What was decided about the whole table: a shared eval standing in for the own evals, and which C
-    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D)."""
+    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D; ``c_column`` without
+    ``given_c``: a C column of blanks or NaN, every C 6·N·D)."""
     notes: list[str] = []
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
@@ -741,6 +795,7 @@ def table_notes(
     notes += _reserved_notes(frame)
     notes += _run_id_notes(frame)
     notes += _perplexity_notes(frame)
+    notes += _rising_notes(frame, own)
     notes += unit_notes(frame)
     k = (frame.get_column("C") / (frame.get_column("N") * frame.get_column("D"))).drop_nans()
     if c_ignored is not None:
@@ -760,7 +815,8 @@ def table_notes(
         )
         return notes
     if not given_c:
-        notes.append("C = 6·N·D (the table has no C column)")
+        # (a C column of blanks or NaN was said to be "the table's C column": every C was derived)
+        notes.append(f"C = 6·N·D (the table {'holds no C value' if c_column else 'has no C column'})")
         return notes
     lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
     if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:

@@ -442,8 +442,34 @@ def _ragged(
     more = [body_lines[j] for j in bad[1:]]
     also = f" (also line{'s' if len(more) > 1 else ''} {_fmt_lines(more)})" if more else ""
     raise InputError(
-        f"expected {k} fields as in the header, found {len(body[i])}{also}", path=path, line=body_lines[i]
+        f"expected {k} fields as in the header, found {len(body[i])}{also}",
+        path=path,
+        line=body_lines[i],
+        hint=_header_hint(
+            physical[header_line - 1], header_line, k, {len(body[j]) for j in bad}, len(bad) == len(body)
+        ),
     )
+
+
+#: Excel's first line naming the separator (``sep=;``), which other readers skip.
+_SEP_LINE = re.compile(r"^\s*sep\s*=.?\s*$", re.IGNORECASE)
+
+
+def _header_hint(text: str, line: int, k: int, counts: set[int], every: bool) -> str | None:
+    """Why every row has another number of fields than the header: its line (``text``) is no header but a comment,
+    Excel's ``sep=;`` or a title above it (the error was right, but nothing said line 1 was taken as the header;
+    probe p60). None unless every row disagrees with it alike."""
+    if not every or len(counts) != 1:
+        return None
+    shown = text.strip()
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    fix = "delete it, so that the header is the first line"
+    if _SEP_LINE.match(text):
+        return f"line {line} ({shown!r}) is Excel's separator line, taken as the header: {fix}"
+    if shown.startswith(("#", "//", "%", ";")):
+        return f"line {line} ({shown!r}) looks like a comment, taken as the header: {fix}"
+    fields = f"{k} field{'s' if k != 1 else ''}, every row {next(iter(counts))}"
+    return f"line {line} ({shown!r}: {fields}) was taken as the header: a title above it? {fix}"
 
 
 class _DuplicateKeyError(Exception):

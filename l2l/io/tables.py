@@ -51,6 +51,7 @@ from l2l.io.checkpoints import (
     CheckpointReport,
     final_checkpoints_fast,
     parse_policy,
+    schedule_columns,
     select_frame,
 )
 from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
@@ -758,6 +759,9 @@ def _finish(
         if ckpt.stopped_by is not None and ckpt.stopped_early:  # (frac_done, total_steps: used, said)
             told = {c.strip() for c in ckpt.stopped_by.split("/")}
             info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in told]
+        if ckpt.undecayed:  # (the learning-rate and phase columns: read, said)
+            told = {c for c in schedule_columns(info["ignored_columns"]) if c is not None}
+            info["ignored_columns"] = [c for c in info["ignored_columns"] if c not in told]
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
@@ -774,6 +778,8 @@ def _finish(
         info["metrics"] = {str(m): int(n) for m, n in metrics.sort("_metric").iter_rows()}
     else:
         acc_rows, loss_rows = None, frame
+    if "C" in loss_rows.columns:  # (C cells given: a column of blanks gives none, every C is 6·N·D)
+        info["c_given"] = loss_rows.height - loss_rows.get_column("C").null_count()
     done = _checked_compute(raw, _complete(loss_rows.drop("_metric", strict=False)), plan)
     accuracy = None
     if acc_rows is not None and acc_rows.height:
@@ -1142,18 +1148,24 @@ def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     (Kaplan's exponents against Chinchilla's come largely from it); a mixture of experts' active parameters
     (``active_params`` beside the total ``n_params``), whose count compute follows. Nothing said which one the
     laws were fitted on."""
-    from l2l.io.columns import says_active_params
+    from l2l.io.columns import says_active_params, says_non_embedding
 
     n_col = part.info["columns"].get("columns", {}).get("N", "N")
     out: list[str] = []
     for col in ignored:
-        words = schema.norm_name(col).replace("-", "_")
-        if any(w in words for w in ("no_emb", "non_emb", "nonemb", "noemb", "without_emb", "excl_emb")):
+        if says_non_embedding(col):
             out.append(
                 f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
                 f"count N is moves α and N* (--column N={col} fits the laws on it)"
             )
             break
+    else:
+        named = "N" in part.info["columns"].get("explicit", ())
+        if says_non_embedding(n_col) and not named:  # (a --N given to predict or optimal counts the same)
+            out.append(
+                f"N is column {n_col!r}, a count of parameters without embeddings: which count N is moves α and "
+                "N*, and every model size given (--N) counts the same"
+            )
     for col in ignored:
         if says_active_params(col):
             out.append(
@@ -1338,7 +1350,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
-    given_c = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    c_column = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    given_c = c_column and any(p.info.get("c_given", 1) for p in parts)
     c_ignored: float | None = None
     if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
         check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
@@ -1378,7 +1391,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if ambiguous and provenance:
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
-        name_notes + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored) + repeated
+        name_notes
+        + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored, c_column=c_column)
+        + repeated
     )
     if acc_parts:
         scatter["accuracy"] = seed_scatter(

@@ -86,6 +86,10 @@ def _numeric(
         num = s.cast(pl.Float64)
     else:
         raise InputError(f"expected numbers, found {s.dtype} values", path=raw.path, column=col)
+    if canon == "C":
+        # an optional C's NaN (a W&B export's missing value) is a blank: 6·N·D, as for a blank cell (a NaN refused
+        # the whole file while a blank passed; probe p60)
+        num = num.fill_nan(None)
     _check_numbers(
         raw, num.fill_nan(None) if nan_ok else num, text, col, canon, required=required, zero_ok=zero_ok
     )

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from l2l.base.checks import check_count
 from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
 from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
-from l2l.base.text import plural
+from l2l.base.text import grouped_reasons
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
@@ -709,7 +709,7 @@ def _rank_accuracy(
     if len(ok) < 2 <= len(lt.rows):
         # P(best) 1.00 for the one dataset left of four read as a verdict over all four (a probe's table)
         have = f"only {ok[0]}'s accuracy" if ok else "no dataset's accuracy"
-        why = _grouped_reasons(failed)
+        why = grouped_reasons(failed)
         raise FitError(
             f"{acc_eval} cannot be ranked: {have} could be predicted ({why})",
             hint=f"l2l fit-accuracy --eval '{acc_eval}' shows its law; l2l predict --eval '{acc_eval}' --metric "
@@ -801,22 +801,6 @@ def _through_law(fit: AccuracyFit) -> FlipMap:
         return out
 
     return through
-
-
-def _grouped_reasons(failed: Mapping[str, str], shown: int = 3) -> str:
-    """Why each dataset failed, the datasets whose reasons differ only by their own name said once ("rec0, rec1, rec2
-    … (10 datasets): …"): a DataDecide-shaped table's refusal repeated one reason for each of 10 recipes in one
-    3,000-character line (probe p59)."""
-    groups: dict[str, list[str]] = {}
-    for name, why in failed.items():
-        groups.setdefault(why.replace(name, "\0"), []).append(name)
-    parts = []
-    for names in groups.values():
-        who = names[0] if len(names) == 1 else f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
-        count = f" ({len(names)} datasets)" if len(names) > 1 else ""
-        parts.append(f"{who}{count}: {failed[names[0]]}")
-    more = f"; and {plural(len(parts) - shown, 'other reason')}" if len(parts) > shown else ""
-    return "; ".join(parts[:shown]) + more
 
 
 def _measured_accuracies(

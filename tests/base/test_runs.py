@@ -33,6 +33,19 @@ def test_a_name_in_another_unicode_form_resolves() -> None:
     assert resolve_name("données", ["web", decomposed], "dataset") == decomposed
 
 
+def test_names_holding_a_comma_are_quoted_where_they_are_listed() -> None:
+    """Probe p60: "unknown dataset 'web,web-edu' (datasets: web, web, v2, web-edu)": three datasets or four?"""
+    names = ["web", "web, v2", "web-edu"]
+    with pytest.raises(SelectionError) as unknown:
+        resolve_name("web,web-edu", names, "dataset")
+    assert unknown.value.message == "unknown dataset 'web,web-edu' (datasets: 'web', 'web, v2', 'web-edu')"
+    with pytest.raises(SelectionError) as ambiguous:
+        resolve_name("we", names, "dataset")
+    assert ambiguous.value.message == "dataset 'we' is ambiguous: it could be 'web', 'web, v2', 'web-edu'"
+    with pytest.raises(SelectionError, match=r"\(datasets: fineweb, fineweb-edu, starcoder, smollm\)"):
+        resolve_name("c4", DATASETS, "dataset")  # no comma in any name: listed plainly
+
+
 def test_a_unique_prefix_resolves() -> None:
     assert resolve_name("star", DATASETS, "dataset") == "starcoder"
     assert resolve_name("hellaswag", EVALS, "eval") == "downstream/hellaswag_test_ce_loss"  # last path part

@@ -505,3 +505,27 @@ def test_under_eq2_a_dataset_whose_data_show_an_irreducible_loss_takes_eq3() -> 
     assert reasons["floored"].startswith("its data show an irreducible loss")
     assert [s.form for s in scores["floored"]] == ["l2l", "kaplan"]
     assert _misfits("kaplan", runs, rmses, without_e=("floored", "flat", "worse")) == ({}, {})
+
+
+def test_backtest_fits_failing_for_one_reason_are_said_once_per_cutoff() -> None:
+    """Probe p60: a 15-dataset ladder's evaluate printed one note per cutoff and dataset, 30 lines of "cutoff
+    6.75e+17, mixNN: 3 runs cannot fit a l2l law"."""
+    from l2l.core.backtest import BacktestOptions, run_backtests
+    from l2l.core.laws import ScalingLaw
+    from l2l.core.sweep import Sweep
+
+    truth = ScalingLaw("chinchilla", A=400.0, B=900.0, E=1.8, alpha=0.34, beta=0.3)
+    n = np.repeat([5e7, 1.5e8, 3e8, 6e8], 3)
+    d = n * np.tile([5.0, 20.0, 80.0], 4)
+    rng = np.random.default_rng(0)
+    sweeps = {
+        f"mix{k:02d}": Sweep.of(
+            n, d, 6 * n * d, truth.predict(n, d) * (1 + 0.02 * k) * np.exp(rng.normal(0, 0.003, 12))
+        )
+        for k in range(5)
+    }
+    notes = run_backtests(sweeps, BacktestOptions(form="l2l")).notes
+    failed = [x for x in notes if "cannot fit" in x]
+    assert failed
+    assert all(", mix00, mix01, mix02 … (5 datasets): " in x for x in failed), failed
+    assert len(failed) == len({x.split(",")[0] for x in failed})  # one line per cutoff

@@ -161,6 +161,26 @@ def test_a_c_column_in_flops_is_kept_as_it_is(tmp_path: Path, k: float, note: st
     assert "not in FLOPs" not in notes(runs)
 
 
+@pytest.mark.parametrize("cell", ["", "NaN", "nan"])
+def test_a_c_column_of_blanks_or_nan_is_derived_and_said_so(tmp_path: Path, cell: str) -> None:
+    """Probe p60: a C column of blanks was said to be "the table's C column", and a NaN in it (a W&B export's
+    missing value) refused the whole file while a blank passed."""
+    rows = compute_table(8.0).splitlines()
+    blanked = [rows[0]] + [",".join([*r.split(",")[:3], cell, *r.split(",")[4:]]) for r in rows[1:]]
+    runs = read_runs([write(tmp_path / "c.csv", "\n".join(blanked) + "\n")])
+    assert (runs.frame["C"] / (runs.frame["N"] * runs.frame["D"])).round(6).to_list() == [6.0] * 8
+    assert "C = 6·N·D (the table holds no C value)" in notes(runs)
+    assert "the table's C column" not in notes(runs)
+    one = [rows[0], ",".join([*rows[1].split(",")[:3], cell, *rows[1].split(",")[4:]]), *rows[2:]]
+    some = read_runs(
+        [write(tmp_path / "c.csv", "\n".join(one) + "\n")]
+    )  # the one run's C derived, as a blank's
+    assert (
+        sorted((some.frame["C"] / (some.frame["N"] * some.frame["D"])).round(6).to_list())
+        == [6.0] + [8.0] * 7
+    )
+
+
 # ---- a split column of eval splits ------------------------------------------------------------------------
 
 
@@ -261,6 +281,126 @@ def test_a_log_whose_runs_all_finished_keeps_every_final_checkpoint(tmp_path: Pa
     runs = read_runs([write(tmp_path / "log.csv", step_log(stopped=()))])
     assert runs.frame.height == 4
     assert "stopped" not in notes(runs)
+
+
+# ---- per-step logs: a WSD ladder's main run before its cooldown ----------------------------------------------
+
+
+def wsd_log(*, columns: str = "lr,phase", main_end: str = "stable", quoted: bool = False) -> str:
+    """A WSD (warmup-stable-decay) log: per size a main run at constant learning rate to 80 tokens per parameter
+    (its last checkpoint ``main_end``, before any cooldown), and cooldown branches off it to 20 and 40 tokens per
+    parameter, their learning rate decaying to 0 (phase ``decay``). ``quoted``: names in quotes (the careful
+    reader, not the one-pass route)."""
+    q = '"' if quoted else ""
+    rows = [f"dataset,N,run_id,step,tokens,{columns},eval,loss"]
+
+    def row(run: str, n: float, step: int, lr: float, phase: str, loss: float) -> str:
+        cells = {"lr": f"{lr:g}", "phase": f"{q}{phase}{q}"}
+        sched = [cells[c] for c in columns.split(",")]
+        return ",".join(
+            [
+                f"{q}web{q}",
+                f"{n:g}",
+                f"{q}{run}{q}",
+                str(step),
+                f"{step * 1e6:g}",
+                *sched,
+                "web_val",
+                f"{loss:.4f}",
+            ]
+        )
+
+    for n in SIZES:
+        law = lambda d, n=n: 2.0 + 400 / n**0.34 + 600 / d**0.3  # noqa: E731
+        steps = int(80 * n / 1e6)
+        for i in range(1, 9):
+            s = steps * i // 8
+            end = main_end if i == 8 else "stable"
+            rows.append(row(f"web-{n:g}-main", n, s, 3e-3, end, law(s * 1e6) * 1.035))
+        for tpp in (20, 40):
+            last = int(tpp * n / 1e6)
+            for f in (0.5, 1.0):
+                s = int(last * (0.8 + 0.2 * f))
+                rows.append(row(f"web-{n:g}-cd{tpp}x", n, s, 3e-3 * (1 - f), "decay", law(s * 1e6)))
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_wsd_logs_main_runs_ending_before_their_cooldown_are_named_with_the_fix(
+    tmp_path: Path, quoted: bool
+) -> None:
+    """Probe p60: a WSD log's main runs, at constant learning rate to their last checkpoint, were kept as finished
+    runs with only "columns not used: lr, phase" (N* 7-38 % high)."""
+    runs = read_runs([write(tmp_path / "wsd.csv", wsd_log(quoted=quoted))])
+    assert runs.frame.height == 12  # kept: a user decides
+    said = notes(runs)
+    assert (
+        "warning: 4 runs end before their learning rate decayed (lr 0.003 at the last checkpoint, the run's peak; "
+        "phase 'stable' there while 8 runs end in 'decay'): web-1e+08-main, web-2e+08-main, web-4e+08-main, "
+        "web-8e+08-main; a checkpoint before the learning rate has decayed is no finished run" in said
+    )
+    assert "--where phase=decay or --where 'run_id!=*-main' keeps the decayed ends only" in said
+    assert "4 runs end before their learning rate decayed" in runs.provenance[0]["checkpoints"]["describe"]
+    assert runs.provenance[0]["ignored_columns"] == []
+    fixed = read_runs(
+        [write(tmp_path / "wsd.csv", wsd_log(quoted=quoted))], where=parse_where(["phase=decay"])
+    )
+    assert fixed.frame.height == 8
+    assert "learning rate decayed" not in notes(fixed)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_learning_rate_at_its_peak_alone_tells_an_undecayed_run(tmp_path: Path, quoted: bool) -> None:
+    runs = read_runs([write(tmp_path / "wsd.csv", wsd_log(columns="lr", quoted=quoted))])
+    said = notes(runs)
+    assert "warning: 4 runs end before their learning rate decayed (lr 0.003 at the last checkpoint" in said
+    assert "--where 'run_id!=*-main' keeps the decayed ends only" in said
+
+
+def test_a_stable_phase_alone_tells_an_undecayed_run(tmp_path: Path) -> None:
+    said = notes(read_runs([write(tmp_path / "wsd.csv", wsd_log(columns="phase"))]))
+    assert "(phase 'stable' at the last checkpoint while 8 runs end in 'decay')" in said
+
+
+def test_a_main_run_whose_phase_ends_in_its_decay_is_taken_at_its_word(tmp_path: Path) -> None:
+    """The probe's WSD log whose main runs end with a cooldown: no warning."""
+    runs = read_runs([write(tmp_path / "wsd.csv", wsd_log(main_end="decay"))])
+    assert "learning rate decayed" not in notes(runs)
+
+
+def test_a_loss_that_rises_with_d_at_fixed_n_is_said(tmp_path: Path) -> None:
+    """Each size's longest run 5 % above the law (a WSD log's main run taken at constant learning rate, nothing
+    in the table to say so): its loss rises with D at fixed N."""
+
+    def table(gap: float) -> str:
+        rows = ["dataset,N,D,eval,loss"]
+        for n in SIZES:
+            for tpp in (10, 20, 40):
+                loss = (2.0 + 400 / n**0.34 + 60 / (tpp * n) ** 0.2) * (1 + gap * (tpp == 40))
+                rows.append(f"web,{n:g},{tpp * n:g},web_val,{loss:.5f}")
+        return "\n".join(rows) + "\n"
+
+    said = notes(read_runs([write(tmp_path / "up.csv", table(0.05))]))
+    assert (
+        "warning: web: at a fixed model size the own loss (web_val) rises with D at 4 of 4 sizes, its longest run "
+        "above the next shorter one (e.g. N = 100M: " in said
+    )
+    assert "runs not finished (a checkpoint before the learning rate decayed)" in said
+    assert "rises with D" not in notes(read_runs([write(tmp_path / "down.csv", table(0.0))]))
+
+
+def test_a_learning_rate_column_that_is_each_runs_setting_is_no_schedule(tmp_path: Path) -> None:
+    """A per-step log whose lr column is each run's peak learning rate (the same at every checkpoint): no run is
+    said to end before its decay."""
+    rows = ["run_id,dataset,N,step,tokens,lr,eval,loss"]
+    for k, n in enumerate(SIZES):
+        rows += [
+            f"r{k},web,{n:g},{s},{s * 1e6:g},{1e-3 / (k + 1):g},web_val,{3.5 - k / 10 - s / 1e5:.4f}"
+            for s in range(100, 1100, 100)
+        ]
+    runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")])
+    assert runs.frame.height == 4
+    assert "learning rate decayed" not in notes(runs)
 
 
 # ---- accuracies stored as losses ----------------------------------------------------------------------------

@@ -299,6 +299,34 @@ def test_a_lone_cr_counts_as_a_line_end_in_messages(tmp_path: Path) -> None:
     assert str(refused(path)) == f"{path}, line 3: expected 10 fields as in the header, found 5"
 
 
+@pytest.mark.parametrize(
+    ("first", "said"),
+    [
+        (
+            "# exported from wandb",
+            "line 1 ('# exported from wandb') looks like a comment, taken as the header",
+        ),
+        ("sep=,", "line 1 ('sep=,') is Excel's separator line, taken as the header"),
+        (
+            "Runs of May",
+            "line 1 ('Runs of May': 1 field, every row 5) was taken as the header: a title above it?",
+        ),
+    ],
+)
+def test_a_first_line_above_the_header_is_named_in_the_hint(tmp_path: Path, first: str, said: str) -> None:
+    """Probe p60: "expected 1 fields as in the header, found 6 (also lines 3-194)", right, but nothing said that
+    line 1 was taken as the header."""
+    path = write(tmp_path / "t.csv", f"{first}\n{GOOD}")
+    error = refused(path)
+    assert str(error).startswith(f"{path}, line 2: expected ")
+    assert (
+        error.hint
+        == f"{said}{' ' if said.endswith('?') else ': '}delete it, so that the header is the first line"
+    )
+    ragged = write(tmp_path / "r.csv", GOOD + "web,1e8\n")  # one row short: no word of line 1
+    assert refused(ragged).hint is None
+
+
 @pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
 def test_a_bad_workers_variable_is_one_usage_line(
     ingested: Any, monkeypatch: pytest.MonkeyPatch, value: str

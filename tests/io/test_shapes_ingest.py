@@ -67,6 +67,24 @@ def test_a_shared_eval_is_chosen_by_its_name_among_several_shared_ones(tmp_path:
     assert (alone.own_eval, alone.own_eval_how) == ({"a": "open_lm_val"}, {"a": "only"})
 
 
+def test_an_own_eval_in_bits_per_byte_is_detected_as_one_in_nats_is(tmp_path: Path) -> None:
+    """Probe p60: a table of bits per byte alone (metric=bpb: evals web_val:bpb, code_val:bpb) had no own eval, and
+    every law command was refused until --own-eval was given for each dataset. Beside the loss in nats, that one."""
+    rows = [
+        {"dataset": ds, "N": n, "D": 20 * n, "eval": f"{ds}_val", "metric": "bpb", "value": 1.5 - k / 10}
+        for ds in ("web", "code")
+        for k, n in enumerate((1e8, 2e8, 4e8))
+    ]
+    path = tmp_path / "bpb.csv"
+    pl.DataFrame(rows).write_csv(path)
+    runs = read_runs([path])
+    assert runs.own_eval == {"code": "code_val:bpb", "web": "web_val:bpb"}
+    assert set(runs.own_eval_how.values()) == {"detected"}
+    both = tmp_path / "both.csv"
+    pl.DataFrame(rows + [{**r, "metric": "loss", "value": r["value"] * 2.8} for r in rows]).write_csv(both)
+    assert read_runs([both]).own_eval == {"code": "code_val", "web": "web_val"}
+
+
 def test_own_eval_all_names_every_datasets_own_eval(tmp_path: Path) -> None:
     runs = read_runs([written(tmp_path, shapes.train_named())], own_eval={"all": "val_mix"})
     assert runs.own_eval == dict.fromkeys(("books", "code", "web"), "val_mix")

@@ -801,6 +801,48 @@ def test_an_eval_named_as_a_score_is_left_out_with_a_warning(tmp_path: Path) -> 
     assert "metric=accuracy" in said
 
 
+@pytest.mark.parametrize(
+    ("total", "without"),
+    [
+        ("params", "non_embedding_params"),  # two aliases of N: refused
+        ("total_params", "non_embedding_params"),  # the count without embeddings taken, silently
+        ("N", "non_embedding_params"),
+        ("n_params", "n_params_nonembed"),
+    ],
+)
+def test_counts_with_and_without_embeddings_take_the_total_under_every_spelling(
+    tmp_path: Path, total: str, without: str
+) -> None:
+    """Probe p60: four spellings of one table, three behaviours (refused; the count without embeddings taken with
+    only "columns not used: total_params"; the total taken with a note)."""
+    table = tmp_path / "emb.csv"
+    table.write_text(
+        f"dataset,{total},{without},D,eval,loss\n"
+        + "".join(f"web,{n + 4e7:g},{n:g},{20 * n:g},web_val,{4 - n / 1e9}\n" for n in (1e7, 2e7, 4e7))
+    )
+    runs = read_runs([table])
+    assert sorted(runs.frame["N"].to_list()) == [5e7, 6e7, 8e7]
+    assert (
+        f"N is column {total!r}; column {without!r} (not used) counts parameters without embeddings: which count "
+        f"N is moves α and N* (--column N={without} fits the laws on it)" in runs.provenance[0]["decisions"]
+    )
+    mapped = read_runs([table], columns={"N": without})
+    assert sorted(mapped.frame["N"].to_list()) == [1e7, 2e7, 4e7]
+
+
+def test_a_count_without_embeddings_taken_as_n_by_its_name_is_said(tmp_path: Path) -> None:
+    table = tmp_path / "emb.csv"
+    table.write_text(
+        "dataset,non_embedding_params,D,eval,loss\n"
+        + "".join(f"web,{n:g},{20 * n:g},web_val,{4 - n / 1e9}\n" for n in (1e7, 2e7, 4e7))
+    )
+    assert (
+        "N is column 'non_embedding_params', a count of parameters without embeddings: which count N is moves α "
+        "and N*, and every model size given (--N) counts the same"
+        in read_runs([table]).provenance[0]["decisions"]
+    )
+
+
 def test_an_unused_non_embedding_count_beside_n_is_pointed_out(tmp_path: Path) -> None:
     """The (Mis)Fitting table: N counts embeddings, N_no_emb sits unused; which one N is moves α and N*."""
     table = tmp_path / "emb.csv"

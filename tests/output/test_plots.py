@@ -806,6 +806,23 @@ def test_a_name_with_dollar_signs_is_drawn_as_text_not_tex(
     assert out.stat().st_size > 10_000
 
 
+def test_an_isoflop_figure_of_one_budget_draws_without_a_warning(tmp_path: Path) -> None:
+    """Probe p60: a ladder whose one iso-FLOP budget holds 3 runs per dataset printed plotnine's "geom_path: Each
+    group consist of only one observation" on stderr, a dashed line joining one optimum (pytest: warnings are
+    errors)."""
+    law = l2l.testing.PAPER_LIKE_LAW
+    rows = ["dataset,N,D,eval,loss"]
+    for ds, k in (("web", 1.0), ("code", 0.7)):
+        for n in (5e7, 1e8, 2e8):
+            for d in (1e18 / (6 * n), 20 * n):
+                rows.append(f"{ds},{n:g},{d:.6g},{ds}_val,{k * float(law.predict(n, d)):.5f}")
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(rows) + "\n")
+    runs = read_runs([path])
+    save_figure(isoflop_figure(runs, fit_laws(runs).fits), tmp_path / "iso.png", **SMALL)
+    assert (tmp_path / "iso.png").stat().st_size > 1_000
+
+
 def test_an_isoflop_figure_of_runs_each_at_its_own_budget_is_refused(tmp_path: Path) -> None:
     """A grid of sizes × token multiples puts every run at a compute of its own: the figure drew one curve per run
     (82 on a probe's table), saying nothing."""

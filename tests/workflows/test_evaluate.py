@@ -152,6 +152,21 @@ def test_runs_that_cannot_be_paired_skip_loss_to_loss_with_reason_translation(
     assert "has the same (N, D) as a run of" in why
 
 
+def test_a_dataset_without_held_out_runs_is_said_to_have_none(
+    tmp_path: Any, synthetic_csv: Any, synthetic_workspace: Any
+) -> None:
+    """Probe p60: a dataset with sweep rows only was said to share no (N, D) with another's held-out runs, with the
+    --rtol hint of sizes counted differently."""
+    import polars as pl
+
+    def sweep_only(f: pl.DataFrame) -> pl.DataFrame:
+        return f.filter((pl.col("dataset") != "gamma") | (pl.col("split") == "sweep"))
+
+    ev = evaluate(_edited_runs(tmp_path, synthetic_csv, sweep_only), **_sample_caches(synthetic_workspace))
+    assert "gamma has no held-out runs (split = extrapolation), so in no pair and no row" in ev.notes
+    assert not [n for n in ev.notes if "share no (N, D) with another dataset's" in n]
+
+
 def test_a_table_whose_sweeps_share_no_configuration_says_nothing_was_compared(
     tmp_path: Any, synthetic_csv: Any, synthetic_workspace: Any
 ) -> None:

@@ -446,6 +446,26 @@ def test_the_bias_stays_within_what_it_was_on_its_own_backtests() -> None:
     assert again.bias_bounds == (-0.001, 0.002)
 
 
+def test_a_target_on_a_one_line_sweeps_own_line_is_not_placed_off_an_optimum_it_cannot_tell() -> None:
+    """Probe p60: every run at 20 tokens per parameter, and predict warned that a target on that line was "30.4×
+    above the compute-optimal one" beside the note that N* is not identified."""
+    import dataclasses
+
+    from l2l.core.fit import fit_law
+    from l2l.core.intervals import direct_interval
+    from l2l.core.sweep import Sweep
+    from l2l.testing import PAPER_LIKE_LAW, law_samples
+
+    fit = fit_law(*law_samples(PAPER_LIKE_LAW, seed=3), form="l2l")  # a law whose optimum is far off D = 2·N
+    model = dataclasses.replace(_error_model(0.0, 10.0), max_aspect=math.log(1.5))
+    n = np.geomspace(2e7, 2e9, 12)
+    N = 4e9
+    for ratios, said in ((np.full(12, 2.0), False), (np.geomspace(2.0, 8.0, 12), True)):
+        sweep = Sweep.of(n, n * ratios, None, PAPER_LIKE_LAW.predict(n, n * ratios))
+        pi = direct_interval(fit, N, 2 * N, 6 * N * 2 * N, sweep, model)
+        assert any("compute-optimal one" in w for w in pi.notes) is said, pi.notes
+
+
 def test_a_model_far_beyond_every_backtest_in_size_is_a_lower_bound() -> None:
     """Three model sizes, every backtest refit still holding the largest (probe tables: 10 of 18 truths at 10× the
     largest N inside intervals printed as calibrated): beyond the backtests' reach in model size the interval is a

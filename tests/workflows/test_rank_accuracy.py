@@ -475,11 +475,11 @@ def test_a_measured_model_of_a_table_with_laws_is_as_sure_with_seeds_averaged_as
 def test_datasets_failing_for_one_reason_are_said_once() -> None:
     """A DataDecide-shaped table's refusal repeated "rec0/hellaswag: 4 runs cannot fit a law …" for each of ten
     recipes in one 3,000-character line (probe p59)."""
-    from l2l.workflows.rank import _grouped_reasons
+    from l2l.base.text import grouped_reasons
 
     failed = {f"rec{i}": f"independent: rec{i}/hellaswag: 4 runs cannot fit a l2l law" for i in range(10)}
     failed["odd"] = "its accuracy is unpredictable"
-    said = _grouped_reasons(failed)
+    said = grouped_reasons(failed)
     assert said == (
         "rec0, rec1, rec2 … (10 datasets): independent: rec0/hellaswag: 4 runs cannot fit a l2l law; "
         "odd: its accuracy is unpredictable"

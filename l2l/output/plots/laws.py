@@ -384,14 +384,18 @@ def isoflop_figure(
     colours = palette("viridis", len(budgets), end=0.88)
     used = points[points["used"]]
     held = points[~points["used"]]
+    # the dashed line joins a panel's optima where it has two or more (a panel of one budget made plotnine warn
+    # "geom_path: Each group consist of only one observation" on stderr; probe p60)
+    joined = optima[optima.groupby("panel", observed=True)["C"].transform("size") > 1]
 
     fig = (
         p9.ggplot(panels_frame(points["panel"]), p9.aes(x="N", y="loss", color="budget"))
         + p9.geom_line(data=curves, size=0.7, alpha=0.85)
         + p9.geom_point(data=used, size=1.8, alpha=0.9)
-        + p9.geom_path(p9.aes(group="panel"), data=optima, color="#444444", linetype="dashed", size=0.5)
-        + p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
     )
+    if not joined.empty:
+        fig += p9.geom_path(p9.aes(group="panel"), data=joined, color="#444444", linetype="dashed", size=0.5)
+    fig += p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
     caption = f"curves: fitted law along each iso-FLOP line D = C/{data.k:g}N\n◇: compute-optimal N*(C)"
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
