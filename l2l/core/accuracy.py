@@ -802,7 +802,9 @@ def fit_accuracy(
         # one curve per dataset predicts only the datasets whose own runs show the trend alone; where that leaves
         # half or more without a prediction, the test compared curves fitted to noise (a probe: 3 of 4 datasets
         # of 12 runs each then unpredicted, one true curve; on the paper's runs 1 of 6 at most, StarCoder's MMLU)
-        alone = [lab for lab, p in per_group.items() if _predicts_alone(p, sharing.chosen)]
+        # (judged by each dataset's own trend in either design: a shape shared by datasets at chance is the
+        # pooled curve's; mmlu-like tables with one true curve otherwise went shifted and left two datasets out)
+        alone = [lab for lab, p in per_group.items() if p.predictable]
         if sharing.chosen != "pooled" and check and per_group and 2 * len(alone) <= len(per_group):
             which = f"only {', '.join(alone)}" if alone else "none"
             each = "midpoint" if sharing.chosen == "shifted" else "curve"
