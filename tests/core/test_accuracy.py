@@ -144,9 +144,9 @@ def test_different_relations_are_fitted_per_dataset(
         x, acc, chance=0.25, groups=groups, order=order if use_order else None, sharing_test=method
     )
     assert fit.sharing is not None
-    # the curves differ by a shift of their midpoints: the backtest takes one shape shifted by dataset (BIC,
-    # comparing only one curve with one per dataset, the latter)
-    assert fit.sharing.chosen == ("separate" if method == "bic" else "shifted")
+    # the curves differ by a shift of their midpoints, one curve misses each dataset's runs: one shape shifted by
+    # dataset (one curve per dataset does not beat it by the margin; BIC compares only the other two)
+    assert fit.sharing.chosen == "shifted"
     assert not fit.pooled
     assert_allclose(fit.laws["c"].params["x0"], 3.5, rtol=0.02)
     with pytest.raises(FitError, match="say which dataset"):
