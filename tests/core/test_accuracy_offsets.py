@@ -28,7 +28,7 @@ def _shifted(shift: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return x, np.concatenate(ys), np.concatenate(gs), -x  # lower loss ~ more compute
 
 
-def test_auto_pooling_takes_one_shape_shifted_by_dataset_where_its_backtest_beats_one_curve_and_curves_each() -> (
+def test_auto_pooling_takes_one_shape_shifted_by_dataset_where_one_curve_misses_datasets_and_curves_each_lose() -> (
     None
 ):
     x, acc, groups, order = _shifted(0.04, seed=0)
