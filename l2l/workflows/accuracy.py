@@ -31,7 +31,7 @@ from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import check_runs, resolve_name, select_evals
 from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss, Pooling, is_glob
 from l2l.base.text import some_of
-from l2l.core.accuracy import AccuracyFit, FloorMode, fit_accuracy
+from l2l.core.accuracy import AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
 
@@ -434,11 +434,24 @@ class AccuracyResult:
             laws=f["laws"],
             warnings=f["warnings"],
             ceiling_choice=f["ceiling_choice"],
-            dataset_offsets=f["dataset_offsets"],
+            # one pooled curve's offsets by dataset, flat (the same columns whatever the pooling and the names)
+            **_offset_fields(self.fit.offsets),
             x_min=f["x_min"],
             x_max=f["x_max"],
         )
         return d
+
+
+def _offset_fields(off: DatasetOffsets | None) -> dict[str, Any]:
+    """A pooled law's offsets test as flat fields (None without one): its largest offset and where, χ², p."""
+    worst = None if off is None else max(off.offsets.items(), key=lambda kv: abs(kv[1]))
+    return {
+        "offsets_systematic": None if off is None else off.systematic,
+        "offsets_worst_dataset": None if worst is None else worst[0],
+        "offsets_worst_points": None if worst is None else 100 * worst[1],
+        "offsets_chi2": None if off is None else off.chi2,
+        "offsets_p": None if off is None else off.p,
+    }
 
 
 def fit_accuracy_laws(
