@@ -105,12 +105,16 @@ def test_one_true_curve_stays_pooled_and_ok(seed: int) -> None:
 
 
 def test_offsets_need_two_datasets_with_runs_and_a_measurable_noise() -> None:
-    r = np.array([0.01] * 6 + [-0.01] * 6)
+    r = np.array([0.015] * 6 + [-0.015] * 6)
     g = np.array([0] * 6 + [1] * 6)
     assert dataset_offsets(r, g, ["a", "b"], 0.0) is None  # no noise to compare with
     assert dataset_offsets(r[:9], g[:9], ["a", "b"], 0.005) is None  # b has 3 runs: too few
     off = dataset_offsets(r, g, ["a", "b"], 0.005)
     assert off is not None
-    assert off.offsets == pytest.approx({"a": 0.01, "b": -0.01})
-    assert off.chi2 == pytest.approx(12 * 4.0)
-    assert off.systematic  # p ~ 3e-12, each dataset off by 2 noise SDs
+    assert off.offsets == pytest.approx({"a": 0.015, "b": -0.015})
+    assert off.chi2 == pytest.approx(12 * 9.0)
+    assert off.systematic  # p ~ 4e-25, each dataset off by 3 noise SDs and 1.5 points
+    small = dataset_offsets(r / 3, g, ["a", "b"], 0.5 / 300)
+    assert small is not None
+    assert small.p < 1e-6
+    assert not small.systematic  # 3 noise SDs, but half a point: one curve's own misfit, not the datasets

@@ -121,7 +121,9 @@ def test_encoding_is_exact_and_refuses_what_it_does_not_know() -> None:
     assert np.isnan(again.trend_p)
     from l2l.core.accuracy import dataset_offsets
 
-    off = dataset_offsets(np.array([0.01] * 6 + [-0.01] * 6), np.array([0] * 6 + [1] * 6), ["a", "b"], 0.005)
+    off = dataset_offsets(
+        np.array([0.015] * 6 + [-0.015] * 6), np.array([0] * 6 + [1] * 6), ["a", "b"], 0.005
+    )
     assert decode(encode(off)) == off  # a pooled law's offsets by dataset are kept with it
     with pytest.raises(TypeError):
         encode(Workspace)  # a class, not a value
