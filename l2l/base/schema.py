@@ -75,8 +75,8 @@ FLOOR_MODES: Final[tuple[FloorMode, ...]] = ("fit", "chance")
 CeilingMode = Literal["auto", "1", "fit"]
 CEILING_MODES: Final[tuple[CeilingMode, ...]] = ("auto", "1", "fit")
 #: One accuracy law for every pre-training dataset, one each, or tested (auto).
-Pooling = Literal["auto", "pooled", "separate"]
-POOLINGS: Final[tuple[Pooling, ...]] = ("auto", "pooled", "separate")
+Pooling = Literal["auto", "pooled", "shifted", "separate"]
+POOLINGS: Final[tuple[Pooling, ...]] = ("auto", "pooled", "shifted", "separate")
 #: The loss an accuracy law is a function of: the task's own CE loss, or the model's own loss.
 InputLoss = Literal["task", "own"]
 INPUT_LOSSES: Final[tuple[InputLoss, ...]] = ("task", "own")

@@ -319,8 +319,9 @@ PoolingOpt = Annotated[
     Pooling,
     typer.Option(
         "--pooling",
-        help="auto: one law for every dataset unless a within-run backtest says their curves differ; "
-        "pooled; separate (one per dataset).",
+        help="auto: one law for every dataset unless a within-run backtest says their curves differ or it "
+        "misses datasets systematically; pooled; shifted (one shape, a midpoint per dataset); separate (one per "
+        "dataset).",
     ),
 ]
 MetricOpt = Annotated[

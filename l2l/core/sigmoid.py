@@ -222,6 +222,74 @@ def _fit_sigmoid(
     return _curve_from(th, best, lo, hi, free)
 
 
+def _fit_shifted_sigmoid(
+    x: Array,
+    y: Array,
+    g: NDArray[np.intp],
+    n_groups: int,
+    chance: float | None,
+    floor_mode: FloorMode,
+    ceiling: float | None,
+    warm: Sequence[Array] | None = None,
+) -> list[_Curve]:
+    """One shape for every group (floor, ceiling, s) with a midpoint x0 of each group's own (``g``: each point's
+    group), fitted together by scipy's trust-region reflective least squares (analytic Jacobian) from the pooled
+    curve's fit (or ``warm``: each group's parameters). One curve per group; the shared parameters' count is
+    carried by the first curve's ``n_free`` (the curves' sum is the design's)."""
+    from scipy.optimize import least_squares
+
+    lo4, hi4, free4 = _sigmoid_box(x, y, chance, floor_mode, ceiling)
+    if warm is None:
+        p = _fit_sigmoid(x, y, chance, floor_mode, ceiling).params
+        start = [np.array([p[0], p[1], p[2], p[3]])] * n_groups
+    else:
+        start = list(warm)
+    # coordinates: floor, ceiling, log s, then one x0 per group
+    lo = np.r_[lo4[0], lo4[1], lo4[3], np.full(n_groups, lo4[2])]
+    hi = np.r_[hi4[0], hi4[1], hi4[3], np.full(n_groups, hi4[2])]
+    free = np.r_[free4[0], free4[1], free4[3], np.full(n_groups, free4[2])]
+    th0 = np.r_[start[0][0], start[0][1], math.log(start[0][3]), [c[2] for c in start]]
+    th0 = np.clip(th0, lo, hi)
+
+    def full(t: Array) -> Array:
+        th: Array = th0.copy()
+        th[free] = t
+        return th
+
+    def parts(t: Array) -> tuple[Array, Array]:
+        th = full(t)
+        f, c, s = th[0], th[1], math.exp(th[2])
+        z = (th[3 + g] - x) / s
+        ez = np.exp(-np.abs(z))
+        inv = 1.0 / (1.0 + ez)
+        sig = np.where(z >= 0, inv, ez * inv)
+        slope = (c - f) * sig * (1.0 - sig)
+        jac = np.zeros((len(x), len(th)))
+        jac[:, 0], jac[:, 1], jac[:, 2] = 1.0 - sig, sig, -slope * z
+        jac[np.arange(len(x)), 3 + g] = slope / s
+        return f + (c - f) * sig - y, jac[:, free]
+
+    r = least_squares(
+        lambda t: parts(t)[0],
+        th0[free],
+        jac=lambda t: parts(t)[1],
+        bounds=(lo[free], hi[free]),
+        method="trf",
+        x_scale="jac",
+        max_nfev=400,
+        ftol=1e-10,
+    )
+    th = full(r.x)
+    resid = parts(r.x)[0]
+    shared = int(np.sum(free[:3]))
+    curves = []
+    for k in range(n_groups):
+        th4 = np.array([th[0], th[1], th[3 + k], th[2]])
+        c = _curve_from(th4, float(np.sum(resid[g == k] ** 2)), lo4, hi4, free4)
+        curves.append(_Curve(c.params, c.rss, c.at_bounds, int(free4[2]) + (shared if k == 0 else 0)))
+    return curves
+
+
 def _curve_from(th: Array, rss: float, lo: Array, hi: Array, free: Mask) -> _Curve:
     tol = 1e-6 * np.maximum(1.0, np.abs(hi - lo))
     names = ("floor", "ceiling", "x0", "s")

@@ -179,10 +179,10 @@ def save_calibrations(workspace: Workspace, cache: CalibrationCache) -> int:
 
 def _classes() -> dict[str, type]:
     """The dataclasses an encoded record may name (nothing else is ever built from a file)."""
-    from l2l.core.accuracy import AccuracyFit, AccuracyLaw, SharingTest
+    from l2l.core.accuracy import AccuracyFit, AccuracyLaw, DatasetOffsets, SharingTest
     from l2l.core.predictability import Predictability
 
-    return {c.__name__: c for c in (AccuracyFit, AccuracyLaw, SharingTest, Predictability)}
+    return {c.__name__: c for c in (AccuracyFit, AccuracyLaw, SharingTest, DatasetOffsets, Predictability)}
 
 
 def _num(v: float) -> Any:

@@ -717,7 +717,9 @@ def _rank_accuracy(
         )
     mat = np.vstack(list(accs.values())) if accs else np.zeros((0, loss.draws))
     pb, ranks, leader, tie, cont = judge(ok, -mat, settings.level)
-    law = "pooled across datasets" if fit.pooled else "one per dataset"
+    law = {"pooled": "pooled across datasets", "shifted": "one shape, shifted by dataset"}.get(
+        fit.pooling, "one per dataset"
+    )
     predicted = {n: float(np.exp(logs[n][0])) for n in ok}
     why = (fit.reason or "").removeprefix("poor law: ")
     poor = (

@@ -144,7 +144,9 @@ def test_different_relations_are_fitted_per_dataset(
         x, acc, chance=0.25, groups=groups, order=order if use_order else None, sharing_test=method
     )
     assert fit.sharing is not None
-    assert fit.sharing.chosen == "separate"
+    # the curves differ by a shift of their midpoints, one curve misses each dataset's runs: one shape shifted by
+    # dataset (one curve per dataset does not beat it by the margin; BIC compares only the other two)
+    assert fit.sharing.chosen == "shifted"
     assert not fit.pooled
     assert_allclose(fit.laws["c"].params["x0"], 3.5, rtol=0.02)
     with pytest.raises(FitError, match="say which dataset"):
@@ -361,8 +363,8 @@ def test_spearman_matches_scipy_with_ties() -> None:
     assert_allclose(spearman(x, y), tuple(spearmanr(x, y)), rtol=1e-10)
 
 
-@pytest.mark.parametrize("pooled", [True, False])
-def test_batched_bootstrap_draws_reach_the_one_by_one_refits(pooled: bool) -> None:
+@pytest.mark.parametrize("design", ["pooled", "separate"])
+def test_batched_bootstrap_draws_reach_the_one_by_one_refits(design: Literal["pooled", "separate"]) -> None:
     """All draws of a curve refitted at once reach (at least) the optimum of refitting each draw on its own."""
     from l2l.core.accuracy import _bootstrap, _fit_design
     from l2l.core.sigmoid import _fit_sigmoid, _sigmoid
@@ -371,13 +373,13 @@ def test_batched_bootstrap_draws_reach_the_one_by_one_refits(pooled: bool) -> No
     x, y = np.concatenate(xs), np.concatenate(ys)
     g = np.repeat(np.arange(3), 60).astype(np.intp)
     labels = ["a", "b", "c"]
-    curves, _ = _fit_design("sigmoid", x, y, g, labels, pooled, 0.25, "fit", 1.0, None)
-    draws = _bootstrap("sigmoid", x, y, g, labels, pooled, 0.25, "fit", 1.0, None, curves, 12, 5)
+    curves, _ = _fit_design("sigmoid", x, y, g, labels, design, 0.25, "fit", 1.0, None)
+    draws = _bootstrap("sigmoid", x, y, g, labels, design, 0.25, "fit", 1.0, None, curves, 12, 5)
     rng = np.random.default_rng(5)
     for b in range(12):
         idx = np.concatenate([rng.choice(np.flatnonzero(g == k), size=60, replace=True) for k in range(3)])
         for c, curve in enumerate(curves):
-            sub = idx if pooled else idx[g[idx] == c]
+            sub = idx if design == "pooled" else idx[g[idx] == c]
             alone = _fit_sigmoid(x[sub], y[sub], 0.25, "fit", 1.0, curve.params).rss
             batched = float(np.sum((_sigmoid(x[sub], *draws[b, c]) - y[sub]) ** 2))
             assert batched <= alone * (1 + 1e-8)

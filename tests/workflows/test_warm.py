@@ -119,6 +119,12 @@ def test_encoding_is_exact_and_refuses_what_it_does_not_know() -> None:
     again = decode(encode(pred))
     assert again.signal == pred.signal
     assert np.isnan(again.trend_p)
+    from l2l.core.accuracy import dataset_offsets
+
+    off = dataset_offsets(
+        np.array([0.015] * 6 + [-0.015] * 6), np.array([0] * 6 + [1] * 6), ["a", "b"], 0.005
+    )
+    assert decode(encode(off)) == off  # a pooled law's offsets by dataset are kept with it
     with pytest.raises(TypeError):
         encode(Workspace)  # a class, not a value
     with pytest.raises(KeyError):

@@ -71,7 +71,11 @@ def accuracy_figure_data(
         kinds.add(res.input_loss)
         fit = res.fit
         status = "no law" if fit is None else ("unpredictable" if fit.status != "ok" else "")
-        how = "" if fit is None or fit.status != "ok" else ("pooled" if fit.pooled else "per dataset")
+        how = (
+            ""
+            if fit is None or fit.status != "ok"
+            else {"pooled": "pooled", "shifted": "shifted by dataset"}.get(fit.pooling, "per dataset")
+        )
         panel = _panel_name(res.eval) + (f" ({status or how})" if (status or how) else "")
         panels.append(panel)
         fitted = pl.lit(True) if fit_split is None else pl.col("split").eq_missing(pl.lit(fit_split))

@@ -42,8 +42,14 @@ def _fit_rows(
         if d["status"] in ("ok", "poor") and laws:  # a poor law is fitted and predicts (marked poor)
             if d["status"] == "poor":
                 notes.append(f"{d['eval']}: poor: {d['reason']} (its predictions say so)")
-            d["law"] = _law_text(laws["*"]) if "*" in laws else f"one per dataset ({len(laws)})"
-            d["pooling"] = "pooled" if d["pooled"] else "separate"
+            d["law"] = (
+                _law_text(laws["*"])
+                if "*" in laws
+                else f"one shape, shifted by dataset ({len(laws)})"
+                if d.get("pooling") == "shifted"
+                else f"one per dataset ({len(laws)})"
+            )
+            d["pooling"] = d.get("pooling") or ("pooled" if d["pooled"] else "separate")
             for ds, law in laws.items():
                 law_rows.append({"eval": d["eval"], "dataset": "all (pooled)" if ds == "*" else ds, **law})
             if d.get("sharing"):
@@ -72,7 +78,12 @@ def _fits_summary(rows: Sequence[Row]) -> str:
     ]
     if ok:
         pooled = sum(1 for r in ok if r.get("pooled"))
-        parts.append(f"{pooled} pooled, {len(ok) - pooled} per dataset")
+        shifted = sum(1 for r in ok if r.get("pooling") == "shifted")
+        parts.append(
+            f"{pooled} pooled, "
+            + (f"{shifted} shifted by dataset, " if shifted else "")
+            + f"{len(ok) - pooled - shifted} per dataset"
+        )
         mae = [r["backtest_mae_points"] for r in ok if finite(r.get("backtest_mae_points"))]
         if mae:
             parts.append(f"backtest error {spread(mae, fmt_fixed(2))} points")
