@@ -200,17 +200,22 @@ def test_rank_cli_shows_predicted_accuracy_sorted_descending_and_exit_codes(
     assert "the intervals include the extrapolation error" not in base
 
 
-def test_a_task_loss_named_like_its_accuracy_ranks_when_its_metric_is_said(
-    run: Any, tables: tuple[Path, Path], tmp_path: Path
-) -> None:
-    """A W&B or metric-column table names a task's loss and its accuracy alike: `-t quiz:loss` and `-t quiz
-    --metric loss` rank the loss (both were refused as ambiguous, with a hint to spell them so)."""
+def _ingest_named_alike(run: Any, tables: tuple[Path, Path], tmp_path: Path) -> None:
+    """The synthetic tables ingested with the quiz's accuracy under its task loss's name (``downstream/quiz``)."""
     runs_csv, acc_csv = tables
     same = tmp_path / "acc.csv"
     pl.read_csv(acc_csv).with_columns(
         pl.col("eval").str.replace("downstream/quiz_acc", "downstream/quiz")
     ).write_csv(same)
     assert run("ingest", runs_csv, same).exit_code == 0
+
+
+def test_a_task_loss_named_like_its_accuracy_ranks_when_its_metric_is_said(
+    run: Any, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A W&B or metric-column table names a task's loss and its accuracy alike: `-t quiz:loss` and `-t quiz
+    --metric loss` rank the loss (both were refused as ambiguous, with a hint to spell them so)."""
+    _ingest_named_alike(run, tables, tmp_path)
     args = ("--C", "1e21", "--split", "sweep", "--draws", "100", "--format", "json")
     for how in (("-t", "downstream/quiz:loss"), ("-t", "downstream/quiz", "--metric", "loss")):
         res = run("rank", *how, *args)
@@ -227,12 +232,7 @@ def test_a_backtest_of_an_accuracy_named_like_its_task_loss_is_refused_naming_th
     """`rank --holdout -t quiz:accuracy` (or `--metric accuracy`) where the accuracy shares its task loss's name:
     exit 1 "unknown eval 'quiz:accuracy'" listing quiz, not the usage refusal naming the task loss; `--ceiling`
     and `--pooling` beside a backtest said that a backtest ranks accuracies."""
-    runs_csv, acc_csv = tables
-    same = tmp_path / "acc.csv"
-    pl.read_csv(acc_csv).with_columns(
-        pl.col("eval").str.replace("downstream/quiz_acc", "downstream/quiz")
-    ).write_csv(same)
-    assert run("ingest", runs_csv, same).exit_code == 0
+    _ingest_named_alike(run, tables, tmp_path)
     held = ("--split", "sweep", "--holdout-top-compute", "1")
     for how in (("-t", "downstream/quiz:accuracy"), ("-t", "downstream/quiz", "--metric", "accuracy")):
         res = run("rank", *how, *held)
