@@ -258,16 +258,16 @@ def _fit_shifted_sigmoid(
 
     def parts(t: Array) -> tuple[Array, Array]:
         th = full(t)
-        f, c, s = th[0], th[1], math.exp(th[2])
-        z = (th[3 + g] - x) / s
-        ez = np.exp(-np.abs(z))
-        inv = 1.0 / (1.0 + ez)
-        sig = np.where(z >= 0, inv, ez * inv)
-        slope = (c - f) * sig * (1.0 - sig)
+        # each point at its group's (floor, ceiling, x0, log s): the one sigmoid and its Jacobian, a row per point
+        per_point = np.column_stack(
+            [np.full(len(x), th[0]), np.full(len(x), th[1]), th[3 + g], np.full(len(x), th[2])]
+        )
+        value, terms = _sigmoid_terms(per_point, x[:, None])
+        d = terms[:, 0, :]  # d value / d (floor, ceiling, x0, log s)
         jac = np.zeros((len(x), len(th)))
-        jac[:, 0], jac[:, 1], jac[:, 2] = 1.0 - sig, sig, -slope * z
-        jac[np.arange(len(x)), 3 + g] = slope / s
-        return f + (c - f) * sig - y, jac[:, free]
+        jac[:, 0], jac[:, 1], jac[:, 2] = d[:, 0], d[:, 1], d[:, 3]
+        jac[np.arange(len(x)), 3 + g] = d[:, 2]
+        return value[:, 0] - y, jac[:, free]
 
     r = least_squares(
         lambda t: parts(t)[0],
