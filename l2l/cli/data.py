@@ -101,6 +101,13 @@ def ingest(
             "column marking accuracy rows).",
         ),
     ] = None,
+    accuracy_percent: Annotated[
+        bool,
+        typer.Option(
+            "--accuracy-percent",
+            help="The accuracies (and a chance column) are in percent, 0-100: kept as fractions.",
+        ),
+    ] = False,
     verbose: VerboseOpt = False,
     where: opt.WhereOpt = None,
     run_key: Annotated[
@@ -159,6 +166,7 @@ def ingest(
         checkpoints=checkpoints,
         columns=parse_mapping(column or []),
         accuracy_columns=accuracy_columns,
+        accuracy_percent=accuracy_percent,
         where=(*shell.GLOBAL.where, *(where or ())),
         run_key=tuple(run_key or ()),
         best_of=best_of,

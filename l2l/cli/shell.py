@@ -93,6 +93,7 @@ FLAGS: dict[str, str] = {
     "strict": "--strict",
     "join": "--join run|nd",
     "accuracy_columns": "--accuracy-columns PATTERN",
+    "accuracy_percent": "--accuracy-percent",
     "input_loss": "--input-loss own",
     "chance": "--chance TASK=LEVEL",
     "checkpoints": "--checkpoints final|step=K|all",

@@ -73,7 +73,7 @@ def subset(raw: _Raw, mask: pl.Series) -> _Raw:
 
 def _accuracy_hint(v: float, values: pl.Series) -> str:
     if v > 1 and 12 < float(values.max()) <= 100:  # type: ignore[arg-type]  # losses rarely pass 12
-        return "these look like percentages: divide them by 100"
+        return "these look like percentages: --accuracy-percent reads them so (or divide them by 100)"
     if v > 1:
         return "this looks like a loss given as accuracy: give losses with metric=loss (or as loss columns)"
     return "an accuracy is a fraction correct, between 0 and 1"
@@ -86,10 +86,13 @@ def _fail(raw: _Raw, frame: pl.DataFrame, i: int, message: str, column: str, hin
     raise raw.error(message, row=int(row), column=column, hint=hint)
 
 
-def check_metric_values(raw: _Raw, frame: pl.DataFrame, value_col: str, chance_col: str | None) -> None:
+def check_metric_values(
+    raw: _Raw, frame: pl.DataFrame, value_col: str, chance_col: str | None, *, percent: bool = False
+) -> None:
     """The values of a long table with a ``metric`` column (``_metric``: loss, bpb or accuracy): a loss is
-    required, > 0 and in range; an accuracy in [0, 1]; a chance level in [0, 1). Raises InputError at the first
-    bad row (NeedsLinesError when its line is not known)."""
+    required, > 0 and in range; an accuracy in [0, 1]; a chance level in [0, 1) (both in [0, 100] with
+    ``percent``: ``ingest --accuracy-percent``). Raises InputError at the first bad row (NeedsLinesError when its
+    line is not known)."""
     from l2l.io.values import _HI, _LO, _RANGE
 
     v = frame.get_column("loss")
@@ -109,15 +112,39 @@ def check_metric_values(raw: _Raw, frame: pl.DataFrame, value_col: str, chance_c
             value_col,
             "leave out the rows of evals that were not measured",
         )
-    bad = acc & v.is_not_null() & ((v < 0) | (v > 1))
+    top = 100.0 if percent else 1.0
+    bad = acc & v.is_not_null() & ((v < 0) | (v > top))
     if (i := _first(bad)) is not None:
         value = float(v[i])
-        hint = _accuracy_hint(value, v.filter(acc).drop_nulls())
-        _fail(raw, frame, i, f"an accuracy must be in [0, 1], got {value:.6g}", value_col, hint)
+        hint = None if percent else _accuracy_hint(value, v.filter(acc).drop_nulls())
+        _fail(raw, frame, i, f"{_ACCURACY_RANGE[percent]}, got {value:.6g}", value_col, hint)
     if chance_col is not None and "chance" in frame.columns:
         c = frame.get_column("chance")
-        if (i := _first(acc & c.is_not_null() & ((c < 0) | (c >= 1)))) is not None:
-            _fail(raw, frame, i, f"a chance level must be in [0, 1), got {float(c[i]):.6g}", chance_col)
+        if (i := _first(acc & c.is_not_null() & ((c < 0) | (c >= top)))) is not None:
+            _fail(raw, frame, i, f"{_CHANCE_RANGE[percent]}, got {float(c[i]):.6g}", chance_col)
+
+
+#: What an accuracy and a chance level must be, as fractions and in percent (``ingest --accuracy-percent``).
+_ACCURACY_RANGE = {False: "an accuracy must be in [0, 1]", True: "an accuracy in percent must be in [0, 100]"}
+_CHANCE_RANGE = {
+    False: "a chance level must be in [0, 1)",
+    True: "a chance level in percent must be in [0, 100)",
+}
+
+
+def from_percent(frame: pl.DataFrame, rows: pl.Expr | None = None) -> pl.DataFrame:
+    """Accuracies and chance levels given in percent (``ingest --accuracy-percent``) as the fractions l2l keeps:
+    the ``loss`` column of the ``rows`` (a long table's accuracy rows) or the ``accuracy`` column (``rows`` None),
+    and ``chance`` where there is one, divided by 100."""
+    value = "accuracy" if rows is None else "loss"
+    scaled = pl.col(value) / 100.0
+    out = frame.with_columns(scaled if rows is None else pl.when(rows).then(scaled).otherwise(pl.col(value)))
+    if "chance" in frame.columns:
+        chance = pl.col("chance") / 100.0
+        out = out.with_columns(
+            chance if rows is None else pl.when(rows).then(chance).otherwise(pl.col("chance"))
+        )
+    return out
 
 
 def accuracy_part(rows: pl.DataFrame, path: str) -> pl.DataFrame:
@@ -135,26 +162,28 @@ def accuracy_part(rows: pl.DataFrame, path: str) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _accuracy_values(raw: _Raw, col: str) -> pl.Series:
-    """A column of accuracies as Float64, each in [0, 1] or NaN (a crashed run's cell, for the caller to skip as
-    a blank one): a value above 1 is a loss or a percentage, an error."""
+def _accuracy_values(raw: _Raw, col: str, percent: bool = False) -> pl.Series:
+    """A column of accuracies as Float64 as the file gives them, each in [0, 1] (in [0, 100] with ``percent``) or
+    NaN (a crashed run's cell, for the caller to skip as a blank one): a value above 1 is a loss or a percentage,
+    an error."""
     num = _numeric(raw, col, "accuracy", required=False, nan_ok=True)
-    bad = num.is_not_null() & ~num.is_nan() & ((num < 0) | (num > 1))
+    bad = num.is_not_null() & ~num.is_nan() & ((num < 0) | (num > (100.0 if percent else 1.0)))
     if (i := _first(bad)) is not None:
         v = float(num[i])
-        hint = _accuracy_hint(v, num.drop_nulls())
-        raise raw.error(f"an accuracy must be in [0, 1], got {v:.6g}", row=i, column=col, hint=hint)
+        hint = None if percent else _accuracy_hint(v, num.drop_nulls())
+        raise raw.error(f"{_ACCURACY_RANGE[percent]}, got {v:.6g}", row=i, column=col, hint=hint)
     return num.alias("accuracy")
 
 
-def _chance_values(raw: _Raw, col: str | None) -> pl.Series:
+def _chance_values(raw: _Raw, col: str | None, percent: bool = False) -> pl.Series:
+    """A chance column as Float64 fractions (given in percent with ``percent``), each in [0, 1)."""
     n = raw.frame.height
     if col is None:
         return pl.Series("chance", [None] * n, dtype=pl.Float64)
     num = _numeric(raw, col, "chance", required=False)
-    if (i := _first(num.is_not_null() & ((num < 0) | (num >= 1)))) is not None:
-        raise raw.error(f"a chance level must be in [0, 1), got {float(num[i]):.6g}", row=i, column=col)
-    return num.alias("chance")
+    if (i := _first(num.is_not_null() & ((num < 0) | (num >= (100.0 if percent else 1.0))))) is not None:
+        raise raw.error(f"{_CHANCE_RANGE[percent]}, got {float(num[i]):.6g}", row=i, column=col)
+    return (num / 100.0 if percent else num).alias("chance")
 
 
 def _accuracy_ids(
@@ -205,6 +234,7 @@ def split_wide_accuracy(
     accuracy_columns: str | None,
     mapping: Mapping[str, str] | None = None,
     checkpoints: str = "final",
+    percent: bool = False,
 ) -> WideAccuracy:
     """Separate a wide table's accuracy columns (those matching ``accuracy_columns``) from its loss columns. The
     accuracy rows of a per-step export go through the checkpoint selection of its losses (``checkpoints``), as a
@@ -248,12 +278,12 @@ def split_wide_accuracy(
     nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
     nan_runs: dict[str, list[str]] = {}  # ... and the runs they belong to, where the table names runs
     for c in chosen:
-        vals = _accuracy_values(raw, c)
+        vals = _accuracy_values(raw, c, percent) / (100.0 if percent else 1.0)
         k, nan_runs[c] = _nan_cells(vals, base)
         if k:
             nan[c] = k
             vals = vals.fill_nan(None)
-        f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col)]).with_columns(
+        f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col, percent)]).with_columns(
             pl.lit(names[c]).alias("eval")
         )
         parts.append(
@@ -312,7 +342,7 @@ class LongAccuracy(NamedTuple):
 
 
 def long_accuracy_column(
-    raw: _Raw, accuracy_columns: str, mapping: Mapping[str, str] | None = None
+    raw: _Raw, accuracy_columns: str, mapping: Mapping[str, str] | None = None, percent: bool = False
 ) -> LongAccuracy:
     """A long table's accuracy column beside its loss column (``dataset,N,D,eval,loss,acc``: one row per run and
     eval), named by ``accuracy_columns``: each row's value there is the accuracy of that row's eval. The table comes
@@ -349,9 +379,11 @@ def long_accuracy_column(
             param="accuracy_columns",
         )
     (column,) = matched
-    acc = _accuracy_values(raw, column)  # (each bad value named at its line; NaN: skipped by the reader)
+    # each bad value named at its line (NaN: skipped by the reader); a percentage is kept so: the metric layout's
+    # reader divides it with the chance levels (``from_percent``)
+    acc = _accuracy_values(raw, column, percent)
     if chance_col is not None:
-        _chance_values(raw, chance_col)
+        _chance_values(raw, chance_col, percent)
     loss = ids["loss"]
     # the loss column's type (text, or a Parquet file's numbers as floats) takes the accuracies too
     kind = pl.String if raw.frame.schema[loss] == pl.String else pl.Float64

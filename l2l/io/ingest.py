@@ -37,6 +37,8 @@ class IngestRequest:
     best_of: str | None = None
     #: the dataset and/or eval of every row of a table without that column (``--dataset NAME``, ``--eval NAME``)
     constants: Mapping[str, str] = field(default_factory=dict)
+    #: the accuracies (and chance levels) are in percent, 0-100 (``--accuracy-percent``)
+    accuracy_percent: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def ingest(
         run_key=req.run_key,
         best_of=req.best_of,
         constants=req.constants,
+        accuracy_percent=req.accuracy_percent,
     )
     replaced: list[tuple[int, tuple[str, ...]]] = []
     stored = workspace.save(

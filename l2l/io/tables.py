@@ -39,6 +39,7 @@ from l2l.io.accuracy_rows import (
     check_metric_values,
     column_named,
     every_table,
+    from_percent,
     kind_column,
     long_accuracy_column,
     nan_accuracy_note,
@@ -132,6 +133,8 @@ class ReadOptions:
     lines: bool = False  # every row keeps its line (an error about repeats names them)
     #: the dataset and/or eval of every row of a table without that column (``ingest --dataset/--eval NAME``)
     constants: Mapping[str, str] = field(default_factory=dict)
+    #: the accuracies (and chance levels) are in percent, 0-100 (``ingest --accuracy-percent``)
+    accuracy_percent: bool = False
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -508,7 +511,9 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         frame = _metrics(raw, frame, plan.metric)
         if _long_with_accuracy(opts):
             frame = _skip_long_nan(frame, plan, info, finals=parse_policy(opts.checkpoints)[0] == "final")
-        check_metric_values(raw, frame, cols["loss"], plan.chance)
+        check_metric_values(raw, frame, cols["loss"], plan.chance, percent=opts.accuracy_percent)
+        if opts.accuracy_percent:
+            frame = from_percent(frame, pl.col("_metric") == "accuracy")
         inner = ("eval", "_metric")
     extras = tuple(c.out for c in _convs(plan, wide=opts.wide) if c.lenient)
     run_key = tuple(_run_key(opts.run_key, extras))
@@ -896,6 +901,7 @@ def read_runs(
     run_key: Sequence[str] = (),
     best_of: str | None = None,
     constants: Mapping[str, str] | None = None,
+    accuracy_percent: bool = False,
 ) -> Runs:
     """Read, check and normalise run tables into one canonical ``Runs`` (repeats decided, own evals found).
 
@@ -910,7 +916,8 @@ def read_runs(
     apart (else found in the data); ``best_of`` names the column whose best value is kept where several runs
     differ in it at one (dataset, N, D). ``constants`` gives the dataset and/or eval of every row of tables that
     have no such column (``{"dataset": "c4", "eval": "c4_val"}``: a plain ``params, tokens, loss`` sweep); a table
-    that has one is refused (``UsageError``).
+    that has one is refused (``UsageError``). ``accuracy_percent``: the accuracies and chance levels are given in
+    percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is refused).
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
     ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
@@ -946,6 +953,7 @@ def read_runs(
         tuple(run_key),
         best_of,
         constants=dict(constants or {}),
+        accuracy_percent=accuracy_percent,
     )
     if not paths:
         raise UsageError("no input files given")
@@ -1005,7 +1013,31 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
 
 
 #: The fix of an accuracy in percent read as a loss, in every hint that names it.
-_PERCENT_FIX = "its values divided by 100 first: accuracies are fractions, 0.25 for 25 %"
+_PERCENT_FIX = (
+    "with --accuracy-percent, or its values divided by 100: accuracies are fractions, 0.25 for 25 %"
+)
+
+
+def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
+    """The note of accuracies read in percent (``--accuracy-percent``), or a usage error where none was read or
+    every one lies below 1 % (fractions already: read again as percent they would all sit near 0)."""
+    values = (
+        pl.concat([a.select("accuracy") for a in acc_parts]).get_column("accuracy") if acc_parts else None
+    )
+    if values is None or values.drop_nulls().len() == 0:
+        raise UsageError(
+            "--accuracy-percent: no accuracy was read",
+            hint="name the accuracy columns (--accuracy-columns GLOB) or give a metric column that marks them",
+            param="accuracy_percent",
+        )
+    top = float(values.max())  # type: ignore[arg-type]
+    if top <= 0.01:
+        raise UsageError(
+            f"--accuracy-percent: every accuracy lies in [0, 1] (largest {100 * top:.3g}): fractions already?",
+            hint="leave out --accuracy-percent",
+            param="accuracy_percent",
+        )
+    return ["accuracies read in percent (--accuracy-percent): divided by 100, chance levels too"]
 
 
 def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:
@@ -1247,7 +1279,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
             loss_raw, acc, acc_info, acc_every = split_wide_accuracy(
-                raw, opts.accuracy_columns, in_file, opts.checkpoints
+                raw, opts.accuracy_columns, in_file, opts.checkpoints, opts.accuracy_percent
             )
             if acc is not None and loss_raw is None:  # a file of accuracies alone
                 acc_parts.append(acc)
@@ -1260,7 +1292,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         long_acc = None
         if _long_with_accuracy(opts):  # a long table's accuracy of each row's eval
             records = loss_raw.frame.height
-            long_acc = long_accuracy_column(loss_raw, str(opts.accuracy_columns), mapping)
+            long_acc = long_accuracy_column(
+                loss_raw, str(opts.accuracy_columns), mapping, opts.accuracy_percent
+            )
             loss_raw = long_acc.raw
         part = _read_file(loss_raw, opts, mapping)
         if long_acc is not None:
@@ -1280,6 +1314,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     losses = [p.loss.with_columns(pl.lit(k, dtype=pl.Int64).alias("_file")) for k, p in enumerate(parts)]
     nonempty = [f for f in losses if f.height]
     acc_parts += [p.accuracy for p in parts if p.accuracy is not None]
+    percent_notes = _percent_read(acc_parts) if opts.accuracy_percent else []
     if not nonempty:
         if opts.accuracy_only and acc_parts:  # accuracies added to losses stored earlier
             return Runs(
@@ -1303,6 +1338,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
     frame, name_notes = _without_named_non_losses(frame, parts)
+    name_notes = percent_notes + name_notes
     _refuse_eval_splits(frame, parts)
     frame, split_notes = _fill_blank_splits(frame)
     name_notes += split_notes

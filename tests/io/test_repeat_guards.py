@@ -63,7 +63,7 @@ def test_an_accuracy_in_percent_stored_as_a_loss_is_refused_with_the_evidence_an
         "within each dataset): an accuracy in percent read as a loss?"
     )
     assert exc.value.hint is not None
-    assert "its values divided by 100 first: accuracies are fractions, 0.25 for 25 %" in exc.value.hint
+    assert "with --accuracy-percent, or its values divided by 100: accuracies are fractions" in exc.value.hint
     assert exc.value.hint.endswith("--where 'eval!=hellaswag'")
     fixed = read_runs([write(tmp_path / "m.csv", percent_long(metric=True))])
     assert fixed.accuracy is not None
@@ -98,7 +98,7 @@ def test_a_wide_column_of_percent_accuracies_is_refused_with_the_division_in_the
         read_runs([path], wide=True)
     assert exc.value.message.endswith("an accuracy in percent detected as a loss column?")
     assert exc.value.hint is not None
-    assert "--accuracy-columns 'hellaswag' (its values divided by 100 first" in exc.value.hint
+    assert "--accuracy-columns 'hellaswag' (with --accuracy-percent, or its values divided by 100" in exc.value.hint
 
 
 def _real_tables() -> list[Any]:

@@ -1,0 +1,137 @@
+"""Accuracies given in percent (0-100), read with ``ingest --accuracy-percent``: kept as the fractions every other
+table gives, whichever way the table marks them (a metric column, a wide export's columns, a long table's accuracy
+column), chance levels too; refused where nothing was read or every value is a fraction already."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from l2l.base.errors import InputError, UsageError
+from l2l.io.tables import read_runs
+from tests.conftest import write
+
+SIZES = (1e8, 2e8, 4e8, 8e8)
+#: (dataset, size index) -> HellaSwag accuracy in percent
+PERCENT = {(ds, i): 30.0 + 10 * i + (2 if ds == "code" else 0) for ds in ("web", "code") for i in range(4)}
+
+
+def long_metric(*, scale: float = 1.0, chance: bool = True) -> str:
+    rows = ["dataset,N,D,eval,metric,value" + (",chance" if chance else "")]
+    for (ds, i), pct in PERCENT.items():
+        n = SIZES[i]
+        own = 3.7 - (0.2 if ds == "code" else 0.0) - i / 5
+        rows.append(f"{ds},{n:g},{20 * n:g},{ds}_val,loss,{own:.3f}" + ("," if chance else ""))
+        rows.append(f"{ds},{n:g},{20 * n:g},hellaswag,loss,{own - 1.1:.3f}" + ("," if chance else ""))
+        rows.append(
+            f"{ds},{n:g},{20 * n:g},hellaswag,acc,{pct * scale:g}" + (f",{25 * scale:g}" if chance else "")
+        )
+    return "\n".join(rows) + "\n"
+
+
+def wide(*, scale: float = 1.0) -> str:
+    rows = ["dataset,N,D,val/loss,hellaswag/loss,hellaswag/acc"]
+    for (ds, i), pct in PERCENT.items():
+        n = SIZES[i]
+        own = 3.7 - (0.2 if ds == "code" else 0.0) - i / 5
+        rows.append(f"{ds},{n:g},{20 * n:g},{own:.3f},{own - 1.1:.3f},{pct * scale:g}")
+    return "\n".join(rows) + "\n"
+
+
+def long_column() -> str:
+    rows = ["dataset,N,D,eval,loss,acc"]
+    for (ds, i), pct in PERCENT.items():
+        n = SIZES[i]
+        own = 3.7 - (0.2 if ds == "code" else 0.0) - i / 5
+        rows.append(f"{ds},{n:g},{20 * n:g},val,{own:.3f},")
+        rows.append(f"{ds},{n:g},{20 * n:g},hellaswag,{own - 1.1:.3f},{pct:g}")
+    return "\n".join(rows) + "\n"
+
+
+def accuracies(runs: Any) -> dict[tuple[str, int], float]:
+    acc = runs.accuracy
+    assert acc is not None
+    return {(ds, SIZES.index(n)): a for ds, n, a in acc.select("dataset", "N", "accuracy").iter_rows()}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["metric column", "wide export", "long accuracy column"],
+)
+def test_percent_accuracies_are_kept_as_the_fractions_of_the_same_table_in_fractions(
+    tmp_path: Path, kind: str
+) -> None:
+    if kind == "metric column":
+        runs = read_runs(write(tmp_path / "t.csv", long_metric()), accuracy_percent=True)
+        frac = read_runs(write(tmp_path / "f.csv", long_metric(scale=0.01)))
+        chance = runs.accuracy.get_column("chance").unique().to_list()  # type: ignore[union-attr]
+        assert chance == [pytest.approx(0.25)]
+    elif kind == "wide export":
+        opts: dict[str, Any] = {"wide": True, "loss_columns": "*/loss", "accuracy_columns": "*/acc"}
+        runs = read_runs(write(tmp_path / "t.csv", wide()), accuracy_percent=True, **opts)
+        frac = read_runs(write(tmp_path / "f.csv", wide(scale=0.01)), **opts)
+    else:
+        runs = read_runs(
+            write(tmp_path / "t.csv", long_column()), accuracy_columns="acc", accuracy_percent=True
+        )
+        frac = None
+    got = accuracies(runs)
+    assert got == {k: pytest.approx(v / 100) for k, v in PERCENT.items()}
+    if frac is not None:
+        assert got == pytest.approx(accuracies(frac))
+        assert runs.frame.equals(frac.frame)  # the losses untouched
+    said = [line for p in runs.provenance for line in p.get("decisions", [])]
+    assert any("accuracies read in percent (--accuracy-percent)" in line for line in said)
+
+
+def test_percent_accuracies_without_the_option_are_refused_with_the_option_in_the_hint(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InputError) as err:
+        read_runs(write(tmp_path / "t.csv", long_metric()))
+    assert "an accuracy must be in [0, 1], got 30" in err.value.message
+    assert "--accuracy-percent" in str(err.value.hint)
+
+
+def test_the_option_refuses_fractions_a_value_past_100_and_a_table_without_accuracies(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"every accuracy lies in \[0, 1\].*fractions already"):
+        read_runs(write(tmp_path / "f.csv", long_metric(scale=0.01)), accuracy_percent=True)
+    over = long_metric().replace(",acc,60,", ",acc,160,")
+    with pytest.raises(InputError) as err:
+        read_runs(write(tmp_path / "o.csv", over), accuracy_percent=True)
+    assert "an accuracy in percent must be in [0, 100], got 160" in err.value.message
+    assert err.value.column == "value"
+    losses = "\n".join(line for line in long_metric(chance=False).splitlines() if ",acc," not in line) + "\n"
+    with pytest.raises(UsageError, match="no accuracy was read"):
+        read_runs(write(tmp_path / "l.csv", losses), accuracy_percent=True)
+
+
+def test_the_command_line_reads_percent_and_exits_2_on_fractions(tmp_path: Path, run: Any) -> None:
+    ok = run(
+        "-w", str(tmp_path / "ws"), "ingest", write(tmp_path / "t.csv", long_metric()), "--accuracy-percent"
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "accuracies read in percent" in ok.output
+    bad = run(
+        "-w",
+        str(tmp_path / "ws2"),
+        "ingest",
+        write(tmp_path / "f.csv", long_metric(scale=0.01)),
+        "--accuracy-percent",
+    )
+    assert bad.exit_code == 2, bad.output
+    assert bad.output.count("Error:") == 1
+    assert not (tmp_path / "ws2").exists()
+
+
+def test_the_stored_accuracies_read_back_as_fractions(tmp_path: Path, run: Any) -> None:
+    ws = tmp_path / "ws"
+    assert (
+        run("-w", str(ws), "ingest", write(tmp_path / "t.csv", long_metric()), "--accuracy-percent").exit_code
+        == 0
+    )
+    stored = pl.concat([pl.read_parquet(p) for p in ws.glob("gen-*/accuracy.parquet")])
+    assert float(stored.get_column("accuracy").max()) == pytest.approx(0.62)  # type: ignore[arg-type]
