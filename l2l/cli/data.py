@@ -108,6 +108,15 @@ def ingest(
             help="The accuracies (and a chance column) are in percent, 0-100: kept as fractions.",
         ),
     ] = False,
+    accuracy_metric: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-metric",
+            metavar="NAME",
+            help="A metric column's rows of NAME (e.g. acc_norm) are the accuracies; the rows of other scores "
+            "(acc, their stderr) are left out.",
+        ),
+    ] = None,
     verbose: VerboseOpt = False,
     where: opt.WhereOpt = None,
     run_key: Annotated[
@@ -167,6 +176,7 @@ def ingest(
         columns=parse_mapping(column or []),
         accuracy_columns=accuracy_columns,
         accuracy_percent=accuracy_percent,
+        accuracy_metric=accuracy_metric,
         where=(*shell.GLOBAL.where, *(where or ())),
         run_key=tuple(run_key or ()),
         best_of=best_of,

@@ -94,6 +94,7 @@ FLAGS: dict[str, str] = {
     "join": "--join run|nd",
     "accuracy_columns": "--accuracy-columns PATTERN",
     "accuracy_percent": "--accuracy-percent",
+    "accuracy_metric": "--accuracy-metric NAME",
     "input_loss": "--input-loss own",
     "chance": "--chance TASK=LEVEL",
     "checkpoints": "--checkpoints final|step=K|all",

@@ -39,6 +39,8 @@ class IngestRequest:
     constants: Mapping[str, str] = field(default_factory=dict)
     #: the accuracies (and chance levels) are in percent, 0-100 (``--accuracy-percent``)
     accuracy_percent: bool = False
+    #: the metric whose rows are the accuracies, other scores' rows left out (``--accuracy-metric acc_norm``)
+    accuracy_metric: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def ingest(
         best_of=req.best_of,
         constants=req.constants,
         accuracy_percent=req.accuracy_percent,
+        accuracy_metric=req.accuracy_metric,
     )
     replaced: list[tuple[int, tuple[str, ...]]] = []
     stored = workspace.save(

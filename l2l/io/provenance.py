@@ -175,7 +175,7 @@ def file_entries(
                 int(info.get("rows_before_where", info["rows_read"])) - int(info["rows_read"]), 0
             )
             if info.get("where")
-            else 0,
+            else int(info.get("rows_other_scores", 0)),  # --accuracy-metric's other scores' rows
             "aliases": info["aliases"],
             "columns": info["columns"],
             "ignored_columns": info["ignored_columns"],
@@ -226,6 +226,7 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
             "rate has decayed is no finished run, its loss lies above a finished run's (a WSD log's main run "
             f"before its cooldown?), yet {'it is' if n == 1 else 'they are'} kept as finished runs{fix}"
         )
+    notes += info.get("metric_notes", [])
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())

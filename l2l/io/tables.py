@@ -135,6 +135,9 @@ class ReadOptions:
     constants: Mapping[str, str] = field(default_factory=dict)
     #: the accuracies (and chance levels) are in percent, 0-100 (``ingest --accuracy-percent``)
     accuracy_percent: bool = False
+    #: the metric-column value whose rows are the accuracies (``ingest --accuracy-metric acc_norm``), other scores'
+    #: rows left out
+    accuracy_metric: str | None = None
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -508,13 +511,19 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
     if plan.metric is not None:
         said = frame.group_by("eval").agg(pl.col("metric").is_not_null().all().alias("said"))
         info["metric_said"] = sorted(said.filter(pl.col("said")).get_column("eval").to_list())
-        frame = _metrics(raw, frame, plan.metric)
+        frame = _metrics(raw, frame, plan.metric, opts.accuracy_metric, info)
         if _long_with_accuracy(opts):
             frame = _skip_long_nan(frame, plan, info, finals=parse_policy(opts.checkpoints)[0] == "final")
         check_metric_values(raw, frame, cols["loss"], plan.chance, percent=opts.accuracy_percent)
         if opts.accuracy_percent:
             frame = from_percent(frame, pl.col("_metric") == "accuracy")
         inner = ("eval", "_metric")
+    elif opts.accuracy_metric is not None:
+        raise UsageError(
+            f"--accuracy-metric {opts.accuracy_metric} picks the rows of a metric column, and {raw.path} has none",
+            hint="a wide export names its accuracy columns instead: --accuracy-columns GLOB (e.g. '*/acc_norm')",
+            param="accuracy_metric",
+        )
     extras = tuple(c.out for c in _convs(plan, wide=opts.wide) if c.lenient)
     run_key = tuple(_run_key(opts.run_key, extras))
     out, ckpt = select_frame(
@@ -699,17 +708,24 @@ def _metric_hint(metric: str, column: str) -> str:
         return f"{perplexity_refusal(metric)[1]} (metric loss), or {drop}"
     if says_score(metric):  # the harness's names of an accuracy (lm-eval-harness: acc_norm, exact_match)
         return (
-            f"an accuracy under another name? l2l reads one accuracy per task, written 'accuracy' in this column: "
-            f"write that in place of the one to use (acc_norm, the harness's length-normalised accuracy, for "
-            f"multiple-choice tasks) and leave the other metrics' rows out (--where '{column}!=NAME')"
+            f"an accuracy under another name? l2l reads one accuracy per task: --accuracy-metric {metric} reads "
+            f"its rows as the accuracies and leaves the other scores' rows out (acc_norm, the harness's "
+            f"length-normalised accuracy, for multiple-choice tasks), or leave its rows out (--where "
+            f"'{column}!={metric}')"
         )
     return drop[0].upper() + drop[1:]
 
 
-def _metrics(raw: _Raw, frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """``_metric``: each row's metric (loss, bpb or accuracy; blank: loss); an unknown one is an error."""
+def _metrics(
+    raw: _Raw, frame: pl.DataFrame, column: str, accuracy_metric: str | None, info: dict[str, Any]
+) -> pl.DataFrame:
+    """``_metric``: each row's metric (loss, bpb or accuracy; blank: loss); an unknown one is an error. With
+    ``accuracy_metric`` (``acc_norm``) its rows are the accuracies and the rows of other scores are left out
+    (``_chosen_accuracy``)."""
     text = frame.get_column("metric")
     kinds = pl.Series([None if t is None else schema.metric_kind(t) for t in text.to_list()], dtype=pl.String)
+    if accuracy_metric is not None:
+        frame, text, kinds = _chosen_accuracy(frame, text, kinds, accuracy_metric, column, info)
     unknown = text.is_not_null() & kinds.is_null()
     if bool(unknown.any()):
         i = int(unknown.arg_true()[0])
@@ -724,6 +740,46 @@ def _metrics(raw: _Raw, frame: pl.DataFrame, column: str) -> pl.DataFrame:
             hint=_metric_hint(str(text[i]), column),
         )
     return frame.with_columns(kinds.fill_null("loss").alias("_metric")).drop("metric")
+
+
+def _chosen_accuracy(
+    frame: pl.DataFrame, text: pl.Series, kinds: pl.Series, chosen: str, column: str, info: dict[str, Any]
+) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """A metric column's rows of ``chosen`` (``--accuracy-metric acc_norm``) as the accuracies, and without the
+    rows of other scores (``acc``, ``exact_match``, their standard errors): one accuracy per task, the one asked
+    for (an evaluation harness writes several). A ``chosen`` no row names is a usage error."""
+    from l2l.io.columns import says_score, says_spread
+
+    names = text.to_list()
+    is_chosen = pl.Series([t is not None and schema.norm_name(t) == schema.norm_name(chosen) for t in names])
+    if not bool(is_chosen.any()):
+        seen = sorted({str(t) for t in names if t is not None})
+        raise UsageError(
+            f"--accuracy-metric {chosen}: no row's {column!r} is {chosen!r} (it holds {some_of(seen, 8)})",
+            param="accuracy_metric",
+        )
+    other = pl.Series(
+        [
+            not c
+            and t is not None
+            and (k == "accuracy" or (k is None and (says_score(t) or bool(says_spread(t)))))
+            for t, k, c in zip(names, kinds.to_list(), is_chosen.to_list(), strict=True)
+        ]
+    )
+    left = text.filter(other).value_counts(sort=True)
+    said = ", ".join(f"{m} ({plural(int(n), 'row')})" for m, n in left.iter_rows())
+    info.setdefault("metric_notes", []).append(
+        f"the {chosen!r} rows are the accuracies (--accuracy-metric)"
+        + (f"; left out the other scores' rows: {said}" if said else "")
+    )
+    keep = ~other
+    info["rows_other_scores"] = int(
+        other.sum()
+    )  # left out as --where's rows are (read + left out = the file)
+    kinds = pl.Series(
+        [("accuracy" if c else k) for k, c in zip(kinds.to_list(), is_chosen.to_list(), strict=True)]
+    )
+    return frame.filter(keep), text.filter(keep), kinds.cast(pl.String).filter(keep)
 
 
 def _every(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
@@ -902,6 +958,7 @@ def read_runs(
     best_of: str | None = None,
     constants: Mapping[str, str] | None = None,
     accuracy_percent: bool = False,
+    accuracy_metric: str | None = None,
 ) -> Runs:
     """Read, check and normalise run tables into one canonical ``Runs`` (repeats decided, own evals found).
 
@@ -917,7 +974,9 @@ def read_runs(
     differ in it at one (dataset, N, D). ``constants`` gives the dataset and/or eval of every row of tables that
     have no such column (``{"dataset": "c4", "eval": "c4_val"}``: a plain ``params, tokens, loss`` sweep); a table
     that has one is refused (``UsageError``). ``accuracy_percent``: the accuracies and chance levels are given in
-    percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is refused).
+    percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is refused);
+    ``accuracy_metric``: the metric (``acc_norm``) whose rows of a metric column are the accuracies, the rows of other
+    scores (``acc``, ``acc_stderr``) left out.
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
     ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
@@ -954,6 +1013,7 @@ def read_runs(
         best_of,
         constants=dict(constants or {}),
         accuracy_percent=accuracy_percent,
+        accuracy_metric=accuracy_metric,
     )
     if not paths:
         raise UsageError("no input files given")

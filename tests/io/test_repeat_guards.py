@@ -98,7 +98,10 @@ def test_a_wide_column_of_percent_accuracies_is_refused_with_the_division_in_the
         read_runs([path], wide=True)
     assert exc.value.message.endswith("an accuracy in percent detected as a loss column?")
     assert exc.value.hint is not None
-    assert "--accuracy-columns 'hellaswag' (with --accuracy-percent, or its values divided by 100" in exc.value.hint
+    assert (
+        "--accuracy-columns 'hellaswag' (with --accuracy-percent, or its values divided by 100"
+        in exc.value.hint
+    )
 
 
 def _real_tables() -> list[Any]:

@@ -1,6 +1,8 @@
-"""Accuracies given in percent (0-100), read with ``ingest --accuracy-percent``: kept as the fractions every other
-table gives, whichever way the table marks them (a metric column, a wide export's columns, a long table's accuracy
-column), chance levels too; refused where nothing was read or every value is a fraction already."""
+"""How ingest reads accuracies written as evaluation harnesses write them. In percent (0-100), with
+``--accuracy-percent``: kept as the fractions every other table gives, whichever way the table marks them (a metric
+column, a wide export's columns, a long table's accuracy column), chance levels too; refused where nothing was read
+or every value is a fraction already. Several scores per task (``acc``, ``acc_norm``, their standard errors), with
+``--accuracy-metric NAME``: that metric's rows are the accuracies, the other scores' rows left out and counted."""
 
 from __future__ import annotations
 
@@ -135,3 +137,60 @@ def test_the_stored_accuracies_read_back_as_fractions(tmp_path: Path, run: Any) 
     )
     stored = pl.concat([pl.read_parquet(p) for p in ws.glob("gen-*/accuracy.parquet")])
     assert float(stored.get_column("accuracy").max()) == pytest.approx(0.62)  # type: ignore[arg-type]
+
+
+# ---- several scores per task: --accuracy-metric ---------------------------------------------------------------
+
+
+def harness(*, stderr: bool = True) -> str:
+    """``long_metric``'s table as an evaluation harness writes it: acc, acc_norm (3 points higher) and their
+    standard errors per task, as fractions."""
+    rows = ["dataset,N,D,eval,metric,value"]
+    for (ds, i), pct in PERCENT.items():
+        n = SIZES[i]
+        own = 3.7 - (0.2 if ds == "code" else 0.0) - i / 5
+        rows.append(f"{ds},{n:g},{20 * n:g},{ds}_val,loss,{own:.3f}")
+        scores = [("acc", pct / 100), ("acc_norm", (pct + 3) / 100)]
+        if stderr:
+            scores += [("acc_stderr", 0.004), ("acc_norm_stderr", 0.004)]
+        rows += [f"{ds},{n:g},{20 * n:g},hellaswag,{m},{v:g}" for m, v in scores]
+    return "\n".join(rows) + "\n"
+
+
+def test_the_chosen_metrics_rows_are_the_accuracies_and_the_other_scores_are_left_out_and_counted(
+    tmp_path: Path,
+) -> None:
+    runs = read_runs(write(tmp_path / "h.csv", harness()), accuracy_metric="acc_norm")
+    assert accuracies(runs) == {k: pytest.approx((v + 3) / 100) for k, v in PERCENT.items()}
+    entry = runs.provenance[0]
+    assert entry["rows_read"] + entry["rows_filtered"] == 8 * 5  # every row of the file: 8 runs × 5
+    assert entry["rows_filtered"] == 24
+    said = " ".join(entry["decisions"])
+    assert (
+        "the 'acc_norm' rows are the accuracies (--accuracy-metric); left out the other scores' rows: "
+        in said
+    )
+    for left_out in ("acc (8 rows)", "acc_stderr (8 rows)", "acc_norm_stderr (8 rows)"):
+        assert left_out in said
+    plain = read_runs(write(tmp_path / "a.csv", harness(stderr=False)), accuracy_metric="acc")
+    assert accuracies(plain) == {k: pytest.approx(v / 100) for k, v in PERCENT.items()}
+
+
+def test_a_harness_table_without_the_option_is_refused_with_the_option_in_the_hint(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        read_runs(write(tmp_path / "h.csv", harness()))
+    assert "unknown metric 'acc_norm'" in err.value.message
+    assert "--accuracy-metric acc_norm reads its rows as the accuracies" in str(err.value.hint)
+
+
+def test_a_metric_no_row_names_and_a_table_without_a_metric_column_are_usage_errors(
+    tmp_path: Path, run: Any
+) -> None:
+    with pytest.raises(UsageError, match=r"no row's 'metric' is 'accnorm'.*acc, acc_norm, acc_norm_stderr"):
+        read_runs(write(tmp_path / "h.csv", harness()), accuracy_metric="accnorm")
+    with pytest.raises(UsageError, match="picks the rows of a metric column"):
+        read_runs(write(tmp_path / "w.csv", wide(scale=0.01)), wide=True, accuracy_metric="acc_norm")
+    bad = run("-w", str(tmp_path / "ws"), "ingest", str(tmp_path / "h.csv"), "--accuracy-metric", "accnorm")
+    assert bad.exit_code == 2, bad.output
+    assert bad.output.count("Error:") == 1
+    assert not (tmp_path / "ws").exists()
