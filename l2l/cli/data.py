@@ -47,6 +47,10 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
         ("l2l ingest porian.csv --where 'config=base*'", "one configuration of several"),
         ("l2l ingest lr_sweep_log.csv --best-of peak_lr", "each (N, D)'s best learning rate"),
         ("l2l ingest sweep.csv --dataset c4 --eval c4_val", "params, tokens, loss: one corpus"),
+        (
+            "l2l ingest harness.csv --accuracy-metric acc_norm --accuracy-percent",
+            "an eval harness's scores: acc_norm of several, in percent",
+        ),
     ),
 )
 def ingest(
