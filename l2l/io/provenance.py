@@ -16,7 +16,7 @@ from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY
 from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
-from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Repeats, Spread
+from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Edge, Repeats, Spread
 
 __all__ = [
     "FLOPS_PER_PARAMETER_TOKEN",
@@ -116,8 +116,8 @@ def repeat_notes(rep: Repeats) -> list[str]:
         )
     if rep.apart:
         notes.append(
-            f"{rep.apart} measurements at one (dataset, N, D, eval) come from runs with different run ids: kept "
-            "as separate points, not averaged"
+            f"{plural(rep.apart, 'measurement')} at one (dataset, N, D, eval) come{'s' if rep.apart == 1 else ''} "
+            "from runs with different run ids: kept as separate points, not averaged"
         )
         gap = rep.apart_gap
         if gap is not None and gap.wide:
@@ -130,11 +130,40 @@ def repeat_notes(rep: Repeats) -> list[str]:
                 "tells them apart (then --best-of COL)"
             )
     if rep.best_of:
-        notes.append(
-            f"--best-of {rep.best_of}: at each (dataset, N, D) kept the run whose {rep.best_of} gives the lowest "
-            f"{_best_by(rep)} ({rep.dropped} rows of other runs left out)"
+        given = " ".join(f"--best-of {c}" for c in rep.best_of)
+        which = (
+            f"run whose {rep.best_of[0]} gives"
+            if len(rep.best_of) == 1
+            else f"run whose combination of {' × '.join(rep.best_of)} (their joint grid) gives"
         )
+        notes.append(
+            f"{given}: at each (dataset, N, D) kept the {which} the lowest {_best_by(rep)} ({rep.dropped} rows of "
+            "other runs left out)"
+        )
+        notes.extend(_edge_note(e) for e in rep.edges if _edge_warned(e))
     return notes
+
+
+#: The share of a sweep's cells whose kept value at the edge of the values tried is warned about: an optimum inside
+#: a sweep centred on it lies at an edge in a few cells (noise, the smallest or largest model), not most.
+EDGE_SHARE: Final = 0.5
+
+
+def _edge_warned(edge: Edge) -> bool:
+    return edge.at_edge > EDGE_SHARE * edge.cells
+
+
+def _edge_note(edge: Edge) -> str:
+    """The warning that ``--best-of``'s kept value sits at the edge of its sweep in most cells."""
+    side = [
+        f"{edge.low} at the smallest value tried, {edge.lowest:g}" if edge.low else "",
+        f"{edge.high} at the largest, {edge.highest:g}" if edge.high else "",
+    ]
+    return (
+        f"warning: best {edge.column} at the edge of its range in {edge.at_edge} of {edge.cells} cells "
+        f"({'; '.join(s for s in side if s)}): the optimum may lie outside the sweep, the losses kept there above "
+        "the best reachable; values past that edge would settle it"
+    )
 
 
 def _best_by(rep: Repeats) -> str:
