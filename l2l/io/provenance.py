@@ -4,6 +4,7 @@ rejected; columns; checkpoints; what was decided), and the refusal of repeats wh
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -806,10 +807,12 @@ def table_notes(
     given_c: bool,
     c_ignored: float | None = None,
     c_column: bool = False,
+    compute_unused: Sequence[str] = (),
 ) -> list[str]:
     """What was decided about the whole table: a shared eval standing in for the own evals, and which C
     (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D; ``c_column`` without
-    ``given_c``: a C column of blanks or NaN, every C 6·N·D)."""
+    ``given_c``: a C column of blanks or NaN, every C 6·N·D; ``compute_unused``: columns whose name says compute,
+    not read as C)."""
     notes: list[str] = []
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
@@ -846,7 +849,16 @@ def table_notes(
         return notes
     if not given_c:
         # (a C column of blanks or NaN was said to be "the table's C column": every C was derived)
-        notes.append(f"C = 6·N·D (the table {'holds no C value' if c_column else 'has no C column'})")
+        if (
+            compute_unused and not c_column
+        ):  # "has no C column" beside a flops_1e18 read as if there were none
+            col = compute_unused[0]
+            notes.append(
+                f"C = 6·N·D (no column is read as C: {some_of([repr(c) for c in compute_unused])} not used; "
+                f"--column {shlex.quote(f'C={col}')} reads it, checked against 6·N·D)"
+            )
+        else:
+            notes.append(f"C = 6·N·D (the table {'holds no C value' if c_column else 'has no C column'})")
         return notes
     lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
     if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:

@@ -55,7 +55,7 @@ from l2l.io.checkpoints import (
     schedule_columns,
     select_frame,
 )
-from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
+from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
@@ -1235,6 +1235,22 @@ def _few_token_counts_note(part: _Part) -> str | None:
     )
 
 
+def _bits_note(part: _Part) -> str | None:
+    """A warning where a file's losses come from columns whose names say bits (``--column loss=val_loss_bits``, a
+    wide export's ``eval/bpb``): read as they are, laws, predictions and ranks are in bits, 1.44 times the nats of
+    other tables (a probe's prediction 5.47 for a truth of 3.77 nats), and nothing said so."""
+    from l2l.io.columns import bits_hint, says_bits
+
+    read = [part.info["columns"].get("columns", {}).get("loss"), *part.info.get("loss_columns", {})]
+    bits = [c for c in read if c is not None and says_bits(c) is not None]
+    if not bits:
+        return None
+    return (
+        f"warning: the losses are read as they are from {some_of([repr(c) for c in bits])}, whose name says bits, "
+        f"not nats: every number l2l gives for them is then in bits; {bits_hint(bits[0], fix_only=True)}"
+    )
+
+
 def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     """Notes where a file's unused column counts parameters another way than the N taken from another column:
     without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
@@ -1481,6 +1497,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     for entry, part in zip(provenance, parts, strict=False):
         if params := _parameter_notes(entry.get("ignored_columns", []), part):
             entry.setdefault("decisions", []).extend(params)
+        if bits := _bits_note(part):
+            entry.setdefault("decisions", []).append(bits)
         if (few := _few_token_counts_note(part)) is not None:
             entry.setdefault("decisions", []).append(few)
     canon = _canonical(averaged)
@@ -1489,7 +1507,15 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
         name_notes
-        + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored, c_column=c_column)
+        + table_notes(
+            canon,
+            own,
+            how,
+            given_c=given_c,
+            c_ignored=c_ignored,
+            c_column=c_column,
+            compute_unused=[c for e in provenance for c in e.get("ignored_columns", []) if says_compute(c)],
+        )
         + repeated
     )
     if acc_parts:
