@@ -145,13 +145,14 @@ def repeat_notes(rep: Repeats) -> list[str]:
     return notes
 
 
-#: The share of a sweep's cells whose kept value at the edge of the values tried is warned about: an optimum inside
-#: a sweep centred on it lies at an edge in a few cells (noise, the smallest or largest model), not most.
+#: The share of a sweep's cells whose kept value sits at one edge of the values tried (the same one) that is warned
+#: about: an optimum inside a sweep centred on it lies at an edge in a few cells, and a flat optimum's noise picks
+#: either edge (of three values two are edges), where an optimum outside the sweep keeps one edge in most.
 EDGE_SHARE: Final = 0.5
 
 
 def _edge_warned(edge: Edge) -> bool:
-    return edge.at_edge > EDGE_SHARE * edge.cells
+    return max(edge.low, edge.high) > EDGE_SHARE * edge.cells
 
 
 def _edge_note(edge: Edge) -> str:

@@ -114,3 +114,15 @@ def test_a_bracketed_or_two_value_sweep_is_not_warned(
     path = write(tmp_path / "ok.csv", sweep(lrs, batches))
     runs = read_runs([path], best_of=["lr", "bs"] if len(batches) > 1 else ["lr"])
     assert "edge" not in notes(runs)  # 512 of (512, 1024) sits at an edge: of two values one always does
+
+
+def test_a_flat_optimum_whose_noise_picks_either_edge_is_not_warned(tmp_path: Path) -> None:
+    """Half the cells keep the smallest rate, half the largest: noise around a flat optimum, not a sweep that
+    missed it on one side."""
+    rows = ["dataset,N,D,eval,loss,lr"]
+    for k, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        low = k % 2 == 0
+        for lr, extra in ((1e-3, 0.0 if low else 0.01), (3e-3, 0.005), (1e-2, 0.01 if low else 0.0)):
+            rows.append(f"web,{n:g},{20 * n:g},web_val,{3.0 + 1e8 / n + extra:.4f},{lr:g}")
+    runs = read_runs([write(tmp_path / "flat.csv", "\n".join(rows) + "\n")], best_of="lr")
+    assert "edge" not in notes(runs)  # every cell at an edge, 2 at each: warned when counted together
