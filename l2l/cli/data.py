@@ -133,12 +133,13 @@ def ingest(
         ),
     ] = None,
     best_of: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--best-of",
             metavar="COL",
             help="Where runs that differ in COL share a (dataset, N, D): keep the one with the lowest loss "
-            "(a hyper-parameter sweep's best run) instead of refusing them.",
+            "(a hyper-parameter sweep's best run) instead of refusing them. Repeatable: the best over the "
+            "joint grid (--best-of peak_lr --best-of batch_size).",
         ),
     ] = None,
     dataset: Annotated[
@@ -183,7 +184,7 @@ def ingest(
         accuracy_metric=accuracy_metric,
         where=(*shell.GLOBAL.where, *(where or ())),
         run_key=tuple(run_key or ()),
-        best_of=best_of,
+        best_of=tuple(best_of or ()),
         constants={
             canon: name for canon, name in (("dataset", dataset), ("eval", eval_name)) if name is not None
         },

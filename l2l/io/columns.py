@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -29,6 +30,7 @@ __all__ = [
     "ExtraColumn",
     "LeftOut",
     "LossColumns",
+    "bits_hint",
     "column_verdict",
     "detect_loss_columns",
     "missing_column_hint",
@@ -37,11 +39,14 @@ __all__ = [
     "perplexity_refusal",
     "resolve_columns",
     "says_active_params",
+    "says_bits",
+    "says_compute",
     "says_non_embedding",
     "says_perplexity",
     "says_score",
     "says_setting",
     "says_spread",
+    "says_tokens_per_param",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -100,13 +105,20 @@ def missing_column_hint(
             f"path: read {'them' if len(by_path) > 1 else 'it'} with {options}{dataset}",
             None,
         )
+    ratio = next((c for c in unused if says_tokens_per_param(c)), None)
+    if "D" in missing and "N" in present and ratio is not None:
+        return (
+            f"column {ratio!r} looks like tokens per parameter (D/N), not the training tokens D: add a column "
+            f"D = {ratio} × N (N: the parameter count) and map it: --column D=COL",
+            "column",
+        )
     scaled = _scaled_columns(missing, unused)
     if scaled:
         col, canon, unit = scaled[0]
         return (
             f"column {col!r} looks like {canon} counted in {unit}: l2l reads {canon} as a plain count, so convert "
             f"it ({canon} = {col} × {_UNIT_FACTORS[unit]}) or write the unit into each value (50M, 1.2B), then "
-            f"map it: --column {canon}={col}",
+            f"map it: --column {shlex.quote(f'{canon}={col}')}",  # 'D=tokens (B)' quoted for the shell
             "column",
         )
     active = [c for c in unused if says_active_params(c)]
@@ -119,8 +131,12 @@ def missing_column_hint(
             "column",
         )
     if "D" in missing and {"N", "C"} <= set(present):
+        # D = C / (6·N) only where the runs' C follows that convention (no embeddings, no attention FLOPs, a
+        # counter of the trainer's own): l2l never assumes it of a table that does not say so
         return (
-            "add a D column (training tokens); where C = 6·N·D holds for these runs, D = C / (6·N)",
+            "the table gives N and compute C but no training tokens D, and l2l does not derive D from C: add a D "
+            "column; if C = 6·N·D holds for these runs (C counted without attention or embeddings), that is "
+            "D = C / (6·N)",
             None,
         )
     if "dataset" in missing and {"N", "D"} <= set(present):
@@ -147,6 +163,12 @@ def missing_column_hint(
         )
     if wide or not {"dataset", "N", "D"} <= set(present):
         return None, None
+    bits = next((c for c in unused if says_bits(c) is not None), None)
+    if (
+        "loss" in missing and bits is not None
+    ):  # mapped as it is, a loss in bits was fitted 1.44 times too high
+        then = "; --eval NAME names the set every row's loss is measured on" if "eval" in missing else ""
+        return bits_hint(bits) + then, "column"
     if set(missing) & {"eval", "loss"} == {"loss"} and "eval" in present and unused:
         ppl = [c for c in unused if says_perplexity(c)]
         others = [c for c in unused if c not in ppl]
@@ -233,19 +255,29 @@ def name_columns(
     return [c for _, _, c in sorted(out)]
 
 
-#: Name suffixes that count a column in a unit (``params_M``, ``tokens_B``), and the unit's factor.
-_UNIT_SUFFIXES = {"k": "thousands", "m": "millions", "b": "billions", "t": "trillions"}
+#: Name suffixes that count a column in a unit (``params_M``, ``tokens_B``, ``tokens (B)``, ``D_Gtok``), and the
+#: unit's factor.
+_UNIT_SUFFIXES = {"k": "thousands", "m": "millions", "b": "billions", "bn": "billions", "g": "billions"}
+_UNIT_SUFFIXES |= {"t": "trillions"}
 _UNIT_FACTORS = {"thousands": "1e3", "millions": "1e6", "billions": "1e9", "trillions": "1e12"}
+#: A unit after a name: ``_B``, ``(B)``, ``[B]``, ``_Gtok`` (giga-tokens), ``_billions``.
+_UNIT_AFTER: Final = re.compile(
+    r"^(?P<stem>.+?)(?:_+\(?|\s*[(\[]\s*)(?P<unit>[a-z]+?)(?:tok|toks|tokens|params)?\s*[)\]]?$"
+)
 
 
 def _scaled_columns(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str, str]]:
     """(column, canonical name, unit) for each unused column named as a missing N or D with a unit suffix
-    (``params_M``, ``tokens_billions``): a probe's table got only the list of accepted names."""
+    (``params_M``, ``tokens_billions``, ``tokens (B)``, ``D_Gtok``): a probe's table got only the list of
+    accepted names."""
     out = []
     for col in unused:
-        stem, sep, suffix = schema.norm_name(col).rpartition("_")
+        hit = _UNIT_AFTER.match(schema.norm_name(col))
+        if hit is None:
+            continue
+        stem, suffix = hit.group("stem").rstrip("_ "), hit.group("unit")
         unit = _UNIT_SUFFIXES.get(suffix, suffix if suffix in _UNIT_FACTORS else None)
-        if not sep or unit is None:
+        if unit is None:
             continue
         canon = schema.canonical_name(stem)
         if canon in ("N", "D") and canon in missing:
@@ -614,6 +646,51 @@ def says_score(name: str) -> bool:
     (``arc_acc_ce_loss`` is a loss): the rule of wide columns, for a long table's eval names."""
     words = set(_words(name))
     return bool(SCORE_WORDS & words) and not LOSS_WORDS & words
+
+
+#: Name parts that say a loss is in bits (log2) rather than nats, and those that say it is per byte or character.
+BITS_WORDS: Final[frozenset[str]] = frozenset({"bits", "bit", "bpb", "bpc"})
+PER_BYTE_WORDS: Final[frozenset[str]] = frozenset(
+    {"bpb", "bpc", "byte", "bytes", "char", "chars", "character"}
+)
+
+
+def says_bits(name: str) -> str | None:
+    """``"per byte"`` for a name that says bits per byte or character (``bpb``, ``bits_per_byte``), ``"per
+    token"`` for bits alone (``val_loss_bits``, ``loss_log2``), None for a name that says neither."""
+    words = set(_words(name))
+    if not words & BITS_WORDS and "log2" not in schema.norm_name(name):
+        return None
+    return "per byte" if words & PER_BYTE_WORDS else "per token"
+
+
+def bits_hint(column: str, *, fix_only: bool = False) -> str:
+    """How to give the losses of a column in bits as the nats l2l fits (``says_bits``); ``fix_only``: the fix
+    alone, without what the column holds."""
+    if says_bits(column) == "per byte":
+        what = f"column {column!r} holds bits per byte or character (its name says so), not a loss per token in nats"
+        fix = f"add a column {column} × ln 2 × (bytes per token of the tokenizer)"
+    else:
+        what = f"column {column!r} holds losses in bits (log2; its name says so), and l2l fits nats (natural log)"
+        fix = f"add a column {column} × ln 2 ({column} × 0.6931)"
+    fix += " and give it as the loss (--column loss=COL)"
+    return fix if fix_only else f"{what}: {fix}"
+
+
+#: Names of a column of tokens per parameter (D/N): ``tokens_per_param``, ``tpp``, ``d_over_n``.
+_TOKENS_PER_PARAM: Final = re.compile(
+    r"^(tpp|d_?over_?n|d/n|(tokens?|data)_?(per|to)_?params?(eters?)?(_ratio)?)$"
+)
+
+
+def says_tokens_per_param(name: str) -> bool:
+    """Whether a column's name says it holds tokens per parameter (D/N), not D."""
+    return _TOKENS_PER_PARAM.match(schema.norm_name(name).replace("-", "_")) is not None
+
+
+def says_compute(name: str) -> bool:
+    """Whether a column's name says it holds training compute (``flops``, ``flops_1e18``, ``compute_pf_days``)."""
+    return bool({"flops", "flop", "compute", "pf", "pfdays"} & set(_words(name)))
 
 
 def perplexity_refusal(column: str) -> tuple[str, str]:

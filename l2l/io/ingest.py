@@ -33,8 +33,9 @@ class IngestRequest:
     where: tuple[str, ...] = ()
     #: the columns that tell the runs of a per-step log apart (else found in the data)
     run_key: tuple[str, ...] = ()
-    #: the column whose best value (lowest loss) is kept where runs differ in it at one (dataset, N, D)
-    best_of: str | None = None
+    #: the columns whose best value (lowest loss; of several, the best combination of their values) is kept where
+    #: runs differ in them at one (dataset, N, D)
+    best_of: tuple[str, ...] = ()
     #: the dataset and/or eval of every row of a table without that column (``--dataset NAME``, ``--eval NAME``)
     constants: Mapping[str, str] = field(default_factory=dict)
     #: the accuracies (and chance levels) are in percent, 0-100 (``--accuracy-percent``)

@@ -4,6 +4,7 @@ rejected; columns; checkpoints; what was decided), and the refusal of repeats wh
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -16,7 +17,7 @@ from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY
 from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
-from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Repeats, Spread
+from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Edge, Repeats, Spread
 
 __all__ = [
     "FLOPS_PER_PARAMETER_TOKEN",
@@ -116,8 +117,8 @@ def repeat_notes(rep: Repeats) -> list[str]:
         )
     if rep.apart:
         notes.append(
-            f"{rep.apart} measurements at one (dataset, N, D, eval) come from runs with different run ids: kept "
-            "as separate points, not averaged"
+            f"{plural(rep.apart, 'measurement')} at one (dataset, N, D, eval) come{'s' if rep.apart == 1 else ''} "
+            "from runs with different run ids: kept as separate points, not averaged"
         )
         gap = rep.apart_gap
         if gap is not None and gap.wide:
@@ -130,11 +131,41 @@ def repeat_notes(rep: Repeats) -> list[str]:
                 "tells them apart (then --best-of COL)"
             )
     if rep.best_of:
-        notes.append(
-            f"--best-of {rep.best_of}: at each (dataset, N, D) kept the run whose {rep.best_of} gives the lowest "
-            f"{_best_by(rep)} ({rep.dropped} rows of other runs left out)"
+        given = " ".join(f"--best-of {c}" for c in rep.best_of)
+        which = (
+            f"run whose {rep.best_of[0]} gives"
+            if len(rep.best_of) == 1
+            else f"run whose combination of {' × '.join(rep.best_of)} (their joint grid) gives"
         )
+        notes.append(
+            f"{given}: at each (dataset, N, D) kept the {which} the lowest {_best_by(rep)} ({rep.dropped} rows of "
+            "other runs left out)"
+        )
+        notes.extend(_edge_note(e) for e in rep.edges if _edge_warned(e))
     return notes
+
+
+#: The share of a sweep's cells whose kept value sits at one edge of the values tried (the same one) that is warned
+#: about: an optimum inside a sweep centred on it lies at an edge in a few cells, and a flat optimum's noise picks
+#: either edge (of three values two are edges), where an optimum outside the sweep keeps one edge in most.
+EDGE_SHARE: Final = 0.5
+
+
+def _edge_warned(edge: Edge) -> bool:
+    return max(edge.low, edge.high) > EDGE_SHARE * edge.cells
+
+
+def _edge_note(edge: Edge) -> str:
+    """The warning that ``--best-of``'s kept value sits at the edge of its sweep in most cells."""
+    side = [
+        f"{edge.low} at the smallest value tried, {edge.lowest:g}" if edge.low else "",
+        f"{edge.high} at the largest, {edge.highest:g}" if edge.high else "",
+    ]
+    return (
+        f"warning: best {edge.column} at the edge of its range in {edge.at_edge} of {edge.cells} cells "
+        f"({'; '.join(s for s in side if s)}): the optimum may lie outside the sweep, the losses kept there above "
+        "the best reachable; values past that edge would settle it"
+    )
 
 
 def _best_by(rep: Repeats) -> str:
@@ -777,10 +808,12 @@ def table_notes(
     given_c: bool,
     c_ignored: float | None = None,
     c_column: bool = False,
+    compute_unused: Sequence[str] = (),
 ) -> list[str]:
     """What was decided about the whole table: a shared eval standing in for the own evals, and which C
     (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D; ``c_column`` without
-    ``given_c``: a C column of blanks or NaN, every C 6·N·D)."""
+    ``given_c``: a C column of blanks or NaN, every C 6·N·D; ``compute_unused``: columns whose name says compute,
+    not read as C)."""
     notes: list[str] = []
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
@@ -817,7 +850,16 @@ def table_notes(
         return notes
     if not given_c:
         # (a C column of blanks or NaN was said to be "the table's C column": every C was derived)
-        notes.append(f"C = 6·N·D (the table {'holds no C value' if c_column else 'has no C column'})")
+        if (
+            compute_unused and not c_column
+        ):  # "has no C column" beside a flops_1e18 read as if there were none
+            col = compute_unused[0]
+            notes.append(
+                f"C = 6·N·D (no column is read as C: {some_of([repr(c) for c in compute_unused])} not used; "
+                f"--column {shlex.quote(f'C={col}')} reads it, checked against 6·N·D)"
+            )
+        else:
+            notes.append(f"C = 6·N·D (the table {'holds no C value' if c_column else 'has no C column'})")
         return notes
     lo, mid, hi = float(k.min()), float(k.median()), float(k.max())  # type: ignore[arg-type]
     if abs(mid / 6.0 - 1.0) <= 0.01 and abs(lo / 6.0 - 1) <= 0.01 and abs(hi / 6.0 - 1) <= 0.01:

@@ -9,14 +9,15 @@
   stay separate points; rows that differ in another column of the table (a configuration, a learning rate, a
   sweep) are different setups, never averaged nor mixed in one law: refused with the fix (``--where
   COL=VALUE``), or, with ``best_of``, the best run of each (dataset, N, D) kept (a hyper-parameter sweep's
-  envelope).
+  envelope; over several columns, the best of their joint grid), and where the value kept sits at the edge of the
+  values tried (``Edge``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import translate
 from statistics import median
 from typing import Final
@@ -30,8 +31,10 @@ from l2l.base.text import fmt_sig
 
 __all__ = [
     "APART_SWEEP",
+    "EDGE_VALUES",
     "EXTRA",
     "SEED_DIVERGED",
+    "Edge",
     "Repeats",
     "Spread",
     "Where",
@@ -175,18 +178,21 @@ def _differing(repeated: pl.DataFrame, columns: Sequence[str]) -> dict[str, tupl
     return out
 
 
-def _best_of(frame: pl.DataFrame, col: str, own: Mapping[str, str]) -> tuple[pl.DataFrame, int, int]:
-    """Per (dataset, N, D, split): the rows of the value of ``col`` with the lowest loss on the dataset's own eval
-    (``own``: dataset → eval) where a run there measured it, else the lowest mean log loss over its evals (a
-    run that is best on the tasks may be worse on the loss that scales). Also the cells with a choice decided
-    each way: (by the own eval, by the mean)."""
+def _best_of(
+    frame: pl.DataFrame, cols: Sequence[str], own: Mapping[str, str]
+) -> tuple[pl.DataFrame, int, int, tuple[Edge, ...]]:
+    """Per (dataset, N, D, split): the rows of the combination of values of ``cols`` (one column, or the joint grid
+    of several: learning rate × batch size) with the lowest loss on the dataset's own eval (``own``: dataset →
+    eval) where a run there measured it, else the lowest mean log loss over its evals (a run that is best on the
+    tasks may be worse on the loss that scales). Also the cells with a choice decided each way (by the own eval,
+    by the mean), and where each numeric column's kept value sits at the edge of the values tried (``Edge``)."""
     cell = ["dataset", "N", "D", "split"]
     table = pl.DataFrame(
         {"dataset": list(own), "_own": list(own.values())}, schema={"dataset": pl.String, "_own": pl.String}
     )
-    scored = frame.select(*cell, col, "eval", "loss").join(table, on="dataset", how="left")
+    scored = frame.select(*cell, *cols, "eval", "loss").join(table, on="dataset", how="left")
     score = (
-        scored.group_by([*cell, col])
+        scored.group_by([*cell, *cols])
         .agg(
             pl.col("loss").log().mean().alias("_mean"),
             pl.col("loss").filter(pl.col("eval") == pl.col("_own")).log().mean().alias("_by_own"),
@@ -202,11 +208,62 @@ def _best_of(frame: pl.DataFrame, col: str, own: Mapping[str, str]) -> tuple[pl.
     # ties (two learning rates with the same loss) go to the smaller value: the group_by above hands its rows out
     # in no fixed order, and the (Mis)Fitting log's tied cells kept another run (another run id, the same loss,
     # another workspace digest: every cache missed) from one ingest to the next
-    best = score.sort(["_score", col], nulls_last=True).group_by(cell, maintain_order=True).first()
+    best = score.sort(["_score", *cols], nulls_last=True).group_by(cell, maintain_order=True).first()
     chosen = best.filter(pl.col("_choices") > 1)
     by_own = int(chosen.get_column("_own_known").sum())
-    kept = frame.join(best.select(*cell, col), on=[*cell, col], how="semi", nulls_equal=True)
-    return kept, by_own, chosen.height - by_own
+    kept = frame.join(best.select(*cell, *cols), on=[*cell, *cols], how="semi", nulls_equal=True)
+    edges = tuple(e for c in cols if (e := _edge(score, best, c, cell)) is not None)
+    return kept, by_own, chosen.height - by_own, edges
+
+
+#: A column's kept value is judged at the edge of its sweep only in cells that tried this many of its values at
+#: least: of two values (batch sizes 256 and 512) one is always kept, and always at an edge.
+EDGE_VALUES: Final = 3
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Where ``--best-of``'s kept value of a numeric ``column`` is the smallest (``low``) or the largest (``high``)
+    of the values tried at its (dataset, N, D), among ``cells`` cells that tried ``EDGE_VALUES`` values at least:
+    there the sweep never bracketed the optimum, and the loss kept is above the best one reachable."""
+
+    column: str
+    cells: int
+    low: int
+    high: int
+    lowest: float  # the smallest and largest values tried in those cells
+    highest: float
+
+    @property
+    def at_edge(self) -> int:
+        return self.low + self.high
+
+
+def _edge(score: pl.DataFrame, best: pl.DataFrame, col: str, cell: Sequence[str]) -> Edge | None:
+    """The ``Edge`` of ``col`` (None for a column not all numbers, or without a cell of ``EDGE_VALUES`` values)."""
+    value = pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    if bool(score.select((value.is_null() & pl.col(col).is_not_null()).any()).item()):
+        return None  # names (a configuration), not a grid
+    tried = (
+        score.group_by(cell)
+        .agg(
+            value.min().alias("_lo"),
+            value.max().alias("_hi"),
+            value.drop_nulls().n_unique().alias("_k"),
+        )
+        .filter(pl.col("_k") >= EDGE_VALUES)
+    )
+    if tried.height == 0:
+        return None
+    at = tried.join(best.select(*cell, value.alias("_kept")), on=list(cell), how="left", nulls_equal=True)
+    return Edge(
+        _shown(col),
+        at.height,
+        int((at["_kept"] == at["_lo"]).sum()),
+        int((at["_kept"] == at["_hi"]).sum()),
+        float(at["_lo"].min()),  # type: ignore[arg-type]
+        float(at["_hi"].max()),  # type: ignore[arg-type]
+    )
 
 
 def _column_of(frame: pl.DataFrame, name: str) -> str | None:
@@ -301,8 +358,8 @@ class Repeats:
     frame: pl.DataFrame
     seeds: int = 0  # repeat groups told apart by a seed column (averaged)
     same: int = 0  # repeat groups nothing tells apart (averaged)
-    best_of: str | None = None
-    column: str | None = None  # the frame's column best_of named
+    best_of: tuple[str, ...] = ()  # the columns --best-of named (as given)
+    columns: tuple[str, ...] = ()  # the frame's columns they named
     dropped: int = 0  # rows left out by best_of
     apart: int = 0  # repeat groups of runs that differ only in their run id (kept as separate points)
     # the largest relative spread (max/min − 1) of the loss within a group averaged as "same"
@@ -317,54 +374,44 @@ class Repeats:
     # by their run ids whose losses differ the most
     seed_gap: Spread | None = None
     apart_gap: Spread | None = None
+    # where each numeric best_of column's kept value sits at the edge of the values tried
+    edges: tuple[Edge, ...] = ()
 
 
 def resolve_repeats(
-    frame: pl.DataFrame, *, best_of: str | None = None, own_eval: Mapping[str, str] | None = None
+    frame: pl.DataFrame,
+    *,
+    best_of: str | Sequence[str] | None = None,
+    own_eval: Mapping[str, str] | None = None,
 ) -> Repeats:
     """Decide what the repeats of ``frame`` are (see the module docstring); raises InputError for different
-    runs at one (dataset, N, D, eval, split) that ``best_of`` does not choose between. ``best_of`` chooses by
-    each dataset's own eval (``own_eval``, dataset → eval: given, detected or shared), else by the mean over
-    the evals."""
+    runs at one (dataset, N, D, eval, split) that ``best_of`` does not choose between. ``best_of`` (a column, or
+    several: the best over their joint grid) chooses by each dataset's own eval (``own_eval``, dataset → eval:
+    given, detected or shared), else by the mean over the evals."""
+    wanted = tuple(dict.fromkeys((best_of,) if isinstance(best_of, str) else (best_of or ())))
     counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
     if not bool((counts > 1).any()):
         return Repeats(frame)
-    dropped = 0
-    chose: tuple[int, int, tuple[str, ...]] = (0, 0, ())
-    col: str | None = None
-    if best_of is not None:
-        col = _column_of(frame, best_of)
-        if col is None:
-            shown = ", ".join(_shown(c) for c in frame.columns if c.startswith(EXTRA) or c == "run_id")
-            raise InputError(
-                f"--best-of {best_of}: no column {best_of!r} (columns that may tell runs apart: {shown or 'none'})",
-                param="best_of",
-            )
-        if schema.names_metric_kinds(frame.get_column(col).unique().to_list()):
-            raise InputError(
-                f"--best-of {best_of}: column {best_of!r} says what each value is ("
-                f"{', '.join(sorted(str(v) for v in frame.get_column(col).drop_nulls().unique()))}), not which run "
-                "is better: choosing by it would keep accuracies as losses",
-                hint=_kind_hint(best_of, frame.get_column(col)),
-                param="where",
-            )
-        before = frame.height
+    cols = tuple(_best_of_column(frame, name) for name in wanted)
+    chose = Repeats(frame)  # what best_of chose, and how (nothing without it)
+    if cols:
         own = dict(own_eval or {})
-        frame, by_own, by_mean = _best_of(frame, col, own)
-        dropped = before - frame.height
-        chose = (by_own, by_mean, tuple(sorted(set(own.values()))))
+        kept, by_own, by_mean, edges = _best_of(frame, cols, own)
+        chose = Repeats(
+            kept,
+            best_of=wanted,
+            columns=cols,
+            dropped=frame.height - kept.height,
+            by_own=by_own,
+            by_mean=by_mean,
+            own_evals=tuple(sorted(set(own.values()))),
+            edges=edges,
+        )
+        frame = kept
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
     repeated = frame.filter(counts > 1)
     if repeated.height == 0:
-        return Repeats(
-            frame,
-            best_of=best_of,
-            column=col,
-            dropped=dropped,
-            by_own=chose[0],
-            by_mean=chose[1],
-            own_evals=chose[2],
-        )
+        return chose
     extras = [c for c in frame.columns if c.startswith(EXTRA)]
     groups = repeated.group_by(REPEAT_KEY).agg(
         (pl.col("seed").n_unique() > 1).alias("_seeded"),
@@ -373,7 +420,7 @@ def resolve_repeats(
     # runs that differ in a column of the table (a learning rate) are no seeds of one run, seed column or not
     differ = _differing(repeated, extras)
     if differ:
-        raise _different_runs(repeated, {**differ, **_differing(repeated, ["run_id"])})
+        raise _different_runs(repeated, {**differ, **_differing(repeated, ["run_id"])}, wanted)
     seeded_rows = repeated.join(groups.filter(pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
     if seeded_rows.height:
         _refuse_runs_per_seed(seeded_rows)
@@ -434,20 +481,37 @@ def resolve_repeats(
     ).sort(["_spread", *REPEAT_KEY], descending=[True, *([False] * len(REPEAT_KEY))])
     spread = spreads.get_column("_spread").max()
     widest = spreads.select(REPEAT_KEY).row(0) if spreads.height else None
-    return Repeats(
-        frame,
-        n_seeded,
-        groups.height - n_seeded - n_apart,
-        best_of,
-        col,
-        dropped,
-        n_apart,
-        float(spread) if isinstance(spread, (int, float)) else 0.0,
-        *chose,
-        widest,
-        seed_gap,
-        apart_gap,
+    return replace(
+        chose,
+        frame=frame,
+        seeds=n_seeded,
+        same=groups.height - n_seeded - n_apart,
+        apart=n_apart,
+        spread=float(spread) if isinstance(spread, (int, float)) else 0.0,
+        widest=widest,
+        seed_gap=seed_gap,
+        apart_gap=apart_gap,
     )
+
+
+def _best_of_column(frame: pl.DataFrame, best_of: str) -> str:
+    """The frame's column ``--best-of`` names; InputError for none, or for one that says what each value is."""
+    col = _column_of(frame, best_of)
+    if col is None:
+        shown = ", ".join(_shown(c) for c in frame.columns if c.startswith(EXTRA) or c == "run_id")
+        raise InputError(
+            f"--best-of {best_of}: no column {best_of!r} (columns that may tell runs apart: {shown or 'none'})",
+            param="best_of",
+        )
+    if schema.names_metric_kinds(frame.get_column(col).unique().to_list()):
+        raise InputError(
+            f"--best-of {best_of}: column {best_of!r} says what each value is ("
+            f"{', '.join(sorted(str(v) for v in frame.get_column(col).drop_nulls().unique()))}), not which run "
+            "is better: choosing by it would keep accuracies as losses",
+            hint=_kind_hint(best_of, frame.get_column(col)),
+            param="where",
+        )
+    return col
 
 
 def _kind_hint(shown: str, values: pl.Series) -> str:
@@ -458,7 +522,12 @@ def _kind_hint(shown: str, values: pl.Series) -> str:
     return f"keep the losses with --where {shown}={loss}"
 
 
-def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) -> InputError:
+def _different_runs(
+    apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]], given: Sequence[str] = ()
+) -> InputError:
+    """The refusal of runs that differ in a column (``differ``) at one measurement, ``given``: the columns
+    ``--best-of`` already chose by. Its hint names every column of the grid, those given too, so that it never
+    points from one column to the other and back (a learning rate × batch size sweep did)."""
     # a column of the table (a configuration, a learning rate) says more than a run id that only differs
     col = max(differ, key=lambda c: (c != "run_id", differ[c][0], differ[c][1]))
     if col != "run_id" and schema.names_metric_kinds(apart.get_column(col).unique().to_list()):
@@ -478,19 +547,28 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
         key = key & pl.col(c).eq_missing(pl.lit(first[c]))
     values = sorted({str(v) for v in apart.filter(key).get_column(col).to_list()})
     shown_values = ", ".join(values[:4]) + (f", … ({len(values)} values)" if len(values) > 4 else "")
-    # the example names the value with the most rows (the first by name kept one dataset of Porian et al.'s table)
-    # (ties go to the value the table gives first: value_counts orders them anyhow, and the hint could change from
-    # one run to the next)
+    # the columns swept together (a learning rate × a batch size), this one first: each still tells runs apart
+    # once the others are fixed ((Mis)Fitting's sweep names a learning rate's runs: --best-of peak_lr is enough),
+    # and a value of each recurs across (dataset, N, D) cells, which a run's own name or id never does
+    axes = [col]
+    for c in sorted(differ, key=lambda c: (-differ[c][0], differ[c][1], c)):
+        if c not in (col, "run_id") and _recurs(apart, c) and _apart_within(apart, c, axes):
+            axes.append(c)
+    # the example names the setting with the most rows (the first by name kept one dataset of Porian et al.'s
+    # table) (ties go to the setting the table gives first: value_counts orders them anyhow, and the hint could
+    # change from one run to the next)
     counts = (
-        apart.get_column(col)
+        apart.select(pl.col(c).cast(pl.String) for c in axes)
         .drop_nulls()
-        .cast(pl.String)
-        .to_frame("value")
-        .group_by("value", maintain_order=True)
+        .group_by(axes, maintain_order=True)
         .len()
         .sort("len", descending=True, maintain_order=True)
     )
-    example = f"{_shown(col)}={counts.row(0)[0]}" if counts.height else f"{_shown(col)}=VALUE"
+    setting = counts.row(0)[:-1] if counts.height else ("VALUE",) * len(axes)
+    example = " --where ".join(f"{_shown(c)}={v}" for c, v in zip(axes, setting, strict=True))
+    example += "".join(f" --best-of {g}" for g in given)
+    best = " ".join(f"--best-of {c}" for c in dict.fromkeys([*given, *map(_shown, axes)]))
+    joint = " (the lowest loss over every combination of their values)" if len(given) + len(axes) > 1 else ""
     others = [_shown(c) for c in differ if c != col]
     also = f" (and in {', '.join(others)})" if others else ""
     n = groups.height
@@ -499,24 +577,56 @@ def _different_runs(apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]]) 
         if apart.get_column("seed").drop_nulls().n_unique() > 1
         else "repeats that are seeds need a seed column (--column seed=COL)"
     )
-    # a column whose every value names one model size (DCLM's model: open_lm_1b, open_lm_7b...): --where would
-    # keep one size of the sweep (the hint named the 6.9B runs' value, dropping the 0.41B and 1.4B cells)
-    per_value = apart.group_by(col).agg(pl.col("N").n_unique().alias("sizes"))
-    if per_value.height > 1 and bool((per_value.get_column("sizes") == 1).all()):
-        hint = (
-            f"keep the best run of each (dataset, N, D) with --best-of {_shown(col)} (each value of "
-            f"{_shown(col)} is one model size: --where would keep one size); {seeds}"
-        )
+    if len(axes) == 1 and not given and (sizes := _size_names(apart, col)) is not None:
+        hint = f"keep the best run of each (dataset, N, D) with --best-of {_shown(col)} ({sizes}); {seeds}"
     else:
-        hint = (
-            f"keep one with --where {example}, or the best run of each (dataset, N, D) with --best-of "
-            f"{_shown(col)}; {seeds}"
-        )
+        hint = f"keep one with --where {example}, or the best run of each (dataset, N, D) with {best}{joint}; {seeds}"
     return InputError(
         f"{n} measurement{'s' if n > 1 else ''} (dataset, N, D, eval) come from several runs that differ in "
         f"{_shown(col)}{also}: e.g. {first['dataset']} at N={fmt_sig(first['N'])}, D={fmt_sig(first['D'])}, "
         f"eval {first['eval']}: {_shown(col)} = {shown_values}. Different runs are not averaged",
         hint=hint,
+    )
+
+
+def _apart_within(apart: pl.DataFrame, col: str, fixed: Sequence[str]) -> bool:
+    """Whether ``col`` takes several values among the rows of one measurement that agree in ``fixed``."""
+    k = apart.group_by([*REPEAT_KEY, *fixed]).agg(pl.col(col).n_unique().alias("k")).get_column("k").max()
+    return bool(k > 1)  # type: ignore[operator]
+
+
+def _recurs(apart: pl.DataFrame, col: str) -> bool:
+    """Whether a value of ``col`` recurs in several (dataset, N, D) cells of ``apart`` (or it holds one cell)."""
+    cell = pl.struct("dataset", "N", "D")
+    if apart.select(cell.n_unique()).item() < 2:
+        return True
+    return bool(apart.group_by(col).agg(cell.n_unique().alias("k")).get_column("k").max() > 1)  # type: ignore[operator]
+
+
+def _size_names(apart: pl.DataFrame, col: str) -> str | None:
+    """Why --where is no fix for a column whose every value is of one model size (DCLM's model: open_lm_1b,
+    open_lm_1b_swiglutorch, open_lm_7b...): it would keep one size of the sweep (the hint named the 6.9B runs'
+    value, dropping the 0.41B and 1.4B cells); where a size has several values (two architectures of one size,
+    not one model size each), how to keep one of each. None for a column of other values."""
+    per_value = apart.group_by(col).agg(pl.col("N").n_unique().alias("sizes"))
+    if per_value.height < 2 or not bool((per_value.get_column("sizes") == 1).all()):
+        return None
+    why = f"each value of {_shown(col)} is of one model size: --where {_shown(col)}=VALUE would keep that size alone"
+    shared = (
+        apart.group_by("N")
+        .agg(pl.col(col).cast(pl.String).drop_nulls().unique().sort().alias("v"))
+        .filter(pl.col("v").list.len() > 1)
+        .sort("N")
+    )
+    if shared.height == 0:
+        return why
+    first = shared.row(0, named=True)
+    # every value but the first of each such size, so that the filter leaves one per size (at most four named)
+    out = [v for vs in shared.get_column("v").to_list() for v in vs[1:]]
+    leave = " ".join(f"--where {_shown(col)}!={v}" for v in out[:4]) + (" …" if len(out) > 4 else "")
+    return (
+        f"{why}; where a size has several ({', '.join(first['v'][:3])} at N={fmt_sig(first['N'])}: variants of "
+        f"one size), {leave} keeps one of each"
     )
 
 
@@ -549,10 +659,12 @@ def strip_extras(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.drop([c for c in frame.columns if c.startswith(EXTRA)])
 
 
-def follow_best(acc: pl.DataFrame, losses: pl.DataFrame, col: str) -> pl.DataFrame:
-    """Accuracy rows of the runs ``best_of`` kept (the same value of its column at each (dataset, N, D))."""
-    if col not in acc.columns:
+def follow_best(acc: pl.DataFrame, losses: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:
+    """Accuracy rows of the runs ``best_of`` kept (the same values of its columns at each (dataset, N, D)); the
+    columns the accuracy rows lack are not compared."""
+    on = [c for c in cols if c in acc.columns]
+    if not on:
         return acc
     cell = ["dataset", "N", "D", "split"]
-    kept = losses.select(*cell, col).unique()
-    return acc.join(kept, on=[*cell, col], how="semi", nulls_equal=True)
+    kept = losses.select(*cell, *on).unique()
+    return acc.join(kept, on=[*cell, *on], how="semi", nulls_equal=True)

@@ -55,7 +55,7 @@ from l2l.io.checkpoints import (
     schedule_columns,
     select_frame,
 )
-from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns
+from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
@@ -129,7 +129,7 @@ class ReadOptions:
     accuracy_only: bool = False
     where: tuple[Where, ...] = ()
     run_key: tuple[str, ...] = ()
-    best_of: str | None = None
+    best_of: tuple[str, ...] = ()  # one column, or several: the best over their joint grid
     lines: bool = False  # every row keeps its line (an error about repeats names them)
     #: the dataset and/or eval of every row of a table without that column (``ingest --dataset/--eval NAME``)
     constants: Mapping[str, str] = field(default_factory=dict)
@@ -955,7 +955,7 @@ def read_runs(
     accuracy_only: bool = False,
     where: Sequence[Where | str] = (),
     run_key: Sequence[str] = (),
-    best_of: str | None = None,
+    best_of: str | Sequence[str] | None = None,
     constants: Mapping[str, str] | None = None,
     accuracy_percent: bool = False,
     accuracy_metric: str | None = None,
@@ -971,7 +971,8 @@ def read_runs(
     ``accuracy_only`` a table of accuracies alone is read (to add to losses stored earlier). ``where`` filters
     rows (``l2l.io.selection.parse_where``); ``run_key`` names the columns that tell the runs of a per-step log
     apart (else found in the data); ``best_of`` names the column whose best value is kept where several runs
-    differ in it at one (dataset, N, D). ``constants`` gives the dataset and/or eval of every row of tables that
+    differ in it at one (dataset, N, D), or several columns: the best combination of their values (a learning rate
+    × a batch size). ``constants`` gives the dataset and/or eval of every row of tables that
     have no such column (``{"dataset": "c4", "eval": "c4_val"}``: a plain ``params, tokens, loss`` sweep); a table
     that has one is refused (``UsageError``). ``accuracy_percent``: the accuracies and chance levels are given in
     percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is refused);
@@ -1010,7 +1011,7 @@ def read_runs(
         accuracy_only,
         filters,
         tuple(run_key),
-        best_of,
+        (best_of,) if isinstance(best_of, str) else tuple(best_of or ()),
         constants=dict(constants or {}),
         accuracy_percent=accuracy_percent,
         accuracy_metric=accuracy_metric,
@@ -1234,6 +1235,22 @@ def _few_token_counts_note(part: _Part) -> str | None:
     )
 
 
+def _bits_note(part: _Part) -> str | None:
+    """A warning where a file's losses come from columns whose names say bits (``--column loss=val_loss_bits``, a
+    wide export's ``eval/bpb``): read as they are, laws, predictions and ranks are in bits, 1.44 times the nats of
+    other tables (a probe's prediction 5.47 for a truth of 3.77 nats), and nothing said so."""
+    from l2l.io.columns import bits_hint, says_bits
+
+    read = [part.info["columns"].get("columns", {}).get("loss"), *part.info.get("loss_columns", {})]
+    bits = [c for c in read if c is not None and says_bits(c) is not None]
+    if not bits:
+        return None
+    return (
+        f"warning: the losses are read as they are from {some_of([repr(c) for c in bits])}, whose name says bits, "
+        f"not nats: every number l2l gives for them is then in bits; {bits_hint(bits[0], fix_only=True)}"
+    )
+
+
 def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     """Notes where a file's unused column counts parameters another way than the N taken from another column:
     without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
@@ -1409,7 +1426,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         if bool((counts > 1).any()):
             reject_repeats(frame.filter(counts > 1), [p.raw for p in parts])
     # --best-of chooses by each dataset's own eval: decided here, on every run, by the rules used below
-    chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of is not None else None
+    chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of else None
     repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
     frame = repeats.frame
     diverged = repeats.seed_gap is not None and repeats.seed_gap.gap > SEED_DIVERGED
@@ -1438,11 +1455,11 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             for p in parts
         ],
     )
-    if repeats.column is not None:  # the accuracies of the runs kept
-        acc_parts = [follow_best(a, frame, repeats.column) for a in acc_parts]
+    if repeats.columns:  # the accuracies of the runs kept
+        acc_parts = [follow_best(a, frame, repeats.columns) for a in acc_parts]
         for part in parts:
             if part.accuracy is not None:
-                part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.column).height
+                part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.columns).height
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     repeated = repeated_data_notes(frame, EXTRA)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
@@ -1470,16 +1487,18 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         rows["rows_kept"] = int(kept.get(k, 0)) + acc_kept
         if part.loss.height > after.get(k, 0):
             rows["rows_left_out"] = part.loss.height - int(after.get(k, 0))  # by best_of
-    if repeats.best_of is not None and repeats.column is not None:
-        for entry in provenance:  # the best-of column is used
+    if repeats.columns:
+        for entry in provenance:  # the best-of columns are used
             entry["ignored_columns"] = [
-                c for c in entry["ignored_columns"] if f"{EXTRA}{c}" != repeats.column
+                c for c in entry["ignored_columns"] if f"{EXTRA}{c}" not in repeats.columns
             ]
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
     for entry, part in zip(provenance, parts, strict=False):
         if params := _parameter_notes(entry.get("ignored_columns", []), part):
             entry.setdefault("decisions", []).extend(params)
+        if bits := _bits_note(part):
+            entry.setdefault("decisions", []).append(bits)
         if (few := _few_token_counts_note(part)) is not None:
             entry.setdefault("decisions", []).append(few)
     canon = _canonical(averaged)
@@ -1488,7 +1507,15 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         provenance[-1]["own_eval_ambiguous"] = ambiguous
     provenance[-1].setdefault("decisions", []).extend(
         name_notes
-        + table_notes(canon, own, how, given_c=given_c, c_ignored=c_ignored, c_column=c_column)
+        + table_notes(
+            canon,
+            own,
+            how,
+            given_c=given_c,
+            c_ignored=c_ignored,
+            c_column=c_column,
+            compute_unused=[c for e in provenance for c in e.get("ignored_columns", []) if says_compute(c)],
+        )
         + repeated
     )
     if acc_parts:

@@ -444,3 +444,15 @@ def test_the_seeds_scatter_averaging_forgets_is_kept_per_dataset_and_eval(tmp_pa
         )
         == {}
     )
+
+
+def test_one_measurement_of_runs_told_apart_by_their_ids_is_counted_in_the_singular(tmp_path: Path) -> None:
+    rows = ["dataset,N,D,eval,loss,run_id"] + [
+        f"web,{n:g},{20 * n:g},web_val,{3.6 - i / 5:.2f},r{i}" for i, n in enumerate(SIZES)
+    ]
+    rows.append(f"web,{SIZES[0]:g},{20 * SIZES[0]:g},web_val,3.61,r0b")  # a second run at the first (N, D)
+    said = notes(read_runs([write(tmp_path / "ids.csv", "\n".join(rows) + "\n")]))
+    # "1 measurements at one (dataset, N, D, eval) come from runs with different run ids"
+    assert (
+        "1 measurement at one (dataset, N, D, eval) comes from runs with different run ids: kept as" in said
+    )

@@ -15,6 +15,7 @@ from l2l.base.runs import Runs
 from l2l.io.selection import parse_where
 from l2l.io.tables import read_runs
 from l2l.testing import shapes
+from tests.conftest import write
 
 PUBLIC = next(
     (
@@ -407,3 +408,24 @@ def test_repeats_differing_in_a_size_naming_column_are_pointed_to_best_of(tmp_pa
     assert exc.value.hint is not None
     assert exc.value.hint.startswith("keep the best run of each (dataset, N, D) with --best-of model")
     assert "--where" not in exc.value.hint.split("(")[1].split(":")[0]
+
+
+def test_a_size_naming_column_with_two_variants_of_one_size_says_so_and_how_to_keep_one(
+    tmp_path: Path,
+) -> None:
+    """DCLM's open_lm_1b and open_lm_1b_swiglutorch are two architectures of one size: the hint called every value
+    "one model size", and named no filter that keeps the sweep's every size."""
+    lines = ["dataset,N,D,eval,loss,model,run_id"]
+    for n in (1e8, 2e8, 4e8):
+        lines.append(f"web,{n:g},{20 * n:g},web_val,3.0,lm_{n:g},r{n:g}")
+    lines.append(f"web,{1e8:g},{20e8:g},web_val,2.9,lm_1e+08_swiglu,r_swiglu")
+    path = write(tmp_path / "t.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert exc.value.hint == (
+        "keep the best run of each (dataset, N, D) with --best-of model (each value of model is of one model size: "
+        "--where model=VALUE would keep that size alone; where a size has several (lm_1e+08, lm_1e+08_swiglu at "
+        "N=1.00e+08: variants of one size), --where model!=lm_1e+08_swiglu keeps one of each); repeats that are "
+        "seeds need a seed column (--column seed=COL)"
+    )
+    assert read_runs([path], where=["model!=lm_1e+08_swiglu"]).frame.height == 3

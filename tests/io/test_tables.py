@@ -214,10 +214,16 @@ def test_a_long_table_with_an_unknown_loss_name_is_told_to_name_it_not_to_read_i
     frame.write_csv(path) if suffix == ".csv" else frame.write_parquet(path)
     with pytest.raises(InputError) as info:
         read_runs([path])
-    assert info.value.hint == "name the column that holds the losses, e.g. --column loss=loss_bits"
+    # (it said "e.g. --column loss=loss_bits": bits fitted as nats, 1.44 times too high, nothing said)
+    assert info.value.hint == (
+        "column 'loss_bits' holds losses in bits (log2; its name says so), and l2l fits nats (natural log): add a "
+        "column loss_bits × ln 2 (loss_bits × 0.6931) and give it as the loss (--column loss=COL)"
+    )
     assert info.value.param == "column"
     fixed = read_runs([path], columns={"loss": "loss_bits"})
     assert fixed.frame.height == 3
+    said = " ".join(fixed.provenance[0].get("decisions", []))
+    assert "warning: the losses are read as they are from 'loss_bits', whose name says bits, not nats" in said
 
 
 def test_a_table_with_compute_but_no_tokens_is_told_how_to_give_them(tmp_path: Path) -> None:
@@ -225,9 +231,10 @@ def test_a_table_with_compute_but_no_tokens_is_told_how_to_give_them(tmp_path: P
     path.write_text("dataset,N,C,eval,loss\nweb,2e7,1.2e16,train,5.3\n")
     with pytest.raises(InputError) as info:
         read_runs([path])
-    assert (
-        info.value.hint
-        == "add a D column (training tokens); where C = 6·N·D holds for these runs, D = C / (6·N)"
+    assert info.value.hint == (
+        "the table gives N and compute C but no training tokens D, and l2l does not derive D from C: add a D "
+        "column; if C = 6·N·D holds for these runs (C counted without attention or embeddings), that is "
+        "D = C / (6·N)"
     )
 
 
