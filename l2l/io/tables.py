@@ -1427,7 +1427,15 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             reject_repeats(frame.filter(counts > 1), [p.raw for p in parts])
     # --best-of chooses by each dataset's own eval: decided here, on every run, by the rules used below
     chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of else None
-    repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
+    try:
+        repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
+    except (
+        InputError
+    ) as exc:  # a refusal of the whole table's runs names the table too (probe p63: DCLM's did not)
+        if exc.path is not None or not parts:
+            raise
+        named = some_of([p.raw.path for p in parts], 3)
+        raise InputError(exc.message, path=named, hint=exc.hint, param=exc.param) from None
     frame = repeats.frame
     diverged = repeats.seed_gap is not None and repeats.seed_gap.gap > SEED_DIVERGED
     if (

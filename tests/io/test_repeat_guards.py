@@ -264,8 +264,8 @@ def test_seeds_of_several_learning_rates_are_refused_as_different_runs_not_avera
             [path]
         )  # averaged over the learning rates: 2 % above the best rate's loss, "columns not used: lr"
     also = "" if seeds_across else " (and in run_id)"  # (a run id per seed: each run's own, seeds across)
-    assert exc.value.message == (
-        f"4 measurements (dataset, N, D, eval) come from several runs that differ in lr{also}: e.g. web at "
+    assert exc.value.message == (  # the table named, a refusal of its runs as of its rows (probe p63)
+        f"{path}: 4 measurements (dataset, N, D, eval) come from several runs that differ in lr{also}: e.g. web at "
         "N=1.00e+08, D=2.00e+09, eval web_val: lr = 1e-2, 1e-3, 1e-4. Different runs are not averaged"
     )
     assert exc.value.hint == (
@@ -297,10 +297,11 @@ def test_seeds_of_several_learning_rates_named_only_in_the_run_ids_are_refused_n
     tmp_path: Path,
 ) -> None:
     table = "\n".join(",".join(r.split(",")[:4] + r.split(",")[5:]) for r in lr_seed_table().splitlines())
+    path = write(tmp_path / "ids.csv", table + "\n")
     with pytest.raises(InputError) as exc:  # without its lr column: averaged over the rates, nothing said
-        read_runs([write(tmp_path / "ids.csv", table + "\n")])
+        read_runs([path])
     assert exc.value.message == (
-        "4 measurements (dataset, N, D, eval) repeated over seeds have several runs of one seed: e.g. web at "
+        f"{path}: 4 measurements (dataset, N, D, eval) repeated over seeds have several runs of one seed: e.g. web at "
         "N=1.00e+08, D=2.00e+09, eval web_val: seed 0 in runs r0_1e-2_s0, r0_1e-3_s0, r0_1e-4_s0. Seeds of one run "
         "are averaged; runs of different settings are not"
     )
@@ -312,7 +313,7 @@ def test_seeds_of_several_warmups_in_a_wide_export_are_refused_as_different_runs
     with pytest.raises(InputError) as exc:
         read_runs([path], wide=True)  # averaged over the warmups: "columns not used: warmup"
     assert exc.value.message.startswith(
-        "4 measurements (dataset, N, D, eval) come from several runs that differ in warmup (and in run_id)"
+        f"{path}: 4 measurements (dataset, N, D, eval) come from several runs that differ in warmup (and in run_id)"
     )
     best = read_runs([path], wide=True, best_of="warmup")
     assert best.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
