@@ -29,7 +29,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs
-from l2l.base.text import fmt_si, plural, some_of
+from l2l.base.text import fmt_si, plural, quoted, some_of
 from l2l.io.accuracy_rows import (
     LongAccuracy,
     NeedsLinesError,
@@ -734,7 +734,7 @@ def _metrics(
             raise NeedsLinesError
         known = ", ".join(dict.fromkeys(schema.METRIC_KINDS))
         raise raw.error(
-            f"unknown metric {text[i]!r}; expected loss (the default), bpb or accuracy (accepted: {known})",
+            f"unknown metric {quoted(text[i])}; expected loss (the default), bpb or accuracy (accepted: {known})",
             row=int(row),
             column=column,
             hint=_metric_hint(str(text[i]), column),

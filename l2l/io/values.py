@@ -16,6 +16,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import AVERAGE_KEY
+from l2l.base.text import quoted
 from l2l.io.readers import _Raw
 
 _DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
@@ -72,13 +73,13 @@ def _numeric(
                     values.append(schema.parse_quantity(value))
                 except schema.UnitError:
                     raise raw.error(
-                        f"unknown unit suffix in {value!r} (accepted: K, M, B or G, T; e.g. 3.3B)",
+                        f"unknown unit suffix in {quoted(value)} (accepted: K, M, B or G, T; e.g. 3.3B)",
                         row=i,
                         column=col,
                     ) from None
                 except ValueError:
                     raise raw.error(
-                        f"not a number: {value!r}", row=i, column=col, hint=_decimal_comma_hint(value)
+                        f"not a number: {quoted(value)}", row=i, column=col, hint=_decimal_comma_hint(value)
                     ) from None
             num = num.scatter(idx, values)
     elif s.dtype.is_numeric():
@@ -130,13 +131,13 @@ def _check_numbers(
     if missing is not None and (odd is None or missing < odd):
         raise raw.error(f"missing value ({canon} is required)", row=missing, column=col, hint=mend)
     if odd is not None:
-        raise raw.error(f"not a finite number: {text[odd]!r}", row=odd, column=col, hint=mend)
+        raise raw.error(f"not a finite number: {quoted(text[odd])}", row=odd, column=col, hint=mend)
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
-        raise raw.error(f"{canon} must be > 0, got {text[i]!r}", row=i, column=col)
+        raise raw.error(f"{canon} must be > 0, got {quoted(text[i])}", row=i, column=col)
     if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
-        raise raw.error(f"{canon} must be between {_RANGE}, got {text[i]!r}", row=i, column=col)
+        raise raw.error(f"{canon} must be between {_RANGE}, got {quoted(text[i])}", row=i, column=col)
 
 
 #: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
@@ -166,7 +167,7 @@ def _text(raw: _Raw, col: str, canon: str, *, required: bool, lenient: bool = Fa
     if required and (i := _first(out.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
     if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
-        raise raw.error(f"a NUL byte in a name: {str(out[i])!r}", row=i, column=col)
+        raise raw.error(f"a NUL byte in a name: {quoted(str(out[i]))}", row=i, column=col)
     return out.alias(canon)
 
 

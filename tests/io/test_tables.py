@@ -573,6 +573,42 @@ def test_csv_line_numbers_are_physical_lines(tmp_path: Path) -> None:
     assert info.value.line == 5
 
 
+def _quote_left_open(tmp_path: Path, rows: int, at: int) -> Path:
+    lines = ["dataset,N,D,eval,loss"] + [
+        f"web,{1e8 * (1 + i % 7):g},{1e9 * (1 + i % 13):g},ev{i}_val,3.5" for i in range(rows)
+    ]
+    lines[at] = lines[at].rsplit(",", 1)[0] + ',"3.1'
+    return write(tmp_path / "q.csv", "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("rows", "at"), [(2000, 5), (20000, 5), (30, 30)])
+def test_an_unterminated_quote_names_the_line_it_opens_on_in_one_short_line(
+    tmp_path: Path, rows: int, at: int
+) -> None:
+    """The field it opens swallows the rest of the file (echoed whole: a 66 KB error), the reader gives up at the
+    field limit far below it (line 4069 for 6), and on the last line it was read as the value 3.1 (probe p63)."""
+    with pytest.raises(InputError) as info:
+        read_runs([_quote_left_open(tmp_path, rows, at)])
+    assert info.value.line == at + 1
+    assert len(str(info.value).replace(str(info.value.path), "")) < 200
+    assert "\n" not in str(info.value)
+    assert "unterminated quote" in f"{info.value} {info.value.hint}"
+
+
+def test_a_quote_inside_a_field_and_a_closed_one_on_the_last_line_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.csv", 'dataset,N,D,eval,loss,note\na,1e8,2e9,v,3,5"\na,2e8,4e9,v,2.9,"x,\ny"\n'
+    )
+    assert read_runs([path]).frame.height == 2
+
+
+def test_a_value_echoed_in_an_error_is_cut(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.ndjson", '{"dataset":"a","N":1%s,"D":2e9,"eval":"v","loss":3}\n' % ("0" * 400))
+    with pytest.raises(InputError, match="401 characters") as info:
+        read_runs([path])
+    assert len(str(info.value).replace(str(path), "")) < 150
+
+
 def test_semicolon_csv_and_bom_are_read(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes(b"\xef\xbb\xbfdataset;N;D;eval;loss\r\na;1e8;2e9;v;3\r\n")
