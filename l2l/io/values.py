@@ -150,18 +150,24 @@ def _out_of_range(x: pl.Expr | pl.Series) -> Any:
     return (x < _LO) | (x > _HI)
 
 
+def _not_text(dtype: pl.DataType) -> bool:
+    """A column polars cannot read as text: a list or struct (an NDJSON array, a W&B export's tags) or a duration
+    (a runtime), which failed as an internal error when only looked at (p63)."""
+    return dtype.is_nested() or isinstance(dtype, pl.Duration) or dtype == pl.Object
+
+
 def _text(raw: _Raw, col: str, canon: str, *, required: bool, lenient: bool = False) -> pl.Series:
     """A column of names: text (an NDJSON object or array is refused, as is a NUL byte), blanks null.
     ``lenient`` (a column l2l only looks at, to tell runs apart): nothing is refused, odd values are null."""
     if lenient:
         s = raw.frame.get_column(col)
-        if col in raw.bad or s.dtype.is_nested():
+        if col in raw.bad or _not_text(s.dtype):
             return pl.Series(canon, [None] * raw.frame.height, dtype=pl.String)
         return _blank_to_null(s).alias(canon)
     if col in raw.bad:
         raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
-    if s.dtype.is_nested():
+    if _not_text(s.dtype):
         raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
     out = _blank_to_null(s)
     if required and (i := _first(out.is_null())) is not None:

@@ -289,6 +289,22 @@ def test_parquet_errors_give_the_row(tmp_path: Path) -> None:
     assert info.value.message == f"{path}, column 'loss': row 2: loss must be > 0, got '-1.0'"
 
 
+def test_parquet_list_and_duration_columns_are_not_used_and_refused_where_needed(tmp_path: Path) -> None:
+    """A W&B export's tags (a list) or a runtime (a duration) beside the table: an internal error, polars' own
+    exception from the library, while looking for a metric column (p63)."""
+    import datetime as dt
+
+    base = {"dataset": ["a", "a"], "N": [1e8, 2e8], "D": [2e9, 4e9], "eval": ["v", "v"], "loss": [3.0, 2.9]}
+    path = tmp_path / "runs.parquet"
+    extra = {"tags": [[1, 2], [3]], "runtime": [dt.timedelta(seconds=5), dt.timedelta(seconds=9)]}
+    pl.DataFrame({**base, **extra}).write_parquet(path)
+    assert read_runs([path]).frame.height == 2
+    pl.DataFrame({**base, "dataset": extra["runtime"]}).write_parquet(path)
+    with pytest.raises(InputError, match="expected text, found Duration") as info:
+        read_runs([path])
+    assert info.value.column == "dataset"
+
+
 def test_unknown_own_eval_dataset_or_eval_is_an_error(good: Path) -> None:
     with pytest.raises(SelectionError, match="unknown dataset 'nope'"):
         read_runs([good / "long.csv"], own_eval={"nope": "web_val"})
