@@ -538,7 +538,7 @@ def _width() -> int:
     import shutil
     import sys
 
-    if sys.stdout.isatty():
+    if sys.stdout is not None and sys.stdout.isatty():
         return shutil.get_terminal_size().columns
     return int(os.environ.get("COLUMNS", "0") or 0) or 250
 
