@@ -481,7 +481,7 @@ def main(argv: list[str] | None = None) -> None:
     # the figure's legend and notes say what it draws
     warnings.filterwarnings("ignore", module=r"plotnine(\.|$)")
     if sys.stdout is None:
-        sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+        sys.stdout = _ClosedStdout()
     try:
         try:
             app(args=argv, prog_name="l2l")
