@@ -652,6 +652,19 @@ def test_help_at_80_columns_shows_every_option_name_whole_within_the_width(
     assert method, "a list of choices breaks after a |, not inside a choice"
 
 
+@pytest.mark.parametrize("columns", ["abc", "-5", "0", " "])
+def test_a_bad_columns_value_is_ignored_as_help_ignores_it(
+    run: Any, good: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """COLUMNS=abc was an internal error, COLUMNS=-5 an empty table with exit 0 (p63)."""
+    monkeypatch.setenv("COLUMNS", "250")
+    wide = run("runs", good / "long.csv")
+    monkeypatch.setenv("COLUMNS", columns)
+    out = run("runs", good / "long.csv")
+    assert out.exit_code == 0, out.output
+    assert out.stdout == wide.stdout
+
+
 def test_help_at_80_columns_shows_each_example_whole_on_its_own_lines(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
