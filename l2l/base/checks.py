@@ -43,6 +43,13 @@ def check_level(level: float, param: str = "level") -> float:
         raise UsageError(f"an interval level must be a number between 0 and 1, got {level!r}", param=param)
     if not 0.0 < level < 1.0:  # NaN fails here too
         raise UsageError(f"an interval level must lie strictly between 0 and 1, got {level}", param=param)
+    if 0.5 + level / 2 >= 1.0:
+        # the normal quantile of an interval this close to 1 is at the rounded 1.0, infinite: it failed as an
+        # internal error (0.9999999999999999; p63)
+        raise UsageError(
+            f"an interval level this close to 1 ({level!r}) has no finite interval; give at most 0.999999",
+            param=param,
+        )
     return level
 
 

@@ -532,6 +532,10 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             ["predict", "-d", "all", "--N", "1e9", "--level", "1.5"],
             "'--level': an interval level must lie strictly between 0 and 1",
         ),
+        (
+            ["predict", "-d", "all", "--N", "1e9", "--D", "1e10", "--level", "0.9999999999999999"],
+            "'--level': an interval level this close to 1",
+        ),
         (["ingest", "x.csv", "--own-eval", "a=b", "--own-eval", "a=c"], "'a' is given twice"),
         (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
         (
