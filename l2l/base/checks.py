@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from l2l.base.errors import ChoiceError, UsageError
-from l2l.base.schema import LARGEST_QUANTITY
+from l2l.base.schema import LARGEST_QUANTITY, SMALLEST_COUNT
 
 __all__ = [
     "as_names",
@@ -126,17 +126,23 @@ def as_numbers(
     *,
     positive: bool = True,
     largest: float | None = LARGEST_QUANTITY,
+    smallest: float | None = SMALLEST_COUNT,
     empty_ok: bool = False,
 ) -> NDArray[np.float64]:
     """``values`` (one number or several) as a 1-d float array; a UsageError naming ``name`` when they are not
     real numbers (text such as "3.3B" or "1e21": the command line parses those; a bool; a complex number), when
     there are none (unless ``empty_ok``), when one is not finite and > 0 (``positive``), or when one is above
-    ``largest`` (the command line's limit, 1e30: a law at N = 1e40 is arithmetic, not a prediction)."""
+    ``largest`` (the command line's limit, 1e30: a law at N = 1e40 is arithmetic, not a prediction) or below
+    ``smallest`` (its other one, a count of 1: N = 1e-200 underflowed C = 6·N·D to 0, a ZeroDivisionError)."""
     arr = real_array(values, name).ravel()
     if not len(arr) and not empty_ok:
         raise UsageError(f"{name} is empty: give at least one value", param=name)
     if positive and not np.all(np.isfinite(arr) & (arr > 0)):
         raise UsageError(f"{name} must be positive numbers", param=name)
+    if smallest is not None and np.any(arr < smallest):
+        raise UsageError(
+            f"{name} must be a finite count ≥ {smallest:g}, got {float(arr.min()):g}", param=name
+        )
     if largest is not None and np.any(arr > largest):
         raise UsageError(f"{name} must be at most {largest:g}, got {float(arr.max()):g}", param=name)
     return arr

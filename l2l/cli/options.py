@@ -357,7 +357,7 @@ InputLossOpt = Annotated[
 def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
     """Counts like 3.3e9, 3.3B, 20M, 1.5T given on the command line (finite, ≥ 1, at most the largest value a
     table may hold); a bad one is a usage error."""
-    from l2l.base.schema import LARGEST_QUANTITY, parse_quantity
+    from l2l.base.schema import LARGEST_QUANTITY, SMALLEST_COUNT, parse_quantity
 
     out = []
     for v in values or []:
@@ -365,8 +365,8 @@ def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
             x = parse_quantity(v)
         except ValueError as exc:
             fail_usage(option, str(exc))
-        if not (math.isfinite(x) and x >= 1):
-            fail_usage(option, f"must be a finite count ≥ 1, got {v!r}")
+        if not (math.isfinite(x) and x >= SMALLEST_COUNT):
+            fail_usage(option, f"must be a finite count ≥ {SMALLEST_COUNT:g}, got {v!r}")
         if x > LARGEST_QUANTITY:
             fail_usage(option, f"must be at most 1e30, got {v!r}")
         out.append(x)

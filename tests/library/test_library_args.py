@@ -83,6 +83,10 @@ def test_choices_and_counts_are_checked_in_one_place() -> None:
         ({"datasets": ["alpha"], "N": [1e40], "D": [1e10]}, "N", "at most 1e\\+?30"),
         ({"datasets": ["alpha"], "N": [1e9 + 1j], "D": [1e10]}, "N", "must be numbers"),
         ({"datasets": ["alpha"], "N": [6e8], "D": None, "C": [-1e20]}, "C", "positive"),
+        # below the command line's count of 1: C = 6·N·D underflowed, Python's ZeroDivisionError or ValueError (p63)
+        ({"datasets": ["alpha"], "N": [1e9], "D": [1e-320]}, "D", "count ≥ 1"),
+        ({"datasets": ["alpha"], "N": [1e-200], "D": [1e-200]}, "N", "count ≥ 1"),
+        ({"datasets": ["alpha"], "N": [6e8], "D": None, "C": [0.5]}, "C", "count ≥ 1"),
     ],
 )
 def test_predict_refuses_bad_arguments_before_fitting(
