@@ -21,6 +21,7 @@ from l2l.base.schema import LARGEST_QUANTITY, SMALLEST_COUNT
 __all__ = [
     "as_names",
     "as_numbers",
+    "check_bootstrap",
     "check_choice",
     "check_count",
     "check_level",
@@ -70,6 +71,15 @@ def check_count(value: object, param: str, *, least: int = 0, what: str | None =
     if value < least:
         raise UsageError(f"{name} must be at least {least}, got {value}", param=param)
     return int(value)
+
+
+def check_bootstrap(draws: object, param: str = "bootstrap") -> int:
+    """A number of bootstrap draws: 0 (none) or at least 2, one draw being no spread; else a UsageError about
+    ``param`` (``--bootstrap 1`` on the command line; the library's ``bootstrap=-1`` gave a failed law per eval)."""
+    n = check_count(draws, param, what="the number of bootstrap draws")
+    if n == 1:
+        raise UsageError("a bootstrap needs at least 2 draws (0: none)", param=param)
+    return n
 
 
 def check_name(name: object, what: str, param: str | None = None) -> str:

@@ -70,9 +70,12 @@ def _draws(value: int) -> int:
         raise typer.BadParameter(exc.message) from None
     if value > limit:
         raise typer.BadParameter(f"at most {limit:,} draws (raise the limit with {draws.env}={value})")
-    if value == 1:  # one draw is no spread: a usage error naming the option, as 0 < 2 is (0 means none)
-        raise typer.BadParameter("a bootstrap needs at least 2 draws (0: none)")
-    return value
+    from l2l.base.checks import check_bootstrap
+
+    try:  # one draw is no spread: a usage error naming the option, as 0 < 2 is (0 means none)
+        return check_bootstrap(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
 
 
 def _delta(value: float) -> float:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_choice, check_level
+from l2l.base.checks import as_names, check_choice, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.base.schema import COMBINES
@@ -195,7 +195,10 @@ def _inferred_compute(fit: LawFit, loss: float, k: float, sweep: Sweep, model: E
     return math.exp(0.5 * (lo + hi))
 
 
-def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str], bool]:
+def _resolve_sources(runs: Runs, via: Sequence[str] | str, tgt: str) -> tuple[list[str], bool]:
+    via = (
+        as_names(via, "dataset", "via") or []
+    )  # one bare name is one source ("web" was read as w, e, b; p63)
     if not via:
         raise UsageError("name at least one source dataset", param="via")
     if any(v == ALL for v in via):
