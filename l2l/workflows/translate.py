@@ -27,7 +27,7 @@ from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
-from l2l.workflows.pairing import PairSpec, Sides, at_config, pair_runs, same_model_pairs
+from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs
 from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
@@ -38,20 +38,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KINDS",
-    "ChainPrediction",
-    "ChainStep",
     "Kind",
     "LossToLoss",
     "TranslationBands",
     "TranslationResult",
     "carry",
     "check_source_loss",
-    "compose",
     "find_run",
     "fit_loss_to_loss",
     "fit_translation",
     "pairs_for",
-    "predict_via",
     "translate",
 ]
 
@@ -178,48 +174,10 @@ def fit_loss_to_loss(
     )
 
 
-@dataclass(frozen=True)
-class ChainStep:
-    """One step of a prediction chain: the loss ``value`` of ``dataset`` models on ``eval``."""
-
-    description: str
-    dataset: str
-    eval: str
-    value: float
-    translation: LossToLoss | None
-    extrapolated: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        t = self.translation
-        return {
-            "step": self.description,
-            "dataset": self.dataset,
-            "eval": self.eval,
-            "loss": self.value,
-            "K": None if t is None else t.K,
-            "kappa": None if t is None else t.kappa,
-            "E0": None if t is None else t.E0,
-            "E1": None if t is None else t.E1,
-            "extrapolated": self.extrapolated,
-        }
-
-
 def carry(t: LossToLoss, value: float) -> tuple[float, bool]:
     """One step of a chain: ``value`` through ``t``, and whether ``value`` lies outside the source losses ``t`` was
     fitted on (the step extrapolates). Raises FitError at or below E0."""
     return float(t.predict(value)), t.extrapolates(value)
-
-
-def compose(start: ChainStep, translations: list[LossToLoss]) -> list[ChainStep]:
-    """Push a measured loss through a chain of translations (e.g. train-train then train-test)."""
-    steps = [start]
-    value = start.value
-    for t in translations:
-        value, extrap = carry(t, value)
-        steps.append(
-            ChainStep(f"{t.kind}: {t.src}:{t.x_eval} → {t.tgt}:{t.eval}", t.tgt, t.eval, value, t, extrap)
-        )
-    return steps
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -699,34 +657,6 @@ def _default_left_out(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChainPrediction:
-    """A prediction through translations, step by step, with the measured value where the table has it."""
-
-    steps: list[ChainStep]
-    actual: float | None
-    N: float | None
-    D: float | None
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        rows = [s.to_dict() for s in self.steps]
-        for r in rows:
-            r["N"], r["D"] = self.N, self.D
-        if rows:
-            rows[-1]["actual"] = self.actual
-        return rows
-
-    def to_dict(self) -> dict[str, Any]:
-        """The chain as one JSON-safe document (its steps as ``to_dicts`` gives them): what every result has."""
-        return {"N": self.N, "D": self.D, "actual": self.actual, "steps": self.to_dicts()}
-
-    def predict(self) -> float:
-        """The chain's prediction: its last step's."""
-        if not self.steps:
-            raise FitError("an empty chain predicts nothing")
-        return float(self.steps[-1].value)
-
-
 #: A source loss above this many nats is no language model's loss (a uniform guess over 400k tokens is 12.9).
 MAX_SOURCE_LOSS = 13.0
 #: How far above the largest loss of the source's runs a given source loss may lie.
@@ -783,72 +713,3 @@ def find_run(
             else "give the source loss itself with --src-loss",
         )
     return float(rows["N"][0]), float(rows["D"][0])
-
-
-def predict_via(
-    runs: Runs,
-    *,
-    via: str,
-    tgt: str,
-    src_loss: float | None = None,
-    from_run: str | None = None,
-    eval_name: str | None = None,
-    split: str | None = None,
-    join: Join = "nd",
-    options: FitOptions | None = None,
-    cache: FitCache | None = None,
-) -> ChainPrediction:
-    """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
-    (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation)."""
-    import polars as pl
-
-    if (src_loss is None) == (from_run is None):
-        raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
-    src = runs.resolve_dataset(via)
-    tgt_ds = runs.resolve_dataset(tgt)
-    own_src, own_tgt = runs.own(src), runs.own(tgt_ds)
-    n = d = None
-    if from_run is not None:
-        n, d = find_run(runs, from_run, src)
-        row = runs.frame.filter((pl.col("dataset") == src) & (pl.col("eval") == own_src) & at_config(n, d))
-        if row.height == 0:
-            raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
-        src_loss = float(row["loss"][0])
-    assert src_loss is not None
-    src_loss = check_source_loss(runs, src, src_loss)
-    cache = FitCache() if cache is None else cache  # both translations share the target's own law
-    calibrations = CalibrationCache()  # ... and the own losses' form choice, learned once
-    tt = translate(
-        runs,
-        src=src,
-        tgts=[tgt_ds],
-        join=join,
-        split=split,
-        options=options,
-        cache=cache,
-        calibrations=calibrations,
-    )
-    chain = [tt[0].usable()]
-    target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
-    if target_eval != own_tgt:
-        te = translate(
-            runs,
-            src=tgt_ds,
-            kind="train-test",
-            evals=[target_eval],
-            split=split,
-            options=options,
-            cache=cache,
-            calibrations=calibrations,
-        )
-        chain.append(te[0].usable())
-    start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
-    steps = compose(start, chain)
-    actual = None
-    if n is not None and d is not None:
-        close = runs.frame.filter(
-            (pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval) & at_config(n, d)
-        )
-        if close.height:
-            actual = float(close["loss"][0])
-    return ChainPrediction(steps, actual, n, d)

@@ -133,6 +133,10 @@ class ViaPrediction:
     combine: str
     notes: tuple[str, ...] = ()
 
+    def predict(self) -> float:
+        """The predicted loss (``result.estimate``; its interval is ``result``), as every result's ``predict``."""
+        return self.result.estimate
+
     def to_polars(self) -> pl.DataFrame:
         """One row per step (measured source losses, translations, the combination, the train-test step)."""
         from l2l.workflows.results import rows_frame
@@ -247,6 +251,39 @@ def _source_losses(
             f"no other dataset has a run at N = {n:.4g}, D = {d:.4g}" + "".join(f"; {m}" for m in notes)
         )
     return n, d, found, notes
+
+
+def predict_via(
+    runs: Runs,
+    *,
+    via: str,
+    tgt: str,
+    src_loss: float | None = None,
+    from_run: str | None = None,
+    eval_name: str | None = None,
+    split: str | None = None,
+    join: Join = "nd",
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    level: float = DEFAULT_LEVEL,
+) -> ViaPrediction:
+    """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
+    (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation): ``predict_sources``
+    with one source, with its interval at ``level`` (``result``) and each step's. It was a second chain of its own
+    that gave the point only (p63), while ``l2l predict --via`` prints the interval."""
+    return predict_sources(
+        runs,
+        via=[via],
+        tgt=tgt,
+        src_loss=src_loss,
+        from_run=from_run,
+        eval_name=eval_name,
+        split=split,
+        join=join,
+        options=options,
+        cache=cache,
+        level=level,
+    )
 
 
 def predict_sources(
