@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from l2l.base.checks import as_names, check_choice, check_level, is_real
+from l2l.base.checks import as_names, check_choice, check_level, is_real, real_array
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import JOINS, KINDS, Join, Kind
@@ -88,7 +88,7 @@ class LossToLoss:
         one: object = x
         if isinstance(one, float) and one > self.E0:
             return np.asarray(self.K * np.power(np.float64(one - self.E0), self.kappa) + self.E1)
-        xa = np.asarray(x, dtype=np.float64)
+        xa = real_array(x, "x")  # (text, "x", raised numpy's "could not convert string to float"; p63)
         if not np.all(np.isfinite(xa)):
             raise UsageError(f"a source loss must be a finite number, got {x!r}", param="x")
         if np.any(xa <= self.E0):

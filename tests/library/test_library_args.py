@@ -292,3 +292,11 @@ def test_the_accuracy_entry_points_refuse_bad_arguments_before_any_fit(
     )
     if param == "evals":
         _refused(lambda: l2l.evaluate_accuracy(acc, holdout_split="extrapolation", evals=[]), param, match)
+
+
+def test_a_translation_takes_numbers_and_load_runs_a_workspace(tmp_path: Path) -> None:
+    """``predict("x")`` raised numpy's "could not convert string to float", ``load_runs(None, "ws")``
+    "'str' object has no attribute 'load'" (p63)."""
+    t = l2l.fit_loss_to_loss([2, 3, 4, 5], [2.5, 3.1, 3.9, 4.6], E0=1, E1=1)
+    _refused(lambda: t.predict("x"), "x", "must be numbers")  # type: ignore[arg-type]
+    _refused(lambda: l2l.load_runs(None, str(tmp_path)), "workspace", "l2l.Workspace")  # type: ignore[arg-type]
