@@ -136,6 +136,13 @@ def _check_numbers(
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
         raise raw.error(f"{canon} must be > 0, got {quoted(text[i])}", row=i, column=col)
+    if canon == "N" and (i := _first(num.is_not_null() & (num < lowest(canon)) & (num >= _LO))) is not None:
+        raise raw.error(
+            f"N must be a count of at least {lowest(canon):g} parameter, got {quoted(text[i])}",
+            row=i,
+            column=col,
+            hint="a model size in billions written as a fraction? give N as a count of parameters (3.3e9 or 3.3B)",
+        )
     if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
         raise raw.error(f"{canon} must be between {_RANGE}, got {quoted(text[i])}", row=i, column=col)
 
@@ -145,9 +152,15 @@ _LO, _HI = schema.SMALLEST_QUANTITY, schema.LARGEST_QUANTITY
 _RANGE = "1e-30 and 1e30"  # the words of schema.SMALLEST_QUANTITY, LARGEST_QUANTITY
 
 
-def _out_of_range(x: pl.Expr | pl.Series) -> Any:
-    """True where a positive quantity is outside ``[_LO, _HI]`` (≤ 0 included)."""
-    return (x < _LO) | (x > _HI)
+def lowest(canon: str | None) -> float:
+    """The smallest value of column ``canon``: a model has at least one parameter (``SMALLEST_COUNT``, as ``--N``
+    says: N = 0.5 was kept, billions written as a fraction; p63); any other quantity ``_LO``."""
+    return schema.SMALLEST_COUNT if canon == "N" else _LO
+
+
+def _out_of_range(x: pl.Expr | pl.Series, canon: str | None = None) -> Any:
+    """True where a positive quantity (of column ``canon``) is outside ``[lowest(canon), _HI]`` (≤ 0 included)."""
+    return (x < lowest(canon)) | (x > _HI)
 
 
 def _not_text(dtype: pl.DataType) -> bool:
@@ -192,7 +205,7 @@ class _Conv:
 
     def range_check(self, e: pl.Expr) -> pl.Expr:
         """True where a value of a positive quantity is out of range (0 allowed where ``zero_ok``)."""
-        bad: pl.Expr = _out_of_range(e)
+        bad: pl.Expr = _out_of_range(e, self.canon)
         return bad & (e != 0) if self.zero_ok else bad
 
 

@@ -305,6 +305,33 @@ def test_parquet_list_and_duration_columns_are_not_used_and_refused_where_needed
     assert info.value.column == "dataset"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".ndjson", ".parquet", "quoted.csv"])
+def test_a_model_of_less_than_one_parameter_is_refused_as_on_the_command_line(
+    tmp_path: Path, suffix: str
+) -> None:
+    """N = 0.5 was kept (31 of 31 rows), while --N 0.5 is refused: billions written as a fraction (p63)."""
+    frame = pl.DataFrame(
+        {
+            "dataset": ["a"] * 3,
+            "N": [1e8, 0.5, 2e8],
+            "D": [2e9, 3e9, 4e9],
+            "eval": ["v"] * 3,
+            "loss": [3.0, 2.9, 2.8],
+        }
+    )
+    path = tmp_path / f"r{suffix}"
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    elif suffix == ".ndjson":
+        frame.write_ndjson(path)
+    else:
+        frame.write_csv(path, quote_style="always" if suffix == "quoted.csv" else "necessary")
+    with pytest.raises(InputError, match=r"N must be a count of at least 1 parameter, got '0\.5'") as info:
+        read_runs([path])
+    assert info.value.column == "N"
+    assert info.value.line == {".parquet": None, ".ndjson": 2}.get(suffix, 3)  # (NDJSON has no header line)
+
+
 def test_unknown_own_eval_dataset_or_eval_is_an_error(good: Path) -> None:
     with pytest.raises(SelectionError, match="unknown dataset 'nope'"):
         read_runs([good / "long.csv"], own_eval={"nope": "web_val"})
