@@ -337,6 +337,13 @@ def norm_eval_for_match(name: str) -> str:
     return _without_affix(_last_part(name))
 
 
+def eval_stem_as_written(name: str) -> str:
+    """An eval's name with one affix (``_val``, ``val_``, ``_validation``) removed and nothing else reduced: what a
+    dataset named by punctuation alone (``[/]``, which ``norm_dataset_for_match`` reduces to nothing) is matched to
+    (``[/]_val``)."""
+    return _without_affix(name.strip())
+
+
 def _without_affix(s: str) -> str:
     for pat in _AFFIXES:
         t = pat.sub("", s)

@@ -406,14 +406,17 @@ def _with_bands(
 
 def _specs(
     runs: Runs, book: LawBook, src: str, tgts: Sequence[str] | None, kind: Kind, evals: Sequence[str] | None
-) -> list[PairSpec]:
-    """The translations a ``translate`` call asks for."""
+) -> tuple[list[PairSpec], list[str]]:
+    """The translations a ``translate`` call asks for, and the targets left out for want of an own eval (said)."""
     if kind == "train-train":
         if evals:
             raise UsageError(
                 "train-train translates own losses; evals apply to train-test and test-test", param="evals"
             )
-        return [PairSpec(src, runs.own(src), t, runs.own(t)) for t in _targets(runs, src, tgts)]
+        targets = _targets(runs, src, tgts)
+        lacking = runs.lacking_own(targets)
+        specs = [PairSpec(src, runs.own(src), t, runs.own(t)) for t in targets if t not in lacking]
+        return specs, [f"not translated: {t}: {why}" for t, why in lacking.items()]
     if kind == "train-test":
         if tgts and any(t != ALL and runs.resolve_dataset(t) != src for t in tgts):
             raise UsageError(
@@ -430,14 +433,14 @@ def _specs(
                 hint=f"name another eval measured on {src}'s models",
                 param="evals",
             )
-        return [PairSpec(src, own, src, ev) for ev in onto]
+        return [PairSpec(src, own, src, ev) for ev in onto], []
     if not evals:
         raise UsageError("test-test needs the eval both models are compared on (or all)", param="evals")
     return [
         PairSpec(src, ev, tgt, ev)
         for tgt in _targets(runs, src, tgts)
         for ev in _eval_names(runs, book.frame, src, evals)
-    ]
+    ], []
 
 
 def no_translations(results: Sequence[TranslationResult]) -> FitError:
@@ -620,7 +623,7 @@ def translate(
     book = translation_book(law_book(runs, options, split, cache, calibrations))
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
-    specs = _specs(runs, book, src_ds, tgts, kind, evals)
+    specs, left_out = _specs(runs, book, src_ds, tgts, kind, evals)
     kind = _shared_kind(runs, specs, kind)
     needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
     book.fit_many(needed, workers=workers, progress=progress)
@@ -633,7 +636,7 @@ def translate(
     if level is not None:
         results = [_with_bands(book, r, level, seed, split) for r in results]
     notes = _default_left_out(runs, book.frame, src_ds, specs) if kind == "train-test" and not evals else ()
-    return Results(results, notes=notes)
+    return Results(results, notes=(*left_out, *notes))
 
 
 def _default_left_out(

@@ -856,6 +856,29 @@ def test_fit_law_fits_the_datasets_with_an_own_eval_and_lists_the_others(
     assert "no own eval for dataset gamma (pass --own-eval gamma=EVAL" in rows["gamma"]["error"]
 
 
+def test_a_dataset_without_an_own_eval_is_left_out_of_every_all_command_with_a_note(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    """One such dataset (a name of punctuation whose own eval went unmatched) refused `predict -d all`,
+    `optimal` and `translate` for every other dataset (p63); fit-law already fitted the others."""
+    lines = synthetic_csv.read_text().splitlines()
+    kept = [lines[0], *(x for x in lines[1:] if not x.startswith("gamma,") or ",gamma_val," not in x)]
+    table = tmp_path / "mixed.csv"
+    table.write_text("\n".join(kept) + "\n")
+    assert run("ingest", table).exit_code == 0
+    why = "gamma: no own eval for dataset gamma (pass --own-eval gamma=EVAL"
+    for args, word in (
+        (["predict", "-d", "all", "--N", "1e9", "--D", "2e10"], "not predicted"),
+        (["optimal", "--C", "1e21"], "not predicted"),
+        (["translate", "--src", "alpha"], "not translated"),
+    ):
+        res = run(*args, "--split", "sweep", "-f", "json")
+        assert res.exit_code == 0, (args, res.output)
+        doc = json.loads(res.stdout)
+        assert "gamma" not in {r.get("dataset", r.get("tgt")) for r in doc["rows"]}, args
+        assert any(n.startswith(f"{word}: {why}") for n in doc["notes"]), (args, doc["notes"])
+
+
 def test_a_law_left_unfitted_beside_others_is_named_once_in_its_note(
     run: Any, synthetic_csv: Path, tmp_path: Path
 ) -> None:

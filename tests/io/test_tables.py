@@ -708,6 +708,10 @@ def test_paper_data(paper_csv: Path) -> None:
         ),
         ("[bold]x[/bold]", ["[bold]x[/bold]_val", "c4_val"], "[bold]x[/bold]_val", "detected"),
         ("web", ["eval/web_val", "eval/c4_val"], "eval/web_val", "detected"),
+        # punctuation alone reduces to nothing, which named no eval (p63): matched as written
+        ("[/]", ["[/]_val", "[bold]x[/]_val"], "[/]_val", "detected"),
+        ("[/]", ["[/]", "c4_val"], "[/]", "detected"),
+        ("[/]", ["(/)_val", "c4_val"], None, ""),
     ],
 )
 def test_own_eval_detection(dataset: str, evals: list[str], own: str | None, how: str) -> None:
