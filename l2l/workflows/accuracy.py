@@ -664,6 +664,8 @@ class AccuracyPrediction:
     accuracy_law_poor: bool = False
     #: why the prediction rests on the assumed ceiling of 1 more than on the sweep ("" where it does not)
     ceiling_note: str = ""
+    #: C, N and D over the largest fitted of the input loss's law (``LawPrediction.ratios``); None unpredicted
+    ratios: tuple[float, float, float] | None = None
 
     @property
     def lower_bound_only(self) -> bool | None:
@@ -728,6 +730,9 @@ class AccuracyPrediction:
         d["accuracy_lo"], d["accuracy_hi"] = self.accuracy_interval or (None, None)
         d["loss_interval_method"] = self.loss_method or None
         d["accuracy_interval_method"] = self.accuracy_method or None
+        from l2l.workflows.predict import ratios_dict
+
+        d.update(ratios_dict(self.ratios))  # how far it extrapolates, as a loss prediction says (p63)
         d["lower_bound_only"] = self.lower_bound_only
         d["interval"] = None if self.accuracy_interval is None else interval_caveat(self)
         return d
@@ -903,6 +908,7 @@ class _Chain:
             if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested
             else "",
             ceiling_note=ceiling_note(res.fit, ds, acc),
+            ratios=loss.ratios,
         )
 
 

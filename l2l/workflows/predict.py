@@ -222,8 +222,11 @@ def form_doubt_note(form: str, what: str, where: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _ratios_dict(ratios: tuple[float, float, float]) -> dict[str, float]:
-    return {"C_ratio": ratios[0], "N_ratio": ratios[1], "D_ratio": ratios[2]}
+def ratios_dict(ratios: tuple[float, float, float] | None) -> dict[str, float | None]:
+    """C, N and D over the largest fitted (``LawPrediction.ratios``) as a row's fields, None without them: every
+    prediction's row says how far it extrapolates under the same names (an accuracy's too)."""
+    c, n, d = ratios if ratios is not None else (None, None, None)
+    return {"C_ratio": c, "N_ratio": n, "D_ratio": d}
 
 
 def _interval_dict(pi: PredictiveInterval, prefix: str = "loss") -> dict[str, Any]:
@@ -283,7 +286,7 @@ class LawPrediction:
             "C": self.C,
         }
         d.update(_interval_dict(self.interval))
-        d.update(_ratios_dict(self.ratios))
+        d.update(ratios_dict(self.ratios))
         d["corrected"] = self.corrected
         d["status"] = "poor" if self.flag else "ok"
         said = any(
