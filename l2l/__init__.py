@@ -35,7 +35,7 @@ _API: dict[str, str] = {
     "LossToLoss": "l2l.workflows.translate",
     "fit_loss_to_loss": "l2l.workflows.translate",
     "translate": "l2l.workflows.translate",
-    "predict_via": "l2l.workflows.translate",
+    "predict_via": "l2l.workflows.via",
     "predict": "l2l.workflows.predict",
     "optimal": "l2l.workflows.predict",
     "evaluate": "l2l.workflows.evaluate",
@@ -109,8 +109,8 @@ if TYPE_CHECKING:
     from l2l.workflows.rank import rank_runs
     from l2l.workflows.rank_eval import rank_backtest
     from l2l.workflows.results import Results, to_polars
-    from l2l.workflows.translate import LossToLoss, fit_loss_to_loss, predict_via, translate
-    from l2l.workflows.via import predict_sources
+    from l2l.workflows.translate import LossToLoss, fit_loss_to_loss, translate
+    from l2l.workflows.via import predict_sources, predict_via
 
 
 #: The layers, imported on first use too (``l2l.core.fit.default_workers()`` after a bare ``import l2l``).

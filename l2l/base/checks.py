@@ -16,11 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from l2l.base.errors import ChoiceError, UsageError
-from l2l.base.schema import LARGEST_QUANTITY
+from l2l.base.schema import LARGEST_QUANTITY, SMALLEST_COUNT
 
 __all__ = [
     "as_names",
     "as_numbers",
+    "check_bootstrap",
     "check_choice",
     "check_count",
     "check_level",
@@ -43,6 +44,13 @@ def check_level(level: float, param: str = "level") -> float:
         raise UsageError(f"an interval level must be a number between 0 and 1, got {level!r}", param=param)
     if not 0.0 < level < 1.0:  # NaN fails here too
         raise UsageError(f"an interval level must lie strictly between 0 and 1, got {level}", param=param)
+    if 0.5 + level / 2 >= 1.0:
+        # the normal quantile of an interval this close to 1 is at the rounded 1.0, infinite: it failed as an
+        # internal error (0.9999999999999999; p63)
+        raise UsageError(
+            f"an interval level this close to 1 ({level!r}) has no finite interval; give at most 0.999999",
+            param=param,
+        )
     return level
 
 
@@ -63,6 +71,15 @@ def check_count(value: object, param: str, *, least: int = 0, what: str | None =
     if value < least:
         raise UsageError(f"{name} must be at least {least}, got {value}", param=param)
     return int(value)
+
+
+def check_bootstrap(draws: object, param: str = "bootstrap") -> int:
+    """A number of bootstrap draws: 0 (none) or at least 2, one draw being no spread; else a UsageError about
+    ``param`` (``--bootstrap 1`` on the command line; the library's ``bootstrap=-1`` gave a failed law per eval)."""
+    n = check_count(draws, param, what="the number of bootstrap draws")
+    if n == 1:
+        raise UsageError("a bootstrap needs at least 2 draws (0: none)", param=param)
+    return n
 
 
 def check_name(name: object, what: str, param: str | None = None) -> str:
@@ -119,17 +136,23 @@ def as_numbers(
     *,
     positive: bool = True,
     largest: float | None = LARGEST_QUANTITY,
+    smallest: float | None = SMALLEST_COUNT,
     empty_ok: bool = False,
 ) -> NDArray[np.float64]:
     """``values`` (one number or several) as a 1-d float array; a UsageError naming ``name`` when they are not
     real numbers (text such as "3.3B" or "1e21": the command line parses those; a bool; a complex number), when
     there are none (unless ``empty_ok``), when one is not finite and > 0 (``positive``), or when one is above
-    ``largest`` (the command line's limit, 1e30: a law at N = 1e40 is arithmetic, not a prediction)."""
+    ``largest`` (the command line's limit, 1e30: a law at N = 1e40 is arithmetic, not a prediction) or below
+    ``smallest`` (its other one, a count of 1: N = 1e-200 underflowed C = 6·N·D to 0, a ZeroDivisionError)."""
     arr = real_array(values, name).ravel()
     if not len(arr) and not empty_ok:
         raise UsageError(f"{name} is empty: give at least one value", param=name)
     if positive and not np.all(np.isfinite(arr) & (arr > 0)):
         raise UsageError(f"{name} must be positive numbers", param=name)
+    if smallest is not None and np.any(arr < smallest):
+        raise UsageError(
+            f"{name} must be a finite count ≥ {smallest:g}, got {float(arr.min()):g}", param=name
+        )
     if largest is not None and np.any(arr > largest):
         raise UsageError(f"{name} must be at most {largest:g}, got {float(arr.max()):g}", param=name)
     return arr

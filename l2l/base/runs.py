@@ -172,6 +172,22 @@ class Runs:
                 param="own_eval",
             ) from None
 
+    def lacking_own(self, datasets: Sequence[str]) -> dict[str, str]:
+        """The datasets of ``datasets`` without an own eval, each with why (``own``'s refusal and its fix), when
+        some of them have one: a call about several datasets' own losses leaves these out, said, and answers for
+        the others (one such dataset refused ``predict -d all``, ``optimal`` and ``translate`` for every other;
+        p63). Empty when one dataset is named or none has one: the call's refusal then says how to name it."""
+        lacking = [d for d in datasets if d not in self.own_eval] if len(datasets) > 1 else []
+        if len(lacking) == len(datasets):
+            return {}
+        out: dict[str, str] = {}
+        for d in lacking:
+            try:
+                self.own(d)
+            except SelectionError as exc:
+                out[d] = f"{exc.message} (pass --own-eval {d}=EVAL to l2l ingest)"
+        return out
+
     def resolve_dataset(self, name: str) -> str:
         """The one dataset ``name`` stands for (see ``resolve_name``)."""
         return resolve_name(name, self.datasets, "dataset")

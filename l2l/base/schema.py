@@ -270,6 +270,10 @@ def accepted_names(canon: str) -> tuple[str, ...]:
 #: The range of every N, D, C and loss l2l takes, from a table or the command line: far beyond any model, and
 #: far from float overflow (a law's loss at N = 1e40 is arithmetic, not a prediction).
 SMALLEST_QUANTITY, LARGEST_QUANTITY = 1e-30, 1e30
+#: The fewest parameters, tokens or FLOPs a count asked about may be (``--N``, ``predict(N=...)``), and a table's
+#: model size: below it C = 6·N·D underflowed in the library (p63), and a model of half a parameter in a table is
+#: a unit error (billions written as a fraction).
+SMALLEST_COUNT = 1.0
 #: A cross-entropy in nats stays below ln(vocabulary): 12.4 for 256k tokens, 11.9 at random init of a 150k one.
 LARGEST_NATS = 13.0
 
@@ -331,6 +335,13 @@ def norm_eval_for_match(name: str) -> str:
     ``-`` → ``_``, one affix ``_val``, ``val_`` or ``_validation`` removed (``fineweb_edu_100b_val`` →
     ``fineweb_edu_100b``)."""
     return _without_affix(_last_part(name))
+
+
+def eval_stem_as_written(name: str) -> str:
+    """An eval's name with one affix (``_val``, ``val_``, ``_validation``) removed and nothing else reduced: what a
+    dataset named by punctuation alone (``[/]``, which ``norm_dataset_for_match`` reduces to nothing) is matched to
+    (``[/]_val``)."""
+    return _without_affix(name.strip())
 
 
 def _without_affix(s: str) -> str:

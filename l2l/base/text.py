@@ -19,6 +19,7 @@ __all__ = [
     "grouped_reasons",
     "interval_decimals",
     "plural",
+    "quoted",
     "some_of",
     "utc_now",
     "visible",
@@ -79,6 +80,16 @@ def plural(n: int, word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
         return f"{n:,} {word[:-1]}ies"
     return f"{n:,} {word}s"
+
+
+def quoted(value: object, most: int = 80) -> str:
+    """``value`` as an error message quotes it (its repr), cut to about ``most`` characters with the full length
+    said: a cell that swallowed the rest of a file behind an unterminated quote was echoed whole, a 66 KB "one-line"
+    error (probe p63), and a 400-digit number a 400-character one."""
+    text = repr(value)
+    if len(text) <= most:
+        return text
+    return f"{text[: most - 1]}… ({len(str(value)):,} characters)"
 
 
 def some_of(names: Sequence[str], most: int = 4) -> str:

@@ -70,9 +70,12 @@ def _draws(value: int) -> int:
         raise typer.BadParameter(exc.message) from None
     if value > limit:
         raise typer.BadParameter(f"at most {limit:,} draws (raise the limit with {draws.env}={value})")
-    if value == 1:  # one draw is no spread: a usage error naming the option, as 0 < 2 is (0 means none)
-        raise typer.BadParameter("a bootstrap needs at least 2 draws (0: none)")
-    return value
+    from l2l.base.checks import check_bootstrap
+
+    try:  # one draw is no spread: a usage error naming the option, as 0 < 2 is (0 means none)
+        return check_bootstrap(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
 
 
 def _delta(value: float) -> float:
@@ -357,7 +360,7 @@ InputLossOpt = Annotated[
 def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
     """Counts like 3.3e9, 3.3B, 20M, 1.5T given on the command line (finite, ≥ 1, at most the largest value a
     table may hold); a bad one is a usage error."""
-    from l2l.base.schema import LARGEST_QUANTITY, parse_quantity
+    from l2l.base.schema import LARGEST_QUANTITY, SMALLEST_COUNT, parse_quantity
 
     out = []
     for v in values or []:
@@ -365,8 +368,8 @@ def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
             x = parse_quantity(v)
         except ValueError as exc:
             fail_usage(option, str(exc))
-        if not (math.isfinite(x) and x >= 1):
-            fail_usage(option, f"must be a finite count ≥ 1, got {v!r}")
+        if not (math.isfinite(x) and x >= SMALLEST_COUNT):
+            fail_usage(option, f"must be a finite count ≥ {SMALLEST_COUNT:g}, got {v!r}")
         if x > LARGEST_QUANTITY:
             fail_usage(option, f"must be at most 1e30, got {v!r}")
         out.append(x)

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - older typer on the stock click
         UsageError as ClickUsageError,
     )
 
-from l2l.base.errors import L2LError, UsageError
+from l2l.base.errors import L2LError, OutputError, UsageError
 from l2l.base.schema import OutputFormat
 
 _display_type = TyperOption.display_type_rich
@@ -144,9 +144,29 @@ def _stdout_to_devnull() -> None:
     included: no "Exception ignored") fails again. The caller then leaves with ``EXIT_SIGPIPE``."""
     import os
 
+    if isinstance(sys.stdout, _ClosedStdout):
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - stdout until the process ends
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+class _ClosedStdout:
+    """Stdout when the process was started without one (``l2l runs >&-``, where Python sets ``sys.stdout`` to
+    None): a command that writes fails as on a full disk (it crashed on None with a traceback; p63), one that does
+    not (``ingest``) runs."""
+
+    def write(self, _text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def fail_usage(option: str, message: str) -> NoReturn:
@@ -416,7 +436,16 @@ def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
         for start in range(0, len(text), _PIECE):
             sys.stdout.write(text[start : start + _PIECE])
 
-    render(reports, fmt, write=write)
+    try:
+        render(reports, fmt, write=write)
+        sys.stdout.flush()  # here, so that a full disk is said as the command's error, not at exit
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        # a full disk (`> /dev/full`) or a closed stdout (`>&-`): the answer is lost, which is said in one line,
+        # not as an internal error; later flushes go to devnull so that they cannot fail again
+        _stdout_to_devnull()
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
 
 
 def wrote(path: Path, what: str = "") -> None:
@@ -451,6 +480,8 @@ def main(argv: list[str] | None = None) -> None:
     # nor is plotnine's (`geom_path: Each group consist of only one observation` on a grid of one run per budget):
     # the figure's legend and notes say what it draws
     warnings.filterwarnings("ignore", module=r"plotnine(\.|$)")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     try:
         try:
             app(args=argv, prog_name="l2l")
@@ -459,3 +490,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # the last flush, after the command
         _stdout_to_devnull()
         sys.exit(EXIT_SIGPIPE)
+    except OSError as exc:  # the last flush of text written outside `emit` (a help page) to a full disk
+        _stdout_to_devnull()
+        note(f"Error: cannot write the output: {exc.strerror or exc}")
+        sys.exit(1)

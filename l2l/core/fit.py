@@ -208,7 +208,7 @@ def _columns(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> tuple[Array, Array,
     """N, D and loss as flat float arrays; text or other non-numbers a UsageError (``fit_law(["a", "b"], ...)``
     raised numpy's "could not convert string to float"). Their values are judged by ``_check_data``."""
     return tuple(  # type: ignore[return-value]
-        as_numbers(v, name, positive=False, largest=None, empty_ok=True)
+        as_numbers(v, name, positive=False, largest=None, smallest=None, empty_ok=True)
         for v, name in ((N, "N"), (D, "D"), (loss, "loss"))
     )
 

@@ -50,6 +50,10 @@ def kind_column(raw: _Raw, columns: Sequence[str]) -> str | None:
     """The column among ``columns`` that says what each row's value is (``kind``: loss, acc), when there is
     exactly one: every value names a metric and one at least is not a loss (``schema.names_metric_kinds``). A
     sample of rows finds the candidates; their whole columns decide."""
+    # only text can name a metric; a list or a duration column (a W&B export's tags, a runtime) cannot even be cast
+    # to text, which crashed the read of a table that did not use it (p63)
+    types = raw.lazy().collect_schema()
+    columns = [c for c in columns if types[c] == pl.String or isinstance(types[c], (pl.Categorical, pl.Enum))]
     if not columns:
         return None
     head = raw.lazy().select([pl.col(c).cast(pl.String) for c in columns]).head(2000).collect()

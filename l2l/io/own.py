@@ -55,9 +55,12 @@ def _detect_own(
     if len(trains) == 1:
         return trains[0], "train", []
     target = schema.norm_dataset_for_match(dataset)
-    scored = [
-        (len(k), e) for e in evals for k in _stems(e) if _named_after(target, k, whole_word=e in shared)
-    ]
+    if target:
+        scored = [
+            (len(k), e) for e in evals for k in _stems(e) if _named_after(target, k, whole_word=e in shared)
+        ]
+    else:  # punctuation alone ("[/]") reduces to nothing, which names no eval: its own is named as it is written
+        scored = [(0, e) for e in evals if schema.eval_stem_as_written(e) == dataset.strip()]
     if not scored:
         return None, "", []
     best = max(s for s, _ in scored)

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from l2l.base.errors import InputError
-from l2l.base.text import some_of
+from l2l.base.text import quoted, some_of
 
 __all__ = ["SUPPORTED_EXTENSIONS", "with_constants"]
 
@@ -374,16 +374,26 @@ def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     records: list[list[str]] = []
     lines: list[int] = []
-    prev = 0
+    prev = last = 0
+    last_rec: list[str] = []
     try:
         for rec in reader:
             start, prev = prev + 1, reader.line_num
+            last, last_rec = start, rec
             if not rec or all(not f.strip() for f in rec):
                 continue  # blank line
             records.append(rec)
             lines.append(start)
     except csv.Error as exc:
-        raise InputError(f"cannot parse: {exc}", path=path, line=reader.line_num) from None
+        # the line the record started on: where a runaway quoted field began, not where the reader gave up (a
+        # probe's stray quote on line 6 was blamed on line 4069; p63)
+        start = prev + 1
+        quote = '"' in physical[start - 1] if start <= len(physical) else False
+        hint = "an unterminated quote? a '\"' opens a field that runs until the next one" if quote else None
+        raise InputError(
+            f"cannot parse the record that starts here: {exc}", path=path, line=start, hint=hint
+        ) from None
+    _check_closed(physical, last, last_rec, records[0] if len(records) > 1 else [], sep, path)
     header, header_line = records[0], lines[0]
     names = [h.strip() or f"_unnamed_{i + 1}" for i, h in enumerate(header)]
     seen: dict[str, int] = {}
@@ -408,6 +418,32 @@ def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str
     if sep != default_sep:
         label += f" ({_SEPARATORS[sep]}-separated)"
     return _Raw(path, label, sha, frame, body_lines, header_line)
+
+
+def _check_closed(
+    physical: list[str], start: int, rec: list[str], header: list[str], sep: str, path: str
+) -> None:
+    """Refuse a quote left open in the last record, which the lenient reader closes at the end of the file: a
+    stray quote on the last line was read as the value it starts, and one earlier swallowed every line after it
+    into one cell (p63). Only that record is read again, strictly; ``header`` names the field's column."""
+    if start < 1 or not any('"' in line for line in physical[start - 1 :]):
+        return
+    try:
+        for _ in csv.reader(
+            io.StringIO("\n".join(physical[start - 1 :]), newline=""), delimiter=sep, strict=True
+        ):
+            pass
+    except csv.Error as exc:
+        if "end of data" not in str(exc):
+            return  # a quote inside a field (5"), which the lenient reading keeps as written
+        raise InputError(
+            f"unterminated quote: the field {quoted(rec[-1], 40) if rec else ''} opened by the '\"' on this line runs "
+            "to the end of the file",
+            path=path,
+            line=start,
+            column=header[len(rec) - 1].strip() or None if 0 < len(rec) <= len(header) else None,
+            hint="close the quote, or delete it",
+        ) from None
 
 
 def _ragged(

@@ -29,7 +29,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs
-from l2l.base.text import fmt_si, plural, some_of
+from l2l.base.text import fmt_si, plural, quoted, some_of
 from l2l.io.accuracy_rows import (
     LongAccuracy,
     NeedsLinesError,
@@ -96,6 +96,7 @@ from l2l.io.values import (
     _typed_eager,
     _typed_scan,
     glob_name,
+    lowest,
     seed_scatter,
 )
 
@@ -473,7 +474,10 @@ def _fast(
 def _out_of_range(checked: Sequence[str]) -> pl.Expr:
     """Per row: some number of ``checked`` is missing (C may be), not finite or out of range (D and C may be 0, at
     step 0). Polars orders NaN above every number, so ``is_between`` is false for NaN, as for ±inf."""
-    out = [(~pl.col(c).is_between(0.0 if c in ("D", "C") else _LO, _HI)).fill_null(c != "C") for c in checked]
+    out = [
+        (~pl.col(c).is_between(0.0 if c in ("D", "C") else lowest(c), _HI)).fill_null(c != "C")
+        for c in checked
+    ]
     return pl.any_horizontal(out) if out else pl.lit(False)
 
 
@@ -734,7 +738,7 @@ def _metrics(
             raise NeedsLinesError
         known = ", ".join(dict.fromkeys(schema.METRIC_KINDS))
         raise raw.error(
-            f"unknown metric {text[i]!r}; expected loss (the default), bpb or accuracy (accepted: {known})",
+            f"unknown metric {quoted(text[i])}; expected loss (the default), bpb or accuracy (accepted: {known})",
             row=int(row),
             column=column,
             hint=_metric_hint(str(text[i]), column),

@@ -16,6 +16,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import AVERAGE_KEY
+from l2l.base.text import quoted
 from l2l.io.readers import _Raw
 
 _DTYPES: dict[str, type[pl.DataType]] = {"String": pl.String, "Float64": pl.Float64, "Int64": pl.Int64}
@@ -72,13 +73,13 @@ def _numeric(
                     values.append(schema.parse_quantity(value))
                 except schema.UnitError:
                     raise raw.error(
-                        f"unknown unit suffix in {value!r} (accepted: K, M, B or G, T; e.g. 3.3B)",
+                        f"unknown unit suffix in {quoted(value)} (accepted: K, M, B or G, T; e.g. 3.3B)",
                         row=i,
                         column=col,
                     ) from None
                 except ValueError:
                     raise raw.error(
-                        f"not a number: {value!r}", row=i, column=col, hint=_decimal_comma_hint(value)
+                        f"not a number: {quoted(value)}", row=i, column=col, hint=_decimal_comma_hint(value)
                     ) from None
             num = num.scatter(idx, values)
     elif s.dtype.is_numeric():
@@ -130,13 +131,20 @@ def _check_numbers(
     if missing is not None and (odd is None or missing < odd):
         raise raw.error(f"missing value ({canon} is required)", row=missing, column=col, hint=mend)
     if odd is not None:
-        raise raw.error(f"not a finite number: {text[odd]!r}", row=odd, column=col, hint=mend)
+        raise raw.error(f"not a finite number: {quoted(text[odd])}", row=odd, column=col, hint=mend)
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
-        raise raw.error(f"{canon} must be > 0, got {text[i]!r}", row=i, column=col)
+        raise raw.error(f"{canon} must be > 0, got {quoted(text[i])}", row=i, column=col)
+    if canon == "N" and (i := _first(num.is_not_null() & (num < lowest(canon)) & (num >= _LO))) is not None:
+        raise raw.error(
+            f"N must be a count of at least {lowest(canon):g} parameter, got {quoted(text[i])}",
+            row=i,
+            column=col,
+            hint="a model size in billions written as a fraction? give N as a count of parameters (3.3e9 or 3.3B)",
+        )
     if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
-        raise raw.error(f"{canon} must be between {_RANGE}, got {text[i]!r}", row=i, column=col)
+        raise raw.error(f"{canon} must be between {_RANGE}, got {quoted(text[i])}", row=i, column=col)
 
 
 #: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.
@@ -144,9 +152,21 @@ _LO, _HI = schema.SMALLEST_QUANTITY, schema.LARGEST_QUANTITY
 _RANGE = "1e-30 and 1e30"  # the words of schema.SMALLEST_QUANTITY, LARGEST_QUANTITY
 
 
-def _out_of_range(x: pl.Expr | pl.Series) -> Any:
-    """True where a positive quantity is outside ``[_LO, _HI]`` (≤ 0 included)."""
-    return (x < _LO) | (x > _HI)
+def lowest(canon: str | None) -> float:
+    """The smallest value of column ``canon``: a model has at least one parameter (``SMALLEST_COUNT``, as ``--N``
+    says: N = 0.5 was kept, billions written as a fraction; p63); any other quantity ``_LO``."""
+    return schema.SMALLEST_COUNT if canon == "N" else _LO
+
+
+def _out_of_range(x: pl.Expr | pl.Series, canon: str | None = None) -> Any:
+    """True where a positive quantity (of column ``canon``) is outside ``[lowest(canon), _HI]`` (≤ 0 included)."""
+    return (x < lowest(canon)) | (x > _HI)
+
+
+def _not_text(dtype: pl.DataType) -> bool:
+    """A column polars cannot read as text: a list or struct (an NDJSON array, a W&B export's tags) or a duration
+    (a runtime), which failed as an internal error when only looked at (p63)."""
+    return dtype.is_nested() or isinstance(dtype, pl.Duration) or dtype == pl.Object
 
 
 def _text(raw: _Raw, col: str, canon: str, *, required: bool, lenient: bool = False) -> pl.Series:
@@ -154,19 +174,19 @@ def _text(raw: _Raw, col: str, canon: str, *, required: bool, lenient: bool = Fa
     ``lenient`` (a column l2l only looks at, to tell runs apart): nothing is refused, odd values are null."""
     if lenient:
         s = raw.frame.get_column(col)
-        if col in raw.bad or s.dtype.is_nested():
+        if col in raw.bad or _not_text(s.dtype):
             return pl.Series(canon, [None] * raw.frame.height, dtype=pl.String)
         return _blank_to_null(s).alias(canon)
     if col in raw.bad:
         raise raw.error(raw.bad[col][1], row=raw.bad[col][0][0], column=col)
     s = raw.frame.get_column(col)
-    if s.dtype.is_nested():
+    if _not_text(s.dtype):
         raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
     out = _blank_to_null(s)
     if required and (i := _first(out.is_null())) is not None:
         raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
     if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
-        raise raw.error(f"a NUL byte in a name: {str(out[i])!r}", row=i, column=col)
+        raise raw.error(f"a NUL byte in a name: {quoted(str(out[i]))}", row=i, column=col)
     return out.alias(canon)
 
 
@@ -185,7 +205,7 @@ class _Conv:
 
     def range_check(self, e: pl.Expr) -> pl.Expr:
         """True where a value of a positive quantity is out of range (0 allowed where ``zero_ok``)."""
-        bad: pl.Expr = _out_of_range(e)
+        bad: pl.Expr = _out_of_range(e, self.canon)
         return bad & (e != 0) if self.zero_ok else bad
 
 

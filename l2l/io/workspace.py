@@ -93,6 +93,11 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
     For a table, own evals not given explicitly are taken from the workspace's mapping where the dataset and
     eval exist in the table, and detected otherwise.
     """
+    if not isinstance(workspace, Workspace):  # a path raised "'str' object has no attribute 'load'" (p63)
+        raise UsageError(
+            f"the workspace must be an l2l.Workspace, got {type(workspace).__name__} (l2l.Workspace({workspace!r}))",
+            param="workspace",
+        )
     if table is None:
         if read_kwargs.get("where"):
             raise UsageError(

@@ -538,9 +538,12 @@ def _width() -> int:
     import shutil
     import sys
 
-    if sys.stdout.isatty():
+    if sys.stdout is not None and sys.stdout.isatty():
         return shutil.get_terminal_size().columns
-    return int(os.environ.get("COLUMNS", "0") or 0) or 250
+    # COLUMNS as the shell sets it; anything but a positive whole number is ignored, as --help ignores it (abc
+    # was an internal error, -5 an empty table with exit 0; p63)
+    raw = os.environ.get("COLUMNS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 250
 
 
 class _Writer(io.TextIOBase):

@@ -26,10 +26,19 @@ import numpy as np
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.checks import as_names, check_level
+from l2l.base.checks import as_names, check_bootstrap, check_choice, check_count, check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.base.runs import check_runs, resolve_name, select_evals
-from l2l.base.schema import ACCURACY_COLUMNS, INPUT_LOSSES, InputLoss, Pooling, is_glob
+from l2l.base.schema import (
+    ACCURACY_COLUMNS,
+    ACCURACY_FORMS,
+    FLOOR_MODES,
+    INPUT_LOSSES,
+    POOLINGS,
+    InputLoss,
+    Pooling,
+    is_glob,
+)
 from l2l.base.text import some_of
 from l2l.core.accuracy import AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
@@ -53,6 +62,7 @@ __all__ = [
     "accuracy_key",
     "cached_fit_accuracy",
     "chance_level",
+    "check_accuracy_args",
     "fit_accuracy_laws",
     "near_task_losses",
     "nothing_predicted",
@@ -454,6 +464,30 @@ def _offset_fields(off: DatasetOffsets | None) -> dict[str, Any]:
     }
 
 
+def check_accuracy_args(
+    evals: Sequence[str] | None,
+    *,
+    input_loss: object = "task",
+    form: object = "sigmoid",
+    floor: object = "fit",
+    pooling: object = "auto",
+    bootstrap: object = 0,
+    seed: object = 0,
+) -> list[str] | None:
+    """The accuracy entry points' arguments checked before any fit, each refusal a UsageError naming its
+    parameter, as the command line's choices refuse them: a bad form, floor or pooling gave a failed law per eval
+    after the work, ``input_loss="zzz"`` and ``seed="x"`` were taken, a bare eval name was read letter by letter
+    and ``evals=[]`` meant every eval (p63). ``evals`` as a list of names (None: every one)."""
+    names = as_names(evals, "accuracy eval", "evals", empty_ok=False)
+    check_choice(input_loss, INPUT_LOSSES, "input loss", "input_loss")
+    check_choice(form, ACCURACY_FORMS, "accuracy form", "form")
+    check_choice(floor, FLOOR_MODES, "floor mode", "floor")
+    check_choice(pooling, POOLINGS, "pooling", "pooling")
+    check_bootstrap(bootstrap)
+    check_count(seed, "seed", what="the seed")
+    return names
+
+
 def fit_accuracy_laws(
     runs: Runs,
     evals: Sequence[str] | None = None,
@@ -484,6 +518,9 @@ def fit_accuracy_laws(
     fitted from (``accuracy_key``; a session's ``accuracy_laws``): reused, and every new one added.
     """
     runs = check_runs(runs)
+    evals = check_accuracy_args(
+        evals, input_loss=input_loss, form=form, floor=floor, pooling=pooling, bootstrap=bootstrap, seed=seed
+    )
     names = resolve_accuracy_evals(runs, evals)
     acc = _require_accuracy(runs) if accuracy_frame is None else accuracy_frame
     if split is not None:
@@ -627,6 +664,8 @@ class AccuracyPrediction:
     accuracy_law_poor: bool = False
     #: why the prediction rests on the assumed ceiling of 1 more than on the sweep ("" where it does not)
     ceiling_note: str = ""
+    #: C, N and D over the largest fitted of the input loss's law (``LawPrediction.ratios``); None unpredicted
+    ratios: tuple[float, float, float] | None = None
 
     @property
     def lower_bound_only(self) -> bool | None:
@@ -691,6 +730,9 @@ class AccuracyPrediction:
         d["accuracy_lo"], d["accuracy_hi"] = self.accuracy_interval or (None, None)
         d["loss_interval_method"] = self.loss_method or None
         d["accuracy_interval_method"] = self.accuracy_method or None
+        from l2l.workflows.predict import ratios_dict
+
+        d.update(ratios_dict(self.ratios))  # how far it extrapolates, as a loss prediction says (p63)
         d["lower_bound_only"] = self.lower_bound_only
         d["interval"] = None if self.accuracy_interval is None else interval_caveat(self)
         return d
@@ -761,6 +803,9 @@ def predict_accuracy(
 
     runs = check_runs(runs)
     check_level(level)
+    evals = check_accuracy_args(
+        evals, input_loss=input_loss, form=form, floor=floor, pooling=pooling, bootstrap=bootstrap, seed=seed
+    )
     n_arr, d_arr = size_grid(N, D, C, runs.flops_per_param_token)
     dss = runs.resolve_datasets(as_names(datasets, "dataset", "datasets", empty_ok=False))
     book = law_book(runs, options, split, cache, calibrations)
@@ -863,6 +908,7 @@ class _Chain:
             if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested
             else "",
             ceiling_note=ceiling_note(res.fit, ds, acc),
+            ratios=loss.ratios,
         )
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
+from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.fit import FitCache, FitOptions
@@ -34,6 +35,7 @@ from l2l.workflows.accuracy import (
     accuracy_data,
     cached_fit_accuracy,
     chance_level,
+    check_accuracy_args,
     resolve_accuracy_evals,
 )
 from l2l.workflows.evaluate import plan_holdout
@@ -399,6 +401,8 @@ def evaluate_accuracy(
     (names, globs, or all). Held out as in ``evaluate``: a split, or the top compute budgets. l2l's intervals
     are at ``level``. ``accuracy_cache``: the accuracy laws fitted before (as ``fit_accuracy_laws``).
     ``ceiling``: l2l's law's ceiling (1.0, None: fitted, "auto": as its backtest favours)."""
+    evals = check_accuracy_args(evals)  # before the holdout is planned (evals=[] meant every eval; p63)
+    check_level(level)
     plan = plan_holdout(
         runs, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute, tests_needed=False
     )

@@ -657,17 +657,12 @@ def fit_laws(
     # own losses of a table where some datasets have none (measured on a shared eval only): the others are fitted
     # and these listed as failed with the reason, not the whole call refused for them
     own = not evals or list([evals] if isinstance(evals, str) else evals) == [OWN]
-    lacking = [d for d in chosen if d not in runs.own_eval] if own and len(chosen) > 1 else []
-    if len(lacking) == len(chosen):
-        lacking = []
+    lacking = runs.lacking_own(chosen) if own else {}
     keys = runs.eval_keys([d for d in chosen if d not in lacking], evals, frame=book.frame)
     results = book.fit_many(keys, workers=workers, progress=progress)
-    for d in lacking:
-        try:
-            runs.own(d)
-        except SelectionError as exc:
-            keys.append((d, OWN))  # its own eval was asked for and there is none
-            results.append(FitError(f"{exc.message} (pass --own-eval {d}=EVAL to l2l ingest)", hint=exc.hint))
+    for d, why in lacking.items():
+        keys.append((d, OWN))  # its own eval was asked for and there is none
+        results.append(FitError(why))
     reused = sum(1 for k in keys if k in book.reused)
     choices = {k: c for k in keys if book.sweeps.has(*k) and (c := book.choice_for(*k)) is not None}
     results = [

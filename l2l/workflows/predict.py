@@ -25,7 +25,7 @@ import numpy as np
 
 from l2l.base.checks import as_names, as_numbers, check_level
 from l2l.base.errors import FitError, UsageError
-from l2l.base.runs import check_runs
+from l2l.base.runs import OWN, check_runs
 from l2l.base.schema import LARGEST_NATS
 from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.calibrate import Calibration, CalibrationCache
@@ -222,8 +222,11 @@ def form_doubt_note(form: str, what: str, where: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _ratios_dict(ratios: tuple[float, float, float]) -> dict[str, float]:
-    return {"C_ratio": ratios[0], "N_ratio": ratios[1], "D_ratio": ratios[2]}
+def ratios_dict(ratios: tuple[float, float, float] | None) -> dict[str, float | None]:
+    """C, N and D over the largest fitted (``LawPrediction.ratios``) as a row's fields, None without them: every
+    prediction's row says how far it extrapolates under the same names (an accuracy's too)."""
+    c, n, d = ratios if ratios is not None else (None, None, None)
+    return {"C_ratio": c, "N_ratio": n, "D_ratio": d}
 
 
 def _interval_dict(pi: PredictiveInterval, prefix: str = "loss") -> dict[str, Any]:
@@ -283,7 +286,7 @@ class LawPrediction:
             "C": self.C,
         }
         d.update(_interval_dict(self.interval))
-        d.update(_ratios_dict(self.ratios))
+        d.update(ratios_dict(self.ratios))
         d["corrected"] = self.corrected
         d["status"] = "poor" if self.flag else "ok"
         said = any(
@@ -354,15 +357,17 @@ def _laws(
     that cannot be fitted ("dataset/eval: why"): with several asked for, one law that cannot be fitted does not
     stop the others; with one, or none fitted, its FitError is raised."""
     chosen = runs.resolve_datasets(datasets)
-    keys = runs.eval_keys(chosen, evals, frame=book.frame)
+    named = [evals] if isinstance(evals, str) else list(evals or [])
+    lacking = runs.lacking_own(chosen) if named in ([], [OWN]) else {}
+    keys = runs.eval_keys([d for d in chosen if d not in lacking], evals, frame=book.frame)
     fits: list[LawFit] = []
     # a dataset none of the named evals was measured on is said, not dropped (-d all --eval task0 left out books)
-    named = [evals] if isinstance(evals, str) else list(evals or [])
     skipped: list[str] = [
         f"not predicted: {ds}: none of the evals {', '.join(named)} was measured on its models"
         for ds in chosen
-        if named and not any(k[0] == ds for k in keys)
+        if named and ds not in lacking and not any(k[0] == ds for k in keys)
     ]
+    skipped += [f"not predicted: {ds}: {why}" for ds, why in lacking.items()]
     first: FitError | None = None
     for ds, ev in keys:
         try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from l2l.base.checks import check_count
+from l2l.base.checks import as_names, check_count
 from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
 from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
 from l2l.base.text import grouped_reasons
@@ -256,6 +256,8 @@ def rank_runs(
     # the command line's spellings and refusals (``hellaswag:loss``; a name both a loss and an accuracy): the
     # library ranked the loss of such a name silently and refused ``hellaswag:loss`` as an unknown eval
     wanted = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, 1.0)
+    # one bare dataset is one dataset ("web" was read as w, e, b), an empty list none (it ranked every one; p63)
+    datasets = as_names(datasets, "dataset", "datasets", empty_ok=False)
     targets = rank_targets(runs, wanted, metric, list(datasets or ()))
     settings = RankSettings(method, form, draws, seed, level, flip_range)
     budget = Budget(C=C, N=N, D=D, flops_per_param_token=runs.flops_per_param_token)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from l2l.base.checks import as_names, check_choice, check_level, is_real
+from l2l.base.checks import as_names, check_choice, check_level, is_real, real_array
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN, default_test_evals, evals_measured
 from l2l.base.schema import JOINS, KINDS, Join, Kind
@@ -27,7 +27,7 @@ from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
-from l2l.workflows.pairing import PairSpec, Sides, at_config, pair_runs, same_model_pairs
+from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs
 from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
@@ -38,20 +38,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KINDS",
-    "ChainPrediction",
-    "ChainStep",
     "Kind",
     "LossToLoss",
     "TranslationBands",
     "TranslationResult",
     "carry",
     "check_source_loss",
-    "compose",
     "find_run",
     "fit_loss_to_loss",
     "fit_translation",
     "pairs_for",
-    "predict_via",
     "translate",
 ]
 
@@ -92,7 +88,7 @@ class LossToLoss:
         one: object = x
         if isinstance(one, float) and one > self.E0:
             return np.asarray(self.K * np.power(np.float64(one - self.E0), self.kappa) + self.E1)
-        xa = np.asarray(x, dtype=np.float64)
+        xa = real_array(x, "x")  # (text, "x", raised numpy's "could not convert string to float"; p63)
         if not np.all(np.isfinite(xa)):
             raise UsageError(f"a source loss must be a finite number, got {x!r}", param="x")
         if np.any(xa <= self.E0):
@@ -178,48 +174,10 @@ def fit_loss_to_loss(
     )
 
 
-@dataclass(frozen=True)
-class ChainStep:
-    """One step of a prediction chain: the loss ``value`` of ``dataset`` models on ``eval``."""
-
-    description: str
-    dataset: str
-    eval: str
-    value: float
-    translation: LossToLoss | None
-    extrapolated: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        t = self.translation
-        return {
-            "step": self.description,
-            "dataset": self.dataset,
-            "eval": self.eval,
-            "loss": self.value,
-            "K": None if t is None else t.K,
-            "kappa": None if t is None else t.kappa,
-            "E0": None if t is None else t.E0,
-            "E1": None if t is None else t.E1,
-            "extrapolated": self.extrapolated,
-        }
-
-
 def carry(t: LossToLoss, value: float) -> tuple[float, bool]:
     """One step of a chain: ``value`` through ``t``, and whether ``value`` lies outside the source losses ``t`` was
     fitted on (the step extrapolates). Raises FitError at or below E0."""
     return float(t.predict(value)), t.extrapolates(value)
-
-
-def compose(start: ChainStep, translations: list[LossToLoss]) -> list[ChainStep]:
-    """Push a measured loss through a chain of translations (e.g. train-train then train-test)."""
-    steps = [start]
-    value = start.value
-    for t in translations:
-        value, extrap = carry(t, value)
-        steps.append(
-            ChainStep(f"{t.kind}: {t.src}:{t.x_eval} → {t.tgt}:{t.eval}", t.tgt, t.eval, value, t, extrap)
-        )
-    return steps
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -448,14 +406,17 @@ def _with_bands(
 
 def _specs(
     runs: Runs, book: LawBook, src: str, tgts: Sequence[str] | None, kind: Kind, evals: Sequence[str] | None
-) -> list[PairSpec]:
-    """The translations a ``translate`` call asks for."""
+) -> tuple[list[PairSpec], list[str]]:
+    """The translations a ``translate`` call asks for, and the targets left out for want of an own eval (said)."""
     if kind == "train-train":
         if evals:
             raise UsageError(
                 "train-train translates own losses; evals apply to train-test and test-test", param="evals"
             )
-        return [PairSpec(src, runs.own(src), t, runs.own(t)) for t in _targets(runs, src, tgts)]
+        targets = _targets(runs, src, tgts)
+        lacking = runs.lacking_own(targets)
+        specs = [PairSpec(src, runs.own(src), t, runs.own(t)) for t in targets if t not in lacking]
+        return specs, [f"not translated: {t}: {why}" for t, why in lacking.items()]
     if kind == "train-test":
         if tgts and any(t != ALL and runs.resolve_dataset(t) != src for t in tgts):
             raise UsageError(
@@ -472,14 +433,14 @@ def _specs(
                 hint=f"name another eval measured on {src}'s models",
                 param="evals",
             )
-        return [PairSpec(src, own, src, ev) for ev in onto]
+        return [PairSpec(src, own, src, ev) for ev in onto], []
     if not evals:
         raise UsageError("test-test needs the eval both models are compared on (or all)", param="evals")
     return [
         PairSpec(src, ev, tgt, ev)
         for tgt in _targets(runs, src, tgts)
         for ev in _eval_names(runs, book.frame, src, evals)
-    ]
+    ], []
 
 
 def no_translations(results: Sequence[TranslationResult]) -> FitError:
@@ -662,7 +623,7 @@ def translate(
     book = translation_book(law_book(runs, options, split, cache, calibrations))
     src_ds = runs.resolve_dataset(src)
     budget = float(C) if C is not None else float(runs.frame["C"].to_numpy().max())
-    specs = _specs(runs, book, src_ds, tgts, kind, evals)
+    specs, left_out = _specs(runs, book, src_ds, tgts, kind, evals)
     kind = _shared_kind(runs, specs, kind)
     needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
     book.fit_many(needed, workers=workers, progress=progress)
@@ -675,7 +636,7 @@ def translate(
     if level is not None:
         results = [_with_bands(book, r, level, seed, split) for r in results]
     notes = _default_left_out(runs, book.frame, src_ds, specs) if kind == "train-test" and not evals else ()
-    return Results(results, notes=notes)
+    return Results(results, notes=(*left_out, *notes))
 
 
 def _default_left_out(
@@ -697,34 +658,6 @@ def _default_left_out(
 # ---------------------------------------------------------------------------------------------------------------
 # Prediction through translations
 # ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChainPrediction:
-    """A prediction through translations, step by step, with the measured value where the table has it."""
-
-    steps: list[ChainStep]
-    actual: float | None
-    N: float | None
-    D: float | None
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        rows = [s.to_dict() for s in self.steps]
-        for r in rows:
-            r["N"], r["D"] = self.N, self.D
-        if rows:
-            rows[-1]["actual"] = self.actual
-        return rows
-
-    def to_dict(self) -> dict[str, Any]:
-        """The chain as one JSON-safe document (its steps as ``to_dicts`` gives them): what every result has."""
-        return {"N": self.N, "D": self.D, "actual": self.actual, "steps": self.to_dicts()}
-
-    def predict(self) -> float:
-        """The chain's prediction: its last step's."""
-        if not self.steps:
-            raise FitError("an empty chain predicts nothing")
-        return float(self.steps[-1].value)
 
 
 #: A source loss above this many nats is no language model's loss (a uniform guess over 400k tokens is 12.9).
@@ -783,72 +716,3 @@ def find_run(
             else "give the source loss itself with --src-loss",
         )
     return float(rows["N"][0]), float(rows["D"][0])
-
-
-def predict_via(
-    runs: Runs,
-    *,
-    via: str,
-    tgt: str,
-    src_loss: float | None = None,
-    from_run: str | None = None,
-    eval_name: str | None = None,
-    split: str | None = None,
-    join: Join = "nd",
-    options: FitOptions | None = None,
-    cache: FitCache | None = None,
-) -> ChainPrediction:
-    """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
-    (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation)."""
-    import polars as pl
-
-    if (src_loss is None) == (from_run is None):
-        raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
-    src = runs.resolve_dataset(via)
-    tgt_ds = runs.resolve_dataset(tgt)
-    own_src, own_tgt = runs.own(src), runs.own(tgt_ds)
-    n = d = None
-    if from_run is not None:
-        n, d = find_run(runs, from_run, src)
-        row = runs.frame.filter((pl.col("dataset") == src) & (pl.col("eval") == own_src) & at_config(n, d))
-        if row.height == 0:
-            raise SelectionError(f"no run {from_run!r} of {src} with an {own_src} loss")
-        src_loss = float(row["loss"][0])
-    assert src_loss is not None
-    src_loss = check_source_loss(runs, src, src_loss)
-    cache = FitCache() if cache is None else cache  # both translations share the target's own law
-    calibrations = CalibrationCache()  # ... and the own losses' form choice, learned once
-    tt = translate(
-        runs,
-        src=src,
-        tgts=[tgt_ds],
-        join=join,
-        split=split,
-        options=options,
-        cache=cache,
-        calibrations=calibrations,
-    )
-    chain = [tt[0].usable()]
-    target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
-    if target_eval != own_tgt:
-        te = translate(
-            runs,
-            src=tgt_ds,
-            kind="train-test",
-            evals=[target_eval],
-            split=split,
-            options=options,
-            cache=cache,
-            calibrations=calibrations,
-        )
-        chain.append(te[0].usable())
-    start = ChainStep(f"measured: {src}:{own_src}", src, own_src, float(src_loss), None, False)
-    steps = compose(start, chain)
-    actual = None
-    if n is not None and d is not None:
-        close = runs.frame.filter(
-            (pl.col("dataset") == tgt_ds) & (pl.col("eval") == target_eval) & at_config(n, d)
-        )
-        if close.height:
-            actual = float(close["loss"][0])
-    return ChainPrediction(steps, actual, n, d)

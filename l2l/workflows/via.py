@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_choice, check_level
+from l2l.base.checks import as_names, check_choice, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.base.schema import COMBINES
@@ -133,6 +133,10 @@ class ViaPrediction:
     combine: str
     notes: tuple[str, ...] = ()
 
+    def predict(self) -> float:
+        """The predicted loss (``result.estimate``; its interval is ``result``), as every result's ``predict``."""
+        return self.result.estimate
+
     def to_polars(self) -> pl.DataFrame:
         """One row per step (measured source losses, translations, the combination, the train-test step)."""
         from l2l.workflows.results import rows_frame
@@ -195,7 +199,10 @@ def _inferred_compute(fit: LawFit, loss: float, k: float, sweep: Sweep, model: E
     return math.exp(0.5 * (lo + hi))
 
 
-def _resolve_sources(runs: Runs, via: Sequence[str], tgt: str) -> tuple[list[str], bool]:
+def _resolve_sources(runs: Runs, via: Sequence[str] | str, tgt: str) -> tuple[list[str], bool]:
+    via = (
+        as_names(via, "dataset", "via") or []
+    )  # one bare name is one source ("web" was read as w, e, b; p63)
     if not via:
         raise UsageError("name at least one source dataset", param="via")
     if any(v == ALL for v in via):
@@ -244,6 +251,39 @@ def _source_losses(
             f"no other dataset has a run at N = {n:.4g}, D = {d:.4g}" + "".join(f"; {m}" for m in notes)
         )
     return n, d, found, notes
+
+
+def predict_via(
+    runs: Runs,
+    *,
+    via: str,
+    tgt: str,
+    src_loss: float | None = None,
+    from_run: str | None = None,
+    eval_name: str | None = None,
+    split: str | None = None,
+    join: Join = "nd",
+    options: FitOptions | None = None,
+    cache: FitCache | None = None,
+    level: float = DEFAULT_LEVEL,
+) -> ViaPrediction:
+    """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
+    (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation): ``predict_sources``
+    with one source, with its interval at ``level`` (``result``) and each step's. It was a second chain of its own
+    that gave the point only (p63), while ``l2l predict --via`` prints the interval."""
+    return predict_sources(
+        runs,
+        via=[via],
+        tgt=tgt,
+        src_loss=src_loss,
+        from_run=from_run,
+        eval_name=eval_name,
+        split=split,
+        join=join,
+        options=options,
+        cache=cache,
+        level=level,
+    )
 
 
 def predict_sources(

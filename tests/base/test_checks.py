@@ -23,6 +23,14 @@ def test_a_level_outside_zero_one_is_a_usage_error_about_level(bad: float) -> No
     assert named.value.param == "interval"
 
 
+def test_a_level_whose_normal_quantile_is_infinite_is_refused() -> None:
+    """0.5 + level/2 rounds to 1.0: StatisticsError from the normal quantile (p63)."""
+    with pytest.raises(UsageError, match="this close to 1") as info:
+        normal_quantile(0.9999999999999999)
+    assert info.value.param == "level"
+    assert math.isfinite(normal_quantile(0.999999))
+
+
 def test_every_layer_raises_the_same_error_for_a_bad_level() -> None:
     assert check_level(0.9) == 0.9
     for call in (

@@ -4,6 +4,7 @@ setting and the figure, on seeded synthetic runs whose accuracy is a known sigmo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -302,6 +303,26 @@ def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable
     cloze = rows["downstream/cloze_acc"]
     assert cloze["status"] == "unpredictable"
     assert "near chance" in cloze["reason"] or "does not fall" in cloze["reason"]
+
+
+def test_an_accuracy_prediction_says_how_far_it_extrapolates_as_a_loss_prediction_does(
+    warm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON's notes said "compute is 20.5× the largest fitted", the table nothing of it, while the loss
+    table prints C×, N×, D× and "20.5× the largest fitted compute" for the same question (p63)."""
+    monkeypatch.setenv("COLUMNS", "250")
+    ask = ["-d", "alpha", "--N", "3.3e9", "--C", "1e21", "--split", "sweep"]
+    loss = _json(warm("predict", *ask, "-f", "json"))["rows"][0]
+    acc = _json(warm("predict", "--eval", "downstream/quiz_acc", *ask, "-f", "json"))["rows"][0]
+    assert [acc[k] for k in ("C_ratio", "N_ratio", "D_ratio")] == [
+        loss[k] for k in ("C_ratio", "N_ratio", "D_ratio")
+    ]
+    table = warm("predict", "--eval", "downstream/quiz_acc", *ask).stdout
+    reach = warm("predict", *ask).stdout
+    words = re.search(r"\S+× the largest fitted compute", reach)
+    assert words is not None
+    assert words.group() in table
+    assert all(h in table for h in ("C×", "N×", "D×"))
 
 
 def test_predict_chain_shows_each_step_and_a_backtested_interval(warm: Any) -> None:

@@ -532,6 +532,10 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             ["predict", "-d", "all", "--N", "1e9", "--level", "1.5"],
             "'--level': an interval level must lie strictly between 0 and 1",
         ),
+        (
+            ["predict", "-d", "all", "--N", "1e9", "--D", "1e10", "--level", "0.9999999999999999"],
+            "'--level': an interval level this close to 1",
+        ),
         (["ingest", "x.csv", "--own-eval", "a=b", "--own-eval", "a=c"], "'a' is given twice"),
         (["predict", "--law", "x.json", "--via", "alpha", "--from-run", "m054", "--tgt", "beta"], "law file"),
         (
@@ -650,6 +654,19 @@ def test_help_at_80_columns_shows_every_option_name_whole_within_the_width(
                     assert f"{opt} " in names_shown or f"{opt}\n" in text, (path, opt)
     method = [line for line in run("rank", "--help").stdout.splitlines() if "translation|baseline>" in line]
     assert method, "a list of choices breaks after a |, not inside a choice"
+
+
+@pytest.mark.parametrize("columns", ["abc", "-5", "0", " "])
+def test_a_bad_columns_value_is_ignored_as_help_ignores_it(
+    run: Any, good: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """COLUMNS=abc was an internal error, COLUMNS=-5 an empty table with exit 0 (p63)."""
+    monkeypatch.setenv("COLUMNS", "250")
+    wide = run("runs", good / "long.csv")
+    monkeypatch.setenv("COLUMNS", columns)
+    out = run("runs", good / "long.csv")
+    assert out.exit_code == 0, out.output
+    assert out.stdout == wide.stdout
 
 
 def test_help_at_80_columns_shows_each_example_whole_on_its_own_lines(
@@ -837,6 +854,29 @@ def test_fit_law_fits_the_datasets_with_an_own_eval_and_lists_the_others(
     assert rows["beta"]["status"] == "ok"
     assert rows["gamma"]["status"] == "failed"
     assert "no own eval for dataset gamma (pass --own-eval gamma=EVAL" in rows["gamma"]["error"]
+
+
+def test_a_dataset_without_an_own_eval_is_left_out_of_every_all_command_with_a_note(
+    run: Any, synthetic_csv: Path, tmp_path: Path
+) -> None:
+    """One such dataset (a name of punctuation whose own eval went unmatched) refused `predict -d all`,
+    `optimal` and `translate` for every other dataset (p63); fit-law already fitted the others."""
+    lines = synthetic_csv.read_text().splitlines()
+    kept = [lines[0], *(x for x in lines[1:] if not x.startswith("gamma,") or ",gamma_val," not in x)]
+    table = tmp_path / "mixed.csv"
+    table.write_text("\n".join(kept) + "\n")
+    assert run("ingest", table).exit_code == 0
+    why = "gamma: no own eval for dataset gamma (pass --own-eval gamma=EVAL"
+    for args, word in (
+        (["predict", "-d", "all", "--N", "1e9", "--D", "2e10"], "not predicted"),
+        (["optimal", "--C", "1e21"], "not predicted"),
+        (["translate", "--src", "alpha"], "not translated"),
+    ):
+        res = run(*args, "--split", "sweep", "-f", "json")
+        assert res.exit_code == 0, (args, res.output)
+        doc = json.loads(res.stdout)
+        assert "gamma" not in {r.get("dataset", r.get("tgt")) for r in doc["rows"]}, args
+        assert any(n.startswith(f"{word}: {why}") for n in doc["notes"]), (args, doc["notes"])
 
 
 def test_a_law_left_unfitted_beside_others_is_named_once_in_its_note(

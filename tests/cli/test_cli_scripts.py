@@ -421,6 +421,28 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     assert "Error" not in out.stderr
 
 
+@pytest.mark.parametrize("where", ["full", "closed"])
+def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path: Path, good: Path, where: str) -> None:
+    """A full disk was an internal error, a closed stdout that and a traceback (p63)."""
+    if where == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    env = {**os.environ, "L2L_WORKSPACE": str(tmp_path / "ws")}
+    with Path("/dev/full" if where == "full" else os.devnull).open("w") as sink:
+        out = subprocess.run(
+            [sys.executable, "-m", "l2l", "runs", str(good / "long.csv")],
+            stdout=sink if where == "full" else None,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            close_fds=True,
+            # closed: fd 1 shut in the child before l2l starts (`l2l runs >&-`)
+            preexec_fn=(lambda: os.close(1)) if where == "closed" else None,
+        )
+    assert out.returncode == 1
+    assert out.stderr.startswith("Error: cannot write the output: ")
+    assert out.stderr.count("\n") == 1, out.stderr
+
+
 def test_shell_completion_is_available(tmp_path: Path) -> None:
     # under a bash process: typer finds the shell in the process tree, and in a pytest-xdist worker whose ancestry
     # holds none it said "Shell  not supported." (exit 1; the test passed alone); "; exit $?" keeps bash from

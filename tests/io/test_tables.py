@@ -296,6 +296,49 @@ def test_parquet_errors_give_the_row(tmp_path: Path) -> None:
     assert info.value.message == f"{path}, column 'loss': row 2: loss must be > 0, got '-1.0'"
 
 
+def test_parquet_list_and_duration_columns_are_not_used_and_refused_where_needed(tmp_path: Path) -> None:
+    """A W&B export's tags (a list) or a runtime (a duration) beside the table: an internal error, polars' own
+    exception from the library, while looking for a metric column (p63)."""
+    import datetime as dt
+
+    base = {"dataset": ["a", "a"], "N": [1e8, 2e8], "D": [2e9, 4e9], "eval": ["v", "v"], "loss": [3.0, 2.9]}
+    path = tmp_path / "runs.parquet"
+    extra = {"tags": [[1, 2], [3]], "runtime": [dt.timedelta(seconds=5), dt.timedelta(seconds=9)]}
+    pl.DataFrame({**base, **extra}).write_parquet(path)
+    assert read_runs([path]).frame.height == 2
+    pl.DataFrame({**base, "dataset": extra["runtime"]}).write_parquet(path)
+    with pytest.raises(InputError, match="expected text, found Duration") as info:
+        read_runs([path])
+    assert info.value.column == "dataset"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".ndjson", ".parquet", "quoted.csv"])
+def test_a_model_of_less_than_one_parameter_is_refused_as_on_the_command_line(
+    tmp_path: Path, suffix: str
+) -> None:
+    """N = 0.5 was kept (31 of 31 rows), while --N 0.5 is refused: billions written as a fraction (p63)."""
+    frame = pl.DataFrame(
+        {
+            "dataset": ["a"] * 3,
+            "N": [1e8, 0.5, 2e8],
+            "D": [2e9, 3e9, 4e9],
+            "eval": ["v"] * 3,
+            "loss": [3.0, 2.9, 2.8],
+        }
+    )
+    path = tmp_path / f"r{suffix}"
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    elif suffix == ".ndjson":
+        frame.write_ndjson(path)
+    else:
+        frame.write_csv(path, quote_style="always" if suffix == "quoted.csv" else "necessary")
+    with pytest.raises(InputError, match=r"N must be a count of at least 1 parameter, got '0\.5'") as info:
+        read_runs([path])
+    assert info.value.column == "N"
+    assert info.value.line == {".parquet": None, ".ndjson": 2}.get(suffix, 3)  # (NDJSON has no header line)
+
+
 def test_unknown_own_eval_dataset_or_eval_is_an_error(good: Path) -> None:
     with pytest.raises(SelectionError, match="unknown dataset 'nope'"):
         read_runs([good / "long.csv"], own_eval={"nope": "web_val"})
@@ -580,6 +623,42 @@ def test_csv_line_numbers_are_physical_lines(tmp_path: Path) -> None:
     assert info.value.line == 5
 
 
+def _quote_left_open(tmp_path: Path, rows: int, at: int) -> Path:
+    lines = ["dataset,N,D,eval,loss"] + [
+        f"web,{1e8 * (1 + i % 7):g},{1e9 * (1 + i % 13):g},ev{i}_val,3.5" for i in range(rows)
+    ]
+    lines[at] = lines[at].rsplit(",", 1)[0] + ',"3.1'
+    return write(tmp_path / "q.csv", "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("rows", "at"), [(2000, 5), (20000, 5), (30, 30)])
+def test_an_unterminated_quote_names_the_line_it_opens_on_in_one_short_line(
+    tmp_path: Path, rows: int, at: int
+) -> None:
+    """The field it opens swallows the rest of the file (echoed whole: a 66 KB error), the reader gives up at the
+    field limit far below it (line 4069 for 6), and on the last line it was read as the value 3.1 (probe p63)."""
+    with pytest.raises(InputError) as info:
+        read_runs([_quote_left_open(tmp_path, rows, at)])
+    assert info.value.line == at + 1
+    assert len(str(info.value).replace(str(info.value.path), "")) < 200
+    assert "\n" not in str(info.value)
+    assert "unterminated quote" in f"{info.value} {info.value.hint}"
+
+
+def test_a_quote_inside_a_field_and_a_closed_one_on_the_last_line_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.csv", 'dataset,N,D,eval,loss,note\na,1e8,2e9,v,3,5"\na,2e8,4e9,v,2.9,"x,\ny"\n'
+    )
+    assert read_runs([path]).frame.height == 2
+
+
+def test_a_value_echoed_in_an_error_is_cut(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.ndjson", '{"dataset":"a","N":1%s,"D":2e9,"eval":"v","loss":3}\n' % ("0" * 400))
+    with pytest.raises(InputError, match="401 characters") as info:
+        read_runs([path])
+    assert len(str(info.value).replace(str(path), "")) < 150
+
+
 def test_semicolon_csv_and_bom_are_read(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes(b"\xef\xbb\xbfdataset;N;D;eval;loss\r\na;1e8;2e9;v;3\r\n")
@@ -636,6 +715,10 @@ def test_paper_data(paper_csv: Path) -> None:
         ),
         ("[bold]x[/bold]", ["[bold]x[/bold]_val", "c4_val"], "[bold]x[/bold]_val", "detected"),
         ("web", ["eval/web_val", "eval/c4_val"], "eval/web_val", "detected"),
+        # punctuation alone reduces to nothing, which named no eval (p63): matched as written
+        ("[/]", ["[/]_val", "[bold]x[/]_val"], "[/]_val", "detected"),
+        ("[/]", ["[/]", "c4_val"], "[/]", "detected"),
+        ("[/]", ["(/)_val", "c4_val"], None, ""),
     ],
 )
 def test_own_eval_detection(dataset: str, evals: list[str], own: str | None, how: str) -> None:

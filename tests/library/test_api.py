@@ -164,21 +164,6 @@ def test_calls_a_researcher_writes_raise_l2ls_own_errors(synthetic_csv: Path, sy
         l2l.calibrate(synthetic_runs)
 
 
-def test_a_chain_prediction_has_the_to_dict_and_predict_every_result_has() -> None:
-    from l2l.workflows.translate import ChainPrediction, ChainStep
-
-    steps = [
-        ChainStep("own law", "a", "a_val", 2.5, None, False),
-        ChainStep("→ b", "b", "b_val", 2.8, None, True),
-    ]
-    chain = ChainPrediction(steps, 2.79, 1e9, 2e10)
-    doc = chain.to_dict()
-    assert doc["N"] == 1e9
-    assert [s["loss"] for s in doc["steps"]] == [2.5, 2.8]
-    assert doc["steps"][-1]["actual"] == 2.79
-    assert chain.predict() == 2.8
-
-
 def test_the_readmes_dotted_paths_work_after_a_bare_import_l2l() -> None:
     """`l2l.core.fit.default_workers()` and `l2l.workflows.rank.rank_runs`, as the README writes them, raised
     AttributeError after `import l2l` alone (probe p47): a layer's modules are imported on first use."""

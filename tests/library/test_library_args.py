@@ -13,7 +13,7 @@ import pytest
 
 import l2l
 from l2l.base.checks import as_names, as_numbers, check_choice, check_count, check_level
-from l2l.base.errors import ChoiceError, UsageError
+from l2l.base.errors import ChoiceError, SelectionError, UsageError
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = {"N": [6e8], "D": [1.8e10]}
@@ -83,6 +83,10 @@ def test_choices_and_counts_are_checked_in_one_place() -> None:
         ({"datasets": ["alpha"], "N": [1e40], "D": [1e10]}, "N", "at most 1e\\+?30"),
         ({"datasets": ["alpha"], "N": [1e9 + 1j], "D": [1e10]}, "N", "must be numbers"),
         ({"datasets": ["alpha"], "N": [6e8], "D": None, "C": [-1e20]}, "C", "positive"),
+        # below the command line's count of 1: C = 6·N·D underflowed, Python's ZeroDivisionError or ValueError (p63)
+        ({"datasets": ["alpha"], "N": [1e9], "D": [1e-320]}, "D", "count ≥ 1"),
+        ({"datasets": ["alpha"], "N": [1e-200], "D": [1e-200]}, "N", "count ≥ 1"),
+        ({"datasets": ["alpha"], "N": [6e8], "D": None, "C": [0.5]}, "C", "count ≥ 1"),
     ],
 )
 def test_predict_refuses_bad_arguments_before_fitting(
@@ -226,3 +230,73 @@ def test_a_ranking_from_fewer_joint_draws_than_the_command_line_takes_is_refused
     for draws in (1, 2, 99):
         _refused(lambda d=draws: rank_runs(runs, ["alpha_val"], C=1e21, draws=d), "draws", "at least 100")
     _refused(lambda: rank_backtest(runs, ["alpha_val"], draws=2), "draws", "at least 100")
+
+
+def test_a_bare_name_is_one_name_in_ranking_translation_and_accuracy(runs: Any) -> None:
+    """``rank_runs(datasets="web")``, ``predict_sources(via="web")`` and ``predict_accuracy(evals="hellaswag")``
+    read the name letter by letter ("unknown dataset 'e'"), as the other entry points no longer do (p63)."""
+    from l2l.workflows.rank import rank_runs
+    from l2l.workflows.via import predict_sources
+
+    one = predict_sources(runs, via="alpha", tgt="beta", src_loss=2.5, split="sweep")
+    assert (
+        one.to_dict()
+        == predict_sources(runs, via=["alpha"], tgt="beta", src_loss=2.5, split="sweep").to_dict()
+    )
+    # one candidate is too few to rank: refused as such, not as the unknown dataset 'l'
+    _refused(
+        lambda: rank_runs(runs, ["alpha_val"], C=1e21, datasets="alpha"),
+        "datasets",
+        "at least two",
+        SelectionError,
+    )
+    _refused(lambda: rank_runs(runs, ["alpha_val"], C=1e21, datasets=[]), "datasets", "empty list")
+    acc = _accuracy_runs()
+    pred = l2l.predict_accuracy(acc, evals=_ACC, datasets="fineweb-edu", N=1e9, D=2e10, split="sweep")
+    assert [p.eval for p in pred] == [_ACC]
+
+
+_ACC = "downstream/arc_easy_test_acc"
+
+
+def _accuracy_runs() -> Any:
+    sample = REPO / "sample_data"
+    return l2l.read_runs([sample / "brandfonbrener2024_runs.csv", sample / "brandfonbrener2024_accuracy.csv"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param", "match"),
+    [
+        ({"form": "zzz"}, "form", "unknown accuracy form 'zzz'"),
+        ({"floor": "zzz"}, "floor", "unknown floor mode"),
+        ({"pooling": "zzz"}, "pooling", "unknown pooling"),
+        ({"input_loss": "zzz"}, "input_loss", "unknown input loss"),
+        ({"bootstrap": -1}, "bootstrap", "at least 0"),
+        ({"bootstrap": 1}, "bootstrap", "at least 2 draws"),
+        ({"seed": "x"}, "seed", "whole number"),
+        ({"evals": []}, "evals", "empty list"),
+    ],
+)
+def test_the_accuracy_entry_points_refuse_bad_arguments_before_any_fit(
+    kwargs: dict[str, Any], param: str, match: str
+) -> None:
+    """A bad form, floor, pooling or bootstrap gave a failed law per eval after the work, input_loss and seed were
+    taken as given, and evals=[] meant every eval (p63); the command line refuses each."""
+    acc = _accuracy_runs()
+    call = {"evals": [_ACC], **kwargs}
+    _refused(lambda: l2l.fit_accuracy_laws(acc, split="sweep", **call), param, match)
+    _refused(
+        lambda: l2l.predict_accuracy(acc, datasets=["fineweb-edu"], N=[1e9], D=[2e10], split="sweep", **call),
+        param,
+        match,
+    )
+    if param == "evals":
+        _refused(lambda: l2l.evaluate_accuracy(acc, holdout_split="extrapolation", evals=[]), param, match)
+
+
+def test_a_translation_takes_numbers_and_load_runs_a_workspace(tmp_path: Path) -> None:
+    """``predict("x")`` raised numpy's "could not convert string to float", ``load_runs(None, "ws")``
+    "'str' object has no attribute 'load'" (p63)."""
+    t = l2l.fit_loss_to_loss([2, 3, 4, 5], [2.5, 3.1, 3.9, 4.6], E0=1, E1=1)
+    _refused(lambda: t.predict("x"), "x", "must be numbers")  # type: ignore[arg-type]
+    _refused(lambda: l2l.load_runs(None, str(tmp_path)), "workspace", "l2l.Workspace")  # type: ignore[arg-type]

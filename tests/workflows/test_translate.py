@@ -14,7 +14,8 @@ from numpy.testing import assert_allclose
 from l2l.base.errors import FitError, SelectionError
 from l2l.testing import PAPER_LIKE_LAW, Shift, SyntheticSpec, own_laws
 from l2l.workflows.pairing import PairSpec, pair_runs, same_model_pairs
-from l2l.workflows.translate import ChainStep, compose, fit_loss_to_loss, predict_via, translate
+from l2l.workflows.translate import fit_loss_to_loss, translate
+from l2l.workflows.via import predict_sources, predict_via
 from tests.conftest import runs_from_spec
 
 
@@ -77,13 +78,6 @@ def test_translated_law_matches_the_pushed_law() -> None:
     implied = t.translate_law(PAPER_LIKE_LAW)
     n, d = np.geomspace(2e7, 3e9, 9), np.geomspace(4e8, 5e10, 9)
     assert_allclose(implied.predict(n, d), t.predict(PAPER_LIKE_LAW.predict(n, d)), rtol=1e-10)
-
-
-def test_compose_chains_translations() -> None:
-    a = fit_loss_to_loss(*_shift_data(Shift(0.5, 1.0, 1.0), 2.0, 0.0), E0=2.0, E1=1.0, src="p", tgt="q")
-    b = fit_loss_to_loss(np.linspace(1.2, 3, 20), 2 * (np.linspace(1.2, 3, 20) - 1.0) + 3.0, E0=1.0, E1=3.0)
-    steps = compose(ChainStep("measured", "p", "own", 3.0, None, False), [a, b])
-    assert [round(s.value, 12) for s in steps] == [3.0, 1.5, 4.0]
 
 
 # -- pairing --------------------------------------------------------------------------------------------------
@@ -220,6 +214,17 @@ def test_predict_via_composes_train_train_and_train_test(known: tuple[SyntheticS
     assert pred.actual is not None
     assert_allclose(pred.steps[-1].value, pred.actual, rtol=0.01)
     assert pred.steps[1].extrapolated
+
+
+def test_predict_via_gives_the_interval_predict_sources_gives(known: tuple[SyntheticSpec, Any]) -> None:
+    """``predict_via`` was a chain of its own that gave the point only, no interval, level or distance, while
+    ``l2l predict --via`` and ``predict_sources`` print one (p63): now it is ``predict_sources`` of one source."""
+    _, runs = known
+    pred = predict_via(runs, via="alpha", tgt="beta", src_loss=2.5, split="sweep", level=0.8)
+    same = predict_sources(runs, via=["alpha"], tgt="beta", src_loss=2.5, split="sweep", level=0.8)
+    assert pred.to_dict() == same.to_dict()
+    assert pred.result.lo < pred.predict() < pred.result.hi
+    assert pred.result.level == 0.8
 
 
 def test_predict_via_refuses_a_run_id_that_names_several_configurations(

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 from l2l.base.text import fmt_fixed, fmt_pct, plural
 from l2l.core.predictive import is_beyond_evidence_note
 from l2l.output.render import Column, Report, Row
-from l2l.output.reports.common import chance_text, finite, interval_column, pct, si, spread
+from l2l.output.reports.common import (
+    chance_text,
+    finite,
+    interval_column,
+    pct,
+    ratio_columns,
+    reach_of_compute,
+    si,
+    spread,
+)
 from l2l.workflows.accuracy import CHANCE_CONTRADICTED, CHANCE_DISAGREES
 
 if TYPE_CHECKING:
@@ -175,6 +184,8 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
     shown = next((r for r in rows if r["accuracy_lo"] is not None), None)
     if shown is not None:
         notes.append(shown["interval"])
+    if any(finite(r.get("C_ratio")) for r in rows):
+        notes.append("C×, N×, D×: the target over the largest fitted value of the input loss's law")
     # the header says "lower bound" only when every interval is one; each row says which it is (the header said
     # so of all 64 rows of a probe's table where 12 were calibrated)
     bounded = [r for r in rows if r["accuracy_lo"] is not None]
@@ -192,6 +203,7 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
         Column("accuracy_lo_points", table=False),
         Column("accuracy_hi_points", table=False),
         Column("status", justify="left", drop=2),
+        *ratio_columns(),  # how far it extrapolates, as the loss table says it (the JSON said it, the table not)
         Column("lower_bound_only", "lower bound", drop=1),
         *(Column(k, table=False) for k in ("accuracy", "accuracy_lo", "accuracy_hi", "loss_lo", "loss_hi")),
         *(Column(k, table=False) for k in ("chance", "pooled", "reason", "steps")),
@@ -207,11 +219,13 @@ def accuracy_predictions_report(preds: Sequence[AccuracyPrediction], *, level: f
             else ""
         )
         at = f"{r['dataset']} at N = {si(r['N'])}, D = {si(r['D'])}"
-        summary = f"{at}: {r['eval']} {100 * r['accuracy']:.1f} points{iv}"
+        summary = f"{at}: {r['eval']} {100 * r['accuracy']:.1f} points{iv}; {reach_of_compute(rows)}"
     elif rows:
         ok = [r for r in rows if finite(r["accuracy"])]
         summary = f"{len(ok)} of {plural(len(rows), 'accuracy')} predicted" + (
-            f", {spread([100 * r['accuracy'] for r in ok], fmt_fixed(1))} points" if ok else ""
+            f", {spread([100 * r['accuracy'] for r in ok], fmt_fixed(1))} points; {reach_of_compute(ok)}"
+            if ok
+            else ""
         )
     return Report(
         "predict-accuracy",

@@ -18,6 +18,8 @@ __all__ = [
     "interval_notes",
     "pct",
     "pct_level",
+    "ratio_columns",
+    "reach_of_compute",
     "sci",
     "si",
     "spread",
@@ -66,6 +68,22 @@ def times(x: object) -> str:
     if not finite(x):
         return fmt_sig(x)
     return f"{sci(x)}×" if abs(x) >= 1000 else f"{x:.3g}×"
+
+
+def ratio_columns() -> list[Column]:
+    """C×, N×, D×: how far each prediction lies beyond the fitted runs, as every prediction's table shows it (a
+    loss's, the law file's, an accuracy's: its table had none of them; p63)."""
+    return [
+        Column("C_ratio", "C×", fmt=times, drop=2),
+        Column("N_ratio", "N×", fmt=times, drop=4),
+        Column("D_ratio", "D×", fmt=times, drop=4),
+    ]
+
+
+def reach_of_compute(rows: Sequence[Row]) -> str:
+    """The summary's words for how far the rows' compute lies beyond the fitted: ``20.5× the largest fitted
+    compute`` (a spread over several rows)."""
+    return f"{spread([r['C_ratio'] for r in rows], times)} the largest fitted compute"
 
 
 def interval_column(

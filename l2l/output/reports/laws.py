@@ -20,6 +20,8 @@ from l2l.output.reports.common import (
     interval_notes,
     pct,
     pct_level,
+    ratio_columns,
+    reach_of_compute,
     sci,
     sci_column,
     si,
@@ -276,14 +278,12 @@ def _predict_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
             r["loss"], r["loss_lo"], r["loss_hi"], level, lower_bound=bool(r.get("lower_bound_only"))
         )
         return (
-            f"{_law_name(r, own)} at N = {si(r['N'])}, D = {si(r['D'])}: loss {iv}; "
-            f"{times(r.get('C_ratio'))} the largest fitted compute"
+            f"{_law_name(r, own)} at N = {si(r['N'])}, D = {si(r['D'])}: loss {iv}; {reach_of_compute(rows)}"
         )
     half = [100 * (r["loss_hi"] - r["loss_lo"]) / 2 / r["loss"] for r in rows if finite(r.get("loss_lo"))]
     n_lower = sum(1 for r in rows if r.get("lower_bound_only"))
     return (
-        f"{plural(len(rows), 'prediction')}, {spread([r['C_ratio'] for r in rows], times)} the largest fitted "
-        f"compute; {level} intervals "
+        f"{plural(len(rows), 'prediction')}, {reach_of_compute(rows)}; {level} intervals "
         f"±{spread(half, lambda x: f'{x:.2g}')} %" + (f"; {n_lower} only a lower bound" if n_lower else "")
     )
 
@@ -324,9 +324,7 @@ def predictions_report(
         Column("loss_hi", table=False),
         interval_column("loss", f"predicted [{level}]", rows),
         Column("loss_law", "law", fmt=fmt_fixed(4), drop=3),
-        Column("C_ratio", "C×", fmt=times, drop=2),
-        Column("N_ratio", "N×", fmt=times, drop=4),
-        Column("D_ratio", "D×", fmt=times, drop=4),
+        *ratio_columns(),
         Column("lower_bound_only", "lower bound", drop=2),
         Column("level", table=False),
         Column("interval_method", table=False),
@@ -462,9 +460,7 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
         interval_column("loss", header, rows),
         Column("level", table=False),
         *(Column(k, table=False) for k in ("interval_method", "lower_bound_only", "calibrated", "reason")),
-        Column("C_ratio", "C×", fmt=times, drop=2),
-        Column("N_ratio", "N×", fmt=times, drop=4),
-        Column("D_ratio", "D×", fmt=times, drop=4),
+        *ratio_columns(),
         Column("extrapolated", table=False),
         Column("status", table=False),
         Column("notes", table=False),
