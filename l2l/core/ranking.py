@@ -66,6 +66,7 @@ __all__ = [
     "CurvePoint",
     "DatasetPrediction",
     "Flip",
+    "LawsScan",
     "RankSettings",
     "Ranking",
     "TargetRanking",
@@ -177,6 +178,34 @@ class Flip:
 
 
 @dataclass(frozen=True)
+class LawsScan:
+    """The laws alone (the independent method) scanned for their winner, kept where a ranking by another method
+    puts another dataset first somewhere in its flip range: the ranking's own winner at the range's low end
+    (``ranked_first``), the laws' winner at ``start`` (the sweep's largest budget, or the range's low end where
+    that lies below it) and where the laws' winner changes from there to the range's high end. A ranking that
+    keeps the sweep's order (trust 0) has the same winner at every budget, and "the winner is the same for every
+    C from 1e21 to 1e23" was printed where the laws changed winner in that range (a probe: the laws right in 6 of 6
+    seeds, the kept order's leader the worst dataset at 1e22)."""
+
+    ranked_first: str
+    start: float
+    first: str
+    flips: tuple[Flip, ...]
+
+    def winner_at(self, C: float) -> str:
+        """The laws' winner at compute ``C`` (at least ``start``)."""
+        return next((f.after for f in reversed(self.flips) if f.C <= C), self.first)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ranked_first": self.ranked_first,
+            "start": float(self.start),
+            "first": self.first,
+            "flips": [f.to_dict() for f in self.flips],
+        }
+
+
+@dataclass(frozen=True)
 class CurvePoint:
     """Every candidate's point-predicted target loss at compute ``C`` (the scan for flips, kept for figures), or
     the value a ``FlipMap`` made of it (an accuracy)."""
@@ -208,6 +237,9 @@ class TargetRanking:
     #: extrapolated with no extrapolation error drawn (none could be learned): P(best) counts the fits' own
     #: uncertainty only and the order beyond the sweep is unchecked, so no winner is called as certain
     unchecked: bool = False
+    #: where the laws alone put another dataset first than this ranking somewhere in the flip range (None: nowhere,
+    #: or the ranking is the laws' own)
+    laws: LawsScan | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -227,6 +259,7 @@ class TargetRanking:
             "laws_why": self.draw_error.why,
             "order_unchecked": self.unchecked,
             "flips": [f.to_dict() for f in self.flips],
+            "laws_alone": None if self.laws is None else self.laws.to_dict(),
             "curve": [c.to_dict() for c in self.curve],
             "rows": [r.to_dict() for r in self.rows],
         }
@@ -432,6 +465,11 @@ def rank(
             if flip_range is not None
             else ((), ())
         )
+        laws = (
+            _laws_scan(model, t, method, flip_range, budget, errs[t], flip_map, curve)
+            if flip_range is not None
+            else None
+        )
         target_rankings.append(
             TargetRanking(
                 t,
@@ -445,6 +483,7 @@ def rank(
                 errs[t],
                 curve,
                 unchecked=t in bare,
+                laws=laws,
             )
         )
 
@@ -873,6 +912,41 @@ def _flips(
                 lb = mid
         flips.append(Flip(math.exp(0.5 * (la + lb)), a, b))
     return tuple(flips), tuple(curve)
+
+
+def _laws_scan(
+    model: RankModel,
+    target: str,
+    method: Method,
+    rng_c: tuple[float, float],
+    budget: Budget,
+    err: DrawError,
+    flip_map: FlipMap | None,
+    curve: Sequence[CurvePoint],
+) -> LawsScan | None:
+    """The laws alone scanned from the sweep's largest budget (or ``rng_c``'s low end, if lower) to ``rng_c``'s
+    high end, where they put another dataset first than ``method``'s ``curve`` at one of its budgets; None where
+    they agree everywhere, ``method`` is theirs, or they cannot value every candidate the curve ranks (a winner
+    among fewer datasets is no contradiction)."""
+    if method == "independent" or not curve:
+        return None
+    top = model.sweep_top_compute
+    start = min(rng_c[0], top) if math.isfinite(top) and top > 0 else rng_c[0]
+    flips, laws_curve = _flips(model, target, "independent", (start, rng_c[1]), budget, err, flip_map)
+    highest = flip_map is not None
+    ranked = {name for c in curve for name, _ in c.values}
+    first = _best(dict(laws_curve[0].values), highest) if laws_curve else None
+    ranked_first = _best(dict(curve[0].values), highest)
+    if (
+        first is None
+        or ranked_first is None
+        or any(not ranked <= {n for n, _ in c.values} for c in laws_curve)
+    ):
+        return None
+    scan = LawsScan(ranked_first, start, first, flips)
+    if all(_best(dict(c.values), highest) in (None, scan.winner_at(c.C)) for c in curve):
+        return None
+    return scan
 
 
 def _best(values: Mapping[str, float], highest: bool) -> str | None:
