@@ -94,6 +94,11 @@ CONTENDER_P = 0.2
 #: read P(best) 1.00 for a leader that lost, under a "TIE" headline; weighted 0.5, the paper's sweep's leaders
 #: stated 0.28 and were right 0.82 of the time.
 KEPT_ORDER_WEIGHT = 0.8
+#: A backtest that tied (the laws and the sweep's order as many pairs right) keeps the order at ``KEPT_ORDER_WEIGHT``
+#: up to this many times the backtest's own reach beyond the sweep, and from twice that on at 0.5 (half each; in
+#: between in proportion to log reach, so P(best) does not jump with C): that far out a tie is no evidence for the
+#: order over the laws, whose crossing beyond the sweep it could not see (p62 D3).
+TIED_REACH_RATIO = 4.0
 #: What a flip scan compares instead of the target losses: the candidates' point-predicted target losses at a budget
 #: mapped to values whose HIGHEST is best (an accuracy, through its law); a candidate left out has none there.
 FlipMap = Callable[[Mapping[str, float]], dict[str, float]]
@@ -607,18 +612,29 @@ def _rank_target(
     if budget.C is not None and _at_measured_top(model, target, names, budget.compute):
         rows = _laws_disagree_measured(rows, method, leader)
         return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
-    kept_weight = KEPT_ORDER_WEIGHT if err.backtested else 0.5
-    why = (
-        " (the backtest inside the sweep tied: the sweep's order is kept unless the laws order more pairs right)"
-        if err.backtested and err.backtest_tied
-        else " (a backtest inside the sweep chose the sweep's order)"
-        if err.backtested
-        else " (no backtest inside the sweep could be made)"
-    )
+    kept_weight, why = _kept_weight(err)
     rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont, laws_p_best, kept_weight, why)
     if laws_draws and B > 1:
         ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
+
+
+def _kept_weight(err: DrawError) -> tuple[float, str]:
+    """The weight P(best) gives the kept order's draws where the laws alone put another dataset first, and why."""
+    if not err.backtested:
+        return 0.5, " (no backtest inside the sweep could be made)"
+    if not err.backtest_tied:
+        return KEPT_ORDER_WEIGHT, " (a backtest inside the sweep chose the sweep's order)"
+    if err.reach_ratio > TIED_REACH_RATIO:
+        past = min(1.0, math.log2(err.reach_ratio / TIED_REACH_RATIO))
+        return KEPT_ORDER_WEIGHT - (KEPT_ORDER_WEIGHT - 0.5) * past, (
+            f" (the backtest inside the sweep tied, and this budget lies {err.reach_ratio:.1f}× as far beyond the "
+            "sweep as it reached: the sweep's order is kept, but so far out the tie is little evidence for it over "
+            "the laws)"
+        )
+    return KEPT_ORDER_WEIGHT, (
+        " (the backtest inside the sweep tied: the sweep's order is kept unless the laws order more pairs right)"
+    )
 
 
 def _at_measured_top(model: RankModel, target: str, names: Sequence[str], C: float) -> bool:

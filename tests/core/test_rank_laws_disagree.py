@@ -73,3 +73,31 @@ def test_a_kept_order_beside_laws_that_change_winner_is_said_not_the_same_winner
     # JSON: the scan itself, beside the note
     assert reports[0].meta["laws_alone"][TASK]["first"] == "beta"
     assert t.to_dict()["laws_alone"]["ranked_first"] == "beta"
+
+
+def test_a_tie_far_beyond_its_backtests_reach_weighs_the_kept_order_less() -> None:
+    """A tied backtest is no evidence for the sweep's order over the laws: 0.8 up to 4x its reach beyond the sweep
+    (the paper's 3.3B runs lie 3.9x, the calibration benchmark's budget 3.3x: unchanged), half each from 8x on,
+    in between by log reach (P(best) does not jump with C). A backtest that chose the order keeps 0.8 anywhere."""
+    from l2l.core.rank_model import DrawError
+    from l2l.core.ranking import KEPT_ORDER_WEIGHT, _kept_weight
+
+    def weight(ratio: float, tied: bool = True) -> float:
+        return _kept_weight(DrawError(backtested=True, backtest_tied=tied, reach_ratio=ratio))[0]
+
+    assert weight(3.9) == KEPT_ORDER_WEIGHT
+    assert weight(4 * 2**0.5) == pytest.approx(0.65)
+    assert weight(8.0) == pytest.approx(0.5)
+    assert weight(50.0) == pytest.approx(0.5)
+    assert weight(50.0, tied=False) == KEPT_ORDER_WEIGHT
+    assert _kept_weight(DrawError())[0] == 0.5  # no backtest: half each, as before
+
+
+def test_the_probes_tie_at_1e22_weighs_the_laws_more(ranked: Ranking) -> None:
+    (t,) = ranked.targets
+    # the backtest reached 3e19 from 1e19 (0.48 decades); 1e22 lies 2.5 decades out: 5.3x
+    assert 5 < t.draw_error.reach_ratio < 6
+    notes = {n for r in t.rows for n in r.notes}
+    (said,) = [n for n in notes if "P(best) weighs" in n]
+    assert "weighs the sweep's order 0.7 and the laws alone 0.3" in said
+    assert "lies 5.3× as far beyond the sweep as it reached" in said
