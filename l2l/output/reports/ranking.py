@@ -166,7 +166,10 @@ def _why_not_laws(t: TargetRanking) -> str:
         return ""
     err = t.draw_error
     if err.use_laws:
-        return "; the recommended ranking takes the laws' dataset-specific change weighted by its trust"
+        return (
+            "; the recommended ranking adds the laws' change to each dataset's measured loss at its largest budget "
+            "(the dataset-specific part weighted by trust), not the laws' own values"
+        )
     if err.backtested and err.backtest_tied:
         return (
             "; the sweep's backtests could not tell the laws from the sweep's order (tied), so the sweep's order "
