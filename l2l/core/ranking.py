@@ -465,14 +465,16 @@ def rank(
         per_target_logs[t] = ranked.logs
         for name, why in ranked.failed.items():
             failed_any.setdefault(name, why)
-        flips, curve = (
-            _flips(model, t, method, flip_range, budget, errs[t], flip_map)
+        # the laws' own values come with the scan (one evaluation gives every method's): their winner is
+        # compared with the ranking's on its grid, and scanned further only where the two differ
+        flips, curve, laws_curve = (
+            _flips_and(model, t, method, flip_range, budget, errs[t], flip_map, also=_laws_of(method))
             if flip_range is not None
-            else ((), ())
+            else ((), (), ())
         )
         laws = (
-            _laws_scan(model, t, method, flip_range, budget, errs[t], flip_map, curve)
-            if flip_range is not None
+            _laws_scan(model, t, flip_range, budget, errs[t], flip_map, curve, laws_curve)
+            if flip_range is not None and laws_curve
             else None
         )
         target_rankings.append(
@@ -871,8 +873,19 @@ def point_predictions(
     model: RankModel, target: str, budget: Budget, method: Method, draw_error: DrawError | None = None
 ) -> dict[str, float]:
     """Point-predicted target loss of every candidate that has one (the draws only set the trust in each law)."""
+    return _all_points(model, target, budget, draw_error).get(method, {})
+
+
+def _all_points(
+    model: RankModel, target: str, budget: Budget, draw_error: DrawError | None = None
+) -> dict[str, dict[str, float]]:
+    """``point_predictions`` of every method at once (one evaluation makes them all): method → candidate → loss."""
     logs, _, _ = model.point_and_draws(target, budget, np.random.default_rng(0), draw_error or DrawError())
-    return {n: float(np.exp(v[method][0])) for n, v in logs.items() if method in v}
+    out: dict[str, dict[str, float]] = {}
+    for n, v in logs.items():
+        for m, lg in v.items():
+            out.setdefault(m, {})[n] = float(np.exp(lg[0]))
+    return out
 
 
 def _flips(
@@ -888,6 +901,21 @@ def _flips(
     the point predictions on that grid (the lowest loss wins; with ``flip_map``, the highest value it maps them to).
 
     With a fixed (N, D), the model is scaled along N ∝ D (its own tokens-per-parameter ratio kept)."""
+    flips, curve, _ = _flips_and(model, target, method, rng_c, budget, err, flip_map)
+    return flips, curve
+
+
+def _flips_and(
+    model: RankModel,
+    target: str,
+    method: Method,
+    rng_c: tuple[float, float],
+    budget: Budget,
+    err: DrawError,
+    flip_map: FlipMap | None = None,
+    also: Method | None = None,
+) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...], tuple[CurvePoint, ...]]:
+    """``_flips``, and the point predictions of method ``also`` on the same grid (empty without one)."""
     lo, hi = rng_c
     if not (0 < lo < hi):
         raise UsageError(f"the budget range must satisfy 0 < low < high, got {rng_c}")
@@ -900,19 +928,23 @@ def _flips(
 
     top = model.sweep_top_compute
 
-    def points(c: float) -> dict[str, float]:
-        pts = point_predictions(model, target, at(c), method, within_sweep(err, at(c).compute, top))
-        return pts if flip_map is None else flip_map(pts)
+    def both(c: float) -> tuple[dict[str, float], dict[str, float]]:
+        every = _all_points(model, target, at(c), within_sweep(err, at(c).compute, top))
+        pts, other = every.get(method, {}), every.get(also, {}) if also is not None else {}
+        return (pts, other) if flip_map is None else (flip_map(pts), flip_map(other) if other else other)
 
     def winner(c: float) -> str | None:
-        return _best(points(c), flip_map is not None)
+        return _best(both(c)[0], flip_map is not None)
 
     grid = np.geomspace(lo, hi, 25)
     curve: list[CurvePoint] = []
+    also_curve: list[CurvePoint] = []
     wins: list[str | None] = []
     for c in grid:
-        pts = points(float(c))
+        pts, other = both(float(c))
         curve.append(CurvePoint(float(c), tuple(pts.items())))
+        if also is not None:
+            also_curve.append(CurvePoint(float(c), tuple(other.items())))
         wins.append(_best(pts, flip_map is not None))
     flips: list[Flip] = []
     for k in range(len(grid) - 1):
@@ -927,42 +959,47 @@ def _flips(
             else:
                 lb = mid
         flips.append(Flip(math.exp(0.5 * (la + lb)), a, b))
-    return tuple(flips), tuple(curve)
+    return tuple(flips), tuple(curve), tuple(also_curve)
+
+
+def _laws_of(method: Method) -> Method | None:
+    """The method whose winner a ranking by ``method`` is checked against: the laws alone (none for theirs)."""
+    return None if method == "independent" else "independent"
 
 
 def _laws_scan(
     model: RankModel,
     target: str,
-    method: Method,
     rng_c: tuple[float, float],
     budget: Budget,
     err: DrawError,
     flip_map: FlipMap | None,
     curve: Sequence[CurvePoint],
+    laws_curve: Sequence[CurvePoint],
 ) -> LawsScan | None:
-    """The laws alone scanned from the sweep's largest budget (or ``rng_c``'s low end, if lower) to ``rng_c``'s
-    high end, where they put another dataset first than ``method``'s ``curve`` at one of its budgets; None where
-    they agree everywhere, ``method`` is theirs, or they cannot value every candidate the curve ranks (a winner
-    among fewer datasets is no contradiction)."""
-    if method == "independent" or not curve:
+    """Where the laws alone (``laws_curve``, on ``curve``'s grid) put another dataset first than the ranking's
+    ``curve`` at one of its budgets, their scan from the sweep's largest budget (or ``rng_c``'s low end, if lower)
+    to ``rng_c``'s high end; None where they agree everywhere or cannot value every candidate the curve ranks (a
+    winner among fewer datasets is no contradiction)."""
+    highest = flip_map is not None
+    ranked = {name for c in curve for name, _ in c.values}
+
+    def whole(cs: Sequence[CurvePoint]) -> bool:
+        return bool(cs) and all(ranked <= {n for n, _ in c.values} for c in cs)
+
+    if not whole(laws_curve) or all(
+        _best(dict(c.values), highest) in (None, _best(dict(lc.values), highest))
+        for c, lc in zip(curve, laws_curve, strict=True)
+    ):
         return None
     top = model.sweep_top_compute
     start = min(rng_c[0], top) if math.isfinite(top) and top > 0 else rng_c[0]
-    flips, laws_curve = _flips(model, target, "independent", (start, rng_c[1]), budget, err, flip_map)
-    highest = flip_map is not None
-    ranked = {name for c in curve for name, _ in c.values}
-    first = _best(dict(laws_curve[0].values), highest) if laws_curve else None
+    flips, scanned = _flips(model, target, "independent", (start, rng_c[1]), budget, err, flip_map)
+    first = _best(dict(scanned[0].values), highest) if whole(scanned) else None
     ranked_first = _best(dict(curve[0].values), highest)
-    if (
-        first is None
-        or ranked_first is None
-        or any(not ranked <= {n for n, _ in c.values} for c in laws_curve)
-    ):
+    if first is None or ranked_first is None:
         return None
-    scan = LawsScan(ranked_first, start, first, flips)
-    if all(_best(dict(c.values), highest) in (None, scan.winner_at(c.C)) for c in curve):
-        return None
-    return scan
+    return LawsScan(ranked_first, start, first, flips)
 
 
 def _best(values: Mapping[str, float], highest: bool) -> str | None:
