@@ -137,6 +137,9 @@ class DrawError:
     #: that backtest ordered as many pairs right by the laws as by the sweep's order (often all of them): the order
     #: is kept (the laws must beat it), but the backtest is no evidence against the laws either
     backtest_tied: bool = False
+    #: how many times that backtest's reach (log10 of compute beyond the shortened sweep's largest budget) the
+    #: budget reaches beyond the sweep (0: not beyond it, or no backtest)
+    reach_ratio: float = 0.0
 
     def keeps_order(self, method: str) -> bool:
         """Whether ``method``'s draws keep the measured order with ``kept_order_sd`` as their specific spread."""
@@ -161,6 +164,8 @@ class DrawError:
             "why": self.why,
             "interpolates": self.interpolates,
             "kept_order_sd": self.kept_order_sd,
+            "backtest_tied": self.backtest_tied,
+            "reach_ratio": self.reach_ratio,
         }
 
 
@@ -998,6 +1003,7 @@ class LearnedDrawError:
             # only the kept order's spread was learned: the laws' verdict was not (half each where they disagree)
             backtested=self.laws_not_backtested is None,
             backtest_tied=self.laws_not_backtested is None and self.laws_right == self.baseline_right,
+            reach_ratio=scale,
         )
 
     def to_dict(self) -> dict[str, Any]:

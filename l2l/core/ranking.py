@@ -66,6 +66,7 @@ __all__ = [
     "CurvePoint",
     "DatasetPrediction",
     "Flip",
+    "LawsScan",
     "RankSettings",
     "Ranking",
     "TargetRanking",
@@ -93,6 +94,11 @@ CONTENDER_P = 0.2
 #: read P(best) 1.00 for a leader that lost, under a "TIE" headline; weighted 0.5, the paper's sweep's leaders
 #: stated 0.28 and were right 0.82 of the time.
 KEPT_ORDER_WEIGHT = 0.8
+#: A backtest that tied (the laws and the sweep's order as many pairs right) keeps the order at ``KEPT_ORDER_WEIGHT``
+#: up to this many times the backtest's own reach beyond the sweep, and from twice that on at 0.5 (half each; in
+#: between in proportion to log reach, so P(best) does not jump with C): that far out a tie is no evidence for the
+#: order over the laws, whose crossing beyond the sweep it could not see (p62 D3).
+TIED_REACH_RATIO = 4.0
 #: What a flip scan compares instead of the target losses: the candidates' point-predicted target losses at a budget
 #: mapped to values whose HIGHEST is best (an accuracy, through its law); a candidate left out has none there.
 FlipMap = Callable[[Mapping[str, float]], dict[str, float]]
@@ -177,6 +183,34 @@ class Flip:
 
 
 @dataclass(frozen=True)
+class LawsScan:
+    """The laws alone (the independent method) scanned for their winner, kept where a ranking by another method
+    puts another dataset first somewhere in its flip range: the ranking's own winner at the range's low end
+    (``ranked_first``), the laws' winner at ``start`` (the sweep's largest budget, or the range's low end where
+    that lies below it) and where the laws' winner changes from there to the range's high end. A ranking that
+    keeps the sweep's order (trust 0) has the same winner at every budget, and "the winner is the same for every
+    C from 1e21 to 1e23" was printed where the laws changed winner in that range (a probe: the laws right in 6 of 6
+    seeds, the kept order's leader the worst dataset at 1e22)."""
+
+    ranked_first: str
+    start: float
+    first: str
+    flips: tuple[Flip, ...]
+
+    def winner_at(self, C: float) -> str:
+        """The laws' winner at compute ``C`` (at least ``start``)."""
+        return next((f.after for f in reversed(self.flips) if f.C <= C), self.first)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ranked_first": self.ranked_first,
+            "start": float(self.start),
+            "first": self.first,
+            "flips": [f.to_dict() for f in self.flips],
+        }
+
+
+@dataclass(frozen=True)
 class CurvePoint:
     """Every candidate's point-predicted target loss at compute ``C`` (the scan for flips, kept for figures), or
     the value a ``FlipMap`` made of it (an accuracy)."""
@@ -208,6 +242,9 @@ class TargetRanking:
     #: extrapolated with no extrapolation error drawn (none could be learned): P(best) counts the fits' own
     #: uncertainty only and the order beyond the sweep is unchecked, so no winner is called as certain
     unchecked: bool = False
+    #: where the laws alone put another dataset first than this ranking somewhere in the flip range (None: nowhere,
+    #: or the ranking is the laws' own)
+    laws: LawsScan | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -227,6 +264,7 @@ class TargetRanking:
             "laws_why": self.draw_error.why,
             "order_unchecked": self.unchecked,
             "flips": [f.to_dict() for f in self.flips],
+            "laws_alone": None if self.laws is None else self.laws.to_dict(),
             "curve": [c.to_dict() for c in self.curve],
             "rows": [r.to_dict() for r in self.rows],
         }
@@ -427,10 +465,17 @@ def rank(
         per_target_logs[t] = ranked.logs
         for name, why in ranked.failed.items():
             failed_any.setdefault(name, why)
-        flips, curve = (
-            _flips(model, t, method, flip_range, budget, errs[t], flip_map)
+        # the laws' own values come with the scan (one evaluation gives every method's): their winner is
+        # compared with the ranking's on its grid, and scanned further only where the two differ
+        flips, curve, laws_curve = (
+            _flips_and(model, t, method, flip_range, budget, errs[t], flip_map, also=_laws_of(method))
             if flip_range is not None
-            else ((), ())
+            else ((), (), ())
+        )
+        laws = (
+            _laws_scan(model, t, flip_range, budget, errs[t], flip_map, curve, laws_curve)
+            if flip_range is not None and laws_curve
+            else None
         )
         target_rankings.append(
             TargetRanking(
@@ -445,6 +490,7 @@ def rank(
                 errs[t],
                 curve,
                 unchecked=t in bare,
+                laws=laws,
             )
         )
 
@@ -568,18 +614,29 @@ def _rank_target(
     if budget.C is not None and _at_measured_top(model, target, names, budget.compute):
         rows = _laws_disagree_measured(rows, method, leader)
         return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
-    kept_weight = KEPT_ORDER_WEIGHT if err.backtested else 0.5
-    why = (
-        " (the backtest inside the sweep tied: the sweep's order is kept unless the laws order more pairs right)"
-        if err.backtested and err.backtest_tied
-        else " (a backtest inside the sweep chose the sweep's order)"
-        if err.backtested
-        else " (no backtest inside the sweep could be made)"
-    )
+    kept_weight, why = _kept_weight(err)
     rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont, laws_p_best, kept_weight, why)
     if laws_draws and B > 1:
         ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
+
+
+def _kept_weight(err: DrawError) -> tuple[float, str]:
+    """The weight P(best) gives the kept order's draws where the laws alone put another dataset first, and why."""
+    if not err.backtested:
+        return 0.5, " (no backtest inside the sweep could be made)"
+    if not err.backtest_tied:
+        return KEPT_ORDER_WEIGHT, " (a backtest inside the sweep chose the sweep's order)"
+    if err.reach_ratio > TIED_REACH_RATIO:
+        past = min(1.0, math.log2(err.reach_ratio / TIED_REACH_RATIO))
+        return KEPT_ORDER_WEIGHT - (KEPT_ORDER_WEIGHT - 0.5) * past, (
+            f" (the backtest inside the sweep tied, and this budget lies {err.reach_ratio:.1f}× as far beyond the "
+            "sweep as it reached: the sweep's order is kept, but so far out the tie is little evidence for it over "
+            "the laws)"
+        )
+    return KEPT_ORDER_WEIGHT, (
+        " (the backtest inside the sweep tied: the sweep's order is kept unless the laws order more pairs right)"
+    )
 
 
 def _at_measured_top(model: RankModel, target: str, names: Sequence[str], C: float) -> bool:
@@ -816,8 +873,19 @@ def point_predictions(
     model: RankModel, target: str, budget: Budget, method: Method, draw_error: DrawError | None = None
 ) -> dict[str, float]:
     """Point-predicted target loss of every candidate that has one (the draws only set the trust in each law)."""
+    return _all_points(model, target, budget, draw_error).get(method, {})
+
+
+def _all_points(
+    model: RankModel, target: str, budget: Budget, draw_error: DrawError | None = None
+) -> dict[str, dict[str, float]]:
+    """``point_predictions`` of every method at once (one evaluation makes them all): method → candidate → loss."""
     logs, _, _ = model.point_and_draws(target, budget, np.random.default_rng(0), draw_error or DrawError())
-    return {n: float(np.exp(v[method][0])) for n, v in logs.items() if method in v}
+    out: dict[str, dict[str, float]] = {}
+    for n, v in logs.items():
+        for m, lg in v.items():
+            out.setdefault(m, {})[n] = float(np.exp(lg[0]))
+    return out
 
 
 def _flips(
@@ -833,6 +901,21 @@ def _flips(
     the point predictions on that grid (the lowest loss wins; with ``flip_map``, the highest value it maps them to).
 
     With a fixed (N, D), the model is scaled along N ∝ D (its own tokens-per-parameter ratio kept)."""
+    flips, curve, _ = _flips_and(model, target, method, rng_c, budget, err, flip_map)
+    return flips, curve
+
+
+def _flips_and(
+    model: RankModel,
+    target: str,
+    method: Method,
+    rng_c: tuple[float, float],
+    budget: Budget,
+    err: DrawError,
+    flip_map: FlipMap | None = None,
+    also: Method | None = None,
+) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...], tuple[CurvePoint, ...]]:
+    """``_flips``, and the point predictions of method ``also`` on the same grid (empty without one)."""
     lo, hi = rng_c
     if not (0 < lo < hi):
         raise UsageError(f"the budget range must satisfy 0 < low < high, got {rng_c}")
@@ -845,19 +928,23 @@ def _flips(
 
     top = model.sweep_top_compute
 
-    def points(c: float) -> dict[str, float]:
-        pts = point_predictions(model, target, at(c), method, within_sweep(err, at(c).compute, top))
-        return pts if flip_map is None else flip_map(pts)
+    def both(c: float) -> tuple[dict[str, float], dict[str, float]]:
+        every = _all_points(model, target, at(c), within_sweep(err, at(c).compute, top))
+        pts, other = every.get(method, {}), every.get(also, {}) if also is not None else {}
+        return (pts, other) if flip_map is None else (flip_map(pts), flip_map(other) if other else other)
 
     def winner(c: float) -> str | None:
-        return _best(points(c), flip_map is not None)
+        return _best(both(c)[0], flip_map is not None)
 
     grid = np.geomspace(lo, hi, 25)
     curve: list[CurvePoint] = []
+    also_curve: list[CurvePoint] = []
     wins: list[str | None] = []
     for c in grid:
-        pts = points(float(c))
+        pts, other = both(float(c))
         curve.append(CurvePoint(float(c), tuple(pts.items())))
+        if also is not None:
+            also_curve.append(CurvePoint(float(c), tuple(other.items())))
         wins.append(_best(pts, flip_map is not None))
     flips: list[Flip] = []
     for k in range(len(grid) - 1):
@@ -872,7 +959,47 @@ def _flips(
             else:
                 lb = mid
         flips.append(Flip(math.exp(0.5 * (la + lb)), a, b))
-    return tuple(flips), tuple(curve)
+    return tuple(flips), tuple(curve), tuple(also_curve)
+
+
+def _laws_of(method: Method) -> Method | None:
+    """The method whose winner a ranking by ``method`` is checked against: the laws alone (none for theirs)."""
+    return None if method == "independent" else "independent"
+
+
+def _laws_scan(
+    model: RankModel,
+    target: str,
+    rng_c: tuple[float, float],
+    budget: Budget,
+    err: DrawError,
+    flip_map: FlipMap | None,
+    curve: Sequence[CurvePoint],
+    laws_curve: Sequence[CurvePoint],
+) -> LawsScan | None:
+    """Where the laws alone (``laws_curve``, on ``curve``'s grid) put another dataset first than the ranking's
+    ``curve`` at one of its budgets, their scan from the sweep's largest budget (or ``rng_c``'s low end, if lower)
+    to ``rng_c``'s high end; None where they agree everywhere or cannot value every candidate the curve ranks (a
+    winner among fewer datasets is no contradiction)."""
+    highest = flip_map is not None
+    ranked = {name for c in curve for name, _ in c.values}
+
+    def whole(cs: Sequence[CurvePoint]) -> bool:
+        return bool(cs) and all(ranked <= {n for n, _ in c.values} for c in cs)
+
+    if not whole(laws_curve) or all(
+        _best(dict(c.values), highest) in (None, _best(dict(lc.values), highest))
+        for c, lc in zip(curve, laws_curve, strict=True)
+    ):
+        return None
+    top = model.sweep_top_compute
+    start = min(rng_c[0], top) if math.isfinite(top) and top > 0 else rng_c[0]
+    flips, scanned = _flips(model, target, "independent", (start, rng_c[1]), budget, err, flip_map)
+    first = _best(dict(scanned[0].values), highest) if whole(scanned) else None
+    ranked_first = _best(dict(curve[0].values), highest)
+    if first is None or ranked_first is None:
+        return None
+    return LawsScan(ranked_first, start, first, flips)
 
 
 def _best(values: Mapping[str, float], highest: bool) -> str | None:

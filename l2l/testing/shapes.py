@@ -11,6 +11,8 @@ generated from known laws so that every answer l2l gives on them can be checked 
   plus one shared validation eval;
 - ``configs``: several training configurations at the same (dataset, N, D) told apart only by a ``config`` column;
 - ``no_run_id_log``: a per-checkpoint log without run ids, runs told apart by ``model``, ``peak_lr`` and ``sweep``;
+- ``crossing_task``: three datasets whose task losses keep one order through the sweep and cross beyond it (the
+  order at 1e22 the reverse of the sweep's);
 - ``wide_export``: a W&B-style export (one row per run, one column per eval) of three datasets whose losses follow
   Chinchilla's law (Eq. 1), with held-out runs tagged in a column.
 
@@ -36,6 +38,7 @@ __all__ = [
     "Shape",
     "SigmoidTruth",
     "configs",
+    "crossing_task",
     "imbalanced",
     "no_run_id_log",
     "per_step_ladder",
@@ -234,6 +237,61 @@ def imbalanced(seed: int = 0, noise: float = 0.004) -> Shape:
         laws=laws,
         held_out=tuple(held),
         holdout_split="extrapolation",
+    )
+
+
+#: ``crossing_task``'s own laws (Eq. 1) and task relations (task = 0.6 + K·(L − E)^κ): beta leads the task loss
+#: through the sweep (1e17-3e19) and lies last at 1e22, gamma (the lowest E, the steepest κ) first there.
+_CROSS_OWN = {
+    "alpha": ScalingLaw("chinchilla", A=400.0, B=1200.0, E=1.9, alpha=0.34, beta=0.30),
+    "beta": ScalingLaw("chinchilla", A=300.0, B=900.0, E=1.5, alpha=0.32, beta=0.29),
+    "gamma": ScalingLaw("chinchilla", A=500.0, B=1500.0, E=0.9, alpha=0.36, beta=0.31),
+}
+_CROSS_TASK = {"alpha": Shift(1.6, 1.2, 0.6), "beta": Shift(1.5, 1.1, 0.6), "gamma": Shift(1.8, 1.25, 0.6)}
+
+
+def crossing_task_truth(dataset: str, N: float, D: float) -> float:
+    """``crossing_task``'s true (noise-free) ``downstream/task`` loss of ``dataset`` at (N, D)."""
+    law, s = _CROSS_OWN[dataset], _CROSS_TASK[dataset]
+    return float(s.E1 + s.K * (float(law.predict(N, D)) - law.E) ** s.kappa)
+
+
+def crossing_task(
+    seed: int = 0, noise: float = 0.005, budgets: Sequence[float] = (1e17, 1e18, 1e19, 3e19)
+) -> Shape:
+    """Three datasets (alpha, beta, gamma), 5 runs per isoFLOP budget (the same sizes for all, N* ×/÷ 5 of alpha's
+    law), each measured on its own eval and on ``downstream/task``, a shifted power law of its own loss (the
+    paper's relation). The task losses keep one order through the sweep and cross beyond it: beta best at 3e19,
+    worst at 1e22 (gamma 1.40 < alpha 1.46 < beta 1.50). A probe's shape (p62 D3): the sweep's backtest tied, the
+    sweep's order was kept, and "the winner is the same for every C from 1e21 to 1e23" printed while the laws
+    alone changed winner in that range."""
+    rng = np.random.default_rng(seed)
+    ref = _CROSS_OWN["alpha"]
+    rows: list[dict[str, object]] = []
+    for c in budgets:
+        n_opt, _ = ref.compute_optimal(c)
+        for n in float(n_opt) * np.geomspace(1 / 5, 5, 5):
+            n = float(f"{n:.3g}")
+            d = c / (6.0 * n)
+            for ds, law in _CROSS_OWN.items():
+                run = f"{ds}-{n:.3g}-{d:.3g}"
+                for ev, value in (
+                    (f"{ds}_val", float(law.predict(n, d))),
+                    ("downstream/task", crossing_task_truth(ds, n, d)),
+                ):
+                    rows.append(
+                        {
+                            "dataset": ds,
+                            "N": n,
+                            "D": d,
+                            "eval": ev,
+                            "loss": _noisy(rng, value, noise),
+                            "run_id": run,
+                        }
+                    )
+    laws = {(ds, f"{ds}_val"): law for ds, law in _CROSS_OWN.items()}
+    return Shape(
+        "crossing_task", "3 datasets whose task-loss order crosses beyond the sweep", rows, laws=laws
     )
 
 

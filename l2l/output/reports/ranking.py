@@ -15,7 +15,7 @@ __all__ = ["rank_backtest_report", "ranking_report"]
 
 
 if TYPE_CHECKING:
-    from l2l.core.ranking import CombinedRow, Ranking, TargetRanking
+    from l2l.core.ranking import CombinedRow, LawsScan, Ranking, TargetRanking
     from l2l.workflows.rank_eval import RankBacktest
 
 
@@ -120,9 +120,64 @@ def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
     lo, hi = sci(budget_c / 10.0), sci(budget_c * 10.0)
     # whose winner: a note beside it may say that the laws alone (another method) put another dataset first
     whose = f"the {t.method} ranking's winner" + (" by accuracy" if t.metric == "accuracy" else "")
+    if t.laws is not None:
+        return [_laws_flip_words(t, t.laws, budget_c, whose)]
     if not t.flips:
         return [f"{t.target}: {whose} is the same for every C from {lo} to {hi}"]
     return [f"{t.target}: {whose} changes from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips]
+
+
+def _laws_flip_words(t: TargetRanking, laws: LawsScan, budget_c: float, whose: str) -> str:
+    """The ranking's winners over the scanned budgets beside the laws' alone, where the two put different datasets
+    first: a kept order's "winner is the same for every C" read as if nothing crossed there, while the laws alone
+    changed winner in that range (a probe: right in 6 of 6 seeds), and why the ranking does not follow them."""
+    c_lo, c_hi = budget_c / 10.0, budget_c * 10.0
+    lo, hi = sci(c_lo), sci(c_hi)
+    ranked = (
+        f"{whose} is {laws.ranked_first} for every C from {lo} to {hi}"
+        if not t.flips
+        else f"{whose} changes "
+        + ", ".join(f"from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips)
+    )
+    # the laws' winner at the range's low end (since the change that made it, where that lies beyond the sweep),
+    # then each change inside the range
+    came = [f.C for f in laws.flips if c_lo >= f.C]
+    steps = [(laws.winner_at(c_lo), came[-1] if came else None)]
+    steps += [(f.after, f.C) for f in laws.flips if c_lo < f.C <= c_hi]
+    (name, since), rest = steps[0], steps[1:]
+    if not rest:
+        when = f"from C ≈ {sci(since)} on" if since is not None else f"for every C from {lo} to {hi}"
+        alone = f"the laws alone put {name} first {when}"
+    else:
+        head = f"from C ≈ {sci(since)}" if since is not None else f"at C = {lo}"
+        later = [f"{n} from C ≈ {sci(c)}" for n, c in rest if c is not None]
+        alone = f"the laws alone put {name} first {head}, " + (
+            later[0] if len(later) == 1 else f"{', '.join(later[:-1])} and {later[-1]}"
+        )
+    return f"{t.target}: {ranked}, but {alone}{_why_not_laws(t)}"
+
+
+def _why_not_laws(t: TargetRanking) -> str:
+    """Why the ranking does not follow the laws alone, from its method and error model ("" where nothing short
+    says it)."""
+    if t.method == "baseline":
+        return "; the baseline is the order measured at each dataset's largest budget"
+    if t.method != "recommended":
+        return ""
+    err = t.draw_error
+    if err.use_laws:
+        return (
+            "; the recommended ranking adds the laws' change to each dataset's measured loss at its largest budget "
+            "(the dataset-specific part weighted by trust), not the laws' own values"
+        )
+    if err.backtested and err.backtest_tied:
+        return (
+            "; the sweep's backtests could not tell the laws from the sweep's order (tied), so the sweep's order "
+            "is kept"
+        )
+    if err.backtested:
+        return "; the sweep's backtests ordered fewer pairs right by the laws, so the sweep's order is kept"
+    return "; no backtest inside the sweep could check the laws, so the sweep's order is kept"
 
 
 def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | None) -> Report:
@@ -391,6 +446,8 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         "tie": ranking.tie,
         "contenders": list(ranking.contenders),
         "flips": [{"target": t.target, **f.to_dict()} for t in ranking.targets for f in t.flips],
+        # where the laws alone put another dataset first somewhere in the scanned budgets (the notes say it)
+        "laws_alone": {t.target: t.laws.to_dict() for t in ranking.targets if t.laws is not None},
         "error_models": {t.target: t.draw_error.to_dict() for t in ranking.targets},
         "curves": {t.target: [c.to_dict() for c in t.curve] for t in ranking.targets},
         "warnings": warnings,
