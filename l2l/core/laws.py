@@ -157,22 +157,26 @@ class Pass:
         """The Jacobian (S, n, P), a new array."""
         return np.stack([np.broadcast_to(c, self.m.shape) for c in self.columns()], axis=-1)
 
-    def vjp(self, psi: Any) -> Any:
+    def vjp(self, psi: Any, *, rowwise: bool = False) -> Any:
         """J^T ψ for residual weights ψ (S, n): Σ_i ψ_i d log L̂_i / dθ, (S, P), without forming J.
 
-        Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products)."""
+        Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products). With
+        ``rowwise`` each row's sums are taken as a pass of that row alone takes them (a dot product per row: a
+        stack's matrix-vector product sums in another order, different in the last bits), so that a row of a
+        stack gets the gradient bit for bit as if evaluated alone (``l2l.core.search.polish_rows``)."""
         th, x, y = self.theta, self.x, self.y
         ones = _ones(x.shape[0], self.m.dtype)
+        dot: Any = np.vecdot if rowwise else np.matmul
         g = np.empty(th.shape, dtype=self.m.dtype)
         if self.form == "chinchilla":
             p1, p2, p3 = self.saved
             t = scratch("vjp_t", self.m.shape, self.m.dtype)
             for k, (p, col) in enumerate(((p1, x), (p2, y))):
                 np.multiply(psi, p, out=t)
-                g[:, k] = t @ ones
-                g[:, 3 + k] = -(t @ col)
+                g[:, k] = dot(t, ones)
+                g[:, 3 + k] = -dot(t, col)
             np.multiply(psi, p3, out=t)
-            g[:, 2] = t @ ones
+            g[:, 2] = dot(t, ones)
             return g
         q, s, u, pe = self.saved
         al, be = th[:, -2], th[:, -1]
@@ -182,14 +186,14 @@ class Pass:
             np.copyto(pp, psi)
         else:
             np.multiply(psi, pe, out=pp)
-            g[:, 2] = pp @ ones  # Σ ψ·pe
+            g[:, 2] = dot(pp, ones)  # Σ ψ·pe
             np.subtract(psi, pp, out=pp)  # ψ·(1 − pe)
         s_ps = np.vecdot(pp, s)
         np.multiply(pp, q, out=pq)
         s_pqu = np.vecdot(pq, u)
-        g[:, 0] = al * (pq @ ones)  # α Σ P q
+        g[:, 0] = al * dot(pq, ones)  # α Σ P q
         np.subtract(pp, pq, out=pp)
-        g[:, 1] = be * (pp @ ones)  # β Σ P (1 − q)
+        g[:, 1] = be * dot(pp, ones)  # β Σ P (1 − q)
         # every sum of products taken as it stands, never as a difference of two large sums (a·ΣPq − ΣPq·x
         # cancels at a ≈ log N): Σ P q (a − x) = Σ P q u / (α/β) and Σ P (s − q u)
         g[:, -2] = s_pqu * (be / al)
