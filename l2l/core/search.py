@@ -37,7 +37,7 @@ from l2l.core.laws import (
     log_loss,
     log_loss_and_jacobian,
     row_blocks,
-    scratch,
+    scratches,
 )
 
 Objective = Literal["huber", "mse"]
@@ -134,9 +134,8 @@ class Problem:
             return f_all, np.concatenate([g for _, g in parts]) if derivatives else None
         ev = evaluate(self.form, th, self.log_n, self.log_d, derivatives=derivatives)
         shape, dtype = ev.m.shape, ev.m.dtype
-        r = scratch("obj_r", shape, dtype)
+        r, psi = scratches(("obj_r", "obj_psi"), shape, dtype)
         np.subtract(self.log_l, ev.m, out=r)
-        psi = scratch("obj_psi", shape, dtype)
         if self.objective == "mse":
             np.copyto(psi, r)
         else:
@@ -337,11 +336,13 @@ def polish_rows(
     lo, hi = problem.bounds()
     runs = [_Lbfgsb(np.clip(s, lo, hi), lo, hi, maxiter) for s in starts]
     asking = list(range(len(runs)))
+    sub = problem if weights is None else replace(problem, weights=weights)
     while asking:
-        idx = np.array(asking)
-        sub = problem if weights is None else replace(problem, weights=weights[idx])
         f, g = sub.scaled_value_and_grad(np.stack([runs[i].wanted for i in asking]), rowwise=True)
-        asking = [i for j, i in enumerate(asking) if runs[i].told(f[j], g[j])]
+        still = [i for j, i in enumerate(asking) if runs[i].told(f[j], g[j])]
+        if len(still) < len(asking) and weights is not None and still:
+            sub = replace(problem, weights=weights[still])  # (the rows that still ask, in their order)
+        asking = still
     ends = np.stack([r.x for r in runs])
     values = (problem if weights is None else replace(problem, weights=weights)).value(ends)
     return [Polished(r.x, float(v), r.success, r.message, r.nit) for r, v in zip(runs, values, strict=True)]
@@ -425,32 +426,15 @@ class _Lbfgsb:
         self.f_last, self.g_last = f_last, g_last
         if self.nfev > 1:  # the answer to the routine's last request (the first is x0's, before its loop)
             self.f, self.g = f_last, g_last
-        task = self.task
+        task, x, setulb = self.task, self.x, self._setulb
+        state = (self.low, self.upp, self.nbd)
+        work = (self.wa, self.iwa, task, self.lsave, self.isave, self.dsave, _POLISH_MAXLS, self.ln_task)
         while True:
             self.g = self.g.astype(np.float64)
-            self._setulb(
-                _POLISH_MEMORY,
-                self.x,
-                self.low,
-                self.upp,
-                self.nbd,
-                self.f,
-                self.g,
-                0.0,
-                _POLISH_GTOL,
-                self.wa,
-                self.iwa,
-                task,
-                self.lsave,
-                self.isave,
-                self.dsave,
-                _POLISH_MAXLS,
-                self.ln_task,
-            )
+            setulb(_POLISH_MEMORY, x, *state, self.f, self.g, 0.0, _POLISH_GTOL, *work)
             if task[0] == 3:
-                if not np.array_equal(self.x, self.last_x):
-                    self.last_x = self.x.copy()
-                    self.wanted = self.x.copy()
+                if (x != self.last_x).any():  # (as np.array_equal: a nan differs)
+                    self.last_x = self.wanted = x.copy()  # (never written to: the routine writes x)
                     return True
                 self.f, self.g = self.f_last, self.g_last
             elif task[0] == 1:
