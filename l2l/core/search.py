@@ -42,6 +42,11 @@ from l2l.core.laws import (
 
 Objective = Literal["huber", "mse"]
 
+try:  # the ufunc behind np.clip, without its Python wrapping (the same numbers; a line search clips every block)
+    from numpy._core.umath import clip as _clip  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another numpy
+    _clip = np.clip
+
 # The grid of Hoffmann et al. (2022): α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1}, a, b ∈ {0, 5, …, 25}.
 GRID_EXPONENTS = (0.0, 0.5, 1.0, 1.5, 2.0)
 GRID_E = (-1.0, -0.5, 0.0, 0.5, 1.0)
@@ -551,36 +556,45 @@ def batched_descent(
     y_hist = np.zeros((memory, s_n, p_n), dtype=x.dtype)
     rho = np.zeros((memory, s_n), dtype=x.dtype)
     active = np.ones(s_n, dtype=bool)
+    # the recursion's slots as views, made once (a descent of a few rows is bound by numpy's per-call cost), and
+    # its (S, P) work arrays written in place: the same operations on the same numbers as before
+    s_of, y_of, rho_of = list(s_hist), list(y_hist), list(rho)
+    alpha = np.zeros((memory, s_n), dtype=x.dtype)
+    alpha_of = list(alpha)
+    alpha_col = [a[:, None] for a in alpha_of]
+    work = np.empty((s_n, p_n), dtype=x.dtype)
+    zero = np.zeros((), dtype=x.dtype)
     for it in range(iterations):
         if not active.any():
             break
         free = ~held_at_bounds(x, g, lo, hi)
-        gfree = np.where(free, g, 0.0)
-        q = gfree
+        gfree = np.where(free, g, zero)
+        q = gfree.copy()
         # two-loop recursion over the filled slots, newest pair first; slot (it - 1 - j) % memory holds the j-th
         # newest (an empty slot contributes nothing)
         filled = min(it, memory)
-        alpha = np.zeros((memory, s_n), dtype=x.dtype)
         for j in range(filled):
             k = (it - 1 - j) % memory
-            alpha[k] = rho[k] * np.vecdot(s_hist[k], q)
-            q = q - alpha[k][:, None] * y_hist[k]
+            np.multiply(rho_of[k], np.vecdot(s_of[k], q), out=alpha_of[k])
+            np.multiply(alpha_col[k], y_of[k], out=work)
+            np.subtract(q, work, out=q)
         newest = (it - 1) % memory
-        yy = np.vecdot(y_hist[newest], y_hist[newest])
+        yy = np.vecdot(y_of[newest], y_of[newest])
         # without a curvature pair yet, a first step of unit length along −g, as L-BFGS-B takes (its basins of
         # attraction are what the exploration is for)
         qn = np.sqrt(np.vecdot(q, q))
         gamma = np.where(
-            (rho[newest] > 0) & (yy > 0),
-            1.0 / np.maximum(rho[newest] * yy, tiny),
+            (rho_of[newest] > 0) & (yy > 0),
+            1.0 / np.maximum(rho_of[newest] * yy, tiny),
             1.0 / np.maximum(qn, tiny),
         )
-        r_vec = gamma[:, None] * q
+        r_vec = np.multiply(gamma[:, None], q, out=q)  # (q is not needed after this)
         for j in range(filled - 1, -1, -1):
             k = (it - 1 - j) % memory
-            beta = rho[k] * np.vecdot(y_hist[k], r_vec)
-            r_vec = r_vec + (alpha[k] - beta)[:, None] * s_hist[k]
-        d = np.where(free, -r_vec, 0.0)
+            beta = rho_of[k] * np.vecdot(y_of[k], r_vec)
+            np.multiply(np.subtract(alpha_of[k], beta, out=beta)[:, None], s_of[k], out=work)
+            np.add(r_vec, work, out=r_vec)
+        d = np.where(free, np.negative(r_vec, out=r_vec), zero)
         gd = np.vecdot(g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
         if bad.any():
@@ -644,17 +658,15 @@ def _line_search(
             # not depend on the rows evaluated with it, so it accepts the same step)
             block = _STEPS[1:]
         k, nb = len(idx), len(block)
-        trial = np.clip(
-            x[idx, None, :] + block.astype(x.dtype)[None, :, None] * d[idx, None, :], lo, hi
-        )  # (k, b, P)
+        x_idx = x[idx, None, :]
+        trial = _clip(x_idx + block[None, :, None] * d[idx, None, :], lo, hi)  # (k, b, P)
         flat = trial.reshape(k * nb, p_n)
-        owner = np.repeat(idx, nb)
         if block[0] == 1.0:
             f_flat, g_trial = rows(idx).scaled_value_and_grad(flat)
         else:
-            f_flat = rows(owner).value(flat) * scale
+            f_flat = rows(np.repeat(idx, nb)).value(flat) * scale
         f_trial = f_flat.reshape(k, nb)
-        decrease = np.einsum("sp,sbp->sb", g[idx], trial - x[idx, None, :])
+        decrease = np.einsum("sp,sbp->sb", g[idx], trial - x_idx)
         ok = np.isfinite(f_trial) & (f_trial <= f[idx, None] + 1e-4 * decrease)
         found = ok.any(axis=1)
         first = np.argmax(ok, axis=1)
