@@ -265,7 +265,7 @@ def batched_search(
                 np.linalg.LinAlgError
             ):  # a singular system in the stack: fall back to a scaled gradient step
                 step = g[..., 0] / (np.einsum("spp->sp", damped) + 1e-12)
-            trial = np.clip(theta + step, lo, hi)
+            trial = _clip(theta + step, lo, hi)
             m_t, jac_t = log_loss_and_jacobian(problem.form, trial, problem.log_n, problem.log_d)
             assert jac_t is not None
             r_t = problem.log_l - m_t
@@ -273,9 +273,11 @@ def batched_search(
             better = np.isfinite(f_t) & (f_t < f)
             theta = np.where(better[:, None], trial, theta)
             f = np.where(better, f_t, f)
-            r = np.where(better[:, None], r_t, r)
-            jac = np.where(better[:, None, None], jac_t, jac)
-            lam = np.clip(np.where(better, lam / 3.0, lam * 4.0), 1e-9, 1e9).astype(dtype, copy=False)
+            r[better] = r_t[
+                better
+            ]  # (r and jac are this search's own arrays: kept rows overwritten in place)
+            jac[better] = jac_t[better]
+            lam = _clip(np.where(better, lam / 3.0, lam * 4.0), 1e-9, 1e9).astype(dtype, copy=False)
             step_no += 1
             if progress is not None:
                 progress(step_no, total)
