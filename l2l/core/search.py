@@ -796,11 +796,13 @@ def profile_starts(problem: Problem) -> tuple[Array, Array]:
     z_top, f1_top, f2_top = z_top_ik[row_ik], f1_top_jk[row_jk], f2_top_jk[row_jk]
     ww = w * w
     # weighted normal equations of z ≈ c1 f1 + c2 f2, all grid points at once
-    s11 = np.sum(ww * f1 * f1, axis=1)
-    s22 = np.sum(ww * f2 * f2, axis=1)
-    s12 = np.sum(ww * f1 * f2, axis=1)
-    t1 = np.sum(ww * f1 * z, axis=1)
-    t2 = np.sum(ww * f2 * z, axis=1)
+    # (w²·f1 and w²·f2 formed once: ww * f1 * f1 is (ww * f1) * f1, the same products)
+    wf1, wf2 = ww * f1, ww * f2
+    s11 = np.sum(wf1 * f1, axis=1)
+    s22 = np.sum(wf2 * f2, axis=1)
+    s12 = np.sum(wf1 * f2, axis=1)
+    t1 = np.sum(wf1 * z, axis=1)
+    t2 = np.sum(wf2 * z, axis=1)
     det = s11 * s22 - s12 * s12
     with np.errstate(divide="ignore", invalid="ignore"):
         c1 = (s22 * t1 - s12 * t2) / det
