@@ -87,6 +87,19 @@ def scratch(name: str, shape: tuple[int, int], dtype: Any = np.float64) -> Any:
     return view
 
 
+def scratches(names: tuple[str, ...], shape: tuple[int, int], dtype: Any = np.float64) -> tuple[Any, ...]:
+    """``scratch`` of each of ``names`` at once (one look-up for a pass's buffers, kept by shape like the views)."""
+    views: dict[Any, Any] | None = _SCRATCH.__dict__.get("views")
+    key = (names, dtype, shape)
+    got = None if views is None else views.get(key)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    out = tuple(scratch(name, shape, dtype) for name in names)
+    views = _SCRATCH.__dict__["views"]  # (a buffer that grew above cleared the views: keep the set after it)
+    views[key] = out
+    return out
+
+
 @functools.lru_cache(maxsize=64)
 def _ones(n: int, dtype: Any) -> Any:
     """A read-only vector of n ones (the row sums of a pass are matrix-vector products with it)."""
@@ -95,16 +108,13 @@ def _ones(n: int, dtype: Any) -> Any:
     return out
 
 
-def _lse_into(u: Any, v: Any, out: Any, tag: str, weight: bool) -> Any:
-    """out = log(e^u + e^v), in place, from one exp and one log; returns the weight e^u/(e^u + e^v) (a scratch
-    buffer named ``tag`` + "q") when asked. log(1 + z) with z ≤ 1 is exact to the last bit of the sum (not log1p:
-    numpy's log is vectorised, log1p is not, and the absolute error of the sum is the same). Only cheap vectorised
-    ufuncs (a masked copy costs as much as an exp)."""
-    z = scratch(tag + "z", out.shape, out.dtype)
-    t = scratch(tag + "t", out.shape, out.dtype)
-    q = None
+def _lse_into(u: Any, v: Any, out: Any, bufs: tuple[Any, ...], weight: bool) -> Any:
+    """out = log(e^u + e^v), in place, from one exp and one log; returns the weight e^u/(e^u + e^v) (the scratch
+    buffer ``bufs[3]``) when asked (``bufs``: four scratch buffers z, t, sign, weight of out's shape). log(1 + z)
+    with z ≤ 1 is exact to the last bit of the sum (not log1p: numpy's log is vectorised, log1p is not, and the
+    absolute error of the sum is the same). Only cheap vectorised ufuncs (a masked copy costs as much as an exp)."""
+    z, t, sg, q = bufs
     if weight:
-        sg = scratch(tag + "sg", out.shape, out.dtype)
         np.subtract(u, v, out=z)
         np.sign(z, out=sg)
         np.abs(z, out=z)
@@ -117,14 +127,13 @@ def _lse_into(u: Any, v: Any, out: Any, tag: str, weight: bool) -> Any:
     np.exp(z, out=z)  # e^(min − max) ≤ 1
     np.add(z, 1.0, out=t)
     if weight:
-        q = scratch(tag + "q", out.shape, out.dtype)
         np.divide(1.0, t, out=q)  # 1/(1+z): the weight of the larger term; the smaller has 1 − that
         np.subtract(q, 0.5, out=q)
         np.multiply(q, sg, out=q)
         np.add(q, 0.5, out=q)  # the weight of u: ½ ± (1/(1+z) − ½)
     np.log(t, out=t)
     np.add(out, t, out=out)
-    return q
+    return q if weight else None
 
 
 @dataclass(frozen=True)
@@ -157,39 +166,42 @@ class Pass:
         """The Jacobian (S, n, P), a new array."""
         return np.stack([np.broadcast_to(c, self.m.shape) for c in self.columns()], axis=-1)
 
-    def vjp(self, psi: Any) -> Any:
+    def vjp(self, psi: Any, *, rowwise: bool = False) -> Any:
         """J^T ψ for residual weights ψ (S, n): Σ_i ψ_i d log L̂_i / dθ, (S, P), without forming J.
 
-        Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products)."""
+        Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products). With
+        ``rowwise`` each row's sums are taken as a pass of that row alone takes them (a dot product per row: a
+        stack's matrix-vector product sums in another order, different in the last bits), so that a row of a
+        stack gets the gradient bit for bit as if evaluated alone (``l2l.core.search.polish_rows``)."""
         th, x, y = self.theta, self.x, self.y
         ones = _ones(x.shape[0], self.m.dtype)
+        dot: Any = np.vecdot if rowwise else np.matmul
         g = np.empty(th.shape, dtype=self.m.dtype)
         if self.form == "chinchilla":
             p1, p2, p3 = self.saved
-            t = scratch("vjp_t", self.m.shape, self.m.dtype)
+            (t,) = scratches(("vjp_t",), self.m.shape, self.m.dtype)
             for k, (p, col) in enumerate(((p1, x), (p2, y))):
                 np.multiply(psi, p, out=t)
-                g[:, k] = t @ ones
-                g[:, 3 + k] = -(t @ col)
+                g[:, k] = dot(t, ones)
+                g[:, 3 + k] = -dot(t, col)
             np.multiply(psi, p3, out=t)
-            g[:, 2] = t @ ones
+            g[:, 2] = dot(t, ones)
             return g
         q, s, u, pe = self.saved
         al, be = th[:, -2], th[:, -1]
-        pp = scratch("vjp_p", self.m.shape, self.m.dtype)  # P = ψ·dL̂/dw
-        pq = scratch("vjp_q", self.m.shape, self.m.dtype)
+        pp, pq = scratches(("vjp_p", "vjp_q"), self.m.shape, self.m.dtype)  # P = ψ·dL̂/dw
         if pe is None:
             np.copyto(pp, psi)
         else:
             np.multiply(psi, pe, out=pp)
-            g[:, 2] = pp @ ones  # Σ ψ·pe
+            g[:, 2] = dot(pp, ones)  # Σ ψ·pe
             np.subtract(psi, pp, out=pp)  # ψ·(1 − pe)
         s_ps = np.vecdot(pp, s)
         np.multiply(pp, q, out=pq)
         s_pqu = np.vecdot(pq, u)
-        g[:, 0] = al * (pq @ ones)  # α Σ P q
+        g[:, 0] = al * dot(pq, ones)  # α Σ P q
         np.subtract(pp, pq, out=pp)
-        g[:, 1] = be * (pp @ ones)  # β Σ P (1 − q)
+        g[:, 1] = be * dot(pp, ones)  # β Σ P (1 − q)
         # every sum of products taken as it stands, never as a difference of two large sums (a·ΣPq − ΣPq·x
         # cancels at a ≈ log N): Σ P q (a − x) = Σ P q u / (α/β) and Σ P (s − q u)
         g[:, -2] = s_pqu * (be / al)
@@ -210,9 +222,8 @@ def evaluate(
     x: Any = np.asarray(log_n).astype(dtype, copy=False)
     y: Any = np.asarray(log_d).astype(dtype, copy=False)
     shape = (th.shape[0], x.shape[0])
-    m = scratch("m", shape, dtype)
     if form == "chinchilla":
-        t1, t2 = scratch("t1", shape, dtype), scratch("t2", shape, dtype)
+        m, t1, t2, t3, tot = scratches(_CHINCHILLA_BUFFERS, shape, dtype)
         np.multiply(th[:, 3:4], x, out=t1)
         np.subtract(th[:, 0:1], t1, out=t1)  # a − α·log N
         np.multiply(th[:, 4:5], y, out=t2)
@@ -224,10 +235,8 @@ def evaluate(
         np.exp(t1, out=t1)
         np.subtract(t2, m, out=t2)
         np.exp(t2, out=t2)
-        t3 = scratch("t3", shape, dtype)
         np.subtract(e, m, out=t3)
         np.exp(t3, out=t3)
-        tot = scratch("tot", shape, dtype)
         np.add(t1, t2, out=tot)
         np.add(tot, t3, out=tot)
         if derivatives:
@@ -240,17 +249,24 @@ def evaluate(
         check_form(form)
     # l2l and kaplan share the inner term  w = β·s,  s = log((A/N)^(α/β) + B/D) = lse(u, v)
     a, b, al, be = th[:, 0:1], th[:, 1:2], th[:, -2:-1], th[:, -1:]
-    u, v, s = scratch("u", shape, dtype), scratch("v", shape, dtype), scratch("s", shape, dtype)
+    bufs = scratches(_INNER_BUFFERS, shape, dtype)
+    m, u, v, s = bufs[:4]
     np.subtract(a, x, out=u)
     np.multiply(u, al / be, out=u)
     np.subtract(b, y, out=v)
-    q = _lse_into(u, v, s, "in", derivatives)
+    q = _lse_into(u, v, s, bufs[4:8], derivatives)
     if form == "kaplan":
         np.multiply(s, be, out=m)
         return Pass(form, th, x, y, m, (q, s, u, None) if derivatives else ())
     np.multiply(s, be, out=v)  # w (v is free now)
-    pe = _lse_into(th[:, 2:3], v, m, "out", derivatives)
+    pe = _lse_into(th[:, 2:3], v, m, bufs[8:12], derivatives)
     return Pass(form, th, x, y, m, (q, s, u, pe) if derivatives else ())
+
+
+# The scratch buffers of a pass (names as ``scratch`` keeps them): Eq. 1's, and Eq. 3's and 2's (log L̂, the two
+# terms and their log-sum, then the buffers of the inner and the outer log-sum).
+_CHINCHILLA_BUFFERS = ("m", "t1", "t2", "t3", "tot")
+_INNER_BUFFERS = ("m", "u", "v", "s", "inz", "int", "insg", "inq", "outz", "outt", "outsg", "outq")
 
 
 def row_blocks(rows: int, n: int) -> list[slice]:

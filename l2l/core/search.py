@@ -37,10 +37,15 @@ from l2l.core.laws import (
     log_loss,
     log_loss_and_jacobian,
     row_blocks,
-    scratch,
+    scratches,
 )
 
 Objective = Literal["huber", "mse"]
+
+try:  # the ufunc behind np.clip, without its Python wrapping (the same numbers; a line search clips every block)
+    from numpy._core.umath import clip as _clip  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another numpy
+    _clip = np.clip
 
 # The grid of Hoffmann et al. (2022): α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1}, a, b ∈ {0, 5, …, 25}.
 GRID_EXPONENTS = (0.0, 0.5, 1.0, 1.5, 2.0)
@@ -114,13 +119,14 @@ class Problem:
         # The raw objective is ~1e-3: default stopping rules stop early on it. Divide by δ² so it is O(n).
         return 1.0 / (self.delta * self.delta)
 
-    def scaled_value_and_grad(self, theta: Array) -> tuple[Array, Array]:
-        """Scaled objective and gradient, for one parameter vector (P,) or a stack (S, P)."""
-        f, g = self._pass(theta, derivatives=True)
+    def scaled_value_and_grad(self, theta: Array, *, rowwise: bool = False) -> tuple[Array, Array]:
+        """Scaled objective and gradient, for one parameter vector (P,) or a stack (S, P). ``rowwise``: each row
+        of a stack bit for bit as if evaluated alone (``Pass.vjp``)."""
+        f, g = self._pass(theta, derivatives=True, rowwise=rowwise)
         assert g is not None
         return f * self.scale, g * self.scale
 
-    def _pass(self, theta: Array, *, derivatives: bool) -> tuple[Array, Array | None]:
+    def _pass(self, theta: Array, *, derivatives: bool, rowwise: bool = False) -> tuple[Array, Array | None]:
         """One pass of the law and the objective; the gradient as J^T ψ (no Jacobian). Scratch buffers only, no
         (S, n) array allocated: this is the inner loop of every search. A stack larger than ``BLOCK_ELEMENTS``
         (starts × points) goes in row blocks, so that the buffers kept between calls stay small."""
@@ -128,14 +134,13 @@ class Problem:
         big = th.ndim == 2 and len(th) * len(self.log_l) > BLOCK_ELEMENTS
         blocks = row_blocks(len(th), len(self.log_l)) if big else []
         if len(blocks) > 1:
-            parts = [self.rows_of(b)._pass(th[b], derivatives=derivatives) for b in blocks]
+            parts = [self.rows_of(b)._pass(th[b], derivatives=derivatives, rowwise=rowwise) for b in blocks]
             f_all = np.concatenate([f for f, _ in parts])
             return f_all, np.concatenate([g for _, g in parts]) if derivatives else None
         ev = evaluate(self.form, th, self.log_n, self.log_d, derivatives=derivatives)
         shape, dtype = ev.m.shape, ev.m.dtype
-        r = scratch("obj_r", shape, dtype)
+        r, psi = scratches(("obj_r", "obj_psi"), shape, dtype)
         np.subtract(self.log_l, ev.m, out=r)
-        psi = scratch("obj_psi", shape, dtype)
         if self.objective == "mse":
             np.copyto(psi, r)
         else:
@@ -153,7 +158,7 @@ class Problem:
         if derivatives:
             if self.objective == "mse":
                 np.multiply(psi, 2.0, out=psi)
-            g = -ev.vjp(psi)
+            g = -ev.vjp(psi, rowwise=rowwise)
         if th.ndim == 1:
             return f[0], None if g is None else g[0]
         return f, g
@@ -260,7 +265,7 @@ def batched_search(
                 np.linalg.LinAlgError
             ):  # a singular system in the stack: fall back to a scaled gradient step
                 step = g[..., 0] / (np.einsum("spp->sp", damped) + 1e-12)
-            trial = np.clip(theta + step, lo, hi)
+            trial = _clip(theta + step, lo, hi)
             m_t, jac_t = log_loss_and_jacobian(problem.form, trial, problem.log_n, problem.log_d)
             assert jac_t is not None
             r_t = problem.log_l - m_t
@@ -268,9 +273,11 @@ def batched_search(
             better = np.isfinite(f_t) & (f_t < f)
             theta = np.where(better[:, None], trial, theta)
             f = np.where(better, f_t, f)
-            r = np.where(better[:, None], r_t, r)
-            jac = np.where(better[:, None, None], jac_t, jac)
-            lam = np.clip(np.where(better, lam / 3.0, lam * 4.0), 1e-9, 1e9).astype(dtype, copy=False)
+            r[better] = r_t[
+                better
+            ]  # (r and jac are this search's own arrays: kept rows overwritten in place)
+            jac[better] = jac_t[better]
+            lam = _clip(np.where(better, lam / 3.0, lam * 4.0), 1e-9, 1e9).astype(dtype, copy=False)
             step_no += 1
             if progress is not None:
                 progress(step_no, total)
@@ -297,7 +304,7 @@ class Polished:
 def polish(problem: Problem, theta0: Array, *, maxiter: int = 3000) -> Polished:
     """L-BFGS-B on the true (scaled) objective from ``theta0``, stopping rules tight enough to reach the bottom.
 
-    scipy's L-BFGS-B routine driven directly (``_lbfgsb_loop``): the same iterates, end point and message as
+    scipy's L-BFGS-B routine driven directly (``_Lbfgsb``): the same iterates, end point and message as
     ``scipy.optimize.minimize(method="L-BFGS-B")``, without its per-call and per-evaluation wrapping (a backtest
     polishes hundreds of times, each a few hundred evaluations of a law on a hundred points)."""
     lo, hi = problem.bounds()
@@ -319,6 +326,35 @@ def polish(problem: Problem, theta0: Array, *, maxiter: int = 3000) -> Polished:
     return Polished(theta, float(problem.value(theta)), success, message, nit)
 
 
+def polish_rows(
+    problem: Problem, starts: Sequence[Array], weights: Array | None = None, *, maxiter: int = 3000
+) -> list[Polished]:
+    """``polish`` from each start (with point weights ``weights[i]`` when given, (k, n)), the k routines in
+    lockstep: every round, the points they ask for are evaluated in one pass of the stack (``rowwise``: each row
+    bit for bit as alone), so the iterates, end points and messages are those of ``polish`` one by one, at about
+    the cost of the longest of them (a backtest's refit polishes up to 5 cutoffs, each ~100 one-θ evaluations
+    that cost the pass's fixed overhead, not its arithmetic)."""
+
+    def one(i: int) -> Problem:
+        return problem if weights is None else replace(problem, weights=weights[i])
+
+    if len(starts) < 2 or _scipy_lbfgsb() is None:
+        return [polish(one(i), s, maxiter=maxiter) for i, s in enumerate(starts)]
+    lo, hi = problem.bounds()
+    runs = [_Lbfgsb(np.clip(s, lo, hi), lo, hi, maxiter) for s in starts]
+    asking = list(range(len(runs)))
+    sub = problem if weights is None else replace(problem, weights=weights)
+    while asking:
+        f, g = sub.scaled_value_and_grad(np.stack([runs[i].wanted for i in asking]), rowwise=True)
+        still = [i for j, i in enumerate(asking) if runs[i].told(f[j], g[j])]
+        if len(still) < len(asking) and weights is not None and still:
+            sub = replace(problem, weights=weights[still])  # (the rows that still ask, in their order)
+        asking = still
+    ends = np.stack([r.x for r in runs])
+    values = (problem if weights is None else replace(problem, weights=weights)).value(ends)
+    return [Polished(r.x, float(v), r.success, r.message, r.nit) for r, v in zip(runs, values, strict=True)]
+
+
 _POLISH_GTOL = 1e-10
 _POLISH_MEMORY = 20
 _POLISH_MAXFUN = 15000  # scipy's default
@@ -327,7 +363,7 @@ _POLISH_MAXLS = 20  # scipy's default
 
 @cache  # looked up at the first polish, not at import: `l2l runs` imports this module and never fits
 def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]] | None:
-    """scipy's L-BFGS-B routine and its messages, for the scipy whose ``minimize`` loop ``_lbfgsb_loop`` repeats
+    """scipy's L-BFGS-B routine and its messages, for the scipy whose ``minimize`` loop ``_Lbfgsb`` repeats
     (1.17; tests/core/test_search.py checks the two agree bit for bit); None for any other (``polish`` then calls
     ``minimize``)."""
     import scipy
@@ -345,71 +381,80 @@ def _scipy_lbfgsb() -> tuple[Callable[..., None], dict[int, str], dict[int, str]
 def _lbfgsb_loop(
     fun: Callable[[Array], tuple[Array, Array]], x0: Array, lo: Array, hi: Array, maxiter: int
 ) -> tuple[Array, bool, str, int]:
+    """scipy's ``_minimize_lbfgsb`` loop (scipy 1.17) for one start: ``_Lbfgsb`` asked until it stops. Returns
+    (x, success, message, iterations)."""
+    run = _Lbfgsb(x0, lo, hi, maxiter)
+    while run.told(*fun(run.wanted)):
+        pass
+    return run.x, run.success, run.message, run.nit
+
+
+class _Lbfgsb:
     """scipy's ``_minimize_lbfgsb`` loop (scipy 1.17) for finite bounds, an analytic gradient, ftol 0 and our
-    tolerances: the routine asks for the objective at points (evaluated once per distinct point, as scipy's
-    memoisation does) and reports new iterates, until it stops. Returns (x, success, message, iterations)."""
-    found = _scipy_lbfgsb()
-    assert found is not None
-    setulb, status_messages, task_messages = found
-    n = len(x0)
-    m = _POLISH_MEMORY
-    nbd = np.full(n, 2, dtype=np.int32)  # every variable bounded on both sides
-    low = np.array(lo, dtype=np.float64)
-    upp = np.array(hi, dtype=np.float64)
-    x = np.array(x0, dtype=np.float64)
-    wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, np.float64)
-    iwa = np.zeros(3 * n, dtype=np.int32)
-    task = np.zeros(2, dtype=np.int32)
-    ln_task = np.zeros(2, dtype=np.int32)
-    lsave = np.zeros(4, dtype=np.int32)
-    isave = np.zeros(44, dtype=np.int32)
-    dsave = np.zeros(29, dtype=np.float64)
-    # scipy evaluates at x0 before its loop, then once at every point the routine asks for that differs from the
-    # last one evaluated
-    last_x = x.copy()
-    f_last, g_last = fun(x.copy())
-    nfev = 1
-    f: Array | float = np.array(0.0)
-    g = np.zeros(n, dtype=np.float64)
-    nit = 0
-    while True:
-        g = g.astype(np.float64)
-        setulb(
-            m,
-            x,
-            low,
-            upp,
-            nbd,
-            f,
-            g,
-            0.0,
-            _POLISH_GTOL,
-            wa,
-            iwa,
-            task,
-            lsave,
-            isave,
-            dsave,
-            _POLISH_MAXLS,
-            ln_task,
-        )
-        if task[0] == 3:
-            if not np.array_equal(x, last_x):
-                last_x = x.copy()
-                f_last, g_last = fun(x.copy())
-                nfev += 1
-            f, g = f_last, g_last
-        elif task[0] == 1:
-            nit += 1
-            if nit >= maxiter:
-                task[0], task[1] = 5, 504
-            elif nfev > _POLISH_MAXFUN:
-                task[0], task[1] = 5, 502
-        else:
-            break
-    success = bool(task[0] == 4)
-    message = status_messages[int(task[0])] + ": " + task_messages[int(task[1])]
-    return x, success, message, nit
+    tolerances, turned inside out: ``wanted`` is the point whose objective and gradient the routine asks for
+    (evaluated once per distinct point, as scipy's memoisation does), ``told(f, g)`` hands them over and runs the
+    routine on until it asks for another point (True) or stops (False: ``x``, ``success``, ``message``, ``nit``).
+    One start's loop (``_lbfgsb_loop``) or several in lockstep (``polish_rows``)."""
+
+    def __init__(self, x0: Array, lo: Array, hi: Array, maxiter: int) -> None:
+        found = _scipy_lbfgsb()
+        assert found is not None
+        self._setulb, self._status, self._tasks = found
+        n = len(x0)
+        m = _POLISH_MEMORY
+        self.maxiter = maxiter
+        self.nbd = np.full(n, 2, dtype=np.int32)  # every variable bounded on both sides
+        self.low = np.array(lo, dtype=np.float64)
+        self.upp = np.array(hi, dtype=np.float64)
+        self.x = np.array(x0, dtype=np.float64)
+        self.wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, np.float64)
+        self.iwa = np.zeros(3 * n, dtype=np.int32)
+        self.task = np.zeros(2, dtype=np.int32)
+        self.ln_task = np.zeros(2, dtype=np.int32)
+        self.lsave = np.zeros(4, dtype=np.int32)
+        self.isave = np.zeros(44, dtype=np.int32)
+        self.dsave = np.zeros(29, dtype=np.float64)
+        # scipy evaluates at x0 before its loop, then once at every point the routine asks for that differs from
+        # the last one evaluated
+        self.last_x = self.x.copy()
+        self.wanted = self.x.copy()
+        self.nfev = 0
+        self.f: Array | float = np.array(0.0)
+        self.g = np.zeros(n, dtype=np.float64)
+        self.f_last: Array | float = self.f
+        self.g_last = self.g
+        self.nit = 0
+        self.success = False
+        self.message = ""
+
+    def told(self, f_last: Array | float, g_last: Array) -> bool:
+        """The objective and gradient at ``wanted``; True when the routine asks for another point (``wanted``)."""
+        self.nfev += 1
+        self.f_last, self.g_last = f_last, g_last
+        if self.nfev > 1:  # the answer to the routine's last request (the first is x0's, before its loop)
+            self.f, self.g = f_last, g_last
+        task, x, setulb = self.task, self.x, self._setulb
+        state = (self.low, self.upp, self.nbd)
+        work = (self.wa, self.iwa, task, self.lsave, self.isave, self.dsave, _POLISH_MAXLS, self.ln_task)
+        while True:
+            self.g = self.g.astype(np.float64)
+            setulb(_POLISH_MEMORY, x, *state, self.f, self.g, 0.0, _POLISH_GTOL, *work)
+            if task[0] == 3:
+                if (x != self.last_x).any():  # (as np.array_equal: a nan differs)
+                    self.last_x = self.wanted = x.copy()  # (never written to: the routine writes x)
+                    return True
+                self.f, self.g = self.f_last, self.g_last
+            elif task[0] == 1:
+                self.nit += 1
+                if self.nit >= self.maxiter:
+                    task[0], task[1] = 5, 504
+                elif self.nfev > _POLISH_MAXFUN:
+                    task[0], task[1] = 5, 502
+            else:
+                break
+        self.success = bool(task[0] == 4)
+        self.message = self._status[int(task[0])] + ": " + self._tasks[int(task[1])]
+        return False
 
 
 def distinct(thetas: Array, k: int, tol: float = 1e-3) -> list[int]:
@@ -474,8 +519,8 @@ def weighted_refit(
         out[loose], _ = batched_descent(
             problem, out[loose], iterations=loose_iterations, memory=20, weights=counts[loose]
         )
-    for i in loose:
-        out[i] = polish(replace(problem, weights=counts[i]), out[i]).theta
+    for i, done in zip(loose, polish_rows(problem, list(out[loose]), counts[loose]), strict=True):
+        out[i] = done.theta
     return out
 
 
@@ -513,36 +558,45 @@ def batched_descent(
     y_hist = np.zeros((memory, s_n, p_n), dtype=x.dtype)
     rho = np.zeros((memory, s_n), dtype=x.dtype)
     active = np.ones(s_n, dtype=bool)
+    # the recursion's slots as views, made once (a descent of a few rows is bound by numpy's per-call cost), and
+    # its (S, P) work arrays written in place: the same operations on the same numbers as before
+    s_of, y_of, rho_of = list(s_hist), list(y_hist), list(rho)
+    alpha = np.zeros((memory, s_n), dtype=x.dtype)
+    alpha_of = list(alpha)
+    alpha_col = [a[:, None] for a in alpha_of]
+    work = np.empty((s_n, p_n), dtype=x.dtype)
+    zero = np.zeros((), dtype=x.dtype)
     for it in range(iterations):
         if not active.any():
             break
         free = ~held_at_bounds(x, g, lo, hi)
-        gfree = np.where(free, g, 0.0)
-        q = gfree
+        gfree = np.where(free, g, zero)
+        q = gfree.copy()
         # two-loop recursion over the filled slots, newest pair first; slot (it - 1 - j) % memory holds the j-th
         # newest (an empty slot contributes nothing)
         filled = min(it, memory)
-        alpha = np.zeros((memory, s_n), dtype=x.dtype)
         for j in range(filled):
             k = (it - 1 - j) % memory
-            alpha[k] = rho[k] * np.vecdot(s_hist[k], q)
-            q = q - alpha[k][:, None] * y_hist[k]
+            np.multiply(rho_of[k], np.vecdot(s_of[k], q), out=alpha_of[k])
+            np.multiply(alpha_col[k], y_of[k], out=work)
+            np.subtract(q, work, out=q)
         newest = (it - 1) % memory
-        yy = np.vecdot(y_hist[newest], y_hist[newest])
+        yy = np.vecdot(y_of[newest], y_of[newest])
         # without a curvature pair yet, a first step of unit length along −g, as L-BFGS-B takes (its basins of
         # attraction are what the exploration is for)
         qn = np.sqrt(np.vecdot(q, q))
         gamma = np.where(
-            (rho[newest] > 0) & (yy > 0),
-            1.0 / np.maximum(rho[newest] * yy, tiny),
+            (rho_of[newest] > 0) & (yy > 0),
+            1.0 / np.maximum(rho_of[newest] * yy, tiny),
             1.0 / np.maximum(qn, tiny),
         )
-        r_vec = gamma[:, None] * q
+        r_vec = np.multiply(gamma[:, None], q, out=q)  # (q is not needed after this)
         for j in range(filled - 1, -1, -1):
             k = (it - 1 - j) % memory
-            beta = rho[k] * np.vecdot(y_hist[k], r_vec)
-            r_vec = r_vec + (alpha[k] - beta)[:, None] * s_hist[k]
-        d = np.where(free, -r_vec, 0.0)
+            beta = rho_of[k] * np.vecdot(y_of[k], r_vec)
+            np.multiply(np.subtract(alpha_of[k], beta, out=beta)[:, None], s_of[k], out=work)
+            np.add(r_vec, work, out=r_vec)
+        d = np.where(free, np.negative(r_vec, out=r_vec), zero)
         gd = np.vecdot(g, d)
         bad = gd >= 0  # not a descent direction: fall back to the (scaled) negative gradient
         if bad.any():
@@ -606,17 +660,15 @@ def _line_search(
             # not depend on the rows evaluated with it, so it accepts the same step)
             block = _STEPS[1:]
         k, nb = len(idx), len(block)
-        trial = np.clip(
-            x[idx, None, :] + block.astype(x.dtype)[None, :, None] * d[idx, None, :], lo, hi
-        )  # (k, b, P)
+        x_idx = x[idx, None, :]
+        trial = _clip(x_idx + block[None, :, None] * d[idx, None, :], lo, hi)  # (k, b, P)
         flat = trial.reshape(k * nb, p_n)
-        owner = np.repeat(idx, nb)
         if block[0] == 1.0:
             f_flat, g_trial = rows(idx).scaled_value_and_grad(flat)
         else:
-            f_flat = rows(owner).value(flat) * scale
+            f_flat = rows(np.repeat(idx, nb)).value(flat) * scale
         f_trial = f_flat.reshape(k, nb)
-        decrease = np.einsum("sp,sbp->sb", g[idx], trial - x[idx, None, :])
+        decrease = np.einsum("sp,sbp->sb", g[idx], trial - x_idx)
         ok = np.isfinite(f_trial) & (f_trial <= f[idx, None] + 1e-4 * decrease)
         found = ok.any(axis=1)
         first = np.argmax(ok, axis=1)
@@ -744,11 +796,13 @@ def profile_starts(problem: Problem) -> tuple[Array, Array]:
     z_top, f1_top, f2_top = z_top_ik[row_ik], f1_top_jk[row_jk], f2_top_jk[row_jk]
     ww = w * w
     # weighted normal equations of z ≈ c1 f1 + c2 f2, all grid points at once
-    s11 = np.sum(ww * f1 * f1, axis=1)
-    s22 = np.sum(ww * f2 * f2, axis=1)
-    s12 = np.sum(ww * f1 * f2, axis=1)
-    t1 = np.sum(ww * f1 * z, axis=1)
-    t2 = np.sum(ww * f2 * z, axis=1)
+    # (w²·f1 and w²·f2 formed once: ww * f1 * f1 is (ww * f1) * f1, the same products)
+    wf1, wf2 = ww * f1, ww * f2
+    s11 = np.sum(wf1 * f1, axis=1)
+    s22 = np.sum(wf2 * f2, axis=1)
+    s12 = np.sum(wf1 * f2, axis=1)
+    t1 = np.sum(wf1 * z, axis=1)
+    t2 = np.sum(wf2 * z, axis=1)
     det = s11 * s22 - s12 * s12
     with np.errstate(divide="ignore", invalid="ignore"):
         c1 = (s22 * t1 - s12 * t2) / det
@@ -814,10 +868,9 @@ def on_bound(problem: Problem, theta: Array) -> bool:
 
 
 def best_polished(problem: Problem, starts: Sequence[Array]) -> Polished:
-    """L-BFGS-B from each start; the lowest end point."""
+    """L-BFGS-B from each start (in lockstep, ``polish_rows``); the lowest end point (the first of equals)."""
     best: Polished | None = None
-    for start in starts:
-        cand = polish(problem, start)
+    for cand in polish_rows(problem, starts):
         if best is None or cand.value < best.value:
             best = cand
     assert best is not None

@@ -16,6 +16,7 @@ from l2l.core.search import (
     find_minimum,
     hoffmann_grid,
     polish,
+    polish_rows,
     profile_starts,
     projected_gradient,
     weighted_refit,
@@ -125,6 +126,28 @@ def test_polish_ends_where_scipy_minimize_ends_bit_for_bit(form: str) -> None:
             got = polish(sub, start)
             assert np.array_equal(got.theta, res.x)
             assert (got.nit, got.message, got.converged) == (res.nit, res.message, res.success)
+
+
+@pytest.mark.parametrize("form", ["l2l", "chinchilla", "kaplan"])
+def test_lockstep_polishes_end_where_one_by_one_polishes_end_bit_for_bit(form: str) -> None:
+    """``polish_rows`` evaluates the routines' points as one stack, each row as if alone: every end point,
+    objective, iteration count and message is ``polish``'s, one start at a time (with and without weights)."""
+    problem = _problem(form, noise=0.01, seed=4)
+    lo, hi = problem.bounds()
+    rng = np.random.default_rng(1)
+    starts = [lo + rng.random(len(lo)) * (hi - lo) * 0.3 for _ in range(5)]
+    counts = rng.integers(0, 3, (5, len(problem.log_l))).astype(np.float64)
+    for weights in (None, counts):
+        together = polish_rows(problem, starts, weights)
+        for i, got in enumerate(together):
+            one = polish(problem if weights is None else replace(problem, weights=weights[i]), starts[i])
+            assert np.array_equal(got.theta, one.theta)
+            assert (got.value, got.nit, got.message, got.converged) == (
+                one.value,
+                one.nit,
+                one.message,
+                one.converged,
+            )
 
 
 @pytest.mark.parametrize("weighted", [False, True])
