@@ -48,6 +48,7 @@ __all__ = [
     "not_calibrated",
     "range_ratios",
     "range_words",
+    "ratio_reach",
     "reach_distance",
     "span_of",
 ]
@@ -141,6 +142,9 @@ class Placement:
     n_reach: float = 0.0
     #: log(D / largest fitted D), 0 inside: how far the tokens alone reach
     d_reach: float = 0.0
+    #: how far the tokens per parameter lie outside the fitted runs' range of D/N (``ratio_reach``): positive
+    #: above it, negative below, 0 inside
+    ratio_reach: float = 0.0
 
     @classmethod
     def of(
@@ -159,7 +163,8 @@ class Placement:
         d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
         n_reach = size_reach(N, float(fitted.N.max()))
         d_reach = size_reach(D, float(fitted.D.max()))
-        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group, n_reach, d_reach)
+        span = span_of(fitted.max_C, float(fitted.C.min()))
+        return cls(d, span, aspect, group, n_reach, d_reach, ratio_reach(N, D, fitted))
 
     @property
     def reach(self) -> float:
@@ -246,6 +251,16 @@ def reach_distance(N: float, D: float, C: float, N_max: float, D_max: float, C_m
 def size_reach(N: float, N_max: float) -> float:
     """log(N / N_max): how far a model lies beyond the largest fitted model size alone, 0 inside."""
     return max(0.0, math.log(N / N_max))
+
+
+def ratio_reach(N: float, D: float, fitted: Sweep) -> float:
+    """How far the tokens per parameter D/N lie outside the range of ``fitted``'s runs, in log: log(ratio /
+    largest) above it (positive), log(ratio / smallest) below it (negative), 0 inside."""
+    ratios = fitted.D / fitted.N
+    r = D / N
+    return (
+        math.log(r / float(ratios.max())) if r > ratios.max() else min(0.0, math.log(r / float(ratios.min())))
+    )
 
 
 def distance_of(C_target: float, C_fitted_max: float) -> float:

@@ -534,6 +534,40 @@ def test_a_run_far_beyond_every_backtest_in_tokens_is_a_lower_bound_without_the_
     assert not near.lower_bound_only
 
 
+def test_a_split_of_n_and_d_off_the_band_every_backtest_kept_is_a_lower_bound() -> None:
+    """A ladder trained at 1-5 tokens per parameter (probe p62): its backtests extrapolate in compute along that
+    band and never off it, yet targets at 8-10 tokens per parameter (N and D inside the sweep, within the old 2×
+    slack) were printed as calibrated and held the truth 18 of 32 times. Past the backtests' reach in D/N (by more
+    than the rounding of sizes) the interval is a lower bound, saying why; inside the band it stays calibrated."""
+    from l2l.core.backtest import BacktestOptions, run_backtests
+    from l2l.core.error_model import ErrorModel, fit_error_model
+    from l2l.core.fit import fit_law
+    from l2l.core.intervals import direct_interval
+    from l2l.core.laws import ScalingLaw
+    from l2l.core.sweep import Sweep
+
+    truth = ScalingLaw("chinchilla", A=400.0, B=1800.0, E=1.8, alpha=0.34, beta=0.28)
+    rng = np.random.default_rng(0)
+    sweeps = {}
+    for k, name in enumerate(("a", "b", "c")):
+        n = np.repeat([1e8, 2.5e8, 6e8, 1.5e9, 3e9], 4)
+        d = n * np.tile([1.0, 2.0, 3.0, 5.0], 5)
+        loss = truth.predict(n, d) * (1 + 0.05 * k) * np.exp(rng.normal(0, 0.005, n.size))
+        sweeps[name] = Sweep.of(n, d, 6 * n * d, loss)
+    model = fit_error_model(run_backtests(sweeps, BacktestOptions(form="l2l")).direct)
+    assert model.max_ratio_above == 0.0  # every refit's runs spanned the whole band
+    again = ErrorModel.from_record(json.loads(json.dumps(model.to_record())))
+    assert (again.max_ratio_above, again.max_ratio_below) == (model.max_ratio_above, model.max_ratio_below)
+    fit = fit_law(sweeps["a"].N, sweeps["a"].D, sweeps["a"].loss, form="l2l")
+    off = direct_interval(fit, 2e9, 1.6e10, 6 * 2e9 * 1.6e10, sweeps["a"], model)  # 8 tokens per parameter
+    assert off.lower_bound_only
+    assert any("tokens per parameter lie 1.6× above the fitted runs' range" in w for w in off.notes), (
+        off.notes
+    )
+    inside = direct_interval(fit, 2e9, 8e9, 6 * 2e9 * 8e9, sweeps["a"], model)  # 4 tokens per parameter
+    assert not inside.lower_bound_only
+
+
 def test_a_diverged_run_is_left_out_of_the_backtests_and_the_translations(
     tmp_path: Path, synthetic_csv: Path
 ) -> None:
