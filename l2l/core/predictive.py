@@ -43,6 +43,7 @@ __all__ = [
     "combine_values",
     "distance_of",
     "extrapolation_notes",
+    "floored",
     "is_beyond_evidence_note",
     "normal_quantile",
     "not_calibrated",
@@ -234,6 +235,19 @@ def not_calibrated(pi: PredictiveInterval, why: str) -> PredictiveInterval:
         method=f"{pi.method}:not-calibrated",
         notes=(*pi.notes, NOT_CALIBRATED.format(why=why.removeprefix("poor law: "))),
     )
+
+
+def floored(pi: PredictiveInterval, floor: float, what: str) -> PredictiveInterval:
+    """``pi`` with its lower end raised to ``floor`` where it lay below: a translated loss K·(L0 − E0)^κ + E1 is
+    never below E1 (``what`` names it), yet a log-symmetric interval about it can reach there (a probe's 2.5 [0.6,
+    10.7] beside E1 = 1.93, p62). Unchanged when the estimate itself is not above the floor."""
+    if pi.lo >= floor or not pi.estimate > floor:
+        return pi
+    note = (
+        f"the interval's lower end, {pi.lo:.4g}, lay below {what} = {floor:.4g}, the least loss the translation can "
+        "give (K·(L0 − E0)^κ + E1 ≥ E1): cut there"
+    )
+    return replace(pi, lo=floor, notes=(*pi.notes, note))
 
 
 def span_of(C_fitted_max: float, C_fitted_min: float) -> float:
