@@ -161,10 +161,12 @@ class Placement:
     ) -> Placement:
         """The placement of a prediction at (N, D, C) by a law fitted on the runs ``fitted``: its distance is the
         furthest of the compute, model-size and token reaches (``reach_distance``)."""
-        d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
+        # from the largest budget that pins the law, not a single run above it (``Sweep.pinned_max_C``)
+        top = fitted.pinned_max_C
+        d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), top)
         n_reach = size_reach(N, float(fitted.N.max()))
         d_reach = size_reach(D, float(fitted.D.max()))
-        span = span_of(fitted.max_C, float(fitted.C.min()))
+        span = span_of(top, float(fitted.C.min()))
         return cls(d, span, aspect, group, n_reach, d_reach, ratio_reach(N, D, fitted))
 
     @property
