@@ -161,8 +161,8 @@ class Placement:
     ) -> Placement:
         """The placement of a prediction at (N, D, C) by a law fitted on the runs ``fitted``: its distance is the
         furthest of the compute, model-size and token reaches (``reach_distance``)."""
-        # from the largest budget that pins the law, not a single run above it (``Sweep.pinned_max_C``)
-        top = fitted.pinned_max_C
+        # from the largest budget that pins the law here, not a single run above it (``Sweep.top_for``)
+        top = fitted.top_for(N, D)
         d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), top)
         n_reach = size_reach(N, float(fitted.N.max()))
         d_reach = size_reach(D, float(fitted.D.max()))

@@ -113,6 +113,20 @@ class Sweep:
             object.__setattr__(self, "_pinned", made)  # a cache beside the frozen fields, not one of them
         return made
 
+    def top_for(self, N: float, D: float) -> float:
+        """The largest budget that pins the law at (N, D): ``pinned_max_C``, or ``max_C`` where (N, D) is one of
+        the single runs above it (a run pins the law at its own configuration)."""
+        top = self.pinned_max_C
+        above = top < self.C
+        if above.any() and bool(
+            np.any(
+                np.isclose(self.N[above], N, rtol=SAME_RTOL, atol=0.0)
+                & np.isclose(self.D[above], D, rtol=SAME_RTOL, atol=0.0)
+            )
+        ):
+            return self.max_C
+        return top
+
     def predicted(self, law: ScalingLaw) -> Array:
         """``law.predict`` at every run (read-only), made once per law: a law's far-run check, poor-law check and
         run scatter all score it on its own runs (``evaluate``: hundreds of laws)."""

@@ -149,3 +149,5 @@ def test_a_single_run_atop_an_isoflop_sweep_does_not_pin_the_law_and_targets_are
     sweep = Sweep.of(N, C / (6 * N), C, np.full(len(C), 3.0))
     where = Placement.at(6e8, 3e10, 1.08e20, sweep)
     assert where.distance == pytest.approx(math.log(1.08e20 / 3e19))
+    # ... but that run pins the law at its own configuration: a target there lies inside
+    assert Placement.at(3e8, 1e20 / (6 * 3e8), 1e20, sweep).distance == 0.0
