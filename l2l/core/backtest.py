@@ -29,6 +29,7 @@ from l2l.core.predictive import (
     COMBINE_METHODS,
     aspect_of,
     combine_values,
+    ratio_reach,
     reach_distance,
     size_reach,
     span_of,
@@ -224,6 +225,7 @@ def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: floa
             span,
             _n_reach(part, n),
             _d_reach(part, d),
+            ratio_reach(n, d, part),
         )
         for n, d, c, y, p, a in rows
     ]
@@ -268,6 +270,7 @@ def _translation_errors(
             span,
             _n_reach(part, float(b.N[j])),
             _d_reach(part, float(b.D[j])),
+            ratio_reach(float(b.N[j]), float(b.D[j]), part),
         )
         out.append((p, pf.resid_sd, err))
     return out
@@ -296,6 +299,7 @@ def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, Backtest
             ref.span,
             ref.n_reach,
             ref.d_reach,
+            ref.ratio_reach,
         )
     return out
 

@@ -43,11 +43,13 @@ __all__ = [
     "combine_values",
     "distance_of",
     "extrapolation_notes",
+    "floored",
     "is_beyond_evidence_note",
     "normal_quantile",
     "not_calibrated",
     "range_ratios",
     "range_words",
+    "ratio_reach",
     "reach_distance",
     "span_of",
 ]
@@ -141,6 +143,9 @@ class Placement:
     n_reach: float = 0.0
     #: log(D / largest fitted D), 0 inside: how far the tokens alone reach
     d_reach: float = 0.0
+    #: how far the tokens per parameter lie outside the fitted runs' range of D/N (``ratio_reach``): positive
+    #: above it, negative below, 0 inside
+    ratio_reach: float = 0.0
 
     @classmethod
     def of(
@@ -156,10 +161,13 @@ class Placement:
     ) -> Placement:
         """The placement of a prediction at (N, D, C) by a law fitted on the runs ``fitted``: its distance is the
         furthest of the compute, model-size and token reaches (``reach_distance``)."""
-        d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), fitted.max_C)
+        # from the largest budget that pins the law here, not a single run above it (``Sweep.top_for``)
+        top = fitted.top_for(N, D)
+        d = reach_distance(N, D, C, float(fitted.N.max()), float(fitted.D.max()), top)
         n_reach = size_reach(N, float(fitted.N.max()))
         d_reach = size_reach(D, float(fitted.D.max()))
-        return cls(d, span_of(fitted.max_C, float(fitted.C.min())), aspect, group, n_reach, d_reach)
+        span = span_of(top, float(fitted.C.min()))
+        return cls(d, span, aspect, group, n_reach, d_reach, ratio_reach(N, D, fitted))
 
     @property
     def reach(self) -> float:
@@ -231,6 +239,19 @@ def not_calibrated(pi: PredictiveInterval, why: str) -> PredictiveInterval:
     )
 
 
+def floored(pi: PredictiveInterval, floor: float, what: str) -> PredictiveInterval:
+    """``pi`` with its lower end raised to ``floor`` where it lay below: a translated loss K·(L0 − E0)^κ + E1 is
+    never below E1 (``what`` names it), yet a log-symmetric interval about it can reach there (a probe's 2.5 [0.6,
+    10.7] beside E1 = 1.93, p62). Unchanged when the estimate itself is not above the floor."""
+    if pi.lo >= floor or not pi.estimate > floor:
+        return pi
+    note = (
+        f"the interval's lower end, {pi.lo:.4g}, lay below {what} = {floor:.4g}, the least loss the translation can "
+        "give (K·(L0 − E0)^κ + E1 ≥ E1): cut there"
+    )
+    return replace(pi, lo=floor, notes=(*pi.notes, note))
+
+
 def span_of(C_fitted_max: float, C_fitted_min: float) -> float:
     """log(C_max / C_min) of the fitted budgets: the range a law was fitted over (at least log 2)."""
     return max(math.log(C_fitted_max / C_fitted_min), math.log(2.0))
@@ -246,6 +267,16 @@ def reach_distance(N: float, D: float, C: float, N_max: float, D_max: float, C_m
 def size_reach(N: float, N_max: float) -> float:
     """log(N / N_max): how far a model lies beyond the largest fitted model size alone, 0 inside."""
     return max(0.0, math.log(N / N_max))
+
+
+def ratio_reach(N: float, D: float, fitted: Sweep) -> float:
+    """How far the tokens per parameter D/N lie outside the range of ``fitted``'s runs, in log: log(ratio /
+    largest) above it (positive), log(ratio / smallest) below it (negative), 0 inside."""
+    ratios = fitted.D / fitted.N
+    r = D / N
+    return (
+        math.log(r / float(ratios.max())) if r > ratios.max() else min(0.0, math.log(r / float(ratios.min())))
+    )
 
 
 def distance_of(C_target: float, C_fitted_max: float) -> float:

@@ -103,6 +103,30 @@ class Sweep:
     def max_C(self) -> float:
         return float(self.C.max())
 
+    @property
+    def pinned_max_C(self) -> float:
+        """The largest budget that pins the law down (``pinned_top``): ``max_C`` but on an iso-FLOP sweep whose
+        top budgets hold one run each."""
+        made: float | None = self.__dict__.get("_pinned")
+        if made is None:
+            made = pinned_top(self.C)
+            object.__setattr__(self, "_pinned", made)  # a cache beside the frozen fields, not one of them
+        return made
+
+    def top_for(self, N: float, D: float) -> float:
+        """The largest budget that pins the law at (N, D): ``pinned_max_C``, or ``max_C`` where (N, D) is one of
+        the single runs above it (a run pins the law at its own configuration)."""
+        top = self.pinned_max_C
+        above = top < self.C
+        if above.any() and bool(
+            np.any(
+                np.isclose(self.N[above], N, rtol=SAME_RTOL, atol=0.0)
+                & np.isclose(self.D[above], D, rtol=SAME_RTOL, atol=0.0)
+            )
+        ):
+            return self.max_C
+        return top
+
     def predicted(self, law: ScalingLaw) -> Array:
         """``law.predict`` at every run (read-only), made once per law: a law's far-run check, poor-law check and
         run scatter all score it on its own runs (``evaluate``: hundreds of laws)."""
@@ -194,6 +218,28 @@ def one_budget(N: ArrayLike, D: ArrayLike) -> str | None:
         "not from the runs (predictions at any other budget are not identified); runs at other budgets would "
         "tell it"
     )
+
+
+#: An iso-FLOP sweep: its budgets hold this many runs or more (the median budget).
+ISOFLOP_RUNS = 3
+
+
+def pinned_top(C: ArrayLike, rtol: float = BUDGET_RTOL) -> float:
+    """The largest compute of the sweep's runs at or below its largest budget holding more than one run, where
+    its budgets mostly hold ``ISOFLOP_RUNS`` or more (an iso-FLOP sweep); the largest compute otherwise (a ladder,
+    one run per budget). A single run at the top of an iso-FLOP sweep pins the law at one (N, D) of that budget,
+    not at the others: a probe's design with 12, 12, 12, 8, 5, 3 and 1 runs per budget placed targets at 1.08× its
+    top budget at distance 0, and their intervals (±0.7-1.7 %) held 6 of 16 cross-eval truths (p62)."""
+    c = np.sort(np.asarray(C, dtype=np.float64).ravel())
+    tops = budgets(c, rtol)
+    ends = np.searchsorted(c, tops * (1 + rtol), side="right")
+    counts = np.diff(np.concatenate(([0], ends)))
+    if len(counts) < 2 or float(np.median(counts)) < ISOFLOP_RUNS:
+        return float(c[-1])
+    k = len(counts) - 1
+    while k > 0 and counts[k] == 1:
+        k -= 1
+    return float(c[ends[k] - 1])
 
 
 def budgets(C: ArrayLike, rtol: float = BUDGET_RTOL) -> Array:

@@ -44,6 +44,7 @@ __all__ = [
     "TranslationResult",
     "carry",
     "check_source_loss",
+    "endpoint_flags",
     "find_run",
     "fit_loss_to_loss",
     "fit_translation",
@@ -565,6 +566,9 @@ def _one(
             None,
             None,
         )
+    said = endpoint_flags(book, x_law, y_law)
+    if said:
+        t = replace(t, warnings=(*t.warnings, *said))
     implied = n_imp = None
     target = book.sweeps.get(spec.tgt, spec.y_eval)
 
@@ -582,6 +586,21 @@ def _one(
             n_imp = optimum(implied)
     n_ind = optimum(y_law.law)
     return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
+
+
+def endpoint_flags(book: LawBook, x_law: LawFit, y_law: LawFit) -> tuple[str, ...]:
+    """What the laws that give a translation its E0 and E1 say of it: poor (``LawBook.flag``), or E on a bound of
+    the search box (the runs do not pin the irreducible loss the translation is shifted by). A translation onto a
+    probe's 6-run target, "poor law" in fit-law, printed no word of it; E1 1.93 where the truth was 1.5 (p62)."""
+    out: list[str] = []
+    for role, law in (("E0", x_law), ("E1", y_law)):
+        what = f"{role} = {law.law.E:.4g} comes from the law of {law.eval} on {law.dataset}"
+        flag = book.flag(law.dataset, law.eval)
+        if flag is not None:
+            out.append(f"{what}, a {flag}: the translation carries its doubt")
+        elif "E" in law.at_bounds:
+            out.append(f"{what}, whose E ended on a bound of its search: the runs do not pin it")
+    return tuple(out)
 
 
 def translate(

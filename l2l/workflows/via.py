@@ -38,6 +38,8 @@ from l2l.core.predictive import (
     Placement,
     PredictiveInterval,
     aspect_of,
+    floored,
+    not_calibrated,
 )
 from l2l.core.sweep import SAME_RTOL, Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
@@ -344,7 +346,7 @@ def predict_sources(
         _Settings(split, join, options, cache, level, seed, calibrations, rtol),
     )
     steps: list[ViaStep] = []
-    singles: list[tuple[PredictiveInterval, float]] = []
+    singles: list[tuple[PredictiveInterval, float, float]] = []
     notes = [*notes, *left_out]
     used: dict[str, float] = {}
     failed: list[FitError] = []
@@ -524,9 +526,19 @@ class _Via:
             e_draws(with_bootstrap(self.book, res.y_law, DEFAULT_DRAWS, seed)),
         )
 
-    def single(self, src: str, x: float) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float]]:
+    def _judged(self, pi: PredictiveInterval, laws: Sequence[LawFit | None], e1: float) -> PredictiveInterval:
+        """``pi`` marked not calibrated (a lower bound) where a law behind the step is poor (``LawBook.flag``:
+        a translation onto a probe's 6-run target law gave 2.5 [0.6, 10.7], its E1 1.93 against a true 1.5, with
+        no word of it), and its lower end held at ``e1``, below which no translated loss lies (``floored``)."""
+        for law in laws:
+            flag = None if law is None else self.book.flag(law.dataset, law.eval)
+            if law is not None and flag is not None:
+                pi = not_calibrated(pi, f"{law.dataset}:{law.eval}, {flag.removeprefix('poor law: ')}")
+        return floored(pi, e1, "E1")
+
+    def single(self, src: str, x: float) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float, float]]:
         """The measured source loss, its train-train translation onto the target with a backtested interval, and
-        (that interval, the translation's residual sd) for a combination."""
+        (that interval, the translation's residual sd, its E1) for a combination."""
         res = self._translation(src)
         t = res.usable()
         pair = f"{src}→{self.tgt}"
@@ -540,6 +552,7 @@ class _Via:
             level=self.settings.level,
             seed=self.settings.seed,
         )
+        pi = self._judged(ti.prediction, (res.x_law, res.y_law), t.E1)
         own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)
         measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
         step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
@@ -548,32 +561,36 @@ class _Via:
             src,
             self.tgt,
             own_t,
-            ti.prediction.estimate,
-            ti.prediction,
+            pi.estimate,
+            pi,
             ti.K,
             ti.kappa,
             t.E0,
             t.E1,
             ti.K_interval,
             ti.kappa_interval,
-            backtested=ti.prediction.method.startswith("backtest"),
+            backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
             extrapolated=t.extrapolates(x),
         )
-        return measured, step, (ti.prediction, t.resid_sd)
+        return measured, step, (pi, t.resid_sd, t.E1)
 
-    def combined(self, singles: Sequence[tuple[PredictiveInterval, float]], combine: Combine) -> ViaStep:
+    def combined(
+        self, singles: Sequence[tuple[PredictiveInterval, float, float]], combine: Combine
+    ) -> ViaStep:
         """The single-source translations combined (``combine``), with the combination's backtested interval."""
         head = f"combined:{combine}: "
         pi = combined_interval(
-            [p.raw for p, _ in singles],
+            [p.raw for p, _, _ in singles],
             self.where,
             model=self.cal.combined.get(combine),
             method=combine,
-            sds=[sd for _, sd in singles],
+            sds=[sd for _, sd, _ in singles],
             level=self.settings.level,
             why_none="; ".join(n.removeprefix(head) for n in self.cal.notes if n.startswith(head)),
         )
         own_t = self.runs.own(self.tgt)
+        law = self.book.try_get(self.tgt, own_t)
+        pi = self._judged(pi, (law if isinstance(law, LawFit) else None,), min(e1 for _, _, e1 in singles))
         return ViaStep(
             f"{combine} of {len(singles)} sources → {self.tgt}:{own_t}",
             "combined",
@@ -582,7 +599,7 @@ class _Via:
             own_t,
             pi.estimate,
             pi,
-            backtested=pi.method.startswith("backtest"),
+            backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
         )
 
     def train_test(self, eval_name: str, own_pi: PredictiveInterval) -> ViaStep:
@@ -601,6 +618,7 @@ class _Via:
         shared = self.runs.own_is_shared(self.tgt)  # (test-test: two test losses of one dataset's models)
         said = TEST_TEST if shared else TRAIN_TEST
         pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(said,))
+        pi = self._judged(pi, (res.y_law,), t.E1)
         own = self.runs.own(self.tgt)
         return ViaStep(
             f"{'test-test' if shared else 'train-test'}: {self.tgt}:{own} → {self.tgt}:{eval_name}",

@@ -118,3 +118,15 @@ def test_not_calibrated_keeps_the_numbers_and_says_why_once() -> None:
         "not vouch for this interval (a lower bound)",
     )
     assert not_calibrated(marked, "again") == marked
+
+
+def test_a_translated_interval_is_cut_at_e1_saying_so_and_never_raised_above_its_estimate() -> None:
+    """K·(L0 − E0)^κ + E1 is never below E1; a log-symmetric interval about it reached 0.6 beside E1 = 1.93 (p62)."""
+    from l2l.core.predictive import floored
+
+    pi = PredictiveInterval(2.5, 0.6, 10.7, 0.9, 1.0, "bootstrap", True, 2.5)
+    cut = floored(pi, 1.933, "E1")
+    assert (cut.estimate, cut.lo, cut.hi) == (2.5, 1.933, 10.7)
+    assert any("lay below E1 = 1.933" in n for n in cut.notes)
+    assert floored(cut, 1.933, "E1") is cut  # above the floor: unchanged
+    assert floored(pi, 3.0, "E1") is pi  # an estimate at or below the floor is left to say so itself

@@ -124,3 +124,30 @@ def test_an_isoflop_line_written_to_three_digits_is_one_budget() -> None:
     ]
     assert len(budgets(two)) == 1  # written to two digits (1.3B, 26B): one line, C within 10 %
     assert len(budgets([1e19, 1.5e19, 3e19])) == 3  # budgets 1.5x apart stay apart
+
+
+def test_a_single_run_atop_an_isoflop_sweep_does_not_pin_the_law_and_targets_are_placed_from_below_it() -> (
+    None
+):
+    """Probe p62: an iso-FLOP design with 12, 12, 12, 8, 5, 3 and 1 runs per budget placed targets at 1.08× the top
+    budget (N and D inside) at distance 0, and their ±0.7-1.7 % cross-eval intervals held 6 of 16 truths (their
+    laws' backtest errors 2.15 %). The one top run pins the law at one (N, D) of that budget: a target is placed
+    from the largest budget with several runs (there: 8 of 8 held, at ±2.7 %). A ladder (one run per budget) and an
+    even iso-FLOP sweep keep their largest compute."""
+    import math
+
+    from l2l.core.predictive import Placement
+    from l2l.core.sweep import Sweep, pinned_top
+
+    per = {1e17: 12, 3e17: 12, 1e18: 12, 3e18: 8, 1e19: 5, 3e19: 3, 1e20: 1}
+    C = np.concatenate([np.full(k, c) for c, k in per.items()])
+    assert pinned_top(C) == 3e19
+    assert pinned_top(np.geomspace(1e17, 1e20, 30)) == 1e20  # a ladder: every budget one run
+    assert pinned_top(np.repeat([1e17, 1e18, 1e19, 1e20], 6)) == 1e20
+    assert pinned_top(np.repeat([1e17, 1e18, 1e19, 1e20, 1e21], [6, 6, 6, 1, 1])) == 1e19
+    N = np.concatenate([np.geomspace(1e7, 1e9, k) if k > 1 else [3e8] for k in per.values()])
+    sweep = Sweep.of(N, C / (6 * N), C, np.full(len(C), 3.0))
+    where = Placement.at(6e8, 3e10, 1.08e20, sweep)
+    assert where.distance == pytest.approx(math.log(1.08e20 / 3e19))
+    # ... but that run pins the law at its own configuration: a target there lies inside
+    assert Placement.at(3e8, 1e20 / (6 * 3e8), 1e20, sweep).distance == 0.0

@@ -534,6 +534,40 @@ def test_a_run_far_beyond_every_backtest_in_tokens_is_a_lower_bound_without_the_
     assert not near.lower_bound_only
 
 
+def test_a_split_of_n_and_d_off_the_band_every_backtest_kept_is_a_lower_bound() -> None:
+    """A ladder trained at 1-5 tokens per parameter (probe p62): its backtests extrapolate in compute along that
+    band and never off it, yet targets at 8-10 tokens per parameter (N and D inside the sweep, within the old 2×
+    slack) were printed as calibrated and held the truth 18 of 32 times. Past the backtests' reach in D/N (by more
+    than the rounding of sizes) the interval is a lower bound, saying why; inside the band it stays calibrated."""
+    from l2l.core.backtest import BacktestOptions, run_backtests
+    from l2l.core.error_model import ErrorModel, fit_error_model
+    from l2l.core.fit import fit_law
+    from l2l.core.intervals import direct_interval
+    from l2l.core.laws import ScalingLaw
+    from l2l.core.sweep import Sweep
+
+    truth = ScalingLaw("chinchilla", A=400.0, B=1800.0, E=1.8, alpha=0.34, beta=0.28)
+    rng = np.random.default_rng(0)
+    sweeps = {}
+    for k, name in enumerate(("a", "b", "c")):
+        n = np.repeat([1e8, 2.5e8, 6e8, 1.5e9, 3e9], 4)
+        d = n * np.tile([1.0, 2.0, 3.0, 5.0], 5)
+        loss = truth.predict(n, d) * (1 + 0.05 * k) * np.exp(rng.normal(0, 0.005, n.size))
+        sweeps[name] = Sweep.of(n, d, 6 * n * d, loss)
+    model = fit_error_model(run_backtests(sweeps, BacktestOptions(form="l2l")).direct)
+    assert model.max_ratio_above == 0.0  # every refit's runs spanned the whole band
+    again = ErrorModel.from_record(json.loads(json.dumps(model.to_record())))
+    assert (again.max_ratio_above, again.max_ratio_below) == (model.max_ratio_above, model.max_ratio_below)
+    fit = fit_law(sweeps["a"].N, sweeps["a"].D, sweeps["a"].loss, form="l2l")
+    off = direct_interval(fit, 2e9, 1.6e10, 6 * 2e9 * 1.6e10, sweeps["a"], model)  # 8 tokens per parameter
+    assert off.lower_bound_only
+    assert any("tokens per parameter lie 1.6× above the fitted runs' range" in w for w in off.notes), (
+        off.notes
+    )
+    inside = direct_interval(fit, 2e9, 8e9, 6 * 2e9 * 8e9, sweeps["a"], model)  # 4 tokens per parameter
+    assert not inside.lower_bound_only
+
+
 def test_a_diverged_run_is_left_out_of_the_backtests_and_the_translations(
     tmp_path: Path, synthetic_csv: Path
 ) -> None:
@@ -663,3 +697,52 @@ def test_predictions_without_an_interval_are_counted_beside_the_coverage_that_le
     ) in report.summary
     assert "some are lower bounds: poor laws, or beyond the backtests' reach" in report.summary
     assert summary.to_dict()["without_interval_combined"] == 4
+
+
+def test_an_interval_the_other_form_parts_from_holds_its_value_with_the_same_spread() -> None:
+    """Probe p62: the other five-parameter form, whose backtests were as good, predicted a loss outside an interval
+    printed as calibrated (a warning beside it, JSON ``calibrated`` and ``beyond_evidence`` both true): 4 of 17 such
+    truths inside. The interval now holds the other form's value with the same spread (17 of 17), and says so."""
+    from types import SimpleNamespace
+
+    from l2l.core.laws import ScalingLaw
+    from l2l.core.predictive import PredictiveInterval, beyond_evidence
+    from l2l.workflows.predict import _form_doubt
+
+    other = ScalingLaw("chinchilla", A=400.0, B=1800.0, E=1.8, alpha=0.34, beta=0.28)
+    value = float(other.predict(2e9, 1.6e10))
+    fit = SimpleNamespace(dataset="mix", eval="mix_val")
+    book: Any = SimpleNamespace(
+        alternative=lambda *_: SimpleNamespace(form="chinchilla", predict=other.predict)
+    )
+    pi = PredictiveInterval(
+        value * 1.02, value * 1.01, value * 1.03, 0.9, 0.0, "backtest:direct", False, value * 1.02
+    )
+    held = _form_doubt(book, fit, pi, 2e9, 1.6e10)  # type: ignore[arg-type]
+    assert held.estimate == pi.estimate
+    assert held.hi == pi.hi
+    assert held.lo == pytest.approx(
+        value * 1.01 / 1.02
+    )  # the other form's value, with this interval's spread below
+    assert not beyond_evidence(held)
+    assert any("the interval also holds Eq. 1's (chinchilla)" in n for n in held.notes)
+    inside = PredictiveInterval(value, value * 0.99, value * 1.01, 0.9, 0.0, "backtest:direct", False, value)
+    assert _form_doubt(book, fit, inside, 2e9, 1.6e10) is inside  # already held: unchanged
+
+
+def test_a_prediction_beyond_the_backtests_evidence_is_never_called_calibrated() -> None:
+    """JSON rows of probe p62 read ``calibrated: true`` beside ``beyond_evidence: true`` (e.g. off the
+    compute-optimal sizes the error model was learned on): a row is one or the other."""
+    from l2l.core.fit import fit_law
+    from l2l.core.predictive import PredictiveInterval
+    from l2l.testing import PAPER_LIKE_LAW, law_samples
+    from l2l.workflows.predict import LawPrediction
+
+    fit = fit_law(*law_samples(PAPER_LIKE_LAW, seed=3), form="l2l")
+    off = "the model size is 5× above the compute-optimal one; the error model was learned on runs within 3×"
+    for notes, calibrated in (((), True), ((off,), False)):
+        pi = PredictiveInterval(2.0, 1.9, 2.1, 0.9, 0.0, "backtest:direct", False, 2.0, notes=notes)
+        row = LawPrediction("a", "a_val", 1e9, 2e10, 1.2e20, pi, (1.0, 1.0, 1.0), fit).to_dict()
+        assert row["calibrated"] is calibrated
+        assert row["beyond_evidence"] is not calibrated
+        assert row["lower_bound_only"] is False

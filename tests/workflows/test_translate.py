@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -447,3 +448,58 @@ def test_a_pair_left_out_for_a_far_run_is_counted_as_excluded(tmp_path: Path) ->
     assert res.translation is not None
     assert any("1 pair with a run far from its law" in w for w in res.translation.warnings)
     assert res.translation.n_excluded == 1
+
+
+def _poor_target_csv(path: Path) -> Path:
+    """Probe p62's shape: alpha on an uneven iso-FLOP design (53 runs), beta with 6 runs (3 sizes at each of two
+    budgets, sized as alpha's), own losses Eq. 1 with beta's true E 1.5; 0.5 % noise."""
+    from l2l.core.laws import ScalingLaw
+    from l2l.testing import write_csv
+
+    laws = {
+        "alpha": ScalingLaw("chinchilla", A=400.0, B=1200.0, E=1.9, alpha=0.34, beta=0.30),
+        "beta": ScalingLaw("chinchilla", A=300.0, B=900.0, E=1.5, alpha=0.32, beta=0.29),
+    }
+    design = {
+        "alpha": {1e17: 12, 3e17: 12, 1e18: 12, 3e18: 8, 1e19: 5, 3e19: 3, 1e20: 1},
+        "beta": {1e18: 3, 1e19: 3},
+    }
+    rng = np.random.default_rng(0)
+    rows: list[dict[str, object]] = []
+    for ds, budgets in design.items():
+        for c, k in budgets.items():
+            n0, _ = laws["alpha"].compute_optimal(c)
+            sizes = [n0] if k == 1 else list(n0 * np.exp(np.linspace(-np.log(5), np.log(5), k)))
+            for n in sizes:
+                n = float(f"{n:.3g}")
+                d = c / (6 * n)
+                loss = float(laws[ds].predict(n, d)) * math.exp(0.005 * rng.standard_normal())
+                rows.append({"dataset": ds, "N": n, "D": d, "eval": f"{ds}_val", "loss": loss, "C": c})
+    write_csv(rows, str(path))
+    return path
+
+
+def test_a_translation_onto_a_poor_law_says_so_and_its_interval_never_goes_below_e1(tmp_path: Path) -> None:
+    """Probe p62: fit-law flagged beta (6 runs) poor, yet translate onto it printed no word (JSON warnings []), and
+    predict --via gave 2.5 [0.6, 10.7], the lower end below the translation's own E1 (1.93): L1 = K·(L0 − E0)^κ +
+    E1 is never below E1. The translation now carries the law's flag, and the via interval is not calibrated and
+    cut at E1, saying so."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.via import predict_sources
+
+    runs = read_runs([_poor_target_csv(tmp_path / "poor.csv")])
+    (res,) = translate(runs, src="alpha", tgts=["beta"])
+    assert res.translation is not None
+    said = " ".join(res.translation.warnings)
+    assert "comes from the law of beta_val on beta, a poor law: only 6 distinct models" in said
+    assert "poor law" in " ".join(res.to_dict()["warnings"])
+    got = predict_sources(runs, via=["alpha"], tgt="beta", src_loss=2.788)
+    step = got.steps[-1]
+    assert step.interval is not None
+    assert step.E1 is not None
+    assert step.interval.lo >= step.E1
+    assert got.result.lo >= step.E1
+    assert got.result.lower_bound_only
+    notes = " ".join(got.result.notes)
+    assert "not calibrated: the law is poor (beta:beta_val" in notes
+    assert "lay below E1" in notes
