@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -386,7 +387,11 @@ def _classify(proc: subprocess.CompletedProcess[str]) -> tuple[str, str, str, li
                 hint,
                 docs,
             )
-        return "refused", first.removeprefix("Error: "), hint, []
+        # the table by its name, as the commands below name it (its folder is this machine's, or a temporary one)
+        said = re.sub(
+            r"/[^\s:,]*/([^/\s:,]+\.(?:csv|tsv|parquet|ndjson)\b)", r"\1", first.removeprefix("Error: ")
+        )
+        return "refused", said, hint, []
     docs = _docs(proc.stdout)
     if not docs:
         return "ok", "(not JSON)", "", []
