@@ -139,12 +139,13 @@ _CHANCE_RANGE = {
 def from_percent(frame: pl.DataFrame, rows: pl.Expr | None = None) -> pl.DataFrame:
     """Accuracies and chance levels given in percent (``ingest --accuracy-percent``) as the fractions l2l keeps:
     the ``loss`` column of the ``rows`` (a long table's accuracy rows) or the ``accuracy`` column (``rows`` None),
-    and ``chance`` where there is one, divided by 100."""
+    and ``chance`` where there is one and it is in percent too (``chance_divisor``), divided by 100."""
     value = "accuracy" if rows is None else "loss"
     scaled = pl.col(value) / 100.0
     out = frame.with_columns(scaled if rows is None else pl.when(rows).then(scaled).otherwise(pl.col(value)))
     if "chance" in frame.columns:
-        chance = pl.col("chance") / 100.0
+        levels = frame.get_column("chance") if rows is None else frame.filter(rows).get_column("chance")
+        chance = pl.col("chance") / chance_divisor(levels, percent=True)
         out = out.with_columns(
             chance if rows is None else pl.when(rows).then(chance).otherwise(pl.col("chance"))
         )
@@ -187,7 +188,15 @@ def _chance_values(raw: _Raw, col: str | None, percent: bool = False) -> pl.Seri
     num = _numeric(raw, col, "chance", required=False)
     if (i := _first(num.is_not_null() & ((num < 0) | (num >= (100.0 if percent else 1.0))))) is not None:
         raise raw.error(f"{_CHANCE_RANGE[percent]}, got {float(num[i]):.6g}", row=i, column=col)
-    return (num / 100.0 if percent else num).alias("chance")
+    return (num / chance_divisor(num, percent)).alias("chance")
+
+
+def chance_divisor(chance: pl.Series, percent: bool) -> float:
+    """What a chance column is divided by to be a fraction: 100 with ``percent`` where any level passes 1, else 1.
+    A table of accuracies in percent may give its chance levels as fractions (0.25): divided again they read
+    0.0025, and a probe's held-out HellaSwag accuracies moved 13 points off (probe p64)."""
+    top = chance.drop_nulls().max()
+    return 100.0 if percent and isinstance(top, (int, float)) and top > 1 else 1.0
 
 
 def _accuracy_ids(

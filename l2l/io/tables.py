@@ -754,6 +754,19 @@ def _chosen_accuracy(
     for (an evaluation harness writes several). A ``chosen`` no row names is a usage error."""
     from l2l.io.columns import says_score, says_spread
 
+    not_accuracy = (
+        "a standard error"
+        if says_spread(chosen)
+        else "a loss"
+        if schema.metric_kind(chosen) in ("loss", "bpb")
+        else None
+    )
+    if not_accuracy is not None:  # (an acc_stderr column was fitted as an accuracy, "ok" at 0.05 points: p64)
+        raise UsageError(
+            f"--accuracy-metric {chosen}: {chosen!r} names {not_accuracy}, not an accuracy",
+            hint="name the metric whose rows are the accuracies (acc, acc_norm)",
+            param="accuracy_metric",
+        )
     names = text.to_list()
     is_chosen = pl.Series([t is not None and schema.norm_name(t) == schema.norm_name(chosen) for t in names])
     if not bool(is_chosen.any()):
@@ -1102,7 +1115,10 @@ def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
             hint="leave out --accuracy-percent",
             param="accuracy_percent",
         )
-    return ["accuracies read in percent (--accuracy-percent): divided by 100, chance levels too"]
+    return [
+        "accuracies read in percent (--accuracy-percent): divided by 100 (a chance column too where its levels "
+        "pass 1; levels given as fractions are kept)"
+    ]
 
 
 def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:

@@ -1,6 +1,7 @@
 """How ingest reads accuracies written as evaluation harnesses write them. In percent (0-100), with
 ``--accuracy-percent``: kept as the fractions every other table gives, whichever way the table marks them (a metric
-column, a wide export's columns, a long table's accuracy column), chance levels too; refused where nothing was read
+column, a wide export's columns, a long table's accuracy column), chance levels too where they are in percent;
+refused where nothing was read
 or every value is a fraction already. Several scores per task (``acc``, ``acc_norm``, their standard errors), with
 ``--accuracy-metric NAME``: that metric's rows are the accuracies, the other scores' rows left out and counted."""
 
@@ -194,3 +195,21 @@ def test_a_metric_no_row_names_and_a_table_without_a_metric_column_are_usage_err
     assert bad.exit_code == 2, bad.output
     assert bad.output.count("Error:") == 1
     assert not (tmp_path / "ws").exists()
+
+
+def test_chance_levels_given_as_fractions_beside_percent_accuracies_are_kept(tmp_path: Path) -> None:
+    fractions = long_metric().replace(",acc,", ",ACC,")  # (the chance column below rewritten alone)
+    rows = [r.rsplit(",", 1)[0] + ",0.25" if ",ACC," in r else r for r in fractions.splitlines()]
+    table = "\n".join(rows).replace(",ACC,", ",acc,") + "\n"
+    runs = read_runs(write(tmp_path / "t.csv", table), accuracy_percent=True)
+    assert runs.accuracy is not None
+    assert runs.accuracy.get_column("chance").unique().to_list() == [pytest.approx(0.25)]  # not 0.0025
+    assert accuracies(runs) == {k: pytest.approx(v / 100) for k, v in PERCENT.items()}
+
+
+@pytest.mark.parametrize(("metric", "what"), [("acc_stderr", "a standard error"), ("loss", "a loss")])
+def test_a_metric_that_is_no_accuracy_is_refused_as_the_accuracies(
+    tmp_path: Path, metric: str, what: str
+) -> None:
+    with pytest.raises(UsageError, match=f"'{metric}' names {what}, not an accuracy"):
+        read_runs(write(tmp_path / "h.csv", harness()), accuracy_metric=metric)
