@@ -992,7 +992,7 @@ def read_runs(
     × a batch size). ``constants`` gives the dataset and/or eval of every row of tables that
     have no such column (``{"dataset": "c4", "eval": "c4_val"}``: a plain ``params, tokens, loss`` sweep); a table
     that has one is refused (``UsageError``). ``accuracy_percent``: the accuracies and chance levels are given in
-    percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is refused);
+    percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is warned of);
     ``accuracy_metric``: the metric (``acc_norm``) whose rows of a metric column are the accuracies, the rows of other
     scores (``acc``, ``acc_stderr``) left out.
 
@@ -1097,8 +1097,9 @@ _PERCENT_FIX = (
 
 
 def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
-    """The note of accuracies read in percent (``--accuracy-percent``), or a usage error where none was read or
-    every one lies below 1 % (fractions already: read again as percent they would all sit near 0)."""
+    """The notes of accuracies read in percent (``--accuracy-percent``), a warning where every one lies below 1 %
+    (fractions already, read again as percent? or a hard task's percentages), or a usage error where none was
+    read."""
     values = (
         pl.concat([a.select("accuracy") for a in acc_parts]).get_column("accuracy") if acc_parts else None
     )
@@ -1109,16 +1110,21 @@ def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
             param="accuracy_percent",
         )
     top = float(values.max())  # type: ignore[arg-type]
-    if top <= 0.01:
-        raise UsageError(
-            f"--accuracy-percent: every accuracy lies in [0, 1] (largest {100 * top:.3g}): fractions already?",
-            hint="leave out --accuracy-percent",
-            param="accuracy_percent",
-        )
-    return [
+    # said, not refused: a hard task's accuracies in percent do sit below 1 % (a small model's GSM8K), and the
+    # option is the one way to read them so (probe p64); fractions read as percent would sit there too
+    doubt = (
+        [
+            f"warning: --accuracy-percent: every accuracy lies below 1 % (largest {100 * top:.3g} %): fractions "
+            "already? then leave out --accuracy-percent"
+        ]
+        if top <= 0.01
+        else []
+    )
+    read = (
         "accuracies read in percent (--accuracy-percent): divided by 100 (a chance column too where its levels "
         "pass 1; levels given as fractions are kept)"
-    ]
+    )
+    return [*doubt, read]
 
 
 def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:

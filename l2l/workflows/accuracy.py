@@ -105,7 +105,12 @@ INTERVAL_LEVEL: Final = 0.9
 
 def stem_of(name: str) -> str:
     """The task stem of an eval name: one suffix ``_ce_loss``, ``_len_norm``, ``_acc_norm``, ``_accuracy``,
-    ``_acc``, ``_loss``, ``_ce`` or ``_nll`` (or the same after a ``/``) removed."""
+    ``_acc``, ``_loss``, ``_ce`` or ``_nll`` (or the same after a ``/``) removed, and before it the filter that
+    lm-eval-harness 0.4 appends to every metric (``hellaswag/acc_norm,none`` → ``hellaswag``: its accuracies
+    matched no task loss, every fit failing; probe p64)."""
+    head, comma, _ = name.rpartition(",")
+    if comma and "/" not in name[len(head) :] and (stem := stem_of(head)) != head:
+        return stem
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
