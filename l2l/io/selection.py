@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import translate
@@ -565,7 +566,8 @@ def _different_runs(
         .sort("len", descending=True, maintain_order=True)
     )
     setting = counts.row(0)[:-1] if counts.height else ("VALUE",) * len(axes)
-    example = " --where ".join(f"{_shown(c)}={v}" for c, v in zip(axes, setting, strict=True))
+    # quoted for the shell where a value needs it (Porian's 'base|warmup=long|…' pasted bare was a pipe: p64)
+    example = " --where ".join(shlex.quote(f"{_shown(c)}={v}") for c, v in zip(axes, setting, strict=True))
     example += "".join(f" --best-of {g}" for g in given)
     best = " ".join(f"--best-of {c}" for c in dict.fromkeys([*given, *map(_shown, axes)]))
     joint = " (the lowest loss over every combination of their values)" if len(given) + len(axes) > 1 else ""

@@ -290,7 +290,8 @@ def test_porian_configurations_are_refused_then_filtered() -> None:
     with pytest.raises(InputError, match="differ in config") as exc:
         read_runs([path])
     assert exc.value.hint is not None
-    assert "--where config=" in exc.value.hint
+    # the value quoted for the shell: pasted bare, its '|' was a pipe (probe p64)
+    assert "--where 'config=base|warmup=long|decay=kaplan|params=standard'" in exc.value.hint
     runs = read_runs([path], where=parse_where(["config=base|warmup=short|decay=kaplan|params=standard"]))
     assert (runs.frame.height, runs.n_runs, runs.datasets) == (264, 264, ["owt2", "rw"])
     assert runs.own_eval == {"owt2": "owt2_val", "rw": "rw_val"}
