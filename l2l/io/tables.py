@@ -1420,11 +1420,18 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     percent_notes = _percent_read(acc_parts) if opts.accuracy_percent else []
     if not nonempty:
         if opts.accuracy_only and acc_parts:  # accuracies added to losses stored earlier
+            entries = file_entries([(p.raw, p.info, p.loss.height) for p in parts], {}, wide=opts.wide)
+            for entry, part in zip(
+                entries, parts, strict=True
+            ):  # its accuracies kept ("kept 0 of 11,235": p64)
+                if part.accuracy is not None:
+                    acc_rows = int(part.info.get("accuracy_rows", part.accuracy.height))
+                    entry["rows_kept"] = min(acc_rows, _distinct_accuracy(part.accuracy))
+                    entry["rows_merged"] = acc_rows - entry["rows_kept"]
             return Runs(
                 pl.DataFrame(schema=_SCHEMA),
                 {},
-                tuple(file_entries([(p.raw, p.info, p.loss.height) for p in parts], {}, wide=opts.wide))
-                + tuple(acc_provenance),
+                tuple(entries) + tuple(acc_provenance),
                 {},
                 accuracy=accuracy_table(acc_parts),
             )

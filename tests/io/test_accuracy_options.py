@@ -237,3 +237,14 @@ def test_lm_eval_04_metric_names_with_their_filter_match_the_task_loss() -> None
         == "hellaswag"
     )
     assert stem_of("a,b") == "a,b"  # a comma in a name that is no metric's filter stays
+
+
+def test_accuracies_appended_alone_are_counted_kept(tmp_path: Path, run: Any) -> None:
+    lines = long_metric(chance=False).splitlines()
+    losses = "\n".join(r for r in lines if ",acc," not in r) + "\n"
+    scores = "\n".join([lines[0], *(r for r in lines if ",acc," in r)]) + "\n"
+    ws = str(tmp_path / "ws")
+    assert run("-w", ws, "ingest", write(tmp_path / "l.csv", losses)).exit_code == 0
+    added = run("-w", ws, "ingest", "--append", write(tmp_path / "a.csv", scores), "--accuracy-percent")
+    assert added.exit_code == 0, added.output
+    assert "kept 8 of 8 values" in added.output  # it said "kept 0 of 8" (probe p64)
