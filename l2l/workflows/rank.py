@@ -471,7 +471,39 @@ def _rank_losses(
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
-    return dataclasses.replace(res, warnings=(*res.warnings, *notes, *measured))
+    return dataclasses.replace(res, warnings=(*res.warnings, *_reach_note(cands, budget), *notes, *measured))
+
+
+def _reach_note(cands: Sequence[Candidate], budget: Budget) -> list[str]:
+    """How far the budget lies beyond the runs the candidates' laws were fitted on, in compute (and for a fixed
+    model, in N and D): every prediction of a ranking says how far it extrapolates (at 2e4× the sweep's largest
+    budget `rank` said nothing of it, where `predict` prints C×: probe p63). Nothing inside the runs' range."""
+    sweeps = [sw for c in cands for sw in c.runs.values() if len(sw)]
+    if not sweeps:
+        return []
+    top_c = max(float(sw.C.max()) for sw in sweeps)
+    parts = []
+    if budget.compute > REACH_SAID * top_c:
+        parts.append(
+            f"C = {budget.compute:.3g} is {budget.compute / top_c:.3g}× the largest fitted compute ({top_c:.3g})"
+        )
+    if budget.N is not None and budget.D is not None:
+        for name, value, top in (
+            ("N", budget.N, max(float(sw.N.max()) for sw in sweeps)),
+            ("D", budget.D, max(float(sw.D.max()) for sw in sweeps)),
+        ):
+            if value > REACH_SAID * top:
+                parts.append(
+                    f"{name} = {value:.3g} is {value / top:.3g}× the largest fitted {name} ({top:.3g})"
+                )
+    if not parts:
+        return []
+    return [f"{'; '.join(parts)}: every prediction here extrapolates that far"]
+
+
+#: A budget further than this factor beyond the fitted runs is said to extrapolate (``_reach_note``; the rounding
+#: of a budget written to two digits stays unsaid).
+REACH_SAID = 1.1
 
 
 def shared_own_evals(

@@ -1,0 +1,33 @@
+"""rank says how far its budget extrapolates beyond the fitted runs, as predict's C× does (probe p63: at 2e4× the
+sweep's largest budget it said nothing of it), and says nothing inside the runs' range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from l2l.workflows.rank import rank_runs
+
+
+def _reach_lines(ranking: Any) -> list[str]:
+    return [w for w in ranking.warnings if "every prediction here extrapolates that far" in w]
+
+
+def test_a_budget_beyond_the_sweep_says_how_far_and_one_inside_says_nothing(synthetic_runs: Any) -> None:
+    top = float(synthetic_runs.frame["C"].max())
+    far = rank_runs(synthetic_runs, ["own"], C=1e4 * top, datasets=["alpha", "beta"], draws=100)
+    (line,) = _reach_lines(far)
+    assert line.startswith(f"C = {1e4 * top:.3g} is 1e+04× the largest fitted compute ({top:.3g})")
+    assert any("extrapolates that far" in w for w in far.to_dict()["warnings"])
+    inside = rank_runs(synthetic_runs, ["own"], C=top / 4, datasets=["alpha", "beta"], draws=100)
+    assert _reach_lines(inside) == []
+
+
+def test_a_fixed_model_beyond_the_sizes_says_its_n(synthetic_runs: Any) -> None:
+    n_top = float(synthetic_runs.frame["N"].max())
+    d_top = float(synthetic_runs.frame["D"].max())
+    ranking = rank_runs(
+        synthetic_runs, ["own"], N=8 * n_top, D=d_top / 2, datasets=["alpha", "beta"], draws=100
+    )
+    (line,) = _reach_lines(ranking)
+    assert f"N = {8 * n_top:.3g} is 8× the largest fitted N ({n_top:.3g})" in line
+    assert "the largest fitted D" not in line
