@@ -1039,3 +1039,12 @@ def test_a_dataset_whose_sizes_are_counted_apart_is_named_not_silently_dropped(
     assert steps["mean of 2 sources → gamma"]["lower_bound_only"]
     assert "the backtests never scored beta→gamma" in " ".join(steps["train-train"]["notes"])
     assert run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--rtol", "0.03").exit_code == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "0.9", "0"])
+def test_an_rtol_outside_its_range_or_nan_is_a_usage_error_saying_the_range(run: Any, value: str) -> None:
+    # a NaN failed click's range check as "must be at most 0.5" (probe p63)
+    result = run("translate", "--src", "alpha", "--rtol", value)
+    assert result.exit_code == 2, result.output
+    assert "'--rtol': must be a number from 1e-09 to 0.5, got" in result.output
+    assert result.output.count("Error:") == 1
