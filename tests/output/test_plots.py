@@ -216,6 +216,20 @@ def test_law_figure_of_one_dataset_names_panels_by_readable_eval(runs: Runs, fit
     assert fig.labels.title == "Fitted scaling laws of alpha (l2l form)"
 
 
+def test_a_long_dataset_name_wraps_in_its_panel_title(fits: list[LawFit]) -> None:
+    from l2l.output.plots.common import PANEL_TITLE_WIDTH, fit_titles
+
+    # a 120-character name ran off its panel's strip into the next (probe p63)
+    name = "some_org/filtered-web-crawl-2024-dedup-minhash-v3_quality_top10pct_" * 2
+    laws = [dataclasses.replace(fits[0], dataset=name, eval="x_val"), fits[1]]
+    long, short = fit_titles(laws)
+    lines = long.split("\n")
+    assert len(lines) > 1
+    assert all(len(line) <= PANEL_TITLE_WIDTH for line in lines)
+    assert "".join(lines).startswith(name)
+    assert "\n" not in short
+
+
 def test_law_figure_needs_a_fit(runs: Runs) -> None:
     with pytest.raises(UsageError, match="no fitted laws"):
         law_figure(runs, [])

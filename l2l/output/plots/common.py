@@ -16,6 +16,7 @@ import polars as pl
 from l2l.base.errors import UsageError
 from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.laws import Array
+from l2l.output.render import wrap_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,7 +163,13 @@ def fit_titles(fits: Sequence[LawFit], own: Mapping[str, str] | None = None) -> 
         titles = [f"{t} ({f.form})" for t, f in zip(titles, fits, strict=True)]
     if len(set(titles)) < len(titles):
         titles = [f"{t} #{i + 1}" for i, t in enumerate(titles)]
-    return titles
+    # a long name wraps at its own break points, as tables wrap it: one line ran off its panel's strip into the
+    # next (a 120-character dataset name: probe p63)
+    return ["\n".join(wrap_name(t, PANEL_TITLE_WIDTH)) for t in titles]
+
+
+#: The most characters of a panel's title on one line (a narrow panel of a four-column figure holds about 30).
+PANEL_TITLE_WIDTH = 30
 
 
 def fits_title(what: str, fits: Sequence[LawFit], *, chosen: bool = False) -> str:
