@@ -215,12 +215,20 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, list):
-        return csv_text("; ".join("" if v is None else str(_raw_cell(v)) for v in value))
+        return csv_text("; ".join("" if v is None else str(_item_cell(v)) for v in value))
     if isinstance(value, dict):
         return csv_text("; ".join(f"{k}={_raw_cell(v)}" for k, v in value.items()))
     if isinstance(value, str):
         return csv_text(value)
     return value
+
+
+def _item_cell(value: Any) -> Any:
+    """One item of a list in a joined cell: a record in parentheses, its fields joined with ', ', so that the
+    records stay apart (fit-law's form_choice_scores read "form=l2l; error=…; form=chinchilla; …": p63)."""
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k}={_raw_cell(v)}" for k, v in value.items()) + ")"
+    return _raw_cell(value)
 
 
 def _raw_cell(value: Any) -> Any:

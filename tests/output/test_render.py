@@ -122,6 +122,19 @@ def test_meta_may_not_override_the_envelope() -> None:
         )
 
 
+def test_a_csv_cell_of_records_keeps_each_record_apart() -> None:
+    # fit-law's form_choice_scores read "form=l2l; error=0.01; form=chinchilla; error=0.02" (probe p63)
+    rep = Report(
+        "fit-law",
+        [Column("scores")],
+        [{"scores": [{"form": "l2l", "error": 0.01}, {"form": "chinchilla", "error": None}]}],
+    )
+    out: list[str] = []
+    render(rep, "csv", write=out.append)
+    (row,) = list(csv.DictReader(io.StringIO("".join(out))))
+    assert row["scores"] == "(form=l2l, error=0.01); (form=chinchilla, error=)"
+
+
 def test_csv_cells_are_plain_text_and_label_columns_stay_out() -> None:
     rep = Report(
         "translate",
