@@ -30,6 +30,7 @@ from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
+from l2l.core.predictive import range_words
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
     Budget,
@@ -475,35 +476,25 @@ def _rank_losses(
 
 
 def _reach_note(cands: Sequence[Candidate], budget: Budget) -> list[str]:
-    """How far the budget lies beyond the runs the candidates' laws were fitted on, in compute (and for a fixed
-    model, in N and D): every prediction of a ranking says how far it extrapolates (at 2e4× the sweep's largest
-    budget `rank` said nothing of it, where `predict` prints C×: probe p63). Nothing inside the runs' range."""
+    """How far the budget lies beyond the runs the candidates' laws were fitted on, in predict's words
+    (``range_words``: compute, and for a fixed model N and D): every prediction of a ranking says how far it
+    extrapolates (at 2e4× the sweep's largest budget `rank` said nothing of it, where `predict` prints C×: probe
+    p63). Nothing inside the runs' range."""
     sweeps = [sw for c in cands for sw in c.runs.values() if len(sw)]
     if not sweeps:
         return []
-    top_c = max(float(sw.C.max()) for sw in sweeps)
-    parts = []
-    if budget.compute > REACH_SAID * top_c:
-        parts.append(
-            f"C = {budget.compute:.3g} is {budget.compute / top_c:.3g}× the largest fitted compute ({top_c:.3g})"
+
+    def fitted(column: str) -> tuple[float, float]:
+        return (
+            min(float(getattr(sw, column).min()) for sw in sweeps),
+            max(float(getattr(sw, column).max()) for sw in sweeps),
         )
+
+    points = [("compute", budget.compute, fitted("C"))]
     if budget.N is not None and budget.D is not None:
-        for name, value, top in (
-            ("N", budget.N, max(float(sw.N.max()) for sw in sweeps)),
-            ("D", budget.D, max(float(sw.D.max()) for sw in sweeps)),
-        ):
-            if value > REACH_SAID * top:
-                parts.append(
-                    f"{name} = {value:.3g} is {value / top:.3g}× the largest fitted {name} ({top:.3g})"
-                )
-    if not parts:
-        return []
-    return [f"{'; '.join(parts)}: every prediction here extrapolates that far"]
-
-
-#: A budget further than this factor beyond the fitted runs is said to extrapolate (``_reach_note``; the rounding
-#: of a budget written to two digits stays unsaid).
-REACH_SAID = 1.1
+        points += [("N", budget.N, fitted("N")), ("D", budget.D, fitted("D"))]
+    above, _ = range_words(points)
+    return [f"{', '.join(above)}: every prediction here extrapolates that far"] if above else []
 
 
 def shared_own_evals(
