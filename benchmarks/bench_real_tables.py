@@ -8,7 +8,7 @@ command is classified:
 
 - ``ok``: exit 0 and an answer (rows in its JSON); where the table has a truth, the answer is scored against it
   (``WRONG`` when it misses by more than the tolerance);
-- ``refused``: exit 1 or 2 with one ``Error:`` line and a ``Hint:`` naming the fix (``REFUSED-NO-FIX`` without);
+- ``refused``: exit 1 or 2 with one ``Error:`` line, its ``Hint:`` naming the fix (``REFUSED-NO-FIX`` without);
 - ``EMPTY``: exit 0 with nothing done (no rows, nothing ranked, no law) — a failure;
 - ``INTERNAL``: an internal error or a traceback — a failure.
 
@@ -372,8 +372,10 @@ def _classify(proc: subprocess.CompletedProcess[str]) -> tuple[str, str, str, li
         line = next((e for e in err if "internal error" in e), err[-1] if err else "")
         return "INTERNAL", line, "", []
     if proc.returncode != 0:
-        first = next((e for e in err if e.startswith("Error:")), None)
-        hint = next((e for e in err if e.startswith("Hint:")), "").removeprefix("Hint: ")
+        line = next((e for e in err if e.startswith("Error:")), None)
+        # one line: the error, then its fix after ". Hint: " (or " Hint: " after a message's own stop)
+        said_line, _, hint = (line or "").partition(" Hint: ")
+        first: str | None = (said_line.removesuffix(".") if hint else said_line) if line is not None else None
         if first is None:  # a table printed, then exit 1: every row failed (say the first row's reason)
             docs = _docs(proc.stdout)
             rows = [r for d in docs for r in d.get("rows", [])]
@@ -456,7 +458,7 @@ per-checkpoint log of Li et al. 2025, DCLM) and on the synthetic shapes of `l2l.
 from known laws), the commands a user would type, in order: `l2l ingest` as first tried (refused where the table
 needs a decision, with the fix named), then with that fix, then the other commands. An answer on a synthetic
 shape is scored against its truth (predicted losses and accuracies at the held-out runs, fitted laws at the
-held-out point, accuracy-law midpoints); a refusal must name its fix (a `Hint:` line). The judge fails on an
+held-out point, accuracy-law midpoints); a refusal must name its fix (its `Hint:`). The judge fails on an
 internal error, an exit 0 with nothing done (no rows, nothing ranked, no law), a refusal without a fix, an answer
 off its truth by more than 3 % (loss) or 0.05 (accuracy-law midpoint), or an outcome other than the one the table
 calls for. Seconds are wall clock on a shared 2-core machine.

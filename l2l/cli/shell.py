@@ -3,8 +3,8 @@ every command does besides parsing: open a session, render, say what it wrote.
 
 Start-up matters: this module imports only typer (and, through it, click and rich) and the pure-Python vocabulary
 of ``l2l.base``. numpy, polars, scipy and plotnine are imported inside the commands that need them, so
-``l2l --help`` stays fast. Every error, a library error or a usage error, leaves as one ``Error: ...`` line and
-maybe a ``Hint: ...`` line: exit 1 for errors, 2 for usage errors.
+``l2l --help`` stays fast. Every error, a library error or a usage error, leaves as one line, ``Error: ...``, with
+its fix after ``Hint:`` on the same line when there is one: exit 1 for errors, 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -123,14 +123,21 @@ def note(message: str) -> None:
     typer.echo(visible(message), err=True)
 
 
+def error_line(message: str, hint: str | None) -> str:
+    """The one line an error leaves as: ``Error: MESSAGE. Hint: HINT`` (the hint, the fix, when there is one).
+    One line, so that a script reading stderr gets the whole error and its fix from its last line."""
+    if not hint:
+        return f"Error: {message}"
+    stop = "" if message.endswith((".", "!", "?")) else "."
+    return f"Error: {message}{stop} Hint: {hint}"
+
+
 def _fail(exc: L2LError) -> NoReturn:
-    note(f"Error: {exc.message}")
     flag = FLAGS.get(exc.param or "")
     hint = exc.hint
     if flag:
         hint = f"{hint} (option {flag})" if hint else f"see option {flag}"
-    if hint:
-        note(f"Hint: {hint}")
+    note(error_line(exc.message, hint))
     raise typer.Exit(exc.exit_code)
 
 

@@ -2,7 +2,7 @@
 every run, no example database).
 
 The contract, for every generated table and option value: exit 0, 1 or 2; on an error exactly one ``Error: …`` line
-on stderr (and maybe one ``Hint: …`` line), no traceback, no internal error, no control character on stdout or
+on stderr (its hint, if any, on it), no traceback, no internal error, no control character on stdout or
 stderr, and the workspace byte-for-byte as it was; after an ingest that was accepted, ``runs`` works in every
 format, no CSV cell starts like a formula and the JSON is JSON.
 """
@@ -92,7 +92,7 @@ def check_contract(result: Any, ws: Path, before: dict[str, bytes] | None, what:
         lines = result.stderr.splitlines()
         assert lines, f"{where}: exit {result.exit_code} without a message"
         assert lines[0].startswith("Error: "), f"{where}: {result.stderr!r}"
-        assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("Hint: ")), f"{where}: {lines}"
+        assert len(lines) == 1, f"{where}: {lines}"
         if before is not None:
             assert snapshot(ws) == before, f"{where}: refused, but the workspace changed"
 

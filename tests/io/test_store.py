@@ -75,7 +75,8 @@ def test_a_directory_that_is_not_a_workspace_is_refused(
     lines = result.stderr.splitlines()
     assert lines[0].startswith("Error: . (")
     assert "is not an l2l workspace and not empty (it holds config.json)" in lines[0]
-    assert lines[1] == "Hint: choose another --workspace (default ./.l2l)"
+    assert lines[0].endswith(". Hint: choose another --workspace (default ./.l2l)")
+    assert len(lines) == 1
     assert snap(home) == before  # the user's config.json untouched, nothing added
 
 
@@ -112,7 +113,7 @@ def test_a_file_as_workspace_is_named_so_by_readers_too(
     result = run("-w", path, "runs")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"Error: the workspace path {path} is a file, not a directory",
+        f"Error: the workspace path {path} is a file, not a directory. "
         "Hint: choose another --workspace (default ./.l2l)",
     ]
     assert run("ingest", good / "long.csv").exit_code == 0
@@ -120,8 +121,7 @@ def test_a_file_as_workspace_is_named_so_by_readers_too(
     result = run("-w", inner, "runs")
     assert result.stderr.splitlines() == [
         f"Error: the workspace path {inner} is a file, not a directory (a file of the l2l workspace "
-        f"{ws_path.resolve()})",
-        f"Hint: use the workspace: -w {ws_path.resolve()}",
+        f"{ws_path.resolve()}). Hint: use the workspace: -w {ws_path.resolve()}",
     ]
     assert path.read_text() == "mine\n"
 
@@ -176,8 +176,9 @@ def test_a_workspace_of_a_newer_layout_is_refused_and_never_written(
         assert result.exit_code == 1, args
         first = result.stderr.splitlines()[0]
         assert said in first, args
-        assert first.endswith("layout 2)")  # and what this l2l reads
-        assert len(result.stderr.splitlines()) == 2  # the error and its hint
+        assert first.partition(". Hint: ")[0].endswith("layout 2)")  # and what this l2l reads
+        assert len(result.stderr.splitlines()) == 1  # the error and its hint, on one line
+        assert " Hint: " in first
     assert snap(ws_path) == before
 
 
@@ -365,7 +366,7 @@ def test_a_damaged_or_edited_workspace_is_one_line(run: Any, good: Path, ws_path
     result = run("runs")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"Error: workspace {ws_path}: config.json: 'own_eval' is not an object of names",
+        f"Error: workspace {ws_path}: config.json: 'own_eval' is not an object of names. "
         "Hint: re-create the workspace with `l2l ingest FILE`",
     ]
     # any other edit fails the checksum

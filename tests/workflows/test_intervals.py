@@ -244,7 +244,7 @@ def test_options_that_do_not_apply_with_via_are_usage_errors(
     result = ingested("predict", "--via", "alpha", "--from-run", "m054", "--tgt", "beta", *extra)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"Error: {param} does not apply to a translation, which starts from a measured loss",
+        f"Error: {param} does not apply to a translation, which starts from a measured loss. "
         "Hint: leave it out (--via maps --src-loss or --from-run), or leave out --via to predict from the law "
         f"(option {flag})",
     ]

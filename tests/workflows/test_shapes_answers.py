@@ -29,8 +29,9 @@ def refused(run: Any, *args: str, code: int = 1) -> tuple[str, str]:
     res = run(*args)
     assert res.exit_code == code, res.output
     lines = res.stderr.strip().splitlines()
-    error = next(x for x in lines if x.startswith("Error:"))
-    hint = next((x for x in lines if x.startswith("Hint:")), "")
+    error, _, fix = next(x for x in lines if x.startswith("Error:")).partition(" Hint: ")
+    hint = f"Hint: {fix}" if fix else ""
+    error = error.removesuffix(".") if fix else error  # the stop before the hint
     return error, hint
 
 
