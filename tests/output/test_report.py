@@ -172,6 +172,31 @@ def test_a_headline_without_contenders_names_the_printed_intervals_that_reach_th
     assert "printed" not in _verdict(apart, "Best", 0.9)
 
 
+def test_a_tie_names_the_dataset_most_often_best_when_it_is_not_the_point_leader() -> None:
+    """Past a crossover the laws see, the sweep's order kept beta first by the point prediction while gamma was
+    best in more draws (probe p62 D3: P(best) 0.36 vs 0.37, row 1 vs row 3): the TIE's headline says both."""
+    import dataclasses
+
+    from l2l.output.reports.ranking import _verdict
+
+    three = _ranked(
+        "loss",
+        {
+            "beta": (1.22, 0.99, 1.52, 0.36),
+            "alpha": (1.31, 1.05, 1.61, 0.27),
+            "gamma": (1.35, 1.09, 1.67, 0.37),
+        },
+    )
+    tie = dataclasses.replace(three, tie=True, contenders=("beta", "alpha", "gamma"))
+    said = " ".join(_verdict(tie, "Best", 0.9).split())
+    assert said.endswith(
+        "beta, alpha, gamma (leader beta by the point prediction; most often best in the draws: gamma, P(best) 0.37)"
+    )
+    agree = _ranked("loss", {"beta": (1.22, 0.99, 1.52, 0.46), "gamma": (1.35, 1.09, 1.67, 0.44)})
+    said = _verdict(dataclasses.replace(agree, tie=True, contenders=("beta", "gamma")), "Best", 0.9)
+    assert said.endswith("(leader beta by the point prediction)")
+
+
 def test_an_accuracy_rankings_change_of_winner_across_budgets_is_said() -> None:
     """An accuracy ranking said nothing on budgets (its task loss's ranking said its winner changed): the scan is
     made by accuracy, and said as the loss ranking's is."""

@@ -3,7 +3,7 @@ combined ranking, the verdict in words) and of its backtest (``rank --holdout``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ __all__ = ["rank_backtest_report", "ranking_report"]
 
 
 if TYPE_CHECKING:
-    from l2l.core.ranking import CombinedRow, LawsScan, Ranking, TargetRanking
+    from l2l.core.ranking import CombinedRow, DatasetPrediction, LawsScan, Ranking, TargetRanking
     from l2l.workflows.rank_eval import RankBacktest
 
 
@@ -35,17 +35,31 @@ def _budget_words(ranking: Ranking) -> str:
     return f"N = {si(b.N)}, D = {si(b.D)}"
 
 
+def _likeliest_else(rows: Sequence[DatasetPrediction | CombinedRow], leader: str) -> str:
+    """ ", most often best in the draws: X (P(best) p)" where that is not the point leader (past a crossover the laws
+    see, the sweep's order kept a leader that its own P(best) put below another: probe p62 D3), else ""."""
+    stated = [(r.p_best, r.dataset) for r in rows if r.p_best is not None]
+    if not stated:
+        return ""
+    p, name = max(stated)
+    own = next((q for q, d in stated if d == leader), None)
+    if name == leader or own is None or p <= own:
+        return ""
+    return f"; most often best in the draws: {name}, P(best) {p:.2f}"
+
+
 def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     if ranking.leader is None:
         return f"{what}: no dataset could be ranked"
-    if ranking.tie:
-        return (
-            f"{what}: a TIE — the top choices are indistinguishable at this uncertainty: "
-            f"{', '.join(ranking.contenders)} (leader {ranking.leader} by the point prediction)"
-        )
     from l2l.core.ranking import TargetRanking
 
     rows = ranking.rows if isinstance(ranking, TargetRanking) else ranking.combined
+    if ranking.tie:
+        return (
+            f"{what}: a TIE — the top choices are indistinguishable at this uncertainty: "
+            f"{', '.join(ranking.contenders)} (leader {ranking.leader} by the point prediction"
+            f"{_likeliest_else(rows, ranking.leader)})"
+        )
     pb = next((r.p_best for r in rows if r.dataset == ranking.leader), None)
     said = "" if pb is None else f", P(best) {pb:.2f}"
     # a dataset that could not be ranked may be the best: "no other is a contender" holds among the ranked only
