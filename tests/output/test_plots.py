@@ -670,6 +670,23 @@ def test_rank_figure_marks_the_held_out_runs_measured_at_the_budget(runs: Runs) 
     assert held_out_runs(runs, ranking, None).height == 0  # fitted on every run: nothing held out
 
 
+def test_a_long_target_name_wraps_in_the_rank_figures_panel_title(runs: Runs) -> None:
+    """A 120-character eval name ran off its rank panel's strip into the next (probe p63 #15)."""
+    from l2l.output.plots import rank_figure_data
+    from l2l.output.plots.common import PANEL_TITLE_WIDTH
+    from l2l.workflows.rank import rank_runs
+
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    name = "some_org/held-out-validation-set-2024-dedup-minhash-v3_quality_top10pct_" * 2
+    (t,) = ranking.targets
+    long = dataclasses.replace(ranking, targets=(dataclasses.replace(t, target=name),))
+    (title,) = rank_figure_data(long).panels
+    lines = title.split("\n")
+    assert len(lines) > 1
+    assert all(len(line) <= PANEL_TITLE_WIDTH for line in lines)
+    assert "".join(lines) == name
+
+
 def test_rank_figure_draws_a_measured_loss_only_at_the_model_it_predicts_else_says_where_it_was_measured(
     runs: Runs,
 ) -> None:

@@ -15,7 +15,7 @@ import polars as pl
 
 from l2l.base.errors import SelectionError
 from l2l.core.accuracy import POOLED
-from l2l.output.plots.common import plotnine, theme, use_agg
+from l2l.output.plots.common import panel_title, plotnine, theme, use_agg
 from l2l.workflows.accuracy import AccuracyResult, accuracy_data
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def accuracy_figure_data(
             if fit is None or fit.status != "ok"
             else {"pooled": "pooled", "shifted": "shifted by dataset"}.get(fit.pooling, "per dataset")
         )
-        panel = _panel_name(res.eval) + (f" ({status or how})" if (status or how) else "")
+        panel = panel_title(_panel_name(res.eval) + (f" ({status or how})" if (status or how) else ""))
         panels.append(panel)
         fitted = pl.lit(True) if fit_split is None else pl.col("split").eq_missing(pl.lit(fit_split))
         pts.append(

@@ -163,9 +163,13 @@ def fit_titles(fits: Sequence[LawFit], own: Mapping[str, str] | None = None) -> 
         titles = [f"{t} ({f.form})" for t, f in zip(titles, fits, strict=True)]
     if len(set(titles)) < len(titles):
         titles = [f"{t} #{i + 1}" for i, t in enumerate(titles)]
-    # a long name wraps at its own break points, as tables wrap it: one line ran off its panel's strip into the
-    # next (a 120-character dataset name: probe p63)
-    return ["\n".join(wrap_name(t, PANEL_TITLE_WIDTH)) for t in titles]
+    return [panel_title(t) for t in titles]
+
+
+def panel_title(text: str) -> str:
+    """A panel's title wrapped at its own break points, as tables wrap a long name (``PANEL_TITLE_WIDTH``): one
+    line ran off its panel's strip into the next (a 120-character dataset name: probe p63)."""
+    return "\n".join(wrap_name(text, PANEL_TITLE_WIDTH))
 
 
 #: The most characters of a panel's title on one line (a narrow panel of a four-column figure holds about 30).

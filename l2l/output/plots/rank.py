@@ -18,7 +18,7 @@ import polars as pl
 
 from l2l.base.errors import UsageError
 from l2l.base.text import fmt_si, some_of
-from l2l.output.plots.common import plotnine, qualitative, sci, short_eval, theme, use_agg
+from l2l.output.plots.common import panel_title, plotnine, qualitative, sci, short_eval, theme, use_agg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,7 +210,7 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
     panels: list[str] = []
     elsewhere: list[DatasetPrediction] = []  # rows whose measured loss is elsewhere (see ``_marks``)
     for t in ranking.targets:
-        panel = short_eval(t.target)
+        panel = panel_title(short_eval(t.target))
         panels.append(panel)
         for r in t.rows:
             if r.status != "ok" or r.value is None:
@@ -331,7 +331,7 @@ def rank_budget_figure_data(ranking: Ranking) -> RankBudgetFigureData:
     for t in ranking.targets:
         if not t.curve:
             continue
-        panel = short_eval(t.target)
+        panel = panel_title(short_eval(t.target))
         panels.append(panel)
         for point in t.curve:
             for name, v in point.values:

@@ -18,6 +18,7 @@ from l2l.output.plots.common import (
     MAX_LEGEND_ENTRIES,
     ncol,
     ordered,
+    panel_title,
     panels_frame,
     plotnine,
     qualitative,
@@ -77,8 +78,8 @@ def _panels_and_title(names: Sequence[tuple[str, str]]) -> tuple[list[str], str]
         full = " ".join(p for p in names[0] if p)
         return [full] * len(names), full
     if len(heads) == 1:
-        return [t or h for h, t in names], next(iter(heads))
-    return [" ".join(p for p in n if p) for n in names], "loss-to-loss translations"
+        return [panel_title(t or h) for h, t in names], next(iter(heads))
+    return [panel_title(" ".join(p for p in n if p)) for n in names], "loss-to-loss translations"
 
 
 def _target_labels(results: Sequence[TranslationResult], panels: Sequence[str]) -> list[str]:
