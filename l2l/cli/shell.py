@@ -339,7 +339,16 @@ app = typer.Typer(
     "`l2l evaluate`.",
     **{**_SETTINGS, "add_completion": True},  # --install-completion / --show-completion [SHELL]
 )
-plot_app = typer.Typer(name="plot", help="Draw a figure in the paper's style.", **_SETTINGS)
+plot_app = typer.Typer(
+    name="plot",
+    help="Draw a figure in the paper's style. Each command's --plot FILE draws its own figure too (`l2l fit-law "
+    "--plot laws.png`); the figure's format is the file's extension (.png, .svg or .pdf).",
+    # (the layout of l2l.cli.options.examples, which imports this module)
+    epilog="Examples:\n\nl2l plot law --split sweep -o laws.png\n\n"
+    "l2l plot translate --src fineweb-edu --target all --split sweep -o fig1.png\n\n"
+    "l2l plot rank --target hellaswag --C 1e21 --split sweep -o rank.png",
+    **_SETTINGS,
+)
 app.add_typer(plot_app, name="plot")
 
 
