@@ -59,7 +59,7 @@ WIDTHS = (80, 60)
 
 def _normalise(text: str, sample: Path, tmp: Path) -> str:
     text = text.replace(str(sample), "SAMPLE").replace(str(tmp), "TMP")
-    text = re.sub(r"fitted in [0-9.]+ s", "fitted in X s", text)
+    text = re.sub(r"(fitted|tried) in [0-9.]+ s", r"\1 in X s", text)
     text = re.sub(
         r"[0-9,]+ starts per fit", "X starts per fit", text
     )  # the search's budget is its own business

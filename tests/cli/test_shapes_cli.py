@@ -38,7 +38,7 @@ CASES: dict[str, tuple[str, list[str] | None, list[str]]] = {
 def _normalise(text: str) -> str:
     text = re.sub(r"workspace \S+ now holds", "workspace WS now holds", text)
     return re.sub(
-        r"[0-9,]+ starts per fit; (\d+) fitted in [0-9.]+ s", r"X starts per fit; \1 fitted in X s", text
+        r"[0-9,]+ starts per fit; (\d+) tried in [0-9.]+ s", r"X starts per fit; \1 tried in X s", text
     )
 
 

@@ -213,3 +213,39 @@ def test_an_accuracy_rankings_change_of_winner_across_budgets_is_said() -> None:
     assert _flip_words(acc, 1e20) == [
         "hellaswag: the recommended ranking's winner by accuracy is the same for every C from 1e19 to 1e21"
     ]
+
+
+def test_a_note_shared_by_many_laws_is_said_once_and_the_flags_cell_stays_short(tmp_path: Path) -> None:
+    """On a 20-dataset table the poor-law reason and one warning, repeated for every law, took 140 of fit-law's 232
+    lines at 80 columns, and each row's flags cell wrapped the reason onto four lines (probe p65)."""
+    import dataclasses
+
+    import l2l.testing
+    from l2l.core.fit import FitOptions, LawFit
+    from l2l.output.render import render
+    from l2l.output.reports.laws import fits_report
+    from l2l.workflows.lawbook import FitOutcome, fit_laws
+
+    path = tmp_path / "synthetic.csv"
+    pl.DataFrame(l2l.testing.synthetic_runs()).write_csv(path)
+    got = fit_laws(read_runs([path]), split="sweep", options=FitOptions(form="l2l"), workers=1)
+    law = next(r for r in got.results if isinstance(r, LawFit))
+    names = [f"mix{k:02d}" for k in range(5)]
+    why = "poor law: only 7 distinct models (N, D) for its 5 parameters"
+    outcome = FitOutcome(
+        [(n, f"{n}_val") for n in names],
+        [dataclasses.replace(law, dataset=n, eval=f"{n}_val") for n in names],
+        0,
+        0.5,
+        flags={(n, f"{n}_val"): why for n in names},
+    )
+    (rep,) = fits_report(outcome, form="l2l", objective="huber", delta=1e-3, equation="Eq. 3")
+    said = [n for n in rep.notes if why in n]
+    assert said == [f"mix00/mix00_val, mix01/mix01_val, mix02/mix02_val … (5 laws): {why}"]
+    assert all(r["flags"] == why for r in rep.rows)  # JSON and CSV keep the reason
+    out: list[str] = []
+    render(rep, "table", write=out.append)
+    cells, _, after = "".join(out).partition("┘")
+    assert "poor law (notes)" in cells
+    assert "distinct models" not in cells
+    assert after.count("distinct models") == 1
