@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError, TooFewRunsError, UsageError
+from l2l.base.text import plural
 from l2l.core.fit import LawFit, allocation_on_bounds, bootstrap_law, far_mask, fit_law, log_residuals
 from l2l.core.laws import PARAM_NAMES, Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
@@ -475,12 +476,21 @@ class RankModel:
             elif not err.use_laws:
                 w = 0.0
             laws = [e.target] if sources[name] == "independent" else [e.own, e.target]
-            bound = [f.fit.eval for f in laws if isinstance(f, DrawnLaw) and f.fit.at_bounds]
+            # the own loss not by its eval's name, so that datasets sharing the note share its words (the report
+            # says a note once for the datasets it is about: 9 of 20 read the same note, each naming its own eval)
+            bound = [
+                "its own loss" if f is e.own and f is not e.target else f.fit.eval
+                for f in laws
+                if isinstance(f, DrawnLaw) and f.fit.at_bounds
+            ]
             if self.distrust_bounds and bound:
                 w = 0.0
-                extra[name].notes.append(
-                    f"the law of {', '.join(bound)} ends on a bound: the sweep's measured order is kept"
+                which = (
+                    f"the law of {bound[0]} ends"
+                    if len(bound) == 1
+                    else f"the laws of {' and '.join(bound)} end"
                 )
+                extra[name].notes.append(f"{which} on a bound: the sweep's measured order is kept")
             sd = _anchor_sd(per, name)
             if not math.isfinite(sd):
                 extra[name].notes.append(_unknown_noise("recommended"))
@@ -1097,7 +1107,7 @@ def learn_draw_error(
         errors[name] = float(np.mean(predicted) - np.mean(truth))
     if len(errors) < 3:
         why = (
-            f"only {len(errors)} candidates could be backtested on {target} (need 3): "
+            f"only {plural(len(errors), 'candidate')} could be backtested on {target} (need 3): "
             "too few budgets below the largest to fit on"
         )
         if len(kept_misses) < 3:
