@@ -343,7 +343,8 @@ class TranslationResult:
         if self.translation is not None:
             d.update(self.translation.to_dict())
         else:
-            d.update({"K": None, "kappa": None, "E0": None, "E1": None, "n_pairs": 0, "error": self.error})
+            # (no pairs counted: it failed before pairing, or in it; 0 read as "shares no (N, D)", p65)
+            d.update({"K": None, "kappa": None, "E0": None, "E1": None, "n_pairs": None, "error": self.error})
         d["implied_law"] = None if self.implied is None else self.implied.to_dict()
         d["independent_law"] = None if self.y_law is None else self.y_law.law.to_dict()
         d["C"] = self.C

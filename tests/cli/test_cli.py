@@ -893,6 +893,11 @@ def test_a_law_left_unfitted_beside_others_is_named_once_in_its_note(
     note = next(ln for ln in res.output.splitlines() if "not fitted" in ln)
     assert note.count("tiny/tiny_val") == 1
     assert "4 runs cannot fit" in note
+    # its translation fails before any pair is counted: no count, not 0 ("shares no (N, D)": probe p65)
+    doc = json.loads(run("translate", "--src", "alpha", "--target", "tiny", "-f", "json").stdout)
+    (row,) = doc["rows"]
+    assert row["error"]
+    assert row["n_pairs"] is None
 
 
 @pytest.mark.parametrize(
