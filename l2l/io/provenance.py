@@ -258,6 +258,13 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
             f"before its cooldown?), yet {'it is' if n == 1 else 'they are'} kept as finished runs{fix}"
         )
     notes += info.get("metric_notes", [])
+    for key, what in (("bpb_evals", "eval"), ("bpb_columns", "column")):
+        if info.get(key):  # (named as bits per byte: web_val_bpb is web_val:bpb, eval/c4/bpb c4:bpb)
+            pairs = [f"{old}→{new}" for old, new in info[key].items()]
+            notes.append(
+                f"{what}{'s' if len(pairs) > 1 else ''} named as bits per byte read as a loss in another unit: "
+                f"{some_of(pairs)} (NAME:bpb, kept apart from the losses in nats)"
+            )
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
