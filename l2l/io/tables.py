@@ -79,7 +79,15 @@ from l2l.io.readers import (
     settle,
     with_constants,
 )
-from l2l.io.selection import EXTRA, SEED_DIVERGED, Where, follow_best, resolve_repeats, where_expr
+from l2l.io.selection import (
+    EXTRA,
+    SEED_DIVERGED,
+    Where,
+    check_comparisons,
+    follow_best,
+    resolve_repeats,
+    where_expr,
+)
 from l2l.io.values import (
     _HI,
     _LO,
@@ -362,6 +370,8 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         )
         cols = plan.columns.columns
         where, unmatched = where_expr(opts.where, raw.columns, cols)
+        if where is not None:
+            check_comparisons(opts.where, raw.lazy(), cols, raw.path)
         used = (plan.step, plan.metric, plan.chance)
         info: dict[str, Any] = {
             "aliases": dict(plan.columns.aliases),
