@@ -485,7 +485,7 @@ def test_a_column_of_epochs_above_one_is_warned_about_at_ingest(run: Any, good: 
         assert said is warned, epochs
         if warned:
             assert "up to 4 epochs" in result.stdout + result.stderr
-            assert "--where epochs=1" in result.stdout + result.stderr
+            assert "--where 'epochs<=1'" in result.stdout + result.stderr
 
 
 def test_compute_in_different_units_is_refused_in_one_file_and_a_file_in_other_units_takes_6nd(
