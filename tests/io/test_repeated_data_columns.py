@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from l2l.base.errors import InputError, UsageError
-from l2l.io.provenance import repeat_column
 from l2l.io.selection import parse_where
 from l2l.io.tables import read_runs
 from tests.conftest import write
@@ -49,6 +48,8 @@ def dc_table(column: str, unique: str = "2e9", fresh: str = "D") -> str:
     ],
 )
 def test_common_names_of_unique_tokens_and_epochs_are_recognised(name: str, kind: object) -> None:
+    from l2l.io.provenance import repeat_column  # (here: each test fails alone where it is missing)
+
     assert repeat_column(name) == kind
 
 
