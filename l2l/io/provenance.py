@@ -912,11 +912,14 @@ def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
                 scale, unit = hint
                 top_raw = float(raw.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
                 lo, hi = float(values.min()), float(values.max())  # type: ignore[arg-type]
+                d_lo, d_hi = float(d.min()), float(d.max())  # type: ignore[arg-type]
+                u = float(
+                    values[int(raw.fill_null(0.0).fill_nan(0.0).arg_max() or 0)]
+                )  # (the row of most passes)
                 unit_note = (
                     f"; read as tokens it gives up to {top_raw:.3g} epochs, more than any sweep makes: is it "
-                    f"counted in {unit} (values {lo:.4g} to {hi:.4g}, D {fmt_si(float(d.min()))} to "  # type: ignore[arg-type]
-                    f"{fmt_si(float(d.max()))})? Read so here; give it in tokens ({fmt_si(hi * scale)} or "  # type: ignore[arg-type]
-                    f"{hi * scale:.3g})"
+                    f"counted in {unit} (values {lo:.4g} to {hi:.4g}, D {fmt_si(d_lo)} to {fmt_si(d_hi)})? Read "
+                    f"so here; give it in tokens ({u:g} as {fmt_si(u * scale)} or {u * scale:.3g})"
                 )
                 values = values * scale
             epochs = d / values

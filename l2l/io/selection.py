@@ -84,6 +84,12 @@ def parse_where(items: Sequence[str]) -> tuple[Where, ...]:
         col, value = item[:i].strip(), item[i + len(op) :].strip()
         if not col or not value:
             raise UsageError(f"expected {WHERE_FORMS}, got {item!r}", param="where")
+        if op == "=" and value[:1] in ("<", ">") and _number(value[1:].strip()) is not None:  # (D=<2e9)
+            raise UsageError(
+                f"--where {item}: write the comparison as {col}{value[0]}={value[1:].strip()}",
+                hint=f"--where takes {WHERE_FORMS}",
+                param="where",
+            )
         if op in ORDER_OPS:  # (X a number, or another column: D<=unique_tokens; checked on each file)
             out.append(Where(col, value, op=op))
         else:

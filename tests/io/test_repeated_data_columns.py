@@ -80,6 +80,7 @@ def test_a_unique_token_count_in_billions_gets_a_unit_hint_and_is_read_in_billio
     table = dc_table("unique_tokens", unique="2", fresh="1000")
     said = notes(read_runs([write(tmp_path / "b.csv", table)]))
     assert "(up to 16 epochs; read as tokens it gives up to 1.6e+10 epochs" in said
+    assert "give it in tokens (2 as 2B or 2e+09)" in said
     assert "is it counted in billions (values 2 to 1000" in said
     assert "3.2e+10" not in said
 
@@ -136,6 +137,8 @@ def test_a_where_comparison_on_text_or_with_no_number_is_a_usage_error(tmp_path:
         read_runs([path], where=parse_where(["D<=foo"]))
     with pytest.raises(UsageError, match=r"expected COL=VALUE, COL!=VALUE, COL<X, COL<=X, COL>X or COL>=X"):
         parse_where(["D<="])
+    with pytest.raises(UsageError, match="write the comparison as D<=2e9"):
+        parse_where(["D=<2e9"])
     with pytest.raises(InputError, match="no column 'Dx'") as exc:
         read_runs([path], where=parse_where(["Dx<=3"]))
     assert exc.value.hint is not None
