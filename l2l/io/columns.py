@@ -664,16 +664,20 @@ def says_bits(name: str) -> str | None:
     return "per byte" if words & PER_BYTE_WORDS else "per token"
 
 
-def bits_hint(column: str, *, fix_only: bool = False) -> str:
+def bits_hint(column: str, *, fix_only: bool = False, wide: bool = False) -> str:
     """How to give the losses of a column in bits as the nats l2l fits (``says_bits``); ``fix_only``: the fix
-    alone, without what the column holds."""
+    alone, without what the column holds; ``wide``: a wide export's column (no single loss column to name)."""
     if says_bits(column) == "per byte":
         what = f"column {column!r} holds bits per byte or character (its name says so), not a loss per token in nats"
         fix = f"add a column {column} × ln 2 × (bytes per token of the tokenizer)"
     else:
         what = f"column {column!r} holds losses in bits (log2; its name says so), and l2l fits nats (natural log)"
         fix = f"add a column {column} × ln 2 ({column} × 0.6931)"
-    fix += " and give it as the loss (--column loss=COL)"
+    fix += (
+        " and read it in its place (a wide export's loss columns: --loss-columns PATTERN)"
+        if wide
+        else " and give it as the loss (--column loss=COL)"
+    )
     return fix if fix_only else f"{what}: {fix}"
 
 

@@ -1326,9 +1326,10 @@ def _bits_note(part: _Part) -> str | None:
     bits = [c for c in read if c is not None and says_bits(c) is not None]
     if not bits:
         return None
+    fix = bits_hint(bits[0], fix_only=True, wide=bits[0] in part.info.get("loss_columns", {}))
     return (
         f"warning: the losses are read as they are from {some_of([repr(c) for c in bits])}, whose name says bits, "
-        f"not nats: every number l2l gives for them is then in bits; {bits_hint(bits[0], fix_only=True)}"
+        f"not nats: every number l2l gives for them is then in bits; {fix}"
     )
 
 

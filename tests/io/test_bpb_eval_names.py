@@ -104,3 +104,18 @@ def test_a_bpb_named_eval_beside_a_metric_column_is_one_bpb_eval_and_an_accuracy
     runs = read_runs([write(tmp_path / "m.csv", "\n".join(rows) + "\n")])
     assert sorted(runs.evals) == ["web_val", "web_val:bpb"]  # (it was web_val_bpb:bpb)
     assert runs.own_eval == {"web": "web_val"}
+
+
+def test_a_wide_exports_loss_columns_in_bits_get_advice_a_wide_table_can_follow(tmp_path: Path) -> None:
+    """The bits warning told a wide export to "give it as the loss (--column loss=COL)": it has no loss column."""
+    rows = ["name,dataset,N,D,eval/web_val/bits,eval/c4/bits"]
+    for n in SIZES:
+        for k in (10, 20, 40):
+            nats = law(2.1, n, k * n)
+            rows.append(
+                f"r{n:g}-{k},web,{n:g},{k * n:g},{nats / math.log(2):.5f},{nats / math.log(2) + 0.1:.5f}"
+            )
+    said = notes(read_runs([write(tmp_path / "bits.csv", "\n".join(rows) + "\n")], wide=True))
+    assert "whose name says bits" in said
+    assert "(a wide export's loss columns: --loss-columns PATTERN)" in said
+    assert "--column loss=COL" not in said
