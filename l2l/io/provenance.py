@@ -904,9 +904,9 @@ def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
             if kind == "maybe_unique" and not _plausible_unique(values, d):
                 continue
             raw = d / values
-            if (
-                scale != 1.0 and _unit_scale(raw) is not None
-            ):  # (unique_tokens_B in billions, as its name says)
+            if _unit_scale(raw) is None:  # (read as tokens: unique_tokens_B holding 2e9 counts tokens)
+                scale = 1.0
+            elif scale != 1.0:  # (unique_tokens_B in billions, as its name says)
                 values = values * scale
             elif (hint := _unit_scale(raw)) is not None:
                 scale, unit = hint

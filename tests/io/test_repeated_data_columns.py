@@ -61,6 +61,10 @@ def test_a_unique_token_column_under_a_common_name_gets_the_repeated_data_warnin
     runs = read_runs([write(tmp_path / "dc.csv", dc_table(column))])
     assert f"warning: column {column!r} says " in notes(runs)
     assert "(up to 16 epochs)" in notes(runs)
+    assert f"keep the single-pass runs with --where 'D<={column}'" in notes(runs)
+    assert "once the column is in tokens" not in notes(
+        runs
+    )  # (unique_tokens_B holding tokens: read as tokens)
 
 
 def test_a_unique_token_column_named_in_billions_is_read_in_billions(tmp_path: Path) -> None:
