@@ -223,6 +223,23 @@ def split_metric(name: str) -> tuple[str, str | None]:
     return (base, kind) if kind is not None and base else (name, None)
 
 
+#: An eval name whose last word(s) say bits per byte (``web_val_bpb``, ``eval/c4/bpb``, ``c4-bits-per-byte``).
+_BPB_SUFFIX: Final = re.compile(
+    r"^(.*?[A-Za-z0-9].*?)[/_.\-\s]+(?:bpb|bits[_.\-\s]*per[_.\-\s]*byte)$", re.IGNORECASE
+)
+
+
+def bpb_stem(name: str) -> str | None:
+    """The eval an eval's name measures in bits per byte by its last word(s) (``web_val_bpb``, ``eval/c4/bpb``,
+    ``c4_bits_per_byte`` → ``web_val``, ``eval/c4``, ``c4``), or None: such an eval is kept as ``STEM:bpb``, as a
+    metric column's bpb rows are (``web_val_bpb`` was an eval in nats of its own, a dataset's own eval went
+    undetected and every law command exited 1; probe p65 D7)."""
+    if split_metric(name)[1] is not None:
+        return None
+    m = _BPB_SUFFIX.match(name.strip())
+    return m.group(1) if m else None
+
+
 def with_metric(name: str, metric: str) -> str:
     """The stored eval name of ``name`` measured as ``metric`` (a loss in another unit: ``NAME:UNIT``)."""
     return f"{name}{METRIC_SEP}{metric}" if metric in LOSS_UNITS else name

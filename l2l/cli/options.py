@@ -353,8 +353,9 @@ WhereOpt = Annotated[
     typer.Option(
         "--where",
         metavar="COL=VALUE",
-        help="Keep only the rows where column COL is VALUE (a glob with *; COL!=VALUE leaves them out); "
-        "repeatable: values of one column are alternatives, columns all apply.",
+        help="Keep only the rows where column COL is VALUE (a glob with *; COL!=VALUE leaves them out), or "
+        "compares as numbers: COL<X, COL<=X, COL>X, COL>=X (X a number, 2B, or another column: "
+        "'D<=unique_tokens'); repeatable: values of one column are alternatives, the rest all apply.",
     ),
 ]
 InputLossOpt = Annotated[

@@ -664,16 +664,20 @@ def says_bits(name: str) -> str | None:
     return "per byte" if words & PER_BYTE_WORDS else "per token"
 
 
-def bits_hint(column: str, *, fix_only: bool = False) -> str:
+def bits_hint(column: str, *, fix_only: bool = False, wide: bool = False) -> str:
     """How to give the losses of a column in bits as the nats l2l fits (``says_bits``); ``fix_only``: the fix
-    alone, without what the column holds."""
+    alone, without what the column holds; ``wide``: a wide export's column (no single loss column to name)."""
     if says_bits(column) == "per byte":
         what = f"column {column!r} holds bits per byte or character (its name says so), not a loss per token in nats"
         fix = f"add a column {column} × ln 2 × (bytes per token of the tokenizer)"
     else:
         what = f"column {column!r} holds losses in bits (log2; its name says so), and l2l fits nats (natural log)"
         fix = f"add a column {column} × ln 2 ({column} × 0.6931)"
-    fix += " and give it as the loss (--column loss=COL)"
+    fix += (
+        " and read it in its place (a wide export's loss columns: --loss-columns PATTERN)"
+        if wide
+        else " and give it as the loss (--column loss=COL)"
+    )
     return fix if fix_only else f"{what}: {fix}"
 
 
@@ -705,7 +709,8 @@ def perplexity_refusal(column: str) -> tuple[str, str]:
 
 def column_verdict(name: str) -> tuple[bool, str | None]:
     """(has a loss word, reason it is never a loss or None)."""
-    words = _words(name)
+    stem = schema.bpb_stem(name)  # (eval/c4/bits_per_byte is no throughput for its 'per')
+    words = _words(name) if stem is None else [*_words(stem), "bpb"]
     for w in words:
         if w in PERPLEXITY_WORDS and not says_perplexity(name):
             continue  # log(perplexity) is a loss
@@ -833,6 +838,56 @@ def _strip_common(names: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _generic_tail(name: str) -> str:
+    """The trailing generic parts of a column's name with their separators (``eval/c4/loss`` → ``/loss``)."""
+    p = _parts(name)
+    k = len(p)
+    while k > 1 and (_TOKEN_SPLIT.fullmatch(p[k - 1]) or p[k - 1].lower() in _GENERIC_PARTS):
+        k -= 1
+    while k < len(p) and not _TOKEN_SPLIT.fullmatch(p[k]):  # (the tail starts at a separator)
+        k += 1
+    return "".join(p[k:])
+
+
+def eval_names(columns: Sequence[str]) -> dict[str, str]:
+    """Each loss column's eval name: the loss columns without their common prefix and suffix (``_strip_common``),
+    and a column named as bits per byte (``eval/c4/bpb``, ``schema.bpb_stem``) as the eval ``NAME:bpb``, NAME the
+    loss column it measures in another unit (``eval/c4/loss`` → ``c4``), else its stem stripped of the losses'
+    prefix. One ``eval/c4/bpb`` beside ``eval/*/loss`` kept every loss's ``/loss`` (nothing common was left to
+    strip): no dataset's own eval was found and every law command exited 1 (probe p65 D4)."""
+    stems = {c: schema.bpb_stem(c) for c in columns}
+    losses = [c for c in columns if stems[c] is None]
+    if len(losses) == len(columns):
+        return _strip_common(columns)
+    if not losses:  # bits per byte alone: the stems lose what they share
+        bare = _strip_common([str(stems[c]) for c in columns])
+        return {c: f"{bare[str(stems[c])]}{schema.METRIC_SEP}bpb" for c in columns}
+    named = _strip_common(losses)
+    prefix = ""  # what the losses lost in front (eval/), found as the name's first whole-part occurrence
+    for c in losses:
+        hit = re.search(rf"(?:^|(?<=[/_.\-:\s])){re.escape(named[c])}(?=[/_.\-:\s]|$)", c)
+        if named[c] != c and hit is not None:
+            prefix = c[: hit.start()]
+            break
+    out = dict(named)
+    for c in columns:
+        stem = stems[c]
+        if stem is None:
+            continue
+        tail = {x: x[len(stem) :] for x in losses if x.startswith(stem)}
+        twin = next((x for x, t in tail.items() if t and t == _generic_tail(x)), None)
+        if twin is not None:
+            out[c] = named[twin]
+        elif prefix and stem.startswith(prefix) and len(stem) > len(prefix):
+            out[c] = _strip_generic(stem[len(prefix) :])
+        else:
+            out[c] = _strip_generic(stem)
+        out[c] += f"{schema.METRIC_SEP}bpb"
+    if len(set(out.values())) < len(out):  # two columns one eval: each bpb column's stem as it is
+        out = {c: named[c] if c in named else f"{stems[c]}{schema.METRIC_SEP}bpb" for c in columns}
+    return {c: out[c] for c in columns}
+
+
 def detect_loss_columns(
     frame: pl.DataFrame | pl.LazyFrame, candidates: Sequence[str], *, path: str | None = None
 ) -> LossColumns:
@@ -875,6 +930,6 @@ def detect_loss_columns(
             param=None if perplexities else "loss_columns",
         )
     return LossColumns(
-        kept=_strip_common(kept),
+        kept=eval_names(kept),
         left_out=tuple(LeftOut(c, left[c]) for c in candidates if c in left),
     )

@@ -4,6 +4,7 @@ rejected; columns; checkpoints; what was decided), and the refusal of repeats wh
 from __future__ import annotations
 
 import math
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -258,6 +259,13 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
             f"before its cooldown?), yet {'it is' if n == 1 else 'they are'} kept as finished runs{fix}"
         )
     notes += info.get("metric_notes", [])
+    for key, what in (("bpb_evals", "eval"), ("bpb_columns", "column")):
+        if info.get(key):  # (named as bits per byte: web_val_bpb is web_val:bpb, eval/c4/bpb c4:bpb)
+            pairs = [f"{old}→{new}" for old, new in info[key].items()]
+            notes.append(
+                f"{what}{'s' if len(pairs) > 1 else ''} named as bits per byte read as a loss in another unit: "
+                f"{some_of(pairs)} (NAME:bpb, kept apart from the losses in nats)"
+            )
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())
@@ -738,9 +746,25 @@ def _run_id_notes(frame: pl.DataFrame) -> list[str]:
     ]
 
 
-#: Column names (``schema.norm_name``) that count a run's passes over its data.
+#: Column names (``schema.norm_name``) that count a run's passes over its data; ``train/epoch`` is what the Hugging
+#: Face Trainer logs to W&B (passes so far, fractional), ``passes`` a plain word for it.
 EPOCH_COLUMNS = frozenset(
-    {"epochs", "epoch", "num_epochs", "n_epochs", "data_epochs", "repetitions", "data_repeats"}
+    {
+        "epochs",
+        "epoch",
+        "num_epochs",
+        "n_epochs",
+        "data_epochs",
+        "repetitions",
+        "data_repeats",
+        "passes",
+        "num_passes",
+        "n_passes",
+        "data_passes",
+        "train/epoch",
+        "train_epoch",
+        "train_epochs",
+    }
 )
 
 
@@ -756,8 +780,58 @@ UNIQUE_TOKEN_COLUMNS = frozenset(
         "n_unique_tokens",
         "unique_token_count",
         "u_d",
+        "uniq_tokens",
+        "uniq_d",
+        "tokens_unique",
+        "unique_toks",
+        "num_distinct_tokens",
+        "n_distinct_tokens",
     }
 )
+#: Names that may count unique tokens or something else (a bare ``U``): read as unique tokens only where every
+#: value is a number and the smallest at least the smallest D (``_plausible_unique``).
+MAYBE_UNIQUE_TOKEN_COLUMNS = frozenset({"u", "n_unique", "num_unique"})
+#: Unit suffixes of a unique-token column's name (``unique_tokens_B``, ``unique tokens (M)``) and their scale.
+_NAME_UNITS: Final[dict[str, float]] = {
+    "k": 1e3,
+    "thousands": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "g": 1e9,
+    "billions": 1e9,
+    "t": 1e12,
+    "trillions": 1e12,
+}
+#: More passes over the data than this in some row: a unique-token count in other units (billions read as tokens
+#: gave "up to 3.2e+10 epochs"; probe p65 D6); data-constrained sweeps go to hundreds of epochs.
+MOST_EPOCHS: Final = 1e4
+
+
+def _column_key(name: str) -> str:
+    """A column name for the repeated-data lists: camelCase split (``UniqueTokens`` → ``unique_tokens``), then
+    ``schema.norm_name``; brackets dropped (``unique tokens (B)`` → ``unique_tokens_b``)."""
+    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
+    return schema.norm_name(re.sub(r"[()\[\]]", " ", split)).strip("_")
+
+
+def repeat_column(name: str) -> tuple[str, float] | None:
+    """What a column's name says of repeated data: (``"epochs"``, 1) for a count of passes, (``"unique"``,
+    scale) for a count of unique tokens (scale: the unit its name gives, ``unique_tokens_B`` 1e9, else 1), or
+    (``"maybe_unique"``, 1) for a name that may count them (``U``); None for other names."""
+    key = _column_key(name)
+    if key in EPOCH_COLUMNS or key.replace("/", "_") in EPOCH_COLUMNS:
+        return "epochs", 1.0
+    if key in MAYBE_UNIQUE_TOKEN_COLUMNS:
+        return "maybe_unique", 1.0
+    base, _, unit = key.rpartition("_")
+    if base in UNIQUE_TOKEN_COLUMNS and unit in _NAME_UNITS:
+        return "unique", _NAME_UNITS[unit]
+    if key in UNIQUE_TOKEN_COLUMNS or key.removeprefix("in_") in UNIQUE_TOKEN_COLUMNS:
+        return "unique", 1.0
+    return None
 
 
 def _counts(values: pl.Series) -> pl.Series:
@@ -772,30 +846,96 @@ def _counts(values: pl.Series) -> pl.Series:
     return pl.Series([None if v is None else number(v) for v in values.to_list()], dtype=pl.Float64)
 
 
+def _plausible_unique(values: pl.Series, d: pl.Series) -> bool:
+    """Whether a column a name leaves in doubt (``U``) counts unique tokens: a number in every row, positive, the
+    smallest at least the smallest D (a run's data holds at least its first pass)."""
+    given = values.drop_nulls()
+    if given.len() == 0 or values.null_count() or not bool((given > 0).all()):
+        return False
+    return float(given.min()) >= float(d.min())  # type: ignore[arg-type]
+
+
+def _unit_scale(epochs: pl.Series) -> tuple[float, str] | None:
+    """(scale, unit) of a unique-token count in other units: the smallest of thousands, millions, billions and
+    trillions that brings every row's passes to ``MOST_EPOCHS`` or fewer; None where the count reads as tokens."""
+    top = float(epochs.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
+    if top <= MOST_EPOCHS:
+        return None
+    for scale, unit in ((1e3, "thousands"), (1e6, "millions"), (1e9, "billions"), (1e12, "trillions")):
+        if top / scale <= MOST_EPOCHS:
+            return scale, unit
+    return None
+
+
+def _single_pass_where(
+    frame: pl.DataFrame, name: str, unique: pl.Series, repeated: pl.Series, *, scaled: bool
+) -> str:
+    """A ``--where`` that keeps the single-pass runs: ``D<=BOUND`` where one bound leaves out exactly the repeating
+    rows, else ``D<=COLUMN`` (row by row; a column in other units first given in tokens)."""
+    d = frame.get_column("D")
+    bounds = unique.filter(repeated).unique().drop_nulls()
+    if bounds.len() == 1:
+        u = float(bounds[0])
+        if bool(((d > u * (1 + 1e-9)) == repeated).all()):
+            return f"--where 'D<={fmt_si(u)}'"
+    return f"--where 'D<={name}'" + (" once the column is in tokens" if scaled else "")
+
+
 def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
     """A warning where a column not used (``extra_prefix`` + its name) counts passes over the data, or the
     distinct tokens the data holds (a unique-token count below D: a data-constrained sweep gave no warning where
     its epochs column did), and some run made more than one: l2l takes D as tokens seen, each as good as new,
-    which repeated tokens are not."""
-    named = {c: schema.norm_name(c[len(extra_prefix) :]) for c in frame.columns if c.startswith(extra_prefix)}
+    which repeated tokens are not. A unique-token count whose passes run past ``MOST_EPOCHS`` is said to be in
+    other units (billions), and the runs that repeat are counted in those; the advice is a ``--where`` that works
+    (``D<=2B``; it said "D at most unique_tokens", which --where could not do; probe p65 D5, D6)."""
+    named = {c: repeat_column(c[len(extra_prefix) :]) for c in frame.columns if c.startswith(extra_prefix)}
     # a column of epochs first: it says the passes itself
-    found = [c for c, key in named.items() if key in EPOCH_COLUMNS]
-    found += [c for c, key in named.items() if key in UNIQUE_TOKEN_COLUMNS]
+    found = [c for c, kind in named.items() if kind is not None and kind[0] == "epochs"]
+    found += [c for c, kind in named.items() if kind is not None and kind[0] != "epochs"]
+    d = frame.get_column("D")
     for col in found:
         name = col[len(extra_prefix) :]
-        if named[col] in EPOCH_COLUMNS:
-            values, keep = _counts(frame.get_column(col)), f"with --where {name}=1"
+        kind, scale = named[col] or ("", 1.0)
+        values = _counts(frame.get_column(col))
+        unit_note = ""
+        if kind == "epochs":
+            epochs, keep = values, f"--where '{name}<=1'"
         else:
-            values, keep = frame.get_column("D") / _counts(frame.get_column(col)), f"(D at most {name})"
-        repeated = int((values > 1.0 + 1e-9).sum())
+            if kind == "maybe_unique" and not _plausible_unique(values, d):
+                continue
+            raw = d / values
+            if _unit_scale(raw) is None:  # (read as tokens: unique_tokens_B holding 2e9 counts tokens)
+                scale = 1.0
+            elif scale != 1.0:  # (unique_tokens_B in billions, as its name says)
+                values = values * scale
+            elif (hint := _unit_scale(raw)) is not None:
+                scale, unit = hint
+                top_raw = float(raw.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
+                lo, hi = float(values.min()), float(values.max())  # type: ignore[arg-type]
+                d_lo, d_hi = float(d.min()), float(d.max())  # type: ignore[arg-type]
+                u = float(
+                    values[int(raw.fill_null(0.0).fill_nan(0.0).arg_max() or 0)]
+                )  # (the row of most passes)
+                unit_note = (
+                    f"; read as tokens it gives up to {top_raw:.3g} epochs, more than any sweep makes: is it "
+                    f"counted in {unit} (values {lo:.4g} to {hi:.4g}, D {fmt_si(d_lo)} to {fmt_si(d_hi)})? Read "
+                    f"so here; give it in tokens ({u:g} as {fmt_si(u * scale)} or {u * scale:.3g})"
+                )
+                values = values * scale
+            epochs = d / values
+            keep = ""
+        repeated_rows = (epochs > 1.0 + 1e-9).fill_null(False)
+        repeated = int(repeated_rows.sum())
         if repeated == 0:
             continue
-        top = float(values.fill_null(1.0).fill_nan(1.0).to_numpy().max())
+        if not keep:
+            keep = _single_pass_where(frame, name, values, repeated_rows, scaled=scale != 1.0)
+        top = float(epochs.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
         return [
             f"warning: column {name!r} says {repeated} of {frame.height} rows repeat their data (up to "
-            f"{top:.3g} epochs): l2l takes D as tokens seen and fits every law as if each "
+            f"{top:.3g} epochs{unit_note}): l2l takes D as tokens seen and fits every law as if each "
             "token were new, which repeated tokens are not (Muennighoff et al. 2023): a law fitted over them "
-            f"bends; keep the single-pass runs {keep}"
+            f"bends; keep the single-pass runs with {keep}"
         ]
     return []
 

@@ -49,32 +49,51 @@ __all__ = [
 EXTRA: Final = "@"
 
 
+#: The comparisons ``--where`` takes, longest first (``<=`` before ``<``): equality (a glob, or a number equal as a
+#: number) and its negation, and the numeric ones (a value with a unit as N and D take it: ``D<=2B``).
+WHERE_OPS: Final[tuple[str, ...]] = ("!=", "<=", ">=", "=", "<", ">")
+#: The numeric comparisons among ``WHERE_OPS``.
+ORDER_OPS: Final[frozenset[str]] = frozenset({"<", "<=", ">", ">="})
+WHERE_FORMS: Final = "COL=VALUE, COL!=VALUE, COL<X, COL<=X, COL>X or COL>=X"
+
+
 @dataclass(frozen=True)
 class Where:
-    """One row filter: ``column`` (as in the file, or a canonical name) equal (or not) to ``value``."""
+    """One row filter: ``column`` (as in the file, or a canonical name) equal (or not) to ``value``, or (``op``
+    one of ``ORDER_OPS``) compared with the number ``value``."""
 
     column: str
     value: str
     negate: bool = False
+    op: str = ""
 
     def __str__(self) -> str:
-        return f"{self.column}{'!=' if self.negate else '='}{self.value}"
+        return f"{self.column}{self.op or ('!=' if self.negate else '=')}{self.value}"
 
 
 def parse_where(items: Sequence[str]) -> tuple[Where, ...]:
-    """``COL=VALUE`` / ``COL!=VALUE`` items (the first ``=`` splits: values may hold ``=``); UsageError for a
-    malformed one."""
+    """``COL=VALUE`` / ``COL!=VALUE`` items (the first ``=`` splits: values may hold ``=``), and ``COL<X``,
+    ``COL<=X``, ``COL>X``, ``COL>=X`` with X a number (a unit allowed: ``2B``); UsageError for a malformed one.
+    ``D<=2e9`` was split at its ``=`` into the column ``D<`` ("no column 'D<'"; probe p65 D5)."""
     out: list[Where] = []
     for item in items:
-        i = item.find("=")
-        if i <= 0:
-            raise UsageError(f"expected COL=VALUE or COL!=VALUE, got {item!r}", param="where")
-        negate = item[i - 1] == "!"
-        col = item[: i - 1 if negate else i].strip()
-        value = item[i + 1 :].strip()
+        at = [(i, op) for op in WHERE_OPS if (i := item.find(op)) > 0]
+        if not at:
+            raise UsageError(f"expected {WHERE_FORMS}, got {item!r}", param="where")
+        i, op = min(at, key=lambda x: (x[0], -len(x[1])))  # (the first operator; <= over <)
+        col, value = item[:i].strip(), item[i + len(op) :].strip()
         if not col or not value:
-            raise UsageError(f"expected COL=VALUE or COL!=VALUE, got {item!r}", param="where")
-        out.append(Where(col, value, negate))
+            raise UsageError(f"expected {WHERE_FORMS}, got {item!r}", param="where")
+        if op == "=" and value[:1] in ("<", ">") and _number(value[1:].strip()) is not None:  # (D=<2e9)
+            raise UsageError(
+                f"--where {item}: write the comparison as {col}{value[0]}={value[1:].strip()}",
+                hint=f"--where takes {WHERE_FORMS}",
+                param="where",
+            )
+        if op in ORDER_OPS:  # (X a number, or another column: D<=unique_tokens; checked on each file)
+            out.append(Where(col, value, op=op))
+        else:
+            out.append(Where(col, value, op == "!="))
     return tuple(out)
 
 
@@ -109,6 +128,75 @@ def _matches(col: str, value: str) -> pl.Expr:
     return hit.fill_null(False)
 
 
+#: A cell as a number, with a unit as N and D take one (``2B``, ``350M``): capture number and suffix.
+_CELL_NUMBER: Final = r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]?)$"
+
+
+def cell_number(col: str) -> pl.Expr:
+    """A column's cells as numbers (``2e9``, ``2B``, ``350m``), null where a cell is none."""
+    text = pl.col(col).cast(pl.String).str.strip_chars()
+    parts = text.str.extract_groups(_CELL_NUMBER)
+    scale = (
+        parts.struct.field("2")
+        .str.to_lowercase()
+        .replace_strict({"": 1.0, **{k: float(v) for k, v in schema.UNITS.items()}}, default=None)
+    )
+    return parts.struct.field("1").cast(pl.Float64, strict=False) * scale
+
+
+def _number(value: str) -> float | None:
+    try:
+        x = schema.parse_quantity(value)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _compare(col: str, spec: Where, columns: Sequence[str], mapping: Mapping[str, str]) -> pl.Expr:
+    """``col OP X``: X a number (a unit allowed), else the column X names (compared row by row)."""
+    x = _number(spec.value)
+    other = _source(Where(spec.value, ""), columns, mapping) if x is None else None
+    right = pl.lit(x) if x is not None else cell_number(other) if other is not None else pl.lit(None)
+    c = cell_number(col)
+    hit = {"<": c < right, "<=": c <= right, ">": c > right, ">=": c >= right}[spec.op]
+    return hit.fill_null(False)
+
+
+def check_comparisons(
+    specs: Sequence[Where], frame: pl.LazyFrame, mapping: Mapping[str, str], path: str
+) -> None:
+    """A numeric comparison (``--where D<=2e9``, ``D<=unique_tokens``) of a column of this file: a usage error
+    where the column holds no number, or X is neither a number nor a column of the file."""
+    columns = frame.collect_schema().names()
+    for spec in specs:
+        src = _source(spec, columns, mapping) if spec.op in ORDER_OPS else None
+        if src is None:
+            continue
+        other = None
+        if _number(spec.value) is None:
+            other = _source(Where(spec.value, ""), columns, mapping)
+            if other is None:
+                raise UsageError(
+                    f"--where {spec}: {spec.value!r} is neither a number nor a column of {path}",
+                    hint=f"{spec.op} compares column {src!r} with a number (2e9, 2B) or another column",
+                    param="where",
+                )
+        for c in (src, other):
+            if c is None:
+                continue
+            n = (
+                frame.select(cell_number(c).is_not_null().sum(), pl.col(c).is_not_null().sum())
+                .collect()
+                .row(0)
+            )
+            if n[1] and not n[0]:
+                raise UsageError(
+                    f"--where {spec}: column {c!r} of {path} holds no numbers, and {spec.op} compares numbers",
+                    hint=f"keep rows by a value instead: --where {c}=VALUE",
+                    param="where",
+                )
+
+
 def where_expr(
     specs: Sequence[Where], columns: Sequence[str], mapping: Mapping[str, str]
 ) -> tuple[pl.Expr | None, tuple[Where, ...]]:
@@ -124,11 +212,14 @@ def where_expr(
             by_col.setdefault(src, []).append(spec)
     expr: pl.Expr | None = None
     for src, group in by_col.items():
-        wanted = [_matches(src, s.value) for s in group if not s.negate]
+        wanted = [_matches(src, s.value) for s in group if not s.negate and s.op not in ORDER_OPS]
         banned = [_matches(src, s.value) for s in group if s.negate]
         part = pl.any_horizontal(wanted) if wanted else pl.lit(True)
         for b in banned:
             part = part & ~b
+        for s in group:  # (comparisons all apply: D>=1e9 and D<=4e9 is a range)
+            if s.op in ORDER_OPS:
+                part = part & _compare(src, s, columns, mapping)
         expr = part if expr is None else expr & part
     return expr, tuple(unmatched)
 
@@ -139,6 +230,7 @@ def check_where_matched(specs: Sequence[Where], matched: set[Where], columns: Se
         if spec not in matched:
             raise InputError(
                 f"--where {spec}: no column {spec.column!r} to filter on (columns: {', '.join(columns)})",
+                hint=f"--where takes {WHERE_FORMS}",
                 param="where",
             )
 

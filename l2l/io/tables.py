@@ -79,7 +79,15 @@ from l2l.io.readers import (
     settle,
     with_constants,
 )
-from l2l.io.selection import EXTRA, SEED_DIVERGED, Where, follow_best, resolve_repeats, where_expr
+from l2l.io.selection import (
+    EXTRA,
+    SEED_DIVERGED,
+    Where,
+    check_comparisons,
+    follow_best,
+    resolve_repeats,
+    where_expr,
+)
 from l2l.io.values import (
     _HI,
     _LO,
@@ -272,7 +280,7 @@ def _wide_plan(
                 raise raw.header_error(
                     f"the loss-column pattern {loss_columns!r} takes {c!r}: {message}", column=c, hint=hint
                 )
-        losses = {c: glob_name(rx, c) for c in chosen}
+        losses = {c: _bpb_eval(glob_name(rx, c)) for c in chosen}
         unmatched = "does not match the loss-column pattern" + (
             f" nor the accuracy-column pattern {accuracy_columns!r}" if accuracy_columns is not None else ""
         )
@@ -293,6 +301,12 @@ def _wide_plan(
     # W&B export's seeds of 4 warmups were averaged over the warmups
     settings = tuple(c for c in left if says_setting(c))
     return _Plan(plan, step, losses, left, extras=settings)
+
+
+def _bpb_eval(name: str) -> str:
+    """A pattern's eval name, ``NAME:bpb`` where it says bits per byte (``c4/bpb``; ``schema.bpb_stem``)."""
+    stem = schema.bpb_stem(name)
+    return name if stem is None else f"{stem}{schema.METRIC_SEP}bpb"
 
 
 def _convs(plan: _Plan, *, wide: bool, nan_ok: bool = False) -> list[_Conv]:
@@ -356,6 +370,8 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         )
         cols = plan.columns.columns
         where, unmatched = where_expr(opts.where, raw.columns, cols)
+        if where is not None:
+            check_comparisons(opts.where, raw.lazy(), cols, raw.path)
         used = (plan.step, plan.metric, plan.chance)
         info: dict[str, Any] = {
             "aliases": dict(plan.columns.aliases),
@@ -600,6 +616,9 @@ def _unpivot(
         loss_columns_left_out=plan.left_out,
         ignored_columns=[c for c in plan.left_out if c != plan.step],
     )
+    bpb = {c: e for c, e in plan.losses.items() if schema.split_metric(e)[1] == "bpb"}
+    if bpb:  # (said in the report: the bits warning is not for them)
+        info["bpb_columns"] = bpb
     return long.filter(pl.col("loss").is_not_null() & keep)
 
 
@@ -843,6 +862,7 @@ def _finish(
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
+    frame = _bpb_named(frame, info)
     if "_metric" in frame.columns:
         is_acc = frame.get_column("_metric") == "accuracy"
         acc_rows = frame.filter(is_acc)
@@ -865,6 +885,37 @@ def _finish(
         accuracy = accuracy_part(acc, raw.path)
         info["accuracy_rows"] = acc.height
     return _Part(done.drop("chance", strict=False), accuracy, every, info, raw)
+
+
+def _bpb_named(frame: pl.DataFrame, info: dict[str, Any]) -> pl.DataFrame:
+    """Loss rows whose eval's name says bits per byte (``web_val_bpb``, ``schema.bpb_stem``) as the eval
+    ``STEM:bpb``, the metric column's bpb: ``web_val_bpb`` was a loss in nats of its own, no dataset's own eval was
+    detected and every law command exited 1 (probe p65 D7). A row a metric column calls an accuracy keeps its
+    name; ``info["bpb_evals"]`` maps each renamed eval to its new name (said in the report)."""
+    if "eval" not in frame.columns or frame.height == 0:
+        return frame
+    names = frame.get_column("eval").drop_nulls().unique().to_list()
+    renamed = {e: f"{stem}{schema.METRIC_SEP}bpb" for e in names if (stem := schema.bpb_stem(e)) is not None}
+    if not renamed:
+        return frame
+    mask = frame.select(
+        pl.col("eval").is_in(list(renamed))
+        & (pl.col("_metric").is_in(["loss", "bpb"]) if "_metric" in frame.columns else pl.lit(True))
+    ).to_series()
+    done = sorted(set(frame.filter(mask).get_column("eval").to_list()))
+    if not done:
+        return frame
+    info["bpb_evals"] = {e: renamed[e] for e in done}
+    out = frame.with_columns(
+        pl.when(mask).then(pl.col("eval").replace(renamed)).otherwise(pl.col("eval")).alias("eval")
+    )
+    if "_metric" in frame.columns:  # (a metric column's bpb rows: their eval is STEM:bpb by the metric alone)
+        stems = {n: n.rpartition(schema.METRIC_SEP)[0] for n in renamed.values()}
+        out = out.with_columns(
+            pl.when(mask).then(pl.col("eval").replace(stems)).otherwise(pl.col("eval")).alias("eval"),
+            pl.when(mask).then(pl.lit("bpb")).otherwise(pl.col("_metric")).alias("_metric"),
+        )
+    return out
 
 
 def _named_runs(frame: pl.DataFrame, identity: Sequence[str]) -> pl.DataFrame:
@@ -1267,13 +1318,18 @@ def _bits_note(part: _Part) -> str | None:
     other tables (a probe's prediction 5.47 for a truth of 3.77 nats), and nothing said so."""
     from l2l.io.columns import bits_hint, says_bits
 
-    read = [part.info["columns"].get("columns", {}).get("loss"), *part.info.get("loss_columns", {})]
+    read = [
+        part.info["columns"].get("columns", {}).get("loss"),
+        # (a column read as NAME:bpb is kept apart from the losses in nats, as a metric column's bpb rows are)
+        *(c for c, ev in part.info.get("loss_columns", {}).items() if schema.split_metric(ev)[1] is None),
+    ]
     bits = [c for c in read if c is not None and says_bits(c) is not None]
     if not bits:
         return None
+    fix = bits_hint(bits[0], fix_only=True, wide=bits[0] in part.info.get("loss_columns", {}))
     return (
         f"warning: the losses are read as they are from {some_of([repr(c) for c in bits])}, whose name says bits, "
-        f"not nats: every number l2l gives for them is then in bits; {bits_hint(bits[0], fix_only=True)}"
+        f"not nats: every number l2l gives for them is then in bits; {fix}"
     )
 
 

@@ -485,7 +485,7 @@ def test_a_column_of_epochs_above_one_is_warned_about_at_ingest(run: Any, good: 
         assert said is warned, epochs
         if warned:
             assert "up to 4 epochs" in result.stdout + result.stderr
-            assert "--where epochs=1" in result.stdout + result.stderr
+            assert "--where 'epochs<=1'" in result.stdout + result.stderr
 
 
 def test_compute_in_different_units_is_refused_in_one_file_and_a_file_in_other_units_takes_6nd(
@@ -890,3 +890,28 @@ def test_the_one_eval_of_a_table_of_one_dataset_is_its_own(run: Any, tmp_path: P
     (law,) = json.loads(fit.stdout)["rows"]
     assert (law["dataset"], law["eval"]) == ("c4", "val")
     assert run("optimal", "--C", "1e21").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("where", "code", "fragment"),
+    [
+        ("D<=1e9", 0, "--where D<=1e9: "),
+        ("D<1B", 0, "--where D<1B: "),
+        ("dataset<=3", 2, "Error: --where dataset<=3: column 'dataset' of "),
+        ("D<=much", 2, "Error: --where D<=much: 'much' is neither a number nor a column of "),
+        ("D<=", 2, "Error: expected COL=VALUE, COL!=VALUE, COL<X, COL<=X, COL>X or COL>=X, got 'D<='"),
+    ],
+)
+def test_where_compares_numbers_and_a_comparison_it_cannot_make_is_a_one_line_usage_error(
+    run: Any, good: Path, ws_path: Path, where: str, code: int, fragment: str
+) -> None:
+    """'--where D<=2e9' (the repeated-data warning's advice) gave "no column 'D<' to filter on", exit 1."""
+    result = run("ingest", good / "long.csv", "--where", where)
+    assert result.exit_code == code, result.output
+    if code:
+        assert result.stderr.splitlines()[0].startswith(fragment)
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in result.output
+        assert not ws_path.exists()
+    else:
+        assert fragment in result.stdout

@@ -590,7 +590,7 @@ def test_a_unique_token_count_below_d_gets_the_repeated_data_warning_of_an_epoch
     assert (
         f"warning: column {column!r} says 4 of 5 rows repeat their data (up to 32 epochs): l2l takes D as tokens "
         "seen and fits every law as if each token were new, which repeated tokens are not (Muennighoff et al. "
-        f"2023): a law fitted over them bends; keep the single-pass runs (D at most {column})"
+        "2023): a law fitted over them bends; keep the single-pass runs with --where 'D<=500M'"
     ) in notes(runs)
     single = read_runs(
         [write(tmp_path / "s.csv", "\n".join([rows[0], *(r.replace("0.5B", "20B") for r in rows[1:])]))]
