@@ -24,6 +24,7 @@ __all__ = [
     "carried_columns",
     "dataset_tokenizers",
     "dataset_unique_tokens",
+    "states_dataset_fact",
     "tokenizer_notes",
 ]
 
@@ -47,6 +48,13 @@ TOKENIZER_COLUMNS: Final = frozenset(
 #: More passes than this over a dataset's unique tokens in its own runs is no data-constrained sweep but a count in
 #: other units (2 meaning 2B): not carried (ingest's repeat warning already shows the absurd count).
 _MOST_PASSES: Final = 1e3
+
+
+def states_dataset_fact(column: str) -> bool:
+    """Whether a column's name says it states a fact carried per dataset (a tokenizer, unique tokens, epochs): a
+    wide export's such column is carried as a long table's other columns are."""
+    key = schema.norm_name(column)
+    return key in TOKENIZER_COLUMNS or key in UNIQUE_TOKEN_COLUMNS or key in EPOCH_COLUMNS
 
 
 def _key(column: str, prefix: str) -> str:
@@ -145,7 +153,7 @@ def tokenizer_notes(tokenizers: Mapping[str, str], evals: Sequence[str]) -> list
     fix = (
         f"rank the per-byte evals ({', '.join(bpb[:3])}{', …' if len(bpb) > 3 else ''})"
         if bpb
-        else "give per-byte losses (a metric column of bpb rows) and rank those (--metric bpb)"
+        else "ingest the losses per byte too (bits per byte: evals NAME:bpb) and rank those (--metric bpb)"
     )
     return [
         f"warning: the datasets' models use different tokenizers ({shown}): a loss per token is in another unit "

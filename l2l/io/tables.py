@@ -56,7 +56,13 @@ from l2l.io.checkpoints import (
     select_frame,
 )
 from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute
-from l2l.io.dataset_facts import carried_columns, dataset_tokenizers, dataset_unique_tokens, tokenizer_notes
+from l2l.io.dataset_facts import (
+    carried_columns,
+    dataset_tokenizers,
+    dataset_unique_tokens,
+    states_dataset_fact,
+    tokenizer_notes,
+)
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
@@ -292,7 +298,7 @@ def _wide_plan(
         by_eval[ev] = c
     # a column that sets up each run (a learning rate, a warmup) tells runs apart, as a long table's columns do: a
     # W&B export's seeds of 4 warmups were averaged over the warmups
-    settings = tuple(c for c in left if says_setting(c))
+    settings = tuple(c for c in left if says_setting(c) or states_dataset_fact(c))
     return _Plan(plan, step, losses, left, extras=settings)
 
 
