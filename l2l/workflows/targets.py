@@ -22,6 +22,7 @@ __all__ = [
     "names_accuracy",
     "rank_targets",
     "resolves_to",
+    "tokenizer_note",
     "tokenizer_refusal",
 ]
 
@@ -220,7 +221,7 @@ def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str
             by_tok.setdefault(runs.tokenizers[d], []).append(d)
         if len(by_tok) < 2:
             continue
-        said = "; ".join(f"{', '.join(ds)} {tok.split(', ')[0]}" for tok, ds in list(by_tok.items())[:4])
+        said = "; ".join(f"{', '.join(ds)} {_first_value(tok)}" for tok, ds in list(by_tok.items())[:4])
         twin = f"{base}:bpb"
         bpb = [e for e in runs.evals if schema.split_metric(e)[1] == "bpb"]
         if twin in runs.evals:
@@ -228,7 +229,7 @@ def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str
         elif bpb:
             fix = f"rank a per-byte eval (-t {bpb[0]}, or --metric bpb)"
         else:
-            fix = "ingest per-byte losses (a metric column with bpb rows) and rank them with --metric bpb"
+            fix = "ingest the losses per byte too (bits per byte: evals NAME:bpb) and rank them with --metric bpb"
         group = max(by_tok.values(), key=len)
         one = (
             f", or only datasets of one tokenizer ({' '.join(f'-d {d}' for d in group)})"
@@ -243,3 +244,36 @@ def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str
             param="targets",
         )
     return None
+
+
+def tokenizer_note(
+    runs: Runs, pairs: Sequence[tuple[str, str, str, str]], what: str, aside: str = ""
+) -> str | None:
+    """The note where ``pairs`` (dataset, eval, other dataset, other eval) set losses per token of different
+    tokenizers side by side (``what`` says how: "these translations map", "these pairs order"); None where each
+    pair shares a tokenizer, or is per byte."""
+    crossing = sorted(
+        {
+            (a, b)
+            for a, ea, b, eb in pairs
+            if a in runs.tokenizers
+            and b in runs.tokenizers
+            and runs.tokenizers[a] != runs.tokenizers[b]
+            and "bpb" not in (schema.split_metric(ea)[1], schema.split_metric(eb)[1])
+        }
+    )
+    if not crossing:
+        return None
+    names = list(dict.fromkeys(d for pair in crossing for d in pair))
+    said = ", ".join(f"{d} {_first_value(runs.tokenizers[d])}" for d in names[:4])
+    bpb = [e for e in runs.evals if schema.split_metric(e)[1] == "bpb"]
+    fix = f" (compare them per byte: {', '.join(bpb[:2])})" if bpb else " (compare them per byte: bpb losses)"
+    return (
+        f"warning: the datasets' models use different tokenizers ({said}): {what} losses per token of different "
+        f"tokenizers{aside}, each in its own unit: their values do not compare the datasets{fix}"
+    )
+
+
+def _first_value(tokenizer: str) -> str:
+    """``gpt2`` of ``tokenizer=gpt2, vocab_size=50257`` (``Runs.tokenizers``), for a message."""
+    return tokenizer.split(", ")[0].split("=", 1)[-1]
