@@ -244,3 +244,47 @@ def test_rank_at_a_budget_flags_the_repeating_dataset_and_the_scan_of_winners(tm
     web = next(r for r in t.rows if r.dataset == "web")
     assert web.repetition is None
     assert "repetition" not in web.to_dict()
+
+
+def test_translations_across_tokenizers_say_their_values_do_not_compare_the_datasets(tmp_path: Path) -> None:
+    from l2l.workflows.translate import translate
+
+    runs = read_runs([_tokenizer_table(tmp_path / "t.csv")])
+    res = translate(runs, src="web", kind="test-test", evals=["c4_val"])
+    said = [n for n in res.notes if "different tokenizers" in n]
+    assert len(said) == 1
+    assert "c4_val:bpb" in said[0]
+    per_byte = translate(runs, src="web", kind="test-test", evals=["c4_val:bpb"])
+    assert not [n for n in per_byte.notes if "different tokenizers" in n]
+    # one dataset's own loss against its other evals: one tokenizer, nothing said
+    within = translate(runs, src="web", kind="train-test", evals=["c4_val"])
+    assert not [n for n in within.notes if "different tokenizers" in n]
+
+
+def test_a_wide_export_carries_its_tokenizer_column(tmp_path: Path) -> None:
+    rows = []
+    for ds, p in TOKENIZED.items():
+        for N in SIZES:
+            for r in (10, 20, 40):
+                own = _own(float(p["E"]), N, N * r)
+                rows.append(
+                    {
+                        "dataset": ds,
+                        "params": N,
+                        "tokens": N * r,
+                        "tokenizer": p["tok"],
+                        f"eval/{ds}_val/loss": own,
+                    }
+                )
+    names = sorted({k for r in rows for k in r}, key=lambda k: (k.startswith("eval/"), k))
+    path = tmp_path / "wide.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=names)
+        w.writeheader()
+        w.writerows(rows)
+    runs = read_runs([path], wide=True)
+    assert runs.tokenizers == {
+        "books": "tokenizer=llama",
+        "code": "tokenizer=starcoder",
+        "web": "tokenizer=gpt2",
+    }
