@@ -57,6 +57,10 @@ def states_dataset_fact(column: str) -> bool:
     return key in TOKENIZER_COLUMNS or key in UNIQUE_TOKEN_COLUMNS or key in EPOCH_COLUMNS
 
 
+#: Passes within this share of one are one pass (epochs given to a few digits).
+_ONE_PASS: Final = 0.02
+
+
 def _key(column: str, prefix: str) -> str:
     return schema.norm_name(column[len(prefix) :])
 
@@ -127,10 +131,13 @@ def dataset_unique_tokens(frame: pl.DataFrame, prefix: str) -> dict[str, float]:
         .agg(pl.col("U").max(), (pl.col("D") / pl.col("U")).max().alias("passes"))
         .sort("dataset")
     )
+    # an epochs column says how much data there is only where a run repeated it: a fresh sweep's "epochs = 1" in
+    # every row bounds nothing (its largest D would have been taken for the unique tokens)
+    least = 1.0 + _ONE_PASS if epochs else 0.0
     return {
         str(ds): float(uu)
         for ds, uu, passes in per.iter_rows()
-        if passes is not None and passes <= _MOST_PASSES
+        if passes is not None and least < passes <= _MOST_PASSES
     }
 
 

@@ -193,6 +193,8 @@ def test_ingest_carries_the_unique_tokens_of_each_dataset(tmp_path: Path) -> Non
     # an epochs column gives them as D over the passes (the largest: a run that saw its data once)
     epochs = read_runs([_repeated_table(tmp_path / "e.csv", "epochs")])
     assert epochs.unique_tokens["hq"] == pytest.approx(U_HQ)
+    # a fresh dataset's epochs = 1 in every row bounds nothing: its largest D is no count of its unique tokens
+    assert "web" not in epochs.unique_tokens
 
 
 def test_a_prediction_past_the_passes_its_runs_made_is_a_lower_bound_saying_why(tmp_path: Path) -> None:
