@@ -66,6 +66,13 @@ class Runs:
     # Every checkpoint (D > 0) of a per-step log with accuracies, losses and accuracies alike, with its step
     # (``schema.CHECKPOINT_COLUMNS``): what an accuracy law fitted on every checkpoint pairs (None: none read).
     checkpoints: pl.DataFrame | None = None
+    #: dataset → the tokenizer its models use, as the table's tokenizer-like columns name it (``tokenizer=gpt2``;
+    #: ``l2l.io.dataset_facts``); empty where the table names none. Per-token losses of datasets whose tokenizers
+    #: differ are not comparable (a ranking on them ranks the tokenizers' bytes per token).
+    tokenizers: dict[str, str] = field(default_factory=dict)
+    #: dataset → the distinct tokens its data holds (Muennighoff et al.'s U_D, from a unique-tokens or epochs
+    #: column; ``l2l.io.dataset_facts``); empty where the table gives none. A D beyond it repeats the data.
+    unique_tokens: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # a raw table (or a pandas frame) was accepted and failed later with polars' ColumnNotFoundError "C"
@@ -90,7 +97,7 @@ class Runs:
     @cached_property
     def digest(self) -> str:
         """A stable hash of the table and the own-eval mapping (saved fits use it to know they are stale)."""
-        return _digest(self.frame, self.own_eval)
+        return _digest(self.frame, self.own_eval, self.tokenizers, self.unique_tokens)
 
     @cached_property
     def datasets(self) -> list[str]:
@@ -256,6 +263,8 @@ class Runs:
             dict(self.own_eval_how),
             accuracy=acc,
             checkpoints=cp,
+            tokenizers=dict(self.tokenizers),
+            unique_tokens=dict(self.unique_tokens),
         )
 
     def seed_scatter(self, eval_name: str, *, accuracy: bool = False) -> dict[str, tuple[float, int]]:
@@ -517,7 +526,12 @@ def select_evals(evals: Sequence[str], patterns: Sequence[str], *, required: boo
     return out
 
 
-def _digest(frame: pl.DataFrame, own_eval: Mapping[str, str]) -> str:
+def _digest(
+    frame: pl.DataFrame,
+    own_eval: Mapping[str, str],
+    tokenizers: Mapping[str, str] | None = None,
+    unique_tokens: Mapping[str, float] | None = None,
+) -> str:
     h = hashlib.sha256(f"l2l-runs-v{schema.WORKSPACE_SCHEMA_VERSION}\0".encode())
     for name in schema.COLUMNS:
         s = frame.get_column(name)
@@ -528,4 +542,8 @@ def _digest(frame: pl.DataFrame, own_eval: Mapping[str, str]) -> str:
             arr = s.to_numpy()
             h.update(np.ascontiguousarray(arr, dtype="<f8" if s.dtype == pl.Float64 else "<i8").tobytes())
     h.update(json.dumps(dict(own_eval), sort_keys=True).encode())
+    # the per-dataset facts, where a table gives any (a table without them keeps the digest it always had)
+    if tokenizers or unique_tokens:
+        facts = {"tokenizers": dict(tokenizers or {}), "unique_tokens": dict(unique_tokens or {})}
+        h.update(json.dumps(facts, sort_keys=True).encode())
     return h.hexdigest()

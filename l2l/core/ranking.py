@@ -58,6 +58,7 @@ from l2l.core.rank_model import (
     fit_rank_model,
     learn_draw_error,
 )
+from l2l.core.repetition import Repetition
 from l2l.core.sweep import BUDGET_RTOL
 
 __all__ = [
@@ -143,9 +144,11 @@ class DatasetPrediction:
     #: the methods without a law for this dataset because it has too few runs for one (``CandidatePoint.lawless``;
     #: their messages are in ``notes``)
     lawless: tuple[str, ...] = ()
+    #: how D (D* at a budget) repeats the dataset's unique tokens (None: it does not, or they are unknown)
+    repetition: Repetition | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "dataset": self.dataset,
             "status": self.status,
             "reason": self.reason,
@@ -168,6 +171,9 @@ class DatasetPrediction:
             "top_D_hi": _f(self.top_D[1]) if self.top_D else None,
             "notes": list(self.notes),
         }
+        if self.repetition is not None:  # (only where the table gives unique tokens)
+            d["repetition"] = self.repetition.to_dict()
+        return d
 
 
 @dataclass(frozen=True)
@@ -245,6 +251,9 @@ class TargetRanking:
     #: where the laws alone put another dataset first than this ranking somewhere in the flip range (None: nowhere,
     #: or the ranking is the laws' own)
     laws: LawsScan | None = None
+    #: (C, dataset): from this budget of the flip scan on, the dataset's D* repeats its unique tokens more often
+    #: than its runs did, which its law takes as new data: the winners scanned there are unchecked (None: nowhere)
+    fresh_until: tuple[float, str] | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -270,6 +279,8 @@ class TargetRanking:
         }
         if self.metric != "loss":
             d.update(metric=self.metric, via=self.via)
+        if self.fresh_until is not None:  # (only where the table gives unique tokens)
+            d["scan_repeats_data_from"] = {"C": float(self.fresh_until[0]), "dataset": self.fresh_until[1]}
         return d
 
 

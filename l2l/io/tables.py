@@ -56,6 +56,13 @@ from l2l.io.checkpoints import (
     select_frame,
 )
 from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute
+from l2l.io.dataset_facts import (
+    carried_columns,
+    dataset_tokenizers,
+    dataset_unique_tokens,
+    states_dataset_fact,
+    tokenizer_notes,
+)
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
@@ -299,7 +306,7 @@ def _wide_plan(
         by_eval[ev] = c
     # a column that sets up each run (a learning rate, a warmup) tells runs apart, as a long table's columns do: a
     # W&B export's seeds of 4 warmups were averaged over the warmups
-    settings = tuple(c for c in left if says_setting(c))
+    settings = tuple(c for c in left if says_setting(c) or states_dataset_fact(c))
     return _Plan(plan, step, losses, left, extras=settings)
 
 
@@ -1559,6 +1566,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
                 part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.columns).height
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     repeated = repeated_data_notes(frame, EXTRA)
+    facts = _dataset_facts(frame)
     frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     c_column = any("C" in p.info["columns"].get("columns", {}) for p in parts)
     given_c = c_column and any(p.info.get("c_given", 1) for p in parts)
@@ -1589,6 +1597,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             entry["ignored_columns"] = [
                 c for c in entry["ignored_columns"] if f"{EXTRA}{c}" not in repeats.columns
             ]
+    for entry in provenance:  # the columns whose facts are carried are used
+        entry["ignored_columns"] = [c for c in entry["ignored_columns"] if c not in facts.columns]
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
     for entry, part in zip(provenance, parts, strict=False):
@@ -1614,6 +1624,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             compute_unused=[c for e in provenance for c in e.get("ignored_columns", []) if says_compute(c)],
         )
         + repeated
+        + tokenizer_notes(facts.tokenizers, canon.get_column("eval").unique().sort().to_list())
     )
     if acc_parts:
         scatter["accuracy"] = seed_scatter(
@@ -1631,6 +1642,25 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         how,
         accuracy=accuracy_table(acc_parts),
         checkpoints=every_table(every),
+        tokenizers=facts.tokenizers,
+        unique_tokens=facts.unique_tokens,
+    )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The per-dataset facts carried past ingest (``l2l.io.dataset_facts``), and the columns they came from."""
+
+    tokenizers: dict[str, str]
+    unique_tokens: dict[str, float]
+    columns: tuple[str, ...]
+
+
+def _dataset_facts(frame: pl.DataFrame) -> _Facts:
+    return _Facts(
+        dataset_tokenizers(frame, EXTRA),
+        dataset_unique_tokens(frame, EXTRA),
+        tuple(carried_columns(frame, EXTRA)),
     )
 
 

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -118,7 +119,15 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
         return runs
     explicit = {ds: ev for ds, ev in runs.own_eval.items() if runs.own_eval_how.get(ds) == "explicit"}
     own, how, _ = _resolve_own(runs.frame, explicit, pinned)
-    return Runs(runs.frame, own, runs.provenance, how, accuracy=runs.accuracy)
+    return Runs(
+        runs.frame,
+        own,
+        runs.provenance,
+        how,
+        accuracy=runs.accuracy,
+        tokenizers=runs.tokenizers,
+        unique_tokens=runs.unique_tokens,
+    )
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -452,6 +461,9 @@ class Workspace:
             dict(config.get("own_eval", {})),
             tuple(config.get("provenance", ())),
             dict(config.get("own_eval_how", {})),
+            # (a workspace written before these facts were carried has none: read as the table named none)
+            tokenizers=dict(config.get("tokenizers", {})),
+            unique_tokens={k: float(v) for k, v in config.get("unique_tokens", {}).items()},
         )
         if runs.digest != config.get("digest"):
             raise WorkspaceError(
@@ -816,7 +828,7 @@ def _own_leftover(name: str) -> bool:
     return name == Workspace.LOCK or (name.startswith(f".{Workspace.MARKER}.") and name.endswith(TEMP_SUFFIX))
 
 
-_STR_MAPS = ("own_eval", "own_eval_how", "column_mapping")
+_STR_MAPS = ("own_eval", "own_eval_how", "column_mapping", "tokenizers")
 
 
 def _check_config_types(config: dict[str, Any], where: str) -> None:
@@ -830,6 +842,16 @@ def _check_config_types(config: dict[str, Any], where: str) -> None:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             problem = f"{key!r} is not an object of names"
+    unique = config.get("unique_tokens", {})
+    if not isinstance(unique, dict) or not all(
+        isinstance(k, str)
+        and isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+        and v > 0
+        for k, v in unique.items()
+    ):
+        problem = "'unique_tokens' is not an object of positive numbers"
     prov = config.get("provenance", [])
     if not isinstance(prov, list) or not all(isinstance(p, dict) for p in prov):
         problem = "'provenance' is not a list of objects"
@@ -849,6 +871,8 @@ def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, b
         "evals": runs.evals,
         "own_eval": runs.own_eval,
         "own_eval_how": runs.own_eval_how,
+        "tokenizers": runs.tokenizers,
+        "unique_tokens": runs.unique_tokens,
         "column_mapping": column_mapping,
         "provenance": list(runs.provenance),
         "accuracy_rows": None if runs.accuracy is None else runs.accuracy.height,
@@ -906,7 +930,15 @@ def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
         if stored.own_eval_how.get(ds) in ("explicit", "workspace")
     }
     own, how, _ = _resolve_own(frame, explicit, pinned)
-    return Runs(frame, own, tuple(provenance), how)
+    # the facts of each dataset from the table that last gave them
+    return Runs(
+        frame,
+        own,
+        tuple(provenance),
+        how,
+        tokenizers={**stored.tokenizers, **added.tokenizers},
+        unique_tokens={**stored.unique_tokens, **added.unique_tokens},
+    )
 
 
 # ----------------------------------------------------------------------------------------------------

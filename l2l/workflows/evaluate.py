@@ -850,6 +850,7 @@ def evaluate(
         own_eval=plan.own_eval,
         calibrations=calibrations,
         flops_per_param_token=runs.flops_per_param_token,
+        unique_tokens=dict(runs.unique_tokens),
     )
     book.fit_many(plan.law_keys(), workers=workers, progress=progress)
     # with --form auto, translations take E0 and E1 from the laws in the own losses' chosen form (the form their

@@ -142,6 +142,9 @@ class LawBook:
     #: with a fixed form, dataset → its own form where it differs (``translation_book``: each dataset's own losses'
     #: choice)
     dataset_forms: Mapping[str, str] = field(default_factory=dict)
+    #: dataset → the unique tokens its data holds (``Runs.unique_tokens``): a prediction at a D beyond them repeats
+    #: the data (``l2l.core.repetition``)
+    unique_tokens: Mapping[str, float] = field(default_factory=dict)
     _cache: dict[tuple[str, str, str], LawFit | FitError] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -545,6 +548,7 @@ def translation_book(book: LawBook) -> LawBook:
         calibrations=book.calibrations,
         workers=book.workers,
         flops_per_param_token=book.flops_per_param_token,
+        unique_tokens=book.unique_tokens,
         dataset_forms={}
         if own is None
         else {ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != form},
@@ -580,6 +584,7 @@ def law_book(
         calibrations=calibrations,
         workers=workers,
         flops_per_param_token=runs.flops_per_param_token,
+        unique_tokens=dict(runs.unique_tokens),
     )
 
 

@@ -47,6 +47,7 @@ from l2l.core.predictive import (
     not_calibrated,
     range_ratios,
 )
+from l2l.core.repetition import Repetition, repeated_interval, repetition_at
 from l2l.core.selection import FORM_LABELS
 from l2l.core.sweep import Sweep, allocation_unidentified, optimum_off_sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap, with_bootstraps
@@ -171,7 +172,17 @@ def _judged(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D: flo
             ),
         )
     flag = book.flag(fit.dataset, fit.eval)
-    return pi if flag is None else not_calibrated(pi, flag)
+    pi = pi if flag is None else not_calibrated(pi, flag)
+    return repeated_interval(pi, repetition_of(book, fit.dataset, fit.eval, D))
+
+
+def repetition_of(book: LawBook, dataset: str, eval_name: str, D: float) -> Repetition | None:
+    """How a prediction of (dataset, eval) at ``D`` repeats the dataset's unique tokens (``book.unique_tokens``),
+    beside the passes of the runs its law was fitted on; None where it does not (or they are unknown)."""
+    unique = book.unique_tokens.get(dataset)
+    if unique is None or not book.sweeps.has(dataset, eval_name):
+        return None
+    return repetition_at(dataset, D, unique, book.sweeps.get(dataset, eval_name).D.tolist())
 
 
 def calibrated_interval(
@@ -269,6 +280,8 @@ class LawPrediction:
     ratios: tuple[float, float, float]
     fit: LawFit
     flag: str | None = None
+    #: how D repeats the dataset's unique tokens (None: it does not, or they are unknown)
+    repetition: Repetition | None = None
 
     @property
     def corrected(self) -> bool:
@@ -303,6 +316,8 @@ class LawPrediction:
         )  # the flag, in the interval's words
         d["notes"] = [*self.interval.notes, *([self.flag] if self.flag and not said else [])]
         d["warnings"] = _warnings(self.fit, d)
+        if self.repetition is not None:  # (only where the table gives unique tokens)
+            d["repetition"] = self.repetition.to_dict()
         return d
 
 
@@ -411,7 +426,8 @@ def predict_point(
     c = book.flops_per_param_token * N * D
     pi, fit_used = law_interval(book, fit, sweep, (N, D, c), level, seed)
     flag = book.flag(dataset, eval_name)
-    return LawPrediction(dataset, eval_name, N, D, c, pi, range_ratios(N, D, c, sweep), fit_used, flag)
+    rep = repetition_of(book, dataset, eval_name, D)
+    return LawPrediction(dataset, eval_name, N, D, c, pi, range_ratios(N, D, c, sweep), fit_used, flag, rep)
 
 
 def predict(
@@ -463,6 +479,7 @@ def predict(
                     range_ratios(float(n), float(d), c, sweep),
                     fit_used,
                     flag,
+                    repetition_of(book, fit.dataset, fit.eval, float(d)),
                 )
             )
     return Results(out, skipped)
@@ -487,6 +504,8 @@ class Allocation:
     C_ratio: float
     fit: LawFit
     k: float = 6.0
+    #: how D* repeats the dataset's unique tokens (None: it does not, or they are unknown)
+    repetition: Repetition | None = None
 
     @property
     def N_opt(self) -> float:
@@ -522,6 +541,9 @@ class Allocation:
         d["C_ratio"] = self.C_ratio
         d["notes"] = list(self.interval.notes)
         d["warnings"] = _warnings(self.fit, d)
+        if self.repetition is not None:  # (only where the table gives unique tokens)
+            d["repetition"] = self.repetition.to_dict()
+            d["D_opt_beyond_unique_tokens"] = self.repetition.beyond or self.repetition.passes > 1.0
         return d
 
 
@@ -592,7 +614,12 @@ def optimal(
                     pi = dc_replace(pi, notes=(*pi.notes, note))
                     budget = float(c) / k
                     opt = dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo))
-            out.append(Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k))
+            rep = repetition_of(book, fit.dataset, fit.eval, opt.D_opt)
+            if rep is not None:  # D* beyond the data there is: said first, before the interval's own words
+                pi = dc_replace(pi, notes=(rep.optimum_note(), *pi.notes))
+            out.append(
+                Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k, rep)
+            )
     if not out and skipped:
         raise FitError(skipped[0].removeprefix("not predicted: "))
     return Results(out, skipped)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from l2l.base.checks import as_names, check_count
 from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
 from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
-from l2l.base.text import grouped_reasons
+from l2l.base.text import fmt_si, grouped_reasons
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
@@ -66,7 +66,7 @@ from l2l.workflows.accuracy import (
     task_loss_eval,
 )
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
-from l2l.workflows.targets import names_accuracy
+from l2l.workflows.targets import names_accuracy, tokenizer_refusal
 
 if TYPE_CHECKING:
     import polars as pl
@@ -288,6 +288,7 @@ class _Store:
             own_eval=dict(runs.own_eval),
             calibrations=self.calibrations if self.calibrations is not None else CalibrationCache(),
             flops_per_param_token=runs.flops_per_param_token,
+            unique_tokens=dict(runs.unique_tokens),
         )
 
 
@@ -446,6 +447,8 @@ def _rank_losses(
     evals = sorted(frame.get_column("eval").unique().to_list())
     owns, alone = shared_own_evals(frame, runs.own_eval, names)
     weights = resolve_targets(evals, targets, owns)
+    if flip_map is None and (refused := tokenizer_refusal(runs, names, list(weights))) is not None:
+        raise refused
     scatter = {t: runs.seed_scatter(t) for t in weights}
     cands = candidates_from_frame(
         frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter
@@ -472,7 +475,10 @@ def _rank_losses(
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
-    return dataclasses.replace(res, warnings=(*res.warnings, *_reach_note(cands, budget), *notes, *measured))
+    res, repeated = _with_repetition(res, book, runs.own_eval)
+    return dataclasses.replace(
+        res, warnings=(*res.warnings, *_reach_note(cands, budget), *notes, *measured, *repeated)
+    )
 
 
 def _reach_note(cands: Sequence[Candidate], budget: Budget) -> list[str]:
@@ -575,6 +581,68 @@ def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str,
             rows.append(dataclasses.replace(r, lo=lo, hi=hi, notes=(*r.notes, HOLDS_OWN)))
         targets.append(dataclasses.replace(t, rows=tuple(rows)))
     return dataclasses.replace(res, targets=tuple(targets))
+
+
+def _with_repetition(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> tuple[Ranking, list[str]]:
+    """``res`` with each row whose D (D* at a budget) repeats its dataset's unique tokens saying so (its
+    ``repetition`` and a note), and the warnings: a row beyond the passes its runs made is predicted by a law
+    that takes repeated tokens as new (its loss a lower bound, its P(best) an upper one), and a scan for the
+    budgets where the winner changes that reaches such a D* is unchecked from there on (a probe: "the winner is the
+    same for every C from 1e21 to 1e23" where the truth changed winner at 1e22, past hq's unique tokens)."""
+    from l2l.workflows.predict import repetition_of
+
+    if not book.unique_tokens:
+        return res, []
+    warnings: list[str] = []
+    targets = []
+    for t in res.targets:
+        rows = []
+        for r in t.rows:
+            ev = _law_eval(t.target, r.dataset, own_eval)
+            rep = None if r.D is None or r.status != "ok" else repetition_of(book, r.dataset, ev, r.D)
+            rows.append(
+                r if rep is None else dataclasses.replace(r, repetition=rep, notes=(*r.notes, rep.note()))
+            )
+        which = "D*" if res.budget.C is not None else "D"
+        warnings += [
+            f"{t.target}: {r.dataset}'s {which} = {fmt_si(rep.D)} exceeds its {fmt_si(rep.unique_tokens)} unique "
+            f"tokens ({rep.passes:.3g} passes, more than its runs made: {rep.swept_passes:.3g}), which its law "
+            "takes as new data: its predicted loss is a lower bound and its P(best) an upper bound"
+            for r in rows
+            if (rep := r.repetition) is not None and rep.beyond
+        ]
+        scan = _scan_past_unique(t, book, own_eval, res.budget.C)
+        targets.append(dataclasses.replace(t, rows=tuple(rows), fresh_until=scan))
+    return dataclasses.replace(res, targets=tuple(targets)), warnings
+
+
+def _scan_past_unique(
+    t: TargetRanking, book: LawBook, own_eval: Mapping[str, str], c: float | None
+) -> tuple[float, str] | None:
+    """The least budget of the scan of winners over C (C/10 to 10·C) at which a ranked dataset's D* (of its
+    own-loss law) repeats its unique tokens more often than its runs did, and that dataset: from there the scan's
+    losses take repeated tokens as new. None for a fixed model, or where no D* gets there."""
+    from l2l.workflows.predict import repetition_of
+
+    if c is None:
+        return None
+    grid = np.geomspace(c / 10.0, c * 10.0, 81)
+    first: tuple[float, str] | None = None
+    for r in t.rows:
+        own = own_eval.get(r.dataset)
+        if r.status != "ok" or own is None or r.dataset not in book.unique_tokens:
+            continue
+        fit = book.try_get(r.dataset, own) if book.sweeps.has(r.dataset, own) else None
+        if fit is None or isinstance(fit, FitError):
+            continue
+        _, d_opt = fit.law.compute_optimal(grid, book.flops_per_param_token)
+        for cc, dd in zip(grid, np.atleast_1d(d_opt), strict=True):
+            rep = repetition_of(book, r.dataset, own, float(dd))
+            if rep is not None and rep.beyond:
+                if first is None or cc < first[0]:
+                    first = (float(cc), r.dataset)
+                break
+    return first
 
 
 def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:

@@ -37,6 +37,7 @@ from l2l.workflows.rank import (
     resolve_targets,
     shared_own_evals,
 )
+from l2l.workflows.targets import tokenizer_note
 
 if TYPE_CHECKING:
     import polars as pl
@@ -386,6 +387,14 @@ def rank_backtest(
             param="holdout_top_compute",
         )
     methods = tuple(MethodAccuracy(m, *totals[m]) for m in BACKTEST_METHODS)
+    units = tokenizer_note(
+        runs,
+        [(a, t, b, t) for t in weights for a in names for b in names if a < b],
+        "these pairs order",
+        " (a ranking l2l rank refuses)",
+    )
+    if units is not None:
+        notes.append(units)
     notes.append(
         f"recommended used the laws for {len(used)} of {sum(1 for t in per_target if t.points)} targets (where "
         "its own backtest inside the remaining runs found them better than the single-scale baseline)"

@@ -15,7 +15,16 @@ from l2l.base.schema import is_glob
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
 
-__all__ = ["accuracy_names", "both_error", "metric_of", "names_accuracy", "rank_targets", "resolves_to"]
+__all__ = [
+    "accuracy_names",
+    "both_error",
+    "metric_of",
+    "names_accuracy",
+    "rank_targets",
+    "resolves_to",
+    "tokenizer_note",
+    "tokenizer_refusal",
+]
 
 
 def accuracy_names(runs: Runs) -> list[str]:
@@ -193,3 +202,78 @@ def rank_targets(
                 raise lonely
         out[name] = out.get(name, 0.0) + weight
     return out
+
+
+def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str]) -> UsageError | None:
+    """The refusal of a ranking on a loss per token (any loss eval but a per-byte ``NAME:bpb``) between datasets
+    whose models use different tokenizers (``Runs.tokenizers``): a loss per token is in another unit for each
+    tokenizer (a tokenizer of 3 bytes per token has a lower loss per token on the same text than one of 4.2), so
+    the ranking ranks the tokenizers, at full confidence (a probe: the worst dataset first, P(best) 1.00). None
+    where the datasets' models share a tokenizer, or the table names none. The fix named: the target's per-byte
+    twin where the table has it, else per-byte losses, or datasets of one tokenizer."""
+    for target in targets:
+        base, metric = schema.split_metric(target)
+        if metric == "bpb":
+            continue
+        measured = [d for d in datasets if d in runs.tokenizers and target in runs.evals_of(d)]
+        by_tok: dict[str, list[str]] = {}
+        for d in measured:
+            by_tok.setdefault(runs.tokenizers[d], []).append(d)
+        if len(by_tok) < 2:
+            continue
+        said = "; ".join(f"{', '.join(ds)} {_first_value(tok)}" for tok, ds in list(by_tok.items())[:4])
+        twin = f"{base}:bpb"
+        bpb = [e for e in runs.evals if schema.split_metric(e)[1] == "bpb"]
+        if twin in runs.evals:
+            fix = f"rank its per-byte twin: -t {twin}"
+        elif bpb:
+            fix = f"rank a per-byte eval (-t {bpb[0]}, or --metric bpb)"
+        else:
+            fix = "ingest the losses per byte too (bits per byte: evals NAME:bpb) and rank them with --metric bpb"
+        group = max(by_tok.values(), key=len)
+        one = (
+            f", or only datasets of one tokenizer ({' '.join(f'-d {d}' for d in group)})"
+            if len(group) > 1
+            else ""
+        )
+        return UsageError(
+            f"target {target} is a loss per token, and the datasets' models use different tokenizers ({said}): "
+            "per-token losses are not comparable across tokenizers, a ranking on them ranks the tokenizers' "
+            "bytes per token",
+            hint=f"{fix}{one}",
+            param="targets",
+        )
+    return None
+
+
+def tokenizer_note(
+    runs: Runs, pairs: Sequence[tuple[str, str, str, str]], what: str, aside: str = ""
+) -> str | None:
+    """The note where ``pairs`` (dataset, eval, other dataset, other eval) set losses per token of different
+    tokenizers side by side (``what`` says how: "these translations map", "these pairs order"); None where each
+    pair shares a tokenizer, or is per byte."""
+    crossing = sorted(
+        {
+            (a, b)
+            for a, ea, b, eb in pairs
+            if a in runs.tokenizers
+            and b in runs.tokenizers
+            and runs.tokenizers[a] != runs.tokenizers[b]
+            and "bpb" not in (schema.split_metric(ea)[1], schema.split_metric(eb)[1])
+        }
+    )
+    if not crossing:
+        return None
+    names = list(dict.fromkeys(d for pair in crossing for d in pair))
+    said = ", ".join(f"{d} {_first_value(runs.tokenizers[d])}" for d in names[:4])
+    bpb = [e for e in runs.evals if schema.split_metric(e)[1] == "bpb"]
+    fix = f" (compare them per byte: {', '.join(bpb[:2])})" if bpb else " (compare them per byte: bpb losses)"
+    return (
+        f"warning: the datasets' models use different tokenizers ({said}): {what} losses per token of different "
+        f"tokenizers{aside}, each in its own unit: their values do not compare the datasets{fix}"
+    )
+
+
+def _first_value(tokenizer: str) -> str:
+    """``gpt2`` of ``tokenizer=gpt2, vocab_size=50257`` (``Runs.tokenizers``), for a message."""
+    return tokenizer.split(", ")[0].split("=", 1)[-1]

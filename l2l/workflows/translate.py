@@ -29,6 +29,7 @@ from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs
 from l2l.workflows.results import Results
+from l2l.workflows.targets import tokenizer_note
 
 if TYPE_CHECKING:
     import polars as pl
@@ -656,7 +657,13 @@ def translate(
     if level is not None:
         results = [_with_bands(book, r, level, seed, split) for r in results]
     notes = _default_left_out(runs, book.frame, src_ds, specs) if kind == "train-test" and not evals else ()
-    return Results(results, notes=(*left_out, *notes))
+    units = tokenizer_note(
+        runs,
+        [(s.src, s.x_eval, s.tgt, s.y_eval) for s in specs],
+        "these translations map",
+        " (each fitted right)",
+    )
+    return Results(results, notes=(*left_out, *notes, *([units] if units else [])))
 
 
 def _default_left_out(

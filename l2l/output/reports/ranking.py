@@ -135,10 +135,23 @@ def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
     # whose winner: a note beside it may say that the laws alone (another method) put another dataset first
     whose = f"the {t.method} ranking's winner" + (" by accuracy" if t.metric == "accuracy" else "")
     if t.laws is not None:
-        return [_laws_flip_words(t, t.laws, budget_c, whose)]
+        return [_laws_flip_words(t, t.laws, budget_c, whose) + _fresh_words(t)]
     if not t.flips:
-        return [f"{t.target}: {whose} is the same for every C from {lo} to {hi}"]
-    return [f"{t.target}: {whose} changes from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips]
+        return [f"{t.target}: {whose} is the same for every C from {lo} to {hi}{_fresh_words(t)}"]
+    words = [f"{t.target}: {whose} changes from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips]
+    return [*words[:-1], words[-1] + _fresh_words(t)]
+
+
+def _fresh_words(t: TargetRanking) -> str:
+    """Where the scan reaches a D* that repeats a dataset's unique tokens beyond its runs (``fresh_until``): the
+    winners from there on are unchecked."""
+    if t.fresh_until is None:
+        return ""
+    c, ds = t.fresh_until
+    return (
+        f", but from C ≈ {sci(c)} on {ds}'s D* repeats its unique tokens more often than its runs did, which its law "
+        "takes as new data: the winner there is unchecked"
+    )
 
 
 def _laws_flip_words(t: TargetRanking, laws: LawsScan, budget_c: float, whose: str) -> str:
