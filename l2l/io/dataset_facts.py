@@ -10,14 +10,13 @@ no law fitted as if each token were new predicts (``l2l.core.repetition``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Final
 
 import polars as pl
 
 from l2l.base import schema
-from l2l.io.provenance import EPOCH_COLUMNS, UNIQUE_TOKEN_COLUMNS
+from l2l.io.provenance import MOST_EPOCHS, PassesColumn, passes_columns, repeat_column
 
 __all__ = [
     "TOKENIZER_COLUMNS",
@@ -45,16 +44,11 @@ TOKENIZER_COLUMNS: Final = frozenset(
     }
 )
 
-#: More passes than this over a dataset's unique tokens in its own runs is no data-constrained sweep but a count in
-#: other units (2 meaning 2B): not carried (ingest's repeat warning already shows the absurd count).
-_MOST_PASSES: Final = 1e3
-
 
 def states_dataset_fact(column: str) -> bool:
     """Whether a column's name says it states a fact carried per dataset (a tokenizer, unique tokens, epochs): a
     wide export's such column is carried as a long table's other columns are."""
-    key = schema.norm_name(column)
-    return key in TOKENIZER_COLUMNS or key in UNIQUE_TOKEN_COLUMNS or key in EPOCH_COLUMNS
+    return schema.norm_name(column) in TOKENIZER_COLUMNS or repeat_column(column) is not None
 
 
 #: Passes within this share of one are one pass (epochs given to a few digits).
@@ -70,8 +64,8 @@ def carried_columns(frame: pl.DataFrame, prefix: str) -> list[str]:
     and the unique-token or epoch column that gives unique tokens (when one does)."""
     named = [c for c in frame.columns if c.startswith(prefix)]
     out = [c[len(prefix) :] for c in named if _key(c, prefix) in TOKENIZER_COLUMNS]
-    if (col := _unique_column(frame, prefix)) is not None and dataset_unique_tokens(frame, prefix):
-        out.append(col[len(prefix) :])
+    if (read := _unique_reading(frame, prefix)) is not None and dataset_unique_tokens(frame, prefix):
+        out.append(read.name)
     return out
 
 
@@ -94,50 +88,36 @@ def dataset_tokenizers(frame: pl.DataFrame, prefix: str) -> dict[str, str]:
     return out
 
 
-def _unique_column(frame: pl.DataFrame, prefix: str) -> str | None:
-    """The column that gives unique tokens: a unique-token count, else an epoch count (D over it)."""
-    named = {c: _key(c, prefix) for c in frame.columns if c.startswith(prefix)}
-    found = [c for c, k in named.items() if k in UNIQUE_TOKEN_COLUMNS]
-    found += [c for c, k in named.items() if k in EPOCH_COLUMNS]
-    return found[0] if found else None
-
-
-def _numbers(values: pl.Series) -> list[float | None]:
-    out: list[float | None] = []
-    for v in values.to_list():
-        try:
-            x = None if v is None else schema.parse_quantity(str(v))
-        except ValueError:
-            x = None
-        out.append(x if x is not None and math.isfinite(x) and x > 0 else None)
-    return out
+def _unique_reading(frame: pl.DataFrame, prefix: str) -> PassesColumn | None:
+    """The column that gives unique tokens, read as ingest's repeated-data warning reads it (names, units,
+    plausibility: ``io.provenance.passes_columns``): a unique-token count, else an epoch count (D over it)."""
+    reads = passes_columns(frame, prefix)
+    return next((r for r in reads if r.unique is not None), reads[0] if reads else None)
 
 
 def dataset_unique_tokens(frame: pl.DataFrame, prefix: str) -> dict[str, float]:
     """Dataset → the distinct tokens its data holds: the largest of its runs' unique-token counts (or D / epochs),
     the most a run on it could see fresh. Datasets without a value are left out, and so is a dataset whose runs
-    would make more than ``_MOST_PASSES`` passes (a count in other units)."""
-    col = _unique_column(frame, prefix)
-    if col is None:
+    would make more than ``MOST_EPOCHS`` passes (a count in units none of the readings could tell)."""
+    read = _unique_reading(frame, prefix)
+    if read is None:
         return {}
-    epochs = _key(col, prefix) in EPOCH_COLUMNS
-    counts = _numbers(frame.get_column(col))
-    d = frame.get_column("D").to_list()
-    u = [None if c is None else (float(dd) / c if epochs else c) for c, dd in zip(counts, d, strict=True)]
+    d = frame.get_column("D")
+    unique = read.unique if read.unique is not None else d / read.epochs
     per = (
-        pl.DataFrame({"dataset": frame.get_column("dataset"), "D": frame.get_column("D"), "U": u})
-        .drop_nulls("U")
+        pl.DataFrame({"dataset": frame.get_column("dataset"), "D": d, "U": unique})
+        .filter(pl.col("U").is_finite() & (pl.col("U") > 0))
         .group_by("dataset")
         .agg(pl.col("U").max(), (pl.col("D") / pl.col("U")).max().alias("passes"))
         .sort("dataset")
     )
     # an epochs column says how much data there is only where a run repeated it: a fresh sweep's "epochs = 1" in
     # every row bounds nothing (its largest D would have been taken for the unique tokens)
-    least = 1.0 + _ONE_PASS if epochs else 0.0
+    least = 1.0 + _ONE_PASS if read.unique is None else 0.0
     return {
         str(ds): float(uu)
         for ds, uu, passes in per.iter_rows()
-        if passes is not None and least < passes <= _MOST_PASSES
+        if passes is not None and least < passes <= MOST_EPOCHS
     }
 
 

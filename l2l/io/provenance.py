@@ -7,6 +7,7 @@ import math
 import re
 import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -881,6 +882,65 @@ def _single_pass_where(
     return f"--where 'D<={name}'" + (" once the column is in tokens" if scaled else "")
 
 
+@dataclass(frozen=True)
+class PassesColumn:
+    """How a column not used reads as passes over the data: its ``name``, ``kind`` (``epochs``: it counts them;
+    ``unique``/``maybe_unique``: it counts distinct tokens, D over it the passes), each row's ``epochs``, each row's
+    distinct tokens in tokens (``unique``; None for a column of epochs), its ``scale`` (not 1: read in the unit
+    its name or its values say) and the words of a count in other units (``unit_note``)."""
+
+    name: str
+    kind: str
+    epochs: pl.Series
+    unique: pl.Series | None
+    scale: float = 1.0
+    unit_note: str = ""
+
+
+def passes_columns(frame: pl.DataFrame, extra_prefix: str) -> list[PassesColumn]:
+    """Every column not used (``extra_prefix`` + its name) that reads as passes over the data, columns of epochs
+    first: ingest's repeated-data warning and the unique tokens carried per dataset (``io.dataset_facts``) read
+    them alike. A name that leaves it in doubt (``U``) reads so only where its values are plausible; a count of
+    unique tokens whose passes run past ``MOST_EPOCHS`` is read in other units (billions), and ``unit_note`` says
+    so."""
+    named = {c: repeat_column(c[len(extra_prefix) :]) for c in frame.columns if c.startswith(extra_prefix)}
+    found = [c for c, kind in named.items() if kind is not None and kind[0] == "epochs"]
+    found += [c for c, kind in named.items() if kind is not None and kind[0] != "epochs"]
+    d = frame.get_column("D")
+    out: list[PassesColumn] = []
+    for col in found:
+        name = col[len(extra_prefix) :]
+        kind, scale = named[col] or ("", 1.0)
+        values = _counts(frame.get_column(col))
+        if kind == "epochs":
+            out.append(PassesColumn(name, kind, values, None))
+            continue
+        if kind == "maybe_unique" and not _plausible_unique(values, d):
+            continue
+        unit_note = ""
+        raw = d / values
+        if _unit_scale(raw) is None:  # (read as tokens: unique_tokens_B holding 2e9 counts tokens)
+            scale = 1.0
+        elif scale != 1.0:  # (unique_tokens_B in billions, as its name says)
+            values = values * scale
+        elif (hint := _unit_scale(raw)) is not None:
+            scale, unit = hint
+            top_raw = float(raw.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
+            lo, hi = float(values.min()), float(values.max())  # type: ignore[arg-type]
+            d_lo, d_hi = float(d.min()), float(d.max())  # type: ignore[arg-type]
+            u = float(
+                values[int(raw.fill_null(0.0).fill_nan(0.0).arg_max() or 0)]
+            )  # (the row of most passes)
+            unit_note = (
+                f"; read as tokens it gives up to {top_raw:.3g} epochs, more than any sweep makes: is it "
+                f"counted in {unit} (values {lo:.4g} to {hi:.4g}, D {fmt_si(d_lo)} to {fmt_si(d_hi)})? Read "
+                f"so here; give it in tokens ({u:g} as {fmt_si(u * scale)} or {u * scale:.3g})"
+            )
+            values = values * scale
+        out.append(PassesColumn(name, kind, d / values, values, scale, unit_note))
+    return out
+
+
 def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
     """A warning where a column not used (``extra_prefix`` + its name) counts passes over the data, or the
     distinct tokens the data holds (a unique-token count below D: a data-constrained sweep gave no warning where
@@ -888,52 +948,19 @@ def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
     which repeated tokens are not. A unique-token count whose passes run past ``MOST_EPOCHS`` is said to be in
     other units (billions), and the runs that repeat are counted in those; the advice is a ``--where`` that works
     (``D<=2B``; it said "D at most unique_tokens", which --where could not do; probe p65 D5, D6)."""
-    named = {c: repeat_column(c[len(extra_prefix) :]) for c in frame.columns if c.startswith(extra_prefix)}
-    # a column of epochs first: it says the passes itself
-    found = [c for c, kind in named.items() if kind is not None and kind[0] == "epochs"]
-    found += [c for c, kind in named.items() if kind is not None and kind[0] != "epochs"]
-    d = frame.get_column("D")
-    for col in found:
-        name = col[len(extra_prefix) :]
-        kind, scale = named[col] or ("", 1.0)
-        values = _counts(frame.get_column(col))
-        unit_note = ""
-        if kind == "epochs":
-            epochs, keep = values, f"--where '{name}<=1'"
-        else:
-            if kind == "maybe_unique" and not _plausible_unique(values, d):
-                continue
-            raw = d / values
-            if _unit_scale(raw) is None:  # (read as tokens: unique_tokens_B holding 2e9 counts tokens)
-                scale = 1.0
-            elif scale != 1.0:  # (unique_tokens_B in billions, as its name says)
-                values = values * scale
-            elif (hint := _unit_scale(raw)) is not None:
-                scale, unit = hint
-                top_raw = float(raw.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
-                lo, hi = float(values.min()), float(values.max())  # type: ignore[arg-type]
-                d_lo, d_hi = float(d.min()), float(d.max())  # type: ignore[arg-type]
-                u = float(
-                    values[int(raw.fill_null(0.0).fill_nan(0.0).arg_max() or 0)]
-                )  # (the row of most passes)
-                unit_note = (
-                    f"; read as tokens it gives up to {top_raw:.3g} epochs, more than any sweep makes: is it "
-                    f"counted in {unit} (values {lo:.4g} to {hi:.4g}, D {fmt_si(d_lo)} to {fmt_si(d_hi)})? Read "
-                    f"so here; give it in tokens ({u:g} as {fmt_si(u * scale)} or {u * scale:.3g})"
-                )
-                values = values * scale
-            epochs = d / values
-            keep = ""
-        repeated_rows = (epochs > 1.0 + 1e-9).fill_null(False)
+    for read in passes_columns(frame, extra_prefix):
+        repeated_rows = (read.epochs > 1.0 + 1e-9).fill_null(False)
         repeated = int(repeated_rows.sum())
         if repeated == 0:
             continue
-        if not keep:
-            keep = _single_pass_where(frame, name, values, repeated_rows, scaled=scale != 1.0)
-        top = float(epochs.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
+        if read.unique is None:
+            keep = f"--where '{read.name}<=1'"
+        else:
+            keep = _single_pass_where(frame, read.name, read.unique, repeated_rows, scaled=read.scale != 1.0)
+        top = float(read.epochs.fill_null(1.0).fill_nan(1.0).max())  # type: ignore[arg-type]
         return [
-            f"warning: column {name!r} says {repeated} of {frame.height} rows repeat their data (up to "
-            f"{top:.3g} epochs{unit_note}): l2l takes D as tokens seen and fits every law as if each "
+            f"warning: column {read.name!r} says {repeated} of {frame.height} rows repeat their data (up to "
+            f"{top:.3g} epochs{read.unit_note}): l2l takes D as tokens seen and fits every law as if each "
             "token were new, which repeated tokens are not (Muennighoff et al. 2023): a law fitted over them "
             f"bends; keep the single-pass runs with {keep}"
         ]

@@ -85,7 +85,7 @@ def _effective(D: float) -> float:
     return min(D, U_HQ) + U_HQ * 15.4 * (1.0 - math.exp(-extra / 15.4))
 
 
-def _repeated_table(path: Path, column: str = "unique_tokens") -> Path:
+def _repeated_table(path: Path, column: str = "unique_tokens", unit: float = 1.0) -> Path:
     rng = np.random.default_rng(1)
     rows = []
     for ds, E in (("hq", 1.95), ("web", 2.0)):
@@ -94,7 +94,7 @@ def _repeated_table(path: Path, column: str = "unique_tokens") -> Path:
                 D = N * r
                 loss = _own(E, N, _effective(D) if ds == "hq" else D)
                 unique = U_HQ if ds == "hq" else 1e12
-                extra = {column: unique} if column != "epochs" else {column: max(D / unique, 1.0)}
+                extra = {column: unique / unit} if column != "epochs" else {column: max(D / unique, 1.0)}
                 for ev, off in ((f"{ds}_val", 0.0), ("c4_val", 0.1)):
                     value = round((loss + off) * math.exp(rng.normal(0, 0.004)), 5)
                     rows.append({"dataset": ds, "N": N, "D": D, "eval": ev, "loss": value, **extra})
@@ -195,6 +195,11 @@ def test_ingest_carries_the_unique_tokens_of_each_dataset(tmp_path: Path) -> Non
     assert epochs.unique_tokens["hq"] == pytest.approx(U_HQ)
     # a fresh dataset's epochs = 1 in every row bounds nothing: its largest D is no count of its unique tokens
     assert "web" not in epochs.unique_tokens
+    # read as ingest's repeated-data warning reads the column: its names (camel case) and its units (a count in
+    # billions, by its name or by its values), so that the warning and the flags never disagree
+    for column, unit in (("UniqueTokens", 1.0), ("unique_tokens_B", 1e9), ("unique_tokens", 1e9)):
+        read = read_runs([_repeated_table(tmp_path / f"{column}{unit:g}.csv", column, unit)])
+        assert read.unique_tokens == pytest.approx({"hq": U_HQ, "web": 1e12}), (column, unit)
 
 
 def test_a_prediction_past_the_passes_its_runs_made_is_a_lower_bound_saying_why(tmp_path: Path) -> None:
