@@ -103,7 +103,7 @@ def test_fit_law_forms_csv_and_save_reuse(run: Any, synthetic_csv: Path) -> None
     assert csv.stdout.splitlines()[0].startswith("dataset,eval,form,A,B,E,alpha,beta,a,")
     assert csv.stdout.splitlines()[1].split(",")[2] == "chinchilla"
     first = run("fit-law", "--split", "sweep", "--save")
-    assert "3 fitted" in first.stdout
+    assert "3 tried in" in first.stdout
     again = run("fit-law", "--split", "sweep")
     assert "3 reused from the workspace" in again.stdout
 
