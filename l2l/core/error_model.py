@@ -75,6 +75,8 @@ RATIO_REACH_SLACK = 1.1
 MIN_BIAS_CUTOFFS = 3
 # ... and only when it cuts the cross-fitted mean |error| by at least this fraction.
 BIAS_GAIN = 0.1
+# A target is "further than" a reach of the backtests when beyond it by more than this factor (in log terms).
+PAST = 1.05
 BIAS_FORMS: tuple[str, ...] = ("none", "distance", "reach")
 # An interval wider than this factor either way (in log) bounds nothing: refused, never printed as [0, 1e129].
 MAX_LOG_HALF_WIDTH = math.log(10.0)
@@ -371,7 +373,7 @@ class ErrorModel:
         """Words on how far ``where`` lies outside what the backtests saw (none inside)."""
         words: list[str] = []
         d, reach, aspect = where.distance, where.reach, where.aspect
-        if d > self.max_distance * 1.05 or reach > self.max_reach * 1.05:
+        if _past(d, self.max_distance) or _past(reach, self.max_reach):
             words.append(
                 f"the target lies {math.exp(d):.3g}× beyond the fitted runs (the farthest of its compute, N and D; "
                 f"relative reach {reach:.2f}), "
@@ -496,6 +498,11 @@ class ErrorModel:
         }
 
 
+def _past(value: float, limit: float) -> bool:
+    """Whether ``value`` (a distance or reach) lies further than ``limit`` by more than ``PAST``."""
+    return value > limit * PAST
+
+
 def _conformal(scores: Sequence[float] | Array, level: float) -> float:
     """The ⌈(n+1)·level⌉-th smallest of sorted ``scores`` (the largest when beyond n)."""
     n = len(scores)
@@ -558,25 +565,33 @@ def _cross_fit(form: str, e: Array, d: Array, a: Array, r: Array, cut: Array) ->
     return res, sd
 
 
-def _forward_gain(form: str, e: Array, d: Array, a: Array, r: Array, cut: Array) -> float:
-    """How much a bias of ``form`` learned from the smaller cutoffs alone cuts the mean |error| of the next one
-    (forward chaining), averaged over the larger half of the cutoffs so tested, each cutoff weighing alike (0.2:
-    by a fifth; negative: it made them worse). The real use applies a bias learned from refits on fewer runs to the
-    fit on all of them, which is most like the largest cutoffs' refits: where the backtests' bias is the small
-    refits' own (a probe's table: −0.8 % per unit of distance at the three smaller cutoffs, −0.4 % and +0.1 % at the
-    two largest), it does not carry to the full fit, and leaving one cutoff out does not see it (the other cutoffs,
-    most of them small, teach it)."""
+def _forward(form: str, e: Array, d: Array, a: Array, r: Array, cut: Array) -> list[tuple[Array, Array]]:
+    """Forward chaining: for each of the larger half of the cutoffs above the smallest, (its errors, the bias of
+    ``form`` learned from the smaller cutoffs alone, at them). The real use applies a bias learned from refits on
+    fewer runs to the fit on all of them, which is most like the largest cutoffs' refits."""
     u = _bias_unit(form, d, r)
     cs = np.unique(cut)
-    gains: list[float] = []
+    tested: list[tuple[Array, Array]] = []
     for k in range(1, len(cs)):
         m, past = cut == cs[k], cut < cs[k]
         b0, b1, *_ = _estimate(form, e[past], d[past], a[past], r[past])
-        before = float(np.mean(np.abs(e[m])))
-        after = float(np.mean(np.abs(e[m] - u[m] * (b0 + b1 * a[m]))))
-        gains.append(1.0 - after / before if before > 0 else 0.0)
-    larger = gains[len(gains) // 2 :]
-    return float(np.mean(larger)) if larger else 0.0
+        tested.append((e[m], u[m] * (b0 + b1 * a[m])))
+    return tested[len(tested) // 2 :]
+
+
+def _forward_gain(form: str, e: Array, d: Array, a: Array, r: Array, cut: Array) -> float:
+    """How much a bias of ``form`` learned from the smaller cutoffs alone cuts the mean |error| of the next one
+    (``_forward``), each cutoff weighing alike (0.2: by a fifth; negative: it made them worse). Where the
+    backtests' bias is the small refits' own (a probe's table: −0.8 % per unit of distance at the three smaller
+    cutoffs, −0.4 % and +0.1 % at the two largest), it does not carry to the full fit, and leaving one cutoff out
+    does not see it (the other cutoffs, most of them small, teach it)."""
+    gains = [
+        1.0 - float(np.mean(np.abs(err - bias))) / before
+        if (before := float(np.mean(np.abs(err)))) > 0
+        else 0.0
+        for err, bias in _forward(form, e, d, a, r, cut)
+    ]
+    return float(np.mean(gains)) if gains else 0.0
 
 
 def fit_error_model(
