@@ -9,8 +9,10 @@ runs within 3× of compute-optimal, the errors are modelled as
 
 u the bias's growth (d, d/w or none: whichever predicts left-out cutoffs best), g a spread scale per dataset (or
 translation pair) shrunk toward 1, and the quantile of z split-conformal over cutoffs (each cutoff's errors scored
-by the model estimated without it). ``l2l.core.calibrate`` runs the backtests and keeps the models. Pure: numpy,
-scipy.optimize (lazily, to fit).
+by the model estimated without it). Where the bias grows with distance and with the refit's own budget too (the
+larger cutoffs err beyond what the smaller ones taught: ``ErrorModel.drift``), a target further out than the
+backtests of two cutoffs reached is a lower bound (``beyond_bias_reach``). ``l2l.core.calibrate`` runs the
+backtests and keeps the models. Pure: numpy, scipy.optimize (lazily, to fit).
 """
 
 from __future__ import annotations
