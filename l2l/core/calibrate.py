@@ -183,6 +183,7 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
+# 20: how far the backtests of two cutoffs or more reached in the bias's unit (bias_reach), and the drift
 # 19: the backtests' reach in tokens per parameter (max_ratio_above, max_ratio_below)
 # 18: a misfit also where the other form fits 6× closer and backtests better (STRUCTURAL_RATIO); the other form's
 # error model from each dataset's errors in its own form where the switched datasets' are too few
@@ -193,7 +194,7 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-CALIBRATION_VERSION = 19
+CALIBRATION_VERSION = 20
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
