@@ -11,6 +11,7 @@ from them. Pure: no printing, no files.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,7 +35,7 @@ from l2l.core.predictive import (
     size_reach,
     span_of,
 )
-from l2l.core.search import Problem, weighted_refit
+from l2l.core.search import Problem, weighted_refits
 from l2l.core.sweep import Index, Sweep, at_or_below, budgets, pair_configs
 
 __all__ = [
@@ -42,10 +43,13 @@ __all__ = [
     "MIN_FIT_BUDGETS",
     "Backtest",
     "BacktestOptions",
+    "CutoffRefits",
     "FitFn",
     "SweepLike",
     "as_sweeps",
     "backtest_cutoffs",
+    "planned_refits",
+    "refit_planned",
     "run_backtests",
 ]
 
@@ -96,7 +100,8 @@ class BacktestOptions:
     most ``max_cutoffs`` cutoffs (the largest) are used. ``batched`` (with warm starts): every cutoff of a dataset
     refitted at once by the batched engine (``weighted_refit``), about 10× faster than one warm fit per cutoff.
     ``forms``: dataset → its own form where it is not ``form`` (a group whose form misfits one of its datasets
-    refits that one in the form that fits it; its warm start then in that form's coordinates)."""
+    refits that one in the form that fits it; its warm start then in that form's coordinates). ``refitted``:
+    batched refits made beforehand (``refit_planned``, by ``CutoffRefits.key``), taken instead of refitting."""
 
     form: str = "l2l"
     objective: Literal["huber", "mse"] = "huber"
@@ -108,6 +113,7 @@ class BacktestOptions:
     max_cutoffs: int = MAX_CUTOFFS
     batched: bool = True
     forms: Mapping[str, str] | None = None
+    refitted: Mapping[str, Mapping[float, ScalingLaw | FitError]] | None = None
 
     def form_of(self, name: str) -> str:
         """The form dataset ``name`` is refitted in."""
@@ -324,11 +330,10 @@ def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | Non
     )
     if pairs:
         pairs = _shared_configs(pairs, acc.notes)
-    batched = {
-        name: _batched_cutoff_laws(sw, cutoffs, opts, name)
-        for name, sw in sweeps.items()
-        if opts.batched and opts.fit is None and opts.warm_starts is not None and name in opts.warm_starts
-    }
+    plans = _plans(sweeps, cutoffs, opts)
+    known = opts.refitted or {}
+    fresh = refit_planned([p for p in plans if p.key not in known])
+    batched = {p.name: known[p.key] if p.key in known else fresh[p.key] for p in plans}
     for cut in cutoffs:
         laws = _fit_cutoff(sweeps, cut, opts, acc, batched)
         if laws:
@@ -392,16 +397,50 @@ def _usable(sw: Sweep, cut: float, opts: BacktestOptions) -> bool:
     return len(budgets(sw.below(cut).C)) >= opts.min_fit_budgets and bool(np.any(_above(sw, cut)))
 
 
-def _batched_cutoff_laws(
-    sw: Sweep, cutoffs: Sequence[float], opts: BacktestOptions, name: str
-) -> dict[float, ScalingLaw | FitError]:
-    """The laws of every usable cutoff of one sweep, refitted at once from its warm start: each cutoff is a
-    weighting of the sweep's runs (1 at or below it, 0 above), moved together by the batched engine
-    (``weighted_refit``, as bootstrap draws are): about 10× faster than refitting cutoff by cutoff. The search
-    box is the whole sweep's (E below its smallest loss)."""
+@dataclass(frozen=True, eq=False)
+class CutoffRefits:
+    """The batched refits of one dataset's law at every usable cutoff of a backtest, from its warm start: each
+    cutoff a weighting of the sweep's runs (1 at or below it, 0 above; the rows of ``counts``), all moved together
+    by the batched engine (``weighted_refit``, as bootstrap draws are): about 10× faster than refitting cutoff by
+    cutoff. The search box is the whole sweep's (E below its smallest loss). ``failed``: cutoffs whose runs
+    cannot fit the law. ``key``: everything the refits depend on, hashed."""
+
+    key: str
+    name: str
+    problem: Problem
+    warm: Array
+    cutoffs: tuple[float, ...]
+    counts: Array
+    failed: Mapping[float, FitError]
+
+
+def _plans(
+    sweeps: Mapping[str, Sweep], cutoffs: Sequence[float], opts: BacktestOptions
+) -> list[CutoffRefits]:
+    """The batched refits the backtests of a table make (datasets with a warm start, when batched)."""
+    if not (opts.batched and opts.fit is None and opts.warm_starts is not None):
+        return []
+    return [_plan(sw, cutoffs, opts, name) for name, sw in sweeps.items() if name in opts.warm_starts]
+
+
+def planned_refits(table: Mapping[str, SweepLike], options: BacktestOptions) -> list[CutoffRefits]:
+    """The batched refits ``run_backtests(table, options)`` makes: to make them beforehand, with others, by
+    ``refit_planned`` (and hand them over as ``BacktestOptions.refitted``)."""
+    sweeps = as_sweeps(table)
+    if not sweeps:
+        return []
+    cutoffs = (
+        backtest_cutoffs(sweeps, options.min_fit_budgets)[-options.max_cutoffs :]
+        if options.max_cutoffs > 0
+        else []
+    )
+    return _plans(sweeps, cutoffs, options)
+
+
+def _plan(sw: Sweep, cutoffs: Sequence[float], opts: BacktestOptions, name: str) -> CutoffRefits:
     assert opts.warm_starts is not None
     form = check_form(opts.form_of(name))
-    out: dict[float, ScalingLaw | FitError] = {}
+    failed: dict[float, FitError] = {}
     rows: list[float] = []
     for cut in cutoffs:
         if not _usable(sw, cut, opts):
@@ -410,25 +449,44 @@ def _batched_cutoff_laws(
         try:
             check_fit_data(form, part.N, part.D, part.loss, name)
         except FitError as exc:
-            out[cut] = exc
+            failed[cut] = exc
             continue
         rows.append(cut)
-    if not rows:
-        return out
-    counts = np.stack([at_or_below(sw.C, c).astype(np.float64) for c in rows])
+    counts = (
+        np.stack([at_or_below(sw.C, c).astype(np.float64) for c in rows]) if rows else np.zeros((0, len(sw)))
+    )
     problem = Problem(form, np.log(sw.N), np.log(sw.D), np.log(sw.loss), opts.objective, opts.delta)
     warm = np.asarray(opts.warm_starts[name], dtype=np.float64).ravel()
+    h = hashlib.sha256(f"{name}|{form}|{opts.objective}|{opts.delta!r}|{rows!r}|{sorted(failed)!r}".encode())
+    for arr in (sw.N, sw.D, sw.C, sw.loss, warm):
+        h.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+        h.update(b"|")
+    return CutoffRefits(h.hexdigest(), name, problem, warm, tuple(rows), counts, failed)
+
+
+def refit_planned(plans: Sequence[CutoffRefits]) -> dict[str, dict[float, ScalingLaw | FitError]]:
+    """The laws of planned batched refits (``CutoffRefits``), by key: the refits of laws on the same runs (every
+    eval of a dataset in one form, say) move as one stack of problems (``weighted_refits``), each law's bit for
+    bit as refitted alone."""
+    todo = list({p.key: p for p in plans if p.cutoffs}.values())
     with single_threaded_blas():
         # each unsettled refit polished from where the first descent left it, as before bootstraps went on
         # together (``loose_iterations``): on flat ridges the two routes end at different points of equal
         # objective, and these end points are the calibrations (the paper's evaluate moved by up to 1.2 %)
-        thetas = weighted_refit(problem, warm, counts, loose_iterations=0)
-    for cut, theta in zip(rows, thetas, strict=True):
-        out[cut] = (
-            ScalingLaw.from_theta(form, theta)
-            if np.all(np.isfinite(theta))
-            else FitError(f"{name}: the refit did not produce finite parameters")
+        thetas = (
+            weighted_refits([(p.problem, p.warm, p.counts) for p in todo], loose_iterations=0) if todo else []
         )
+    refitted = dict(zip((p.key for p in todo), thetas, strict=True))
+    out: dict[str, dict[float, ScalingLaw | FitError]] = {}
+    for p in plans:
+        laws: dict[float, ScalingLaw | FitError] = dict(p.failed)
+        for cut, theta in zip(p.cutoffs, refitted.get(p.key, ()), strict=True):
+            laws[cut] = (
+                ScalingLaw.from_theta(p.problem.form, theta)
+                if np.all(np.isfinite(theta))
+                else FitError(f"{p.name}: the refit did not produce finite parameters")
+            )
+        out[p.key] = laws
     return out
 
 

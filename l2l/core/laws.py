@@ -166,16 +166,18 @@ class Pass:
         """The Jacobian (S, n, P), a new array."""
         return np.stack([np.broadcast_to(c, self.m.shape) for c in self.columns()], axis=-1)
 
-    def vjp(self, psi: Any, *, rowwise: bool = False) -> Any:
+    def vjp(self, psi: Any, *, rowwise: bool = False, segments: list[slice] | None = None) -> Any:
         """J^T ψ for residual weights ψ (S, n): Σ_i ψ_i d log L̂_i / dθ, (S, P), without forming J.
 
         Each form's gradient is a few weighted row sums of the saved terms (matrix-vector products). With
         ``rowwise`` each row's sums are taken as a pass of that row alone takes them (a dot product per row: a
         stack's matrix-vector product sums in another order, different in the last bits), so that a row of a
-        stack gets the gradient bit for bit as if evaluated alone (``l2l.core.search.polish_rows``)."""
+        stack gets the gradient bit for bit as if evaluated alone (``l2l.core.search.polish_rows``). With
+        ``segments`` (blocks of rows) the products are taken block by block: each block's rows get the numbers
+        they get as a stack of their own (a stack of problems, ``l2l.core.search.Problem.stack``)."""
         th, x, y = self.theta, self.x, self.y
         ones = _ones(x.shape[0], self.m.dtype)
-        dot: Any = np.vecdot if rowwise else np.matmul
+        dot: Any = np.vecdot if rowwise else np.matmul if segments is None else _by_segments(segments)
         g = np.empty(th.shape, dtype=self.m.dtype)
         if self.form == "chinchilla":
             p1, p2, p3 = self.saved
@@ -207,6 +209,18 @@ class Pass:
         g[:, -2] = s_pqu * (be / al)
         g[:, -1] = s_ps - s_pqu
         return g
+
+
+def _by_segments(segments: list[slice]) -> Any:
+    """A matrix-vector product taken block of rows by block of rows (``Pass.vjp``)."""
+
+    def dot(a: Any, b: Any) -> Any:
+        out = np.empty(a.shape[0], dtype=a.dtype)
+        for seg in segments:
+            out[seg] = np.matmul(a[seg], b)
+        return out
+
+    return dot
 
 
 def evaluate(

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from itertools import product
-from typing import Literal
+from itertools import pairwise, product
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,39 +60,83 @@ E_SPAN = 10.0
 
 @dataclass(frozen=True)
 class Problem:
+    """The objective of one law on one set of runs, or of a stack of such problems on the same runs (N, D).
+
+    A stack: ``log_l`` (S, n) gives each row (start, draw, cutoff weighting) its own targets, and so its own box
+    (E below the row's smallest loss: ``bounds`` is then (S, P)); ``stack`` (S,) says which problem each row
+    belongs to, the rows of one problem adjacent. Every per-row operation is row-independent, and the row sums
+    that a pass takes as one matrix-vector product of its rows (``Pass.vjp``: the order of summation depends on
+    the rows beside a row) are taken problem by problem, so that each problem's rows get the numbers they get
+    when the problem is moved alone (``stacked``)."""
+
     form: str
     log_n: Array
     log_d: Array
-    log_l: Array
+    log_l: Array  # (n,), or (S, n): each row its own targets
     objective: Objective = "huber"
     delta: float = 1e-3
     # Per-point weights (a bootstrap draw counts how often each point was drawn); None means all 1.
     weights: Array | None = None
+    # Which problem of a stack each row is (S,), rows of one problem adjacent; None: one problem.
+    stack: NDArray[np.intp] | None = None
 
-    def rows_of(self, idx: slice) -> Problem:
-        """The problem for a block of rows of a stack: per-row point weights (S, n) cut to the block."""
-        if self.weights is None or self.weights.ndim == 1:
+    def rows_of(self, idx: slice | NDArray[np.intp]) -> Problem:
+        """The problem for some rows of a stack: per-row point weights (S, n), targets (S, n) and problem labels
+        cut to them."""
+        per_row_w = self.weights is not None and self.weights.ndim == 2
+        if not per_row_w and self.log_l.ndim == 1 and self.stack is None:
             return self
-        return replace(self, weights=self.weights[idx])
+        return replace(
+            self,
+            weights=self.weights[idx] if per_row_w and self.weights is not None else self.weights,
+            log_l=self.log_l[idx] if self.log_l.ndim == 2 else self.log_l,
+            stack=None if self.stack is None else self.stack[idx],
+        )
+
+    def row(self, i: int) -> Problem:
+        """Row ``i`` of a stack as a problem of its own (its targets and point weights)."""
+        w = self.weights
+        return replace(
+            self,
+            weights=w[i] if w is not None and w.ndim == 2 else w,
+            log_l=self.log_l[i] if self.log_l.ndim == 2 else self.log_l,
+            stack=None,
+        )
+
+    def segments(self) -> list[slice] | None:
+        """The rows of each problem of a stack (None: one problem)."""
+        st = self.stack
+        if st is None or len(st) < 2:
+            return None
+        cut = np.flatnonzero(st[1:] != st[:-1])
+        if not len(cut):
+            return None
+        edges = [0, *(cut + 1).tolist(), len(st)]
+        return [slice(a, b) for a, b in pairwise(edges)]
 
     @property
     def n_params(self) -> int:
         return len(PARAM_NAMES[self.form])
 
+    @property
+    def n_points(self) -> int:
+        return int(self.log_l.shape[-1])
+
     def bounds(self) -> tuple[Array, Array]:
-        lo, hi = [], []
-        e_max = float(self.log_l.min())
-        for name in PARAM_NAMES[self.form]:
+        """The search box: (P,) each, or (S, P) for a stack with per-row targets."""
+        e_max = np.min(self.log_l, axis=-1).astype(np.float64)  # a number, or (S,): each row's smallest loss
+        names = PARAM_NAMES[self.form]
+        lo = np.empty((*np.shape(e_max), len(names)))
+        hi = np.empty_like(lo)
+        for k, name in enumerate(names):
             if name in ("a", "b"):
-                lo.append(AB_BOUNDS[0])
-                hi.append(AB_BOUNDS[1])
+                lo[..., k], hi[..., k] = AB_BOUNDS
             elif name == "e":
-                lo.append(e_max - E_SPAN)
-                hi.append(e_max)
+                lo[..., k] = e_max - E_SPAN
+                hi[..., k] = e_max
             else:
-                lo.append(EXPONENT_BOUNDS[0])
-                hi.append(EXPONENT_BOUNDS[1])
-        return np.array(lo), np.array(hi)
+                lo[..., k], hi[..., k] = EXPONENT_BOUNDS
+        return lo, hi
 
     # -- objective ------------------------------------------------------------------------------------------
     def residuals(self, theta: Array) -> Array:
@@ -131,8 +175,10 @@ class Problem:
         (S, n) array allocated: this is the inner loop of every search. A stack larger than ``BLOCK_ELEMENTS``
         (starts × points) goes in row blocks, so that the buffers kept between calls stay small."""
         th = np.asarray(theta)
-        big = th.ndim == 2 and len(th) * len(self.log_l) > BLOCK_ELEMENTS
-        blocks = row_blocks(len(th), len(self.log_l)) if big else []
+        big = th.ndim == 2 and len(th) * self.n_points > BLOCK_ELEMENTS
+        blocks = row_blocks(len(th), self.n_points) if big else []
+        # (a stack's rows split mid-problem would sum otherwise than alone: stacks are sized to stay one block)
+        assert not (len(blocks) > 1 and derivatives and not rowwise and self.segments() is not None)
         if len(blocks) > 1:
             parts = [self.rows_of(b)._pass(th[b], derivatives=derivatives, rowwise=rowwise) for b in blocks]
             f_all = np.concatenate([f for f, _ in parts])
@@ -158,7 +204,7 @@ class Problem:
         if derivatives:
             if self.objective == "mse":
                 np.multiply(psi, 2.0, out=psi)
-            g = -ev.vjp(psi, rowwise=rowwise)
+            g = -ev.vjp(psi, rowwise=rowwise, segments=None if rowwise else self.segments())
         if th.ndim == 1:
             return f[0], None if g is None else g[0]
         return f, g
@@ -224,12 +270,13 @@ def batched_search(
     the survivors, best first (in the starts' order with ``sort=False`` and no pruning). One pass over the data
     per iteration: the trial point's value and Jacobian are computed together and kept where the step is
     accepted. ``weights`` (S, n) gives each start its own point weights. With ``coarse`` the first round runs in
-    float32.
+    float32 (not for a stack of problems). A stack of problems (``Problem.stack``) is pruned and sorted problem
+    by problem, each as if alone.
     """
     dtype = problem.log_l.dtype
     lo, hi = (b.astype(dtype) for b in problem.bounds())
     theta = np.clip(np.asarray(starts).astype(dtype), lo, hi)
-    if coarse and rounds and weights is None:
+    if coarse and rounds and weights is None and problem.log_l.ndim == 1 and problem.stack is None:
         # The first round only ranks starts: float32 is precise enough for that (residuals ~1e-3, eps ~1e-7) and
         # moves half the bytes. The survivors continue in float64.
         p32 = replace(
@@ -241,6 +288,7 @@ def batched_search(
         theta, _ = batched_search(p32, theta.astype(np.float32), rounds=rounds[:1], sort=False, coarse=False)
         theta = theta.astype(np.float64)
         rounds = rounds[1:]
+    segments = problem.segments()
     m, jac = log_loss_and_jacobian(problem.form, theta, problem.log_n, problem.log_d)
     assert jac is not None
     r = problem.log_l - m
@@ -259,12 +307,7 @@ def batched_search(
             h = np.matmul(jw_t, jac)  # (S, P, P)
             diag = np.einsum("spp->sp", h)
             damped = h + (lam[:, None] * diag + 1e-12)[:, :, None] * eye
-            try:
-                step = np.linalg.solve(damped, g)[..., 0]
-            except (
-                np.linalg.LinAlgError
-            ):  # a singular system in the stack: fall back to a scaled gradient step
-                step = g[..., 0] / (np.einsum("spp->sp", damped) + 1e-12)
+            step = _lm_step(damped, g, segments)
             trial = _clip(theta + step, lo, hi)
             m_t, jac_t = log_loss_and_jacobian(problem.form, trial, problem.log_n, problem.log_d)
             assert jac_t is not None
@@ -283,13 +326,41 @@ def batched_search(
                 progress(step_no, total)
         if keep >= 1.0:
             continue
-        order = np.argsort(f, kind="stable")
-        idx = order[: max(1, int(np.ceil(keep * len(order))))]
+        idx = _ranked(f, segments, keep)
         theta, f, lam, r, jac, pw = theta[idx], f[idx], lam[idx], r[idx], jac[idx], pw[idx]
+        problem = problem.rows_of(idx)
+        segments = problem.segments()
+        if lo.ndim == 2:
+            lo, hi = lo[idx], hi[idx]
     if not sort:
         return theta, f
-    order = np.argsort(f, kind="stable")
+    order = _ranked(f, segments, 1.0)
     return theta[order], f[order]
+
+
+def _ranked(f: Array, segments: list[slice] | None, keep: float) -> NDArray[np.intp]:
+    """The best ``keep`` fraction of rows by ``f`` (at least one), best first (stable: ties in row order); of a
+    stack of problems, each problem's own, problem after problem."""
+    parts = [slice(0, len(f))] if segments is None else segments
+    out = []
+    for seg in parts:
+        order = np.argsort(f[seg], kind="stable") + seg.start
+        out.append(order[: max(1, int(np.ceil(keep * len(order))))])
+    idx: NDArray[np.intp] = out[0] if len(out) == 1 else np.concatenate(out)
+    return idx
+
+
+def _lm_step(damped: Array, g: Array, segments: list[slice] | None) -> NDArray[np.floating[Any]]:
+    """The Levenberg-Marquardt steps of a stack (S, P); where a system is singular, a scaled gradient step for
+    every row of its problem (all rows of a stack of one problem)."""
+    try:
+        step: NDArray[np.floating[Any]] = np.linalg.solve(damped, g)[..., 0]
+    except np.linalg.LinAlgError:  # a singular system in the stack: fall back to a scaled gradient step
+        if segments is None:
+            step = g[..., 0] / (np.einsum("spp->sp", damped) + 1e-12)
+        else:
+            step = np.concatenate([_lm_step(damped[seg], g[seg], None) for seg in segments])
+    return step
 
 
 @dataclass(frozen=True)
@@ -335,23 +406,25 @@ def polish_rows(
     the cost of the longest of them (a backtest's refit polishes up to 5 cutoffs, each ~100 one-θ evaluations
     that cost the pass's fixed overhead, not its arithmetic)."""
 
-    def one(i: int) -> Problem:
-        return problem if weights is None else replace(problem, weights=weights[i])
-
+    full = problem if weights is None else replace(problem, weights=weights)
     if len(starts) < 2 or _scipy_lbfgsb() is None:
-        return [polish(one(i), s, maxiter=maxiter) for i, s in enumerate(starts)]
-    lo, hi = problem.bounds()
-    runs = [_Lbfgsb(np.clip(s, lo, hi), lo, hi, maxiter) for s in starts]
+        return [polish(full.row(i), s, maxiter=maxiter) for i, s in enumerate(starts)]
+    lo, hi = full.bounds()
+    box = [(lo, hi) if lo.ndim == 1 else (lo[i], hi[i]) for i in range(len(starts))]
+    runs = [
+        _Lbfgsb(np.clip(s, b_lo, b_hi), b_lo, b_hi, maxiter)
+        for s, (b_lo, b_hi) in zip(starts, box, strict=True)
+    ]
     asking = list(range(len(runs)))
-    sub = problem if weights is None else replace(problem, weights=weights)
+    sub = full
     while asking:
         f, g = sub.scaled_value_and_grad(np.stack([runs[i].wanted for i in asking]), rowwise=True)
         still = [i for j, i in enumerate(asking) if runs[i].told(f[j], g[j])]
-        if len(still) < len(asking) and weights is not None and still:
-            sub = replace(problem, weights=weights[still])  # (the rows that still ask, in their order)
+        if len(still) < len(asking) and still:
+            sub = full.rows_of(np.array(still))  # (the rows that still ask, in their order)
         asking = still
     ends = np.stack([r.x for r in runs])
-    values = (problem if weights is None else replace(problem, weights=weights)).value(ends)
+    values = full.value(ends)
     return [Polished(r.x, float(v), r.success, r.message, r.nit) for r, v in zip(runs, values, strict=True)]
 
 
@@ -482,7 +555,9 @@ def weighted_refit(
     loose_iterations: int = LOOSE_ITERATIONS,
     progress: Callable[[int, int], None] | None = None,
 ) -> Array:
-    """Refit the problem under each row of point weights ``counts`` (B, n), all warm-started at ``theta0``.
+    """Refit the problem under each row of point weights ``counts`` (B, n), all warm-started at ``theta0`` ((P,),
+    or (B, P): each row its own start). Of a stack of problems (``Problem.stack``, see ``stacked``) each row ends
+    where it ends when its problem is refitted alone.
 
     All draws move at once: a few rounds of the batched Levenberg-Marquardt search (fast into the basin), then
     batched projected L-BFGS on the true objective (IRLS converges only linearly on the L1-like part of the Huber
@@ -500,7 +575,8 @@ def weighted_refit(
         if progress is not None:
             progress(iterations + step, total)
 
-    starts = np.repeat(np.asarray(theta0, dtype=np.float64)[None, :], counts.shape[0], axis=0)
+    th0 = np.asarray(theta0, dtype=np.float64)
+    starts = np.repeat(th0[None, :], counts.shape[0], axis=0) if th0.ndim == 1 else th0.copy()
     thetas, _ = batched_search(
         problem, starts, rounds=((iterations, 1.0),), weights=counts, progress=lm_progress, sort=False
     )
@@ -511,16 +587,87 @@ def weighted_refit(
     out = thetas.copy()
     f, g = replace(problem, weights=counts).scaled_value_and_grad(out)  # every draw at its end point, at once
     loose = np.flatnonzero(np.max(np.abs(projected_gradient(out, g, lo, hi)), axis=1) > 1e-3 * (1.0 + f))
-    if len(loose) > 1 and loose_iterations:
+    # (of a stack of problems, the loose draws of problems with two or more)
+    many = (
+        loose
+        if problem.stack is None
+        else loose[np.isin(problem.stack[loose], _repeated(problem.stack[loose]))]
+    )
+    if len(many) > 1 and loose_iterations:
         # draws still moving along a flat ridge go on together first (a longer curvature memory, as scipy's keeps),
         # then each is polished from there: polished from where the first descent left them they had taken
         # 100-300 scipy iterations each, a third of the draws of some laws. The batched descent alone stalls short
         # of the bottom on such ridges (objectives up to 1e-2 above the polish's), so every such draw is polished.
-        out[loose], _ = batched_descent(
-            problem, out[loose], iterations=loose_iterations, memory=20, weights=counts[loose]
+        out[many], _ = batched_descent(
+            problem.rows_of(many), out[many], iterations=loose_iterations, memory=20, weights=counts[many]
         )
-    for i, done in zip(loose, polish_rows(problem, list(out[loose]), counts[loose]), strict=True):
+    for i, done in zip(
+        loose, polish_rows(problem.rows_of(loose), list(out[loose]), counts[loose]), strict=True
+    ):
         out[i] = done.theta
+    return out
+
+
+#: The most rows × points one stack of ``weighted_refits`` moves (× the line search's step lengths, a pass stays
+#: one block of ``BLOCK_ELEMENTS``: a stack's rows are never split mid-problem).
+STACK_ELEMENTS = BLOCK_ELEMENTS // 16
+
+
+def weighted_refits(jobs: Sequence[tuple[Problem, Array, Array]], **kwargs: Any) -> list[Array]:
+    """``weighted_refit(problem, theta0, counts, **kwargs)`` of each job, the jobs on the same runs (N, D, form,
+    objective, δ; one problem each, its own targets) moved together as one stack of problems: the row-by-row work
+    and numpy's per-call overhead are shared (a backtest refits 3-6 cutoffs of a law, a few rows). Each job's rows
+    end bit for bit where ``weighted_refit`` of that job alone ends them. Returns each job's (B, P), in order."""
+    out: list[Array | None] = [None] * len(jobs)
+    by_runs: dict[tuple[Any, ...], list[int]] = {}
+    for k, (problem, _, _) in enumerate(jobs):
+        if problem.log_l.ndim != 1 or problem.weights is not None or problem.stack is not None:
+            raise ValueError("weighted_refits stacks plain problems (one target vector, no point weights)")
+        key = (
+            problem.form,
+            problem.objective,
+            problem.delta,
+            problem.log_n.tobytes(),
+            problem.log_d.tobytes(),
+        )
+        by_runs.setdefault(key, []).append(k)
+    for members in by_runs.values():
+        batch: list[int] = []
+        rows = 0
+        for k in [*members, -1]:
+            n_rows = 0 if k < 0 else len(jobs[k][2])
+            if batch and (k < 0 or (rows + n_rows) * jobs[k][0].n_points > STACK_ELEMENTS):
+                for i, th in zip(batch, _stacked_refit([jobs[i] for i in batch], **kwargs), strict=True):
+                    out[i] = th
+                batch, rows = [], 0
+            if k >= 0:
+                batch.append(k)
+                rows += n_rows
+    return [th for th in out if th is not None]
+
+
+def _stacked_refit(jobs: Sequence[tuple[Problem, Array, Array]], **kwargs: Any) -> list[Array]:
+    """``weighted_refit`` of jobs on the same runs as one stack of problems (see ``weighted_refits``)."""
+    if len(jobs) == 1:
+        return [weighted_refit(*jobs[0], **kwargs)]
+    sizes = [len(c) for _, _, c in jobs]
+    first = jobs[0][0]
+    stack = replace(
+        first,
+        log_l=np.concatenate([np.repeat(p.log_l[None, :], len(c), axis=0) for p, _, c in jobs]),
+        stack=np.repeat(np.arange(len(jobs)), sizes),
+    )
+    starts = np.concatenate(
+        [np.repeat(np.asarray(t, dtype=np.float64).reshape(1, -1), len(c), axis=0) for _, t, c in jobs]
+    )
+    thetas = weighted_refit(stack, starts, np.concatenate([c for _, _, c in jobs]), **kwargs)
+    return np.split(thetas, np.cumsum(sizes)[:-1])
+
+
+def _repeated(labels: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The labels that occur more than once."""
+    values, n = np.unique(labels, return_counts=True)
+    out: NDArray[np.intp] = values[n > 1]
     return out
 
 
@@ -548,8 +695,8 @@ def batched_descent(
     s_n, p_n = x.shape
     tiny = np.finfo(x.dtype).tiny
 
-    def rows(idx: NDArray[np.intp] | slice) -> Problem:
-        return problem if weights is None else replace(problem, weights=weights[idx])
+    full = problem if weights is None else replace(problem, weights=weights)
+    rows = full.rows_of
 
     everyone = slice(None)
     f, g = rows(everyone).scaled_value_and_grad(x)
@@ -602,7 +749,7 @@ def batched_descent(
         if bad.any():
             d[bad] = -gfree[bad] / np.maximum(np.sqrt(np.vecdot(gfree, gfree)), tiny)[bad, None]
         x_new, f_new, g_new, moved, stuck = _line_search(
-            rows, x, d, f, g, active, lo, hi, problem.scale, len(problem.log_l)
+            rows, x, d, f, g, active, lo, hi, problem.scale, problem.n_points
         )
         mi = np.flatnonzero(moved)
         f_next, g_next = f_new[mi], g_new[mi]
@@ -625,7 +772,7 @@ def batched_descent(
 
 
 def _line_search(
-    rows: Callable[[NDArray[np.intp]], Problem],
+    rows: Callable[[NDArray[np.intp] | slice], Problem],
     x: Array,
     d: Array,
     f: Array,
@@ -661,7 +808,8 @@ def _line_search(
             block = _STEPS[1:]
         k, nb = len(idx), len(block)
         x_idx = x[idx, None, :]
-        trial = _clip(x_idx + block[None, :, None] * d[idx, None, :], lo, hi)  # (k, b, P)
+        box = (lo, hi) if lo.ndim == 1 else (lo[idx, None, :], hi[idx, None, :])  # (each row's own box)
+        trial = _clip(x_idx + block[None, :, None] * d[idx, None, :], *box)  # (k, b, P)
         flat = trial.reshape(k * nb, p_n)
         if block[0] == 1.0:
             f_flat, g_trial = rows(idx).scaled_value_and_grad(flat)

@@ -19,7 +19,7 @@ from l2l.base.progress import Progress
 from l2l.base.runs import OWN, check_runs, rows_by_dataset_eval
 from l2l.base.schema import RESAMPLES, FitForm, Resample
 from l2l.base.text import plural
-from l2l.core.backtest import BacktestOptions
+from l2l.core.backtest import BacktestOptions, planned_refits, refit_planned
 from l2l.core.calibrate import (
     CHOSEN_FORM,
     Calibration,
@@ -251,10 +251,15 @@ class LawBook:
         known = len(left) - len(specs)  # (calibrated before: in ``calibrations``)
         if tick is not None and known:
             tick(known, len(left))
+        todo = [spec for _, spec in specs]
         results = (
-            map(_calibrate, (spec for _, spec in specs))
+            iter(_calibrate_all(todo))
             if workers <= 1 or len(specs) < 2
-            else map_in_processes(_calibrate, [spec for _, spec in specs], workers)
+            else (
+                cal
+                for cals in map_in_processes(_calibrate_all, _chunks(todo, 2 * workers), workers)
+                for cal in cals
+            )
         )
         for i, ((g, spec), cal) in enumerate(zip(specs, results, strict=True), start=1):
             self._keep_calibration(g, spec, cal)
@@ -504,6 +509,42 @@ def _calibrate(spec: _CalibrationSpec) -> Calibration:
             without_e=spec.without_e,
         )
     return calibrate(spec.table, spec.how[spec.form])
+
+
+def _calibrate_all(specs: Sequence[_CalibrationSpec]) -> list[Calibration]:
+    """The calibrations of several groups, their backtests' batched refits made first and all at once
+    (``refit_planned``: the refits of laws on the same runs, every eval of a dataset in one form, move as one
+    stack, each law's bit for bit as alone)."""
+    if len(specs) < 2:
+        return [_calibrate(spec) for spec in specs]
+    plans = [
+        plan
+        for spec in specs
+        for form in (spec.how if spec.form == "auto" else (spec.form,))
+        for plan in planned_refits(spec.table, spec.how[form])
+    ]
+    done = refit_planned(plans)
+    return [
+        _calibrate(
+            dc_replace(spec, how={f: dc_replace(o, refitted=done) for f, o in spec.how.items()})
+            if done
+            else spec
+        )
+        for spec in specs
+    ]
+
+
+def _chunks(items: Sequence[_CalibrationSpec], k: int) -> list[list[_CalibrationSpec]]:
+    """``items`` in at most ``k`` runs of consecutive items, of sizes as equal as can be."""
+    k = max(1, min(k, len(items)))
+    size, extra = divmod(len(items), k)
+    out: list[list[_CalibrationSpec]] = []
+    start = 0
+    for i in range(k):
+        stop = start + size + (i < extra)
+        out.append(list(items[start:stop]))
+        start = stop
+    return out
 
 
 def _with_fix(res: LawFit | FitError) -> LawFit | FitError:
