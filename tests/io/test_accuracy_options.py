@@ -248,3 +248,29 @@ def test_accuracies_appended_alone_are_counted_kept(tmp_path: Path, run: Any) ->
     added = run("-w", ws, "ingest", "--append", write(tmp_path / "a.csv", scores), "--accuracy-percent")
     assert added.exit_code == 0, added.output
     assert "kept 8 of 8 values" in added.output  # it said "kept 0 of 8" (probe p64)
+
+
+def test_accuracies_appended_alone_in_percent_say_so_and_warn_of_fractions(tmp_path: Path, run: Any) -> None:
+    """`ingest --append ACC --accuracy-percent` said none of its notes, and fractions read as percent (the
+    README's two-step flow on the paper's accuracy file) were stored 100x too small with nothing said (probe p66);
+    in one call the same file was warned of."""
+    lines = long_metric(chance=False).splitlines()
+    losses = "\n".join(r for r in lines if ",acc," not in r) + "\n"
+    fractions = [
+        lines[0],
+        *(r.rsplit(",", 1)[0] + f",{float(r.rsplit(',', 1)[1]) / 100:g}" for r in lines if ",acc," in r),
+    ]
+    ws = str(tmp_path / "ws")
+    assert run("-w", ws, "ingest", write(tmp_path / "l.csv", losses)).exit_code == 0
+    added = run(
+        "-w",
+        ws,
+        "ingest",
+        "--append",
+        write(tmp_path / "a.csv", "\n".join(fractions) + "\n"),
+        "--accuracy-percent",
+    )
+    assert added.exit_code == 0, added.output
+    said = " ".join(added.output.split())
+    assert "warning: --accuracy-percent: every accuracy lies below 1 %" in said
+    assert "accuracies read in percent (--accuracy-percent): divided by 100" in said
