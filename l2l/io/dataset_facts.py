@@ -108,16 +108,26 @@ def dataset_unique_tokens(frame: pl.DataFrame, prefix: str) -> dict[str, float]:
         pl.DataFrame({"dataset": frame.get_column("dataset"), "D": d, "U": unique})
         .filter(pl.col("U").is_finite() & (pl.col("U") > 0))
         .group_by("dataset")
-        .agg(pl.col("U").max(), (pl.col("D") / pl.col("U")).max().alias("passes"))
+        .agg(
+            pl.col("U").max(),
+            (pl.col("D") / pl.col("U")).max().alias("passes"),
+            (pl.col("U").max() / pl.col("U").min()).alias("spread"),
+        )
         .sort("dataset")
     )
-    # an epochs column says how much data there is only where a run repeated it: a fresh sweep's "epochs = 1" in
-    # every row bounds nothing (its largest D would have been taken for the unique tokens)
-    least = 1.0 + _ONE_PASS if read.unique is None else 0.0
+
+    # a count says how much data there is where a run repeated it, or where it is one number for the dataset (its
+    # size); a fresh sweep's "epochs = 1", or each fresh run's own D as its unique tokens, bounds nothing: its
+    # largest D was taken for the data's size and every prediction past it flagged as repeating (probe p66)
+    def says_size(passes: float, spread: float | None) -> bool:
+        if passes > 1.0 + _ONE_PASS:
+            return True
+        return read.unique is not None and spread is not None and spread <= 1.0 + _ONE_PASS
+
     return {
         str(ds): float(uu)
-        for ds, uu, passes in per.iter_rows()
-        if passes is not None and least < passes <= MOST_EPOCHS
+        for ds, uu, passes, spread in per.iter_rows()
+        if passes is not None and passes <= MOST_EPOCHS and says_size(passes, spread)
     }
 
 

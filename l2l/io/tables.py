@@ -1491,7 +1491,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
                     acc_rows = int(part.info.get("accuracy_rows", part.accuracy.height))
                     entry["rows_kept"] = min(acc_rows, _distinct_accuracy(part.accuracy))
                     entry["rows_merged"] = acc_rows - entry["rows_kept"]
-            if entries:  # said as in one call ("every accuracy lies below 1 %: fractions already?" was lost: p66)
+            if (
+                entries
+            ):  # said as in one call ("every accuracy lies below 1 %: fractions already?" was lost: p66)
                 entries[-1].setdefault("decisions", []).extend(percent_notes)
             return Runs(
                 pl.DataFrame(schema=_SCHEMA),

@@ -85,7 +85,9 @@ def _effective(D: float) -> float:
     return min(D, U_HQ) + U_HQ * 15.4 * (1.0 - math.exp(-extra / 15.4))
 
 
-def _repeated_table(path: Path, column: str = "unique_tokens", unit: float = 1.0) -> Path:
+def _repeated_table(
+    path: Path, column: str = "unique_tokens", unit: float = 1.0, *, fresh_as_d: bool = False
+) -> Path:
     rng = np.random.default_rng(1)
     rows = []
     for ds, E in (("hq", 1.95), ("web", 2.0)):
@@ -93,7 +95,7 @@ def _repeated_table(path: Path, column: str = "unique_tokens", unit: float = 1.0
             for r in (10, 20, 40, 100):
                 D = N * r
                 loss = _own(E, N, _effective(D) if ds == "hq" else D)
-                unique = U_HQ if ds == "hq" else 1e12
+                unique = U_HQ if ds == "hq" else D if fresh_as_d else 1e12
                 extra = {column: unique / unit} if column != "epochs" else {column: max(D / unique, 1.0)}
                 for ev, off in ((f"{ds}_val", 0.0), ("c4_val", 0.1)):
                     value = round((loss + off) * math.exp(rng.normal(0, 0.004)), 5)
@@ -200,6 +202,10 @@ def test_ingest_carries_the_unique_tokens_of_each_dataset(tmp_path: Path) -> Non
     for column, unit in (("UniqueTokens", 1.0), ("unique_tokens_B", 1e9), ("unique_tokens", 1e9)):
         read = read_runs([_repeated_table(tmp_path / f"{column}{unit:g}.csv", column, unit)])
         assert read.unique_tokens == pytest.approx({"hq": U_HQ, "web": 1e12}), (column, unit)
+    # each fresh run's own D as its unique tokens (Muennighoff-style tables) says nothing of the data's size: its
+    # largest D was taken for it, and every prediction past it flagged as repeating (probe p66)
+    fresh = read_runs([_repeated_table(tmp_path / "fresh_d.csv", fresh_as_d=True)])
+    assert fresh.unique_tokens == {"hq": U_HQ}
 
 
 def test_a_prediction_past_the_passes_its_runs_made_is_a_lower_bound_saying_why(tmp_path: Path) -> None:
