@@ -41,10 +41,11 @@ from l2l.core.predictive import (
     floored,
     not_calibrated,
 )
+from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config
-from l2l.workflows.predict import DEFAULT_DRAWS
+from l2l.workflows.predict import DEFAULT_DRAWS, repetition_of
 from l2l.workflows.translate import TranslationResult, check_source_loss, find_run, in_split, translate
 
 if TYPE_CHECKING:
@@ -344,6 +345,7 @@ def predict_sources(
         tgt_ds,
         where,
         _Settings(split, join, options, cache, level, seed, calibrations, rtol),
+        d,
     )
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float, float]] = []
@@ -489,6 +491,9 @@ class _Via:
     tgt: str
     where: Placement
     settings: _Settings
+    #: the target model's tokens (None where only a source loss fixes it): a D past the target dataset's unique
+    #: tokens repeats its data, as a prediction from its own law says (``predict.repetition_of``)
+    D: float | None = None
 
     def _translation(
         self, src: str, kind: Kind = "train-train", eval_name: str | None = None
@@ -534,6 +539,10 @@ class _Via:
             flag = None if law is None else self.book.flag(law.dataset, law.eval)
             if law is not None and flag is not None:
                 pi = not_calibrated(pi, f"{law.dataset}:{law.eval}, {flag.removeprefix('poor law: ')}")
+            if law is not None and law.dataset == self.tgt and self.D is not None:
+                # (translated into data repeated past the target's runs: printed calibrated beside its own law's
+                # lower bound, probe p66)
+                pi = repeated_interval(pi, repetition_of(self.book, law.dataset, law.eval, self.D))
         return floored(pi, e1, "E1")
 
     def single(self, src: str, x: float) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float, float]]:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 from l2l.base.errors import UsageError
@@ -27,6 +28,7 @@ from l2l.io.workspace import Workspace
 from l2l.workflows.predict import optimal, predict
 from l2l.workflows.rank import rank_runs
 from l2l.workflows.targets import tokenizer_refusal
+from l2l.workflows.via import predict_via
 
 SIZES = (2e7, 5e7, 1e8, 2e8, 4e8, 8e8)
 
@@ -225,6 +227,26 @@ def test_a_prediction_past_the_passes_its_runs_made_is_a_lower_bound_saying_why(
     assert near["repetition"]["beyond_evidence"] is False
     assert any("within the passes of the runs" in n for n in near["notes"])
     assert "repetition" not in rows[("web", 1.17e11)]  # fresh data: nothing said
+
+
+def test_a_translation_into_data_repeated_past_the_targets_runs_is_a_lower_bound_too(tmp_path: Path) -> None:
+    """`predict --via` into a dataset whose D repeats its data more than its runs did printed a calibrated
+    interval beside its own law's lower bound (probe p66): the translation says so too."""
+    path = _repeated_table(tmp_path / "u.csv")
+    lines = path.read_text().splitlines()
+    kept = [
+        lines[0],
+        *(x for x in lines[1:] if not (x.startswith("hq,") and float(x.split(",")[2]) > 3.3e10)),
+    ]
+    path.write_text("\n".join(kept) + "\n")
+    runs = read_runs([path])  # hq's runs now make up to 10.7 passes; web's largest run trains on 8e10 tokens
+    top = runs.frame.filter((pl.col("dataset") == "web") & (pl.col("D") == 8e10)).get_column("run_id")[0]
+    got = predict_via(runs, via="web", tgt="hq", from_run=str(top))
+    assert got.result.lower_bound_only
+    assert any("D = 26.7 passes over the unique tokens" in n for n in got.result.notes)
+    hq = runs.frame.filter(pl.col("dataset") == "hq").sort("D").get_column("run_id")[-1]
+    fresh = predict_via(runs, via="hq", tgt="web", from_run=str(hq))  # into fresh data: nothing said
+    assert not any("passes over the unique tokens" in n for n in fresh.result.notes)
 
 
 def test_optimal_says_that_d_star_exceeds_the_unique_tokens(tmp_path: Path) -> None:
