@@ -66,7 +66,7 @@ from l2l.workflows.accuracy import (
     task_loss_eval,
 )
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
-from l2l.workflows.targets import names_accuracy, tokenizer_refusal
+from l2l.workflows.targets import names_accuracy, tokenizer_refusal, unknown_tokenizer_note
 
 if TYPE_CHECKING:
     import polars as pl
@@ -472,6 +472,8 @@ def _rank_losses(
     ]
     if alone and OWN in targets:
         notes.append(alone)
+    if flip_map is None and (unknown := unknown_tokenizer_note(runs, names, list(weights))) is not None:
+        notes.append(unknown)
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)

@@ -24,6 +24,7 @@ __all__ = [
     "resolves_to",
     "tokenizer_note",
     "tokenizer_refusal",
+    "unknown_tokenizer_note",
 ]
 
 
@@ -244,6 +245,23 @@ def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str
             param="targets",
         )
     return None
+
+
+def unknown_tokenizer_note(runs: Runs, datasets: Sequence[str], targets: Sequence[str]) -> str | None:
+    """The warning of a ranking on a loss per token between datasets of which some name a tokenizer and some do
+    not (a workspace appended from two tables): whether their per-token losses compare is not known (a probe's
+    ``-d pile -d web`` ranked pile first at P(best) 1.00, pile's tokenizer unknown, the per-byte order the
+    reverse: p66). None where every candidate or none names one, or the targets are per byte."""
+    per_token = [t for t in targets if schema.split_metric(t)[1] != "bpb"]
+    named = [d for d in datasets if d in runs.tokenizers]
+    unnamed = [d for d in datasets if d not in runs.tokenizers]
+    if not per_token or not named or not unnamed:
+        return None
+    return (
+        f"{', '.join(per_token)}: a loss per token, and the tokenizer of {', '.join(unnamed)} is not known (of "
+        f"{', '.join(f'{d} {_first_value(runs.tokenizers[d])}' for d in named)}): per-token losses compare only "
+        "between models of one tokenizer; a per-byte eval (NAME:bpb) compares any"
+    )
 
 
 def tokenizer_note(

@@ -157,6 +157,21 @@ def test_datasets_of_one_tokenizer_or_a_table_naming_none_are_ranked_on_per_toke
     assert tokenizer_refusal(replace(differ, tokenizers={}), differ.datasets, ["c4_val"]) is None
 
 
+def test_a_per_token_ranking_beside_a_dataset_of_unknown_tokenizer_says_so(tmp_path: Path) -> None:
+    """A workspace appended from two tables: web names gpt2, books none. `rank -t c4_val -d books -d web` ranked
+    them on per-token losses with nothing said (probe p66); the ranking now warns, and a per-byte target does not."""
+    differ = read_runs([_tokenizer_table(tmp_path / "differ.csv")])
+    mixed = replace(differ, tokenizers={"web": differ.tokenizers["web"]})
+    ranked = rank_runs(mixed, ["c4_val"], N=3.2e9, D=6.4e10, datasets=["books", "web"], draws=100)
+    said = [w for w in ranked.warnings if "is not known" in w]
+    assert said == [
+        "c4_val: a loss per token, and the tokenizer of books is not known (of web gpt2): per-token losses compare "
+        "only between models of one tokenizer; a per-byte eval (NAME:bpb) compares any"
+    ]
+    per_byte = rank_runs(mixed, ["c4_val:bpb"], N=3.2e9, D=6.4e10, datasets=["books", "web"], draws=100)
+    assert not [w for w in per_byte.warnings if "is not known" in w]
+
+
 # ---- the workspace --------------------------------------------------------------------------------------------------
 
 
