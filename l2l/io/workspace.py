@@ -895,6 +895,20 @@ def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, b
 
 
 def _merge(stored: Runs, added: Runs, *, strict: bool) -> Runs:
+    path = str(added.provenance[0]["path"]) if added.provenance else None
+    changed = {
+        ds: (stored.tokenizers[ds], tok)
+        for ds, tok in added.tokenizers.items()
+        if ds in stored.tokenizers and stored.tokenizers[ds] != tok
+    }
+    if changed:  # another model of the data: its repeats were averaged with the stored ones (probe p66 NEW-D)
+        ds, (was, now) = next(iter(changed.items()))
+        raise InputError(
+            f"dataset {ds!r}: the runs appended use {now}, the workspace's {was}: models of another tokenizer, "
+            "whose per-token losses are in another unit (repeats would be averaged across them)",
+            path=path,
+            hint="give the appended runs a dataset name of their own, or ingest them into another --workspace",
+        )
     both = pl.concat([stored.frame, added.frame], how="vertical")
     if strict:
         dup = added.frame.join(stored.frame, on=REPEAT_KEY, how="semi", nulls_equal=True)

@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -200,6 +201,23 @@ def test_the_workspace_keeps_the_facts_and_reads_a_workspace_written_without_the
     assert read.tokenizers == {}
     assert read.unique_tokens == {}
     assert read.digest == doc["digest"]
+
+
+def test_appending_a_datasets_runs_under_another_tokenizer_is_refused(tmp_path: Path, run: Any) -> None:
+    """web's runs appended under llama, web stored under gpt2: the repeats were averaged across the two models and
+    the stored tokenizer silently replaced, after which a per-token ranking was allowed (probe p66 NEW-D)."""
+    table = _tokenizer_table(tmp_path / "t.csv")
+    assert run("ingest", table).exit_code == 0
+    other = tmp_path / "other.csv"
+    other.write_text(table.read_text().replace(",gpt2,", ",llama,"))
+    ws = tmp_path / "ws"
+    before = sorted(p.name for p in ws.iterdir())
+    res = run("ingest", "--append", other)
+    assert res.exit_code == 1
+    (line,) = res.stderr.splitlines()
+    assert "dataset 'web': the runs appended use tokenizer=llama" in line
+    assert "Hint: give the appended runs a dataset name of their own" in line
+    assert sorted(p.name for p in ws.iterdir()) == before
 
 
 # ---- D2 ------------------------------------------------------------------------------------------------------------
