@@ -137,6 +137,8 @@ def tokenizer_notes(tokenizers: Mapping[str, str], evals: Sequence[str]) -> list
     some."""
     if len(set(tokenizers.values())) < 2:
         return []
+    if evals and all(schema.split_metric(e)[1] == "bpb" for e in evals):
+        return []  # every loss per byte: nothing per token to compare (it warned anyway: probe p66)
     # each by its first column's value (``books llama``), the columns named once
     first = {ds: tok.split(", ")[0] for ds, tok in tokenizers.items()}
     columns = list(

@@ -203,6 +203,17 @@ def test_the_workspace_keeps_the_facts_and_reads_a_workspace_written_without_the
     assert read.digest == doc["digest"]
 
 
+def test_the_tokenizer_warning_is_for_tables_with_losses_per_token() -> None:
+    """A table whose every loss is per byte was warned that "a loss per token is in another unit" (probe p66)."""
+    from l2l.io.dataset_facts import tokenizer_notes
+
+    toks = {"books": "tokenizer=llama", "web": "tokenizer=gpt2"}
+    assert tokenizer_notes(toks, ["books_val:bpb", "web_val:bpb"]) == []
+    (warned,) = tokenizer_notes(toks, ["books_val:bpb", "c4_val", "web_val:bpb"])
+    assert "rank the per-byte evals (books_val:bpb, web_val:bpb)" in warned
+    assert tokenizer_notes({"books": "tokenizer=gpt2", "web": "tokenizer=gpt2"}, ["c4_val"]) == []
+
+
 def test_appending_a_datasets_runs_under_another_tokenizer_is_refused(tmp_path: Path, run: Any) -> None:
     """web's runs appended under llama, web stored under gpt2: the repeats were averaged across the two models and
     the stored tokenizer silently replaced, after which a per-token ranking was allowed (probe p66 NEW-D)."""
