@@ -30,6 +30,7 @@ from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, known_model, propagated_through
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
+from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
     ONE_DATASET,
@@ -41,7 +42,7 @@ from l2l.workflows.evaluate_tables import (
 from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
 from l2l.workflows.pairing import PairSpec, Sides
-from l2l.workflows.predict import draw_unbacktested, law_interval
+from l2l.workflows.predict import draw_unbacktested, law_interval, repetition_of
 from l2l.workflows.translate import LossToLoss, carry, pair_kind, translation_of
 
 if TYPE_CHECKING:
@@ -723,13 +724,16 @@ class _Intervals:
         # a pair the backtests never translated (paired within --rtol only) is bounded as predict --via bounds it
         model, reason = known_model(self.cal.translation, where.group)
         if model is None:
-            return bootstrap_interval(
+            pi = bootstrap_interval(
                 pred, where.distance, tt.resid_sd, self.level, method="residual", reason=reason
             )
-        try:
-            return model.interval(pred, where, self.level, scatter=tt.resid_sd)
-        except FitError:
-            return None
+        else:
+            try:
+                pi = model.interval(pred, where, self.level, scatter=tt.resid_sd)
+            except FitError:
+                return None
+        # into data repeated past the target's runs: what its own law's interval says (it read calibrated: p66)
+        return repeated_interval(pi, repetition_of(self.book, p1, own1, D))
 
     def combined_own(
         self, tgt: str, values: Sequence[float], N: float, D: float

@@ -293,6 +293,33 @@ def test_a_translation_into_data_repeated_past_the_targets_runs_is_a_lower_bound
     assert not any("passes over the unique tokens" in n for n in fresh.result.notes)
 
 
+def test_evaluates_translation_into_data_repeated_past_the_targets_runs_is_a_lower_bound(
+    tmp_path: Path,
+) -> None:
+    """evaluate's loss-to-loss column into a held-out run that repeats its data more than the target's fitting runs
+    did read calibrated, beside the target's own law's lower bound (probe p66)."""
+    from l2l.workflows.evaluate import evaluate
+
+    path = _repeated_table(tmp_path / "u.csv")
+    lines = path.read_text().splitlines()
+    kept = [
+        lines[0],
+        *(
+            x
+            for x in lines[1:]
+            if not (x.startswith("hq,") and float(x.split(",")[2]) > 3.3e10 and float(x.split(",")[1]) < 8e8)
+        ),
+    ]
+    path.write_text("\n".join(kept) + "\n")
+    ev = evaluate(read_runs([path]), holdout_top_compute=1)
+    into_hq = [p.interval_loss_to_loss for p in ev.predictions if p.tgt == "hq" and p.eval == "hq_val"]
+    assert into_hq
+    for pi in into_hq:
+        assert pi is not None
+        assert pi.lower_bound_only
+        assert any("D = 26.7 passes over the unique tokens" in n for n in pi.notes)
+
+
 def test_optimal_says_that_d_star_exceeds_the_unique_tokens(tmp_path: Path) -> None:
     runs = read_runs([_repeated_table(tmp_path / "u.csv")])
     [alloc] = optimal(runs, C=[1e22], datasets=["hq"])
