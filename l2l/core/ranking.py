@@ -899,23 +899,6 @@ def _all_points(
     return out
 
 
-def _flips(
-    model: RankModel,
-    target: str,
-    method: Method,
-    rng_c: tuple[float, float],
-    budget: Budget,
-    err: DrawError,
-    flip_map: FlipMap | None = None,
-) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...]]:
-    """Budgets in ``rng_c`` where the point-predicted winner changes (grid of 25 per range, then bisection), and
-    the point predictions on that grid (the lowest loss wins; with ``flip_map``, the highest value it maps them to).
-
-    With a fixed (N, D), the model is scaled along N ∝ D (its own tokens-per-parameter ratio kept)."""
-    flips, curve, _ = _flips_and(model, target, method, rng_c, budget, err, flip_map)
-    return flips, curve
-
-
 def _flips_and(
     model: RankModel,
     target: str,
@@ -926,7 +909,11 @@ def _flips_and(
     flip_map: FlipMap | None = None,
     also: Method | None = None,
 ) -> tuple[tuple[Flip, ...], tuple[CurvePoint, ...], tuple[CurvePoint, ...]]:
-    """``_flips``, and the point predictions of method ``also`` on the same grid (empty without one)."""
+    """Budgets in ``rng_c`` where the point-predicted winner changes (grid of 25 per range, then bisection), the
+    point predictions on that grid (the lowest loss wins; with ``flip_map``, the highest value it maps them to), and
+    the point predictions of method ``also`` on the same grid (empty without one).
+
+    With a fixed (N, D), the model is scaled along N ∝ D (its own tokens-per-parameter ratio kept)."""
     lo, hi = rng_c
     if not (0 < lo < hi):
         raise UsageError(f"the budget range must satisfy 0 < low < high, got {rng_c}")
@@ -1005,7 +992,7 @@ def _laws_scan(
         return None
     top = model.sweep_top_compute
     start = min(rng_c[0], top) if math.isfinite(top) and top > 0 else rng_c[0]
-    flips, scanned = _flips(model, target, "independent", (start, rng_c[1]), budget, err, flip_map)
+    flips, scanned, _ = _flips_and(model, target, "independent", (start, rng_c[1]), budget, err, flip_map)
     first = _best(dict(scanned[0].values), highest) if whole(scanned) else None
     ranked_first = _best(dict(curve[0].values), highest)
     if first is None or ranked_first is None:
