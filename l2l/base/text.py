@@ -100,6 +100,14 @@ def some_of(names: Sequence[str], most: int = 4) -> str:
     return f"{', '.join(names[: most - 1])} and {len(names) - most + 1} more"
 
 
+def counted(names: Sequence[str], noun: str) -> str:
+    """The names a note shared by several is about: the one name, else the first three and the count ("rec0, rec1,
+    rec2 … (10 datasets)")."""
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''} ({plural(len(names), noun)})"
+
+
 def grouped_reasons(failed: Mapping[str, str], shown: int | None = 3) -> str:
     """Why each name (a dataset) failed, the names whose reasons differ only by their own name said once ("rec0,
     rec1, rec2 … (10 datasets): …"), at most ``shown`` reasons (None: all): a DataDecide-shaped table's refusal
@@ -110,9 +118,7 @@ def grouped_reasons(failed: Mapping[str, str], shown: int | None = 3) -> str:
         groups.setdefault(why.replace(name, "\0"), []).append(name)
     parts = []
     for names in groups.values():
-        who = names[0] if len(names) == 1 else f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
-        count = f" ({len(names)} datasets)" if len(names) > 1 else ""
-        parts.append(f"{who}{count}: {failed[names[0]]}")
+        parts.append(f"{counted(names, 'dataset')}: {failed[names[0]]}")
     if shown is None or len(parts) <= shown:
         return "; ".join(parts)
     return "; ".join(parts[:shown]) + f"; and {plural(len(parts) - shown, 'other reason')}"

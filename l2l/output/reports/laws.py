@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from l2l.base.text import fmt_fixed, fmt_pct, plural
+from l2l.base.text import counted, fmt_fixed, fmt_pct, plural
 from l2l.output.render import Column, Report, Row
 from l2l.output.reports.common import (
     GREEK,
@@ -102,12 +102,7 @@ def _grouped(notes: Sequence[tuple[str, str]]) -> list[str]:
     who: dict[str, list[str]] = {}
     for name, text in notes:
         who.setdefault(text, []).append(name)
-    return [
-        f"{names[0]}: {text}"
-        if len(names) == 1
-        else f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''} ({len(names)} laws): {text}"
-        for text, names in who.items()
-    ]
+    return [f"{counted(names, 'law')}: {text}" for text, names in who.items()]
 
 
 def _flag_cell(flags: Any) -> str:
