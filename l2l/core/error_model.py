@@ -207,6 +207,8 @@ class ErrorModel:
     spread_distance: float = 0.0
     #: the distance d of the backtest behind each of ``scores`` (same order)
     score_distances: tuple[float, ...] = ()
+    #: ... and how far it reached in model size alone (``BacktestResidual.n_reach``, same order)
+    score_n_reaches: tuple[float, ...] = ()
     #: (lowest, highest) bias the model gave its own backtests (0 included): a target's bias is held inside it
     #: (None: not held; records made before it)
     bias_bounds: tuple[float, float] | None = None
@@ -319,20 +321,29 @@ class ErrorModel:
             self.noise_sd**2 + (self.spread_slope * where.reach) ** 2 + (self.spread_distance * d) ** 2
         )
 
-    def quantile(self, level: float, distance: float | None = None) -> float:
+    def quantile(self, level: float, distance: float | None = None, n_reach: float = 0.0) -> float:
         """Split-conformal quantile of the scores: the ⌈(n+1)·level⌉-th smallest (the largest when beyond n).
         With ``distance``: the larger of that and the quantile of the scores of the backtests that reached at least
         that far (at least ``LOCAL_SCORES`` of them: the farthest ones when fewer did). Most backtests reach a
         little way; where the far ones missed by more than the spread model says, a far target gets their quantile
-        (never a narrower one: a few dozen far scores are too few to narrow the pooled quantile)."""
+        (never a narrower one: a few dozen far scores are too few to narrow the pooled quantile). ``n_reach``
+        (a target larger than every fitted model): the same with the backtests that reached as far in model size
+        alone, where at least ``LOCAL_SCORES`` reached beyond their fits' largest N. A distance in compute does
+        not say how far a law was asked to extrapolate in N: probe p60's small ladders (4 sizes × 3 token ratios)
+        predict 2× their largest model at the compute of their largest budget, where the backtests that reached 2×
+        in N missed by more than those as far out in compute (calibrated rows inside, 4 seeds: 98 of 120 with the
+        distance alone, 111 of 120 with both; the other calibration tables unchanged but the paper's task losses,
+        0.1-0.2 points wider). Where fewer reached beyond in N (10-29 of them), their quantile widened Eq. 1 tables
+        to 95 % coverage at 3.3× the median error and was not adopted."""
         check_level(level)
         q = _conformal(self.scores, level)
         if distance is None or len(self.score_distances) != len(self.scores) or LOCAL_SCORES <= 0:
             return q
-        scores, dist, far = self._score_arrays()
-        floor = min(distance, float(far[min(LOCAL_SCORES, len(far)) - 1]))
-        local = scores[dist >= floor]  # a subsequence of the sorted scores: sorted
-        return max(q, _conformal(local, level))
+        (scores, dist, far), (nr, far_n) = self._score_arrays(), self._n_reach_arrays()
+        q = max(q, _local_quantile(scores, dist, far, distance, level))
+        if n_reach > 0 and len(nr) == len(scores) and len(far_n) >= LOCAL_SCORES:
+            q = max(q, _local_quantile(scores, nr, far_n, n_reach, level))
+        return q
 
     def _score_arrays(self) -> tuple[Array, Array, Array]:
         """The scores, their distances, and the distances in descending order, as arrays made once per model
@@ -342,6 +353,15 @@ class ErrorModel:
             dist = np.asarray(self.score_distances, dtype=np.float64)
             made = (np.asarray(self.scores, dtype=np.float64), dist, np.sort(dist)[::-1])
             object.__setattr__(self, "_arrays", made)  # a cache beside the frozen fields, not one of them
+        return made
+
+    def _n_reach_arrays(self) -> tuple[Array, Array]:
+        """The scores' reaches in model size, and those above 0 in descending order (made once per model)."""
+        made: tuple[Array, Array] | None = self.__dict__.get("_n_arrays")
+        if made is None:
+            nr = np.asarray(self.score_n_reaches, dtype=np.float64)
+            made = (nr, np.sort(nr[nr > 0])[::-1])
+            object.__setattr__(self, "_n_arrays", made)  # a cache beside the frozen fields, as ``_arrays``
         return made
 
     def log_interval(
@@ -354,7 +374,7 @@ class ErrorModel:
         residuals), a floor under the half-width at ``level``: a measured run scatters about its law that much
         wherever it lies, while the spread model, fitted to backtests that all reach beyond their fits, may put
         nothing at distance 0 (two datasets, inside the sweep: ±0.0003 % against runs scattered by 0.3 %)."""
-        q = self.quantile(level, max(where.distance, 0.0))
+        q = self.quantile(level, max(where.distance, 0.0), max(where.n_reach, 0.0))
         z = normal_quantile(level)
         half = max(math.hypot(q * self.sd(where), z * sd_param), z * scatter)
         held = 0.0
@@ -503,6 +523,7 @@ class ErrorModel:
         rec.pop("q90")
         rec["scores"] = [float(v) for v in self.scores]
         rec["score_distances"] = [float(v) for v in self.score_distances]
+        rec["score_n_reaches"] = [float(v) for v in self.score_n_reaches]
         return rec
 
     @classmethod
@@ -532,6 +553,7 @@ class ErrorModel:
             group_errors={str(k): float(v) for k, v in rec.get("group_errors", {}).items()},
             spread_distance=float(rec.get("spread_distance", 0.0)),
             score_distances=tuple(float(v) for v in rec.get("score_distances", ())),
+            score_n_reaches=tuple(float(v) for v in rec.get("score_n_reaches", ())),
             bias_bounds=None
             if rec.get("bias_bounds") is None
             else (rec["bias_bounds"][0], rec["bias_bounds"][1]),
@@ -576,6 +598,14 @@ def _cutoffs_reach(u: Array, cut: Array, k: int = BIAS_REACH_CUTOFFS) -> float:
     (infinite with fewer cutoffs)."""
     farthest = sorted((float(u[cut == c].max()) for c in np.unique(cut)), reverse=True)
     return farthest[k - 1] if len(farthest) >= k else math.inf
+
+
+def _local_quantile(scores: Array, reach: Array, far: Array, target: float, level: float) -> float:
+    """The conformal quantile of the (sorted) ``scores`` of the backtests that reached at least ``target`` in
+    ``reach`` (``far``: the reaches that count, in descending order), at least ``LOCAL_SCORES`` of them: the
+    farthest ones when fewer reached that far."""
+    floor = min(target, float(far[min(LOCAL_SCORES, len(far)) - 1]))
+    return _conformal(scores[reach >= floor], level)  # a subsequence of the sorted scores: sorted
 
 
 def _conformal(scores: Sequence[float] | Array, level: float) -> float:
@@ -758,6 +788,7 @@ def fit_error_model(
         spread_distance=s2,
         scores=tuple(float(scores[i]) for i in order),
         score_distances=tuple(float(d[i]) for i in order),
+        score_n_reaches=tuple(float(errors[i].n_reach) for i in order),
         n_errors=len(errors),
         n_cutoffs=len(cutoffs),
         max_distance=float(d.max()),
