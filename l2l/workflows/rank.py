@@ -30,7 +30,6 @@ from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
-from l2l.core.predictive import range_words
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
     Budget,
@@ -484,25 +483,48 @@ def _rank_losses(
 
 
 def _reach_note(cands: Sequence[Candidate], budget: Budget) -> list[str]:
-    """How far the budget lies beyond the runs the candidates' laws were fitted on, in predict's words
-    (``range_words``: compute, and for a fixed model N and D): every prediction of a ranking says how far it
-    extrapolates (at 2e4× the sweep's largest budget `rank` said nothing of it, where `predict` prints C×: probe
-    p63). Nothing inside the runs' range."""
-    sweeps = [sw for c in cands for sw in c.runs.values() if len(sw)]
-    if not sweeps:
+    """How far the budget lies beyond each candidate's runs, in predict's words (compute, and for a fixed model N
+    and D): every prediction of a ranking says how far it extrapolates (at 2e4× the sweep's largest budget `rank`
+    said nothing of it, where `predict` prints C×: probe p63). Nothing inside the runs' range. Each dataset's
+    reach is its own: beside a dataset of 3 sizes whose runs stop at 3e18, "compute is 5.09× the largest fitted:
+    every prediction here extrapolates that far" (the other's reach) hid a prediction 326× beyond its runs (p67)."""
+    tops = {
+        c.name: [sw for sw in c.runs.values() if len(sw)]
+        for c in cands
+        if any(len(sw) for sw in c.runs.values())
+    }
+    if not tops:
         return []
-
-    def fitted(column: str) -> tuple[float, float]:
-        return (
-            min(float(getattr(sw, column).min()) for sw in sweeps),
-            max(float(getattr(sw, column).max()) for sw in sweeps),
-        )
-
-    points = [("compute", budget.compute, fitted("C"))]
+    points = [("compute", budget.compute, "C")]
     if budget.N is not None and budget.D is not None:
-        points += [("N", budget.N, fitted("N")), ("D", budget.D, fitted("D"))]
-    above, _ = range_words(points)
-    return [f"{', '.join(above)}: every prediction here extrapolates that far"] if above else []
+        points += [("N", budget.N, "N"), ("D", budget.D, "D")]
+    words: list[str] = []
+    uniform = True
+    for name, value, column in points:
+        ratios = {ds: value / max(float(getattr(sw, column).max()) for sw in sws) for ds, sws in tops.items()}
+        if not any(r > 1 + 1e-9 for r in ratios.values()):
+            continue
+        near, far = min(ratios, key=lambda ds: ratios[ds]), max(ratios, key=lambda ds: ratios[ds])
+        if f"{ratios[near]:.3g}" == f"{ratios[far]:.3g}":
+            words.append(f"{name} is {ratios[far]:.3g}× the largest fitted")
+            continue
+        uniform = False
+        if ratios[near] > 1 + 1e-9:
+            words.append(
+                f"{name} is {ratios[near]:.3g}× ({near}) to {ratios[far]:.3g}× ({far}) the largest fitted"
+            )
+        else:
+            words.append(
+                f"{name} is up to {ratios[far]:.3g}× ({far}) the largest fitted, inside {near}'s runs"
+            )
+    if not words:
+        return []
+    ending = (
+        "every prediction here extrapolates that far"
+        if uniform
+        else "each dataset's prediction extrapolates from its own runs"
+    )
+    return [f"{', '.join(words)}: {ending}"]
 
 
 def shared_own_evals(

@@ -33,3 +33,23 @@ def test_a_fixed_model_beyond_the_sizes_says_its_n(synthetic_runs: Any) -> None:
     (line,) = _reach_lines(ranking)
     assert "N is 8× the largest fitted" in line
     assert "D is" not in line
+
+
+def test_a_dataset_whose_runs_stop_lower_says_its_own_reach(synthetic_runs: Any) -> None:
+    import dataclasses
+
+    import polars as pl
+
+    frame = synthetic_runs.frame
+    top = float(frame["C"].max())
+    short = frame.filter(
+        (pl.col("dataset") != "beta") | (pl.col("C") <= top / 30)
+    )  # beta's runs stop 30× lower
+    runs = dataclasses.replace(synthetic_runs, frame=short)
+    ranking = rank_runs(runs, ["own"], C=4 * top, datasets=["alpha", "beta"], draws=100)
+    (line,) = [w for w in ranking.warnings if w.startswith("compute is")]
+    beta_top = float(short.filter(pl.col("dataset") == "beta")["C"].max())
+    assert line == (
+        f"compute is 4× (alpha) to {4 * top / beta_top:.3g}× (beta) the largest fitted: each dataset's prediction "
+        "extrapolates from its own runs"
+    )
