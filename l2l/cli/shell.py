@@ -117,10 +117,19 @@ FLAGS: dict[str, str] = {
 
 
 def note(message: str) -> None:
-    """A line for the person at the terminal (stderr), names in it shown literally."""
-    from l2l.base.text import visible
+    """A line for the person at the terminal (stderr), names in it shown literally, wrapped at the terminal's
+    width as tables and warnings are (a missing-font note ran to 169 columns at COLUMNS=80; p67). Words are never
+    broken: a long path stays whole."""
+    import textwrap
 
-    typer.echo(visible(message), err=True)
+    from l2l.base.text import visible
+    from l2l.output.render import terminal_width
+
+    text = visible(message)
+    width = terminal_width()
+    if len(text) > width:
+        text = "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+    typer.echo(text, err=True)
 
 
 def error_line(message: str, hint: str | None) -> str:
@@ -181,9 +190,11 @@ def fail_usage(option: str, message: str) -> NoReturn:
     raise UsageError(f"{option}: {message}")
 
 
-def _usage_fail(exc: ClickUsageError) -> NoReturn:
-    """click's usage errors (unknown option, bad choice, missing value) in the same one-line format."""
-    where = exc.ctx.command_path if exc.ctx is not None else "l2l"
+def _usage_fail(exc: ClickUsageError, command: str = "l2l") -> NoReturn:
+    """click's usage errors (unknown option, bad choice, missing value) in the same one-line format; ``command``:
+    whose help to name where click did not say (an option's missing value: "see `l2l --help`" for an evaluate
+    option, p67)."""
+    where = exc.ctx.command_path if exc.ctx is not None else command
     # click 8.5 words a bad value as its validator does ("Value error, …", "Input should be greater than …")
     message = exc.format_message().replace(": Value error, ", ": ")
     for said, meant in (
@@ -309,7 +320,8 @@ class _Group(TyperGroup):
         except ClickUsageError as exc:
             if _no_args_help(exc):
                 raise
-            _usage_fail(exc)
+            sub = getattr(ctx, "invoked_subcommand", None)
+            _usage_fail(exc, f"{ctx.command_path} {sub}" if sub else ctx.command_path)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except (

@@ -47,6 +47,7 @@ __all__ = [
     "Row",
     "layout",
     "render",
+    "terminal_width",
     "wrap_name",
 ]
 
@@ -515,7 +516,7 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
     else:
         from rich.text import Text
 
-        width = _width()
+        width = terminal_width()
         console = _console(cast(IO[str], _Writer(write)), width)
         for i, rep in enumerate(reps):
             if i:
@@ -540,7 +541,7 @@ def _console(file: IO[str], width: int) -> Console:
     return Passing(file=file, soft_wrap=False, width=width)
 
 
-def _width() -> int:
+def terminal_width() -> int:
     """The terminal's width on a terminal; otherwise wide enough that piped tables are never truncated."""
     import os
     import shutil

@@ -445,6 +445,26 @@ def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tup
     return pl.Series(c >= cut), f"top {top_compute} compute budget(s), C ≥ {cut:.3g}"
 
 
+def _require_two_held_out(plan: HoldoutPlan, runs: Runs) -> None:
+    """Refuse, before any fitting, a hold-out that leaves fewer than two datasets with held-out runs, saying whose
+    runs stop below it: a dataset of three sizes beside one of six, held out at the top compute budget, was refused
+    as "no two datasets have held-out runs at the same (N, D)" after every law was fitted, whatever K (p67)."""
+    import polars as pl
+
+    held = set(plan.hidden.get_column("dataset").unique().to_list())
+    if len(held & set(plan.datasets)) >= 2:
+        return
+    stop = runs.frame.group_by("dataset").agg(pl.col("C").max()).sort("C", descending=True)
+    below = [f"{ds} {c:.3g}" for ds, c in stop.iter_rows() if ds not in held]
+    whose = f"runs of {', '.join(sorted(held))} only" if held else "no runs"
+    raise SelectionError(
+        f"the hold-out ({plan.label}) leaves {whose}: nothing to compare (largest C of the others: "
+        f"{', '.join(below)})",
+        hint="hold out runs that every dataset has: mark them in a split column and give --holdout split=VALUE",
+        param="holdout",
+    )
+
+
 def plan_holdout(
     runs: Runs,
     *,
@@ -845,6 +865,7 @@ def evaluate(
         test=as_names(test),
         downstream=as_names(downstream),
     )
+    _require_two_held_out(plan, runs)
     opts = options or FitOptions()
     saved = FitCache() if cache is None else cache
     book = LawBook(

@@ -502,6 +502,22 @@ def test_every_usage_error_is_one_error_line_and_a_hint(run: Any, args: list[str
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["evaluate", "--holdout-top-compute"], "evaluate"),
+        (["fit-law", "--level"], "fit-law"),
+        (["--bogus"], ""),
+    ],
+)
+def test_an_option_without_its_value_points_at_its_own_commands_help(
+    run: Any, args: list[str], command: str
+) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(f"Hint: see `{' '.join(['l2l', command]).strip()} --help`")
+
+
 def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
     result = ingested("predict", "-d", "alpha", "--N", "1e9")
     assert result.exit_code == 2
@@ -1049,3 +1065,17 @@ def test_an_rtol_outside_its_range_or_nan_is_a_usage_error_saying_the_range(run:
     assert result.exit_code == 2, result.output
     assert "'--rtol': must be a number from 1e-09 to 0.5, got" in result.output
     assert result.output.count("Error:") == 1
+
+
+def test_a_long_note_wraps_at_the_terminal_width_and_keeps_a_path_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from l2l.cli.shell import note
+
+    monkeypatch.setenv("COLUMNS", "40")
+    path = "/a/very/long/directory/name/that/is/longer/than/forty/figure.png"
+    note(f"note: wrote {path}; no installed font draws '代码' (drawn as empty boxes)")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) > 1
+    assert f"{path};" in lines  # never broken
+    assert all(len(line) <= 40 for line in lines if path not in line)

@@ -466,3 +466,22 @@ def test_a_ranking_backtest_pairs_held_out_runs_whose_sizes_differ_by_a_percent(
     )
     (t,) = bt.targets
     assert t.pairs == 3  # alpha, beta, gamma at the held-out configuration
+
+
+def test_a_holdout_that_only_one_dataset_reaches_is_refused_before_fitting_naming_whose_runs_stop_lower(
+    synthetic_runs: Any,
+) -> None:
+    import dataclasses
+
+    import polars as pl
+
+    frame = synthetic_runs.frame
+    top = float(frame["C"].max())
+    short = frame.filter((pl.col("dataset") == "alpha") | (pl.col("C") <= top / 30))
+    runs = dataclasses.replace(synthetic_runs, frame=short)
+    with pytest.raises(SelectionError) as err:
+        evaluate(runs, holdout_top_compute=1)
+    assert "leaves runs of alpha only: nothing to compare" in str(err.value)
+    assert "beta" in str(err.value)
+    assert "gamma" in str(err.value)
+    assert "--holdout split=VALUE" in (err.value.hint or "")
