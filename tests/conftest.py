@@ -71,6 +71,20 @@ def bad_input(request: pytest.FixtureRequest) -> tuple[Path, int | None, str | N
     return DATA / "bad" / name, line, column, message
 
 
+def seeded_accuracy_table(folder: Path) -> Path:
+    """A DataDecide-shaped table of 6 runs of one dataset, each trained with 3 seeds, in a metric column: the own
+    loss ``web_val``, the task loss ``quiz`` and its accuracy ``quiz`` of every seed."""
+    rows = ["dataset,N,D,seed,run_id,eval,metric,value"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9)):
+        for seed in range(3):
+            rid = f"web-{n:g}-s{seed}"
+            loss = 3.0 - i / 4 + seed / 100
+            rows.append(f"web,{n:g},{20 * n:g},{seed},{rid},web_val,loss,{loss:.3f}")
+            rows.append(f"web,{n:g},{20 * n:g},{seed},{rid},quiz,loss,{loss - 0.4:.3f}")
+            rows.append(f"web,{n:g},{20 * n:g},{seed},{rid},quiz,accuracy,{0.3 + i / 12 + seed / 200:.3f}")
+    return write(folder / "seeds.csv", "\n".join(rows) + "\n")
+
+
 @pytest.fixture
 def good() -> Path:
     """The directory of small valid tables."""

@@ -222,7 +222,14 @@ class Runs:
         }
         if not names:
             raise SelectionError(f"no eval is measured as {metric} (evals: {', '.join(self.evals)})")
-        return names[resolve_name(base, list(names), f"{metric} eval")]
+        try:
+            return names[resolve_name(base, list(names), f"{metric} eval")]
+        except AmbiguousNameError:
+            raise
+        except SelectionError:
+            # unknown: told among the names as they are written (c4:bpb), which a did-you-mean then gives whole
+            # ("unknown bpb eval 'c4_val'; did you mean 'c4'?" named the eval per token)
+            return resolve_name(name, list(names.values()), f"{metric} eval")
 
     def at_every_checkpoint(self) -> Runs:
         """These runs at every checkpoint of their per-step log (``checkpoints``): the losses as the frame (each
@@ -414,12 +421,26 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
             raise AmbiguousNameError(f"{what} {name!r} is ambiguous: it could be {name_listing(hits)}")
     if not names:  # "(accuracy evals: )" said nothing: say there are none
         raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
+    near = near_names(name, names)
+    guess = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+    raise SelectionError(
+        f"unknown {what} {name!r}{guess} ({what}s: {name_listing(names)})",
+        hint=f"name one of the {what}s listed, or the beginning of one",
+    )
+
+
+def near_names(name: str, names: Sequence[str]) -> list[str]:
+    """The names an unknown ``name`` most likely meant, for a did-you-mean: those of the same words once the loss
+    and validation words are dropped (``c4_val``, ``c4/loss`` for ``c4``, ``web_val_bpb`` for ``web_val:bpb``:
+    ``schema.name_stem``; at most 3), else the one a typo missed (``starcodr``); none when nothing is close."""
     from difflib import get_close_matches
 
+    stem = schema.name_stem(name)
+    same = [n for n in names if schema.name_stem(n) == stem]
+    if same:
+        return same[:3]
     # a typo (starcodr) gets the name it missed; a long list is cut (a table of 42 datasets, 200 evals)
-    near = get_close_matches(name, list(names), n=1, cutoff=0.8)
-    guess = f"; did you mean {near[0]!r}?" if near else ""
-    raise SelectionError(f"unknown {what} {name!r}{guess} ({what}s: {name_listing(names)})")
+    return get_close_matches(name, list(names), n=1, cutoff=0.8)
 
 
 def name_listing(names: Sequence[str]) -> str:

@@ -346,6 +346,28 @@ def synth_run_id(dataset: str, n: float, d: float) -> str:
 
 _AFFIXES = (re.compile(r"_validation$"), re.compile(r"_val$"), re.compile(r"^val_"))
 
+#: Parts of a logged column's name that say it is a loss or an eval, not which one (``eval/c4/loss``).
+GENERIC_PARTS: Final[frozenset[str]] = frozenset({"eval", "evals", "loss", "ce", "nll", "xent", "metrics"})
+#: Parts that say a set is a validation split (``c4_val``).
+VAL_PARTS: Final[frozenset[str]] = frozenset({"val", "valid", "validation"})
+
+
+def name_stem(name: str) -> str:
+    """A dataset's or eval's name reduced to the words that tell it from others, for a did-you-mean: lower case,
+    words joined by ``_``, the loss, eval and validation words at either end dropped (``c4_val``, ``eval/c4/loss``,
+    ``val_c4``, ``C4-Validation`` → ``c4``; never the last word left), and its unit kept apart (``c4_val:bpb``,
+    ``c4_val_bpb`` → ``c4:bpb``). A wide export's columns lose their shared ``_val/loss`` on ingest, and the name
+    as the logger wrote it (``c4_val``) was an unknown eval with no word of ``c4``."""
+    base, metric = split_metric(name.strip())
+    if metric is None and (stem := bpb_stem(base)) is not None:
+        base, metric = stem, "bpb"
+    words = [w for w in _NOT_WORD.split(base.lower()) if w]
+    while len(words) > 1 and words[-1] in GENERIC_PARTS | VAL_PARTS:
+        words.pop()
+    while len(words) > 1 and words[0] in GENERIC_PARTS | VAL_PARTS:
+        words.pop(0)
+    return "_".join(words) + (f"{METRIC_SEP}{metric}" if metric not in (None, "loss") else "")
+
 
 def norm_eval_for_match(name: str) -> str:
     """An eval name reduced for own-eval detection: its last path part (a W&B export's ``eval/web_val``), lowercase,

@@ -401,7 +401,9 @@ def optimal(
 
     budgets = opt.quantities(C, "--C")
     if not budgets:
-        shell.fail_usage("--C", "give a compute budget")
+        shell.fail_usage(
+            "--C", "give a compute budget", "a count of FLOPs, e.g. --C 1e21 (repeat --C for several)"
+        )
     with shell.session(table, fits_every_split=split is None) as s:
         allocations = optimal_allocation(
             s.runs,

@@ -370,21 +370,30 @@ InputLossOpt = Annotated[
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: What each count option counts, with a value it takes: the fix of a bad value.
+_COUNTS = {
+    "--N": "parameters, e.g. --N 1e9 (or 1B)",
+    "--D": "tokens, e.g. --D 2e10 (or 20B)",
+    "--C": "FLOPs, e.g. --C 1e21",
+}
+
+
 def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
     """Counts like 3.3e9, 3.3B, 20M, 1.5T given on the command line (finite, ≥ 1, at most the largest value a
     table may hold); a bad one is a usage error."""
     from l2l.base.schema import LARGEST_QUANTITY, SMALLEST_COUNT, parse_quantity
 
+    hint = f"give a count of {_COUNTS[option]}" if option in _COUNTS else None
     out = []
     for v in values or []:
         try:
             x = parse_quantity(v)
         except ValueError as exc:
-            fail_usage(option, str(exc))
+            fail_usage(option, str(exc), hint)
         if not (math.isfinite(x) and x >= SMALLEST_COUNT):
-            fail_usage(option, f"must be a finite count ≥ {SMALLEST_COUNT:g}, got {v!r}")
+            fail_usage(option, f"must be a finite count ≥ {SMALLEST_COUNT:g}, got {v!r}", hint)
         if x > LARGEST_QUANTITY:
-            fail_usage(option, f"must be at most 1e30, got {v!r}")
+            fail_usage(option, f"must be at most 1e30, got {v!r}", hint)
         out.append(x)
     return tuple(out)
 

@@ -185,9 +185,9 @@ class _ClosedStdout:
         return False
 
 
-def fail_usage(option: str, message: str) -> NoReturn:
-    """A usage error about ``option`` found while parsing it (exit 2)."""
-    raise UsageError(f"{option}: {message}")
+def fail_usage(option: str, message: str, hint: str | None = None) -> NoReturn:
+    """A usage error about ``option`` found while parsing it (exit 2), with the fix when one can be named."""
+    raise UsageError(f"{option}: {message}", hint=hint)
 
 
 def _usage_fail(exc: ClickUsageError, command: str = "l2l") -> NoReturn:

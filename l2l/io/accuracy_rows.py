@@ -97,7 +97,7 @@ def check_metric_values(
     required, > 0 and in range; an accuracy in [0, 1]; a chance level in [0, 1) (both in [0, 100] with
     ``percent``: ``ingest --accuracy-percent``). Raises InputError at the first bad row (NeedsLinesError when its
     line is not known)."""
-    from l2l.io.values import _HI, _LO, _RANGE
+    from l2l.io.values import _HI, _LO, _RANGE, row_fix
 
     v = frame.get_column("loss")
     acc = frame.get_column("_metric") == "accuracy"
@@ -105,7 +105,7 @@ def check_metric_values(
         _fail(raw, frame, i, "missing value (loss is required)", value_col)
     if (i := _first(~acc & v.is_not_null() & ((v <= 0) | (v < _LO) | (v > _HI)))) is not None:
         word = "loss must be > 0" if float(v[i]) <= 0 else f"loss must be between {_RANGE}"
-        _fail(raw, frame, i, f"{word}, got {float(v[i])!r}", value_col)
+        _fail(raw, frame, i, f"{word}, got {float(v[i])!r}", value_col, row_fix(value_col))
     if (i := _first(acc & (v.is_null() | v.is_nan()))) is not None:
         # refused like a missing loss: left in, it broke fit-accuracy later with no row to name
         _fail(

@@ -648,13 +648,7 @@ def _unfinished(
         return frame, {}
     stopped = reached.filter(short).select(*key, "_l2l_reached").unique().sort([*key])
     first = stopped.row(0, named=True)
-    example = (
-        str(first["run_id"])
-        if first.get("run_id") is not None
-        else f"{first['dataset']} at N={first['N']:.3g}"
-        if "N" in first
-        else str(first["dataset"])
-    )
+    example = _run_name(first)
     what = {
         "stopped_early": stopped.height,
         "stopped_by": by,

@@ -529,8 +529,6 @@ NOT_LOSS_WORDS: Final[dict[str, str]] = {
 #: Name parts that mark a perplexity, and those that say a column is its log (a loss).
 PERPLEXITY_WORDS: Final[frozenset[str]] = frozenset({"ppl", "perplexity", "perplexities"})
 LOG_WORDS: Final[frozenset[str]] = frozenset({"log", "ln", "logppl"})
-_GENERIC_PARTS: Final[frozenset[str]] = frozenset({"eval", "evals", "loss", "ce", "nll", "xent", "metrics"})
-_VAL_PARTS: Final[frozenset[str]] = frozenset({"val", "valid", "validation"})
 LOSS_RANGE: Final[tuple[float, float]] = (0.05, 30.0)  # every value of a loss column lies here
 
 
@@ -776,9 +774,9 @@ def _parts(name: str) -> list[str]:
 def _strip_generic(name: str) -> str:
     """One column's name without generic leading/trailing path parts (``eval/hellaswag/loss`` → ``hellaswag``)."""
     p = [s for s in re.split(r"(/)", name) if s]
-    while len(p) > 2 and p[0].lower() in _GENERIC_PARTS and p[1] == "/":
+    while len(p) > 2 and p[0].lower() in schema.GENERIC_PARTS and p[1] == "/":
         p = p[2:]
-    while len(p) > 2 and p[-1].lower() in _GENERIC_PARTS and p[-2] == "/":
+    while len(p) > 2 and p[-1].lower() in schema.GENERIC_PARTS and p[-2] == "/":
         p = p[:-2]
     return "".join(p)
 
@@ -821,9 +819,9 @@ def _strip_common(names: Sequence[str]) -> dict[str, str]:
     while suf > 0 and not _TOKEN_SPLIT.fullmatch(parts[0][len(parts[0]) - suf]):
         suf -= 1
     suf = max(suf, 0)
-    if pre and words(parts[0][:pre]) <= _VAL_PARTS:
+    if pre and words(parts[0][:pre]) <= schema.VAL_PARTS:
         pre = 0
-    if suf and words(parts[0][len(parts[0]) - suf :]) <= _VAL_PARTS:
+    if suf and words(parts[0][len(parts[0]) - suf :]) <= schema.VAL_PARTS:
         suf = 0
     out = {n: "".join(p[pre : len(p) - suf]) for n, p in zip(names, parts, strict=True)}
     # never a name the commands read as a keyword: 'eval/own_val/loss' became the eval 'own' (each dataset's own
@@ -842,7 +840,7 @@ def _generic_tail(name: str) -> str:
     """The trailing generic parts of a column's name with their separators (``eval/c4/loss`` → ``/loss``)."""
     p = _parts(name)
     k = len(p)
-    while k > 1 and (_TOKEN_SPLIT.fullmatch(p[k - 1]) or p[k - 1].lower() in _GENERIC_PARTS):
+    while k > 1 and (_TOKEN_SPLIT.fullmatch(p[k - 1]) or p[k - 1].lower() in schema.GENERIC_PARTS):
         k -= 1
     while k < len(p) and not _TOKEN_SPLIT.fullmatch(p[k]):  # (the tail starts at a separator)
         k += 1

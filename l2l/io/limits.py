@@ -102,6 +102,28 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def missing_file_hint(path: Path) -> str:
+    """The fix of a path that names no file: the file of its folder it most likely meant (a typo, another
+    extension), else the folder that is missing, else where a relative path is read from."""
+    from difflib import get_close_matches
+    from itertools import islice
+
+    folder = path.parent
+    if not folder.is_dir():
+        return f"there is no folder {str(folder)!r}: check the path"
+    try:
+        with os.scandir(folder) as entries:  # (a folder of a million files is not listed whole)
+            names = [e.name for e in islice(entries, 10_000) if e.is_file()]
+    except OSError:
+        names = []
+    near = get_close_matches(path.name, names, n=1, cutoff=0.6)
+    if near:
+        return f"did you mean {str(folder / near[0])!r}?"
+    if path.is_absolute():
+        return "check the path"
+    return f"check the path: a relative path is read from the current folder ({Path.cwd()})"
+
+
 def regular_file(path: Path) -> os.stat_result:
     """``path``'s stat when it is a regular file l2l may read; else an InputError (exit 1) saying what it is.
     Checked before the file is opened, so a FIFO or a device is never read (it would hang or never end)."""
@@ -111,7 +133,7 @@ def regular_file(path: Path) -> os.stat_result:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise InputError("no such file", path=p) from None
+        raise InputError("no such file", path=p, hint=missing_file_hint(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror or exc})", path=p) from None
     if stat.S_ISDIR(st.st_mode):

@@ -143,7 +143,9 @@ def _explicit(
             try:
                 ds = resolve_name(key, datasets, "dataset")
             except SelectionError as exc:
-                raise SelectionError(f"own eval {key}={ev}: {exc.message}", param="own_eval") from None
+                raise SelectionError(
+                    f"own eval {key}={ev}: {exc.message}", hint=exc.hint, param="own_eval"
+                ) from None
             try:
                 targets = {ds: resolve_name(ev, by_ds[ds], "eval")}
             except SelectionError:

@@ -47,6 +47,31 @@ _FORMATS: dict[str, str] = {
 }
 _SEPARATORS: dict[str, str] = {",": "comma", "\t": "tab", ";": "semicolon"}
 
+#: What a table file must hold, for the refusal of one that holds nothing.
+_EMPTY_HINT = (
+    "l2l reads a header row of column names (dataset, N, D, eval, loss; or one loss column per eval, with --wide) "
+    "and one row per run under it: was the file written whole?"
+)
+#: The fix of a table with a header and no rows.
+_HEADER_ONLY_HINT = (
+    "add the runs under the header, one row each with its N, D and loss: was the export cut short?"
+)
+
+
+def _unsupported_hint(name: str) -> str:
+    """The way to a file l2l reads from one of another type (``name``: the file's name, lower case)."""
+    suffix = Path(name).suffix
+    if name.endswith((".parquet.gz", ".pq.gz")):
+        return "decompress it (gunzip FILE): a Parquet file is compressed inside already"
+    if suffix == ".json":
+        return (
+            "JSON with one object per line is NDJSON: rename it to .jsonl; a JSON array of objects becomes NDJSON "
+            "with jq -c '.[]' FILE > runs.jsonl"
+        )
+    if suffix in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers"):
+        return "save the sheet as CSV (CSV UTF-8) and read that file"
+    return "a CSV or TSV file under another name: rename it to .csv or .tsv; a table in another format: save it as CSV"
+
 
 # ----------------------------------------------------------------------------------------------------
 # Reading one file into a raw table (columns as in the file, one physical line per row)
@@ -143,6 +168,7 @@ def _format_of(path: Path) -> tuple[str, bool]:
         f"unsupported file type {path.suffix or '(no extension)'!r}; "
         f"l2l reads {', '.join(SUPPORTED_EXTENSIONS)}",
         path=str(path),
+        hint=_unsupported_hint(path.name.lower()),
     )
 
 
@@ -155,11 +181,11 @@ def _read_raw(path: Path) -> _Raw:
     data = read_whole(path, hint=_STREAM_HINT if fmt in ("csv", "tsv") and not gz else None)
     sha = hashlib.sha256(data).hexdigest()
     if not data:
-        raise InputError("empty file (0 bytes)", path=p)
+        raise InputError("empty file (0 bytes)", path=p, hint=_EMPTY_HINT)
     if gz:
         data = gunzip(data, p)
         if not data:
-            raise InputError("empty file (0 bytes after decompression)", path=p)
+            raise InputError("empty file (0 bytes after decompression)", path=p, hint=_EMPTY_HINT)
     label = fmt + (".gz" if gz else "")
     if fmt == "parquet":
         return _read_parquet(data, p, sha)
@@ -167,7 +193,7 @@ def _read_raw(path: Path) -> _Raw:
     _refuse_binary(data, p)
     text = _decode(data, p)
     if not text.strip():
-        raise InputError("empty file (only blank lines)", path=p)
+        raise InputError("empty file (only blank lines)", path=p, hint=_EMPTY_HINT)
     if fmt == "ndjson":
         return _read_ndjson(text, p, sha, label)
     return _read_delimited(text, p, sha, label, "\t" if fmt == "tsv" else ",")
@@ -408,7 +434,9 @@ def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str
         seen[name] = i
     body, body_lines = records[1:], lines[1:]
     if not body:
-        raise InputError("no data rows (the file has only a header)", path=path, line=header_line)
+        raise InputError(
+            "no data rows (the file has only a header)", path=path, line=header_line, hint=_HEADER_ONLY_HINT
+        )
     k = len(names)
     bad = [i for i, rec in enumerate(body) if len(rec) != k]
     if bad:
@@ -612,11 +640,20 @@ def _read_parquet(data: bytes, path: str, sha: str) -> _Raw:
         raise
     except Exception as exc:  # noqa: BLE001 - polars raises many types for a bad file; each is the user's
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"not a readable Parquet file ({first})", path=path) from None
+        raise InputError(
+            f"not a readable Parquet file ({first})",
+            path=path,
+            hint="write it again (polars df.write_parquet(PATH), pandas df.to_parquet(PATH)), or export the table "
+            "as CSV; a CSV or NDJSON file needs its own extension (.csv, .jsonl)",
+        ) from None
     if frame.width == 0:
         raise InputError("no columns", path=path)
     if frame.height == 0:
-        raise InputError("no data rows (the file has only a schema)", path=path)
+        raise InputError(
+            "no data rows (the file has only a schema)",
+            path=path,
+            hint="write the table again with its runs, one row each with its N, D and loss",
+        )
     bad: dict[str, tuple[list[int], str]] = {}
     for name, dtype in frame.schema.items():
         if dtype == pl.Binary:

@@ -79,7 +79,10 @@ def _numeric(
                     ) from None
                 except ValueError:
                     raise raw.error(
-                        f"not a number: {quoted(value)}", row=i, column=col, hint=_decimal_comma_hint(value)
+                        f"not a number: {quoted(value)}",
+                        row=i,
+                        column=col,
+                        hint=_decimal_comma_hint(value) or row_fix(col, "!=", value),
                     ) from None
             num = num.scatter(idx, values)
     elif s.dtype.is_numeric():
@@ -95,6 +98,18 @@ def _numeric(
         raw, num.fill_nan(None) if nan_ok else num, text, col, canon, required=required, zero_ok=zero_ok
     )
     return num.alias(canon)
+
+
+def row_fix(col: str, op: str | None = None, value: str = "") -> str:
+    """The fix of one bad cell of column ``col``: correct it, or leave its row out with ``--where COL OP VALUE``
+    (the condition every other row meets: ``loss!=abc``, ``N>0``) where that can be written within shell quotes,
+    else by deleting the row. ``--where`` filters the rows before their values are checked, so it does leave such
+    a row out."""
+    value = value.strip()
+    plain = not set(col) & set("=<>!'") and "'" not in value and not schema.is_glob(value)
+    if op is not None and value and plain and len(col) + len(value) <= 60:
+        return f"correct the cell, or leave its row out: --where '{col}{op}{value}'"
+    return "correct the cell, or delete its row"
 
 
 #: A number written with a decimal comma (``3,076879``, ``1,2B``): a European spreadsheet's export.
@@ -135,7 +150,9 @@ def _check_numbers(
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
-        raise raw.error(f"{canon} must be > 0, got {quoted(text[i])}", row=i, column=col)
+        raise raw.error(
+            f"{canon} must be > 0, got {quoted(text[i])}", row=i, column=col, hint=row_fix(col, ">", "0")
+        )
     if canon == "N" and (i := _first(num.is_not_null() & (num < lowest(canon)) & (num >= _LO))) is not None:
         raise raw.error(
             f"N must be a count of at least {lowest(canon):g} parameter, got {quoted(text[i])}",
@@ -144,7 +161,9 @@ def _check_numbers(
             hint="a model size in billions written as a fraction? give N as a count of parameters (3.3e9 or 3.3B)",
         )
     if canon in schema.POSITIVE and (i := _first(num.is_not_null() & _out_of_range(num))) is not None:
-        raise raw.error(f"{canon} must be between {_RANGE}, got {quoted(text[i])}", row=i, column=col)
+        raise raw.error(
+            f"{canon} must be between {_RANGE}, got {quoted(text[i])}", row=i, column=col, hint=row_fix(col)
+        )
 
 
 #: The range of every N, D, C (given or 6·N·D) and loss: far beyond any model, and far from float overflow.

@@ -277,6 +277,7 @@ class AccuracyData:
     input_loss: InputLoss
     input_eval: str  # the task-loss eval, or "own"
     frame: pl.DataFrame  # dataset, N, D, C, run_id, split, accuracy, x (the input loss)
+    n_runs: int  # the runs of these rows, as the losses count theirs (``accuracy_runs``)
 
     @property
     def x(self) -> np.ndarray:
@@ -324,7 +325,27 @@ def accuracy_data(
         joined = _at_own_checkpoints(rows, joined, losses, runs.checkpoints)
     if joined.height == 0:
         raise _unpaired(rows, losses, acc_eval, input_eval)
-    return AccuracyData(acc_eval, input_loss, input_eval, joined)
+    return AccuracyData(acc_eval, input_loss, input_eval, joined, accuracy_runs(runs, joined))
+
+
+def accuracy_runs(runs: Runs, frame: pl.DataFrame) -> int:
+    """The runs accuracy rows (``frame``) were measured on, counted as ``Runs.runs_per`` counts the losses' runs.
+    A run's seeds are several accuracy rows under ids of their own (each fitted), and one run of the losses (their
+    mean), so each row counts under the id of its model's one loss run (dataset, N, D, split) where it has one:
+    420 accuracies of 140 runs read "runs 420", and evaluate held out "60 runs" of 20 (probe p65 D9)."""
+    key = ["dataset", "N", "D", "split"]
+    one = (
+        runs.frame.group_by(key)
+        .agg(pl.col("run_id").unique().alias("_ids"))
+        .filter(pl.col("_ids").list.len() == 1)
+        .select(*key, pl.col("_ids").list.first().alias("_loss_run"))
+    )
+    f = frame.join(one, on=key, how="left", nulls_equal=True).with_columns(
+        pl.coalesce("_loss_run", "run_id").alias("run_id")
+    )
+    if "eval" not in f.columns:  # (runs_per counts within each eval)
+        f = f.with_columns(pl.lit("").alias("eval"))
+    return int(runs.runs_per(frame=f)["runs"].sum())
 
 
 def _at_own_checkpoints(
@@ -443,6 +464,7 @@ class AccuracyResult:
             pooling=f["pooling"],
             sharing=None if f["sharing"] is None else f["sharing"]["reason"],
             n_points=f["n_points"],
+            n_runs=f["n_points"] if self.data is None else self.data.n_runs,
             rmse_points=100 * f["rmse"],
             r2=f["r2"],
             backtest_mae_points=None if f["backtest_mae"] is None else 100 * f["backtest_mae"],

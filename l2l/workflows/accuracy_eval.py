@@ -33,6 +33,7 @@ from l2l.core.fit import FitCache, FitOptions
 from l2l.workflows.accuracy import (
     AccuracyData,
     accuracy_data,
+    accuracy_runs,
     cached_fit_accuracy,
     chance_level,
     check_accuracy_args,
@@ -451,7 +452,7 @@ def evaluate_accuracy(
         notes.append("l2l's law not made for: " + "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())))
     return AccuracyEvaluation(
         holdout=plan.label,
-        n_heldout_runs=int(runs.runs_per(frame=acc_hidden)["runs"].sum()),
+        n_heldout_runs=accuracy_runs(runs, acc_hidden),
         evals=tuple(names),
         predictions=tuple(preds),
         summary=_summary(preds, unpredictable),

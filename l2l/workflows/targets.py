@@ -73,7 +73,9 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
             raise
         except SelectionError:
             # neither: both lists (the accuracy list alone read as if the table had no loss evals)
-            raise SelectionError(f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}") from None
+            raise SelectionError(
+                f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}", hint=no_loss.hint
+            ) from None
         return True
     exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
     if loss.lower() == name.lower() and exact_accuracy:

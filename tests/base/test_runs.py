@@ -69,6 +69,43 @@ def test_a_typo_gets_the_name_it_missed_and_a_long_list_is_cut() -> None:
     assert info.value.message.endswith("set11, … (40 in all; l2l runs --evals lists them))")
 
 
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("c4_val", "'c4'"),
+        ("eval/c4_val/loss", "'c4'"),
+        ("val_web", "'web'"),
+        ("C4-Validation", "'c4'"),
+        ("c4_val_bpb", "'c4:bpb'"),
+        ("c4_val:bpb", "'c4:bpb'"),
+    ],
+)
+def test_a_name_with_a_loss_or_validation_affix_is_told_the_stored_name(name: str, meant: str) -> None:
+    """A wide export's names lose their shared ``_val/loss`` on ingest; the logger's name (``c4_val``) was an
+    unknown eval with no did-you-mean (probe p66 NEW-G b). Still refused: a suggestion, never a silent match."""
+    evals = ["books", "c4", "c4:bpb", "code", "web"]
+    with pytest.raises(SelectionError) as info:
+        resolve_name(name, evals, "eval")
+    assert (
+        info.value.message
+        == f"unknown eval {name!r}; did you mean {meant}? (evals: books, c4, c4:bpb, code, web)"
+    )
+    assert info.value.hint == "name one of the evals listed, or the beginning of one"
+
+
+def test_a_stored_name_with_the_affix_is_found_from_the_bare_one_and_alike_names_are_all_offered() -> None:
+    with pytest.raises(SelectionError, match="unknown eval 'c4/loss'; did you mean 'c4_val'\\?"):
+        resolve_name("c4/loss", ["c4_val", "web_val"], "eval")
+    with pytest.raises(SelectionError, match="unknown dataset 'web_val'; did you mean 'web'\\?"):
+        resolve_name("web_val", ["books", "web"], "dataset")
+    with pytest.raises(SelectionError, match="did you mean 'c4' or 'c4_val'\\?"):
+        resolve_name("c4_valid", ["c4", "c4_val"], "eval")
+    with pytest.raises(SelectionError) as info:  # nothing near: the list and the fix, no guess
+        resolve_name("nosuch", ["dc", "fresh"], "dataset")
+    assert info.value.message == "unknown dataset 'nosuch' (datasets: dc, fresh)"
+    assert info.value.hint == "name one of the datasets listed, or the beginning of one"
+
+
 def test_an_ambiguous_prefix_lists_the_candidates() -> None:
     with pytest.raises(SelectionError, match="'arc' is ambiguous: it could be arc_challenge, arc_easy"):
         resolve_name("arc", EVALS, "eval")

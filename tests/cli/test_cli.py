@@ -592,6 +592,34 @@ def test_bad_option_values_are_one_usage_line_naming_the_option(
     assert fragment in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["optimal", "--C", "-5"],
+            "Error: --C: must be a finite count ≥ 1, got '-5'. Hint: give a count of FLOPs, e.g. --C 1e21",
+        ),
+        (
+            ["predict", "-d", "all", "--N", "big", "--D", "1e9"],
+            "Error: --N: not a number: 'big'. Hint: give a count of parameters, e.g. --N 1e9 (or 1B)",
+        ),
+        (
+            ["predict", "-d", "all", "--N", "1e9", "--D", "1e31"],
+            "Error: --D: must be at most 1e30, got '1e31'. Hint: give a count of tokens, e.g. --D 2e10 (or 20B)",
+        ),
+        (
+            ["optimal"],
+            "Error: --C: give a compute budget. Hint: a count of FLOPs, e.g. --C 1e21 (repeat --C for several)",
+        ),
+    ],
+)
+def test_a_bad_count_option_names_a_value_it_takes(ingested: Any, args: list[str], line: str) -> None:
+    """``--C -5`` was refused with no fix (probe p66 NEW-F): each count option's refusal gives a value it takes."""
+    result = ingested(*args)
+    assert result.exit_code == 2
+    assert result.stderr == line + "\n"
+
+
 def test_fit_law_save_of_a_name_without_json_says_a_law_file_ends_in_json(
     ingested: Any, tmp_path: Path
 ) -> None:

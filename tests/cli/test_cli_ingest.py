@@ -915,3 +915,30 @@ def test_where_compares_numbers_and_a_comparison_it_cannot_make_is_a_one_line_us
         assert not ws_path.exists()
     else:
         assert fragment in result.stdout
+
+
+def test_an_eval_named_as_the_wide_export_logged_it_is_told_the_stored_name(
+    run: Any, ws_path: Path, tmp_path: Path
+) -> None:
+    """A wide export's loss columns lose their shared ``_val/loss`` on ingest (``eval/c4_val/loss`` → ``c4``);
+    the name as the logger wrote it was "unknown eval 'c4_val' (evals: …)" with no word of ``c4`` (probe p66
+    NEW-G b). It is still refused (a guess is no answer), with the stored name to use."""
+    rows = ["dataset,N,D,eval/web_val/loss,eval/c4_val/loss,eval/c4_val/bpb"]
+    for n in (1e8, 2e8, 4e8):
+        for d in (2e9, 4e9, 8e9):
+            loss = 2 + (n / 1e8) ** -0.3 + (d / 1e9) ** -0.3
+            rows.append(f"web,{n:g},{d:g},{loss:.4f},{loss + 0.2:.4f},{(loss + 0.2) / 2.5:.4f}")
+    table = tmp_path / "wide.csv"
+    table.write_text("\n".join(rows) + "\n")
+    assert run("ingest", table, "--wide").exit_code == 0
+    result = run("fit-law", "--eval", "c4_val")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: unknown eval 'c4_val'; did you mean 'c4'? (evals: c4, c4:bpb, web). "
+        "Hint: name one of the evals listed, or the beginning of one\n",
+    )
+    result = run("fit-law", "--eval", "c4_val:bpb")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: unknown bpb eval 'c4_val:bpb'; did you mean 'c4:bpb'? (bpb evals: c4:bpb)"
+    )

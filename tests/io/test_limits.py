@@ -64,7 +64,7 @@ def test_an_unreadable_file_exits_like_a_missing_one(
     missing = run("ingest", tmp_path / "missing.csv")
     assert locked.exit_code == missing.exit_code == 1
     assert locked.stderr == f"Error: {table}: cannot read the file (Permission denied)\n"
-    assert missing.stderr == f"Error: {tmp_path / 'missing.csv'}: no such file\n"
+    assert missing.stderr == f"Error: {tmp_path / 'missing.csv'}: no such file. Hint: check the path\n"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -274,6 +274,23 @@ def test_every_number_is_in_range(tmp_path: Path, cell: str, message: str, quote
     assert str(refused(path)) == f"{path}, {message}"
 
 
+def test_a_missing_file_is_told_the_file_it_likely_meant_or_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "no such file" named no fix (probe p66 NEW-F): a name one typo off gets the file of its folder, a missing
+    folder is named, and a relative path says which folder it was read from."""
+    write(tmp_path / "runs_2024.csv", GOOD)
+    assert refused(tmp_path / "runs_2042.csv").hint == f"did you mean {str(tmp_path / 'runs_2024.csv')!r}?"
+    assert refused(tmp_path / "nowhere" / "runs.csv").hint == (
+        f"there is no folder {str(tmp_path / 'nowhere')!r}: check the path"
+    )
+    assert refused(tmp_path / "zzz.csv").hint == "check the path"
+    monkeypatch.chdir(tmp_path)
+    assert refused(Path("zzz.csv")).hint == (
+        f"check the path: a relative path is read from the current folder ({tmp_path})"
+    )
+
+
 def test_c_out_of_range_in_an_accuracy_row_is_refused(tmp_path: Path) -> None:
     path = write(
         tmp_path / "acc.csv",
@@ -287,7 +304,8 @@ def test_the_cli_says_it_in_one_line(run: Any, tmp_path: Path, ws_path: Path) ->
     result = run("ingest", path)
     assert result.exit_code == 1
     assert (
-        result.stderr == f"Error: {path}, line 2, column 'N': N must be between 1e-30 and 1e30, got '1e308'\n"
+        result.stderr == f"Error: {path}, line 2, column 'N': N must be between 1e-30 and 1e30, got '1e308'. "
+        "Hint: correct the cell, or delete its row\n"
     )
     assert not ws_path.exists()
 

@@ -92,6 +92,87 @@ def test_each_check_names_file_line_and_column(bad_input: tuple[Path, int | None
     assert message in exc.message
 
 
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        (
+            "empty.csv",
+            "l2l reads a header row of column names (dataset, N, D, eval, loss; or one loss column per",
+        ),
+        ("header_only.csv", "add the runs under the header, one row each with its N, D and loss"),
+        ("runs.xlsx", "save the sheet as CSV"),
+        ("not_a_number.csv", "correct the cell, or leave its row out: --where 'loss!=abc'"),
+        ("zero_params.csv", "correct the cell, or leave its row out: --where 'N>0'"),
+        ("negative_loss.csv", "correct the cell, or leave its row out: --where 'loss>0'"),
+    ],
+)
+def test_a_refused_table_names_its_fix(name: str, fix: str) -> None:
+    """Each of these was one line with no fix (probe p66 NEW-F): what a table holds, how to convert it, and how to
+    mend or leave out a bad cell's row."""
+    with pytest.raises(InputError) as info:
+        read_runs([REAL.parent / "bad" / name])
+    assert info.value.hint is not None
+    assert fix in info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("column", "bad"), [("loss", "abc"), ("N", "0"), ("N", "-5"), ("D", "twenty"), ("loss", "-3")]
+)
+def test_the_where_a_bad_cell_names_leaves_its_row_out(tmp_path: Path, column: str, bad: str) -> None:
+    """The ``--where`` a bad cell's hint names is a fix: it leaves out that row alone, and the table is read."""
+    import re
+
+    rows = [{"N": "1e8", "D": "2e9", "loss": "3.1"}, {"N": "2e8", "D": "4e9", "loss": "2.9"}]
+    rows.append({"N": "4e8", "D": "8e9", "loss": "2.7", column: bad})
+    text = "dataset,N,D,eval,loss\n" + "".join(f"web,{r['N']},{r['D']},v,{r['loss']}\n" for r in rows)
+    path = write(tmp_path / "runs.csv", text)
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    keep = re.search(r"--where '([^']+)'", info.value.hint or "")
+    assert keep is not None
+    assert read_runs([path], where=[keep.group(1)]).frame.height == 2
+
+
+def test_a_bad_cell_that_no_where_can_name_is_told_to_be_corrected_or_deleted(tmp_path: Path) -> None:
+    """A value that shell quotes or a glob would change is never offered as a --where (it would leave out other
+    rows, or none)."""
+    for value in ("it's", "a*"):
+        path = write(
+            tmp_path / "odd.csv", f"dataset,N,D,eval,loss\nweb,1e8,2e9,v,3.1\nweb,2e8,4e9,v,{value}\n"
+        )
+        with pytest.raises(InputError, match="not a number") as info:
+            read_runs([path])
+        assert info.value.hint == "correct the cell, or delete its row"
+
+
+def test_a_file_of_another_type_is_told_how_to_become_one_l2l_reads(tmp_path: Path) -> None:
+    for name, fix in [
+        (
+            "runs.json",
+            "JSON with one object per line is NDJSON: rename it to .jsonl; a JSON array of objects",
+        ),
+        ("runs.parquet.gz", "decompress it (gunzip FILE)"),
+        ("runs.txt", "a CSV or TSV file under another name: rename it to .csv or .tsv"),
+    ]:
+        with pytest.raises(InputError, match="unsupported file type") as info:
+            read_runs([write(tmp_path / name, "x")])
+        assert info.value.hint is not None
+        assert info.value.hint.startswith(fix)
+
+
+def test_an_unreadable_or_empty_parquet_file_is_told_to_be_written_again(tmp_path: Path) -> None:
+    bad = tmp_path / "runs.parquet"
+    bad.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="not a readable Parquet file") as info:
+        read_runs([bad])
+    assert (info.value.hint or "").startswith("write it again (polars df.write_parquet(PATH)")
+    empty = tmp_path / "empty.parquet"
+    pl.DataFrame({"dataset": [], "N": [], "D": [], "eval": [], "loss": []}).write_parquet(empty)
+    with pytest.raises(InputError, match="no data rows") as info:
+        read_runs([empty])
+    assert info.value.hint == "write the table again with its runs, one row each with its N, D and loss"
+
+
 def test_missing_eval_column_lists_found_columns_and_suggests_naming_the_eval_or_wide(good: Path) -> None:
     with pytest.raises(InputError) as info:
         read_runs([good.parent / "bad" / "missing_column.csv"])

@@ -249,3 +249,22 @@ def test_a_note_shared_by_many_laws_is_said_once_and_the_flags_cell_stays_short(
     assert "poor law (notes)" in cells
     assert "distinct models" not in cells
     assert after.count("distinct models") == 1
+
+
+def test_fit_accuracy_counts_a_runs_seeds_as_one_run_and_says_how_many_accuracies_it_fitted(
+    tmp_path: Path,
+) -> None:
+    """ "runs 420" of 140 runs × 3 seeds (probe p65 D9): the runs column counts runs as the losses do, and one note
+    says the accuracies of the seeds are fitted each."""
+    from l2l.output.reports.accuracy import accuracy_fits_report
+    from l2l.workflows.accuracy import fit_accuracy_laws
+    from tests.conftest import seeded_accuracy_table
+
+    runs = read_runs([seeded_accuracy_table(tmp_path)])
+    main = accuracy_fits_report(fit_accuracy_laws(runs, ["quiz"], chance={"quiz": 0.25}))[0]
+    assert [r["n_runs"] for r in main.rows] == [6]
+    assert next(c for c in main.columns if c.key == "n_runs").header == "runs"
+    assert (
+        "quiz: 18 accuracies of 6 runs, each fitted: a run's repeats (its seeds) are several accuracies and one "
+        "loss, their mean"
+    ) in main.notes

@@ -10,7 +10,7 @@ from l2l.base.errors import SelectionError
 from l2l.base.runs import Runs
 from l2l.io.tables import read_runs
 from l2l.workflows.accuracy import accuracy_data, task_loss_eval
-from tests.conftest import write
+from tests.conftest import seeded_accuracy_table, write
 
 
 def wandb_export(tmp_path: Path, task_loss: str) -> Runs:
@@ -83,3 +83,19 @@ def test_two_loss_evals_that_match_an_accuracy_alike_are_listed_not_called_none(
     (row,) = accuracy_summary(runs)
     assert row["task_loss"] is None
     assert row["task_loss_alike"] == ["eval/hellaswag", "fewshot/hellaswag"]
+
+
+def test_accuracies_of_several_seeds_count_each_run_once_as_the_losses_do(tmp_path: Path) -> None:
+    """A DataDecide-shaped table: each run trained with 3 seeds, the losses averaged over them, the accuracies each
+    fitted. fit-accuracy said "runs 420" of a table of 140 runs (probe p65 D9): the runs are counted as the
+    losses count theirs, the accuracies apart."""
+    from l2l.workflows.accuracy import accuracy_runs, fit_accuracy_laws
+
+    runs = read_runs([seeded_accuracy_table(tmp_path)])
+    assert runs.accuracy is not None
+    assert int(runs.runs_per()["runs"].sum()) == 6  # (the losses: one run per model, the seeds averaged)
+    assert accuracy_runs(runs, runs.accuracy) == 6
+    data = accuracy_data(runs, "quiz")
+    assert (data.frame.height, data.n_runs) == (18, 6)
+    (result,) = fit_accuracy_laws(runs, ["quiz"], chance={"quiz": 0.25})
+    assert (result.to_dict()["n_points"], result.to_dict()["n_runs"]) == (18, 6)

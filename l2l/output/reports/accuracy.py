@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from l2l.base.text import fmt_fixed, fmt_pct, plural
+from l2l.base.text import counted, fmt_fixed, fmt_pct, plural
 from l2l.core.predictive import is_beyond_evidence_note
 from l2l.output.render import Column, Report, Row
 from l2l.output.reports.common import (
@@ -45,6 +45,7 @@ def _fit_rows(
     rows: list[dict[str, Any]] = []
     law_rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    repeated: dict[tuple[int, int], list[str]] = {}  # (accuracies, runs) → the evals with several per run
     for res in results:
         d = res.to_dict()
         laws = d.get("laws") or {}
@@ -69,11 +70,19 @@ def _fit_rows(
         else:
             d["law"] = "–"
             notes.append(f"{d['eval']}: {d['status']}: {d['reason']}")
+        if d.get("n_points", 0) > d.get("n_runs", 0) > 0:
+            repeated.setdefault((d["n_points"], d["n_runs"]), []).append(d["eval"])
         d["chance_text"] = chance_text(d["chance"], d["chance_source"])
         for said in (CHANCE_CONTRADICTED, CHANCE_DISAGREES):
             if d["chance_source"].startswith(said):
                 notes.append(f"{d['eval']}: chance level: {d['chance_source'][len(said) :].lstrip(': ')}")
         rows.append(d)
+    # (said once for the evals it is true of: a DataDecide-shaped table's every task has its seeds)
+    for (points, runs), names in repeated.items():
+        notes.append(
+            f"{counted(names, 'accuracy eval')}: {points:,} accuracies of {plural(runs, 'run')}, each fitted: a "
+            "run's repeats (its seeds) are several accuracies and one loss, their mean"
+        )
     return rows, law_rows, notes
 
 
@@ -117,7 +126,7 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         Column("law", justify="left", drop=3),
         Column("rmse_points", "fit rmse (pts)", fmt=fmt_fixed(2), drop=1),
         Column("backtest_mae_points", "backtest MAE (pts)", fmt=fmt_fixed(2), drop=0),
-        Column("n_points", "runs", drop=2),
+        Column("n_runs", "runs", drop=2),
         *(
             Column(k, table=False)
             for k in ("chance", "chance_source", "reason", "sharing", "ceiling_choice", "laws", "warnings")
