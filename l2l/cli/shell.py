@@ -116,10 +116,11 @@ FLAGS: dict[str, str] = {
 }
 
 
-def note(message: str) -> None:
+def note(message: str, *, wrap: bool = True) -> None:
     """A line for the person at the terminal (stderr), names in it shown literally, wrapped at the terminal's
     width as tables and warnings are (a missing-font note ran to 169 columns at COLUMNS=80; p67). Words are never
-    broken: a long path stays whole."""
+    broken: a long path stays whole. An error is never wrapped (``wrap=False``): a script reads it, and its fix,
+    from one line."""
     import textwrap
 
     from l2l.base.text import visible
@@ -127,7 +128,7 @@ def note(message: str) -> None:
 
     text = visible(message)
     width = terminal_width()
-    if len(text) > width:
+    if wrap and len(text) > width:
         text = "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
     typer.echo(text, err=True)
 
@@ -146,7 +147,7 @@ def _fail(exc: L2LError) -> NoReturn:
     hint = exc.hint
     if flag:
         hint = f"{hint} (option {flag})" if hint else f"see option {flag}"
-    note(error_line(exc.message, hint))
+    note(error_line(exc.message, hint), wrap=False)
     raise typer.Exit(exc.exit_code)
 
 
@@ -332,7 +333,10 @@ class _Group(TyperGroup):
         except Exception as exc:
             if GLOBAL.debug:
                 raise
-            note(f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --debug for a traceback")
+            note(
+                f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --debug for a traceback",
+                wrap=False,
+            )
             raise typer.Exit(1) from None
 
 
@@ -520,5 +524,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_SIGPIPE)
     except OSError as exc:  # the last flush of text written outside `emit` (a help page) to a full disk
         _stdout_to_devnull()
-        note(f"Error: cannot write the output: {exc.strerror or exc}")
+        note(f"Error: cannot write the output: {exc.strerror or exc}", wrap=False)
         sys.exit(1)

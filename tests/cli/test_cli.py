@@ -1107,3 +1107,12 @@ def test_a_long_note_wraps_at_the_terminal_width_and_keeps_a_path_whole(
     assert len(lines) > 1
     assert f"{path};" in lines  # never broken
     assert all(len(line) <= 40 for line in lines if path not in line)
+
+
+def test_an_error_longer_than_the_terminal_stays_one_line(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    result = run("fit-law", "--eval", "no-such-eval-with-a-long-name-that-is-longer-than-forty-columns")
+    assert result.exit_code in (1, 2)
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ")
+    assert len(line) > 40
