@@ -299,13 +299,20 @@ class UnitError(ValueError):
     """A value with a unit suffix l2l does not know (``3.3X``)."""
 
 
+#: A word after a count that says what it counts, dropped when read (``300B tokens``, ``125M params``).
+_COUNTED_WORD: Final = re.compile(
+    r"(?<=[0-9A-Za-z.])\s+(?:tokens?|toks?|params?|parameters?)$", re.IGNORECASE
+)
+
+
 def parse_quantity(text: str) -> float:
-    """A count such as ``3.3e9``, ``3.3B``, ``20M``, ``1.5T`` or ``150k`` as a float.
+    """A count such as ``3.3e9``, ``3.3B``, ``20M``, ``1.5T`` or ``150k`` as a float, a word saying what it counts
+    after it or not (``300B tokens``, ``125M params``).
 
     Raises ``UnitError`` for a number followed by an unknown suffix and ``ValueError`` for anything else that
     is not a number. ``nan``/``inf`` are returned as they are; callers check finiteness.
     """
-    s = text.strip()
+    s = _COUNTED_WORD.sub("", text.strip())  # "300B tokens", "1.2B params": the word says what is counted
     try:
         return float(s)
     except ValueError:

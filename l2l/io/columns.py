@@ -122,6 +122,25 @@ def missing_column_hint(
             "column",
         )
     active = [c for c in unused if says_active_params(c)]
+    total = next((c for c in unused if says_total_params(c)), None)
+    if "N" in missing and total is not None and not active:
+        # alone, a total count is not taken for N: a mixture of experts' compute per token follows its active
+        # parameters (an MoE export with only total_params was refused with no hint; p67)
+        return (
+            f"read the total parameter count as N: --column N={total} (a mixture of experts: compute per token "
+            "follows the active parameters; give those as N where the table has them)",
+            "column",
+        )
+    pf_days = next(
+        (c for c in unused if "pfday" in "".join(_words(c)) or "petaflopday" in "".join(_words(c))), None
+    )
+    if "D" in missing and "N" in present and pf_days is not None:
+        return (
+            f"column {pf_days!r} looks like compute in PF-days (1 PF-day = 8.64e19 FLOPs), and l2l needs the "
+            "training tokens D: add a D column; if C = 6·N·D holds for these runs (C counted without attention or "
+            f"embeddings), that is D = {pf_days} × 8.64e19 / (6·N)",
+            None,
+        )
     if "N" in missing and active:  # total_params beside active_params: neither is an alias of N
         total = [c for c in unused if c not in active and "param" in schema.norm_name(c)]
         other = f", or the total count --column N={total[0]}" if total else ""

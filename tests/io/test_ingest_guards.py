@@ -115,6 +115,27 @@ def test_a_table_of_total_and_active_parameters_without_n_names_both_in_the_hint
     assert exc.value.hint.endswith("or the total count --column N=total_params")
 
 
+def test_a_total_parameter_count_alone_is_named_as_n_in_the_hint(tmp_path: Path) -> None:
+    rows = ["dataset,total_params,tokens,eval,loss"] + [
+        f"web,{6.5 * n:g},{20 * n:g},web_val,{3.2 - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8))
+    ]
+    with pytest.raises(InputError, match="missing column 'N'") as exc:
+        read_runs([write(tmp_path / "moe.csv", "\n".join(rows) + "\n")])
+    assert exc.value.hint is not None
+    assert exc.value.hint.startswith("read the total parameter count as N: --column N=total_params")
+
+
+def test_compute_in_pf_days_without_tokens_gets_the_conversion_in_the_hint(tmp_path: Path) -> None:
+    rows = ["dataset,N,pf_days,eval,loss"] + [
+        f"web,{n:g},{6 * n * 20 * n / 8.64e19:g},web_val,{3.2 - k / 10}"
+        for k, n in enumerate((1e8, 2e8, 4e8))
+    ]
+    with pytest.raises(InputError, match="missing column 'D'") as exc:
+        read_runs([write(tmp_path / "pf.csv", "\n".join(rows) + "\n")])
+    assert exc.value.hint is not None
+    assert "D = pf_days × 8.64e19 / (6·N)" in exc.value.hint
+
+
 # ---- a C column in other units ---------------------------------------------------------------------------
 
 

@@ -36,6 +36,10 @@ REAL = Path(__file__).parents[1] / "data" / "real"
         ("2G", 2e9),
         (" 7 ", 7.0),
         ("0.12 G", 1.2e8),
+        ("100M tokens", 1e8),  # a word saying what is counted (p67: refused with no hint)
+        ("300B Tokens", 3e11),
+        ("125M params", 1.25e8),
+        ("1.2e9 parameters", 1.2e9),
     ],
 )
 def test_parse_quantity_accepts_numbers_and_unit_suffixes(text: str, value: float) -> None:
@@ -47,6 +51,8 @@ def test_parse_quantity_rejects_unknown_suffix_and_junk() -> None:
         schema.parse_quantity("3.3X")
     with pytest.raises(ValueError, match="not a number"):
         schema.parse_quantity("three")
+    with pytest.raises(ValueError, match="not a number"):
+        schema.parse_quantity("tokens")
 
 
 @pytest.mark.parametrize(
