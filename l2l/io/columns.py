@@ -122,12 +122,12 @@ def missing_column_hint(
             "column",
         )
     active = [c for c in unused if says_active_params(c)]
-    total = next((c for c in unused if says_total_params(c)), None)
-    if "N" in missing and total is not None and not active:
+    total_count = next((c for c in unused if says_total_params(c)), None)
+    if "N" in missing and total_count is not None and not active:
         # alone, a total count is not taken for N: a mixture of experts' compute per token follows its active
         # parameters (an MoE export with only total_params was refused with no hint; p67)
         return (
-            f"read the total parameter count as N: --column N={total} (a mixture of experts: compute per token "
+            f"read the total parameter count as N: --column N={total_count} (a mixture of experts: compute per token "
             "follows the active parameters; give those as N where the table has them)",
             "column",
         )
