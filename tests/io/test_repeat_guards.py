@@ -212,7 +212,11 @@ NOISY_SIZES = (50e6, 100e6, 200e6, 400e6)
 
 
 def noisy_seeds(
-    noise: float = 0.04, *, seed: int = 500, diverged: float | None = None, sizes=NOISY_SIZES
+    noise: float = 0.04,
+    *,
+    seed: int = 500,
+    diverged: float | None = None,
+    sizes: tuple[float, ...] = NOISY_SIZES,
 ) -> str:
     """``sizes`` × 3 tokens per parameter × 2 seeds around ``truth`` with ``noise`` (log-normal: each seed's loss
     × exp(noise · Z)); ``diverged``: the first seed of the first configuration times that."""
