@@ -403,10 +403,10 @@ SEED_DIVERGED: Final = 0.10
 #: ... and it is one, refused, only where it lies farther than this many times the table's own seed-to-seed spread
 #: (``seed_spread`` of the other configurations' seeds, P pairs of them; widened by 1 + 1/√P, the spread of few
 #: pairs being uncertain; scaled for the configuration's count of seeds, ``_apart_scale``): two seeds with 4 %
-#: noise differ by more than 10 % in one configuration of 8 (a probe's table of 12 was refused one run at a time).
+#: noise differ by more than 10 % in one configuration of 11 (a probe's table of 12 was refused one run at a time).
 #: Measured on simulated tables (3-100 configurations of 2-3 seeds, 2-8 % noise): where no run diverged, at most
 #: 1.3 % of them are refused at 4 % noise (3.7 % at 8 %; 4 configurations of 2 seeds), under 0.1 % from 30
-#: configurations (the fixed 10 % refused 30-95 % at 4 %); one seed 2× its siblings is refused in 78-100 % of
+#: configurations (the fixed 10 % refused 30-100 % at 4 %); one seed 2× its siblings is refused in 78-100 % of
 #: tables at 4 % noise, 99-100 % at 1-2 %, one 30 % above them in 96-100 % at 1 % noise.
 SEED_DIVERGED_SPREADS: Final = 5.0
 #: The table's spread is trusted to judge a seed from this many pairs of seeds besides it (fewer: 10 % alone).
