@@ -88,12 +88,14 @@ def repeat_notes(rep: Repeats) -> list[str]:
     notes = []
     if rep.seeds:
         gap = rep.seed_gap
-        within = (
-            f" (the farthest seed {100 * gap.gap:.1f} % from the median of its configuration's others; the median "
-            f"configuration's {100 * gap.typical:.1f} %)"
-            if gap is not None
-            else ""
-        )
+        within = ""
+        if gap is not None:
+            fewest, most = gap.counts
+            each = f"{fewest}" if fewest == most else f"{fewest}-{most}"
+            within = (
+                f", {each} seeds each (seed-to-seed spread {100 * (gap.spread or 0.0):.1f} %; the farthest seed "
+                f"{100 * gap.gap:.1f} % from its configuration's others)"
+            )
         notes.append(
             f"{plural(rep.seeds, 'measurement')} repeated over seeds (the seed column): averaged{within}"
         )
@@ -144,6 +146,13 @@ def repeat_notes(rep: Repeats) -> list[str]:
             "other runs left out)"
         )
         notes.extend(_edge_note(e) for e in rep.edges if _edge_warned(e))
+        if rep.best_bias is not None:
+            below, spread, fewest, most = rep.best_bias
+            notes.append(
+                f"warning: the best of {fewest if fewest == most else f'{fewest}-{most}'} noisy seeds lies about "
+                f"{100 * below:.1f} % below their mean (seed-to-seed spread {100 * spread:.1f} %): each loss kept "
+                "is biased low, and the law with it; averaging the seeds (the default, where they agree) is not"
+            )
     return notes
 
 
@@ -337,12 +346,13 @@ def _place(raw: _Raw, row: int | None) -> str:
 
 
 def reject_diverged_seeds(rep: Repeats, raws: Sequence[_Raw], loss: Sequence[Mapping[str, str]]) -> None:
-    """Refuse seeds of one configuration one of which lies more than ``SEED_DIVERGED`` from the median of the
-    others: a diverged (or unfinished) run averaged in gives a loss no seed had (a probe's 3.418, 7.5 and 3.406
-    were averaged to 4.77, and the mean was labelled with a healthy seed's run id). ``loss``: each file's loss
-    column per eval (a long table's under ``""``)."""
+    """Refuse seeds of one configuration one of which diverged (``Spread.diverged``): more than ``SEED_DIVERGED``
+    from the median of the others and far past the table's own seed-to-seed spread. A diverged (or unfinished)
+    run averaged in gives a loss no seed had (a probe's 3.418, 7.5 and 3.406 were averaged to 4.77, and the mean
+    was labelled with a healthy seed's run id). ``loss``: each file's loss column per eval (a long table's under
+    ``""``)."""
     gap = rep.seed_gap
-    if gap is None or gap.gap <= SEED_DIVERGED:
+    if gap is None or not gap.diverged:
         return
     k = gap.farthest
     raw = raws[gap.files[k]]
@@ -357,12 +367,30 @@ def reject_diverged_seeds(rep: Repeats, raws: Sequence[_Raw], loss: Sequence[Map
         if named
         else f"delete {'line ' + str(line) if line is not None else 'its row'}"
     )
+    if len(others) == 1:  # a pair: the higher is as far from the lower as the lower from the higher
+        side = "above" if gap.losses[k] > others[0] else "below"
+        apart = (
+            f"{100 * gap.gap:.0f} % {side} the configuration's other seed ({others[0]:.4g}): a diverged run? With "
+            "two seeds there is no telling which one diverged."
+        )
+    else:
+        apart = (
+            f"{100 * gap.gap:.0f} % from the median of the configuration's other {len(others)} seeds "
+            f"({', '.join(f'{v:.4g}' for v in others[:4])}): a diverged run?"
+        )
+    spread = 100 * (gap.spread or 0.0)
+    if not gap.measured:
+        agree = f"within {100 * SEED_DIVERGED:.0f} %; too few seeds elsewhere in the table to measure their spread"
+    elif gap.limit > SEED_DIVERGED:
+        agree = (
+            f"here within {100 * gap.limit:.0f} %, more than {100 * SEED_DIVERGED:.0f} % as the table's "
+            f"seed-to-seed spread is {spread:.1f} %"
+        )
+    else:
+        agree = f"within {100 * SEED_DIVERGED:.0f} %; the table's seed-to-seed spread is {spread:.1f} %"
     raise raw.error(
         f"seed {seed_of}{f' (run {far})' if named else ''} of {_cell(gap.key)} has loss {gap.losses[k]:.4g}, "
-        f"{100 * gap.gap:.0f} % from the median of the configuration's other {len(others)} seed"
-        f"{'s' if len(others) > 1 else ''} ({', '.join(f'{v:.4g}' for v in others[:4])}): a diverged run? Seeds "
-        f"are averaged where they agree (within {100 * SEED_DIVERGED:.0f} %; the median configuration's seeds "
-        f"within {100 * gap.typical:.1f} %)",
+        f"{apart} Seeds are averaged where they agree ({agree})",
         row=row,
         column=loss[gap.files[k]].get(str(gap.key[3]), loss[gap.files[k]].get("", "loss")),
         hint=f"leave the diverged run out ({leave}), or keep the best seed of each (dataset, N, D) with --best-of "

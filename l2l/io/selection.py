@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ __all__ = [
     "EDGE_VALUES",
     "EXTRA",
     "SEED_DIVERGED",
+    "SEED_DIVERGED_SPREADS",
     "Edge",
     "Repeats",
     "Spread",
@@ -385,11 +387,30 @@ class Spread:
     files: tuple[int, ...]
     rows: tuple[int | None, ...]
     farthest: int  # the index of the row farthest from the others
+    # of seeds: one seed's robust SD about its configuration's centre over the table (``seed_spread``), the groups
+    # whose farthest seed diverged, the relative gap past which this group's would have (inf: within 10 %), and
+    # the fewest and most seeds of a configuration
+    spread: float | None = None
+    diverged: int = 0
+    limit: float = math.inf
+    measured: bool = False  # whether the limit came from the table's spread (else 10 % alone: too few seeds)
+    counts: tuple[int, int] = (0, 0)
 
 
-#: A seed farther than this (relative) from the median of its configuration's other seeds is a diverged run, refused
-#: as unlabelled repeats 10 % apart are: a probe's 7.5 beside seeds at 3.418 and 3.406 was averaged to 4.77.
+#: A seed farther than this (relative) from the median of its configuration's others may be a diverged run: a
+#: probe's 7.5 beside seeds at 3.418 and 3.406 was averaged to 4.77. A floor: a clean table's seeds lie within 1 %.
 SEED_DIVERGED: Final = 0.10
+#: ... and it is one, refused, only where it lies farther than this many times the table's own seed-to-seed spread
+#: (``seed_spread`` of the other configurations' seeds, P pairs of them; widened by 1 + 1/√P, the spread of few
+#: pairs being uncertain; scaled for the configuration's count of seeds, ``_apart_scale``): two seeds with 4 %
+#: noise differ by more than 10 % in one configuration of 11 (a probe's table of 12 was refused one run at a time).
+#: Measured on simulated tables (3-100 configurations of 2-3 seeds, 2-8 % noise): where no run diverged, at most
+#: 1.3 % of them are refused at 4 % noise (3.7 % at 8 %; 4 configurations of 2 seeds), under 0.1 % from 30
+#: configurations (the fixed 10 % refused 30-100 % at 4 %); one seed 2× its siblings is refused in 78-100 % of
+#: tables at 4 % noise, 99-100 % at 1-2 %, one 30 % above them in 96-100 % at 1 % noise.
+SEED_DIVERGED_SPREADS: Final = 5.0
+#: The table's spread is trusted to judge a seed from this many pairs of seeds besides it (fewer: 10 % alone).
+SEED_SPREAD_PAIRS: Final = 3
 #: ... and a seed farther than this, and more than ``SEED_ODD_TIMES`` the configurations' median gap, is warned
 #: about with its values: real seeds of one configuration lie within about 1 % (a probe's 0.5 % noise: 0.3-1.2 %).
 SEED_ODD: Final = 0.03
@@ -400,8 +421,45 @@ SEED_ODD_TIMES: Final = 5.0
 APART_SWEEP: Final = 0.05
 
 
+#: The median of |Z1 − Z2| for two standard normals: a pair of seeds' median log gap over this is one seed's SD.
+_PAIR_MEDIAN: Final = math.sqrt(2.0) * 0.6744897501960817
+
+
+def _log_gaps(losses: Sequence[float], skip: int | None = None) -> list[float]:
+    """|log a − log b| over every pair of ``losses`` (one configuration's seeds), the one at ``skip`` left out."""
+    logs = [math.log(v) for j, v in enumerate(losses) if j != skip and v > 0 and math.isfinite(v)]
+    return [abs(a - b) for i, a in enumerate(logs) for b in logs[i + 1 :]]
+
+
+def seed_spread(pairs: Sequence[float]) -> float | None:
+    """One seed's robust SD about its configuration's centre (of log losses: relative), from the log gaps of
+    pairs of seeds of one configuration (``_log_gaps``), pooled over the configurations: their median, scaled
+    (a diverged run moves a median by one pair). None without a pair."""
+    return float(median(pairs)) / _PAIR_MEDIAN if pairs else None
+
+
+def _apart_scale(others: int) -> float:
+    """The SD of a seed's log gap from the median of ``others`` seeds of its configuration, in seeds' SDs: the
+    seed's own noise and the median's (a mean's of one or two; about π/(2m) of a normal sample's median of m)."""
+    return math.sqrt(1.0 + (1.0 / others if others <= 2 else math.pi / (2.0 * others)))
+
+
+def expected_best(n: int) -> float:
+    """The expected minimum of ``n`` standard normals, negated (0.56 for two, 0.85 for three, 1.54 for ten):
+    how far below their mean the best of ``n`` noisy seeds lies, in seeds' SDs."""
+    if n < 2:
+        return 0.0
+    step, total = 0.01, 0.0
+    for i in range(-800, 801):  # ∫ x · n φ(x) Φ(x)^(n−1) dx over ±8
+        x = i * step
+        phi = math.exp(-x * x / 2.0) / math.sqrt(2.0 * math.pi)
+        total += x * n * phi * (0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))) ** (n - 1)
+    return total * step
+
+
 def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
-    """The repeat group of ``rows`` (several rows each) with the widest gap (``Spread``); None without one."""
+    """The repeat group of ``rows`` (several rows each) with the widest gap (``Spread``); None without one. Of
+    seeds, the widest among those that diverged (``SEED_DIVERGED`` and ``SEED_DIVERGED_SPREADS``), if any."""
     groups = (
         rows.with_columns(pl.col("seed").cast(pl.String), pl.col("run_id").cast(pl.String))
         .group_by(REPEAT_KEY)
@@ -409,7 +467,8 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
     )
     gaps: list[float] = []
     far: list[int] = []
-    for losses in groups.get_column("loss").to_list():
+    all_losses = groups.get_column("loss").to_list()
+    for losses in all_losses:
         if seeds:  # each value against the median of the others
             dev = [
                 abs(v / float(median([w for j, w in enumerate(losses) if j != i])) - 1.0)
@@ -423,12 +482,38 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
             far.append(max(range(len(losses)), key=losses.__getitem__))
     if not gaps:
         return None
-    groups = groups.with_columns(pl.Series("_gap", gaps, dtype=pl.Float64), pl.Series("_far", far))
+    pairs = [_log_gaps(v) for v in all_losses] if seeds else []
+    spread = seed_spread([g for p in pairs for g in p]) if seeds else None
+    limits = [math.inf] * len(gaps)  # each group's relative gap past which its farthest seed diverged
+    measured = [False] * len(gaps)
+    if seeds:
+        for i, losses in enumerate(all_losses):
+            if gaps[i] <= SEED_DIVERGED:
+                continue
+            # the spread of every other seed pair of the table: the seed judged, diverged, must not widen it
+            elsewhere = [g for j, p in enumerate(pairs) if j != i for g in p] + _log_gaps(losses, skip=far[i])
+            own = seed_spread(elsewhere) if len(elsewhere) >= SEED_SPREAD_PAIRS else None
+            times = SEED_DIVERGED_SPREADS * (1.0 + 1.0 / math.sqrt(len(elsewhere)))
+            limits[i] = (
+                SEED_DIVERGED
+                if own is None
+                else max(SEED_DIVERGED, math.expm1(times * own * _apart_scale(len(losses) - 1)))
+            )
+            measured[i] = own is not None
+    diverged = [g > lim for g, lim in zip(gaps, limits, strict=True)]
+    groups = groups.with_columns(
+        pl.Series("_gap", gaps, dtype=pl.Float64),
+        pl.Series("_far", far),
+        pl.Series("_div", diverged, dtype=pl.Boolean),
+        pl.Series("_lim", limits, dtype=pl.Float64),
+        pl.Series("_measured", measured, dtype=pl.Boolean),
+    )
     typical = float(median(gaps))
     widest = groups.sort(
-        ["_gap", "dataset", "eval", "N", "D"], descending=[True, False, False, False, False]
+        ["_div", "_gap", "dataset", "eval", "N", "D"], descending=[True, True, False, False, False, False]
     ).row(0, named=True)
     limit = max(SEED_ODD, SEED_ODD_TIMES * typical) if seeds else APART_SWEEP
+    counts = [len(v) for v in all_losses]
     return Spread(
         tuple(widest[c] for c in REPEAT_KEY),
         float(widest["_gap"]),
@@ -441,6 +526,11 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
         tuple(int(v) for v in widest["_file"]),
         tuple(None if v is None else int(v) for v in widest["_row"]),
         int(widest["_far"]),
+        spread=spread,
+        diverged=sum(diverged),
+        limit=float(widest["_lim"]),
+        measured=bool(widest["_measured"]),
+        counts=(min(counts), max(counts)),
     )
 
 
@@ -469,6 +559,9 @@ class Repeats:
     apart_gap: Spread | None = None
     # where each numeric best_of column's kept value sits at the edge of the values tried
     edges: tuple[Edge, ...] = ()
+    # best_of over seeds (``seed_best``): how far below their mean the best of the seeds lies (relative), one
+    # seed's spread (``seed_spread``), and the fewest and most seeds it chose among
+    best_bias: tuple[float, float, int, int] | None = None
 
 
 def resolve_repeats(
@@ -492,6 +585,7 @@ def resolve_repeats(
         kept, by_own, by_mean, edges = _best_of(frame, cols, own)
         chose = Repeats(
             kept,
+            best_bias=seed_best(frame, cols[0]) if len(cols) == 1 else None,
             best_of=wanted,
             columns=cols,
             dropped=frame.height - kept.height,
@@ -585,6 +679,37 @@ def resolve_repeats(
         seed_gap=seed_gap,
         apart_gap=apart_gap,
     )
+
+
+#: Names of a column whose values are seeds of one run (normalized: ``random_seed``, ``data_seed``, ``replica``).
+_SEED_NAMES: Final = re.compile(
+    r"(^|_)(seeds?|replicas?|replicates?|reps?|repeats?|trials?)(_?\d*|_id|_idx)$"
+)
+
+
+def seed_best(frame: pl.DataFrame, col: str) -> tuple[float, float, int, int] | None:
+    """Where ``--best-of`` over ``col`` chooses among seeds of one run (a column named like a seed or replica; the
+    run id where each run is a seed of its own): how far below the seeds' mean the best of them lies on average
+    (relative: ``expected_best`` seeds' SDs), one seed's spread (``seed_spread``), the fewest and most seeds of a
+    measurement. None elsewhere (a learning rate: the runs differ by more than noise) or without repeats."""
+    if col == "run_id":
+        if "seed" not in frame.columns or frame.get_column("seed").is_null().all():
+            return None
+        each = frame.group_by(REPEAT_KEY).agg(
+            pl.col("run_id").n_unique().alias("r"), pl.col("seed").n_unique()
+        )
+        if not bool((each["r"] == each["seed"]).all()):  # runs that are not one seed each
+            return None
+    elif col != "seed" and not _SEED_NAMES.search(schema.norm_name(_shown(col))):
+        return None
+    groups = [
+        v for v in frame.group_by(REPEAT_KEY).agg(pl.col("loss")).get_column("loss").to_list() if len(v) > 1
+    ]
+    spread = seed_spread([g for v in groups for g in _log_gaps(v)])
+    if spread is None:
+        return None
+    below = sum(-math.expm1(-expected_best(len(v)) * spread) for v in groups) / len(groups)
+    return below, spread, min(len(v) for v in groups), max(len(v) for v in groups)
 
 
 def _best_of_column(frame: pl.DataFrame, best_of: str) -> str:

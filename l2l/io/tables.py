@@ -88,7 +88,6 @@ from l2l.io.readers import (
 )
 from l2l.io.selection import (
     EXTRA,
-    SEED_DIVERGED,
     Where,
     check_comparisons,
     follow_best,
@@ -1537,7 +1536,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         named = some_of([p.raw.path for p in parts], 3)
         raise InputError(exc.message, path=named, hint=exc.hint, param=exc.param) from None
     frame = repeats.frame
-    diverged = repeats.seed_gap is not None and repeats.seed_gap.gap > SEED_DIVERGED
+    diverged = repeats.seed_gap is not None and repeats.seed_gap.diverged > 0
     if (
         (repeats.spread > REPEAT_REFUSED or diverged)
         and not opts.lines
