@@ -399,8 +399,8 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     In order, the first stage with any match deciding: the exact name; the name ignoring case and Unicode form
     (NFC); the names it is a case-insensitive prefix of; the names whose last path part it is a prefix of
     (``hellaswag`` for ``downstream/hellaswag_test_ce_loss``). Never a substring: ``coder`` does not stand for
-    ``starcoder``. An unknown or ambiguous name raises SelectionError listing the candidates; a name that is not
-    text, UsageError.
+    ``starcoder``; never a prefix that ends inside a number: ``0.2`` does not stand for ``0.25``. An unknown or
+    ambiguous name raises SelectionError listing the candidates; a name that is not text, UsageError.
     """
     check_name(name, what)
     if name in names:
@@ -410,8 +410,8 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     low = unicodedata.normalize("NFC", name).lower()
     stages: tuple[Callable[[str], bool], ...] = (
         lambda n: n == low,
-        lambda n: n.startswith(low),
-        lambda n: n.rsplit("/", 1)[-1].startswith(low),
+        lambda n: n.startswith(low) and _whole_number(low, n),
+        lambda n: (last := n.rsplit("/", 1)[-1]).startswith(low) and _whole_number(low, last),
     )
     for matches in stages:
         hits = [n for n in names if matches(unicodedata.normalize("NFC", n).lower())]
@@ -427,6 +427,14 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
         f"unknown {what} {name!r}{guess} ({what}s: {name_listing(names)})",
         hint=f"name one of the {what}s listed, or the beginning of one",
     )
+
+
+def _whole_number(prefix: str, name: str) -> bool:
+    """Whether ``prefix`` ends where ``name``'s characters end a number, if it ends in one: ``0.2`` is no prefix of
+    the mixture ``0.25`` (a probe's `-d 0.2` answered for dataset 0.25, without a word; p68), nor ``llama-7`` of
+    ``llama-70b``."""
+    number = "0123456789."
+    return not (prefix[-1:] in tuple(number) and name[len(prefix) : len(prefix) + 1] in tuple(number))
 
 
 def near_names(name: str, names: Sequence[str]) -> list[str]:

@@ -51,6 +51,19 @@ def test_a_unique_prefix_resolves() -> None:
     assert resolve_name("hellaswag", EVALS, "eval") == "downstream/hellaswag_test_ce_loss"  # last path part
 
 
+def test_a_prefix_that_ends_inside_a_number_never_matches() -> None:
+    """p68: `-d 0.2` answered for the mixture 0.25 without a word."""
+    mixtures = ["0.1", "0.25", "mix=0.5", "llama-70b"]
+    with pytest.raises(SelectionError, match=r"unknown dataset '0.2'; did you mean '0.25'\?"):
+        resolve_name("0.2", mixtures, "dataset")
+    with pytest.raises(SelectionError, match="unknown dataset 'llama-7'"):
+        resolve_name("llama-7", mixtures, "dataset")
+    assert (
+        resolve_name("llama-70", mixtures, "dataset") == "llama-70b"
+    )  # the number ends where the prefix does
+    assert resolve_name("mix", mixtures, "dataset") == "mix=0.5"
+
+
 def test_a_substring_never_matches() -> None:
     with pytest.raises(SelectionError, match="unknown dataset 'coder'") as info:
         resolve_name("coder", DATASETS, "dataset")
