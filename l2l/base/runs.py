@@ -48,6 +48,21 @@ AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
 RUN_IDENTITY = ("run_id", "N")
 
 
+#: How far a dataset's own C/(N·D) may lie from the table's constant before its budgets are said to be off.
+FLOPS_COUNT_SLACK = 1.05
+
+
+def flops_counts(frame: pl.DataFrame) -> dict[str, float]:
+    """Each dataset's median C/(N·D) (k of C = k·N·D as its runs count FLOPs), in increasing order."""
+    per = (
+        frame.with_columns((pl.col("C") / (pl.col("N") * pl.col("D"))).alias("_k"))
+        .group_by("dataset")
+        .agg(pl.col("_k").median())
+        .sort("_k", "dataset")
+    )
+    return {str(ds): float(v) for ds, v in per.iter_rows()}
+
+
 @dataclass(frozen=True, repr=False, eq=False)  # eq: DataFrames do not compare to a bool
 class Runs:
     """Normalised runs: the canonical long table plus each dataset's own eval and where the rows came from.
@@ -160,6 +175,28 @@ class Runs:
         f = self.frame
         k = float(np.median(f["C"].to_numpy() / (f["N"].to_numpy() * f["D"].to_numpy())))
         return 6.0 if abs(k / 6.0 - 1.0) <= 0.01 else k
+
+    def flops_count_warning(self, datasets: Sequence[str]) -> str | None:
+        """Words where some of ``datasets`` count FLOPs per parameter and token apart from the table's one constant
+        (``flops_per_param_token``; their own median C/(N·D) more than ``FLOPS_COUNT_SLACK`` off): their budgets,
+        N* and D* are read in that constant, off by their own count. Ingest warns of it once; `optimal` put a
+        dataset whose C was ≈ 6.1·N·D at D* 33B (its own count's 40.4B) in the table's 7.99, without a word (p68)."""
+        k = self.flops_per_param_token
+        off = {
+            ds: v
+            for ds, v in flops_counts(self.frame).items()
+            if ds in datasets and not k / FLOPS_COUNT_SLACK <= v <= k * FLOPS_COUNT_SLACK
+        }
+        if not off:
+            return None
+        shown = ", ".join(f"{ds} ≈ {v:.3g}·N·D" for ds, v in list(off.items())[:4]) + (
+            " …" if len(off) > 4 else ""
+        )
+        return (
+            f"budgets, N* and D* are read in the table's C = {k:.3g}·N·D, but the runs of {shown} count FLOPs "
+            "otherwise: each is off by its own count (rewrite the C column in one count, or leave it out for C = "
+            "6·N·D)"
+        )
 
     def own(self, dataset: str) -> str:
         """The eval that is ``dataset``'s own ("train") loss; SelectionError when none is known."""

@@ -418,4 +418,5 @@ def optimal(
             seed=seed,
             level=level,
         )
-        shell.emit(allocations_report(allocations, own=s.runs.own_eval, skipped=allocations.skipped), fmt)
+        said = [*allocations.notes, *allocations.skipped]
+        shell.emit(allocations_report(allocations, own=s.runs.own_eval, skipped=said), fmt)

@@ -15,7 +15,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError
-from l2l.base.runs import AVERAGE_KEY, REPEAT_KEY
+from l2l.base.runs import AVERAGE_KEY, FLOPS_COUNT_SLACK, REPEAT_KEY, flops_counts
 from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
@@ -1076,20 +1076,13 @@ def _flops_count_notes(frame: pl.DataFrame, k: float) -> list[str]:
     """A warning where the datasets count FLOPs per parameter and token differently (their median C/(N·D) more than
     5 % apart): one constant, the table's median, then sets every dataset's budgets and optima, each one's off by
     its own count (probe p59: web's C = 8·N·D beside code's 6·N·D, both read at 7, said in an info line only)."""
-    per = (
-        frame.with_columns((pl.col("C") / (pl.col("N") * pl.col("D"))).alias("_k"))
-        .group_by("dataset")
-        .agg(pl.col("_k").median())
-        .sort("_k")
-    )
-    if per.height < 2:
+    per = flops_counts(frame)
+    if len(per) < 2:
         return []
-    ks = per.get_column("_k").to_list()
-    if not ks[-1] > ks[0] * 1.05:
+    ks = list(per.values())
+    if not ks[-1] > ks[0] * FLOPS_COUNT_SLACK:
         return []
-    shown = ", ".join(f"{ds} {v:.3g}" for ds, v in list(per.iter_rows())[:4]) + (
-        " …" if per.height > 4 else ""
-    )
+    shown = ", ".join(f"{ds} {v:.3g}" for ds, v in list(per.items())[:4]) + (" …" if len(per) > 4 else "")
     return [
         f"warning: the datasets count FLOPs per parameter and token differently (C/(N·D): {shown}); one constant, "
         f"{k:.3g}, sets every dataset's budgets, N* and D*: rewrite the C column in one count (or leave it out for "

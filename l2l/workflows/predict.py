@@ -622,4 +622,5 @@ def optimal(
             )
     if not out and skipped:
         raise FitError(skipped[0].removeprefix("not predicted: "))
-    return Results(out, skipped)
+    counted = runs.flops_count_warning(list(dict.fromkeys(a.dataset for a in out)))
+    return Results(out, skipped, () if counted is None else (counted,))

@@ -473,6 +473,8 @@ def _rank_losses(
         notes.append(alone)
     if flip_map is None and (unknown := unknown_tokenizer_note(runs, names, list(weights))) is not None:
         notes.append(unknown)
+    if budget.N is None and (counted := runs.flops_count_warning(names)) is not None:
+        notes.append(counted)  # a budget in compute is each dataset's N* and D* in the table's one count
     measured = _measured_note(cands, list(weights), budget, split)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
