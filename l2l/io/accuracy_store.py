@@ -97,6 +97,10 @@ def join_accuracy(losses: pl.DataFrame, accuracy: pl.DataFrame, rtol: float = RO
     near none (or near several), are left as they are."""
     configs = losses.group_by(list(CONFIG_KEY)).agg(pl.col("C").first()).sort(list(CONFIG_KEY))
     lonely = accuracy.join(configs, on=list(CONFIG_KEY), how="anti", nulls_equal=True)
+    # a run of the losses at another of its checkpoints (a per-step log whose accuracy ran less often than its
+    # loss, kept at its own last measurement): paired with that checkpoint's loss, never moved
+    same_run = ["dataset", "run_id", "N", "split"]
+    lonely = lonely.join(losses.select(same_run).unique(), on=same_run, how="anti", nulls_equal=True)
     if lonely.height == 0:
         return AccuracyJoin(accuracy, accuracy.height)
     sources = lonely.select(CONFIG_KEY).unique().sort(list(CONFIG_KEY))
@@ -133,7 +137,12 @@ def join_accuracy(losses: pl.DataFrame, accuracy: pl.DataFrame, rtol: float = RO
         },
     )  # fmt: skip
     key = list(CONFIG_KEY)
-    rows = accuracy.with_row_index("_i").join(moves, on=key, how="left", nulls_equal=True)
+    rows = accuracy.with_row_index("_i").join(
+        lonely.select(*key, "eval", "run_id").unique().join(moves, on=key, how="inner", nulls_equal=True),
+        on=[*key, "eval", "run_id"],
+        how="left",
+        nulls_equal=True,
+    )
     # one source per run and eval: a rounded row whose run already holds its eval's accuracy (or that another
     # rounded size reaches too) stays apart, not averaged with another measurement
     target_n = pl.coalesce("_N", "N")

@@ -190,6 +190,8 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         *(Column(k, table=False) for k in ("accuracy_min", "accuracy_max", "chance", "chance_source")),
     ]
     out = []
+    notes = []
+    with_losses = set(runs.datasets)
     for r in summary:
         r = dict(r)
         r["acc_range"] = f"{r['accuracy_min']:.3f}–{r['accuracy_max']:.3f}"
@@ -198,8 +200,17 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         r["task_loss"] = r["task_loss"] or (
             f"– ({', '.join(alike[:3])} match alike: ingest one under the task's name)"
             if alike
+            else f"– (none: {r['dataset']} has no losses)"
+            if r["dataset"] not in with_losses
+            else f"– (none: {r['dataset']} has no task loss)"
+            if r.get("task_loss_missing")
             else "– (none: relate it to the own loss)"
         )
+        if r.get("unmatched") and r["dataset"] in with_losses:
+            notes.append(
+                f"{r['dataset']}, {r['eval']}: {plural(r['unmatched'], 'accuracy row')} at no loss run's "
+                "(dataset, N, D, split): never fitted"
+            )
         out.append(r)
     n_evals = len({r["eval"] for r in out})
     return Report(
@@ -207,6 +218,7 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         cols,
         out,
         title=f"Accuracy evals ({plural(n_evals, 'eval')}; kept apart from the losses, never fitted as one)",
+        notes=notes,
         show_in=frozenset({"json", "csv", "table"} if table else {"json", "csv"}),
     )
 
