@@ -212,27 +212,21 @@ def _why_apart(
         )
     if match == -2:
         return f"{where}: several runs lie within {_pct(rtol)}"
-    a_n, b_n = _sizes(n, float(rn[nearest]))
-    a_d, b_d = _sizes(d, float(rd[nearest]))
-    parts = [f"N={b_n}" if a_n != b_n else "", f"D={b_d}" if a_d != b_d else ""]
-    return f"{dataset} N={a_n} D={a_d}: the nearest run has {' '.join(p for p in parts if p)}"
+    m, e = float(rn[nearest]), float(rd[nearest])
+    differ = [
+        f"N={_size(m)}" if _size(m) != _size(n) else "",
+        f"D={_size(e)}" if _size(e) != _size(d) else "",
+    ]
+    return f"{where}: the nearest run has {' '.join(p for p in differ if p)}"
 
 
-def _size(x: float, digits: int = 3) -> str:
-    """A count in SI units to ``digits`` significant digits (``19.904M``)."""
+def _size(x: float) -> str:
+    """A count in SI units with the digits it has (3 at least, 8 at most): ``19.9M``, ``19.904M``, ``170.428M``."""
+    digits = next((k for k in range(3, 9) if float(f"{x:.{k}g}") == x), 8)
     for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(x) >= div:
             return f"{x / div:.{digits}g}{suffix}"
     return f"{x:.{digits}g}"
-
-
-def _sizes(a: float, b: float) -> tuple[str, str]:
-    """Two counts with as many digits as tell them apart (3 to 8): ``19.9M`` and ``19.904M``."""
-    for digits in range(3, 9):
-        sa, sb = _size(a, digits), _size(b, digits)
-        if sa != sb:
-            return _size(a), sb
-    return _size(a), _size(b)
 
 
 def _pct(x: float) -> str:
