@@ -191,7 +191,12 @@ def ingest(
     )
     done = ingest_tables(Workspace.locate(shell.GLOBAL.workspace), request, on_wait=shell.note)
     report = ingest_report(
-        done.stored, added=done.added, workspace=done.workspace, verbose=verbose, replaced=done.replaced
+        done.stored,
+        added=done.added,
+        workspace=done.workspace,
+        verbose=verbose,
+        replaced=done.replaced,
+        accuracy_join=done.accuracy_join,
     )
     shell.emit(_with_accuracy_evals([report], done.stored, table=verbose), fmt)
 

@@ -22,6 +22,7 @@ from l2l.core.laws import Array, ScalingLaw
 __all__ = [
     "BUDGET_RTOL",
     "MIN_RATIO_SPREAD",
+    "ROUNDED_RTOL",
     "SAME_RTOL",
     "Index",
     "Sweep",
@@ -29,6 +30,7 @@ __all__ = [
     "at_or_below",
     "budgets",
     "config_groups",
+    "near_configs",
     "one_budget",
     "optimum_off_sweep",
     "pair_configs",
@@ -292,6 +294,27 @@ def pair_configs(
                 break
     ii = np.array(sorted(pairs), dtype=np.int64)
     return ii, np.array([pairs[i] for i in ii.tolist()], dtype=np.int64)
+
+
+#: Sizes written to 3 significant digits (``19.9M`` for 19,904,000, as papers and W&B panels print them) lie within
+#: half a unit of the third digit of the true size: at most 0.5 % off. An accuracy file whose N or D is so rounded
+#: is joined to its loss runs within this (``near_configs``); grids' neighbouring sizes lie 1.5× or more apart.
+ROUNDED_RTOL = 0.005
+
+
+def near_configs(
+    N_a: ArrayLike, D_a: ArrayLike, N_b: ArrayLike, D_b: ArrayLike, rtol: float = ROUNDED_RTOL
+) -> tuple[Index, Index]:
+    """For each a-run: the b-run at its configuration (N and D within ``rtol``, the rule of ``pair_configs``)
+    when exactly one is (-1: none; -2: several, ambiguous), and the nearest b-run in log space whatever the
+    distance (-1 when b is empty). Many a-runs may take one b-run (not one to one: ``pair_configs`` is)."""
+    n_a = np.asarray(N_a, dtype=np.float64).size
+    if n_a == 0 or np.asarray(N_b, dtype=np.float64).size == 0:
+        return np.full(n_a, -1, dtype=np.int64), np.full(n_a, -1, dtype=np.int64)
+    dist, ok = _log_gaps(N_a, D_a, N_b, D_b, rtol)
+    hits = ok.sum(axis=1)
+    match = np.where(hits == 1, np.argmax(ok, axis=1), np.where(hits > 1, -2, -1))
+    return match.astype(np.int64), np.argmin(dist, axis=1).astype(np.int64)
 
 
 #: Runs within this of an asked model's N and D are runs of that model (``at_model``): sizes are typed rounded

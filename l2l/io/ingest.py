@@ -11,6 +11,7 @@ from l2l.base.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
+    from l2l.io.accuracy_store import AccuracyJoin
     from l2l.io.workspace import Workspace
 
 __all__ = ["IngestRequest", "Ingested", "ingest"]
@@ -47,12 +48,14 @@ class IngestRequest:
 @dataclass(frozen=True)
 class Ingested:
     """The workspace's runs after the commit (``stored``, with their accuracies), what was read (``added``), and
-    what a replacing ingest replaced (``replaced``: its runs and datasets; None when nothing was)."""
+    what a replacing ingest replaced (``replaced``: its runs and datasets; None when nothing was), and how the
+    accuracies stored were joined to the losses stored (``accuracy_join``; None without accuracies)."""
 
     stored: Runs
     added: Runs
     workspace: Workspace
     replaced: tuple[int, tuple[str, ...]] | None = None
+    accuracy_join: AccuracyJoin | None = None
 
 
 def _check(req: IngestRequest) -> None:
@@ -97,6 +100,7 @@ def ingest(
         accuracy_metric=req.accuracy_metric,
     )
     replaced: list[tuple[int, tuple[str, ...]]] = []
+    joins: list[AccuracyJoin] = []
     stored = workspace.save(
         runs,
         append=req.append,
@@ -104,5 +108,6 @@ def ingest(
         column_mapping={**stored_mapping, **req.columns},
         on_wait=on_wait,
         on_replace=lambda n, datasets: replaced.append((n, tuple(datasets))),
+        on_join=joins.append,
     )
-    return Ingested(stored, runs, workspace, replaced[0] if replaced else None)
+    return Ingested(stored, runs, workspace, replaced[0] if replaced else None, joins[-1] if joins else None)

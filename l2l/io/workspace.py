@@ -41,7 +41,13 @@ from l2l.base.runs import REPEAT_KEY, Runs
 from l2l.base.text import fmt_sig, utc_now
 from l2l.base.text import plural as _plural
 from l2l.base.version import __version__
-from l2l.io.accuracy_store import ACCURACY_FILE, has_accuracy_columns, merge_accuracy
+from l2l.io.accuracy_store import (
+    ACCURACY_FILE,
+    AccuracyJoin,
+    has_accuracy_columns,
+    join_accuracy,
+    merge_accuracy,
+)
 from l2l.io.atomic import (
     TEMP_SUFFIX,
     atomic_write,
@@ -607,10 +613,13 @@ class Workspace:
         column_mapping: Mapping[str, str] | None = None,
         on_wait: Callable[[str], None] | None = None,
         on_replace: Callable[[int, Sequence[str]], None] | None = None,
+        on_join: Callable[[AccuracyJoin], None] | None = None,
     ) -> Runs:
         """Store ``runs`` and their accuracies (``runs.accuracy``) in ONE commit, replacing what is there or,
         with ``append``, merged into it; return what is stored (with its accuracies). ``on_replace`` is told, under
-        the lock, the runs and datasets a replacing save replaced (a concurrent ingest's, too).
+        the lock, the runs and datasets a replacing save replaced (a concurrent ingest's, too); ``on_join`` how the
+        accuracies stored were joined to the losses stored (``join_accuracy``: rows at a run within the rounding of
+        sizes written to 3 significant digits moved onto it, rows at none counted).
 
         Takes the writers' lock (``on_wait`` is told when it has to wait), re-reads what is stored, writes a new
         generation and commits it with one rename. Appending averages rows that repeat stored ones (weighted by
@@ -624,7 +633,12 @@ class Workspace:
         try:
             with self.lock(on_wait=on_wait):
                 return self._save_locked(
-                    runs, append=append, strict=strict, column_mapping=column_mapping, on_replace=on_replace
+                    runs,
+                    append=append,
+                    strict=strict,
+                    column_mapping=column_mapping,
+                    on_replace=on_replace,
+                    on_join=on_join,
                 )
         except BaseException:
             if created and not self.pointer_path.exists():
@@ -639,6 +653,7 @@ class Workspace:
         strict: bool,
         column_mapping: Mapping[str, str] | None,
         on_replace: Callable[[int, Sequence[str]], None] | None = None,
+        on_join: Callable[[AccuracyJoin], None] | None = None,
     ) -> Runs:
         try:
             pointer = self._pointer()
@@ -661,6 +676,11 @@ class Workspace:
         elif pointer is not None and on_replace is not None:
             config = self._parse_config(self._read((self.CONFIG,))[self.CONFIG])
             on_replace(int(config.get("runs", 0)), [str(d) for d in config.get("datasets", [])])
+        if accuracy is not None:  # losses and accuracies together, whichever came first
+            join = join_accuracy(runs.frame, accuracy)
+            accuracy = join.frame
+            if on_join is not None:
+                on_join(join)
         runs = replace(runs, accuracy=accuracy, checkpoints=every)
         self._commit(pointer, _generation_files(runs, dict(column_mapping or {})))
         return runs

@@ -278,6 +278,7 @@ class AccuracyData:
     input_eval: str  # the task-loss eval, or "own"
     frame: pl.DataFrame  # dataset, N, D, C, run_id, split, accuracy, x (the input loss)
     n_runs: int  # the runs of these rows, as the losses count theirs (``accuracy_runs``)
+    notes: tuple[str, ...] = ()  # rows joined within rounding, rows at no loss run (``join_accuracy``)
 
     @property
     def x(self) -> np.ndarray:
@@ -301,11 +302,18 @@ def accuracy_data(
 ) -> AccuracyData:
     """The accuracy rows of ``acc_eval`` joined to their input loss on (dataset, N, D, split). ``frame``: the
     accuracy rows to use (default every one)."""
+    from l2l.io.accuracy_store import join_accuracy
+
     acc = _require_accuracy(runs) if frame is None else frame
-    rows = acc.filter(pl.col("eval") == acc_eval).drop("eval", "n_repeats", "chance")
+    rows = acc.filter(pl.col("eval") == acc_eval)
     key = ["dataset", "N", "D", "split"]
+    notes: tuple[str, ...] = ()
     if "step" in rows.columns and "step" in runs.frame.columns:  # every checkpoint: pair within a run's step
         key += ["run_id", "step"]
+    else:  # rows at a run within rounding joined to it (as ingest stores them), rows at none counted
+        join = join_accuracy(runs.frame, rows)
+        rows, notes = join.frame, tuple(join.notes())
+    rows = rows.drop("eval", "n_repeats", "chance")
     if input_loss == "task":
         ev = task_loss_eval(runs, acc_eval)
         if ev is None:
@@ -325,7 +333,7 @@ def accuracy_data(
         joined = _at_own_checkpoints(rows, joined, losses, runs.checkpoints)
     if joined.height == 0:
         raise _unpaired(rows, losses, acc_eval, input_eval)
-    return AccuracyData(acc_eval, input_loss, input_eval, joined, accuracy_runs(runs, joined))
+    return AccuracyData(acc_eval, input_loss, input_eval, joined, accuracy_runs(runs, joined), notes)
 
 
 def accuracy_runs(runs: Runs, frame: pl.DataFrame) -> int:
@@ -469,7 +477,7 @@ class AccuracyResult:
             r2=f["r2"],
             backtest_mae_points=None if f["backtest_mae"] is None else 100 * f["backtest_mae"],
             laws=f["laws"],
-            warnings=f["warnings"],
+            warnings=[*f["warnings"], *(() if self.data is None else self.data.notes)],
             ceiling_choice=f["ceiling_choice"],
             # one pooled curve's offsets by dataset, flat (the same columns whatever the pooling and the names)
             **_offset_fields(self.fit.offsets),
@@ -981,29 +989,39 @@ def _empty(
 
 def accuracy_summary(runs: Runs) -> list[dict[str, Any]]:
     """One dict per (dataset, accuracy eval): runs, accuracy range, chance level and source, the matched task
-    loss, splits (empty when the table has no accuracies)."""
+    loss (None where the dataset has none of its rows: an accuracy-only dataset was listed "matched" by name;
+    probe p68), its rows at no loss run (``unmatched``: never fitted), splits (empty when the table has no
+    accuracies)."""
     if runs.accuracy is None:
         return []
+    key = ["dataset", "N", "D", "split"]
+    at_run = runs.frame.select(key).unique().with_columns(pl.lit(True).alias("_at_run"))
     g = (
-        runs.accuracy.group_by(["dataset", "eval"], maintain_order=True)
+        runs.accuracy.join(at_run, on=key, how="left", nulls_equal=True)
+        .group_by(["dataset", "eval"], maintain_order=True)
         .agg(
             pl.col("run_id").n_unique().alias("runs"),
             pl.col("accuracy").min().alias("accuracy_min"),
             pl.col("accuracy").max().alias("accuracy_max"),
             pl.col("split").drop_nulls().unique().sort().alias("splits"),
+            pl.col("_at_run").is_null().sum().cast(pl.Int64).alias("unmatched"),
         )
         .sort(["dataset", "eval"])
     )
+    measured = set(runs.frame.select("dataset", "eval").unique().iter_rows())
     out = []
     for r in g.iter_rows(named=True):
         level, source = chance_level(runs, r["eval"])
         hits = _task_loss_hits(runs, r["eval"])
+        task = hits[0] if len(hits) == 1 else None
         out.append(
             {
                 **r,
                 "chance": level,
                 "chance_source": source,
-                "task_loss": hits[0] if len(hits) == 1 else None,
+                "task_loss": task if (r["dataset"], task) in measured else None,
+                # the dataset has no loss of the task (or none at all): nothing to relate its accuracies to
+                "task_loss_missing": task is not None and (r["dataset"], task) not in measured,
                 # several loss evals match alike: said as such (it read "none" where fit-accuracy said "alike")
                 "task_loss_alike": hits if len(hits) > 1 else [],
             }

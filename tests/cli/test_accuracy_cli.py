@@ -918,3 +918,29 @@ def test_a_chance_column_that_disagrees_within_a_task_is_said(
     assert source.startswith(CHANCE_DISAGREES)
     assert "from 0.25 to 0.5" in source
     assert chance_level(read_runs(list(tables)), "downstream/quiz_acc") == (0.25, "column")
+
+
+def test_an_accuracy_file_with_n_rounded_to_three_digits_is_joined_at_ingest_and_fitted_whole(
+    run: Any, tmp_path: Path
+) -> None:
+    """Probe p68 D1: ingest said "kept 104 of 104", ``runs --evals`` "matched task loss" for every dataset, and
+    fit-accuracy fitted the 32 rows whose rounded N happened to be exact. Now ingest says what it joined and what
+    matched nothing, every rounded row is fitted, and a dataset without losses is not "matched"."""
+    from tests.workflows.test_accuracy_matching import rounded_tables
+
+    loss, acc = rounded_tables(tmp_path)
+    assert run("ingest", loss).exit_code == 0
+    out = run("ingest", "--append", acc)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "9 accuracy rows joined to runs whose N or D differs by up to 0.25 %: sizes rounded" in text
+    assert (
+        "warning: 1 of 13 accuracy rows match no loss run (extra N=19.9M D=200M: extra has no loss run)"
+        in text
+    )
+    listed = {r["dataset"]: r for r in _json(run("runs", "--format", "json"))["runs-accuracy"]}
+    assert listed["web"]["task_loss"] == "hs_ce"
+    assert listed["extra"]["task_loss"] == "– (none: extra has no losses)"
+    fitted = _json(run("fit-accuracy", "--format", "json"))["rows"][0]
+    assert fitted["n_points"] == 12
+    assert any("1 of 13 accuracy rows match no loss run" in w for w in fitted["warnings"])

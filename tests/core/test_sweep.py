@@ -151,3 +151,19 @@ def test_a_single_run_atop_an_isoflop_sweep_does_not_pin_the_law_and_targets_are
     assert where.distance == pytest.approx(math.log(1.08e20 / 3e19))
     # ... but that run pins the law at its own configuration: a target there lies inside
     assert Placement.at(3e8, 1e20 / (6 * 3e8), 1e20, sweep).distance == 0.0
+
+
+def test_a_size_written_to_three_digits_finds_its_one_run_and_an_ambiguous_or_far_one_none() -> None:
+    """``near_configs``: 19.9M is the 19.904M run (0.02 % apart); 170M the 170.428M run (0.25 %); 20.9M lies 5 %
+    from every run (none, nearest 19.904M); 50M lies within 0.5 % of two runs (ambiguous)."""
+    from l2l.core.sweep import ROUNDED_RTOL, near_configs
+
+    assert ROUNDED_RTOL == 0.005
+    runs_n = np.array([19.904e6, 170.428e6, 49.9e6, 50.1e6])
+    runs_d = np.array([1e8, 1e9, 1e9, 1e9])
+    match, near = near_configs(
+        [19.9e6, 170e6, 20.9e6, 50e6, 19.9e6], [1e8, 1e9, 1e8, 1e9, 1.2e8], runs_n, runs_d
+    )
+    assert match.tolist() == [0, 1, -1, -2, -1]  # the last: D 20 % off
+    assert near.tolist()[:3] == [0, 1, 0]
+    assert near_configs([1e8], [1e9], [], [])[1].tolist() == [-1]

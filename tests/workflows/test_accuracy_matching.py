@@ -99,3 +99,52 @@ def test_accuracies_of_several_seeds_count_each_run_once_as_the_losses_do(tmp_pa
     assert (data.frame.height, data.n_runs) == (18, 6)
     (result,) = fit_accuracy_laws(runs, ["quiz"], chance={"quiz": 0.25})
     assert (result.to_dict()["n_points"], result.to_dict()["n_runs"]) == (18, 6)
+
+
+def rounded_tables(folder: Path) -> tuple[Path, Path]:
+    """(a loss table with non-round N, its accuracies with N printed to 3 significant digits and a dataset
+    ``extra`` with accuracies and no loss rows)."""
+    loss = ["run_id,dataset,N,D,eval,loss"]
+    acc = ["dataset,N,D,eval,metric,value"]
+    for i, (n, shown) in enumerate(
+        ((19.904e6, "19.9M"), (40.6e6, "40.6M"), (170.428e6, "170M"), (355.3e6, "355M"))
+    ):
+        for j, d in enumerate((2e8, 4e8, 8e8)):
+            x = 4.0 - i / 3 - j / 5
+            loss += [
+                f"r{i}{j},web,{n:.1f},{d:.1f},web_val,{x:.3f}",
+                f"r{i}{j},web,{n:.1f},{d:.1f},hs_ce,{x:.3f}",
+            ]
+            acc.append(f"web,{shown},{d:.1f},hs_acc,accuracy,{0.3 + i / 10 + j / 50:.3f}")
+    acc.append("extra,19.9M,200000000,hs_acc,accuracy,0.3")
+    return write(folder / "loss.csv", "\n".join(loss) + "\n"), write(
+        folder / "acc.csv", "\n".join(acc) + "\n"
+    )
+
+
+def test_accuracies_with_n_rounded_to_three_digits_are_related_to_their_runs_and_the_rest_counted(
+    tmp_path: Path,
+) -> None:
+    """Runs read directly (no workspace): the rounded rows join their runs as ingest stores them (probe p68 D1:
+    3 of 4 sizes dropped without a word), and the row at no run is counted with its example."""
+    runs = read_runs(list(rounded_tables(tmp_path)))
+    data = accuracy_data(runs, "hs_acc")
+    assert data.frame.height == 12
+    assert data.notes == (
+        "9 accuracy rows joined to runs whose N or D differs by up to 0.25 %: sizes rounded",
+        "warning: 1 of 13 accuracy rows match no loss run (extra N=19.9M D=200M: extra has no loss run): no fit "
+        "relates them to a loss",
+    )
+
+
+def test_a_dataset_with_accuracies_and_no_losses_is_not_listed_as_matching_a_task_loss(
+    tmp_path: Path,
+) -> None:
+    from l2l.workflows.accuracy import accuracy_summary
+
+    runs = read_runs(list(rounded_tables(tmp_path)))
+    by = {r["dataset"]: r for r in accuracy_summary(runs)}
+    assert by["web"]["task_loss"] == "hs_ce"
+    assert by["extra"]["task_loss"] is None
+    assert by["extra"]["task_loss_missing"]
+    assert by["extra"]["unmatched"] == 1

@@ -18,6 +18,7 @@ from l2l.output.reports.common import chance_text, sci, si
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
+    from l2l.io.accuracy_store import AccuracyJoin
     from l2l.io.workspace import Workspace
     from l2l.workflows.inventory import Inventory
 
@@ -189,6 +190,8 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         *(Column(k, table=False) for k in ("accuracy_min", "accuracy_max", "chance", "chance_source")),
     ]
     out = []
+    notes = []
+    with_losses = set(runs.datasets)
     for r in summary:
         r = dict(r)
         r["acc_range"] = f"{r['accuracy_min']:.3f}–{r['accuracy_max']:.3f}"
@@ -197,8 +200,17 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         r["task_loss"] = r["task_loss"] or (
             f"– ({', '.join(alike[:3])} match alike: ingest one under the task's name)"
             if alike
+            else f"– (none: {r['dataset']} has no losses)"
+            if r["dataset"] not in with_losses
+            else f"– (none: {r['dataset']} has no task loss)"
+            if r.get("task_loss_missing")
             else "– (none: relate it to the own loss)"
         )
+        if r.get("unmatched") and r["dataset"] in with_losses:
+            notes.append(
+                f"{r['dataset']}, {r['eval']}: {plural(r['unmatched'], 'accuracy row')} at no loss run's "
+                "(dataset, N, D, split): never fitted"
+            )
         out.append(r)
     n_evals = len({r["eval"] for r in out})
     return Report(
@@ -206,6 +218,7 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
         cols,
         out,
         title=f"Accuracy evals ({plural(n_evals, 'eval')}; kept apart from the losses, never fitted as one)",
+        notes=notes,
         show_in=frozenset({"json", "csv", "table"} if table else {"json", "csv"}),
     )
 
@@ -413,16 +426,20 @@ def ingest_report(
     workspace: Workspace,
     verbose: bool = False,
     replaced: tuple[int, Sequence[str]] | None = None,
+    accuracy_join: AccuracyJoin | None = None,
 ) -> Report:
     """What an ingest read (per file: rows read, kept, merged, rejected), what it decided (own evals, columns,
     checkpoints) and left out, what it replaced (``replaced``: the runs and datasets stored before, without
-    --append), and what is stored now: counts, or every line with ``verbose``."""
+    --append), how the accuracies stored joined the losses (``accuracy_join``: rows moved onto a run within rounding,
+    rows matching none), and what is stored now: counts, or every line with ``verbose``."""
     rows = _file_rows(added)
     notes = _replaced_notes(stored, replaced) + _own_notes(stored, added, verbose)
     for p in added.provenance:
         notes.extend(_column_notes(p, verbose))
     merge_notes, merged_with_stored = _merge_notes(stored, added)
     notes += merge_notes
+    if accuracy_join is not None:
+        notes += accuracy_join.notes()
     if stored.accuracy is not None and not verbose:
         notes.append("accuracy evals are kept apart from the losses; l2l runs --evals lists them")
     columns = [
@@ -455,6 +472,14 @@ def ingest_report(
             "digest": stored.digest,
         },
     }
+    if accuracy_join is not None and (accuracy_join.joined or accuracy_join.unmatched):
+        meta["accuracy_join"] = {
+            "rows": accuracy_join.rows,
+            "joined_within_rounding": accuracy_join.joined,
+            "largest_gap": accuracy_join.gap,
+            "unmatched": accuracy_join.unmatched,
+            "unmatched_example": accuracy_join.example,
+        }
     # values, not rows: a wide export's cells and a long table's losses and accuracies beside them are counted
     # (a 96-line table with an accuracy column said "kept 144 of 144 rows"; probe p58)
     kept = sum(int(r["kept"]) for r in rows)

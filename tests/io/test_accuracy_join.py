@@ -1,0 +1,134 @@
+"""Accuracy rows joined to their loss runs when stored: an accuracy file printing N to 3 significant digits
+(``19.9M`` for the loss table's 19,904,000, as papers and W&B panels print it) is joined to those runs, and rows
+that join no run are counted and named (probe p68 D1: two thirds of such a file's accuracies were dropped by the
+fits without a word)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from l2l.io.accuracy_store import join_accuracy
+from l2l.io.ingest import IngestRequest, ingest
+from l2l.io.tables import read_runs
+from l2l.io.workspace import Workspace
+from tests.conftest import write
+
+#: The loss table's sizes (non-round, as a model's parameters count them) and as a paper prints them.
+SIZES = {19.904e6: "19.9M", 40.6e6: "40.6M", 84.7e6: "84.7M", 170.428e6: "170M", 355.3e6: "355M"}
+TOKENS = (2e8, 4e8, 8e8)
+
+
+def loss_table(folder: Path) -> Path:
+    rows = ["run_id,dataset,N,D,eval,loss,split"]
+    for i, n in enumerate(SIZES):
+        for j, d in enumerate(TOKENS):
+            own = 4.0 - i / 3 - j / 5
+            rows.append(f"web-{i}-{j},web,{n:.1f},{d:.1f},web_val,{own:.3f},sweep")
+            rows.append(f"web-{i}-{j},web,{n:.1f},{d:.1f},hs_ce_loss,{own + 0.2:.3f},sweep")
+    return write(folder / "loss.csv", "\n".join(rows) + "\n")
+
+
+def accuracy_table(folder: Path, name: str, sizes: dict[float, str], extra: tuple[str, ...] = ()) -> Path:
+    """Accuracies of every loss run, no run id, N written as ``sizes`` says, and the ``extra`` lines."""
+    rows = ["dataset,N,D,eval,metric,value,split"]
+    for i, n in enumerate(SIZES):
+        for j, d in enumerate(TOKENS):
+            rows.append(f"web,{sizes[n]},{d:.1f},hs_acc,accuracy,{0.3 + i / 10 + j / 50:.3f},sweep")
+    return write(folder / name, "\n".join([*rows, *extra]) + "\n")
+
+
+def stored(folder: Path, *tables: Path, append: tuple[Path, ...] = ()) -> tuple[Workspace, list[str]]:
+    """A workspace with ``tables`` ingested, then each of ``append`` appended; the notes of the last ingest's join."""
+    ws = Workspace.locate(folder / "ws")
+    done = ingest(ws, IngestRequest(files=tables))
+    for path in append:
+        done = ingest(ws, IngestRequest(files=(path,), append=True))
+    return ws, [] if done.accuracy_join is None else done.accuracy_join.notes()
+
+
+def test_an_accuracy_file_with_n_rounded_to_three_digits_is_stored_at_its_loss_runs(tmp_path: Path) -> None:
+    rounded = accuracy_table(tmp_path, "rounded.csv", SIZES)
+    exact = accuracy_table(tmp_path, "exact.csv", {n: f"{n:.1f}" for n in SIZES})
+    ws, notes = stored(tmp_path / "a", loss_table(tmp_path), append=(rounded,))
+    runs = ws.load()
+    acc = ws.load_accuracy(runs)
+    assert acc is not None
+    assert acc.height == 15
+    # every row at a loss run's (dataset, N, D, split), as the exactly written file is stored
+    configs = runs.frame.select("dataset", "N", "D", "split").unique()
+    assert acc.join(configs, on=["dataset", "N", "D", "split"], how="anti").height == 0
+    ws_exact, exact_notes = stored(tmp_path / "b", loss_table(tmp_path), append=(exact,))
+    same = ws_exact.load_accuracy(ws_exact.load())
+    assert same is not None
+    assert acc.equals(same)  # run ids, C and all
+    assert exact_notes == []
+    # 19.9M, 170M and 355M are rounded (9 rows); 40.6M and 84.7M exact; 170M lies 0.25 % from 170.428M
+    assert notes == ["9 accuracy rows joined to runs whose N or D differs by up to 0.25 %: sizes rounded"]
+
+
+def test_accuracies_ingested_with_their_losses_in_one_ingest_are_joined_too(tmp_path: Path) -> None:
+    rounded = accuracy_table(tmp_path, "rounded.csv", SIZES)
+    ws, notes = stored(tmp_path, rounded, loss_table(tmp_path))
+    acc = ws.load_accuracy(ws.load())
+    assert acc is not None
+    assert sorted(acc.get_column("N").unique().to_list()) == sorted(SIZES)
+    assert notes[0].startswith("9 accuracy rows joined")
+
+
+def test_accuracy_rows_at_no_loss_run_are_counted_with_an_example_and_the_nearest_run(tmp_path: Path) -> None:
+    """A size 5 % off every run (not a rounding), and a dataset with no losses at all: stored as given, counted."""
+    far = [
+        "web,21M,200000000.0,hs_acc,accuracy,0.5,sweep",
+        "extra,19.9M,200000000.0,hs_acc,accuracy,0.3,sweep",
+    ]
+    acc_path = accuracy_table(tmp_path, "acc.csv", SIZES, far)
+    ws, notes = stored(tmp_path, loss_table(tmp_path), append=(acc_path,))
+    assert notes[1] == (
+        "warning: 2 of 17 accuracy rows match no loss run (extra N=19.9M D=200M: extra has no loss run): no fit "
+        "relates them to a loss"
+    )
+    acc = ws.load_accuracy(ws.load())
+    assert acc is not None
+    assert acc.filter(pl.col("dataset") == "web").get_column("N").is_in([21e6]).sum() == 1  # kept as given
+    runs = read_runs([loss_table(tmp_path)])
+    only_far = join_accuracy(runs.frame, acc.filter(pl.col("dataset") == "web"))
+    assert only_far.unmatched == 1
+    assert only_far.example == "web N=21M D=200M: the nearest run has N=19.904M"
+
+
+@pytest.mark.parametrize(
+    ("extra", "why"),
+    [
+        # two runs within 0.5 % of 50M: which one is not known
+        ("web,50M,200000000.0,hs_acc,accuracy,0.5,sweep", "several runs lie within 0.5 %"),
+        # 19.9M's run already holds an accuracy of the eval (19.904M written in full): not averaged into it
+        (
+            "web,19904000,200000000.0,hs_acc,accuracy,0.9,sweep",
+            "another accuracy row of its eval is at the run",
+        ),
+    ],
+)
+def test_a_rounded_row_is_not_joined_where_the_run_is_ambiguous_or_already_has_its_accuracy(
+    tmp_path: Path, extra: str, why: str
+) -> None:
+    loss = loss_table(tmp_path)
+    text = loss.read_text() + "".join(
+        f"w50-{k},web,{n},200000000.0,{ev},{v},sweep\n"
+        for k, n in enumerate((49.9e6, 50.1e6))
+        for ev, v in (("web_val", 3.0), ("hs_ce_loss", 3.2))
+    )
+    write(loss, text)
+    acc_path = accuracy_table(tmp_path, "acc.csv", SIZES, (extra,))
+    runs = read_runs([loss, acc_path])
+    assert runs.accuracy is not None
+    join = join_accuracy(runs.frame, runs.accuracy)
+    assert join.unmatched >= 1
+    assert join.example is not None
+    assert why in join.example
+    left = join.frame.join(
+        runs.frame.select("dataset", "N", "D", "split").unique(), on=["N", "D"], how="anti"
+    )
+    assert left.height == join.unmatched
