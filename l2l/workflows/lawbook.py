@@ -40,7 +40,7 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.selection import FormChoice, law_flag
+from l2l.core.selection import NOT_TRIED_KAPLAN, FormChoice, e_unidentified, law_flag, might_lack_e
 from l2l.core.sweep import Sweep
 
 if TYPE_CHECKING:
@@ -288,10 +288,7 @@ class LawBook:
         without_e = self._without_e(members) if opts.form == "auto" else ()
         if opts.form == "auto" and not without_e:
             forms = tuple(f for f in forms if f != "kaplan")
-            not_tried["kaplan"] = (
-                "not backtested: Eq. 2 is Eq. 3 without E, tried only where an Eq. 3 fit ends with E at its lower "
-                "bound (no irreducible loss in the data)"
-            )
+            not_tried["kaplan"] = NOT_TRIED_KAPLAN
         how: dict[str, BacktestOptions] = {}
         for f in forms:
             fits = self._fit_concrete(members, f)
@@ -328,14 +325,16 @@ class LawBook:
         return cal
 
     def _without_e(self, members: Sequence[tuple[str, str]]) -> list[str]:
-        """The datasets of ``members`` whose Eq. 3 laws end with E at its lower bound (where there are any, Eq. 2 is
-        worth trying, and only they may take it)."""
+        """The datasets of ``members`` whose runs do not pin Eq. 3's E away from 0 (``e_unidentified``: E at its
+        lower bound, or Eq. 2, Eq. 3 at E = 0, fitting the runs as closely): where there are any, Eq. 2 is worth
+        backtesting, and only they may take it. Eq. 2 is fitted only for laws whose Eq. 3 E is below their
+        smallest loss by more than ``E_GAP`` of it (``might_lack_e``); the others keep Eq. 3's E."""
         fits = self._fit_concrete(members, "l2l")
-        return [
-            ds
-            for (ds, _), f in zip(members, fits, strict=True)
-            if isinstance(f, LawFit) and "E" in f.at_bounds and f.min_loss / 2 > f.law.E
+        maybe = [
+            (m, f) for m, f in zip(members, fits, strict=True) if isinstance(f, LawFit) and might_lack_e(f)
         ]
+        eq2 = self._fit_concrete([m for m, _ in maybe], "kaplan") if maybe else []
+        return [ds for ((ds, _), f), k in zip(maybe, eq2, strict=True) if e_unidentified(f, k)]
 
     # -- fits ----------------------------------------------------------------------------------------------
     def get(self, dataset: str, eval: str) -> LawFit:
