@@ -65,7 +65,6 @@ __all__ = [
     "e_unidentified",
     "irreducible_loss_reason",
     "law_flag",
-    "might_lack_e",
     "misfit_reason",
     "score_errors",
 ]
@@ -97,11 +96,8 @@ FLOOR_RATIO = 1.5
 STRUCTURAL_RATIO = 6.0
 #: ``e_unidentified``: E = 0 is rejected where Eq. 2's fit is worse than Eq. 3's beyond this quantile of the F test
 E_TEST_LEVEL = 0.95
-#: ``might_lack_e``: an Eq. 3 law whose E lies within this fraction below its smallest loss is not tested for E = 0
-#: (no Eq. 2 fit): TODO measured
-E_GAP = 0.0
 #: Why Eq. 2 was not backtested for a group (the listing of ``choose_form`` and ``FormScore.reason``)
-NOT_TRIED_KAPLAN = "not backtested: the runs rule out E = 0 (Eq. 2 is Eq. 3 without E)"
+NOT_TRIED_KAPLAN = "not backtested: the runs rule out E = 0, which Eq. 2 assumes"
 FORM_LABELS: dict[str, str] = {"l2l": "Eq. 3", "chinchilla": "Eq. 1", "kaplan": "Eq. 2"}
 #: The other form with as many parameters (five).
 RIVAL_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}
@@ -360,12 +356,6 @@ def fits_at_floor(form: FormScore, preferred: FormScore) -> bool:
         and fits_closer(form.fit_rmse, preferred.fit_rmse)
         and form.error <= FLOOR_RATIO * form.fit_rmse
     )
-
-
-def might_lack_e(eq3: LawFit) -> bool:
-    """Whether an Eq. 3 law's E could be 0 as far as its value goes: at its lower bound, or below the smallest
-    loss by more than ``E_GAP`` of it (the screen before ``e_unidentified`` fits Eq. 2)."""
-    return "E" in eq3.at_bounds or (1 - E_GAP) * eq3.min_loss > eq3.law.E
 
 
 def e_unidentified(eq3: LawFit, eq2: LawFit | FitError | None) -> bool:
