@@ -97,7 +97,7 @@ STRUCTURAL_RATIO = 6.0
 #: ``e_unidentified``: E = 0 is rejected where Eq. 2's fit is worse than Eq. 3's beyond this quantile of the F test
 E_TEST_LEVEL = 0.95
 #: Why Eq. 2 was not backtested for a group (the listing of ``choose_form`` and ``FormScore.reason``)
-NOT_TRIED_KAPLAN = "not backtested: the runs rule out E = 0, which Eq. 2 assumes"
+NOT_TRIED_KAPLAN = "not backtested: the runs show an irreducible loss, which Eq. 2 lacks"
 FORM_LABELS: dict[str, str] = {"l2l": "Eq. 3", "chinchilla": "Eq. 1", "kaplan": "Eq. 2"}
 #: The other form with as many parameters (five).
 RIVAL_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}

@@ -555,7 +555,7 @@ def test_the_listing_says_why_each_form_has_no_backtest_error() -> None:
     skipped = FormScore("kaplan", None, None, 0, 0, reason=NOT_TRIED_KAPLAN)
     choice = choose_form([FormScore("l2l", 0.0165, 0.0165, 22, 5), unscored, skipped])
     assert "chinchilla not scored: only 4 of its 22 backtest predictions" in choice.reason
-    assert "kaplan not backtested: the runs rule out E = 0" in choice.reason
+    assert "kaplan not backtested: the runs show an irreducible loss" in choice.reason
 
 
 def test_e_is_unidentified_on_eq2_runs_and_identified_on_eq3_runs() -> None:
