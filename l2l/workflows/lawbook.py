@@ -494,7 +494,7 @@ class _CalibrationSpec:
     how: Mapping[str, BacktestOptions]
     not_tried: Mapping[str, str]
     form: str
-    #: the members whose Eq. 3 fits end with E at its lower bound
+    #: the members whose runs cannot tell Eq. 3's E from 0 (``e_unidentified``)
     without_e: tuple[str, ...] = ()
 
 
