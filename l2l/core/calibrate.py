@@ -183,6 +183,7 @@ class CalibrationCache(dict[str, Calibration]):
         return cls({k: Calibration.from_record(rec) for k, rec in records.items()})
 
 
+# 21: Eq. 2 backtested where the runs cannot tell Eq. 3's E from 0 (not only at its bound), chosen on a tie there
 # 20: how far the backtests of two cutoffs or more reached in the bias's unit (bias_reach), and the drift
 # 19: the backtests' reach in tokens per parameter (max_ratio_above, max_ratio_below)
 # 18: a misfit also where the other form fits 6× closer and backtests better (STRUCTURAL_RATIO); the other form's
@@ -285,7 +286,7 @@ def _misfits(
     """dataset → why the group's ``form`` misfits it, and dataset → both forms' scores there (``_dataset_score``):
     the other five-parameter form fits its runs on every count (``misfit_reason``), dataset by dataset; or, the
     group's form being Eq. 2 (Eq. 3 without E), its Eq. 3 fit keeps an irreducible loss (not in ``without_e``:
-    the datasets whose Eq. 3 fits end with E at its lower bound) and Eq. 3 backtests it no worse
+    the datasets whose runs cannot tell Eq. 3's E from 0, ``e_unidentified``) and Eq. 3 backtests it no worse
     (``irreducible_loss_reason``)."""
     other = OTHER_FORM.get(form)
     if other is None or other not in runs or form not in runs:
@@ -331,8 +332,9 @@ def calibrate_forms(
     ``PREFERENCE`` order) and keep its direct error model and the choice. Translations (and their combinations)
     are backtested with the form ``translations`` (Eq. 3 by default; ``CHOSEN_FORM``: the chosen one, whose laws
     then give translations their E0 and E1; None: not at all). ``not_tried``: forms left out on purpose, with the
-    reason (listed in the choice, unscored). ``without_e``: the datasets whose Eq. 3 fits end with E at its lower
-    bound (where Eq. 2 is chosen, the others take Eq. 3: ``_misfits``)."""
+    reason (listed in the choice, unscored). ``without_e``: the datasets whose runs cannot tell Eq. 3's E from 0
+    (``l2l.core.selection.e_unidentified``; where Eq. 2 is chosen, the others take Eq. 3: ``_misfits``); where
+    that is every dataset of the table, Eq. 2 takes a tie with Eq. 3 (``choose_form(e_free=True)``)."""
     forms = [f for f in PREFERENCE if f in options] + [f for f in options if f not in PREFERENCE]
     # translations are backtested with one form's refits; for the chosen form, guess the preferred one (the common
     # choice) and backtest again below if the choice falls elsewhere
@@ -353,7 +355,9 @@ def calibrate_forms(
         )
         for f in forms
     ]
-    choice = choose_form([*scores, *skipped])
+    # every dataset's runs leave Eq. 3's E indistinguishable from 0: Eq. 2 may take a tie (``choose_form``)
+    e_free = bool(without_e) and "kaplan" in runs and all(name in without_e for name in sweeps)
+    choice = choose_form([*scores, *skipped], e_free=e_free)
     if not choice.by_evidence:
         choice = _by_fit_when_not_backtested(choice)
     else:

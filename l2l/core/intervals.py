@@ -138,19 +138,25 @@ def _never_below_e(pi: PredictiveInterval, E: float) -> PredictiveInterval:
     return replace(pi, estimate=E, lo=pi.lo * up, hi=pi.hi * up, notes=(*pi.notes, note))
 
 
-def with_rival(pi: PredictiveInterval, rival: PredictiveInterval, form: str) -> PredictiveInterval:
+def with_rival(
+    pi: PredictiveInterval, rival: PredictiveInterval, form: str, *, e_free: bool = False
+) -> PredictiveInterval:
     """``pi`` widened to hold ``rival``: the same prediction by the rival ``form`` (``FormChoice.rival``: the
     preferred form, which the chosen one beat only narrowly in the backtests) with that form's own calibrated
     interval. The estimate stays the chosen form's; the interval holds both forms' extrapolations, because the
-    backtests reach less far than the targets and the forms part beyond them (``l2l.core.selection.RIVAL_RATIO``)."""
+    backtests reach less far than the targets and the forms part beyond them (``l2l.core.selection.RIVAL_RATIO``).
+    ``e_free``: the rival is the other of Eq. 3 and Eq. 2 where the runs cannot tell E from 0 (``FormChoice.e_free``).
+    """
     lo, hi = min(pi.lo, rival.lo), max(pi.hi, rival.hi)
     if lo >= pi.lo and hi <= pi.hi:
         return pi
     label = FORM_LABELS.get(form, form)
-    note = (
-        f"the interval also holds {label}'s ({form}) {rival.estimate:.4g} [{rival.lo:.4g}, {rival.hi:.4g}]: "
-        f"{label} lost the backtests by less than {RIVAL_RATIO:g}× (the choice was narrow)"
+    why = (
+        "the runs cannot tell Eq. 3's E from 0, and Eq. 3 and Eq. 2 part by that E beyond them"
+        if e_free
+        else f"{label} lost the backtests by less than {RIVAL_RATIO:g}× (the choice was narrow)"
     )
+    note = f"the interval also holds {label}'s ({form}) {rival.estimate:.4g} [{rival.lo:.4g}, {rival.hi:.4g}]: {why}"
     return replace(pi, lo=lo, hi=hi, notes=(*pi.notes, note))
 
 

@@ -200,7 +200,10 @@ def calibrated_interval(
     pi = direct_interval(fit, N, D, C, sweep, model, level)
     rival = book.rival(fit.dataset, fit.eval)
     if rival is not None and cal.rival is not None:
-        pi = with_rival(pi, direct_interval(rival, N, D, C, sweep, cal.rival, level), rival.form)
+        e_free = cal.choice is not None and cal.choice.e_free
+        pi = with_rival(
+            pi, direct_interval(rival, N, D, C, sweep, cal.rival, level), rival.form, e_free=e_free
+        )
     return _judged(book, fit, pi, N, D)
 
 
