@@ -195,7 +195,7 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-CALIBRATION_VERSION = 21
+CALIBRATION_VERSION = 22
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
