@@ -361,6 +361,6 @@ def _ratios(values: NDArray[np.float64]) -> str:
 def _rtol_for(gap: float) -> float:
     """A tolerance that pairs configurations ``gap`` apart (``ratio_gap``): 1.2× it, two significant digits
     rounded up (the margin takes in pairs a little further apart than the nearest)."""
-    want = gap * 1.2 + 1e-6
+    want = max(gap * 1.2, 1e-6)
     digits = 1 - math.floor(math.log10(want))
-    return math.ceil(want * 10**digits) / 10**digits
+    return float(math.ceil(want * 10**digits - 1e-6) / 10**digits)

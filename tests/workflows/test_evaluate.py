@@ -192,10 +192,13 @@ def test_a_table_whose_sweeps_share_no_configuration_keeps_the_independent_colum
     assert main.summary.startswith("independent alone (no loss-to-loss to compare): train-to-train ")
     for s in ev.summary:
         made = [p for p in ev.predictions if p.setting == s.setting]
-        assert s.n_predictions == len(made) and s.n_skipped == 0
-        assert s.mean_error_loss_to_loss is None and s.mean_error_combined is None
+        assert s.n_predictions == len(made)
+        assert s.n_skipped == 0
+        assert s.mean_error_loss_to_loss is None
+        assert s.mean_error_combined is None
         assert s.mean_error_independent == pytest.approx(np.mean([p.error_independent for p in made]))
-        assert s.coverage["independent"] is not None and s.coverage["loss_to_loss"] is None
+        assert s.coverage["independent"] is not None
+        assert s.coverage["loss_to_loss"] is None
     (alone,) = [n for n in ev.notes if "loss-to-loss made no prediction" in n]
     assert alone.startswith(
         "train-to-train, train-to-test, train-to-downstream: loss-to-loss made no prediction"
