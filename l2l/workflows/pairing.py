@@ -283,7 +283,7 @@ def unpaired_reason(
         )
     if not math.isfinite(nearest) or nearest >= 0.5:
         return f"their nearest configurations differ by {_pct(nearest)}"
-    tol = _rtol_for(nearest)
+    tol = min(_rtol_for(nearest), 0.5)  # (the largest --rtol takes; it pairs anything under 50 % apart)
     made = len(pair_configs(n0, d0, n1, d1, tol)[0])
     them = "them" if made >= min(len(n0), len(n1)) else f"{plural(made, 'run')} of each"
     return (
