@@ -353,6 +353,15 @@ def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | Non
     )
 
 
+#: What a note on datasets that share no configuration adds: the backtests pair exactly whatever ``--rtol``, and
+#: whether a tolerance would pair them is the translation's refusal's to say ("model sizes counted differently?
+#: --rtol" was offered beside grids that share N but not D, different models: probe p68).
+_EXACT = (
+    "(backtests pair runs exactly, whatever --rtol; l2l translate says why runs do not pair, and which --rtol "
+    "would pair sizes counted differently)"
+)
+
+
 def _shared_configs(
     pairs: Mapping[tuple[str, str], tuple[Index, Index]], notes: list[str]
 ) -> dict[tuple[str, str], tuple[Index, Index]]:
@@ -362,15 +371,12 @@ def _shared_configs(
     names = sorted({n for k in pairs for n in k})
     lonely = [n for n in names if not any(n in k for k in kept)]
     if len(lonely) == len(names):
-        notes.append(
-            "no two datasets share a (N, D) configuration: no translation is backtested (model sizes counted "
-            "differently? l2l translate --rtol pairs sizes within a tolerance)"
-        )
+        notes.append(f"no two datasets share a (N, D) configuration: no translation is backtested {_EXACT}")
         return kept
     for name in lonely:
         notes.append(
             f"{name} shares no (N, D) configuration with another dataset: no translation to or from it is "
-            "backtested (model sizes counted differently? l2l translate --rtol pairs sizes within a tolerance)"
+            f"backtested {_EXACT}"
         )
     for a, b in pairs:
         if a < b and a not in lonely and b not in lonely and (a, b) not in kept and (b, a) not in kept:

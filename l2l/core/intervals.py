@@ -27,6 +27,7 @@ from l2l.core.predictive import (
     LOWER_BOUND_MARK,
     NO_BACKTEST,
     NOT_BACKTESTED_GROUP,
+    TOLERANCE_PAIRS,
     Combine,
     Placement,
     PredictiveInterval,
@@ -254,11 +255,13 @@ def translation_interval(
     level: float = DEFAULT_LEVEL,
     draws: int = 400,
     seed: int = 0,
+    apart: str | None = None,
 ) -> TranslationInterval:
     """Translate the measured source loss ``x_target`` with y ≈ K·(x − E0)^κ + E1 fitted on ``inputs``, with
     intervals on K, κ (percentiles over the draws) and on the prediction placed at ``where`` (its group: the
     ``source→target`` pair): the backtest-learned error of translations (plus the draws' spread with
-    ``include_bootstrap``), or without a model the draws' spread alone, flagged a lower bound."""
+    ``include_bootstrap``), or without a model the draws' spread alone, flagged a lower bound (``apart``: the
+    pairs lie that far apart, within a tolerance: ``known_model``)."""
     check_level(level)
     best, dr = shifted_power_draws(inputs, draws=draws, seed=seed)
     if x_target <= inputs.E0:
@@ -268,7 +271,7 @@ def translation_interval(
     pred = float(best.predict(x_target))
     sd = log_sd_at(dr, x_target)
     k_iv, c_iv = k_kappa_intervals(dr, level) or ((best.K, best.K), (best.kappa, best.kappa))
-    model, reason = known_model(model, where.group)
+    model, reason = known_model(model, where.group, apart)
     pi = (
         bootstrap_interval(pred, where.distance, sd, level, reason=reason)
         if model is None
@@ -358,12 +361,18 @@ def combined_interval(
     return bootstrap_interval(p, where.distance, spread, level, notes=words, reason=reason)
 
 
-def known_model(model: ErrorModel | None, group: str) -> tuple[ErrorModel | None, str]:
+def known_model(
+    model: ErrorModel | None, group: str, apart: str | None = None
+) -> tuple[ErrorModel | None, str]:
     """``model`` where its backtests scored ``group`` (a translation's ``source→target`` pair, or a combination's
     target; any group when none is named), else None, with the reason an interval without it gives: a pair paired
-    only within --rtol was printed "backtested" from the other pairs' errors (a probe's mean of two such sources)."""
+    only within --rtol was printed "backtested" from the other pairs' errors (a probe's mean of two such sources).
+    ``apart``: how far apart the translation's paired runs lie, when it paired them within a tolerance (``N up to
+    10 % apart, --rtol 0.11``): the backtests pair exactly, and that is the reason then."""
+    if model is not None and not (group and not model.knows(group)):
+        return model, NO_BACKTEST
+    if apart:
+        return None, TOLERANCE_PAIRS.format(group=group or "the translation", apart=apart)
     if model is None:
         return None, NO_BACKTEST
-    if group and not model.knows(group):
-        return None, NOT_BACKTESTED_GROUP.format(group=group)
-    return model, NO_BACKTEST
+    return None, NOT_BACKTESTED_GROUP.format(group=group)

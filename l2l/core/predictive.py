@@ -34,6 +34,7 @@ __all__ = [
     "NOT_BACKTESTED_GROUP",
     "NO_BACKTEST",
     "RATIO_SLACK",
+    "TOLERANCE_PAIRS",
     "Combine",
     "Placement",
     "PredictiveInterval",
@@ -178,6 +179,14 @@ class Placement:
 NO_BACKTEST = (
     "too few compute budgets to backtest extrapolation: the interval holds parameter uncertainty only and is "
     "a lower bound on the true uncertainty"
+)
+#: Why a translation whose runs pair only within ``--rtol`` gets no backtested interval: the backtests pair runs
+#: exactly (``l2l.core.backtest``), so none scored it; "too few compute budgets" was said of a 24-budget sweep
+#: (probe p68).
+TOLERANCE_PAIRS = (
+    "{group} pairs runs only within the pairing tolerance ({apart}) and the backtests pair runs exactly, so "
+    "none scored this translation; the interval holds parameter uncertainty only and is a lower bound on the "
+    "true uncertainty"
 )
 #: Why a translation (or a combination of them) onto ``group`` gets no backtested interval although the table has
 #: backtests: they never scored that pair (or target), e.g. sizes paired only within the pairing tolerance.

@@ -41,7 +41,7 @@ from l2l.workflows.evaluate_tables import (
 )
 from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
-from l2l.workflows.pairing import PairSpec, Sides
+from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
 from l2l.workflows.predict import draw_unbacktested, law_interval, repetition_of
 from l2l.workflows.translate import LossToLoss, carry, pair_kind, translation_of
 
@@ -304,6 +304,24 @@ class Evaluation:
         }
 
 
+def alone_note(preds: Sequence[HeldOutPrediction]) -> str | None:
+    """A note for the settings in which loss-to-loss made no prediction while the independent extrapolation made
+    some: their rows give the independent errors alone (``_summarise``), compared with nothing."""
+    alone = [
+        s
+        for s in SETTINGS
+        if any(p.setting == s and p.independent is not None for p in preds)
+        and not any(p.setting == s and p.loss_to_loss is not None for p in preds)
+    ]
+    if not alone:
+        return None
+    return (
+        f"{', '.join(alone)}: loss-to-loss made no prediction (its translations could not be fitted: why below), "
+        "so the independent column there is the independent extrapolation alone, over every held-out value it "
+        "predicted, compared with nothing"
+    )
+
+
 def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]:
     out = []
     for setting in SETTINGS:
@@ -311,6 +329,10 @@ def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]
         if not rows:
             continue
         both = [p for p in rows if p.independent is not None and p.loss_to_loss is not None]
+        if not any(p.loss_to_loss is not None for p in rows):
+            # loss-to-loss made none here (its translations could not be fitted): the independent extrapolations
+            # stand alone, compared with nothing, rather than a row of dashes (probe p68; ``alone_note``)
+            both = [p for p in rows if p.independent is not None]
         ind = [abs(p.independent - p.actual) / p.actual for p in both if p.independent is not None]
         l2l = [abs(p.loss_to_loss - p.actual) / p.actual for p in both if p.loss_to_loss is not None]
         comb = [p.error_combined for p in both if p.error_combined is not None]
@@ -326,8 +348,8 @@ def _summarise(preds: Sequence[HeldOutPrediction]) -> tuple[SettingSummary, ...]
             SettingSummary(
                 setting,
                 len(both),
-                float(np.mean(ind)) if both else None,
-                float(np.mean(l2l)) if both else None,
+                float(np.mean(ind)) if ind else None,
+                float(np.mean(l2l)) if l2l else None,
                 len(rows) - len(both),
                 float(np.mean(comb)) if comb else None,
                 float(np.mean(corr)) if corr else None,
@@ -507,6 +529,9 @@ class _Translations:
         #: (dataset, eval) → (its law, the log residuals of its fitting runs about it): every translation from
         #: or to those runs scores a subset of them (far runs), each made once
         self.residuals: dict[tuple[str, str], tuple[LawFit, np.ndarray]] = {}
+        #: how far apart the runs of a translation paired within the tolerance lie (``pairing.tolerance_apart``),
+        #: for the reason its interval is a lower bound: the backtests pair exactly
+        self.apart: dict[PairSpec, str] = {}
 
     def get(self, spec: PairSpec) -> LossToLoss | Skip:
         if spec not in self.done:
@@ -547,6 +572,9 @@ class _Translations:
             moved = (ny[ri] != n) | (dy[ri] != d)
             if moved.any():
                 ry[moved] = log_residuals(y_law, n[moved], d[moved], y[moved])
+                gaps = pl.DataFrame({"N": n, "D": d, "N_y": ny[ri], "D_y": dy[ri]})
+                if (apart := tolerance_apart(gaps, self.rtol)) is not None:
+                    self.apart[spec] = apart
             return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d), residuals=(rx, ry))
         except (FitError, SelectionError) as exc:
             # said of the fitting runs: the held-out runs themselves do pair (a probe's reader took "no run of
@@ -742,7 +770,9 @@ class _Intervals:
         where = replace(self._placement(p1, N, D), group=f"{p0}→{p1}")
         pred = float(tt.predict(x0))
         # a pair the backtests never translated (paired within --rtol only) is bounded as predict --via bounds it
-        model, reason = known_model(self.cal.translation, where.group)
+        model, reason = known_model(
+            self.cal.translation, where.group, self.translations.apart.get(PairSpec(p0, own0, p1, own1))
+        )
         if model is None:
             pi = bootstrap_interval(
                 pred, where.distance, tt.resid_sd, self.level, method="residual", reason=reason
@@ -914,10 +944,9 @@ def evaluate(
         has = "has" if len(none) == 1 else "have"
         notes.append(f"{', '.join(none)} {has} no held-out runs ({plan.label}), so in no pair and no row")
     if unpaired := [ds for ds in plan.datasets if ds not in paired and ds in held]:
-        notes.append(
-            f"{', '.join(unpaired)}: held-out runs share no (N, D) with another dataset's, so in no pair and no "
-            "row (model sizes counted differently? --rtol pairs sizes within a tolerance, e.g. --rtol 0.035 for 3 %)"
-        )
+        notes.append(_unpaired_held_note(plan, unpaired, rtol))
+    if (alone := alone_note(preds)) is not None:
+        notes.append(alone)
     if (no_test := no_test_note(plan, preds)) is not None:
         notes.append(no_test)
     if skipped:
@@ -926,7 +955,7 @@ def evaluate(
         why = Counter(f"{s.method}: {s.detail}" for p in preds for s in p.skips).most_common(3)
         notes.append(
             f"{skipped} prediction(s) could not be made by one of the methods and are left out of the "
-            "means (--detail has the others); why: "
+            f"{'means' if alone is None else 'comparison'} (--detail has the others); why: "
             + "; ".join(f"{reason} ({plural(n, 'prediction')})" for reason, n in why)
         )
     return relabel_test_to_test(runs, Evaluation(
@@ -941,6 +970,25 @@ def evaluate(
             t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind != "train-test"
         ),
     ))  # fmt: skip
+
+
+def _unpaired_held_note(plan: HoldoutPlan, unpaired: Sequence[str], rtol: float) -> str:
+    """The datasets whose held-out runs pair with no other dataset's, each with why (``unpaired_reason`` against
+    every other dataset's held-out runs): "e.g. --rtol 0.035 for 3 %" was said of sizes 10 % apart (probe p68)."""
+    sides = plan.hidden_sides
+
+    def runs_of(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        got = [sides.side(ds, plan.own_eval[ds])[:2] for ds in names]
+        return np.concatenate([n for n, _ in got]), np.concatenate([d for _, d in got])
+
+    parts = []
+    for ds in unpaired:
+        why = unpaired_reason(runs_of([ds]), runs_of([o for o in plan.datasets if o != ds]), rtol)
+        parts.append(
+            f"{ds}: held-out runs share no (N, D) with another dataset's, so in no pair and no row"
+            + (f": {why}" if why else "")
+        )
+    return "; ".join(parts)
 
 
 def empty_evaluation(reason: str) -> Evaluation:

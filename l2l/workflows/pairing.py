@@ -15,13 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import SelectionError
 from l2l.base.runs import rows_by_dataset_eval
 from l2l.base.schema import Join
-from l2l.core.sweep import SAME_RTOL, pair_configs
+from l2l.base.text import plural
+from l2l.core.sweep import MODEL_RTOL, SAME_RTOL, pair_configs
 
-PAIR_COLUMNS = ("N", "D", "C", "x", "y", "run_x", "run_y", "split_x", "split_y")
+PAIR_COLUMNS = ("N", "D", "C", "x", "y", "run_x", "run_y", "split_x", "split_y", "N_y", "D_y")
 
 
 @dataclass(frozen=True)
@@ -175,24 +177,18 @@ def pair_runs(
             pl.col("run_id").alias("run_y"),
             pl.col("split").alias("split_x"),
             pl.col("split_y"),
+            pl.col("N_y"),
+            pl.col("D_y"),
         ).sort("C", "N")
     li, ri = pair_configs(
         left["N"].to_numpy(), left["D"].to_numpy(), right["N"].to_numpy(), right["D"].to_numpy(), rtol
     )
     if not len(li):
-        gap = _nearest_gap(
-            left["N"].to_numpy(), left["D"].to_numpy(), right["N"].to_numpy(), right["D"].to_numpy()
-        )
-        near = (
-            f"; their nearest configurations differ by {100 * gap:.2g} % (--rtol {_rtol_for(gap):g} pairs them, "
-            "if they are the same models counted differently)"
-            if gap < 0.5
-            else ""
-        )
-        raise SelectionError(
-            f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt} (relative tolerance {rtol:g}){near}",
-            hint="pair on run identity, or check that both sweeps used the same grid",
-            param="join",
+        raise unpaired_error(
+            spec,
+            rtol,
+            (left["N"].to_numpy(), left["D"].to_numpy()),
+            (right["N"].to_numpy(), right["D"].to_numpy()),
         )
     lsel = left[li.tolist()]
     rsel = right[ri.tolist()]
@@ -207,6 +203,8 @@ def pair_runs(
             "run_y": rsel["run_id"],
             "split_x": lsel["split"],
             "split_y": rsel["split"],
+            "N_y": rsel["N"],
+            "D_y": rsel["D"],
         }
     ).sort("C", "N")
 
@@ -233,6 +231,8 @@ def same_model_pairs(frame: pl.DataFrame | Sides, dataset: str, x_eval: str, y_e
         pl.col("run_id").alias("run_y"),
         pl.col("split").alias("split_x"),
         pl.col("split").alias("split_y"),
+        pl.col("N").alias("N_y"),
+        pl.col("D").alias("D_y"),
     ).sort("C", "N")
 
 
@@ -242,16 +242,125 @@ def at_config(N: float, D: float, rtol: float = SAME_RTOL) -> pl.Expr:
     return ((pl.col("N").log() - math.log(N)).abs() <= tol) & ((pl.col("D").log() - math.log(D)).abs() <= tol)
 
 
-def _nearest_gap(n0: np.ndarray, d0: np.ndarray, n1: np.ndarray, d1: np.ndarray) -> float:
-    """The smallest relative gap between a configuration of one grid and one of the other (the larger of the gaps
-    in N and in D): how far apart the nearest models are (inf when a grid is empty)."""
+def ratio_gap(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
+    """How far apart a and b are, relatively: the larger over the smaller, less one (elementwise). The measure
+    ``--rtol`` is applied with (``pair_configs``: |log a − log b| ≤ log(1 + rtol)): a gap of g pairs at any
+    tolerance ≥ g (5 and 7 tokens per parameter: 40 % apart, paired by --rtol 0.4, not by the 0.29 of 1 − 5/7)."""
+    la = np.log(np.asarray(a, dtype=np.float64))
+    lb = np.log(np.asarray(b, dtype=np.float64))
+    return np.asarray(np.expm1(np.abs(la - lb)), dtype=np.float64)
+
+
+def unpaired_reason(
+    a: tuple[ArrayLike, ArrayLike], b: tuple[ArrayLike, ArrayLike], rtol: float = SAME_RTOL
+) -> str:
+    """Why no run (N, D) of ``a`` pairs with one of ``b`` within ``rtol``, in words: the one explanation
+    ``evaluate``, ``translate`` and ``predict --via`` give (they said three things, one of them a tolerance that
+    paired nothing: probe p68).
+
+    - grids that share model sizes N but whose D differ there (web at 5/10/20/40 tokens per parameter, code at
+      7/14/28/56) hold different models: no tolerance is offered, since pairing them would relate different models;
+    - otherwise, where the nearest configurations lie less than 50 % apart, the tolerance that pairs them (on the
+      measure ``--rtol`` uses, N and D both) and how many pairs it makes: sizes counted differently (another
+      tokenizer's embeddings) are the same models;
+    - a D gap at a shared N of ``MODEL_RTOL`` or less is treated as the second case (tokens written rounded)."""
+    n0, d0 = (np.asarray(v, dtype=np.float64).ravel() for v in a)
+    n1, d1 = (np.asarray(v, dtype=np.float64).ravel() for v in b)
     if not (len(n0) and len(n1)):
-        return float("inf")
-    gap_n = np.abs(n0[:, None] / n1[None, :] - 1)
-    gap_d = np.abs(d0[:, None] / d1[None, :] - 1)
-    return float(np.min(np.maximum(gap_n, gap_d)))
+        return ""
+    gap_n = ratio_gap(n0[:, None], n1[None, :])
+    gap = np.maximum(gap_n, ratio_gap(d0[:, None], d1[None, :]))
+    nearest = float(np.min(gap))
+    same_n = gap_n <= max(rtol, SAME_RTOL) * (1 + 1e-9)
+    if nearest > MODEL_RTOL and same_n.any():
+        rows, cols = same_n.any(axis=1), same_n.any(axis=0)
+        shared = len(np.unique(n0[rows]))
+        which = "" if rows.all() and cols.all() else f" at {plural(shared, 'shared size')}"
+        return (
+            f"the grids share N but not D (tokens per parameter{which} {_ratios(d0[rows] / n0[rows])} vs "
+            f"{_ratios(d1[cols] / n1[cols])}): no run of one is a run of the other; translation needs runs of the "
+            "same (N, D)"
+        )
+    if not math.isfinite(nearest) or nearest >= 0.5:
+        return f"their nearest configurations differ by {_pct(nearest)}"
+    tol = min(_rtol_for(nearest), 0.5)  # (the largest --rtol takes; it pairs anything under 50 % apart)
+    made = len(pair_configs(n0, d0, n1, d1, tol)[0])
+    them = "them" if made >= min(len(n0), len(n1)) else f"{plural(made, 'run')} of each"
+    return (
+        f"their nearest configurations differ by {_pct(nearest)} (--rtol {tol:g} pairs {them}, if they are the "
+        "same models counted differently)"
+    )
+
+
+def unpaired_error(
+    spec: PairSpec,
+    rtol: float,
+    a: tuple[ArrayLike, ArrayLike],
+    b: tuple[ArrayLike, ArrayLike],
+    where: str = "",
+) -> SelectionError:
+    """The refusal of a pairing of ``spec``'s runs ``a`` (source) and ``b`` (target) that made no pair, with
+    ``unpaired_reason``; ``where``: which runs were paired (" among the runs of split sweep")."""
+    why = unpaired_reason(a, b, rtol)
+    shared_n = why.startswith("the grids share N")
+    return SelectionError(
+        f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt}{where} (relative tolerance {rtol:g})"
+        + (f"; {why}" if why else ""),
+        hint=None if shared_n else "pair on run identity, or check that both sweeps used the same grid",
+        param="join",
+    )
+
+
+def pair_gaps(pairs: pl.DataFrame) -> tuple[float, float]:
+    """The largest relative gaps (``ratio_gap``) in N and in D between the two runs of a pair of ``pairs``
+    (``pair_runs``' frame): 0 where every pair is of one configuration."""
+    if pairs.height == 0:
+        return 0.0, 0.0
+    return (
+        float(ratio_gap(pairs["N"].to_numpy(), pairs["N_y"].to_numpy()).max()),
+        float(ratio_gap(pairs["D"].to_numpy(), pairs["D_y"].to_numpy()).max()),
+    )
+
+
+def tolerance_apart(pairs: pl.DataFrame, rtol: float) -> str | None:
+    """How far apart the runs of ``pairs`` (made within ``rtol``) lie at most, in words ("N up to 10 % and D up
+    to 10 % apart, --rtol 0.11"); None when every pair is one configuration (to 0.1 %)."""
+    gap_n, gap_d = pair_gaps(pairs)
+    apart = [f"{name} up to {_pct(g)}" for name, g in (("N", gap_n), ("D", gap_d)) if g >= 1e-3]
+    return f"{' and '.join(apart)} apart, --rtol {rtol:g}" if apart else None
+
+
+def tolerance_note(pairs: pl.DataFrame, rtol: float) -> str | None:
+    """What ``pairs`` made within a tolerance are (None when every pair is one configuration, to 0.1 %): how far
+    apart their runs' N and D lie at most ("24 pairs, N up to 10 % apart (--rtol 0.11): …"). Such a relation
+    mixes different models unless they are the same models counted differently, which l2l cannot tell."""
+    apart = tolerance_apart(pairs, rtol)
+    if apart is None:
+        return None
+    gaps, tol = apart.split(", --rtol ")
+    what = "model sizes" if gaps.startswith("N ") else "token budgets"
+    return (
+        f"{plural(pairs.height, 'pair')}, {gaps} (--rtol {tol}): the relation mixes {what}, unless they are the "
+        "same models counted differently"
+    )
+
+
+def _pct(gap: float) -> str:
+    """A relative gap in percent, two significant digits ("10 %", "2.9 %", "0.02 %")."""
+    return f"{float(f'{100 * gap:.2g}'):g} %"
+
+
+def _ratios(values: NDArray[np.float64]) -> str:
+    """Distinct tokens per parameter, two significant digits, ascending ("5/10/20/40"; many: the first three …
+    the last)."""
+    shown = sorted({float(f"{v:.2g}") for v in values.tolist()})
+    words = [f"{v:g}" if v < 1e5 else f"{v:.2g}" for v in shown]
+    return "/".join(words) if len(words) <= 6 else f"{'/'.join(words[:3])}/…/{words[-1]}"
 
 
 def _rtol_for(gap: float) -> float:
-    """A tolerance just above ``gap``, two significant digits."""
-    return float(f"{gap * 1.2:.2g}")
+    """A tolerance that pairs configurations ``gap`` apart (``ratio_gap``): 1.2× it, two significant digits
+    rounded up (the margin takes in pairs a little further apart than the nearest)."""
+    want = max(gap * 1.2, 1e-6)
+    digits = 1 - math.floor(math.log10(want))
+    return float(math.ceil(want * 10**digits - 1e-6) / 10**digits)

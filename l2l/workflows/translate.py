@@ -27,7 +27,7 @@ from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
-from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs
+from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs, tolerance_note, unpaired_error
 from l2l.workflows.results import Results
 from l2l.workflows.targets import tokenizer_note
 
@@ -552,7 +552,13 @@ def _one(
         if isinstance(y_law, FitError):
             raise y_law
         pairs = pairs_for(frame, spec, join=join, rtol=rtol)
+        if split is not None and join == "nd" and spec.src != spec.tgt and in_split(pairs, split).height == 0:
+            # paired only outside the split (the held-out runs share a configuration, the sweeps none): why the
+            # split's runs do not pair, not "only 0 pairs of runs to relate" (probe p68)
+            raise _unpaired_in_split(frame, spec, rtol, split)
         t = fit_translation(pairs, x_law, y_law, kind=kind, free_e1=free_e1, split=split)
+        if join == "nd" and spec.src != spec.tgt and (apart := tolerance_note(in_split(pairs, split), rtol)):
+            t = replace(t, warnings=(apart, *t.warnings))
     except (FitError, SelectionError) as exc:
         reason = f"{exc} ({exc.hint})" if exc.hint else str(exc)
         return TranslationResult(
@@ -588,6 +594,25 @@ def _one(
             n_imp = optimum(implied)
     n_ind = optimum(y_law.law)
     return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
+
+
+def _unpaired_in_split(frame: pl.DataFrame, spec: PairSpec, rtol: float, split: str) -> SelectionError:
+    """Why the runs of ``split`` of the two datasets make no pair (``pairing.unpaired_error``)."""
+    import polars as pl
+
+    def side(dataset: str, eval_name: str) -> tuple[Array, Array]:
+        rows = frame.filter(
+            (pl.col("dataset") == dataset) & (pl.col("eval") == eval_name) & (pl.col("split") == split)
+        )
+        return rows["N"].to_numpy(), rows["D"].to_numpy()
+
+    return unpaired_error(
+        spec,
+        rtol,
+        side(spec.src, spec.x_eval),
+        side(spec.tgt, spec.y_eval),
+        f" among the runs of split {split}",
+    )
 
 
 def endpoint_flags(book: LawBook, x_law: LawFit, y_law: LawFit) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from l2l.core.predictive import (
 from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
-from l2l.workflows.pairing import at_config
+from l2l.workflows.pairing import at_config, tolerance_apart
 from l2l.workflows.predict import DEFAULT_DRAWS, repetition_of
 from l2l.workflows.translate import TranslationResult, check_source_loss, find_run, in_split, translate
 
@@ -531,6 +531,12 @@ class _Via:
             e_draws(with_bootstrap(self.book, res.y_law, DEFAULT_DRAWS, seed)),
         )
 
+    def _apart(self, res: TranslationResult) -> str | None:
+        """How far apart the runs ``res`` paired within the tolerance lie (None: each pair one configuration)."""
+        if res.pairs is None or res.src == res.tgt:
+            return None
+        return tolerance_apart(in_split(res.pairs, self.settings.split), self.settings.rtol)
+
     def _judged(self, pi: PredictiveInterval, laws: Sequence[LawFit | None], e1: float) -> PredictiveInterval:
         """``pi`` marked not calibrated (a lower bound) where a law behind the step is poor (``LawBook.flag``:
         a translation onto a probe's 6-run target law gave 2.5 [0.6, 10.7], its E1 1.93 against a true 1.5, with
@@ -560,6 +566,7 @@ class _Via:
             self.cal.translation,
             level=self.settings.level,
             seed=self.settings.seed,
+            apart=self._apart(res),
         )
         pi = self._judged(ti.prediction, (res.x_law, res.y_law), t.E1)
         own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)

@@ -1049,7 +1049,7 @@ def test_a_dataset_whose_sizes_are_counted_apart_is_named_not_silently_dropped(
     assert "pairs of runs to relate" not in notes
     res = run("translate", "--src", "alpha", "--target", "gamma", "--split", "sweep")
     assert res.exit_code == 1
-    assert "their nearest configurations differ by 2.9 % (--rtol 0.035 pairs them" in " ".join(
+    assert "their nearest configurations differ by 3 % (--rtol 0.036 pairs them" in " ".join(
         res.stderr.split()
     )
     assert (
@@ -1082,7 +1082,11 @@ def test_a_dataset_whose_sizes_are_counted_apart_is_named_not_silently_dropped(
     steps = {r["step"].split(":")[0]: r for r in two["rows"]}
     assert not steps["mean of 2 sources → gamma"]["backtested"]
     assert steps["mean of 2 sources → gamma"]["lower_bound_only"]
-    assert "the backtests never scored beta→gamma" in " ".join(steps["train-train"]["notes"])
+    # the reason is the tolerance (the backtests pair exactly), not "too few compute budgets" (probe p68)
+    assert (
+        "beta→gamma pairs runs only within the pairing tolerance (N up to 3 % apart, --rtol 0.035) and the "
+        "backtests pair runs exactly" in " ".join(steps["train-train"]["notes"])
+    )
     assert run("predict", "-d", "alpha", "--N", "1e9", "--D", "2e10", "--rtol", "0.03").exit_code == 2
 
 

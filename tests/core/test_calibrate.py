@@ -468,14 +468,16 @@ def test_a_dataset_sharing_no_configuration_is_said_once_not_once_per_cutoff_and
     assert not bt.translation
     said = [n for n in bt.notes if "configuration" in n or "pairs of runs" in n]
     assert said == [
-        "no two datasets share a (N, D) configuration: no translation is backtested (model sizes counted "
-        "differently? l2l translate --rtol pairs sizes within a tolerance)"
+        "no two datasets share a (N, D) configuration: no translation is backtested (backtests pair runs "
+        "exactly, whatever --rtol; l2l translate says why runs do not pair, and which --rtol would pair sizes "
+        "counted differently)"
     ]
     sweeps["c"] = sweeps["a"]  # a and c pair: b alone is named
     said = [n for n in run_backtests(sweeps, BacktestOptions(fit=_fast_fit)).notes if "configuration" in n]
     assert said == [
         "b shares no (N, D) configuration with another dataset: no translation to or from it is backtested "
-        "(model sizes counted differently? l2l translate --rtol pairs sizes within a tolerance)"
+        "(backtests pair runs exactly, whatever --rtol; l2l translate says why runs do not pair, and which "
+        "--rtol would pair sizes counted differently)"
     ]
 
 

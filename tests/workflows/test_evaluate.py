@@ -167,11 +167,12 @@ def test_a_dataset_without_held_out_runs_is_said_to_have_none(
     assert not [n for n in ev.notes if "share no (N, D) with another dataset's" in n]
 
 
-def test_a_table_whose_sweeps_share_no_configuration_says_nothing_was_compared(
+def test_a_table_whose_sweeps_share_no_configuration_keeps_the_independent_column_alone(
     tmp_path: Any, synthetic_csv: Any, synthetic_workspace: Any
 ) -> None:
     """Every sweep on its own size grid, the held-out runs at one (N, D): no translation can be fitted, and the
-    summary said "no held-out prediction could be scored" although every independent prediction was made."""
+    summary said "no held-out prediction could be scored" although every independent prediction was made; then
+    Table 1 printed every cell "–" (probe p68): the independent extrapolations stand alone, said so."""
     import polars as pl
 
     from l2l.output.reports import evaluation_report
@@ -187,10 +188,22 @@ def test_a_table_whose_sweeps_share_no_configuration_says_nothing_was_compared(
     assert ev.predictions
     assert all(p.loss_to_loss is None and p.independent is not None for p in ev.predictions)
     (main, *_) = evaluation_report(ev)
-    assert main.summary == (
-        "no held-out run was predicted by both methods, so none is compared (--detail lists what each made)"
+    assert main.summary is not None
+    assert main.summary.startswith("independent alone (no loss-to-loss to compare): train-to-train ")
+    for s in ev.summary:
+        made = [p for p in ev.predictions if p.setting == s.setting]
+        assert s.n_predictions == len(made)
+        assert s.n_skipped == 0
+        assert s.mean_error_loss_to_loss is None
+        assert s.mean_error_combined is None
+        assert s.mean_error_independent == pytest.approx(np.mean([p.error_independent for p in made]))
+        assert s.coverage["independent"] is not None
+        assert s.coverage["loss_to_loss"] is None
+    (alone,) = [n for n in ev.notes if "loss-to-loss made no prediction" in n]
+    assert alone.startswith(
+        "train-to-train, train-to-test, train-to-downstream: loss-to-loss made no prediction"
     )
-    assert "its translation cannot be fitted on the remaining runs" in ev.notes[0]
+    assert any("its translation cannot be fitted on the remaining runs" in n for n in ev.notes)
 
 
 def test_a_source_loss_below_e0_skips_loss_to_loss_with_reason_domain() -> None:

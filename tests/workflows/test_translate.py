@@ -256,7 +256,12 @@ def test_a_translation_that_cannot_be_fitted_names_its_pair_once(known: tuple[Sy
     moved = runs.frame.with_columns(pl.when(sweep).then(pl.col("N") * 1.07).otherwise(pl.col("N")).alias("N"))
     with pytest.raises(FitError) as exc:
         predict_via(replace(runs, frame=moved), via="alpha", tgt="beta", src_loss=2.5, split="sweep")
-    assert exc.value.message.startswith("cannot translate alpha:alpha_val → beta:beta_val: only 0 pairs")
+    # (why the sweeps do not pair, not "only 0 pairs": the held-out runs pair, outside the split; probe p68)
+    assert exc.value.message.startswith(
+        "cannot translate alpha:alpha_val → beta:beta_val: no run of alpha has the same (N, D) as a run of beta "
+        "among the runs of split sweep (relative tolerance 1e-06); their nearest configurations differ by 7 % "
+        "(--rtol 0.084 pairs them, if they are the same models counted differently)"
+    )
     assert exc.value.message.count("alpha:alpha_val → beta:beta_val") == 1
 
 
@@ -299,8 +304,8 @@ def test_via_all_leaves_out_a_source_it_cannot_translate_and_says_why(run: Any, 
     result = run("predict", table, "--via", "all", "--from-run", held, "--target", "beta", "--split", "sweep")
     assert result.exit_code == 0, result.output
     assert "gamma left out: cannot translate" in result.stdout
-    assert (
-        "only 1 pairs of runs to relate" in result.stdout or "only 0 pairs of runs to relate" in result.stdout
+    assert "no run of gamma has the same (N, D) as a run of beta among the runs of split sweep" in " ".join(
+        result.stdout.split()
     )
     assert "alpha → beta" in result.stdout
 
@@ -503,3 +508,122 @@ def test_a_translation_onto_a_poor_law_says_so_and_its_interval_never_goes_below
     notes = " ".join(got.result.notes)
     assert "not calibrated: the law is poor (beta:beta_val" in notes
     assert "lay below E1" in notes
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Grids that do not pair (probe p68: tests/data/probe/grids_share_N_not_D.csv)
+# ---------------------------------------------------------------------------------------------------------------
+
+_GRIDS = Path(__file__).parents[1] / "data" / "probe" / "grids_share_N_not_D.csv"
+_SHARE_N = (
+    "the grids share N but not D (tokens per parameter 5/10/20/40 vs 7/14/28/56): no run of one is a run of the "
+    "other; translation needs runs of the same (N, D)"
+)
+
+
+@pytest.fixture(scope="module")
+def grids() -> Any:
+    from l2l.io.tables import read_runs
+
+    return read_runs([_GRIDS])
+
+
+def test_grids_that_share_n_but_not_d_are_offered_no_tolerance() -> None:
+    """web at 5/10/20/40 tokens per parameter, code at 7/14/28/56 on the same N: different models, which no
+    tolerance should pair; evaluate offered "--rtol 0.36 pairs them", which paired nothing."""
+    from l2l.workflows.pairing import unpaired_reason
+
+    n = np.array([2e7, 4e7, 8e7, 1.6e8])
+    web = (np.repeat(n, 4), np.repeat(n, 4) * np.tile([5, 10, 20, 40], 4))
+    code = (np.repeat(n, 4), np.repeat(n, 4) * np.tile([7, 14, 28, 56], 4))
+    assert unpaired_reason(web, code) == _SHARE_N
+    assert unpaired_reason(web, code, rtol=0.36) == _SHARE_N
+    frame = pl.DataFrame(
+        {
+            "dataset": ["web"] * 16 + ["code"] * 16,
+            "eval": ["v"] * 32,
+            "N": [*web[0], *code[0]],
+            "D": [*web[1], *code[1]],
+            "C": 0.0,
+            "loss": 3.0,
+            "run_id": [f"r{i}" for i in range(32)],
+            "split": "sweep",
+        }
+    )
+    with pytest.raises(SelectionError) as exc:
+        pair_runs(frame, PairSpec("web", "v", "code", "v"), rtol=0.36)
+    assert exc.value.message.endswith(_SHARE_N)
+    assert "--rtol" not in exc.value.message
+    assert exc.value.hint is None
+
+
+def test_the_tolerance_offered_for_sizes_apart_pairs_them() -> None:
+    """Sizes 1.4× apart: the tolerance offered was 1.2 × (1 − 1/1.4) = 0.34, which --rtol (applied as
+    |log N − log N'| ≤ log(1 + rtol), on N and D alike) does not reach: the offer must pair what it names."""
+    from l2l.core.sweep import pair_configs
+    from l2l.workflows.pairing import unpaired_reason
+
+    n = np.array([2e7, 4e7, 8e7, 1.6e8, 3.2e8])
+    why = unpaired_reason((n, 20 * n), (1.4 * n, 20 * n))
+    assert why.startswith("their nearest configurations differ by 40 % (--rtol ")
+    tol = float(why.split("--rtol ")[1].split()[0])
+    assert why.endswith(f"(--rtol {tol:g} pairs them, if they are the same models counted differently)")
+    assert len(pair_configs(n, 20 * n, 1.4 * n, 20 * n, tol)[0]) == len(n)
+
+
+def test_translate_predict_via_and_evaluate_explain_grids_that_share_n_alike(grids: Any) -> None:
+    """The three said three things: evaluate a tolerance that paired nothing, translate and predict --via "only 0
+    pairs" (the held-out runs pair; the sweeps do not). Now one explanation, whatever --rtol."""
+    from l2l.workflows.evaluate import evaluate
+
+    (res,) = translate(grids, src="web", tgts=["code"], split="sweep", rtol=0.36)
+    assert res.translation is None
+    assert res.error is not None
+    assert "no run of web has the same (N, D) as a run of code among the runs of split sweep" in res.error
+    assert res.error.endswith(_SHARE_N)
+    with pytest.raises(FitError) as exc:
+        predict_sources(grids, via=["web"], tgt="code", from_run="web-H14", split="sweep", rtol=0.36)
+    assert str(exc.value).endswith(_SHARE_N)
+    ev = evaluate(grids, rtol=0.36)
+    (why,) = [n for n in ev.notes if "could not be made" in n]
+    assert _SHARE_N in why
+    assert "pairs them" not in why
+
+
+def test_evaluate_keeps_the_independent_column_where_no_translation_can_be_fitted(grids: Any) -> None:
+    """web's and code's held-out runs share (N, D), their sweeps none: Table 1 printed every cell "–" although
+    the independent extrapolations were made."""
+    from l2l.workflows.evaluate import evaluate
+
+    ev = evaluate(grids)
+    assert [s.setting for s in ev.summary] == ["train-to-train", "train-to-test", "train-to-downstream"]
+    for s in ev.summary:
+        assert s.n_predictions > 0
+        assert s.mean_error_independent is not None
+        assert s.mean_error_independent < 0.05
+        assert s.mean_error_loss_to_loss is None
+
+
+def test_pairs_made_within_a_tolerance_say_how_far_apart_their_models_are(grids: Any) -> None:
+    """books' models are 1.1× web's: --rtol 0.11 paired them with no word (κ 0.82 against a true 0.97)."""
+    (res,) = translate(grids, src="web", tgts=["books"], split="sweep", rtol=0.11)
+    said = (
+        "24 pairs, N up to 10 % and D up to 10 % apart (--rtol 0.11): the relation mixes model sizes, unless "
+        "they are the same models counted differently"
+    )
+    assert res.translation is not None
+    assert said in res.translation.warnings
+    assert said in res.to_dict()["warnings"]
+
+
+def test_a_prediction_through_tolerance_pairs_says_the_backtests_pair_exactly(grids: Any) -> None:
+    """predict --via web --target books --rtol 0.11: a lower bound whose reason was "too few compute budgets to
+    backtest extrapolation" of a sweep of 24 budgets; the reason is that backtests pair runs exactly."""
+    pred = predict_sources(grids, via=["web"], tgt="books", from_run="web-H14", split="sweep", rtol=0.11)
+    assert pred.result.lower_bound_only
+    notes = " ".join(n for s in pred.steps if s.interval is not None for n in s.interval.notes)
+    assert (
+        "web→books pairs runs only within the pairing tolerance (N up to 10 % and D up to 10 % apart, --rtol 0.11) "
+        "and the backtests pair runs exactly" in notes
+    )
+    assert "too few compute budgets" not in notes

@@ -318,17 +318,23 @@ _METHODS = (
 
 def _evaluate_summary(rows: Sequence[Row]) -> str:
     """The best method per setting, with its error, and the uncorrected extrapolation beside it."""
-    parts = []
+    parts, alone = [], []
     for r in rows:
         errors = [
             (float(r[key]), i, label) for i, (_, label, key) in enumerate(_METHODS) if finite(r.get(key))
         ]
         if not errors:
             continue
+        if not finite(r.get("mean_error_loss_to_loss")):
+            # the independent extrapolation alone (loss-to-loss made none): not the lowest of a comparison
+            alone.append(f"{r['setting']} {100 * float(r['mean_error_independent']):.2f} %")
+            continue
         best, _, label = min(errors)  # on a tie the simpler method: the uncorrected law before its correction
         parts.append(f"{r['setting']}: {label} {100 * best:.2f} %")
+    if alone:
+        parts.append(f"independent alone (no loss-to-loss to compare): {', '.join(alone)}")
     if parts:
-        return "lowest mean error — " + "; ".join(parts)
+        return ("lowest mean error — " if len(parts) > len(alone) or not alone else "") + "; ".join(parts)
     # the means compare the methods on the same held-out runs: none had both (the notes say why)
     return (
         "no held-out run was predicted by both methods, so none is compared (--detail lists what each made)"
