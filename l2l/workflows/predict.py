@@ -199,7 +199,12 @@ def calibrated_interval(
         raise FitError(f"{fit.dataset}/{fit.eval}: no backtest to calibrate an interval")
     pi = direct_interval(fit, N, D, C, sweep, model, level)
     rival = book.rival(fit.dataset, fit.eval)
-    if rival is not None and cal.rival is not None:
+    # ``cal.rival`` is the error model of the group's rival form: a dataset whose law takes another form (the
+    # group's choice misfits it) has a rival of its own, which that model never scored (p69: a dataset switched to
+    # Eq. 1 in an Eq. 3 group whose runs leave E unpinned held Eq. 3's prediction with Eq. 2's error model, ±9 % for
+    # ±2.5 %, said to be about E)
+    group_rival = cal.choice.rival if cal.choice is not None else None
+    if rival is not None and cal.rival is not None and rival.form == group_rival:
         e_free = cal.choice is not None and cal.choice.e_free
         pi = with_rival(
             pi, direct_interval(rival, N, D, C, sweep, cal.rival, level), rival.form, e_free=e_free

@@ -88,3 +88,24 @@ def test_every_form_without_a_backtest_error_says_why(run: Any, tmp_path: Path, 
     listing = choice["reason"].split("(", 1)[1]
     assert "not backtested)" not in listing, choice["reason"]
     assert "not backtested," not in listing, choice["reason"]
+
+
+def test_a_dataset_switched_to_eq1_in_a_group_whose_e_is_unpinned_holds_no_eq3_interval() -> None:
+    """p69: the group's hedge between Eq. 3 and Eq. 2 (its error model, its words about E) was applied to a dataset
+    whose own law the group's choice had switched to Eq. 1: its interval at an in-sweep target grew from ±2.5 % to
+    ±9 % to hold Eq. 3's prediction, which fits that dataset's runs 10.7× worse."""
+    from pathlib import Path
+
+    from l2l.core.fit import FitOptions
+    from l2l.io.tables import read_runs
+    from l2l.workflows.predict import predict
+
+    table = Path(__file__).resolve().parents[1] / "data" / "probe" / "eq1_dataset_in_unpinned_e_group.csv"
+    runs = read_runs([table])
+    (p,) = predict(
+        runs, datasets=["alpha"], evals=["gamma_val"], N=[6e8], D=[3e10], options=FitOptions(form="auto")
+    )
+    assert p.fit.form == "chinchilla"
+    assert not any("also holds" in n for n in p.interval.notes)
+    assert p.interval.lo <= 2.6229 <= p.interval.hi  # the noise-free truth
+    assert p.interval.hi / p.interval.lo < 1.08  # ±2.5 %, not ±9 %
