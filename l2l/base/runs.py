@@ -455,7 +455,10 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise AmbiguousNameError(f"{what} {name!r} is ambiguous: it could be {name_listing(hits)}")
+            raise AmbiguousNameError(
+                f"{what} {name!r} is ambiguous: it could be {name_listing(hits)}",
+                hint=f"name more of it, up to one {what} listed",
+            )
     if not names:  # "(accuracy evals: )" said nothing: say there are none
         raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
     near = near_names(name, names)

@@ -120,8 +120,11 @@ def test_a_stored_name_with_the_affix_is_found_from_the_bare_one_and_alike_names
 
 
 def test_an_ambiguous_prefix_lists_the_candidates() -> None:
-    with pytest.raises(SelectionError, match="'arc' is ambiguous: it could be arc_challenge, arc_easy"):
+    with pytest.raises(
+        SelectionError, match="'arc' is ambiguous: it could be arc_challenge, arc_easy"
+    ) as info:
         resolve_name("arc", EVALS, "eval")
+    assert info.value.hint == "name more of it, up to one eval listed"  # p69: no hint
 
 
 def test_all_is_a_keyword_and_every_repeat_is_honoured() -> None:
