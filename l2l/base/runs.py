@@ -393,7 +393,12 @@ class Runs:
         """``split`` if some runs have it; else SelectionError naming the splits there are."""
         if split not in self.splits:
             known = ", ".join(self.splits) or "none: the table has no split column"
-            raise SelectionError(f"unknown split {split!r} (splits: {known})")
+            hint = (
+                f"name one of the splits listed ({', '.join(self.splits)})"
+                if self.splits
+                else "give the table a split column (sweep / extrapolation) and ingest it again"
+            )
+            raise SelectionError(f"unknown split {split!r} (splits: {known})", hint=hint)
         return split
 
     def select(

@@ -381,7 +381,9 @@ def reject_diverged_seeds(rep: Repeats, raws: Sequence[_Raw], loss: Sequence[Map
     spread = 100 * (gap.spread or 0.0)
     if not gap.measured:
         agree = f"within {100 * SEED_DIVERGED:.0f} %; too few seeds elsewhere in the table to measure their spread"
-    elif round(100 * gap.limit) > round(100 * SEED_DIVERGED):  # "within 10 %, more than 10 %" said nothing (p69)
+    elif round(100 * gap.limit) > round(
+        100 * SEED_DIVERGED
+    ):  # "within 10 %, more than 10 %" said nothing (p69)
         agree = (
             f"here within {100 * gap.limit:.0f} %, more than {100 * SEED_DIVERGED:.0f} % as the table's "
             f"seed-to-seed spread is {spread:.1f} %"

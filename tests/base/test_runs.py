@@ -201,8 +201,9 @@ def test_select_filters(good: Path) -> None:
     runs = read_runs([good / "long.csv"])
     assert runs.select(dataset="web", eval_name="code").height == 3
     assert runs.select(dataset="web", split="holdout").height == 2
-    with pytest.raises(SelectionError, match="unknown split 'x'"):
+    with pytest.raises(SelectionError, match="unknown split 'x'") as info:
         runs.select(split="x")
+    assert (info.value.hint or "").startswith("name one of the splits listed")  # p69: no hint
 
 
 def test_digest_depends_on_rows_and_own_eval(good: Path) -> None:
