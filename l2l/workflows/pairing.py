@@ -306,7 +306,12 @@ def unpaired_error(
     return SelectionError(
         f"no run of {spec.src} has the same (N, D) as a run of {spec.tgt}{where} (relative tolerance {rtol:g})"
         + (f"; {why}" if why else ""),
-        hint=None if shared_n else "pair on run identity, or check that both sweeps used the same grid",
+        hint=(
+            f"predict {spec.tgt} from its own law (l2l predict -d {spec.tgt}), or translate from a dataset whose runs "
+            "share its (N, D)"
+            if shared_n
+            else "pair on run identity, or check that both sweeps used the same grid"
+        ),
         param="join",
     )
 

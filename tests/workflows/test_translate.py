@@ -554,7 +554,9 @@ def test_grids_that_share_n_but_not_d_are_offered_no_tolerance() -> None:
         pair_runs(frame, PairSpec("web", "v", "code", "v"), rtol=0.36)
     assert exc.value.message.endswith(_SHARE_N)
     assert "--rtol" not in exc.value.message
-    assert exc.value.hint is None
+    assert exc.value.hint is not None
+    assert "--rtol" not in exc.value.hint  # its own law, or a dataset on its grid (p69: no hint at all)
+    assert exc.value.hint.startswith("predict code from its own law")
 
 
 def test_the_tolerance_offered_for_sizes_apart_pairs_them() -> None:
