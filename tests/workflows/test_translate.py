@@ -582,10 +582,10 @@ def test_translate_predict_via_and_evaluate_explain_grids_that_share_n_alike(gri
     assert res.translation is None
     assert res.error is not None
     assert "no run of web has the same (N, D) as a run of code among the runs of split sweep" in res.error
-    assert res.error.endswith(_SHARE_N)
+    assert _SHARE_N in res.error
     with pytest.raises(FitError) as exc:
         predict_sources(grids, via=["web"], tgt="code", from_run="web-H14", split="sweep", rtol=0.36)
-    assert str(exc.value).endswith(_SHARE_N)
+    assert _SHARE_N in str(exc.value)
     ev = evaluate(grids, rtol=0.36)
     (why,) = [n for n in ev.notes if "could not be made" in n]
     assert _SHARE_N in why
