@@ -118,18 +118,17 @@ FLAGS: dict[str, str] = {
 
 def note(message: str, *, wrap: bool = True) -> None:
     """A line for the person at the terminal (stderr), names in it shown literally, wrapped at the terminal's
-    width as tables and warnings are (a missing-font note ran to 169 columns at COLUMNS=80; p67). Words are never
-    broken: a long path stays whole. An error is never wrapped (``wrap=False``): a script reads it, and its fix,
+    width in terminal cells as tables and warnings are (a missing-font note ran to 169 columns at COLUMNS=80; p67;
+    wrapped by characters, a CJK name's note still took 81 cells: p69). Words are never broken: a long path stays
+    whole. An error is never wrapped (``wrap=False``): a script reads it, and its fix,
     from one line."""
-    import textwrap
-
     from l2l.base.text import visible
-    from l2l.output.render import terminal_width
+    from l2l.output.render import terminal_width, wrap_words
 
     text = visible(message)
-    width = terminal_width()
-    if wrap and len(text) > width:
-        text = "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+    if wrap:
+        width = terminal_width()
+        text = "\n".join(w for line in text.split("\n") for w in (wrap_words(line, width) or [""]))
     typer.echo(text, err=True)
 
 

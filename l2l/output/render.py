@@ -49,6 +49,7 @@ __all__ = [
     "render",
     "terminal_width",
     "wrap_name",
+    "wrap_words",
 ]
 
 SCHEMA_VERSION = 1
@@ -539,6 +540,25 @@ def _console(file: IO[str], width: int) -> Console:
             raise BrokenPipeError(errno.EPIPE, "the reader of stdout has gone")
 
     return Passing(file=file, soft_wrap=False, width=width)
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal cells (a CJK character takes two), broken at spaces only: a
+    word longer than the width (a path) stands alone on its line, whole; a line that fits is left as it is."""
+    if _len(text) <= width:
+        return [text] if text else []
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if line and _len(joined) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = joined
+    if line:
+        lines.append(line)
+    return lines
 
 
 def terminal_width() -> int:

@@ -1120,3 +1120,19 @@ def test_an_error_longer_than_the_terminal_stays_one_line(run: Any, monkeypatch:
     (line,) = result.stderr.splitlines()
     assert line.startswith("Error: ")
     assert len(line) > 40
+
+
+def test_a_note_with_wide_characters_wraps_by_terminal_cells(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rich.cells import cell_len
+
+    from l2l.cli.shell import note
+
+    monkeypatch.setenv("COLUMNS", "40")
+    note(
+        "note: laws.png: no installed font draws '网页数据网页数据网页数据' (drawn as empty boxes); install a font"
+    )
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) > 1
+    assert all(cell_len(line) <= 40 for line in lines)  # p69: 81 cells at 80 columns, wrapped by characters
