@@ -477,6 +477,8 @@ class AccuracyResult:
             r2=f["r2"],
             backtest_mae_points=None if f["backtest_mae"] is None else 100 * f["backtest_mae"],
             laws=f["laws"],
+            # datasets whose own runs do not predict this accuracy: their curves are fitted but not predicted from
+            unpredictable_datasets=f["unpredictable_datasets"],
             warnings=[*f["warnings"], *(() if self.data is None else self.data.notes)],
             ceiling_choice=f["ceiling_choice"],
             # one pooled curve's offsets by dataset, flat (the same columns whatever the pooling and the names)

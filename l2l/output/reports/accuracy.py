@@ -52,15 +52,19 @@ def _fit_rows(
         if d["status"] in ("ok", "poor") and laws:  # a poor law is fitted and predicts (marked poor)
             if d["status"] == "poor":
                 notes.append(f"{d['eval']}: poor: {d['reason']} (its predictions say so)")
+            # a dataset whose own runs do not predict its accuracy gets no prediction, so no row of law parameters
+            # either (p68: code's curve listed beside "code: not predicted")
+            unpredicted = d.get("unpredictable_datasets") or {}
+            predicting = {ds: law for ds, law in laws.items() if ds not in unpredicted}
             d["law"] = (
                 _law_text(laws["*"])
                 if "*" in laws
-                else f"one shape, shifted by dataset ({len(laws)})"
+                else f"one shape, shifted by dataset ({len(predicting)})"
                 if d.get("pooling") == "shifted"
-                else f"one per dataset ({len(laws)})"
+                else f"one per dataset ({len(predicting)})"
             )
             d["pooling"] = d.get("pooling") or ("pooled" if d["pooled"] else "separate")
-            for ds, law in laws.items():
+            for ds, law in predicting.items():
                 law_rows.append({"eval": d["eval"], "dataset": "all (pooled)" if ds == "*" else ds, **law})
             if d.get("sharing"):
                 notes.append(f"{d['eval']}: {d['pooling']}: {d['sharing']}")
