@@ -560,8 +560,8 @@ def _law_eval(target: str, dataset: str, own_eval: Mapping[str, str]) -> str:
 
 #: What a recommended row's interval widened to hold its dataset's own prediction says (one note for them all).
 HOLDS_OWN = (
-    "its interval is widened to hold its own law's predicted interval here (predict's; the independent column "
-    "gives the value)"
+    "the interval is widened to hold the dataset's own law's predicted interval here (predict's; the independent "
+    "column gives the value)"
 )
 
 
