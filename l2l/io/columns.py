@@ -714,13 +714,20 @@ def says_compute(name: str) -> bool:
     return bool({"flops", "flop", "compute", "pf", "pfdays"} & set(_words(name)))
 
 
-def perplexity_refusal(column: str) -> tuple[str, str]:
-    """(message, hint) refusing the losses of a column whose name says perplexity."""
+def perplexity_refusal(column: str, *, wide: bool = False) -> tuple[str, str]:
+    """(message, hint) refusing the losses of a column whose name says perplexity; ``wide``: of a wide table, where
+    each eval's loss is a column of its own (the hint said to "give that one as the loss", no way in a wide read;
+    p67)."""
+    how = (
+        "add, for each eval, a column of log(perplexity) named with a loss word (eval/c4/loss, c4_loss) and read "
+        "those with --loss-columns (e.g. 'eval/*/loss')"
+        if wide
+        else "add a column of log(perplexity) and give that one as the loss"
+    )
     return (
         f"column {column!r} holds perplexities (its name says so), not losses: a law of perplexity is not a law "
         "of loss",
-        "l2l fits per-token losses (nats), the log of a perplexity: add a column of log(perplexity) and give "
-        "that one as the loss",
+        f"l2l fits per-token losses (nats), the log of a perplexity: {how}",
     )
 
 
@@ -941,7 +948,7 @@ def detect_loss_columns(
         raise InputError(
             f"no column looks like a loss (left out: {listed})",
             path=path,
-            hint=perplexity_refusal(next(iter(left)))[1]
+            hint=perplexity_refusal(next(iter(left)), wide=True)[1]
             if perplexities
             else "name the loss columns with a pattern such as 'eval/*/loss'",
             param=None if perplexities else "loss_columns",

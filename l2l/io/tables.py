@@ -282,7 +282,7 @@ def _wide_plan(
         # a pattern may sweep in columns whose name says what they are: perplexities are not losses
         for c in chosen:
             if says_perplexity(c):
-                message, hint = perplexity_refusal(c)
+                message, hint = perplexity_refusal(c, wide=True)
                 raise raw.header_error(
                     f"the loss-column pattern {loss_columns!r} takes {c!r}: {message}", column=c, hint=hint
                 )
