@@ -1,0 +1,21 @@
+"""A change of winner across budgets is one of point predictions: beside a tie at the budget, rank says so (p67:
+"the winner changes from web to code at C ≈ 1.24e20" read as a verdict beside a TIE, code truly 8-12 % worse)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from l2l.io.tables import read_runs
+from l2l.output.reports.ranking import ranking_report
+from l2l.workflows.rank import rank_runs
+
+TABLE = Path(__file__).resolve().parents[1] / "data" / "probe" / "three_sizes_beside_six.csv"
+
+
+def test_a_change_of_winner_beside_a_tie_says_it_is_one_of_points() -> None:
+    ranking = rank_runs(read_runs([TABLE]), ["c4_val"], C=1e21, draws=200)
+    (target,) = ranking.targets
+    assert target.tie
+    notes = [n for rep in ranking_report(ranking) for n in rep.notes]
+    (flip,) = {n for n in notes if "winner changes from" in n}  # (one note, in each format's report)
+    assert flip.endswith("(by the point predictions; at this budget the top choices are a tie)")
