@@ -89,7 +89,12 @@ class AccuracyJoin:
         return out
 
 
-def join_accuracy(losses: pl.DataFrame, accuracy: pl.DataFrame, rtol: float = ROUNDED_RTOL) -> AccuracyJoin:
+def join_accuracy(
+    losses: pl.DataFrame,
+    accuracy: pl.DataFrame,
+    rtol: float = ROUNDED_RTOL,
+    checkpoints: pl.DataFrame | None = None,
+) -> AccuracyJoin:
     """``accuracy`` joined to the runs of ``losses`` (``AccuracyJoin``): a row at no loss run's (dataset, N, D,
     split) but within ``rtol`` in N and in D of exactly one run of its dataset and split (``near_configs``, the
     pairing rule of loss-to-loss) is moved onto that run (its N, D and C; a run id l2l made from the rounded sizes
@@ -101,6 +106,11 @@ def join_accuracy(losses: pl.DataFrame, accuracy: pl.DataFrame, rtol: float = RO
     # loss, kept at its own last measurement): paired with that checkpoint's loss, never moved
     same_run = ["dataset", "run_id", "N", "split"]
     lonely = lonely.join(losses.select(same_run).unique(), on=same_run, how="anti", nulls_equal=True)
+    if checkpoints is not None and checkpoints.height:
+        # ... and one at a checkpoint of a per-step log whose loss was logged there too (its run's last accuracy
+        # before the loss ran on: paired with that checkpoint's loss, and called unrelated to any run; p70)
+        at_loss = checkpoints.filter(pl.col("metric") == "loss").select(list(CONFIG_KEY)).unique()
+        lonely = lonely.join(at_loss, on=list(CONFIG_KEY), how="anti", nulls_equal=True)
     if lonely.height == 0:
         return AccuracyJoin(accuracy, accuracy.height)
     sources = lonely.select(CONFIG_KEY).unique().sort(list(CONFIG_KEY))

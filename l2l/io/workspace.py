@@ -677,7 +677,7 @@ class Workspace:
             config = self._parse_config(self._read((self.CONFIG,))[self.CONFIG])
             on_replace(int(config.get("runs", 0)), [str(d) for d in config.get("datasets", [])])
         if accuracy is not None:  # losses and accuracies together, whichever came first
-            join = join_accuracy(runs.frame, accuracy)
+            join = join_accuracy(runs.frame, accuracy, checkpoints=every)
             accuracy = join.frame
             if on_join is not None:
                 on_join(join)

@@ -311,7 +311,7 @@ def accuracy_data(
     if "step" in rows.columns and "step" in runs.frame.columns:  # every checkpoint: pair within a run's step
         key += ["run_id", "step"]
     else:  # rows at a run within rounding joined to it (as ingest stores them), rows at none counted
-        join = join_accuracy(runs.frame, rows)
+        join = join_accuracy(runs.frame, rows, checkpoints=runs.checkpoints)
         rows, notes = join.frame, tuple(join.notes())
     rows = rows.drop("eval", "n_repeats", "chance")
     if input_loss == "task":

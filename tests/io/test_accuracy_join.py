@@ -132,3 +132,21 @@ def test_a_rounded_row_is_not_joined_where_the_run_is_ambiguous_or_already_has_i
         runs.frame.select("dataset", "N", "D", "split").unique(), on=["N", "D"], how="anti"
     )
     assert left.height == join.unmatched
+
+
+def test_an_accuracy_logged_less_often_than_its_loss_is_no_unmatched_row(tmp_path: Path) -> None:
+    """p70: a per-step log whose accuracy ran every 2nd checkpoint: the largest run's last accuracy (step 8,000, its
+    loss running on to 10,000) was called "match no loss run … no fit relates them" although it is paired with that
+    checkpoint's task loss and fitted."""
+    table = Path(__file__).resolve().parents[1] / "data" / "probe" / "ladder_accuracy_every_second_step.csv"
+    ws = Workspace.locate(tmp_path / "ws")
+    request = IngestRequest(
+        files=(table,),
+        wide=True,
+        loss_columns="train/loss|eval/*/loss",
+        accuracy_columns="eval/*/acc",
+        constants={"dataset": "web"},
+    )
+    done = ingest(ws, request)
+    notes = [] if done.accuracy_join is None else done.accuracy_join.notes()
+    assert not any("match no loss run" in n for n in notes)
