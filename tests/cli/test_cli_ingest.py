@@ -942,3 +942,19 @@ def test_an_eval_named_as_the_wide_export_logged_it_is_told_the_stored_name(
     assert result.stderr.startswith(
         "Error: unknown bpb eval 'c4_val:bpb'; did you mean 'c4:bpb'? (bpb evals: c4:bpb)"
     )
+
+
+def test_a_ladder_whose_final_checkpoints_lie_on_one_line_points_at_every_checkpoint(run: Any) -> None:
+    """p70: one run per size, each trained to 20 tokens per parameter: the final checkpoints fit Eq. 3 along that
+    line only (E 0.07 for a true 1.8), and nothing pointed at the log's other checkpoints."""
+    from pathlib import Path
+
+    table = Path(__file__).resolve().parents[1] / "data" / "probe" / "ladder_accuracy_every_second_step.csv"
+    result = run(
+        "ingest", table, "--wide", "--dataset", "web", "--loss-columns", "train/loss|eval/*/loss",
+        "--accuracy-columns", "eval/*/acc",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "every final checkpoint has about 20 tokens per parameter" in said
+    assert "--checkpoints all fits on every checkpoint" in said
