@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
-from l2l.base.checks import as_names, check_level
+from l2l.base.checks import as_names, check_count, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.base.runs import evals_measured, select_evals
+from l2l.base.runs import check_runs, evals_measured, select_evals
 from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
@@ -40,7 +40,7 @@ from l2l.workflows.evaluate_tables import (
     require_two_datasets,
 )
 from l2l.workflows.inventory import held_out_splits
-from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, translation_book
+from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, check_fit_options, translation_book
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
 from l2l.workflows.predict import draw_unbacktested, law_interval, repetition_of
 from l2l.workflows.translate import LossToLoss, carry, pair_kind, translation_of
@@ -885,6 +885,10 @@ def evaluate(
     the fitting runs, from ``calibrations`` when cached there), a third method, *combined* (the mean of every
     source's translation of a target configuration), is added, and the summary gives each method's coverage of
     the held-out values and median half-width."""
+    runs = check_runs(runs)  # (a path or a DataFrame raised AttributeError; p70)
+    check_fit_options(options)
+    if holdout_top_compute is not None:
+        check_count(holdout_top_compute, "holdout_top_compute", least=1)
     if level is not None:
         check_level(level)
     require_two_datasets(runs)

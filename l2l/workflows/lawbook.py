@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import check_choice, check_count
+from l2l.base.checks import as_names, check_choice, check_count
 from l2l.base.errors import FitError, SelectionError, TooFewRunsError, UsageError
 from l2l.base.progress import Progress
 from l2l.base.runs import OWN, check_runs, rows_by_dataset_eval
@@ -613,10 +613,7 @@ def law_book(
     ``calibrations``. ``runs`` must be a run table and ``options`` a ``FitOptions`` (UsageError: a dict of options
     raised "'dict' object has no attribute 'form'")."""
     runs = check_runs(runs)
-    if options is not None and not isinstance(options, FitOptions):
-        raise UsageError(
-            f"options must be l2l.FitOptions(...), got {type(options).__name__} {options!r}", param="options"
-        )
+    check_fit_options(options)
     return LawBook(
         runs.in_split(split),
         options or FitOptions(),
@@ -627,6 +624,15 @@ def law_book(
         flops_per_param_token=runs.flops_per_param_token,
         unique_tokens=dict(runs.unique_tokens),
     )
+
+
+def check_fit_options(options: object) -> None:
+    """A UsageError unless ``options`` is None or a ``FitOptions`` (a dict of options raised "'dict' object has no
+    attribute 'form'" from evaluate; p70)."""
+    if options is not None and not isinstance(options, FitOptions):
+        raise UsageError(
+            f"options must be l2l.FitOptions(...), got {type(options).__name__} {options!r}", param="options"
+        )
 
 
 @dataclass(frozen=True)
@@ -699,6 +705,9 @@ def fit_laws(
     check_choice(resample, RESAMPLES, "resampling unit", "resample")
     workers = check_count(workers, "workers", least=1)
     book = law_book(runs, options, split, cache, calibrations)
+    # an empty list names nothing, as predict and optimal say ([] fitted every law; p70)
+    as_names(datasets, "dataset", "datasets", empty_ok=False)
+    as_names(evals, "eval", "evals", empty_ok=False)
     chosen = runs.resolve_datasets(datasets)
     # own losses of a table where some datasets have none (measured on a shared eval only): the others are fitted
     # and these listed as failed with the reason, not the whole call refused for them

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from l2l.base.checks import as_names, check_count
 from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
+from l2l.base.runs import check_runs
 from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
 from l2l.base.text import fmt_si, grouped_reasons
 from l2l.core.accuracy import AccuracyFit
@@ -236,6 +237,7 @@ def rank_runs(
     ``fit-accuracy --chance`` takes them (an accuracy target's law floor); ``ceiling``: its law's ceiling, as
     ``fit-accuracy --ceiling`` takes it; ``pooling``: its law's pooling, as ``fit-accuracy --pooling``.
     ``metric``: the metric of targets named without one (``l2l rank --metric``)."""
+    runs = check_runs(runs)  # (a path raised AttributeError; p70)
     if C is not None and (N is not None or D is not None):
         raise UsageError(
             "a budget is either a compute C, or a model size N with tokens D, not both", param="C"
@@ -256,6 +258,11 @@ def rank_runs(
     # the command line's spellings and refusals (``hellaswag:loss``; a name both a loss and an accuracy): the
     # library ranked the loss of such a name silently and refused ``hellaswag:loss`` as an unknown eval
     wanted = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, 1.0)
+    for name, weight in wanted.items():  # (a text weight raised Python's TypeError in the core; p70)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) or not weight > 0:
+            raise UsageError(
+                f"target {name!r}: a weight must be a number > 0, got {weight!r}", param="targets"
+            )
     # one bare dataset is one dataset ("web" was read as w, e, b), an empty list none (it ranked every one; p63)
     datasets = as_names(datasets, "dataset", "datasets", empty_ok=False)
     targets = rank_targets(runs, wanted, metric, list(datasets or ()))

@@ -300,3 +300,16 @@ def test_a_translation_takes_numbers_and_load_runs_a_workspace(tmp_path: Path) -
     t = l2l.fit_loss_to_loss([2, 3, 4, 5], [2.5, 3.1, 3.9, 4.6], E0=1, E1=1)
     _refused(lambda: t.predict("x"), "x", "must be numbers")  # type: ignore[arg-type]
     _refused(lambda: l2l.load_runs(None, str(tmp_path)), "workspace", "l2l.Workspace")  # type: ignore[arg-type]
+
+
+def test_evaluate_rank_and_fit_laws_check_their_arguments_as_predict_does(runs: Any) -> None:
+    """p70: evaluate of a path, a DataFrame or a dict of options, rank_runs of a path or a text weight raised
+    Python's exceptions; fit_laws(datasets=[]) fitted every law."""
+    _refused(lambda: l2l.evaluate("runs.csv"), "runs", "must be a run table")
+    _refused(lambda: l2l.evaluate(runs.frame), "runs", "must be a run table")
+    _refused(lambda: l2l.evaluate(runs, options={"form": "l2l"}), "options", "l2l.FitOptions")
+    _refused(lambda: l2l.evaluate(runs, holdout_top_compute="2"), "holdout_top_compute", "whole number")
+    _refused(lambda: l2l.rank_runs("runs.csv", ["own"], C=1e21), "runs", "must be a run table")
+    _refused(lambda: l2l.rank_runs(runs, {"alpha_val": "x"}, C=1e21), "targets", "a weight must be a number")
+    _refused(lambda: l2l.fit_laws(runs, datasets=[]), "datasets", "names no")
+    _refused(lambda: l2l.fit_laws(runs, evals=[]), "evals", "names no")
