@@ -20,7 +20,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import l2l.testing
-from l2l.base.errors import FitError, UsageError
+from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import Runs
 from l2l.core.fit import LawFit
 from l2l.io.tables import read_runs
@@ -866,7 +866,7 @@ def test_an_isoflop_figure_of_runs_each_at_its_own_budget_is_refused(tmp_path: P
     path.write_text("\n".join(rows) + "\n")
     runs = read_runs([path])
     fits = fit_laws(runs).fits
-    with pytest.raises(UsageError, match="no iso-FLOP budget holds 3 fitted runs"):
+    with pytest.raises(SelectionError, match="no iso-FLOP budget holds 3 fitted runs"):
         isoflop_figure(runs, fits)
 
 
@@ -884,7 +884,7 @@ def test_an_isoflop_figure_draws_budgets_of_three_runs_and_says_what_it_left_out
     path = tmp_path / "grid.csv"
     path.write_text("\n".join(grid) + "\n")
     runs = read_runs([path])
-    with pytest.raises(UsageError, match="at most 2 at one compute"):
+    with pytest.raises(SelectionError, match="at most 2 at one compute"):
         isoflop_figure(runs, fit_laws(runs).fits)
     iso = ["dataset,N,D,eval,loss"]
     for c in (1e17, 1e18, 1e19):

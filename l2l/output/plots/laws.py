@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import polars as pl
 
-from l2l.base.errors import UsageError
+from l2l.base.errors import SelectionError, UsageError
 from l2l.base.text import fmt_sci
 from l2l.core.laws import Array
 from l2l.core.sweep import budgets as budget_starts
@@ -352,7 +352,8 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     if most < MIN_PROFILE_RUNS:
         # every run its own budget, or one or two sharing a C (a grid of sizes × token counts): one curve per run or
         # pair said nothing (82 curves)
-        raise UsageError(
+        # what the runs hold, not how the command was asked: exit 1 (it exited 2, as a usage error; p70)
+        raise SelectionError(
             f"no iso-FLOP budget holds {MIN_PROFILE_RUNS} fitted runs ({len(points)} runs, at most {most} at one "
             "compute): an iso-FLOP figure needs runs "
             "of several sizes at one budget; l2l plot law draws the laws over (C, N)",
