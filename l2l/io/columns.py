@@ -95,6 +95,20 @@ def missing_column_hint(
             f"l2l does not know by name{example}, and --wide where each eval's loss is a field of its own",
             "column",
         )
+    lossy = [c for c in unused if "/" in c and any(w in ("loss", "ce", "nll") for w in _words(c))]
+    if not wide and "eval" in missing and "loss" in missing and len(lossy) >= 2:
+        # several losses after paths (train/loss, eval/hellaswag/loss): one row per run, a column per eval; the
+        # hint said --column loss=train/loss and never --wide (p70)
+        dataset = (
+            " --dataset NAME (the one dataset of a table without a dataset column)"
+            if "dataset" in missing
+            else ""
+        )
+        return (
+            f"one row per run with a loss column per eval ({', '.join(lossy[:3])}): read it with --wide "
+            f"--loss-columns {shlex.quote('|'.join(lossy[:3]) if len(lossy) <= 3 else 'eval/*/loss')}{dataset}",
+            None,
+        )
     by_path = _path_aliases(missing, unused)
     if by_path:  # a W&B export's model/params, throughput/total_tokens: an accepted name after a path
         options = " ".join(f"--column {canon}={col}" for canon, col in by_path)

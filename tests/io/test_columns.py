@@ -253,3 +253,20 @@ def test_step_columns_are_reported_as_such() -> None:
         "a step/checkpoint column",
         "not a column l2l uses",
     ]
+
+
+def test_a_wide_log_read_as_long_is_told_to_read_it_wide(tmp_path: Path) -> None:
+    """p70: a W&B-style per-step log (train/loss, eval/hellaswag/loss, one row per checkpoint) read without --wide
+    was told "--column loss=train/loss", never --wide."""
+    from l2l.base.errors import InputError
+    from l2l.io.tables import read_runs
+
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "step,tokens,params,train/loss,eval/hellaswag/loss\n1000,4e7,2e7,6.15,7.06\n2000,8e7,2e7,5.12,5.79\n"
+    )
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert (info.value.hint or "").startswith(
+        "one row per run with a loss column per eval (train/loss, eval/hellaswag/loss): read it with --wide"
+    )
