@@ -155,6 +155,10 @@ def resolve_accuracy_evals(runs: Runs, names: Sequence[str] | None) -> list[str]
     evals = accuracy_evals(runs)
     if not names or "all" in names:
         return evals
+    # the command line's spelling of the accuracy of a name that is a loss too (``hellaswag:accuracy``) names the
+    # accuracy eval (the library refused it as unknown; p70)
+    suffix = f"{schema.METRIC_SEP}accuracy"
+    names = [n[: -len(suffix)] if n.endswith(suffix) and n not in evals else n for n in names]
     out: list[str] = []
     # an eval's own name is a name even with glob characters in it (``arc_easy[25-shot]``): no command could
     # select one before, its brackets read as a character class
