@@ -38,6 +38,18 @@ def is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+def check_weight(target: str, weight: object) -> float:
+    """A target's weight as a float when it is a finite number ≥ 0, else a UsageError about ``targets`` (a text
+    weight raised Python's TypeError from the sums of weights; p70)."""
+    number = isinstance(weight, numbers.Real) and not isinstance(weight, bool)
+    w = float(weight) if number else float("nan")  # type: ignore[arg-type]
+    if not (w == w and abs(w) != float("inf") and w >= 0):
+        raise UsageError(
+            f"the weight of target {target} must be finite and ≥ 0, got {weight!r}", param="targets"
+        )
+    return w
+
+
 def check_level(level: float, param: str = "level") -> float:
     """``level`` when it is an interval level, strictly between 0 and 1; else a UsageError about ``param``."""
     if not is_real(level):  # "0.9" and None raised Python's "'<' not supported"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from l2l.base.checks import as_names, check_count
+from l2l.base.checks import as_names, check_count, check_weight
 from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
 from l2l.base.runs import check_runs
 from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
@@ -113,9 +113,7 @@ def _resolve_targets(
     out: dict[str, float] = {}
     excluded: set[str] = set()
     for pattern, weight in items.items():
-        w = float(weight)
-        if not (math.isfinite(w) and w >= 0):
-            raise UsageError(f"the weight of target {pattern} must be finite and ≥ 0, got {weight}")
+        w = check_weight(pattern, weight)
         if pattern.startswith("!"):
             excluded.update(
                 _glob(evals, pattern[1:]) if is_glob(pattern) else [resolve_name(pattern[1:], evals, "eval")]
@@ -258,11 +256,6 @@ def rank_runs(
     # the command line's spellings and refusals (``hellaswag:loss``; a name both a loss and an accuracy): the
     # library ranked the loss of such a name silently and refused ``hellaswag:loss`` as an unknown eval
     wanted = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, 1.0)
-    for name, weight in wanted.items():  # (a text weight raised Python's TypeError in the core; p70)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) or not weight > 0:
-            raise UsageError(
-                f"target {name!r}: a weight must be a number > 0, got {weight!r}", param="targets"
-            )
     # one bare dataset is one dataset ("web" was read as w, e, b), an empty list none (it ranked every one; p63)
     datasets = as_names(datasets, "dataset", "datasets", empty_ok=False)
     targets = rank_targets(runs, wanted, metric, list(datasets or ()))

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from l2l.base import schema
+from l2l.base.checks import check_weight
 from l2l.base.errors import L2LError, SelectionError, UsageError
 from l2l.base.schema import is_glob
 
@@ -173,7 +174,8 @@ def rank_targets(
 
     acc_names = accuracy_names(runs)
     out: dict[str, float] = {}
-    for pattern, weight in targets.items():
+    for pattern, raw in targets.items():
+        weight = check_weight(pattern, raw)
         if pattern == OWN:
             if (bad := _own_incomparable(runs, datasets)) is not None:
                 raise bad

@@ -311,6 +311,6 @@ def test_evaluate_rank_and_fit_laws_check_their_arguments_as_predict_does(runs: 
     _refused(lambda: l2l.evaluate(runs, holdout_top_compute="2"), "holdout_top_compute", "whole number")
     _refused(lambda: l2l.rank_runs("runs.csv", ["own"], C=1e21), "runs", "must be a run table")
     weights: Any = {"alpha_val": "x"}
-    _refused(lambda: l2l.rank_runs(runs, weights, C=1e21), "targets", "a weight must be a number")
+    _refused(lambda: l2l.rank_runs(runs, weights, C=1e21), "targets", "must be finite and ≥ 0, got 'x'")
     _refused(lambda: l2l.fit_laws(runs, datasets=[]), "datasets", "names no")
     _refused(lambda: l2l.fit_laws(runs, evals=[]), "evals", "names no")
