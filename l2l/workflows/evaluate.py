@@ -453,10 +453,10 @@ def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tup
     if split is not None:
         return frame["split"] == runs.check_split(split), f"split = {split}"
     assert top_compute is not None
-    if top_compute < 1:
-        raise UsageError(
-            "the number of top compute budgets to hold out must be at least 1", param="holdout_top_compute"
-        )
+    # (a text K raised Python's TypeError from evaluate; p70)
+    top_compute = check_count(
+        top_compute, "holdout_top_compute", least=1, what="the number of top compute budgets to hold out"
+    )
     c = frame["C"].to_numpy()
     levels = budgets(c)  # C values within BUDGET_RTOL are one budget (C = 6·N·D from rounded sizes jitters)
     if len(levels) <= top_compute:
@@ -887,8 +887,6 @@ def evaluate(
     the held-out values and median half-width."""
     runs = check_runs(runs)  # (a path or a DataFrame raised AttributeError; p70)
     check_fit_options(options)
-    if holdout_top_compute is not None:
-        check_count(holdout_top_compute, "holdout_top_compute", least=1)
     if level is not None:
         check_level(level)
     require_two_datasets(runs)
