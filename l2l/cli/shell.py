@@ -123,10 +123,11 @@ def note(message: str, *, wrap: bool = True) -> None:
     whole. An error is never wrapped (``wrap=False``): a script reads it, and its fix,
     from one line."""
     from l2l.base.text import visible
-    from l2l.output.render import terminal_width, wrap_words
 
     text = visible(message)
     if wrap:
+        from l2l.output.render import terminal_width, wrap_words
+
         width = terminal_width()
         text = "\n".join(w for line in text.split("\n") for w in (wrap_words(line, width) or [""]))
     typer.echo(text, err=True)
