@@ -156,7 +156,15 @@ def as_numbers(
     there are none (unless ``empty_ok``), when one is not finite and > 0 (``positive``), or when one is above
     ``largest`` (the command line's limit, 1e30: a law at N = 1e40 is arithmetic, not a prediction) or below
     ``smallest`` (its other one, a count of 1: N = 1e-200 underflowed C = 6·N·D to 0, a ZeroDivisionError)."""
-    arr = real_array(values, name).ravel()
+    raw = real_array(values, name)
+    if raw.ndim > 1:
+        # a (1, 1) array was flattened without a word (p70), and a (2, 3) grid came back as six rows in an order
+        # the caller had to guess: one value or a flat list is what every entry point answers row by row
+        raise UsageError(
+            f"{name} must be one number or a flat list of numbers, got an array of shape {raw.shape}",
+            param=name,
+        )
+    arr = raw.ravel()
     if not len(arr) and not empty_ok:
         raise UsageError(f"{name} is empty: give at least one value", param=name)
     if positive and not np.all(np.isfinite(arr) & (arr > 0)):

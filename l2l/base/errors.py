@@ -50,6 +50,11 @@ class InputError(L2LError):
         self.column = column
 
 
+class RecordError(InputError, ValueError):
+    """A stored record (a law's ``to_record``) handed back to be rebuilt is not what l2l writes: a field missing or
+    of the wrong shape. A ValueError too, so that a reader of l2l's own caches treats it as any unreadable entry."""
+
+
 class WorkspaceError(L2LError):
     """The workspace is missing, unreadable or inconsistent."""
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.checks import as_numbers, check_choice, check_level, is_real
-from l2l.base.errors import FitError, TooFewRunsError, UsageError
+from l2l.base.errors import FitError, RecordError, TooFewRunsError, UsageError
 from l2l.base.schema import FIT_FORMS, OBJECTIVES, RESAMPLES, FitForm
 from l2l.base.text import plural
 from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss, paired
@@ -135,6 +135,18 @@ class LawFit:
 
     @classmethod
     def from_record(cls, rec: Mapping[str, Any]) -> LawFit:
+        """The fit ``to_record`` wrote; RecordError (an l2l error) naming what is missing or malformed (a library
+        user's ``LawFit.from_record({})`` raised Python's KeyError: p70). A law file is checked field by field
+        before it gets here (``l2l.workflows.lawfile``)."""
+        try:
+            return cls._from_record(rec)
+        except KeyError as exc:
+            raise RecordError(f"law record: missing field {exc}") from None
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise RecordError(f"law record: {exc}") from None
+
+    @classmethod
+    def _from_record(cls, rec: Mapping[str, Any]) -> LawFit:
         boot = rec.get("bootstrap_theta")
         binfo = rec.get("bootstrap") or {}
         # theta is the law; its plain A, B, E where they are theta's to the last bits: exp(log A) misses A by the

@@ -37,8 +37,8 @@ def accuracy_names(runs: Runs) -> list[str]:
 
 def both_error(name: str) -> UsageError:
     return UsageError(
-        f"{name!r} is both a loss and an accuracy: say which, with --metric loss or --metric accuracy (or spell "
-        f"it {name}:loss or {name}:accuracy)",
+        f"{name!r} is both a loss and an accuracy: say which",
+        hint=f"spell it {name}:loss or {name}:accuracy, or give the metric",
         param="metric",
     )
 

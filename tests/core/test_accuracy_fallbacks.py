@@ -203,7 +203,11 @@ def test_plot_rank_refuses_an_accuracy_target_as_rank_plot_does_and_names_its_ow
     # a name that is both a loss and an accuracy: the hint names --metric, which plot rank takes
     res = run("plot", "rank", "-t", "downstream/quiz", "--C", "1e20", "-o", out)
     assert res.exit_code == 2
-    assert "say which, with --metric loss or --metric accuracy" in res.output
+    assert (
+        "say which. Hint: spell it downstream/quiz:loss or downstream/quiz:accuracy, or give the metric"
+        in res.output
+    )
+    assert "--metric" in res.output
     assert "--metric" in run("plot", "rank", "--help").output
 
 

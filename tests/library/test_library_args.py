@@ -314,3 +314,30 @@ def test_evaluate_rank_and_fit_laws_check_their_arguments_as_predict_does(runs: 
     _refused(lambda: l2l.rank_runs(runs, weights, C=1e21), "targets", "must be finite and ≥ 0, got 'x'")
     _refused(lambda: l2l.fit_laws(runs, datasets=[]), "datasets", "names no")
     _refused(lambda: l2l.fit_laws(runs, evals=[]), "evals", "names no")
+
+
+def test_a_grid_of_sizes_is_refused_not_flattened(runs: Any) -> None:
+    _refused(
+        lambda: as_numbers(np.array([[3.3e9]]), "N"),
+        "N",
+        r"flat list of numbers, got an array of shape \(1, 1\)",
+    )
+    with pytest.raises(UsageError, match="shape"):
+        l2l.predict(runs, N=np.array([[6e8, 7e8]]), D=[1.8e10])
+
+
+@pytest.mark.parametrize(
+    ("record", "match"),
+    [
+        ({}, "missing field 'form'"),
+        ({"form": "l2l", "theta": [1, 2]}, "not enough values"),
+        (5, "law record"),
+    ],
+)
+def test_a_malformed_law_record_is_an_l2l_error(record: Any, match: str) -> None:
+    from l2l.base.errors import RecordError
+
+    with pytest.raises(RecordError, match=match) as info:
+        l2l.LawFit.from_record(record)
+    assert isinstance(info.value, l2l.L2LError)
+    assert "\n" not in str(info.value)
