@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from l2l.base.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from l2l.base.runs import Runs
     from l2l.io.accuracy_store import AccuracyJoin
     from l2l.io.workspace import Workspace
@@ -69,6 +71,20 @@ def _check(req: IngestRequest) -> None:
         raise UsageError(exc.message, param="checkpoints") from None
 
 
+def _run_ids(workspace: Workspace) -> pl.DataFrame:
+    """The stored runs by run id (``run_id``, ``dataset``, ``N``, ``D``, ``split`` as text, one row per run id), for
+    a table keyed by run id: a value that differs between the rows of one id (a per-step log's D) is null there."""
+    import polars as pl
+
+    frame = workspace.load().frame.filter(pl.col("run_id").is_not_null())
+    cols = ("dataset", "N", "D", "split")
+    return (
+        frame.select(pl.col("run_id"), *(pl.col(c).cast(pl.String) for c in cols))
+        .group_by("run_id", maintain_order=True)
+        .agg(pl.when(pl.col(c).n_unique() == 1).then(pl.col(c).first()).alias(c) for c in cols)
+    )
+
+
 def ingest(
     workspace: Workspace, req: IngestRequest, *, on_wait: Callable[[str], None] | None = None
 ) -> Ingested:
@@ -98,6 +114,7 @@ def ingest(
         constants=req.constants,
         accuracy_percent=req.accuracy_percent,
         accuracy_metric=req.accuracy_metric,
+        stored_runs=(lambda: _run_ids(workspace)) if req.append and workspace.exists() else None,
     )
     replaced: list[tuple[int, tuple[str, ...]]] = []
     joins: list[AccuracyJoin] = []

@@ -237,6 +237,14 @@ def file_entries(
     return out
 
 
+def _stored_note(info: Mapping[str, Any]) -> list[str]:
+    """The columns a table keyed by run id took from the stored runs (``tables._stored_run_columns``)."""
+    if not info.get("from_stored"):
+        return []
+    taken = ", ".join(info["from_stored"])
+    return [f"{taken} of each row taken from the stored run of its run id (the table has no such column)"]
+
+
 def _decisions(info: Mapping[str, Any]) -> list[str]:
     """What was decided about one file, one line each, for the ingest report."""
     notes: list[str] = [
@@ -276,6 +284,7 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
                 f"{what}{'s' if len(pairs) > 1 else ''} named as bits per byte read as a loss in another unit: "
                 f"{some_of(pairs)} (NAME:bpb, kept apart from the losses in nats)"
             )
+    notes += _stored_note(info)
     metrics = info.get("metrics")
     if metrics and set(metrics) != {"loss"}:
         shown = ", ".join(f"{n} {m}" for m, n in metrics.items())

@@ -96,6 +96,8 @@ class _Raw:
     verify: _Verify | None = field(default=None, repr=False)  # a scanned file's byte pass (see ``settle``)
     # canonical column → the one value of every row, for a table without that column (``with_constants``)
     constants: dict[str, str] = field(default_factory=dict)
+    # canonical columns taken from the stored run of each row's run id (``tables._stored_run_columns``)
+    from_stored: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:

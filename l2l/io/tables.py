@@ -19,7 +19,7 @@ check fails, the careful line-by-line reader reads the file again, so every erro
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,10 @@ class ReadOptions:
     #: the metric-column value whose rows are the accuracies (``ingest --accuracy-metric acc_norm``), other scores'
     #: rows left out
     accuracy_metric: str | None = None
+    #: the runs stored earlier, for a table keyed by run id alone (``run_id``, ``dataset``, ``N``, ``D``, ``split``
+    #: as text; ``ingest --append`` of an evaluation harness's ``run_id, eval, metric, value``): called only when a
+    #: table needs it
+    stored_runs: Callable[[], pl.DataFrame] | None = None
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -387,6 +391,8 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
             "where": [str(w) for w in opts.where if w not in unmatched],
             "constants": dict(raw.constants),
         }
+        if raw.from_stored:
+            info["from_stored"] = list(raw.from_stored)
         if plan.metric is not None and schema.norm_name(plan.metric) != "metric":
             info["metric_column"] = plan.metric  # a kind column read as the metric: said in the report
         convs = _convs(plan, wide=opts.wide, nan_ok=_long_with_accuracy(opts))
@@ -1001,6 +1007,60 @@ def _constant_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]) 
     return with_constants(raw, opts.constants)
 
 
+#: The columns a table keyed by run id alone takes from the stored runs.
+_RUN_COLUMNS: tuple[str, ...] = ("dataset", "N", "D", "split")
+
+
+def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]) -> _Raw:
+    """``raw`` with each row's dataset, N and D (those the table lacks; and split) taken from the stored run of its
+    run id, where the table has a run id column and lacks one of them (an evaluation harness's ``run_id, eval,
+    metric, value``, appended to losses stored with those run ids, was refused as "missing columns 'dataset' … 'N'
+    … 'D'" with no word of the run ids; p68). InputError naming the line of a run id no stored run has, or of one
+    whose value differs between its stored rows (a per-step log's D: the table must say each row's)."""
+    if opts.stored_runs is None or raw.constants:
+        return raw
+    canon = {schema.canonical_name(c): c for c in raw.columns} | {
+        c: s for c, s in mapping.items() if s in raw.columns
+    }
+    run_col = canon.get("run_id")
+    lacking = [c for c in ("dataset", "N", "D") if c not in canon]
+    if run_col is None or not lacking:
+        return raw
+    stored = opts.stored_runs()
+    if stored.is_empty():
+        return raw
+    if raw.scan is not None:  # (tables keyed by run id are small: read whole, their lines known)
+        if raw.verify is not None:
+            raw.verify.result()
+        raw = _read_raw(Path(raw.path))
+    ids = raw.frame.get_column(run_col).cast(pl.String)
+    joined = pl.DataFrame({"run_id": ids}).join(stored, on="run_id", how="left", maintain_order="left")
+    known = joined.get_column("run_id").is_in(stored.get_column("run_id").implode())
+    for bad, why, fix in (
+        (~known, "is not a stored run", "give dataset, N and D columns"),
+        (
+            known & joined.select(pl.any_horizontal(pl.col(c).is_null() for c in lacking)).to_series(),
+            f"names stored runs of more than one {' or '.join(lacking)}",
+            f"give a {' and a '.join(lacking)} column",
+        ),
+    ):
+        bad = bad & ids.is_not_null()
+        if bool(bad.any()):
+            i = int(bad.arg_true()[0])
+            n = int(ids.filter(bad).n_unique())
+            raise InputError(
+                f"run id {ids[i]!r} {why} ({n} run id{'s' if n > 1 else ''} of this table), so the row has no "
+                f"{', '.join(lacking)}",
+                path=raw.path,
+                line=raw.lines[i] if raw.lines is not None else None,
+                column=run_col,
+                hint=f"append it to the workspace that holds those runs' losses, or {fix}",
+            )
+    taken = [*lacking, *(["split"] if "split" not in canon else [])]
+    added = joined.select(pl.col(c).alias(c) for c in taken)
+    return replace(raw, frame=raw.frame.with_columns(added.get_columns()), from_stored=tuple(lacking))
+
+
 def _check_options(opts: ReadOptions) -> None:
     if opts.loss_columns is not None and not opts.wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
@@ -1033,6 +1093,7 @@ def read_runs(
     constants: Mapping[str, str] | None = None,
     accuracy_percent: bool = False,
     accuracy_metric: str | None = None,
+    stored_runs: Callable[[], pl.DataFrame] | None = None,
 ) -> Runs:
     """Read, check and normalise run tables into one canonical ``Runs`` (repeats decided, own evals found).
 
@@ -1051,7 +1112,8 @@ def read_runs(
     that has one is refused (``UsageError``). ``accuracy_percent``: the accuracies and chance levels are given in
     percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is warned of);
     ``accuracy_metric``: the metric (``acc_norm``) whose rows of a metric column are the accuracies, the rows of other
-    scores (``acc``, ``acc_stderr``) left out.
+    scores (``acc``, ``acc_stderr``) left out. ``stored_runs``: the runs a table with run ids but no dataset, N and D
+    columns takes them from (``ingest --append``), by run id.
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
     ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
@@ -1089,6 +1151,7 @@ def read_runs(
         constants=dict(constants or {}),
         accuracy_percent=accuracy_percent,
         accuracy_metric=accuracy_metric,
+        stored_runs=stored_runs,
     )
     if not paths:
         raise UsageError("no input files given")
@@ -1434,6 +1497,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         _check_mapped(raw, explicit, wide=opts.wide)
         in_raw = {schema.norm_name(c) for c in raw.columns}
         raw = _constant_columns(raw, opts, {c: s for c, s in wanted.items() if schema.norm_name(s) in in_raw})
+        raw = _stored_run_columns(raw, opts, wanted)
         loss_raw: _Raw | None = raw
         acc: pl.DataFrame | None = None
         acc_info: dict[str, Any] | None = None

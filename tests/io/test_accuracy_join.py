@@ -150,3 +150,38 @@ def test_an_accuracy_logged_less_often_than_its_loss_is_no_unmatched_row(tmp_pat
     done = ingest(ws, request)
     notes = [] if done.accuracy_join is None else done.accuracy_join.notes()
     assert not any("match no loss run" in n for n in notes)
+
+
+def test_an_accuracy_file_keyed_by_run_id_alone_takes_dataset_n_and_d_from_the_stored_runs(
+    tmp_path: Path,
+) -> None:
+    by_id = ["run_id,eval,metric,value"]
+    by_id += [f"web-{i}-{j},hs_acc,accuracy,{0.3 + i / 10 + j / 50:.3f}" for i in range(5) for j in range(3)]
+    ws, _ = stored(
+        tmp_path / "a", loss_table(tmp_path), append=(write(tmp_path / "ids.csv", "\n".join(by_id)),)
+    )
+    exact = accuracy_table(tmp_path, "exact.csv", {n: f"{n:.1f}" for n in SIZES})
+    ref, _ = stored(tmp_path / "b", loss_table(tmp_path), append=(exact,))
+    cols = ["dataset", "N", "D", "eval", "accuracy", "split"]
+    got, want = ws.load_accuracy(ws.load()), ref.load_accuracy(ref.load())
+    assert got is not None
+    assert want is not None
+    assert got.select(cols).sort(cols).equals(want.select(cols).sort(cols))
+    provenance = ws.load().provenance[-1]
+    assert "dataset, N, D of each row taken from the stored run of its run id" in str(provenance)
+
+
+def test_a_run_id_no_stored_run_has_is_refused_naming_its_line(tmp_path: Path) -> None:
+    from l2l.base.errors import InputError
+
+    ws, _ = stored(tmp_path / "a", loss_table(tmp_path))
+    bad = write(
+        tmp_path / "ids.csv",
+        "run_id,eval,metric,value\nweb-0-0,hs_acc,accuracy,0.3\nweb-9,hs_acc,accuracy,0.4\n",
+    )
+    with pytest.raises(
+        InputError, match=r"ids.csv, line 3, column 'run_id': run id 'web-9' is not a stored run"
+    ):
+        ingest(ws, IngestRequest(files=(bad,), append=True))
+    # nothing is stored by the refused append
+    assert ws.load_accuracy(ws.load()) is None
