@@ -1036,26 +1036,30 @@ def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]
     ids = raw.frame.get_column(run_col).cast(pl.String)
     joined = pl.DataFrame({"run_id": ids}).join(stored, on="run_id", how="left", maintain_order="left")
     known = joined.get_column("run_id").is_in(stored.get_column("run_id").implode())
-    for bad, why, fix in (
-        (~known, "is not a stored run", "give dataset, N and D columns"),
-        (
-            known & joined.select(pl.any_horizontal(pl.col(c).is_null() for c in lacking)).to_series(),
-            f"names stored runs of more than one {' or '.join(lacking)}",
-            f"give a {' and a '.join(lacking)} column",
-        ),
-    ):
-        bad = bad & ids.is_not_null()
-        if bool(bad.any()):
-            i = int(bad.arg_true()[0])
-            n = int(ids.filter(bad).n_unique())
-            raise InputError(
-                f"run id {ids[i]!r} {why} ({n} run id{'s' if n > 1 else ''} of this table), so the row has no "
-                f"{', '.join(lacking)}",
-                path=raw.path,
-                line=raw.lines[i] if raw.lines is not None else None,
-                column=run_col,
-                hint=f"append it to the workspace that holds those runs' losses, or {fix}",
+    unknown = ~known & ids.is_not_null()
+    vague = known & joined.select(pl.any_horizontal(pl.col(c).is_null() for c in lacking)).to_series()
+    for bad in (unknown, vague & ids.is_not_null()):
+        if not bool(bad.any()):
+            continue
+        i = int(bad.arg_true()[0])
+        n = int(ids.filter(bad).n_unique())
+        many = [c for c in lacking if joined.get_column(c)[i] is None]
+        why, fix = (
+            ("is not a stored run", "give dataset, N and D columns")
+            if bad is unknown
+            else (
+                f"names stored runs of more than one {' or '.join(many)} (a per-step log's checkpoints)",
+                f"give a {' and a '.join(many)} column",
             )
+        )
+        raise InputError(
+            f"run id {ids[i]!r} {why} ({n} run id{'s' if n > 1 else ''} of this table), so the row has no "
+            f"{', '.join(many or lacking)}",
+            path=raw.path,
+            line=raw.lines[i] if raw.lines is not None else None,
+            column=run_col,
+            hint=f"append it to the workspace that holds those runs' losses, or {fix}",
+        )
     taken = [*lacking, *(["split"] if "split" not in canon else [])]
     added = joined.select(pl.col(c).alias(c) for c in taken)
     return replace(raw, frame=raw.frame.with_columns(added.get_columns()), from_stored=tuple(lacking))

@@ -185,3 +185,26 @@ def test_a_run_id_no_stored_run_has_is_refused_naming_its_line(tmp_path: Path) -
         ingest(ws, IngestRequest(files=(bad,), append=True))
     # nothing is stored by the refused append
     assert ws.load_accuracy(ws.load()) is None
+
+
+def test_a_per_step_log_keyed_by_run_id_needs_each_rows_tokens(tmp_path: Path) -> None:
+    from l2l.base.errors import InputError
+
+    losses, by_id, no_d = ["run_id,tokens,params,dataset,eval,loss"], ["run_id,tokens,eval,metric,value"], []
+    for i, n in enumerate((2e7, 4e7, 8e7, 1.6e8)):
+        for k in (1, 2, 3):
+            losses.append(f"r{i},{n * 4 * k:.0f},{n:.0f},web,web_val,{4 - i / 3 - k / 9:.3f}")
+            by_id.append(f"r{i},{n * 4 * k:.0f},hs_acc,accuracy,{0.3 + i / 10 + k / 50:.3f}")
+            no_d.append(f"r{i},hs_acc,accuracy,0.5")
+    ws = Workspace.locate(tmp_path / "ws")
+    ingest(ws, IngestRequest(files=(write(tmp_path / "l.csv", "\n".join(losses)),), checkpoints="all"))
+    ingest(ws, IngestRequest(files=(write(tmp_path / "a.csv", "\n".join(by_id)),), append=True))
+    acc = ws.load_accuracy(ws.load())
+    assert acc is not None
+    assert acc.height == 12
+    assert sorted(set(acc.get_column("N").to_list())) == [2e7, 4e7, 8e7, 1.6e8]
+    bad = write(tmp_path / "b.csv", "\n".join(["run_id,eval,metric,value", *no_d]))
+    with pytest.raises(
+        InputError, match=r"line 2, column 'run_id': run id 'r0' names stored runs of more than one D"
+    ):
+        ingest(ws, IngestRequest(files=(bad,), append=True))
