@@ -368,16 +368,24 @@ def _resolve_draw_error(draw_error: DrawErrorHook | None, reach: float, fixed_mo
     return draw_error(reach)
 
 
-def within_sweep(err: DrawError, compute: float, top: float) -> DrawError:
+def within_sweep(err: DrawError, compute: float, top: float, bottom: float = math.nan) -> DrawError:
     """The draw error at a budget: below the sweep's largest budget the laws interpolate budgets the sweep
     measured, so they are used there even where the backtest beyond it kept the measured order (that order is
-    the largest budget's, and laws that cross below it would be ranked as they stand at the top: issue 17)."""
+    the largest budget's, and laws that cross below it would be ranked as they stand at the top: issue 17).
+    Below the smallest budget (``bottom``) they extrapolate down, and the words say so (``rank --C 1e15``, 12×
+    below every run, was said to "interpolate what it measured": probe p72)."""
     if not (math.isfinite(top) and top > 0 and compute < top / ANCHOR_BUDGET_RATIO):
         return err
-    inside = (
-        f"C = {compute:.3g} lies inside the sweep (below its largest budget, {top:.3g}), where the laws "
-        "interpolate what it measured"
-    )
+    if math.isfinite(bottom) and compute < bottom / ANCHOR_BUDGET_RATIO:
+        inside = (
+            f"C = {compute:.3g} lies {bottom / compute:.3g}× below the sweep's smallest budget ({bottom:.3g}), "
+            "where the laws extrapolate down from what it measured"
+        )
+    else:
+        inside = (
+            f"C = {compute:.3g} lies inside the sweep (below its largest budget, {top:.3g}), where the laws "
+            "interpolate what it measured"
+        )
     if err.use_laws:
         return dataclasses.replace(err, interpolates=True, why=f"laws used: {inside}")
     beyond = err.why.removeprefix("laws not used: ")
@@ -450,6 +458,7 @@ def rank(
             ),
             budget.compute,
             top,
+            model.sweep_bottom_compute,
         )
         for t in model.targets
     }
@@ -924,10 +933,10 @@ def _flips_and(
             return Budget(N=budget.N * s, D=budget.D * s, flops_per_param_token=budget.flops_per_param_token)
         return Budget(C=c, flops_per_param_token=budget.flops_per_param_token)
 
-    top = model.sweep_top_compute
+    top, bottom = model.sweep_top_compute, model.sweep_bottom_compute
 
     def both(c: float) -> tuple[dict[str, float], dict[str, float]]:
-        every = _all_points(model, target, at(c), within_sweep(err, at(c).compute, top))
+        every = _all_points(model, target, at(c), within_sweep(err, at(c).compute, top, bottom))
         pts, other = every.get(method, {}), every.get(also, {}) if also is not None else {}
         return (pts, other) if flip_map is None else (flip_map(pts), flip_map(other) if other else other)
 

@@ -1,7 +1,7 @@
 """``--form auto`` on one-dataset tables drawn from Kaplan's Eq. 2 (no irreducible loss; probe p67 D1): Eq. 3 fits
 them with an E the runs cannot tell from 0 (1.4 and 1.8 here, the truth 0) and extrapolates 2-5 % high. Eq. 2 is
-backtested beside it wherever the runs cannot rule out E = 0, chosen where its backtests miss least (by more than
-0.1 % less than Eq. 3's), and held in the interval where Eq. 3 is kept."""
+backtested beside it wherever the runs cannot rule out E = 0, chosen by the margin as any form, and held in the
+interval where Eq. 3 is kept."""
 
 from __future__ import annotations
 
@@ -43,19 +43,20 @@ def _predict(run: Any) -> list[dict[str, Any]]:
     return list(json.loads(res.stdout)["rows"])
 
 
-def test_eq2_is_chosen_where_the_runs_cannot_tell_e_from_0_and_its_backtests_miss_no_more(
+def test_short_of_the_margin_eq3_is_kept_and_its_interval_holds_eq2s_where_the_runs_cannot_tell_e_from_0(
     run: Any, tmp_path: Path
 ) -> None:
-    """Seed 3: Eq. 3 ends at E = 1.38, its backtests miss by 1.97 %, Eq. 2's by 1.58 %; Eq. 3 was kept (Eq. 2 was
-    not backtested: E was not at its bound) and predicted 2.2 % high at 4×."""
+    """Seed 3: Eq. 3 ends at E = 1.38, its backtests miss by 1.97 %, Eq. 2's by 1.58 %, short of the margin. Eq. 2
+    was chosen there for a while; on ladders with an irreducible loss such backtests preferred it as often, 10-21 %
+    low (probe p71). Eq. 3 is kept, 2.2 % high at 4×, and its intervals hold the truth."""
     kaplan_table(tmp_path / "eq2.csv", seed=3)
     assert run("ingest", tmp_path / "eq2.csv").exit_code == 0
     (row,) = json.loads(run("fit-law", "--format", "json").stdout)["rows"]
-    assert row["form"] == "kaplan", row["form_choice"]["reason"]
-    assert "cannot tell Eq. 3's E from 0" in row["form_choice"]["reason"]
+    assert row["form"] == "l2l", row["form_choice"]["reason"]
+    assert row["form_choice"]["e_free"]
     for r in _predict(run):
         truth = float(TRUTH.predict(r["N"], r["D"]))
-        assert abs(r["loss"] / truth - 1) < 0.01, (r, truth)
+        assert abs(r["loss"] / truth - 1) < 0.03, (r, truth)
         assert r["loss_lo"] <= truth <= r["loss_hi"], (r, truth)
 
 
