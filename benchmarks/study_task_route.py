@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_calibration import _heldout_tables
 
 from l2l.base.errors import FitError, SelectionError, UsageError
-from l2l.core.backtest import BacktestOptions, planned_refits, refit_planned
+from l2l.core.backtest import BacktestOptions, _direct_errors, planned_refits, refit_planned
 from l2l.core.calibrate import CalibrationCache, calibrate
-from l2l.core.error_model import MAX_ASPECT, ErrorModel
+from l2l.core.error_model import MAX_ASPECT, BacktestResidual, ErrorModel, fit_error_model
 from l2l.core.fit import FitCache, FitOptions
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import fit_shifted_power
@@ -154,13 +155,15 @@ Errs = list[tuple[float, float, float]]
 
 def _backtest(
     ds: str, own_sw: Sweep, task_sw: Sweep, own_g: _Group, task_g: _Group, k: float
-) -> tuple[dict[str, Errs], int]:
+) -> tuple[dict[str, Errs], int, list[BacktestResidual]]:
     """The backtest errors (log error, aspect, log reach) of one (dataset, task): direct and route, each raw (the
     refitted laws alone) and corrected (by the nested error models, as held-out predictions are), and the number
-    of cutoffs."""
+    of cutoffs; and the corrected route's errors as ``BacktestResidual``s (placed as the task law's own backtest
+    errors are: what an error model of the route learns from)."""
     own_laws, task_laws = own_g.laws.get(ds, {}), task_g.laws.get(ds, {})
     ii, jj = pair_configs(own_sw.N, own_sw.D, task_sw.N, task_sw.D)
     errs: dict[str, Errs] = {"direct": [], "route": [], "direct_c": [], "route_c": []}
+    residuals: list[BacktestResidual] = []
     cuts = 0
     for cut in sorted(set(own_laws) & set(task_laws)):
         own, task = own_laws[cut], task_laws[cut]
@@ -187,10 +190,12 @@ def _backtest(
             "route_c": tt.predict(l0c),
         }
         reach = np.log(task_sw.C[up] / cut)
+        placed = _direct_errors(ds, task_sw, task_sw.below(cut), task, cut)
         for i in np.flatnonzero(ok):
             for key, pr in preds.items():
                 errs[key].append((float(np.log(y[i] / pr[i])), float(asp[i]), float(reach[i])))
-    return errs, cuts
+            residuals.append(dc_replace(placed[i], predicted=float(preds["route_c"][i])))
+    return errs, cuts, residuals
 
 
 def study_table(
@@ -206,7 +211,7 @@ def study_table(
         flops_per_param_token=runs.flops_per_param_token,  # type: ignore[attr-defined]
     )
     groups: dict[str, _Group] = {}
-    bt: dict[tuple[str, str], tuple[dict[str, Errs], int]] = {}
+    bt: dict[tuple[str, str], tuple[dict[str, Errs], int, list[BacktestResidual]]] = {}
     k = float(runs.flops_per_param_token)  # type: ignore[attr-defined]
     tt_full: dict[tuple[str, str], object] = {}
     rows: list[dict[str, object]] = []
@@ -238,7 +243,7 @@ def study_table(
             bt[key] = _backtest(ds, own_sw, task_sw, groups[OWN_GROUP], groups[ev], k)
         usable = not isinstance(tt, FitError) and p0.loss > tt.E0  # type: ignore[attr-defined]
         route_est = float(tt.predict(p0.loss)) if usable else math.nan  # type: ignore[attr-defined]
-        errs, n_cut = bt[key]
+        errs, n_cut, _ = bt[key]
         rows.append(
             {
                 "table": label,
@@ -249,6 +254,10 @@ def study_table(
                 "actual": y,
                 "direct": p.loss,
                 "direct_raw": p.law_loss,
+                "direct_lo": p.interval.lo,
+                "direct_hi": p.interval.hi,
+                "direct_lower_bound": p.interval.lower_bound_only,
+                "aspect": float(aspect_of(task_fit, np.array([n]), np.array([d]))[0]),
                 "own_corrected": p0.loss,
                 "route": route_est,
                 "err_direct": abs(p.loss / y - 1),
@@ -266,7 +275,40 @@ def study_table(
                 "tt_resid_sd": getattr(tt, "resid_sd", math.nan),
             }
         )
+    _route_intervals(rows, book, bt, k)
     return rows
+
+
+def _route_intervals(
+    rows: list[dict[str, object]],
+    book: LawBook,
+    bt: Mapping[tuple[str, str], tuple[dict[str, Errs], int, list[BacktestResidual]]],
+    k: float,
+    level: float = 0.9,
+) -> None:
+    """Each row's route interval: the error model of the route's backtests, pooled over the datasets that ran the
+    eval (as each other eval's direct laws are calibrated together), conformal like the rest; none (a lower
+    bound) where the backtests are too few."""
+    models: dict[str, ErrorModel | None] = {}
+    for r in rows:
+        ev, ds = str(r["eval"]), str(r["dataset"])
+        if ev not in models:
+            res = [x for (d_, e_), v in bt.items() if e_ == ev for x in v[2]]
+            try:
+                models[ev] = fit_error_model(res, "direct")
+            except FitError:
+                models[ev] = None
+        model, est = models[ev], float(r["route"])  # type: ignore[arg-type]
+        lo = hi = r["route_cal"] = math.nan
+        r["route_lower_bound"] = True
+        if model is not None and math.isfinite(est) and est > 0:
+            n, d = float(r["N"]), float(r["D"])  # type: ignore[arg-type]
+            where = Placement.at(n, d, k * n * d, book.sweeps.get(ds, ev), float(r["aspect"]), ds)  # type: ignore[arg-type]
+            with contextlib.suppress(FitError):
+                pi = model.interval(est, where, level)
+                r["route_cal"], lo, hi = pi.estimate, pi.lo, pi.hi
+                r["route_lower_bound"] = pi.lower_bound_only
+        r["route_lo"], r["route_hi"] = lo, hi
 
 
 def choose(r: Mapping[str, object], margin: float, score: str = "mean", corrected: bool = False) -> str:
@@ -342,6 +384,7 @@ def summary(rows: list[dict[str, object]], name: str) -> str:
     err = np.where(np.isfinite(err), err, ed)
     lines.append(_line("always route, own law uncorrected", err, ed, len(ok)))
     lines.append(_line("oracle (per point)", np.minimum(ed, er), ed, "–"))
+    lines += ["", *_coverage(rows)]
     # per eval, over datasets (and seeds)
     lines += [
         "",
@@ -358,6 +401,70 @@ def summary(rows: list[dict[str, object]], name: str) -> str:
             f"{100 * bd:.2f} % | {100 * br:.2f} % | {100 * np.mean(ec):.2f} % |"
         )
     return "\n".join(lines) + "\n"
+
+
+#: The rule whose intervals are scored (``_coverage``): per eval, the farther half of the backtests, 10 % margin.
+RULE = ("far", 0.1)
+
+
+def _coverage(rows: list[dict[str, object]]) -> list[str]:
+    """90 % intervals on the held-out points: the direct law's (``predict``'s own), the route's (its own
+    backtests' error model, conformal; its estimate then corrected by the route's backtest bias too), and the
+    rule's (each point the chosen predictor's); calibrated points only (not lower bounds)."""
+
+    def one(name: str, est: list[float], lo: list[float], hi: list[float], ok: list[bool]) -> str:
+        ys = [float(r["actual"]) for r in rows]  # type: ignore[arg-type]
+        idx = [i for i in range(len(rows)) if ok[i] and math.isfinite(lo[i]) and math.isfinite(hi[i])]
+        if not idx:
+            return f"| {name} | 0 | – | – | – |"
+        cov = sum(lo[i] <= ys[i] <= hi[i] for i in idx)
+        hw = float(np.median([(hi[i] - lo[i]) / (2 * est[i]) for i in idx]))
+        ae = float(np.median([abs(est[i] / ys[i] - 1) for i in idx]))
+        return (
+            f"| {name} | {len(idx)} | {cov}/{len(idx)} = {100 * cov / len(idx):.1f} % | {100 * hw:.2f} % | "
+            f"{100 * ae:.2f} % |"
+        )
+
+    def col(k: str) -> list[float]:
+        return [float(r.get(k, math.nan)) for r in rows]  # type: ignore[arg-type]
+
+    d_ok = [str(r["direct_lower_bound"]) in ("False", "0", "0.0") for r in rows]
+    r_ok = [math.isfinite(x) for x in col("route_lo")]
+    r_cal = [r_ok[i] and str(r["route_lower_bound"]) in ("False", "0", "0.0") for i, r in enumerate(rows)]
+    pick = choose_pooled(rows, RULE[1], RULE[0])
+    use = [c == "route" and r_ok[i] for i, c in enumerate(pick)]
+    est = [col("route_cal")[i] if use[i] else col("direct")[i] for i in range(len(rows))]
+    lo = [col("route_lo")[i] if use[i] else col("direct_lo")[i] for i in range(len(rows))]
+    hi = [col("route_hi")[i] if use[i] else col("direct_hi")[i] for i in range(len(rows))]
+    ok = [r_cal[i] if use[i] else d_ok[i] for i in range(len(rows))]
+    every = [True] * len(rows)
+    both = [d_ok[i] and r_ok[i] for i in range(len(rows))]
+    rule = f"rule per eval ({RULE[0]}, {int(100 * RULE[1])} %)"
+    return [
+        "| 90 % intervals | n | coverage | median half-width | median abs error of its estimate |",
+        "|---|---|---|---|---|",
+        one(
+            "route (its backtests, conformal), calibrated",
+            col("route_cal"),
+            col("route_lo"),
+            col("route_hi"),
+            r_cal,
+        ),
+        one(f"{rule}, calibrated", est, lo, hi, ok),
+        # the same points: where predict's own interval is calibrated (not a poor law's lower bound)
+        one("direct (predict's), where calibrated", col("direct"), col("direct_lo"), col("direct_hi"), d_ok),
+        one("route, where direct calibrated", col("route_cal"), col("route_lo"), col("route_hi"), both),
+        one(
+            f"{rule}, where direct calibrated",
+            est,
+            lo,
+            hi,
+            [d_ok[i] and (r_ok[i] or not use[i]) for i in range(len(rows))],
+        ),
+        one("direct (predict's), all", col("direct"), col("direct_lo"), col("direct_hi"), every),
+        one("route, all with an interval", col("route_cal"), col("route_lo"), col("route_hi"), r_ok),
+        one(f"{rule}, all", est, lo, hi, every),
+    ]
 
 
 def _noisy_tasks(args: argparse.Namespace) -> list[tuple[str, object, str | None, int | None]]:
@@ -407,7 +514,9 @@ def main() -> None:
     if args.summarise:
         with (RESULTS / f"{name}.csv").open() as fh:
             got: list[dict[str, object]] = [{k: _value(v) for k, v in r.items()} for r in csv.DictReader(fh)]
-        print(summary(got, args.table))
+        text = f"# {' '.join(sys.argv)} (re-summarised from the stored CSV)\n\n" + summary(got, args.table)
+        (RESULTS / f"{name}.md").write_text(text)
+        print(text)
         return
     rows: list[dict[str, object]] = []
     tables = _noisy_tasks(args) if args.table == "eq3noisy" else _heldout_tables(args)
