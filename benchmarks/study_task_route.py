@@ -384,7 +384,7 @@ def summary(rows: list[dict[str, object]], name: str) -> str:
     err = np.where(np.isfinite(err), err, ed)
     lines.append(_line("always route, own law uncorrected", err, ed, len(ok)))
     lines.append(_line("oracle (per point)", np.minimum(ed, er), ed, "–"))
-    lines += ["", *_coverage(rows)]
+    lines += ["", *_agreement(rows), "", *_coverage(rows)]
     # per eval, over datasets (and seeds)
     lines += [
         "",
@@ -401,6 +401,37 @@ def summary(rows: list[dict[str, object]], name: str) -> str:
             f"{100 * bd:.2f} % | {100 * br:.2f} % | {100 * np.mean(ec):.2f} % |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _agreement(rows: list[dict[str, object]]) -> list[str]:
+    """How often the backtests prefer the predictor the held-out points prefer: the signs of log(route / direct)
+    of the backtest scores (corrected) and of the held-out errors, per point and per eval (pooled), and their
+    Spearman correlation."""
+    from scipy.stats import spearmanr
+
+    out = [
+        "| backtest score | per point: sign agrees | Spearman | per eval: sign agrees | Spearman |",
+        "|---|---|---|---|---|",
+    ]
+    for sc in SCORES:
+
+        def ratio(sel: list[dict[str, object]], a: str, b: str) -> float:
+            return math.log(
+                float(np.nanmean([float(r[a]) for r in sel])) / float(np.nanmean([float(r[b]) for r in sel]))  # type: ignore[arg-type]
+            )
+
+        ok = [r for r in rows if math.isfinite(float(r["err_route"])) and float(r["err_direct"]) > 0]  # type: ignore[arg-type]
+        bt = np.array([ratio([r], f"bt_route_c_{sc}", f"bt_direct_c_{sc}") for r in ok])
+        ho = np.array([ratio([r], "err_route", "err_direct") for r in ok])
+        evs = sorted({(str(r["table"]), str(r["eval"])) for r in ok})
+        groups = [[r for r in ok if (r["table"], r["eval"]) == e] for e in evs]
+        pb = np.array([ratio(g, f"bt_route_c_{sc}", f"bt_direct_c_{sc}") for g in groups])
+        ph = np.array([ratio(g, "err_route", "err_direct") for g in groups])
+        out.append(
+            f"| {sc} | {100 * np.mean((bt < 0) == (ho < 0)):.0f} % of {len(ok)} | {spearmanr(bt, ho)[0]:+.2f} | "
+            f"{100 * np.mean((pb < 0) == (ph < 0)):.0f} % of {len(evs)} | {spearmanr(pb, ph)[0]:+.2f} |"
+        )
+    return out
 
 
 #: The rule whose intervals are scored (``_coverage``): per eval, the farther half of the backtests, 10 % margin.
@@ -510,7 +541,7 @@ def main() -> None:
     ap.add_argument("--summarise", action="store_true", help="re-summarise the stored CSV only")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    name = f"study_task_route_{args.table}"
+    name = f"study_task_route_{args.table}" + ("" if args.form == "auto" else f"_{args.form}")
     if args.summarise:
         with (RESULTS / f"{name}.csv").open() as fh:
             got: list[dict[str, object]] = [{k: _value(v) for k, v in r.items()} for r in csv.DictReader(fh)]
