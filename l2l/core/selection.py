@@ -58,6 +58,7 @@ __all__ = [
     "MARGIN",
     "MIN_GAIN",
     "MIN_SCORED",
+    "NESTED_FORM",
     "NESTED_RIVAL_RATIO",
     "NOT_TRIED_KAPLAN",
     "OTHER_FORM",
@@ -113,7 +114,7 @@ RIVAL_FORM: dict[str, str] = {"l2l": "chinchilla", "chinchilla": "l2l"}
 #: data show one.
 OTHER_FORM: dict[str, str] = {**RIVAL_FORM, "kaplan": "l2l"}
 #: Eq. 3 and Eq. 2, the same law but for E (``FormChoice.e_free``).
-_NESTED: dict[str, str] = {"l2l": "kaplan", "kaplan": "l2l"}
+NESTED_FORM: dict[str, str] = {"l2l": "kaplan", "kaplan": "l2l"}
 #: A form chosen over the preferred one by less than this factor of backtest error (within 25 % of the margin's
 #: 1 / MARGIN = 2×) won narrowly: its intervals also hold the preferred form's (``FormChoice.rival``). The
 #: backtests reach less far than the targets: on the paper's runs Eq. 1 won the FineWeb validation losses at 2.13×,
@@ -245,7 +246,7 @@ class FormChoice:
     def rival(self) -> str | None:
         """The preferred form this choice beat narrowly (its backtest error within ``RIVAL_RATIO`` of the chosen
         form's, both five-parameter forms), whose interval a prediction also holds; None otherwise."""
-        nested = _NESTED.get(self.form)
+        nested = NESTED_FORM.get(self.form)
         if self.e_free and self.by_evidence and nested is not None:
             # Eq. 3 or Eq. 2 where the runs cannot tell E from 0: their extrapolations part by the E the data do not
             # pin (probe p67, Eq. 2 truth: Eq. 3 kept at E = 1.8 missed 2.6 % high at 2x inside a "calibrated"

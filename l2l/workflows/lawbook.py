@@ -40,7 +40,7 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.selection import NOT_TRIED_KAPLAN, FormChoice, e_unidentified, law_flag
+from l2l.core.selection import NESTED_FORM, NOT_TRIED_KAPLAN, FormChoice, e_unidentified, law_flag
 from l2l.core.sweep import Sweep
 
 if TYPE_CHECKING:
@@ -215,6 +215,14 @@ class LawBook:
         (``FormChoice.rival``), whose interval a prediction also holds. None otherwise."""
         choice = self.choice_for(dataset, eval) if self.sweeps.has(dataset, eval) else None
         return self._fit_of(dataset, eval, None if choice is None else choice.rival)
+
+    def nested(self, dataset: str, eval: str) -> LawFit | None:
+        """Under ``--form auto``, where the group's runs cannot tell Eq. 3's E from 0 (``FormChoice.e_free``): the
+        fit of the form nested with the chosen one (Eq. 2 beside Eq. 3, Eq. 3 beside Eq. 2). None otherwise."""
+        choice = self.choice_for(dataset, eval) if self.sweeps.has(dataset, eval) else None
+        if choice is None or not choice.e_free or choice.form_of(dataset) != choice.form:
+            return None
+        return self._fit_of(dataset, eval, NESTED_FORM.get(choice.form))
 
     def _fit_of(self, dataset: str, eval: str, form: str | None) -> LawFit | None:
         if form is None:

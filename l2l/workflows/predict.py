@@ -225,6 +225,13 @@ def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
         # (``calibrated_interval``); a bootstrap-only one held neither (probe p71: Eq. 3 and Eq. 2 on a ladder whose
         # runs cannot tell E from 0 part by 8 % at 13× the largest model)
         (_group_rival(book, fit), "the backtests chose between the two only narrowly"),
+        # beyond what any backtest checked nothing arbitrates between two forms the runs cannot tell apart (probe
+        # p71: Eq. 2 chosen by the margin on a 20-run ladder at 1.2 % noise, 12.6 % low at 13× the largest model,
+        # outside its lower-bound interval; Eq. 3's 2.8 % low)
+        (
+            book.nested(fit.dataset, fit.eval) if pi.lower_bound_only else None,
+            "the runs cannot tell Eq. 3's E from 0, and no backtest reached this far",
+        ),
     ):
         if alt is None:
             continue
@@ -245,8 +252,10 @@ def _group_rival(book: LawBook, fit: LawFit) -> LawFit | None:
     """``LawBook.rival`` where it is the group's rival form (as ``calibrated_interval`` holds it): a dataset whose
     law the group's choice switched to another form has a rival of its own, which the group never weighed (p69)."""
     rival = book.rival(fit.dataset, fit.eval)
+    if rival is None:
+        return None
     choice = book.calibration(book.group_of(fit.dataset, fit.eval)).choice
-    return rival if rival is not None and choice is not None and rival.form == choice.rival else None
+    return rival if choice is not None and rival.form == choice.rival else None
 
 
 def form_doubt_note(form: str, what: str, where: str) -> str:
