@@ -635,7 +635,17 @@ def _rank_target(
         rows = _laws_disagree_measured(rows, method, leader)
         return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
     kept_weight, why = _kept_weight(err)
-    rows, tie, cont = _laws_disagree(rows, method, leader, tie, cont, laws_p_best, kept_weight, why)
+    rows, tie, cont = _laws_disagree(
+        rows,
+        method,
+        leader,
+        tie,
+        cont,
+        laws_p_best,
+        kept_weight,
+        why,
+        weak=not err.backtested or err.backtest_tied,
+    )
     if laws_draws and B > 1:
         ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
     return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
@@ -715,13 +725,19 @@ def _laws_disagree(
     laws_p_best: Callable[[], dict[str, float]],
     kept_weight: float,
     why_weight: str = "",
+    *,
+    weak: bool = False,
 ) -> tuple[list[DatasetPrediction], bool, tuple[str, ...]]:
     """The recommended ranking at trust 0 everywhere (the sweep's order kept) whose leader the laws alone would not
     put first: said on both rows, and every P(best) the mixture ``kept_weight``·(the kept order's) + the rest·(the
     laws' alone); a tie where the leader's falls below ``TIE_P_BEST`` or another's reaches ``CONTENDER_P``. The
     kept order's P(best) counts only what can reorder it, so curves that cross between the sweep and the target
     were ranked the sweep's way with P(best) 1.00 (a probe: the winner at 1e21 lost, the truth outside both
-    intervals; two datasets that cross, where no backtest can be made, read "a TIE" beside P(best) 1.00 and 0.00)."""
+    intervals; two datasets that cross, where no backtest can be made, read "a TIE" beside P(best) 1.00 and 0.00).
+    ``weak``: no backtest inside the sweep chose the kept order (it tied, or none could be made): the laws' leader
+    is then a contender whatever the mixture gives it (probe p71: a crossover beyond a DCLM-shaped sweep, the kept
+    order's leader named best with P(best) 0.73 and "no other dataset alone is a contender" in 8 of 8 seeds, the
+    laws' leader, the true winner in 6, at 0.16)."""
     ranked = [r for r in rows if r.rank is not None]
     if method != "recommended" or leader is None or any(r.trust for r in ranked):
         return rows, tie, cont
@@ -741,6 +757,8 @@ def _laws_disagree(
     lead_p = next((mixed(r) for r in rows if r.dataset == leader), None)
     # a contender by the mixture's P(best) as printed (two decimals): the laws' leader at 0.20 beside 0.80 is one
     rivals = [r.dataset for r in rows if r.dataset != leader and round(mixed(r) or 0.0, 2) >= CONTENDER_P]
+    if weak and first not in rivals:
+        rivals.append(first)
     tied = lead_p is None or lead_p < TIE_P_BEST or bool(rivals)
     weights = (
         f"; P(best) weighs the sweep's order {kept_weight:.1f} and the laws alone {1 - kept_weight:.1f}{why_weight}"

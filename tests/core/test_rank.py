@@ -434,7 +434,9 @@ def test_with_one_target_the_combined_ranking_states_the_targets_p_best(
 
     import l2l.core.ranking as ranking
 
-    def halved(rows: list, method: str, leader: str | None, tie: bool, cont: tuple, *_: object) -> tuple:  # type: ignore[type-arg]
+    def halved(
+        rows: list, method: str, leader: str | None, tie: bool, cont: tuple, *_: object, **__: object
+    ) -> tuple:  # type: ignore[type-arg]
         return (
             [dataclasses.replace(r, p_best=None if r.p_best is None else r.p_best / 2) for r in rows],
             tie,
