@@ -551,8 +551,9 @@ class ErrorModel:
                 f" ({full}) is not applied here, and the interval is widened to hold the corrected value too"
             )
         return (
-            f" ({full}), of which {100 * f:.0f} % is applied here ({100 * math.expm1(f * learned):+.1f} %: tapered "
-            f"to none {BIAS_TAPER:g}× beyond); the interval holds the law's and the fully corrected value too"
+            f" ({full}), of which {100 * f:.0f} % is applied here ({100 * math.expm1(f * learned):+.1f} %; it fades "
+            f"from full at the reach to none {BIAS_TAPER:g}× beyond it): the interval holds the law's and the fully "
+            "corrected value too"
         )
 
     def to_record(self) -> dict[str, Any]:

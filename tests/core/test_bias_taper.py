@@ -99,8 +99,13 @@ def test_mid_taper_the_interval_holds_the_law_the_tapered_and_the_fully_correcte
     assert pi.lower_bound_only
     assert not pi_in.lower_bound_only
     said = " ".join(pi.notes)
-    assert "(-3.9 % nearer in), of which 50 % is applied here (-2.0 %: tapered to none" in said
-    assert "the interval holds the law's and the fully corrected value too" in said
+    assert (
+        "(-3.9 % nearer in), of which 50 % is applied here (-2.0 %; it fades from full at the reach" in said
+    )
+    assert (
+        f"none {BIAS_TAPER:g}× beyond it): the interval holds the law's and the fully corrected value too"
+        in said
+    )
 
 
 def test_past_the_taper_the_note_says_the_correction_is_not_applied() -> None:
