@@ -64,9 +64,9 @@ MAX_ASPECT = math.log(3.0)
 #: and its 3.3B targets lie 2.3× beyond the sweep: inside.
 N_REACH_SLACK = 1.1
 #: ... and in tokens: 2. A Pythia-like sweep (every run at 300B) predicted at 3.3× its tokens printed corrected
-#: estimates 1-2 % off as calibrated (p44); nothing has measured a miss within 2×, and beyond the reach the bias
-#: correction is dropped too: on the paper's sweep FineWeb-Edu's 7B × 140B (3.9× its largest D) keeps its
-#: correction (2.019; the law alone 2.139, where the law overpredicts every held-out 3.3B run by 3-5 %).
+#: estimates 1-2 % off as calibrated (p44); nothing has measured a miss within 2×, and beyond it the bias
+#: correction fades out (``BIAS_TAPER``): on the paper's sweep FineWeb-Edu's 7B × 140B (3.9× its largest D) keeps
+#: its correction (2.019; the law alone 2.139, where the law overpredicts every held-out 3.3B run by 3-5 %).
 D_REACH_SLACK = 2.0
 #: ... and in tokens per parameter (D/N): the rounding of sizes and token counts, no more, as in N. Nothing else
 #: tests the law's split between N and D off the band the backtests extrapolated along: a ladder trained at 1-5
@@ -280,8 +280,8 @@ class ErrorModel:
 
     def beyond_reach(self, where: Placement) -> bool:
         """Whether ``where`` lies beyond the backtests' reach in model size, in tokens or in tokens per parameter
-        (``beyond_n_reach``, ``beyond_d_reach``, ``beyond_ratio_reach``): its interval is a lower bound, and no
-        bias learned from them is applied."""
+        (``beyond_n_reach``, ``beyond_d_reach``, ``beyond_ratio_reach``): its interval is a lower bound, and the
+        bias learned from them fades out there (``applied``)."""
         return self.beyond_n_reach(where) or self.beyond_d_reach(where) or self.beyond_ratio_reach(where)
 
     def off_optimal(self, where: Placement) -> bool:
