@@ -344,6 +344,15 @@ class RankModel:
         tops = [e.top_compute for per in self.entries.values() for e in per.values() if e.top_compute > 0]
         return max(tops) if tops else float("nan")
 
+    def lawless(self) -> dict[str, str]:
+        """Candidates whose own-loss law could not be fitted (too few runs: no N*(C) to rank at a budget), with why."""
+        out: dict[str, str] = {}
+        for per in self.entries.values():
+            for name, e in per.items():
+                if isinstance(e.own, FitError):
+                    out.setdefault(name, e.own.message)
+        return out
+
     @property
     def sweep_bottom_compute(self) -> float:
         """The smallest compute any candidate's run on any target used (NaN without runs)."""

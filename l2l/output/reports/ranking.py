@@ -54,19 +54,20 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     from l2l.core.ranking import TargetRanking
 
     rows = ranking.rows if isinstance(ranking, TargetRanking) else ranking.combined
+    # a dataset that could not be ranked may be the best: "no other is a contender" holds among the ranked only
+    # (a probe's true winner had 4 runs, too few for a law, and the headline read as if it had lost); a TIE's
+    # headline names them too (p72)
+    unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
+    among = " among the ranked" if unranked else ""
+    left = f"; not ranked: {', '.join(unranked)}" if unranked else ""
     if ranking.tie:
         return (
             f"{what}: a TIE — the top choices are indistinguishable at this uncertainty: "
             f"{', '.join(ranking.contenders)} (leader {ranking.leader} by the point prediction"
-            f"{_likeliest_else(rows, ranking.leader)})"
+            f"{_likeliest_else(rows, ranking.leader)}){left}"
         )
     pb = next((r.p_best for r in rows if r.dataset == ranking.leader), None)
     said = "" if pb is None else f", P(best) {pb:.2f}"
-    # a dataset that could not be ranked may be the best: "no other is a contender" holds among the ranked only
-    # (a probe's true winner had 4 runs, too few for a law, and the headline read as if it had lost)
-    unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
-    among = " among the ranked" if unranked else ""
-    left = f"; not ranked: {', '.join(unranked)}" if unranked else ""
     if ranking.unchecked:
         # no extrapolation error could be learned: P(best) is the fits' own (a one-line sweep's laws, 6 points
         # for 5 parameters, stated 0.92-1.00 and "no other dataset is a contender" for wrong leaders)
