@@ -358,7 +358,7 @@ def _fit(
     if not converged:
         warnings.append("the optimizer did not settle (restarting from its end point still moved it)")
     r = problem.residuals(theta)
-    warnings += _far_runs(r, n, d)
+    warnings += _far_runs(r, n, d, y)
     for unidentified in (allocation_unidentified(n, d), one_budget(n, d)):
         if unidentified is not None:
             warnings.append(unidentified)
@@ -428,8 +428,10 @@ def far_runs(
     return far_mask(log_residuals(fit, N, D, loss, predicted=predicted))
 
 
-def _far_runs(r: Array, n: Array, d: Array) -> list[str]:
-    """A warning naming the runs that lie far from the law (none when none do)."""
+def _far_runs(r: Array, n: Array, d: Array, y: Array) -> list[str]:
+    """A warning naming the runs that lie far from the law (none when none do), and where the farthest run's loss
+    is a perplexity whose logarithm lies on the law, says so (a run logged as exp(loss), 12.45 among 2.5s, was
+    "diverged or mislabelled?": probe p71)."""
     a = np.abs(r)
     far = np.flatnonzero(far_mask(r))
     if not len(far):
@@ -438,8 +440,15 @@ def _far_runs(r: Array, n: Array, d: Array) -> list[str]:
     # r = log(loss) − log(law): the run's loss is this much above (+) or below (−) its law
     worst = f"{100 * math.expm1(float(r[k])):+.1f} % at N = {n[k]:.3g}, D = {d[k]:.3g}"
     many = f"{len(far)} runs lie" if len(far) > 1 else "a run lies"
+    law_k = float(y[k]) * math.exp(-float(r[k]))
+    ppl = ""
+    if y[k] > math.e and abs(math.log(math.log(float(y[k])) / law_k)) < 0.05:
+        ppl = (
+            f"; its loss {float(y[k]):.4g} reads as a perplexity: ln({float(y[k]):.4g}) = "
+            f"{math.log(float(y[k])):.4g} lies on the law ({law_k:.4g})"
+        )
     return [
-        f"{many} {FAR_RUNS} (largest: {worst}): diverged or mislabelled? The Huber loss keeps such runs "
+        f"{many} {FAR_RUNS} (largest: {worst}{ppl}): diverged or mislabelled? The Huber loss keeps such runs "
         "from moving the law, but its RMSE and R² include them (fit-law --residuals lists every run)"
     ]
 

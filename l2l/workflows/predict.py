@@ -621,7 +621,14 @@ def optimal(
             off = optimum_off_sweep(opt.N_opt, opt.D_opt, sweep.N, sweep.D)
             if off is not None:
                 where = f"{fit.dataset}/{fit.eval} at C = {fmt_sci(float(c))}"
-                skipped.append(f"not predicted: {where}: no compute-optimal model: {off}")
+                # another form may split the budget inside the sweep (probe p71: Eq. 1 chosen for a ladder's own
+                # loss put it at 0.114 tokens per parameter; --form l2l answered, N* 29B for a truth of 15.2B)
+                in_l2l = (
+                    ""
+                    if fit.form == "l2l"
+                    else f" (the law is {FORM_LABELS[fit.form]}; --form l2l may answer)"
+                )
+                skipped.append(f"not predicted: {where}: no compute-optimal model: {off}{in_l2l}")
                 continue
             pi, _ = law_interval(
                 book, drawn, sweep, (opt.N_opt, opt.D_opt, float(c)), level, seed, bootstrap or DEFAULT_DRAWS

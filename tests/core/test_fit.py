@@ -278,6 +278,12 @@ def test_a_diverged_run_is_named_and_a_clean_sweep_names_none() -> None:
     assert warning.startswith("a run lies far from the law (largest: +")
     assert f"N = {n[7]:.3g}, D = {d[7]:.3g}" in warning
     assert_allclose(fit.law.E, clean.law.E, rtol=0.02)  # the Huber loss keeps it from moving the law
+    assert "perplexity" not in warning
+    # a run logged as its perplexity, exp(loss): said to read as one (probe p71)
+    ppl = loss.copy()
+    ppl[7] = np.exp(loss[7])
+    (said,) = [w for w in fit_law(n, d, ppl).warnings if "far from the law" in w]
+    assert f"reads as a perplexity: ln({ppl[7]:.4g}) = {loss[7]:.4g} lies on the law" in said
 
 
 def test_a_law_of_no_runs_says_the_models_were_never_measured() -> None:
