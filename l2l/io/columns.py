@@ -128,11 +128,17 @@ def missing_column_hint(
         )
     scaled = _scaled_columns(missing, unused)
     if scaled:
-        col, canon, unit = scaled[0]
+        # every such column at once: params_M beside tokens_B named one, and the user met the other's error after
+        # fixing it (probe p71)
+        said = "; ".join(f"{col!r} looks like {canon} counted in {unit}" for col, canon, unit in scaled)
+        conv = ", ".join(f"{canon} = {col} × {_UNIT_FACTORS[unit]}" for col, canon, unit in scaled)
+        maps = " ".join(
+            f"--column {shlex.quote(f'{canon}={col}')}" for col, canon, _ in scaled
+        )  # 'D=tokens (B)'
+        it = "it" if len(scaled) == 1 else "them"
         return (
-            f"column {col!r} looks like {canon} counted in {unit}: l2l reads {canon} as a plain count, so convert "
-            f"it ({canon} = {col} × {_UNIT_FACTORS[unit]}) or write the unit into each value (50M, 1.2B), then "
-            f"map it: --column {shlex.quote(f'{canon}={col}')}",  # 'D=tokens (B)' quoted for the shell
+            f"column {said}: l2l reads {it} as a plain count, so convert {it} ({conv}) or write the unit into each "
+            f"value (50M, 1.2B), then map {it}: {maps}",
             "column",
         )
     active = [c for c in unused if says_active_params(c)]

@@ -578,6 +578,9 @@ def test_n_and_d_columns_named_with_a_unit_get_a_hint_to_convert_and_map_them(
     assert "column 'params_M' looks like N counted in millions" in hint
     assert "N = params_M × 1e6" in hint
     assert "--column N=params_M" in hint
+    # both columns at once: fixing one met the other's error next (p71)
+    assert "'tokens_B' looks like D counted in billions" in hint
+    assert "--column N=params_M --column D=tokens_B" in hint
 
 
 def test_a_literal_star_in_a_name_is_selected_with_brackets(run: Any, good: Path, tmp_path: Path) -> None:
