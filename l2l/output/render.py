@@ -522,7 +522,12 @@ def render(reports: Report | Sequence[Report], fmt: str, *, write: Callable[[str
         for i, rep in enumerate(reps):
             if i:
                 console.print()
-            console.print(to_rich(rep, width))
+            if rep.rows or not rep.notes:
+                console.print(to_rich(rep, width))
+            elif (
+                rep.title
+            ):  # no rows: the notes say why, under the title (an empty table's frame said nothing; p71)
+                console.print(Text(visible(rep.title), style="italic"), highlight=False)
             for note in rep.notes:  # as Text: a note's own brackets are never read as markup
                 console.print(Text(visible(note), style="dim"), highlight=False)
             if rep.timing:

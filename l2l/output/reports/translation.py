@@ -427,6 +427,10 @@ def _coverage_report(rows: Sequence[Row]) -> Report:
 
 
 def _evaluate_notes(ev: Evaluation) -> list[str]:
+    if (
+        not ev.summary and ev.holdout == "-"
+    ):  # no Table 1 at all (``empty_evaluation``): its reason alone (p71)
+        return list(ev.notes)
     down = list(ev.downstream_evals)
     shown = ", ".join(down[:4]) + (", …" if len(down) > 4 else "")
     return [
