@@ -260,6 +260,9 @@ def _paired_losses(a: Sweep, b: Sweep) -> tuple[Array, Array]:
 
 #: An anchor whose budget lies this many times below the largest anchor is first carried up to it (``_lift``).
 ANCHOR_BUDGET_RATIO = 1.25
+#: Inside the sweep the recommended value is the target's own law from this factor below the anchor's budget
+#: (its largest over ``ANCHOR_BUDGET_RATIO``), blended linearly in log compute into the anchored value at it.
+LAW_BAND = 4.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -472,6 +475,7 @@ class RankModel:
         rng: np.random.Generator,
         err: DrawError,
         lifts: Mapping[str, Array],
+        law_share: float = 0.0,
     ) -> None:
         """The recommended method, into ``out``: measured anchor + its lift to the common budget (``lifts``) + the
         change shared by all candidates + each one's specific change shrunk by how much of it the noise could
@@ -521,13 +525,26 @@ class RankModel:
             noise = np.asarray(scale * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
             out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
-            if err.interpolates and sources[name] == "independent" and "independent" in out[name]:
+            if law_share > 0 and sources[name] == "independent" and "independent" in out[name]:
                 # inside the sweep the target's own law interpolates the runs: its value, not the largest
                 # budget's measured residual carried down to it (probe p72: one 1B run 2.8 % above its law put the
                 # wrong dataset first at a budget 48× below, P(best) 0.94; error inside the sweep 0.66 % anchored,
-                # 0.25 % by the law). The anchor's draws above are still made, so later draws are unchanged.
-                out[name]["recommended"] = out[name]["independent"].copy()
+                # 0.25 % by the law), blended into the anchored value near the top (``_law_share``) so that a scan
+                # of budgets sees no step where one gives way to the other. The anchor's draws above are still
+                # made, so later draws are unchanged.
+                anchored = out[name]["recommended"]
+                out[name]["recommended"] = anchored + law_share * (out[name]["independent"] - anchored)
             extra[name].trust = float(w)
+
+    def _law_share(self, budget: Budget) -> float:
+        """How much of a recommended value inside the sweep is the target's own law rather than the anchored
+        value: all of it from ``LAW_BAND``× below where the anchor takes over (the sweep's largest budget over
+        ``ANCHOR_BUDGET_RATIO``), none there, linear in log compute between."""
+        top = self.sweep_top_compute
+        if not (math.isfinite(top) and top > 0):
+            return 0.0
+        edge = top / ANCHOR_BUDGET_RATIO
+        return min(1.0, max(0.0, math.log(edge / budget.compute) / math.log(LAW_BAND)))
 
     def point_and_draws(
         self, target: str, budget: Budget, rng: np.random.Generator, err: DrawError
@@ -586,7 +603,15 @@ class RankModel:
         # a change is "shared" only from one budget on: each anchor below the largest is first brought there by its
         # own law (in full), and only the rest of its change is split into shared and specific parts
         self._anchored(
-            per, {k: v - lifts[k] for k, v in deltas.items()}, sources, out, extra, rng, err, lifts
+            per,
+            {k: v - lifts[k] for k, v in deltas.items()},
+            sources,
+            out,
+            extra,
+            rng,
+            err,
+            lifts,
+            self._law_share(budget) if err.interpolates else 0.0,
         )
         self._baseline(per, out, extra, err)
         ran = (

@@ -449,3 +449,22 @@ def test_with_one_target_the_combined_ranking_states_the_targets_p_best(
     assert sum(p or 0.0 for p in stated.values()) == pytest.approx(0.5)
     assert all(r.p_best == stated[r.dataset] for r in res.combined if r.p_best is not None)
     assert any(r.p_best is not None for r in res.combined)
+
+
+def test_inside_the_sweep_the_recommended_value_is_the_law_and_meets_the_anchor_without_a_step(
+    model: RankModel,
+) -> None:
+    """Probe p72: inside the sweep the recommended value was the largest budget's measured residual carried down (one
+    noisy top run put the wrong dataset first 48× below it, P(best) 0.94). Far inside it is the target's own law;
+    it blends into the anchored value near the top, so a scan of budgets sees no step."""
+    from l2l.core.rank_model import ANCHOR_BUDGET_RATIO, LAW_BAND
+
+    edge = model.sweep_top_compute / ANCHOR_BUDGET_RATIO
+    deep = rank(model, Budget(C=edge / (2 * LAW_BAND)))
+    for r in deep.targets[0].rows:
+        if r.status == "ok":
+            assert r.recommended == pytest.approx(r.independent, rel=1e-12)
+    below, above = (rank(model, Budget(C=edge * f)) for f in (0.999, 1.001))
+    for a, b in zip(below.targets[0].rows, above.targets[0].rows, strict=True):
+        if a.status == "ok" and a.recommended is not None and b.recommended is not None:
+            assert a.recommended == pytest.approx(b.recommended, rel=2e-3)
