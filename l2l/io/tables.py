@@ -1060,9 +1060,64 @@ def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]
             column=run_col,
             hint=f"append it to the workspace that holds those runs' losses, or {fix}",
         )
+    _check_checkpoints(raw, canon, run_col, ids, joined, lacking)
     taken = [*lacking, *(["split"] if "split" not in canon else [])]
     added = joined.select(pl.col(c).alias(c) for c in taken)
     return replace(raw, frame=raw.frame.with_columns(added.get_columns()), from_stored=tuple(lacking))
+
+
+def _check_checkpoints(
+    raw: _Raw,
+    canon: Mapping[str | None, str],
+    run_col: str,
+    ids: pl.Series,
+    joined: pl.DataFrame,
+    lacking: Sequence[str],
+) -> None:
+    """Refuse a table keyed by run id whose rows are checkpoints the stored runs do not tell apart (probe p73: a
+    per-step accuracy log appended to final checkpoints was averaged, 10 rows a run, into each run's final (N, D),
+    up to 7.8 points off its last checkpoint; given its tokens, other runs' mid-training checkpoints were joined to
+    runs of the same (N, D) as their seeds). Without tokens: one row per run id and eval (and metric). With them:
+    each row at its stored run's tokens, where the stored run has one."""
+    keys = [run_col, *(c for c in (canon.get("eval"), _metric_column(raw)) if c is not None)]
+    if "D" in lacking:
+        seen = raw.frame.select(keys).is_duplicated()
+        if bool(seen.any()):
+            i = int(seen.arg_true()[0])
+            raise InputError(
+                f"run id {ids[i]!r} has several rows of one eval and the table gives no tokens, so each would be "
+                "taken at its stored run's final (N, D)",
+                path=raw.path,
+                line=raw.lines[i] if raw.lines is not None else None,
+                column=run_col,
+                hint="a per-step log's checkpoints: give each row's tokens (a D or tokens column), or keep each "
+                "run's last row",
+            )
+        return
+    d_col = canon.get("D")
+    if d_col is None:
+        return
+    given = raw.frame.get_column(d_col).cast(pl.Float64, strict=False)
+    stored = joined.get_column("D").cast(pl.Float64, strict=False)
+    off = (given / stored - 1).abs() > 0.01
+    off = off.fill_null(False)
+    if bool(off.any()):
+        i = int(off.arg_true()[0])
+        n = int(off.sum())
+        raise InputError(
+            f"run id {ids[i]!r} at {given[i]:.4g} tokens: the workspace holds that run at {stored[i]:.4g} tokens "
+            f"only ({n} row{'s' if n > 1 else ''} of this table at tokens no stored run of their id has)",
+            path=raw.path,
+            line=raw.lines[i] if raw.lines is not None else None,
+            column=d_col,
+            hint="a per-step log's checkpoints: ingest the losses with --checkpoints all, or keep each run's last "
+            "row",
+        )
+
+
+def _metric_column(raw: _Raw) -> str | None:
+    """The column that says what each value is (``metric``), if the table has one by that name."""
+    return next((c for c in raw.columns if schema.norm_name(c) == "metric"), None)
 
 
 def _check_options(opts: ReadOptions) -> None:

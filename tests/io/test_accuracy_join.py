@@ -208,3 +208,34 @@ def test_a_per_step_log_keyed_by_run_id_needs_each_rows_tokens(tmp_path: Path) -
         InputError, match=r"line 2, column 'run_id': run id 'r0' names stored runs of more than one D"
     ):
         ingest(ws, IngestRequest(files=(bad,), append=True))
+
+
+def test_a_per_step_accuracy_log_on_final_checkpoints_is_refused_not_averaged(tmp_path: Path) -> None:
+    """Probe p73: appended to a workspace of final checkpoints, a per-step accuracy log keyed by run id was averaged
+    into each run's final (N, D) (up to 7.8 points off its last checkpoint); given its tokens, other runs' mid-run
+    checkpoints were joined to the runs of the same (N, D)."""
+    from l2l.base.errors import InputError
+
+    losses, steps, no_d = ["run_id,step,tokens,params,dataset,eval,loss"], ["run_id,tokens,eval,metric,value"], []
+    for i, n in enumerate((2e7, 4e7, 8e7, 1.6e8)):
+        for k in (1, 2, 3):
+            losses.append(f"r{i},{k},{n * 4 * k:.0f},{n:.0f},web,web_val,{4 - i / 3 - k / 9:.3f}")
+            steps.append(f"r{i},{n * 4 * k:.0f},hs_acc,accuracy,{0.3 + i / 10 + k / 50:.3f}")
+            no_d.append(f"r{i},hs_acc,accuracy,{0.3 + i / 10 + k / 50:.3f}")
+    ws = Workspace.locate(tmp_path / "ws")
+    ingest(ws, IngestRequest(files=(write(tmp_path / "l.csv", "\n".join(losses)),)))  # final checkpoints only
+    bare = write(tmp_path / "b.csv", "\n".join(["run_id,eval,metric,value", *no_d]))
+    with pytest.raises(
+        InputError, match=r"line 2, column 'run_id': run id 'r0' has several rows of one eval"
+    ):
+        ingest(ws, IngestRequest(files=(bare,), append=True))
+    with pytest.raises(
+        InputError, match=r"line 2, column 'tokens': run id 'r0' at 8e\+07 tokens: the workspace"
+    ):
+        ingest(ws, IngestRequest(files=(write(tmp_path / "s.csv", "\n".join(steps)),), append=True))
+    assert ws.load_accuracy(ws.load()) is None
+    last = [steps[0], *(row for j, row in enumerate(steps[1:]) if j % 3 == 2)]  # each run's last checkpoint
+    ingest(ws, IngestRequest(files=(write(tmp_path / "last.csv", "\n".join(last)),), append=True))
+    acc = ws.load_accuracy(ws.load())
+    assert acc is not None
+    assert acc.height == 4
