@@ -130,12 +130,48 @@ def law_interval(
                 sd_param=boot.sd_param,
                 notes=(*pi.notes, BEYOND_N_BOOTSTRAP),
             )
-        return pi, fit
+        return _with_nested(book, fit, sweep, point, level, seed, draws, pi), fit
     fit = _with_draws(book, fit, seed, draws)
     cal = book.calibration(book.group_of(fit.dataset, fit.eval))
     why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
     reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
-    return _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D), fit
+    pi = _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D)
+    return _with_nested(book, fit, sweep, point, level, seed, draws, pi), fit
+
+
+def _with_nested(
+    book: LawBook,
+    fit: LawFit,
+    sweep: Sweep,
+    point: tuple[float, float, float],
+    level: float,
+    seed: int,
+    draws: int,
+    pi: PredictiveInterval,
+) -> PredictiveInterval:
+    """A lower bound ``pi`` widened to hold the bootstrap interval of the other reading of a floor the runs do not
+    pin (``LawBook.nested``: Eq. 3 beside Eq. 2 and back where the runs cannot tell E from 0; Eq. 3 beside a law
+    that ended with E → 0): beyond what any backtest checked nothing arbitrates between them (probes p71, p73:
+    Eq. 2 or Eq. 1 at E → 0 chosen on a 20-run ladder, 9-15 % low at 7-13× the largest model, outside intervals
+    that held Eq. 3's point but not its spread; Eq. 3's own interval held the truth)."""
+    if not pi.lower_bound_only:
+        return pi
+    other = book.nested(fit.dataset, fit.eval)
+    if other is None:
+        return pi
+    N, D, C = point
+    alt = direct_interval(
+        _with_draws(book, other, seed, draws), N, D, C, sweep, None, level, reason=NO_BACKTEST
+    )
+    if not (math.isfinite(alt.lo) and math.isfinite(alt.hi)) or (alt.lo >= pi.lo and alt.hi <= pi.hi):
+        return pi
+    label = FORM_LABELS.get(other.form, other.form)
+    note = (
+        f"the interval also holds {label}'s ({other.form}) {alt.estimate:.4f} [{alt.lo:.4f}, {alt.hi:.4f}]: the "
+        f"runs do not pin an irreducible loss (E), and no backtest reached this far (--form {other.form} gives its "
+        "own interval)"
+    )
+    return dc_replace(pi, lo=min(pi.lo, alt.lo), hi=max(pi.hi, alt.hi), notes=(*pi.notes, note))
 
 
 #: The note of an interval beyond the backtests' reach in model size or tokens, widened to hold the bootstrap's.
@@ -225,13 +261,6 @@ def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
         # (``calibrated_interval``); a bootstrap-only one held neither (probe p71: Eq. 3 and Eq. 2 on a ladder whose
         # runs cannot tell E from 0 part by 8 % at 13× the largest model)
         (_group_rival(book, fit), "the backtests chose between the two only narrowly"),
-        # beyond what any backtest checked nothing arbitrates between two forms the runs cannot tell apart (probe
-        # p71: Eq. 2 chosen by the margin on a 20-run ladder at 1.2 % noise, 12.6 % low at 13× the largest model,
-        # outside its lower-bound interval; Eq. 3's 2.8 % low)
-        (
-            book.nested(fit.dataset, fit.eval) if pi.lower_bound_only else None,
-            "the runs cannot tell Eq. 3's E from 0, and no backtest reached this far",
-        ),
     ):
         if alt is None:
             continue

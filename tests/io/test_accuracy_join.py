@@ -216,7 +216,11 @@ def test_a_per_step_accuracy_log_on_final_checkpoints_is_refused_not_averaged(tm
     checkpoints were joined to the runs of the same (N, D)."""
     from l2l.base.errors import InputError
 
-    losses, steps, no_d = ["run_id,step,tokens,params,dataset,eval,loss"], ["run_id,tokens,eval,metric,value"], []
+    losses, steps, no_d = (
+        ["run_id,step,tokens,params,dataset,eval,loss"],
+        ["run_id,tokens,eval,metric,value"],
+        [],
+    )
     for i, n in enumerate((2e7, 4e7, 8e7, 1.6e8)):
         for k in (1, 2, 3):
             losses.append(f"r{i},{k},{n * 4 * k:.0f},{n:.0f},web,web_val,{4 - i / 3 - k / 9:.3f}")

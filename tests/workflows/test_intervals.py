@@ -752,31 +752,3 @@ def test_a_prediction_beyond_the_backtests_evidence_is_never_called_calibrated()
         assert row["calibrated"] is calibrated
         assert row["beyond_evidence"] is not calibrated
         assert row["lower_bound_only"] is False
-
-
-def test_a_lower_bound_holds_the_nested_form_where_the_runs_cannot_tell_e_from_0() -> None:
-    """Probe p71: Eq. 2 chosen by the margin on a 20-run ladder (1.2 % noise) predicted 1.84 [1.65, 2.06] at 13×
-    the largest model, a lower bound, against a truth of 2.107 with an irreducible loss; Eq. 3 said 2.06. Beyond
-    every backtest, an interval holds the nested form's value too; a calibrated one is left to its backtests."""
-    from types import SimpleNamespace
-
-    from l2l.core.laws import ScalingLaw
-    from l2l.core.predictive import PredictiveInterval
-    from l2l.workflows.predict import _form_doubt
-
-    eq3 = ScalingLaw("l2l", A=4e8, B=2.2e9, E=1.8, alpha=0.36, beta=0.40)
-    value = float(eq3.predict(1.3e10, 2.6e11))
-    book: Any = SimpleNamespace(
-        alternative=lambda *_: None,
-        rival=lambda *_: None,
-        nested=lambda *_: SimpleNamespace(form="l2l", predict=eq3.predict),
-    )
-    fit = SimpleNamespace(dataset="mix", eval="train")
-    low = PredictiveInterval(1.84, 1.65, 2.06, 0.9, 2.8, "bootstrap", True, 1.84)
-    held = _form_doubt(book, fit, low, 1.3e10, 2.6e11)  # type: ignore[arg-type]
-    assert held.hi == pytest.approx(value * 2.06 / 1.84)
-    assert any(
-        "the runs cannot tell Eq. 3's E from 0, and no backtest reached this far" in n for n in held.notes
-    )
-    calibrated = PredictiveInterval(1.84, 1.65, 2.06, 0.9, 0.5, "backtest:direct", False, 1.84)
-    assert _form_doubt(book, fit, calibrated, 1.3e10, 2.6e11) == calibrated  # type: ignore[arg-type]

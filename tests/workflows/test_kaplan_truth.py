@@ -110,3 +110,21 @@ def test_a_dataset_switched_to_eq1_in_a_group_whose_e_is_unpinned_holds_no_eq3_i
     assert not any("also holds" in n for n in p.interval.notes)
     assert p.interval.lo <= 2.6229 <= p.interval.hi  # the noise-free truth
     assert p.interval.hi / p.interval.lo < 1.08  # ±2.5 %, not ±9 %
+
+
+def test_beyond_every_backtest_a_lower_bound_holds_the_nested_forms_interval(
+    run: Any, tmp_path: Path
+) -> None:
+    """Probes p71, p73: a law without a floor the runs pinned (Eq. 2, or Eq. 1 at E → 0) chosen on a small ladder
+    predicted 9-15 % low at 7-13× the largest model, outside intervals that held Eq. 3's point but not its spread.
+    Beyond every backtest the interval holds the other reading's bootstrap interval (here Eq. 2's beside Eq. 3)."""
+    kaplan_table(tmp_path / "eq2.csv", seed=3)
+    assert run("ingest", tmp_path / "eq2.csv").exit_code == 0
+    far = ["predict", "-d", "web", "--N", "2e10", "--D", "4e11", "--format", "json"]
+    (row,) = json.loads(run(*far).stdout)["rows"]
+    (eq2,) = json.loads(run(*far, "--form", "kaplan").stdout)["rows"]
+    assert row["form"] == "l2l"
+    assert row["lower_bound_only"]
+    assert row["loss_lo"] <= eq2["loss_lo"]
+    assert eq2["loss_hi"] <= row["loss_hi"] or eq2["loss_hi"] <= row["loss"]
+    assert any("also holds Eq. 2's (kaplan)" in n for n in row["notes"]), row["notes"]
