@@ -1044,11 +1044,13 @@ def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]
         i = int(bad.arg_true()[0])
         n = int(ids.filter(bad).n_unique())
         many = [c for c in lacking if joined.get_column(c)[i] is None]
+        near = _near_id(str(ids[i]), stored.get_column("run_id")) if bad is unknown else None
         why, fix = (
             ("is not a stored run", "give dataset, N and D columns")
             if bad is unknown
             else (
-                f"names stored runs of more than one {' or '.join(many)} (a per-step log's checkpoints)",
+                f"names stored runs of more than one {' or '.join(many)}"
+                + (" (a per-step log's checkpoints)" if many == ["D"] else ""),
                 f"give a {' and a '.join(many)} column",
             )
         )
@@ -1058,12 +1060,24 @@ def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]
             path=raw.path,
             line=raw.lines[i] if raw.lines is not None else None,
             column=run_col,
-            hint=f"append it to the workspace that holds those runs' losses, or {fix}",
+            hint=(
+                f"the stored run {near!r} differs only in case or spaces: run ids are matched exactly; write "
+                "them as stored"
+                if near is not None
+                else f"append it to the workspace that holds those runs' losses, or {fix}"
+            ),
         )
     _check_checkpoints(raw, canon, run_col, ids, joined, lacking)
     taken = [*lacking, *(["split"] if "split" not in canon else [])]
     added = joined.select(pl.col(c).alias(c) for c in taken)
     return replace(raw, frame=raw.frame.with_columns(added.get_columns()), from_stored=tuple(lacking))
+
+
+def _near_id(run_id: str, stored: pl.Series) -> str | None:
+    """The one stored run id equal to ``run_id`` but for case and surrounding spaces (p73), or None."""
+    key = run_id.strip().casefold()
+    hits = {s for s in stored.to_list() if isinstance(s, str) and s.strip().casefold() == key}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _check_checkpoints(

@@ -185,6 +185,13 @@ def test_a_run_id_no_stored_run_has_is_refused_naming_its_line(tmp_path: Path) -
         ingest(ws, IngestRequest(files=(bad,), append=True))
     # nothing is stored by the refused append
     assert ws.load_accuracy(ws.load()) is None
+    # an id that differs only in case or spaces is named (p73)
+    upper = write(tmp_path / "up.csv", "run_id,eval,metric,value\n WEB-0-1,hs_acc,accuracy,0.3\n")
+    with pytest.raises(InputError) as info:
+        ingest(ws, IngestRequest(files=(upper,), append=True))
+    assert info.value.hint == (
+        "the stored run 'web-0-1' differs only in case or spaces: run ids are matched exactly; write them as stored"
+    )
 
 
 def test_a_per_step_log_keyed_by_run_id_needs_each_rows_tokens(tmp_path: Path) -> None:
