@@ -142,7 +142,7 @@ class LawFit:
             return cls._from_record(rec)
         except KeyError as exc:
             raise RecordError(f"law record: missing field {exc}") from None
-        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+        except (TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
             raise RecordError(f"law record: {exc}") from None
 
     @classmethod

@@ -332,6 +332,7 @@ def test_a_grid_of_sizes_is_refused_not_flattened(runs: Any) -> None:
         ({}, "missing field 'form'"),
         ({"form": "l2l", "theta": [1, 2]}, "not enough values"),
         (5, "law record"),
+        ({"form": "l2l", "theta": [1.0, 2.0, 0.5, 0.3, 0.4], "n_points": float("inf")}, "law record"),
     ],
 )
 def test_a_malformed_law_record_is_an_l2l_error(record: Any, match: str) -> None:
