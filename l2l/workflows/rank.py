@@ -486,6 +486,7 @@ def _rank_losses(
     if budget.N is None and (counted := runs.flops_count_warning(names)) is not None:
         notes.append(counted)  # a budget in compute is each dataset's N* and D* in the table's one count
     measured = _measured_note(cands, list(weights), budget, split)
+    notes += _beyond_nats(res)
     res = _with_unranked(res, lawless)
     res = _with_poor_laws(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
@@ -493,6 +494,24 @@ def _rank_losses(
     return dataclasses.replace(
         res, warnings=(*res.warnings, *_reach_note(cands, budget), *notes, *measured, *repeated)
     )
+
+
+def _beyond_nats(res: Ranking) -> list[str]:
+    """Where a ranked loss lies beyond any cross-entropy in nats, the words ``predict`` says of it (``rank --N 1B
+    --D 1M`` ranked losses of 19-25 without a word, where predict says the law means nothing there: p72)."""
+    from l2l.base.schema import LARGEST_NATS
+
+    out = []
+    for t in res.targets:
+        if t.metric != "loss":
+            continue
+        far = [r.dataset for r in t.rows if r.value is not None and r.value > LARGEST_NATS]
+        if far:
+            out.append(
+                f"{t.target}: the predicted losses of {', '.join(far)} are beyond any cross-entropy in nats (at most "
+                "ln(vocabulary), about 11–12): the laws are extrapolated to where they mean nothing"
+            )
+    return out
 
 
 def _with_unranked(res: Ranking, lawless: Mapping[str, str]) -> Ranking:

@@ -47,3 +47,12 @@ def test_a_dataset_without_a_law_changes_nothing_of_the_others_ranking(tmp_path:
     assert hero_row.dataset == "hero"
     assert "its own-loss law cannot be fitted" in (hero_row.reason or "")
     assert any("hero: no own-loss law" in w for w in ranked[True].warnings)
+
+
+def test_losses_beyond_any_cross_entropy_are_said_in_a_ranking(tmp_path: Path) -> None:
+    """p72: ``rank --N 1e9 --D 1e6`` ranked losses of 19-25 nats without a word, where predict says the law means
+    nothing there."""
+    runs = l2l.read_runs(_table(tmp_path / "t.csv", hero=False))
+    res = l2l.rank_runs(runs, "shared_val", N=1e9, D=1e6, draws=1000)
+    assert any("beyond any cross-entropy in nats" in w for w in res.warnings)
+    assert not any("beyond any" in w for w in l2l.rank_runs(runs, "shared_val", C=1e21, draws=1000).warnings)
