@@ -730,7 +730,9 @@ class AccuracyPrediction:
         if self.own_loss is not None and self.input_eval != "own":
             out.append(f"own loss of {self.dataset} at N={self.N:.3g}, D={self.D:.3g}: {self.own_loss:.4f}")
         if self.loss is not None:
-            what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval}"
+            # the task loss comes from the task's own law, not from the own loss before it (an arrow between the
+            # two read as a chain: probe p71)
+            what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval} (its own law)"
             fix = (
                 f" (law {self.loss_law:.4f}, corrected by its backtests)"
                 if self.loss_law is not None and abs(self.loss_law - self.loss) > 1e-12
