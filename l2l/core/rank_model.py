@@ -141,6 +141,9 @@ class DrawError:
     #: how many times that backtest's reach (log10 of compute beyond the shortened sweep's largest budget) the
     #: budget reaches beyond the sweep (0: not beyond it, or no backtest)
     reach_ratio: float = 0.0
+    #: inside the sweep (``interpolates``), whether the laws' specific change was used at the sweep's top, where the
+    #: anchored value the inside blends into is made as it is above (``core.ranking.within_sweep``)
+    laws_at_top: bool = True
 
     def keeps_order(self, method: str) -> bool:
         """Whether ``method``'s draws keep the measured order with ``kept_order_sd`` as their specific spread."""
@@ -495,9 +498,11 @@ class RankModel:
             w: float = 1.0
             if self.shrink:
                 w = float(tau2 / (tau2 + s2[i])) if tau2 + s2[i] > 0 else 1.0
-            if err.interpolates or (err.use_laws and err.backtested):  # the laws' change whole
+            # inside the sweep, the anchored value is made as at the top (the blend below ends there)
+            top_laws = err.laws_at_top if err.interpolates else err.use_laws
+            if top_laws and err.backtested:  # the laws' change whole
                 w = 1.0
-            elif not err.use_laws:
+            elif not top_laws:
                 w = 0.0
             laws = [e.target] if sources[name] == "independent" else [e.own, e.target]
             # the own loss not by its eval's name, so that datasets sharing the note share its words (the report
@@ -525,15 +530,17 @@ class RankModel:
             noise = np.asarray(scale * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
             out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
-            if law_share > 0 and sources[name] == "independent" and "independent" in out[name]:
+            if law_share > 0 and "independent" in out[name]:
                 # inside the sweep the target's own law interpolates the runs: its value, not the largest
                 # budget's measured residual carried down to it (probe p72: one 1B run 2.8 % above its law put the
                 # wrong dataset first at a budget 48× below, P(best) 0.94; error inside the sweep 0.66 % anchored,
-                # 0.25 % by the law), blended into the anchored value near the top (``_law_share``) so that a scan
-                # of budgets sees no step where one gives way to the other. The anchor's draws above are still
-                # made, so later draws are unchanged.
+                # 0.25 % by the law), blended into the anchored value near the top (``_law_share``), made with the
+                # weight of the specific change used at the top, so that a scan of budgets sees no step where one
+                # gives way to the other (p74: blended into the change whole, it stepped 0.5-1.3 % at the edge). The
+                # anchor's draws above are still made, so later draws are unchanged.
                 anchored = out[name]["recommended"]
                 out[name]["recommended"] = anchored + law_share * (out[name]["independent"] - anchored)
+                w = w + law_share * (1.0 - w)  # the share of the law's own value, said as trust
             extra[name].trust = float(w)
 
     def _law_share(self, budget: Budget) -> float:
@@ -589,9 +596,10 @@ class RankModel:
                     if isinstance(exc, TooFewRunsError):
                         extra[name].lawless.append(method)
             out[name] = logs
-            # inside the sweep the target's own law interpolates its own runs: it is the anchor's source there
-            # (the own-loss law through its relation missed a crossing sweep's 1e18 losses by 3-4 %)
-            src = "independent" if err.interpolates and "independent" in logs else self.anchor_source
+            # the anchor's source is the one used at the top, inside the sweep too, where the target's own law
+            # takes over as the budget falls (``_law_share``; the own-loss law through its relation missed a crossing
+            # sweep's 1e18 losses by 3-4 %): the blend then ends on the top's value (p74: a common step of 0.3 %)
+            src = self.anchor_source
             if src not in logs and logs:  # e.g. no train-to-test relation: extrapolate the target's own law
                 src = "independent" if "independent" in logs else "translation"
                 extra[name].notes.append(f"recommended: anchored on the {src} prediction")

@@ -393,6 +393,7 @@ def within_sweep(err: DrawError, compute: float, top: float, bottom: float = mat
         err,
         use_laws=True,
         interpolates=True,
+        laws_at_top=False,
         why=f"laws used: {inside}; beyond it they would not be ({beyond})",
     )
 
