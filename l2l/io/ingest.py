@@ -72,16 +72,14 @@ def _check(req: IngestRequest) -> None:
 
 
 def _run_ids(workspace: Workspace) -> pl.DataFrame:
-    """The stored runs by run id (``run_id``, ``dataset``, ``N``, ``D``, ``split`` as text, one row per run id), for
-    a table keyed by run id: a value that differs between the rows of one id (a per-step log's D) is null there."""
+    """The stored runs that carry a run id (``run_id``, ``dataset``, ``N``, ``D``, ``split`` as text, one row per
+    distinct run), for a table keyed by run id."""
     import polars as pl
 
     frame = workspace.load().frame.filter(pl.col("run_id").is_not_null())
     cols = ("dataset", "N", "D", "split")
-    return (
-        frame.select(pl.col("run_id"), *(pl.col(c).cast(pl.String) for c in cols))
-        .group_by("run_id", maintain_order=True)
-        .agg(pl.when(pl.col(c).n_unique() == 1).then(pl.col(c).first()).alias(c) for c in cols)
+    return frame.select(pl.col("run_id"), *(pl.col(c).cast(pl.String) for c in cols)).unique(
+        maintain_order=True
     )
 
 

@@ -1034,8 +1034,18 @@ def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]
             raw.verify.result()
         raw = _read_raw(Path(raw.path))
     ids = raw.frame.get_column(run_col).cast(pl.String)
-    joined = pl.DataFrame({"run_id": ids}).join(stored, on="run_id", how="left", maintain_order="left")
-    known = joined.get_column("run_id").is_in(stored.get_column("run_id").implode())
+    # by run id, and by dataset too where the table names it (one id, m000, reused in every dataset: p74)
+    keys = ["run_id"] if "dataset" in lacking else ["run_id", "dataset"]
+    rest = [c for c in ("dataset", "N", "D", "split") if c not in keys]
+    lookup = stored.group_by(keys, maintain_order=True).agg(
+        pl.when(pl.col(c).n_unique() == 1).then(pl.col(c).first()).alias(c) for c in rest
+    )
+    table = pl.DataFrame({"run_id": ids})
+    if "dataset" not in lacking:
+        table = table.with_columns(raw.frame.get_column(canon["dataset"]).cast(pl.String).alias("dataset"))
+    joined = table.join(lookup, on=keys, how="left", maintain_order="left", nulls_equal=False)
+    wanted = lookup.select(pl.struct(keys)).to_series().implode()
+    known = joined.select(pl.struct(keys).is_in(wanted)).to_series()
     unknown = ~known & ids.is_not_null()
     vague = known & joined.select(pl.any_horizontal(pl.col(c).is_null() for c in lacking)).to_series()
     for bad in (unknown, vague & ids.is_not_null()):
@@ -1065,9 +1075,11 @@ def _stored_run_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]
                 "them as stored"
                 if near is not None
                 else f"append it to the workspace that holds those runs' losses, or {fix}"
+                if bad is unknown
+                else fix
             ),
         )
-    _check_checkpoints(raw, canon, run_col, ids, joined, lacking)
+    _check_checkpoints(raw, canon, run_col, ids, joined, lacking, stored)
     taken = [*lacking, *(["split"] if "split" not in canon else [])]
     added = joined.select(pl.col(c).alias(c) for c in taken)
     return replace(raw, frame=raw.frame.with_columns(added.get_columns()), from_stored=tuple(lacking))
@@ -1087,13 +1099,18 @@ def _check_checkpoints(
     ids: pl.Series,
     joined: pl.DataFrame,
     lacking: Sequence[str],
+    stored: pl.DataFrame,
 ) -> None:
     """Refuse a table keyed by run id whose rows are checkpoints the stored runs do not tell apart (probe p73: a
     per-step accuracy log appended to final checkpoints was averaged, 10 rows a run, into each run's final (N, D),
     up to 7.8 points off its last checkpoint; given its tokens, other runs' mid-training checkpoints were joined to
     runs of the same (N, D) as their seeds). Without tokens: one row per run id and eval (and metric). With them:
-    each row at its stored run's tokens, where the stored run has one."""
-    keys = [run_col, *(c for c in (canon.get("eval"), _metric_column(raw)) if c is not None)]
+    each row at its stored run's tokens, or at one of its stored checkpoints' (p74: a checkpoint's tokens 1.37× off
+    was stored silently on a workspace of every checkpoint)."""
+    keys = [
+        run_col,
+        *(c for c in (canon.get("dataset"), canon.get("eval"), _metric_column(raw)) if c is not None),
+    ]
     if "D" in lacking:
         seen = raw.frame.select(keys).is_duplicated()
         if bool(seen.any()):
@@ -1112,20 +1129,36 @@ def _check_checkpoints(
     if d_col is None:
         return
     given = raw.frame.get_column(d_col).cast(pl.Float64, strict=False)
-    stored = joined.get_column("D").cast(pl.Float64, strict=False)
-    off = (given / stored - 1).abs() > 0.01
-    off = off.fill_null(False)
+    at = joined.get_column("D").cast(pl.Float64, strict=False)
+    off = ((given / at - 1).abs() > 0.01).fill_null(False)
+    # an id of several checkpoints (no single stored D): the row's tokens must be one of them
+    steps: dict[str, list[float]] = {}
+    for rid, d in stored.select("run_id", pl.col("D").cast(pl.Float64, strict=False)).iter_rows():
+        steps.setdefault(rid, []).append(d)
+    loose = [
+        at[i] is None
+        and given[i] is not None
+        and ids[i] in steps
+        and not any(abs(given[i] / d - 1) <= 0.01 for d in steps[ids[i]] if d)
+        for i in range(len(ids))
+    ]
+    off = off | pl.Series(loose, dtype=pl.Boolean)
+    stored_d = at
     if bool(off.any()):
         i = int(off.arg_true()[0])
         n = int(off.sum())
         raise InputError(
-            f"run id {ids[i]!r} at {given[i]:.4g} tokens: the workspace holds that run at {stored[i]:.4g} tokens "
-            f"only ({n} row{'s' if n > 1 else ''} of this table at tokens no stored run of their id has)",
+            f"run id {ids[i]!r} at {given[i]:.4g} tokens: the workspace holds that run "
+            + (f"at {stored_d[i]:.4g} tokens only" if stored_d[i] is not None else "at no such checkpoint")
+            + f" ({n} row{'s' if n > 1 else ''} of this table at tokens no stored run of their id has)",
             path=raw.path,
             line=raw.lines[i] if raw.lines is not None else None,
             column=d_col,
-            hint="a per-step log's checkpoints: ingest the losses with --checkpoints all, or keep each run's last "
-            "row",
+            hint=(
+                "a per-step log's checkpoints: ingest the losses with --checkpoints all, or keep each run's last row"
+                if stored_d[i] is not None
+                else "the losses have no checkpoint at those tokens: check the tokens column against the losses'"
+            ),
         )
 
 

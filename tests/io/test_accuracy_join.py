@@ -250,3 +250,28 @@ def test_a_per_step_accuracy_log_on_final_checkpoints_is_refused_not_averaged(tm
     acc = ws.load_accuracy(ws.load())
     assert acc is not None
     assert acc.height == 4
+
+
+def test_a_run_id_reused_across_datasets_is_told_apart_by_the_tables_dataset_column(tmp_path: Path) -> None:
+    """p74: one id (m000) in every dataset, and a table that names the dataset of each row, was refused as "several
+    rows of one eval"; a checkpoint's tokens no stored checkpoint has were stored silently on a workspace of every
+    checkpoint."""
+    from l2l.base.errors import InputError
+
+    rows = ["run_id,step,tokens,params,dataset,eval,loss"]
+    for ds, shift in (("alpha", 0.0), ("beta", 0.1)):
+        for i, n in enumerate((2e7, 4e7, 8e7, 1.6e8)):
+            for k in (1, 2, 3):
+                rows.append(f"m{i:03d},{k},{n * 4 * k:.0f},{n:.0f},{ds},val,{4 - i / 3 - k / 9 + shift:.3f}")
+    ws = Workspace.locate(tmp_path / "ws")
+    ingest(ws, IngestRequest(files=(write(tmp_path / "l.csv", "\n".join(rows)),), checkpoints="all"))
+    table = "run_id,dataset,tokens,eval,metric,value\nm000,alpha,8e7,acc,accuracy,0.3\nm000,beta,8e7,acc,accuracy,0.4\n"
+    ingest(ws, IngestRequest(files=(write(tmp_path / "a.csv", table),), append=True))
+    acc = ws.load_accuracy(ws.load())
+    assert acc is not None
+    assert sorted(zip(acc["dataset"], acc["accuracy"], strict=True)) == [("alpha", 0.3), ("beta", 0.4)]
+    odd = "run_id,dataset,tokens,eval,metric,value\nm001,alpha,1.1e8,acc,accuracy,0.3\n"
+    with pytest.raises(
+        InputError, match=r"line 2, column 'tokens': run id 'm001' at 1\.1e\+08 tokens: .*no such"
+    ):
+        ingest(ws, IngestRequest(files=(write(tmp_path / "b.csv", odd),), append=True))
