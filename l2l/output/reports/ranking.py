@@ -169,6 +169,7 @@ def _laws_flip_words(t: TargetRanking, laws: LawsScan, budget_c: float, whose: s
         if not t.flips
         else f"{whose} changes "
         + ", ".join(f"from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips)
+        + (" (by the point predictions; at this budget the top choices are a tie)" if t.tie else "")
     )
     # the laws' winner at the range's low end (since the change that made it, where that lies beyond the sweep),
     # then each change inside the range
