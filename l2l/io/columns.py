@@ -95,6 +95,20 @@ def missing_column_hint(
             f"l2l does not know by name{example}, and --wide where each eval's loss is a field of its own",
             "column",
         )
+    scored = {schema.norm_name(c) for c in unused} | set(present)
+    if (
+        {"dataset", "N", "D"} <= set(missing)
+        and "run_id" in present
+        and scored & {"metric", "value", "accuracy", "acc", "acc_norm", "score"}
+        and not _path_aliases(missing, unused)
+    ):
+        # an evaluation harness's run_id, task, metric, value read first (p75: a 714-character list of aliases)
+        return (
+            "a table keyed by run id alone (an evaluation harness's accuracies?): ingest the losses first, then "
+            "append it with l2l ingest --append FILE: each row's dataset, N and D are taken from the stored run of "
+            "its id",
+            None,
+        )
     lossy = [c for c in unused if "/" in c and any(w in ("loss", "ce", "nll") for w in _words(c))]
     if not wide and "eval" in missing and "loss" in missing and len(lossy) >= 2:
         # several losses after paths (train/loss, eval/hellaswag/loss): one row per run, a column per eval; the

@@ -275,3 +275,15 @@ def test_a_run_id_reused_across_datasets_is_told_apart_by_the_tables_dataset_col
         InputError, match=r"line 2, column 'tokens': run id 'm001' at 1\.1e\+08 tokens: .*no such"
     ):
         ingest(ws, IngestRequest(files=(write(tmp_path / "b.csv", odd),), append=True))
+
+
+def test_a_table_keyed_by_run_id_read_first_points_at_appending_it(tmp_path: Path) -> None:
+    """p75: an evaluation harness's table read into a new workspace got a list of every column alias, never the
+    order the README gives (losses first, then --append)."""
+    from l2l.base.errors import InputError
+
+    table = write(tmp_path / "acc.csv", "run_name,task,metric,value\nr1,hellaswag,acc_norm,0.3\n")
+    with pytest.raises(InputError) as info:
+        ingest(Workspace.locate(tmp_path / "ws"), IngestRequest(files=(table,)))
+    assert (info.value.hint or "").startswith("a table keyed by run id alone")
+    assert "l2l ingest --append FILE" in (info.value.hint or "")

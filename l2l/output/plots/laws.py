@@ -302,6 +302,9 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
     titles = fit_titles(fits, runs.own_eval)
     point_parts, curve_parts, opt_parts = [], [], []
     dropped_budgets = dropped_runs = 0
+    # counted before thin budgets are dropped, fitted runs only (with --split the refusal below read "6 runs, at
+    # most 0 at one compute", the held-out runs counted and the fitted ones not: p75)
+    fitted_runs = most_fitted = 0
     for fit, title in zip(fits, titles, strict=True):
         sub = runs_of(runs, fit, split)
         if sub.height == 0:
@@ -320,6 +323,8 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
             by_budget.setdefault(lab, []).append(i)
         n_all = sub["N"].to_numpy().astype(np.float64)
         used = pts["used"].to_numpy()
+        fitted_runs += int(used.sum())
+        most_fitted = max([most_fitted, *(int(used[idx].sum()) for idx in by_budget.values())])
         # a budget of held-out runs alone stays: its stars are measured against the curve there (the paper's 3.3B)
         thin = {
             lab for lab, idx in by_budget.items() if len(idx) < MIN_PROFILE_RUNS and bool(used[idx].any())
@@ -354,8 +359,8 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
         # pair said nothing (82 curves)
         # what the runs hold, not how the command was asked: exit 1 (it exited 2, as a usage error; p70)
         raise SelectionError(
-            f"no iso-FLOP budget holds {MIN_PROFILE_RUNS} fitted runs ({len(points)} runs, at most {most} at one "
-            "compute): an iso-FLOP figure needs runs "
+            f"no iso-FLOP budget holds {MIN_PROFILE_RUNS} fitted runs ({fitted_runs} fitted runs, at most "
+            f"{most_fitted} at one compute): an iso-FLOP figure needs runs "
             "of several sizes at one budget; l2l plot law draws the laws over (C, N)",
             param="kind",
         )
