@@ -575,10 +575,12 @@ def resolve_repeats(
     several: the best over their joint grid) chooses by each dataset's own eval (``own_eval``, dataset → eval:
     given, detected or shared), else by the mean over the evals."""
     wanted = tuple(dict.fromkeys((best_of,) if isinstance(best_of, str) else (best_of or ())))
+    # the column named first, repeats or none: a misspelt --best-of on a table without repeats exited 0 without a
+    # word, where --column and --where name their missing column (p76)
+    cols = tuple(_best_of_column(frame, name) for name in wanted)
     counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
     if not bool((counts > 1).any()):
         return Repeats(frame)
-    cols = tuple(_best_of_column(frame, name) for name in wanted)
     chose = Repeats(frame)  # what best_of chose, and how (nothing without it)
     if cols:
         own = dict(own_eval or {})

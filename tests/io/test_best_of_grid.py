@@ -126,3 +126,12 @@ def test_a_flat_optimum_whose_noise_picks_either_edge_is_not_warned(tmp_path: Pa
             rows.append(f"web,{n:g},{20 * n:g},web_val,{3.0 + 1e8 / n + extra:.4f},{lr:g}")
     runs = read_runs([write(tmp_path / "flat.csv", "\n".join(rows) + "\n")], best_of="lr")
     assert "edge" not in notes(runs)  # every cell at an edge, 2 at each: warned when counted together
+
+
+def test_a_best_of_column_the_table_lacks_is_refused_with_or_without_repeats(tmp_path: Path) -> None:
+    """p76: a misspelt --best-of on a table without repeats exited 0 without a word."""
+
+    path = tmp_path / "t.csv"
+    path.write_text("dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.1\nweb,2e8,4e9,web_val,2.9\n")
+    with pytest.raises(InputError, match="--best-of peak_lr: no column 'peak_lr'"):
+        read_runs([path], best_of="peak_lr")
