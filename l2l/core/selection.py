@@ -71,6 +71,7 @@ __all__ = [
     "FormScore",
     "choose_form",
     "e_unidentified",
+    "floorless",
     "irreducible_loss_reason",
     "law_flag",
     "misfit_reason",
@@ -372,6 +373,12 @@ def fits_at_floor(form: FormScore, preferred: FormScore) -> bool:
     )
 
 
+def floorless(fit: LawFit) -> bool:
+    """Whether ``fit`` has no irreducible loss: Eq. 2, or an E that ended on its lower bound (far below the smallest
+    loss: → 0)."""
+    return fit.form == "kaplan" or ("E" in fit.at_bounds and fit.min_loss / 2 > fit.law.E)
+
+
 def e_unidentified(eq3: LawFit, eq2: LawFit | FitError | None) -> bool:
     """Whether the runs leave Eq. 3's E indistinguishable from 0: the fit ends with E at its lower bound (far below
     the smallest loss), or Eq. 2 (Eq. 3 at E = 0, one parameter fewer) fits the same runs as closely by the F test
@@ -379,7 +386,7 @@ def e_unidentified(eq3: LawFit, eq2: LawFit | FitError | None) -> bool:
     probe p67's one-dataset tables (30 runs, 1.5 % noise) Eq. 3's E ended at its bound in 2 of 10 tables drawn
     from Eq. 2 (E 0.06-1.9 in the rest, against the truth's 0), and the test passes 9 of 10; on 10 tables each
     drawn from Eq. 3 and Eq. 1 (E ≈ 2) it fails all 20."""
-    if "E" in eq3.at_bounds and eq3.min_loss / 2 > eq3.law.E:
+    if floorless(eq3):
         return True
     if not isinstance(eq2, LawFit) or eq3.n_points <= len(PARAM_NAMES["l2l"]) or eq3.rmse <= 0:
         return False

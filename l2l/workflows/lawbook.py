@@ -40,7 +40,7 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.selection import NESTED_FORM, NOT_TRIED_KAPLAN, FormChoice, e_unidentified, law_flag
+from l2l.core.selection import NESTED_FORM, NOT_TRIED_KAPLAN, FormChoice, e_unidentified, floorless, law_flag
 from l2l.core.sweep import Sweep
 
 if TYPE_CHECKING:
@@ -114,11 +114,6 @@ class Sweeps:
                 cols["N"][rows], cols["D"][rows], None if c is None else c[rows], cols["loss"][rows]
             )
         return self._made[key]
-
-
-def floorless(fit: LawFit) -> bool:
-    """Whether ``fit`` has no irreducible loss: Eq. 2, or E on its lower bound (→ 0)."""
-    return fit.form == "kaplan" or ("E" in fit.at_bounds and fit.min_loss / 2 > fit.law.E)
 
 
 @dataclass
