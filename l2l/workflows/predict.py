@@ -234,13 +234,10 @@ def calibrated_interval(
     if model is None:
         raise FitError(f"{fit.dataset}/{fit.eval}: no backtest to calibrate an interval")
     pi = direct_interval(fit, N, D, C, sweep, model, level)
-    rival = book.rival(fit.dataset, fit.eval)
-    # ``cal.rival`` is the error model of the group's rival form: a dataset whose law takes another form (the
-    # group's choice misfits it) has a rival of its own, which that model never scored (p69: a dataset switched to
-    # Eq. 1 in an Eq. 3 group whose runs leave E unpinned held Eq. 3's prediction with Eq. 2's error model, ±9 % for
-    # ±2.5 %, said to be about E)
-    group_rival = cal.choice.rival if cal.choice is not None else None
-    if rival is not None and cal.rival is not None and rival.form == group_rival:
+    # ``cal.rival`` is the error model of the group's rival form, held only where that is the law's rival
+    # (``_group_rival``)
+    rival = _group_rival(book, fit)
+    if rival is not None and cal.rival is not None:
         e_free = cal.choice is not None and cal.choice.e_free
         pi = with_rival(
             pi, direct_interval(rival, N, D, C, sweep, cal.rival, level), rival.form, e_free=e_free
@@ -278,8 +275,10 @@ def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
 
 
 def _group_rival(book: LawBook, fit: LawFit) -> LawFit | None:
-    """``LawBook.rival`` where it is the group's rival form (as ``calibrated_interval`` holds it): a dataset whose
-    law the group's choice switched to another form has a rival of its own, which the group never weighed (p69)."""
+    """``LawBook.rival`` where it is the group's rival form: a dataset whose law the group's choice switched to
+    another form has a rival of its own, which the group's error models never scored (p69: a dataset switched to
+    Eq. 1 in an Eq. 3 group whose runs leave E unpinned held Eq. 3's prediction with Eq. 2's error model, ±9 % for
+    ±2.5 %, said to be about E)."""
     rival = book.rival(fit.dataset, fit.eval)
     if rival is None:
         return None
