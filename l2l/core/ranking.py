@@ -71,6 +71,7 @@ __all__ = [
     "RankSettings",
     "Ranking",
     "TargetRanking",
+    "failed_row",
     "failure_reason",
     "judge",
     "point_predictions",
@@ -782,6 +783,11 @@ def _laws_disagree(
     if not tied:
         return rows, tie, cont
     return rows, True, tuple(dict.fromkeys((*cont, first, *rivals)))
+
+
+def failed_row(name: str, reason: str) -> DatasetPrediction:
+    """The row of a candidate that could not be ranked, for ``reason``."""
+    return _row(name, reason, CandidatePoint(), {}, None)
 
 
 def _row(

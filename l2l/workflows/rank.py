@@ -53,6 +53,7 @@ from l2l.core.ranking import (
     Ranking,
     RankSettings,
     TargetRanking,
+    failed_row,
     judge,
     rank,
 )
@@ -521,13 +522,8 @@ def _with_unranked(res: Ranking, lawless: Mapping[str, str]) -> Ranking:
         return res
     why = {n: f"its own-loss law cannot be fitted ({msg})" for n, msg in lawless.items()}
 
-    def failed(name: str) -> DatasetPrediction:
-        return DatasetPrediction(
-            name, "failed", why[name], None, None, None, None, None, None, None, None, None, None, None, None
-        )
-
     targets = tuple(
-        dataclasses.replace(t, rows=(*t.rows, *(failed(n) for n in lawless))) for t in res.targets
+        dataclasses.replace(t, rows=(*t.rows, *(failed_row(n, why[n]) for n in lawless))) for t in res.targets
     )
     combined = (
         *res.combined,
