@@ -252,21 +252,31 @@ class ErrorModel:
         """The spread scale of ``group`` (1 for a group the backtests never saw)."""
         return float(self.group_scales.get(group, 1.0))
 
+    def _excesses(self, where: Placement) -> tuple[float, float, float, float]:
+        """How far (in log) ``where`` lies past the backtests' reach in model size, in tokens and in tokens per
+        parameter (each past its slack), and past the compute-optimal band (1.05× ``max_aspect``): positive beyond.
+        The one place the reaches are measured, for ``beyond_*``, ``off_optimal`` and ``applied``."""
+        r = where.ratio_reach
+        return (
+            where.n_reach - self.max_n_reach - math.log(N_REACH_SLACK),
+            where.d_reach - self.max_d_reach - math.log(D_REACH_SLACK),
+            max(r - self.max_ratio_above, -r - self.max_ratio_below) - math.log(RATIO_REACH_SLACK),
+            abs(where.aspect) - self.max_aspect * 1.05,
+        )
+
     def beyond_n_reach(self, where: Placement) -> bool:
         """Whether ``where`` lies more than ``N_REACH_SLACK`` beyond the farthest model-size reach of the
         backtests: nothing there tests the law's extrapolation in N, nor the bias learned from them."""
-        return where.n_reach > self.max_n_reach + math.log(N_REACH_SLACK)
+        return self._excesses(where)[0] > 0
 
     def beyond_d_reach(self, where: Placement) -> bool:
         """The same in tokens: ``where`` more than ``D_REACH_SLACK`` beyond the backtests' farthest reach in D."""
-        return where.d_reach > self.max_d_reach + math.log(D_REACH_SLACK)
+        return self._excesses(where)[1] > 0
 
     def beyond_ratio_reach(self, where: Placement) -> bool:
         """The same in tokens per parameter: ``where``'s D/N more than ``RATIO_REACH_SLACK`` further outside the
         fitted runs' range than any backtest's lay outside its own fit's (above the range, or below it)."""
-        slack = math.log(RATIO_REACH_SLACK)
-        r = where.ratio_reach
-        return r > self.max_ratio_above + slack or -r > self.max_ratio_below + slack
+        return self._excesses(where)[2] > 0
 
     def beyond_bias_reach(self, where: Placement) -> bool:
         """Whether the backtests' errors grow with distance (a bias learned: ``corrects``) and with the refit's own
@@ -291,22 +301,14 @@ class ErrorModel:
     def off_optimal(self, where: Placement) -> bool:
         """Whether ``where`` lies further from the compute-optimal model size than any run the model learned from
         (``max_aspect``): the bias learned near the optimum need not hold there."""
-        return abs(where.aspect) > self.max_aspect * 1.05
+        return self._excesses(where)[3] > 0
 
     def applied(self, where: Placement) -> float:
         """The fraction of the learned bias applied at ``where``: 1 within the backtests' reach (in model size,
         tokens and tokens per parameter, with their slacks) and on the compute-optimal band it was learned in;
         past each, tapered linearly in log to 0 at ``BIAS_TAPER``× beyond (the product over the four)."""
-        slack_r = math.log(RATIO_REACH_SLACK)
-        r = where.ratio_reach
-        excesses = (
-            where.n_reach - self.max_n_reach - math.log(N_REACH_SLACK),
-            where.d_reach - self.max_d_reach - math.log(D_REACH_SLACK),
-            max(r - self.max_ratio_above, -r - self.max_ratio_below) - slack_r,
-            abs(where.aspect) - self.max_aspect * 1.05,
-        )
         f = 1.0
-        for excess in excesses:
+        for excess in self._excesses(where):
             f *= _taper(excess)
         return f
 
