@@ -13,7 +13,7 @@ from l2l.cli.shell import app
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
-    from l2l.output.render import Report
+    from l2l.output.report import Report
 
 VerboseOpt = Annotated[
     bool,

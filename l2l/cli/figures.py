@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 
-from l2l.base.schema import Figure, is_glob
+from l2l.base.schema import Figure
 from l2l.cli import options as opt
 from l2l.cli import shell
 from l2l.cli.ranking import COpt, DOpt, NOpt, rank_request
 from l2l.cli.shell import plot_app
 
 if TYPE_CHECKING:
-    from l2l.base.runs import Runs
+    pass
 
 
 @plot_app.command(
@@ -229,7 +228,7 @@ def plot_rank(
     Losses only: an accuracy target is ranked by l2l rank, without a figure."""
     from l2l.core.ranking import Ranking
     from l2l.output.plots import held_out_runs, rank_budget_figure, rank_figure
-    from l2l.workflows.requests import answer_rank
+    from l2l.workflows.requests import answer_rank, names_an_accuracy
 
     request = rank_request(target, C, N, D, dataset, split, method, level, draws, seed, form, metric=metric)
     if view == "budgets" and C is None:
@@ -246,24 +245,6 @@ def plot_rank(
         shell.save_figure(rank_figure(ranking, held_out_runs(s.runs, ranking, split)), output)
     else:
         shell.save_figure(rank_budget_figure(ranking), output)
-
-
-def names_an_accuracy(runs: Runs, targets: Iterable[str], metric: str | None) -> bool:
-    """Whether a target names an accuracy eval (spelled ``NAME:accuracy``, asked with ``--metric accuracy``, or a
-    name only an accuracy eval has), told before anything is fitted; globs are told by the ranking itself."""
-    from l2l.base.errors import L2LError
-    from l2l.base.runs import OWN
-    from l2l.workflows.requests import eval_kind
-
-    for t in targets:
-        if t == OWN or t.startswith("!") or is_glob(t):
-            continue
-        try:
-            if eval_kind(runs, [t], metric) == "accuracy":
-                return True
-        except L2LError:
-            continue  # (a name that is neither, or both unspelled: the ranking says so in its own words)
-    return False
 
 
 def _refuse_accuracy() -> NoReturn:

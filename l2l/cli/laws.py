@@ -14,7 +14,7 @@ from l2l.cli import shell
 from l2l.cli.shell import app
 
 if TYPE_CHECKING:
-    from l2l.output.render import Report
+    from l2l.output.report import Report
     from l2l.workflows.requests import PredictAnswer
 
 SaveOpt = Annotated[

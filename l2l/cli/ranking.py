@@ -144,7 +144,7 @@ def rank(
     fits_all = split is None and not backtest
     with shell.session(table, fits_every_split=fits_all) as s, ProgressBar("ranking targets") as prog:
         if plot is not None:
-            from l2l.cli.figures import names_an_accuracy
+            from l2l.workflows.requests import names_an_accuracy
 
             if names_an_accuracy(
                 s.with_accuracy(), request.targets, metric

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from plotnine import ggplot
 
-    from l2l.output.render import Report
+    from l2l.output.report import Report
     from l2l.workflows.session import Session
 
 __all__ = ["FLAGS", "app", "emit", "fail_usage", "main", "plot_app", "session", "wrote"]

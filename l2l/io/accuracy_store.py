@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -14,10 +14,9 @@ from l2l.base.text import plural
 from l2l.core.sweep import ROUNDED_RTOL, near_configs
 
 if TYPE_CHECKING:
-    from l2l.base.runs import Runs
-    from l2l.io.workspace import Workspace
+    pass
 
-__all__ = ["ACCURACY_FILE", "AccuracyJoin", "attach_accuracy", "join_accuracy", "merge_accuracy"]
+__all__ = ["ACCURACY_FILE", "AccuracyJoin", "join_accuracy", "merge_accuracy"]
 
 
 ACCURACY_FILE: Final = "accuracy.parquet"
@@ -40,14 +39,6 @@ def merge_accuracy(old: pl.DataFrame | None, new: pl.DataFrame | None) -> pl.Dat
 
 def has_accuracy_columns(frame: pl.DataFrame) -> bool:
     return tuple(frame.columns) == ACCURACY_COLUMNS
-
-
-def attach_accuracy(runs: Runs, workspace: Workspace) -> Runs:
-    """``runs`` (the workspace's) with the accuracies committed with them, when there are some."""
-    if runs.accuracy is not None:
-        return runs
-    frame = workspace.load_accuracy(runs)
-    return runs if frame is None else replace(runs, accuracy=frame)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -17,9 +17,10 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -29,7 +30,6 @@ from l2l.base.version import __version__
 if TYPE_CHECKING:
     from l2l.core.calibrate import CalibrationCache
     from l2l.core.fit import FitCache
-    from l2l.io.workspace import Workspace
 
 __all__ = [
     "ACCURACY_LAWS_ARTIFACT",
@@ -51,6 +51,31 @@ __all__ = [
     "saved_calibrations",
     "saved_fits",
 ]
+
+
+class ArtifactStore(Protocol):
+    """What the caches need of a workspace (``l2l.io.workspace.Workspace``): its artifacts' folder, notes, lock
+    and artifact files. Named here, not imported, so that the workspace can import the caches' names."""
+
+    ARTIFACTS: str
+    notes: list[str]
+
+    def exists(self) -> bool: ...
+
+    def lock(
+        self, *, purpose: str = "write", on_wait: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]: ...
+
+    def read_artifact(self, name: str) -> dict[str, Any] | None: ...
+
+    def read_artifact_bytes(self, name: str, suffix: str) -> bytes | None: ...
+
+    def write_artifact(self, name: str, payload: dict[str, Any], *, locked: bool = False) -> None: ...
+
+    def write_artifact_bytes(self, name: str, suffix: str, data: bytes, *, locked: bool = False) -> None: ...
+
+    def artifacts(self, suffix: str) -> list[Path]: ...
+
 
 FITS_ARTIFACT = "fits"
 FITS_VERSION = 4  # records keyed by fit.data_key, the file checksummed (4: a law needs 6 distinct models)
@@ -82,7 +107,7 @@ def _sealed(kind: str, version: int, records: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def _records(workspace: Workspace, kind: str, version: int, *, note: bool) -> dict[str, Any]:
+def _records(workspace: ArtifactStore, kind: str, version: int, *, note: bool) -> dict[str, Any]:
     """The records of cache ``kind`` when the file is sound and current; else {} (with a note when it is damaged
     rather than merely of another version)."""
     where = f"{workspace.ARTIFACTS}/{kind}.json"
@@ -113,7 +138,7 @@ def _records(workspace: Workspace, kind: str, version: int, *, note: bool) -> di
     return records
 
 
-def saved_fits(workspace: Workspace | None) -> FitCache:
+def saved_fits(workspace: ArtifactStore | None) -> FitCache:
     """Fits saved in the workspace (``fit-law --save``, and every command's new fits) as a FitCache; an empty one
     when there are none, or when the file is damaged (a note on ``workspace.notes`` says so)."""
     from l2l.core.fit import FitCache
@@ -131,7 +156,7 @@ def saved_fits(workspace: Workspace | None) -> FitCache:
         return FitCache()
 
 
-def save_fits(workspace: Workspace, cache: FitCache) -> int:
+def save_fits(workspace: ArtifactStore, cache: FitCache) -> int:
     """Add every fit of ``cache`` to the workspace's saved fits (a damaged file is replaced); returns how many
     are saved now."""
     with workspace.lock(purpose="cache"):
@@ -141,7 +166,7 @@ def save_fits(workspace: Workspace, cache: FitCache) -> int:
     return len(fits)
 
 
-def saved_calibrations(workspace: Workspace | None) -> CalibrationCache:
+def saved_calibrations(workspace: ArtifactStore | None) -> CalibrationCache:
     """Calibrations saved in the workspace (an empty cache when there are none, they are of another version, or
     the file is damaged: a note on ``workspace.notes`` says so)."""
     from l2l.core.calibrate import CalibrationCache
@@ -159,7 +184,7 @@ def saved_calibrations(workspace: Workspace | None) -> CalibrationCache:
         return CalibrationCache()
 
 
-def save_calibrations(workspace: Workspace, cache: CalibrationCache) -> int:
+def save_calibrations(workspace: ArtifactStore, cache: CalibrationCache) -> int:
     """Add the calibrations of ``cache`` to the workspace's (keeping the newest ``MAX_CALIBRATIONS``)."""
     with workspace.lock(purpose="cache"):
         stored = dict(_records(workspace, CALIBRATIONS_ARTIFACT, CALIBRATIONS_VERSION, note=False))
@@ -237,7 +262,7 @@ def decode(data: Any) -> Any:
     return cls(**{k: decode(v) for k, v in data["fields"].items()})
 
 
-def saved_accuracy_laws(workspace: Workspace | None) -> dict[str, Any]:
+def saved_accuracy_laws(workspace: ArtifactStore | None) -> dict[str, Any]:
     """Accuracy laws saved in the workspace (``accuracy.accuracy_key`` → AccuracyFit); empty when there are none,
     they are of another version, or the file is damaged (a note on ``workspace.notes`` says so)."""
     if workspace is None or not workspace.exists():
@@ -253,7 +278,7 @@ def saved_accuracy_laws(workspace: Workspace | None) -> dict[str, Any]:
         return {}
 
 
-def save_accuracy_laws(workspace: Workspace, laws: Mapping[str, Any]) -> int:
+def save_accuracy_laws(workspace: ArtifactStore, laws: Mapping[str, Any]) -> int:
     """Add ``laws`` (key → AccuracyFit) to the workspace's (keeping the newest ``MAX_ACCURACY_LAWS``)."""
     with workspace.lock(purpose="cache"):
         stored = dict(_records(workspace, ACCURACY_LAWS_ARTIFACT, ACCURACY_LAWS_VERSION, note=False))
@@ -294,7 +319,7 @@ def _answer_header(kind: str, key: str, body: bytes) -> dict[str, object]:
     }
 
 
-def saved_answer(workspace: Workspace | None, kind: str, key: str) -> bytes | None:
+def saved_answer(workspace: ArtifactStore | None, kind: str, key: str) -> bytes | None:
     """The body of the answer of ``kind`` saved under ``key`` (a sha256 of exactly what it was computed from,
     made by the workflow); None when there is none, or it is of another version, or damaged (a note on
     ``workspace.notes`` says so). The checksum is of the bytes as read: nothing is parsed or re-serialised for it."""
@@ -328,7 +353,7 @@ def saved_answer(workspace: Workspace | None, kind: str, key: str) -> bytes | No
     return body
 
 
-def save_answer(workspace: Workspace, kind: str, key: str, body: bytes) -> None:
+def save_answer(workspace: ArtifactStore, kind: str, key: str, body: bytes) -> None:
     """Keep ``body`` as the answer of ``kind`` under ``key`` (atomically; the oldest answers of ``kind`` beyond
     ``MAX_ANSWERS`` are removed)."""
     name = _answer_name(kind, key)

@@ -478,6 +478,13 @@ class Workspace:
             )
         return runs
 
+    def attach_accuracy(self, runs: Runs) -> Runs:
+        """``runs`` (this workspace's) with the accuracies committed with them, when there are some."""
+        if runs.accuracy is not None:
+            return runs
+        frame = self.load_accuracy(runs)
+        return runs if frame is None else replace(runs, accuracy=frame)
+
     def load_accuracy(self, runs: Runs) -> pl.DataFrame | None:
         """The accuracy rows committed with ``runs`` (the current generation's, or the one before when a commit
         came in between); None when they were stored without any."""

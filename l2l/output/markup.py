@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from l2l.base.text import visible
-from l2l.output.render import Column, Report, shown
+from l2l.output.report import Column, Report, shown
 
 __all__ = ["latex_number", "latex_text", "markdown_text", "to_latex", "to_markdown"]
 

@@ -34,9 +34,8 @@ from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
     ONE_DATASET,
+    all_shared,
     default_tests,
-    relabel_test_to_test,
-    require_some_made,
     require_two_datasets,
 )
 from l2l.workflows.inventory import held_out_splits
@@ -935,7 +934,7 @@ def evaluate(
             hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
             param="holdout_top_compute",
         )
-    require_some_made(preds)
+    _require_some_made(preds)
     skipped = sum(1 for p in preds if p.skips)
     notes = list(plan.notes)
     # a dataset whose held-out runs pair with no other's was in no row, "skipped 0" (sizes counted 3 % apart)
@@ -960,7 +959,7 @@ def evaluate(
             f"{'means' if alone is None else 'comparison'} (--detail has the others); why: "
             + "; ".join(f"{reason} ({plural(n, 'prediction')})" for reason, n in why)
         )
-    return relabel_test_to_test(runs, Evaluation(
+    return _relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
         summary=_summarise(preds),
         n_heldout_runs=int(runs.runs_per(frame=plan.hidden)["runs"].sum()),
@@ -996,3 +995,39 @@ def _unpaired_held_note(plan: HoldoutPlan, unpaired: Sequence[str], rtol: float)
 def empty_evaluation(reason: str) -> Evaluation:
     """An evaluation with no Table 1 (why: ``reason``), for a question whose other parts stand alone."""
     return Evaluation((), (), 0, "-", (), (), (reason,))
+
+
+def _relabel_test_to_test(runs: Runs, ev: Evaluation) -> Evaluation:
+    """``ev`` with its train-to-train setting called test-to-test where every dataset's own eval is the eval
+    they share (two datasets' models compared on one eval)."""
+    if not all_shared(runs):
+        return ev
+    shared = sorted(set(runs.own_eval.values()))
+
+    def relabel(setting: Setting) -> Setting:
+        return "test-to-test" if setting == "train-to-train" else setting
+
+    note = (
+        f"the datasets have no own eval: each one's loss on {', '.join(shared)} (the eval they all share) stands "
+        "in for it, so the first setting is test-to-test"
+    )
+    return replace(
+        ev,
+        predictions=tuple(replace(p, setting=relabel(p.setting)) for p in ev.predictions),
+        summary=tuple(replace(x, setting=relabel(x.setting)) for x in ev.summary),
+        notes=(*ev.notes, note),
+    )
+
+
+def _require_some_made(preds: Sequence[HeldOutPrediction]) -> None:
+    """Refuse an evaluation in which no method predicted any held-out run (every one skipped), saying why."""
+    if any(p.independent is not None or p.loss_to_loss is not None for p in preds):
+        return
+    details = list(dict.fromkeys(k.note() for p in preds for k in p.skips))
+    shown = details[0] if details else "every prediction was skipped"
+    raise SelectionError(
+        f"no held-out run could be predicted by any method: {shown}"
+        + (f" (and {len(details) - 1} other reasons)" if len(details) > 1 else ""),
+        hint="each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
+        param="holdout",
+    )

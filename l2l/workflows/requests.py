@@ -8,7 +8,7 @@ in the library's own words (``UsageError`` with ``param`` naming the parameter, 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
@@ -118,6 +118,23 @@ def eval_names(runs: Runs, names: Sequence[str], metric: str | None = None) -> t
         else:
             out.append(name)
     return tuple(out)
+
+
+def names_an_accuracy(runs: Runs, targets: Iterable[str], metric: str | None) -> bool:
+    """Whether a target names an accuracy eval (spelled ``NAME:accuracy``, asked with ``--metric accuracy``, or a
+    name only an accuracy eval has), told before anything is fitted; globs are told by the ranking itself."""
+    from l2l.base.errors import L2LError
+    from l2l.base.runs import OWN
+
+    for t in targets:
+        if t == OWN or t.startswith("!") or is_glob(t):
+            continue
+        try:
+            if eval_kind(runs, [t], metric) == "accuracy":
+                return True
+        except L2LError:
+            continue  # (a name that is neither, or both unspelled: the ranking says so in its own words)
+    return False
 
 
 def accuracy_runs(session: Session, checkpoints: str = "final", *, form: str = "sigmoid") -> Runs:

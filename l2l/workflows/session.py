@@ -107,9 +107,7 @@ class Session:
         if self.workspace is None:
             return self.runs
         if self.runs.accuracy is None:
-            from l2l.io.accuracy_store import attach_accuracy
-
-            self.runs = attach_accuracy(self.runs, self.workspace)
+            self.runs = self.workspace.attach_accuracy(self.runs)
         if self.runs.accuracy is not None and self.runs.checkpoints is None and not self._checkpoints_read:
             from dataclasses import replace
 

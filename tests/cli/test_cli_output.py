@@ -91,7 +91,8 @@ def _check(name: str, got: str) -> None:
 def _run_and_render(name: str, args: list[str], run: Any, sample: Path, tmp: Path) -> str:
     """The command at 120 columns (exit code, stdout, stderr), then its reports rendered at 80 and 60."""
     import l2l.cli.shell
-    from l2l.output.render import Report, render
+    from l2l.output.render import render
+    from l2l.output.report import Report
 
     got: list[Any] = []
     real_emit = l2l.cli.shell.emit

@@ -118,7 +118,7 @@ def reports(cli: Cli) -> dict[str, list[Any]]:
 
 
 def _as_list(reps: Any) -> list[Any]:
-    from l2l.output.render import Report
+    from l2l.output.report import Report
 
     return [reps] if isinstance(reps, Report) else list(reps)
 
@@ -147,7 +147,8 @@ def _shows(name: str, text: str) -> bool:
 def test_every_table_fits_keeps_its_answer_and_never_cuts_a_name(
     reports: dict[str, list[Any]], name: str, width: int
 ) -> None:
-    from l2l.output.render import constant, plan, shown
+    from l2l.output.render import constant, plan
+    from l2l.output.report import shown
 
     text = _out(reports[name], "table", width)
     assert "…" not in text

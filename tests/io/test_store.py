@@ -19,7 +19,6 @@ import polars as pl
 import pytest
 
 from l2l.base.errors import InputError, WorkspaceError
-from l2l.io.accuracy_store import attach_accuracy
 from l2l.io.caches import FITS_VERSION, save_fits, saved_calibrations, saved_fits
 from l2l.io.tables import read_runs
 from l2l.io.workspace import Workspace
@@ -203,15 +202,15 @@ def test_losses_and_accuracies_are_one_generation(ws_path: Path, tmp_path: Path)
     assert sorted(p.name for p in gen.iterdir()) == ["accuracy.parquet", "config.json", "runs.parquet"]
     assert ws.config()["accuracy_rows"] == 2
     loaded = ws.load()
-    assert attach_accuracy(loaded, ws).accuracy.height == 2
+    assert ws.attach_accuracy(loaded).accuracy.height == 2
     # appending losses only keeps the accuracies; replacing with a table without any drops them
     more = part(tmp_path / "more.csv", "web-corpus", 7)
     after = ws.save(read_runs([more]), append=True)
     assert after.accuracy is not None
     assert after.accuracy.height == 2
-    assert attach_accuracy(ws.load(), ws).accuracy.height == 2
+    assert ws.attach_accuracy(ws.load()).accuracy.height == 2
     ws.save(read_runs([more]))
-    assert attach_accuracy(ws.load(), ws).accuracy is None
+    assert ws.attach_accuracy(ws.load()).accuracy is None
 
 
 def test_runs_read_before_a_commit_find_their_accuracies(good: Path, ws_path: Path, tmp_path: Path) -> None:
@@ -225,8 +224,8 @@ def test_runs_read_before_a_commit_find_their_accuracies(good: Path, ws_path: Pa
     ws.save(read_runs([table]))
     early = ws.load()
     ws.save(read_runs([part(tmp_path / "p.csv", "other", 1)]))  # another writer replaced everything
-    assert attach_accuracy(early, ws).accuracy.height == 1
-    assert attach_accuracy(ws.load(), ws).accuracy is None
+    assert ws.attach_accuracy(early).accuracy.height == 1
+    assert ws.attach_accuracy(ws.load()).accuracy is None
 
 
 def test_a_reader_never_sees_half_a_write(ws_path: Path, tmp_path: Path) -> None:

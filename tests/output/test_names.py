@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from l2l.base.text import visible
-from l2l.output.render import Column, Report, csv_text, render
+from l2l.output.render import csv_text, render
+from l2l.output.report import Column, Report
 from tests.conftest import write
 
 HOSTILE = [

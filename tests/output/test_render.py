@@ -11,7 +11,8 @@ import pytest
 from rich.cells import cell_len
 
 from l2l.base.text import fmt_fixed, fmt_si
-from l2l.output.render import Column, ProgressBar, Report, layout, render, to_json
+from l2l.output.render import ProgressBar, layout, render, to_json
+from l2l.output.report import Column, Report
 
 NAMES = ["fineweb-100b", "fineweb-edu-100b", "train-to-train", "train-to-test"]
 

@@ -218,14 +218,13 @@ def test_the_library_takes_the_command_lines_spelling_of_an_accuracy(
     run: Any, tmp_path: Path, ws_path: Path
 ) -> None:
     """p70: ``predict_accuracy(evals="hellaswag:accuracy")`` was "unknown accuracy eval", the CLI's spelling."""
-    from l2l.io.accuracy_store import attach_accuracy
     from l2l.io.workspace import Workspace
     from l2l.workflows.accuracy import predict_accuracy
 
     shape = shapes.per_step_ladder()
     ingest(run, tmp_path, shape)
     ws = Workspace(ws_path)
-    runs = attach_accuracy(ws.load(), ws)
+    runs = ws.attach_accuracy(ws.load())
     (n, d) = sorted({(h.N, h.D) for h in shape.held_out})[0]
     spelled = predict_accuracy(
         runs, evals=["hellaswag:accuracy"], datasets=["dolma"], N=[n], D=[d], split="ladder"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from l2l.base.text import counted, fmt_fixed, fmt_pct, plural
 from l2l.core.predictive import is_beyond_evidence_note
-from l2l.output.render import Column, Report, Row
+from l2l.output.report import Column, Report, Row
 from l2l.output.reports.common import (
     chance_text,
     finite,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TypeGuard
 
 from l2l.base.text import fmt_interval, fmt_sci, fmt_si, fmt_sig, interval_decimals
-from l2l.output.render import Column, Row
+from l2l.output.report import Column, Row
 
 __all__ = [
     "GREEK",

@@ -13,7 +13,7 @@ from l2l.base.runs import named_after
 from l2l.base.schema import looks_like_validation
 from l2l.base.text import fmt_sig, plural
 from l2l.io.columns import column_verdict
-from l2l.output.render import Column, Report
+from l2l.output.report import Column, Report
 from l2l.output.reports.common import chance_text, sci, si
 
 if TYPE_CHECKING:

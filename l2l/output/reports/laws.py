@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.text import counted, fmt_fixed, fmt_pct, plural
-from l2l.output.render import Column, Report, Row
+from l2l.output.report import Column, Report, Row
 from l2l.output.reports.common import (
     GREEK,
     all_own,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.text import fmt_fixed, fmt_pct, plural, some_of
-from l2l.output.render import Column, Report, Row
+from l2l.output.report import Column, Report, Row
 from l2l.output.reports.common import interval_column, sci, si
 
 __all__ = ["rank_backtest_report", "ranking_report"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from l2l.base.schema import OUTPUT_FORMATS
 from l2l.base.text import fmt_fixed, fmt_pct, plural
-from l2l.output.render import Column, Report, Row
+from l2l.output.report import Column, Report, Row
 from l2l.output.reports.common import (
     finite,
     interval_column,
