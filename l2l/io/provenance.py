@@ -213,9 +213,7 @@ def file_entries(
             "rows_merged": rows - int(kept.get(k, 0)),
             "rows_rejected": info["rows_rejected"],
             # rows --where left out, before any were read as runs (read + left out = the file's rows)
-            "rows_filtered": max(
-                int(info.get("rows_before_where", info["rows_read"])) - int(info["rows_read"]), 0
-            )
+            "rows_filtered": _left_out_by_where(info)
             if info.get("where")
             else int(info.get("rows_other_scores", 0)),  # --accuracy-metric's other scores' rows
             "aliases": info["aliases"],
@@ -245,6 +243,13 @@ def _stored_note(info: Mapping[str, Any]) -> list[str]:
     return [f"{taken} of each row taken from the stored run of its run id (the table has no such column)"]
 
 
+def _left_out_by_where(info: Mapping[str, Any]) -> int:
+    """The file's rows ``--where`` left out: rows of the file, not values (a wide table's ``rows_read`` counts one
+    row per loss column: probe p77's "-144 of 81 rows left out")."""
+    before = int(info.get("rows_before_where", info["rows_read"]))
+    return max(before - int(info.get("rows_after_where", info["rows_read"])), 0)
+
+
 def _decisions(info: Mapping[str, Any]) -> list[str]:
     """What was decided about one file, one line each, for the ingest report."""
     notes: list[str] = [
@@ -254,7 +259,7 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
     if info.get("where"):
         before = info.get("rows_before_where", info["records"])
         notes.append(
-            f"--where {' and '.join(info['where'])}: {before - info['rows_read']} of {before} rows left out"
+            f"--where {' and '.join(info['where'])}: {_left_out_by_where(info)} of {before} rows left out"
         )
     ck = info.get("checkpoints") or {}
     if ck.get("stopped_early"):

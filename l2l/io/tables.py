@@ -455,7 +455,9 @@ def _typed_frame(
             settle(raw)  # (NotPlainError: the caller reads the file carefully)
             lf, records = typed
             info["records"] = info.get("rows_before_where", records)
-            return lf.collect(engine="streaming"), raw
+            frame = lf.collect(engine="streaming")
+            info["rows_after_where"] = frame.height  # (file rows: a wide table's rows_read counts its values)
+            return frame, raw
         if raw.verify is not None:
             raw.verify.result()
         raw = _reread(raw)  # the careful reader names the line of the first bad value
@@ -463,6 +465,7 @@ def _typed_frame(
     if where is not None:
         info["rows_before_where"] = raw.frame.height
         raw = subset(raw, raw.frame.select(where).to_series())
+        info["rows_after_where"] = raw.frame.height
     return _typed_eager(raw, convs), raw
 
 

@@ -430,3 +430,17 @@ def test_a_size_naming_column_with_two_variants_of_one_size_says_so_and_how_to_k
         "seeds need a seed column (--column seed=COL)"
     )
     assert read_runs([path], where=["model!=lm_1e+08_swiglu"]).frame.height == 3
+
+
+def test_where_on_a_wide_table_counts_file_rows_not_values(tmp_path: Path) -> None:
+    # probe p77: 81 file rows with three loss columns, 6 left out, printed "-144 of 81 rows left out" (the read
+    # values, one per loss column, subtracted from the file's rows)
+    lines = ["dataset,params,tokens,c4_val_loss,own_val_loss,other_loss"]
+    for k in range(12):
+        n = 1e7 * 2**k
+        lines.append(f"web,{n:.0f},{20 * n:.0f},{3.0 - 0.1 * k},{3.1 - 0.1 * k},{3.2 - 0.1 * k}")
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path], wide=True, where=parse_where(["params<=1e9"]))
+    assert runs.frame.height == 3 * 7
+    assert "--where params<=1e9: 5 of 12 rows left out" in decisions(runs)
