@@ -40,8 +40,9 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
+from l2l.core.line_law import LineLaw, fit_line_law
 from l2l.core.selection import NESTED_FORM, NOT_TRIED_KAPLAN, FormChoice, e_unidentified, floorless, law_flag
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, allocation_unidentified
 
 if TYPE_CHECKING:
     import polars as pl
@@ -153,6 +154,7 @@ class LawBook:
     #: what ``try_get`` answered, per (dataset, eval): evaluate asks tens of thousands of times
     _answered: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
     _sweeps: Sweeps | None = field(default=None, init=False, repr=False)
+    _lines: dict[tuple[str, str], LineLaw | None] = field(default_factory=dict, init=False, repr=False)
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
 
@@ -233,6 +235,17 @@ class LawBook:
             return None
         eq3 = self._fit_of(dataset, eval, "l2l")
         return eq3 if eq3 is not None and not floorless(eq3) else None
+
+    def line_law(self, dataset: str, eval: str) -> LineLaw | None:
+        """Where every run of (dataset, eval) sits at about one D/N (``allocation_unidentified``), the power law
+        along that line (``l2l.core.line_law``: the three parameters such runs identify), else None."""
+        if (dataset, eval) not in self._lines:
+            law = None
+            if self.sweeps.has(dataset, eval):
+                n, d, y = self.data(dataset, eval)
+                law = fit_line_law(n, d, y) if allocation_unidentified(n, d) is not None else None
+            self._lines[(dataset, eval)] = law
+        return self._lines[(dataset, eval)]
 
     def _fit_of(self, dataset: str, eval: str, form: str | None) -> LawFit | None:
         if form is None:

@@ -1,0 +1,133 @@
+"""A power law along one line of tokens per parameter: L = E + K·N^(−γ), the three parameters a one-line sweep
+identifies.
+
+A sweep whose runs all sit at about one D/N (every run at 20 or 100 tokens per parameter: a ladder, a per-step log
+read at its final checkpoints) sees each law only along that line. There Eq. 3 is E + (c₁·N^(−α/β) + c₂/N)^β: five
+parameters for a curve in one variable, two more than the data pin down, and a fit to noisy runs can spend them on
+a bend the runs do not show. On probe p77's DataDecide-shaped sweeps (twelve recipes, 4M–300M at 100 tokens per
+parameter, three seeds, truth Eq. 3) the fitted Eq. 3 laws ended with α/β from 0.19 to 79 and E at 0 in six of
+twelve, and missed the 1B runs by 3.8 % on average (one by +14.5 %, the law flat past its largest run, inside an
+interval stated as calibrated); this law missed them by 0.8 % (at most 2.1 %) over two seeds. It is the check on
+such a law (``workflows.predict``: an interval that holds its value), not a fourth form.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from l2l.core.laws import Array
+
+__all__ = ["MIN_LINE_SIZES", "LineLaw", "fit_line_law"]
+
+#: Distinct model sizes below which a line law is not fitted (three parameters and a curvature to see).
+MIN_LINE_SIZES = 4
+
+#: The Huber threshold on log residuals, as every law's fit (``FitOptions.delta``).
+_DELTA = 1e-3
+
+#: E on the start grid, as fractions of the smallest loss (E = 0 is a pure power law).
+_E_FRACTIONS = np.linspace(0.0, 0.99, 100)
+
+#: The exponent's box, as the laws' (``search.EXPONENT_BOUNDS``).
+_GAMMA_BOX = (1e-3, 3.0)
+
+
+@dataclass(frozen=True)
+class LineLaw:
+    """L = E + K·N^(−γ) along the line D ≈ ``ratio``·N of the runs it was fitted on."""
+
+    E: float
+    K: float
+    gamma: float
+    ratio: float
+    n_runs: int
+    objective: float
+
+    def predict(self, N: ArrayLike) -> Array:
+        n = np.asarray(N, dtype=np.float64)
+        return np.asarray(self.E + np.exp(math.log(self.K) - self.gamma * np.log(n)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "E": self.E,
+            "K": self.K,
+            "gamma": self.gamma,
+            "ratio": self.ratio,
+            "n_runs": self.n_runs,
+            "objective": self.objective,
+        }
+
+
+def _huber(r: Array) -> Array:
+    a = np.abs(r)
+    return np.asarray(np.where(a <= _DELTA, 0.5 * r * r, _DELTA * (a - 0.5 * _DELTA)))
+
+
+def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
+    """The line law of runs at (N, D) with ``loss`` (Huber δ = 1e-3 on log loss, as every law), or None with fewer
+    than ``MIN_LINE_SIZES`` distinct sizes or no fit inside the box. Starts: for each E on a grid of fractions of
+    the smallest loss, the least-squares line of log(L − E) on log N; the best start by the true objective is
+    polished with L-BFGS-B."""
+    from scipy.optimize import minimize
+
+    n = np.asarray(N, dtype=np.float64).ravel()
+    y = np.asarray(loss, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    if len(np.unique(n)) < MIN_LINE_SIZES:
+        return None
+    ln, ly, l_min = np.log(n), np.log(y), float(y.min())
+    # every start at once: rows are E values, columns runs
+    e = _E_FRACTIONS[:, None] * l_min
+    z = np.log(y[None, :] - e)
+    xm = ln.mean()
+    sxx = float(np.sum((ln - xm) ** 2))
+    slope = np.sum((ln - xm)[None, :] * (z - z.mean(axis=1, keepdims=True)), axis=1) / sxx
+    gamma = -slope
+    log_k = z.mean(axis=1) + gamma * xm
+    fit = np.logaddexp(
+        np.log(np.maximum(e[:, 0], 1e-300))[:, None], log_k[:, None] - gamma[:, None] * ln[None, :]
+    )
+    score = np.sum(_huber(ly[None, :] - fit), axis=1)
+    score[(gamma < _GAMMA_BOX[0]) | (gamma > _GAMMA_BOX[1])] = np.inf
+    if not np.isfinite(score).any():
+        return None
+    k = int(np.argmin(score))
+
+    def objective(theta: Array) -> float:
+        e_val, lk, g = theta
+        pred = np.logaddexp(math.log(max(e_val, 1e-300)), lk - g * ln)
+        return float(np.sum(_huber(ly - pred))) / _DELTA**2
+
+    def value_and_gradient(theta: Array) -> tuple[float, Array]:
+        e_val, lk, g = theta
+        pred = np.logaddexp(math.log(max(e_val, 1e-300)), lk - g * ln)
+        r = ly - pred
+        psi = np.clip(r, -_DELTA, _DELTA)
+        share = np.exp(lk - g * ln - pred)  # d pred / d log K
+        grad = -np.array([np.sum(psi * np.exp(-pred)), np.sum(psi * share), -np.sum(psi * share * ln)])
+        return float(np.sum(_huber(r))) / _DELTA**2, grad / _DELTA**2
+
+    start = np.array([float(e[k, 0]), float(log_k[k]), float(gamma[k])])
+    res = minimize(
+        value_and_gradient,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 0.999 * l_min), (-200.0, 200.0), _GAMMA_BOX],
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000},
+    )
+    theta = res.x if np.isfinite(res.fun) and res.fun <= objective(start) else start
+    e_val, lk, g = (float(v) for v in theta)
+    return LineLaw(
+        E=e_val,
+        K=math.exp(lk),
+        gamma=g,
+        ratio=float(np.median(d / n)),
+        n_runs=len(y),
+        objective=objective(theta) * _DELTA**2,
+    )
