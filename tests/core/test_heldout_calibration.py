@@ -4,6 +4,7 @@ no NaN or inf in any interval."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -11,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache, FitOptions
-from l2l.core.predictive import PredictiveInterval, beyond_evidence, not_calibrated
+from l2l.core.predictive import PredictiveInterval, beyond_evidence, floored, not_calibrated
 from tests.conftest import runs_from_spec
 
 
@@ -130,3 +132,20 @@ def test_a_translated_interval_is_cut_at_e1_saying_so_and_never_raised_above_its
     assert any("lay below E1 = 1.933" in n for n in cut.notes)
     assert floored(cut, 1.933, "E1") is cut  # above the floor: unchanged
     assert floored(pi, 3.0, "E1") is pi  # an estimate at or below the floor is left to say so itself
+
+
+def test_a_correction_that_crosses_the_translations_floor_is_not_applied_and_not_calibrated() -> None:
+    # probe p78: a noisy source whose law is not the target's, translated 20× beyond the sweep: the backtests' bias
+    # moved 2.5504 by −0.39 in log to 1.7124 [1.3912, 2.1078], below E1 = 1.993, against a truth of 2.2421
+
+    pi = PredictiveInterval(1.7124, 1.3912, 2.1078, 0.9, 3.0, "backtest:translation", False, 2.5504)
+    out = floored(pi, 1.993, "E1")
+    assert out.estimate == 2.5504
+    assert out.lo == 1.993
+    assert_allclose(out.hi, 2.1078 * 2.5504 / 1.7124)
+    assert out.covers(2.2421)
+    assert out.lower_bound_only
+    assert any("below E1 = 1.993" in n for n in out.notes)
+    # a correction that stays above the floor is left alone
+    kept = floored(dataclasses.replace(pi, estimate=2.2, lo=2.0, hi=2.4), 1.993, "E1")
+    assert (kept.estimate, kept.lo, kept.lower_bound_only) == (2.2, 2.0, False)
