@@ -637,6 +637,9 @@ class Allocation:
             "D_opt_hi": o.D_interval[1],
             "tokens_per_param": o.D_opt / o.N_opt,
             "optimum_draws": o.draws,
+            # N*'s and D*'s intervals are the draws' spread alone (no backtest scores an optimum never measured):
+            # said in the JSON as the table's footnote says it (probe p78)
+            "optimum_lower_bound_only": o.lower_bound_only,
             "a": self.fit.law.a_opt,
         }
         d.update(_interval_dict(self.interval))

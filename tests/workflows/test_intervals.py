@@ -226,6 +226,7 @@ def test_optimal_gives_intervals_on_the_loss_and_the_allocation(
     assert_allclose(a.C_ratio, 20.0, rtol=1e-9)
     d = a.to_dict()
     assert d["N_opt_lo"] < d["N_opt"] < d["N_opt_hi"]
+    assert d["optimum_lower_bound_only"] is True  # the draws alone: said in JSON as in the footnote (p78)
 
 
 @pytest.mark.parametrize(

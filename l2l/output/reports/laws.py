@@ -420,7 +420,10 @@ def allocations_report(
         Column("a", "a=β/(α+β)", fmt=fmt_fixed(3), drop=4),
         Column("lower_bound_only", "lower bound", drop=2),  # as predict's table: a poor law's loss says so
         *(Column(k, table=False) for k in ("level", "interval_method", "beyond_evidence")),
-        *(Column(k, table=False) for k in ("sd_param", "optimum_draws", "notes", "warnings")),
+        *(
+            Column(k, table=False)
+            for k in ("sd_param", "optimum_draws", "optimum_lower_bound_only", "notes", "warnings")
+        ),
         Column("flops_per_param_token", table=False),
         interval_column("loss", f"loss at N* [{level}]", rows),
         interval_column("N_opt", f"N* [{level}]", rows, fmt=si, drop=2),
