@@ -575,6 +575,8 @@ NOT_LOSS_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("params", "parameters", "tokens", "flops", "batch", "size"), "a size"),
     **dict.fromkeys(("seed",), "a seed"),
     **dict.fromkeys(SCORE_WORDS, "a score"),
+    # (probe p77: Gadre et al.'s `avg_top1_error_17` was taken as a loss, its law fitted with E on its bound)
+    **dict.fromkeys(("error", "errors", "err"), "an error rate (one minus an accuracy), not a loss"),
     **dict.fromkeys(("ppl", "perplexity", "perplexities"), "a perplexity, not a loss (its log is the loss)"),
     **dict.fromkeys(("memory", "mem", "gpu", "gpus", "nodes", "count", "num"), "a resource count"),
     **dict.fromkeys(("weight", "decay", "wd", "momentum", "warmup", "dropout"), "a hyperparameter"),

@@ -150,6 +150,19 @@ def test_missing_required_column_lists_the_new_aliases() -> None:
 # ---- wide exports -------------------------------------------------------------------------------
 
 
+def test_an_error_rate_column_is_never_a_loss() -> None:
+    # probe p77: a Gadre-shaped table's `avg_top1_error_17` (top-1 error over 17 tasks, 0.4-0.8) was fitted as a loss
+    frame = pl.DataFrame(
+        {"c4_val_loss": ["3.1", "2.9", "2.7"], "avg_top1_error_17": ["0.78", "0.70", "0.61"]}
+    )
+    found = detect_loss_columns(frame, frame.columns)
+    assert dict(found.kept) == {"c4_val_loss": "c4_val_loss"}
+    reasons = {x.column: x.reason for x in found.left_out}
+    assert reasons["avg_top1_error_17"] == (
+        "its name says an error rate (one minus an accuracy), not a loss ('error')"
+    )
+
+
 def wandb() -> tuple[pl.DataFrame, list[str]]:
     frame = pl.read_csv(REAL / "wandb_wide.csv", infer_schema=False)  # as the reader does: all text
     plan = resolve_columns(frame.columns, WIDE, required=schema.WIDE_REQUIRED)
