@@ -219,21 +219,30 @@ PredictAnswer: TypeAlias = "list[LawPrediction] | ViaPrediction | list[AccuracyP
 
 
 def _check_via(req: PredictRequest) -> None:
+    # a source loss with the target model's N and D: the model is known, no compute need be inferred (probe p77:
+    # `--N 1.18e10 --D 3e11` was refused, then C inferred 1.87e22 for a true 2.12e22)
+    model = req.src_loss is not None and len(req.N) == 1 and len(req.D) == 1 and not req.C
     given = [
         name
         for name, value in (
             ("bootstrap", req.bootstrap),
-            ("N", req.N),
-            ("D", req.D),
+            ("N", not model and req.N),
+            ("D", not model and req.D),
             ("C", req.C),
             ("datasets", req.datasets),
         )
         if value
     ]
+    if given and given[0] in ("N", "D") and req.src_loss is not None:
+        raise UsageError(
+            "--via with --src-loss takes one target model: one --N and one --D together",
+            param=given[0],
+        )
     if given:
         raise UsageError(
             f"{given[0]} does not apply to a translation, which starts from a measured loss",
-            hint="leave it out (--via maps --src-loss or --from-run), or leave out --via to predict from the law",
+            hint="leave it out (--via maps --src-loss or --from-run; --src-loss takes the target model's --N and "
+            "--D), or leave out --via to predict from the law",
             param=given[0],
         )
     if len(req.evals) > 1:
@@ -286,6 +295,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
             tgt=req.target,
             src_loss=req.src_loss,
             from_run=req.from_run,
+            model=(req.N[0], req.D[0]) if req.src_loss is not None and req.N and req.D else None,
             eval_name=evals[0] if evals else None,
             split=req.split,
             options=req.options,

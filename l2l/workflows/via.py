@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.base.checks import as_names, check_choice, check_level
+from l2l.base.checks import as_names, as_numbers, check_choice, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.base.schema import COMBINES
@@ -219,15 +219,23 @@ def _resolve_sources(runs: Runs, via: Sequence[str] | str, tgt: str) -> tuple[li
 
 
 def _source_losses(
-    runs: Runs, sources: list[str], every: bool, src_loss: float | None, from_run: str | None
+    runs: Runs,
+    sources: list[str],
+    every: bool,
+    src_loss: float | None,
+    from_run: str | None,
+    model: tuple[float, float] | None = None,
 ) -> tuple[float | None, float | None, dict[str, float], list[str]]:
-    """(N, D) of ``from_run`` (None, None with a given source loss), each source's measured own loss there, and
-    notes: the run's own dataset left out of ``every`` source for want of its own loss there (a NaN or blank cell
-    skipped at ingest: it was left out without a word; probe p58)."""
+    """(N, D) of ``from_run`` (with a given source loss: the target ``model``'s, or None, None), each source's
+    measured own loss there, and notes: the run's own dataset left out of ``every`` source for want of its own
+    loss there (a NaN or blank cell skipped at ingest: it was left out without a word; probe p58)."""
     import polars as pl
 
+    if model is not None and src_loss is None:
+        raise UsageError("a run fixes (N, D): the target model's N and D go with a source loss", param="N")
     if src_loss is not None:
-        return None, None, {sources[0]: check_source_loss(runs, sources[0], src_loss)}, []
+        n, d = (None, None) if model is None else (float(v) for v in as_numbers(model, "N, D"))
+        return n, d, {sources[0]: check_source_loss(runs, sources[0], src_loss)}, []
     assert from_run is not None
     n, d = find_run(runs, from_run, sources, several=every or len(sources) > 1)
     own_run = set(runs.frame.filter(pl.col("run_id") == from_run).get_column("dataset").to_list())
@@ -296,6 +304,7 @@ def predict_sources(
     tgt: str,
     src_loss: float | None = None,
     from_run: str | None = None,
+    model: tuple[float, float] | None = None,
     eval_name: str | None = None,
     split: str | None = None,
     join: Join = "nd",
@@ -309,7 +318,9 @@ def predict_sources(
 ) -> ViaPrediction:
     """``tgt``'s loss (own, or on ``eval_name`` through its train-test translation) from measured source losses.
 
-    One source: its loss ``src_loss``, or measured on run ``from_run``. Several (``via`` lists them, or ``all``:
+    One source: its loss ``src_loss`` (at the target model ``model``, (N, D), when it is known: else the model is
+    taken as compute-optimal at the compute where the source's law reaches that loss), or measured on run
+    ``from_run``. Several (``via`` lists them, or ``all``:
     every other dataset with a run at the configuration): each one's own loss measured at the (N, D) of run
     ``from_run`` (a run of any dataset) is translated, and the translations are combined (``combine``: mean by
     default, the method the backtests and the paper's held-out runs support). Intervals: train-train steps and
@@ -330,7 +341,7 @@ def predict_sources(
         raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
     if src_loss is not None and len(sources) != 1:
         raise UsageError("several sources need a run to fix (N, D), not one source loss", param="src_loss")
-    n, d, x_by_src, left_out = _source_losses(runs, sources, every, src_loss, from_run)
+    n, d, x_by_src, left_out = _source_losses(runs, sources, every, src_loss, from_run, model)
     cache = FitCache() if cache is None else cache
     base = law_book(runs, options, split, cache, calibrations)
     cal = base.calibration(OWN_GROUP)

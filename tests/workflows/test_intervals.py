@@ -246,9 +246,21 @@ def test_options_that_do_not_apply_with_via_are_usage_errors(
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"Error: {param} does not apply to a translation, which starts from a measured loss. "
-        "Hint: leave it out (--via maps --src-loss or --from-run), or leave out --via to predict from the law "
-        f"(option {flag})",
+        "Hint: leave it out (--via maps --src-loss or --from-run; --src-loss takes the target model's --N and "
+        f"--D), or leave out --via to predict from the law (option {flag})",
     ]
+
+
+def test_via_with_a_source_loss_takes_the_target_models_n_and_d(ingested: Any) -> None:
+    # probe p77: `--src-loss X --N … --D …` was refused, then C inferred from the source's law (1.87e22 for 2.12e22)
+    args = ("predict", "--via", "alpha", "--src-loss", "2.5", "--tgt", "beta", "-f", "json")
+    doc = json.loads(ingested(*args, "--N", "1e9", "--D", "2e10").stdout)
+    last = doc["rows"][-1]
+    assert (last["N"], last["D"], last["C"]) == (1e9, 2e10, 6 * 1e9 * 2e10)
+    assert "no run fixes" not in json.dumps(doc)
+    alone = ingested(*args, "--N", "1e9")
+    assert alone.exit_code == 2
+    assert "one --N and one --D together" in alone.stderr
 
 
 def test_cli_via_all_and_bad_levels(ingested: Any) -> None:
