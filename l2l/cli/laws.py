@@ -242,7 +242,11 @@ def predict(
     ] = None,
     src_loss: Annotated[
         float | None,
-        typer.Option("--src-loss", metavar="LOSS", help="With --via: the source model's own loss."),
+        typer.Option(
+            "--src-loss",
+            metavar="LOSS",
+            help="With --via: the source model's own loss (the target model's --N and --D may go with it).",
+        ),
     ] = None,
     from_run: Annotated[
         str | None,
