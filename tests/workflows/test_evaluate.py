@@ -500,10 +500,11 @@ def test_a_holdout_that_only_one_dataset_reaches_is_refused_before_fitting_namin
     assert "--holdout split=VALUE" in (err.value.hint or "")
 
 
-def _per_step_log(path: Any) -> Any:
+def _per_step_log(path: Any, split: bool = False) -> Any:
     """Two datasets × 4 sizes (20M–400M), 5 checkpoints each at 4…20 tokens per parameter, no run ids (runs told
     apart by size, as DataDecide's export), seeded noise 0.3 %: own loss ``val`` and shared ``c4`` from the paper-like
-    law (dataset b 4 % above a), accuracy ``hs`` = 1.5 / loss."""
+    law (dataset b 4 % above a), accuracy ``hs`` = 1.5 / loss. ``split``: a split column tagging the 400M runs'
+    final checkpoint ``test``, every other row ``train``."""
     from l2l.testing import PAPER_LIKE_LAW, write_csv
 
     rng = np.random.default_rng(7)
@@ -513,7 +514,9 @@ def _per_step_log(path: Any) -> Any:
             for k in range(1, 6):
                 d = 4.0 * n * k
                 loss = float(PAPER_LIKE_LAW.predict(n, d)) * scale
-                common = {"dataset": ds, "N": n, "D": d, "step": 100 * k}
+                common: dict[str, object] = {"dataset": ds, "N": n, "D": d, "step": 100 * k}
+                if split:
+                    common["split"] = "test" if (n, k) == (400e6, 5) else "train"
                 for ev, y, metric in (
                     ("val", loss, "loss"),
                     ("c4", 1.1 * loss, "loss"),
@@ -557,3 +560,19 @@ def test_a_held_out_run_of_a_log_kept_whole_leaves_the_fit_with_every_checkpoint
     kept = plan_holdout(final, holdout_top_compute=1, test=["c4"])
     assert (kept.hidden.height, kept.train.height, kept.notes) == (4, final.frame.height - 4, ())
     assert kept.train.filter(pl.col("N") == 400e6).height == 0
+
+
+def test_a_split_that_tags_only_a_runs_final_checkpoint_holds_out_the_whole_run(tmp_path: Any) -> None:
+    """A split can cut a run: a log kept whole whose split column tags only the 400M runs' final checkpoint
+    ``test`` (ingest takes it) fitted their 4 earlier ``train`` checkpoints under ``--holdout split=test``."""
+    import polars as pl
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.evaluate import plan_holdout
+
+    path = _per_step_log(tmp_path / "log.csv", split=True)
+    runs = read_runs([path], checkpoints="all", own_eval={"a": "val", "b": "val"}, accuracy_metric="acc")
+    plan = plan_holdout(runs, holdout_split="test", test=["c4"])
+    assert plan.hidden.height == 4
+    assert plan.train.filter(pl.col("N") == 400e6).height == 0  # 16 rows before
+    assert plan.notes[0].startswith("held out whole: 8 earlier checkpoints of 2 held-out runs left the fit")
