@@ -29,6 +29,7 @@ __all__ = [
     "OWN",
     "REPEAT_KEY",
     "RUN_IDENTITY",
+    "RUN_OF",
     "Runs",
     "default_test_evals",
     "evals_measured",
@@ -37,6 +38,7 @@ __all__ = [
     "resolve_names",
     "rows_by_dataset_eval",
     "select_evals",
+    "with_run",
 ]
 
 REPEAT_KEY = ["dataset", "N", "D", "eval", "split"]  # rows with the same key measure one configuration
@@ -46,6 +48,30 @@ AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
 #: What one run (one model) is within a dataset: its id and its size. An id reused for another size names another
 #: model; the checkpoints of one run (``--checkpoints all``) share both: one run.
 RUN_IDENTITY = ("run_id", "N")
+#: The columns ``with_run`` gives that name one run: its dataset, size and ``_run`` (its id, see there).
+RUN_OF = ("dataset", "N", "_run")
+
+
+def with_run(frame: pl.DataFrame, *, every_checkpoint: bool) -> pl.DataFrame:
+    """``frame`` with column ``_run``: within a dataset and size (``RUN_OF``), which run a row is of: its run id
+    (``RUN_IDENTITY``; not its split, which a table tags by row), except in a table of every checkpoint
+    (``every_checkpoint``), where an id l2l synthesised (``schema.synth_run_id``: the table named no runs) names
+    one checkpoint, and all of a size's checkpoints without ids are one run (``""``): the checkpoint reader told
+    such runs apart by their size (and named them when something else did; seeds averaged into one). What a
+    hold-out takes out whole: a held-out run's earlier checkpoints left in a fit scored interpolation at a size
+    the laws saw as extrapolation (p77)."""
+    if not every_checkpoint or frame.height == 0:
+        return frame.with_columns(pl.col("run_id").alias("_run"))
+    triples = frame.select("dataset", "N", "D").unique()
+    synth = triples.with_columns(
+        pl.Series("_synth", [schema.synth_run_id(*t) for t in triples.iter_rows()], dtype=pl.String)
+    )
+    named = pl.col("run_id").ne_missing(pl.col("_synth"))
+    return (
+        frame.join(synth, on=["dataset", "N", "D"], how="left", maintain_order="left", nulls_equal=True)
+        .with_columns(pl.when(named).then(pl.col("run_id")).otherwise(pl.lit("")).alias("_run"))
+        .drop("_synth")
+    )
 
 
 #: How far a dataset's own C/(N·D) may lie from the table's constant before its budgets are said to be off.
@@ -159,8 +185,12 @@ class Runs:
         checkpoints share its id and size at many D). Of final checkpoints, an id reused across token counts (ids
         that name a model size: m20 at 1x, 2x and 4x tokens) names one run per count: `l2l runs` said 3 of 9.
         Within one eval: across evals a run's final checkpoint may sit at different D (``runs_per``)."""
-        every = any((p.get("checkpoints") or {}).get("policy") == "all" for p in self.provenance)
-        return RUN_IDENTITY if every else (*RUN_IDENTITY, "D")
+        return RUN_IDENTITY if self.every_checkpoint else (*RUN_IDENTITY, "D")
+
+    @property
+    def every_checkpoint(self) -> bool:
+        """Whether these runs are a per-step log kept whole (``--checkpoints all``): a run is many rows at many D."""
+        return any((p.get("checkpoints") or {}).get("policy") == "all" for p in self.provenance)
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""

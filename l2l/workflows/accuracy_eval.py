@@ -28,6 +28,7 @@ import polars as pl
 
 from l2l.base.checks import check_level
 from l2l.base.errors import FitError, SelectionError
+from l2l.base.runs import RUN_OF, with_run
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.fit import FitCache, FitOptions
 from l2l.workflows.accuracy import (
@@ -39,7 +40,7 @@ from l2l.workflows.accuracy import (
     check_accuracy_args,
     resolve_accuracy_evals,
 )
-from l2l.workflows.evaluate import plan_holdout
+from l2l.workflows.evaluate import held_out_runs, plan_holdout
 from l2l.workflows.lawbook import LawBook
 
 if TYPE_CHECKING:
@@ -158,21 +159,27 @@ def _baseline(own_train: AccuracyData) -> dict[str, float]:
     return {str(ds): float(g.get_column("accuracy")[0]) for (ds,), g in top.group_by("dataset")}
 
 
-def _held_out_accuracy(acc: pl.DataFrame, hidden: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _held_out_accuracy(
+    runs: Runs, acc: pl.DataFrame, hidden: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(held-out accuracy rows, the rest): the rows at a held-out run's (dataset, N, D, split), and a held-out
     run's last accuracy where its accuracy was logged before its last loss (a per-step log whose accuracy ran less
     often: "no held-out run has an accuracy", or 2 of 4 held-out runs scored); none of a held-out run's
-    checkpoints is left to fit the law that scores it (they were: a probe)."""
+    checkpoints is left to fit the law that scores it (they were: a probe). A run as the loss laws' hold-out takes
+    it out whole (``evaluate.held_out_runs``)."""
     key = ["dataset", "N", "D", "split"]
-    runs_key = ["dataset", "run_id", "split"]
+    runs_key = list(RUN_OF)
     hidden_keys = hidden.select(key).unique()
-    hidden_runs = hidden.select(runs_key).drop_nulls("run_id").unique()
+    hidden_runs = held_out_runs(runs, hidden)
+    tagged = with_run(acc, every_checkpoint=runs.every_checkpoint)
     by_key = acc.join(hidden_keys, on=key, how="semi", nulls_equal=True)
-    of_runs = acc.join(hidden_runs, on=runs_key, how="semi", nulls_equal=True)
-    last = of_runs.filter(pl.col("D") == pl.col("D").max().over([*runs_key, "eval"]))
+    of_runs = tagged.join(hidden_runs, on=runs_key, how="semi", nulls_equal=True)
+    last = of_runs.filter(pl.col("D") == pl.col("D").max().over([*runs_key, "eval"])).drop("_run")
     held = pl.concat([by_key, last]).unique(maintain_order=True)
-    rest = acc.join(hidden_keys, on=key, how="anti", nulls_equal=True).join(
-        hidden_runs, on=runs_key, how="anti", nulls_equal=True
+    rest = (
+        tagged.join(hidden_keys, on=key, how="anti", nulls_equal=True)
+        .join(hidden_runs, on=runs_key, how="anti", nulls_equal=True)
+        .drop("_run")
     )
     return held, rest
 
@@ -409,7 +416,7 @@ def evaluate_accuracy(
     )
     names = resolve_accuracy_evals(runs, evals)
     assert runs.accuracy is not None
-    acc_hidden, acc_train = _held_out_accuracy(runs.accuracy, plan.hidden)
+    acc_hidden, acc_train = _held_out_accuracy(runs, runs.accuracy, plan.hidden)
     if acc_hidden.height == 0:
         raise SelectionError("no held-out run has an accuracy: nothing to evaluate")
     book = LawBook(

@@ -325,7 +325,11 @@ def rank_backtest(
         raise UsageError(f"the near-tie tolerance must lie in [0, 1), got {near_tie}")
     check_count(draws, "draws", least=MIN_RANK_DRAWS, what="the number of joint draws")
     base = runs if split is None else dataclasses.replace(runs, frame=runs.in_split(split))
-    plan = plan_holdout(base, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute)
+    # (no test evals: the targets are the rank's; a table whose own evals share one name was refused with
+    # evaluate's "no test evals to compare by default", p77's per-step logs)
+    plan = plan_holdout(
+        base, holdout_split=holdout_split, holdout_top_compute=holdout_top_compute, tests_needed=False
+    )
     names = base.resolve_datasets(datasets)
     evals = sorted(plan.train.get_column("eval").unique().to_list())
     owns, alone = shared_own_evals(plan.train, runs.own_eval, names)
@@ -336,7 +340,7 @@ def rank_backtest(
     store = _Store(cache, calibrations)
     totals = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
     per_target: list[TargetAccuracy] = []
-    notes: list[str] = [alone] if alone and OWN in targets else []
+    notes: list[str] = [*plan.notes, *([alone] if alone and OWN in targets else [])]
     events: list[tuple[float, bool]] = []
     used: list[str] = []
     for i, t in enumerate(weights):

@@ -786,7 +786,7 @@ def test_evaluate_holds_out_a_ladder_runs_last_accuracy_logged_before_its_last_l
     runs = read_runs([tmp_path / "ladder.csv"])
     plan = plan_holdout(runs, holdout_split="target", tests_needed=False)
     assert runs.accuracy is not None
-    held, rest = _held_out_accuracy(runs.accuracy, plan.hidden)
+    held, rest = _held_out_accuracy(runs, runs.accuracy, plan.hidden)
     hidden_runs = set(plan.hidden.select("dataset", "run_id").unique().iter_rows())
     assert set(held.select("dataset", "run_id").unique().iter_rows()) == hidden_runs
     assert not set(rest.select("dataset", "run_id").unique().iter_rows()) & hidden_runs

@@ -498,3 +498,81 @@ def test_a_holdout_that_only_one_dataset_reaches_is_refused_before_fitting_namin
     assert "beta" in str(err.value)
     assert "gamma" in str(err.value)
     assert "--holdout split=VALUE" in (err.value.hint or "")
+
+
+def _per_step_log(path: Any, split: bool = False) -> Any:
+    """Two datasets × 4 sizes (20M–400M), 5 checkpoints each at 4…20 tokens per parameter, no run ids (runs told
+    apart by size, as DataDecide's export), seeded noise 0.3 %: own loss ``val`` and shared ``c4`` from the paper-like
+    law (dataset b 4 % above a), accuracy ``hs`` = 1.5 / loss. ``split``: a split column tagging the 400M runs'
+    final checkpoint ``test``, every other row ``train``."""
+    from l2l.testing import PAPER_LIKE_LAW, write_csv
+
+    rng = np.random.default_rng(7)
+    rows: list[dict[str, object]] = []
+    for ds, scale in (("a", 1.0), ("b", 1.04)):
+        for n in (20e6, 60e6, 150e6, 400e6):
+            for k in range(1, 6):
+                d = 4.0 * n * k
+                loss = float(PAPER_LIKE_LAW.predict(n, d)) * scale
+                common: dict[str, object] = {"dataset": ds, "N": n, "D": d, "step": 100 * k}
+                if split:
+                    common["split"] = "test" if (n, k) == (400e6, 5) else "train"
+                for ev, y, metric in (
+                    ("val", loss, "loss"),
+                    ("c4", 1.1 * loss, "loss"),
+                    ("hs", 1.5 / loss, "acc"),
+                ):
+                    noisy = y * (1 + 0.003 * rng.standard_normal())
+                    rows.append({**common, "eval": ev, "metric": metric, "value": noisy})
+    write_csv(rows, str(path))
+    return path
+
+
+def test_a_held_out_run_of_a_log_kept_whole_leaves_the_fit_with_every_checkpoint(tmp_path: Any) -> None:
+    """``--checkpoints all``: the top budget held out the 400M runs' final checkpoint row by row, their 4 earlier
+    checkpoints stayed in the fit, and Table 1 scored interpolation at a size the laws saw (p77: inflating only
+    those checkpoints by 10 % moved the held-out error 0.52 % → 1.99 %). Now every checkpoint of a held-out run
+    leaves the loss and the accuracy fits, and a note counts them; of final checkpoints nothing changes."""
+    import polars as pl
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.accuracy_eval import _held_out_accuracy
+    from l2l.workflows.evaluate import plan_holdout
+
+    path = _per_step_log(tmp_path / "log.csv")
+    own = {"a": "val", "b": "val"}
+    runs = read_runs([path], checkpoints="all", own_eval=own, accuracy_metric="acc")
+    plan = plan_holdout(runs, holdout_top_compute=1, test=["c4"])
+    assert plan.hidden.height == 4  # 2 datasets × (val, c4) at 400M, 20 tokens per parameter
+    assert set(plan.hidden["D"]) == {8e9}
+    assert plan.train.height == runs.frame.height - 4 - 16  # and 2 × 4 earlier checkpoints × 2 evals
+    assert plan.train["N"].max() == 150e6
+    assert plan.notes == (
+        "held out whole: 8 earlier checkpoints of 2 held-out runs left the fit too (16 rows; a run's checkpoints "
+        "are one model: fitted, they scored a size the laws saw)",
+    )
+    assert runs.accuracy is not None
+    held, rest = _held_out_accuracy(runs, runs.accuracy, plan.hidden)
+    assert sorted(held.select("dataset", "N", "D").iter_rows()) == [("a", 400e6, 8e9), ("b", 400e6, 8e9)]
+    assert rest.height == runs.accuracy.height - 10
+    assert rest["N"].max() == 150e6
+    final = read_runs([path], own_eval=own, accuracy_metric="acc")  # one row per run: the rows are the runs
+    kept = plan_holdout(final, holdout_top_compute=1, test=["c4"])
+    assert (kept.hidden.height, kept.train.height, kept.notes) == (4, final.frame.height - 4, ())
+    assert kept.train.filter(pl.col("N") == 400e6).height == 0
+
+
+def test_a_split_that_tags_only_a_runs_final_checkpoint_holds_out_the_whole_run(tmp_path: Any) -> None:
+    """A split can cut a run: a log kept whole whose split column tags only the 400M runs' final checkpoint
+    ``test`` (ingest takes it) fitted their 4 earlier ``train`` checkpoints under ``--holdout split=test``."""
+    import polars as pl
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.evaluate import plan_holdout
+
+    path = _per_step_log(tmp_path / "log.csv", split=True)
+    runs = read_runs([path], checkpoints="all", own_eval={"a": "val", "b": "val"}, accuracy_metric="acc")
+    plan = plan_holdout(runs, holdout_split="test", test=["c4"])
+    assert plan.hidden.height == 4
+    assert plan.train.filter(pl.col("N") == 400e6).height == 0  # 16 rows before
+    assert plan.notes[0].startswith("held out whole: 8 earlier checkpoints of 2 held-out runs left the fit")
