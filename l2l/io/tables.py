@@ -755,6 +755,24 @@ def _metric_hint(metric: str, column: str) -> str:
     return drop[0].upper() + drop[1:]
 
 
+def _metrics_hint(metrics: Sequence[str], column: str) -> str:
+    """How to read the rows of several metrics l2l does not know, in one command: the first that names an accuracy
+    as the accuracies (``--accuracy-metric``: the other scores' rows leave with it), the rest left out."""
+    from l2l.io.columns import says_score
+
+    scores = [m for m in metrics if says_score(m)]
+    drop = [m for m in metrics if not says_score(m)]
+    parts = []
+    if scores:
+        parts.append(
+            f"--accuracy-metric {scores[0]} reads its rows as the accuracies (the other scores' rows leave)"
+        )
+    if drop:
+        where = " ".join(f"--where '{column}!={m}'" for m in drop)
+        parts.append(f"{where} leaves the rest out")
+    return "; ".join(parts)
+
+
 def _metrics(
     raw: _Raw, frame: pl.DataFrame, column: str, accuracy_metric: str | None, info: dict[str, Any]
 ) -> pl.DataFrame:
@@ -772,11 +790,17 @@ def _metrics(
         if row is None:
             raise NeedsLinesError
         known = ", ".join(dict.fromkeys(schema.METRIC_KINDS))
+        # every unknown metric at once: DataDecide's export (correct_prob, acc_raw) took one round trip each (p77)
+        others = [str(t) for t in dict.fromkeys(text.filter(unknown).to_list()) if t != text[i]]
+        also = f" (also unknown: {some_of([quoted(t) for t in others], 6)})" if others else ""
         raise raw.error(
-            f"unknown metric {quoted(text[i])}; expected loss (the default), bpb or accuracy (accepted: {known})",
+            f"unknown metric {quoted(text[i])}{also}; expected loss (the default), bpb or accuracy (accepted: "
+            f"{known})",
             row=int(row),
             column=column,
-            hint=_metric_hint(str(text[i]), column),
+            hint=_metric_hint(str(text[i]), column)
+            if not others
+            else _metrics_hint([str(text[i]), *others], column),
         )
     return frame.with_columns(kinds.fill_null("loss").alias("_metric")).drop("metric")
 

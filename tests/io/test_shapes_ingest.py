@@ -159,6 +159,16 @@ def test_an_unknown_metric_is_an_error_naming_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown metric 'acc_norm'") as exc:
         read_runs([path])
     assert "an accuracy under another name?" in (exc.value.hint or "")
+    # several unknown metrics are named at once, with one command's fix (DataDecide's export took two round trips)
+    path.write_text(
+        "dataset,N,D,eval,metric,value\na,1e8,2e9,v,ce_loss,3\na,1e8,2e9,hs,correct_prob,0.3\na,1e8,2e9,hs,acc_raw,0.4\n"
+    )
+    with pytest.raises(InputError, match=r"unknown metric 'correct_prob' \(also unknown: 'acc_raw'\)") as exc:
+        read_runs([path])
+    assert exc.value.hint == (
+        "--accuracy-metric acc_raw reads its rows as the accuracies (the other scores' rows leave); --where "
+        "'metric!=correct_prob' leaves the rest out"
+    )
 
 
 def test_step_zero_rows_only_in_a_per_step_log(tmp_path: Path) -> None:
