@@ -192,6 +192,15 @@ class Runs:
         """Whether these runs are a per-step log kept whole (``--checkpoints all``): a run is many rows at many D."""
         return any((p.get("checkpoints") or {}).get("policy") == "all" for p in self.provenance)
 
+    @property
+    def final_of_a_log(self) -> bool:
+        """Whether these runs are a per-step log read at its final checkpoints, its D the tokens seen (Pythia: every
+        run to one token count), so that its other checkpoints hold the token counts a law's D term needs."""
+        return any(
+            (ck := p.get("checkpoints") or {}).get("policy") == "final" and bool(ck.get("d_is_tokens_seen"))
+            for p in self.provenance
+        )
+
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""
         return evals_measured(self.frame, dataset)

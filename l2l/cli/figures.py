@@ -92,7 +92,7 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
         if not outcome.fits:  # the data's fault, not the command line's: fit-law's error, exit 1
             from l2l.workflows.lawbook import no_laws
 
-            raise no_laws(outcome)
+            raise no_laws(outcome, s.runs)
         make = {"law": law_figure, "isoflop": isoflop_figure, "residuals": residuals_figure}[name]
         shell.save_figure(make(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), output)
 

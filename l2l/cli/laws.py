@@ -171,7 +171,7 @@ def fit_law_cmd(
         if not outcome.fits:
             from l2l.workflows.lawbook import no_laws
 
-            raise no_laws(outcome)
+            raise no_laws(outcome, s.runs)
 
 
 def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str]) -> Report | list[Report]:

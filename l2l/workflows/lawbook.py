@@ -585,13 +585,21 @@ def _with_fix(res: LawFit | FitError) -> LawFit | FitError:
     return res
 
 
-def no_laws(outcome: FitOutcome) -> FitError:
-    """The refusal of a ``fit_laws`` call in which no law could be fitted: the first reason, and its fix."""
+def no_laws(outcome: FitOutcome, runs: Runs | None = None) -> FitError:
+    """The refusal of a ``fit_laws`` call in which no law could be fitted: the first reason, and its fix (for a
+    per-step log read at its final checkpoints whose runs share one token count, its other checkpoints: probe p77's
+    Pythia-shaped log was told "add runs at more token counts", which the log already held)."""
     failed = [r for r in outcome.results if isinstance(r, FitError)]
     first = failed[0] if failed else FitError("no law to fit")
+    hint = first.hint or "see each law's reason (--format json)"
+    if runs is not None and runs.final_of_a_log and "distinct value of D" in first.message:
+        hint = (
+            "the runs are a per-step log read at its final checkpoints, its D the tokens seen: ingest it again "
+            "with --checkpoints all to keep every checkpoint (its laws then predict checkpoints, not finished runs)"
+        )
     return FitError(
         f"no law could be fitted ({len(failed)} of {len(outcome.results)} failed): {first.message}",
-        hint=first.hint or "see each law's reason (--format json)",
+        hint=hint,
         param=first.param,
     )
 

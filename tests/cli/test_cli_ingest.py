@@ -961,3 +961,23 @@ def test_a_ladder_whose_final_checkpoints_lie_on_one_line_points_at_every_checkp
     said = " ".join(result.output.split())
     assert "every final checkpoint has about 20 tokens per parameter" in said
     assert "--checkpoints all fits on every checkpoint" in said
+
+
+def test_a_log_read_at_one_final_token_count_is_told_to_keep_every_checkpoint(
+    run: Any, tmp_path: Path
+) -> None:
+    # probe p77 (Pythia's shape: every run to the same token count): fit-law said "add runs at more token counts",
+    # which the log already held at its other checkpoints
+    lines = ["dataset,N,step,tokens,eval,loss"]
+    for n in (7e7, 1.6e8, 4e8, 1e9, 1.4e9, 2.8e9, 6.9e9):
+        for step in range(1, 6):
+            lines.append(
+                f"pile,{n:.0f},{step},{step * 6e10:.0f},pile_val,{2 + 400 * n**-0.3 + 300 * (step * 6e10) ** -0.3}"
+            )
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert run("ingest", path).exit_code == 0
+    result = run("fit-law")
+    assert result.exit_code == 1
+    assert "only 1 distinct value of D" in result.stderr
+    assert "ingest it again with --checkpoints all" in result.stderr
