@@ -166,7 +166,14 @@ class Runs:
         f = self.frame if frame is None else frame
         keys = list(dict.fromkeys([*by, "dataset", *RUN_IDENTITY]))
         if self.run_identity == RUN_IDENTITY:
-            per = f.select(keys).unique().with_columns(pl.lit(1, dtype=pl.Int64).alias("n"))
+            # (``with_run``: a log that named no runs has an id per checkpoint; DataDecide's 324 runs read as 1,080)
+            keys = list(dict.fromkeys([*by, *RUN_OF]))
+            per = (
+                with_run(f, every_checkpoint=True)
+                .select(keys)
+                .unique()
+                .with_columns(pl.lit(1, dtype=pl.Int64).alias("n"))
+            )
         else:
             per = (
                 f.group_by(list(dict.fromkeys([*keys, "eval"])))

@@ -454,3 +454,19 @@ def test_where_on_a_wide_table_counts_file_rows_not_values(tmp_path: Path) -> No
     runs = read_runs([path], wide=True, where=parse_where(["params<=1e9"]))
     assert runs.frame.height == 3 * 7
     assert "--where params<=1e9: 5 of 12 rows left out" in decisions(runs)
+
+
+def test_a_log_kept_whole_without_run_ids_counts_one_run_per_size(tmp_path: Path) -> None:
+    # probe p77: DataDecide's export names no runs; kept whole, each checkpoint got an id of its own and `l2l runs`
+    # said 960 runs for 96 (12 datasets × 8 sizes, seeds averaged)
+    lines = ["dataset,N,step,tokens,eval,loss"]
+    for n in (1e7, 3e7, 1e8):
+        for step in range(1, 5):
+            lines.append(
+                f"web,{n:.0f},{step},{step * 2.5 * n:.0f},val,{2 + 300 * n**-0.3 + 200 * (step * 2.5 * n) ** -0.3}"
+            )
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path], checkpoints="all")
+    assert runs.frame.height == 12
+    assert runs.runs_per()["runs"].item() == 3
