@@ -33,6 +33,7 @@ from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
 from l2l.core.intervals import (
     OptimalInterval,
     direct_interval,
+    held_ends,
     optimal_interval,
     with_rival,
 )
@@ -247,11 +248,15 @@ def calibrated_interval(
 
 def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D: float) -> PredictiveInterval:
     """``pi`` widened to hold the other five-parameter form's prediction, which the backtests found as good
-    (``LawBook.alternative``), where it lies outside: the sweep does not settle the choice between the forms, so
-    the interval holds both extrapolations, each with the spread the backtests give this one (the other's
-    backtests were as good or better). Warned and left alone, such rows read calibrated and missed: on probe p62's
-    ladders 4 of 17 truths inside, 17 of 17 once held (the other form's value alone: 11); on the paper's held-out
-    3.3B runs 13 of 14 were inside before and are still."""
+    (``LawBook.alternative``), where it nears or passes an edge: the sweep does not settle the choice between the
+    forms, so the interval holds both extrapolations, each with the correction and the spread the backtests give
+    this one (the other's backtests were as good or better), the spread phased in as the value nears the edge
+    (``held_ends``: the ends move continuously with it). Warned and left alone, such rows read calibrated and
+    missed: on probe p62's ladders 4 of 17 truths inside, 17 of 17 once held (the other form's value alone: 11).
+    The value is corrected as ``pi``'s estimate is (``estimate / raw``): the other form's uncorrected value beside
+    a corrected interval held the uncorrected reading back in where the two forms agreed (the paper's FineWeb 100B
+    at 1e22: Eq. 3 2.3253, Eq. 1 2.3144 uncorrected, the interval corrected by −5 % to [2.105, 2.315], its upper
+    end pushed to 2.427 by Eq. 1's 0.5 %)."""
     for alt, why in (
         (book.alternative(fit.dataset, fit.eval), "its backtests were as good or better"),
         # the preferred form the chosen one beat narrowly: a calibrated interval holds the rival's own
@@ -261,14 +266,18 @@ def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     ):
         if alt is None:
             continue
-        value = float(alt.predict(N, D))
-        if not math.isfinite(value) or value <= 0 or pi.lo <= value <= pi.hi:
+        law_value = float(alt.predict(N, D))
+        corrected = pi.estimate != pi.raw and pi.raw > 0 and math.isfinite(pi.raw)
+        value = law_value * pi.estimate / pi.raw if corrected else law_value
+        lo, hi, share = held_ends(pi, value)
+        if lo >= pi.lo and hi <= pi.hi:
             continue
-        lo, hi = min(pi.lo, value * pi.lo / pi.estimate), max(pi.hi, value * pi.hi / pi.estimate)
         label = FORM_LABELS.get(alt.form, alt.form)
+        spread = "the same spread" if share >= 1.0 else f"{share:.0%} of the same spread (it nears the edge)"
+        as_this = f" (its law's {law_value:.4f}, corrected as this one's is)" if corrected else ""
         note = (
-            f"the interval also holds {label}'s ({alt.form}) {value:.4f}, with the same spread: {why}, and the "
-            f"forms part here (--form {alt.form} gives its own interval)"
+            f"the interval also holds {label}'s ({alt.form}) {value:.4f}{as_this}, with {spread}: {why}, and "
+            f"the forms part here (--form {alt.form} gives its own interval)"
         )
         pi = dc_replace(pi, lo=lo, hi=hi, notes=(*pi.notes, note))
     return pi

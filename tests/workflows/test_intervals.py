@@ -749,6 +749,51 @@ def test_an_interval_the_other_form_parts_from_holds_its_value_with_the_same_spr
     assert _form_doubt(book, fit, inside, 2e9, 1.6e10) is inside  # already held: unchanged
 
 
+def _held_by_form_doubt(other_value: float, raw: float = 2.2) -> Any:
+    """``_form_doubt`` of an interval 2.2 [2.1, 2.3] (law ``raw``) beside another form predicting ``other_value``."""
+    from types import SimpleNamespace
+
+    from l2l.core.predictive import PredictiveInterval
+    from l2l.workflows.predict import _form_doubt
+
+    book: Any = SimpleNamespace(
+        alternative=lambda *_: SimpleNamespace(form="chinchilla", predict=lambda *_: other_value),
+        rival=lambda *_: None,
+    )
+    pi = PredictiveInterval(2.2, 2.1, 2.3, 0.9, 0.0, "backtest:direct", False, raw)
+    return _form_doubt(book, SimpleNamespace(dataset="mix", eval="mix_val"), pi, 1e10, 2e11)  # type: ignore[arg-type]
+
+
+def test_the_interval_holding_the_other_forms_value_is_continuous_as_that_value_crosses_its_edge() -> None:
+    """Probe p73: held only once outside, the other form's value made the upper end jump as it crossed it (the
+    paper's FineWeb 100B at 1e22: 2.427 at N = 1.01e10, 2.315 at 1.02e10). Its spread is now phased in from halfway
+    to the edge, in full from the edge on: the ends move continuously with the value."""
+    full = 2.3 * 2.3 / 2.2  # the other value at the edge, with this interval's spread above
+    assert _held_by_form_doubt(2.25).hi == 2.3  # the inner half: untouched
+    below, above = _held_by_form_doubt(2.3 - 1e-9), _held_by_form_doubt(2.3 + 1e-9)
+    assert below.hi == pytest.approx(full, rel=1e-8)
+    assert above.hi == pytest.approx(full, rel=1e-8)  # before: 2.3 just inside, 2.4045 just outside
+    assert _held_by_form_doubt(2.4).hi == pytest.approx(2.4 * 2.3 / 2.2)  # beyond: the same spread, as before
+    his = [_held_by_form_doubt(v).hi for v in np.linspace(2.2, 2.5, 301)]  # steps of 0.001
+    assert min(np.diff(his)) >= 0.0
+    assert max(np.diff(his)) < 0.0035  # at most 3.2× the value's step (the ramp's slope at the edge)
+    los = [_held_by_form_doubt(v).lo for v in (2.1 - 1e-9, 2.1 + 1e-9)]  # the lower end alike
+    assert los == pytest.approx([2.1 * 2.1 / 2.2] * 2, rel=1e-8)
+    assert any("50% of the same spread (it nears the edge)" in n for n in _held_by_form_doubt(2.275).notes)
+
+
+def test_the_other_forms_value_is_corrected_as_this_laws_estimate_before_it_is_held() -> None:
+    """The paper's FineWeb 100B at 1e22: Eq. 3's law 2.3253 corrected by -5 % to 2.206 [2.105, 2.315], Eq. 1's
+    uncorrected 2.3144 (0.5 % from Eq. 3's) held outside it pushed the upper end to 2.427: the uncorrected reading
+    back in, by a form that agreed. Corrected alike (2.3144 × 2.206 / 2.3253 = 2.196) it lies inside."""
+    corrected = _held_by_form_doubt(2.31, raw=2.32)  # 2.31 × 2.2 / 2.32 = 2.1905: the inner half
+    assert (corrected.lo, corrected.hi) == (2.1, 2.3)
+    assert not corrected.notes
+    far = _held_by_form_doubt(2.52, raw=2.32)  # 2.52 × 2.2 / 2.32 = 2.3897: beyond the edge
+    assert far.hi == pytest.approx(2.52 / 2.32 * 2.3)
+    assert any("2.3897 (its law's 2.5200, corrected as this one's is)" in n for n in far.notes)
+
+
 def test_a_prediction_beyond_the_backtests_evidence_is_never_called_calibrated() -> None:
     """JSON rows of probe p62 read ``calibrated: true`` beside ``beyond_evidence: true`` (e.g. off the
     compute-optimal sizes the error model was learned on): a row is one or the other."""
