@@ -295,9 +295,9 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     all sit at one D/N and the target lies on that line: there the five-parameter law may spend the two parameters
     the line does not pin on a bend its runs do not show (probe p77: Eq. 3 flat past its largest run, 2.84 [2.74,
     2.95] stated as calibrated against a truth of 2.48, where the line law gave 2.49; another 2.35 [2.26, 2.44]
-    against 2.45, the line law 2.43). Held always, not only when outside, so that the interval does not jump where
-    the two cross its edge; where the line law lies outside the law's own interval, no backtest has chosen between
-    them, and the interval is not calibrated (a lower bound)."""
+    against 2.45, the line law 2.43). Held as the other form's value is (``held_ends``: phased in as it nears the
+    edge, so that the interval does not jump where the two cross it); where the line law lies outside the law's own
+    interval, no backtest has chosen between them, and the interval is not calibrated (a lower bound)."""
     line = book.line_law(fit.dataset, fit.eval)
     if line is None or not pi.estimate > 0:
         return pi
@@ -308,12 +308,13 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     value = float(line.predict(N))
     if not math.isfinite(value) or value <= 0:
         return pi
-    lo, hi = min(pi.lo, value * pi.lo / pi.estimate), max(pi.hi, value * pi.hi / pi.estimate)
+    lo, hi, share = held_ends(pi, value)
     if hi - lo <= (pi.hi - pi.lo) * (1 + LINE_WIDENS):
         return pi
+    spread = "the same spread" if share >= 1.0 else f"{share:.0%} of the same spread (it nears the edge)"
     note = (
         f"the interval also holds {value:.4g}, a power law along the runs' one line of tokens per parameter "
-        f"(E + K·N^−γ: E {line.E:.3g}, γ {line.gamma:.3g}), with the same spread: on one line the law's bend is not "
+        f"(E + K·N^−γ: E {line.E:.3g}, γ {line.gamma:.3g}), with {spread}: on one line the law's bend is not "
         "pinned down"
     )
     outside = not pi.lo <= value <= pi.hi
