@@ -511,8 +511,8 @@ def test_a_per_step_logs_backtest_holds_out_whole_runs_and_reaches_a_size_beyond
 
 def test_a_dataset_whose_law_is_poor_keeps_its_measured_place_not_its_laws() -> None:
     # past the flip "steady" wins by its laws' change (trust 1 with a backtest that chose the laws); flagged poor
-    # (a law that did not settle), that change is no evidence: its measured order is kept, trust 0, and the change
-    # shared by the others is its value's (a probe's unsettled law ranked the 4th-best dataset first, P(best) 0.74)
+    # (a law that did not settle), that change is no evidence: its measured order is kept, trust 0 (a probe's
+    # unsettled law ranked the 4th-best dataset first, P(best) 0.74)
     cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)]
     err = DrawError(use_laws=True, backtested=True)
     at = Budget(C=_true_flip() * 30)
@@ -528,4 +528,4 @@ def test_a_dataset_whose_law_is_poor_keeps_its_measured_place_not_its_laws() -> 
     assert sound["steady"][1] == 1.0
     assert flagged["steady"][1] == 0.0
     assert min(flagged, key=lambda k: flagged[k][0]) == "fast"  # the sweep's order: fast measured lower
-    assert flagged["fast"] == sound["fast"]  # the others' values unchanged: the shared change is theirs
+    assert flagged["fast"] == sound["fast"]  # the others' values unchanged
