@@ -3,6 +3,8 @@ scanned budgets the words say where and why the ranking does not follow, never "
 
 from __future__ import annotations
 
+import dataclasses
+
 from l2l.core.rank_model import DrawError
 from l2l.core.ranking import DatasetPrediction, Flip, LawsScan, TargetRanking
 from l2l.output.reports.ranking import _flip_words, _verdict
@@ -66,6 +68,13 @@ def test_a_leader_whose_law_is_poor_is_never_said_to_have_no_contender() -> None
             f"Best: a leads, P(best) {p:.2f}, but a law behind its value is poor: its lead is not vouched for (its "
             "row's notes say which law)"
         )
+    kept = (
+        _row("a", 0.95, 1, (f"the law of T is {poor}: the sweep's measured order is kept",)),
+        _row("b", 0.05, 2),
+    )
+    kept = (dataclasses.replace(kept[0], trust=0.0), kept[1])  # its value is the measured order, no law's
+    t = TargetRanking("T", 1.0, "recommended", kept, "a", False, ("a",), (), DrawError())  # type: ignore[arg-type]
+    assert "no other dataset is a contender at the 90% level" in _verdict(t, "Best", 0.9)
     sound = TargetRanking(
         "T", 1.0, "recommended", (_row("a", 0.95, 1), _row("b", 0.05, 2)), "a", False, ("a",), (), DrawError()
     )  # type: ignore[arg-type]

@@ -102,13 +102,18 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
 
 
 def _poor_leader(ranking: Ranking | TargetRanking) -> str | None:
-    """Words where a law behind the leader's row (of any target) is poor, as its notes say, else None."""
+    """Words where the leader's value (for any target) rests on a law its notes call poor, else None: its law's own
+    value (the independent or translation method), or a recommended value that used it (trust above 0; at trust 0
+    it is the sweep's measured order, which no law moves)."""
     from l2l.core.ranking import TargetRanking
 
     targets = (ranking,) if isinstance(ranking, TargetRanking) else ranking.targets
-    notes = [n for t in targets for r in t.rows if r.dataset == ranking.leader for n in r.notes]
-    if any("poor law: " in n or " is poor (" in n for n in notes):
-        return "a law behind its value is poor"
+    for t in targets:
+        for r in t.rows:
+            if r.dataset != ranking.leader or (t.method == "recommended" and not r.trust):
+                continue
+            if any("poor law: " in n or " is poor (" in n for n in r.notes):
+                return "a law behind its value is poor"
     return None
 
 
