@@ -528,9 +528,10 @@ class RankModel:
                 for f in laws
                 if isinstance(f, DrawnLaw) and f.fit.at_bounds
             ]
-            if name in poor:
+            if name in poor and top_laws:
                 # a poor law's change is no evidence (a probe: an unsettled target law put its dataset first at
                 # trust 1.00, P(best) 0.74, "no other dataset is a contender", 4th in truth): its measured order
+                # (said where the laws are used: else every dataset keeps it, as the output says once)
                 w = 0.0
                 extra[name].notes.append(f"{poor[name]}: the sweep's measured order is kept")
             elif self.distrust_bounds and bound:
