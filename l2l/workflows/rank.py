@@ -174,10 +174,12 @@ def candidates_from_frame(
     evals: Sequence[str],
     flops_per_param_token: float,
     seed_scatter: Mapping[str, Mapping[str, tuple[float, int]]] | None = None,
+    per_step: bool = False,
 ) -> list[Candidate]:
     """One ``Candidate`` per dataset, with its runs on its own eval and on ``evals`` (a canonical run table), how
     many seeds each run averages, and (``seed_scatter``: eval → dataset → Σ squared deviations, dof) the seeds'
-    scatter that averaging them kept aside."""
+    scatter that averaging them kept aside. ``per_step``: the table keeps every checkpoint of its runs (``--checkpoints
+    all``), whose rows of one model size a backtest holds out together (``Candidate.run_groups``, ``whole_runs``)."""
     import polars as pl
 
     wanted = set(evals)
@@ -188,8 +190,11 @@ def candidates_from_frame(
         sub = frame.filter((pl.col("dataset") == ds) & pl.col("eval").is_in([*wanted, own]))
         runs: dict[str, Sweep] = {}
         repeats: dict[str, Array] = {}
+        groups: dict[str, Array] = {}
         for (ev,), g in sub.group_by("eval", maintain_order=True):
             repeats[str(ev)] = g["n_repeats"].to_numpy().astype(np.float64)
+            if per_step:
+                groups[str(ev)] = np.unique(g["N"].to_numpy(), return_inverse=True)[1].astype(np.float64)
             runs[str(ev)] = Sweep.of(
                 g["N"].to_numpy(),
                 g["D"].to_numpy(),
@@ -198,8 +203,26 @@ def candidates_from_frame(
                 flops_per_param_token=flops_per_param_token,
             )
         mine = {ev: by_ds[ds] for ev, by_ds in scatter.items() if ds in by_ds}
-        out.append(Candidate(ds, own, runs, repeats, mine))
+        out.append(Candidate(ds, own, runs, repeats, mine, groups))
     return out
+
+
+def per_step(runs: Runs) -> bool:
+    """Whether ``runs`` keep every checkpoint of their runs (``--checkpoints all``): one run at many D."""
+    return "D" not in runs.run_identity
+
+
+def whole_runs(frame: pl.DataFrame, cut: float, per_step: bool) -> pl.DataFrame:
+    """``frame`` without its budgets from ``cut`` up, as a backtest holds them out: on a per-step log (``per_step``)
+    without every checkpoint of the model sizes that reach them too (its run ids may name checkpoints: a
+    DataDecide log's seeds averaged at ingest are one id per (N, D)), else that log's "held-out budget" was the
+    largest runs' last checkpoint, fitted on their earlier ones, and a step of log10 1.25 (``learn_draw_error``)."""
+    import polars as pl
+
+    if not per_step:
+        return frame.filter(pl.col("C") < cut)
+    held = frame.filter(pl.col("C") >= cut).select("dataset", "N").unique()
+    return frame.filter(pl.col("C") < cut).join(held, on=["dataset", "N"], how="anti", maintain_order="left")
 
 
 def rank_runs(
@@ -373,7 +396,6 @@ def _learned(
     out (``learn_draw_error``), from laws kept in the store; without such a backtest, the sweep's order kept.
     With ``full`` (the book of the whole sweep, ``--form auto``): the shortened sweep's laws take the forms chosen
     there when they agree (no second choice), else are chosen again."""
-    import polars as pl
 
     tops = [float(c.runs[target].C.max()) for c in cands if target in c.runs and len(c.runs[target])]
     if not tops:
@@ -389,7 +411,7 @@ def _learned(
         form = chosen.pop() if len(chosen) == 1 else form
     # the held-out budget as learn_draw_error holds it out (within ANCHOR_BUDGET_RATIO of the largest): a run of
     # that budget a rounding below its largest C was fitted on by the laws that then "predicted" it
-    short = store.book(runs, frame.filter(pl.col("C") < max(tops) / ANCHOR_BUDGET_RATIO), form)
+    short = store.book(runs, whole_runs(frame, max(tops) / ANCHOR_BUDGET_RATIO, per_step(runs)), form)
     keys = [(c.name, c.own_eval) for c in cands] + [(c.name, target) for c in cands]
     per_law = min(settings.boot, settings.draws - 1) + 1
     memo = _drawn(short, keys, per_law - 1, settings.seed)
@@ -424,6 +446,9 @@ def _rank_model(
         fits=memo,
         joint=settings.draws,
         corrections=_corrections(book, keys),
+        poor={
+            k: why for k in dict.fromkeys(keys) if book.sweeps.has(*k) and (why := book.flag(*k)) is not None
+        },
     )
     return model, book
 
@@ -451,7 +476,7 @@ def _rank_losses(
         raise refused
     scatter = {t: runs.seed_scatter(t) for t in weights}
     cands = candidates_from_frame(
-        frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter
+        frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter, per_step(runs)
     )
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     lawless = model.lawless() if budget.C is not None and settings.method != "baseline" else {}

@@ -53,3 +53,25 @@ def test_a_dataset_whose_runs_stop_lower_says_its_own_reach(synthetic_runs: Any)
         f"compute is 4× (alpha) to {4 * top / beta_top:.3g}× (beta) the largest fitted: each dataset's prediction "
         "extrapolates from its own runs"
     )
+
+
+def test_a_per_step_logs_held_out_budget_leaves_every_checkpoint_of_its_sizes_out_of_the_fit() -> None:
+    # p77 D3: held out row by row, the largest runs' earlier checkpoints stayed in the backtest's fit (a reach of
+    # log10 1.25); kept whole, every checkpoint of the sizes reaching the held-out budget goes, of each dataset
+    import polars as pl
+
+    from l2l.workflows.rank import whole_runs
+
+    n = [1e8] * 4 + [3e8] * 4
+    frame = pl.DataFrame(
+        {
+            "dataset": ["a"] * 8 + ["b"] * 8,
+            "N": n * 2,
+            "C": [6 * x * x * 20 * f for x in (1e8, 3e8) for f in (0.25, 0.5, 0.75, 1.0)] * 2,
+        }
+    )
+    cut = frame["C"].max() / 1.25
+    assert whole_runs(frame, cut, per_step=False).height == 14  # the two 3e8 final checkpoints out
+    kept = whole_runs(frame, cut, per_step=True)
+    assert kept["N"].unique().to_list() == [1e8]
+    assert kept.height == 8

@@ -68,6 +68,13 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
         )
     pb = next((r.p_best for r in rows if r.dataset == ranking.leader), None)
     said = "" if pb is None else f", P(best) {pb:.2f}"
+    if (poor := _poor_leader(ranking)) is not None:
+        # a leader whose law is poor is not "beyond contention", whatever its draws say: they carry no error of a
+        # law that did not settle (a probe's 4th-best dataset read P(best) 0.74, "no other dataset is a contender")
+        return (
+            f"{what}: {ranking.leader} leads{said}, but {poor}: its lead is not vouched for (its row's notes say "
+            f"which law){among}{left}"
+        )
     if ranking.unchecked:
         # no extrapolation error could be learned: P(best) is the fits' own (a one-line sweep's laws, 6 points
         # for 5 parameters, stated 0.92-1.00 and "no other dataset is a contender" for wrong leaders)
@@ -92,6 +99,22 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
         f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level{among}{reach}"
         f"{left})"
     )
+
+
+def _poor_leader(ranking: Ranking | TargetRanking) -> str | None:
+    """Words where the leader's value (for any target) rests on a law its notes call poor, else None: its law's own
+    value (the independent or translation method), or a recommended value that used it (trust above 0; at trust 0
+    it is the sweep's measured order, which no law moves)."""
+    from l2l.core.ranking import TargetRanking
+
+    targets = (ranking,) if isinstance(ranking, TargetRanking) else ranking.targets
+    for t in targets:
+        for r in t.rows:
+            if r.dataset != ranking.leader or (t.method == "recommended" and not r.trust):
+                continue
+            if any("poor law: " in n or " is poor (" in n for n in r.notes):
+                return "a law behind its value is poor"
+    return None
 
 
 def _printed_reach(ranking: Ranking | TargetRanking) -> str:
