@@ -207,16 +207,13 @@ def candidates_from_frame(
     return out
 
 
-def per_step(runs: Runs) -> bool:
-    """Whether ``runs`` keep every checkpoint of their runs (``--checkpoints all``): one run at many D."""
-    return "D" not in runs.run_identity
-
-
 def whole_runs(frame: pl.DataFrame, cut: float, per_step: bool) -> pl.DataFrame:
     """``frame`` without its budgets from ``cut`` up, as a backtest holds them out: on a per-step log (``per_step``)
     without every checkpoint of the model sizes that reach them too (its run ids may name checkpoints: a
     DataDecide log's seeds averaged at ingest are one id per (N, D)), else that log's "held-out budget" was the
-    largest runs' last checkpoint, fitted on their earlier ones, and a step of log10 1.25 (``learn_draw_error``)."""
+    largest runs' last checkpoint, fitted on their earlier ones, and a step of log10 1.25 (``learn_draw_error``).
+    Every run of a held-out size leaves, named or not: more than ``evaluate.held_out_runs`` takes out (the runs
+    with a held-out row), since a backtest's sizes beyond its fit are what it measures."""
     import polars as pl
 
     if not per_step:
@@ -411,7 +408,7 @@ def _learned(
         form = chosen.pop() if len(chosen) == 1 else form
     # the held-out budget as learn_draw_error holds it out (within ANCHOR_BUDGET_RATIO of the largest): a run of
     # that budget a rounding below its largest C was fitted on by the laws that then "predicted" it
-    short = store.book(runs, whole_runs(frame, max(tops) / ANCHOR_BUDGET_RATIO, per_step(runs)), form)
+    short = store.book(runs, whole_runs(frame, max(tops) / ANCHOR_BUDGET_RATIO, runs.every_checkpoint), form)
     keys = [(c.name, c.own_eval) for c in cands] + [(c.name, target) for c in cands]
     per_law = min(settings.boot, settings.draws - 1) + 1
     memo = _drawn(short, keys, per_law - 1, settings.seed)
@@ -476,7 +473,7 @@ def _rank_losses(
         raise refused
     scatter = {t: runs.seed_scatter(t) for t in weights}
     cands = candidates_from_frame(
-        frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter, per_step(runs)
+        frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter, runs.every_checkpoint
     )
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     lawless = model.lawless() if budget.C is not None and settings.method != "baseline" else {}

@@ -34,7 +34,6 @@ from l2l.workflows.rank import (
     _rank_model,
     _Store,
     candidates_from_frame,
-    per_step,
     resolve_targets,
     shared_own_evals,
 )
@@ -336,7 +335,9 @@ def rank_backtest(
     owns, alone = shared_own_evals(plan.train, runs.own_eval, names)
     weights = resolve_targets(evals, targets, owns)
     k = base.flops_per_param_token
-    cands = candidates_from_frame(plan.train, runs.own_eval, names, list(weights), k, per_step=per_step(runs))
+    cands = candidates_from_frame(
+        plan.train, runs.own_eval, names, list(weights), k, per_step=runs.every_checkpoint
+    )
     settings = RankSettings("recommended", form, draws, seed, level)
     store = _Store(cache, calibrations)
     totals = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
