@@ -98,6 +98,13 @@ BACKTEST_TRAIN_QUANTILE = 0.5
 POOR_BACKTEST = 0.05
 POOR_RMSE = 0.03
 POOR_NOISE = 4.0
+# ... but a backtest that would flag it, fitted on runs that themselves sit at chance (the best of the lower half it
+# fits on within MIN_SIGNAL_SD of the sweep's noise SDs of chance), tests nothing: the curve fitted there is free to
+# rise anywhere past them. Such a backtest is uninformative (``AccuracyFit.backtest_uninformative``): it neither
+# flags the law nor sets its interval, which then holds the fit's residuals (noise only: a lower bound). A probe's
+# DataDecide-shaped tables (small models at chance, the rise only at the top): HellaSwag's backtest missed by 62.0
+# points, ARC-Easy's by 16.1, both laws "poor" with intervals [0.24, 1.00], while the full fits predicted the 1B
+# models within 0.5-2.1 points. A backtest from a lower half at chance that does hold is kept (it is evidence).
 # The fewest runs a dataset needs for a curve of its own: fewer, and one curve per dataset leaves it out (no
 # prediction for it), and the sharing test (which fits one curve per dataset on the lower half of each dataset's runs)
 # is run on the datasets that have them.
@@ -153,6 +160,8 @@ LOGIT_EPS = 1e-3
 #: Backtest errors needed for a conformal quantile of the accuracy law's own error (fewer: the largest is used and
 #: the interval is a lower bound).
 MIN_BACKTEST_ERRORS = 5
+#: how ``logit_quantile`` names the law's error where its backtest is uninformative (the fit's residuals)
+UNINFORMATIVE_METHOD = "fit residuals (backtest uninformative)"
 
 
 def _conformal(errs: ArrayLike, level: float) -> float:
@@ -353,6 +362,9 @@ class AccuracyFit:
     offsets: DatasetOffsets | None = None
     #: one shape for every dataset with a midpoint x0 of each's own (``laws`` per dataset, ``pooled`` False)
     shifted: bool = False
+    #: why the backtest tests nothing (its fitted runs show no rise; ``POOR_NOISE``), or "" where it counts: an
+    #: uninformative backtest neither flags the law nor sets its error (``logit_quantile``: the fit's residuals)
+    backtest_uninformative: str = ""
 
     @property
     def pooling(self) -> Design:
@@ -408,6 +420,15 @@ class AccuracyFit:
         logit errors (the law extrapolated within the runs: noise and extrapolation error), else of the fit's own
         residuals (noise only)."""
         check_level(level)
+        if self.backtest_uninformative:
+            # its backtest's misses say where a curve fitted at chance guessed the rise, not how this law errs: the
+            # fit's residuals are all that vouch for it (a lower bound: ``AccuracyPrediction.lower_bound_only``)
+            q = (
+                0.0
+                if self.fit_logit is None or len(self.fit_logit) == 0
+                else _conformal(self.fit_logit, level)
+            )
+            return q, UNINFORMATIVE_METHOD
         bt = self.backtest_logit
         if bt is not None and len(bt) >= MIN_BACKTEST_ERRORS:
             return _conformal(bt, level), "backtest"
@@ -508,7 +529,9 @@ class AccuracyFit:
             else:
                 preds[b] = lb.predict(xs[b])
         pool = (
-            self.residuals if self.backtest_residuals is None or noise == "fit" else self.backtest_residuals
+            self.residuals
+            if self.backtest_residuals is None or noise == "fit" or self.backtest_uninformative
+            else self.backtest_residuals
         )
         errors = rng.choice(pool, size=preds.shape, replace=True)
         sims = np.clip(preds + errors, 0.0, 1.0)
@@ -549,6 +572,7 @@ class AccuracyFit:
             "backtest_max": None
             if self.backtest_residuals is None or len(self.backtest_residuals) == 0
             else float(np.max(np.abs(self.backtest_residuals))),
+            "backtest_uninformative": self.backtest_uninformative or None,
         }
         if self.bootstrap is not None:
             d["bootstrap"] = {"draws": int(self.bootstrap.shape[0]), "seed": self.bootstrap_seed}
@@ -922,14 +946,24 @@ def fit_accuracy(
             )
         )
         backtest_logit = _logits(ya[rows][test[rows]]) - _logits(ya[rows][test[rows]] - backtest)
+        fitted_on = rows & train
     except FitError:
         backtest = None  # too few runs per dataset to hold any out: intervals use the fit's residuals
+    uninformative = (
+        ""
+        if backtest is None
+        else _uninformative_backtest(backtest, xa[fitted_on], ya[fitted_on], chance, pred.noise_sd)
+    )
+    if uninformative:
+        warnings.append(uninformative)
     offsets = (
         dataset_offsets(resid, g, fit_labels, pred.noise_sd)
         if pooled and groups is not None and len(fit_labels) > 1
         else None
     )
-    status, reason = _quality(pred, float(np.sqrt(np.mean(resid**2))), backtest, offsets)
+    status, reason = _quality(
+        pred, float(np.sqrt(np.mean(resid**2))), None if uninformative else backtest, offsets
+    )
     unpredictable = (
         {}
         if pooled or not check
@@ -977,6 +1011,7 @@ def fit_accuracy(
         ceiling_choice=ceiling_choice,
         offsets=offsets,
         shifted=design == "shifted",
+        backtest_uninformative=uninformative,
     )
 
 
@@ -1059,6 +1094,33 @@ def _choose_ceiling(
 def _noise_words(noise_sd: float) -> str:
     """The runs' noise in points, or that it could not be measured (a probe's 11 runs read "noise 0.0")."""
     return f"noise {100 * noise_sd:.1f}" if noise_sd >= 5e-4 else "the runs' noise could not be measured"
+
+
+def _uninformative_backtest(
+    backtest: Array, x_fit: Array, y_fit: Array, chance: float | None, noise_sd: float
+) -> str:
+    """Why a backtest that would flag the law poor (``POOR_BACKTEST``) tests nothing: the runs it was fitted on
+    (``x_fit``, ``y_fit``) sit at chance, their best within ``MIN_SIGNAL_SD`` of the sweep's noise SDs
+    (``noise_sd``) of it, so the curve fitted there was free to put the rise anywhere past them. "" where it counts
+    (it holds, or its runs rise: a probe's lower half reaching 8 points above chance kept its 11.7-point miss)."""
+    mae = float(np.mean(np.abs(backtest))) if len(backtest) else 0.0
+    if mae <= max(POOR_BACKTEST, POOR_NOISE * noise_sd):
+        return ""
+    try:
+        lower = assess_predictability(x_fit, y_fit, chance=chance, noise_sd=noise_sd)
+    except (FitError, InputError):
+        return ""  # too few runs to judge: the backtest counts, as before
+    if lower.signal >= MIN_SIGNAL_SD * lower.noise_sd:
+        return ""
+    what = "chance" if chance is not None else "their worst runs"
+    side = "above" if lower.signal >= 0 else "below"
+    return (
+        f"backtest uninformative: fitted on the lower half of each dataset's runs, it misses the top "
+        f"{int(100 * BACKTEST_FRACTION)} % by {100 * mae:.1f} points, but the best of those runs sit "
+        f"{abs(100 * lower.signal):.1f} points {side} {what}, within {MIN_SIGNAL_SD:g} noise SDs "
+        f"({100 * lower.noise_sd:.1f} points each): they show no rise, so it cannot test the law and does not flag "
+        "it; the law's interval holds its fit's residuals only (the noise: a lower bound, not calibrated)"
+    )
 
 
 def _quality(

@@ -40,7 +40,7 @@ from l2l.base.schema import (
     is_glob,
 )
 from l2l.base.text import some_of
-from l2l.core.accuracy import AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
+from l2l.core.accuracy import UNINFORMATIVE_METHOD, AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
 
@@ -479,7 +479,12 @@ class AccuracyResult:
             n_runs=f["n_points"] if self.data is None else self.data.n_runs,
             rmse_points=100 * f["rmse"],
             r2=f["r2"],
-            backtest_mae_points=None if f["backtest_mae"] is None else 100 * f["backtest_mae"],
+            # an uninformative backtest's miss measures nothing of the law (its reason, in the warnings, says by how
+            # much it missed): no backtest error is shown for it
+            backtest_mae_points=None
+            if f["backtest_mae"] is None or f["backtest_uninformative"]
+            else 100 * f["backtest_mae"],
+            backtest_uninformative=f["backtest_uninformative"],
             laws=f["laws"],
             # datasets whose own runs do not predict this accuracy: their curves are fitted but not predicted from
             unpredictable_datasets=f["unpredictable_datasets"],
@@ -615,12 +620,13 @@ def fit_accuracy_laws(
 # 9: one shape shifted by dataset (pooling shifted, and in auto's backtest); one pooled curve that misses datasets
 #    systematically: shifted (auto), else poor; its offsets
 # 10: ... off by a point at least
+# 11: a backtest fitted on runs that show no rise is uninformative: it flags nothing, the fit's residuals set the error
 # 8: separate curves none of which predicts give every reason; "reaches it"
 # 7: a fitted ceiling may sit CEILING_SLACK below the q90 of the accuracies
 # 6: the sharing test with the pooled curve's ceiling, a margin, and pooled where separate curves predict none
 # 5: a poor law's reason says when the runs' noise could not be measured (it read "noise 0.0")
 # 4: the ceiling chosen by the backtest (auto); 3: per-dataset curves backtested without a dataset too small to refit
-ACCURACY_KEY_VERSION = 10
+ACCURACY_KEY_VERSION = 11
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
@@ -803,15 +809,21 @@ def interval_caveat(p: AccuracyPrediction) -> str:
     )
     if p.accuracy_law_poor:
         law = "; a lower bound: the accuracy law's own error is that of a law flagged poor"
+    elif p.accuracy_method == UNINFORMATIVE_METHOD:
+        law = (
+            "; a lower bound: the accuracy law's backtest could not test it (the runs it is fitted on show no "
+            "rise), so its own error is its fit's residuals, the noise only"
+        )
     elif p.accuracy_method != "backtest":
         law = "; a lower bound: the accuracy law's own error is not calibrated by enough backtest runs"
     elif p.status == "poor" and not p.loss_lower_bound:
         law = "; a lower bound: the input loss's law is flagged"
     else:
         law = ""
+    how = "fit residuals" if p.accuracy_method == UNINFORMATIVE_METHOD else p.accuracy_method
     return (
         f"{round(100 * p.level)} % interval: {loss}, mapped through the accuracy law, with the law's own "
-        f"{p.accuracy_method} error added on the logit scale{law}"
+        f"{how} error added on the logit scale{law}"
     )
 
 

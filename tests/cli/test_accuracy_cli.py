@@ -733,6 +733,7 @@ def test_an_accuracy_intervals_words_name_which_step_makes_it_a_lower_bound() ->
     """A probe's ok accuracy law read "that of a law flagged poor" where only its input loss's law was poor."""
     import dataclasses
 
+    from l2l.core.accuracy import UNINFORMATIVE_METHOD
     from l2l.io.tables import read_runs
     from l2l.workflows.accuracy import interval_caveat, predict_accuracy
 
@@ -756,6 +757,16 @@ def test_an_accuracy_intervals_words_name_which_step_makes_it_a_lower_bound() ->
     few = dataclasses.replace(ok_law, accuracy_method="largest backtest")
     assert "not calibrated by enough backtest runs" in interval_caveat(few)
     assert few.lower_bound_only
+    # a backtest fitted on runs at chance tests nothing: the fit's residuals, said so, a lower bound
+    blind = dataclasses.replace(
+        ok_law, status="ok", loss_lower_bound=False, accuracy_method=UNINFORMATIVE_METHOD
+    )
+    assert interval_caveat(blind).endswith(
+        "with the law's own fit residuals error added on the logit scale; a lower bound: the accuracy law's "
+        "backtest could not test it (the runs it is fitted on show no rise), so its own error is its fit's "
+        "residuals, the noise only"
+    )
+    assert blind.lower_bound_only
 
 
 def test_evaluate_holds_out_a_ladder_runs_last_accuracy_logged_before_its_last_loss(tmp_path: Path) -> None:

@@ -472,6 +472,45 @@ def test_a_sharing_backtest_whose_lower_half_sits_at_chance_leaves_the_choice_to
     assert_allclose(fit.laws[POOLED].params["x0"], 2.0, rtol=0.02)
 
 
+def test_a_backtest_fitted_at_chance_flags_nothing_and_the_interval_holds_the_fit_residuals() -> None:
+    """An emerging task (small models at chance, the rise only at the top), as DataDecide's HellaSwag: the lower
+    half the backtest fits on shows no rise, so its curve guessed the rise (it missed the top by 14 points). A probe
+    saw such laws labelled poor with intervals [0.24, 1.00] while they predicted the 1B models within 2 points."""
+    from l2l.core.accuracy import UNINFORMATIVE_METHOD
+
+    law = AccuracyLaw("sigmoid", {**TRUE, "x0": 2.9, "s": 0.19})
+    rng = np.random.default_rng(7)
+    x = rng.uniform(2.95, 6.0, 200)
+    acc = np.clip(law.predict(x) + rng.normal(0, 0.005, len(x)), 0, 1)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    assert fit.backtest_residuals is not None
+    assert (
+        float(np.mean(np.abs(fit.backtest_residuals))) > 0.1
+    )  # the miss it was flagged poor for (14 points)
+    assert fit.status == "ok"
+    assert fit.backtest_uninformative.startswith("backtest uninformative")
+    assert fit.backtest_uninformative in fit.warnings
+    q, what = fit.logit_quantile(0.9)
+    assert what == UNINFORMATIVE_METHOD
+    assert q < 0.1  # the fit's residuals on the logit scale (the noise), not the backtest's ~3
+    # beyond the runs (x 2.72, true accuracy 80.4): a few points wide, holding the truth (was [0.24, 1.00])
+    truth = float(law.predict(np.asarray(2.72)))
+    p, lo, hi, _ = fit.chain_interval(2.72, None, 2.70, 2.74, 0.9)
+    assert abs(p - truth) < 0.02
+    assert lo < truth < hi
+    assert hi - lo < 0.1
+    assert fit.to_dict()["backtest_uninformative"] == fit.backtest_uninformative
+
+
+def test_a_backtest_whose_runs_show_the_rise_still_flags_a_law_that_misses() -> None:
+    """The uninformative rule is only for a backtest fitted at chance: a lower half that rises keeps its backtest,
+    which sets the interval (calibrated) and would flag a law that misses."""
+    x, acc = sigmoid_task(noise=0.01)
+    fit = fit_accuracy(x, acc, chance=0.25)
+    assert fit.backtest_uninformative == ""
+    assert fit.logit_quantile(0.9)[1] == "backtest"
+
+
 def test_a_backtest_too_small_to_calibrate_still_widens_the_law_error_to_its_largest_miss() -> None:
     """A probe's pooled law missed its two backtest runs by 11.7 points and its interval held the 1-point fit
     residuals only (the truth 9 points out): with fewer than 5 backtest errors the largest of them is the floor."""
