@@ -774,6 +774,8 @@ def column_verdict(name: str) -> tuple[bool, str | None]:
     for w in words:
         if w in PERPLEXITY_WORDS and not says_perplexity(name):
             continue  # log(perplexity) is a loss
+        if w == "per" and any(x in LOSS_WORDS for x in words):
+            continue  # loss_per_token is a loss, tokens_per_sec a throughput (probe p79)
         if w in NOT_LOSS_WORDS:
             return False, f"its name says {NOT_LOSS_WORDS[w]} ({w!r})"
     return any(w in LOSS_WORDS for w in words), None

@@ -762,15 +762,17 @@ def _metrics_hint(metrics: Sequence[str], column: str) -> str:
 
     scores = [m for m in metrics if says_score(m)]
     drop = [m for m in metrics if not says_score(m)]
-    parts = []
-    if scores:
-        parts.append(
-            f"--accuracy-metric {scores[0]} reads its rows as the accuracies (the other scores' rows leave)"
-        )
+    options = ([f"--accuracy-metric {scores[0]}"] if scores else []) + [
+        f"--where '{column}!={m}'" for m in drop
+    ]
+    parts = (
+        [f"{scores[0]}'s rows are then the accuracies (the other scores' rows leave with them)"]
+        if scores
+        else []
+    )
     if drop:
-        where = " ".join(f"--where '{column}!={m}'" for m in drop)
-        parts.append(f"{where} leaves the rest out")
-    return "; ".join(parts)
+        parts.append(f"{', '.join(drop)} {'is' if len(drop) == 1 else 'are'} left out")
+    return f"add {' '.join(options)}: " + "; ".join(parts)
 
 
 def _metrics(

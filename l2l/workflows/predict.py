@@ -322,7 +322,9 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     if not outside:
         return pi
     return not_calibrated(
-        pi, "its bend is not pinned down on one line of tokens per parameter: a power law along it parts here"
+        pi,
+        "the law's bend is not pinned down on one line of tokens per parameter: a power law along it parts here",
+        poor=False,
     )
 
 

@@ -146,6 +146,16 @@ def test_a_correction_that_crosses_the_translations_floor_is_not_applied_and_not
     assert out.covers(2.2421)
     assert out.lower_bound_only
     assert any("below E1 = 1.993" in n for n in out.notes)
-    # a correction that stays above the floor is left alone
-    kept = floored(dataclasses.replace(pi, estimate=2.2, lo=2.0, hi=2.4), 1.993, "E1")
-    assert (kept.estimate, kept.lo, kept.lower_bound_only) == (2.2, 2.0, False)
+    # a correction less than halfway down to the floor is left alone
+    kept = floored(dataclasses.replace(pi, estimate=2.4, lo=2.2, hi=2.6), 1.993, "E1")
+    assert (kept.estimate, kept.lo, kept.lower_bound_only) == (2.4, 2.2, False)
+    # past halfway it is taken back linearly, to none at the floor: no jump as the estimate crosses it (probe p79:
+    # 2.954 then 1.996, calibrated, for 1.6 % in the source loss)
+    part = floored(dataclasses.replace(pi, estimate=2.2, lo=2.0, hi=2.4), 1.993, "E1")
+    share = ((2.5504 - 2.2) / (2.5504 - 1.993) - 0.5) / 0.5
+    assert_allclose(part.estimate, 2.2 + share * (2.5504 - 2.2))
+    assert part.lower_bound_only
+    assert any("of it is taken back" in n for n in part.notes)
+    just_above = floored(dataclasses.replace(pi, estimate=1.9931, lo=1.6, hi=2.4), 1.993, "E1")
+    assert_allclose(just_above.estimate, 2.5504, rtol=1e-3)
+    assert not any("the law is poor" in n for n in out.notes)  # the law is not poor: another cause

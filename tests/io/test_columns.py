@@ -163,6 +163,14 @@ def test_an_error_rate_column_is_never_a_loss() -> None:
     )
 
 
+def test_a_loss_per_token_is_a_loss_not_a_throughput() -> None:
+    # probe p79: `loss_per_token` was left out as "a throughput ('per')"
+    frame = pl.DataFrame({"loss_per_token": ["3.1", "2.9", "2.7"], "tokens_per_sec": ["1.5", "2.5", "3.5"]})
+    found = detect_loss_columns(frame, frame.columns)
+    assert list(found.kept) == ["loss_per_token"]
+    assert "loss_per_token" not in {x.column for x in found.left_out}
+
+
 def wandb() -> tuple[pl.DataFrame, list[str]]:
     frame = pl.read_csv(REAL / "wandb_wide.csv", infer_schema=False)  # as the reader does: all text
     plan = resolve_columns(frame.columns, WIDE, required=schema.WIDE_REQUIRED)

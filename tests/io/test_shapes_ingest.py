@@ -166,8 +166,8 @@ def test_an_unknown_metric_is_an_error_naming_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"unknown metric 'correct_prob' \(also unknown: 'acc_raw'\)") as exc:
         read_runs([path])
     assert exc.value.hint == (
-        "--accuracy-metric acc_raw reads its rows as the accuracies (the other scores' rows leave); --where "
-        "'metric!=correct_prob' leaves the rest out"
+        "add --accuracy-metric acc_raw --where 'metric!=correct_prob': acc_raw's rows are then the accuracies (the "
+        "other scores' rows leave with them); correct_prob is left out"
     )
 
 
