@@ -192,7 +192,7 @@ def test_a_harness_table_without_the_option_is_refused_with_the_option_in_the_hi
     with pytest.raises(InputError) as err:
         read_runs(write(tmp_path / "h.csv", harness()))
     assert "unknown metric 'acc_norm'" in err.value.message
-    assert "--accuracy-metric acc_norm reads its rows as the accuracies" in str(err.value.hint)
+    assert "add --accuracy-metric acc_norm: acc_norm's rows are then the accuracies" in str(err.value.hint)
 
 
 def test_a_metric_no_row_names_and_a_table_without_a_metric_column_are_usage_errors(
