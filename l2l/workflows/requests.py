@@ -680,4 +680,6 @@ def answer_evaluate(
             cache=session.fits,
             calibrations=session.calibrations,
         )
+        # one table's notes said once: the hold-out's ("held out whole: …") is in Table 1's already
+        rank = replace(rank, notes=tuple(n for n in rank.notes if n not in ev.notes))
     return EvaluateAnswer(ev, acc, rank)
