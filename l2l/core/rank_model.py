@@ -1065,6 +1065,9 @@ class LearnedDrawError:
     #: has one run per budget, and its laws then had no error model at all (P(best) 1.00 for a wrong dataset at
     #: 25x the sweep)
     laws_not_backtested: str | None = None
+    #: the backtest held out every checkpoint of the sizes reaching the largest budget (a per-step log kept whole,
+    #: ``Candidate.run_groups``), not that budget's rows alone: its verdict says so
+    whole_sizes: bool = False
 
     def for_budget(self, fixed_model: bool) -> LearnedDrawError:
         """This error for a ranking at a fixed model (N, D) or at a budget C (the kept order's spread at the
@@ -1087,9 +1090,14 @@ class LearnedDrawError:
                 "kept, its spread learned from how the datasets' measured losses moved apart between the two "
                 "largest budgets, grown with the reach"
             )
+        held = (
+            "the sweep's largest budget held out, with every checkpoint of the sizes that reach it"
+            if self.whole_sizes
+            else "the sweep's largest budget held out"
+        )
         return (
-            f"with the sweep's largest budget held out, the laws ordered {self.laws_right} of {self.pairs} pairs "
-            f"right, the single-scale baseline {self.baseline_right}"
+            f"with {held}, the laws ordered {self.laws_right} of {self.pairs} pairs right, the single-scale "
+            f"baseline {self.baseline_right}"
         )
 
     def __call__(self, reach: float) -> DrawError:
@@ -1239,6 +1247,7 @@ def learn_draw_error(
         base_right,
         kept,
         kept_opt,
+        whole_sizes=any(c.run_groups for c in candidates),
     )
 
 

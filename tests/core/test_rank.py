@@ -507,6 +507,8 @@ def test_a_per_step_logs_backtest_holds_out_whole_runs_and_reaches_a_size_beyond
         11.0
     )  # the spread grown to an 11x target: the real step's, several times the row-by-row one's
     assert runs(at).specific_sd < 0.5 * rows(at).specific_sd
+    assert "with every checkpoint of the sizes that reach it" in runs.verdict
+    assert "every checkpoint" not in rows.verdict
 
 
 def test_a_dataset_whose_law_is_poor_keeps_its_measured_place_not_its_laws() -> None:
