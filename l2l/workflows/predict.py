@@ -323,7 +323,7 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
         return pi
     return not_calibrated(
         pi,
-        "the law's bend is not pinned down on one line of tokens per parameter: a power law along it parts here",
+        "the power law along the line parts from the law here",
         poor=False,
     )
 
