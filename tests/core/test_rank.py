@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -509,6 +510,25 @@ def test_a_per_step_logs_backtest_holds_out_whole_runs_and_reaches_a_size_beyond
     assert runs(at).specific_sd < 0.5 * rows(at).specific_sd
     assert "with every checkpoint of the sizes that reach it" in runs.verdict
     assert "every checkpoint" not in rows.verdict
+
+
+def test_a_per_step_logs_anchor_reads_the_later_half_of_its_top_runs_checkpoints() -> None:
+    # probe p80: on DataDecide-shaped logs kept whole the anchor was the top run's last checkpoint, its noise carried
+    # into the recommended value (0.934 of pairs right against the laws' 0.962). A +3 % spike on the last checkpoint
+    # moves the anchor of the top budget's three rows by 0.99 %; read from the later half of the run's five
+    # checkpoints at its law, by 0.59 %
+    def anchor(whole: bool, spike: float) -> float:
+        c = _per_step("fast", FAST, 1, whole)
+        t = c.runs["T"]
+        last = np.flatnonzero(t.C.max() == t.C)
+        loss = t.loss.copy()
+        loss[last] *= spike
+        c = dataclasses.replace(c, runs={**c.runs, "T": Sweep.of(t.N, t.D, t.C, loss)})
+        return fit_rank_model([c], "T", draws=2, seed=0).entries["T"]["fast"].anchor_log
+
+    rows = anchor(False, 1.03) - anchor(False, 1.0)
+    runs = anchor(True, 1.03) - anchor(True, 1.0)
+    assert_allclose((rows, runs), (0.0099, 0.0059), atol=3e-4)
 
 
 def test_a_dataset_whose_law_is_poor_keeps_its_measured_place_not_its_laws() -> None:
