@@ -36,6 +36,7 @@ from l2l.core.predictive import (
     combine_values,
     extrapolation_notes,
     normal_quantile,
+    phased,
 )
 from l2l.core.selection import FORM_LABELS, RIVAL_RATIO
 from l2l.core.sweep import Sweep, allocation_unidentified
@@ -140,15 +141,11 @@ def _never_below_e(pi: PredictiveInterval, E: float) -> PredictiveInterval:
     return replace(pi, estimate=E, lo=pi.lo * up, hi=pi.hi * up, notes=(*pi.notes, note))
 
 
-#: Where, as a share of the way from the estimate to the interval's edge, the other form's value begins to widen
-#: the interval (``held_ends``): none short of it, its full spread from the edge on.
-HOLD_FROM = 0.5
-
-
 def held_ends(pi: PredictiveInterval, value: float) -> tuple[float, float, float]:
     """The ends of ``pi`` widened to hold ``value`` (another form's prediction) with ``pi``'s relative spread,
-    and the share of that spread held. The share rises linearly from 0 where ``value`` lies ``HOLD_FROM`` of the
-    way from the estimate to the edge on its side, to 1 at the edge and beyond (where the interval holds
+    and the share of that spread held. The share rises linearly (``predictive.phased``) from 0 where ``value``
+    lies ``HOLD_FROM`` of the way from the estimate to the edge on its side, to 1 at the edge and beyond (where the
+    interval holds
     ``[value·lo/estimate, value·hi/estimate]``, as it did before): the ends move continuously with ``value``. Held
     only once ``value`` lay outside, the upper end jumped as it crossed (probe p73: the paper's fineweb-100b at
     1e22 read 2.427 then 2.315 for 1 % in N); held always, an interval widened for any value off its estimate."""
@@ -156,7 +153,7 @@ def held_ends(pi: PredictiveInterval, value: float) -> tuple[float, float, float
     if not (est > 0 and math.isfinite(value) and value > 0):
         return pi.lo, pi.hi, 0.0
     gap = (pi.hi - est) if value >= est else (est - pi.lo)
-    share = 1.0 if gap <= 0 else min(1.0, max(0.0, (abs(value - est) / gap - HOLD_FROM) / (1.0 - HOLD_FROM)))
+    share = 1.0 if gap <= 0 else phased(abs(value - est) / gap)
     lo = min(pi.lo, value * (1.0 - share * (1.0 - pi.lo / est)))
     hi = max(pi.hi, value * (1.0 + share * (pi.hi / est - 1.0)))
     return lo, hi, share

@@ -48,6 +48,7 @@ __all__ = [
     "is_beyond_evidence_note",
     "normal_quantile",
     "not_calibrated",
+    "phased",
     "range_ratios",
     "range_words",
     "ratio_reach",
@@ -260,11 +261,7 @@ def floored(pi: PredictiveInterval, floor: float, what: str) -> PredictiveInterv
     """``pi`` with its lower end raised to ``floor`` where it lay below: a translated loss K·(L0 − E0)^κ + E1 is
     never below E1 (``what`` names it), yet a log-symmetric interval about it can reach there (a probe's 2.5 [0.6,
     10.7] beside E1 = 1.93, p62). Unchanged when the estimate itself is not above the floor."""
-    if (
-        pi.estimate < pi.raw
-        and floor < pi.raw
-        and (pi.raw - pi.estimate) > FLOOR_HOLD_FROM * (pi.raw - floor)
-    ):
+    if pi.estimate < pi.raw and floor < pi.raw and phased((pi.raw - pi.estimate) / (pi.raw - floor)) > 0:
         return _correction_toward_floor(pi, floor, what)
     if pi.lo >= floor or not pi.estimate > floor:
         return pi
@@ -275,13 +272,20 @@ def floored(pi: PredictiveInterval, floor: float, what: str) -> PredictiveInterv
     return replace(pi, lo=floor, notes=(*pi.notes, note))
 
 
-#: The share of the way from the uncorrected value down to a translation's floor (E1) past which a bias correction
-#: is phased out (``_correction_toward_floor``): untouched short of it, not applied at the floor and below.
-FLOOR_HOLD_FROM = 0.5
+#: Where, as a share of the way to an edge, a value begins to be phased in (``phased``): the other form's value
+#: between an estimate and its interval's edge (``intervals.held_ends``), a bias correction between the uncorrected
+#: value and a translation's floor E1 (``_correction_toward_floor``).
+HOLD_FROM = 0.5
+
+
+def phased(way: float) -> float:
+    """The share held of something ``way`` of the way to an edge: 0 short of ``HOLD_FROM``, rising linearly to 1
+    at the edge (``way`` 1) and beyond, so that what it moves moves continuously."""
+    return min(1.0, max(0.0, (way - HOLD_FROM) / (1.0 - HOLD_FROM)))
 
 
 def _correction_toward_floor(pi: PredictiveInterval, floor: float, what: str) -> PredictiveInterval:
-    """``pi`` whose bias correction carries the estimate more than ``FLOOR_HOLD_FROM`` of the way from the
+    """``pi`` whose bias correction carries the estimate more than ``HOLD_FROM`` of the way from the
     uncorrected value down to ``floor``, the least loss the translation can give: the correction is phased out
     linearly, to none at the floor and below (there the estimate is the uncorrected value); the interval holds both
     with the same spread, cut at the floor, and is not calibrated. The backtests' bias does not carry there (probe
@@ -290,7 +294,7 @@ def _correction_toward_floor(pi: PredictiveInterval, floor: float, what: str) ->
     held around the uncorrected value). Cut off at the floor alone, the estimate jumped by a third for 1.6 % in the
     source loss and turned calibrated 0.003 above E1 (probe p79)."""
     way = (pi.raw - pi.estimate) / (pi.raw - floor)
-    share = min(1.0, (way - FLOOR_HOLD_FROM) / (1.0 - FLOOR_HOLD_FROM))
+    share = phased(way)
     estimate = pi.estimate + share * (pi.raw - pi.estimate)
     scale = estimate / pi.estimate
     below = "below" if way >= 1.0 else "near"
