@@ -971,7 +971,8 @@ def _anchor_of_runs(
     noise into the recommended value: probe p80's DataDecide-shaped logs ranked 0.934 of pairs right against the
     laws' 0.962 (a 0.4 % lead of the true winner reversed at P(best) 0.56). Unchanged where too few rows."""
     mine = np.isin(groups, np.unique(groups[top]))
-    later = mine & (np.array([np.median(runs.D[groups == g]) for g in groups]) <= runs.D)
+    median_d = {g: float(np.median(runs.D[groups == g])) for g in np.unique(groups[mine])}
+    later = mine & (np.array([median_d.get(g, math.inf) for g in groups]) <= runs.D)
     if np.count_nonzero(later) < 2:
         return anchor_log, n_anchor
     resid = log_residuals(tgt.fit, runs.N[later], runs.D[later], runs.loss[later])

@@ -273,7 +273,7 @@ def _form_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
         if lo >= pi.lo and hi <= pi.hi:
             continue
         label = FORM_LABELS.get(alt.form, alt.form)
-        spread = "the same spread" if share >= 1.0 else f"{share:.0%} of the same spread (it nears the edge)"
+        spread = _spread_words(share)
         as_this = f" (its law's {law_value:.4f}, corrected as this one's is)" if corrected else ""
         note = (
             f"the interval also holds {label}'s ({alt.form}) {value:.4f}{as_this}, with {spread}: {why}, and "
@@ -311,7 +311,7 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     lo, hi, share = held_ends(pi, value)
     if hi - lo <= (pi.hi - pi.lo) * (1 + LINE_WIDENS):
         return pi
-    spread = "the same spread" if share >= 1.0 else f"{share:.0%} of the same spread (it nears the edge)"
+    spread = _spread_words(share)
     note = (
         f"the interval also holds {value:.4g}, a power law along the runs' one line of tokens per parameter "
         f"(E + K·N^−γ: E {line.E:.3g}, γ {line.gamma:.3g}), with {spread}: on one line the law's bend is not "
@@ -326,6 +326,11 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
         "the power law along the line parts from the law here",
         poor=False,
     )
+
+
+def _spread_words(share: float) -> str:
+    """How much of an interval's spread a held value was given (``held_ends``), in a note's words."""
+    return "the same spread" if share >= 1.0 else f"{share:.0%} of the same spread (it nears the edge)"
 
 
 def _group_rival(book: LawBook, fit: LawFit) -> LawFit | None:
