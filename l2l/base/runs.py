@@ -34,6 +34,7 @@ __all__ = [
     "default_test_evals",
     "evals_measured",
     "named_after",
+    "read_at_final_checkpoints",
     "resolve_name",
     "resolve_names",
     "rows_by_dataset_eval",
@@ -50,6 +51,13 @@ AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
 RUN_IDENTITY = ("run_id", "N")
 #: The columns ``with_run`` gives that name one run: its dataset, size and ``_run`` (its id, see there).
 RUN_OF = ("dataset", "N", "_run")
+
+
+def read_at_final_checkpoints(checkpoints: Mapping[str, Any]) -> bool:
+    """Whether a file's checkpoint report (its provenance's ``checkpoints``) says a per-step log read at its final
+    checkpoints, its D the tokens seen (Pythia: every run to one token count): its other checkpoints hold the
+    token counts a law's D term needs."""
+    return checkpoints.get("policy") == "final" and bool(checkpoints.get("d_is_tokens_seen"))
 
 
 def with_run(frame: pl.DataFrame, *, every_checkpoint: bool) -> pl.DataFrame:
@@ -201,12 +209,9 @@ class Runs:
 
     @property
     def final_of_a_log(self) -> bool:
-        """Whether these runs are a per-step log read at its final checkpoints, its D the tokens seen (Pythia: every
-        run to one token count), so that its other checkpoints hold the token counts a law's D term needs."""
-        return any(
-            (ck := p.get("checkpoints") or {}).get("policy") == "final" and bool(ck.get("d_is_tokens_seen"))
-            for p in self.provenance
-        )
+        """Whether these runs are a per-step log read at its final checkpoints, its D the tokens seen
+        (``read_at_final_checkpoints``)."""
+        return any(read_at_final_checkpoints(p.get("checkpoints") or {}) for p in self.provenance)
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""

@@ -28,7 +28,7 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
-from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs
+from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs, read_at_final_checkpoints
 from l2l.base.text import fmt_si, plural, quoted, some_of
 from l2l.io.accuracy_rows import (
     LongAccuracy,
@@ -1338,8 +1338,7 @@ def _few_token_counts_note(part: _Part) -> str | None:
     """A warning where a per-step log whose D is the tokens seen, kept at its final checkpoints, leaves a dataset
     fewer than ``_LEAST_TOKEN_COUNTS`` token counts (Pythia: every run to 300B): every law is then refused with
     "add runs at more token counts", where the log itself holds them at its other checkpoints."""
-    ck = part.info.get("checkpoints") or {}
-    if ck.get("policy") != "final" or not ck.get("d_is_tokens_seen") or part.loss.height == 0:
+    if not read_at_final_checkpoints(part.info.get("checkpoints") or {}) or part.loss.height == 0:
         return None
     counts = part.loss.group_by("dataset").agg(
         pl.col("D").n_unique().alias("k"), pl.col("D").max().alias("d")
