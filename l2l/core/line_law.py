@@ -9,11 +9,16 @@ parameter, three seeds, truth Eq. 3) the fitted Eq. 3 laws ended with α/β from
 twelve, and missed the 1B runs by 3.8 % on average (one by +14.5 %, the law flat past its largest run, inside an
 interval stated as calibrated); this law missed them by 0.8 % (at most 2.1 %) over two seeds. It is the check on
 such a law (``workflows.predict``: an interval that holds its value), not a fourth form.
+
+Which of the two gives the estimate is the backtests' call (``backtest_line``): the line law refitted on the runs up
+to each cutoff of the law's own backtests predicts the same runs above it, and where it misses them by less than
+the law did, its value is the estimate (the law's interval still held around both).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +26,25 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from l2l.core.laws import Array
+from l2l.core.sweep import Sweep
 
-__all__ = ["MIN_LINE_SIZES", "LineLaw", "fit_line_law"]
+__all__ = [
+    "MIN_LINE_ERRORS",
+    "MIN_LINE_SIZES",
+    "HeldRun",
+    "LineBacktest",
+    "LineLaw",
+    "backtest_line",
+    "fit_line_law",
+]
 
+#: How far off the runs' one line of D/N a target may lie for the line law to speak for it (its value is a
+#: function of N along the line; further off, the prediction is a lower bound already, ``extrapolation_notes``).
+LINE_SLACK = 1.1
 #: Distinct model sizes below which a line law is not fitted (three parameters and a curvature to see).
 MIN_LINE_SIZES = 4
+#: The line law's parameters (E, K, γ).
+LINE_PARAMS = 3
 
 #: The Huber threshold on log residuals, as every law's fit (``FitOptions.delta``).
 _DELTA = 1e-3
@@ -130,4 +149,77 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
         ratio=float(np.median(d / n)),
         n_runs=len(y),
         objective=objective(theta) * _DELTA**2,
+    )
+
+
+#: The line law's estimate needs at least this many backtest predictions beside the law's (fewer are no evidence).
+MIN_LINE_ERRORS = 3
+
+
+@dataclass(frozen=True)
+class HeldRun:
+    """One backtest prediction of the law: fitted on the budgets up to ``cutoff``, predicting a run of size ``N``
+    whose loss was ``actual`` as ``predicted`` (uncorrected)."""
+
+    cutoff: float
+    N: float
+    predicted: float
+    actual: float
+
+
+@dataclass(frozen=True)
+class LineBacktest:
+    """The line law's backtests beside the law's, on the same predictions: mean |log(actual / predicted)| of each,
+    over ``n_errors`` predictions from ``n_cutoffs`` cutoffs. ``chosen``: the line law missed by less, on enough
+    predictions to tell."""
+
+    line_error: float
+    law_error: float
+    n_errors: int
+    n_cutoffs: int
+
+    @property
+    def chosen(self) -> bool:
+        return self.n_errors >= MIN_LINE_ERRORS and self.line_error < self.law_error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line_error": self.line_error,
+            "law_error": self.law_error,
+            "n_errors": self.n_errors,
+            "n_cutoffs": self.n_cutoffs,
+            "chosen": self.chosen,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LineBacktest:
+        return cls(float(d["line_error"]), float(d["law_error"]), int(d["n_errors"]), int(d["n_cutoffs"]))
+
+
+def backtest_line(sweep: Sweep, held: Sequence[HeldRun]) -> LineBacktest | None:
+    """The line law refitted on ``sweep``'s runs up to each cutoff of ``held`` (the law's own backtest predictions)
+    and scored on the same runs; None where no cutoff leaves it ``MIN_LINE_SIZES`` sizes to fit. A prediction the
+    line law cannot make at its cutoff is left out of both errors."""
+    laws: dict[float, LineLaw | None] = {}
+    line_err: list[float] = []
+    law_err: list[float] = []
+    for h in held:
+        if h.cutoff not in laws:
+            part = sweep.below(h.cutoff)
+            laws[h.cutoff] = fit_line_law(part.N, part.D, part.loss)
+        law = laws[h.cutoff]
+        if law is None or not (h.predicted > 0 and h.actual > 0):
+            continue
+        value = float(law.predict(h.N))
+        if not (math.isfinite(value) and value > 0):
+            continue
+        line_err.append(abs(math.log(h.actual / value)))
+        law_err.append(abs(math.log(h.actual / h.predicted)))
+    if not line_err:
+        return None
+    return LineBacktest(
+        line_error=float(np.mean(line_err)),
+        law_error=float(np.mean(law_err)),
+        n_errors=len(line_err),
+        n_cutoffs=sum(1 for v in laws.values() if v is not None),
     )

@@ -67,6 +67,7 @@ __all__ = [
     "PREFERENCE",
     "RIVAL_FORM",
     "RIVAL_RATIO",
+    "SPARE_MODELS",
     "FormChoice",
     "FormScore",
     "choose_form",

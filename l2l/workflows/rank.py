@@ -31,6 +31,7 @@ from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
+from l2l.core.line_law import LineLaw
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
     Budget,
@@ -348,8 +349,9 @@ def _drawn(book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int)
 def _corrections(
     book: LawBook, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], Callable[[Array, Array], Array]]:
-    """(dataset, eval) → the log correction ``predict`` applies to that law at (N, D) (its group's backtested
-    bias, where it helped); laws without one are left out."""
+    """(dataset, eval) → the log correction ``predict`` applies to that law at (N, D): its group's backtested
+    bias, where it helped, and on a one-line sweep whose line law gives the estimate (``LawBook.line_estimate``)
+    the step to that law's value on the line; laws without either are left out."""
     from l2l.core.predictive import Placement, aspect_of
 
     out: dict[tuple[str, str], Callable[[Array, Array], Array]] = {}
@@ -361,20 +363,30 @@ def _corrections(
         cal = book.calibration(book.group_of(ds, ev))
         model = cal.direct_for(ds)
         if model is None or not model.corrects or cal.form_of(ds) != fit.form:
+            model = None
+        chosen = book.line_estimate(ds, ev)
+        if model is None and chosen is None:
             continue
         sweep = book.sweeps.get(ds, ev)
 
         def shift(
-            n: Array, d: Array, fit: LawFit = fit, sweep: Sweep = sweep, model: ErrorModel = model
+            n: Array,
+            d: Array,
+            fit: LawFit = fit,
+            sweep: Sweep = sweep,
+            model: ErrorModel | None = model,
+            line: LineLaw | None = None if chosen is None else chosen[0],
+            ds: str = ds,
+            ev: str = ev,
         ) -> Array:
-            c = k * n * d
-            asp = aspect_of(fit, n, d)
-            return np.array(
-                [
-                    model.bias(Placement.at(a, b, cc, sweep, x))
-                    for a, b, cc, x in zip(n, d, c, asp, strict=True)
-                ]
-            )
+            out = np.zeros(len(n))
+            for i, (a, b) in enumerate(zip(n, d, strict=True)):
+                if line is not None and book.on_line(ds, ev, float(a), float(b)):
+                    out[i] = math.log(float(line.predict(a)) / float(fit.predict(a, b)))
+                elif model is not None:
+                    asp = float(aspect_of(fit, np.array([a]), np.array([b]))[0])
+                    out[i] = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
+            return out
 
         out[(ds, ev)] = shift
     return out

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.testing import assert_allclose
 
-from l2l.core.line_law import fit_line_law
+from l2l.core.line_law import MIN_LINE_ERRORS, HeldRun, backtest_line, fit_line_law
+from l2l.core.sweep import Sweep
 
 SIZES = np.array([4e6, 6e6, 10e6, 20e6, 60e6, 90e6, 150e6, 300e6])
 
@@ -27,3 +28,41 @@ def test_line_law_recovers_a_power_law_along_the_line_from_noisy_seeds() -> None
 def test_line_law_is_not_fitted_on_fewer_than_four_sizes() -> None:
     n = np.array([1e7, 1e7, 3e7, 1e8])
     assert fit_line_law(n, 20 * n, 2.0 + 100 * n**-0.3) is None
+
+
+def _power_line(seed: int) -> Sweep:
+    rng = np.random.default_rng(seed)
+    n = np.repeat(SIZES, 2)
+    loss = (2.0 + 210.0 * n**-0.33) * np.exp(rng.normal(0.0, 0.003, len(n)))
+    return Sweep.of(n, 100 * n, None, loss)
+
+
+def test_the_line_law_is_chosen_where_the_laws_backtests_missed_by_more_on_the_same_runs() -> None:
+    sweep = _power_line(5)
+    cut = float(np.max(sweep.C[sweep.N <= 90e6]))
+    above = [(float(n), float(y)) for n, y in zip(sweep.N, sweep.loss, strict=True) if n > 90e6]
+    # a law 4 % off above its cutoff, as one flat past its runs is
+    held = [HeldRun(cut, n, y * 1.04, y) for n, y in above]
+    test = backtest_line(sweep, held)
+    assert test is not None
+    assert test.n_errors == len(above) >= MIN_LINE_ERRORS
+    assert test.line_error < 0.01 < 0.039 < test.law_error
+    assert test.chosen
+    # a law on the mark keeps the estimate
+    exact = backtest_line(sweep, [HeldRun(cut, n, y, y) for n, y in above])
+    assert exact is not None
+    assert not exact.chosen
+
+
+def test_too_few_backtest_predictions_choose_nothing() -> None:
+    sweep = _power_line(6)
+    cut = float(np.max(sweep.C[sweep.N <= 150e6]))
+    held = [
+        HeldRun(cut, float(n), float(y) * 1.1, float(y))
+        for n, y in zip(sweep.N, sweep.loss, strict=True)
+        if n > 150e6
+    ]
+    test = backtest_line(sweep, held)
+    assert test is not None
+    assert test.n_errors == 2 < MIN_LINE_ERRORS
+    assert not test.chosen
