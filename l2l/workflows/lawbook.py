@@ -288,8 +288,8 @@ class LawBook:
         if fit is None or not LINE_PARAMS + SPARE_MODELS <= models < len(fit.law.theta) + SPARE_MODELS:
             return None
         return line, (
-            f"no backtest tells them apart, and {models} runs leave its {LINE_PARAMS} parameters spare ones where the "
-            f"law's {len(fit.law.theta)} pass through them"
+            f"no backtest tells them apart, and its {LINE_PARAMS} parameters leave {models - LINE_PARAMS} of "
+            f"{models} distinct runs spare, where the law's {len(fit.law.theta)} pass through them"
         )
 
     def line_backtest(self, dataset: str, eval: str) -> LineBacktest | None:
@@ -741,6 +741,9 @@ class FitOutcome:
     choices: Mapping[tuple[str, str], FormChoice] = field(default_factory=dict)
     #: why a law is poor (``LawBook.flag``), by key; laws that are not have no entry
     flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: the line law that gives a one-line sweep's predictions along its line in place of the law, and why
+    #: (``LawBook.line_estimate``; with ``--form auto``, whose calibration tells), by key
+    lines: Mapping[tuple[str, str], tuple[LineLaw, str]] = field(default_factory=dict)
 
     @property
     def fits(self) -> list[LawFit]:
@@ -751,7 +754,7 @@ class FitOutcome:
         ``error``; with ``form`` auto, how its form was chosen; a poor law's ``flag``."""
         out: list[dict[str, Any]] = []
         for (ds, ev), r in zip(self.keys, self.results, strict=True):
-            row = (
+            row: dict[str, Any] = (
                 {k: v for k, v in r.to_dict().items() if k != "bootstrap"}
                 if isinstance(r, LawFit)
                 else {"dataset": ds, "eval": ev, "status": "failed", "error": str(r)}
@@ -760,6 +763,9 @@ class FitOutcome:
                 row["form_choice"] = self.choices[(ds, ev)].reason
             if (ds, ev) in self.flags:
                 row["flag"] = self.flags[(ds, ev)]
+            if (ds, ev) in self.lines:
+                line, why = self.lines[(ds, ev)]
+                row["line_law"] = {**line.to_dict(), "why": why}
             out.append(row)
         return out
 
@@ -773,7 +779,8 @@ class FitOutcome:
         from l2l.workflows.results import rows_frame
 
         return rows_frame(
-            {k: v for k, v in row.items() if k not in ("form_choice", "flag")} for row in self.rows()
+            {k: v for k, v in row.items() if k not in ("form_choice", "flag", "line_law")}
+            for row in self.rows()
         )
 
 
@@ -821,7 +828,12 @@ def fit_laws(
         for i, r in enumerate(results)
     ]
     flags = {k: f for k in keys if book.sweeps.has(*k) and (f := book.flag(*k)) is not None}
-    return FitOutcome(keys, results, reused, book.seconds, choices, flags)
+    lines = (
+        {k: lc for k in keys if book.sweeps.has(*k) and (lc := book.line_estimate(*k)) is not None}
+        if book.options.form == "auto"
+        else {}
+    )
+    return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines)
 
 
 def with_bootstrap(

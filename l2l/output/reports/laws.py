@@ -93,6 +93,17 @@ def _choice_and_flag(
         d["status"] = "poor"
         d["flags"] = f"{d['flags']}; {flag}" if d["flags"] != "ok" else flag
         notes.append(("/".join(key), flag))
+    line = outcome.lines.get(key)
+    if line is not None:
+        law, why = line
+        d["line_law"] = {**law.to_dict(), "why": why}
+        notes.append(
+            (
+                "/".join(key),
+                f"predictions along its runs' one line of tokens per parameter use the power law along it, "
+                f"E + K·N^−γ (E {law.E:.4g}, K {law.K:.4g}, γ {law.gamma:.3g}): {why}",
+            )
+        )
 
 
 def _grouped(notes: Sequence[tuple[str, str]]) -> list[str]:

@@ -1,0 +1,46 @@
+"""A ladder whose runs all sit at 20 tokens per parameter, six sizes, its loss a power law along that line: fit-law
+says the line law gives its predictions there (and why), and predict's estimate on the line is that law's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SIZES = np.array([20e6, 40e6, 80e6, 150e6, 300e6, 600e6])
+
+
+def _truth(n: Any, e: float) -> Any:
+    return e + 300.0 * np.asarray(n) ** -0.3
+
+
+def _ladder(path: Path) -> Path:
+    rng = np.random.default_rng(11)
+    lines = ["dataset,N,D,eval,loss"]
+    for name, e in (("web", 1.8), ("code", 1.2)):
+        for n in SIZES:
+            loss = _truth(n, e) * float(np.exp(rng.normal(0.0, 0.004)))
+            lines.append(f"{name},{n:.0f},{20 * n:.0f},{name}_val,{loss:.6f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_fit_law_names_the_line_law_and_predict_gives_its_value_on_the_line(run: Any, tmp_path: Path) -> None:
+    table = _ladder(tmp_path / "ladder.csv")
+    assert run("ingest", table).exit_code == 0
+    fitted = run("fit-law", "--format", "json")
+    assert fitted.exit_code == 0, fitted.stderr
+    rows = {r["dataset"]: r for r in json.loads(fitted.stdout)["rows"]}
+    for name in ("web", "code"):
+        line = rows[name]["line_law"]
+        assert abs(line["gamma"] - 0.3) < 0.05
+        assert "pass through them" in line["why"]  # 6 runs for the law's 5 parameters
+    out = run("predict", "-d", "all", "--N", "2e9", "--D", "4e10", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    for r in json.loads(out.stdout)["rows"]:
+        e = 1.8 if r["dataset"] == "web" else 1.2
+        assert abs(r["loss"] / _truth(2e9, e) - 1) < 0.02
+        assert r["loss_lo"] <= _truth(2e9, e) <= r["loss_hi"]
+        assert any("the estimate is a power law along the runs' one line" in n for n in r["notes"])
