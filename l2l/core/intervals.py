@@ -47,6 +47,7 @@ __all__ = [
     "combined_interval",
     "direct_interval",
     "e_draws",
+    "floor_draws",
     "held_ends",
     "known_model",
     "optimal_interval",
@@ -263,6 +264,15 @@ def e_draws(fit: LawFit) -> Array | None:
     if fit.bootstrap is None:
         return None
     return e_of(fit.form, fit.bootstrap)
+
+
+def floor_draws(fit: LawFit, floor: float) -> Array | None:
+    """``e_draws`` moved with the irreducible loss a translation takes from ``fit`` (``floor``, the line law's E
+    on a one-line sweep: ``LawBook.floor_of``), their spread kept; never below 0."""
+    draws = e_draws(fit)
+    if draws is None or floor == fit.law.E:
+        return draws
+    return np.asarray(np.maximum(draws + (floor - fit.law.E), 0.0), dtype=np.float64)
 
 
 def translation_interval(

@@ -213,10 +213,20 @@ class DrawnLaw:
 
     fit: LawFit
     draws: Array
+    #: the irreducible loss a translation takes from this law where it is not the law's own E (the line law's on a
+    #: one-line sweep, ``LawBook.floor_of``); its draws move with it
+    floor: float | None = None
 
     @property
     def form(self) -> str:
         return self.fit.form
+
+    def floors(self) -> Array:
+        """E of each draw, as a translation takes it (moved to ``floor`` where one is given; never below 0)."""
+        e = e_of(self.form, self.draws)
+        if self.floor is None:
+            return e
+        return np.asarray(np.maximum(e + (self.floor - self.fit.law.E), 0.0), dtype=np.float64)
 
 
 #: Fitted laws (or why not) by (candidate, eval), shared between calls that fit the same sweeps.
@@ -425,8 +435,8 @@ class RankModel:
         if isinstance(e.pair, FitError):
             raise e.pair
         x = np.exp(_log_predict(e.own.form, e.own.draws, n, d) + self._shift(e.name, e.own.fit.eval, n, d))
-        e0 = e_of(e.own.form, e.own.draws)[:, None]
-        e1 = e_of(e.target.form, e.target.draws)[:, None]
+        e0 = e.own.floors()[:, None]
+        e1 = e.target.floors()[:, None]
         log_gap = np.log(np.maximum(x - e0, 1e-300))
         term = np.log(e.pair.K_draws)[:, None] + e.pair.kappa_draws[:, None] * log_gap
         with np.errstate(divide="ignore"):
@@ -781,7 +791,7 @@ def _relation_draws(
 ) -> _Pair:
     """K, κ with E0, E1 from the best fits, and per draw with E0_b, E1_b and the pairs resampled."""
     del form  # each law's own form
-    e0s, e1s = e_of(own.form, own.draws), e_of(target.form, target.draws)
+    e0s, e1s = own.floors(), target.floors()
     best = fit_shifted_power(x, y, float(e0s[0]), float(e1s[0]))
     K, kappa, used = best.K, best.kappa, best.n_pairs
     B = len(e0s)

@@ -609,7 +609,8 @@ class _Translations:
                 gaps = pl.DataFrame({"N": n, "D": d, "N_y": ny[ri], "D_y": dy[ri]})
                 if (apart := tolerance_apart(gaps, self.rtol)) is not None:
                     self.apart[spec] = apart
-            return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d), residuals=(rx, ry))
+            floors = (self.book.floor_of(x_law), self.book.floor_of(y_law))
+            return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d), residuals=(rx, ry), floors=floors)
         except (FitError, SelectionError) as exc:
             # said of the fitting runs: the held-out runs themselves do pair (a probe's reader took "no run of
             # books has the same (N, D) as a run of code" to be about the held-out runs, which shared one)

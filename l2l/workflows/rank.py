@@ -318,9 +318,13 @@ def _no_own_eval(dataset: str) -> str:
     return f"(no own eval of {dataset})"
 
 
-def _drawn(book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int) -> FitMemo:
+def _drawn(
+    book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int, *, floors: bool = False
+) -> FitMemo:
     """The laws of ``keys`` with ``boot`` bootstrap draws each (kept in the book's cache with the fit), as a
-    ranking takes them; a key without runs or whose law cannot be fitted maps to the reason."""
+    ranking takes them; a key without runs or whose law cannot be fitted maps to the reason. ``floors``: each
+    with the irreducible loss its translations take (``LawBook.floor_of``), as ``predict --via`` takes it (the
+    ranking's own laws; the shortened sweep's backtest keeps its laws' E's, whose calibrations it does not make)."""
     memo: FitMemo = {}
     for ds, ev in dict.fromkeys(keys):
         if ev == _no_own_eval(ds):  # (it said "books has no runs on (no own eval of books)")
@@ -341,7 +345,9 @@ def _drawn(book: LawBook, keys: Sequence[tuple[str, str]], boot: int, seed: int)
         drawn = with_bootstrap(book, fit, boot, seed) if boot >= 2 else fit
         theta = fit.law.theta[None, :]
         memo[(ds, ev)] = DrawnLaw(
-            fit, theta if drawn.bootstrap is None else np.vstack([theta, drawn.bootstrap[:boot]])
+            fit,
+            theta if drawn.bootstrap is None else np.vstack([theta, drawn.bootstrap[:boot]]),
+            book.floor_of(fit) if floors else None,
         )
     return memo
 
@@ -445,7 +451,7 @@ def _rank_model(
     book = store.book(runs, frame, settings.form)
     keys = [(c.name, c.own_eval) for c in cands] + [(c.name, t) for c in cands for t in weights]
     per_law = min(settings.boot, settings.draws - 1) + 1
-    memo = _drawn(book, keys, per_law - 1, settings.seed)
+    memo = _drawn(book, keys, per_law - 1, settings.seed, floors=True)
     model = fit_rank_model(
         cands,
         weights,

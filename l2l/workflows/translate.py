@@ -22,7 +22,7 @@ from l2l.base.schema import JOINS, KINDS, Join, Kind
 from l2l.base.text import plural, some_of
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
-from l2l.core.intervals import e_draws, optimal_interval
+from l2l.core.intervals import floor_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
@@ -215,9 +215,11 @@ def fit_translation(
     kind: Kind,
     free_e1: bool = False,
     split: str | None = None,
+    floors: tuple[float, float] | None = None,
 ) -> LossToLoss:
     """THE translation fit: K and κ from ``pairs`` (only pairs where both runs are of ``split``, when given), with
-    E0 from the source law and E1 from the target law (or fitted, ``free_e1``)."""
+    E0 from the source law and E1 from the target law (or fitted, ``free_e1``), or ``floors`` where given
+    (``LawBook.floor_of``)."""
     used = in_split(pairs, split)
     return translation_of(
         used["x"].to_numpy(),
@@ -227,6 +229,7 @@ def fit_translation(
         kind=kind,
         free_e1=free_e1,
         at=(used["N"].to_numpy(), used["D"].to_numpy()),
+        floors=floors,
     )
 
 
@@ -240,13 +243,14 @@ def translation_of(
     free_e1: bool = False,
     at: tuple[ArrayLike, ArrayLike] | None = None,
     residuals: tuple[Array, Array] | None = None,
+    floors: tuple[float, float] | None = None,
 ) -> LossToLoss:
     """``fit_translation`` on the pairs' columns ``x`` and ``y`` (``pairing.Sides.xy``). With ``at`` (the pairs'
     N and D), a pair whose run lies far from its own law on either side (diverged or mislabelled, the rule of
     fit-law's "far from the law" warning) is left out, and a warning says how many: one diverged run per dataset
     had put a probe's translations 14 % off and their backtested intervals at ±42 %. ``residuals``: the two sides'
     ``log_residuals`` at ``at`` when the caller has them already (``evaluate`` fits hundreds of translations
-    from the same runs)."""
+    from the same runs). ``floors``: E0 and E1 where they are not the laws' own (``LawBook.floor_of``)."""
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     dropped = 0
     sizes: Array | None = None
@@ -260,8 +264,8 @@ def translation_of(
     out = fit_loss_to_loss(
         xa,
         ya,
-        E0=x_law.law.E,
-        E1=y_law.law.E,
+        E0=x_law.law.E if floors is None else floors[0],
+        E1=y_law.law.E if floors is None else floors[1],
         free_e1=free_e1,
         src=x_law.dataset,
         tgt=y_law.dataset,
@@ -396,8 +400,8 @@ def _with_bands(
         pairs["y"].to_numpy(),
         t.E0,
         t.E1,
-        e_draws(x_b),
-        None if t.free_e1 else e_draws(y_b),
+        floor_draws(x_b, t.E0),
+        None if t.free_e1 else floor_draws(y_b, t.E1),
     )
     _, dr = shifted_power_draws(inputs, seed=seed)
     ivs = k_kappa_intervals(dr, level)
@@ -556,7 +560,15 @@ def _one(
             # paired only outside the split (the held-out runs share a configuration, the sweeps none): why the
             # split's runs do not pair, not "only 0 pairs of runs to relate" (probe p68)
             raise _unpaired_in_split(frame, spec, rtol, split)
-        t = fit_translation(pairs, x_law, y_law, kind=kind, free_e1=free_e1, split=split)
+        t = fit_translation(
+            pairs,
+            x_law,
+            y_law,
+            kind=kind,
+            free_e1=free_e1,
+            split=split,
+            floors=(book.floor_of(x_law), book.floor_of(y_law)),
+        )
         if join == "nd" and spec.src != spec.tgt and (apart := tolerance_note(in_split(pairs, split), rtol)):
             t = replace(t, warnings=(apart, *t.warnings))
     except (FitError, SelectionError) as exc:
@@ -621,6 +633,14 @@ def endpoint_flags(book: LawBook, x_law: LawFit, y_law: LawFit) -> tuple[str, ..
     probe's 6-run target, "poor law" in fit-law, printed no word of it; E1 1.93 where the truth was 1.5 (p62)."""
     out: list[str] = []
     for role, law in (("E0", x_law), ("E1", y_law)):
+        floor = book.floor_of(law)
+        if floor != law.law.E:
+            out.append(
+                f"{role} = {floor:.4g} comes from the power law along the one line of tokens per parameter of "
+                f"{law.dataset}'s runs on {law.eval}, which gives their estimate there (the law's own E, "
+                f"{law.law.E:.4g}, lies on a ridge such runs do not pin)"
+            )
+            continue
         what = f"{role} = {law.law.E:.4g} comes from the law of {law.eval} on {law.dataset}"
         flag = book.flag(law.dataset, law.eval)
         if flag is not None:

@@ -26,7 +26,7 @@ from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
     combined_interval,
-    e_draws,
+    floor_draws,
     propagated_interval,
     translation_interval,
 )
@@ -538,8 +538,8 @@ class _Via:
             pairs["y"].to_numpy(),
             t.E0,
             t.E1,
-            e_draws(with_bootstrap(self.book, res.x_law, DEFAULT_DRAWS, seed)),
-            e_draws(with_bootstrap(self.book, res.y_law, DEFAULT_DRAWS, seed)),
+            floor_draws(with_bootstrap(self.book, res.x_law, DEFAULT_DRAWS, seed), t.E0),
+            floor_draws(with_bootstrap(self.book, res.y_law, DEFAULT_DRAWS, seed), t.E1),
         )
 
     def _apart(self, res: TranslationResult) -> str | None:

@@ -44,3 +44,19 @@ def test_fit_law_names_the_line_law_and_predict_gives_its_value_on_the_line(run:
         assert abs(r["loss"] / _truth(2e9, e) - 1) < 0.02
         assert r["loss_lo"] <= _truth(2e9, e) <= r["loss_hi"]
         assert any("the estimate is a power law along the runs' one line" in n for n in r["notes"])
+
+
+def test_a_translation_takes_its_floors_from_the_line_laws(run: Any, tmp_path: Path) -> None:
+    # the five-parameter laws of such runs end with E near 0 (1e-4 here, truths 1.8 and 1.2): a translation
+    # shifted by those E's is a plain power law between the losses
+    table = _ladder(tmp_path / "ladder.csv")
+    assert run("ingest", table).exit_code == 0
+    laws = {r["dataset"]: r for r in json.loads(run("fit-law", "--format", "json").stdout)["rows"]}
+    out = run("translate", "--src", "web", "--tgt", "code", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    (row,) = json.loads(out.stdout)["rows"]
+    assert row["E0"] == laws["web"]["line_law"]["E"]
+    assert row["E1"] == laws["code"]["line_law"]["E"]
+    assert abs(row["E0"] - 1.8) < 0.2
+    assert abs(row["E1"] - 1.2) < 0.1
+    assert any(w.startswith("E0 = ") and "one line of tokens per parameter" in w for w in row["warnings"])
