@@ -751,7 +751,7 @@ class FitOutcome:
     #: why a law is poor (``LawBook.flag``), by key; laws that are not have no entry
     flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
     #: the line law that gives a one-line sweep's predictions along its line in place of the law, and why
-    #: (``LawBook.line_estimate``; with ``--form auto``, whose calibration tells), by key
+    #: (``LawBook.line_estimate``), by key
     lines: Mapping[tuple[str, str], tuple[LineLaw, str]] = field(default_factory=dict)
 
     @property
@@ -837,11 +837,14 @@ def fit_laws(
         for i, r in enumerate(results)
     ]
     flags = {k: f for k in keys if book.sweeps.has(*k) and (f := book.flag(*k)) is not None}
-    lines = (
-        {k: lc for k in keys if book.sweeps.has(*k) and (lc := book.line_estimate(*k)) is not None}
-        if book.options.form == "auto"
-        else {}
-    )
+    # (a one-line sweep's laws only: their calibration tells, made here for a fixed form too, as predict makes it)
+    lines = {
+        k: lc
+        for k in keys
+        if book.sweeps.has(*k)
+        and book.line_law(*k) is not None
+        and (lc := book.line_estimate(*k)) is not None
+    }
     return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines)
 
 
