@@ -41,6 +41,10 @@ __all__ = [
 #: How far off the runs' one line of D/N a target may lie for the line law to speak for it (its value is a
 #: function of N along the line; further off, the prediction is a lower bound already, ``extrapolation_notes``).
 LINE_SLACK = 1.1
+#: Beyond that slack the line law's say fades, linearly in log D/N, to none this factor further off the line: an
+#: estimate that switched from the line law's to the law's at the slack's edge jumped by their whole gap (13 % on a
+#: probe's law flat past its runs) for a 1 % change in D.
+LINE_FADE = 2.0
 #: Distinct model sizes below which a line law is not fitted (three parameters and a curvature to see).
 MIN_LINE_SIZES = 4
 #: The line law's parameters (E, K, γ).

@@ -299,14 +299,20 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     line = book.line_law(fit.dataset, fit.eval)
     if line is None or not pi.estimate > 0:
         return pi
-    if not book.on_line(fit.dataset, fit.eval, N, D):
+    weight = book.line_weight(fit.dataset, fit.eval, N, D)
+    line_value = float(line.predict(N))
+    if weight <= 0 or not math.isfinite(line_value) or line_value <= 0:
         return pi
-    value = float(line.predict(N))
-    if not math.isfinite(value) or value <= 0:
-        return pi
+    # off the line (within LINE_FADE) the line law's value fades into the estimate, in log
+    value = pi.estimate * (line_value / pi.estimate) ** weight
     chosen = book.line_estimate(fit.dataset, fit.eval)
     if chosen is not None:
-        return _on_the_line(pi, value, line, chosen[1])
+        why = (
+            chosen[1]
+            if weight >= 1
+            else f"{chosen[1]}; off the line, weighted {weight:.2f} against the law's"
+        )
+        return _on_the_line(pi, value, line, why)
     lo, hi, share = held_ends(pi, value)
     if hi - lo <= (pi.hi - pi.lo) * (1 + LINE_WIDENS):
         return pi

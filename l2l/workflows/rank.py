@@ -387,11 +387,16 @@ def _corrections(
         ) -> Array:
             out = np.zeros(len(n))
             for i, (a, b) in enumerate(zip(n, d, strict=True)):
-                if line is not None and book.on_line(ds, ev, float(a), float(b)):
-                    out[i] = math.log(float(line.predict(a)) / float(fit.predict(a, b)))
-                elif model is not None:
+                bias = 0.0
+                if model is not None:
                     asp = float(aspect_of(fit, np.array([a]), np.array([b]))[0])
-                    out[i] = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
+                    bias = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
+                # as predict: the corrected law's value and the line law's blended in log (``line_weight``)
+                w = 0.0 if line is None else book.line_weight(ds, ev, float(a), float(b))
+                to_line = (
+                    math.log(float(line.predict(a)) / float(fit.predict(a, b))) if w > 0 and line else 0.0
+                )
+                out[i] = (1.0 - w) * bias + w * to_line
             return out
 
         out[(ds, ev)] = shift
