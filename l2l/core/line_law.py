@@ -62,7 +62,8 @@ _GAMMA_BOX = (1e-3, 3.0)
 
 @dataclass(frozen=True)
 class LineLaw:
-    """L = E + K·N^(−γ) along the line D ≈ ``ratio``·N of the runs it was fitted on."""
+    """L = E + K·N^(−γ) along the line D ≈ ``ratio``·N of the runs it was fitted on (their D/N from ``ratio_lo`` to
+    ``ratio_hi``)."""
 
     E: float
     K: float
@@ -70,10 +71,21 @@ class LineLaw:
     ratio: float
     n_runs: int
     objective: float
+    ratio_lo: float = 0.0
+    ratio_hi: float = math.inf
 
     def predict(self, N: ArrayLike) -> Array:
         n = np.asarray(N, dtype=np.float64)
         return np.asarray(self.E + np.exp(math.log(self.K) - self.gamma * np.log(n)))
+
+    def weight(self, N: float, D: float) -> float:
+        """How much this law speaks for (N, D): 1 on its runs' line of D/N (within ``LINE_SLACK``), fading linearly
+        in log D/N to 0 at ``LINE_FADE`` times further off it."""
+        lo, hi, r = self.ratio_lo / LINE_SLACK, self.ratio_hi * LINE_SLACK, D / N
+        if lo <= r <= hi:
+            return 1.0
+        off = math.log(lo / r) if r < lo else math.log(r / hi)
+        return max(0.0, 1.0 - off / math.log(LINE_FADE))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +95,8 @@ class LineLaw:
             "ratio": self.ratio,
             "n_runs": self.n_runs,
             "objective": self.objective,
+            "ratio_lo": self.ratio_lo,
+            "ratio_hi": self.ratio_hi,
         }
 
 
@@ -151,6 +165,8 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
         K=math.exp(lk),
         gamma=g,
         ratio=float(np.median(d / n)),
+        ratio_lo=float(np.min(d / n)),
+        ratio_hi=float(np.max(d / n)),
         n_runs=len(y),
         objective=objective(theta) * _DELTA**2,
     )

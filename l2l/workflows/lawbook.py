@@ -42,7 +42,7 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.line_law import LINE_FADE, LINE_PARAMS, LINE_SLACK, LineBacktest, LineLaw, fit_line_law
+from l2l.core.line_law import LINE_PARAMS, LineBacktest, LineLaw, fit_line_law
 from l2l.core.selection import (
     NESTED_FORM,
     NOT_TRIED_KAPLAN,
@@ -256,17 +256,6 @@ class LawBook:
                 law = fit_line_law(n, d, y) if allocation_unidentified(n, d) is not None else None
             self._lines[(dataset, eval)] = law
         return self._lines[(dataset, eval)]
-
-    def line_weight(self, dataset: str, eval: str, N: float, D: float) -> float:
-        """How much the line law of (dataset, eval) speaks for (N, D): 1 on the one line of D/N of its runs (within
-        ``LINE_SLACK``), fading linearly in log D/N to 0 at ``LINE_FADE`` times further off it."""
-        n, d, _ = self.data(dataset, eval)
-        ratios = d / n
-        lo, hi, r = float(ratios.min()) / LINE_SLACK, float(ratios.max()) * LINE_SLACK, D / N
-        if lo <= r <= hi:
-            return 1.0
-        off = math.log(lo / r) if r < lo else math.log(r / hi)
-        return max(0.0, 1.0 - off / math.log(LINE_FADE))
 
     def line_estimate(self, dataset: str, eval: str) -> tuple[LineLaw, str] | None:
         """The line law (``line_law``) where it, not the law, gives (dataset, eval)'s estimate on its runs' line, and

@@ -299,7 +299,7 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
     line = book.line_law(fit.dataset, fit.eval)
     if line is None or not pi.estimate > 0:
         return pi
-    weight = book.line_weight(fit.dataset, fit.eval, N, D)
+    weight = line.weight(N, D)
     line_value = float(line.predict(N))
     if weight <= 0 or not math.isfinite(line_value) or line_value <= 0:
         return pi

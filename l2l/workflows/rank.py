@@ -382,8 +382,6 @@ def _corrections(
             sweep: Sweep = sweep,
             model: ErrorModel | None = model,
             line: LineLaw | None = None if chosen is None else chosen[0],
-            ds: str = ds,
-            ev: str = ev,
         ) -> Array:
             out = np.zeros(len(n))
             for i, (a, b) in enumerate(zip(n, d, strict=True)):
@@ -392,7 +390,7 @@ def _corrections(
                     asp = float(aspect_of(fit, np.array([a]), np.array([b]))[0])
                     bias = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
                 # as predict: the corrected law's value and the line law's blended in log (``line_weight``)
-                w = 0.0 if line is None else book.line_weight(ds, ev, float(a), float(b))
+                w = 0.0 if line is None else line.weight(float(a), float(b))
                 to_line = (
                     math.log(float(line.predict(a)) / float(fit.predict(a, b))) if w > 0 and line else 0.0
                 )
