@@ -141,6 +141,7 @@ def fit_law_cmd(
                     split=split,
                     choices=outcome.choices,
                     flags=outcome.flags,
+                    lines=outcome.lines,
                 ),
             )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")

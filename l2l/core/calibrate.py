@@ -54,8 +54,8 @@ from l2l.base.errors import FitError
 from l2l.core.backtest import Backtest, BacktestOptions, SweepLike, as_sweeps, run_backtests
 from l2l.core.error_model import BacktestResidual, ErrorModel, fit_error_model, near_optimal
 from l2l.core.fit import fit_law
-from l2l.core.laws import ScalingLaw, log_loss
-from l2l.core.line_law import HeldRun, LineBacktest, backtest_line
+from l2l.core.laws import log_loss
+from l2l.core.line_law import HeldRun, LineBacktest, backtest_line, line_cutoffs
 from l2l.core.selection import (
     FORM_LABELS,
     MIN_SCORED,
@@ -70,7 +70,7 @@ from l2l.core.selection import (
     misfit_reason,
     score_errors,
 )
-from l2l.core.sweep import Sweep, allocation_unidentified
+from l2l.core.sweep import Sweep, allocation_unidentified, at_or_below
 
 __all__ = [
     "CALIBRATION_VERSION",
@@ -204,8 +204,9 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-# 23: the line law's backtests beside the law's on one-line sweeps (``line_tests``)
-CALIBRATION_VERSION = 23
+# 24: the line backtests at the dataset's own cutoffs; 23: the line law's backtests beside the law's on one-line
+# sweeps (``line_tests``)
+CALIBRATION_VERSION = 24
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -246,31 +247,31 @@ def with_line_tests(
     cal: Calibration, table: Mapping[str, SweepLike], options: BacktestOptions | None = None
 ) -> Calibration:
     """``cal`` with the line law's backtests (``l2l.core.line_law.backtest_line``) of each dataset whose runs all
-    lie on one line of D/N and whose law is of the backtested form, beside the law's own refitted from scratch at
-    the same cutoffs and scored on the same runs (``options``: the law fits' objective and δ). Not the law's
-    calibrating backtests: those start from the full fit, and on one line the law has a ridge the refit does not
-    leave, so they carry the runs above the cutoff back in (a probe's law predicted its held-out 300M run to the
-    last digit, 2.8463 for 2.8463)."""
+    lie on one line of D/N and whose law is of the backtested form: at the dataset's own cutoffs (``line_cutoffs``)
+    the line law and the law, each refitted from scratch on the runs up to the cutoff (``options``: the law fits'
+    objective and δ), predict the runs above it. Not the law's calibrating backtests: those start from the full
+    fit, and on one line the law has a ridge the refit does not leave, so they carry the runs above the cutoff back
+    in (a probe's law predicted its held-out 300M run to the last digit, 2.8463 for 2.8463)."""
     opts = BacktestOptions() if options is None else options
     tests: dict[str, LineBacktest] = {}
     for name, sw in as_sweeps(table).items():
         if cal.form_of(name) != cal.form or allocation_unidentified(sw.N, sw.D) is None:
             continue
-        cuts = sorted({r.cutoff for r in cal.backtest.direct if r.dataset == name})
-        refits: dict[float, ScalingLaw] = {}
-        for cut in cuts:
+        held: list[HeldRun] = []
+        for cut in line_cutoffs(sw):
             part = sw.below(cut)
             try:
-                refits[cut] = fit_law(
+                law = fit_law(
                     part.N, part.D, part.loss, form=cal.form, objective=opts.objective, delta=opts.delta
                 ).law
             except FitError:
                 continue
-        held = [
-            HeldRun(r.cutoff, r.N, float(refits[r.cutoff].predict(r.N, r.D)), r.actual)
-            for r in cal.backtest.direct
-            if r.dataset == name and r.cutoff in refits
-        ]
+            above = ~at_or_below(sw.C, cut)
+            pred = law.predict(sw.N[above], sw.D[above])
+            held += [
+                HeldRun(cut, float(n), float(p), float(y))
+                for n, p, y in zip(sw.N[above], pred, sw.loss[above], strict=True)
+            ]
         test = backtest_line(sw, held) if held else None
         if test is not None:
             tests[name] = test

@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from l2l.core.fit import distinct_models
 from l2l.core.laws import Array
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, budgets
 
 __all__ = [
+    "MAX_LINE_CUTOFFS",
+    "MIN_LAW_RUNS",
     "MIN_LINE_ERRORS",
     "MIN_LINE_SIZES",
     "HeldRun",
@@ -36,6 +39,7 @@ __all__ = [
     "LineLaw",
     "backtest_line",
     "fit_line_law",
+    "line_cutoffs",
 ]
 
 #: How far off the runs' one line of D/N a target may lie for the line law to speak for it (its value is a
@@ -77,6 +81,11 @@ class LineLaw:
     def predict(self, N: ArrayLike) -> Array:
         n = np.asarray(N, dtype=np.float64)
         return np.asarray(self.E + np.exp(math.log(self.K) - self.gamma * np.log(n)))
+
+    def on_line(self, N: float, D: float) -> float:
+        """The tokens of the model of size ``N`` on its runs' line nearest ``D`` (D itself where D/N lies within the
+        runs' range): where a law's value off the line is compared with this one's."""
+        return N * min(max(D / N, self.ratio_lo), self.ratio_hi)
 
     def weight(self, N: float, D: float) -> float:
         """How much this law speaks for (N, D): 1 on its runs' line of D/N (within ``LINE_SLACK``), fading linearly
@@ -174,6 +183,10 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
 
 #: The line law's estimate needs at least this many backtest predictions beside the law's (fewer are no evidence).
 MIN_LINE_ERRORS = 3
+#: The line backtests' cutoffs: at most this many, the largest of the runs' own budgets that leave the law this
+#: many distinct runs to be refitted on (its five parameters and one spare) and runs above to predict.
+MAX_LINE_CUTOFFS = 4
+MIN_LAW_RUNS = 6
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,18 @@ class LineBacktest:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LineBacktest:
         return cls(float(d["line_error"]), float(d["law_error"]), int(d["n_errors"]), int(d["n_cutoffs"]))
+
+
+def line_cutoffs(sweep: Sweep) -> list[float]:
+    """The cutoffs of a one-line sweep's line backtests (``MAX_LINE_CUTOFFS``, ``MIN_LAW_RUNS``): its own budgets,
+    not its table's (a dataset on one line beside one spread in D/N got the table's two cutoffs at the other's
+    budgets, two predictions, and kept its law: probe p81)."""
+    cuts: list[float] = []
+    for cut in budgets(sweep.C)[:-1].tolist():
+        part = sweep.below(cut)
+        if distinct_models(part.N, part.D) >= MIN_LAW_RUNS:
+            cuts.append(float(cut))
+    return cuts[-MAX_LINE_CUTOFFS:]
 
 
 def backtest_line(sweep: Sweep, held: Sequence[HeldRun]) -> LineBacktest | None:

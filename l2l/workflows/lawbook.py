@@ -42,7 +42,7 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.line_law import LINE_PARAMS, LineBacktest, LineLaw, fit_line_law
+from l2l.core.line_law import LINE_PARAMS, MIN_LINE_ERRORS, LineBacktest, LineLaw, fit_line_law
 from l2l.core.selection import (
     NESTED_FORM,
     NOT_TRIED_KAPLAN,
@@ -260,7 +260,9 @@ class LawBook:
     def line_estimate(self, dataset: str, eval: str) -> tuple[LineLaw, str] | None:
         """The line law (``line_law``) where it, not the law, gives (dataset, eval)'s estimate on its runs' line, and
         why: its backtests missed by less than the law's refitted from scratch on the same runs
-        (``line_backtest``), or, with no backtests to tell, the law has too few distinct models for its parameters
+        (``line_backtest``), or, with no backtests to tell (fewer than ``MIN_LINE_ERRORS`` predictions: probe p81's
+        7-size ladder, one prediction, kept a law 2.3 % off where the line law was 1.4 %), the law has too few
+        distinct models for its parameters
         (``SPARE_MODELS``: it passes through its runs whatever its shape) and the line law does not (probe p79's
         one-line ladders of 6 sizes: the law missed on-line targets by 2.6-2.8 % on average, up to 14 %, the line
         law by 1.1 %, up to 4.9 %). None: the law's estimate stands."""
@@ -268,7 +270,7 @@ class LawBook:
         if line is None:
             return None
         test = self.line_backtest(dataset, eval)
-        if test is not None:
+        if test is not None and test.n_errors >= MIN_LINE_ERRORS:  # (fewer: no evidence either way)
             if not test.chosen:
                 return None
             return line, (
@@ -296,8 +298,8 @@ class LawBook:
 
     def line_backtest(self, dataset: str, eval: str) -> LineBacktest | None:
         """Where the runs of (dataset, eval) all lie on one line of D/N, the line law's backtests beside its law's
-        (``Calibration.line_tests``: refitted at the cutoffs of the law's backtests, scored on the same runs);
-        None otherwise, or where the law is not of its group's backtested form."""
+        (``Calibration.line_tests``: both refitted from scratch at the dataset's own cutoffs, scored on the same
+        runs); None otherwise, or where the law is not of its group's backtested form."""
         if self.line_law(dataset, eval) is None:
             return None
         return self.calibration(self.group_of(dataset, eval)).line_tests.get(dataset)

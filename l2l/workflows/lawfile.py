@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.core.fit import FitOptions, LawFit
     from l2l.core.laws import ScalingLaw
+    from l2l.core.line_law import LineLaw
     from l2l.core.selection import FormChoice
 
 __all__ = [
@@ -52,10 +53,12 @@ def law_file_dict(
     split: str | None = None,
     choices: Mapping[tuple[str, str], FormChoice] | None = None,
     flags: Mapping[tuple[str, str], str] | None = None,
+    lines: Mapping[tuple[str, str], tuple[LineLaw, str]] | None = None,
 ) -> dict[str, Any]:
     """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe. With ``--form auto`` each
     law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
-    error); a poor law, why (``flag``: predictions from the file say so)."""
+    error); a poor law, why (``flag``: predictions from the file say so); a one-line sweep's law whose line law
+    gives its estimates on the line, that law and why (``line_law``: predictions from the file take it too)."""
     from l2l.base.version import __version__
     from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
 
@@ -71,6 +74,9 @@ def law_file_dict(
         flag = (flags or {}).get((fit.dataset, fit.eval))
         if flag is not None:  # a poor law read back as ok from the file (probe p48)
             rec["flag"] = flag
+        line = (lines or {}).get((fit.dataset, fit.eval))
+        if line is not None:
+            rec["line_law"] = {**line[0].to_dict(), "why": line[1]}
         laws.append(rec)
     return {
         "format": LAWFILE_FORMAT,
@@ -104,6 +110,8 @@ class LawFile:
     meta: Mapping[str, Any]
     #: why a law is poor, by (dataset, eval), as ``fit-law`` said when it wrote the file
     flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: the line law that gives a one-line sweep's estimates on its line, by (dataset, eval), as ``fit-law`` wrote it
+    lines: Mapping[tuple[str, str], LineLaw] = field(default_factory=dict)
 
     @property
     def datasets(self) -> list[str]:
@@ -234,6 +242,7 @@ _RECORD_FIELDS: dict[str, tuple[str, str, bool]] = {
     "equation": ("str", "a string", True),
     "bootstrap": ("object", "an object", True),
     "flag": ("str", "a string", True),
+    "line_law": ("object", "an object", True),
 }
 
 
@@ -390,10 +399,19 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
     k = data.get("flops_per_param_token", 6.0)
     if not _is_number(k) or not (math.isfinite(k) and k > 0):
         raise _bad(source, str(_field("data.flops_per_param_token", "a positive number", k)))
+    meta = {key: value for key, value in doc.items() if key != "laws"}
+    read = _with_laws(records, source, float(k), meta)
+    _check_header(doc, source)  # (after the laws: a law's own field is named first)
+    return read
+
+
+def _with_laws(records: Sequence[Any], source: str, k: float, meta: Mapping[str, Any]) -> LawFile:
+    """The law file of checked ``records`` (each law once) and its header's ``k`` and ``meta``."""
     laws: list[LawFit] = []
     own: set[tuple[str, str]] = set()
     ranges: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
     flags: dict[tuple[str, str], str] = {}
+    lines: dict[tuple[str, str], LineLaw] = {}
     for i, rec in enumerate(records, start=1):
         fit, rng = _law(rec, i, source)
         if (fit.dataset, fit.eval) in ranges:
@@ -404,9 +422,43 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
             own.add((fit.dataset, fit.eval))
         if isinstance(rec.get("flag"), str):
             flags[(fit.dataset, fit.eval)] = rec["flag"]
-    _check_header(doc, source)
-    meta = {key: value for key, value in doc.items() if key != "laws"}
-    return LawFile(source, tuple(laws), frozenset(own), ranges, float(k), meta, flags)
+        if rec.get("line_law") is not None:
+            lines[(fit.dataset, fit.eval)] = _line_law(rec["line_law"], i, fit, source)
+    return LawFile(source, tuple(laws), frozenset(own), ranges, k, meta, flags, lines)
+
+
+def _line_law(rec: Mapping[str, Any], i: int, fit: LawFit, source: str) -> LineLaw:
+    """A law record's ``line_law``: E ≥ 0, K > 0, γ > 0 and a D/N range, each a finite number; InputError naming
+    the law and the field otherwise."""
+    from l2l.core.line_law import LineLaw
+
+    names = ("E", "K", "gamma", "ratio", "ratio_lo", "ratio_hi")
+    for name in names:
+        v = rec.get(name)
+        if not (_is_number(v) and math.isfinite(float(v or 0.0))):
+            raise _bad(
+                source,
+                f"law {i} ({fit.dataset}/{fit.eval}), {_field(f'line_law.{name}', 'a finite number', v)}",
+            )
+    E, K, gamma, ratio, lo, hi = (float(rec[n]) for n in names)
+    if not (E >= 0 and K > 0 and gamma > 0 and 0 < lo <= ratio <= hi):
+        raise _bad(
+            source,
+            f"law {i} ({fit.dataset}/{fit.eval}): field 'line_law' holds E {E:g}, K {K:g}, γ {gamma:g} and D/N "
+            f"{lo:g}–{hi:g} around {ratio:g}: not a power law along a line (E ≥ 0, K > 0, γ > 0)",
+        )
+    n_runs = rec.get("n_runs", 0)
+    objective = rec.get("objective", 0.0)
+    return LineLaw(
+        E,
+        K,
+        gamma,
+        ratio,
+        int(n_runs) if _is_number(n_runs) else 0,
+        float(objective) if _is_number(objective) else 0.0,
+        lo,
+        hi,
+    )
 
 
 def _keys(lf: LawFile, datasets: Sequence[str] | None, evals: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -540,6 +592,32 @@ class FilePrediction:
         }
 
 
+def _on_line(
+    line: LineLaw | None, fit: LawFit, n: float, d: float, loss: float, interval: tuple[float, float] | None
+) -> tuple[float, tuple[float, float] | None, tuple[str, ...]]:
+    """A file law's value at (n, d), its interval and a note, where the file's line law gives the estimate (as
+    ``predict`` does on the workspace: the line value, faded into the law's off the line, the interval holding
+    both with the law's relative spread); unchanged otherwise."""
+    from l2l.workflows.predict import line_value
+
+    if line is None:
+        return loss, interval, ()
+    weight = line.weight(n, d)
+    value = line_value(line, fit, loss, n, d, weight)
+    if value is None:
+        return loss, interval, ()
+    if interval is not None:
+        lo, hi = interval
+        interval = (min(lo, value * lo / loss), max(hi, value * hi / loss))
+    note = (
+        f"the estimate is a power law along the runs' one line of tokens per parameter (E + K·N^−γ: E {line.E:.3g}, "
+        f"γ {line.gamma:.3g})"
+        + ("" if weight >= 1 else f", off the line weighted {weight:.2f} against the law's")
+        + f"; the law gives {loss:.4g}"
+    )
+    return value, interval, (note,)
+
+
 def predict_from_laws(
     lf: LawFile,
     *,
@@ -563,6 +641,7 @@ def predict_from_laws(
         pred = fit.predict(n_arr, d_arr)
         iv = fit.predict_interval(n_arr, d_arr, level)
         rng = lf.ranges.get((ds, ev), {})
+        line = lf.lines.get((ds, ev))
         for i in range(len(n_arr)):
             n, d = float(n_arr[i]), float(d_arr[i])
             c = k * n * d
@@ -571,7 +650,9 @@ def predict_from_laws(
                 if all(q in rng for q in ("N", "D", "C"))
                 else None
             )
-            loss = float(pred[i])
+            law_loss = float(pred[i])
+            interval = None if iv is None else (float(iv[0][i]), float(iv[1][i]))
+            loss, interval, said = _on_line(line, fit, n, d, law_loss, interval)
             out.append(
                 FilePrediction(
                     ds,
@@ -580,11 +661,11 @@ def predict_from_laws(
                     d,
                     c,
                     loss,
-                    None if iv is None else (float(iv[0][i]), float(iv[1][i])),
+                    interval,
                     level,
                     ratios,
                     fit,
-                    reach_notes(n, d, c, loss, rng),
+                    (*reach_notes(n, d, c, loss, rng), *said),
                     lf.flags.get((ds, ev)),
                 )
             )

@@ -389,10 +389,13 @@ def _corrections(
                 if model is not None:
                     asp = float(aspect_of(fit, np.array([a]), np.array([b]))[0])
                     bias = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
-                # as predict: the corrected law's value and the line law's blended in log (``line_weight``)
+                # as predict (``predict.line_value``): the corrected law's value moved by w of the line law's ratio to
+                # the law on the line
                 w = 0.0 if line is None else line.weight(float(a), float(b))
                 to_line = (
-                    math.log(float(line.predict(a)) / float(fit.predict(a, b))) if w > 0 and line else 0.0
+                    math.log(float(line.predict(a)) / float(fit.predict(a, line.on_line(float(a), float(b)))))
+                    if w > 0 and line
+                    else 0.0
                 )
                 out[i] = (1.0 - w) * bias + w * to_line
             return out

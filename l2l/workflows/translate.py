@@ -634,7 +634,7 @@ def endpoint_flags(book: LawBook, x_law: LawFit, y_law: LawFit) -> tuple[str, ..
     out: list[str] = []
     for role, law in (("E0", x_law), ("E1", y_law)):
         floor = book.floor_of(law)
-        if floor != law.law.E:
+        if f"{floor:.4g}" != f"{law.law.E:.4g}":  # (the same to the digits said: nothing to tell apart)
             out.append(
                 f"{role} = {floor:.4g} comes from the power law along the one line of tokens per parameter of "
                 f"{law.dataset}'s runs on {law.eval}, which gives their estimate there (the law's own E, "

@@ -63,20 +63,23 @@ def test_a_translation_takes_its_floors_from_the_line_laws(run: Any, tmp_path: P
 
 
 def test_off_the_line_the_line_laws_value_fades_into_the_laws_without_a_jump(tmp_path: Path) -> None:
-    # within 1.1x of the runs' D/N the line law gives the estimate; beyond, its say fades in log D/N to none 2x
-    # further: a switch at the edge jumped by the two laws' whole gap
+    # on the runs' line the line law gives the estimate; off it, the law's value moved by a weight of the line
+    # law's ratio to the law on the line, fading in log D/N to none 2.2x off: no jump, and (the law's change with
+    # D kept) a larger D never predicts a higher loss (blending the two values did: probe p81, +3.9 % at 2x)
     from l2l.io.tables import read_runs
     from l2l.workflows.lawbook import law_book
     from l2l.workflows.predict import predict
 
     runs = read_runs([_ladder(tmp_path / "ladder.csv")])
-    ratios = np.geomspace(18.0, 60.0, 40)
-    made = predict(runs, N=[1e9] * len(ratios), D=(1e9 * ratios).tolist(), datasets=["web"])
-    got = [p.interval.estimate for p in sorted(made, key=lambda p: p.D)]
-    steps = np.abs(np.diff(np.log(got)))
-    assert float(steps.max()) < 0.01
-    inside, beyond = got[int(np.searchsorted(ratios, 21.0))], got[-1]
+    ratios = np.geomspace(14.0, 60.0, 40)
+    made = predict(runs, N=[1e9] * (len(ratios) + 1), D=[2e10, *(1e9 * ratios).tolist()], datasets=["web"])
+    by_d = sorted(made, key=lambda p: p.D)
+    got = [p.interval.estimate for p in by_d if p.D != 2e10]
+    steps = np.diff(np.log(got))
+    assert float(np.abs(steps).max()) < 0.01
+    assert float(steps.max()) <= 0.0
     line = law_book(runs).line_law("web", "web_val")
     assert line is not None
-    assert abs(inside / float(line.predict(1e9)) - 1) < 1e-9
-    assert abs(beyond / float(line.predict(1e9)) - 1) > 0.02  # 60 tokens per parameter: the law's own value
+    on = next(p for p in by_d if p.D == 2e10).interval
+    assert abs(on.estimate / float(line.predict(1e9)) - 1) < 1e-9
+    assert abs(got[-1] / float(line.predict(1e9)) - 1) > 0.02  # 60 tokens per parameter: the law's own value
