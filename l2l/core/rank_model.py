@@ -394,6 +394,18 @@ class RankModel:
         return min(lows) if lows else float("nan")
 
     # -- per-draw predictions ----------------------------------------------------------------------------------
+    def _carry_point(self, name: str, budget: Budget) -> tuple[float, float]:
+        """Where a candidate's anchor is carried to at ``budget`` (``_lift``): its compute-optimal model, or, for a
+        candidate whose runs all lie on one line of D/N (no optimum to tell), the model on that line at the budget
+        (a table mixing such a dataset with one spread in D/N refused every ranking, even at a fixed N and D:
+        probe p81)."""
+        runs = self.own_runs.get(name)
+        if name in self.unidentified and runs is not None and len(runs):
+            ratio = float(np.median(runs.D / runs.N))
+            n = math.sqrt(budget.compute / (budget.flops_per_param_token * ratio))
+            return n, ratio * n
+        return self._optimal(name, budget)
+
     def _optimal(self, name: str, budget: Budget) -> tuple[float, float]:
         if budget.N is not None and budget.D is not None:
             return float(budget.N), float(budget.D)
@@ -479,7 +491,9 @@ class RankModel:
         fixed = budget.N is not None and budget.D is not None
         if not below and (fixed or e.top_compute <= 0 or len(np.unique(e.anchor_n)) < 2):
             return np.zeros(len(top))
-        n_ref, d_ref = self._optimal(name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token))
+        n_ref, d_ref = self._carry_point(
+            name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token)
+        )
         if not below and not _spans(e.anchor_n, n_ref):
             return np.zeros(len(top))
         at_ref = self._method_logs(e, np.array([n_ref]), np.array([d_ref]), src)[:, 0][ix]

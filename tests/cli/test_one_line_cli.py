@@ -83,3 +83,36 @@ def test_off_the_line_the_line_laws_value_fades_into_the_laws_without_a_jump(tmp
     on = next(p for p in by_d if p.D == 2e10).interval
     assert abs(on.estimate / float(line.predict(1e9)) - 1) < 1e-9
     assert abs(got[-1] / float(line.predict(1e9)) - 1) > 0.02  # 60 tokens per parameter: the law's own value
+
+
+def test_rank_at_a_fixed_model_mixes_a_one_line_dataset_with_one_spread_in_tokens(
+    run: Any, tmp_path: Path
+) -> None:
+    # web's runs all sit at 20 tokens per parameter and stop below code's largest budget: its anchor is carried
+    # there along its line (it has no compute-optimal model), where the ranking was refused outright (probe p81)
+    rng = np.random.default_rng(5)
+    lines = ["dataset,N,D,eval,loss"]
+    for n in SIZES:
+        loss = _truth(n, 1.8) * float(np.exp(rng.normal(0.0, 0.004)))
+        lines += [
+            f"web,{n:.0f},{20 * n:.0f},web_val,{loss:.6f}",
+            f"web,{n:.0f},{20 * n:.0f},c4,{loss + 0.3:.6f}",
+        ]
+    for n in SIZES:
+        for r in (10, 20, 40, 80):
+            d = r * n
+            loss = (1.2 + 300.0 * n**-0.3 + 900.0 * d**-0.3) * float(np.exp(rng.normal(0.0, 0.004)))
+            lines += [
+                f"code,{n:.0f},{d:.0f},code_val,{loss:.6f}",
+                f"code,{n:.0f},{d:.0f},c4,{loss + 0.3:.6f}",
+            ]
+    (tmp_path / "mixed.csv").write_text("\n".join(lines) + "\n")
+    assert run("ingest", tmp_path / "mixed.csv").exit_code == 0
+    out = run("rank", "-t", "c4", "--N", "1e9", "--D", "2e10", "--method", "independent", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    rows = {r["dataset"]: r for r in (doc["targets"][0] if "targets" in doc else doc)["rows"]}
+    # truths: web 2.699, code 2.830
+    assert rows["web"]["rank"] == 1
+    assert abs(rows["web"]["value"] / 2.6986 - 1) < 0.01
+    assert abs(rows["code"]["value"] / 2.8296 - 1) < 0.01
