@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 SIZES = np.array([20e6, 40e6, 80e6, 150e6, 300e6, 600e6])
 
@@ -116,3 +117,26 @@ def test_rank_at_a_fixed_model_mixes_a_one_line_dataset_with_one_spread_in_token
     assert rows["web"]["rank"] == 1
     assert abs(rows["web"]["value"] / 2.6986 - 1) < 0.01
     assert abs(rows["code"]["value"] / 2.8296 - 1) < 0.01
+
+
+def test_a_law_file_carries_the_line_law_and_predicts_as_the_workspace_does(run: Any, tmp_path: Path) -> None:
+    table = _ladder(tmp_path / "ladder.csv")
+    laws = tmp_path / "laws.json"
+    assert run("ingest", table).exit_code == 0
+    assert run("fit-law", "--save", laws).exit_code == 0
+    for d in ("4e10", "6e10"):  # on the line, and 1.5x off it (the line value faded)
+        here = run("predict", "-d", "all", "--N", "2e9", "--D", d, "--format", "json")
+        there = run("predict", "--law", laws, "-d", "all", "--N", "2e9", "--D", d, "--format", "json")
+        assert there.exit_code == 0, there.stderr
+        a = {r["dataset"]: r["loss"] for r in json.loads(here.stdout)["rows"]}
+        b = {r["dataset"]: r for r in json.loads(there.stdout)["rows"]}
+        assert a == pytest.approx({k: r["loss"] for k, r in b.items()}, rel=1e-12)
+        assert all(any("power law along the runs' one line" in n for n in r["notes"]) for r in b.values())
+    # an edited line law is refused with the law and the field named
+    doc = json.loads(laws.read_text())
+    doc["laws"][0]["line_law"]["K"] = -1.0
+    laws.write_text(json.dumps(doc))
+    bad = run("predict", "--law", laws, "-d", "all", "--N", "2e9", "--D", "4e10")
+    assert bad.exit_code == 1
+    assert "line_law" in bad.stderr
+    assert "law 1" in bad.stderr
