@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.testing import assert_allclose
 
-from l2l.core.line_law import MIN_LINE_ERRORS, HeldRun, backtest_line, fit_line_law
+from l2l.core.line_law import MIN_LINE_ERRORS, HeldRun, backtest_line, fit_line_law, line_cutoffs
 from l2l.core.sweep import Sweep
 
 SIZES = np.array([4e6, 6e6, 10e6, 20e6, 60e6, 90e6, 150e6, 300e6])
@@ -66,3 +66,11 @@ def test_too_few_backtest_predictions_choose_nothing() -> None:
     assert test is not None
     assert test.n_errors == 2 < MIN_LINE_ERRORS
     assert not test.chosen
+
+
+def test_a_line_backtest_cuts_at_the_sweeps_own_largest_budgets_that_leave_the_law_six_runs() -> None:
+    sweep = _power_line(7)  # 8 sizes, 2 runs each (16 runs, 8 distinct models)
+    cuts = line_cutoffs(sweep)
+    assert len(cuts) == 2  # below the 7th and the 8th size: 6 and 7 distinct models
+    sizes = np.unique(sweep.N)
+    assert [float(np.max(sweep.N[c * 1.0001 >= sweep.C])) for c in cuts] == [sizes[5], sizes[6]]
