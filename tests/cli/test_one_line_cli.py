@@ -45,6 +45,8 @@ def test_fit_law_names_the_line_law_and_predict_gives_its_value_on_the_line(run:
         assert abs(r["loss"] / _truth(2e9, e) - 1) < 0.02
         assert r["loss_lo"] <= _truth(2e9, e) <= r["loss_hi"]
         assert any("the estimate is a power law along the runs' one line" in n for n in r["notes"])
+        assert r["corrected"] is False  # the line law's value, not a bias correction
+        assert r["loss_law"] != r["loss"]  # the law's own value stays the law's
 
 
 def test_a_translation_takes_its_floors_from_the_line_laws(run: Any, tmp_path: Path) -> None:
