@@ -449,7 +449,7 @@ class LawPrediction:
     @property
     def corrected(self) -> bool:
         """Whether the estimate was moved off the law by its backtests' bias (not where the line law gives it)."""
-        return not self.interval.method.endswith(LINE_METHOD) and abs(
+        return LINE_METHOD not in self.interval.method and abs(
             self.interval.estimate - self.interval.raw
         ) > 1e-12 * abs(self.interval.raw)
 
