@@ -38,6 +38,8 @@ def test_fit_law_names_the_line_law_and_predict_gives_its_value_on_the_line(run:
         line = rows[name]["line_law"]
         assert abs(line["gamma"] - 0.3) < 0.05
         assert "pass through them" in line["why"]  # 6 runs for the law's 5 parameters
+    table_out = run("predict", "-d", "all", "--N", "2e9", "--D", "4e10")
+    assert "predicted: the power law along the runs' one line" in " ".join(table_out.stdout.split())
     out = run("predict", "-d", "all", "--N", "2e9", "--D", "4e10", "--format", "json")
     assert out.exit_code == 0, out.stderr
     for r in json.loads(out.stdout)["rows"]:

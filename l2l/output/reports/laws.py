@@ -338,6 +338,14 @@ def predictions_report(
     rows = [p.to_dict() for p in preds]
     level = pct_level(rows)
     what = _correction_words([bool(r.get("corrected", True)) for r in rows])
+    lines = [_law_name(r, own) for r in rows if "+line" in str(r.get("interval_method", ""))]
+    line_words = (
+        "the power law along the runs' one line of tokens per parameter (its note says why; law: the law's)"
+    )
+    if lines and len(lines) == len(rows):  # (the line law's estimate: ``predict._on_the_line``)
+        what = line_words
+    elif lines:
+        what = f"{what}; for {counted(list(dict.fromkeys(lines)), 'law')}, {line_words}"
     notes = [
         f"predicted: {what}, with the {level} predictive interval; C×, N×, D×: the target over the largest fitted "
         "value."
