@@ -26,7 +26,7 @@ from l2l.base.checks import as_names, check_count, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_OF, check_runs, evals_measured, select_evals, with_run
 from l2l.base.schema import SETTINGS, Setting
-from l2l.base.text import plural
+from l2l.base.text import counted, plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, known_model, propagated_through
 from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
@@ -41,7 +41,7 @@ from l2l.workflows.evaluate_tables import (
 from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, check_fit_options, translation_book
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
-from l2l.workflows.predict import draw_unbacktested, law_interval, repetition_of
+from l2l.workflows.predict import LINE_METHOD, draw_unbacktested, law_interval, repetition_of
 from l2l.workflows.translate import LossToLoss, carry, pair_kind, translation_of
 
 if TYPE_CHECKING:
@@ -986,6 +986,8 @@ def evaluate(
         notes.append(alone)
     if (no_test := no_test_note(plan, preds)) is not None:
         notes.append(no_test)
+    if (on_line := _line_note(preds)) is not None:
+        notes.append(on_line)
     if skipped:
         # the reasons, most common first: a table whose datasets share no fitting (N, D) printed dashes and "no
         # held-out prediction could be scored" with no word of why (a probe's two size grids)
@@ -1052,6 +1054,25 @@ def _relabel_test_to_test(runs: Runs, ev: Evaluation) -> Evaluation:
         predictions=tuple(replace(p, setting=relabel(p.setting)) for p in ev.predictions),
         summary=tuple(replace(x, setting=relabel(x.setting)) for x in ev.summary),
         notes=(*ev.notes, note),
+    )
+
+
+def _line_note(preds: Sequence[HeldOutPrediction]) -> str | None:
+    """Which laws' bias-corrected values come from the power law along their runs' one line of D/N (their interval's
+    method says so: ``predict.LINE_METHOD``), said once; None where none do."""
+    lined = sorted(
+        {
+            f"{p.tgt}/{p.eval}"
+            for p in preds
+            if p.interval_independent is not None and LINE_METHOD in p.interval_independent.method
+        }
+    )
+    if not lined:
+        return None
+    return (
+        f"{counted(lined, 'law')}: the runs lie on one line of tokens per parameter, and the power law along it, "
+        "whose backtests beat the law's, gives the bias-corrected value there and the loss-to-loss E0, E1 (as "
+        "predict and translate)"
     )
 
 

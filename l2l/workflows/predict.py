@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DRAWS",
+    "LINE_METHOD",
     "Allocation",
     "LawPrediction",
     "Sweeps",
