@@ -144,3 +144,18 @@ def test_a_law_file_carries_the_line_law_and_predicts_as_the_workspace_does(run:
     assert bad.exit_code == 1
     assert "line_law" in bad.stderr
     assert "law 1" in bad.stderr
+
+
+def test_evaluate_says_which_laws_values_come_from_the_line_law(run: Any, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    lines = ["dataset,N,D,eval,loss"]
+    for name, e in (("web", 1.8), ("code", 1.2)):
+        for n in np.geomspace(10e6, 1.2e9, 8):
+            loss = _truth(n, e) * float(np.exp(rng.normal(0.0, 0.004)))
+            lines.append(f"{name},{n:.0f},{20 * n:.0f},{name}_val,{loss:.6f}")
+    (tmp_path / "ladder8.csv").write_text("\n".join(lines) + "\n")
+    assert run("ingest", tmp_path / "ladder8.csv").exit_code == 0
+    out = run("evaluate", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    notes = json.loads(out.stdout)["notes"]
+    assert any("one line of tokens per parameter" in n for n in notes)
