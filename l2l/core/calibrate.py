@@ -277,7 +277,7 @@ def with_line_tests(
                 HeldRun(cut, float(n), float(p), float(y))
                 for n, p, y in zip(sw.N[above], pred, sw.loss[above], strict=True)
             ]
-        test = backtest_line(sw, held) if held else None
+        test = backtest_line(sw, held, opts.delta) if held else None
         if test is not None:
             tests[name] = test
     return dc_replace(cal, line_tests=tests) if tests else cal

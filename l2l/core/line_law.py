@@ -8,11 +8,12 @@ a bend the runs do not show. On probe p77's DataDecide-shaped sweeps (twelve rec
 parameter, three seeds, truth Eq. 3) the fitted Eq. 3 laws ended with α/β from 0.19 to 79 and E at 0 in six of
 twelve, and missed the 1B runs by 3.8 % on average (one by +14.5 %, the law flat past its largest run, inside an
 interval stated as calibrated); this law missed them by 0.8 % (at most 2.1 %) over two seeds. It is the check on
-such a law (``workflows.predict``: an interval that holds its value), not a fourth form.
+such a law, not a fourth form: it gives no law file its own equation, translates nothing by closure, and says
+nothing off its line.
 
-Which of the two gives the estimate is the backtests' call (``backtest_line``): the line law refitted on the runs up
-to each cutoff of the law's own backtests predicts the same runs above it, and where it misses them by less than
-the law did, its value is the estimate (the law's interval still held around both).
+Which of the two gives the estimate on the line is the backtests' call (``backtest_line``): the line law and the
+law, each refitted from scratch on the runs up to each cutoff, predict the runs above it, and where the line law
+misses them by less, its value is the estimate (``LineChoice``; the law's interval still held around both).
 """
 
 from __future__ import annotations
@@ -27,15 +28,20 @@ from numpy.typing import ArrayLike
 
 from l2l.core.fit import distinct_models
 from l2l.core.laws import Array
+from l2l.core.search import EXPONENT_BOUNDS
 from l2l.core.sweep import Sweep, budgets
 
 __all__ = [
+    "LINE_FADE",
+    "LINE_PARAMS",
+    "LINE_SLACK",
     "MAX_LINE_CUTOFFS",
     "MIN_LAW_RUNS",
     "MIN_LINE_ERRORS",
     "MIN_LINE_SIZES",
     "HeldRun",
     "LineBacktest",
+    "LineChoice",
     "LineLaw",
     "backtest_line",
     "fit_line_law",
@@ -54,14 +60,11 @@ MIN_LINE_SIZES = 4
 #: The line law's parameters (E, K, γ).
 LINE_PARAMS = 3
 
-#: The Huber threshold on log residuals, as every law's fit (``FitOptions.delta``).
-_DELTA = 1e-3
-
 #: E on the start grid, as fractions of the smallest loss (E = 0 is a pure power law).
 _E_FRACTIONS = np.linspace(0.0, 0.99, 100)
 
-#: The exponent's box, as the laws' (``search.EXPONENT_BOUNDS``).
-_GAMMA_BOX = (1e-3, 3.0)
+#: The exponent's box, the laws'.
+_GAMMA_BOX = EXPONENT_BOUNDS
 
 
 @dataclass(frozen=True)
@@ -109,13 +112,13 @@ class LineLaw:
         }
 
 
-def _huber(r: Array) -> Array:
+def _huber(r: Array, delta: float) -> Array:
     a = np.abs(r)
-    return np.asarray(np.where(a <= _DELTA, 0.5 * r * r, _DELTA * (a - 0.5 * _DELTA)))
+    return np.asarray(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)))
 
 
-def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
-    """The line law of runs at (N, D) with ``loss`` (Huber δ = 1e-3 on log loss, as every law), or None with fewer
+def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-3) -> LineLaw | None:
+    """The line law of runs at (N, D) with ``loss`` (Huber ``delta`` on log loss, as every law), or None with fewer
     than ``MIN_LINE_SIZES`` distinct sizes or no fit inside the box. Starts: for each E on a grid of fractions of
     the smallest loss, the least-squares line of log(L − E) on log N; the best start by the true objective is
     polished with L-BFGS-B."""
@@ -138,7 +141,7 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
     fit = np.logaddexp(
         np.log(np.maximum(e[:, 0], 1e-300))[:, None], log_k[:, None] - gamma[:, None] * ln[None, :]
     )
-    score = np.sum(_huber(ly[None, :] - fit), axis=1)
+    score = np.sum(_huber(ly[None, :] - fit, delta), axis=1)
     score[(gamma < _GAMMA_BOX[0]) | (gamma > _GAMMA_BOX[1])] = np.inf
     if not np.isfinite(score).any():
         return None
@@ -147,16 +150,16 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
     def objective(theta: Array) -> float:
         e_val, lk, g = theta
         pred = np.logaddexp(math.log(max(e_val, 1e-300)), lk - g * ln)
-        return float(np.sum(_huber(ly - pred))) / _DELTA**2
+        return float(np.sum(_huber(ly - pred, delta))) / delta**2
 
     def value_and_gradient(theta: Array) -> tuple[float, Array]:
         e_val, lk, g = theta
         pred = np.logaddexp(math.log(max(e_val, 1e-300)), lk - g * ln)
         r = ly - pred
-        psi = np.clip(r, -_DELTA, _DELTA)
+        psi = np.clip(r, -delta, delta)
         share = np.exp(lk - g * ln - pred)  # d pred / d log K
         grad = -np.array([np.sum(psi * np.exp(-pred)), np.sum(psi * share), -np.sum(psi * share * ln)])
-        return float(np.sum(_huber(r))) / _DELTA**2, grad / _DELTA**2
+        return float(np.sum(_huber(r, delta))) / delta**2, grad / delta**2
 
     start = np.array([float(e[k, 0]), float(log_k[k]), float(gamma[k])])
     res = minimize(
@@ -177,7 +180,7 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike) -> LineLaw | None:
         ratio_lo=float(np.min(d / n)),
         ratio_hi=float(np.max(d / n)),
         n_runs=len(y),
-        objective=objective(theta) * _DELTA**2,
+        objective=objective(theta) * delta**2,
     )
 
 
@@ -187,6 +190,19 @@ MIN_LINE_ERRORS = 3
 #: many distinct runs to be refitted on (its five parameters and one spare) and runs above to predict.
 MAX_LINE_CUTOFFS = 4
 MIN_LAW_RUNS = 6
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """The line law that gives a one-line sweep's estimates on its line in place of the law, and why (in words):
+    ``backtested``, its backtests beat the law's; else no backtest told them apart and the law has too few runs."""
+
+    law: LineLaw
+    why: str
+    backtested: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.law.to_dict(), "why": self.why, "backtested": self.backtested}
 
 
 @dataclass(frozen=True)
@@ -212,8 +228,13 @@ class LineBacktest:
     n_cutoffs: int
 
     @property
+    def tells(self) -> bool:
+        """Enough predictions (``MIN_LINE_ERRORS``) to choose between the two; fewer are no evidence either way."""
+        return self.n_errors >= MIN_LINE_ERRORS
+
+    @property
     def chosen(self) -> bool:
-        return self.n_errors >= MIN_LINE_ERRORS and self.line_error < self.law_error
+        return self.tells and self.line_error < self.law_error
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -241,7 +262,7 @@ def line_cutoffs(sweep: Sweep) -> list[float]:
     return cuts[-MAX_LINE_CUTOFFS:]
 
 
-def backtest_line(sweep: Sweep, held: Sequence[HeldRun]) -> LineBacktest | None:
+def backtest_line(sweep: Sweep, held: Sequence[HeldRun], delta: float = 1e-3) -> LineBacktest | None:
     """The line law refitted on ``sweep``'s runs up to each cutoff of ``held`` (the law's own backtest predictions)
     and scored on the same runs; None where no cutoff leaves it ``MIN_LINE_SIZES`` sizes to fit. A prediction the
     line law cannot make at its cutoff is left out of both errors."""
@@ -251,7 +272,7 @@ def backtest_line(sweep: Sweep, held: Sequence[HeldRun]) -> LineBacktest | None:
     for h in held:
         if h.cutoff not in laws:
             part = sweep.below(h.cutoff)
-            laws[h.cutoff] = fit_line_law(part.N, part.D, part.loss)
+            laws[h.cutoff] = fit_line_law(part.N, part.D, part.loss, delta)
         law = laws[h.cutoff]
         if law is None or not (h.predicted > 0 and h.actual > 0):
             continue

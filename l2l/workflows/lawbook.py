@@ -42,7 +42,7 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.line_law import LINE_PARAMS, MIN_LINE_ERRORS, LineBacktest, LineLaw, fit_line_law
+from l2l.core.line_law import LINE_PARAMS, LineBacktest, LineChoice, LineLaw, fit_line_law
 from l2l.core.selection import (
     NESTED_FORM,
     NOT_TRIED_KAPLAN,
@@ -253,38 +253,43 @@ class LawBook:
             law = None
             if self.sweeps.has(dataset, eval):
                 n, d, y = self.data(dataset, eval)
-                law = fit_line_law(n, d, y) if allocation_unidentified(n, d) is not None else None
+                unidentified = allocation_unidentified(n, d) is not None
+                law = fit_line_law(n, d, y, self.options.delta) if unidentified else None
             self._lines[(dataset, eval)] = law
         return self._lines[(dataset, eval)]
 
-    def line_estimate(self, dataset: str, eval: str) -> tuple[LineLaw, str] | None:
+    def line_estimate(self, dataset: str, eval: str) -> LineChoice | None:
         """The line law (``line_law``) where it, not the law, gives (dataset, eval)'s estimate on its runs' line, and
         why: its backtests missed by less than the law's refitted from scratch on the same runs
         (``line_backtest``), or, with no backtests to tell (fewer than ``MIN_LINE_ERRORS`` predictions: probe p81's
         7-size ladder, one prediction, kept a law 2.3 % off where the line law was 1.4 %), the law has too few
-        distinct models for its parameters
-        (``SPARE_MODELS``: it passes through its runs whatever its shape) and the line law does not (probe p79's
+        distinct models for its parameters (``SPARE_MODELS``: it passes through its runs whatever its shape) and
+        the line law does not (probe p79's
         one-line ladders of 6 sizes: the law missed on-line targets by 2.6-2.8 % on average, up to 14 %, the line
         law by 1.1 %, up to 4.9 %). None: the law's estimate stands."""
         line = self.line_law(dataset, eval)
         if line is None:
             return None
         test = self.line_backtest(dataset, eval)
-        if test is not None and test.n_errors >= MIN_LINE_ERRORS:  # (fewer: no evidence either way)
+        if test is not None and test.tells:
             if not test.chosen:
                 return None
-            return line, (
+            return LineChoice(
+                line,
                 f"its backtests missed by {test.line_error:.2%} where the law's, refitted from scratch below the "
-                f"same cutoffs, missed by {test.law_error:.2%} ({test.n_errors} predictions)"
+                f"same cutoffs, missed by {test.law_error:.2%} ({test.n_errors} predictions)",
+                backtested=True,
             )
         fit = self._fit_of(dataset, eval, self.form_for(dataset, eval))
         n, d, _ = self.data(dataset, eval)
         models = distinct_models(n, d)
         if fit is None or not LINE_PARAMS + SPARE_MODELS <= models < len(fit.law.theta) + SPARE_MODELS:
             return None
-        return line, (
+        return LineChoice(
+            line,
             f"no backtest tells them apart, and its {LINE_PARAMS} parameters leave {models - LINE_PARAMS} of "
-            f"{models} distinct runs spare, where the law's {len(fit.law.theta)} pass through them"
+            f"{models} distinct runs spare, where the law's {len(fit.law.theta)} pass through them",
+            backtested=False,
         )
 
     def floor_of(self, fit: LawFit) -> float:
@@ -294,7 +299,7 @@ class LawBook:
         DataDecide-shaped tables the line laws' E's put train-to-test translations of the held-out 1B runs at 2.9 %
         mean error where the laws' E's gave 4.7 % (``evaluate``, seed 0)."""
         chosen = self.line_estimate(fit.dataset, fit.eval) if self.sweeps.has(fit.dataset, fit.eval) else None
-        return fit.law.E if chosen is None else chosen[0].E
+        return fit.law.E if chosen is None else chosen.law.E
 
     def line_backtest(self, dataset: str, eval: str) -> LineBacktest | None:
         """Where the runs of (dataset, eval) all lie on one line of D/N, the line law's backtests beside its law's
@@ -747,7 +752,7 @@ class FitOutcome:
     flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
     #: the line law that gives a one-line sweep's predictions along its line in place of the law, and why
     #: (``LawBook.line_estimate``), by key
-    lines: Mapping[tuple[str, str], tuple[LineLaw, str]] = field(default_factory=dict)
+    lines: Mapping[tuple[str, str], LineChoice] = field(default_factory=dict)
 
     @property
     def fits(self) -> list[LawFit]:
@@ -768,8 +773,7 @@ class FitOutcome:
             if (ds, ev) in self.flags:
                 row["flag"] = self.flags[(ds, ev)]
             if (ds, ev) in self.lines:
-                line, why = self.lines[(ds, ev)]
-                row["line_law"] = {**line.to_dict(), "why": why}
+                row["line_law"] = self.lines[(ds, ev)].to_dict()
             out.append(row)
         return out
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.core.fit import FitOptions, LawFit
     from l2l.core.laws import ScalingLaw
-    from l2l.core.line_law import LineLaw
+    from l2l.core.line_law import LineChoice, LineLaw
     from l2l.core.selection import FormChoice
 
 __all__ = [
@@ -53,7 +53,7 @@ def law_file_dict(
     split: str | None = None,
     choices: Mapping[tuple[str, str], FormChoice] | None = None,
     flags: Mapping[tuple[str, str], str] | None = None,
-    lines: Mapping[tuple[str, str], tuple[LineLaw, str]] | None = None,
+    lines: Mapping[tuple[str, str], LineChoice] | None = None,
 ) -> dict[str, Any]:
     """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe. With ``--form auto`` each
     law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
@@ -76,7 +76,7 @@ def law_file_dict(
             rec["flag"] = flag
         line = (lines or {}).get((fit.dataset, fit.eval))
         if line is not None:
-            rec["line_law"] = {**line[0].to_dict(), "why": line[1]}
+            rec["line_law"] = line.to_dict()
         laws.append(rec)
     return {
         "format": LAWFILE_FORMAT,
@@ -598,7 +598,7 @@ def _on_line(
     """A file law's value at (n, d), its interval and a note, where the file's line law gives the estimate (as
     ``predict`` does on the workspace: the line value, faded into the law's off the line, the interval holding
     both with the law's relative spread); unchanged otherwise."""
-    from l2l.workflows.predict import line_value
+    from l2l.workflows.predict import holding_both, line_value
 
     if line is None:
         return loss, interval, ()
@@ -607,8 +607,7 @@ def _on_line(
     if value is None:
         return loss, interval, ()
     if interval is not None:
-        lo, hi = interval
-        interval = (min(lo, value * lo / loss), max(hi, value * hi / loss))
+        interval = holding_both(*interval, loss, value)
     note = (
         f"the estimate is a power law along the runs' one line of tokens per parameter (E + K·N^−γ: E {line.E:.3g}, "
         f"γ {line.gamma:.3g})"

@@ -359,6 +359,7 @@ def _corrections(
     bias, where it helped, and on a one-line sweep whose line law gives the estimate (``LawBook.line_estimate``)
     the step to that law's value on the line; laws without either are left out."""
     from l2l.core.predictive import Placement, aspect_of
+    from l2l.workflows.predict import line_value
 
     out: dict[tuple[str, str], Callable[[Array, Array], Array]] = {}
     k = book.flops_per_param_token
@@ -381,7 +382,7 @@ def _corrections(
             fit: LawFit = fit,
             sweep: Sweep = sweep,
             model: ErrorModel | None = model,
-            line: LineLaw | None = None if chosen is None else chosen[0],
+            line: LineLaw | None = None if chosen is None else chosen.law,
         ) -> Array:
             out = np.zeros(len(n))
             for i, (a, b) in enumerate(zip(n, d, strict=True)):
@@ -389,15 +390,14 @@ def _corrections(
                 if model is not None:
                     asp = float(aspect_of(fit, np.array([a]), np.array([b]))[0])
                     bias = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
-                # as predict (``predict.line_value``): the corrected law's value moved by w of the line law's ratio to
-                # the law on the line
-                w = 0.0 if line is None else line.weight(float(a), float(b))
-                to_line = (
-                    math.log(float(line.predict(a)) / float(fit.predict(a, line.on_line(float(a), float(b)))))
-                    if w > 0 and line
-                    else 0.0
+                # the value predict gives: the corrected law's, moved toward the line law's (``line_value``)
+                law = float(fit.predict(a, b))
+                value = (
+                    None
+                    if line is None
+                    else line_value(line, fit, law * math.exp(bias), float(a), float(b), line.weight(a, b))
                 )
-                out[i] = (1.0 - w) * bias + w * to_line
+                out[i] = bias if value is None else math.log(value / law)
             return out
 
         out[(ds, ev)] = shift

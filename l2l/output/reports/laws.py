@@ -95,13 +95,12 @@ def _choice_and_flag(
         notes.append(("/".join(key), flag))
     line = outcome.lines.get(key)
     if line is not None:
-        law, why = line
-        d["line_law"] = {**law.to_dict(), "why": why}
+        d["line_law"] = line.to_dict()
         # one note for every law it is said of (its numbers in JSON): 42 four-line notes took 170 of a
         # DataDecide-shaped table's 279 lines
         because = (
             "its backtests missed by less than the law's, refitted from scratch at the same cutoffs"
-            if why.startswith("its backtests")
+            if line.backtested
             else "no backtest tells them apart, and the law has too few runs for its parameters"
         )
         notes.append(
