@@ -49,6 +49,7 @@ __all__ = [
     "e_draws",
     "floor_draws",
     "held_ends",
+    "holding",
     "known_model",
     "optimal_interval",
     "prediction_sd",
@@ -155,9 +156,16 @@ def held_ends(pi: PredictiveInterval, value: float) -> tuple[float, float, float
         return pi.lo, pi.hi, 0.0
     gap = (pi.hi - est) if value >= est else (est - pi.lo)
     share = 1.0 if gap <= 0 else phased(abs(value - est) / gap)
-    lo = min(pi.lo, value * (1.0 - share * (1.0 - pi.lo / est)))
-    hi = max(pi.hi, value * (1.0 + share * (pi.hi / est - 1.0)))
-    return lo, hi, share
+    return (*holding(pi.lo, pi.hi, est, value, share), share)
+
+
+def holding(lo: float, hi: float, estimate: float, value: float, share: float = 1.0) -> tuple[float, float]:
+    """The ends [lo, hi] of an interval about ``estimate`` widened to hold ``value`` with ``share`` of the same
+    relative spread (all of it: ``[value·lo/estimate, value·hi/estimate]``)."""
+    return (
+        min(lo, value * (1.0 - share * (1.0 - lo / estimate))),
+        max(hi, value * (1.0 + share * (hi / estimate - 1.0))),
+    )
 
 
 def with_rival(

@@ -598,7 +598,8 @@ def _on_line(
     """A file law's value at (n, d), its interval and a note, where the file's line law gives the estimate (as
     ``predict`` does on the workspace: the line value, faded into the law's off the line, the interval holding
     both with the law's relative spread); unchanged otherwise."""
-    from l2l.workflows.predict import holding_both, line_value
+    from l2l.core.intervals import holding
+    from l2l.workflows.predict import line_value
 
     if line is None:
         return loss, interval, ()
@@ -607,7 +608,7 @@ def _on_line(
     if value is None:
         return loss, interval, ()
     if interval is not None:
-        interval = holding_both(*interval, loss, value)
+        interval = holding(*interval, loss, value)
     note = (
         f"the estimate is a power law along the runs' one line of tokens per parameter (E + K·N^−γ: E {line.E:.3g}, "
         f"γ {line.gamma:.3g})"

@@ -34,6 +34,7 @@ from l2l.core.intervals import (
     OptimalInterval,
     direct_interval,
     held_ends,
+    holding,
     optimal_interval,
     with_rival,
 )
@@ -354,12 +355,6 @@ def line_value(
     return float(estimate ** (1.0 - weight) * (along * here / at_line) ** weight)
 
 
-def holding_both(lo: float, hi: float, estimate: float, value: float) -> tuple[float, float]:
-    """The ends of an interval [lo, hi] about ``estimate`` widened to hold ``value`` with the same relative spread
-    (a line-law estimate beside its law's: ``_on_the_line``, and a law file's, ``lawfile``)."""
-    return min(lo, value * lo / estimate), max(hi, value * hi / estimate)
-
-
 def _on_the_line(pi: PredictiveInterval, value: float, line: LineLaw, why: str) -> PredictiveInterval:
     """``pi`` with the line law's ``value`` as its estimate, where it gives the estimate (``LawBook.line_estimate``,
     ``why``: its backtests missed by less than the law's on the same runs, or the law has too few runs for its
@@ -367,7 +362,7 @@ def _on_the_line(pi: PredictiveInterval, value: float, line: LineLaw, why: str) 
     larger backtest errors set (probe p79: on one-line sweeps the line law was nearer the truth than the law in 54
     of 61 rows; the law's estimate was 7-14 % low from 1.8B on where the truth was a power law on the line)."""
     est = pi.estimate
-    lo, hi = holding_both(pi.lo, pi.hi, est, value)
+    lo, hi = holding(pi.lo, pi.hi, est, value)
     note = (
         f"the estimate is a power law along the runs' one line of tokens per parameter (E + K·N^−γ: E {line.E:.3g}, "
         f"γ {line.gamma:.3g}): {why}; the interval also holds the law's {est:.4g}"
