@@ -33,8 +33,10 @@ from l2l.core.sweep import Sweep, budgets
 
 __all__ = [
     "LINE_FADE",
+    "LINE_MIN_REACH",
     "LINE_PARAMS",
     "LINE_SLACK",
+    "LINE_SPREAD_FLOOR",
     "MAX_LINE_CUTOFFS",
     "MIN_LAW_RUNS",
     "MIN_LINE_ERRORS",
@@ -186,23 +188,19 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-
 
 #: The line law's estimate needs at least this many backtest predictions beside the law's (fewer are no evidence).
 MIN_LINE_ERRORS = 3
+#: The least share of the law's relative spread a backtested line law's interval keeps (``LineBacktest.spread``):
+#: its errors' ratio to the law's comes from 3 to ~20 overlapping predictions. On probes p79 and p81's one-line
+#: tables (921 on-line targets, 531 of them backtested) the interval holding both values covered 904 at a median
+#: half-width of 6.7 %; the law's spread scaled by that ratio with no floor 813 (3.5 %), floored at a third 837,
+#: at a half 892 (4.4 %), at three quarters 910 (5.4 %).
+LINE_SPREAD_FLOOR = 0.5
+#: The least reach in N (log of a size over the largest fitted) a line backtest's error is measured per: runs just
+#: past a cutoff's largest would otherwise scale their noise without bound.
+LINE_MIN_REACH = 0.1
 #: The line backtests' cutoffs: at most this many, the largest of the runs' own budgets that leave the law this
 #: many distinct runs to be refitted on (its five parameters and one spare) and runs above to predict.
 MAX_LINE_CUTOFFS = 4
 MIN_LAW_RUNS = 6
-
-
-@dataclass(frozen=True)
-class LineChoice:
-    """The line law that gives a one-line sweep's estimates on its line in place of the law, and why (in words):
-    ``backtested``, its backtests beat the law's; else no backtest told them apart and the law has too few runs."""
-
-    law: LineLaw
-    why: str
-    backtested: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.law.to_dict(), "why": self.why, "backtested": self.backtested}
 
 
 @dataclass(frozen=True)
@@ -226,6 +224,9 @@ class LineBacktest:
     law_error: float
     n_errors: int
     n_cutoffs: int
+    #: the line law's largest |log(actual / predicted)| per unit of reach in N (log of the run's size over the
+    #: cutoff's largest, at least ``LINE_MIN_REACH``): its interval holds at least this times the target's reach
+    scale: float = 0.0
 
     @property
     def tells(self) -> bool:
@@ -236,18 +237,58 @@ class LineBacktest:
     def chosen(self) -> bool:
         return self.tells and self.line_error < self.law_error
 
+    @property
+    def spread(self) -> float:
+        """The share of the law's relative spread the line law's interval takes: its mean backtest error over the
+        law's on the same predictions, at least ``LINE_SPREAD_FLOOR`` and at most all of it."""
+        if not self.law_error > 0:
+            return 1.0
+        return max(LINE_SPREAD_FLOOR, min(1.0, self.line_error / self.law_error))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "line_error": self.line_error,
             "law_error": self.law_error,
             "n_errors": self.n_errors,
             "n_cutoffs": self.n_cutoffs,
+            "scale": self.scale,
             "chosen": self.chosen,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LineBacktest:
-        return cls(float(d["line_error"]), float(d["law_error"]), int(d["n_errors"]), int(d["n_cutoffs"]))
+        return cls(
+            float(d["line_error"]),
+            float(d["law_error"]),
+            int(d["n_errors"]),
+            int(d["n_cutoffs"]),
+            float(d["scale"]),
+        )
+
+    def half_width(self, reach: float) -> float:
+        """The least log half-width of the line law's interval at ``reach`` (log of the target's N over the sweep's
+        largest): its worst backtest error per unit of reach (``scale``), times the target's."""
+        return self.scale * max(reach, LINE_MIN_REACH)
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """The line law that gives a one-line sweep's estimates on its line in place of the law, and why (in words):
+    ``backtested``, its backtests beat the law's; else no backtest told them apart and the law has too few runs."""
+
+    law: LineLaw
+    why: str
+    #: the backtests that chose it (its interval is scaled by them, ``LineBacktest.spread`` and ``scale``); None
+    #: where none told (the interval then holds the law's own and the line value)
+    backtest: LineBacktest | None = None
+
+    @property
+    def backtested(self) -> bool:
+        return self.backtest is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        test = None if self.backtest is None else self.backtest.to_dict()
+        return {**self.law.to_dict(), "why": self.why, "backtested": self.backtested, "backtest": test}
 
 
 def line_cutoffs(sweep: Sweep) -> list[float]:
@@ -266,14 +307,15 @@ def backtest_line(sweep: Sweep, held: Sequence[HeldRun], delta: float = 1e-3) ->
     """The line law refitted on ``sweep``'s runs up to each cutoff of ``held`` (the law's own backtest predictions)
     and scored on the same runs; None where no cutoff leaves it ``MIN_LINE_SIZES`` sizes to fit. A prediction the
     line law cannot make at its cutoff is left out of both errors."""
-    laws: dict[float, LineLaw | None] = {}
+    laws: dict[float, tuple[LineLaw | None, float]] = {}
     line_err: list[float] = []
     law_err: list[float] = []
+    per_reach: list[float] = []
     for h in held:
         if h.cutoff not in laws:
             part = sweep.below(h.cutoff)
-            laws[h.cutoff] = fit_line_law(part.N, part.D, part.loss, delta)
-        law = laws[h.cutoff]
+            laws[h.cutoff] = (fit_line_law(part.N, part.D, part.loss, delta), float(np.max(part.N)))
+        law, largest = laws[h.cutoff]
         if law is None or not (h.predicted > 0 and h.actual > 0):
             continue
         value = float(law.predict(h.N))
@@ -281,11 +323,13 @@ def backtest_line(sweep: Sweep, held: Sequence[HeldRun], delta: float = 1e-3) ->
             continue
         line_err.append(abs(math.log(h.actual / value)))
         law_err.append(abs(math.log(h.actual / h.predicted)))
+        per_reach.append(line_err[-1] / max(math.log(h.N / largest), LINE_MIN_REACH))
     if not line_err:
         return None
     return LineBacktest(
         line_error=float(np.mean(line_err)),
         law_error=float(np.mean(law_err)),
         n_errors=len(line_err),
-        n_cutoffs=sum(1 for v in laws.values() if v is not None),
+        n_cutoffs=sum(1 for v, _ in laws.values() if v is not None),
+        scale=max(per_reach),
     )

@@ -278,7 +278,7 @@ class LawBook:
                 line,
                 f"its backtests missed by {test.line_error:.2%} where the law's, refitted from scratch below the "
                 f"same cutoffs, missed by {test.law_error:.2%} ({test.n_errors} predictions)",
-                backtested=True,
+                test,
             )
         fit = self._fit_of(dataset, eval, self.form_for(dataset, eval))
         n, d, _ = self.data(dataset, eval)
@@ -289,7 +289,6 @@ class LawBook:
             line,
             f"no backtest tells them apart, and its {LINE_PARAMS} parameters leave {models - LINE_PARAMS} of "
             f"{models} distinct runs spare, where the law's {len(fit.law.theta)} pass through them",
-            backtested=False,
         )
 
     def floor_of(self, fit: LawFit) -> float:

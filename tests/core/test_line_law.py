@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.testing import assert_allclose
 
-from l2l.core.line_law import MIN_LINE_ERRORS, HeldRun, backtest_line, fit_line_law, line_cutoffs
+from l2l.core.line_law import (
+    LINE_MIN_REACH,
+    LINE_SPREAD_FLOOR,
+    MIN_LINE_ERRORS,
+    HeldRun,
+    LineBacktest,
+    backtest_line,
+    fit_line_law,
+    line_cutoffs,
+)
 from l2l.core.sweep import Sweep
 
 SIZES = np.array([4e6, 6e6, 10e6, 20e6, 60e6, 90e6, 150e6, 300e6])
@@ -74,3 +83,32 @@ def test_a_line_backtest_cuts_at_the_sweeps_own_largest_budgets_that_leave_the_l
     assert len(cuts) == 2  # below the 7th and the 8th size: 6 and 7 distinct models
     sizes = np.unique(sweep.N)
     assert [float(np.max(sweep.N[c * 1.0001 >= sweep.C])) for c in cuts] == [sizes[5], sizes[6]]
+
+
+def test_a_backtested_line_laws_interval_takes_the_laws_spread_scaled_by_their_errors_at_least_half() -> None:
+    assert LineBacktest(0.006, 0.010, 5, 2).spread == 0.6
+    assert LineBacktest(0.001, 0.010, 5, 2).spread == LINE_SPREAD_FLOOR == 0.5
+    assert LineBacktest(0.020, 0.010, 5, 2).spread == 1.0  # (not chosen: the law's own spread)
+    assert LineBacktest(0.001, 0.0, 5, 2).spread == 1.0
+
+
+def test_a_line_backtests_worst_error_per_unit_of_reach_sets_its_least_half_width() -> None:
+    sweep = _power_line(8)
+    cut = float(np.max(sweep.C[sweep.N <= 90e6]))
+    held = [
+        HeldRun(cut, float(n), float(y) * 1.04, float(y))
+        for n, y in zip(sweep.N, sweep.loss, strict=True)
+        if n > 90e6
+    ]
+    test = backtest_line(sweep, held)
+    assert test is not None
+    # the worst of |log(actual / line)| / log(N / 90M) over the held runs (150M and 300M)
+    law = fit_line_law(*(a[sweep.N <= 90e6] for a in (sweep.N, sweep.D, sweep.loss)))
+    assert law is not None
+    worst = max(
+        abs(np.log(h.actual / float(law.predict(h.N)))) / max(np.log(h.N / 90e6), LINE_MIN_REACH)
+        for h in held
+    )
+    assert_allclose(test.scale, worst, rtol=1e-12)
+    assert test.half_width(np.log(10.0)) == test.scale * np.log(10.0)
+    assert test.half_width(0.0) == test.scale * LINE_MIN_REACH
