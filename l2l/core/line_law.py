@@ -190,9 +190,9 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-
 MIN_LINE_ERRORS = 3
 #: The least share of the law's relative spread a backtested line law's interval keeps (``LineBacktest.spread``):
 #: its errors' ratio to the law's comes from 3 to ~20 overlapping predictions. On probes p79 and p81's one-line
-#: tables (921 on-line targets, 531 of them backtested) the interval holding both values covered 904 at a median
-#: half-width of 6.7 %; the law's spread scaled by that ratio with no floor 813 (3.5 %), floored at a third 837,
-#: at a half 892 (4.4 %), at three quarters 910 (5.4 %).
+#: tables (1,023 on-line targets, 633 of them backtested) the interval holding both values held 1,015 truths at a
+#: median half-width of 7.1 %; the law's spread scaled by that ratio, floored at a third, 966 (3.9 %), at a half
+#: 988 (4.5 %), at three quarters 1,008 (5.6 %); at a half and at least ``half_width``, 1,003 (5.2 %).
 LINE_SPREAD_FLOOR = 0.5
 #: The least reach in N (log of a size over the largest fitted) a line backtest's error is measured per: runs just
 #: past a cutoff's largest would otherwise scale their noise without bound.

@@ -368,7 +368,8 @@ def _on_the_line(
     errors over the law's (``LineBacktest.spread``, at least half of it), and at least the line law's worst backtest
     error per unit of reach in N times the target's ``reach`` (``LineBacktest.half_width``): held around both values,
     the interval was 10× the median error on probes p79 and p81's on-line targets, 1,015 of 1,023 truths inside;
-    the scaled spread alone, 6× and 992 (a table of the DataDecide shape 17 of 23); both, 7× and 1,003 (20 of 23).
+    the scaled spread alone, 6.3× and 988 (a table of the DataDecide shape 17 of 23); both, 7.3× and 1,003 (20 of
+    23).
     Off the line (``weight`` < 1) it widens as the line law's say fades, back to the law's own interval holding its
     estimate. Not backtested, the interval holds the law's interval and ``value`` with the law's spread."""
     est, line, test = pi.estimate, chosen.law, chosen.backtest
