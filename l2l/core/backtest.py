@@ -28,7 +28,7 @@ from l2l.core.laws import Array, ScalingLaw, check_form
 from l2l.core.loss_to_loss import fit_shifted_power
 from l2l.core.predictive import (
     COMBINE_METHODS,
-    aspect_of,
+    aspect_on,
     combine_values,
     ratio_reach,
     reach_distance,
@@ -213,7 +213,7 @@ def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: floa
     up = _above(sw, cut)
     span = span_of(cut, float(sw.C.min()))
     pred = law.predict(sw.N[up], sw.D[up])
-    asp = aspect_of(law, sw.N[up], sw.D[up])
+    asp = aspect_on(law, sw.N[up], sw.D[up], sw)
     rows = zip(sw.N[up], sw.D[up], sw.C[up], sw.loss[up], pred, asp, strict=True)
     return [
         BacktestResidual(
@@ -259,7 +259,7 @@ def _translation_errors(
         if x <= pf.E0:
             continue
         p = float(pf.predict(x))
-        asp = float(aspect_of(laws[tgt], b.N[j : j + 1], b.D[j : j + 1])[0])
+        asp = float(aspect_on(laws[tgt], b.N[j : j + 1], b.D[j : j + 1], b)[0])
         c = float(b.C[j])
         err = BacktestResidual(
             "translation",

@@ -204,10 +204,11 @@ class CalibrationCache(dict[str, Calibration]):
 # 10: a bias kept only where, learned from the smaller cutoffs, it cuts the larger ones' errors (forward chaining)
 # 9: the backtests' reach in model size (max_n_reach); 8: the bias held within its backtests' range; 7: the rival
 # form's error model; 6: without backtests, a form that fits far closer; 5: no bias from one group alone
-# 25: the line backtests' worst error per unit of reach (``LineBacktest.scale``); 24: the line backtests at the
+# 26: a one-line sweep's backtest errors placed on its line (``aspect_on``), not dropped as off-optimal; 25: the
+# line backtests' worst error per unit of reach (``LineBacktest.scale``); 24: the line backtests at the
 # dataset's own cutoffs too; 23: the line law's backtests beside the law's on one-line
 # sweeps (``line_tests``)
-CALIBRATION_VERSION = 25
+CALIBRATION_VERSION = 26
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:

@@ -31,7 +31,7 @@ from l2l.core.predictive import (
     Combine,
     Placement,
     PredictiveInterval,
-    aspect_of,
+    aspect_on,
     bootstrap_interval,
     combine_values,
     extrapolation_notes,
@@ -39,7 +39,7 @@ from l2l.core.predictive import (
     phased,
 )
 from l2l.core.selection import FORM_LABELS, RIVAL_RATIO
-from l2l.core.sweep import Sweep, allocation_unidentified
+from l2l.core.sweep import Sweep
 
 __all__ = [
     "OptimalInterval",
@@ -98,13 +98,8 @@ def direct_interval(
     pred = float(fit.predict(N, D))
     sd = prediction_sd(fit, N, D)
     notes = extrapolation_notes(N, D, C, sweep)
-    # a sweep along one line of D/N does not identify the law's optimum: how far a model lies from it means nothing
-    # (a target on the sweep's own line was "30.4× above the compute-optimal one" beside "N* ... not identified";
-    # probe p60); the notes on tokens per parameter outside the sweep's say how far off the line a target lies
-    on_line = allocation_unidentified(sweep.N, sweep.D) is not None
-    aspect = (
-        float(aspect_of(fit, np.array([N]), np.array([D]))[0]) if model is not None and not on_line else 0.0
-    )
+    # (on one line of D/N the notes on tokens per parameter outside the sweep's say how far off the line it lies)
+    aspect = float(aspect_on(fit, [N], [D], sweep)[0]) if model is not None else 0.0
     where = Placement.at(N, D, C, sweep, aspect, fit.dataset)
     if model is None:
         return bootstrap_interval(pred, where.distance, sd, level, notes=notes, reason=reason)

@@ -23,7 +23,7 @@ from l2l.base.checks import check_level
 from l2l.base.errors import FitError
 from l2l.core.fit import LawFit
 from l2l.core.laws import Array, ScalingLaw
-from l2l.core.sweep import Sweep
+from l2l.core.sweep import Sweep, allocation_unidentified
 
 __all__ = [
     "BELOW_E",
@@ -39,6 +39,7 @@ __all__ = [
     "Placement",
     "PredictiveInterval",
     "aspect_of",
+    "aspect_on",
     "beyond_evidence",
     "bootstrap_interval",
     "combine_values",
@@ -431,6 +432,19 @@ def aspect_of(fit: LawFit | ScalingLaw, N: ArrayLike, D: ArrayLike) -> Array:
         a = np.log(n / n_opt)
     # a law whose optimum runs off to 0 or ∞ (exponents at a bound) puts every size infinitely far from it
     return np.asarray(np.nan_to_num(a, nan=_FAR, posinf=_FAR, neginf=-_FAR), dtype=np.float64)
+
+
+def aspect_on(fit: LawFit | ScalingLaw, N: ArrayLike, D: ArrayLike, sweep: Sweep) -> Array:
+    """``aspect_of`` for models placed against ``sweep``, the law's runs: 0 where those all lie on one line of D/N
+    (``allocation_unidentified``), where the law's optimum is not identified and how far a model lies from it means
+    nothing. Both sides take it: a target on the sweep's own line read "30.4× above the compute-optimal one" beside
+    "N* ... not identified" (probe p60), and the backtests' errors of such a sweep, every one as far from the
+    law's artefact optimum, were all left out as off-optimal (``near_optimal``): on a DataDecide-shaped table at
+    100 tokens per parameter no error model was learned and every interval was a lower bound."""
+    n = np.asarray(N, dtype=np.float64)
+    if allocation_unidentified(sweep.N, sweep.D) is not None:
+        return np.zeros(n.shape)
+    return aspect_of(fit, n, D)
 
 
 def combine_values(values: ArrayLike, method: Combine = "mean", sds: ArrayLike | None = None) -> float:

@@ -47,7 +47,7 @@ from l2l.base.errors import FitError
 from l2l.core.error_model import MAX_ASPECT, BacktestResidual, ErrorModel, fit_error_model, near_optimal
 from l2l.core.fit import LawFit, distinct_models, far_runs
 from l2l.core.laws import PARAM_NAMES
-from l2l.core.predictive import aspect_of
+from l2l.core.predictive import aspect_on
 from l2l.core.sweep import BUDGET_RTOL, Sweep
 
 __all__ = [
@@ -408,7 +408,7 @@ def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
     # from the truth "poor" on a probe's table
     law = sweep.predicted(fit.law)
     top &= ~far_runs(fit, sweep.N, sweep.D, sweep.loss, predicted=law)
-    near = top & (np.abs(aspect_of(fit, sweep.N, sweep.D)) <= MAX_ASPECT)
+    near = top & (np.abs(aspect_on(fit, sweep.N, sweep.D, sweep)) <= MAX_ASPECT)
     use = near if near.any() else top
     miss = float(np.mean(np.log(sweep.loss[use] / law[use]))) if use.any() else 0.0
     if abs(miss) > POOR_TOP:

@@ -29,7 +29,7 @@ from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import counted, plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, known_model, propagated_through
-from l2l.core.predictive import Placement, aspect_of, bootstrap_interval
+from l2l.core.predictive import Placement, aspect_on, bootstrap_interval
 from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
@@ -771,7 +771,7 @@ class _Intervals:
         sw = self.sweeps.get(tgt, self.plan.own_eval[tgt])
         C = self.k * N * D
         law = self.book.try_get(tgt, self.plan.own_eval[tgt])
-        aspect = 0.0 if isinstance(law, FitError) else float(aspect_of(law, np.array([N]), np.array([D]))[0])
+        aspect = 0.0 if isinstance(law, FitError) else float(aspect_on(law, [N], [D], sw)[0])
         return Placement.at(N, D, C, sw, aspect, tgt)
 
     def independent(self, p: HeldOutPrediction) -> PredictiveInterval | None:

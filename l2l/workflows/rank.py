@@ -358,7 +358,7 @@ def _corrections(
     """(dataset, eval) → the log correction ``predict`` applies to that law at (N, D): its group's backtested
     bias, where it helped, and on a one-line sweep whose line law gives the estimate (``LawBook.line_estimate``)
     the step to that law's value on the line; laws without either are left out."""
-    from l2l.core.predictive import Placement, aspect_of
+    from l2l.core.predictive import Placement, aspect_on
     from l2l.workflows.predict import line_value
 
     out: dict[tuple[str, str], Callable[[Array, Array], Array]] = {}
@@ -388,7 +388,7 @@ def _corrections(
             for i, (a, b) in enumerate(zip(n, d, strict=True)):
                 bias = 0.0
                 if model is not None:
-                    asp = float(aspect_of(fit, np.array([a]), np.array([b]))[0])
+                    asp = float(aspect_on(fit, [a], [b], sweep)[0])
                     bias = model.bias(Placement.at(a, b, k * a * b, sweep, asp))
                 # the value predict gives: the corrected law's, moved toward the line law's (``line_value``)
                 law = float(fit.predict(a, b))

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from l2l.base.checks import as_names, as_numbers, check_choice, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
@@ -37,7 +35,7 @@ from l2l.core.predictive import (
     Combine,
     Placement,
     PredictiveInterval,
-    aspect_of,
+    aspect_on,
     floored,
     not_calibrated,
 )
@@ -458,7 +456,7 @@ def _target_placement(
     notes: list[str] = []
     if n is not None and d is not None:
         C = k * n * d
-        aspect = float(aspect_of(book.get(tgt, own_tgt), np.array([n]), np.array([d]))[0])
+        aspect = float(aspect_on(book.get(tgt, own_tgt), [n], [d], sweep)[0])
     else:
         s0 = next(iter(x_by_src))
         src_law = book.get(s0, runs.own(s0))

@@ -23,7 +23,7 @@ from l2l.core.intervals import (
 )
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs
-from l2l.core.predictive import Placement, bootstrap_interval, combine_values, span_of
+from l2l.core.predictive import Placement, aspect_of, aspect_on, bootstrap_interval, combine_values, span_of
 from l2l.core.sweep import Sweep
 from l2l.testing import PAPER_LIKE_LAW, Shift
 
@@ -538,3 +538,24 @@ def test_backtest_fits_failing_for_one_reason_are_said_once_per_cutoff() -> None
     assert failed
     assert all(", mix00, mix01, mix02 … (5 datasets): " in x for x in failed), failed
     assert len(failed) == len({x.split(",")[0] for x in failed})  # one line per cutoff
+
+
+def test_a_sweep_on_one_line_far_from_the_laws_optimum_still_learns_its_error_model() -> None:
+    # DataDecide's shape: every run at 100 tokens per parameter, 5× past the optimum of its Eq. 1 law (D*/N* ≈ 20,
+    # so every run lies ~2.2× from N* in size). Its backtest errors were all dropped as off-optimal
+    # (``near_optimal``), no error model was learned and every interval was a lower bound; on its line the law's
+    # optimum is not identified, so the errors are placed on the line (``aspect_on``)
+    rng = np.random.default_rng(4)
+    sizes = np.array([4e6, 6e6, 10e6, 20e6, 60e6, 90e6, 150e6, 300e6])
+    table = {}
+    for k, name in enumerate(("a", "b", "c", "d")):
+        n, d = sizes, 100 * sizes
+        loss = (1.7 + 0.05 * k + 400 * n**-0.34 + 400 * d**-0.28) * np.exp(rng.normal(0, 0.003, len(n)))
+        table[name] = Sweep.of(n, d, None, loss)
+    law = fit_law(sizes, 100 * sizes, table["a"].loss, form="chinchilla").law
+    assert np.all(np.abs(aspect_of(law, sizes, 100 * sizes)) > math.log(2.0))
+    assert np.all(aspect_on(law, sizes, 100 * sizes, table["a"]) == 0.0)
+    cal = calibrate(table, BacktestOptions(form="chinchilla", translations=False))
+    assert cal.direct is not None
+    assert len(cal.backtest.direct) == 12  # 4 datasets × (2 + 1) runs above the cutoffs at 90M and 150M
+    assert all(r.aspect == 0.0 for r in cal.backtest.direct)
