@@ -63,15 +63,19 @@ def test_the_line_law_is_chosen_where_the_laws_backtests_missed_by_more_on_the_s
     assert not exact.chosen
 
 
+def _held_above(sweep: Sweep, size: float, off: float) -> list[HeldRun]:
+    """The runs above the cutoff at ``size`` as a law ``off`` times their loss predicted them."""
+    cut = float(np.max(sweep.C[size >= sweep.N]))
+    return [
+        HeldRun(cut, float(n), float(y) * off, float(y))
+        for n, y in zip(sweep.N, sweep.loss, strict=True)
+        if n > size
+    ]
+
+
 def test_too_few_backtest_predictions_choose_nothing() -> None:
     sweep = _power_line(6)
-    cut = float(np.max(sweep.C[sweep.N <= 150e6]))
-    held = [
-        HeldRun(cut, float(n), float(y) * 1.1, float(y))
-        for n, y in zip(sweep.N, sweep.loss, strict=True)
-        if n > 150e6
-    ]
-    test = backtest_line(sweep, held)
+    test = backtest_line(sweep, _held_above(sweep, 150e6, 1.1))
     assert test is not None
     assert test.n_errors == 2 < MIN_LINE_ERRORS
     assert not test.chosen
@@ -94,12 +98,7 @@ def test_a_backtested_line_laws_interval_takes_the_laws_spread_scaled_by_their_e
 
 def test_a_line_backtests_worst_error_per_unit_of_reach_sets_its_least_half_width() -> None:
     sweep = _power_line(8)
-    cut = float(np.max(sweep.C[sweep.N <= 90e6]))
-    held = [
-        HeldRun(cut, float(n), float(y) * 1.04, float(y))
-        for n, y in zip(sweep.N, sweep.loss, strict=True)
-        if n > 90e6
-    ]
+    held = _held_above(sweep, 90e6, 1.04)
     test = backtest_line(sweep, held)
     assert test is not None
     # the worst of |log(actual / line)| / log(N / 90M) over the held runs (150M and 300M)
