@@ -135,8 +135,9 @@ def _profile_e1(x: Array, y: Array, E0: float, where: str) -> float:
 
 def weighted_log_lines(lx: Array, ly: Array, w: Array) -> tuple[Array, Array]:
     """Weighted least-squares lines of ``ly`` on ``lx``, one per row of the weights (B, n): (log K, κ) each (B,).
-    A row whose x do not vary gets κ = NaN."""
+    A row whose x do not vary, or with no weight (a draw whose E0 lies above every source loss), gets NaN."""
     sw = w.sum(axis=1)
+    sw = np.where(sw > 0, sw, np.nan)
     mx = (w * lx).sum(axis=1) / sw
     my = (w * ly).sum(axis=1) / sw
     sxx = (w * (lx - mx[:, None]) ** 2).sum(axis=1)

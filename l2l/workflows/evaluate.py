@@ -1071,8 +1071,8 @@ def _line_note(preds: Sequence[HeldOutPrediction]) -> str | None:
         return None
     return (
         f"{counted(lined, 'law')}: the runs lie on one line of tokens per parameter, and the power law along it, "
-        "whose backtests beat the law's, gives the bias-corrected value there and the loss-to-loss E0, E1 (as "
-        "predict and translate)"
+        "whose backtests beat the law's, gives the bias-corrected value there (as predict); on every such line it "
+        "gives the loss-to-loss E0, E1 (as translate)"
     )
 
 

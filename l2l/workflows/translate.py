@@ -637,7 +637,7 @@ def endpoint_flags(book: LawBook, x_law: LawFit, y_law: LawFit) -> tuple[str, ..
         if f"{floor:.4g}" != f"{law.law.E:.4g}":  # (the same to the digits said: nothing to tell apart)
             out.append(
                 f"{role} = {floor:.4g} comes from the power law along the one line of tokens per parameter of "
-                f"{law.dataset}'s runs on {law.eval}, which gives their estimate there (the law's own E, "
+                f"{law.dataset}'s runs on {law.eval}, the three parameters such runs pin (the law's own E, "
                 f"{law.law.E:.4g}, lies on a ridge such runs do not pin)"
             )
             continue

@@ -95,3 +95,14 @@ def test_an_unnamed_fit_says_no_empty_names_in_its_errors() -> None:
     with pytest.raises(FitError) as exc:
         fit_loss_to_loss([float("nan")] * 10, [1.0] * 10, E0=1.0, E1=1.0)
     assert exc.value.message == "losses must be finite"
+
+
+def test_a_draw_with_no_weight_gets_no_line_and_no_warning() -> None:
+    from l2l.core.loss_to_loss import weighted_log_lines
+
+    lx = np.log(np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]))
+    w = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])  # (filterwarnings = error: a 0/0 would raise)
+    logk, kappa = weighted_log_lines(lx, 2.0 * lx, w)
+    assert kappa[0] == pytest.approx(2.0)
+    assert np.isnan(kappa[1])
+    assert np.isnan(logk[1])
