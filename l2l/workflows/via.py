@@ -566,6 +566,12 @@ class _Via:
         res = self._translation(src)
         t = res.usable()
         pair = f"{src}→{self.tgt}"
+        if not x > t.E0:  # say where E0 came from: a line law's can lie above a reachable loss (probe p81)
+            origin = next((w for w in t.warnings if w.startswith("E0 = ")), None)
+            raise FitError(
+                f"a source loss of {x:.4g} is at or below E0 = {t.E0:.4g}, {src}'s irreducible loss: the "
+                "translation is undefined there" + ("" if origin is None else f" ({origin})")
+            )
         # a pair the backtests never translated (sizes paired only within --rtol; the backtests pair exactly) gets
         # the bootstrap's interval, a lower bound (``known_model``)
         ti = translation_interval(

@@ -5,6 +5,7 @@ along it too (``predict._line_doubt``)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from l2l.io.tables import read_runs
 from l2l.workflows.predict import predict
@@ -41,3 +42,23 @@ def test_off_the_line_the_line_law_says_nothing() -> None:
     runs = read_runs([TABLE])
     (p,) = predict(runs, N=[1e9], D=[1e10], datasets=["dclm-baseline"])
     assert not any("power law along the runs' one line" in note for note in p.interval.notes)
+
+
+def test_a_source_loss_below_a_line_laws_e0_is_refused_saying_where_e0_came_from(
+    run: Any, tmp_path: Path
+) -> None:
+    # translations on one line take E0 from the line law (2.064 here, the law's own E 1.947): a source loss
+    # between the two is refused, and the line says whose E0 it is and why (probe p81: a bare "at or below E0")
+    ws = tmp_path / "ws"
+    assert run("-w", ws, "ingest", TABLE).exit_code == 0
+    res = run(
+        "-w", ws, "predict", "-t", "dolma1_7", "--N", "1e9", "--D", "1e11", "--via", "dclm-baseline",
+        "--src-loss", "2.0",
+    )  # fmt: skip
+    assert res.exit_code == 1
+    line = res.output.strip()
+    assert "\n" not in line
+    assert line.startswith(
+        "Error: a source loss of 2 is at or below E0 = 2.064, dclm-baseline's irreducible loss"
+    )
+    assert "comes from the power law along the one line" in line
