@@ -20,7 +20,14 @@ from l2l.base.errors import FitError
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import LawFit, percentile_interval, robust_sd
 from l2l.core.laws import Array, ScalingLaw, log_loss
-from l2l.core.loss_to_loss import TranslationInputs, e_of, k_kappa_intervals, log_sd_at, shifted_power_draws
+from l2l.core.loss_to_loss import (
+    TranslationInputs,
+    e_of,
+    k_kappa_intervals,
+    log_sd_at,
+    moved_floors,
+    shifted_power_draws,
+)
 from l2l.core.predictive import (
     BELOW_E,
     DEFAULT_LEVEL,
@@ -273,9 +280,7 @@ def floor_draws(fit: LawFit, floor: float) -> Array | None:
     """``e_draws`` moved with the irreducible loss a translation takes from ``fit`` (``floor``, the line law's E
     on a one-line sweep: ``LawBook.floor_of``), their spread kept; never below 0."""
     draws = e_draws(fit)
-    if draws is None or floor == fit.law.E:
-        return draws
-    return np.asarray(np.maximum(draws + (floor - fit.law.E), 0.0), dtype=np.float64)
+    return None if draws is None else moved_floors(draws, fit.law.E, floor)
 
 
 def translation_interval(

@@ -29,6 +29,7 @@ __all__ = [
     "fit_shifted_power",
     "k_kappa_intervals",
     "log_sd_at",
+    "moved_floors",
     "shifted_power_draws",
     "weighted_log_lines",
 ]
@@ -151,6 +152,14 @@ def e_of(form: str, thetas: Array) -> Array:
     if form == "kaplan":
         return np.zeros(len(thetas))
     return np.exp(thetas[:, 2])
+
+
+def moved_floors(draws: Array, E: float, floor: float) -> Array:
+    """Draws of a law's E (its own ``E``) moved with the irreducible loss a translation takes from it instead
+    (``floor``: the line law's E on a one-line sweep), their spread kept; never below 0."""
+    if floor == E:
+        return draws
+    return np.asarray(np.maximum(draws + (floor - E), 0.0), dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)

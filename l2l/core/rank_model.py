@@ -24,7 +24,7 @@ from l2l.base.errors import FitError, TooFewRunsError, UsageError
 from l2l.base.text import plural
 from l2l.core.fit import LawFit, allocation_on_bounds, bootstrap_law, far_mask, fit_law, log_residuals
 from l2l.core.laws import PARAM_NAMES, Array, log_loss
-from l2l.core.loss_to_loss import e_of, fit_shifted_power, weighted_log_lines
+from l2l.core.loss_to_loss import e_of, fit_shifted_power, moved_floors, weighted_log_lines
 from l2l.core.sweep import (
     Sweep,
     allocation_unidentified,
@@ -224,9 +224,7 @@ class DrawnLaw:
     def floors(self) -> Array:
         """E of each draw, as a translation takes it (moved to ``floor`` where one is given; never below 0)."""
         e = e_of(self.form, self.draws)
-        if self.floor is None:
-            return e
-        return np.asarray(np.maximum(e + (self.floor - self.fit.law.E), 0.0), dtype=np.float64)
+        return e if self.floor is None else moved_floors(e, self.fit.law.E, self.floor)
 
 
 #: Fitted laws (or why not) by (candidate, eval), shared between calls that fit the same sweeps.

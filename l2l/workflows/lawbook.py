@@ -299,7 +299,7 @@ class LawBook:
         the DataDecide-shaped tables' translations of their held-out 1B runs (``evaluate --test paloma_c4_en``,
         seeds 0 and 1) erred 5.6 / 5.4 % and 3.6 / 2.0 % (train-to-train / train-to-test) once the laws there were
         Eq. 1's; with every one-line law's E, 1.7 / 1.5 % and 1.7 / 1.4 %."""
-        line = self.line_law(fit.dataset, fit.eval) if self.sweeps.has(fit.dataset, fit.eval) else None
+        line = self.line_law(fit.dataset, fit.eval)
         return fit.law.E if line is None else line.E
 
     def line_backtest(self, dataset: str, eval: str) -> LineBacktest | None:
@@ -838,13 +838,7 @@ def fit_laws(
     ]
     flags = {k: f for k in keys if book.sweeps.has(*k) and (f := book.flag(*k)) is not None}
     # (a one-line sweep's laws only: their calibration tells, made here for a fixed form too, as predict makes it)
-    lines = {
-        k: lc
-        for k in keys
-        if book.sweeps.has(*k)
-        and book.line_law(*k) is not None
-        and (lc := book.line_estimate(*k)) is not None
-    }
+    lines = {k: lc for k in keys if (lc := book.line_estimate(*k)) is not None}
     return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines)
 
 

@@ -317,7 +317,7 @@ def _line_doubt(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D:
             else f"{chosen.why}; off the line, weighted {weight:.2f} against the law's"
         )
         n, _, _ = book.data(fit.dataset, fit.eval)
-        return _on_the_line(pi, value, chosen, why, weight, math.log(N / float(max(n))))
+        return _on_the_line(pi, value, chosen, why, weight, math.log(N / float(np.max(n))))
     lo, hi, share = held_ends(pi, value)
     if hi - lo <= (pi.hi - pi.lo) * (1 + LINE_WIDENS):
         return pi
