@@ -795,6 +795,7 @@ def _value_stats(frame: pl.DataFrame | pl.LazyFrame, cols: Sequence[str]) -> dic
             # NaN (a crashed run's cell in a W&B export) is skipped as a blank cell is; ±inf is no loss
             num.is_infinite().sum().alias(f"{i}:nonfinite"),
             num.is_finite().sum().alias(f"{i}:finite"),
+            num.is_between(*LOSS_RANGE).sum().alias(f"{i}:losslike"),
             (num != num.round(0)).sum().alias(f"{i}:fractional"),
         ]
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
@@ -828,6 +829,22 @@ def _value_verdict(s: Mapping[str, float]) -> str | None:
     if s["numeric"] >= 3 and s["min"] == s["max"]:
         return "the same value in every row"
     return None
+
+
+def _loss_with_bad_cells(name: str, s: Mapping[str, float]) -> bool:
+    """Whether a column named as a loss (``eval/code_val_loss``) holds losses in most of its cells and, in the
+    rest, cells no loss has (``inf``, ``0``, ``-1.5``, ``diverged``, ``1e5``): kept, so that the cell checks
+    refuse those cells by line and column. Left out for one such cell, its eval vanished and another eval became
+    every dataset's own loss (a law named "code" fitted on web_val, exit 0; h1)."""
+    has_loss_word, _ = column_verdict(name)
+    good = s["losslike"]
+    return (
+        has_loss_word
+        and good >= 2
+        and 2 * good >= s["present"]
+        and s["fractional"] > 0
+        and s["min"] < s["max"]
+    )
 
 
 def _parts(name: str) -> list[str]:
@@ -976,6 +993,8 @@ def detect_loss_columns(
     kept: list[str] = []
     for c in by_value:
         reason = _value_verdict(stats[c])
+        if reason is not None and _loss_with_bad_cells(c, stats[c]):
+            reason = None
         if reason is None:
             kept.append(c)
         else:

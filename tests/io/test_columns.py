@@ -242,6 +242,36 @@ def test_text_and_non_positive_columns_are_left_out() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("inf", "not a finite number: 'inf'"),
+        ("-inf", "not a finite number: '-inf'"),
+        ("0", "loss must be > 0, got '0'"),
+        ("-1.5", "loss must be > 0, got '-1.5'"),
+        ("diverged", "not a number: 'diverged'"),
+    ],
+)
+def test_one_bad_cell_in_a_loss_named_wide_column_is_refused_by_line(
+    tmp_path: Path, cell: str, message: str
+) -> None:
+    """One such cell left the whole column out: its eval vanished, the other eval became both datasets' own
+    ("shared") and fit-law fitted a law named "code" on web_val's losses, exit 0 (h1)."""
+    rows = ["Name,dataset,N,D,eval/web_val_loss,eval/code_val_loss"]
+    for i, (n, d) in enumerate([(2e7, 4e8), (4e7, 8e8), (8e7, 1.6e9), (1.6e8, 3.2e9)]):
+        for ds, shift in (("web", 0.0), ("code", -0.8)):
+            bad = ds == "code" and i == 2
+            rows.append(
+                f"{ds}{i},{ds},{n},{d},{3.3 - 0.2 * i + shift},{cell if bad else 2.9 - 0.2 * i + shift}"
+            )
+    path = write(tmp_path / "wide.csv", "\n".join(rows) + "\n")
+    frame = pl.read_csv(path, infer_schema=False)
+    found = detect_loss_columns(frame, ["eval/web_val_loss", "eval/code_val_loss"])
+    assert sorted(found.kept) == ["eval/code_val_loss", "eval/web_val_loss"]
+    with pytest.raises(InputError, match=rf"line 7, column 'eval/code_val_loss': {message}"):
+        read_runs([path], wide=True, columns={"run_id": "Name"})
+
+
 def test_final_d_beside_tokens_seen_keeps_d_and_uses_tokens_seen_as_the_step() -> None:
     from l2l.io.checkpoints import apply_checkpoints, find_step_column
 
