@@ -1220,7 +1220,35 @@ def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
         "accuracies read in percent (--accuracy-percent): divided by 100 (a chance column too where its levels "
         "pass 1; levels given as fractions are kept)"
     )
-    return [*doubt, read]
+    return [*doubt, *_mixed_percent(acc_parts), read]
+
+
+def _mixed_percent(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
+    """A warning for each eval whose accuracies, read in percent, fall in two groups 10× or more apart where the
+    lower one, read as fractions, would lie among the others: fractions among percentages (two harnesses' exports
+    merged), each fraction divided by 100 without a word (0.25 kept as 0.0025 beside 0.25-0.61; h1)."""
+    frame = pl.concat([a.select("eval", "accuracy") for a in acc_parts]).drop_nulls()
+    out = []
+    for (ev,), group in frame.group_by("eval", maintain_order=True):
+        values = group.get_column("accuracy")
+        low, high = values.filter(values <= 0.01), values.filter(values > 0.01)
+        if low.len() == 0 or high.len() == 0:
+            continue
+        lo_max, hi_min, hi_max = float(low.max()), float(high.min()), float(high.max())  # type: ignore[arg-type]
+        if (
+            lo_max > 0
+            and hi_min >= 10 * lo_max
+            and 100 * lo_max >= 0.5 * hi_min
+            and 100 * lo_max <= 2 * hi_max
+        ):
+            out.append(
+                f"warning: --accuracy-percent: eval {ev!r} has {plural(low.len(), 'accuracy')} of "
+                f"{100 * lo_max:.3g} % or less beside {high.len()} of {100 * hi_min:.3g}-{100 * hi_max:.3g} %: "
+                "fractions among "
+                "percentages? Read as percent, each of those was divided by 100 too; give every accuracy in one "
+                "unit"
+            )
+    return out
 
 
 def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:

@@ -274,3 +274,21 @@ def test_accuracies_appended_alone_in_percent_say_so_and_warn_of_fractions(tmp_p
     said = " ".join(added.output.split())
     assert "warning: --accuracy-percent: every accuracy lies below 1 %" in said
     assert "accuracies read in percent (--accuracy-percent): divided by 100" in said
+
+
+def test_fractions_among_percentages_read_with_the_option_are_warned_of(tmp_path: Path) -> None:
+    """Two harnesses' exports merged, one in fractions, one in percent: with --accuracy-percent (the hint of the
+    refusal without it) each fraction was divided by 100 too (0.3 kept as 0.003 beside 0.4-0.62), without a word
+    (h1). A hard task's percentages that run on from below 1 % are not warned of."""
+    text = long_metric(chance=False).replace(",hellaswag,acc,30\n", ",hellaswag,acc,0.3\n")
+    assert ",hellaswag,acc,0.3\n" in text
+    runs = read_runs(write(tmp_path / "mixed.csv", text), accuracy_percent=True)
+    said = " ".join(line for p in runs.provenance for line in p.get("decisions", []))
+    assert "warning: --accuracy-percent: eval 'hellaswag' has 1 accuracy of 0.3 % or less beside" in said
+    assert "fractions among percentages?" in said
+    hard = long_metric(chance=False)
+    for pct, low in (("30", "0.4"), ("32", "0.9"), ("40", "2"), ("42", "3.5")):
+        hard = hard.replace(f",hellaswag,acc,{pct}\n", f",hellaswag,acc,{low}\n")
+    runs = read_runs(write(tmp_path / "hard.csv", hard), accuracy_percent=True)
+    said = " ".join(line for p in runs.provenance for line in p.get("decisions", []))
+    assert "fractions among percentages" not in said
