@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import shlex
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,17 +251,34 @@ def _left_out_by_where(info: Mapping[str, Any]) -> int:
     return max(before - int(info.get("rows_after_where", info["rows_read"])), 0)
 
 
+def _where_notes(info: Mapping[str, Any]) -> list[str]:
+    """What ``--where`` left out of one file, and the filters it has no column for (another file has: one alone
+    is refused)."""
+    notes: list[str] = []
+    if info.get("where"):
+        before = info.get("rows_before_where", info["records"])
+        notes.append(
+            f"--where {' and '.join(info['where'])}: {_left_out_by_where(info)} of {before} rows left out"
+        )
+    if info.get("where_unmatched"):
+        # a filter whose column another file has (one alone is refused): this file's rows were all kept without a
+        # word, --where split=extrapolation keeping a file of runs that hold no split (h1)
+        unmatched = info["where_unmatched"]
+        notes.append(
+            f"warning: --where {' and '.join(unmatched)} not applied to this file: it has no "
+            f"{'such column' if len(unmatched) == 1 else 'such columns'}, so that filter left none of its rows "
+            "out; leave the file out of this ingest (or add the column) if they should not all be kept"
+        )
+    return notes
+
+
 def _decisions(info: Mapping[str, Any]) -> list[str]:
     """What was decided about one file, one line each, for the ingest report."""
     notes: list[str] = [
         f"{canon} {value!r} in every row (--{canon}: the table has no {canon} column)"
         for canon, value in (info.get("constants") or {}).items()
     ]
-    if info.get("where"):
-        before = info.get("rows_before_where", info["records"])
-        notes.append(
-            f"--where {' and '.join(info['where'])}: {_left_out_by_where(info)} of {before} rows left out"
-        )
+    notes += _where_notes(info)
     ck = info.get("checkpoints") or {}
     if ck.get("stopped_early"):
         n = int(ck["stopped_early"])
@@ -736,10 +754,18 @@ def _spelling_notes(frame: pl.DataFrame) -> list[str]:
     ):
         groups: dict[str, list[str]] = {}
         for name in frame.get_column(column).unique().sort().to_list():
-            groups.setdefault(schema.norm_name(" ".join(str(name).split())), []).append(str(name))
+            # NFKC: 'café' composed (NFC) and decomposed (NFD, as macOS writes file names) print alike and were
+            # two datasets without a word (h1)
+            key = schema.norm_name(" ".join(unicodedata.normalize("NFKC", str(name)).split()))
+            groups.setdefault(key, []).append(str(name))
         out += [
-            f"warning: {what} {', '.join(repr(n) for n in names)} differ only in case, spaces or dashes: one "
-            f"{column} spelled {len(names)} ways? {effect}"
+            f"warning: {what} {', '.join(repr(n) for n in names)} differ only in case, spaces or dashes"
+            + (
+                " (or in Unicode form: the same letters composed and decomposed, which print alike)"
+                if len({unicodedata.normalize("NFC", n) for n in names}) < len(names)
+                else ""
+            )
+            + f": one {column} spelled {len(names)} ways? {effect}"
             for names in groups.values()
             if len(names) > 1
         ]

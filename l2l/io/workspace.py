@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -94,6 +95,26 @@ _RECREATE = "re-create the workspace with `l2l ingest FILE`"
 _MARKER_BYTES = (json.dumps({"format": "l2l-workspace", "layout": LAYOUT_VERSION}, indent=2) + "\n").encode()
 
 
+#: Options a reading hint may name that only ``l2l ingest`` has (a command given a TABLE reads it as a long table).
+_INGEST_ONLY = re.compile(
+    r"--(wide|loss-columns|column|dataset|eval|own-eval|best-of|run-key|checkpoints|strict|accuracy-[a-z]+)\b"
+)
+
+
+def _ingest_hint(exc: InputError, table: Path) -> InputError:
+    """``exc`` with its hint said as an ``l2l ingest`` call where it names options only ingest has: ``l2l fit-law
+    wide.csv`` was told to "read it with --wide --loss-columns …", and fit-law has no --wide (h1)."""
+    if not exc.hint or not _INGEST_ONLY.search(exc.hint):
+        return exc
+    hint = (
+        f"{exc.hint} (options of l2l ingest: l2l ingest {shlex.quote(str(table))} … with them, then run the "
+        "command on the workspace, without the table)"
+    )
+    out = InputError(exc.message, hint=hint, param=exc.param)
+    out.path, out.line, out.column = exc.path, exc.line, exc.column
+    return out
+
+
 def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> Runs:
     """The runs a command works on: ``table`` read in memory when given, else the workspace's.
 
@@ -113,7 +134,10 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
                 param="where",
             )
         return workspace.load()
-    runs = read_runs([table], **read_kwargs)
+    try:
+        runs = read_runs([table], **read_kwargs)
+    except InputError as exc:
+        raise _ingest_hint(exc, table) from None
     if not workspace.exists():
         return runs
     try:

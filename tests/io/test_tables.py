@@ -889,6 +889,40 @@ def test_repeats_nothing_tells_apart_say_how_far_their_losses_differ(tmp_path: P
     assert "differ" not in said
 
 
+def test_a_dataset_spelled_in_two_unicode_forms_is_warned_of(tmp_path: Path) -> None:
+    """'café' composed (NFC) and decomposed (NFD) print alike: two datasets, "no own eval for café, café", and
+    no warning (h1)."""
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    assert nfc != nfd
+    table = tmp_path / "nfd.csv"
+    table.write_text(
+        f"dataset,N,D,eval,loss\n{nfc},1e8,2e9,v,3.0\n{nfd},2e8,2e9,v,2.9\ncode,1e8,2e9,v,2\n",
+        encoding="utf-8",
+    )
+    (prov,) = read_runs([table]).provenance
+    (said,) = [d for d in prov["decisions"] if "differ only in case" in d]
+    assert "in Unicode form" in said
+    assert "one dataset spelled 2 ways?" in said
+
+
+def test_a_where_filter_that_a_file_has_no_column_for_is_said_for_that_file(tmp_path: Path) -> None:
+    """--where split=extrapolation over two files, one without a split column: that file's rows were all kept
+    without a word (alone it is refused: no column 'split' to filter on; h1)."""
+    a = tmp_path / "a.csv"
+    a.write_text("dataset,N,D,eval,loss,split\nweb,1e8,2e9,v,3.0,sweep\nweb,2e8,2e9,v,2.9,extrapolation\n")
+    b = tmp_path / "b.csv"
+    b.write_text("dataset,N,D,eval,loss\nweb,4e8,2e9,v,2.8\n")
+    runs = read_runs([a, b], where=["split=extrapolation"])
+    pa, pb = runs.provenance
+    assert not [d for d in pa["decisions"] if "not applied" in d]
+    (said,) = [d for d in pb["decisions"] if "not applied" in d]
+    assert said.startswith(
+        "warning: --where split=extrapolation not applied to this file: it has no such column"
+    )
+
+
 def test_datasets_spelled_two_ways_are_kept_apart_with_a_warning(tmp_path: Path) -> None:
     table = tmp_path / "case.csv"
     table.write_text(

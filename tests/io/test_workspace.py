@@ -169,3 +169,23 @@ def test_load_runs_uses_workspace_own_eval_for_a_table(good: Path, ws_path: Path
     assert (
         load_runs(good / "long.csv", Workspace(ws_path.parent / "none")).own_eval["web-corpus"] == "web_val"
     )
+
+
+def test_a_table_given_to_a_command_is_told_the_ingest_options_its_hint_names_are_ingests(
+    tmp_path: Path,
+) -> None:
+    """``l2l fit-law wide.csv`` was told to "read it with --wide --loss-columns …": fit-law has no --wide (h1)."""
+    wide = write(
+        tmp_path / "wide.csv",
+        "dataset,N,D,eval/a_val/loss,eval/b_val/loss\nweb,1e8,2e9,3.0,3.2\nweb,2e8,4e9,2.9,3.1\n",
+    )
+    with pytest.raises(InputError) as info:
+        load_runs(wide, Workspace(tmp_path / "ws"))
+    assert "--wide --loss-columns" in str(info.value.hint)
+    assert f"options of l2l ingest: l2l ingest {wide}" in str(info.value.hint)
+    assert info.value.path == str(wide) or str(wide) in str(info.value)
+    bad = write(tmp_path / "bad.csv", "dataset,N,D,eval,loss\nweb,1e8,2e9,v,abc\n")
+    with pytest.raises(InputError) as info:
+        load_runs(bad, Workspace(tmp_path / "ws"))
+    assert info.value.hint is not None
+    assert "l2l ingest" not in info.value.hint  # --where filters a table given to any command
