@@ -952,7 +952,7 @@ def test_a_law_left_unfitted_beside_others_is_named_once_in_its_note(
     assert run("ingest", table).exit_code == 0
     res = run("fit-law")
     assert res.exit_code == 0, res.output
-    note = next(ln for ln in res.output.splitlines() if "not fitted" in ln)
+    note = next(ln for ln in res.output.splitlines() if "not fitted:" in ln)
     assert note.count("tiny/tiny_val") == 1
     assert "4 runs cannot fit" in note
     # its translation fails before any pair is counted: no count, not 0 ("shares no (N, D)": probe p65)

@@ -21,3 +21,29 @@ def test_a_dataset_not_predicted_has_no_row_of_law_parameters() -> None:
     assert "code" not in listed
     assert listed == {"books", "math", "web"}
     assert main.rows[0]["law"] == "one per dataset (3)"
+
+
+def test_the_accuracy_figure_draws_no_curve_for_a_dataset_not_predicted() -> None:
+    """The figure drew code's curve, fitted to noise, as a law beside fit-accuracy's "code: not predicted" (the
+    paper's StarCoder on MMLU-Social-Sciences: a near-vertical spike to 0.40)."""
+    from l2l.output.plots.accuracy import accuracy_figure_data
+
+    runs = read_runs([PROBE / "sparse_evals_runs.csv", PROBE / "sparse_evals_accuracy.csv"])
+    (res,) = fit_accuracy_laws(runs, split="sweep")
+    data = accuracy_figure_data(runs, [res], fit_split="sweep")
+    assert set(data.curves.get_column("curve").unique()) == {"books", "math", "web"}
+
+
+def test_the_accuracy_figure_draws_a_poor_law_and_does_not_call_it_unpredictable() -> None:
+    """fit-accuracy calls a poor law fitted and predicting (marked poor); the figure titled it "unpredictable" and
+    drew no curve (the paper's mmlu_suite_acc with --input-loss own)."""
+    from l2l.output.plots.accuracy import accuracy_figure_data
+
+    runs = read_runs([PROBE / "poor_accuracy_law.csv"])
+    results = [
+        r for r in fit_accuracy_laws(runs, split="sweep") if r.fit is not None and r.fit.status == "poor"
+    ]
+    assert results, "the probe's table has a poor accuracy law"
+    data = accuracy_figure_data(runs, results, fit_split="sweep")
+    assert all("unpredictable" not in p and "poor" in p for p in data.panels)
+    assert data.curves.height > 0

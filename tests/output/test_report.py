@@ -251,6 +251,23 @@ def test_a_note_shared_by_many_laws_is_said_once_and_the_flags_cell_stays_short(
     assert after.count("distinct models") == 1
 
 
+def test_a_law_that_failed_says_not_fitted_in_its_flags_cell_not_none() -> None:
+    """A dataset without an own eval is a failed row of fit-law; its flags cell printed Python's "None" (h1)."""
+    from l2l.base.errors import FitError
+    from l2l.output.render import render
+    from l2l.output.reports.laws import fits_report
+    from l2l.workflows.lawbook import FitOutcome
+
+    outcome = FitOutcome([("code", "own")], [FitError("no own eval for dataset code")], 0, 0.1)
+    (rep,) = fits_report(outcome, form="l2l", objective="huber", delta=1e-3, equation="Eq. 3")
+    assert rep.rows[0]["flags"] == "not fitted"
+    out: list[str] = []
+    render(rep, "table", write=out.append)
+    cells = "".join(out).partition("┘")[0]
+    assert "not fitted" in cells
+    assert "None" not in cells
+
+
 def test_fit_accuracy_counts_a_runs_seeds_as_one_run_and_says_how_many_accuracies_it_fitted(
     tmp_path: Path,
 ) -> None:

@@ -70,11 +70,13 @@ def accuracy_figure_data(
             continue
         kinds.add(res.input_loss)
         fit = res.fit
-        status = "no law" if fit is None else ("unpredictable" if fit.status != "ok" else "")
+        # a poor law is fitted and predicts (marked poor, as fit-accuracy says), so it is drawn, not "unpredictable"
+        status = "no law" if fit is None else ("" if fit.usable else "unpredictable")
         how = (
             ""
-            if fit is None or fit.status != "ok"
+            if fit is None or not fit.usable
             else {"pooled": "pooled", "shifted": "shifted by dataset"}.get(fit.pooling, "per dataset")
+            + ("; poor" if fit.status == "poor" else "")
         )
         panel = panel_title(_panel_name(res.eval) + (f" ({status or how})" if (status or how) else ""))
         panels.append(panel)
@@ -86,9 +88,11 @@ def accuracy_figure_data(
         )
         if res.chance is not None:
             floors.append({"panel": panel, "chance": res.chance})
-        if fit is None or fit.status != "ok":
+        if fit is None or not fit.usable:
             continue
         for key, law in fit.laws.items():
+            if key in fit.unpredictable_groups or key in fit.left_out_groups:
+                continue  # no prediction for that dataset (fit-accuracy: "not predicted"), so no curve drawn as a law
             # each law over the losses it was fitted on: a dataset's law over that dataset's runs (drawn further, a
             # sigmoid would climb to its ceiling where no run of that dataset is)
             xs = every.frame if key == POOLED else every.frame.filter(pl.col("dataset") == key)

@@ -144,6 +144,7 @@ def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[s
                     "status": "failed",
                     "error": str(res),
                     "converged": False,
+                    "flags": "not fitted",  # (the table's flags cell read "None": h1)
                 }
             )
             notes.append((f"{ds}/{ev}", f"not fitted: {str(res).removeprefix(f'{ds}/{ev}: ')}"))  # named once
@@ -441,9 +442,11 @@ def allocations_report(
         Column("tokens_per_param", "D*/N*", fmt=fmt_fixed(1), drop=2),
         *(Column(k, table=False) for k in ("loss", "loss_lo", "loss_hi")),
         Column("loss_law", "law", fmt=fmt_fixed(4), drop=3),
-        Column("C_ratio", "C×", fmt=times, drop=2),
+        # how far each row reaches and whether its interval is a lower bound stay at 80 columns (h3: both left,
+        # with no word of either row's reach), before N*'s own interval, which is a bootstrap's lower bound anyway
+        Column("C_ratio", "C×", fmt=times, drop=1),
         Column("a", "a=β/(α+β)", fmt=fmt_fixed(3), drop=4),
-        Column("lower_bound_only", "lower bound", drop=2),  # as predict's table: a poor law's loss says so
+        Column("lower_bound_only", "lower bound", drop=1),  # as predict's table: a poor law's loss says so
         *(Column(k, table=False) for k in ("level", "interval_method", "beyond_evidence")),
         *(
             Column(k, table=False)
@@ -451,7 +454,7 @@ def allocations_report(
         ),
         Column("flops_per_param_token", table=False),
         interval_column("loss", f"loss at N* [{level}]", rows),
-        interval_column("N_opt", f"N* [{level}]", rows, fmt=si, drop=2),
+        interval_column("N_opt", f"N* [{level}]", rows, fmt=si, drop=3),
         interval_column("D_opt", f"D* [{level}]", rows, fmt=si, drop=3),
     ]
     return Report(
