@@ -365,15 +365,31 @@ class ErrorModel:
         distance alone, 111 of 120 with both; the other calibration tables unchanged but the paper's task losses,
         0.1-0.2 points wider). Where fewer reached beyond in N (10-29 of them), their quantile widened Eq. 1 tables
         to 95 % coverage at 3.3× the median error and was not adopted."""
+        return max(self._quantile_parts(level, distance, n_reach))[0]
+
+    def _quantile_parts(
+        self, level: float, distance: float | None = None, n_reach: float = 0.0
+    ) -> list[tuple[float, int]]:
+        """(quantile, how many scores it was taken from) of each set of scores ``quantile`` takes the largest of."""
         check_level(level)
-        q = _conformal(self.scores, level)
+        parts = [(_conformal(self.scores, level), len(self.scores))]
         if distance is None or len(self.score_distances) != len(self.scores) or LOCAL_SCORES <= 0:
-            return q
+            return parts
         (scores, dist, far), (nr, far_n) = self._score_arrays(), self._n_reach_arrays()
-        q = max(q, _local_quantile(scores, dist, far, distance, level))
+        parts.append(_local_quantile(scores, dist, far, distance, level))
         if n_reach > 0 and len(nr) == len(scores) and len(far_n) >= LOCAL_SCORES:
-            q = max(q, _local_quantile(scores, nr, far_n, n_reach, level))
-        return q
+            parts.append(_local_quantile(scores, nr, far_n, n_reach, level))
+        return parts
+
+    def unsupported_level(self, level: float, where: Placement) -> int | None:
+        """How many backtest scores the quantile at ``level`` came from where they are too few for it
+        (⌈(n+1)·level⌉ > n: the quantile is then their largest, whose level is only n/(n+1)); None where they
+        suffice. A far target's quantile comes from the 30 backtests that reached farthest, so every level above
+        29/31 printed the same interval: 0.95, 0.99 and 0.999 alike (probe h2)."""
+        parts = self._quantile_parts(level, max(where.distance, 0.0), max(where.n_reach, 0.0))
+        # any set too small for the level: its own quantile lies above its largest score, and so does the largest
+        short = [n for _, n in parts if n > 0 and math.ceil((n + 1) * level) > n]
+        return min(short) if short else None
 
     def _score_arrays(self) -> tuple[Array, Array, Array]:
         """The scores, their distances, and the distances in descending order, as arrays made once per model
@@ -447,6 +463,14 @@ class ErrorModel:
         centre = math.log(pred) + shift
         held_at = [math.log(pred) + h for h in held]
         words = (*notes, *self._beyond(where))
+        few = self.unsupported_level(level, where)
+        if few is not None:
+            words = (
+                *words,
+                f"its error quantile comes from {few} backtest errors: a {100 * level:g}% interval needs at least "
+                f"{math.ceil(level / (1 - level))}, and this one is their largest (a {100 * few / (few + 1):.0f}% "
+                f"interval) {LOWER_BOUND_MARK}",
+            )
         return PredictiveInterval(
             estimate=math.exp(centre),
             lo=math.exp(min([centre, *held_at]) - half),
@@ -654,12 +678,15 @@ def _cutoffs_reach(u: Array, cut: Array, k: int = BIAS_REACH_CUTOFFS) -> float:
     return farthest[k - 1] if len(farthest) >= k else math.inf
 
 
-def _local_quantile(scores: Array, reach: Array, far: Array, target: float, level: float) -> float:
+def _local_quantile(
+    scores: Array, reach: Array, far: Array, target: float, level: float
+) -> tuple[float, int]:
     """The conformal quantile of the (sorted) ``scores`` of the backtests that reached at least ``target`` in
     ``reach`` (``far``: the reaches that count, in descending order), at least ``LOCAL_SCORES`` of them: the
-    farthest ones when fewer reached that far."""
+    farthest ones when fewer reached that far; and how many scores that was."""
     floor = min(target, float(far[min(LOCAL_SCORES, len(far)) - 1]))
-    return _conformal(scores[reach >= floor], level)  # a subsequence of the sorted scores: sorted
+    local = scores[reach >= floor]
+    return _conformal(local, level), len(local)  # a subsequence of the sorted scores: sorted
 
 
 def _conformal(scores: Sequence[float] | Array, level: float) -> float:
