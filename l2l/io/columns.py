@@ -904,6 +904,13 @@ def _strip_common(names: Sequence[str]) -> dict[str, str]:
         pre = 0
     if suf and words(parts[0][len(parts[0]) - suf :]) <= schema.VAL_PARTS:
         suf = 0
+    # a suffix holding a val marker keeps it (and what comes before it): 'eval/web_val_loss' beside
+    # 'eval/code_val_loss' became 'web', beside 'eval/c4_loss' too 'web_val', so two files of one ingest (or an
+    # --append) split one eval in two (probe h1)
+    tail = parts[0][len(parts[0]) - suf :] if suf else []
+    vals = [i for i, p in enumerate(tail) if p.lower() in schema.VAL_PARTS]
+    if vals:
+        suf -= vals[-1] + 1
     out = {n: "".join(p[pre : len(p) - suf]) for n, p in zip(names, parts, strict=True)}
     # never a name the commands read as a keyword: 'eval/own_val/loss' became the eval 'own' (each dataset's own
     # eval to every command), then a warning to rename it in a table that has no such name

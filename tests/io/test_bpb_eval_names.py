@@ -65,7 +65,7 @@ def test_one_bpb_column_beside_loss_columns_keeps_the_loss_names_and_becomes_a_b
         (["eval/a_val/loss", "eval/c4/loss", "eval/c4/bpb"], ["a_val", "c4", "c4:bpb"]),
         (["a_val_loss", "c4_loss", "c4_bpb"], ["a_val", "c4", "c4:bpb"]),
         (["eval/a_val/bpb", "eval/c4/bpb"], ["a_val:bpb", "c4:bpb"]),
-        (["eval/a_val/loss", "eval/b_val/loss", "eval/pile/bpb"], ["a", "b", "pile:bpb"]),
+        (["eval/a_val/loss", "eval/b_val/loss", "eval/pile/bpb"], ["a_val", "b_val", "pile:bpb"]),
         (["eval/a/loss", "eval/c4/bits_per_byte"], ["a", "c4:bpb"]),
     ],
 )

@@ -321,3 +321,20 @@ def test_a_wide_log_read_as_long_is_told_to_read_it_wide(tmp_path: Path) -> None
     assert (info.value.hint or "").startswith(
         "one row per run with a loss column per eval (train/loss, eval/hellaswag/loss): read it with --wide"
     )
+
+
+def test_a_wide_column_keeps_its_eval_name_whatever_other_columns_its_file_has(tmp_path: Path) -> None:
+    """'eval/web_val_loss' was the eval 'web' in a file whose losses all end in '_val_loss' and 'web_val' beside
+    'eval/c4_loss': two files of one ingest split one eval in two, and the own eval became ambiguous (probe h1)."""
+    a = ["Name,dataset,N,D,eval/web_val_loss,eval/code_val_loss"]
+    b = ["Name,dataset,N,D,eval/web_val_loss,eval/code_val_loss,eval/c4_loss"]
+    for i, (n, d) in enumerate([(2e7, 4e8), (4e7, 8e8), (8e7, 1.6e9)]):
+        for ds in ("web", "code"):
+            a.append(f"a{ds}{i},{ds},{n},{d},{3.3 - 0.2 * i},{2.9 - 0.2 * i}")
+            b.append(f"b{ds}{i},{ds},{2 * n},{2 * d},{3.2 - 0.2 * i},{2.8 - 0.2 * i},{3.5 - 0.2 * i}")
+    runs = read_runs(
+        [write(tmp_path / "a.csv", "\n".join(a) + "\n"), write(tmp_path / "b.csv", "\n".join(b) + "\n")],
+        wide=True,
+        columns={"run_id": "Name"},
+    )
+    assert sorted(set(runs.frame.get_column("eval").to_list())) == ["c4", "code_val", "web_val"]
