@@ -802,8 +802,9 @@ def _run_id_notes(frame: pl.DataFrame) -> list[str]:
         .filter(pl.col("sizes") > 1)
         .sort("dataset", "run_id")
     )
+    out = _blank_run_id_notes(frame)
     if reused.height == 0:
-        return []
+        return out
     ds, rid, sizes = reused.row(0)
     more = (
         f" (and {reused.height - 1} more run id{'s' if reused.height > 2 else ''})"
@@ -811,9 +812,28 @@ def _run_id_notes(frame: pl.DataFrame) -> list[str]:
         else ""
     )
     return [
+        *out,
         f"warning: run id {rid!r} names models of {sizes} sizes in dataset {ds!r}{more}: each size is counted "
         "as its own run and its evals are paired by run id and (N, D); give each model its own id if these are "
-        "not what the table means"
+        "not what the table means",
+    ]
+
+
+def _blank_run_id_notes(frame: pl.DataFrame) -> list[str]:
+    """A warning where some rows have no run id beside rows that have one (merged exports, an NDJSON whose later
+    records omit the key): each such row is a run of its own, so an eval measured on it pairs with no other eval of
+    its model (96 runs for 48 models, and train-to-test found 0 pairs, without a word; probe h1)."""
+    # by now a blank id holds the id l2l gives a run of a table without ids (``schema.synth_run_id``)
+    blank = frame.select(
+        pl.col("run_id").is_null() | pl.col("run_id").str.starts_with(pl.col("dataset") + ":N=")
+    ).to_series()
+    n = int(blank.sum())
+    if n == 0 or n == frame.height:
+        return []
+    return [
+        f"warning: {plural(n, 'row')} of {frame.height:,} have no run id beside rows that have one: each is "
+        "counted as a run of its own, whose evals are paired with no other eval of its model; fill the ids in "
+        "(or leave the run id column out, to pair the evals by (N, D))"
     ]
 
 

@@ -576,7 +576,7 @@ def test_a_wide_column_named_loss_or_eval_is_read_as_the_eval_of_that_name(tmp_p
     assert runs.frame.sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
 
 
-def test_a_wandb_training_loss_column_beside_the_eval_columns_is_one_more_eval_and_theirs_keep_short_names(
+def test_a_wandb_training_loss_column_beside_the_eval_columns_is_one_more_eval_and_theirs_keep_their_names(
     tmp_path: Path,
 ) -> None:
     rows = ["run_id,dataset,N,D,eval/web_val/loss,eval/code_val/loss,loss,lr"]
@@ -584,9 +584,14 @@ def test_a_wandb_training_loss_column_beside_the_eval_columns_is_one_more_eval_a
         rows.append(f"r{i},web,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{3.5 - i / 5:.2f},{2.9 - i / 5:.2f},3e-4")
     runs = read_runs([write(tmp_path / "w.csv", "\n".join(rows) + "\n")], wide=True)  # internal error
     (prov,) = runs.provenance
-    assert prov["loss_columns"] == {"eval/web_val/loss": "web", "eval/code_val/loss": "code", "loss": "loss"}
+    # the val marker stays (probe h1: 'web' here, 'web_val' in a file that also had eval/c4_loss)
+    assert prov["loss_columns"] == {
+        "eval/web_val/loss": "web_val",
+        "eval/code_val/loss": "code_val",
+        "loss": "loss",
+    }
     assert runs.frame.filter(pl.col("eval") == "loss").sort("N")["loss"].to_list() == [2.9, 2.7, 2.5]
-    assert runs.frame.filter(pl.col("eval") == "web").sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
+    assert runs.frame.filter(pl.col("eval") == "web_val").sort("N")["loss"].to_list() == [3.1, 2.9, 2.7]
 
 
 def test_shortened_wide_column_names_are_never_a_commands_keyword(tmp_path: Path) -> None:
@@ -1089,3 +1094,21 @@ def test_the_one_training_loss_of_a_table_of_one_dataset_is_its_own() -> None:
     assert own({"olmo": ["train/loss", "train/z_loss", *tasks]})[0] == {}  # which one: not said
     assert own({"olmo": ["trainer/loss", *tasks]})[0] == {}
     assert own({"a": ["train/loss", *tasks], "b": ["train/loss", *tasks]})[1] != {"a": "train", "b": "train"}
+
+
+def test_rows_without_a_run_id_beside_rows_with_one_are_warned_of(tmp_path: Path) -> None:
+    """A run id blank on some rows made each such row a run of its own (96 runs for 48 models) and train-to-test
+    paired none of them, without a word (probe h1)."""
+    rows = ["run_id,dataset,N,D,eval,loss"]
+    for i, n in enumerate((1e8, 2e8, 4e8)):
+        for ev, loss in (("web_val", 3.0 - 0.1 * i), ("c4", 3.2 - 0.1 * i)):
+            rows.append(f"{'' if ev == 'c4' else f'r{i}'},web,{n},2e9,{ev},{loss}")
+    path = tmp_path / "blank_ids.csv"
+    path.write_text("\n".join(rows) + "\n")
+    (prov,) = read_runs([path]).provenance
+    (said,) = [d for d in prov["decisions"] if "no run id" in d]
+    assert said.startswith("warning: 3 rows of 6 have no run id beside rows that have one")
+    whole = tmp_path / "no_ids.csv"
+    whole.write_text("\n".join(r.split(",", 1)[1] for r in rows) + "\n")
+    (prov,) = read_runs([whole]).provenance
+    assert not [d for d in prov["decisions"] if "no run id" in d]
