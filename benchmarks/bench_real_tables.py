@@ -226,12 +226,10 @@ def _synthetic_tables(tmp: Path) -> list[Table]:
         shape = make()
         path = str(tmp / f"{name}.csv")
         shape.write(path)
-        rename = (lambda ev: ev.removesuffix("_val")) if name == "wide_export" else (lambda ev: ev)
-        # (a W&B export's columns eval/web_val/loss are read as the evals web, code, books: their common affixes go)
-        laws = {(ds, rename(ev)): law for (ds, ev), law in shape.laws.items()}
-        losses = {
-            (h.dataset, rename(h.eval), h.N, h.D): h.value for h in shape.held_out if h.metric == "loss"
-        }
+        # (a W&B export's columns eval/web_val/loss are read as the evals web_val, code_val, books_val: the common
+        # affixes go, never the val marker)
+        laws = dict(shape.laws)
+        losses = {(h.dataset, h.eval, h.N, h.D): h.value for h in shape.held_out if h.metric == "loss"}
         accs = {(h.dataset, h.eval, h.N, h.D): h.value for h in shape.held_out if h.metric == "accuracy"}
         held = sorted({(h.N, h.D) for h in shape.held_out})
         nd = [x for n, d in held for x in ("--N", repr(n), "--D", repr(d))]
