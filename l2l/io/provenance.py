@@ -23,7 +23,11 @@ from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Edge, Repeats, Spread
 
 __all__ = [
+    "C_COUNT_RHO",
+    "C_COUNT_SPREAD",
     "FLOPS_PER_PARAMETER_TOKEN",
+    "CountMismatch",
+    "c_count_mismatch",
     "check_scale",
     "compute_unit_ratio",
     "file_entries",
@@ -147,6 +151,8 @@ def repeat_notes(rep: Repeats) -> list[str]:
             "other runs left out)"
         )
         notes.extend(_edge_note(e) for e in rep.edges if _edge_warned(e))
+        if rep.disjoint:
+            notes.append(_disjoint_note(rep))
         if rep.best_bias is not None:
             below, spread, fewest, most = rep.best_bias
             notes.append(
@@ -177,6 +183,20 @@ def _edge_note(edge: Edge) -> str:
         f"warning: best {edge.column} at the edge of its range in {edge.at_edge} of {edge.cells} cells "
         f"({'; '.join(s for s in side if s)}): the optimum may lie outside the sweep, the losses kept there above "
         "the best reachable; values past that edge would settle it"
+    )
+
+
+def _disjoint_note(rep: Repeats) -> str:
+    """The warning that ``--best-of``'s values fall in groups that never met at one (dataset, N, D) while their runs
+    interleave in N (``Repeats.disjoint``): nothing was chosen between them, every group's runs were kept, and one
+    law is fitted over setups that differ (probe h3: Porian et al.'s configurations, N counted three ways)."""
+    given = " ".join(f"--best-of {c}" for c in rep.best_of)
+    shown = "; ".join(s.describe() for s in rep.disjoint[:2])
+    more = f"; and {plural(len(rep.disjoint) - 2, 'other dataset')}" if len(rep.disjoint) > 2 else ""
+    return (
+        f"warning: {given}: its values never meet at one (dataset, N, D) in groups whose runs interleave in N "
+        f"({shown}{more}): the runs kept are separate setups fitted into one law, not a choice among the same "
+        f"models; keep one with {rep.disjoint[0].where()}"
     )
 
 
@@ -553,6 +573,129 @@ def compute_unit_ratio(frame: pl.DataFrame) -> float | None:
     mid = float(k.median())  # type: ignore[arg-type]
     lo, hi = FLOPS_PER_PARAMETER_TOKEN
     return mid if not lo <= mid <= hi else None
+
+
+#: A C column whose C/(N·D) spreads over one dataset's model sizes by more than this factor (the largest of their
+#: medians over the smallest) ...
+C_COUNT_SPREAD: Final = 1.25
+#: ... and follows N monotonically (Spearman's |ρ| over the dataset's distinct N at least this) was computed with
+#: another parameter count than N: the (Mis)Fitting log's C = 6·N·D with embeddings, read with N = N_no_emb, gives
+#: C/(N·D) from 28.5 (12M) down to 7.08 (1B), and its median, 13.9, was taken as the table's FLOPs count (probe h3).
+#: An isoFLOP grid's nominal budgets jitter about 6 without following N.
+C_COUNT_RHO: Final = 0.8
+#: ... judged over this many model sizes at least (of two, C/(N·D) always follows N one way or the other).
+C_COUNT_SIZES: Final = 3
+
+
+@dataclass(frozen=True)
+class CountMismatch:
+    """A C column computed with another parameter count than N (``c_count_mismatch``): in ``dataset`` (the widest
+    of ``datasets`` such), the median C/(N·D) of its smallest model (N ``n_small``) and of its largest, over
+    ``sizes`` model sizes, and Spearman's ``rho`` of C/(N·D) against N; ``k_median``: the table's median C/(N·D)
+    (the constant it would have set); ``follows``: a column of the table whose count C matches instead (C/(X·D) one
+    constant, ``k_follows``), if any."""
+
+    dataset: str
+    datasets: int
+    sizes: int
+    n_small: float
+    k_small: float
+    n_large: float
+    k_large: float
+    rho: float
+    k_median: float
+    follows: str | None = None
+    k_follows: float = 0.0
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """Ranks from 1, ties at their mean rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for m in range(i, j + 1):
+            out[order[m]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    return out
+
+
+def _spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rank correlation of ``x`` and ``y`` (0 where either is constant)."""
+    rx, ry = _ranks(x), _ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 0.0
+
+
+def _per_size(frame: pl.DataFrame, n: pl.Expr) -> pl.DataFrame:
+    """Each (dataset, model size)'s median C/(n·D) (``_k``), by dataset and N; rows without a finite positive one
+    left out."""
+    k = pl.col("C") / (n * pl.col("D"))
+    return (
+        frame.select("dataset", "N", k.alias("_k"))
+        .filter(pl.col("_k").is_finite() & (pl.col("_k") > 0))
+        .group_by("dataset", "N")
+        .agg(pl.col("_k").median())
+        .sort("dataset", "N")
+    )
+
+
+def c_count_mismatch(frame: pl.DataFrame, extra_prefix: str = "") -> CountMismatch | None:
+    """Where, inside a dataset of ``frame`` (canonical columns, a C column given), C/(N·D) spreads over the model
+    sizes by more than ``C_COUNT_SPREAD`` and follows N monotonically (``C_COUNT_RHO``): the C column was computed
+    with another parameter count than N, and no constant turns N and D into its budgets (``CountMismatch``; the
+    column of ``extra_prefix`` whose count C follows, if one does); rows whose C is 6·N·D are left out. None
+    elsewhere."""
+    if frame.height == 0:
+        return None
+    # (a blank C is taken as 6·N·D, and a C that is 6·N·D matches N: neither tells of another count; a table of
+    # blanks and one C given at a tiny model read as a trend)
+    whole, frame = frame, frame.filter((pl.col("C") / (6.0 * pl.col("N") * pl.col("D")) - 1.0).abs() > 1e-9)
+    per = _per_size(frame, pl.col("N"))
+    found: list[tuple[float, CountMismatch]] = []
+    for (ds,), sub in per.group_by("dataset"):
+        if sub.height < C_COUNT_SIZES:
+            continue
+        sub = sub.sort("N")
+        ns, ks = sub.get_column("N").to_list(), sub.get_column("_k").to_list()
+        spread = max(ks) / min(ks)
+        rho = _spearman(ns, ks)
+        if spread > C_COUNT_SPREAD and abs(rho) >= C_COUNT_RHO:
+            found.append((spread, CountMismatch(str(ds), 0, len(ns), ns[0], ks[0], ns[-1], ks[-1], rho, 0.0)))
+    if not found:
+        return None
+    found.sort(key=lambda x: (-x[0], x[1].dataset))
+    worst = found[0][1]
+    bad = frame.filter(pl.col("dataset").is_in([m.dataset for _, m in found]))
+    follows: str | None = None
+    k_follows = 0.0
+    for col in (c for c in frame.columns if extra_prefix and c.startswith(extra_prefix)):
+        other = pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        if bool(bad.select((other.is_null() | (other <= 0)).any()).item()):
+            continue
+        per_other = _per_size(bad, other).get_column("_k")
+        if per_other.len() and float(per_other.max()) <= float(per_other.min()) * FLOPS_COUNT_SLACK:  # type: ignore[arg-type]
+            follows, k_follows = col[len(extra_prefix) :], float(per_other.median())  # type: ignore[arg-type]
+            break
+    return CountMismatch(
+        worst.dataset,
+        len(found),
+        worst.sizes,
+        worst.n_small,
+        worst.k_small,
+        worst.n_large,
+        worst.k_large,
+        worst.rho,
+        float(whole.select((pl.col("C") / (pl.col("N") * pl.col("D"))).median()).item()),
+        follows,
+        k_follows,
+    )
 
 
 #: Above this median of tokens per parameter (D/N) a table is warned about: N counted in thousands (125000 for
@@ -1066,11 +1209,12 @@ def table_notes(
     c_ignored: float | None = None,
     c_column: bool = False,
     compute_unused: Sequence[str] = (),
+    c_mismatch: CountMismatch | None = None,
 ) -> list[str]:
     """What was decided about the whole table: a shared eval standing in for the own evals, and which C
-    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D; ``c_column`` without
-    ``given_c``: a C column of blanks or NaN, every C 6·N·D; ``compute_unused``: columns whose name says compute,
-    not read as C)."""
+    (``c_ignored``: the median C/(N·D) of a C column not in FLOPs, replaced by 6·N·D; ``c_mismatch``: a C column
+    computed with another parameter count than N, replaced by 6·N·D; ``c_column`` without ``given_c``: a C column
+    of blanks or NaN, every C 6·N·D; ``compute_unused``: columns whose name says compute, not read as C)."""
     notes: list[str] = []
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
@@ -1105,6 +1249,9 @@ def table_notes(
             f"(1e18 FLOPs, PF-days){moe}? Not used: C = 6·N·D in FLOPs, the unit of every budget (--C)"
         )
         return notes
+    if c_mismatch is not None:
+        notes.append(_count_mismatch_note(c_mismatch))
+        return notes
     if not given_c:
         # (a C column of blanks or NaN was said to be "the table's C column": every C was derived)
         if (
@@ -1132,6 +1279,28 @@ def table_notes(
         )
         notes += _flops_count_notes(frame, mid)
     return notes
+
+
+def _count_mismatch_note(m: CountMismatch) -> str:
+    """The warning that the C column was computed with another parameter count than N (``c_mismatch``): its ratio,
+    which follows the model size, is not used; 6·N·D is."""
+    way = "falling" if m.rho < 0 else "rising"
+    more = f" (and in {plural(m.datasets - 1, 'other dataset')})" if m.datasets > 1 else ""
+    follows = (
+        f" (it follows column {m.follows!r} instead: C = {m.k_follows:.3g}·D × {m.follows!r} throughout)"
+        if m.follows is not None
+        else ""
+    )
+    lo, hi = sorted((m.k_small, m.k_large))
+    off = max(hi / m.k_median, m.k_median / lo)
+    return (
+        f"warning: the table's C column does not match N: in {m.dataset}, C/(N·D) runs from {m.k_small:.3g} "
+        f"(N = {fmt_si(m.n_small)}) to {m.k_large:.3g} (N = {fmt_si(m.n_large)}), {way} with N over its "
+        f"{m.sizes} model sizes (Spearman ρ = {m.rho:.2f}){more}, where a count of FLOPs gives one constant: C "
+        f"was computed with another parameter count than N{follows}. Not used: C = 6·N·D in FLOPs for budgets, "
+        f"reach and N* (one constant, the median {m.k_median:.3g}, would be off by up to {off:.2g}× at the "
+        "smallest or largest model)"
+    )
 
 
 def _flops_count_notes(frame: pl.DataFrame, k: float) -> list[str]:

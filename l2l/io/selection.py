@@ -10,7 +10,8 @@
   sweep) are different setups, never averaged nor mixed in one law: refused with the fix (``--where
   COL=VALUE``), or, with ``best_of``, the best run of each (dataset, N, D) kept (a hyper-parameter sweep's
   envelope; over several columns, the best of their joint grid), and where the value kept sits at the edge of the
-  values tried (``Edge``).
+  values tried (``Edge``), or where the values never meet at one (dataset, N, D) at all (``Setups``: separate
+  setups, not a sweep, whose runs --best-of would fit into one law).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import REPEAT_KEY
-from l2l.base.text import fmt_sig
+from l2l.base.text import fmt_si, fmt_sig, plural
 
 __all__ = [
     "APART_SWEEP",
@@ -39,8 +40,11 @@ __all__ = [
     "SEED_DIVERGED_SPREADS",
     "Edge",
     "Repeats",
+    "SetupGroup",
+    "Setups",
     "Spread",
     "Where",
+    "disjoint_setups",
     "follow_best",
     "parse_where",
     "resolve_repeats",
@@ -275,12 +279,13 @@ def _differing(repeated: pl.DataFrame, columns: Sequence[str]) -> dict[str, tupl
 
 def _best_of(
     frame: pl.DataFrame, cols: Sequence[str], own: Mapping[str, str]
-) -> tuple[pl.DataFrame, int, int, tuple[Edge, ...]]:
+) -> tuple[pl.DataFrame, int, int, tuple[Edge, ...], tuple[Setups, ...]]:
     """Per (dataset, N, D, split): the rows of the combination of values of ``cols`` (one column, or the joint grid
     of several: learning rate × batch size) with the lowest loss on the dataset's own eval (``own``: dataset →
     eval) where a run there measured it, else the lowest mean log loss over its evals (a run that is best on the
     tasks may be worse on the loss that scales). Also the cells with a choice decided each way (by the own eval,
-    by the mean), and where each numeric column's kept value sits at the edge of the values tried (``Edge``)."""
+    by the mean), where each numeric column's kept value sits at the edge of the values tried (``Edge``), and the
+    values that never competed at one (dataset, N, D) while their runs interleave in N (``disjoint_setups``)."""
     cell = ["dataset", "N", "D", "split"]
     table = pl.DataFrame(
         {"dataset": list(own), "_own": list(own.values())}, schema={"dataset": pl.String, "_own": pl.String}
@@ -308,7 +313,133 @@ def _best_of(
     by_own = int(chosen.get_column("_own_known").sum())
     kept = frame.join(best.select(*cell, *cols), on=[*cell, *cols], how="semi", nulls_equal=True)
     edges = tuple(e for c in cols if (e := _edge(score, best, c, cell)) is not None)
-    return kept, by_own, chosen.height - by_own, edges
+    return kept, by_own, chosen.height - by_own, edges, disjoint_setups(score, cols)
+
+
+@dataclass(frozen=True)
+class SetupGroup:
+    """Values of ``--best-of``'s columns (their combinations, over several columns) joined by the (dataset, N, D)
+    cells they share, directly or through another value (a connected component), in one dataset: the values
+    (``values``, sorted; each a tuple, one entry per column), the runs ((N, D) cells) they hold, their smallest and
+    largest N, and the value of the most runs (``top``)."""
+
+    values: tuple[tuple[str, ...], ...]
+    runs: int
+    n_lo: float
+    n_hi: float
+    top: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Setups:
+    """A dataset whose ``--best-of`` values fall in several ``SetupGroup``s that never share a (dataset, N, D) and
+    whose runs interleave in N: separate setups (Porian et al.'s configurations counting N three ways), not a
+    choice among the same models. ``columns``: the columns (as the table names them)."""
+
+    dataset: str
+    columns: tuple[str, ...]
+    groups: tuple[SetupGroup, ...]
+
+    def describe(self, values: int = 2, groups: int = 4) -> str:
+        """``rw: 3 groups: base|…, tuned|… (4 values; 134 runs, N 5.17M-902M); …``."""
+
+        def value(v: tuple[str, ...]) -> str:
+            if len(v) == 1:
+                return v[0] or "(blank)"
+            return " × ".join(f"{c}={x or '(blank)'}" for c, x in zip(self.columns, v, strict=True))
+
+        parts = []
+        for g in self.groups[:groups]:
+            shown = ", ".join(value(v) for v in g.values[:values])
+            more = f", … ({len(g.values)} values; " if len(g.values) > values else " ("
+            parts.append(f"{shown}{more}{plural(g.runs, 'run')}, N {fmt_si(g.n_lo)}-{fmt_si(g.n_hi)})")
+        rest = f"; and {len(self.groups) - groups} more" if len(self.groups) > groups else ""
+        return f"{self.dataset}: {len(self.groups)} groups: {'; '.join(parts)}{rest}"
+
+    def where(self) -> str:
+        """The filter that keeps one setup: the value with the most runs of the largest group."""
+        return " ".join(
+            "--where " + shlex.quote(f"{c}={v}")
+            for c, v in zip(self.columns, self.groups[0].top, strict=True)
+        )
+
+
+#: A value label's separator between the columns of a joint grid (no table's value holds it).
+_JOINT: Final = "\x1f"
+
+
+def _components(cells: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The connected components of the values of ``cells`` (each the values one cell holds): two values are joined
+    where they share a cell, directly or through others."""
+    parent: dict[str, str] = {}
+
+    def find(v: str) -> str:
+        while (up := parent.setdefault(v, v)) != v:
+            parent[v] = parent.setdefault(up, up)  # (halving the path)
+            v = up
+        return v
+
+    for values in cells:
+        root = find(values[0])
+        for v in values[1:]:
+            parent[find(v)] = root
+    members: dict[str, list[str]] = {}
+    for v in parent:
+        members.setdefault(find(v), []).append(v)
+    return list(members.values())
+
+
+def disjoint_setups(frame: pl.DataFrame, cols: Sequence[str]) -> tuple[Setups, ...]:
+    """Per dataset of ``frame`` (dataset, N, D and ``cols``), the groups of ``cols``' values (their combinations)
+    that never share a (dataset, N, D) cell, where the runs of two groups interleave in N (their N ranges overlap):
+    separate setups, which --best-of would keep side by side and fit into one law without ever having chosen
+    between them (probe h3: Porian et al.'s configurations count N three ways, 16 values of N each and none in
+    common, and the law mixed them). Groups split by model size (small models tuned with one value, large ones with
+    another: ranges that at most touch) are an envelope, and one run's value alone (one N) interleaves with none:
+    neither is returned."""
+    if not cols or frame.height == 0:
+        return ()
+    label = pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=_JOINT)
+    cells = frame.select("dataset", "N", "D", label.alias("_v")).unique()
+    shown = tuple(_shown(c) for c in cols)
+    out: list[Setups] = []
+    for (ds,), sub in sorted(cells.group_by("dataset"), key=lambda x: str(x[0][0])):
+        members = _components(sub.group_by("N", "D").agg("_v").get_column("_v").to_list())
+        if len(members) < 2:
+            continue
+        # (one pass over the cells, not a filter per group: DCLM's run ids are a group each)
+        group_of = {v: k for k, vs in enumerate(members) for v in vs}
+        tagged = sub.with_columns(pl.col("_v").replace_strict(group_of, return_dtype=pl.Int64).alias("_g"))
+        stats = tagged.group_by("_g").agg(
+            pl.struct("N", "D").n_unique().alias("runs"),
+            pl.col("N").min().alias("lo"),
+            pl.col("N").max().alias("hi"),
+        )
+        tops = (
+            tagged.group_by("_g", "_v")
+            .len()
+            .sort(["_g", "len", "_v"], descending=[False, True, False])
+            .group_by("_g", maintain_order=True)
+            .first()
+        )
+        top_of = dict(zip(tops.get_column("_g").to_list(), tops.get_column("_v").to_list(), strict=True))
+        found = [
+            SetupGroup(
+                tuple(tuple(v.split(_JOINT)) for v in sorted(members[g])),
+                int(runs),
+                float(lo),
+                float(hi),
+                tuple(str(top_of[g]).split(_JOINT)),
+            )
+            for g, runs, lo, hi in stats.iter_rows()
+        ]
+        mixed = [
+            g for g in found if any(h is not g and min(g.n_hi, h.n_hi) > max(g.n_lo, h.n_lo) for h in found)
+        ]
+        if len(mixed) > 1:
+            mixed.sort(key=lambda g: (-g.runs, g.values))
+            out.append(Setups(str(ds), shown, tuple(mixed)))
+    return tuple(out)
 
 
 #: A column's kept value is judged at the edge of its sweep only in cells that tried this many of its values at
@@ -559,6 +690,9 @@ class Repeats:
     apart_gap: Spread | None = None
     # where each numeric best_of column's kept value sits at the edge of the values tried
     edges: tuple[Edge, ...] = ()
+    # datasets whose best_of values never met at one (dataset, N, D) while their runs interleave in N (separate
+    # setups kept side by side, ``disjoint_setups``)
+    disjoint: tuple[Setups, ...] = ()
     # best_of over seeds (``seed_best``): how far below their mean the best of the seeds lies (relative), one
     # seed's spread (``seed_spread``), and the fewest and most seeds it chose among
     best_bias: tuple[float, float, int, int] | None = None
@@ -584,7 +718,7 @@ def resolve_repeats(
     chose = Repeats(frame)  # what best_of chose, and how (nothing without it)
     if cols:
         own = dict(own_eval or {})
-        kept, by_own, by_mean, edges = _best_of(frame, cols, own)
+        kept, by_own, by_mean, edges, disjoint = _best_of(frame, cols, own)
         chose = Repeats(
             kept,
             best_bias=seed_best(frame, cols[0]) if len(cols) == 1 else None,
@@ -595,6 +729,7 @@ def resolve_repeats(
             by_mean=by_mean,
             own_evals=tuple(sorted(set(own.values()))),
             edges=edges,
+            disjoint=disjoint,
         )
         frame = kept
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
@@ -609,7 +744,7 @@ def resolve_repeats(
     # runs that differ in a column of the table (a learning rate) are no seeds of one run, seed column or not
     differ = _differing(repeated, extras)
     if differ:
-        raise _different_runs(repeated, {**differ, **_differing(repeated, ["run_id"])}, wanted)
+        raise _different_runs(repeated, {**differ, **_differing(repeated, ["run_id"])}, wanted, frame)
     seeded_rows = repeated.join(groups.filter(pl.col("_seeded")), on=REPEAT_KEY, how="semi", nulls_equal=True)
     if seeded_rows.height:
         _refuse_runs_per_seed(seeded_rows)
@@ -743,11 +878,16 @@ def _kind_hint(shown: str, values: pl.Series) -> str:
 
 
 def _different_runs(
-    apart: pl.DataFrame, differ: Mapping[str, tuple[int, int]], given: Sequence[str] = ()
+    apart: pl.DataFrame,
+    differ: Mapping[str, tuple[int, int]],
+    given: Sequence[str] = (),
+    table: pl.DataFrame | None = None,
 ) -> InputError:
     """The refusal of runs that differ in a column (``differ``) at one measurement, ``given``: the columns
     ``--best-of`` already chose by. Its hint names every column of the grid, those given too, so that it never
-    points from one column to the other and back (a learning rate × batch size sweep did)."""
+    points from one column to the other and back (a learning rate × batch size sweep did); it offers no --best-of
+    where the columns' values fall, on the whole ``table``, in groups that never meet at one (dataset, N, D) while
+    their runs interleave in N (``disjoint_setups``: Porian et al.'s configurations, probe h3)."""
     # a column of the table (a configuration, a learning rate) says more than a run id that only differs
     col = max(differ, key=lambda c: (c != "run_id", differ[c][0], differ[c][1]))
     if col != "run_id" and schema.names_metric_kinds(apart.get_column(col).unique().to_list()):
@@ -798,7 +938,15 @@ def _different_runs(
         if apart.get_column("seed").drop_nulls().n_unique() > 1
         else "repeats that are seeds need a seed column (--column seed=COL)"
     )
-    if len(axes) == 1 and not given and (sizes := _size_names(apart, col)) is not None:
+    split = disjoint_setups(apart if table is None else table, axes)
+    if split:
+        more = f" (and in {plural(len(split) - 1, 'other dataset')})" if len(split) > 1 else ""
+        hint = (
+            f"keep one with --where {example}; {best} is no fix: its values never meet at one (dataset, N, D) in "
+            f"groups whose runs interleave in N ({split[0].describe(values=1)}){more}, separate setups it would fit "
+            f"into one law; {seeds}"
+        )
+    elif len(axes) == 1 and not given and (sizes := _size_names(apart, col)) is not None:
         hint = f"keep the best run of each (dataset, N, D) with --best-of {_shown(col)} ({sizes}); {seeds}"
     else:
         hint = f"keep one with --where {example}, or the best run of each (dataset, N, D) with {best}{joint}; {seeds}"

@@ -66,6 +66,7 @@ from l2l.io.dataset_facts import (
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.provenance import (
     REPEAT_REFUSED,
+    c_count_mismatch,
     check_compute_units,
     check_scale,
     compute_unit_ratio,
@@ -1419,7 +1420,7 @@ def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
         if says_non_embedding(col):
             out.append(
                 f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
-                f"count N is moves α and N* (--column N={col} fits the laws on it)"
+                f"count N is moves α and N* (--column N={col} fits the laws on it{_c_follows(part, col, n_col)})"
             )
             break
     else:
@@ -1434,10 +1435,31 @@ def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
             out.append(
                 f"N is column {n_col!r}; column {col!r} (not used) counts a mixture of experts' active "
                 f"parameters: compute per token follows the active count (C ≈ 6·N_active·D), and which count N "
-                f"is moves α, N* and every budget (--column N={col} fits the laws on it)"
+                f"is moves α, N* and every budget (--column N={col} fits the laws on it"
+                f"{_c_follows(part, col, n_col)})"
             )
             break
     return out
+
+
+def _c_follows(part: _Part, col: str, n_col: str) -> str:
+    """Where a file's C column was computed with its N (column ``n_col``) and, with N taken from ``col`` instead,
+    would no longer match it (``c_count_mismatch``): what ``--column N=COL`` then does to C, which the hint that
+    offers it left unsaid (probe h3: (Mis)Fitting's C = 6·N·D with embeddings, read with N = N_no_emb, became
+    C = 13.9·N·D, the median of a ratio running from 7.08 to 28.5 with the model size)."""
+    extra = f"{EXTRA}{col}"
+    if "C" not in part.info["columns"].get("columns", {}) or extra not in part.loss.columns:
+        return ""
+    other = pl.col(extra).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    frame = part.loss.select("dataset", "D", "C", other.alias("N")).filter(
+        pl.col("N").is_finite() & (pl.col("N") > 0) & pl.col("C").is_finite()
+    )
+    if c_count_mismatch(frame) is None:
+        return ""
+    return (
+        f"; the table's C column was computed with column {n_col!r}: with N={col}, C/(N·D) follows the model "
+        "size, and l2l takes C = 6·N·D instead"
+    )
 
 
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:
@@ -1637,14 +1659,20 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
     repeated = repeated_data_notes(frame, EXTRA)
     facts = _dataset_facts(frame)
-    frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     c_column = any("C" in p.info["columns"].get("columns", {}) for p in parts)
     given_c = c_column and any(p.info.get("c_given", 1) for p in parts)
+    # (judged with the columns not used still there: the one whose parameter count C follows is named)
+    c_mismatch = c_count_mismatch(frame, EXTRA) if given_c else None
+    frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
     c_ignored: float | None = None
     if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
         check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
         c_ignored = compute_unit_ratio(frame)
-    if c_ignored is not None:  # C in other units: 6·N·D in FLOPs, for the losses, accuracies and checkpoints
+    if c_ignored is not None:
+        c_mismatch = None  # (C in other units says more)
+    # C in other units, or computed with another parameter count than N: 6·N·D in FLOPs, for the losses,
+    # accuracies and checkpoints
+    if c_ignored is not None or c_mismatch is not None:
         frame = _flops(frame)
         acc_parts = [_flops(a) for a in acc_parts]
         for part in parts:
@@ -1691,6 +1719,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             given_c=given_c,
             c_ignored=c_ignored,
             c_column=c_column,
+            c_mismatch=c_mismatch,
             compute_unused=[c for e in provenance for c in e.get("ignored_columns", []) if says_compute(c)],
         )
         + repeated

@@ -223,13 +223,14 @@ def _no_task_loss(runs: Runs, acc_eval: str) -> SelectionError:
     return SelectionError(
         f"no task loss matches the accuracy eval {acc_eval!r} (looked for a loss eval named "
         f"{stem_of(acc_eval)}_ce_loss, with the same stem or the same last path part){near}",
+        # the option named in the hint itself, not through ``param``: fit-accuracy's note of a failed eval (one
+        # among several) carries the hint, where no front end names a parameter's option (probe h3)
         hint=(
             "ingest the task's loss and accuracy under one task name (a --loss-columns or --accuracy-columns "
-            "glob whose * is the task), or relate the accuracy to the own loss instead"
+            "glob whose * is the task), or relate the accuracy to the own loss instead: --input-loss own"
             if near
-            else "relate it to the own loss instead"
+            else "relate it to the own loss instead: --input-loss own"
         ),
-        param="input_loss",
     )
 
 
@@ -579,7 +580,8 @@ def fit_accuracy_laws(
         try:
             data = accuracy_data(runs, name, input_loss=input_loss, frame=acc)
         except SelectionError as exc:
-            out.append(AccuracyResult(name, input_loss, "-", level, source, None, exc.message))
+            said = exc.message if exc.hint is None else f"{exc.message}; {exc.hint}"
+            out.append(AccuracyResult(name, input_loss, "-", level, source, None, said))
             continue
         try:
             e0: dict[str, float] | None = None
