@@ -59,7 +59,7 @@ from l2l.core.predictability import (
 from l2l.core.predictability import (
     spearman as spearman,
 )
-from l2l.core.predictive import normal_quantile
+from l2l.core.predictive import conformal_rank, normal_quantile, too_few_for_level, too_few_note
 from l2l.core.sigmoid import (
     FloorMode as FloorMode,
 )
@@ -158,7 +158,8 @@ LOGIT_EPS = 1e-3
 
 
 #: Backtest errors needed for a conformal quantile of the accuracy law's own error (fewer: the largest is used and
-#: the interval is a lower bound).
+#: the interval is a lower bound). From 5 up to the fewest the level needs (9 at 0.9: ``fewest_for_level``) the
+#: quantile is their largest too, and the interval a lower bound that says so (``AccuracyFit.too_few_note``).
 MIN_BACKTEST_ERRORS = 5
 #: how ``logit_quantile`` names the law's error where its backtest is uninformative (the fit's residuals)
 UNINFORMATIVE_METHOD = "fit residuals (backtest uninformative)"
@@ -167,8 +168,7 @@ UNINFORMATIVE_METHOD = "fit residuals (backtest uninformative)"
 def _conformal(errs: ArrayLike, level: float) -> float:
     """The split-conformal ``level`` quantile of |errs| (the largest where there are too few)."""
     srt = np.sort(np.abs(np.asarray(errs, dtype=np.float64)))
-    k = min(math.ceil((len(srt) + 1) * level), len(srt))
-    return float(srt[k - 1])
+    return float(srt[min(conformal_rank(len(srt), level), len(srt)) - 1])
 
 
 def _logit(p: float) -> float:
@@ -376,6 +376,22 @@ class AccuracyFit:
         """Whether the law predicts (``ok`` or ``poor``; not an unpredictable task)."""
         return self.status in ("ok", "poor")
 
+    @property
+    def predicted_groups(self) -> tuple[str, ...]:
+        """The datasets the law predicts for: every one of a pooled law's; with a curve or a midpoint per dataset,
+        those whose own runs predict (not ``unpredictable_groups``, not ``left_out_groups``); none where the law is
+        not usable. An eval whose one curve of six predicts read ``ok`` beside five datasets "not predicted"
+        (probe h3: Winogrande under ``--form power --input-loss own``)."""
+        if not self.usable:
+            return ()
+        if self.pooled:
+            return self.groups
+        return tuple(
+            g
+            for g in self.groups
+            if g in self.laws and g not in self.unpredictable_groups and g not in self.left_out_groups
+        )
+
     def law_for(self, group: str | None = None) -> AccuracyLaw:
         if not self.usable:
             raise FitError(f"accuracy is not predicted: {self.reason}")
@@ -439,6 +455,20 @@ class AccuracyFit:
             # truth 9 points out (its intervals are lower bounds: ``AccuracyPrediction.lower_bound_only``)
             return max(q, float(np.max(np.abs(np.asarray(bt, dtype=np.float64))))), "largest backtest"
         return (q, "fit residuals") if self.fit_logit is not None and len(self.fit_logit) else (0.0, "none")
+
+    def too_few_note(self, level: float) -> str:
+        """Why the accuracy law's own error at ``level`` makes an interval a lower bound where ``logit_quantile``
+        takes it from backtest errors too few for that level (``too_few_for_level``: the quantile is their
+        largest; with 5-8 of them the "90 %" error held only 83-89 %; probe h2), in the words of a loss interval's;
+        "" where they suffice, or where the error comes from elsewhere (fewer than ``MIN_BACKTEST_ERRORS``, or an
+        uninformative backtest: already lower bounds by their method)."""
+        check_level(level)
+        bt = self.backtest_logit
+        if self.backtest_uninformative or bt is None or len(bt) < MIN_BACKTEST_ERRORS:
+            return ""
+        if not too_few_for_level(len(bt), level):
+            return ""
+        return too_few_note(len(bt), level, "the accuracy law's own error quantile")
 
     def chain_interval(
         self, x: float, group: str | None, x_lo: float, x_hi: float, level: float
@@ -560,6 +590,7 @@ class AccuracyFit:
             "x_range_by_dataset": {k: list(v) for k, v in self.group_ranges.items()},
             "unpredictable_datasets": dict(self.unpredictable_groups),
             "left_out_datasets": dict(self.left_out_groups),
+            "predicted_datasets": list(self.predicted_groups),
             "predictability": self.predictability.to_dict(),
             "sharing": None if self.sharing is None else self.sharing.to_dict(),
             "at_bounds": list(self.at_bounds),

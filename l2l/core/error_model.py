@@ -32,7 +32,10 @@ from l2l.core.predictive import (
     LOWER_BOUND_MARK,
     Placement,
     PredictiveInterval,
+    conformal_rank,
     normal_quantile,
+    too_few_for_level,
+    too_few_note,
 )
 
 __all__ = [
@@ -388,7 +391,7 @@ class ErrorModel:
         29/31 printed the same interval: 0.95, 0.99 and 0.999 alike (probe h2)."""
         parts = self._quantile_parts(level, max(where.distance, 0.0), max(where.n_reach, 0.0))
         # any set too small for the level: its own quantile lies above its largest score, and so does the largest
-        short = [n for _, n in parts if n > 0 and math.ceil((n + 1) * level) > n]
+        short = [n for _, n in parts if too_few_for_level(n, level)]
         return min(short) if short else None
 
     def _score_arrays(self) -> tuple[Array, Array, Array]:
@@ -465,12 +468,7 @@ class ErrorModel:
         words = (*notes, *self._beyond(where))
         few = self.unsupported_level(level, where)
         if few is not None:
-            words = (
-                *words,
-                f"its error quantile comes from {few} backtest errors: a {100 * level:g}% interval needs at least "
-                f"{math.ceil(level / (1 - level))}, and this one is their largest (a {100 * few / (few + 1):.0f}% "
-                f"interval) {LOWER_BOUND_MARK}",
-            )
+            words = (*words, too_few_note(few, level))
         return PredictiveInterval(
             estimate=math.exp(centre),
             lo=math.exp(min([centre, *held_at]) - half),
@@ -692,8 +690,7 @@ def _local_quantile(
 def _conformal(scores: Sequence[float] | Array, level: float) -> float:
     """The ⌈(n+1)·level⌉-th smallest of sorted ``scores`` (the largest when beyond n)."""
     n = len(scores)
-    k = math.ceil((n + 1) * level)
-    return float(scores[min(k, n) - 1])
+    return float(scores[min(conformal_rank(n, level), n) - 1])
 
 
 def near_optimal(

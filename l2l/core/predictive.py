@@ -43,8 +43,10 @@ __all__ = [
     "beyond_evidence",
     "bootstrap_interval",
     "combine_values",
+    "conformal_rank",
     "distance_of",
     "extrapolation_notes",
+    "fewest_for_level",
     "floored",
     "is_beyond_evidence_note",
     "normal_quantile",
@@ -55,6 +57,8 @@ __all__ = [
     "ratio_reach",
     "reach_distance",
     "span_of",
+    "too_few_for_level",
+    "too_few_note",
 ]
 
 DEFAULT_LEVEL = 0.9
@@ -396,6 +400,41 @@ def range_ratios(N: float, D: float, C: float, sweep: Sweep) -> tuple[float, flo
     return C / sweep.max_C, N / float(sweep.N.max()), D / float(sweep.D.max())
 
 
+def conformal_rank(n: int, level: float) -> int:
+    """⌈(n+1)·level⌉: which of n sorted scores (1-based) is their split-conformal ``level`` quantile. Above n, none
+    is: the largest then holds only n/(n+1) of new errors (``too_few_for_level``)."""
+    return math.ceil((n + 1) * level)
+
+
+def too_few_for_level(n: int, level: float) -> bool:
+    """Whether n (> 0) backtest errors are too few for a conformal quantile at ``level`` (⌈(n+1)·level⌉ > n): the
+    one rule of every interval that takes such a quantile (the loss laws' error models, the accuracy law's)."""
+    return n > 0 and conformal_rank(n, level) > n
+
+
+def fewest_for_level(level: float) -> int:
+    """The fewest backtest errors a conformal quantile at ``level`` needs (9 at 0.9, 19 at 0.95, 99 at 0.99): by
+    ``too_few_for_level`` itself, not level/(1 − level) rounded up (10 at 0.9 in floating point)."""
+    n = max(1, math.floor(level / (1.0 - level)) - 1)
+    while too_few_for_level(n, level):
+        n += 1
+    return n
+
+
+#: The words of ``too_few_note`` that say the level is beyond what the backtest errors support.
+TOO_FEW_WORDS = "interval needs at least"
+
+
+def too_few_note(n: int, level: float, what: str = "its error quantile") -> str:
+    """Why an interval whose quantile (``what``) came from n backtest errors, too few for ``level``
+    (``too_few_for_level``), is a lower bound: the quantile is their largest, an n/(n+1) interval."""
+    return (
+        f"{what} comes from {n} backtest errors: a {100 * level:g}% {TOO_FEW_WORDS} "
+        f"{fewest_for_level(level)}, and this one is their largest (a {100 * n / (n + 1):.0f}% interval) "
+        f"{LOWER_BOUND_MARK}"
+    )
+
+
 #: The words of an interval's notes that say it lies beyond the backtests' evidence (``beyond_evidence``).
 _BEYOND_WORDS = (
     "further than any backtest",
@@ -406,6 +445,7 @@ _BEYOND_WORDS = (
     "not calibrated",
     FORM_DOUBT,
     BELOW_E,
+    TOO_FEW_WORDS,  # a level the backtest errors are too few for (``too_few_note``)
 )
 
 

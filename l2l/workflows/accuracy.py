@@ -41,6 +41,7 @@ from l2l.base.schema import (
 )
 from l2l.base.text import some_of
 from l2l.core.accuracy import UNINFORMATIVE_METHOD, AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
+from l2l.core.predictive import beyond_evidence
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
 
@@ -60,6 +61,7 @@ __all__ = [
     "accuracy_data",
     "accuracy_evals",
     "accuracy_key",
+    "accuracy_lower_bound",
     "cached_fit_accuracy",
     "chance_level",
     "check_accuracy_args",
@@ -489,6 +491,10 @@ class AccuracyResult:
             laws=f["laws"],
             # datasets whose own runs do not predict this accuracy: their curves are fitted but not predicted from
             unpredictable_datasets=f["unpredictable_datasets"],
+            # how many of its datasets the law predicts for: a status "ok" is the law's, not every dataset's (an
+            # eval predicting 1 of 6 read "ok" and counted as fitted whole; probe h3)
+            n_datasets=len(self.fit.groups),
+            n_datasets_predicted=len(self.fit.predicted_groups),
             warnings=[*f["warnings"], *(() if self.data is None else self.data.notes)],
             ceiling_choice=f["ceiling_choice"],
             # one pooled curve's offsets by dataset, flat (the same columns whatever the pooling and the names)
@@ -715,22 +721,34 @@ class AccuracyPrediction:
     ceiling_note: str = ""
     #: C, N and D over the largest fitted of the input loss's law (``LawPrediction.ratios``); None unpredicted
     ratios: tuple[float, float, float] | None = None
+    #: why the accuracy law's own error is a lower bound at ``level``: its backtest errors are too few for that
+    #: level (``AccuracyFit.too_few_note``), or ""
+    level_note: str = ""
+    #: the input loss's prediction lies beyond its backtests' evidence (``predictive.beyond_evidence``)
+    loss_beyond_evidence: bool = False
 
     @property
     def lower_bound_only(self) -> bool | None:
-        """Whether the accuracy interval is a lower bound: its input loss's interval is one, or the accuracy law's
-        own error is not calibrated by a backtest (fit residuals hold the noise only; a law flagged poor, or one
-        whose backtest had too few runs: a probe's poor law printed ±4 points beside an 11.7-point backtest miss
-        as calibrated, the truth 9 points out). None without an interval (an unpredictable task's row said
-        "lower bound: yes" beside no interval; its status says why)."""
+        """Whether the accuracy interval is a lower bound (``accuracy_lower_bound``). None without an interval (an
+        unpredictable task's row said "lower bound: yes" beside no interval; its status says why)."""
         if self.accuracy_interval is None:
             return None
-        return (
-            self.loss_lower_bound
-            or self.status == "poor"
-            or self.accuracy_method != "backtest"
-            or bool(self.ceiling_note)
+        return accuracy_lower_bound(
+            loss_lower_bound=self.loss_lower_bound,
+            poor=self.status == "poor",
+            method=self.accuracy_method,
+            ceiling_note=self.ceiling_note,
+            level_note=self.level_note,
         )
+
+    @property
+    def calibrated(self) -> bool | None:
+        """Whether backtests vouch for the accuracy interval, as a loss row's ``calibrated``: not a lower bound
+        (so the accuracy law's error is backtested, by enough errors for the level) and its input loss within its
+        backtests' evidence. None without an interval."""
+        if self.accuracy_interval is None:
+            return None
+        return not (self.lower_bound_only or self.loss_beyond_evidence)
 
     def steps(self) -> list[str]:
         """The chain, one line per step."""
@@ -774,7 +792,7 @@ class AccuracyPrediction:
             "pooled": self.pooled,
             "level": self.level,
             "steps": self.steps(),
-            "notes": list(self.notes),
+            "notes": [*self.notes, *([self.level_note] if self.level_note else [])],
             "ceiling_note": self.ceiling_note or None,
         }
         d["loss_lo"], d["loss_hi"] = self.loss_interval or (None, None)
@@ -785,8 +803,23 @@ class AccuracyPrediction:
 
         d.update(ratios_dict(self.ratios))  # how far it extrapolates, as a loss prediction says (p63)
         d["lower_bound_only"] = self.lower_bound_only
+        # as a loss row says them (``predict._interval_dict``): never both; None without an interval
+        d["calibrated"] = self.calibrated
+        d["beyond_evidence"] = None if self.accuracy_interval is None else self.loss_beyond_evidence
         d["interval"] = None if self.accuracy_interval is None else interval_caveat(self)
         return d
+
+
+def accuracy_lower_bound(
+    *, loss_lower_bound: bool, poor: bool, method: str, ceiling_note: str, level_note: str
+) -> bool:
+    """Whether an accuracy interval is a lower bound (``predict --eval ACC``'s and ``evaluate --accuracy``'s
+    alike): its input loss's interval is one, or the accuracy law's own error is not calibrated by a backtest
+    (``method`` other than "backtest": fit residuals hold the noise only, or the backtest had too few runs: a
+    probe's poor law printed ±4 points beside an 11.7-point backtest miss as calibrated, the truth 9 points out),
+    or by too few backtest errors for the level (``level_note``), or the law is flagged poor, or the prediction
+    rests on an assumed ceiling (``ceiling_note``)."""
+    return loss_lower_bound or poor or method != "backtest" or bool(ceiling_note) or bool(level_note)
 
 
 def nothing_predicted(preds: Sequence[AccuracyPrediction]) -> FitError | None:
@@ -818,13 +851,18 @@ def interval_caveat(p: AccuracyPrediction) -> str:
         )
     elif p.accuracy_method != "backtest":
         law = "; a lower bound: the accuracy law's own error is not calibrated by enough backtest runs"
+    elif p.level_note:
+        law = (
+            f"; a lower bound: the accuracy law's backtest errors are too few for a {100 * p.level:g} % "
+            "interval (its own error is their largest)"
+        )
     elif p.status == "poor" and not p.loss_lower_bound:
         law = "; a lower bound: the input loss's law is flagged"
     else:
         law = ""
     how = "fit residuals" if p.accuracy_method == UNINFORMATIVE_METHOD else p.accuracy_method
     return (
-        f"{round(100 * p.level)} % interval: {loss}, mapped through the accuracy law, with the law's own "
+        f"{100 * p.level:g} % interval: {loss}, mapped through the accuracy law, with the law's own "
         f"{how} error added on the logit scale{law}"
     )
 
@@ -966,6 +1004,8 @@ class _Chain:
             else "",
             ceiling_note=ceiling_note(res.fit, ds, acc),
             ratios=loss.ratios,
+            level_note=res.fit.too_few_note(self.level),
+            loss_beyond_evidence=beyond_evidence(pi),
         )
 
 

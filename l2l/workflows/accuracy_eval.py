@@ -35,8 +35,10 @@ from l2l.core.sweep import budgets
 from l2l.workflows.accuracy import (
     AccuracyData,
     accuracy_data,
+    accuracy_lower_bound,
     accuracy_runs,
     cached_fit_accuracy,
+    ceiling_note,
     chance_level,
     check_accuracy_args,
     resolve_accuracy_evals,
@@ -79,6 +81,9 @@ class AccuracyHeldOut:
     reason: str = ""
     lo: float | None = None
     hi: float | None = None
+    #: whether the interval is a lower bound, as ``predict --eval ACC`` marks the same prediction
+    #: (``accuracy_lower_bound``); None without an interval
+    lower_bound_only: bool | None = None
 
     @property
     def error_points(self) -> float | None:
@@ -107,6 +112,9 @@ class AccuracyMethodSummary:
     coverage: float | None = None  # share of held-out accuracies inside the intervals (l2l only)
     median_half_width_points: float | None = None
     n_intervals: int = 0
+    n_lower_bound: int = (
+        0  # of the intervals, those that are lower bounds (``AccuracyHeldOut.lower_bound_only``)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "label": METHOD_LABELS[self.method]}
@@ -293,8 +301,8 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: flo
             p = None if laws.paper is None else _safe(laws.paper, x, ds)
             preds.append(_made(run, "paper", kind, p, "the power law could not be fitted or evaluated"))
         measured = laws.task_held_out.get((ds, rid, n, d))
-        task: dict[InputKind, tuple[float, float, float] | None] = {
-            "measured": None if measured is None else (measured, measured, measured),
+        task: dict[InputKind, _Loss | None] = {
+            "measured": None if measured is None else (measured, measured, measured, False),
             "predicted": _loss_triple(book, ds, laws.task_eval, n, d, level) if laws.task_eval else None,
         }
         for kind, xs in task.items():
@@ -307,11 +315,13 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: flo
     return preds
 
 
-def _loss_triple(
-    book: LawBook, ds: str, ev: str, n: float, d: float, level: float
-) -> tuple[float, float, float] | None:
+#: An input loss: estimate, lo, hi, and whether its interval is a lower bound (a measured one: itself, exact).
+_Loss = tuple[float, float, float, bool]
+
+
+def _loss_triple(book: LawBook, ds: str, ev: str, n: float, d: float, level: float) -> _Loss | None:
     pi = _predicted_loss(book, ds, ev, n, d, level)
-    return None if pi is None else (pi.estimate, pi.lo, pi.hi)
+    return None if pi is None else (pi.estimate, pi.lo, pi.hi, pi.lower_bound_only)
 
 
 def _l2l_made(
@@ -319,18 +329,33 @@ def _l2l_made(
     kind: InputKind,
     fit: AccuracyFit,
     ds: str,
-    xs: tuple[float, float, float] | None,
+    xs: _Loss | None,
     level: float,
 ) -> AccuracyHeldOut:
-    """l2l's prediction of a held-out accuracy from the input loss ``xs`` (estimate, lo, hi), with its interval."""
+    """l2l's prediction of a held-out accuracy from the input loss ``xs`` (estimate, lo, hi, a lower bound), with
+    its interval, a lower bound where ``predict --eval ACC`` marks the same prediction one."""
     if xs is None:
         return _made(run, "l2l", kind, None, "no input loss")
     try:
-        acc, lo, hi, _ = fit.chain_interval(xs[0], ds, xs[1], xs[2], level)
+        acc, lo, hi, how = fit.chain_interval(xs[0], ds, xs[1], xs[2], level)
     except FitError as exc:
         return _made(run, "l2l", kind, None, exc.message)
     made = _made(run, "l2l", kind, acc, "", status="poor" if fit.status == "poor" else None)
-    return replace(made, predicted=acc, lo=lo, hi=hi, reason=fit.reason if fit.status == "poor" else "")
+    bound = accuracy_lower_bound(
+        loss_lower_bound=xs[3],
+        poor=fit.status == "poor",
+        method=how,
+        ceiling_note=ceiling_note(fit, ds, acc),
+        level_note=fit.too_few_note(level),
+    )
+    return replace(
+        made,
+        predicted=acc,
+        lo=lo,
+        hi=hi,
+        reason=fit.reason if fit.status == "poor" else "",
+        lower_bound_only=bound,
+    )
 
 
 def _made(
@@ -392,6 +417,7 @@ def _summary(
                     if ivs
                     else None,
                     len(ivs),
+                    sum(1 for p in ivs if p.lower_bound_only),
                 )
             )
     return tuple(out)

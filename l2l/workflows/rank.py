@@ -943,9 +943,12 @@ def _rank_accuracy(
         f"; the accuracy law is poor ({why}): its interval is not calibrated" if fit.status == "poor" else ""
     )
     notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law}){poor}" for n, x in predicted.items()}
+    few = fit.too_few_note(settings.level)  # as predict says it: the law's error from too few backtest errors
     for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
         if said := ceiling_note(fit, n, float(accs[n][0])):
             notes[n] += f"; {said}"
+        if few:
+            notes[n] += f"; {few}"
     notes.update({n: said for n, (_, said, _) in read.items()})
     # each dataset's interval as predict gives it (one answer per question): its task-loss interval mapped
     # through the accuracy law, with the law's own backtested error added on the logit scale; P(best) from the

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from l2l.io.tables import read_runs
 from l2l.output.reports.accuracy import accuracy_fits_report
 from l2l.workflows.accuracy import fit_accuracy_laws
@@ -47,3 +49,30 @@ def test_the_accuracy_figure_draws_a_poor_law_and_does_not_call_it_unpredictable
     data = accuracy_figure_data(runs, results, fit_split="sweep")
     assert all("unpredictable" not in p and "poor" in p for p in data.panels)
     assert data.curves.height > 0
+
+
+def test_an_eval_predicting_some_of_its_datasets_says_how_many_and_is_not_counted_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Winogrande under `--form power --input-loss own` read `ok` while 5 of its 6 datasets were "not predicted",
+    and counted in "16 of 21 fitted" (probe h3)."""
+    from l2l.output.render import render
+
+    runs = read_runs([PROBE / "sparse_evals_runs.csv", PROBE / "sparse_evals_accuracy.csv"])
+    (res,) = fit_accuracy_laws(runs, split="sweep")
+    d = res.to_dict()
+    assert (d["n_datasets"], d["n_datasets_predicted"]) == (4, 3)
+    main, *_ = accuracy_fits_report([res])
+    assert main.rows[0]["status"] in (
+        "ok",
+        "poor",
+    )  # JSON and CSV: the law's status, with the counts beside it
+    assert main.summary is not None
+    assert main.summary.startswith(
+        "0 of 1 accuracy eval fitted for every dataset; 1 for only some of their datasets ("
+    )
+    assert ": 3 of 4 datasets" in main.summary
+    out: list[str] = []
+    monkeypatch.setenv("COLUMNS", "200")
+    render([main], "table", write=out.append)
+    assert f"{main.rows[0]['status']} (3 of 4 datasets)" in "".join(out)
