@@ -299,6 +299,11 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
         for canon, value in (info.get("constants") or {}).items()
     ]
     notes += _where_notes(info)
+    if info.get("checkpoints_unused"):
+        notes.append(
+            f"warning: --checkpoints {info['checkpoints_unused']} not applied to this file: it is not a per-step "
+            "log (one checkpoint per run), so each run's one row was kept"
+        )
     ck = info.get("checkpoints") or {}
     if ck.get("stopped_early"):
         n = int(ck["stopped_early"])

@@ -573,6 +573,9 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         inner=inner,
         path=raw.path,
     )
+    if ckpt is None and parse_policy(opts.checkpoints)[0] != "final":
+        # not a per-step log: the option selects nothing here, which was not said (probe h1)
+        info["checkpoints_unused"] = opts.checkpoints
     every = None
     if ckpt is not None and plan.metric is not None and bool((frame["_metric"] == "accuracy").any()):
         every = _every(frame, plan)

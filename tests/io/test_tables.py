@@ -1112,3 +1112,17 @@ def test_rows_without_a_run_id_beside_rows_with_one_are_warned_of(tmp_path: Path
     whole.write_text("\n".join(r.split(",", 1)[1] for r in rows) + "\n")
     (prov,) = read_runs([whole]).provenance
     assert not [d for d in prov["decisions"] if "no run id" in d]
+
+
+def test_a_checkpoint_choice_on_a_table_that_is_no_per_step_log_is_said(tmp_path: Path) -> None:
+    """``--checkpoints step=999`` on a table of one row per run and eval selected nothing and said nothing
+    (probe h1)."""
+    path = tmp_path / "runs.csv"
+    path.write_text("dataset,N,D,eval,loss\nweb,1e8,2e9,v,3.0\nweb,2e8,2e9,v,2.9\nweb,4e8,2e9,v,2.8\n")
+    (prov,) = read_runs([path], checkpoints="step=999").provenance
+    (said,) = [d for d in prov["decisions"] if "--checkpoints" in d]
+    assert said.startswith(
+        "warning: --checkpoints step=999 not applied to this file: it is not a per-step log"
+    )
+    (prov,) = read_runs([path]).provenance
+    assert not [d for d in prov["decisions"] if "--checkpoints" in d]
