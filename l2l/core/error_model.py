@@ -389,10 +389,15 @@ class ErrorModel:
         (⌈(n+1)·level⌉ > n: the quantile is then their largest, whose level is only n/(n+1)); None where they
         suffice. A far target's quantile comes from the 30 backtests that reached farthest, so every level above
         29/31 printed the same interval: 0.95, 0.99 and 0.999 alike (probe h2)."""
+        return self._quantile_support(level, where)[1]
+
+    def _quantile_support(self, level: float, where: Placement) -> tuple[float, int | None]:
+        """``quantile`` at ``where`` and ``unsupported_level`` there, from one pass over the scores (an interval
+        needs both)."""
         parts = self._quantile_parts(level, max(where.distance, 0.0), max(where.n_reach, 0.0))
         # any set too small for the level: its own quantile lies above its largest score, and so does the largest
         short = [n for _, n in parts if too_few_for_level(n, level)]
-        return min(short) if short else None
+        return max(parts)[0], (min(short) if short else None)
 
     def _score_arrays(self) -> tuple[Array, Array, Array]:
         """The scores, their distances, and the distances in descending order, as arrays made once per model
@@ -424,7 +429,13 @@ class ErrorModel:
         residuals), a floor under the half-width at ``level``: a measured run scatters about its law that much
         wherever it lies, while the spread model, fitted to backtests that all reach beyond their fits, may put
         nothing at distance 0 (two datasets, inside the sweep: ±0.0003 % against runs scattered by 0.3 %)."""
-        q = self.quantile(level, max(where.distance, 0.0), max(where.n_reach, 0.0))
+        return self._log_interval(where, level, sd_param, scatter)[:3]
+
+    def _log_interval(
+        self, where: Placement, level: float, sd_param: float, scatter: float
+    ) -> tuple[float, float, tuple[float, ...], int | None]:
+        """``log_interval`` and ``unsupported_level`` at ``where``, the scores' quantile taken once."""
+        q, few = self._quantile_support(level, where)
         z = normal_quantile(level)
         half = max(math.hypot(q * self.sd(where), z * sd_param), z * scatter)
         held: tuple[float, ...] = ()
@@ -435,7 +446,7 @@ class ErrorModel:
             # within 1.3 %, p41; the paper's FineWeb-Edu read 2.019 at 7B × 140B and 2.099 at 13B × 260B with the
             # correction off beyond the reach in D, whose interval no longer held the corrected value, p57)
             held = (0.0, self._learned_bias(where))
-        return self.bias(where), half, held
+        return self.bias(where), half, held, few
 
     def knows(self, group: str) -> bool:
         """Whether the backtests this model learned from scored ``group`` (a dataset, or a translation's pair
@@ -457,7 +468,7 @@ class ErrorModel:
         ``log_interval``)."""
         if not (pred > 0 and math.isfinite(pred)):
             raise FitError(f"a prediction must be finite and > 0 to get an interval, got {pred}")
-        shift, half, held = self.log_interval(where, level, sd_param, scatter)
+        shift, half, held, few = self._log_interval(where, level, sd_param, scatter)
         if not half <= MAX_LOG_HALF_WIDTH:
             raise FitError(
                 f"the backtests' errors are too scattered to bound this prediction: its {100 * level:g}% interval "
@@ -466,7 +477,6 @@ class ErrorModel:
         centre = math.log(pred) + shift
         held_at = [math.log(pred) + h for h in held]
         words = (*notes, *self._beyond(where))
-        few = self.unsupported_level(level, where)
         if few is not None:
             words = (*words, too_few_note(few, level))
         return PredictiveInterval(

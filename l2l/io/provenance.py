@@ -21,6 +21,7 @@ from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Edge, Repeats, Spread
+from l2l.io.values import synthesised_run_ids
 
 __all__ = [
     "C_COUNT_RHO",
@@ -971,11 +972,8 @@ def _blank_run_id_notes(frame: pl.DataFrame) -> list[str]:
     """A warning where some rows have no run id beside rows that have one (merged exports, an NDJSON whose later
     records omit the key): each such row is a run of its own, so an eval measured on it pairs with no other eval of
     its model (96 runs for 48 models, and train-to-test found 0 pairs, without a word; probe h1)."""
-    # by now a blank id holds the id l2l gives a run of a table without ids (``schema.synth_run_id``)
-    blank = frame.select(
-        pl.col("run_id").is_null() | pl.col("run_id").str.starts_with(pl.col("dataset") + ":N=")
-    ).to_series()
-    n = int(blank.sum())
+    # by now a blank id holds the id l2l gives a run of a table without ids
+    n = int(synthesised_run_ids(frame).fill_null(False).sum())
     if n == 0 or n == frame.height:
         return []
     return [

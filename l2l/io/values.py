@@ -501,15 +501,30 @@ def _synth_run_ids(frame: pl.DataFrame) -> pl.DataFrame:
     missing = frame.filter(pl.col("run_id").is_null())
     if missing.height == 0:
         return frame
-    triples = missing.select("dataset", "N", "D").unique()
-    ids = triples.with_columns(
-        pl.Series("_synth", [schema.synth_run_id(*t) for t in triples.iter_rows()], dtype=pl.String)
-    )
     return (
-        frame.join(ids, on=["dataset", "N", "D"], how="left", maintain_order="left", nulls_equal=True)
+        _with_synth_ids(frame, missing)
         .with_columns(pl.col("run_id").fill_null(pl.col("_synth")))
         .drop("_synth")
     )
+
+
+def synthesised_run_ids(frame: pl.DataFrame) -> pl.Series:
+    """Per row, whether its run id is blank or the one l2l gave a row without one (``_synth_run_ids``)."""
+    return (
+        _with_synth_ids(frame, frame)
+        .select(pl.col("run_id").is_null() | (pl.col("run_id") == pl.col("_synth")))
+        .to_series()
+    )
+
+
+def _with_synth_ids(frame: pl.DataFrame, of: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``_synth``: the id ``schema.synth_run_id`` gives each (dataset, N, D) of ``of`` (null for
+    the others)."""
+    triples = of.select("dataset", "N", "D").unique()
+    ids = triples.with_columns(
+        pl.Series("_synth", [schema.synth_run_id(*t) for t in triples.iter_rows()], dtype=pl.String)
+    )
+    return frame.join(ids, on=["dataset", "N", "D"], how="left", maintain_order="left", nulls_equal=True)
 
 
 def _average(frame: pl.DataFrame) -> pl.DataFrame:

@@ -1112,6 +1112,23 @@ def test_rows_without_a_run_id_beside_rows_with_one_are_warned_of(tmp_path: Path
     whole.write_text("\n".join(r.split(",", 1)[1] for r in rows) + "\n")
     (prov,) = read_runs([whole]).provenance
     assert not [d for d in prov["decisions"] if "no run id" in d]
+    # an id of the user's own that reads like the one l2l gives is an id, not a blank
+    alike = tmp_path / "alike_ids.csv"
+    alike.write_text("\n".join(r if i == 0 else _alike(r) for i, r in enumerate(rows)) + "\n")
+    (prov,) = read_runs([alike]).provenance
+    assert not [d for d in prov["decisions"] if "no run id" in d]
+    sized = tmp_path / "sized.csv"
+    sized.write_text("\n".join(r.replace(",1e8,", ",100M,").replace(",2e8,", ",200M,") for r in rows) + "\n")
+    (prov,) = read_runs([sized]).provenance
+    (said,) = [d for d in prov["decisions"] if "no run id" in d]
+    assert said.startswith("warning: 3 rows of 6 have no run id")
+
+
+def _alike(row: str) -> str:
+    """``row`` with a blank run id filled with an id like l2l's own, plus a seed."""
+    rid, rest = row.split(",", 1)
+    n = rest.split(",")[1]
+    return f"{rid or f'web:N={n}:D=2e9:seed1'},{rest}"
 
 
 def test_a_checkpoint_choice_on_a_table_that_is_no_per_step_log_is_said(tmp_path: Path) -> None:
