@@ -42,7 +42,7 @@ from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, check_fit_options, translation_book
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
 from l2l.workflows.predict import LINE_METHOD, draw_unbacktested, law_interval, repetition_of
-from l2l.workflows.translate import LossToLoss, carry, pair_kind, translation_of
+from l2l.workflows.translate import LossToLoss, carry, judged_by_endpoints, pair_kind, translation_of
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -817,7 +817,9 @@ class _Intervals:
                 pi = model.interval(pred, where, self.level, scatter=tt.resid_sd)
             except FitError:
                 return None
-        # into data repeated past the target's runs: what its own law's interval says (it read calibrated: p66)
+        # a law behind E0 or E1 poor: as predict --via says; into data repeated past the target's runs: what its
+        # own law's interval says (it read calibrated: p66)
+        pi = judged_by_endpoints(pi, self.book, [(p0, own0), (p1, own1)])
         return repeated_interval(pi, repetition_of(self.book, p1, own1, D))
 
     def combined_own(

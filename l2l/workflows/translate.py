@@ -25,6 +25,7 @@ from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import floor_draws, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
+from l2l.core.predictive import PredictiveInterval, not_calibrated
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs, tolerance_note, unpaired_error
@@ -648,6 +649,20 @@ def endpoint_flags(book: LawBook, x_law: LawFit, y_law: LawFit) -> tuple[str, ..
         elif "E" in law.at_bounds:
             out.append(f"{what}, whose E ended on a bound of its search: the runs do not pin it")
     return tuple(out)
+
+
+def judged_by_endpoints(
+    pi: PredictiveInterval, book: LawBook, laws: Sequence[tuple[str, str]]
+) -> PredictiveInterval:
+    """``pi``, a translation's interval, marked not calibrated (a lower bound) where a law that gives it E0 or E1
+    (``laws``: (dataset, eval)) is poor (``LawBook.flag``): its E is no floor the translation can trust, and the
+    backtests inside the sweep do not see it (Porian's long warm-up configuration, E1 → 0 on a poor law:
+    `evaluate`'s translations held 1 of 12 held-out runs, stated backtested; a probe's 6-run target, p62)."""
+    for dataset, eval_name in laws:
+        flag = book.flag(dataset, eval_name)
+        if flag is not None:
+            pi = not_calibrated(pi, f"{dataset}:{eval_name}, {flag.removeprefix('poor law: ')}")
+    return pi
 
 
 def translate(

@@ -37,14 +37,20 @@ from l2l.core.predictive import (
     PredictiveInterval,
     aspect_on,
     floored,
-    not_calibrated,
 )
 from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, Sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import at_config, tolerance_apart
 from l2l.workflows.predict import DEFAULT_DRAWS, repetition_of
-from l2l.workflows.translate import TranslationResult, check_source_loss, find_run, in_split, translate
+from l2l.workflows.translate import (
+    TranslationResult,
+    check_source_loss,
+    find_run,
+    in_split,
+    judged_by_endpoints,
+    translate,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -550,10 +556,8 @@ class _Via:
         """``pi`` marked not calibrated (a lower bound) where a law behind the step is poor (``LawBook.flag``:
         a translation onto a probe's 6-run target law gave 2.5 [0.6, 10.7], its E1 1.93 against a true 1.5, with
         no word of it), and its lower end held at ``e1``, below which no translated loss lies (``floored``)."""
+        pi = judged_by_endpoints(pi, self.book, [(law.dataset, law.eval) for law in laws if law is not None])
         for law in laws:
-            flag = None if law is None else self.book.flag(law.dataset, law.eval)
-            if law is not None and flag is not None:
-                pi = not_calibrated(pi, f"{law.dataset}:{law.eval}, {flag.removeprefix('poor law: ')}")
             if law is not None and law.dataset == self.tgt and self.D is not None:
                 # (translated into data repeated past the target's runs: printed calibrated beside its own law's
                 # lower bound, probe p66)

@@ -62,3 +62,22 @@ def test_configurations_at_their_own_largest_budget_follow_what_they_measured(
     assert rows["short_chinchilla"]["rank"] == 1
     assert rows["short_chinchilla"]["p_best"] >= 0.95
     assert any("the measured order stands" in n for n in rows["short_chinchilla"]["notes"])
+
+
+@pytest.mark.skipif(PUBLIC is None, reason="../shared/data/public/ is not beside this checkout")
+def test_a_translation_whose_e_comes_from_a_poor_law_is_no_calibrated_interval(
+    run: Any, tmp_path: Path
+) -> None:
+    """The long warm-up configuration on both datasets: rw's own law is poor (E → 0, its largest runs 4.9 % above
+    it), so the translations take E0 or E1 from it. `evaluate` stated their intervals backtested, and they held 1
+    of the 12 held-out runs (predict --via already marked such a translation not calibrated)."""
+    assert PUBLIC is not None
+    config = "base|warmup=long|decay=kaplan|params=standard"
+    assert run("ingest", PUBLIC / "porian2024_rsld.csv", "--where", f"config={config}").exit_code == 0
+    doc = json.loads(run("evaluate", "--holdout-top-compute", "1", "-f", "json").stdout)
+    (row,) = doc["rows"]
+    assert row["n_predictions"] == 12
+    assert row["lower_bound_share_loss_to_loss"] == 1.0
+    assert (
+        row["coverage_loss_to_loss"] < 0.5
+    )  # what the lower bounds are for: a translation on a poor law misses
