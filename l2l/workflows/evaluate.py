@@ -26,7 +26,7 @@ from l2l.base.checks import as_names, check_count, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_OF, check_runs, evals_measured, select_evals, with_run
 from l2l.base.schema import SETTINGS, Setting
-from l2l.base.text import counted, plural
+from l2l.base.text import counted, fmt_sci, plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, known_model, propagated_through
 from l2l.core.predictive import Placement, aspect_on, bootstrap_interval
@@ -464,7 +464,8 @@ def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tup
             f"only {len(levels)} compute budgets: holding out {top_compute} leaves nothing to fit"
         )
     cut = float(levels[-top_compute])
-    return pl.Series(c >= cut), f"top {top_compute} compute budget(s), C ≥ {cut:.3g}"
+    # compute as the tables write it (2.56e19): the evaluate figure's title said 2.56e+19 (probe h3)
+    return pl.Series(c >= cut), f"top {top_compute} compute budget(s), C ≥ {fmt_sci(cut)}"
 
 
 def _require_two_held_out(plan: HoldoutPlan, runs: Runs) -> None:
@@ -1006,11 +1007,31 @@ def evaluate(
         holdout=plan.label,
         test_evals=plan.test_evals,
         downstream_evals=plan.downstream_evals,
-        notes=(*notes, *cal_notes),
+        notes=(*notes, *_combined_said_once(cal_notes)),
         translations=tuple(
             t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind != "train-test"
         ),
     ))  # fmt: skip
+
+
+def _combined_said_once(notes: Sequence[str]) -> list[str]:
+    """``notes`` with the calibration's notes of the combined methods that say the same thing said once, naming the
+    methods: "combined:mean: 0 backtest errors are too few …", then the same of median and ivw, were three notes on
+    Porian's table (probe h3)."""
+    by_text: dict[str, list[str]] = {}
+    for n in notes:
+        method, sep, text = n.removeprefix("combined:").partition(": ")
+        if n.startswith("combined:") and sep and " " not in method:
+            by_text.setdefault(text, []).append(method)
+    out: list[str] = []
+    for n in notes:
+        method, _, text = n.removeprefix("combined:").partition(": ")
+        methods = by_text.get(text, []) if n.startswith("combined:") else []
+        if len(methods) < 2:
+            out.append(n)
+        elif method == methods[0]:
+            out.append(f"combined ({', '.join(methods)}): {text}")
+    return out
 
 
 def _unpaired_held_note(plan: HoldoutPlan, unpaired: Sequence[str], rtol: float) -> str:

@@ -17,6 +17,7 @@ __all__ = [
     "ONE_DATASET",
     "all_shared",
     "default_tests",
+    "one_dataset_hint",
     "require_two_datasets",
 ]
 
@@ -40,7 +41,9 @@ def default_tests(runs: Runs) -> list[str]:
 SHOWN_DATASETS = 4
 
 
-def require_two_datasets(runs: Runs) -> None:
+def require_two_datasets(runs: Runs, *, accuracies: bool | None = None) -> None:
+    """Refuse a table with fewer than two datasets with an own eval, with a hint to what the table does allow
+    (``accuracies``: whether it has accuracy rows; None: whether ``runs`` carries some)."""
     with_own = [d for d in runs.datasets if d in runs.own_eval]
     if len(with_own) < 2:
         have = [
@@ -50,6 +53,24 @@ def require_two_datasets(runs: Runs) -> None:
         raise SelectionError(
             f"{ONE_DATASET} with its own law, so it needs two datasets with an own eval; these runs have "
             f"{plural(len(have), 'dataset')}: {some_of(have, SHOWN_DATASETS + 1)}",
-            hint="for one dataset, check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, "
-            "or its accuracy laws with `l2l evaluate --accuracy all`",
+            hint=one_dataset_hint(runs, accuracies),
         )
+
+
+def one_dataset_hint(runs: Runs, accuracies: bool | None = None) -> str:
+    """What a table of one dataset allows in place of ``evaluate``: its law on held-out runs where it has a split
+    to hold them out by (else beside every run), and its accuracy laws where it has accuracies (``accuracies``;
+    None: whether ``runs`` carries accuracy rows). (Mis)Fitting's table, with neither, was offered `--split SPLIT`
+    and `evaluate --accuracy all` (probe h3)."""
+    if accuracies is None:
+        accuracies = runs.accuracy is not None and runs.accuracy.height > 0
+    law = (
+        "check its law on held-out runs with `l2l fit-law --residuals --split SPLIT` (splits: "
+        f"{some_of(runs.splits)})"
+        if runs.splits
+        else "check its law with `l2l fit-law --residuals`: every run beside it, and its backtests (refits below "
+        "each cutoff predicting the runs above; the table has no split to hold runs out by)"
+    )
+    return f"for one dataset, {law}" + (
+        ", or its accuracy laws with `l2l evaluate --accuracy all`" if accuracies else ""
+    )

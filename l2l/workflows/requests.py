@@ -516,7 +516,7 @@ def answer_rank(
 
 def _ranked(ranking: Ranking) -> Ranking:
     """``ranking`` when some dataset was ranked for some target; else the reason, refused (never an answer that
-    ranks nothing)."""
+    ranks nothing), in the words of the question: a budget, or a model (``--N``, ``--D``)."""
     rows = [r for t in ranking.targets for r in t.rows]
     if any(r.rank is not None for r in rows):
         return ranking
@@ -542,6 +542,12 @@ def _ranked(ranking: Ranking) -> Ranking:
             "a run's noise is learned from repeats of a model (seeds in a seed column of one file, or runs of their "
             "own: each seed its own run id; not one --best-of) or from a law; without either, compare the measured "
             "losses yourself (l2l runs --evals lists them)"
+        )
+    elif ranking.budget.C is None:
+        # (a model asked for: "ranking at a budget needs each dataset's laws" answered a question not asked)
+        hint = (
+            "ranking at a model needs each dataset's runs of it (their noise told by repeats or a law) or its laws "
+            f"(enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
         )
     else:
         needs = "ranking at a budget needs each dataset's laws (enough runs at several sizes)"
@@ -646,6 +652,12 @@ def answer_evaluate(
         # held-out budget: a DataDecide-shaped sweep of one size per budget refused the whole command, though the
         # loss → accuracy step and the baseline need no scaling law) leaves the accuracy part standing
         if not req.accuracy:
+            from l2l.workflows.evaluate_tables import ONE_DATASET, one_dataset_hint
+
+            if exc.message.startswith(
+                ONE_DATASET
+            ):  # the hint names what the table allows: its accuracies too
+                raise SelectionError(exc.message, hint=one_dataset_hint(session.with_accuracy())) from None
             raise
         ev = empty_evaluation(f"no Table 1: {exc.message}")
     acc = None

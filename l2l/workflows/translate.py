@@ -433,12 +433,14 @@ def _specs(
             )
         # the own loss onto itself is the identity (K = κ = 1, R² 1): never a train-test row, even under 'all'
         own = runs.own(src)
+        others = [ev for ev in evals_measured(book.frame, src) if ev != own]
+        if not others:  # whatever evals were named: none of them was measured on these models
+            raise _only_own_loss(runs, src)
         onto = [ev for ev in _eval_names(runs, book.frame, src, evals) if ev != own]
         if not onto:
             raise SelectionError(
-                f"train-test translates {src}'s own loss ({own}) onto its other evals: "
-                + ("its models were measured on no other eval" if ALL in (evals or ()) else "none was asked"),
-                hint=f"name another eval measured on {src}'s models",
+                f"train-test translates {src}'s own loss ({own}) onto its other evals: none was asked",
+                hint=f"name another eval measured on {src}'s models: {some_of(others)}",
                 param="evals",
             )
         return [PairSpec(src, own, src, ev) for ev in onto], []
@@ -518,11 +520,12 @@ def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[s
         chosen = [e for e in tests if e in measured]
         if not chosen:
             others = [e for e in measured if e not in exclude]
+            if not others:  # (``_specs`` refuses a train-to-test translation from such a dataset first)
+                raise _only_own_loss(runs, dataset)
             raise SelectionError(
                 f"by default a train-test translation goes onto the other datasets' own evals ({', '.join(tests)}),"
                 f" and none of them was measured on {dataset}'s models",
-                hint=f"name the evals, or all of them (all): measured on {dataset}: "
-                + (", ".join(others) if others else "its own loss only"),
+                hint=f"name the evals, or all of them (all): measured on {dataset}: {', '.join(others)}",
                 param="evals",
             )
         return chosen
@@ -535,6 +538,23 @@ def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[s
         else:
             out.append(runs.resolve_eval(ev))
     return list(dict.fromkeys(out))
+
+
+def _only_own_loss(runs: Runs, dataset: str) -> SelectionError:
+    """The refusal of a train-to-test translation from a dataset whose models were measured on their own loss alone:
+    there is nothing to translate onto. On Porian's table (each dataset's models measured on their own validation
+    loss only) the hints offered `--eval all`, then "name another eval measured on rw's models": neither can work
+    (probe h3)."""
+    own = runs.own_eval.get(dataset)
+    mine = f" ({own})" if own else ""
+    others = [d for d in runs.datasets if d != dataset and d in runs.own_eval]
+    return SelectionError(
+        f"train-to-test is impossible on these runs: {dataset}'s models were measured on their own loss{mine} "
+        "alone, so there is no other eval to translate it onto",
+        hint="translate between the datasets' own losses instead (--kind train-train)"
+        if others
+        else "ingest the other evals of its models beside its own loss (l2l ingest FILE --append)",
+    )
 
 
 def _one(

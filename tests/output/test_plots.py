@@ -256,6 +256,18 @@ def test_isoflop_figure_has_curves_points_optima_and_ordered_budgets(runs: Runs,
     assert_allclose(n_min, n_star, rtol=0.1)
 
 
+def test_a_single_train_to_train_curve_names_its_target(results: list[TranslationResult]) -> None:
+    """Porian's `plot translate --src rw` (one target, one colour, no legend) named its target owt2 nowhere:
+    "Train-to-train from rw", y "target models: their own loss" (probe h3)."""
+    (beta,) = [r for r in results if r.tgt == "beta"]
+    fig = translate_figure([beta])
+    assert fig.labels.title == "Train-to-train from alpha → beta"
+    assert fig.labels.y == "beta models: beta_val loss (nats)"
+    several = translate_figure([r for r in results if r.tgt != "alpha"])  # a legend names the targets
+    assert several.labels.title == "Train-to-train from alpha"
+    assert several.labels.y == "target models: their own loss (nats)"
+
+
 def test_translate_figure_points_curves_dashes_and_stars(results: list[TranslationResult]) -> None:
     fig = translate_figure(results, fit_split="sweep")
     assert _geoms(fig) == ["geom_point", "geom_line", "geom_line", "geom_point"]
@@ -701,9 +713,13 @@ def test_rank_figure_draws_a_measured_loss_only_at_the_model_it_predicts_else_sa
     assert MEASURED not in set(data.others["what"])
     assert MEASURED not in list(data.others["what"].cat.categories)  # nor in the legend
     assert (
-        f"○ {MEASURED}: left out where measured at another size than the one predicted: 141M–5.07B × "
-        "1.64B–59.1B (beta, alpha, gamma)"  # in rank order
+        "not drawn: the loss measured at each dataset's largest budget, at another size than the one predicted: "
+        "141M–5.07B × 1.64B–59.1B (beta, alpha, gamma)"  # in rank order
     ) in data.caption
+    # the caption describes what is drawn: no ○ when no measured marker is drawn (a reader took it for the
+    # predictions' filled circles, probe h3), and the filled circles themselves
+    assert "○" not in data.caption
+    assert "●: the recommended prediction, coloured by P(best); bars: its 90% interval" in data.caption
     # the same rows, had their top runs been the model each predicts: drawn, and nothing said
     (t,) = ranking.targets
     at_model = [
@@ -716,6 +732,14 @@ def test_rank_figure_draws_a_measured_loss_only_at_the_model_it_predicts_else_sa
     assert sorted(measured["dataset"].astype(str)) == ["alpha", "beta", "gamma"]
     assert_allclose(sorted(measured["value"]), sorted(r.measured_top or 0.0 for r in t.rows), rtol=1e-12)
     assert "left out" not in drawn.caption
+    # drawn for one dataset, left out for the others: the ○ is named, and where the others were measured
+    one = [r if r.dataset != "alpha" else at_model[i] for i, r in enumerate(t.rows)]
+    mixed = rank_figure_data(dataclasses.replace(ranking, targets=(dataclasses.replace(t, rows=tuple(one)),)))
+    assert sorted(mixed.others[mixed.others["what"] == MEASURED]["dataset"].astype(str)) == ["alpha"]
+    assert (
+        f"○ {MEASURED}: drawn where measured at the size predicted; left out where measured at another: "
+        "141M–5.07B × 1.64B–59.1B (beta, gamma)"
+    ) in mixed.caption
     baseline = rank_figure_data(
         rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", method="baseline")
     )
@@ -899,3 +923,28 @@ def test_an_isoflop_figure_draws_budgets_of_three_runs_and_says_what_it_left_out
     assert data.left_out == (1, 1)
     caption = isoflop_figure(runs, fit_laws(runs).fits).labels.caption
     assert "left out: 1 budget of fewer than 3 runs (1 run): no profile to draw" in caption
+
+
+def test_a_figure_that_sizes_itself_keeps_its_size(runs: Runs, fits: list[LawFit]) -> None:
+    """The accuracy figure sizes its panels (3.4 × 2.7 in) and its legend; ``figure_size`` replaced that by 4 in
+    panels and drew 8 tasks 18 in wide (2698 px, probe h3). A size the figure gives itself is kept (widened only
+    for its title and caption)."""
+    from l2l.output.plots import accuracy_figure
+    from l2l.output.plots.accuracy import accuracy_figure_data
+    from l2l.output.plots.common import legend_width, plotnine
+    from l2l.output.plots.save import _text_width
+    from l2l.workflows.accuracy import fit_accuracy_laws
+
+    p9 = plotnine()
+    probe = Path(__file__).resolve().parents[1] / "data" / "probe"
+    acc_runs = read_runs([probe / "sparse_evals_runs.csv", probe / "sparse_evals_accuracy.csv"])
+    results = fit_accuracy_laws(acc_runs, split="sweep")
+    fig = accuracy_figure(acc_runs, results, fit_split="sweep")
+    data = accuracy_figure_data(acc_runs, results, fit_split="sweep")
+    n = len(data.panels)
+    cols = min(4, n)
+    names = sorted(set(data.points.get_column("dataset").to_list()))
+    own = (3.4 * cols + legend_width([*names, "pooled law"]), 2.7 * -(-n // cols) + 1.2)
+    assert_allclose(fig.theme.getp("figure_size"), own, rtol=1e-12)
+    assert_allclose(figure_size(fig), (max(own[0], _text_width(fig)), own[1]), rtol=1e-12)
+    assert_allclose(figure_size(law_figure(runs, fits[:1]) + p9.theme(figure_size=(9.0, 3.0))), (9.0, 3.0))

@@ -51,7 +51,7 @@ def test_without_a_deviation_both_methods_are_exact(tmp_path_factory: pytest.Tem
 
 def test_holdout_by_top_compute_and_detail(shared_offset: Any) -> None:
     ev = evaluate(shared_offset, holdout_top_compute=1, workers=1)
-    assert ev.holdout.startswith("top 1 compute budget(s), C ≥ 1e+21")
+    assert ev.holdout.startswith("top 1 compute budget(s), C ≥ 1e21")
     assert len(ev.predictions) == 30
     p = ev.predictions[0]
     assert_allclose(p.error_loss_to_loss, abs(p.loss_to_loss - p.actual) / p.actual, rtol=1e-12)
@@ -576,3 +576,16 @@ def test_a_split_that_tags_only_a_runs_final_checkpoint_holds_out_the_whole_run(
     assert plan.hidden.height == 4
     assert plan.train.filter(pl.col("N") == 400e6).height == 0  # 16 rows before
     assert plan.notes[0].startswith("held out whole: 8 earlier checkpoints of 2 held-out runs left the fit")
+
+
+def test_the_held_out_budget_is_written_as_the_tables_write_compute(synthetic_runs: Any) -> None:
+    """Porian's evaluate figure was titled "top 1 compute budget(s), C ≥ 2.56e+19", where every table writes
+    2.56e19 (probe h3)."""
+    import polars as pl
+
+    from l2l.base.runs import Runs
+    from l2l.workflows.evaluate import _holdout_mask
+
+    runs = Runs(synthetic_runs.frame.with_columns(pl.col("C") * 2.56), dict(synthetic_runs.own_eval))
+    _, label = _holdout_mask(runs, None, 1)
+    assert label == "top 1 compute budget(s), C ≥ 2.56e21"

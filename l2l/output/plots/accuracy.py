@@ -15,7 +15,16 @@ import polars as pl
 
 from l2l.base.errors import SelectionError
 from l2l.core.accuracy import POOLED
-from l2l.output.plots.common import panel_title, plotnine, theme, use_agg
+from l2l.output.plots.common import (
+    MANY_PANELS,
+    SMALL_PANEL_HEIGHT,
+    SMALL_PANEL_WIDTH,
+    legend_width,
+    panel_title,
+    plotnine,
+    theme,
+    use_agg,
+)
 from l2l.workflows.accuracy import AccuracyResult, accuracy_data
 
 if TYPE_CHECKING:
@@ -173,8 +182,11 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
         caption=caption,
     )
     nrow = -(-len(data.panels) // ncol)
+    many = len(data.panels) > MANY_PANELS  # small multiples, as every l2l figure draws more than 9 panels
+    width, height = (SMALL_PANEL_WIDTH, SMALL_PANEL_HEIGHT) if many else (PANEL_WIDTH, PANEL_HEIGHT)
     fig += theme() + p9.theme(  # the title, caption and strips of every l2l figure; smaller panel text
-        figure_size=(PANEL_WIDTH * ncol + 1.8, PANEL_HEIGHT * nrow + 1.2),
+        # the panels and a legend as wide as its labels (``save_figure`` keeps a size the figure gives itself)
+        figure_size=(width * ncol + legend_width([*datasets, "pooled law"]), height * nrow + 1.2),
         strip_text=p9.element_text(size=8),
         axis_text=p9.element_text(size=7),
     )

@@ -85,6 +85,12 @@ def ordered(values: Sequence[str], order: Sequence[str]) -> Any:
     return pd.Categorical(list(values), categories=list(dict.fromkeys(order)), ordered=True)
 
 
+def legend_width(labels: Sequence[str]) -> float:
+    """Inches for a legend listing ``labels``: the default, or more for long labels (≈ 0.07 in a character at the
+    legend's 8 pt)."""
+    return max(LEGEND_WIDTH, 0.8 + 0.07 * max((len(b) for b in labels), default=0))
+
+
 def ncol(n_panels: int) -> int:
     if n_panels > MANY_PANELS:
         return MAX_SMALL_COLUMNS

@@ -167,9 +167,11 @@ def _marks(r: DatasetPrediction, method: str) -> tuple[list[tuple[str, float]], 
     return [(what, v) for what, v in marks if v is not None], off
 
 
-def _measured_elsewhere(rows: list[DatasetPrediction], method: str) -> list[str]:
+def _measured_elsewhere(rows: list[DatasetPrediction], method: str, drawn: bool = False) -> list[str]:
     """Caption lines for the measured losses left off the figure (measured at another size than the one
-    predicted), by where they were measured; and, for the baseline, where its values were measured."""
+    predicted), by where they were measured; and, for the baseline, where its values were measured. ``drawn``:
+    whether the measured marker is drawn for other rows (only then does the caption name its ○: with none drawn,
+    a reader took the ○ it described for the filled circles of the predictions; probe h3)."""
     by_size: dict[str, list[str]] = {}
     for r in rows:
         if r.top_N is not None and r.top_D is not None:
@@ -183,7 +185,15 @@ def _measured_elsewhere(rows: list[DatasetPrediction], method: str) -> list[str]
             f"baseline: each value is the loss measured at its dataset's largest budget, at {where}, not a "
             "prediction at this budget: only the order counts"
         ]
-    return [f"○ {MEASURED}: left out where measured at another size than the one predicted: {where}"]
+    if drawn:
+        return [
+            f"○ {MEASURED}: drawn where measured at the size predicted; left out where measured at another: "
+            f"{where}"
+        ]
+    return [
+        f"not drawn: the loss measured at each dataset's largest budget, at another size than the one predicted: "
+        f"{where}"
+    ]
 
 
 def _losses_only(ranking: Ranking) -> None:
@@ -253,7 +263,16 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
         # the legend lists the markers drawn (a measured loss left out everywhere is said in the caption)
         drawn = set(odf["what"])
         odf["what"] = pd.Categorical(odf["what"], categories=[m for m in MARKERS if m in drawn], ordered=True)
-    caption = "\n".join([_caption(ranking), *_measured_elsewhere(elsewhere, ranking.method)])
+    measured_drawn = not odf.empty and MEASURED in set(odf["what"])
+    value = (
+        "the baseline's value (measured)"
+        if ranking.method == "baseline"
+        else f"the {ranking.method} prediction"
+    )
+    what = f"●: {value}, coloured by P(best); bars: its {ranking.level:.0%} interval"
+    caption = "\n".join(
+        [_caption(ranking), what, *_measured_elsewhere(elsewhere, ranking.method, measured_drawn)]
+    )
     if not sdf.empty:
         caption += "\n★: the loss measured by a held-out run at this budget (not used to fit)"
     return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None, key)

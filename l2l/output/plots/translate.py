@@ -105,7 +105,13 @@ def _axis_labels(results: Sequence[TranslationResult]) -> tuple[str, str, str]:
     x_on = f"{short_eval(next(iter(x_evals)))} loss" if len(x_evals) == 1 else "loss"
     y_on = f"{short_eval(next(iter(y_evals)))} loss" if len(y_evals) == 1 else None
     if kinds == {"train-train"}:
-        return f"{src} models: {x_on} (nats)", "target models: their own loss (nats)", "target dataset"
+        # (one target: its models named, as the x axis names the source's)
+        y_label = (
+            f"{tgt} models: {y_on} (nats)"
+            if len(tgts) == 1 and y_on
+            else "target models: their own loss (nats)"
+        )
+        return f"{src} models: {x_on} (nats)", y_label, "target dataset"
     if kinds == {"train-test"}:
         return f"{src} models: {x_on} (nats)", f"{src} models: {y_on or 'test loss'} (nats)", "test set"
     if kinds == {"test-test"}:
@@ -239,8 +245,16 @@ def translate_figure_data(
         df["target"] = ordered(df["target"], label_order)
         df["panel"] = ordered(df["panel"], panel_order)
 
-    title = title[:1].upper() + title[1:]
+    title = _titled(title, ok, label_order)
     return TranslateFigureData(ok, points, stars, solid, dashes, panel_order, label_order, multiples, title)
+
+
+def _titled(title: str, ok: Sequence[TranslationResult], label_order: Sequence[str]) -> str:
+    """The figure's title, capitalised; of one train-to-train curve (one colour, no legend), naming its target:
+    Porian's rw → owt2 figure named owt2 nowhere (probe h3)."""
+    if len(label_order) == 1 and {r.kind for r in ok} == {"train-train"}:
+        title = f"{title} → {label_order[0]}"
+    return title[:1].upper() + title[1:]
 
 
 def translate_figure(
