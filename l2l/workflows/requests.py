@@ -522,12 +522,19 @@ def _ranked(ranking: Ranking) -> Ranking:
         return ranking
     from l2l.workflows.lawbook import MEASURED_LOSSES_INSTEAD
 
-    # the most frequent reason first: the first candidate's may be the exception
-    counts = Counter(r.reason.split("; ")[0] for r in rows if r.reason)  # its first clause: the method's own
-    reasons = [reason for reason, _ in counts.most_common()]
+    # the most frequent reason first: the first candidate's may be the exception; its first clause (the method's
+    # own), counted apart from the dataset it names (DCLM: one reason that named each of 42 sets read as "one and
+    # 41 other reasons")
+    first = {r.dataset: r.reason.split("; ")[0] for r in rows if r.reason}
+    example: dict[str, str] = {}
+    for dataset, clause in first.items():
+        example.setdefault(clause.replace(dataset, "\0"), clause)
+    counts = Counter(clause.replace(dataset, "\0") for dataset, clause in first.items())
+    reasons = [example[key] for key, _ in counts.most_common()]
     shown = reasons[0] if reasons else "no candidate has a prediction"
-    if reasons and counts[shown] > 1:
-        shown += f" ({counts[shown]} datasets)"
+    top = counts.most_common(1)[0][1] if counts else 0
+    if top > 1:
+        shown += f" ({top} datasets)"
     more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
     if "has no own eval" in shown:
         hint = (

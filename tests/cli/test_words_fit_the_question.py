@@ -182,3 +182,18 @@ def test_evaluate_of_two_datasets_says_the_combined_methods_note_once(run: Any, 
     assert out.count("0 backtest errors are too few to learn an extrapolation error") == 1
     assert "combined (mean, median, ivw): 0 backtest errors are too few" in out
     assert "combined:mean" not in out
+
+
+def test_one_reason_that_names_each_dataset_is_counted_as_one_reason(run: Any, tmp_path: Path) -> None:
+    """DCLM at a budget: "its own-loss law cannot be fitted: RW_orig…/open_lm_val: 1 run … (and 41 other reasons)"
+    was one reason naming each of 42 sets; it reads as one reason of so many datasets."""
+    rng = np.random.default_rng(1)
+    lines = ["dataset,N,D,eval,loss,run_id"]
+    for i in range(4):
+        lines.append(f"set{i},1e8,2e9,val,{_loss(i, 1e8, rng):.5f},set{i}-m0")
+    table = _write(tmp_path / "one_run.csv", lines)
+    res = run("rank", table, "-t", "val", "--C", "1e21")
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert "(4 datasets)" in said
+    assert "other reason" not in said
