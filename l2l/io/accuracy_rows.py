@@ -72,7 +72,16 @@ def subset(raw: _Raw, mask: pl.Series) -> _Raw:
     where = {old: new for new, old in enumerate(idx)}
     kept = {c: ([where[r] for r in rows if r in where], why) for c, (rows, why) in raw.bad.items()}
     bad = {c: v for c, v in kept.items() if v[0]}
-    return _Raw(raw.path, raw.format, raw.sha256, raw.frame.filter(mask), lines, raw.header_line, bad=bad)
+    return _Raw(
+        raw.path,
+        raw.format,
+        raw.sha256,
+        raw.frame.filter(mask),
+        lines,
+        raw.header_line,
+        bad=bad,
+        notes=raw.notes,
+    )
 
 
 def _accuracy_hint(v: float, values: pl.Series) -> str:
@@ -320,7 +329,9 @@ def split_wide_accuracy(
         rows = chosen_rows.rename({"loss": "accuracy"}).drop("_l2l_acc_step", strict=False)
     acc = _accuracy_long(raw, rows)
     rest = raw.frame.drop(matched)
-    loss_raw = _Raw(raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad)
+    loss_raw = _Raw(
+        raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad, notes=raw.notes
+    )
     skipped = sum(nan.values())  # (read and rejected, as a NaN loss cell is: "read 311 … rejected 2" for 312)
     info: dict[str, Any] = {
         "accuracy_columns": names,
@@ -430,7 +441,7 @@ def long_accuracy_column(
         for c, (rows, why) in raw.bad.items()
         if c != column
     }
-    out_raw = _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad)
+    out_raw = _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad, notes=raw.notes)
     return LongAccuracy(out_raw, column, empty)
 
 
@@ -524,7 +535,7 @@ def accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, w
         "ignored_columns": [],
         "ingested_at": utc_now(),
         **info,
-        "decisions": list(info.get("accuracy_notes", [])),
+        "decisions": [*raw.notes, *info.get("accuracy_notes", [])],
     }
 
 

@@ -250,6 +250,12 @@ class CheckpointReport:
     #: final: the tokens per parameter every final checkpoint kept lies at, where the log's checkpoints lie off
     #: that line (``_one_line``); None otherwise
     one_line: float | None = None
+    #: final: (run, eval) groups holding several rows at their final checkpoint (averaged by the reader as one
+    #: measurement repeated), the widest relative spread of the loss among rows of such a group at one checkpoint
+    #: of the log, and where (``_repeated_ends``)
+    repeated_ends: int = 0
+    repeated_apart: float = 0.0
+    repeated_at: str | None = None
 
     @property
     def checkpoints_dropped(self) -> int:
@@ -264,6 +270,9 @@ class CheckpointReport:
                 del d[k]
         if self.one_line is None:  # (said only where the final checkpoints lie on one line)
             del d["one_line"]
+        if not self.repeated_ends:  # (said only where final checkpoints are repeated)
+            for k in ("repeated_ends", "repeated_apart", "repeated_at"):
+                del d[k]
         if self.undecayed:
             d["undecayed"] = list(self.undecayed)
         else:  # (said only where some run has not decayed)
@@ -829,6 +838,48 @@ def _policy_error(label: str, info: CheckpointInfo, path: str | None) -> InputEr
     )
 
 
+def _repeated_ends(
+    kept: pl.DataFrame, frame: pl.DataFrame, group: Sequence[str], column: str
+) -> dict[str, object]:
+    """Where (run, eval) groups of ``group`` hold several rows at their final checkpoint (``kept``: the final rows)
+    and at an earlier one of the log (``frame``) too: runs interleaved under one key, whose final checkpoints the
+    reader then averages as one measurement ((Mis)Fitting's sweep of 2-4 runs per key, 56 % apart at one step, was
+    averaged as "repeated with nothing telling the rows apart"; h3). How many such groups, the widest relative
+    spread of the loss among their rows at one earlier checkpoint, and where; empty where no such rows differ (a
+    resumed run re-logging its last checkpoint repeats that one only)."""
+    if "loss" not in frame.columns:
+        return {}
+    ends = kept.group_by(list(group)).len().filter(pl.col("len") > 1).select(group)
+    if ends.height == 0:
+        return {}
+    rows = frame.join(ends, on=list(group), how="semi", nulls_equal=True)
+    if "_metric" in rows.columns:
+        rows = rows.filter(pl.col("_metric") == "loss")
+    loss = pl.col("loss").cast(pl.Float64, strict=False)
+    per = (
+        rows.filter(pl.col(_STEP) < pl.col(_STEP).max().over(list(group)))
+        .group_by([*group, _STEP])
+        .agg(pl.len().alias("_n"), loss.min().alias("_lo"), loss.max().alias("_hi"))
+        .filter((pl.col("_n") > 1) & (pl.col("_lo") > 0) & (pl.col("_hi") > pl.col("_lo")))
+        .with_columns((pl.col("_hi") / pl.col("_lo") - 1.0).alias("_apart"))
+        .sort(["_apart", *group, _STEP], descending=[True, *([False] * (len(group) + 1))])
+    )
+    if per.height == 0:
+        return {}
+    top = per.row(0, named=True)
+    at = ", ".join(
+        f"{c.removeprefix('@')}={schema.format_quantity(v) if isinstance(v, float) else v}"
+        for c, v in top.items()
+        if c in group and c not in ("eval", "_metric")
+    )
+    return {
+        "repeated_ends": per.select(group).unique().height,
+        "repeated_apart": float(top["_apart"]),
+        "repeated_at": f"{at}, eval {top.get('eval')}, {column} {_fmt_step(float(top[_STEP]))}: "
+        f"{float(top['_lo']):.4g} to {float(top['_hi']):.4g}",
+    }
+
+
 def _one_line(kept: pl.DataFrame, every: pl.DataFrame) -> float | None:
     """The tokens per parameter of the final checkpoints kept where they all lie on one line (D/N within
     ``MIN_RATIO_SPREAD``) while the log's checkpoints do not: a ladder of one run per size, each trained to the same
@@ -910,6 +961,7 @@ def _select(
     ends = out.select(*group, _STEP).unique()
     early = int(ends.select((pl.col(_STEP) < pl.col(_STEP).max().over(list(info.key))).sum()).item())
     out, stopped = _unfinished(out, info.key, info.column, path)
+    repeated = _repeated_ends(out, frame, group, info.column)
     undecayed: dict[str, object] = {}
     if (schedule := _schedule_ends(frame, info.key)) is not None:
         kept = schedule.join(
@@ -928,6 +980,7 @@ def _select(
             evals_before_final=early,
             **stopped,  # type: ignore[arg-type]
             **undecayed,  # type: ignore[arg-type]
+            **repeated,  # type: ignore[arg-type]
         )
     )
 

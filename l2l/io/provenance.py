@@ -31,6 +31,7 @@ __all__ = [
     "c_count_mismatch",
     "check_scale",
     "compute_unit_ratio",
+    "far_value_notes",
     "file_entries",
     "reject_differing_repeats",
     "reject_diverged_seeds",
@@ -90,7 +91,10 @@ def _runs_of(gap: Spread, limit: int = 5) -> str:
     return ", ".join(named[:limit]) + (f", … ({len(named)} runs)" if len(named) > limit else "")
 
 
-def repeat_notes(rep: Repeats) -> list[str]:
+def repeat_notes(rep: Repeats, log: Mapping[str, Any] | None = None) -> list[str]:
+    """What was decided about repeated measurements, one line each. ``log``: the checkpoints of a per-step log
+    whose final checkpoints were repeated (``CheckpointReport.to_dict``), to say where its run key holds
+    interleaved runs."""
     notes = []
     if rep.seeds:
         gap = rep.seed_gap
@@ -122,6 +126,15 @@ def repeat_notes(rep: Repeats) -> list[str]:
             if rep.spread > REPEAT_SPREAD
             else ""
         )
+        if log and float(log.get("repeated_apart") or 0.0) > REPEAT_SPREAD:
+            key = ", ".join([str(log.get("named_by", "run_id")), *log.get("identity", [])])
+            differ = (
+                f", their losses up to {100 * rep.spread:.1f} % apart; they are final checkpoints of a per-step "
+                f"log whose run key ({key}) holds rows up to {100 * log['repeated_apart']:.0f} % apart at one "
+                f"checkpoint (e.g. {log['repeated_at']}): the key may not identify runs (several interleaved?); "
+                "--checkpoints all shows them apart, refusing such rows by their lines; a run_id column tells the "
+                "runs apart"
+            )
         notes.append(
             f"{plural(rep.same, 'measurement')} repeated with nothing telling the rows apart: averaged{differ}"
         )
@@ -295,7 +308,8 @@ def _where_notes(info: Mapping[str, Any]) -> list[str]:
 
 def _decisions(info: Mapping[str, Any]) -> list[str]:
     """What was decided about one file, one line each, for the ingest report."""
-    notes: list[str] = [
+    notes: list[str] = list(info.get("read_notes", []))
+    notes += [
         f"{canon} {value!r} in every row (--{canon}: the table has no {canon} column)"
         for canon, value in (info.get("constants") or {}).items()
     ]
@@ -730,6 +744,78 @@ def _scale_notes(frame: pl.DataFrame) -> list[str]:
                 f"Is the column counted in millions or billions? Give the values with their unit (124M, 1.3B) "
                 f"or in {unit}: laws, N* and D* take {col} as written"
             )
+    return out
+
+
+#: A run's N (or D) lying more than this many decades beyond every other run's is asked about: a unit slip (80B for
+#: 80M) passed every check, and only a law's "far runs" said anything. Neighbouring sizes of real sweeps lie within
+#: 0.7 decades (the paper's runs 0.28, Porian et al. 0.5, (Mis)Fitting 0.35, DCLM's four cells 0.68, per run's N
+#: and final D); a slip of 1000× lands 2 decades or more beyond the rest unless the sweep spans more than one.
+FAR_DECADES: Final = 2.0
+#: ... where at most this many runs lie out there, beside at least ``FAR_OTHERS`` runs: a few runs set apart, not
+#: a second sweep at another scale.
+FAR_RUNS: Final = 2
+FAR_OTHERS: Final = 4
+
+
+def _far_side(units: pl.DataFrame, col: str) -> tuple[pl.DataFrame, float, float] | None:
+    """The runs (``units``: one row per run, its ``col``) whose value lies more than ``FAR_DECADES`` beyond every
+    other run's, above or below, with the nearest other value and the gap in decades; None where none does."""
+    values = sorted(set(units.get_column(col).to_list()))
+    if units.height < FAR_RUNS + FAR_OTHERS or len(values) < 3:
+        return None
+    found: tuple[pl.DataFrame, float, float] | None = None
+    for k in range(1, FAR_RUNS + 1):  # the k largest (smallest) values set apart from the rest
+        for far, edge, near in (
+            (values[-k:], values[-k], values[-k - 1]),
+            (values[:k], values[k - 1], values[k]),
+        ):
+            gap = abs(math.log10(edge / near))  # (from the far group's value nearest the rest)
+            rows = units.filter(pl.col(col).is_in(far))
+            if gap > FAR_DECADES and rows.height <= FAR_RUNS and (found is None or gap > found[2]):
+                found = rows, near, gap
+    return found
+
+
+def far_value_notes(frame: pl.DataFrame, raws: Sequence[_Raw]) -> list[str]:
+    """A warning per column (N, D) where a run or two lie far beyond every other run on a log scale
+    (``FAR_DECADES``): one run's N 1000× off (a unit slip: 80B for 80M) was fitted as the law's largest model,
+    with nothing said at ingest (h1). ``frame``: the rows read (``_file`` and ``_row`` name their lines); a run is
+    its (dataset, run_id), with its N and its final D."""
+    if frame.height == 0 or "_file" not in frame.columns:
+        return []
+    out: list[str] = []
+    ids = ["dataset", "run_id"]
+    for col, units in (
+        ("N", frame.group_by([*ids, "N"]).agg(pl.col("_file").first(), pl.col("_row").first())),
+        (
+            "D",
+            frame.sort(["D", "_file", "_row"], descending=[False, True, True])
+            .group_by(ids)
+            .agg(pl.col("D", "_file", "_row").last()),
+        ),
+    ):
+        found = _far_side(units.sort([*ids, col]), col)
+        if found is None:
+            continue
+        rows, near, gap = found
+        above = float(rows.get_column(col)[0]) > near
+        named = []
+        for ds, rid, value, k, row in rows.select(*ids, col, "_file", "_row").iter_rows():
+            raw = raws[int(k)]
+            place = _place(raw, row) if len(raws) > 1 else raw.where(int(row)) if row is not None else ""
+            named.append(
+                f"{col} = {fmt_si(value)} of run {rid!r} (dataset {ds!r}{', ' if place else ''}{place})"
+            )
+        rest = units.filter(~pl.col(col).is_in(rows.get_column(col).implode()))
+        lo, hi = float(rest.get_column(col).min()), float(rest.get_column(col).max())  # type: ignore[arg-type]
+        keep = f"{col}<{fmt_si(near * 10)}" if above else f"{col}>{fmt_si(near / 10)}"
+        out.append(
+            f"warning: {' and '.join(named)} {'lie' if len(named) > 1 else 'lies'} {gap:.1f} decades "
+            f"{'above' if above else 'below'} every other run's (the other {rest.height} runs: "
+            f"{col} {fmt_si(lo)}–{fmt_si(hi)}): a typo, or a value in another unit? Laws, N* and D* take {col} as "
+            f"written: correct it, or leave {'them' if len(named) > 1 else 'it'} out (--where '{keep}')"
+        )
     return out
 
 

@@ -98,6 +98,8 @@ class _Raw:
     constants: dict[str, str] = field(default_factory=dict)
     # canonical columns taken from the stored run of each row's run id (``tables._stored_run_columns``)
     from_stored: tuple[str, ...] = ()
+    # what reading the file decided, one line each, for the ingest report (a trailing delimiter dropped)
+    notes: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -191,6 +193,7 @@ def _read_raw(path: Path) -> _Raw:
     label = fmt + (".gz" if gz else "")
     if fmt == "parquet":
         return _read_parquet(data, p, sha)
+    _refuse_other_format(data, path, gz)
     check_rows(data.count(b"\n") + (not data.endswith(b"\n")) - (fmt != "ndjson"), p)  # (less a header)
     _refuse_binary(data, p)
     text = _decode(data, p)
@@ -199,6 +202,37 @@ def _read_raw(path: Path) -> _Raw:
     if fmt == "ndjson":
         return _read_ndjson(text, p, sha, label)
     return _read_delimited(text, p, sha, label, "\t" if fmt == "tsv" else ",")
+
+
+def _refuse_other_format(data: bytes, path: Path, gz: bool) -> None:
+    """Refuse a file of another format under a text table's name, named by its first bytes (its magic number),
+    with the way to read it: a gzip, zip (an Excel workbook) or Parquet file renamed .csv was "binary data" (h1).
+    ``data``: the file's bytes (decompressed when ``gz``)."""
+    if data.startswith(b"\x1f\x8b"):
+        magic, what = (
+            "1f 8b",
+            "gzip-compressed data" + (" inside the gzip file (compressed twice)" if gz else ""),
+        )
+        compressed = ", ".join(e for e in SUPPORTED_EXTENSIONS if e.endswith(".gz"))
+        hint = "gunzip it once more" if gz else f"name it {path.name}.gz: l2l reads {compressed} compressed"
+    elif data.startswith(b"PK\x03\x04"):
+        magic = "'PK' 03 04"
+        if b"xl/" in data or b"[Content_Types].xml" in data:
+            what, hint = "an Excel workbook (xlsx, a zip archive)", _unsupported_hint("sheet.xlsx")
+        elif b"opendocument.spreadsheet" in data[:100]:
+            what, hint = "an OpenDocument spreadsheet (a zip archive)", _unsupported_hint("sheet.ods")
+        else:
+            what, hint = (
+                "a zip archive",
+                "unzip it and read the table inside (l2l reads gzip's .csv.gz, not zip)",
+            )
+    elif data.startswith(b"PAR1"):
+        magic, what = "'PAR1'", "a Parquet file"
+        named = Path(path.name[:-3] if gz else path.name).with_suffix(".parquet").name
+        hint = f"{'gunzip it and ' if gz else ''}name it {named}: l2l reads Parquet so named"
+    else:
+        return
+    raise InputError(f"{what}, not a text table (its first bytes are {magic})", path=str(path), hint=hint)
 
 
 def _refuse_binary(data: bytes, path: str) -> None:
@@ -440,6 +474,13 @@ def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str
             "no data rows (the file has only a header)", path=path, line=header_line, hint=_HEADER_ONLY_HINT
         )
     k = len(names)
+    notes: tuple[str, ...] = ()
+    if _trailing_separator(body, k):
+        body = [rec[:k] for rec in body]
+        notes = (
+            f"every data row ends with a {_SEPARATORS[sep]} the header does not (an empty last field): that "
+            "field dropped",
+        )
     bad = [i for i, rec in enumerate(body) if len(rec) != k]
     if bad:
         _ragged(path, physical, body, body_lines, bad, sep, k, header_line)
@@ -447,7 +488,13 @@ def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str
     frame = pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)])
     if sep != default_sep:
         label += f" ({_SEPARATORS[sep]}-separated)"
-    return _Raw(path, label, sha, frame, body_lines, header_line)
+    return _Raw(path, label, sha, frame, body_lines, header_line, notes=notes)
+
+
+def _trailing_separator(body: list[list[str]], k: int) -> bool:
+    """Whether every data row has one field more than the header's ``k`` and that field is empty in every row: a
+    separator at the end of each data line (an awk or logger export writes one), not a column (h1)."""
+    return all(len(rec) == k + 1 and not rec[k].strip() for rec in body)
 
 
 def _check_closed(
@@ -507,13 +554,19 @@ def _ragged(
     i = bad[0]
     more = [body_lines[j] for j in bad[1:]]
     also = f" (also line{'s' if len(more) > 1 else ''} {_fmt_lines(more)})" if more else ""
+    hint = _header_hint(
+        physical[header_line - 1], header_line, k, {len(body[j]) for j in bad}, len(bad) == len(body)
+    )
+    if _trailing_separator([body[j] for j in bad], k):  # (every row alike is read: see _trailing_separator)
+        hint = (
+            f"{'these lines end' if more else 'this line ends'} with a {_SEPARATORS[sep]} the header does not (an "
+            "empty last field): delete it"
+        )
     raise InputError(
         f"expected {k} fields as in the header, found {len(body[i])}{also}",
         path=path,
         line=body_lines[i],
-        hint=_header_hint(
-            physical[header_line - 1], header_line, k, {len(body[j]) for j in bad}, len(bad) == len(body)
-        ),
+        hint=hint,
     )
 
 

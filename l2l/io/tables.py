@@ -70,6 +70,7 @@ from l2l.io.provenance import (
     check_compute_units,
     check_scale,
     compute_unit_ratio,
+    far_value_notes,
     file_entries,
     reject_differing_repeats,
     reject_diverged_seeds,
@@ -395,6 +396,8 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         }
         if raw.from_stored:
             info["from_stored"] = list(raw.from_stored)
+        if raw.notes:
+            info["read_notes"] = list(raw.notes)
         if plan.metric is not None and schema.norm_name(plan.metric) != "metric":
             info["metric_column"] = plan.metric  # a kind column read as the metric: said in the report
         convs = _convs(plan, wide=opts.wide, nan_ok=_long_with_accuracy(opts))
@@ -1682,6 +1685,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             part.every = None if part.every is None else _flops(part.every)
     scatter = {"loss": seed_scatter(frame, "loss", log=True)}
     averaged = _average(frame.drop("seed"))
+    far = far_value_notes(averaged, [p.raw for p in parts])
+    if far and not opts.lines and averaged.get_column("_row").has_nulls():
+        return _read(paths, replace(opts, lines=True))  # (the warning names the lines)
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
     for k, part in enumerate(parts):
@@ -1701,7 +1707,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     for entry in provenance:  # the columns whose facts are carried are used
         entry["ignored_columns"] = [c for c in entry["ignored_columns"] if c not in facts.columns]
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
-        provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats))
+        logs = [p.info["checkpoints"] for p in parts if p.info.get("checkpoints", {}).get("repeated_ends")]
+        log = max(logs, key=lambda c: float(c.get("repeated_apart") or 0.0), default=None)
+        provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats, log))
     for entry, part in zip(provenance, parts, strict=False):
         if params := _parameter_notes(entry.get("ignored_columns", []), part):
             entry.setdefault("decisions", []).extend(params)
@@ -1725,6 +1733,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             c_mismatch=c_mismatch,
             compute_unused=[c for e in provenance for c in e.get("ignored_columns", []) if says_compute(c)],
         )
+        + far
         + repeated
         + tokenizer_notes(facts.tokenizers, canon.get_column("eval").unique().sort().to_list())
     )

@@ -217,6 +217,25 @@ def test_runs_table_output(run: Any, good: Path) -> None:
     assert "│ code       │ web_val  │     │    2 │" in every.stdout
 
 
+def test_runs_counts_the_evals_of_a_workspace_with_many(run: Any, tmp_path: Path) -> None:
+    """A wide export of thousands of evals listed every name (h1: 2,000, about 250 lines); counted as ingest
+    counts its loss columns, with the option that lists them."""
+    lines = ["dataset,N,D,eval,loss"]
+    for n in (2e7, 4e7, 8e7):
+        lines += [f"web,{n!r},{20 * n!r},{ev},{3 + i / 100 + 1e8 / n:.4f}" for i, ev in enumerate(
+            ["web_val", *(f"task{k:02d}" for k in range(30))]
+        )]  # fmt: skip
+    (tmp_path / "many.csv").write_text("\n".join(lines) + "\n")
+    assert run("ingest", tmp_path / "many.csv").exit_code == 0
+    out = run("runs").stdout
+    assert "loss evals: 31 (1 own, task00, task01 and 28 more; l2l runs --evals lists them)" in out
+    assert "task29" not in out
+    assert "every (dataset, eval) with its runs and ranges" not in out  # (said in the line above)
+    every = run("runs", "--evals").stdout
+    assert "loss evals: 31 (1 own, task00, task01 and 28 more; listed below)" in every
+    assert "│ web     │ task29  │" in every
+
+
 def test_workspace_option_beats_env(run: Any, good: Path, tmp_path: Path, ws_path: Path) -> None:
     other = tmp_path / "other"
     assert run("--workspace", other, "ingest", good / "long.csv").exit_code == 0

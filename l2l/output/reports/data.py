@@ -62,6 +62,10 @@ def _holds(runs: Runs) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: The eval groups (own, ``prefix/*``, single evals) ``runs`` lists by name; beyond, it counts them.
+_MOST_EVAL_GROUPS = 12
+
+
 def inventory_report(inv: Inventory, runs: Runs, *, evals: bool = False) -> Report:
     """runs: one row per dataset with its runs in each split, its evals and the N, D, C ranges."""
     rows: list[dict[str, Any]] = []
@@ -91,7 +95,13 @@ def inventory_report(inv: Inventory, runs: Runs, *, evals: bool = False) -> Repo
         else g.evals[0]
         for g in inv.eval_groups
     ]
-    notes = [f"loss evals: {', '.join(groups)}"]
+    if len(groups) <= _MOST_EVAL_GROUPS:
+        notes = [f"loss evals: {', '.join(groups)}"]
+    else:  # (a 2,000-column export listed every name, 250 lines, where ingest says "2,000 loss columns"; h1)
+        where = "listed below" if evals else "l2l runs --evals lists them"
+        notes = [
+            f"loss evals: {len(inv.evals):,} ({', '.join(groups[:3])} and {len(groups) - 3:,} more; {where})"
+        ]
     if inv.accuracy_evals:
         notes.append(
             f"accuracy evals: {len(inv.accuracy_evals)} ({plural(inv.accuracy_rows, 'row')}), kept apart from the "
@@ -100,7 +110,7 @@ def inventory_report(inv: Inventory, runs: Runs, *, evals: bool = False) -> Repo
     if len(inv.splits) == 1:
         notes.append(f"split: {inv.splits[0]} (every run)")
     notes += _no_own_notes(runs)
-    if not evals:
+    if not evals and len(groups) <= _MOST_EVAL_GROUPS:
         notes.append("every (dataset, eval) with its runs and ranges: l2l runs --evals")
     return Report(
         "runs-datasets",
