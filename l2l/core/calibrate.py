@@ -208,7 +208,8 @@ class CalibrationCache(dict[str, Calibration]):
 # line backtests' worst error per unit of reach (``LineBacktest.scale``); 24: the line backtests at the
 # dataset's own cutoffs too; 23: the line law's backtests beside the law's on one-line
 # sweeps (``line_tests``)
-CALIBRATION_VERSION = 26
+# 27: each score's group kept (``ErrorModel.score_groups``): a group's own scores' quantile floors its intervals
+CALIBRATION_VERSION = 27
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
