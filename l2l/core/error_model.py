@@ -379,15 +379,16 @@ class ErrorModel:
         all of them; with ``group``, that group's own where they are enough for ``level`` (its scores are scaled
         by its spread, shrunk toward the others': a dataset 6× noisier than the rest of its group kept part of the
         others' width, and its calibrated own-loss intervals held 66 of 80 truths on probe h2's `noisy` shape; with
-        its own scores' quantile as a floor, 79 of 80, the clean datasets' 299 of 300 either way); and the local
-        ones (``quantile``)."""
+        its own scores' 90th percentile as a floor, 72 of 80, the clean datasets' 299 of 300 either way); and the
+        local ones (``quantile``)."""
         check_level(level)
         parts = [(_conformal(self.scores, level), len(self.scores))]
         if group and len(self.score_groups) == len(self.scores):
             own = [s for s, g in zip(self.scores, self.score_groups, strict=True) if g == group]
             if own and not too_few_for_level(len(own), level):
                 # its quantile as an estimate (interpolated), not a conformal bound: the ⌈(n+1)·level⌉-th of a
-                # group's 15-30 scores is its largest or next to it, and held 79 of 80 at 3.6× the error
+                # group's 15-30 scores is its largest or next to it, and held 79 of 80 at 3.6× the error (72 of 80
+                # at 2.6× so)
                 parts.append((float(np.quantile(own, level)), len(own)))
         if distance is None or len(self.score_distances) != len(self.scores) or LOCAL_SCORES <= 0:
             return parts
