@@ -383,13 +383,11 @@ class ErrorModel:
         local ones (``quantile``)."""
         check_level(level)
         parts = [(_conformal(self.scores, level), len(self.scores))]
-        if group and len(self.score_groups) == len(self.scores):
-            own = [s for s, g in zip(self.scores, self.score_groups, strict=True) if g == group]
-            if own and not too_few_for_level(len(own), level):
-                # its quantile as an estimate (interpolated), not a conformal bound: the ⌈(n+1)·level⌉-th of a
-                # group's 15-30 scores is its largest or next to it, and held 79 of 80 at 3.6× the error (72 of 80
-                # at 2.6× so)
-                parts.append((float(np.quantile(own, level)), len(own)))
+        own = self._group_scores().get(group) if group else None
+        if own is not None and len(own) and not too_few_for_level(len(own), level):
+            # its quantile as an estimate (interpolated), not a conformal bound: the ⌈(n+1)·level⌉-th of a group's
+            # 15-30 scores is its largest or next to it, and held 79 of 80 at 3.6× the error (72 of 80 at 2.6× so)
+            parts.append((float(np.quantile(own, level)), len(own)))
         if distance is None or len(self.score_distances) != len(self.scores) or LOCAL_SCORES <= 0:
             return parts
         (scores, dist, far), (nr, far_n) = self._score_arrays(), self._n_reach_arrays()
@@ -421,6 +419,19 @@ class ErrorModel:
             dist = np.asarray(self.score_distances, dtype=np.float64)
             made = (np.asarray(self.scores, dtype=np.float64), dist, np.sort(dist)[::-1])
             object.__setattr__(self, "_arrays", made)  # a cache beside the frozen fields, not one of them
+        return made
+
+    def _group_scores(self) -> dict[str, Array]:
+        """Each group's scores (``score_groups``; none where they were not kept), made once per model: an interval
+        asks for its group's, thousands of times in one ``evaluate``."""
+        made: dict[str, Array] | None = self.__dict__.get("_by_group")
+        if made is None:
+            made = {}
+            if len(self.score_groups) == len(self.scores):
+                groups = np.asarray(self.score_groups, dtype=object)
+                scores = np.asarray(self.scores, dtype=np.float64)
+                made = {str(g): scores[groups == g] for g in dict.fromkeys(self.score_groups)}
+            object.__setattr__(self, "_by_group", made)  # a cache beside the frozen fields, as ``_arrays``
         return made
 
     def _n_reach_arrays(self) -> tuple[Array, Array]:
