@@ -24,6 +24,7 @@ __all__ = [
     "assess_predictability",
     "check_inputs",
     "spearman",
+    "spearman_rho",
 ]
 
 # A task is predictable when its best sweep runs sit this many noise standard deviations above chance (or above its
@@ -106,19 +107,26 @@ def _ranks(a: Array) -> Array:
     return out
 
 
-def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
-    """Spearman's ρ and its two-sided p-value from Student's t with n − 2 degrees of freedom, as
-    ``scipy.stats.spearmanr`` gives them (nan for a constant input), without importing scipy.stats (0.4 s)."""
-    from scipy.special import stdtr
-
+def spearman_rho(x: ArrayLike, y: ArrayLike) -> float:
+    """Spearman's ρ of ``x`` and ``y`` (nan for a constant input), with numpy alone: ingest's checks ask for it."""
     rx = _ranks(np.asarray(x, dtype=np.float64))
     ry = _ranks(np.asarray(y, dtype=np.float64))
     dx, dy = rx - rx.mean(), ry - ry.mean()
     den = math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy)))
     if den == 0.0:
+        return math.nan
+    return max(-1.0, min(1.0, float(np.dot(dx, dy)) / den))
+
+
+def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
+    """Spearman's ρ and its two-sided p-value from Student's t with n − 2 degrees of freedom, as
+    ``scipy.stats.spearmanr`` gives them (nan for a constant input), without importing scipy.stats (0.4 s)."""
+    from scipy.special import stdtr
+
+    rho = spearman_rho(x, y)
+    if math.isnan(rho):
         return math.nan, math.nan
-    rho = max(-1.0, min(1.0, float(np.dot(dx, dy)) / den))
-    dof = len(rx) - 2
+    dof = len(np.asarray(x)) - 2
     if dof <= 0:
         return rho, math.nan
     if abs(rho) == 1.0:

@@ -18,6 +18,7 @@ from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import AVERAGE_KEY, FLOPS_COUNT_SLACK, REPEAT_KEY, flops_counts
 from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
+from l2l.core.predictability import spearman_rho
 from l2l.io.checkpoints import FINISHED
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Edge, Repeats, Spread
@@ -628,31 +629,6 @@ class CountMismatch:
     k_follows: float = 0.0
 
 
-def _ranks(values: Sequence[float]) -> list[float]:
-    """Ranks from 1, ties at their mean rank."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    out = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for m in range(i, j + 1):
-            out[order[m]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    return out
-
-
-def _spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman's rank correlation of ``x`` and ``y`` (0 where either is constant)."""
-    rx, ry = _ranks(x), _ranks(y)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    sxx = sum((a - mx) ** 2 for a in rx)
-    syy = sum((b - my) ** 2 for b in ry)
-    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 0.0
-
-
 def _per_size(frame: pl.DataFrame, n: pl.Expr) -> pl.DataFrame:
     """Each (dataset, model size)'s median C/(n·D) (``_k``), by dataset and N; rows without a finite positive one
     left out."""
@@ -685,7 +661,7 @@ def c_count_mismatch(frame: pl.DataFrame, extra_prefix: str = "") -> CountMismat
         sub = sub.sort("N")
         ns, ks = sub.get_column("N").to_list(), sub.get_column("_k").to_list()
         spread = max(ks) / min(ks)
-        rho = _spearman(ns, ks)
+        rho = spearman_rho(ns, ks)
         if spread > C_COUNT_SPREAD and abs(rho) >= C_COUNT_RHO:
             found.append((spread, CountMismatch(str(ds), 0, len(ns), ns[0], ks[0], ns[-1], ks[-1], rho, 0.0)))
     if not found:
