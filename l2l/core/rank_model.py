@@ -735,10 +735,16 @@ class RankModel:
             many = float(np.sum(seeds[name]))  # the runs and the seeds averaged into them
             sd = _cell_sd(per, name, len(loss), many, pooled)
             if not math.isfinite(sd):
-                point.notes.append(
-                    "recommended: its one run of this model, with no repeats of it and no law on this eval, here "
-                    "or for another dataset, to tell its noise: how sure its measured loss is cannot be said"
+                # at the model the baseline is that run too: its largest budget's loss never stands in for it (and a
+                # refusal speaks of the model, not of budgets: DCLM after --best-of run_id, probe h3)
+                if name in out:
+                    out[name].pop("baseline", None)
+                one = (
+                    "its one run of this model, with no repeats of it and no law on this eval, here or for another "
+                    "dataset, to tell its noise: how sure its measured loss is cannot be said"
                 )
+                point.notes[:] = [w for w in point.notes if not w.startswith("baseline")]
+                point.notes.extend((f"recommended: {one}", f"baseline: {one}"))
                 continue
             noise = np.asarray(sd * rng.standard_normal(self.n_joint), dtype=np.float64)
             noise[0] = 0.0

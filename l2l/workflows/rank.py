@@ -520,8 +520,6 @@ def _rank_losses(
         flip_range=settings.flip_range,
         flip_map=flip_map,
     )
-    if settings.method == "baseline" and budget.N is not None and budget.D is not None:
-        res = _baseline_at_the_model(res)
     # (where every ranked dataset ran the model asked for, nothing was extrapolated: no word on the laws' use)
     notes = [
         f"{t.target}: {t.draw_error.why}"
@@ -550,39 +548,6 @@ def _rank_losses(
             *repeated,
         ),
     )
-
-
-#: How the core begins the note of a dataset that ran the model asked for, alone and without repeats or a law to
-#: tell its noise (``RankModel._measured``).
-_ONE_RUN_OF_THE_MODEL = "recommended: its one run of this model"
-
-
-def _baseline_at_the_model(res: Ranking) -> Ranking:
-    """A baseline at a fixed model compares each dataset's run of that model, not its largest budget: a dataset
-    that ran the model but cannot be ranked (its one run's noise unknown) is not ranked for that reason, said of
-    the baseline. After DCLM's ``--best-of run_id`` every set was refused as "its runs stop at C = 2.49e+20, below
-    the others' largest" with the hint that "ranking at a budget needs each dataset's laws", where no budget was
-    asked (probe h3)."""
-    changed: dict[str, tuple[str, str]] = {}
-
-    def at_model(row: DatasetPrediction) -> DatasetPrediction:
-        ran = next((n for n in row.notes if n.startswith(_ONE_RUN_OF_THE_MODEL)), None)
-        if row.status != "failed" or ran is None:
-            return row
-        why = "baseline: " + ran.removeprefix("recommended: ")
-        changed[row.dataset] = (row.reason or "", why)
-        notes = (*(n for n in row.notes if not n.startswith("baseline")), why)
-        return dataclasses.replace(row, reason=why, notes=notes)
-
-    targets = tuple(dataclasses.replace(t, rows=tuple(at_model(r) for r in t.rows)) for t in res.targets)
-
-    def combined(row: CombinedRow) -> CombinedRow:
-        old, new = changed.get(row.dataset, ("", ""))
-        if row.status != "failed" or not old or not row.reason or old not in row.reason:
-            return row
-        return dataclasses.replace(row, reason=row.reason.replace(old, new))
-
-    return dataclasses.replace(res, targets=targets, combined=tuple(combined(r) for r in res.combined))
 
 
 def _extrapolated(cands: Sequence[Candidate], res: Ranking) -> list[Candidate]:
