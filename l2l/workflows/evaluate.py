@@ -39,10 +39,24 @@ from l2l.workflows.evaluate_tables import (
     require_two_datasets,
 )
 from l2l.workflows.inventory import held_out_splits
-from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, check_fit_options, translation_book
+from l2l.workflows.lawbook import (
+    OWN_GROUP,
+    LawBook,
+    Sweeps,
+    check_fit_options,
+    other_translation_book,
+    translation_book,
+)
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
 from l2l.workflows.predict import LINE_METHOD, draw_unbacktested, law_interval, repetition_of
-from l2l.workflows.translate import LossToLoss, carry, judged_by_endpoints, pair_kind, translation_of
+from l2l.workflows.translate import (
+    LossToLoss,
+    carry,
+    judged_by_endpoints,
+    pair_kind,
+    translation_of,
+    with_other_translation,
+)
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -757,6 +771,9 @@ class _Intervals:
     level: float
     k: float
     sweeps: Sweeps
+    #: the same translations with E0 and E1 in the other five-parameter form, and why, where the own losses' choice
+    #: did not settle between the forms (``other_translation_book``); None elsewhere
+    others: tuple[_Translations, str] | None = None
     #: what every source of a target configuration shares, made once: placements, independent intervals, the
     #: combined interval carried to each eval (keyed by the target configuration)
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
@@ -818,10 +835,21 @@ class _Intervals:
                 pi = model.interval(pred, where, self.level, scatter=tt.resid_sd)
             except FitError:
                 return None
+        pi = self._other_form(pi, PairSpec(p0, own0, p1, own1), x0)
         # a law behind E0 or E1 poor: as predict --via says; into data repeated past the target's runs: what its
         # own law's interval says (it read calibrated: p66)
         pi = judged_by_endpoints(pi, self.book, [(p0, own0), (p1, own1)])
         return repeated_interval(pi, repetition_of(self.book, p1, own1, D))
+
+    def _other_form(self, pi: PredictiveInterval, spec: PairSpec, x0: float) -> PredictiveInterval:
+        """``pi`` holding the translation of ``x0`` with E0 and E1 in the other five-parameter form (``others``,
+        ``with_other_translation``), as ``predict --via`` holds it."""
+        if self.others is None:
+            return pi
+        others, why = self.others
+        alt = others.get(spec)
+        form = others.book.form_for(spec.tgt, spec.y_eval)
+        return with_other_translation(pi, None if isinstance(alt, Skip) else alt, x0, form, why)
 
     def combined_own(
         self, tgt: str, values: Sequence[float], N: float, D: float
@@ -952,6 +980,10 @@ def evaluate(
     # backtests calibrated), which the choice fitted already
     tbook = translation_book(book)
     translations = _Translations(plan, tbook, rtol, runs)
+    # where the own losses' choice did not settle between Eq. 3 and Eq. 1, the same translations with the other's
+    # E's, whose values the intervals hold too
+    obook = other_translation_book(book) if level is not None else None
+    others = None if obook is None else (_Translations(plan, obook[0], rtol, runs), obook[1])
     independent = _Independent(book)
     preds = [
         p
@@ -963,7 +995,7 @@ def evaluate(
         cal = book.calibration(OWN_GROUP)
         k = runs.flops_per_param_token
         _draw_unbacktested(book, preds, workers)
-        preds = _Intervals(plan, book, translations, cal, level, k, book.sweeps).attach(preds)
+        preds = _Intervals(plan, book, translations, cal, level, k, book.sweeps, others).attach(preds)
         cal_notes = cal.notes
         if cal.direct is None:
             cal_notes = (*cal_notes, "too few budgets to backtest: every interval is a lower bound")

@@ -46,6 +46,7 @@ from l2l.core.line_law import LINE_PARAMS, LineBacktest, LineChoice, LineLaw, fi
 from l2l.core.selection import (
     NESTED_FORM,
     NOT_TRIED_KAPLAN,
+    RIVAL_FORM,
     SPARE_MODELS,
     FormChoice,
     e_unidentified,
@@ -69,6 +70,7 @@ __all__ = [
     "check_fit_form",
     "fit_laws",
     "law_book",
+    "other_translation_book",
     "residuals",
     "translation_book",
     "with_bootstrap",
@@ -703,6 +705,44 @@ def translation_book(book: LawBook) -> LawBook:
         # learned again in one fixed form
         tbook._cals[OWN_GROUP] = own
     return tbook
+
+
+def other_translation_book(book: LawBook) -> tuple[LawBook, str] | None:
+    """Under ``--form auto``, where the own losses' choice did not settle between the two five-parameter forms (the
+    other's backtests as good or better, ``FormChoice.alternative``, or the chosen form won them narrowly,
+    ``FormChoice.rival``): a book whose laws give a translation E0 and E1 in that other form (each dataset the
+    choice switched keeps its own), and why; None otherwise. A translation's interval holds the translation made
+    with these E's too (``l2l.workflows.evaluate``), as an own-loss interval holds the other form's prediction
+    (``predict._form_doubt``): the translations' backtests refit the chosen form only, and where both forms fit
+    the sweep they part beyond it by their E's (a law bending beyond the sweep: Eq. 1's E's, the right form below
+    the bend, backtested to ±1.1 % and 1.4 % off at 1B and 3B, Eq. 3's to ±3.1 % and 0.6 % off)."""
+    if book.options.form != "auto" or not book.members(OWN_GROUP):
+        return None
+    own = book.calibration(OWN_GROUP)
+    choice = own.choice
+    if choice is None or choice.form not in RIVAL_FORM:
+        return None
+    other = choice.alternative or choice.rival
+    if other is None or other not in RIVAL_FORM:
+        return None
+    why = (
+        "its backtests were as good or better"
+        if choice.alternative is not None
+        else "the backtests chose between the two only narrowly"
+    )
+    obook = LawBook(
+        book.frame,
+        book.concrete(other),
+        saved=book.saved,
+        own_eval=book.own_eval,
+        calibrations=book.calibrations,
+        workers=book.workers,
+        flops_per_param_token=book.flops_per_param_token,
+        unique_tokens=book.unique_tokens,
+        dataset_forms={ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != choice.form},
+    )
+    obook._cals[OWN_GROUP] = own
+    return obook, why
 
 
 def law_book(

@@ -40,16 +40,26 @@ from l2l.core.predictive import (
 )
 from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, Sweep
-from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, translation_book, with_bootstrap
+from l2l.workflows.lawbook import (
+    OWN_GROUP,
+    LawBook,
+    Sweeps,
+    law_book,
+    other_translation_book,
+    translation_book,
+    with_bootstrap,
+)
 from l2l.workflows.pairing import at_config, tolerance_apart
 from l2l.workflows.predict import DEFAULT_DRAWS, repetition_of
 from l2l.workflows.translate import (
     TranslationResult,
     check_source_loss,
     find_run,
+    fit_translation,
     in_split,
     judged_by_endpoints,
     translate,
+    with_other_translation,
 )
 
 if TYPE_CHECKING:
@@ -361,6 +371,7 @@ def predict_sources(
         where,
         _Settings(split, join, options, cache, level, seed, calibrations, rtol),
         d,
+        other_translation_book(base),
     )
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float, float]] = []
@@ -509,6 +520,9 @@ class _Via:
     #: the target model's tokens (None where only a source loss fixes it): a D past the target dataset's unique
     #: tokens repeats its data, as a prediction from its own law says (``predict.repetition_of``)
     D: float | None = None
+    #: the laws that give the translations E0 and E1 in the other five-parameter form, and why, where the own
+    #: losses' choice did not settle between the forms (``other_translation_book``): the intervals hold those too
+    other: tuple[LawBook, str] | None = None
 
     def _translation(
         self, src: str, kind: Kind = "train-train", eval_name: str | None = None
@@ -564,6 +578,29 @@ class _Via:
                 pi = repeated_interval(pi, repetition_of(self.book, law.dataset, law.eval, self.D))
         return floored(pi, e1, "E1")
 
+    def _other_form(self, pi: PredictiveInterval, res: TranslationResult, x: float) -> PredictiveInterval:
+        """``pi`` holding the translation of ``x`` fitted on ``res``'s pairs with E0 and E1 from the other
+        five-parameter form's laws (``other``, ``with_other_translation``), as ``evaluate`` holds it."""
+        if self.other is None or res.pairs is None:
+            return pi
+        book, why = self.other
+        x_law = book.try_get(res.src, res.spec.x_eval)
+        y_law = book.try_get(res.tgt, res.spec.y_eval)
+        if isinstance(x_law, FitError) or isinstance(y_law, FitError):
+            return pi
+        try:
+            alt = fit_translation(
+                res.pairs,
+                x_law,
+                y_law,
+                kind=res.kind,
+                split=self.settings.split,
+                floors=(book.floor_of(x_law), book.floor_of(y_law)),
+            )
+        except (FitError, SelectionError):
+            return pi
+        return with_other_translation(pi, alt, x, book.form_for(res.tgt, res.spec.y_eval), why)
+
     def single(self, src: str, x: float) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float, float]]:
         """The measured source loss, its train-train translation onto the target with a backtested interval, and
         (that interval, the translation's residual sd, its E1) for a combination."""
@@ -587,8 +624,8 @@ class _Via:
             seed=self.settings.seed,
             apart=self._apart(res),
         )
-        pi = self._judged(ti.prediction, (res.x_law, res.y_law), t.E1)
         own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)
+        pi = self._judged(self._other_form(ti.prediction, res, x), (res.x_law, res.y_law), t.E1)
         measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
         step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
             f"{res.kind}: {src}:{own_s} → {self.tgt}:{own_t}",
