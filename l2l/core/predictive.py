@@ -26,6 +26,7 @@ from l2l.core.laws import Array, ScalingLaw
 from l2l.core.sweep import Sweep, allocation_unidentified
 
 __all__ = [
+    "ANCHORED",
     "BELOW_E",
     "COMBINE_METHODS",
     "DEFAULT_LEVEL",
@@ -38,6 +39,7 @@ __all__ = [
     "Combine",
     "Placement",
     "PredictiveInterval",
+    "anchored",
     "aspect_of",
     "aspect_on",
     "beyond_evidence",
@@ -110,6 +112,9 @@ class PredictiveInterval:
     #: the bootstrap sd of log L̂ over the law's draws; None where no draws were made (not a zero spread)
     sd_param: float | None = None
     notes: tuple[str, ...] = ()
+    #: the log shift that moved the estimate and both ends onto the law's own largest runs (``anchored``), 0 where
+    #: none did
+    anchor: float = 0.0
 
     @property
     def half_width(self) -> float:
@@ -131,6 +136,7 @@ class PredictiveInterval:
             "raw": float(self.raw),
             "sd_param": None if self.sd_param is None else float(self.sd_param),
             "notes": list(self.notes),
+            "anchor": float(self.anchor),
         }
 
 
@@ -259,6 +265,33 @@ def not_calibrated(pi: PredictiveInterval, why: str, *, poor: bool = True) -> Pr
             *pi.notes,
             (NOT_CALIBRATED if poor else NOT_VOUCHED).format(why=why.removeprefix("poor law: ")),
         ),
+    )
+
+
+#: How an interval moved onto its law's largest runs says so (``anchored``).
+ANCHORED = (
+    "moved {shift:+.1f} % onto the law's own largest runs, which lie {miss:.1f} % {word} it: the law has parted "
+    "from its runs where the sweep ends, and the offset is taken to persist"
+)
+
+
+def anchored(pi: PredictiveInterval, shift: float) -> PredictiveInterval:
+    """``pi`` with its estimate and both ends multiplied by e^``shift`` (``l2l.core.selection.anchor_shift``: the
+    mean log residual of a poor law's own largest runs), saying so; unchanged where ``shift`` is 0. ``raw`` stays
+    the law's own value; ``anchor`` keeps the shift."""
+    if shift == 0.0:
+        return pi
+    factor = math.exp(shift)
+    note = ANCHORED.format(
+        shift=100 * (factor - 1), miss=100 * abs(shift), word="above" if shift > 0 else "below"
+    )
+    return replace(
+        pi,
+        estimate=pi.estimate * factor,
+        lo=pi.lo * factor,
+        hi=pi.hi * factor,
+        anchor=pi.anchor + shift,
+        notes=(*pi.notes, note),
     )
 
 

@@ -357,8 +357,10 @@ def _corrections(
 ) -> dict[tuple[str, str], Callable[[Array, Array], Array]]:
     """(dataset, eval) → the log correction ``predict`` applies to that law at (N, D): its group's backtested
     bias, where it helped, and on a one-line sweep whose line law gives the estimate (``LawBook.line_estimate``)
-    the step to that law's value on the line; laws without either are left out."""
+    the step to that law's value on the line, and a poor law's shift onto its own largest runs
+    (``l2l.core.selection.anchor_shift``); laws without any are left out."""
     from l2l.core.predictive import Placement, aspect_on
+    from l2l.core.selection import anchor_shift
     from l2l.workflows.predict import line_value
 
     out: dict[tuple[str, str], Callable[[Array, Array], Array]] = {}
@@ -372,9 +374,11 @@ def _corrections(
         if model is None or not model.corrects or cal.form_of(ds) != fit.form:
             model = None
         chosen = book.line_estimate(ds, ev)
-        if model is None and chosen is None:
-            continue
         sweep = book.sweeps.get(ds, ev)
+        # a poor law that misses its own largest runs is moved onto them, as predict moves it (``anchor_shift``)
+        onto_top = anchor_shift(fit, sweep)
+        if model is None and chosen is None and onto_top == 0.0:
+            continue
 
         def shift(
             n: Array,
@@ -383,6 +387,7 @@ def _corrections(
             sweep: Sweep = sweep,
             model: ErrorModel | None = model,
             line: LineLaw | None = None if chosen is None else chosen.law,
+            onto_top: float = onto_top,
         ) -> Array:
             out = np.zeros(len(n))
             for i, (a, b) in enumerate(zip(n, d, strict=True)):
@@ -397,7 +402,7 @@ def _corrections(
                     if line is None
                     else line_value(line, fit, law * math.exp(bias), float(a), float(b), line.weight(a, b))
                 )
-                out[i] = bias if value is None else math.log(value / law)
+                out[i] = bias + onto_top if value is None else math.log(value / law)
             return out
 
         out[(ds, ev)] = shift

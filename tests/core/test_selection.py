@@ -282,6 +282,31 @@ def test_a_law_that_misses_its_own_largest_runs_is_flagged() -> None:
     assert "did not settle" in unsettled
 
 
+def test_a_law_that_misses_its_own_largest_runs_is_moved_onto_them_and_no_other_is() -> None:
+    from l2l.core.predictive import PredictiveInterval, anchored
+    from l2l.core.selection import anchor_shift, top_miss
+
+    n, d, y = law_samples(PAPER_LIKE_LAW, noise=0.002, seed=3)
+    fit = fit_law(n, d, y)
+    sweep = Sweep.of(n, d, None, y)
+    assert abs(top_miss(fit, sweep)) < 0.01
+    assert anchor_shift(fit, sweep) == 0.0  # a law that fits where its sweep ends is left alone
+    top = sweep.max_C * (1 - 1e-9) <= sweep.C
+    bent = Sweep.of(n, d, None, np.where(top, y * 0.94, y))  # the largest budget's runs 6 % below the law
+    shift = anchor_shift(fit, bent)
+    assert shift == pytest.approx(top_miss(fit, bent))
+    assert shift == pytest.approx(math.log(0.94), abs=0.005)
+    pi = PredictiveInterval(2.0, 1.9, 2.1, 0.9, 1.0, "backtest:direct", False, 2.05)
+    moved = anchored(pi, shift)
+    factor = math.exp(shift)
+    assert (moved.estimate, moved.lo, moved.hi) == pytest.approx((2.0 * factor, 1.9 * factor, 2.1 * factor))
+    assert moved.raw == 2.05  # the law's own value stays the law's
+    assert moved.anchor == shift
+    assert moved.to_dict()["anchor"] == shift
+    assert "moved -6.0 % onto the law's own largest runs, which lie 6.2 % below it" in moved.notes[-1]
+    assert anchored(pi, 0.0) is pi
+
+
 def test_a_law_its_groups_backtests_never_refitted_is_flagged() -> None:
     """A dataset with too few runs to refit below any cutoff has no backtest errors of its own: the group's
     error model (learned from the other datasets) does not vouch for its interval."""
