@@ -709,6 +709,8 @@ class AccuracyPrediction:
     pooled: bool | None
     level: float = INTERVAL_LEVEL
     loss_law: float | None = None
+    #: the log shift that moved the input loss onto its poor law's own largest runs (``PredictiveInterval.anchor``)
+    loss_anchor: float = 0.0
     loss_method: str = ""
     loss_lower_bound: bool = False
     accuracy_method: str = ""
@@ -750,6 +752,20 @@ class AccuracyPrediction:
             return None
         return not (self.lower_bound_only or self.loss_beyond_evidence)
 
+    def _moved_off_the_law(self, law: float, loss: float) -> str:
+        """How the input loss was moved off its law's value: by its backtests' bias, onto the law's own largest
+        runs (a poor law that misses them), or both; "" where it is the law's."""
+        anchored = law * math.exp(self.loss_anchor)
+        how = [
+            *(["corrected by its backtests"] if abs(anchored - loss) > 1e-12 * abs(loss) else []),
+            *(
+                [f"moved {100 * math.expm1(self.loss_anchor):+.1f} % onto its own largest runs"]
+                if self.loss_anchor != 0.0
+                else []
+            ),
+        ]
+        return f" (law {law:.4f}, {' and '.join(how)})" if how else ""
+
     def steps(self) -> list[str]:
         """The chain, one line per step."""
         out = []
@@ -759,11 +775,7 @@ class AccuracyPrediction:
             # the task loss comes from the task's own law, not from the own loss before it (an arrow between the
             # two read as a chain: probe p71)
             what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval} (its own law)"
-            fix = (
-                f" (law {self.loss_law:.4f}, corrected by its backtests)"
-                if self.loss_law is not None and abs(self.loss_law - self.loss) > 1e-12
-                else ""
-            )
+            fix = "" if self.loss_law is None else self._moved_off_the_law(self.loss_law, self.loss)
             out.append(f"{what}: {self.loss:.4f}{fix}")
         if self.accuracy is not None:
             law = "the pooled" if self.pooled else f"{self.dataset}'s"
@@ -784,6 +796,7 @@ class AccuracyPrediction:
             "own_loss": self.own_loss,
             "loss": self.loss,
             "loss_law": self.loss_law,
+            "loss_anchor": self.loss_anchor,
             "accuracy": self.accuracy,
             "status": self.status,
             "reason": self.reason,
@@ -994,6 +1007,7 @@ class _Chain:
             extrapolates=res.fit.extrapolates(pi.estimate, ds),
             pooled=res.fit.pooled,
             loss_law=pi.raw,
+            loss_anchor=pi.anchor,
             loss_method=pi.method,
             loss_lower_bound=pi.lower_bound_only,
             accuracy_method=how,

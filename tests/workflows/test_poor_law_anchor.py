@@ -4,6 +4,7 @@ accuracy chain and ``rank`` give one number for one question (``l2l.core.selecti
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -21,9 +22,7 @@ DROP = 0.85
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from l2l.io.tables import read_runs
-
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frame = pl.DataFrame(synthetic_runs())
     top = frame.filter(pl.col("split") == "sweep").get_column("C").max()
     moved = (pl.col("dataset") == "beta") & (pl.col("eval") == TASK) & (pl.col("C") == top)
@@ -32,7 +31,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     path = tmp_path_factory.mktemp("anchor") / "runs.csv"
     write_csv(frame.to_dicts(), str(path))
-    return read_runs([path])
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(table: Path) -> Any:
+    from l2l.io.tables import read_runs
+
+    return read_runs([table])
 
 
 def test_a_law_missing_its_largest_runs_is_moved_onto_them_and_rank_gives_the_same_number(runs: Any) -> None:
@@ -63,3 +69,13 @@ def test_a_law_missing_its_largest_runs_is_moved_onto_them_and_rank_gives_the_sa
     for ds, p in rows.items():
         assert values[ds] == pytest.approx(p.loss, rel=1e-9), ds
     assert math.isfinite(values["beta"])
+
+
+def test_the_report_says_which_law_was_moved_and_how_far(run: Any, table: Path) -> None:
+    assert run("ingest", table).exit_code == 0
+    res = run("predict", "-d", "all", "--eval", TASK, "--N", N_TARGET, "--D", D_TARGET, "--split", "sweep")
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "for beta/downstream/quiz, moved onto its own largest runs" in said
+    assert "onto the law's own largest runs, which lie" in said
+    assert "alpha/downstream/quiz, moved" not in said

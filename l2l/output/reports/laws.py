@@ -353,6 +353,11 @@ def predictions_report(
         what = line_words
     elif lines:
         what = f"{what}; for {counted(list(dict.fromkeys(lines)), 'law')}, {line_words}"
+    moved = [_law_name(r, own) for r in rows if r.get("anchor")]
+    if (
+        moved
+    ):  # (a poor law that misses its own largest runs: ``predict._onto_top_runs``; its note says how far)
+        what = f"{what}; for {counted(list(dict.fromkeys(moved)), 'law')}, moved onto its own largest runs"
     notes = [
         f"predicted: {what}, with the {level} predictive interval; C×, N×, D×: the target over the largest fitted "
         "value."
