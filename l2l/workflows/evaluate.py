@@ -53,8 +53,10 @@ from l2l.workflows.translate import (
     LossToLoss,
     carry,
     judged_by_endpoints,
+    other_translation_value,
     pair_kind,
     translation_of,
+    with_other_combination,
     with_other_translation,
 )
 
@@ -851,18 +853,34 @@ class _Intervals:
         form = others.book.form_for(spec.tgt, spec.y_eval)
         return with_other_translation(pi, None if isinstance(alt, Skip) else alt, x0, form, why)
 
+    def other_value(self, p0: str, p1: str, x0: float) -> float | None:
+        """The translation of ``x0`` from ``p0`` onto ``p1`` with E0 and E1 in the other five-parameter form
+        (``others``), uncorrected, or None (``other_translation_value``)."""
+        if self.others is None:
+            return None
+        alt = self.others[0].get(PairSpec(p0, self.plan.own_eval[p0], p1, self.plan.own_eval[p1]))
+        return other_translation_value(None if isinstance(alt, Skip) else alt, x0)
+
     def combined_own(
-        self, tgt: str, values: Sequence[float], N: float, D: float
+        self, tgt: str, values: Sequence[float], N: float, D: float, others: Sequence[float | None] = ()
     ) -> PredictiveInterval | None:
+        """The mean of the single-source translations ``values`` onto ``tgt``, with its backtested interval,
+        holding the mean of ``others`` (each source's translation in the other form, ``other_value``) as
+        ``predict --via`` holds it (``with_other_combination``)."""
         if len(values) < 2:
             return None
         model = self.cal.combined.get("mean")
         try:
-            return combined_interval(
+            pi = combined_interval(
                 values, self._placement(tgt, N, D), model=model, method="mean", level=self.level
             )
         except FitError:
             return None
+        if self.others is None:
+            return pi
+        obook, why = self.others
+        form = obook.book.form_for(tgt, self.plan.own_eval[tgt])
+        return with_other_combination(pi, values, others, form, why, method="mean")
 
     def onward(
         self, own_pis: Sequence[PredictiveInterval | None], tgt: str, ev: str
@@ -896,6 +914,8 @@ class _Intervals:
     def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
         own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
         by_target: dict[tuple[str, float, float], list[float]] = {}
+        # each source's translation with the other form's E's, beside it (None where there is none)
+        other_by_target: dict[tuple[str, float, float], list[float | None]] = {}
         for p in preds:
             if p.setting != "train-to-train":
                 continue
@@ -903,7 +923,13 @@ class _Intervals:
             own_single[(p.src, p.tgt, p.N, p.D)] = pi
             if pi is not None:
                 by_target.setdefault((p.tgt, p.N, p.D), []).append(pi.raw)
-        comb_own = {key: self.combined_own(key[0], v, key[1], key[2]) for key, v in by_target.items()}
+                other_by_target.setdefault((p.tgt, p.N, p.D), []).append(
+                    self.other_value(p.src, p.tgt, p.source_loss)
+                )
+        comb_own = {
+            key: self.combined_own(key[0], v, key[1], key[2], other_by_target[key])
+            for key, v in by_target.items()
+        }
         # each prediction's single-source own-loss interval, carried to its eval: one batch per (target, eval)
         carried: dict[tuple[str, str], list[int]] = {}
         singles: list[PredictiveInterval | None] = []

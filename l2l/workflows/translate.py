@@ -26,7 +26,7 @@ from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import floor_draws, held_ends, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
-from l2l.core.predictive import PredictiveInterval, not_calibrated
+from l2l.core.predictive import Combine, PredictiveInterval, combine_values, not_calibrated
 from l2l.core.selection import FORM_LABELS
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
@@ -52,8 +52,10 @@ __all__ = [
     "find_run",
     "fit_loss_to_loss",
     "fit_translation",
+    "other_translation_value",
     "pairs_for",
     "translate",
+    "with_other_combination",
     "with_other_translation",
 ]
 
@@ -688,6 +690,19 @@ def judged_by_endpoints(
     return pi
 
 
+def other_translation_value(alt: LossToLoss | None, x: float) -> float | None:
+    """``alt``'s translation of the source loss ``x`` (uncorrected), where ``alt`` is the same translation with E0
+    and E1 from the laws in the other five-parameter form (``other_translation_book``); None where there is none,
+    ``x`` lies at or below its E0, or it gives no positive finite loss."""
+    if alt is None or not x > alt.E0:
+        return None
+    try:
+        value = float(alt.predict(x))
+    except FitError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
 def with_other_translation(
     pi: PredictiveInterval, alt: LossToLoss | None, x: float, form: str, why: str
 ) -> PredictiveInterval:
@@ -699,13 +714,42 @@ def with_other_translation(
     the forms' E's part beyond the sweep: on a law that bends beyond it (``benchmarks/new_truths`` brokenlo, seed
     2) Eq. 1's translations, backtested to ±1.1 %, erred 1.4 % and held 7 of 18 truths; Eq. 3's, at ±3.1 %, 0.6 %
     and 18 of 18. ``pi`` unchanged where ``alt`` is None or ``x`` lies at or below its E0."""
-    if alt is None or not (x > alt.E0 and pi.estimate > 0):
+    return _holding_other(pi, other_translation_value(alt, x), "the translation", form, why)
+
+
+def with_other_combination(
+    pi: PredictiveInterval,
+    values: Sequence[float],
+    others: Sequence[float | None],
+    form: str,
+    why: str,
+    *,
+    method: Combine = "mean",
+    sds: Sequence[float] | None = None,
+) -> PredictiveInterval:
+    """``pi``, the interval of the combination (``method``, ``sds`` as it weighed them) of the single-source
+    translations ``values``, widened to hold the same combination of ``others``: each source's translation with
+    E0 and E1 from the other five-parameter ``form``'s laws (``other_translation_value``; a source without one
+    counts with its own value), held as ``with_other_translation`` holds a single source's. ``evaluate`` and
+    ``predict --via`` both hold a mean of sources this way: held in each single translation but not in their mean,
+    the mean covered 90 and 82 of 108 truths on ``benchmarks/new_truths`` brokenlo and gridctl where the single
+    translations covered 99 and 98. ``pi`` unchanged where no source has another form's translation."""
+    if len(others) != len(values) or all(o is None for o in others):
         return pi
+    mixed = [v if o is None else o for v, o in zip(values, others, strict=True)]
     try:
-        value = float(alt.predict(x))
+        value = combine_values(mixed, method, sds)
     except FitError:
         return pi
-    if not (math.isfinite(value) and value > 0):
+    return _holding_other(pi, value, f"the {method} of the translations", form, why)
+
+
+def _holding_other(
+    pi: PredictiveInterval, value: float | None, what: str, form: str, why: str
+) -> PredictiveInterval:
+    """``pi`` widened to hold ``value`` (``what`` with E0 and E1 from ``form``'s laws, uncorrected), corrected as
+    ``pi``'s estimate is, with ``held_ends``' share of ``pi``'s spread, and a note saying so."""
+    if value is None or not (math.isfinite(value) and value > 0 and pi.estimate > 0):
         return pi
     corrected = pi.estimate != pi.raw and pi.raw > 0 and math.isfinite(pi.raw)
     held = value * pi.estimate / pi.raw if corrected else value
@@ -714,7 +758,7 @@ def with_other_translation(
         return pi
     label = FORM_LABELS.get(form, form)
     note = (
-        f"the interval also holds {held:.4g}, the translation with E0 and E1 from {label}'s ({form}) laws, with "
+        f"the interval also holds {held:.4g}, {what} with E0 and E1 from {label}'s ({form}) laws, with "
         f"{share:.0%} of this interval's spread: {why}, and the forms part here"
     )
     return replace(pi, lo=lo, hi=hi, notes=(*pi.notes, note))

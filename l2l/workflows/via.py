@@ -58,7 +58,9 @@ from l2l.workflows.translate import (
     fit_translation,
     in_split,
     judged_by_endpoints,
+    other_translation_value,
     translate,
+    with_other_combination,
     with_other_translation,
 )
 
@@ -374,7 +376,7 @@ def predict_sources(
         other_translation_book(base),
     )
     steps: list[ViaStep] = []
-    singles: list[tuple[PredictiveInterval, float, float]] = []
+    singles: list[tuple[PredictiveInterval, float, float, float | None]] = []
     notes = [*notes, *left_out]
     used: dict[str, float] = {}
     failed: list[FitError] = []
@@ -578,16 +580,19 @@ class _Via:
                 pi = repeated_interval(pi, repetition_of(self.book, law.dataset, law.eval, self.D))
         return floored(pi, e1, "E1")
 
-    def _other_form(self, pi: PredictiveInterval, res: TranslationResult, x: float) -> PredictiveInterval:
+    def _other_form(
+        self, pi: PredictiveInterval, res: TranslationResult, x: float
+    ) -> tuple[PredictiveInterval, float | None]:
         """``pi`` holding the translation of ``x`` fitted on ``res``'s pairs with E0 and E1 from the other
-        five-parameter form's laws (``other``, ``with_other_translation``), as ``evaluate`` holds it."""
+        five-parameter form's laws (``other``, ``with_other_translation``), as ``evaluate`` holds it, and that
+        translation (uncorrected; None where there is none) for a combination to hold."""
         if self.other is None or res.pairs is None:
-            return pi
+            return pi, None
         book, why = self.other
         x_law = book.try_get(res.src, res.spec.x_eval)
         y_law = book.try_get(res.tgt, res.spec.y_eval)
         if isinstance(x_law, FitError) or isinstance(y_law, FitError):
-            return pi
+            return pi, None
         try:
             alt = fit_translation(
                 res.pairs,
@@ -598,12 +603,16 @@ class _Via:
                 floors=(book.floor_of(x_law), book.floor_of(y_law)),
             )
         except (FitError, SelectionError):
-            return pi
-        return with_other_translation(pi, alt, x, book.form_for(res.tgt, res.spec.y_eval), why)
+            return pi, None
+        form = book.form_for(res.tgt, res.spec.y_eval)
+        return with_other_translation(pi, alt, x, form, why), other_translation_value(alt, x)
 
-    def single(self, src: str, x: float) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float, float]]:
+    def single(
+        self, src: str, x: float
+    ) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float, float, float | None]]:
         """The measured source loss, its train-train translation onto the target with a backtested interval, and
-        (that interval, the translation's residual sd, its E1) for a combination."""
+        (that interval, the translation's residual sd, its E1, the translation in the other form or None) for a
+        combination."""
         res = self._translation(src)
         t = res.usable()
         pair = f"{src}→{self.tgt}"
@@ -625,7 +634,8 @@ class _Via:
             apart=self._apart(res),
         )
         own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)
-        pi = self._judged(self._other_form(ti.prediction, res, x), (res.x_law, res.y_law), t.E1)
+        held, other = self._other_form(ti.prediction, res, x)
+        pi = self._judged(held, (res.x_law, res.y_law), t.E1)
         measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
         step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
             f"{res.kind}: {src}:{own_s} → {self.tgt}:{own_t}",
@@ -644,25 +654,34 @@ class _Via:
             backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
             extrapolated=t.extrapolates(x),
         )
-        return measured, step, (pi, t.resid_sd, t.E1)
+        return measured, step, (pi, t.resid_sd, t.E1, other)
 
     def combined(
-        self, singles: Sequence[tuple[PredictiveInterval, float, float]], combine: Combine
+        self, singles: Sequence[tuple[PredictiveInterval, float, float, float | None]], combine: Combine
     ) -> ViaStep:
-        """The single-source translations combined (``combine``), with the combination's backtested interval."""
+        """The single-source translations combined (``combine``), with the combination's backtested interval,
+        holding the same combination of the translations in the other form (``with_other_combination``), as
+        ``evaluate`` holds it."""
         head = f"combined:{combine}: "
+        values, sds = [p.raw for p, _, _, _ in singles], [sd for _, sd, _, _ in singles]
         pi = combined_interval(
-            [p.raw for p, _, _ in singles],
+            values,
             self.where,
             model=self.cal.combined.get(combine),
             method=combine,
-            sds=[sd for _, sd, _ in singles],
+            sds=sds,
             level=self.settings.level,
             why_none="; ".join(n.removeprefix(head) for n in self.cal.notes if n.startswith(head)),
         )
         own_t = self.runs.own(self.tgt)
+        if self.other is not None:
+            book, why = self.other
+            others = [o for _, _, _, o in singles]
+            pi = with_other_combination(
+                pi, values, others, book.form_for(self.tgt, own_t), why, method=combine, sds=sds
+            )
         law = self.book.try_get(self.tgt, own_t)
-        pi = self._judged(pi, (law if isinstance(law, LawFit) else None,), min(e1 for _, _, e1 in singles))
+        pi = self._judged(pi, (law if isinstance(law, LawFit) else None,), min(e1 for _, _, e1, _ in singles))
         return ViaStep(
             f"{combine} of {len(singles)} sources → {self.tgt}:{own_t}",
             "combined",
