@@ -686,7 +686,16 @@ def translation_book(book: LawBook) -> LawBook:
     if book.options.form != "auto":
         return book
     own = book.calibration(OWN_GROUP) if book.members(OWN_GROUP) else None
-    form = "l2l" if own is None else own.form
+    return _book_in_form(book, "l2l" if own is None else own.form, own)
+
+
+def _book_in_form(
+    book: LawBook, form: str, own: Calibration | None, switched_from: str | None = None
+) -> LawBook:
+    """A book sharing ``book``'s fits and calibrations with its laws in ``form``, each dataset whose own losses'
+    choice switched it from ``switched_from`` (default ``form``) keeping that choice (``translation_form_of``), and
+    the own losses' calibration ``own`` (that of exactly the chosen laws: not learned again in one fixed form)."""
+    base = form if switched_from is None else switched_from
     tbook = LawBook(
         book.frame,
         book.concrete(form),
@@ -698,11 +707,9 @@ def translation_book(book: LawBook) -> LawBook:
         unique_tokens=book.unique_tokens,
         dataset_forms={}
         if own is None
-        else {ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != form},
+        else {ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != base},
     )
     if own is not None:
-        # the own losses' calibration is that of exactly these laws (each dataset in its own chosen form): not
-        # learned again in one fixed form
         tbook._cals[OWN_GROUP] = own
     return tbook
 
@@ -730,19 +737,7 @@ def other_translation_book(book: LawBook) -> tuple[LawBook, str] | None:
         if choice.alternative is not None
         else "the backtests chose between the two only narrowly"
     )
-    obook = LawBook(
-        book.frame,
-        book.concrete(other),
-        saved=book.saved,
-        own_eval=book.own_eval,
-        calibrations=book.calibrations,
-        workers=book.workers,
-        flops_per_param_token=book.flops_per_param_token,
-        unique_tokens=book.unique_tokens,
-        dataset_forms={ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != choice.form},
-    )
-    obook._cals[OWN_GROUP] = own
-    return obook, why
+    return _book_in_form(book, other, own, switched_from=choice.form), why
 
 
 def law_book(
