@@ -12,6 +12,25 @@ import pytest
 # tables here. The tests of the pools pass their workers explicitly.
 os.environ["L2L_WORKERS"] = "1"
 
+# One BLAS thread in every test process and the commands it starts, set before numpy is first imported. l2l's fits
+# make thousands of tiny BLAS calls (5×90 products) that OpenBLAS does not split, but its default pool of a
+# thread per core spins against the other test worker for each: the engine's tests that drive L-BFGS-B outside
+# l2l's own ``single_threaded_blas`` (test_search.py's polishes against scipy, test_fit.py's loop over grid
+# starts) took 48.8 s with the default pool and 5.6 s with one thread, the two workers busy. A test never asks
+# for more than one thread (the suite keeps both cores busy with its two workers); the numbers are the same.
+# (numpy may be loaded already by a pytest plugin: its pool is limited in place; scipy's loads later and reads
+# the variable)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _one_blas_thread() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=int(os.environ["OPENBLAS_NUM_THREADS"]), user_api="blas")
+
+
+_one_blas_thread()
+
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 
@@ -40,6 +59,120 @@ def _build_the_command_once() -> None:
 
 
 _build_the_command_once()
+
+
+def _key_bytes(value: Any) -> bytes:
+    """The bytes a memo key is made of: an array's dtype, shape and data; a sequence its items'; else its repr."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return b"A" + str((value.dtype.str, value.shape)).encode() + np.ascontiguousarray(value).tobytes()
+    if isinstance(value, (list, tuple)):
+        return b"(" + b",".join(_key_bytes(v) for v in value) + b")"
+    return b"R" + repr(value).encode()
+
+
+def _problem_bytes(problem: Any) -> bytes:
+    """Every field of a ``l2l.core.search.Problem`` (its arrays by their bytes)."""
+    import dataclasses
+
+    return b"|".join(
+        f.name.encode() + b"=" + _key_bytes(getattr(problem, f.name)) for f in dataclasses.fields(problem)
+    )
+
+
+#: ``L2L_TEST_SEARCH_MEMO=0`` runs every search of the tests from scratch (see ``_SearchMemo``).
+SEARCH_MEMO = os.environ.get("L2L_TEST_SEARCH_MEMO", "1") != "0"
+
+
+class _SearchMemo:
+    """The suite fits the same few tables again and again (the synthetic sample, the paper's runs, each module's
+    table in test after test), so about half of the searches of a test process (``find_minimum``, the engine
+    under every ``fit_law``) and many of its bootstrap and backtest refits (``weighted_refit`` under
+    ``bootstrap_law``, ``weighted_refits`` under the backtests) are a problem the process has solved before. All
+    three are pure, deterministic functions of their arguments: the problem's every field, the starts, the
+    options, and the engine's tuning constants (``l2l.core.search``'s upper-case names and
+    ``laws.BLOCK_ELEMENTS``, so that a test changing one gets searches of its own) make the key, and a repeat
+    gets a copy of the first answer. Each test still runs every line of l2l around the search (fit_law's checks,
+    bounds and warnings, the workspace caches: a cold command still fits each law it fits, and the counts of fits
+    made are counts of calls above the memo); a refit's progress reports are kept and told again in order. The
+    tests of the engine itself (``tests/core/test_search.py``, ``test_stacked_refits.py``) call
+    ``l2l.core.search`` directly, which is not memoized."""
+
+    def __init__(self) -> None:
+        import l2l.core.search as search
+
+        self.search = search
+        self.find_minimum = search.find_minimum
+        self.weighted_refit = search.weighted_refit
+        self.weighted_refits = search.weighted_refits
+        self.answers: dict[bytes, Any] = {}
+
+    def key(self, *parts: bytes) -> bytes:
+        import hashlib
+
+        import l2l.core.laws as laws
+
+        names = sorted(n for n in vars(self.search) if n.isupper() and not n.startswith("_"))
+        tuning = [(n, getattr(self.search, n)) for n in names] + [("BLOCK_ELEMENTS", laws.BLOCK_ELEMENTS)]
+        h = hashlib.blake2b(digest_size=32)
+        for part in (_key_bytes(tuning), *parts):
+            h.update(len(part).to_bytes(8, "little"))
+            h.update(part)
+        return h.digest()
+
+    def answer(self, key: bytes, compute: Any) -> Any:
+        import copy
+
+        if key not in self.answers:
+            self.answers[key] = compute()
+        return copy.deepcopy(self.answers[key])
+
+    def find_minimum_(self, problem: Any, starts: Any = None, *, thorough: bool = False) -> Any:
+        if not SEARCH_MEMO:
+            return self.find_minimum(problem, starts, thorough=thorough)
+        key = self.key(b"find_minimum", _problem_bytes(problem), _key_bytes(starts), _key_bytes(thorough))
+        return self.answer(key, lambda: self.find_minimum(problem, starts, thorough=thorough))
+
+    def weighted_refit_(self, problem: Any, theta0: Any, counts: Any, **kwargs: Any) -> Any:
+        if not SEARCH_MEMO:
+            return self.weighted_refit(problem, theta0, counts, **kwargs)
+        progress = kwargs.pop("progress", None)
+        said: list[tuple[Any, ...]] = []
+
+        def compute() -> Any:
+            return self.weighted_refit(
+                problem, theta0, counts, progress=lambda *a: said.append(a), **kwargs
+            ), said
+
+        options = _key_bytes(sorted(kwargs.items()))
+        key = self.key(
+            b"weighted_refit", _problem_bytes(problem), _key_bytes(theta0), _key_bytes(counts), options
+        )
+        thetas, told = self.answer(key, compute)
+        for args in told if progress is not None else ():
+            progress(*args)
+        return thetas
+
+    def weighted_refits_(self, jobs: Any, **kwargs: Any) -> Any:
+        if not SEARCH_MEMO:
+            return self.weighted_refits(jobs, **kwargs)
+        parts = [b"weighted_refits", _key_bytes(sorted(kwargs.items()))]
+        for problem, theta0, counts in jobs:
+            parts += [_problem_bytes(problem), _key_bytes(theta0), _key_bytes(counts)]
+        return self.answer(self.key(*parts), lambda: self.weighted_refits(jobs, **kwargs))
+
+    def install(self) -> None:
+        """In place of the names ``l2l.core.fit`` and ``l2l.core.backtest`` call (``l2l.core.search`` keeps its own)."""
+        import l2l.core.backtest as backtest
+        import l2l.core.fit as fit
+
+        fit.find_minimum = self.find_minimum_  # type: ignore[attr-defined]
+        fit.weighted_refit = self.weighted_refit_  # type: ignore[attr-defined]
+        backtest.weighted_refits = self.weighted_refits_  # type: ignore[attr-defined]
+
+
+_SearchMemo().install()
 
 # One small bad file per check: (file, line, column, what the message says). Line None: the check has no line.
 BAD_INPUTS: list[tuple[str, int | None, str | None, str]] = [
