@@ -270,8 +270,8 @@ def not_calibrated(pi: PredictiveInterval, why: str, *, poor: bool = True) -> Pr
 
 #: How an interval moved onto its law's largest runs says so (``anchored``).
 ANCHORED = (
-    "moved {shift:+.1f} % onto the law's own largest runs, which lie {miss:.1f} % {word} it: the law has parted "
-    "from its runs where the sweep ends, and the offset is taken to persist"
+    "moved onto the law's own largest runs, which lie {miss:.1f} % {word} it (estimate and interval × {factor:.3f}): "
+    "the law has parted from its runs where the sweep ends, and the offset is taken to persist"
 )
 
 
@@ -282,9 +282,7 @@ def anchored(pi: PredictiveInterval, shift: float) -> PredictiveInterval:
     if shift == 0.0:
         return pi
     factor = math.exp(shift)
-    note = ANCHORED.format(
-        shift=100 * (factor - 1), miss=100 * abs(shift), word="above" if shift > 0 else "below"
-    )
+    note = ANCHORED.format(miss=100 * abs(shift), word="above" if shift > 0 else "below", factor=factor)
     return replace(
         pi,
         estimate=pi.estimate * factor,

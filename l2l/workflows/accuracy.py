@@ -759,7 +759,7 @@ class AccuracyPrediction:
         how = [
             *(["corrected by its backtests"] if abs(anchored - loss) > 1e-12 * abs(loss) else []),
             *(
-                [f"moved {100 * math.expm1(self.loss_anchor):+.1f} % onto its own largest runs"]
+                [f"moved onto its own largest runs (× {math.exp(self.loss_anchor):.3f})"]
                 if self.loss_anchor != 0.0
                 else []
             ),
