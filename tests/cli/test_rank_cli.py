@@ -16,7 +16,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from l2l.core.laws import ScalingLaw
-from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples
+from l2l.testing import PAPER_LIKE_LAW, Shift, law_samples, write_csv
 from tests.conftest import REPO
 
 # "steady" reaches a lower irreducible loss but scales worse: it loses at small budgets and wins at large ones;
@@ -400,10 +400,7 @@ def _trimmed(tmp_path: Path, few: set[str]) -> Path:
         keep |= {(name, i) for i in ids[2e17][:2] + ids[5e19][:1]}
     kept = [r for r in rows if r["dataset"] not in few or (r["dataset"], r["run_id"]) in keep]
     table = tmp_path / "few.csv"
-    with table.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(kept)
+    write_csv(kept, str(table))
     return table
 
 

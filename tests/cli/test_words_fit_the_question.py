@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from l2l.testing import write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data" / "synthetic_runs.csv"
@@ -23,19 +26,35 @@ def _loss(i: int, n: float, rng: np.random.Generator) -> float:
     return 3.2 + 0.03 * i - 0.25 * math.log10(n / 1e8) + 0.003 * rng.standard_normal()
 
 
+def _sets(
+    path: Path, seed: int, models_of: Callable[[int], list[tuple[float, float]]], sets: int, seeds: int
+) -> Path:
+    """A table of ``sets`` datasets ``set0`` … on one eval ``val``, each running ``models_of(i)`` with ``seeds``
+    seeds (run ids ``seti-mj`` for one seed, ``seti-mj-ss`` for several), losses from ``_loss``."""
+    rng = np.random.default_rng(seed)
+    lines = ["dataset,N,D,eval,loss,run_id"]
+    for i in range(sets):
+        for j, (n, d) in enumerate(models_of(i)):
+            for s in range(seeds):
+                rid = f"set{i}-m{j}" if seeds == 1 else f"set{i}-m{j}-s{s}"
+                lines.append(f"set{i},{n:g},{d:g},val,{_loss(i, n, rng):.5f},{rid}")
+    return _write(path, lines)
+
+
 def test_a_baseline_at_a_model_is_refused_in_the_words_of_a_model_not_of_a_budget(
     run: Any, tmp_path: Path
 ) -> None:
     """DCLM after --best-of run_id: one run of each model, no law. `rank --method baseline --N --D` was refused with
     "its runs stop at C = 2.49e+20, below the others' largest" and "ranking at a budget needs each dataset's laws",
     though no budget was asked: at a model the baseline is each dataset's run of it, whose noise is unknown."""
-    rng = np.random.default_rng(0)
-    lines = ["dataset,N,D,eval,loss,run_id"]
-    for i in range(3):
-        models = [(1e8, 2e9), (1e9, 2e10)] + ([(3e9, 6e10)] if i == 0 else [])  # set0 ran a larger one too
-        for j, (n, d) in enumerate(models):
-            lines.append(f"set{i},{n:g},{d:g},val,{_loss(i, n, rng):.5f},set{i}-m{j}")
-    table = _write(tmp_path / "one_run_each.csv", lines)
+    # set0 ran a larger model too
+    table = _sets(
+        tmp_path / "one_run_each.csv",
+        0,
+        lambda i: [(1e8, 2e9), (1e9, 2e10)] + ([(3e9, 6e10)] if i == 0 else []),
+        3,
+        1,
+    )
     res = run("rank", table, "-t", "val", "--N", "1B", "--D", "20B", "--method", "baseline")
     assert res.exit_code == 1, res.output
     out = " ".join(res.output.split())
@@ -48,13 +67,8 @@ def test_a_baseline_at_a_model_is_refused_in_the_words_of_a_model_not_of_a_budge
 def test_a_model_no_dataset_ran_without_laws_is_refused_in_the_words_of_a_model(
     run: Any, tmp_path: Path
 ) -> None:
-    rng = np.random.default_rng(2)
-    lines = ["dataset,N,D,eval,loss,run_id"]
-    for i in range(3):  # two models, two seeds each: too few for a law; none ran 5B × 100B
-        for j, (n, d) in enumerate([(1e8, 2e9), (3e8, 6e9)]):
-            for s in range(2):
-                lines.append(f"set{i},{n:g},{d:g},val,{_loss(i, n, rng):.5f},set{i}-m{j}-s{s}")
-    table = _write(tmp_path / "small.csv", lines)
+    # two models, two seeds each: too few for a law; none ran 5B × 100B
+    table = _sets(tmp_path / "small.csv", 2, lambda _: [(1e8, 2e9), (3e8, 6e9)], 3, 2)
     res = run("rank", table, "-t", "val", "--N", "5B", "--D", "100B")
     assert res.exit_code == 1, res.output
     out = " ".join(res.output.split())
@@ -65,15 +79,14 @@ def test_a_model_no_dataset_ran_without_laws_is_refused_in_the_words_of_a_model(
 def test_a_ranking_of_measured_runs_says_nothing_of_extrapolating(run: Any, tmp_path: Path) -> None:
     """DCLM: every ranked value a run of the model asked for, yet "compute is up to 12.2× (a set that was not
     ranked) the largest fitted, inside …'s runs: each dataset's prediction extrapolates from its own runs"."""
-    rng = np.random.default_rng(1)
-    lines = ["dataset,N,D,eval,loss,run_id"]
-    for i in range(5):
-        # set4 never ran the 1B model and has too few runs for a law: not ranked (its runs are the small ones)
-        models = [(1e8, 2e9), (3e8, 6e9)] + ([(1e9, 2e10)] if i < 4 else [])
-        for j, (n, d) in enumerate(models):
-            for s in range(2):
-                lines.append(f"set{i},{n:g},{d:g},val,{_loss(i, n, rng):.5f},set{i}-m{j}-s{s}")
-    table = _write(tmp_path / "measured.csv", lines)
+    # set4 never ran the 1B model and has too few runs for a law: not ranked (its runs are the small ones)
+    table = _sets(
+        tmp_path / "measured.csv",
+        1,
+        lambda i: [(1e8, 2e9), (3e8, 6e9)] + ([(1e9, 2e10)] if i < 4 else []),
+        5,
+        2,
+    )
     res = run("rank", table, "--target", "val", "--N", "1B", "--D", "20B")
     assert res.exit_code == 0, res.output
     out = " ".join(res.stdout.split())
@@ -88,10 +101,7 @@ def _own_losses_only(tmp_path: Path) -> Path:
     with SAMPLE.open() as fh:
         rows = [r for r in csv.DictReader(fh) if r["eval"] == f"{r['dataset']}_val"]
     table = tmp_path / "own_only.csv"
-    with table.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(rows, str(table))
     return table
 
 
