@@ -577,6 +577,10 @@ def _heldout_tables(args: argparse.Namespace) -> list[tuple[str, object, str | N
     return out
 
 
+#: held-out (table, dataset/eval) that ``predict`` refuses (a poor law beyond its sweep: ``refuse_beyond``)
+REFUSED: list[str] = []
+
+
 def _heldout_rows(
     label: str, runs: object, split: str | None, top: int | None, args: argparse.Namespace
 ) -> list[dict[str, object]]:
@@ -603,7 +607,9 @@ def _heldout_rows(
             continue
         try:
             p = predict_point(book, ds, ev, float(n), float(d), level=args.level)
-        except (FitError, SelectionError):
+        except (FitError, SelectionError) as exc:
+            if "beyond the sweep's largest budget: the law is poor" in exc.message:
+                REFUSED.append(f"{label} {ds}/{ev}")  # refused, as predict refuses it: counted in the summary
             continue
         pi = p.interval
         rows.append(
@@ -675,6 +681,11 @@ def run_heldout(args: argparse.Namespace) -> None:
         w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()), lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
+    if REFUSED:
+        lines.append(
+            f"\nrefused beyond the sweep (poor laws, no prediction, not in the rows above): {len(REFUSED)} held-out "
+            "values"
+        )
     text = f"# {' '.join(sys.argv)}\n# {time.perf_counter() - t0:.0f} s\n\n" + "\n".join(lines) + "\n"
     (RESULTS / f"calibration_{name}.md").write_text(text)
     print(text)

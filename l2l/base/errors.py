@@ -81,6 +81,12 @@ class TooFewRunsError(FitError):
     """Fewer runs (or distinct models) than a law has parameters: more runs are the fix, said where it is caught."""
 
 
+class RefusedBeyondSweepError(FitError):
+    """A law its own sweep contradicts (a poor law whose runs do not fall with tokens, or whose backtests miss by
+    far), asked for a value beyond the sweep's largest budget: refused, told apart so that a caller that only needs
+    to know (``rank``'s rows) says so rather than reading the message."""
+
+
 class UsageError(L2LError):
     """Options that contradict each other or cannot be satisfied; the CLI exits 2 like any usage error."""
 

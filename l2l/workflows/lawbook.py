@@ -50,6 +50,7 @@ from l2l.core.selection import (
     SPARE_MODELS,
     FormChoice,
     e_unidentified,
+    extrapolation_refusal,
     floorless,
     law_flag,
 )
@@ -530,6 +531,17 @@ class LawBook:
         cal = self.calibration(self.group_of(dataset, eval))
         same = cal.form_of(dataset) == fit.form
         return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct_for(dataset) if same else None)
+
+    def refusal(self, dataset: str, eval: str) -> str | None:
+        """Why the law of (dataset, eval) predicts nothing beyond its sweep's largest budget
+        (``l2l.core.selection.extrapolation_refusal``: a poor law whose runs do not fall with tokens, or whose own
+        backtests miss by far), or None. Only a poor law (``flag``) is ever refused."""
+        if self.flag(dataset, eval) is None:
+            return None
+        fit = self.get(dataset, eval)
+        cal = self.calibration(self.group_of(dataset, eval))
+        model = cal.direct_for(dataset) if cal.form_of(dataset) == fit.form else None
+        return extrapolation_refusal(self.sweeps.get(dataset, eval), model, dataset)
 
     def replace(self, fit: LawFit) -> None:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval, form)."""

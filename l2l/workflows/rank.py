@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from l2l.base.checks import as_names, check_count, check_weight
-from l2l.base.errors import AmbiguousNameError, FitError, SelectionError, UsageError
+from l2l.base.errors import AmbiguousNameError, FitError, RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.runs import check_runs
 from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
 from l2l.base.text import fmt_si, grouped_reasons
@@ -684,6 +684,10 @@ HOLDS_OWN = (
 )
 
 
+#: What a row says where ``predict`` refuses the dataset's own law at its (N, D) (``refuse_beyond``)
+OWN_REFUSED = "predict gives no value here, its value is not a prediction"
+
+
 def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:
     """``res`` with the interval of each recommended value that keeps the sweep's order (trust < 1: the dataset's
     own change is shrunk or left out) widened to hold the dataset's own prediction there, as ``predict`` makes it,
@@ -708,6 +712,11 @@ def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str,
             ev = _law_eval(t.target, r.dataset, own_eval)
             try:
                 own = predict_point(book, r.dataset, ev, r.N, r.D, level=res.level).interval
+            except RefusedBeyondSweepError as exc:
+                # predict refuses the dataset's own law here (a poor law beyond its sweep: ``refuse_beyond``): the
+                # row keeps its place in the order and says that no prediction vouches for its value
+                rows.append(dataclasses.replace(r, notes=(*r.notes, f"{OWN_REFUSED}: {exc.message}")))
+                continue
             except (FitError, SelectionError):
                 rows.append(r)
                 continue

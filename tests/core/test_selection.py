@@ -615,3 +615,38 @@ def test_e_is_unidentified_on_eq2_runs_and_identified_on_eq3_runs() -> None:
     eq3 = fit_law(n3, d3, y3, form="l2l")
     assert not e_unidentified(eq3, fit_law(n3, d3, y3, form="kaplan"))
     assert not e_unidentified(eq3, None)
+
+
+def _grid(rise: float, noise: float = 0.0, seed: int = 0) -> Any:
+    """Five sizes each trained at four token counts, loss 2 + 400/N^0.3 + 300/D^0.3 times D^rise (times noise)."""
+    from l2l.core.sweep import Sweep
+
+    rng = np.random.default_rng(seed)
+    grid_n, grid_d = np.meshgrid(np.geomspace(1e8, 1e9, 5), np.geomspace(2e9, 2e10, 4))
+    n, d = grid_n.ravel(), grid_d.ravel()
+    loss = (2 + 400 / n**0.3 + 300 / d**0.3) * (d / 2e9) ** rise * np.exp(noise * rng.standard_normal(n.size))
+    return Sweep.of(n, d, None, loss)
+
+
+def test_token_trend_tells_runs_that_fall_with_tokens_from_runs_that_rise() -> None:
+    from l2l.core.selection import REFUSE_TOKEN_T, extrapolation_refusal, token_trend
+
+    falling = token_trend(_grid(0.0, noise=0.005))
+    rising = token_trend(_grid(0.05, noise=0.005))
+    assert falling is not None
+    assert rising is not None
+    assert falling[0] < 0
+    assert falling[1] < REFUSE_TOKEN_T
+    assert falling[2] == 5
+    assert rising[0] > 0
+    assert rising[1] > REFUSE_TOKEN_T
+    assert extrapolation_refusal(_grid(0.0, noise=0.005), None, "x") is None
+    why = extrapolation_refusal(_grid(0.05, noise=0.005), None, "x")
+    assert why is not None
+    assert "do not fall with training tokens" in why
+    # one token count per size (a ladder at one D/N... or too few sizes): nothing to say
+    from l2l.core.sweep import Sweep
+
+    one = Sweep.of([1e8, 2e8, 4e8], [2e9, 4e9, 8e9], None, [3.0, 2.9, 2.8])
+    assert token_trend(one) is None
+    assert extrapolation_refusal(one, None, "x") is None

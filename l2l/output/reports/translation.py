@@ -439,7 +439,21 @@ def _evaluate_notes(ev: Evaluation) -> list[str]:
         "where its backtests showed that helps)",
         f"test evals: {', '.join(ev.test_evals) or 'none'}",
         f"downstream evals: {len(down)}" + (f" ({shown})" if down else " (none matched: see --downstream)"),
+        *_partial_notes(ev),
         *ev.notes,
+    ]
+
+
+def _partial_notes(ev: Evaluation) -> list[str]:
+    """Where the bias-corrected mean is over fewer values than the others' (``SettingSummary.partial_corrected_mean``:
+    its cell is left blank), its mean and count."""
+    return [
+        f"bias-corrected, {s.setting}: left blank, {s.n_predictions - (s.n_corrected or 0)} of its {s.n_predictions} "
+        f"predictions have no interval, so no corrected value (--detail says why); over the other "
+        f"{s.n_corrected} its mean error is {100 * s.partial_corrected_mean:.2f} %, not comparable with the "
+        "other columns"
+        for s in ev.summary
+        if s.partial_corrected_mean is not None
     ]
 
 

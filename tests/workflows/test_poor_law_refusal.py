@@ -1,0 +1,114 @@
+"""A poor law whose runs do not fall with training tokens at a fixed model size (the paper's 5-shot MMLU losses,
+which rise with them) is refused beyond its sweep's largest budget, with the reason, by every command alike
+(``l2l.core.selection.extrapolation_refusal``, ``l2l.workflows.predict.refuse_beyond``); inside the sweep it still
+predicts, and the other datasets' laws are untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from l2l.base.errors import FitError
+from l2l.core.calibrate import CalibrationCache
+from l2l.core.fit import FitCache
+from l2l.testing import synthetic_runs, write_csv
+
+TASK = "downstream/quiz"
+N_TARGET, D_TARGET = 2e9, 4e10
+#: beta's task loss is multiplied by D^RISE (the paper's MMLU 5-shot losses rise with tokens at a fixed size)
+RISE = 0.25
+#: beta's model sizes are snapped to one log grid of this step (the synthetic sizes' own, 36^(1/8)), its D to
+#: C/(6N), so that each size is trained at several budgets, as on the paper's sweep
+STEP = np.log(36.0) / 8
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    frame = pl.DataFrame(synthetic_runs())
+    beta = pl.col("dataset") == "beta"
+    low = float(np.log(frame.filter(beta).get_column("N").min()))
+    snapped = (((pl.col("N").log() - low) / STEP).round() * STEP + low).exp()
+    frame = frame.with_columns(pl.when(beta).then(snapped).otherwise(pl.col("N")).alias("N"))
+    frame = frame.with_columns(
+        pl.when(beta).then(pl.col("C") / (6 * pl.col("N"))).otherwise(pl.col("D")).alias("D")
+    )
+    d0 = frame.get_column("D").min()
+    rising = beta & (pl.col("eval") == TASK)
+    frame = frame.with_columns(
+        pl.when(rising)
+        .then(pl.col("loss") * (pl.col("D") / d0) ** RISE)
+        .otherwise(pl.col("loss"))
+        .alias("loss")
+    )
+    path = tmp_path_factory.mktemp("refusal") / "runs.csv"
+    write_csv(frame.to_dicts(), str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(table: Path) -> Any:
+    from l2l.io.tables import read_runs
+
+    return read_runs([table])
+
+
+def test_a_poor_law_rising_with_tokens_is_refused_beyond_its_sweep_and_the_others_are_not(runs: Any) -> None:
+    from l2l.workflows.predict import predict
+
+    kw: dict[str, Any] = {"cache": FitCache(), "calibrations": CalibrationCache()}
+    res = predict(runs, N=[N_TARGET], D=[D_TARGET], evals=[TASK], split="sweep", **kw)
+    rows = {p.dataset: p for p in res}
+    assert "beta" not in rows
+    said = [s for s in res.skipped if s.startswith(f"not predicted: beta/{TASK}: refused")]
+    assert len(said) == 1, res.skipped
+    assert "do not fall with training tokens at a fixed model size" in said[0]
+    for other in ("alpha", "gamma"):  # laws whose runs fall as a law does: predicted, not poor
+        assert rows[other].flag is None
+        assert np.isfinite(rows[other].loss)
+    with pytest.raises(FitError, match="beyond the sweep's largest budget: the law is poor"):
+        predict(runs, N=[N_TARGET], D=[D_TARGET], datasets=["beta"], evals=[TASK], split="sweep", **kw)
+    # inside the sweep the same law still predicts (a lower bound, a poor law's)
+    inside = predict(runs, N=[3e8], D=[3e9], datasets=["beta"], evals=[TASK], split="sweep", **kw)
+    (p,) = list(inside)
+    assert p.flag is not None
+    assert p.interval.lower_bound_only
+
+
+def test_predict_point_refuses_as_predict_does_the_one_path_of_the_chain_rank_and_evaluate(runs: Any) -> None:
+    from l2l.workflows.lawbook import law_book
+    from l2l.workflows.predict import predict_point
+
+    book = law_book(runs, None, "sweep", FitCache(), CalibrationCache())
+    with pytest.raises(FitError, match="refused"):
+        predict_point(book, "beta", TASK, N_TARGET, D_TARGET)
+    assert predict_point(book, "alpha", TASK, N_TARGET, D_TARGET).interval.lo > 0
+
+
+def test_the_cli_refuses_in_one_line_with_exit_code_1(run: Any, table: Path) -> None:
+    assert run("ingest", table).exit_code == 0
+    res = run("predict", "-d", "beta", "--eval", TASK, "--N", N_TARGET, "--D", D_TARGET, "--split", "sweep")
+    assert res.exit_code == 1, res.output
+    text = res.output.strip()
+    assert "\n" not in text
+    assert "Traceback" not in text
+    assert "refused" in text
+    assert "no law form follows" in text
+    res = run("predict", "-d", "all", "--eval", TASK, "--N", N_TARGET, "--D", D_TARGET, "--split", "sweep")
+    assert res.exit_code == 0, res.output
+    assert "refused" in " ".join(res.output.split())
+
+
+def test_rank_says_where_predict_refuses_a_datasets_own_law(runs: Any) -> None:
+    from l2l.workflows.rank import OWN_REFUSED, rank_runs
+
+    kw: dict[str, Any] = {"cache": FitCache(), "calibrations": CalibrationCache()}
+    ranking = rank_runs(
+        runs, [TASK], N=N_TARGET, D=D_TARGET, split="sweep", draws=200, method="independent", **kw
+    )
+    notes = {r.dataset: " ".join(r.notes) for r in ranking.targets[0].rows}
+    assert OWN_REFUSED in notes["beta"]
+    assert OWN_REFUSED not in notes["alpha"]
