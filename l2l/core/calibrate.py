@@ -209,7 +209,9 @@ class CalibrationCache(dict[str, Calibration]):
 # dataset's own cutoffs too; 23: the line law's backtests beside the law's on one-line
 # sweeps (``line_tests``)
 # 27: each score's group kept (``ErrorModel.score_groups``): a group's own scores' quantile floors its intervals
-CALIBRATION_VERSION = 27
+# 28: from two cutoffs, a group's spread scale shrunk toward the pooled one with the weight of a quarter of a
+# cutoff, not one (``GROUP_PRIOR_TWO_CUTOFFS``)
+CALIBRATION_VERSION = 28
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
