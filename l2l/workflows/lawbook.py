@@ -29,6 +29,7 @@ from l2l.core.calibrate import (
     calibration_key,
     with_line_tests,
 )
+from l2l.core.error_model import ErrorModel
 from l2l.core.fit import (
     FitCache,
     FitOptions,
@@ -525,23 +526,28 @@ class LawBook:
 
     def flag(self, dataset: str, eval: str) -> str | None:
         """Why the law of (dataset, eval) is poor (``l2l.core.selection.law_flag``), or None."""
-        fit = self.try_get(dataset, eval)
-        if isinstance(fit, FitError) or not self.sweeps.has(dataset, eval):
-            return None
-        cal = self.calibration(self.group_of(dataset, eval))
-        same = cal.form_of(dataset) == fit.form
-        return law_flag(fit, self.sweeps.get(dataset, eval), cal.direct_for(dataset) if same else None)
+        judged = self._judged(dataset, eval)
+        return None if judged is None else law_flag(*judged)
 
     def refusal(self, dataset: str, eval: str) -> str | None:
         """Why the law of (dataset, eval) predicts nothing beyond its sweep's largest budget
         (``l2l.core.selection.extrapolation_refusal``: a poor law whose runs do not fall with tokens, or whose own
         backtests miss by far), or None. Only a poor law (``flag``) is ever refused."""
-        if self.flag(dataset, eval) is None:
+        judged = self._judged(dataset, eval)
+        if judged is None or law_flag(*judged) is None:
             return None
-        fit = self.get(dataset, eval)
+        _, sweep, model = judged
+        return extrapolation_refusal(sweep, model, dataset)
+
+    def _judged(self, dataset: str, eval: str) -> tuple[LawFit, Sweep, ErrorModel | None] | None:
+        """What a law is judged on (``flag``, ``refusal``): its fit, its sweep and its dataset's backtest error
+        model where the group's calibration is of the law's form (None otherwise); None without a fit or sweep."""
+        fit = self.try_get(dataset, eval)
+        if isinstance(fit, FitError) or not self.sweeps.has(dataset, eval):
+            return None
         cal = self.calibration(self.group_of(dataset, eval))
-        model = cal.direct_for(dataset) if cal.form_of(dataset) == fit.form else None
-        return extrapolation_refusal(self.sweeps.get(dataset, eval), model, dataset)
+        same = cal.form_of(dataset) == fit.form
+        return fit, self.sweeps.get(dataset, eval), cal.direct_for(dataset) if same else None
 
     def replace(self, fit: LawFit) -> None:
         """Put an updated fit (e.g. with bootstrap draws) in place of the one for its (dataset, eval, form)."""

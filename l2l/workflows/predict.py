@@ -151,37 +151,14 @@ def refuse_beyond(book: LawBook, dataset: str, eval_name: str, sweep: Sweep, com
     backtests miss by more than 15 %). Such laws' intervals, printed as lower bounds, held 18 of 34 of the paper's
     held-out 3.3B runs, at a median error of 33 % (the 5-shot MMLU losses rise with tokens inside the sweep; BoolQ's
     3.3B losses lay 2-3.6× above its laws): a number and an interval a reader would still use."""
-    refused = refusal_beyond(book, dataset, eval_name, N=None, D=None, sweep=sweep, compute=compute)
-    if refused is not None:
-        raise refused
-
-
-def refusal_beyond(
-    book: LawBook,
-    dataset: str,
-    eval_name: str,
-    *,
-    N: float | None,
-    D: float | None,
-    sweep: Sweep | None = None,
-    compute: float | None = None,
-) -> RefusedBeyondSweepError | None:
-    """The refusal ``refuse_beyond`` raises for (dataset, eval) at (N, D) or at ``compute``, or None: for a caller
-    that says it beside a value of its own (``rank``'s rows) rather than stopping."""
-    sweep = book.sweeps.get(dataset, eval_name) if sweep is None else sweep
-    if compute is None:
-        if N is None or D is None:
-            return None
-        compute = book.flops_per_param_token * N * D
     if compute <= sweep.max_C * (1 + BUDGET_RTOL):
-        return None
+        return
     why = book.refusal(dataset, eval_name)
-    if why is None:
-        return None
-    return RefusedBeyondSweepError(
-        f"{dataset}/{eval_name}: refused {compute / sweep.max_C:.3g}× beyond the sweep's largest budget: "
-        f"the law is poor and {why}"
-    )
+    if why is not None:
+        raise RefusedBeyondSweepError(
+            f"{dataset}/{eval_name}: refused {compute / sweep.max_C:.3g}× beyond the sweep's largest budget: "
+            f"the law is poor and {why}"
+        )
 
 
 def _onto_top_runs(pi: PredictiveInterval, fit: LawFit, sweep: Sweep) -> PredictiveInterval:

@@ -691,11 +691,11 @@ OWN_REFUSED = "predict gives no value here, its value is not a prediction"
 
 def _refused_beyond(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:
     """``res`` with each row whose value rests on a law ``predict`` refuses at its (N, D) (a poor law beyond its
-    sweep: ``predict.refusal_beyond``) saying so: it keeps its place in the order. Where every ranked dataset's law
-    of a target is refused, the ranking warns first, and ``--method independent`` (the laws' values alone) of one
+    sweep: ``predict.refuse_beyond``) saying so: it keeps its place in the order. Where every ranked dataset's law
+    of a target is refused, the ranking warns, and ``--method independent`` (the laws' values alone) of one
     target is refused as ``predict`` is: on the paper's sweep, BoolQ at 3.3B read starcoder 0.90 [0.55, 1.63],
     P(best) 0.61, every dataset's measured loss there 3.2-5.1."""
-    from l2l.workflows.predict import refusal_beyond
+    from l2l.workflows.predict import refuse_beyond
 
     if res.method not in ("recommended", "independent"):
         return res
@@ -703,14 +703,23 @@ def _refused_beyond(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
     for t in res.targets:
         rows, refused = [], []
         for r in t.rows:
-            made = None
-            if t.metric == "loss" and r.status == "ok" and r.N is not None and r.D is not None:
-                made = refusal_beyond(book, r.dataset, _law_eval(t.target, r.dataset, own_eval), N=r.N, D=r.D)
-            if made is None:
+            if t.metric != "loss" or r.status != "ok" or r.N is None or r.D is None:
                 rows.append(r)
                 continue
-            refused.append(made)
-            rows.append(dataclasses.replace(r, notes=(*r.notes, f"{OWN_REFUSED}: {made.message}")))
+            ev = _law_eval(t.target, r.dataset, own_eval)
+            try:
+                refuse_beyond(
+                    book,
+                    r.dataset,
+                    ev,
+                    book.sweeps.get(r.dataset, ev),
+                    book.flops_per_param_token * r.N * r.D,
+                )
+            except RefusedBeyondSweepError as exc:
+                refused.append(exc)
+                rows.append(dataclasses.replace(r, notes=(*r.notes, f"{OWN_REFUSED}: {exc.message}")))
+                continue
+            rows.append(r)
         ranked = [r for r in t.rows if r.status == "ok"]
         if refused and len(refused) == len(ranked):
             if res.method == "independent" and len(res.targets) == 1:
