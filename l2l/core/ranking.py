@@ -255,6 +255,9 @@ class TargetRanking:
     #: (C, dataset): from this budget of the flip scan on, the dataset's D* repeats its unique tokens more often
     #: than its runs did, which its law takes as new data: the winners scanned there are unchecked (None: nowhere)
     fresh_until: tuple[float, str] | None = None
+    #: why no dataset's law is used here: every one is refused as ``predict`` refuses it (a poor law beyond its
+    #: sweep); said beside the verdict (None: some law predicts)
+    refused: str | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -280,6 +283,8 @@ class TargetRanking:
         }
         if self.metric != "loss":
             d.update(metric=self.metric, via=self.via)
+        if self.refused is not None:
+            d["laws_refused"] = self.refused
         if self.fresh_until is not None:  # (only where the table gives unique tokens)
             d["scan_repeats_data_from"] = {"C": float(self.fresh_until[0]), "dataset": self.fresh_until[1]}
         return d

@@ -516,15 +516,31 @@ def _rank_losses(
     else:
         lawless = {}
     learned = {t: _learned(runs, frame, cands, t, settings, store, book) for t in weights}
-    res = rank(
-        model,
-        budget,
-        method=settings.method,
-        level=settings.level,
-        draw_error=learned,
-        flip_range=settings.flip_range,
-        flip_map=flip_map,
-    )
+
+    def ranked(method: Method) -> Ranking:
+        by = rank(
+            model,
+            budget,
+            method=method,
+            level=settings.level,
+            draw_error=learned,
+            flip_range=settings.flip_range,
+            flip_map=flip_map,
+        )
+        return _refused_beyond(
+            _with_poor_laws(_with_unranked(by, lawless), book, runs.own_eval), book, runs.own_eval
+        )
+
+    res = ranked(settings.method)
+    if res.method == "recommended" and len(res.targets) == 1 and (why := res.targets[0].refused) is not None:
+        # every law refused: the recommended values (the sweep's top runs moved by the refused laws' shared change)
+        # were no prediction either, printed under "predicted [90%]" with a warning after the tables (BoolQ at
+        # 3.3B on the paper's sweep): rank by what the sweep measured, and say why beside the verdict
+        why = f"{why}: ranked by what the sweep measured at its largest budget (the baseline)"
+        res = ranked("baseline")
+        res = dataclasses.replace(
+            res, targets=tuple(dataclasses.replace(t, refused=why) for t in res.targets)
+        )
     # (where every ranked dataset ran the model asked for, nothing was extrapolated: no word on the laws' use)
     notes = [
         f"{t.target}: {t.draw_error.why}"
@@ -539,9 +555,6 @@ def _rank_losses(
         notes.append(counted)  # a budget in compute is each dataset's N* and D* in the table's one count
     measured = _measured_note(cands, list(weights), budget, split)
     notes += _beyond_nats(res)
-    res = _with_unranked(res, lawless)
-    res = _with_poor_laws(res, book, runs.own_eval)
-    res = _refused_beyond(res, book, runs.own_eval)
     res = _holding_own_predictions(res, book, runs.own_eval)
     res, repeated = _with_repetition(res, book, runs.own_eval)
     return dataclasses.replace(
@@ -692,14 +705,15 @@ OWN_REFUSED = "predict gives no value here, its value is not a prediction"
 def _refused_beyond(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:
     """``res`` with each row whose value rests on a law ``predict`` refuses at its (N, D) (a poor law beyond its
     sweep: ``predict.refuse_beyond``) saying so: it keeps its place in the order. Where every ranked dataset's law
-    of a target is refused, the ranking warns, and ``--method independent`` (the laws' values alone) of one
-    target is refused as ``predict`` is: on the paper's sweep, BoolQ at 3.3B read starcoder 0.90 [0.55, 1.63],
+    of a target is refused, the target says so (``TargetRanking.refused``: ``_rank_losses`` then ranks one target
+    by the baseline), and ``--method independent`` (the laws' values alone) of one target is refused as
+    ``predict`` is: on the paper's sweep, BoolQ at 3.3B read starcoder 0.90 [0.55, 1.63],
     P(best) 0.61, every dataset's measured loss there 3.2-5.1."""
     from l2l.workflows.predict import refuse_beyond
 
     if res.method not in ("recommended", "independent"):
         return res
-    targets, warnings = [], []
+    targets = []
     for t in res.targets:
         rows, refused = [], []
         for r in t.rows:
@@ -721,19 +735,19 @@ def _refused_beyond(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
                 continue
             rows.append(r)
         ranked = [r for r in t.rows if r.status == "ok"]
+        why = None
         if refused and len(refused) == len(ranked):
             if res.method == "independent" and len(res.targets) == 1:
                 raise RefusedBeyondSweepError(
                     f"{t.target}: every dataset's law is refused here ({refused[0].message}); --method baseline "
                     "ranks by what the sweep measured at its largest budget"
                 )
-            warnings.append(
-                f"{t.target}: every dataset's law is refused here as predict refuses it (a poor law beyond its "
-                "sweep, each row says why): these values are not predictions; --method baseline ranks by what "
-                "the sweep measured at its largest budget"
+            why = (
+                f"every dataset's law of {t.target} is refused here as predict refuses it (a poor law beyond its "
+                "sweep; `l2l predict` says why of each)"
             )
-        targets.append(dataclasses.replace(t, rows=tuple(rows)))
-    return dataclasses.replace(res, targets=tuple(targets), warnings=(*warnings, *res.warnings))
+        targets.append(dataclasses.replace(t, rows=tuple(rows), refused=why))
+    return dataclasses.replace(res, targets=tuple(targets))
 
 
 def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:

@@ -114,14 +114,16 @@ def test_rank_says_where_predict_refuses_a_datasets_own_law(runs: Any) -> None:
     assert OWN_REFUSED not in notes["alpha"]
 
 
-def test_rank_refuses_the_laws_alone_where_every_datasets_law_is_refused_and_warns_otherwise(
+def test_rank_refuses_the_laws_alone_where_every_datasets_law_is_refused_and_ranks_by_the_baseline_otherwise(
     runs: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The paper's BoolQ at 3.3B: every dataset's law refused by predict, `rank --method independent` still read
     starcoder 0.90 [0.55, 1.63], P(best) 0.61 (every measured loss there 3.2-5.1). The laws' values alone are now
-    refused as predict refuses them; the recommended ranking keeps its order and warns that its values are not
-    predictions."""
+    refused as predict refuses them; the recommended ranking (whose values were the top runs moved by the refused
+    laws' shared change, printed as predictions with a warning after the tables) ranks by the baseline and says
+    why beside its verdict."""
     from l2l.base.errors import RefusedBeyondSweepError
+    from l2l.output.reports.ranking import ranking_report
     from l2l.workflows.lawbook import LawBook
     from l2l.workflows.rank import rank_runs
 
@@ -136,8 +138,23 @@ def test_rank_refuses_the_laws_alone_where_every_datasets_law_is_refused_and_war
         RefusedBeyondSweepError, match=r"every dataset's law is refused here .*--method baseline"
     ):
         rank_runs(runs, [TASK], method="independent", **at, **kw)
+    baseline = rank_runs(runs, [TASK], method="baseline", **at, **kw)
     ranking = rank_runs(runs, [TASK], **at, **kw)
-    assert any("every dataset's law is refused here" in w for w in ranking.warnings)
-    assert [r.rank for r in ranking.targets[0].rows if r.status == "ok"]
+    (target,) = ranking.targets
+    assert ranking.method == target.method == "baseline"
+    assert target.refused is not None
+    assert "refused" in target.refused
+    assert "baseline" in target.refused
+    assert [(r.dataset, r.value) for r in target.rows] == [
+        (r.dataset, r.value) for r in baseline.targets[0].rows
+    ]
+    assert target.to_dict()["laws_refused"] == target.refused
+    tables = [r for r in ranking_report(ranking, split="sweep") if "table" in r.show_in]
+    assert (
+        tables[0].notes[0] == target.refused
+    )  # beside the verdict, said once, no methods table of refused laws
+    assert sum(n == target.refused for r in tables for n in r.notes) == 1
+    assert len(tables) == 1
     inside = rank_runs(runs, [TASK], N=3e8, D=3e9, split="sweep", draws=200, method="independent", **kw)
-    assert not any("refused" in w for w in inside.warnings)  # inside the sweep: nothing is refused
+    assert all(t.refused is None for t in inside.targets)  # inside the sweep: nothing is refused
+    assert not any("refused" in w for w in inside.warnings)

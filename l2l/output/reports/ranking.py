@@ -252,7 +252,8 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         Column("p_best", "P(best)", fmt=fmt_fixed(2), drop=0),
         *_size_columns(t, fixed),
     ]
-    notes: list[str] = _lawless_notes(t)
+    # first: the values below are no law's prediction (it sits beside the verdict, not after the tables)
+    notes: list[str] = ([t.refused] if t.refused else []) + _lawless_notes(t)
     # the same note of several datasets is said once, naming them (or counting them)
     unranked: dict[str, list[str]] = {}
     said: dict[str, list[str]] = {}
@@ -476,6 +477,7 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
             _verdict(t, f"  {t.target}", ranking.level) for t in ranking.targets
         ]  # JSON and CSV notes
     flips = [w for t in ranking.targets for w in _flip_words(t, ranking.budget.C)]
+    refused = [t.refused for t in ranking.targets if t.refused]  # (the table says it beside each verdict)
     warnings = list(ranking.warnings)
     # an accuracy target's value, lo and hi are accuracies, its methods' columns the task loss they chain through
     # (a probe's CSV read 0.61 beside 2.02 in one row with nothing to say which was which)
@@ -512,14 +514,14 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         "laws_alone": {t.target: t.laws.to_dict() for t in ranking.targets if t.laws is not None},
         "error_models": {t.target: t.draw_error.to_dict() for t in ranking.targets},
         "curves": {t.target: [c.to_dict() for c in t.curve] for t in ranking.targets},
-        "warnings": warnings,
+        "warnings": refused + warnings,
     }
     main = Report(
         "rank",
         data_cols,
         rows,
         title="Datasets ranked",
-        notes=verdict + flips + warnings,
+        notes=verdict + refused + flips + warnings,
         meta=meta,
         show_in=frozenset({"json"}),
     )
@@ -536,6 +538,7 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         if (
             not several
             and t.metric == "loss"
+            and t.refused is None  # (its columns would be the refused laws' values)
             and any(r.independent is not None or r.translation is not None for r in t.rows)
         ):
             reports.append(_methods_table(t))
