@@ -142,6 +142,7 @@ def fit_law_cmd(
                     choices=outcome.choices,
                     flags=outcome.flags,
                     lines=outcome.lines,
+                    refusals=outcome.refusals,
                 ),
             )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")
@@ -356,7 +357,8 @@ def predict(
                 f"does not apply with --law: the file's laws are fitted already (its bootstrap draws, if any, give "
                 f"the interval; --level sets its level); drop {', '.join(wrong)}",
             )
-        shell.emit(law_file_predictions_report(predict_from_law_file(law, request), source=str(law)), fmt)
+        preds = predict_from_law_file(law, request)
+        shell.emit(law_file_predictions_report(preds, source=str(law), skipped=preds.skipped), fmt)
         return
     with shell.session(table, fits_every_split=split is None) as s:
         answer = answer_predict(s, request)

@@ -807,6 +807,8 @@ class FitOutcome:
     #: the line law that gives a one-line sweep's predictions along its line in place of the law, and why
     #: (``LawBook.line_estimate``), by key
     lines: Mapping[tuple[str, str], LineChoice] = field(default_factory=dict)
+    #: why a poor law predicts nothing beyond its sweep's largest budget (``LawBook.refusal``), by key
+    refusals: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def fits(self) -> list[LawFit]:
@@ -892,7 +894,8 @@ def fit_laws(
     flags = {k: f for k in keys if book.sweeps.has(*k) and (f := book.flag(*k)) is not None}
     # (a one-line sweep's laws only: their calibration tells, made here for a fixed form too, as predict makes it)
     lines = {k: lc for k in keys if (lc := book.line_estimate(*k)) is not None}
-    return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines)
+    refusals = {k: r for k in flags if (r := book.refusal(*k)) is not None}
+    return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines, refusals)
 
 
 def with_bootstrap(

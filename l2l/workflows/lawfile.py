@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.checks import check_level
-from l2l.base.errors import InputError, SelectionError
+from l2l.base.errors import InputError, RefusedBeyondSweepError, SelectionError
 from l2l.base.text import utc_now
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from l2l.core.laws import ScalingLaw
     from l2l.core.line_law import LineChoice, LineLaw
     from l2l.core.selection import FormChoice
+    from l2l.workflows.results import Results
 
 __all__ = [
     "LAWFILE_FORMAT",
@@ -54,10 +55,12 @@ def law_file_dict(
     choices: Mapping[tuple[str, str], FormChoice] | None = None,
     flags: Mapping[tuple[str, str], str] | None = None,
     lines: Mapping[tuple[str, str], LineChoice] | None = None,
+    refusals: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:
     """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe. With ``--form auto`` each
     law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
-    error); a poor law, why (``flag``: predictions from the file say so); a one-line sweep's law whose line law
+    error); a poor law, why (``flag``: predictions from the file say so) and, where ``predict`` refuses it beyond
+    its sweep's largest budget, why (``refusal``: the file refuses it there too); a one-line sweep's law whose line law
     gives its estimates on the line, that law and why (``line_law``: predictions from the file take it too)."""
     from l2l.base.version import __version__
     from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
@@ -74,6 +77,9 @@ def law_file_dict(
         flag = (flags or {}).get((fit.dataset, fit.eval))
         if flag is not None:  # a poor law read back as ok from the file (probe p48)
             rec["flag"] = flag
+        refusal = (refusals or {}).get((fit.dataset, fit.eval))
+        if refusal is not None:  # (a refused law's value beyond its sweep had been read from the file alone)
+            rec["refusal"] = refusal
         line = (lines or {}).get((fit.dataset, fit.eval))
         if line is not None:
             rec["line_law"] = line.to_dict()
@@ -112,6 +118,9 @@ class LawFile:
     flags: Mapping[tuple[str, str], str] = field(default_factory=dict)
     #: the line law that gives a one-line sweep's estimates on its line, by (dataset, eval), as ``fit-law`` wrote it
     lines: Mapping[tuple[str, str], LineLaw] = field(default_factory=dict)
+    #: why a poor law predicts nothing beyond its fitted runs' largest budget, by (dataset, eval), as ``fit-law``
+    #: wrote it (``LawBook.refusal``)
+    refusals: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def datasets(self) -> list[str]:
@@ -411,6 +420,7 @@ def _with_laws(records: Sequence[Any], source: str, k: float, meta: Mapping[str,
     own: set[tuple[str, str]] = set()
     ranges: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
     flags: dict[tuple[str, str], str] = {}
+    refusals: dict[tuple[str, str], str] = {}
     lines: dict[tuple[str, str], LineLaw] = {}
     for i, rec in enumerate(records, start=1):
         fit, rng = _law(rec, i, source)
@@ -422,9 +432,16 @@ def _with_laws(records: Sequence[Any], source: str, k: float, meta: Mapping[str,
             own.add((fit.dataset, fit.eval))
         if isinstance(rec.get("flag"), str):
             flags[(fit.dataset, fit.eval)] = rec["flag"]
+        if rec.get("refusal") is not None:
+            if not isinstance(rec["refusal"], str):
+                raise _bad(
+                    source,
+                    f"law {i} ({fit.dataset}/{fit.eval}), {_field('refusal', 'a string', rec['refusal'])}",
+                )
+            refusals[(fit.dataset, fit.eval)] = rec["refusal"]
         if rec.get("line_law") is not None:
             lines[(fit.dataset, fit.eval)] = _line_law(rec["line_law"], i, fit, source)
-    return LawFile(source, tuple(laws), frozenset(own), ranges, k, meta, flags, lines)
+    return LawFile(source, tuple(laws), frozenset(own), ranges, k, meta, flags, lines, refusals)
 
 
 def _line_law(rec: Mapping[str, Any], i: int, fit: LawFit, source: str) -> LineLaw:
@@ -627,15 +644,20 @@ def predict_from_laws(
     datasets: Sequence[str] | None = None,
     evals: Sequence[str] | None = None,
     level: float = 0.9,
-) -> list[FilePrediction]:
+) -> Results[FilePrediction]:
     """Each named law of the file at each (N, D) (D = C/(k·N) with the file's k); ``datasets`` and ``evals``
-    resolve as everywhere (``all``; evals default to each dataset's own law)."""
+    resolve as everywhere (``all``; evals default to each dataset's own law). A law the file says is refused beyond
+    its fitted runs' largest budget (``refusal``) is listed there as not predicted (``Results.skipped``), as
+    ``predict`` on the runs lists it; RefusedBeyondSweepError where nothing else is left."""
+    from l2l.core.sweep import BUDGET_RTOL
     from l2l.workflows.predict import size_grid
+    from l2l.workflows.results import Results
 
     check_level(level)
     k = lf.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     out: list[FilePrediction] = []
+    refused: list[str] = []
     for ds, ev in _keys(lf, datasets, evals):
         fit = lf.get(ds, ev)
         pred = fit.predict(n_arr, d_arr)
@@ -650,6 +672,13 @@ def predict_from_laws(
                 if all(q in rng for q in ("N", "D", "C"))
                 else None
             )
+            why = lf.refusals.get((ds, ev))
+            if why is not None and ratios is not None and ratios[0] > 1 + BUDGET_RTOL:
+                # as predict on the runs refuses it (``predict.refuse_beyond``): the file keeps fit-law's reason
+                refused.append(
+                    f"{ds}/{ev}: refused {ratios[0]:.3g}× beyond the largest fitted budget: the law is poor and {why}"
+                )
+                continue
             law_loss = float(pred[i])
             interval = None if iv is None else (float(iv[0][i]), float(iv[1][i]))
             loss, interval, said = _on_line(line, fit, n, d, law_loss, interval)
@@ -669,4 +698,6 @@ def predict_from_laws(
                     lf.flags.get((ds, ev)),
                 )
             )
-    return out
+    if refused and not out:
+        raise RefusedBeyondSweepError(refused[0])
+    return Results(out, [f"not predicted: {why}" for why in refused])

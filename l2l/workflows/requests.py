@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from l2l.workflows.lawfile import FilePrediction
     from l2l.workflows.predict import LawPrediction
     from l2l.workflows.rank_eval import RankBacktest
+    from l2l.workflows.results import Results
     from l2l.workflows.session import Session
     from l2l.workflows.via import ViaPrediction
 
@@ -352,7 +353,7 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
     )
 
 
-def predict_from_law_file(path: Path, req: PredictRequest) -> list[FilePrediction]:
+def predict_from_law_file(path: Path, req: PredictRequest) -> Results[FilePrediction]:
     """``req``'s laws at (N, D) from a law file alone (``fit-law --save FILE.json``): no runs are read."""
     from l2l.io.workspace import read_law_file
     from l2l.workflows.lawfile import law_file_from_dict, predict_from_laws

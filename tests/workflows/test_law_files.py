@@ -209,6 +209,36 @@ def test_a_poor_law_saved_in_a_law_file_predicts_as_poor_from_it(doc: dict[str, 
     assert plain["status"] == "ok"
 
 
+def test_a_law_the_file_refuses_beyond_its_runs_predicts_inside_them_and_nothing_beyond(
+    doc: dict[str, Any],
+) -> None:
+    """`predict` on the runs refuses a poor law beyond its sweep's largest budget; from the law file the same law
+    had printed its value there (the file carried no refusal)."""
+    from l2l.base.errors import RefusedBeyondSweepError
+    from l2l.output.reports.laws import law_file_predictions_report
+
+    why = "its runs do not fall with training tokens at a fixed model size (stand-in)"
+    refused = json.loads(json.dumps(_edited(doc, flag="poor law: stand-in", refusal=why)))
+    lf = law_file_from_dict(refused, "laws.json")
+    top = lf.ranges[(lf.laws[0].dataset, lf.laws[0].eval)]["C"][1]
+    n = 1e9
+    inside = predict_from_laws(lf, N=[n], D=[top / 6 / n / 2])
+    assert len(inside) == 1
+    assert not inside.skipped
+    with pytest.raises(
+        RefusedBeyondSweepError, match=r"refused 20× beyond the largest fitted budget: the law is poor"
+    ):
+        predict_from_laws(lf, N=[n], D=[top / 6 / n * 20])
+    both = predict_from_laws(lf, N=[n, n], D=[top / 6 / n / 2, top / 6 / n * 20])
+    assert len(both) == 1
+    (said,) = both.skipped
+    assert said.startswith("not predicted: ")
+    assert why in said
+    assert said in law_file_predictions_report(both, source="laws.json", skipped=both.skipped).notes
+    with pytest.raises(InputError, match=r"law 1 \(.*\), field 'refusal': expected a string, got 3"):
+        law_file_from_dict(_edited(doc, refusal=3), "laws.json")
+
+
 def test_a_law_file_prediction_says_how_far_it_reaches_in_one_line(doc: dict[str, Any]) -> None:
     """Compute, N and D beyond the fitted runs: three warning lines per prediction (18 for six rows), where predict
     from the runs says it in one."""

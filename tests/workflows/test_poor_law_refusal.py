@@ -5,6 +5,7 @@ predicts, and the other datasets' laws are untouched."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,24 @@ def test_the_cli_refuses_in_one_line_with_exit_code_1(run: Any, table: Path) -> 
     res = run("predict", "-d", "all", "--eval", TASK, "--N", N_TARGET, "--D", D_TARGET, "--split", "sweep")
     assert res.exit_code == 0, res.output
     assert "refused" in " ".join(res.output.split())
+
+
+def test_a_law_file_refuses_beyond_the_sweep_as_predict_on_the_runs_does(
+    run: Any, table: Path, tmp_path: Path
+) -> None:
+    assert run("ingest", table).exit_code == 0
+    laws = tmp_path / "laws.json"
+    res = run("fit-law", "-d", "beta", "--eval", TASK, "--split", "sweep", "--save", str(laws))
+    assert res.exit_code == 0, res.output
+    (rec,) = json.loads(laws.read_text())["laws"]
+    assert "no law form follows" in rec["refusal"]
+    res = run("predict", "--law", laws, "-d", "beta", "--eval", TASK, "--N", N_TARGET, "--D", D_TARGET)
+    assert res.exit_code == 1, res.output
+    text = res.output.strip()
+    assert "\n" not in text
+    assert "refused" in text
+    inside = run("predict", "--law", laws, "-d", "beta", "--eval", TASK, "--N", 3e8, "--D", 3e9)
+    assert inside.exit_code == 0, inside.output
 
 
 def test_rank_says_where_predict_refuses_a_datasets_own_law(runs: Any) -> None:

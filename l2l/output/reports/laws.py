@@ -473,8 +473,11 @@ def allocations_report(
     )
 
 
-def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str) -> Report:
-    """predict --law FILE: each law's value at (N, D), with how far beyond its fitted runs it reaches."""
+def law_file_predictions_report(
+    preds: Sequence[FilePrediction], *, source: str, skipped: Sequence[str] = ()
+) -> Report:
+    """predict --law FILE: each law's value at (N, D), with how far beyond its fitted runs it reaches;
+    ``skipped``: what was asked for and refused (a poor law beyond its fitted runs, as the file says)."""
     rows = [p.to_dict() for p in preds]
     has_iv = any(r["loss_lo"] is not None for r in rows)
     notes = [
@@ -506,6 +509,7 @@ def law_file_predictions_report(preds: Sequence[FilePrediction], *, source: str)
         )
     )
     notes += _law_warnings(rows, None)
+    notes += list(skipped)
     header = f"predicted [{pct_level(rows)}]" if has_iv else "predicted loss"
     cols = [
         Column("dataset", justify="left"),
