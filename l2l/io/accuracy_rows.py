@@ -208,6 +208,43 @@ def chance_divisor(chance: pl.Series, percent: bool) -> float:
     return 100.0 if percent and isinstance(top, (int, float)) and top > 1 else 1.0
 
 
+def _run_reach(base: Mapping[str, pl.Series], done: pl.Series | None) -> dict[str, pl.Series]:
+    """``{"frac_done": the reach of each row's run over all its rows}`` ({} without ``done``): an accuracy last
+    measured at 90 % of a finished run is kept there, as its losses' run is."""
+    if done is None:
+        return {}
+    runs = [c for c in ("dataset", "run_id", "N", "seed", "split") if c in base]
+    ids = pl.DataFrame([base[c].alias(c) for c in runs]).with_columns(done)
+    return {"frac_done": ids.select(pl.col("frac_done").max().over(runs)).to_series()}
+
+
+def _fraction_done(raw: _Raw, step: str, taken: Sequence[str]) -> pl.Series | None:
+    """The fraction of its planned length each row of a wide per-step export is at (named ``frac_done``, as the
+    checkpoint selection reads it): its fraction-done column, the step itself where it counts that, or the step
+    over a total-steps column; None where nothing tells."""
+    from l2l.io.checkpoints import FRACTION_ENDS, STEP_COUNTS, TOTAL_STEPS_NAMES
+
+    def numbers(column: str) -> pl.Series:
+        return raw.frame.get_column(column).cast(pl.Float64, strict=False)
+
+    by_norm: dict[str, str] = {}
+    for c in raw.frame.columns:
+        if c not in taken:
+            by_norm.setdefault(schema.norm_name(c), c)
+    if (end := FRACTION_ENDS.get(schema.norm_name(step))) is not None:
+        return (numbers(step) / end).alias("frac_done")
+    for name, end in FRACTION_ENDS.items():
+        if name in by_norm:
+            return (numbers(by_norm[name]) / end).alias("frac_done")
+    if schema.norm_name(step) in STEP_COUNTS:
+        for name in TOTAL_STEPS_NAMES:
+            if name in by_norm:
+                total = numbers(by_norm[name])
+                fraction = pl.select(pl.when(total > 0).then(numbers(step) / total)).to_series()
+                return fraction.alias("frac_done")
+    return None
+
+
 def _accuracy_ids(
     raw: _Raw,
     wanted: Sequence[str],
@@ -295,6 +332,9 @@ def split_wide_accuracy(
     base = _accuracy_ids(raw, ids, schema.WIDE_REQUIRED, mapping, zero_ok=step is not None)
     if step is not None:
         base["step"] = raw.frame.get_column(step).cast(pl.Float64, strict=False).alias("_l2l_acc_step")
+        # how far each row is into its run, so that the runs stopped early are left out as their losses are (a W&B
+        # export's stopped runs kept their accuracies at half their length, at no loss run: h18)
+        base.update(_run_reach(base, _fraction_done(raw, step, [*chosen, *id_cols])))
     names = {c: glob_name(rx, c) for c in chosen}
     parts = []
     nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
@@ -317,7 +357,7 @@ def split_wide_accuracy(
     if (
         step is not None
     ):  # every checkpoint, for an accuracy logged less often than its loss (as a long log's)
-        every = _every_accuracy(raw, rows)
+        every = _every_accuracy(raw, rows.drop("frac_done", strict=False))
     if step is not None:  # the checkpoints the losses keep (a wide per-step export), before C is made
         chosen_rows, _ = select_frame(
             rows.rename({"accuracy": "loss"}),
@@ -326,7 +366,7 @@ def split_wide_accuracy(
             d_source=mapped.get("D"),
             path=raw.path,
         )
-        rows = chosen_rows.rename({"loss": "accuracy"}).drop("_l2l_acc_step", strict=False)
+        rows = chosen_rows.rename({"loss": "accuracy"}).drop("_l2l_acc_step", "frac_done", strict=False)
     acc = _accuracy_long(raw, rows)
     rest = raw.frame.drop(matched)
     loss_raw = _Raw(

@@ -55,6 +55,7 @@ __all__ = [
     "final_checkpoints_fast",
     "find_step_column",
     "parse_policy",
+    "says_progress",
     "schedule_columns",
     "select_checkpoints",
     "select_frame",
@@ -691,6 +692,12 @@ def _unfinished(
     return frame.filter(~short), what
 
 
+def says_progress(column: str) -> bool:
+    """Whether ``column`` is named like a run's progress (``frac_done``) or planned length (``total_steps``): read
+    by ``_progress`` to tell the runs that stopped early."""
+    return _norm(column) in FRACTION_ENDS or _norm(column) in TOTAL_STEPS_NAMES
+
+
 def _run_name(row: Mapping[str, object]) -> str:
     """A run as notes name it: its run id, else its dataset and size."""
     if row.get("run_id") is not None:
@@ -712,6 +719,17 @@ def schedule_columns(columns: Sequence[str]) -> tuple[str | None, str | None]:
         return None
 
     return find(LR_NAMES), find(PHASE_NAMES)
+
+
+def _moving(frame: pl.DataFrame, key: Sequence[str], columns: Sequence[str | None]) -> list[str]:
+    """Those of ``columns`` (None: none) whose value changes within some run (``key``) of ``frame``."""
+    names = [c for c in columns if c is not None and c in frame.columns]
+    if not names or frame.height == 0:
+        return []
+    moves = (
+        frame.group_by(list(key)).agg(pl.col(c).n_unique().alias(c) for c in names).select(names).max().row(0)
+    )
+    return [c for c, n in zip(names, moves, strict=True) if n is not None and n > 1]
 
 
 def _schedule_ends(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame | None:
@@ -968,6 +986,10 @@ def _select(
             out.select(list(info.key)).unique(), on=list(info.key), how="semi", nulls_equal=True
         )
         undecayed = _undecayed(kept, info.key, *schedule_columns(frame.columns))
+    # a learning rate or phase that moves within a run is its schedule, not a setup telling runs apart: a run stopped
+    # mid-schedule beside a finished one at its D refused the log as "runs that differ in lr", its hint `--where
+    # lr=0.0` (h18), where the warning above names it and keeps it
+    out = out.drop(_moving(frame, info.key, schedule_columns(frame.columns)))
     return out.drop(_STEP), done(
         CheckpointReport(
             info.column,
@@ -1128,6 +1150,8 @@ def final_checkpoints_fast(
     if lr is not None:  # (its value at the last step is among the values)
         rate = pl.col(lr).cast(pl.Float64, strict=False)
         aggs += [rate.max().alias("_lr_max"), rate.min().alias("_lr_min")]
+    if phase is not None:
+        aggs.append(pl.col(phase).n_unique().alias("_phase_n"))
     if "loss" in values:
         # rows repeated at a run's last step with different losses (a resumed run re-logging its checkpoint):
         # the last step's highest and lowest loss, by the step lifted by a part in 1e9 of the loss either way
@@ -1171,6 +1195,7 @@ def final_checkpoints_fast(
             stopped = {"stopped_early": 1}
         if stopped:
             return FastSelection(agg, None, checks, ok=False)
+    frame = frame.drop(_fast_moving(agg, lr, phase))  # a schedule, no setup (as the exact path's ``_moving``)
     report = CheckpointReport(
         step,
         "final",
@@ -1183,6 +1208,12 @@ def final_checkpoints_fast(
         **_fast_undecayed(agg, key, lr, phase),  # type: ignore[arg-type]
     )
     return FastSelection(frame, report, checks)
+
+
+def _fast_moving(agg: pl.DataFrame, lr: str | None, phase: str | None) -> list[str]:
+    """The learning-rate and phase columns whose value changes within some group of the one pass."""
+    moves = [(lr, pl.col("_lr_max") > pl.col("_lr_min")), (phase, pl.col("_phase_n") > 1)]
+    return [c for c, expr in moves if c is not None and bool(agg.select(expr.any()).item())]
 
 
 def _fast_undecayed(

@@ -580,6 +580,8 @@ NOT_LOSS_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("ppl", "perplexity", "perplexities"), "a perplexity, not a loss (its log is the loss)"),
     **dict.fromkeys(("memory", "mem", "gpu", "gpus", "nodes", "count", "num"), "a resource count"),
     **dict.fromkeys(("weight", "decay", "wd", "momentum", "warmup", "dropout"), "a hyperparameter"),
+    # (h18: a W&B per-step export's frac_done, 0.1 to 1, was taken as the loss of an eval 'frac_done')
+    **dict.fromkeys(("frac", "fraction", "progress", "done", "pct", "percent"), "a run's progress"),
 }
 #: Name parts that mark a perplexity, and those that say a column is its log (a loss).
 PERPLEXITY_WORDS: Final[frozenset[str]] = frozenset({"ppl", "perplexity", "perplexities"})

@@ -61,6 +61,12 @@ def _detect_own(
         ]
     else:  # punctuation alone ("[/]") reduces to nothing, which names no eval: its own is named as it is written
         scored = [(0, e) for e in evals if schema.eval_stem_as_written(e) == dataset.strip()]
+    if not scored and target:
+        # a W&B export's eval/c4_loss beside train/loss: no stem but with its loss word said (the training loss
+        # became c4's own loss, h18); a name with a validation word still wins where there is one
+        scored = [
+            (len(k), e) for e in evals if (k := _loss_stem(e)) and _named_after(target, k, whole_word=True)
+        ]
     if not scored:
         return None, "", []
     best = max(s for s, _ in scored)
@@ -72,6 +78,18 @@ def _detect_own(
             return None, "", top
         top = nats
     return top[0], "detected", []
+
+
+_LOSS_WORDS: Final = ("_ce_loss", "_loss", "_nll")
+
+
+def _loss_stem(name: str) -> str:
+    """An eval's last part without its loss word (``eval/c4_loss`` → ``c4``, ``c4_val_loss`` → ``c4``), or ""."""
+    last = schema.norm_eval_for_match(name)
+    for word in _LOSS_WORDS:
+        if last.endswith(word) and len(last) > len(word):
+            return schema.norm_eval_for_match(last.removesuffix(word))
+    return ""
 
 
 def _stems(name: str) -> tuple[str, ...]:

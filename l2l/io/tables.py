@@ -52,6 +52,7 @@ from l2l.io.checkpoints import (
     CheckpointReport,
     final_checkpoints_fast,
     parse_policy,
+    says_progress,
     schedule_columns,
     select_frame,
 )
@@ -312,7 +313,9 @@ def _wide_plan(
         by_eval[ev] = c
     # a column that sets up each run (a learning rate, a warmup) tells runs apart, as a long table's columns do: a
     # W&B export's seeds of 4 warmups were averaged over the warmups
-    settings = tuple(c for c in left if says_setting(c) or states_dataset_fact(c))
+    # and a run's planned length (frac_done, total_steps) tells which runs stopped early, as in a long table: a
+    # W&B per-step export's run stopped at 55 % was kept as a finished run (h18)
+    settings = tuple(c for c in left if says_setting(c) or states_dataset_fact(c) or says_progress(c))
     return _Plan(plan, step, losses, left, extras=settings)
 
 
@@ -705,13 +708,24 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
             pl.col("eval").filter("_nan").unique(maintain_order=True),
             (pl.col(step).filter("_nan").min() if step is not None else pl.lit(None)).alias("_from"),
             (pl.col(step).filter("_nan").max() == last if step is not None else pl.lit(False)).alias("_end"),
+            (pl.col(step).filter("_nan").max() if step is not None else pl.lit(None)).alias("_to"),
         )
         .sort("_from", "_run", nulls_last=True)
     )
     shown = []
-    for run, evals, start, _ in per_run.head(3).iter_rows():
+    for run, evals, start, end, stop in per_run.head(3).iter_rows():
         columns = ", ".join(column_of.get(e, e) for e in evals[:3]) + (" …" if len(evals) > 3 else "")
-        at = f" from step {start:.12g}" if start is not None else ""
+        # "from step K" where the NaN runs to the run's end; a NaN cell between finite ones is "at step K" (one NaN
+        # at step 152 of a run logged to step 381 read "from step 152": h18)
+        at = (
+            ""
+            if start is None
+            else f" from step {start:.12g}"
+            if end
+            else f" at step {start:.12g}"
+            if stop == start
+            else f" at steps {start:.12g} to {stop:.12g}"
+        )
         shown.append(f"{run}{at} ({columns})")
     more = f" and {per_run.height - 3} more" if per_run.height > 3 else ""
     one = per_run.height == 1

@@ -3,6 +3,7 @@ runs stopped early, C in other units, active parameters, bracketed names, eval s
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -752,3 +753,86 @@ def test_datasets_counting_flops_differently_are_warned_of(tmp_path: Path) -> No
         "constant, 7, sets every dataset's budgets, N* and D*" in notes(runs)
     )
     assert "count FLOPs" not in notes(read_runs([write(tmp_path / "s.csv", table(6.1))]))  # within 5 %
+
+
+@pytest.mark.parametrize("column", ["total_steps", "frac_done"])
+def test_a_wide_per_step_export_leaves_out_its_runs_stopped_early(tmp_path: Path, column: str) -> None:
+    # a W&B per-step export (one row per logged step, one column per eval) with its planned length beside the step:
+    # the run stopped at half its length was kept as a finished run (its lr column then refused the table as
+    # "runs that differ in lr" where a finished run of the same size reached the same D; h18)
+    rows = [f"run_name,model_size,_step,tokens_seen,{column},lr,eval/web_val/loss"]
+    for n, length in ((1e8, 10), (2e8, 10), (4e8, 10), (4e8, 20), (8e8, 10)):
+        total = 100 * length
+        last = length // 2 if (n, length) == (4e8, 20) else length
+        for c in range(1, last + 1):
+            s = 100 * c
+            plan = str(total) if column == "total_steps" else f"{s / total:.3f}"
+            lr = 0.5 * (1 + math.cos(math.pi * s / total))
+            rows.append(
+                f"r{n:g}-{length},{n / 1e6:g}M,{s},{s * 2e6:g},{plan},{lr:.6f},{3.5 - n / 1e9 - s / 4e4:.4f}"
+            )
+    path = write(tmp_path / "wandb.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, constants={"dataset": "web"})
+    assert sorted(runs.frame["N"].to_list()) == [1e8, 2e8, 4e8, 8e8]
+    assert "left out 1 run stopped before 90% of its planned length" in notes(runs)
+
+
+def test_a_nan_cell_between_finite_checkpoints_is_said_at_its_step_not_from_it(tmp_path: Path) -> None:
+    # one NaN at step 300 of a run logged to step 1000 read "from step 300", as if the run had diverged there (h18)
+    rows = ["run,dataset,N,D,_step,eval/val/loss"]
+    for n in SIZES:
+        for c in range(1, 11):
+            loss = "nan" if n == 8e8 and c == 3 else f"{3.5 - n / 1e9 - c / 20:.4f}"
+            rows.append(f"r{n:g},web,{n:g},{2 * n * c:g},{100 * c},{loss}")
+    runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")], wide=True, loss_columns="eval/*")
+    assert "run r8e+08 at step 300 (eval/val/loss)" in notes(runs)
+    assert "from step" not in notes(runs)
+    assert runs.frame.filter(pl.col("N") == 8e8).height == 1  # its finished checkpoint is kept
+
+
+@pytest.mark.parametrize("column", ["total_steps", "frac_done"])
+def test_a_wide_per_step_export_leaves_out_the_accuracies_of_its_runs_stopped_early(
+    tmp_path: Path, column: str
+) -> None:
+    # the stopped run's accuracy, at half its length, was kept and met the finished run of its size at the same D:
+    # a mid-schedule accuracy paired with a finished run's loss (h18)
+    rows = [f"run_name,model_size,_step,tokens_seen,{column},eval/web_val/loss,eval/quiz_acc"]
+    for n, length in ((1e8, 10), (2e8, 10), (4e8, 10), (4e8, 20), (8e8, 10)):
+        total = 100 * length
+        last = length // 2 if (n, length) == (4e8, 20) else length
+        for c in range(1, last + 1):
+            s = 100 * c
+            plan = str(total) if column == "total_steps" else f"{s / total:.3f}"
+            acc = (
+                "" if (n, c) == (1e8, 10) else f"{0.3 + n / 4e9 + s / 1e5:.4f}"
+            )  # last logged at 90 %: kept there
+            rows.append(
+                f"r{n:g}-{length},{n / 1e6:g}M,{s},{s * 2e6:g},{plan},{3.5 - n / 1e9 - s / 4e4:.4f},{acc}"
+            )
+    path = write(tmp_path / "wandb.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, constants={"dataset": "web"}, accuracy_columns="eval/*_acc")
+    assert runs.accuracy is not None
+    kept = runs.accuracy.sort("N")
+    assert kept.get_column("run_id").to_list() == ["r1e+08-10", "r2e+08-10", "r4e+08-10", "r8e+08-10"]
+    assert kept.get_column("D").to_list() == [1.8e9, 2e9, 2e9, 2e9]
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_a_learning_rate_schedule_is_no_setup_telling_runs_apart(tmp_path: Path, wide: bool) -> None:
+    # a per-step log with its lr and no planned length: the run stopped mid-schedule meets the finished run of its
+    # size at one D; it was refused as "runs that differ in lr" (hint: --where lr=0.0), where the warning of an
+    # undecayed run names it and keeps it (h18)
+    head = "run,dataset,N,_step,D,lr," + ("eval/web_val/loss" if wide else "eval,loss")
+    rows = [head]
+    for n, length in ((1e8, 10), (2e8, 10), (4e8, 10), (4e8, 20), (8e8, 10)):
+        last = length // 2 if (n, length) == (4e8, 20) else length
+        for c in range(1, last + 1):
+            lr = 0.5 * (1 + math.cos(math.pi * c / length))
+            loss = f"{3.5 - n / 1e9 - c / 40:.4f}"
+            rows.append(
+                f"r{n:g}-{length},web,{n:g},{100 * c},{c * 2e8:g},{lr:.6f},"
+                + (loss if wide else f"web_val,{loss}")
+            )
+    runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")], wide=wide)
+    assert runs.frame.height == 5
+    assert "warning: 1 run ends before its learning rate decayed" in notes(runs)

@@ -808,6 +808,10 @@ def test_paper_data(paper_csv: Path) -> None:
         ),
         ("[bold]x[/bold]", ["[bold]x[/bold]_val", "c4_val"], "[bold]x[/bold]_val", "detected"),
         ("web", ["eval/web_val", "eval/c4_val"], "eval/web_val", "detected"),
+        # a W&B export's eval/DATASET_loss (the training loss was taken instead: h18); a validation name wins
+        ("c4", ["train/loss", "eval/c4_loss", "eval/hellaswag_loss"], "eval/c4_loss", "detected"),
+        ("web", ["web_loss", "web_val"], "web_val", "detected"),
+        ("web", ["c4_loss", "webtext_loss"], None, ""),
         # punctuation alone reduces to nothing, which named no eval (p63): matched as written
         ("[/]", ["[/]_val", "[bold]x[/]_val"], "[/]_val", "detected"),
         ("[/]", ["[/]", "c4_val"], "[/]", "detected"),
