@@ -319,6 +319,28 @@ _UNIT_AFTER: Final = re.compile(
 )
 
 
+def name_unit(col: str) -> str | None:
+    """The unit a column's name counts in (``tokens (B)``, ``tokens_B``: "billions"; ``params_M``: "millions"), or
+    None where its name gives none."""
+    hit = _UNIT_AFTER.match(schema.norm_name(col))
+    if hit is None:
+        return None
+    suffix = hit.group("unit")
+    return _UNIT_SUFFIXES.get(suffix, suffix if suffix in _UNIT_FACTORS else None)
+
+
+def unit_hint(col: str, canon: str) -> str | None:
+    """How to give column ``col``, read as ``canon`` (N or D), in plain counts where its name says it counts in a
+    unit; None where it says none."""
+    unit = name_unit(col)
+    if unit is None:
+        return None
+    return (
+        f"column {col!r} looks like {canon} counted in {unit}: l2l reads it as a plain count, so convert it "
+        f"({canon} = {col} × {_UNIT_FACTORS[unit]}) or write the unit into each value (50M, 1.2B)"
+    )
+
+
 def _scaled_columns(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str, str]]:
     """(column, canonical name, unit) for each unused column named as a missing N or D with a unit suffix
     (``params_M``, ``tokens_billions``, ``tokens (B)``, ``D_Gtok``): a probe's table got only the list of
@@ -326,12 +348,10 @@ def _scaled_columns(missing: Sequence[str], unused: Sequence[str]) -> list[tuple
     out = []
     for col in unused:
         hit = _UNIT_AFTER.match(schema.norm_name(col))
-        if hit is None:
+        unit = name_unit(col)
+        if hit is None or unit is None:
             continue
-        stem, suffix = hit.group("stem").rstrip("_ "), hit.group("unit")
-        unit = _UNIT_SUFFIXES.get(suffix, suffix if suffix in _UNIT_FACTORS else None)
-        if unit is None:
-            continue
+        stem = hit.group("stem").rstrip("_ ")
         canon = schema.canonical_name(stem)
         if canon in ("N", "D") and canon in missing:
             out.append((col, canon, unit))

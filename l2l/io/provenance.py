@@ -20,6 +20,7 @@ from l2l.base.runs import AVERAGE_KEY, FLOPS_COUNT_SLACK, REPEAT_KEY, flops_coun
 from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.core.predictability import spearman_rho
 from l2l.io.checkpoints import FINISHED
+from l2l.io.columns import unit_hint
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, SEED_ODD, SEED_ODD_TIMES, Edge, Repeats, Spread
 from l2l.io.values import synthesised_run_ids
@@ -533,14 +534,18 @@ def check_scale(frame: pl.DataFrame, raws: Sequence[_Raw], columns: Sequence[Map
     k = int(frame.get_column("_file")[0]) if "_file" in frame.columns else 0
     cols = columns[k] if k < len(columns) else {}
     n_col, d_col = cols.get("N", "N"), cols.get("D", "D")
+    named = unit_hint(d_col, "D") or unit_hint(
+        n_col, "N"
+    )  # ('tokens (B)' said its unit: a probe got no word of it)
     raise InputError(
         f"the median run sees {ratio:.3g} tokens per parameter (D/N; N up to "
         f"{float(frame.get_column('N').max()):.4g}, D up to {float(frame.get_column('D').max()):.4g}): "  # type: ignore[arg-type]
         f"N ({n_col!r}) and D ({d_col!r}) are not counted in the same units (millions of parameters beside "
         "billions of tokens?)",
         path=raws[k].path if k < len(raws) else None,
-        column=d_col,
-        hint="give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit (60M, 1.2B): "
+        column=d_col if named is None or unit_hint(d_col, "D") else n_col,
+        hint=named
+        or "give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit (60M, 1.2B): "
         "laws, N* and D* take them as written",
     )
 

@@ -458,10 +458,19 @@ def test_n_in_millions_beside_d_in_billions_is_refused_naming_both_columns(run: 
         f"Error: {table}, column 'tokens_B': the median run sees 0.02 tokens per parameter (D/N; N up to 300, D up "
         "to 6): N ('params_M') and D ('tokens_B') are not counted in the same units"
     )
-    assert (
-        "Hint: give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit"
-        in result.stderr
+    assert (  # (the unit its name says: 'tokens (B)' had the general hint alone, a probe's)
+        "Hint: column 'tokens_B' looks like D counted in billions: l2l reads it as a plain count, so convert it "
+        "(D = tokens_B × 1e9)" in result.stderr
     )
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text(table.read_text().replace("tokens_B", "tokens (B)").replace("params_M", "params"))
+    said = run("ingest", spaced, "--column", "D=tokens (B)").stderr
+    assert "Hint: column 'tokens (B)' looks like D counted in billions" in said
+    assert "\n" not in said.strip()
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text(table.read_text().replace("tokens_B", "tokens").replace("params_M", "params"))
+    said = run("ingest", unnamed).stderr
+    assert "Hint: give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit" in said
     table.write_text(
         table.read_text().replace(",60,", ",60M,").replace(",150,", ",150M,").replace(",300,", ",300M,")
     )
