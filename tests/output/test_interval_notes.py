@@ -21,3 +21,19 @@ def test_a_lower_bound_beyond_the_backtests_reach_in_n_is_said_at_any_width() ->
     assert said.startswith("warning: web at C=6.2e21")
     assert beyond in said
     assert "N is 7.21× the largest fitted;" not in said
+
+
+def test_optimals_summary_says_a_lower_bound_as_predicts_does() -> None:
+    """h18: `optimal`'s summary read "loss 2.21 [2.13, 2.31] (90% interval)" where its table said lower bound."""
+    from l2l.output.reports.laws import _optimal_summary
+
+    row = {
+        "dataset": "web", "eval": "web_val", "C": 1e21, "N_opt": 3e9, "N_opt_lo": 2e9, "N_opt_hi": 4e9,
+        "D_opt": 6e10, "tokens_per_param": 20.0, "loss": 2.21, "loss_lo": 2.13, "loss_hi": 2.31, "level": 0.9,
+    }  # fmt: skip
+    assert _optimal_summary([{**row, "lower_bound_only": True}], None).endswith(
+        "loss 2.21 [2.13, 2.31] (90% interval, a lower bound on the uncertainty)"
+    )
+    assert _optimal_summary([{**row, "lower_bound_only": False}], None).endswith(
+        "loss 2.21 [2.13, 2.31] (90% interval)"
+    )

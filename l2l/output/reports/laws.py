@@ -401,10 +401,14 @@ def _optimal_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
     level = pct_level(rows)
     if len(rows) == 1:
         r = rows[0]
+        # (as predict's summary says it: `optimal` left "a lower bound" to its table and a warning, h18)
+        loss = with_interval(
+            r["loss"], r["loss_lo"], r["loss_hi"], level, lower_bound=bool(r.get("lower_bound_only"))
+        )
         return (
             f"{_law_name(r, own)} at C = {sci(r['C'])}: N* = {si(r['N_opt'])} [{si(r['N_opt_lo'])}, "
             f"{si(r['N_opt_hi'])}], D* = {si(r['D_opt'])} ({r['tokens_per_param']:.3g} tokens per parameter), "
-            f"loss {with_interval(r['loss'], r['loss_lo'], r['loss_hi'], level)}"
+            f"loss {loss}"
         )
     budgets = sorted({r["C"] for r in rows})
     at = f"C = {sci(budgets[0])}" if len(budgets) == 1 else f"C = {sci(budgets[0])} to {sci(budgets[-1])}"
