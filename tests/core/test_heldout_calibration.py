@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from l2l.base.errors import FitError
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache, FitOptions
 from l2l.core.predictive import PredictiveInterval, beyond_evidence, floored, not_calibrated
@@ -88,9 +89,14 @@ def test_a_poor_laws_prediction_is_marked_not_calibrated(tmp_path: Path) -> None
     from l2l.workflows.predict import predict
 
     runs = _rising_runs(tmp_path)
-    kw: dict[str, Any] = {"N": [3.3e9], "C": [1e21], "split": "sweep", "options": FitOptions(form="l2l")}
+    kw: dict[str, Any] = {"split": "sweep", "options": FitOptions(form="l2l")}
     kw |= {"cache": FitCache(), "calibrations": CalibrationCache()}  # both predictions from one book's laws
-    (bad,) = predict(runs, datasets=["alpha"], evals=["downstream/rising"], **kw)
+    beyond: dict[str, Any] = {"N": [3.3e9], "C": [1e21], **kw}
+    # its runs rise with tokens at a fixed model size: beyond the sweep it is refused (``refuse_beyond``), inside
+    # it the prediction is a lower bound
+    with pytest.raises(FitError, match="the law is poor and its runs do not fall with training tokens"):
+        predict(runs, datasets=["alpha"], evals=["downstream/rising"], **beyond)
+    (bad,) = predict(runs, datasets=["alpha"], evals=["downstream/rising"], N=[1e9], C=[3e19], **kw)
     assert bad.flag is not None
     assert bad.flag.startswith("poor law")
     pi = bad.interval
@@ -103,7 +109,7 @@ def test_a_poor_laws_prediction_is_marked_not_calibrated(tmp_path: Path) -> None
     assert d["lower_bound_only"] is True
     assert any(n.startswith("not calibrated: the law is poor") for n in d["notes"])
     json.dumps(d, allow_nan=False)  # no NaN or inf reaches the JSON
-    (good,) = predict(runs, datasets=["alpha"], evals=["downstream/quiz"], **kw)
+    (good,) = predict(runs, datasets=["alpha"], evals=["downstream/quiz"], **beyond)
     assert good.flag is None
     assert not good.interval.lower_bound_only
     assert good.to_dict()["calibrated"] is True

@@ -650,3 +650,63 @@ def test_token_trend_tells_runs_that_fall_with_tokens_from_runs_that_rise() -> N
     one = Sweep.of([1e8, 2e8, 4e8], [2e9, 4e9, 8e9], None, [3.0, 2.9, 2.8])
     assert token_trend(one) is None
     assert extrapolation_refusal(one, None, "x") is None
+
+
+def _iso(rise: float, noise: float = 0.005, seed: int = 0) -> Sweep:
+    """An iso-FLOP sweep of the paper-like law (six budgets of nine sizes, no size trained at two budgets), its
+    loss times (D / D0)^rise."""
+    n, d, loss = law_samples(PAPER_LIKE_LAW, noise=noise, seed=seed)
+    return Sweep.of(n, d, None, loss * (d / d.min()) ** rise)
+
+
+def test_token_trend_without_repeated_sizes_regresses_on_log_n_and_log_d() -> None:
+    """On an iso-FLOP sweep (sizes never repeat) the within-size slope is undefined; the coefficient of log D in
+    the regression of log loss on log N and log D tells a law's runs from runs that rise with D at a fixed N (a
+    task loss × D^0.08 was printed 8 % low at 20× compute inside a "calibrated" interval, its law "ok")."""
+    from l2l.core.selection import REFUSE_TOKEN_T, extrapolation_refusal, token_trend
+
+    for seed in range(3):
+        healthy = token_trend(_iso(0.0, seed=seed))
+        assert healthy is not None
+        assert not healthy.within
+        assert healthy.runs == 54
+        assert healthy.slope < 0
+        assert healthy.t < 3 * REFUSE_TOKEN_T  # far from the line: -10 or below
+        rising = token_trend(_iso(0.15, noise=0.02, seed=seed))
+        assert rising is not None
+        assert rising.slope > 0
+        assert rising.t > -REFUSE_TOKEN_T
+        why = extrapolation_refusal(_iso(0.15, seed=seed), None, "x")
+        assert why is not None
+        assert "do not fall with training tokens at a fixed model size" in why
+        assert "regression on log N and log D" in why
+    # where sizes repeat, the within-size slope is kept
+    grid = token_trend(_grid(0.0, noise=0.005))
+    assert grid is not None
+    assert grid.within
+
+
+def test_token_trend_says_nothing_where_log_n_and_log_d_move_together() -> None:
+    """A compute-optimal-only sweep (D ≈ 20·N) says nothing of D at a fixed N: None, not a t near 0 that would
+    refuse every poor law there. Too few runs: None."""
+    from l2l.core.selection import MIN_TREND_RUNS, token_trend
+
+    rng = np.random.default_rng(5)
+    n = np.geomspace(2e7, 2e9, 16)
+    d = 20 * n * np.exp(0.05 * rng.standard_normal(n.size))  # tokens per parameter 18-22
+    assert token_trend(Sweep.of(n, d, None, PAPER_LIKE_LAW.predict(n, d))) is None
+    few_n, few_d, few_loss = law_samples(PAPER_LIKE_LAW, budgets=(1e18, 1e19), sizes_per_budget=4)
+    assert len(few_n) < MIN_TREND_RUNS
+    assert token_trend(Sweep.of(few_n, few_d, None, few_loss)) is None
+
+
+def test_a_law_whose_runs_rise_with_tokens_is_poor_and_a_healthy_one_is_not() -> None:
+    """The trend is a reason of ``law_flag`` itself, so a law that fits such runs closely is still poor (and so
+    refused beyond its sweep), not only one already flagged for another reason."""
+    from l2l.core.selection import law_flag
+
+    for rise, poor in ((0.0, False), (0.15, True)):
+        sweep = _iso(rise)
+        fit = fit_law(sweep.N, sweep.D, sweep.loss, form="l2l")
+        why = law_flag(fit, sweep, None)
+        assert (why is not None and "do not fall with training tokens" in why) is poor, why
