@@ -358,11 +358,17 @@ def predict(
                 f"the interval; --level sets its level); drop {', '.join(wrong)}",
             )
         preds = predict_from_law_file(law, request)
-        shell.emit(law_file_predictions_report(preds, source=str(law), skipped=preds.skipped), fmt)
+        shell.emit(
+            law_file_predictions_report(preds, source=str(law), skipped=preds.skipped),
+            fmt,
+            unanswered=preds.skipped,
+        )
         return
     with shell.session(table, fits_every_split=split is None) as s:
         answer = answer_predict(s, request)
-        shell.emit(_predict_report(answer, level, s.runs.own_eval), fmt)
+        shell.emit(
+            _predict_report(answer, level, s.runs.own_eval), fmt, unanswered=getattr(answer, "skipped", ())
+        )
     if isinstance(answer, list):
         from l2l.workflows.accuracy import AccuracyPrediction, nothing_predicted
 
@@ -426,4 +432,8 @@ def optimal(
             level=level,
         )
         said = [*allocations.notes, *allocations.skipped]
-        shell.emit(allocations_report(allocations, own=s.runs.own_eval, skipped=said), fmt)
+        shell.emit(
+            allocations_report(allocations, own=s.runs.own_eval, skipped=said),
+            fmt,
+            unanswered=allocations.skipped,
+        )

@@ -457,9 +457,15 @@ def session(
 _PIECE = 8192
 
 
-def emit(reports: Report | Sequence[Report], fmt: OutputFormat) -> None:
-    """Render the command's reports to stdout as a table, JSON or CSV."""
+def emit(reports: Report | Sequence[Report], fmt: OutputFormat, *, unanswered: Sequence[str] = ()) -> None:
+    """Render the command's reports to stdout as a table, JSON or CSV. ``unanswered``: what was asked for and not
+    answered (``Results.skipped``): the table and JSON say it in their notes; CSV, data alone, has no place for it,
+    so it is said on stderr (a refused law was left out of `predict -f csv` with nothing said, exit 0: h17)."""
     from l2l.output.render import render
+
+    if fmt == "csv":
+        for line in unanswered:
+            note(line)
 
     def write(text: str) -> None:
         # in pieces of a buffer's size: one large write that the reader leaves halfway (`--format json | head -1`)

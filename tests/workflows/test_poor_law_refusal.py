@@ -103,6 +103,18 @@ def test_the_cli_refuses_in_one_line_with_exit_code_1(run: Any, table: Path) -> 
     assert "refused" in " ".join(res.output.split())
 
 
+def test_csv_output_says_on_stderr_what_it_left_out(run: Any, table: Path) -> None:
+    """CSV is data alone: a refused law was left out of `predict -f csv` with nothing said and exit 0 (h17)."""
+    assert run("ingest", table).exit_code == 0
+    at = ["--eval", TASK, "--N", N_TARGET, "--D", D_TARGET, "--split", "sweep", "-f", "csv"]
+    res = run("predict", "-d", "all", *at)
+    assert res.exit_code == 0, res.output
+    assert f"beta,{TASK}" not in res.stdout
+    assert f"alpha,{TASK}" in res.stdout
+    assert f"not predicted: beta/{TASK}: refused" in " ".join(res.stderr.split())
+    assert "not predicted" not in res.stdout
+
+
 def test_a_law_file_refuses_beyond_the_sweep_as_predict_on_the_runs_does(
     run: Any, table: Path, tmp_path: Path
 ) -> None:
