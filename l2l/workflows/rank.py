@@ -388,9 +388,15 @@ def _corrections(
             model: ErrorModel | None = model,
             line: LineLaw | None = None if chosen is None else chosen.law,
             onto_top: float = onto_top,
+            seen: dict[tuple[float, float], float] = {},  # noqa: B006 (this law's memo: one dict per closure)
         ) -> Array:
             out = np.zeros(len(n))
             for i, (a, b) in enumerate(zip(n, d, strict=True)):
+                # a ranking asks again at the same points (every candidate's anchor runs at each budget of the
+                # scan for changes of winner): the same (N, D) gives the same correction, kept
+                if (got := seen.get((a, b))) is not None:
+                    out[i] = got
+                    continue
                 bias = 0.0
                 if model is not None:
                     asp = float(aspect_on(fit, [a], [b], sweep)[0])
@@ -402,7 +408,7 @@ def _corrections(
                     if line is None
                     else line_value(line, fit, law * math.exp(bias), float(a), float(b), line.weight(a, b))
                 )
-                out[i] = bias + onto_top if value is None else math.log(value / law)
+                out[i] = seen[(a, b)] = bias + onto_top if value is None else math.log(value / law)
             return out
 
         out[(ds, ev)] = shift
@@ -440,7 +446,10 @@ def _learned(
     short = store.book(runs, whole_runs(frame, max(tops) / ANCHOR_BUDGET_RATIO, runs.every_checkpoint), form)
     keys = [(c.name, c.own_eval) for c in cands] + [(c.name, target) for c in cands]
     per_law = min(settings.boot, settings.draws - 1) + 1
-    memo = _drawn(short, keys, per_law - 1, settings.seed)
+    # the laws alone, no bootstrap draws: the backtest reads every law and relation at its draw 0 (the fit itself,
+    # ``_method_logs(...)[0]``, ``along_to_optimum``), which no draw moves, so their refits (half of a ranking's
+    # bootstraps) changed no number it learns
+    memo = _drawn(short, keys, 0, settings.seed)
     try:
         return learn_draw_error(
             cands, target, form=settings.form, draws=per_law, seed=settings.seed, fits=memo
