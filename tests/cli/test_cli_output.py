@@ -97,9 +97,9 @@ def _run_and_render(name: str, args: list[str], run: Any, sample: Path, tmp: Pat
     got: list[Any] = []
     real_emit = l2l.cli.shell.emit
 
-    def emit(reps: Any, fmt: Any) -> None:
+    def emit(reps: Any, fmt: Any, **kw: Any) -> None:
         got.extend([reps] if isinstance(reps, Report) else reps)
-        real_emit(reps, fmt)
+        real_emit(reps, fmt, **kw)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(l2l.cli.shell, "emit", emit)

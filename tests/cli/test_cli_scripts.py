@@ -110,7 +110,7 @@ def reports(cli: Cli) -> dict[str, list[Any]]:
             mp.setattr(
                 l2l.cli.shell,
                 "emit",
-                lambda reps, _fmt, name=name: got.setdefault(name, _as_list(reps)),
+                lambda reps, _fmt, name=name, **_kw: got.setdefault(name, _as_list(reps)),
             )
             result = cli(*args)
             assert result.exit_code == 0, (name, result.stderr)
