@@ -1024,10 +1024,25 @@ def _anchor_sd(per: Mapping[str, _Entry], name: str) -> float:
     e = per[name]
     if math.isfinite(e.anchor_sd):
         return e.anchor_sd
-    per_run = _median_per_run(per)
-    if not math.isfinite(per_run) or not len(e.anchor_n):
+    if not len(e.anchor_n):
         return math.nan
-    return per_run / math.sqrt(len(e.anchor_n))
+    per_run = _median_per_run(per)
+    if math.isfinite(per_run):
+        return per_run / math.sqrt(len(e.anchor_n))
+    # no law and one run at the top, but seeds averaged at ingest: their scatter, kept aside, tells a run's noise
+    # (a DataDecide-shaped table, three seeds a model and too few sizes for a law, had every recipe refused as "how
+    # sure its measured loss is cannot be said", its 1.0 % seed spread reported by ingest; probe h20)
+    per_seed = pooled_repeat_sd((), also=[x.seed_scatter for x in per.values()])
+    if not math.isfinite(per_seed):
+        return math.nan
+    return per_seed / math.sqrt(_anchor_seeds(e))
+
+
+def _anchor_seeds(e: _Entry) -> float:
+    """How many seeds the runs of a candidate's anchor average (one per run where the table had no seeds)."""
+    if e.runs is None or e.repeats is None or len(e.repeats) != len(e.runs):
+        return float(len(e.anchor_n))
+    return max(float(np.sum(e.repeats[_at_top(e.runs.C)])), 1.0)
 
 
 def _cell_sd(per: Mapping[str, _Entry], name: str, rows: int, many: float, pooled: float) -> float:

@@ -965,6 +965,14 @@ def eval_names(columns: Sequence[str]) -> dict[str, str]:
     strip): no dataset's own eval was found and every law command exited 1 (probe p65 D4)."""
     stems = {c: schema.bpb_stem(c) for c in columns}
     losses = [c for c in columns if stems[c] is None]
+    per_byte = [c for c in losses if schema.metric_kind(c) == "bpb"]
+    if per_byte and len(losses) == len(columns) == len(per_byte) + 1:
+        # a column named bits per byte and nothing else beside one loss column measures that loss per byte: a
+        # tokenizers' table (val_loss, bits_per_byte) kept it as a loss per token named 'bits_per_byte', which rank
+        # then refused as per-token and no eval was left in bits per byte to rank by (probe h20)
+        (loss,) = [c for c in losses if c not in per_byte]
+        name = eval_names([loss])[loss]
+        return {c: f"{name}{schema.METRIC_SEP}bpb" if c in per_byte else name for c in columns}
     if len(losses) == len(columns):
         return _strip_common(columns)
     if not losses:  # bits per byte alone: the stems lose what they share

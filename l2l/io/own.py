@@ -105,10 +105,17 @@ def shared_eval(by_ds: Mapping[str, Sequence[str]]) -> str | None:
     if len(by_ds) < 2:  # one dataset's only eval is not "shared": it stays without an own eval
         return None
     common = set.intersection(*(set(v) for v in by_ds.values()))
-    if len(common) == 1:
-        return next(iter(common))
-    val_like = sorted(e for e in common if schema.looks_like_validation(e))
-    return val_like[0] if len(val_like) == 1 else None
+    # the one in nats first: its per-byte twin (val_loss:bpb) beside it left a tokenizers' table with no own eval
+    # at all (probe h20), where val_loss alone stood in for each dataset's
+    nats = {e for e in common if schema.split_metric(e)[1] is None}
+    for pool in (nats, common):
+        if len(pool) == 1:
+            return next(iter(pool))
+    for pool in (nats, common):
+        val_like = sorted(e for e in pool if schema.looks_like_validation(e))
+        if len(val_like) == 1:
+            return val_like[0]
+    return None
 
 
 def _split_own(key: str, ev: str, by_ds: Mapping[str, list[str]]) -> tuple[str, str]:

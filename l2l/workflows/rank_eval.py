@@ -335,8 +335,11 @@ def rank_backtest(
     owns, alone = shared_own_evals(plan.train, runs.own_eval, names)
     weights = resolve_targets(evals, targets, owns)
     k = base.flops_per_param_token
+    # the seeds' scatter averaging kept aside at ingest, as ``rank_runs`` passes it: without it a table whose seeds
+    # were averaged had no noise for its single-scale baseline and scored 0 of 0 pairs (probe h20)
+    scatter = {t: runs.seed_scatter(t) for t in weights}
     cands = candidates_from_frame(
-        plan.train, runs.own_eval, names, list(weights), k, per_step=runs.every_checkpoint
+        plan.train, runs.own_eval, names, list(weights), k, scatter, per_step=runs.every_checkpoint
     )
     settings = RankSettings("recommended", form, draws, seed, level)
     store = _Store(cache, calibrations)

@@ -67,6 +67,10 @@ def test_one_bpb_column_beside_loss_columns_keeps_the_loss_names_and_becomes_a_b
         (["eval/a_val/bpb", "eval/c4/bpb"], ["a_val:bpb", "c4:bpb"]),
         (["eval/a_val/loss", "eval/b_val/loss", "eval/pile/bpb"], ["a_val", "b_val", "pile:bpb"]),
         (["eval/a/loss", "eval/c4/bits_per_byte"], ["a", "c4:bpb"]),
+        # a bare bits-per-byte column beside one loss column measures that loss per byte (probe h20)
+        (["val_loss", "bits_per_byte"], ["val_loss", "val_loss:bpb"]),
+        (["bpb", "loss"], ["loss:bpb", "loss"]),
+        (["a_loss", "b_loss", "bits_per_byte"], ["a_loss", "b_loss", "bits_per_byte"]),  # (whose? as before)
     ],
 )
 def test_wide_loss_columns_named_as_bpb_are_the_bpb_metric_of_their_name(
@@ -119,3 +123,20 @@ def test_a_wide_exports_loss_columns_in_bits_get_advice_a_wide_table_can_follow(
     assert "whose name says bits" in said
     assert "(a wide export's loss columns: --loss-columns PATTERN)" in said
     assert "--column loss=COL" not in said
+
+
+def test_a_tokenizers_table_with_a_bits_per_byte_column_ranks_by_it(tmp_path: Path) -> None:
+    """``dataset, tokenizer, params, tokens, val_loss, bits_per_byte`` read wide: the bare ``bits_per_byte`` was a
+    loss per token of its own name, called "a loss per token" by rank, which refused every ranking of these
+    datasets of three tokenizers; and val_loss then still stands in for each dataset's own loss (probe h20)."""
+    rows = ["dataset,tokenizer,params,tokens,val_loss,bits_per_byte"]
+    for (ds, e), (tok, bytes_per_token) in zip(DATASETS, (("gpt2", 4.2), ("llama", 3.6), ("starcoder", 3.1)),
+                                               strict=True):  # fmt: skip
+        for n in SIZES:
+            for k in (10, 20, 40):
+                bpb = law(e, n, k * n) / 4
+                rows.append(f"{ds},{tok},{n:g},{k * n:g},{bpb * math.log(2) * bytes_per_token:.5f},{bpb:.5f}")
+    runs = read_runs([write(tmp_path / "tok.csv", "\n".join(rows) + "\n")], wide=True)
+    assert sorted(runs.evals) == ["val_loss", "val_loss:bpb"]
+    assert runs.own_eval == {"books": "val_loss", "code": "val_loss", "web": "val_loss"}
+    assert "whose name says bits" not in notes(runs)

@@ -454,6 +454,31 @@ def test_seeds_in_a_seed_column_rank_a_measured_model_as_seeds_kept_apart_do(
             assert 0.75 < (high - low) / (hi - lo) < 1.33
 
 
+def test_the_baseline_of_a_table_too_short_for_laws_reads_its_noise_from_a_seed_column(
+    run: Any, tmp_path: Path
+) -> None:
+    """A DataDecide-shaped table (4 sizes, too few for laws) with its seeds in a seed column, averaged at ingest: the
+    single-scale baseline at a budget, and the ranking backtest that scores it, read a run's noise from the seeds'
+    scatter kept aside, as they do with the seeds kept apart as runs. Before, every recipe was refused ("how sure its
+    measured loss is cannot be said") and ``rank --holdout-top-compute 1`` scored 0 of 0 pairs (probe h20)."""
+    tables = _seed_tables(tmp_path, (60e6, 150e6, 300e6, 600e6), 5)
+    widths = []
+    for name, table in zip(("ids", "seeds"), tables, strict=True):
+        ws = tmp_path / name
+        assert run("-w", ws, "ingest", table).exit_code == 0
+        res = run("-w", ws, "rank", "-t", "hellaswag:loss", "--C", "2.16e20", "--method", "baseline",
+                  "--format", "json")  # fmt: skip
+        assert res.exit_code == 0, res.output
+        rows = [r for r in json.loads(res.stdout)["rows"] if r["lo"] is not None]
+        assert len(rows) == 6
+        widths.append(float(np.median([r["hi"] - r["lo"] for r in rows])))
+        bt = run("-w", ws, "rank", "-t", "hellaswag:loss", "--holdout-top-compute", "1", "--format", "json")
+        assert bt.exit_code == 0, bt.output
+        (target,) = json.loads(bt.stdout)["targets"]
+        assert target["pairs_baseline"] == 15
+    assert 0.5 < widths[1] / widths[0] < 2.0  # the same noise, told by the seeds either way
+
+
 def test_a_measured_model_of_a_table_with_laws_is_as_sure_with_seeds_averaged_as_kept_apart(
     run: Any, tmp_path: Path
 ) -> None:
