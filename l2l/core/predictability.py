@@ -166,10 +166,10 @@ def assess_predictability(
     if not (rho_f < 0 and p_f < TREND_P):
         # a falling trend on too few runs is not "no trend": with 6 runs p never drops below 1e-3
         why = (
-            f"accuracy falls with the loss, but {len(xa)} runs are too few to show it (Spearman ρ = {rho_f:.2f}, "
+            f"accuracy rises as the loss falls, but {len(xa)} runs are too few to show it (Spearman ρ = {rho_f:.2f}, "
             f"p = {p_f:.2g}; the trend must reach p < {TREND_P:g})"
             if rho_f <= -0.5
-            else f"accuracy does not fall significantly with the loss across the sweep (Spearman ρ = {rho_f:.2f}, "
+            else f"accuracy does not rise significantly as the loss falls across the sweep (Spearman ρ = {rho_f:.2f}, "
             f"p = {p_f:.2g}; a trend must reach p < {TREND_P:g})"
             if rho_f < 0
             else f"accuracy does not rise as the loss falls across the sweep (Spearman ρ = {rho_f:.2f}, p = {p_f:.2g}"

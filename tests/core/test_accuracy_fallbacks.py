@@ -229,4 +229,4 @@ def test_a_falling_trend_on_too_few_runs_is_not_called_no_trend() -> None:
     x = np.linspace(2.0, 3.0, 6)
     verdict = assess_predictability(x, np.array([0.9, 0.86, 0.88, 0.84, 0.82, 0.8]), chance=0.25)  # ρ = −0.94
     assert not verdict.predictable
-    assert verdict.reason.startswith("accuracy falls with the loss, but 6 runs are too few to show it")
+    assert verdict.reason.startswith("accuracy rises as the loss falls, but 6 runs are too few to show it")

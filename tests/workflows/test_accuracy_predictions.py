@@ -19,7 +19,7 @@ def _prediction(**kw: object) -> AccuracyPrediction:
         "accuracy": None,
         "accuracy_interval": None,
         "status": "unpredictable",
-        "reason": "accuracy does not fall significantly with the loss across the sweep",
+        "reason": "accuracy does not rise significantly as the loss falls across the sweep",
         "extrapolates": False,
         "chance": 0.5,
         "pooled": None,

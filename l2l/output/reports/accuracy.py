@@ -312,6 +312,15 @@ def accuracy_evaluation_report(ev: AccuracyEvaluation, *, detail: bool = False) 
         "as predict gives it (the whole chain); coverage: held-out accuracies inside l2l's intervals",
         *ev.notes,
     ]
+    lower = [r for r in rows if r.get("n_lower_bound")]
+    if lower:  # (a probe read "coverage 60.0 %" as 90 % intervals' miss, all 30 of them lower bounds: h20)
+        notes.append(
+            "coverage counts intervals that are lower bounds on the uncertainty (no backtest calibrates them): "
+            + "; ".join(
+                f"{r['label']} from the {r['input']} input loss, {r['n_lower_bound']} of {r['n_intervals']}"
+                for r in lower
+            )
+        )
     scored = [r for r in rows if finite(r.get("mae_points_predictable"))]
     summary = None
     if scored:
