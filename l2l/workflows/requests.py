@@ -560,6 +560,10 @@ def _ranked(ranking: Ranking) -> Ranking:
     else:
         needs = "ranking at a budget needs each dataset's laws (enough runs at several sizes)"
         hint = f"{needs}; {MEASURED_LOSSES_INSTEAD}"
+    if ranking.method != "baseline" and "cannot be said" not in shown:
+        # (a DataDecide-shaped table, one token ratio, too few sizes for any law: the baseline ranks it, and the
+        # hint never named it: probe h20)
+        hint += "; --method baseline ranks by the loss each dataset measured at its largest budget"
     raise SelectionError(f"no dataset could be ranked: {shown}{more}", hint=hint)
 
 

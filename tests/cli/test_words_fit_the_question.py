@@ -74,6 +74,11 @@ def test_a_model_no_dataset_ran_without_laws_is_refused_in_the_words_of_a_model(
     out = " ".join(res.output.split())
     assert "ranking at a model needs each dataset's runs of it" in out
     assert "ranking at a budget" not in out
+    # (the baseline ranks such a table by what it measured: the hint names it, probe h20's DataDecide shape)
+    assert "--method baseline ranks by the loss each dataset measured at its largest budget" in out
+    budget = " ".join(run("rank", table, "-t", "val", "--C", "1e21").output.split())
+    assert "ranking at a budget needs each dataset's laws" in budget
+    assert "--method baseline ranks by the loss each dataset measured" in budget
 
 
 def test_a_ranking_of_measured_runs_says_nothing_of_extrapolating(run: Any, tmp_path: Path) -> None:
