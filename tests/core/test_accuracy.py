@@ -89,7 +89,7 @@ def test_task_at_chance_is_labelled_unpredictable() -> None:
     acc = 0.25 + rng.normal(0, 0.01, 150)
     fit = fit_accuracy(x, acc, chance=0.25)
     assert fit.status == "unpredictable"
-    assert "chance" in fit.reason or "does not fall" in fit.reason
+    assert "chance" in fit.reason or "does not rise" in fit.reason
     assert fit.laws == {}
     with pytest.raises(FitError, match="not predicted"):
         fit.predict(3.0)
