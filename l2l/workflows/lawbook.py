@@ -593,7 +593,8 @@ MEASURED_LOSSES_INSTEAD = (
 )
 #: What a law short of runs needs, said where the fit says it is short.
 FEW_RUNS_FIX = (
-    "a law needs more distinct models (N, D) than it has parameters, at 3 model sizes and 3 token counts or more; "
+    "a law needs more distinct models (N, D) than it has parameters, at 3 model sizes and 3 token counts or more "
+    "(or 6 sizes or more on one line of tokens per parameter, DataDecide's design); "
     + MEASURED_LOSSES_INSTEAD
 )
 
