@@ -534,6 +534,16 @@ def _partial_trend(logn: Array, logd: Array, y: Array, sizes: int) -> TokenTrend
     return TokenTrend(slope, _t(slope, se), sizes, runs, False)
 
 
+def not_falling_with_tokens(sweep: Sweep) -> str | None:
+    """Why the sweep's runs are not what any law form describes (``token_trend``'s t above ``REFUSE_TOKEN_T``: they
+    are not shown to fall with training tokens at a fixed model size), or None: the one rule ``law_flag`` and
+    ``extrapolation_refusal`` both read."""
+    trend = token_trend(sweep)
+    if trend is None or not trend.t > REFUSE_TOKEN_T:
+        return None
+    return f"its runs do not fall with training tokens at a fixed model size ({trend.describe()})"
+
+
 def extrapolation_refusal(sweep: Sweep, model: ErrorModel | None, dataset: str) -> str | None:
     """Why a poor law (the caller has flagged it: ``law_flag``) predicts nothing beyond its sweep's largest budget,
     or None. Its runs do not fall with training tokens at a fixed model size (``token_trend``'s t above
@@ -544,12 +554,8 @@ def extrapolation_refusal(sweep: Sweep, model: ErrorModel | None, dataset: str) 
     (backtests 16.3-30.6 % off): their held-out 3.3B values lay a median 33 % from the estimates (BoolQ's 2-3.6×
     above them), 18 of 34 inside intervals printed as lower bounds (helper h16, 2026-12-06). No law that is not
     poor is touched; of the paper's 114 that are not, the largest t is -7.8."""
-    trend = token_trend(sweep)
-    if trend is not None and trend.t > REFUSE_TOKEN_T:
-        return (
-            f"its runs do not fall with training tokens at a fixed model size ({trend.describe()}), which no law "
-            "form follows"
-        )
+    if (rising := not_falling_with_tokens(sweep)) is not None:
+        return f"{rising}, which no law form follows"
     err = None if model is None else model.group_errors.get(dataset)
     if err is not None and err > REFUSE_BACKTEST:
         return (
@@ -574,11 +580,10 @@ def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
     err = None if model is None else model.group_errors.get(fit.dataset)
     if err is not None and err > POOR_BACKTEST:
         why.append(f"its backtest predictions miss by {100 * err:.1f} % on average")
-    trend = token_trend(sweep)
-    if trend is not None and trend.t > REFUSE_TOKEN_T:
+    if (rising := not_falling_with_tokens(sweep)) is not None:
         # no law form follows such runs, however closely it fits them (a task loss × D^0.08 on an iso-FLOP sweep:
         # a law "ok", 8 % low at 20× compute, inside a calibrated interval only by its width)
-        why.append(f"its runs do not fall with training tokens at a fixed model size ({trend.describe()})")
+        why.append(rising)
     models = distinct_models(sweep.N, sweep.D)
     params = len(PARAM_NAMES[fit.form])
     if models < params + SPARE_MODELS:

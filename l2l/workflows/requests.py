@@ -551,19 +551,17 @@ def _ranked(ranking: Ranking) -> Ranking:
             "own: each seed its own run id; not one --best-of) or from a law; without either, compare the measured "
             "losses yourself (l2l runs --evals lists them)"
         )
-    elif ranking.budget.C is None:
-        # (a model asked for: "ranking at a budget needs each dataset's laws" answered a question not asked)
-        hint = (
-            "ranking at a model needs each dataset's runs of it (their noise told by repeats or a law) or its laws "
-            f"(enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
-        )
     else:
-        needs = "ranking at a budget needs each dataset's laws (enough runs at several sizes)"
-        hint = f"{needs}; {MEASURED_LOSSES_INSTEAD}"
-    if ranking.method != "baseline" and "cannot be said" not in shown:
-        # (a DataDecide-shaped table, one token ratio, too few sizes for any law: the baseline ranks it, and the
-        # hint never named it: probe h20)
-        hint += "; --method baseline ranks by the loss each dataset measured at its largest budget"
+        hint = (
+            # (a model asked for: "ranking at a budget needs each dataset's laws" answered a question not asked)
+            "ranking at a model needs each dataset's runs of it (their noise told by repeats or a law) or its laws "
+            if ranking.budget.C is None
+            else "ranking at a budget needs each dataset's laws "
+        ) + f"(enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
+        if ranking.method != "baseline":
+            # (a DataDecide-shaped table, one token ratio, too few sizes for any law: the baseline ranks it, and
+            # the hint never named it: probe h20)
+            hint += "; --method baseline ranks by the loss each dataset measured at its largest budget"
     raise SelectionError(f"no dataset could be ranked: {shown}{more}", hint=hint)
 
 
