@@ -443,11 +443,11 @@ def _group_rival(book: LawBook, fit: LawFit) -> LawFit | None:
     return rival if choice is not None and rival.form == choice.rival else None
 
 
-def form_doubt_note(form: str, what: str, where: str) -> str:
+def form_doubt_note(form: str, what: str, where: str, relation: str = "outside") -> str:
     """The words of a form-doubt warning (``beyond_evidence`` reads them as one)."""
     label = FORM_LABELS.get(form, form)
     return (
-        f"{FORM_DOUBT}: {label} ({form}), whose backtests were as good or better, {what}, outside {where} "
+        f"{FORM_DOUBT}: {label} ({form}), whose backtests were as good or better, {what}, {relation} {where} "
         f"(--form {form} gives its interval)"
     )
 
@@ -847,21 +847,36 @@ def optimal(
                 continue
             alt = book.alternative(fit.dataset, fit.eval)
             if alt is not None:
+                # the sweep cannot choose between the forms, so it cannot choose between their optima either: the
+                # intervals hold both forms' (a probe's Chinchilla-shaped table: Eq. 3's N* [1.19e11, 2.25e11]
+                # excluded the truth 9.6e10, inside Eq. 1's [9.07e10, 1.24e11], as good a form there). Its interval,
+                # not only its point: 41x beyond a crossing sweep Eq. 1's N* 7.23B sat inside Eq. 3's [5.99B,
+                # 12.5B] and nothing was widened, while the truth 3.66B was inside Eq. 1's [3.09B, 17B] (probe h20)
                 n_alt = float(alt.law.compute_optimal(float(c), k)[0])
                 lo, hi = opt.N_interval
-                if math.isfinite(n_alt) and n_alt > 0 and not lo <= n_alt <= hi:
-                    # the sweep cannot choose between the forms, so it cannot choose between their optima either:
-                    # the intervals hold both forms' (a probe's Chinchilla-shaped table: Eq. 3's N* [1.19e11,
-                    # 2.25e11] excluded the truth 9.6e10, inside Eq. 1's [9.07e10, 1.24e11], as good a form there)
-                    other = optimal_interval(
-                        _with_draws(book, alt, seed, bootstrap or DEFAULT_DRAWS), float(c), level, k
-                    )
-                    n_lo, n_hi = min(lo, other.N_interval[0]), max(hi, other.N_interval[1])
+                other = optimal_interval(
+                    _with_draws(book, alt, seed, bootstrap or DEFAULT_DRAWS), float(c), level, k
+                )
+                o_lo, o_hi = other.N_interval
+                if (
+                    math.isfinite(n_alt)
+                    and n_alt > 0
+                    and math.isfinite(o_lo)
+                    and math.isfinite(o_hi)
+                    and (o_lo < lo or o_hi > hi)
+                ):
+                    n_lo, n_hi = min(lo, o_lo), max(hi, o_hi)
                     where = f"the bootstrap's N* interval [{fmt_si(lo)}, {fmt_si(hi)}]"
-                    note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where) + (
-                        "; the N* and D* intervals are widened to hold its N* interval "
-                        f"[{fmt_si(other.N_interval[0])}, {fmt_si(other.N_interval[1])}]"
-                    )
+                    if lo <= n_alt <= hi:
+                        what = f"puts N* at {fmt_si(n_alt)} with an interval [{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
+                        note = form_doubt_note(alt.form, what, where, "reaching beyond") + (
+                            "; the N* and D* intervals are widened to hold it"
+                        )
+                    else:
+                        note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where) + (
+                            "; the N* and D* intervals are widened to hold its N* interval "
+                            f"[{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
+                        )
                     pi = dc_replace(pi, notes=(*pi.notes, note))
                     budget = float(c) / k
                     opt = dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo))

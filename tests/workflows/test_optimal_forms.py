@@ -48,3 +48,44 @@ def test_where_the_forms_tie_the_optimum_interval_holds_both_forms(run: Any, tmp
     assert row["N_opt_lo"] <= other["N_opt_lo"] < other["N_opt_hi"] <= row["N_opt_hi"]
     assert row["N_opt_lo"] <= truth <= row["N_opt_hi"]
     assert row["D_opt_lo"] <= 1e24 / 6 / truth <= row["D_opt_hi"]
+
+
+# a crossing-laws probe's "late" dataset (Eq. 1): 5 sizes x 4 token ratios, 0.7 % noise (probe h20)
+LATE = (1.72, 520.0, 650.0, 0.34, 0.28)
+
+
+def late_table(path: Path) -> float:
+    """Writes the table; returns the true N* at C = 1e22."""
+    e, a, b, alpha, beta = LATE
+    rng = np.random.default_rng(7)  # (a seed where Eq. 1's N* falls inside Eq. 3's interval)
+    rows = ["dataset,N,D,eval,loss"]
+    for n in np.geomspace(20e6, 1e9, 5):
+        for ratio in (5, 10, 20, 40):
+            d = ratio * n
+            loss = (e + a / n**alpha + b / d**beta) * (1 + 0.007 * rng.normal())
+            rows.append(f"late,{int(n)},{int(d)},late_val,{loss:.5f}")
+    path.write_text("\n".join(rows) + "\n")
+    g = (alpha * a / (beta * b)) ** (1 / (alpha + beta))
+    return float(g * (1e22 / 6) ** (beta / (alpha + beta)))
+
+
+def test_an_as_good_forms_optimum_interval_reaching_beyond_widens_it_though_its_point_is_inside(
+    run: Any, tmp_path: Path
+) -> None:
+    """41x beyond the sweep Eq. 1's N* sat inside Eq. 3's bootstrap interval, so nothing was widened, and the
+    interval [5.99B, 12.5B] excluded the truth 3.66B, which Eq. 1's own interval held (probe h20)."""
+    truth = late_table(tmp_path / "late.csv")
+    assert run("ingest", tmp_path / "late.csv").exit_code == 0
+    auto = run("optimal", "--C", "1e22", "--format", "json")
+    assert auto.exit_code == 0, auto.output
+    (row,) = json.loads(auto.stdout)["rows"]
+    eq1 = run("optimal", "--C", "1e22", "--form", "chinchilla", "--format", "json")
+    (other,) = json.loads(eq1.stdout)["rows"]
+    assert row["form"] == "l2l"
+    assert row["N_opt_lo"] <= other["N_opt"] <= row["N_opt_hi"]  # its point inside ...
+    # ... and its interval too
+    assert row["N_opt_lo"] <= other["N_opt_lo"] < other["N_opt_hi"] <= row["N_opt_hi"]
+    (said,) = [w for w in row["warnings"] if w.endswith("the N* and D* intervals are widened to hold it")]
+    assert re.search(r"puts N\* at [0-9.]+B with an interval \[[0-9.]+B, [0-9.]+B\], reaching beyond", said)
+    assert row["N_opt_lo"] <= truth <= row["N_opt_hi"]
+    assert row["D_opt_lo"] <= 1e22 / 6 / truth <= row["D_opt_hi"]
