@@ -140,6 +140,15 @@ def _split_own(key: str, ev: str, by_ds: Mapping[str, list[str]]) -> tuple[str, 
     return fitting[0] if len(fitting) == 1 else cuts[0]
 
 
+def _stored(message: str, ev: str) -> str:
+    """What ``resolve_name``'s refusal adds after its own first words: the name it most likely meant and the evals
+    (``; did you mean 'val'? (evals: val, c4)``), or the candidates alone (`` (evals: val, c4)``)."""
+    rest = message.removeprefix(f"unknown eval {ev!r}")
+    if rest == message:  # another refusal (an ambiguous prefix): said whole
+        return f" ({message})"
+    return rest if rest.startswith(";") else f" {rest.strip()}" if rest.strip() else ""
+
+
 def _explicit(
     explicit: Mapping[str, str], by_ds: Mapping[str, list[str]], datasets: Sequence[str]
 ) -> dict[str, str]:
@@ -158,9 +167,12 @@ def _explicit(
             missing = [ds for ds in datasets if ev not in by_ds[ds]]
             try:
                 names = {ds: resolve_name(ev, by_ds[ds], "eval") for ds in datasets}
-            except SelectionError:
+            except SelectionError as exc:
+                # the name it most likely meant and the evals stored: a wide export's column val_loss is stored as
+                # the eval val, and --own-eval all=val_loss said only "no eval 'val_loss'" (probe h23)
                 raise SelectionError(
-                    f"own eval all={ev}: no eval {ev!r} measured on {', '.join(missing) or 'some dataset'}",
+                    f"own eval all={ev}: no eval {ev!r} measured on {', '.join(missing) or 'some dataset'}"
+                    f"{_stored(exc.message, ev)}",
                     param="own_eval",
                 ) from None
             targets = names
@@ -173,9 +185,9 @@ def _explicit(
                 ) from None
             try:
                 targets = {ds: resolve_name(ev, by_ds[ds], "eval")}
-            except SelectionError:
+            except SelectionError as exc:
                 raise SelectionError(
-                    f"own eval {key}={ev}: no eval {ev!r} measured on {ds} (evals: {', '.join(by_ds[ds])})",
+                    f"own eval {key}={ev}: no eval {ev!r} measured on {ds}{_stored(exc.message, ev)}",
                     param="own_eval",
                 ) from None
         for ds, e in targets.items():

@@ -530,6 +530,7 @@ def check_scale(frame: pl.DataFrame, raws: Sequence[_Raw], columns: Sequence[Map
         return
     ratio = float((frame.get_column("D") / frame.get_column("N")).median())  # type: ignore[arg-type]
     if not ratio < LEAST_TOKENS_PER_PARAMETER:
+        _check_dataset_scale(frame, raws, columns, ratio)
         return
     k = int(frame.get_column("_file")[0]) if "_file" in frame.columns else 0
     cols = columns[k] if k < len(columns) else {}
@@ -547,6 +548,59 @@ def check_scale(frame: pl.DataFrame, raws: Sequence[_Raw], columns: Sequence[Map
         hint=named
         or "give N in parameters and D in tokens, as numbers (6e7, 1.2e9) or with their unit (60M, 1.2B): "
         "laws, N* and D* take them as written",
+    )
+
+
+def _per_dataset_ratio(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each dataset's median tokens per parameter (D/N, column ``ratio``) and the file of its first row (``_file``,
+    0 where the frame has none), largest datasets first; empty without a dataset column or with one dataset."""
+    if "dataset" not in frame.columns:
+        return pl.DataFrame()
+    file = pl.col("_file").first() if "_file" in frame.columns else pl.lit(0)
+    per = frame.group_by("dataset", maintain_order=True).agg(
+        (pl.col("D") / pl.col("N")).median().alias("ratio"),
+        pl.col("N").max().alias("N_max"),
+        pl.col("D").max().alias("D_max"),
+        file.alias("_file"),
+    )
+    return per if per.height > 1 else pl.DataFrame()
+
+
+def _check_dataset_scale(
+    frame: pl.DataFrame, raws: Sequence[_Raw], columns: Sequence[Mapping[str, str]], whole: float
+) -> None:
+    """``check_scale`` for each dataset of a table whose median passes: one dataset's D in billions (or N in
+    millions) beside the others' counts kept the table's median in range, and ranked that dataset first at
+    P(best) 1.00 with N* = 84.4T (probe h23: two groups' exports concatenated into one table, or two files ingested
+    together)."""
+    per = _per_dataset_ratio(frame)
+    if per.is_empty():
+        return
+    # (above a million tokens per parameter, 100x past the most over-trained small model, the dataset's N is in
+    # thousands or millions: warned of alone it was still ranked first at P(best) 1.00 with N* = 2.33M)
+    low = per.filter(
+        (pl.col("ratio") < LEAST_TOKENS_PER_PARAMETER) | (pl.col("ratio") > IMPLAUSIBLE_TOKENS_PER_PARAMETER)
+    )
+    if low.is_empty():
+        return
+    ds, r, n_max, d_max, k = low.row(0)
+    k = int(k)
+    cols = columns[k] if k < len(columns) else {}
+    n_col, d_col = cols.get("N", "N"), cols.get("D", "D")
+    others = some_of([str(d) for d in low.get_column("dataset").to_list()[1:]], 3)
+    raise InputError(
+        f"dataset {ds!r}: its median run sees {r:.3g} tokens per parameter (D/N; N up to {n_max:.4g}, D up to "
+        f"{d_max:.4g}), the table's {whole:.3g}: its N ({n_col!r}) and D ({d_col!r}) are not counted in the same "
+        + (
+            "units (millions of parameters beside billions of tokens?)"
+            if r < LEAST_TOKENS_PER_PARAMETER
+            else "units (N in thousands or millions of parameters?)"
+        )
+        + (f"; so are {others}'s" if others else ""),
+        path=raws[k].path if k < len(raws) else None,
+        column=d_col if r < LEAST_TOKENS_PER_PARAMETER else n_col,
+        hint="give N in parameters and D in tokens for every dataset, as numbers (6e7, 1.2e9) or with their unit "
+        "(60M, 1.2B): laws, N* and D* take them as written",
     )
 
 
@@ -699,6 +753,10 @@ def c_count_mismatch(frame: pl.DataFrame, extra_prefix: str = "") -> CountMismat
     )
 
 
+#: Above this median of tokens per parameter (D/N) one dataset of a table whose median passes is refused: its N is
+#: counted in thousands or millions beside the others' parameters (two groups' exports in one table).
+IMPLAUSIBLE_TOKENS_PER_PARAMETER = 1e6
+
 #: Above this median of tokens per parameter (D/N) a table is warned about: N counted in thousands (125000 for
 #: 125M parameters) passed every check and put N* 1000× low. Real sweeps' medians lie at 8-20 (the paper's runs,
 #: DCLM, Porian et al., Li et al.); the most over-trained small models (135M on 2T tokens) reach about 15,000.
@@ -717,6 +775,16 @@ def _scale_notes(frame: pl.DataFrame) -> list[str]:
             f"{float(frame.get_column('N').max()):.4g}): scaling sweeps see 8-200. Is N counted in thousands? "  # type: ignore[arg-type]
             "Give N in parameters (125M, 1.3B): laws, N* and D* take N as written"
         )
+    else:  # one dataset's N in millions beside the others' counts (probe h23: it was ranked first, N* = 2.33M)
+        per = _per_dataset_ratio(frame)
+        for ds, r, n_max, _, _ in (
+            [] if per.is_empty() else per.filter(pl.col("ratio") > MOST_TOKENS_PER_PARAMETER).rows()
+        ):
+            out.append(
+                f"warning: dataset {ds!r}: its median run sees {r:.3g} tokens per parameter (D/N; N up to "
+                f"{n_max:.4g}), the table's {ratio:.3g}: scaling sweeps see 8-200. Is its N counted in thousands or "
+                "millions? Give N in parameters (125M, 1.3B): laws, N* and D* take N as written"
+            )
     for col, least, unit in (("N", SMALLEST_N, "parameters"), ("D", SMALLEST_D, "tokens")):
         top = float(frame.get_column(col).max())  # type: ignore[arg-type]
         if top < least:

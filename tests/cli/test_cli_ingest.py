@@ -309,6 +309,22 @@ def test_a_training_loss_taken_as_own_is_said_and_all_sets_every_own_eval(run: A
     assert "own eval all=nope: no eval 'nope' measured on code" in missing.stderr
 
 
+def test_own_eval_named_by_its_wide_column_says_the_eval_it_is_stored_as(run: Any, tmp_path: Path) -> None:
+    """A wide export's column val_loss is stored as the eval val: --own-eval all=val_loss said only "no eval
+    'val_loss' measured on …" (probe h23). It names the eval it most likely meant and the evals stored."""
+    lines = ["dataset,N,D,val_loss,c4_loss"]
+    for ds in ("web", "code"):
+        lines += [f"{ds},{n:g},{20 * n:g},{2 + 1e7 / n:.4f},{2.2 + 1e7 / n:.4f}" for n in (1e8, 2e8, 4e8)]
+    (tmp_path / "wide.csv").write_text("\n".join(lines) + "\n")
+    for own in ("all=val_loss", "web=val_loss"):
+        refused = run("ingest", tmp_path / "wide.csv", "--wide", "--own-eval", own)
+        assert refused.exit_code == 1
+        assert f"own eval {own}: no eval 'val_loss' measured on " in refused.stderr
+        assert "; did you mean 'val'? (evals: c4, val)" in refused.stderr
+    other = run("ingest", tmp_path / "wide.csv", "--wide", "--own-eval", "all=zzz")
+    assert "no eval 'zzz' measured on code, web (evals: c4, val)" in other.stderr
+
+
 def test_evals_named_after_a_dataset_are_found_through_a_path_and_dataset_train_is_a_training_loss(
     run: Any, tmp_path: Path
 ) -> None:
@@ -442,6 +458,64 @@ def test_a_wide_per_step_export_keeps_the_final_checkpoint_of_its_accuracies_as_
     assert w.accuracy.select(cols).sort(cols).equals(lg.accuracy.select(cols).sort(cols))
     assert sorted(w.accuracy["D"].to_list()) == [6e9, 1.2e10, 2.4e10]  # each run's final checkpoint only
     assert w.frame.height == lg.frame.height == 6
+
+
+def test_one_dataset_in_other_units_is_refused_or_warned_about_though_the_table_median_passes(
+    run: Any, tmp_path: Path
+) -> None:
+    """Two groups' exports in one table (or two files ingested together): books' D in billions beside web's and
+    code's token counts kept the table's median D/N at 10, so it was stored without a word, and `rank` put books
+    first at P(best) 1.00 with N* = 84.4T (probe h23). A dataset's own median is checked too: refused for D/N below
+    0.1 or above 1e6 (its N in millions), warned about above 5,000 (its N in thousands)."""
+    head = "dataset,N,D,eval,loss\n"
+    grid = [(n, n * r) for n in (2e7, 1e8, 5e8) for r in (10, 40)]
+
+    def rows(ds: str, n_div: float, d_div: float) -> str:
+        return "".join(
+            f"{ds},{n / n_div:g},{d / d_div:g},{ds}_val,{2 + 1e7 / n + 1e8 / d:.4f}\n" for n, d in grid
+        )
+
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(head + rows("web", 1, 1) + rows("code", 1, 1) + rows("books", 1, 1e9))
+    refused = run("ingest", mixed)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        f"Error: {mixed}, column 'D': dataset 'books': its median run sees 2.5e-08 tokens per parameter (D/N; N up to "
+        "5e+08, D up to 20), the table's 10: its N ('N') and D ('D') are not counted in the same units"
+    )
+    assert not (tmp_path / "ws").exists()  # nothing stored
+    apart = tmp_path / "web_code.csv"
+    apart.write_text(head + rows("web", 1, 1) + rows("code", 1, 1))
+    books = tmp_path / "books.csv"
+    books.write_text(head + rows("books", 1, 1e9))
+    together = run("ingest", apart, books)
+    assert together.exit_code == 1
+    assert together.stderr.startswith(
+        f"Error: {books}, column 'D': dataset 'books': its median run sees 2.5e-08"
+    )
+    millions = tmp_path / "millions.csv"
+    millions.write_text(head + rows("web", 1, 1) + rows("code", 1, 1) + rows("books", 1e6, 1))
+    # (warned of alone, it was still ranked first at P(best) 1.00, N* = 2.33M)
+    refused = run("ingest", millions)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        f"Error: {millions}, column 'N': dataset 'books': its median run sees 2.5e+07 tokens per parameter"
+    )
+    assert "(N in thousands or millions of parameters?)" in refused.stderr
+    thousands = tmp_path / "thousands.csv"
+    thousands.write_text(head + rows("web", 1, 1) + rows("code", 1, 1) + rows("books", 1e3, 1))
+    warned = run("ingest", thousands, "--format", "json")
+    assert warned.exit_code == 0, warned.stderr
+    assert any(
+        "warning: dataset 'books': its median run sees 2.5e+04 tokens per parameter (D/N; N up to 5e+05), the "
+        "table's 40: scaling sweeps see 8-200. Is its N counted in thousands or millions?" in n
+        for n in json.loads(warned.stdout)["notes"]
+    )
+    same = tmp_path / "same.csv"
+    same.write_text(head + rows("web", 1, 1) + rows("code", 1, 1) + rows("books", 1, 1))
+    fine = run("ingest", same, "--format", "json")
+    assert fine.exit_code == 0, fine.stderr
+    assert not any("tokens per parameter" in n for n in json.loads(fine.stdout)["notes"])
 
 
 def test_n_in_millions_beside_d_in_billions_is_refused_naming_both_columns(run: Any, tmp_path: Path) -> None:
@@ -749,6 +823,28 @@ def test_an_ingest_without_append_says_which_stored_datasets_it_replaced(run: An
     assert not any("replaced" in n for n in json.loads(again.stdout)["notes"])
     appended = run("ingest", tmp_path / "a.csv", "--append", "--format", "json")
     assert not any("replaced" in n for n in json.loads(appended.stdout)["notes"])
+
+
+def test_an_ingest_without_append_says_it_stored_fewer_runs_of_the_same_datasets(
+    run: Any, tmp_path: Path
+) -> None:
+    """Two ingests of one sweep's halves (the same datasets), racing or one after the other without --append: the
+    second replaced the first's runs and neither said a word (probe h23: 99 runs stored, 9 kept). It says how many
+    runs it replaced by how many; nothing when as many or more are stored again."""
+    head = "dataset,N,D,eval,loss"
+    big = [f"web,{n:g},{20 * n:g},web_val,{2 + 1e7 / n:.4f}" for n in (1e8, 2e8, 4e8)]
+    (tmp_path / "big.csv").write_text("\n".join([head, *big]) + "\n")
+    (tmp_path / "small.csv").write_text("\n".join([head, "web,8e8,1.6e10,web_val,2.0125"]) + "\n")
+    assert run("ingest", tmp_path / "big.csv").exit_code == 0
+    second = run("ingest", tmp_path / "small.csv", "--format", "json")
+    assert second.exit_code == 0, second.stderr
+    notes = json.loads(second.stdout)["notes"]
+    assert (
+        "replaced the workspace's 3 runs (1 dataset) by 1 run: 2 fewer (--append adds to what is stored)"
+        in notes
+    )
+    again = run("ingest", tmp_path / "big.csv", "--format", "json")
+    assert not any("replaced" in n for n in json.loads(again.stdout)["notes"])
 
 
 def test_a_repeat_that_differs_across_two_files_names_both_places(run: Any, tmp_path: Path) -> None:

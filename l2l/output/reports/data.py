@@ -368,13 +368,16 @@ def _replaced_notes(stored: Runs, replaced: tuple[int, Sequence[str]] | None) ->
         return []
     n_runs, datasets = replaced
     gone = sorted(set(datasets) - set(stored.datasets))
+    head = f"replaced the workspace's {plural(n_runs, 'run')} ({plural(len(datasets), 'dataset')})"
+    tail = "(--append adds to what is stored)"
     if not gone:
-        return []
+        # the same datasets stored again, with fewer runs: two ingests of one sweep's halves racing (probe h23) kept
+        # the last file's 9 runs of the 99 stored, and neither ingest said a word
+        if n_runs <= stored.n_runs:
+            return []
+        return [f"{head} by {plural(stored.n_runs, 'run')}: {n_runs - stored.n_runs:,} fewer {tail}"]
     shown = ", ".join(gone[:4]) + (", …" if len(gone) > 4 else "")
-    return [
-        f"replaced the workspace's {plural(n_runs, 'run')} ({plural(len(datasets), 'dataset')}); no longer "
-        f"stored: {shown} (--append adds to what is stored)"
-    ]
+    return [f"{head}; no longer stored: {shown} {tail}"]
 
 
 def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
