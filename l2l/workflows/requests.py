@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from l2l.base.errors import SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, Pooling, RankMethod, is_glob
-from l2l.base.text import plural
+from l2l.base.text import fmt_sci, plural
 from l2l.core.fit import FitOptions
 from l2l.workflows.targets import (
     accuracy_names,
@@ -266,7 +266,16 @@ def _check_law(req: PredictRequest) -> None:
             param="datasets",
         )
     if not req.N:
-        raise UsageError("give the model size N", param="N")
+        # (a budget alone: the loss at C's best split is what optimal answers; a probe's user found no way there)
+        raise UsageError(
+            "give the model size N"
+            + (
+                f"; the loss at the compute-optimal model of a budget: l2l optimal --C {fmt_sci(req.C[0])}"
+                if req.C
+                else ""
+            ),
+            param="N",
+        )
 
 
 def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:

@@ -592,6 +592,10 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "the source loss 50 lies far above every alpha run's alpha_val loss",
         ),
         (["predict", "-d", "alpha"], "give the model size N"),
+        (
+            ["predict", "-d", "alpha", "--C", "1e21"],
+            "give the model size N; the loss at the compute-optimal model of a budget: l2l optimal --C 1e21",
+        ),
         (["predict", "--N", "1e9"], "name the dataset whose law predicts"),
         (["rank", "--C", "1e21"], "name at least one target eval"),
         (["fit-law", "--bootstrap", "1"], "'--bootstrap': a bootstrap needs at least 2 draws"),
