@@ -50,13 +50,13 @@ class IngestRequest:
 @dataclass(frozen=True)
 class Ingested:
     """The workspace's runs after the commit (``stored``, with their accuracies), what was read (``added``), and
-    what a replacing ingest replaced (``replaced``: its runs and datasets; None when nothing was), and how the
+    what a replacing ingest replaced (``replaced``: its runs, datasets and evals; None when nothing was), and how the
     accuracies stored were joined to the losses stored (``accuracy_join``; None without accuracies)."""
 
     stored: Runs
     added: Runs
     workspace: Workspace
-    replaced: tuple[int, tuple[str, ...]] | None = None
+    replaced: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
     accuracy_join: AccuracyJoin | None = None
 
 
@@ -114,7 +114,7 @@ def ingest(
         accuracy_metric=req.accuracy_metric,
         stored_runs=(lambda: _run_ids(workspace)) if req.append and workspace.exists() else None,
     )
-    replaced: list[tuple[int, tuple[str, ...]]] = []
+    replaced: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
     joins: list[AccuracyJoin] = []
     stored = workspace.save(
         runs,
@@ -122,7 +122,7 @@ def ingest(
         strict=req.strict,
         column_mapping={**stored_mapping, **req.columns},
         on_wait=on_wait,
-        on_replace=lambda n, datasets: replaced.append((n, tuple(datasets))),
+        on_replace=lambda n, datasets, evals: replaced.append((n, tuple(datasets), tuple(evals))),
         on_join=joins.append,
     )
     return Ingested(stored, runs, workspace, replaced[0] if replaced else None, joins[-1] if joins else None)

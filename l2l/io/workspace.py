@@ -643,14 +643,14 @@ class Workspace:
         strict: bool = False,
         column_mapping: Mapping[str, str] | None = None,
         on_wait: Callable[[str], None] | None = None,
-        on_replace: Callable[[int, Sequence[str]], None] | None = None,
+        on_replace: Callable[[int, Sequence[str], Sequence[str]], None] | None = None,
         on_join: Callable[[AccuracyJoin], None] | None = None,
     ) -> Runs:
         """Store ``runs`` and their accuracies (``runs.accuracy``) in ONE commit, replacing what is there or,
         with ``append``, merged into it; return what is stored (with its accuracies). ``on_replace`` is told, under
-        the lock, the runs and datasets a replacing save replaced (a concurrent ingest's, too); ``on_join`` how the
-        accuracies stored were joined to the losses stored (``join_accuracy``: rows at a run within the rounding of
-        sizes written to 3 significant digits moved onto it, rows at none counted).
+        the lock, the runs, datasets and evals a replacing save replaced (a concurrent ingest's, too); ``on_join``
+        how the accuracies stored were joined to the losses stored (``join_accuracy``: rows at a run within the
+        rounding of sizes written to 3 significant digits moved onto it, rows at none counted).
 
         Takes the writers' lock (``on_wait`` is told when it has to wait), re-reads what is stored, writes a new
         generation and commits it with one rename. Appending averages rows that repeat stored ones (weighted by
@@ -683,7 +683,7 @@ class Workspace:
         append: bool,
         strict: bool,
         column_mapping: Mapping[str, str] | None,
-        on_replace: Callable[[int, Sequence[str]], None] | None = None,
+        on_replace: Callable[[int, Sequence[str], Sequence[str]], None] | None = None,
         on_join: Callable[[AccuracyJoin], None] | None = None,
     ) -> Runs:
         try:
@@ -706,7 +706,11 @@ class Workspace:
             every = old if every is None else every if old is None else pl.concat([old, every])
         elif pointer is not None and on_replace is not None:
             config = self._parse_config(self._read((self.CONFIG,))[self.CONFIG])
-            on_replace(int(config.get("runs", 0)), [str(d) for d in config.get("datasets", [])])
+            on_replace(
+                int(config.get("runs", 0)),
+                [str(d) for d in config.get("datasets", [])],
+                [str(e) for e in config.get("evals", [])],
+            )
         if accuracy is not None:  # losses and accuracies together, whichever came first
             join = join_accuracy(runs.frame, accuracy, checkpoints=every)
             accuracy = join.frame

@@ -840,11 +840,20 @@ def test_an_ingest_without_append_says_it_stored_fewer_runs_of_the_same_datasets
     assert second.exit_code == 0, second.stderr
     notes = json.loads(second.stdout)["notes"]
     assert (
-        "replaced the workspace's 3 runs (1 dataset) by 1 run: 2 fewer (--append adds to what is stored)"
+        "replaced the workspace's 3 runs (1 dataset) by 1 run: 2 fewer runs (--append adds to what is stored)"
         in notes
     )
     again = run("ingest", tmp_path / "big.csv", "--format", "json")
     assert not any("replaced" in n for n in json.loads(again.stdout)["notes"])
+    # as many runs again, without the shared eval the stored table had (h23 left open)
+    shared = [*big, *(f"web,{n:g},{20 * n:g},paloma,{2.5 + 1e7 / n:.4f}" for n in (1e8, 2e8, 4e8))]
+    (tmp_path / "shared.csv").write_text("\n".join([head, *shared]) + "\n")
+    assert run("ingest", tmp_path / "shared.csv").exit_code == 0
+    dropped = run("ingest", tmp_path / "big.csv", "--format", "json")
+    assert (
+        "replaced the workspace's 3 runs (1 dataset) by 3 runs: eval no longer stored: paloma (--append adds to "
+        "what is stored)" in json.loads(dropped.stdout)["notes"]
+    )
 
 
 def test_a_repeat_that_differs_across_two_files_names_both_places(run: Any, tmp_path: Path) -> None:

@@ -361,23 +361,28 @@ def _one_own_for_several(stored: Runs) -> list[str]:
     ]
 
 
-def _replaced_notes(stored: Runs, replaced: tuple[int, Sequence[str]] | None) -> list[str]:
+def _replaced_notes(stored: Runs, replaced: tuple[int, Sequence[str], Sequence[str]] | None) -> list[str]:
     """What an ingest without --append replaced, where that was more than it stores again (a probe's two ingests
     racing: one file's runs vanished without a word)."""
     if replaced is None:
         return []
-    n_runs, datasets = replaced
+    n_runs, datasets, evals = replaced
     gone = sorted(set(datasets) - set(stored.datasets))
     head = f"replaced the workspace's {plural(n_runs, 'run')} ({plural(len(datasets), 'dataset')})"
     tail = "(--append adds to what is stored)"
-    if not gone:
-        # the same datasets stored again, with fewer runs: two ingests of one sweep's halves racing (probe h23) kept
-        # the last file's 9 runs of the 99 stored, and neither ingest said a word
-        if n_runs <= stored.n_runs:
-            return []
-        return [f"{head} by {plural(stored.n_runs, 'run')}: {n_runs - stored.n_runs:,} fewer {tail}"]
-    shown = ", ".join(gone[:4]) + (", …" if len(gone) > 4 else "")
-    return [f"{head}; no longer stored: {shown} {tail}"]
+    if gone:
+        shown = ", ".join(gone[:4]) + (", …" if len(gone) > 4 else "")
+        return [f"{head}; no longer stored: {shown} {tail}"]
+    # the same datasets stored again, with fewer runs or evals: two ingests of one sweep's halves racing (probe h23)
+    # kept the last file's 9 runs of the 99 stored, and a file without the shared eval dropped it, without a word
+    fewer = [f"{n_runs - stored.n_runs:,} fewer runs"] if n_runs > stored.n_runs else []
+    lost = sorted(set(evals) - set(stored.evals))
+    if lost:
+        fewer.append("eval" + ("s" if len(lost) > 1 else "") + " no longer stored: " + ", ".join(lost[:4]))
+        fewer[-1] += ", …" if len(lost) > 4 else ""
+    if not fewer:
+        return []
+    return [f"{head} by {plural(stored.n_runs, 'run')}: {'; '.join(fewer)} {tail}"]
 
 
 def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
@@ -438,7 +443,7 @@ def ingest_report(
     added: Runs,
     workspace: Workspace,
     verbose: bool = False,
-    replaced: tuple[int, Sequence[str]] | None = None,
+    replaced: tuple[int, Sequence[str], Sequence[str]] | None = None,
     accuracy_join: AccuracyJoin | None = None,
 ) -> Report:
     """What an ingest read (per file: rows read, kept, merged, rejected), what it decided (own evals, columns,
