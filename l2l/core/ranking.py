@@ -258,6 +258,11 @@ class TargetRanking:
     #: why no dataset's law is used here: every one is refused as ``predict`` refuses it (a poor law beyond its
     #: sweep); said beside the verdict (None: some law predicts)
     refused: str | None = None
+    #: (the laws' leader, the sweep's order's leader) where the recommended ranking keeps the sweep's order, the
+    #: laws alone put another dataset first, and no backtest inside the sweep could be made to choose between them
+    #: (two datasets: it needs three): the verdict says both, and the rows print each dataset's own law's value
+    #: (None: the laws agree with the kept order, or a backtest chose)
+    unresolved: tuple[str, str] | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -285,6 +290,8 @@ class TargetRanking:
             d.update(metric=self.metric, via=self.via)
         if self.refused is not None:
             d["laws_refused"] = self.refused
+        if self.unresolved is not None:
+            d["unresolved"] = {"laws": self.unresolved[0], "sweep": self.unresolved[1]}
         if self.fresh_until is not None:  # (only where the table gives unique tokens)
             d["scan_repeats_data_from"] = {"C": float(self.fresh_until[0]), "dataset": self.fresh_until[1]}
         return d
@@ -518,6 +525,7 @@ def rank(
                 curve,
                 unchecked=t in bare,
                 laws=laws,
+                unresolved=ranked.unresolved,
             )
         )
 
@@ -561,6 +569,7 @@ class _Ranked:
     contenders: tuple[str, ...]
     logs: dict[str, Array]
     failed: dict[str, str]
+    unresolved: tuple[str, str] | None = None
 
 
 def _rank_target(
@@ -655,7 +664,22 @@ def _rank_target(
     )
     if laws_draws and B > 1:
         ok = _mixed_draws(ok, names, laws_draws[0], kept_weight, model.seed)
-    return _Ranked(tuple(rows), leader, tie, cont, ok, why_not)
+    unresolved = _unresolved(rows, leader, tie, err) if method == "recommended" else None
+    return _Ranked(tuple(rows), leader, tie, cont, ok, why_not, unresolved)
+
+
+def _unresolved(
+    rows: Sequence[DatasetPrediction], leader: str | None, tie: bool, err: DrawError
+) -> tuple[str, str] | None:
+    """(the laws' leader, the kept order's) where a recommended ranking that keeps the sweep's order (trust 0
+    everywhere) is a tie, the laws alone put another dataset first, and no backtest inside the sweep could be made
+    to choose between them; else None."""
+    ranked = [r for r in rows if r.rank is not None]
+    by_laws = [r for r in ranked if r.independent is not None]
+    if not tie or err.backtested or leader is None or any(r.trust for r in ranked) or len(by_laws) < 2:
+        return None
+    first = min(by_laws, key=lambda r: r.independent or math.inf).dataset
+    return None if first == leader else (first, leader)
 
 
 def _kept_weight(err: DrawError) -> tuple[float, str]:

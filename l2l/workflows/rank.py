@@ -80,6 +80,7 @@ __all__ = [
     "NEAR_TIE",
     "candidates_from_frame",
     "rank_runs",
+    "ranked_as_printed",
     "resolve_targets",
 ]
 
@@ -525,31 +526,18 @@ def _rank_losses(
     else:
         lawless = {}
     learned = {t: _learned(runs, frame, cands, t, settings, store, book) for t in weights}
-
-    def ranked(method: Method) -> Ranking:
-        by = rank(
-            model,
-            budget,
-            method=method,
-            level=settings.level,
-            draw_error=learned,
-            flip_range=settings.flip_range,
-            flip_map=flip_map,
-        )
-        return _refused_beyond(
-            _with_poor_laws(_with_unranked(by, lawless), book, runs.own_eval), book, runs.own_eval
-        )
-
-    res = ranked(settings.method)
-    if res.method == "recommended" and len(res.targets) == 1 and (why := res.targets[0].refused) is not None:
-        # every law refused: the recommended values (the sweep's top runs moved by the refused laws' shared change)
-        # were no prediction either, printed under "predicted [90%]" with a warning after the tables (BoolQ at
-        # 3.3B on the paper's sweep): rank by what the sweep measured, and say why beside the verdict
-        why = f"{why}: ranked by what the sweep measured at its largest budget (the baseline)"
-        res = ranked("baseline")
-        res = dataclasses.replace(
-            res, targets=tuple(dataclasses.replace(t, refused=why) for t in res.targets)
-        )
+    res = ranked_as_printed(
+        model,
+        book,
+        runs.own_eval,
+        budget,
+        learned,
+        method=settings.method,
+        level=settings.level,
+        lawless=lawless,
+        flip_range=settings.flip_range,
+        flip_map=flip_map,
+    )
     # (where every ranked dataset ran the model asked for, nothing was extrapolated: no word on the laws' use)
     notes = [
         f"{t.target}: {t.draw_error.why}"
@@ -564,7 +552,8 @@ def _rank_losses(
         notes.append(counted)  # a budget in compute is each dataset's N* and D* in the table's one count
     measured = _measured_note(cands, list(weights), budget, split)
     notes += _beyond_nats(res)
-    res = _holding_own_predictions(res, book, runs.own_eval)
+    # (an accuracy ranking maps the kept order's draws through its law: its loss rows keep their anchored values)
+    res = _holding_own_predictions(res, book, runs.own_eval, own_values=flip_map is None)
     res, repeated = _with_repetition(res, book, runs.own_eval)
     return dataclasses.replace(
         res,
@@ -576,6 +565,53 @@ def _rank_losses(
             *repeated,
         ),
     )
+
+
+def ranked_as_printed(
+    model: RankModel,
+    book: LawBook,
+    own_eval: Mapping[str, str],
+    budget: Budget,
+    learned: Mapping[str, DrawErrorHook],
+    *,
+    method: Method,
+    level: float,
+    lawless: Mapping[str, str] | None = None,
+    flip_range: tuple[float, float] | None = None,
+    flip_map: FlipMap | None = None,
+) -> Ranking:
+    """The ranking ``rank`` prints by ``method`` (its order, values and P(best)): ``core.ranking.rank`` with the
+    rows of datasets left out for want of an own-loss law (``lawless``), the poor laws' notes, and a value resting
+    on a law ``predict`` refuses said so (``_refused_beyond``); where every law of one target is refused, the
+    recommended ranking is the baseline's and says why, and ``--method independent`` is refused
+    (``RefusedBeyondSweepError``). One path for ``rank`` and its backtest (``rank --holdout``, which had scored the
+    recommended ranking's laws where ``rank`` printed the baseline, and the laws alone where ``rank`` refuses)."""
+
+    def ranked(by: Method) -> Ranking:
+        res = rank(
+            model,
+            budget,
+            method=by,
+            level=level,
+            draw_error=learned,
+            flip_range=flip_range,
+            flip_map=flip_map,
+        )
+        return _refused_beyond(
+            _with_poor_laws(_with_unranked(res, lawless or {}), book, own_eval), book, own_eval
+        )
+
+    res = ranked(method)
+    if res.method == "recommended" and len(res.targets) == 1 and (why := res.targets[0].refused) is not None:
+        # every law refused: the recommended values (the sweep's top runs moved by the refused laws' shared change)
+        # were no prediction either, printed under "predicted [90%]" with a warning after the tables (BoolQ at
+        # 3.3B on the paper's sweep): rank by what the sweep measured, and say why beside the verdict
+        why = f"{why}: ranked by what the sweep measured at its largest budget (the baseline)"
+        res = ranked("baseline")
+        res = dataclasses.replace(
+            res, targets=tuple(dataclasses.replace(t, refused=why) for t in res.targets)
+        )
+    return res
 
 
 def _extrapolated(cands: Sequence[Candidate], res: Ranking) -> list[Candidate]:
@@ -759,14 +795,19 @@ def _refused_beyond(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
     return dataclasses.replace(res, targets=tuple(targets))
 
 
-def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> Ranking:
+def _holding_own_predictions(
+    res: Ranking, book: LawBook, own_eval: Mapping[str, str], *, own_values: bool = True
+) -> Ranking:
     """``res`` with the interval of each recommended value that keeps the sweep's order (trust < 1: the dataset's
     own change is shrunk or left out) widened to hold the dataset's own prediction there, as ``predict`` makes it,
     and each value of ``--method independent`` (the dataset's own law) given ``predict``'s interval (its joint
     draws' interval had differed: a probe's ladder, [2.881, 3.064] against predict's [2.938, 3.118]),
     (``predict_point``): such a value is no prediction of the dataset's loss, and its interval, printed under
     "predicted", missed the truth of a dataset that scales unlike the others 5 times in 6 (a probe's three
-    datasets sharing their evals). P(best) is unchanged: it counts what can reorder the values."""
+    datasets sharing their evals). Where nothing chose between the laws and the sweep's order
+    (``TargetRanking.unresolved``) each row's value and interval are predict's outright (``own_values``; not for an
+    accuracy ranking, which maps the kept order's draws). P(best) is unchanged: it counts what can reorder the
+    values."""
     from l2l.workflows.predict import predict_point
 
     if res.method not in ("recommended", "independent"):
@@ -793,6 +834,14 @@ def _holding_own_predictions(res: Ranking, book: LawBook, own_eval: Mapping[str,
                     rows.append(dataclasses.replace(r, lo=own.lo, hi=own.hi))
                 else:
                     rows.append(r)
+                continue
+            if t.unresolved is not None and own_values:
+                # nothing chose between the laws and the sweep's order: the value printed is the one a dataset's
+                # own law gives (predict's, with its interval), not the kept order's anchored value, which is
+                # neither (h20's two crossing datasets at 1e22: the leader printed 2.56, 5.6 % below its truth, its
+                # own law 2.72 against a truth of 2.72); the rows keep the sweep's order, the verdict says both
+                value = own.estimate
+                rows.append(dataclasses.replace(r, value=value, lo=min(own.lo, value), hi=max(own.hi, value)))
                 continue
             lo, hi = min(r.lo or own.lo, own.lo), max(r.hi or own.hi, own.hi)
             if (lo, hi) == (r.lo, r.hi):
@@ -1075,6 +1124,7 @@ def _rank_accuracy(
         contenders=cont,
         metric="accuracy",
         via=task,
+        unresolved=None,  # (its values are the kept order's draws through the accuracy law, not the laws')
     )
     outside = [n for n, x in predicted.items() if fit.extrapolates(x, n)]
     if fit.pooled:

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.checks import check_count
-from l2l.base.errors import SelectionError, UsageError
+from l2l.base.errors import RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.schema import MIN_RANK_DRAWS
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.core.rank_model import Budget, DrawError, DrawErrorHook, RankModel
-from l2l.core.ranking import DEFAULT_JOINT, Method, RankSettings, point_predictions, rank
+from l2l.core.ranking import DEFAULT_JOINT, Method, RankSettings
 from l2l.core.sweep import config_groups
 from l2l.workflows.rank import (
     NEAR_TIE,
@@ -34,6 +33,7 @@ from l2l.workflows.rank import (
     _rank_model,
     _Store,
     candidates_from_frame,
+    ranked_as_printed,
     resolve_targets,
     shared_own_evals,
 )
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from l2l.base.runs import Runs
+    from l2l.workflows.lawbook import LawBook
 
 __all__ = [
     "BACKTEST_METHODS",
@@ -230,48 +231,60 @@ def _at(hook: DrawErrorHook, reach: float) -> DrawError:
 
 def _score_target(
     model: RankModel,
+    book: LawBook,
+    own_eval: Mapping[str, str],
     target: str,
     points: Sequence[tuple[float, float, dict[str, float]]],
     learned: DrawErrorHook,
     k: float,
     near_tie: float,
-) -> dict[Method, list[int]]:
+    level: float,
+) -> tuple[dict[Method, list[int]], list[tuple[float, bool]], list[str]]:
     """Per backtest method: (right, pairs, near-ties, near-ties right) over the held-out ``points`` of one target,
-    each ranked at its own (N, D); the recommended method with the ``learned`` extrapolation error and verdict."""
+    each ranked at its own (N, D) as ``rank`` prints it (``ranked_as_printed``: where every law is refused, the
+    recommended ranking is the baseline's, and the laws alone are refused and score no pair); the recommended
+    method with the ``learned`` extrapolation error and verdict. Also (the recommended leader's stated P(best),
+    whether it was the held-out best) at each point, and what differed from the method's own laws (notes)."""
     out: dict[Method, list[int]] = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
+    events: list[tuple[float, bool]] = []
+    refused: dict[str, int] = {}
     for n, d, truth in points:
         budget = Budget(N=n, D=d, flops_per_param_token=k)
-        reach = math.log10(budget.compute / model.sweep_top_compute)
         for m in BACKTEST_METHODS:
-            err = _at(learned, reach) if m == "recommended" else None
-            counts = _pairwise(point_predictions(model, target, budget, m, err), truth, near_tie)
+            try:
+                res = ranked_as_printed(
+                    model, book, own_eval, budget, {target: learned}, method=m, level=level
+                )
+            except RefusedBeyondSweepError:
+                # rank refuses the laws alone here: it prints nothing, and nothing is scored
+                refused[m] = refused.get(m, 0) + 1
+                continue
+            tr = res.targets[0]
+            if tr.refused is not None:
+                refused[m] = refused.get(m, 0) + 1
+            ranked = {r.dataset: r for r in tr.rows if r.rank is not None}
+            # the printed order (rank 1 first), which an unresolved ranking's values need not follow
+            order = {x: float(r.rank) for x, r in ranked.items() if r.rank is not None}
+            counts = _pairwise(order, truth, near_tie)
             out[m] = [a + b for a, b in zip(out[m], counts, strict=True)]
-    return out
-
-
-def _pbest_events(
-    model: RankModel,
-    target: str,
-    points: Sequence[tuple[float, float, dict[str, float]]],
-    learned: DrawErrorHook,
-    k: float,
-    level: float,
-) -> list[tuple[float, bool]]:
-    """(the leader's stated P(best), whether it was the held-out best) of the recommended ranking at each point."""
-    out: list[tuple[float, bool]] = []
-    for n, d, truth in points:
-        res = rank(
-            model, Budget(N=n, D=d, flops_per_param_token=k), level=level, draw_error={target: learned}
+            if m != "recommended":
+                continue
+            mine = {x: r for x, r in ranked.items() if x in truth}
+            if tr.leader is None or tr.leader not in mine or len(mine) < 2:
+                continue
+            stated = mine[tr.leader].p_best
+            if stated is not None:  # a ranked row always has one
+                events.append((stated, tr.leader == min(mine, key=lambda x: truth[x])))
+    notes = [
+        f"{m}: every dataset's law is refused at {c} of {len(points)} held-out models (a poor law beyond its sweep), "
+        + (
+            "ranked by the baseline there, as rank does"
+            if m == "recommended"
+            else "not scored there (rank refuses it)"
         )
-        tr = res.targets[0]
-        ranked = {r.dataset: r for r in tr.rows if r.rank is not None and r.dataset in truth}
-        if tr.leader is None or tr.leader not in ranked or len(ranked) < 2:
-            continue
-        best = min(ranked, key=lambda x: truth[x])
-        stated = ranked[tr.leader].p_best
-        if stated is not None:  # a ranked row always has one
-            out.append((stated, tr.leader == best))
-    return out
+        for m, c in refused.items()
+    ]
+    return out, events, notes
 
 
 def pbest_buckets(
@@ -362,14 +375,14 @@ def rank_backtest(
         verdict = _at(learned, 0.0)
         if verdict.use_laws:
             used.append(t)
-        scored = _score_target(model, t, points, learned, k, near_tie)
-        events += _pbest_events(model, t, points, learned, k, level)
+        scored, seen, said = _score_target(model, book, runs.own_eval, t, points, learned, k, near_tie, level)
+        events += seen
         for m, counts in scored.items():
             totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
         right: dict[str, int] = {m: c[0] for m, c in scored.items()}
         pairs, ties = scored["recommended"][1], scored["recommended"][2]
         each: dict[str, tuple[int, int]] = {m: (c[1], c[2]) for m, c in scored.items()}
-        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, (verdict.why,), each))
+        per_target.append(TargetAccuracy(t, len(points), pairs, ties, right, (verdict.why, *said), each))
     if progress is not None:
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):

@@ -246,3 +246,31 @@ def test_a_law_flat_in_tokens_on_a_sweep_whose_sizes_never_repeat_is_refused_bey
     assert p.flag is not None
     assert "do not fall with training tokens" in p.flag
     assert p.interval.lower_bound_only
+
+
+def test_the_ranking_backtest_scores_what_rank_prints_where_every_law_is_refused(
+    runs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rank --holdout` called the core ranking itself: where predict refuses every dataset's law at a held-out
+    model, `rank` prints the baseline's order (the recommended method) or refuses (`--method independent`), but the
+    backtest scored the laws' values for both. It now ranks through `rank`'s own path (``ranked_as_printed``)."""
+    from l2l.workflows.lawbook import LawBook
+    from l2l.workflows.rank_eval import rank_backtest
+
+    def every_law_refused(self: LawBook, dataset: str, eval_name: str) -> str:
+        del self, dataset, eval_name
+        return "its runs do not fall (stand-in)"
+
+    monkeypatch.setattr(LawBook, "refusal", every_law_refused)
+    kw: dict[str, Any] = {"cache": FitCache(), "calibrations": CalibrationCache()}
+    bt = rank_backtest(runs, [TASK], holdout_split="extrapolation", draws=200, **kw)
+    by = {m.method: m for m in bt.methods}
+    assert by["baseline"].pairs > 0
+    assert (by["recommended"].right, by["recommended"].pairs) == (by["baseline"].right, by["baseline"].pairs)
+    assert by["independent"].pairs == 0  # rank refuses the laws alone there: nothing printed to score
+    (target,) = bt.targets
+    said = " ".join(target.notes)
+    assert "recommended: every dataset's law is refused" in said
+    assert "ranked by the baseline there, as rank does" in said
+    assert "independent: every dataset's law is refused" in said
+    assert "not scored there (rank refuses it)" in said

@@ -51,7 +51,7 @@ def _likeliest_else(rows: Sequence[DatasetPrediction | CombinedRow], leader: str
 def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     if ranking.leader is None:
         return f"{what}: no dataset could be ranked"
-    from l2l.core.ranking import TargetRanking
+    from l2l.core.ranking import Ranking, TargetRanking
 
     rows = ranking.rows if isinstance(ranking, TargetRanking) else ranking.combined
     # a dataset that could not be ranked may be the best: "no other is a contender" holds among the ranked only
@@ -60,6 +60,11 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     unranked = [r.dataset for r in rows if getattr(r, "status", "ok") == "failed"]
     among = " among the ranked" if unranked else ""
     left = f"; not ranked: {', '.join(unranked)}" if unranked else ""
+    one = ranking if isinstance(ranking, TargetRanking) else None
+    if one is None and isinstance(ranking, Ranking) and len(ranking.targets) == 1:
+        one = ranking.targets[0]
+    if ranking.tie and one is not None and one.unresolved is not None:
+        return f"{what}: {_unresolved_words(one)}{left}"
     if ranking.tie:
         return (
             f"{what}: a TIE — the top choices are indistinguishable at this uncertainty: "
@@ -98,6 +103,21 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     return (
         f"{what}: {ranking.leader}{said} (no other dataset is a contender at the {level:.0%} level{among}{reach}"
         f"{left})"
+    )
+
+
+def _unresolved_words(t: TargetRanking) -> str:
+    """The verdict where nothing chose between the laws and the sweep's order (``TargetRanking.unresolved``): both
+    leaders, where the laws' changes, and that the values printed are the laws' while the rows keep the sweep's
+    order (h20: "a TIE … (leader early by the point prediction)" beside a value that was neither's)."""
+    assert t.unresolved is not None
+    laws, sweep = t.unresolved
+    flip = None if t.laws is None else next((f for f in reversed(t.laws.flips) if f.after == laws), None)
+    since = "" if flip is None else f" from C ≈ {sci(flip.C)}"
+    return (
+        f"UNRESOLVED — the laws put {laws} first{since}; the sweep's measured order puts {sweep} first; no "
+        "backtest inside the sweep could be made to choose between them (a TIE: both are contenders). The rows "
+        "keep the sweep's order; 'predicted' is each dataset's own law's value and interval (predict's)"
     )
 
 
@@ -296,7 +316,8 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             f"this budget, and its interval says how sure that order is, not where the {word} will be here; only "
             "the order counts"
         )
-    if t.method == "recommended" and ranked and all(p.trust == 0 for p in ranked):
+    # (an unresolved ranking's values are each dataset's own law's: its verdict says so)
+    if t.method == "recommended" and ranked and t.unresolved is None and all(p.trust == 0 for p in ranked):
         # an order-keeping anchor, off each dataset's own loss by half the datasets' difference in change (a
         # two-dataset probe: 3-4 % off both truths, inside none of the intervals)
         notes.append(
@@ -513,6 +534,12 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
         # where the laws alone put another dataset first somewhere in the scanned budgets (the notes say it)
         "laws_alone": {t.target: t.laws.to_dict() for t in ranking.targets if t.laws is not None},
         "error_models": {t.target: t.draw_error.to_dict() for t in ranking.targets},
+        # where nothing chose between the laws and the sweep's order: each one's leader (the headline says both)
+        "unresolved": {
+            t.target: {"laws": t.unresolved[0], "sweep": t.unresolved[1]}
+            for t in ranking.targets
+            if t.unresolved is not None
+        },
         "curves": {t.target: [c.to_dict() for c in t.curve] for t in ranking.targets},
         "warnings": refused + warnings,
     }
