@@ -42,6 +42,7 @@ from l2l.base.schema import (
 from l2l.base.text import some_of
 from l2l.core.accuracy import UNINFORMATIVE_METHOD, AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
 from l2l.core.predictive import beyond_evidence
+from l2l.core.sigmoid import FLOOR_ABOVE
 from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
 
@@ -495,7 +496,11 @@ class AccuracyResult:
             # eval predicting 1 of 6 read "ok" and counted as fitted whole; probe h3)
             n_datasets=len(self.fit.groups),
             n_datasets_predicted=len(self.fit.predicted_groups),
-            warnings=[*f["warnings"], *(() if self.data is None else self.data.notes)],
+            warnings=[
+                *f["warnings"],
+                *(() if self.data is None else self.data.notes),
+                *((note,) if (note := majority_floor_note(self)) else ()),
+            ],
             ceiling_choice=f["ceiling_choice"],
             # one pooled curve's offsets by dataset, flat (the same columns whatever the pooling and the names)
             **_offset_fields(self.fit.offsets),
@@ -503,6 +508,30 @@ class AccuracyResult:
             x_max=f["x_max"],
         )
         return d
+
+
+def majority_floor_note(res: AccuracyResult) -> str:
+    """Why a known task's chance level may not be where its runs start: the fitted floor ends at the top of its box
+    (``FLOOR_ABOVE`` over chance) and a tenth of the runs or fewer score below it. A yes/no task whose small models
+    answer its majority class starts there, not at 0.5 (BoolQ: about 0.62), and a floor held near 0.5 bends the
+    curve into nonsense (a probe's BoolQ: 0.550 + (1.000 − 0.550)·σ(−(x + 3.478)/4.765)). "" otherwise (the
+    paper's BoolQ runs reach 0.38: no note there)."""
+    fit, data = res.fit, res.data
+    if fit is None or data is None or not fit.usable or fit.form != "sigmoid" or res.chance is None:
+        return ""
+    if res.chance_source != "known task" or len(data.acc) < 4:
+        return ""
+    floors = [law.floor for law in fit.laws.values() if law.floor is not None]
+    top = res.chance + FLOOR_ABOVE
+    start = float(np.quantile(data.acc, 0.1))
+    if not floors or min(floors) < top - 1e-6 or start <= top:
+        return ""
+    return (
+        f"the fitted floor ends at the top of its box ({top:.2f}, chance {res.chance:.2f} as a known task) and "
+        f"nine tenths of the runs score {start:.2f} or more: a task whose small models answer its majority class "
+        f"starts there, not at chance (BoolQ: about 0.62); give the level where its runs start (--chance "
+        f"{res.eval}={start:.2f})"
+    )
 
 
 def _offset_fields(off: DatasetOffsets | None) -> dict[str, Any]:
@@ -634,7 +663,9 @@ def fit_accuracy_laws(
 # 6: the sharing test with the pooled curve's ceiling, a margin, and pooled where separate curves predict none
 # 5: a poor law's reason says when the runs' noise could not be measured (it read "noise 0.0")
 # 4: the ceiling chosen by the backtest (auto); 3: per-dataset curves backtested without a dataset too small to refit
-ACCURACY_KEY_VERSION = 11
+# 12: a fitted ceiling where one curve at 1 missed datasets systematically and a fitted one does not (auto); a
+#     backtest that cannot place a fitted ceiling is uninformative where it holds with the ceiling held
+ACCURACY_KEY_VERSION = 12
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
