@@ -1108,13 +1108,12 @@ def learned_errors(
 ) -> dict[str, DrawErrorHook]:
     """Each target's extrapolation error and laws-or-baseline verdict, learned with the sweep's largest budget
     held out; a target without such a backtest keeps the sweep's order (``use_laws`` False), in ``notes``."""
-    per_law = min(st.boot, st.draws - 1) + 1
     learned: dict[str, DrawErrorHook] = {}
     for t in model.targets:
         try:
-            learned[t] = learn_draw_error(
-                candidates, t, form=st.form, draws=per_law, seed=st.seed, fits=short_fits
-            )
+            # one draw per law, the fit itself: the backtest reads every law and relation at its draw 0, which no
+            # bootstrap draw moves (as rank's workflow does since helper h19: half of a ranking's refits saved)
+            learned[t] = learn_draw_error(candidates, t, form=st.form, draws=1, seed=st.seed, fits=short_fits)
         except FitError as exc:
             notes.append(f"no extrapolation error learned for {t}: {exc}")
             learned[t] = DrawError(
