@@ -453,7 +453,7 @@ def evaluate_accuracy(
         raise SelectionError("no held-out run has an accuracy: nothing to evaluate")
     book = LawBook(
         plan.train,
-        options or FitOptions(),
+        options or FitOptions(form="auto"),  # (the command line's default)
         saved=FitCache() if cache is None else cache,
         own_eval=plan.own_eval,
         calibrations=calibrations,

@@ -1002,7 +1002,7 @@ def evaluate(
         downstream=as_names(downstream),
     )
     _require_two_held_out(plan, runs)
-    opts = options or FitOptions()
+    opts = options or FitOptions(form="auto")  # (the command line's default, and rank_runs')
     saved = FitCache() if cache is None else cache
     book = LawBook(
         plan.train,

@@ -737,6 +737,9 @@ class Allocation:
     k: float = 6.0
     #: how D* repeats the dataset's unique tokens (None: it does not, or they are unknown)
     repetition: Repetition | None = None
+    #: what is said of N* and D* alone (another form as good puts N* elsewhere): warnings, but not the loss
+    #: interval's notes, so the loss at (N*, D*) is flagged as ``predict`` flags it there (one answer per question)
+    optimum_notes: tuple[str, ...] = ()
 
     @property
     def N_opt(self) -> float:
@@ -774,7 +777,10 @@ class Allocation:
         d.update(_interval_dict(self.interval))
         d["C_ratio"] = self.C_ratio
         d["notes"] = list(self.interval.notes)
-        d["warnings"] = _warnings(self.fit, d)
+        warnings = _warnings(self.fit, d)
+        d["notes"] += list(self.optimum_notes)
+        d["optimum_notes"] = list(self.optimum_notes)
+        d["warnings"] = [*warnings, *(n for n in self.optimum_notes if n not in warnings)]
         if self.repetition is not None:  # (only where the table gives unique tokens)
             d["repetition"] = self.repetition.to_dict()
             d["D_opt_beyond_unique_tokens"] = self.repetition.beyond or self.repetition.passes > 1.0
@@ -845,6 +851,7 @@ def optimal(
             except RefusedBeyondSweepError as exc:  # refused beyond the sweep (``refuse_beyond``)
                 skipped.append(f"not predicted: {exc.message}")
                 continue
+            optimum_notes: tuple[str, ...] = ()
             alt = book.alternative(fit.dataset, fit.eval)
             if alt is not None:
                 # the sweep cannot choose between the forms, so it cannot choose between their optima either: the
@@ -877,14 +884,27 @@ def optimal(
                             "; the N* and D* intervals are widened to hold its N* interval "
                             f"[{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
                         )
-                    pi = dc_replace(pi, notes=(*pi.notes, note))
+                    # said of N* and D*, not of the loss there: ``predict`` at (N*, D*) gives the same interval
+                    # calibrated, and so must the loss's flags here (h24: calibrated false beside predict's true)
+                    optimum_notes = (note,)
                     budget = float(c) / k
                     opt = dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo))
             rep = repetition_of(book, fit.dataset, fit.eval, opt.D_opt)
             if rep is not None:  # D* beyond the data there is: said first, before the interval's own words
                 pi = dc_replace(pi, notes=(rep.optimum_note(), *pi.notes))
             out.append(
-                Allocation(fit.dataset, fit.eval, float(c), opt, pi, float(c) / sweep.max_C, fit, k, rep)
+                Allocation(
+                    fit.dataset,
+                    fit.eval,
+                    float(c),
+                    opt,
+                    pi,
+                    float(c) / sweep.max_C,
+                    fit,
+                    k,
+                    rep,
+                    optimum_notes=optimum_notes,
+                )
             )
     if not out and skipped:
         raise FitError(skipped[0].removeprefix("not predicted: "))

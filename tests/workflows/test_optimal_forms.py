@@ -89,3 +89,22 @@ def test_an_as_good_forms_optimum_interval_reaching_beyond_widens_it_though_its_
     assert re.search(r"puts N\* at [0-9.]+B with an interval \[[0-9.]+B, [0-9.]+B\], reaching beyond", said)
     assert row["N_opt_lo"] <= truth <= row["N_opt_hi"]
     assert row["D_opt_lo"] <= 1e22 / 6 / truth <= row["D_opt_hi"]
+
+
+def test_the_loss_at_the_optimum_is_flagged_as_predict_flags_it_there(run: Any, tmp_path: Path) -> None:
+    """Another form's N* elsewhere is said of N* and D* (a warning), not of the loss at (N*, D*): optimal's loss
+    there had ``calibrated: false``, ``beyond_evidence: true`` beside ``predict``'s ``true``/``false`` for the same
+    value and interval at the same (N, D), inside the sweep (probe h24)."""
+    late_table(tmp_path / "late.csv")
+    assert run("ingest", tmp_path / "late.csv").exit_code == 0
+    res = run("optimal", "--C", "1e20", "--format", "json")
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.stdout)["rows"]
+    (said,) = [w for w in row["warnings"] if "the N* and D* intervals are widened" in w]
+    pred = run("predict", "--N", repr(row["N_opt"]), "--D", repr(row["D_opt"]), "--format", "json")
+    assert pred.exit_code == 0, pred.output
+    (p,) = json.loads(pred.stdout)["rows"]
+    for key in ("loss", "loss_lo", "loss_hi", "lower_bound_only", "calibrated", "beyond_evidence"):
+        assert row[key] == p[key], key
+    assert p["calibrated"]  # the case the flags had parted on
+    assert row["optimum_notes"] == [said]

@@ -87,6 +87,19 @@ def test_below_the_sweeps_largest_budget_the_ranking_follows_the_crossing_laws(
         truth = _loss(COMMON[row.dataset], row.N, row.D)
         assert abs(row.value - truth) / truth < 0.005, (row.dataset, row.value, truth)
     assert "lies inside the sweep" in t.draw_error.why
+    # the laws' own values (trust 1) are predict's, and their intervals hold predict's, not only their joint draws'
+    # 2-4.5x narrower ones, which missed truths predict's held (probe h24): one answer per question
+    from l2l.workflows.predict import predict
+
+    for row in t.rows:
+        assert row.trust == 1.0
+        assert row.N is not None
+        assert row.D is not None
+        (own,) = predict(runs, N=[row.N], D=[row.D], datasets=[row.dataset], evals=["common_val"], **caches)
+        assert row.value == pytest.approx(own.interval.estimate, rel=1e-12)
+        assert row.lo is not None
+        assert row.hi is not None
+        assert row.lo <= own.interval.lo < own.interval.hi <= row.hi
 
 
 def test_beyond_the_sweep_a_jittered_top_budget_still_backtests_and_ranks(

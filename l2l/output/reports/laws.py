@@ -432,7 +432,14 @@ def allocations_report(
         "percentile intervals over the law's bootstrap draws, parameter uncertainty only (a lower bound: no "
         "backtest can score an optimum, which is never measured)."
     ]
-    notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at C={sci(r['C'])}")
+    # the loss's notes as predict says them; what is said of N* alone (optimum_notes) a warning of its own
+    said = [{**r, "notes": [n for n in r["notes"] if n not in r.get("optimum_notes", [])]} for r in rows]
+    notes += interval_notes(said, lambda r: f"{_law_name(r, own)} at C={sci(r['C'])}")
+    notes += [
+        f"warning: {_law_name(r, own)} at C={sci(r['C'])}: {n}"
+        for r in rows
+        for n in r.get("optimum_notes", [])
+    ]
     notes += _law_warnings(rows, own)
     notes += list(skipped)
     k = rows[0]["flops_per_param_token"] if rows else 6.0
@@ -459,7 +466,14 @@ def allocations_report(
         *(Column(k, table=False) for k in ("level", "interval_method", "beyond_evidence")),
         *(
             Column(k, table=False)
-            for k in ("sd_param", "optimum_draws", "optimum_lower_bound_only", "notes", "warnings")
+            for k in (
+                "sd_param",
+                "optimum_draws",
+                "optimum_lower_bound_only",
+                "notes",
+                "warnings",
+                "optimum_notes",
+            )
         ),
         Column("flops_per_param_token", table=False),
         interval_column("loss", f"loss at N* [{level}]", rows),
