@@ -49,7 +49,8 @@ def test_one_fit_cache_serves_every_later_call(synthetic_runs: Any) -> None:
     cache = l2l.FitCache()
     first = l2l.fit_laws(synthetic_runs, split="sweep", cache=cache)
     assert first.reused == 0
-    assert len(cache) == 9  # three laws, each in the three forms auto (the default, as on the command line) weighs
+    # three laws, each in the three forms auto (the default, as on the command line) weighs
+    assert len(cache) == 9
     again = l2l.fit_laws(synthetic_runs, split="sweep", cache=cache)
     assert again.reused == 3
     best = l2l.optimal(synthetic_runs, C=[1e21], split="sweep", cache=cache)
