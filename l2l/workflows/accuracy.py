@@ -1075,7 +1075,7 @@ def ceiling_note(fit: AccuracyFit, dataset: str, acc: float) -> str:
 
     - Where ``auto`` kept 1 without its backtest telling 1 from a fitted ceiling (``AccuracyFit.ceiling_doubt``),
       the interval also holds the fitted-ceiling law's prediction: the note gives that ceiling and prediction
-      (h18's ladder: piqa 98.1 [91.6, 99.6] at 100× compute, the truth 87.7; now [87.1, 99.6]).
+      (h18's ladder: piqa 98.1 [91.6, 99.6] at 100× compute, the truth 87.7; now [82.4, 99.6] in the whole chain).
     - Where the prediction lies more than half the way from the sweep's best runs to 1, it rests on the assumed
       ceiling and is a lower bound (ends with ``CEILING_LOWER_BOUND``). A probe's task levelling off at 90 beyond its
       sweep (its best runs near 71) was predicted 99.7 [98.9, 99.9] at 10B, "calibrated", the truth 89.8 (p50); the
