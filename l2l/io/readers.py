@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -491,6 +492,31 @@ def _read_delimited(text: str, path: str, sha: str, label: str, default_sep: str
     return _Raw(path, label, sha, frame, body_lines, header_line, notes=notes)
 
 
+_DIGITS = re.compile(r"^[+-]?\d{1,3}$")  # (the integer part or first group: a field of 9 digits is a count)
+_DIGITS_ON = re.compile(r"^\d+(?:[eE][+-]?\d+)?\s*[A-Za-z]{0,2}$")
+
+
+def _comma_in_number(row: list[str], k: int) -> str | None:
+    """The hint where a comma-separated row has more fields than the header because a number was written with a
+    comma in it, unquoted: a decimal comma (``1,3B``) or thousands separators (``1,000,000``): "expected 5 fields,
+    found 6" named neither (probe h23). None where no two neighbouring fields read as one such number."""
+    if len(row) <= k:
+        return None
+    for a, b in itertools.pairwise(row):
+        a, b = a.strip(), b.strip()
+        if _DIGITS.match(a) and _DIGITS_ON.match(b):
+            if len(b) == 3 and b.isdigit():
+                return (
+                    f"a number written with thousands separators ('{a},{b}…'), unquoted, splits into several fields: "
+                    "write it without them (1000000, or 1e6)"
+                )
+            return (
+                f"a decimal comma ('{a},{b}'), unquoted, splits a number into two fields: write decimals with a "
+                f"point ({a}.{b}), or quote the field"
+            )
+    return None
+
+
 def _trailing_separator(body: list[list[str]], k: int) -> bool:
     """Whether every data row has one field more than the header's ``k`` and that field is empty in every row: a
     separator at the end of each data line (an awk or logger export writes one), not a column (h1)."""
@@ -557,6 +583,9 @@ def _ragged(
     hint = _header_hint(
         physical[header_line - 1], header_line, k, {len(body[j]) for j in bad}, len(bad) == len(body)
     )
+    comma = _comma_in_number(body[i], k) if sep == "," else None
+    if comma is not None:
+        hint = comma
     if _trailing_separator([body[j] for j in bad], k):  # (every row alike is read: see _trailing_separator)
         hint = (
             f"{'these lines end' if more else 'this line ends'} with a {_SEPARATORS[sep]} the header does not (an "

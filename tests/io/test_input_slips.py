@@ -300,3 +300,22 @@ def test_a_checkpoint_logged_twice_is_averaged_as_before(tmp_path: Path, apart: 
     notes = _notes(read_runs([_log(tmp_path, end=0.004, apart=apart)]))
     assert "1 measurement repeated with nothing telling the rows apart: averaged\n" in notes + "\n"
     assert "interleaved" not in notes
+
+
+def test_a_number_written_with_a_comma_unquoted_names_the_comma(tmp_path: Path) -> None:
+    """A decimal comma (``1,3B``) or thousands separators (``1,000,000``) in an unquoted field made a ragged row,
+    "expected 5 fields as in the header, found 6", with no word of why (probe h23); two long counts side by side
+    (N and D of a row with one field too many) are no such number."""
+    head = "dataset,N,D,eval,loss"
+    cases = {
+        "decimal.csv": ("web,1,3B,26B,web_val,3.0", "a decimal comma ('1,3B'), unquoted"),
+        "thousands.csv": ("web,1,000,000,2e7,web_val,3.0", "thousands separators ('1,000…'), unquoted"),
+    }
+    for name, (row, said) in cases.items():
+        with pytest.raises(InputError) as err:
+            read_runs([_write(tmp_path / name, [head, row, "web,2e9,4e10,web_val,2.8"])])
+        assert "fields as in the header" in err.value.message
+        assert said in (err.value.hint or "")
+    with pytest.raises(InputError) as err:
+        read_runs([_write(tmp_path / "counts.csv", [head, "web,100000000,2000000000,web_val,3.0,x"])])
+    assert "comma" not in (err.value.hint or "")
