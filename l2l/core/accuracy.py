@@ -1243,9 +1243,7 @@ def _choose_ceiling(
         return _CeilingChoice(1.0, f"1: {both}", errors)
     fit = _fit_design("sigmoid", x, y, g, labels, design, chance, floor_mode, None, None)
     reached = min(
-        (float(np.quantile(y if design == "pooled" else y[g == k], 0.95)) - c.params[0])
-        / max(c.params[1] - c.params[0], 1e-9)
-        for k, c in enumerate(fit[0])
+        _reach(y if design == "pooled" else y[g == k], c.params[0], c.params[1]) for k, c in enumerate(fit[0])
     )
     if reached < CEILING_REACHED:
         return _CeilingChoice(
@@ -1294,12 +1292,14 @@ def _ceiling_undecided(
     except FitError:
         return True
     parts = [(train, alt[0])] if design == "pooled" else [(train & (g == k), c) for k, c in enumerate(alt)]
-    reached = [
-        (float(np.quantile(y[m], 0.95)) - c.params[0]) / max(c.params[1] - c.params[0], 1e-9)
-        for m, c in parts
-        if np.any(m)
-    ]
+    reached = [_reach(y[m], c.params[0], c.params[1]) for m, c in parts if np.any(m)]
     return not reached or min(reached) < CEILING_REACHED
+
+
+def _reach(y: Array, floor: float, ceiling: float) -> float:
+    """How far the runs ``y`` climb (their 95th percentile) from a curve's ``floor`` to its ``ceiling``: 1 at the
+    ceiling; what tells whether the runs show where a task levels off (``CEILING_REACHED``)."""
+    return (float(np.quantile(y, 0.95)) - floor) / max(ceiling - floor, 1e-9)
 
 
 def _ceiling_for_offsets(
@@ -1330,7 +1330,7 @@ def _ceiling_for_offsets(
     again = dataset_offsets(y - fitted, g, labels, noise_sd)
     if again is None or again.systematic or off.chi2 - again.chi2 < CEILING_OFFSETS_DROP:
         return None
-    reached = (float(np.quantile(y, 0.95)) - c[0]) / max(c[1] - c[0], 1e-9)
+    reached = _reach(y, c[0], c[1])
     if reached < CEILING_REACHED_OFFSETS:
         return None
     why = (
@@ -1380,9 +1380,7 @@ def _held_ceiling_backtest(
         else list(zip((g == k for k in range(len(labels))), curves, strict=True))
     )
     reached = min(
-        (float(np.quantile(y[m & fitted_on], 0.95)) - c.params[0]) / max(c.params[1] - c.params[0], 1e-9)
-        for m, c in parts
-        if np.any(m & fitted_on)
+        _reach(y[m & fitted_on], c.params[0], c.params[1]) for m, c in parts if np.any(m & fitted_on)
     )
     if reached >= CEILING_REACHED:
         return "", None
