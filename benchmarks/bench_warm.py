@@ -31,6 +31,7 @@ PAPER_COMMANDS = [
     ["translate", "--src", "fineweb-edu", "--split", "sweep"],
     ["evaluate"],
     ["rank", "-t", "hellaswag", "--C", "1e21", "--split", "sweep"],
+    ["rank", "-t", "own", "--C", "1e21", "--split", "sweep"],
     ["fit-accuracy", "--split", "sweep"],
 ]
 SYNTH_COMMANDS = [

@@ -4,6 +4,7 @@ second call fits nothing; a changed run or option gets a fresh answer, never a s
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -509,3 +510,86 @@ def test_bootstrap_draws_made_in_two_processes_are_the_draws_made_in_one(synthet
         assert b.bootstrap is not None
         assert np.array_equal(a.bootstrap, b.bootstrap)
         assert (b.bootstrap_seed, b.bootstrap_unit) == (3, "run")
+
+
+def _count_rankings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rankings are made (``rank_runs`` calls) from here on."""
+    import l2l.workflows.rank as rank
+
+    made: list[int] = []
+    real = rank.rank_runs
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rank, "rank_runs", counted)
+    return made
+
+
+def test_rank_keeps_its_answer_and_serves_it_for_exactly_the_same_question(
+    ingested: Any, ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm `rank` reads the ranking it kept (issue 21: it redid its joint draws and its scan of budgets, 3.5x
+    `l2l runs`) and prints it byte for byte as made; another option, another run or another line of code is
+    ranked afresh."""
+    import l2l.io.caches as caches
+
+    made = _count_rankings(monkeypatch)
+    ask = ("rank", "-t", "own", "--C", "1e21", "--split", "sweep", "--draws", "400")
+    outputs = []
+    for fmt in ("json", "json", "table"):
+        result = ingested(*ask, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+    assert made == [1]  # made once, then served (the format is not part of the question)
+    assert outputs[1] == outputs[0]
+    assert len(list((ws_path / "artifacts").glob("ranking-*.answer"))) == 1
+    fresh = Path("fresh")
+    monkeypatch.setenv("L2L_WORKSPACE", str(fresh))  # the same question of a cold workspace: the same table
+    shutil.copytree(ws_path, fresh)
+    for answer in (fresh / "artifacts").glob("ranking-*.answer"):
+        answer.unlink()
+    assert ingested(*ask).stdout == outputs[2]
+    assert made == [1, 1]
+    monkeypatch.setenv("L2L_WORKSPACE", str(ws_path))
+    assert ingested(*ask[:-1], "401").exit_code == 0  # another number of draws
+    assert made == [1, 1, 1]
+    monkeypatch.setattr(caches, "code_digest", lambda: "0" * 64)  # as an edited l2l of the same version
+    assert ingested(*ask, "--format", "json").stdout == outputs[0]
+    assert made == [1, 1, 1, 1]
+
+
+def test_a_kept_ranking_is_never_served_for_changed_runs(
+    ingested: Any, ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from l2l.base.runs import Runs
+    from l2l.workflows.rank_store import decode_ranking, encode_ranking, ranking_key
+    from l2l.workflows.requests import RankRequest, answer_rank
+    from l2l.workflows.session import open_session
+
+    made = _count_rankings(monkeypatch)
+    req = RankRequest(targets={"own": 1.0}, C=1e21, split="sweep", draws=200)
+    with open_session() as s:
+        first = answer_rank(s, req)
+    runs = s.runs
+    top = pl.col("N") == pl.col("N").max()
+    bumped = runs.frame.with_columns(pl.when(top).then(pl.col("loss") * 1.01).otherwise(pl.col("loss")))
+    changed = Runs(bumped, runs.own_eval, runs.provenance, runs.own_eval_how)
+    assert ranking_key(changed, req) != ranking_key(runs, req)
+    if runs.accuracy is not None:  # an accuracy changed is another question too
+        other = runs.accuracy.with_columns(pl.col(runs.accuracy.columns[-1]).shift(1))
+        assert ranking_key(replace(runs, accuracy=other), req) != ranking_key(runs, req)
+    with open_session() as s:
+        served = answer_rank(s, req)
+    assert made == [1]
+    assert json.dumps(served.to_dict()) == json.dumps(first.to_dict())  # (NaN is not equal to itself)
+    body = encode_ranking(first)  # type: ignore[arg-type]
+    assert body is not None
+    assert decode_ranking(body) == first
+    # nothing but a ranking's own classes is ever built from a kept file
+    assert decode_ranking(json.dumps({"format": 1, "ranking": {"\u00a7": "Path", "x": 1}}).encode()) is None
+    assert decode_ranking(b"[1, 2]") is None
+    assert decode_ranking(body.replace(b'"format":1', b'"format":2')) is None
