@@ -348,6 +348,12 @@ class RankModel:
     unidentified: Mapping[str, str] = field(default_factory=dict)
     #: candidate → its runs on its own eval (where its compute-optimal model may lie: ``optimum_off_sweep``)
     own_runs: Mapping[str, Sweep] = field(default_factory=dict)
+    #: log predictions that do not change with the budget asked (each anchor's, and where it is carried to), made
+    #: once per model: a ranking's scan of 25+ budgets for a change of winner made them at every budget (half the
+    #: arithmetic of a warm `rank -t own`, issue 21)
+    _fixed_logs: dict[tuple[object, ...], tuple[_Entry, Array]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def n_joint(self) -> int:
@@ -427,6 +433,19 @@ class RankModel:
             return np.zeros(len(n))
         return np.asarray(f(n, d), dtype=np.float64)
 
+    def _fixed_method_logs(
+        self, e: _Entry, n: Array, d: Array, method: str, key: tuple[object, ...]
+    ) -> Array:
+        """``_method_logs(e, n, d, method)`` at points that do not change with the budget asked (named by ``key``),
+        made once per model (the entry itself is checked, not only its id: a model copied to another process holds
+        other objects under the same ids)."""
+        kept = self._fixed_logs.get((id(e), method, *key))
+        if kept is not None and kept[0] is e:
+            return kept[1]
+        made = self._method_logs(e, n, d, method)
+        self._fixed_logs[(id(e), method, *key)] = (e, made)
+        return made
+
     def _method_logs(self, e: _Entry, n: Array, d: Array, method: str) -> Array:
         """log predictions (B, k) of the independent or translation method at points n, d (each law corrected as
         ``predict`` corrects it, ``corrections``). Computed in log space: no draw overflows."""
@@ -494,7 +513,8 @@ class RankModel:
         )
         if not below and not _spans(e.anchor_n, n_ref):
             return np.zeros(len(top))
-        at_ref = self._method_logs(e, np.array([n_ref]), np.array([d_ref]), src)[:, 0][ix]
+        carried = ("carried", n_ref, d_ref)
+        at_ref = self._fixed_method_logs(e, np.array([n_ref]), np.array([d_ref]), src, carried)[:, 0][ix]
         if below:  # (the move along a budget's runs to the optimum, the other case, the method's note says)
             point.notes.append(
                 f"its runs stop at C = {e.top_compute:.3g}, below the others' largest ({ref:.3g}): the recommended "
@@ -658,7 +678,7 @@ class RankModel:
                 src = "independent" if "independent" in logs else "translation"
                 extra[name].notes.append(f"recommended: anchored on the {src} prediction")
             if src in logs and len(e.anchor_n):
-                top = self._method_logs(e, e.anchor_n, e.anchor_d, src).mean(axis=1)[ix]
+                top = self._fixed_method_logs(e, e.anchor_n, e.anchor_d, src, ("anchor",)).mean(axis=1)[ix]
                 deltas[name] = logs[src] - top
                 sources[name] = src
                 lifts[name] = self._lift(per, name, src, budget, ix, top, extra[name])

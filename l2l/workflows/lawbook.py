@@ -169,6 +169,11 @@ class LawBook:
     _answered: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
     _sweeps: Sweeps | None = field(default=None, init=False, repr=False)
     _lines: dict[tuple[str, str], LineLaw | None] = field(default_factory=dict, init=False, repr=False)
+    #: ``flag``'s answer per (dataset, eval), with what it judged (a replaced fit is judged again): a ranking asks
+    #: it of every law at every budget of its scan for a change of winner
+    _flags: dict[tuple[str, str], tuple[LawFit, Sweep, ErrorModel | None, str | None]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
 
@@ -527,14 +532,21 @@ class LawBook:
     def flag(self, dataset: str, eval: str) -> str | None:
         """Why the law of (dataset, eval) is poor (``l2l.core.selection.law_flag``), or None."""
         judged = self._judged(dataset, eval)
-        return None if judged is None else law_flag(*judged)
+        if judged is None:
+            return None
+        kept = self._flags.get((dataset, eval))
+        if kept is not None and all(a is b for a, b in zip(kept[:3], judged, strict=True)):
+            return kept[3]
+        why = law_flag(*judged)
+        self._flags[(dataset, eval)] = (*judged, why)
+        return why
 
     def refusal(self, dataset: str, eval: str) -> str | None:
         """Why the law of (dataset, eval) predicts nothing beyond its sweep's largest budget
         (``l2l.core.selection.extrapolation_refusal``: a poor law whose runs do not fall with tokens, or whose own
         backtests miss by far), or None. Only a poor law (``flag``) is ever refused."""
         judged = self._judged(dataset, eval)
-        if judged is None or law_flag(*judged) is None:
+        if judged is None or self.flag(dataset, eval) is None:
             return None
         _, sweep, model = judged
         return extrapolation_refusal(sweep, model, dataset)
