@@ -42,6 +42,7 @@ __all__ = [
     "code_digest",
     "decode",
     "encode",
+    "plain_scalar",
     "save_accuracy_laws",
     "save_answer",
     "save_calibrations",
@@ -364,6 +365,18 @@ def save_answer(workspace: ArtifactStore, kind: str, key: str, body: bytes) -> N
         for path in older[:-MAX_ANSWERS]:
             if path.name != f"{name}{ANSWER_SUFFIX}":
                 path.unlink(missing_ok=True)
+
+
+def plain_scalar(value: object) -> object:
+    """A numpy scalar as JSON has it (a float64 is a float already): ``json.dumps``' ``default`` for the answers
+    the workflows keep (``save_answer``); anything else is refused (TypeError)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"cannot encode a {type(value).__name__}")
 
 
 @functools.cache

@@ -16,9 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, overload
 
-import numpy as np
-
 from l2l.core.predictive import PredictiveInterval
+from l2l.io.caches import plain_scalar
 from l2l.workflows.evaluate import Evaluation, HeldOutPrediction, SettingSummary, Skip
 from l2l.workflows.translate import LossToLoss
 
@@ -70,17 +69,6 @@ def evaluation_key(
     }
     text = json.dumps(what, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _plain(value: object) -> object:
-    """numpy scalars as JSON has them (a float64 is a float already)."""
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    raise TypeError(f"cannot encode a {type(value).__name__}")
 
 
 def encode_evaluation(ev: Evaluation) -> bytes:
@@ -146,7 +134,7 @@ def encode_evaluation(ev: Evaluation) -> bytes:
     rows = {"intervals": intervals, "predictions": predictions}
     # NaN and ±inf as JSON's common extension (this file is l2l's own: Python reads them back exactly)
     return b"\n".join(
-        json.dumps(part, separators=(",", ":"), allow_nan=True, default=_plain).encode()
+        json.dumps(part, separators=(",", ":"), allow_nan=True, default=plain_scalar).encode()
         for part in (head, rows)
     )
 

@@ -29,6 +29,7 @@ from l2l.core.ranking import (
     TargetRanking,
 )
 from l2l.core.repetition import Repetition
+from l2l.io.caches import plain_scalar
 
 if TYPE_CHECKING:
     import polars as pl
@@ -101,12 +102,8 @@ def ranking_key(runs: Runs, req: RankRequest) -> str:
 def _encoded(value: object) -> object:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if isinstance(value, np.generic):
+        return plain_scalar(value)  # (raises TypeError for what JSON has no scalar for)
     if isinstance(value, tuple):
         return {_TUPLE: [_encoded(v) for v in value]}
     if isinstance(value, list):
