@@ -15,7 +15,7 @@ import pytest
 
 from l2l.base.errors import FitError
 from l2l.core.calibrate import CalibrationCache
-from l2l.core.fit import FitCache
+from l2l.core.fit import FitCache, LawFit
 from l2l.testing import synthetic_runs, write_csv
 
 TASK = "downstream/quiz"
@@ -274,3 +274,31 @@ def test_the_ranking_backtest_scores_what_rank_prints_where_every_law_is_refused
     assert "ranked by the baseline there, as rank does" in said
     assert "independent: every dataset's law is refused" in said
     assert "not scored there (rank refuses it)" in said
+
+
+def test_a_laws_flag_is_judged_once_per_fit_and_again_for_a_replaced_fit(
+    runs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ranking asks every law's flag many times (issue 21): judged once, the same answer; a fit replaced (given
+    bootstrap draws) is judged again."""
+    import l2l.workflows.lawbook as lawbook
+
+    judged: list[int] = []
+    real = lawbook.law_flag  # type: ignore[attr-defined]
+
+    def counted(*args: Any) -> str | None:
+        judged.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(lawbook, "law_flag", counted)
+    book = lawbook.law_book(runs, None, "sweep", FitCache(), CalibrationCache())
+    first = book.flag("beta", TASK)
+    assert first is not None
+    assert book.flag("beta", TASK) == first
+    assert book.refusal("beta", TASK) is not None
+    assert len(judged) == 1
+    fit = book.try_get("beta", TASK)
+    assert isinstance(fit, LawFit)
+    book.replace(lawbook.with_bootstrap(book, fit, draws=20, seed=0))
+    assert book.flag("beta", TASK) == first
+    assert len(judged) == 2
