@@ -789,15 +789,44 @@ def perplexity_refusal(column: str, *, wide: bool = False) -> tuple[str, str]:
     )
 
 
+#: Loss units a path's last part may consist of alone (``eval/TASK/loss``, ``TASK/bpb``), and what a task's name
+#: before it never says (a score, an error rate, a perplexity keep the column out wherever they stand).
+_LOSS_UNIT_WORDS: Final[frozenset[str]] = frozenset(
+    {"loss", "losses", "ce", "nll", "xent", "cross", "entropy", "bpb", "bpc", "bits", "per", "byte", "bytes"}
+)
+_NEVER_A_TASK: Final[frozenset[str]] = frozenset(
+    {
+        "a score",
+        "an error rate (one minus an accuracy), not a loss",
+        "a perplexity, not a loss (its log is the loss)",
+    }
+)
+
+
+def _task_words(name: str) -> frozenset[str]:
+    """The words of a path's earlier parts where its last part is a loss unit alone (``mmlu_machine_learning/bpb``,
+    ``eval/mmlu_global_facts/loss``): they name the task, so a word such as 'learning' or 'global' there says
+    nothing of the column (lm-eval's MMLU subjects had their task losses left out as a learning rate and a step
+    count; h27). Empty for any other name."""
+    head, sep, last = name.strip().rpartition("/")
+    last_words = [w for part in _TOKEN_SPLIT.split(last.lower()) for w in _WORD.findall(part)]
+    if not sep or not last_words or not set(last_words) <= _LOSS_UNIT_WORDS:
+        return frozenset()
+    return frozenset(_words(head))
+
+
 def column_verdict(name: str) -> tuple[bool, str | None]:
     """(has a loss word, reason it is never a loss or None)."""
     stem = schema.bpb_stem(name)  # (eval/c4/bits_per_byte is no throughput for its 'per')
     words = _words(name) if stem is None else [*_words(stem), "bpb"]
+    task = _task_words(name)
     for w in words:
         if w in PERPLEXITY_WORDS and not says_perplexity(name):
             continue  # log(perplexity) is a loss
         if w == "per" and any(x in LOSS_WORDS for x in words):
             continue  # loss_per_token is a loss, tokens_per_sec a throughput (probe p79)
+        if w in task and NOT_LOSS_WORDS.get(w) not in _NEVER_A_TASK:
+            continue  # mmlu_machine_learning/loss: a task's name, the metric after it a loss (h27)
         if w in NOT_LOSS_WORDS:
             return False, f"its name says {NOT_LOSS_WORDS[w]} ({w!r})"
     return any(w in LOSS_WORDS for w in words), None

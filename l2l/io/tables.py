@@ -761,11 +761,13 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
 def _metric_hint(metric: str, column: str) -> str:
     """How to read rows of a metric l2l does not know: an accuracy under the harness's name, a perplexity, else
     leave them out."""
-    from l2l.io.columns import perplexity_refusal, says_perplexity, says_score
+    from l2l.io.columns import perplexity_refusal, says_perplexity, says_score, says_spread
 
     drop = f"leave its rows out (--where '{column}!={metric}')"
     if says_perplexity(metric):
         return f"{perplexity_refusal(metric)[1]} (metric loss), or {drop}"
+    if says_spread(metric):  # acc_stderr: a standard error, which --accuracy-metric refuses (h27)
+        return f"a standard error, not an accuracy: {drop}"
     if says_score(metric):  # the harness's names of an accuracy (lm-eval-harness: acc_norm, exact_match)
         return (
             f"an accuracy under another name? l2l reads one accuracy per task: --accuracy-metric {metric} reads "
@@ -779,10 +781,12 @@ def _metric_hint(metric: str, column: str) -> str:
 def _metrics_hint(metrics: Sequence[str], column: str) -> str:
     """How to read the rows of several metrics l2l does not know, in one command: the first that names an accuracy
     as the accuracies (``--accuracy-metric``: the other scores' rows leave with it), the rest left out."""
-    from l2l.io.columns import says_score
+    from l2l.io.columns import says_score, says_spread
 
-    scores = [m for m in metrics if says_score(m)]
-    drop = [m for m in metrics if not says_score(m)]
+    # a standard error (acc_stderr) is never the accuracies: it was named first and --accuracy-metric refused it (h27)
+    scores = [m for m in metrics if says_score(m) and not says_spread(m)]
+    # with --accuracy-metric a standard error's rows leave with the other scores'; without, by a --where
+    drop = [m for m in metrics if m not in scores and not (scores and says_spread(m))]
     options = ([f"--accuracy-metric {scores[0]}"] if scores else []) + [
         f"--where '{column}!={m}'" for m in drop
     ]
@@ -1241,7 +1245,30 @@ def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
         "accuracies read in percent (--accuracy-percent): divided by 100 (a chance column too where its levels "
         "pass 1; levels given as fractions are kept)"
     )
-    return [*doubt, *_mixed_percent(acc_parts), read]
+    return [*doubt, *_mixed_percent(acc_parts), *_fraction_evals(acc_parts, top), read]
+
+
+def _fraction_evals(acc_parts: Sequence[pl.DataFrame], top: float) -> list[str]:
+    """A warning naming the evals whose every accuracy, read in percent, lies below 1 % where the table's others
+    reach past 10 %: an export with some tasks in percent and others in fractions, the fractions divided by 100
+    too (h27: ARC-Challenge's 0.25-0.47 kept as 0.0025-0.0047 beside HellaSwag's 25-62 %, fitted and predicted
+    at 0.6 points)."""
+    if top <= 0.1:
+        return []
+    frame = pl.concat([a.select("eval", "accuracy") for a in acc_parts]).drop_nulls()
+    tops = frame.group_by("eval", maintain_order=True).agg(pl.col("accuracy").max().alias("top"))
+    low = tops.filter(pl.col("top") <= 0.01)
+    if low.height == 0:
+        return []
+    names = [quoted(e) for e in low.get_column("eval").to_list()]
+    largest = float(low.get_column("top").max())  # type: ignore[arg-type]
+    return [
+        f"warning: --accuracy-percent: {plural(low.height, 'eval')} ({some_of(names, 4)}) "
+        f"{'lies' if low.height == 1 else 'lie'} below 1 % in every run (largest "
+        f"{100 * largest:.3g} %) where the table's others reach {100 * top:.3g} %: "
+        "given in fractions? Read as percent, each was divided by 100 too; give every accuracy in one unit, or "
+        "ingest the evals in percent apart (--where, then --append)"
+    ]
 
 
 def _mixed_percent(acc_parts: Sequence[pl.DataFrame]) -> list[str]:

@@ -100,6 +100,9 @@ CHANCE_TABLE: Final[tuple[tuple[tuple[str, ...], float], ...]] = (
 CHANCE_CONTRADICTED_BY: Final = 0.06
 #: How the source of such a level starts (the reason follows).
 CHANCE_CONTRADICTED: Final = "name contradicted"
+#: A chance level this high or higher that every run of a task lies a tenth below (``unit_doubt``) says the
+#: accuracies are in another unit: no fit, no prediction.
+CHANCE_UNIT_MIN: Final = 0.1
 #: How the source of a level starts where the chance column gives one task several levels (the detail follows).
 CHANCE_DISAGREES: Final = "column disagrees"
 #: The default level of the accuracy intervals.
@@ -189,6 +192,14 @@ def _task_loss_hits(runs: Runs, acc_eval: str) -> list[str]:
     if not hits:
         part = _task_part(acc_eval)
         hits = [e for e in runs.evals if _task_part(e) == part]
+    if not hits:
+        # the task's loss in bits per byte alone (an OLMo-style export's hellaswag/acc beside hellaswag/bpb, kept
+        # as the eval hellaswag:bpb): every accuracy had "no task loss" (h27); a sigmoid of it is one of the loss
+        bpb = f"{schema.METRIC_SEP}bpb"
+        per_byte = {e[: -len(bpb)]: e for e in runs.evals if e.endswith(bpb)}
+        hits = [e for base, e in per_byte.items() if stem_of(base) == stem]
+        if not hits:
+            hits = [e for base, e in per_byte.items() if _task_part(base) == part]
     if len(hits) > 1:
         return [e for e in hits if e.endswith("_ce_loss")] or hits
     return hits
@@ -270,6 +281,29 @@ def chance_level(
             f"name suggests, so the floor is fitted (give the level with --chance {acc_eval}=P or a chance column)"
         )
     return table, "known task"
+
+
+def unit_doubt(runs: Runs, acc_eval: str, level: float | None) -> str | None:
+    """Why an accuracy eval cannot be fitted as given, or None: every accuracy of it lies below a tenth of a chance
+    level of 10 % or more (its own, else its name's), which no model of a multiple-choice task scores: the values
+    are in another unit. A table of evaluation-harness scores with some tasks in percent and others in fractions,
+    read with ``--accuracy-percent``, divides the fractions by 100 too (h27: ARC-Challenge's 0.25-0.47 kept as
+    0.0025-0.0047, fitted "ok" and predicted at 0.6 points [0.3, 1.2], not a lower bound, for a truth of 55)."""
+    ref = level if level is not None else default_chance(acc_eval)
+    if ref is None or ref < CHANCE_UNIT_MIN:
+        return None
+    values = _require_accuracy(runs).filter(pl.col("eval") == acc_eval).get_column("accuracy").drop_nulls()
+    if values.len() == 0:
+        return None
+    top = float(values.max())  # type: ignore[arg-type]
+    if top >= ref / 10:
+        return None
+    return (
+        f"every accuracy lies below {100 * ref / 10:.3g} % (the largest {100 * top:.3g} %), a tenth of the "
+        f"chance level {100 * ref:.3g} % of a {'task' if level is not None else 'task so named'}: in another unit "
+        "(fractions read in percent: --accuracy-percent divides every accuracy of the table by 100)? Give every "
+        "accuracy in one unit, or ingest the tasks in percent apart (--where, then --append)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -612,6 +646,9 @@ def fit_accuracy_laws(
     out: list[AccuracyResult] = []
     for name in names:
         level, source = chance_level(runs, name, chance)
+        if (unit := unit_doubt(runs, name, level)) is not None:
+            out.append(AccuracyResult(name, input_loss, "-", level, source, None, unit))
+            continue
         try:
             data = accuracy_data(runs, name, input_loss=input_loss, frame=acc)
         except SelectionError as exc:

@@ -292,3 +292,43 @@ def test_fractions_among_percentages_read_with_the_option_are_warned_of(tmp_path
     runs = read_runs(write(tmp_path / "hard.csv", hard), accuracy_percent=True)
     said = " ".join(line for p in runs.provenance for line in p.get("decisions", []))
     assert "fractions among percentages" not in said
+
+
+def test_an_eval_in_fractions_beside_evals_in_percent_is_warned_of(tmp_path: Path) -> None:
+    """An export with HellaSwag in percent and ARC in fractions (two harnesses' tables, or a leaderboard's columns
+    merged): the refusal without the option names --accuracy-percent, and with it every ARC accuracy was divided by
+    100 too (0.25-0.47 kept as 0.0025-0.0047), without a word: fitted "ok" and predicted at 0.6 points (h27). The
+    per-eval check above does not see it: the eval is all fractions."""
+    lines = long_metric(chance=False).splitlines()
+    arc = [r.replace(",hellaswag,", ",arc_easy,") for r in lines[1:] if ",hellaswag," in r]
+    arc = [r.rsplit(",", 1)[0] + f",{float(r.rsplit(',', 1)[1]) / 100:g}" if ",acc," in r else r for r in arc]
+    runs = read_runs(write(tmp_path / "mixed.csv", "\n".join([*lines, *arc]) + "\n"), accuracy_percent=True)
+    said = " ".join(" ".join(line for p in runs.provenance for line in p.get("decisions", [])).split())
+    assert (
+        "warning: --accuracy-percent: 1 eval ('arc_easy') lies below 1 % in every run (largest 0.62 %)"
+        in said
+    )
+    assert "where the table's others reach 62 %: given in fractions?" in said
+    plain = read_runs(write(tmp_path / "pct.csv", long_metric(chance=False)), accuracy_percent=True)
+    said = " ".join(line for p in plain.provenance for line in p.get("decisions", []))
+    assert "given in fractions?" not in said
+
+
+def test_the_hint_of_unknown_scores_never_names_a_standard_error_as_the_accuracies(tmp_path: Path) -> None:
+    """lm-eval-harness's `acc`, `acc_stderr`, `acc_norm`, `acc_norm_stderr`: the hint named `--accuracy-metric
+    acc_stderr` (the first unknown metric), which that option then refuses as a standard error (h27)."""
+    rows = harness().splitlines()
+    acc_first = [rows[0], *sorted(rows[1:], key=lambda r: ",acc_stderr," not in r)]  # acc_stderr met first
+    with pytest.raises(InputError) as err:
+        read_runs(write(tmp_path / "h.csv", "\n".join(acc_first) + "\n"))
+    hint = str(err.value.hint)
+    assert "--accuracy-metric acc_stderr" not in hint
+    assert "add --accuracy-metric acc_norm: acc_norm's rows are then the accuracies" in hint
+    alone = "\n".join(r for r in rows if ",acc_norm" not in r) + "\n"  # acc (known) and acc_stderr only
+    with pytest.raises(InputError) as err:
+        read_runs(write(tmp_path / "s.csv", alone))
+    assert "unknown metric 'acc_stderr'" in err.value.message
+    assert (
+        str(err.value.hint)
+        == "a standard error, not an accuracy: leave its rows out (--where 'metric!=acc_stderr')"
+    )

@@ -171,6 +171,30 @@ def test_a_loss_per_token_is_a_loss_not_a_throughput() -> None:
     assert "loss_per_token" not in {x.column for x in found.left_out}
 
 
+def test_a_task_named_with_a_setting_word_keeps_its_loss_column() -> None:
+    """lm-eval's MMLU subjects `machine_learning` and `global_facts`: their `TASK/bpb` and `eval/TASK/loss` columns
+    were left out as "a learning rate ('learning')" and "a step count ('global')", and those accuracies had no task
+    loss (h27). Where the path's last part is a loss unit alone, the task's name before it says nothing of the
+    column; elsewhere the words still keep a column out."""
+    values = ["1.1", "1.0", "0.9"]
+    names = [
+        "mmlu_machine_learning/bpb",
+        "eval/mmlu_global_facts/loss",
+        "train/lr",
+        "perf/global_step",
+        "loss_scale",
+        "eval/hellaswag_acc/loss",
+    ]
+    frame = pl.DataFrame(dict.fromkeys(names, values))
+    found = detect_loss_columns(frame, frame.columns)
+    assert set(found.kept) == {"mmlu_machine_learning/bpb", "eval/mmlu_global_facts/loss"}
+    reasons = {x.column: x.reason for x in found.left_out}
+    assert reasons["train/lr"] == "its name says a learning rate ('lr')"
+    assert reasons["perf/global_step"] == "its name says a step count ('global')"
+    assert reasons["loss_scale"] == "its name says a gradient statistic ('scale')"
+    assert reasons["eval/hellaswag_acc/loss"] == "its name says a score ('acc')"
+
+
 def wandb() -> tuple[pl.DataFrame, list[str]]:
     frame = pl.read_csv(REAL / "wandb_wide.csv", infer_schema=False)  # as the reader does: all text
     plan = resolve_columns(frame.columns, WIDE, required=schema.WIDE_REQUIRED)

@@ -148,3 +148,34 @@ def test_a_dataset_with_accuracies_and_no_losses_is_not_listed_as_matching_a_tas
     assert by["extra"]["task_loss"] is None
     assert by["extra"]["task_loss_missing"]
     assert by["extra"]["unmatched"] == 1
+
+
+def _harness_bpb(tmp_path: Path, *, nats: bool) -> Runs:
+    """An OLMo-style export: ``hellaswag/acc`` beside the task's loss in bits per byte alone (``hellaswag/bpb``,
+    kept as the eval ``hellaswag:bpb``), and with ``nats`` its loss in nats too (``hellaswag/loss``)."""
+    head = (
+        "run_id,dataset,N,D,val/loss,hellaswag/bpb" + (",hellaswag/loss" if nats else "") + ",hellaswag/acc"
+    )
+    rows = [head]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        ce = 2.6 - i / 5
+        loss = f",{ce:.2f}" if nats else ""
+        rows.append(
+            f"r{i},web,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{ce / 0.6931 / 4.2:.4f}{loss},{0.3 + i / 10}"
+        )
+    path = write(tmp_path / f"bpb_{nats}.csv", "\n".join(rows) + "\n")
+    return read_runs([path], wide=True, accuracy_columns="*/acc", own_eval={"all": "val"})
+
+
+def test_an_accuracy_whose_task_loss_is_in_bits_per_byte_alone_is_related_to_it(tmp_path: Path) -> None:
+    """Every accuracy of such an export failed with "no task loss matches" (the nearest being 'hellaswag:bpb',
+    the hint asking for the one task name it had; h27). The loss in nats is still taken first where there is one."""
+    runs = _harness_bpb(tmp_path, nats=False)
+    assert "hellaswag:bpb" in runs.evals
+    assert task_loss_eval(runs, "hellaswag") == "hellaswag:bpb"
+    data = accuracy_data(runs, "hellaswag")
+    assert data.x.tolist() == pytest.approx(
+        [2.6 / 0.6931 / 4.2 - i / 5 / 0.6931 / 4.2 for i in range(4)], abs=1e-4
+    )
+    both = _harness_bpb(tmp_path, nats=True)
+    assert task_loss_eval(both, "hellaswag") == "hellaswag"
