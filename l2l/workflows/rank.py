@@ -743,6 +743,16 @@ HOLDS_OWN = (
 )
 
 
+#: What a row says where ``predict`` calls the dataset's own interval at its (N, D) a lower bound (a model further
+#: in N or D than any backtest inside the sweep reached): the row's interval holds that one and is no surer (probe
+#: h26: a data-constrained dataset at 30x, its row [1.874, 2.106] about a truth of 2.106, said nothing where predict
+#: said "the interval is a lower bound")
+OWN_LOWER_BOUND = (
+    "predict calls the dataset's own interval here a lower bound (further in N or D than any backtest inside the "
+    "sweep reached): this interval, which holds it, may be too narrow as well"
+)
+
+
 #: What a row says where ``predict`` refuses the dataset's own law at its (N, D) (``refuse_beyond``)
 OWN_REFUSED = "predict gives no value here, its value is not a prediction"
 
@@ -835,6 +845,8 @@ def _holding_own_predictions(
             except (FitError, SelectionError):  # refused beyond the sweep: said by ``_refused_beyond``
                 rows.append(r)
                 continue
+            if own.lower_bound_only:  # said as predict says it (one answer per question)
+                r = dataclasses.replace(r, notes=(*r.notes, OWN_LOWER_BOUND))
             if (
                 independent
             ):  # each dataset's own law: its value and interval are predict's (one answer per question)

@@ -75,3 +75,24 @@ def test_a_per_step_logs_held_out_budget_leaves_every_checkpoint_of_its_sizes_ou
     kept = whole_runs(frame, cut, per_step=True)
     assert kept["N"].unique().to_list() == [1e8]
     assert kept.height == 8
+
+
+def test_a_row_whose_own_prediction_predict_calls_a_lower_bound_says_so(synthetic_runs: Any) -> None:
+    # probe h26: at 8.6x the largest N predict said "the interval is a lower bound" and rank's row, which holds
+    # predict's interval, said nothing; its interval missed the truth of a data-constrained dataset at 30x
+    from l2l.workflows.predict import predict
+    from l2l.workflows.rank import OWN_LOWER_BOUND
+
+    n_top = float(synthetic_runs.frame["N"].max())
+    d_top = float(synthetic_runs.frame["D"].max())
+    far = rank_runs(synthetic_runs, ["own"], N=8 * n_top, D=d_top, datasets=["alpha", "beta"], draws=100)
+    told = predict(synthetic_runs, N=[8 * n_top], D=[d_top], datasets=["alpha", "beta"], evals=["all"])
+    lower = {(p.dataset, p.eval) for p in told if p.interval.lower_bound_only}
+    assert lower  # the premise: predict calls these a lower bound
+    said = {(r.dataset, t.target) for t in far.targets for r in t.rows if OWN_LOWER_BOUND in r.notes}
+    ranked = {(r.dataset, t.target) for t in far.targets for r in t.rows if r.status == "ok"}
+    assert said
+    assert said == ranked & lower
+    top = float(synthetic_runs.frame["C"].max())
+    inside = rank_runs(synthetic_runs, ["own"], C=top / 4, datasets=["alpha", "beta"], draws=100)
+    assert all(OWN_LOWER_BOUND not in r.notes for t in inside.targets for r in t.rows)
