@@ -76,3 +76,35 @@ def test_an_eval_predicting_some_of_its_datasets_says_how_many_and_is_not_counte
     monkeypatch.setenv("COLUMNS", "200")
     render([main], "table", write=out.append)
     assert f"{main.rows[0]['status']} (3 of 4 datasets)" in "".join(out)
+
+
+def test_a_law_its_backtest_could_not_test_reads_untested_not_plain_ok(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A law whose backtest was uninformative (the runs it was scored on show no rise) read `ok` beside tested
+    ones, "in every row: status ok", and missed by 5-12 points at 10-30x (probe h27): the table says `untested`,
+    JSON keeps the status and the reason (`backtest_uninformative`)."""
+    from l2l.output.render import render
+
+    runs = read_runs([PROBE / "sparse_evals_runs.csv", PROBE / "sparse_evals_accuracy.csv"])
+    (res,) = fit_accuracy_laws(runs, split="sweep")
+    real = res.to_dict()
+    why = "backtest uninformative: the best of those runs sit within noise of chance"
+
+    class Untested:
+        def to_dict(self) -> dict[str, object]:
+            return {**real, "backtest_uninformative": why}
+
+    main, *_ = accuracy_fits_report([Untested()])  # type: ignore[list-item]
+    assert main.rows[0]["status"] == real["status"]
+    assert main.rows[0]["backtest_uninformative"] == why
+    out: list[str] = []
+    monkeypatch.setenv("COLUMNS", "200")
+    render([main], "table", write=out.append)
+    text = " ".join("".join(out).split())
+    assert f"{real['status']} (3 of 4 datasets; untested)" in text
+    assert "untested: the backtest could not test the law" in text
+    (tested,) = accuracy_fits_report([res])[:1]
+    out = []
+    render([tested], "table", write=out.append)
+    assert "untested" not in "".join(out)

@@ -101,9 +101,11 @@ def _partial(r: Row) -> str:
 
 def _status_cell(r: Row) -> str:
     """The status as the table shows it: ``ok (1 of 6 datasets)`` where the law predicts only some datasets (an
-    eval predicting 1 of 6 read ``ok``; probe h3)."""
-    part = _partial(r)
-    return f"{r['status']} ({part})" if part else str(r["status"])
+    eval predicting 1 of 6 read ``ok``; probe h3), ``ok (untested)`` where its backtest could not test it (its runs
+    show no rise where it was scored: a law 5-12 points off at 10-30x read ``ok`` beside tested ones, "in every
+    row: status ok"; probe h27; JSON's ``backtest_uninformative`` says why)."""
+    parts = [p for p in (_partial(r), "untested" if r.get("backtest_uninformative") else "") if p]
+    return f"{r['status']} ({'; '.join(parts)})" if parts else str(r["status"])
 
 
 def _fits_summary(rows: Sequence[Row]) -> str:
@@ -178,6 +180,11 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         "(not fitted, not predicted); backtest MAE: fitted on each dataset's smaller runs, scored on its largest; "
         "fit rmse: the law's residuals on the runs it was fitted on (it can be the smaller)"
     ]
+    if any(r.get("backtest_uninformative") for r in rows):
+        head.append(
+            "untested: the backtest could not test the law (the runs it was scored on show no rise above chance): "
+            "its predictions' intervals hold the fit's residuals only, lower bounds"
+        )
     main = Report(
         "fit-accuracy",
         cols,
