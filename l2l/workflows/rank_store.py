@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     import polars as pl
 
     from l2l.base.runs import Runs
-    from l2l.workflows.requests import RankRequest
 
 __all__ = ["FORMAT", "RANKING_ANSWER", "decode_ranking", "encode_ranking", "ranking_key"]
 
@@ -81,9 +80,9 @@ def _plain_value(value: object) -> object:
     return value
 
 
-def ranking_key(runs: Runs, req: RankRequest) -> str:
-    """The key of the ranking ``req`` asks of ``runs`` (every field of the request; the caches and workers change
-    how fast it is made, not what it is)."""
+def ranking_key(runs: Runs, request: Mapping[str, object]) -> str:
+    """The key of the ranking ``request`` asks of ``runs`` (every field of ``requests.RankRequest``, by name; the
+    caches and workers change how fast it is made, not what it is)."""
     from l2l.io.caches import code_digest
 
     what = {
@@ -93,7 +92,7 @@ def ranking_key(runs: Runs, req: RankRequest) -> str:
         "runs": runs.digest,
         "accuracy": _frame_digest(runs.accuracy),
         "checkpoints": _frame_digest(runs.checkpoints),
-        "request": {f.name: _plain_value(getattr(req, f.name)) for f in dataclasses.fields(req)},
+        "request": _plain_value(request),
     }
     text = json.dumps(what, sort_keys=True, separators=(",", ":"), allow_nan=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

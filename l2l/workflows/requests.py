@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -504,7 +504,7 @@ def answer_rank(
 
     # the ranking an earlier command kept for exactly these runs and this request (a warm `rank` redid its 4,000
     # joint draws and its scan of budgets: 3.5x `l2l runs` on the paper's table, issue 21)
-    key = ranking_key(runs, req)
+    key = ranking_key(runs, asdict(req))
     kept = session.answer(RANKING_ANSWER, key)
     served = None if kept is None else decode_ranking(kept)
     if served is not None:

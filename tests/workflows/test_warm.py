@@ -563,7 +563,7 @@ def test_rank_keeps_its_answer_and_serves_it_for_exactly_the_same_question(
 def test_a_kept_ranking_is_never_served_for_changed_runs(
     ingested: Any, ws_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dataclasses import replace
+    from dataclasses import asdict, replace
 
     from l2l.base.runs import Runs
     from l2l.workflows.rank_store import decode_ranking, encode_ranking, ranking_key
@@ -578,10 +578,10 @@ def test_a_kept_ranking_is_never_served_for_changed_runs(
     top = pl.col("N") == pl.col("N").max()
     bumped = runs.frame.with_columns(pl.when(top).then(pl.col("loss") * 1.01).otherwise(pl.col("loss")))
     changed = Runs(bumped, runs.own_eval, runs.provenance, runs.own_eval_how)
-    assert ranking_key(changed, req) != ranking_key(runs, req)
+    assert ranking_key(changed, asdict(req)) != ranking_key(runs, asdict(req))
     if runs.accuracy is not None:  # an accuracy changed is another question too
         other = runs.accuracy.with_columns(pl.col(runs.accuracy.columns[-1]).shift(1))
-        assert ranking_key(replace(runs, accuracy=other), req) != ranking_key(runs, req)
+        assert ranking_key(replace(runs, accuracy=other), asdict(req)) != ranking_key(runs, asdict(req))
     with open_session() as s:
         served = answer_rank(s, req)
     assert made == [1]
