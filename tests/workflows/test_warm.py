@@ -33,15 +33,7 @@ def count_accuracy_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many accuracy laws are fitted (``fit_accuracy`` calls) from here on."""
     import l2l.workflows.accuracy as acc
 
-    calls: list[int] = []
-    real = acc.fit_accuracy  # type: ignore[attr-defined]
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(acc, "fit_accuracy", counted)
-    return calls
+    return _counted(monkeypatch, acc, "fit_accuracy")
 
 
 def test_an_accuracy_law_is_fitted_once_and_served_exactly(
@@ -241,19 +233,24 @@ def test_held_out_rows_from_sides_are_the_rows_of_the_frame_join(paper_runs: Any
         sides.nd_rows(PairSpec(a, "no such eval", b, paper_runs.own(b)))
 
 
-def _count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many evaluations are made (not served from the workspace) from here on."""
-    import l2l.workflows.evaluate as ev
-
+def _counted(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """How many times ``module.name`` is called from here on (one entry per call)."""
     made: list[int] = []
-    real = ev.evaluate
+    real = getattr(module, name)
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         made.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ev, "evaluate", counted)
+    monkeypatch.setattr(module, name, counted)
     return made
+
+
+def _count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many evaluations are made (not served from the workspace) from here on."""
+    import l2l.workflows.evaluate as ev
+
+    return _counted(monkeypatch, ev, "evaluate")
 
 
 def _as_cli() -> Any:
@@ -516,15 +513,7 @@ def _count_rankings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many rankings are made (``rank_runs`` calls) from here on."""
     import l2l.workflows.rank as rank
 
-    made: list[int] = []
-    real = rank.rank_runs
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        made.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(rank, "rank_runs", counted)
-    return made
+    return _counted(monkeypatch, rank, "rank_runs")
 
 
 def test_rank_keeps_its_answer_and_serves_it_for_exactly_the_same_question(
