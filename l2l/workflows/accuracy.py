@@ -703,7 +703,8 @@ def fit_accuracy_laws(
 # 12: a fitted ceiling where one curve at 1 missed datasets systematically and a fitted one does not (auto); a
 #     backtest that cannot place a fitted ceiling is uninformative where it holds with the ceiling held
 # 13: auto's ceiling of 1 kept without its backtest telling: the fitted-ceiling law the intervals also hold
-ACCURACY_KEY_VERSION = 13
+# 14: a trend among the lower-loss half or quarter of the runs counts (a plateau at chance no longer hides a rise)
+ACCURACY_KEY_VERSION = 14
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
