@@ -154,6 +154,13 @@ class DrawError:
     #: inside the sweep (``interpolates``), whether the laws' specific change was used at the sweep's top, where the
     #: anchored value the inside blends into is made as it is above (``core.ranking.within_sweep``)
     laws_at_top: bool = True
+    #: the error (sd of log loss) of carrying one dataset's anchor up by its own law, per decade of compute: a
+    #: dataset whose runs stop below the others' largest budget is carried up to it (``RankModel._lift``), and its
+    #: recommended draws carry this error over that reach (the others' anchors are not carried: no other dataset
+    #: shares it). Learned by the sweep's backtest (``LearnedDrawError``: the root mean square of its anchored
+    #: misses over its reach); 0 without one (probe h26: a dataset carried up 2x was named best at P(best) 0.87,
+    #: "no other dataset alone is a contender", counting only the bootstrap's spread of that carry, in a 0.2 % tie)
+    carry_sd_per_decade: float = 0.0
 
     def keeps_order(self, method: str) -> bool:
         """Whether ``method``'s draws keep the measured order with ``kept_order_sd`` as their specific spread."""
@@ -483,6 +490,13 @@ class RankModel:
         at = self._method_logs(e, np.array([n_opt]), np.array([d_opt]), src)[0, 0]
         return float(at - self._method_logs(e, n, d, src)[0].mean())
 
+    def _below(self, per: Mapping[str, _Entry], name: str) -> float:
+        """How far (decades of compute) a candidate's runs on this target stop below the others' largest budget,
+        where it is carried up to it (``_lift``); 0 where they reach it (within ``ANCHOR_BUDGET_RATIO``)."""
+        ref = max(x.top_compute for x in per.values())
+        c = per[name].top_compute
+        return math.log10(ref / c) if 0 < c < ref / ANCHOR_BUDGET_RATIO else 0.0
+
     def _lift(
         self,
         per: Mapping[str, _Entry],
@@ -492,36 +506,95 @@ class RankModel:
         ix: NDArray[np.intp],
         top: Array,
         point: CandidatePoint,
+        starts: Sequence[tuple[str, bool]] = (),
+        at_optimum: bool = False,
     ) -> Array:
-        """The change (per draw) of a candidate's ``src`` prediction from its anchor to its compute-optimal model
-        at the sweep's largest anchor budget, made in full (0 where neither case holds): when its own runs stop
-        below that budget (the laws' change from there to the target is comparable across candidates, the change
-        up to there is its own), and, for a budget asked (not a fixed model), when its runs at that budget span
-        its compute-optimal size there (an isoFLOP profile): the move along them to its optimum is an
-        interpolation, and their mean is no like-for-like value (two datasets on one isoFLOP grid, the better one
-        with its optimum 3x below the grid's centre, ranked by their profiles' means the wrong way round at the
-        sweep's own largest budget, P(best) 0.85)."""
+        """The change (per draw) of a candidate's ``src`` prediction from its anchor to where the others' changes
+        start at the sweep's largest anchor budget, made in full (0 where neither case below holds).
+
+        When its own runs stop below that budget (the laws' change from there to the target is comparable across
+        candidates, the change up to there is its own), it is carried to where the others' changes to the target
+        start (``starts``: each other candidate whose anchor reaches that budget, and whether its change starts
+        from its compute-optimal model there, below, or from its anchor's runs): its own law's mean over the
+        models of their anchors' runs, its own compute-optimal model standing for an optimum. The change shared
+        by all candidates is theirs from there: carried to its optimum instead, a dataset whose evals stop at half
+        the others' budget, beside others anchored on one long run each (800M × 64B, off their optima), took the
+        move to an optimum twice, once by its own law and once in the shared change, and sat 1.6-3.5 % below its
+        truth (probe h26; its own law 0.0-0.1 %). Without such others it is carried to its optimum.
+
+        For a budget asked (not a fixed model), when its runs at that budget span its compute-optimal size there
+        (an isoFLOP profile): the move along them to its optimum is an interpolation, and their mean is no
+        like-for-like value (two datasets on one isoFLOP grid, the better one with its optimum 3x below the grid's
+        centre, ranked by their profiles' means the wrong way round at the sweep's own largest budget, P(best)
+        0.85)."""
         e = per[name]
         ref = max(x.top_compute for x in per.values())
-        # budgets within 25 % count as one (a C column rounded per dataset): sweeps' grids step by 2x or more
-        below = 0 < e.top_compute < ref / ANCHOR_BUDGET_RATIO
-        fixed = budget.N is not None and budget.D is not None
-        if not below and (fixed or e.top_compute <= 0 or len(np.unique(e.anchor_n)) < 2):
+        below = self._below(per, name) > 0
+        if not below and not at_optimum:  # (``at_optimum``: ``_at_optimum``'s answer for it, made once)
             return np.zeros(len(top))
         n_ref, d_ref = self._carry_point(
             name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token)
         )
-        if not below and not _spans(e.anchor_n, n_ref):
-            return np.zeros(len(top))
         carried = ("carried", n_ref, d_ref)
-        at_ref = self._fixed_method_logs(e, np.array([n_ref]), np.array([d_ref]), src, carried)[:, 0][ix]
-        if below:  # (the move along a budget's runs to the optimum, the other case, the method's note says)
-            point.notes.append(
-                f"its runs stop at C = {e.top_compute:.3g}, below the others' largest ({ref:.3g}): the recommended "
-                "prediction carries it there by its own law, and its top runs (the single-scale baseline) are not "
-                "comparable with theirs"
+        at_opt = self._fixed_method_logs(e, np.array([n_ref]), np.array([d_ref]), src, carried)[:, 0]
+        if not below:  # (the move along a budget's runs to the optimum, the method's note says)
+            return np.asarray(at_opt[ix] - top, dtype=np.float64)
+        at_ref = (
+            np.mean(
+                [
+                    at_opt
+                    if optimum
+                    else self._fixed_method_logs(e, per[k].anchor_n, per[k].anchor_d, src, ("start", k)).mean(
+                        axis=1
+                    )
+                    for k, optimum in starts
+                ],
+                axis=0,
             )
-        return np.asarray(at_ref - top, dtype=np.float64)
+            if starts
+            else at_opt
+        )
+        where = (
+            "to the models of the others' runs there, where their change to this budget starts"
+            if starts and not all(optimum for _, optimum in starts)
+            else "to its compute-optimal model there"
+        )
+        point.notes.append(
+            f"its runs stop at C = {e.top_compute:.3g}, below the others' largest ({ref:.3g}): the recommended "
+            f"prediction carries it there by its own law ({where}; its draws carry that law's error over the "
+            "carry, as the backtest measured it), and its top runs (the single-scale baseline) are not comparable "
+            "with theirs"
+        )
+        return np.asarray(at_ref[ix] - top, dtype=np.float64)
+
+    def _lifts(
+        self,
+        per: Mapping[str, _Entry],
+        carry: Mapping[str, tuple[str, NDArray[np.intp], Array]],
+        budget: Budget,
+        extra: dict[str, CandidatePoint],
+    ) -> dict[str, Array]:
+        """Every anchored candidate's ``_lift`` (``carry``: its source, joint draw index and anchor's law value):
+        one below the largest budget is carried to where the others' changes start, known once every candidate's
+        change is."""
+        starts = [(k, self._at_optimum(per, k, budget)) for k in carry if self._below(per, k) == 0]
+        optimum = dict(starts)
+        return {
+            name: self._lift(per, name, src, budget, ix, top, extra[name], starts, optimum.get(name, False))
+            for name, (src, ix, top) in carry.items()
+        }
+
+    def _at_optimum(self, per: Mapping[str, _Entry], name: str, budget: Budget) -> bool:
+        """Whether a candidate whose runs reach the largest budget starts its change from its compute-optimal model
+        there (a budget asked, and its runs at that budget span that model's size: ``_lift``)."""
+        e = per[name]
+        if budget.N is not None and budget.D is not None:
+            return False
+        if e.top_compute <= 0 or len(np.unique(e.anchor_n)) < 2:
+            return False
+        ref = max(x.top_compute for x in per.values())
+        n_ref, _ = self._carry_point(name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token))
+        return _spans(e.anchor_n, n_ref)
 
     def _anchored(
         self,
@@ -593,7 +666,9 @@ class RankModel:
             scale = 0.0 if err.keeps_order("recommended") else sd
             noise = np.asarray(scale * rng.standard_normal(dmat.shape[1]), dtype=np.float64)
             noise[0] = 0.0
-            out[name]["recommended"] = e.anchor_log + lifts[name] + noise + common + w * spec[i]
+            out[name]["recommended"] = (
+                e.anchor_log + lifts[name] + noise + common + w * spec[i] + self._carry_error(per, name, err)
+            )
             if law_share > 0 and "independent" in out[name]:
                 # inside the sweep the target's own law interpolates the runs: its value, not the largest
                 # budget's measured residual carried down to it (probe p72: one 1B run 2.8 % above its law put the
@@ -606,6 +681,18 @@ class RankModel:
                 out[name]["recommended"] = anchored + law_share * (out[name]["independent"] - anchored)
                 w = w + law_share * (1.0 - w)  # the share of the law's own value, said as trust
             extra[name].trust = float(w)
+
+    def _carry_error(self, per: Mapping[str, _Entry], name: str, err: DrawError) -> Array | float:
+        """The error of carrying a candidate's anchor up to the largest budget by its own law (``_lift``), per joint
+        draw (0 in draw 0): ``err``'s carry error per decade over the carry's reach, drawn from a generator of its
+        own (no other draw moves); 0 where its runs reach that budget."""
+        reach = self._below(per, name)
+        if not (reach > 0 and err.carry_sd_per_decade > 0):
+            return 0.0
+        g = np.random.default_rng([self.seed, 49157, self.candidates.index(name)])
+        out = np.asarray(err.carry_sd_per_decade * reach * g.standard_normal(self.n_joint), dtype=np.float64)
+        out[0] = 0.0
+        return out
 
     def _poor_law(self, e: _Entry, source: str) -> str | None:
         """Why a law behind ``e``'s ``source`` prediction (the target's; through a translation the own loss's too)
@@ -638,7 +725,7 @@ class RankModel:
         extra: dict[str, CandidatePoint] = {}
         deltas: dict[str, Array] = {}
         sources: dict[str, str] = {}
-        lifts: dict[str, Array] = {}
+        carry: dict[str, tuple[str, NDArray[np.intp], Array]] = {}
         for name in self.candidates:
             e = per[name]
             try:
@@ -681,7 +768,8 @@ class RankModel:
                 top = self._fixed_method_logs(e, e.anchor_n, e.anchor_d, src, ("anchor",)).mean(axis=1)[ix]
                 deltas[name] = logs[src] - top
                 sources[name] = src
-                lifts[name] = self._lift(per, name, src, budget, ix, top, extra[name])
+                carry[name] = (src, ix, top)
+        lifts = self._lifts(per, carry, budget, extra)
         # a change is "shared" only from one budget on: each anchor below the largest is first brought there by its
         # own law (in full), and only the rest of its change is split into shared and specific parts
         self._anchored(
@@ -1206,7 +1294,18 @@ class LearnedDrawError:
             backtested=self.laws_not_backtested is None,
             backtest_tied=self.laws_not_backtested is None and self.laws_right == self.baseline_right,
             reach_ratio=scale,
+            carry_sd_per_decade=self.carry_sd_per_decade,
         )
+
+    @property
+    def carry_sd_per_decade(self) -> float:
+        """The error of carrying an anchor up by its own law, per decade: the root mean square of the backtest's
+        anchored misses (each one dataset's anchor carried by its own law to its held-out runs, shared part
+        included: a dataset carried alone shares it with none) over the backtest's reach; 0 without them."""
+        misses = [v for v in self.errors.values() if math.isfinite(v)]
+        if not misses or not self.reach > 0:
+            return 0.0
+        return float(np.sqrt(np.mean(np.square(misses)))) / self.reach
 
     def to_dict(self) -> dict[str, Any]:
         return {
