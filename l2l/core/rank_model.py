@@ -508,6 +508,7 @@ class RankModel:
         point: CandidatePoint,
         starts: Sequence[tuple[str, bool]] = (),
         at_optimum: bool = False,
+        carry_measured: bool = False,
     ) -> Array:
         """The change (per draw) of a candidate's ``src`` prediction from its anchor to where the others' changes
         start at the sweep's largest anchor budget, made in full (0 where neither case below holds).
@@ -561,9 +562,14 @@ class RankModel:
         )
         point.notes.append(
             f"its runs stop at C = {e.top_compute:.3g}, below the others' largest ({ref:.3g}): the recommended "
-            f"prediction carries it there by its own law ({where}; its draws carry that law's error over the "
-            "carry, as the backtest measured it), and its top runs (the single-scale baseline) are not comparable "
-            "with theirs"
+            f"prediction carries it there by its own law ({where}; "
+            + (
+                "its draws carry that law's error over the carry, as the backtest measured it"
+                if carry_measured
+                # (said as it is: no backtest scored enough datasets to measure a carry's error)
+                else "that carry's error was not measured by a backtest: its draws hold only the bootstrap's spread"
+            )
+            + "), and its top runs (the single-scale baseline) are not comparable with theirs"
         )
         return np.asarray(at_ref[ix] - top, dtype=np.float64)
 
@@ -573,14 +579,18 @@ class RankModel:
         carry: Mapping[str, tuple[str, NDArray[np.intp], Array]],
         budget: Budget,
         extra: dict[str, CandidatePoint],
+        err: DrawError,
     ) -> dict[str, Array]:
         """Every anchored candidate's ``_lift`` (``carry``: its source, joint draw index and anchor's law value):
         one below the largest budget is carried to where the others' changes start, known once every candidate's
         change is."""
         starts = [(k, self._at_optimum(per, k, budget)) for k in carry if self._below(per, k) == 0]
+        measured = err.carry_sd_per_decade > 0
         optimum = dict(starts)
         return {
-            name: self._lift(per, name, src, budget, ix, top, extra[name], starts, optimum.get(name, False))
+            name: self._lift(
+                per, name, src, budget, ix, top, extra[name], starts, optimum.get(name, False), measured
+            )
             for name, (src, ix, top) in carry.items()
         }
 
@@ -769,7 +779,7 @@ class RankModel:
                 deltas[name] = logs[src] - top
                 sources[name] = src
                 carry[name] = (src, ix, top)
-        lifts = self._lifts(per, carry, budget, extra)
+        lifts = self._lifts(per, carry, budget, extra, err)
         # a change is "shared" only from one budget on: each anchor below the largest is first brought there by its
         # own law (in full), and only the rest of its change is split into shared and specific parts
         self._anchored(

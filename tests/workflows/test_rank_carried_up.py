@@ -117,3 +117,15 @@ def test_a_carried_datasets_draws_spread_by_its_carrys_error(runs: Any) -> None:
     carry = t.draw_error.carry_sd_per_decade * math.log10(2)
     spread = float(np.std(with_carry["short"][1:] - without["short"][1:]))
     assert spread == pytest.approx(carry, rel=0.15)
+
+
+def test_a_carry_whose_error_no_backtest_measured_says_so() -> None:
+    """The note said the carried dataset's draws carry the error "as the backtest measured it" where no backtest
+    measured one (two datasets, too few to score: the error is 0, the draws the bootstrap's alone)."""
+    table = Path(__file__).resolve().parents[1] / "data" / "probe" / "three_sizes_beside_six.csv"
+    ranking = rank_runs(read_runs([table]), ["c4_val"], C=5e19, draws=200)
+    (target,) = ranking.targets
+    (code,) = [r for r in target.rows if r.dataset == "code"]
+    (carry,) = [n for n in code.notes if "carries it there by its own law" in n]
+    assert "that carry's error was not measured by a backtest" in carry
+    assert "as the backtest measured it" not in carry
