@@ -249,6 +249,11 @@ class _Pair:
     n_pairs: int
 
 
+def _largest_budget(per: Mapping[str, _Entry]) -> float:
+    """The largest budget any candidate's anchor on this target reaches: where the others are carried up to."""
+    return max(x.top_compute for x in per.values())
+
+
 def _spans(n: Array, n_opt: float) -> bool:
     """Whether runs of sizes ``n`` (at one budget) lie on both sides of the size ``n_opt``: moving from them to it
     interpolates."""
@@ -493,7 +498,7 @@ class RankModel:
     def _below(self, per: Mapping[str, _Entry], name: str) -> float:
         """How far (decades of compute) a candidate's runs on this target stop below the others' largest budget,
         where it is carried up to it (``_lift``); 0 where they reach it (within ``ANCHOR_BUDGET_RATIO``)."""
-        ref = max(x.top_compute for x in per.values())
+        ref = _largest_budget(per)
         c = per[name].top_compute
         return math.log10(ref / c) if 0 < c < ref / ANCHOR_BUDGET_RATIO else 0.0
 
@@ -529,7 +534,7 @@ class RankModel:
         centre, ranked by their profiles' means the wrong way round at the sweep's own largest budget, P(best)
         0.85)."""
         e = per[name]
-        ref = max(x.top_compute for x in per.values())
+        ref = _largest_budget(per)
         below = self._below(per, name) > 0
         if not below and not at_optimum:  # (``at_optimum``: ``_at_optimum``'s answer for it, made once)
             return np.zeros(len(top))
@@ -602,7 +607,7 @@ class RankModel:
             return False
         if e.top_compute <= 0 or len(np.unique(e.anchor_n)) < 2:
             return False
-        ref = max(x.top_compute for x in per.values())
+        ref = _largest_budget(per)
         n_ref, _ = self._carry_point(name, Budget(C=ref, flops_per_param_token=budget.flops_per_param_token))
         return _spans(e.anchor_n, n_ref)
 
