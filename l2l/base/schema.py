@@ -295,6 +295,13 @@ SMALLEST_COUNT = 1.0
 LARGEST_NATS = 13.0
 
 
+def beyond_nats(estimate: float, smallest_measured: float) -> bool:
+    """Whether a predicted loss lies beyond any cross-entropy in nats where the runs it came from were in nats: a
+    law whose every run already lies past ``LARGEST_NATS`` is in another unit (a loss ×10, bits per token, a
+    perplexity), and its predictions there mean what its runs meant (h28: a loss ×10 got the note at 20-24)."""
+    return estimate > LARGEST_NATS and smallest_measured <= LARGEST_NATS
+
+
 class UnitError(ValueError):
     """A value with a unit suffix l2l does not know (``3.3X``)."""
 

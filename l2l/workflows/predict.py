@@ -26,7 +26,7 @@ import numpy as np
 from l2l.base.checks import as_names, as_numbers, check_level
 from l2l.base.errors import FitError, RefusedBeyondSweepError, UsageError
 from l2l.base.runs import OWN, check_runs
-from l2l.base.schema import LARGEST_NATS
+from l2l.base.schema import beyond_nats
 from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
@@ -229,9 +229,7 @@ def _judged(book: LawBook, fit: LawFit, pi: PredictiveInterval, N: float, D: flo
     """``pi`` with what the law's standing says of it: the other form's doubt (``_form_doubt``), a loss beyond
     any cross-entropy, and a poor law's interval marked not calibrated, a lower bound (``not_calibrated``)."""
     pi = _line_doubt(book, fit, _form_doubt(book, fit, pi, N, D), N, D)
-    if (
-        pi.estimate > LARGEST_NATS
-    ):  # a law far below its runs climbs without bound: say the number means nothing
+    if beyond_nats(pi.estimate, fit.min_loss):  # a law far below its runs climbs without bound: say so
         pi = dc_replace(
             pi,
             notes=(

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from l2l.base.checks import as_names, check_count, check_weight
 from l2l.base.errors import AmbiguousNameError, FitError, RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.runs import check_runs
-from l2l.base.schema import MIN_RANK_DRAWS, Pooling, is_glob
+from l2l.base.schema import MIN_RANK_DRAWS, Pooling, beyond_nats, is_glob
 from l2l.base.text import fmt_si, grouped_reasons
 from l2l.core.accuracy import AccuracyFit
 from l2l.core.calibrate import CalibrationCache
@@ -551,7 +551,7 @@ def _rank_losses(
     if budget.N is None and (counted := runs.flops_count_warning(names)) is not None:
         notes.append(counted)  # a budget in compute is each dataset's N* and D* in the table's one count
     measured = _measured_note(cands, list(weights), budget, split)
-    notes += _beyond_nats(res)
+    notes += _beyond_nats(res, book, runs.own_eval)
     # (an accuracy ranking maps the kept order's draws through its law: its loss rows keep their anchored values)
     res = _holding_own_predictions(res, book, runs.own_eval, own_values=flip_map is None)
     res, repeated = _with_repetition(res, book, runs.own_eval)
@@ -623,20 +623,24 @@ def _extrapolated(cands: Sequence[Candidate], res: Ranking) -> list[Candidate]:
     return [c for c in cands if c.name in beyond]
 
 
-def _beyond_nats(res: Ranking) -> list[str]:
+def _beyond_nats(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> list[str]:
     """Where a ranked loss lies beyond any cross-entropy in nats, the words ``predict`` says of it (``rank --N 1B
-    --D 1M`` ranked losses of 19-25 without a word, where predict says the law means nothing there: p72)."""
-    from l2l.base.schema import LARGEST_NATS
+    --D 1M`` ranked losses of 19-25 without a word, where predict says the law means nothing there: p72); not
+    where the law's runs were in another unit (``beyond_nats``)."""
+
+    def far(dataset: str, target: str, value: float) -> bool:
+        fit = book.try_get(dataset, _law_eval(target, dataset, own_eval))
+        return beyond_nats(value, fit.min_loss if isinstance(fit, LawFit) else 0.0)
 
     out = []
     for t in res.targets:
         if t.metric != "loss":
             continue
-        far = [r.dataset for r in t.rows if r.value is not None and r.value > LARGEST_NATS]
-        if far:
+        names = [r.dataset for r in t.rows if r.value is not None and far(r.dataset, t.target, r.value)]
+        if names:
             out.append(
-                f"{t.target}: the predicted losses of {', '.join(far)} are beyond any cross-entropy in nats (at most "
-                "ln(vocabulary), about 11–12): the laws are extrapolated to where they mean nothing"
+                f"{t.target}: the predicted losses of {', '.join(names)} are beyond any cross-entropy in nats (at "
+                "most ln(vocabulary), about 11–12): the laws are extrapolated to where they mean nothing"
             )
     return out
 

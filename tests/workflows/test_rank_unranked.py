@@ -19,13 +19,13 @@ LAWS = {
 }
 
 
-def _table(path: Path, hero: bool) -> Path:
+def _table(path: Path, hero: bool, unit: float = 1.0) -> Path:
     rng = np.random.default_rng(3)
     rows = ["dataset,N,D,eval,loss"]
     for ds, law in LAWS.items():
         for n in (20e6, 40e6, 80e6, 160e6, 320e6):
             for r in (10, 20, 40):
-                y = float(law.predict(n, n * r)) * float(np.exp(rng.normal(0, 0.004)))
+                y = unit * float(law.predict(n, n * r)) * float(np.exp(rng.normal(0, 0.004)))
                 rows.append(f"{ds},{n:g},{n * r:g},shared_val,{y:.5f}")
     if hero:
         rows.append(f"hero,6.9e9,1.38e11,shared_val,{float(LAWS['web'].predict(6.9e9, 1.38e11)) * 0.97:.5f}")
@@ -56,3 +56,24 @@ def test_losses_beyond_any_cross_entropy_are_said_in_a_ranking(tmp_path: Path) -
     res = l2l.rank_runs(runs, "shared_val", N=1e9, D=1e6, draws=1000)
     assert any("beyond any cross-entropy in nats" in w for w in res.warnings)
     assert not any("beyond any" in w for w in l2l.rank_runs(runs, "shared_val", C=1e21, draws=1000).warnings)
+
+
+def test_losses_in_another_unit_are_not_said_to_lie_beyond_nats(tmp_path: Path) -> None:
+    """h28: a table whose losses are ×10 (every run past any cross-entropy in nats) got the note on every far
+    prediction, where the runs themselves say the unit is not nats; predict and rank say nothing of it there."""
+    runs = l2l.read_runs(_table(tmp_path / "t.csv", hero=False, unit=10.0))
+    res = l2l.rank_runs(runs, "shared_val", N=1e9, D=1e6, draws=1000)
+    assert all(r.value is None or r.value > 13 for r in res.targets[0].rows)
+    assert not any("beyond any" in w for w in res.warnings)
+    (row,) = l2l.predict(runs, datasets=["web"], evals=["shared_val"], N=[1e9], D=[1e6])
+    assert row.loss > 13
+    assert not any("beyond any" in n for n in row.interval.notes)
+    (nats,) = l2l.predict(
+        l2l.read_runs(_table(tmp_path / "n.csv", hero=False)),
+        datasets=["web"],
+        evals=["shared_val"],
+        N=[1e9],
+        D=[1e4],
+    )
+    assert nats.loss > 13  # the same law in nats, as far out: said
+    assert any("beyond any" in n for n in nats.interval.notes)
