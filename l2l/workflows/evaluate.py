@@ -29,7 +29,7 @@ from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import counted, fmt_sci, plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
 from l2l.core.intervals import combined_interval, known_model, propagated_through
-from l2l.core.predictive import Placement, aspect_on, bootstrap_interval
+from l2l.core.predictive import Placement, aspect_on, bootstrap_interval, floored
 from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
@@ -89,7 +89,7 @@ Method = Literal["independent", "loss-to-loss"]
 #: Why a loss-to-loss prediction beyond the own loss has no interval (``Intervals.onward``).
 NO_CARRIED_INTERVAL = (
     "loss-to-loss: no interval: the own-loss interval could not be carried through the translation to this eval "
-    "(it reaches at or below that translation's E0, outside its domain, or the own-loss step has none); the "
+    "(its estimate lies at or below that translation's E0, outside its domain, or the own-loss step has none); the "
     "coverage is counted without it"
 )
 
@@ -853,7 +853,11 @@ class _Intervals:
         # a law behind E0 or E1 poor: as predict --via says; into data repeated past the target's runs: what its
         # own law's interval says (it read calibrated: p66)
         pi = judged_by_endpoints(pi, self.book, [(p0, own0), (p1, own1)])
-        return repeated_interval(pi, repetition_of(self.book, p1, own1, D))
+        pi = repeated_interval(pi, repetition_of(self.book, p1, own1, D))
+        # never below E1, the least loss the translation gives, as predict --via cuts it (``via._judged``): left
+        # below, the same question had two intervals (probe h32: web→books [1.80, 3.37] here, [2.01, 3.37] there),
+        # and the train-to-test step carried from it had none (its lower end at or below that step's E0 = E1)
+        return floored(pi, tt.E1, "E1")
 
     def _other_form(self, pi: PredictiveInterval, spec: PairSpec, x0: float) -> PredictiveInterval:
         """``pi`` holding the translation of ``x0`` with E0 and E1 in the other five-parameter form (``others``,
@@ -909,13 +913,16 @@ class _Intervals:
         if not isinstance(t2, LossToLoss):
             return out
         e0 = t2.E0
-        # written as "not at or below E0": a nan goes on to the translation, which refuses it
-        made = [
-            (i, pi) for i, pi in made if not (pi.lo <= e0 or pi.estimate <= e0 or pi.hi <= e0 or pi.raw <= e0)
-        ]
+        # written as "not at or below E0": a nan goes on to the translation, which refuses it. A lower end at or
+        # below E0 (an own-loss interval cut at its E1, which is this step's E0) is carried from just above E0, as
+        # predict --via carries it (``via.train_test``): it had left the prediction without an interval
+        made = [(i, pi) for i, pi in made if not (pi.estimate <= e0 or pi.hi <= e0 or pi.raw <= e0)]
         if not made:
             return out
-        values = t2.predict(np.array([(pi.estimate, pi.lo, pi.hi, pi.raw) for _, pi in made])).tolist()
+        edge = e0 * (1 + 1e-9)
+        values = t2.predict(
+            np.array([(pi.estimate, edge if pi.lo <= edge else pi.lo, pi.hi, pi.raw) for _, pi in made])
+        ).tolist()
         for (i, pi), mapped in zip(made, values, strict=True):
             try:
                 out[i] = propagated_through(pi, mapped, resid_sd=t2.resid_sd)

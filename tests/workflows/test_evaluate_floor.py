@@ -1,0 +1,38 @@
+"""evaluate's translations are cut at E1 as predict --via's are, and carried onward from there (probe h32)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2l.core.fit import FitCache
+from l2l.io.tables import read_runs
+from l2l.workflows.evaluate import evaluate
+from l2l.workflows.via import predict_via
+
+TABLE = Path(__file__).parents[1] / "data" / "probe" / "isoflop_translation_below_e1.csv"
+
+
+def test_a_translation_interval_is_cut_at_e1_and_carried_onward_as_predict_via_does() -> None:
+    runs = read_runs([TABLE])
+    cache = FitCache()
+    ev = evaluate(runs, test=["c4_val"], cache=cache)
+    ids = {round(n): i for i, n in enumerate(sorted({p.N for p in ev.predictions}))}
+    singles = [p for p in ev.predictions if p.setting == "train-to-train" and p.src == "web"]
+    assert len(singles) == 8
+    for p in singles:
+        pi = p.interval_loss_to_loss
+        assert pi is not None
+        via = predict_via(
+            runs, via="web", tgt=p.tgt, from_run=f"web-big{ids[round(p.N)]}", split="sweep", cache=cache
+        )
+        # the same question, the same answer (web→books at 3× N had read [1.80, 3.37] here, [2.01, 3.37] there,
+        # beside books' E1 = 2.008)
+        assert (pi.estimate, pi.lo, pi.hi) == pytest.approx(
+            (via.result.estimate, via.result.lo, via.result.hi)
+        )
+    # every translation onto c4_val or the task whose own-loss step has an interval has one too (34 of 48 had none)
+    onward = [p for p in ev.predictions if p.setting != "train-to-train" and p.loss_to_loss is not None]
+    assert len(onward) == 48
+    assert all(p.interval_loss_to_loss is not None for p in onward)
