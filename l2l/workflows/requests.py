@@ -282,6 +282,12 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
     """The prediction ``req`` asks for, from the session's runs and caches."""
     if req.metric is not None and not req.evals:
         raise UsageError("--metric says how the evals named are measured: name the evals", param="evals")
+    if req.via and (len(req.evals) > 1 or "all" in req.evals):
+        # (only the first was translated, the others dropped without a word; `all` was "unknown eval 'all'": h32)
+        raise UsageError(
+            "--via translates to one eval at a time: name it (-e EVAL), or run it once per eval",
+            param="evals",
+        )
     kind = eval_kind(session.with_accuracy(), req.evals, req.metric) if req.evals else "loss"
     evals = eval_names(session.runs, req.evals, req.metric)
     if not req.via and not req.datasets and len(session.runs.datasets) == 1:  # the one there is: no -d needed

@@ -263,6 +263,10 @@ def test_messages_say_what_is_missing(ingested: Any) -> None:
     via_all = ingested("predict", "--via", "alpha", "--src-loss", "2.5", "--target", "all")
     assert via_all.exit_code == 2
     assert via_all.stderr.startswith("Error: --via predicts one target dataset's model: name it")
+    for evals in (["-e", "all"], ["-e", "alpha_val", "-e", "downstream/quiz"]):  # h32: the 2nd was dropped
+        many = ingested("predict", "--via", "alpha", "--src-loss", "2.5", "--target", "beta", *evals)
+        assert many.exit_code == 2
+        assert many.stderr.startswith("Error: --via translates to one eval at a time: name it (-e EVAL)")
     no_acc = ingested("rank", "-t", "downstream/quiz", "--metric", "accuracy", "--C", "1e21")
     assert no_acc.exit_code == 1
     assert "these runs have no accuracy evals" in no_acc.stderr
