@@ -1262,6 +1262,10 @@ class LearnedDrawError:
     #: the backtest held out every checkpoint of the sizes reaching the largest budget (a per-step log kept whole,
     #: ``Candidate.run_groups``), not that budget's rows alone: its verdict says so
     whole_sizes: bool = False
+    #: the variance the runs' own noise adds to one dataset's miss at ``reach`` (the shortened sweep's anchor's and
+    #: the held-out runs', ``_miss_noise_var``; the mean over the datasets measured): it is no extrapolation error
+    #: and is grown more slowly with the reach (``__call__``)
+    noise_var: float = 0.0
 
     def for_budget(self, fixed_model: bool) -> LearnedDrawError:
         """This error for a ranking at a fixed model (N, D) or at a budget C (the kept order's spread at the
@@ -1295,13 +1299,26 @@ class LearnedDrawError:
         )
 
     def __call__(self, reach: float) -> DrawError:
+        """The draw error at ``reach``. Of each spread the step measured, the part beyond its runs' noise
+        (``noise_var``: the held-out runs' and the shortened sweep's anchor's) is grown linearly with the reach;
+        the part the noise explains, with its square root from the step on (it may hide an extrapolation error as
+        large, which grows linearly, or be noise, which does not grow). Grown whole, one step's noise made P(best)
+        under-confident beyond the sweep (probe h26's messy tables: leaders stated 0.4-0.5 right 0.84 of the
+        time, a TIE in 144 of 267 rankings whose winner led by 2 % or more, rows' intervals 5-9x the errors); not
+        grown at all, it named a wrong leader at P(best) 0.91-1.00 in 4 rankings 30x out (a crossing, a tie,
+        a dataset running out of data)."""
         scale = max(reach, 0.0) / self.reach if self.reach > 0 else 0.0
         why = ("laws used: " if self.use_laws else "laws not used: ") + self.verdict
-        kept = None if self.kept_order_sd is None else self.kept_order_sd * max(scale, 1.0)
+        kept = (
+            None
+            if self.kept_order_sd is None
+            else _grown(self.kept_order_sd, self.noise_var, max(scale, 1.0))
+        )
+        measured = max(len(self.errors), 1)
         return DrawError(
             0.0,
-            abs(self.shared) * scale,
-            self.specific_sd * scale,
+            _grown(abs(self.shared), self.noise_var / measured, scale),
+            _grown(self.specific_sd, self.noise_var, scale),
             self.use_laws,
             why,
             kept_order_sd=kept,
@@ -1336,7 +1353,34 @@ class LearnedDrawError:
             "kept_order_sd_at_optimum": self.kept_order_sd_at_optimum,
             "use_laws": self.use_laws,
             "laws_not_backtested": self.laws_not_backtested,
+            "noise_var": float(self.noise_var),
         }
+
+
+def _grown(sd: float, noise_var: float, scale: float) -> float:
+    """A spread ``sd`` one step measured, at ``scale`` times that step's reach: the part beyond the runs' noise
+    (``noise_var``) grown linearly, the noise's part (at most ``sd``) with the square root of the scale from the step
+    on (below it, linearly: the step's whole spread at the step)."""
+    noise = min(noise_var, sd * sd)
+    return math.sqrt((sd * sd - noise) * scale * scale + noise * (scale if scale >= 1.0 else scale * scale))
+
+
+def _miss_noise_var(entries: Mapping[str, _Entry], name: str, held: int) -> float:
+    """The variance the runs' noise adds to one candidate's backtest miss: its shortened sweep's anchor's noise
+    and that of the mean of its ``held`` held-out runs (the anchor's per-run noise over √held); NaN if unknown."""
+    a = _anchor_sd(entries, name)
+    e = entries[name]
+    if not math.isfinite(a) or not len(e.anchor_n) or held < 1:
+        return math.nan
+    per_run = a * math.sqrt(len(e.anchor_n)) if math.isfinite(e.anchor_sd) else _median_per_run(entries)
+    return a * a + (per_run * per_run / held if math.isfinite(per_run) else a * a)
+
+
+def _noise_var(entries: Mapping[str, _Entry], held: Mapping[str, int]) -> float:
+    """The mean noise variance of the candidates' backtest misses over ``held`` (name → held-out runs); 0 where
+    unknown."""
+    var = [v for name, k in held.items() if math.isfinite(v := _miss_noise_var(entries, name, k))]
+    return float(np.mean(var)) if var else 0.0
 
 
 _HeldRuns = list[
@@ -1434,6 +1478,7 @@ def learn_draw_error(
     new_top = max(
         float(e.top_compute) for e in model.entries[target].values()
     )  # below cut: reach > log10 1.25
+    noise_var = _noise_var(model.entries[target], {h[0]: len(h[3]) for h in held_runs})
     pairs, laws_right, base_right = _held_pairs(held_runs)
     at_optimum = _kept_misses_at_optimum(model, target, candidates, held_runs, cut, anchor_source)
     kept_opt = (
@@ -1453,6 +1498,7 @@ def learn_draw_error(
         kept,
         kept_opt,
         whole_sizes=any(c.run_groups for c in candidates),
+        noise_var=noise_var,
     )
 
 
@@ -1479,8 +1525,16 @@ def _kept_order_only(
     if noise:
         kept = max(kept, KEPT_NOISE_FLOOR * float(np.median(noise)))
     new_top = max(float(e.top_compute) for e in model.entries[target].values())
+    noise_var = _noise_var(model.entries[target], {name: len(v) for name, v in kept_misses.items()})
     return LearnedDrawError(
-        target, math.log10(top / new_top), 0.0, 0.0, {}, kept_order_sd=kept, laws_not_backtested=why
+        target,
+        math.log10(top / new_top),
+        0.0,
+        0.0,
+        {},
+        kept_order_sd=kept,
+        laws_not_backtested=why,
+        noise_var=noise_var,
     )
 
 

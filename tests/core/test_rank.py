@@ -214,7 +214,10 @@ def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None
     assert_allclose(em.reach, math.log10(5e19 / 2e19), rtol=1e-9)
     assert set(em.errors) == {"fast", "steady", "poor"}
     assert em.specific_sd < 0.005  # the laws are exact; only the runs' 0.2 % noise is left
-    assert_allclose(em(2 * em.reach).specific_sd, 2 * em.specific_sd, rtol=1e-12)
+    # the part of the step's misses the runs' noise explains is grown with the square root of the reach
+    assert em.noise_var > 0
+    noise = min(em.noise_var, em.specific_sd**2)
+    assert_allclose(em(2 * em.reach).specific_sd, math.sqrt(4 * (em.specific_sd**2 - noise) + 2 * noise))
     assert em(-1.0).specific_sd == 0.0
     # the measured order's own misses: each candidate's loss at the shortened sweep's largest budget (2e19)
     # against its held-out runs (5e19), about their mean
@@ -224,8 +227,49 @@ def test_learn_draw_error_is_small_for_exact_laws_and_grows_with_reach() -> None
         base.append(np.log(r.loss[r.C > 3e19]).mean() - np.log(r.loss[(r.C > 1e19) & (r.C < 3e19)].mean()))
     assert em.kept_order_sd is not None
     assert_allclose(em.kept_order_sd, np.std(base, ddof=1), rtol=1e-9)
-    assert em(0.5 * em.reach).kept_order_sd == em.kept_order_sd  # never below what one step measured
-    assert_allclose(em(3 * em.reach).kept_order_sd or 0.0, 3 * em.kept_order_sd, rtol=1e-12)
+    assert_allclose(em(0.5 * em.reach).kept_order_sd or 0.0, em.kept_order_sd)  # never below one step's
+    kept_noise = min(em.noise_var, em.kept_order_sd**2)
+    assert_allclose(
+        em(3 * em.reach).kept_order_sd or 0.0,
+        math.sqrt(9 * (em.kept_order_sd**2 - kept_noise) + 3 * kept_noise),
+    )
+    json.dumps(em.to_dict(), allow_nan=False)
+
+
+def test_a_steps_noise_is_grown_with_the_square_root_of_the_reach() -> None:
+    # issue 17 (probe h26): one held-out step's misses carry the runs' own noise (the held-out run's and the
+    # shortened sweep's anchor's); grown linearly with the reach it made a ranking 30x beyond the sweep several per
+    # cent unsure where the laws missed by about 1 %. The part beyond the noise is grown linearly, the noise's part
+    # with the square root of the reach from the step on
+    noise = 0.007
+    step_noise_var = noise**2 / 2 + noise**2  # an anchor of two runs, one held-out run
+    beyond = 0.002
+    em = LearnedDrawError(
+        "T",
+        0.3,
+        math.sqrt(step_noise_var + beyond**2),
+        math.sqrt(step_noise_var / 3 + beyond**2),
+        {"a": 0.0, "b": 0.0, "c": 0.0},
+        kept_order_sd=math.sqrt(step_noise_var + beyond**2),
+        noise_var=step_noise_var,
+    )
+    far = em(10 * 0.3)  # 10x the step
+    assert_allclose(far.specific_sd, math.sqrt(100 * beyond**2 + 10 * step_noise_var), rtol=1e-9)
+    assert_allclose(far.shared_sd, math.sqrt(100 * beyond**2 + 10 * step_noise_var / 3), rtol=1e-9)
+    assert_allclose(far.kept_order_sd or 0.0, far.specific_sd, rtol=1e-9)
+    assert far.specific_sd < 0.5 * 10 * em.specific_sd  # grown whole: 10x
+    # at the step and inside it, the step's whole spread (the kept order's never below it)
+    assert_allclose(em(0.3).specific_sd, em.specific_sd, rtol=1e-9)
+    assert_allclose(em(0.15).specific_sd, 0.5 * em.specific_sd, rtol=1e-9)
+    assert_allclose(em(0.15).kept_order_sd or 0.0, em.kept_order_sd or 0.0, rtol=1e-9)
+    # misses all noise: grown with the square root of the reach only
+    quiet = dataclasses.replace(em, specific_sd=0.5 * noise, shared=0.0)
+    assert_allclose(quiet(3.0).specific_sd, 0.5 * noise * math.sqrt(10), rtol=1e-9)
+    assert quiet(3.0).shared_sd == 0.0
+    # without a noise estimate the step is grown whole, as before
+    old = dataclasses.replace(em, noise_var=0.0)
+    assert_allclose(old(3.0).specific_sd, 10 * em.specific_sd, rtol=1e-9)
+    assert_allclose(old(3.0).kept_order_sd or 0.0, 10 * (em.kept_order_sd or 0.0), rtol=1e-9)
     json.dumps(em.to_dict(), allow_nan=False)
 
 
@@ -507,7 +551,13 @@ def test_a_per_step_logs_backtest_holds_out_whole_runs_and_reaches_a_size_beyond
     at = math.log10(
         11.0
     )  # the spread grown to an 11x target: the real step's, several times the row-by-row one's
-    assert runs(at).specific_sd < 0.5 * rows(at).specific_sd
+
+    # (the spreads beyond the runs' noise, shared and specific: here the real step's is all noise)
+    def grown(e: LearnedDrawError) -> float:
+        return math.hypot(e(at).shared_sd, e(at).specific_sd)
+
+    assert grown(runs) < 0.5 * grown(rows)
+    assert runs(at).specific_sd <= rows(at).specific_sd
     assert "with every checkpoint of the sizes that reach it" in runs.verdict
     assert "every checkpoint" not in rows.verdict
 
