@@ -147,6 +147,12 @@ class DatasetPrediction:
     lawless: tuple[str, ...] = ()
     #: how D (D* at a budget) repeats the dataset's unique tokens (None: it does not, or they are unknown)
     repetition: Repetition | None = None
+    #: as ``predict``'s row for the same question says it: the interval is a lower bound (its own prediction's is,
+    #: or an accuracy's chain is), and whether backtests vouch for it (not a lower bound, not a poor law, not beyond
+    #: their evidence); a script reading the JSON had only the notes' words (probe h34: 4 of 240 misses, each on a
+    #: row ``predict`` flags, read as calibrated)
+    lower_bound_only: bool = False
+    calibrated: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -170,6 +176,8 @@ class DatasetPrediction:
             "top_N_hi": _f(self.top_N[1]) if self.top_N else None,
             "top_D_lo": _f(self.top_D[0]) if self.top_D else None,
             "top_D_hi": _f(self.top_D[1]) if self.top_D else None,
+            "lower_bound_only": self.lower_bound_only if self.status == "ok" else None,
+            "calibrated": self.calibrated if self.status == "ok" else None,
             "notes": list(self.notes),
         }
         if self.repetition is not None:  # (only where the table gives unique tokens)

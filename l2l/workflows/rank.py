@@ -32,6 +32,7 @@ from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
 from l2l.core.line_law import LineLaw
+from l2l.core.predictive import beyond_evidence
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
     Budget,
@@ -61,6 +62,7 @@ from l2l.core.ranking import (
 from l2l.core.sweep import Sweep, at_model
 from l2l.workflows.accuracy import (
     accuracy_evals,
+    accuracy_lower_bound,
     ceiling_note,
     fit_accuracy_laws,
     near_task_losses,
@@ -849,8 +851,13 @@ def _holding_own_predictions(
             except (FitError, SelectionError):  # refused beyond the sweep: said by ``_refused_beyond``
                 rows.append(r)
                 continue
-            if own.lower_bound_only:  # said as predict says it (one answer per question)
-                r = dataclasses.replace(r, notes=(*r.notes, OWN_LOWER_BOUND))
+            # said as predict says it (one answer per question), in words and in the row's flags
+            r = dataclasses.replace(
+                r,
+                notes=(*r.notes, *([OWN_LOWER_BOUND] if own.lower_bound_only else [])),
+                lower_bound_only=r.lower_bound_only or own.lower_bound_only,
+                calibrated=r.calibrated and not beyond_evidence(own),
+            )
             if (
                 independent
             ):  # each dataset's own law: its value and interval are predict's (one answer per question)
@@ -961,7 +968,11 @@ def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
             if flag is None:
                 rows.append(r)
                 continue
-            rows.append(dataclasses.replace(r, notes=(*r.notes, f"{flag}: its interval is not calibrated")))
+            rows.append(
+                dataclasses.replace(
+                    r, notes=(*r.notes, f"{flag}: its interval is not calibrated"), calibrated=False
+                )
+            )
         targets.append(dataclasses.replace(t, rows=tuple(rows)))
     return dataclasses.replace(res, targets=tuple(targets))
 
@@ -1123,9 +1134,11 @@ def _rank_accuracy(
     )
     notes = {n: f"predicted {task}: {x:.4f} (accuracy law {law}){poor}" for n, x in predicted.items()}
     few = fit.too_few_note(settings.level)  # as predict says it: the law's error from too few backtest errors
+    ceilings: dict[str, str] = {}
     for n in ok:  # as predict says it: an accuracy resting on the assumed ceiling of 1 (p50)
         if said := ceiling_note(fit, n, float(accs[n][0])):
             notes[n] += f"; {said}"
+            ceilings[n] = said
         if few:
             notes[n] += f"; {few}"
     notes.update({n: said for n, (_, said, _) in read.items()})
@@ -1147,7 +1160,35 @@ def _rank_accuracy(
         dataclasses.replace(r, top_N=tops[r.dataset][0], top_D=tops[r.dataset][1]) if r.dataset in tops else r
         for r in lt.rows
     ]
-    rows, combined = _accuracy_rows(loss_rows, failed, ok, mat, (pb, ranks), notes, settings.level, chains)
+    rows, combined = _accuracy_rows(
+        loss_rows,
+        failed,
+        ok,
+        mat,
+        (pb, ranks),
+        notes,
+        settings.level,
+        {n: (lo, hi) for n, (lo, hi, _) in chains.items()},
+    )
+    # each chained row's standing as predict --eval ACC judges the same chain (``accuracy_lower_bound``)
+    rows = tuple(
+        dataclasses.replace(
+            r,
+            lower_bound_only=(
+                lower := accuracy_lower_bound(
+                    loss_lower_bound=r.lower_bound_only,
+                    poor=fit.status == "poor",
+                    method=chains[r.dataset][2],
+                    ceiling_note=ceilings.get(r.dataset, ""),
+                    level_note=few,
+                )
+            ),
+            calibrated=r.calibrated and not lower,
+        )
+        if r.status == "ok" and r.dataset in chains
+        else r
+        for r in rows
+    )
     target = dataclasses.replace(
         lt,
         target=acc_eval,
@@ -1330,17 +1371,17 @@ def _accuracy_law(
 
 def _accuracy_chain(
     fit: AccuracyFit, dataset: str, task: tuple[float, float, float], row: DatasetPrediction, level: float
-) -> tuple[float, float]:
+) -> tuple[float, float, str]:
     """A dataset's accuracy interval: its task-loss interval ``task`` (value, lo, hi) mapped through the accuracy
     law (``chain_interval``). A task-loss interval widened to hold predict's, about the dataset's own law's value
     (``HOLDS_OWN``), is mapped about that value too, so that the accuracy interval holds predict --eval ACC's, as
     its row says (probe h24: books [0.6767, 0.7785] beside predict's [0.6716, 0.7572])."""
     value, lo_task, hi_task = task
-    lo, hi = fit.chain_interval(value, dataset, lo_task, hi_task, level)[1:3]
+    _, lo, hi, how = fit.chain_interval(value, dataset, lo_task, hi_task, level)
     if HOLDS_OWN in row.notes and row.independent is not None:
         own_lo, own_hi = fit.chain_interval(row.independent, dataset, lo_task, hi_task, level)[1:3]
         lo, hi = min(lo, own_lo), max(hi, own_hi)
-    return lo, hi
+    return lo, hi, how
 
 
 def _accuracy_rows(

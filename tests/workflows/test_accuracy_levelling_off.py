@@ -87,6 +87,7 @@ def caches() -> dict[str, Any]:
 
 def test_rank_ranks_every_dataset_near_the_truth(runs: Runs, caches: dict[str, Any]) -> None:
     """It ranked books alone at P(best) 1.00, the other three "not predicted"."""
+    from l2l.core.fit import FitOptions
     from l2l.workflows.rank import rank_runs
 
     ranking = rank_runs(runs, "hellaswag_acc", N=N, D=D, split="sweep", draws=200, form="l2l", **caches)
@@ -101,6 +102,19 @@ def test_rank_ranks_every_dataset_near_the_truth(runs: Runs, caches: dict[str, A
         assert row.hi is not None
         assert row.lo <= TRUTH[ds] <= row.hi
     assert target.tie  # the truths differ by 0.1 points: no dataset can be called the best
+    # each row's standing is predict's for the same question, in the JSON's flags too (probe h34: rank's rows read
+    # "ok" with no flag where predict's said lower bound, not calibrated)
+    from l2l.workflows.accuracy import predict_accuracy
+
+    told = predict_accuracy(
+        runs, evals=["hellaswag_acc"], datasets=sorted(TRUTH), N=[N], D=[D], split="sweep",
+        options=FitOptions(form="l2l"), **caches,
+    )  # fmt: skip
+    said = {p.dataset: (p.lower_bound_only, p.calibrated) for p in told}
+    assert {ds: (r.lower_bound_only, r.calibrated) for ds, r in rows.items()} == said
+    assert {
+        ds: (r.to_dict()["lower_bound_only"], r.to_dict()["calibrated"]) for ds, r in rows.items()
+    } == said
 
 
 def test_evaluate_scores_the_law_predict_uses(runs: Runs) -> None:

@@ -93,6 +93,15 @@ def test_a_row_whose_own_prediction_predict_calls_a_lower_bound_says_so(syntheti
     ranked = {(r.dataset, t.target) for t in far.targets for r in t.rows if r.status == "ok"}
     assert said
     assert said == ranked & lower
+    # and in the row's flags, as predict's JSON row says it (probe h34: a script had only the notes' words)
+    flagged = {(r.dataset, t.target) for t in far.targets for r in t.rows if r.lower_bound_only}
+    assert flagged == said
+    for t in far.targets:
+        for r in t.rows:
+            row = r.to_dict()
+            assert row["lower_bound_only"] is ((r.dataset, t.target) in said)
+            assert row["calibrated"] is False or (r.dataset, t.target) not in said
     top = float(synthetic_runs.frame["C"].max())
     inside = rank_runs(synthetic_runs, ["own"], C=top / 4, datasets=["alpha", "beta"], draws=100)
     assert all(OWN_LOWER_BOUND not in r.notes for t in inside.targets for r in t.rows)
+    assert not any(r.lower_bound_only for t in inside.targets for r in t.rows)
