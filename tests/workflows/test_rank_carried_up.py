@@ -68,13 +68,26 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return _table(tmp_path_factory.mktemp("carried") / "t2.csv")
 
 
-def test_a_dataset_carried_up_to_the_others_budget_is_not_moved_to_an_optimum_twice(runs: Any) -> None:
+@pytest.fixture(scope="module")
+def caches() -> dict[str, Any]:
+    """One fit cache and calibration cache for the module's rankings of ``runs``, as a session of ``l2l`` keeps
+    them (a warm ranking is the cold one: tests/workflows/test_warm.py): the same laws, bootstrap draws and
+    backtests are not made again for each of its five rankings."""
+    from l2l.core.calibrate import CalibrationCache
+    from l2l.core.fit import FitCache
+
+    return {"cache": FitCache(), "calibrations": CalibrationCache()}
+
+
+def test_a_dataset_carried_up_to_the_others_budget_is_not_moved_to_an_optimum_twice(
+    runs: Any, caches: dict[str, Any]
+) -> None:
     """At 3x and 30x the top budget and at a fixed 2.4B × 48B, the carried dataset's recommended value is as close
     to its truth as its own law's (measured +0.19 / +0.05 / +0.32 %, its law +0.30 / +0.51 / +0.27 %; before: −1.08
     / −1.21 / −0.95 %). (The others' errors, −0.8 to +1.0 %, are the shared change's at trust 0: their laws' shapes
     differ.)"""
     for budget in ({"C": 3 * TOP}, {"C": 30 * TOP}, {"N": 2.4e9, "D": 48e9}):
-        rows = _rows(rank_runs(runs, ["shared_val"], draws=100, **budget))
+        rows = _rows(rank_runs(runs, ["shared_val"], draws=100, **budget, **caches))
         law = LAWS["short"]
         n, d = (budget["N"], budget["D"]) if "N" in budget else law.compute_optimal(budget["C"])
         truth = float(law.predict(n, d)) + SHIFT
@@ -96,18 +109,18 @@ def test_the_carry_adds_its_own_laws_error_to_the_carried_datasets_draws_only() 
     assert DrawError().carry_sd_per_decade == 0.0
 
 
-def test_a_carried_datasets_draws_spread_by_its_carrys_error(runs: Any) -> None:
+def test_a_carried_datasets_draws_spread_by_its_carrys_error(runs: Any, caches: dict[str, Any]) -> None:
     """The carried dataset's draws spread by its carry's error (learned by the backtest, over log10 2 of compute);
     the others' draws and every point value do not move."""
     from l2l.core import rank_model
 
-    base = rank_runs(runs, ["shared_val"], C=3 * TOP, draws=400)
+    base = rank_runs(runs, ["shared_val"], C=3 * TOP, draws=400, **caches)
     (t,) = base.targets
     assert t.draw_error.carry_sd_per_decade > 0
     saved = rank_model.LearnedDrawError.carry_sd_per_decade
     try:
         rank_model.LearnedDrawError.carry_sd_per_decade = property(lambda _: 0.0)  # type: ignore[assignment]
-        bare = rank_runs(runs, ["shared_val"], C=3 * TOP, draws=400)
+        bare = rank_runs(runs, ["shared_val"], C=3 * TOP, draws=400, **caches)
     finally:
         rank_model.LearnedDrawError.carry_sd_per_decade = saved  # type: ignore[method-assign]
     with_carry, without = base.log_draws["shared_val"], bare.log_draws["shared_val"]
