@@ -546,6 +546,14 @@ SEED_SPREAD_PAIRS: Final = 3
 #: about with its values: real seeds of one configuration lie within about 1 % (a probe's 0.5 % noise: 0.3-1.2 %).
 SEED_ODD: Final = 0.03
 SEED_ODD_TIMES: Final = 5.0
+
+
+def seed_odd_limit(typical: float) -> float:
+    """The relative gap past which a seed is warned about (``SEED_ODD``, ``SEED_ODD_TIMES`` the configurations'
+    median gap ``typical``): one rule for the count and for the words that state it."""
+    return max(SEED_ODD, SEED_ODD_TIMES * typical)
+
+
 #: Runs of one (dataset, N, D, eval) told apart only by their run ids whose losses differ by more than this are no
 #: seeds: a sweep of a setting the table does not name (a probe's learning rates without their column: up to 12 %,
 #: fitted as 5 points each, the optimum's loss 2.40 against the best learning rate's 2.323).
@@ -643,7 +651,7 @@ def _gaps(rows: pl.DataFrame, *, seeds: bool) -> Spread | None:
     widest = groups.sort(
         ["_div", "_gap", "dataset", "eval", "N", "D"], descending=[True, True, False, False, False, False]
     ).row(0, named=True)
-    limit = max(SEED_ODD, SEED_ODD_TIMES * typical) if seeds else APART_SWEEP
+    limit = seed_odd_limit(typical) if seeds else APART_SWEEP
     counts = [len(v) for v in all_losses]
     return Spread(
         tuple(widest[c] for c in REPEAT_KEY),
