@@ -116,7 +116,7 @@ def repeat_notes(rep: Repeats, log: Mapping[str, Any] | None = None) -> list[str
             leave = f"--where run_id!={far}" if far not in ("None", "") else "delete its rows"
             notes.append(
                 f"warning: {gap.wide} of them hold a seed far from its siblings (more than "
-                f"{100 * seed_odd_limit(gap.typical):.1f} %, up to {100 * gap.gap:.1f} %): "
+                f"{100 * seed_odd_limit(gap.typical, gap.groups):.1f} %, up to {100 * gap.gap:.1f} %): "
                 f"e.g. {_cell(gap.key)}: "
                 f"{_runs_of(gap)}; a run that diverged or did not finish? Averaged in, it moves the configuration's "
                 f"loss; {leave} leaves it out"

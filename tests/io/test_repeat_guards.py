@@ -580,3 +580,35 @@ def test_one_measurement_of_runs_told_apart_by_their_ids_is_counted_in_the_singu
     assert (
         "1 measurement at one (dataset, N, D, eval) comes from runs with different run ids: kept as" in said
     )
+
+
+def _many_seed_pairs(
+    path: Path, *, diverged: bool, noise: float = 0.01, configs: int = 1500, seed: int = 1
+) -> Path:
+    """A per-step log's shape kept whole: ``configs`` (N, D) configurations of one dataset, two seeds each, their
+    losses a smooth law times log-normal noise; ``diverged``: one seed of one configuration 7 % high."""
+    rng = np.random.default_rng(seed)
+    rows = ["dataset,N,D,eval,seed,run_id,loss"]
+    for k in range(configs):
+        n, d = 1e8 * (1 + k % 30), 2e9 * (1 + k // 30)
+        base = 2.0 + 400 / n**0.3 + 900 / d**0.28
+        for s in range(2):
+            y = base * math.exp(noise * rng.standard_normal())
+            if diverged and k == 700 and s == 1:
+                y *= 1.07
+            rows.append(f"web,{n:g},{d:g},web_val,{s},c{k}_s{s},{y:.6f}")
+    return write(path, "\n".join(rows) + "\n")
+
+
+def test_a_clean_table_of_many_seed_pairs_is_not_warned_of_seeds_its_noise_alone_sets_apart(
+    tmp_path: Path,
+) -> None:
+    """Probe h34: a per-step ladder ingested with --checkpoints all, 1,200 seed pairs at 0.4 % noise, was warned of
+    3 seeds "far from their siblings" (3.9-4.7 %): five times the median gap is passed by noise alone 7.5e-4 of
+    the time, about once in such a table (this one at 1 % noise: warned in 5 of 8 seeds of its generator, now
+    in 0). The limit now grows with the configurations compared; a seed 7 % off is still warned about."""
+    clean = read_runs([_many_seed_pairs(tmp_path / "clean.csv", diverged=False)])
+    assert "seed far from its siblings" not in notes(clean)
+    bad = read_runs([_many_seed_pairs(tmp_path / "bad.csv", diverged=True)])
+    assert "warning: 1 of them hold a seed far from its siblings" in notes(bad)
+    assert "c700_s1" in notes(bad)
