@@ -1475,9 +1475,7 @@ def learn_draw_error(
     noise = [a for h in held_runs if math.isfinite(a := _anchor_sd(model.entries[target], h[0]))]
     if noise:
         kept = max(kept, KEPT_NOISE_FLOOR * float(np.median(noise)))
-    new_top = max(
-        float(e.top_compute) for e in model.entries[target].values()
-    )  # below cut: reach > log10 1.25
+    new_top = _largest_budget(model.entries[target])  # below cut: reach > log10 1.25
     noise_var = _noise_var(model.entries[target], {h[0]: len(h[3]) for h in held_runs})
     pairs, laws_right, base_right = _held_pairs(held_runs)
     at_optimum = _kept_misses_at_optimum(model, target, candidates, held_runs, cut, anchor_source)
@@ -1524,7 +1522,7 @@ def _kept_order_only(
     noise = [a for name in kept_misses if math.isfinite(a := _anchor_sd(model.entries[target], name))]
     if noise:
         kept = max(kept, KEPT_NOISE_FLOOR * float(np.median(noise)))
-    new_top = max(float(e.top_compute) for e in model.entries[target].values())
+    new_top = _largest_budget(model.entries[target])
     noise_var = _noise_var(model.entries[target], {name: len(v) for name, v in kept_misses.items()})
     return LearnedDrawError(
         target,

@@ -934,9 +934,8 @@ class _Intervals:
         made = [(i, pi) for i, pi in made if not (pi.estimate <= e0 or pi.hi <= e0 or pi.raw <= e0)]
         if not made:
             return out
-        edge = e0 * (1 + 1e-9)
         values = t2.predict(
-            np.array([(pi.estimate, edge if pi.lo <= edge else pi.lo, pi.hi, pi.raw) for _, pi in made])
+            np.array([(pi.estimate, t2.held_above_e0(pi.lo), pi.hi, pi.raw) for _, pi in made])
         ).tolist()
         for (i, pi), mapped in zip(made, values, strict=True):
             try:

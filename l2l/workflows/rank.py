@@ -969,8 +969,12 @@ def _with_poor_laws(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) ->
                 rows.append(r)
                 continue
             rows.append(
+                # (predict marks a poor law's interval a lower bound, not calibrated: ``not_calibrated``)
                 dataclasses.replace(
-                    r, notes=(*r.notes, f"{flag}: its interval is not calibrated"), calibrated=False
+                    r,
+                    notes=(*r.notes, f"{flag}: its interval is not calibrated"),
+                    lower_bound_only=True,
+                    calibrated=False,
                 )
             )
         targets.append(dataclasses.replace(t, rows=tuple(rows)))

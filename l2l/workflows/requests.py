@@ -223,6 +223,12 @@ def _check_via(req: PredictRequest) -> None:
     # a source loss with the target model's N and D: the model is known, no compute need be inferred (probe p77:
     # `--N 1.18e10 --D 3e11` was refused, then C inferred 1.87e22 for a true 2.12e22)
     model = req.src_loss is not None and len(req.N) == 1 and len(req.D) == 1 and not req.C
+    if len(req.evals) > 1 or "all" in req.evals:
+        # (only the first was translated, the others dropped without a word: h32)
+        raise UsageError(
+            "--via translates to one eval at a time: name it (-e EVAL), or run it once per eval",
+            param="evals",
+        )
     given = [
         name
         for name, value in (
@@ -282,18 +288,13 @@ def answer_predict(session: Session, req: PredictRequest) -> PredictAnswer:
     """The prediction ``req`` asks for, from the session's runs and caches."""
     if req.metric is not None and not req.evals:
         raise UsageError("--metric says how the evals named are measured: name the evals", param="evals")
-    if req.via and (len(req.evals) > 1 or "all" in req.evals):
-        # (only the first was translated, the others dropped without a word; `all` was "unknown eval 'all'": h32)
-        raise UsageError(
-            "--via translates to one eval at a time: name it (-e EVAL), or run it once per eval",
-            param="evals",
-        )
+    if req.via:  # (before the evals are resolved: `-e all` read as "unknown eval 'all'" there)
+        _check_via(req)
     kind = eval_kind(session.with_accuracy(), req.evals, req.metric) if req.evals else "loss"
     evals = eval_names(session.runs, req.evals, req.metric)
     if not req.via and not req.datasets and len(session.runs.datasets) == 1:  # the one there is: no -d needed
         req = replace(req, datasets=tuple(session.runs.datasets))
     if req.via:
-        _check_via(req)
         if kind == "accuracy":
             # a translation carries losses: the accuracy was dropped without a word, its task loss answered
             raise UsageError(

@@ -89,6 +89,12 @@ class LossToLoss:
     x_range: tuple[float, float]
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    def held_above_e0(self, x: float) -> float:
+        """``x``, or just above E0 where it lies at or below it: where ``predict`` is defined, an interval's end
+        cut at this translation's E0 (the step before's E1) is carried from there (``predict --via`` and
+        ``evaluate`` alike)."""
+        return max(x, self.E0 * (1 + 1e-9))
+
     def predict(self, x: ArrayLike) -> Array:
         """ŷ = K·(x − E0)^κ + E1. Raises FitError for x ≤ E0 (the power law is not defined there)."""
         # one loss (evaluate's chains): no array, and numpy's scalar power, the array path's bit for bit (Python's

@@ -704,7 +704,7 @@ class _Via:
         sd_param = log_sd_at(dr, own_pi.estimate) if ivs is not None else 0.0
 
         def through(v: float) -> float:
-            return float(t.predict(max(v, t.E0 * (1 + 1e-9))))
+            return float(t.predict(t.held_above_e0(v)))
 
         shared = self.runs.own_is_shared(self.tgt)  # (test-test: two test losses of one dataset's models)
         said = TEST_TEST if shared else TRAIN_TEST

@@ -463,6 +463,8 @@ def test_a_candidate_whose_target_law_is_poor_says_so_in_the_ranking(
     rows = {r.dataset: r for r in res.targets[0].rows}
     assert any(n.startswith("poor law: its own largest runs lie") for n in rows["beta"].notes)
     assert not any("poor law" in n for n in rows["alpha"].notes)
+    # and in its flags, as predict's row for a poor law says them (a lower bound, not calibrated)
+    assert (rows["beta"].lower_bound_only, rows["beta"].calibrated) == (True, False)
 
 
 def test_a_candidate_measured_on_the_target_in_another_metric_is_pointed_to_it() -> None:
