@@ -97,7 +97,8 @@ class _SearchMemo:
     bounds and warnings, the workspace caches: a cold command still fits each law it fits, and the counts of fits
     made are counts of calls above the memo); a refit's progress reports are kept and told again in order. The
     tests of the engine itself (``tests/core/test_search.py``, ``test_stacked_refits.py``) call
-    ``l2l.core.search`` directly, which is not memoized."""
+    ``l2l.core.search`` directly, which is not memoized. The test processes of one run (``-n 2``) share their
+    answers (``_shared_memo``): a worker reads what the other computed instead of solving the problem again."""
 
     def __init__(self) -> None:
         import l2l.core.search as search
@@ -121,12 +122,35 @@ class _SearchMemo:
             h.update(part)
         return h.digest()
 
+    #: The folder this run's test processes share their answers in (set by the session fixture ``_shared_memo``);
+    #: None: this process's answers only.
+    shared: Path | None = None
+
     def answer(self, key: bytes, compute: Any) -> Any:
+        """The answer to ``key``: this process's, else one another test process of this run has stored (the key is
+        every byte the pure search reads, so the same answer: both workers of ``-n 2`` fit the synthetic sample,
+        the paper's runs and many modules' tables), else computed now and stored for the others."""
         import copy
 
         if key not in self.answers:
-            self.answers[key] = compute()
+            self.answers[key] = self.shared_answer(key, compute)
         return copy.deepcopy(self.answers[key])
+
+    def shared_answer(self, key: bytes, compute: Any) -> Any:
+        import pickle
+
+        if self.shared is None:
+            return compute()
+        path = self.shared / (key.hex() + ".pickle")
+        try:
+            return pickle.loads(path.read_bytes())
+        except FileNotFoundError:
+            pass
+        value = compute()
+        part = path.with_name(f"{path.name}.{os.getpid()}")
+        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        part.replace(path)  # whole or absent: another process never reads half an answer
+        return value
 
     def find_minimum_(self, problem: Any, starts: Any = None, *, thorough: bool = False) -> Any:
         if not SEARCH_MEMO:
@@ -163,16 +187,38 @@ class _SearchMemo:
         return self.answer(self.key(*parts), lambda: self.weighted_refits(jobs, **kwargs))
 
     def install(self) -> None:
-        """In place of the names ``l2l.core.fit`` and ``l2l.core.backtest`` call (``l2l.core.search`` keeps its own)."""
+        """In place of the names ``l2l.core.fit`` and ``l2l.core.backtest`` call (``l2l.core.search`` keeps its own).
+        Once per process: ``from tests.conftest import ...`` runs this file a second time (a module of its own,
+        beside pytest's ``conftest``), and a second memo installed then would start empty and leave the session
+        fixture ``_shared_memo`` setting up the first."""
         import l2l.core.backtest as backtest
         import l2l.core.fit as fit
 
+        if isinstance(getattr(getattr(vars(fit)["find_minimum"], "__self__", None), "answers", None), dict):
+            return
         fit.find_minimum = self.find_minimum_  # type: ignore[attr-defined]
         fit.weighted_refit = self.weighted_refit_  # type: ignore[attr-defined]
         backtest.weighted_refits = self.weighted_refits_  # type: ignore[attr-defined]
 
 
 _SearchMemo().install()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_memo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The search memo's answers shared by this run's test processes, in this run's root (the folder the workers'
+    temporary folders are in, as ``synthetic_workspace`` shares its workspace)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield  # one process: its own answers are all there are
+        return
+    import l2l.core.fit as fit
+
+    memo = fit.find_minimum.__self__  # type: ignore[attr-defined]  # the one installed (see install)
+    memo.shared = tmp_path_factory.getbasetemp().parent / "search_memo"
+    memo.shared.mkdir(exist_ok=True)
+    yield
+    memo.shared = None
+
 
 # One small bad file per check: (file, line, column, what the message says). Line None: the check has no line.
 BAD_INPUTS: list[tuple[str, int | None, str | None, str]] = [
