@@ -19,6 +19,7 @@ from l2l.base.runs import AVERAGE_KEY
 from l2l.base.text import some_of, utc_now
 from l2l.io.columns import says_spread
 from l2l.io.readers import _Raw
+from l2l.io.selection import Where, where_expr
 from l2l.io.values import (
     _DTYPES,
     _bad_compute,
@@ -278,6 +279,13 @@ def _accuracy_long(raw: _Raw, frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _rows_where(raw: _Raw, where: Sequence[Where], mapping: Mapping[str, str]) -> _Raw:
+    """The rows of ``raw`` that pass ``where`` (``mapping``: canonical name → its column), all without a filter
+    that applies to this file."""
+    keep = where_expr(where, raw.frame.columns, mapping)[0] if where else None
+    return raw if keep is None else subset(raw, raw.frame.select(keep).to_series())
+
+
 class WideAccuracy(NamedTuple):
     """A wide table split: its loss part (None: accuracies alone), its accuracy rows at the kept checkpoints,
     the accuracy part's provenance, and (a per-step export) its accuracies at every checkpoint."""
@@ -294,11 +302,15 @@ def split_wide_accuracy(
     mapping: Mapping[str, str] | None = None,
     checkpoints: str = "final",
     percent: bool = False,
+    where: Sequence[Where] = (),
 ) -> WideAccuracy:
     """Separate a wide table's accuracy columns (those matching ``accuracy_columns``) from its loss columns. The
     accuracy rows of a per-step export go through the checkpoint selection of its losses (``checkpoints``), as a
     long table's do: each run's final checkpoint by default; every checkpoint's are kept beside them (an
-    accuracy logged less often than its loss pairs with the loss logged at its own checkpoint)."""
+    accuracy logged less often than its loss pairs with the loss logged at its own checkpoint). Only the rows
+    that pass ``where`` (``--where``, as the losses' rows) give accuracies: they kept every row before, so
+    ``--where 'N<5e9'`` or ``--where dataset=pile`` left the accuracies of the runs it left out in the workspace
+    (probe h40's Pythia export: 8 sizes of accuracies beside 6 of losses)."""
     if accuracy_columns is None:
         return WideAccuracy(raw, None, None)
     from l2l.io.checkpoints import find_step_column, select_frame
@@ -307,6 +319,8 @@ def split_wide_accuracy(
     ids = (*schema.WIDE_REQUIRED, *schema.WIDE_OPTIONAL)
     mapped = _map_columns(raw, ids, mapping)
     id_cols = set(mapped.values())
+    full, raw = raw, _rows_where(raw, where, mapped)  # its loss part keeps every row: the losses' reader
+    # applies --where itself, and reports it
     rx = _glob_regex(accuracy_columns)
     matched = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
     if not matched:
@@ -368,9 +382,16 @@ def split_wide_accuracy(
         )
         rows = chosen_rows.rename({"loss": "accuracy"}).drop("_l2l_acc_step", "frac_done", strict=False)
     acc = _accuracy_long(raw, rows)
-    rest = raw.frame.drop(matched)
+    rest = full.frame.drop(matched)
     loss_raw = _Raw(
-        raw.path, raw.format, raw.sha256, rest, raw.lines, raw.header_line, bad=raw.bad, notes=raw.notes
+        full.path,
+        full.format,
+        full.sha256,
+        rest,
+        full.lines,
+        full.header_line,
+        bad=full.bad,
+        notes=full.notes,
     )
     skipped = sum(nan.values())  # (read and rejected, as a NaN loss cell is: "read 311 … rejected 2" for 312)
     info: dict[str, Any] = {

@@ -741,6 +741,15 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
     )
     source = plan.columns.columns.get("run_id")
     runs = per_run.get_column("_run").to_list()
+    if step is not None and not bool(per_run.get_column("_end").any()):
+        # every NaN lies between finite values of its run's log: an eval logged every few steps (a W&B export's
+        # NaN at the steps it did not run, probe h40's ladder), no crash: "--where 'Name!=RUN' leaves a run out"
+        # offered to leave out every run of the log
+        return (
+            f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are (each between finite "
+            f"values of its run: an eval not logged at every step?): {'run' if one else 'runs'} "
+            f"{'; '.join(shown)}{more}"
+        )
     flags = [f"--where '{source}!={r}'" for r in runs]
     # each run named (it named the first alone: "--where 'Name!=mixA-05'" for mixA-05 and mixC-12; probe p58)
     leave = (
@@ -1580,7 +1589,7 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
             loss_raw, acc, acc_info, acc_every = split_wide_accuracy(
-                raw, opts.accuracy_columns, in_file, opts.checkpoints, opts.accuracy_percent
+                raw, opts.accuracy_columns, in_file, opts.checkpoints, opts.accuracy_percent, opts.where
             )
             if acc is not None and loss_raw is None:  # a file of accuracies alone
                 acc_parts.append(acc)

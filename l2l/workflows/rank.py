@@ -1121,9 +1121,13 @@ def _rank_accuracy(
         # P(best) 1.00 for the one dataset left of four read as a verdict over all four (a probe's table)
         have = f"only {ok[0]}'s accuracy" if ok else "no dataset's accuracy"
         why = grouped_reasons(failed)
+        # runs at one tokens per parameter have no N* at a budget: a model on their line can be ranked, as a loss
+        # target's refusal says (a DataDecide-shaped sweep's accuracy target named neither --N nor --D: probe h40)
+        line = failed and all(r.startswith("no compute-optimal model") for r in failed.values())
         raise FitError(
             f"{acc_eval} cannot be ranked: {have} could be predicted ({why})",
-            hint=f"l2l fit-accuracy --eval '{acc_eval}' shows its law; l2l predict --eval '{acc_eval}' --metric "
+            hint=("rank at a model on the runs' line instead: --N and --D; " if line else "")
+            + f"l2l fit-accuracy --eval '{acc_eval}' shows its law; l2l predict --eval '{acc_eval}' --metric "
             "accuracy gives what can be predicted",
         )
     mat = np.vstack(list(accs.values())) if accs else np.zeros((0, loss.draws))

@@ -159,3 +159,30 @@ def test_evaluate_says_which_laws_values_come_from_the_line_law(run: Any, tmp_pa
     assert out.exit_code == 0, out.stderr
     notes = json.loads(out.stdout)["notes"]
     assert any("one line of tokens per parameter" in n for n in notes)
+
+
+def test_rank_of_an_accuracy_at_a_budget_on_one_line_names_a_model_on_the_line(
+    run: Any, tmp_path: Path
+) -> None:
+    # probe h40: a DataDecide-shaped sweep (every run at 100 tokens per parameter) ranked by an accuracy at --C was
+    # refused for want of N* with a hint naming fit-accuracy and predict only; a loss target's refusal names --N/--D
+    rng = np.random.default_rng(5)
+    lines = ["dataset,N,D,eval,metric,value"]
+    for name, e in (("web", 1.8), ("code", 1.5)):
+        for n in SIZES:
+            own = _truth(n, e) * float(np.exp(rng.normal(0.0, 0.004)))
+            task = own - 0.9
+            acc = 0.25 + 0.7 / (1.0 + np.exp((task - 1.6) / 0.25)) + rng.normal(0.0, 0.004)
+            lines += [
+                f"{name},{n:.0f},{20 * n:.0f},{name}_val,loss,{own:.6f}",
+                f"{name},{n:.0f},{20 * n:.0f},hellaswag,loss,{task:.6f}",
+                f"{name},{n:.0f},{20 * n:.0f},hellaswag,accuracy,{acc:.6f}",
+            ]
+    table = tmp_path / "one_line_acc.csv"
+    table.write_text("\n".join(lines) + "\n")
+    assert run("ingest", table).exit_code == 0
+    out = run("rank", "-t", "hellaswag:accuracy", "--C", "1e21", "--form", "l2l")
+    assert out.exit_code == 1, out.output
+    said = " ".join(out.stderr.split())
+    assert "no compute-optimal model" in said
+    assert "--N and --D" in said

@@ -332,3 +332,20 @@ def test_the_hint_of_unknown_scores_never_names_a_standard_error_as_the_accuraci
         str(err.value.hint)
         == "a standard error, not an accuracy: leave its rows out (--where 'metric!=acc_stderr')"
     )
+
+
+@pytest.mark.parametrize("where", ["dataset=web", "N<3e8", "N!=800M"])
+def test_where_leaves_out_a_wide_exports_accuracies_with_the_losses_of_its_rows(
+    tmp_path: Path, where: str
+) -> None:
+    # probe h40: --where filtered a wide export's losses but kept every row's accuracies (a Pythia export with
+    # --where 'N<5e9' stored accuracies of 8 sizes beside losses of 6; --where dataset=pile kept pile-deduped's)
+    path = write(tmp_path / "t.csv", wide(scale=0.01))
+    opts: dict[str, Any] = {"wide": True, "loss_columns": "*/loss", "accuracy_columns": "*/acc"}
+    runs = read_runs(path, where=[where], **opts)
+    acc = runs.accuracy
+    assert acc is not None
+    loss_runs = set(runs.frame.select("dataset", "N").unique().iter_rows())
+    acc_runs = set(acc.select("dataset", "N").unique().iter_rows())
+    assert acc_runs == loss_runs
+    assert len(loss_runs) < len(PERCENT)

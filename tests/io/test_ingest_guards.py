@@ -736,6 +736,25 @@ def test_a_per_step_log_whose_run_diverges_to_nan_names_the_run_and_the_step(tmp
     assert kept.frame.filter(pl.col("N") == 8e8).height == 16  # every finite checkpoint of both evals
 
 
+def test_a_per_step_exports_eval_logged_every_few_steps_is_no_crashed_run(tmp_path: Path) -> None:
+    """W&B writes NaN at the steps an eval did not run (an OLMo ladder's c4 loss every fifth step): the warning
+    called each such run "crashed or diverged" and offered --where to leave every run of the log out (probe h40)."""
+    rows = ["run,dataset,N,D,_step,train/loss,eval/c4/loss"]
+    for n in SIZES:
+        for c in range(1, 11):
+            c4 = f"{3.4 - n / 1e9 - c / 20:.4f}" if c % 5 == 0 else "NaN"
+            rows.append(f"r{n:g},web,{n:g},{2 * n * c:g},{100 * c},{3.5 - n / 1e9 - c / 20:.4f},{c4}")
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, loss_columns="*/loss")
+    said = notes(runs)
+    assert "NaN loss cells skipped" in said
+    assert "an eval not logged at every step?" in said
+    assert "crashed or diverged" not in said
+    assert "leaves a run out" not in said
+    assert "leaves the run out" not in said
+    assert runs.frame.height == 2 * len(SIZES)  # each run's final train and c4 losses kept
+
+
 def test_datasets_counting_flops_differently_are_warned_of(tmp_path: Path) -> None:
     """web's C = 8·N·D beside code's 6·N·D: one constant (7, the median) sets both datasets' budgets and optima,
     each off by its own count; only an info line said it (probe p59)."""
