@@ -353,11 +353,13 @@ def split_wide_accuracy(
     parts = []
     nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
     nan_runs: dict[str, list[str]] = {}  # ... and the runs they belong to, where the table names runs
+    nan_at_end = False  # whether some run's NaN reaches its last step (else an eval logged every few steps)
     for c in chosen:
         vals = _accuracy_values(raw, c, percent) / (100.0 if percent else 1.0)
         k, nan_runs[c] = _nan_cells(vals, base)
         if k:
             nan[c] = k
+            nan_at_end = nan_at_end or step is None or _nan_at_run_end(vals, base)
             vals = vals.fill_nan(None)
         f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col, percent)]).with_columns(
             pl.lit(names[c]).alias("eval")
@@ -409,7 +411,7 @@ def split_wide_accuracy(
             f"{_listed(list(spreads))}): a standard error is no accuracy"
         )
     if nan:
-        notes.append(nan_accuracy_note(nan, nan_runs))
+        notes.append(nan_accuracy_note(nan, nan_runs, between=not nan_at_end))
     if notes:
         info["accuracy_notes"] = notes
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
@@ -524,13 +526,30 @@ def _nan_cells(vals: pl.Series, ids: Mapping[str, pl.Series]) -> tuple[int, list
     return k, frame.select(run_label(frame.columns)).to_series().unique(maintain_order=True).to_list()
 
 
-def nan_accuracy_note(nan: Mapping[str, int], runs: Mapping[str, Sequence[str]]) -> str:
+def _nan_at_run_end(vals: pl.Series, ids: Mapping[str, pl.Series]) -> bool:
+    """Whether some run of a per-step export (``ids`` holding its ``step``) has a NaN at its last step: a crash,
+    where NaN cells between finite ones are an eval not logged at every step."""
+    frame = pl.DataFrame(list(ids.values())).with_columns(vals.is_nan().fill_null(False).alias("_nan"))
+    last = frame.sort("_l2l_acc_step").group_by(run_label(frame.columns)).agg(pl.col("_nan").last())
+    return bool(last.get_column("_nan").any())
+
+
+def nan_accuracy_note(
+    nan: Mapping[str, int], runs: Mapping[str, Sequence[str]], *, between: bool = False
+) -> str:
     """The warning of a table's NaN accuracy cells, skipped as blank ones are (``nan``: column → its NaN cells;
-    ``runs``: column → their runs, where the table names runs): a wide export's and a long table's alike."""
+    ``runs``: column → their runs, where the table names runs): a wide export's and a long table's alike.
+    ``between``: every NaN of a per-step export lies between finite values of its run (an eval logged every few
+    steps, as the loss cells' note says; it was asked "a crashed or diverged run?", probe h40)."""
     total = sum(nan.values())
+    why = (
+        "each between finite values of its run: an eval not logged at every step?"
+        if between
+        else ("a crashed or diverged run?")
+    )
     return (
-        f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are (a crashed "
-        f"or diverged run?): {_listed([f'{c} ({k}{_runs_of(runs.get(c, []))})' for c, k in nan.items()])}"
+        f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are ({why}): "
+        f"{_listed([f'{c} ({k}{_runs_of(runs.get(c, []))})' for c, k in nan.items()])}"
     )
 
 

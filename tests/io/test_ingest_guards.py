@@ -753,6 +753,24 @@ def test_a_per_step_exports_eval_logged_every_few_steps_is_no_crashed_run(tmp_pa
     assert "leaves a run out" not in said
     assert "leaves the run out" not in said
     assert runs.frame.height == 2 * len(SIZES)  # each run's final train and c4 losses kept
+    # an accuracy logged every fifth step is said alike (it was still "a crashed or diverged run?"), and a run
+    # whose accuracy is NaN at its last step is still that
+    acc = ["run,dataset,N,D,_step,train/loss,eval/hellaswag/acc"]
+    for n in SIZES:
+        for c in range(1, 11):
+            acc.append(f"r{n:g},web,{n:g},{2 * n * c:g},{100 * c},{3.5 - n / 1e9 - c / 20:.4f},"
+                       + (f"{0.3 + c / 50:.3f}" if c % 5 == 0 else "NaN"))  # fmt: skip
+    every = read_runs([write(tmp_path / "acc.csv", "\n".join(acc) + "\n")], wide=True,
+                      loss_columns="train/loss", accuracy_columns="*/acc")  # fmt: skip
+    assert (
+        "NaN accuracy cells skipped, as empty cells are (each between finite values of its run: an eval"
+        in notes(every)
+    )
+    crashed = [row if not row.startswith(f"r{SIZES[0]:g},") or ",1000," not in row else row[: row.rfind(",")] + ",NaN"
+               for row in acc]  # fmt: skip
+    last = read_runs([write(tmp_path / "crash.csv", "\n".join(crashed) + "\n")], wide=True,
+                     loss_columns="train/loss", accuracy_columns="*/acc")  # fmt: skip
+    assert "NaN accuracy cells skipped, as empty cells are (a crashed or diverged run?)" in notes(last)
 
 
 def test_datasets_counting_flops_differently_are_warned_of(tmp_path: Path) -> None:
