@@ -40,6 +40,22 @@ def test_runs_report_notes_datasets_without_own_eval(tmp_path: Path) -> None:
     assert any("no own eval for web" in n for n in rep.notes)
 
 
+def test_datasets_sharing_an_eval_without_own_evals_are_told_all_eval(tmp_path: Path) -> None:
+    """A DataDecide-shaped table (every recipe on one validation eval and task losses beside it) was told to pass
+    --own-eval DATASET=EVAL for each of 25 recipes (probe h40): all=EVAL names one for all, the candidates named,
+    a task's loss (an accuracy of its name beside it) last."""
+    rows = ["dataset,N,D,eval,metric,value"]
+    for ds in ("web", "code"):
+        for n in (1e8, 2e8, 4e8):
+            rows += [f"{ds},{n:g},{20 * n:g},{ev},{m},{v}" for ev, m, v in
+                     (("arc", "loss", 1.5), ("arc", "accuracy", 0.4), ("paloma_c4", "loss", 3.0))]  # fmt: skip
+    rep = runs_report(read_runs([write(tmp_path / "dd.csv", "\n".join(rows) + "\n")]))
+    assert (
+        "no own eval for code, web (pass --own-eval DATASET=EVAL to l2l ingest, or --own-eval all=EVAL for an eval "
+        "each of them is measured on (paloma_c4, arc))"
+    ) in rep.notes
+
+
 def test_ingest_report_says_how_own_evals_were_decided(good: Path, ws_path: Path) -> None:
     ws = Workspace.locate(None)
     runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from l2l.base.runs import named_after
 from l2l.base.schema import looks_like_validation
-from l2l.base.text import fmt_sig, plural
+from l2l.base.text import fmt_sig, plural, some_of
 from l2l.io.columns import column_verdict
 from l2l.output.report import Column, Report
 from l2l.output.reports.common import chance_text, sci, si
@@ -42,7 +42,22 @@ def _no_own_notes(runs: Runs) -> list[str]:
     missing = [ds for ds in runs.datasets if ds not in runs.own_eval]
     if not missing:
         return []
-    return [f"no own eval for {', '.join(missing)} (pass --own-eval DATASET=EVAL to l2l ingest)"]
+    shared = (
+        [ev for ev in runs.evals if all(ev in runs.evals_of(ds) for ds in missing)]
+        if len(missing) > 1
+        else []
+    )
+    # (a DataDecide-shaped table, every recipe on one validation eval: the fix for all of them at once is all=EVAL,
+    # which the note did not name, probe h40); validation-looking evals first, a task's loss (an accuracy of its
+    # name beside it) last
+    tasks = set() if runs.accuracy is None else set(runs.accuracy.get_column("eval").unique().to_list())
+    shared.sort(key=lambda ev: (not looks_like_validation(ev), ev in tasks))
+    every = (
+        f", or --own-eval all=EVAL for an eval each of them is measured on ({some_of(shared)})"
+        if shared
+        else ""
+    )
+    return [f"no own eval for {', '.join(missing)} (pass --own-eval DATASET=EVAL to l2l ingest{every})"]
 
 
 def _holds(runs: Runs) -> str:
