@@ -183,6 +183,26 @@ def test_wide_accuracy_columns_are_read_apart(run: Any, tmp_path: Path) -> None:
     assert [(r["eval"], r["task_loss"]) for r in acc_rows] == [("quiz", "quiz")]
 
 
+def test_plot_accuracy_with_nothing_to_draw_says_each_evals_reason_and_fix(run: Any, tmp_path: Path) -> None:
+    """An OLMo-ladder-shaped export's HellaSwag accuracy has no task loss: fit-accuracy said so and named
+    --input-loss own, plot accuracy said only "no accuracy eval has runs to draw" (probe h40)."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "dataset,N,D,eval/web/loss,eval/hellaswag_len_norm\n"
+        + "".join(
+            f"web,{n:g},{20 * n:g},{3.5 - n / 1e9:.3f},{0.3 + n / 4e9:.3f}\n" for n in (1e8, 2e8, 4e8, 8e8)
+        )
+    )
+    accuracy = ["--accuracy-columns", "eval/*_len_norm"]
+    assert run("ingest", wide, "--wide", "--loss-columns", "eval/*/loss", *accuracy).exit_code == 0
+    out = run("plot", "accuracy", "-o", tmp_path / "acc.png")
+    said = " ".join(out.stderr.split())
+    assert out.exit_code == 1, out.output
+    assert "no accuracy eval has runs to draw (hellaswag: no task loss matches" in said
+    assert "--input-loss own" in said
+    assert not (tmp_path / "acc.png").exists()
+
+
 def test_a_wide_exports_task_acc_and_acc_norm_columns_find_the_tasks_loss(run: Any, tmp_path: Path) -> None:
     """W&B names TASK/loss, TASK/acc, TASK/acc_norm: each accuracy's task loss is TASK's (it looked for
     'arc_easy/acc_ce_loss' and every fit failed), and a column neither pattern takes says so of both."""

@@ -116,7 +116,10 @@ def accuracy_figure_data(
                 for x, y in zip(grid_k, ys, strict=True)
             )
     if not pts:
-        raise SelectionError("no accuracy eval has runs to draw")
+        # each eval's own reason, as fit-accuracy gives it (an OLMo-ladder export's HellaSwag has no task loss: the
+        # fix, --input-loss own, was said by fit-accuracy and not here, probe h40)
+        why = "; ".join(f"{r.eval}: {r.error}" for r in results if r.error)
+        raise SelectionError("no accuracy eval has runs to draw" + (f" ({why})" if why else ""))
     x_label = "task cross-entropy loss" if kinds == {"task"} else "own (train) loss"
     empty_curves = {"panel": pl.String, "curve": pl.String, "x": pl.Float64, "accuracy": pl.Float64}
     return AccuracyFigureData(
