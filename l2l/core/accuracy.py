@@ -1444,7 +1444,7 @@ def _uninformative_backtest(
     side = "above" if lower.signal >= 0 else "below"
     return (
         f"backtest uninformative: fitted on the lower half of each dataset's runs, it misses the top "
-        f"{int(100 * BACKTEST_FRACTION)} % by {100 * mae:.1f} points, but the best of those runs sit "
+        f"{int(100 * BACKTEST_FRACTION)} % by {100 * mae:.1f} points, but the best runs of that lower half sit "
         f"{abs(100 * lower.signal):.1f} points {side} {what}, within {MIN_SIGNAL_SD:g} noise SDs "
         f"({100 * lower.noise_sd:.1f} points each): they show no rise, so it cannot test the law and does not flag "
         "it; the law's interval holds its fit's residuals only (the noise: a lower bound, not calibrated)"

@@ -298,6 +298,7 @@ def test_fit_accuracy_counts_a_runs_seeds_as_one_run_and_says_how_many_accuracie
     assert [r["n_runs"] for r in main.rows] == [6]
     assert next(c for c in main.columns if c.key == "n_runs").header == "runs"
     assert (
-        "quiz: 18 accuracies of 6 runs, each fitted: a run's repeats (its seeds) are several accuracies and one "
-        "loss, their mean"
+        "quiz: 18 accuracies of 6 runs, each fitted: a run's repeats (its seeds, or its checkpoints in a per-step "
+        "log) are several accuracies, each against the loss it is paired with (the seeds' mean; the checkpoint's "
+        "own)"
     ) in main.notes

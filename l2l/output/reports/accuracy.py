@@ -85,7 +85,8 @@ def _fit_rows(
     for (points, runs), names in repeated.items():
         notes.append(
             f"{counted(names, 'accuracy eval')}: {points:,} accuracies of {plural(runs, 'run')}, each fitted: a "
-            "run's repeats (its seeds) are several accuracies and one loss, their mean"
+            "run's repeats (its seeds, or its checkpoints in a per-step log) are several accuracies, each against "
+            "the loss it is paired with (the seeds' mean; the checkpoint's own)"
         )
     return rows, law_rows, notes
 
