@@ -211,7 +211,10 @@ class CalibrationCache(dict[str, Calibration]):
 # 27: each score's group kept (``ErrorModel.score_groups``): a group's own scores' quantile floors its intervals
 # 28: from two cutoffs, a group's spread scale shrunk toward the pooled one with the weight of a quarter of a
 # cutoff, not one (``GROUP_PRIOR_TWO_CUTOFFS``)
-CALIBRATION_VERSION = 28
+# 29: from two cutoffs, the spread's shape and the group scales fitted on both cutoffs' errors, only its level
+# cross-fitted, and a group's own quantile floor on scores scaled by the other cutoff's errors alone
+# (``ErrorModel.own_scores``; ``error_model._two_cutoff_scores``)
+CALIBRATION_VERSION = 29
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
