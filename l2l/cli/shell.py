@@ -9,6 +9,7 @@ its fix after ``Hint:`` on the same line when there is one: exit 1 for errors, 2
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -499,6 +500,22 @@ def save_figure(fig: ggplot, output: Path) -> None:
         note(line)
 
 
+#: The environment variables that size the BLAS libraries' thread pools numpy and scipy may load.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """BLAS on one thread for the whole command (where the user set no pool size), before numpy is loaded: every
+    fit, line law, sigmoid and polish makes thousands of tiny BLAS calls (3×3 to 5×90), which a pool of one thread
+    per core only slows, by waking threads that another process may be holding a core from. The fits proper ran
+    under a one-thread limit already (``core.fit.single_threaded_blas``); scipy's L-BFGS-B in the line laws did not,
+    and took 3.2 ms a call instead of 8 µs on the 2-core machine (probe h40's 25-dataset DataDecide-shaped
+    ``fit-law``: 151 s of wall time → 72 s, at load 5). l2l's own parallelism is processes (``L2L_WORKERS``),
+    which inherit this."""
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m l2l``.
 
@@ -512,6 +529,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     import warnings
 
+    one_blas_thread()
     # A numeric warning is no message for a user: the library checks its results and says what went wrong in its
     # own words. (Tests keep warnings as errors: they call the app, not main.)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
