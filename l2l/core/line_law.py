@@ -13,7 +13,10 @@ nothing off its line.
 
 Which of the two gives the estimate on the line is the backtests' call (``backtest_line``): the line law and the
 law, each refitted from scratch on the runs up to each cutoff, predict the runs above it, and where the line law
-misses them by less, its value is the estimate (``LineChoice``; the law's interval still held around both).
+misses them by less, its value is the estimate (``LineChoice``; the law's interval still held around both). The
+backtests reach about one run size past their cutoffs: a law that won them but bends away further out (its
+exponent collapsed, ``COLLAPSED_EXPONENT``, or parting from the line law there by many backtest errors,
+``LINE_GAP``) gives way to the line law all the same.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ from l2l.core.search import EXPONENT_BOUNDS
 from l2l.core.sweep import Sweep, budgets
 
 __all__ = [
+    "COLLAPSED_EXPONENT",
     "LINE_FADE",
+    "LINE_GAP",
+    "LINE_GAP_REACH",
     "LINE_MIN_REACH",
     "LINE_PARAMS",
     "LINE_SLACK",
@@ -46,6 +52,7 @@ __all__ = [
     "LineChoice",
     "LineLaw",
     "backtest_line",
+    "collapsed_exponent",
     "fit_line_law",
     "line_cutoffs",
 ]
@@ -197,6 +204,21 @@ LINE_SPREAD_FLOOR = 0.5
 #: The least reach in N (log of a size over the largest fitted) a line backtest's error is measured per: runs just
 #: past a cutoff's largest would otherwise scale their noise without bound.
 LINE_MIN_REACH = 0.1
+#: A law's exponent below this on a one-line sweep has collapsed: Eq. 3's bend α/β runs to the hundreds and the law
+#: goes flat past its largest run, which backtests over a short reach do not see (probe h40: β 0.0025 beside a true
+#: 0.28, +7.8 % at twice the largest run's N and +14.4 % at four times, status ok; its backtests missed by 0.90 %
+#: where the line law's missed by 1.35 %). The line law then gives the estimate whatever the backtests
+#: (``collapsed_exponent``). On that table (true β 0.26–0.31) seven of the 25 Eq. 3 laws erred by more than 5 % at
+#: four times the largest N, at β from 0.0025 to 0.061; the line law's backtests beat the other six.
+COLLAPSED_EXPONENT = 0.02
+#: Where the law kept the estimate by its backtests, the line law takes it back if, along the line at
+#: ``LINE_GAP_REACH`` times the largest run's N, the two part by more than ``LINE_GAP`` times the larger of their
+#: mean backtest errors: the backtests reach about one run size past their cutoffs, so a law that bends away there
+#: wins them and misses further out. On probe h40's four DataDecide-shaped tables (seeds 40–43) the law kept twelve
+#: of 100 recipes; five parted by more than 2× (2.1–9.3×), the law missing at 4× by 2.2–14.4 %, the line law by
+#: 0.4–1.3 %; the other seven by at most 1.3×, each within 3 % either way.
+LINE_GAP = 2.0
+LINE_GAP_REACH = 4.0
 #: The line backtests' cutoffs: at most this many, the largest of the runs' own budgets that leave the law this
 #: many distinct runs to be refitted on (its five parameters and one spare) and runs above to predict.
 MAX_LINE_CUTOFFS = 4
@@ -289,6 +311,13 @@ class LineChoice:
     def to_dict(self) -> dict[str, Any]:
         test = None if self.backtest is None else self.backtest.to_dict()
         return {**self.law.to_dict(), "why": self.why, "backtested": self.backtested, "backtest": test}
+
+
+def collapsed_exponent(alpha: float, beta: float) -> tuple[str, float] | None:
+    """The name and value of a law's exponent that has collapsed (below ``COLLAPSED_EXPONENT``; the smaller of
+    the two where both have), or None."""
+    name, value = min((("α", alpha), ("β", beta)), key=lambda t: t[1])
+    return (name, value) if value < COLLAPSED_EXPONENT else None
 
 
 def line_cutoffs(sweep: Sweep) -> list[float]:

@@ -43,7 +43,17 @@ from l2l.core.fit import (
     run_fits,
 )
 from l2l.core.laws import FORMS, Array, check_form
-from l2l.core.line_law import LINE_PARAMS, LineBacktest, LineChoice, LineLaw, fit_line_law
+from l2l.core.line_law import (
+    COLLAPSED_EXPONENT,
+    LINE_GAP,
+    LINE_GAP_REACH,
+    LINE_PARAMS,
+    LineBacktest,
+    LineChoice,
+    LineLaw,
+    collapsed_exponent,
+    fit_line_law,
+)
 from l2l.core.selection import (
     NESTED_FORM,
     NOT_TRIED_KAPLAN,
@@ -275,14 +285,15 @@ class LawBook:
         distinct models for its parameters (``SPARE_MODELS``: it passes through its runs whatever its shape) and
         the line law does not (probe p79's
         one-line ladders of 6 sizes: the law missed on-line targets by 2.6-2.8 % on average, up to 14 %, the line
-        law by 1.1 %, up to 4.9 %). None: the law's estimate stands."""
+        law by 1.1 %, up to 4.9 %); or its backtests lost, but the law bends away past its runs
+        (``_collapsed_choice``). None: the law's estimate stands."""
         line = self.line_law(dataset, eval)
         if line is None:
             return None
         test = self.line_backtest(dataset, eval)
         if test is not None and test.tells:
             if not test.chosen:
-                return None
+                return self._collapsed_choice(dataset, eval, line, test)
             return LineChoice(
                 line,
                 f"its backtests missed by {test.line_error:.2%} where the law's, refitted from scratch below the "
@@ -298,6 +309,44 @@ class LawBook:
             line,
             f"no backtest tells them apart, and its {LINE_PARAMS} parameters leave {models - LINE_PARAMS} of "
             f"{models} distinct runs spare, where the law's {len(fit.law.theta)} pass through them",
+        )
+
+    def _collapsed_choice(
+        self, dataset: str, eval: str, line: LineLaw, test: LineBacktest
+    ) -> LineChoice | None:
+        """The line law where its backtests lost to the law's but the law bends away past its runs, which the
+        backtests' short reach does not see: its own exponent has collapsed (``collapsed_exponent``), or along the
+        line at ``LINE_GAP_REACH`` times the largest run's N it parts from the line law by more than ``LINE_GAP``
+        times the larger of the two backtest errors. Else None (the law's estimate stands)."""
+        fit = self._fit_of(dataset, eval, self.form_for(dataset, eval))
+        if fit is None:
+            return None
+        errors = (
+            f"its backtests, which missed by {test.law_error:.2%} where the line law's missed by "
+            f"{test.line_error:.2%} ({test.n_errors} predictions), do not speak for it beyond them"
+        )
+        flat = collapsed_exponent(fit.law.alpha, fit.law.beta)
+        if flat is not None:
+            name, value = flat
+            return LineChoice(
+                line,
+                f"the law's {name} has collapsed to {value:.2g} (below {COLLAPSED_EXPONENT}: flat past its "
+                f"largest run), so {errors}",
+                test,
+            )
+        n, _, _ = self.data(dataset, eval)
+        far = LINE_GAP_REACH * float(np.max(n))
+        law, along = float(fit.predict(far, line.ratio * far)), float(line.predict(far))
+        if not (math.isfinite(law) and law > 0 and math.isfinite(along) and along > 0):
+            return None
+        gap = abs(math.log(law / along))
+        if not gap > LINE_GAP * max(test.line_error, test.law_error):
+            return None
+        return LineChoice(
+            line,
+            f"at {LINE_GAP_REACH:g}× its largest run the law parts from it by {gap:.1%}, more than "
+            f"{LINE_GAP:g}× either's backtest error, so {errors}",
+            test,
         )
 
     def floor_of(self, fit: LawFit) -> float:

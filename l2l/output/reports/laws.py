@@ -98,10 +98,14 @@ def _choice_and_flag(
         d["line_law"] = line.to_dict()
         # one note for every law it is said of (its numbers in JSON): 42 four-line notes took 170 of a
         # DataDecide-shaped table's 279 lines
+        test = line.backtest
         because = (
-            "its backtests missed by less than the law's, refitted from scratch at the same cutoffs"
-            if line.backtested
-            else "no backtest tells them apart, and the law has too few runs for its parameters"
+            "no backtest tells them apart, and the law has too few runs for its parameters"
+            if test is None
+            else "its backtests missed by less than the law's, refitted from scratch at the same cutoffs"
+            if test.chosen
+            else "the law bends away past its runs (its α or β collapsed, or further out it parts from the line "
+            "law by more than twice either's backtest error), whatever its backtests"
         )
         notes.append(
             (
