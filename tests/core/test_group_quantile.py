@@ -23,10 +23,11 @@ from l2l.testing import PAPER_LIKE_LAW
 NOISE = {"a": 0.005, "b": 0.005, "c": 0.005, "noisy": 0.03}
 
 
-def _errors(rng: np.random.Generator) -> list[BacktestResidual]:
-    """Flat backtest errors of four datasets at two cutoffs of a sweep up to 8e18, eight runs each."""
+def _errors(rng: np.random.Generator, cutoffs: tuple[float, ...] = (1e18, 3e18)) -> list[BacktestResidual]:
+    """Flat backtest errors of four datasets at ``cutoffs`` (two by default) of a sweep up to 8e18, eight runs
+    each."""
     out = []
-    for cut in (1e18, 3e18):
+    for cut in cutoffs:
         top = math.log(8e18 / cut)
         for ds, sd in NOISE.items():
             for d in np.linspace(0.1, 1.0, 8) * top:

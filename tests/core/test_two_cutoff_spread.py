@@ -19,6 +19,7 @@ from l2l.core.fit import fit_law
 from l2l.core.intervals import direct_interval
 from l2l.core.predictive import Placement
 from l2l.core.sweep import Sweep
+from tests.core.test_group_quantile import _errors
 
 # h32's isoFLOP shape: web's own loss is Eq. 3; code and books are exact loss-to-loss translations of it; every
 # model is also measured on a shared c4_val and a task loss, power laws of its own loss
@@ -98,25 +99,10 @@ def test_two_cutoff_intervals_hold_the_truth_at_about_the_level_and_not_far_wide
     assert half <= 3.0 * err, (half, err)
 
 
-NOISE = {"a": 0.005, "b": 0.005, "c": 0.005, "noisy": 0.03}
-
-
 def _flat_errors(seed: int, cutoffs: tuple[float, ...]) -> list[BacktestResidual]:
     """Flat backtest errors of three clean datasets and one 6× noisier (probe h2's `noisy` shape), eight runs each
-    per cutoff of a sweep up to 8e18."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for cut in cutoffs:
-        top = math.log(8e18 / cut)
-        for ds, sd in NOISE.items():
-            for d in np.linspace(0.1, 1.0, 8) * top:
-                e = sd * float(rng.standard_normal())
-                out.append(
-                    BacktestResidual(
-                        "direct", ds, "", cut, 1e9, 1e10, cut * math.exp(d), d, 2.0, 2.0 * math.exp(e)
-                    )
-                )
-    return out
+    per cutoff of a sweep up to 8e18 (``test_group_quantile``'s)."""
+    return _errors(np.random.default_rng(seed), cutoffs)
 
 
 def test_from_two_cutoffs_a_datasets_floor_reads_its_out_of_sample_scores_and_survives_the_record() -> None:
