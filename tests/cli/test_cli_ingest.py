@@ -285,6 +285,30 @@ def test_column_mapping_reaches_the_accuracy_columns_and_their_split(run: Any, t
     assert fitted.exit_code == 0, fitted.output  # the split is there: the sweep's accuracies are fitted
 
 
+def test_a_training_loss_taken_as_own_names_a_held_out_loss_whose_name_says_no_validation(
+    run: Any, tmp_path: Path
+) -> None:
+    """An OLMo-ladder export: train/CrossEntropyLoss, eval/c4_en/CrossEntropyLoss and a HellaSwag accuracy. The
+    note said the training loss was taken and named nothing to use instead (probe h40); a task's loss is not
+    offered."""
+    rows = ["Name,N,D,train/CrossEntropyLoss,eval/c4_en/CrossEntropyLoss,eval/hellaswag/CrossEntropyLoss,"
+            "eval/hellaswag/acc"]  # fmt: skip
+    for n in (1e8, 2e8, 4e8, 8e8):
+        rows.append(
+            f"r{n:g},{n:g},{20 * n:g},{3.5 - n / 1e9:.3f},{3.6 - n / 1e9:.3f},{2.5 - n / 1e9:.3f},0.4"
+        )
+    path = tmp_path / "ladder.csv"
+    path.write_text("\n".join(rows) + "\n")
+    said = run("ingest", path, "--wide", "--dataset", "ladder", "--accuracy-columns", "eval/*/acc")
+    assert said.exit_code == 0, said.output
+    flat = " ".join(said.stdout.split())
+    assert (
+        "own eval: ladder → train (train): the eval named 'train', a training loss, taken as the dataset's own loss; "
+        "for a held-out loss, if it is one: --own-eval ladder=eval/c4_en"
+    ) in flat
+    assert "(its other losses" not in flat  # (hellaswag's loss is a task's)
+
+
 def test_a_training_loss_taken_as_own_is_said_and_all_sets_every_own_eval(run: Any, tmp_path: Path) -> None:
     path = _export(tmp_path)
     base = ["--wide", "--column", "N=nparams_total", "--column", "dataset=data"]

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.runs import named_after
-from l2l.base.schema import looks_like_validation
+from l2l.base.schema import looks_like_training_loss, looks_like_validation
 from l2l.base.text import fmt_sig, plural, some_of
 from l2l.io.columns import column_verdict
 from l2l.output.report import Column, Report
@@ -38,6 +38,17 @@ def _join(x: Any) -> str:
     return ", ".join(x) if isinstance(x, list) else fmt_sig(x)
 
 
+def _task_evals(runs: Runs) -> set[str]:
+    """The evals with accuracies and their tasks' losses (``task_loss_eval``: ``eval/hellaswag`` beside an accuracy
+    ``hellaswag``): a loss of one of them is a task's loss."""
+    from l2l.workflows.accuracy import task_loss_eval
+
+    if runs.accuracy is None:
+        return set()
+    accuracies = set(runs.accuracy.get_column("eval").unique().to_list())
+    return accuracies | {t for a in accuracies if (t := task_loss_eval(runs, a)) is not None}
+
+
 def _no_own_notes(runs: Runs) -> list[str]:
     missing = [ds for ds in runs.datasets if ds not in runs.own_eval]
     if not missing:
@@ -50,7 +61,7 @@ def _no_own_notes(runs: Runs) -> list[str]:
     # (a DataDecide-shaped table, every recipe on one validation eval: the fix for all of them at once is all=EVAL,
     # which the note did not name, probe h40); validation-looking evals first, a task's loss (an accuracy of its
     # name beside it) last
-    tasks = set() if runs.accuracy is None else set(runs.accuracy.get_column("eval").unique().to_list())
+    tasks = _task_evals(runs)
     shared.sort(key=lambda ev: (not looks_like_validation(ev), ev in tasks))
     every = (
         f", or --own-eval all=EVAL for an eval each of them is measured on ({some_of(shared)})"
@@ -348,6 +359,13 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
         named = named_after(ds, rest)
         others = [named] if named else [e for e in rest if looks_like_validation(e)]
         alt = f"; for a validation loss: --own-eval {ds}={others[0]}" if others else ""
+        # else its other losses that are no task's (no accuracy of their name): an OLMo-ladder export's
+        # eval/c4_en named no validation set, and the note named nothing to use (probe h40)
+        held = [e for e in rest if e not in _task_evals(stored) and not looks_like_training_loss(e)]
+        if not others and held:
+            alt = f"; for a held-out loss, if it is one: --own-eval {ds}={held[0]}" + (
+                f" (its other losses: {some_of(held)})" if len(held) > 1 else ""
+            )
         notes.append(
             f"own eval: {ds} → {stored.own_eval[ds]} (train): the eval named {stored.own_eval[ds]!r}, a training "
             f"loss, taken as the dataset's own loss{alt}"
