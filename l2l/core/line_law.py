@@ -296,7 +296,9 @@ class LineBacktest:
 @dataclass(frozen=True)
 class LineChoice:
     """The line law that gives a one-line sweep's estimates on its line in place of the law, and why (in words):
-    ``backtested``, its backtests beat the law's; else no backtest told them apart and the law has too few runs."""
+    ``backtested``, backtests told them apart (``backtest.chosen``: the line law's beat the law's; else the law
+    won them but bends away past its runs, ``LawBook._collapsed_choice``); else no backtest told them apart and the
+    law has too few runs."""
 
     law: LineLaw
     why: str

@@ -526,6 +526,10 @@ def _nan_cells(vals: pl.Series, ids: Mapping[str, pl.Series]) -> tuple[int, list
     return k, frame.select(run_label(frame.columns)).to_series().unique(maintain_order=True).to_list()
 
 
+#: Why a per-step export's NaN cells, each between finite values of its run, were skipped (loss and accuracy cells)
+NAN_BETWEEN = "each between finite values of its run: an eval not logged at every step?"
+
+
 def _nan_at_run_end(vals: pl.Series, ids: Mapping[str, pl.Series]) -> bool:
     """Whether some run of a per-step export (``ids`` holding its ``step``) has a NaN at its last step: a crash,
     where NaN cells between finite ones are an eval not logged at every step."""
@@ -542,11 +546,7 @@ def nan_accuracy_note(
     ``between``: every NaN of a per-step export lies between finite values of its run (an eval logged every few
     steps, as the loss cells' note says; it was asked "a crashed or diverged run?", probe h40)."""
     total = sum(nan.values())
-    why = (
-        "each between finite values of its run: an eval not logged at every step?"
-        if between
-        else ("a crashed or diverged run?")
-    )
+    why = NAN_BETWEEN if between else "a crashed or diverged run?"
     return (
         f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are ({why}): "
         f"{_listed([f'{c} ({k}{_runs_of(runs.get(c, []))})' for c, k in nan.items()])}"

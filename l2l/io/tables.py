@@ -31,6 +31,7 @@ from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs, read_at_final_checkpoints
 from l2l.base.text import fmt_si, plural, quoted, some_of
 from l2l.io.accuracy_rows import (
+    NAN_BETWEEN,
     LongAccuracy,
     NeedsLinesError,
     accuracy_part,
@@ -746,9 +747,8 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
         # NaN at the steps it did not run, probe h40's ladder), no crash: "--where 'Name!=RUN' leaves a run out"
         # offered to leave out every run of the log
         return (
-            f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are (each between finite "
-            f"values of its run: an eval not logged at every step?): {'run' if one else 'runs'} "
-            f"{'; '.join(shown)}{more}"
+            f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are ({NAN_BETWEEN}): "
+            f"{'run' if one else 'runs'} {'; '.join(shown)}{more}"
         )
     flags = [f"--where '{source}!={r}'" for r in runs]
     # each run named (it named the first alone: "--where 'Name!=mixA-05'" for mixA-05 and mixC-12; probe p58)

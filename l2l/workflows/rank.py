@@ -1127,7 +1127,7 @@ def _rank_accuracy(
         line = failed and all(r.startswith("no compute-optimal model") for r in failed.values())
         raise FitError(
             f"{acc_eval} cannot be ranked: {have} could be predicted ({why})",
-            hint=("rank at a model on the runs' line instead: --N and --D; " if line else "")
+            hint=(f"{ON_THE_LINE}; " if line else "")
             + f"l2l fit-accuracy --eval '{acc_eval}' shows its law; l2l predict --eval '{acc_eval}' --metric "
             "accuracy gives what can be predicted",
         )
@@ -1238,6 +1238,10 @@ def _rank_accuracy(
     )
 
 
+#: The hint of a ranking at a budget refused for want of N* on a one-line sweep (a loss's and an accuracy's alike).
+ON_THE_LINE = "rank at a model on the runs' line instead: --N and --D"
+
+
 def _refuse_budget_on_one_line(
     runs: Runs, acc_eval: str, budget: Budget, datasets: Sequence[str] | None, method: Method
 ) -> None:
@@ -1262,7 +1266,7 @@ def _refuse_budget_on_one_line(
     if why is not None:
         raise FitError(
             f"{acc_eval} cannot be ranked at a budget: no compute-optimal model for any dataset ({why})",
-            hint="rank at a model on the runs' line instead: --N and --D",
+            hint=ON_THE_LINE,
         )
 
 

@@ -572,7 +572,9 @@ def _ranked(ranking: Ranking) -> Ranking:
             "--N and --D"
         )
     elif shown.startswith("no compute-optimal model"):
-        hint = "rank at a model on the runs' line instead: --N and --D"
+        from l2l.workflows.rank import ON_THE_LINE
+
+        hint = ON_THE_LINE
     elif "cannot be said" in shown:
         # DCLM ingested with --best-of run_id: one run per set and model, no law: nothing tells a run's noise
         hint = (

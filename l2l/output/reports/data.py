@@ -53,11 +53,8 @@ def _no_own_notes(runs: Runs) -> list[str]:
     missing = [ds for ds in runs.datasets if ds not in runs.own_eval]
     if not missing:
         return []
-    shared = (
-        [ev for ev in runs.evals if all(ev in runs.evals_of(ds) for ds in missing)]
-        if len(missing) > 1
-        else []
-    )
+    measured = [set(runs.evals_of(ds)) for ds in missing] if len(missing) > 1 else []
+    shared = [ev for ev in runs.evals if measured and all(ev in m for m in measured)]
     # (a DataDecide-shaped table, every recipe on one validation eval: the fix for all of them at once is all=EVAL,
     # which the note did not name, probe h40); validation-looking evals first, a task's loss (an accuracy of its
     # name beside it) last
@@ -353,6 +350,7 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
             notes.append(
                 f"own evals: {', '.join(parts)} (e.g. {first} → {stored.own_eval[first]}; --verbose lists all)"
             )
+    tasks = _task_evals(stored) if by_how.get("train") else set()
     for ds in by_how.get("train", []):  # say so: a training loss is no validation loss
         rest = [e for e in stored.evals_of(ds) if e != stored.own_eval[ds]]
         # the validation eval named after the dataset (eval/web_val for web), else any named like a validation set
@@ -361,7 +359,7 @@ def _own_notes(stored: Runs, added: Runs, verbose: bool) -> list[str]:
         alt = f"; for a validation loss: --own-eval {ds}={others[0]}" if others else ""
         # else its other losses that are no task's (no accuracy of their name): an OLMo-ladder export's
         # eval/c4_en named no validation set, and the note named nothing to use (probe h40)
-        held = [e for e in rest if e not in _task_evals(stored) and not looks_like_training_loss(e)]
+        held = [e for e in rest if e not in tasks and not looks_like_training_loss(e)]
         if not others and held:
             alt = f"; for a held-out loss, if it is one: --own-eval {ds}={held[0]}" + (
                 f" (its other losses: {some_of(held)})" if len(held) > 1 else ""
