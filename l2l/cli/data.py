@@ -51,6 +51,7 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
             "l2l ingest harness.csv --accuracy-metric acc_norm --accuracy-percent",
             "an eval harness's scores: acc_norm of several, in percent",
         ),
+        ("l2l ingest ppl_log.csv --perplexity", "perplexities (val_ppl): read as ln(ppl), the loss"),
     ),
 )
 def ingest(
@@ -160,6 +161,15 @@ def ingest(
             "Refused for a table that has one.",
         ),
     ] = None,
+    perplexity: Annotated[
+        bool,
+        typer.Option(
+            "--perplexity",
+            help="Columns whose name says perplexity (val_ppl, eval/c4/ppl), a metric column's perplexity rows "
+            "and evals named so hold exp(loss): read each as ln(perplexity), the loss in nats (val_ppl → "
+            "val_loss).",
+        ),
+    ] = False,
     fmt: opt.FormatOpt = "table",
 ) -> None:
     """Validate run tables, normalise them and store them in the workspace; say what was read, decided and left
@@ -182,6 +192,7 @@ def ingest(
         accuracy_columns=accuracy_columns,
         accuracy_percent=accuracy_percent,
         accuracy_metric=accuracy_metric,
+        perplexity=perplexity,
         where=(*shell.GLOBAL.where, *(where or ())),
         run_key=tuple(run_key or ()),
         best_of=tuple(best_of or ()),

@@ -104,7 +104,14 @@ def _running_median_sd(x: Array, y: Array) -> float:
     # MAD of the residuals, scaled to a Gaussian SD; a running median shrinks residuals a little, so correct by
     # the variance of a median of 2w+1 neighbours being ~π/(2(2w+1)) of a point's
     mad = 1.4826 * float(np.median(np.abs(r - np.median(r))))
-    return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
+    if mad > 0 or n < 3:
+        return mad / math.sqrt(max(1e-12, 1.0 - math.pi / (2 * (2 * w + 1))))
+    # where the curve rises steeply between neighbouring runs, each window is monotone and its median is the run
+    # itself: most residuals are 0 and so was the noise (probe h42: a well-sampled sigmoid with 0.4-point noise read
+    # "over 1000 noise SDs", a harness table's "the runs' noise could not be measured"). Second differences of
+    # neighbours, (y[i-1] − 2·y[i] + y[i+1]) / √6, have the noise's SD where the curve is locally straight.
+    second = (ys[:-2] - 2.0 * ys[1:-1] + ys[2:]) / math.sqrt(6.0)
+    return 1.4826 * float(np.median(np.abs(second - np.median(second))))
 
 
 def _ranks(a: Array) -> Array:

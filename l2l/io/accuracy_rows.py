@@ -394,6 +394,7 @@ def split_wide_accuracy(
         full.header_line,
         bad=full.bad,
         notes=full.notes,
+        logged=full.logged,  # (perplexities read as losses: said, and named as in the file)
     )
     skipped = sum(nan.values())  # (read and rejected, as a NaN loss cell is: "read 311 … rejected 2" for 312)
     info: dict[str, Any] = {
@@ -504,7 +505,17 @@ def long_accuracy_column(
         for c, (rows, why) in raw.bad.items()
         if c != column
     }
-    out_raw = _Raw(raw.path, raw.format, raw.sha256, out, lines, raw.header_line, bad=bad, notes=raw.notes)
+    out_raw = _Raw(
+        raw.path,
+        raw.format,
+        raw.sha256,
+        out,
+        lines,
+        raw.header_line,
+        bad=bad,
+        notes=raw.notes,
+        logged=raw.logged,
+    )
     return LongAccuracy(out_raw, column, empty)
 
 

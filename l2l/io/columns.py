@@ -229,8 +229,8 @@ def missing_column_hint(
         if not picks and ppl:  # never the perplexities: their log is the loss
             return (
                 f"column {ppl[0]!r} holds perplexities (its name says so), not losses: l2l fits per-token losses "
-                f"(nats), the log of a perplexity: add a column of log({ppl[0]}) and give it as the loss "
-                "(--column loss=COL)"
+                f"(nats), the log of a perplexity: --perplexity reads it as ln({ppl[0]}), the loss; or add a "
+                f"column of log({ppl[0]}) and give it as the loss (--column loss=COL)"
             ), "column"
         if others:
             return (
@@ -777,10 +777,12 @@ def perplexity_refusal(column: str, *, wide: bool = False) -> tuple[str, str]:
     each eval's loss is a column of its own (the hint said to "give that one as the loss", no way in a wide read;
     p67)."""
     how = (
-        "add, for each eval, a column of log(perplexity) named with a loss word (eval/c4/loss, c4_loss) and read "
-        "those with --loss-columns (e.g. 'eval/*/loss')"
+        "--perplexity reads each such column as ln(perplexity) under a loss name (c4_ppl → c4_loss); or add, for "
+        "each eval, a column of log(perplexity) named with a loss word (eval/c4/loss, c4_loss) and read those with "
+        "--loss-columns (e.g. 'eval/*/loss')"
         if wide
-        else "add a column of log(perplexity) and give that one as the loss"
+        else "--perplexity reads it as ln(perplexity), the loss; or add a column of log(perplexity) and give that "
+        "one as the loss"
     )
     return (
         f"column {column!r} holds perplexities (its name says so), not losses: a law of perplexity is not a law "

@@ -45,6 +45,8 @@ class IngestRequest:
     accuracy_percent: bool = False
     #: the metric whose rows are the accuracies, other scores' rows left out (``--accuracy-metric acc_norm``)
     accuracy_metric: str | None = None
+    #: columns, metric rows and evals whose name says perplexity are read as ln(perplexity) (``--perplexity``)
+    perplexity: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def ingest(
         constants=req.constants,
         accuracy_percent=req.accuracy_percent,
         accuracy_metric=req.accuracy_metric,
+        perplexity=req.perplexity,
         stored_runs=(lambda: _run_ids(workspace)) if req.append and workspace.exists() else None,
     )
     replaced: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []

@@ -101,6 +101,8 @@ class _Raw:
     from_stored: tuple[str, ...] = ()
     # what reading the file decided, one line each, for the ingest report (a trailing delimiter dropped)
     notes: tuple[str, ...] = ()
+    # perplexity columns read as ln(value) under a loss name (``ingest --perplexity``): column → its new name
+    logged: dict[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:

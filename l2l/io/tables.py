@@ -66,6 +66,7 @@ from l2l.io.dataset_facts import (
     tokenizer_notes,
 )
 from l2l.io.own import _detect_own, resolve_own
+from l2l.io.perplexity import original_column, perplexity_renames, with_logged_perplexities
 from l2l.io.provenance import (
     REPEAT_REFUSED,
     c_count_mismatch,
@@ -158,6 +159,9 @@ class ReadOptions:
     #: the metric-column value whose rows are the accuracies (``ingest --accuracy-metric acc_norm``), other scores'
     #: rows left out
     accuracy_metric: str | None = None
+    #: columns, metric rows and evals whose name says perplexity are read as ln(perplexity), the loss in nats
+    #: (``ingest --perplexity``; ``l2l.io.perplexity``)
+    perplexity: bool = False
     #: the runs stored earlier, for a table keyed by run id alone (``run_id``, ``dataset``, ``N``, ``D``, ``split``
     #: as text; ``ingest --append`` of an evaluation harness's ``run_id, eval, metric, value``): called only when a
     #: table needs it
@@ -281,7 +285,10 @@ def _wide_plan(
     candidates = [c for c in names if c not in used and c != step]
     if loss_columns is not None:
         rx = _glob_regex(loss_columns)
-        chosen = [c for c in candidates if rx.match(c)]
+        # a perplexity column read as a loss (--perplexity) is matched by its name in the file too ('eval/*/ppl')
+        back = {new: old for old, new in raw.logged.items()}
+        named = {c: c if rx.match(c) or c not in back else back[c] for c in candidates}
+        chosen = [c for c in candidates if rx.match(named[c])]
         if not chosen:
             raise raw.header_error(
                 f"the loss-column pattern {loss_columns!r} matches no column (columns besides the ids: "
@@ -295,7 +302,7 @@ def _wide_plan(
                 raise raw.header_error(
                     f"the loss-column pattern {loss_columns!r} takes {c!r}: {message}", column=c, hint=hint
                 )
-        losses = {c: _bpb_eval(glob_name(rx, c)) for c in chosen}
+        losses = {c: _bpb_eval(glob_name(rx, named[c])) for c in chosen}
         unmatched = "does not match the loss-column pattern" + (
             f" nor the accuracy-column pattern {accuracy_columns!r}" if accuracy_columns is not None else ""
         )
@@ -446,8 +453,11 @@ def _long_with_accuracy(opts: ReadOptions) -> bool:
 
 
 def _reread(raw: _Raw) -> _Raw:
-    """A scanned file read again by the careful reader, with the same constant columns."""
-    return with_constants(_read_raw(Path(raw.path)), raw.constants)
+    """A scanned file read again by the careful reader, with the same constant columns and perplexities read as
+    losses."""
+    from l2l.io.perplexity import with_logged_perplexities
+
+    return with_logged_perplexities(with_constants(_read_raw(Path(raw.path)), raw.constants), raw.logged)
 
 
 def _typed_frame(
@@ -555,7 +565,14 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
     if plan.metric is not None:
         said = frame.group_by("eval").agg(pl.col("metric").is_not_null().all().alias("said"))
         info["metric_said"] = sorted(said.filter(pl.col("said")).get_column("eval").to_list())
-        frame = _metrics(raw, frame, plan.metric, opts.accuracy_metric, info)
+        frame = _metrics(
+            raw,
+            frame,
+            plan.metric,
+            opts.accuracy_metric,
+            info,
+            perplexity=cols["loss"] if opts.perplexity else None,
+        )
         if _long_with_accuracy(opts):
             frame = _skip_long_nan(frame, plan, info, finals=parse_policy(opts.checkpoints)[0] == "final")
         check_metric_values(raw, frame, cols["loss"], plan.chance, percent=opts.accuracy_percent)
@@ -770,11 +787,14 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
 def _metric_hint(metric: str, column: str) -> str:
     """How to read rows of a metric l2l does not know: an accuracy under the harness's name, a perplexity, else
     leave them out."""
-    from l2l.io.columns import perplexity_refusal, says_perplexity, says_score, says_spread
+    from l2l.io.columns import says_perplexity, says_score, says_spread
+    from l2l.io.perplexity import metric_is_perplexity
 
     drop = f"leave its rows out (--where '{column}!={metric}')"
-    if says_perplexity(metric):
-        return f"{perplexity_refusal(metric)[1]} (metric loss), or {drop}"
+    if metric_is_perplexity(metric):
+        return f"--perplexity reads its rows as ln(perplexity), the loss in nats; or {drop}"
+    if says_perplexity(metric):  # lm-eval's word_perplexity: per word, its log no per-token loss
+        return f"a perplexity per word or byte, not per token, whose log is no per-token loss: {drop}"
     if says_spread(metric):  # acc_stderr: a standard error, which --accuracy-metric refuses (h27)
         return f"a standard error, not an accuracy: {drop}"
     if says_score(metric):  # the harness's names of an accuracy (lm-eval-harness: acc_norm, exact_match)
@@ -791,32 +811,48 @@ def _metrics_hint(metrics: Sequence[str], column: str) -> str:
     """How to read the rows of several metrics l2l does not know, in one command: the first that names an accuracy
     as the accuracies (``--accuracy-metric``: the other scores' rows leave with it), the rest left out."""
     from l2l.io.columns import says_score, says_spread
+    from l2l.io.perplexity import metric_is_perplexity
 
     # a standard error (acc_stderr) is never the accuracies: it was named first and --accuracy-metric refused it (h27)
     scores = [m for m in metrics if says_score(m) and not says_spread(m)]
+    # a per-token perplexity's rows are losses with --perplexity (lm-eval's lambada 'perplexity')
+    ppl = [m for m in metrics if metric_is_perplexity(m)]
     # with --accuracy-metric a standard error's rows leave with the other scores'; without, by a --where
-    drop = [m for m in metrics if m not in scores and not (scores and says_spread(m))]
-    options = ([f"--accuracy-metric {scores[0]}"] if scores else []) + [
-        f"--where '{column}!={m}'" for m in drop
-    ]
+    drop = [m for m in metrics if m not in scores and m not in ppl and not (scores and says_spread(m))]
+    options = (
+        ([f"--accuracy-metric {scores[0]}"] if scores else [])
+        + (["--perplexity"] if ppl else [])
+        + [f"--where '{column}!={m}'" for m in drop]
+    )
     parts = (
         [f"{scores[0]}'s rows are then the accuracies (the other scores' rows leave with them)"]
         if scores
         else []
     )
+    if ppl:
+        parts.append(f"{', '.join(ppl)} rows are read as ln(perplexity), the loss in nats")
     if drop:
         parts.append(f"{', '.join(drop)} {'is' if len(drop) == 1 else 'are'} left out")
     return f"add {' '.join(options)}: " + "; ".join(parts)
 
 
 def _metrics(
-    raw: _Raw, frame: pl.DataFrame, column: str, accuracy_metric: str | None, info: dict[str, Any]
+    raw: _Raw,
+    frame: pl.DataFrame,
+    column: str,
+    accuracy_metric: str | None,
+    info: dict[str, Any],
+    *,
+    perplexity: str | None = None,
 ) -> pl.DataFrame:
     """``_metric``: each row's metric (loss, bpb or accuracy; blank: loss); an unknown one is an error. With
     ``accuracy_metric`` (``acc_norm``) its rows are the accuracies and the rows of other scores are left out
-    (``_chosen_accuracy``)."""
+    (``_chosen_accuracy``); with ``perplexity`` (the value column) a per-token perplexity's rows are loss rows of
+    ln(value)."""
     text = frame.get_column("metric")
     kinds = pl.Series([None if t is None else schema.metric_kind(t) for t in text.to_list()], dtype=pl.String)
+    if perplexity is not None:
+        frame, kinds = _perplexity_rows(raw, frame, text, kinds, perplexity, info)
     if accuracy_metric is not None:
         frame, text, kinds = _chosen_accuracy(frame, text, kinds, accuracy_metric, column, info)
     unknown = text.is_not_null() & kinds.is_null()
@@ -839,6 +875,46 @@ def _metrics(
             else _metrics_hint([str(text[i]), *others], column),
         )
     return frame.with_columns(kinds.fill_null("loss").alias("_metric")).drop("metric")
+
+
+def _perplexity_rows(
+    raw: _Raw, frame: pl.DataFrame, text: pl.Series, kinds: pl.Series, column: str, info: dict[str, Any]
+) -> tuple[pl.DataFrame, pl.Series]:
+    """A metric column's per-token perplexity rows (``perplexity``, ``ppl``) as loss rows of ln(value)
+    (``ingest --perplexity``), said in the report; a perplexity below 1 is refused at its line and ``column`` (the
+    value column)."""
+    from l2l.io.perplexity import BELOW_ONE_HINT, below_one, metric_is_perplexity
+
+    names = text.to_list()
+    is_ppl = pl.Series([t is not None and metric_is_perplexity(str(t)) for t in names], dtype=pl.Boolean)
+    if not bool(is_ppl.any()):
+        return frame, kinds
+    value = frame.get_column("loss")
+    low = is_ppl & value.is_finite() & (value < 1)
+    if bool(low.any()):
+        i = int(low.arg_true()[0])
+        row = frame.get_column("_row")[i]
+        if row is None:
+            raise NeedsLinesError
+        raise raw.error(
+            f"metric {quoted(names[i])}: {below_one(float(value[i]))}",
+            row=int(row),
+            column=column,
+            hint=BELOW_ONE_HINT,
+        )
+    frame = frame.with_columns(
+        pl.when(is_ppl).then(pl.col("loss").log()).otherwise(pl.col("loss")).alias("loss")
+    )
+    kinds = pl.Series(
+        ["loss" if p else k for k, p in zip(kinds.to_list(), is_ppl.to_list(), strict=True)], dtype=pl.String
+    )
+    info["perplexity_rows"] = int(is_ppl.sum())
+    said = text.filter(is_ppl).value_counts(sort=True)
+    info.setdefault("metric_notes", []).append(
+        "read as ln(perplexity), the loss in nats (--perplexity): the "
+        + ", ".join(f"{quoted(str(m))} rows ({int(n)})" for m, n in said.iter_rows())
+    )
+    return frame, kinds
 
 
 def _chosen_accuracy(
@@ -1071,6 +1147,36 @@ def _constant_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]) 
     return with_constants(raw, opts.constants)
 
 
+def _logged_perplexities(
+    raw: _Raw, wanted: Mapping[str, str], opts: ReadOptions
+) -> tuple[_Raw, dict[str, str]]:
+    """``raw`` with its perplexity columns read as losses (``--perplexity``; ``l2l.io.perplexity``), and the
+    ``--column`` mapping naming them so."""
+    if not opts.perplexity:
+        return raw, dict(wanted)
+    in_file = {c: s for c, s in wanted.items() if s in raw.columns}
+    renames, notes = perplexity_renames(raw.columns, in_file, wide=opts.wide)
+    raw = with_logged_perplexities(raw, renames, notes)
+    return raw, {c: renames.get(s, s) for c, s in wanted.items()}
+
+
+def _named_as_in_file(info: dict[str, Any], logged: Mapping[str, str]) -> None:
+    """``info``'s column choices naming each perplexity column read as a loss (``--perplexity``) as the file does
+    (the report said ``column mapping: loss=loss`` for ``--column loss=val_ppl``)."""
+    if not logged:
+        return
+    back = {new: old for old, new in logged.items()}
+    cols = info.get("columns", {})
+    if isinstance(cols.get("columns"), dict):
+        cols["columns"] = {c: back.get(s, s) for c, s in cols["columns"].items()}
+    if isinstance(cols.get("aliases"), dict):
+        cols["aliases"] = {back.get(s, s): c for s, c in cols["aliases"].items()}
+    if isinstance(info.get("aliases"), dict):
+        info["aliases"] = {back.get(s, s): c for s, c in info["aliases"].items()}
+    if isinstance(info.get("loss_columns"), dict):
+        info["loss_columns"] = {back.get(c, c): ev for c, ev in info["loss_columns"].items()}
+
+
 def _check_options(opts: ReadOptions) -> None:
     if opts.loss_columns is not None and not opts.wide:
         raise UsageError("a loss-column pattern applies to wide tables only", param="loss_columns")
@@ -1104,6 +1210,7 @@ def read_runs(
     accuracy_percent: bool = False,
     accuracy_metric: str | None = None,
     stored_runs: Callable[[], pl.DataFrame] | None = None,
+    perplexity: bool = False,
 ) -> Runs:
     """Read, check and normalise run tables into one canonical ``Runs`` (repeats decided, own evals found).
 
@@ -1123,7 +1230,8 @@ def read_runs(
     percent (0-100) and kept as fractions (a table whose accuracies all lie below 1 % so is warned of);
     ``accuracy_metric``: the metric (``acc_norm``) whose rows of a metric column are the accuracies, the rows of other
     scores (``acc``, ``acc_stderr``) left out. ``stored_runs``: the runs a table with run ids but no dataset, N and D
-    columns takes them from (``ingest --append``), by run id.
+    columns takes them from (``ingest --append``), by run id. ``perplexity``: the columns, metric rows and
+    long-table evals whose name says perplexity are read as ln(perplexity), the loss in nats (``l2l.io.perplexity``).
 
     Raises ``InputError`` (file, line, column) for a table that fails a check, and ``SelectionError`` for an
     ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
@@ -1162,11 +1270,44 @@ def read_runs(
         accuracy_percent=accuracy_percent,
         accuracy_metric=accuracy_metric,
         stored_runs=stored_runs,
+        perplexity=perplexity,
     )
     if not paths:
         raise UsageError("no input files given")
     _check_options(opts)
     return _read(paths, opts)
+
+
+def _logged_perplexity_evals(frame: pl.DataFrame, parts: Sequence[_Part]) -> tuple[pl.DataFrame, list[str]]:
+    """A long table's evals whose name says perplexity (``lambada_ppl``) as losses (``ingest --perplexity``): their
+    values' ln under the eval's loss name (``lambada_loss``), said in a note; a value below 1 is refused at its line.
+    An eval whose loss name is an eval of the table already keeps its name (left out as a perplexity after)."""
+    from l2l.io.columns import says_perplexity
+    from l2l.io.perplexity import BELOW_ONE_HINT, below_one, loss_name
+
+    evals = frame.get_column("eval").unique().to_list()
+    renames = {
+        e: new for e in evals if says_perplexity(e) and (new := loss_name(e)) is not None and new not in evals
+    }
+    if not renames:
+        return frame, []
+    rows = pl.col("eval").is_in(list(renames))
+    low = frame.filter(rows & pl.col("loss").is_finite() & (pl.col("loss") < 1)).head(1)
+    if low.height:
+        part = parts[int(low["_file"][0])] if "_file" in low.columns else parts[0]
+        row = low["_row"][0]
+        raise part.raw.error(
+            f"eval {quoted(str(low['eval'][0]))}: {below_one(float(low['loss'][0]))}",
+            row=None if row is None else int(row),
+            column=str(part.info["columns"].get("columns", {}).get("loss", "loss")),
+            hint=BELOW_ONE_HINT,
+        )
+    frame = frame.with_columns(
+        pl.when(rows).then(pl.col("loss").log()).otherwise(pl.col("loss")).alias("loss"),
+        pl.col("eval").replace(renames).alias("eval"),
+    )
+    said = some_of([f"{old} → {new}" for old, new in sorted(renames.items())], 6)
+    return frame, [f"evals read as ln(perplexity), the loss in nats (--perplexity): {said}"]
 
 
 def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tuple[pl.DataFrame, list[str]]:
@@ -1208,8 +1349,8 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     if ppl:
         notes.append(
             f"warning: left out {sum(count[e] for e in ppl)} rows of {listed(ppl)}: the eval's name says "
-            "perplexities, not losses (a law of perplexity is not a law of loss); give log(perplexity) as the loss "
-            "under a name that says so (log_ppl, …_loss)"
+            "perplexities, not losses (a law of perplexity is not a law of loss); ingest --perplexity reads them as "
+            "ln(perplexity), or give log(perplexity) as the loss under a name that says so (log_ppl, …_loss)"
         )
     if score:
         notes.append(
@@ -1579,13 +1720,14 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         in_raw = {schema.norm_name(c) for c in raw.columns}
         raw = _constant_columns(raw, opts, {c: s for c, s in wanted.items() if schema.norm_name(s) in in_raw})
         raw = stored_run_columns(raw, opts.stored_runs, wanted)
+        raw, file_wanted = _logged_perplexities(raw, wanted, opts)
         loss_raw: _Raw | None = raw
         acc: pl.DataFrame | None = None
         acc_info: dict[str, Any] | None = None
         acc_every: pl.DataFrame | None = None
         if opts.wide and opts.accuracy_columns is not None:
             in_file = {
-                c: s for c, s in wanted.items() if s in raw.columns
+                c: s for c, s in file_wanted.items() if s in raw.columns
             }  # --column reaches accuracy rows too
             matched |= {c for c in in_file if c in explicit}
             loss_raw, acc, acc_info, acc_every = split_wide_accuracy(
@@ -1597,7 +1739,9 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         if loss_raw is None:
             continue
         by_norm = {schema.norm_name(c) for c in loss_raw.columns}
-        mapping = {c: s for c, s in wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm}
+        mapping = {
+            c: s for c, s in file_wanted.items() if s in loss_raw.columns or schema.norm_name(s) in by_norm
+        }
         matched |= {c for c in mapping if c in explicit}
         long_acc = None
         if _long_with_accuracy(opts):  # a long table's accuracy of each row's eval
@@ -1606,7 +1750,11 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
                 loss_raw, str(opts.accuracy_columns), mapping, opts.accuracy_percent
             )
             loss_raw = long_acc.raw
-        part = _read_file(loss_raw, opts, mapping)
+        try:
+            part = _read_file(loss_raw, opts, mapping)
+        except InputError as exc:  # naming a perplexity column as the file does, not the loss read from it
+            raise original_column(exc, loss_raw.logged) from None
+        _named_as_in_file(part.info, loss_raw.logged)
         if long_acc is not None:
             part = _with_long_accuracy(part, long_acc, records)
         if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
@@ -1658,6 +1806,14 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
+    if opts.perplexity:
+        frame, logged_notes = _logged_perplexity_evals(frame, parts)
+        percent_notes += logged_notes
+        if not logged_notes and not any(p.raw.logged or p.info.get("perplexity_rows") for p in parts):
+            percent_notes.append(  # (an option that did nothing was not said)
+                "warning: --perplexity read nothing: no column, metric or eval of the tables is named as a "
+                "perplexity (val_ppl, eval/c4/ppl, metric perplexity); their losses are read as they are"
+            )
     frame, name_notes = _without_named_non_losses(frame, parts)
     name_notes = percent_notes + name_notes
     _refuse_eval_splits(frame, parts)

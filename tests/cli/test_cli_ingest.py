@@ -1132,3 +1132,35 @@ def test_a_log_read_at_one_final_token_count_is_told_to_keep_every_checkpoint(
     assert result.exit_code == 1
     assert "only 1 distinct value of D" in result.stderr
     assert "ingest it again with --checkpoints all" in result.stderr
+
+
+def test_ingest_perplexity_fits_the_laws_of_the_log_table_and_says_so(run: Any, tmp_path: Path) -> None:
+    """``ingest --perplexity`` on a table of val_ppl gives the laws its log table gives (probe h42: it was refused,
+    the user told to add log columns by hand)."""
+    import math
+
+    def table(ppl: bool) -> str:
+        rows = ["dataset,params,tokens,eval," + ("val_ppl" if ppl else "val_loss")]
+        for n in (2e7, 5e7, 1e8, 2e8, 4e8):
+            for k in (10, 20, 40):
+                x = 2.1 + 400 / n**0.3 + 800 / (k * n) ** 0.35
+                rows.append(f"web,{n:g},{k * n:g},web_val,{math.exp(x) if ppl else x!r}")
+        return "\n".join(rows) + "\n"
+
+    laws = []
+    for name, ppl in (("ppl.csv", True), ("log.csv", False)):
+        path = tmp_path / name
+        path.write_text(table(ppl))
+        ws = tmp_path / f"ws_{name}"
+        done = run("-w", ws, "ingest", path, *(["--perplexity"] if ppl else []))
+        assert done.exit_code == 0, done.stderr
+        if ppl:
+            assert "read as ln(perplexity), the loss in nats (--perplexity): val_ppl → loss" in done.stdout
+        fitted = run("-w", ws, "fit-law", "--form", "l2l", "--format", "json")
+        assert fitted.exit_code == 0, fitted.stderr
+        laws.append({k: json.loads(fitted.stdout)["rows"][0][k] for k in ("E", "alpha", "beta", "A", "B")})
+    assert laws[0] == pytest.approx(laws[1], rel=1e-9)
+    assert laws[0]["E"] == pytest.approx(2.1, rel=0.02)
+    refused = run("-w", tmp_path / "ws_no", "ingest", tmp_path / "ppl.csv")
+    assert refused.exit_code == 1
+    assert "--perplexity reads it as ln(val_ppl), the loss" in refused.stderr

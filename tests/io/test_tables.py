@@ -334,7 +334,8 @@ def test_perplexity_columns_are_never_read_as_losses_even_through_a_pattern(tmp_
         read_runs([path], wide=True)
     assert auto.value.hint is not None
     assert auto.value.hint.startswith(
-        "l2l fits per-token losses (nats), the log of a perplexity: add, for each eval, a column"
+        "l2l fits per-token losses (nats), the log of a perplexity: --perplexity reads each such column as "
+        "ln(perplexity) under a loss name (c4_ppl → c4_loss); or add, for each eval, a column"
     )
     assert "--loss-columns" in auto.value.hint  # how, in a wide read (p67: "give that one as the loss")
     assert auto.value.param is None  # not "name the loss columns": a pattern would take the perplexities
