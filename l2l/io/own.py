@@ -53,7 +53,21 @@ def _detect_own(
     is named after it word for word: ``c4mix`` measured on c4_val beside every other dataset is not c4's."""
     trains = [e for e in evals if schema.is_training_loss_of(e, dataset)]
     if len(trains) == 1:
+        # an eval named after the dataset, word for word, is its own validation loss and beats a training loss:
+        # a W&B export of several data mixes logs train/loss beside eval/MIX/loss, and the wide read's common
+        # suffix made the first the eval `train`, taken as every mix's own (probe h42)
+        named, how, _ = _detect_named(dataset, [e for e in evals if e not in trains], shared, exact=True)
+        if named is not None and not schema.looks_like_training_loss(named):
+            return named, how, []
         return trains[0], "train", []
+    return _detect_named(dataset, evals, shared, exact=False)
+
+
+def _detect_named(
+    dataset: str, evals: Sequence[str], shared: Set[str], *, exact: bool
+) -> tuple[str | None, str, list[str]]:
+    """``_detect_own``'s rule 3: the eval named after the dataset (with ``exact``, only one whose stem is the
+    dataset's whole name)."""
     target = schema.norm_dataset_for_match(dataset)
     if target:
         scored = [
@@ -67,6 +81,8 @@ def _detect_own(
         scored = [
             (len(k), e) for e in evals if (k := _loss_stem(e)) and _named_after(target, k, whole_word=True)
         ]
+    if exact:
+        scored = [(n, e) for n, e in scored if n == len(target)]
     if not scored:
         return None, "", []
     best = max(s for s, _ in scored)

@@ -3,7 +3,8 @@
 An evaluation harness or a training log may give perplexities only (``val_ppl``, ``eval/c4/ppl``, an lm-eval-harness
 ``perplexity`` metric): without the option they are refused, a law of perplexity being no law of loss. With it:
 
-- a column whose name says perplexity (``l2l.io.columns.says_perplexity``) is read as ln(value) under its name with
+- a column whose name says perplexity (``l2l.io.columns.says_perplexity``; not its standard error,
+  ``perplexity_stderr``) is read as ln(value) under its name with
   the perplexity word made ``loss`` (``val_ppl`` → ``val_loss``, ``eval/c4/ppl`` → ``eval/c4/loss``); in a long
   table without a loss column, its one perplexity column is the loss (``test_ppl``). A column whose loss name the
   table has already (``val_loss`` beside ``val_ppl``) is left as it is: the table gives that loss itself;
@@ -67,9 +68,10 @@ def perplexity_renames(
 ) -> tuple[dict[str, str], list[str]]:
     """({perplexity column → the loss column it becomes}, notes on those left as they are) for a file's
     ``columns``; ``mapping`` the ``--column`` mapping that applies to the file (a loss mapped there is the loss)."""
-    from l2l.io.columns import says_perplexity
+    from l2l.io.columns import says_perplexity, says_spread
 
-    ppl = [c for c in columns if says_perplexity(c)]
+    # (lm-eval's perplexity_stderr is a standard error of one: its log is no loss)
+    ppl = [c for c in columns if says_perplexity(c) and says_spread(c) is None]
     if not ppl:
         return {}, []
     names: dict[str, str] = {}

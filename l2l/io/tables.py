@@ -455,8 +455,6 @@ def _long_with_accuracy(opts: ReadOptions) -> bool:
 def _reread(raw: _Raw) -> _Raw:
     """A scanned file read again by the careful reader, with the same constant columns and perplexities read as
     losses."""
-    from l2l.io.perplexity import with_logged_perplexities
-
     return with_logged_perplexities(with_constants(_read_raw(Path(raw.path)), raw.constants), raw.logged)
 
 
@@ -1282,12 +1280,17 @@ def _logged_perplexity_evals(frame: pl.DataFrame, parts: Sequence[_Part]) -> tup
     """A long table's evals whose name says perplexity (``lambada_ppl``) as losses (``ingest --perplexity``): their
     values' ln under the eval's loss name (``lambada_loss``), said in a note; a value below 1 is refused at its line.
     An eval whose loss name is an eval of the table already keeps its name (left out as a perplexity after)."""
-    from l2l.io.columns import says_perplexity
+    from l2l.io.columns import says_perplexity, says_spread
     from l2l.io.perplexity import BELOW_ONE_HINT, below_one, loss_name
 
     evals = frame.get_column("eval").unique().to_list()
-    renames = {
-        e: new for e in evals if says_perplexity(e) and (new := loss_name(e)) is not None and new not in evals
+    renames = {  # (not a standard error of one, lambada_ppl_stderr: its log is no loss)
+        e: new
+        for e in evals
+        if says_perplexity(e)
+        and says_spread(e) is None
+        and (new := loss_name(e)) is not None
+        and new not in evals
     }
     if not renames:
         return frame, []

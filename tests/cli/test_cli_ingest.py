@@ -352,23 +352,25 @@ def test_own_eval_named_by_its_wide_column_says_the_eval_it_is_stored_as(run: An
 def test_evals_named_after_a_dataset_are_found_through_a_path_and_dataset_train_is_a_training_loss(
     run: Any, tmp_path: Path
 ) -> None:
-    """A W&B-style name (eval/web_val) is named after its dataset as web_val is; web_train is web's training loss
-    (taken as its own loss, said so, with the validation eval to use instead: not eval/c4, which only has 'val'
+    """A W&B-style name (eval/web_val) is named after its dataset as web_val is, and as web's validation loss wins
+    over its training loss web_train (probe h42); code_train, beside no eval named after code, is code's training
+    loss (taken as its own loss, said so, with the validation eval to use instead: not eval/c4, which only has 'val'
     inside 'eval')."""
     lines = ["dataset,N,D,eval,loss"]
     for ds, shift in (("web", 0.0), ("code", -0.8)):
+        held_out = "eval/web_val" if ds == "web" else "eval/val_mix"
         for n in (2e7, 5e7, 1e8):
             for d in (4e8, 1e9):
                 loss = 2.5 + shift + (n / 1e7) ** -0.3 + (d / 1e8) ** -0.3
                 lines += [f"{ds},{n:g},{d:g},{ev},{loss + k}" for ev, k in
-                          ((f"{ds}_train", 0.0), (f"eval/{ds}_val", 0.05), ("eval/c4", 0.3))]  # fmt: skip
+                          ((f"{ds}_train", 0.0), (held_out, 0.05), ("eval/c4", 0.3))]  # fmt: skip
     path = tmp_path / "named.csv"
     path.write_text("\n".join(lines) + "\n")
     doc = json.loads(run("ingest", path, "--format", "json").stdout)
-    assert doc["own_eval"]["web"] == {"eval": "web_train", "how": "train"}
+    assert doc["own_eval"]["web"] == {"eval": "eval/web_val", "how": "detected"}
+    assert doc["own_eval"]["code"] == {"eval": "code_train", "how": "train"}
     said = " ".join(run("ingest", path).stdout.split())
-    assert "for a validation loss: --own-eval web=eval/web_val" in said
-    assert "--own-eval code=eval/code_val" in said
+    assert "--own-eval code=eval/val_mix" in said
     assert "=eval/c4" not in said
 
 

@@ -38,14 +38,17 @@ def long_table(*, ppl: bool, column: str = "val_ppl") -> str:
 
 
 def wide_table(*, ppl: bool) -> str:
-    """One row per run: web_val and lambada as perplexities (``web_val_ppl``) or losses (``web_val_loss``)."""
+    """One row per run: web_val and lambada as perplexities (``web_val_ppl``, beside lm-eval's standard error of
+    one, ``lambada_ppl_stderr``, never a loss) or losses (``web_val_loss``)."""
     unit = "ppl" if ppl else "loss"
-    rows = [f"run_id,dataset,params,tokens,web_val_{unit},lambada_{unit}"]
+    rows = [
+        f"run_id,dataset,params,tokens,web_val_{unit},lambada_{unit}" + (",lambada_ppl_stderr" if ppl else "")
+    ]
     for n in SIZES:
         for k in (10, 20, 40):
             own, lam = law(2.1, n, k * n), law(1.4, n, k * n)
             cells = (math.exp(own), math.exp(lam)) if ppl else (own, lam)
-            rows.append(f"r{n:g}-{k},web,{n:g},{k * n:g},{cells[0]!r},{cells[1]!r}")
+            rows.append(f"r{n:g}-{k},web,{n:g},{k * n:g},{cells[0]!r},{cells[1]!r}" + (",1.5" if ppl else ""))
     return "\n".join(rows) + "\n"
 
 

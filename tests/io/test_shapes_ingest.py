@@ -152,7 +152,7 @@ def test_an_unknown_metric_is_an_error_naming_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown metric 'perplexity'") as exc:
         read_runs([path])
     assert exc.value.line == 3
-    assert "the log of a perplexity" in (exc.value.hint or "")
+    assert "--perplexity reads its rows as ln(perplexity)" in (exc.value.hint or "")
     assert "--where 'metric!=perplexity'" in (exc.value.hint or "")
     # lm-eval-harness's names for an accuracy get the fix, not only the list of accepted names (a probe)
     path.write_text("dataset,N,D,eval,metric,value\na,1e8,2e9,v,loss,3\na,1e8,2e9,hs,acc_norm,0.4\n")

@@ -798,7 +798,12 @@ def test_paper_data(paper_csv: Path) -> None:
         ("slimpajama-chunk1", ["slimpajama_val", "c4_val"], "slimpajama_val", "detected"),
         ("smollm-corpus", ["val_smollm", "c4_val"], "val_smollm", "detected"),
         ("web", ["web-validation", "c4"], "web-validation", "detected"),
-        ("web", ["train", "web_val"], "train", "train"),
+        # the validation eval named after the dataset word for word beats a training loss (probe h42: a W&B
+        # export's train/loss, read as the eval train beside eval/MIX/loss, was every mix's own)
+        ("web", ["train", "web_val"], "web_val", "detected"),
+        ("dclm", ["train", "eval/dclm", "eval/fineweb", "lm_eval/hellaswag"], "eval/dclm", "detected"),
+        ("web", ["train", "c4_val"], "train", "train"),
+        ("web", ["train", "webtext_val"], "train", "train"),
         ("web", ["train_batch", "c4_val"], None, ""),
         # names like paths (a hub's org/name), or holding a "/": named after the whole eval, not its last part
         (
@@ -1148,3 +1153,27 @@ def test_a_checkpoint_choice_on_a_table_that_is_no_per_step_log_is_said(tmp_path
     )
     (prov,) = read_runs([path]).provenance
     assert not [d for d in prov["decisions"] if "--checkpoints" in d]
+
+
+def test_a_wandb_export_of_several_mixes_takes_each_mixs_eval_not_the_shared_training_loss(
+    tmp_path: Path,
+) -> None:
+    """Probe h42: a Marin/W&B wide export (``eval/MIX/loss`` per mix, ``train/loss``) read its common suffix away,
+    and the eval ``train`` (a training loss, logged on every mix's runs) was taken as each mix's own loss."""
+    mixes = ("dclm", "fineweb", "pile")
+    head = "run_name,data_mix,params,tokens," + ",".join(f"eval/{m}/loss" for m in mixes) + ",train/loss"
+    rows = [head]
+    for i, mix in enumerate(mixes):
+        for n in (2e7, 5e7, 1e8, 2e8):
+            for k in (10, 20):
+                vals = [2.0 + 0.1 * j + 300 / n**0.3 + 600 / (k * n) ** 0.3 for j in range(3)]
+                rows.append(
+                    f"{mix}-{n:g}-{k},{mix},{n:g},{k * n:g},{','.join(map(repr, vals))},{vals[i] - 0.05!r}"
+                )
+    runs = read_runs(
+        [write(tmp_path / "marin.csv", "\n".join(rows) + "\n")],
+        wide=True,
+        columns={"dataset": "data_mix", "N": "params", "D": "tokens"},
+    )
+    assert runs.own_eval == {m: f"eval/{m}" for m in mixes}
+    assert set(runs.own_eval_how.values()) == {"detected"}
