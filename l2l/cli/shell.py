@@ -283,6 +283,28 @@ def _once(cmd: Any, args: list[str]) -> None:
             )
 
 
+def _no_option_as_value(cmd: Any, args: list[str]) -> None:
+    """Refuse an option whose value is another of the command's options: click takes the next word whatever it is
+    (`evaluate --accuracy --format json` read '--format' as the pattern and 'json' as a TABLE: "json: unsupported
+    file type", probe h42)."""
+    if cmd is None or not hasattr(cmd, "params"):
+        return
+    options = [p for p in cmd.params if getattr(p, "param_type_name", "") == "option"]
+    names = {o for p in options for o in (*p.opts, *p.secondary_opts)}
+    takes_value = {o: p for p in options if not p.is_flag and not p.count for o in p.opts}
+    for i, a in enumerate(args[:-1]):
+        if a == "--":
+            break
+        p = takes_value.get(a)
+        given = args[i + 1].partition("=")[0]
+        if p is not None and given in names:
+            metavar = (getattr(p, "metavar", None) or p.name or "VALUE").upper()
+            raise UsageError(
+                f"{a} takes a value ({metavar}) and was followed by the option {given}",
+                hint=f"put {a}'s value right after it: {a} {metavar} {given} …",
+            )
+
+
 class _Group(TyperGroup):
     """The single place where library and usage errors become one line on stderr and an exit code."""
 
@@ -301,6 +323,7 @@ class _Group(TyperGroup):
             )
         name, cmd, rest = super().resolve_command(ctx, args)
         rest = _flag_or_value(name, rest)
+        _no_option_as_value(cmd, rest)
         _once(cmd, rest)
         return name, cmd, rest
 

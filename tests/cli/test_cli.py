@@ -1009,6 +1009,25 @@ def test_an_option_of_one_value_given_twice_is_a_usage_error(
     assert "Traceback" not in res.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "args"),
+    [
+        ("--accuracy", ("evaluate", "--accuracy", "--format", "json")),
+        ("--N", ("predict", "--N", "--D", "1e9", "-d", "alpha")),
+    ],
+)
+def test_an_option_followed_by_another_option_instead_of_its_value_is_a_usage_error(
+    run: Any, option: str, args: tuple[str, ...]
+) -> None:
+    """click takes the next word as the value whatever it is: `evaluate --accuracy --format json` read '--format'
+    as the pattern and 'json' as a table ("json: unsupported file type", probe h42)."""
+    res = run(*args)
+    assert res.exit_code == 2
+    (line,) = res.stderr.splitlines()
+    assert line.startswith(f"Error: {option} takes a value (")
+    assert f"and was followed by the option {args[2]}" in line
+
+
 def test_an_option_of_one_value_given_twice_with_the_same_value_is_that_value(ingested: Any) -> None:
     """`--metric loss` beside each of two targets was refused as two values ("--metric takes one value and was
     given 2 (--metric loss, --metric loss)"): the same value again is one value."""
