@@ -27,8 +27,14 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_OF, check_runs, evals_measured, select_evals, with_run
 from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import counted, fmt_sci, plural
-from l2l.core.fit import FitCache, FitOptions, LawFit, log_residuals
-from l2l.core.intervals import combined_interval, known_model, propagated_through
+from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
+from l2l.core.intervals import (
+    combined_interval,
+    floor_draws,
+    known_model,
+    propagated_through,
+)
+from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
     Placement,
     aspect_on,
@@ -53,9 +59,10 @@ from l2l.workflows.lawbook import (
     check_fit_options,
     other_translation_book,
     translation_book,
+    with_bootstrap,
 )
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
-from l2l.workflows.predict import LINE_METHOD, draw_unbacktested, law_interval, repetition_of
+from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval, repetition_of
 from l2l.workflows.translate import (
     LossToLoss,
     carry,
@@ -94,6 +101,8 @@ Method = Literal["independent", "loss-to-loss"]
 
 
 #: Why a loss-to-loss prediction beyond the own loss has no interval (``Intervals.onward``).
+#: how a row whose independent prediction has no interval (``predict`` refuses the law there) begins its reason
+NO_INDEPENDENT = "independent: no interval: "
 NO_CARRIED_INTERVAL = (
     "loss-to-loss: no interval: the own-loss interval could not be carried through the translation to this eval "
     "(its estimate lies at or below that translation's E0, outside its domain, or the own-loss step has none); the "
@@ -142,6 +151,7 @@ class HeldOutPrediction:
         independent: PredictiveInterval | None,
         loss_to_loss: PredictiveInterval | None,
         combined_pi: PredictiveInterval | None,
+        why_no_independent: str | None = None,
     ) -> HeldOutPrediction:
         """This prediction with the combined value and the three intervals: ``dataclasses.replace``'s answer, made
         by one call of the constructor (evaluate makes thousands; replace costs twice that). A loss-to-loss value
@@ -150,6 +160,8 @@ class HeldOutPrediction:
         notes = self.notes
         if loss_to_loss is None and self.loss_to_loss is not None and self.setting != "train-to-train":
             notes = (*notes, NO_CARRIED_INTERVAL)
+        if why_no_independent is not None and why_no_independent not in notes:
+            notes = (*notes, why_no_independent)
         # why predict calls the independent interval not calibrated, said here as predict says it (probe h32)
         beyond = () if independent is None else independent.notes
         notes = (*notes, *(n for n in beyond if is_beyond_evidence_note(n) and n not in notes))
@@ -610,6 +622,9 @@ class _Translations:
         #: how far apart the runs of a translation paired within the tolerance lie (``pairing.tolerance_apart``),
         #: for the reason its interval is a lower bound: the backtests pair exactly
         self.apart: dict[PairSpec, str] = {}
+        #: the fitting runs' (x, y) pairs of each translation, for the spread of its refits on resampled pairs
+        #: (``_Intervals.onward``: the parameter spread ``predict --via`` widens a train-test step by)
+        self.xy: dict[PairSpec, tuple[np.ndarray, np.ndarray]] = {}
 
     def get(self, spec: PairSpec) -> LossToLoss | Skip:
         if spec not in self.done:
@@ -654,6 +669,9 @@ class _Translations:
                 if (apart := tolerance_apart(gaps, self.rtol)) is not None:
                     self.apart[spec] = apart
             floors = (self.book.floor_of(x_law), self.book.floor_of(y_law))
+            # the pairs the fit keeps (no run far from its law), for the refits of its spread
+            keep = ~(far_mask(rx) | far_mask(ry))
+            self.xy[spec] = (np.asarray(x, dtype=np.float64)[keep], np.asarray(y, dtype=np.float64)[keep])
             return translation_of(x, y, x_law, y_law, kind=kind, at=(n, d), residuals=(rx, ry), floors=floors)
         except (FitError, SelectionError) as exc:
             # said of the fitting runs: the held-out runs themselves do pair (a probe's reader took "no run of
@@ -840,9 +858,17 @@ class _Intervals:
         # evaluate (probe p48); the same below for a translation's and a combination's
         try:
             pi, _ = law_interval(self.book, law, sw, (p.N, p.D, self.k * p.N * p.D), self.level, seed=0)
-        except FitError:
+        except FitError as exc:
+            # said on the row, in predict's words: the summary's "--detail says why" had no why on any of the
+            # paper's 170 such rows (probe h44)
+            self._memo[("why-independent", p.tgt, p.eval, p.N, p.D)] = str(exc)
             return None
         return pi
+
+    def why_no_independent(self, p: HeldOutPrediction) -> str | None:
+        """Why the independent prediction ``p`` has no interval (``predict``'s refusal), where it has none."""
+        why = self._memo.get(("why-independent", p.tgt, p.eval, p.N, p.D))
+        return None if why is None else NO_INDEPENDENT + why
 
     def own_translation(self, p0: str, p1: str, x0: float, N: float, D: float) -> PredictiveInterval | None:
         own0, own1 = self.plan.own_eval[p0], self.plan.own_eval[p1]
@@ -914,11 +940,12 @@ class _Intervals:
         return with_other_combination(pi, values, others, form, why, method="mean")
 
     def onward(
-        self, own_pis: Sequence[PredictiveInterval | None], tgt: str, ev: str
+        self, own_pis: Sequence[PredictiveInterval | None], tgt: str, ev: str, Ds: Sequence[float]
     ) -> list[PredictiveInterval | None]:
-        """Own-loss intervals carried through ``tgt``'s own → ``ev`` translation (not backtested), the translation
-        evaluated on them all at once (evaluate carries thousands). None where one is None, or reaches to or below
-        the translation's E0 (outside its domain), or does not map to a positive loss."""
+        """Own-loss intervals (of models trained on ``Ds`` tokens) carried through ``tgt``'s own → ``ev``
+        translation (not backtested), the translation evaluated on them all at once (evaluate carries thousands).
+        None where one is None, or reaches to or below the translation's E0 (outside its domain), or does not map
+        to a positive loss."""
         own = self.plan.own_eval[tgt]
         if ev == own:
             return list(own_pis)
@@ -937,12 +964,52 @@ class _Intervals:
         values = t2.predict(
             np.array([(pi.estimate, t2.held_above_e0(pi.lo), pi.hi, pi.raw) for _, pi in made])
         ).tolist()
+        draws = self._onward_draws(tgt, ev, t2)
         for (i, pi), mapped in zip(made, values, strict=True):
+            # widened by the translation's parameter spread at the estimate, judged by the eval's law and cut at
+            # E1 as predict --via's train-test step is (``via.train_test``): one question, one interval. Without
+            # them a downstream step read [2.35, 2.78] here and [1.99, 3.32] in predict --via, and a lower end
+            # below E1, the least loss the translation gives (probe h44)
+            sd_param = log_sd_at(draws, pi.estimate) if draws is not None else 0.0
             try:
-                out[i] = propagated_through(pi, mapped, resid_sd=t2.resid_sd)
+                carried = propagated_through(pi, mapped, resid_sd=t2.resid_sd, sd_param=sd_param)
             except FitError:
                 out[i] = None
+                continue
+            carried = judged_by_endpoints(carried, self.book, [(tgt, ev)])
+            carried = repeated_interval(carried, repetition_of(self.book, tgt, ev, Ds[i]))
+            out[i] = floored(carried, t2.E1, "E1")
         return out
+
+    def _onward_draws(self, tgt: str, ev: str, t2: LossToLoss) -> np.ndarray | None:
+        """The refits of ``tgt``'s own → ``ev`` translation on resampled pairs with bootstrap draws of its E0 and E1
+        (rows K, κ, E0, E1), made as ``predict --via`` and ``translate`` make them (their K and κ intervals); None
+        with fewer than two."""
+        key = ("onward-draws", tgt, ev)
+        if key not in self._memo:
+            self._memo[key] = self._draw_onward(tgt, ev, t2)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _draw_onward(self, tgt: str, ev: str, t2: LossToLoss) -> np.ndarray | None:
+        spec = PairSpec(tgt, self.plan.own_eval[tgt], tgt, ev)
+        xy = self.translations.xy.get(spec)
+        tbook = self.translations.book
+        x_law, y_law = tbook.try_get(spec.src, spec.x_eval), tbook.try_get(spec.tgt, spec.y_eval)
+        if xy is None or isinstance(x_law, FitError) or isinstance(y_law, FitError):
+            return None
+        inputs = TranslationInputs.of(
+            xy[0],
+            xy[1],
+            t2.E0,
+            t2.E1,
+            floor_draws(with_bootstrap(tbook, x_law, DEFAULT_DRAWS, 0), t2.E0),
+            floor_draws(with_bootstrap(tbook, y_law, DEFAULT_DRAWS, 0), t2.E1),
+        )
+        try:
+            _, draws = shifted_power_draws(inputs, seed=0)
+        except FitError:
+            return None
+        return draws if k_kappa_intervals(draws, self.level) is not None else None
 
     def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
         own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
@@ -974,16 +1041,19 @@ class _Intervals:
             carried.setdefault((p.tgt, p.eval), []).append(j)
         l2l_pis: list[PredictiveInterval | None] = [None] * len(preds)
         for (tgt, ev), rows in carried.items():
-            for j, pi in zip(rows, self.onward([singles[j] for j in rows], tgt, ev), strict=True):
+            carried_pis = self.onward([singles[j] for j in rows], tgt, ev, [preds[j].D for j in rows])
+            for j, pi in zip(rows, carried_pis, strict=True):
                 l2l_pis[j] = pi
         out = []
         for p, l2l_pi in zip(preds, l2l_pis, strict=True):
             comb_key = ("combined", p.tgt, p.N, p.D, p.eval)
             if comb_key not in self._memo:
-                self._memo[comb_key] = self.onward([comb_own.get((p.tgt, p.N, p.D))], p.tgt, p.eval)[0]
+                self._memo[comb_key] = self.onward([comb_own.get((p.tgt, p.N, p.D))], p.tgt, p.eval, [p.D])[0]
             comb_pi = self._memo[comb_key]
             combined = None if comb_pi is None else comb_pi.raw
-            out.append(p.with_intervals(combined, self.independent(p), l2l_pi, comb_pi))
+            independent = self.independent(p)
+            why = None if independent is not None else self.why_no_independent(p)
+            out.append(p.with_intervals(combined, independent, l2l_pi, comb_pi, why))
         return out
 
 

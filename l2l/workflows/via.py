@@ -62,6 +62,7 @@ from l2l.workflows.translate import (
     translate,
     with_other_combination,
     with_other_translation,
+    without_far_pairs,
 )
 
 if TYPE_CHECKING:
@@ -552,7 +553,7 @@ class _Via:
         assert res.y_law is not None
         assert res.pairs is not None
         seed = self.settings.seed
-        pairs = in_split(res.pairs, self.settings.split)
+        pairs = without_far_pairs(in_split(res.pairs, self.settings.split), res.x_law, res.y_law)
         return TranslationInputs.of(
             pairs["x"].to_numpy(),
             pairs["y"].to_numpy(),

@@ -36,3 +36,39 @@ def test_a_translation_interval_is_cut_at_e1_and_carried_onward_as_predict_via_d
     onward = [p for p in ev.predictions if p.setting != "train-to-train" and p.loss_to_loss is not None]
     assert len(onward) == 48
     assert all(p.interval_loss_to_loss is not None for p in onward)
+
+
+def test_a_train_to_test_interval_is_predict_vias_for_the_same_question() -> None:
+    runs = read_runs([TABLE])
+    cache = FitCache()
+    ev = evaluate(runs, test=["c4_val"], cache=cache)
+    ids = {round(n): i for i, n in enumerate(sorted({p.N for p in ev.predictions}))}
+    onward = [
+        p
+        for p in ev.predictions
+        if p.setting == "train-to-test" and p.src == "web" and p.interval_loss_to_loss is not None
+    ]
+    assert len(onward) == 8
+    for p in onward:
+        pi = p.interval_loss_to_loss
+        assert pi is not None
+        via = predict_via(
+            runs,
+            via="web",
+            tgt=p.tgt,
+            eval_name=p.eval,
+            from_run=f"web-big{ids[round(p.N)]}",
+            split="sweep",
+            cache=cache,
+        )
+        # one question, one answer (probe h44): evaluate had carried the own-loss interval through the train-test
+        # translation without the translation's parameter spread and without the cut at its E1, so the paper's
+        # proof-pile-2 → fineweb-edu ARC-Challenge loss read [2.35, 2.78] there and [1.99, 3.32] in predict --via
+        assert (pi.estimate, pi.lo, pi.hi) == pytest.approx(
+            (via.result.estimate, via.result.lo, via.result.hi), rel=1e-9
+        )
+        assert pi.lower_bound_only
+        assert via.result.lower_bound_only
+        e1 = via.steps[-1].E1
+        assert e1 is not None
+        assert pi.lo >= e1

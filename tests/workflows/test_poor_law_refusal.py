@@ -302,3 +302,28 @@ def test_a_laws_flag_is_judged_once_per_fit_and_again_for_a_replaced_fit(
     book.replace(lawbook.with_bootstrap(book, fit, draws=20, seed=0))
     assert book.flag("beta", TASK) == first
     assert len(judged) == 2
+
+
+def test_evaluate_says_on_the_row_why_predict_refuses_its_independent_interval(runs: Any) -> None:
+    """evaluate's summary said "--detail says why" of its predictions without an independent interval, and no
+    row said it: the paper's 170 such rows (5-shot MMLU, BoolQ) carried no reason (probe h44)."""
+    from l2l.workflows.evaluate import evaluate
+
+    # (beta's sizes are snapped to a grid 23 % off the others': its held-out run pairs within --rtol 0.25)
+    ev = evaluate(runs, downstream=[TASK], rtol=0.25, cache=FitCache(), calibrations=CalibrationCache())
+    refused = [p for p in ev.predictions if p.tgt == "beta" and p.eval == TASK]
+    assert len(refused) == 2
+    for p in refused:
+        assert p.independent is not None
+        assert p.interval_independent is None
+        said = [n for n in p.notes if n.startswith(f"independent: no interval: beta/{TASK}: refused")]
+        assert len(said) == 1, p.notes
+        assert "no law form follows" in said[0]
+    others = [p for p in ev.predictions if p.tgt != "beta"]
+    assert others
+    assert not any(n.startswith("independent: no interval") for p in others for n in p.notes)
+    # and the table of --detail says it under the rows, once per law (its rows print no notes)
+    from l2l.output.reports.translation import evaluation_report
+
+    (detail,) = [r for r in evaluation_report(ev, detail=True) if r.kind == "evaluate-detail"]
+    assert [n for n in detail.notes if n.startswith("independent: no interval")] == said

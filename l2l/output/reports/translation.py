@@ -419,7 +419,8 @@ def _coverage_report(rows: Sequence[Row]) -> Report:
             "independent's mean error is of its bias-corrected estimate (the interval's centre);",
             "backtested: every law's predictions (each eval's laws backtested together) and train-train "
             "translations are calibrated by backtests inside the fitting runs; the train-test step is not "
-            "(residual spread only: lower bounds, expect under-coverage).",
+            "(predict --via's interval: carried through the translation, widened by its residual and parameter "
+            "spread, cut at its E1: lower bounds, expect under-coverage).",
         ],
         show_in=frozenset({"table"}),
         summary=(f"{level} intervals: " + "; ".join(words)) if words else None,
@@ -506,6 +507,8 @@ def evaluation_report(ev: Evaluation, *, detail: bool = False) -> list[Report]:
 
 
 def _detail_report(ev: Evaluation, level: str) -> Report:
+    from l2l.workflows.evaluate import NO_INDEPENDENT  # (loaded already: ``ev`` is one of its results)
+
     drows = [p.to_dict() for p in ev.predictions]
     has_iv = any(r.get("independent_lo") is not None for r in drows)
     dcols = [
@@ -575,6 +578,9 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
         ]
     scored = [r for r in drows if finite(r.get("error_loss_to_loss")) and finite(r.get("error_independent"))]
     wins = sum(1 for r in scored if r["error_loss_to_loss"] < r["error_independent"])
+    # why a prediction has no independent interval, once per law (the notes column carries it per row): the
+    # summary's "--detail says why" had nothing to point to in the table (probe h44)
+    why = dict.fromkeys(n for r in drows for n in r.get("notes") or () if n.startswith(NO_INDEPENDENT))
     return Report(
         "evaluate-detail",
         dcols,
@@ -593,4 +599,5 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
         summary=f"loss-to-loss beat the uncorrected extrapolation on {wins} of {len(scored)} predictions"
         if scored
         else None,
+        notes=list(why),
     )
