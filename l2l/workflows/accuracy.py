@@ -704,7 +704,9 @@ def fit_accuracy_laws(
 #     backtest that cannot place a fitted ceiling is uninformative where it holds with the ceiling held
 # 13: auto's ceiling of 1 kept without its backtest telling: the fitted-ceiling law the intervals also hold
 # 14: a trend among the lower-loss half or quarter of the runs counts (a plateau at chance no longer hides a rise)
-ACCURACY_KEY_VERSION = 14
+# 15: where even the full fit puts the ceiling at 1 without the backtest telling, the lowest ceiling the runs do not
+#     reject is held (``PROFILE_CHI2``)
+ACCURACY_KEY_VERSION = 15
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
