@@ -520,8 +520,10 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
         Column("D", table=False),
         Column("source_loss", "src loss", fmt=fmt_fixed(4), drop=5),
         Column("actual", fmt=fmt_fixed(4), drop=0),
-        Column("independent", fmt=fmt_fixed(4), drop=3),
-        Column("loss_to_loss", "loss-to-loss", fmt=fmt_fixed(4), drop=3),
+        # the laws' values, uncorrected: `rank`'s and `predict`'s columns of the same name hold the corrected ones
+        # (the ``*_corrected`` interval columns below; probe h44 read two numbers for one question)
+        Column("independent", "ind. law", fmt=fmt_fixed(4), drop=3),
+        Column("loss_to_loss", "l2l law", fmt=fmt_fixed(4), drop=3),
         Column("error_independent", "ind. err", fmt=fmt_pct(2), drop=0),
         Column("error_loss_to_loss", "l2l err", fmt=fmt_pct(2), drop=0),
         Column("notes", table=False),
