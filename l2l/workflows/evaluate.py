@@ -27,7 +27,7 @@ from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import RUN_OF, check_runs, evals_measured, select_evals, with_run
 from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import counted, fmt_sci, plural
-from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
+from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals, map_in_processes
 from l2l.core.intervals import (
     combined_interval,
     floor_draws,
@@ -60,6 +60,7 @@ from l2l.workflows.lawbook import (
     other_translation_book,
     translation_book,
     with_bootstrap,
+    with_bootstraps,
 )
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
 from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval, repetition_of
@@ -821,6 +822,8 @@ class _Intervals:
     #: the same translations with E0 and E1 in the other five-parameter form, and why, where the own losses' choice
     #: did not settle between the forms (``other_translation_book``); None elsewhere
     others: tuple[_Translations, str] | None = None
+    #: processes for the carried translations' bootstraps and refits (``prepare_onward``)
+    workers: int = 1
     #: what every source of a target configuration shares, made once: placements, independent intervals, the
     #: combined interval carried to each eval (keyed by the target configuration)
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
@@ -991,13 +994,19 @@ class _Intervals:
         return self._memo[key]  # type: ignore[no-any-return]
 
     def _draw_onward(self, tgt: str, ev: str, t2: LossToLoss) -> np.ndarray | None:
+        inputs = self._onward_inputs(tgt, ev, t2)
+        return None if inputs is None else _onward_refits((inputs, self.level))
+
+    def _onward_inputs(self, tgt: str, ev: str, t2: LossToLoss) -> TranslationInputs | None:
+        """The pairs of ``tgt``'s own → ``ev`` translation with 200 bootstrap draws of both laws' E (as ``predict
+        --via`` draws them, kept in the translation book and the workspace), or None where a law is missing."""
         spec = PairSpec(tgt, self.plan.own_eval[tgt], tgt, ev)
         xy = self.translations.xy.get(spec)
         tbook = self.translations.book
         x_law, y_law = tbook.try_get(spec.src, spec.x_eval), tbook.try_get(spec.tgt, spec.y_eval)
         if xy is None or isinstance(x_law, FitError) or isinstance(y_law, FitError):
             return None
-        inputs = TranslationInputs.of(
+        return TranslationInputs.of(
             xy[0],
             xy[1],
             t2.E0,
@@ -1005,11 +1014,46 @@ class _Intervals:
             floor_draws(with_bootstrap(tbook, x_law, DEFAULT_DRAWS, 0), t2.E0),
             floor_draws(with_bootstrap(tbook, y_law, DEFAULT_DRAWS, 0), t2.E1),
         )
-        try:
-            _, draws = shifted_power_draws(inputs, seed=0)
-        except FitError:
+
+    def _carried(self, pis: Sequence[PredictiveInterval | None], tgt: str, ev: str) -> LossToLoss | None:
+        """The translation ``onward`` carries ``pis`` through onto ``ev``, where it carries one of them (and so
+        asks for its refits): None where it carries none."""
+        if ev == self.plan.own_eval[tgt] or all(pi is None for pi in pis):
             return None
-        return draws if k_kappa_intervals(draws, self.level) is not None else None
+        t2 = self.translations.onward(tgt, ev)
+        if not isinstance(t2, LossToLoss):
+            return None
+        e0 = t2.E0
+        carried = any(pi is not None and not (pi.estimate <= e0 or pi.hi <= e0 or pi.raw <= e0) for pi in pis)
+        return t2 if carried else None
+
+    def prepare_onward(self, asked: Mapping[tuple[str, str], Sequence[PredictiveInterval | None]]) -> None:
+        """The refits ``onward`` will ask for, for each (target, eval) carrying ``asked[(target, eval)]``, made at
+        once: the laws' bootstraps (150 laws of 200 draws on the paper's table, half a cold evaluate's CPU) and the
+        translations' refits in ``workers`` processes. The same draws and refits as one by one (each law's seed
+        is its own), so the same intervals."""
+        todo = {key: t2 for key, pis in asked.items() if (t2 := self._carried(pis, *key)) is not None}
+        todo = {key: t2 for key, t2 in todo.items() if ("onward-draws", *key) not in self._memo}
+        if not todo:
+            return
+        tbook = self.translations.book
+        laws: dict[tuple[str, str], LawFit] = {}
+        for tgt, ev in todo:
+            x_law, y_law = tbook.try_get(tgt, self.plan.own_eval[tgt]), tbook.try_get(tgt, ev)
+            spec = PairSpec(tgt, self.plan.own_eval[tgt], tgt, ev)
+            if isinstance(x_law, LawFit) and isinstance(y_law, LawFit) and spec in self.translations.xy:
+                laws.setdefault((tgt, x_law.eval), x_law)
+                laws.setdefault((tgt, ev), y_law)
+        with_bootstraps(tbook, list(laws.values()), DEFAULT_DRAWS, 0, self.workers)
+        if self.workers <= 1 or len(todo) < 2:
+            return  # (the refits made one by one, as asked: the same in one process)
+        inputs = {key: self._onward_inputs(*key, t2) for key, t2 in todo.items()}
+        tasks = [(i, self.level) for i in inputs.values() if i is not None]
+        made = [key for key, i in inputs.items() if i is not None]
+        for key, draws in zip(made, map_in_processes(_onward_refits, tasks, self.workers), strict=True):
+            self._memo[("onward-draws", *key)] = draws
+        for key in inputs.keys() - set(made):
+            self._memo[("onward-draws", *key)] = None
 
     def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
         own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
@@ -1039,6 +1083,15 @@ class _Intervals:
                 single = self.own_translation(p.src, p.tgt, p.source_loss, p.N, p.D)
             singles.append(single if p.loss_to_loss is not None else None)
             carried.setdefault((p.tgt, p.eval), []).append(j)
+        self.prepare_onward(
+            {
+                (tgt, ev): [
+                    *(singles[j] for j in rows),
+                    *(comb_own.get((preds[j].tgt, preds[j].N, preds[j].D)) for j in rows),
+                ]
+                for (tgt, ev), rows in carried.items()
+            }
+        )
         l2l_pis: list[PredictiveInterval | None] = [None] * len(preds)
         for (tgt, ev), rows in carried.items():
             carried_pis = self.onward([singles[j] for j in rows], tgt, ev, [preds[j].D for j in rows])
@@ -1124,7 +1177,9 @@ def evaluate(
         cal = book.calibration(OWN_GROUP)
         k = runs.flops_per_param_token
         _draw_unbacktested(book, preds, workers)
-        preds = _Intervals(plan, book, translations, cal, level, k, book.sweeps, others).attach(preds)
+        preds = _Intervals(plan, book, translations, cal, level, k, book.sweeps, others, workers).attach(
+            preds
+        )
         cal_notes = cal.notes
         if cal.direct is None:
             cal_notes = (*cal_notes, "too few budgets to backtest: every interval is a lower bound")
@@ -1173,6 +1228,17 @@ def evaluate(
             t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind != "train-test"
         ),
     ))  # fmt: skip
+
+
+def _onward_refits(args: tuple[TranslationInputs, float]) -> np.ndarray | None:
+    """The refits of a translation on resampled pairs with its E's draws (rows K, κ, E0, E1), None where they do
+    not make K and κ intervals at ``level`` (a worker's task: ``_Intervals.prepare_onward``)."""
+    inputs, level = args
+    try:
+        _, draws = shifted_power_draws(inputs, seed=0)
+    except FitError:
+        return None
+    return draws if k_kappa_intervals(draws, level) is not None else None
 
 
 def _combined_said_once(notes: Sequence[str]) -> list[str]:

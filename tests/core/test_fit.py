@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from l2l.base.errors import FitError
-from l2l.core.fit import LawFit, bootstrap_law, fit_law
+from l2l.core.fit import LawFit, bootstrap_law, bootstrap_laws, fit_law
 from l2l.core.laws import ScalingLaw
 from l2l.core.search import Problem, hoffmann_grid, polish
 from l2l.testing import PAPER_LIKE_LAW, law_samples
@@ -151,6 +151,27 @@ def test_bootstrap_is_reproducible_and_covers_the_fit() -> None:
     c = bootstrap_law(fit, n, d, y, draws=200, seed=11, groups=n, unit="N")
     assert c.bootstrap_unit == "N"
     assert not np.allclose(c.bootstrap, a.bootstrap)
+
+
+def test_laws_on_the_same_runs_bootstrapped_together_get_the_draws_each_gets_alone() -> None:
+    """``bootstrap_laws`` refits the laws of one set of runs as one stack (evaluate's 150 carried laws): each law's
+    draws are bit for bit ``bootstrap_law``'s, a law on another set of runs included."""
+    n, d, y = law_samples(TRUE["l2l"], noise=0.004, seed=5)
+    y2 = y * np.exp(np.random.default_rng(2).normal(0.0, 0.01, len(y))) + 0.3
+    n3, d3, y3 = law_samples(TRUE["l2l"], noise=0.004, seed=6)
+    jobs = [
+        (fit_law(n, d, y, dataset="a", eval="own"), n, d, y),
+        (fit_law(n, d, y2, dataset="a", eval="task"), n, d, y2),
+        (fit_law(n3[:-3], d3[:-3], y3[:-3], dataset="b", eval="own"), n3[:-3], d3[:-3], y3[:-3]),
+    ]
+    together = bootstrap_laws(jobs, draws=24, seed=7)
+    for (fit, nn, dd, yy), got in zip(jobs, together, strict=True):
+        alone = bootstrap_law(fit, nn, dd, yy, draws=24, seed=7)
+        assert alone.bootstrap is not None
+        assert got.bootstrap is not None
+        assert got.bootstrap.shape == (24, alone.bootstrap.shape[1])
+        assert np.array_equal(got.bootstrap, alone.bootstrap)
+        assert (got.bootstrap_seed, got.bootstrap_unit, got.eval) == (7, "run", fit.eval)
 
 
 def test_fit_round_trips_through_its_record() -> None:

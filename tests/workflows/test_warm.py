@@ -509,6 +509,35 @@ def test_bootstrap_draws_made_in_two_processes_are_the_draws_made_in_one(synthet
         assert (b.bootstrap_seed, b.bootstrap_unit) == (3, "run")
 
 
+def test_evaluate_draws_its_carried_laws_in_the_worker_processes_with_the_intervals_of_one(
+    synthetic_runs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bootstraps behind evaluate's carried train-to-test and downstream intervals (``predict --via``'s, half a
+    cold evaluate's CPU) are made at once, each dataset's laws as one stack, in the worker processes: none one by
+    one in the command's own process, and every interval as made in one process."""
+    import l2l.workflows.lawbook as lawbook
+    from l2l.core.fit import FitOptions
+    from l2l.workflows.evaluate import evaluate
+
+    options = FitOptions(form="l2l")
+    one = evaluate(synthetic_runs, options=options, workers=1)
+    alone: list[str] = []
+    real = vars(lawbook)["bootstrap_law"]
+
+    def counted(fit: Any, *args: Any, **kwargs: Any) -> Any:
+        alone.append(fit.eval)
+        return real(fit, *args, **kwargs)
+
+    monkeypatch.setattr(lawbook, "bootstrap_law", counted)
+    two = evaluate(synthetic_runs, options=options, workers=2)
+    assert alone == []
+    carried = [
+        p for p in one.predictions if p.setting != "train-to-train" and p.interval_loss_to_loss is not None
+    ]
+    assert len(carried) > 10
+    assert json.dumps(two.to_dict(), sort_keys=True) == json.dumps(one.to_dict(), sort_keys=True)
+
+
 def _count_rankings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many rankings are made (``rank_runs`` calls) from here on."""
     import l2l.workflows.rank as rank
