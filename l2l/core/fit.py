@@ -478,19 +478,29 @@ def bootstrap_law(
     n, d, y = _columns(N, D, loss)
     _check_data(fit.form, n, d, y, _label(fit.dataset, fit.eval))  # (mismatched lengths raised numpy's error)
     problem = Problem(fit.form, np.log(n), np.log(d), np.log(y), fit.objective, fit.delta)
+    counts = _draw_counts(len(y), draws, seed, groups)
+    with single_threaded_blas():
+        thetas = weighted_refit(
+            problem, fit.law.theta, counts, loose_iterations=_loose(fit), progress=progress
+        )
+    return LawFit(**{**fit.__dict__, "bootstrap": thetas, "bootstrap_seed": seed, "bootstrap_unit": unit})
+
+
+def _draw_counts(n_points: int, draws: int, seed: int, groups: ArrayLike | None = None) -> Array:
+    """(draws, n_points) how often each run is drawn (``groups``: whole groups of runs drawn together)."""
     rng = np.random.default_rng(seed)
     if groups is None:
-        counts = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=draws).astype(np.float64)
-    else:
-        labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
-        g_counts = rng.multinomial(len(labels), np.full(len(labels), 1.0 / len(labels)), size=draws)
-        counts = g_counts[:, inverse].astype(np.float64)
-    with single_threaded_blas():
-        # a law with E on its bound keeps the draw-by-draw polish: on its ridge the batched route ended at
-        # different points, which narrowed one probe law's bootstrap interval by 11 % (its interval is all there is)
-        loose = 0 if "E" in fit.at_bounds else LOOSE_ITERATIONS
-        thetas = weighted_refit(problem, fit.law.theta, counts, loose_iterations=loose, progress=progress)
-    return LawFit(**{**fit.__dict__, "bootstrap": thetas, "bootstrap_seed": seed, "bootstrap_unit": unit})
+        return rng.multinomial(n_points, np.full(n_points, 1.0 / n_points), size=draws).astype(np.float64)
+    labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    g_counts = rng.multinomial(len(labels), np.full(len(labels), 1.0 / len(labels)), size=draws)
+    return g_counts[:, inverse].astype(np.float64)
+
+
+def _loose(fit: LawFit) -> int:
+    """The loose iterations of a law's bootstrap refits: a law with E on its bound keeps the draw-by-draw polish (on
+    its ridge the batched route ended at different points, which narrowed one probe law's bootstrap interval by
+    11 %, and its interval is all there is)."""
+    return 0 if "E" in fit.at_bounds else LOOSE_ITERATIONS
 
 
 def bootstrap_laws(
@@ -506,9 +516,7 @@ def bootstrap_laws(
         n, d, y = _columns(N, D, loss)
         _check_data(fit.form, n, d, y, _label(fit.dataset, fit.eval))
         problem = Problem(fit.form, np.log(n), np.log(d), np.log(y), fit.objective, fit.delta)
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=draws).astype(np.float64)
-        planned.append((problem, fit.law.theta, counts, 0 if "E" in fit.at_bounds else LOOSE_ITERATIONS))
+        planned.append((problem, fit.law.theta, _draw_counts(len(y), draws, seed), _loose(fit)))
     thetas: list[Array | None] = [None] * len(planned)
     with single_threaded_blas():
         for loose in dict.fromkeys(p[3] for p in planned):
