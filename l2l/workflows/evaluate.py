@@ -30,7 +30,6 @@ from l2l.base.text import counted, fmt_sci, plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals, map_in_processes
 from l2l.core.intervals import (
     combined_interval,
-    floor_draws,
     known_model,
     propagated_through,
 )
@@ -59,7 +58,6 @@ from l2l.workflows.lawbook import (
     check_fit_options,
     other_translation_book,
     translation_book,
-    with_bootstrap,
     with_bootstraps,
 )
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
@@ -70,6 +68,7 @@ from l2l.workflows.translate import (
     judged_by_endpoints,
     other_translation_value,
     pair_kind,
+    translation_inputs,
     translation_of,
     with_other_combination,
     with_other_translation,
@@ -1006,14 +1005,7 @@ class _Intervals:
         x_law, y_law = tbook.try_get(spec.src, spec.x_eval), tbook.try_get(spec.tgt, spec.y_eval)
         if xy is None or isinstance(x_law, FitError) or isinstance(y_law, FitError):
             return None
-        return TranslationInputs.of(
-            xy[0],
-            xy[1],
-            t2.E0,
-            t2.E1,
-            floor_draws(with_bootstrap(tbook, x_law, DEFAULT_DRAWS, 0), t2.E0),
-            floor_draws(with_bootstrap(tbook, y_law, DEFAULT_DRAWS, 0), t2.E1),
-        )
+        return translation_inputs(tbook, t2, xy[0], xy[1], x_law, y_law, 0)
 
     def _carried(self, pis: Sequence[PredictiveInterval | None], tgt: str, ev: str) -> LossToLoss | None:
         """The translation ``onward`` carries ``pis`` through onto ``ev``, where it carries one of them (and so

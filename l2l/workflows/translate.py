@@ -55,6 +55,7 @@ __all__ = [
     "other_translation_value",
     "pairs_for",
     "translate",
+    "translation_inputs",
     "with_other_combination",
     "with_other_translation",
     "without_far_pairs",
@@ -412,6 +413,20 @@ class TranslationBands:
         }
 
 
+def translation_inputs(
+    book: LawBook, t: LossToLoss, x: ArrayLike, y: ArrayLike, x_law: LawFit, y_law: LawFit, seed: int
+) -> TranslationInputs:
+    """What translation ``t`` is refitted from on resampled pairs (``shifted_power_draws``): its fitting pairs
+    (``x``, ``y``: no pair far from its laws, ``without_far_pairs``) and ``LAW_DRAWS`` bootstrap draws of its laws'
+    E0 and E1 (E1 fitted with ``free_e1``: none). One recipe for ``translate``'s K and κ intervals, ``predict --via``'s
+    train-test spread and ``evaluate``'s carried intervals: one question, one interval."""
+    x_b = floor_draws(with_bootstrap(book, x_law, LAW_DRAWS, seed), t.E0)
+    y_b = None if t.free_e1 else floor_draws(with_bootstrap(book, y_law, LAW_DRAWS, seed), t.E1)
+    return TranslationInputs.of(
+        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), t.E0, t.E1, x_b, y_b
+    )
+
+
 def _with_bands(
     book: LawBook, res: TranslationResult, level: float, seed: int, split: str | None
 ) -> TranslationResult:
@@ -420,20 +435,14 @@ def _with_bands(
     if t is None or res.x_law is None or res.y_law is None or res.pairs is None:
         return res
     pairs = without_far_pairs(in_split(res.pairs, split), res.x_law, res.y_law)
-    x_b = with_bootstrap(book, res.x_law, LAW_DRAWS, seed)
-    y_b = with_bootstrap(book, res.y_law, LAW_DRAWS, seed)
-    inputs = TranslationInputs.of(
-        pairs["x"].to_numpy(),
-        pairs["y"].to_numpy(),
-        t.E0,
-        t.E1,
-        floor_draws(x_b, t.E0),
-        None if t.free_e1 else floor_draws(y_b, t.E1),
+    inputs = translation_inputs(
+        book, t, pairs["x"].to_numpy(), pairs["y"].to_numpy(), res.x_law, res.y_law, seed
     )
     _, dr = shifted_power_draws(inputs, seed=seed)
     ivs = k_kappa_intervals(dr, level)
     if ivs is None:
         return res
+    x_b = with_bootstrap(book, res.x_law, LAW_DRAWS, seed)  # (kept in the book: drawn once)
     n_iv = None if res.implied is None else optimal_interval(x_b, res.C, level).N_interval
     return replace(res, bands=TranslationBands(level, ivs[0], ivs[1], n_iv, len(dr)))
 

@@ -24,7 +24,6 @@ from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
     combined_interval,
-    floor_draws,
     propagated_interval,
     translation_interval,
 )
@@ -47,10 +46,9 @@ from l2l.workflows.lawbook import (
     law_book,
     other_translation_book,
     translation_book,
-    with_bootstrap,
 )
 from l2l.workflows.pairing import at_config, tolerance_apart
-from l2l.workflows.predict import DEFAULT_DRAWS, repetition_of
+from l2l.workflows.predict import repetition_of
 from l2l.workflows.translate import (
     TranslationResult,
     check_source_loss,
@@ -60,6 +58,7 @@ from l2l.workflows.translate import (
     judged_by_endpoints,
     other_translation_value,
     translate,
+    translation_inputs,
     with_other_combination,
     with_other_translation,
     without_far_pairs,
@@ -552,15 +551,15 @@ class _Via:
         assert res.x_law is not None
         assert res.y_law is not None
         assert res.pairs is not None
-        seed = self.settings.seed
         pairs = without_far_pairs(in_split(res.pairs, self.settings.split), res.x_law, res.y_law)
-        return TranslationInputs.of(
+        return translation_inputs(
+            self.book,
+            t,
             pairs["x"].to_numpy(),
             pairs["y"].to_numpy(),
-            t.E0,
-            t.E1,
-            floor_draws(with_bootstrap(self.book, res.x_law, DEFAULT_DRAWS, seed), t.E0),
-            floor_draws(with_bootstrap(self.book, res.y_law, DEFAULT_DRAWS, seed), t.E1),
+            res.x_law,
+            res.y_law,
+            self.settings.seed,
         )
 
     def _apart(self, res: TranslationResult) -> str | None:
