@@ -1132,7 +1132,7 @@ def ceiling_note(fit: AccuracyFit, dataset: str, acc: float) -> str:
         other = float(doubt.predict(x0 - s * math.log(u / (1.0 - u))))  # at the loss that predicts ``acc``
         if abs(other - acc) >= 0.005:  # (half a point: inside the sweep the two laws agree)
             said.append(
-                f"the sweep cannot tell the ceiling of 100 assumed from a fitted one ({100 * doubt.ceiling:.1f} "
+                f"the sweep cannot tell the ceiling of 100 assumed from a lower one ({100 * doubt.ceiling:.1f} "
                 f"points), which predicts {100 * other:.1f} here: the interval holds both"
             )
     pr = fit.predictability

@@ -33,11 +33,11 @@ def test_the_note_names_the_fitted_ceiling_the_interval_holds() -> None:
     top = fit.predictability.reference + fit.predictability.signal
     beyond = top + 0.4 * (1 - top)  # past the sweep, short of half the way to 1
     note = ceiling_note(fit, "any", beyond)
-    assert note.startswith("the sweep cannot tell the ceiling of 100 assumed from a fitted one (87.3 points)")
+    assert note.startswith("the sweep cannot tell the ceiling of 100 assumed from a lower one (87.3 points)")
     assert note.endswith("the interval holds both")
     assert not _bound(note)
     far = ceiling_note(fit, "any", 0.997)
-    assert "from a fitted one (87.3 points), which predicts 87.3 here" in far
+    assert "from a lower one (87.3 points), which predicts 87.3 here" in far
     assert far.endswith(CEILING_LOWER_BOUND)
     assert _bound(far)
     # its interval holds that law's prediction (the point stays the ceiling-1 law's)
