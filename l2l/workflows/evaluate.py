@@ -39,10 +39,8 @@ from l2l.core.predictive import (
     aspect_on,
     beyond_evidence,
     bootstrap_interval,
-    floored,
     is_beyond_evidence_note,
 )
-from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
     ONE_DATASET,
@@ -61,11 +59,11 @@ from l2l.workflows.lawbook import (
     with_bootstraps,
 )
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
-from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval, repetition_of
+from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval
 from l2l.workflows.translate import (
     LossToLoss,
     carry,
-    judged_by_endpoints,
+    judged_translation,
     other_translation_value,
     pair_kind,
     translation_inputs,
@@ -893,14 +891,10 @@ class _Intervals:
             except FitError:
                 return None
         pi = self._other_form(pi, PairSpec(p0, own0, p1, own1), x0)
-        # a law behind E0 or E1 poor: as predict --via says; into data repeated past the target's runs: what its
-        # own law's interval says (it read calibrated: p66)
-        pi = judged_by_endpoints(pi, self.book, [(p0, own0), (p1, own1)])
-        pi = repeated_interval(pi, repetition_of(self.book, p1, own1, D))
-        # never below E1, the least loss the translation gives, as predict --via cuts it (``via._judged``): left
-        # below, the same question had two intervals (probe h32: web→books [1.80, 3.37] here, [2.01, 3.37] there),
-        # and the train-to-test step carried from it had none (its lower end at or below that step's E0 = E1)
-        return floored(pi, tt.E1, "E1")
+        # as predict --via states the step: a poor law behind E0 or E1 said, repeated data as its own law says, and
+        # never below E1 (left below, the same question had two intervals, probe h32: web→books [1.80, 3.37] here,
+        # [2.01, 3.37] there, and the train-to-test step carried from it had none)
+        return judged_translation(pi, self.book, [(p0, own0), (p1, own1)], tt.E1, repeated=[(p1, own1, D)])
 
     def _other_form(self, pi: PredictiveInterval, spec: PairSpec, x0: float) -> PredictiveInterval:
         """``pi`` holding the translation of ``x0`` with E0 and E1 in the other five-parameter form (``others``,
@@ -978,9 +972,7 @@ class _Intervals:
             except FitError:
                 out[i] = None
                 continue
-            carried = judged_by_endpoints(carried, self.book, [(tgt, ev)])
-            carried = repeated_interval(carried, repetition_of(self.book, tgt, ev, Ds[i]))
-            out[i] = floored(carried, t2.E1, "E1")
+            out[i] = judged_translation(carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, Ds[i])])
         return out
 
     def _onward_draws(self, tgt: str, ev: str, t2: LossToLoss) -> np.ndarray | None:

@@ -26,11 +26,13 @@ from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals
 from l2l.core.intervals import floor_draws, held_ends, optimal_interval
 from l2l.core.laws import Array, ScalingLaw
 from l2l.core.loss_to_loss import TranslationInputs, fit_shifted_power, k_kappa_intervals, shifted_power_draws
-from l2l.core.predictive import Combine, PredictiveInterval, combine_values, not_calibrated
+from l2l.core.predictive import Combine, PredictiveInterval, combine_values, floored, not_calibrated
+from l2l.core.repetition import repeated_interval
 from l2l.core.selection import FORM_LABELS
 from l2l.core.sweep import SAME_RTOL, optimum_off_sweep
 from l2l.workflows.lawbook import LawBook, law_book, translation_book, with_bootstrap
 from l2l.workflows.pairing import PairSpec, Sides, pair_runs, same_model_pairs, tolerance_note, unpaired_error
+from l2l.workflows.predict import repetition_of
 from l2l.workflows.results import Results
 from l2l.workflows.targets import tokenizer_note
 
@@ -718,6 +720,25 @@ def judged_by_endpoints(
         if flag is not None:
             pi = not_calibrated(pi, f"{dataset}:{eval_name}, {flag.removeprefix('poor law: ')}")
     return pi
+
+
+def judged_translation(
+    pi: PredictiveInterval,
+    book: LawBook,
+    laws: Sequence[tuple[str, str]],
+    e1: float,
+    *,
+    repeated: Sequence[tuple[str, str, float]] = (),
+) -> PredictiveInterval:
+    """``pi``, a translation step's interval, as every command states it (``predict --via``, ``evaluate``'s
+    translations and the steps it carries onward: one question, one interval): judged by the laws that give it E0
+    and E1 (``judged_by_endpoints``); where the target's tokens ``repeated`` ((dataset, eval, D)) run past its
+    data, what its own law's interval says (a translation into repeated data read calibrated beside its own law's
+    lower bound, probe p66); and never below ``e1``, the least loss the translation gives (``floored``)."""
+    pi = judged_by_endpoints(pi, book, laws)
+    for dataset, eval_name, D in repeated:
+        pi = repeated_interval(pi, repetition_of(book, dataset, eval_name, D))
+    return floored(pi, e1, "E1")
 
 
 def other_translation_value(alt: LossToLoss | None, x: float) -> float | None:

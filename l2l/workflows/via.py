@@ -35,9 +35,7 @@ from l2l.core.predictive import (
     Placement,
     PredictiveInterval,
     aspect_on,
-    floored,
 )
-from l2l.core.repetition import repeated_interval
 from l2l.core.sweep import SAME_RTOL, Sweep
 from l2l.workflows.lawbook import (
     OWN_GROUP,
@@ -48,14 +46,13 @@ from l2l.workflows.lawbook import (
     translation_book,
 )
 from l2l.workflows.pairing import at_config, tolerance_apart
-from l2l.workflows.predict import repetition_of
 from l2l.workflows.translate import (
     TranslationResult,
     check_source_loss,
     find_run,
     fit_translation,
     in_split,
-    judged_by_endpoints,
+    judged_translation,
     other_translation_value,
     translate,
     translation_inputs,
@@ -569,16 +566,18 @@ class _Via:
         return tolerance_apart(in_split(res.pairs, self.settings.split), self.settings.rtol)
 
     def _judged(self, pi: PredictiveInterval, laws: Sequence[LawFit | None], e1: float) -> PredictiveInterval:
-        """``pi`` marked not calibrated (a lower bound) where a law behind the step is poor (``LawBook.flag``:
-        a translation onto a probe's 6-run target law gave 2.5 [0.6, 10.7], its E1 1.93 against a true 1.5, with
-        no word of it), and its lower end held at ``e1``, below which no translated loss lies (``floored``)."""
-        pi = judged_by_endpoints(pi, self.book, [(law.dataset, law.eval) for law in laws if law is not None])
-        for law in laws:
-            if law is not None and law.dataset == self.tgt and self.D is not None:
-                # (translated into data repeated past the target's runs: printed calibrated beside its own law's
-                # lower bound, probe p66)
-                pi = repeated_interval(pi, repetition_of(self.book, law.dataset, law.eval, self.D))
-        return floored(pi, e1, "E1")
+        """``pi`` as every command states a translation step (``judged_translation``): marked not calibrated where
+        a law behind the step is poor (a translation onto a probe's 6-run target law gave 2.5 [0.6, 10.7], its E1
+        1.93 against a true 1.5, with no word of it), and held at ``e1``."""
+        given = [law for law in laws if law is not None]
+        repeated = (
+            [(law.dataset, law.eval, self.D) for law in given if law.dataset == self.tgt]
+            if self.D is not None
+            else []
+        )
+        return judged_translation(
+            pi, self.book, [(law.dataset, law.eval) for law in given], e1, repeated=repeated
+        )
 
     def _other_form(
         self, pi: PredictiveInterval, res: TranslationResult, x: float
