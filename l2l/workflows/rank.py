@@ -1089,27 +1089,7 @@ def _rank_accuracy(
     loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store, _through_law(fit))
     lt = loss.targets[0]
     logs = loss.log_draws.get(task, {})
-    accs: dict[str, Array] = {}
-    failed: dict[str, str] = {}
-    for row in lt.rows:
-        if row.dataset not in logs:
-            failed[row.dataset] = row.reason or f"no predicted {task}"
-            continue
-        try:
-            accs[row.dataset] = np.asarray(
-                fit.predict(np.exp(logs[row.dataset]), group=row.dataset), np.float64
-            )
-        except FitError as exc:
-            failed[row.dataset] = exc.message
-    # one curve per dataset: each curve's own error can reorder them (one shared curve cannot)
-    rng = np.random.default_rng([settings.seed, 4242])
-    if not fit.pooled:
-        accs = {n: fit.with_curve_error(a, settings.level, rng) for n, a in accs.items()}
-    elif (noise := fit.predictability.noise_sd) > 0:
-        # one shared curve reorders nothing, so P(best) followed the task losses alone: on a plateau, predictions
-        # 0.01 points apart read P(best) 1.00 and 0.00 beside "a TIE" (a probe; the truth-best by 0.02 points was
-        # given 0.00). Which model scores best is also its eval's own noise: the runs' scatter about the curve
-        accs = {n: _with_score_noise(a, noise, rng) for n, a in accs.items()}
+    accs, failed = _accuracy_draws(fit, lt, logs, task, settings)
     # a model measured (the one asked for, or the baseline's largest budget) is read, not mapped through the law
     read = _measured_accuracies(
         runs, acc_eval, split, budget, lt, fit.predictability.noise_sd, loss.draws, settings
@@ -1210,22 +1190,6 @@ def _rank_accuracy(
         via=task,
         unresolved=None,  # (its values are the kept order's draws through the accuracy law, not the laws')
     )
-    outside = [n for n, x in predicted.items() if fit.extrapolates(x, n)]
-    if fit.pooled:
-        beyond = (
-            [
-                f"the predicted {task} of {', '.join(outside)} lies outside the losses the accuracy law was fitted "
-                f"on ({fit.x_range[0]:.3f}–{fit.x_range[1]:.3f}): the accuracy law is extrapolated"
-            ]
-            if outside
-            else []
-        )
-    else:  # one curve per dataset: each is extrapolated beyond its own runs' losses
-        beyond = [
-            f"{n}: the predicted {task} {predicted[n]:.3f} lies outside the losses its accuracy law was fitted on "
-            f"({fit.x_range_of(n)[0]:.3f}–{fit.x_range_of(n)[1]:.3f}): the accuracy law is extrapolated"
-            for n in outside
-        ]
     return dataclasses.replace(
         loss,
         targets=(target,),
@@ -1233,9 +1197,62 @@ def _rank_accuracy(
         leader=leader,
         tie=tie,
         contenders=cont,
-        warnings=(*loss.warnings, ACCURACY_CAVEAT, *beyond, *fit.warnings),
+        warnings=(
+            *loss.warnings,
+            ACCURACY_CAVEAT,
+            *_accuracy_law_extrapolated(fit, task, predicted),
+            *fit.warnings,
+        ),
         log_draws={},
     )
+
+
+def _accuracy_draws(
+    fit: AccuracyFit, lt: TargetRanking, logs: Mapping[str, Array], task: str, settings: RankSettings
+) -> tuple[dict[str, Array], dict[str, str]]:
+    """Each dataset's joint draws of the task loss (``logs``: their logs) mapped through the accuracy law, with the
+    error that can reorder them (``with_curve_error``, or the eval's own noise about one shared curve); and why
+    each dataset without them has none."""
+    accs: dict[str, Array] = {}
+    failed: dict[str, str] = {}
+    for row in lt.rows:
+        if row.dataset not in logs:
+            failed[row.dataset] = row.reason or f"no predicted {task}"
+            continue
+        try:
+            accs[row.dataset] = np.asarray(
+                fit.predict(np.exp(logs[row.dataset]), group=row.dataset), np.float64
+            )
+        except FitError as exc:
+            failed[row.dataset] = exc.message
+    # one curve per dataset: each curve's own error can reorder them (one shared curve cannot)
+    rng = np.random.default_rng([settings.seed, 4242])
+    if not fit.pooled:
+        return {n: fit.with_curve_error(a, settings.level, rng) for n, a in accs.items()}, failed
+    if (noise := fit.predictability.noise_sd) > 0:
+        # one shared curve reorders nothing, so P(best) followed the task losses alone: on a plateau, predictions
+        # 0.01 points apart read P(best) 1.00 and 0.00 beside "a TIE" (a probe; the truth-best by 0.02 points was
+        # given 0.00). Which model scores best is also its eval's own noise: the runs' scatter about the curve
+        return {n: _with_score_noise(a, noise, rng) for n, a in accs.items()}, failed
+    return accs, failed
+
+
+def _accuracy_law_extrapolated(fit: AccuracyFit, task: str, predicted: Mapping[str, float]) -> list[str]:
+    """The warnings of predicted task losses outside those the accuracy law was fitted on (each dataset's own,
+    with one curve per dataset)."""
+    outside = [n for n, x in predicted.items() if fit.extrapolates(x, n)]
+    if not outside:
+        return []
+    if fit.pooled:
+        return [
+            f"the predicted {task} of {', '.join(outside)} lies outside the losses the accuracy law was fitted "
+            f"on ({fit.x_range[0]:.3f}–{fit.x_range[1]:.3f}): the accuracy law is extrapolated"
+        ]
+    return [
+        f"{n}: the predicted {task} {predicted[n]:.3f} lies outside the losses its accuracy law was fitted on "
+        f"({fit.x_range_of(n)[0]:.3f}–{fit.x_range_of(n)[1]:.3f}): the accuracy law is extrapolated"
+        for n in outside
+    ]
 
 
 #: The hint of a ranking at a budget refused for want of N* on a one-line sweep (a loss's and an accuracy's alike).
