@@ -849,44 +849,9 @@ def optimal(
             except RefusedBeyondSweepError as exc:  # refused beyond the sweep (``refuse_beyond``)
                 skipped.append(f"not predicted: {exc.message}")
                 continue
-            optimum_notes: tuple[str, ...] = ()
-            alt = book.alternative(fit.dataset, fit.eval)
-            if alt is not None:
-                # the sweep cannot choose between the forms, so it cannot choose between their optima either: the
-                # intervals hold both forms' (a probe's Chinchilla-shaped table: Eq. 3's N* [1.19e11, 2.25e11]
-                # excluded the truth 9.6e10, inside Eq. 1's [9.07e10, 1.24e11], as good a form there). Its interval,
-                # not only its point: 41x beyond a crossing sweep Eq. 1's N* 7.23B sat inside Eq. 3's [5.99B,
-                # 12.5B] and nothing was widened, while the truth 3.66B was inside Eq. 1's [3.09B, 17B] (probe h20)
-                n_alt = float(alt.law.compute_optimal(float(c), k)[0])
-                lo, hi = opt.N_interval
-                other = optimal_interval(
-                    _with_draws(book, alt, seed, bootstrap or DEFAULT_DRAWS), float(c), level, k
-                )
-                o_lo, o_hi = other.N_interval
-                if (
-                    math.isfinite(n_alt)
-                    and n_alt > 0
-                    and math.isfinite(o_lo)
-                    and math.isfinite(o_hi)
-                    and (o_lo < lo or o_hi > hi)
-                ):
-                    n_lo, n_hi = min(lo, o_lo), max(hi, o_hi)
-                    where = f"the bootstrap's N* interval [{fmt_si(lo)}, {fmt_si(hi)}]"
-                    if lo <= n_alt <= hi:
-                        what = f"puts N* at {fmt_si(n_alt)} with an interval [{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
-                        note = form_doubt_note(alt.form, what, where, "reaching beyond") + (
-                            "; the N* and D* intervals are widened to hold it"
-                        )
-                    else:
-                        note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where) + (
-                            "; the N* and D* intervals are widened to hold its N* interval "
-                            f"[{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
-                        )
-                    # said of N* and D*, not of the loss there: ``predict`` at (N*, D*) gives the same interval
-                    # calibrated, and so must the loss's flags here (h24: calibrated false beside predict's true)
-                    optimum_notes = (note,)
-                    budget = float(c) / k
-                    opt = dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo))
+            opt, optimum_notes = _holding_other_form(
+                book, fit, opt, float(c), k, level, seed, bootstrap or DEFAULT_DRAWS
+            )
             rep = repetition_of(book, fit.dataset, fit.eval, opt.D_opt)
             if rep is not None:  # D* beyond the data there is: said first, before the interval's own words
                 pi = dc_replace(pi, notes=(rep.optimum_note(), *pi.notes))
@@ -908,3 +873,47 @@ def optimal(
         raise FitError(skipped[0].removeprefix("not predicted: "))
     counted = runs.flops_count_warning(list(dict.fromkeys(a.dataset for a in out)))
     return Results(out, skipped, () if counted is None else (counted,))
+
+
+def _holding_other_form(
+    book: LawBook, fit: LawFit, opt: OptimalInterval, c: float, k: float, level: float, seed: int, draws: int
+) -> tuple[OptimalInterval, tuple[str, ...]]:
+    """``opt``, the optimum of ``fit`` at the budget ``c``, with its N* and D* intervals widened to hold the other
+    form's N* interval where the sweep cannot choose between the forms (``LawBook.alternative``), and the note
+    that says so (said of N* and D*, not of the loss there)."""
+    alt = book.alternative(fit.dataset, fit.eval)
+    if alt is None:
+        return opt, ()
+    # the sweep cannot choose between the forms, so it cannot choose between their optima either: the
+    # intervals hold both forms' (a probe's Chinchilla-shaped table: Eq. 3's N* [1.19e11, 2.25e11]
+    # excluded the truth 9.6e10, inside Eq. 1's [9.07e10, 1.24e11], as good a form there). Its interval,
+    # not only its point: 41x beyond a crossing sweep Eq. 1's N* 7.23B sat inside Eq. 3's [5.99B,
+    # 12.5B] and nothing was widened, while the truth 3.66B was inside Eq. 1's [3.09B, 17B] (probe h20)
+    n_alt = float(alt.law.compute_optimal(c, k)[0])
+    lo, hi = opt.N_interval
+    other = optimal_interval(_with_draws(book, alt, seed, draws), c, level, k)
+    o_lo, o_hi = other.N_interval
+    if (
+        math.isfinite(n_alt)
+        and n_alt > 0
+        and math.isfinite(o_lo)
+        and math.isfinite(o_hi)
+        and (o_lo < lo or o_hi > hi)
+    ):
+        n_lo, n_hi = min(lo, o_lo), max(hi, o_hi)
+        where = f"the bootstrap's N* interval [{fmt_si(lo)}, {fmt_si(hi)}]"
+        if lo <= n_alt <= hi:
+            what = f"puts N* at {fmt_si(n_alt)} with an interval [{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
+            note = form_doubt_note(alt.form, what, where, "reaching beyond") + (
+                "; the N* and D* intervals are widened to hold it"
+            )
+        else:
+            note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where) + (
+                "; the N* and D* intervals are widened to hold its N* interval "
+                f"[{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
+            )
+        # said of N* and D*, not of the loss there: ``predict`` at (N*, D*) gives the same interval
+        # calibrated, and so must the loss's flags here (h24: calibrated false beside predict's true)
+        budget = c / k
+        return dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo)), (note,)
+    return opt, ()
