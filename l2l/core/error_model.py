@@ -886,19 +886,7 @@ def fit_error_model(
     few = len(cutoffs) < MIN_BIAS_CUTOFFS or len(np.unique(groups)) < 2
     forms = (("none",) if few else BIAS_FORMS) if bias_form == "auto" else (bias_form,)
     crossed = {f: _cross_fit(f, e, d, a, r, cut) for f in forms}
-    # the bias form whose cross-fitted residuals are smallest: which way the bias grows is learned, not assumed;
-    # a bias must cut them by BIAS_GAIN to be used at all (a correction that barely helps on left-out cutoffs made
-    # the estimates of Eq. 3 data worse on average: 0.58 % → 0.63 %)
-    cv = {f: float(np.mean(np.abs(crossed[f][0]))) for f in forms}
-    form = min(forms, key=lambda f: cv[f])
-    if form != "none" and "none" in cv and cv[form] > (1.0 - BIAS_GAIN) * cv["none"]:
-        form = "none"
-    # ... and learned from the smaller cutoffs, it must cut the larger ones' errors by BIAS_GAIN too: on random
-    # tables with a known truth (the law's form right, so a backtest's bias is its small refit's own, shrinking as
-    # runs are added) the bias passed leaving one cutoff out and made 41 of 59 estimates worse (0.53 % → 0.86 %),
-    # moving a probe's held-out predictions 2–3.5 % off laws within 1 % of the truth, outside their intervals
-    if form != "none" and _forward_gain(form, e, d, a, r, cut) < BIAS_GAIN:
-        form = "none"
+    form = _bias_form_chosen(crossed, e, d, a, r, cut)
     b0, b1, s0, s1, s2 = _estimate(form, e, d, a, r)
     fitted = _bias_unit(form, d, r) * (b0 + b1 * np.clip(a, -max_aspect, max_aspect))
     two = len(cutoffs) == 2
@@ -907,19 +895,7 @@ def fit_error_model(
     else:
         raw = np.abs(crossed[form][0]) / crossed[form][1]
     prior = GROUP_PRIOR_TWO_CUTOFFS if two else GROUP_PRIOR
-    scores, crossed_scores = np.empty(len(e)), np.empty(len(e))
-    for c in cutoffs:
-        m = cut == c
-        for g in np.unique(groups[m]):
-            sel = m & (groups == g)
-            crossed_scores[sel] = raw[sel] / _group_scale(raw, cut, groups, g, exclude=c, prior=prior)
-            # from two cutoffs a group's scale from the other cutoff's errors alone counts its spread twice, as the
-            # spread did (``_two_cutoff_scores``): the pooled scores take it from both cutoffs' errors, and only the
-            # group's own quantile floor (``own_scores``) the cross-fitted one, out of sample
-            if two:
-                scores[sel] = raw[sel] / _group_scale(raw, cut, groups, g, prior=prior)
-    if not two:
-        scores = crossed_scores
+    scores, crossed_scores = _group_scaled_scores(raw, cut, groups, two, prior)
     scales = (
         {str(g): _group_scale(raw, cut, groups, g, prior=prior) for g in np.unique(groups)}
         if by_group
@@ -962,6 +938,47 @@ def fit_error_model(
             str(g): float(np.mean(np.abs(crossed[form][0][groups == g]))) for g in np.unique(groups)
         },
     )
+
+
+def _bias_form_chosen(
+    crossed: Mapping[str, tuple[Array, Array]], e: Array, d: Array, a: Array, r: Array, cut: Array
+) -> str:
+    """Of the bias forms cross-fitted (``crossed``), the one whose left-out residuals are smallest, where it cuts
+    them by ``BIAS_GAIN`` against no bias, both leaving one cutoff out and learned from the smaller cutoffs
+    forward; else ``none``."""
+    # the bias form whose cross-fitted residuals are smallest: which way the bias grows is learned, not assumed;
+    # a bias must cut them by BIAS_GAIN to be used at all (a correction that barely helps on left-out cutoffs made
+    # the estimates of Eq. 3 data worse on average: 0.58 % → 0.63 %)
+    cv = {f: float(np.mean(np.abs(res))) for f, (res, _) in crossed.items()}
+    form = min(cv, key=lambda f: cv[f])
+    if form != "none" and "none" in cv and cv[form] > (1.0 - BIAS_GAIN) * cv["none"]:
+        return "none"
+    # ... and learned from the smaller cutoffs, it must cut the larger ones' errors by BIAS_GAIN too: on random
+    # tables with a known truth (the law's form right, so a backtest's bias is its small refit's own, shrinking as
+    # runs are added) the bias passed leaving one cutoff out and made 41 of 59 estimates worse (0.53 % → 0.86 %),
+    # moving a probe's held-out predictions 2–3.5 % off laws within 1 % of the truth, outside their intervals
+    if form != "none" and _forward_gain(form, e, d, a, r, cut) < BIAS_GAIN:
+        return "none"
+    return form
+
+
+def _group_scaled_scores(
+    raw: Array, cut: Array, groups: Array, two: bool, prior: float
+) -> tuple[Array, Array]:
+    """The scores scaled by their group's spread (``_group_scale``), and the same cross-fitted: each cutoff's by
+    the scale of the other cutoffs' scores. From three cutoffs or more the two are one."""
+    scores, crossed_scores = np.empty(len(raw)), np.empty(len(raw))
+    for c in np.unique(cut):
+        m = cut == c
+        for g in np.unique(groups[m]):
+            sel = m & (groups == g)
+            crossed_scores[sel] = raw[sel] / _group_scale(raw, cut, groups, g, exclude=c, prior=prior)
+            # from two cutoffs a group's scale from the other cutoff's errors alone counts its spread twice, as the
+            # spread did (``_two_cutoff_scores``): the pooled scores take it from both cutoffs' errors, and only the
+            # group's own quantile floor (``own_scores``) the cross-fitted one, out of sample
+            if two:
+                scores[sel] = raw[sel] / _group_scale(raw, cut, groups, g, prior=prior)
+    return (scores if two else crossed_scores), crossed_scores
 
 
 def _two_cutoff_scores(res: Array, sd: Array, cut: Array) -> Array:
