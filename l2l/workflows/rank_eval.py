@@ -386,28 +386,7 @@ def rank_backtest(
     if progress is not None:
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):
-        import polars as pl
-
-        shared = (
-            plan.hidden.filter(pl.col("eval").is_in(list(weights)))
-            .group_by("eval")
-            .agg(pl.col("dataset").n_unique().alias("k"))
-        )
-        if (
-            shared.filter(pl.col("k") >= 2).height == 0
-        ):  # the cause is the evals, not the held-out configurations
-            raise SelectionError(
-                f"no target ({', '.join(weights)}) is measured on two or more datasets' held-out models: a "
-                "ranking compares datasets on one eval",
-                hint="rank on an eval the datasets share (rank -t EVAL --holdout …, evaluate --ranking --test "
-                "EVAL); l2l runs --evals lists them",
-            )
-        raise SelectionError(
-            "no held-out runs of two or more datasets at the same (N, D) (within 2 %) on any target: nothing to "
-            "score",
-            hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
-            param="holdout_top_compute",
-        )
+        raise _nothing_scored(plan.hidden, list(weights))
     methods = tuple(MethodAccuracy(m, *totals[m]) for m in BACKTEST_METHODS)
     units = tokenizer_note(
         runs,
@@ -431,6 +410,29 @@ def rank_backtest(
         tuple(notes),
         pbest_buckets(events),
         tuple(used),
+    )
+
+
+def _nothing_scored(hidden: pl.DataFrame, targets: Sequence[str]) -> SelectionError:
+    """Why a backtest scored no pair: no target measured on two or more datasets' held-out models, or no held-out
+    configuration that two or more datasets share."""
+    import polars as pl
+
+    shared = hidden.filter(pl.col("eval").is_in(targets)).group_by("eval").agg(pl.col("dataset").n_unique())
+    if (
+        shared.filter(pl.col("dataset") >= 2).height == 0
+    ):  # the cause is the evals, not the held-out configurations
+        return SelectionError(
+            f"no target ({', '.join(targets)}) is measured on two or more datasets' held-out models: a "
+            "ranking compares datasets on one eval",
+            hint="rank on an eval the datasets share (rank -t EVAL --holdout …, evaluate --ranking --test "
+            "EVAL); l2l runs --evals lists them",
+        )
+    return SelectionError(
+        "no held-out runs of two or more datasets at the same (N, D) (within 2 %) on any target: nothing to "
+        "score",
+        hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
+        param="holdout_top_compute",
     )
 
 

@@ -310,6 +310,25 @@ def test_a_ranking_backtest_on_evals_no_two_datasets_share_says_so(run: Any, tmp
     assert "no target (a_val, b_val) is measured on two or more datasets' held-out models" in result.stderr
 
 
+def test_a_ranking_backtest_whose_held_out_models_no_two_datasets_share_says_so(
+    run: Any, tmp_path: Path
+) -> None:
+    """Both datasets measured on one eval, but held out at different sizes: the cause is the held-out
+    configurations, and the fix names them."""
+    table = tmp_path / "apart.csv"
+    lines = ["dataset,N,D,eval,loss,split"]
+    for ds, top in (("a", 6.4e9), ("b", 5.0e9)):
+        for n in (1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9, top):
+            for r in (10, 20, 40):
+                y = 2 + 10 / n**0.1 + 5 / (r * n) ** 0.1
+                lines.append(f"{ds},{n:g},{r * n:g},val,{y},{'extrapolation' if n == top else 'sweep'}")
+    table.write_text("\n".join(lines) + "\n")
+    assert run("-w", tmp_path / "ws", "ingest", table).exit_code == 0
+    result = run("-w", tmp_path / "ws", "rank", "-t", "val", "--holdout", "split=extrapolation")
+    assert result.exit_code == 1, result.output
+    assert "no held-out runs of two or more datasets at the same (N, D) (within 2 %)" in result.stderr
+
+
 def test_predict_and_optimal(ingested: Any) -> None:
     doc = _json(
         ingested(
