@@ -1174,8 +1174,25 @@ def evaluate(
             param="holdout_top_compute",
         )
     _require_some_made(preds)
-    skipped = sum(1 for p in preds if p.skips)
-    notes = list(plan.notes)
+    notes = [*plan.notes, *_rows_notes(plan, preds, rtol)]
+    return _relabel_test_to_test(runs, Evaluation(
+        predictions=tuple(preds),
+        summary=_summarise(preds),
+        n_heldout_runs=int(runs.runs_per(frame=plan.hidden)["runs"].sum()),
+        holdout=plan.label,
+        test_evals=plan.test_evals,
+        downstream_evals=plan.downstream_evals,
+        notes=(*notes, *_combined_said_once(cal_notes)),
+        translations=tuple(
+            t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind != "train-test"
+        ),
+    ))  # fmt: skip
+
+
+def _rows_notes(plan: HoldoutPlan, preds: Sequence[HeldOutPrediction], rtol: float) -> list[str]:
+    """What the table's notes say of its rows: datasets in no row and why, a method alone, evals without a test
+    eval, runs on one line, and the predictions a method could not make, with the commonest reasons."""
+    notes: list[str] = []
     # a dataset whose held-out runs pair with no other's was in no row, "skipped 0" (sizes counted 3 % apart)
     paired = {p.tgt for p in preds} | {p.src for p in preds}
     # (one with no held-out run at all was told "model sizes counted differently? --rtol": probe p60)
@@ -1191,7 +1208,7 @@ def evaluate(
         notes.append(no_test)
     if (on_line := _line_note(preds)) is not None:
         notes.append(on_line)
-    if skipped:
+    if skipped := sum(1 for p in preds if p.skips):
         # the reasons, most common first: a table whose datasets share no fitting (N, D) printed dashes and "no
         # held-out prediction could be scored" with no word of why (a probe's two size grids)
         why = Counter(f"{s.method}: {s.detail}" for p in preds for s in p.skips).most_common(3)
@@ -1200,18 +1217,7 @@ def evaluate(
             f"{'means' if alone is None else 'comparison'} (--detail has the others); why: "
             + "; ".join(f"{reason} ({plural(n, 'prediction')})" for reason, n in why)
         )
-    return _relabel_test_to_test(runs, Evaluation(
-        predictions=tuple(preds),
-        summary=_summarise(preds),
-        n_heldout_runs=int(runs.runs_per(frame=plan.hidden)["runs"].sum()),
-        holdout=plan.label,
-        test_evals=plan.test_evals,
-        downstream_evals=plan.downstream_evals,
-        notes=(*notes, *_combined_said_once(cal_notes)),
-        translations=tuple(
-            t for t in translations.done.values() if isinstance(t, LossToLoss) and t.kind != "train-test"
-        ),
-    ))  # fmt: skip
+    return notes
 
 
 def _onward_refits(args: tuple[TranslationInputs, float]) -> np.ndarray | None:
