@@ -12,7 +12,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from l2l.base.errors import FitError, InputError
-from l2l.core.accuracy import POOLED, AccuracyLaw, assess_predictability, fit_accuracy
+from l2l.core.accuracy import POOLED, AccuracyLaw, fit_accuracy
+from l2l.core.predictability import assess_predictability
 
 TRUE = {"floor": 0.25, "ceiling": 1.0, "x0": 3.0, "s": 0.2}
 
@@ -355,7 +356,7 @@ def test_sigmoid_jacobian_matches_finite_differences() -> None:
 def test_spearman_matches_scipy_with_ties() -> None:
     from scipy.stats import spearmanr
 
-    from l2l.core.accuracy import spearman
+    from l2l.core.predictability import spearman
 
     rng = np.random.default_rng(3)
     x = np.round(rng.normal(size=120), 1)
@@ -366,7 +367,7 @@ def test_spearman_matches_scipy_with_ties() -> None:
 @pytest.mark.parametrize("design", ["pooled", "separate"])
 def test_batched_bootstrap_draws_reach_the_one_by_one_refits(design: Literal["pooled", "separate"]) -> None:
     """All draws of a curve refitted at once reach (at least) the optimum of refitting each draw on its own."""
-    from l2l.core.accuracy import _bootstrap, _fit_design
+    from l2l.core.accuracy.curves import _bootstrap, _fit_design
     from l2l.core.sigmoid import _fit_sigmoid, _sigmoid
 
     xs, ys = zip(*(sigmoid_task(n=60, seed=s, noise=0.01, x0=3.0 + 0.1 * s) for s in range(3)), strict=True)

@@ -10,7 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from l2l.core.accuracy import _ceiling_undecided, _CeilingChoice, fit_accuracy
+from l2l.core.accuracy import fit_accuracy
+from l2l.core.accuracy.ceiling import _ceiling_undecided, _CeilingChoice
 from l2l.core.sigmoid import _Curve
 
 # chance, top, midpoint and slope in task CE; the task CE map K·(L − 1.5)^κ + E1 (h20's DataDecide-like t2)

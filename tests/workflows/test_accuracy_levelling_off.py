@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import l2l.core.accuracy as accuracy_core
+import l2l.core.accuracy.sharing as accuracy_core  # (the module the sharing test reads SHARING_MARGIN in)
 from l2l.base.runs import Runs
 from l2l.io.tables import read_runs
 from l2l.workflows.accuracy import fit_accuracy_laws
