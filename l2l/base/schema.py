@@ -178,6 +178,7 @@ METRIC_KINDS: Final[dict[str, str]] = {
     "nll": "loss",
     "xent": "loss",
     "cross_entropy": "loss",
+    "nats": "loss",
     "bpb": "bpb",
     "bits_per_byte": "bpb",
     "accuracy": "accuracy",

@@ -167,7 +167,7 @@ def ingest(
             "--perplexity",
             help="Columns whose name says perplexity (val_ppl, eval/c4/ppl), a metric column's perplexity rows "
             "and evals named so hold exp(loss): read each as ln(perplexity), the loss in nats (val_ppl → "
-            "val_loss).",
+            "val_loss); stored in the workspace, so --append reuses it.",
         ),
     ] = False,
     fmt: opt.FormatOpt = "table",
@@ -208,6 +208,7 @@ def ingest(
         verbose=verbose,
         replaced=done.replaced,
         accuracy_join=done.accuracy_join,
+        reused=done.reused,
     )
     shell.emit(_with_accuracy_evals([report], done.stored, table=verbose), fmt)
 

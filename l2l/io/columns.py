@@ -47,6 +47,7 @@ __all__ = [
     "says_setting",
     "says_spread",
     "says_tokens_per_param",
+    "split_camel",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -72,14 +73,17 @@ def missing_column_hint(
     wide: bool,
     nested: Mapping[str, Sequence[str]] | None = None,
     named: Sequence[str] = (),
+    shaped: Mapping[str, tuple[str, Sequence[str]]] | None = None,
 ) -> tuple[str | None, str | None]:
     """(hint, option) for a table missing required columns, or (None, None). Columns of nested objects
     (``nested``: column → its objects' keys, a W&B API dump's config and summary): flatten them. D missing beside N
-    and C: how to give it (l2l does not assume C = 6·N·D for a table that does not say so). The dataset missing
-    beside N and D: a column of a few names (``named``: DataDecide's recipe) read as it, else one added. Only the
-    loss missing beside an eval column: a long table whose loss column has a name l2l does not know
+    and C, or N beside D and C: how to give it (l2l does not assume C = 6·N·D for a table that does not say so). The
+    dataset missing beside N and D: a column of a few names (``named``: DataDecide's recipe) read as it, else one
+    added. Only the loss missing beside an eval column: a long table whose loss column has a name l2l does not know
     (``loss_bits``), so name it; eval (and loss) missing beside dataset, N and D: perhaps one column per eval, a
-    wide table."""
+    wide table. ``shaped``: unused columns whose values are all counts with a unit (``20M``, ``1.3B``: "count") or
+    multiples (``0.5x``, ``5x``: "multiple"), each with a few of its values (``value_shapes``): a size named
+    ``size`` is offered as N, a Chinchilla multiple is told to be made into D."""
     if nested:
         shown = "; ".join(
             f"{c}: {', '.join(keys[:4])}{', …' if len(keys) > 4 else ''}"
@@ -192,6 +196,35 @@ def missing_column_hint(
             "D = C / (6·N)",
             None,
         )
+    if "N" in missing and {"D", "C"} <= set(present):
+        # the mirror of the above: a table of tokens and FLOPs (probe h48's flops_D.parquet was refused with no hint)
+        return (
+            "the table gives D and compute C but no parameter count N, and l2l does not derive N from C: add an N "
+            "column; if C = 6·N·D holds for these runs (C counted without attention or embeddings), that is "
+            "N = C / (6·D)",
+            None,
+        )
+    shaped = shaped or {}
+    counts = [c for c, (kind, _) in shaped.items() if kind == "count"]
+    counts.sort(key=lambda c: not any(w in schema.norm_name(c) for w in ("size", "param", "model")))
+    if "N" in missing and counts:
+        # DataDecide's and OLMo's ladders write sizes as "190M", "1.3B" under a name l2l does not know (probe h48)
+        col, seen = counts[0], shaped[counts[0]][1]
+        also = f" --column dataset={named[0]}" if "dataset" in missing and named else ""
+        return (
+            f"column {col!r} holds counts with a unit ({', '.join(seen)}), as N is written: if it counts each "
+            f"model's parameters, read it as N: --column {shlex.quote(f'N={col}')}{also}",
+            "column",
+        )
+    multiples = [c for c, (kind, _) in shaped.items() if kind == "multiple"]
+    if "D" in missing and multiples:
+        col, seen = multiples[0], shaped[multiples[0]][1]
+        return (
+            f"column {col!r} holds multiples ({', '.join(seen)}), not the training tokens D: if they are multiples "
+            "of a number of tokens per parameter (Chinchilla's 20), add a column D = multiple × 20 × N (l2l derives "
+            "no D) and map it: --column D=COL",
+            "column",
+        )
     if "dataset" in missing and {"N", "D"} <= set(present):
         if named:
             return (
@@ -253,6 +286,28 @@ def missing_column_hint(
 ONE_DATASET: Final = "to name the one dataset of a table without a dataset column, use --dataset NAME"
 #: How to name the one eval of a table without an eval column (``ingest --eval NAME``).
 ONE_EVAL: Final = "to name the one eval of a table without an eval column, use --eval NAME"
+
+
+_COUNT_WITH_UNIT: Final = re.compile(r"^\d+(?:\.\d+)?\s*[kmbt]$", re.IGNORECASE)
+_MULTIPLE: Final = re.compile(r"^\d+(?:\.\d+)?\s*[x×]$", re.IGNORECASE)
+
+
+def value_shapes(
+    frame: pl.LazyFrame, columns: Sequence[str], rows: int = 1000
+) -> dict[str, tuple[str, list[str]]]:
+    """The ``columns`` whose values (the first ``rows``, blanks aside) are all counts with a unit (``20M``, ``1.3B``):
+    "count", or all multiples (``0.5x``, ``5x``): "multiple"; each with up to three of its distinct values, in
+    order of appearance (``missing_column_hint``'s ``shaped``)."""
+    if not columns:
+        return {}
+    head = frame.select([pl.col(c).cast(pl.String).str.strip_chars() for c in columns]).head(rows).collect()
+    out: dict[str, tuple[str, list[str]]] = {}
+    for c in columns:
+        values = [v for v in head.get_column(c).unique(maintain_order=True).to_list() if v]
+        for kind, shape in (("count", _COUNT_WITH_UNIT), ("multiple", _MULTIPLE)):
+            if len(values) >= 2 and all(shape.match(v) for v in values):
+                out[c] = (kind, values[:3])
+    return out
 
 
 def _path_aliases(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str]]:
@@ -650,11 +705,23 @@ def _words(name: str) -> list[str]:
     return words
 
 
+#: A word boundary inside a camelCase name: lower case (or a digit) then upper case (``valPPL``, ``evalPpl``), or an
+#: acronym then a word (``PPLScore``).
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def split_camel(name: str) -> str:
+    """``name`` with ``_`` at its camelCase word boundaries (``valPPL`` → ``val_PPL``, ``evalPpl`` → ``eval_Ppl``);
+    a name in one case (``upper``, ``apple``, ``PPLX``) as it is."""
+    return _CAMEL.sub("_", name)
+
+
 def says_perplexity(name: str) -> bool:
-    """Whether a column's name says it holds perplexities (``ppl``, ``val_perplexity``), not their log
-    (``log_ppl``): the one rule for a loss taken from such a column, wide (a pattern or detection) or long (a
+    """Whether a column's name says it holds perplexities (``ppl``, ``val_perplexity``, ``valPPL``, ``evalPpl``,
+    ``val/PPL``: whole words in any case, camelCase too; not ``upper`` or ``apple``), not their log (``log_ppl``,
+    ``logPPL``): the one rule for a loss taken from such a column, wide (a pattern or detection) or long (a
     mapping, a hint)."""
-    words = _words(name)
+    words = _words(split_camel(name))
     return bool(PERPLEXITY_WORDS & set(words)) and not LOG_WORDS & set(words)
 
 
@@ -822,6 +889,10 @@ def column_verdict(name: str) -> tuple[bool, str | None]:
     stem = schema.bpb_stem(name)  # (eval/c4/bits_per_byte is no throughput for its 'per')
     words = _words(name) if stem is None else [*_words(stem), "bpb"]
     task = _task_words(name)
+    spread = says_spread(name)
+    if spread is not None and not any(w in LOSS_WORDS for w in words):
+        # hellaswag/acc_norm_stderr was left out as "a score ('acc_norm')" and offered to --accuracy-columns (h48)
+        return False, f"its name says a standard error ({spread!r})"
     for w in words:
         if w in PERPLEXITY_WORDS and not says_perplexity(name):
             continue  # log(perplexity) is a loss

@@ -52,14 +52,17 @@ class IngestRequest:
 @dataclass(frozen=True)
 class Ingested:
     """The workspace's runs after the commit (``stored``, with their accuracies), what was read (``added``), and
-    what a replacing ingest replaced (``replaced``: its runs, datasets and evals; None when nothing was), and how the
-    accuracies stored were joined to the losses stored (``accuracy_join``; None without accuracies)."""
+    what a replacing ingest replaced (``replaced``: its runs, datasets and evals; None when nothing was), how the
+    accuracies stored were joined to the losses stored (``accuracy_join``; None without accuracies), and the
+    options an ``--append`` took from the workspace's earlier ingest without being given them (``reused``:
+    ``--perplexity``)."""
 
     stored: Runs
     added: Runs
     workspace: Workspace
     replaced: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
     accuracy_join: AccuracyJoin | None = None
+    reused: tuple[str, ...] = ()
 
 
 def _check(req: IngestRequest) -> None:
@@ -97,6 +100,9 @@ def ingest(
     _check(req)
     where = parse_where(req.where)
     stored_mapping = workspace.column_mapping() if req.append and workspace.exists() else {}
+    # a workspace ingested with --perplexity reads its appended tables so (its losses are ln(perplexity))
+    stored_perplexity = req.append and workspace.exists() and workspace.perplexity()
+    perplexity = req.perplexity or stored_perplexity
     runs = read_runs(
         list(req.files),
         wide=req.wide,
@@ -114,7 +120,7 @@ def ingest(
         constants=req.constants,
         accuracy_percent=req.accuracy_percent,
         accuracy_metric=req.accuracy_metric,
-        perplexity=req.perplexity,
+        perplexity=perplexity,
         stored_runs=(lambda: _run_ids(workspace)) if req.append and workspace.exists() else None,
     )
     replaced: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
@@ -127,5 +133,9 @@ def ingest(
         on_wait=on_wait,
         on_replace=lambda n, datasets, evals: replaced.append((n, tuple(datasets), tuple(evals))),
         on_join=joins.append,
+        perplexity=perplexity,
     )
-    return Ingested(stored, runs, workspace, replaced[0] if replaced else None, joins[-1] if joins else None)
+    reused = ("--perplexity",) if stored_perplexity and not req.perplexity else ()
+    return Ingested(
+        stored, runs, workspace, replaced[0] if replaced else None, joins[-1] if joins else None, reused
+    )

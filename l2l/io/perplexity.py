@@ -27,19 +27,22 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.errors import InputError
+from l2l.base.errors import InputError, UsageError
 from l2l.base.text import some_of
 
 if TYPE_CHECKING:
     from l2l.io.readers import _Raw
+    from l2l.io.selection import Where
 
 __all__ = [
     "BELOW_ONE_HINT",
+    "as_given",
     "below_one",
     "loss_name",
     "metric_is_perplexity",
     "original_column",
     "perplexity_renames",
+    "where_on_logged",
     "with_logged_perplexities",
 ]
 
@@ -52,8 +55,13 @@ BELOW_ONE_HINT = "if the column holds losses already, read it without --perplexi
 
 def loss_name(name: str) -> str | None:
     """``name`` with its perplexity word made ``loss`` (``val_ppl`` → ``val_loss``, ``eval/c4/ppl`` →
-    ``eval/c4/loss``, ``perplexity`` → ``loss``); None where no whole word of it says perplexity (``valPPL``)."""
+    ``eval/c4/loss``, ``perplexity`` → ``loss``; camelCase at its word boundaries: ``valPPL`` → ``val_loss``,
+    ``evalPpl`` → ``eval_loss``); None where no whole word of it says perplexity (``upper``, ``pplx``)."""
+    from l2l.io.columns import split_camel
+
     out, n = _PPL_WORD.subn("loss", name)
+    if not n:
+        out, n = _PPL_WORD.subn("loss", split_camel(name))
     return out if n else None
 
 
@@ -68,10 +76,10 @@ def perplexity_renames(
 ) -> tuple[dict[str, str], list[str]]:
     """({perplexity column → the loss column it becomes}, notes on those left as they are) for a file's
     ``columns``; ``mapping`` the ``--column`` mapping that applies to the file (a loss mapped there is the loss)."""
-    from l2l.io.columns import says_perplexity, says_spread
+    from l2l.io.columns import says_perplexity, says_spread, split_camel
 
     # (lm-eval's perplexity_stderr is a standard error of one: its log is no loss)
-    ppl = [c for c in columns if says_perplexity(c) and says_spread(c) is None]
+    ppl = [c for c in columns if says_perplexity(c) and says_spread(split_camel(c)) is None]
     if not ppl:
         return {}, []
     names: dict[str, str] = {}
@@ -97,6 +105,41 @@ def perplexity_renames(
             continue
         out[c] = new
     return out, notes
+
+
+def where_on_logged(
+    specs: Sequence[Where], logged: Mapping[str, str]
+) -> tuple[tuple[Where, ...], dict[str, str]]:
+    """``specs`` (``--where``) with each that names a perplexity column as the file does (``val_ppl<500``: its
+    values as the file writes them) made a filter of the loss column read from it (``val_loss<6.2146``, ln of the
+    number; another such column, by its loss name), and {each new filter as said → the filter as given}: the report
+    and its refusals name the column as the user did (``--where val_ppl<500`` was "no column 'val_ppl' (columns:
+    …, val_loss)", probe h49)."""
+    import math
+
+    from l2l.base import schema
+    from l2l.io.selection import Where
+
+    by_norm = {schema.norm_name(old): new for old, new in logged.items()}
+    out: list[Where] = []
+    shown: dict[str, str] = {}
+    for spec in specs:
+        new = logged.get(spec.column) or by_norm.get(schema.norm_name(spec.column))
+        if new is None:
+            out.append(spec)
+            continue
+        try:
+            x = schema.parse_quantity(spec.value)
+        except ValueError:
+            x = math.nan
+        if math.isfinite(x):
+            value = repr(math.log(x)) if x > 0 else "-1e300"  # (every perplexity is above a number ≤ 0)
+        else:
+            value = logged.get(spec.value) or by_norm.get(schema.norm_name(spec.value)) or spec.value
+        made = Where(new, value, spec.negate, spec.op)
+        out.append(made)
+        shown[str(made)] = str(spec)
+    return tuple(out), shown
 
 
 def with_logged_perplexities(raw: _Raw, renames: Mapping[str, str], notes: Sequence[str] = ()) -> _Raw:
@@ -187,3 +230,15 @@ def original_column(exc: InputError, renames: Mapping[str, str]) -> InputError:
         hint=exc.hint,
         param=exc.param,
     )
+
+
+def as_given(exc: UsageError, shown: Mapping[str, str], renames: Mapping[str, str]) -> UsageError:
+    """``exc`` (a refused ``--where``) naming each filter and perplexity column as the user did (``shown``: filter
+    made → filter given; ``renames``: perplexity column → its loss column), not as read (``where_on_logged``)."""
+    message, hint = exc.message, exc.hint
+    for made, given in shown.items():
+        message = message.replace(f"--where {made}", f"--where {given}")
+    for old, new in renames.items():
+        message = message.replace(f"column {new!r}", f"column {old!r}")
+        hint = hint.replace(f"column {new!r}", f"column {old!r}") if hint is not None else None
+    return UsageError(message, hint=hint, param=exc.param)

@@ -249,10 +249,11 @@ def file_entries(
             "rows_kept": int(kept.get(k, 0)),
             "rows_merged": rows - int(kept.get(k, 0)),
             "rows_rejected": info["rows_rejected"],
-            # rows --where left out, before any were read as runs (read + left out = the file's rows)
-            "rows_filtered": _left_out_by_where(info)
-            if info.get("where")
-            else int(info.get("rows_other_scores", 0)),  # --accuracy-metric's other scores' rows
+            # rows left out before any were read as runs, by --where and as --accuracy-metric's other scores
+            # (read + left out = the file's rows; with both, it counted --where's alone: "kept 336 of 432 values"
+            # beside "96 of 720 rows left out" of a 720-row harness table, probe h42)
+            "rows_filtered": (_left_out_by_where(info) if info.get("where") else 0)
+            + int(info.get("rows_other_scores", 0)),
             "aliases": info["aliases"],
             "columns": info["columns"],
             "ignored_columns": info["ignored_columns"],
@@ -260,6 +261,8 @@ def file_entries(
         }
         if info.get("constants"):
             entry["constants"] = dict(info["constants"])
+        if info.get("rows_other_scores"):
+            entry["rows_other_scores"] = int(info["rows_other_scores"])
         if wide:
             entry["loss_columns"] = info["loss_columns"]
             entry["loss_columns_detected"] = info["loss_columns_detected"]

@@ -57,7 +57,7 @@ from l2l.io.checkpoints import (
     schedule_columns,
     select_frame,
 )
-from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute
+from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute, value_shapes
 from l2l.io.dataset_facts import (
     carried_columns,
     dataset_tokenizers,
@@ -66,7 +66,13 @@ from l2l.io.dataset_facts import (
     tokenizer_notes,
 )
 from l2l.io.own import _detect_own, resolve_own
-from l2l.io.perplexity import original_column, perplexity_renames, with_logged_perplexities
+from l2l.io.perplexity import (
+    as_given,
+    original_column,
+    perplexity_renames,
+    where_on_logged,
+    with_logged_perplexities,
+)
 from l2l.io.provenance import (
     REPEAT_REFUSED,
     c_count_mismatch,
@@ -225,8 +231,19 @@ def _plan(
                 if "dataset" in missing
                 else []
             )
+            shaped = (
+                value_shapes(raw.lazy(), [c for c in unused if c not in raw.bad])
+                if {"N", "D"} & set(missing)
+                else {}
+            )
             better, option = missing_column_hint(
-                missing, [p for p in present if p], unused, wide=wide, nested=nested, named=named
+                missing,
+                [p for p in present if p],
+                unused,
+                wide=wide,
+                nested=nested,
+                named=named,
+                shaped=shaped,
             )
             if better is not None:
                 hint, param = better, option
@@ -1753,11 +1770,17 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
                 loss_raw, str(opts.accuracy_columns), mapping, opts.accuracy_percent
             )
             loss_raw = long_acc.raw
+        # a --where on a perplexity column as the file names it filters the loss read from it (ln of its number)
+        wheres, shown = where_on_logged(opts.where, loss_raw.logged)
         try:
-            part = _read_file(loss_raw, opts, mapping)
+            part = _read_file(loss_raw, replace(opts, where=wheres) if shown else opts, mapping)
         except InputError as exc:  # naming a perplexity column as the file does, not the loss read from it
             raise original_column(exc, loss_raw.logged) from None
+        except UsageError as exc:  # a --where on such a column, as the user wrote it
+            raise as_given(exc, shown, loss_raw.logged) if shown else exc from None
         _named_as_in_file(part.info, loss_raw.logged)
+        for key in ("where", "where_unmatched"):
+            part.info[key] = [shown.get(w, w) for w in part.info[key]]
         if long_acc is not None:
             part = _with_long_accuracy(part, long_acc, records)
         if acc is not None:  # a wide file's accuracy columns: one file, its losses and accuracies (as long)
@@ -1770,8 +1793,11 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
     if unmatched and parts:
         # raises, naming the column
         resolve_columns(parts[0].raw.columns, (), mapping=unmatched, path=parts[0].raw.path)
-    if opts.where:
-        check_where_matched(opts.where, matched_where, parts[0].raw.columns if parts else [])
+    if opts.where:  # (a perplexity column read as a loss named as in the file)
+        back = {new: old for old, new in parts[0].raw.logged.items()} if parts else {}
+        check_where_matched(
+            opts.where, matched_where, [back.get(c, c) for c in parts[0].raw.columns] if parts else []
+        )
     losses = [p.loss.with_columns(pl.lit(k, dtype=pl.Int64).alias("_file")) for k, p in enumerate(parts)]
     nonempty = [f for f in losses if f.height]
     acc_parts += [p.accuracy for p in parts if p.accuracy is not None]

@@ -568,6 +568,11 @@ class Workspace:
         """The column mapping stored by the last ingest (canonical name → input column; empty when none)."""
         return dict(self.config().get("column_mapping", {}))
 
+    def perplexity(self) -> bool:
+        """Whether the workspace's runs were ingested with ``--perplexity`` (stored for ``--append``, as the column
+        mapping is: an appended perplexity table is read the same way)."""
+        return self.config().get("perplexity") is True
+
     # ---- writing ------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -645,6 +650,7 @@ class Workspace:
         on_wait: Callable[[str], None] | None = None,
         on_replace: Callable[[int, Sequence[str], Sequence[str]], None] | None = None,
         on_join: Callable[[AccuracyJoin], None] | None = None,
+        perplexity: bool | None = None,
     ) -> Runs:
         """Store ``runs`` and their accuracies (``runs.accuracy``) in ONE commit, replacing what is there or,
         with ``append``, merged into it; return what is stored (with its accuracies). ``on_replace`` is told, under
@@ -655,8 +661,8 @@ class Workspace:
         Takes the writers' lock (``on_wait`` is told when it has to wait), re-reads what is stored, writes a new
         generation and commits it with one rename. Appending averages rows that repeat stored ones (weighted by
         ``n_repeats``); with ``strict`` such rows are an InputError instead. ``column_mapping`` (canonical name →
-        input column) is stored for later appends; None keeps the stored one when appending. A refused save
-        leaves every stored byte as it was.
+        input column) is stored for later appends; None keeps the stored one when appending; so is ``perplexity``
+        (``ingest --perplexity``). A refused save leaves every stored byte as it was.
         """
         if runs.frame.columns != list(schema.COLUMNS) or dict(runs.frame.schema) != _SCHEMA:
             raise ValueError(f"not a canonical run table: {dict(runs.frame.schema)}")
@@ -670,6 +676,7 @@ class Workspace:
                     column_mapping=column_mapping,
                     on_replace=on_replace,
                     on_join=on_join,
+                    perplexity=perplexity,
                 )
         except BaseException:
             if created and not self.pointer_path.exists():
@@ -685,6 +692,7 @@ class Workspace:
         column_mapping: Mapping[str, str] | None,
         on_replace: Callable[[int, Sequence[str], Sequence[str]], None] | None = None,
         on_join: Callable[[AccuracyJoin], None] | None = None,
+        perplexity: bool | None = None,
     ) -> Runs:
         try:
             pointer = self._pointer()
@@ -700,6 +708,8 @@ class Workspace:
             stored = self._runs(config, files[self.RUNS])
             if column_mapping is None:
                 column_mapping = dict(config.get("column_mapping", {}))
+            if perplexity is None:
+                perplexity = config.get("perplexity") is True
             runs = _merge(stored, runs, strict=strict)
             accuracy = merge_accuracy(self._accuracy_frame(files[self.ACCURACY]), accuracy)
             old = self._checkpoint_frame(files[self.CHECKPOINTS])
@@ -717,7 +727,9 @@ class Workspace:
             if on_join is not None:
                 on_join(join)
         runs = replace(runs, accuracy=accuracy, checkpoints=every)
-        self._commit(pointer, _generation_files(runs, dict(column_mapping or {})))
+        self._commit(
+            pointer, _generation_files(runs, dict(column_mapping or {}), perplexity=bool(perplexity))
+        )
         return runs
 
     def _commit(self, pointer: _Pointer | None, files: dict[str, bytes]) -> None:
@@ -907,6 +919,8 @@ def _check_config_types(config: dict[str, Any], where: str) -> None:
         for k, v in unique.items()
     ):
         problem = "'unique_tokens' is not an object of positive numbers"
+    if not isinstance(config.get("perplexity", False), bool):
+        problem = "'perplexity' is not true or false"
     prov = config.get("provenance", [])
     if not isinstance(prov, list) or not all(isinstance(p, dict) for p in prov):
         problem = "'provenance' is not a list of objects"
@@ -914,8 +928,11 @@ def _check_config_types(config: dict[str, Any], where: str) -> None:
         raise WorkspaceError(f"{where}: {problem}", hint=_RECREATE)
 
 
-def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, bytes]:
-    """The files of one generation: the runs, their accuracies (when there are some) and the config."""
+def _generation_files(
+    runs: Runs, column_mapping: dict[str, str], *, perplexity: bool = False
+) -> dict[str, bytes]:
+    """The files of one generation: the runs, their accuracies (when there are some) and the config (with the
+    ingest options an ``--append`` reuses: the column mapping, ``--perplexity``)."""
     config = {
         "schema_version": schema.WORKSPACE_SCHEMA_VERSION,
         "l2l_version": __version__,
@@ -929,6 +946,7 @@ def _generation_files(runs: Runs, column_mapping: dict[str, str]) -> dict[str, b
         "tokenizers": runs.tokenizers,
         "unique_tokens": runs.unique_tokens,
         "column_mapping": column_mapping,
+        "perplexity": perplexity,
         "provenance": list(runs.provenance),
         "accuracy_rows": None if runs.accuracy is None else runs.accuracy.height,
         "checkpoint_rows": None if runs.checkpoints is None else runs.checkpoints.height,

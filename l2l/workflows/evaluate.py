@@ -513,8 +513,13 @@ def _holdout_mask(runs: Runs, split: str | None, top_compute: int | None) -> tup
     c = frame["C"].to_numpy()
     levels = budgets(c)  # C values within BUDGET_RTOL are one budget (C = 6·N·D from rounded sizes jitters)
     if len(levels) <= top_compute:
+        # (a RegMix-shaped table, one model per mix at one budget, read "only 1 compute budgets", no hint; h48)
         raise SelectionError(
-            f"only {len(levels)} compute budgets: holding out {top_compute} leaves nothing to fit"
+            f"only {plural(len(levels), 'compute budget')} ({', '.join(fmt_sci(float(v)) for v in levels[:3])}"
+            f"{' …' if len(levels) > 3 else ''}): holding out {top_compute} leaves nothing to fit",
+            hint="evaluate fits each law below the held-out budgets and predicts the runs at them: it needs runs at "
+            "more budgets than it holds out (--holdout-top-compute K), or a split of held-out runs (--holdout "
+            "split=NAME); runs of one model are compared by their measured losses: l2l rank -t EVAL --N N --D D",
         )
     cut = float(levels[-top_compute])
     # compute as the tables write it (2.56e19): the evaluate figure's title said 2.56e+19 (probe h3)
@@ -1140,6 +1145,7 @@ def evaluate(
         calibrations=calibrations,
         flops_per_param_token=runs.flops_per_param_token,
         unique_tokens=dict(runs.unique_tokens),
+        final_of_a_log=runs.final_of_a_log,
     )
     book.fit_many(plan.law_keys(), workers=workers, progress=progress)
     # with --form auto, translations take E0 and E1 from the laws in the own losses' chosen form (the form their

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -171,6 +171,9 @@ class LawBook:
     #: dataset → the unique tokens its data holds (``Runs.unique_tokens``): a prediction at a D beyond them repeats
     #: the data (``l2l.core.repetition``)
     unique_tokens: Mapping[str, float] = field(default_factory=dict)
+    #: the runs are a per-step log read at its final checkpoints, its D the tokens seen (``Runs.final_of_a_log``):
+    #: a law short of token counts is told of the log's other checkpoints
+    final_of_a_log: bool = False
     _cache: dict[tuple[str, str, str], LawFit | FitError] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -570,7 +573,7 @@ class LawBook:
         tasks = [(*self.data(ds, ev), self.concrete(form), ds, ev) for ds, ev in todo]
         t0 = time.perf_counter()
         for done, (key, res) in enumerate(zip(todo, run_fits(tasks, workers), strict=True), start=1):
-            res = _with_fix(res)
+            res = _with_fix(res, final_of_a_log=self.final_of_a_log)
             self._cache[(*key, form)] = res
             if isinstance(res, LawFit):
                 self.saved[self.key(*key, form)] = res
@@ -726,10 +729,21 @@ def _chunks(items: Sequence[_CalibrationSpec], k: int) -> list[list[_Calibration
     return out
 
 
-def _with_fix(res: LawFit | FitError) -> LawFit | FitError:
-    """A fit that failed for too few runs, with the fix named (the fit says what is short, not what to do)."""
+#: The fix of a law short of token counts whose runs are a per-step log read at its final checkpoints.
+FINAL_OF_A_LOG_FIX: Final = (
+    "the runs are a per-step log read at its final checkpoints, its D the tokens seen: ingest it again with "
+    "--checkpoints all to keep every checkpoint (its laws then predict checkpoints, not finished runs)"
+)
+
+
+def _with_fix(res: LawFit | FitError, *, final_of_a_log: bool = False) -> LawFit | FitError:
+    """A fit that failed for too few runs, with the fix named (the fit says what is short, not what to do); short
+    of token counts in a per-step log read at its final checkpoints, the log's other checkpoints (predict told a
+    Pythia-shaped log "add runs at more token counts", which fit-law no longer did: probe h48)."""
     if isinstance(res, TooFewRunsError) and res.hint is None:
         return TooFewRunsError(res.message, hint=FEW_RUNS_FIX, param=res.param)
+    if final_of_a_log and isinstance(res, FitError) and "distinct value of D" in res.message:
+        return type(res)(res.message, hint=FINAL_OF_A_LOG_FIX, param=res.param)
     return res
 
 
@@ -741,10 +755,7 @@ def no_laws(outcome: FitOutcome, runs: Runs | None = None) -> FitError:
     first = failed[0] if failed else FitError("no law to fit")
     hint = first.hint or "see each law's reason (--format json)"
     if runs is not None and runs.final_of_a_log and "distinct value of D" in first.message:
-        hint = (
-            "the runs are a per-step log read at its final checkpoints, its D the tokens seen: ingest it again "
-            "with --checkpoints all to keep every checkpoint (its laws then predict checkpoints, not finished runs)"
-        )
+        hint = FINAL_OF_A_LOG_FIX
     return FitError(
         f"no law could be fitted ({len(failed)} of {len(outcome.results)} failed): {first.message}",
         hint=hint,
@@ -786,6 +797,7 @@ def _book_in_form(
         workers=book.workers,
         flops_per_param_token=book.flops_per_param_token,
         unique_tokens=book.unique_tokens,
+        final_of_a_log=book.final_of_a_log,
         dataset_forms={}
         if own is None
         else {ds: f for ds in book.own_eval if (f := own.translation_form_of(ds)) != base},
@@ -845,6 +857,7 @@ def law_book(
         workers=workers,
         flops_per_param_token=runs.flops_per_param_token,
         unique_tokens=dict(runs.unique_tokens),
+        final_of_a_log=runs.final_of_a_log,
     )
 
 

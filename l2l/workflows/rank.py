@@ -313,6 +313,7 @@ class _Store:
             calibrations=self.calibrations if self.calibrations is not None else CalibrationCache(),
             flops_per_param_token=runs.flops_per_param_token,
             unique_tokens=dict(runs.unique_tokens),
+            final_of_a_log=runs.final_of_a_log,
         )
 
 

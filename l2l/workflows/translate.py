@@ -926,12 +926,28 @@ def check_source_loss(runs: Runs, source: str, x: float) -> float:
     return x
 
 
+def run_checkpoint_note(runs: Runs, run_id: str, D: float) -> str | None:
+    """What ``find_run`` chose where ``run_id`` names the checkpoints of one run (a log kept whole), or None."""
+    import polars as pl
+
+    if not runs.every_checkpoint:
+        return None
+    steps = runs.frame.filter(pl.col("run_id") == run_id)["D"].n_unique()
+    if steps < 2:
+        return None
+    return (
+        f"run {run_id}: its final checkpoint (D = {D:.4g}, the last of its {steps} token counts; the runs keep "
+        "every checkpoint, --checkpoints all)"
+    )
+
+
 def find_run(
     runs: Runs, run_id: str, prefer: str | Sequence[str] | None, *, several: bool = False
 ) -> tuple[float, float]:
     """(N, D) of run ``run_id`` (of the dataset or datasets ``prefer`` when they have one of that id: the sources,
     not a target whose sizes are counted apart under the same id). ``several``: the run fixes (N, D) for several
-    sources, which a source loss cannot (the hint of an ambiguous id says so)."""
+    sources, which a source loss cannot (the hint of an ambiguous id says so). In a log kept whole, a run's
+    checkpoints share its id and size: its final checkpoint."""
     import polars as pl
 
     rows = runs.frame.filter(pl.col("run_id") == run_id)
@@ -941,6 +957,11 @@ def find_run(
     if rows.height == 0:
         raise SelectionError(f"no run {run_id!r} in the table")
     configs = rows.select("N", "D").unique().sort("N", "D")
+    if configs.height > 1 and runs.every_checkpoint and configs["N"].n_unique() == 1:
+        # a log kept whole (--checkpoints all) names every checkpoint of a run by its one id, so no id named one
+        # configuration and --from-run was refused whatever the user gave (probe h48's Pythia-shaped log): the
+        # run's measured loss is its final checkpoint's (``run_checkpoint_note`` says so)
+        return float(configs["N"][0]), float(configs["D"][-1])  # (sorted by N, D)
     if configs.height > 1:  # checkpoints kept whole, or an id reused: its first row is no answer
         shown = ", ".join(f"N = {n:.4g} at D = {d:.4g}" for n, d in configs.head(3).iter_rows())
         more = " …" if configs.height > 3 else ""

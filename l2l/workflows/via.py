@@ -54,6 +54,7 @@ from l2l.workflows.translate import (
     in_split,
     judged_translation,
     other_translation_value,
+    run_checkpoint_note,
     translate,
     translation_inputs,
     with_other_combination,
@@ -253,7 +254,7 @@ def _source_losses(
     n, d = find_run(runs, from_run, sources, several=every or len(sources) > 1)
     own_run = set(runs.frame.filter(pl.col("run_id") == from_run).get_column("dataset").to_list())
     found: dict[str, float] = {}
-    notes: list[str] = []
+    notes: list[str] = [note] if (note := run_checkpoint_note(runs, from_run, d)) is not None else []
     for s in sources:
         x = _loss_at(runs, s, runs.own(s), n, d)
         if x is None and s in own_run:  # the run is there, its own loss is not

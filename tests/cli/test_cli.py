@@ -1221,3 +1221,22 @@ def test_a_note_with_wide_characters_wraps_by_terminal_cells(
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) > 1
     assert all(cell_len(line) <= 40 for line in lines)  # p69: 81 cells at 80 columns, wrapped by characters
+
+
+@pytest.mark.parametrize(("columns", "intervals"), [(100, 1), (120, 2)])
+def test_evaluate_detail_keeps_its_intervals_at_ordinary_widths(
+    ingested: Any, monkeypatch: pytest.MonkeyPatch, columns: int, intervals: int
+) -> None:
+    """`evaluate --detail`'s interval columns were the first to leave (at 120 columns none was shown, the laws'
+    uncorrected values and the setting kept): the intervals are its point, the laws' values and the setting go
+    first."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text = ingested("evaluate", "--detail").stdout
+    detail = text[text.index("Every held-out prediction") :]
+    header = "\n".join(line for line in detail.splitlines() if line.startswith("┃"))
+    titles = ("ind. corrected [90%]", "l2l corrected [90%]", "comb. corrected [90%]")
+    shown = [t for t in titles if t in header]
+    assert len(shown) == intervals, detail
+    assert max(len(line) for line in detail.splitlines()) <= columns
+    assert "┃ eval" in header  # the rows' names and their errors stay (drop 0)
+    assert "err ┃" in header

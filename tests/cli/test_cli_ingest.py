@@ -1134,6 +1134,13 @@ def test_a_log_read_at_one_final_token_count_is_told_to_keep_every_checkpoint(
     assert result.exit_code == 1
     assert "only 1 distinct value of D" in result.stderr
     assert "ingest it again with --checkpoints all" in result.stderr
+    # predict and optimal said "add runs at more token counts" (probe h48)
+    for command in (("predict", "--N", "12B", "--D", "300B"), ("optimal", "--C", "1e23")):
+        result = run(*command)
+        assert result.exit_code == 1
+        assert "only 1 distinct value of D" in result.stderr
+        assert "ingest it again with --checkpoints all" in result.stderr, command
+        assert "add runs at more token counts" not in result.stderr
 
 
 def test_ingest_perplexity_fits_the_laws_of_the_log_table_and_says_so(run: Any, tmp_path: Path) -> None:

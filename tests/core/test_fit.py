@@ -371,3 +371,18 @@ def test_an_eval_that_does_not_fall_with_n_or_d_has_no_compute_optimal_model() -
     assert why is not None
     assert why.startswith("the law's A, B, alpha, beta are on the edge of the search box")
     assert allocation_on_bounds(["beta"]) == why.replace("A, B, alpha, beta are", "beta is")
+
+
+def test_five_sizes_on_one_line_are_told_the_one_more_size_a_law_needs() -> None:
+    # a DataDecide-like ladder: 5 sizes, each at 100 tokens per parameter (final checkpoints); the refusal named
+    # "3 model sizes and 3 token counts" (in its hint) but not what this ladder lacks: one more size on its line
+    n = np.array([10e6, 20e6, 60e6, 150e6, 300e6])
+    d = 100 * n
+    y = TRUE["l2l"].predict(n, d)
+    with pytest.raises(FitError) as err:
+        fit_law(n, d, y)
+    assert err.value.message.endswith(
+        "5 runs cannot fit a l2l law, which has 5 parameters (needs at least 6): its 5 model sizes lie on one line "
+        "of about 100 tokens per parameter, where a law needs 6 sizes, 1 more (or runs at other tokens per "
+        "parameter: 3 sizes × 3 token counts)"
+    )

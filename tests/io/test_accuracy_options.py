@@ -349,3 +349,15 @@ def test_where_leaves_out_a_wide_exports_accuracies_with_the_losses_of_its_rows(
     acc_runs = set(acc.select("dataset", "N").unique().iter_rows())
     assert acc_runs == loss_runs
     assert len(loss_runs) < len(PERCENT)
+
+
+def test_rows_left_out_by_where_and_as_other_scores_add_up_to_the_files_rows(tmp_path: Path) -> None:
+    # (probe h42's harness: "kept 336 of 432 values" beside "--where …: 96 of 720 rows left out": with both, the
+    # rows read counted --where's rows left out and not the other scores')
+    runs = read_runs(
+        write(tmp_path / "h.csv", harness()), accuracy_metric="acc_norm", where=["metric!=acc_stderr"]
+    )
+    entry = runs.provenance[0]
+    assert entry["rows_read"] + entry["rows_filtered"] == 8 * 5  # every row of the file: 8 runs × 5
+    assert (entry["rows_filtered"], entry["rows_other_scores"]) == (24, 16)  # 8 by --where, 16 other scores'
+    assert entry["rows_kept"] == 16  # 8 losses, 8 acc_norm

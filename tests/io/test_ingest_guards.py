@@ -536,6 +536,19 @@ def test_columns_whose_name_says_a_standard_error_are_never_accuracies_and_are_s
     )
 
 
+def test_a_standard_error_column_is_said_to_be_one_and_not_offered_as_an_accuracy(tmp_path: Path) -> None:
+    """Probe h48: a Pythia-shaped export's hellaswag/acc_norm_stderr was left out as "its name says a score
+    ('acc_norm')", which the ingest report reads to offer it to --accuracy-columns."""
+    from l2l.io.columns import column_verdict
+
+    path = write(tmp_path / "h.csv", harness_wide("acc_norm_stderr"))
+    runs = read_runs([path], wide=True)
+    left_out = runs.provenance[0]["loss_columns_left_out"]
+    assert left_out["arc/acc_norm_stderr"] == "its name says a standard error ('stderr')"
+    assert left_out["arc/acc"] == "its name says a score ('acc')"
+    assert column_verdict("hellaswag/acc_stderr") == (False, "its name says a standard error ('stderr')")
+
+
 def test_accuracy_columns_take_alternatives() -> None:
     from l2l.io.values import _glob_regex
 

@@ -206,3 +206,63 @@ def test_a_wide_export_with_accuracy_columns_reads_its_perplexities_and_says_so(
     assert runs.provenance[0]["loss_columns"] == {"web_val_ppl": "web_val", "lambada_ppl": "lambada"}
     assert runs.accuracy is not None
     assert runs.accuracy.height == 12
+
+
+@pytest.mark.parametrize(
+    ("column", "loss"), [("valPPL", "val_loss"), ("evalPpl", "eval_loss"), ("val/PPL", "val/loss")]
+)
+def test_a_camel_case_perplexity_column_reads_as_its_log(tmp_path: Path, column: str, loss: str) -> None:
+    # (valPPL and evalPpl were not seen as perplexities: refused as values outside a loss's range, --perplexity or not)
+    text = wide_table(ppl=True).replace("web_val_ppl", column, 1)
+    runs = read_runs([write(tmp_path / "ppl.csv", text)], wide=True, perplexity=True)
+    log = losses(read_runs([write(tmp_path / "log.csv", wide_table(ppl=False))], wide=True))
+    got = losses(runs)
+    assert got.height == log.height == 24
+    assert (got["loss"].sort() - log["loss"].sort()).abs().max() < 1e-12  # type: ignore[operator]
+    assert f"{column} → {loss}" in notes(runs)
+
+
+def test_perplexity_words_match_in_any_case_and_separator_but_not_inside_other_words() -> None:
+    from l2l.io.columns import says_perplexity
+
+    said = ["valPPL", "evalPpl", "val/PPL", "val_ppl", "ValPerplexity", "eval/c4/ppl", "PPLScore"]
+    not_said = ["upper", "apple", "APPLE", "aPPLe", "happl", "dropplet", "pplx", "PPLX", "logPPL", "log_ppl"]
+    assert [n for n in said if not says_perplexity(n)] == []
+    assert [n for n in not_said if says_perplexity(n)] == []
+
+
+def test_an_append_to_a_workspace_ingested_with_perplexity_reads_its_table_so(tmp_path: Path) -> None:
+    # (the option was not stored: `ingest --append ppl2.csv` refused the perplexity column as no loss)
+    from l2l.io.ingest import IngestRequest, ingest
+    from l2l.io.workspace import Workspace
+
+    lines = wide_table(ppl=True).splitlines()
+    first = write(tmp_path / "a.csv", "\n".join(lines[:7]) + "\n")
+    second = write(tmp_path / "b.csv", "\n".join([lines[0], *lines[7:]]) + "\n")
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, IngestRequest(files=(first,), wide=True, perplexity=True))
+    done = ingest(
+        ws, IngestRequest(files=(second,), wide=True, append=True)
+    )  # no --perplexity: the stored one
+    assert done.reused == ("--perplexity",)
+    assert ws.perplexity()
+    log = losses(read_runs([write(tmp_path / "log.csv", wide_table(ppl=False))], wide=True))
+    got = losses(done.stored)
+    assert got.height == log.height == 24
+    assert (got["loss"] - log["loss"]).abs().max() < 1e-12  # type: ignore[operator]
+
+
+def test_a_where_on_a_perplexity_column_names_it_as_the_file_does(tmp_path: Path) -> None:
+    # (`--where val_ppl<500` was "no column 'val_ppl' to filter on (columns: …, val_loss)": the loss name alone)
+    path = write(tmp_path / "ppl.csv", wide_table(ppl=True))
+    cut = math.exp(law(2.1, 5e7, 20 * 5e7))  # the web_val perplexity of the 5e7 × 1e9 run
+    runs = read_runs([path], wide=True, perplexity=True, where=[f"web_val_ppl<{cut!r}"])
+    by_loss = read_runs([path], wide=True, perplexity=True, where=[f"web_val_loss<{math.log(cut)!r}"])
+    assert losses(runs).equals(losses(by_loss))
+    assert losses(runs).height == 2 * 7  # the 7 runs of 12 below that perplexity, web_val and lambada each
+    assert f"--where web_val_ppl<{cut!r}: 5 of 12 rows left out" in notes(runs)
+    with pytest.raises(InputError) as err:
+        read_runs([path], wide=True, perplexity=True, where=["ppl<5"])
+    assert "(columns: run_id, dataset, params, tokens, web_val_ppl, lambada_ppl, lambada_ppl_stderr)" in str(
+        err.value
+    )

@@ -384,6 +384,29 @@ def test_a_kind_column_of_loss_and_acc_is_read_as_the_metric_never_as_runs_to_ch
     assert read_runs([both], where=parse_where(["kind=loss"])).frame.height == 6
 
 
+def test_a_unit_column_of_nats_and_bpb_keeps_bits_per_byte_apart_never_runs_to_choose_between(
+    tmp_path: Path,
+) -> None:
+    """Probe h48: a ``unit`` column saying ``nats`` or ``bpb`` beside each value was refused as runs differing in
+    unit, with ``--best-of unit`` as the fix, which kept the bits-per-byte rows (always the lower) as the loss in
+    nats: c4's law came out with E = 0.632 for a true 1.85."""
+    lines = ["dataset,N,D,eval,loss,unit"]
+    for n in (1e8, 2e8, 4e8):
+        nats = 3 - n / 1e9
+        lines += [
+            f"web,{n:g},{20 * n:g},web_val,{nats},nats",
+            f"web,{n:g},{20 * n:g},web_val,{nats / 2.9},bpb",
+        ]
+    path = tmp_path / "unit.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path])
+    by_eval = dict(runs.frame.group_by("eval").agg(pl.col("loss").min()).iter_rows())
+    assert sorted(by_eval) == ["web_val", "web_val:bpb"]
+    assert by_eval["web_val"] == pytest.approx(2.6)
+    assert by_eval["web_val:bpb"] == pytest.approx(2.6 / 2.9)
+    assert "column 'unit' says what each value is (its values name metrics)" in decisions(runs)
+
+
 def test_an_eval_every_dataset_is_measured_on_is_no_datasets_own_by_a_prefix_of_its_name(
     tmp_path: Path,
 ) -> None:

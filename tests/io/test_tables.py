@@ -325,6 +325,68 @@ def test_a_table_with_compute_but_no_tokens_is_told_how_to_give_them(tmp_path: P
     )
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_table_with_compute_and_tokens_but_no_parameter_count_is_told_how_to_give_it(
+    tmp_path: Path, suffix: str
+) -> None:
+    """Probe h48: D and FLOPs, no N (flops_D.parquet), was refused with the aliases of N and no hint."""
+    frame = pl.DataFrame(
+        {
+            "dataset": ["web"] * 2,
+            "D": [2e9, 4e9],
+            "flops": [2.4e17, 4.8e17],
+            "eval": ["v"] * 2,
+            "loss": [3.1, 3.0],
+        }
+    )
+    path = tmp_path / f"no_n{suffix}"
+    frame.write_csv(path) if suffix == ".csv" else frame.write_parquet(path)
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert info.value.hint == (
+        "the table gives D and compute C but no parameter count N, and l2l does not derive N from C: add an N "
+        "column; if C = 6·N·D holds for these runs (C counted without attention or embeddings), that is "
+        "N = C / (6·D)"
+    )
+
+
+def test_sizes_written_with_a_unit_and_chinchilla_multiples_are_named_in_the_hint(tmp_path: Path) -> None:
+    """Probe h48: a DataDecide/OLMo-ladder table (recipe, size "20M"/"1B", chinchilla "0.5x"/"5x") was refused with
+    the aliases of dataset, N and D and no hint; with the mapping given, D's refusal said nothing of the multiples."""
+    path = tmp_path / "ladder.csv"
+    rows = [
+        f"{r},{n},{m},task,3.0"
+        for r in ("dolma", "c4")
+        for n in ("20M", "150M", "1B")
+        for m in ("0.5x", "5x")
+    ]
+    path.write_text("recipe,size,chinchilla,eval,loss\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as first:
+        read_runs([path])
+    assert first.value.hint == (
+        "column 'size' holds counts with a unit (20M, 150M, 1B), as N is written: if it counts each model's "
+        "parameters, read it as N: --column N=size --column dataset=recipe"
+    )
+    # a token count written alike before it: the size is offered, by its name
+    tok = tmp_path / "tok.csv"
+    tok.write_text(
+        "recipe,tok,size,eval,loss\n"
+        + "\n".join(f"{r},{n}B,{n}M,task,3.0" for r in ("dolma", "c4") for n in (2, 15, 100))
+        + "\n"
+    )
+    with pytest.raises(InputError) as named:
+        read_runs([tok])
+    assert named.value.hint is not None
+    assert "--column N=size --column dataset=recipe" in named.value.hint
+    with pytest.raises(InputError) as then:
+        read_runs([path], columns={"dataset": "recipe", "N": "size"})
+    assert then.value.hint == (
+        "column 'chinchilla' holds multiples (0.5x, 5x), not the training tokens D: if they are multiples of a "
+        "number of tokens per parameter (Chinchilla's 20), add a column D = multiple × 20 × N (l2l derives no D) "
+        "and map it: --column D=COL"
+    )
+
+
 def test_perplexity_columns_are_never_read_as_losses_even_through_a_pattern(tmp_path: Path) -> None:
     path = tmp_path / "ppl.csv"
     path.write_text(

@@ -578,6 +578,26 @@ def test_a_split_that_tags_only_a_runs_final_checkpoint_holds_out_the_whole_run(
     assert plan.notes[0].startswith("held out whole: 8 earlier checkpoints of 2 held-out runs left the fit")
 
 
+def test_one_budget_only_is_refused_in_the_singular_with_what_evaluate_needs(synthetic_csv: Any) -> None:
+    """Probe h48: a RegMix-shaped table (one 1M model per mix, one budget) read "only 1 compute budgets: holding out
+    1 leaves nothing to fit", with no hint."""
+    import dataclasses
+
+    import polars as pl
+
+    from l2l.io.tables import read_runs
+    from l2l.workflows.evaluate import _holdout_mask
+
+    runs = read_runs([synthetic_csv])
+    one = dataclasses.replace(runs, frame=runs.frame.with_columns(pl.lit(6e15).alias("C")))
+    with pytest.raises(SelectionError) as info:
+        _holdout_mask(one, None, 1)
+    assert str(info.value).startswith("only 1 compute budget (6e15): holding out 1 leaves nothing to fit")
+    assert info.value.hint is not None
+    assert "--holdout split=NAME" in info.value.hint
+    assert "l2l rank -t EVAL --N N --D D" in info.value.hint
+
+
 def test_the_held_out_budget_is_written_as_the_tables_write_compute(synthetic_runs: Any) -> None:
     """Porian's evaluate figure was titled "top 1 compute budget(s), C ≥ 2.56e+19", where every table writes
     2.56e19 (probe h3)."""
@@ -653,6 +673,7 @@ def test_only_a_form_choice_the_backtests_did_not_settle_gives_translations_a_se
             workers=1,
             flops_per_param_token=6.0,
             unique_tokens={},
+            final_of_a_log=False,
         )
 
     decisive = SimpleNamespace(form="chinchilla", alternative=None, rival=None)

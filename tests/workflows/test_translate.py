@@ -379,6 +379,29 @@ def test_an_ambiguous_run_for_several_sources_hints_at_a_run_not_a_source_loss(s
     assert "--src-loss works with one --via SOURCE" in several.value.hint
 
 
+def test_a_run_of_a_log_kept_whole_is_its_final_checkpoint_and_said(tmp_path: Path) -> None:
+    """Probe h48: with --checkpoints all, a Pythia-shaped run id names its 9 checkpoints, and --from-run was
+    refused whatever id was given ("name a run id of one configuration"): the run is its final checkpoint."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.translate import find_run, run_checkpoint_note
+
+    lines = ["run_id,dataset,N,step,tokens_seen,eval,loss"]
+    for n in (7e7, 4e8):
+        for step in (1, 2, 3):
+            lines.append(f"r{n:g},web,{n:g},{step},{step * 1e10:g},web_val,{3 - step / 10 - n / 1e9}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n")
+    kept = read_runs([path], checkpoints="all")
+    assert find_run(kept, "r4e+08", "web", several=True) == (4e8, 3e10)
+    assert run_checkpoint_note(kept, "r4e+08", 3e10) == (
+        "run r4e+08: its final checkpoint (D = 3e+10, the last of its 3 token counts; the runs keep every "
+        "checkpoint, --checkpoints all)"
+    )
+    final = read_runs([path])
+    assert find_run(final, "r4e+08", "web") == (4e8, 3e10)
+    assert run_checkpoint_note(final, "r4e+08", 3e10) is None
+
+
 def _with_frame(runs: Any, frame: pl.DataFrame) -> Any:
     from dataclasses import replace
 

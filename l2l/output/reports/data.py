@@ -263,9 +263,28 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
 _INPUT_KEYS = ("columns", "checkpoints", "loss_columns", "loss_columns_left_out", "accuracy_columns")
 
 
+def _count_note(p: Mapping[str, Any]) -> list[str]:
+    """What a file's counts count, where rows left it before reading as other scores (``--accuracy-metric``): every
+    row of the file is read, kept, merged, rejected or left out (the harness's report counted 432, 720 and 288 rows
+    as its bases, probe h42)."""
+    other = int(p.get("rows_other_scores") or 0)
+    if not other or p.get("wide"):
+        return []
+    where = int(p.get("rows_filtered", 0)) - other
+    read = int(p["rows_read"]) + int(p.get("rows_filtered", 0))
+    parts = [f"{p['rows_kept']:,} kept"]
+    parts += [
+        f"{int(p[k]):,} {w}" for k, w in (("rows_merged", "merged"), ("rows_rejected", "rejected")) if p[k]
+    ]
+    if where > 0:
+        parts.append(f"{where:,} left out by --where")
+    parts.append(f"{other:,} left out as other scores (--accuracy-metric)")
+    return [f"{p['path']}: of its {read:,} rows read: {', '.join(parts)}"]
+
+
 def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
     """One file's column choices: explicit mapping, checkpoints kept, wide columns taken and left out."""
-    notes: list[str] = []
+    notes: list[str] = _count_note(p)
     path = p["path"]
     cols = p.get("columns", {})
     explicit = cols.get("explicit", [])
@@ -476,13 +495,16 @@ def ingest_report(
     verbose: bool = False,
     replaced: tuple[int, Sequence[str], Sequence[str]] | None = None,
     accuracy_join: AccuracyJoin | None = None,
+    reused: Sequence[str] = (),
 ) -> Report:
     """What an ingest read (per file: rows read, kept, merged, rejected), what it decided (own evals, columns,
     checkpoints) and left out, what it replaced (``replaced``: the runs and datasets stored before, without
     --append), how the accuracies stored joined the losses (``accuracy_join``: rows moved onto a run within rounding,
-    rows matching none), and what is stored now: counts, or every line with ``verbose``."""
+    rows matching none), the options an --append took from the workspace (``reused``), and what is stored now:
+    counts, or every line with ``verbose``."""
     rows = _file_rows(added)
     notes = _replaced_notes(stored, replaced) + _own_notes(stored, added, verbose)
+    notes += [f"read with {opt}, as the workspace's runs were (stored for --append)" for opt in reused]
     for p in added.provenance:
         notes.extend(_column_notes(p, verbose))
     merge_notes, merged_with_stored = _merge_notes(stored, added)

@@ -512,25 +512,25 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
     drows = [p.to_dict() for p in ev.predictions]
     has_iv = any(r.get("independent_lo") is not None for r in drows)
     dcols = [
-        Column("setting", justify="left", drop=4),
+        Column("setting", justify="left", drop=7),
         Column("src", justify="left"),
         Column("tgt", justify="left"),
         Column("eval", justify="left"),
         Column("N", table=False),
         Column("D", table=False),
-        Column("source_loss", "src loss", fmt=fmt_fixed(4), drop=5),
+        Column("source_loss", "src loss", fmt=fmt_fixed(4), drop=8),
         Column("actual", fmt=fmt_fixed(4), drop=0),
         # the laws' values, uncorrected: `rank`'s and `predict`'s columns of the same name hold the corrected ones
         # (the ``*_corrected`` interval columns below; probe h44 read two numbers for one question)
-        Column("independent", "ind. law", fmt=fmt_fixed(4), drop=3),
-        Column("loss_to_loss", "l2l law", fmt=fmt_fixed(4), drop=3),
+        Column("independent", "ind. law", fmt=fmt_fixed(4), drop=6),
+        Column("loss_to_loss", "l2l law", fmt=fmt_fixed(4), drop=6),
         Column("error_independent", "ind. err", fmt=fmt_pct(2), drop=0),
         Column("error_loss_to_loss", "l2l err", fmt=fmt_pct(2), drop=0),
         Column("notes", table=False),
     ]
     if has_iv:
         dcols[10:10] = [
-            Column("combined", fmt=fmt_fixed(4), drop=3),
+            Column("combined", fmt=fmt_fixed(4), drop=6),
             *(
                 Column(k, table=False)
                 for k in (
@@ -546,7 +546,7 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
                 for k in ("loss_to_loss_lo", "loss_to_loss_hi", "combined_lo", "combined_hi")
             ),
         ]
-        dcols += [Column("error_combined", "comb. err", fmt=fmt_pct(2), drop=2)]
+        dcols += [Column("error_combined", "comb. err", fmt=fmt_pct(2), drop=5)]
         dcols += [
             Column(f"{m}_{k}", table=False)
             for m in ("independent", "loss_to_loss", "combined")
@@ -559,7 +559,7 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
                 drows,
                 lo="independent_lo",
                 hi="independent_hi",
-                drop=4,
+                drop=2,
             ),
             interval_column(
                 "loss_to_loss_corrected",
@@ -567,7 +567,7 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
                 drows,
                 lo="loss_to_loss_lo",
                 hi="loss_to_loss_hi",
-                drop=4,
+                drop=3,
             ),
             interval_column(
                 "combined_corrected",
@@ -575,7 +575,7 @@ def _detail_report(ev: Evaluation, level: str) -> Report:
                 drows,
                 lo="combined_lo",
                 hi="combined_hi",
-                drop=5,
+                drop=4,
             ),
         ]
     scored = [r for r in drows if finite(r.get("error_loss_to_loss")) and finite(r.get("error_independent"))]
