@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,20 @@ from l2l.workflows.via import predict_via
 TABLE = Path(__file__).parents[1] / "data" / "probe" / "isoflop_translation_below_e1.csv"
 
 
-def test_a_translation_interval_is_cut_at_e1_and_carried_onward_as_predict_via_does() -> None:
+@pytest.fixture(scope="module")
+def evaluated() -> tuple[Any, FitCache, Any]:
+    """The table, its fit cache and its evaluation onto c4_val: both tests ask predict --via the questions of the
+    same evaluation (made once; predict --via's answers do not depend on what the cache already holds, as
+    tests/workflows/test_warm.py checks)."""
     runs = read_runs([TABLE])
     cache = FitCache()
-    ev = evaluate(runs, test=["c4_val"], cache=cache)
+    return runs, cache, evaluate(runs, test=["c4_val"], cache=cache)
+
+
+def test_a_translation_interval_is_cut_at_e1_and_carried_onward_as_predict_via_does(
+    evaluated: tuple[Any, FitCache, Any],
+) -> None:
+    runs, cache, ev = evaluated
     ids = {round(n): i for i, n in enumerate(sorted({p.N for p in ev.predictions}))}
     singles = [p for p in ev.predictions if p.setting == "train-to-train" and p.src == "web"]
     assert len(singles) == 8
@@ -38,10 +49,10 @@ def test_a_translation_interval_is_cut_at_e1_and_carried_onward_as_predict_via_d
     assert all(p.interval_loss_to_loss is not None for p in onward)
 
 
-def test_a_train_to_test_interval_is_predict_vias_for_the_same_question() -> None:
-    runs = read_runs([TABLE])
-    cache = FitCache()
-    ev = evaluate(runs, test=["c4_val"], cache=cache)
+def test_a_train_to_test_interval_is_predict_vias_for_the_same_question(
+    evaluated: tuple[Any, FitCache, Any],
+) -> None:
+    runs, cache, ev = evaluated
     ids = {round(n): i for i, n in enumerate(sorted({p.N for p in ev.predictions}))}
     onward = [
         p
