@@ -515,7 +515,7 @@ def answer_rank(
     kept = session.answer(RANKING_ANSWER, key)
     served = None if kept is None else decode_ranking(kept)
     if served is not None:
-        return _ranked(served)
+        return _ranked(served, final_of_a_log=runs.final_of_a_log)
     made = rank_runs(
         runs,
         req.targets,  # resolved there as here (resolved twice, `-t arc_easy:loss` became a bare name, then refused
@@ -541,16 +541,17 @@ def answer_rank(
     body = encode_ranking(made) if session.workspace is not None else None
     if body is not None:
         session.keep_answer(RANKING_ANSWER, key, body)
-    return _ranked(made)
+    return _ranked(made, final_of_a_log=runs.final_of_a_log)
 
 
-def _ranked(ranking: Ranking) -> Ranking:
+def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
     """``ranking`` when some dataset was ranked for some target; else the reason, refused (never an answer that
-    ranks nothing), in the words of the question: a budget, or a model (``--N``, ``--D``)."""
+    ranks nothing), in the words of the question: a budget, or a model (``--N``, ``--D``). ``final_of_a_log``: the
+    runs are a per-step log read at its final checkpoints, whose other checkpoints give laws."""
     rows = [r for t in ranking.targets for r in t.rows]
     if any(r.rank is not None for r in rows):
         return ranking
-    from l2l.workflows.lawbook import MEASURED_LOSSES_INSTEAD
+    from l2l.workflows.lawbook import FINAL_OF_A_LOG_FIX, MEASURED_LOSSES_INSTEAD
 
     # the most frequent reason first: the first candidate's may be the exception; its first clause (the method's
     # own), counted apart from the dataset it names (DCLM: one reason that named each of 42 sets read as "one and
@@ -593,6 +594,10 @@ def _ranked(ranking: Ranking) -> Ranking:
             # (a DataDecide-shaped table, one token ratio, too few sizes for any law: the baseline ranks it, and
             # the hint never named it: probe h20)
             hint += "; --method baseline ranks by the loss each dataset measured at its largest budget"
+    if final_of_a_log:
+        # the log's other checkpoints give each dataset laws, and so a ranking (a Pythia-shaped log read at its
+        # final checkpoints was told to compare the measured losses itself: probe h48)
+        hint = f"{FINAL_OF_A_LOG_FIX}; or {hint}"
     raise SelectionError(f"no dataset could be ranked: {shown}{more}", hint=hint)
 
 

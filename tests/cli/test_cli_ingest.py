@@ -1143,6 +1143,26 @@ def test_a_log_read_at_one_final_token_count_is_told_to_keep_every_checkpoint(
         assert "add runs at more token counts" not in result.stderr
 
 
+def test_a_ranking_of_logs_read_at_one_final_token_count_names_their_other_checkpoints(
+    run: Any, tmp_path: Path
+) -> None:
+    """Two Pythia-shaped logs (standard and deduplicated) read at their final checkpoints: no law, no repeats, so
+    no ranking; the refusal said "compare the measured losses yourself" and not --checkpoints all (probe h48)."""
+    lines = ["dataset,N,step,tokens,eval,loss"]
+    for ds, e in (("pile", 2.0), ("pile-deduped", 1.97)):
+        for n in (7e7, 1.6e8, 4e8, 1e9, 1.4e9, 2.8e9, 6.9e9):
+            for step in range(1, 6):
+                loss = e + 400 * n**-0.3 + 300 * (step * 6e10) ** -0.3
+                lines.append(f"{ds},{n:.0f},{step},{step * 6e10:.0f},pile_val,{loss}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert run("ingest", path).exit_code == 0
+    result = run("rank", "-t", "own", "--N", "12B", "--D", "300B")
+    assert result.exit_code == 1, result.output
+    assert "no dataset could be ranked" in result.stderr
+    assert "ingest it again with --checkpoints all" in result.stderr
+
+
 def test_ingest_perplexity_fits_the_laws_of_the_log_table_and_says_so(run: Any, tmp_path: Path) -> None:
     """``ingest --perplexity`` on a table of val_ppl gives the laws its log table gives (probe h42: it was refused,
     the user told to add log columns by hand)."""
