@@ -1,7 +1,7 @@
 """Is a downstream task predictable from a loss at all? The checks an accuracy law is fitted only after: inputs
 (losses > 0, accuracies in [0, 1], a chance level in [0, 1)), the runs' noise (around a running median, free of any
 curve's shape), Spearman's ρ without scipy.stats, and ``assess_predictability``: a rise above chance beyond the
-noise, falling with the loss. Split from ``l2l.core.accuracy``, which re-exports every name. Pure numpy.
+noise, falling with the loss. Split from ``l2l.core.accuracy``, which judges a task by it. Pure numpy.
 """
 
 from __future__ import annotations

@@ -25,24 +25,8 @@ from l2l.core.accuracy.settings import (
     Mask,
 )
 from l2l.core.laws import Array
-from l2l.core.predictability import (
-    MIN_SIGNAL_SD as MIN_SIGNAL_SD,
-)
-from l2l.core.predictability import (
-    TREND_P as TREND_P,
-)
-from l2l.core.predictability import (
-    Predictability as Predictability,
-)
-from l2l.core.predictability import (
-    assess_predictability as assess_predictability,
-)
-from l2l.core.predictability import (
-    spearman as spearman,
-)
-from l2l.core.sigmoid import (
-    FloorMode as FloorMode,
-)
+from l2l.core.predictability import MIN_SIGNAL_SD, Predictability, assess_predictability
+from l2l.core.sigmoid import FloorMode
 
 
 def _noise_words(noise_sd: float) -> str:

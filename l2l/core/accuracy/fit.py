@@ -34,27 +34,12 @@ from l2l.core.accuracy.settings import ACCURACY_FORMS, CEILING_DOUBT, POOLED, Ac
 from l2l.core.accuracy.sharing import _choose_design, _predicts_alone, _too_few_for_own
 from l2l.core.laws import Array
 from l2l.core.predictability import (
-    MIN_SIGNAL_SD as MIN_SIGNAL_SD,
-)
-from l2l.core.predictability import (
-    TREND_P as TREND_P,
-)
-from l2l.core.predictability import (
-    Predictability as Predictability,
-)
-from l2l.core.predictability import (
-    assess_predictability as assess_predictability,
-)
-from l2l.core.predictability import (
+    Predictability,
+    assess_predictability,
     check_inputs,
 )
-from l2l.core.predictability import (
-    spearman as spearman,
-)
 from l2l.core.sigmoid import (
-    FloorMode as FloorMode,
-)
-from l2l.core.sigmoid import (
+    FloorMode,
     _Curve,
 )
 

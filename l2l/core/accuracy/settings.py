@@ -8,78 +8,35 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from l2l.core.predictability import (
-    MIN_SIGNAL_SD as MIN_SIGNAL_SD,
-)
-from l2l.core.predictability import (
-    TREND_P as TREND_P,
-)
-from l2l.core.predictability import (
-    Predictability as Predictability,
-)
-from l2l.core.predictability import (
-    assess_predictability as assess_predictability,
-)
-from l2l.core.predictability import (
-    spearman as spearman,
-)
-from l2l.core.sigmoid import (
-    FloorMode as FloorMode,
-)
+from l2l.core.sigmoid import FloorMode as FloorMode
 
 Labels = NDArray[np.intp]  # the group index of each run
-
-
 Mask = NDArray[np.bool_]
 
-
 AccuracyForm = Literal["sigmoid", "power"]
-
-
 ACCURACY_FORMS: tuple[AccuracyForm, ...] = ("sigmoid", "power")
-
-
 ACCURACY_EQUATIONS: dict[str, str] = {
     "sigmoid": "floor + (ceiling − floor)·σ(−(x − x0)/s)",
     "power": "1 − (K·(x − E0)^κ + E1)",
 }
-
-
 SIGMOID_PARAMS: tuple[str, ...] = ("floor", "ceiling", "x0", "s")
-
-
 POWER_PARAMS: tuple[str, ...] = ("K", "kappa", "E0", "E1")
-
-
 POOLED = "*"  # the key of the one shared law in AccuracyFit.laws
-
-
 #: how the datasets' runs are fitted: one curve for every dataset, one shape (floor, ceiling, slope) for every
 #: dataset with a midpoint x0 of each dataset's own (sigmoid only), or one curve per dataset
 Design = Literal["pooled", "shifted", "separate"]
 
-
 # Fraction of runs (highest in the ordering, e.g. compute, within each dataset) held out by the sharing backtest.
 BACKTEST_FRACTION = 0.2
-
-
 # ... fitted on the runs at or below this quantile of the ordering: short-range backtests favour per-dataset curves
 # that then fail far out (a 2× step preferred them on ARC-Challenge; at 20× they were 19 points off).
 BACKTEST_TRAIN_QUANTILE = 0.5
-
-
 # A law is flagged ``poor`` when its backtest misses by more than POOR_BACKTEST (accuracy, mean absolute) and by
 # more than POOR_NOISE noise SDs, or when it misfits its own runs (rmse above POOR_RMSE and POOR_NOISE noise SDs):
 # on the paper's runs every predictable task's backtest misses by 0.7–3.5 points (noise 0.4–3.2), none is flagged.
 POOR_BACKTEST = 0.05
-
-
 POOR_RMSE = 0.03
-
-
 POOR_NOISE = 4.0
-
-
 # ... but a backtest that would flag it, fitted on runs that themselves sit at chance (the best of the lower half it
 # fits on within MIN_SIGNAL_SD of the sweep's noise SDs of chance), tests nothing: the curve fitted there is free to
 # rise anywhere past them. Such a backtest is uninformative (``AccuracyFit.backtest_uninformative``): it neither
@@ -91,24 +48,18 @@ POOR_NOISE = 4.0
 # prediction for it), and the sharing test (which fits one curve per dataset on the lower half of each dataset's runs)
 # is run on the datasets that have them.
 MIN_GROUP_RUNS = 5
-
-
 # The sharing backtest says nothing when both designs miss by more than this (accuracy, mean absolute): the lower
 # half it fits on sits at chance and neither design can see the rise (a probe's emerging HellaSwag: 30.0 points
 # pooled, 19.2 separate; "the datasets' curves differ" split one true curve into twelve, seven of them then
 # unpredictable, the true best dataset among them, where the pooled fit on every run recovered the truth). The
 # designs are then compared by BIC on every run.
 SHARING_UNINFORMATIVE = 0.10
-
-
 # One curve per dataset is chosen only where its backtest beats the pooled curve's by this share of the pooled
 # curve's error (and by 0.1 points): a probe's tables with ONE true curve chose "the datasets' curves differ" on
 # 9.30 against 9.46 and 1.87 against 2.01 points, and 3 of 4 datasets, too few runs each to show a trend alone, then
 # got no prediction. On the paper's runs one curve per dataset wins by 32–71 % where it is chosen, and by 3 % on one
 # task (ImbueCodegen, now pooled).
 SHARING_MARGIN = 0.10
-
-
 # A pooled curve misses datasets systematically when the mean of its residuals by dataset is further from 0 than
 # the runs' noise allows (χ² on the datasets' means, p below DATASET_OFFSET_P) and by more than DATASET_OFFSET_NOISE
 # noise SDs on some dataset: one curve then ranks datasets by the loss alone. A probe's tables whose datasets' curves
@@ -119,32 +70,22 @@ SHARING_MARGIN = 0.10
 # The ``auto`` pooling then takes one curve per dataset (where each dataset's own runs predict), and a pooled law
 # kept anyway is ``poor``, with the offsets.
 DATASET_OFFSET_P = 1e-6
-
-
 DATASET_OFFSET_NOISE = 1.0
-
-
 # ... and by at least this much (accuracy): the noise of a run averaged over seeds is smaller, and one curve's own
 # misfit (a ceiling of 1 for a true 0.92) left one-curve datasets 0.1–0.4 points off, 7 of 20 of them then "off
 # by more than a noise SD"; the tables whose curves truly differ had a dataset off by 0.8–9.1 points (49 of 50 by
 # more than 1).
 DATASET_OFFSET_MIN = 0.01
-
-
 # ``ceiling="auto"``: the ceiling is fitted (instead of 1) where the backtest of that design misses by at most this
 # share of the backtest with the ceiling at 1, and by half a noise SD less or more: a task that levels off inside
 # the sweep (PIQA-like, at 80 %) was carried past its ceiling with status ok (+7 points at 5× the largest model),
 # while a fitted ceiling bends over early where a sweep is far from saturation (the paper's tasks keep 1).
 CEILING_MARGIN = 0.67
-
-
 # ... and only where the sweep itself reaches the plateau: its top accuracies (the 95th percentile of each curve's
 # runs) at least this share of the way from the fitted floor to the fitted ceiling. On a probe's ladders a task
 # that levels off in the sweep reached 0.85–0.97 of the way; tasks still rising reached 0.17–0.74, and a fitted
 # ceiling there (chosen by the backtest alone) bent over early (CommonsenseQA, true ceiling 0.85, fitted 0.64).
 CEILING_REACHED = 0.8
-
-
 # A ceiling of 1 on one true curve that levels off below 100 % misses the datasets that climb closest to the plateau
 # the same way, as offsets by dataset (a probe's DataDecide-like ARC-Challenge: χ² 63 on 14 degrees of freedom, p
 # 4e-08, "the datasets differ", where a fitted ceiling recovered the truth with no offsets). ``ceiling="auto"``
@@ -156,11 +97,7 @@ CEILING_REACHED = 0.8
 # 0.1 / 0.4 / 0.7 / 0.6 points); tables whose datasets' curves truly differ (midpoints shifted by ±0.1, ±0.15 or
 # ±0.2, 70 tables) kept every offsets verdict they had (without the χ² drop, one of ±0.1, χ² 57 → 54, lost it).
 CEILING_OFFSETS_DROP = 10.0
-
-
 CEILING_REACHED_OFFSETS = 0.5
-
-
 # Where ``ceiling="auto"`` keeps 1 but its backtest cannot tell 1 from a fitted ceiling (the fitted ceiling's backtest
 # is not worse than 1's by the CEILING_MARGIN and half a noise SD that choosing it would need, mirrored; or there is
 # no backtest), the point stays the ceiling-1 law's, and its interval also holds the same design fitted with the
@@ -171,8 +108,6 @@ CEILING_REACHED_OFFSETS = 0.5
 # 15 datasets) and 6 % (4 datasets × 20 runs), the points 4–9 points high; h18's ladder printed piqa 98.1 [91.6,
 # 99.6] against 87.7 (measured with the widening: see the README, "A ceiling the sweep cannot tell").
 CEILING_DOUBT = True
-
-
 # Where even the full fit puts the ceiling at 1 and the backtest cannot tell (a hard task whose sweep rises 10 points
 # above chance: nothing says where it levels off), there is no fitted-ceiling law to hold. The intervals hold instead
 # the lowest ceiling the runs do not reject: the design refitted with the ceiling fixed at 1 − PROFILE_STEP,
@@ -181,11 +116,7 @@ CEILING_DOUBT = True
 # and its sweep's best 29–40) the 90 % intervals at 33× and 200× the sweep's compute were 80–97 ± 3 points from the
 # fit's residuals alone and held none of the 8 truths 8–12 points below (benchmarks/known_truths/accuracy_shapes.py).
 PROFILE_CHI2 = 2.706
-
-
 PROFILE_STEP = 0.025
-
-
 # Accuracies are moved to the logit scale clipped to [LOGIT_EPS, 1 − LOGIT_EPS] (an accuracy of 0 or 1 measured on a
 # finite test set is not infinitely sure).
 LOGIT_EPS = 1e-3
@@ -195,7 +126,5 @@ LOGIT_EPS = 1e-3
 #: the interval is a lower bound). From 5 up to the fewest the level needs (9 at 0.9: ``fewest_for_level``) the
 #: quantile is their largest too, and the interval a lower bound that says so (``AccuracyFit.too_few_note``).
 MIN_BACKTEST_ERRORS = 5
-
-
 #: how ``logit_quantile`` names the law's error where its backtest is uninformative (the fit's residuals)
 UNINFORMATIVE_METHOD = "fit residuals (backtest uninformative)"
