@@ -329,9 +329,13 @@ def name_columns(
     """The ``columns`` that may name each run's dataset under another name (DataDecide's ``recipe``), fewest names
     first: text, not numbers, at most ``most`` names, each on several rows on average, not the kinds of metric
     (loss, acc), and one name at least over several model sizes (``sizes``: the column of N), which a run's own
-    name never is."""
+    name never is; in a table of one model size, where no name can span two (RegMix's mixtures, one small model
+    each: probe h48), that test is left out."""
     if not columns:
         return []
+    if sizes is not None:
+        one_size = frame.select(pl.col(sizes).drop_nulls().n_unique()).collect().item() <= 1
+        sizes = None if one_size else sizes
     text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
     row = (
         frame.select(

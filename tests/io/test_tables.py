@@ -240,6 +240,22 @@ def test_a_named_dataset_survives_the_careful_reader_which_names_the_line_of_a_b
         assert (read.datasets, read.evals) == (["web"], ["val"]), path
 
 
+def test_in_a_table_of_one_model_size_a_column_of_mixtures_is_offered_as_the_dataset(tmp_path: Path) -> None:
+    """RegMix's shape: many data mixtures, one small model each (two seeds): no name can span two model sizes, the
+    test that keeps a run's own name out, so no column was offered (probe h48)."""
+    rows = ["mix,params,tokens,seed,eval,loss"]
+    for m in range(6):
+        for seed in (0, 1):
+            rows.append(f"mix{m:02d},1e6,1e9,{seed},pile_cc_val,{8.3 + m / 10 + seed / 100:.3f}")
+    path = write(tmp_path / "regmix.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert info.value.hint == (
+        "if column 'mix' names the data each run trained on, read it as the dataset: --column dataset=mix"
+    )
+    assert len(read_runs([path], columns={"dataset": "mix"}).datasets) == 6
+
+
 def test_a_column_of_a_few_names_is_offered_as_the_dataset_and_neither_run_names_nor_metrics_are(
     tmp_path: Path,
 ) -> None:
