@@ -118,7 +118,7 @@ def where_on_logged(
     import math
 
     from l2l.base import schema
-    from l2l.io.selection import Where
+    from l2l.io.selection import ORDER_OPS, Where
 
     by_norm = {schema.norm_name(old): new for old, new in logged.items()}
     out: list[Where] = []
@@ -136,6 +136,15 @@ def where_on_logged(
             value = repr(math.log(x)) if x > 0 else "-1e300"  # (every perplexity is above a number ≤ 0)
         else:
             value = logged.get(spec.value) or by_norm.get(schema.norm_name(spec.value)) or spec.value
+            if spec.op in ORDER_OPS and value == spec.value:
+                # another column that is no perplexity: its numbers would have been compared with ln(perplexity),
+                # silently (probe h49's ``val_ppl<tokens``)
+                raise UsageError(
+                    f"--where {spec}: {spec.column} is read as ln(perplexity) (--perplexity): it is compared with a "
+                    f"number (its perplexity as the file writes it) or another perplexity column, not with "
+                    f"{spec.value}",
+                    param="where",
+                )
         made = Where(new, value, spec.negate, spec.op)
         out.append(made)
         shown[str(made)] = str(spec)

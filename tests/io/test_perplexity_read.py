@@ -266,3 +266,17 @@ def test_a_where_on_a_perplexity_column_names_it_as_the_file_does(tmp_path: Path
     assert "(columns: run_id, dataset, params, tokens, web_val_ppl, lambada_ppl, lambada_ppl_stderr)" in str(
         err.value
     )
+
+
+def test_a_where_comparing_a_perplexity_column_with_another_column_is_refused(tmp_path: Path) -> None:
+    """``val_ppl<tokens`` compared ln(perplexity) with the tokens, silently (probe h49); with a number or another
+    perplexity column it stands."""
+    from l2l.base.errors import UsageError
+
+    path = write(tmp_path / "ppl.csv", wide_table(ppl=True))
+    with pytest.raises(UsageError) as err:
+        read_runs([path], wide=True, perplexity=True, where=["web_val_ppl<tokens"])
+    assert "web_val_ppl is read as ln(perplexity) (--perplexity)" in str(err.value)
+    assert "not with tokens" in str(err.value)
+    both = read_runs([path], wide=True, perplexity=True, where=["web_val_ppl>=lambada_ppl"])
+    assert losses(both).height > 0
