@@ -192,9 +192,18 @@ LOSS_UNITS: Final[tuple[str, ...]] = ("bpb",)
 METRIC_SEP: Final = ":"
 
 
+def metric_name(text: str) -> str:
+    """A ``metric`` cell's metric without lm-eval-harness 0.4's filter: it writes ``METRIC,FILTER`` (``acc,none``,
+    ``loss,none``, ``exact_match,strict-match``), where ``acc,none`` was an unknown metric and the hint left the
+    ``loss,none`` rows, the task losses, out (h50)."""
+    head, comma, _ = text.partition(",")
+    return head if comma and head.strip() else text
+
+
 def metric_kind(text: str) -> str | None:
-    """The metric a ``metric`` cell names (``loss``, ``bpb``, ``accuracy``), or None when l2l does not know it."""
-    return METRIC_KINDS.get(norm_name(text))
+    """The metric a ``metric`` cell names (``loss``, ``bpb``, ``accuracy``; lm-eval's ``acc,none`` too), or None
+    when l2l does not know it."""
+    return METRIC_KINDS.get(norm_name(metric_name(text)))
 
 
 def names_metric_kinds(values: Iterable[object]) -> bool:

@@ -257,6 +257,9 @@ class CheckpointReport:
     repeated_ends: int = 0
     repeated_apart: float = 0.0
     repeated_at: str | None = None
+    #: what ``rows_in`` and ``rows_kept`` count: ``rows``, or ``values`` where a wide table was unpivoted first
+    #: (a W&B export of 100 rows × 3 loss columns read "dropped 228 of 300 rows"; h50)
+    counted: str = "rows"
 
     @property
     def checkpoints_dropped(self) -> int:
@@ -266,6 +269,7 @@ class CheckpointReport:
         d: dict[str, object] = asdict(self)
         d["identity"] = list(self.identity)
         d["checkpoints_dropped"] = self.checkpoints_dropped
+        del d["counted"]  # (the JSON's counts are named as before; the line says which)
         if not self.stopped_early:  # (said only where runs were left out)
             for k in ("stopped_early", "stopped_by", "stopped_example", "stopped_at"):
                 del d[k]
@@ -297,7 +301,7 @@ class CheckpointReport:
         said = f" ({'; '.join(zero)})" if zero else ""
         out = (
             f"per-step log (column {self.column!r}, {self.runs} runs): {what}, "
-            f"dropped {self.checkpoints_dropped} of {self.rows_in} rows{said}; D is {d}"
+            f"dropped {self.checkpoints_dropped} of {self.rows_in} {self.counted}{said}; D is {d}"
         )
         if self.stopped_early:
             out += (
@@ -946,8 +950,12 @@ def _select(
             named_by="run_id" if "run_id" in info.key else "N",
         )
 
+    # a learning rate or phase that moves within a run is its schedule, not a setup telling runs apart (below, for
+    # the final checkpoints: h18); every checkpoint of two runs of different lengths meeting at one (N, D) was
+    # refused as "runs that differ in train/lr", its hint `--where train/lr=0.00015` (h50)
+    moving = _moving(frame, info.key, schedule_columns(frame.columns))
     if kind == "all":
-        out = frame.drop(_STEP)
+        out = frame.drop(_STEP, *moving)
         return out, done(
             CheckpointReport(info.column, label, info.runs, info.rows, out.height, info.d_is_tokens_seen)
         )
@@ -962,7 +970,7 @@ def _select(
                 param="checkpoints",
             )
         runs_at = out.select(list(info.key)).unique().height
-        return out.drop(_STEP), done(
+        return out.drop(_STEP, *moving), done(
             CheckpointReport(
                 info.column,
                 label,
@@ -989,7 +997,7 @@ def _select(
     # a learning rate or phase that moves within a run is its schedule, not a setup telling runs apart: a run stopped
     # mid-schedule beside a finished one at its D refused the log as "runs that differ in lr", its hint `--where
     # lr=0.0` (h18), where the warning above names it and keeps it
-    out = out.drop(_moving(frame, info.key, schedule_columns(frame.columns)))
+    out = out.drop(moving)
     return out.drop(_STEP), done(
         CheckpointReport(
             info.column,

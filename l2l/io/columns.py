@@ -65,6 +65,23 @@ MAPPABLE: Final[tuple[str, ...]] = (
 )
 
 
+def _repeat_hint(unused: Sequence[str]) -> str | None:
+    """How to give D where a table counts the unique tokens (``unique_tokens``) and the passes over them
+    (``epochs``) instead: it was refused with D's aliases and no hint (h50)."""
+    from l2l.io.provenance import repeat_column  # (provenance imports this module)
+
+    kinds = {c: kind[0] for c in unused if (kind := repeat_column(c)) is not None}
+    unique = next((c for c, k in kinds.items() if k == "unique"), None)
+    passes = next((c for c, k in kinds.items() if k == "epochs"), None)
+    if unique is None:
+        return None
+    how = f"D = {unique} × {passes}" if passes is not None else "D of the tokens each run trained on"
+    return (
+        f"column {unique!r} counts the unique tokens of the data, not the tokens trained on, D: add a column {how} "
+        f"and map it: --column D=COL (l2l then warns where D repeats the data and keeps the unique tokens)"
+    )
+
+
 def missing_column_hint(
     missing: Sequence[str],
     present: Sequence[str],
@@ -144,6 +161,8 @@ def missing_column_hint(
             f"D = {ratio} × N (N: the parameter count) and map it: --column D=COL",
             "column",
         )
+    if "D" in missing and (repeat := _repeat_hint(unused)) is not None:
+        return repeat, "column"
     scaled = _scaled_columns(missing, unused)
     if scaled:
         # every such column at once: params_M beside tokens_B named one, and the user met the other's error after

@@ -68,7 +68,7 @@ def loss_name(name: str) -> str | None:
 def metric_is_perplexity(metric: str) -> bool:
     """Whether a metric column's value names a per-token perplexity (``perplexity``, ``ppl``), read with
     ``--perplexity`` as loss rows of ln(value); ``word_perplexity`` and ``byte_perplexity`` are not per token."""
-    return schema.norm_name(metric).replace("-", "_") in _TOKEN_PERPLEXITY_METRICS
+    return schema.norm_name(schema.metric_name(metric)).replace("-", "_") in _TOKEN_PERPLEXITY_METRICS
 
 
 def perplexity_renames(

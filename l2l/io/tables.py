@@ -19,6 +19,7 @@ check fails, the careful line-by-line reader reads the file again, so every erro
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -612,6 +613,8 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         inner=inner,
         path=raw.path,
     )
+    if ckpt is not None and opts.wide:  # (unpivoted: one row per value)
+        ckpt = replace(ckpt, counted="values")
     if ckpt is None and parse_policy(opts.checkpoints)[0] != "final":
         # not a per-step log: the option selects nothing here, which was not said (probe h1)
         info["checkpoints_unused"] = opts.checkpoints
@@ -954,7 +957,20 @@ def _chosen_accuracy(
             param="accuracy_metric",
         )
     names = text.to_list()
-    is_chosen = pl.Series([t is not None and schema.norm_name(t) == schema.norm_name(chosen) for t in names])
+    key = schema.norm_name(chosen)
+    is_chosen = pl.Series([t is not None and schema.norm_name(t) == key for t in names])
+    if not bool(is_chosen.any()) and schema.metric_name(chosen) == chosen:
+        # acc_norm names lm-eval's acc_norm,none rows too (METRIC,FILTER), where one filter holds it
+        under = [t is not None and schema.norm_name(schema.metric_name(t)) == key for t in names]
+        filters = sorted({str(t) for t, u in zip(names, under, strict=True) if u})
+        if len(filters) > 1:
+            raise UsageError(
+                f"--accuracy-metric {chosen}: its rows come under several filters ({', '.join(filters)}), "
+                "each its own accuracy",
+                hint=f"name one as the table does: --accuracy-metric {shlex.quote(filters[0])}",
+                param="accuracy_metric",
+            )
+        is_chosen = pl.Series(under, dtype=pl.Boolean)
     if not bool(is_chosen.any()):
         seen = sorted({str(t) for t in names if t is not None})
         raise UsageError(
@@ -1144,19 +1160,31 @@ def _check_constants(opts: ReadOptions) -> None:
             )
 
 
-def _constant_columns(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str]) -> _Raw:
+def _constant_columns(
+    raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], *, several: bool = False
+) -> _Raw:
     """``raw`` with the constant columns of ``opts.constants``; a usage error (exit 2) when the file has a column l2l
-    reads as one of them already (under an accepted name, or by a ``--column`` mapping stored in the workspace)."""
+    reads as one of them already (under an accepted name, or by a ``--column`` mapping stored in the workspace).
+    ``several``: the file is one of several in one ingest, where the option names every file's column."""
     if not opts.constants:
         return raw
     for canon, value in opts.constants.items():
         has = next((c for c in raw.columns if schema.canonical_name(c) == canon), None) or mapping.get(canon)
         if has is not None:
+            article = "an" if canon == "eval" else "a"
+            # (two files whose columns differ, one without an eval column: each refusal pointed at the other's
+            # fix, --eval NAME and "leave --eval out"; h50)
+            apart = (
+                f"; --{canon} names it for every file of one ingest: ingest the files without {article} {canon} column "
+                f"alone with --{canon} {value}, then this one with --append"
+                if several
+                else ""
+            )
             raise UsageError(
-                f"{raw.path}: the table has {'an' if canon == 'eval' else 'a'} {canon} column ({has!r}), so "
+                f"{raw.path}: the table has {article} {canon} column ({has!r}), so "
                 f"--{canon} {value} cannot name the "
                 f"{canon} of every row",
-                hint=f"leave --{canon} out; to keep the rows of one {canon}, use --where {canon}={value}",
+                hint=f"leave --{canon} out; to keep the rows of one {canon}, use --where {canon}={value}{apart}",
                 param="constants",
             )
     return with_constants(raw, opts.constants)
@@ -1738,7 +1766,12 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         raw = raw or _read_raw(Path(p))
         _check_mapped(raw, explicit, wide=opts.wide)
         in_raw = {schema.norm_name(c) for c in raw.columns}
-        raw = _constant_columns(raw, opts, {c: s for c, s in wanted.items() if schema.norm_name(s) in in_raw})
+        raw = _constant_columns(
+            raw,
+            opts,
+            {c: s for c, s in wanted.items() if schema.norm_name(s) in in_raw},
+            several=len(paths) > 1,
+        )
         raw = stored_run_columns(raw, opts.stored_runs, wanted)
         raw, file_wanted = _logged_perplexities(raw, wanted, opts)
         loss_raw: _Raw | None = raw

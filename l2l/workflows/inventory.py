@@ -16,8 +16,10 @@ __all__ = ["DatasetInventory", "EvalGroup", "Inventory", "fitted_split_note", "h
 
 #: Name of the split of runs that have none.
 NO_SPLIT = "(no split)"
-#: Split names (lower case, letters and digits only) that say their runs were held out.
-HELD_OUT_NAMES = ("test", "holdout", "heldout", "eval", "evaluation", "extrap", "validation")
+#: Split names (lower case, letters and digits only) that say their runs were held out. ``target``: the runs a
+#: ladder is fitted to predict (OLMo-ladder tables, l2l's own per-step shape); its runs were fitted by fit-law,
+#: predict and optimal without a word, the target predicted "1× the largest fitted compute" (h50).
+HELD_OUT_NAMES = ("test", "holdout", "heldout", "eval", "evaluation", "extrap", "validation", "target")
 
 
 def held_out_splits(runs: Runs) -> list[str]:

@@ -195,6 +195,48 @@ def test_a_harness_table_without_the_option_is_refused_with_the_option_in_the_hi
     assert "add --accuracy-metric acc_norm: acc_norm's rows are then the accuracies" in str(err.value.hint)
 
 
+def test_lm_eval_04_metric_names_with_their_filter_read_as_the_metric_and_keep_the_task_losses(
+    tmp_path: Path,
+) -> None:
+    """lm-eval-harness 0.4 writes METRIC,FILTER (``acc,none``, ``loss,none``): every one was an unknown metric, and
+    the hint (``--accuracy-metric acc,none --where 'metric!=loss,none'``) left the task losses out, so that
+    fit-accuracy found no task loss for any accuracy (h50)."""
+    rows = ["dataset,N,D,eval,metric,value"]
+    for line in harness().splitlines()[1:]:
+        ds, n, d, ev, metric, value = line.split(",")
+        rows.append(f'{ds},{n},{d},{ev},"{metric},none",{value}')
+        if ev == "hellaswag" and metric == "acc":
+            rows.append(f'{ds},{n},{d},hellaswag,"loss,none",{3.0 - float(value):.3f}')
+    path = write(tmp_path / "h04.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as err:
+        read_runs(path)
+    assert "unknown metric 'acc_norm,none' (also unknown: 'acc_stderr,none', 'acc_norm_stderr,none')" in (
+        err.value.message
+    )
+    assert err.value.hint == (
+        "add --accuracy-metric acc_norm,none: acc_norm,none's rows are then the accuracies (the other scores' rows "
+        "leave with them)"
+    )
+    for chosen in ("acc_norm,none", "acc_norm"):
+        runs = read_runs(path, accuracy_metric=chosen)
+        assert accuracies(runs) == {k: pytest.approx((v + 3) / 100) for k, v in PERCENT.items()}
+        losses = runs.frame.filter(pl.col("eval") == "hellaswag")
+        assert losses.height == 8
+        assert sorted(losses.get_column("loss").to_list()) == pytest.approx(
+            sorted(3.0 - v / 100 for v in PERCENT.values())
+        )
+    assert accuracies(read_runs(path, accuracy_metric="acc")) == {
+        k: pytest.approx(v / 100) for k, v in PERCENT.items()
+    }
+    # two filters of one metric (gsm8k's exact_match,strict-match and exact_match,flexible-extract) are two
+    # accuracies: the bare metric does not average them, it asks for one
+    two = write(tmp_path / "f.csv", path.read_text().replace('"acc,none"', '"acc,strict-match"', 3))
+    with pytest.raises(UsageError) as usage:
+        read_runs(two, accuracy_metric="acc")
+    assert "its rows come under several filters (acc,none, acc,strict-match)" in usage.value.message
+    assert usage.value.hint == "name one as the table does: --accuracy-metric acc,none"
+
+
 def test_a_metric_no_row_names_and_a_table_without_a_metric_column_are_usage_errors(
     tmp_path: Path, run: Any
 ) -> None:

@@ -886,3 +886,45 @@ def test_a_learning_rate_schedule_is_no_setup_telling_runs_apart(tmp_path: Path,
     runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")], wide=wide)
     assert runs.frame.height == 5
     assert "warning: 1 run ends before its learning rate decayed" in notes(runs)
+
+
+@pytest.mark.parametrize("policy", ["all", "step=500"])
+def test_a_learning_rate_schedule_tells_no_runs_apart_at_every_checkpoint_either(
+    tmp_path: Path, policy: str
+) -> None:
+    # runs of one size to 10 and 20 checkpoints (their cosine schedules apart) meet at the D of each early
+    # checkpoint: with --checkpoints all (or step=K) the log was refused as "runs that differ in lr" with the hint
+    # `--where lr=0.5` (a W&B export's train/lr beside its loss; h50); as the final checkpoints (h18), the schedule
+    # is no setup, and the runs, told apart by their ids, are kept as separate points
+    rows = ["run,dataset,N,_step,D,train/lr,eval/web_val/loss"]
+    for n, length in ((1e8, 10), (2e8, 10), (4e8, 10), (4e8, 20), (8e8, 10)):
+        for c in range(1, length + 1):
+            lr = 0.5 * (1 + math.cos(math.pi * c / length))
+            rows.append(
+                f"r{n:g}-{length},web,{n:g},{100 * c},{c * 2e8:g},{lr:.6f},{3.5 - n / 1e9 - c / 40:.4f}"
+            )
+    runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")], wide=True, checkpoints=policy)
+    at = runs.frame.filter((pl.col("N") == 4e8) & (pl.col("D") == 1e9))
+    assert sorted(at.get_column("run_id").to_list()) == ["r4e+08-10", "r4e+08-20"]
+    assert runs.frame.height == (60 if policy == "all" else 5)
+
+
+def test_a_wide_logs_checkpoint_line_counts_values_as_the_ingest_line_does(tmp_path: Path) -> None:
+    # a W&B export of 100 rows × 3 loss columns said "dropped 228 of 300 rows" beside "kept 72 of 300 values" (h50)
+    rows = ["run,dataset,N,_step,D,eval/a/loss,eval/b/loss"]
+    for n in (1e8, 2e8, 4e8):
+        rows += [
+            f"r{n:g},web,{n:g},{100 * c},{c * 2e8:g},{3.5 - c / 40:.4f},{3.6 - c / 40:.4f}"
+            for c in (1, 2, 3, 4)
+        ]
+    runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")], wide=True)
+    assert (
+        "kept each run's final checkpoint, dropped 18 of 24 values"
+        in runs.provenance[0]["checkpoints"]["describe"]
+    )
+    long = ["run,dataset,N,_step,D,eval,loss"] + [
+        f"{r.split(',', 1)[0]},{','.join(r.split(',')[1:5])},a,{r.split(',')[5]}" for r in rows[1:]
+    ]
+    read = read_runs([write(tmp_path / "long.csv", "\n".join(long) + "\n")])
+    assert "dropped 9 of 12 rows" in read.provenance[0]["checkpoints"]["describe"]
+    assert "counted" not in runs.provenance[0]["checkpoints"]  # (the JSON as before)

@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from l2l.base import schema
-from l2l.base.errors import InputError, SelectionError
+from l2l.base.errors import InputError, SelectionError, UsageError
 from l2l.io import readers as l2l_readers
 from l2l.io import tables as l2l_tables
 from l2l.io.tables import read_runs
@@ -216,6 +216,33 @@ def test_a_table_of_one_sweep_without_dataset_and_eval_is_told_to_name_them_or_r
     assert info.value.hint.startswith("a table of one corpus or mixture: --dataset NAME names the data")
 
 
+def test_eval_named_for_two_files_of_which_one_has_an_eval_column_names_the_ingest_apart(
+    tmp_path: Path,
+) -> None:
+    """Two files whose columns differ (``dataset,params,tokens,val_loss`` and ``dataset,N,D,eval,loss``): the first's
+    refusal offered --eval NAME, the second's then "leave --eval out", each pointing at the other (h50); the second
+    now names the way out, one ingest per file (a file alone keeps the one-file hint)."""
+    rows = "".join(f"{n:g},{20 * n:g},{3.5 - i / 10}\n" for i, n in enumerate((1e8, 2e8, 4e8)))
+    a = write(
+        tmp_path / "a.csv", "dataset,params,tokens,val_loss\n" + "".join(f"web,{r}\n" for r in rows.split())
+    )
+    b = write(
+        tmp_path / "b.csv",
+        "dataset,N,D,eval,loss\n"
+        + "".join(f"books,{n},{d},books_val,{v}\n" for n, d, v in (r.split(",") for r in rows.split())),
+    )
+    with pytest.raises(UsageError) as both:
+        read_runs([a, b], constants={"eval": "web_val"})
+    assert both.value.hint == (
+        "leave --eval out; to keep the rows of one eval, use --where eval=web_val; --eval names it for every file of "
+        "one ingest: ingest the files without an eval column alone with --eval web_val, then this one with --append"
+    )
+    with pytest.raises(UsageError) as alone:
+        read_runs([b], constants={"eval": "web_val"})
+    assert alone.value.hint == "leave --eval out; to keep the rows of one eval, use --where eval=web_val"
+    assert read_runs([a], constants={"eval": "web_val"}).evals == ["web_val"]
+
+
 def test_a_named_dataset_survives_the_careful_reader_which_names_the_line_of_a_bad_value(
     tmp_path: Path,
 ) -> None:
@@ -401,6 +428,34 @@ def test_sizes_written_with_a_unit_and_chinchilla_multiples_are_named_in_the_hin
         "number of tokens per parameter (Chinchilla's 20), add a column D = multiple × 20 × N (l2l derives no D) "
         "and map it: --column D=COL"
     )
+
+
+def test_a_table_of_unique_tokens_and_epochs_without_d_is_told_how_to_give_d(tmp_path: Path) -> None:
+    """A data-constrained sweep writing its unique tokens and passes instead of D was refused with D's aliases and
+    no hint (h50); the hint names the product, and with that column the runs are read and the repeats warned."""
+    path = tmp_path / "ep.csv"
+    rows = [
+        f"web,{n:g},{u:g},{e:g},web_val,{3.0 + 1e7 / n:.4f}"
+        for n in (2e7, 4e7, 8e7)
+        for u, e in ((4e8, 1), (4e8, 4))
+    ]
+    path.write_text("dataset,N,unique_tokens,epochs,eval,loss\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as err:
+        read_runs([path])
+    assert err.value.hint == (
+        "column 'unique_tokens' counts the unique tokens of the data, not the tokens trained on, D: add a column "
+        "D = unique_tokens × epochs and map it: --column D=COL (l2l then warns where D repeats the data and keeps "
+        "the unique tokens)"
+    )
+    given = tmp_path / "ep_d.csv"
+    given.write_text(
+        "dataset,N,unique_tokens,epochs,eval,loss,tokens\n"
+        + "\n".join(f"{r},{float(r.split(',')[2]) * float(r.split(',')[3]):g}" for r in rows)
+        + "\n"
+    )
+    runs = read_runs([given])
+    assert sorted(set(runs.frame.get_column("D").to_list())) == [4e8, 1.6e9]
+    assert runs.unique_tokens == {"web": 4e8}
 
 
 def test_perplexity_columns_are_never_read_as_losses_even_through_a_pattern(tmp_path: Path) -> None:

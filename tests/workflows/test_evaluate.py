@@ -359,7 +359,7 @@ def test_each_held_out_checkpoint_is_scored_against_its_own_loss(
         assert p.actual == truth[(p.tgt, p.eval, p.D)]
 
 
-@pytest.mark.parametrize("name", ["test", "holdout", "held_out", "eval"])
+@pytest.mark.parametrize("name", ["test", "holdout", "held_out", "eval", "target"])
 def test_a_split_named_as_held_out_is_pointed_at_when_no_holdout_was_given(tmp_path: Any, name: str) -> None:
     from l2l.io.tables import read_runs
     from l2l.testing import synthetic_runs, write_csv
@@ -379,6 +379,29 @@ def test_a_split_named_as_held_out_is_pointed_at_when_no_holdout_was_given(tmp_p
     assert f"--holdout split={name} holds them out instead" in note
     assert plan_holdout(runs, holdout_split=name).notes == ()
     assert plan_holdout(runs, holdout_top_compute=1).notes == ()
+
+
+def test_a_target_split_beside_a_ladder_is_said_to_be_fitted_by_the_commands_that_fit_every_run(
+    tmp_path: Any,
+) -> None:
+    """A ladder table tagging the runs it predicts ``split=target`` (h50): fit-law, predict and optimal fitted the
+    target runs without a word, and predict at a target said "1× the largest fitted compute"."""
+    from l2l.io.tables import read_runs
+    from l2l.testing import synthetic_runs, write_csv
+    from l2l.workflows.inventory import fitted_split_note, held_out_splits
+
+    rows = [
+        r | {"split": "target" if r["split"] == "extrapolation" else "ladder"}
+        for r in synthetic_runs(SyntheticSpec())
+    ]
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    runs = read_runs([path])
+    assert held_out_splits(runs) == ["target"]
+    assert fitted_split_note(runs) == (
+        "fitted on every run, the 'target' runs too (a split whose name says held out); --split ladder fits the "
+        "others"
+    )
 
 
 def test_the_default_extrapolation_split_and_a_sweep_get_no_held_out_note(shared_offset: Any) -> None:
