@@ -1087,7 +1087,13 @@ def eval_names(columns: Sequence[str]) -> dict[str, str]:
     and a column named as bits per byte (``eval/c4/bpb``, ``schema.bpb_stem``) as the eval ``NAME:bpb``, NAME the
     loss column it measures in another unit (``eval/c4/loss`` → ``c4``), else its stem stripped of the losses'
     prefix. One ``eval/c4/bpb`` beside ``eval/*/loss`` kept every loss's ``/loss`` (nothing common was left to
-    strip): no dataset's own eval was found and every law command exited 1 (probe p65 D4)."""
+    strip): no dataset's own eval was found and every law command exited 1 (probe p65 D4). An lm-eval-harness 0.4
+    filter after a comma (``hellaswag/loss,none``) is no part of the name (``schema.metric_name``), unless two
+    columns differ by it alone (probe h50: the evals were ``hellaswag/loss,none``)."""
+    bare = {c: schema.metric_name(c) for c in columns}
+    if any(b != c for c, b in bare.items()) and len(set(bare.values())) == len(bare):
+        named = eval_names(list(bare.values()))
+        return {c: named[bare[c]] for c in columns}
     stems = {c: schema.bpb_stem(c) for c in columns}
     losses = [c for c in columns if stems[c] is None]
     per_byte = [c for c in losses if schema.metric_kind(c) == "bpb"]

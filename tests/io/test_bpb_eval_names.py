@@ -81,6 +81,29 @@ def test_wide_loss_columns_named_as_bpb_are_the_bpb_metric_of_their_name(
     assert list(eval_names(columns).values()) == expected
 
 
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        # lm-eval-harness 0.4's filter is no part of a wide export's eval (probe h50: `hellaswag/loss,none`, and a
+        # `bits_per_byte,none` read as a loss in bits)
+        (
+            ["val_loss", "hellaswag/loss,none", "wikitext/bits_per_byte,none"],
+            ["val_loss", "hellaswag/loss", "wikitext:bpb"],
+        ),
+        (["eval/a/loss,none", "eval/b/loss,none"], ["a", "b"]),
+        # two columns told apart by their filter alone keep it
+        (
+            ["gsm8k/loss,strict-match", "gsm8k/loss,flexible-extract"],
+            ["loss,strict-match", "loss,flexible-extract"],
+        ),
+    ],
+)
+def test_an_lm_eval_filter_is_no_part_of_a_wide_columns_eval(columns: list[str], expected: list[str]) -> None:
+    from l2l.io.columns import eval_names
+
+    assert list(eval_names(columns).values()) == expected
+
+
 @pytest.mark.parametrize("suffix", ["_bpb", "/bpb", "_bits_per_byte"])
 def test_an_own_eval_named_with_a_bpb_suffix_is_detected_and_kept_as_bits_per_byte(
     tmp_path: Path, suffix: str
