@@ -56,6 +56,19 @@ def test_datasets_sharing_an_eval_without_own_evals_are_told_all_eval(tmp_path: 
     ) in rep.notes
 
 
+def test_datasets_each_measured_on_one_eval_of_its_own_are_told_which(tmp_path: Path) -> None:
+    """A wide export whose datasets each log one loss under a generic name (loss/val, val/loss, eval_loss): the
+    note named no eval to give (probe h50)."""
+    rows = ["dataset,N,D,eval,loss"]
+    for ds, ev in (("web", "loss/val"), ("code", "val/loss"), ("books", "eval_loss")):
+        rows += [f"{ds},{n:g},{20 * n:g},{ev},{3 - n / 1e9:.3f}" for n in (1e8, 2e8, 4e8)]
+    rep = runs_report(read_runs([write(tmp_path / "one.csv", "\n".join(rows) + "\n")]))
+    assert (
+        "no own eval for books, code, web (pass --own-eval DATASET=EVAL to l2l ingest; measured on one eval alone: "
+        "--own-eval books=eval_loss --own-eval code=val/loss --own-eval web=loss/val)"
+    ) in rep.notes
+
+
 def test_ingest_report_says_how_own_evals_were_decided(good: Path, ws_path: Path) -> None:
     ws = Workspace.locate(None)
     runs = read_runs([good / "long.csv"], own_eval={"web": "code_val"})

@@ -6,6 +6,7 @@ ranges), ``evals`` every (dataset, eval)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,13 @@ def _no_own_notes(runs: Runs) -> list[str]:
         if shared
         else ""
     )
+    # each measured on one eval of its own under a generic name (a wide export's loss/val, val/loss, eval_loss, one
+    # per dataset): those are the options to give (the note named none of them: probe h50)
+    alone = {ds: evs[0] for ds in missing if len(evs := runs.evals_of(ds)) == 1}
+    if not shared and alone:
+        given = [f"--own-eval {shlex.quote(f'{ds}={ev}')}" for ds, ev in alone.items()]
+        more = f" … ({len(given)} datasets)" if len(given) > 4 else ""
+        every = f"; measured on one eval alone: {' '.join(given[:4])}{more}"
     return [f"no own eval for {', '.join(missing)} (pass --own-eval DATASET=EVAL to l2l ingest{every})"]
 
 
