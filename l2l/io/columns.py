@@ -37,6 +37,7 @@ __all__ = [
     "name_columns",
     "parse_mapping",
     "perplexity_refusal",
+    "repeat_column",
     "resolve_columns",
     "says_active_params",
     "says_bits",
@@ -68,8 +69,6 @@ MAPPABLE: Final[tuple[str, ...]] = (
 def _repeat_hint(unused: Sequence[str]) -> str | None:
     """How to give D where a table counts the unique tokens (``unique_tokens``) and the passes over them
     (``epochs``) instead: it was refused with D's aliases and no hint (h50)."""
-    from l2l.io.provenance import repeat_column  # (provenance imports this module)
-
     kinds = {c: kind[0] for c in unused if (kind := repeat_column(c)) is not None}
     unique = next((c for c, k in kinds.items() if k == "unique"), None)
     passes = next((c for c, k in kinds.items() if k == "epochs"), None)
@@ -1182,3 +1181,88 @@ def detect_loss_columns(
         kept=eval_names(kept),
         left_out=tuple(LeftOut(c, left[c]) for c in candidates if c in left),
     )
+
+
+#: Column names (``schema.norm_name``) that count a run's passes over its data; ``train/epoch`` is what the Hugging
+#: Face Trainer logs to W&B (passes so far, fractional), ``passes`` a plain word for it.
+EPOCH_COLUMNS = frozenset(
+    {
+        "epochs",
+        "epoch",
+        "num_epochs",
+        "n_epochs",
+        "data_epochs",
+        "repetitions",
+        "data_repeats",
+        "passes",
+        "num_passes",
+        "n_passes",
+        "data_passes",
+        "train/epoch",
+        "train_epoch",
+        "train_epochs",
+    }
+)
+
+
+#: Column names (``schema.norm_name``) that count the distinct tokens a run's data holds (Muennighoff et al.'s
+#: unique data U_D): D over it counts the passes.
+UNIQUE_TOKEN_COLUMNS = frozenset(
+    {
+        "unique_tokens",
+        "unique_d",
+        "distinct_tokens",
+        "unique_data",
+        "num_unique_tokens",
+        "n_unique_tokens",
+        "unique_token_count",
+        "u_d",
+        "uniq_tokens",
+        "uniq_d",
+        "tokens_unique",
+        "unique_toks",
+        "num_distinct_tokens",
+        "n_distinct_tokens",
+    }
+)
+#: Names that may count unique tokens or something else (a bare ``U``): read as unique tokens only where every
+#: value is a number and the smallest at least the smallest D (``_plausible_unique``).
+MAYBE_UNIQUE_TOKEN_COLUMNS = frozenset({"u", "n_unique", "num_unique"})
+#: Unit suffixes of a unique-token column's name (``unique_tokens_B``, ``unique tokens (M)``) and their scale.
+_NAME_UNITS: Final[dict[str, float]] = {
+    "k": 1e3,
+    "thousands": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "g": 1e9,
+    "billions": 1e9,
+    "t": 1e12,
+    "trillions": 1e12,
+}
+
+
+def _column_key(name: str) -> str:
+    """A column name for the repeated-data lists: camelCase split (``UniqueTokens`` → ``unique_tokens``), then
+    ``schema.norm_name``; brackets dropped (``unique tokens (B)`` → ``unique_tokens_b``)."""
+    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
+    return schema.norm_name(re.sub(r"[()\[\]]", " ", split)).strip("_")
+
+
+def repeat_column(name: str) -> tuple[str, float] | None:
+    """What a column's name says of repeated data: (``"epochs"``, 1) for a count of passes, (``"unique"``,
+    scale) for a count of unique tokens (scale: the unit its name gives, ``unique_tokens_B`` 1e9, else 1), or
+    (``"maybe_unique"``, 1) for a name that may count them (``U``); None for other names."""
+    key = _column_key(name)
+    if key in EPOCH_COLUMNS or key.replace("/", "_") in EPOCH_COLUMNS:
+        return "epochs", 1.0
+    if key in MAYBE_UNIQUE_TOKEN_COLUMNS:
+        return "maybe_unique", 1.0
+    base, _, unit = key.rpartition("_")
+    if base in UNIQUE_TOKEN_COLUMNS and unit in _NAME_UNITS:
+        return "unique", _NAME_UNITS[unit]
+    if key in UNIQUE_TOKEN_COLUMNS or key.removeprefix("in_") in UNIQUE_TOKEN_COLUMNS:
+        return "unique", 1.0
+    return None

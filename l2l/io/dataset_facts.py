@@ -16,7 +16,8 @@ from typing import Final
 import polars as pl
 
 from l2l.base import schema
-from l2l.io.provenance import MOST_EPOCHS, PassesColumn, passes_columns, repeat_column
+from l2l.io.columns import repeat_column
+from l2l.io.provenance import MOST_EPOCHS, PassesColumn, passes_columns
 
 __all__ = [
     "TOKENIZER_COLUMNS",

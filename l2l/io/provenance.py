@@ -4,7 +4,6 @@ rejected; columns; checkpoints; what was decided), and the refusal of repeats wh
 from __future__ import annotations
 
 import math
-import re
 import shlex
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -20,7 +19,7 @@ from l2l.base.runs import AVERAGE_KEY, FLOPS_COUNT_SLACK, REPEAT_KEY, flops_coun
 from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
 from l2l.core.predictability import spearman_rho
 from l2l.io.checkpoints import FINISHED
-from l2l.io.columns import unit_hint
+from l2l.io.columns import repeat_column, unit_hint
 from l2l.io.readers import _fmt_lines, _Raw
 from l2l.io.selection import APART_SWEEP, SEED_DIVERGED, Edge, Repeats, Spread, seed_odd_limit
 from l2l.io.values import synthesised_run_ids
@@ -1121,92 +1120,9 @@ def _blank_run_id_notes(frame: pl.DataFrame) -> list[str]:
     ]
 
 
-#: Column names (``schema.norm_name``) that count a run's passes over its data; ``train/epoch`` is what the Hugging
-#: Face Trainer logs to W&B (passes so far, fractional), ``passes`` a plain word for it.
-EPOCH_COLUMNS = frozenset(
-    {
-        "epochs",
-        "epoch",
-        "num_epochs",
-        "n_epochs",
-        "data_epochs",
-        "repetitions",
-        "data_repeats",
-        "passes",
-        "num_passes",
-        "n_passes",
-        "data_passes",
-        "train/epoch",
-        "train_epoch",
-        "train_epochs",
-    }
-)
-
-
-#: Column names (``schema.norm_name``) that count the distinct tokens a run's data holds (Muennighoff et al.'s
-#: unique data U_D): D over it counts the passes.
-UNIQUE_TOKEN_COLUMNS = frozenset(
-    {
-        "unique_tokens",
-        "unique_d",
-        "distinct_tokens",
-        "unique_data",
-        "num_unique_tokens",
-        "n_unique_tokens",
-        "unique_token_count",
-        "u_d",
-        "uniq_tokens",
-        "uniq_d",
-        "tokens_unique",
-        "unique_toks",
-        "num_distinct_tokens",
-        "n_distinct_tokens",
-    }
-)
-#: Names that may count unique tokens or something else (a bare ``U``): read as unique tokens only where every
-#: value is a number and the smallest at least the smallest D (``_plausible_unique``).
-MAYBE_UNIQUE_TOKEN_COLUMNS = frozenset({"u", "n_unique", "num_unique"})
-#: Unit suffixes of a unique-token column's name (``unique_tokens_B``, ``unique tokens (M)``) and their scale.
-_NAME_UNITS: Final[dict[str, float]] = {
-    "k": 1e3,
-    "thousands": 1e3,
-    "m": 1e6,
-    "mn": 1e6,
-    "millions": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "g": 1e9,
-    "billions": 1e9,
-    "t": 1e12,
-    "trillions": 1e12,
-}
 #: More passes over the data than this in some row: a unique-token count in other units (billions read as tokens
 #: gave "up to 3.2e+10 epochs"; probe p65 D6); data-constrained sweeps go to hundreds of epochs.
 MOST_EPOCHS: Final = 1e4
-
-
-def _column_key(name: str) -> str:
-    """A column name for the repeated-data lists: camelCase split (``UniqueTokens`` → ``unique_tokens``), then
-    ``schema.norm_name``; brackets dropped (``unique tokens (B)`` → ``unique_tokens_b``)."""
-    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
-    return schema.norm_name(re.sub(r"[()\[\]]", " ", split)).strip("_")
-
-
-def repeat_column(name: str) -> tuple[str, float] | None:
-    """What a column's name says of repeated data: (``"epochs"``, 1) for a count of passes, (``"unique"``,
-    scale) for a count of unique tokens (scale: the unit its name gives, ``unique_tokens_B`` 1e9, else 1), or
-    (``"maybe_unique"``, 1) for a name that may count them (``U``); None for other names."""
-    key = _column_key(name)
-    if key in EPOCH_COLUMNS or key.replace("/", "_") in EPOCH_COLUMNS:
-        return "epochs", 1.0
-    if key in MAYBE_UNIQUE_TOKEN_COLUMNS:
-        return "maybe_unique", 1.0
-    base, _, unit = key.rpartition("_")
-    if base in UNIQUE_TOKEN_COLUMNS and unit in _NAME_UNITS:
-        return "unique", _NAME_UNITS[unit]
-    if key in UNIQUE_TOKEN_COLUMNS or key.removeprefix("in_") in UNIQUE_TOKEN_COLUMNS:
-        return "unique", 1.0
-    return None
 
 
 def _counts(values: pl.Series) -> pl.Series:

@@ -48,7 +48,7 @@ def dc_table(column: str, unique: str = "2e9", fresh: str = "D") -> str:
     ],
 )
 def test_common_names_of_unique_tokens_and_epochs_are_recognised(name: str, kind: object) -> None:
-    from l2l.io.provenance import repeat_column  # (here: each test fails alone where it is missing)
+    from l2l.io.columns import repeat_column  # (here: each test fails alone where it is missing)
 
     assert repeat_column(name) == kind
 
