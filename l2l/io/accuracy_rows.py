@@ -402,6 +402,9 @@ def split_wide_accuracy(
         "rows_read": read + skipped,
         "rows_rejected": skipped,
         "rows_nan": skipped,
+        "rows_checkpoints_accuracy": read - rows.height,  # the checkpoints not kept: read, left out
+        # the cells of the rows --where left out, counted as its loss cells are (values, not rows: h53)
+        "rows_where_accuracy": (full.frame.height - raw.frame.height) * len(chosen),
     }
     notes = []
     if spreads:
@@ -622,6 +625,7 @@ def accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, w
         "rows_kept": acc.height,
         "rows_merged": 0,
         "rows_rejected": 0,
+        "rows_filtered": int(info.get("rows_where_accuracy", 0)),  # (read + left out = the file's values)
         "aliases": {},
         "ignored_columns": [],
         "ingested_at": utc_now(),

@@ -248,11 +248,11 @@ def file_entries(
             "rows_kept": int(kept.get(k, 0)),
             "rows_merged": rows - int(kept.get(k, 0)),
             "rows_rejected": info["rows_rejected"],
-            # rows left out before any were read as runs, by --where and as --accuracy-metric's other scores
-            # (read + left out = the file's rows; with both, it counted --where's alone: "kept 336 of 432 values"
-            # beside "96 of 720 rows left out" of a 720-row harness table, probe h42)
-            "rows_filtered": (_left_out_by_where(info) if info.get("where") else 0)
-            + int(info.get("rows_other_scores", 0)),
+            # values left out before any were read as runs, by --where and as --accuracy-metric's other scores
+            # (read + left out = the file's values; with both, it counted --where's alone: "kept 336 of 432 values"
+            # beside "96 of 720 rows left out" of a 720-row harness table, probe h42; a wide table's --where counted
+            # its file rows beside its values read: "kept 630 of 648 values", 18 rows × 3 losses left out, h53)
+            "rows_filtered": _where_values(info, wide=wide) + int(info.get("rows_other_scores", 0)),
             "aliases": info["aliases"],
             "columns": info["columns"],
             "ignored_columns": info["ignored_columns"],
@@ -262,6 +262,10 @@ def file_entries(
             entry["constants"] = dict(info["constants"])
         if info.get("rows_other_scores"):
             entry["rows_other_scores"] = int(info["rows_other_scores"])
+        if where := _where_values(info, wide=wide):
+            entry["rows_where"] = where  # values, as every count here (a wide table: its rows × loss columns)
+        if info.get("rows_checkpoints_accuracy"):  # a wide export's accuracy cells of checkpoints not kept
+            entry["rows_checkpoints_accuracy"] = int(info["rows_checkpoints_accuracy"])
         if wide:
             entry["loss_columns"] = info["loss_columns"]
             entry["loss_columns_detected"] = info["loss_columns_detected"]
@@ -282,6 +286,15 @@ def _stored_note(info: Mapping[str, Any]) -> list[str]:
     return [f"{taken} of each row taken from the stored run of its run id (the table has no such column)"]
 
 
+def _where_values(info: Mapping[str, Any], *, wide: bool) -> int:
+    """The values ``--where`` left out of one file: its rows left out, times the loss columns of a wide table (the
+    values its ``rows_read`` counts)."""
+    rows = _left_out_by_where(info) if info.get("where") else 0
+    if not wide:
+        return rows
+    return rows * max(len(info.get("loss_columns") or {}), 1) + int(info.get("rows_where_accuracy", 0))
+
+
 def _left_out_by_where(info: Mapping[str, Any]) -> int:
     """The file's rows ``--where`` left out: rows of the file, not values (a wide table's ``rows_read`` counts one
     row per loss column: probe p77's "-144 of 81 rows left out")."""
@@ -295,9 +308,15 @@ def _where_notes(info: Mapping[str, Any]) -> list[str]:
     notes: list[str] = []
     if info.get("where"):
         before = info.get("rows_before_where", info["records"])
-        notes.append(
-            f"--where {' and '.join(info['where'])}: {_left_out_by_where(info)} of {before} rows left out"
+        rows = _left_out_by_where(info)
+        losses, accs = len(info.get("loss_columns") or {}), len(info.get("accuracy_columns") or {})
+        cells = f"{losses} loss" + (f" and {accs} accuracy" if accs else "")
+        values = (
+            f" ({plural(rows * (losses + accs), 'value')}: {cells} columns each)"
+            if rows and losses + accs > 1
+            else ""
         )
+        notes.append(f"--where {' and '.join(info['where'])}: {rows} of {before} rows left out{values}")
     if info.get("where_unmatched"):
         # a filter whose column another file has (one alone is refused): this file's rows were all kept without a
         # word, --where split=extrapolation keeping a file of runs that hold no split (h1)

@@ -87,8 +87,9 @@ def test_ingest_csv_output(run: Any, good: Path) -> None:
     result = run("ingest", good / "long.csv", "-f", "csv")
     assert result.exit_code == 0
     header, row = result.stdout.splitlines()[:2]
-    assert header.startswith("file,format,read,kept,merged,rejected,aliases,sha256")
-    assert row.startswith(f"{good / 'long.csv'},csv,10,10,0,0,,")
+    # read = kept + merged + rejected + left out, every file's values (h53)
+    assert header.startswith("file,format,read,kept,merged,rejected,left_out,aliases,sha256")
+    assert row.startswith(f"{good / 'long.csv'},csv,10,10,0,0,0,,")
 
 
 def test_own_eval_option(run: Any, good: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
+import pytest
 
 from l2l.base import schema
 from l2l.base.runs import Runs
@@ -315,3 +316,43 @@ def test_fit_accuracy_counts_a_runs_seeds_as_one_run_and_says_how_many_accuracie
         "log) are several accuracies, each against the loss it is paired with (the seeds' mean; the checkpoint's "
         "own)"
     ) in main.notes
+
+
+@pytest.mark.parametrize(
+    ("checkpoints", "kept", "said"),
+    [
+        (
+            "final",
+            9,
+            "9 kept, 1 rejected, 15 left out by --where, 23 left out as checkpoints not kept (--checkpoints final)",
+        ),
+        ("all", 32, "32 kept, 1 rejected, 15 left out by --where"),
+    ],
+)
+def test_ingest_report_counts_a_wide_logs_values_on_one_base_and_says_what_each_is(
+    tmp_path: Path, ws_path: Path, checkpoints: str, kept: int, said: str
+) -> None:
+    # (h48's wide per-step table: "kept 425 of 428 values" beside "2 of 144 rows left out" and 1 rejected, of 144
+    # rows × 3 losses: --where's rows counted as rows beside values, and nothing said what summed to what)
+    from tests.io.test_ingest_counts import wide_log
+
+    ws = Workspace.locate(None)
+    path = write(tmp_path / "w.csv", wide_log())
+    runs = read_runs(
+        path, wide=True, loss_columns="*/loss", checkpoints=checkpoints, where=["N<5e7", "quiz/loss!=—"]
+    )
+    rep = ingest_report(ws.save(runs), added=runs, workspace=ws)
+    assert rep.title == f"Ingested 1 file: kept {kept} of 48 values"
+    row = rep.rows[0]
+    assert (row["read"], row["kept"], row["merged"], row["rejected"], row["left_out"]) == (
+        48,
+        kept,
+        0,
+        1,
+        47 - kept,
+    )
+    assert f"{path}: of its 48 values read (16 rows × 3 loss columns): {said}" in rep.notes
+    assert (
+        f"{path}: --where N<5e7 and quiz/loss!=—: 5 of 16 rows left out (15 values: 3 loss columns each)"
+        in rep.notes
+    )

@@ -271,23 +271,66 @@ def accuracy_runs_report(runs: Runs, *, table: bool = True) -> Report | None:
 _INPUT_KEYS = ("columns", "checkpoints", "loss_columns", "loss_columns_left_out", "accuracy_columns")
 
 
-def _count_note(p: Mapping[str, Any]) -> list[str]:
-    """What a file's counts count, where rows left it before reading as other scores (``--accuracy-metric``): every
-    row of the file is read, kept, merged, rejected or left out (the harness's report counted 432, 720 and 288 rows
-    as its bases, probe h42)."""
+def _left_out(p: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """The values of one file read and left out, by what left them out: --where, --accuracy-metric's other scores,
+    the checkpoints not kept, --best-of; any rest (said, never hidden) makes read = kept + merged + rejected + these."""
     other = int(p.get("rows_other_scores") or 0)
-    if not other or p.get("wide"):
-        return []
-    where = int(p.get("rows_filtered", 0)) - other
-    read = int(p["rows_read"]) + int(p.get("rows_filtered", 0))
+    where = int(p.get("rows_where", int(p.get("rows_filtered", 0)) - other))
+    ck = p.get("checkpoints") or {}
+    policy = str(ck.get("policy", "final"))
+    checkpoints = int(ck.get("checkpoints_dropped") or 0) + int(p.get("rows_checkpoints_accuracy") or 0)
+    best_of = int(p.get("rows_left_out") or 0)
+    parts = [
+        (where, "left out by --where"),
+        (other, "left out as other scores (--accuracy-metric)"),
+        (checkpoints, f"left out as checkpoints not kept (--checkpoints {policy})"),
+        # (the rows of a long table's evals named as perplexities or scores are dropped after reading too)
+        (
+            best_of,
+            "left out as runs not best (--best-of)" if _said_best_of(p) else "left out (see the warnings)",
+        ),
+    ]
+    rest = (
+        _read(p)
+        - int(p["rows_kept"])
+        - int(p["rows_merged"])
+        - int(p["rows_rejected"])
+        - sum(n for n, _ in parts)
+    )
+    return [(n, w) for n, w in parts if n] + ([(rest, "left out otherwise")] if rest else [])
+
+
+def _said_best_of(p: Mapping[str, Any]) -> bool:
+    return any(str(d).startswith("--best-of") for d in p.get("decisions", []))
+
+
+def _read(p: Mapping[str, Any]) -> int:
+    """A file's values read: those read as runs and those left out before (--where, other scores)."""
+    return int(p["rows_read"]) + int(p.get("rows_filtered", 0))
+
+
+def _count_note(p: Mapping[str, Any]) -> list[str]:
+    """What a file's counts count, where values left it for several reasons, or a wide table's --where counted its
+    rows: every value of the file is read, then kept, merged, rejected or left out (the harness's report counted 432,
+    720 and 288 rows as its bases, probe h42; a wide per-step table's "kept 425 of 428 values" beside "2 of 144 rows
+    left out" and 1 rejected, of 144 rows × 3 losses, h48)."""
+    left = _left_out(p)
+    other = int(p.get("rows_other_scores") or 0)
+    said = [p["rows_merged"], p["rows_rejected"], *(n for n, _ in left)]
+    wide_where = bool(p.get("wide") and p.get("rows_where"))
+    if not (other and not p.get("wide")) and not wide_where and (not left or sum(1 for n in said if n) < 2):
+        return []  # (one count beside the kept: its own note says it in the same base)
+    base = ""
+    losses, accs = len(p.get("loss_columns") or {}), len(p.get("accuracy_columns") or {})
+    if p.get("wide") and losses and _read(p) == int(p["records"]) * (losses + accs):
+        cells = f"{losses} loss" + (f" and {accs} accuracy" if accs else "")
+        base = f" ({plural(int(p['records']), 'row')} × {cells} column{'s' if losses + accs > 1 else ''})"
     parts = [f"{p['rows_kept']:,} kept"]
     parts += [
         f"{int(p[k]):,} {w}" for k, w in (("rows_merged", "merged"), ("rows_rejected", "rejected")) if p[k]
     ]
-    if where > 0:
-        parts.append(f"{where:,} left out by --where")
-    parts.append(f"{other:,} left out as other scores (--accuracy-metric)")
-    return [f"{p['path']}: of its {read:,} rows read: {', '.join(parts)}"]
+    parts += [f"{n:,} {w}" for n, w in left]
+    return [f"{p['path']}: of its {_read(p):,} values read{base}: {', '.join(parts)}"]
 
 
 def _column_notes(p: Mapping[str, Any], verbose: bool) -> list[str]:
@@ -475,8 +518,9 @@ def _file_rows(added: Runs) -> list[dict[str, Any]]:
             "file": p["path"],
             "format": p["format"],
             "what": "losses",
-            "read": p["rows_read"] + p.get("rows_filtered", 0),  # every row of the file, --where's too
+            "read": _read(p),  # every value of the file, --where's too
             "kept": p["rows_kept"],
+            "left_out": sum(n for n, _ in _left_out(p)),  # (read = kept + merged + rejected + left out)
             "merged": p["rows_merged"],
             "rejected": p["rows_rejected"],
             "aliases": _aliases(p["aliases"]),
@@ -528,6 +572,7 @@ def ingest_report(
         Column("kept", drop=0),
         Column("merged", drop=2),
         Column("rejected", drop=1),
+        Column("left_out", "left out", drop=2, table=any(r["left_out"] for r in rows)),
         Column("aliases", justify="left", drop=5, table=any(r["aliases"] for r in rows)),
         Column("sha256", table=False),
         Column("what", justify="left", drop=3),
