@@ -568,9 +568,12 @@ def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
         shown += f" ({top} datasets)"
     more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
     if "has no own eval" in shown:
-        hint = (
-            "ingest again with --own-eval all=EVAL (an eval every dataset is measured on), or rank at a model: "
-            "--N and --D"
+        # (at a model already, "or rank at a model: --N and --D" pointed at the options given, probe h52: there
+        # only a translation needs the own eval; each dataset's own law of the target does not)
+        hint = "ingest again with --own-eval all=EVAL (an eval every dataset is measured on), or " + (
+            "rank at a model: --N and --D"
+            if ranking.budget.C is not None
+            else "rank by each dataset's own law of the target: --method independent"
         )
     elif shown.startswith("no compute-optimal model"):
         from l2l.workflows.rank import ON_THE_LINE

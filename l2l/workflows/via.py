@@ -285,6 +285,7 @@ def predict_via(
     tgt: str,
     src_loss: float | None = None,
     from_run: str | None = None,
+    model: tuple[float, float] | None = None,
     eval_name: str | None = None,
     split: str | None = None,
     join: Join = "nd",
@@ -295,13 +296,17 @@ def predict_via(
     """A big ``via`` model's own loss (given, or measured on run ``from_run``) → the ``tgt`` model's own loss
     (train-train) → its loss on ``eval_name`` (composed with tgt's train-test translation): ``predict_sources``
     with one source, with its interval at ``level`` (``result``) and each step's. It was a second chain of its own
-    that gave the point only (p63), while ``l2l predict --via`` prints the interval."""
+    that gave the point only (p63), while ``l2l predict --via`` prints the interval. ``model``: the target model's
+    (N, D) beside ``src_loss``, as ``--src-loss X --N N --D D`` gives them (without it the model is taken as
+    compute-optimal where the source's law reaches ``src_loss``; the library could not say what the command line
+    did, probe h52)."""
     return predict_sources(
         runs,
         via=[via],
         tgt=tgt,
         src_loss=src_loss,
         from_run=from_run,
+        model=model,
         eval_name=eval_name,
         split=split,
         join=join,

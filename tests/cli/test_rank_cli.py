@@ -503,6 +503,29 @@ def test_datasets_without_an_own_eval_are_told_to_name_one_not_that_they_have_fe
     assert "--own-eval all=EVAL" in res.stderr
 
 
+def test_a_translation_ranking_at_a_model_without_own_evals_is_not_told_to_rank_at_a_model(
+    run: Any, tmp_path: Path
+) -> None:
+    """`rank --N --D --method translation` on datasets without an own eval said "or rank at a model: --N and --D",
+    the options given (probe h52's DataDecide-shaped table); at a model the datasets' own laws need no own eval."""
+    from l2l.testing import synthetic_runs, write_csv
+
+    renamed = {"alpha_val": "c4", "beta_val": "pile"}
+    rows = [{**r, "eval": renamed[str(r["eval"])]} for r in synthetic_runs() if r["eval"] in renamed]
+    path = tmp_path / "shared.csv"
+    write_csv(rows, str(path))
+    assert run("ingest", path).exit_code == 0
+    res = run("rank", "-t", "c4", "--N", "1e9", "--D", "2e10", "--method", "translation", "--split", "sweep")
+    assert res.exit_code == 1
+    assert "has no own eval" in res.stderr
+    assert "rank at a model" not in res.stderr
+    assert "--method independent" in res.stderr
+    ranked = run(
+        "rank", "-t", "c4", "--N", "1e9", "--D", "2e10", "--method", "independent", "--split", "sweep"
+    )
+    assert ranked.exit_code == 0, ranked.stderr
+
+
 def test_csv_of_several_targets_carries_the_combined_ranking(twin_ws: Path) -> None:
     args = ("rank", "-t", "downstream/T", "-t", "downstream/U", "--C", "1e21", "--draws", "100", "-f", "csv")
     res = _invoke(*args, *FORM, workspace=twin_ws)

@@ -34,6 +34,24 @@ def test_library_predict_is_what_the_cli_prints(runs: Any, ingested: Any) -> Non
     assert set(row) <= set(frame.columns)  # the JSON row's fields, under the same names
 
 
+def test_library_predict_via_takes_the_target_models_n_and_d_as_the_cli_does(
+    runs: Any, ingested: Any
+) -> None:
+    """``predict --via alpha --src-loss X --N --D`` places the target model at (N, D); ``l2l.predict_via`` had no
+    way to say so and took the model as compute-optimal where alpha's law reaches X (probe h52)."""
+    via = l2l.predict_via(runs, via="alpha", tgt="beta", src_loss=2.6, model=(1e9, 2e10), split="sweep")
+    result = ingested(
+        "predict", "--via", "alpha", "--src-loss", "2.6", "--target", "beta", "--N", "1e9", "--D", "2e10",
+        "--split", "sweep", "-f", "json",
+    )  # fmt: skip
+    cli = json.loads(result.stdout)
+    assert via.to_dict()["N"] == 1e9
+    assert via.to_dict()["C_inferred"] is False
+    got = via.result
+    want = cli["result"]
+    assert_allclose([got.estimate, got.lo, got.hi], [want["estimate"], want["lo"], want["hi"]], rtol=1e-9)
+
+
 def test_every_result_is_a_table(runs: Any) -> None:
     from l2l.core.calibrate import CalibrationCache
     from l2l.core.fit import FitCache

@@ -268,6 +268,17 @@ def test_a_single_train_to_train_curve_names_its_target(results: list[Translatio
     assert several.labels.y == "target models: their own loss (nats)"
 
 
+def test_an_axis_whose_eval_says_loss_is_not_told_loss_twice(results: list[TranslationResult]) -> None:
+    """An lm-eval export's `val_loss` and `hellaswag/loss` read "web models: val_loss loss (nats)" (probe h52)."""
+    (beta,) = [r for r in results if r.tgt == "beta"]
+    spec = dataclasses.replace(beta.spec, x_eval="val_loss", y_eval="hellaswag/loss")
+    renamed = dataclasses.replace(beta, spec=spec)
+    fig = translate_figure([renamed])
+    assert fig.labels.x == "alpha models: val_loss (nats)"
+    assert fig.labels.y == "beta models: hellaswag/loss (nats)"
+    assert translate_figure([beta]).labels.x == "alpha models: alpha_val loss (nats)"
+
+
 def test_translate_figure_points_curves_dashes_and_stars(results: list[TranslationResult]) -> None:
     fig = translate_figure(results, fit_split="sweep")
     assert _geoms(fig) == ["geom_point", "geom_line", "geom_line", "geom_point"]

@@ -402,3 +402,38 @@ def test_counts_are_written_as_people_write_them_and_absurd_ones_in_powers_of_te
         fmt_si(x) for x in (20e6, 1.74e9, 3.3e9, 999e9, 999.7e9, 1.4e12, 999.4e12, 999.6e12, 8.08e18, 2.3e90)
     ]
     assert got == ["20M", "1.74B", "3.3B", "999B", "1T", "1.4T", "999T", "1e15", "8.08e18", "2.3e90"]
+
+
+def test_a_combined_ranking_keeps_its_order_and_values_beside_long_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DCLM's `rank -t 'downstream/*'` at 80 columns printed its combined ranking as the dataset column alone (#, vs
+    mean, P(best) left out for the long names): the order and values of the answer were gone (probe h52)."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from l2l.core.ranking import CombinedRow
+    from l2l.output.reports.ranking import _combined_table
+
+    long = (
+        "mix_rw_v2_fasttext_openhermes_reddit_eli5_vs_rw_v2_bigram_200k_train_0.1_books_fasttext_openhermes_x"
+    )
+    rows = [
+        CombinedRow(
+            f"{long}{i}", "ok", None, -0.1 * i, -0.1 * i - 0.01, -0.1 * i + 0.01, (0.7, 0.2, 0.1)[i], i + 1
+        )
+        for i in range(3)
+    ]
+    targets = [
+        SimpleNamespace(target="downstream/a", weight=0.5),
+        SimpleNamespace(target="downstream/b", weight=0.5),
+    ]
+    ranking = cast(Any, SimpleNamespace(combined=rows, targets=targets, level=0.9))
+    text = _table(_combined_table(ranking), 80, monkeypatch)
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    header = next(line for line in text.splitlines() if "dataset" in line)
+    assert "#" in header
+    assert "vs mean" in header
+    assert "P(best)" in header
+    assert "-20.00%" in text
+    assert "0.70" in text

@@ -93,6 +93,13 @@ def _target_labels(results: Sequence[TranslationResult], panels: Sequence[str]) 
     return labels
 
 
+def _loss_on(eval_name: str) -> str:
+    """An axis's loss named by its eval: ``beta_val loss``; a name that says loss already is not told it twice
+    (``val_loss``, ``hellaswag/loss``: it read "val_loss loss (nats)", probe h52)."""
+    short = short_eval(eval_name)
+    return short if short.lower().endswith("loss") else f"{short} loss"
+
+
 def _axis_labels(results: Sequence[TranslationResult]) -> tuple[str, str, str]:
     """The x and y axis titles and the legend title of a translation figure, as specific as the results allow."""
     kinds = {r.kind for r in results}
@@ -102,8 +109,8 @@ def _axis_labels(results: Sequence[TranslationResult]) -> tuple[str, str, str]:
     y_evals = {r.eval for r in results}
     src = next(iter(srcs)) if len(srcs) == 1 else "source"
     tgt = next(iter(tgts)) if len(tgts) == 1 else "target"
-    x_on = f"{short_eval(next(iter(x_evals)))} loss" if len(x_evals) == 1 else "loss"
-    y_on = f"{short_eval(next(iter(y_evals)))} loss" if len(y_evals) == 1 else None
+    x_on = _loss_on(next(iter(x_evals))) if len(x_evals) == 1 else "loss"
+    y_on = _loss_on(next(iter(y_evals))) if len(y_evals) == 1 else None
     if kinds == {"train-train"}:
         # (one target: its models named, as the x axis names the source's)
         y_label = (

@@ -444,11 +444,13 @@ def _combined_table(ranking: Ranking) -> Report:
         r["interval"] = _rel_interval(r)
     weights = ", ".join(f"{t.target} {t.weight:g}" for t in ranking.targets)
     cols = [
-        Column("rank", "#"),
+        # the rank, the score and P(best) stay as the targets' tables keep theirs: at 80 columns DCLM's long names
+        # left the dataset column alone, the ranking without its order or values (probe h52); names wrap
+        Column("rank", "#", drop=0),
         Column("dataset", justify="left"),
-        Column("score", "vs mean", fmt=_signed_pct),
+        Column("score", "vs mean", fmt=_signed_pct, drop=0),
         Column("interval", f"{ranking.level:.0%} interval", fmt=str, data=False),
-        Column("p_best", "P(best)", fmt=fmt_fixed(2)),
+        Column("p_best", "P(best)", fmt=fmt_fixed(2), drop=0),
     ]
     notes = [
         "vs mean: the weighted mean over targets of the predicted loss relative to the mean candidate "
