@@ -325,7 +325,9 @@ def accuracy_evaluation_report(ev: AccuracyEvaluation, *, detail: bool = False) 
         notes.append(
             "coverage counts intervals that are lower bounds on the uncertainty (no backtest calibrates them): "
             + "; ".join(
-                f"{r['label']} from the {r['input']} input loss, {r['n_lower_bound']} of {r['n_intervals']}"
+                # (a count, not a coverage: "6 of 6" below a coverage of 50.0 % read as one, probe h52)
+                f"{r['label']} from the {r['input']} input loss, {r['n_lower_bound']} of its {r['n_intervals']} "
+                "intervals lower bounds"
                 for r in lower
             )
         )
