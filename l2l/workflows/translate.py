@@ -471,6 +471,11 @@ def _specs(
         # the own loss onto itself is the identity (K = κ = 1, R² 1): never a train-test row, even under 'all'
         own = runs.own(src)
         others = [ev for ev in evals_measured(book.frame, src) if ev != own]
+        for ev in evals or ():
+            if ev not in (ALL, OWN):
+                runs.resolve_eval(
+                    ev
+                )  # a name no eval has is said first (it read "impossible on these runs": h52)
         if not others:  # whatever evals were named: none of them was measured on these models
             raise _only_own_loss(runs, src)
         onto = [ev for ev in _eval_names(runs, book.frame, src, evals) if ev != own]

@@ -127,6 +127,11 @@ def test_train_to_test_on_models_measured_on_their_own_loss_alone_is_said_imposs
         assert "--kind train-train" in out
         assert "all of them" not in out
         assert "name another eval" not in out
+    # a name no eval has is said first: it read "impossible on these runs" (probe h52)
+    res = run("translate", table, "--src", "alpha", "--kind", "train-test", "--eval", "foo")
+    assert res.exit_code == 1, res.output
+    assert "unknown eval 'foo'" in res.output
+    assert "impossible" not in res.output
 
 
 def test_evaluate_on_one_dataset_offers_only_what_the_table_allows(run: Any, tmp_path: Path) -> None:
