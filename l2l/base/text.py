@@ -82,6 +82,13 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}s"
 
 
+def loss_and_accuracy_columns(losses: int, accuracies: int) -> str:
+    """``3 loss and 2 accuracy columns`` (``1 loss column``): what a wide file's values are read from, as
+    ingest's count line and its --where note both say it."""
+    kinds = f"{losses} loss" + (f" and {accuracies} accuracy" if accuracies else "")
+    return f"{kinds} column{'s' if losses + accuracies != 1 else ''}"
+
+
 def quoted(value: object, most: int = 80) -> str:
     """``value`` as an error message quotes it (its repr), cut to about ``most`` characters with the full length
     said: a cell that swallowed the rest of a file behind an unterminated quote was echoed whole, a 66 KB "one-line"

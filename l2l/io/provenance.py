@@ -16,7 +16,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.errors import InputError
 from l2l.base.runs import AVERAGE_KEY, FLOPS_COUNT_SLACK, REPEAT_KEY, flops_counts
-from l2l.base.text import fmt_si, fmt_sig, plural, some_of, utc_now
+from l2l.base.text import fmt_si, fmt_sig, loss_and_accuracy_columns, plural, some_of, utc_now
 from l2l.core.predictability import spearman_rho
 from l2l.io.checkpoints import FINISHED
 from l2l.io.columns import repeat_column, unit_hint
@@ -310,9 +310,8 @@ def _where_notes(info: Mapping[str, Any]) -> list[str]:
         before = info.get("rows_before_where", info["records"])
         rows = _left_out_by_where(info)
         losses, accs = len(info.get("loss_columns") or {}), len(info.get("accuracy_columns") or {})
-        cells = f"{losses} loss" + (f" and {accs} accuracy" if accs else "")
         values = (
-            f" ({plural(rows * (losses + accs), 'value')}: {cells} columns each)"
+            f" ({plural(rows * (losses + accs), 'value')}: {loss_and_accuracy_columns(losses, accs)} each)"
             if rows and losses + accs > 1
             else ""
         )

@@ -366,6 +366,14 @@ def test_plural_words_read_as_english() -> None:
     assert plural(1_200, "run") == "1,200 runs"
 
 
+def test_a_files_loss_and_accuracy_columns_are_counted_in_one_phrase() -> None:
+    from l2l.base.text import loss_and_accuracy_columns
+
+    assert loss_and_accuracy_columns(1, 0) == "1 loss column"
+    assert loss_and_accuracy_columns(3, 0) == "3 loss columns"
+    assert loss_and_accuracy_columns(1, 2) == "1 loss and 2 accuracy columns"
+
+
 def test_csv_of_two_reports_is_one_table_whose_first_column_names_each_rows_report() -> None:
     losses = Report(
         "runs",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from l2l.base.runs import named_after
 from l2l.base.schema import looks_like_training_loss, looks_like_validation
-from l2l.base.text import fmt_sig, plural, some_of
+from l2l.base.text import fmt_sig, loss_and_accuracy_columns, plural, some_of
 from l2l.io.columns import column_verdict
 from l2l.output.report import Column, Report
 from l2l.output.reports.common import chance_text, sci, si
@@ -323,8 +323,7 @@ def _count_note(p: Mapping[str, Any]) -> list[str]:
     base = ""
     losses, accs = len(p.get("loss_columns") or {}), len(p.get("accuracy_columns") or {})
     if p.get("wide") and losses and _read(p) == int(p["records"]) * (losses + accs):
-        cells = f"{losses} loss" + (f" and {accs} accuracy" if accs else "")
-        base = f" ({plural(int(p['records']), 'row')} × {cells} column{'s' if losses + accs > 1 else ''})"
+        base = f" ({plural(int(p['records']), 'row')} × {loss_and_accuracy_columns(losses, accs)})"
     parts = [f"{p['rows_kept']:,} kept"]
     parts += [
         f"{int(p[k]):,} {w}" for k, w in (("rows_merged", "merged"), ("rows_rejected", "rejected")) if p[k]
