@@ -200,6 +200,26 @@ def metric_name(text: str) -> str:
     return head if comma and head.strip() else text
 
 
+#: The metrics lm-eval-harness 0.4 writes as ``METRIC,FILTER`` (and their ``_stderr``): a wide column's name loses
+#: a comma's suffix only behind one of these, so that ``val_loss,c4`` stays a name of its own.
+LM_EVAL_METRICS: Final = frozenset(
+    {
+        *METRIC_KINDS,
+        "acc_norm", "acc_mutual_info", "perplexity", "word_perplexity", "byte_perplexity", "exact_match", "em",
+        "f1", "mcc", "bleu", "chrf", "ter", "brier_score", "likelihood", "rouge1", "rouge2", "rougeL",
+    }
+)  # fmt: skip
+
+
+def column_without_filter(column: str) -> str:
+    """A wide export's column name without lm-eval-harness 0.4's filter (``hellaswag/acc,none`` →
+    ``hellaswag/acc``): only where the text before the comma ends in an lm-eval metric (``TASK/METRIC``), since
+    ``metric_name``'s any-comma rule would cut ``val_loss,c4`` to ``val_loss``."""
+    head, comma, _ = column.partition(",")
+    metric = head.rsplit("/", 1)[-1].removesuffix("_stderr")
+    return head if comma and metric in LM_EVAL_METRICS else column
+
+
 def metric_kind(text: str) -> str | None:
     """The metric a ``metric`` cell names (``loss``, ``bpb``, ``accuracy``; lm-eval's ``acc,none`` too), or None
     when l2l does not know it."""

@@ -1089,7 +1089,7 @@ def eval_names(columns: Sequence[str]) -> dict[str, str]:
     strip): no dataset's own eval was found and every law command exited 1 (probe p65 D4). An lm-eval-harness 0.4
     filter after a comma (``hellaswag/loss,none``) is no part of the name (``schema.metric_name``), unless two
     columns differ by it alone (probe h50: the evals were ``hellaswag/loss,none``)."""
-    bare = {c: schema.metric_name(c) for c in columns}
+    bare = {c: schema.column_without_filter(c) for c in columns}
     if any(b != c for c, b in bare.items()) and len(set(bare.values())) == len(bare):
         named = eval_names(list(bare.values()))
         return {c: named[bare[c]] for c in columns}

@@ -96,6 +96,9 @@ def test_wide_loss_columns_named_as_bpb_are_the_bpb_metric_of_their_name(
             ["gsm8k/loss,strict-match", "gsm8k/loss,flexible-extract"],
             ["loss,strict-match", "loss,flexible-extract"],
         ),
+        # a comma behind anything but an lm-eval metric is part of the name
+        (["web_loss,v2", "code_loss"], ["web_loss,v2", "code_loss"]),
+        (["loss/web,v2", "loss/code"], ["web,v2", "code"]),
     ],
 )
 def test_an_lm_eval_filter_is_no_part_of_a_wide_columns_eval(columns: list[str], expected: list[str]) -> None:
