@@ -16,7 +16,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -317,6 +317,10 @@ class _Store:
         )
 
 
+#: Why a dataset without an own eval has no translation (requests.py's refusal hint looks for it).
+NO_OWN_EVAL: Final = "no own eval, whose law gives N*, D* at a budget and carries a translation"
+
+
 def _no_own_eval(dataset: str) -> str:
     """The stand-in name of the own eval of a dataset that has none (no run is on it)."""
     return f"(no own eval of {dataset})"
@@ -333,7 +337,7 @@ def _drawn(
     for ds, ev in dict.fromkeys(keys):
         if ev == _no_own_eval(ds):  # (it said "books has no runs on (no own eval of books)")
             memo[(ds, ev)] = FitError(
-                f"{ds} has no own eval, whose law gives N*, D* at a budget and carries a translation: give one at "
+                f"{NO_OWN_EVAL}: give one at "
                 f"ingest (--own-eval {ds}=EVAL, or --own-eval all=EVAL for an eval every dataset is measured on)"
             )
             continue

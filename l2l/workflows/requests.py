@@ -565,9 +565,16 @@ def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
     shown = reasons[0] if reasons else "no candidate has a prediction"
     top = counts.most_common(1)[0][1] if counts else 0
     if top > 1:
-        shown += f" ({top} datasets)"
+        key = counts.most_common(1)[0][
+            0
+        ]  # (the advice to each, --own-eval DATASET=EVAL, not to the first alone)
+        shown = (key.replace("\0=", "DATASET=") if key.count("\0") == key.count("\0=") else shown) + (
+            f" ({top} datasets)"
+        )
     more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
-    if "has no own eval" in shown:
+    from l2l.workflows.rank import NO_OWN_EVAL
+
+    if NO_OWN_EVAL in shown:
         # (at a model already, "or rank at a model: --N and --D" pointed at the options given, probe h52: there
         # only a translation needs the own eval; each dataset's own law of the target does not)
         hint = "ingest again with --own-eval all=EVAL (an eval every dataset is measured on), or " + (

@@ -498,9 +498,30 @@ def test_datasets_without_an_own_eval_are_told_to_name_one_not_that_they_have_fe
     assert run("ingest", path).exit_code == 0
     res = run("rank", "-t", "c4", "--C", "1e21", "--split", "sweep")
     assert res.exit_code == 1
-    assert "alpha has no own eval, whose law gives N*, D* at a budget" in res.stderr
+    assert "no own eval, whose law gives N*, D* at a budget" in res.stderr
+    # the same advice to the three datasets, said once for each (it named alpha's option alone)
+    assert "(--own-eval DATASET=EVAL, or --own-eval all=EVAL" in res.stderr
+    assert "(3 datasets)" in res.stderr
     assert "(no own eval of" not in res.stderr
     assert "--own-eval all=EVAL" in res.stderr
+
+
+def test_the_same_advice_to_several_ranked_datasets_is_one_note_naming_them(run: Any, tmp_path: Path) -> None:
+    """At a model, each dataset without an own eval had its own four-line note naming its own --own-eval option
+    (probe h52: 16 lines at 80 columns for DataDecide's four recipes); now one note names them all."""
+    from l2l.testing import synthetic_runs, write_csv
+
+    renamed = {"alpha_val": "c4", "beta_val": "pile"}
+    rows = [{**r, "eval": renamed[str(r["eval"])]} for r in synthetic_runs() if r["eval"] in renamed]
+    path = tmp_path / "shared.csv"
+    write_csv(rows, str(path))
+    assert run("ingest", path).exit_code == 0
+    res = run("rank", "-t", "c4", "--N", "1e9", "--D", "2e10", "--split", "sweep")
+    assert res.exit_code == 0, res.stderr
+    said = " ".join((res.stdout + res.stderr).split())
+    assert said.count("no own eval, whose law") == 1
+    assert "alpha, beta, gamma: translation: no own eval" in said
+    assert "(--own-eval DATASET=EVAL, or --own-eval all=EVAL" in said
 
 
 def test_a_translation_ranking_at_a_model_without_own_evals_is_not_told_to_rank_at_a_model(
@@ -517,7 +538,7 @@ def test_a_translation_ranking_at_a_model_without_own_evals_is_not_told_to_rank_
     assert run("ingest", path).exit_code == 0
     res = run("rank", "-t", "c4", "--N", "1e9", "--D", "2e10", "--method", "translation", "--split", "sweep")
     assert res.exit_code == 1
-    assert "has no own eval" in res.stderr
+    assert "no own eval, whose law" in res.stderr
     assert "rank at a model" not in res.stderr
     assert "--method independent" in res.stderr
     ranked = run(
