@@ -52,7 +52,9 @@ def fit_accuracy_cmd(
     ] = "final",
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Write accuracy against loss with the laws (.png/.svg/.pdf)."),
+        typer.Option(
+            "--plot", help="Write accuracy against loss with the laws (.png/.svg/.pdf).", readable=False
+        ),
     ] = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:

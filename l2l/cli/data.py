@@ -55,7 +55,9 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
     ),
 )
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Run tables: CSV, TSV, Parquet, NDJSON, .csv.gz.", readable=False)
+    ],
     append: Annotated[
         bool, typer.Option("--append/--no-append", help="Add to the workspace instead of replacing it.")
     ] = False,

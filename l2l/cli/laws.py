@@ -25,7 +25,9 @@ SaveOpt = Annotated[
         "portable law file instead (for `l2l predict --law FILE.json`).",
     ),
 ]
-SaveFileOpt = Annotated[Path | None, typer.Option("--save-file", hidden=True)]  # `--save FILE.json`
+SaveFileOpt = Annotated[
+    Path | None, typer.Option("--save-file", hidden=True, readable=False)
+]  # `--save FILE.json`
 
 
 def _save_beside_table(table: Path) -> str:
@@ -83,7 +85,8 @@ def fit_law_cmd(
         typer.Option("--residuals/--no-residuals", help="Also list every run beside its law's prediction."),
     ] = False,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write the law's contour figure (.png/.svg/.pdf).")
+        Path | None,
+        typer.Option("--plot", help="Write the law's contour figure (.png/.svg/.pdf).", readable=False),
     ] = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:
@@ -267,6 +270,7 @@ def predict(
         typer.Option(
             "--law",
             metavar="FILE.json",
+            readable=False,
             help="Predict from the laws of this law file (`l2l fit-law --save FILE.json`), without the runs.",
         ),
     ] = None,

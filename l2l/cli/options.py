@@ -126,6 +126,7 @@ TableArg = Annotated[
     typer.Argument(
         help="A run table (CSV, TSV, Parquet, NDJSON, .csv.gz). Default: the runs in the workspace.",
         show_default=False,
+        readable=False,  # (click refused an unreadable file as a usage error, exit 2: l2l's reader says so, exit 1)
     ),
 ]
 ChanceOpt = Annotated[
@@ -298,7 +299,9 @@ DrawsOpt = Annotated[
         callback=_draws,
     ),
 ]
-OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.")]
+OutputOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="Figure file: .png, .svg or .pdf.", readable=False)
+]
 AccEvalsOpt = Annotated[
     list[str] | None,
     typer.Option(

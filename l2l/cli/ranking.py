@@ -95,7 +95,7 @@ def rank(
     ceiling: opt.CeilingOpt = "auto",
     pooling: opt.PoolingOpt = "auto",
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).")
+        Path | None, typer.Option("--plot", help="Write the ranking figure (.png/.svg/.pdf).", readable=False)
     ] = None,
     fmt: opt.FormatOpt = "table",
 ) -> None:

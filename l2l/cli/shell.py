@@ -410,6 +410,7 @@ def _global(
             envvar="L2L_WORKSPACE",
             help="Workspace directory (default ./.l2l).",
             show_default=False,
+            readable=False,
         ),
     ] = None,
     debug: Annotated[

@@ -45,7 +45,8 @@ def translate(
         typer.Option("--C", metavar="FLOPS", help="Budget for comparing N* (default: largest C seen)."),
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write the loss-to-loss figure (.png/.svg/.pdf).")
+        Path | None,
+        typer.Option("--plot", help="Write the loss-to-loss figure (.png/.svg/.pdf).", readable=False),
     ] = None,
     level: opt.LevelOpt = 0.9,
     seed: opt.SeedOpt = 0,
@@ -120,7 +121,7 @@ def evaluate(
     delta: opt.DeltaOpt = 1e-3,
     thorough: opt.ThoroughOpt = False,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write the error figure (.png/.svg/.pdf).")
+        Path | None, typer.Option("--plot", help="Write the error figure (.png/.svg/.pdf).", readable=False)
     ] = None,
     level: opt.LevelOpt = 0.9,
     accuracy: Annotated[

@@ -163,6 +163,12 @@ def with_constants(raw: _Raw, constants: Mapping[str, str]) -> _Raw:
 
 
 def _format_of(path: Path) -> tuple[str, bool]:
+    if str(path) == "-":  # (it was "unsupported file type '(no extension)' … rename it to .csv": h54)
+        raise InputError(
+            "l2l reads no table from standard input",
+            path="-",
+            hint="write it to a file first (… > runs.csv) and name the file",
+        )
     if path.is_dir():
         raise InputError("is a directory, not a table: name the run files in it", path=str(path))
     name = path.name.lower()

@@ -1050,7 +1050,11 @@ def read_law_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8-sig")  # (a BOM, as some editors save, is no error)
     except FileNotFoundError:
         raise InputError("no such law file", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise InputError("is a directory, not a law file", path=str(path)) from None
+    except OSError as exc:  # ("cannot read the law file: [Errno 13] Permission denied: 'laws.json'": h54)
+        raise InputError(f"cannot read the law file ({exc.strerror or exc})", path=str(path)) from None
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the law file: {exc}", path=str(path)) from None
     try:
         return json.loads(text)

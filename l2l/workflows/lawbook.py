@@ -870,6 +870,13 @@ def check_fit_options(options: object) -> None:
         )
 
 
+def form_choice_fields(choice: FormChoice) -> dict[str, Any]:
+    """A law's form choice as row fields, in ``fit-law -f json`` and ``FitOutcome.to_dict()`` alike: the choice
+    (``form_choice``: the form, the reason, every form's scores) and each form's backtest error
+    (``backtest_l2l``, ...). The library's rows held the reason's text alone, the command line's the record (h54)."""
+    return {"form_choice": choice.to_dict(), **{f"backtest_{sc.form}": sc.error for sc in choice.scores}}
+
+
 @dataclass(frozen=True)
 class FitOutcome:
     """Fits of one ``fit_laws`` call: results in key order (a FitError where a law could not be fitted)."""
@@ -893,8 +900,9 @@ class FitOutcome:
         return [r for r in self.results if isinstance(r, LawFit)]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One dict per (dataset, eval): the law's parameters and fit statistics, or ``status`` failed and the
-        ``error``; with ``form`` auto, how its form was chosen; a poor law's ``flag``."""
+        """One dict per (dataset, eval), as ``fit-law -f json`` gives it: the law's parameters, fit statistics and
+        ``status`` (ok, warning, poor), or ``status`` failed and the ``error``; with ``form`` auto, how its form was
+        chosen (``form_choice``, ``backtest_FORM``); a poor law's ``flag``."""
         out: list[dict[str, Any]] = []
         for (ds, ev), r in zip(self.keys, self.results, strict=True):
             row: dict[str, Any] = (
@@ -902,10 +910,13 @@ class FitOutcome:
                 if isinstance(r, LawFit)
                 else {"dataset": ds, "eval": ev, "status": "failed", "error": str(r)}
             )
+            if isinstance(r, LawFit):
+                row["status"] = "ok" if not row["at_bounds"] and row["converged"] else "warning"
             if (ds, ev) in self.choices:
-                row["form_choice"] = self.choices[(ds, ev)].reason
+                row.update(form_choice_fields(self.choices[(ds, ev)]))
             if (ds, ev) in self.flags:
                 row["flag"] = self.flags[(ds, ev)]
+                row["status"] = "poor"
             if (ds, ev) in self.lines:
                 row["line_law"] = self.lines[(ds, ev)].to_dict()
             out.append(row)

@@ -104,7 +104,8 @@ class LossToLoss:
         # one loss (evaluate's chains): no array, and numpy's scalar power, the array path's bit for bit (Python's
         # ** differs in the last bit about one time in 20)
         one: object = x
-        if isinstance(one, float) and one > self.E0:
+        # (inf took this path and came back inf; h54)
+        if isinstance(one, float) and self.E0 < one < math.inf:
             return np.asarray(self.K * np.power(np.float64(one - self.E0), self.kappa) + self.E1)
         xa = real_array(x, "x")  # (text, "x", raised numpy's "could not convert string to float"; p63)
         if not np.all(np.isfinite(xa)):
@@ -354,6 +355,12 @@ class TranslationResult:
             )  # (the fit's own error may name the pair already)
             raise FitError(f"cannot translate {what}: {why}")
         return self.translation
+
+    def predict(self, x: ArrayLike) -> Array:
+        """The target loss the translation gives for source loss(es) ``x`` (``LossToLoss.predict``: no interval);
+        a FitError saying why where it could not be fitted. Every other result that is a law has ``predict``: this
+        one, what ``l2l.translate`` returns, had none (h54)."""
+        return self.usable().predict(x)
 
     @property
     def tgt(self) -> str:

@@ -1240,3 +1240,48 @@ def test_evaluate_detail_keeps_its_intervals_at_ordinary_widths(
     assert max(len(line) for line in detail.splitlines()) <= columns
     assert "┃ eval" in header  # the rows' names and their errors stay (drop 0)
     assert "err ┃" in header
+
+
+def test_an_unreadable_file_is_bad_input_said_by_l2l_not_a_usage_error_of_click(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """click checked every path option and argument for readability first: an unreadable run table, law file or
+    workspace was `Invalid value for 'files': path '…' is not readable. Hint: see `l2l ingest --help``, exit 2 (a
+    usage error), where a missing file is l2l's `Error: FILE: no such file`, exit 1 (h54). Paths are l2l's to
+    read: `Error: FILE: cannot read the file (Permission denied)`, exit 1."""
+    table = tmp_path / "runs.csv"
+    table.write_text("dataset,N,D,eval,loss\n")
+    laws = tmp_path / "laws.json"
+    laws.write_text("{}")
+    real_access = os.access
+    unreadable = {str(table), str(laws), str(tmp_path / "ro_ws")}
+    # click asks os.access; so does nothing of l2l's (as root a file of mode 000 is read all the same)
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: str(p) not in unreadable and real_access(p, mode, **kw)
+    )
+    (tmp_path / "ro_ws").mkdir()
+    for args in (
+        ("ingest", table),
+        ("fit-law", table),
+        ("predict", "--law", laws, "-d", "a", "--N", "1e9", "--D", "2e10"),
+        ("-w", tmp_path / "ro_ws", "runs"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Invalid value" not in result.output, result.output
+        assert "not readable" not in result.output, result.output
+    result = run("predict", "--law", tmp_path, "-d", "a", "--N", "1e9", "--D", "2e10")
+    assert result.exit_code == 1, result.output
+    assert (
+        result.stderr.strip() == f"Error: {tmp_path}: is a directory, not a law file"
+    )  # (was "[Errno 21] …")
+    if os.geteuid() == 0:
+        return
+    monkeypatch.setattr(os, "access", real_access)
+    laws.chmod(0)
+    result = run("predict", "--law", laws, "-d", "a", "--N", "1e9", "--D", "2e10")
+    assert result.stderr.strip() == f"Error: {laws}: cannot read the law file (Permission denied)"
+    table.chmod(0)
+    result = run("fit-law", table)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"Error: {table}: cannot read the file (Permission denied)"

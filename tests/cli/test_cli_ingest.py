@@ -1194,3 +1194,16 @@ def test_ingest_perplexity_fits_the_laws_of_the_log_table_and_says_so(run: Any, 
     refused = run("-w", tmp_path / "ws_no", "ingest", tmp_path / "ppl.csv")
     assert refused.exit_code == 1
     assert "--perplexity reads it as ln(val_ppl), the loss" in refused.stderr
+
+
+def test_a_dash_for_standard_input_is_told_l2l_reads_files(run: Any, ws_path: Path) -> None:
+    """`l2l ingest -` said `-: unsupported file type '(no extension)' … rename it to .csv or .tsv`: advice about a
+    file that is standard input (h54). l2l reads no table from it, and says so; nothing is written."""
+    for args in (("ingest", "-"), ("fit-law", "-")):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.strip() == (
+            "Error: -: l2l reads no table from standard input. Hint: write it to a file first (… > runs.csv) and "
+            "name the file"
+        )
+    assert not ws_path.exists()

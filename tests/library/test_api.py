@@ -181,3 +181,21 @@ def test_the_readmes_dotted_paths_work_after_a_bare_import_l2l() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "module 'l2l.core' has no attribute 'no_such_module'"
+
+
+def test_a_translation_refuses_an_infinite_source_loss_as_it_refuses_nan() -> None:
+    """``LossToLoss.predict(inf)`` took the one-float path (``x > E0``) and returned inf; nan, and inf in an array,
+    were refused (h54)."""
+    import numpy as np
+    import pytest
+
+    from l2l.base.errors import UsageError
+    from l2l.workflows.translate import LossToLoss
+
+    t = LossToLoss(
+        "a", "b", "a_val", "b_val", "train-train", 1.1, 0.9, 1.5, 1.7, False, 10, 0, 0.99, 0.01, (2, 3)
+    )
+    for x in (float("inf"), np.float64("inf"), [2.5, float("inf")]):
+        with pytest.raises(UsageError, match="a source loss must be a finite number"):
+            t.predict(x)
+    assert float(t.predict(2.5)) == pytest.approx(1.1 * (2.5 - 1.5) ** 0.9 + 1.7)

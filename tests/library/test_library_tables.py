@@ -77,3 +77,41 @@ def test_every_result_is_a_table(runs: Any) -> None:
     assert isinstance(l2l.to_polars(list(allocs)), pl.DataFrame)
     with pytest.raises(l2l.UsageError, match="to_polars takes an l2l result"):
         l2l.to_polars(object())
+
+
+def test_library_fit_laws_rows_are_the_cli_fit_law_json_rows(runs: Any, ingested: Any) -> None:
+    """``FitOutcome.to_dict()`` rows are ``fit-law -f json``'s rows: the library's ``form_choice`` was the reason's
+    text where the command line's is the record (form, reason, every form's scores), and it had no ``status`` nor
+    ``backtest_FORM`` (h54). Only ``flags``, the table's words for a row's state, is the command line's alone."""
+    fits = l2l.fit_laws(runs, split="sweep")
+    lib = json.loads(json.dumps(fits.to_dict(), allow_nan=False))["rows"]
+    cli = json.loads(ingested("fit-law", "--split", "sweep", "-f", "json").stdout)["rows"]
+    assert [(r["dataset"], r["eval"]) for r in lib] == [(r["dataset"], r["eval"]) for r in cli]
+    for got, want in zip(lib, cli, strict=True):
+        assert set(want) - set(got) == {"flags"}
+        assert got["status"] == want["status"] == "ok"
+        assert got["form_choice"] == want["form_choice"]
+        assert isinstance(got["form_choice"]["scores"], list)
+        assert_allclose(
+            [got[k] for k in ("E", "alpha", "beta", "backtest_l2l")],
+            [want[k] for k in ("E", "alpha", "beta", "backtest_l2l")],
+            rtol=1e-9,
+        )
+
+
+def test_a_translation_result_predicts_as_its_translation_does(runs: Any) -> None:
+    """``l2l.translate`` returns ``TranslationResult``s, which had ``to_dict()`` but no ``predict()`` (every other
+    result that is a law has one): it is the fitted translation's, or a FitError saying why none was fitted (h54)."""
+    import dataclasses
+
+    res = l2l.translate(runs, src="alpha", split="sweep")[0]
+    assert res.translation is not None
+    lo, hi = res.translation.x_range
+    x = (lo + hi) / 2
+    assert_allclose(float(res.predict(x)), float(res.translation.predict(x)), rtol=1e-12)
+    assert_allclose(res.predict([lo, hi]), res.translation.predict([lo, hi]), rtol=1e-12)
+    with pytest.raises(l2l.UsageError, match="a source loss must be a finite number"):
+        res.predict(float("nan"))
+    failed = dataclasses.replace(res, translation=None, error="too few shared runs")
+    with pytest.raises(l2l.FitError, match=r"cannot translate alpha.*too few shared runs"):
+        failed.predict(x)

@@ -82,11 +82,11 @@ def _choice_and_flag(
     notes: list[tuple[str, str]],
 ) -> None:
     """A fit-law row's form choice (--form auto: every form's backtest error) and poor-law flag, in place."""
+    from l2l.workflows.lawbook import form_choice_fields
+
     choice = outcome.choices.get(key)
     if choice is not None:
-        d["form_choice"] = choice.to_dict()
-        for sc in choice.scores:
-            d[f"backtest_{sc.form}"] = sc.error
+        d.update(form_choice_fields(choice))
         chosen.setdefault(choice.reason, []).append("/".join(key))
     flag = outcome.flags.get(key)
     if flag:
