@@ -601,8 +601,8 @@ class LawBook:
         judged = self._judged(dataset, eval)
         if judged is None or self.flag(dataset, eval) is None:
             return None
-        _, sweep, model = judged
-        return extrapolation_refusal(sweep, model, dataset)
+        fit, sweep, model = judged
+        return extrapolation_refusal(sweep, model, dataset, fit)
 
     def _judged(self, dataset: str, eval: str) -> tuple[LawFit, Sweep, ErrorModel | None] | None:
         """What a law is judged on (``flag``, ``refusal``): its fit, its sweep and its dataset's backtest error

@@ -6,6 +6,7 @@ predicts, and the other datasets' laws are untouched."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +328,29 @@ def test_evaluate_says_on_the_row_why_predict_refuses_its_independent_interval(r
 
     (detail,) = [r for r in evaluation_report(ev, detail=True) if r.kind == "evaluate-detail"]
     assert [n for n in detail.notes if n.startswith("independent: no interval")] == said
+
+
+def test_one_diverged_run_in_a_grid_does_not_refuse_its_law_beyond_the_sweep(tmp_path: Path) -> None:
+    """A grid of 6 sizes × 4 token counts whose one run diverged (loss 11.73 among 2.3-3.6; probe h55): fit-law
+    names it far from the law and the Huber fit ignores it; the law is not read as one whose runs do not fall with
+    tokens (the within-size t was -0.8 with it), so it predicts beyond the sweep, within 1 % of the truth."""
+    from l2l.io.tables import read_runs
+    from l2l.workflows.predict import predict
+
+    def law(n: float, d: float) -> float:
+        return 1.85 + (5e7 / n) ** 0.42 + (7e8 / d) ** 0.47
+
+    rng = np.random.default_rng(55)
+    rows = [
+        {"dataset": "web", "N": n, "D": t * n, "eval": "web_val", "loss": law(n, t * n) * math.exp(0.005 * z)}
+        for n in (20e6, 40e6, 80e6, 160e6, 320e6, 640e6)
+        for t, z in zip((5, 10, 20, 40), rng.standard_normal(4), strict=True)
+    ]
+    rows[18]["loss"] = 11.73  # 320M at 20 tokens per parameter diverged
+    path = tmp_path / "runs.csv"
+    write_csv(rows, str(path))
+    res = predict(read_runs([path]), N=[1.3e9], D=[26e9], cache=FitCache(), calibrations=CalibrationCache())
+    (p,) = list(res)
+    assert not res.skipped
+    assert p.flag is None
+    assert abs(p.loss / law(1.3e9, 26e9) - 1) < 0.01
