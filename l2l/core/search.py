@@ -998,30 +998,39 @@ def profile_starts(problem: Problem) -> tuple[Array, Array]:
     f1_top_jk = np.max(log_f1, axis=1, keepdims=True)
     f2_top_jk = np.max(log_f2, axis=1, keepdims=True)
     log_w = log_w + z_top_ik
-    z = np.exp(log_z - z_top_ik)[row_ik]
-    f1 = np.exp(log_f1 - f1_top_jk)[row_jk]
-    f2 = np.exp(log_f2 - f2_top_jk)[row_jk]
-    w = np.exp(log_w - np.max(log_w, axis=1, keepdims=True))[row_ik]
+    ez = np.exp(log_z - z_top_ik)
+    ef1 = np.exp(log_f1 - f1_top_jk)
+    ef2 = np.exp(log_f2 - f2_top_jk)
+    ew = np.exp(log_w - np.max(log_w, axis=1, keepdims=True))
+    del log_rest, log_z, log_f1, log_f2, log_w
     z_top, f1_top, f2_top = z_top_ik[row_ik], f1_top_jk[row_jk], f2_top_jk[row_jk]
-    ww = w * w
-    # weighted normal equations of z ≈ c1 f1 + c2 f2, all grid points at once
-    # (w²·f1 and w²·f2 formed once: ww * f1 * f1 is (ww * f1) * f1, the same products)
-    wf1, wf2 = ww * f1, ww * f2
-    s11 = np.sum(wf1 * f1, axis=1)
-    s22 = np.sum(wf2 * f2, axis=1)
-    s12 = np.sum(wf1 * f2, axis=1)
-    t1 = np.sum(wf1 * z, axis=1)
-    t2 = np.sum(wf2 * z, axis=1)
+    # weighted normal equations of z ≈ c1 f1 + c2 f2, every grid point's sums over the points taken in row blocks
+    # (each row's sums as the whole grid's: a per-step log kept whole, 500,000 points a law, had made a dozen
+    # (1,452, n) arrays at once and was killed at 24 GB, probe h55)
+    sums = np.empty((7, len(row_ik)))
+    for rows in row_blocks(len(row_ik), n):
+        z, w = ez[row_ik[rows]], ew[row_ik[rows]]
+        f1, f2 = ef1[row_jk[rows]], ef2[row_jk[rows]]
+        ww = w * w
+        # (w²·f1 and w²·f2 formed once: ww * f1 * f1 is (ww * f1) * f1, the same products)
+        wf1, wf2 = ww * f1, ww * f2
+        s11, s22 = np.sum(wf1 * f1, axis=1), np.sum(wf2 * f2, axis=1)
+        t1, t2 = np.sum(wf1 * z, axis=1), np.sum(wf2 * z, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # where the pair is not positive, the better of the two one-term fits
+            one1 = np.maximum(t1 / s11, 0.0)
+            one2 = np.maximum(t2 / s22, 0.0)
+            sse1 = np.sum(ww * (z - one1[:, None] * f1) ** 2, axis=1)
+            sse2 = np.sum(ww * (z - one2[:, None] * f2) ** 2, axis=1)
+        sums[:, rows] = (s11, s22, np.sum(wf1 * f2, axis=1), t1, t2, sse1, sse2)
+    s11, s22, s12, t1, t2, sse1, sse2 = sums
     det = s11 * s22 - s12 * s12
     with np.errstate(divide="ignore", invalid="ignore"):
         c1 = (s22 * t1 - s12 * t2) / det
         c2 = (s11 * t2 - s12 * t1) / det
         ok = np.isfinite(c1) & np.isfinite(c2) & (c1 > 0) & (c2 > 0) & (det > 0)
-        # where the pair is not positive, the better of the two one-term fits
         one1 = np.maximum(t1 / s11, 0.0)
         one2 = np.maximum(t2 / s22, 0.0)
-        sse1 = np.sum(ww * (z - one1[:, None] * f1) ** 2, axis=1)
-        sse2 = np.sum(ww * (z - one2[:, None] * f2) ** 2, axis=1)
     use1 = sse1 <= sse2
     c1 = np.where(ok, c1, np.where(use1, one1, 0.0))
     c2 = np.where(ok, c2, np.where(use1, 0.0, one2))

@@ -51,6 +51,45 @@ def test_variable_projection_starts_are_in_the_box_sorted_and_near_the_truth(for
 
 
 @pytest.mark.parametrize("form", ["l2l", "chinchilla", "kaplan"])
+def test_variable_projection_in_row_blocks_gives_the_starts_of_the_whole_grid_bit_for_bit(
+    form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grid's sums over the points go in row blocks, so that a law of 500,000 points (a per-step log kept whole)
+    no longer makes a dozen (1,452, n) arrays at once (killed at 24 GB, probe h55); each row's sums are the
+    whole grid's, so every start and its objective is the same to the bit."""
+    import l2l.core.laws as laws
+
+    problem = _problem(form, noise=0.01, seed=3)
+    whole = profile_starts(problem)
+    monkeypatch.setattr(laws, "BLOCK_ELEMENTS", 7 * problem.n_points)  # blocks of 7 grid rows
+    assert len(laws.row_blocks(1452, problem.n_points)) > 100
+    blocked = profile_starts(problem)
+    assert np.array_equal(whole[0], blocked[0])
+    assert np.array_equal(whole[1], blocked[1])
+
+
+def test_variable_projection_on_many_points_holds_no_grid_sized_array() -> None:
+    """5,000 points: the (1,452, n) arrays of the whole grid were 58 MB each, a dozen alive at once (600 MB+);
+    in row blocks the peak is the (132, n) transforms, one block and the scoring pass's own blocks."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n = rng.choice([2e7, 5e7, 1e8, 2e8, 4e8], 5_000)
+    d = n * rng.uniform(5, 100, 5_000)
+    y = TRUE["l2l"].predict(n, d) * np.exp(rng.normal(0, 0.005, 5_000))
+    problem = Problem("l2l", np.log(n), np.log(d), np.log(y))
+    tracemalloc.start()
+    try:
+        profile_starts(problem)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 300e6, (
+        f"{peak / 1e6:.0f} MB"
+    )  # (540 MB before; 193 MB after, most the scoring pass's buffers)
+
+
+@pytest.mark.parametrize("form", ["l2l", "chinchilla", "kaplan"])
 def test_find_minimum_recovers_the_true_law_from_noiseless_data(form: str) -> None:
     problem = _problem(form, noise=0.0, seed=0)
     found = find_minimum(problem)
