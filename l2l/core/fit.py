@@ -467,8 +467,9 @@ def _far_runs(r: Array, n: Array, d: Array, y: Array) -> list[str]:
             f"{math.log(float(y[k])):.4g} lies on the law ({law_k:.4g})"
         )
     return [
-        f"{many} {FAR_RUNS} (largest: {worst}{ppl}): diverged or mislabelled? The Huber loss keeps such runs "
-        "from moving the law, but its RMSE and R² include them (fit-law --residuals lists every run)"
+        f"{many} {FAR_RUNS} (largest: {worst}{ppl}): diverged or mislabelled? The Huber loss keeps a few such "
+        "runs from moving the law (a whole size of them can still bend it), but its RMSE and R² include them "
+        "(fit-law --residuals lists every run)"
     ]
 
 
