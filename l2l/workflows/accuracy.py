@@ -47,9 +47,12 @@ from l2l.workflows.lawbook import LawBook, law_book
 from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
     from l2l.base.runs import Runs
     from l2l.core.calibrate import CalibrationCache
     from l2l.core.fit import FitCache, FitOptions
+    from l2l.core.laws import Array
     from l2l.workflows.predict import LawPrediction
 
 __all__ = [
@@ -493,6 +496,13 @@ class AccuracyResult:
     fit: AccuracyFit | None
     error: str | None = None
     data: AccuracyData | None = None
+
+    def predict(self, loss: ArrayLike, dataset: str | None = None) -> Array:
+        """The accuracy at ``loss`` (its input loss, ``input_eval``) for models of ``dataset`` (needed where the law
+        is one curve per dataset; ignored where it is pooled); FitError where no law was fitted, with the reason."""
+        if self.fit is None:
+            raise FitError(f"{self.eval}: no accuracy law: {self.error}")
+        return self.fit.predict(loss, dataset)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

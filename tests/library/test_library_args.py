@@ -4,6 +4,7 @@ called at every entry point."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,14 @@ def test_the_accuracy_entry_points_return_results_tables(acc_runs: Any) -> None:
     assert isinstance(fits, l2l.Results)
     assert fits.to_polars().height == 1
     assert l2l.to_polars(fits[0]).height == 1  # one AccuracyResult: one row (it was a TypeError)
+    # an AccuracyResult predicts as its law does (it had .to_dict() and no .predict(): probe h54)
+    loss = np.array([2.6, 3.0])
+    said = fits[0].predict(loss, "fineweb-edu-100b")
+    assert np.array_equal(said, fits[0].fit.predict(loss, "fineweb-edu-100b"))
+    assert np.all((said > 0) & (said < 1))
+    failed = dataclasses.replace(fits[0], fit=None, error="too few runs")
+    with pytest.raises(l2l.FitError, match="no accuracy law: too few runs"):
+        failed.predict(loss)
     pred = l2l.predict_accuracy(
         acc_runs, evals=[acc], datasets=["fineweb-edu"], N=[1e9], D=[2e10], split="sweep"
     )
