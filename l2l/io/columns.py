@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -138,9 +139,14 @@ def missing_column_hint(
             if "dataset" in missing
             else ""
         )
+        # the pattern takes every loss-named column, not only those after a path (Pythia's pile_val_loss beside
+        # hellaswag/loss: the own loss was left out), and matches them: 'eval/*/loss' matched no column of a table
+        # of four task/loss columns (h57)
+        losses = [c for c in unused if _loss_named(c)] or lossy
         return (
-            f"one row per run with a loss column per eval ({', '.join(lossy[:3])}): read it with --wide "
-            f"--loss-columns {shlex.quote('|'.join(lossy[:3]) if len(lossy) <= 3 else 'eval/*/loss')}{dataset}",
+            f"one row per run with a loss column per eval ({', '.join(losses[:3])}"
+            f"{', …' if len(losses) > 3 else ''}): read it with --wide "
+            f"--loss-columns {shlex.quote(_loss_pattern(losses, unused))}{dataset}",
             None,
         )
     by_path = _path_aliases(missing, unused)
@@ -716,6 +722,21 @@ class LossColumns:
 SCORE_PAIRS: Final[frozenset[tuple[str, str]]] = frozenset(
     {("len", "norm"), ("acc", "norm"), ("length", "norm")}
 )
+
+
+def _loss_named(column: str) -> bool:
+    """A column whose name says a loss (``train/loss``, ``pile_val_loss``) and nothing else (not ``loss_scale``)."""
+    return any(w in ("loss", "ce", "nll") for w in _words(column)) and column_verdict(column)[1] is None
+
+
+def _loss_pattern(losses: Sequence[str], columns: Sequence[str]) -> str:
+    """A --loss-columns pattern that matches ``losses`` and no other of ``columns``: the names joined by ``|``
+    (three or fewer), else a glob that takes exactly them (``*/loss``), else all of them joined."""
+    if len(losses) > 3:
+        for glob in ("*/loss", "eval/*/loss", "*_loss", "*loss"):
+            if [c for c in columns if fnmatch.fnmatchcase(c, glob)] == list(losses):
+                return glob
+    return "|".join(losses)
 
 
 def _words(name: str) -> list[str]:

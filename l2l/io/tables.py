@@ -1867,7 +1867,14 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
                 "lists the datasets and evals",
                 param="where",
             )
-        raise InputError("no loss rows: every row is an accuracy", path=str(paths[0]), hint="give losses too")
+        # "give losses too" named no command; the one that adds accuracies to stored losses is --append (h57)
+        files = " ".join(shlex.quote(str(p)) for p in paths)
+        raise InputError(
+            "no loss rows: every row is an accuracy",
+            path=str(paths[0]),
+            hint=f"give losses too: add these accuracies to the losses in the workspace (l2l ingest {files} "
+            f"--append), or ingest them beside the loss table (l2l ingest LOSSES {files})",
+        )
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )

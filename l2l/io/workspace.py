@@ -101,15 +101,30 @@ _INGEST_ONLY = re.compile(
 )
 
 
+#: A ``--where`` condition a hint names (``--where 'loss!=—'``), as written there (quoted or not).
+_WHERE = re.compile(r"--where ('[^']*'|[^\s;,()]+)")
+
+
 def _ingest_hint(exc: InputError, table: Path) -> InputError:
     """``exc`` with its hint said as an ``l2l ingest`` call where it names options only ingest has: ``l2l fit-law
     wide.csv`` was told to "read it with --wide --loss-columns …", and fit-law has no --wide (h1)."""
-    if not exc.hint or not _INGEST_ONLY.search(exc.hint):
+    if not exc.hint:
         return exc
-    hint = (
-        f"{exc.hint} (options of l2l ingest: l2l ingest {shlex.quote(str(table))} … with them, then run the "
-        "command on the workspace, without the table)"
-    )
+    where = _WHERE.search(exc.hint)
+    if where is not None and not _INGEST_ONLY.search(exc.hint):
+        # --where for a table is l2l's own option, before the command: pasted after it (l2l fit-law t.csv --where
+        # 'loss!=—'), click refused "No such option: --where" (h57)
+        hint = (
+            f"{exc.hint} (for a table given to a command, --where goes before the command: l2l --where "
+            f"{where.group(1)} COMMAND {shlex.quote(str(table))})"
+        )
+    elif _INGEST_ONLY.search(exc.hint):
+        hint = (
+            f"{exc.hint} (options of l2l ingest: l2l ingest {shlex.quote(str(table))} … with them, then run the "
+            "command on the workspace, without the table)"
+        )
+    else:
+        return exc
     out = InputError(exc.message, hint=hint, param=exc.param)
     out.path, out.line, out.column = exc.path, exc.line, exc.column
     return out

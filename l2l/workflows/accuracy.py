@@ -153,7 +153,7 @@ def _require_accuracy(runs: Runs) -> pl.DataFrame:
         raise SelectionError(
             "the runs have no accuracy rows",
             hint="ingest accuracies: a long table with a metric column (metric=accuracy), or a wide table with "
-            "accuracy columns",
+            "accuracy columns, beside the losses (l2l ingest FILE --append adds them to the workspace's)",
         )
     return runs.accuracy
 

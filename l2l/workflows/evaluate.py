@@ -33,6 +33,7 @@ from l2l.core.intervals import (
     known_model,
     propagated_through,
 )
+from l2l.core.laws import PARAM_NAMES
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
     Placement,
@@ -50,6 +51,7 @@ from l2l.workflows.evaluate_tables import (
 )
 from l2l.workflows.inventory import held_out_splits
 from l2l.workflows.lawbook import (
+    FEW_RUNS_FIX,
     OWN_GROUP,
     LawBook,
     Sweeps,
@@ -1179,7 +1181,7 @@ def evaluate(
             hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
             param="holdout_top_compute",
         )
-    _require_some_made(preds)
+    _require_some_made(preds, runs)
     notes = [*plan.notes, *_rows_notes(plan, preds, rtol)]
     return _relabel_test_to_test(runs, Evaluation(
         predictions=tuple(preds),
@@ -1322,15 +1324,37 @@ def _line_note(preds: Sequence[HeldOutPrediction]) -> str | None:
     )
 
 
-def _require_some_made(preds: Sequence[HeldOutPrediction]) -> None:
+def _require_some_made(preds: Sequence[HeldOutPrediction], runs: Runs) -> None:
     """Refuse an evaluation in which no method predicted any held-out run (every one skipped), saying why."""
     if any(p.independent is not None or p.loss_to_loss is not None for p in preds):
         return
     details = list(dict.fromkeys(k.note() for p in preds for k in p.skips))
     shown = details[0] if details else "every prediction was skipped"
+    # DCLM (1-2 runs per dataset) was pointed at --holdout, which refused it again for the same reason: where no
+    # dataset has models enough for any law even with nothing held out, no holdout helps (h57)
+    lawless = _too_few_models_for_any_law(runs)
     raise SelectionError(
         f"no held-out run could be predicted by any method: {shown}"
         + (f" (and {len(details) - 1} other reasons)" if len(details) > 1 else ""),
-        hint="each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
-        param="holdout",
+        hint=f"no dataset has runs enough for a law, even with none held out: {FEW_RUNS_FIX}"
+        if lawless
+        else "each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
+        param=None if lawless else "holdout",
     )
+
+
+def _too_few_models_for_any_law(runs: Runs) -> bool:
+    """Whether no dataset's own loss is measured, over all its runs, on as many distinct models (N, D) as the law of
+    fewest parameters needs, at 3 distinct N and 3 distinct D or more (``core.fit``'s own checks): a sweep of one
+    model size (h55's one_N) fits no law whatever is held out."""
+    need = min(len(names) for names in PARAM_NAMES.values()) + 1
+    frame = runs.frame
+    for dataset, own in runs.own_eval.items():
+        rows = frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == own))
+        if (
+            rows.select("N", "D").unique().height >= need
+            and rows.get_column("N").n_unique() >= 3
+            and rows.get_column("D").n_unique() >= 3
+        ):
+            return False
+    return True

@@ -1207,3 +1207,23 @@ def test_a_dash_for_standard_input_is_told_l2l_reads_files(run: Any, ws_path: Pa
             "name the file"
         )
     assert not ws_path.exists()
+
+
+def test_a_table_given_to_a_command_is_told_where_its_where_hint_goes_and_pasted_it_reads(
+    run: Any, tmp_path: Path
+) -> None:
+    """h57: ``l2l runs t.csv`` with a bad cell was told "--where 'loss!=abc'"; pasted after the command it is a
+    usage error ("No such option: --where"): for a table, --where is l2l's own option, before the command."""
+    import shlex
+
+    path = tmp_path / "t.csv"
+    path.write_text("dataset,N,D,eval,loss\nweb,1e8,2e9,web_val,3.1\nweb,2e8,4e9,web_val,abc\n")
+    refused = run("runs", path)
+    assert refused.exit_code == 1
+    hint = refused.stderr.split("Hint: ", 1)[1]
+    pasted = shlex.split(hint.rsplit("before the command: ", 1)[1].rstrip(")\n"))
+    assert pasted == ["l2l", "--where", "loss!=abc", "COMMAND", str(path)]
+    assert run("runs", path, "--where", "loss!=abc").exit_code == 2  # after the command: a usage error
+    result = run(*pasted[1:3], "runs", path)
+    assert result.exit_code == 0, result.output
+    assert "1 run" in result.stdout

@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
+from l2l.base.runs import Runs
 from l2l.core.fit import fit_law
 from l2l.io.columns import detect_loss_columns, parse_mapping, resolve_columns
 from l2l.io.tables import read_runs
@@ -345,6 +346,45 @@ def test_a_wide_log_read_as_long_is_told_to_read_it_wide(tmp_path: Path) -> None
     assert (info.value.hint or "").startswith(
         "one row per run with a loss column per eval (train/loss, eval/hellaswag/loss): read it with --wide"
     )
+
+
+def test_the_read_it_wide_hint_pasted_reads_every_loss_column_the_own_one_too(tmp_path: Path) -> None:
+    """h57: a Pythia log (pile_val_loss beside lambada_openai/loss, hellaswag/loss) was told --loss-columns
+    'lambada_openai/loss|hellaswag/loss': pasted, it left the own loss out ("no own eval for pile"); four task/loss
+    columns were told 'eval/*/loss', which matched no column."""
+    import shlex
+
+    def pasted(path: Path) -> tuple[str, Runs]:
+        with pytest.raises(InputError) as info:
+            read_runs([path])
+        hint = info.value.hint or ""
+        words = shlex.split(hint.split("read it with ", 1)[1])
+        assert words[:2] == ["--wide", "--loss-columns"]
+        return words[2], read_runs([path], wide=True, loss_columns=words[2])
+
+    pythia = tmp_path / "pythia.csv"
+    lines = [
+        "model,data,params,tokens_seen,pile_val_loss,lambada_openai/loss,hellaswag/loss,hellaswag/acc_norm"
+    ]
+    for i, n in enumerate([7e7, 1.6e8, 4.1e8, 1e9]):
+        for d in (1e9, 2e9, 4e9):
+            lines.append(
+                f"m{i}_{d:.0e},pile,{n},{d},{3.5 - 0.3 * i},{2.7 - 0.3 * i},{3.4 - 0.2 * i},{0.3 + 0.05 * i}"
+            )
+    pythia.write_text("\n".join(lines) + "\n")
+    pattern, runs = pasted(pythia)
+    assert pattern == "pile_val_loss|lambada_openai/loss|hellaswag/loss"
+    assert sorted(runs.evals) == ["hellaswag/loss", "lambada_openai/loss", "pile_val_loss"]
+    assert runs.own_eval["pile"] == "pile_val_loss"
+
+    tasks = tmp_path / "tasks.csv"
+    lines = ["dataset,N,D,hellaswag/loss,piqa/loss,arc/loss,sciq/loss"]
+    for i, n in enumerate([2e7, 4e7, 8e7]):
+        lines.append(f"web,{n},{20 * n},{3.3 - 0.2 * i},{3.1 - 0.2 * i},{2.9 - 0.2 * i},{2.7 - 0.2 * i}")
+    tasks.write_text("\n".join(lines) + "\n")
+    pattern, runs = pasted(tasks)
+    assert pattern == "*/loss"
+    assert sorted(runs.evals) == ["arc", "hellaswag", "piqa", "sciq"]
 
 
 def test_a_wide_column_keeps_its_eval_name_whatever_other_columns_its_file_has(tmp_path: Path) -> None:

@@ -1310,3 +1310,26 @@ def test_a_wandb_export_of_several_mixes_takes_each_mixs_eval_not_the_shared_tra
     )
     assert runs.own_eval == {m: f"eval/{m}" for m in mixes}
     assert set(runs.own_eval_how.values()) == {"detected"}
+
+
+def test_a_table_of_accuracies_alone_is_told_the_append_command_that_reads_it(tmp_path: Path) -> None:
+    """h57: the hint was "give losses too", naming no command; pasted, the one it names now reads the file."""
+    import shlex
+
+    from l2l.io.tables import read_runs
+
+    acc = tmp_path / "acc.csv"
+    acc.write_text(
+        "dataset,N,D,eval,metric,value\n"
+        + "".join(
+            f"web,{n},{20 * n},hellaswag,accuracy,{0.3 + 0.01 * i}\n" for i, n in enumerate([2e7, 4e7, 8e7])
+        )
+    )
+    with pytest.raises(InputError) as info:
+        read_runs([acc])
+    hint = info.value.hint or ""
+    command = shlex.split(hint.split("(l2l ", 1)[1].split(")", 1)[0])
+    assert command == ["ingest", str(acc), "--append"]
+    appended = read_runs([acc], accuracy_only=True)  # what l2l ingest --append reads
+    assert appended.accuracy is not None
+    assert appended.accuracy.height == 3

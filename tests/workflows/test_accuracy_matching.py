@@ -179,3 +179,17 @@ def test_an_accuracy_whose_task_loss_is_in_bits_per_byte_alone_is_related_to_it(
     )
     both = _harness_bpb(tmp_path, nats=True)
     assert task_loss_eval(both, "hellaswag") == "hellaswag"
+
+
+def test_losses_without_accuracies_are_told_the_append_command_that_adds_them(tmp_path: Path) -> None:
+    """h57: the hint described the tables to ingest but not how: a plain ``l2l ingest ACC`` replaces the stored
+    losses and is refused ("every row is an accuracy"); ``--append`` adds them."""
+    from l2l.workflows.accuracy import resolve_accuracy_evals
+
+    rows = ["dataset,N,D,eval,loss"] + [
+        f"web,{n:g},{20 * n:g},web_val,{3.0 - i / 5:.2f}" for i, n in enumerate((1e8, 2e8))
+    ]
+    runs = read_runs([write(tmp_path / "runs.csv", "\n".join(rows) + "\n")])
+    with pytest.raises(SelectionError) as info:
+        resolve_accuracy_evals(runs, None)
+    assert (info.value.hint or "").endswith("(l2l ingest FILE --append adds them to the workspace's)")

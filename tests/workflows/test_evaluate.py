@@ -819,3 +819,34 @@ def test_a_bias_corrected_mean_over_fewer_values_is_kept_out_of_the_table_and_sa
     assert whole.mean_error_independent_corrected == pytest.approx(0.015)
     assert whole.partial_corrected_mean is None
     assert "n_independent_corrected" not in whole.to_dict()
+
+
+def test_a_table_too_small_for_any_law_is_not_pointed_at_another_holdout(tmp_path: Any) -> None:
+    """h57: DCLM (one or two runs per dataset) was told "(option --holdout or --holdout-top-compute)"; every
+    holdout refused it again for the same reason. Where no dataset has models enough for a law even with none
+    held out, the hint says what such a table is compared by instead, and names no holdout option."""
+    from l2l.io.tables import read_runs
+
+    lines = ["dataset,N,D,eval,loss,split"]
+    for k, ds in enumerate(("web", "code", "books")):
+        for i, n in enumerate((2e7, 4e7, 8e7, 1.6e8)):
+            split = "extrapolation" if i == 3 else "sweep"
+            lines.append(f"{ds},{n:g},{20 * n:g},{ds}_val,{3.5 - 0.3 * i - 0.1 * k:.3f},{split}")
+    path = tmp_path / "small.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(SelectionError) as info:
+        evaluate(read_runs([path]))
+    assert info.value.param is None
+    assert (info.value.hint or "").startswith("no dataset has runs enough for a law, even with none held out")
+    assert "l2l runs --evals" in (info.value.hint or "")
+    # one model size at six token counts (h55's one_N): six distinct models, but one N fits no law either
+    lines = ["dataset,N,D,eval,loss,split"]
+    for k, ds in enumerate(("web", "books")):
+        for i, d in enumerate((4e8, 8e8, 1.6e9, 3.2e9, 6.4e9, 1.28e10)):
+            split = "extrapolation" if i == 5 else "sweep"
+            lines.append(f"{ds},1.6e8,{d:g},{ds}_val,{3.5 - 0.1 * i - 0.1 * k:.3f},{split}")
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(SelectionError) as info:
+        evaluate(read_runs([path]))
+    assert info.value.param is None
+    assert (info.value.hint or "").startswith("no dataset has runs enough for a law, even with none held out")
