@@ -246,7 +246,8 @@ def _on_one_line(n: Array, d: Array, needed: int) -> str:
     ratio = float(np.median(d / n))
     more = needed - sizes
     return (
-        f": its {plural(sizes, 'model size')} lie on one line of about {ratio:.3g} tokens per parameter, where a "
+        f": its {plural(sizes, 'model size')} {'lies' if sizes == 1 else 'lie'} on one line of about {ratio:.3g} "
+        "tokens per parameter, where a "
         f"law needs {needed} sizes, {more} more (or runs at other tokens per parameter: 3 sizes × 3 token counts)"
         if more > 0
         else ""

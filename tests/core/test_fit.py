@@ -388,3 +388,7 @@ def test_five_sizes_on_one_line_are_told_the_one_more_size_a_law_needs() -> None
         "of about 100 tokens per parameter, where a law needs 6 sizes, 1 more (or runs at other tokens per "
         "parameter: 3 sizes × 3 token counts)"
     )
+    # one size: "its 1 model size lies" (it said "lie": probe h57, DCLM's one-run sets)
+    with pytest.raises(FitError) as err:
+        fit_law(n[:1].repeat(3), d[:1] * [1.0, 1.0, 1.0], y[:1].repeat(3))
+    assert "its 1 model size lies on one line" in err.value.message
