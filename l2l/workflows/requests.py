@@ -429,7 +429,12 @@ class RankRequest:
 
 def _check_rank(req: RankRequest) -> None:
     if not req.targets:
-        raise UsageError("name at least one target eval (e.g. hellaswag)", param="targets")
+        # (it said "e.g. hellaswag" on tables without one, probe h57: `-t own` ranks on any table with own evals)
+        raise UsageError(
+            "name at least one target eval: -t EVAL (l2l runs --evals lists them), or -t own for each dataset's "
+            "own loss",
+            param="targets",
+        )
     if req.holdout_split is not None and req.holdout_top_compute is not None:
         raise UsageError("hold out either a split or the largest budgets, not both", param="holdout")
     budget = [v for v in (req.C, req.N, req.D) if v is not None]

@@ -641,7 +641,10 @@ def test_a_library_error_names_the_option_in_the_hint(ingested: Any) -> None:
             "give the model size N; the loss at the compute-optimal model of a budget: l2l optimal --C 1e21",
         ),
         (["predict", "--N", "1e9"], "name the dataset whose law predicts"),
-        (["rank", "--C", "1e21"], "name at least one target eval"),
+        (
+            ["rank", "--C", "1e21"],
+            "name at least one target eval: -t EVAL (l2l runs --evals lists them), or -t own",
+        ),
         (["fit-law", "--bootstrap", "1"], "'--bootstrap': a bootstrap needs at least 2 draws"),
         (["rank", "-t", "own", "--C", "1e21", "--N", "1e9"], "either a compute C, or a model size N"),
     ],
