@@ -567,6 +567,8 @@ class FilePrediction:
     notes: tuple[str, ...] = ()
     #: why the law is poor, as the file says (None: not poor)
     flag: str | None = None
+    #: the law's own value where ``loss`` is its line law's estimate (None: ``loss`` is the law's)
+    law_loss: float | None = None
 
     @property
     def extrapolated(self) -> bool | None:
@@ -592,6 +594,9 @@ class FilePrediction:
             "D": self.D,
             "C": self.C,
             "loss": self.loss,
+            # predict's row has them (a script reading loss_law from either had a KeyError on one, probe h54)
+            "loss_law": self.loss if self.law_loss is None else self.law_loss,
+            "corrected": False,
             "loss_lo": lo,
             "loss_hi": hi,
             "level": self.level if self.interval else None,
@@ -696,6 +701,7 @@ def predict_from_laws(
                     fit,
                     (*reach_notes(n, d, c, loss, rng), *said),
                     lf.flags.get((ds, ev)),
+                    law_loss=law_loss,
                 )
             )
     if refused and not out:

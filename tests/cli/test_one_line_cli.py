@@ -132,9 +132,15 @@ def test_a_law_file_carries_the_line_law_and_predicts_as_the_workspace_does(run:
         here = run("predict", "-d", "all", "--N", "2e9", "--D", d, "--format", "json")
         there = run("predict", "--law", laws, "-d", "all", "--N", "2e9", "--D", d, "--format", "json")
         assert there.exit_code == 0, there.stderr
-        a = {r["dataset"]: r["loss"] for r in json.loads(here.stdout)["rows"]}
+        a = {r["dataset"]: r for r in json.loads(here.stdout)["rows"]}
         b = {r["dataset"]: r for r in json.loads(there.stdout)["rows"]}
-        assert a == pytest.approx({k: r["loss"] for k, r in b.items()}, rel=1e-12)
+        assert {k: r["loss"] for k, r in a.items()} == pytest.approx(
+            {k: r["loss"] for k, r in b.items()}, rel=1e-12
+        )
+        # the law's own value beside the line's estimate, as predict's rows have it
+        assert {k: r["loss_law"] for k, r in a.items()} == pytest.approx(
+            {k: r["loss_law"] for k, r in b.items()}, rel=1e-12
+        )
         assert all(any("power law along the runs' one line" in n for n in r["notes"]) for r in b.values())
     # an edited line law is refused with the law and the field named
     doc = json.loads(laws.read_text())

@@ -180,6 +180,9 @@ def test_law_file_rows_say_they_are_not_calibrated_and_why_there_is_no_interval(
     assert row["reason"].startswith("not calibrated: a law file holds no runs to backtest the law against")
     assert "no interval: the law file holds no bootstrap draws" in row["reason"]
     assert row["status"] == "ok"
+    # the keys predict's rows have for the law's own value (a KeyError on one of the two, probe h54)
+    assert row["loss_law"] == row["loss"]
+    assert row["corrected"] is False
 
 
 def test_a_law_file_saved_with_a_byte_order_mark_is_read(doc: dict[str, Any], tmp_path: Any) -> None:
