@@ -632,7 +632,8 @@ def law_flag(fit: LawFit, sweep: Sweep, model: ErrorModel | None) -> str | None:
         # the group's backtests are of the other datasets' laws: they say nothing of a law none of them scored (6
         # runs for 5 parameters missed a task loss by 13 % at 10× inside a ±1 % interval)
         why.append(
-            f"it was never backtested: no refit below a cutoff scored its {fit.n_points} runs near compute-optimal"
+            f"it was never backtested: no refit below a cutoff scored its {fit.n_points} runs near compute-optimal "
+            "(its group's backtest errors are the other datasets')"
         )
     return ("poor law: " + "; ".join(why)) if why else None
 

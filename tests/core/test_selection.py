@@ -330,6 +330,9 @@ def test_a_law_its_groups_backtests_never_refitted_is_flagged() -> None:
     flag = law_flag(fit, sweep, model)
     assert flag is not None
     assert "never backtested" in flag
+    assert flag.endswith(
+        "(its group's backtest errors are the other datasets')"
+    )  # (h56: read as a contradiction)
     assert law_flag(replace(fit, dataset="x"), sweep, model) is None
 
 
