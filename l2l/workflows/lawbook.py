@@ -82,7 +82,9 @@ __all__ = [
     "Sweeps",
     "check_fit_form",
     "fit_laws",
+    "form_choice_fields",
     "law_book",
+    "law_status",
     "other_translation_book",
     "residuals",
     "translation_book",
@@ -870,6 +872,14 @@ def check_fit_options(options: object) -> None:
         )
 
 
+def law_status(fit: LawFit, flag: str | None) -> str:
+    """A fitted law's status in ``fit-law -f json`` and ``FitOutcome.rows()`` alike: ``poor`` where it is flagged
+    (``flag``: why), ``warning`` where it ended on a bound of its box or did not settle, else ``ok``."""
+    if flag:
+        return "poor"
+    return "ok" if not fit.at_bounds and fit.converged else "warning"
+
+
 def form_choice_fields(choice: FormChoice) -> dict[str, Any]:
     """A law's form choice as row fields, in ``fit-law -f json`` and ``FitOutcome.to_dict()`` alike: the choice
     (``form_choice``: the form, the reason, every form's scores) and each form's backtest error
@@ -911,12 +921,11 @@ class FitOutcome:
                 else {"dataset": ds, "eval": ev, "status": "failed", "error": str(r)}
             )
             if isinstance(r, LawFit):
-                row["status"] = "ok" if not row["at_bounds"] and row["converged"] else "warning"
+                row["status"] = law_status(r, self.flags.get((ds, ev)))
             if (ds, ev) in self.choices:
                 row.update(form_choice_fields(self.choices[(ds, ev)]))
             if (ds, ev) in self.flags:
                 row["flag"] = self.flags[(ds, ev)]
-                row["status"] = "poor"
             if (ds, ev) in self.lines:
                 row["line_law"] = self.lines[(ds, ev)].to_dict()
             out.append(row)

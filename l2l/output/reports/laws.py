@@ -90,7 +90,6 @@ def _choice_and_flag(
         chosen.setdefault(choice.reason, []).append("/".join(key))
     flag = outcome.flags.get(key)
     if flag:
-        d["status"] = "poor"
         d["flags"] = f"{d['flags']}; {flag}" if d["flags"] != "ok" else flag
         notes.append(("/".join(key), flag))
     line = outcome.lines.get(key)
@@ -135,6 +134,8 @@ def _flag_cell(flags: Any) -> str:
 
 
 def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[str, Any]], list[str]]:
+    from l2l.workflows.lawbook import law_status
+
     rows: list[dict[str, Any]] = []
     notes: list[tuple[str, str]] = []
     chosen: dict[str, list[str]] = {}
@@ -155,7 +156,7 @@ def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[s
             continue
         d = res.to_dict()
         d.pop("bootstrap", None)
-        d["status"] = "ok" if not d["at_bounds"] and d["converged"] else "warning"
+        d["status"] = law_status(res, outcome.flags.get((ds, ev)))
         d["flags"] = _flags(d)
         _choice_and_flag(d, outcome, (ds, ev), chosen, notes)
         notes.extend((f"{ds}/{ev}", w) for w in d["warnings"])
