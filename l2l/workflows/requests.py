@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from l2l.base.errors import SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, Pooling, RankMethod, is_glob
-from l2l.base.text import fmt_sci, plural
+from l2l.base.text import fmt_sci, for_any_dataset, plural
 from l2l.core.fit import FitOptions
 from l2l.workflows.targets import (
     accuracy_names,
@@ -562,20 +562,16 @@ def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
     # own), counted apart from the dataset it names (DCLM: one reason that named each of 42 sets read as "one and
     # 41 other reasons")
     first = {r.dataset: r.reason.split("; ")[0] for r in rows if r.reason}
-    example: dict[str, str] = {}
+    example: dict[str, tuple[str, str]] = {}
     for dataset, clause in first.items():
-        example.setdefault(clause.replace(dataset, "\0"), clause)
+        example.setdefault(clause.replace(dataset, "\0"), (dataset, clause))
     counts = Counter(clause.replace(dataset, "\0") for dataset, clause in first.items())
-    reasons = [example[key] for key, _ in counts.most_common()]
+    reasons = [example[key][1] for key, _ in counts.most_common()]
     shown = reasons[0] if reasons else "no candidate has a prediction"
     top = counts.most_common(1)[0][1] if counts else 0
-    if top > 1:
-        key = counts.most_common(1)[0][
-            0
-        ]  # (the advice to each, --own-eval DATASET=EVAL, not to the first alone)
-        shown = (key.replace("\0=", "DATASET=") if key.count("\0") == key.count("\0=") else shown) + (
-            f" ({top} datasets)"
-        )
+    if top > 1:  # (the advice to each, --own-eval DATASET=EVAL, not to the first alone)
+        dataset, clause = example[counts.most_common(1)[0][0]]
+        shown = f"{for_any_dataset(clause, dataset)} ({top} datasets)"
     more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
     from l2l.workflows.rank import NO_OWN_EVAL
 

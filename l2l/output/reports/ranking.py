@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from l2l.base.text import fmt_fixed, fmt_pct, plural, some_of
+from l2l.base.text import ANY_DATASET, fmt_fixed, fmt_pct, for_any_dataset, plural, some_of
 from l2l.output.report import Column, Report, Row
 from l2l.output.reports.common import interval_column, sci, si
 
@@ -286,10 +286,10 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
                 from l2l.core.ranking import failure_reason
 
                 reason = failure_reason(p.notes, t.method, p.lawless)
-            unranked.setdefault(_for_any(reason, p.dataset), []).append(p.dataset)
+            unranked.setdefault(for_any_dataset(reason, p.dataset), []).append(p.dataset)
         for n in p.notes if p.status == "ok" else ():
             if not n.startswith(lawless):
-                said.setdefault(_for_any(n, p.dataset), []).append(p.dataset)
+                said.setdefault(for_any_dataset(n, p.dataset), []).append(p.dataset)
     notes.extend(
         f"{_whose(who, len(t.rows) - len(ranked), 'unranked')}: not ranked: {_for_these(n, who)}"
         for n, who in unranked.items()
@@ -350,19 +350,10 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
 NAMED_AT_MOST = 4
 
 
-_ANY_DATASET = "DATASET"
-
-
-def _for_any(note: str, dataset: str) -> str:
-    """A dataset's note with its name as an option's value made a placeholder (``--own-eval c4=EVAL`` →
-    ``--own-eval DATASET=EVAL``), so that the same advice to several datasets is said once: four datasets without
-    an own eval took 16 lines at 80 columns (probe h52)."""
-    return note.replace(f" {dataset}=", f" {_ANY_DATASET}=")
-
-
 def _for_these(note: str, who: list[str]) -> str:
-    """A note made by ``_for_any`` as said of ``who``: its dataset's own name back where one dataset alone has it."""
-    return note.replace(f" {_ANY_DATASET}=", f" {who[0]}=") if len(who) == 1 else note
+    """A note made by ``for_any_dataset`` as said of ``who``: its dataset's own name back where one dataset alone has
+    it."""
+    return note.replace(f" {ANY_DATASET}=", f" {who[0]}=") if len(who) == 1 else note
 
 
 def _whose(who: list[str], of: int, which: str) -> str:
