@@ -235,6 +235,14 @@ def distinct_models(n: Array, d: Array) -> int:
     )
 
 
+def can_identify_a_law(n: Array, d: Array) -> bool:
+    """Whether runs at (n, d) could identify a law of some form, however many runs a cut of them leaves: more
+    distinct models than the fewest parameters of any form, at 3 distinct N and 3 distinct D (``_check_data``'s
+    checks, which say which one a table fails)."""
+    fewest = min(len(names) for names in PARAM_NAMES.values())
+    return distinct_models(n, d) > fewest and len(np.unique(n)) >= 3 and len(np.unique(d)) >= 3
+
+
 def _on_one_line(n: Array, d: Array, needed: int) -> str:
     """What runs all at about one tokens per parameter need for a law (``needed`` distinct models: that many
     sizes on their line), said after the refusal; "" for runs spread in D/N. A DataDecide-like ladder of 5 sizes
@@ -735,6 +743,7 @@ __all__ = [
     "LawFit",
     "allocation_on_bounds",
     "bootstrap_law",
+    "can_identify_a_law",
     "data_key",
     "default_workers",
     "fit_law",

@@ -33,7 +33,6 @@ from l2l.core.intervals import (
     known_model,
     propagated_through,
 )
-from l2l.core.laws import PARAM_NAMES
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
     Placement,
@@ -1344,17 +1343,13 @@ def _require_some_made(preds: Sequence[HeldOutPrediction], runs: Runs) -> None:
 
 
 def _too_few_models_for_any_law(runs: Runs) -> bool:
-    """Whether no dataset's own loss is measured, over all its runs, on as many distinct models (N, D) as the law of
-    fewest parameters needs, at 3 distinct N and 3 distinct D or more (``core.fit``'s own checks): a sweep of one
-    model size (h55's one_N) fits no law whatever is held out."""
-    need = min(len(names) for names in PARAM_NAMES.values()) + 1
+    """Whether no dataset's own loss, over all its runs, could identify a law (``core.fit.can_identify_a_law``): a
+    sweep of one model size (h55's one_N) fits no law whatever is held out."""
+    from l2l.core.fit import can_identify_a_law
+
     frame = runs.frame
     for dataset, own in runs.own_eval.items():
         rows = frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == own))
-        if (
-            rows.select("N", "D").unique().height >= need
-            and rows.get_column("N").n_unique() >= 3
-            and rows.get_column("D").n_unique() >= 3
-        ):
+        if can_identify_a_law(rows.get_column("N").to_numpy(), rows.get_column("D").to_numpy()):
             return False
     return True
