@@ -235,12 +235,25 @@ def distinct_models(n: Array, d: Array) -> int:
     )
 
 
-def can_identify_a_law(n: Array, d: Array) -> bool:
-    """Whether runs at (n, d) could identify a law of some form, however many runs a cut of them leaves: more
-    distinct models than the fewest parameters of any form, at 3 distinct N and 3 distinct D (``_check_data``'s
-    checks, which say which one a table fails)."""
+def why_no_law(n: Array, d: Array, label: str) -> str | None:
+    """Why runs at (n, d) could identify no law of any form, however many runs a cut of them leaves (None where
+    some form could): more distinct models than the fewest parameters of any form, at 3 distinct N and 3 distinct
+    D. Said as a fit of the default form on all the runs says it (``_check_data``), so that a table's refusal names
+    its own shortfall, not a held-out cut's run count (h55: a sweep of one N was told "5 runs cannot fit")."""
     fewest = min(len(names) for names in PARAM_NAMES.values())
-    return distinct_models(n, d) > fewest and len(np.unique(n)) >= 3 and len(np.unique(d)) >= 3
+    if distinct_models(n, d) > fewest and len(np.unique(n)) >= 3 and len(np.unique(d)) >= 3:
+        return None
+    try:
+        # every such table fails the default form's checks too: it needs more models than the fewest parameters
+        _check_data("l2l", n, d, np.ones(len(n)), label)
+    except FitError as refusal:
+        return str(refusal)
+    return f"{label}: its runs cannot identify a law"  # pragma: no cover - the checks above imply a refusal
+
+
+def can_identify_a_law(n: Array, d: Array) -> bool:
+    """Whether runs at (n, d) could identify a law of some form (``why_no_law`` says why not)."""
+    return why_no_law(n, d, "") is None
 
 
 def _on_one_line(n: Array, d: Array, needed: int) -> str:
@@ -752,4 +765,5 @@ __all__ = [
     "relative_residual",
     "run_fits",
     "single_threaded_blas",
+    "why_no_law",
 ]

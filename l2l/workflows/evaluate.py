@@ -1331,25 +1331,38 @@ def _require_some_made(preds: Sequence[HeldOutPrediction], runs: Runs) -> None:
     shown = details[0] if details else "every prediction was skipped"
     # DCLM (1-2 runs per dataset) was pointed at --holdout, which refused it again for the same reason: where no
     # dataset has models enough for any law even with nothing held out, no holdout helps (h57)
-    lawless = _too_few_models_for_any_law(runs)
+    lawless = _why_no_dataset_has_a_law(runs)
+    if lawless is not None:
+        # a sweep of one N was told of the held-out cut's run count ("5 runs cannot fit"), not of the whole
+        # table's missing sizes, which fit-law names (h55)
+        shown, details = lawless, [lawless]
     raise SelectionError(
         f"no held-out run could be predicted by any method: {shown}"
         + (f" (and {len(details) - 1} other reasons)" if len(details) > 1 else ""),
         hint=f"no dataset has runs enough for a law, even with none held out: {FEW_RUNS_FIX}"
-        if lawless
+        if lawless is not None
         else "each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
-        param=None if lawless else "holdout",
+        param=None if lawless is not None else "holdout",
     )
 
 
-def _too_few_models_for_any_law(runs: Runs) -> bool:
-    """Whether no dataset's own loss, over all its runs, could identify a law (``core.fit.can_identify_a_law``): a
-    sweep of one model size (h55's one_N) fits no law whatever is held out."""
-    from l2l.core.fit import can_identify_a_law
+def _why_no_dataset_has_a_law(runs: Runs) -> str | None:
+    """Why no dataset's own loss, over all its runs, could identify a law (``core.fit.why_no_law``), said of the
+    first dataset and counted for the rest; None where some dataset could. A sweep of one model size (h55's one_N)
+    fits no law whatever is held out."""
+    from l2l.core.fit import why_no_law
 
     frame = runs.frame
+    reasons: list[str] = []
     for dataset, own in runs.own_eval.items():
         rows = frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == own))
-        if can_identify_a_law(rows.get_column("N").to_numpy(), rows.get_column("D").to_numpy()):
-            return False
-    return True
+        reason = why_no_law(
+            rows.get_column("N").to_numpy(), rows.get_column("D").to_numpy(), f"{dataset}/{own}"
+        )
+        if reason is None:
+            return None
+        reasons.append(reason)
+    if not reasons:
+        return None
+    others = len(reasons) - 1
+    return reasons[0] + (f" ({plural(others, 'other dataset')} short of a law too)" if others else "")

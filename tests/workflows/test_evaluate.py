@@ -839,6 +839,12 @@ def test_a_table_too_small_for_any_law_is_not_pointed_at_another_holdout(tmp_pat
     assert info.value.param is None
     assert (info.value.hint or "").startswith("no dataset has runs enough for a law, even with none held out")
     assert "l2l runs --evals" in (info.value.hint or "")
+    assert str(info.value).startswith(
+        "no held-out run could be predicted by any method: books/books_val: 4 runs cannot fit a l2l law, which has 5 "
+        "parameters (needs at least 6): its 4 model sizes lie on one line of about 20 tokens per parameter, where a "
+        "law needs 6 sizes, 2 more (or runs at other tokens per parameter: 3 sizes × 3 token counts) (2 other "
+        "datasets short of a law too)"
+    ), str(info.value)
     # one model size at six token counts (h55's one_N): six distinct models, but one N fits no law either
     lines = ["dataset,N,D,eval,loss,split"]
     for k, ds in enumerate(("web", "books")):
@@ -850,3 +856,9 @@ def test_a_table_too_small_for_any_law_is_not_pointed_at_another_holdout(tmp_pat
         evaluate(read_runs([path]))
     assert info.value.param is None
     assert (info.value.hint or "").startswith("no dataset has runs enough for a law, even with none held out")
+    # the whole table's shortfall, as fit-law names it, not the held-out cut's run count ("5 runs cannot fit")
+    assert (
+        "books/books_val: only 1 distinct value of N; a scaling law needs at least 3 to identify its N term"
+        in (str(info.value))
+    )
+    assert "cannot fit" not in str(info.value)
