@@ -93,6 +93,12 @@ class UsageError(L2LError):
     exit_code = 2
 
 
+class LengthMismatchError(UsageError, ValueError):
+    """Arrays handed to the library that should pair up point by point (N, D and loss; losses and accuracies) but
+    have different lengths: the caller's mistake, not the data's, so a usage error (it was a FitError in the law
+    and translation entry points and an InputError in the accuracy ones: h54). Also a ValueError, as numpy's is."""
+
+
 class ChoiceError(UsageError, ValueError):
     """A value outside a fixed set of choices (an unknown law form, ...). Also a ValueError, which is what such a
     value was before it had its own class: code that catches ValueError keeps working."""

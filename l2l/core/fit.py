@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.checks import as_numbers, check_choice, check_level, is_real
-from l2l.base.errors import FitError, RecordError, TooFewRunsError, UsageError
+from l2l.base.errors import FitError, LengthMismatchError, RecordError, TooFewRunsError, UsageError
 from l2l.base.schema import FIT_FORMS, OBJECTIVES, RESAMPLES, FitForm
 from l2l.base.text import plural
 from l2l.core.laws import PARAM_NAMES, Array, Form, ScalingLaw, check_form, log_loss, paired
@@ -278,7 +278,9 @@ def _on_one_line(n: Array, d: Array, needed: int) -> str:
 def _check_data(form: str, n: Array, d: Array, loss: Array, label: str) -> None:
     p = len(PARAM_NAMES[form])
     if not (len(n) == len(d) == len(loss)):
-        raise FitError(f"{label}: N, D and loss have different lengths ({len(n)}, {len(d)}, {len(loss)})")
+        raise LengthMismatchError(
+            f"{label}: N, D and loss have different lengths ({len(n)}, {len(d)}, {len(loss)})"
+        )
     for name, arr in (("N", n), ("D", d), ("loss", loss)):
         bad = ~np.isfinite(arr) | (arr <= 0)
         if bad.any():

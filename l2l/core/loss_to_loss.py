@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, LengthMismatchError
 from l2l.core.fit import percentile_interval
 from l2l.core.laws import Array, log_line
 
@@ -72,7 +72,7 @@ def fit_shifted_power(
     ya = np.asarray(y, dtype=np.float64).ravel()
     where = f"{label}: " if label else ""
     if len(xa) != len(ya):
-        raise FitError(f"{where}x and y have different lengths ({len(xa)}, {len(ya)})")
+        raise LengthMismatchError(f"{where}x and y have different lengths ({len(xa)}, {len(ya)})")
     if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
         raise FitError(f"{where}losses must be finite")
     if not (math.isfinite(E0) and math.isfinite(E1)):

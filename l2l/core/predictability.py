@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import FitError, InputError
+from l2l.base.errors import FitError, InputError, LengthMismatchError
 from l2l.core.laws import Array
 
 __all__ = [
@@ -69,7 +69,7 @@ def check_inputs(x: ArrayLike, acc: ArrayLike, chance: float | None) -> tuple[Ar
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(acc, dtype=np.float64).ravel()
     if len(xa) != len(ya):
-        raise InputError(f"losses and accuracies have different lengths ({len(xa)} and {len(ya)})")
+        raise LengthMismatchError(f"losses and accuracies have different lengths ({len(xa)} and {len(ya)})")
     if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
         raise InputError("losses and accuracies must be finite numbers")
     if np.any(xa <= 0):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, LengthMismatchError
 from l2l.core.laws import Array, ScalingLaw
 
 __all__ = [
@@ -68,7 +68,7 @@ class Sweep:
         c = flops_per_param_token * n * d if C is None else np.asarray(C, dtype=np.float64).ravel()
         y = np.asarray(loss, dtype=np.float64).ravel()
         if not (len(n) == len(d) == len(c) == len(y)):
-            raise FitError(
+            raise LengthMismatchError(
                 f"N, D, C and loss have different lengths ({len(n)}, {len(d)}, {len(c)}, {len(y)})"
             )
         for name, arr in (("N", n), ("D", d), ("C", c), ("loss", y)):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.base.errors import FitError, InputError
+from l2l.base.errors import FitError, InputError, LengthMismatchError
 from l2l.core.accuracy import POOLED, AccuracyLaw, fit_accuracy
 from l2l.core.predictability import assess_predictability
 
@@ -229,7 +229,6 @@ def test_fit_is_json_safe() -> None:
     [
         ([0.3, 0.4, 1.7, 0.5, 0.6], "fraction in \\[0, 1\\]"),
         ([0.3, 0.4, -0.1, 0.5, 0.6], "fraction in \\[0, 1\\]"),
-        ([0.3, 0.4, 0.5, 0.6], "different lengths"),
         ([0.3, 0.4, float("nan"), 0.5, 0.6], "finite"),
     ],
 )
@@ -237,6 +236,12 @@ def test_bad_accuracies_are_one_line_input_errors(acc: list[float], message: str
     with pytest.raises(InputError, match=message) as info:
         fit_accuracy([3.0, 2.9, 2.8, 2.7, 2.6], acc)
     assert "\n" not in str(info.value)
+
+
+def test_losses_and_accuracies_of_different_lengths_are_a_usage_error() -> None:
+    """The caller's arrays do not pair up: a usage error like every other entry point's (was an InputError)."""
+    with pytest.raises(LengthMismatchError, match="different lengths"):
+        fit_accuracy([3.0, 2.9, 2.8, 2.7, 2.6], [0.3, 0.4, 0.5, 0.6])
 
 
 def test_too_few_runs_and_bad_options_are_fit_errors() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, LengthMismatchError
 from l2l.core.loss_to_loss import (
     TranslationInputs,
     e_of,
@@ -43,7 +43,7 @@ def test_pairs_without_a_logarithm_are_counted_and_too_few_refused() -> None:
     # too few pairs at all: said as such, not blamed on E0 and E1 (datasets that share no (N, D))
     with pytest.raises(FitError, match=r"^a→b: only 0 pairs of runs to relate"):
         fit_shifted_power(x[:0], y[:0], 2.0, SHIFT.E1, label="a→b")
-    with pytest.raises(FitError, match="different lengths"):
+    with pytest.raises(LengthMismatchError, match="different lengths"):
         fit_shifted_power(x, y[:3], 2.0, SHIFT.E1)
 
 

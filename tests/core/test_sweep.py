@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from l2l.base.errors import FitError
+from l2l.base.errors import FitError, LengthMismatchError
 from l2l.core.sweep import SAME_RTOL, Sweep, budgets, config_groups, optimum_off_sweep, pair_configs
 from l2l.workflows.pairing import at_config
 
@@ -16,7 +16,7 @@ def test_a_sweep_checks_its_arrays_and_fills_compute() -> None:
     s = Sweep.of([1e8, 2e8], [1e9, 2e9], None, [3.0, 2.9], flops_per_param_token=4.0)
     assert_allclose(s.C, [4e17, 16e17])
     assert len(s) == 2
-    with pytest.raises(FitError, match="different lengths"):
+    with pytest.raises(LengthMismatchError, match="different lengths"):
         Sweep.of([1e8], [1e9, 2e9], None, [3.0, 2.9])
     with pytest.raises(FitError, match="loss must be finite and > 0"):
         Sweep.of([1e8, 2e8], [1e9, 2e9], None, [3.0, np.nan])

@@ -154,8 +154,13 @@ def test_calls_a_researcher_writes_raise_l2ls_own_errors(synthetic_csv: Path, sy
     fit = l2l.fit_law(n, d, y)
     with pytest.raises(UsageError, match="N and D must be of one length"):
         fit.predict([1e9, 3e9], [2e10, 6e10, 1e11])
-    with pytest.raises(FitError, match="different lengths"):
+    # arrays that do not pair up are the caller's usage error (exit 2), and a ValueError as numpy's is (h54)
+    with pytest.raises(UsageError, match="different lengths") as info:
         bootstrap_law(fit, n[:-1], d, y, draws=4)
+    assert isinstance(info.value, ValueError)
+    assert not isinstance(info.value, FitError)
+    with pytest.raises(UsageError, match="different lengths"):
+        l2l.fit_law(n[:-1], d, y)
     with pytest.raises(UsageError, match="read_runs takes file paths, got DataFrame"):
         l2l.read_runs(pl.read_csv(synthetic_csv))  # type: ignore[arg-type]
     assert l2l.read_runs(synthetic_csv, where=["dataset=alpha"]).datasets == ["alpha"]  # the CLI's spelling
