@@ -76,6 +76,7 @@ from l2l.io.perplexity import (
 )
 from l2l.io.provenance import (
     REPEAT_REFUSED,
+    CountMismatch,
     c_count_mismatch,
     check_compute_units,
     check_scale,
@@ -101,6 +102,7 @@ from l2l.io.readers import (
 from l2l.io.run_keyed import stored_run_columns
 from l2l.io.selection import (
     EXTRA,
+    Repeats,
     Where,
     check_comparisons,
     follow_best,
@@ -1753,10 +1755,22 @@ def _check_mapped(raw: _Raw, explicit: Mapping[str, str], *, wide: bool) -> None
             raise raw.header_error(_bare(exc), column=exc.column, hint=exc.hint) from None
 
 
-def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901 - files, then the whole
-    from l2l.io.columns import resolve_columns
-    from l2l.io.selection import check_where_matched
+@dataclass
+class _Files:
+    """What the files of one ``_read`` gave, before the whole is judged: each file's loss part, the accuracy rows of
+    files of accuracies alone (and their provenance), and which ``--column`` mappings and ``--where`` filters some
+    file matched."""
 
+    parts: list[_Part]
+    acc_parts: list[pl.DataFrame]
+    acc_provenance: list[dict[str, Any]]
+    matched: set[str]
+    matched_where: set[Where]
+
+
+def _read_files(paths: Sequence[Path | str], opts: ReadOptions) -> _Files:
+    """Each file read on its own (``_read_file``): a wide file's accuracy columns split off, a long table's
+    accuracy column joined to its rows, perplexities read as losses and filters on them named as the file does."""
     explicit = dict(opts.columns)
     wanted = {**opts.stored_columns, **explicit}
     matched: set[str] = set()
@@ -1823,6 +1837,16 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             part = _with_wide_accuracy(part, acc, acc_info or {}, acc_every)
         matched_where |= {w for w in opts.where if str(w) in part.info["where"]}
         parts.append(part)
+    return _Files(parts, acc_parts, acc_provenance, matched, matched_where)
+
+
+def _check_matched(files: _Files, opts: ReadOptions) -> None:
+    """Refuse a ``--column`` mapping or a ``--where`` filter that no file matched, naming it."""
+    from l2l.io.columns import resolve_columns
+    from l2l.io.selection import check_where_matched
+
+    explicit = dict(opts.columns)
+    parts, matched, matched_where = files.parts, files.matched, files.matched_where
     for part in parts:
         _check_stored_mapping(part, opts.stored_columns, explicit)
     unmatched = {c: s for c, s in explicit.items() if c not in matched}
@@ -1834,47 +1858,57 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         check_where_matched(
             opts.where, matched_where, [back.get(c, c) for c in parts[0].raw.columns] if parts else []
         )
-    losses = [p.loss.with_columns(pl.lit(k, dtype=pl.Int64).alias("_file")) for k, p in enumerate(parts)]
-    nonempty = [f for f in losses if f.height]
-    acc_parts += [p.accuracy for p in parts if p.accuracy is not None]
-    percent_notes = _percent_read(acc_parts) if opts.accuracy_percent else []
-    if not nonempty:
-        if opts.accuracy_only and acc_parts:  # accuracies added to losses stored earlier
-            entries = file_entries([(p.raw, p.info, p.loss.height) for p in parts], {}, wide=opts.wide)
-            for entry, part in zip(
-                entries, parts, strict=True
-            ):  # its accuracies kept ("kept 0 of 11,235": p64)
-                if part.accuracy is not None:
-                    acc_rows = int(part.info.get("accuracy_rows", part.accuracy.height))
-                    entry["rows_kept"] = min(acc_rows, _distinct_accuracy(part.accuracy))
-                    entry["rows_merged"] = acc_rows - entry["rows_kept"]
-            if (
-                entries
-            ):  # said as in one call ("every accuracy lies below 1 %: fractions already?" was lost: p66)
-                entries[-1].setdefault("decisions", []).extend(percent_notes)
-            return Runs(
-                pl.DataFrame(schema=_SCHEMA),
-                {},
-                tuple(entries) + tuple(acc_provenance),
-                {},
-                accuracy=accuracy_table(acc_parts),
-            )
-        if opts.where and not acc_parts:  # the filters left nothing: say so, not "every row is an accuracy"
-            raise InputError(
-                f"no row passes --where {' '.join(str(w) for w in opts.where)}",
-                path=str(paths[0]),
-                hint="a glob must match the whole value (dataset=fineweb* keeps fineweb-edu); l2l runs TABLE "
-                "lists the datasets and evals",
-                param="where",
-            )
-        # "give losses too" named no command; the one that adds accuracies to stored losses is --append (h57)
-        files = " ".join(shlex.quote(str(p)) for p in paths)
-        raise InputError(
-            "no loss rows: every row is an accuracy",
-            path=str(paths[0]),
-            hint=f"give losses too: add these accuracies to the losses in the workspace (l2l ingest {files} "
-            f"--append), or ingest them beside the loss table (l2l ingest LOSSES {files})",
+
+
+def _without_loss_rows(
+    paths: Sequence[Path | str],
+    opts: ReadOptions,
+    files: _Files,
+    acc_parts: list[pl.DataFrame],
+    percent_notes: list[str],
+) -> Runs:
+    """Where no file gave a loss row: the accuracies to add to losses stored earlier (``--append``), else a refusal
+    that says why (the filters left nothing; every row is an accuracy)."""
+    parts, acc_provenance = files.parts, files.acc_provenance
+    if opts.accuracy_only and acc_parts:  # accuracies added to losses stored earlier
+        entries = file_entries([(p.raw, p.info, p.loss.height) for p in parts], {}, wide=opts.wide)
+        for entry, part in zip(entries, parts, strict=True):  # its accuracies kept ("kept 0 of 11,235": p64)
+            if part.accuracy is not None:
+                acc_rows = int(part.info.get("accuracy_rows", part.accuracy.height))
+                entry["rows_kept"] = min(acc_rows, _distinct_accuracy(part.accuracy))
+                entry["rows_merged"] = acc_rows - entry["rows_kept"]
+        if entries:  # said as in one call ("every accuracy lies below 1 %: fractions already?" was lost: p66)
+            entries[-1].setdefault("decisions", []).extend(percent_notes)
+        return Runs(
+            pl.DataFrame(schema=_SCHEMA),
+            {},
+            tuple(entries) + tuple(acc_provenance),
+            {},
+            accuracy=accuracy_table(acc_parts),
         )
+    if opts.where and not acc_parts:  # the filters left nothing: say so, not "every row is an accuracy"
+        raise InputError(
+            f"no row passes --where {' '.join(str(w) for w in opts.where)}",
+            path=str(paths[0]),
+            hint="a glob must match the whole value (dataset=fineweb* keeps fineweb-edu); l2l runs TABLE "
+            "lists the datasets and evals",
+            param="where",
+        )
+    # "give losses too" named no command; the one that adds accuracies to stored losses is --append (h57)
+    named = " ".join(shlex.quote(str(p)) for p in paths)
+    raise InputError(
+        "no loss rows: every row is an accuracy",
+        path=str(paths[0]),
+        hint=f"give losses too: add these accuracies to the losses in the workspace (l2l ingest {named} "
+        f"--append), or ingest them beside the loss table (l2l ingest LOSSES {named})",
+    )
+
+
+def _combined(
+    nonempty: list[pl.DataFrame], parts: list[_Part], opts: ReadOptions, percent_notes: list[str]
+) -> tuple[pl.DataFrame, list[str]]:
+    """The files' loss rows as one frame, with what the whole says of them (perplexities, names that are no
+    losses, blank splits, accuracies read as losses), its scale checked and, with ``--strict``, no repeats."""
     frame = pl.concat(nonempty, how="diagonal_relaxed").with_columns(
         pl.lit(1, dtype=pl.Int64).alias("n_repeats")
     )
@@ -1897,75 +1931,19 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("c")).to_series()
         if bool((counts > 1).any()):
             reject_repeats(frame.filter(counts > 1), [p.raw for p in parts])
-    # --best-of chooses by each dataset's own eval: decided here, on every run, by the rules used below
-    chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of else None
-    try:
-        repeats = resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
-    except (
-        InputError
-    ) as exc:  # a refusal of the whole table's runs names the table too (probe p63: DCLM's did not)
-        if exc.path is not None or not parts:
-            raise
-        named = some_of([p.raw.path for p in parts], 3)
-        raise InputError(exc.message, path=named, hint=exc.hint, param=exc.param) from None
-    frame = repeats.frame
-    diverged = repeats.seed_gap is not None and repeats.seed_gap.diverged > 0
-    if (
-        (repeats.spread > REPEAT_REFUSED or diverged)
-        and not opts.lines
-        and frame.get_column("_row").has_nulls()
-    ):
-        return _read(paths, replace(opts, lines=True))  # (refused below, naming the lines)
-    reject_differing_repeats(
-        frame,
-        repeats,
-        [p.raw for p in parts],
-        [
-            {ev: c for c, ev in p.info.get("loss_columns", {}).items()}
-            | {"": p.info["columns"].get("columns", {}).get("loss", "loss")}
-            for p in parts
-        ],
-    )
-    reject_diverged_seeds(
-        repeats,
-        [p.raw for p in parts],
-        [
-            {ev: c for c, ev in p.info.get("loss_columns", {}).items()}
-            | {"": p.info["columns"].get("columns", {}).get("loss", "loss")}
-            for p in parts
-        ],
-    )
-    if repeats.columns:  # the accuracies of the runs kept
-        acc_parts = [follow_best(a, frame, repeats.columns) for a in acc_parts]
-        for part in parts:
-            if part.accuracy is not None:
-                part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.columns).height
-    after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
-    repeated = repeated_data_notes(frame, EXTRA)
-    facts = _dataset_facts(frame)
-    c_column = any("C" in p.info["columns"].get("columns", {}) for p in parts)
-    given_c = c_column and any(p.info.get("c_given", 1) for p in parts)
-    # (judged with the columns not used still there: the one whose parameter count C follows is named)
-    c_mismatch = c_count_mismatch(frame, EXTRA) if given_c else None
-    frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
-    c_ignored: float | None = None
-    if given_c:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
-        check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
-        c_ignored = compute_unit_ratio(frame)
-    if c_ignored is not None:
-        c_mismatch = None  # (C in other units says more)
-    # C in other units, or computed with another parameter count than N: 6·N·D in FLOPs, for the losses,
-    # accuracies and checkpoints
-    if c_ignored is not None or c_mismatch is not None:
-        frame = _flops(frame)
-        acc_parts = [_flops(a) for a in acc_parts]
-        for part in parts:
-            part.every = None if part.every is None else _flops(part.every)
-    scatter = {"loss": seed_scatter(frame, "loss", log=True)}
-    averaged = _average(frame.drop("seed"))
-    far = far_value_notes(averaged, [p.raw for p in parts])
-    if far and not opts.lines and averaged.get_column("_row").has_nulls():
-        return _read(paths, replace(opts, lines=True))  # (the warning names the lines)
+    return frame, name_notes
+
+
+def _file_provenance(
+    parts: list[_Part],
+    averaged: pl.DataFrame,
+    after: Mapping[int, int],
+    repeats: Repeats,
+    facts: _Facts,
+    opts: ReadOptions,
+) -> list[dict[str, Any]]:
+    """Each file's provenance entry: rows kept, merged and left out (accuracies counted as kept where averaged),
+    the columns used, and the file's own notes (repeats, parameters, bits, few token counts)."""
     kept = dict(averaged.group_by("_file").len().iter_rows())
     provenance = file_entries([(p.raw, p.info, p.loss.height) for p in parts], kept, wide=opts.wide)
     for k, part in enumerate(parts):
@@ -1995,6 +1973,111 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             entry.setdefault("decisions", []).append(bits)
         if (few := _few_token_counts_note(part)) is not None:
             entry.setdefault("decisions", []).append(few)
+    return provenance
+
+
+@dataclass(frozen=True)
+class _Compute:
+    """What a table's C column says: whether it has one (``column``) and gave C on its rows (``given``), the
+    ratio by which its C is in other units than FLOPs (``ignored``), or the parameter count other than N that it
+    follows (``mismatch``)."""
+
+    column: bool
+    given: bool
+    ignored: float | None
+    mismatch: CountMismatch | None
+
+    @property
+    def in_flops(self) -> bool:
+        """Whether C is replaced by 6·N·D in FLOPs: a C in other units, or computed with another parameter count."""
+        return self.ignored is not None or self.mismatch is not None
+
+
+def _compute_judged(frame: pl.DataFrame, parts: list[_Part]) -> tuple[pl.DataFrame, _Compute]:
+    """The loss rows with the carried columns dropped and C filled (``_synth``), in FLOPs where the table's C is in
+    other units or follows another parameter count than N, and what was judged."""
+    column = any("C" in p.info["columns"].get("columns", {}) for p in parts)
+    given = column and any(p.info.get("c_given", 1) for p in parts)
+    # (judged with the columns not used still there: the one whose parameter count C follows is named)
+    mismatch = c_count_mismatch(frame, EXTRA) if given else None
+    frame = _synth(frame.drop([c for c in frame.columns if c.startswith(EXTRA)]))
+    ignored: float | None = None
+    if given:  # on every row: averaging repeats keeps one C and would hide a repeat's C in other units
+        check_compute_units(frame, parts[0].raw.path if len(parts) == 1 else None)
+        ignored = compute_unit_ratio(frame)
+    compute = _Compute(column, given, ignored, None if ignored is not None else mismatch)  # (units say more)
+    return (_flops(frame) if compute.in_flops else frame), compute
+
+
+def _repeats_resolved(frame: pl.DataFrame, parts: list[_Part], opts: ReadOptions) -> Repeats:
+    """``resolve_repeats`` on the whole table, ``--best-of`` choosing by each dataset's own eval (decided here, on
+    every run, by the rules used later); a refusal of the whole table's runs names the table too (probe p63:
+    DCLM's did not)."""
+    chooser = resolve_own(frame, opts.own_eval)[0] if opts.best_of else None
+    try:
+        return resolve_repeats(frame, best_of=opts.best_of, own_eval=chooser)
+    except InputError as exc:
+        if exc.path is not None or not parts:
+            raise
+        named = some_of([p.raw.path for p in parts], 3)
+        raise InputError(exc.message, path=named, hint=exc.hint, param=exc.param) from None
+
+
+def _accuracies_kept(
+    acc_parts: list[pl.DataFrame], parts: list[_Part], frame: pl.DataFrame, repeats: Repeats
+) -> list[pl.DataFrame]:
+    """The accuracy rows of the runs ``--best-of`` kept, each file's count of them noted in its info."""
+    for part in parts:
+        if part.accuracy is not None:
+            part.info["accuracy_rows"] = follow_best(part.accuracy, frame, repeats.columns).height
+    return [follow_best(a, frame, repeats.columns) for a in acc_parts]
+
+
+def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:
+    """The files read one by one (``_read_files``), then judged as a whole: repeats, compute, provenance."""
+    files = _read_files(paths, opts)
+    parts = files.parts
+    _check_matched(files, opts)
+    losses = [p.loss.with_columns(pl.lit(k, dtype=pl.Int64).alias("_file")) for k, p in enumerate(parts)]
+    nonempty = [f for f in losses if f.height]
+    acc_parts = files.acc_parts + [p.accuracy for p in parts if p.accuracy is not None]
+    percent_notes = _percent_read(acc_parts) if opts.accuracy_percent else []
+    if not nonempty:
+        return _without_loss_rows(paths, opts, files, acc_parts, percent_notes)
+    frame, name_notes = _combined(nonempty, parts, opts, percent_notes)
+    repeats = _repeats_resolved(frame, parts, opts)
+    frame = repeats.frame
+    diverged = repeats.seed_gap is not None and repeats.seed_gap.diverged > 0
+    if (
+        (repeats.spread > REPEAT_REFUSED or diverged)
+        and not opts.lines
+        and frame.get_column("_row").has_nulls()
+    ):
+        return _read(paths, replace(opts, lines=True))  # (refused below, naming the lines)
+    # each file's loss column of each eval, to name where repeats differ or a seed diverged
+    loss_columns = [
+        {ev: c for c, ev in p.info.get("loss_columns", {}).items()}
+        | {"": p.info["columns"].get("columns", {}).get("loss", "loss")}
+        for p in parts
+    ]
+    reject_differing_repeats(frame, repeats, [p.raw for p in parts], loss_columns)
+    reject_diverged_seeds(repeats, [p.raw for p in parts], loss_columns)
+    if repeats.columns:  # the accuracies of the runs kept
+        acc_parts = _accuracies_kept(acc_parts, parts, frame, repeats)
+    after = dict(frame.group_by("_file").len().iter_rows())  # loss rows per file once repeats were decided
+    repeated = repeated_data_notes(frame, EXTRA)
+    facts = _dataset_facts(frame)
+    frame, compute = _compute_judged(frame, parts)
+    if compute.in_flops:  # the accuracies and checkpoints too
+        acc_parts = [_flops(a) for a in acc_parts]
+        for part in parts:
+            part.every = None if part.every is None else _flops(part.every)
+    scatter = {"loss": seed_scatter(frame, "loss", log=True)}
+    averaged = _average(frame.drop("seed"))
+    far = far_value_notes(averaged, [p.raw for p in parts])
+    if far and not opts.lines and averaged.get_column("_row").has_nulls():
+        return _read(paths, replace(opts, lines=True))  # (the warning names the lines)
+    provenance = _file_provenance(parts, averaged, after, repeats, facts, opts)
     canon = _canonical(averaged)
     own, how, ambiguous = resolve_own(canon, opts.own_eval)
     if ambiguous and provenance:
@@ -2005,10 +2088,10 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
             canon,
             own,
             how,
-            given_c=given_c,
-            c_ignored=c_ignored,
-            c_column=c_column,
-            c_mismatch=c_mismatch,
+            given_c=compute.given,
+            c_ignored=compute.ignored,
+            c_column=compute.column,
+            c_mismatch=compute.mismatch,
             compute_unused=[c for e in provenance for c in e.get("ignored_columns", []) if says_compute(c)],
         )
         + far
@@ -2021,8 +2104,8 @@ def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:  # noqa: C901
         )
     if any(scatter.values()):
         provenance[-1]["seed_scatter"] = scatter
-    if acc_provenance:
-        provenance.extend(acc_provenance)
+    if files.acc_provenance:
+        provenance.extend(files.acc_provenance)
     every = [p.every for p in parts if p.every is not None]
     return Runs(
         canon,
