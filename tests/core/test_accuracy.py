@@ -373,14 +373,16 @@ def test_spearman_matches_scipy_with_ties() -> None:
 def test_batched_bootstrap_draws_reach_the_one_by_one_refits(design: Literal["pooled", "separate"]) -> None:
     """All draws of a curve refitted at once reach (at least) the optimum of refitting each draw on its own."""
     from l2l.core.accuracy.curves import _bootstrap, _fit_design
+    from l2l.core.accuracy.settings import CurveSpec, Points
     from l2l.core.sigmoid import _fit_sigmoid, _sigmoid
 
     xs, ys = zip(*(sigmoid_task(n=60, seed=s, noise=0.01, x0=3.0 + 0.1 * s) for s in range(3)), strict=True)
     x, y = np.concatenate(xs), np.concatenate(ys)
     g = np.repeat(np.arange(3), 60).astype(np.intp)
-    labels = ["a", "b", "c"]
-    curves, _ = _fit_design("sigmoid", x, y, g, labels, design, 0.25, "fit", 1.0, None)
-    draws = _bootstrap("sigmoid", x, y, g, labels, design, 0.25, "fit", 1.0, None, curves, 12, 5)
+    labels = ("a", "b", "c")
+    spec, pts = CurveSpec("sigmoid", 0.25, "fit", 1.0), Points(x, y, g, labels)
+    curves, _ = _fit_design(spec, pts, design)
+    draws = _bootstrap(spec, pts, design, curves, 12, 5)
     rng = np.random.default_rng(5)
     for b in range(12):
         idx = np.concatenate([rng.choice(np.flatnonzero(g == k), size=60, replace=True) for k in range(3)])

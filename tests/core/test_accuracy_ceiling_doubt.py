@@ -12,6 +12,7 @@ import pytest
 
 from l2l.core.accuracy import fit_accuracy
 from l2l.core.accuracy.ceiling import _ceiling_undecided, _CeilingChoice
+from l2l.core.accuracy.settings import Points
 from l2l.core.sigmoid import _Curve
 
 # chance, top, midpoint and slope in task CE; the task CE map K·(L − 1.5)^κ + E1 (h20's DataDecide-like t2)
@@ -136,10 +137,10 @@ def test_a_ceiling_the_backtest_decided_is_not_doubted() -> None:
     curve = [_Curve(np.array([0.25, 0.9, 2.0, 0.2]), 0.0, (), 3)]
     decided = _CeilingChoice(1.0, "", {1.0: np.full(5, 0.01), None: np.full(5, 0.05)})
     equal = _CeilingChoice(1.0, "", {1.0: np.full(5, 0.03), None: np.full(5, 0.03)})
-    assert not _ceiling_undecided(decided, 0.01, curve, "pooled", x, near, g, None)
-    assert _ceiling_undecided(decided, 0.01, curve, "pooled", x, low, g, None)
-    assert _ceiling_undecided(equal, 0.01, curve, "pooled", x, near, g, None)
-    assert _ceiling_undecided(_CeilingChoice(1.0, ""), 0.01, curve, "pooled", x, near, g, None)
+    assert not _ceiling_undecided(decided, 0.01, curve, "pooled", Points(x, near, g, ("d",)))
+    assert _ceiling_undecided(decided, 0.01, curve, "pooled", Points(x, low, g, ("d",)))
+    assert _ceiling_undecided(equal, 0.01, curve, "pooled", Points(x, near, g, ("d",)))
+    assert _ceiling_undecided(_CeilingChoice(1.0, ""), 0.01, curve, "pooled", Points(x, near, g, ("d",)))
 
 
 def test_fitted_or_fixed_ceilings_are_not_doubted() -> None:

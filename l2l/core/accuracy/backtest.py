@@ -3,7 +3,7 @@ and the law's quality from it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -19,14 +19,14 @@ from l2l.core.accuracy.settings import (
     POOR_BACKTEST,
     POOR_NOISE,
     POOR_RMSE,
-    AccuracyForm,
+    CurveSpec,
     Design,
     Labels,
     Mask,
+    Points,
 )
 from l2l.core.laws import Array
 from l2l.core.predictability import MIN_SIGNAL_SD, Predictability, assess_predictability
-from l2l.core.sigmoid import FloorMode
 
 
 def _noise_words(noise_sd: float) -> str:
@@ -128,35 +128,21 @@ def _backtestable(
     return rows, renumbered, [labels[k] for k in kept]
 
 
-def _backtest_errors(
-    form: AccuracyForm,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    design: Design,
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    E0: float | Mapping[str, float] | None,
-    train: Mask,
-    test: Mask,
-) -> Array:
+def _backtest_errors(spec: CurveSpec, pts: Points, design: Design, train: Mask, test: Mask) -> Array:
     """Errors y − ŷ on the test runs of a design fitted on the train runs."""
+    g = pts.g
     if design != "pooled":
-        for k, lab in enumerate(labels):
+        for k, lab in enumerate(pts.labels):
             n_train = int(np.sum(train & (g == k)))
             if n_train < MIN_GROUP_RUNS:
                 raise FitError(
                     f"dataset {lab!r} has {int(np.sum(g == k))} runs, {n_train} in the lower half a backtest fits "
                     f"on; a per-dataset accuracy law needs at least {MIN_GROUP_RUNS}"
                 )
-    curves, _ = _fit_design(
-        form, x[train], y[train], g[train], labels, design, chance, floor_mode, ceiling, E0
-    )
+    curves, _ = _fit_design(spec, pts.take(train), design)
     yhat = np.empty(int(test.sum()))
     gt = g[test]
     for k, c in enumerate(curves):
         m = np.ones(len(gt), dtype=bool) if design == "pooled" else gt == k
-        yhat[m] = _curve_values(form, c.params, x[test][m])
-    return y[test] - yhat
+        yhat[m] = _curve_values(spec.form, c.params, pts.x[test][m])
+    return pts.y[test] - yhat

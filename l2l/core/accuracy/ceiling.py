@@ -22,10 +22,11 @@ from l2l.core.accuracy.settings import (
     POOR_NOISE,
     PROFILE_CHI2,
     PROFILE_STEP,
-    AccuracyForm,
+    CurveSpec,
     Design,
-    Labels,
     Mask,
+    Points,
+    sigmoid_spec,
 )
 from l2l.core.laws import Array
 from l2l.core.predictability import Predictability
@@ -37,19 +38,12 @@ from l2l.core.sigmoid import (
 
 
 def _ceiling_doubt(
-    f: AccuracyForm,
+    spec: CurveSpec,
+    pts: Points,
     chosen: _CeilingChoice,
     keys: Sequence[str],
     design: Design,
-    xa: Array,
-    ya: Array,
-    g: Labels,
-    fit_labels: Sequence[str],
-    chance: float | None,
-    floor: FloorMode,
-    E0: float | Mapping[str, float] | None,
     fitted: Array,
-    oa: Array | None,
     pred: Predictability,
 ) -> tuple[dict[str, AccuracyLaw], str]:
     """Where ``auto`` kept a ceiling of 1 that its backtest cannot tell from a lower one (``_ceiling_undecided``):
@@ -60,14 +54,14 @@ def _ceiling_doubt(
         alt = (
             chosen.design[0]
             if chosen.design is not None and len(chosen.design[0]) == len(keys)
-            else _fit_design(f, xa, ya, g, fit_labels, design, chance, floor, None, E0)[0]
+            else _fit_design(spec.at_ceiling(None), pts, design)[0]
         )
     except FitError:
         alt = []
-    if alt and _ceiling_undecided(chosen, pred.noise_sd, alt, design, xa, ya, g, oa):
+    if alt and _ceiling_undecided(chosen, pred.noise_sd, alt, design, pts):
         doubt = {
             k: law
-            for (k, law), c in zip(_laws_of(f, keys, alt).items(), alt, strict=True)
+            for (k, law), c in zip(_laws_of(spec.form, keys, alt).items(), alt, strict=True)
             # (a fitted ceiling on its box's lower end is the box's, not the runs': on the paper's ARC-Challenge
             # and MMLU, 31.0; it would have widened their intervals by that guess)
             if c.params[1] < 1.0 - 1e-6 and "ceiling" not in c.at_bounds
@@ -81,14 +75,14 @@ def _ceiling_doubt(
     if (
         alt
         and all(c.params[1] >= 1.0 - 1e-6 for c in alt)
-        and _ceiling_undecided(chosen, pred.noise_sd, alt, design, xa, ya, g, oa)
+        and _ceiling_undecided(chosen, pred.noise_sd, alt, design, pts)
     ):
         # even the full fit puts the ceiling at 1, where the runs cannot tell (a hard task's sweep 10 points
         # above chance): hold the lowest ceiling they do not reject (``PROFILE_CHI2``). Not below a fitted
         # ceiling too: there it widened a true ceiling of 1's intervals 0.7 → 2.4 points (h45)
-        low = _lowest_ceiling(f, xa, ya, g, fit_labels, design, chance, floor, E0, fitted)
+        low = _lowest_ceiling(spec, pts, design, fitted)
         if low is not None:
-            return _laws_of(f, keys, low), (
+            return _laws_of(spec.form, keys, low), (
                 f"; the runs cannot place a ceiling: one as low as {100 * low[0].params[1]:.1f} points fits "
                 "them about as well (within the 90 % profile bound): intervals also hold that law's predictions"
             )
@@ -111,35 +105,31 @@ class _CeilingChoice:
 
 
 def _choose_ceiling(
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    design: Design,
-    chance: float | None,
-    floor_mode: FloorMode,
-    order: Array | None,
-    noise_sd: float,
+    pts: Points, design: Design, chance: float | None, floor_mode: FloorMode, noise_sd: float
 ) -> _CeilingChoice:
     """The ceiling and why: fitted (None) where the backtest of a fitted ceiling misses by at most
     ``CEILING_MARGIN`` of the backtest with the ceiling at 1, and by half a noise SD less or more; else 1. Without
     a backtest: 1."""
     try:
-        train, test = _backtest_masks(x, g, len(labels), order)
-        rows, bt_g, bt_labels = _backtestable(g, labels, design, train)
+        train, test = _backtest_masks(pts.x, pts.g, len(pts.labels), pts.order)
+        rows, bt_g, bt_labels = _backtestable(pts.g, pts.labels, design, train)
         errors: dict[float | None, Array] = {}
         for value in (1.0, None):
             errors[value] = _backtest_errors(
-                "sigmoid", x[rows], y[rows], bt_g, bt_labels, design, chance, floor_mode, value, None,
-                train[rows], test[rows],
-            )  # fmt: skip
+                sigmoid_spec(chance, floor_mode, value),
+                pts.take(rows, bt_g, bt_labels),
+                design,
+                train[rows],
+                test[rows],
+            )
     except FitError:
         return _CeilingChoice(1.0, "1 (no backtest to choose by)")
     mae = {k: float(np.mean(np.abs(v))) for k, v in errors.items()}
     both = f"backtest error {100 * mae[None]:.2f} points fitted, {100 * mae[1.0]:.2f} at 1"
     if not (mae[None] <= CEILING_MARGIN * mae[1.0] and mae[1.0] - mae[None] >= 0.5 * noise_sd):
         return _CeilingChoice(1.0, f"1: {both}", errors)
-    fit = _fit_design("sigmoid", x, y, g, labels, design, chance, floor_mode, None, None)
+    fit = _fit_design(sigmoid_spec(chance, floor_mode, None), pts, design)
+    y, g = pts.y, pts.g
     reached = min(
         _reach(y if design == "pooled" else y[g == k], c.params[0], c.params[1]) for k, c in enumerate(fit[0])
     )
@@ -164,14 +154,7 @@ def _choose_ceiling(
 
 
 def _ceiling_undecided(
-    choice: _CeilingChoice,
-    noise_sd: float,
-    alt: Sequence[_Curve],
-    design: Design,
-    x: Array,
-    y: Array,
-    g: Labels,
-    order: Array | None,
+    choice: _CeilingChoice, noise_sd: float, alt: Sequence[_Curve], design: Design, pts: Points
 ) -> bool:
     """Whether ``ceiling="auto"``'s backtest left 1 undecided against the fitted ceilings ``alt`` (the design's full
     fit with the ceiling fitted; ``CEILING_DOUBT``): there was no backtest, or it did not choose 1 by the margin it
@@ -186,39 +169,30 @@ def _ceiling_undecided(
     if not (m1 <= CEILING_MARGIN * mf and mf - m1 >= 0.5 * noise_sd):
         return True
     try:
-        train, _ = _backtest_masks(x, g, int(g.max()) + 1, order)
+        train, _ = _backtest_masks(pts.x, pts.g, int(pts.g.max()) + 1, pts.order)
     except FitError:
         return True
+    y, g = pts.y, pts.g
     parts = [(train, alt[0])] if design == "pooled" else [(train & (g == k), c) for k, c in enumerate(alt)]
     reached = [_reach(y[m], c.params[0], c.params[1]) for m, c in parts if np.any(m)]
     return not reached or min(reached) < CEILING_REACHED
 
 
-def _lowest_ceiling(
-    f: AccuracyForm,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    design: Design,
-    chance: float | None,
-    floor: FloorMode,
-    E0: float | Mapping[str, float] | None,
-    fitted_1: Array,
-) -> list[_Curve] | None:
+def _lowest_ceiling(spec: CurveSpec, pts: Points, design: Design, fitted_1: Array) -> list[_Curve] | None:
     """The design fitted with the lowest ceiling (in steps of ``PROFILE_STEP`` below 1, no lower than a fitted
     ceiling's box) whose sum of squares exceeds the ceiling-1 fit's by at most ``PROFILE_CHI2`` noise variances (a
     profile-likelihood bound on the ceiling), or None where even the first step below 1 is rejected."""
+    y, labels = pts.y, pts.labels
     resid_1 = y - fitted_1
     sse_1 = float(np.sum(resid_1**2))
     n_par = 4 if design == "pooled" else (3 + len(labels) if design == "shifted" else 4 * len(labels))
     limit = sse_1 + PROFILE_CHI2 * sse_1 / max(len(y) - n_par, 1)
-    c_min = max(float(np.quantile(y, 0.9)) - CEILING_SLACK, (chance or 0.0) + 0.05)
+    c_min = max(float(np.quantile(y, 0.9)) - CEILING_SLACK, (spec.chance or 0.0) + 0.05)
     best: list[_Curve] | None = None
     c = 1.0 - PROFILE_STEP
     while c >= c_min:
         try:
-            curves, fitted = _fit_design(f, x, y, g, labels, design, chance, floor, c, E0)
+            curves, fitted = _fit_design(spec.at_ceiling(c), pts, design)
         except FitError:
             break
         if float(np.sum((y - fitted) ** 2)) > limit:
@@ -234,10 +208,7 @@ def _reach(y: Array, floor: float, ceiling: float) -> float:
 
 
 def _ceiling_for_offsets(
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
+    pts: Points,
     chance: float | None,
     floor_mode: FloorMode,
     noise_sd: float,
@@ -254,11 +225,12 @@ def _ceiling_for_offsets(
     at 0.70: "one curve misses datasets systematically", χ² 63 on 14 degrees of freedom, where a fitted ceiling
     recovered the truth, 0.692, with no offsets), and a backtest fitted on the lower half, far below the plateau,
     cannot tell the two ceilings apart (2.46 points either way)."""
-    curves, fitted = _fit_design("sigmoid", x, y, g, labels, "pooled", chance, floor_mode, None, None)
+    curves, fitted = _fit_design(sigmoid_spec(chance, floor_mode, None), pts, "pooled")
+    y = pts.y
     c = curves[0].params
     if "ceiling" in curves[0].at_bounds or c[1] >= 1.0 - 1e-6:
         return None
-    again = dataset_offsets(y - fitted, g, labels, noise_sd)
+    again = dataset_offsets(y - fitted, pts.g, pts.labels, noise_sd)
     if again is None or again.systematic or off.chi2 - again.chi2 < CEILING_OFFSETS_DROP:
         return None
     reached = _reach(y, c[0], c[1])
@@ -279,13 +251,9 @@ def _held_ceiling_backtest(
     backtest: Array,
     curves: Sequence[_Curve],
     design: Design,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
+    pts: Points,
     rows: Mask,
-    bt_g: Labels,
-    bt_labels: Sequence[str],
+    backtested: Points,
     train: Mask,
     test: Mask,
     chance: float | None,
@@ -304,6 +272,7 @@ def _held_ceiling_backtest(
     mae = float(np.mean(np.abs(backtest))) if len(backtest) else 0.0
     if mae <= max(POOR_BACKTEST, POOR_NOISE * noise_sd):
         return "", None
+    y, g, labels = pts.y, pts.g, pts.labels
     fitted_on = rows & train
     parts = (
         [(np.ones(len(y), dtype=bool), curves[0])]
@@ -315,23 +284,22 @@ def _held_ceiling_backtest(
     )
     if reached >= CEILING_REACHED:
         return "", None
-    xr, yr, tr, te = x[rows], y[rows], train[rows], test[rows]
+    tr, te = train[rows], test[rows]
     try:
         if design == "separate":
             held = np.empty(int(te.sum()))
-            gt = bt_g[te]
-            for k, lab in enumerate(bt_labels):
-                m = bt_g == k
+            gt = backtested.g[te]
+            for k, lab in enumerate(backtested.labels):
+                m = backtested.g == k
                 cap = float(curves[list(labels).index(lab)].params[1])
+                alone = backtested.take(m, np.zeros(int(m.sum()), dtype=np.intp), [lab])
                 held[gt == k] = _backtest_errors(
-                    "sigmoid", xr[m], yr[m], np.zeros(int(m.sum()), dtype=np.intp), [lab], "pooled", chance,
-                    floor_mode, cap, None, tr[m], te[m],
-                )  # fmt: skip
+                    sigmoid_spec(chance, floor_mode, cap), alone, "pooled", tr[m], te[m]
+                )
         else:
             held = _backtest_errors(
-                "sigmoid", xr, yr, bt_g, bt_labels, design, chance, floor_mode, float(curves[0].params[1]), None,
-                tr, te,
-            )  # fmt: skip
+                sigmoid_spec(chance, floor_mode, float(curves[0].params[1])), backtested, design, tr, te
+            )
     except FitError:
         return "", None
     held_mae = float(np.mean(np.abs(held)))
@@ -351,28 +319,21 @@ def _held_ceiling_backtest(
 
 
 def _auto_ceiling(
-    xa: Array,
-    ya: Array,
-    g: Labels,
-    fit_labels: Sequence[str],
+    pts: Points,
     design: Design,
     chance: float | None,
     floor: FloorMode,
-    oa: Array | None,
-    E0: float | Mapping[str, float] | None,
     noise_sd: float,
     chosen_for_pooled: _CeilingChoice | None,
 ) -> _CeilingChoice:
     """``ceiling="auto"``'s choice for a sigmoid of ``design``: the pooled curve's where the sharing test made it
     (``chosen_for_pooled``), else the backtest's (``_choose_ceiling``); one curve asked for whose ceiling at 1
     misses datasets systematically takes a fitted one where that meets them all (``_ceiling_for_offsets``)."""
-    chosen = chosen_for_pooled or _choose_ceiling(xa, ya, g, fit_labels, design, chance, floor, oa, noise_sd)
-    if chosen_for_pooled is None and design == "pooled" and chosen.cap == 1.0 and len(fit_labels) > 1:
+    chosen = chosen_for_pooled or _choose_ceiling(pts, design, chance, floor, noise_sd)
+    if chosen_for_pooled is None and design == "pooled" and chosen.cap == 1.0 and len(pts.labels) > 1:
         # one curve asked for (``pooling="pooled"``): its offsets at 1 judged as the sharing test judges them
-        _, fitted_1 = _fit_design("sigmoid", xa, ya, g, fit_labels, "pooled", chance, floor, 1.0, E0)
-        off_1 = dataset_offsets(ya - fitted_1, g, fit_labels, noise_sd)
+        _, fitted_1 = _fit_design(sigmoid_spec(chance, floor, 1.0), pts, "pooled")
+        off_1 = dataset_offsets(pts.y - fitted_1, pts.g, pts.labels, noise_sd)
         if off_1 is not None and off_1.systematic:
-            return (
-                _ceiling_for_offsets(xa, ya, g, fit_labels, chance, floor, noise_sd, off_1, chosen) or chosen
-            )
+            return _ceiling_for_offsets(pts, chance, floor, noise_sd, off_1, chosen) or chosen
     return chosen

@@ -15,13 +15,13 @@ from l2l.core.accuracy.settings import (
     POWER_PARAMS,
     SIGMOID_PARAMS,
     AccuracyForm,
+    CurveSpec,
     Design,
-    Labels,
+    Points,
 )
 from l2l.core.laws import Array
 from l2l.core.power_accuracy import fit_power, power_acc
 from l2l.core.sigmoid import (
-    FloorMode,
     _bootstrap_sigmoid,
     _Curve,
     _fit_shifted_sigmoid,
@@ -30,40 +30,22 @@ from l2l.core.sigmoid import (
 )
 
 
-def _fit_curve(
-    form: AccuracyForm,
-    x: Array,
-    y: Array,
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    E0: float | None,
-    warm: Array | None = None,
-) -> _Curve:
-    if form == "sigmoid":
-        return _fit_sigmoid(x, y, chance, floor_mode, ceiling, warm)
+def _fit_curve(spec: CurveSpec, x: Array, y: Array, E0: float | None, warm: Array | None = None) -> _Curve:
+    if spec.form == "sigmoid":
+        return _fit_sigmoid(x, y, spec.chance, spec.floor_mode, spec.ceiling, warm)
     return fit_power(x, y, E0)
 
 
 def _fit_design(
-    form: AccuracyForm,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    design: Design,
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    E0: float | Mapping[str, float] | None,
-    warm: Sequence[Array] | None = None,
+    spec: CurveSpec, pts: Points, design: Design, warm: Sequence[Array] | None = None
 ) -> tuple[list[_Curve], Array]:
     """Fit the pooled curve, or one per group (``shifted``: one shape, each group's own x0). Returns the curves
     and the fitted values at every point."""
+    form, x, y, g, labels = spec.form, pts.x, pts.y, pts.g, pts.labels
     fitted = np.empty_like(y)
     if design == "pooled":
-        e0 = _e0_for(E0, None)
-        c = _fit_curve(form, x, y, chance, floor_mode, ceiling, e0, None if warm is None else warm[0])
+        e0 = _e0_for(spec.E0, None)
+        c = _fit_curve(spec, x, y, e0, None if warm is None else warm[0])
         fitted[:] = _curve_values(form, c.params, x)
         return [c], fitted
     for k, lab in enumerate(labels):
@@ -77,16 +59,14 @@ def _fit_design(
             raise FitError(
                 "one shape shifted by dataset is a sigmoid's; the power form fits pooled or separate"
             )
-        curves = _fit_shifted_sigmoid(x, y, g, len(labels), chance, floor_mode, ceiling, warm)
+        curves = _fit_shifted_sigmoid(x, y, g, len(labels), spec.chance, spec.floor_mode, spec.ceiling, warm)
         for k, c in enumerate(curves):
             fitted[g == k] = _curve_values(form, c.params, x[g == k])
         return curves, fitted
     curves = []
     for k, lab in enumerate(labels):
         m = g == k
-        c = _fit_curve(
-            form, x[m], y[m], chance, floor_mode, ceiling, _e0_for(E0, lab), None if warm is None else warm[k]
-        )
+        c = _fit_curve(spec, x[m], y[m], _e0_for(spec.E0, lab), None if warm is None else warm[k])
         fitted[m] = _curve_values(form, c.params, x[m])
         curves.append(c)
     return curves, fitted
@@ -122,23 +102,12 @@ def _laws_of(f: AccuracyForm, keys: Sequence[str], curves: Sequence[_Curve]) -> 
 
 
 def _bootstrap(
-    form: AccuracyForm,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    design: Design,
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    E0: float | Mapping[str, float] | None,
-    curves: Sequence[_Curve],
-    draws: int,
-    seed: int,
+    spec: CurveSpec, pts: Points, design: Design, curves: Sequence[_Curve], draws: int, seed: int
 ) -> Array:
     """Resample runs within each group, refit warm from the best fit; (draws, laws, 4) parameters."""
     if draws < 2:
         raise FitError("a bootstrap needs at least 2 draws")
+    x, y, g, labels = pts.x, pts.y, pts.g, pts.labels
     rng = np.random.default_rng(seed)
     groups_idx = [np.flatnonzero(g == k) for k in range(len(labels))]
     draws_idx = [
@@ -150,18 +119,18 @@ def _bootstrap(
     if design == "shifted":  # the shape is every dataset's: each draw refitted together, warm
         for b, idx in enumerate(draws_idx):
             shifted = _fit_shifted_sigmoid(
-                x[idx], y[idx], g[idx], len(labels), chance, floor_mode, ceiling, warm
+                x[idx], y[idx], g[idx], len(labels), spec.chance, spec.floor_mode, spec.ceiling, warm
             )
             out[b] = np.stack([c.params for c in shifted])
         return out
-    if form == "sigmoid":
+    if spec.form == "sigmoid":
         parts = [np.arange(len(y))] if design == "pooled" else groups_idx
         for c, (part, curve) in enumerate(zip(parts, curves, strict=True)):
-            out[:, c] = _bootstrap_sigmoid(x, y, part, draws_idx, curve, chance, floor_mode, ceiling)
+            out[:, c] = _bootstrap_sigmoid(
+                x, y, part, draws_idx, curve, spec.chance, spec.floor_mode, spec.ceiling
+            )
         return out
     for b, idx in enumerate(draws_idx):
-        cs, _ = _fit_design(
-            form, x[idx], y[idx], g[idx], labels, design, chance, floor_mode, ceiling, E0, warm
-        )
+        cs, _ = _fit_design(spec, Points(x[idx], y[idx], g[idx], labels), design, warm)
         out[b] = np.stack([c.params for c in cs])
     return out

@@ -30,7 +30,16 @@ from l2l.core.accuracy.ceiling import (
 )
 from l2l.core.accuracy.curves import _bootstrap, _fit_design, _laws_of
 from l2l.core.accuracy.law import AccuracyFit, AccuracyLaw, _logits, dataset_offsets
-from l2l.core.accuracy.settings import ACCURACY_FORMS, CEILING_DOUBT, POOLED, AccuracyForm, Design, Labels
+from l2l.core.accuracy.settings import (
+    ACCURACY_FORMS,
+    CEILING_DOUBT,
+    POOLED,
+    AccuracyForm,
+    CurveSpec,
+    Design,
+    Labels,
+    Points,
+)
 from l2l.core.accuracy.sharing import _choose_design, _predicts_alone, _too_few_for_own
 from l2l.core.laws import Array
 from l2l.core.predictability import (
@@ -103,9 +112,16 @@ def fit_accuracy(
     if oa is not None and len(oa) != len(xa):
         raise InputError(f"order has {len(oa)} entries for {len(xa)} runs")
     design, sharing, chosen_for_pooled, warnings = _choose_design(
-        f, xa, ya, g, labels, grouped, pooling, sharing_test, auto_ceiling, cap, chance, floor, E0, oa, pred,
-        per_group, check,
-    )  # fmt: skip
+        CurveSpec(f, chance, floor, cap, E0),
+        Points(xa, ya, g, tuple(labels), oa),
+        grouped,
+        pooling,
+        sharing_test,
+        auto_ceiling,
+        pred,
+        per_group,
+        check,
+    )
     pooled = design == "pooled"
     # one curve per dataset: a dataset with too few runs for its own is left out (no prediction for it), not
     # allowed to sink the others
@@ -117,27 +133,25 @@ def fit_accuracy(
         x_range = (float(xa.min()), float(xa.max()))
         warnings += [f"{k}: not predicted: {why}" for k, why in left_out.items()]
     fit_labels = [lab for lab in labels if lab not in left_out]
+    pts = Points(xa, ya, g, tuple(fit_labels), oa)
     chosen = _CeilingChoice(cap, "")
     if auto_ceiling and f == "sigmoid":
-        chosen = _auto_ceiling(
-            xa, ya, g, fit_labels, design, chance, floor, oa, E0, pred.noise_sd, chosen_for_pooled
-        )
+        chosen = _auto_ceiling(pts, design, chance, floor, pred.noise_sd, chosen_for_pooled)
         cap = chosen.cap
+    spec = CurveSpec(f, chance, floor, cap, E0)
     ceiling_choice = chosen.why
     reuse = E0 is None  # what the choice computed is this fit's (the same runs, form and options)
     if reuse and cap is None and chosen.design is not None:
         curves, fitted = chosen.design
     else:
-        curves, fitted = _fit_design(f, xa, ya, g, fit_labels, design, chance, floor, cap, E0)
+        curves, fitted = _fit_design(spec, pts, design)
     keys = [POOLED] if pooled else fit_labels
     laws = _laws_of(f, keys, curves)
     doubt: dict[str, AccuracyLaw] = {}
     if auto_ceiling and f == "sigmoid" and cap == 1.0 and CEILING_DOUBT:
         # auto kept 1: where its backtest cannot tell 1 from a fitted ceiling, the intervals hold the fitted-ceiling
         # law's predictions too (``CEILING_DOUBT``)
-        doubt, why = _ceiling_doubt(
-            f, chosen, keys, design, xa, ya, g, fit_labels, chance, floor, E0, fitted, oa, pred
-        )
+        doubt, why = _ceiling_doubt(spec, pts, chosen, keys, design, fitted, pred)
         ceiling_choice += why
     at_bounds = tuple(
         f"{k}:{b}" if k != POOLED else b for k, c in zip(keys, curves, strict=True) for b in c.at_bounds
@@ -149,9 +163,7 @@ def fit_accuracy(
     resid = ya - fitted
     ss_tot = float(np.sum((ya - ya.mean()) ** 2))
     r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
-    bt = _backtest_of(
-        f, xa, ya, g, fit_labels, design, chance, floor, cap, E0, oa, chosen if reuse else None, curves, pred
-    )
+    bt = _backtest_of(spec, pts, design, chosen if reuse else None, curves, pred)
     warnings += bt.warnings
     offsets = (
         dataset_offsets(resid, g, fit_labels, pred.noise_sd)
@@ -162,7 +174,7 @@ def fit_accuracy(
     if offsets is not None and offsets.systematic and f == "sigmoid" and cap == 1.0 and not auto_ceiling:
         # the ceiling held at 1 by the caller (``auto`` has already tried a fitted one): say where a fitted ceiling
         # would remove the offsets, as one true curve below 100 % does
-        lower = _ceiling_for_offsets(xa, ya, g, fit_labels, chance, floor, pred.noise_sd, offsets, chosen)
+        lower = _ceiling_for_offsets(pts, chance, floor, pred.noise_sd, offsets, chosen)
         if lower is not None and lower.design is not None and lower.offsets is not None:
             lower_ceiling = (
                 f"; a ceiling below 100 % (--ceiling fit) removes them: fitted at "
@@ -187,7 +199,7 @@ def fit_accuracy(
     ]
     boot = None
     if bootstrap:
-        boot = _bootstrap(f, xa, ya, g, fit_labels, design, chance, floor, cap, E0, curves, bootstrap, seed)
+        boot = _bootstrap(spec, pts, design, curves, bootstrap, seed)
     return AccuracyFit(
         form=f,
         status=status,
@@ -349,27 +361,21 @@ class _Backtest:
 
 
 def _backtest_of(
-    f: AccuracyForm,
-    xa: Array,
-    ya: Array,
-    g: Labels,
-    fit_labels: Sequence[str],
+    spec: CurveSpec,
+    pts: Points,
     design: Design,
-    chance: float | None,
-    floor: FloorMode,
-    cap: float | None,
-    E0: float | Mapping[str, float] | None,
-    oa: Array | None,
     chosen: _CeilingChoice | None,
     curves: Sequence[_Curve],
     pred: Predictability,
 ) -> _Backtest:
     """The fit refitted on the lower half of each dataset's runs and scored on the rest (``chosen``: the ceiling
     choice whose backtests were made on the same runs, reused)."""
+    xa, ya, fit_labels, cap = pts.x, pts.y, pts.labels, spec.ceiling
     warnings: list[str] = []
     try:
-        train, test = _backtest_masks(xa, g, len(fit_labels), oa)
-        rows, bt_g, bt_labels = _backtestable(g, fit_labels, design, train)
+        train, test = _backtest_masks(xa, pts.g, len(fit_labels), pts.order)
+        rows, bt_g, bt_labels = _backtestable(pts.g, fit_labels, design, train)
+        backtested = pts.take(rows, bt_g, bt_labels)
         if len(bt_labels) < len(fit_labels):  # the others are backtested without it, not all dropped for it
             warnings += [
                 f"{lab}: not backtested: too few runs in the lower half of its runs to fit on (its curve's "
@@ -380,37 +386,33 @@ def _backtest_of(
         errors = (
             chosen.backtests[cap]
             if chosen is not None and cap in chosen.backtests
-            else _backtest_errors(
-                f,
-                xa[rows],
-                ya[rows],
-                bt_g,
-                bt_labels,
-                design,
-                chance,
-                floor,
-                cap,
-                E0,
-                train[rows],
-                test[rows],
-            )
+            else _backtest_errors(spec, backtested, design, train[rows], test[rows])
         )
     except FitError:
         return _Backtest()  # too few runs per dataset to hold any out: intervals use the fit's residuals
     y_test = ya[rows][test[rows]]
     logit = _logits(y_test) - _logits(y_test - errors)
     fitted_on = rows & train
-    uninformative = _uninformative_backtest(errors, xa[fitted_on], ya[fitted_on], chance, pred.noise_sd)
+    uninformative = _uninformative_backtest(errors, xa[fitted_on], ya[fitted_on], spec.chance, pred.noise_sd)
     held_errors: Array | None = None
     held_logit: Array | None = None
-    if not uninformative and f == "sigmoid" and cap is None:
+    if not uninformative and spec.form == "sigmoid" and cap is None:
         # a fitted ceiling that the lower half of the runs never approaches: the backtest's refit cannot place it
         # (it ends at 1) and scores where it guessed the plateau, not the law; the same backtest with the ceiling
         # held at the full fit's still tests the rest of the curve, and flags a law whose shape misses
         held, held_errors = _held_ceiling_backtest(
-            errors, curves, design, xa, ya, g, fit_labels, rows, bt_g, bt_labels, train, test, chance, floor,
+            errors,
+            curves,
+            design,
+            pts,
+            rows,
+            backtested,
+            train,
+            test,
+            spec.chance,
+            spec.floor_mode,
             pred.noise_sd,
-        )  # fmt: skip
+        )
         if held.startswith("backtest uninformative") and held_errors is not None:
             uninformative = held
             # its errors with the ceiling held still measure how the rest of the curve extrapolates: the interval

@@ -3,6 +3,8 @@ is."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -12,6 +14,7 @@ from l2l.core.sigmoid import FloorMode as FloorMode
 
 Labels = NDArray[np.intp]  # the group index of each run
 Mask = NDArray[np.bool_]
+Array = NDArray[np.float64]
 
 AccuracyForm = Literal["sigmoid", "power"]
 ACCURACY_FORMS: tuple[AccuracyForm, ...] = ("sigmoid", "power")
@@ -25,6 +28,51 @@ POOLED = "*"  # the key of the one shared law in AccuracyFit.laws
 #: how the datasets' runs are fitted: one curve for every dataset, one shape (floor, ceiling, slope) for every
 #: dataset with a midpoint x0 of each dataset's own (sigmoid only), or one curve per dataset
 Design = Literal["pooled", "shifted", "separate"]
+
+
+@dataclass(frozen=True)
+class Points:
+    """The runs an accuracy law is fitted on: each run's input loss ``x`` and accuracy ``y``, its dataset's index
+    ``g`` into ``labels``, and what ranks each dataset's runs for the backtests (``order``, e.g. compute; None:
+    lowest loss first)."""
+
+    x: Array
+    y: Array
+    g: Labels
+    labels: tuple[str, ...]
+    order: Array | None = None
+
+    def take(self, rows: Mask, g: Labels | None = None, labels: Sequence[str] | None = None) -> Points:
+        """The runs ``rows``; their datasets renumbered (``g``, into ``labels``) where a backtest keeps only some."""
+        return Points(
+            self.x[rows],
+            self.y[rows],
+            self.g[rows] if g is None else g,
+            self.labels if labels is None else tuple(labels),
+            None if self.order is None else self.order[rows],
+        )
+
+
+@dataclass(frozen=True)
+class CurveSpec:
+    """How each curve of a design is fitted: its form, the task's chance accuracy, the floor's mode, the ceiling
+    (None: fitted) and, for the power form, the input loss's irreducible ``E0`` (a number, or one per dataset)."""
+
+    form: AccuracyForm
+    chance: float | None
+    floor_mode: FloorMode
+    ceiling: float | None
+    E0: float | Mapping[str, float] | None = None
+
+    def at_ceiling(self, ceiling: float | None) -> CurveSpec:
+        """The same curves with the ceiling ``ceiling`` (None: fitted)."""
+        return replace(self, ceiling=ceiling)
+
+
+def sigmoid_spec(chance: float | None, floor_mode: FloorMode, ceiling: float | None) -> CurveSpec:
+    """A sigmoid's curves (no E0): what the ceiling's choice fits, whatever the law's form."""
+    return CurveSpec("sigmoid", chance, floor_mode, ceiling)
+
 
 # Fraction of runs (highest in the ordering, e.g. compute, within each dataset) held out by the sharing backtest.
 BACKTEST_FRACTION = 0.2

@@ -20,30 +20,21 @@ from l2l.core.accuracy.settings import (
     MIN_GROUP_RUNS,
     SHARING_MARGIN,
     SHARING_UNINFORMATIVE,
-    AccuracyForm,
+    CurveSpec,
     Design,
     Labels,
+    Points,
 )
-from l2l.core.laws import Array
 from l2l.core.predictability import MIN_SIGNAL_SD, Predictability
-from l2l.core.sigmoid import FloorMode
 
 
 def _choose_design(
-    f: AccuracyForm,
-    xa: Array,
-    ya: Array,
-    g: Labels,
-    labels: Sequence[str],
+    spec: CurveSpec,
+    pts: Points,
     grouped: bool,
     pooling: Pooling,
     sharing_test: Literal["backtest", "bic"],
     auto_ceiling: bool,
-    cap: float | None,
-    chance: float | None,
-    floor: FloorMode,
-    E0: float | Mapping[str, float] | None,
-    oa: Array | None,
     pred: Predictability,
     per_group: Mapping[str, Predictability],
     check: bool,
@@ -51,7 +42,9 @@ def _choose_design(
     """The design: the one asked for, or under ``pooling="auto"`` the sharing test's (``_sharing_test``), one
     shape shifted by dataset where one curve misses datasets systematically, and one curve for every dataset where
     one per dataset would leave half of them without a prediction. With it the sharing test, the pooled curve's
-    ceiling choice (for ``fit_accuracy`` to reuse, where the design is pooled) and the warnings it gives."""
+    ceiling choice (for ``fit_accuracy`` to reuse, where the design is pooled) and the warnings it gives. ``spec``
+    is the law's curves, its ceiling the one to fit with first (1 under ``auto_ceiling``; None: fitted)."""
+    f, labels = spec.form, pts.labels
     if not grouped or len(labels) == 1 or pooling == "pooled":
         return "pooled", None, None, []
     if pooling in ("separate", "shifted"):
@@ -59,13 +52,13 @@ def _choose_design(
     if sharing_test not in ("backtest", "bic"):
         raise FitError(f"unknown sharing test {sharing_test!r}; expected backtest or bic")
     pooled_choice: _CeilingChoice | None = None
-    test_cap = cap
+    test_cap = spec.ceiling
     if auto_ceiling and f == "sigmoid":
         # both designs backtested with the ceiling the pooled curve's backtest chooses: at 1, a task that
         # levels off inside the sweep misses by ~9 points in either design, and the test compared noise
-        pooled_choice = _choose_ceiling(xa, ya, g, labels, "pooled", chance, floor, oa, pred.noise_sd)
+        pooled_choice = _choose_ceiling(pts, "pooled", spec.chance, spec.floor_mode, pred.noise_sd)
         test_cap = pooled_choice.cap
-    sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, test_cap, E0, oa, sharing_test)
+    sharing = _sharing_test(spec.at_ceiling(test_cap), pts, sharing_test)
     if test_cap is None:
         sharing = dataclasses.replace(
             sharing,
@@ -76,16 +69,16 @@ def _choose_design(
     # by dataset then, unless one curve per dataset beats it by the margin. Where it does not miss them, the
     # shift is not taken on the backtest alone (it moved a probe's one-curve tables and the paper's OpenBookQA,
     # whose held-out chain went from 2.09 to 2.32 points)
-    _, fitted_p = _fit_design(f, xa, ya, g, labels, "pooled", chance, floor, test_cap, E0)
-    off = dataset_offsets(ya - fitted_p, g, labels, pred.noise_sd)
+    _, fitted_p = _fit_design(spec.at_ceiling(test_cap), pts, "pooled")
+    off = dataset_offsets(pts.y - fitted_p, pts.g, labels, pred.noise_sd)
     if off is not None and off.systematic and pooled_choice is not None and test_cap == 1.0:
         # one curve with its ceiling at 1 misses the datasets that climb closest to a lower ceiling, the same
         # way: where a fitted ceiling meets every dataset, the ceiling is the cause, not the datasets
         # (``_ceiling_for_offsets``), and both designs are tested again with it
-        lower = _ceiling_for_offsets(xa, ya, g, labels, chance, floor, pred.noise_sd, off, pooled_choice)
+        lower = _ceiling_for_offsets(pts, spec.chance, spec.floor_mode, pred.noise_sd, off, pooled_choice)
         if lower is not None:
             pooled_choice, test_cap, off = lower, None, lower.offsets
-            sharing = _sharing_test(f, xa, ya, g, labels, chance, floor, None, E0, oa, sharing_test)
+            sharing = _sharing_test(spec.at_ceiling(None), pts, sharing_test)
             sharing = dataclasses.replace(
                 sharing,
                 reason=f"{sharing.reason} (both with a fitted ceiling: at 1, one curve missed datasets "
@@ -165,27 +158,16 @@ def _predicts_alone(p: Predictability, design: Design) -> bool:
     return p.predictable
 
 
-def _sharing_test(
-    form: AccuracyForm,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    E0: float | Mapping[str, float] | None,
-    order: Array | None,
-    method: Literal["backtest", "bic"],
-) -> SharingTest:
+def _sharing_test(spec: CurveSpec, pts: Points, method: Literal["backtest", "bic"]) -> SharingTest:
     """Pooled against separate, on the datasets with the runs for a curve of their own in the test (every run for
     ``bic``; the lower half of each dataset's runs the backtest fits on): the others are left out of the test
     (``untested``). With fewer than two datasets left, nothing is tested: pooled (the default on a tie)."""
+    g, labels = pts.g, pts.labels
     counts = np.bincount(g, minlength=len(labels))
     if method == "bic":
         n_fit = counts
     else:
-        train, _ = _backtest_masks(x, g, len(labels), order)
+        train, _ = _backtest_masks(pts.x, g, len(labels), pts.order)
         n_fit = np.bincount(g[train], minlength=len(labels))
     untested = {
         lab: (
@@ -199,32 +181,20 @@ def _sharing_test(
     }
     names = ", ".join(untested)
     if not untested:
-        return _test_sharing(form, x, y, g, labels, chance, floor_mode, ceiling, E0, order, method)
+        return _test_sharing(spec, pts, method)
     tested = [k for k, lab in enumerate(labels) if lab not in untested]
     if len(tested) < 2:
-        cp, _ = _fit_design(form, x, y, g, labels, "pooled", chance, floor_mode, ceiling, E0)
+        cp, _ = _fit_design(spec, pts, "pooled")
         have = f"only {labels[tested[0]]} has" if tested else "none has"
         reason = (
             f"not tested: comparing one curve per dataset with one for every dataset takes two datasets with the "
             f"runs for a curve of their own, and {have} them ({names}: too few runs); one curve for every "
             "dataset, assumed"
         )
-        bic_p = _bic(cp[0].rss, len(y), cp[0].n_free)
+        bic_p = _bic(cp[0].rss, len(pts.y), cp[0].n_free)
         return SharingTest("pooled", reason, method, cp[0].rss, None, bic_p, None, None, None, 0, untested)
     keep, g_tested = _only_groups(g, tested)
-    sub = _test_sharing(
-        form,
-        x[keep],
-        y[keep],
-        g_tested,
-        [labels[k] for k in tested],
-        chance,
-        floor_mode,
-        ceiling,
-        E0,
-        None if order is None else order[keep],
-        method,
-    )
+    sub = _test_sharing(spec, pts.take(keep, g_tested, [labels[k] for k in tested]), method)
     tail = f"; {names} left out of the test (too few runs)" + (
         f": the pooled curve is assumed for {'it' if len(untested) == 1 else 'them'}"
         if sub.chosen == "pooled"
@@ -233,23 +203,11 @@ def _sharing_test(
     return dataclasses.replace(sub, reason=sub.reason + tail, untested=untested)
 
 
-def _test_sharing(
-    form: AccuracyForm,
-    x: Array,
-    y: Array,
-    g: Labels,
-    labels: Sequence[str],
-    chance: float | None,
-    floor_mode: FloorMode,
-    ceiling: float | None,
-    E0: float | Mapping[str, float] | None,
-    order: Array | None,
-    method: Literal["backtest", "bic"],
-) -> SharingTest:
+def _test_sharing(spec: CurveSpec, pts: Points, method: Literal["backtest", "bic"]) -> SharingTest:
     """The sharing test on datasets that each have the runs for a curve of their own in it."""
-    n = len(y)
-    cp, _ = _fit_design(form, x, y, g, labels, "pooled", chance, floor_mode, ceiling, E0)
-    cs, _ = _fit_design(form, x, y, g, labels, "separate", chance, floor_mode, ceiling, E0)
+    form, n = spec.form, len(pts.y)
+    cp, _ = _fit_design(spec, pts, "pooled")
+    cs, _ = _fit_design(spec, pts, "separate")
     rss_p, rss_s = cp[0].rss, sum(c.rss for c in cs)
     bic_p = _bic(rss_p, n, cp[0].n_free)
     bic_s = _bic(rss_s, n, sum(c.n_free for c in cs))
@@ -257,18 +215,9 @@ def _test_sharing(
         chosen: Design = "pooled" if bic_p <= bic_s else "separate"
         reason = f"BIC {bic_p:.1f} pooled against {bic_s:.1f} separate: {_verdict(chosen)}"
         return SharingTest(chosen, reason, "bic", rss_p, rss_s, bic_p, bic_s, None, None, 0)
-    train, test = _backtest_masks(x, g, len(labels), order)
+    train, test = _backtest_masks(pts.x, pts.g, len(pts.labels), pts.order)
     designs: list[Design] = ["pooled", "shifted", "separate"] if form == "sigmoid" else ["pooled", "separate"]
-    mae = {
-        d: float(
-            np.mean(
-                np.abs(
-                    _backtest_errors(form, x, y, g, labels, d, chance, floor_mode, ceiling, E0, train, test)
-                )
-            )
-        )
-        for d in designs
-    }
+    mae = {d: float(np.mean(np.abs(_backtest_errors(spec, pts, d, train, test)))) for d in designs}
     mp, ms, mh = mae["pooled"], mae["separate"], mae.get("shifted")
     informative = min(mae.values()) <= SHARING_UNINFORMATIVE
     if informative:
