@@ -1293,10 +1293,24 @@ class LearnedDrawError:
             if self.whole_sizes
             else "the sweep's largest budget held out"
         )
+        if not self.compared:
+            return (
+                f"with {held}, no two datasets had a held-out run of the same model (N, D) to order, so the "
+                "backtest could not compare the laws with the sweep's order (their runs lie on different grids); "
+                "the sweep's order is kept"
+            )
         return (
             f"with {held}, the laws ordered {self.laws_right} of {self.pairs} pairs right, the single-scale "
             f"baseline {self.baseline_right}"
         )
+
+    @property
+    def compared(self) -> bool:
+        """Whether the backtest compared the laws with the sweep's order on some pair of held-out runs: with none
+        (datasets on different grids of (N, D): isoFLOP profiles at their own sizes beside a ladder), 0 of 0 pairs
+        is no evidence either way, not a tie (probe h59: read as one, P(best) weighed the kept order 0.8 and the
+        output said the laws "ordered 0 of 0 pairs right")."""
+        return self.laws_not_backtested is None and self.pairs > 0
 
     def __call__(self, reach: float) -> DrawError:
         """The draw error at ``reach``. Of each spread the step measured, the part beyond its runs' noise
@@ -1323,8 +1337,8 @@ class LearnedDrawError:
             why,
             kept_order_sd=kept,
             # only the kept order's spread was learned: the laws' verdict was not (half each where they disagree)
-            backtested=self.laws_not_backtested is None,
-            backtest_tied=self.laws_not_backtested is None and self.laws_right == self.baseline_right,
+            backtested=self.compared,
+            backtest_tied=self.compared and self.laws_right == self.baseline_right,
             reach_ratio=scale,
             carry_sd_per_decade=self.carry_sd_per_decade,
         )

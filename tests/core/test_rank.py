@@ -601,3 +601,34 @@ def test_a_dataset_whose_law_is_poor_keeps_its_measured_place_not_its_laws() -> 
     assert flagged["steady"][1] == 0.0
     assert min(flagged, key=lambda k: flagged[k][0]) == "fast"  # the sweep's order: fast measured lower
     assert flagged["fast"] == sound["fast"]  # the others' values unchanged
+
+
+def test_a_backtest_whose_datasets_share_no_held_out_model_is_no_tie() -> None:
+    # probe h59: datasets on different grids of (N, D) (each one's isoFLOP sizes about its own optimum) have no
+    # held-out model in common: the backtest ordered 0 of 0 pairs, was read as a tie (the kept order weighed 0.8
+    # against the laws) and said "the laws ordered 0 of 0 pairs right, the single-scale baseline 0"
+    other = ScalingLaw("l2l", A=4 * FAST.A, B=0.5 * FAST.B, E=FAST.E + 0.05, alpha=FAST.alpha, beta=FAST.beta)
+    cands = [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("other", other, 3)]
+    em = learn_draw_error(cands, "T", draws=12, seed=0)
+    assert (em.pairs, em.laws_right, em.baseline_right) == (0, 0, 0)
+    assert set(em.errors) == {"fast", "steady", "other"}  # the misses are still learned
+    far = em(3 * em.reach)
+    assert not far.backtest_tied
+    assert not far.backtested
+    assert not far.use_laws
+    assert "0 of 0" not in far.why
+    assert "no two datasets had a held-out run of the same model" in far.why
+    assert not em.compared
+    assert far.kept_order_sd is not None
+    assert far.specific_sd > 0
+    # with a shared model held out the verdict is the pairs' count, as before
+    shared = learn_draw_error(
+        [_candidate("fast", FAST, 1), _candidate("steady", STEADY, 2), _candidate("poor", POOR, 3)],
+        "T",
+        draws=12,
+        seed=0,
+    )
+    assert shared.compared
+    assert shared.pairs == 7
+    assert shared(3 * shared.reach).backtest_tied
+    assert "ordered 7 of 7 pairs right" in shared(1.0).why
