@@ -19,9 +19,11 @@ from l2l.output.plots.common import (
     MANY_PANELS,
     SMALL_PANEL_HEIGHT,
     SMALL_PANEL_WIDTH,
+    legend_labels,
     legend_width,
     panel_title,
     plotnine,
+    qualitative,
     theme,
     use_agg,
 )
@@ -39,7 +41,6 @@ PANEL_WIDTH = 3.4
 PANEL_HEIGHT = 2.7
 MAX_COLUMNS = 4
 STAR = "*"
-COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 
 
 def _panel_name(name: str) -> str:
@@ -140,6 +141,21 @@ def _pandas(frame: pl.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def _caption(data: AccuracyFigureData) -> str:
+    """What the lines are, naming only those drawn: a figure of unpredictable tasks (no law) or of tasks whose chance
+    is not known (no floor) was captioned "lines: fitted accuracy laws …; dotted: chance" over points alone (probe
+    h60)."""
+    parts = []
+    if data.curves.height:
+        pooled = "pooled law" in data.curves.get_column("curve").to_list()
+        parts.append(
+            "lines: fitted accuracy laws" + (" (black: one law pooled across datasets)" if pooled else "")
+        )
+    if data.floors.height:
+        parts.append("dotted: chance")
+    return "; ".join(parts) if parts else "points: the runs (no law drawn: each panel's title says why)"
+
+
 def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split: str | None = None) -> ggplot:
     """Accuracy against loss per task (one panel each), every dataset in one colour each; the law in black when
     pooled, in the dataset's colour when per dataset; the chance level dotted; runs outside ``fit_split`` as stars."""
@@ -147,14 +163,16 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
     p9 = plotnine()
     data = accuracy_figure_data(runs, results, fit_split=fit_split)
     datasets = sorted(set(data.points.get_column("dataset").to_list()))
-    colours = {ds: COLOURS[i % len(COLOURS)] for i, ds in enumerate(datasets)}
+    # a colour of its own for every dataset (tab10, tab20, a wheel): nine colours cycled, and 12 datasets drew
+    # corpus-00 and corpus-09 alike (probe h60)
+    colours = dict(zip(datasets, qualitative(len(datasets)), strict=True))
     colours["pooled law"] = "#000000"
     fitted = _pandas(data.points.filter(pl.col("fitted")), data.panels)
     stars = _pandas(data.points.filter(~pl.col("fitted")), data.panels)
     fig = p9.ggplot(fitted, p9.aes(x="x", y="accuracy", color="dataset")) + p9.geom_point(
         size=0.9, alpha=0.55
     )
-    caption = "lines: fitted accuracy laws (black: one law pooled across datasets); dotted: chance"
+    caption = _caption(data)
     if len(stars):
         fig += p9.geom_point(data=stars, shape=STAR, size=5.0, show_legend=False)
         caption += f"\n★: runs not used in the fit (split ≠ {fit_split})"
@@ -174,7 +192,8 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
         )
     ncol = max(1, min(MAX_COLUMNS, len(data.panels)))
     fig += p9.facet_wrap("panel", ncol=ncol, scales="free")
-    fig += p9.scale_color_manual(values=colours, breaks=[*datasets, "pooled law"])
+    entries = [*datasets, "pooled law"]
+    fig += p9.scale_color_manual(values=colours, breaks=entries, labels=legend_labels(entries))
     fig += p9.labs(
         x=data.x_label,
         y="accuracy",
@@ -189,8 +208,11 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
     width, height = (SMALL_PANEL_WIDTH, SMALL_PANEL_HEIGHT) if many else (PANEL_WIDTH, PANEL_HEIGHT)
     fig += theme() + p9.theme(  # the title, caption and strips of every l2l figure; smaller panel text
         # the panels and a legend as wide as its labels (``save_figure`` keeps a size the figure gives itself)
-        figure_size=(width * ncol + legend_width([*datasets, "pooled law"]), height * nrow + 1.2),
+        figure_size=(width * ncol + legend_width(legend_labels(entries)), height * nrow + 1.2),
         strip_text=p9.element_text(size=8),
         axis_text=p9.element_text(size=7),
+        # the caption aligned to the figure, not to the panels: beside the legend, one panel's caption ran off the
+        # figure's left edge ("es: fitted accuracy laws …", probe h60)
+        plot_caption_position="plot",
     )
     return cast("ggplot", fig)

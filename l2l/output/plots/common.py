@@ -17,6 +17,7 @@ from l2l.base.errors import UsageError
 from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.laws import Array
 from l2l.output.render import wrap_name
+from l2l.output.reports.common import GREEK
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,9 +87,21 @@ def ordered(values: Sequence[str], order: Sequence[str]) -> Any:
 
 
 def legend_width(labels: Sequence[str]) -> float:
-    """Inches for a legend listing ``labels``: the default, or more for long labels (≈ 0.07 in a character at the
-    legend's 8 pt)."""
-    return max(LEGEND_WIDTH, 0.8 + 0.07 * max((len(b) for b in labels), default=0))
+    """Inches for a legend listing ``labels``: the default, or more for long labels (≈ 0.07 in a character of a
+    label's longest line at the legend's 8 pt)."""
+    longest = max((len(line) for b in labels for line in b.split("\n")), default=0)
+    return max(LEGEND_WIDTH, 0.8 + 0.07 * longest)
+
+
+#: The most characters of a legend label on one line: a 96-character dataset name drawn on one line took the legend
+#: wider than the panel beside it (probe h60).
+LEGEND_LABEL_WIDTH = 32
+
+
+def legend_labels(names: Sequence[str]) -> list[str]:
+    """Legend labels for ``names``: each wrapped at its own break points to ``LEGEND_LABEL_WIDTH``, as panel titles
+    are (``panel_title``)."""
+    return ["\n".join(wrap_name(n, LEGEND_LABEL_WIDTH)) for n in names]
 
 
 def ncol(n_panels: int) -> int:
@@ -154,7 +167,8 @@ def sci_labels(values: Sequence[float]) -> list[str]:
 def fit_titles(fits: Sequence[LawFit], own: Mapping[str, str] | None = None) -> list[str]:
     """One short facet title per fit: the eval alone when every fit is of one dataset (the figure's title names
     it), the dataset alone for its own loss (``own``: dataset → own eval), else "dataset — eval"; eval names
-    shortened (``short_eval``); the form added where two fits would share one title."""
+    shortened (``short_eval``); the form added where two fits would share one title; the parameters that ended on a
+    bound of the search box after it (``(bound: B, β)``, as fit-law flags them)."""
     short = short_evals([f.eval for f in fits])
     one_dataset = len(fits) > 1 and len({f.dataset for f in fits}) == 1
     titles = []
@@ -169,7 +183,14 @@ def fit_titles(fits: Sequence[LawFit], own: Mapping[str, str] | None = None) -> 
         titles = [f"{t} ({f.form})" for t, f in zip(titles, fits, strict=True)]
     if len(set(titles)) < len(titles):
         titles = [f"{t} #{i + 1}" for i, t in enumerate(titles)]
-    return [panel_title(t) for t in titles]
+    # a law whose parameters ended on a bound of the search box, as fit-law flags it ("bound:B,β"): drawn
+    # unmarked, a law fitted to noise (flat bands, N* on the box's edge) read as any other (probe h60)
+    return [
+        panel_title(
+            t + (f" (bound: {', '.join(GREEK.get(k, k) for k in f.at_bounds)})" if f.at_bounds else "")
+        )
+        for t, f in zip(titles, fits, strict=True)
+    ]
 
 
 def panel_title(text: str) -> str:

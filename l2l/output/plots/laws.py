@@ -118,6 +118,19 @@ class LawFigureData:
     panels: list[str]
 
 
+#: A tick closer than this (in decades) to an edge of an axis drawn without padding is not labelled: its label ran
+#: into the next panel's ("1e211e16" on Porian et al.'s laws, whose grid ends at 1e21 exactly: probe h60).
+EDGE_DECADES = 0.1
+
+
+def inner_log_ticks(lo: float, hi: float) -> list[float]:
+    """``log_ticks(lo, hi)`` without those within ``EDGE_DECADES`` of either end (all of them where fewer than two
+    would be left)."""
+    ticks = log_ticks(lo, hi)
+    inner = [t for t in ticks if math.log10(t / lo) >= EDGE_DECADES and math.log10(hi / t) >= EDGE_DECADES]
+    return inner if len(inner) >= 2 else ticks
+
+
 def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = None) -> LawFigureData:
     """The data of ``law_figure``, computed apart from its drawing."""
     import pandas as pd
@@ -236,7 +249,7 @@ def law_figure(
     fig = (
         fig
         + p9.facet_wrap("panel", ncol=ncol(len(fits)))
-        + p9.scale_x_log10(breaks=log_ticks(c_lo, c_hi), labels=sci_labels, expand=(0, 0))
+        + p9.scale_x_log10(breaks=inner_log_ticks(c_lo, c_hi), labels=sci_labels, expand=(0, 0))
         + p9.scale_y_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels, expand=(0, 0))
         + p9.scale_fill_cmap(
             "viridis",

@@ -18,7 +18,16 @@ import polars as pl
 
 from l2l.base.errors import UsageError
 from l2l.base.text import fmt_si, some_of
-from l2l.output.plots.common import panel_title, plotnine, qualitative, sci, short_eval, theme, use_agg
+from l2l.output.plots.common import (
+    legend_labels,
+    panel_title,
+    plotnine,
+    qualitative,
+    sci,
+    short_eval,
+    theme,
+    use_agg,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -383,7 +392,8 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
     use_agg()
     p9 = plotnine()
     data = rank_budget_figure_data(ranking)
-    n = len(data.curves["dataset"].cat.categories)
+    categories = [str(c) for c in data.curves["dataset"].cat.categories]
+    n = len(categories)
     fig = (
         p9.ggplot(data.curves, p9.aes(x="C", y="value", color="dataset"))
         + p9.geom_line(size=0.9)
@@ -395,9 +405,11 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
         fig
         + p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels)))
         + p9.scale_x_log10()
-        + p9.scale_color_manual(values=qualitative(n))
+        + p9.scale_color_manual(values=qualitative(n), breaks=categories, labels=legend_labels(categories))
         + p9.labs(
-            x="compute C (FLOPs); dotted: the budget, dashed: the winner changes",
+            # the dashes named only where some are drawn ("dashed: the winner changes" over a figure of none)
+            x="compute C (FLOPs); dotted: the budget"
+            + ("" if data.flips.empty else ", dashed: the winner changes"),
             y=f"predicted loss ({ranking.method})",
             color="dataset",
             title="Which dataset, across budgets? Predicted target loss (lower is better)",

@@ -192,9 +192,13 @@ def _legend_width(fig: ggplot) -> float:
     character at the legend's 8 pt)."""
     labels: list[str] = []
     for scale in getattr(fig, "scales", ()):
-        breaks = getattr(scale, "breaks", None)
-        if isinstance(breaks, (list, tuple)) and all(isinstance(b, str) for b in breaks):
-            labels += breaks
+        shown = getattr(
+            scale, "labels", None
+        )  # the labels drawn, where given (wrapped names), else the breaks
+        if not (isinstance(shown, (list, tuple)) and shown and all(isinstance(b, str) for b in shown)):
+            shown = getattr(scale, "breaks", None)
+        if isinstance(shown, (list, tuple)) and all(isinstance(b, str) for b in shown):
+            labels += shown
     return legend_width(labels)
 
 

@@ -16,6 +16,7 @@ from l2l.core.laws import Array
 from l2l.output.plots.common import (
     HELD_OUT_SHAPE,
     MAX_LEGEND_ENTRIES,
+    legend_labels,
     ncol,
     ordered,
     panel_title,
@@ -305,7 +306,9 @@ def translate_figure(
     if len(panel_order) > 1:
         fig += p9.facet_wrap("panel", ncol=ncol(len(panel_order)), scales="free")
     if not one_colour:
-        fig += p9.scale_color_manual(values=qualitative(len(label_order)), breaks=label_order)
+        fig += p9.scale_color_manual(
+            values=qualitative(len(label_order)), breaks=label_order, labels=legend_labels(label_order)
+        )
     fig = fig + p9.labs(x=x_label, y=y_label, color=legend, title=data.title, caption=caption) + theme()
     if data.multiples:
         fig += p9.theme(strip_text=p9.element_text(size=8), axis_text=p9.element_text(size=7))
