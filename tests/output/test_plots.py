@@ -462,6 +462,20 @@ def test_the_corrected_law_is_drawn_only_where_a_correction_applies_and_panels_s
         "train-to-train (n = 2)\ncovered: corrected 100%, loss-to-loss 50%*",
         "train-to-test (n = 2)\ncovered: independent 100%*, loss-to-loss 50%*",
     ]
+    # the caption explains "*" only where some panel's title carries one (h60: always, even with none drawn)
+    starred = evaluate_figure(
+        dataclasses.replace(evaluation, predictions=tuple(preds), summary=tuple(summary))
+    )
+    assert "(*: not backtested, a lower bound)" in _caption(starred)
+    none = [dataclasses.replace(s, lower_bound=dict.fromkeys(s.lower_bound, False)) for s in summary]
+    plain = evaluate_figure(dataclasses.replace(evaluation, predictions=tuple(preds), summary=tuple(none)))
+    assert "covered: the share of held-out values inside them" in _caption(plain)
+    assert "*" not in _caption(plain)
+
+
+def _caption(fig: Any) -> str:
+    labels = fig.labels
+    return str(labels.get("caption") if isinstance(labels, dict) else labels.caption)
 
 
 def test_evaluate_figure_without_predictions_raises(evaluation: Evaluation) -> None:

@@ -200,9 +200,11 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
             linetype="dashed",
             size=0.6,
         )
+        # the "*" explained only where some panel's title carries one (probe h60: always, even with none drawn)
+        starred = bool(data.intervals["lower"].any()) if "lower" in data.intervals else False
         caption += (
             f"\ndashed bar: median half-width of the {100 * level:.0f}% predictive intervals; covered: the share "
-            "of held-out values inside them (*: not backtested, a lower bound)"
+            "of held-out values inside them" + (" (*: not backtested, a lower bound)" if starred else "")
         )
     fig = (
         fig
