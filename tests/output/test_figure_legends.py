@@ -86,6 +86,23 @@ def test_a_long_dataset_name_wraps_in_the_budgets_legend(runs: Runs) -> None:
     assert {"beta", "gamma"} <= set(labels)
 
 
+def test_the_budgets_view_wraps_a_caption_that_names_a_long_winner(runs: Runs) -> None:
+    """h60: the caption naming the winner by a long name ran on one line and made the figure 12 in wide; it is
+    wrapped as the ranking figure's is (``CAPTION_CHARS``)."""
+    from l2l.output.plots import rank_budget_figure
+    from l2l.output.plots.rank import CAPTION_CHARS
+    from l2l.workflows.rank import rank_runs
+
+    long = "the-winner-" + "-".join(f"part{i}" for i in range(30))
+    frame = runs.frame.with_columns(pl.col("dataset").replace({"beta": long}))
+    own = {long if name == "beta" else name: ev for name, ev in runs.own_eval.items()}
+    renamed = dataclasses.replace(runs, frame=frame, own_eval=own, own_eval_how={})
+    ranking = rank_runs(renamed, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    caption = str(rank_budget_figure(ranking).labels.caption)
+    assert "the-winner-" in caption
+    assert max(len(line) for line in caption.splitlines()) <= CAPTION_CHARS
+
+
 def test_a_law_on_a_bound_of_its_box_says_so_in_its_panel_title(runs: Runs) -> None:
     """A law fitted to noise ended with B and β on the edges of their box (fit-law: "bound:B,β; poor law"); the
     law figure drew its flat bands and its N* on the box's edge under a title like any other's."""

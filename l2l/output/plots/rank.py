@@ -413,9 +413,13 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             y=f"predicted loss ({ranking.method})",
             color="dataset",
             title="Which dataset, across budgets? Predicted target loss (lower is better)",
-            caption=data.caption,
+            # wrapped and from the figure's left edge, as the ranking figure's: one long name in it made the
+            # figure 12 in wide (probe h60)
+            caption=_wrapped(data.caption),
         )
         + theme()
-        + p9.theme(plot_caption=p9.element_text(size=8, color="#555555", ha="left"))
+        + p9.theme(
+            plot_caption=p9.element_text(size=8, color="#555555", ha="left"), plot_caption_position="plot"
+        )
     )
     return cast("ggplot", fig)
