@@ -237,7 +237,13 @@ def test_law_figure_needs_a_fit(runs: Runs) -> None:
 
 def test_isoflop_figure_has_curves_points_optima_and_ordered_budgets(runs: Runs, fits: list[LawFit]) -> None:
     fig = isoflop_figure(runs, fits, split="sweep")
-    assert _geoms(fig) == ["geom_line", "geom_point", "geom_path", "geom_point", "geom_point"]
+    assert _geoms(fig) == ["geom_line", "geom_point", "geom_path", "geom_point", "geom_point", "geom_line"]
+    # the law beyond a budget's runs, out to its N*, is dashed and said (h60: drawn solid far past the runs)
+    dashed = _data(fig.layers[5])
+    # only the held-out 1e21 budget's N* lies beyond its run (one run: no profile of its own)
+    assert sorted(set(dashed["piece"])) == ["alpha|1e21|above", "beta|1e21|above", "gamma|1e21|above"]
+    assert fig.layers[5].geom.aes_params["linetype"] == "dashed"
+    assert "dashed: the law beyond the budget's runs, out to its N*" in str(fig.labels.caption)
     assert len(_stars(fig)) == 1
     assert len(_panels(fig)) == 3
     assert _panels(fig) == {"alpha", "beta", "gamma"}  # each dataset's own loss: the dataset names it

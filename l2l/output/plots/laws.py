@@ -301,6 +301,18 @@ class IsoflopFigureData:
     left_out: tuple[int, int] = (0, 0)
 
 
+def _curve_pieces(n_lo: float, n_hi: float, n_opt: float) -> dict[str, tuple[float, float]]:
+    """The stretches of N an iso-FLOP curve is drawn over: its budget's runs and a margin of 1.3× (``runs``,
+    solid), and where the budget's N* lies further out, the stretch to it (``below``, ``above``: dashed, the law
+    beyond the runs; Misfitting's sweep drew its curves solid far past them, probe h60)."""
+    pieces = {"runs": (n_lo / 1.3, n_hi * 1.3)}
+    if n_opt < n_lo:
+        pieces["below"] = (n_opt / 1.3, n_lo / 1.3)
+    if n_opt > n_hi:
+        pieces["above"] = (n_hi * 1.3, n_opt * 1.3)
+    return pieces
+
+
 #: An iso-FLOP budget is drawn where it holds this many runs: fewer draw no profile (a sizes × token-multiples grid,
 #: where one or two runs share a C, was drawn as 18 "budgets" of a point or two; probes p56, p58).
 MIN_PROFILE_RUNS = 3
@@ -352,10 +364,21 @@ def isoflop_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None
             budget = float(np.exp(np.mean(np.log(c[idx]))))
             n_opt = float(fit.law.compute_optimal(budget, k)[0])
             ns = n_all[idx]
-            lo, hi = min(float(ns.min()), n_opt) / 1.3, max(float(ns.max()), n_opt) * 1.3
-            n_curve = np.geomspace(lo, hi, 80)
-            loss = fit.law.predict(n_curve, budget / (k * n_curve))
-            curve_parts.append(pd.DataFrame({"N": n_curve, "loss": loss, "budget": lab, "panel": title}))
+            for piece, (a, b) in _curve_pieces(float(ns.min()), float(ns.max()), n_opt).items():
+                n_curve = np.geomspace(a, b, 80 if piece == "runs" else 24)
+                loss = fit.law.predict(n_curve, budget / (k * n_curve))
+                curve_parts.append(
+                    pd.DataFrame(
+                        {
+                            "N": n_curve,
+                            "loss": loss,
+                            "budget": lab,
+                            "panel": title,
+                            "piece": f"{title}|{lab}|{piece}",
+                            "beyond": piece != "runs",
+                        }
+                    )
+                )
             l_opt = float(fit.law.predict(n_opt, budget / (k * n_opt)))
             opt_parts.append(
                 pd.DataFrame(
@@ -409,13 +432,16 @@ def isoflop_figure(
 
     fig = (
         p9.ggplot(panels_frame(points["panel"]), p9.aes(x="N", y="loss", color="budget"))
-        + p9.geom_line(data=curves, size=0.7, alpha=0.85)
+        + p9.geom_line(p9.aes(group="piece"), data=curves[~curves["beyond"]], size=0.7, alpha=0.85)
         + p9.geom_point(data=used, size=1.8, alpha=0.9)
     )
     if not joined.empty:
         fig += p9.geom_path(p9.aes(group="panel"), data=joined, color="#444444", linetype="dashed", size=0.5)
     fig += p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
     caption = f"curves: fitted law along each iso-FLOP line D = C/{data.k:g}N\n◇: compute-optimal N*(C)"
+    beyond = curves[curves["beyond"]]
+    if not beyond.empty:  # (last, so that the layers before keep their places)
+        caption += "; dashed: the law beyond the budget's runs, out to its N*"
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=6.0, show_legend=False)
         caption += f"; ★: runs not used in the fit (split ≠ {split})"
@@ -431,6 +457,8 @@ def isoflop_figure(
     if len(budgets) > MAX_BUDGET_KEYS:
         keys = [budgets[int(i)] for i in np.unique(np.linspace(0, len(budgets) - 1, MAX_BUDGET_KEYS).round())]
         caption += f"\ncolour: compute C, {len(keys)} of its {len(budgets)} budgets in the legend"
+    if not beyond.empty:
+        fig += p9.geom_line(p9.aes(group="piece"), data=beyond, size=0.6, alpha=0.85, linetype="dashed")
     n_lo, n_hi = float(curves["N"].min()), float(curves["N"].max())
     fig = (
         fig
