@@ -32,6 +32,7 @@ from l2l.core.intervals import (
     combined_interval,
     known_model,
     propagated_through,
+    spread_floored,
 )
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
 from l2l.core.predictive import (
@@ -896,7 +897,14 @@ class _Intervals:
                 pi = model.interval(pred, where, self.level, scatter=tt.resid_sd)
             except FitError:
                 return None
-        pi = self._other_form(pi, PairSpec(p0, own0, p1, own1), x0)
+        spec = PairSpec(p0, own0, p1, own1)
+        pi = self._other_form(pi, spec, x0)
+        # below every source loss it was fitted on, floored at its own spread there, as predict --via floors it
+        xy = self.translations.xy.get(spec)
+        if model is not None and xy is not None and x0 < float(xy[0].min()):
+            draws = self._pair_draws(spec, tt)
+            sd = log_sd_at(draws, x0) if draws is not None else 0.0
+            pi = spread_floored(pi, model, where, draws_sd=sd, below=True)
         # as predict --via states the step: a poor law behind E0 or E1 said, repeated data as its own law says, and
         # never below E1 (left below, the same question had two intervals, probe h32: web→books [1.80, 3.37] here,
         # [2.01, 3.37] there, and the train-to-test step carried from it had none)
@@ -980,6 +988,28 @@ class _Intervals:
                 continue
             out[i] = judged_translation(carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, Ds[i])])
         return out
+
+    def _pair_draws(self, spec: PairSpec, tt: LossToLoss) -> np.ndarray | None:
+        """The refits of the train-train translation ``spec`` on resampled pairs with bootstrap draws of its E0
+        and E1 (rows K, κ, E0, E1), as ``predict --via`` draws them for its interval; None without."""
+        key = ("pair-draws", spec)
+        if key not in self._memo:
+            self._memo[key] = self._draw_pair(spec, tt)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _draw_pair(self, spec: PairSpec, tt: LossToLoss) -> np.ndarray | None:
+        xy = self.translations.xy.get(spec)
+        tbook = self.translations.book
+        x_law, y_law = tbook.try_get(spec.src, spec.x_eval), tbook.try_get(spec.tgt, spec.y_eval)
+        if xy is None or isinstance(x_law, FitError) or isinstance(y_law, FitError):
+            return None
+        try:
+            _, draws = shifted_power_draws(
+                translation_inputs(tbook, tt, xy[0], xy[1], x_law, y_law, 0), seed=0
+            )
+        except FitError:
+            return None
+        return draws
 
     def _onward_draws(self, tgt: str, ev: str, t2: LossToLoss) -> np.ndarray | None:
         """The refits of ``tgt``'s own → ``ev`` translation on resampled pairs with bootstrap draws of its E0 and E1

@@ -24,7 +24,9 @@ from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
     combined_interval,
+    known_model,
     propagated_interval,
+    spread_floored,
     translation_interval,
 )
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
@@ -629,17 +631,25 @@ class _Via:
             )
         # a pair the backtests never translated (sizes paired only within --rtol; the backtests pair exactly) gets
         # the bootstrap's interval, a lower bound (``known_model``)
+        inputs = self._inputs(res)
+        where = replace(self.where, group=pair)
+        apart = self._apart(res)
         ti = translation_interval(
             x,
-            self._inputs(res),
-            replace(self.where, group=pair),
+            inputs,
+            where,
             self.cal.translation,
             level=self.settings.level,
             seed=self.settings.seed,
-            apart=self._apart(res),
+            apart=apart,
         )
         own_s, own_t = self.runs.own(src), self.runs.own(self.tgt)
         held, other = self._other_form(ti.prediction, res, x)
+        # below every source loss it was fitted on, floored at its own spread there (``spread_floored``)
+        model, _ = known_model(self.cal.translation, pair, apart)
+        held = spread_floored(
+            held, model, where, draws_sd=ti.prediction.sd_param or 0.0, below=x < float(inputs.x.min())
+        )
         pi = self._judged(held, (res.x_law, res.y_law), t.E1)
         measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
         step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
