@@ -32,6 +32,21 @@ def markdown_text(text: str) -> str:
     return _MD_EDGE_UNDERSCORE.sub(r"\\_", text)
 
 
+#: What opens a block when a line starts with it and a space: a heading (``#``), a list item (``-``, ``+``, ``1.``,
+#: ``1)``); and indentation (a code block), which is dropped.
+_MD_BLOCK_START = re.compile(r"(?:#{1,6}|[+-])(?=\s|$)|\d{1,9}(?=[.)](?:\s|$))")
+
+
+def _markdown_line(text: str) -> str:
+    """A summary or note as one Markdown paragraph: ``markdown_text``, and a start that would open a block escaped
+    (a dataset ``# web`` made its summary a heading; ``1. web`` a numbered list)."""
+    out = markdown_text(text).lstrip()
+    m = _MD_BLOCK_START.match(out)
+    if m is None:
+        return out
+    return "\\" + out if m.group()[0] in "#+-" else f"{m.group()}\\{out[m.end() :]}"
+
+
 def _md_align(col: Column) -> str:
     return {"left": ":---", "right": "---:", "center": ":---:"}[col.justify]
 
@@ -47,9 +62,9 @@ def to_markdown(rep: Report) -> str:
     for r in rep.rows:
         out.append("| " + " | ".join(markdown_text(shown(c, r)) for c in cols) + " |")
     if rep.summary:
-        out += ["", markdown_text(rep.summary)]
+        out += ["", _markdown_line(rep.summary)]
     if rep.notes:
-        out += ["", *(f"- {markdown_text(n)}" for n in rep.notes)]
+        out += ["", *(f"- {_markdown_line(n)}" for n in rep.notes)]
     return "\n".join(out) + "\n"
 
 
@@ -69,13 +84,15 @@ _TEX_SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+_GREEK = (
+    "α:alpha β:beta γ:gamma δ:delta ε:varepsilon ζ:zeta η:eta θ:theta ι:iota κ:kappa λ:lambda μ:mu ν:nu ξ:xi π:pi "
+    "ρ:rho σ:sigma τ:tau υ:upsilon φ:varphi χ:chi ψ:psi ω:omega Γ:Gamma Δ:Delta Θ:Theta Λ:Lambda Ξ:Xi Π:Pi Σ:Sigma "
+    "Υ:Upsilon Φ:Phi Ψ:Psi Ω:Omega"
+)
 #: Symbols of the tables (the paper's notation, units, arrows) as LaTeX writes them, so any engine compiles them.
 _TEX_SYMBOLS = {
-    "α": r"$\alpha$",
-    "β": r"$\beta$",
-    "κ": r"$\kappa$",
-    "δ": r"$\delta$",
-    "σ": r"$\sigma$",
+    # the Greek letters LaTeX has a command for (a name's λ or ρ stopped pdflatex: "Unicode character not set up")
+    **{c: f"$\\{name}$" for c, name in (pair.split(":") for pair in _GREEK.split())},
     "×": r"$\times$",
     "·": r"$\cdot$",
     "−": r"$-$",
@@ -90,20 +107,35 @@ _TEX_SYMBOLS = {
     "…": r"\ldots{}",
     "’": "'",
     "★": r"$\star$",
+    "∞": r"$\infty$",
+    "≠": r"$\ne$",
+    "∈": r"$\in$",
+    "√": r"$\surd$",
+    "∝": r"$\propto$",
+    "↔": r"$\leftrightarrow$",
     "|": r"\textbar{}",  # in the default OT1 encoding a bare | prints as an em-dash
     "<": r"\textless{}",
     ">": r"\textgreater{}",
 }
-_TEX = re.compile("|".join(re.escape(k) for k in (*_TEX_SPECIAL, *_TEX_SYMBOLS)))
+#: The first character of a ligature TeX's fonts would make of two characters of a name (``--`` an en dash,
+#: two backquotes or quotes curly double quotes, ``!``` and ``?``` inverted marks): ``{}`` is put after it, so that
+#: ``c4--en`` prints as typed (pdflatex printed ``c4–en``).
+_LIGATURE = r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)|,(?=,)"
+_TEX = re.compile("|".join([_LIGATURE, *(re.escape(k) for k in (*_TEX_SPECIAL, *_TEX_SYMBOLS))]))
+
+
+def _tex(m: re.Match[str]) -> str:
+    c = m.group()
+    return _TEX_SPECIAL.get(c) or _TEX_SYMBOLS.get(c) or c + "{}"
 
 
 def latex_text(text: str) -> str:
     """``text`` as LaTeX typesets it literally: specials escaped (``fineweb_edu`` → ``fineweb\\_edu``, ``90%`` →
-    ``90\\%``), the tables' Greek letters and symbols in math mode."""
-    out = _TEX.sub(lambda m: _TEX_SPECIAL.get(m.group(), _TEX_SYMBOLS.get(m.group(), "")), visible(text))
+    ``90\\%``), the tables' Greek letters and symbols in math mode, no ligature made of a name (``c4-{}-en``)."""
+    out = _TEX.sub(_tex, visible(text))
     # a cell that opens with [ is read by \\ and \midrule before it as their optional argument: "[bold]" stopped
-    # pdflatex with "Missing number"
-    return "{}" + out if out.startswith("[") else out
+    # pdflatex with "Missing number"; one that opens with * is read by \\ as its star (a row "*code" printed "code")
+    return "{}" + out if out.startswith(("[", "*")) else out
 
 
 _SCI = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e(-?)\+?0*(\d+)(?![\w.])")

@@ -490,7 +490,8 @@ class AccuracyResult:
 
     eval: str
     input_loss: InputLoss
-    input_eval: str
+    #: the input loss's eval (a task loss, or "own"); None where the eval was refused before one was found
+    input_eval: str | None
     chance: float | None
     chance_source: str
     fit: AccuracyFit | None
@@ -657,13 +658,13 @@ def fit_accuracy_laws(
     for name in names:
         level, source = chance_level(runs, name, chance)
         if (unit := unit_doubt(runs, name, level)) is not None:
-            out.append(AccuracyResult(name, input_loss, "-", level, source, None, unit))
+            out.append(AccuracyResult(name, input_loss, None, level, source, None, unit))
             continue
         try:
             data = accuracy_data(runs, name, input_loss=input_loss, frame=acc)
         except SelectionError as exc:
             said = exc.message if exc.hint is None else f"{exc.message}; {exc.hint}"
-            out.append(AccuracyResult(name, input_loss, "-", level, source, None, said))
+            out.append(AccuracyResult(name, input_loss, None, level, source, None, said))
             continue
         try:
             e0: dict[str, float] | None = None
@@ -778,7 +779,7 @@ class AccuracyPrediction:
     N: float
     D: float
     C: float
-    input_eval: str
+    input_eval: str | None  # None: no input loss was found (the eval was refused first)
     own_loss: float | None  # the dataset's own loss at (N, D), as predict gives it (shown for context)
     loss: float | None  # the input loss at (N, D), as predict gives it
     loss_interval: tuple[float, float] | None
@@ -1068,7 +1069,7 @@ class _Chain:
             status: Literal["unpredictable", "failed"] = "failed" if res.fit is None else "unpredictable"
             reason = res.error if res.fit is None else res.fit.reason
             return _empty(base, status, reason or "", None)
-        loss = self._loss(ds, in_name, n, d) if in_name != "-" else FitError("no input loss")
+        loss = self._loss(ds, in_name, n, d) if in_name is not None else FitError("no input loss")
         if isinstance(loss, FitError):
             return _empty(base, "failed", f"the input loss's law: {loss}", res.fit.pooled)
         try:

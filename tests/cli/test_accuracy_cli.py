@@ -322,6 +322,7 @@ def test_fit_accuracy_recovers_the_known_sigmoid_and_labels_chance_unpredictable
     assert quiz["rmse_points"] < 1.0  # noise is 0.4 points
     cloze = rows["downstream/cloze_acc"]
     assert cloze["status"] == "unpredictable"
+    assert cloze["law"] is None  # no law: null, not the table's "–" (h61)
     assert "near chance" in cloze["reason"] or "does not rise" in cloze["reason"]
 
 

@@ -72,7 +72,8 @@ def _fit_rows(
                 notes.append(f"{d['eval']}: ceiling {d['ceiling_choice']}")
             notes.extend(f"{d['eval']}: {w}" for w in d.get("warnings", []))
         else:
-            d["law"] = "–"
+            # no law: null in JSON and an empty CSV cell, "–" in the table (the table's placeholder reached scripts)
+            d["law"] = None
             notes.append(f"{d['eval']}: {d['status']}: {d['reason']}")
         if d.get("n_points", 0) > d.get("n_runs", 0) > 0:
             repeated.setdefault((d["n_points"], d["n_runs"]), []).append(d["eval"])
