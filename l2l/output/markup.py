@@ -151,28 +151,45 @@ def _latex_cell(col: Column, text: str) -> str:
     return latex_number(cell) if col.justify == "right" else cell
 
 
+#: A table of more rows than this is written as a ``longtable`` (``\usepackage{longtable}``), which breaks across
+#: pages: as one float, the rows past the page were silently not typeset (``evaluate --detail``'s 750 rows: "Float
+#: too large for page by 8493pt", probe h61). About a page of rows at the body's size.
+LONGTABLE_ROWS = 40
+
+
 def to_latex(rep: Report) -> str:
-    """A report as a LaTeX ``table`` with a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``): the title as
-    the caption, the summary and notes as comments under it (they say what the numbers are; cite them in the
-    text)."""
+    """A report as a LaTeX ``table`` with a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``), or beyond
+    ``LONGTABLE_ROWS`` rows a booktabs ``longtable`` whose header repeats on every page (``\\usepackage{longtable}``
+    too): the title as the caption, the summary and notes as comments under it (they say what the numbers are;
+    cite them in the text)."""
     cols = rep.table_columns()
     spec = "".join({"left": "l", "right": "r", "center": "c"}[c.justify] for c in cols)
-    out = [
-        f"% l2l: {latex_text(rep.kind)}",
-        r"\begin{table}[htbp]",
-        r"  \centering",
-    ]
-    if rep.title:
-        out.append(rf"  \caption{{{latex_text(rep.title)}}}")
-    out += [
-        rf"  \begin{{tabular}}{{{spec}}}",
-        r"    \toprule",
-        "    " + " & ".join(latex_text(c.title) for c in cols) + r" \\",
-        r"    \midrule",
-    ]
-    for r in rep.rows:
-        out.append("    " + " & ".join(_latex_cell(c, shown(c, r)) for c in cols) + r" \\")
-    out += [r"    \bottomrule", r"  \end{tabular}", r"\end{table}"]
+    header = "    " + " & ".join(latex_text(c.title) for c in cols) + r" \\"
+    rows = ["    " + " & ".join(_latex_cell(c, shown(c, r)) for c in cols) + r" \\" for r in rep.rows]
+    out = [f"% l2l: {latex_text(rep.kind)}"]
+    if len(rep.rows) > LONGTABLE_ROWS:
+        out.append(
+            f"% {len(rep.rows)} rows: a longtable, which breaks across pages (\\usepackage{{longtable}})"
+        )
+        out.append(rf"\begin{{longtable}}{{{spec}}}")
+        if rep.title:
+            out.append(rf"  \caption{{{latex_text(rep.title)}}} \\")
+        out += [r"    \toprule", header, r"    \midrule", r"  \endfirsthead"]
+        out += [
+            r"    \toprule",
+            header,
+            r"    \midrule",
+            r"  \endhead",
+            r"    \bottomrule",
+            r"  \endlastfoot",
+        ]
+        out += [*rows, r"\end{longtable}"]
+    else:
+        out += [r"\begin{table}[htbp]", r"  \centering"]
+        if rep.title:
+            out.append(rf"  \caption{{{latex_text(rep.title)}}}")
+        out += [rf"  \begin{{tabular}}{{{spec}}}", r"    \toprule", header, r"    \midrule"]
+        out += [*rows, r"    \bottomrule", r"  \end{tabular}", r"\end{table}"]
     if rep.summary:
         out.append(f"% {_comment(rep.summary)}")
     out += [f"% {_comment(n)}" for n in rep.notes]

@@ -74,3 +74,25 @@ def test_a_names_greek_letters_and_math_signs_are_written_as_latex_math() -> Non
     assert latex_text("λ-mix ρ≠0") == "$\\lambda$-mix $\\rho$$\\ne$0"
     assert latex_text("ε φ Σ ∞") == "$\\varepsilon$ $\\varphi$ $\\Sigma$ $\\infty$"
     assert latex_text("α β κ") == "$\\alpha$ $\\beta$ $\\kappa$"  # as before
+
+
+def test_a_latex_table_longer_than_a_page_breaks_across_pages() -> None:
+    """h61: one float of 750 rows ("Float too large for page by 8493pt") typeset only the rows of its first page,
+    silently; beyond ``LONGTABLE_ROWS`` rows the table is a longtable whose header repeats on every page."""
+    from l2l.output.markup import LONGTABLE_ROWS
+
+    def table(n: int) -> str:
+        rows = [{"d": f"run{i}", "x": str(i)} for i in range(n)]
+        return to_latex(Report("r", [Column("d", justify="left"), Column("x")], rows, title="Runs"))
+
+    short, long = table(LONGTABLE_ROWS), table(LONGTABLE_ROWS + 1)
+    assert "\\begin{table}" in short
+    assert "longtable" not in short
+    assert "\\begin{longtable}{lr}" in long
+    assert "\\begin{table}" not in long
+    assert long.count("d & x \\\\") == 2  # the header, and again on every later page
+    assert "\\endhead" in long
+    assert "\\endlastfoot" in long
+    assert "\\caption{Runs} \\\\" in long
+    assert all(f"run{i} & {i} \\\\" in long for i in range(LONGTABLE_ROWS + 1))
+    assert "\\usepackage{longtable}" in long.splitlines()[1]
