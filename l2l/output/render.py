@@ -164,11 +164,12 @@ def _raw_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _flat(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Nested dicts become columns of their own (``bootstrap_draws``)."""
+def _flat(row: Mapping[str, Any], cells: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Nested dicts become columns of their own (``bootstrap_draws``), but those of ``cells`` (keyed by the data)
+    one cell each."""
     out: dict[str, Any] = {}
     for k, v in row.items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and k not in cells:
             for sub, val in _flat(v).items():
                 out[f"{k}_{sub}"] = val
         else:
@@ -179,7 +180,7 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any]:
 def _csv_keys(rep: Report, rows: Sequence[Mapping[str, Any]], plain: Sequence[Row]) -> list[str]:
     """A report's CSV columns in its own order: a dict column becomes its own columns where it stood, and keys no
     column names follow, sorted."""
-    nested = {k for r in plain for k, v in r.items() if isinstance(v, dict)}
+    nested = {k for r in plain for k, v in r.items() if isinstance(v, dict) and k not in rep.csv_cells}
     flat_keys = list(dict.fromkeys(k for r in rows for k in r))
     keys: list[str] = []
     for c in rep.columns:
@@ -204,7 +205,7 @@ def to_csv(reps: Report | Sequence[Report]) -> str:
     parts = []
     for rep in reps:
         plain = [{k: v for k, v in r.items() if k not in rep.csv_omit} for r in _data_rows(rep)]
-        rows = [_flat(r) for r in plain]
+        rows = [_flat(r, rep.csv_cells) for r in plain]
         parts.append((rep, rows, _csv_keys(rep, rows, plain)))
     keys = list(dict.fromkeys(k for _, _, ks in parts for k in ks))
     several = len(parts) > 1

@@ -96,3 +96,19 @@ def test_a_latex_table_longer_than_a_page_breaks_across_pages() -> None:
     assert "\\caption{Runs} \\\\" in long
     assert all(f"run{i} & {i} \\\\" in long for i in range(LONGTABLE_ROWS + 1))
     assert "\\usepackage{longtable}" in long.splitlines()[1]
+
+
+def test_a_csv_header_does_not_follow_the_datasets_of_a_dict_keyed_by_them() -> None:
+    """h61: fit-accuracy's ``unpredictable_datasets`` (a dict keyed by dataset) became a column per dataset, 45
+    columns on the paper's sample and 41 for one eval; it is one cell, ``dataset=reason; …``."""
+    from l2l.output.render import to_csv
+
+    def header(datasets: list[str]) -> tuple[list[str], list[str]]:
+        rows = [{"eval": "a", "why": {d: f"{d} at chance" for d in datasets}, "fit": {"x0": 2.0}}]
+        cols = [Column("eval", justify="left"), Column("why"), Column("fit")]
+        lines = to_csv(Report("r", cols, rows, csv_cells=frozenset({"why"}))).splitlines()
+        return lines[0].split(","), lines[1].split(",")
+
+    two, four = header(["web", "code"]), header(["web", "code", "books", "math"])
+    assert two[0] == four[0] == ["eval", "why", "fit_x0"]  # a dict of fixed keys still has its own columns
+    assert two[1][1] == "web=web at chance; code=code at chance"

@@ -197,6 +197,7 @@ def accuracy_fits_report(results: Sequence[AccuracyResult]) -> list[Report]:
         summary=_fits_summary(rows),
         table_order=("eval", "status_cell", "backtest_mae_points", "rmse_points", "pooling"),
         csv_omit=frozenset({"laws"}),
+        csv_cells=frozenset({"unpredictable_datasets"}),
     )
     law_cols = [
         Column("eval", justify="left"),
