@@ -989,6 +989,26 @@ class _Intervals:
             out[i] = judged_translation(carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, Ds[i])])
         return out
 
+    def _prepare_floors(self, preds: Sequence[HeldOutPrediction]) -> None:
+        """The bootstraps of the own-loss laws whose draws the floors of ``own_translation`` ask for (a source loss
+        below every one its pair was fitted on: ``_pair_draws``), made at once, each dataset's law in the worker
+        processes as ``prepare_onward`` makes the carried laws': the same draws as one by one, which the command's
+        own process had made law by law."""
+        tbook = self.translations.book
+        laws: dict[str, LawFit] = {}
+        for p in preds:
+            if p.setting != "train-to-train":
+                continue
+            spec = PairSpec(p.src, self.plan.own_eval[p.src], p.tgt, self.plan.own_eval[p.tgt])
+            xy = self.translations.xy.get(spec)
+            if xy is None or not p.source_loss < float(xy[0].min()):
+                continue
+            for ds, ev in ((spec.src, spec.x_eval), (spec.tgt, spec.y_eval)):
+                if isinstance(law := tbook.try_get(ds, ev), LawFit):
+                    laws.setdefault(ds, law)
+        if laws:
+            with_bootstraps(tbook, list(laws.values()), DEFAULT_DRAWS, 0, self.workers)
+
     def _pair_draws(self, spec: PairSpec, tt: LossToLoss) -> np.ndarray | None:
         """The refits of the train-train translation ``spec`` on resampled pairs with bootstrap draws of its E0
         and E1 (rows K, κ, E0, E1), as ``predict --via`` draws them for its interval; None without."""
@@ -1080,6 +1100,7 @@ class _Intervals:
         by_target: dict[tuple[str, float, float], list[float]] = {}
         # each source's translation with the other form's E's, beside it (None where there is none)
         other_by_target: dict[tuple[str, float, float], list[float | None]] = {}
+        self._prepare_floors(preds)
         for p in preds:
             if p.setting != "train-to-train":
                 continue
