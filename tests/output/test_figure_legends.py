@@ -10,19 +10,16 @@ from typing import Any
 import polars as pl
 import pytest
 
-import l2l.testing
 from l2l.base.runs import Runs
-from l2l.io.tables import read_runs
 from l2l.workflows.translate import TranslationResult, translate
 
 LONG = "a-very-long-dataset-name-with-many-parts/fineweb_edu_dedup_filtered_v2.1-extra-long-suffix"
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    path = tmp_path_factory.mktemp("legends") / "synthetic.csv"
-    pl.DataFrame(l2l.testing.synthetic_runs()).write_csv(path)
-    return read_runs([path])
+def runs(synthetic_runs: Runs) -> Runs:
+    """The synthetic sample, read once for the session (``tests/conftest.py``)."""
+    return synthetic_runs
 
 
 @pytest.fixture(scope="module")
