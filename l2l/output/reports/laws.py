@@ -246,7 +246,7 @@ def fits_report(
     cols = [
         Column("dataset", justify="left"),
         eval_column(rows, own),
-        Column("form", table=form == "auto", drop=3),
+        Column("form", justify="left", table=form == "auto", drop=3),
         Column("A", fmt=sci_column, drop=2),
         Column("B", fmt=sci_column, drop=2),
         Column("E", fmt=fmt_fixed(3), drop=0),
