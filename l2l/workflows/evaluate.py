@@ -900,8 +900,7 @@ class _Intervals:
         spec = PairSpec(p0, own0, p1, own1)
         pi = self._other_form(pi, spec, x0)
         # below every source loss it was fitted on, floored at its own spread there, as predict --via floors it
-        xy = self.translations.xy.get(spec)
-        if model is not None and xy is not None and x0 < float(xy[0].min()):
+        if model is not None and self._below_pairs(spec, x0):
             draws = self._pair_draws(spec, tt)
             sd = log_sd_at(draws, x0) if draws is not None else 0.0
             pi = spread_floored(pi, model, where, draws_sd=sd, below=True)
@@ -1000,14 +999,19 @@ class _Intervals:
             if p.setting != "train-to-train":
                 continue
             spec = PairSpec(p.src, self.plan.own_eval[p.src], p.tgt, self.plan.own_eval[p.tgt])
-            xy = self.translations.xy.get(spec)
-            if xy is None or not p.source_loss < float(xy[0].min()):
+            if not self._below_pairs(spec, p.source_loss):
                 continue
             for ds, ev in ((spec.src, spec.x_eval), (spec.tgt, spec.y_eval)):
                 if isinstance(law := tbook.try_get(ds, ev), LawFit):
                     laws.setdefault(ds, law)
         if laws:
             with_bootstraps(tbook, list(laws.values()), DEFAULT_DRAWS, 0, self.workers)
+
+    def _below_pairs(self, spec: PairSpec, x0: float) -> bool:
+        """Whether source loss ``x0`` lies below every source loss translation ``spec`` was fitted on, where
+        ``spread_floored`` floors its interval."""
+        xy = self.translations.xy.get(spec)
+        return xy is not None and x0 < float(xy[0].min())
 
     def _pair_draws(self, spec: PairSpec, tt: LossToLoss) -> np.ndarray | None:
         """The refits of the train-train translation ``spec`` on resampled pairs with bootstrap draws of its E0

@@ -140,6 +140,15 @@ def theme() -> Any:
     )
 
 
+def caption_from_left() -> Any:
+    """The caption from the figure's left edge, as the title is: beside a wide axis of names, a caption aligned to
+    the panels ran off the figure's right (the ranking figures)."""
+    p9 = plotnine()
+    return p9.theme(
+        plot_caption=p9.element_text(size=8, color="#555555", ha="left"), plot_caption_position="plot"
+    )
+
+
 def sci(x: float) -> str:
     """Compute as the tables write it, to 2 significant digits: 2e17, 4.4e17, 1e21."""
     return fmt_sci(x, 2)

@@ -19,6 +19,7 @@ import polars as pl
 from l2l.base.errors import UsageError
 from l2l.base.text import fmt_si, some_of
 from l2l.output.plots.common import (
+    caption_from_left,
     legend_labels,
     panel_title,
     plotnine,
@@ -326,10 +327,7 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
             shape="",
         )
         + theme()
-        # (from the figure's left edge: beside a wide axis of names, the caption ran off the figure's right)
-        + p9.theme(
-            plot_caption=p9.element_text(size=8, color="#555555", ha="left"), plot_caption_position="plot"
-        )
+        + caption_from_left()
     )
     return cast("ggplot", fig)
 
@@ -418,8 +416,6 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             caption=_wrapped(data.caption),
         )
         + theme()
-        + p9.theme(
-            plot_caption=p9.element_text(size=8, color="#555555", ha="left"), plot_caption_position="plot"
-        )
+        + caption_from_left()
     )
     return cast("ggplot", fig)
