@@ -358,6 +358,30 @@ class Ranking:
         """Whether some target's order beyond the sweep is unchecked (``TargetRanking.unchecked``)."""
         return any(t.unchecked for t in self.targets)
 
+    def without_unchecked_p_best(self) -> Ranking:
+        """This ranking with no P(best) where a target's order beyond the sweep is unchecked (and none combined):
+        with no extrapolation error learned, the draws carry the fits' own uncertainty alone, and their P(best) read
+        1.00 for the wrong dataset (helper h59: two datasets whose laws cross at 10x the sweep, 3 of 4 seeds; a
+        one-line sweep's laws, 6 points for 5 parameters, 0.92-1.00), a probability no backtest supports. The
+        leader stays the point prediction's."""
+        bare = [t.target for t in self.targets if t.unchecked]
+        if not bare:
+            return self
+        old = _fits_only_warning(bare, p_best_stated=True)
+        return dataclasses.replace(
+            self,
+            targets=tuple(
+                dataclasses.replace(t, rows=tuple(dataclasses.replace(r, p_best=None) for r in t.rows))
+                if t.unchecked
+                else t
+                for t in self.targets
+            ),
+            combined=tuple(dataclasses.replace(r, p_best=None) for r in self.combined),
+            warnings=tuple(
+                _fits_only_warning(bare, p_best_stated=False) if w == old else w for w in self.warnings
+            ),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "budget": self.budget.to_dict(),
@@ -448,6 +472,20 @@ def _contenders(names: list[str], points: Array, logs: Array, leader: int, level
     )
 
 
+def _fits_only_warning(targets: Sequence[str], *, p_best_stated: bool) -> str:
+    """The warning of targets ranked beyond the sweep with no extrapolation error drawn (none could be learned)."""
+    what = "intervals and P(best)" if p_best_stated else "intervals"
+    tail = (
+        ""
+        if p_best_stated
+        else "; no P(best) is stated (nothing learned how often such an order holds there)"
+    )
+    return (
+        f"{what} of {', '.join(targets)} include only the fits' own uncertainty (no extrapolation-error model): "
+        f"treat them as a lower bound{tail}"
+    )
+
+
 def rank(
     model: RankModel,
     budget: Budget,
@@ -492,10 +530,7 @@ def rank(
         [t for t, e in errs.items() if e.shared_sd == 0 and e.specific_for(method) == 0] if reach > 0 else []
     )
     if bare:
-        warnings.append(
-            f"intervals and P(best) of {', '.join(bare)} include only the fits' own uncertainty (no "
-            "extrapolation-error model): treat them as a lower bound"
-        )
+        warnings.append(_fits_only_warning(bare, p_best_stated=True))
     if flip_range is None and budget.C is not None:
         flip_range = (budget.compute / 10.0, budget.compute * 10.0)
 

@@ -605,7 +605,9 @@ def ranked_as_printed(
             flip_map=flip_map,
         )
         return _refused_beyond(
-            _with_poor_laws(_with_unranked(res, lawless or {}), book, own_eval), book, own_eval
+            _with_poor_laws(_with_unranked(res.without_unchecked_p_best(), lawless or {}), book, own_eval),
+            book,
+            own_eval,
         )
 
     res = ranked(method)

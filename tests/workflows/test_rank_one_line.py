@@ -64,3 +64,19 @@ def test_with_no_extrapolation_error_the_verdict_says_the_order_is_unchecked() -
         "counting only the fits' own uncertainty: no extrapolation error could be learned, so the order beyond "
         "the sweep is unchecked"
     )
+    # as rank prints it: no P(best), which the fits' own draws put at 1.00 here (helper h59: for the wrong dataset
+    # in 3 of 4 seeds of two datasets whose laws cross beyond the sweep)
+    assert [r.p_best for r in res.targets[0].rows] == [1.0, 0.0]
+    printed = res.without_unchecked_p_best()
+    assert [r.p_best for r in printed.targets[0].rows] == [None, None]
+    assert [r.p_best for r in printed.combined] == [None, None]
+    assert [r.dataset for r in printed.targets[0].rows] == [r.dataset for r in res.targets[0].rows]
+    summary = next(r.summary for r in ranking_report(printed) if r.summary)
+    assert summary == (
+        "Best dataset at N = 5B, D = 500B: steep leads by the point prediction; no extrapolation error could be "
+        "learned, so the order beyond the sweep is unchecked and no P(best) is stated"
+    )
+    assert printed.warnings == (
+        "intervals of task include only the fits' own uncertainty (no extrapolation-error model): treat them as "
+        "a lower bound; no P(best) is stated (nothing learned how often such an order holds there)",
+    )

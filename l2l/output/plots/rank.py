@@ -10,6 +10,7 @@ builders return a plotnine figure; ``l2l.output.plots.save_figure`` writes it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -241,7 +242,7 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
             ranked["value"].append(r.value)
             ranked["lo"].append(r.lo if r.lo is not None else r.value)
             ranked["hi"].append(r.hi if r.hi is not None else r.value)
-            ranked["p_best"].append(r.p_best)
+            ranked["p_best"].append(math.nan if r.p_best is None else r.p_best)  # (NaN: drawn grey)
             marks, off = _marks(r, t.method)
             elsewhere += [r] if off else []
             for what, v in marks:
@@ -279,7 +280,9 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
         if ranking.method == "baseline"
         else f"the {ranking.method} prediction"
     )
-    what = f"●: {value}, coloured by P(best); bars: its {ranking.level:.0%} interval"
+    # (no P(best) where no extrapolation error could be learned: the points are grey, ``core.ranking.rank``)
+    coloured = "coloured by P(best)" if any(p == p for p in ranked["p_best"]) else "grey: no P(best) stated"
+    what = f"●: {value}, {coloured}; bars: its {ranking.level:.0%} interval"
     caption = "\n".join(
         [_caption(ranking), what, *_measured_elsewhere(elsewhere, ranking.method, measured_drawn)]
     )
@@ -317,7 +320,13 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
         fig
         + p9.coord_flip()
         + p9.facet_wrap("panel", scales="free_x", ncol=min(3, len(data.panels)))
-        + p9.scale_fill_cmap("viridis", limits=(0, 1), name="P(best)")
+        + p9.scale_fill_cmap(
+            "viridis",
+            limits=(0, 1),
+            name="P(best)",
+            # (a colour bar of P(best) beside grey points read as if some P(best) were stated)
+            guide="colorbar" if data.ranked["p_best"].notna().any() else None,
+        )
         + p9.scale_shape_manual(values=MARKERS)
         + p9.labs(
             x="",

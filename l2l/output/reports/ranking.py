@@ -81,11 +81,17 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
             f"which law){among}{left}"
         )
     if ranking.unchecked:
-        # no extrapolation error could be learned: P(best) is the fits' own (a one-line sweep's laws, 6 points
-        # for 5 parameters, stated 0.92-1.00 and "no other dataset is a contender" for wrong leaders)
+        # no extrapolation error could be learned: the fits' own draws stated 0.92-1.00 and "no other dataset is
+        # a contender" for wrong leaders (a one-line sweep's laws, 6 points for 5 parameters; two datasets whose
+        # laws cross beyond the sweep, h59), so no P(best) is stated (``core.ranking.rank``)
+        if pb is not None:  # (``core.ranking.rank`` called alone states the fits' own)
+            return (
+                f"{what}: {ranking.leader} leads{said}, counting only the fits' own uncertainty: no extrapolation "
+                f"error could be learned, so the order beyond the sweep is unchecked{among}{left}"
+            )
         return (
-            f"{what}: {ranking.leader} leads{said}, counting only the fits' own uncertainty: no extrapolation "
-            f"error could be learned, so the order beyond the sweep is unchecked{among}{left}"
+            f"{what}: {ranking.leader} leads by the point prediction; no extrapolation error could be learned, so "
+            f"the order beyond the sweep is unchecked and no P(best) is stated{among}{left}"
         )
     # (the same rule as core.ranking's contenders: no other wins ≥ 20 % of the draws or, against the candidates'
     # mean in each draw, reaches the leader's value inside its interval; P(best) may still be below the level)
