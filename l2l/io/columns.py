@@ -690,6 +690,19 @@ NOT_LOSS_WORDS: Final[dict[str, str]] = {
 PERPLEXITY_WORDS: Final[frozenset[str]] = frozenset({"ppl", "perplexity", "perplexities"})
 LOG_WORDS: Final[frozenset[str]] = frozenset({"log", "ln", "logppl"})
 LOSS_RANGE: Final[tuple[float, float]] = (0.05, 30.0)  # every value of a loss column lies here
+NOT_NUMERIC: Final[str] = "not numeric"
+WHOLE_NUMBERS: Final[str] = "all values are whole numbers"
+NOT_POSITIVE: Final[str] = "values ≤ 0"
+_SIZE_NAME: Final[str] = f"its name says {NOT_LOSS_WORDS['batch']} ("
+
+
+def may_set_up_runs(reason: str) -> bool:
+    """Whether a wide table's column left out as no loss for ``reason`` (``detect_loss_columns``) may set up its
+    runs, as a long table's other columns do: text (a configuration's name), whole numbers (a layer count), values
+    from 0 (a configuration's index), a size (a batch size). Its values then tell runs at one (dataset, N, D) apart
+    where they recur (probe h62: two configurations of Porian et al.'s table exported wide were averaged); a
+    measured value (a time, a score, a gradient norm) never does."""
+    return reason in (NOT_NUMERIC, WHOLE_NUMBERS) or reason.startswith((NOT_POSITIVE, _SIZE_NAME))
 
 
 @dataclass(frozen=True)
@@ -982,17 +995,17 @@ def _value_verdict(s: Mapping[str, float]) -> str | None:
     if s["present"] == 0:
         return "no values"
     if s["numeric"] < s["present"]:
-        return "not numeric"
+        return NOT_NUMERIC
     if s["nonfinite"] > 0:
         return "holds non-finite values"
     if s["finite"] == 0:
         return "no values but NaN"
     if not (s["min"] > 0):
-        return f"values ≤ 0 (min {s['min']:.4g}); a loss is positive"
+        return f"{NOT_POSITIVE} (min {s['min']:.4g}); a loss is positive"
     if s["min"] < lo or s["max"] > hi:
         return f"values {s['min']:.4g} to {s['max']:.4g}, outside the range of a loss ({lo:g} to {hi:g})"
     if s["numeric"] >= 3 and s["fractional"] == 0:
-        return "all values are whole numbers"
+        return WHOLE_NUMBERS
     if s["numeric"] >= 3 and s["min"] == s["max"]:
         return "the same value in every row"
     return None

@@ -286,7 +286,13 @@ def _wide_plan(
     loss_columns: str | None,
     accuracy_columns: str | None = None,
 ) -> _Plan:
-    from l2l.io.columns import detect_loss_columns, perplexity_refusal, says_perplexity, says_setting
+    from l2l.io.columns import (
+        detect_loss_columns,
+        may_set_up_runs,
+        perplexity_refusal,
+        says_perplexity,
+        says_setting,
+    )
 
     names = raw.columns
     used = set(plan.columns.values())
@@ -343,7 +349,27 @@ def _wide_plan(
     # W&B export's seeds of 4 warmups were averaged over the warmups
     # and a run's planned length (frac_done, total_steps) tells which runs stopped early, as in a long table: a
     # W&B per-step export's run stopped at 55 % was kept as a finished run (h18)
-    settings = tuple(c for c in left if says_setting(c) or states_dataset_fact(c) or says_progress(c))
+    # and so does a column that may set up a run (a configuration's name, a batch size, a layer count) where its
+    # values recur, as in a long table: two configurations of Porian et al.'s table exported wide were averaged as
+    # "nothing telling the rows apart" (h62); a value of its own per row (a time stamp) tells nothing, left out
+    texts = [c for c in left if may_set_up_runs(left[c])]
+    recurs: dict[str, bool] = {}
+    if texts:
+        counts = [pl.col(c).drop_nulls().n_unique() < pl.col(c).drop_nulls().len() for c in texts]
+        try:
+            recurs = (
+                raw.lazy()
+                .select(e.alias(c) for e, c in zip(counts, texts, strict=True))
+                .collect()
+                .row(0, named=True)
+            )
+        except pl.exceptions.PolarsError:
+            recurs = {}  # a column of nested values (a W&B dump's objects) is carried by no one
+    settings = tuple(
+        c
+        for c in left
+        if says_setting(c) or states_dataset_fact(c) or says_progress(c) or recurs.get(c, False)
+    )
     return _Plan(plan, step, losses, left, extras=settings)
 
 

@@ -442,6 +442,52 @@ def test_seeds_of_several_warmups_in_a_wide_export_are_refused_as_different_runs
     assert best.frame["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=3e-3)
 
 
+def config_table(*, wide: bool, column: str = "config", values: tuple[str, str] = ("base", "tuned")) -> str:
+    """Porian et al.'s shape: two training setups (``column``: a configuration's name, a batch size, a layer count)
+    at every (dataset, N, D) of one ladder, the second's losses 3 % below the first's; ``wide``: one column per eval,
+    as a W&B export."""
+    head = f"dataset,N,D,{column}," + ("web_val,code_val" if wide else "eval,loss")
+    rows = [head]
+    for i, n in enumerate(SIZES):
+        for value, off in zip(values, (1.03, 1.0), strict=True):
+            web, code = (3.6 - i / 5) * off, (2.6 - i / 5) * off
+            cells = [f"{web:.4f},{code:.4f}"] if wide else [f"web_val,{web:.4f}", f"code_val,{code:.4f}"]
+            rows += [f"web,{n:g},{20 * n:g},{value},{c}" for c in cells]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [("config", ("base", "tuned")), ("batch_size", ("256", "512")), ("n_layers", ("12", "24"))],
+)
+def test_two_setups_in_a_column_are_refused_as_different_runs_in_a_wide_table_as_in_a_long_one(
+    tmp_path: Path, wide: bool, column: str, values: tuple[str, str]
+) -> None:
+    path = write(tmp_path / "setups.csv", config_table(wide=wide, column=column, values=values))
+    with pytest.raises(
+        InputError
+    ) as exc:  # wide: averaged (3.654 at 1e8) as "nothing telling the rows apart"
+        read_runs([path], wide=wide)
+    assert exc.value.message.startswith(
+        f"{path}: 8 measurements (dataset, N, D, eval) come from several runs that differ in {column}: e.g. web at "
+    )
+    assert f"--best-of {column}" in (exc.value.hint or "")
+    best = read_runs([path], wide=wide, best_of=column)
+    web = best.frame.filter(best.frame["eval"] == "web_val").sort("N")
+    assert web["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=1e-6)  # the second setup's runs
+
+
+def test_a_wide_tables_text_column_of_one_value_per_row_tells_no_runs_apart(tmp_path: Path) -> None:
+    # a time stamp per row is no configuration: the tuned runs alone, read as before (the column left out)
+    rows = [r for r in config_table(wide=True).splitlines() if ",base," not in r]
+    stamped = [rows[0] + ",logged_at"] + [f"{r},2024-05-0{i}T10:00" for i, r in enumerate(rows[1:], 1)]
+    runs = read_runs([write(tmp_path / "stamped.csv", "\n".join(stamped) + "\n")], wide=True)
+    web = runs.frame.filter(runs.frame["eval"] == "web_val").sort("N")
+    assert web["loss"].to_list() == pytest.approx([3.6, 3.4, 3.2, 3.0], rel=1e-6)
+    assert "logged_at" in runs.provenance[0]["ignored_columns"]
+
+
 # ---- at the command line: one error line, exit 1 -----------------------------------------------------------
 
 
