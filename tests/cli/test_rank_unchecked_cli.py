@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 SIZES = (2e7, 5e7, 1e8, 2e8, 5e8)
-TOKENS_PER_PARAM = (10, 40)
+TOKENS_PER_PARAM = (10, 20, 40, 80)  # (20 runs a dataset: its bootstrap refits settle fast)
 #: (E, A, alpha, B, beta) of Eq. 1: "early" leads at the sweep's sizes; "late" has the lower E
 LAWS = {"early": (2.10, 60.0, 0.30, 300.0, 0.30), "late": (1.95, 180.0, 0.30, 900.0, 0.30)}
 
