@@ -444,6 +444,7 @@ LONGEST_FIRST = (
     "test_rank_crossing.py",
     "test_selection.py",
     "test_rank_isoflop.py",
+    "test_rank_unchecked_cli.py",
     "test_fit.py",
     "test_api.py",
     "test_rank.py",
