@@ -161,7 +161,25 @@ def test_evaluate_accuracy_at_80_columns_keeps_coverage_and_half_width() -> None
     shown, left = layout(accuracy_evaluation_report(ev)[0], 80)
     keys = [c.key for c in shown]
     assert {"label", "mae_points_predictable", "coverage", "median_half_width_points"} <= set(keys)
+    assert "backtested" in keys  # (whether those intervals were backtested, as the loss table says it)
     assert [c.key for c in left if c.key not in ("n_evals", "n_predictable")] == ["mae_points"]
+
+
+def test_evaluate_accuracy_says_beside_each_coverage_whether_its_intervals_were_backtested() -> None:
+    """ "coverage 60.0 %" was read as 90 % intervals' miss where every one was a lower bound, said only in a note
+    under the table (probes h20, h52, h62): the row says it, as the loss table's ``backtested`` column does."""
+    from l2l.output.reports import accuracy_evaluation_report
+    from l2l.workflows.accuracy_eval import AccuracyEvaluation, AccuracyMethodSummary
+
+    def row(kind: str, cov: float | None, n: int, lower: int) -> AccuracyMethodSummary:
+        return AccuracyMethodSummary("l2l", kind, 5, 3.0, 5, 3.0, 5, cov, 4.0, n, lower)  # type: ignore[arg-type]
+
+    summary = (row("measured", 0.6, 5, 5), row("predicted", 0.8, 5, 2), row("predicted", 0.9, 10, 0))
+    ev = AccuracyEvaluation("split = extrapolation", 6, ("a",), (), summary, {}, {})
+    rows = accuracy_evaluation_report(ev)[0].rows
+    assert [r["backtested"] for r in rows] == ["no (lower bound)", "partly (40 % lower bounds)", "yes"]
+    none = AccuracyEvaluation("split = x", 6, ("a",), (), (row("measured", None, 0, 0),), {}, {})
+    assert accuracy_evaluation_report(none)[0].rows[0]["backtested"] is None
 
 
 def _ranked(metric: str, values: dict[str, tuple[float, float, float, float]]) -> TargetRanking:

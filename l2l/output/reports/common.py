@@ -71,6 +71,16 @@ def times(x: object) -> str:
     return f"{sci(x)}×" if abs(x) >= 1000 else f"{x:.3g}×"
 
 
+def backtested_words(share: float | None, any_lower: bool) -> str:
+    """Whether a method's intervals were backtested: yes, no (lower bounds), or partly (poor laws' are lower
+    bounds: one of 162 made the whole row read "no")."""
+    if not any_lower:
+        return "yes"
+    if share is None or share >= 1.0:
+        return "no (lower bound)"
+    return f"partly ({100 * share:.0f} % lower bounds)"
+
+
 def ratio_columns() -> list[Column]:
     """C×, N×, D×: how far each prediction lies beyond the fitted runs, as every prediction's table shows it (a
     loss's, the law file's, an accuracy's: its table had none of them; p63)."""

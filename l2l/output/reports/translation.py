@@ -11,6 +11,7 @@ from l2l.base.schema import OUTPUT_FORMATS
 from l2l.base.text import fmt_fixed, fmt_pct, plural
 from l2l.output.report import Column, Report, Row
 from l2l.output.reports.common import (
+    backtested_words,
     finite,
     interval_column,
     pct_level,
@@ -361,20 +362,12 @@ def _coverage_rows(rows: Sequence[Row]) -> list[dict[str, Any]]:
                     "coverage": r[f"coverage_{m}"],
                     "half_width": r[f"half_width_{m}"],
                     "error": r.get(err_key),
-                    "backtested": _backtested(r.get(f"lower_bound_share_{m}"), bool(r[f"lower_bound_{m}"])),
+                    "backtested": backtested_words(
+                        r.get(f"lower_bound_share_{m}"), bool(r[f"lower_bound_{m}"])
+                    ),
                 }
             )
     return out
-
-
-def _backtested(share: float | None, any_lower: bool) -> str:
-    """Whether a method's intervals were backtested: yes, no (lower bounds), or partly (poor laws' are lower
-    bounds: one of 162 made the whole row read "no")."""
-    if not any_lower:
-        return "yes"
-    if share is None or share >= 1.0:
-        return "no (lower bound)"
-    return f"partly ({100 * share:.0f} % lower bounds)"
 
 
 def _coverage_report(rows: Sequence[Row]) -> Report:
