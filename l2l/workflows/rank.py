@@ -1197,6 +1197,7 @@ def _rank_accuracy(
         via=task,
         unresolved=None,  # (its values are the kept order's draws through the accuracy law, not the laws')
     )
+    # (beyond the sweep with no extrapolation error learned: no P(best), as for the task loss it maps)
     return dataclasses.replace(
         loss,
         targets=(target,),
@@ -1211,7 +1212,7 @@ def _rank_accuracy(
             *fit.warnings,
         ),
         log_draws={},
-    )
+    ).without_unchecked_p_best()
 
 
 def _accuracy_draws(

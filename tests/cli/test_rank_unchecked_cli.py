@@ -20,12 +20,15 @@ LAWS = {"early": (2.10, 60.0, 0.30, 300.0, 0.30), "late": (1.95, 180.0, 0.30, 90
 
 def _table(folder: Path, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
-    rows = ["dataset,N,D,eval,loss"]
+    rows = ["dataset,N,D,eval,metric,value"]
     for name, (e, a, alpha, b, beta) in LAWS.items():
         for n, d in ((n, r * n) for n in SIZES for r in TOKENS_PER_PARAM):
             own = (e + a / n**alpha + b / d**beta) * np.exp(0.005 * rng.standard_normal())
-            rows.append(f"{name},{n:g},{d:g},{name}_val,{own:.5f}")
-            rows.append(f"{name},{n:g},{d:g},task,{0.9 * own + 0.4:.5f}")
+            task = 0.9 * own + 0.4
+            acc = 0.25 + 0.7 / (1 + np.exp(4 * (task - 2.9))) + 0.005 * rng.standard_normal()
+            rows.append(f"{name},{n:g},{d:g},{name}_val,loss,{own:.5f}")
+            rows.append(f"{name},{n:g},{d:g},task,loss,{task:.5f}")
+            rows.append(f"{name},{n:g},{d:g},task,accuracy,{acc:.5f}")
     path = folder / "two.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
@@ -33,7 +36,7 @@ def _table(folder: Path, seed: int = 0) -> Path:
 
 def test_two_datasets_ranked_far_beyond_their_ladder_state_no_p_best(run: Any, tmp_path: Path) -> None:
     assert run("ingest", _table(tmp_path)).exit_code == 0
-    args = ("rank", "-t", "task", "--C", "1e22", "--form", "l2l")
+    args = ("rank", "-t", "task:loss", "--C", "1e22", "--form", "l2l")
     res = run(*args, "-f", "json")
     assert res.exit_code == 0, res.output
     got = json.loads(res.stdout)
@@ -52,3 +55,10 @@ def test_two_datasets_ranked_far_beyond_their_ladder_state_no_p_best(run: Any, t
     assert "1.00" not in table.stdout.split("Best dataset")[0]  # no P(best) in the table's column
     rows = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
     assert [r["p_best"] for r in rows if r.get("dataset") in LAWS] == ["", ""]
+    # an accuracy ranked through that task loss: its order beyond the sweep is as unchecked
+    acc = run("rank", "-t", "task:accuracy", "--C", "1e22", "--form", "l2l", "-f", "json")
+    assert acc.exit_code == 0, acc.output
+    got = json.loads(acc.stdout)
+    assert [r["p_best"] for r in got["rows"]] == [None, None]
+    assert [r["p_best"] for r in got["combined"]] == [None, None]
+    assert got["summary"].endswith("no P(best) is stated")
