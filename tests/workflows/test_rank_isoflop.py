@@ -94,7 +94,9 @@ def test_a_diverged_run_at_the_largest_budget_does_not_move_its_dataset(tmp_path
 
 def test_two_datasets_whose_laws_cross_are_a_tie_in_p_best_too(tmp_path: Path) -> None:
     """Two datasets, no backtest (it needs three): the kept order says X, the laws say Y at 1e21, where Y is truly
-    8 % better. The verdict was "a TIE" beside P(best) 1.00 and 0.00; now P(best) is the mean of the two's."""
+    8 % better. The verdict was "a TIE" beside P(best) 1.00 and 0.00; then P(best) was the mean of the two's
+    (0.5 each, a weight nothing learned); now, no extrapolation error learned, no P(best) is stated, and the TIE
+    stands (the draws handed on are still the mixture: the next test)."""
     y = ScalingLaw("l2l", A=1.5e8, B=1.2e9, E=1.80, alpha=0.42, beta=0.47)
     laws = {"X": y.translated(0.4, 0.65, 2.13), "Y": y}
     runs = _table(tmp_path / "cross.csv", laws, seed=5)
@@ -105,14 +107,15 @@ def test_two_datasets_whose_laws_cross_are_a_tie_in_p_best_too(tmp_path: Path) -
     rows = _rows(ranking)
     assert ranking.tie
     assert set(ranking.contenders) == {"X", "Y"}
-    assert all(0.2 < rows[ds].p_best < 0.8 for ds in laws), {ds: rows[ds].p_best for ds in laws}
-    assert math.isclose(sum(rows[ds].p_best for ds in laws), 1.0, abs_tol=1e-9)
+    assert ranking.targets[0].unchecked
+    assert [rows[ds].p_best for ds in laws] == [None, None]
 
 
 def test_the_draws_handed_on_carry_the_p_best_mixture(tmp_path: Path) -> None:
     """Where P(best) mixes the kept order's and the laws' alone, the joint draws handed on (to the combined ranking
     over several targets, and through an accuracy law to an accuracy ranking) are that mixture too: they were the
-    kept order's alone, so those rankings read P(best) 1.00 and 0.00 where the rows said 0.5 each."""
+    kept order's alone, so those rankings read P(best) 1.00 and 0.00 where the rows said 0.5 each. (Here nothing
+    learned the extrapolation error, so the rows now state no P(best); the draws are still the mixture.)"""
     from l2l.core.ranking import _p_best
 
     y = ScalingLaw("l2l", A=1.5e8, B=1.2e9, E=1.80, alpha=0.42, beta=0.47)
@@ -122,8 +125,9 @@ def test_the_draws_handed_on_carry_the_p_best_mixture(tmp_path: Path) -> None:
     draws = ranking.log_draws["shared_val"]
     names = list(draws)
     from_draws = _p_best(np.vstack([draws[n] for n in names])[:, 1:])
-    for name, p in zip(names, from_draws.tolist(), strict=True):
-        assert abs(p - rows[name].p_best) < 0.05, (name, p, rows[name].p_best)
+    assert all(0.2 < p < 0.8 for p in from_draws.tolist()), dict(zip(names, from_draws.tolist(), strict=True))
+    assert math.isclose(float(from_draws.sum()), 1.0, abs_tol=1e-9)
+    assert [rows[name].p_best for name in names] == [None, None]
 
 
 def test_a_backtest_that_ties_the_laws_and_the_kept_order_is_said_to_have_tied() -> None:
