@@ -1194,10 +1194,14 @@ def accuracy_summary(runs: Runs) -> list[dict[str, Any]]:
         .sort(["dataset", "eval"])
     )
     measured = set(runs.frame.select("dataset", "eval").unique().iter_rows())
+    # the chance level and the task loss depend on the eval alone: worked out once per eval, not once per dataset
+    # (each scans the table: a per-row call made ingest and `runs` quadratic in the datasets, issue 21)
+    per_eval: dict[str, tuple[tuple[float | None, str], list[str]]] = {}
     out = []
     for r in g.iter_rows(named=True):
-        level, source = chance_level(runs, r["eval"])
-        hits = _task_loss_hits(runs, r["eval"])
+        if r["eval"] not in per_eval:
+            per_eval[r["eval"]] = (chance_level(runs, r["eval"]), _task_loss_hits(runs, r["eval"]))
+        (level, source), hits = per_eval[r["eval"]]
         task = hits[0] if len(hits) == 1 else None
         out.append(
             {
