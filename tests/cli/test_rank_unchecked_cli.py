@@ -53,6 +53,10 @@ def test_two_datasets_ranked_far_beyond_their_ladder_state_no_p_best(run: Any, t
     assert table.exit_code == 0
     assert "early leads by the point prediction; no extrapolation error could be" in table.stdout
     assert "1.00" not in table.stdout.split("Best dataset")[0]  # no P(best) in the table's column
+    # (a column of no P(best) to colour by had stopped plotnine: "Discrete value supplied to continuous scale")
+    figure = tmp_path / "rank.png"
+    assert run(*args, "--plot", figure).exit_code == 0
+    assert figure.stat().st_size > 0
     rows = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
     assert [r["p_best"] for r in rows if r.get("dataset") in LAWS] == ["", ""]
     # an accuracy ranked through that task loss: its order beyond the sweep is as unchecked

@@ -77,6 +77,10 @@ class RankFigureData:
     #: the caption's lines that give the whole names of the datasets shortened on the axis (``label``)
     key: tuple[str, ...] = ()
 
+    #: whether some point has a P(best) to colour it by (none where no extrapolation error could be learned:
+    #: ``core.ranking.Ranking.without_unchecked_p_best``; its points are grey, and no colour bar is drawn)
+    p_best_stated: bool = True
+
 
 def _labels(names: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
     """Each name's label on the axis: wrapped (``LABEL_CHARS``, ``LABEL_LINES``), or shortened and keyed, and
@@ -280,15 +284,16 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
         if ranking.method == "baseline"
         else f"the {ranking.method} prediction"
     )
-    # (no P(best) where no extrapolation error could be learned: the points are grey, ``core.ranking.rank``)
-    coloured = "coloured by P(best)" if any(p == p for p in ranked["p_best"]) else "grey: no P(best) stated"
+    # (no P(best) where no extrapolation error could be learned: the points are grey)
+    stated = any(not math.isnan(p) for p in ranked["p_best"])
+    coloured = "coloured by P(best)" if stated else "grey: no P(best) stated"
     what = f"●: {value}, {coloured}; bars: its {ranking.level:.0%} interval"
     caption = "\n".join(
         [_caption(ranking), what, *_measured_elsewhere(elsewhere, ranking.method, measured_drawn)]
     )
     if not sdf.empty:
         caption += "\n★: the loss measured by a held-out run at this budget (not used to fit)"
-    return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None, key)
+    return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None, key, stated)
 
 
 def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot:
@@ -325,7 +330,7 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
             limits=(0, 1),
             name="P(best)",
             # (a colour bar of P(best) beside grey points read as if some P(best) were stated)
-            guide="colorbar" if data.ranked["p_best"].notna().any() else None,
+            guide="colorbar" if data.p_best_stated else None,
         )
         + p9.scale_shape_manual(values=MARKERS)
         + p9.labs(
