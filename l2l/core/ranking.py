@@ -257,6 +257,9 @@ class TargetRanking:
     #: extrapolated with no extrapolation error drawn (none could be learned): P(best) counts the fits' own
     #: uncertainty only and the order beyond the sweep is unchecked, so no winner is called as certain
     unchecked: bool = False
+    #: the budget lies below every run of the sweep (by more than the anchor's tolerance): the laws extrapolate
+    #: down, where no backtest checks them, so the order there is unchecked too (``unchecked`` is set)
+    below_sweep: bool = False
     #: where the laws alone put another dataset first than this ranking somewhere in the flip range (None: nowhere,
     #: or the ranking is the laws' own)
     laws: LawsScan | None = None
@@ -289,6 +292,7 @@ class TargetRanking:
             "laws_used": self.laws_used,
             "laws_why": self.draw_error.why,
             "order_unchecked": self.unchecked,
+            "below_sweep": self.below_sweep,
             "flips": [f.to_dict() for f in self.flips],
             "laws_alone": None if self.laws is None else self.laws.to_dict(),
             "curve": [c.to_dict() for c in self.curve],
@@ -358,12 +362,18 @@ class Ranking:
         """Whether some target's order beyond the sweep is unchecked (``TargetRanking.unchecked``)."""
         return any(t.unchecked for t in self.targets)
 
+    @property
+    def below_sweep(self) -> bool:
+        """Whether the budget lies below every run of the sweep (``TargetRanking.below_sweep``)."""
+        return any(t.below_sweep for t in self.targets)
+
     def without_unchecked_p_best(self) -> Ranking:
         """This ranking with no P(best) where a target's order beyond the sweep is unchecked (and none combined):
         with no extrapolation error learned, the draws carry the fits' own uncertainty alone, and their P(best) read
         1.00 for the wrong dataset (helper h59: two datasets whose laws cross at 10x the sweep, 3 of 4 seeds; a
-        one-line sweep's laws, 6 points for 5 parameters, 0.92-1.00), a probability no backtest supports. The
-        leader stays the point prediction's."""
+        one-line sweep's laws, 6 points for 5 parameters, 0.92-1.00), a probability no backtest supports; likewise
+        below every run of the sweep, where no backtest checks the laws going down (``rank --C 1e12`` on a sweep
+        from 2e17 stated P(best) 1.00 beside losses of 18-49 nats). The leader stays the point prediction's."""
         bare = [t.target for t in self.targets if t.unchecked]
         if not bare:
             return self
@@ -524,6 +534,8 @@ def rank(
     }
     rng = np.random.default_rng([model.seed, 7919])
     B = model.n_joint
+    bottom = model.sweep_bottom_compute
+    below = math.isfinite(bottom) and budget.compute < bottom / ANCHOR_BUDGET_RATIO
     warnings: list[str] = []
     # the spread the method's draws carry (a kept order's own where it keeps the sweep's order)
     bare = (
@@ -566,7 +578,8 @@ def rank(
                 flips,
                 errs[t],
                 curve,
-                unchecked=t in bare,
+                unchecked=t in bare or below,
+                below_sweep=below,
                 laws=laws,
                 unresolved=ranked.unresolved,
             )

@@ -66,3 +66,23 @@ def test_two_datasets_ranked_far_beyond_their_ladder_state_no_p_best(run: Any, t
     assert [r["p_best"] for r in got["rows"]] == [None, None]
     assert [r["p_best"] for r in got["combined"]] == [None, None]
     assert got["summary"].endswith("no P(best) is stated")
+
+
+def test_a_budget_below_every_run_states_no_p_best(ingested: Any) -> None:
+    # the synthetic sample's sweep runs from C = 2e17: at 1e12 its laws extrapolate down to losses of 26-32 nats
+    # on alpha_val, where no backtest checks them (`rank -t own` had stated P(best) 1.00, "no other dataset is a
+    # contender")
+    args = ("rank", "-t", "alpha_val", "--C", "1e12", "--split", "sweep")
+    res = ingested(*args, "-f", "json")
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert [r["p_best"] for r in got["rows"]] == [None] * 3
+    assert [r["p_best"] for r in got["combined"]] == [None] * 3
+    assert got["summary"].endswith(
+        "leads by the point prediction; the budget lies below every run of the sweep, where no backtest checks "
+        "the laws' order, so it is unchecked and no P(best) is stated"
+    )
+    # just below the smallest budget (within the anchor's 1.25x) the laws are still taken as measured there
+    near = ingested("rank", "-t", "alpha_val", "--C", "1.7e17", "--split", "sweep", "-f", "json")
+    assert near.exit_code == 0, near.output
+    assert all(r["p_best"] is not None for r in json.loads(near.stdout)["combined"])

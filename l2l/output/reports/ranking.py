@@ -80,6 +80,16 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
             f"{what}: {ranking.leader} leads{said}, but {poor}: its lead is not vouched for (its row's notes say "
             f"which law){among}{left}"
         )
+    if ranking.below_sweep:
+        # below every run the laws extrapolate down, where no backtest checks them (``rank --C 1e12`` on a sweep
+        # from 2e17 had stated P(best) 1.00 beside losses of 18-49 nats), so no P(best) is stated
+        where = "the budget lies below every run of the sweep, where no backtest checks the laws' order"
+        if pb is not None:  # (``core.ranking.rank`` called alone states the draws')
+            return f"{what}: {ranking.leader} leads{said}, but {where}{among}{left}"
+        return (
+            f"{what}: {ranking.leader} leads by the point prediction; {where}, so it is unchecked and no P(best) "
+            f"is stated{among}{left}"
+        )
     if ranking.unchecked:
         # no extrapolation error could be learned: the fits' own draws stated 0.92-1.00 and "no other dataset is
         # a contender" for wrong leaders (a one-line sweep's laws, 6 points for 5 parameters; two datasets whose
