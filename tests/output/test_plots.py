@@ -707,10 +707,35 @@ def test_rank_figure_marks_the_held_out_runs_measured_at_the_budget(runs: Runs) 
     data = rank_figure_data(ranking, held)
     assert data.heldout is not None
     assert len(data.heldout) == 3
-    assert "★: the loss measured by a held-out run at this budget" in data.caption
+    assert "★: the lowest loss measured by a held-out run at this budget" in data.caption
     stars = _stars(rank_figure(ranking, held))
     assert len(stars) == 1
     assert held_out_runs(runs, ranking, None).height == 0  # fitted on every run: nothing held out
+
+
+def test_rank_figure_marks_each_datasets_lowest_held_out_loss_at_a_compute_budget(runs: Runs) -> None:
+    """A held-out isoFLOP budget has runs at several N's; the prediction is the loss at N*(C), the least of them,
+    so a run at another N (its loss higher) drawn on the prediction's line read as a miss."""
+    import dataclasses
+
+    import polars as pl
+
+    from l2l.output.plots import held_out_runs
+    from l2l.workflows.rank import rank_runs
+
+    ranking = rank_runs(runs, ["downstream/quiz"], C=1e21, split="sweep", draws=100)
+    at_top = held_out_runs(runs, ranking, "sweep")
+    # the same budget at 4x fewer parameters and 4x more tokens, 5 % worse
+    off = at_top.with_columns(pl.col("N") / 4, pl.col("D") * 4, pl.col("loss") * 1.05)
+    frame = runs.frame
+    extra = frame.join(
+        at_top.select("dataset", "eval", "N", "D"), on=["dataset", "eval", "N", "D"]
+    ).with_columns(pl.col("N") / 4, pl.col("D") * 4, pl.col("loss") * 1.05, pl.col("run_id") + "-N/4")
+    grid = dataclasses.replace(runs, frame=pl.concat([extra, frame], how="vertical_relaxed"))
+    held = held_out_runs(grid, ranking, "sweep")
+    assert held.height == 3  # one a dataset, not both runs
+    assert sorted(held["loss"].to_list()) == sorted(at_top["loss"].to_list())
+    assert sorted(off["loss"].to_list()) != sorted(held["loss"].to_list())
 
 
 def test_a_long_target_name_wraps_in_the_rank_figures_panel_title(runs: Runs) -> None:

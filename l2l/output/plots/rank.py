@@ -134,7 +134,9 @@ def _caption(ranking: Ranking) -> str:
 def held_out_runs(runs: Runs, ranking: Ranking, split: str | None) -> pl.DataFrame:
     """The measured target losses of runs outside the fitted ``split`` at the ranking's budget (compute within
     ``BUDGET_TOLERANCE`` of C, or the given N and D): what the prediction can be checked against (dataset, eval,
-    loss, N, D, C). Empty without a split (every run was fitted on)."""
+    loss, N, D, C). At a compute budget, each dataset's lowest: the prediction is the loss at N*(C), the least of
+    the budget's N's, and a held-out isoFLOP grid's runs at other N's, drawn on its line, read as misses. Empty
+    without a split (every run was fitted on)."""
     frame = runs.frame
     if split is None:
         return frame.clear().select("dataset", "eval", "loss", "N", "D", "C")
@@ -147,9 +149,12 @@ def held_out_runs(runs: Runs, ranking: Ranking, split: str | None) -> pl.DataFra
     )
     targets = [t.target for t in ranking.targets]
     held = ~pl.col("split").eq_missing(pl.lit(split))
-    return frame.filter(pl.col("eval").is_in(targets) & held & near).select(
+    found = frame.filter(pl.col("eval").is_in(targets) & held & near).select(
         "dataset", "eval", "loss", "N", "D", "C"
     )
+    if b.C is None:
+        return found
+    return found.sort("loss").unique(["dataset", "eval"], keep="first", maintain_order=True)
 
 
 def _sizes(lo_hi: tuple[float, float]) -> str:
@@ -292,7 +297,12 @@ def rank_figure_data(ranking: Ranking, heldout: pl.DataFrame | None = None) -> R
         [_caption(ranking), what, *_measured_elsewhere(elsewhere, ranking.method, measured_drawn)]
     )
     if not sdf.empty:
-        caption += "\n★: the loss measured by a held-out run at this budget (not used to fit)"
+        lowest = (
+            "the lowest loss measured by a held-out run"
+            if ranking.budget.C is not None
+            else "the loss measured by a held-out run"
+        )
+        caption += f"\n★: {lowest} at this budget (not used to fit)"
     return RankFigureData(rdf, odf, panels, caption, sdf if not sdf.empty else None, key, stated)
 
 
