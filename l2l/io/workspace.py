@@ -844,12 +844,6 @@ class Workspace:
                 param="save",
             )
 
-    def write_artifact(self, name: str, payload: dict[str, Any], *, locked: bool = False) -> None:
-        """Store ``payload`` as JSON under ``name`` (atomically, under the writers' lock unless ``locked`` says
-        the caller holds it; NaN/inf are refused). Only into a workspace (see ``save``)."""
-        data = (json.dumps(payload, indent=2, allow_nan=False) + "\n").encode()
-        self.write_artifact_bytes(name, ".json", data, locked=locked)
-
     def write_artifact_bytes(self, name: str, suffix: str, data: bytes, *, locked: bool = False) -> None:
         """Store ``data`` as the artifact ``name + suffix`` (atomically, under the writers' lock unless ``locked``
         says the caller holds it), for an artifact that is not one JSON document (``caches.save_answer``)."""
@@ -886,23 +880,6 @@ class Workspace:
             with contextlib.suppress(OSError):
                 stamped.append((p.stat().st_mtime_ns, p.name, p))
         return [p for _, _, p in sorted(stamped)]
-
-    def read_artifact(self, name: str) -> dict[str, Any] | None:
-        """The payload stored under ``name``, or None when there is none."""
-        path = self._artifact_path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"cannot read {path}: {exc}") from None
-        try:
-            payload = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise WorkspaceError(f"{path} is not valid JSON: {exc}") from None
-        if not isinstance(payload, dict):
-            raise WorkspaceError(f"{path} is not a JSON object")
-        return payload
 
 
 def _own_leftover(name: str) -> bool:

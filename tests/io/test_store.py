@@ -423,6 +423,33 @@ def test_an_edited_cached_fit_is_never_served(run: Any, ingested: Any, ws_path: 
     assert json.loads(again.stdout)["rows"] == json.loads(fresh)["rows"]
 
 
+def test_a_cache_file_is_checked_on_the_bytes_it_holds(ingested: Any, ws_path: Path) -> None:
+    """The checksum is of the file's bytes after it (read without serialising the records again): any byte
+    changed is caught, and so is the same JSON written out another way."""
+    fits, _ = _fitted(ingested, ws_path)
+    data = fits.read_bytes()
+    assert data.startswith(b'{"checksum":"')
+    doc = json.loads(data)
+    assert (doc["kind"], doc["version"]) == ("fits", FITS_VERSION)
+    n = len(saved_fits(Workspace(ws_path)))
+    assert n > 0
+    digit = data.index(b"0.", 200)  # a digit of some fitted number
+    for damaged in (
+        data[:digit] + b"1" + data[digit + 1 :],
+        json.dumps(doc, indent=2).encode() + b"\n",  # the same records, pretty-printed by hand
+        data[:-1],  # cut short by one byte
+    ):
+        fits.write_bytes(damaged)
+        ws = Workspace(ws_path)
+        assert len(saved_fits(ws)) == 0
+        assert ws.notes == [
+            "the cache artifacts/fits.json does not match its checksum (damaged or edited): "
+            "it is ignored and will be rebuilt"
+        ]
+    fits.write_bytes(data)
+    assert len(saved_fits(Workspace(ws_path))) == n
+
+
 @pytest.mark.parametrize(
     "damage",
     [f'{{"kind": "fits", "version": {FITS_VERSION}}}', "[1, 2]", '{"fits": 5}', "\x00\xff", "[" * 100_000],

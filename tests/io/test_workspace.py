@@ -146,16 +146,16 @@ def test_failed_write_leaves_workspace_as_it_was(
 
 def test_artifacts_round_trip(good: Path, ws_path: Path) -> None:
     ws = Workspace.locate(None)
-    assert ws.read_artifact("fit-law") is None
-    payload = {"digest": "abc", "params": {"E": 1.5, "alpha": 0.3}, "ok": True}
+    assert ws.read_artifact_bytes("fit-law", ".json") is None
+    data = b'{"digest": "abc", "params": {"E": 1.5}}\n'
     with pytest.raises(WorkspaceError, match="no workspace"):  # artifacts go only into a workspace
-        ws.write_artifact("fit-law", payload)
+        ws.write_artifact_bytes("fit-law", ".json", data)
     assert not ws_path.exists()
     ws.save(read_runs([good / "long.csv"]))
-    ws.write_artifact("fit-law", payload)
-    assert ws.read_artifact("fit-law") == payload
+    ws.write_artifact_bytes("fit-law", ".json", data)
+    assert ws.read_artifact_bytes("fit-law", ".json") == data
     with pytest.raises(ValueError, match="bad artifact name"):
-        ws.write_artifact("../escape", payload)
+        ws.write_artifact_bytes("../escape", ".json", data)
 
 
 def test_load_runs_uses_workspace_own_eval_for_a_table(good: Path, ws_path: Path) -> None:

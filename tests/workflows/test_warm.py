@@ -407,7 +407,6 @@ def test_rank_keeps_its_accuracy_law(paper_acc: Any, count_accuracy_fits: list[i
 
 @pytest.mark.parametrize("damage", ["[1, 2]", "\x00\xff", "unknown-class"])
 def test_a_damaged_accuracy_cache_reads_as_empty_with_a_note(good: Path, ws_path: Path, damage: str) -> None:
-    import json
 
     from l2l.io.caches import ACCURACY_LAWS_VERSION, _sealed, save_accuracy_laws
     from l2l.io.tables import read_runs
@@ -418,7 +417,7 @@ def test_a_damaged_accuracy_cache_reads_as_empty_with_a_note(good: Path, ws_path
     path = ws_path / "artifacts" / "accuracy_laws.json"
     if damage == "unknown-class":  # sound and sealed, but naming a class no record may build
         bad = {"k": {"dataclass": "Workspace", "fields": {"root": "/"}}}
-        damage = json.dumps(_sealed("accuracy_laws", ACCURACY_LAWS_VERSION, bad))
+        damage = _sealed("accuracy_laws", ACCURACY_LAWS_VERSION, bad).decode()
     path.write_text(damage, encoding="utf-8", errors="surrogateescape")
     assert saved_accuracy_laws(ws) == {}
     assert len(ws.notes) == 1
