@@ -487,6 +487,14 @@ class ErrorModel:
             held = (0.0, self._learned_bias(where))
         return self.bias(where), half, held, few
 
+    def own_n_reach(self, group: str) -> float | None:
+        """The farthest ``group``'s own backtests reached in model size alone (log N / its refit's largest N, 0 where
+        every refit kept its largest size), or None where the scores were not kept by group or none is its."""
+        if not group or not self.score_groups or len(self.score_groups) != len(self.score_n_reaches):
+            return None
+        own = [r for g, r in zip(self.score_groups, self.score_n_reaches, strict=True) if g == group]
+        return max(own) if own else None
+
     def knows(self, group: str) -> bool:
         """Whether the backtests this model learned from scored ``group`` (a dataset, or a translation's pair
         ``source→target``): the others' errors say nothing of one they never scored."""

@@ -52,7 +52,7 @@ from l2l.core.predictive import (
     range_ratios,
 )
 from l2l.core.repetition import Repetition, repeated_interval, repetition_at
-from l2l.core.selection import FORM_LABELS, anchor_shift
+from l2l.core.selection import FORM_LABELS, anchor_shift, one_line_term, own_reach_in_n
 from l2l.core.sweep import BUDGET_RTOL, Sweep, allocation_unidentified, optimum_off_sweep
 from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap, with_bootstraps
 from l2l.workflows.results import Results
@@ -119,10 +119,16 @@ def law_interval(
     N, D, C = point
     refuse_beyond(book, fit.dataset, fit.eval, sweep, C)
     model = book.calibration(book.group_of(fit.dataset, fit.eval)).direct_for(fit.dataset)
+    # a D term the sweep pins on one size's runs, extrapolated in D: no backtest vouches for it
+    thin = one_line_term(sweep, D)
     if model is not None:
         pi = calibrated_interval(book, fit, sweep, point, level)
-        if not model.beyond_reach(Placement.at(N, D, C, sweep)):
+        pi = pi if thin is None else not_calibrated(pi, thin, poor=False)
+        # a dataset whose own backtests never left its largest size, beyond it: as beyond the group's reach in N
+        unreached = own_reach_in_n(model, fit.dataset, sweep, N)
+        if unreached is None and not model.beyond_reach(Placement.at(N, D, C, sweep)):
             return _onto_top_runs(pi, fit, sweep), fit
+        pi = pi if unreached is None else not_calibrated(pi, unreached, poor=False)
         # further in model size (or tokens) than any backtest reached: the error model's width says nothing there, and
         # it was narrower than the bootstrap's alone (the ladder shape's 7B and 13B task losses from 1B runs: ±1.3 %
         # against ±2.9 %, 52 of 80 truths inside where the bootstrap held 76): it holds that interval too
@@ -142,6 +148,7 @@ def law_interval(
     why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
     reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
     pi = _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D)
+    pi = pi if thin is None else not_calibrated(pi, thin, poor=False)
     return _onto_top_runs(_with_nested(book, fit, sweep, point, level, seed, draws, pi), fit, sweep), fit
 
 
