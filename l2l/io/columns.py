@@ -130,7 +130,9 @@ def missing_column_hint(
             "its id",
             None,
         )
-    lossy = [c for c in unused if "/" in c and any(w in ("loss", "ce", "nll") for w in _words(c))]
+    lossy = [
+        c for c in unused if "/" in c and any(w in ("loss", "ce", "nll") for w in _words(split_camel(c)))
+    ]
     if not wide and "eval" in missing and "loss" in missing and len(lossy) >= 2:
         # several losses after paths (train/loss, eval/hellaswag/loss): one row per run, a column per eval; the
         # hint said --column loss=train/loss and never --wide (p70)
@@ -738,8 +740,10 @@ SCORE_PAIRS: Final[frozenset[tuple[str, str]]] = frozenset(
 
 
 def _loss_named(column: str) -> bool:
-    """A column whose name says a loss (``train/loss``, ``pile_val_loss``) and nothing else (not ``loss_scale``)."""
-    return any(w in ("loss", "ce", "nll") for w in _words(column)) and column_verdict(column)[1] is None
+    """A column whose name says a loss (``train/loss``, ``pile_val_loss``, OLMo's ``eval/c4/CrossEntropyLoss``: its
+    words split at camel case) and nothing else (not ``loss_scale``)."""
+    words = _words(split_camel(column))
+    return any(w in ("loss", "ce", "nll") for w in words) and column_verdict(column)[1] is None
 
 
 def _loss_pattern(losses: Sequence[str], columns: Sequence[str]) -> str:

@@ -348,6 +348,27 @@ def test_a_wide_log_read_as_long_is_told_to_read_it_wide(tmp_path: Path) -> None
     )
 
 
+def test_an_olmo_ladder_export_read_as_long_is_told_to_read_it_wide(tmp_path: Path) -> None:
+    """h67: OLMo's ladder names its losses in camel case (eval/c4_en-validation/CrossEntropyLoss): read without
+    --wide, the hint listed the accepted names of the missing columns and never said --wide."""
+    from l2l.base.errors import InputError
+    from l2l.io.tables import read_runs
+
+    path = tmp_path / "ladder.csv"
+    path.write_text(
+        "run_name,step,tokens,params,train/CrossEntropyLoss,eval/c4_en-validation/CrossEntropyLoss,"
+        "eval/hellaswag/acc\nolmo-150M-1xC,250,7.5e8,1.5e8,3.41,3.59,0.30\nolmo-150M-1xC,500,1.5e9,1.5e8,3.10,"
+        "3.31,0.33\n"
+    )
+    with pytest.raises(InputError) as info:
+        read_runs([path])
+    assert (info.value.hint or "").startswith(
+        "one row per run with a loss column per eval (train/CrossEntropyLoss, "
+        "eval/c4_en-validation/CrossEntropyLoss): read it with --wide --loss-columns "
+        "'train/CrossEntropyLoss|eval/c4_en-validation/CrossEntropyLoss' --dataset NAME"
+    )
+
+
 def test_the_read_it_wide_hint_pasted_reads_every_loss_column_the_own_one_too(tmp_path: Path) -> None:
     """h57: a Pythia log (pile_val_loss beside lambada_openai/loss, hellaswag/loss) was told --loss-columns
     'lambada_openai/loss|hellaswag/loss': pasted, it left the own loss out ("no own eval for pile"); four task/loss
