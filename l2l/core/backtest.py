@@ -25,7 +25,7 @@ from l2l.core.error_model import BacktestResidual
 from l2l.core.fit import LawFit, fit_law, single_threaded_blas
 from l2l.core.fit import _check_data as check_fit_data
 from l2l.core.laws import Array, ScalingLaw, check_form
-from l2l.core.loss_to_loss import fit_shifted_power
+from l2l.core.loss_to_loss import ShiftedPower, fit_shifted_power
 from l2l.core.predictive import (
     COMBINE_METHODS,
     aspect_on,
@@ -48,6 +48,7 @@ __all__ = [
     "SweepLike",
     "as_sweeps",
     "backtest_cutoffs",
+    "chain_errors",
     "planned_refits",
     "refit_planned",
     "run_backtests",
@@ -147,6 +148,9 @@ class Backtest:
     cutoffs: tuple[float, ...]
     n_fits: int
     notes: tuple[str, ...] = ()
+    #: form → dataset → ((cutoff, E of its law refitted up to the cutoff), ...): the irreducible losses a
+    #: translation's backtest at that cutoff takes (``chain_errors``: a translation chain onto another eval)
+    cutoff_E: Mapping[str, Mapping[str, tuple[tuple[float, float], ...]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -310,6 +314,130 @@ def _combined_errors(items: Sequence[_Single], cut: float) -> dict[str, Backtest
     return out
 
 
+#: (cutoff, E of a law refitted up to it), ... : ``Backtest.cutoff_E``'s entries for one dataset
+CutoffE = Sequence[tuple[float, float]]
+
+
+def _step_fit(x: Sweep, y: Sweep, idx: tuple[Index, Index], cut: float, e0: float, e1: float) -> ShiftedPower:
+    """y ≈ K·(x − E0)^κ + E1 fitted on the pairs ``idx`` at or below ``cut`` (FitError when they cannot be)."""
+    ii, jj = idx
+    low = at_or_below(x.C[ii], cut)
+    return fit_shifted_power(x.loss[ii][low], y.loss[jj][low], e0, e1)
+
+
+def chain_errors(
+    own: Mapping[str, Sweep],
+    ev: Mapping[str, Sweep],
+    e_own: Mapping[str, CutoffE],
+    e_ev: Mapping[str, CutoffE],
+    laws: Mapping[str, ScalingLaw] | None = None,
+) -> tuple[dict[str, list[BacktestResidual]], list[str]]:
+    """Backtests of the whole translation chain onto another eval, as ``evaluate`` and ``predict --via … --eval``
+    make it: at each cutoff where the laws were refitted (``e_own``, ``e_ev``: dataset → (cutoff, E) of its own
+    loss's and of the eval's refits, ``Backtest.cutoff_E``), each source's measured own loss on a run above the
+    cutoff is translated onto the target's own loss (train-train, K and κ from the pairs at or below the cutoff) and
+    on through the target's own → eval translation (refitted the same way), and scored against the target's
+    measured loss on the eval at that (N, D). ``single``: one source; ``mean``: the mean of every source's
+    train-train translation carried through the step, as a combination is. Kind ``train-test``, group the target
+    (``laws``: the eval's laws, for how far each run lies off compute-optimal). The chain is backtested whole, not
+    step by step: the target's own E is the first translation's E1 and the second's E0, and its error cancels
+    between them. Returns the errors and notes on fits that failed."""
+    out: dict[str, list[BacktestResidual]] = {"single": [], "mean": []}
+    notes: list[str] = []
+    for tgt, y in ev.items():
+        if tgt not in own or tgt not in e_own or tgt not in e_ev:
+            continue
+        ey = dict(e_ev[tgt])
+        for cut, e_t in e_own[tgt]:
+            if cut in ey:
+                _chain_at_cutoff(tgt, own, y, (cut, e_t, ey[cut]), e_own, laws, out, notes)
+    return out, notes
+
+
+def _chain_at_cutoff(
+    tgt: str,
+    own: Mapping[str, Sweep],
+    y: Sweep,
+    at: tuple[float, float, float],
+    e_own: Mapping[str, CutoffE],
+    laws: Mapping[str, ScalingLaw] | None,
+    out: dict[str, list[BacktestResidual]],
+    notes: list[str],
+) -> None:
+    """``chain_errors`` of target ``tgt`` (its eval's runs ``y``) at one cutoff (``at``: the cutoff, the target's own
+    E and its eval's E refitted there), added to ``out``."""
+    cut, e_t, e_y = at
+    x_t = own[tgt]
+    step_idx = pair_configs(x_t.N, x_t.D, y.N, y.D)
+    part = y.below(cut)
+    if not len(step_idx[0]) or not len(part.C):
+        return
+    try:
+        step = _step_fit(x_t, y, step_idx, cut, e_t, e_y)
+    except FitError as exc:
+        notes.append(f"cutoff {cut:.3g}, {tgt} → its eval: {exc.message}")
+        return
+    span = span_of(cut, float(y.C.min()))
+    by_run: dict[int, list[float]] = {}
+    for src, x_s in own.items():
+        e_s = dict(e_own.get(src, ())).get(cut)
+        idx = pair_configs(x_s.N, x_s.D, x_t.N, x_t.D)
+        onto = pair_configs(x_s.N, x_s.D, y.N, y.D)
+        if src == tgt or e_s is None or not len(idx[0]) or not len(onto[0]):
+            continue
+        try:
+            first = _step_fit(x_s, x_t, idx, cut, e_s, e_t)
+        except FitError as exc:
+            notes.append(f"cutoff {cut:.3g}, {src} → {tgt}: {exc.message}")
+            continue
+        up = ~at_or_below(x_s.C[onto[0]], cut)
+        for i, j in zip(onto[0][up], onto[1][up], strict=True):
+            if float(x_s.loss[i]) <= first.E0:
+                continue
+            mid = float(first.predict(float(x_s.loss[i])))
+            by_run.setdefault(int(j), []).append(mid)
+            if mid > step.E0:
+                out["single"].append(_chain_error(tgt, y, int(j), part, cut, span, step, mid, laws))
+    for j, mids in by_run.items():
+        mean = float(np.mean(mids))
+        if len(mids) >= 2 and mean > step.E0:
+            out["mean"].append(_chain_error(tgt, y, j, part, cut, span, step, mean, laws))
+
+
+def _chain_error(
+    tgt: str,
+    y: Sweep,
+    j: int,
+    part: Sweep,
+    cut: float,
+    span: float,
+    step: ShiftedPower,
+    own_loss: float,
+    laws: Mapping[str, ScalingLaw] | None,
+) -> BacktestResidual:
+    """The error of the chain's prediction of ``tgt``'s eval loss on run ``j`` from its translated own loss."""
+    n, d, c = float(y.N[j]), float(y.D[j]), float(y.C[j])
+    law = None if laws is None else laws.get(tgt)
+    asp = 0.0 if law is None else float(aspect_on(law, y.N[j : j + 1], y.D[j : j + 1], y)[0])
+    return BacktestResidual(
+        "train-test",
+        tgt,
+        "",
+        cut,
+        n,
+        d,
+        c,
+        _reach(part, cut, n, d, c),
+        float(step.predict(own_loss)),
+        float(y.loss[j]),
+        asp,
+        span,
+        _n_reach(part, n),
+        _d_reach(part, d),
+        ratio_reach(n, d, part),
+    )
+
+
 #: The sources each dataset's translations are backtested from, at most: every ordered pair of 200 datasets is
 #: 39,800 translations at each cutoff, and fit-law had printed nothing for five minutes (probe h55); beyond this
 #: many, each target takes the next ones in name order (cyclic), so each dataset is as often a source as a target.
@@ -354,8 +482,11 @@ def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | Non
     known = opts.refitted or {}
     fresh = refit_planned([p for p in plans if p.key not in known])
     batched = {p.name: known[p.key] if p.key in known else fresh[p.key] for p in plans}
+    e_at: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for cut in cutoffs:
         laws = _fit_cutoff(sweeps, cut, opts, acc, batched)
+        for name, law in laws.items():
+            e_at.setdefault(opts.form_of(name), {}).setdefault(name, []).append((cut, float(law.E)))
         if laws:
             acc.used.append(cut)
             _translate_cutoff(sweeps, pairs, laws, cut, acc)
@@ -370,6 +501,7 @@ def run_backtests(table: Mapping[str, SweepLike], options: BacktestOptions | Non
         tuple(acc.used),
         acc.n_fits,
         tuple(acc.notes),
+        {f: {n: tuple(v) for n, v in by.items()} for f, by in e_at.items()},
     )
 
 

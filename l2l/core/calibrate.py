@@ -158,6 +158,10 @@ class Calibration:
             "rival": one(self.rival),
             "other": one(self.other),
             "line_tests": {k: v.to_dict() for k, v in self.line_tests.items()},
+            "cutoff_E": {
+                f: {n: [[c, e] for c, e in v] for n, v in by.items()}
+                for f, by in self.backtest.cutoff_E.items()
+            },
         }
 
     @classmethod
@@ -165,7 +169,11 @@ class Calibration:
         def one(m: Mapping[str, Any] | None) -> ErrorModel | None:
             return None if m is None else ErrorModel.from_record(m)
 
-        bt = Backtest((), (), {}, tuple(float(c) for c in rec["cutoffs"]), int(rec["n_fits"]))
+        e_at = {
+            str(f): {str(n): tuple((float(c), float(e)) for c, e in v) for n, v in by.items()}
+            for f, by in (rec.get("cutoff_E") or {}).items()
+        }
+        bt = Backtest((), (), {}, tuple(float(c) for c in rec["cutoffs"]), int(rec["n_fits"]), (), e_at)
         return cls(
             one(rec["direct"]),
             one(rec["translation"]),
@@ -214,7 +222,9 @@ class CalibrationCache(dict[str, Calibration]):
 # 29: from two cutoffs, the spread's shape and the group scales fitted on both cutoffs' errors, only its level
 # cross-fitted, and a group's own quantile floor on scores scaled by the other cutoff's errors alone
 # (``ErrorModel.own_scores``; ``error_model._two_cutoff_scores``)
-CALIBRATION_VERSION = 29
+# 30: each cutoff's refitted E per form and dataset kept (``Backtest.cutoff_E``), for the train-to-test step's
+# backtests (``l2l.core.backtest.chain_errors``)
+CALIBRATION_VERSION = 30
 
 
 def calibration_key(table: Mapping[str, SweepLike], **settings: object) -> str:
@@ -474,6 +484,7 @@ def calibrate_forms(
         bt.cutoffs,
         n_fits,
         bt.notes,
+        {f: by for r in runs.values() for f, by in r.cutoff_E.items()},
     )
     return Calibration(
         direct, trans, comb, backtest, tuple(dict.fromkeys(notes)), choice.form, choice, rival, other

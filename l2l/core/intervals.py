@@ -51,6 +51,7 @@ from l2l.core.sweep import Sweep
 __all__ = [
     "OptimalInterval",
     "TranslationInterval",
+    "backtested_through",
     "combined_interval",
     "direct_interval",
     "e_draws",
@@ -402,6 +403,47 @@ def propagated_through(
         raw=raw,
         sd_param=sd_param,
         notes=tuple(notes),
+    )
+
+
+def backtested_through(
+    upstream: PredictiveInterval,
+    mapped: Sequence[float],
+    model: ErrorModel | None,
+    where: Placement,
+    *,
+    resid_sd: float,
+    sd_param: float = 0.0,
+    notes: Iterable[str] = (),
+    backtested_notes: Iterable[str] = (),
+) -> PredictiveInterval:
+    """``upstream`` carried through a second translation (``mapped``: the map's values at its estimate, lo, hi and
+    raw, as ``propagated_through`` takes them), calibrated by the backtests of the whole chain where they apply:
+    ``model`` (learned from the chain refitted below each cutoff and scored on the runs above from their measured
+    source losses, ``l2l.core.backtest.chain_errors``) gives the chain's interval about its uncorrected value
+    (``mapped``'s raw) at ``where``, and the result holds both it and the carried interval (never narrower than
+    ``propagated_through``: the upstream interval carried, widened by the regression's residual and parameter
+    spread; the estimate is the carried one). Where the model is missing or never scored ``where.group``, or the
+    upstream interval is itself not backtested (a lower bound: a poor law, beyond the backtests' reach), the
+    result is ``propagated_through``'s, a lower bound (``notes`` say why); else it is backtested
+    (``backtested_notes``, with the chain model's words on reach)."""
+    carried = propagated_through(upstream, mapped, resid_sd=resid_sd, sd_param=sd_param, notes=notes)
+    model, _ = known_model(model, where.group)
+    if model is None or upstream.lower_bound_only or not upstream.method.startswith("backtest"):
+        return carried
+    try:
+        # the chain's backtests refitted its parameters: no parameter spread on top (as a backtested translation's
+        # interval takes none, ``translation_interval``); the carried interval holds it
+        chain = model.interval(carried.raw, where, upstream.level, scatter=resid_sd)
+    except FitError as exc:
+        return replace(carried, notes=(*carried.notes, f"{exc.message} {LOWER_BOUND_MARK}"))
+    return replace(
+        carried,
+        lo=min(carried.lo, chain.lo),
+        hi=max(carried.hi, chain.hi),
+        method="backtest:train-test",
+        lower_bound_only=chain.lower_bound_only,
+        notes=(*backtested_notes, *chain.notes),
     )
 
 

@@ -29,9 +29,9 @@ from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import counted, fmt_sci, plural
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals, map_in_processes
 from l2l.core.intervals import (
+    backtested_through,
     combined_interval,
     known_model,
-    propagated_through,
     spread_floored,
 )
 from l2l.core.loss_to_loss import TranslationInputs, k_kappa_intervals, log_sd_at, shifted_power_draws
@@ -73,6 +73,7 @@ from l2l.workflows.translate import (
     with_other_combination,
     with_other_translation,
 )
+from l2l.workflows.via import step_backtested_note
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -813,8 +814,9 @@ def _draw_unbacktested(book: LawBook, preds: Sequence[HeldOutPrediction], worker
 class _Intervals:
     """Predictive intervals of the held-out predictions (``l2l.core.calibrate``), from the calibration of the fitting
     runs: independent own-loss predictions and train-train translations (single, and the mean of every source)
-    get backtested intervals; the laws of other evals and the train-test step (not backtested) get the law's or
-    the regression's residual spread only, flagged lower bounds."""
+    get backtested intervals, and so do the laws of other evals (their groups' backtests) and the train-test step
+    carrying a translation onward (its own backtests, ``LawBook.train_test_model``); where no backtest applies an
+    interval holds the law's or the regression's spread only, flagged a lower bound."""
 
     plan: HoldoutPlan
     book: LawBook
@@ -949,10 +951,16 @@ class _Intervals:
         return with_other_combination(pi, values, others, form, why, method="mean")
 
     def onward(
-        self, own_pis: Sequence[PredictiveInterval | None], tgt: str, ev: str, Ds: Sequence[float]
+        self,
+        own_pis: Sequence[PredictiveInterval | None],
+        tgt: str,
+        ev: str,
+        configs: Sequence[tuple[float, float]],
+        combined: bool = False,
     ) -> list[PredictiveInterval | None]:
-        """Own-loss intervals (of models trained on ``Ds`` tokens) carried through ``tgt``'s own → ``ev``
-        translation (not backtested), the translation evaluated on them all at once (evaluate carries thousands).
+        """Own-loss intervals (of models of ``configs``, (N, D)) carried through ``tgt``'s own → ``ev``
+        translation with its backtested error as ``predict --via`` carries them (``backtested_through``), the
+        translation evaluated on them all at once (evaluate carries thousands).
         None where one is None, or reaches to or below the translation's E0 (outside its domain), or does not map
         to a positive loss."""
         own = self.plan.own_eval[tgt]
@@ -974,6 +982,12 @@ class _Intervals:
             np.array([(pi.estimate, t2.held_above_e0(pi.lo), pi.hi, pi.raw) for _, pi in made])
         ).tolist()
         draws = self._onward_draws(tgt, ev, t2)
+        model = self.book.train_test_model(ev, combined)
+        said = (
+            ()
+            if model is None
+            else (step_backtested_note(self.translations.runs.own_is_shared(tgt), ev, model.n_errors),)
+        )
         for (i, pi), mapped in zip(made, values, strict=True):
             # widened by the translation's parameter spread at the estimate, judged by the eval's law and cut at
             # E1 as predict --via's train-test step is (``via.train_test``): one question, one interval. Without
@@ -981,11 +995,22 @@ class _Intervals:
             # below E1, the least loss the translation gives (probe h44)
             sd_param = log_sd_at(draws, pi.estimate) if draws is not None else 0.0
             try:
-                carried = propagated_through(pi, mapped, resid_sd=t2.resid_sd, sd_param=sd_param)
+                # with the step's own backtested error where its backtests apply, as predict --via's step
+                carried = backtested_through(
+                    pi,
+                    mapped,
+                    model,
+                    self._placement(tgt, *configs[i]),
+                    resid_sd=t2.resid_sd,
+                    sd_param=sd_param,
+                    backtested_notes=said,
+                )
             except FitError:
                 out[i] = None
                 continue
-            out[i] = judged_translation(carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, Ds[i])])
+            out[i] = judged_translation(
+                carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, configs[i][1])]
+            )
         return out
 
     def _prepare_floors(self, preds: Sequence[HeldOutPrediction]) -> None:
@@ -1139,14 +1164,18 @@ class _Intervals:
         )
         l2l_pis: list[PredictiveInterval | None] = [None] * len(preds)
         for (tgt, ev), rows in carried.items():
-            carried_pis = self.onward([singles[j] for j in rows], tgt, ev, [preds[j].D for j in rows])
+            carried_pis = self.onward(
+                [singles[j] for j in rows], tgt, ev, [(preds[j].N, preds[j].D) for j in rows]
+            )
             for j, pi in zip(rows, carried_pis, strict=True):
                 l2l_pis[j] = pi
         out = []
         for p, l2l_pi in zip(preds, l2l_pis, strict=True):
             comb_key = ("combined", p.tgt, p.N, p.D, p.eval)
             if comb_key not in self._memo:
-                self._memo[comb_key] = self.onward([comb_own.get((p.tgt, p.N, p.D))], p.tgt, p.eval, [p.D])[0]
+                self._memo[comb_key] = self.onward(
+                    [comb_own.get((p.tgt, p.N, p.D))], p.tgt, p.eval, [(p.N, p.D)], combined=True
+                )[0]
             comb_pi = self._memo[comb_key]
             combined = None if comb_pi is None else comb_pi.raw
             independent = self.independent(p)

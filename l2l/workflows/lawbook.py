@@ -19,7 +19,7 @@ from l2l.base.progress import Progress
 from l2l.base.runs import OWN, check_runs, rows_by_dataset_eval
 from l2l.base.schema import RESAMPLES, FitForm, Resample
 from l2l.base.text import plural
-from l2l.core.backtest import BacktestOptions, planned_refits, refit_planned
+from l2l.core.backtest import BacktestOptions, chain_errors, planned_refits, refit_planned
 from l2l.core.calibrate import (
     CHOSEN_FORM,
     Calibration,
@@ -29,7 +29,7 @@ from l2l.core.calibrate import (
     calibration_key,
     with_line_tests,
 )
-from l2l.core.error_model import ErrorModel
+from l2l.core.error_model import ErrorModel, fit_error_model
 from l2l.core.fit import (
     FitCache,
     FitOptions,
@@ -190,6 +190,8 @@ class LawBook:
     _flags: dict[tuple[str, str], tuple[LawFit, Sweep, ErrorModel | None, str | None]] = field(
         default_factory=dict, init=False, repr=False
     )
+    #: ``train_test_model``'s answer per eval
+    _steps: dict[str, dict[str, ErrorModel | None]] = field(default_factory=dict, init=False, repr=False)
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
 
@@ -423,6 +425,53 @@ class LawBook:
             self._keep_calibration(g, spec, cal)
             if tick is not None:
                 tick(known + i, len(left))
+
+    def train_test_model(self, eval_name: str, combined: bool = False) -> ErrorModel | None:
+        """The backtested error of a translation chain onto ``eval_name`` (another dataset's own loss translated
+        onto the target's own loss, and on through the target's own → ``eval_name`` translation; ``combined``: the
+        mean of several sources' translations carried on), or None where too few backtests apply. At every cutoff
+        of the backtests the laws were refitted at (the own losses' and the eval's calibrations,
+        ``Backtest.cutoff_E``: E's in the form the translations take them, ``translation_book``), both
+        translations are refitted on the runs at or below it and each run above it is predicted from its sources'
+        measured own losses (``chain_errors``); every target's errors onto the eval make one error model (group:
+        the target; ``fit_error_model``). Not itself cached: the refitted E's are (in the calibrations), and the
+        translations are quick."""
+        if eval_name not in self._steps:
+            self._steps[eval_name] = self._train_test_models(eval_name)
+        return self._steps[eval_name]["mean" if combined else "single"]
+
+    def _train_test_models(self, eval_name: str) -> dict[str, ErrorModel | None]:
+        # every dataset with its own loss is a source; a target is one whose own eval is not ``eval_name``
+        own = {ds: ev for ds, ev in self.own_eval.items() if self.sweeps.has(ds, ev)}
+        auto = self.options.form == "auto"
+        x_sweeps, y_sweeps, e_x, e_y, laws = {}, {}, {}, {}, {}
+        for ds, ev in own.items():
+            cal_x = self.calibration(self.group_of(ds, ev))
+            form = cal_x.translation_form_of(ds) if auto else self.dataset_forms.get(ds, self.options.form)
+            got = cal_x.backtest.cutoff_E.get(form, {}).get(ds)
+            if not got:
+                continue
+            x_sweeps[ds], e_x[ds] = self.sweeps.get(ds, ev), got
+            if ev == eval_name or not self.sweeps.has(ds, eval_name):
+                continue
+            cal_y = self.calibration(self.group_of(ds, eval_name))
+            by_y = cal_y.backtest.cutoff_E
+            got_y = by_y.get(form, by_y.get(cal_y.form_of(ds), {})).get(ds)
+            if got_y:
+                y_sweeps[ds], e_y[ds] = self.sweeps.get(ds, eval_name), got_y
+                law = self.try_get(ds, eval_name)
+                if isinstance(law, LawFit):
+                    laws[ds] = law.law
+        if not y_sweeps:
+            return {"single": None, "mean": None}
+        errors, _ = chain_errors(x_sweeps, y_sweeps, e_x, e_y, laws)
+        out: dict[str, ErrorModel | None] = {}
+        for kind, errs in errors.items():
+            try:
+                out[kind] = fit_error_model(errs, "train-test")
+            except FitError:
+                out[kind] = None
+        return out
 
     def _calibration_spec(self, group: str) -> Calibration | _CalibrationSpec:
         """The cached calibration of ``group``, or what learning it takes (its key, sweeps and backtest options)."""

@@ -3,9 +3,10 @@
 A target dataset's loss (its own, or on another eval through its train-to-test translation) from one or several
 source datasets' measured own losses: each source's loss is translated onto the target (train-train), several
 translations are combined (mean by default), and a train-test step carries the result to another eval. The
-train-train steps and the combination get backtested intervals (``l2l.core.calibrate``); a train-test step is not
-backtested and its interval, the own-loss interval carried through the translation widened by its residual and
-parameter spread, is flagged a lower bound.
+train-train steps and the combination get backtested intervals (``l2l.core.calibrate``); a train-test step carries
+that interval through the translation, widened by its residual and parameter spread, and holds the interval the
+backtests of the whole chain give where they apply (``LawBook.train_test_model``,
+``l2l.core.intervals.backtested_through``); elsewhere it is flagged a lower bound.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
 from l2l.core.intervals import (
+    backtested_through,
     combined_interval,
     known_model,
-    propagated_interval,
     spread_floored,
     translation_interval,
 )
@@ -70,26 +71,38 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.base.schema import Join, Kind
 
-__all__ = ["ViaPrediction", "ViaStep", "predict_sources"]
+__all__ = ["ViaPrediction", "ViaStep", "predict_sources", "step_backtested_note"]
 
 TRAIN_TEST = (
-    "train-to-test step not backtested (backtests cover own losses only): the own-loss interval carried through "
-    "the translation, widened by its residual and parameter spread; a lower bound"
+    "train-to-test step not backtested (its backtests do not apply here, or the interval it carries is not "
+    "backtested): the own-loss interval carried through the translation, widened by its residual and parameter "
+    "spread; a lower bound"
 )
 #: The same step where the target's own eval is the eval every dataset shares (it has none of its own): a test loss
-#: to another test loss (it was called train-to-test, "backtests cover own losses only"; probe p58).
+#: to another test loss (it was called train-to-test; probe p58).
 TEST_TEST = (
-    "test-to-test step not backtested (backtests cover translations between datasets, on the eval they share): "
-    "the interval on that eval carried through the translation, widened by its residual and parameter spread; a "
-    "lower bound"
+    "test-to-test step not backtested (its backtests do not apply here, or the interval it carries is not "
+    "backtested): the interval on that eval carried through the translation, widened by its residual and "
+    "parameter spread; a lower bound"
 )
+
+
+def step_backtested_note(shared: bool, eval_name: str, n_errors: int) -> str:
+    """What a backtested train-to-test (test-to-test: ``shared``) step says of its interval."""
+    step = "test-to-test" if shared else "train-to-test"
+    return (
+        f"{step} step backtested (the whole chain onto {eval_name} refitted below each backtest cutoff, its runs "
+        f"above predicted from their sources' measured losses: {n_errors} errors): the interval before it carried "
+        "through the translation, and held to the interval those backtests give"
+    )
 
 
 @dataclass(frozen=True)
 class ViaStep:
     """One step of a prediction through translation: a measured source loss (``interval`` None), a single-source
     train-train translation, the combination of several, or a train-test translation. ``backtested``: the
-    interval comes from an error model learned by backtests (own losses); else it is a lower bound."""
+    interval comes from error models learned by backtests (own losses, translations, the train-test step); else it
+    is a lower bound."""
 
     description: str
     kind: str
@@ -345,9 +358,10 @@ def predict_sources(
     every other dataset with a run at the configuration): each one's own loss measured at the (N, D) of run
     ``from_run`` (a run of any dataset) is translated, and the translations are combined (``combine``: mean by
     default, the method the backtests and the paper's held-out runs support). Intervals: train-train steps and
-    the combination are backtested (``l2l.core.calibrate``); a train-test step is not, and its interval, the own-loss
-    interval carried through the translation widened by the regression's residual and parameter spread, is
-    flagged as a lower bound."""
+    the combination are backtested (``l2l.core.calibrate``); a train-test step carries the own-loss interval
+    through the translation and holds the interval the backtests of the whole chain give
+    (``LawBook.train_test_model``), backtested where those and the own-loss interval's apply; elsewhere widened by
+    the regression's residual and parameter spread alone, flagged as a lower bound."""
     check_level(level)
     combine = check_choice(combine, COMBINES, "combination", "combine")  # ("max" was taken as the mean)
     if tgt == ALL:  # one prediction names one target model; every pair's translation is translate's table
@@ -379,6 +393,7 @@ def predict_sources(
         _Settings(split, join, options, cache, level, seed, calibrations, rtol),
         d,
         other_translation_book(base),
+        base,
     )
     steps: list[ViaStep] = []
     singles: list[tuple[PredictiveInterval, float, float, float | None]] = []
@@ -412,7 +427,7 @@ def predict_sources(
     result = own_pi
     target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
     if target_eval != own_tgt:
-        step = chain.train_test(target_eval, own_pi)
+        step = chain.train_test(target_eval, own_pi, len(singles) > 1)
         steps.append(step)
         assert step.interval is not None
         result = step.interval
@@ -530,6 +545,9 @@ class _Via:
     #: the laws that give the translations E0 and E1 in the other five-parameter form, and why, where the own
     #: losses' choice did not settle between the forms (``other_translation_book``): the intervals hold those too
     other: tuple[LawBook, str] | None = None
+    #: the book whose calibrations backtest the train-to-test step (``LawBook.train_test_model``; None: not
+    #: backtested)
+    base: LawBook | None = None
 
     def _translation(
         self, src: str, kind: Kind = "train-train", eval_name: str | None = None
@@ -708,10 +726,13 @@ class _Via:
             backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
         )
 
-    def train_test(self, eval_name: str, own_pi: PredictiveInterval) -> ViaStep:
+    def train_test(self, eval_name: str, own_pi: PredictiveInterval, combined: bool = False) -> ViaStep:
         """The own-loss interval carried through the target's own → ``eval_name`` translation (monotone, so the
         ends map to ends), each side widened in quadrature by the regression's residual sd and the spread of the
-        translation over resampled pairs and E draws at the estimate: not backtested, a lower bound."""
+        translation over resampled pairs and E draws at the estimate, and held to the interval the backtests of the
+        whole chain give (``backtested_through``, ``LawBook.train_test_model``: ``combined``, of the mean of several
+        sources); without those backtests (or where the own-loss interval is itself a lower bound) a lower bound,
+        as ``evaluate`` carries it."""
         res = self._translation(self.tgt, "train-test", eval_name)
         t = res.usable()
         _, dr = shifted_power_draws(self._inputs(res), seed=self.settings.seed)
@@ -723,7 +744,20 @@ class _Via:
 
         shared = self.runs.own_is_shared(self.tgt)  # (test-test: two test losses of one dataset's models)
         said = TEST_TEST if shared else TRAIN_TEST
-        pi = propagated_interval(own_pi, through, resid_sd=t.resid_sd, sd_param=sd_param, notes=(said,))
+        model = None if self.base is None else self.base.train_test_model(eval_name, combined)
+        mapped = [through(v) for v in (own_pi.estimate, own_pi.lo, own_pi.hi, own_pi.raw)]
+        pi = backtested_through(
+            own_pi,
+            mapped,
+            model,
+            self.where,
+            resid_sd=t.resid_sd,
+            sd_param=sd_param,
+            notes=(said,),
+            backtested_notes=(
+                step_backtested_note(shared, eval_name, 0 if model is None else model.n_errors),
+            ),
+        )
         pi = self._judged(pi, (res.y_law,), t.E1)
         own = self.runs.own(self.tgt)
         return ViaStep(
@@ -740,6 +774,6 @@ class _Via:
             t.E1,
             None if ivs is None else ivs[0],
             None if ivs is None else ivs[1],
-            backtested=False,
+            backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
             extrapolated=t.extrapolates(own_pi.estimate),
         )

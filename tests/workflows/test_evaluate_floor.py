@@ -60,6 +60,7 @@ def test_a_train_to_test_interval_is_predict_vias_for_the_same_question(
         if p.setting == "train-to-test" and p.src == "web" and p.interval_loss_to_loss is not None
     ]
     assert len(onward) == 8
+    backtested = 0
     for p in onward:
         pi = p.interval_loss_to_loss
         assert pi is not None
@@ -78,8 +79,12 @@ def test_a_train_to_test_interval_is_predict_vias_for_the_same_question(
         assert (pi.estimate, pi.lo, pi.hi) == pytest.approx(
             (via.result.estimate, via.result.lo, via.result.hi), rel=1e-9
         )
-        assert pi.lower_bound_only
-        assert via.result.lower_bound_only
+        # and the same word on it: backtested where the chain's backtests apply (helper h66; it was a lower bound
+        # everywhere), a lower bound beyond them
+        assert pi.lower_bound_only == via.result.lower_bound_only
+        assert via.steps[-1].backtested == (not pi.lower_bound_only)
+        backtested += not pi.lower_bound_only
         e1 = via.steps[-1].E1
         assert e1 is not None
         assert pi.lo >= e1
+    assert backtested == 2  # (the other six: beyond what the backtests reached, lower bounds as before)

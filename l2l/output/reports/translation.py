@@ -240,10 +240,11 @@ def _interval_kind(r: Row) -> str:
 def _backtested_kind(rows: Sequence[Row]) -> str:
     """The translations the backtests of ``predict --via`` calibrate, as its steps call them: test-to-test on the
     eval every dataset shares where the datasets have no own eval (the footer said train-to-train beside a
-    test-test step)."""
+    test-test step), and the step onto another eval where there is one (backtested since helper h66)."""
+    onward = ", and the step onto the eval" if any(r.get("kind") == "train-test" for r in rows) else ""
     if any(r.get("kind") == "test-test" for r in rows):
-        return "test-to-test translations, on the eval the datasets share"
-    return "train-to-train translations, own losses"
+        return "test-to-test translations, on the eval the datasets share" + onward
+    return "train-to-train translations, own losses" + onward
 
 
 def via_report(pred: ViaPrediction) -> Report:
@@ -410,10 +411,11 @@ def _coverage_report(rows: Sequence[Row]) -> Report:
         notes=[
             "coverage: share of held-out values inside their interval; half-width relative to the estimate; "
             "independent's mean error is of its bias-corrected estimate (the interval's centre);",
-            "backtested: every law's predictions (each eval's laws backtested together) and train-train "
-            "translations are calibrated by backtests inside the fitting runs; the train-test step is not "
-            "(predict --via's interval: carried through the translation, widened by its residual and parameter "
-            "spread, cut at its E1: lower bounds, expect under-coverage).",
+            "backtested: every law's predictions (each eval's laws backtested together), train-train "
+            "translations and the train-test step are calibrated by backtests inside the fitting runs (the "
+            "chain onto the eval refitted below each cutoff and scored on the runs above, its interval held beside "
+            "the one carried, as predict --via carries it, cut at its E1); a poor law's, or one beyond the "
+            "backtests' reach, is a lower bound (expect under-coverage).",
         ],
         show_in=frozenset({"table"}),
         summary=(f"{level} intervals: " + "; ".join(words)) if words else None,
