@@ -811,6 +811,9 @@ class AccuracyPrediction:
     level_note: str = ""
     #: the input loss's prediction lies beyond its backtests' evidence (``predictive.beyond_evidence``)
     loss_beyond_evidence: bool = False
+    #: the dataset has no accuracy of this eval: the pooled curve of the others is assumed for it, never tested on
+    #: its runs (``unmeasured``); the interval is a lower bound
+    unmeasured: bool = False
 
     @property
     def lower_bound_only(self) -> bool | None:
@@ -824,6 +827,7 @@ class AccuracyPrediction:
             method=self.accuracy_method,
             ceiling_note=self.ceiling_note,
             level_note=self.level_note,
+            unmeasured=self.unmeasured,
         )
 
     @property
@@ -907,7 +911,13 @@ class AccuracyPrediction:
 
 
 def accuracy_lower_bound(
-    *, loss_lower_bound: bool, poor: bool, method: str, ceiling_note: str, level_note: str
+    *,
+    loss_lower_bound: bool,
+    poor: bool,
+    method: str,
+    ceiling_note: str,
+    level_note: str,
+    unmeasured: bool = False,
 ) -> bool:
     """Whether an accuracy interval is a lower bound (``predict --eval ACC``'s and ``evaluate --accuracy``'s
     alike): its input loss's interval is one, or the accuracy law's own error is not calibrated by a backtest
@@ -915,13 +925,29 @@ def accuracy_lower_bound(
     probe's poor law printed ±4 points beside an 11.7-point backtest miss as calibrated, the truth 9 points out),
     or by too few backtest errors for the level (``level_note``), or the law is flagged poor, or the prediction
     rests on an assumed ceiling (``ceiling_note`` ending with ``CEILING_LOWER_BOUND``; its words on a fitted ceiling
-    the interval also holds do not make a lower bound)."""
+    the interval also holds do not make a lower bound), or the dataset has no accuracy of the eval (``unmeasured``:
+    the pooled curve of the others is assumed for it, which no run of its own tested; probe h68)."""
     return (
-        loss_lower_bound
+        unmeasured
+        or loss_lower_bound
         or poor
         or method != "backtest"
         or ceiling_note.endswith(CEILING_LOWER_BOUND)
         or bool(level_note)
+    )
+
+
+def unmeasured(fit: AccuracyFit, dataset: str) -> bool:
+    """Whether ``dataset`` is predicted by a pooled curve fitted on other datasets' accuracies alone (it has none of
+    its own: a task evaluated on some datasets only). Its backtests tested the others' runs, never its own."""
+    return fit.pooled and bool(fit.groups) and dataset not in fit.groups
+
+
+def unmeasured_caveat(fit: AccuracyFit, dataset: str) -> str:
+    """The words of ``unmeasured``: which datasets the assumed curve was fitted on."""
+    return (
+        f"{dataset} has no accuracy of this eval: the curve of {', '.join(fit.groups)} is assumed, never tested "
+        f"on {dataset}'s runs (a lower bound)"
     )
 
 
@@ -945,7 +971,9 @@ def interval_caveat(p: AccuracyPrediction) -> str:
         if p.loss_lower_bound
         else "the input loss's interval is backtested inside the sweep"
     )
-    if p.accuracy_law_poor:
+    if p.unmeasured:
+        law = f"; a lower bound: {p.law_caveat}"
+    elif p.accuracy_law_poor:
         law = "; a lower bound: the accuracy law's own error is that of a law flagged poor"
     elif p.accuracy_method == UNINFORMATIVE_METHOD:
         law = (
@@ -1103,9 +1131,12 @@ class _Chain:
             accuracy_method=how,
             accuracy_law_poor=res.fit.status == "poor",
             notes=pi.notes,
-            law_caveat="not tested against a curve of its own: too few runs"
+            law_caveat=unmeasured_caveat(res.fit, ds)
+            if unmeasured(res.fit, ds)
+            else "not tested against a curve of its own: too few runs"
             if res.fit.pooled and res.fit.sharing is not None and ds in res.fit.sharing.untested
             else "",
+            unmeasured=unmeasured(res.fit, ds),
             ceiling_note=ceiling_note(res.fit, ds, acc),
             ratios=loss.ratios,
             level_note=res.fit.too_few_note(self.level),

@@ -68,6 +68,7 @@ from l2l.workflows.accuracy import (
     near_task_losses,
     stem_of,
     task_loss_eval,
+    unmeasured,
 )
 from l2l.workflows.lawbook import LawBook, check_fit_form, with_bootstrap
 from l2l.workflows.targets import names_accuracy, tokenizer_refusal, unknown_tokenizer_note
@@ -1177,6 +1178,7 @@ def _rank_accuracy(
                     method=chains[r.dataset][2],
                     ceiling_note=ceilings.get(r.dataset, ""),
                     level_note=few,
+                    unmeasured=unmeasured(fit, r.dataset),
                 )
             ),
             calibrated=r.calibrated and not lower,
