@@ -1018,9 +1018,21 @@ def _chosen_accuracy(
     )
     left = text.filter(other).value_counts(sort=True)
     said = ", ".join(f"{m} ({plural(int(n), 'row')})" for m, n in left.iter_rows())
+    # a task scored only by another metric leaves with its rows: named, not only counted (probe h68: six tasks
+    # with acc alone were gone from the accuracy table under "acc (480 rows)")
+    evals = frame.get_column("eval")
+    kept = set(evals.filter(is_chosen).to_list())
+    scored = other & (kinds == "accuracy").fill_null(False)
+    gone = sorted({str(e) for e in evals.filter(scored).to_list() if e is not None and e not in kept})
+    lost = (
+        f", and with them every accuracy of {plural(len(gone), 'eval')} no {chosen!r} row scores: "
+        f"{some_of(gone, 8)}"
+        if gone
+        else ""
+    )
     info.setdefault("metric_notes", []).append(
         f"the {chosen!r} rows are the accuracies (--accuracy-metric)"
-        + (f"; left out the other scores' rows: {said}" if said else "")
+        + (f"; left out the other scores' rows: {said}{lost}" if said else "")
     )
     keep = ~other
     info["rows_other_scores"] = int(

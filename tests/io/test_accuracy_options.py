@@ -188,6 +188,19 @@ def test_the_chosen_metrics_rows_are_the_accuracies_and_the_other_scores_are_lef
     assert accuracies(plain) == {k: pytest.approx(v / 100) for k, v in PERCENT.items()}
 
 
+def test_a_task_scored_only_by_another_metric_is_named_when_its_rows_are_left_out(tmp_path: Path) -> None:
+    """h68: with --accuracy-metric acc_norm, six tasks scored by acc alone left the accuracy table under "acc (480
+    rows)": the tasks are named."""
+    table = harness(stderr=False)
+    extra = [line.replace("hellaswag", "piqa") for line in table.splitlines() if ",hellaswag,acc," in line]
+    runs = read_runs(write(tmp_path / "h.csv", table + "\n".join(extra) + "\n"), accuracy_metric="acc_norm")
+    said = " ".join(runs.provenance[0]["decisions"])
+    assert "left out the other scores' rows: acc (16 rows), and with them every accuracy of 1 eval no" in said
+    assert said.split("no 'acc_norm' row scores: ")[1].startswith("piqa")
+    alone = read_runs(write(tmp_path / "only.csv", table), accuracy_metric="acc_norm")
+    assert "and with them" not in " ".join(alone.provenance[0]["decisions"])  # every task has acc_norm
+
+
 def test_a_harness_table_without_the_option_is_refused_with_the_option_in_the_hint(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_runs(write(tmp_path / "h.csv", harness()))
