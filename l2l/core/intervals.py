@@ -9,7 +9,7 @@ no printing, no files.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,7 +61,6 @@ __all__ = [
     "known_model",
     "optimal_interval",
     "prediction_sd",
-    "propagated_interval",
     "propagated_through",
     "spread_floored",
     "translation_interval",
@@ -358,22 +357,6 @@ def spread_floored(
     return replace(pi, lo=lo, hi=hi, notes=(*pi.notes, why))
 
 
-def propagated_interval(
-    upstream: PredictiveInterval,
-    f: Callable[[float], float],
-    *,
-    resid_sd: float,
-    sd_param: float = 0.0,
-    notes: Iterable[str] = (),
-) -> PredictiveInterval:
-    """An interval pushed through a monotone map ``f`` (a second translation, e.g. train-test): the ends of
-    ``upstream`` map to the ends, and each side is widened in quadrature (log space) by ``resid_sd`` (the map's
-    regression residual) and ``sd_param`` (its parameter spread), at ``upstream``'s level. Nothing backtests the
-    map, so the result is flagged a lower bound."""
-    mapped = (f(upstream.estimate), f(upstream.lo), f(upstream.hi), f(upstream.raw))
-    return propagated_through(upstream, mapped, resid_sd=resid_sd, sd_param=sd_param, notes=notes)
-
-
 def propagated_through(
     upstream: PredictiveInterval,
     mapped: Sequence[float],
@@ -382,8 +365,12 @@ def propagated_through(
     sd_param: float = 0.0,
     notes: Iterable[str] = (),
 ) -> PredictiveInterval:
-    """``propagated_interval`` from the map's values at ``upstream``'s estimate, lo, hi and raw (``mapped``, in
-    that order): a caller that carries many intervals through one map evaluates it on them all at once."""
+    """An interval pushed through a monotone map (a second translation, e.g. train-test), given the map's values at
+    ``upstream``'s estimate, lo, hi and raw (``mapped``, in that order: a caller that carries many intervals
+    through one map evaluates it on them all at once): the ends of ``upstream`` map to the ends, and each side is
+    widened in quadrature (log space) by ``resid_sd`` (the map's regression residual) and ``sd_param`` (its
+    parameter spread), at ``upstream``'s level. Nothing here backtests the map, so the result is flagged a lower
+    bound (``backtested_through`` holds the chain's backtested interval beside it)."""
     z = normal_quantile(upstream.level)
     est, at_lo, at_hi, raw = mapped
     ends = sorted((at_lo, at_hi))
@@ -429,7 +416,7 @@ def backtested_through(
     (``backtested_notes``, with the chain model's words on reach)."""
     carried = propagated_through(upstream, mapped, resid_sd=resid_sd, sd_param=sd_param, notes=notes)
     model, _ = known_model(model, where.group)
-    if model is None or upstream.lower_bound_only or not upstream.method.startswith("backtest"):
+    if model is None or not upstream.backtested:
         return carried
     try:
         # the chain's backtests refitted its parameters: no parameter spread on top (as a backtested translation's

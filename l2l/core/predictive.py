@@ -117,6 +117,11 @@ class PredictiveInterval:
     anchor: float = 0.0
 
     @property
+    def backtested(self) -> bool:
+        """Whether the interval is calibrated by backtests (its method one of theirs, and not a lower bound)."""
+        return self.method.startswith("backtest") and not self.lower_bound_only
+
+    @property
     def half_width(self) -> float:
         """Half the width relative to the estimate: (hi − lo) / (2·estimate)."""
         return (self.hi - self.lo) / (2.0 * self.estimate)

@@ -684,7 +684,7 @@ class _Via:
             t.E1,
             ti.K_interval,
             ti.kappa_interval,
-            backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
+            backtested=pi.backtested,
             extrapolated=t.extrapolates(x),
         )
         return measured, step, (pi, t.resid_sd, t.E1, other)
@@ -723,7 +723,7 @@ class _Via:
             own_t,
             pi.estimate,
             pi,
-            backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
+            backtested=pi.backtested,
         )
 
     def train_test(self, eval_name: str, own_pi: PredictiveInterval, combined: bool = False) -> ViaStep:
@@ -774,6 +774,6 @@ class _Via:
             t.E1,
             None if ivs is None else ivs[0],
             None if ivs is None else ivs[1],
-            backtested=pi.method.startswith("backtest") and not pi.lower_bound_only,
+            backtested=pi.backtested,
             extrapolated=t.extrapolates(own_pi.estimate),
         )
