@@ -341,21 +341,28 @@ def chain_errors(
     train-train translation carried through the step, as a combination is. Kind ``train-test``, group the target
     (``laws``: the eval's laws, for how far each run lies off compute-optimal). The chain is backtested whole, not
     step by step: the target's own E is the first translation's E1 and the second's E0, and its error cancels
-    between them. Returns the errors and notes on fits that failed."""
+    between them. Each target's sources are those its translations are backtested from (``_partners``: beyond
+    ``MAX_TRANSLATION_SOURCES`` + 1 datasets, not every other one). Returns the errors and notes on fits that
+    failed."""
     out: dict[str, list[BacktestResidual]] = {"single": [], "mean": []}
     notes: list[str] = []
+    sources: dict[str, list[str]] = {}
+    for src, tgt in _partners(list(own), notes):
+        sources.setdefault(tgt, []).append(src)
     for tgt, y in ev.items():
         if tgt not in own or tgt not in e_own or tgt not in e_ev:
             continue
         ey = dict(e_ev[tgt])
+        from_ = {src: own[src] for src in sources.get(tgt, ())}
         for cut, e_t in e_own[tgt]:
             if cut in ey:
-                _chain_at_cutoff(tgt, own, y, (cut, e_t, ey[cut]), e_own, laws, out, notes)
+                _chain_at_cutoff(tgt, own[tgt], from_, y, (cut, e_t, ey[cut]), e_own, laws, out, notes)
     return out, notes
 
 
 def _chain_at_cutoff(
     tgt: str,
+    x_t: Sweep,
     own: Mapping[str, Sweep],
     y: Sweep,
     at: tuple[float, float, float],
@@ -364,10 +371,9 @@ def _chain_at_cutoff(
     out: dict[str, list[BacktestResidual]],
     notes: list[str],
 ) -> None:
-    """``chain_errors`` of target ``tgt`` (its eval's runs ``y``) at one cutoff (``at``: the cutoff, the target's own
-    E and its eval's E refitted there), added to ``out``."""
+    """``chain_errors`` of target ``tgt`` (its own runs ``x_t``, its eval's ``y``, its sources' own runs ``own``)
+    at one cutoff (``at``: the cutoff, the target's own E and its eval's E refitted there), added to ``out``."""
     cut, e_t, e_y = at
-    x_t = own[tgt]
     step_idx = pair_configs(x_t.N, x_t.D, y.N, y.D)
     part = y.below(cut)
     if not len(step_idx[0]) or not len(part.C):
@@ -383,7 +389,7 @@ def _chain_at_cutoff(
         e_s = dict(e_own.get(src, ())).get(cut)
         idx = pair_configs(x_s.N, x_s.D, x_t.N, x_t.D)
         onto = pair_configs(x_s.N, x_s.D, y.N, y.D)
-        if src == tgt or e_s is None or not len(idx[0]) or not len(onto[0]):
+        if e_s is None or not len(idx[0]) or not len(onto[0]):
             continue
         try:
             first = _step_fit(x_s, x_t, idx, cut, e_s, e_t)

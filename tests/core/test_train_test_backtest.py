@@ -78,6 +78,21 @@ def test_the_chain_is_backtested_whole_and_errs_by_nothing_on_exact_relations() 
     assert {e.kind for e in errors["single"]} == {"train-test"}
     assert {e.group for e in errors["single"]} == {"alpha", "beta", "gamma"}
     assert max(abs(e.log_error) for e in [*errors["single"], *errors["mean"]]) < 1e-9
+
+
+def test_the_chain_takes_the_sources_its_translations_are_backtested_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # beyond MAX_TRANSLATION_SOURCES + 1 datasets each target takes the next ones in name order, as the
+    # translations' backtests do (every pair of 200 datasets at every cutoff, for each eval)
+    import l2l.core.backtest as backtest
+
+    monkeypatch.setattr(backtest, "MAX_TRANSLATION_SOURCES", 1)
+    x, y = _table(0, 0.0)
+    errors, notes = chain_errors(x, y, *_e_at((6e18, 2e19)))
+    assert len(errors["single"]) == 3 * 1 * 15  # one source a target
+    assert errors["mean"] == []  # a mean needs two
+    assert notes[0].startswith("translations backtested from 1 sources of each of the 3 datasets")
     assert min(e.distance for e in errors["single"]) == pytest.approx(math.log(5e19 / 2e19))
 
 
