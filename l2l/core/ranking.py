@@ -423,6 +423,12 @@ def _resolve_draw_error(draw_error: DrawErrorHook | None, reach: float, fixed_mo
     return draw_error(reach)
 
 
+def below_sweep(compute: float, bottom: float) -> bool:
+    """Whether a budget lies below the sweep's smallest (``bottom``; NaN: none) by more than the anchor's
+    tolerance: there the laws extrapolate down, where no backtest checks them."""
+    return math.isfinite(bottom) and compute < bottom / ANCHOR_BUDGET_RATIO
+
+
 def within_sweep(err: DrawError, compute: float, top: float, bottom: float = math.nan) -> DrawError:
     """The draw error at a budget: below the sweep's largest budget the laws interpolate budgets the sweep
     measured, so they are used there even where the backtest beyond it kept the measured order (that order is
@@ -431,7 +437,7 @@ def within_sweep(err: DrawError, compute: float, top: float, bottom: float = mat
     below every run, was said to "interpolate what it measured": probe p72)."""
     if not (math.isfinite(top) and top > 0 and compute < top / ANCHOR_BUDGET_RATIO):
         return err
-    if math.isfinite(bottom) and compute < bottom / ANCHOR_BUDGET_RATIO:
+    if below_sweep(compute, bottom):
         inside = (
             f"C = {compute:.3g} lies {bottom / compute:.3g}× below the sweep's smallest budget ({bottom:.3g}), "
             "where the laws extrapolate down from what it measured"
@@ -517,7 +523,7 @@ def rank(
     if method not in METHODS:
         raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(METHODS)}")
     check_level(level)
-    top = model.sweep_top_compute
+    top, bottom = model.sweep_top_compute, model.sweep_bottom_compute
     reach = math.log10(budget.compute / top) if math.isfinite(top) and top > 0 else 0.0
     errs = {
         t: within_sweep(
@@ -528,14 +534,13 @@ def rank(
             ),
             budget.compute,
             top,
-            model.sweep_bottom_compute,
+            bottom,
         )
         for t in model.targets
     }
     rng = np.random.default_rng([model.seed, 7919])
     B = model.n_joint
-    bottom = model.sweep_bottom_compute
-    below = math.isfinite(bottom) and budget.compute < bottom / ANCHOR_BUDGET_RATIO
+    below = below_sweep(budget.compute, bottom)
     warnings: list[str] = []
     # the spread the method's draws carry (a kept order's own where it keeps the sweep's order)
     bare = (
