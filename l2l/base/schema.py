@@ -281,6 +281,8 @@ UNITS: Final[dict[str, int]] = {"k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, 
 UNIT_COLUMNS: Final[frozenset[str]] = frozenset({"N", "D", "C"})
 #: Columns that must be strictly positive.
 POSITIVE: Final[frozenset[str]] = frozenset({"N", "D", "C", "loss"})
+#: The markers spreadsheets and pandas write for a missing number (upper-cased): a missing value, as a blank is.
+MISSING_MARKERS: Final[frozenset[str]] = frozenset({"NA", "N/A", "NULL", "NONE", "#N/A"})
 
 _SEP = re.compile(r"[\s\-]+")
 _WITH_UNIT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)$")

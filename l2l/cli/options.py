@@ -356,7 +356,8 @@ WhereOpt = Annotated[
     typer.Option(
         "--where",
         metavar="COL=VALUE",
-        help="Keep only the rows where column COL is VALUE (a glob with *; COL!=VALUE leaves them out), or "
+        help="Keep only the rows where column COL is VALUE (a glob with *; COL!=VALUE leaves them out; COL!= "
+        "leaves out the rows whose COL is empty: blank, NA or NaN), or "
         "compares as numbers: COL<X, COL<=X, COL>X, COL>=X (X a number, 2B, or another column: "
         "'D<=unique_tokens'); repeatable: values of one column are alternatives, the rest all apply.",
     ),

@@ -107,12 +107,12 @@ def check_metric_values(
     required, > 0 and in range; an accuracy in [0, 1]; a chance level in [0, 1) (both in [0, 100] with
     ``percent``: ``ingest --accuracy-percent``). Raises InputError at the first bad row (NeedsLinesError when its
     line is not known)."""
-    from l2l.io.values import _HI, _LO, _RANGE, row_fix
+    from l2l.io.values import _HI, _LO, _RANGE, blank_fix, row_fix
 
     v = frame.get_column("loss")
     acc = frame.get_column("_metric") == "accuracy"
     if (i := _first(~acc & v.is_null())) is not None:
-        _fail(raw, frame, i, "missing value (loss is required)", value_col)
+        _fail(raw, frame, i, "missing value (loss is required)", value_col, blank_fix(value_col))
     if (i := _first(~acc & v.is_not_null() & ((v <= 0) | (v < _LO) | (v > _HI)))) is not None:
         word = "loss must be > 0" if float(v[i]) <= 0 else f"loss must be between {_RANGE}"
         _fail(raw, frame, i, f"{word}, got {float(v[i])!r}", value_col, row_fix(value_col))
@@ -124,7 +124,7 @@ def check_metric_values(
             i,
             "missing value (an accuracy row needs its accuracy)",
             value_col,
-            "leave out the rows of evals that were not measured",
+            blank_fix(value_col),
         )
     top = 100.0 if percent else 1.0
     bad = acc & v.is_not_null() & ((v < 0) | (v > top))

@@ -1,7 +1,8 @@
 """Which rows of a run table are one measurement: row filters (``--where``), repeats and what they are.
 
 - ``parse_where(["config=base"])``: filters ``COL=VALUE`` (a glob with ``*``; a number equal as a number) and
-  ``COL!=VALUE``; several values of one column are alternatives, filters on different columns all apply.
+  ``COL!=VALUE`` (``COL!=``: the cell is not empty); several values of one column are alternatives, filters on
+  different columns all apply.
   ``where_expr`` makes the polars expression for one file's columns.
 - ``resolve_repeats``: rows at the same (dataset, N, D, eval, split) are one measurement repeated only when the
   table says so. Rows whose ``seed`` differs are seeds (averaged, counted); rows nothing tells apart are repeats
@@ -88,7 +89,9 @@ def parse_where(items: Sequence[str]) -> tuple[Where, ...]:
             raise UsageError(f"expected {WHERE_FORMS}, got {item!r}", param="where")
         i, op = min(at, key=lambda x: (x[0], -len(x[1])))  # (the first operator; <= over <)
         col, value = item[:i].strip(), item[i + len(op) :].strip()
-        if not col or not value:
+        # an empty value is an empty cell (a blank or a missing-number marker): 'loss!=' leaves out the rows of a
+        # long export whose loss was never logged, which a wide table's blanks are left out by themselves
+        if not col or (not value and op in ORDER_OPS):
             raise UsageError(f"expected {WHERE_FORMS}, got {item!r}", param="where")
         if op == "=" and value[:1] in ("<", ">") and _number(value[1:].strip()) is not None:  # (D=<2e9)
             raise UsageError(
@@ -117,6 +120,9 @@ def _source(spec: Where, columns: Sequence[str], mapping: Mapping[str, str]) -> 
 def _matches(col: str, value: str) -> pl.Expr:
     c = pl.col(col)
     text = c.cast(pl.String).str.strip_chars()
+    if not value:  # an empty cell, as a number's reader takes one: blank, a marker such as NA, or NaN
+        empty = text.str.to_uppercase().is_in([*schema.MISSING_MARKERS, "NAN"])
+        return (text.is_null() | (text == "") | empty).fill_null(True)
     hit = text == value
     if schema.is_glob(value):
         # a value equal to the pattern wins over the glob: 'mix[1]' is the dataset of that name where the table

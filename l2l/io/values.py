@@ -37,10 +37,6 @@ def _blank_to_null(s: pl.Series) -> pl.Series:
     )
 
 
-#: Cells that stand for a missing number (upper-cased): pandas' and spreadsheets' markers.
-_MISSING = frozenset({"NA", "N/A", "NULL", "NONE", "#N/A"})
-
-
 def _first(mask: pl.Series) -> int | None:
     idx = mask.arg_true()
     return int(idx[0]) if idx.len() else None
@@ -60,7 +56,7 @@ def _numeric(
     if s.dtype == pl.String:
         text = _blank_to_null(s)
         # the markers spreadsheets and pandas write for a missing number are missing values, as a blank is
-        text = text.set(text.str.to_uppercase().is_in(list(_MISSING)).fill_null(False), None)
+        text = text.set(text.str.to_uppercase().is_in(list(schema.MISSING_MARKERS)).fill_null(False), None)
         num = text.cast(pl.Float64, strict=False)
         failed = num.is_null() & text.is_not_null()
         if failed.any():
@@ -112,6 +108,17 @@ def row_fix(col: str, op: str | None = None, value: str = "") -> str:
     return "correct the cell, or delete its row"
 
 
+def blank_fix(col: str) -> str:
+    """The fix of an empty cell of column ``col``: fill it, or leave out every row whose cell is empty
+    (``--where 'COL!='``) where the name can be written within shell quotes."""
+    if not set(col) & set("=<>!'") and len(col) <= 60:
+        return (
+            "a run without its value cannot be fitted: fill the cell, or leave out the rows without one: "
+            f"--where '{col}!='"
+        )
+    return "a run without its value cannot be fitted: delete the row, or fill the cell"
+
+
 #: A number written with a decimal comma (``3,076879``, ``1,2B``): a European spreadsheet's export.
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?\s*[A-Za-z]?$")
 
@@ -144,9 +151,15 @@ def _check_numbers(
     odd = _first(num.is_not_null() & ~num.is_finite())
     mend = "a run without its value cannot be fitted: delete the row, or fill the cell"
     if missing is not None and (odd is None or missing < odd):
-        raise raw.error(f"missing value ({canon} is required)", row=missing, column=col, hint=mend)
+        raise raw.error(f"missing value ({canon} is required)", row=missing, column=col, hint=blank_fix(col))
     if odd is not None:
-        raise raw.error(f"not a finite number: {quoted(text[odd])}", row=odd, column=col, hint=mend)
+        nan = str(text[odd]).strip().upper() == "NAN"  # (a W&B export's never-logged value: as a blank)
+        raise raw.error(
+            f"not a finite number: {quoted(text[odd])}",
+            row=odd,
+            column=col,
+            hint=blank_fix(col) if nan else mend,
+        )
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:

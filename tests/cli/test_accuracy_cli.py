@@ -120,7 +120,7 @@ def test_ingest_keeps_accuracy_apart_and_runs_lists_it_separately(
     [
         ("2.31", "a loss given as accuracy", "must be in [0, 1]"),
         ("-0.1", "a fraction correct, between 0 and 1", "must be in [0, 1]"),
-        ("", "leave out the rows of evals that were not measured", "missing value"),
+        ("", "fill the cell, or leave out the rows without one: --where 'value!='", "missing value"),
         ("nan", "", "not a finite number: 'nan'"),
     ],
 )

@@ -167,9 +167,29 @@ def test_a_missing_number_names_the_first_bad_line_and_how_to_mend_it(run: Any, 
     result = run("ingest", path)
     assert result.exit_code == 1
     assert f"{path}, line 3, column 'loss': not a finite number: 'nan'" in result.stderr
-    assert "Hint: a run without its value cannot be fitted: delete the row, or fill the cell" in result.stderr
+    assert (
+        "Hint: a run without its value cannot be fitted: fill the cell, or leave out the rows without one: "
+        in (result.stderr)
+    )
+    assert "--where 'loss!='" in result.stderr
     path.write_text("\n".join([rows[0], rows[1], rows[3]]) + "\n")
     assert "line 3, column 'loss': missing value" in run("ingest", path).stderr
+
+
+def test_where_with_an_empty_value_leaves_out_the_rows_whose_cell_is_empty(run: Any, tmp_path: Path) -> None:
+    """A long export whose loss was never logged for some runs (a blank, NA, NaN): the hint's --where 'loss!='
+    leaves exactly those rows out, counted; the other rows are kept as they are."""
+    path = tmp_path / "holes.csv"
+    rows = ["dataset,N,D,eval,loss"]
+    rows += [f"a,{n:g},{20 * n:g},a_val,{3 - k / 10}" for k, n in enumerate((1e8, 2e8, 4e8, 8e8, 1.6e9))]
+    rows += ["a,3.2e9,6.4e10,a_val,", "a,6.4e9,1.28e11,a_val,NA", "a,1.28e10,2.56e11,a_val,NaN"]
+    path.write_text("\n".join(rows) + "\n")
+    result = run("ingest", path, "--where", "loss!=")
+    assert result.exit_code == 0, result.stderr
+    assert "--where loss!=: 3 of 8 rows left out" in result.stdout
+    doc = json.loads(run("runs", "-f", "json").stdout)
+    assert doc["runs_total"] == 5
+    assert run("ingest", path, "--where", "D<").exit_code == 2  # (a comparison still needs its number)
 
 
 def test_losses_no_cross_entropy_can_reach_are_warned_as_perplexities(run: Any, tmp_path: Path) -> None:
