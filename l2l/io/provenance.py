@@ -92,7 +92,9 @@ def _runs_of(gap: Spread, limit: int = 5) -> str:
     return ", ".join(named[:limit]) + (f", … ({len(named)} runs)" if len(named) > limit else "")
 
 
-def repeat_notes(rep: Repeats, log: Mapping[str, Any] | None = None) -> list[str]:
+def repeat_notes(
+    rep: Repeats, log: Mapping[str, Any] | None = None, *, every_checkpoint: bool = False
+) -> list[str]:
     """What was decided about repeated measurements, one line each. ``log``: the checkpoints of a per-step log
     whose final checkpoints were repeated (``CheckpointReport.to_dict``), to say where its run key holds
     interleaved runs."""
@@ -145,14 +147,22 @@ def repeat_notes(rep: Repeats, log: Mapping[str, Any] | None = None) -> list[str
             "from runs with different run ids: kept as separate points, not averaged"
         )
         gap = rep.apart_gap
+        # a log kept at every checkpoint puts one run's checkpoint mid-schedule, its learning rate not yet
+        # decayed, at the (N, D) where a shorter run ended: that gap was blamed on a learning rate (helper h67)
+        cause = (
+            "one run's checkpoint before its learning rate decayed beside another run's final checkpoint at the "
+            "same (N, D) (--checkpoints all keeps both; --checkpoints final keeps finished runs only), or a "
+            "sweep of a setting the table does not name (a learning rate)"
+            if every_checkpoint
+            else "a sweep of a setting the table does not name (a learning rate)"
+        )
         if gap is not None and gap.wide:
             notes.append(
                 f"warning: {gap.wide} of them hold runs whose losses differ by more than {100 * APART_SWEEP:.0f} % "
                 f"(up to {100 * gap.gap:.1f} %; the median measurement's {100 * gap.typical:.1f} %): e.g. "
-                f"{_cell(gap.key)}: {_runs_of(gap)}. Seeds differ by about 1 %: a sweep of a setting the table does "
-                "not name (a learning rate)? Every run is fitted as a point of one law, the bad settings with the "
-                "good; keep the best run of each (dataset, N, D) with --best-of run_id, or give the column that "
-                "tells them apart (then --best-of COL)"
+                f"{_cell(gap.key)}: {_runs_of(gap)}. Seeds differ by about 1 %: {cause}? Every run is fitted as a "
+                "point of one law, the bad settings with the good; keep the best run of each (dataset, N, D) with "
+                "--best-of run_id, or give the column that tells them apart (then --best-of COL)"
             )
     if rep.best_of:
         given = " ".join(f"--best-of {c}" for c in rep.best_of)

@@ -2003,7 +2003,8 @@ def _file_provenance(
     if repeats.seeds or repeats.same or repeats.best_of or repeats.apart:
         logs = [p.info["checkpoints"] for p in parts if p.info.get("checkpoints", {}).get("repeated_ends")]
         log = max(logs, key=lambda c: float(c.get("repeated_apart") or 0.0), default=None)
-        provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats, log))
+        every = any(p.info.get("checkpoints", {}).get("policy") == "all" for p in parts)
+        provenance[-1].setdefault("decisions", []).extend(repeat_notes(repeats, log, every_checkpoint=every))
     for entry, part in zip(provenance, parts, strict=False):
         if params := _parameter_notes(entry.get("ignored_columns", []), part):
             entry.setdefault("decisions", []).extend(params)

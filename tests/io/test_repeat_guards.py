@@ -697,3 +697,25 @@ def test_a_seed_off_on_one_task_loss_alone_is_averaged_not_refused_and_one_off_o
     # one value far past anything a task loss's amplification explains is refused on its own
     with pytest.raises(InputError, match=r"eval mmlu has loss .* a diverged run\?"):
         read_runs([write(tmp_path / "wild.csv", task_seed_table({"mmlu": 3.0}))])
+
+
+def test_a_log_kept_at_every_checkpoint_names_a_mid_run_checkpoint_beside_a_final_one(tmp_path: Path) -> None:
+    """A ladder of 1x and 2x runs read with --checkpoints all: the 2x run passes, mid-schedule, the D where the 1x
+    run ended, 6 % above it (its learning rate not yet decayed). The warning names that cause first, not only a
+    learning rate the table does not name (helper h67)."""
+    rows = ["run_id,dataset,N,step,D,eval,loss"]
+    for n, base in ((1e8, 3.6), (2e8, 3.4), (4e8, 3.2), (8e8, 3.0)):
+        for mult in (1, 2):
+            end = 20 * n * mult
+            for k in range(1, 5):
+                d = end * k / 4
+                decayed = 1.0 if k == 4 else 1.06
+                loss = base * (20 * n / d) ** 0.05 * decayed
+                rows.append(f"r{n:g}_{mult}x,web,{n:g},{k * 100},{d:g},web_val,{loss:.4f}")
+    path = write(tmp_path / "ladder.csv", "\n".join(rows) + "\n")
+    every = notes(read_runs([path], checkpoints="all"))
+    assert "differ by more than 5 %" in every
+    assert (
+        "one run's checkpoint before its learning rate decayed beside another run's final checkpoint" in every
+    )
+    assert "a learning rate" in every  # (still offered: it may be both)
