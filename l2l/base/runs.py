@@ -474,7 +474,7 @@ def check_runs(runs: object, param: str = "runs") -> Runs:
     if isinstance(runs, (str, bytes)) or hasattr(runs, "__fspath__"):
         how = "read the table with l2l.read_runs(path) first"
     elif hasattr(runs, "columns"):
-        how = "write the frame to a file and read it with l2l.read_runs(path)"
+        how = "read the frame with l2l.read_runs(frame) first"
     else:
         how = "make one with l2l.read_runs or l2l.load_runs"
     raise UsageError(

@@ -613,7 +613,7 @@ def accuracy_table(parts: Sequence[pl.DataFrame]) -> pl.DataFrame | None:
 def accuracy_provenance(raw: _Raw, acc: pl.DataFrame, info: dict[str, Any], *, wide: bool) -> dict[str, Any]:
     return {
         "path": raw.path,
-        "abspath": str(Path(raw.path).resolve()),
+        "abspath": None if raw.format == "dataframe" else str(Path(raw.path).resolve()),
         "sha256": raw.sha256,
         "format": raw.format,
         "wide": wide,

@@ -249,7 +249,7 @@ def file_entries(
     for k, (raw, info, rows) in enumerate(parts):
         entry: dict[str, Any] = {
             "path": raw.path,
-            "abspath": str(Path(raw.path).resolve()),
+            "abspath": None if raw.format == "dataframe" else str(Path(raw.path).resolve()),
             "sha256": raw.sha256,
             "format": raw.format,
             "wide": wide,

@@ -23,7 +23,7 @@ import polars as pl
 from l2l.base.errors import InputError
 from l2l.base.text import quoted, some_of
 
-__all__ = ["SUPPORTED_EXTENSIONS", "with_constants"]
+__all__ = ["SUPPORTED_EXTENSIONS", "FrameSource", "frame_source", "is_frame", "read_frame", "with_constants"]
 
 #: File name endings l2l reads (case-insensitive), and the reader each one uses.
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
@@ -103,6 +103,8 @@ class _Raw:
     notes: tuple[str, ...] = ()
     # perplexity columns read as ln(value) under a loss name (``ingest --perplexity``): column → its new name
     logged: dict[str, str] = field(default_factory=dict)
+    # a DataFrame's rows are named by their index (from 0, as the frame counts them), a file's by row (from 1)
+    by_index: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -130,7 +132,7 @@ class _Raw:
         if row is not None:
             line = self.line_of(row)
             if line is None:
-                message = f"row {row + 1}: {message}"
+                message = f"{self._row_name(row)}: {message}"
         return InputError(message, path=self.path, line=line, column=column, hint=hint, param=param)
 
     def header_error(
@@ -142,7 +144,70 @@ class _Raw:
 
     def where(self, row: int) -> str:
         line = self.line_of(row)
-        return f"line {line}" if line is not None else f"row {row + 1}"
+        return f"line {line}" if line is not None else self._row_name(row)
+
+    def _row_name(self, row: int) -> str:
+        return f"index {row}" if self.by_index else f"row {row + 1}"
+
+
+@dataclass(frozen=True)
+class FrameSource:
+    """A table handed over as a DataFrame (``read_runs(frame)``), named ``label`` where a file's path would be."""
+
+    frame: pl.DataFrame
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def is_frame(obj: object) -> bool:
+    """A polars or a pandas DataFrame (pandas not imported to tell)."""
+    kind = type(obj)
+    return isinstance(obj, pl.DataFrame) or (
+        kind.__module__.split(".")[0] == "pandas" and kind.__name__ == "DataFrame"
+    )
+
+
+def frame_source(frame: object, label: str) -> FrameSource | None:
+    """``frame`` as a polars DataFrame under ``label`` where it is one (a pandas DataFrame converted), else None."""
+    if isinstance(frame, pl.DataFrame):
+        return FrameSource(frame, label)
+    if is_frame(frame):
+        try:
+            # column by column as Python values: polars' from_pandas needs pyarrow for pandas' default text
+            # columns (pandas 3), which l2l does not depend on; the frame's index is not a column
+            columns = frame.columns  # type: ignore[attr-defined]
+            return FrameSource(
+                pl.DataFrame({str(c): frame[c].tolist() for c in columns}, strict=False),  # type: ignore[index]
+                label,
+            )
+        except Exception as exc:  # noqa: BLE001 - polars raises many types for a frame it cannot convert
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(
+                f"a pandas DataFrame polars cannot convert ({first})",
+                path=label,
+                hint="write it to a file (df.to_csv('runs.csv', index=False)) and read that",
+            ) from None
+    return None
+
+
+def read_frame(source: FrameSource) -> _Raw:
+    """A DataFrame read as a Parquet file of the same columns is (the same checks, the same types), its rows named
+    by their index."""
+    buffer = io.BytesIO()
+    try:
+        source.frame.write_parquet(buffer)
+    except Exception as exc:  # noqa: BLE001 - a column of Python objects cannot be stored
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"a DataFrame whose columns cannot be read as a table ({first})",
+            path=source.label,
+            hint="give numbers and names as numbers and text (cast object columns first)",
+        ) from None
+    data = buffer.getvalue()
+    raw = _read_parquet(data, source.label, hashlib.sha256(data).hexdigest())
+    return replace(raw, format="dataframe", by_index=True)
 
 
 def with_constants(raw: _Raw, constants: Mapping[str, str]) -> _Raw:

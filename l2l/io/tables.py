@@ -92,10 +92,14 @@ from l2l.io.provenance import (
 )
 from l2l.io.readers import (
     SUPPORTED_EXTENSIONS,
+    FrameSource,
     NotPlainError,
     _Raw,
     _read_raw,
     _scan_plain,
+    frame_source,
+    is_frame,
+    read_frame,
     settle,
     with_constants,
 )
@@ -1278,7 +1282,7 @@ def _check_options(opts: ReadOptions) -> None:
 
 
 def read_runs(
-    paths: Sequence[Path | str],
+    paths: Path | str | pl.DataFrame | Sequence[object],
     *,
     wide: bool = False,
     loss_columns: str | None = None,
@@ -1323,15 +1327,31 @@ def read_runs(
     ``own_eval`` entry naming a dataset or eval that is not in the tables. One path alone is one table (a bare
     string used to be read letter by letter: "/: unsupported file type").
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
     if isinstance(where, str):
         where = [where]
-    if not isinstance(paths, (list, tuple)) or not all(isinstance(p, (str, Path)) for p in paths):
-        raise UsageError(  # a DataFrame raised polars' "truth value of a DataFrame is ambiguous"
-            f"read_runs takes file paths, got {type(paths).__name__}",
-            hint="write the frame to a file first (frame.write_csv('runs.csv')) and read that",
+    items: Sequence[object]
+    if isinstance(paths, (str, Path)) or is_frame(paths):
+        items = [paths]
+    elif isinstance(paths, (list, tuple)):
+        items = paths
+    else:
+        raise UsageError(
+            f"read_runs takes file paths or DataFrames, got {type(paths).__name__}",
+            hint="read_runs('runs.csv'), read_runs(['a.csv', 'b.parquet']) or read_runs(frame)",
         )
+    frames = sum(not isinstance(p, (str, Path)) for p in items)
+    sources: list[Path | str | FrameSource] = []
+    for p in items:
+        if isinstance(p, (str, Path)):
+            sources.append(p)
+            continue
+        source = frame_source(p, "DataFrame" if frames == 1 else f"DataFrame {len(sources) + 1}")
+        if source is None:
+            raise UsageError(
+                f"read_runs takes file paths or DataFrames, got {type(p).__name__}",
+                hint="read_runs('runs.csv'), read_runs(['a.csv', 'b.parquet']) or read_runs(frame)",
+            )
+        sources.append(source)
     from l2l.io.selection import parse_where
 
     # the command line's spelling ("dataset=web") is taken too: it raised AttributeError
@@ -1358,10 +1378,10 @@ def read_runs(
         stored_runs=stored_runs,
         perplexity=perplexity,
     )
-    if not paths:
+    if not sources:
         raise UsageError("no input files given")
     _check_options(opts)
-    return _read(paths, opts)
+    return _read(sources, opts)
 
 
 def _logged_perplexity_evals(frame: pl.DataFrame, parts: Sequence[_Part]) -> tuple[pl.DataFrame, list[str]]:
@@ -1806,7 +1826,7 @@ class _Files:
     matched_where: set[Where]
 
 
-def _read_files(paths: Sequence[Path | str], opts: ReadOptions) -> _Files:
+def _read_files(paths: Sequence[Path | str | FrameSource], opts: ReadOptions) -> _Files:
     """Each file read on its own (``_read_file``): a wide file's accuracy columns split off, a long table's
     accuracy column joined to its rows, perplexities read as losses and filters on them named as the file does."""
     explicit = dict(opts.columns)
@@ -1817,8 +1837,11 @@ def _read_files(paths: Sequence[Path | str], opts: ReadOptions) -> _Files:
     acc_parts: list[pl.DataFrame] = []
     acc_provenance: list[dict[str, Any]] = []
     for p in paths:
-        raw = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
-        raw = raw or _read_raw(Path(p))
+        if isinstance(p, FrameSource):
+            raw = read_frame(p)
+        else:
+            scanned = _scan_plain(Path(p)) if opts.accuracy_columns is None else None
+            raw = scanned or _read_raw(Path(p))
         _check_mapped(raw, explicit, wide=opts.wide)
         in_raw = {schema.norm_name(c) for c in raw.columns}
         raw = _constant_columns(
@@ -1899,7 +1922,7 @@ def _check_matched(files: _Files, opts: ReadOptions) -> None:
 
 
 def _without_loss_rows(
-    paths: Sequence[Path | str],
+    paths: Sequence[Path | str | FrameSource],
     opts: ReadOptions,
     files: _Files,
     acc_parts: list[pl.DataFrame],
@@ -2072,7 +2095,7 @@ def _accuracies_kept(
     return [follow_best(a, frame, repeats.columns) for a in acc_parts]
 
 
-def _read(paths: Sequence[Path | str], opts: ReadOptions) -> Runs:
+def _read(paths: Sequence[Path | str | FrameSource], opts: ReadOptions) -> Runs:
     """The files read one by one (``_read_files``), then judged as a whole: repeats, compute, provenance."""
     files = _read_files(paths, opts)
     parts = files.parts

@@ -125,7 +125,7 @@ def test_predict_refuses_bad_arguments_before_fitting(
     [
         (None, "l2l.read_runs or l2l.load_runs"),
         ("a.csv", "l2l.read_runs"),
-        (pl.DataFrame({"N": [1]}), "write"),
+        (pl.DataFrame({"N": [1]}), r"l2l.read_runs\(frame\)"),
     ],
 )
 def test_the_first_argument_must_be_a_run_table(table: Any, how: str) -> None:
