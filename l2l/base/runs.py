@@ -436,6 +436,15 @@ class Runs:
         j = self.frame.join(a, on=AVERAGE_KEY, how="inner", nulls_equal=True)
         return int((j.get_column("n_repeats") > j.get_column("_n")).sum())
 
+    def merged_accuracy_rows(self, added: Runs) -> int:
+        """How many accuracy rows of this (stored) table averaged in a repeat from ``added`` (``merged_rows`` of the
+        accuracies)."""
+        if self.accuracy is None or added.accuracy is None or "n_repeats" not in added.accuracy.columns:
+            return 0
+        a = added.accuracy.select([*AVERAGE_KEY, pl.col("n_repeats").alias("_n")])
+        j = self.accuracy.join(a, on=AVERAGE_KEY, how="inner", nulls_equal=True)
+        return int((j.get_column("n_repeats") > j.get_column("_n")).sum())
+
     def in_split(self, split: str | None) -> pl.DataFrame:
         """The canonical frame restricted to one split (all runs when ``split`` is None)."""
         return self.frame if split is None else self.select(split=split)

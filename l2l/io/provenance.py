@@ -28,6 +28,7 @@ __all__ = [
     "C_COUNT_RHO",
     "C_COUNT_SPREAD",
     "FLOPS_PER_PARAMETER_TOKEN",
+    "SHARED_OWN_NOTE",
     "CountMismatch",
     "c_count_mismatch",
     "check_scale",
@@ -1307,6 +1308,11 @@ def repeated_data_notes(frame: pl.DataFrame, extra_prefix: str) -> list[str]:
     return []
 
 
+#: How a table's note begins where a shared eval stands in for every dataset's own (``table_notes``): said of the
+#: file read alone, so an --append whose workspace holds own evals leaves it unsaid (``ingest_report``).
+SHARED_OWN_NOTE: Final = "no dataset has an own eval: "
+
+
 def table_notes(
     frame: pl.DataFrame,
     own: Mapping[str, str],
@@ -1326,7 +1332,7 @@ def table_notes(
     shared = sorted({own[d] for d, h in how.items() if h == "shared"})
     if shared:
         notes.append(
-            f"no dataset has an own eval: each one's loss on {', '.join(shared)}, the eval every dataset is "
+            f"{SHARED_OWN_NOTE}each one's loss on {', '.join(shared)}, the eval every dataset is "
             "measured on, stands in for it (commands say so; comparisons on it between datasets are "
             "test-to-test)"
         )

@@ -374,10 +374,12 @@ def accuracy_data(
         losses = runs.frame.join(own, on=["dataset", "eval"], how="semi")
         input_eval = "own"
     joined = _paired(rows, losses, key)
+    if "step" in key:
+        joined = _at_own_tokens(rows, joined, losses, key)
     if "step" not in key and runs.checkpoints is not None:
         joined = _at_own_checkpoints(rows, joined, losses, runs.checkpoints)
     if joined.height == 0:
-        raise _unpaired(rows, losses, acc_eval, input_eval)
+        raise _unpaired(rows, losses, acc_eval, input_eval, every_checkpoint="step" in key)
     return AccuracyData(acc_eval, input_loss, input_eval, joined, accuracy_runs(runs, joined), notes)
 
 
@@ -399,6 +401,24 @@ def accuracy_runs(runs: Runs, frame: pl.DataFrame) -> int:
     if "eval" not in f.columns:  # (runs_per counts within each eval)
         f = f.with_columns(pl.lit("").alias("eval"))
     return int(runs.runs_per(frame=f)["runs"].sum())
+
+
+def _at_own_tokens(
+    rows: pl.DataFrame, joined: pl.DataFrame, losses: pl.DataFrame, key: list[str]
+) -> pl.DataFrame:
+    """``joined`` (paired within a run's step) with each accuracy row no loss shares a step with paired with its
+    run's loss at the same tokens seen (N, D): an accuracy logged in a call of its own, one step on (W&B's
+    ``_step``), is the same checkpoint. Every checkpoint's D is its tokens seen, so (run, N, D) is one checkpoint.
+    (h71: every task of such a log failed ``fit-accuracy --checkpoints all`` as "kept at different checkpoints",
+    naming --checkpoints all, where the final checkpoints paired every run.)"""
+    alone = rows.join(joined.select(key).unique(), on=key, how="anti", nulls_equal=True)
+    if alone.height == 0:
+        return joined
+    by_tokens = [k for k in key if k != "step"]
+    more = _paired(alone, losses.unique(by_tokens, keep="first", maintain_order=True), by_tokens)
+    if more.height == 0:
+        return joined
+    return pl.concat([joined, more.select(joined.columns)]).sort(["dataset", "C", "N"])
 
 
 def _at_own_checkpoints(
@@ -459,14 +479,32 @@ def _require_own_evals(runs: Runs, rows: pl.DataFrame, acc_eval: str) -> None:
     )
 
 
-def _unpaired(rows: pl.DataFrame, losses: pl.DataFrame, acc_eval: str, input_eval: str) -> SelectionError:
+def _unpaired(
+    rows: pl.DataFrame,
+    losses: pl.DataFrame,
+    acc_eval: str,
+    input_eval: str,
+    *,
+    every_checkpoint: bool = False,
+) -> SelectionError:
     """Why no accuracy row found its loss: the same runs measured at other checkpoints (a per-step log whose
     accuracy ran every 1,000 steps and its loss every 250: each kept at its last measurement; "no run has both"
-    was said of runs that all had both), or no common run."""
+    was said of runs that all had both), or no common run. ``every_checkpoint``: paired at every checkpoint, where
+    no checkpoint (step or tokens) holds both: said so, with the nearest (it named --checkpoints all, the option
+    given; h71)."""
     on = ["dataset", "N", "run_id"]
     both = rows.select(*on, pl.col("D").alias("D_acc")).join(
         losses.select(*on, pl.col("D").alias("D_loss")), on=on, how="inner", nulls_equal=True
     )
+    if both.height and every_checkpoint:
+        near = both.sort((pl.col("D_acc") / pl.col("D_loss")).log().abs()).row(0)
+        ds, n, rid, d_acc, d_loss = near
+        return SelectionError(
+            f"the accuracy {acc_eval!r} and the loss {input_eval!r} of the same runs were never logged at one "
+            f"checkpoint (neither step nor tokens seen; nearest: {ds}'s run {rid or ds} at N = {n:.3g}, accuracy "
+            f"at D = {d_acc:.6g}, loss at D = {d_loss:.6g})",
+            hint="log the accuracy at checkpoints where the loss is logged",
+        )
     if both.height:
         ds, n, rid, d_acc, d_loss = both.row(0)
         return SelectionError(
@@ -1212,9 +1250,18 @@ def accuracy_summary(runs: Runs) -> list[dict[str, Any]]:
         return []
     key = ["dataset", "N", "D", "split"]
     at_run = runs.frame.select(key).unique().with_columns(pl.lit(True).alias("_at_run"))
+    acc = runs.accuracy.join(at_run, on=key, how="left", nulls_equal=True)
+    if runs.checkpoints is not None and runs.checkpoints.height:
+        # a per-step log whose accuracy ran less often than its loss keeps each at its own last measurement, which
+        # fit-accuracy pairs with the loss its run logged at that checkpoint (``_at_own_checkpoints``): at a run,
+        # not "never fitted" (h71: `runs --evals` called every such row never fitted, fit-accuracy fitted them all)
+        same = ["dataset", "run_id", "N", "D", "split"]
+        at_loss = runs.checkpoints.filter(pl.col("metric") == "loss").select(same).unique()
+        acc = acc.join(
+            at_loss.with_columns(pl.lit(True).alias("_at_checkpoint")), on=same, how="left", nulls_equal=True
+        ).with_columns(pl.coalesce("_at_run", "_at_checkpoint").alias("_at_run"))
     g = (
-        runs.accuracy.join(at_run, on=key, how="left", nulls_equal=True)
-        .group_by(["dataset", "eval"], maintain_order=True)
+        acc.group_by(["dataset", "eval"], maintain_order=True)
         .agg(
             pl.col("run_id").n_unique().alias("runs"),
             pl.col("accuracy").min().alias("accuracy_min"),

@@ -159,7 +159,9 @@ def fit_accuracy(
     for k, c in zip(keys, curves, strict=True):
         for b in c.at_bounds:
             where = "" if k == POOLED else f" ({k})"
-            warnings.append(f"{b} ends on a bound of its box{where}: the sweep does not pin it down")
+            warnings.append(
+                f"{b} ends on a bound of its box{where}: {_why_at_bound(b, c.params[0], chance, ya)}"
+            )
     resid = ya - fitted
     ss_tot = float(np.sum((ya - ya.mean()) ** 2))
     r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
@@ -239,6 +241,23 @@ def fit_accuracy(
         held_ceiling_residuals=bt.held_errors if bt.held_logit is not None else None,
         held_ceiling_logit=bt.held_logit,
         ceiling_doubt=doubt,
+    )
+
+
+def _why_at_bound(name: str, floor: float, chance: float | None, acc: Array) -> str:
+    """Why a parameter ends on its box: a floor held at its lower edge below a chance level with runs beneath it
+    is held there by the level (a task below chance for small models, BoolQ's minority answer), not left loose by
+    the sweep (h71: the sweep's 38 % runs pinned it, and the warning said it did not); else the sweep."""
+    if name != "floor" or chance is None or floor >= chance:
+        return "the sweep does not pin it down"
+    below = acc[acc < floor - 1e-9]
+    if below.size == 0:
+        return "the sweep does not pin it down"
+    return (
+        f"held at its lower edge, {100 * (chance - floor):.0f} points below the chance level "
+        f"({100 * chance:.0f} %), with {below.size} of its runs below it (down to {100 * float(below.min()):.1f} "
+        "%): the task sits below chance for the smallest models, not a floor the sweep leaves loose "
+        "(--chance TASK=LEVEL sets another level)"
     )
 
 

@@ -14,6 +14,7 @@ from l2l.base.runs import named_after
 from l2l.base.schema import looks_like_training_loss, looks_like_validation
 from l2l.base.text import fmt_sig, loss_and_accuracy_columns, plural, some_of
 from l2l.io.columns import column_verdict
+from l2l.io.provenance import SHARED_OWN_NOTE
 from l2l.output.report import Column, Report
 from l2l.output.reports.common import chance_text, sci, si
 
@@ -490,15 +491,19 @@ def _merge_notes(stored: Runs, added: Runs) -> tuple[list[str], int]:
     merged = 0
     if stored is not added and len(stored.provenance) > len(added.provenance):
         earlier = {p["sha256"] for p in stored.provenance[: len(stored.provenance) - len(added.provenance)]}
-        for p in added.provenance:
-            if p["sha256"] in earlier:
-                notes.append(
-                    f"{p['path']} was already in the workspace (same content): its rows now count twice"
-                )
+        merged = stored.merged_rows(added)
+        # the same file read again counts its rows twice only where they repeat stored ones: read with another
+        # --where (a table's evals in percent ingested apart, as --accuracy-percent's warning says) it repeats none
+        # (h71: "its rows now count twice" where no row was)
+        if merged or stored.merged_accuracy_rows(added):
+            notes += [
+                f"{p['path']} was already in the workspace (same content): its rows now count twice"
+                for p in added.provenance
+                if p["sha256"] in earlier
+            ]
         # what only the stored and the added tables together show (``_merge``: a file's losses in another unit)
         seen = {n for p in added.provenance for n in p.get("decisions", [])}
         notes += [n for n in stored.provenance[-1].get("decisions", []) if n not in seen]
-        merged = stored.merged_rows(added)
         if merged:
             notes.append(f"{plural(merged, 'row')} repeated stored measurements and were averaged in")
     return notes, merged
@@ -556,7 +561,13 @@ def ingest_report(
     rows = _file_rows(added)
     notes = _replaced_notes(stored, replaced) + _own_notes(stored, added, verbose)
     notes += [f"read with {opt}, as the workspace's runs were (stored for --append)" for opt in reused]
+    # a file appended to a workspace: its "no dataset has an own eval: E stands in" (of the file read alone) is
+    # said only where the workspace's own evals are the file's (h71: said of arc_easy on an --append of its rows,
+    # the workspace's own evals 'train')
+    stands_in = all(stored.own_eval.get(ds) == ev for ds, ev in added.own_eval.items())
     for p in added.provenance:
+        if not stands_in:
+            p = {**p, "decisions": [n for n in p.get("decisions", []) if not n.startswith(SHARED_OWN_NOTE)]}
         notes.extend(_column_notes(p, verbose))
     merge_notes, merged_with_stored = _merge_notes(stored, added)
     notes += merge_notes
