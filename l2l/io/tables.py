@@ -800,12 +800,13 @@ def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool 
         shown.append(f"{run}{at} ({columns})")
     more = f" and {per_run.height - 3} more" if per_run.height > 3 else ""
     one = per_run.height == 1
+    whose = "its" if one else "such runs'"
     kept = (
-        f"; {'its' if one else 'such runs'} evals whose NaN runs to the run's end are left out: the last finite "
+        f"; {whose} evals whose NaN runs to the run's end are left out: the last finite "
         "checkpoint, before the learning rate has decayed, is no finished run (--checkpoints all keeps the finite "
         "ones)"
         if dropped
-        else f"; {'its' if one else 'such runs'} evals keep their last finite checkpoint, before the run's end: a "
+        else f"; {whose} evals keep their last finite checkpoint, before the run's end: a "
         "checkpoint before the learning rate has decayed is no finished run"
         if bool(per_run.get_column("_end").any())
         else ""
