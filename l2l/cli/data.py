@@ -44,7 +44,10 @@ def _with_accuracy_evals(reports: list[Report], runs: Runs, *, table: bool) -> l
         "l2l ingest wandb_export.csv --wide --loss-columns 'eval/*/loss'",
         "l2l ingest train_log.csv --checkpoints final --column N=non_embedding_params",
         "l2l ingest extra.ndjson --append",
-        ("l2l ingest porian.csv --where 'config=base*'", "one configuration of several"),
+        (
+            "l2l ingest porian.csv --where 'config=*chinchilla|params=standard'",
+            "one configuration of several (a glob matching one)",
+        ),
         ("l2l ingest lr_sweep_log.csv --best-of peak_lr", "each (N, D)'s best learning rate"),
         ("l2l ingest sweep.csv --dataset c4 --eval c4_val", "params, tokens, loss: one corpus"),
         (

@@ -202,8 +202,8 @@ def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str])
         "l2l predict --dataset fineweb-edu --N 3.3B --D 50B --level 0.95",
         ("l2l predict --via fineweb-edu --src-loss 2.126 -t starcoder -e hellaswag", "from a measured loss"),
         (
-            "l2l predict --via all --from-run RUN_ID --target starcoder",
-            "combine every source with a run there",
+            "l2l predict --via all --from-run 7hklkke5 --target starcoder",
+            "combine every source with a run at that run's (N, D) (StarCoder's 3.3B)",
         ),
     ),
 )
