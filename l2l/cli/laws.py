@@ -149,6 +149,16 @@ def fit_law_cmd(
                 ),
             )
             shell.wrote(save_file, f"{len(outcome.fits)} laws")
+        if outcome.fixed and s.runs.final_of_a_log:  # (a law in N and D is in the log's other checkpoints)
+            from l2l.workflows.lawbook import FINAL_OF_A_LOG_FIX
+
+            shell.note(f"a law in N and D: {FINAL_OF_A_LOG_FIX}")
+        if outcome.fixed and (save_file is not None or plot is not None):
+            from l2l.base.text import counted
+
+            where = "law file" if plot is None else "figure" if save_file is None else "law file or figure"
+            laws = counted(["/".join(k) for k in outcome.fixed], "law")
+            shell.note(f"not in the {where}: {laws} in N at one D (fit-law and predict give them)")
         reports = fits_report(
             outcome,
             form=form,
@@ -165,7 +175,7 @@ def fit_law_cmd(
             reports = with_residuals(reports, run_residuals(s.runs, outcome.fits, split=split))
         # with no law fitted, a table of dashes says nothing the error does not: JSON and CSV keep the failed rows
         # (a script reads each law's status), the terminal gets the error alone
-        if outcome.fits or fmt in ("json", "csv"):
+        if outcome.fits or outcome.fixed or fmt in ("json", "csv"):
             shell.emit(reports, fmt)
         if save and outcome.fits:
             from l2l.base.text import plural
@@ -173,7 +183,7 @@ def fit_law_cmd(
             s.keep_fits()
             shown = s.workspace.shown() if s.workspace is not None else ""
             shell.note(f"kept {plural(len(outcome.fits), 'law')} in the workspace {shown} for later commands")
-        if not outcome.fits:
+        if not outcome.fits and not outcome.fixed:
             from l2l.workflows.lawbook import no_laws
 
             raise no_laws(outcome, s.runs)
@@ -182,7 +192,7 @@ def fit_law_cmd(
 def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str]) -> Report | list[Report]:
     from l2l.output.reports import accuracy_predictions_report, predictions_report, via_report
     from l2l.workflows.accuracy import AccuracyPrediction
-    from l2l.workflows.predict import LawPrediction
+    from l2l.workflows.predict import LawPrediction, LinePrediction
     from l2l.workflows.via import ViaPrediction
 
     if isinstance(answer, ViaPrediction):
@@ -191,7 +201,9 @@ def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str])
     if accuracies:
         return accuracy_predictions_report(accuracies, level=level)
     return predictions_report(
-        [p for p in answer if isinstance(p, LawPrediction)], own=own, skipped=getattr(answer, "skipped", ())
+        [p for p in answer if isinstance(p, LawPrediction | LinePrediction)],
+        own=own,
+        skipped=getattr(answer, "skipped", ()),
     )
 
 

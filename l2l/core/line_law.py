@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from l2l.core.sweep import Sweep, budgets
 
 __all__ = [
     "COLLAPSED_EXPONENT",
+    "FIXED_D_SPREAD",
     "LINE_FADE",
     "LINE_GAP",
     "LINE_GAP_REACH",
@@ -44,16 +45,22 @@ __all__ = [
     "LINE_SLACK",
     "LINE_SPREAD_FLOOR",
     "MAX_LINE_CUTOFFS",
+    "MIN_FIXED_SIZES",
     "MIN_LAW_RUNS",
     "MIN_LINE_ERRORS",
     "MIN_LINE_SIZES",
+    "MIN_POOLED_LAWS",
+    "FixedLine",
     "HeldRun",
     "LineBacktest",
     "LineChoice",
     "LineLaw",
+    "backtest_fixed",
     "backtest_line",
     "collapsed_exponent",
+    "fit_fixed_line",
     "fit_line_law",
+    "fixed_tokens",
     "line_cutoffs",
 ]
 
@@ -78,8 +85,9 @@ _GAMMA_BOX = EXPONENT_BOUNDS
 
 @dataclass(frozen=True)
 class LineLaw:
-    """L = E + K·N^(−γ) along the line D ≈ ``ratio``·N of the runs it was fitted on (their D/N from ``ratio_lo`` to
-    ``ratio_hi``)."""
+    """L = E + K·N^(−γ) along the line D ≈ ``ratio``·N^``slope`` of the runs it was fitted on (their D/N^slope from
+    ``ratio_lo`` to ``ratio_hi``): slope 1, one number of tokens per parameter; slope 0, one token count (a fixed-D
+    sweep, ``fixed_tokens``: ``ratio`` is that D)."""
 
     E: float
     K: float
@@ -89,6 +97,16 @@ class LineLaw:
     objective: float
     ratio_lo: float = 0.0
     ratio_hi: float = math.inf
+    #: s in D = c·N^s: 1 along one D/N, 0 at one D
+    slope: float = 1.0
+
+    @property
+    def fixed_d(self) -> bool:
+        """Whether the line is one token count (slope 0): the law says nothing at any other D."""
+        return self.slope == 0.0
+
+    def _ratio(self, N: float, D: float) -> float:
+        return float(D / N**self.slope)
 
     def predict(self, N: ArrayLike) -> Array:
         n = np.asarray(N, dtype=np.float64)
@@ -97,12 +115,12 @@ class LineLaw:
     def on_line(self, N: float, D: float) -> float:
         """The tokens of the model of size ``N`` on its runs' line nearest ``D`` (D itself where D/N lies within the
         runs' range): where a law's value off the line is compared with this one's."""
-        return N * min(max(D / N, self.ratio_lo), self.ratio_hi)
+        return float(N**self.slope * min(max(self._ratio(N, D), self.ratio_lo), self.ratio_hi))
 
     def weight(self, N: float, D: float) -> float:
         """How much this law speaks for (N, D): 1 on its runs' line of D/N (within ``LINE_SLACK``), fading linearly
         in log D/N to 0 at ``LINE_FADE`` times further off it."""
-        lo, hi, r = self.ratio_lo / LINE_SLACK, self.ratio_hi * LINE_SLACK, D / N
+        lo, hi, r = self.ratio_lo / LINE_SLACK, self.ratio_hi * LINE_SLACK, self._ratio(N, D)
         if lo <= r <= hi:
             return 1.0
         off = math.log(lo / r) if r < lo else math.log(r / hi)
@@ -118,6 +136,8 @@ class LineLaw:
             "objective": self.objective,
             "ratio_lo": self.ratio_lo,
             "ratio_hi": self.ratio_hi,
+            # (a line of one D/N says nothing new: its rows keep their fields)
+            **({} if self.slope == 1.0 else {"slope": self.slope}),
         }
 
 
@@ -126,11 +146,13 @@ def _huber(r: Array, delta: float) -> Array:
     return np.asarray(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)))
 
 
-def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-3) -> LineLaw | None:
-    """The line law of runs at (N, D) with ``loss`` (Huber ``delta`` on log loss, as every law), or None with fewer
-    than ``MIN_LINE_SIZES`` distinct sizes or no fit inside the box. Starts: for each E on a grid of fractions of
-    the smallest loss, the least-squares line of log(L − E) on log N; the best start by the true objective is
-    polished with L-BFGS-B."""
+def fit_line_law(
+    N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-3, slope: float = 1.0
+) -> LineLaw | None:
+    """The line law of runs at (N, D) with ``loss`` (Huber ``delta`` on log loss, as every law) along D ≈
+    c·N^``slope`` (1: one D/N; 0: one D), or None with fewer than ``MIN_LINE_SIZES`` distinct sizes or no fit inside
+    the box. Starts: for each E on a grid of fractions of the smallest loss, the least-squares line of log(L − E) on
+    log N; the best start by the true objective is polished with L-BFGS-B."""
     from scipy.optimize import minimize
 
     n = np.asarray(N, dtype=np.float64).ravel()
@@ -144,8 +166,8 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-
     z = np.log(y[None, :] - e)
     xm = ln.mean()
     sxx = float(np.sum((ln - xm) ** 2))
-    slope = np.sum((ln - xm)[None, :] * (z - z.mean(axis=1, keepdims=True)), axis=1) / sxx
-    gamma = -slope
+    tilt = np.sum((ln - xm)[None, :] * (z - z.mean(axis=1, keepdims=True)), axis=1) / sxx
+    gamma = -tilt
     log_k = z.mean(axis=1) + gamma * xm
     fit = np.logaddexp(
         np.log(np.maximum(e[:, 0], 1e-300))[:, None], log_k[:, None] - gamma[:, None] * ln[None, :]
@@ -181,15 +203,17 @@ def fit_line_law(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-
     )
     theta = res.x if np.isfinite(res.fun) and res.fun <= objective(start) else start
     e_val, lk, g = (float(v) for v in theta)
+    along = d / n if slope == 1.0 else d / n**slope
     return LineLaw(
         E=e_val,
         K=math.exp(lk),
         gamma=g,
-        ratio=float(np.median(d / n)),
-        ratio_lo=float(np.min(d / n)),
-        ratio_hi=float(np.max(d / n)),
+        ratio=float(np.median(along)),
+        ratio_lo=float(np.min(along)),
+        ratio_hi=float(np.max(along)),
         n_runs=len(y),
         objective=objective(theta) * delta**2,
+        slope=slope,
     )
 
 
@@ -249,6 +273,9 @@ class LineBacktest:
     #: the line law's largest |log(actual / predicted)| per unit of reach in N (log of the run's size over the
     #: cutoff's largest, at least ``LINE_MIN_REACH``): its interval holds at least this times the target's reach
     scale: float = 0.0
+    #: the furthest reach in N (log of a predicted run's size over its cutoff's largest) the predictions were
+    #: made at; 0 where not recorded (a fixed-D sweep's backtests record it: ``backtest_fixed``)
+    reach: float = 0.0
 
     @property
     def tells(self) -> bool:
@@ -275,6 +302,7 @@ class LineBacktest:
             "n_cutoffs": self.n_cutoffs,
             "scale": self.scale,
             "chosen": self.chosen,
+            **({"reach": self.reach} if self.reach > 0 else {}),
         }
 
     @classmethod
@@ -285,6 +313,7 @@ class LineBacktest:
             int(d["n_errors"]),
             int(d["n_cutoffs"]),
             float(d["scale"]),
+            float(d.get("reach", 0.0)),
         )
 
     def half_width(self, reach: float) -> float:
@@ -363,4 +392,192 @@ def backtest_line(sweep: Sweep, held: Sequence[HeldRun], delta: float = 1e-3) ->
         n_errors=len(line_err),
         n_cutoffs=sum(1 for v, _ in laws.values() if v is not None),
         scale=max(per_reach),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One token count: the line D = c·N^0
+# ---------------------------------------------------------------------------------------------------------------
+
+#: The largest ratio of a (dataset, eval)'s largest token count to its smallest for its runs to be one fixed-D
+#: sweep (every size trained on one D: a data ablation at 10B tokens, a per-step log read at one checkpoint).
+FIXED_D_SPREAD = 1.05
+#: The fewest fixed-D laws of a group whose backtests, pooled, make an interval calibrated (``FixedLine.interval``).
+#: One dataset's own (3 predictions on 6 sizes) held 73 % of Eq. 3 truths and 88 % of Eq. 1 truths at 2× and 4× the
+#: largest N (8 seeds × 3 datasets each, 0.4 % noise); pooled over 2 datasets 84 % and 94 %, over 3, 90 % and 100 %.
+MIN_POOLED_LAWS = 2
+#: The fewest sizes a fixed-D sweep's law is fitted on: the line law's ``MIN_LINE_SIZES`` and one to leave out (its
+#: interval holds the law refitted without each size; on 4 sizes no such refit exists, and the interval had no
+#: width at all).
+MIN_FIXED_SIZES = MIN_LINE_SIZES + 1
+#: z of the 90 % level, the level a fixed-D interval's backtest errors are read at (``FixedLine.interval``).
+_Z90 = 1.6448536269514722
+
+
+def fixed_tokens(N: ArrayLike, D: ArrayLike) -> float | None:
+    """The one token count of runs at (N, D) (their median D) where every D lies within ``FIXED_D_SPREAD`` of the
+    others and they span two sizes or more; else None."""
+    n = np.asarray(N, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    if not len(d) or len(np.unique(n)) < 2 or not float(d.max()) <= float(d.min()) * FIXED_D_SPREAD:
+        return None
+    return float(np.median(d))
+
+
+def backtest_fixed(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-3) -> LineBacktest | None:
+    """A fixed-D sweep's backtests: its line law refitted on the runs up to each of its sizes that leave
+    ``MIN_LINE_SIZES`` sizes to fit and one above (the largest ``MAX_LINE_CUTOFFS``), scored on every run above.
+    There is no five-parameter law beside it: ``law_error`` is the line law's own. None where no cutoff fits."""
+    n = np.asarray(N, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    y = np.asarray(loss, dtype=np.float64).ravel()
+    sizes = np.unique(n)
+    cuts = [float(c) for i, c in enumerate(sizes[:-1]) if i + 1 >= MIN_LINE_SIZES][-MAX_LINE_CUTOFFS:]
+    errors: list[float] = []
+    per_reach: list[float] = []
+    reaches: list[float] = []
+    fitted = 0
+    for cut in cuts:
+        below = n <= cut
+        law = fit_line_law(n[below], d[below], y[below], delta, slope=0.0)
+        if law is None:
+            continue
+        fitted += 1
+        for size, actual in zip(n[~below].tolist(), y[~below].tolist(), strict=True):
+            value = float(law.predict(size))
+            if not (math.isfinite(value) and value > 0 and actual > 0):
+                continue
+            reach = math.log(size / cut)
+            errors.append(abs(math.log(actual / value)))
+            per_reach.append(errors[-1] / max(reach, LINE_MIN_REACH))
+            reaches.append(reach)
+    if not errors:
+        return None
+    mean = float(np.mean(errors))
+    return LineBacktest(
+        line_error=mean,
+        law_error=mean,
+        n_errors=len(errors),
+        n_cutoffs=fitted,
+        scale=max(per_reach),
+        reach=max(reaches),
+    )
+
+
+@dataclass(frozen=True)
+class FixedLine:
+    """The law of a fixed-D sweep (every run at one token count, ``fixed_tokens``): L = E_D + K·N^(−γ) at that D
+    (a ``LineLaw`` of slope 0), its backtests (``backtest_fixed``; None with too few sizes) and its refits leaving
+    out one size each (``spread``, the width of an interval no backtest reaches). It says nothing at any other D."""
+
+    law: LineLaw
+    backtest: LineBacktest | None
+    #: the largest model size fitted
+    largest: float
+    sizes: int
+    #: the line law refitted without each size in turn (where it fits)
+    leave_one_out: tuple[LineLaw, ...] = ()
+    #: the worst backtest error per unit of reach over the fixed-D laws of its group (``pooled``), at least its own
+    #: (``backtest.scale``); 0 where not pooled. Its own backtests alone (2 cutoffs, 3 predictions on 6 sizes) held
+    #: 73 % of Eq. 3 truths at 2×-4× the largest N on seeded fixed-D sweeps (a bend past the runs that the backtests
+    #: of one dataset do not see; ``MIN_POOLED_LAWS``)
+    group_scale: float = 0.0
+    #: how many fixed-D laws' backtests (its own among them) ``group_scale`` was taken over
+    pooled_from: int = 1
+
+    @property
+    def scale(self) -> float:
+        """The backtests' worst error per unit of reach the interval is scaled by: the group's (``group_scale``)
+        where pooled, else its own."""
+        own = 0.0 if self.backtest is None else self.backtest.scale
+        return max(own, self.group_scale)
+
+    def pooled(self, scale: float, laws: int) -> FixedLine:
+        """This law with the worst backtest error per unit of reach of its group, ``scale``, taken over ``laws``
+        fixed-D laws' backtests."""
+        return replace(self, group_scale=max(scale, self.group_scale), pooled_from=laws)
+
+    @property
+    def D(self) -> float:
+        return self.law.ratio
+
+    def at(self, D: float) -> bool:
+        """Whether ``D`` lies on the sweep's token count (within ``LINE_SLACK``)."""
+        return self.law.weight(1.0, D) >= 1.0
+
+    def spread(self, N: float) -> float:
+        """The largest |log| gap at ``N`` between the law and its refits leaving out one size (0 without them)."""
+        value = float(self.law.predict(N))
+        gaps = [abs(math.log(float(f.predict(N)) / value)) for f in self.leave_one_out]
+        return max((g for g in gaps if math.isfinite(g)), default=0.0)
+
+    def interval(self, N: float, level: float) -> tuple[float, float, float, str | None]:
+        """(estimate, lo, hi, why it is a lower bound or None) of the loss of size ``N`` at the sweep's D: the log
+        half-width the backtests' worst error per unit of reach times the target's (``LineBacktest.half_width``,
+        read at ``level`` as a normal quantile is against the 90 % one) and at least the leave-one-size-out
+        spread. Calibrated only within the backtests' furthest reach; beyond it, or without backtests, a lower
+        bound saying why."""
+        from statistics import NormalDist
+
+        value = float(self.law.predict(N))
+        reach = math.log(N / self.largest)
+        test = self.backtest
+        half = max(
+            self.spread(N),
+            self.scale * max(reach, LINE_MIN_REACH) * NormalDist().inv_cdf(0.5 + level / 2) / _Z90,
+        )
+        why: str | None = None
+        if test is None or not test.tells:
+            why = (
+                f"only {self.sizes} model sizes at one D: too few for a backtest (the law refitted on "
+                f"{MIN_LINE_SIZES} sizes or more predicting {MIN_LINE_ERRORS} runs above) to reach past its largest "
+                "run; the interval holds the law refitted without each size in turn"
+                + (" and its group's backtest errors" if self.scale > 0 else "")
+            )
+        elif self.pooled_from < MIN_POOLED_LAWS:
+            why = (
+                f"its backtests are one dataset's {test.n_errors} predictions, with no other fixed-D law in its group "
+                f"to pool with (at least {MIN_POOLED_LAWS}): too few to vouch for the interval"
+            )
+        elif reach > test.reach * (1 + 1e-9):
+            why = (
+                f"{math.exp(reach):.3g}× the largest run's N, beyond the backtests' furthest reach "
+                f"({math.exp(test.reach):.3g}×): the interval scales their errors further than they were measured"
+            )
+        return value, value * math.exp(-half), value * math.exp(half), why
+
+    def to_dict(self) -> dict[str, Any]:
+        test = (
+            None
+            if self.backtest is None
+            else {k: v for k, v in self.backtest.to_dict().items() if k not in ("law_error", "chosen")}
+        )
+        return {
+            **self.law.to_dict(),
+            "D": self.D,
+            "sizes": self.sizes,
+            "backtest": test,
+            "scale": self.scale,
+        }
+
+
+def fit_fixed_line(N: ArrayLike, D: ArrayLike, loss: ArrayLike, delta: float = 1e-3) -> FixedLine | None:
+    """The law of a fixed-D sweep (``FixedLine``), or None where the runs are not one (``fixed_tokens``), have
+    fewer than ``MIN_FIXED_SIZES`` sizes, or their line law cannot be fitted."""
+    n = np.asarray(N, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    y = np.asarray(loss, dtype=np.float64).ravel()
+    if fixed_tokens(n, d) is None or len(np.unique(n)) < MIN_FIXED_SIZES:
+        return None
+    law = fit_line_law(n, d, y, delta, slope=0.0)
+    if law is None:
+        return None
+    sizes = np.unique(n)
+    out = [fit_line_law(n[n != s], d[n != s], y[n != s], delta, slope=0.0) for s in sizes]
+    return FixedLine(
+        law,
+        backtest_fixed(n, d, y, delta),
+        float(sizes.max()),
+        len(sizes),
+        tuple(f for f in out if f is not None),
     )

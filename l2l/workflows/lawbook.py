@@ -18,7 +18,7 @@ from l2l.base.errors import FitError, SelectionError, TooFewRunsError, UsageErro
 from l2l.base.progress import Progress
 from l2l.base.runs import OWN, check_runs, rows_by_dataset_eval
 from l2l.base.schema import RESAMPLES, FitForm, Resample
-from l2l.base.text import plural
+from l2l.base.text import fmt_si, plural
 from l2l.core.backtest import BacktestOptions, chain_errors, planned_refits, refit_planned
 from l2l.core.calibrate import (
     CHOSEN_FORM,
@@ -49,10 +49,12 @@ from l2l.core.line_law import (
     LINE_GAP,
     LINE_GAP_REACH,
     LINE_PARAMS,
+    FixedLine,
     LineBacktest,
     LineChoice,
     LineLaw,
     collapsed_exponent,
+    fit_fixed_line,
     fit_line_law,
 )
 from l2l.core.selection import (
@@ -185,6 +187,7 @@ class LawBook:
     _answered: dict[tuple[str, str], LawFit | FitError] = field(default_factory=dict, init=False, repr=False)
     _sweeps: Sweeps | None = field(default=None, init=False, repr=False)
     _lines: dict[tuple[str, str], LineLaw | None] = field(default_factory=dict, init=False, repr=False)
+    _fixed: dict[tuple[str, str], FixedLine | None] = field(default_factory=dict, init=False, repr=False)
     #: ``flag``'s answer per (dataset, eval), with what it judged (a replaced fit is judged again): a ranking asks
     #: it of every law at every budget of its scan for a change of winner
     _flags: dict[tuple[str, str], tuple[LawFit, Sweep, ErrorModel | None, str | None]] = field(
@@ -284,6 +287,30 @@ class LawBook:
                 law = fit_line_law(n, d, y, self.options.delta) if unidentified else None
             self._lines[(dataset, eval)] = law
         return self._lines[(dataset, eval)]
+
+    def _fixed_own(self, dataset: str, eval: str) -> FixedLine | None:
+        if (dataset, eval) not in self._fixed:
+            fixed = None
+            if self.sweeps.has(dataset, eval):
+                fixed = fit_fixed_line(*self.data(dataset, eval), self.options.delta)
+            self._fixed[(dataset, eval)] = fixed
+        return self._fixed[(dataset, eval)]
+
+    def fixed_line(self, dataset: str, eval: str) -> FixedLine | None:
+        """Where every run of (dataset, eval) lies at one token count (``line_law.fixed_tokens``) and its sizes fit
+        a line law, the law in N at that D (``FixedLine``: no five-parameter law can be fitted there), its interval
+        scaled by the worst backtest error per unit of reach of its group's fixed-D laws (``FixedLine.pooled``:
+        one dataset's two or three backtest predictions do not see a bend past its runs, and alone leave its interval
+        a lower bound); else None."""
+        own = self._fixed_own(dataset, eval)
+        if own is None:
+            return None
+        scales = [
+            f.backtest.scale
+            for k in self.members(self.group_of(dataset, eval))
+            if (f := self._fixed_own(*k)) is not None and f.backtest is not None and f.backtest.tells
+        ]
+        return own.pooled(max(scales, default=0.0), len(scales))
 
     def line_estimate(self, dataset: str, eval: str) -> LineChoice | None:
         """The line law (``line_law``) where it, not the law, gives (dataset, eval)'s estimate on its runs' line, and
@@ -555,7 +582,19 @@ class LawBook:
     def try_get(self, dataset: str, eval: str) -> LawFit | FitError:
         key = (dataset, eval)
         if key not in self._answered:
-            self._answered[key] = self.fit_many([key])[0]
+            res = self.fit_many([key])[0]
+            line = self.fixed_line(dataset, eval) if isinstance(res, FitError) else None
+            if isinstance(res, FitError) and line is not None:  # (said by every command that needs the law)
+                res = FitError(
+                    f"{dataset}/{eval}: every run lies at D = {fmt_si(line.D)}, so its law is in N at that D alone "
+                    "(E_D + K·N^−γ: `fit-law`), with no D term: it gives losses at that D (`predict --D "
+                    f"{fmt_si(line.D)}`), no compute-optimal model, no other D and no translation",
+                    hint=FINAL_OF_A_LOG_FIX
+                    if self.final_of_a_log
+                    else "add runs at other token counts (3 sizes × 3 token counts) for a law in N and D",
+                    param=res.param,
+                )
+            self._answered[key] = res
         return self._answered[key]
 
     def fit_many(
@@ -953,6 +992,9 @@ class FitOutcome:
     lines: Mapping[tuple[str, str], LineChoice] = field(default_factory=dict)
     #: why a poor law predicts nothing beyond its sweep's largest budget (``LawBook.refusal``), by key
     refusals: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: the law in N at one D of a fixed-D sweep, where no five-parameter law could be fitted (``LawBook.fixed_line``;
+    #: its result stays the FitError), by key
+    fixed: Mapping[tuple[str, str], FixedLine] = field(default_factory=dict)
 
     @property
     def fits(self) -> list[LawFit]:
@@ -964,6 +1006,9 @@ class FitOutcome:
         chosen (``form_choice``, ``backtest_FORM``); a poor law's ``flag``."""
         out: list[dict[str, Any]] = []
         for (ds, ev), r in zip(self.keys, self.results, strict=True):
+            if (ds, ev) in self.fixed:
+                out.append(fixed_row(ds, ev, self.fixed[(ds, ev)]))
+                continue
             row: dict[str, Any] = (
                 {k: v for k, v in r.to_dict().items() if k != "bootstrap"}
                 if isinstance(r, LawFit)
@@ -993,6 +1038,39 @@ class FitOutcome:
             {k: v for k, v in row.items() if k not in ("form_choice", "flag", "line_law")}
             for row in self.rows()
         )
+
+
+#: The form a fixed-D sweep's law is reported under (``fixed_row``).
+FIXED_FORM: Final = "line"
+
+
+def fixed_note(fixed: FixedLine) -> str:
+    """What a fixed-D sweep's law is, in words: its form, its D and parameters, and that nothing is said at any
+    other D."""
+    return (
+        f"every run lies at D = {fmt_si(fixed.D)} tokens: the law is the one in N at that D, "
+        f"L = E_D + K·N^−γ (E_D {fixed.law.E:.4g}, K {fixed.law.K:.4g}, γ {fixed.law.gamma:.3g}, {fixed.sizes} "
+        "sizes); it says nothing at any other D, and no compute-optimal model"
+    )
+
+
+def fixed_row(dataset: str, eval: str, fixed: FixedLine) -> dict[str, Any]:
+    """A fixed-D sweep's law as a ``fit-law`` row: form ``line``, E (E_D), K, γ and the D it holds at, status
+    ``fixed-D``, the law's record under ``line_law`` and the words under ``warnings``."""
+    return {
+        "dataset": dataset,
+        "eval": eval,
+        "form": FIXED_FORM,
+        "E": fixed.law.E,
+        "K": fixed.law.K,
+        "gamma": fixed.law.gamma,
+        "D": fixed.D,
+        "n_points": fixed.law.n_runs,
+        "converged": True,
+        "status": "fixed-D",
+        "line_law": fixed.to_dict(),
+        "warnings": [fixed_note(fixed)],
+    }
 
 
 def fit_laws(
@@ -1042,7 +1120,12 @@ def fit_laws(
     # (a one-line sweep's laws only: their calibration tells, made here for a fixed form too, as predict makes it)
     lines = {k: lc for k in keys if (lc := book.line_estimate(*k)) is not None}
     refusals = {k: r for k in flags if (r := book.refusal(*k)) is not None}
-    return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines, refusals)
+    fixed = {
+        k: line
+        for k, r in zip(keys, results, strict=True)
+        if isinstance(r, FitError) and book.sweeps.has(*k) and (line := book.fixed_line(*k)) is not None
+    }
+    return FitOutcome(keys, results, reused, book.seconds, choices, flags, lines, refusals, fixed)
 
 
 def with_bootstrap(

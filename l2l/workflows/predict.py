@@ -39,7 +39,7 @@ from l2l.core.intervals import (
     with_rival,
 )
 from l2l.core.laws import Array
-from l2l.core.line_law import LineChoice, LineLaw
+from l2l.core.line_law import FixedLine, LineChoice, LineLaw
 from l2l.core.predictive import (
     DEFAULT_LEVEL,
     FORM_DOUBT,
@@ -54,7 +54,17 @@ from l2l.core.predictive import (
 from l2l.core.repetition import Repetition, repeated_interval, repetition_at
 from l2l.core.selection import FORM_LABELS, anchor_shift, one_line_term, own_reach_in_n
 from l2l.core.sweep import BUDGET_RTOL, Sweep, allocation_unidentified, optimum_off_sweep
-from l2l.workflows.lawbook import OWN_GROUP, LawBook, Sweeps, law_book, with_bootstrap, with_bootstraps
+from l2l.workflows.lawbook import (
+    FINAL_OF_A_LOG_FIX,
+    FIXED_FORM,
+    OWN_GROUP,
+    LawBook,
+    Sweeps,
+    fixed_note,
+    law_book,
+    with_bootstrap,
+    with_bootstraps,
+)
 from l2l.workflows.results import Results
 
 if TYPE_CHECKING:
@@ -65,6 +75,7 @@ __all__ = [
     "LINE_METHOD",
     "Allocation",
     "LawPrediction",
+    "LinePrediction",
     "Sweeps",
     "calibration_for",
     "draw_unbacktested",
@@ -556,6 +567,82 @@ def _warnings(fit: LawFit, row: Mapping[str, Any]) -> list[str]:
     return [*fit.warnings, *(row.get("notes", []) if warn else [])]
 
 
+#: An interval of a fixed-D sweep's law, calibrated by its (group's) backtests (``fixed_interval``).
+FIXED_METHOD = "backtest-line"
+
+
+@dataclass(frozen=True)
+class LinePrediction:
+    """The loss of a fixed-D sweep's law (``LawBook.fixed_line``: L = E_D + K·N^(−γ) at its one D) at (N, D), D on
+    that token count, with its interval (``fixed_interval``), in the row ``LawPrediction`` gives (form ``line``)."""
+
+    dataset: str
+    eval: str
+    N: float
+    D: float
+    C: float
+    interval: PredictiveInterval
+    ratios: tuple[float, float, float]
+    line: FixedLine
+
+    @property
+    def loss(self) -> float:
+        return self.interval.estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "dataset": self.dataset,
+            "eval": self.eval,
+            "form": FIXED_FORM,
+            "N": self.N,
+            "D": self.D,
+            "C": self.C,
+        }
+        d.update(_interval_dict(self.interval))
+        d.update(ratios_dict(self.ratios))
+        d["corrected"] = False
+        d["status"] = "ok"
+        d["notes"] = list(self.interval.notes)
+        warn = d["beyond_evidence"] or d["lower_bound_only"]
+        d["warnings"] = [fixed_note(self.line), *(d["notes"] if warn else [])]
+        return d
+
+
+def fixed_interval(line: FixedLine, N: float, C: float, sweep: Sweep, level: float) -> PredictiveInterval:
+    """The interval of a fixed-D sweep's law at size ``N`` (``FixedLine.interval``): calibrated where its
+    backtests reach, else a lower bound saying why; the target's D lies on its token count (``FixedLine.at``)."""
+    est, lo, hi, why = line.interval(N, level)
+    test = line.backtest
+    how = (
+        f"the law in N at D = {fmt_si(line.D)}; its interval: the worst backtest error per unit of reach in N "
+        f"({line.scale:.3g} per e-fold{', over its group' if line.group_scale > (test.scale if test else 0) else ''}"
+        f") times the target's, at least the law refitted without each size"
+    )
+    pi = PredictiveInterval(
+        estimate=est,
+        lo=lo,
+        hi=hi,
+        level=level,
+        distance=max(0.0, math.log(C / sweep.max_C)),
+        method=FIXED_METHOD,
+        lower_bound_only=False,
+        raw=est,
+        notes=(how,),
+    )
+    return pi if why is None else not_calibrated(pi, why, poor=False)
+
+
+def off_fixed_d(dataset: str, eval_name: str, line: FixedLine, D: float, *, log: bool = False) -> FitError:
+    """The refusal of a fixed-D sweep's law at a D off its token count; ``log``: the runs are a per-step log read
+    at its final checkpoints, whose other checkpoints are the fix (``FINAL_OF_A_LOG_FIX``)."""
+    more = FINAL_OF_A_LOG_FIX if log else "add runs at other token counts"
+    return FitError(
+        f"{dataset}/{eval_name}: every run lies at D = {fmt_si(line.D)}, so its law is in N at that D alone "
+        f"(E_D + K·N^−γ) and says nothing at D = {fmt_si(D)}",
+        hint=f"predict at --D {fmt_si(line.D)}, or {more}",
+    )
+
+
 def size_grid(
     N: Sequence[float], D: Sequence[float] | None, C: Sequence[float] | None, k: float = 6.0
 ) -> tuple[Array, Array]:
@@ -603,10 +690,12 @@ def _laws(
     evals: Sequence[str] | None,
     bootstrap: int,
     seed: int,
+    fixed: list[tuple[str, str]] | None = None,
 ) -> tuple[list[LawFit], list[str]]:
     """The fitted laws of the named datasets and evals (each with ``bootstrap`` draws), in order, and the ones
     that cannot be fitted ("dataset/eval: why"): with several asked for, one law that cannot be fitted does not
-    stop the others; with one, or none fitted, its FitError is raised."""
+    stop the others; with one, or none fitted, its FitError is raised. ``fixed``, where given, receives the keys
+    that no law fits but a fixed-D sweep's law in N does (``LawBook.fixed_line``)."""
     chosen = runs.resolve_datasets(datasets)
     named = [evals] if isinstance(evals, str) else list(evals or [])
     lacking = runs.lacking_own(chosen) if named in ([], [OWN]) else {}
@@ -624,12 +713,15 @@ def _laws(
         try:
             fits.append(with_bootstrap(book, book.get(ds, ev), bootstrap, seed))
         except FitError as exc:
+            if fixed is not None and book.fixed_line(ds, ev) is not None:
+                fixed.append((ds, ev))
+                continue
             if len(keys) == 1:
                 raise
             first = first or exc
             said = exc.message if exc.message.startswith(f"{ds}/{ev}") else f"{ds}/{ev}: {exc.message}"
             skipped.append(f"not predicted: {said}")
-    if first is not None and not fits:
+    if first is not None and not fits and not fixed:
         raise first
     return fits, skipped
 
@@ -672,7 +764,7 @@ def predict(
     bootstrap: int = 0,
     seed: int = 0,
     level: float = DEFAULT_LEVEL,
-) -> Results[LawPrediction]:
+) -> Results[LawPrediction | LinePrediction]:
     """Each named law's loss at each (N, D) (D = C/(k·N) when only C is given), with its predictive interval at
     ``level`` (see the module docstring). ``bootstrap`` draws are made for the reported parameter spread
     (``sd_param``); where no backtest applies, ``DEFAULT_DRAWS`` are made anyway.
@@ -685,9 +777,10 @@ def predict(
     k = runs.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     book = law_book(runs, options, split, cache, calibrations)
-    laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed)
-    out: list[LawPrediction] = []
-    refused: RefusedBeyondSweepError | None = None
+    fixed: list[tuple[str, str]] = []
+    laws, skipped = _laws(runs, book, datasets, evals, bootstrap, seed, fixed)
+    out: list[LawPrediction | LinePrediction] = []
+    refused: FitError | None = None
     for fit in laws:
         sweep = book.sweeps.get(fit.dataset, fit.eval)
         flag = book.flag(fit.dataset, fit.eval)
@@ -716,6 +809,19 @@ def predict(
                     repetition_of(book, fit.dataset, fit.eval, float(d)),
                 )
             )
+    for ds, ev in fixed:  # (in N at one D: ``LawBook.fixed_line``)
+        line = book.fixed_line(ds, ev)
+        assert line is not None
+        sweep = book.sweeps.get(ds, ev)
+        for n, d in zip(n_arr.tolist(), d_arr.tolist(), strict=True):
+            c = k * n * d
+            if not line.at(d):
+                off = off_fixed_d(ds, ev, line, d, log=book.final_of_a_log)
+                refused = refused or off
+                skipped.append(f"not predicted: {off.message}")
+                continue
+            pi = fixed_interval(line, n, c, sweep, level)
+            out.append(LinePrediction(ds, ev, n, d, c, pi, range_ratios(n, d, c, sweep), line))
     if refused is not None and not out:
         raise refused
     return Results(out, skipped)

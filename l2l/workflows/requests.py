@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from l2l.workflows.evaluate import Evaluation
     from l2l.workflows.lawbook import Progress
     from l2l.workflows.lawfile import FilePrediction
-    from l2l.workflows.predict import LawPrediction
+    from l2l.workflows.predict import LawPrediction, LinePrediction
     from l2l.workflows.rank_eval import RankBacktest
     from l2l.workflows.results import Results
     from l2l.workflows.session import Session
@@ -216,7 +216,7 @@ class PredictRequest:
 
 
 #: What ``answer_predict`` returns, by the shape of the question.
-PredictAnswer: TypeAlias = "list[LawPrediction] | ViaPrediction | list[AccuracyPrediction]"
+PredictAnswer: TypeAlias = "list[LawPrediction | LinePrediction] | ViaPrediction | list[AccuracyPrediction]"
 
 
 def _check_via(req: PredictRequest) -> None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from l2l.core.fit import LawFit
     from l2l.workflows.lawbook import FitOutcome, Residual
     from l2l.workflows.lawfile import FilePrediction
-    from l2l.workflows.predict import Allocation, LawPrediction
+    from l2l.workflows.predict import Allocation, LawPrediction, LinePrediction
 
 __all__ = [
     "allocations_report",
@@ -134,12 +134,17 @@ def _flag_cell(flags: Any) -> str:
 
 
 def _fit_rows(outcome: FitOutcome, form: str, level: float) -> tuple[list[dict[str, Any]], list[str]]:
-    from l2l.workflows.lawbook import law_status
+    from l2l.workflows.lawbook import fixed_note, fixed_row, law_status
 
     rows: list[dict[str, Any]] = []
     notes: list[tuple[str, str]] = []
     chosen: dict[str, list[str]] = {}
     for (ds, ev), res in zip(outcome.keys, outcome.results, strict=True):
+        fixed = outcome.fixed.get((ds, ev))
+        if fixed is not None:  # (its five-parameter fit failed: one D)
+            rows.append({**fixed_row(ds, ev, fixed), "flags": f"one D ({si(fixed.D)})"})
+            notes.append((f"{ds}/{ev}", fixed_note(fixed)))
+            continue
         if isinstance(res, Exception):
             rows.append(
                 {
@@ -184,6 +189,9 @@ def _bootstrap_fields(res: LawFit, level: float) -> dict[str, Any]:
 
 
 def _fits_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
+    fixed = [r for r in rows if r.get("status") == "fixed-D"]
+    if fixed:
+        return _fixed_summary(rows, fixed, own)
     ok = [r for r in rows if r.get("status") != "failed"]
     failed = len(rows) - len(ok)
     if not ok:
@@ -206,6 +214,24 @@ def _fits_summary(rows: Sequence[Row], own: Mapping[str, str] | None) -> str:
         f"{head}; {e_range}"
         f"α {spread([r['alpha'] for r in ok], fmt_fixed(3))}, β {spread([r['beta'] for r in ok], fmt_fixed(3))}"
     )
+
+
+def _fixed_summary(rows: Sequence[Row], fixed: Sequence[Row], own: Mapping[str, str] | None) -> str:
+    """The summary of a fit-law table with fixed-D sweeps' laws (in N at one D, ``FitOutcome.fixed``)."""
+    laws = [r for r in rows if r.get("status") not in ("failed", "fixed-D")]
+    failed = len(rows) - len(laws) - len(fixed)
+    head = ", ".join(
+        part
+        for part in (
+            plural(len(laws), "law") + " fitted" if laws else "",
+            f"{plural(len(fixed), 'law')} in N at one D",
+            f"{failed} failed" if failed else "",
+        )
+        if part
+    )
+    r = fixed[0]
+    one = f"{_law_name(r, own)}: L = {r['E']:.3f} + {r['K']:.4g}·N^−{r['gamma']:.3f} at D = {si(r['D'])} only"
+    return f"{head}; {one}" + (f" (and {len(fixed) - 1} more: see the notes)" if len(fixed) > 1 else "")
 
 
 def fits_report(
@@ -254,6 +280,15 @@ def fits_report(
         Column("beta", "β", fmt=fmt_fixed(3), drop=0),
         Column("a", "a=β/(α+β)", fmt=fmt_fixed(3), drop=3),
         Column("n_points", "runs", drop=2),
+        *(
+            [
+                Column("K", fmt=sci_column, drop=2),
+                Column("gamma", "γ", fmt=fmt_fixed(3), drop=0),
+                Column("D", fmt=si),
+            ]
+            if outcome.fixed
+            else []
+        ),
         Column("objective", table=False),
         Column("delta", table=False),
         Column("objective_value", "objective", fmt=lambda x: sci(x, 4), drop=4),
@@ -343,7 +378,10 @@ def _correction_words(corrected: Sequence[bool]) -> str:
 
 
 def predictions_report(
-    preds: Sequence[LawPrediction], *, own: Mapping[str, str] | None = None, skipped: Sequence[str] = ()
+    preds: Sequence[LawPrediction | LinePrediction],
+    *,
+    own: Mapping[str, str] | None = None,
+    skipped: Sequence[str] = (),
 ) -> Report:
     """predict: each law's bias-corrected loss at (N, D) with its predictive interval, the law's own value, and
     how far the target lies beyond the fitted runs."""
@@ -358,6 +396,12 @@ def predictions_report(
         what = line_words
     elif lines:
         what = f"{what}; for {counted(list(dict.fromkeys(lines)), 'law')}, {line_words}"
+    fixed = [_law_name(r, own) for r in rows if r.get("form") == "line"]
+    fixed_words = "the law in N at the runs' one token count (its warning says which)"
+    if fixed and len(fixed) == len(rows):  # (a fixed-D sweep's law: ``predict.LinePrediction``)
+        what = fixed_words
+    elif fixed:
+        what = f"{what}; for {counted(list(dict.fromkeys(fixed)), 'law')}, {fixed_words}"
     moved = [_law_name(r, own) for r in rows if r.get("anchor")]
     if (
         moved
