@@ -353,13 +353,15 @@ def split_wide_accuracy(
     parts = []
     nan: dict[str, int] = {}  # column → its NaN cells, skipped as blank ones are
     nan_runs: dict[str, list[str]] = {}  # ... and the runs they belong to, where the table names runs
-    nan_at_end = False  # whether some run's NaN reaches its last step (else an eval logged every few steps)
+    # how the NaN cells sit in their runs (``_nan_tail``): "end" (a crash) wins over "schedule", either over between
+    nan_tail: str | None = None
     for c in chosen:
         vals = _accuracy_values(raw, c, percent) / (100.0 if percent else 1.0)
         k, nan_runs[c] = _nan_cells(vals, base)
         if k:
             nan[c] = k
-            nan_at_end = nan_at_end or step is None or _nan_at_run_end(vals, base)
+            tail = "end" if step is None else _nan_tail(vals, base)
+            nan_tail = tail if nan_tail != "end" and tail is not None else nan_tail
             vals = vals.fill_nan(None)
         f = pl.DataFrame([*base.values(), vals, _chance_values(raw, chance_col, percent)]).with_columns(
             pl.lit(names[c]).alias("eval")
@@ -415,7 +417,9 @@ def split_wide_accuracy(
             f"{_listed(list(spreads))}): a standard error is no accuracy"
         )
     if nan:
-        notes.append(nan_accuracy_note(nan, nan_runs, between=not nan_at_end))
+        notes.append(
+            nan_accuracy_note(nan, nan_runs, between=nan_tail != "end", schedule=nan_tail == "schedule")
+        )
     if notes:
         info["accuracy_notes"] = notes
     has_loss = any(c not in id_cols and c != chance_col for c in rest.columns)
@@ -544,23 +548,48 @@ def _nan_cells(vals: pl.Series, ids: Mapping[str, pl.Series]) -> tuple[int, list
 NAN_BETWEEN = "each between finite values of its run: an eval not logged at every step?"
 
 
-def _nan_at_run_end(vals: pl.Series, ids: Mapping[str, pl.Series]) -> bool:
-    """Whether some run of a per-step export (``ids`` holding its ``step``) has a NaN at its last step: a crash,
-    where NaN cells between finite ones are an eval not logged at every step."""
+#: Why a per-step export's NaN accuracy cells were skipped where some reach their run's last step, none further than
+#: the run's gaps between finite values: an accuracy logged every few checkpoints, the last step not among them
+NAN_SCHEDULE = (
+    "as far apart as its run's logged values, its last steps included: an eval not logged at every step?"
+)
+
+
+def _nan_tail(vals: pl.Series, ids: Mapping[str, pl.Series]) -> str | None:
+    """How a per-step export's NaN cells sit in their runs: ``"end"`` where some run has NaN from some step to its
+    last further than its gaps between finite values (a crash), ``"schedule"`` where some reach the last step but
+    no further than those gaps, None where every NaN lies between finite values."""
     frame = pl.DataFrame(list(ids.values())).with_columns(vals.is_nan().fill_null(False).alias("_nan"))
-    last = frame.sort("_l2l_acc_step").group_by(run_label(frame.columns)).agg(pl.col("_nan").last())
-    return bool(last.get_column("_nan").any())
+    runs = frame.sort("_l2l_acc_step").group_by(run_label(frame.columns)).agg(pl.col("_nan"))
+    tail: str | None = None
+    for flags in runs.get_column("_nan").to_list():
+        trailing = len(flags) - max((i + 1 for i, f in enumerate(flags) if not f), default=0)
+        if trailing == 0:
+            continue
+        gaps, gap = [0], 0
+        for f in flags[: len(flags) - trailing]:
+            gap = gap + 1 if f else 0
+            gaps.append(gap)
+        if trailing > max(gaps):
+            return "end"
+        tail = "schedule"
+    return tail
 
 
 def nan_accuracy_note(
-    nan: Mapping[str, int], runs: Mapping[str, Sequence[str]], *, between: bool = False
+    nan: Mapping[str, int],
+    runs: Mapping[str, Sequence[str]],
+    *,
+    between: bool = False,
+    schedule: bool = False,
 ) -> str:
     """The warning of a table's NaN accuracy cells, skipped as blank ones are (``nan``: column → its NaN cells;
     ``runs``: column → their runs, where the table names runs): a wide export's and a long table's alike.
     ``between``: every NaN of a per-step export lies between finite values of its run (an eval logged every few
-    steps, as the loss cells' note says; it was asked "a crashed or diverged run?", probe h40)."""
+    steps, as the loss cells' note says; it was asked "a crashed or diverged run?", probe h40); ``schedule``: some
+    reach their run's last step, no further apart than its logged values (``NAN_SCHEDULE``)."""
     total = sum(nan.values())
-    why = NAN_BETWEEN if between else "a crashed or diverged run?"
+    why = NAN_SCHEDULE if schedule else NAN_BETWEEN if between else "a crashed or diverged run?"
     return (
         f"warning: {total} NaN accuracy cell{'s' if total > 1 else ''} skipped, as empty cells are ({why}): "
         f"{_listed([f'{c} ({k}{_runs_of(runs.get(c, []))})' for c, k in nan.items()])}"

@@ -784,6 +784,16 @@ def test_a_per_step_exports_eval_logged_every_few_steps_is_no_crashed_run(tmp_pa
     last = read_runs([write(tmp_path / "crash.csv", "\n".join(crashed) + "\n")], wide=True,
                      loss_columns="train/loss", accuracy_columns="*/acc")  # fmt: skip
     assert "NaN accuracy cells skipped, as empty cells are (a crashed or diverged run?)" in notes(last)
+    # logged every third step, the last step (the tenth) not among them: no crash either (helper h71)
+    third = [acc[0]]
+    for n in SIZES:
+        for c in range(1, 11):
+            third.append(f"r{n:g},web,{n:g},{2 * n * c:g},{100 * c},{3.5 - n / 1e9 - c / 20:.4f},"
+                         + (f"{0.3 + c / 50:.3f}" if c % 3 == 0 else "NaN"))  # fmt: skip
+    schedule = notes(read_runs([write(tmp_path / "third.csv", "\n".join(third) + "\n")], wide=True,
+                               loss_columns="train/loss", accuracy_columns="*/acc"))  # fmt: skip
+    assert "as far apart as its run's logged values, its last steps included: an eval not logged" in schedule
+    assert "crashed or diverged" not in schedule
 
 
 def test_datasets_counting_flops_differently_are_warned_of(tmp_path: Path) -> None:
