@@ -274,6 +274,9 @@ class TargetRanking:
     #: (two datasets: it needs three): the verdict says both, and the rows print each dataset's own law's value
     #: (None: the laws agree with the kept order, or a backtest chose)
     unresolved: tuple[str, str] | None = None
+    #: a fixed-D sweep's ranking (every ranked dataset's law in N at the asked D alone: ``workflows.rank``'s
+    #: ``_fixed_d_ranking``): which order it used and why, said as the verdict (None: any other ranking)
+    fixed_d: str | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -304,6 +307,8 @@ class TargetRanking:
             d["laws_refused"] = self.refused
         if self.unresolved is not None:
             d["unresolved"] = {"laws": self.unresolved[0], "sweep": self.unresolved[1]}
+        if self.fixed_d is not None:  # (only a fixed-D sweep's ranking)
+            d["fixed_d"] = self.fixed_d
         if self.fresh_until is not None:  # (only where the table gives unique tokens)
             d["scan_repeats_data_from"] = {"C": float(self.fresh_until[0]), "dataset": self.fresh_until[1]}
         return d

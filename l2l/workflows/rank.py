@@ -31,7 +31,7 @@ from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
-from l2l.core.line_law import LineLaw
+from l2l.core.line_law import FixedLine, LineLaw
 from l2l.core.predictive import beyond_evidence
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
@@ -522,6 +522,14 @@ def _rank_losses(
     cands = candidates_from_frame(
         frame, runs.own_eval, names, list(weights), runs.flops_per_param_token, scatter, runs.every_checkpoint
     )
+    if budget.N is not None and budget.D is not None:
+        fixed = _fixed_d_ranking(
+            runs, names, weights, budget, settings, store.book(runs, frame, settings.form)
+        )
+        if (
+            fixed is not None
+        ):  # (a fixed-D sweep's laws in N at one D: ranked by them, or refused naming the D)
+            return fixed
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     lawless = model.lawless() if budget.C is not None and settings.method != "baseline" else {}
     if lawless and len(cands) - len(lawless) >= 2:
@@ -572,6 +580,234 @@ def _rank_losses(
             *measured,
             *repeated,
         ),
+    )
+
+
+#: How near (relative) two datasets' sizes are to count as the same size for the baseline of a fixed-D sweep.
+FIXED_D_SAME_SIZE = 0.02
+
+
+def _fixed_d_ranking(
+    runs: Runs,
+    names: Sequence[str],
+    weights: Mapping[str, float],
+    budget: Budget,
+    settings: RankSettings,
+    book: LawBook,
+) -> Ranking | None:
+    """The ranking at a model (N, D) of datasets whose runs all lie at one token count (a fixed-D sweep: their law
+    is in N at that D alone, ``LawBook.fixed_line``), where two or more candidates are such sweeps; None otherwise
+    (every other table: nothing changes there, and nothing is fitted here but those laws).
+
+    Each dataset whose law lies at D is ranked by ``predict``'s value and interval there (``fixed_interval``: one
+    question, one answer); beside it, the baseline: the target losses measured at the largest size every ranked
+    dataset ran. The recommended order is the baseline's unless the laws' calibrated intervals separate their
+    leader from every other dataset (its upper end below each other's lower end). No P(best) is stated: no
+    backtest of rankings exists for these laws (the order is unchecked, as below a sweep). A dataset not a fixed-D
+    sweep at D is left unranked with its reason; none at D is a one-line refusal naming their D (FitError)."""
+    from l2l.core.line_law import fixed_tokens
+    from l2l.core.rank_model import DrawError
+    from l2l.workflows.lawbook import fixed_note
+    from l2l.workflows.predict import fixed_interval, off_fixed_d
+
+    assert budget.N is not None
+    assert budget.D is not None
+    N, D = float(budget.N), float(budget.D)
+
+    def line_of(ds: str, ev: str) -> FixedLine | None:
+        if not book.sweeps.has(ds, ev):
+            return None
+        n, d, _ = book.data(ds, ev)
+        return book.fixed_line(ds, ev) if fixed_tokens(n, d) is not None else None
+
+    lines = {(ds, t): line_of(ds, _law_eval(t, ds, runs.own_eval)) for ds in names for t in weights}
+    if sum(1 for ds in names if all(lines[(ds, t)] is not None for t in weights)) < 2:
+        return None
+    if len(weights) > 1:
+        raise UsageError(
+            f"{', '.join(names)}: fixed-D sweeps (every run at one token count) are ranked for one target at a "
+            f"time; {len(weights)} were named ({', '.join(weights)})",
+            hint="rank with one -t TARGET per command",
+            param="targets",
+        )
+    target = next(iter(weights))
+    at_d = [ds for ds in names if (line := lines[(ds, target)]) is not None and line.at(D)]
+    if not at_d:
+        off = {
+            fmt_si(line.D): ds for ds in names if (line := lines[(ds, target)]) is not None
+        }  # (their token counts)
+        first = next(ds for ds in names if lines[(ds, target)] is not None)
+        line = lines[(first, target)]
+        assert line is not None
+        raise FitError(
+            f"no dataset could be ranked at D = {fmt_si(D)}: every run of the fixed-D sweeps lies at D = "
+            f"{', '.join(off)}, so their laws are in N at that D alone and say nothing at D = {fmt_si(D)}",
+            hint=f"rank at --D {fmt_si(line.D)} (predict --D {fmt_si(line.D)} gives each dataset's loss there), or "
+            + (off_fixed_d(first, target, line, D, log=book.final_of_a_log).hint or "").split(", or ", 1)[-1],
+        )
+    k = runs.flops_per_param_token
+    C = k * N * D
+    rows_of: dict[str, tuple[float, float, float, bool, bool, tuple[str, ...]]] = {}
+    for ds in at_d:
+        ev = _law_eval(target, ds, runs.own_eval)
+        line = lines[(ds, target)]
+        assert line is not None
+        pi = fixed_interval(line, N, C, book.sweeps.get(ds, ev), settings.level)
+        calibrated = not beyond_evidence(pi)
+        rows_of[ds] = (
+            pi.estimate,
+            pi.lo,
+            pi.hi,
+            pi.lower_bound_only,
+            calibrated,
+            (*pi.notes, fixed_note(line)),
+        )
+    # the baseline: each dataset's target loss measured at the largest size every ranked dataset ran
+    sizes = {ds: book.data(ds, _law_eval(target, ds, runs.own_eval)) for ds in at_d}
+    common = [
+        float(n)
+        for n in np.unique(sizes[at_d[0]][0])
+        if all(np.any(np.isclose(sizes[ds][0], n, rtol=FIXED_D_SAME_SIZE)) for ds in at_d)
+    ]
+    top = max(common) if common else None
+    measured = {
+        ds: float(np.mean(loss[np.isclose(n, top, rtol=FIXED_D_SAME_SIZE)]))
+        for ds, (n, _, loss) in sizes.items()
+        if top is not None
+    }
+    by_laws = sorted(at_d, key=lambda ds: (rows_of[ds][0], ds))
+    by_sweep = sorted(at_d, key=lambda ds: (measured[ds], ds)) if top is not None else None
+    lead = by_laws[0]
+    _l_est, l_lo, l_hi, l_lb, l_cal, _ = rows_of[lead]
+    separated = (
+        len(at_d) > 1
+        and l_cal
+        and not l_lb
+        and all(rows_of[ds][4] and not rows_of[ds][3] and l_hi < rows_of[ds][1] for ds in by_laws[1:])
+    )
+    pct = f"{settings.level:.0%}"
+    at = f"N = {fmt_si(N)}, D = {fmt_si(D)}"
+    unchecked = "no P(best) is stated: no backtest of rankings checks these laws, so the order is unchecked"
+    if settings.method == "baseline" or (settings.method == "recommended" and not separated and by_sweep):
+        if by_sweep is None:
+            raise SelectionError(
+                f"{', '.join(at_d)}: no size was run by every dataset, so no measured order to rank by",
+                hint="rank with --method independent (each dataset's law in N at its D)",
+            )
+        order, used_laws = by_sweep, False
+        assert top is not None
+        laws_say = f", and put {lead} first" if lead != by_sweep[0] else f", though they put {lead} first too"
+        why = (
+            f"{order[0]} leads by the losses measured at N = {fmt_si(top)}, the largest size every ranked dataset "
+            f"ran (the sweep's order is kept"
+            + (
+                f": the laws' {pct} intervals at {at} do not separate their leader from the rest{laws_say})"
+                if settings.method == "recommended"
+                else ": --method baseline)"
+            )
+        )
+    elif settings.method in ("recommended", "independent"):
+        order, used_laws = by_laws, True
+        why = (
+            f"{lead} leads by its law in N at D = {fmt_si(D)}: its {pct} interval [{l_lo:.4g}, {l_hi:.4g}] lies "
+            "below every other dataset's (the laws' order is used)"
+            if separated
+            else f"{lead} leads by the laws' point predictions at {at} (--method independent"
+            + ("" if by_sweep is not None else "; no size was run by every dataset, so no measured order")
+            + f"), but their {pct} intervals overlap"
+        )
+    else:
+        raise UsageError(
+            f"--method {settings.method}: fixed-D sweeps (every run at one token count) have no translation; "
+            "they are ranked by their laws in N at that D (recommended, independent) or their measured losses "
+            "(baseline)",
+            hint="rank with --method recommended, independent or baseline",
+            param="method",
+        )
+    tie = not separated and (by_sweep is None or by_sweep[0] != lead or settings.method == "independent")
+    contenders = (
+        tuple(ds for ds in order if ds == order[0] or rows_of[ds][1] <= rows_of[order[0]][2])
+        if tie
+        else (order[0],)
+    )
+    rows = [
+        DatasetPrediction(
+            ds,
+            "ok",
+            None,
+            N,
+            D,
+            rows_of[ds][0],
+            None,
+            rows_of[ds][0] if settings.method == "recommended" else None,
+            measured[ds] if settings.method == "baseline" else rows_of[ds][0],
+            None if settings.method == "baseline" else rows_of[ds][1],
+            None if settings.method == "baseline" else rows_of[ds][2],
+            None,
+            i + 1,
+            None,
+            measured.get(ds),
+            rows_of[ds][5],
+            top_N=None if top is None else (top, top),
+            top_D=None if top is None else (float(np.min(sizes[ds][1])), float(np.max(sizes[ds][1]))),
+            lower_bound_only=rows_of[ds][3],
+            calibrated=rows_of[ds][4],
+        )
+        for i, ds in enumerate(order)
+    ]
+    for ds in names:
+        if ds in at_d:
+            continue
+        line = lines[(ds, target)]
+        ev = _law_eval(target, ds, runs.own_eval)
+        reason = (
+            off_fixed_d(ds, ev, line, D, log=book.final_of_a_log).message
+            if line is not None
+            else f"{ds}/{ev}: not a fixed-D sweep at D = {fmt_si(D)} (runs at one token count, five sizes or "
+            "more): its law is not ranked beside laws in N at one D"
+        )
+        rows.append(failed_row(ds, reason))
+    err = DrawError(use_laws=used_laws, why=why)
+    t = TargetRanking(
+        target,
+        weights[target],
+        settings.method,
+        tuple(rows),
+        order[0],
+        tie,
+        contenders,
+        (),
+        err,
+        unchecked=True,
+        fixed_d=f"{why}; {unchecked}",
+    )
+    logs = {ds: math.log(rows_of[ds][0]) for ds in order}
+    mean = sum(logs.values()) / len(logs)
+    combined = tuple(
+        CombinedRow(ds, "ok", None, logs[ds] - mean, None, None, None, i + 1) for i, ds in enumerate(order)
+    ) + tuple(
+        CombinedRow(r.dataset, "failed", r.reason, None, None, None, None, None) for r in rows[len(order) :]
+    )
+    baseline = (
+        ()
+        if top is None
+        else (
+            f"baseline (the {target} loss measured at N = {fmt_si(top)}, the largest size every ranked dataset "
+            f"ran): " + ", ".join(f"{ds} {measured[ds]:.4g}" for ds in by_sweep or ()),
+        )
+    )
+    return Ranking(
+        budget,
+        settings.method,
+        settings.level,
+        settings.draws,
+        (t,),
+        combined,
+        order[0],
+        tie,
+        contenders,
+        err,
+        baseline,
     )
 
 
