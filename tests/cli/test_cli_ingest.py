@@ -1169,8 +1169,9 @@ def test_a_log_read_at_one_final_token_count_is_told_to_keep_every_checkpoint(
 def test_a_ranking_of_logs_read_at_one_final_token_count_names_their_other_checkpoints(
     run: Any, tmp_path: Path
 ) -> None:
-    """Two Pythia-shaped logs (standard and deduplicated) read at their final checkpoints: no law, no repeats, so
-    no ranking; the refusal said "compare the measured losses yourself" and not --checkpoints all (probe h48)."""
+    """Two Pythia-shaped logs (standard and deduplicated) read at their final checkpoints: at their one token count
+    they rank by their laws in N (h73); at another D the refusal names --checkpoints all (it had said "compare the
+    measured losses yourself", probe h48)."""
     lines = ["dataset,N,step,tokens,eval,loss"]
     for ds, e in (("pile", 2.0), ("pile-deduped", 1.97)):
         for n in (7e7, 1.6e8, 4e8, 1e9, 1.4e9, 2.8e9, 6.9e9):
@@ -1180,7 +1181,10 @@ def test_a_ranking_of_logs_read_at_one_final_token_count_names_their_other_check
     path = tmp_path / "log.csv"
     path.write_text("\n".join(lines) + "\n")
     assert run("ingest", path).exit_code == 0
-    result = run("rank", "-t", "own", "--N", "12B", "--D", "300B")
+    at = run("rank", "-t", "own", "--N", "12B", "--D", "300B", "-f", "json")
+    assert at.exit_code == 0, at.output
+    assert json.loads(at.stdout)["leader"] == "pile-deduped"
+    result = run("rank", "-t", "own", "--N", "12B", "--D", "600B")
     assert result.exit_code == 1, result.output
     assert "no dataset could be ranked" in result.stderr
     assert "ingest it again with --checkpoints all" in result.stderr
