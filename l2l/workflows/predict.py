@@ -632,14 +632,18 @@ def fixed_interval(line: FixedLine, N: float, C: float, sweep: Sweep, level: flo
     return pi if why is None else not_calibrated(pi, why, poor=False)
 
 
+def other_d_fix(*, log: bool = False) -> str:
+    """How a fixed-D sweep gets a law at other token counts; ``log``: the runs are a per-step log read at its
+    final checkpoints, whose other checkpoints are the fix (``FINAL_OF_A_LOG_FIX``)."""
+    return FINAL_OF_A_LOG_FIX if log else "add runs at other token counts"
+
+
 def off_fixed_d(dataset: str, eval_name: str, line: FixedLine, D: float, *, log: bool = False) -> FitError:
-    """The refusal of a fixed-D sweep's law at a D off its token count; ``log``: the runs are a per-step log read
-    at its final checkpoints, whose other checkpoints are the fix (``FINAL_OF_A_LOG_FIX``)."""
-    more = FINAL_OF_A_LOG_FIX if log else "add runs at other token counts"
+    """The refusal of a fixed-D sweep's law at a D off its token count (``other_d_fix``: the way to another D)."""
     return FitError(
         f"{dataset}/{eval_name}: every run lies at D = {fmt_si(line.D)}, so its law is in N at that D alone "
         f"(E_D + K·N^−γ) and says nothing at D = {fmt_si(D)}",
-        hint=f"predict at --D {fmt_si(line.D)}, or {more}",
+        hint=f"predict at --D {fmt_si(line.D)}, or {other_d_fix(log=log)}",
     )
 
 

@@ -32,7 +32,7 @@ from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
 from l2l.core.line_law import FixedLine, LineLaw
-from l2l.core.predictive import beyond_evidence
+from l2l.core.predictive import PredictiveInterval, beyond_evidence
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
     Budget,
@@ -605,20 +605,16 @@ def _fixed_d_ranking(
     leader from every other dataset (its upper end below each other's lower end). No P(best) is stated: no
     backtest of rankings exists for these laws (the order is unchecked, as below a sweep). A dataset not a fixed-D
     sweep at D is left unranked with its reason; none at D is a one-line refusal naming their D (FitError)."""
-    from l2l.core.line_law import fixed_tokens
     from l2l.core.rank_model import DrawError
     from l2l.workflows.lawbook import fixed_note
-    from l2l.workflows.predict import fixed_interval, off_fixed_d
+    from l2l.workflows.predict import fixed_interval, off_fixed_d, other_d_fix
 
     assert budget.N is not None
     assert budget.D is not None
     N, D = float(budget.N), float(budget.D)
 
-    def line_of(ds: str, ev: str) -> FixedLine | None:
-        if not book.sweeps.has(ds, ev):
-            return None
-        n, d, _ = book.data(ds, ev)
-        return book.fixed_line(ds, ev) if fixed_tokens(n, d) is not None else None
+    def line_of(ds: str, ev: str) -> FixedLine | None:  # (None at once where the runs lie at several D)
+        return book.fixed_line(ds, ev) if book.sweeps.has(ds, ev) else None
 
     lines = {(ds, t): line_of(ds, _law_eval(t, ds, runs.own_eval)) for ds in names for t in weights}
     if sum(1 for ds in names if all(lines[(ds, t)] is not None for t in weights)) < 2:
@@ -643,25 +639,19 @@ def _fixed_d_ranking(
             f"no dataset could be ranked at D = {fmt_si(D)}: every run of the fixed-D sweeps lies at D = "
             f"{', '.join(off)}, so their laws are in N at that D alone and say nothing at D = {fmt_si(D)}",
             hint=f"rank at --D {fmt_si(line.D)} (predict --D {fmt_si(line.D)} gives each dataset's loss there), or "
-            + (off_fixed_d(first, target, line, D, log=book.final_of_a_log).hint or "").split(", or ", 1)[-1],
+            + other_d_fix(log=book.final_of_a_log),
         )
     k = runs.flops_per_param_token
     C = k * N * D
-    rows_of: dict[str, tuple[float, float, float, bool, bool, tuple[str, ...]]] = {}
+    # each dataset's interval as predict gives it (one question, one answer)
+    pis: dict[str, PredictiveInterval] = {}
+    said: dict[str, tuple[str, ...]] = {}
     for ds in at_d:
-        ev = _law_eval(target, ds, runs.own_eval)
         line = lines[(ds, target)]
         assert line is not None
-        pi = fixed_interval(line, N, C, book.sweeps.get(ds, ev), settings.level)
-        calibrated = not beyond_evidence(pi)
-        rows_of[ds] = (
-            pi.estimate,
-            pi.lo,
-            pi.hi,
-            pi.lower_bound_only,
-            calibrated,
-            (*pi.notes, fixed_note(line)),
-        )
+        sweep = book.sweeps.get(ds, _law_eval(target, ds, runs.own_eval))
+        pis[ds] = fixed_interval(line, N, C, sweep, settings.level)
+        said[ds] = (*pis[ds].notes, fixed_note(line))
     # the baseline: each dataset's target loss measured at the largest size every ranked dataset ran
     sizes = {ds: book.data(ds, _law_eval(target, ds, runs.own_eval)) for ds in at_d}
     common = [
@@ -675,16 +665,12 @@ def _fixed_d_ranking(
         for ds, (n, _, loss) in sizes.items()
         if top is not None
     }
-    by_laws = sorted(at_d, key=lambda ds: (rows_of[ds][0], ds))
+    by_laws = sorted(at_d, key=lambda ds: (pis[ds].estimate, ds))
     by_sweep = sorted(at_d, key=lambda ds: (measured[ds], ds)) if top is not None else None
     lead = by_laws[0]
-    _l_est, l_lo, l_hi, l_lb, l_cal, _ = rows_of[lead]
-    separated = (
-        len(at_d) > 1
-        and l_cal
-        and not l_lb
-        and all(rows_of[ds][4] and not rows_of[ds][3] and l_hi < rows_of[ds][1] for ds in by_laws[1:])
-    )
+    sure = {ds: not beyond_evidence(pi) and not pi.lower_bound_only for ds, pi in pis.items()}
+    l_lo, l_hi = pis[lead].lo, pis[lead].hi
+    separated = len(at_d) > 1 and sure[lead] and all(sure[ds] and l_hi < pis[ds].lo for ds in by_laws[1:])
     pct = f"{settings.level:.0%}"
     at = f"N = {fmt_si(N)}, D = {fmt_si(D)}"
     unchecked = "no P(best) is stated: no backtest of rankings checks these laws, so the order is unchecked"
@@ -726,9 +712,7 @@ def _fixed_d_ranking(
         )
     tie = not separated and (by_sweep is None or by_sweep[0] != lead or settings.method == "independent")
     contenders = (
-        tuple(ds for ds in order if ds == order[0] or rows_of[ds][1] <= rows_of[order[0]][2])
-        if tie
-        else (order[0],)
+        tuple(ds for ds in order if ds == order[0] or pis[ds].lo <= pis[order[0]].hi) if tie else (order[0],)
     )
     rows = [
         DatasetPrediction(
@@ -737,21 +721,21 @@ def _fixed_d_ranking(
             None,
             N,
             D,
-            rows_of[ds][0],
+            pis[ds].estimate,
             None,
-            rows_of[ds][0] if settings.method == "recommended" else None,
-            measured[ds] if settings.method == "baseline" else rows_of[ds][0],
-            None if settings.method == "baseline" else rows_of[ds][1],
-            None if settings.method == "baseline" else rows_of[ds][2],
+            pis[ds].estimate if settings.method == "recommended" else None,
+            measured[ds] if settings.method == "baseline" else pis[ds].estimate,
+            None if settings.method == "baseline" else pis[ds].lo,
+            None if settings.method == "baseline" else pis[ds].hi,
             None,
             i + 1,
             None,
             measured.get(ds),
-            rows_of[ds][5],
+            said[ds],
             top_N=None if top is None else (top, top),
             top_D=None if top is None else (float(np.min(sizes[ds][1])), float(np.max(sizes[ds][1]))),
-            lower_bound_only=rows_of[ds][3],
-            calibrated=rows_of[ds][4],
+            lower_bound_only=pis[ds].lower_bound_only,
+            calibrated=not beyond_evidence(pis[ds]),
         )
         for i, ds in enumerate(order)
     ]
@@ -781,7 +765,7 @@ def _fixed_d_ranking(
         unchecked=True,
         fixed_d=f"{why}; {unchecked}",
     )
-    logs = {ds: math.log(rows_of[ds][0]) for ds in order}
+    logs = {ds: math.log(pis[ds].estimate) for ds in order}
     mean = sum(logs.values()) / len(logs)
     combined = tuple(
         CombinedRow(ds, "ok", None, logs[ds] - mean, None, None, None, i + 1) for i, ds in enumerate(order)
