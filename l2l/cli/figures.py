@@ -89,6 +89,21 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
                 workers=s.workers,
                 progress=prog,
             )
+        if not outcome.fits and outcome.fixed and name == "law":  # (laws in N at one D: their own figure)
+            from l2l.output.plots import fixed_d_figure
+
+            shell.save_figure(fixed_d_figure(s.runs, outcome.fixed, split=split), output)
+            return
+        if not outcome.fits and outcome.fixed:
+            from l2l.base.errors import FitError
+            from l2l.base.text import counted
+
+            laws = counted(["/".join(k) for k in outcome.fixed], "law")
+            raise FitError(
+                f"no law in N and D to draw the {name} figure of: {laws} in N at one D (every run at one token "
+                "count)",
+                hint="l2l plot law draws them; fit-law and predict give them",
+            )
         if not outcome.fits:  # the data's fault, not the command line's: fit-law's error, exit 1
             from l2l.workflows.lawbook import no_laws
 

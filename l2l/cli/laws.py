@@ -14,7 +14,12 @@ from l2l.cli import shell
 from l2l.cli.shell import app
 
 if TYPE_CHECKING:
+    from l2l.base.errors import OutputError
+    from l2l.base.runs import Runs
+    from l2l.core.fit import FitOptions
+    from l2l.core.line_law import FixedLine
     from l2l.output.report import Report
+    from l2l.workflows.lawbook import FitOutcome
     from l2l.workflows.requests import PredictAnswer
 
 SaveOpt = Annotated[
@@ -28,6 +33,72 @@ SaveOpt = Annotated[
 SaveFileOpt = Annotated[
     Path | None, typer.Option("--save-file", hidden=True, readable=False)
 ]  # `--save FILE.json`
+
+
+def _write_laws(
+    runs: Runs,
+    outcome: FitOutcome,
+    *,
+    plot: Path | None,
+    save_file: Path | None,
+    split: str | None,
+    options: FitOptions,
+) -> None:
+    """``fit-law``'s figure (``--plot``) and law file (``--save FILE.json``) of ``outcome``, and the notes on what
+    they leave out: a fixed-D sweep's laws in N at one D get their own figure where no law in N and D is drawn."""
+    if plot is not None and outcome.fits:
+        from l2l.output.plots import law_figure
+
+        shell.save_figure(law_figure(runs, outcome.fits, split=split, chosen=bool(outcome.choices)), plot)
+    elif plot is not None and outcome.fixed:  # (laws in N at one D alone: their own figure)
+        from l2l.output.plots import fixed_d_figure
+
+        shell.save_figure(fixed_d_figure(runs, outcome.fixed, split=split), plot)
+    if save_file is not None and outcome.fits:
+        from l2l.io.workspace import write_law_file
+        from l2l.workflows.lawfile import law_file_dict
+
+        write_law_file(
+            save_file,
+            law_file_dict(
+                runs,
+                outcome.fits,
+                options=options,
+                split=split,
+                choices=outcome.choices,
+                flags=outcome.flags,
+                lines=outcome.lines,
+                refusals=outcome.refusals,
+            ),
+        )
+        shell.wrote(save_file, f"{len(outcome.fits)} laws")
+    if outcome.fixed and runs.final_of_a_log:  # (a law in N and D is in the log's other checkpoints)
+        from l2l.workflows.lawbook import FINAL_OF_A_LOG_FIX
+
+        shell.note(f"a law in N and D: {FINAL_OF_A_LOG_FIX}")
+    figure_left = plot is not None and bool(outcome.fits)  # (else the fixed-D figure holds them)
+    if outcome.fixed and outcome.fits and (save_file is not None or figure_left):
+        from l2l.base.text import counted
+
+        where = "figure" if save_file is None else "law file or figure" if figure_left else "law file"
+        laws = counted(["/".join(k) for k in outcome.fixed], "law")
+        shell.note(
+            f"not in the {where}: {laws} in N at one D (fit-law and predict give them"
+            + ("; --dataset them alone for their figure)" if figure_left else ")")
+        )
+
+
+def _no_law_file(path: Path, fixed: Mapping[tuple[str, str], FixedLine]) -> OutputError:
+    """Why ``--save FILE.json`` wrote nothing: every law asked for is a fixed-D sweep's law in N at one D, which a law
+    file (laws in N and D, for ``predict --law``) does not hold. It had exited 0 with no file and a note."""
+    from l2l.base.errors import OutputError
+    from l2l.base.text import counted
+
+    laws = counted(["/".join(k) for k in fixed], "law")
+    return OutputError(
+        f"{path}: not written: {laws} in N at one D, which a law file (laws in N and D) does not hold",
+        hint="fit-law and predict give them from the workspace; --plot FILE draws them",
+    )
 
 
 def _save_beside_table(table: Path) -> str:
@@ -125,40 +196,7 @@ def fit_law_cmd(
                 progress=prog,
                 bootstrap_progress=bprog,
             )
-        if plot is not None and outcome.fits:
-            from l2l.output.plots import law_figure
-
-            shell.save_figure(
-                law_figure(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), plot
-            )
-        if save_file is not None and outcome.fits:
-            from l2l.io.workspace import write_law_file
-            from l2l.workflows.lawfile import law_file_dict
-
-            write_law_file(
-                save_file,
-                law_file_dict(
-                    s.runs,
-                    outcome.fits,
-                    options=options,
-                    split=split,
-                    choices=outcome.choices,
-                    flags=outcome.flags,
-                    lines=outcome.lines,
-                    refusals=outcome.refusals,
-                ),
-            )
-            shell.wrote(save_file, f"{len(outcome.fits)} laws")
-        if outcome.fixed and s.runs.final_of_a_log:  # (a law in N and D is in the log's other checkpoints)
-            from l2l.workflows.lawbook import FINAL_OF_A_LOG_FIX
-
-            shell.note(f"a law in N and D: {FINAL_OF_A_LOG_FIX}")
-        if outcome.fixed and (save_file is not None or plot is not None):
-            from l2l.base.text import counted
-
-            where = "law file" if plot is None else "figure" if save_file is None else "law file or figure"
-            laws = counted(["/".join(k) for k in outcome.fixed], "law")
-            shell.note(f"not in the {where}: {laws} in N at one D (fit-law and predict give them)")
+        _write_laws(s.runs, outcome, plot=plot, save_file=save_file, split=split, options=options)
         reports = fits_report(
             outcome,
             form=form,
@@ -187,6 +225,8 @@ def fit_law_cmd(
             from l2l.workflows.lawbook import no_laws
 
             raise no_laws(outcome, s.runs)
+        if save_file is not None and not outcome.fits:
+            raise _no_law_file(save_file, outcome.fixed)
 
 
 def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str]) -> Report | list[Report]:

@@ -9,7 +9,9 @@
 - ``residuals_figure``  each run's residual from its fitted law, against N and against D (lack of fit);
 - ``rank_figure``, ``rank_budget_figure``  (``l2l rank``) each dataset's prediction with its interval and P(best),
                         with the held-out runs where there are some; the predictions across budgets;
-- ``accuracy_figure``   (Figure 7) accuracy against the task loss, with the accuracy laws and chance.
+- ``accuracy_figure``   (Figure 7) accuracy against the task loss, with the accuracy laws and chance;
+- ``fixed_d_figure``    the laws of fixed-D sweeps: loss against N at their one token count, with the runs and
+                        the law's interval continued past them.
 
 The builders are pure: they return a figure (and a ``*_figure_data`` of what it shows) and never print, draw or
 write. plotnine, pandas and matplotlib are imported inside the functions, so importing this package (and
@@ -19,6 +21,7 @@ write. plotnine, pandas and matplotlib are imported inside the functions, so imp
 from l2l.output.plots.accuracy import AccuracyFigureData, accuracy_figure, accuracy_figure_data
 from l2l.output.plots.common import FIGURE_FORMATS, short_eval
 from l2l.output.plots.evaluate import EvaluateFigureData, evaluate_figure, evaluate_figure_data
+from l2l.output.plots.fixed import FixedFigureData, fixed_d_figure, fixed_d_figure_data
 from l2l.output.plots.laws import (
     IsoflopFigureData,
     LawFigureData,
@@ -43,6 +46,7 @@ __all__ = [
     "FIGURE_FORMATS",
     "AccuracyFigureData",
     "EvaluateFigureData",
+    "FixedFigureData",
     "IsoflopFigureData",
     "LawFigureData",
     "RankFigureData",
@@ -54,6 +58,8 @@ __all__ = [
     "evaluate_figure",
     "evaluate_figure_data",
     "figure_size",
+    "fixed_d_figure",
+    "fixed_d_figure_data",
     "held_out_runs",
     "isoflop_figure",
     "isoflop_figure_data",
