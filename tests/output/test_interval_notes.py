@@ -17,10 +17,34 @@ def test_a_lower_bound_beyond_the_backtests_reach_in_n_is_said_at_any_width() ->
         "lower_bound_only": True,
         "C_ratio": 128.0,
     }
-    (said,) = interval_notes([row], lambda _r: "web at C=6.2e21")
+    (said,) = interval_notes([row], lambda _r: "web", lambda _r: "at C=6.2e21")
     assert said.startswith("warning: web at C=6.2e21")
     assert beyond in said
     assert "N is 7.21× the largest fitted;" not in said
+
+
+def test_rows_at_one_place_saying_the_same_are_said_once_with_their_names_joined() -> None:
+    """The three datasets of the synthetic sample at one target printed one three-line warning three times."""
+    from l2l.output.reports.common import interval_notes
+
+    far = "the target lies 118× beyond the fitted runs, further than any backtest (25×)"
+    rows = [
+        {"name": name, "where": where, "notes": [far], "beyond_evidence": True, "C_ratio": 118.0}
+        for name, where in (
+            ("alpha", "at N=7e9"),
+            ("beta", "at N=7e9"),
+            ("gamma", "at N=7e9"),
+            ("alpha", "at N=1e9"),
+        )
+    ]
+    rows.append({"name": "beta", "where": "at N=1e9", "notes": ["another note"], "C_ratio": 2.0})
+    said = interval_notes(rows, lambda r: str(r["name"]), lambda r: str(r["where"]))
+    assert [s.split(":")[0] for s in said] == [
+        "warning", "warning", "beta at N=1e9"
+    ]  # fmt: skip
+    assert said[0].startswith("warning: alpha, beta, gamma at N=7e9: ")
+    assert said[1].startswith("warning: alpha at N=1e9: ")
+    assert said[2].endswith("another note")
 
 
 def test_optimals_summary_says_a_lower_bound_as_predicts_does() -> None:

@@ -189,10 +189,12 @@ UNITS_SUSPECT = 1e6
 _BARE_REACH = re.compile(r"^(?:(?:compute|N|D) is [0-9.e+]+× the largest fitted(?:, |$))+$")
 
 
-def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str]:
+def interval_notes(rows: Sequence[Row], name: Callable[[Row], str], where: Callable[[Row], str]) -> list[str]:
     """Per row with something to say: its interval's notes, as a warning when it reaches beyond the backtests'
-    evidence or is a lower bound (how far every row reaches is in the C×, N×, D× columns)."""
-    out: list[str] = []
+    evidence or is a lower bound (how far every row reaches is in the C×, N×, D× columns). Rows at one place
+    (``where``) saying the same words are said once, their names (``name``) joined: the three datasets of a sample
+    at one target printed the same three-line warning three times."""
+    said: dict[tuple[str, str, str], list[str]] = {}
     for r in rows:
         # the bare reach ("N is 7.21× the largest fitted") is in the columns; a note that only mentions the largest
         # fitted N (that nothing calibrates the law's extrapolation there: a lower bound) was dropped with it, and a
@@ -202,8 +204,9 @@ def interval_notes(rows: Sequence[Row], label: Callable[[Row], str]) -> list[str
         if not words and not warn:
             continue
         head = "warning: " if warn else ""
-        out.append(f"{head}{label(r)}: {reach(r)}" + ("; " + "; ".join(words) if words else ""))
-    return out
+        body = reach(r) + ("; " + "; ".join(words) if words else "")
+        said.setdefault((head, where(r), body), []).append(name(r))
+    return [f"{head}{', '.join(names)} {at}: {body}" for (head, at, body), names in said.items()]
 
 
 def chance_text(chance: float | None, source: str, *, none: str = "fitted") -> str:

@@ -411,7 +411,9 @@ def predictions_report(
         f"predicted: {what}, with the {level} predictive interval; C×, N×, D×: the target over the largest fitted "
         "value."
     ]
-    notes += interval_notes(rows, lambda r: f"{_law_name(r, own)} at N={sci(r['N'])}, D={sci(r['D'])}")
+    notes += interval_notes(
+        rows, lambda r: _law_name(r, own), lambda r: f"at N={sci(r['N'])}, D={sci(r['D'])}"
+    )
     notes += _law_warnings(rows, own)
     notes += list(skipped)  # laws asked for that could not be fitted (the others are predicted)
     cols = [
@@ -483,7 +485,7 @@ def allocations_report(
     ]
     # the loss's notes as predict says them; what is said of N* alone (optimum_notes) a warning of its own
     said = [{**r, "notes": [n for n in r["notes"] if n not in r.get("optimum_notes", [])]} for r in rows]
-    notes += interval_notes(said, lambda r: f"{_law_name(r, own)} at C={sci(r['C'])}")
+    notes += interval_notes(said, lambda r: _law_name(r, own), lambda r: f"at C={sci(r['C'])}")
     notes += [
         f"warning: {_law_name(r, own)} at C={sci(r['C'])}: {n}"
         for r in rows
