@@ -305,8 +305,24 @@ def _no_option_as_value(cmd: Any, args: list[str]) -> None:
             )
 
 
+#: The order ``l2l --help`` lists the commands in: a session's (read, fit, predict, translate, check, decide), then
+#: the accuracy laws and the figures. The modules register them in the order they are imported, which put
+#: fit-accuracy first and rank before fit-law.
+COMMAND_ORDER = (
+    "ingest", "runs", "fit-law", "predict", "optimal", "translate", "evaluate", "rank", "fit-accuracy", "plot"
+)  # fmt: skip
+
+
 class _Group(TyperGroup):
     """The single place where library and usage errors become one line on stderr and an exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names: list[str] = super().list_commands(ctx)
+        if ctx.parent is not None:  # (a group's own commands, `l2l plot`'s, keep their order)
+            return names
+        return sorted(
+            names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER)
+        )
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from l2l.cli.help_layout import install

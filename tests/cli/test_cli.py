@@ -52,6 +52,23 @@ def test_every_registered_command_has_help_with_examples(run: Any) -> None:
         assert f"l2l {' '.join(path)}" in result.stdout, path
 
 
+def test_help_lists_the_commands_in_a_sessions_order(run: Any) -> None:
+    """They were listed in the order their modules were imported: fit-accuracy first, rank before fit-law."""
+    top = run("--help").stdout
+    listed = [w for line in top.splitlines() if line.startswith("│ ") and (w := line[2:].split(" ", 1)[0])]
+    commands = [w for w in listed if not w.startswith("-")]
+    assert commands == [
+        "ingest", "runs", "fit-law", "predict", "optimal", "translate", "evaluate", "rank", "fit-accuracy", "plot"
+    ]  # fmt: skip
+    plot = run("plot", "--help").stdout
+    subs = [
+        w
+        for line in plot.splitlines()
+        if line.startswith("│ ") and not (w := line[2:].split(" ", 1)[0]).startswith("-") and w
+    ]
+    assert subs[:3] == ["translate", "law", "isoflop"]
+
+
 def test_help_does_not_import_the_heavy_libraries() -> None:
     code = (
         "import sys\nfrom l2l.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
