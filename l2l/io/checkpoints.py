@@ -178,6 +178,12 @@ DECAY: Final[frozenset[str]] = frozenset(
 #: down, at 100 %: its last checkpoint lay 3.5 % above the finished run's loss and moved N* 7-38 % up; probe p60).
 UNDECAYED: Final = 0.5
 
+#: A run's final checkpoint kept whose loss lies more than this factor above the run's own previous checkpoint (on
+#: some eval): a loss that rose at the end, a run that diverged there, warned at ingest (h76: a final checkpoint
+#: ×1.3 its previous one was kept without a word, and only ``evaluate`` named it later). Normal end-of-run noise
+#: lies far below: the (Mis)Fitting log's largest rise at the end is 0.1 %, ``l2l.testing``'s per-step shapes' 1.2 %.
+ROSE_AT_END: Final = 1.05
+
 Policy = Literal["final", "step", "all"]
 _STEP = "_l2l_step"  # the step column as Float64, added for the passes
 #: Within every group where D varies, D must follow the step this closely (Pearson correlation) to count as the
@@ -257,6 +263,12 @@ class CheckpointReport:
     repeated_ends: int = 0
     repeated_apart: float = 0.0
     repeated_at: str | None = None
+    #: final: the runs kept whose final checkpoint's loss lies ``ROSE_AT_END`` or more above their own previous
+    #: checkpoint's (``_rose_at_end``), each with its largest rise (``r3 (web_val): 3.1 at step 900 → 4.2 at step
+    #: 1000, +35 %``), and the ``--where`` that fixes it
+    rose_at_end: tuple[str, ...] = ()
+    rose_by: tuple[str, ...] = ()
+    rose_fix: str | None = None
     #: what ``rows_in`` and ``rows_kept`` count: ``rows``, or ``values`` where a wide table was unpivoted first
     #: (a W&B export of 100 rows × 3 loss columns read "dropped 228 of 300 rows"; h50)
     counted: str = "rows"
@@ -277,6 +289,11 @@ class CheckpointReport:
             del d["one_line"]
         if not self.repeated_ends:  # (said only where final checkpoints are repeated)
             for k in ("repeated_ends", "repeated_apart", "repeated_at"):
+                del d[k]
+        if self.rose_at_end:
+            d["rose_at_end"], d["rose_by"] = list(self.rose_at_end), list(self.rose_by)
+        else:  # (said only where some run's loss rose at its end)
+            for k in ("rose_at_end", "rose_by", "rose_fix"):
                 del d[k]
         if self.undecayed:
             d["undecayed"] = list(self.undecayed)
@@ -997,6 +1014,7 @@ def _select(
     # a learning rate or phase that moves within a run is its schedule, not a setup telling runs apart: a run stopped
     # mid-schedule beside a finished one at its D refused the log as "runs that differ in lr", its hint `--where
     # lr=0.0` (h18), where the warning above names it and keeps it
+    rose = _rose_at_end(out, frame, info.key, inner, info.column)
     out = out.drop(moving)
     return out.drop(_STEP), done(
         CheckpointReport(
@@ -1011,8 +1029,82 @@ def _select(
             **stopped,  # type: ignore[arg-type]
             **undecayed,  # type: ignore[arg-type]
             **repeated,  # type: ignore[arg-type]
+            **rose,  # type: ignore[arg-type]
         )
     )
+
+
+def _rose_at_end(
+    kept: pl.DataFrame, frame: pl.DataFrame, key: Sequence[str], inner: Sequence[str], column: str
+) -> dict[str, object]:
+    """The runs of ``kept`` (the final checkpoints, the step as ``_STEP``) whose loss there lies ``ROSE_AT_END`` or
+    more above the run's own previous checkpoint in ``frame`` (on some eval; accuracies, which rise, aside; rows
+    repeated at one step averaged): ``CheckpointReport``'s ``rose_*`` fields, empty when none. A run that diverged
+    at its end was kept as finished without a word (h76)."""
+    if "loss" not in frame.columns or kept.height == 0:
+        return {}
+    group = [*key, *inner]
+    rows = frame.filter(pl.col("_metric") != "accuracy") if "_metric" in frame.columns else frame
+    step, loss = pl.col(_STEP), pl.col("loss").cast(pl.Float64, strict=False)
+    prev = step.filter(step < step.max()).max()
+    # one aggregation of few groups (a group per run and eval, and its two last steps within it): a group per
+    # checkpoint, then joins and a sort, cost a 2-million-row log 4 s of CPU more than its whole read
+    rise = (
+        rows.group_by(group)
+        .agg(
+            step.max().alias("_end"),
+            prev.alias("_prev"),
+            loss.filter(step == step.max()).mean().alias("_loss"),
+            loss.filter(step == prev).mean().alias("_prev_loss"),
+        )
+        .filter(pl.col("_prev_loss") > 0)
+        .with_columns((pl.col("_loss") / pl.col("_prev_loss")).alias("_rise"))
+        .filter(pl.col("_rise") >= ROSE_AT_END)
+        .join(kept.select(group).unique(), on=group, how="semi", nulls_equal=True)  # (no run stopped early)
+    )
+    if rise.height == 0:
+        return {}
+    top = rise.sort("_rise", descending=True).unique(list(key), keep="first", maintain_order=True)
+    named, said = [], []
+    for r in top.iter_rows(named=True):
+        name = _rose_name(r, key)
+        ev = f" ({r['eval']})" if r.get("eval") is not None else ""
+        named.append(name)
+        said.append(
+            f"{name}{ev}: {r['_prev_loss']:.4g} at {column} {_fmt_at(r['_prev'])} → {r['_loss']:.4g} at "
+            f"{column} {_fmt_at(r['_end'])}, +{r['_rise'] - 1:.0%}"
+        )
+    fix: list[str] = []
+    if "run_id" in key and set(key) <= {"dataset", "N", "D", "run_id", "split"}:  # (names that are run ids)
+        rest = kept.select("run_id").unique().filter(~pl.col("run_id").is_in(named)).get_column("run_id")
+        them = "it" if len(named) == 1 else "them"
+        fix.append(f"{_leave_out(named, [str(v) for v in rest.to_list()])} leaves {them} out")
+    end = float(top.select(pl.col("_end").min()).item())
+    flagged = top.select(list(key)).unique()
+    later = frame.join(flagged, on=list(key), how="anti", nulls_equal=True).filter(pl.col(_STEP) >= end)
+    if later.height == 0 and bool((top["_end"] == end).all()):  # (no other run's checkpoint is left out)
+        fix.append(f"--where '{column}<{_fmt_at(end)}' keeps the checkpoint before")
+    return {
+        "rose_at_end": tuple(named),
+        "rose_by": tuple(said),
+        "rose_fix": " or ".join(fix) if fix else None,
+    }
+
+
+def _rose_name(row: Mapping[str, object], key: Sequence[str]) -> str:
+    """A run as ``_rose_at_end`` names it: its run id (else its dataset and size) and the other columns of its key
+    (a log whose run ids are model names tells runs apart by their learning rate, their sweep)."""
+    rest = [
+        f"{c.removeprefix('@')}={row[c]}"
+        for c in key
+        if c not in ("dataset", "N", "D", "run_id", "split") and row.get(c) is not None
+    ]
+    return _run_name(row) + (f" ({', '.join(rest)})" if rest else "")
+
+
+def _fmt_at(k: float) -> str:
+    """A checkpoint's step as a note names it: a whole number whole, a fraction done to 4 digits (0.9387)."""
+    return str(int(k)) if float(k).is_integer() else f"{k:.4g}"
 
 
 def select_frame(
@@ -1168,6 +1260,7 @@ def final_checkpoints_fast(
         aggs += [
             pl.col("loss").max_by(s + lift).alias("_end_hi"),
             pl.col("loss").max_by(s - lift).alias("_end_lo"),
+            pl.col("loss").min().alias("_loss_min"),  # (a loss that rose at the end: below)
         ]
     agg = (
         lf.with_columns(pl.col(step).alias(_STEP)).group_by(list(group)).agg(aggs).collect(engine="streaming")
@@ -1185,6 +1278,12 @@ def final_checkpoints_fast(
         # rows repeated at a run's last step (a resumed run's re-logged checkpoint, a row exported twice): max_by
         # keeps one of them, whichever the file lists first; the exact path keeps them all, to be averaged with a
         # warning where they differ (a probe's answer moved 2 % with the order of its rows, nothing said)
+        return FastSelection(agg, None, checks, ok=False)
+    if "_loss_min" in agg.columns and bool(
+        (agg["loss"] >= ROSE_AT_END * agg["_loss_min"]).fill_null(False).any()
+    ):
+        # a final loss above the run's lowest: maybe above its previous checkpoint, which the exact path tells and
+        # warns of (``_rose_at_end``)
         return FastSelection(agg, None, checks, ok=False)
     end = FRACTION_ENDS.get(_norm(step))
     if end is not None and bool((agg["_step_max"] > end * (1 + 1e-9)).any()):

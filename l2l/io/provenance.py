@@ -143,9 +143,14 @@ def repeat_notes(
             f"{plural(rep.same, 'measurement')} repeated with nothing telling the rows apart: averaged{differ}"
         )
     if rep.apart:
+        names = (
+            rep.apart_names
+        )  # (the data mix named only in the run names: said, never read out of them; h76)
         notes.append(
-            f"{plural(rep.apart, 'measurement')} at one (dataset, N, D, eval) come{'s' if rep.apart == 1 else ''} "
+            ("warning: " if names else "")
+            + f"{plural(rep.apart, 'measurement')} at one (dataset, N, D, eval) come{'s' if rep.apart == 1 else ''} "
             "from runs with different run ids: kept as separate points, not averaged"
+            + (f"; {names.said()}" if names else "")
         )
         gap = rep.apart_gap
         # a log kept at every checkpoint puts one run's checkpoint mid-schedule, its learning rate not yet
@@ -339,6 +344,25 @@ def _where_notes(info: Mapping[str, Any]) -> list[str]:
     return notes
 
 
+def _rose_note(ck: Mapping[str, Any]) -> list[str]:
+    """The warning of the runs whose loss rose at their final checkpoint (``CheckpointReport.rose_at_end``)."""
+    if not ck.get("rose_at_end"):
+        return []
+    said = [str(r) for r in ck["rose_by"]]
+    n = len(said)
+    who = (
+        "a run's loss rose at its final checkpoint"
+        if n == 1
+        else f"{n} runs' losses rose at their final checkpoints"
+    )
+    more = f"; and {n - 3} more" if n > 3 else ""
+    fix = f" {ck['rose_fix']}" if ck.get("rose_fix") else ""
+    return [
+        f"warning: {who}, kept as {'its' if n == 1 else 'their'} end: {'; '.join(said[:3])}{more}: diverged at "
+        f"the end?{fix}"
+    ]
+
+
 def _decisions(info: Mapping[str, Any]) -> list[str]:
     """What was decided about one file, one line each, for the ingest report."""
     notes: list[str] = list(info.get("read_notes", []))
@@ -372,6 +396,7 @@ def _decisions(info: Mapping[str, Any]) -> list[str]:
             "rate has decayed is no finished run, its loss lies above a finished run's (a WSD log's main run "
             f"before its cooldown?), yet {'it is' if n == 1 else 'they are'} kept as finished runs{fix}"
         )
+    notes += _rose_note(ck)
     notes += info.get("metric_notes", [])
     for key, what in (("bpb_evals", "eval"), ("bpb_columns", "column")):
         if info.get(key):  # (named as bits per byte: web_val_bpb is web_val:bpb, eval/c4/bpb c4:bpb)

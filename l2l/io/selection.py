@@ -764,6 +764,56 @@ class Repeats:
     # best_of over seeds (``seed_best``): how far below their mean the best of the seeds lies (relative), one
     # seed's spread (``seed_spread``), and the fewest and most seeds it chose among
     best_bias: tuple[float, float, int, int] | None = None
+    # runs told apart only by their run ids whose names differ in one part at one (N, D) (``names_apart``): the data
+    # mix named only in the run names?
+    apart_names: NamesApart | None = None
+
+
+#: A name part that differs between two runs' names as a seed, a replica or a setting's number does (``s1``, ``seed2``,
+#: ``lr3e``, ``4``): no data set's name (``names_apart``).
+_NUMBERED_PART: Final = re.compile(
+    r"^(s|seed|rep|replica|r|run|v|lr|wd|bs|step|ep|epoch)?[\d.e+]+$", re.IGNORECASE
+)
+#: The separators that split a run's name into parts (``olmo-150M-dolma17-5xC``: olmo, 150M, dolma17, 5xC).
+_NAME_SEPARATORS: Final = re.compile(r"([-_/.:|= ]+)")
+
+
+@dataclass(frozen=True)
+class NamesApart:
+    """Runs at one (N, D) whose names differ in one part (``olmo-150M-dolma17-5xC``, ``olmo-150M-dclm-5xC``): the
+    parts they differ in (first seen first), and one pair of such names."""
+
+    parts: tuple[str, ...]
+    example: tuple[str, str]
+
+    def said(self) -> str:
+        """``run names differ in one part between runs at one (N, D): 'dolma17' / 'dclm' (e.g. …)``."""
+        shown = " / ".join(repr(p) for p in self.parts[:4]) + (" / …" if len(self.parts) > 4 else "")
+        return (
+            f"run names differ in one part between runs at one (N, D): {shown} (e.g. {self.example[0]}, "
+            f"{self.example[1]}): the data each run trained on? add a dataset column (l2l reads none out of a name)"
+        )
+
+
+def names_apart(groups: Sequence[Sequence[str]]) -> NamesApart | None:
+    """Where some group of run names (the runs at one (N, D)) holds two names split alike into the same parts but
+    one, a part that is no seed or number (``_NUMBERED_PART``): those parts and a pair. None where none does. A
+    W&B export names its data mix only inside the run name: its runs were refused for want of a dataset column, or
+    read under one ``--dataset`` as runs that differ, and nothing said what told them apart (h76)."""
+    parts: dict[str, None] = {}
+    example: tuple[str, str] | None = None
+    for names in groups:
+        split = [_NAME_SEPARATORS.split(n) for n in dict.fromkeys(names)][:50]
+        for i, a in enumerate(split):
+            for b in split[i + 1 :]:
+                if len(a) != len(b):
+                    continue
+                diff = [k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+                if len(diff) != 1 or diff[0] % 2 or any(_NUMBERED_PART.match(p[diff[0]]) for p in (a, b)):
+                    continue  # (odd positions are separators)
+                parts.update({a[diff[0]]: None, b[diff[0]]: None})
+                example = example or ("".join(a), "".join(b))
+    return None if example is None else NamesApart(tuple(parts), example)
 
 
 def resolve_repeats(
@@ -851,6 +901,20 @@ def resolve_repeats(
         if n_apart
         else None
     )
+    apart_names = None
+    if n_apart:
+        ids = (
+            repeated.join(
+                groups.filter(~pl.col("_seeded") & pl.col("_ids")),
+                on=REPEAT_KEY,
+                how="semi",
+                nulls_equal=True,
+            )
+            .group_by(REPEAT_KEY, maintain_order=True)
+            .agg(pl.col("run_id").unique(maintain_order=True))
+            .get_column("run_id")
+        )
+        apart_names = names_apart(list(dict.fromkeys(tuple(g) for g in ids.to_list()))[:1000])
     same = groups.filter(~pl.col("_seeded") & ~pl.col("_ids")).select(REPEAT_KEY)
     spread_of = (pl.col("loss").max() / pl.col("loss").min() - 1.0).alias("_spread")
     # one seed exported twice within a group of seeds is a repeat of one measurement too (8 % apart was averaged
@@ -883,6 +947,7 @@ def resolve_repeats(
         widest=widest,
         seed_gap=seed_gap,
         apart_gap=apart_gap,
+        apart_names=apart_names,
     )
 
 

@@ -106,10 +106,13 @@ from l2l.io.readers import (
 from l2l.io.run_keyed import stored_run_columns
 from l2l.io.selection import (
     EXTRA,
+    NamesApart,
     Repeats,
     Where,
+    cell_number,
     check_comparisons,
     follow_best,
+    names_apart,
     resolve_repeats,
     where_expr,
 )
@@ -254,6 +257,10 @@ def _plan(
             )
             if better is not None:
                 hint, param = better, option
+            # the data mix named only in the run names (no column names it): said, never read out of them
+            apart = _names_apart(raw, mapping, sizes) if "dataset" in missing and not named else None
+            if apart is not None:
+                hint = apart.said() + (f"; {hint}" if hint else "")
         raise raw.header_error(message, column=exc.column, hint=hint, param=param) from None
     used = set(plan.columns.values())
     step = plan.step or find_step_column([c for c in names if c not in used])
@@ -488,6 +495,40 @@ def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful
         return _read_file(_reread(raw), opts, mapping, careful=True)
 
 
+def _names_apart(raw: _Raw, mapping: Mapping[str, str], sizes: str | None) -> NamesApart | None:
+    """Where a table without a dataset column has runs at one (N, D) (each at its largest D) whose names differ in
+    one part (``names_apart``): those parts, for the refusal's hint. None where it has no run names, N or D."""
+
+    def column(canon: str) -> str | None:
+        return mapping.get(canon) or next((c for c in raw.columns if schema.canonical_name(c) == canon), None)
+
+    name, d = column("run_id"), column("D")
+    if name is None or d is None or sizes is None or not {name, d, sizes} <= set(raw.columns):
+        return None
+    # each run at its last token count (a per-step log's checkpoints meet other runs' ends), in the file's order
+    ends = (
+        raw.lazy()
+        .select(
+            pl.col(name).cast(pl.String).alias("_name"),
+            cell_number(sizes).alias("_n"),
+            cell_number(d).alias("_d"),
+        )
+        .with_row_index("_i")
+        .drop_nulls()
+        .group_by("_name")
+        .agg(pl.col("_i").min(), pl.col("_n").first(), pl.col("_d").max())
+        .sort("_i")
+    )
+    groups = (
+        ends.group_by("_n", "_d", maintain_order=True)
+        .agg(pl.col("_name"))
+        .filter(pl.col("_name").list.len() > 1)
+        .head(1000)
+        .collect()
+    )
+    return names_apart(groups.get_column("_name").to_list())
+
+
 def _columns_dict(plan: _Plan) -> dict[str, object]:
     """Which column is which (``ColumnPlan.to_dict``), a wide export's loss columns not among the extras: they were
     listed there as "not a column l2l uses" beside ``loss_columns`` mapping them (probe p58)."""
@@ -648,7 +689,9 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
         inner=inner,
         path=raw.path,
     )
-    if ckpt is not None and opts.wide:  # (unpivoted: one row per value)
+    if ckpt is not None and (opts.wide or _long_with_accuracy(opts)):
+        # (unpivoted, or a long table's accuracy column read as rows of its own: one row per value; a long log of
+        # 24 rows with loss and acc said "dropped 36 of 48 rows", h71's M2)
         ckpt = replace(ckpt, counted="values")
     if ckpt is None and parse_policy(opts.checkpoints)[0] != "final":
         # not a per-step log: the option selects nothing here, which was not said (probe h1)

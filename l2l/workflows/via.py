@@ -20,6 +20,7 @@ from l2l.base.checks import as_names, as_numbers, check_choice, check_level
 from l2l.base.errors import FitError, SelectionError, UsageError
 from l2l.base.runs import ALL, OWN
 from l2l.base.schema import COMBINES
+from l2l.base.text import grouped_reasons
 from l2l.core.calibrate import Calibration, CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit
@@ -254,10 +255,12 @@ def _source_losses(
     src_loss: float | None,
     from_run: str | None,
     model: tuple[float, float] | None = None,
+    tgt: str | None = None,
 ) -> tuple[float | None, float | None, dict[str, float], list[str]]:
     """(N, D) of ``from_run`` (with a given source loss: the target ``model``'s, or None, None), each source's
     measured own loss there, and notes: the run's own dataset left out of ``every`` source for want of its own
-    loss there (a NaN or blank cell skipped at ingest: it was left out without a word; probe p58)."""
+    loss there (a NaN or blank cell skipped at ingest: it was left out without a word; probe p58). Where no source
+    has a loss there, the refusal says why each dataset gave none (``_none_at``)."""
     import polars as pl
 
     if model is not None and src_loss is None:
@@ -269,7 +272,9 @@ def _source_losses(
     n, d = find_run(runs, from_run, sources, several=every or len(sources) > 1)
     own_run = set(runs.frame.filter(pl.col("run_id") == from_run).get_column("dataset").to_list())
     found: dict[str, float] = {}
-    notes: list[str] = [note] if (note := run_checkpoint_note(runs, from_run, d)) is not None else []
+    checkpoint = run_checkpoint_note(runs, from_run, d)
+    notes: list[str] = [] if checkpoint is None else [checkpoint]
+    left: dict[str, str] = {}  # why each source gave no loss there
     for s in sources:
         x = _loss_at(runs, s, runs.own(s), n, d)
         if x is None and s in own_run:  # the run is there, its own loss is not
@@ -280,17 +285,44 @@ def _source_losses(
             if not every:
                 raise SelectionError(why)  # (it said "mixA has no run at N = 4e+07 …" of mixA's own run)
             notes.append(f"{s} left out: {why}")
+            left[s] = why
         elif x is None and not every:
             raise SelectionError(
                 f"{s} has no run at N = {n:.4g}, D = {d:.4g} (the configuration of {from_run})"
             )
         if x is not None:
             found[s] = x
+        elif s not in left:
+            left[s] = "no run there"
     if not found:
         raise SelectionError(
-            f"no other dataset has a run at N = {n:.4g}, D = {d:.4g}" + "".join(f"; {m}" for m in notes)
+            _none_at(runs, from_run, (n, d), left, tgt) + (f"; {checkpoint}" if checkpoint else "")
         )
     return n, d, found, notes
+
+
+def _none_at(
+    runs: Runs, from_run: str, config: tuple[float, float], left: dict[str, str], tgt: str | None
+) -> str:
+    """The refusal of ``--via all`` where no source has its own loss at run ``from_run``'s (N, D): every dataset
+    of the table and why it gave none, tried (``left``) or not a source (the target; no own eval). It said "no
+    other dataset has a run at N, D" where another had one and no own eval, or the run was the target's (h76)."""
+    import polars as pl
+
+    why = dict(left)
+    for ds in runs.datasets:
+        if ds == tgt:
+            why[ds] = "the target"
+        elif ds not in left and ds not in runs.own_eval:
+            there = runs.frame.filter((pl.col("dataset") == ds) & at_config(*config)).height
+            why[ds] = (
+                f"{'a run there but ' if there else ''}no own eval, so no source (l2l ingest --own-eval {ds}=EVAL)"
+            )
+    n, d = config
+    return (
+        f"no source dataset has a run at N = {n:.4g}, D = {d:.4g} (the configuration of {from_run}): "
+        + grouped_reasons(why, shown=None)
+    )
 
 
 def predict_via(
@@ -376,7 +408,7 @@ def predict_sources(
         raise UsageError("give exactly one of a source loss and a source run", param="src_loss")
     if src_loss is not None and len(sources) != 1:
         raise UsageError("several sources need a run to fix (N, D), not one source loss", param="src_loss")
-    n, d, x_by_src, left_out = _source_losses(runs, sources, every, src_loss, from_run, model)
+    n, d, x_by_src, left_out = _source_losses(runs, sources, every, src_loss, from_run, model, tgt_ds)
     cache = FitCache() if cache is None else cache
     base = law_book(runs, options, split, cache, calibrations)
     cal = base.calibration(OWN_GROUP)

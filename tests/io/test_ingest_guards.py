@@ -938,3 +938,19 @@ def test_a_wide_logs_checkpoint_line_counts_values_as_the_ingest_line_does(tmp_p
     read = read_runs([write(tmp_path / "long.csv", "\n".join(long) + "\n")])
     assert "dropped 9 of 12 rows" in read.provenance[0]["checkpoints"]["describe"]
     assert "counted" not in runs.provenance[0]["checkpoints"]  # (the JSON as before)
+
+
+def test_a_long_logs_checkpoint_line_counts_a_loss_and_an_accuracy_as_two_values(tmp_path: Path) -> None:
+    # a long per-step log of 24 rows (3 runs × 4 steps × 2 evals), each with a loss and an accuracy, said "dropped
+    # 36 of 48 rows": its values counted as rows (h71's M2), beside the ingest line's "kept 12 of 48 values"
+    rows = ["run,dataset,step,tokens,N,eval,loss,acc"]
+    for r, n in enumerate((1e8, 2e8, 4e8)):
+        rows += [
+            f"r{r},web,{100 * s},{s * 5 * n:g},{n:g},{ev},{4 - s / 10 + k / 10:.3f},{0.3 + s / 20:.3f}"
+            for s in (1, 2, 3, 4)
+            for k, ev in enumerate(("web", "code"))
+        ]
+    runs = read_runs([write(tmp_path / "long.csv", "\n".join(rows) + "\n")], accuracy_columns="acc")
+    assert "dropped 36 of 48 values;" in runs.provenance[0]["checkpoints"]["describe"]
+    assert runs.provenance[0]["rows_read"] == 48
+    assert runs.frame.height == 6

@@ -303,9 +303,12 @@ def test_a_column_of_a_few_names_is_offered_as_the_dataset_and_neither_run_names
     )  # model (a name per run) and metric (loss, accuracy) are no datasets
     with pytest.raises(InputError) as info:
         read_runs([no_recipe])
+    # the run names say which data at one (N, D) (dolma-0, c4-0): said, never offered as the dataset column (h76)
     assert info.value.hint == (
-        "a table of one corpus or mixture: --dataset NAME names the data every row trained on; a table of several "
-        "datasets holds their names in a column: add one, or read one under another name with --column dataset=COL"
+        "run names differ in one part between runs at one (N, D): 'dolma' / 'c4' (e.g. dolma-0, c4-0): the data "
+        "each run trained on? add a dataset column (l2l reads none out of a name); a table of one corpus or "
+        "mixture: --dataset NAME names the data every row trained on; a table of several datasets holds their "
+        "names in a column: add one, or read one under another name with --column dataset=COL"
     )
 
 
