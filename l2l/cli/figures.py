@@ -110,6 +110,13 @@ def _fits_figure_command(name: Figure, summary: str, example: str) -> None:
             raise no_laws(outcome, s.runs)
         make = {"law": law_figure, "isoflop": isoflop_figure, "residuals": residuals_figure}[name]
         shell.save_figure(make(s.runs, outcome.fits, split=split, chosen=bool(outcome.choices)), output)
+        if outcome.fixed:  # (beside laws in N and D: drawn alone with --dataset, as fit-law --plot says)
+            from l2l.base.text import counted
+
+            laws = counted(["/".join(k) for k in outcome.fixed], "law")
+            shell.note(
+                f"not in the figure: {laws} in N at one D (--dataset them alone for `l2l plot law`'s figure)"
+            )
 
     command.__doc__ = summary
     plot_app.command(name, epilog=opt.examples(example))(command)

@@ -59,3 +59,27 @@ def test_a_figure_that_needs_a_law_in_n_and_d_names_the_one_that_draws_them(run:
     )
     assert "l2l plot law draws them" in line
     assert not figure.exists()
+
+
+def test_beside_a_law_in_n_and_d_the_figure_names_the_fixed_d_laws_it_leaves_out(
+    run: Any, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(5)
+    lines = ["dataset,N,D,eval,loss"]
+    for n in (20e6, 40e6, 80e6, 160e6, 320e6, 640e6):
+        for d in (2e9, 5e9, 1e10, 2e10):  # a grid: a law in N and D
+            loss = (1.8 + (4.8e8 / n + 2e9 / d) ** 0.3) * (1 + rng.normal(0.0, 0.004))
+            lines.append(f"web,{n:.0f},{d:.0f},web_val,{loss:.6f}")
+        loss = (1.2 + (4.8e8 / n + 0.2) ** 0.3) * (1 + rng.normal(0.0, 0.004))
+        lines.append(f"code,{n:.0f},10000000000,code_val,{loss:.6f}")  # every code run at one D
+    table = tmp_path / "mixed.csv"
+    table.write_text("\n".join(lines) + "\n")
+    assert run("ingest", table).exit_code == 0
+    figure = tmp_path / "laws.png"
+    out = run("plot", "law", "-o", figure)
+    assert out.exit_code == 0, out.stderr
+    assert figure.exists()
+    assert "not in the figure: code/code_val in N at one D" in " ".join(out.stderr.split())
+    alone = tmp_path / "code.png"
+    assert run("plot", "law", "--dataset", "code", "-o", alone).exit_code == 0
+    assert alone.exists()
