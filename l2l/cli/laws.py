@@ -14,10 +14,8 @@ from l2l.cli import shell
 from l2l.cli.shell import app
 
 if TYPE_CHECKING:
-    from l2l.base.errors import OutputError
     from l2l.base.runs import Runs
     from l2l.core.fit import FitOptions
-    from l2l.core.line_law import FixedLine
     from l2l.output.report import Report
     from l2l.workflows.lawbook import FitOutcome
     from l2l.workflows.requests import PredictAnswer
@@ -44,8 +42,9 @@ def _write_laws(
     split: str | None,
     options: FitOptions,
 ) -> None:
-    """``fit-law``'s figure (``--plot``) and law file (``--save FILE.json``) of ``outcome``, and the notes on what
-    they leave out: a fixed-D sweep's laws in N at one D get their own figure where no law in N and D is drawn."""
+    """``fit-law``'s figure (``--plot``) and law file (``--save FILE.json``) of ``outcome``, and the note on what
+    the figure leaves out: a fixed-D sweep's laws in N at one D get their own figure where no law in N and D is
+    drawn; the law file holds both kinds (a record each)."""
     if plot is not None and outcome.fits:
         from l2l.output.plots import law_figure
 
@@ -54,7 +53,8 @@ def _write_laws(
         from l2l.output.plots import fixed_d_figure
 
         shell.save_figure(fixed_d_figure(runs, outcome.fixed, split=split), plot)
-    if save_file is not None and outcome.fits:
+    if save_file is not None and (outcome.fits or outcome.fixed):
+        from l2l.base.text import plural
         from l2l.io.workspace import write_law_file
         from l2l.workflows.lawfile import law_file_dict
 
@@ -69,36 +69,22 @@ def _write_laws(
                 flags=outcome.flags,
                 lines=outcome.lines,
                 refusals=outcome.refusals,
+                fixed=outcome.fixed,
             ),
         )
-        shell.wrote(save_file, f"{len(outcome.fits)} laws")
+        shell.wrote(save_file, plural(len(outcome.fits) + len(outcome.fixed), "law"))
     if outcome.fixed and runs.final_of_a_log:  # (a law in N and D is in the log's other checkpoints)
         from l2l.workflows.lawbook import FINAL_OF_A_LOG_FIX
 
         shell.note(f"a law in N and D: {FINAL_OF_A_LOG_FIX}")
-    figure_left = plot is not None and bool(outcome.fits)  # (else the fixed-D figure holds them)
-    if outcome.fixed and outcome.fits and (save_file is not None or figure_left):
+    if outcome.fixed and outcome.fits and plot is not None:  # (else the fixed-D figure holds them)
         from l2l.base.text import counted
 
-        where = "figure" if save_file is None else "law file or figure" if figure_left else "law file"
         laws = counted(["/".join(k) for k in outcome.fixed], "law")
         shell.note(
-            f"not in the {where}: {laws} in N at one D (fit-law and predict give them"
-            + ("; --dataset them alone for their figure)" if figure_left else ")")
+            f"not in the figure: {laws} in N at one D (fit-law and predict give them; --dataset them alone for "
+            "their figure)"
         )
-
-
-def _no_law_file(path: Path, fixed: Mapping[tuple[str, str], FixedLine]) -> OutputError:
-    """Why ``--save FILE.json`` wrote nothing: every law asked for is a fixed-D sweep's law in N at one D, which a law
-    file (laws in N and D, for ``predict --law``) does not hold. It had exited 0 with no file and a note."""
-    from l2l.base.errors import OutputError
-    from l2l.base.text import counted
-
-    laws = counted(["/".join(k) for k in fixed], "law")
-    return OutputError(
-        f"{path}: not written: {laws} in N at one D, which a law file (laws in N and D) does not hold",
-        hint="fit-law and predict give them from the workspace; --plot FILE draws them",
-    )
 
 
 def _save_beside_table(table: Path) -> str:
@@ -225,8 +211,6 @@ def fit_law_cmd(
             from l2l.workflows.lawbook import no_laws
 
             raise no_laws(outcome, s.runs)
-        if save_file is not None and not outcome.fits:
-            raise _no_law_file(save_file, outcome.fixed)
 
 
 def _predict_report(answer: PredictAnswer, level: float, own: Mapping[str, str]) -> Report | list[Report]:

@@ -3,8 +3,10 @@
 A law file holds every law with its provenance: the digest of the runs it was fitted on, the form, objective and
 Huber δ, the split, the l2l version and date, and per law the dataset, eval, parameters (exact optimizer
 coordinates, so a law read back predicts to the last bit), number of runs and the ranges of N, D, C and loss it
-was fitted on. Pure: dicts in and out; reading and writing the file is ``workspace.read_law_file`` /
-``write_law_file``.
+was fitted on. A fixed-D sweep's law in N at one D (``line_law.FixedLine``, form ``line``) is a record of its own:
+its D, E_D, K, γ, sizes, largest N, fitted ranges and backtest summary, as ``fit-law -f json`` shows it; read back it
+gives its value at that D and refuses any other. Pure: dicts in and out; reading and writing the file is
+``workspace.read_law_file`` / ``write_law_file``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ if TYPE_CHECKING:
     from l2l.base.runs import Runs
     from l2l.core.fit import FitOptions, LawFit
     from l2l.core.laws import ScalingLaw
-    from l2l.core.line_law import LineChoice, LineLaw
+    from l2l.core.line_law import FixedLine, LineBacktest, LineChoice, LineLaw
     from l2l.core.selection import FormChoice
     from l2l.workflows.results import Results
 
 __all__ = [
     "LAWFILE_FORMAT",
     "LAWFILE_VERSION",
+    "LINE_EQUATION",
     "LawFile",
     "law_file_dict",
     "law_file_from_dict",
@@ -37,6 +40,8 @@ __all__ = [
 
 LAWFILE_FORMAT = "l2l-laws"
 LAWFILE_VERSION = 1
+#: The equation of a fixed-D sweep's law in a law file (its record's ``equation``; its form is ``line``).
+LINE_EQUATION = "E_D + K·N^−γ"
 
 
 def _ranges(runs: Runs, split: str | None, dataset: str, eval_name: str) -> dict[str, list[float]]:
@@ -56,12 +61,15 @@ def law_file_dict(
     flags: Mapping[tuple[str, str], str] | None = None,
     lines: Mapping[tuple[str, str], LineChoice] | None = None,
     refusals: Mapping[tuple[str, str], str] | None = None,
+    fixed: Mapping[tuple[str, str], FixedLine] | None = None,
 ) -> dict[str, Any]:
     """The law-file document of ``fits`` (fitted on the runs of ``split``), JSON-safe. With ``--form auto`` each
     law carries its form (``form``, ``equation``) and how it was chosen (``form_choice``: every form's backtest
     error); a poor law, why (``flag``: predictions from the file say so) and, where ``predict`` refuses it beyond
     its sweep's largest budget, why (``refusal``: the file refuses it there too); a one-line sweep's law whose line law
-    gives its estimates on the line, that law and why (``line_law``: predictions from the file take it too)."""
+    gives its estimates on the line, that law and why (``line_law``: predictions from the file take it too). After
+    them, each fixed-D sweep's law in N at one D of ``fixed`` (``FitOutcome.fixed``) as a record of its own
+    (``_fixed_record``)."""
     from l2l.base.version import __version__
     from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
 
@@ -84,6 +92,8 @@ def law_file_dict(
         if line is not None:
             rec["line_law"] = line.to_dict()
         laws.append(rec)
+    for (dataset, eval_name), fixed_line in (fixed or {}).items():
+        laws.append(_fixed_record(runs, split, dataset, eval_name, fixed_line))
     return {
         "format": LAWFILE_FORMAT,
         "format_version": LAWFILE_VERSION,
@@ -104,6 +114,24 @@ def law_file_dict(
     }
 
 
+def _fixed_record(
+    runs: Runs, split: str | None, dataset: str, eval_name: str, line: FixedLine
+) -> dict[str, Any]:
+    """A fixed-D sweep's law as a law record: its ``fit-law -f json`` row (form ``line``; E, K, gamma and D, copies
+    for reading of ``line_law``, which is the law: its D range, sizes and backtest summary), its equation, largest
+    N, whether it is the dataset's own loss, its fitted ranges, and whether its runs are a per-step log read at its
+    final checkpoints (another D's fix then differs, ``predict.other_d_fix``)."""
+    from l2l.workflows.lawbook import fixed_row
+
+    rec = {k: v for k, v in fixed_row(dataset, eval_name, line).items() if k != "status"}
+    rec["equation"] = LINE_EQUATION
+    rec["largest_N"] = line.largest
+    rec["own"] = runs.own_eval.get(dataset) == eval_name
+    rec["ranges"] = _ranges(runs, split, dataset, eval_name)
+    rec["final_of_a_log"] = runs.final_of_a_log
+    return rec
+
+
 @dataclass(frozen=True)
 class LawFile:
     """Laws read from a law file, with the file's provenance (``meta``: everything but the laws)."""
@@ -121,13 +149,23 @@ class LawFile:
     #: why a poor law predicts nothing beyond its fitted runs' largest budget, by (dataset, eval), as ``fit-law``
     #: wrote it (``LawBook.refusal``)
     refusals: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: a fixed-D sweep's law in N at one D, by (dataset, eval), as ``fit-law`` wrote it (form ``line``: not in
+    #: ``laws``); predicted at its D alone
+    fixed: Mapping[tuple[str, str], FixedLine] = field(default_factory=dict)
+    #: whether a fixed-D law's runs were a per-step log read at its final checkpoints (another D's fix differs)
+    logs: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        """Every law's (dataset, eval): the laws in N and D, then the laws in N at one D."""
+        return [*((f.dataset, f.eval) for f in self.laws), *self.fixed]
 
     @property
     def datasets(self) -> list[str]:
-        return list(dict.fromkeys(f.dataset for f in self.laws))
+        return list(dict.fromkeys(ds for ds, _ in self.keys))
 
     def evals_of(self, dataset: str) -> list[str]:
-        return [f.eval for f in self.laws if f.dataset == dataset]
+        return [ev for ds, ev in self.keys if ds == dataset]
 
     def get(self, dataset: str, eval_name: str) -> LawFit:
         return next(f for f in self.laws if (f.dataset, f.eval) == (dataset, eval_name))
@@ -286,8 +324,8 @@ def _check_record(rec: Mapping[str, Any]) -> None:
     form = rec.get("form")
     if form is None and "form" not in rec:
         raise KeyError("form")
-    if not isinstance(form, str) or form not in PARAM_NAMES:
-        raise _field("form", f"one of {', '.join(PARAM_NAMES)}", form)
+    if not isinstance(form, str) or form not in PARAM_NAMES:  # (form line: ``_fixed_law``)
+        raise _field("form", f"one of {', '.join(PARAM_NAMES)}, line", form)
     label = f"{FORM_LABELS.get(form, form)} ({form})"
     if "theta" not in rec:
         raise KeyError("theta")
@@ -350,6 +388,7 @@ def _check_header(doc: Mapping[str, Any], source: str) -> None:
     """The file's own fields (everything but its laws) have the types ``law_file_dict`` writes, and its ``form``
     and ``equation`` say the same; InputError naming the field when not."""
     from l2l.core.laws import FORM_EQUATIONS, PER_LAW_EQUATION
+    from l2l.workflows.lawbook import FIXED_FORM
 
     for name in ("l2l_version", "created", "form", "equation", "objective"):
         if doc.get(name) is not None and not isinstance(doc[name], str):
@@ -371,9 +410,12 @@ def _check_header(doc: Mapping[str, Any], source: str) -> None:
                 f"field 'form' says {form} but field 'equation' says {equation}: the file was edited (a law's "
                 "form cannot change without fitting it again)",
             )
+    # (a fixed-D sweep's law is in N at one D, form line, whatever the file's form)
     if form in FORM_EQUATIONS:
         other = [
-            r.get("form") for r in doc["laws"] if isinstance(r, Mapping) and r.get("form") not in (None, form)
+            r.get("form")
+            for r in doc["laws"]
+            if isinstance(r, Mapping) and r.get("form") not in (None, form, FIXED_FORM)
         ]
         if other:
             raise _bad(
@@ -416,13 +458,27 @@ def law_file_from_dict(doc: Any, source: str = "law file") -> LawFile:
 
 def _with_laws(records: Sequence[Any], source: str, k: float, meta: Mapping[str, Any]) -> LawFile:
     """The law file of checked ``records`` (each law once) and its header's ``k`` and ``meta``."""
+    from l2l.workflows.lawbook import FIXED_FORM
+
     laws: list[LawFit] = []
     own: set[tuple[str, str]] = set()
     ranges: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
     flags: dict[tuple[str, str], str] = {}
     refusals: dict[tuple[str, str], str] = {}
     lines: dict[tuple[str, str], LineLaw] = {}
+    fixed: dict[tuple[str, str], FixedLine] = {}
+    logs: set[tuple[str, str]] = set()
     for i, rec in enumerate(records, start=1):
+        if isinstance(rec, Mapping) and rec.get("form") == FIXED_FORM:  # (a law in N at one D)
+            key, fixed_line, rng = _fixed_law(rec, i, source)
+            if key in ranges:
+                raise _bad(source, f"law {i}: a second law for {key[0]}/{key[1]}")
+            fixed[key], ranges[key] = fixed_line, rng
+            if rec.get("own"):
+                own.add(key)
+            if rec.get("final_of_a_log"):
+                logs.add(key)
+            continue
         fit, rng = _law(rec, i, source)
         if (fit.dataset, fit.eval) in ranges:
             raise _bad(source, f"law {i}: a second law for {fit.dataset}/{fit.eval}")
@@ -440,29 +496,30 @@ def _with_laws(records: Sequence[Any], source: str, k: float, meta: Mapping[str,
                 )
             refusals[(fit.dataset, fit.eval)] = rec["refusal"]
         if rec.get("line_law") is not None:
-            lines[(fit.dataset, fit.eval)] = _line_law(rec["line_law"], i, fit, source)
-    return LawFile(source, tuple(laws), frozenset(own), ranges, k, meta, flags, lines, refusals)
+            label = f"law {i} ({fit.dataset}/{fit.eval})"
+            lines[(fit.dataset, fit.eval)] = _line_law(rec["line_law"], label, source)
+    return LawFile(
+        source, tuple(laws), frozenset(own), ranges, k, meta, flags, lines, refusals, fixed, frozenset(logs)
+    )
 
 
-def _line_law(rec: Mapping[str, Any], i: int, fit: LawFit, source: str) -> LineLaw:
-    """A law record's ``line_law``: E ≥ 0, K > 0, γ > 0 and a D/N range, each a finite number; InputError naming
-    the law and the field otherwise."""
+def _line_law(rec: Mapping[str, Any], label: str, source: str, slope: float = 1.0) -> LineLaw:
+    """A law record's ``line_law`` (of slope ``slope``: 1 along one D/N, 0 at one D): E ≥ 0, K > 0, γ > 0 and a
+    D/N (or D) range, each a finite number; InputError naming the law (``label``) and the field otherwise."""
     from l2l.core.line_law import LineLaw
 
     names = ("E", "K", "gamma", "ratio", "ratio_lo", "ratio_hi")
     for name in names:
         v = rec.get(name)
         if not (_is_number(v) and math.isfinite(float(v or 0.0))):
-            raise _bad(
-                source,
-                f"law {i} ({fit.dataset}/{fit.eval}), {_field(f'line_law.{name}', 'a finite number', v)}",
-            )
+            raise _bad(source, f"{label}, {_field(f'line_law.{name}', 'a finite number', v)}")
     E, K, gamma, ratio, lo, hi = (float(rec[n]) for n in names)
+    along = "D/N" if slope == 1.0 else "D"
     if not (E >= 0 and K > 0 and gamma > 0 and 0 < lo <= ratio <= hi):
         raise _bad(
             source,
-            f"law {i} ({fit.dataset}/{fit.eval}): field 'line_law' holds E {E:g}, K {K:g}, γ {gamma:g} and D/N "
-            f"{lo:g}–{hi:g} around {ratio:g}: not a power law along a line (E ≥ 0, K > 0, γ > 0)",
+            f"{label}: field 'line_law' holds E {E:g}, K {K:g}, γ {gamma:g} and {along} {lo:g}–{hi:g} around "
+            f"{ratio:g}: not a power law along a line (E ≥ 0, K > 0, γ > 0)",
         )
     n_runs = rec.get("n_runs", 0)
     objective = rec.get("objective", 0.0)
@@ -475,7 +532,140 @@ def _line_law(rec: Mapping[str, Any], i: int, fit: LawFit, source: str) -> LineL
         float(objective) if _is_number(objective) else 0.0,
         lo,
         hi,
+        slope,
     )
+
+
+#: The fields of a fixed-D law's record beside its ``line_law`` (``_fixed_record``): kind, words, may be missing
+#: or null (as ``_RECORD_FIELDS``).
+_FIXED_FIELDS: dict[str, tuple[str, str, bool]] = {
+    "dataset": ("str", "a string", False),
+    "eval": ("str", "a string", False),
+    "line_law": ("object", "an object", False),
+    "largest_N": ("positive", "a finite number > 0", False),
+    "n_points": ("int", "a whole number", True),
+    "converged": ("bool", "true or false", True),
+    "warnings": ("strs", "a list of strings", True),
+    "own": ("bool", "true or false", True),
+    "equation": ("str", "a string", True),
+    "final_of_a_log": ("bool", "true or false", True),
+}
+#: The backtest summary's fields (``FixedLine.to_dict``: ``LineBacktest`` without the law's error).
+_BACKTEST_FIELDS: dict[str, tuple[str, str, bool]] = {
+    "line_error": ("nonnegative", "a finite number ≥ 0", False),
+    "n_errors": ("int", "a whole number", False),
+    "n_cutoffs": ("int", "a whole number", False),
+    "scale": ("nonnegative", "a finite number ≥ 0", False),
+    "reach": ("nonnegative", "a finite number ≥ 0", True),
+}
+
+
+def _check_fields(
+    rec: Mapping[str, Any], fields: Mapping[str, tuple[str, str, bool]], prefix: str = ""
+) -> None:
+    """Every field of ``fields`` present in ``rec`` with its kind (the optional ones may be missing or null);
+    KeyError or _FieldError naming the field (after ``prefix``: ``line_law.backtest.``) when one is not."""
+    for name, (kind, words, nullable) in fields.items():
+        v = rec.get(name)
+        if v is None:
+            if nullable:
+                continue
+            raise KeyError(f"{prefix}{name}") if name not in rec else _field(f"{prefix}{name}", words, v)
+        finite = _is_number(v) and math.isfinite(float(v))
+        ok = {
+            "str": isinstance(v, str),
+            "int": _is_number(v) and float(v).is_integer(),
+            "bool": isinstance(v, bool),
+            "strs": isinstance(v, list) and all(isinstance(x, str) for x in v),
+            "object": isinstance(v, Mapping),
+            "positive": finite and float(v) > 0,
+            "nonnegative": finite and float(v) >= 0,
+        }[kind]
+        if not ok:
+            raise _field(f"{prefix}{name}", words, v)
+
+
+def _fixed_law(
+    rec: Mapping[str, Any], i: int, source: str
+) -> tuple[tuple[str, str], FixedLine, dict[str, tuple[float, float]]]:
+    """A fixed-D sweep's law record (form ``line``, ``_fixed_record``): its key, the law and its fitted ranges.
+    ``line_law`` is the law (slope 0: one D); E, K, gamma and D beside it are copies for reading and must say the
+    same; InputError naming the law and the field otherwise, as for every other record."""
+    from l2l.core.line_law import MIN_FIXED_SIZES, FixedLine
+    from l2l.workflows.lawbook import FIXED_FORM
+
+    label = f"law {i} ({rec.get('dataset')}/{rec.get('eval')})"
+    try:
+        _check_fields(rec, _FIXED_FIELDS)
+        equation = rec.get("equation")
+        if equation is not None and equation != LINE_EQUATION:
+            raise _FieldError(
+                f"field 'form' says {FIXED_FORM} ({LINE_EQUATION}) but field 'equation' says {equation}: the file "
+                "was edited (a law's form cannot change without fitting it again)"
+            )
+        body = rec["line_law"]
+        if not (_is_number(body.get("slope")) and body["slope"] == 0):
+            raise _field("line_law.slope", "0 (a law in N at one D)", body.get("slope"))
+        sizes = body.get("sizes")
+        if not (_is_number(sizes) and float(sizes).is_integer() and sizes >= MIN_FIXED_SIZES):
+            raise _field("line_law.sizes", f"a whole number ≥ {MIN_FIXED_SIZES}", sizes)
+        _check_fields(body, {"scale": ("nonnegative", "a finite number ≥ 0", False)}, "line_law.")
+        backtest = _fixed_backtest(body.get("backtest"))
+        ranges = _ranges_of(rec.get("ranges"))
+    except KeyError as exc:
+        raise _bad(source, f"{label}: missing field {exc}") from None
+    except _FieldError as exc:
+        raise _bad(source, f"{label}, {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise _bad(source, f"{label}: {exc}") from None
+    law = _line_law(body, label, source, slope=0.0)
+    _check_copies(rec, law, label, source)
+    fixed_line = FixedLine(
+        law, backtest, float(rec["largest_N"]), int(sizes), group_scale=float(body["scale"])
+    )
+    return (rec["dataset"], rec["eval"]), fixed_line, ranges
+
+
+def _fixed_backtest(test: Any) -> LineBacktest | None:
+    """A fixed-D law's backtest summary (``FixedLine.to_dict``; null: too few sizes for one); _FieldError or
+    KeyError naming the field that is not what a fit writes."""
+    from l2l.core.line_law import LineBacktest
+
+    if test is None:
+        return None
+    if not isinstance(test, Mapping):
+        raise _field("line_law.backtest", "an object or null", test)
+    _check_fields(test, _BACKTEST_FIELDS, "line_law.backtest.")
+    return LineBacktest(
+        float(test["line_error"]),
+        float(test["line_error"]),  # (no law in N and D beside it: ``backtest_fixed``)
+        int(test["n_errors"]),
+        int(test["n_cutoffs"]),
+        float(test["scale"]),
+        float(test.get("reach") or 0.0),
+    )
+
+
+def _check_copies(rec: Mapping[str, Any], law: LineLaw, label: str, source: str) -> None:
+    """A fixed-D record's E, K, gamma and D (and ``line_law.D``) say what its ``line_law`` says (an edited E would
+    otherwise be ignored, as ``_check_readable`` refuses for theta); InputError naming the field otherwise."""
+    body = rec["line_law"]
+    for name, value in (("E", law.E), ("K", law.K), ("gamma", law.gamma), ("D", law.ratio)):
+        for where, shown in (
+            (name, rec.get(name)),
+            (f"line_law.{name}", body.get(name) if name == "D" else None),
+        ):
+            if shown is None:
+                continue
+            if not _is_number(shown):
+                raise _bad(source, f"{label}, {_field(where, 'a number', shown)}")
+            if not math.isclose(float(shown), value, rel_tol=1e-6):
+                raise _bad(
+                    source,
+                    f"{label}: {where}={float(shown):g} disagrees with the law's line_law ({name}={value:g}): "
+                    "line_law is the law, and E, K, gamma and D beside it are copies for reading (edit line_law, "
+                    "or fit again)",
+                )
 
 
 def _keys(lf: LawFile, datasets: Sequence[str] | None, evals: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -542,6 +732,11 @@ NOT_CALIBRATED = "not calibrated: a law file holds no runs to backtest the law a
 NO_DRAWS = (
     "no interval: the law file holds no bootstrap draws (fit-law --bootstrap N --save FILE.json keeps them)"
 )
+#: Why a fixed-D sweep's law from a law file has no interval.
+NO_FIXED_INTERVAL = (
+    "no interval: a law in N at one D takes its interval from its runs (its backtests and its refits without each "
+    "size; predict on the runs gives it)"
+)
 #: Why a law-file interval is a lower bound.
 DRAWS_ONLY = "interval: bootstrap percentiles, parameter uncertainty only (a lower bound)"
 
@@ -563,7 +758,8 @@ class FilePrediction:
     interval: tuple[float, float] | None
     level: float
     ratios: tuple[float, float, float] | None
-    fit: LawFit
+    #: the law: in N and D, or a fixed-D sweep's in N at one D (form ``line``, never an interval from the file)
+    fit: LawFit | FixedLine
     notes: tuple[str, ...] = ()
     #: why the law is poor, as the file says (None: not poor)
     flag: str | None = None
@@ -584,12 +780,24 @@ class FilePrediction:
         return any("far outside the losses" in n for n in self.notes)
 
     def to_dict(self) -> dict[str, Any]:
+        from l2l.core.fit import LawFit
+        from l2l.workflows.lawbook import FIXED_FORM, fixed_note
+
         lo, hi = self.interval if self.interval else (None, None)
         c_r, n_r, d_r = self.ratios if self.ratios else (None, None, None)
+        form: str
+        if isinstance(self.fit, LawFit):
+            form, said, why = (
+                self.fit.form,
+                list(self.fit.warnings),
+                DRAWS_ONLY if self.interval else NO_DRAWS,
+            )
+        else:  # (as predict on the runs says it: ``LinePrediction``)
+            form, said, why = FIXED_FORM, [fixed_note(self.fit)], NO_FIXED_INTERVAL
         return {
             "dataset": self.dataset,
             "eval": self.eval,
-            "form": self.fit.form,
+            "form": form,
             "N": self.N,
             "D": self.D,
             "C": self.C,
@@ -603,14 +811,14 @@ class FilePrediction:
             "interval_method": "bootstrap" if self.interval else None,
             "lower_bound_only": self.interval is not None,
             "calibrated": False,
-            "reason": f"{NOT_CALIBRATED}; {DRAWS_ONLY if self.interval else NO_DRAWS}",
+            "reason": f"{NOT_CALIBRATED}; {why}",
             "C_ratio": c_r,
             "N_ratio": n_r,
             "D_ratio": d_r,
             "extrapolated": self.extrapolated,
             "status": "poor" if self.far_loss or self.flag else "ok",
             "notes": list(self.notes),
-            "warnings": [*self.fit.warnings, *([self.flag] if self.flag else []), *self.notes],
+            "warnings": [*said, *([self.flag] if self.flag else []), *self.notes],
         }
 
 
@@ -652,36 +860,50 @@ def predict_from_laws(
 ) -> Results[FilePrediction]:
     """Each named law of the file at each (N, D) (D = C/(k·N) with the file's k); ``datasets`` and ``evals``
     resolve as everywhere (``all``; evals default to each dataset's own law). A law the file says is refused beyond
-    its fitted runs' largest budget (``refusal``) is listed there as not predicted (``Results.skipped``), as
-    ``predict`` on the runs lists it; RefusedBeyondSweepError where nothing else is left."""
+    its fitted runs' largest budget (``refusal``), and a fixed-D sweep's law at a D off its own (``off_fixed_d``), are
+    listed there as not predicted (``Results.skipped``), as ``predict`` on the runs lists them; where nothing else
+    is left, the first is raised (RefusedBeyondSweepError, FitError)."""
+    from l2l.base.errors import FitError
     from l2l.core.sweep import BUDGET_RTOL
-    from l2l.workflows.predict import size_grid
+    from l2l.workflows.predict import off_fixed_d, size_grid
     from l2l.workflows.results import Results
 
     check_level(level)
     k = lf.flops_per_param_token
     n_arr, d_arr = size_grid(N, D, C, k)
     out: list[FilePrediction] = []
-    refused: list[str] = []
+    refused: list[FitError] = []
     for ds, ev in _keys(lf, datasets, evals):
+        rng = lf.ranges.get((ds, ev), {})
+        fixed = lf.fixed.get((ds, ev))
+        if fixed is not None:  # (in N at one D: its value there, any other D refused as predict refuses it)
+            for n, d in zip(n_arr.tolist(), d_arr.tolist(), strict=True):
+                c = k * n * d
+                if not fixed.at(d):
+                    refused.append(off_fixed_d(ds, ev, fixed, d, log=(ds, ev) in lf.logs))
+                    continue
+                loss = float(fixed.law.predict(n))
+                notes = reach_notes(n, d, c, loss, rng)
+                out.append(
+                    FilePrediction(ds, ev, n, d, c, loss, None, level, _ratios(n, d, c, rng), fixed, notes)
+                )
+            continue
         fit = lf.get(ds, ev)
         pred = fit.predict(n_arr, d_arr)
         iv = fit.predict_interval(n_arr, d_arr, level)
-        rng = lf.ranges.get((ds, ev), {})
         line = lf.lines.get((ds, ev))
         for i in range(len(n_arr)):
             n, d = float(n_arr[i]), float(d_arr[i])
             c = k * n * d
-            ratios = (
-                (c / rng["C"][1], n / rng["N"][1], d / rng["D"][1])
-                if all(q in rng for q in ("N", "D", "C"))
-                else None
-            )
+            ratios = _ratios(n, d, c, rng)
             why = lf.refusals.get((ds, ev))
             if why is not None and ratios is not None and ratios[0] > 1 + BUDGET_RTOL:
                 # as predict on the runs refuses it (``predict.refuse_beyond``): the file keeps fit-law's reason
                 refused.append(
-                    f"{ds}/{ev}: refused {ratios[0]:.3g}× beyond the largest fitted budget: the law is poor and {why}"
+                    RefusedBeyondSweepError(
+                        f"{ds}/{ev}: refused {ratios[0]:.3g}× beyond the largest fitted budget: the law is poor and "
+                        f"{why}"
+                    )
                 )
                 continue
             law_loss = float(pred[i])
@@ -705,5 +927,14 @@ def predict_from_laws(
                 )
             )
     if refused and not out:
-        raise RefusedBeyondSweepError(refused[0])
-    return Results(out, [f"not predicted: {why}" for why in refused])
+        raise refused[0]
+    return Results(out, [f"not predicted: {exc.message}" for exc in refused])
+
+
+def _ratios(
+    n: float, d: float, c: float, rng: Mapping[str, tuple[float, float]]
+) -> tuple[float, float, float] | None:
+    """C, N and D over the largest fitted (None where the file has no ranges)."""
+    if not all(q in rng for q in ("N", "D", "C")):
+        return None
+    return c / rng["C"][1], n / rng["N"][1], d / rng["D"][1]

@@ -1,9 +1,10 @@
 """A fixed-D sweep's laws in N at one D, asked for as a figure or a law file: the figure is drawn (it was skipped
-with exit 0 and a note), a law file that would hold none of them is refused in one line (exit 1, nothing written),
-and a figure that needs a law in N and D names the one that draws them."""
+with exit 0 and a note), the law file holds them (it was refused: exit 1, nothing written; a table with no law at
+all still is), and a figure that needs a law in N and D names the one that draws them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +35,32 @@ def test_fit_law_plot_draws_the_laws_in_n_at_one_d(run: Any, tmp_path: Path) -> 
     assert drawn.stat().st_size > 10_000
 
 
-def test_a_law_file_of_laws_in_n_at_one_d_alone_is_refused_and_not_written(run: Any, tmp_path: Path) -> None:
+def test_a_law_file_of_laws_in_n_at_one_d_alone_is_written_and_of_no_law_is_not(
+    run: Any, tmp_path: Path
+) -> None:
+    """`fit-law --save F.json` on a fixed-D sweep was refused (exit 1, nothing written; before that, exit 0 with no
+    file): its laws in N at one D are now records of the file. A table with no law at all still writes nothing and
+    exits 1 (four sizes at one D: too few for a law in N)."""
     assert run("ingest", _fixed_d_table(tmp_path / "fd.csv")).exit_code == 0
     target = tmp_path / "laws.json"
     out = run("fit-law", "--save", target)
-    assert out.exit_code == 1
-    err = out.stderr.strip().splitlines()
-    assert len(err) == 1
-    assert "Traceback" not in out.stderr
-    assert err[0].startswith(f"Error: {target}: not written: code/code_val, web/web_val")
-    assert "in N at one D" in err[0]
-    assert not target.exists()
-    assert "web" in out.stdout  # the laws themselves are printed before the refusal
+    assert out.exit_code == 0, out.stderr
+    assert f"wrote {target} (2 laws)" in out.stderr
+    assert "not in the" not in out.stderr
+    assert "web" in out.stdout
+    assert [(law["dataset"], law["form"]) for law in json.loads(target.read_text())["laws"]] == [
+        ("code", "line"),
+        ("web", "line"),
+    ]
+    rows = (tmp_path / "fd.csv").read_text().splitlines()
+    few = tmp_path / "few.csv"
+    few.write_text("\n".join([rows[0], *(r for r in rows[1:] if int(r.split(",")[1]) <= 160_000_000)]) + "\n")
+    assert run("ingest", few).exit_code == 0
+    nothing = tmp_path / "none.json"
+    refused = run("fit-law", "--save", nothing)
+    assert refused.exit_code == 1
+    assert "Traceback" not in refused.stderr
+    assert not nothing.exists()
 
 
 def test_a_figure_that_needs_a_law_in_n_and_d_names_the_one_that_draws_them(run: Any, tmp_path: Path) -> None:

@@ -86,7 +86,10 @@ def test_the_law_file_prediction_report_warns_when_the_reach_is_unknown(doc: dic
             "field 'bootstrap_theta': expected a list of draws of 5 numbers each",
         ),
         ({"own": "yes"}, "field 'own': expected true or false, got the string 'yes'"),
-        ({"form": "bogus"}, "field 'form': expected one of l2l, chinchilla, kaplan, got the string 'bogus'"),
+        (
+            {"form": "bogus"},
+            "field 'form': expected one of l2l, chinchilla, kaplan, line, got the string 'bogus'",
+        ),
         ({"n_points": "20"}, "field 'n_points': expected a whole number, got the string '20'"),
         # a whole number no float holds: "internal error (OverflowError)" (probe p48)
         (
