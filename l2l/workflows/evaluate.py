@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base.checks import as_names, check_count, check_level
-from l2l.base.errors import FitError, SelectionError, UsageError
+from l2l.base.errors import FitError, RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.runs import RUN_OF, check_runs, evals_measured, select_evals, with_run
 from l2l.base.schema import SETTINGS, Setting
 from l2l.base.text import counted, fmt_sci, fmt_si, plural
@@ -61,7 +61,7 @@ from l2l.workflows.lawbook import (
     with_bootstraps,
 )
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
-from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval
+from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval, refuse_beyond
 from l2l.workflows.translate import (
     LossToLoss,
     carry,
@@ -800,14 +800,33 @@ def _pair_step(
     return preds
 
 
-def _draw_unbacktested(book: LawBook, preds: Sequence[HeldOutPrediction], workers: int) -> None:
-    """``draw_unbacktested`` for the laws of every independent prediction (``predict``'s interval there)."""
-    laws = []
-    for tgt, ev in dict.fromkeys((p.tgt, p.eval) for p in preds if p.independent is not None):
-        law = book.try_get(tgt, ev)
-        if isinstance(law, LawFit):
-            laws.append(law)
-    draw_unbacktested(book, laws, 0, workers)
+def _draw_unbacktested(book: LawBook, preds: Sequence[HeldOutPrediction], k: float, workers: int) -> None:
+    """``draw_unbacktested`` for the laws of the independent predictions (``predict``'s interval there), but not
+    for a law refused at every configuration it predicts (``refuse_beyond``, which ``law_interval`` applies before
+    it reads a draw), whose draws no number printed reads (one read after all is drawn where it is read, the same
+    draws: ``with_bootstrap``)."""
+    computes: dict[tuple[str, str], list[float]] = {}
+    for p in preds:
+        if p.independent is not None:
+            computes.setdefault((p.tgt, p.eval), []).append(k * p.N * p.D)
+    laws = {key: law for key in computes if isinstance(law := book.try_get(*key), LawFit)}
+    asked = {id(law): key for key, law in laws.items()}
+
+    def unread(law: LawFit) -> bool:
+        key = asked[id(law)]
+        return all(_refused(book, *key, c) for c in computes[key])
+
+    draw_unbacktested(book, list(laws.values()), 0, workers, unread=unread)
+
+
+def _refused(book: LawBook, dataset: str, eval_name: str, compute: float) -> bool:
+    """Whether ``law_interval`` refuses the law of (``dataset``, ``eval_name``) at ``compute`` before it reads a
+    draw (``refuse_beyond``)."""
+    try:
+        refuse_beyond(book, dataset, eval_name, book.sweeps.get(dataset, eval_name), compute)
+    except RefusedBeyondSweepError:
+        return True
+    return False
 
 
 @dataclass(frozen=True, eq=False)
@@ -1251,7 +1270,7 @@ def evaluate(
     if level is not None and preds:
         cal = book.calibration(OWN_GROUP)
         k = runs.flops_per_param_token
-        _draw_unbacktested(book, preds, workers)
+        _draw_unbacktested(book, preds, k, workers)
         preds = _Intervals(plan, book, translations, cal, level, k, book.sweeps, others, workers).attach(
             preds
         )

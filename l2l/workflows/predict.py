@@ -16,7 +16,7 @@ otherwise). Calibrations are cached by the data they were learned from (``Calibr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
@@ -232,13 +232,23 @@ BEYOND_N_BOOTSTRAP = (
 
 
 def draw_unbacktested(
-    book: LawBook, laws: Sequence[LawFit], seed: int, workers: int, draws: int = DEFAULT_DRAWS
+    book: LawBook,
+    laws: Sequence[LawFit],
+    seed: int,
+    workers: int,
+    draws: int = DEFAULT_DRAWS,
+    unread: Callable[[LawFit], bool] | None = None,
 ) -> None:
     """The bootstrap draws ``law_interval`` needs for each of ``laws`` that no backtest calibrates, made at once in
     ``workers`` processes and kept in ``book`` (``evaluate`` asks for every held-out law's at once; ``predict``,
-    measured so on the W&B-export shape, gained 3 % of its wall time: its fits and backtests dominate)."""
+    measured so on the W&B-export shape, gained 3 % of its wall time: its fits and backtests dominate). ``unread``:
+    which of those the caller's ``law_interval`` will not read a draw of (left undrawn; one read after all is
+    drawn there, the same draws)."""
     unbacktested = [
-        f for f in laws if book.calibration(book.group_of(f.dataset, f.eval)).direct_for(f.dataset) is None
+        f
+        for f in laws
+        if book.calibration(book.group_of(f.dataset, f.eval)).direct_for(f.dataset) is None
+        and (unread is None or not unread(f))
     ]
     with_bootstraps(book, unbacktested, draws, seed, workers)
 

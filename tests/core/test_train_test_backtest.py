@@ -164,3 +164,33 @@ def test_the_chain_stays_a_lower_bound_where_its_backtests_or_its_input_do_not_v
     )
     assert pi == carried
     assert pi.lower_bound_only
+
+
+def test_each_scored_runs_distance_from_the_optimum_is_taken_once_and_is_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every source and every cutoff scores a target's same runs against the same law: ``aspect_on`` (a scan of the
+    whole sweep each call) had been taken for each of the 135 errors, a twentieth of a cold evaluate's CPU on the
+    paper's table (helper h74); now once for each of the 30 runs scored, each error's aspect the run's own."""
+    import l2l.core.backtest as backtest
+    from l2l.core.predictive import aspect_on
+
+    x, y = _table(0, 0.0)
+    e_own, e_ev = _e_at((6e18, 2e19))
+    laws = dict.fromkeys(x, PAPER_LIKE_LAW)
+    calls: list[tuple[float, float]] = []
+
+    def counted(law: object, N: np.ndarray, D: np.ndarray, sweep: Sweep) -> np.ndarray:
+        calls.append((float(N[0]), float(D[0])))
+        return aspect_on(law, N, D, sweep)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backtest, "aspect_on", counted)
+    errors, _ = chain_errors(x, y, e_own, e_ev, laws)
+    every = [*errors["single"], *errors["mean"]]
+    assert len(every) == 3 * 2 * 15 + 3 * 15
+    # each target's 10 runs above the lower cutoff, once each
+    assert len(calls) == 3 * 10
+    for e in every:
+        own = aspect_on(PAPER_LIKE_LAW, np.array([e.N]), np.array([e.D]), y[e.dataset])[0]
+        assert e.aspect == float(own)
+    assert len({round(e.aspect, 9) for e in every}) > 1
