@@ -14,7 +14,8 @@ generated from known laws so that every answer l2l gives on them can be checked 
 - ``crossing_task``: three datasets whose task losses keep one order through the sweep and cross beyond it (the
   order at 1e22 the reverse of the sweep's);
 - ``wide_export``: a W&B-style export (one row per run, one column per eval) of three datasets whose losses follow
-  Chinchilla's law (Eq. 1), with held-out runs tagged in a column.
+  Chinchilla's law (Eq. 1), with held-out runs tagged in a column;
+- ``fixed_d_csv``: two datasets whose every run lies at one token count (a fixed-D sweep), written as a CSV.
 
 Every generator returns a ``Shape``: its rows (plain dicts, no polars), the options a user would pass to
 ``l2l ingest``, the true law of each (dataset, eval) that has one, and the true (noise-free) values of the
@@ -26,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -39,6 +41,7 @@ __all__ = [
     "SigmoidTruth",
     "configs",
     "crossing_task",
+    "fixed_d_csv",
     "imbalanced",
     "no_run_id_log",
     "per_step_ladder",
@@ -658,3 +661,29 @@ SHAPES = {
     "no_run_id_log": no_run_id_log,
     "wide_export": wide_export,
 }
+
+
+#: ``fixed_d_csv``'s sweep: six sizes, every run at one token count, and each dataset's E.
+FIXED_D_SIZES = (20e6, 40e6, 80e6, 160e6, 320e6, 640e6)
+FIXED_D_TOKENS = 1e10
+FIXED_D_E = {"web": 1.8, "code": 1.2}
+
+
+def fixed_d_truth(dataset: str, N: float) -> float:
+    """The noise-free loss of ``fixed_d_csv``'s ``dataset`` at size ``N`` and its one D: Eq. 3 with A 4.8e8, B 2e9,
+    α = β = 0.3, which at one D bends as N grows (no pure power law in N)."""
+    return FIXED_D_E[dataset] + float((4.8e8 / N + 2e9 / FIXED_D_TOKENS) ** 0.3)
+
+
+def fixed_d_csv(path: Path, *, seed: int = 0, noise: float = 0.004, eval_name: str = "{dataset}_val") -> Path:
+    """A CSV of two fixed-D sweeps (web, code: ``FIXED_D_SIZES`` all at ``FIXED_D_TOKENS``), each loss
+    ``fixed_d_truth`` times (1 + a normal draw of sd ``noise``), the eval named by ``eval_name`` (``{dataset}`` is
+    the dataset's name: ``own`` names one eval for both). Returns ``path``."""
+    rng = np.random.default_rng(seed)
+    lines = ["dataset,N,D,eval,loss"]
+    for name in FIXED_D_E:
+        for n in FIXED_D_SIZES:
+            loss = fixed_d_truth(name, n) * (1 + rng.normal(0.0, noise))
+            lines.append(f"{name},{n:.0f},{FIXED_D_TOKENS:.0f},{eval_name.format(dataset=name)},{loss:.6f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path

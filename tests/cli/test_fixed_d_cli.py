@@ -7,22 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-
-def _table(path: Path) -> Path:
-    rng = np.random.default_rng(7)
-    lines = ["dataset,N,D,eval,loss"]
-    for name, e in (("web", 1.8), ("code", 1.2)):
-        for n in (20e6, 40e6, 80e6, 160e6, 320e6, 640e6):
-            loss = (e + (4.8e8 / n + 0.2) ** 0.3) * (1 + rng.normal(0.0, 0.004))
-            lines.append(f"{name},{n:.0f},10000000000,{name}_val,{loss:.6f}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+from l2l.testing.shapes import fixed_d_csv
 
 
 def test_fixed_d_sweep_predicts_at_its_d_and_refuses_another_in_one_line(run: Any, tmp_path: Path) -> None:
-    assert run("ingest", _table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=7)).exit_code == 0
     fitted = run("fit-law")
     assert fitted.exit_code == 0, fitted.stderr
     assert "at D = 10B only" in " ".join(fitted.stdout.split())

@@ -10,21 +10,11 @@ from typing import Any
 
 import numpy as np
 
-
-def _fixed_d_table(path: Path) -> Path:
-    """Two datasets, six sizes each, every run at D = 10B (seeded, 0.4 % noise)."""
-    rng = np.random.default_rng(11)
-    lines = ["dataset,N,D,eval,loss"]
-    for name, e in (("web", 1.8), ("code", 1.2)):
-        for n in (20e6, 40e6, 80e6, 160e6, 320e6, 640e6):
-            loss = (e + (4.8e8 / n + 0.2) ** 0.3) * (1 + rng.normal(0.0, 0.004))
-            lines.append(f"{name},{n:.0f},10000000000,{name}_val,{loss:.6f}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+from l2l.testing.shapes import fixed_d_csv
 
 
 def test_fit_law_plot_draws_the_laws_in_n_at_one_d(run: Any, tmp_path: Path) -> None:
-    assert run("ingest", _fixed_d_table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=11)).exit_code == 0
     figure = tmp_path / "laws.png"
     out = run("fit-law", "--plot", figure)
     assert out.exit_code == 0, out.stderr
@@ -41,7 +31,7 @@ def test_a_law_file_of_laws_in_n_at_one_d_alone_is_written_and_of_no_law_is_not(
     """`fit-law --save F.json` on a fixed-D sweep was refused (exit 1, nothing written; before that, exit 0 with no
     file): its laws in N at one D are now records of the file. A table with no law at all still writes nothing and
     exits 1 (four sizes at one D: too few for a law in N)."""
-    assert run("ingest", _fixed_d_table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=11)).exit_code == 0
     target = tmp_path / "laws.json"
     out = run("fit-law", "--save", target)
     assert out.exit_code == 0, out.stderr
@@ -64,7 +54,7 @@ def test_a_law_file_of_laws_in_n_at_one_d_alone_is_written_and_of_no_law_is_not(
 
 
 def test_a_figure_that_needs_a_law_in_n_and_d_names_the_one_that_draws_them(run: Any, tmp_path: Path) -> None:
-    assert run("ingest", _fixed_d_table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=11)).exit_code == 0
     figure = tmp_path / "residuals.png"
     out = run("plot", "residuals", "-o", figure)
     assert out.exit_code == 1

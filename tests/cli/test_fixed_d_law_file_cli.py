@@ -9,12 +9,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tests.cli.test_fixed_d_figure_cli import _fixed_d_table as fixed_d_table
+from l2l.testing.shapes import fixed_d_csv
 
 
 def _saved(run: Any, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     """The fixed-D table ingested, its laws saved to a law file, and fit-law's JSON row of web's law."""
-    assert run("ingest", fixed_d_table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=11)).exit_code == 0
     fitted = run("fit-law", "--format", "json")
     assert fitted.exit_code == 0, fitted.stderr
     (row,) = [r for r in json.loads(fitted.stdout)["rows"] if r["dataset"] == "web"]
@@ -82,7 +82,9 @@ def test_a_law_file_holds_laws_in_n_and_d_beside_laws_in_n_at_one_d(run: Any, tm
     ]
     table = ["dataset,N,D,eval,loss,split"]
     table += [f"{r[0]},{r[1]},{r[2]},{r[4]},{r[5]},{r[7]}" for r in rows]
-    table += [f"{line},sweep" for line in fixed_d_table(tmp_path / "fd.csv").read_text().splitlines()[1:]]
+    table += [
+        f"{line},sweep" for line in fixed_d_csv(tmp_path / "fd.csv", seed=11).read_text().splitlines()[1:]
+    ]
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("\n".join(table) + "\n")
     assert run("ingest", mixed).exit_code == 0

@@ -7,22 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-
-def _table(path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    lines = ["dataset,N,D,eval,loss"]
-    for name, e in (("web", 1.8), ("code", 1.2)):
-        for n in (20e6, 40e6, 80e6, 160e6, 320e6, 640e6):
-            loss = (e + (4.8e8 / n + 0.2) ** 0.3) * (1 + rng.normal(0.0, 0.004))
-            lines.append(f"{name},{n:.0f},10000000000,own,{loss:.6f}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+from l2l.testing.shapes import fixed_d_csv
 
 
 def test_fixed_d_sweeps_are_ranked_at_their_d_with_no_p_best(run: Any, tmp_path: Path) -> None:
-    assert run("ingest", _table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=0, eval_name="own")).exit_code == 0
     out = run("rank", "-t", "own", "--N", "1.28B", "--D", "10B", "--format", "json")
     assert out.exit_code == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -38,7 +27,7 @@ def test_fixed_d_sweeps_are_ranked_at_their_d_with_no_p_best(run: Any, tmp_path:
 
 
 def test_fixed_d_sweeps_at_another_d_are_refused_in_one_line(run: Any, tmp_path: Path) -> None:
-    assert run("ingest", _table(tmp_path / "fd.csv")).exit_code == 0
+    assert run("ingest", fixed_d_csv(tmp_path / "fd.csv", seed=0, eval_name="own")).exit_code == 0
     off = run("rank", "-t", "own", "--N", "1.28B", "--D", "20B")
     assert off.exit_code == 1
     err = off.stderr.strip()

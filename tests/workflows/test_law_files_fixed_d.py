@@ -14,16 +14,16 @@ import pytest
 from l2l.base.errors import FitError, InputError
 from l2l.core.fit import FitOptions
 from l2l.io.tables import read_runs
+from l2l.testing.shapes import fixed_d_csv
 from l2l.workflows.lawbook import FitOutcome, fit_laws
 from l2l.workflows.lawfile import law_file_dict, law_file_from_dict, predict_from_laws
-from tests.cli.test_fixed_d_figure_cli import _fixed_d_table as fixed_d_table
 
 OLD_FILE = Path(__file__).parents[1] / "data" / "lawfiles" / "written_at_a31ca62.json"
 
 
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, FitOutcome]:
-    runs = read_runs([fixed_d_table(tmp_path_factory.mktemp("fixed") / "fd.csv")])
+    runs = read_runs([fixed_d_csv(tmp_path_factory.mktemp("fixed") / "fd.csv", seed=11)])
     return runs, fit_laws(runs)
 
 
