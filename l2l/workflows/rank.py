@@ -31,7 +31,7 @@ from l2l.core.calibrate import CalibrationCache
 from l2l.core.error_model import ErrorModel
 from l2l.core.fit import FitCache, FitOptions, LawFit, percentile_interval
 from l2l.core.laws import Array
-from l2l.core.line_law import FixedLine, LineLaw
+from l2l.core.line_law import FixedLine, LineLaw, fixed_tokens
 from l2l.core.predictive import PredictiveInterval, beyond_evidence
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
@@ -532,6 +532,13 @@ def _rank_losses(
             return fixed
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
     lawless = model.lawless() if budget.C is not None and settings.method != "baseline" else {}
+    if budget.C is None and settings.method != "baseline":
+        # at a model (N, D) a fixed-D sweep (its law in N at its D alone) is ranked only beside other such sweeps at
+        # that D (``_fixed_d_ranking``): beside laws in N and D it is left out of what they are compared by, as a
+        # dataset with no own-loss law is at a budget (two such sweeps moved a grid's P(best) 0.01 → 0.00; h78)
+        lawless = {
+            n: why for n, why in model.lawless().items() if _fixed_d_sweep(book, n, runs.own_eval.get(n))
+        }
     if lawless and len(cands) - len(lawless) >= 2:
         # a dataset with no own-loss law has no N*(C): it is not ranked at a budget, and left out of what the others
         # are compared by (their largest budget, the backtest, the spread it learns): one 6.9B run of a DCLM set
@@ -628,6 +635,11 @@ def _fixed_d_ranking(
         )
     target = next(iter(weights))
     at_d = [ds for ds in names if (line := lines[(ds, target)]) is not None and line.at(D)]
+    if len(at_d) < 2 and sum(1 for ds in names if lines[(ds, target)] is None) >= 2:
+        # fewer than two fixed-D sweeps at D beside two or more datasets of laws in N and D (a grid, a one-line
+        # sweep): those are ranked as any table's, the fixed-D sweeps left unranked with their reason; a ranking
+        # of the one sweep at D, or a refusal naming the sweeps' D, had left every one of them out (h78)
+        return None
     if not at_d:
         off = {
             fmt_si(line.D): ds for ds in names if (line := lines[(ds, target)]) is not None
@@ -875,6 +887,14 @@ def _beyond_nats(res: Ranking, book: LawBook, own_eval: Mapping[str, str]) -> li
     return out
 
 
+def _fixed_d_sweep(book: LawBook, dataset: str, own: str | None) -> bool:
+    """Whether ``dataset``'s own-loss runs lie at one token count (``line_law.fixed_tokens``: a fixed-D sweep)."""
+    if own is None or not book.sweeps.has(dataset, own):
+        return False
+    n, d, _ = book.data(dataset, own)
+    return fixed_tokens(n, d) is not None
+
+
 def _with_unranked(res: Ranking, lawless: Mapping[str, str]) -> Ranking:
     """``res`` with a row for each dataset left out for want of an own-loss law (``lawless``: name → why), not
     ranked, and a note that the others were compared without it."""
@@ -889,8 +909,13 @@ def _with_unranked(res: Ranking, lawless: Mapping[str, str]) -> Ranking:
         *res.combined,
         *(CombinedRow(n, "failed", why[n], None, None, None, None, None) for n in lawless),
     )
-    note = (
-        f"{', '.join(lawless)}: no own-loss law (too few runs), so no compute-optimal model to rank at this budget; "
+    at = (
+        "no compute-optimal model to rank at this budget"
+        if res.budget.C is not None
+        else "nothing to rank at this model beside laws in N and D"
+    )
+    note = (  # (it said "too few runs" of a fixed-D sweep's 6 sizes at one D: each one's row says why; h78)
+        f"{', '.join(lawless)}: no own-loss law in N and D, so {at}; "
         "the others are compared without it (their budgets, backtest and spread)"
     )
     return dataclasses.replace(res, targets=targets, combined=combined, warnings=(*res.warnings, note))

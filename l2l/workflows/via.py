@@ -12,7 +12,7 @@ backtests of the whole chain give where they apply (``LawBook.train_test_model``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -325,6 +325,20 @@ def _none_at(
     )
 
 
+def _none_translated(tgt: str, failed: Mapping[str, FitError]) -> FitError:
+    """The refusal of ``--via all`` where no source's translation could be made: one source's own error, or every
+    source and why (it named the first source's reason alone: beside a fixed-D sweep that had a run there, a
+    grid's real reason, no runs paired with the target's, went unsaid; h78)."""
+    if len(failed) == 1:
+        return next(iter(failed.values()))
+    hints = list(dict.fromkeys(e.hint for e in failed.values() if e.hint))
+    return FitError(
+        f"no source could be translated into {tgt}: "
+        + grouped_reasons({s: e.message for s, e in failed.items()}, shown=None),
+        hint="; ".join(hints) or None,
+    )
+
+
 def predict_via(
     runs: Runs,
     *,
@@ -431,7 +445,7 @@ def predict_sources(
     singles: list[tuple[PredictiveInterval, float, float, float | None]] = []
     notes = [*notes, *left_out]
     used: dict[str, float] = {}
-    failed: list[FitError] = []
+    failed: dict[str, FitError] = {}
     for s, x in x_by_src.items():
         try:
             measured, step, single = chain.single(s, x)
@@ -439,14 +453,14 @@ def predict_sources(
             if not every:
                 raise
             # --via all: a source that cannot be translated is left out, saying why (one such used to stop all)
-            failed.append(exc)
+            failed[s] = exc
             notes.append(f"{s} left out: {exc.message}")
             continue
         used[s] = x
         steps += [measured, step]
         singles.append(single)
     if not used:
-        raise failed[0]
+        raise _none_translated(tgt_ds, failed)
     x_by_src = used
     own_pi = singles[0][0]
     if len(singles) > 1:
