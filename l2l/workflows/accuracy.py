@@ -1109,11 +1109,20 @@ class _Chain:
     level: float
 
     def _loss(self, ds: str, ev: str, n: float, d: float) -> LawPrediction | FitError:
+        from l2l.base.text import fmt_si
         from l2l.workflows.predict import predict_point
 
         try:
             return predict_point(self.book, ds, ev, n, d, level=self.level, seed=self.seed)
         except (FitError, SelectionError) as exc:
+            line = self.book.fixed_line(ds, ev) if self.book.sweeps.has(ds, ev) else None
+            if line is not None and line.at(d):  # (its refusal named the D asked for as the way: h78)
+                spelled = f"{ev}:loss" if ev in accuracy_evals(self.runs) else ev
+                return FitError(
+                    f"{ds}/{ev}: every run lies at D = {fmt_si(line.D)}, so its law is in N at that D alone, which "
+                    f"the accuracy chain does not take (it needs a law in N and D); `l2l predict -d {ds} -e "
+                    f"{spelled} --D {fmt_si(line.D)}` gives the loss there"
+                )
             return FitError(exc.message)
 
     def predict(self, res: AccuracyResult, ds: str, n: float, d: float) -> AccuracyPrediction:
