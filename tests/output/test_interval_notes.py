@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def test_a_lower_bound_beyond_the_backtests_reach_in_n_is_said_at_any_width() -> None:
     """p70: the note that nothing calibrates the law 7.21× beyond its largest model was dropped with the bare reach
@@ -61,3 +63,27 @@ def test_optimals_summary_says_a_lower_bound_as_predicts_does() -> None:
     assert _optimal_summary([{**row, "lower_bound_only": False}], None).endswith(
         "loss 2.21 [2.13, 2.31] (90% interval)"
     )
+
+
+def test_fit_laws_summary_beside_fixed_d_laws_still_counts_the_flagged_laws() -> None:
+    """h78: beside fixed-D laws the summary dropped "3 flagged (see flags)" that the flags column showed."""
+    from l2l.output.reports.laws import _fits_summary
+
+    fixed: dict[str, Any] = {
+        "dataset": "abl",
+        "eval": "abl_val",
+        "status": "fixed-D",
+        "E": 2.0,
+        "K": 600.0,
+        "gamma": 0.33,
+        "D": 1e10,
+    }
+    rows: list[dict[str, Any]] = [
+        {"dataset": "web", "eval": "c4", "status": "poor"},
+        {"dataset": "web", "eval": "web_val", "status": "ok"},
+        {"dataset": "books", "eval": "c4", "status": "warning"},
+        fixed,
+    ]
+    said = _fits_summary(rows, {"abl": "abl_val"})
+    assert said.startswith("3 laws fitted, 1 law in N at one D, 2 flagged (see flags); abl: L = 2.000")
+    assert "flagged" not in _fits_summary([rows[1], fixed], {"abl": "abl_val"})

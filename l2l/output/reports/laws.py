@@ -220,12 +220,16 @@ def _fixed_summary(rows: Sequence[Row], fixed: Sequence[Row], own: Mapping[str, 
     """The summary of a fit-law table with fixed-D sweeps' laws (in N at one D, ``FitOutcome.fixed``)."""
     laws = [r for r in rows if r.get("status") not in ("failed", "fixed-D")]
     failed = len(rows) - len(laws) - len(fixed)
+    flagged = [
+        r for r in laws if r.get("status") in ("warning", "poor")
+    ]  # (as the summary without them says it)
     head = ", ".join(
         part
         for part in (
             plural(len(laws), "law") + " fitted" if laws else "",
             f"{plural(len(fixed), 'law')} in N at one D",
             f"{failed} failed" if failed else "",
+            f"{len(flagged)} flagged (see flags)" if flagged else "",
         )
         if part
     )
