@@ -87,3 +87,17 @@ def test_fit_laws_summary_beside_fixed_d_laws_still_counts_the_flagged_laws() ->
     said = _fits_summary(rows, {"abl": "abl_val"})
     assert said.startswith("3 laws fitted, 1 law in N at one D, 2 flagged (see flags); abl: L = 2.000")
     assert "flagged" not in _fits_summary([rows[1], fixed], {"abl": "abl_val"})
+
+
+def test_a_law_files_predictions_at_one_target_saying_the_same_are_said_once() -> None:
+    """The law-file report's warnings go through the same ``said_once`` as predict's from the runs."""
+    from l2l.output.reports.common import said_once
+
+    lines = [
+        ("warning: ", "web/own", "at N = 1.28B, D = 10B", "compute is 2× the largest fitted"),
+        ("warning: ", "code/own", "at N = 1.28B, D = 10B", "compute is 2× the largest fitted"),
+        ("warning: ", "web/own", "at N = 1.28B, D = 10B", "compute is 2× the largest fitted"),
+    ]
+    assert said_once(lines) == [
+        "warning: web/own, code/own at N = 1.28B, D = 10B: compute is 2× the largest fitted"
+    ]

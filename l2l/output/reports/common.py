@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeGuard
 
 from l2l.base.text import fmt_interval, fmt_sci, fmt_si, fmt_sig, interval_decimals
@@ -189,12 +189,23 @@ UNITS_SUSPECT = 1e6
 _BARE_REACH = re.compile(r"^(?:(?:compute|N|D) is [0-9.e+]+× the largest fitted(?:, |$))+$")
 
 
+def said_once(lines: Iterable[tuple[str, str, str, str]]) -> list[str]:
+    """Note lines (head, name, place, words) as ``{head}{names} {place}: {words}``, the lines at one place saying
+    the same words said once with their names joined (in first-seen order): the three datasets of a sample at one
+    target printed the same three-line warning three times."""
+    said: dict[tuple[str, str, str], list[str]] = {}
+    for head, name, at, body in lines:
+        names = said.setdefault((head, at, body), [])
+        if name not in names:
+            names.append(name)
+    return [f"{head}{', '.join(names)} {at}: {body}" for (head, at, body), names in said.items()]
+
+
 def interval_notes(rows: Sequence[Row], name: Callable[[Row], str], where: Callable[[Row], str]) -> list[str]:
     """Per row with something to say: its interval's notes, as a warning when it reaches beyond the backtests'
-    evidence or is a lower bound (how far every row reaches is in the C×, N×, D× columns). Rows at one place
-    (``where``) saying the same words are said once, their names (``name``) joined: the three datasets of a sample
-    at one target printed the same three-line warning three times."""
-    said: dict[tuple[str, str, str], list[str]] = {}
+    evidence or is a lower bound (how far every row reaches is in the C×, N×, D× columns); rows at one place
+    (``where``) saying the same words said once, their names (``name``) joined (``said_once``)."""
+    lines = []
     for r in rows:
         # the bare reach ("N is 7.21× the largest fitted") is in the columns; a note that only mentions the largest
         # fitted N (that nothing calibrates the law's extrapolation there: a lower bound) was dropped with it, and a
@@ -203,10 +214,9 @@ def interval_notes(rows: Sequence[Row], name: Callable[[Row], str], where: Calla
         warn = bool(r.get("beyond_evidence") or r.get("lower_bound_only"))
         if not words and not warn:
             continue
-        head = "warning: " if warn else ""
         body = reach(r) + ("; " + "; ".join(words) if words else "")
-        said.setdefault((head, where(r), body), []).append(name(r))
-    return [f"{head}{', '.join(names)} {at}: {body}" for (head, at, body), names in said.items()]
+        lines.append(("warning: " if warn else "", name(r), where(r), body))
+    return said_once(lines)
 
 
 def chance_text(chance: float | None, source: str, *, none: str = "fitted") -> str:

@@ -22,6 +22,7 @@ from l2l.output.reports.common import (
     pct_level,
     ratio_columns,
     reach_of_compute,
+    said_once,
     sci,
     sci_column,
     si,
@@ -574,12 +575,15 @@ def law_file_predictions_report(
         )
     # one line per prediction, as predict from the runs says it (three lines each, compute, N and D, made 18 lines
     # for six rows)
-    notes += list(
-        dict.fromkeys(
-            f"warning: {r['dataset']}/{r['eval']} at N = {si(r['N'])}, D = {si(r['D'])}: {'; '.join(r['notes'])}"
-            for r in rows
-            if r["notes"]
+    notes += said_once(
+        (
+            "warning: ",
+            f"{r['dataset']}/{r['eval']}",
+            f"at N = {si(r['N'])}, D = {si(r['D'])}",
+            "; ".join(r["notes"]),
         )
+        for r in rows
+        if r["notes"]
     )
     notes += _law_warnings(rows, None)
     notes += list(skipped)
