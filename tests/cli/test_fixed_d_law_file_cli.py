@@ -36,7 +36,8 @@ def test_a_law_in_n_at_one_d_read_from_a_law_file_gives_fit_laws_value_at_that_d
     (pred,) = doc["rows"]
     expected = row["E"] + row["K"] * 1.28e9 ** -row["gamma"]
     assert math.isclose(pred["loss"], expected, rel_tol=1e-12)
-    assert math.isclose(pred["loss"], 2.611989980681513, rel_tol=1e-12)  # (the seeded table's law)
+    # the seeded table's law, to the fit's tolerance: the last digits differ between machines (BLAS, CPU)
+    assert math.isclose(pred["loss"], 2.61198998, rel_tol=1e-8)
     assert pred["form"] == "line"
     assert pred["loss_law"] == pred["loss"]
     assert pred["loss_lo"] is None

