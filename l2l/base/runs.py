@@ -507,6 +507,13 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     check_name(name, what)
     if name in names:
         return name
+    if (
+        not name.strip()
+    ):  # '' is a prefix of every name: it was "dataset '' is ambiguous: it could be …" (exit 1)
+        raise UsageError(
+            f"an empty {what} name names no {what}",
+            hint=f"name one of the {what}s: {name_listing(names)}" if names else None,
+        )
     # compared in one Unicode form: a name typed or pasted decomposed (macOS file names, some terminals) was
     # "unknown dataset 'données'; did you mean 'données'?" (a probe)
     low = unicodedata.normalize("NFC", name).lower()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from l2l.base.errors import SelectionError
+from l2l.base.errors import SelectionError, UsageError
 from l2l.base.runs import Runs, resolve_name, resolve_names
 from l2l.io.tables import read_runs
 
@@ -125,6 +125,15 @@ def test_an_ambiguous_prefix_lists_the_candidates() -> None:
     ) as info:
         resolve_name("arc", EVALS, "eval")
     assert info.value.hint == "name more of it, up to one eval listed"  # p69: no hint
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_name_is_a_usage_error_not_an_ambiguous_prefix_of_every_name(name: str) -> None:
+    # '' prefixes every name: `-d ''` said "dataset '' is ambiguous: it could be …" and exited 1
+    with pytest.raises(UsageError, match=r"^an empty dataset name names no dataset$") as info:
+        resolve_name(name, DATASETS, "dataset")
+    assert info.value.exit_code == 2
+    assert info.value.hint == "name one of the datasets: fineweb, fineweb-edu, starcoder, smollm"
 
 
 def test_all_is_a_keyword_and_every_repeat_is_honoured() -> None:
