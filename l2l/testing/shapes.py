@@ -15,7 +15,8 @@ generated from known laws so that every answer l2l gives on them can be checked 
   order at 1e22 the reverse of the sweep's);
 - ``wide_export``: a W&B-style export (one row per run, one column per eval) of three datasets whose losses follow
   Chinchilla's law (Eq. 1), with held-out runs tagged in a column;
-- ``fixed_d_csv``: two datasets whose every run lies at one token count (a fixed-D sweep), written as a CSV.
+- ``fixed_d_csv``: two datasets whose every run lies at one token count (a fixed-D sweep), written as a CSV;
+  ``fixed_d_accuracy_csv``: the same sweeps with a task loss and its accuracy (a data ablation with accuracies).
 
 Every generator returns a ``Shape``: its rows (plain dicts, no polars), the options a user would pass to
 ``l2l ingest``, the true law of each (dataset, eval) that has one, and the true (noise-free) values of the
@@ -41,6 +42,7 @@ __all__ = [
     "SigmoidTruth",
     "configs",
     "crossing_task",
+    "fixed_d_accuracy_csv",
     "fixed_d_csv",
     "imbalanced",
     "no_run_id_log",
@@ -685,5 +687,45 @@ def fixed_d_csv(path: Path, *, seed: int = 0, noise: float = 0.004, eval_name: s
         for n in FIXED_D_SIZES:
             loss = fixed_d_truth(name, n) * (1 + rng.normal(0.0, noise))
             lines.append(f"{name},{n:.0f},{FIXED_D_TOKENS:.0f},{eval_name.format(dataset=name)},{loss:.6f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+#: ``fixed_d_accuracy_csv``'s task: loss = K·(own − E)^κ + E_T (E_T per dataset: code is worse at it), accuracy a
+#: sigmoid of that loss with a chance floor, mid-curve at 2×–4× the largest size (web 49 → 74 points, code 35 → 52)
+FIXED_D_TASK = Shift(1.6, 0.9, 0.0)
+FIXED_D_TASK_E = {"web": 1.2, "code": 1.5}
+FIXED_D_ACCURACY = SigmoidTruth(0.25, 2.6, 0.25)
+
+
+def fixed_d_task_truth(dataset: str, N: float) -> float:
+    """The noise-free task loss of ``fixed_d_accuracy_csv``'s ``dataset`` at size ``N`` and its one D."""
+    own = fixed_d_truth(dataset, N) - FIXED_D_E[dataset]
+    return float(FIXED_D_TASK.K * own**FIXED_D_TASK.kappa + FIXED_D_TASK_E[dataset])
+
+
+def fixed_d_accuracy_csv(
+    path: Path,
+    *,
+    seed: int = 0,
+    noise: float = 0.004,
+    acc_noise: float = 0.006,
+    accuracy: SigmoidTruth = FIXED_D_ACCURACY,
+) -> Path:
+    """A CSV of ``fixed_d_csv``'s two fixed-D sweeps, each run with its own loss (eval ``{dataset}_val``), a task
+    loss ``hellaswag`` (``fixed_d_task_truth``, metric ``loss``) and its accuracy (``accuracy`` of the true task
+    loss plus a normal draw of sd ``acc_noise``, metric ``accuracy``); losses times (1 + a normal draw of sd
+    ``noise``). Returns ``path``."""
+    rng = np.random.default_rng(seed)
+    lines = ["dataset,run_id,N,D,eval,metric,value"]
+    for name in FIXED_D_E:
+        for i, n in enumerate(FIXED_D_SIZES):
+            own = fixed_d_truth(name, n) * (1 + rng.normal(0.0, noise))
+            task_true = fixed_d_task_truth(name, n)
+            task = task_true * (1 + rng.normal(0.0, noise))
+            acc = float(np.clip(accuracy.accuracy(task_true) + rng.normal(0.0, acc_noise), 0.0, 1.0))
+            run = f"{name},{name}-{i:02d},{n:.0f},{FIXED_D_TOKENS:.0f}"
+            lines += [f"{run},{name}_val,loss,{own:.6f}", f"{run},hellaswag,loss,{task:.6f}"]
+            lines.append(f"{run},hellaswag,accuracy,{acc:.6f}")
     path.write_text("\n".join(lines) + "\n")
     return path

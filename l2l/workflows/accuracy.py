@@ -39,7 +39,7 @@ from l2l.base.schema import (
     Pooling,
     is_glob,
 )
-from l2l.base.text import some_of
+from l2l.base.text import fmt_si, some_of
 from l2l.core.accuracy import UNINFORMATIVE_METHOD, AccuracyFit, DatasetOffsets, FloorMode, fit_accuracy
 from l2l.core.predictive import beyond_evidence
 from l2l.core.sigmoid import FLOOR_ABOVE
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from l2l.core.calibrate import CalibrationCache
     from l2l.core.fit import FitCache, FitOptions
     from l2l.core.laws import Array
-    from l2l.workflows.predict import LawPrediction
+    from l2l.workflows.predict import LawPrediction, LinePrediction
 
 __all__ = [
     "ACCURACY_COLUMNS",
@@ -899,7 +899,12 @@ class AccuracyPrediction:
         if self.loss is not None:
             # the task loss comes from the task's own law, not from the own loss before it (an arrow between the
             # two read as a chain: probe p71)
-            what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval} (its own law)"
+            from l2l.workflows.predict import FIXED_METHOD
+
+            # (``FIXED_METHOD:not-calibrated`` where the interval is a lower bound)
+            fixed = self.loss_method.split(":")[0] == FIXED_METHOD
+            law = f"law in N at D = {fmt_si(self.D)}" if fixed else "law"
+            what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval} (its own {law})"
             fix = "" if self.loss_law is None else self._moved_off_the_law(self.loss_law, self.loss)
             out.append(f"{what}: {self.loss:.4f}{fix}")
         if self.accuracy is not None:
@@ -1108,22 +1113,17 @@ class _Chain:
     seed: int
     level: float
 
-    def _loss(self, ds: str, ev: str, n: float, d: float) -> LawPrediction | FitError:
-        from l2l.base.text import fmt_si
-        from l2l.workflows.predict import predict_point
+    def _loss(self, ds: str, ev: str, n: float, d: float) -> LawPrediction | LinePrediction | FitError:
+        """The loss of (ds, ev) at (n, d) as ``predict`` gives it (``predict.loss_point``: a fixed-D sweep's law in
+        N at its D too), or why not: at another D than a fixed-D sweep's, ``predict``'s refusal with its way to that
+        D."""
+        from l2l.workflows.predict import loss_point
 
         try:
-            return predict_point(self.book, ds, ev, n, d, level=self.level, seed=self.seed)
+            return loss_point(self.book, ds, ev, n, d, level=self.level, seed=self.seed)
         except (FitError, SelectionError) as exc:
-            line = self.book.fixed_line(ds, ev) if self.book.sweeps.has(ds, ev) else None
-            if line is not None and line.at(d):  # (its refusal named the D asked for as the way: h78)
-                spelled = f"{ev}:loss" if ev in accuracy_evals(self.runs) else ev
-                return FitError(
-                    f"{ds}/{ev}: every run lies at D = {fmt_si(line.D)}, so its law is in N at that D alone, which "
-                    f"the accuracy chain does not take (it needs a law in N and D); `l2l predict -d {ds} -e "
-                    f"{spelled} --D {fmt_si(line.D)}` gives the loss there"
-                )
-            return FitError(exc.message)
+            fixed = self.book.sweeps.has(ds, ev) and self.book.fixed_line(ds, ev) is not None
+            return FitError(f"{exc.message}; {exc.hint}" if fixed and exc.hint else exc.message)
 
     def predict(self, res: AccuracyResult, ds: str, n: float, d: float) -> AccuracyPrediction:
         """The accuracy of ``res``'s eval for a model of ``ds`` at (n, d), or why there is none."""

@@ -152,11 +152,12 @@ class AccuracyEvaluation:
 def _predicted_loss(
     book: LawBook, dataset: str, eval_name: str, n: float, d: float, level: float
 ) -> PredictiveInterval | None:
-    """The input loss as ``predict`` gives it (``predict_point``), or None when its law cannot be fitted."""
-    from l2l.workflows.predict import predict_point
+    """The input loss as ``predict`` gives it (``loss_point``: a fixed-D sweep's law in N at its D too), or None
+    when no law answers."""
+    from l2l.workflows.predict import loss_point
 
     try:
-        return predict_point(book, dataset, eval_name, n, d, level=level).interval
+        return loss_point(book, dataset, eval_name, n, d, level=level).interval
     except (FitError, SelectionError):
         return None
 

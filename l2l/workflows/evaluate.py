@@ -26,7 +26,7 @@ from l2l.base.checks import as_names, check_count, check_level
 from l2l.base.errors import FitError, RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.runs import RUN_OF, check_runs, evals_measured, select_evals, with_run
 from l2l.base.schema import SETTINGS, Setting
-from l2l.base.text import counted, fmt_sci, fmt_si, plural
+from l2l.base.text import counted, fmt_sci, fmt_si, plural, some_of
 from l2l.core.fit import FitCache, FitOptions, LawFit, far_mask, log_residuals, map_in_processes
 from l2l.core.intervals import (
     backtested_through,
@@ -61,7 +61,14 @@ from l2l.workflows.lawbook import (
     with_bootstraps,
 )
 from l2l.workflows.pairing import PairSpec, Sides, tolerance_apart, unpaired_reason
-from l2l.workflows.predict import DEFAULT_DRAWS, LINE_METHOD, draw_unbacktested, law_interval, refuse_beyond
+from l2l.workflows.predict import (
+    DEFAULT_DRAWS,
+    LINE_METHOD,
+    draw_unbacktested,
+    law_interval,
+    other_d_fix,
+    refuse_beyond,
+)
 from l2l.workflows.translate import (
     LossToLoss,
     carry,
@@ -1231,6 +1238,9 @@ def evaluate(
     if level is not None:
         check_level(level)
     require_two_datasets(runs)
+    fixed = _fixed_d_refusal(runs)  # (before any fit: no law in N and D can be fitted on them)
+    if fixed is not None:
+        raise fixed
     plan = plan_holdout(
         runs,
         holdout_split=holdout_split,
@@ -1501,6 +1511,43 @@ def _require_some_made(preds: Sequence[HeldOutPrediction], runs: Runs) -> None:
         if lawless is not None
         else "each dataset needs a law fitted below the held-out budget (enough runs at several sizes)",
         param=None if lawless is not None else "holdout",
+    )
+
+
+def _fixed_d_refusal(runs: Runs) -> SelectionError | None:
+    """Where every dataset's own-loss runs lie at one token count (fixed-D sweeps: ``line_law.fixed_tokens``) and no
+    law in N and D can be fitted on them (``_why_no_dataset_has_a_law``), why nothing is scored and what does score
+    them; None otherwise. Table 1 asks whether a translation beats each dataset's own law in N and D: a fixed-D
+    sweep has neither (its law is in N at its D alone, and a translation between two such sweeps lost to the
+    target's own law at 2× its largest size on every seeded truth, README "One token count"). The extrapolation of
+    its law is what its backtests score (refitted on the sizes up to each cutoff, predicting every size above: the
+    interval ``predict`` gives is built from them); held-out sizes here would leave four or five sizes to a law
+    those backtests already refit (h81)."""
+    from l2l.core.line_law import fixed_tokens
+
+    frame = runs.frame
+    at: dict[str, float] = {}
+    for dataset, own in runs.own_eval.items():
+        rows = frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == own))
+        d = fixed_tokens(rows.get_column("N").to_numpy(), rows.get_column("D").to_numpy())
+        if d is None:
+            return None
+        at[dataset] = d
+    if (
+        not at or _why_no_dataset_has_a_law(runs) is None
+    ):  # (D spread within 5 % may yet fit a law in N and D)
+        return None
+    tokens = ", ".join(dict.fromkeys(fmt_si(d) for d in at.values()))
+    first = fmt_si(next(iter(at.values())))
+    return SelectionError(
+        f"nothing to evaluate: every run of {some_of(list(at))} lies at one token count (D = {tokens}), so each "
+        "law is in N at that D alone (E_D + K·N^−γ), with no law in N and D to extrapolate and no translation "
+        "between datasets to compare it with (a translation between fixed-D sweeps lost to the target's own law)",
+        hint=f"each law's extrapolation is scored by its backtests (refitted on the sizes up to each cutoff, "
+        f"predicting every size above): l2l fit-law --format json gives them (line_law.backtest), and l2l predict "
+        f"--N SIZE --D {first} (-e TASK:loss, -e TASK:accuracy) predicts there with intervals made from them; "
+        "l2l evaluate --accuracy TASK scores the accuracy chain through them on the held-out largest size; for "
+        f"laws in N and D to evaluate: {other_d_fix(log=runs.final_of_a_log)}",
     )
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.base.checks import as_names, as_numbers, check_level
-from l2l.base.errors import FitError, RefusedBeyondSweepError, UsageError
+from l2l.base.errors import FitError, RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.runs import OWN, check_runs
 from l2l.base.schema import beyond_nats
 from l2l.base.text import fmt_sci, fmt_si
@@ -599,6 +599,12 @@ class LinePrediction:
     def loss(self) -> float:
         return self.interval.estimate
 
+    @property
+    def flag(self) -> str | None:
+        """Never flagged poor (as ``LawPrediction.flag``): where its backtests do not vouch for it the interval is a
+        lower bound saying why (``fixed_interval``)."""
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "dataset": self.dataset,
@@ -640,6 +646,23 @@ def fixed_interval(line: FixedLine, N: float, C: float, sweep: Sweep, level: flo
         notes=(how,),
     )
     return pi if why is None else not_calibrated(pi, why, poor=False)
+
+
+def fixed_point(
+    book: LawBook, dataset: str, eval_name: str, N: float, D: float, level: float
+) -> LinePrediction:
+    """The one prediction of a fixed-D sweep's law (``LawBook.fixed_line``) at (N, D), as ``predict`` and the accuracy
+    chain make it; raises ``off_fixed_d``'s refusal where D is off its token count, and FitError where (dataset,
+    eval) has no such law."""
+    line = book.fixed_line(dataset, eval_name) if book.sweeps.has(dataset, eval_name) else None
+    if line is None:
+        raise FitError(f"{dataset}/{eval_name}: no law in N at one D")
+    if not line.at(D):
+        raise off_fixed_d(dataset, eval_name, line, D, log=book.final_of_a_log)
+    sweep = book.sweeps.get(dataset, eval_name)
+    c = book.flops_per_param_token * N * D
+    pi = fixed_interval(line, N, c, sweep, level)
+    return LinePrediction(dataset, eval_name, N, D, c, pi, range_ratios(N, D, c, sweep), line)
 
 
 def other_d_fix(*, log: bool = False) -> str:
@@ -763,6 +786,28 @@ def predict_point(
     return LawPrediction(dataset, eval_name, N, D, c, pi, range_ratios(N, D, c, sweep), fit_used, flag, rep)
 
 
+def loss_point(
+    book: LawBook,
+    dataset: str,
+    eval_name: str,
+    N: float,
+    D: float,
+    *,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> LawPrediction | LinePrediction:
+    """The loss of (dataset, eval) at (N, D) as ``predict`` gives it, for the commands that chain it (the accuracy
+    chain, ``evaluate --accuracy``): its law in N and D (``predict_point``), or, where none can be fitted and every
+    run lies at one token count, its law in N at that D (``fixed_point``; at any other D its refusal is raised).
+    Raises FitError or SelectionError where neither law answers."""
+    try:
+        return predict_point(book, dataset, eval_name, N, D, level=level, seed=seed)
+    except (FitError, SelectionError):
+        if not (book.sweeps.has(dataset, eval_name) and book.fixed_line(dataset, eval_name) is not None):
+            raise
+    return fixed_point(book, dataset, eval_name, N, D, level)
+
+
 def predict(
     runs: Runs,
     *,
@@ -824,18 +869,12 @@ def predict(
                 )
             )
     for ds, ev in fixed:  # (in N at one D: ``LawBook.fixed_line``)
-        line = book.fixed_line(ds, ev)
-        assert line is not None
-        sweep = book.sweeps.get(ds, ev)
         for n, d in zip(n_arr.tolist(), d_arr.tolist(), strict=True):
-            c = k * n * d
-            if not line.at(d):
-                off = off_fixed_d(ds, ev, line, d, log=book.final_of_a_log)
+            try:
+                out.append(fixed_point(book, ds, ev, n, d, level))
+            except FitError as off:  # (another D)
                 refused = refused or off
                 skipped.append(f"not predicted: {off.message}")
-                continue
-            pi = fixed_interval(line, n, c, sweep, level)
-            out.append(LinePrediction(ds, ev, n, d, c, pi, range_ratios(n, d, c, sweep), line))
     if refused is not None and not out:
         raise refused
     return Results(out, skipped)

@@ -1341,6 +1341,8 @@ def _rank_accuracy(
     task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance, ceiling, pooling)
     loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store, _through_law(fit))
     lt = loss.targets[0]
+    if lt.fixed_d is not None:
+        raise _fixed_d_accuracy_refusal(acc_eval, task, budget, fit)
     logs = loss.log_draws.get(task, {})
     accs, failed = _accuracy_draws(fit, lt, logs, task, settings)
     # a model measured (the one asked for, or the baseline's largest budget) is read, not mapped through the law
@@ -1460,6 +1462,29 @@ def _rank_accuracy(
         ),
         log_draws={},
     ).without_unchecked_p_best()
+
+
+def _fixed_d_accuracy_refusal(acc_eval: str, task: str, budget: Budget, fit: AccuracyFit) -> FitError:
+    """Why an accuracy is not ranked where its task loss's candidates are fixed-D sweeps at the D asked for
+    (``_fixed_d_ranking``), and what answers instead. That ranking has no joint draws for the accuracy law to map
+    (no P(best): no backtest of rankings checks those laws), and keeps the measured order unless calibrated intervals
+    separate the leader; chained accuracy intervals of such sweeps were lower bounds on every seeded table (h81:
+    the accuracy law's own error is not backtested on a dozen runs), so that rule would keep the measured order.
+    ``predict`` gives each dataset's accuracy with its interval; the task loss ranks by the same laws."""
+    assert budget.N is not None
+    assert budget.D is not None
+    at = f"--N {fmt_si(budget.N)} --D {fmt_si(budget.D)}"
+    same = (
+        " (one accuracy curve pooled across the datasets: the same order by the laws' values)"
+        if fit.pooling == "pooled"
+        else ""
+    )
+    return FitError(
+        f"{acc_eval} is not ranked on fixed-D sweeps: their task loss {task} is ranked at D = {fmt_si(budget.D)} "
+        "by its laws in N at that D alone, with no joint draws for the accuracy law to map",
+        hint=f"l2l predict -e '{acc_eval}:accuracy' {at} gives each dataset's accuracy there with its interval; "
+        f"l2l rank -t '{task}:loss' {at} ranks by the task loss{same}",
+    )
 
 
 def _accuracy_draws(
