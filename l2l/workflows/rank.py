@@ -606,7 +606,7 @@ def _fixed_d_ranking(
     is in N at that D alone, ``LawBook.fixed_line``), where two or more candidates are such sweeps; None otherwise
     (every other table: nothing changes there, and nothing is fitted here but those laws).
 
-    Each dataset whose law lies at D is ranked by ``predict``'s value and interval there (``fixed_interval``: one
+    Each dataset whose law lies at D is ranked by ``predict``'s value and interval there (``fixed_point``: one
     question, one answer); beside it, the baseline: the target losses measured at the largest size every ranked
     dataset ran. The recommended order is the baseline's unless the laws' calibrated intervals separate their
     leader from every other dataset (its upper end below each other's lower end). No P(best) is stated: no
@@ -614,7 +614,7 @@ def _fixed_d_ranking(
     sweep at D is left unranked with its reason; none at D is a one-line refusal naming their D (FitError)."""
     from l2l.core.rank_model import DrawError
     from l2l.workflows.lawbook import fixed_note
-    from l2l.workflows.predict import fixed_interval, off_fixed_d, other_d_fix
+    from l2l.workflows.predict import fixed_point, off_fixed_d, other_d_fix
 
     assert budget.N is not None
     assert budget.D is not None
@@ -653,17 +653,13 @@ def _fixed_d_ranking(
             hint=f"rank at --D {fmt_si(line.D)} (predict --D {fmt_si(line.D)} gives each dataset's loss there), or "
             + other_d_fix(log=book.final_of_a_log),
         )
-    k = runs.flops_per_param_token
-    C = k * N * D
-    # each dataset's interval as predict gives it (one question, one answer)
+    # each dataset's interval as predict gives it (one question, one answer: ``fixed_point``)
     pis: dict[str, PredictiveInterval] = {}
     said: dict[str, tuple[str, ...]] = {}
     for ds in at_d:
-        line = lines[(ds, target)]
-        assert line is not None
-        sweep = book.sweeps.get(ds, _law_eval(target, ds, runs.own_eval))
-        pis[ds] = fixed_interval(line, N, C, sweep, settings.level)
-        said[ds] = (*pis[ds].notes, fixed_note(line))
+        point = fixed_point(book, ds, _law_eval(target, ds, runs.own_eval), N, D, settings.level)
+        pis[ds] = point.interval
+        said[ds] = (*pis[ds].notes, fixed_note(point.line))
     # the baseline: each dataset's target loss measured at the largest size every ranked dataset ran
     sizes = {ds: book.data(ds, _law_eval(target, ds, runs.own_eval)) for ds in at_d}
     common = [
