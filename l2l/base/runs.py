@@ -39,6 +39,7 @@ __all__ = [
     "resolve_names",
     "rows_by_dataset_eval",
     "select_evals",
+    "stored_accuracy_hint",
     "with_run",
 ]
 
@@ -535,10 +536,26 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
         raise SelectionError(f"unknown {what} {name!r}: these runs have no {what}s")
     near = near_names(name, names)
     guess = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+    stored = stored_accuracy_hint(name, names) if what == "accuracy eval" else None
     raise SelectionError(
         f"unknown {what} {name!r}{guess} ({what}s: {name_listing(names)})",
-        hint=f"name one of the {what}s listed, or the beginning of one",
+        hint=stored or f"name one of the {what}s listed, or the beginning of one",
     )
+
+
+def stored_accuracy_hint(name: str, acc_names: Sequence[str]) -> str | None:
+    """The way to an accuracy asked for by its column's name (``lambada_acc``, ``eval/piqa/accuracy``), which
+    ingest stores under the task's name (``lambada``), the metric apart: it was refused as an unknown eval with a
+    listing naming ``lambada`` and no more (h80, a Pythia-style export). None where the name is no such column's."""
+    head, sep, tail = schema.norm_name(name).replace("/", "_/").rpartition("_")
+    if not sep or schema.metric_kind(tail.strip("/")) != "accuracy":
+        return None
+    tasks = {
+        head.replace("_/", "/").strip("/_"),
+        head.rsplit("_/", 1)[-1].strip("/_"),
+    }  # the path's last part too
+    hit = next((a for a in acc_names if a.lower() in tasks), None)
+    return None if hit is None else f"an accuracy column is stored under its task's name: -e {hit}:accuracy"
 
 
 def _whole_number(prefix: str, name: str) -> bool:

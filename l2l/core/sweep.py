@@ -30,7 +30,9 @@ __all__ = [
     "at_or_below",
     "budgets",
     "config_groups",
+    "cross_lines",
     "near_configs",
+    "off_cross",
     "one_budget",
     "optimum_off_sweep",
     "pair_configs",
@@ -328,6 +330,44 @@ def at_model(N: ArrayLike, D: ArrayLike, n: float, d: float, rtol: float = MODEL
     ln = np.abs(np.log(np.asarray(N, dtype=np.float64)) - math.log(n))
     ld = np.abs(np.log(np.asarray(D, dtype=np.float64)) - math.log(d))
     return np.asarray((ln <= tol) & (ld <= tol), dtype=np.bool_)
+
+
+#: A line of a Kaplan-style pair of one-line sweeps (``cross_lines``) holds this many distinct values or more.
+CROSS_LINE_VALUES = 3
+
+
+def _distinct(values: NDArray[np.float64], rtol: float) -> NDArray[np.float64]:
+    """The distinct values of ``values``, sorted: neighbours within ``rtol`` (in log space) are one value."""
+    v = np.sort(values)
+    return v[np.r_[True, np.diff(np.log(v)) > math.log1p(rtol)]] if v.size else v
+
+
+def cross_lines(N: ArrayLike, D: ArrayLike, rtol: float = MODEL_RTOL) -> tuple[float, float] | None:
+    """(N0, D0) where every run lies at model size N0 or at token count D0, and each of the two lines holds
+    ``CROSS_LINE_VALUES`` distinct values of the other or more: a Kaplan-style pair of one-line sweeps, L(N) at one
+    large D and L(D) at one N. Such runs measure the law along the two lines only; how its N and D terms combine
+    off both is the form's assumption, which no run (and no backtest) checks. None for any other design."""
+    n = np.asarray(N, dtype=np.float64).ravel()
+    d = np.asarray(D, dtype=np.float64).ravel()
+    if n.size == 0 or n.size != d.size or not (np.all(n > 0) and np.all(d > 0)):
+        return None
+    tol = math.log1p(rtol)
+    for n0 in _distinct(n, rtol):
+        on_n = np.abs(np.log(n / n0)) <= tol
+        off = _distinct(d[~on_n], rtol)  # the runs off the N0 line: all at one D0
+        if len(off) != 1 or len(_distinct(d[on_n], rtol)) < CROSS_LINE_VALUES:
+            continue
+        d0 = float(off[0])
+        on_d = np.abs(np.log(d / d0)) <= tol
+        if np.all(on_n | on_d) and len(_distinct(n[on_d], rtol)) >= CROSS_LINE_VALUES:
+            return float(n0), d0
+    return None
+
+
+def off_cross(cross: tuple[float, float], N: float, D: float, rtol: float = MODEL_RTOL) -> bool:
+    """Whether the model (N, D) lies off both lines of ``cross`` (``cross_lines``): at neither N0 nor D0."""
+    tol = math.log1p(rtol)
+    return abs(math.log(N / cross[0])) > tol and abs(math.log(D / cross[1])) > tol
 
 
 def config_groups(N: ArrayLike, D: ArrayLike, rtol: float = SAME_RTOL) -> Index:

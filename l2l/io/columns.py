@@ -82,6 +82,33 @@ def _repeat_hint(unused: Sequence[str]) -> str | None:
     )
 
 
+#: Names of a sequence length (tokens per sequence) in trainers' logs and configs.
+SEQ_LEN_NAMES: Final = frozenset(
+    {"seq_len", "seq_length", "sequence_length", "max_seq_len", "max_seq_length", "context_length", "ctx_len",
+     "block_size", "n_ctx", "max_position_embeddings"}
+)  # fmt: skip
+
+
+def _batch_hint(unused: Sequence[str]) -> str | None:
+    """How to give D where a per-step log counts steps and the batch (``batch_size`` sequences of ``seq_len``
+    tokens, or ``batch_tokens``) instead of the tokens seen: it was refused with D's aliases and no hint (h80, a
+    Pythia-style log of step, batch_size and seq_len). l2l derives no D itself: the batch may be per device, or may
+    have changed during the run."""
+    last = {c: schema.norm_name(c).rsplit("/", 1)[-1] for c in unused}
+    step = next((c for c, w in last.items() if w in STEP_NAMES), None)
+    batch = next((c for c, w in last.items() if ("batch" in w and "size" in w) or w in {"bs", "batch"}), None)
+    batch_tokens = next((c for c, w in last.items() if "batch" in w and "token" in w), None)
+    seq = next((c for c, w in last.items() if w in SEQ_LEN_NAMES), None)
+    if step is None or (batch_tokens is None and (batch is None or seq is None)):
+        return None
+    how = f"{step} × {batch_tokens}" if batch_tokens is not None else f"{step} × {batch} × {seq}"
+    return (
+        f"the table counts steps ({step}) and the batch, not the tokens trained on, D: add a column of tokens seen, "
+        f"D = {how} where that is the whole batch of every step (not per device, never changed), and map it: "
+        "--column D=COL"
+    )
+
+
 def missing_column_hint(
     missing: Sequence[str],
     present: Sequence[str],
@@ -170,6 +197,8 @@ def missing_column_hint(
         )
     if "D" in missing and (repeat := _repeat_hint(unused)) is not None:
         return repeat, "column"
+    if "D" in missing and (batches := _batch_hint(unused)) is not None:
+        return batches, "column"
     scaled = _scaled_columns(missing, unused)
     if scaled:
         # every such column at once: params_M beside tokens_B named one, and the user met the other's error after

@@ -259,6 +259,11 @@ class LawBook:
         choice = self.choice_for(dataset, eval) if self.sweeps.has(dataset, eval) else None
         return self._fit_of(dataset, eval, None if choice is None else choice.rival)
 
+    def other_five(self, dataset: str, eval: str, form: str) -> LawFit | None:
+        """The fit of the other five-parameter form beside ``form`` (Eq. 1 beside Eq. 3 and back, ``RIVAL_FORM``),
+        whatever the backtests said of the two; None for Eq. 2 or where it does not fit."""
+        return self._fit_of(dataset, eval, RIVAL_FORM.get(form))
+
     def nested(self, dataset: str, eval: str) -> LawFit | None:
         """Under ``--form auto``, the other reading of a floor the runs do not pin: where the group's runs cannot
         tell Eq. 3's E from 0 (``FormChoice.e_free``), the fit of the form nested with the chosen one (Eq. 2 beside

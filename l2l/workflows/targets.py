@@ -61,7 +61,7 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
     table: its task loss). Refused with the two choices: a name that is exactly both, and a beginning of one name
     that is both (hella for hellaswag). SelectionError for a name that is neither."""
     from l2l.base.errors import AmbiguousNameError
-    from l2l.base.runs import name_listing, resolve_name
+    from l2l.base.runs import name_listing, resolve_name, stored_accuracy_hint
 
     try:
         loss = runs.resolve_eval(name)
@@ -75,7 +75,8 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
         except SelectionError:
             # neither: both lists (the accuracy list alone read as if the table had no loss evals)
             raise SelectionError(
-                f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}", hint=no_loss.hint
+                f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}",
+                hint=stored_accuracy_hint(name, acc_names) or no_loss.hint,
             ) from None
         return True
     exact_accuracy = any(a.lower() == name.lower() for a in acc_names)

@@ -277,3 +277,26 @@ def test_an_id_reused_across_token_counts_names_one_run_per_count(tmp_path: Path
         [Path(__file__).parents[1] / "data" / "real" / "per_step_tokens_seen.csv"], checkpoints="all"
     )
     assert every.n_runs == 54  # 810 rows: 54 runs' checkpoints on 2 evals
+
+
+@pytest.mark.parametrize(
+    ("asked", "hint"),
+    [
+        ("lambada_acc", "-e lambada:accuracy"),
+        ("PIQA_Acc", "-e piqa:accuracy"),
+        ("eval/piqa/acc", "-e piqa:accuracy"),
+        ("downstream/arc_easy/accuracy", "-e arc_easy:accuracy"),
+    ],
+)
+def test_an_accuracy_asked_for_by_its_column_name_is_told_the_name_it_is_stored_under(
+    asked: str, hint: str
+) -> None:
+    """A wide export's ``lambada_acc`` is stored as the accuracy eval ``lambada``: asking for the column's name was
+    "unknown accuracy eval 'lambada_acc'" with the generic hint (h80)."""
+    from l2l.base.runs import resolve_name, stored_accuracy_hint
+
+    with pytest.raises(SelectionError) as exc:
+        resolve_name(asked, ["lambada", "piqa", "arc_easy"], "accuracy eval")
+    assert exc.value.hint == f"an accuracy column is stored under its task's name: {hint}"
+    assert stored_accuracy_hint("piqa_loss", ["piqa"]) is None  # a loss is no accuracy column
+    assert stored_accuracy_hint("foo_acc", ["piqa"]) is None  # no such task

@@ -8,7 +8,16 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from l2l.base.errors import FitError, LengthMismatchError
-from l2l.core.sweep import SAME_RTOL, Sweep, budgets, config_groups, optimum_off_sweep, pair_configs
+from l2l.core.sweep import (
+    SAME_RTOL,
+    Sweep,
+    budgets,
+    config_groups,
+    cross_lines,
+    off_cross,
+    optimum_off_sweep,
+    pair_configs,
+)
 from l2l.workflows.pairing import at_config
 
 
@@ -167,3 +176,19 @@ def test_a_size_written_to_three_digits_finds_its_one_run_and_an_ambiguous_or_fa
     assert match.tolist() == [0, 1, -1, -2, -1]  # the last: D 20 % off
     assert near.tolist()[:3] == [0, 1, 0]
     assert near_configs([1e8], [1e9], [], [])[1].tolist() == [-1]
+
+
+def test_a_kaplan_pair_of_one_line_sweeps_is_a_cross_and_a_grid_or_a_ladder_is_not() -> None:
+    sizes, tokens = [20e6, 85e6, 350e6, 1.0e9, 1.5e9], [1.5e9, 6e9, 25e9, 100e9]
+    n = [*sizes, *[1.0e9] * 3]  # L(N) at 100B, L(D) at 1B (its 100B run shared); sizes written to 3 digits
+    d = [*[100e9] * 5, *tokens[:3]]
+    n[3], d[0] = 1.001e9, 100.2e9
+    assert cross_lines(n, d) == (1.0e9, 100e9)
+    n0d0 = (1.0e9, 100e9)
+    assert off_cross(n0d0, 300e6, 10e9)  # in the empty quadrant
+    assert not off_cross(n0d0, 3e9, 100e9)  # on the L(N) line, extrapolated
+    assert not off_cross(n0d0, 1.04e9, 300e9)  # on the L(D) line (within 5 %)
+    grid = [(a, b) for a in sizes[:3] for b in tokens[:3]]
+    assert cross_lines([a for a, _ in grid], [b for _, b in grid]) is None
+    assert cross_lines(sizes, [20 * s for s in sizes]) is None  # one line of tokens per parameter
+    assert cross_lines(n[:6], d[:6]) is None  # two token counts on the N line: not a line of its own

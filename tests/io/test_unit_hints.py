@@ -107,3 +107,30 @@ def test_a_wide_loss_column_in_bits_is_read_with_a_warning(tmp_path: Path) -> No
         in said
     )
     assert "add a column val_loss_bits × ln 2" in said
+
+
+@pytest.mark.parametrize(
+    ("columns", "how"),
+    [
+        ("step,batch_size,seq_len", "D = step × batch_size × seq_len"),
+        (
+            "iteration,train/global_batch_size,max_seq_length",
+            "D = iteration × train/global_batch_size × max_seq_length",
+        ),
+        ("step,batch_tokens", "D = step × batch_tokens"),
+    ],
+)
+def test_a_log_of_steps_and_batches_without_tokens_is_told_the_product_to_add(
+    tmp_path: Path, columns: str, how: str
+) -> None:
+    """A Pythia-style log (step, batch_size, seq_len; no tokens seen) was refused with D's aliases and no hint (h80)."""
+    extra = ",".join(["1000", "1024", "2048"][: columns.count(",") + 1])
+    exc = refusal(table(tmp_path, f"{columns},loss", lambda n: f"{extra},{3.0 + 1e8 / n:.3f}"))
+    assert exc.hint is not None
+    assert exc.hint.startswith("the table counts steps (")
+    assert how in exc.hint
+    assert exc.hint.endswith("and map it: --column D=COL")
+    assert exc.column == "D"
+    # a batch without a sequence length tells no tokens: no hint made up
+    bare = refusal(table(tmp_path, "step,batch_size,loss", lambda n: f"1000,1024,{3.0 + 1e8 / n:.3f}"))
+    assert bare.hint is None or "the table counts steps" not in bare.hint
