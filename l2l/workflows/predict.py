@@ -591,34 +591,45 @@ class LawPrediction:
         return self.interval.raw
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "dataset": self.dataset,
-            "eval": self.eval,
-            "form": self.fit.form,
-            "N": self.N,
-            "D": self.D,
-            "C": self.C,
-        }
-        d.update(_interval_dict(self.interval))
-        d.update(ratios_dict(self.ratios))
+        d = _prediction_row(
+            self.dataset, self.eval, self.fit.form, self.N, self.D, self.C, self.interval, self.ratios
+        )
         d["corrected"] = self.corrected
         d["status"] = "poor" if self.flag else "ok"
         said = any(
             n.startswith("not calibrated") for n in self.interval.notes
         )  # the flag, in the interval's words
         d["notes"] = [*self.interval.notes, *([self.flag] if self.flag and not said else [])]
-        d["warnings"] = _warnings(self.fit, d)
+        d["warnings"] = _warnings(self.fit.warnings, d)
         if self.repetition is not None:  # (only where the table gives unique tokens)
             d["repetition"] = self.repetition.to_dict()
         return d
 
 
-def _warnings(fit: LawFit, row: Mapping[str, Any]) -> list[str]:
+def _prediction_row(
+    dataset: str,
+    eval_name: str,
+    form: str,
+    N: float,
+    D: float,
+    C: float,
+    interval: PredictiveInterval,
+    ratios: tuple[float, float, float],
+) -> dict[str, Any]:
+    """The head of a loss prediction's row, the same for a law in N and D and a fixed-D sweep's law in N: what was
+    predicted where, its interval, and how far beyond the fitted runs."""
+    d: dict[str, Any] = {"dataset": dataset, "eval": eval_name, "form": form, "N": N, "D": D, "C": C}
+    d.update(_interval_dict(interval))
+    d.update(ratios_dict(ratios))
+    return d
+
+
+def _warnings(law_warnings: Sequence[str], row: Mapping[str, Any]) -> list[str]:
     """A row's warnings: its law's, and its notes when the table prints them as a warning (the prediction lies
     beyond the backtests' evidence or its interval is a lower bound): a script reading ``warnings`` sees what
     the terminal's ``warning:`` lines say."""
     warn = bool(row.get("beyond_evidence") or row.get("lower_bound_only"))
-    return [*fit.warnings, *(row.get("notes", []) if warn else [])]
+    return [*law_warnings, *(row.get("notes", []) if warn else [])]
 
 
 #: An interval of a fixed-D sweep's law, calibrated by its (group's) backtests (``fixed_interval``).
@@ -650,21 +661,13 @@ class LinePrediction:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "dataset": self.dataset,
-            "eval": self.eval,
-            "form": FIXED_FORM,
-            "N": self.N,
-            "D": self.D,
-            "C": self.C,
-        }
-        d.update(_interval_dict(self.interval))
-        d.update(ratios_dict(self.ratios))
+        d = _prediction_row(
+            self.dataset, self.eval, FIXED_FORM, self.N, self.D, self.C, self.interval, self.ratios
+        )
         d["corrected"] = False
         d["status"] = "ok"
         d["notes"] = list(self.interval.notes)
-        warn = d["beyond_evidence"] or d["lower_bound_only"]
-        d["warnings"] = [fixed_note(self.line), *(d["notes"] if warn else [])]
+        d["warnings"] = _warnings([fixed_note(self.line)], d)
         return d
 
 
@@ -985,7 +988,7 @@ class Allocation:
         d.update(_interval_dict(self.interval))
         d["C_ratio"] = self.C_ratio
         d["notes"] = list(self.interval.notes)
-        warnings = _warnings(self.fit, d)
+        warnings = _warnings(self.fit.warnings, d)
         d["notes"] += list(self.optimum_notes)
         d["optimum_notes"] = list(self.optimum_notes)
         d["warnings"] = [*warnings, *(n for n in self.optimum_notes if n not in warnings)]
