@@ -212,7 +212,8 @@ def _public_tables(root: Path) -> list[Table]:
                     ["predict", "-d", "all", "--N", "6.9B", "--D", "138B", "--eval", "open_lm_val"], "refused"
                 ),
                 Step(["evaluate"], "refused"),
-                Step(["rank", "-t", "open_lm_val", "--N", "1.4B", "--D", "28.8B"], "refused"),
+                # (no repeats, no law: the measured order at the model, no interval, no P(best); probe h80)
+                Step(["rank", "-t", "open_lm_val", "--N", "1.4B", "--D", "28.8B"]),
             ],
         ),
     ]

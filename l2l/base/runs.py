@@ -21,6 +21,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.checks import as_names, check_name
 from l2l.base.errors import AmbiguousNameError, SelectionError, UsageError
+from l2l.base.text import fmt_si
 from l2l.base.text import plural as _plural
 
 __all__ = [
@@ -82,6 +83,9 @@ def with_run(frame: pl.DataFrame, *, every_checkpoint: bool) -> pl.DataFrame:
         .drop("_synth")
     )
 
+
+#: Runs whose last checkpoints lie within this factor of each other end at one token count (``Runs.one_end``).
+ONE_END_RTOL = 1.05
 
 #: How far a dataset's own C/(N·D) may lie from the table's constant before its budgets are said to be off.
 FLOPS_COUNT_SLACK = 1.05
@@ -213,6 +217,37 @@ class Runs:
         """Whether these runs are a per-step log read at its final checkpoints, its D the tokens seen
         (``read_at_final_checkpoints``)."""
         return any(read_at_final_checkpoints(p.get("checkpoints") or {}) for p in self.provenance)
+
+    def one_end(self, dataset: str, eval_name: str) -> float | None:
+        """Where these runs keep every checkpoint of a per-step log (``--checkpoints all``) and every run of
+        (``dataset``, ``eval_name``), two or more, ends at one token count (within ``ONE_END_RTOL``): that D; else
+        None. Such a law's D term comes from checkpoints taken before each run's learning rate decayed, not from
+        runs trained to other token counts: it predicts checkpoints, and says nothing of how a budget is best split
+        between N and D (a Pythia-shaped suite, every size to 300B: N* 4.13B at 1e24 FLOPs for a true ~157B)."""
+        if not self.every_checkpoint:
+            return None
+        f = self.frame.filter((pl.col("dataset") == dataset) & (pl.col("eval") == eval_name))
+        if f.height == 0:
+            return None
+        ends = (
+            with_run(f, every_checkpoint=True).group_by(list(RUN_OF)).agg(pl.col("D").max())["D"].to_numpy()
+        )
+        lo, hi = float(ends.min()), float(ends.max())
+        return float(np.median(ends)) if len(ends) >= 2 and hi <= lo * ONE_END_RTOL else None
+
+    def one_end_note(self, dataset: str, eval_name: str) -> str | None:
+        """Why the law of (``dataset``, ``eval_name``) gives no compute-optimal model where its runs all end at one
+        token count in a log kept whole (``one_end``), or None."""
+        end = self.one_end(dataset, eval_name)
+        if end is None:
+            return None
+        return (
+            f"every run ends at D = {fmt_si(end)} and the workspace keeps every checkpoint (--checkpoints all): "
+            "the law's D term comes from checkpoints taken before each run's learning rate decayed, not from runs "
+            "trained to other token counts, so how a budget is best split between N and D (N*, D*) is not "
+            "identified; runs trained to their end at other token counts would tell it (predict --N N --D "
+            f"{fmt_si(end)} gives a finished run's loss)"
+        )
 
     def evals_of(self, dataset: str) -> list[str]:
         """The evals measured on runs trained on ``dataset`` (exact name)."""
@@ -543,10 +578,11 @@ def resolve_name(name: str, names: Sequence[str], what: str) -> str:
     )
 
 
-def stored_accuracy_hint(name: str, acc_names: Sequence[str]) -> str | None:
+def stored_accuracy_hint(name: str, acc_names: Sequence[str], option: str = "-e") -> str | None:
     """The way to an accuracy asked for by its column's name (``lambada_acc``, ``eval/piqa/accuracy``), which
     ingest stores under the task's name (``lambada``), the metric apart: it was refused as an unknown eval with a
-    listing naming ``lambada`` and no more (h80, a Pythia-style export). None where the name is no such column's."""
+    listing naming ``lambada`` and no more (h80, a Pythia-style export). None where the name is no such column's.
+    ``option``: the option that names an eval in the command asked (``-t`` for rank)."""
     head, sep, tail = schema.norm_name(name).replace("/", "_/").rpartition("_")
     if not sep or schema.metric_kind(tail.strip("/")) != "accuracy":
         return None
@@ -555,7 +591,11 @@ def stored_accuracy_hint(name: str, acc_names: Sequence[str]) -> str | None:
         head.rsplit("_/", 1)[-1].strip("/_"),
     }  # the path's last part too
     hit = next((a for a in acc_names if a.lower() in tasks), None)
-    return None if hit is None else f"an accuracy column is stored under its task's name: -e {hit}:accuracy"
+    return (
+        None
+        if hit is None
+        else f"an accuracy column is stored under its task's name: {option} {hit}:accuracy"
+    )
 
 
 def _whole_number(prefix: str, name: str) -> bool:

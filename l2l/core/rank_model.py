@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,6 +35,9 @@ from l2l.core.sweep import (
 )
 
 __all__ = [
+    "NOT_RUN",
+    "NO_ANCHOR_NOR_LAW",
+    "UNKNOWN_NOISE",
     "Budget",
     "Candidate",
     "CandidatePoint",
@@ -51,6 +54,13 @@ __all__ = [
 ]
 
 AnchorSource = Literal["independent", "translation"]
+
+#: Why a candidate's measured loss gives no value: nothing (repeats of its model, a law) tells its noise.
+UNKNOWN_NOISE: Final = "how sure its measured loss is cannot be said"
+#: Why the baseline at a model gives a candidate no value: it never ran that model (the others' runs of it count).
+NOT_RUN: Final = "no run of"
+#: Why the recommended method gives a candidate no value: no runs to anchor on, no law to extrapolate with.
+NO_ANCHOR_NOR_LAW: Final = "no runs to anchor on, or no law to extrapolate with"
 
 
 @dataclass(frozen=True, eq=False)
@@ -809,7 +819,7 @@ class RankModel:
                 extra[name].notes.append(
                     "recommended: it never ran this model, and has no law to predict it with"
                     if ran
-                    else "recommended: no runs to anchor on, or no law to extrapolate with"
+                    else f"recommended: {NO_ANCHOR_NOR_LAW}"
                 )
         return out, failed, extra
 
@@ -850,7 +860,7 @@ class RankModel:
                     out[name].pop("baseline", None)
                 point.notes[:] = [w for w in point.notes if not w.startswith("baseline")]
                 point.notes.append(
-                    f"baseline: no run of N = {n:.3g}, D = {d:.3g}, where the others are compared by their "
+                    f"baseline: {NOT_RUN} N = {n:.3g}, D = {d:.3g}, where the others are compared by their "
                     "measured losses"
                 )
                 continue
@@ -864,7 +874,7 @@ class RankModel:
                     out[name].pop("baseline", None)
                 one = (
                     "its one run of this model, with no repeats of it and no law on this eval, here or for another "
-                    "dataset, to tell its noise: how sure its measured loss is cannot be said"
+                    f"dataset, to tell its noise: {UNKNOWN_NOISE}"
                 )
                 point.notes[:] = [w for w in point.notes if not w.startswith("baseline")]
                 point.notes.extend((f"recommended: {one}", f"baseline: {one}"))
@@ -1136,7 +1146,7 @@ def _unknown_noise(method: str) -> str:
     """Why ``method`` gives a candidate no value: the noise of its one measured run is unknown."""
     return (
         f"{method}: one run at its largest budget and no law on this eval, here or for another dataset, to tell "
-        "its noise: how sure its measured loss is cannot be said"
+        f"its noise: {UNKNOWN_NOISE}"
     )
 
 

@@ -277,6 +277,10 @@ class TargetRanking:
     #: a fixed-D sweep's ranking (every ranked dataset's law in N at the asked D alone: ``workflows.rank``'s
     #: ``_fixed_d_ranking``): which order it used and why, said as the verdict (None: any other ranking)
     fixed_d: str | None = None
+    #: the model (N, D) whose measured target losses are the order, where no law and no repeat vouches for any
+    #: dataset (``workflows.rank``'s ``_measured_order``: no interval, no P(best); ``fixed_d`` says why); None: any
+    #: other ranking
+    measured_at: tuple[float, float] | None = None
 
     @property
     def laws_used(self) -> bool:
@@ -309,6 +313,8 @@ class TargetRanking:
             d["unresolved"] = {"laws": self.unresolved[0], "sweep": self.unresolved[1]}
         if self.fixed_d is not None:  # (only a fixed-D sweep's ranking)
             d["fixed_d"] = self.fixed_d
+        if self.measured_at is not None:  # (only a ranking by measured losses alone)
+            d["measured_at"] = {"N": float(self.measured_at[0]), "D": float(self.measured_at[1])}
         if self.fresh_until is not None:  # (only where the table gives unique tokens)
             d["scan_repeats_data_from"] = {"C": float(self.fresh_until[0]), "dataset": self.fresh_until[1]}
         return d

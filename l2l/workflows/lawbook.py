@@ -757,7 +757,7 @@ def _staged(
 #: What a table too small for laws is compared by instead (said wherever laws fail for too few runs).
 MEASURED_LOSSES_INSTEAD = (
     "a table of datasets measured at a few sizes is compared by its measured losses, not by laws "
-    "(l2l runs --evals lists them)"
+    "(l2l runs --evals lists them; l2l rank -t EVAL --N N --D D ranks them by those at a model every one ran)"
 )
 #: What a law short of runs needs, said where the fit says it is short.
 FEW_RUNS_FIX = (

@@ -513,11 +513,17 @@ def _group_rival(book: LawBook, fit: LawFit) -> LawFit | None:
     return rival if choice is not None and rival.form == choice.rival else None
 
 
-def form_doubt_note(form: str, what: str, where: str, relation: str = "outside") -> str:
-    """The words of a form-doubt warning (``beyond_evidence`` reads them as one)."""
+def form_doubt_note(
+    form: str,
+    what: str,
+    where: str,
+    relation: str = "outside",
+    why: str = "whose backtests were as good or better",
+) -> str:
+    """The words of a form-doubt warning (``beyond_evidence`` reads them as one); ``why`` the other form counts."""
     label = FORM_LABELS.get(form, form)
     return (
-        f"{FORM_DOUBT}: {label} ({form}), whose backtests were as good or better, {what}, {relation} {where} "
+        f"{FORM_DOUBT}: {label} ({form}), {why}, {what}, {relation} {where} "
         f"(--form {form} gives its interval)"
     )
 
@@ -1026,7 +1032,8 @@ def optimal(
     out: list[Allocation] = []
     for fit in laws:
         sweep = book.sweeps.get(fit.dataset, fit.eval)
-        one_line = allocation_unidentified(sweep.N, sweep.D)
+        # (one line of D/N; a log kept whole whose runs all end at one D; the search box's edge)
+        one_line = allocation_unidentified(sweep.N, sweep.D) or runs.one_end_note(fit.dataset, fit.eval)
         if one_line is None:
             one_line = allocation_on_bounds(fit.at_bounds)
         if (
@@ -1093,10 +1100,28 @@ def _holding_other_form(
 ) -> tuple[OptimalInterval, tuple[str, ...]]:
     """``opt``, the optimum of ``fit`` at the budget ``c``, with its N* and D* intervals widened to hold the other
     form's N* interval where the sweep cannot choose between the forms (``LawBook.alternative``), and the note
-    that says so (said of N* and D*, not of the loss there)."""
+    that says so (said of N* and D*, not of the loss there). Where the runs are a Kaplan-style pair of one-line
+    sweeps (``cross_lines``) and the optimum lies on neither line, the split is the form's assumption: said, and the
+    intervals hold the other five-parameter form's N* interval whatever the backtests said (probe h80, truth Eq. 1:
+    Eq. 3's N* 1.37B [985M, 1.47B] at 1e21 FLOPs for a true 1.83B, stated as parameter uncertainty alone)."""
+    n, d, _ = book.data(fit.dataset, fit.eval)
+    cross = cross_lines(n, d)
+    if cross is not None and not off_cross(cross, opt.N_opt, opt.D_opt):
+        cross = None
     alt = book.alternative(fit.dataset, fit.eval)
+    why = "whose backtests were as good or better"
+    if alt is None and cross is not None:
+        alt = book.other_five(fit.dataset, fit.eval, fit.form)
+        why = "which no run off the two lines can tell from it"
+    said: tuple[str, ...] = ()
+    if cross is not None:
+        said = (
+            f"N*, D*: the runs lie on two lines, N = {fmt_si(cross[0])} and D = {fmt_si(cross[1])}, and this optimum "
+            "on neither: how the law splits a budget between N and D off them is its form's assumption, which no "
+            "run checks (runs off both lines would)",
+        )
     if alt is None:
-        return opt, ()
+        return opt, said
     # the sweep cannot choose between the forms, so it cannot choose between their optima either: the
     # intervals hold both forms' (a probe's Chinchilla-shaped table: Eq. 3's N* [1.19e11, 2.25e11]
     # excluded the truth 9.6e10, inside Eq. 1's [9.07e10, 1.24e11], as good a form there). Its interval,
@@ -1117,16 +1142,19 @@ def _holding_other_form(
         where = f"the bootstrap's N* interval [{fmt_si(lo)}, {fmt_si(hi)}]"
         if lo <= n_alt <= hi:
             what = f"puts N* at {fmt_si(n_alt)} with an interval [{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
-            note = form_doubt_note(alt.form, what, where, "reaching beyond") + (
+            note = form_doubt_note(alt.form, what, where, "reaching beyond", why) + (
                 "; the N* and D* intervals are widened to hold it"
             )
         else:
-            note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where) + (
+            note = form_doubt_note(alt.form, f"puts N* at {fmt_si(n_alt)}", where, why=why) + (
                 "; the N* and D* intervals are widened to hold its N* interval "
                 f"[{fmt_si(o_lo)}, {fmt_si(o_hi)}]"
             )
         # said of N* and D*, not of the loss there: ``predict`` at (N*, D*) gives the same interval
         # calibrated, and so must the loss's flags here (h24: calibrated false beside predict's true)
         budget = c / k
-        return dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo)), (note,)
-    return opt, ()
+        return dc_replace(opt, N_interval=(n_lo, n_hi), D_interval=(budget / n_hi, budget / n_lo)), (
+            *said,
+            note,
+        )
+    return opt, said

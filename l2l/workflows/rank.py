@@ -35,6 +35,8 @@ from l2l.core.line_law import FixedLine, LineLaw, fixed_tokens
 from l2l.core.predictive import PredictiveInterval, beyond_evidence
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
+    NOT_RUN,
+    UNKNOWN_NOISE,
     Budget,
     Candidate,
     DrawError,
@@ -530,8 +532,9 @@ def _rank_losses(
             fixed is not None
         ):  # (a fixed-D sweep's laws in N at one D: ranked by them, or refused naming the D)
             return fixed
+    unsplit = _unsplit(runs, names, budget, settings.method)  # (no N* either: ``Runs.one_end``)
     model, book = _rank_model(runs, frame, cands, weights, settings, store)
-    lawless = model.lawless() if budget.C is not None and settings.method != "baseline" else {}
+    lawless = {**model.lawless(), **unsplit} if budget.C is not None and settings.method != "baseline" else {}
     if budget.C is None and settings.method != "baseline":
         # at a model (N, D) a fixed-D sweep (its law in N at its D alone) is ranked only beside other such sweeps at
         # that D (``_fixed_d_ranking``): beside laws in N and D it is left out of what they are compared by, as a
@@ -561,6 +564,11 @@ def _rank_losses(
         flip_range=settings.flip_range,
         flip_map=flip_map,
     )
+    measured_only = (
+        None if flip_map is not None else _measured_order(runs, names, weights, budget, settings, book, res)
+    )
+    if measured_only is not None:
+        return measured_only  # (no law and no noise for any dataset: their measured order, said so)
     # (where every ranked dataset ran the model asked for, nothing was extrapolated: no word on the laws' use)
     notes = [
         f"{t.target}: {t.draw_error.why}"
@@ -592,6 +600,24 @@ def _rank_losses(
 
 #: How near (relative) two datasets' sizes are to count as the same size for the baseline of a fixed-D sweep.
 FIXED_D_SAME_SIZE = 0.02
+
+
+def _unsplit(runs: Runs, names: Sequence[str], budget: Budget, method: Method) -> dict[str, str]:
+    """At a budget (not by the baseline, which needs no N*), the datasets of ``names`` whose own-loss law gives no
+    compute-optimal model, with why: per-step logs kept whole whose runs all end at one D (``Runs.one_end``), whose
+    N* is no answer (a Pythia-shaped suite: N* 4.13B at 1e24 FLOPs for a true ~157B, only flagged as a lower bound;
+    probe h80). A FitError where fewer than two others are left to rank."""
+    if budget.C is None or method == "baseline":
+        return {}
+    unsplit = {n: why for n in names if (why := runs.one_end_note(n, runs.own_eval.get(n, ""))) is not None}
+    if unsplit and len(names) - len(unsplit) < 2:
+        first = next(iter(unsplit))
+        raise FitError(
+            f"no dataset could be ranked at a budget: {first}'s own-loss law gives no compute-optimal model: "
+            f"{unsplit[first]}" + (f" ({len(unsplit)} datasets)" if len(unsplit) > 1 else ""),
+            hint="rank at a model: --N and --D",
+        )
+    return unsplit
 
 
 def _fixed_d_ranking(
@@ -800,6 +826,143 @@ def _fixed_d_ranking(
         contenders,
         err,
         baseline,
+    )
+
+
+def _measured_order(
+    runs: Runs,
+    names: Sequence[str],
+    weights: Mapping[str, float],
+    budget: Budget,
+    settings: RankSettings,
+    book: LawBook,
+    res: Ranking,
+) -> Ranking | None:
+    """The ranking at a model (N, D) of datasets that no law and no repeat vouches for (``res`` ranked none: each
+    one's reason is that no law predicts it, or that nothing tells its measured loss's noise), by their measured
+    target losses: at (N, D) where two or more datasets ran it, else at the largest model every dataset ran. No
+    value but the measured loss, no interval, no P(best): the order is the measured one at that model, unchecked
+    beyond it (as a fixed-D sweep's baseline, ``_fixed_d_ranking``). None otherwise (any other refusal stands).
+
+    A mixture sweep (24 data mixtures at 60M, 150M and 400M, 20 tokens per parameter: too few runs a mixture for
+    a law) was refused at 400M × 8B, which every mixture ran, and at 1B × 20B, with a hint to ``--method baseline``
+    that refused too; its measured 400M order picks the true best at 1B (Spearman 0.97; probe h80)."""
+    if (
+        budget.N is None
+        or budget.D is None
+        or len(weights) != 1
+        or settings.method not in ("recommended", "baseline")
+    ):
+        return None
+    rows = [r for t in res.targets for r in t.rows]
+    # (where repeats or a law tell the runs' noise, the baseline ranks them with intervals: not this; a dataset
+    # that never ran the model asked for is left unranked below, as the baseline leaves it: DCLM's 3 of 42 sets)
+    said = [
+        [w for w in (*(r.reason or "").split("; "), *r.notes) if w.startswith("baseline: ")] for r in rows
+    ]
+    unknown = [any(UNKNOWN_NOISE in w for w in ws) for ws in said]
+    not_run = [any(w.startswith(f"baseline: {NOT_RUN}") for w in ws) for ws in said]
+    if any(r.rank is not None for r in rows) or not any(unknown) or not all(map(max, unknown, not_run)):
+        return None
+    target = next(iter(weights))
+    N, D = float(budget.N), float(budget.D)
+    data = {ds: book.data(ds, _law_eval(target, ds, runs.own_eval)) for ds in names}
+    data = {ds: nd for ds, nd in data.items() if len(nd[0])}
+    ran = [ds for ds, (n, d, _) in data.items() if at_model(n, d, N, D).any()]
+    if len(ran) >= 2:
+        where, ranked = (N, D), ran
+    else:
+        first = next(iter(data.values()), None)
+        models = (
+            []
+            if first is None
+            else sorted(
+                {(float(n), float(d)) for n, d in zip(first[0], first[1], strict=True)},
+                key=lambda m: -m[0] * m[1],
+            )
+        )
+        common = [m for m in models if all(at_model(n, d, *m).any() for n, d, _ in data.values())]
+        if len(data) < 2 or not common:
+            return None
+        where, ranked = common[0], list(data)
+    measured = {ds: float(np.mean(data[ds][2][at_model(data[ds][0], data[ds][1], *where)])) for ds in ranked}
+    count = {ds: int(np.count_nonzero(at_model(data[ds][0], data[ds][1], *where))) for ds in ranked}
+    order = sorted(ranked, key=lambda ds: (measured[ds], ds))
+    asked = where == (N, D)
+    there = f"N = {fmt_si(where[0])}, D = {fmt_si(where[1])}"
+    why = (
+        f"{order[0]} leads by the {target} losses measured at {there}, the model asked for (no law predicts these "
+        "datasets and no repeats of a model tell how noisy a run is: how far apart they are cannot be said); no "
+        "P(best) is stated and the order is unchecked"
+        if asked
+        else f"{order[0]} leads by the {target} losses measured at {there}, the largest model every ranked dataset "
+        f"ran (no law predicts these datasets at N = {fmt_si(N)}, D = {fmt_si(D)}, and no repeats of a model tell "
+        f"how noisy a run is): the order is the measured one at {there}, unchecked at N = {fmt_si(N)}, "
+        f"D = {fmt_si(D)}; no P(best) is stated"
+    )
+    out = [
+        DatasetPrediction(
+            ds,
+            "ok",
+            None,
+            N,
+            D,
+            None,
+            None,
+            None,
+            measured[ds],
+            None,
+            None,
+            None,
+            i + 1,
+            None,
+            measured[ds],
+            (
+                f"measured: {'its run' if count[ds] == 1 else f'the mean of its {count[ds]} runs'} of {there}, "
+                "its noise unknown"
+                + ("" if asked else f"; not a prediction at N = {fmt_si(N)}, D = {fmt_si(D)}"),
+            ),
+            measured_runs=count[ds] if asked else 0,
+            top_N=(where[0], where[0]),
+            top_D=(where[1], where[1]),
+            calibrated=False,
+        )
+        for i, ds in enumerate(order)
+    ]
+    out += [r for r in rows if r.dataset not in measured]
+    err = DrawError(use_laws=False, why=why)
+    t = TargetRanking(
+        target,
+        weights[target],
+        settings.method,
+        tuple(out),
+        order[0],
+        False,
+        (order[0],),
+        (),
+        err,
+        unchecked=True,
+        fixed_d=why,
+        measured_at=where,
+    )
+    logs = {ds: math.log(measured[ds]) for ds in order}
+    mean = sum(logs.values()) / len(logs)
+    combined = tuple(
+        CombinedRow(ds, "ok", None, logs[ds] - mean, None, None, None, i + 1) for i, ds in enumerate(order)
+    ) + tuple(
+        CombinedRow(r.dataset, "failed", r.reason, None, None, None, None, None) for r in out[len(order) :]
+    )
+    return Ranking(
+        budget,
+        settings.method,
+        settings.level,
+        settings.draws,
+        (t,),
+        combined,
+        order[0],
+        False,
+        (order[0],),
+        err,
     )
 
 

@@ -8,12 +8,12 @@ in the library's own words (``UsageError`` with ``param`` naming the parameter, 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from l2l.base.errors import SelectionError, UsageError
+from l2l.base.errors import L2LError, SelectionError, UsageError
 from l2l.base.schema import Combine, InputLoss, Pooling, RankMethod, is_glob
 from l2l.base.text import fmt_sci, for_any_dataset, plural
 from l2l.core.fit import FitOptions
@@ -519,40 +519,57 @@ def answer_rank(
     key = ranking_key(runs, asdict(req))
     kept = session.answer(RANKING_ANSWER, key)
     served = None if kept is None else decode_ranking(kept)
+
+    def make(r: RankRequest) -> Ranking:
+        return rank_runs(
+            runs,
+            r.targets,  # resolved there as here (resolved twice, `-t arc_easy:loss` became a bare name, then refused
+            # as both a loss and an accuracy)
+            C=r.C,
+            N=r.N,
+            D=r.D,
+            datasets=r.datasets or None,
+            split=r.split,
+            method=r.method,
+            form=r.form,
+            draws=r.draws,
+            seed=r.seed,
+            level=r.level,
+            cache=session.fits,
+            calibrations=session.calibrations,
+            accuracy_cache=session.accuracy_laws,
+            chance=r.chance,
+            metric=r.metric,
+            ceiling=r.ceiling,
+            pooling=r.pooling,
+        )
+
+    def baseline_ranks() -> (
+        bool
+    ):  # (a hint to --method baseline only where it answers: never another refusal)
+        try:
+            made = make(replace(req, method="baseline"))
+        except L2LError:
+            return False
+        return any(r.rank is not None for t in made.targets for r in t.rows)
+
     if served is not None:
-        return _ranked(served, final_of_a_log=runs.final_of_a_log)
-    made = rank_runs(
-        runs,
-        req.targets,  # resolved there as here (resolved twice, `-t arc_easy:loss` became a bare name, then refused
-        # as both a loss and an accuracy)
-        C=req.C,
-        N=req.N,
-        D=req.D,
-        datasets=req.datasets or None,
-        split=req.split,
-        method=req.method,
-        form=req.form,
-        draws=req.draws,
-        seed=req.seed,
-        level=req.level,
-        cache=session.fits,
-        calibrations=session.calibrations,
-        accuracy_cache=session.accuracy_laws,
-        chance=req.chance,
-        metric=req.metric,
-        ceiling=req.ceiling,
-        pooling=req.pooling,
-    )
+        return _ranked(served, final_of_a_log=runs.final_of_a_log, baseline_ranks=baseline_ranks)
+    made = make(req)
     body = encode_ranking(made) if session.workspace is not None else None
     if body is not None:
         session.keep_answer(RANKING_ANSWER, key, body)
-    return _ranked(made, final_of_a_log=runs.final_of_a_log)
+    return _ranked(made, final_of_a_log=runs.final_of_a_log, baseline_ranks=baseline_ranks)
 
 
-def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
+def _ranked(
+    ranking: Ranking, *, final_of_a_log: bool = False, baseline_ranks: Callable[[], bool] = lambda: True
+) -> Ranking:
     """``ranking`` when some dataset was ranked for some target; else the reason, refused (never an answer that
     ranks nothing), in the words of the question: a budget, or a model (``--N``, ``--D``). ``final_of_a_log``: the
-    runs are a per-step log read at its final checkpoints, whose other checkpoints give laws."""
+    runs are a per-step log read at its final checkpoints, whose other checkpoints give laws. ``baseline_ranks``:
+    whether the same request by ``--method baseline`` ranks some dataset (asked only before naming it in a hint: a
+    mixture sweep's hint named it at a budget, where it refused too; probe h80)."""
     rows = [r for t in ranking.targets for r in t.rows]
     if any(r.rank is not None for r in rows):
         return ranking
@@ -591,8 +608,12 @@ def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
         # DCLM ingested with --best-of run_id: one run per set and model, no law: nothing tells a run's noise
         hint = (
             "a run's noise is learned from repeats of a model (seeds in a seed column of one file, or runs of their "
-            "own: each seed its own run id; not one --best-of) or from a law; without either, compare the measured "
-            "losses yourself (l2l runs --evals lists them)"
+            "own: each seed its own run id; not one --best-of) or from a law; without either, "
+            + (
+                "rank at a model every dataset ran (--N, --D): their measured losses there are ranked as measured"
+                if ranking.budget.C is not None
+                else "compare the measured losses yourself (l2l runs --evals lists them)"
+            )
         )
     else:
         hint = (
@@ -601,7 +622,7 @@ def _ranked(ranking: Ranking, *, final_of_a_log: bool = False) -> Ranking:
             if ranking.budget.C is None
             else "ranking at a budget needs each dataset's laws "
         ) + f"(enough runs at several sizes); {MEASURED_LOSSES_INSTEAD}"
-        if ranking.method != "baseline":
+        if ranking.method != "baseline" and baseline_ranks():
             # (a DataDecide-shaped table, one token ratio, too few sizes for any law: the baseline ranks it, and
             # the hint never named it: probe h20)
             hint += "; --method baseline ranks by the loss each dataset measured at its largest budget"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from l2l.base import schema
 from l2l.base.checks import check_weight
-from l2l.base.errors import L2LError, SelectionError, UsageError
+from l2l.base.errors import AmbiguousNameError, L2LError, SelectionError, UsageError
 from l2l.base.schema import is_glob
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
     accuracy); a beginning of a loss and of an accuracy alike is the loss (``rank -t arc_easy`` on the paper's
     table: its task loss). Refused with the two choices: a name that is exactly both, and a beginning of one name
     that is both (hella for hellaswag). SelectionError for a name that is neither."""
-    from l2l.base.errors import AmbiguousNameError
     from l2l.base.runs import name_listing, resolve_name, stored_accuracy_hint
 
     try:
@@ -165,6 +164,22 @@ def _own_incomparable(runs: Runs, datasets: Sequence[str]) -> L2LError | None:
     )
 
 
+def _refuse_accuracy_column(runs: Runs, pattern: str, acc_names: Sequence[str]) -> None:
+    """An accuracy asked for by its column's name (``lambada_acc``, stored as ``lambada``), no eval's name: refused as
+    predict refuses it, naming ``-t lambada:accuracy`` (rank gave the generic hint; probe h80). Nothing otherwise."""
+    from l2l.base.runs import stored_accuracy_hint
+
+    hint = stored_accuracy_hint(pattern, acc_names, "-t")
+    if hint is None:
+        return
+    try:
+        names_accuracy(runs, pattern, acc_names)
+    except AmbiguousNameError:
+        raise
+    except SelectionError as unknown:  # (its hint names predict's -e)
+        raise SelectionError(unknown.message, hint=hint, param="targets") from None
+
+
 def rank_targets(
     runs: Runs, targets: Mapping[str, float], metric: str | None = None, datasets: Sequence[str] = ()
 ) -> dict[str, float]:
@@ -198,6 +213,8 @@ def rank_targets(
             exact = [e for e in runs.evals if e.lower() == pattern.lower()]
             if exact and any(a.lower() == pattern.lower() for a in acc_names):
                 raise both_error(pattern)
+            if not exact:
+                _refuse_accuracy_column(runs, pattern, acc_names)
             name = pattern
         if m != "accuracy" and len(chosen := runs.resolve_datasets(datasets or None)) >= 2:
             try:

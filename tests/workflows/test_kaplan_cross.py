@@ -60,3 +60,19 @@ def test_a_model_off_both_lines_of_a_kaplan_pair_is_a_lower_bound_holding_the_ot
     # on the L(D) line, beyond its tokens: untouched by the cross (its other reasons aside)
     on = predict(runs, N=[1e9], D=[300e9], **kw)[0].interval
     assert not any("lie on two lines" in n for n in on.notes)
+
+
+def test_an_optimum_off_both_lines_says_the_split_is_the_forms_and_its_interval_holds_the_other_forms(
+    runs: Any,
+) -> None:
+    from l2l.workflows.predict import optimal
+
+    (a,) = optimal(runs, C=[1e21], cache=FitCache(), calibrations=CalibrationCache())
+    true_n = float(TRUTH.compute_optimal(1e21)[0][()])
+    assert_allclose(true_n, 1.83e9, rtol=5e-3)
+    lo, hi = a.optimum.N_interval
+    assert lo <= true_n <= hi  # it was [985M, 1.47B] around 1.37B (probe h80)
+    assert any(
+        "N*, D*: the runs lie on two lines, N = 1B and D = 100B, and this optimum on neither" in n
+        for n in a.optimum_notes
+    )

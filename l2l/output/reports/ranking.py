@@ -273,6 +273,23 @@ def _why_not_laws(t: TargetRanking) -> str:
     return "; no backtest inside the sweep could check the laws, so the sweep's order is kept"
 
 
+def _ranked_by(t: TargetRanking) -> str:
+    """What a target's table is ranked by, for its title."""
+    if t.metric == "accuracy":
+        return f"ranked by predicted accuracy (higher is better) via the {t.method} prediction of {t.via}"
+    if t.measured_at is not None:
+        return f"ranked by the loss measured at N = {si(t.measured_at[0])}, D = {si(t.measured_at[1])}"
+    return f"ranked by the {t.method} prediction"
+
+
+def _value_header(t: TargetRanking, level: float) -> str:
+    """The header of a target's value column: a prediction and its interval, or a loss measured (no interval:
+    nothing tells the runs' noise, ``TargetRanking.measured_at``)."""
+    if t.measured_at is not None:
+        return f"measured {t.metric}"
+    return f"predicted {'accuracy (pts) ' if t.metric == 'accuracy' else ''}[{level:.0%}]"
+
+
 def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | None) -> Report:
     fixed = ranking.budget.C is None
     rows = [{**r.to_dict(), "target": t.target} for r in t.rows]
@@ -281,7 +298,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
         Column("dataset", justify="left"),
         interval_column(  # accuracy in points, as predict and evaluate show it (JSON keeps the fraction)
             "value",
-            f"predicted {'accuracy (pts) ' if t.metric == 'accuracy' else ''}[{ranking.level:.0%}]",
+            _value_header(t, ranking.level),
             rows,
             lo="lo",
             hi="hi",
@@ -315,7 +332,11 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
     notes.extend(f"{_whose(who, len(ranked), 'ranked')}: {_for_these(n, who)}" for n, who in said.items())
     all_measured = bool(ranked) and all(p.measured_runs for p in ranked)  # the model asked for, run by each
     word = "accuracy" if t.metric == "accuracy" else "loss"
-    if _at_top(t):
+    if _at_top(t) and t.measured_at is not None:
+        notes.append(
+            f"N run, D run: the model whose measured {word} is each dataset's value, not a prediction here"
+        )
+    elif _at_top(t):
         notes.append(
             f"N run, D run: the sizes of the runs whose measured {word} is the baseline's value (each dataset's "
             f"largest budget){'' if fixed else ', not the compute-optimal N*, D* at this budget'}"
@@ -327,7 +348,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             f"N*, D*: each dataset's compute-optimal model by its own-loss law, the point (l2l optimal --C "
             f"{sci(ranking.budget.C)} gives their intervals)"
         )
-    if t.method == "baseline" and not all_measured:
+    if t.method == "baseline" and not all_measured and t.measured_at is None:
         # (of an accuracy it said "loss", and its intervals, read as predictions at 1B, held 8 of 672 truths)
         notes.append(
             f"baseline: 'predicted' is the {word} measured at each dataset's largest budget, not a prediction at "
@@ -351,9 +372,7 @@ def _target_table(t: TargetRanking, ranking: Ranking, label: str, split: str | N
             "P(best) counts only what can reorder them"
         )
     fitted = f", fitted on split {split}" if split else ""
-    how = f"ranked by the {t.method} prediction"
-    if t.metric == "accuracy":
-        how = f"ranked by predicted accuracy (higher is better) via the {t.method} prediction of {t.via}"
+    how = _ranked_by(t)
     return Report(
         "rank-target",
         cols,
@@ -410,7 +429,9 @@ def _lawless_notes(t: TargetRanking) -> list[str]:
 def _at_top(t: TargetRanking) -> bool:
     """Whether some of the target's values were measured at a dataset's largest budget, not at the asked model:
     the baseline's (where no dataset ran the model asked for)."""
-    return t.method == "baseline" and any(r.status == "ok" and not r.measured_runs for r in t.rows)
+    return (t.method == "baseline" or t.measured_at is not None) and any(
+        r.status == "ok" and not r.measured_runs for r in t.rows
+    )
 
 
 def _size_columns(t: TargetRanking, fixed: bool) -> list[Column]:
