@@ -89,9 +89,9 @@ class _SearchMemo:
     """The suite fits the same few tables again and again (the synthetic sample, the paper's runs, each module's
     table in test after test), so about half of the searches of a test process (``find_minimum``, the engine
     under every ``fit_law``) and many of its bootstrap and backtest refits (``weighted_refit`` under
-    ``bootstrap_law``, ``weighted_refits`` under the backtests) are a problem the process has solved before. All
-    three are pure, deterministic functions of their arguments: the problem's every field, the starts, the
-    options, and the engine's tuning constants (``l2l.core.search``'s upper-case names and
+    ``bootstrap_law``, ``weighted_refits`` under ``bootstrap_laws`` and the backtests) are a problem the process has
+    solved before. All three are pure, deterministic functions of their arguments: the problem's every field, the
+    starts, the options, and the engine's tuning constants (``l2l.core.search``'s upper-case names and
     ``laws.BLOCK_ELEMENTS``, so that a test changing one gets searches of its own) make the key, and a repeat
     gets a copy of the first answer. Each test still runs every line of l2l around the search (fit_law's checks,
     bounds and warnings, the workspace caches: a cold command still fits each law it fits, and the counts of fits
@@ -198,6 +198,7 @@ class _SearchMemo:
             return
         fit.find_minimum = self.find_minimum_  # type: ignore[attr-defined]
         fit.weighted_refit = self.weighted_refit_  # type: ignore[attr-defined]
+        fit.weighted_refits = self.weighted_refits_  # type: ignore[attr-defined]
         backtest.weighted_refits = self.weighted_refits_  # type: ignore[attr-defined]
 
 
