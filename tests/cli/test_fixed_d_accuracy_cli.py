@@ -113,3 +113,13 @@ def test_evaluate_on_fixed_d_sweeps_names_what_scores_them_and_scores_their_accu
     chain = summary[("l2l", "predicted")]  # (the task loss from its law in N at 10B, on the sizes below 640M)
     assert (chain["n_predictions"], chain["coverage"]) == (2, 1.0)
     assert_allclose(chain["mae_points"], 0.315, atol=0.02)
+    # --detail prints no empty Table 1 of held-out loss predictions under "no Table 1" (JSON keeps its empty list)
+    detail = run("evaluate", "--accuracy", "hellaswag", "--detail")
+    assert detail.exit_code == 0, detail.stderr
+    assert "no Table 1: nothing to evaluate" in detail.stdout
+    assert "Every held-out prediction\n" not in detail.stdout
+    assert "Every held-out accuracy prediction" in detail.stdout
+    assert (
+        json.loads(run("evaluate", "--accuracy", "hellaswag", "--detail", "-f", "json").stdout)["predictions"]
+        == []
+    )

@@ -5,6 +5,7 @@ honest the intervals were)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from l2l.base.schema import OUTPUT_FORMATS
@@ -497,7 +498,10 @@ def evaluation_report(ev: Evaluation, *, detail: bool = False) -> list[Report]:
     if has_iv:
         reports.append(_coverage_report(rows))
     if detail:
-        reports.append(_detail_report(ev, pct_level(rows)))
+        det = _detail_report(ev, pct_level(rows))
+        # no predictions (a table of fixed-D sweeps: "no Table 1") drew an empty table under its title (h81);
+        # JSON and CSV keep their empty list
+        reports.append(det if det.rows else replace(det, show_in=frozenset(OUTPUT_FORMATS) - {"table"}))
     return reports
 
 
