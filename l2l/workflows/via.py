@@ -544,6 +544,13 @@ def _target_placement(
         aspect = float(aspect_on(book.get(tgt, own_tgt), [n], [d], sweep)[0])
     else:
         s0 = next(iter(x_by_src))
+        for ds in dict.fromkeys((s0, tgt)):  # (the model is placed by both laws' compute-optimal allocation)
+            unsplit = runs.one_end_note(ds, runs.own(ds))
+            if unsplit is not None:
+                raise FitError(
+                    f"{ds}: no compute-optimal model to place the target model by: {unsplit}",
+                    hint="name the target model: --N and --D",
+                )
         src_law = book.get(s0, runs.own(s0))
         C = _inferred_compute(src_law, x_by_src[s0], k, sweeps.get(s0, runs.own(s0)), cal.direct_for(s0))
         aspect = 0.0

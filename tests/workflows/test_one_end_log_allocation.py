@@ -1,7 +1,8 @@
 """A per-step log kept whole (``--checkpoints all``) whose runs all end at one token count (a Pythia-shaped suite:
-every size to one D): its law's D term comes from checkpoints before each run's learning rate decayed, so ``optimal``
-and ``rank --C`` refuse its compute-optimal split (N* 4.13B for a true ~157B, only flagged, in probe h80), naming
-the way forward; a log whose runs end at several token counts keeps its allocation."""
+every size to one D): its law's D term comes from checkpoints before each run's learning rate decayed, so
+``optimal``, ``rank --C`` and ``predict --via`` without a model refuse its compute-optimal split (N* 4.13B for a
+true ~157B, only flagged, in probe h80), naming the way forward; a log whose runs end at several token counts
+keeps its allocation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from l2l.base.errors import FitError
 from l2l.io.tables import read_runs
 from l2l.workflows.predict import optimal
 from l2l.workflows.rank import rank_runs
+from l2l.workflows.via import predict_via
 
 SIZES = (70e6, 160e6, 410e6, 1.0e9, 1.4e9, 2.8e9)
 
@@ -48,6 +50,14 @@ def test_a_log_whose_runs_all_end_at_one_d_has_no_compute_optimal_model(tmp_path
     with pytest.raises(FitError, match="no dataset could be ranked at a budget") as refused:
         rank_runs(runs, "val", C=1e24)
     assert refused.value.hint == "rank at a model: --N and --D"
+    # nor is a translated model placed by that split where no run fixes its (N, D): it answered "the interval
+    # assumes a compute-optimal model"; at a model it still answers
+    with pytest.raises(
+        FitError, match=r"^pile: no compute-optimal model to place the target model by"
+    ) as placed:
+        predict_via(runs, via="pile", tgt="dedup", src_loss=1.9)
+    assert placed.value.hint == "name the target model: --N and --D"
+    assert predict_via(runs, via="pile", tgt="dedup", src_loss=1.9, model=(2.8e9, 300e9)).predict() > 0
 
 
 def test_a_log_whose_runs_end_at_several_d_keeps_its_allocation(tmp_path: Path) -> None:
