@@ -274,13 +274,18 @@ class TargetRanking:
     #: (two datasets: it needs three): the verdict says both, and the rows print each dataset's own law's value
     #: (None: the laws agree with the kept order, or a backtest chose)
     unresolved: tuple[str, str] | None = None
-    #: a fixed-D sweep's ranking (every ranked dataset's law in N at the asked D alone: ``workflows.rank``'s
-    #: ``_fixed_d_ranking``): which order it used and why, said as the verdict (None: any other ranking)
-    fixed_d: str | None = None
+    #: the verdict of a ranking that draws nothing, which order it used and why: a fixed-D sweep's
+    #: (``workflows.rank``'s ``_fixed_d_ranking``: every ranked dataset's law in N at the asked D alone), or, with
+    #: ``measured_at``, the measured order (``_measured_order``); None: any other ranking
+    verdict: str | None = None
     #: the model (N, D) whose measured target losses are the order, where no law and no repeat vouches for any
-    #: dataset (``workflows.rank``'s ``_measured_order``: no interval, no P(best); ``fixed_d`` says why); None: any
-    #: other ranking
+    #: dataset (``workflows.rank``'s ``_measured_order``: no interval, no P(best)); None: any other ranking
     measured_at: tuple[float, float] | None = None
+
+    @property
+    def fixed_d(self) -> bool:
+        """Whether this is a fixed-D sweep's ranking (``_fixed_d_ranking``), not one by measured losses alone."""
+        return self.verdict is not None and self.measured_at is None
 
     @property
     def laws_used(self) -> bool:
@@ -311,8 +316,8 @@ class TargetRanking:
             d["laws_refused"] = self.refused
         if self.unresolved is not None:
             d["unresolved"] = {"laws": self.unresolved[0], "sweep": self.unresolved[1]}
-        if self.fixed_d is not None:  # (only a fixed-D sweep's ranking)
-            d["fixed_d"] = self.fixed_d
+        if self.verdict is not None:  # (a fixed-D sweep's ranking, or one by measured losses alone)
+            d["measured_order" if self.measured_at is not None else "fixed_d"] = self.verdict
         if self.measured_at is not None:  # (only a ranking by measured losses alone)
             d["measured_at"] = {"N": float(self.measured_at[0]), "D": float(self.measured_at[1])}
         if self.fresh_until is not None:  # (only where the table gives unique tokens)

@@ -797,7 +797,7 @@ def _fixed_d_ranking(
         (),
         err,
         unchecked=True,
-        fixed_d=f"{why}; {unchecked}",
+        verdict=f"{why}; {unchecked}",
     )
     logs = {ds: math.log(pis[ds].estimate) for ds in order}
     mean = sum(logs.values()) / len(logs)
@@ -942,7 +942,7 @@ def _measured_order(
         (),
         err,
         unchecked=True,
-        fixed_d=why,
+        verdict=why,
         measured_at=where,
     )
     logs = {ds: math.log(measured[ds]) for ds in order}
@@ -1500,7 +1500,7 @@ def _rank_accuracy(
     task, fit = _accuracy_law(runs, acc_eval, split, store.accuracy_laws, chance, ceiling, pooling)
     loss = _rank_losses(runs, {task: 1.0}, budget, datasets, split, settings, store, _through_law(fit))
     lt = loss.targets[0]
-    if lt.fixed_d is not None:
+    if lt.fixed_d:
         raise _fixed_d_accuracy_refusal(acc_eval, task, budget, fit)
     logs = loss.log_draws.get(task, {})
     accs, failed = _accuracy_draws(fit, lt, logs, task, settings)

@@ -45,9 +45,9 @@ def test_the_truly_better_dataset_leads_by_its_separated_law_with_predicts_numbe
     assert [r.dataset for r in t.rows] == ["code", "web"]
     assert all(r.p_best is None for r in t.rows)
     assert all(r.p_best is None for r in res.combined)
-    assert t.fixed_d is not None
-    assert "the laws' order is used" in t.fixed_d
-    assert "no P(best)" in t.fixed_d
+    assert t.verdict is not None
+    assert "the laws' order is used" in t.verdict
+    assert "no P(best)" in t.verdict
     preds = {p.dataset: p.interval for p in predict(runs, N=[n], D=[D0], datasets=["all"])}
     for r in t.rows:  # one question, one answer: predict's value and interval
         assert (r.value, r.lo, r.hi) == (preds[r.dataset].estimate, preds[r.dataset].lo, preds[r.dataset].hi)
@@ -69,9 +69,9 @@ def test_overlapping_intervals_keep_the_order_measured_at_the_largest_common_siz
     first = min(measured, key=lambda k: measured[k] or 0.0)
     assert res.leader == first
     assert not t.laws_used
-    assert t.fixed_d is not None
-    assert "the sweep's order is kept" in t.fixed_d
-    assert t.fixed_d.startswith(f"{first} leads by the losses measured at N = 640M")
+    assert t.verdict is not None
+    assert "the sweep's order is kept" in t.verdict
+    assert t.verdict.startswith(f"{first} leads by the losses measured at N = 640M")
     assert all(r.p_best is None for r in t.rows)
 
 

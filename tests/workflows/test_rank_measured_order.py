@@ -46,9 +46,15 @@ def test_a_model_beyond_every_run_is_ranked_by_the_largest_common_model_measured
     assert all(r.p_best is None and r.lo is None and r.hi is None for r in t.rows)
     assert all(r.measured_runs == 0 and not r.calibrated for r in t.rows)  # measured there, not at 1B
     assert (res.leader, res.tie, t.unchecked) == ("c", False, True)
-    assert t.fixed_d is not None
-    assert "the order is the measured one at N = 400M, D = 8B, unchecked at N = 1B, D = 20B" in t.fixed_d
-    assert "no P(best)" in t.fixed_d
+    assert t.verdict is not None
+    assert "the order is the measured one at N = 400M, D = 8B, unchecked at N = 1B, D = 20B" in t.verdict
+    assert "no P(best)" in t.verdict
+    # (not a fixed-D sweep's ranking: its JSON says which it is; the accuracy ranking asks ``fixed_d``)
+    assert not t.fixed_d
+    row = t.to_dict()
+    assert row["measured_order"] == t.verdict
+    assert row["measured_at"] == {"N": 400e6, "D": 8e9}
+    assert "fixed_d" not in row
 
 
 def test_a_model_every_dataset_ran_is_ranked_by_its_measured_losses(tmp_path: Path) -> None:
@@ -58,8 +64,8 @@ def test_a_model_every_dataset_ran_is_ranked_by_its_measured_losses(tmp_path: Pa
     assert_allclose([r.value or 0.0 for r in t.rows], [3.14, 3.15, 3.20], rtol=1e-12)
     assert [r.measured_runs for r in t.rows] == [1, 1, 1]
     assert t.measured_at == (150e6, 3e9)
-    assert t.fixed_d is not None
-    assert "the model asked for" in t.fixed_d
+    assert t.verdict is not None
+    assert "the model asked for" in t.verdict
 
 
 def test_the_hints_of_a_mixture_sweeps_refusals_lead_to_an_answer(tmp_path: Path) -> None:

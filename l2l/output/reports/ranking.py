@@ -63,8 +63,8 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     one = ranking if isinstance(ranking, TargetRanking) else None
     if one is None and isinstance(ranking, Ranking) and len(ranking.targets) == 1:
         one = ranking.targets[0]
-    if one is not None and one.fixed_d is not None:
-        return f"{what}: {one.fixed_d}{left}"  # (which order a fixed-D sweep's ranking used, and why)
+    if one is not None and one.verdict is not None:
+        return f"{what}: {one.verdict}{left}"  # (which order a ranking that draws nothing used, and why)
     if ranking.tie and one is not None and one.unresolved is not None:
         return f"{what}: {_unresolved_words(one)}{left}"
     if ranking.tie:
@@ -613,7 +613,7 @@ def ranking_report(ranking: Ranking, *, split: str | None = None) -> list[Report
             not several
             and t.metric == "loss"
             and t.refused is None  # (its columns would be the refused laws' values)
-            and t.fixed_d
+            and t.verdict
             is None  # (a fixed-D sweep's: its laws' values are the table's, the baseline a warning)
             and any(r.independent is not None or r.translation is not None for r in t.rows)
         ):
