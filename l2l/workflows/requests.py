@@ -544,9 +544,9 @@ def answer_rank(
             pooling=r.pooling,
         )
 
-    def baseline_ranks() -> (
-        bool
-    ):  # (a hint to --method baseline only where it answers: never another refusal)
+    def baseline_ranks() -> bool:
+        """Whether the request by ``--method baseline`` ranks some dataset: the refusal's hint names it only then,
+        never leading to another refusal (asked only on that path)."""
         try:
             made = make(replace(req, method="baseline"))
         except L2LError:
