@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -46,6 +47,7 @@ __all__ = [
     "DrawnLaw",
     "FitMemo",
     "LearnedDrawError",
+    "NoValue",
     "RankModel",
     "fit_rank_model",
     "learn_draw_error",
@@ -61,6 +63,16 @@ UNKNOWN_NOISE: Final = "how sure its measured loss is cannot be said"
 NOT_RUN: Final = "no run of"
 #: Why the recommended method gives a candidate no value: no runs to anchor on, no law to extrapolate with.
 NO_ANCHOR_NOR_LAW: Final = "no runs to anchor on, or no law to extrapolate with"
+
+
+class NoValue(Enum):
+    """Why a method gives a candidate no value, where a caller decides by it (``workflows.rank``'s
+    ``_measured_order``; ``CandidatePoint.no_value``): the words a person reads stay in its notes."""
+
+    #: nothing (repeats of its model, a law) tells the noise of its measured loss (``UNKNOWN_NOISE``)
+    UNKNOWN_NOISE = "unknown noise"
+    #: it never ran the model asked for, which others ran (``NOT_RUN``)
+    NOT_RUN = "not run"
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +234,9 @@ class CandidatePoint:
     #: the sizes of the runs at its largest budget whose mean is ``measured_top``: (smallest, largest) N and D
     top_N: tuple[float, float] | None = None
     top_D: tuple[float, float] | None = None
+    #: per method (recommended, baseline) without a value for one of the reasons callers decide by, that reason
+    #: (its words are in ``notes``)
+    no_value: dict[str, NoValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -685,6 +700,7 @@ class RankModel:
             sd = _anchor_sd(per, name)
             if not math.isfinite(sd):
                 extra[name].notes.append(_unknown_noise("recommended"))
+                extra[name].no_value["recommended"] = NoValue.UNKNOWN_NOISE
                 continue
             # where the kept order's own spread is drawn (``_rank_target``), the anchor adds none: the draws are
             # still made, so that every later draw is the one it would be
@@ -859,6 +875,7 @@ class RankModel:
                 if name in out:
                     out[name].pop("baseline", None)
                 point.notes[:] = [w for w in point.notes if not w.startswith("baseline")]
+                point.no_value["baseline"] = NoValue.NOT_RUN
                 point.notes.append(
                     f"baseline: {NOT_RUN} N = {n:.3g}, D = {d:.3g}, where the others are compared by their "
                     "measured losses"
@@ -878,6 +895,7 @@ class RankModel:
                 )
                 point.notes[:] = [w for w in point.notes if not w.startswith("baseline")]
                 point.notes.extend((f"recommended: {one}", f"baseline: {one}"))
+                point.no_value.update(recommended=NoValue.UNKNOWN_NOISE, baseline=NoValue.UNKNOWN_NOISE)
                 continue
             noise = np.asarray(sd * rng.standard_normal(self.n_joint), dtype=np.float64)
             noise[0] = 0.0
@@ -887,6 +905,7 @@ class RankModel:
             mine["baseline"] = value
             point.trust, point.measured_here = 1.0, round(many)
             point.notes[:] = [w for w in point.notes if not w.startswith(("recommended", "baseline"))]
+            point.no_value.clear()
             runs_of = (
                 f"the mean of its {len(loss)} runs"
                 if len(loss) > 1
@@ -928,6 +947,7 @@ class RankModel:
                 sd = _anchor_sd(per, name)
                 if not math.isfinite(sd):
                     extra[name].notes.append(_unknown_noise("baseline"))
+                    extra[name].no_value["baseline"] = NoValue.UNKNOWN_NOISE
                     continue
                 scale = 0.0 if err.keeps_order("baseline") else sd
                 noise = np.asarray(scale * base_rng.standard_normal(self.n_joint), dtype=np.float64)

@@ -54,6 +54,7 @@ from l2l.core.rank_model import (
     DrawErrorHook,
     FitMemo,
     LearnedDrawError,
+    NoValue,
     RankModel,
     fit_rank_model,
     learn_draw_error,
@@ -153,6 +154,13 @@ class DatasetPrediction:
     #: row ``predict`` flags, read as calibrated)
     lower_bound_only: bool = False
     calibrated: bool = True
+    #: (method, why) for each method without a value for a reason callers decide by (``CandidatePoint.no_value``;
+    #: its words are in ``notes`` and ``reason``)
+    no_value: tuple[tuple[str, NoValue], ...] = ()
+
+    def why_no_value(self, method: str) -> NoValue | None:
+        """Why ``method`` gives this dataset no value, where it is one of ``NoValue``'s reasons; else None."""
+        return dict(self.no_value).get(method)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -926,6 +934,7 @@ def _row(
         ex.top_N,
         ex.top_D,
         tuple(ex.lawless),
+        no_value=tuple(ex.no_value.items()),
     )
 
 

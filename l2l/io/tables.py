@@ -14,6 +14,11 @@ A plain CSV/TSV is scanned lazily by polars. A per-step log with run ids is read
 ``group_by().agg()`` that detects the checkpoints, keeps each run's last one and makes every value check at once
 (a 10-million-row log is never held whole); other tables are checked in one streaming pass and then held. When any
 check fails, the careful line-by-line reader reads the file again, so every error names its line either way.
+
+Apart, one idea each: the types the reader's modules share (``l2l.io.table_types``: ``ReadOptions``, one file's
+plan and rows), NaN losses skipped and said (``l2l.io.nan_rows``), the accuracies' checks once every file is read
+(``l2l.io.accuracy_checks``: percent, accuracies read as losses) and the notes on a file's columns
+(``l2l.io.file_notes``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +34,10 @@ import polars as pl
 
 from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
-from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs, read_at_final_checkpoints
-from l2l.base.text import fmt_si, plural, quoted, some_of
+from l2l.base.runs import ALL, AVERAGE_KEY, OWN, REPEAT_KEY, Runs
+from l2l.base.text import plural, quoted, some_of
+from l2l.io.accuracy_checks import _accuracies_as_losses, _percent_read
 from l2l.io.accuracy_rows import (
-    NAN_BETWEEN,
     LongAccuracy,
     NeedsLinesError,
     accuracy_part,
@@ -45,12 +50,10 @@ from l2l.io.accuracy_rows import (
     kind_column,
     long_accuracy_column,
     nan_accuracy_note,
-    run_label,
     split_wide_accuracy,
     subset,
 )
 from l2l.io.checkpoints import (
-    TOKENS_SEEN_NAMES,
     CheckpointReport,
     final_checkpoints_fast,
     parse_policy,
@@ -66,6 +69,8 @@ from l2l.io.dataset_facts import (
     states_dataset_fact,
     tokenizer_notes,
 )
+from l2l.io.file_notes import _bits_note, _few_token_counts_note, _parameter_notes
+from l2l.io.nan_rows import _skip_long_nan, _skip_nan
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.perplexity import (
     as_given,
@@ -116,6 +121,7 @@ from l2l.io.selection import (
     resolve_repeats,
     where_expr,
 )
+from l2l.io.table_types import ReadOptions, _Part, _Plan
 from l2l.io.values import (
     _HI,
     _LO,
@@ -151,61 +157,9 @@ __all__ = [
 _resolve_own = resolve_own
 
 
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read run tables (see ``read_runs``)."""
-
-    wide: bool = False
-    loss_columns: str | None = None
-    own_eval: Mapping[str, str] = field(default_factory=dict)
-    strict: bool = False
-    columns: Mapping[str, str] = field(default_factory=dict)
-    stored_columns: Mapping[str, str] = field(default_factory=dict)
-    checkpoints: str = "final"
-    accuracy_columns: str | None = None
-    accuracy_only: bool = False
-    where: tuple[Where, ...] = ()
-    run_key: tuple[str, ...] = ()
-    best_of: tuple[str, ...] = ()  # one column, or several: the best over their joint grid
-    lines: bool = False  # every row keeps its line (an error about repeats names them)
-    #: the dataset and/or eval of every row of a table without that column (``ingest --dataset/--eval NAME``)
-    constants: Mapping[str, str] = field(default_factory=dict)
-    #: the accuracies (and chance levels) are in percent, 0-100 (``ingest --accuracy-percent``)
-    accuracy_percent: bool = False
-    #: the metric-column value whose rows are the accuracies (``ingest --accuracy-metric acc_norm``), other scores'
-    #: rows left out
-    accuracy_metric: str | None = None
-    #: columns, metric rows and evals whose name says perplexity are read as ln(perplexity), the loss in nats
-    #: (``ingest --perplexity``; ``l2l.io.perplexity``)
-    perplexity: bool = False
-    #: the runs stored earlier, for a table keyed by run id alone (``run_id``, ``dataset``, ``N``, ``D``, ``split``
-    #: as text; ``ingest --append`` of an evaluation harness's ``run_id, eval, metric, value``): called only when a
-    #: table needs it
-    stored_runs: Callable[[], pl.DataFrame] | None = None
-
-
 # ----------------------------------------------------------------------------------------------------
 # Which column is which
 # ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What ``_plan`` chose for one file."""
-
-    columns: ColumnPlan
-    step: str | None
-    losses: dict[str, str]  # wide: input column → eval
-    left_out: dict[str, str]  # wide: candidate column → why it is not a loss
-    metric: str | None = None  # long: the metric column
-    chance: str | None = None  # long: the chance column
-    # the other columns (wide: those that set up a run), carried as text to tell runs apart
-    extras: tuple[str, ...] = ()
-
-    @property
-    def per_step(self) -> bool:
-        d = self.columns.columns.get("D")
-        return self.step is not None or (d is not None and schema.norm_name(d) in TOKENS_SEEN_NAMES)
 
 
 def _plan(
@@ -424,19 +378,6 @@ def _convs(plan: _Plan, *, wide: bool, nan_ok: bool = False) -> list[_Conv]:
 # ----------------------------------------------------------------------------------------------------
 # One file → rows
 # ----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Part:
-    """What one file gave: loss rows (canonical columns, ``_row``, ``seed`` and carried ``@`` columns), accuracy
-    rows, every checkpoint of a per-step log with accuracies (for accuracy laws on every checkpoint), and what
-    was done (provenance)."""
-
-    loss: pl.DataFrame
-    accuracy: pl.DataFrame | None
-    every: pl.DataFrame | None
-    info: dict[str, Any]
-    raw: _Raw
 
 
 def _read_file(raw: _Raw, opts: ReadOptions, mapping: Mapping[str, str], careful: bool = False) -> _Part:
@@ -760,125 +701,6 @@ def _unpivot(
     if bpb:  # (said in the report: the bits warning is not for them)
         info["bpb_columns"] = bpb
     return long.filter(pl.col("loss").is_not_null() & keep)
-
-
-def _skip_long_nan(frame: pl.DataFrame, plan: _Plan, info: dict[str, Any], *, finals: bool) -> pl.DataFrame:
-    """A long table's rows (read through its accuracy column) without their NaN values, skipped and counted read
-    and rejected as a wide export's NaN cells are: the losses' runs named in ``nan_note``, the accuracies' in
-    ``accuracy_nan_runs`` (a NaN loss refused the file, a NaN accuracy was dropped without a word; probe p58)."""
-    nan = frame.get_column("loss").is_nan().fill_null(False)
-    if not nan.any():
-        return frame
-    acc = frame.get_column("_metric") == "accuracy"
-    keep = _skip_nan(frame, nan & ~acc, plan, info, finals=finals) | acc
-    if (acc & nan).any():
-        info["accuracy_nan"] = int((acc & nan).sum())
-        info["rows_nan"] = int(info.get("rows_nan", 0)) + info["accuracy_nan"]
-        runs = frame.filter(acc & nan).select(run_label(frame.columns)).to_series()
-        info["accuracy_nan_runs"] = runs.unique(maintain_order=True).to_list()
-    info["rows_rejected"] = int(info.get("rows_rejected", 0)) + int(nan.sum())
-    return frame.filter(keep & ~(acc & nan))
-
-
-def _skip_nan(
-    rows: pl.DataFrame, nan: pl.Series, plan: _Plan, info: dict[str, Any], *, finals: bool
-) -> pl.Series:
-    """Which of ``rows`` to keep, their NaN losses (``nan``: a crashed or diverged run's) skipped as blank cells
-    are, and with ``finals`` the evals of a per-step log whose NaN runs to the run's end (``_diverged_to_end``);
-    the warning naming the runs in ``info`` (a wide export's losses and a long table's alike)."""
-    if not nan.any():
-        return pl.Series([True] * rows.height, dtype=pl.Boolean)
-    diverged = _diverged_to_end(rows, nan, plan) if finals else None
-    info["nan_note"] = _nan_note(rows, nan, plan, dropped=diverged is not None and bool(diverged.any()))
-    info["rows_nan"] = int(info.get("rows_nan", 0)) + int(nan.sum())
-    return ~nan if diverged is None else ~nan & ~diverged
-
-
-def _diverged_to_end(long: pl.DataFrame, nan: pl.Series, plan: _Plan) -> pl.Series | None:
-    """Mask of the rows of each (run, eval) of a per-step log whose NaN runs to the run's last step (None where the
-    log has no step or no run id to tell runs by)."""
-    step = plan.step if plan.step is not None and plan.step in long.columns else None
-    if step is None or "run_id" not in long.columns:
-        return None
-    last = pl.col(step).max().over("run_id")
-    at_end = (pl.col("_nan") & (pl.col(step) == last)).any().over("run_id", "eval")
-    return long.with_columns(nan.alias("_nan")).select(at_end).to_series()
-
-
-def _nan_note(long: pl.DataFrame, nan: pl.Series, plan: _Plan, *, dropped: bool = False) -> str:
-    """The warning of a wide table's NaN loss cells (``long``: its rows unpivoted; ``nan``: those of a NaN),
-    skipped as blank cells are: which runs (their run id, else dataset and size), in which columns, and in a
-    per-step log from which step, and whether to its end; with the ``--where`` that leaves such a run out (W&B
-    writes NaN for a crashed or diverged run: the whole file was refused, while its blank cells were skipped)."""
-    column_of = {ev: c for c, ev in plan.losses.items()}
-    label = run_label(long.columns)
-    step = plan.step if plan.step is not None and plan.step in long.columns else None
-    rows = long.with_columns(label.alias("_run"), nan.alias("_nan"))
-    last = pl.col(step).max() if step is not None else pl.lit(None)
-    per_run = (
-        rows.filter(pl.col("_run").is_in(rows.filter("_nan").get_column("_run").unique().implode()))
-        .group_by("_run", maintain_order=True)
-        .agg(
-            pl.col("eval").filter("_nan").unique(maintain_order=True),
-            (pl.col(step).filter("_nan").min() if step is not None else pl.lit(None)).alias("_from"),
-            (pl.col(step).filter("_nan").max() == last if step is not None else pl.lit(False)).alias("_end"),
-            (pl.col(step).filter("_nan").max() if step is not None else pl.lit(None)).alias("_to"),
-        )
-        .sort("_from", "_run", nulls_last=True)
-    )
-    shown = []
-    for run, evals, start, end, stop in per_run.head(3).iter_rows():
-        columns = ", ".join(column_of.get(e, e) for e in evals[:3]) + (" …" if len(evals) > 3 else "")
-        # "from step K" where the NaN runs to the run's end; a NaN cell between finite ones is "at step K" (one NaN
-        # at step 152 of a run logged to step 381 read "from step 152": h18)
-        at = (
-            ""
-            if start is None
-            else f" from step {start:.12g}"
-            if end
-            else f" at step {start:.12g}"
-            if stop == start
-            else f" at steps {start:.12g} to {stop:.12g}"
-        )
-        shown.append(f"{run}{at} ({columns})")
-    more = f" and {per_run.height - 3} more" if per_run.height > 3 else ""
-    one = per_run.height == 1
-    whose = "its" if one else "such runs'"
-    kept = (
-        f"; {whose} evals whose NaN runs to the run's end are left out: the last finite "
-        "checkpoint, before the learning rate has decayed, is no finished run (--checkpoints all keeps the finite "
-        "ones)"
-        if dropped
-        else f"; {whose} evals keep their last finite checkpoint, before the run's end: a "
-        "checkpoint before the learning rate has decayed is no finished run"
-        if bool(per_run.get_column("_end").any())
-        else ""
-    )
-    source = plan.columns.columns.get("run_id")
-    runs = per_run.get_column("_run").to_list()
-    if step is not None and not bool(per_run.get_column("_end").any()):
-        # every NaN lies between finite values of its run's log: an eval logged every few steps (a W&B export's
-        # NaN at the steps it did not run, probe h40's ladder), no crash: "--where 'Name!=RUN' leaves a run out"
-        # offered to leave out every run of the log
-        return (
-            f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are ({NAN_BETWEEN}): "
-            f"{'run' if one else 'runs'} {'; '.join(shown)}{more}"
-        )
-    flags = [f"--where '{source}!={r}'" for r in runs]
-    # each run named (it named the first alone: "--where 'Name!=mixA-05'" for mixA-05 and mixC-12; probe p58)
-    leave = (
-        ""
-        if source is None
-        else f"; --where '{source}!={runs[0]}' leaves the run out"
-        if one
-        else f"; {' '.join(flags)} leaves these runs out"
-        if len(runs) <= 4
-        else f"; --where '{source}!=RUN' leaves a run out (RUN: {some_of(runs)})"
-    )
-    return (
-        f"warning: {plural(int(nan.sum()), 'NaN loss cell')} skipped, as empty cells are (a crashed or diverged "
-        f"run?): {'run' if one else 'runs'} {'; '.join(shown)}{more}{kept}{leave}"
-    )
 
 
 def _metric_hint(metric: str, column: str) -> str:
@@ -1516,147 +1338,6 @@ def _without_named_non_losses(frame: pl.DataFrame, parts: Sequence[_Part]) -> tu
     return kept, notes
 
 
-#: The fix of an accuracy in percent read as a loss, in every hint that names it.
-_PERCENT_FIX = (
-    "with --accuracy-percent, or its values divided by 100: accuracies are fractions, 0.25 for 25 %"
-)
-
-
-def _percent_read(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
-    """The notes of accuracies read in percent (``--accuracy-percent``), a warning where every one lies below 1 %
-    (fractions already, read again as percent? or a hard task's percentages), or a usage error where none was
-    read."""
-    values = (
-        pl.concat([a.select("accuracy") for a in acc_parts]).get_column("accuracy") if acc_parts else None
-    )
-    if values is None or values.drop_nulls().len() == 0:
-        raise UsageError(
-            "--accuracy-percent: no accuracy was read",
-            hint="name the accuracy columns (--accuracy-columns GLOB) or give a metric column that marks them",
-            param="accuracy_percent",
-        )
-    top = float(values.max())  # type: ignore[arg-type]
-    # said, not refused: a hard task's accuracies in percent do sit below 1 % (a small model's GSM8K), and the
-    # option is the one way to read them so (probe p64); fractions read as percent would sit there too
-    doubt = (
-        [
-            f"warning: --accuracy-percent: every accuracy lies below 1 % (largest {100 * top:.3g} %): fractions "
-            "already? then leave out --accuracy-percent"
-        ]
-        if top <= 0.01
-        else []
-    )
-    read = (
-        "accuracies read in percent (--accuracy-percent): divided by 100 (a chance column too where its levels "
-        "pass 1; levels given as fractions are kept)"
-    )
-    return [*doubt, *_mixed_percent(acc_parts), *_fraction_evals(acc_parts, top), read]
-
-
-def _fraction_evals(acc_parts: Sequence[pl.DataFrame], top: float) -> list[str]:
-    """A warning naming the evals whose every accuracy, read in percent, lies below 1 % where the table's others
-    reach past 10 %: an export with some tasks in percent and others in fractions, the fractions divided by 100
-    too (h27: ARC-Challenge's 0.25-0.47 kept as 0.0025-0.0047 beside HellaSwag's 25-62 %, fitted and predicted
-    at 0.6 points)."""
-    if top <= 0.1:
-        return []
-    frame = pl.concat([a.select("eval", "accuracy") for a in acc_parts]).drop_nulls()
-    tops = frame.group_by("eval", maintain_order=True).agg(pl.col("accuracy").max().alias("top"))
-    low = tops.filter(pl.col("top") <= 0.01)
-    if low.height == 0:
-        return []
-    names = [quoted(e) for e in low.get_column("eval").to_list()]
-    largest = float(low.get_column("top").max())  # type: ignore[arg-type]
-    return [
-        f"warning: --accuracy-percent: {plural(low.height, 'eval')} ({some_of(names, 4)}) "
-        f"{'lies' if low.height == 1 else 'lie'} below 1 % in every run (largest "
-        f"{100 * largest:.3g} %) where the table's others reach {100 * top:.3g} %: "
-        "given in fractions? Read as percent, each was divided by 100 too; give every accuracy in one unit, or "
-        "ingest the evals in percent apart (--where, then --append)"
-    ]
-
-
-def _mixed_percent(acc_parts: Sequence[pl.DataFrame]) -> list[str]:
-    """A warning for each eval whose accuracies, read in percent, fall in two groups 10× or more apart where the
-    lower one, read as fractions, would lie among the others: fractions among percentages (two harnesses' exports
-    merged), each fraction divided by 100 without a word (0.25 kept as 0.0025 beside 0.25-0.61; h1)."""
-    frame = pl.concat([a.select("eval", "accuracy") for a in acc_parts]).drop_nulls()
-    out = []
-    for (ev,), group in frame.group_by("eval", maintain_order=True):
-        values = group.get_column("accuracy")
-        low, high = values.filter(values <= 0.01), values.filter(values > 0.01)
-        if low.len() == 0 or high.len() == 0:
-            continue
-        lo_max, hi_min, hi_max = float(low.max()), float(high.min()), float(high.max())  # type: ignore[arg-type]
-        if (
-            lo_max > 0
-            and hi_min >= 10 * lo_max
-            and 100 * lo_max >= 0.5 * hi_min
-            and 100 * lo_max <= 2 * hi_max
-        ):
-            out.append(
-                f"warning: --accuracy-percent: eval {ev!r} has {plural(low.len(), 'accuracy')} of "
-                f"{100 * lo_max:.3g} % or less beside {high.len()} of {100 * hi_min:.3g}-{100 * hi_max:.3g} %: "
-                "fractions among "
-                "percentages? Read as percent, each of those was divided by 100 too; give every accuracy in one "
-                "unit"
-            )
-    return out
-
-
-def _accuracies_as_losses(frame: pl.DataFrame, parts: Sequence[_Part], opts: ReadOptions) -> list[str]:
-    """Refuse loss evals whose values look like accuracies (``l2l.io.suspects``): all in [0, 1] and rising with
-    compute, or beside the task's loss eval. A long table's rows whose metric column says loss are losses; a wide
-    table's columns named by ``--loss-columns`` are said to be losses too, and only warned about."""
-    from l2l.io.suspects import accuracy_suspects
-
-    said = {e for p in parts for e in p.info.get("metric_said", ())}
-    suspects = accuracy_suspects(frame, skip=sorted(said))
-    if not suspects:
-        return []
-    first, more = suspects[0], suspects[1:]
-    part = parts[int(frame.filter(pl.col("eval") == first.eval).get_column("_file")[0])]
-    by_eval = {e: c for c, e in part.info.get("loss_columns", {}).items()} if opts.wide else {}
-    # a wide table's columns by their own names (they read 'csqa' for the column csqa_loss)
-    others = (
-        f" (and {len(more)} more: {', '.join(repr(by_eval.get(s.eval, s.eval)) for s in more[:4])})"
-        if more
-        else ""
-    )
-    if opts.wide:
-        if opts.loss_columns is not None:  # named as losses: said, not refused
-            return [
-                f"warning: column {by_eval.get(s.eval, s.eval)!r} (eval {s.eval!r}, taken by --loss-columns): "
-                f"{s.evidence()}: {s.what}? It is fitted as a loss; --accuracy-columns GLOB reads it as one"
-                + (f" ({_PERCENT_FIX})" if s.percent else "")
-                for s in suspects
-            ]
-        column = by_eval.get(first.eval, first.eval)
-        every = "|".join(by_eval.get(s.eval, s.eval) for s in suspects)
-        hundred = f" ({_PERCENT_FIX})" if first.percent else ""
-        raise InputError(
-            f"{first.evidence()}: {first.what} detected as a loss column?{others}",
-            path=part.raw.path,
-            column=column,
-            hint=f"read {'them as accuracies' if more else 'it as an accuracy'}: --accuracy-columns '{every}'"
-            f"{hundred}; or, if {'they hold' if more else 'it holds'} losses, name the loss columns: --loss-columns "
-            "GLOB",
-            param="accuracy_columns",
-        )
-    column = str(part.info["columns"].get("columns", {}).get("eval", "eval"))
-    leave = " ".join(f"--where '{column}!={s.eval}'" for s in suspects[:3]) + (
-        " …" if len(suspects) > 3 else ""
-    )
-    hundred = f" ({_PERCENT_FIX})" if first.percent else ""
-    raise InputError(
-        f"eval {first.eval!r}: {first.evidence()}: {first.what} read as a loss?{others}",
-        path=part.raw.path,
-        column=column,
-        hint=f"give a metric column: accuracy on the accuracies' rows (under the task's name){hundred}, loss or "
-        f"blank on the others; if these are losses, write loss in it on their rows; or leave them out: {leave}",
-    )
-
-
 def _fill_blank_splits(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """A run's rows with a blank split where its other rows (same dataset, N, D and run id) all say one split take
     that split, said in a note: one model was counted in two splits (105 of 96 runs) and `--split sweep` fitted 27
@@ -1709,109 +1390,6 @@ def _refuse_eval_splits(frame: pl.DataFrame, parts: Sequence[_Part]) -> None:
             "those it is tested on); to keep both, write the split into the eval's name (web_val_test) and leave "
             "the split column out",
         )
-
-
-#: Distinct token counts a law's D term needs (the fit refuses fewer: "add runs at more token counts").
-_LEAST_TOKEN_COUNTS = 3
-
-
-def _few_token_counts_note(part: _Part) -> str | None:
-    """A warning where a per-step log whose D is the tokens seen, kept at its final checkpoints, leaves a dataset
-    fewer than ``_LEAST_TOKEN_COUNTS`` token counts (Pythia: every run to 300B): every law is then refused with
-    "add runs at more token counts", where the log itself holds them at its other checkpoints."""
-    if not read_at_final_checkpoints(part.info.get("checkpoints") or {}) or part.loss.height == 0:
-        return None
-    counts = part.loss.group_by("dataset").agg(
-        pl.col("D").n_unique().alias("k"), pl.col("D").max().alias("d")
-    )
-    few = counts.filter(pl.col("k") < _LEAST_TOKEN_COUNTS).sort("dataset")
-    if few.height == 0:
-        return None
-    ds, k, d = few.row(0)
-    more = f" (and {few.height - 1} more dataset{'s' if few.height > 2 else ''})" if few.height > 1 else ""
-    at = f"at D = {fmt_si(d)}" if k == 1 else f"at {k} token counts"
-    return (
-        f"warning: every run of dataset {ds!r} ends {at}{more}: a law needs {_LEAST_TOKEN_COUNTS} token counts or "
-        "more, so fitting one is refused; D is the tokens seen, so l2l ingest --checkpoints all keeps every "
-        "checkpoint (its laws then predict checkpoints, not finished runs)"
-    )
-
-
-def _bits_note(part: _Part) -> str | None:
-    """A warning where a file's losses come from columns whose names say bits (``--column loss=val_loss_bits``, a
-    wide export's ``eval/bpb``): read as they are, laws, predictions and ranks are in bits, 1.44 times the nats of
-    other tables (a probe's prediction 5.47 for a truth of 3.77 nats), and nothing said so."""
-    from l2l.io.columns import bits_hint, says_bits
-
-    read = [
-        part.info["columns"].get("columns", {}).get("loss"),
-        # (a column read as NAME:bpb is kept apart from the losses in nats, as a metric column's bpb rows are)
-        *(c for c, ev in part.info.get("loss_columns", {}).items() if schema.split_metric(ev)[1] is None),
-    ]
-    bits = [c for c in read if c is not None and says_bits(c) is not None]
-    if not bits:
-        return None
-    fix = bits_hint(bits[0], fix_only=True, wide=bits[0] in part.info.get("loss_columns", {}))
-    return (
-        f"warning: the losses are read as they are from {some_of([repr(c) for c in bits])}, whose name says bits, "
-        f"not nats: every number l2l gives for them is then in bits; {fix}"
-    )
-
-
-def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
-    """Notes where a file's unused column counts parameters another way than the N taken from another column:
-    without embeddings (the (Mis)Fitting table: N with embeddings, N_no_emb unused), which moves α and N*
-    (Kaplan's exponents against Chinchilla's come largely from it); a mixture of experts' active parameters
-    (``active_params`` beside the total ``n_params``), whose count compute follows. Nothing said which one the
-    laws were fitted on."""
-    from l2l.io.columns import says_active_params, says_non_embedding
-
-    n_col = part.info["columns"].get("columns", {}).get("N", "N")
-    out: list[str] = []
-    for col in ignored:
-        if says_non_embedding(col):
-            out.append(
-                f"N is column {n_col!r}; column {col!r} (not used) counts parameters without embeddings: which "
-                f"count N is moves α and N* (--column N={col} fits the laws on it{_c_follows(part, col, n_col)})"
-            )
-            break
-    else:
-        named = "N" in part.info["columns"].get("explicit", ())
-        if says_non_embedding(n_col) and not named:  # (a --N given to predict or optimal counts the same)
-            out.append(
-                f"N is column {n_col!r}, a count of parameters without embeddings: which count N is moves α and "
-                "N*, and every model size given (--N) counts the same"
-            )
-    for col in ignored:
-        if says_active_params(col):
-            out.append(
-                f"N is column {n_col!r}; column {col!r} (not used) counts a mixture of experts' active "
-                f"parameters: compute per token follows the active count (C ≈ 6·N_active·D), and which count N "
-                f"is moves α, N* and every budget (--column N={col} fits the laws on it"
-                f"{_c_follows(part, col, n_col)})"
-            )
-            break
-    return out
-
-
-def _c_follows(part: _Part, col: str, n_col: str) -> str:
-    """Where a file's C column was computed with its N (column ``n_col``) and, with N taken from ``col`` instead,
-    would no longer match it (``c_count_mismatch``): what ``--column N=COL`` then does to C, which the hint that
-    offers it left unsaid (probe h3: (Mis)Fitting's C = 6·N·D with embeddings, read with N = N_no_emb, became
-    C = 13.9·N·D, the median of a ratio running from 7.08 to 28.5 with the model size)."""
-    extra = f"{EXTRA}{col}"
-    if "C" not in part.info["columns"].get("columns", {}) or extra not in part.loss.columns:
-        return ""
-    other = pl.col(extra).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-    frame = part.loss.select("dataset", "D", "C", other.alias("N")).filter(
-        pl.col("N").is_finite() & (pl.col("N") > 0) & pl.col("C").is_finite()
-    )
-    if c_count_mismatch(frame) is None:
-        return ""
-    return (
-        f"; the table's C column was computed with column {n_col!r}: with N={col}, C/(N·D) follows the model "
-        "size, and l2l takes C = 6·N·D instead"
-    )
 
 
 def _check_stored_mapping(part: _Part, stored: Mapping[str, str], explicit: Mapping[str, str]) -> None:

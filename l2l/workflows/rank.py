@@ -35,14 +35,13 @@ from l2l.core.line_law import FixedLine, LineLaw, fixed_tokens
 from l2l.core.predictive import PredictiveInterval, beyond_evidence
 from l2l.core.rank_model import (
     ANCHOR_BUDGET_RATIO,
-    NOT_RUN,
-    UNKNOWN_NOISE,
     Budget,
     Candidate,
     DrawError,
     DrawErrorHook,
     DrawnLaw,
     FitMemo,
+    NoValue,
     RankModel,
     fit_rank_model,
     learn_draw_error,
@@ -857,11 +856,9 @@ def _measured_order(
     rows = [r for t in res.targets for r in t.rows]
     # (where repeats or a law tell the runs' noise, the baseline ranks them with intervals: not this; a dataset
     # that never ran the model asked for is left unranked below, as the baseline leaves it: DCLM's 3 of 42 sets)
-    said = [
-        [w for w in (*(r.reason or "").split("; "), *r.notes) if w.startswith("baseline: ")] for r in rows
-    ]
-    unknown = [any(UNKNOWN_NOISE in w for w in ws) for ws in said]
-    not_run = [any(w.startswith(f"baseline: {NOT_RUN}") for w in ws) for ws in said]
+    no_value = [r.why_no_value("baseline") for r in rows]
+    unknown = [w is NoValue.UNKNOWN_NOISE for w in no_value]
+    not_run = [w is NoValue.NOT_RUN for w in no_value]
     if any(r.rank is not None for r in rows) or not any(unknown) or not all(map(max, unknown, not_run)):
         return None
     target = next(iter(weights))

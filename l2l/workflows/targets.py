@@ -53,13 +53,17 @@ def resolves_to(name: str, names: Sequence[str]) -> str | None:
         return None
 
 
-def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
+def names_accuracy(
+    runs: Runs, name: str, acc_names: Sequence[str], *, option: str = "-e", param: str | None = None
+) -> bool:
     """Whether ``name`` (no metric spelled) stands for an accuracy eval rather than a loss eval, as every command
     reads it: a name that is no loss eval but names an accuracy eval is the accuracy; an accuracy eval's exact name
     beats a loss eval it only begins (hellaswag against hellaswag_ce: ``rank`` ranked the loss, ``predict`` the
     accuracy); a beginning of a loss and of an accuracy alike is the loss (``rank -t arc_easy`` on the paper's
     table: its task loss). Refused with the two choices: a name that is exactly both, and a beginning of one name
-    that is both (hella for hellaswag). SelectionError for a name that is neither."""
+    that is both (hella for hellaswag). SelectionError for a name that is neither: its hint names ``option``, the
+    option that names an eval in the command asked (``-t`` for rank's targets), and it is about the library
+    parameter ``param`` (``L2LError.param``)."""
     from l2l.base.runs import name_listing, resolve_name, stored_accuracy_hint
 
     try:
@@ -75,7 +79,8 @@ def names_accuracy(runs: Runs, name: str, acc_names: Sequence[str]) -> bool:
             # neither: both lists (the accuracy list alone read as if the table had no loss evals)
             raise SelectionError(
                 f"{no_loss.message}; accuracy evals: {name_listing(acc_names)}",
-                hint=stored_accuracy_hint(name, acc_names) or no_loss.hint,
+                hint=stored_accuracy_hint(name, acc_names, option) or no_loss.hint,
+                param=param,
             ) from None
         return True
     exact_accuracy = any(a.lower() == name.lower() for a in acc_names)
@@ -169,15 +174,8 @@ def _refuse_accuracy_column(runs: Runs, pattern: str, acc_names: Sequence[str]) 
     predict refuses it, naming ``-t lambada:accuracy`` (rank gave the generic hint; probe h80). Nothing otherwise."""
     from l2l.base.runs import stored_accuracy_hint
 
-    hint = stored_accuracy_hint(pattern, acc_names, "-t")
-    if hint is None:
-        return
-    try:
-        names_accuracy(runs, pattern, acc_names)
-    except AmbiguousNameError:
-        raise
-    except SelectionError as unknown:  # (its hint names predict's -e)
-        raise SelectionError(unknown.message, hint=hint, param="targets") from None
+    if stored_accuracy_hint(pattern, acc_names, "-t") is not None:
+        names_accuracy(runs, pattern, acc_names, option="-t", param="targets")
 
 
 def rank_targets(

@@ -9,7 +9,7 @@ they are counted and reported, never silently dropped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -452,7 +452,8 @@ def _with_bands(
     if ivs is None:
         return res
     x_b = with_bootstrap(book, res.x_law, LAW_DRAWS, seed)  # (kept in the book: drawn once)
-    n_iv = None if res.implied is None else optimal_interval(x_b, res.C, level).N_interval
+    # (no interval around an N* not given: a law's artefact, or not identified by the runs)
+    n_iv = None if res.n_opt_implied is None else optimal_interval(x_b, res.C, level).N_interval
     return replace(res, bands=TranslationBands(level, ivs[0], ivs[1], n_iv, len(dr)))
 
 
@@ -617,7 +618,10 @@ def _one(
     split: str | None,
     budget: float,
     frame: pl.DataFrame,
+    unsplit: Mapping[tuple[str, str], str],
 ) -> TranslationResult:
+    """The translation ``spec`` with its laws and their N* at ``budget``: none from a law of ``unsplit``
+    ((dataset, eval): why it gives no compute-optimal model, ``Runs.one_end_note``)."""
     x_law, y_law = book.try_get(spec.src, spec.x_eval), book.try_get(spec.tgt, spec.y_eval)
     pairs = None
     try:
@@ -662,8 +666,11 @@ def _one(
     implied = n_imp = None
     target = book.sweeps.get(spec.tgt, spec.y_eval)
 
-    def optimum(law: ScalingLaw) -> float | None:
-        """N* at the budget, or None where it lies >100× off the target's runs' D/N (the law's artefact: a dash)."""
+    def optimum(law: ScalingLaw, of: tuple[str, str]) -> float | None:
+        """N* at the budget, or None where it lies >100× off the target's runs' D/N (the law's artefact: a dash)
+        or the runs of ``of`` (the law's dataset and eval) do not identify it (``unsplit``)."""
+        if of in unsplit:
+            return None
         n, d = (float(v) for v in law.compute_optimal(budget))
         return None if optimum_off_sweep(n, d, target.N, target.D) is not None else n
 
@@ -673,8 +680,8 @@ def _one(
         except ValueError:  # out of float range: no implied law to show (the report prints a dash)
             implied = None
         else:
-            n_imp = optimum(implied)
-    n_ind = optimum(y_law.law)
+            n_imp = optimum(implied, (spec.src, spec.x_eval))  # (the source law's N*: Eq. 3 keeps it)
+    n_ind = optimum(y_law.law, (spec.tgt, spec.y_eval))
     return TranslationResult(kind, spec, t, None, pairs, x_law, y_law, implied, budget, n_imp, n_ind)
 
 
@@ -850,7 +857,8 @@ def translate(
     """Fit the translations from ``src`` to each target (train-train), eval (train-test) or both (test-test).
 
     Laws are fitted on the runs of ``split``; pairs are taken from every run and marked by split, so the held-out
-    ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C).
+    ones can be shown. N* of the implied and independent laws are compared at ``C`` (default: the largest C); none
+    from a law whose runs all end at one D in a log kept whole (``Runs.one_end_note``, said in a note).
     With ``level``, K, κ and the implied N* get intervals (``TranslationBands``, bootstrap draws with ``seed``).
 
     With ``options.form == "auto"``, E0 and E1 come from the laws in the own losses' chosen form (the form their
@@ -870,15 +878,27 @@ def translate(
     kind = _shared_kind(runs, specs, kind)
     needed = [(s.src, s.x_eval) for s in specs] + [(s.tgt, s.y_eval) for s in specs]
     book.fit_many(needed, workers=workers, progress=progress)
+    # a log kept whole whose runs all end at one D: its law gives no N* (``Runs.one_end``), as in optimal and rank
+    unsplit = {law: why for law in dict.fromkeys(needed) if (why := runs.one_end_note(*law)) is not None}
     results = [
         _one(
-            book, s, kind, join=join, rtol=rtol, free_e1=free_e1, split=split, budget=budget, frame=runs.frame
+            book,
+            s,
+            kind,
+            join=join,
+            rtol=rtol,
+            free_e1=free_e1,
+            split=split,
+            budget=budget,
+            frame=runs.frame,
+            unsplit=unsplit,
         )
         for s in specs
     ]
     if level is not None:
         results = [_with_bands(book, r, level, seed, split) for r in results]
     notes = _default_left_out(runs, book.frame, src_ds, specs) if kind == "train-test" and not evals else ()
+    notes = (*notes, *_unsplit_notes(results, unsplit))
     units = tokenizer_note(
         runs,
         [(s.src, s.x_eval, s.tgt, s.y_eval) for s in specs],
@@ -886,6 +906,27 @@ def translate(
         " (each fitted right)",
     )
     return Results(results, notes=(*left_out, *notes, *([units] if units else [])))
+
+
+def _unsplit_notes(
+    results: Sequence[TranslationResult], unsplit: Mapping[tuple[str, str], str]
+) -> tuple[str, ...]:
+    """Why the N* columns are left empty for the laws (dataset, eval) of ``unsplit`` that the rows would have
+    taken an N* from (the implied law's is its source law's), one note per reason (``Runs.one_end_note``'s words,
+    as ``optimal`` and ``rank --C`` say them)."""
+    shown: list[tuple[str, str]] = []
+    for r in results:
+        if r.implied is not None:
+            shown.append((r.spec.src, r.spec.x_eval))
+        if r.translation is not None:
+            shown.append((r.spec.tgt, r.spec.y_eval))
+    by_why: dict[str, list[str]] = {}
+    for ds, ev in dict.fromkeys(shown):
+        if (ds, ev) in unsplit:
+            by_why.setdefault(unsplit[(ds, ev)], []).append(f"{ds}/{ev}")
+    return tuple(
+        f"N* not given: {', '.join(laws)}: no compute-optimal model: {why}" for why, laws in by_why.items()
+    )
 
 
 def _default_left_out(

@@ -29,3 +29,20 @@ def test_an_accuracy_named_by_its_column_is_refused_naming_the_rank_spelling(tmp
     assert refused.value.hint == "an accuracy column is stored under its task's name: -t lambada:accuracy"
     assert rank_targets(runs, {"lambada:accuracy": 1.0}) == {"lambada:accuracy": 1.0}
     assert rank_targets(runs, {"val": 1.0}) == {"val": 1.0}  # a loss column's name as before
+
+
+def test_names_accuracy_names_the_option_it_is_given_in_its_hint(tmp_path: Path) -> None:
+    from l2l.workflows.targets import accuracy_names, names_accuracy
+
+    runs = read_runs([_wide(tmp_path / "wide.csv")], wide=True, accuracy_columns="*_acc")
+    acc = accuracy_names(runs)
+    with pytest.raises(SelectionError) as predict_said:  # predict's -e, about no parameter (the default)
+        names_accuracy(runs, "lambada_acc", acc)
+    assert (
+        predict_said.value.hint == "an accuracy column is stored under its task's name: -e lambada:accuracy"
+    )
+    assert predict_said.value.param is None
+    with pytest.raises(SelectionError) as rank_said:  # rank's -t, about its targets (option --target)
+        rank_targets(runs, {"lambada_acc": 1.0})
+    assert rank_said.value.message == predict_said.value.message
+    assert rank_said.value.param == "targets"
