@@ -7,6 +7,22 @@ from typing import Any
 
 import pytest
 
+
+def _keep_bytecode() -> None:
+    """Compiled modules kept for the run's processes. This environment sets ``PYTHONDONTWRITEBYTECODE=1``, so
+    every process of the suite (both workers and the ~35 tests' ``l2l`` subprocesses) compiled l2l's sources
+    again: ~0.5 s of CPU each (importing every module of l2l 0.94-1.07 s without its bytecode, 0.48-0.57 s with
+    it). Written where Python writes it by default, ``__pycache__`` beside each source (git ignores it); Python
+    checks each file against its source before using it. (A ``sys.pycache_prefix`` elsewhere would also
+    set aside the installed packages' own bytecode, and compile numpy, scipy and polars again.)"""
+    import sys
+
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):  # (the test workers and the commands they start)
+        sys.dont_write_bytecode = False
+
+
+_keep_bytecode()
+
 # Every command in the tests fits in its own process (the CLI and its subprocesses read this): the suite already
 # keeps both cores busy (pytest-xdist), and a pool started per command costs more than it gains on the small
 # tables here. The tests of the pools pass their workers explicitly.
