@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from l2l.base.errors import FitError
 from l2l.core.error_model import (
@@ -67,6 +68,7 @@ __all__ = [
     "MIN_D_SPREAD",
     "MIN_GAIN",
     "MIN_SCORED",
+    "MIN_TOP_RUNS",
     "MIN_TREND_RUNS",
     "MIN_TREND_SIZES",
     "NESTED_FORM",
@@ -154,6 +156,11 @@ NESTED_RIVAL_RATIO = 1.5
 #: A law is flagged poor when it misses its own runs at the largest budget (near compute-optimal) by more than
 #: this on average (mean log residual) ...
 POOR_TOP = 0.03
+#: ... judged, where the largest budget holds one run, on at least this many (the next budgets down: ``top_miss``)
+#: and by their median too: a grid whose largest budget is one run, that run diverged 10 % (short of
+#: the far-run distance, ``FAR_RUN_LOG``), read as the law 9.8 % below its runs, and every prediction was moved
+#: onto that run, 10 % above the truth and outside its interval (helper h86)
+MIN_TOP_RUNS = 3
 #: ... or its backtest predictions (as l2l makes them: corrected where that helped) miss by more than this.
 POOR_BACKTEST = 0.05
 #: a law fitted on fewer distinct models (N, D) than its parameters and this many more is poor whatever its
@@ -422,15 +429,36 @@ def e_unidentified(eq3: LawFit, eq2: LawFit | FitError | None) -> bool:
 def top_miss(fit: LawFit, sweep: Sweep) -> float:
     """The mean log residual, log(run / law), of the law's own runs at the sweep's largest budget within 3× of
     compute-optimal (all of that budget's runs where none is), without runs far from the law: how far the law
-    lies from where its sweep ends (positive: the runs lie above it)."""
+    lies from where its sweep ends (positive: the runs lie above it). Where that is one run, which cannot be told
+    from a run that diverged short of the far-run distance (``FAR_RUN_LOG``), the next budgets' runs down are
+    taken too until they are ``MIN_TOP_RUNS`` (``_top_runs``), and their mean counts only where their median
+    misses on the same side by more than ``POOR_TOP`` too (else their median, which does not)."""
     top = sweep.max_C / (1 + BUDGET_RTOL) <= sweep.C  # the largest budget, rounding jitter of C included
     # ... without runs far from the law (diverged or mislabelled: fit-law warns of them), which made a law 0.2 %
     # from the truth "poor" on a probe's table
     law = sweep.predicted(fit.law)
-    top &= ~far_runs(fit, sweep.N, sweep.D, sweep.loss, predicted=law)
-    near = top & (np.abs(aspect_on(fit, sweep.N, sweep.D, sweep)) <= MAX_ASPECT)
-    use = near if near.any() else top
-    return float(np.mean(np.log(sweep.loss[use] / law[use]))) if use.any() else 0.0
+    kept = ~far_runs(fit, sweep.N, sweep.D, sweep.loss, predicted=law)
+    optimal = kept & (np.abs(aspect_on(fit, sweep.N, sweep.D, sweep)) <= MAX_ASPECT)
+    near = top & optimal
+    use = near if near.any() else top & kept
+    if not use.any():
+        return 0.0
+    if use.sum() > 1:
+        return float(np.mean(np.log(sweep.loss[use] / law[use])))
+    use = _top_runs(sweep.C, optimal if near.any() else kept)
+    r = np.log(sweep.loss[use] / law[use])
+    mean, median = float(np.mean(r)), float(np.median(r))
+    return mean if abs(median) > POOR_TOP and mean * median > 0 else median
+
+
+def _top_runs(C: Array, pool: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The runs of ``pool`` at the sweep's largest budget (rounding jitter of C included) and, where those are
+    fewer than ``MIN_TOP_RUNS``, at the next budgets down until they are that many (or the pool is spent)."""
+    for c in np.unique(C)[::-1]:
+        use: NDArray[np.bool_] = pool & (c / (1 + BUDGET_RTOL) <= C)
+        if use.sum() >= MIN_TOP_RUNS:
+            return use
+    return pool
 
 
 def one_line_term(sweep: Sweep, D: float) -> str | None:

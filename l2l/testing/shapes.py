@@ -15,6 +15,8 @@ generated from known laws so that every answer l2l gives on them can be checked 
   order at 1e22 the reverse of the sweep's);
 - ``wide_export``: a W&B-style export (one row per run, one column per eval) of three datasets whose losses follow
   Chinchilla's law (Eq. 1), with held-out runs tagged in a column;
+- ``diverged_top``: a grid of sizes × tokens per parameter whose largest budget is one run, that run diverged (10 %
+  above its law, short of fit-law's far-run distance);
 - ``fixed_d_csv``: two datasets whose every run lies at one token count (a fixed-D sweep), written as a CSV;
   ``fixed_d_accuracy_csv``: the same sweeps with a task loss and its accuracy (a data ablation with accuracies).
 
@@ -42,6 +44,7 @@ __all__ = [
     "SigmoidTruth",
     "configs",
     "crossing_task",
+    "diverged_top",
     "fixed_d_accuracy_csv",
     "fixed_d_csv",
     "imbalanced",
@@ -651,6 +654,42 @@ def wide_export(seed: int = 0, noise: float = 0.005) -> Shape:
         laws=laws,
         held_out=tuple(held),
         holdout_split="heldout",
+    )
+
+
+#: ``diverged_top``'s grid: six sizes, each at five token counts (tokens per parameter), and its two targets beyond
+DIVERGED_SIZES = (20e6, 50e6, 100e6, 200e6, 400e6, 800e6)
+DIVERGED_TOKENS_PER_PARAM = (5.0, 10.0, 20.0, 40.0, 80.0)
+DIVERGED_TARGETS = ((1.6e9, 3.2e10), (4e9, 8e10))
+
+
+def diverged_top(seed: int = 0, noise: float = 0.004, factor: float = 1.10) -> Shape:
+    """Two datasets (``web``, ``code``: the paper-like law and a shift of it) on a grid of ``DIVERGED_SIZES`` ×
+    ``DIVERGED_TOKENS_PER_PARAM``, whose largest budget is one run: ``web``'s (800M × 64B) diverged, its loss ×
+    ``factor`` (10 %: short of fit-law's far-run distance). Held out (not in the rows): the true own losses at
+    ``DIVERGED_TARGETS``, 2× and 5× the largest size."""
+    rng = np.random.default_rng(seed)
+    laws = {(ds, f"{ds}_val"): law for ds, law in _own_laws({k: THREE[k] for k in ("web", "code")}).items()}
+    rows: list[dict[str, object]] = []
+    top = (float(DIVERGED_SIZES[-1]), DIVERGED_SIZES[-1] * DIVERGED_TOKENS_PER_PARAM[-1])
+    for (ds, ev), law in laws.items():
+        for n in DIVERGED_SIZES:
+            for tpp in DIVERGED_TOKENS_PER_PARAM:
+                value = _noisy(rng, float(law.predict(n, n * tpp)), noise)
+                if ds == "web" and (n, n * tpp) == top:
+                    value *= factor
+                rows.append({"dataset": ds, "N": n, "D": n * tpp, "eval": ev, "loss": value})
+    held = tuple(
+        HeldOut(ds, ev, "loss", n, d, float(law.predict(n, d)))
+        for (ds, ev), law in laws.items()
+        for n, d in DIVERGED_TARGETS
+    )
+    return Shape(
+        "diverged_top",
+        "a grid whose largest budget is one run, diverged 10 %",
+        rows,
+        laws=laws,
+        held_out=held,
     )
 
 

@@ -803,3 +803,29 @@ def test_a_law_whose_runs_rise_with_tokens_is_poor_and_a_healthy_one_is_not() ->
         fit = fit_law(sweep.N, sweep.D, sweep.loss, form="l2l")
         why = law_flag(fit, sweep, None)
         assert (why is not None and "do not fall with training tokens" in why) is poor, why
+
+
+def test_one_diverged_run_alone_at_the_largest_budget_is_not_the_law_parting_from_its_runs() -> None:
+    """``shapes.diverged_top``: a grid whose largest budget is one run, that run 10 % above its law (short of the
+    far-run distance). ``top_miss`` judged the law on that run alone: "poor law: its own largest runs lie 9.8 %
+    above it", and every prediction was moved onto it, 10 % above the truth and outside its interval. It now
+    takes the next budgets down to three runs and their median: the law is not poor and is not moved. Where
+    most of those runs lie above the law, it is, by their mean."""
+    from l2l.core.selection import MIN_TOP_RUNS, anchor_shift, top_miss
+    from l2l.testing.shapes import diverged_top
+
+    rows = [r for r in diverged_top().rows if r["dataset"] == "web"]
+    n, d, loss = (np.array([float(r[k]) for r in rows]) for k in ("N", "D", "loss"))  # type: ignore[arg-type]
+    sweep = Sweep.of(n, d, None, loss)
+    fit = fit_law(n, d, loss)
+    assert np.isclose(sweep.C, sweep.max_C).sum() == 1  # the largest budget is one run, the diverged one
+    assert_allclose(float(np.log(loss[-1] / sweep.predicted(fit.law)[-1])), 0.094, atol=0.01)
+    assert abs(top_miss(fit, sweep)) < 0.01
+    assert anchor_shift(fit, sweep) == 0.0
+    assert law_flag(fit, sweep, None) is None
+    # the largest budgets' runs all 6 % above: the law has parted from them, and is moved by their mean
+    last = np.sort(sweep.C)[-MIN_TOP_RUNS - 1] * (1 - 1e-9) <= sweep.C  # 4 runs: the third budget holds two
+    bent = np.where(last, sweep.predicted(fit.law) * 1.06, loss)
+    bent_sweep = Sweep.of(n, d, None, bent)
+    assert_allclose(top_miss(fit, bent_sweep), math.log(1.06), rtol=1e-9)
+    assert "its own largest runs lie 5.8 % above it" in (law_flag(fit, bent_sweep, None) or "")

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from numpy.testing import assert_allclose
 
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
@@ -79,3 +80,33 @@ def test_the_report_says_which_law_was_moved_and_how_far(run: Any, table: Path) 
     assert "for beta/downstream/quiz, moved onto its own largest runs" in said
     assert "onto the law's own largest runs, which lie" in said
     assert "alpha/downstream/quiz, moved" not in said
+
+
+def test_one_diverged_run_at_the_largest_budget_moves_no_prediction(tmp_path: Path) -> None:
+    """``shapes.diverged_top``: the grid's largest budget is one run, diverged 10 % (short of the far-run
+    distance). The law, within 0.2 % of the truth at 2× and 5× the largest size, was called poor ("its own largest
+    runs lie 9.8 % above it") and moved onto that run: 2.519 [2.385, 2.693] for a truth of 2.294, 2.416 [2.218,
+    2.658] for 2.195. Now the estimates are the law's, each truth inside its interval."""
+    from l2l.io.tables import read_runs
+    from l2l.testing.shapes import DIVERGED_TARGETS, diverged_top
+    from l2l.workflows.predict import predict
+
+    shape = diverged_top()
+    path = tmp_path / "diverged_top.csv"
+    shape.write(str(path))
+    (n1, d1), (n2, d2) = DIVERGED_TARGETS
+    res = predict(
+        read_runs([path]),
+        N=[n1, n2],
+        D=[d1, d2],
+        datasets=["web"],
+        cache=FitCache(),
+        calibrations=CalibrationCache(),
+    )
+    truth = {(h.N, h.D): h.value for h in shape.held_out if h.dataset == "web"}
+    assert len(res) == 2
+    for p in res:
+        assert p.flag is None
+        assert p.interval.anchor == 0.0
+        assert_allclose(p.loss, truth[(p.N, p.D)], rtol=0.01)
+        assert p.interval.lo <= truth[(p.N, p.D)] <= p.interval.hi
