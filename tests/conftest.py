@@ -9,11 +9,13 @@ import pytest
 
 
 def _keep_bytecode() -> None:
-    """Compiled modules kept for the run's processes. This environment sets ``PYTHONDONTWRITEBYTECODE=1``, so
-    every process of the suite (both workers and the ~35 tests' ``l2l`` subprocesses) compiled l2l's sources
-    again: ~0.5 s of CPU each (importing every module of l2l 0.94-1.07 s without its bytecode, 0.48-0.57 s with
-    it). Written where Python writes it by default, ``__pycache__`` beside each source (git ignores it); Python
-    checks each file against its source before using it. (A ``sys.pycache_prefix`` elsewhere would also
+    """Compiled modules kept. This environment sets ``PYTHONDONTWRITEBYTECODE=1``, so every process of the suite
+    (both workers and the ~35 tests' ``l2l`` subprocesses) compiled l2l's sources again, ~0.5 s of CPU each
+    (importing every module of l2l 0.94-1.07 s without its bytecode, 0.48-0.57 s with it), and each worker
+    rewrote the asserts of all ~238 test modules on every run: 7-8 s of CPU a worker, kept from the second run
+    in a checkout on (``pytest --collect-only -n 0`` 9.5 s of CPU, 2.0 s kept; a ``-n 2`` run of no test 16 s, 5-6 s;
+    helper h87). Written where Python writes it by default, ``__pycache__`` beside each source (git ignores it);
+    Python checks each file against its source before using it. (A ``sys.pycache_prefix`` elsewhere would also
     set aside the installed packages' own bytecode, and compile numpy, scipy and polars again.)"""
     import sys
 
