@@ -51,6 +51,7 @@ __all__ = [
     "RankModel",
     "fit_rank_model",
     "learn_draw_error",
+    "pooled_repeat_scatter",
     "pooled_repeat_sd",
     "single_scale_ranking",
 ]
@@ -864,7 +865,7 @@ class RankModel:
             return set()
         rng = np.random.default_rng([self.seed, 15485863])  # its own: the other draws do not depend on it
         # the runs of the model kept apart (run ids) and the seeds averaged at ingest (their scatter kept aside)
-        pooled = pooled_repeat_sd(
+        pooled = pooled_repeat_scatter(
             [np.log(loss) for loss, _, _ in cells.values()],
             also=[per[name].seed_scatter for name in cells],
         )
@@ -1198,23 +1199,30 @@ def _anchor_seeds(e: _Entry) -> float:
     return max(float(np.sum(e.repeats[_at_top(e.runs.C)])), 1.0)
 
 
-def _cell_sd(per: Mapping[str, _Entry], name: str, rows: int, many: float, pooled: float) -> float:
+def _cell_sd(
+    per: Mapping[str, _Entry], name: str, rows: int, many: float, pooled: tuple[float, int]
+) -> float:
     """The noise of the mean of a candidate's ``rows`` stored runs of one model, ``many`` runs and seeds in all:
     the scatter of a stored run about its target law (its rmse: a run averaged over seeds at ingest is one point
-    of the law) over √rows; else ``pooled``, the scatter of single repeats pooled over every candidate that ran the
-    model more than once (and the seeds' scatter kept at ingest), over √(runs and seeds); else the others' median
-    per-run scatter over √rows; NaN when none is known. Pooled, not each candidate's own: DCLM's one 4-run mean
-    (1.7 % per run) got the widest interval, single runs ±0.55 %."""
+    of the law) over √rows; else, or where it has more degrees of freedom than the law's spare ones, ``pooled``
+    (sd, degrees of freedom), the scatter of single repeats pooled over every candidate that ran the model more
+    than once (and the seeds' scatter kept at ingest), over √(runs and seeds); else the others' median per-run
+    scatter over √rows; NaN when none is known. Pooled, not each candidate's own: DCLM's one 4-run mean (1.7 %
+    per run) got the widest interval, single runs ±0.55 %."""
     e = per[name]
     fit = e.target.fit if isinstance(e.target, DrawnLaw) else None
     spare = 0 if fit is None else fit.n_points - len(PARAM_NAMES[fit.form])
-    if fit is not None and spare >= 2:
+    pooled_sd, pooled_dof = pooled
+    # a seed column averaged at ingest leaves the law few points (7 sizes: 2 spare for 5 parameters) but keeps
+    # the seeds' scatter (2 per size and dataset): read from the law, the measured model's interval came out 0.73-1.91x
+    # (median 1.4x) the width of the same runs kept apart, which held the truth at the level; from the seeds, alike
+    if fit is not None and spare >= 2 and not (math.isfinite(pooled_sd) and pooled_dof > spare):
         # the residuals' scatter with the parameters' share put back (n / (n − p)): a 5-parameter law through 6
         # runs passes near each, and its rmse read as the noise gave a probe's two seeds 0.6 % apart a ±0.09 %
         # interval (the measured intervals held the truth 31 of 48 times)
         return fit.rmse * math.sqrt(fit.n_points / spare) / math.sqrt(rows)
-    if math.isfinite(pooled):
-        return pooled / math.sqrt(many)
+    if math.isfinite(pooled_sd):
+        return pooled_sd / math.sqrt(many)
     return _median_per_run(per) / math.sqrt(rows)
 
 
@@ -1232,11 +1240,18 @@ def pooled_repeat_sd(groups: Iterable[ArrayLike], also: Iterable[tuple[float, in
     """The per-run standard deviation of repeats (seeds) pooled over groups (each one model's values), from the
     groups of two or more: sqrt(Σ squared deviations from each group's mean / Σ (n − 1)); NaN where none has two.
     ``also``: more (Σ squared deviations, degrees of freedom), the seeds' scatter that averaging kept aside."""
+    return pooled_repeat_scatter(groups, also)[0]
+
+
+def pooled_repeat_scatter(
+    groups: Iterable[ArrayLike], also: Iterable[tuple[float, int]] = ()
+) -> tuple[float, int]:
+    """``pooled_repeat_sd`` and its degrees of freedom."""
     dev = [v - np.mean(v) for g in groups if (v := np.asarray(g, dtype=np.float64)).size > 1]
     kept = [(ss, dof) for ss, dof in also if dof > 0 and math.isfinite(ss)]
     dof = sum(len(v) - 1 for v in dev) + sum(k for _, k in kept)
     ss = float(sum(np.sum(v * v) for v in dev)) + sum(x for x, _ in kept)
-    return math.sqrt(ss / dof) if dof else math.nan
+    return (math.sqrt(ss / dof) if dof else math.nan), dof
 
 
 def _weights(targets: str | Sequence[str] | Mapping[str, float]) -> dict[str, float]:
