@@ -19,6 +19,7 @@ from l2l.core.accuracy.settings import (
     POOR_BACKTEST,
     POOR_NOISE,
     POOR_RMSE,
+    UNINFORMATIVE_SIGNAL_SD,
     CurveSpec,
     Design,
     Labels,
@@ -26,7 +27,7 @@ from l2l.core.accuracy.settings import (
     Points,
 )
 from l2l.core.laws import Array
-from l2l.core.predictability import MIN_SIGNAL_SD, Predictability, assess_predictability
+from l2l.core.predictability import Predictability, assess_predictability
 
 
 def _noise_words(noise_sd: float) -> str:
@@ -38,7 +39,7 @@ def _uninformative_backtest(
     backtest: Array, x_fit: Array, y_fit: Array, chance: float | None, noise_sd: float
 ) -> str:
     """Why a backtest that would flag the law poor (``POOR_BACKTEST``) tests nothing: the runs it was fitted on
-    (``x_fit``, ``y_fit``) sit at chance, their best within ``MIN_SIGNAL_SD`` of the sweep's noise SDs
+    (``x_fit``, ``y_fit``) sit at chance, their best within ``UNINFORMATIVE_SIGNAL_SD`` of the sweep's noise SDs
     (``noise_sd``) of it, so the curve fitted there was free to put the rise anywhere past them. "" where it counts
     (it holds, or its runs rise: a probe's lower half reaching 8 points above chance kept its 11.7-point miss)."""
     mae = float(np.mean(np.abs(backtest))) if len(backtest) else 0.0
@@ -48,14 +49,14 @@ def _uninformative_backtest(
         lower = assess_predictability(x_fit, y_fit, chance=chance, noise_sd=noise_sd)
     except (FitError, InputError):
         return ""  # too few runs to judge: the backtest counts, as before
-    if lower.signal >= MIN_SIGNAL_SD * lower.noise_sd:
+    if lower.signal >= UNINFORMATIVE_SIGNAL_SD * lower.noise_sd:
         return ""
     what = "chance" if chance is not None else "their worst runs"
     side = "above" if lower.signal >= 0 else "below"
     return (
         f"backtest uninformative: fitted on the lower half of each dataset's runs, it misses the top "
         f"{int(100 * BACKTEST_FRACTION)} % by {100 * mae:.1f} points, but the best runs of that lower half sit "
-        f"{abs(100 * lower.signal):.1f} points {side} {what}, within {MIN_SIGNAL_SD:g} noise SDs "
+        f"{abs(100 * lower.signal):.1f} points {side} {what}, within {UNINFORMATIVE_SIGNAL_SD:g} noise SDs "
         f"({100 * lower.noise_sd:.1f} points each): they show no rise, so it cannot test the law and does not flag "
         "it; the law's interval holds its fit's residuals only (the noise: a lower bound, not calibrated)"
     )
@@ -70,7 +71,8 @@ def _quality(
 ) -> tuple[Literal["ok", "poor"], str]:
     """``ok`` with the predictability's reason, or ``poor`` when the backtest or the fit's own residuals miss by
     far more than the runs' noise (``POOR_BACKTEST``, ``POOR_RMSE``, ``POOR_NOISE``), or one curve for every
-    dataset misses some datasets systematically (``offsets``)."""
+    dataset misses some datasets systematically (``offsets``), or misses them in a way a fitted ceiling removes
+    (``offsets_hint``: the ceiling held at 1)."""
     noise = POOR_NOISE * pred.noise_sd
     why: list[str] = []
     if backtest is not None and len(backtest):
@@ -83,10 +85,10 @@ def _quality(
             )
     if rmse > max(POOR_RMSE, noise):
         why.append(f"it misses its own runs by {100 * rmse:.1f} points rms ({_noise_words(pred.noise_sd)})")
-    if offsets is not None and offsets.systematic:
-        why.append(
-            f"one curve for every dataset misses datasets systematically: {offsets.words}{offsets_hint}"
-        )
+    if offsets is not None and (offsets.systematic or offsets_hint):
+        # (not systematic but with a hint: the ceiling held at 1 where a fitted one meets every dataset)
+        how = " systematically" if offsets.systematic else ""
+        why.append(f"one curve for every dataset misses datasets{how}: {offsets.words}{offsets_hint}")
     if why:
         return "poor", "poor law: " + "; ".join(why)
     return "ok", pred.reason

@@ -15,7 +15,9 @@ from l2l.core.accuracy.law import AccuracyLaw, DatasetOffsets, dataset_offsets
 from l2l.core.accuracy.settings import (
     BACKTEST_FRACTION,
     CEILING_MARGIN,
+    CEILING_NOISE,
     CEILING_OFFSETS_DROP,
+    CEILING_OFFSETS_P,
     CEILING_REACHED,
     CEILING_REACHED_OFFSETS,
     POOR_BACKTEST,
@@ -126,7 +128,7 @@ def _choose_ceiling(
         return _CeilingChoice(1.0, "1 (no backtest to choose by)")
     mae = {k: float(np.mean(np.abs(v))) for k, v in errors.items()}
     both = f"backtest error {100 * mae[None]:.2f} points fitted, {100 * mae[1.0]:.2f} at 1"
-    if not (mae[None] <= CEILING_MARGIN * mae[1.0] and mae[1.0] - mae[None] >= 0.5 * noise_sd):
+    if not (mae[None] <= CEILING_MARGIN * mae[1.0] and mae[1.0] - mae[None] >= CEILING_NOISE * noise_sd):
         return _CeilingChoice(1.0, f"1: {both}", errors)
     fit = _fit_design(sigmoid_spec(chance, floor_mode, None), pts, design)
     y, g = pts.y, pts.g
@@ -166,7 +168,7 @@ def _ceiling_undecided(
     if at_1 is None or fitted is None or not len(at_1) or not len(fitted):
         return True
     m1, mf = float(np.mean(np.abs(at_1))), float(np.mean(np.abs(fitted)))
-    if not (m1 <= CEILING_MARGIN * mf and mf - m1 >= 0.5 * noise_sd):
+    if not (m1 <= CEILING_MARGIN * mf and mf - m1 >= CEILING_NOISE * noise_sd):
         return True
     try:
         train, _ = _backtest_masks(pts.x, pts.g, int(pts.g.max()) + 1, pts.order)
@@ -237,7 +239,9 @@ def _ceiling_for_offsets(
     if reached < CEILING_REACHED_OFFSETS:
         return None
     why = (
-        f"fitted ({100 * c[1]:.1f} points): at 1, one curve misses datasets systematically (χ² {off.chi2:.0f} on "
+        f"fitted ({100 * c[1]:.1f} points): at 1, one curve misses datasets"
+        + (" systematically" if off.systematic else "")
+        + f" (χ² {off.chi2:.0f} on "
         f"{off.dof} degrees of freedom, p {off.p:.1g}); fitted, it misses none systematically (χ² {again.chi2:.0f}, "
         f"the largest mean residual {100 * max(abs(v) for v in again.offsets.values()):.1f} points): a ceiling below "
         "100 %, not datasets that differ; the sweep reaches "
@@ -334,6 +338,6 @@ def _auto_ceiling(
         # one curve asked for (``pooling="pooled"``): its offsets at 1 judged as the sharing test judges them
         _, fitted_1 = _fit_design(sigmoid_spec(chance, floor, 1.0), pts, "pooled")
         off_1 = dataset_offsets(pts.y - fitted_1, pts.g, pts.labels, noise_sd)
-        if off_1 is not None and off_1.systematic:
+        if off_1 is not None and off_1.beyond(CEILING_OFFSETS_P):
             return _ceiling_for_offsets(pts, chance, floor, noise_sd, off_1, chosen) or chosen
     return chosen

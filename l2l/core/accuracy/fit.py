@@ -33,6 +33,7 @@ from l2l.core.accuracy.law import AccuracyFit, AccuracyLaw, _logits, dataset_off
 from l2l.core.accuracy.settings import (
     ACCURACY_FORMS,
     CEILING_DOUBT,
+    CEILING_OFFSETS_P,
     POOLED,
     AccuracyForm,
     CurveSpec,
@@ -173,9 +174,16 @@ def fit_accuracy(
         else None
     )
     lower_ceiling = ""
-    if offsets is not None and offsets.systematic and f == "sigmoid" and cap == 1.0 and not auto_ceiling:
-        # the ceiling held at 1 by the caller (``auto`` has already tried a fitted one): say where a fitted ceiling
-        # would remove the offsets, as one true curve below 100 % does
+    if (
+        offsets is not None
+        and offsets.beyond(CEILING_OFFSETS_P)
+        and f == "sigmoid"
+        and cap == 1.0
+        and not auto_ceiling
+    ):
+        # the ceiling held at 1 by the caller (``auto`` has already tried a fitted one): where a fitted ceiling
+        # would remove the offsets, as one true curve below 100 % does (what ``auto`` would take), say so: the law
+        # is poor for it (``_quality``), systematic offsets or not
         lower = _ceiling_for_offsets(pts, chance, floor, pred.noise_sd, offsets, chosen)
         if lower is not None and lower.design is not None and lower.offsets is not None:
             lower_ceiling = (

@@ -17,6 +17,7 @@ from l2l.core.accuracy.curves import _bic, _fit_design
 from l2l.core.accuracy.law import SharingTest, dataset_offsets
 from l2l.core.accuracy.settings import (
     BACKTEST_FRACTION,
+    CEILING_OFFSETS_P,
     MIN_GROUP_RUNS,
     SHARING_MARGIN,
     SHARING_UNINFORMATIVE,
@@ -71,18 +72,19 @@ def _choose_design(
     # whose held-out chain went from 2.09 to 2.32 points)
     _, fitted_p = _fit_design(spec.at_ceiling(test_cap), pts, "pooled")
     off = dataset_offsets(pts.y - fitted_p, pts.g, labels, pred.noise_sd)
-    if off is not None and off.systematic and pooled_choice is not None and test_cap == 1.0:
+    if off is not None and off.beyond(CEILING_OFFSETS_P) and pooled_choice is not None and test_cap == 1.0:
         # one curve with its ceiling at 1 misses the datasets that climb closest to a lower ceiling, the same
         # way: where a fitted ceiling meets every dataset, the ceiling is the cause, not the datasets
         # (``_ceiling_for_offsets``), and both designs are tested again with it
         lower = _ceiling_for_offsets(pts, spec.chance, spec.floor_mode, pred.noise_sd, off, pooled_choice)
         if lower is not None:
+            how = " systematically" if off.systematic else ""
             pooled_choice, test_cap, off = lower, None, lower.offsets
             sharing = _sharing_test(spec.at_ceiling(None), pts, sharing_test)
             sharing = dataclasses.replace(
                 sharing,
-                reason=f"{sharing.reason} (both with a fitted ceiling: at 1, one curve missed datasets "
-                "systematically, as a ceiling below 100 % does)",
+                reason=f"{sharing.reason} (both with a fitted ceiling: at 1, one curve missed datasets"
+                f"{how}, as a ceiling below 100 % does)",
             )
     if off is not None and off.systematic:
         mh, ms = sharing.backtest_mae_shifted, sharing.backtest_mae_separate
