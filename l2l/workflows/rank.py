@@ -798,13 +798,6 @@ def _fixed_d_ranking(
         unchecked=True,
         verdict=f"{why}; {unchecked}",
     )
-    logs = {ds: math.log(pis[ds].estimate) for ds in order}
-    mean = sum(logs.values()) / len(logs)
-    combined = tuple(
-        CombinedRow(ds, "ok", None, logs[ds] - mean, None, None, None, i + 1) for i, ds in enumerate(order)
-    ) + tuple(
-        CombinedRow(r.dataset, "failed", r.reason, None, None, None, None, None) for r in rows[len(order) :]
-    )
     baseline = (
         ()
         if top is None
@@ -813,6 +806,26 @@ def _fixed_d_ranking(
             f"ran): " + ", ".join(f"{ds} {measured[ds]:.4g}" for ds in by_sweep or ()),
         )
     )
+    values = {ds: pis[ds].estimate for ds in order}
+    return _one_target_ranking(budget, settings, t, values, order, rows[len(order) :], baseline)
+
+
+def _one_target_ranking(
+    budget: Budget,
+    settings: RankSettings,
+    t: TargetRanking,
+    values: Mapping[str, float],
+    order: Sequence[str],
+    failed: Sequence[DatasetPrediction],
+    baseline: tuple[str, ...] = (),
+) -> Ranking:
+    """The ranking of one target ranked by ``values`` alone (no joint draws: a fixed-D sweep's laws in N, or the
+    measured order): its combined rows each dataset's log value about their mean, in ``order``, then ``failed``."""
+    logs = {ds: math.log(values[ds]) for ds in order}
+    mean = sum(logs.values()) / len(logs)
+    combined = tuple(
+        CombinedRow(ds, "ok", None, logs[ds] - mean, None, None, None, i + 1) for i, ds in enumerate(order)
+    ) + tuple(CombinedRow(r.dataset, "failed", r.reason, None, None, None, None, None) for r in failed)
     return Ranking(
         budget,
         settings.method,
@@ -821,9 +834,9 @@ def _fixed_d_ranking(
         (t,),
         combined,
         order[0],
-        tie,
-        contenders,
-        err,
+        t.tie,
+        t.contenders,
+        t.draw_error,
         baseline,
     )
 
@@ -942,25 +955,7 @@ def _measured_order(
         verdict=why,
         measured_at=where,
     )
-    logs = {ds: math.log(measured[ds]) for ds in order}
-    mean = sum(logs.values()) / len(logs)
-    combined = tuple(
-        CombinedRow(ds, "ok", None, logs[ds] - mean, None, None, None, i + 1) for i, ds in enumerate(order)
-    ) + tuple(
-        CombinedRow(r.dataset, "failed", r.reason, None, None, None, None, None) for r in out[len(order) :]
-    )
-    return Ranking(
-        budget,
-        settings.method,
-        settings.level,
-        settings.draws,
-        (t,),
-        combined,
-        order[0],
-        False,
-        (order[0],),
-        err,
-    )
+    return _one_target_ranking(budget, settings, t, measured, order, out[len(order) :])
 
 
 def ranked_as_printed(
