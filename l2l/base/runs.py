@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from l2l.base.text import plural as _plural
 __all__ = [
     "ALL",
     "AVERAGE_KEY",
+    "MOE_ACTIVE_UNUSED",
     "OWN",
     "REPEAT_KEY",
     "RUN_IDENTITY",
@@ -53,6 +55,10 @@ AVERAGE_KEY = [*REPEAT_KEY, "run_id"]
 RUN_IDENTITY = ("run_id", "N")
 #: The columns ``with_run`` gives that name one run: its dataset, size and ``_run`` (its id, see there).
 RUN_OF = ("dataset", "N", "_run")
+#: The words of ingest's note (a file's provenance ``decisions``, ``l2l.io.file_notes``) where N is one column and an
+#: unused column counts a mixture of experts' active parameters: N is then the total count, which every budget
+#: C = 6·N·D counts too (``Runs.total_params_warning``).
+MOE_ACTIVE_UNUSED = "(not used) counts a mixture of experts' active parameters"
 
 
 def read_at_final_checkpoints(checkpoints: Mapping[str, Any]) -> bool:
@@ -284,6 +290,35 @@ class Runs:
             "otherwise: each is off by its own count (rewrite the C column in one count, or leave it out for C = "
             "6·N·D)"
         )
+
+    def total_params_warning(self) -> str | None:
+        """Words where N counts a mixture of experts' total parameters beside an unused column of its active ones,
+        as ingest noted (``MOE_ACTIVE_UNUSED`` in a file's provenance ``decisions``; nothing detected again): every
+        budget C = k·N·D then counts every expert's parameters, not the FLOPs a token costs, and N* and D* answer a
+        budget in that count. Ingest says it once; ``optimal`` put N* at 10.9B for a budget read in total
+        parameters (h86's MoE table: 7.8× the compute a token costs) without a word."""
+        for p in self.provenance:
+            note = next((n for n in p.get("decisions", ()) if MOE_ACTIVE_UNUSED in n), None)
+            if note is None:
+                continue
+            n_col = p.get("columns", {}).get("columns", {}).get("N", "N")
+            found = re.search(r"column ('[^']*'|\"[^\"]*\") " + re.escape(MOE_ACTIVE_UNUSED), note)
+            active = found.group(1)[1:-1] if found else "ACTIVE_PARAMS"
+            k = f"{self.flops_per_param_token:.3g}"
+            return (
+                f"N is column {n_col!r}, a mixture of experts' total parameters (ingest: column {active!r} counts "
+                f"the active ones): every budget C = {k}·N·D here counts all the experts' parameters, not the "
+                f"FLOPs a token costs (≈ {k}·N_active·D, fewer), and N* is a total count (ingest with --column "
+                f"N={active} for budgets in compute)"
+            )
+        return None
+
+    def budget_warnings(self, datasets: Sequence[str]) -> tuple[str, ...]:
+        """What a compute budget (``optimal``, ``rank --C``, ``translate --C``) is read in, where that is not
+        C = 6·N·D in one count of the FLOPs a token costs: the table's datasets counting FLOPs otherwise
+        (``flops_count_warning``), N a mixture of experts' total count (``total_params_warning``)."""
+        said = (self.flops_count_warning(datasets), self.total_params_warning())
+        return tuple(n for n in said if n is not None)
 
     def own(self, dataset: str) -> str:
         """The eval that is ``dataset``'s own ("train") loss; SelectionError when none is known."""

@@ -34,6 +34,7 @@ __all__ = [
     "bits_hint",
     "column_verdict",
     "detect_loss_columns",
+    "evals_in_metric",
     "missing_column_hint",
     "name_columns",
     "parse_mapping",
@@ -49,6 +50,7 @@ __all__ = [
     "says_setting",
     "says_spread",
     "says_tokens_per_param",
+    "sizes_in_names",
     "split_camel",
 ]
 
@@ -89,15 +91,31 @@ SEQ_LEN_NAMES: Final = frozenset(
 )  # fmt: skip
 
 
+#: Names of a run's count of steps in a table of one row per run (a sweep's final values, not a log's checkpoints).
+STEP_COUNT_NAMES: Final = frozenset(
+    {"steps", "num_steps", "n_steps", "train_steps", "training_steps", "num_train_steps", "total_steps",
+     "max_steps", "iterations", "train_iters", "num_iterations", "num_iters"}
+)  # fmt: skip
+#: Names of the tokens of one step's batch that do not say "batch" (``batch_tokens`` does).
+STEP_TOKEN_NAMES: Final = frozenset(
+    {"tokens_per_step", "tokens_per_batch", "tokens_per_iter", "tokens_per_iteration", "step_tokens"}
+)
+
+
 def _batch_hint(unused: Sequence[str]) -> str | None:
     """How to give D where a per-step log counts steps and the batch (``batch_size`` sequences of ``seq_len``
     tokens, or ``batch_tokens``) instead of the tokens seen: it was refused with D's aliases and no hint (h80, a
-    Pythia-style log of step, batch_size and seq_len). l2l derives no D itself: the batch may be per device, or may
-    have changed during the run."""
+    Pythia-style log of step, batch_size and seq_len). So where a sweep of one row per run gives its count of steps
+    (``steps``, ``train_steps``) and the tokens of each (``batch_tokens``, ``tokens_per_step``): the same refusal
+    without a hint (h89). l2l derives no D itself: the batch may be per device, or may have changed during the run."""
     last = {c: schema.norm_name(c).rsplit("/", 1)[-1] for c in unused}
-    step = next((c for c, w in last.items() if w in STEP_NAMES), None)
+    step = next((c for c, w in last.items() if w in STEP_NAMES), None) or next(
+        (c for c, w in last.items() if w in STEP_COUNT_NAMES), None
+    )
     batch = next((c for c, w in last.items() if ("batch" in w and "size" in w) or w in {"bs", "batch"}), None)
-    batch_tokens = next((c for c, w in last.items() if "batch" in w and "token" in w), None)
+    batch_tokens = next(
+        (c for c, w in last.items() if ("batch" in w and "token" in w) or w in STEP_TOKEN_NAMES), None
+    )
     seq = next((c for c, w in last.items() if w in SEQ_LEN_NAMES), None)
     if step is None or (batch_tokens is None and (batch is None or seq is None)):
         return None
@@ -118,6 +136,8 @@ def missing_column_hint(
     nested: Mapping[str, Sequence[str]] | None = None,
     named: Sequence[str] = (),
     shaped: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    evals: tuple[str, Sequence[str]] | None = None,
+    sized: tuple[str, Sequence[str]] | None = None,
 ) -> tuple[str | None, str | None]:
     """(hint, option) for a table missing required columns, or (None, None). Columns of nested objects
     (``nested``: column → its objects' keys, a W&B API dump's config and summary): flatten them. D missing beside N
@@ -127,7 +147,11 @@ def missing_column_hint(
     (``loss_bits``), so name it; eval (and loss) missing beside dataset, N and D: perhaps one column per eval, a
     wide table. ``shaped``: unused columns whose values are all counts with a unit (``20M``, ``1.3B``: "count") or
     multiples (``0.5x``, ``5x``: "multiple"), each with a few of its values (``value_shapes``): a size named
-    ``size`` is offered as N, a Chinchilla multiple is told to be made into D."""
+    ``size`` is offered as N, a Chinchilla multiple is told to be made into D. ``evals``: a ``metric`` column
+    whose values name evals (``evals_in_metric``), read as the eval where the table has none (a long export of
+    ``run, N, D, metric, value`` was told to read it as the dataset, then to name one eval: h89). ``sized``: a
+    column of model names that hold sizes (``pythia-160m``; ``sizes_in_names``), where N is missing: an N column
+    to add, never read out of the names (refused with no hint before, h89)."""
     if nested:
         shown = "; ".join(
             f"{c}: {', '.join(keys[:4])}{', …' if len(keys) > 4 else ''}"
@@ -156,6 +180,21 @@ def missing_column_hint(
             "append it with l2l ingest --append FILE: each row's dataset, N and D are taken from the stored run of "
             "its id",
             None,
+        )
+    if evals is not None and "eval" in missing:
+        col, seen = evals
+        loss = " and name the column of their values: --column loss=COL" if "loss" in missing else ""
+        data = (
+            "; and a dataset column (or --dataset NAME for a table of one corpus)"
+            if "dataset" in missing
+            else ""
+        )
+        shown = ", ".join(seen[:3]) + (", …" if len(seen) > 3 else "")
+        return (
+            f"column {col!r} names what each row measures ({shown}), not a kind of metric (loss, bpb, "
+            f"accuracy): a table of one row per run and eval, its eval in that column: read it as the eval: "
+            f"--column {shlex.quote(f'eval={col}')}{loss}{data}",
+            "column",
         )
     lossy = [
         c for c in unused if "/" in c and any(w in ("loss", "ce", "nll") for w in _words(split_camel(c)))
@@ -271,6 +310,14 @@ def missing_column_hint(
             f"model's parameters, read it as N: --column {shlex.quote(f'N={col}')}{also}",
             "column",
         )
+    if "N" in missing and sized is not None:
+        col, seen = sized
+        return (
+            f"column {col!r} names the models with their sizes ({', '.join(seen)}, …), and l2l reads no N out of a "
+            "name (a name's size is rounded: Pythia-160M has 162M parameters): add a column N of each model's "
+            "parameter count and map it: --column N=COL",
+            "column",
+        )
     multiples = [c for c, (kind, _) in shaped.items() if kind == "multiple"]
     if "D" in missing and multiples:
         col, seen = multiples[0], shaped[multiples[0]][1]
@@ -363,6 +410,52 @@ def value_shapes(
             if len(values) >= 2 and all(shape.match(v) for v in values):
                 out[c] = (kind, values[:3])
     return out
+
+
+def evals_in_metric(
+    frame: pl.LazyFrame, columns: Sequence[str], rows: int = 1000
+) -> tuple[str, list[str]] | None:
+    """The column named ``metric`` among ``columns`` where its values (the first ``rows``) name what each row
+    measures rather than a metric kind (a long export of ``run, N, D, metric, value`` rows: ``web_val_loss``,
+    ``val_mix_loss``), with up to four of them (``missing_column_hint``'s ``evals``). None where there is no such
+    column, or every value names a kind of metric (``loss``, ``acc``: the metric column l2l reads)."""
+    col = next((c for c in columns if schema.norm_name(c) == "metric"), None)
+    if col is None:
+        return None
+    head = frame.select(pl.col(col).cast(pl.String).str.strip_chars()).head(rows).collect().to_series()
+    values = [v for v in head.drop_nulls().unique(maintain_order=True).to_list() if v]
+    if not values or all(schema.metric_kind(v) is not None or _is_number(v) for v in values):
+        return None
+    return col, values[:4]
+
+
+#: A model size inside a name (``pythia-160m``, ``olmo-1.4b``, ``llama_7B_run2``): a number and a unit, a whole part.
+_SIZE_IN_NAME: Final = re.compile(r"(?:^|[^a-z0-9.])(\d+(?:\.\d+)?)([mb])(?:$|[^a-z0-9])", re.IGNORECASE)
+
+
+def sizes_in_names(
+    frame: pl.LazyFrame, columns: Sequence[str], rows: int = 1000
+) -> tuple[str, list[str]] | None:
+    """The first of ``columns`` whose text values (the first ``rows``) each hold a model size inside a name
+    (``pythia-160m``, ``olmo-1.4b``), two sizes at least, with up to three of its values (``missing_column_hint``'s
+    ``sized``): a table that names its models instead of counting their parameters. l2l reads no N out of a name
+    (a name's size is rounded: Pythia-160M has 162M parameters, Pythia-1B 1.01B)."""
+    for col in columns:
+        head = frame.select(pl.col(col).cast(pl.String).str.strip_chars()).head(rows).collect().to_series()
+        values = [v for v in head.drop_nulls().unique(maintain_order=True).to_list() if v]
+        sizes = {m.group(1, 2) for v in values if (m := _SIZE_IN_NAME.search(v)) is not None}
+        named = len(values) >= 2 and len(sizes) >= 2 and all(_SIZE_IN_NAME.search(v) for v in values)
+        if named and not all(_COUNT_WITH_UNIT.match(v) for v in values):  # (a bare 160M: ``value_shapes``)
+            return col, values[:3]
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _path_aliases(missing: Sequence[str], unused: Sequence[str]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from l2l.base import schema
-from l2l.base.runs import read_at_final_checkpoints
+from l2l.base.runs import MOE_ACTIVE_UNUSED, read_at_final_checkpoints
 from l2l.base.text import fmt_si, some_of
 from l2l.io.provenance import c_count_mismatch
 from l2l.io.selection import EXTRA
@@ -92,10 +92,9 @@ def _parameter_notes(ignored: Sequence[str], part: _Part) -> list[str]:
     for col in ignored:
         if says_active_params(col):
             out.append(
-                f"N is column {n_col!r}; column {col!r} (not used) counts a mixture of experts' active "
-                f"parameters: compute per token follows the active count (C ≈ 6·N_active·D), and which count N "
-                f"is moves α, N* and every budget (--column N={col} fits the laws on it"
-                f"{_c_follows(part, col, n_col)})"
+                f"N is column {n_col!r}; column {col!r} {MOE_ACTIVE_UNUSED}: compute per token follows the "
+                f"active count (C ≈ 6·N_active·D), and which count N is moves α, N* and every budget (--column "
+                f"N={col} fits the laws on it{_c_follows(part, col, n_col)})"
             )
             break
     return out

@@ -61,7 +61,15 @@ from l2l.io.checkpoints import (
     schedule_columns,
     select_frame,
 )
-from l2l.io.columns import ColumnPlan, missing_column_hint, name_columns, says_compute, value_shapes
+from l2l.io.columns import (
+    ColumnPlan,
+    evals_in_metric,
+    missing_column_hint,
+    name_columns,
+    says_compute,
+    sizes_in_names,
+    value_shapes,
+)
 from l2l.io.dataset_facts import (
     carried_columns,
     dataset_tokenizers,
@@ -190,16 +198,17 @@ def _plan(
             unused = [c for c in names if schema.canonical_name(c) is None and c not in mapping.values()]
             nested = _nested_keys(raw)
             sizes = mapping.get("N") or next((c for c in names if schema.canonical_name(c) == "N"), None)
+            readable = [c for c in unused if c not in raw.bad]
+            evals = evals_in_metric(raw.lazy(), readable) if "eval" in missing else None
             named = (
-                name_columns(raw.lazy(), [c for c in unused if c not in raw.bad], sizes=sizes)
+                name_columns(raw.lazy(), [c for c in readable if evals is None or c != evals[0]], sizes=sizes)
                 if "dataset" in missing
                 else []
             )
-            shaped = (
-                value_shapes(raw.lazy(), [c for c in unused if c not in raw.bad])
-                if {"N", "D"} & set(missing)
-                else {}
-            )
+            shaped = value_shapes(raw.lazy(), readable) if {"N", "D"} & set(missing) else {}
+            # (a run's name, or a column l2l does not use: never the dataset's, 'fineweb-10b' counting its tokens)
+            texts = [c for c in names if c not in raw.bad and schema.canonical_name(c) in (None, "run_id")]
+            sized = sizes_in_names(raw.lazy(), texts) if "N" in missing else None
             better, option = missing_column_hint(
                 missing,
                 [p for p in present if p],
@@ -208,6 +217,8 @@ def _plan(
                 nested=nested,
                 named=named,
                 shaped=shaped,
+                evals=evals,
+                sized=sized,
             )
             if better is not None:
                 hint, param = better, option

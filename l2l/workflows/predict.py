@@ -1091,8 +1091,7 @@ def optimal(
             )
     if not out and skipped:
         raise FitError(skipped[0].removeprefix("not predicted: "))
-    counted = runs.flops_count_warning(list(dict.fromkeys(a.dataset for a in out)))
-    return Results(out, skipped, () if counted is None else (counted,))
+    return Results(out, skipped, runs.budget_warnings(list(dict.fromkeys(a.dataset for a in out))))
 
 
 def _holding_other_form(

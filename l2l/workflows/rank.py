@@ -578,8 +578,8 @@ def _rank_losses(
         notes.append(alone)
     if flip_map is None and (unknown := unknown_tokenizer_note(runs, names, list(weights))) is not None:
         notes.append(unknown)
-    if budget.N is None and (counted := runs.flops_count_warning(names)) is not None:
-        notes.append(counted)  # a budget in compute is each dataset's N* and D* in the table's one count
+    if budget.N is None:  # a budget in compute is each dataset's N* and D* in the table's one count
+        notes += runs.budget_warnings(names)
     measured = _measured_note(cands, list(weights), budget, split)
     notes += _beyond_nats(res, book, runs.own_eval)
     # (an accuracy ranking maps the kept order's draws through its law: its loss rows keep their anchored values)

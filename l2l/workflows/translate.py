@@ -905,7 +905,10 @@ def translate(
         "these translations map",
         " (each fitted right)",
     )
-    return Results(results, notes=(*left_out, *notes, *([units] if units else [])))
+    # a budget given (--C) is each law's N* in the table's count of FLOPs, as in optimal and rank
+    named = list(dict.fromkeys(d for s in specs for d in (s.src, s.tgt)))
+    budgets = runs.budget_warnings(named) if C is not None else ()
+    return Results(results, notes=(*left_out, *notes, *([units] if units else []), *budgets))
 
 
 def _unsplit_notes(

@@ -954,3 +954,52 @@ def test_a_long_logs_checkpoint_line_counts_a_loss_and_an_accuracy_as_two_values
     assert "dropped 36 of 48 values;" in runs.provenance[0]["checkpoints"]["describe"]
     assert runs.provenance[0]["rows_read"] == 48
     assert runs.frame.height == 6
+
+
+# ---- a long export of (run, metric, value) rows ---------------------------------------------------------------
+
+
+def metric_value_rows(dataset: bool) -> str:
+    """One row per run and metric, each metric an eval's name (``web_val_loss``) or a throughput."""
+    rows = ["run,dataset,N,D,metric,value" if dataset else "run,N,D,metric,value"]
+    for ds, base in (("web", 3.2), ("code", 1.4)):
+        for k, n in enumerate((1e8, 2e8, 4e8)):
+            head = f"{ds}-{n / 1e6:g}m,{ds}" if dataset else f"{ds}-{n / 1e6:g}m"
+            rows += [
+                f"{head},{n:g},{20 * n:g},{ds}_val_loss,{base - k / 10}",
+                f"{head},{n:g},{20 * n:g},val_mix_loss,{3.5 - k / 10}",
+                f"{head},{n:g},{20 * n:g},train_tokens_per_sec,{1e5 + k}",
+            ]
+    return "\n".join(rows) + "\n"
+
+
+def test_a_metric_column_of_eval_names_is_offered_as_the_eval(tmp_path: Path) -> None:
+    # h89: it was offered as the dataset (--column dataset=metric), then "--eval NAME" for one loss per run
+    with pytest.raises(InputError, match="missing column 'eval'") as exc:
+        read_runs([write(tmp_path / "long.csv", metric_value_rows(dataset=True))])
+    assert exc.value.hint == (
+        "column 'metric' names what each row measures (web_val_loss, val_mix_loss, train_tokens_per_sec, …), not a "
+        "kind of metric (loss, bpb, accuracy): a table of one row per run and eval, its eval in that column: read "
+        "it as the eval: --column eval=metric"
+    )
+    runs = read_runs(
+        [write(tmp_path / "long.csv", metric_value_rows(dataset=True))], columns={"eval": "metric"}
+    )
+    assert runs.own_eval == {"code": "code_val_loss", "web": "web_val_loss"}
+    assert runs.frame.filter(runs.frame["eval"] == "web_val_loss")["loss"].to_list() == [3.2, 3.1, 3.0]
+    # without a dataset column: the run names' part and a dataset column, never the metric read as the dataset
+    with pytest.raises(InputError, match="missing columns 'dataset'") as exc:
+        read_runs([write(tmp_path / "bare.csv", metric_value_rows(dataset=False))])
+    hint = exc.value.hint or ""
+    assert "--column dataset=metric" not in hint
+    assert "read it as the eval: --column eval=metric; and a dataset column (or --dataset NAME" in hint
+    assert "run names differ in one part between runs at one (N, D): 'web' / 'code'" in hint
+
+
+def test_a_metric_column_of_metric_kinds_is_no_eval_column(tmp_path: Path) -> None:
+    from l2l.io.columns import evals_in_metric
+
+    kinds = pl.DataFrame({"metric": ["loss", "acc,none", "bpb", ""], "value": [3.1, 0.4, 1.2, 3.0]}).lazy()
+    assert evals_in_metric(kinds, ["metric", "value"]) is None
+    named = pl.DataFrame({"Metric": ["c4_loss", "loss", "hellaswag_acc"]}).lazy()
+    assert evals_in_metric(named, ["Metric"]) == ("Metric", ["c4_loss", "loss", "hellaswag_acc"])

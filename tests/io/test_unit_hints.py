@@ -118,6 +118,10 @@ def test_a_wide_loss_column_in_bits_is_read_with_a_warning(tmp_path: Path) -> No
             "D = iteration × train/global_batch_size × max_seq_length",
         ),
         ("step,batch_tokens", "D = step × batch_tokens"),
+        # a sweep of one row per run, its count of steps and the tokens of each (refused with no hint: h89)
+        ("steps,batch_tokens", "D = steps × batch_tokens"),
+        ("train_steps,tokens_per_step", "D = train_steps × tokens_per_step"),
+        ("num_steps,batch_size,seq_len", "D = num_steps × batch_size × seq_len"),
     ],
 )
 def test_a_log_of_steps_and_batches_without_tokens_is_told_the_product_to_add(
@@ -134,3 +138,26 @@ def test_a_log_of_steps_and_batches_without_tokens_is_told_the_product_to_add(
     # a batch without a sequence length tells no tokens: no hint made up
     bare = refusal(table(tmp_path, "step,batch_size,loss", lambda n: f"1000,1024,{3.0 + 1e8 / n:.3f}"))
     assert bare.hint is None or "the table counts steps" not in bare.hint
+
+
+def test_model_names_that_hold_sizes_are_told_to_give_n_as_a_column(tmp_path: Path) -> None:
+    """A table naming its models (pythia-160m) instead of counting their parameters was refused with N's aliases and
+    no hint (h89); l2l reads no N out of a name, whose size is rounded."""
+    rows = ["model,dataset,tokens,eval,loss"] + [
+        f"pythia-{name},web,{20 * n:g},web_val,{3.0 + 1e8 / n:.3f}"
+        for name, n in (("70m", 7.04e7), ("160m", 1.62e8), ("410m", 4.05e8), ("1.4b", 1.41e9))
+    ]
+    exc = refusal(write(tmp_path / "names.csv", "\n".join(rows) + "\n"))
+    assert exc.column == "N"
+    assert exc.hint == (
+        "column 'model' names the models with their sizes (pythia-70m, pythia-160m, pythia-410m, …), and l2l reads no "
+        "N out of a name (a name's size is rounded: Pythia-160M has 162M parameters): add a column N of each model's "
+        "parameter count and map it: --column N=COL"
+    )
+    # sizes written as counts alone (a ladder's 190M, 1.3B) are offered as N, as before
+    plain = ["size,dataset,tokens,eval,loss"] + [
+        f"{k},web,{20 * n:g},web_val,3.1" for k, n in (("190M", 1.9e8), ("1B", 1e9))
+    ]
+    counted = refusal(write(tmp_path / "plain.csv", "\n".join(plain) + "\n"))
+    assert counted.hint is not None
+    assert counted.hint.startswith("column 'size' holds counts with a unit (190M, 1B)")
