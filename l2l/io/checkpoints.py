@@ -132,6 +132,10 @@ STEP_COUNTS: Final[frozenset[str]] = frozenset(
 #: every tenth of a run (or a last interval cut short) still ends at 0.9 or later; the (Mis)Fitting log's 240 runs
 #: all end at frac_done = 1.
 FINISHED: Final = 0.9
+#: How far below ``FINISHED`` a run's progress may read and still count as reaching it: a step rounded to a whole
+#: number (a run of 4,768 steps logged every tenth lost its final checkpoint and ended at step 4,291, 0.89996 of
+#: it) was left out as "stopped before 90 % … at 0.9", beside runs of the same log kept at 0.9 (helper h90).
+FINISHED_ROUNDING: Final = 1e-3
 
 #: Columns that log the learning rate at each checkpoint (compared after ``norm_name``, also on the last ``/``-part:
 #: W&B's ``train/lr``, ``optimizer/learning_rate``).
@@ -688,7 +692,7 @@ def _unfinished(
         return frame, {}
     expr, by = found
     reached = frame.with_columns(expr.max().over(list(key)).alias("_l2l_reached"))
-    short = reached.get_column("_l2l_reached") < FINISHED
+    short = reached.get_column("_l2l_reached") < FINISHED - FINISHED_ROUNDING
     if not bool(short.any()):
         return frame, {}
     stopped = reached.filter(short).select(*key, "_l2l_reached").unique().sort([*key])

@@ -83,7 +83,9 @@ _SUFFIXES: Final[tuple[str, ...]] = tuple(
     # "ce" and "nll": a W&B export's eval/TASK_ce_loss reaches l2l as TASK_ce once the loss columns' common "_loss"
     # is dropped, and its accuracy could no longer find it (a probe)
     for word in ("ce_loss", "len_norm", "acc_norm", "accuracy", "acc", "loss", "ce", "nll")
-    for sep in ("_", "/")  # (a W&B export's TASK/acc beside TASK/loss)
+    # (a W&B export's TASK/acc beside TASK/loss; an export that writes the metric after a colon, TASK:ce beside
+    # TASK:acc, kept its loss eval as hellaswag:ce, which matched no accuracy: every task "no task loss", helper h90)
+    for sep in ("_", "/", schema.METRIC_SEP)
 )
 #: Default chance levels by the start of the task's name (last path part, lowercase, every run of other characters
 #: than letters and digits read as "_"), first match wins: a family's variants with another number of choices
@@ -114,9 +116,9 @@ INTERVAL_LEVEL: Final = 0.9
 
 def stem_of(name: str) -> str:
     """The task stem of an eval name: one suffix ``_ce_loss``, ``_len_norm``, ``_acc_norm``, ``_accuracy``,
-    ``_acc``, ``_loss``, ``_ce`` or ``_nll`` (or the same after a ``/``) removed, and before it the filter that
-    lm-eval-harness 0.4 appends to every metric (``hellaswag/acc_norm,none`` → ``hellaswag``: its accuracies
-    matched no task loss, every fit failing; probe p64)."""
+    ``_acc``, ``_loss``, ``_ce`` or ``_nll`` (or the same after a ``/`` or a ``:``) removed, and before it the
+    filter that lm-eval-harness 0.4 appends to every metric (``hellaswag/acc_norm,none`` → ``hellaswag``: its
+    accuracies matched no task loss, every fit failing; probe p64)."""
     head, comma, _ = name.rpartition(",")
     if comma and "/" not in name[len(head) :] and (stem := stem_of(head)) != head:
         return stem

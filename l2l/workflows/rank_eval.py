@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from l2l.base.checks import check_count
 from l2l.base.errors import RefusedBeyondSweepError, SelectionError, UsageError
 from l2l.base.schema import MIN_RANK_DRAWS
+from l2l.base.text import grouped_reasons
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.core.rank_model import Budget, DrawError, DrawErrorHook, RankModel
@@ -239,15 +240,17 @@ def _score_target(
     k: float,
     near_tie: float,
     level: float,
-) -> tuple[dict[Method, list[int]], list[tuple[float, bool]], list[str]]:
+) -> tuple[dict[Method, list[int]], list[tuple[float, bool]], list[str], dict[str, str]]:
     """Per backtest method: (right, pairs, near-ties, near-ties right) over the held-out ``points`` of one target,
     each ranked at its own (N, D) as ``rank`` prints it (``ranked_as_printed``: where every law is refused, the
     recommended ranking is the baseline's, and the laws alone are refused and score no pair); the recommended
     method with the ``learned`` extrapolation error and verdict. Also (the recommended leader's stated P(best),
-    whether it was the held-out best) at each point, and what differed from the method's own laws (notes)."""
+    whether it was the held-out best) at each point, what differed from the method's own laws (notes), and why
+    the recommended ranking left each held-out dataset it did not rank unranked (its reason, by dataset)."""
     out: dict[Method, list[int]] = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
     events: list[tuple[float, bool]] = []
     refused: dict[str, int] = {}
+    unranked: dict[str, str] = {}
     for n, d, truth in points:
         budget = Budget(N=n, D=d, flops_per_param_token=k)
         for m in BACKTEST_METHODS:
@@ -269,6 +272,10 @@ def _score_target(
             out[m] = [a + b for a, b in zip(out[m], counts, strict=True)]
             if m != "recommended":
                 continue
+            for r in tr.rows:
+                if r.dataset in truth and r.rank is None:
+                    # (the recommended method's clause and the laws' first: all three repeat one fit's refusal)
+                    unranked.setdefault(r.dataset, "; ".join((r.reason or "not ranked").split("; ")[:2]))
             mine = {x: r for x, r in ranked.items() if x in truth}
             if tr.leader is None or tr.leader not in mine or len(mine) < 2:
                 continue
@@ -284,7 +291,7 @@ def _score_target(
         )
         for m, c in refused.items()
     ]
-    return out, events, notes
+    return out, events, notes, unranked
 
 
 def pbest_buckets(
@@ -361,6 +368,7 @@ def rank_backtest(
     notes: list[str] = [*plan.notes, *([alone] if alone and OWN in targets else [])]
     events: list[tuple[float, bool]] = []
     used: list[str] = []
+    unranked: dict[str, str] = {}
     for i, t in enumerate(weights):
         if progress is not None:
             progress(i, len(weights))
@@ -375,7 +383,15 @@ def rank_backtest(
         verdict = _at(learned, 0.0)
         if verdict.use_laws:
             used.append(t)
-        scored, seen, said = _score_target(model, book, runs.own_eval, t, points, learned, k, near_tie, level)
+        scored, seen, said, left = _score_target(
+            model, book, runs.own_eval, t, points, learned, k, near_tie, level
+        )
+        if not any(c[1] for c in scored.values()):
+            # every method ranked fewer than two of the held-out datasets: a table of 0 of 0 pairs, said only as
+            # "laws not used", where rank itself at that model refuses with the reason (DCLM with its top budget
+            # held out, helper h90)
+            said = [*said, f"no pair of held-out datasets ranked: {grouped_reasons(left, 2)}"]
+            unranked.update({f"{x} ({t})" if len(weights) > 1 else x: why for x, why in left.items()})
         events += seen
         for m, counts in scored.items():
             totals[m] = [a + b for a, b in zip(totals[m], counts, strict=True)]
@@ -387,6 +403,14 @@ def rank_backtest(
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):
         raise _nothing_scored(plan.hidden, list(weights))
+    if not any(c[1] for c in totals.values()):
+        raise SelectionError(
+            f"no method ranked two held-out datasets from the remaining runs ({plan.label}): nothing to score: "
+            + grouped_reasons(unranked, 2),
+            hint="each held-out dataset needs a law of the target (runs at several sizes) or runs at the largest "
+            "remaining budget; hold out other runs (--holdout COL=VALUE), or order the held-out runs as measured: "
+            "l2l rank -t TARGET --N N --D D",
+        )
     methods = tuple(MethodAccuracy(m, *totals[m]) for m in BACKTEST_METHODS)
     units = tokenizer_note(
         runs,

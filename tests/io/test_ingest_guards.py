@@ -288,6 +288,27 @@ def test_runs_stopped_short_of_their_planned_length_are_left_out_and_said(
     assert "stopped" not in notes(every)
 
 
+def test_a_run_whose_last_logged_tenth_falls_a_rounded_step_short_of_ninety_percent_is_kept(
+    tmp_path: Path,
+) -> None:
+    """A log that writes a checkpoint every tenth of a run at the step rounded to a whole number, whose final
+    checkpoint is missing: a run of 4,768 steps ends at step 4,291 (0.89996 of it), one of 4,770 at 4,293 (0.9).
+    The first was left out as "stopped before 90% … at 0.9" beside the second kept (helper h90); both reached the
+    ninth tenth. A run that stopped at half its length is still left out."""
+    rows = ["run_id,dataset,N,D,eval,loss,step,total_steps"]
+    for n, total, last in ((1e8, 4768, 9), (2e8, 4770, 9), (4e8, 4768, 10), (8e8, 4768, 5)):
+        for c in range(1, last + 1):
+            s = round(total * c / 10)
+            rows.append(f"r{n:g},web,{n:g},{s * 2**21},web_val,{3.5 - n / 1e9 - c / 20:.4f},{s},{total}")
+    runs = read_runs([write(tmp_path / "log.csv", "\n".join(rows) + "\n")])
+    kept = dict(zip(runs.frame["N"].to_list(), runs.frame["D"].to_list(), strict=True))
+    assert kept == {1e8: 4291 * 2**21, 2e8: 4293 * 2**21, 4e8: 4768 * 2**21}
+    assert (
+        "left out 1 run stopped before 90% of its planned length (step/total_steps; e.g. r8e+08 at 0.5)"
+        in (notes(runs))
+    )
+
+
 def test_a_log_whose_every_run_stopped_early_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "log.csv", step_log(stopped=(1e8, 2e8, 4e8, 8e8)))
     with pytest.raises(InputError) as exc:

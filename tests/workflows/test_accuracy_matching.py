@@ -36,6 +36,23 @@ def test_an_accuracy_finds_its_task_loss_by_the_last_part_of_the_loss_evals_path
     assert data.x.tolist() == pytest.approx([2.6, 2.4, 2.2, 2.0])
 
 
+def test_a_task_loss_whose_metric_follows_a_colon_is_the_accuracys_task_loss(tmp_path: Path) -> None:
+    """An export that writes the metric after a colon (``hellaswag:ce`` beside ``hellaswag:acc``), read with the
+    accuracy glob ingest names: the loss eval kept its name, ``hellaswag:ce``, and matched no accuracy, every
+    prediction failing with "no task loss" (helper h90); its stem is the task's, as ``hellaswag/ce``'s is."""
+    rows = ["run_id,dataset,N,D,web_val,hellaswag:ce,hellaswag:acc"]
+    for i, n in enumerate((1e8, 2e8, 4e8, 8e8)):
+        rows.append(f"r{i},web,{n:g},{20 * n:g},{3.1 - i / 5:.2f},{2.6 - i / 5:.2f},{0.3 + i / 10}")
+    path = write(tmp_path / "colon.csv", "\n".join(rows) + "\n")
+    runs = read_runs([path], wide=True, accuracy_columns="*:acc")
+    assert runs.evals == ["hellaswag:ce", "web_val"]
+    assert task_loss_eval(runs, "hellaswag") == "hellaswag:ce"
+    data = accuracy_data(runs, "hellaswag")
+    assert data.input_eval == "hellaswag:ce"
+    assert data.x.tolist() == pytest.approx([2.6, 2.4, 2.2, 2.0])
+    assert data.acc.tolist() == pytest.approx([0.3, 0.4, 0.5, 0.6])
+
+
 def test_no_task_loss_names_the_loss_eval_that_nearly_matches(tmp_path: Path) -> None:
     runs = wandb_export(tmp_path, "hellaswag_test")
     assert task_loss_eval(runs, "hellaswag") is None
