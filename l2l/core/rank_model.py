@@ -23,7 +23,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from l2l.base.errors import FitError, TooFewRunsError, UsageError
 from l2l.base.text import plural
-from l2l.core.fit import LawFit, allocation_on_bounds, bootstrap_law, far_mask, fit_law, log_residuals
+from l2l.core.fit import (
+    LawFit,
+    allocation_on_bounds,
+    bootstrap_law,
+    far_mask,
+    far_runs,
+    fit_law,
+    log_residuals,
+)
 from l2l.core.laws import PARAM_NAMES, Array, log_loss
 from l2l.core.loss_to_loss import e_of, fit_shifted_power, moved_floors, weighted_log_lines
 from l2l.core.sweep import (
@@ -1103,7 +1111,7 @@ def _entry(
 ) -> _Entry:
     """A candidate's entry for a target: its laws and relation, and the anchor its runs on the target measured at
     their largest budget (its noise: the target law's rmse over √runs). A run there that lies far from the target
-    law (``far_mask``: a diverged run) is left out of the anchor, as the law's Huber fit leaves it out: one run at
+    law (``far_runs``: a diverged run) is left out of the anchor, as the law's Huber fit leaves it out: one run at
     7.5 nats among 2.8-nat ones moved a probe's mean anchor by 0.3 nats and ranked the best dataset last."""
     if runs is None or not len(runs):
         empty = np.zeros(0)
@@ -1111,7 +1119,7 @@ def _entry(
     top = _at_top(runs.C)
     left_out = 0
     if isinstance(tgt, DrawnLaw) and len(runs) > 2:
-        far = far_mask(log_residuals(tgt.fit, runs.N, runs.D, runs.loss))
+        far = far_runs(tgt.fit, runs.N, runs.D, runs.loss)
         if (top & ~far).any():
             left_out = int(np.count_nonzero(top & far))
             top = top & ~far

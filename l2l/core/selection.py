@@ -429,10 +429,12 @@ def e_unidentified(eq3: LawFit, eq2: LawFit | FitError | None) -> bool:
 def top_miss(fit: LawFit, sweep: Sweep) -> float:
     """The mean log residual, log(run / law), of the law's own runs at the sweep's largest budget within 3× of
     compute-optimal (all of that budget's runs where none is), without runs far from the law: how far the law
-    lies from where its sweep ends (positive: the runs lie above it). Where that is one run, which cannot be told
-    from a run that diverged short of the far-run distance (``FAR_RUN_LOG``), the next budgets' runs down are
-    taken too until they are ``MIN_TOP_RUNS`` (``_top_runs``), and their mean counts only where their median
-    misses on the same side by more than ``POOR_TOP`` too (else their median, which does not)."""
+    lies from where its sweep ends (positive: the runs lie above it). A run alone off the law, its neighbours on
+    it, is far short of the far-run distance too (``l2l.core.fit.isolated_mask``: one of three near-optimal runs
+    10 % high had made a law poor by their mean). Where what is left is one run, which cannot be told from a run
+    that diverged short of both distances (a noisy sweep's), the next budgets' runs down are taken too until they
+    are ``MIN_TOP_RUNS`` (``_top_runs``), and their mean counts only where their median misses on the same side by
+    more than ``POOR_TOP`` too (else their median, which does not)."""
     top = sweep.max_C / (1 + BUDGET_RTOL) <= sweep.C  # the largest budget, rounding jitter of C included
     # ... without runs far from the law (diverged or mislabelled: fit-law warns of them), which made a law 0.2 %
     # from the truth "poor" on a probe's table

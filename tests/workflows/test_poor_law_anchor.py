@@ -110,3 +110,23 @@ def test_one_diverged_run_at_the_largest_budget_moves_no_prediction(tmp_path: Pa
         assert p.interval.anchor == 0.0
         assert_allclose(p.loss, truth[(p.N, p.D)], rtol=0.01)
         assert p.interval.lo <= truth[(p.N, p.D)] <= p.interval.hi
+
+
+def test_one_diverged_run_at_the_largest_budget_chooses_no_form_and_moves_no_optimum(tmp_path: Path) -> None:
+    """``shapes.diverged_top`` (seed 0, the largest run 10 % high): that run was scored in the backtests that
+    choose the form (it is short of the far-run distance), Eq. 3's backtest error rose from 0.34 % to 1.53 % and
+    Eq. 1 was chosen for both datasets' own losses; ``optimal --C 1e21`` put code's N* at 6.09B, web's at 7.51B,
+    for a truth of 4.11B. The run lies alone off the law, so it is far: Eq. 3 is chosen and N* is the truth's."""
+    from l2l.io.tables import read_runs
+    from l2l.testing.shapes import diverged_top
+    from l2l.workflows.predict import optimal
+
+    shape = diverged_top()
+    path = tmp_path / "diverged_top.csv"
+    shape.write(str(path))
+    res = optimal(read_runs([path]), C=[1e21], cache=FitCache(), calibrations=CalibrationCache())
+    assert sorted(a.dataset for a in res) == ["code", "web"]
+    for a in res:
+        assert a.fit.form == "l2l"
+        truth = float(shape.laws[(a.dataset, a.eval)].compute_optimal(1e21)[0])
+        assert_allclose(a.N_opt, truth, rtol=0.05)
