@@ -289,6 +289,11 @@ class TargetRanking:
     #: the model (N, D) whose measured target losses are the order, where no law and no repeat vouches for any
     #: dataset (``workflows.rank``'s ``_measured_order``: no interval, no P(best)); None: any other ranking
     measured_at: tuple[float, float] | None = None
+    #: why the order is unchecked where neither a missing extrapolation error nor a budget below the sweep is the
+    #: reason (``unchecked`` is set): an accuracy ranked through one curve per dataset that no backtest could test,
+    #: whose differences beyond the runs order the datasets (``workflows.rank``'s ``_rank_accuracy``); None: any
+    #: other ranking
+    unchecked_why: str | None = None
 
     @property
     def fixed_d(self) -> bool:
@@ -322,6 +327,8 @@ class TargetRanking:
             d.update(metric=self.metric, via=self.via)
         if self.refused is not None:
             d["laws_refused"] = self.refused
+        if self.unchecked_why is not None:
+            d["order_unchecked_why"] = self.unchecked_why
         if self.unresolved is not None:
             d["unresolved"] = {"laws": self.unresolved[0], "sweep": self.unresolved[1]}
         if self.verdict is not None:  # (a fixed-D sweep's ranking, or one by measured losses alone)

@@ -63,8 +63,10 @@ def _verdict(ranking: Ranking | TargetRanking, what: str, level: float) -> str:
     one = ranking if isinstance(ranking, TargetRanking) else None
     if one is None and isinstance(ranking, Ranking) and len(ranking.targets) == 1:
         one = ranking.targets[0]
-    if one is not None and one.verdict is not None:
-        return f"{what}: {one.verdict}{left}"  # (which order a ranking that draws nothing used, and why)
+    # which order a ranking that draws nothing used, and why; or why its order is unchecked (an accuracy through
+    # untested per-dataset curves, whose draws' TIE or P(best) 1.00 are the curves' guesses)
+    if one is not None and (said_why := one.verdict or one.unchecked_why) is not None:
+        return f"{what}: {said_why}{left}"
     if ranking.tie and one is not None and one.unresolved is not None:
         return f"{what}: {_unresolved_words(one)}{left}"
     if ranking.tie:
