@@ -79,18 +79,21 @@ class Problem:
     weights: Array | None = None
     # Which problem of a stack each row is (S,), rows of one problem adjacent; None: one problem.
     stack: NDArray[np.intp] | None = None
+    # log E held fixed, one per row (S,) (its box closed to that value: a profile over E); None: E free.
+    e_fixed: Array | None = None
 
     def rows_of(self, idx: slice | NDArray[np.intp]) -> Problem:
         """The problem for some rows of a stack: per-row point weights (S, n), targets (S, n) and problem labels
         cut to them."""
         per_row_w = self.weights is not None and self.weights.ndim == 2
-        if not per_row_w and self.log_l.ndim == 1 and self.stack is None:
+        if not per_row_w and self.log_l.ndim == 1 and self.stack is None and self.e_fixed is None:
             return self
         return replace(
             self,
             weights=self.weights[idx] if per_row_w and self.weights is not None else self.weights,
             log_l=self.log_l[idx] if self.log_l.ndim == 2 else self.log_l,
             stack=None if self.stack is None else self.stack[idx],
+            e_fixed=None if self.e_fixed is None else self.e_fixed[idx],
         )
 
     def row(self, i: int) -> Problem:
@@ -101,6 +104,7 @@ class Problem:
             weights=w[i] if w is not None and w.ndim == 2 else w,
             log_l=self.log_l[i] if self.log_l.ndim == 2 else self.log_l,
             stack=None,
+            e_fixed=None if self.e_fixed is None else self.e_fixed[i : i + 1],
         )
 
     def segments(self) -> list[slice] | None:
@@ -126,11 +130,14 @@ class Problem:
         """The search box: (P,) each, or (S, P) for a stack with per-row targets."""
         e_max = np.min(self.log_l, axis=-1).astype(np.float64)  # a number, or (S,): each row's smallest loss
         names = PARAM_NAMES[self.form]
-        lo = np.empty((*np.shape(e_max), len(names)))
+        rows = np.shape(e_max) if self.e_fixed is None else np.shape(self.e_fixed)
+        lo = np.empty((*rows, len(names)))
         hi = np.empty_like(lo)
         for k, name in enumerate(names):
             if name in ("a", "b"):
                 lo[..., k], hi[..., k] = AB_BOUNDS
+            elif name == "e" and self.e_fixed is not None:
+                lo[..., k] = hi[..., k] = self.e_fixed
             elif name == "e":
                 lo[..., k] = e_max - E_SPAN
                 hi[..., k] = e_max
@@ -971,8 +978,9 @@ PROFILE_E_FRACTIONS = (
 )
 
 
-def profile_starts(problem: Problem) -> tuple[Array, Array]:
-    """Data-driven starts by variable projection: for every (E, α, β) of a grid, A and B solved in closed form.
+def profile_starts(problem: Problem, fractions: Sequence[float] = PROFILE_E_FRACTIONS) -> tuple[Array, Array]:
+    """Data-driven starts by variable projection: for every (E, α, β) of a grid, A and B solved in closed form
+    (E: ``fractions`` of the smallest loss).
 
     Given E and the exponents, each form is linear in two scales after a transform of the loss:
     Eq. 1: L − E = A·N^−α + B·D^−β; Eq. 3 and 2: (L − E)^(1/β) = A^(α/β)·N^−α/β + B·D^−1 (E = 0 for Kaplan).
@@ -987,7 +995,7 @@ def profile_starts(problem: Problem) -> tuple[Array, Array]:
     min_loss = float(loss.min())
     exps = np.asarray(PROFILE_EXPONENTS)
     has_e = problem.form != "kaplan"
-    fracs = np.asarray(PROFILE_E_FRACTIONS) if has_e else np.zeros(1)
+    fracs = np.asarray(fractions) if has_e else np.zeros(1)
     fe, al, be = (g.ravel() for g in np.meshgrid(fracs, exps, exps, indexing="ij"))
     # Row (i, j, k) of the grid is (E fraction i, α_j, β_k). The transformed loss z and its weights depend only on
     # (i, k) and the two terms only on (j, k): each is computed once on its own small grid (the same numbers, a

@@ -31,6 +31,7 @@ from l2l.core.calibrate import (
 )
 from l2l.core.error_model import ErrorModel, fit_error_model
 from l2l.core.fit import (
+    EProfile,
     FitCache,
     FitOptions,
     LawFit,
@@ -40,10 +41,11 @@ from l2l.core.fit import (
     distinct_models,
     far_runs,
     map_in_processes,
+    profile_over_e,
     relative_residual,
     run_fits,
 )
-from l2l.core.laws import FORMS, Array, check_form
+from l2l.core.laws import FORMS, Array, ScalingLaw, check_form
 from l2l.core.line_law import (
     COLLAPSED_EXPONENT,
     LINE_GAP,
@@ -196,6 +198,10 @@ class LawBook:
     )
     #: ``train_test_model``'s answer per eval
     _steps: dict[str, dict[str, ErrorModel | None]] = field(default_factory=dict, init=False, repr=False)
+    #: ``e_profile``'s answer per (dataset, eval, form), with the law it profiled (a replaced law is profiled again)
+    _profiles: dict[tuple[str, str, str], tuple[ScalingLaw, EProfile]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     reused: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
     seconds: float = field(default=0.0, init=False)
 
@@ -221,6 +227,16 @@ class LawBook:
                 self.concrete(f), dataset, eval, *self.data(dataset, eval)
             )
         return self._keys[(dataset, eval, f)]
+
+    def e_profile(self, fit: LawFit, sweep: Sweep) -> EProfile:
+        """``profile_over_e`` of ``fit`` on ``sweep`` (the runs it was fitted on), made once per law: a prediction
+        asks it at every target."""
+        key = (fit.dataset, fit.eval, fit.form)
+        kept = self._profiles.get(key)
+        if kept is None or kept[0] != fit.law:
+            kept = (fit.law, profile_over_e(fit, sweep.N, sweep.D, sweep.loss))
+            self._profiles[key] = kept
+        return kept[1]
 
     # -- groups, calibrations and the form choice ------------------------------------------------------------
     def group_of(self, dataset: str, eval: str) -> str:

@@ -33,9 +33,11 @@ from l2l.core.fit import FitCache, FitOptions, LawFit, allocation_on_bounds
 from l2l.core.intervals import (
     OptimalInterval,
     direct_interval,
+    e_profiled,
     held_ends,
     holding,
     optimal_interval,
+    wants_e_profile,
     with_rival,
 )
 from l2l.core.laws import Array
@@ -160,14 +162,18 @@ def law_interval(
                 sd_param=boot.sd_param,
                 notes=(*pi.notes, BEYOND_N_BOOTSTRAP),
             )
-        return _onto_top_runs(_with_nested(book, fit, sweep, point, level, seed, draws, pi), fit, sweep), fit
+        pi = _e_profiled(
+            book, fit, sweep, point, _with_nested(book, fit, sweep, point, level, seed, draws, pi)
+        )
+        return _onto_top_runs(pi, fit, sweep), fit
     fit = _with_draws(book, fit, seed, draws)
     cal = book.calibration(book.group_of(fit.dataset, fit.eval))
     why = "; ".join(n for n in cal.notes if n.startswith("direct")) or NO_BACKTEST
     reason = NO_BACKTEST if why == NO_BACKTEST else f"{NO_BACKTEST} ({why})"
     pi = _judged(book, fit, direct_interval(fit, N, D, C, sweep, None, level, reason=reason), N, D)
     pi = pi if thin is None else not_calibrated(pi, thin, poor=False)
-    return _onto_top_runs(_with_nested(book, fit, sweep, point, level, seed, draws, pi), fit, sweep), fit
+    pi = _e_profiled(book, fit, sweep, point, _with_nested(book, fit, sweep, point, level, seed, draws, pi))
+    return _onto_top_runs(pi, fit, sweep), fit
 
 
 def refuse_beyond(book: LawBook, dataset: str, eval_name: str, sweep: Sweep, compute: float) -> None:
@@ -230,6 +236,16 @@ def _with_nested(
         "own interval)"
     )
     return dc_replace(pi, lo=min(pi.lo, alt.lo), hi=max(pi.hi, alt.hi), notes=(*pi.notes, note))
+
+
+def _e_profiled(
+    book: LawBook, fit: LawFit, sweep: Sweep, point: tuple[float, float, float], pi: PredictiveInterval
+) -> PredictiveInterval:
+    """``e_profiled``: a lower bound of a law whose E ended on its lower bound, widened to hold the laws with E held
+    higher that fit its runs within their noise (the profile made once per law, ``LawBook.e_profile``)."""
+    if not wants_e_profile(pi, fit):
+        return pi
+    return e_profiled(pi, fit, point[0], point[1], sweep, book.e_profile(fit, sweep))
 
 
 #: The note of an interval beyond the backtests' reach in model size or tokens, widened to hold the bootstrap's.
