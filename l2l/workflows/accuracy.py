@@ -757,7 +757,8 @@ def fit_accuracy_laws(
 # 14: a trend among the lower-loss half or quarter of the runs counts (a plateau at chance no longer hides a rise)
 # 15: where even the full fit puts the ceiling at 1 without the backtest telling, the lowest ceiling the runs do not
 #     reject is held (``PROFILE_CHI2``)
-ACCURACY_KEY_VERSION = 15
+# 16: where the sharing backtest is uninformative, one curve per dataset must lower the BIC by SHARING_BIC_MARGIN
+ACCURACY_KEY_VERSION = 16
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ from l2l.core.accuracy.settings import (
     BACKTEST_FRACTION,
     CEILING_OFFSETS_P,
     MIN_GROUP_RUNS,
+    SHARING_BIC_MARGIN,
     SHARING_MARGIN,
     SHARING_UNINFORMATIVE,
     CurveSpec,
@@ -214,7 +215,7 @@ def _test_sharing(spec: CurveSpec, pts: Points, method: Literal["backtest", "bic
     bic_p = _bic(rss_p, n, cp[0].n_free)
     bic_s = _bic(rss_s, n, sum(c.n_free for c in cs))
     if method == "bic":
-        chosen: Design = "pooled" if bic_p <= bic_s else "separate"
+        chosen: Design = _bic_choice(bic_p, bic_s, 0.0)
         reason = f"BIC {bic_p:.1f} pooled against {bic_s:.1f} separate: {_verdict(chosen)}"
         return SharingTest(chosen, reason, "bic", rss_p, rss_s, bic_p, bic_s, None, None, 0)
     train, test = _backtest_masks(pts.x, pts.g, len(pts.labels), pts.order)
@@ -239,11 +240,16 @@ def _test_sharing(spec: CurveSpec, pts: Points, method: Literal["backtest", "bic
             )
         )
     else:
-        chosen = "pooled" if bic_p <= bic_s else "separate"
+        chosen = _bic_choice(bic_p, bic_s, SHARING_BIC_MARGIN)
         why = (
             f"backtest (fit on the lower half of each dataset's runs) uninformative: both designs miss by more than "
             f"{100 * SHARING_UNINFORMATIVE:.0f} points ({100 * mp:.2f} pooled, {100 * ms:.2f} separate: the lower "
             f"half does not show the rise); BIC on every run {bic_p:.1f} pooled against {bic_s:.1f} separate"
+            + (
+                f" (one curve per dataset must lower it by more than {SHARING_BIC_MARGIN:.0f})"
+                if chosen == "pooled" and bic_s < bic_p
+                else ""
+            )
         )
     return SharingTest(
         chosen,
@@ -258,6 +264,11 @@ def _test_sharing(spec: CurveSpec, pts: Points, method: Literal["backtest", "bic
         int(test.sum()),
         backtest_mae_shifted=mh,
     )
+
+
+def _bic_choice(bic_p: float, bic_s: float, margin: float) -> Design:
+    """Pooled, unless one curve per dataset lowers the BIC by more than ``margin``."""
+    return "separate" if bic_s < bic_p - margin else "pooled"
 
 
 def _beats(a: float, b: float) -> bool:
