@@ -31,6 +31,7 @@ from l2l.core.calibrate import (
 )
 from l2l.core.error_model import ErrorModel, fit_error_model
 from l2l.core.fit import (
+    PROFILE_E_GRID,
     EProfile,
     FitCache,
     FitOptions,
@@ -41,6 +42,7 @@ from l2l.core.fit import (
     distinct_models,
     far_runs,
     map_in_processes,
+    profile_of,
     profile_over_e,
     relative_residual,
     run_fits,
@@ -234,7 +236,17 @@ class LawBook:
         key = (fit.dataset, fit.eval, fit.form)
         kept = self._profiles.get(key)
         if kept is None or kept[0] != fit.law:
-            kept = (fit.law, profile_over_e(fit, sweep.N, sweep.D, sweep.loss))
+            # kept in the workspace beside the fit (its data key and the grid's length): a warm command refits
+            # nothing
+            pkey = f"{self.key(*key)}|e-profile:{len(PROFILE_E_GRID)}"
+            saved = self.saved.get(pkey)
+            thetas = None if saved is None else EProfile.kept_thetas(saved, fit)
+            if thetas is not None:
+                profile = profile_of(fit, sweep.N, sweep.D, sweep.loss, thetas)
+            else:
+                profile = profile_over_e(fit, sweep.N, sweep.D, sweep.loss)
+                self.saved[pkey] = profile.kept_with(fit)
+            kept = (fit.law, profile)
             self._profiles[key] = kept
         return kept[1]
 
