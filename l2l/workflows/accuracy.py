@@ -758,7 +758,9 @@ def fit_accuracy_laws(
 # 15: where even the full fit puts the ceiling at 1 without the backtest telling, the lowest ceiling the runs do not
 #     reject is held (``PROFILE_CHI2``)
 # 16: where the sharing backtest is uninformative, one curve per dataset must lower the BIC by SHARING_BIC_MARGIN
-ACCURACY_KEY_VERSION = 16
+# 17: a sharing backtest that only the shifted design held (pooled and separate both off by more than 10) is
+#     uninformative: the BIC decides
+ACCURACY_KEY_VERSION = 17
 
 
 def accuracy_key(x: np.ndarray, acc: np.ndarray, settings: Mapping[str, Any]) -> str:
