@@ -95,6 +95,12 @@ def test_untested_per_dataset_curves_state_no_p_best_and_name_the_task_loss_lead
         "Best dataset at C = 5e20: books leads by the point prediction; val_mix's accuracy"
     )
     assert "P(best) 1.00" not in summary
+    # the change of winner over the budgets scanned comes from the same curves, and says so
+    notes = next(r.notes for r in ranking_report(acc) if r.notes)
+    assert (
+        "val_mix: the recommended ranking's winner by accuracy changes from web to books at C ≈ 5.61e19 (by the "
+        "point predictions of accuracy curves no backtest tested: unchecked)"
+    ) in notes
 
 
 def test_one_tested_or_pooled_curve_still_states_p_best(tmp_path: Path) -> None:

@@ -204,9 +204,16 @@ def _flip_words(t: TargetRanking, budget_c: float | None) -> list[str]:
         return [f"{t.target}: {whose} is the same for every C from {lo} to {hi}{_fresh_words(t)}"]
     words = [f"{t.target}: {whose} changes from {f.before} to {f.after} at C ≈ {sci(f.C)}" for f in t.flips]
     # by the point predictions: where the budget's top choices are a tie, a change of winner is one of points (p67:
-    # "the winner changes from web to code at C ≈ 1.24e20" beside a TIE at 1e21, code truly 8-12 % worse)
+    # "the winner changes from web to code at C ≈ 1.24e20" beside a TIE at 1e21, code truly 8-12 % worse); where
+    # untested curves make the order (``unchecked_why``), so do they the change (h91's table: "changes from web to
+    # books at C ≈ 5.61e19", web truly ahead at every budget)
     tied = " (by the point predictions; at this budget the top choices are a tie)" if t.tie else ""
-    return [*words[:-1], words[-1] + tied + _fresh_words(t)]
+    untested = (
+        " (by the point predictions of accuracy curves no backtest tested: unchecked)"
+        if t.unchecked_why is not None
+        else ""
+    )
+    return [*words[:-1], words[-1] + tied + untested + _fresh_words(t)]
 
 
 def _fresh_words(t: TargetRanking) -> str:
