@@ -74,8 +74,13 @@ def ingest(
         bool, typer.Option("--wide/--no-wide", help="One row per run, one column per eval (W&B export).")
     ] = False,
     loss_columns: Annotated[
-        str | None,
-        typer.Option("--loss-columns", metavar="PATTERN", help="With --wide: glob naming the loss columns."),
+        list[str] | None,
+        typer.Option(
+            "--loss-columns",
+            metavar="PATTERN",
+            help="With --wide: glob naming the loss columns; repeatable (or alternatives in one: 'a|b'), each "
+            "matching some column.",
+        ),
     ] = None,
     strict: Annotated[
         bool,
@@ -102,13 +107,13 @@ def ingest(
         ),
     ] = None,
     accuracy_columns: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--accuracy-columns",
             metavar="PATTERN",
             help="With --wide: glob naming the downstream-accuracy columns (fractions in [0, 1]); kept apart "
-            "from the losses. A long table: its one column holding the accuracy of each row's eval (or a metric "
-            "column marking accuracy rows).",
+            "from the losses; repeatable, as --loss-columns. A long table: its one column holding the accuracy of "
+            "each row's eval (or a metric column marking accuracy rows).",
         ),
     ] = None,
     accuracy_percent: Annotated[
@@ -190,11 +195,11 @@ def ingest(
         append=append,
         own_eval=opt.pairs(own_eval, "--own-eval", last=True),
         wide=wide,
-        loss_columns=loss_columns,
+        loss_columns=opt.column_patterns(loss_columns),
         strict=strict,
         checkpoints=checkpoints,
         columns=parse_mapping(column or []),
-        accuracy_columns=accuracy_columns,
+        accuracy_columns=opt.column_patterns(accuracy_columns),
         accuracy_percent=accuracy_percent,
         accuracy_metric=accuracy_metric,
         perplexity=perplexity,

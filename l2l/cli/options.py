@@ -402,6 +402,13 @@ def quantities(values: list[str] | None, option: str) -> tuple[float, ...]:
     return tuple(out)
 
 
+def column_patterns(values: list[str] | None) -> str | None:
+    """A repeated column glob (``--loss-columns``, ``--accuracy-columns``) as the one pattern of alternatives the
+    readers take (``a|b``); None where none is given. A comma cannot part them: lm-eval's columns hold one
+    (``hellaswag/loss,none``)."""
+    return "|".join(values) if values else None
+
+
 def quantity(value: str | None, option: str) -> float | None:
     return None if value is None else quantities([value], option)[0]
 

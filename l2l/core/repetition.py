@@ -20,11 +20,21 @@ from typing import Any, Final
 from l2l.base.text import fmt_si
 from l2l.core.predictive import PredictiveInterval
 
-__all__ = ["PASS_TOLERANCE", "Repetition", "repeated_interval", "repetition_at"]
+__all__ = [
+    "PASSES_WORDS",
+    "PASS_TOLERANCE",
+    "Repetition",
+    "is_repetition_note",
+    "repeated_interval",
+    "repetition_at",
+]
 
 #: Passes within this share of one (or of the most the fitted runs made) are those passes: a D given to a few
 #: digits, or a unique-token count rounded, is no repetition.
 PASS_TOLERANCE: Final = 0.02
+
+#: The words every note of a repetition carries (``Repetition.reason``): how a command finds them among the others.
+PASSES_WORDS: Final = "passes over the unique tokens"
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Repetition:
             else f"its runs made up to {self.swept_passes:.3g} passes"
         )
         return (
-            f"D = {self.passes:.3g} passes over the unique tokens; the law assumes fresh data "
+            f"D = {self.passes:.3g} {PASSES_WORDS}; the law assumes fresh data "
             f"({self.dataset} holds {fmt_si(self.unique_tokens)} unique tokens, {swept})"
         )
 
@@ -100,6 +110,11 @@ def repetition_at(
         return None
     swept = max((float(d) for d in fitted_D), default=0.0) / unique_tokens
     return Repetition(dataset, float(D), float(unique_tokens), swept)
+
+
+def is_repetition_note(note: str) -> bool:
+    """Whether one note of an interval is a repetition's (``Repetition.note``)."""
+    return PASSES_WORDS in note
 
 
 def repeated_interval(pi: PredictiveInterval, rep: Repetition | None) -> PredictiveInterval:

@@ -33,6 +33,7 @@ from l2l.io.values import (
     _synth_run_ids,
     _text,
     glob_name,
+    unmatched_alternatives,
 )
 
 __all__: list[str] = []
@@ -322,10 +323,12 @@ def split_wide_accuracy(
     full, raw = raw, _rows_where(raw, where, mapped)  # its loss part keeps every row: the losses' reader
     # applies --where itself, and reports it
     rx = _glob_regex(accuracy_columns)
-    matched = [c for c in raw.frame.columns if c not in id_cols and c != chance_col and rx.match(c)]
-    if not matched:
+    others = [c for c in raw.frame.columns if c not in id_cols and c != chance_col]
+    matched = [c for c in others if rx.match(c)]
+    missing = unmatched_alternatives(accuracy_columns, others) if matched else []
+    if not matched or missing:
         raise raw.header_error(
-            f"the accuracy-column pattern {accuracy_columns!r} matches no column",
+            f"the accuracy-column pattern {(missing or [accuracy_columns])[0]!r} matches no column",
             param="accuracy_columns",
         )
     # a harness's standard errors beside its accuracies ('*/acc*' takes hellaswag/acc_stderr): values in [0, 1]

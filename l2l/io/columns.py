@@ -52,6 +52,7 @@ __all__ = [
     "says_tokens_per_param",
     "sizes_in_names",
     "split_camel",
+    "without_filters",
 ]
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
@@ -1241,6 +1242,15 @@ def _generic_tail(name: str) -> str:
     return "".join(p[k:])
 
 
+def without_filters(names: Sequence[str]) -> dict[str, str]:
+    """Each eval's name (a wide export's column, a long table's ``eval`` cell) without lm-eval-harness 0.4's filter
+    (``hellaswag/loss,none`` → ``hellaswag/loss``, ``schema.column_without_filter``), or every name as it is where
+    two differ by their filter alone (two evals, not one). A long table kept ``hellaswag/loss,none`` whole where a
+    wide read of the same export named it ``hellaswag/loss`` (helper h90)."""
+    bare = {c: schema.column_without_filter(c) for c in names}
+    return bare if len(set(bare.values())) == len(bare) else {c: c for c in names}
+
+
 def eval_names(columns: Sequence[str]) -> dict[str, str]:
     """Each loss column's eval name: the loss columns without their common prefix and suffix (``_strip_common``),
     and a column named as bits per byte (``eval/c4/bpb``, ``schema.bpb_stem``) as the eval ``NAME:bpb``, NAME the
@@ -1249,8 +1259,8 @@ def eval_names(columns: Sequence[str]) -> dict[str, str]:
     strip): no dataset's own eval was found and every law command exited 1 (probe p65 D4). An lm-eval-harness 0.4
     filter after a comma (``hellaswag/loss,none``) is no part of the name (``schema.metric_name``), unless two
     columns differ by it alone (probe h50: the evals were ``hellaswag/loss,none``)."""
-    bare = {c: schema.column_without_filter(c) for c in columns}
-    if any(b != c for c, b in bare.items()) and len(set(bare.values())) == len(bare):
+    bare = without_filters(columns)
+    if any(b != c for c, b in bare.items()):
         named = eval_names(list(bare.values()))
         return {c: named[bare[c]] for c in columns}
     stems = {c: schema.bpb_stem(c) for c in columns}

@@ -69,6 +69,7 @@ from l2l.io.columns import (
     says_compute,
     sizes_in_names,
     value_shapes,
+    without_filters,
 )
 from l2l.io.dataset_facts import (
     carried_columns,
@@ -148,6 +149,7 @@ from l2l.io.values import (
     glob_name,
     lowest,
     seed_scatter,
+    unmatched_alternatives,
 )
 
 # (``_SCHEMA``, ``_average``, ``_canonical``, ``_detect_own`` and ``_resolve_own``: taken from here by the store)
@@ -291,10 +293,11 @@ def _wide_plan(
         back = {new: old for old, new in raw.logged.items()}
         named = {c: c if rx.match(c) or c not in back else back[c] for c in candidates}
         chosen = [c for c in candidates if rx.match(named[c])]
-        if not chosen:
+        missing = unmatched_alternatives(loss_columns, [named[c] for c in candidates]) if chosen else []
+        if not chosen or missing:
             raise raw.header_error(
-                f"the loss-column pattern {loss_columns!r} matches no column (columns besides the ids: "
-                f"{', '.join(repr(c) for c in candidates) or 'none'})",
+                f"the loss-column pattern {(missing or [loss_columns])[0]!r} matches no column (columns besides "
+                f"the ids: {', '.join(repr(c) for c in candidates) or 'none'})",
                 param="loss_columns",
             )
         # a pattern may sweep in columns whose name says what they are: perplexities are not losses
@@ -659,6 +662,15 @@ def _rows(raw: _Raw, frame: pl.DataFrame, plan: _Plan, opts: ReadOptions, info: 
     return _finish(raw, out, ckpt, every, plan, info)
 
 
+def _evals_without_filters(frame: pl.DataFrame) -> pl.DataFrame:
+    """A long table's eval names as a wide read of the same export names its columns (a wide read's are already):
+    without lm-eval-harness 0.4's filter (``hellaswag/loss,none`` → ``hellaswag/loss``, ``wikitext/bits_per_byte,none``
+    → ``wikitext:bpb`` once ``_bpb_named`` reads it; ``columns.without_filters``)."""
+    names = [str(v) for v in frame.get_column("eval").unique().drop_nulls().to_list()]
+    renamed = {k: v for k, v in without_filters(names).items() if k != v}
+    return frame.with_columns(pl.col("eval").replace(renamed)) if renamed else frame
+
+
 def _run_key(names: Sequence[str], extras: Sequence[str]) -> list[str]:
     """``--run-key`` columns as carried columns (each must be a column of the file)."""
     out = []
@@ -969,7 +981,7 @@ def _finish(
     elif plan.step is not None:  # a step column with one checkpoint per run is just a column not used
         names = raw.columns
         info["ignored_columns"] = sorted({*info["ignored_columns"], plan.step}, key=names.index)
-    frame = _bpb_named(frame, info)
+    frame = _bpb_named(_evals_without_filters(frame), info)
     if "_metric" in frame.columns:
         is_acc = frame.get_column("_metric") == "accuracy"
         acc_rows = frame.filter(is_acc)

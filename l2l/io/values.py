@@ -418,6 +418,12 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("(?s:" + "".join(out) + r")\Z")
 
 
+def unmatched_alternatives(pattern: str, columns: Sequence[str]) -> list[str]:
+    """The alternatives of ``pattern`` (``a|b``: a repeated ``--loss-columns`` or ``--accuracy-columns`` is one) that
+    match none of ``columns``: a misspelt one was passed over without a word while another matched."""
+    return [p for p in pattern.split("|") if p and not any(_glob_regex(p).match(c) for c in columns)]
+
+
 def glob_name(rx: re.Pattern[str], column: str) -> str:
     """The eval a column matched by a ``_glob_regex`` pattern gives: what the ``*`` of the alternative that
     matched stands for, when that alternative has one ``*`` and it matched some text; else the whole column name.

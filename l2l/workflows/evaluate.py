@@ -42,6 +42,7 @@ from l2l.core.predictive import (
     bootstrap_interval,
     is_beyond_evidence_note,
 )
+from l2l.core.repetition import is_repetition_note
 from l2l.core.sweep import SAME_RTOL, budgets
 from l2l.workflows.evaluate_tables import (
     ONE_DATASET,
@@ -79,6 +80,7 @@ from l2l.workflows.translate import (
     translation_of,
     with_other_combination,
     with_other_translation,
+    with_repetition,
 )
 from l2l.workflows.via import step_backtested_note
 
@@ -170,9 +172,19 @@ class HeldOutPrediction:
             notes = (*notes, NO_CARRIED_INTERVAL)
         if why_no_independent is not None and why_no_independent not in notes:
             notes = (*notes, why_no_independent)
-        # why predict calls the independent interval not calibrated, said here as predict says it (probe h32)
-        beyond = () if independent is None else independent.notes
-        notes = (*notes, *(n for n in beyond if is_beyond_evidence_note(n) and n not in notes))
+        # why predict calls the independent interval not calibrated, said here as predict says it (probe h32), and
+        # a translation's side beyond the passes over its data that its law's runs made (``with_repetition``)
+        beyond = [
+            *(() if independent is None else independent.notes),
+            *(
+                n
+                for pi in (loss_to_loss, combined_pi)
+                if pi is not None
+                for n in pi.notes
+                if is_repetition_note(n)
+            ),
+        ]
+        notes = (*notes, *dict.fromkeys(n for n in beyond if is_beyond_evidence_note(n) and n not in notes))
         return HeldOutPrediction(
             self.setting,
             self.src,
@@ -932,10 +944,13 @@ class _Intervals:
             draws = self._pair_draws(spec, tt)
             sd = log_sd_at(draws, x0) if draws is not None else 0.0
             pi = spread_floored(pi, model, where, draws_sd=sd, below=True)
-        # as predict --via states the step: a poor law behind E0 or E1 said, repeated data as its own law says, and
-        # never below E1 (left below, the same question had two intervals, probe h32: web→books [1.80, 3.37] here,
-        # [2.01, 3.37] there, and the train-to-test step carried from it had none)
-        return judged_translation(pi, self.book, [(p0, own0), (p1, own1)], tt.E1, repeated=[(p1, own1, D)])
+        # as predict --via states the step: a poor law behind E0 or E1 said, repeated data (the target's and the
+        # source's) as their own laws say, and never below E1 (left below, the same question had two intervals,
+        # probe h32: web→books [1.80, 3.37] here, [2.01, 3.37] there, and the train-to-test step carried from it
+        # had none)
+        return judged_translation(
+            pi, self.book, [(p0, own0), (p1, own1)], tt.E1, repeated=[(p1, own1, D), (p0, own0, D)]
+        )
 
     def _other_form(self, pi: PredictiveInterval, spec: PairSpec, x0: float) -> PredictiveInterval:
         """``pi`` holding the translation of ``x0`` with E0 and E1 in the other five-parameter form (``others``,
@@ -956,11 +971,18 @@ class _Intervals:
         return other_translation_value(None if isinstance(alt, Skip) else alt, x0)
 
     def combined_own(
-        self, tgt: str, values: Sequence[float], N: float, D: float, others: Sequence[float | None] = ()
+        self,
+        tgt: str,
+        values: Sequence[float],
+        N: float,
+        D: float,
+        others: Sequence[float | None] = (),
+        sources: Sequence[str] = (),
     ) -> PredictiveInterval | None:
-        """The mean of the single-source translations ``values`` onto ``tgt``, with its backtested interval,
-        holding the mean of ``others`` (each source's translation in the other form, ``other_value``) as
-        ``predict --via`` holds it (``with_other_combination``)."""
+        """The mean of the single-source translations ``values`` (of ``sources``) onto ``tgt``, with its
+        backtested interval, holding the mean of ``others`` (each source's translation in the other form,
+        ``other_value``) as ``predict --via`` holds it (``with_other_combination``), and saying what the target's
+        and the sources' own laws say of their repeated data at D, as ``predict --via``'s combination says it."""
         if len(values) < 2:
             return None
         model = self.cal.combined.get("mean")
@@ -970,10 +992,12 @@ class _Intervals:
             )
         except FitError:
             return None
+        own = self.plan.own_eval
+        pi = with_repetition(pi, self.book, [(tgt, own[tgt], D), *((s, own[s], D) for s in sources)])
         if self.others is None:
             return pi
         obook, why = self.others
-        form = obook.book.form_for(tgt, self.plan.own_eval[tgt])
+        form = obook.book.form_for(tgt, own[tgt])
         return with_other_combination(pi, values, others, form, why, method="mean")
 
     def onward(
@@ -983,10 +1007,12 @@ class _Intervals:
         ev: str,
         configs: Sequence[tuple[float, float]],
         combined: bool = False,
+        sources: Sequence[Sequence[str]] = (),
     ) -> list[PredictiveInterval | None]:
         """Own-loss intervals (of models of ``configs``, (N, D)) carried through ``tgt``'s own → ``ev``
         translation with its backtested error as ``predict --via`` carries them (``backtested_through``), the
-        translation evaluated on them all at once (evaluate carries thousands).
+        translation evaluated on them all at once (evaluate carries thousands); each saying again what the own
+        laws of its ``sources`` (one tuple per interval; none: none said) say of their repeated data at D.
         None where one is None, or reaches to or below the translation's E0 (outside its domain), or does not map
         to a positive loss."""
         own = self.plan.own_eval[tgt]
@@ -1034,8 +1060,10 @@ class _Intervals:
             except FitError:
                 out[i] = None
                 continue
+            d = configs[i][1]
+            said_again = [(s, self.plan.own_eval[s], d) for s in (sources[i] if sources else ())]
             out[i] = judged_translation(
-                carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, configs[i][1])]
+                carried, self.book, [(tgt, ev)], t2.E1, repeated=[(tgt, ev, d), *said_again]
             )
         return out
 
@@ -1153,6 +1181,7 @@ class _Intervals:
     def attach(self, preds: Sequence[HeldOutPrediction]) -> list[HeldOutPrediction]:
         own_single: dict[tuple[str, str, float, float], PredictiveInterval | None] = {}
         by_target: dict[tuple[str, float, float], list[float]] = {}
+        sources_of: dict[tuple[str, float, float], list[str]] = {}  # (the sources of each combination)
         # each source's translation with the other form's E's, beside it (None where there is none)
         other_by_target: dict[tuple[str, float, float], list[float | None]] = {}
         self._prepare_floors(preds)
@@ -1163,11 +1192,12 @@ class _Intervals:
             own_single[(p.src, p.tgt, p.N, p.D)] = pi
             if pi is not None:
                 by_target.setdefault((p.tgt, p.N, p.D), []).append(pi.raw)
+                sources_of.setdefault((p.tgt, p.N, p.D), []).append(p.src)
                 other_by_target.setdefault((p.tgt, p.N, p.D), []).append(
                     self.other_value(p.src, p.tgt, p.source_loss)
                 )
         comb_own = {
-            key: self.combined_own(key[0], v, key[1], key[2], other_by_target[key])
+            key: self.combined_own(key[0], v, key[1], key[2], other_by_target[key], sources_of[key])
             for key, v in by_target.items()
         }
         # each prediction's single-source own-loss interval, carried to its eval: one batch per (target, eval)
@@ -1191,7 +1221,11 @@ class _Intervals:
         l2l_pis: list[PredictiveInterval | None] = [None] * len(preds)
         for (tgt, ev), rows in carried.items():
             carried_pis = self.onward(
-                [singles[j] for j in rows], tgt, ev, [(preds[j].N, preds[j].D) for j in rows]
+                [singles[j] for j in rows],
+                tgt,
+                ev,
+                [(preds[j].N, preds[j].D) for j in rows],
+                sources=[(preds[j].src,) for j in rows],
             )
             for j, pi in zip(rows, carried_pis, strict=True):
                 l2l_pis[j] = pi
@@ -1200,7 +1234,12 @@ class _Intervals:
             comb_key = ("combined", p.tgt, p.N, p.D, p.eval)
             if comb_key not in self._memo:
                 self._memo[comb_key] = self.onward(
-                    [comb_own.get((p.tgt, p.N, p.D))], p.tgt, p.eval, [(p.N, p.D)], combined=True
+                    [comb_own.get((p.tgt, p.N, p.D))],
+                    p.tgt,
+                    p.eval,
+                    [(p.N, p.D)],
+                    combined=True,
+                    sources=[sources_of.get((p.tgt, p.N, p.D), ())],
                 )[0]
             comb_pi = self._memo[comb_key]
             combined = None if comb_pi is None else comb_pi.raw

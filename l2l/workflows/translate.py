@@ -60,6 +60,7 @@ __all__ = [
     "translation_inputs",
     "with_other_combination",
     "with_other_translation",
+    "with_repetition",
     "without_far_pairs",
 ]
 
@@ -751,13 +752,24 @@ def judged_translation(
 ) -> PredictiveInterval:
     """``pi``, a translation step's interval, as every command states it (``predict --via``, ``evaluate``'s
     translations and the steps it carries onward: one question, one interval): judged by the laws that give it E0
-    and E1 (``judged_by_endpoints``); where the target's tokens ``repeated`` ((dataset, eval, D)) run past its
-    data, what its own law's interval says (a translation into repeated data read calibrated beside its own law's
-    lower bound, probe p66); and never below ``e1``, the least loss the translation gives (``floored``)."""
-    pi = judged_by_endpoints(pi, book, laws)
-    for dataset, eval_name, D in repeated:
-        pi = repeated_interval(pi, repetition_of(book, dataset, eval_name, D))
+    and E1 (``judged_by_endpoints``); where a side's tokens ``repeated`` ((dataset, eval, D): the target's, and the
+    source's) run past its data, what that side's own law's interval says (``with_repetition``); and never below
+    ``e1``, the least loss the translation gives (``floored``)."""
+    pi = with_repetition(judged_by_endpoints(pi, book, laws), book, repeated)
     return floored(pi, e1, "E1")
+
+
+def with_repetition(
+    pi: PredictiveInterval, book: LawBook, sides: Sequence[tuple[str, str, float]]
+) -> PredictiveInterval:
+    """``pi``, a translation's interval, with what ``predict`` says of each side's law at its tokens (``sides``:
+    (dataset, eval, D), the source's and the target's): beyond the passes over its unique tokens that the law's
+    runs made, a lower bound saying why; within them, a note (``predict.repetition_of``, ``repeated_interval``:
+    one rule). A translation into repeated data read calibrated beside its own law's lower bound (probe p66); one
+    from a source at 8 passes onto a target at 16, past a sweep of up to 4, read backtested (helper h96)."""
+    for dataset, eval_name, D in sides:
+        pi = repeated_interval(pi, repetition_of(book, dataset, eval_name, D))
+    return pi
 
 
 def other_translation_value(alt: LossToLoss | None, x: float) -> float | None:

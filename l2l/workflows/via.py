@@ -464,7 +464,7 @@ def predict_sources(
     x_by_src = used
     own_pi = singles[0][0]
     if len(singles) > 1:
-        combined = chain.combined(singles, combine)
+        combined = chain.combined(singles, combine, tuple(used))
         # the mean of translations that extrapolate extrapolates too (it read "no" beside sources that all did)
         combined = replace(combined, extrapolated=any(st.extrapolated for st in steps))
         steps.append(combined)
@@ -473,7 +473,7 @@ def predict_sources(
     result = own_pi
     target_eval = own_tgt if eval_name in (None, OWN) else runs.resolve_eval(eval_name)
     if target_eval != own_tgt:
-        step = chain.train_test(target_eval, own_pi, len(singles) > 1)
+        step = chain.train_test(target_eval, own_pi, len(singles) > 1, tuple(used))
         steps.append(step)
         assert step.interval is not None
         result = step.interval
@@ -644,13 +644,17 @@ class _Via:
             return None
         return tolerance_apart(in_split(res.pairs, self.settings.split), self.settings.rtol)
 
-    def _judged(self, pi: PredictiveInterval, laws: Sequence[LawFit | None], e1: float) -> PredictiveInterval:
+    def _judged(
+        self, pi: PredictiveInterval, laws: Sequence[LawFit | None], e1: float, sources: Sequence[str] = ()
+    ) -> PredictiveInterval:
         """``pi`` as every command states a translation step (``judged_translation``): marked not calibrated where
         a law behind the step is poor (a translation onto a probe's 6-run target law gave 2.5 [0.6, 10.7], its E1
-        1.93 against a true 1.5, with no word of it), and held at ``e1``."""
+        1.93 against a true 1.5, with no word of it), held at ``e1``, and, where the model's tokens repeat the
+        target's data or a source's (``sources``, measured at the same D), what their own laws say there."""
         given = [law for law in laws if law is not None]
         repeated = (
             [(law.dataset, law.eval, self.D) for law in given if law.dataset == self.tgt]
+            + [(s, self.runs.own(s), self.D) for s in sources]
             if self.D is not None
             else []
         )
@@ -721,7 +725,7 @@ class _Via:
         held = spread_floored(
             held, model, where, draws_sd=ti.prediction.sd_param or 0.0, below=x < float(inputs.x.min())
         )
-        pi = self._judged(held, (res.x_law, res.y_law), t.E1)
+        pi = self._judged(held, (res.x_law, res.y_law), t.E1, (src,))
         measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
         step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
             f"{res.kind}: {src}:{own_s} → {self.tgt}:{own_t}",
@@ -743,11 +747,14 @@ class _Via:
         return measured, step, (pi, t.resid_sd, t.E1, other)
 
     def combined(
-        self, singles: Sequence[tuple[PredictiveInterval, float, float, float | None]], combine: Combine
+        self,
+        singles: Sequence[tuple[PredictiveInterval, float, float, float | None]],
+        combine: Combine,
+        sources: Sequence[str] = (),
     ) -> ViaStep:
-        """The single-source translations combined (``combine``), with the combination's backtested interval,
-        holding the same combination of the translations in the other form (``with_other_combination``), as
-        ``evaluate`` holds it."""
+        """The single-source translations (of ``sources``) combined (``combine``), with the combination's
+        backtested interval, holding the same combination of the translations in the other form
+        (``with_other_combination``), as ``evaluate`` holds it."""
         head = f"combined:{combine}: "
         values, sds = [p.raw for p, _, _, _ in singles], [sd for _, sd, _, _ in singles]
         pi = combined_interval(
@@ -767,7 +774,9 @@ class _Via:
                 pi, values, others, book.form_for(self.tgt, own_t), why, method=combine, sds=sds
             )
         law = self.book.try_get(self.tgt, own_t)
-        pi = self._judged(pi, (law if isinstance(law, LawFit) else None,), min(e1 for _, _, e1, _ in singles))
+        pi = self._judged(
+            pi, (law if isinstance(law, LawFit) else None,), min(e1 for _, _, e1, _ in singles), sources
+        )
         return ViaStep(
             f"{combine} of {len(singles)} sources → {self.tgt}:{own_t}",
             "combined",
@@ -779,7 +788,9 @@ class _Via:
             backtested=pi.backtested,
         )
 
-    def train_test(self, eval_name: str, own_pi: PredictiveInterval, combined: bool = False) -> ViaStep:
+    def train_test(
+        self, eval_name: str, own_pi: PredictiveInterval, combined: bool = False, sources: Sequence[str] = ()
+    ) -> ViaStep:
         """The own-loss interval carried through the target's own → ``eval_name`` translation (monotone, so the
         ends map to ends), each side widened in quadrature by the regression's residual sd and the spread of the
         translation over resampled pairs and E draws at the estimate, and held to the interval the backtests of the
@@ -811,7 +822,8 @@ class _Via:
                 step_backtested_note(shared, eval_name, 0 if model is None else model.n_errors),
             ),
         )
-        pi = self._judged(pi, (res.y_law,), t.E1)
+        # (the sources' repetition said again: the carried interval keeps its lower bound, not its words)
+        pi = self._judged(pi, (res.y_law,), t.E1, sources)
         own = self.runs.own(self.tgt)
         return ViaStep(
             f"{'test-test' if shared else 'train-test'}: {self.tgt}:{own} → {self.tgt}:{eval_name}",

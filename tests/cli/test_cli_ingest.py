@@ -1253,3 +1253,30 @@ def test_a_table_given_to_a_command_is_told_where_its_where_hint_goes_and_pasted
     result = run(*pasted[1:3], "runs", path)
     assert result.exit_code == 0, result.output
     assert "1 run" in result.stdout
+
+
+def test_loss_and_accuracy_column_globs_may_be_repeated_and_each_must_match(run: Any, tmp_path: Path) -> None:
+    """--loss-columns took one pattern (helper h90): an export whose losses no one glob names (a train loss beside
+    eval/*/loss) needed 'a|b'. Both column globs are repeatable now, as alternatives of one pattern; a misspelt one
+    is refused by name, not passed over while another matched."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "dataset,N,D,train/loss,eval/quiz/loss,eval/quiz/acc,eval/cloze/accuracy\n"
+        "alpha,1e8,2e9,3.0,3.1,0.31,0.41\n"
+        "alpha,2e8,2e9,2.8,2.9,0.35,0.45\n"
+    )
+    losses = ["--loss-columns", "train/loss", "--loss-columns", "eval/*/loss"]
+    accs = ["--accuracy-columns", "eval/*/acc", "--accuracy-columns", "eval/*/accuracy"]
+    result = run("ingest", wide, "--wide", *losses, *accs, "-f", "json")
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)["inputs"]
+    assert entry["loss_columns"] == {"train/loss": "train/loss", "eval/quiz/loss": "quiz"}
+    assert entry["accuracy_columns"] == {"eval/quiz/acc": "quiz", "eval/cloze/accuracy": "cloze"}
+    typo = run("ingest", wide, "--wide", *losses, "--loss-columns", "eval/*/los")
+    assert typo.exit_code == 1
+    assert "the loss-column pattern 'eval/*/los' matches no column" in " ".join(typo.stderr.split())
+    typo = run("ingest", wide, "--wide", *losses, *accs, "--accuracy-columns", "eval/*/acc_norm")
+    assert typo.exit_code == 1
+    assert "the accuracy-column pattern 'eval/*/acc_norm' matches no column" in " ".join(typo.stderr.split())
+    helped = " ".join(run("ingest", "--help").output.split())
+    assert "glob naming the loss columns; repeatable" in helped

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from l2l.core.predictive import PredictiveInterval, beyond_evidence
-from l2l.core.repetition import repeated_interval, repetition_at
+from l2l.core.repetition import is_repetition_note, repeated_interval, repetition_at
 
 FITTED = [1e9, 3e9, 8e10]  # the law's runs: up to 26.7 passes over 3B unique tokens
 
@@ -55,3 +55,13 @@ def test_passes_within_the_runs_are_noted_and_any_repetition_of_a_fresh_sweep_is
     assert fresh is not None
     assert fresh.beyond
     assert "its runs saw each token once" in fresh.reason
+
+
+def test_every_note_of_a_repetition_is_known_as_one_among_others() -> None:
+    beyond = repetition_at("hq", 1.17e11, 3e9, FITTED)
+    within = repetition_at("hq", 3e10, 3e9, FITTED)
+    assert beyond is not None
+    assert within is not None
+    assert is_repetition_note(beyond.note())
+    assert is_repetition_note(within.note())
+    assert not is_repetition_note("further than any backtest reached")

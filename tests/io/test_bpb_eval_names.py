@@ -166,3 +166,51 @@ def test_a_tokenizers_table_with_a_bits_per_byte_column_ranks_by_it(tmp_path: Pa
     assert sorted(runs.evals) == ["val_loss", "val_loss:bpb"]
     assert runs.own_eval == {"books": "val_loss", "code": "val_loss", "web": "val_loss"}
     assert "whose name says bits" not in notes(runs)
+
+
+def _harness(*, wide: bool, tasks: tuple[str, ...]) -> str:
+    """lm-eval-harness 0.4's task losses (``TASK/METRIC,FILTER``) beside each dataset's own eval, one row per run
+    (``wide``: each dataset's own eval a column, blank on the others' runs) or one per (run, eval)."""
+    own = [f"{ds}_val" for ds, _ in DATASETS]
+    rows = [
+        ",".join(["dataset", "N", "D", *own, *(f'"{t}"' for t in tasks)]) if wide else "dataset,N,D,eval,loss"
+    ]
+    for ds, e in DATASETS:
+        for n in SIZES:
+            for k in (10, 20, 40):
+                d = k * n
+                values = {
+                    f"{ds}_val": law(e, n, d),
+                    **{t: law(2.5 + 0.1 * i, n, d) for i, t in enumerate(tasks)},
+                }
+                if wide:
+                    cells = [f"{values[c]:.5f}" if c in values else "" for c in (*own, *tasks)]
+                    rows.append(",".join([ds, f"{n:g}", f"{d:g}", *cells]))
+                else:
+                    rows += [f'{ds},{n:g},{d:g},"{name}",{v:.5f}' for name, v in values.items()]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("tasks", "expected"),
+    [
+        (
+            ("hellaswag/loss,none", "wikitext/bits_per_byte,none"),
+            ["books_val", "code_val", "hellaswag/loss", "web_val", "wikitext:bpb"],
+        ),
+        # two evals told apart by their filter alone keep it, as two such wide columns do
+        (
+            ("gsm8k/loss,take-first", "gsm8k/loss,flexible-extract"),
+            ["books_val", "code_val", "gsm8k/loss,flexible-extract", "gsm8k/loss,take-first", "web_val"],
+        ),
+    ],
+)
+def test_a_long_tables_eval_loses_an_lm_eval_filter_as_a_wide_column_does(
+    tmp_path: Path, tasks: tuple[str, ...], expected: list[str]
+) -> None:
+    """A long table kept ``hellaswag/loss,none`` whole, and ``wikitext/bits_per_byte,none`` as a loss in nats, where
+    a wide read of the same export named them ``hellaswag/loss`` and ``wikitext:bpb`` (helper h90)."""
+    long = read_runs([write(tmp_path / "long.csv", _harness(wide=False, tasks=tasks))])
+    wide = read_runs([write(tmp_path / "wide.csv", _harness(wide=True, tasks=tasks))], wide=True)
+    assert sorted(long.evals) == sorted(wide.evals) == expected
+    assert long.own_eval == wide.own_eval == {"books": "books_val", "code": "code_val", "web": "web_val"}

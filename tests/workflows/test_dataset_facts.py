@@ -289,8 +289,79 @@ def test_a_translation_into_data_repeated_past_the_targets_runs_is_a_lower_bound
     assert got.result.lower_bound_only
     assert any("D = 26.7 passes over the unique tokens" in n for n in got.result.notes)
     hq = runs.frame.filter(pl.col("dataset") == "hq").sort("D").get_column("run_id")[-1]
-    fresh = predict_via(runs, via="hq", tgt="web", from_run=str(hq))  # into fresh data: nothing said
-    assert not any("passes over the unique tokens" in n for n in fresh.result.notes)
+    # into fresh data from hq's largest run (10.7 passes, as many as its runs made): a note of the source, as predict
+    # notes it there, and no lower bound
+    fresh = predict_via(runs, via="hq", tgt="web", from_run=str(hq))
+    said = [n for n in fresh.result.notes if "passes over the unique tokens" in n]
+    assert said
+    assert all("within the passes of the runs" in n and "hq holds 3B unique tokens" in n for n in said)
+    assert not any("beyond the evidence" in n for n in fresh.result.notes)
+
+
+def _hq_up_to(path: Path, d_max: float, n_below: float = math.inf) -> Path:
+    """``_repeated_table`` without hq's runs past ``d_max`` tokens smaller than ``n_below``: hq's sweep makes fewer
+    passes over its 3B unique tokens than its largest runs."""
+    lines = _repeated_table(path).read_text().splitlines()
+    kept = [
+        lines[0],
+        *(
+            x
+            for x in lines[1:]
+            if not (
+                x.startswith("hq,") and float(x.split(",")[2]) > d_max and float(x.split(",")[1]) < n_below
+            )
+        ),
+    ]
+    path.write_text("\n".join(kept) + "\n")
+    return path
+
+
+def test_a_translation_from_a_source_repeated_past_its_runs_is_a_lower_bound_saying_why(
+    tmp_path: Path,
+) -> None:
+    """`predict --via` from a source whose D repeats its data more than its own runs did read backtested (a
+    data-constrained table: web at 8 passes past a sweep of 4 onto code, helper h96): the source's own law says
+    its loss there is above the law's, and the translation, fitted on pairs within those passes, says so too,
+    through the train-to-test step."""
+    runs = read_runs([_hq_up_to(tmp_path / "u.csv", 3.3e10)])  # hq's runs make up to 10.7 passes
+    x = _own(1.95, 8e8, _effective(8e10))  # hq's loss at 8e10 tokens: 26.7 passes
+    for eval_name in (None, "c4_val"):
+        got = predict_via(runs, via="hq", tgt="web", src_loss=x, model=(8e8, 8e10), eval_name=eval_name)
+        assert got.result.lower_bound_only, eval_name
+        assert not got.result.backtested
+        why = [n for n in got.result.notes if "D = 26.7 passes over the unique tokens" in n]
+        assert len(why) == 1, eval_name
+        assert why[0].startswith("beyond the evidence: ")
+        assert "hq holds 3B unique tokens, its runs made up to 10.7 passes" in why[0]
+        assert all(st.interval is None or st.interval.lower_bound_only for st in got.steps)
+    # the same source loss at 10 passes (3e10 tokens), within its runs': no lower bound for repetition
+    within = predict_via(runs, via="hq", tgt="web", src_loss=x, model=(8e8, 3e10))
+    assert not any("beyond the evidence: D" in n for n in within.result.notes)
+    assert any("D = 10 passes over the unique tokens" in n for n in within.result.notes)
+
+
+def test_evaluates_translation_from_a_source_repeated_past_its_runs_is_a_lower_bound(tmp_path: Path) -> None:
+    """evaluate's loss-to-loss column from a held-out source run that repeats its data more than the source's
+    fitting runs did read calibrated onto a fresh target (helper h96): a lower bound now, its row saying why, as
+    ``predict --via`` says it; the independent prediction of the fresh target is unchanged."""
+    from l2l.workflows.evaluate import evaluate
+
+    ev = evaluate(
+        read_runs([_hq_up_to(tmp_path / "u.csv", 3.3e10, n_below=8e8)]),
+        holdout_top_compute=1,
+        test=["c4_val"],
+    )
+    from_hq = [p for p in ev.predictions if p.src == "hq" and p.tgt == "web"]
+    assert {p.eval for p in from_hq} == {"web_val", "c4_val"}
+    for p in from_hq:
+        pi = p.interval_loss_to_loss
+        assert pi is not None
+        assert pi.lower_bound_only, p.eval
+        why = [n for n in p.notes if "D = 26.7 passes over the unique tokens" in n]
+        assert len(why) == 1, p.eval
+        assert "hq holds 3B unique tokens, its runs made up to 10.7 passes" in why[0]
+        assert p.interval_independent is not None
+        assert not any("passes over the unique tokens" in n for n in p.interval_independent.notes)
 
 
 def test_evaluates_translation_into_data_repeated_past_the_targets_runs_is_a_lower_bound(

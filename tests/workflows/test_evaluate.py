@@ -746,10 +746,14 @@ def test_only_a_form_choice_the_backtests_did_not_settle_gives_translations_a_se
     assert other_translation_book(book("auto", nested)) is None
 
 
-def _combined_both_ways(values: list[float], others: list[float | None]) -> tuple[Any, Any]:
+def _combined_both_ways(
+    values: list[float], others: list[float | None], *, web_repeated: bool = False
+) -> tuple[Any, Any]:
     """The mean of the single-source translations ``values`` onto code with its interval (no backtested model: the
     sources' spread), as ``evaluate`` makes it (``_Intervals.combined_own``) and as ``predict --via`` makes it
-    (``_Via.combined``), beside each source's translation with the other form's E0 and E1 (``others``)."""
+    (``_Via.combined``), beside each source's translation with the other form's E0 and E1 (``others``); with
+    ``web_repeated``, the sources web and wiki at D = 2e10, web's runs at up to 4 passes over its 1B unique
+    tokens."""
     from dataclasses import replace
     from types import SimpleNamespace
 
@@ -761,16 +765,26 @@ def _combined_both_ways(values: list[float], others: list[float | None]) -> tupl
     why = "the backtests chose between the two only narrowly"
     where = Placement(distance=1.0, span=3.0, group="code")
     other_book = SimpleNamespace(form_for=lambda *_: "l2l")
+    D = 2e10
+    sweep = SimpleNamespace(D=np.array([1e9, 4e9]))
+    book = SimpleNamespace(
+        unique_tokens={"web": 1e9} if web_repeated else {},
+        sweeps=SimpleNamespace(has=lambda *_: True, get=lambda *_: sweep),
+        try_get=lambda *_: FitError("no law"),
+        flag=lambda *_: None,
+    )
+    sources = ("web", "wiki") if web_repeated else ()
     iv = _Intervals.__new__(_Intervals)
     for name, value in {
         "others": (SimpleNamespace(book=other_book), why),
         "cal": SimpleNamespace(combined={}),
         "level": 0.9,
         "plan": SimpleNamespace(own_eval={"web": "web_val", "wiki": "wiki_val", "code": "code_val"}),
-        "_memo": {("placement", "code", 1e9, 2e10): where},
+        "book": book,
+        "_memo": {("placement", "code", 1e9, D): where},
     }.items():
         object.__setattr__(iv, name, value)
-    in_evaluate = iv.combined_own("code", values, 1e9, 2e10, others)
+    in_evaluate = iv.combined_own("code", values, 1e9, D, others, sources)
     via = _Via.__new__(_Via)
     for name, value in {
         "other": (other_book, why),
@@ -778,17 +792,31 @@ def _combined_both_ways(values: list[float], others: list[float | None]) -> tupl
         "settings": SimpleNamespace(level=0.9),
         "where": where,
         "tgt": "code",
-        "D": None,
+        "D": D if web_repeated else None,
         "runs": SimpleNamespace(own=lambda _: "code_val"),
-        "book": SimpleNamespace(try_get=lambda *_: FitError("no law"), flag=lambda *_: None),
+        "book": book,
     }.items():
         object.__setattr__(via, name, value)
     single = PredictiveInterval(2.2, 2.1, 2.3, 0.9, 0.0, "backtest:translation", True, 2.2)
     singles = [
         (replace(single, estimate=v, raw=v), 0.01, 1.0, o) for v, o in zip(values, others, strict=True)
     ]
-    in_via = via.combined(singles, "mean").interval
+    in_via = via.combined(singles, "mean", sources).interval
     return in_evaluate, in_via
+
+
+def test_the_mean_of_sources_one_past_its_runs_passes_is_a_lower_bound_saying_why_in_both() -> None:
+    """A source measured at more passes over its data than its own runs made leaves the mean of the sources'
+    translations a lower bound, in ``evaluate`` as in ``predict --via``, saying why once (helper h96)."""
+    plain, plain_via = _combined_both_ways([2.2, 2.21], [None, None])
+    assert not any("passes over the unique tokens" in n for n in (*plain.notes, *plain_via.notes))
+    got, got_via = _combined_both_ways([2.2, 2.21], [None, None], web_repeated=True)
+    for pi in (got, got_via):
+        assert pi.lower_bound_only
+        (why,) = [n for n in pi.notes if "passes over the unique tokens" in n]
+        assert why.startswith("beyond the evidence: D = 20 passes over the unique tokens")
+        assert "web holds 1B unique tokens, its runs made up to 4 passes" in why
+    assert (got.lo, got.hi) == pytest.approx((plain.lo, plain.hi))  # (the interval's ends unchanged: said)
 
 
 def test_the_mean_of_sources_holds_the_mean_of_the_other_forms_translations() -> None:
