@@ -214,3 +214,19 @@ def test_a_long_tables_eval_loses_an_lm_eval_filter_as_a_wide_column_does(
     wide = read_runs([write(tmp_path / "wide.csv", _harness(wide=True, tasks=tasks))], wide=True)
     assert sorted(long.evals) == sorted(wide.evals) == expected
     assert long.own_eval == wide.own_eval == {"books": "books_val", "code": "code_val", "web": "web_val"}
+
+
+@pytest.mark.parametrize(
+    ("column", "loss"),
+    [
+        ("gsm8k/loss,strict-match", True),  # was "a score ('match')": its filter's word read as the metric's
+        ("gsm8k/loss,none", True),
+        ("gsm8k/exact_match,strict-match", False),
+        ("web_loss,v2", True),
+    ],
+)
+def test_a_wide_columns_lm_eval_filter_does_not_decide_whether_it_is_a_loss(column: str, loss: bool) -> None:
+    from l2l.io.columns import column_verdict
+
+    has_loss_word, reason = column_verdict(column)
+    assert (reason is None and has_loss_word) is loss
