@@ -748,7 +748,9 @@ def schedule_columns(columns: Sequence[str]) -> tuple[str | None, str | None]:
 
 def _moving(frame: pl.DataFrame, key: Sequence[str], columns: Sequence[str | None]) -> list[str]:
     """Those of ``columns`` (None: none) whose value changes within some run (``key``) of ``frame``."""
-    names = [c for c in columns if c is not None and c in frame.columns]
+    # (a column of the key tells runs apart, and so is constant within each: a WSD log's phase where its cooldowns
+    # carry the main run's id, which the careful reader refused as "internal error (DuplicateError …)": h95)
+    names = [c for c in columns if c is not None and c in frame.columns and c not in key]
     if not names or frame.height == 0:
         return []
     moves = (
@@ -776,6 +778,9 @@ def _schedule_ends(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame | No
         ]
     if phase is not None:
         aggs.append(pl.col(phase).cast(pl.String).sort_by(_STEP).last().alias("_phase_end"))
+        # a decay phase on some checkpoint of the run, the last or an earlier one (cooldown branches logged under
+        # the main run's id: helper h95)
+        aggs.append(pl.col(phase).cast(pl.String).unique().alias("_phases"))
     return frame.group_by(list(key)).agg(aggs)
 
 
@@ -819,6 +824,7 @@ def _undecayed(
         pl.col("_logged").any(),
         *[pl.col(c).max() if c != "_lr_min" else pl.col(c).min() for c in cols if c != "_phase_end"],
         *([pl.col("_phase_end").first()] if "_phase_end" in cols else []),
+        *([pl.col("_phases").explode()] if "_phases" in ends.columns else []),
         *([pl.col("N").first()] if "N" in ends.columns and "N" not in key else []),
     )
     runs = runs.sort([c for c in ("dataset", "N", "run_id") if c in runs.columns] or list(key))
@@ -853,14 +859,32 @@ def _undecayed(
                 k = int(decayed.sum())
                 others = f" while {plural(k, 'run')} end{'s' if k == 1 else ''} in {ends_in!r}"
                 fix.append(f"--where {col}={ends_in}" if " " not in ends_in else f"--where '{col}={ends_in}'")
+            # a run ending before its decay whose earlier checkpoints are in a decay phase: cooldown branches logged
+            # under the main run's id, which no --where tells apart (--where PHASE=… keeps the last branch's end)
+            inside = before & (
+                runs["_phases"].map_elements(
+                    lambda vs: any(v is not None and _norm(v) in DECAY for v in vs), return_dtype=pl.Boolean
+                )
+                if "_phases" in runs.columns
+                else pl.Series([False] * runs.height)
+            )
+            if bool(inside.any()):
+                k = int(inside.sum())
+                others += (
+                    f"; {'its' if k == 1 else f'{k} of them'} in a decay phase at earlier checkpoints: cooldown "
+                    "branches logged under the main run's id? l2l takes them as one run, and a --where on the phase "
+                    "keeps only the last branch's end of each: give each branch a run id of its own"
+                )
             said.append(
                 f"{col} {shown} there{others}" if said else f"{col} {shown} at the last checkpoint{others}"
             )
     if not bool(flag.any()):
         return {}
     named = [_run_name(r) for r in runs.filter(flag).iter_rows(named=True)]
-    if "run_id" in runs.columns:
-        rest = [_run_name(r) for r in runs.filter(~flag).iter_rows(named=True)]
+    rest = [_run_name(r) for r in runs.filter(~flag).iter_rows(named=True)]
+    # (no fix that leaves every run out, or a kept run under a flagged one's id: a WSD log of one id per size, its
+    # cooldowns under it, told apart by their phase, h95)
+    if "run_id" in runs.columns and rest and not set(named) & set(rest):
         fix.append(_leave_out(named, rest))
     return {
         "undecayed": tuple(named),
@@ -1255,7 +1279,10 @@ def final_checkpoints_fast(
         rate = pl.col(lr).cast(pl.Float64, strict=False)
         aggs += [rate.max().alias("_lr_max"), rate.min().alias("_lr_min")]
     if phase is not None:
-        aggs.append(pl.col(phase).n_unique().alias("_phase_n"))
+        aggs += [
+            pl.col(phase).n_unique().alias("_phase_n"),
+            pl.col(phase).cast(pl.String).unique().alias("_phases"),
+        ]
     if "loss" in values:
         # rows repeated at a run's last step with different losses (a resumed run re-logging its checkpoint):
         # the last step's highest and lowest loss, by the step lifted by a part in 1e9 of the loss either way

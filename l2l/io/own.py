@@ -217,6 +217,22 @@ def _explicit(
     return own
 
 
+def _named_after_a_group(
+    own: Mapping[str, str], how: Mapping[str, str], by_ds: Mapping[str, Sequence[str]], shared: Set[str]
+) -> bool:
+    """Whether every dataset (two or more) has one eval as its own, detected by its name, while the eval is no
+    dataset's own word for word (its stem the whole of none of their names): a word of a group of names."""
+    if (
+        len(by_ds) < 2
+        or set(own) != set(by_ds)
+        or set(how.values()) != {"detected"}
+        or len(set(own.values())) > 1
+    ):
+        return False
+    (ev,) = set(own.values())
+    return all(_detect_named(ds, [ev], shared, exact=True)[0] is None for ds in by_ds)
+
+
 def resolve_own(
     frame: pl.DataFrame, explicit: Mapping[str, str], pinned: Mapping[str, tuple[str, str]] | None = None
 ) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
@@ -245,6 +261,11 @@ def resolve_own(
             ambiguous[ds] = tie
     if not own and not ambiguous and (common := shared_eval(by_ds)) is not None:
         own = dict.fromkeys(datasets, common)
+        how = dict.fromkeys(datasets, SHARED)
+    if _named_after_a_group(own, how, by_ds, shared):
+        # one eval named after a word every dataset's name begins with, none's whole name (val_mix of mix-000-web …
+        # mix-199-arxiv): the eval they share, as it is where their names say nothing of it; read as each one's own
+        # loss by its name, evaluate called the comparison on it train-to-train and wanted --test (helper h95)
         how = dict.fromkeys(datasets, SHARED)
     if not own and not ambiguous and len(datasets) == 1 and len(set(by_ds[datasets[0]])) == 1:
         # the one validation loss of a table of one dataset stands in for its own, as a shared one does for

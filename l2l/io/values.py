@@ -149,7 +149,6 @@ def _check_numbers(
     # the first bad row of either kind (a blank, NA or nan cell), not every blank before any nan
     missing = _first(num.is_null()) if required else None
     odd = _first(num.is_not_null() & ~num.is_finite())
-    mend = "a run without its value cannot be fitted: delete the row, or fill the cell"
     if missing is not None and (odd is None or missing < odd):
         raise raw.error(f"missing value ({canon} is required)", row=missing, column=col, hint=blank_fix(col))
     if odd is not None:
@@ -158,7 +157,9 @@ def _check_numbers(
             f"not a finite number: {quoted(text[odd])}",
             row=odd,
             column=col,
-            hint=blank_fix(col) if nan else mend,
+            # an infinite value (a diverged run's `inf`) is left out as any odd cell is, by the --where that does it
+            # (it was told "delete the row, or fill the cell", where `--where 'loss!=inf'` works: h95)
+            hint=blank_fix(col) if nan else row_fix(col, "!=", str(text[odd])),
         )
     if zero_ok:
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted

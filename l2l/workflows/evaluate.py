@@ -43,7 +43,7 @@ from l2l.core.predictive import (
     is_beyond_evidence_note,
 )
 from l2l.core.repetition import is_repetition_note
-from l2l.core.sweep import SAME_RTOL, budgets
+from l2l.core.sweep import SAME_RTOL, budgets, pair_configs
 from l2l.workflows.evaluate_tables import (
     ONE_DATASET,
     all_shared,
@@ -1327,10 +1327,23 @@ def evaluate(
         if cal.direct is None:
             cal_notes = (*cal_notes, "too few budgets to backtest: every interval is a lower bound")
     if not preds:
+        # why; and where no two datasets' grids share a model anywhere, no hold-out can pair them (helper h95: the
+        # hint named --holdout-top-compute, which refused the same way)
+        held = [ds for ds in plan.datasets if ds in set(plan.hidden.get_column("dataset").to_list())]
+        whys: dict[str, list[str]] = {}
+        for ds in held if len(held) > 1 else []:
+            whys.setdefault(_unpaired_why(plan, ds, rtol), []).append(ds)
+        why = "; ".join(f"{', '.join(dss)}: {w}" for w, dss in whys.items() if w)
+        meet = _grids_meet(plan, runs, rtol)
         raise SelectionError(
-            "no two datasets have held-out runs at the same (N, D): nothing to compare",
-            hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
-            param="holdout_top_compute",
+            "no two datasets have held-out runs at the same (N, D): nothing to compare"
+            + (f" ({why})" if why else ""),
+            hint="hold out the same configurations in every dataset (e.g. the top compute budget)"
+            if meet
+            else "no two datasets' runs share an (N, D) anywhere in the table, held out or not, and evaluate "
+            "compares a held-out run with another dataset's run of the same model: compare the datasets by their "
+            "own laws instead (l2l rank -t EVAL --C BUDGET, l2l predict -d all --N N --D D)",
+            param="holdout_top_compute" if meet else None,
         )
     _require_some_made(preds, runs)
     notes = [*plan.notes, *_rows_notes(plan, preds, rtol)]
@@ -1465,18 +1478,34 @@ def _combined_said_once(notes: Sequence[str]) -> list[str]:
     return out
 
 
-def _unpaired_held_note(plan: HoldoutPlan, unpaired: Sequence[str], rtol: float) -> str:
-    """The datasets whose held-out runs pair with no other dataset's, each with why (``unpaired_reason`` against
-    every other dataset's held-out runs): "e.g. --rtol 0.035 for 3 %" was said of sizes 10 % apart (probe p68)."""
+def _grids_meet(plan: HoldoutPlan, runs: Runs, rtol: float) -> bool:
+    """Whether some two datasets of ``plan`` have runs of their own evals at one (N, D) anywhere in ``runs``."""
+    sides = Sides(runs.frame)
+    grids = [sides.side(ds, plan.own_eval[ds])[:2] for ds in plan.datasets]
+    return any(
+        len(pair_configs(*grids[i], *grids[j], rtol)[0]) > 0
+        for i in range(len(grids))
+        for j in range(i + 1, len(grids))
+    )
+
+
+def _unpaired_why(plan: HoldoutPlan, ds: str, rtol: float) -> str:
+    """Why the held-out runs of ``ds`` pair with no other dataset's (``unpaired_reason``; empty where unknown)."""
     sides = plan.hidden_sides
 
     def runs_of(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        got = [sides.side(ds, plan.own_eval[ds])[:2] for ds in names]
+        got = [sides.side(d, plan.own_eval[d])[:2] for d in names]
         return np.concatenate([n for n, _ in got]), np.concatenate([d for _, d in got])
 
+    return unpaired_reason(runs_of([ds]), runs_of([o for o in plan.datasets if o != ds]), rtol)
+
+
+def _unpaired_held_note(plan: HoldoutPlan, unpaired: Sequence[str], rtol: float) -> str:
+    """The datasets whose held-out runs pair with no other dataset's, each with why (``unpaired_reason`` against
+    every other dataset's held-out runs): "e.g. --rtol 0.035 for 3 %" was said of sizes 10 % apart (probe p68)."""
     parts = []
     for ds in unpaired:
-        why = unpaired_reason(runs_of([ds]), runs_of([o for o in plan.datasets if o != ds]), rtol)
+        why = _unpaired_why(plan, ds, rtol)
         parts.append(
             f"{ds}: held-out runs share no (N, D) with another dataset's, so in no pair and no row"
             + (f": {why}" if why else "")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from l2l.base.errors import SelectionError
 from l2l.base.runs import default_test_evals
 from l2l.base.text import plural, some_of
+from l2l.workflows.inventory import held_out_splits
 
 if TYPE_CHECKING:
     from l2l.base.runs import Runs
@@ -64,9 +65,16 @@ def one_dataset_hint(runs: Runs, accuracies: bool | None = None) -> str:
     and `evaluate --accuracy all` (probe h3)."""
     if accuracies is None:
         accuracies = runs.accuracy is not None and runs.accuracy.height > 0
+    # the split to fit on, not the held-out one: `--split heldout` as the hint offered it fitted the one held-out
+    # run alone and was refused (helper h95)
+    held = held_out_splits(runs)
+    rest = [s for s in runs.splits if s not in held]
     law = (
-        "check its law on held-out runs with `l2l fit-law --residuals --split SPLIT` (splits: "
-        f"{some_of(runs.splits)})"
+        f"check its law on held-out runs with `l2l fit-law --residuals --split {rest[0]}` (fitted on {rest[0]}, "
+        f"the runs of {', '.join(held)} listed beside it as held out)"
+        if held and len(rest) == 1
+        else "check its law on held-out runs with `l2l fit-law --residuals --split SPLIT`, SPLIT the runs to fit on, "
+        f"the others listed beside it as held out (splits: {some_of(runs.splits)})"
         if runs.splits
         else "check its law with `l2l fit-law --residuals`: every run beside it, and its backtests (refits below "
         "each cutoff predicting the runs above; the table has no split to hold runs out by)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -402,7 +403,7 @@ def rank_backtest(
     if progress is not None:
         progress(len(weights), len(weights))
     if not any(t.points for t in per_target):
-        raise _nothing_scored(plan.hidden, list(weights))
+        raise _nothing_scored(plan.hidden, list(weights), runs.frame)
     if not any(c[1] for c in totals.values()):
         raise SelectionError(
             f"no method ranked two held-out datasets from the remaining runs ({plan.label}): nothing to score: "
@@ -437,9 +438,12 @@ def rank_backtest(
     )
 
 
-def _nothing_scored(hidden: pl.DataFrame, targets: Sequence[str]) -> SelectionError:
+def _nothing_scored(
+    hidden: pl.DataFrame, targets: Sequence[str], whole: pl.DataFrame | None = None
+) -> SelectionError:
     """Why a backtest scored no pair: no target measured on two or more datasets' held-out models, or no held-out
-    configuration that two or more datasets share."""
+    configuration that two or more datasets share; where no run of the ``whole`` table shares one either (grids
+    apart), no hold-out can give one (the hint named --holdout-top-compute, refused the same way: h95)."""
     import polars as pl
 
     shared = hidden.filter(pl.col("eval").is_in(targets)).group_by("eval").agg(pl.col("dataset").n_unique())
@@ -452,9 +456,18 @@ def _nothing_scored(hidden: pl.DataFrame, targets: Sequence[str]) -> SelectionEr
             hint="rank on an eval the datasets share (rank -t EVAL --holdout …, evaluate --ranking --test "
             "EVAL); l2l runs --evals lists them",
         )
+    what = "no held-out runs of two or more datasets at the same (N, D) (within 2 %) on any target: nothing to score"
+    if whole is not None and not any(
+        _held_points(whole, t, sorted(set(whole.get_column("dataset").to_list()))) for t in targets
+    ):
+        return SelectionError(
+            what,
+            hint="no two datasets' runs share an (N, D) anywhere in the table, held out or not, and the backtest "
+            "compares datasets' measured losses at one model: rank them at a budget instead (l2l rank -t "
+            f"{shlex.quote(targets[0]) if len(targets) == 1 else 'EVAL'} --C BUDGET)",
+        )
     return SelectionError(
-        "no held-out runs of two or more datasets at the same (N, D) (within 2 %) on any target: nothing to "
-        "score",
+        what,
         hint="hold out the same configurations in every dataset (e.g. the top compute budget)",
         param="holdout_top_compute",
     )

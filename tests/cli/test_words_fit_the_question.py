@@ -162,7 +162,11 @@ def test_one_dataset_hint_names_the_splits_and_the_accuracies_where_there_are_so
     from l2l.workflows.evaluate_tables import one_dataset_hint
 
     with_splits = one_dataset_hint(synthetic_runs, accuracies=False)
-    assert "--split SPLIT` (splits: extrapolation, sweep)" in with_splits
+    # the split to fit on, named (h95: `--split heldout`, as the hint let one read it, fitted one run and failed)
+    assert (
+        "`l2l fit-law --residuals --split sweep` (fitted on sweep, the runs of extrapolation listed"
+        in with_splits
+    )
     assert "--accuracy" not in with_splits
     assert "`l2l evaluate --accuracy all`" in one_dataset_hint(synthetic_runs, accuracies=True)
     bare = type(synthetic_runs)(synthetic_runs.frame.with_columns(pl.lit(None, pl.String).alias("split")), {})

@@ -401,6 +401,41 @@ def test_a_learning_rate_at_its_peak_alone_tells_an_undecayed_run(tmp_path: Path
     assert "--where 'run_id!=*-main' keeps the decayed ends only" in said
 
 
+def _cooldowns_under_the_main_id(quoted: bool = False) -> str:
+    """``wsd_log`` with every cooldown branch logged under its main run's id (one id per size)."""
+    text = wsd_log(quoted=quoted)
+    for tpp in (20, 40):
+        text = text.replace(f"-cd{tpp}x", "-main")
+    return text
+
+
+def test_cooldowns_logged_under_the_main_runs_id_are_said_and_no_where_leaves_every_run_out(
+    tmp_path: Path,
+) -> None:
+    """Helper h95: a WSD log whose cooldown branches carry the main run's id ends each run at its last stable
+    checkpoint; the warning offered `--where 'run_id!=RUN' for each`, every run of the table."""
+    runs = read_runs([write(tmp_path / "wsd.csv", _cooldowns_under_the_main_id())])
+    said = notes(runs)
+    assert runs.frame.height == 4
+    assert (
+        "phase 'stable' there; 4 of them in a decay phase at earlier checkpoints: cooldown branches logged under "
+        "the main run's id? l2l takes them as one run, and a --where on the phase keeps only the last branch's end "
+        "of each: give each branch a run id of its own)" in said
+    )
+    assert "run_id!=" not in said
+    assert "keeps the decayed ends only" not in said
+
+
+def test_cooldowns_under_the_main_runs_id_in_a_quoted_log_are_read(tmp_path: Path) -> None:
+    """The careful reader (quoted names) told those runs apart by their learning rate, then grouped by it and
+    aggregated it under its own name: "internal error (DuplicateError: column with name '@lr' …)" (h95)."""
+    runs = read_runs([write(tmp_path / "wsd.csv", _cooldowns_under_the_main_id(quoted=True))])
+    said = notes(runs)
+    assert "end before their learning rate decayed" in said
+    # the runs it flags and those it keeps share their ids: no --where on the id leaves the first out alone
+    assert "run_id!=" not in said
+
+
 def test_a_stable_phase_alone_tells_an_undecayed_run(tmp_path: Path) -> None:
     said = notes(read_runs([write(tmp_path / "wsd.csv", wsd_log(columns="phase"))]))
     assert "(phase 'stable' at the last checkpoint while 8 runs end in 'decay')" in said

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from l2l.base.errors import InputError
+from l2l.io.selection import parse_where
 from l2l.io.tables import read_runs
 
 SIZES = (2e7, 4e7, 8e7, 1.6e8, 3.2e8, 6.4e8)
@@ -319,3 +320,22 @@ def test_a_number_written_with_a_comma_unquoted_names_the_comma(tmp_path: Path) 
     with pytest.raises(InputError) as err:
         read_runs([_write(tmp_path / "counts.csv", [head, "web,100000000,2000000000,web_val,3.0,x"])])
     assert "comma" not in (err.value.hint or "")
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf"])
+def test_an_infinite_loss_in_a_long_table_is_told_the_where_that_leaves_its_row_out(
+    tmp_path: Path, cell: str
+) -> None:
+    """A diverged run's `inf` was told "delete the row, or fill the cell" where `--where 'loss!=inf'` works (h95)."""
+    rows = [
+        "dataset,N,D,eval,loss",
+        "web,2e7,4e8,web_val,3.3",
+        f"web,4e7,8e8,web_val,{cell}",
+        "web,8e7,1.6e9,web_val,2.9",
+    ]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match="line 3, column 'loss': not a finite number") as info:
+        read_runs([path])
+    assert info.value.hint == f"correct the cell, or leave its row out: --where 'loss!={cell}'"
+    assert read_runs([path], where=parse_where([f"loss!={cell}"])).frame.height == 2

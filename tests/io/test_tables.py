@@ -1242,6 +1242,27 @@ def test_the_one_training_loss_of_a_table_of_one_dataset_is_its_own() -> None:
     assert own({"a": ["train/loss", *tasks], "b": ["train/loss", *tasks]})[1] != {"a": "train", "b": "train"}
 
 
+def test_an_eval_named_after_a_word_every_datasets_name_begins_with_is_their_shared_eval() -> None:
+    """Helper h95: 200 mixtures named mix-NNN-SOURCE on val_mix alone had val_mix detected as each one's own by its
+    name, so evaluate called the comparison on it train-to-train and wanted --test, as it did not for d000web …"""
+    import polars as pl
+
+    from l2l.io.own import resolve_own
+
+    def how(by_ds: dict[str, list[str]]) -> dict[str, str]:
+        frame = pl.DataFrame([{"dataset": d, "eval": e} for d, evals in by_ds.items() for e in evals])
+        return resolve_own(frame, {})[1]
+
+    assert how({"mix-000-web": ["val_mix"], "mix-001-code": ["val_mix"]}) == dict.fromkeys(
+        ["mix-000-web", "mix-001-code"], "shared"
+    )
+    # an eval one dataset is named after word for word stays detected (Pythia's pile and pile-dedup on pile_val)
+    assert how({"pile": ["pile_val"], "pile-dedup": ["pile_val"]}) == dict.fromkeys(
+        ["pile", "pile-dedup"], "detected"
+    )
+    assert how({"mix": ["val_mix"], "mix-b": ["val_mix"]}) == dict.fromkeys(["mix", "mix-b"], "detected")
+
+
 def test_rows_without_a_run_id_beside_rows_with_one_are_warned_of(tmp_path: Path) -> None:
     """A run id blank on some rows made each such row a run of its own (96 runs for 48 models) and train-to-test
     paired none of them, without a word (probe h1)."""

@@ -38,6 +38,20 @@ def test_bits_per_byte_beside_nats_on_one_eval_is_warned_about() -> None:
     assert any(n.startswith("warning: 'books' on 'val'") and "another unit" in n for n in notes)
 
 
+def test_one_dataset_of_perplexities_beside_two_in_nats_is_the_only_one_asked_about() -> None:
+    """Helper h95: the median of each one's two others holds the perplexities, so web and code were asked about
+    too (0.27× and 0.31× "in another unit?") beside books."""
+    table = _shared_eval_table(1.0)
+    table = table.with_columns(
+        pl.when(pl.col("dataset") == "books")
+        .then(pl.col("loss").exp())
+        .otherwise(pl.col("loss"))
+        .alias("loss")
+    )
+    (note,) = unit_notes(table)
+    assert note.startswith("warning: 'books' on 'val': its losses are ")
+
+
 def test_datasets_in_one_unit_are_not_warned_about_even_when_one_learns_its_data_far_better() -> None:
     assert unit_notes(_shared_eval_table(1.0)) == []
 

@@ -243,6 +243,28 @@ def test_datasets_without_shared_held_out_runs_make_no_pairs(tmp_path: Any, synt
     assert info.value.param == "holdout_top_compute"
 
 
+def test_datasets_whose_grids_share_no_model_are_not_told_to_hold_out_other_runs(
+    tmp_path: Any, synthetic_csv: Any
+) -> None:
+    """Helper h95: two sweeps on grids 7 % apart in N (same budgets) were told "hold out the same configurations in
+    every dataset (option --holdout-top-compute)", which refused the same way: no hold-out pairs them."""
+    import polars as pl
+
+    def apart(f: pl.DataFrame) -> pl.DataFrame:  # beta's every run 7 % larger, gamma's 15 %, D as given
+        factor = pl.when(pl.col("dataset") == "beta").then(1.07).when(pl.col("dataset") == "gamma").then(1.15)
+        return f.with_columns((pl.col("N") * factor.otherwise(1.0)).alias("N")).drop("C")
+
+    with pytest.raises(SelectionError, match="no two datasets have held-out runs at the same") as info:
+        evaluate(_edited_runs(tmp_path, synthetic_csv, apart))
+    said = " ".join(str(info.value).split())
+    assert "nothing to compare (alpha, beta: their nearest configurations differ by 7 %" in said
+    hint = " ".join(str(info.value.hint).split())
+    assert "no two datasets' runs share an (N, D) anywhere in the table, held out or not" in hint
+    assert "l2l rank -t EVAL --C BUDGET" in hint
+    assert "hold out the same configurations" not in hint
+    assert info.value.param is None
+
+
 def test_a_table_without_two_own_evals_is_refused_in_one_line_naming_a_few_datasets(tmp_path: Any) -> None:
     from dataclasses import replace
 
@@ -918,3 +940,31 @@ def test_a_table_too_small_for_any_law_is_not_pointed_at_another_holdout(tmp_pat
         in (str(info.value))
     )
     assert "cannot fit" not in str(info.value)
+
+
+def test_a_ranking_backtest_on_grids_that_share_no_model_says_so_and_offers_no_hold_out(
+    tmp_path: Any,
+) -> None:
+    """Helper h95: datasets on grids 10 % apart in N were told "hold out the same configurations in every dataset
+    (option --holdout-top-compute)" after --holdout-top-compute 1: no hold-out pairs them."""
+    from l2l.io.tables import read_runs
+    from l2l.testing import PAPER_LIKE_LAW, write_csv
+    from l2l.workflows.rank_eval import rank_backtest
+
+    rows: list[dict[str, object]] = []
+    for i, ds in enumerate(("web", "books", "wiki")):
+        for n in (1e8, 4e8, 1.6e9):
+            for tpp in (10, 20, 40):
+                size = n * 1.1**i
+                loss = float(PAPER_LIKE_LAW.predict(size, tpp * n)) * (1 + 0.02 * i)
+                rows.append({"dataset": ds, "N": size, "D": tpp * n, "eval": "val_mix", "loss": loss})
+    path = tmp_path / "apart.csv"
+    write_csv(rows, str(path))
+    with pytest.raises(SelectionError) as err:
+        rank_backtest(read_runs([path]), ["val_mix"], holdout_top_compute=1, draws=100)
+    assert str(err.value).startswith(
+        "no held-out runs of two or more datasets at the same (N, D) (within 2 %)"
+    )
+    assert (err.value.hint or "").startswith("no two datasets' runs share an (N, D) anywhere in the table")
+    assert "l2l rank -t val_mix --C BUDGET" in (err.value.hint or "")
+    assert err.value.param is None
