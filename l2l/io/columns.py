@@ -103,6 +103,27 @@ STEP_TOKEN_NAMES: Final = frozenset(
 )
 
 
+#: Names of a transformer's layer count and width, where a sweep gives its shape instead of N (helper h95).
+DEPTH_NAMES: Final = frozenset({"n_layers", "num_layers", "n_layer", "layers", "depth", "num_hidden_layers"})
+WIDTH_NAMES: Final = frozenset({"d_model", "hidden_size", "width", "n_embd", "dim", "model_dim", "emb_dim"})
+
+
+def _shape_hint(unused: Sequence[str]) -> str | None:
+    """How to give N where a width/depth sweep gives each model's layers and width (``n_layers``, ``d_model``)
+    instead of its parameter count: it was refused naming the columns, with no hint (helper h95). l2l derives no N
+    itself: the count depends on the architecture (MLP ratio, embeddings counted or not)."""
+    last = {c: schema.norm_name(c).rsplit("/", 1)[-1] for c in unused}
+    depth = next((c for c, w in last.items() if w in DEPTH_NAMES), None)
+    width = next((c for c, w in last.items() if w in WIDTH_NAMES), None)
+    if depth is None or width is None:
+        return None
+    return (
+        f"the table gives each model's shape ({depth}, {width}), not its parameter count N: add a column N (for a "
+        f"standard transformer, non-embedding N ≈ 12 × {depth} × {width}²; add vocabulary × {width} to count the "
+        "embeddings) and map it: --column N=COL; l2l derives no N itself"
+    )
+
+
 def _batch_hint(unused: Sequence[str]) -> str | None:
     """How to give D where a per-step log counts steps and the batch (``batch_size`` sequences of ``seq_len``
     tokens, or ``batch_tokens``) instead of the tokens seen: it was refused with D's aliases and no hint (h80, a
@@ -239,6 +260,8 @@ def missing_column_hint(
         return repeat, "column"
     if "D" in missing and (batches := _batch_hint(unused)) is not None:
         return batches, "column"
+    if "N" in missing and (shape := _shape_hint(unused)) is not None:
+        return shape, "column"
     scaled = _scaled_columns(missing, unused)
     if scaled:
         # every such column at once: params_M beside tokens_B named one, and the user met the other's error after

@@ -161,3 +161,21 @@ def test_model_names_that_hold_sizes_are_told_to_give_n_as_a_column(tmp_path: Pa
     counted = refusal(write(tmp_path / "plain.csv", "\n".join(plain) + "\n"))
     assert counted.hint is not None
     assert counted.hint.startswith("column 'size' holds counts with a unit (190M, 1B)")
+
+
+@pytest.mark.parametrize(("depth", "width"), [("n_layers", "d_model"), ("num_hidden_layers", "hidden_size")])
+def test_a_width_depth_sweep_without_n_is_told_how_to_count_its_parameters(
+    tmp_path: Path, depth: str, width: str
+) -> None:
+    """A sweep giving each model's layers and width instead of N was refused naming the columns with no hint
+    (helper h95); l2l counts no parameters itself (the architecture decides them)."""
+    rows = [f"dataset,{depth},{width},tokens,eval,loss"] + [
+        f"web,{L},{d},{20 * 12 * L * d * d},web_val,{3.0 + 1e8 / (12 * L * d * d):.3f}"
+        for L, d in ((4, 256), (6, 384), (8, 512), (12, 768))
+    ]
+    exc = refusal(write(tmp_path / "shape.csv", "\n".join(rows) + "\n"))
+    assert exc.column == "N"
+    assert exc.hint is not None
+    assert exc.hint.startswith(f"the table gives each model's shape ({depth}, {width}), not its parameter count N")
+    assert f"12 × {depth} × {width}²" in exc.hint
+    assert exc.hint.endswith("--column N=COL; l2l derives no N itself")
