@@ -176,6 +176,8 @@ def test_a_width_depth_sweep_without_n_is_told_how_to_count_its_parameters(
     exc = refusal(write(tmp_path / "shape.csv", "\n".join(rows) + "\n"))
     assert exc.column == "N"
     assert exc.hint is not None
-    assert exc.hint.startswith(f"the table gives each model's shape ({depth}, {width}), not its parameter count N")
+    assert exc.hint.startswith(
+        f"the table gives each model's shape ({depth}, {width}), not its parameter count N"
+    )
     assert f"12 × {depth} × {width}²" in exc.hint
     assert exc.hint.endswith("--column N=COL; l2l derives no N itself")
