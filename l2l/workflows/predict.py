@@ -46,6 +46,7 @@ from l2l.core.predictive import (
     DEFAULT_LEVEL,
     FORM_DOUBT,
     NO_BACKTEST,
+    RATIO_SLACK,
     Placement,
     PredictiveInterval,
     anchored,
@@ -1128,6 +1129,17 @@ def _holding_other_form(
     if alt is None and cross is not None:
         alt = book.other_five(fit.dataset, fit.eval, fit.form)
         why = "which no run off the two lines can tell from it"
+    split = opt.D_opt / opt.N_opt
+    lo_r, hi_r = float(np.min(d / n)), float(np.max(d / n))
+    if alt is None and not lo_r / RATIO_SLACK <= split <= hi_r * RATIO_SLACK:
+        # an optimum at a split of the budget no run tried is the form's assumption too (helper h95's WSD ladder,
+        # 10-80 tokens per parameter: Eq. 1, chosen by backtests 0.23 % against Eq. 3's 0.69 %, put N* at 1e21 at
+        # 12.6B [5.58B, 16.2B], 1.1 tokens per parameter, for a truth of 4.1B; Eq. 3 said 4.93B [3.47B, 7.03B])
+        alt = book.other_five(fit.dataset, fit.eval, fit.form)
+        why = (
+            f"which no run near {split:.3g} tokens per parameter (the sweep's {lo_r:.3g}–{hi_r:.3g}) can tell "
+            "from it"
+        )
     said: tuple[str, ...] = ()
     if cross is not None:
         said = (
