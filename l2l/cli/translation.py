@@ -171,13 +171,15 @@ def evaluate(
         ProgressBar("ranking targets") as rprog,
     ):
         answer = answer_evaluate(s, request, progress=prog, ranking_progress=rprog)
-    if plot is not None:
-        from l2l.output.plots import evaluate_figure
-
-        shell.save_figure(evaluate_figure(answer.evaluation), plot)
     reports = evaluation_report(answer.evaluation, detail=detail)
     if answer.accuracy is not None:
         reports = [*reports, *accuracy_evaluation_report(answer.accuracy, detail=detail)]
     if answer.ranking is not None:
         reports = [*reports, *rank_backtest_report(answer.ranking, part=True)]
+    # the tables first: a figure with nothing to draw (a ladder's accuracy setting alone, no loss predictions) threw
+    # away minutes of evaluation, its answer never printed (probe h98)
     shell.emit(reports, fmt)
+    if plot is not None:
+        from l2l.output.plots import evaluate_figure
+
+        shell.save_figure(evaluate_figure(answer.evaluation), plot)

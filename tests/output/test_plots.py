@@ -407,7 +407,7 @@ def test_translate_figure_draws_many_targets_as_small_multiples_without_legend(
 
 def test_translate_figure_with_nothing_fitted_raises(results: list[TranslationResult]) -> None:
     failed = [dataclasses.replace(r, translation=None, error="boom") for r in results]
-    with pytest.raises(FitError, match="no translation was fitted"):
+    with pytest.raises(FitError, match=r"no translation could be fitted \(3 asked\): boom"):
         translate_figure(failed)
 
 
@@ -486,7 +486,7 @@ def _caption(fig: Any) -> str:
 
 def test_evaluate_figure_without_predictions_raises(evaluation: Evaluation) -> None:
     empty = dataclasses.replace(evaluation, predictions=(), summary=())
-    with pytest.raises(UsageError, match="no predictions"):
+    with pytest.raises(UsageError, match="no held-out loss predictions"):
         evaluate_figure(empty)
 
 

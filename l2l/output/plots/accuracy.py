@@ -17,6 +17,8 @@ from l2l.base.errors import SelectionError
 from l2l.core.accuracy import POOLED
 from l2l.output.plots.common import (
     MANY_PANELS,
+    MAX_COLOURS,
+    OTHERS_COLOUR,
     SMALL_PANEL_HEIGHT,
     SMALL_PANEL_WIDTH,
     legend_labels,
@@ -163,23 +165,37 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
     p9 = plotnine()
     data = accuracy_figure_data(runs, results, fit_split=fit_split)
     datasets = sorted(set(data.points.get_column("dataset").to_list()))
-    # a colour of its own for every dataset (tab10, tab20, a wheel): nine colours cycled, and 12 datasets drew
-    # corpus-00 and corpus-09 alike (probe h60)
-    colours = dict(zip(datasets, qualitative(len(datasets)), strict=True))
+    points, curves = data.points, data.curves.with_columns(pl.col("curve").alias("group"))
+    caption = _caption(data)
+    if len(datasets) > MAX_COLOURS:
+        # more datasets than colours told apart (40 drew a rainbow legend, ds00 to ds02 all red, probe h98): their
+        # runs, and their own laws, in one grey; the pooled law stays black
+        every = f"runs of the {len(datasets)} datasets"
+        points = points.with_columns(pl.lit(every).alias("dataset"))
+        own = pl.col("curve") != "pooled law"
+        curves = curves.with_columns(
+            pl.when(own).then(pl.lit(every)).otherwise(pl.col("curve")).alias("curve")
+        )
+        caption += f"\n{len(datasets)} datasets, more than {MAX_COLOURS} colours can tell apart: drawn alike"
+        datasets = [every]
+        colours = {every: OTHERS_COLOUR}
+    else:
+        # a colour of its own for every dataset (tab10, tab20, a wheel): nine colours cycled, and 12 datasets drew
+        # corpus-00 and corpus-09 alike (probe h60)
+        colours = dict(zip(datasets, qualitative(len(datasets)), strict=True))
     colours["pooled law"] = "#000000"
-    fitted = _pandas(data.points.filter(pl.col("fitted")), data.panels)
-    stars = _pandas(data.points.filter(~pl.col("fitted")), data.panels)
+    fitted = _pandas(points.filter(pl.col("fitted")), data.panels)
+    stars = _pandas(points.filter(~pl.col("fitted")), data.panels)
     fig = p9.ggplot(fitted, p9.aes(x="x", y="accuracy", color="dataset")) + p9.geom_point(
         size=0.9, alpha=0.55
     )
-    caption = _caption(data)
     if len(stars):
         fig += p9.geom_point(data=stars, shape=STAR, size=5.0, show_legend=False)
         caption += f"\n★: runs not used in the fit (split ≠ {fit_split})"
-    if data.curves.height:
+    if curves.height:
         fig += p9.geom_line(
-            p9.aes(x="x", y="accuracy", color="curve", group="curve"),
-            data=_pandas(data.curves, data.panels),
+            p9.aes(x="x", y="accuracy", color="curve", group="group"),
+            data=_pandas(curves, data.panels),
             size=0.8,
             inherit_aes=False,
         )

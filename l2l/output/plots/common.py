@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from l2l.base.errors import UsageError
+from l2l.base.schema import split_metric
 from l2l.base.text import fmt_sci, fmt_si
 from l2l.core.laws import Array
 from l2l.output.render import wrap_name
@@ -211,6 +212,24 @@ def panel_title(text: str) -> str:
 #: The most characters of a panel's title on one line (a narrow panel of a four-column figure holds about 30).
 PANEL_TITLE_WIDTH = 30
 
+#: The most characters of an axis title on one line (10 pt: a 4 in panel holds about 60).
+AXIS_TITLE_WIDTH = 60
+#: ... and of a y axis's title (drawn upright beside a 3.2 in panel, which holds about 45).
+Y_AXIS_TITLE_WIDTH = 45
+
+
+def axis_title(text: str, width: int = AXIS_TITLE_WIDTH) -> str:
+    """An axis title wrapped at its names' own break points: a 60-character source name, told twice in
+    "SRC models: SRC val loss (nats)", ran off both edges of the figure (probe h98)."""
+    return "\n".join(wrap_name(text, width))
+
+
+def loss_unit(evals: Sequence[str]) -> str:
+    """The unit of the losses on ``evals``: nats (per token), or bits/byte for an eval kept as ``NAME:bpb``; both
+    where they mix. A ladder's ``hellaswag:bpb`` panels read "×1 = 0.487 nats" (probe h98)."""
+    units = {"bits/byte" if split_metric(e)[1] == "bpb" else "nats" for e in evals}
+    return " or ".join(u for u in ("nats", "bits/byte") if u in units) or "nats"
+
 
 def fits_title(what: str, fits: Sequence[LawFit], *, chosen: bool = False) -> str:
     """A figure title naming the one dataset (when all fits share it) and the one form (likewise); ``chosen``:
@@ -252,6 +271,19 @@ def palette(name: str, n: int, end: float = 1.0) -> list[str]:
     if hasattr(cmap, "colors") and name.startswith("tab") and n <= len(cmap.colors):
         return [to_hex(c) for c in cmap.colors[:n]]
     return [to_hex(cmap(x)) for x in np.linspace(0.0, end, max(n, 2))[:n]]
+
+
+#: The most categories a figure tells apart by colour (tab20's pairs are the last that can be): with more, 40
+#: datasets drew a legend of 40 rainbow colours, ds00 to ds02 all red (probe h98), so a figure draws the first
+#: ``TOP_COLOURED`` (its order: the best first) in colour and the rest in ``OTHERS_COLOUR``, saying so.
+MAX_COLOURS = 12
+TOP_COLOURED = 8
+OTHERS_COLOUR = "#9a9a9a"
+
+
+def others_label(n_others: int) -> str:
+    """The legend's name for the categories drawn grey (``MAX_COLOURS``)."""
+    return f"the other {n_others}"
 
 
 def qualitative(n: int) -> list[str]:

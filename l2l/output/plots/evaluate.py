@@ -125,7 +125,10 @@ def evaluate_figure_data(evaluation: Evaluation) -> EvaluateFigureData:
                 rows["method"].append(method)
                 rows["error"].append(100.0 * err)
     if not rows["error"]:
-        raise UsageError("the evaluation made no predictions: nothing to draw")
+        raise UsageError(
+            "the evaluation made no held-out loss predictions: nothing to draw (l2l evaluate's tables say why; "
+            "an accuracy setting is in the tables, not drawn)"
+        )
     points = pd.DataFrame(rows)
     means: dict[str, list[Any]] = {"setting": [], "method": [], "error": [], "label": []}
     for s in evaluation.summary:

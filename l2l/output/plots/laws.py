@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -15,6 +15,7 @@ import polars as pl
 from l2l.base.errors import SelectionError, UsageError
 from l2l.base.text import fmt_sci
 from l2l.core.laws import Array
+from l2l.core.sweep import allocation_unidentified
 from l2l.core.sweep import budgets as budget_starts
 from l2l.output.plots.common import (
     EXTRAPOLATE_TO,
@@ -26,6 +27,7 @@ from l2l.output.plots.common import (
     fit_titles,
     fits_title,
     log_ticks,
+    loss_unit,
     ncol,
     ordered,
     palette,
@@ -116,6 +118,10 @@ class LawFigureData:
     reference: dict[str, float]
     residual_limit: float
     panels: list[str]
+    #: panels whose fitted runs all lie on one line of tokens per parameter, by title: their median D/N. No optimum
+    #: line is drawn there: such runs do not identify N*(C) (``sweep.allocation_unidentified``: ``optimal`` refuses
+    #: it), and a DataDecide-like sweep (every run at D = 100 N) drew red lines from flat to steep (probe h98)
+    one_ratio: dict[str, float] = field(default_factory=dict)
 
 
 #: A tick closer than this (in decades) to an edge of an axis drawn without padding is not labelled: its label ran
@@ -172,21 +178,31 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
         return np.asarray(mids[idx], dtype=np.float64)
 
     titles = [
-        f"{name}\n×1 = {ref:.3g} nats" if relative else name for name, ref in zip(names, refs, strict=True)
+        f"{name}\n×1 = {ref:.3g} {loss_unit([f.eval])}" if relative else name
+        for name, ref, f in zip(names, refs, fits, strict=True)
     ]
     grid_parts, line_parts, point_parts = [], [], []
+    one_ratio: dict[str, float] = {}
     c_line = np.geomspace(c_lo, c_hi, 200)
     for fit, title, sub, pred in zip(fits, titles, per_fit, preds, strict=True):
         grid_parts.append(pd.DataFrame({"C": cc, "N": nn, "band": band(pred), "panel": title}))
-        n_opt, _ = fit.law.compute_optimal(c_line, k)
-        keep = (n_opt >= n_lo) & (n_opt <= n_hi)
-        line_parts.append(pd.DataFrame({"C": c_line[keep], "N": n_opt[keep], "panel": title}))
+        used = sub.filter(pl.col("used"))
+        if used.height and allocation_unidentified(used["N"].to_numpy(), used["D"].to_numpy()) is not None:
+            one_ratio[title] = float(np.median(used["D"].to_numpy() / used["N"].to_numpy()))
+        else:
+            n_opt, _ = fit.law.compute_optimal(c_line, k)
+            keep = (n_opt >= n_lo) & (n_opt <= n_hi)
+            line_parts.append(pd.DataFrame({"C": c_line[keep], "N": n_opt[keep], "panel": title}))
         pts = pandas_frame(sub)
         pts["panel"] = title
         pts["predicted"], pts["residual"] = residual_percent(fit, sub)
         point_parts.append(pts)
     grid = pd.concat(grid_parts, ignore_index=True)
-    line = pd.concat(line_parts, ignore_index=True)
+    line = (
+        pd.concat(line_parts, ignore_index=True)
+        if line_parts
+        else pd.DataFrame({"C": [], "N": [], "panel": []})
+    )
     points = pd.concat(point_parts, ignore_index=True)
     for df in (grid, line, points):
         df["panel"] = ordered(df["panel"], titles)
@@ -194,7 +210,18 @@ def law_figure_data(runs: Runs, fits: Sequence[LawFit], *, split: str | None = N
     limit = _residual_limit(fitted_points["residual"].to_numpy(), list(fitted_points["panel"]))
     reference = dict(zip(titles, refs, strict=True))
     return LawFigureData(
-        grid, line, points, levels, (c_lo, c_hi), (n_lo, n_hi), k, relative, reference, limit, titles
+        grid,
+        line,
+        points,
+        levels,
+        (c_lo, c_hi),
+        (n_lo, n_hi),
+        k,
+        relative,
+        reference,
+        limit,
+        titles,
+        one_ratio,
     )
 
 
@@ -233,7 +260,18 @@ def law_figure(
             + p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=7.5, color="black")
             + p9.geom_point(p9.aes(color="residual"), data=held, shape=HELD_OUT_SHAPE, size=5.0)
         )
-    caption = f"bands: loss predicted by the fitted law (D = C/{k:g}N); red line: its compute-optimal N*(C)"
+    caption = f"bands: loss predicted by the fitted law (D = C/{k:g}N)"
+    if data.one_ratio:
+        ratios = ", ".join(sorted({f"{r:.3g}" for r in data.one_ratio.values()}, key=float))
+        if len(data.one_ratio) < len(data.panels):
+            caption += "; red line: its compute-optimal N*(C)"
+        where = "" if len(data.one_ratio) == len(data.panels) else f" in {len(data.one_ratio)} panels"
+        caption += (
+            f"\nno N*(C) line{where}: every run at one D/N ({ratios}) does not measure it, and the bands off"
+            " that line are the law's extrapolation"
+        )
+    else:
+        caption += "; red line: its compute-optimal N*(C)"
     if data.relative:
         caption += (
             "\neach panel on its own scale: relative loss, ×1 = its lowest measured loss (under its title)"
@@ -242,7 +280,7 @@ def law_figure(
     caption += " (red: above the law)"
     if not held.empty:
         caption += f"\n★: runs not used in the fit (split ≠ {split}), outlined and coloured the same way"
-    fill_name = "relative\nloss" if data.relative else "loss (nats)"
+    fill_name = "relative\nloss" if data.relative else f"loss ({loss_unit([f.eval for f in fits])})"
     fill_labels = (
         (lambda vs: [f"×{v:.3g}" for v in vs]) if data.relative else (lambda vs: [f"{v:.3g}" for v in vs])
     )
@@ -467,7 +505,7 @@ def isoflop_figure(
         + p9.scale_color_manual(values=colours, breaks=keys)
         + p9.labs(
             x="parameters N",
-            y="loss (nats)",
+            y=f"loss ({loss_unit([f.eval for f in fits])})",
             color="compute C\n(FLOPs)",
             title=fits_title("Iso-FLOP curves", fits, chosen=chosen),
             caption=caption,

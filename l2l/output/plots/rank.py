@@ -20,8 +20,12 @@ import polars as pl
 from l2l.base.errors import UsageError
 from l2l.base.text import fmt_si, some_of
 from l2l.output.plots.common import (
+    MAX_COLOURS,
+    OTHERS_COLOUR,
+    TOP_COLOURED,
     caption_from_left,
     legend_labels,
+    others_label,
     panel_title,
     plotnine,
     qualitative,
@@ -415,12 +419,28 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
     p9 = plotnine()
     data = rank_budget_figure_data(ranking)
     categories = [str(c) for c in data.curves["dataset"].cat.categories]
-    n = len(categories)
+    caption = data.caption
+    curves = data.curves
+    fig = p9.ggplot(curves, p9.aes(x="C", y="value", color="dataset"))
+    if len(categories) > MAX_COLOURS:
+        # the best few at the budget in colour, the rest grey beneath them: 40 rainbow colours told nothing apart
+        # (probe h98)
+        top, rest = categories[:TOP_COLOURED], categories[TOP_COLOURED:]
+        grey = curves[curves["dataset"].isin(rest)]
+        curves = curves[curves["dataset"].isin(top)].copy()
+        curves["dataset"] = curves["dataset"].cat.set_categories(top)
+        fig += p9.geom_line(p9.aes(group="dataset"), data=grey, color=OTHERS_COLOUR, size=0.5, alpha=0.7)
+        caption += (
+            f"\ncoloured: the {len(top)} best of {len(categories)} datasets at the budget; grey: "
+            f"{others_label(len(rest))}"
+        )
+        categories = top
     fig = (
-        p9.ggplot(data.curves, p9.aes(x="C", y="value", color="dataset"))
-        + p9.geom_line(size=0.9)
+        fig
+        + p9.geom_line(data=curves, size=0.9)
         + p9.geom_vline(p9.aes(xintercept="C"), data=data.budget, linetype="dotted", color="#555555")
     )
+    n = len(categories)
     if not data.flips.empty:
         fig = fig + p9.geom_vline(p9.aes(xintercept="C"), data=data.flips, linetype="dashed", color="#d62728")
     fig = (
@@ -437,7 +457,7 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             title="Which dataset, across budgets? Predicted target loss (lower is better)",
             # wrapped and from the figure's left edge, as the ranking figure's: one long name in it made the
             # figure 12 in wide (probe h60)
-            caption=_wrapped(data.caption),
+            caption=_wrapped(caption),
         )
         + theme()
         + caption_from_left()

@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------------------------------------------------
 
 RESIDUAL_AXES = ("parameters N", "tokens D")
+#: More laws than this are drawn as pairs of small panels (N, D), ``PAIRS_PER_ROW`` pairs to a row, instead of one
+#: row of the grid each: 40 datasets' laws made a figure 85 in tall (probe h98).
+MAX_GRID_ROWS = 8
+PAIRS_PER_ROW = 4
+PAIR_PANEL_WIDTH = 2.2
+PAIR_PANEL_HEIGHT = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +52,8 @@ class ResidualsFigureData:
     """What the residual figure shows: one row per run and fitted law (``runs``: panel, dataset, eval, N, D, C,
     loss, the law's ``predicted`` loss, ``residual`` = 100·(measured − predicted)/measured, ``used`` for runs the
     law was fitted on), the same rows twice in long form for drawing (``points``: ``axis`` is "parameters N" or
-    "tokens D", ``x`` its value); ``panels`` (one per law) in order."""
+    "tokens D", ``x`` its value, ``cell`` the small-multiples panel of (law, axis)); ``panels`` (one per law) in
+    order."""
 
     runs: pd.DataFrame
     points: pd.DataFrame
@@ -86,6 +93,12 @@ def residuals_figure_data(
     for df in (table, long):
         df["panel"] = ordered(df["panel"], panels)
     long["axis"] = ordered(long["axis"], RESIDUAL_AXES)
+    # a small-multiples panel of its own for each (law, axis), law by law (``MAX_GRID_ROWS``)
+    short = {RESIDUAL_AXES[0]: "against N", RESIDUAL_AXES[1]: "against D"}
+    cells = [f"{p}\n{short[a]}" for p in panels for a in RESIDUAL_AXES]
+    long["cell"] = ordered(
+        [f"{p}\n{short[a]}" for p, a in zip(long["panel"], long["axis"], strict=True)], cells
+    )
     return ResidualsFigureData(table, long, panels)
 
 
@@ -101,7 +114,7 @@ def residuals_figure(
     points = data.points
     used = points[points["used"]]
     held = points[~points["used"]]
-    frame = points[["panel", "axis"]].drop_duplicates().reset_index(drop=True)
+    frame = points[["panel", "axis", "cell"]].drop_duplicates().reset_index(drop=True)
     c_lo, c_hi = float(points["C"].min()), float(points["C"].max())
     fig = (
         p9.ggplot(frame, p9.aes(x="x", y="residual"))
@@ -113,16 +126,20 @@ def residuals_figure(
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=5.0, color=OPTIMUM_COLOUR)
         caption += f"\n★: runs not used in the fit (split ≠ {split})"
     x_lo, x_hi = float(points["x"].min()), float(points["x"].max())
+    pairs = len(data.panels) > MAX_GRID_ROWS
+    if pairs:
+        fig += p9.facet_wrap("cell", ncol=2 * PAIRS_PER_ROW, scales="free_x")
+    else:
+        fig += p9.facet_grid("panel ~ axis", scales="free_x")
     fig = (
         fig
-        + p9.facet_grid("panel ~ axis", scales="free_x")
         + p9.scale_x_log10(breaks=log_ticks(x_lo, x_hi), labels=si_labels)
         + p9.scale_y_continuous(labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs])
         + p9.scale_color_cmap(
             "viridis", trans="log10", breaks=log_ticks(c_lo, c_hi), labels=sci_labels, limits=(c_lo, c_hi)
         )
         + p9.labs(
-            x="",
+            x="parameters N (left of each pair), tokens D (right)" if pairs else "",
             y="residual of the run",
             color="compute C\n(FLOPs)",
             title=fits_title("Residuals of the fitted laws", fits, chosen=chosen),
@@ -130,4 +147,11 @@ def residuals_figure(
         )
         + theme()
     )
+    if pairs:
+        rows = -(-len(data.panels) // PAIRS_PER_ROW)
+        fig += p9.theme(
+            strip_text=p9.element_text(size=7),
+            axis_text=p9.element_text(size=6),
+            figure_size=(2 * PAIRS_PER_ROW * PAIR_PANEL_WIDTH + 1.6, rows * PAIR_PANEL_HEIGHT + 1.6),
+        )
     return cast("ggplot", fig)

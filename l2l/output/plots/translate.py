@@ -11,12 +11,15 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from l2l.base.errors import FitError, UsageError
+from l2l.base.errors import UsageError
 from l2l.core.laws import Array
 from l2l.output.plots.common import (
     HELD_OUT_SHAPE,
     MAX_LEGEND_ENTRIES,
+    Y_AXIS_TITLE_WIDTH,
+    axis_title,
     legend_labels,
+    loss_unit,
     ncol,
     ordered,
     panel_title,
@@ -112,20 +115,27 @@ def _axis_labels(results: Sequence[TranslationResult]) -> tuple[str, str, str]:
     tgt = next(iter(tgts)) if len(tgts) == 1 else "target"
     x_on = _loss_on(next(iter(x_evals))) if len(x_evals) == 1 else "loss"
     y_on = _loss_on(next(iter(y_evals))) if len(y_evals) == 1 else None
+    # each axis in its evals' unit: a ladder's NAME:bpb targets are bits per byte, not nats (probe h98)
+    xu, yu = f"({loss_unit(sorted(x_evals))})", f"({loss_unit(sorted(y_evals))})"
     if kinds == {"train-train"}:
         # (one target: its models named, as the x axis names the source's)
         y_label = (
-            f"{tgt} models: {y_on} (nats)"
-            if len(tgts) == 1 and y_on
-            else "target models: their own loss (nats)"
+            f"{tgt} models: {y_on} {yu}" if len(tgts) == 1 and y_on else f"target models: their own loss {yu}"
         )
-        return f"{src} models: {x_on} (nats)", y_label, "target dataset"
-    if kinds == {"train-test"}:
-        return f"{src} models: {x_on} (nats)", f"{src} models: {y_on or 'test loss'} (nats)", "test set"
-    if kinds == {"test-test"}:
-        x_label = f"{src} models: {x_on if len(x_evals) == 1 else 'test loss'} (nats)"
-        return x_label, f"{tgt} models: {y_on or 'the same test loss'} (nats)", "test set"
-    return "source loss (nats)", "target loss (nats)", "target"
+        x_label, legend = f"{src} models: {x_on} {xu}", "target dataset"
+    elif kinds == {"train-test"}:
+        x_label, y_label, legend = (
+            f"{src} models: {x_on} {xu}",
+            f"{src} models: {y_on or 'test loss'} {yu}",
+            "test set",
+        )
+    elif kinds == {"test-test"}:
+        x_label = f"{src} models: {x_on if len(x_evals) == 1 else 'test loss'} {xu}"
+        y_label, legend = f"{tgt} models: {y_on or 'the same test loss'} {yu}", "test set"
+    else:
+        x_label, y_label, legend = f"source loss {xu}", f"target loss {yu}", "target"
+    # wrapped: a long source name, told twice on the x axis, ran off both edges of the figure (probe h98)
+    return axis_title(x_label), axis_title(y_label, Y_AXIS_TITLE_WIDTH), legend
 
 
 def _heldout_mask(pairs: pl.DataFrame, fit_split: str | None) -> NDArray[np.bool_]:
@@ -197,7 +207,11 @@ def translate_figure_data(
             )
     ok = [r for r in results if r.translation is not None]
     if not ok:
-        raise FitError("no translation was fitted: nothing to draw (l2l translate says why for each)")
+        # the first reason and its fix, as l2l translate refuses: "l2l translate says why" sent the user to run
+        # another command to learn it (probe h98)
+        from l2l.workflows.translate import no_translations
+
+        raise no_translations(results)
     kinds, title = _panels_and_title(_panel_names(ok))
     labels = _target_labels(ok, kinds)
     # a legend reads up to a handful of curves; beyond that every curve gets its own panel (small multiples)
