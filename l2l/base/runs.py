@@ -451,6 +451,15 @@ class Runs:
         a comparison on it between datasets is test-to-test."""
         return self.own_eval_how.get(dataset) == "shared"
 
+    def globbed(self, name: str, measured: Sequence[str]) -> list[str] | None:
+        """Where ``name`` is a glob of evals (``task/*``; not an eval's own name), the evals of ``measured`` it
+        matches (none may be); None where it is a name. A glob no eval of the table matches is refused."""
+        if name in self.evals or not schema.is_glob(name):
+            return None
+        if not select_evals(self.evals, [name], required=False):
+            raise SelectionError(f"no eval matches {name}", hint="l2l runs --evals lists them")
+        return select_evals(measured, [name], required=False)
+
     def eval_keys(
         self, datasets: Sequence[str], evals: Sequence[str] | None, *, frame: pl.DataFrame | None = None
     ) -> list[tuple[str, str]]:
@@ -468,10 +477,9 @@ class Runs:
                     keys.append((ds, self.own(ds)))
                 elif ev == ALL:
                     keys.extend((ds, e) for e in measured)
-                elif ev not in self.evals and schema.is_glob(ev):  # a glob, as rank -t and evaluate take
-                    if not select_evals(self.evals, [ev], required=False):
-                        raise SelectionError(f"no eval matches {ev}", hint="l2l runs --evals lists them")
-                    keys.extend((ds, e) for e in select_evals(measured, [ev], required=False))
+                elif (matched := self.globbed(ev, measured)) is not None:
+                    # a glob, as rank -t and evaluate take
+                    keys.extend((ds, e) for e in matched)
                 elif (name := self.resolve_eval(ev)) in measured:
                     keys.append((ds, name))
         keys = list(dict.fromkeys(keys))

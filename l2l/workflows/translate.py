@@ -481,7 +481,7 @@ def _specs(
         own = runs.own(src)
         others = [ev for ev in evals_measured(book.frame, src) if ev != own]
         for ev in evals or ():
-            if ev not in (ALL, OWN):
+            if ev not in (ALL, OWN) and runs.globbed(ev, others) is None:
                 runs.resolve_eval(
                     ev
                 )  # a name no eval has is said first (it read "impossible on these runs": h52)
@@ -586,6 +586,9 @@ def _eval_names(runs: Runs, frame: pl.DataFrame, dataset: str, evals: Sequence[s
             out.extend(measured)
         elif ev == OWN:
             out.extend(runs.own(d) for d in runs.datasets)
+        elif (matched := runs.globbed(ev, measured)) is not None:
+            # a glob, as fit-law and evaluate --test take (h95: translate --eval 'task/*' was an unknown eval)
+            out.extend(matched)
         else:
             out.append(runs.resolve_eval(ev))
     return list(dict.fromkeys(out))

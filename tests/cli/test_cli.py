@@ -456,6 +456,16 @@ def test_fit_law_and_predict_take_a_glob_of_evals_as_rank_and_evaluate_do(ingest
     none = ingested("fit-law", "--eval", "nothing/*")
     assert none.exit_code == 1
     assert none.stderr.startswith("Error: no eval matches nothing/*. Hint: ")
+    # translate --eval too (it was "unknown eval 'downstream/*'": helper h95)
+    tt = _json(
+        ingested(
+            "translate", "--src", "alpha", "--kind", "train-test", "--eval", "downstream/*", "-f", "json"
+        )
+    )
+    assert sorted(r["eval"] for r in tt["rows"]) == ["downstream/cloze", "downstream/quiz"]
+    assert (
+        ingested("translate", "--src", "alpha", "--kind", "train-test", "--eval", "nothing/*").exit_code == 1
+    )
 
 
 def test_evaluate_prints_table_1(ingested: Any) -> None:
