@@ -27,6 +27,7 @@ from l2l.io.checkpoints import STEP_NAMES
 
 __all__ = [
     "MAPPABLE",
+    "TOKENIZER_COLUMNS",
     "ColumnPlan",
     "ExtraColumn",
     "LeftOut",
@@ -54,6 +55,24 @@ __all__ = [
     "split_camel",
     "without_filters",
 ]
+
+#: Column names (``schema.norm_name``) that name the tokenizer of a run's model, or its vocabulary.
+TOKENIZER_COLUMNS: Final = frozenset(
+    {
+        "tokenizer",
+        "tokeniser",
+        "tokenizer_name",
+        "tokenizer_id",
+        "tokenizer_type",
+        "tokenizer_path",
+        "vocab_size",
+        "vocabulary_size",
+        "vocab",
+        "n_vocab",
+        "vocab_name",
+    }
+)
+
 
 #: Canonical names an explicit mapping may target (``step`` names the checkpoint column of a per-step log).
 MAPPABLE: Final[tuple[str, ...]] = (

@@ -16,7 +16,7 @@ from typing import Final
 import polars as pl
 
 from l2l.base import schema
-from l2l.io.columns import repeat_column
+from l2l.io.columns import TOKENIZER_COLUMNS, repeat_column
 from l2l.io.provenance import MOST_EPOCHS, PassesColumn, passes_columns
 
 __all__ = [
@@ -27,23 +27,6 @@ __all__ = [
     "states_dataset_fact",
     "tokenizer_notes",
 ]
-
-#: Column names (``schema.norm_name``) that name the tokenizer of a run's model, or its vocabulary.
-TOKENIZER_COLUMNS: Final = frozenset(
-    {
-        "tokenizer",
-        "tokeniser",
-        "tokenizer_name",
-        "tokenizer_id",
-        "tokenizer_type",
-        "tokenizer_path",
-        "vocab_size",
-        "vocabulary_size",
-        "vocab",
-        "n_vocab",
-        "vocab_name",
-    }
-)
 
 
 def states_dataset_fact(column: str) -> bool:

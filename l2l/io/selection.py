@@ -32,6 +32,7 @@ from l2l.base import schema
 from l2l.base.errors import InputError, UsageError
 from l2l.base.runs import REPEAT_KEY
 from l2l.base.text import fmt_si, fmt_sig, plural
+from l2l.io.columns import TOKENIZER_COLUMNS
 
 __all__ = [
     "APART_SWEEP",
@@ -991,6 +992,13 @@ def _best_of_column(frame: pl.DataFrame, best_of: str) -> str:
             f"--best-of {best_of}: no column {best_of!r} (columns that may tell runs apart: {shown or 'none'})",
             param="best_of",
         )
+    if schema.norm_name(_shown(col)) in TOKENIZER_COLUMNS:
+        raise InputError(
+            f"--best-of {best_of}: column {best_of!r} names the models' tokenizers, not which run is better: the "
+            "lowest loss per token is the tokenizer of fewest bytes per token, whatever the model",
+            hint=_tokenizer_hint(_shown(col), frame),
+            param="best_of",
+        )
     if schema.names_metric_kinds(frame.get_column(col).unique().to_list()):
         raise InputError(
             f"--best-of {best_of}: column {best_of!r} says what each value is ("
@@ -1000,6 +1008,24 @@ def _best_of_column(frame: pl.DataFrame, best_of: str) -> str:
             param="where",
         )
     return col
+
+
+def _tokenizer_hint(shown: str, frame: pl.DataFrame) -> str:
+    """The fix for runs told apart by their tokenizer (a ``TOKENIZER_COLUMNS`` column): the tokenizers are what the
+    table compares, each a dataset of its own (ranked per byte: a loss per token ranks the tokenizers' bytes per
+    token), or one of them kept. ``--best-of`` is no fix: it kept, at every (dataset, N, D), the tokenizer of
+    fewest bytes per token (helper h101: three tokenizers of one dataset, the per-byte best never kept)."""
+    values = sorted(str(v) for v in frame.get_column(f"{EXTRA}{shown}").drop_nulls().unique().to_list())
+    one = f"{shown}={shlex.quote(values[0])}" if values else f"{shown}=VALUE"
+    apart = (
+        f"--column dataset={shown} makes each tokenizer's runs a dataset of their own"
+        if frame.get_column("dataset").n_unique() == 1
+        else f"give each dataset and {shown} a dataset name of its own (web-{values[0] if values else 'gpt2'})"
+    )
+    return (
+        f"{apart} (then compare them per byte: rank -t EVAL:bpb), or keep one with --where {one}; --best-of "
+        f"{shown} is no fix: it keeps the lowest loss per token, the tokenizer of fewest bytes per token"
+    )
 
 
 def _kind_hint(shown: str, values: pl.Series) -> str:
@@ -1035,6 +1061,7 @@ def _different_runs(
         )
     groups = apart.group_by(REPEAT_KEY).agg(pl.col(col).n_unique().alias("k")).filter(pl.col("k") > 1)
     first = groups.sort(["dataset", "eval", "N", "D"]).row(0, named=True)
+    tokenizer = schema.norm_name(_shown(col)) in TOKENIZER_COLUMNS
     key = pl.lit(True)
     for c in REPEAT_KEY:
         key = key & pl.col(c).eq_missing(pl.lit(first[c]))
@@ -1072,7 +1099,9 @@ def _different_runs(
         else "repeats that are seeds need a seed column (--column seed=COL)"
     )
     split = disjoint_setups(apart if table is None else table, axes)
-    if split:
+    if tokenizer:
+        hint = f"{_tokenizer_hint(_shown(col), apart)}; {seeds}"
+    elif split:
         more = f" (and in {plural(len(split) - 1, 'other dataset')})" if len(split) > 1 else ""
         hint = (
             f"keep one with --where {example}; {best} is no fix: its values never meet at one (dataset, N, D) in "

@@ -26,12 +26,13 @@ from l2l.base.text import grouped_reasons
 from l2l.core.calibrate import CalibrationCache
 from l2l.core.fit import FitCache
 from l2l.core.rank_model import Budget, DrawError, DrawErrorHook, RankModel
-from l2l.core.ranking import DEFAULT_JOINT, Method, RankSettings
+from l2l.core.ranking import DEFAULT_JOINT, Method, Ranking, RankSettings
 from l2l.core.sweep import config_groups
 from l2l.workflows.rank import (
     NEAR_TIE,
     OWN,
     _learned,
+    _measured_order,
     _rank_model,
     _Store,
     candidates_from_frame,
@@ -241,13 +242,17 @@ def _score_target(
     k: float,
     near_tie: float,
     level: float,
+    measured: Callable[[Budget, Method, Ranking], Ranking | None] | None = None,
 ) -> tuple[dict[Method, list[int]], list[tuple[float, bool]], list[str], dict[str, str]]:
     """Per backtest method: (right, pairs, near-ties, near-ties right) over the held-out ``points`` of one target,
     each ranked at its own (N, D) as ``rank`` prints it (``ranked_as_printed``: where every law is refused, the
     recommended ranking is the baseline's, and the laws alone are refused and score no pair); the recommended
     method with the ``learned`` extrapolation error and verdict. Also (the recommended leader's stated P(best),
     whether it was the held-out best) at each point, what differed from the method's own laws (notes), and why
-    the recommended ranking left each held-out dataset it did not rank unranked (its reason, by dataset)."""
+    the recommended ranking left each held-out dataset it did not rank unranked (its reason, by dataset).
+    ``measured``: ``rank``'s ranking by measured losses where no law and no noise vouch for any dataset
+    (``_measured_order``), scored as ``rank`` prints it (a mixture sweep of one size, its larger validation runs
+    held out, was refused "nothing to score" where ``rank`` printed that order: helper h101)."""
     out: dict[Method, list[int]] = {m: [0, 0, 0, 0] for m in BACKTEST_METHODS}
     events: list[tuple[float, bool]] = []
     refused: dict[str, int] = {}
@@ -263,6 +268,8 @@ def _score_target(
                 # rank refuses the laws alone here: it prints nothing, and nothing is scored
                 refused[m] = refused.get(m, 0) + 1
                 continue
+            if measured is not None and (alt := measured(budget, m, res)) is not None:
+                res = alt
             tr = res.targets[0]
             if tr.refused is not None:
                 refused[m] = refused.get(m, 0) + 1
@@ -293,6 +300,18 @@ def _score_target(
         for m, c in refused.items()
     ]
     return out, events, notes, unranked
+
+
+def _measured_hook(
+    runs: Runs, names: Sequence[str], target: str, settings: RankSettings, book: LawBook
+) -> Callable[[Budget, Method, Ranking], Ranking | None]:
+    """``rank``'s order by measured losses at a budget (``_measured_order``) by a method, for ``_score_target``."""
+
+    def measured(at: Budget, m: Method, res: Ranking) -> Ranking | None:
+        by = dataclasses.replace(settings, method=m)
+        return _measured_order(runs, names, {target: 1.0}, at, by, book, res)
+
+    return measured
 
 
 def pbest_buckets(
@@ -384,8 +403,9 @@ def rank_backtest(
         verdict = _at(learned, 0.0)
         if verdict.use_laws:
             used.append(t)
+        measured = _measured_hook(base, names, t, settings, book)
         scored, seen, said, left = _score_target(
-            model, book, runs.own_eval, t, points, learned, k, near_tie, level
+            model, book, runs.own_eval, t, points, learned, k, near_tie, level, measured
         )
         if not any(c[1] for c in scored.values()):
             # every method ranked fewer than two of the held-out datasets: a table of 0 of 0 pairs, said only as

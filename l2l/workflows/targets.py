@@ -4,9 +4,12 @@ where the own evals are training losses of one name). Shared by the requests and
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+import polars as pl
 
 from l2l.base import schema
 from l2l.base.checks import check_weight
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "accuracy_names",
     "both_error",
+    "bytes_per_token",
     "metric_of",
     "names_accuracy",
     "rank_targets",
@@ -225,6 +229,49 @@ def rank_targets(
     return out
 
 
+#: Bytes per token told apart: a loss per token over its per-byte twin of the same run (loss / (bpb · ln 2)) is the
+#: eval text's bytes per token, fixed by the tokenizer alone; datasets whose medians differ by more than this share
+#: were measured with different tokenizers (two evals of one forward pass: no noise between them, only rounding)
+BYTES_PER_TOKEN_APART: Final = 0.01
+
+
+def bytes_per_token(runs: Runs, datasets: Sequence[str], target: str) -> dict[str, float]:
+    """Dataset → the bytes per token of ``target``'s text under its models' tokenizer, told by the target's loss per
+    token over its per-byte twin ``NAME:bpb`` on the same runs (the median over them); empty where the table has no
+    twin. A table that names no tokenizer still tells, so, whether its datasets' per-token losses compare (helper
+    h101: three tokenizers as three datasets, per-token ``c4_val`` ranked the tokenizer of fewest bytes per token
+    first at P(best) 1.00, the per-byte order the reverse)."""
+    base, metric = schema.split_metric(target)
+    twin = f"{base}:bpb"
+    if metric == "bpb" or twin not in runs.evals:
+        return {}
+    key = ["dataset", "N", "D", "run_id", "split"]
+    frame = runs.frame.filter(pl.col("dataset").is_in(list(datasets))).with_columns(
+        pl.col("run_id").cast(pl.String).fill_null(""), pl.col("split").cast(pl.String).fill_null("")
+    )
+    per_token = frame.filter(pl.col("eval") == target).select(*key, pl.col("loss").alias("_x"))
+    per_byte = frame.filter(pl.col("eval") == twin).select(*key, pl.col("loss").alias("_y"))
+    ratio = (pl.col("_x") / (pl.col("_y") * math.log(2))).median().alias("_r")
+    paired = per_token.join(per_byte, on=key).filter(pl.col("_y") > 0).group_by("dataset").agg(ratio)
+    return {
+        str(d): float(r) for d, r in paired.sort("dataset").iter_rows() if r is not None and math.isfinite(r)
+    }
+
+
+def _by_bytes_per_token(ratios: Mapping[str, float]) -> dict[str, list[str]]:
+    """Datasets grouped by their bytes per token (``bytes_per_token``): one group per tokenizer, within
+    ``BYTES_PER_TOKEN_APART`` of the group's first; keyed by its label (``4.20 bytes per token``)."""
+    groups: dict[str, list[str]] = {}
+    first: dict[str, float] = {}
+    for d, r in sorted(ratios.items(), key=lambda kv: kv[1]):
+        label = next((k for k, v in first.items() if r <= v * (1.0 + BYTES_PER_TOKEN_APART)), None)
+        if label is None:
+            label = f"{r:.2f} bytes per token"
+            first[label] = r
+        groups.setdefault(label, []).append(d)
+    return groups
+
+
 def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str]) -> UsageError | None:
     """The refusal of a ranking on a loss per token (any loss eval but a per-byte ``NAME:bpb``) between datasets
     whose models use different tokenizers (``Runs.tokenizers``): a loss per token is in another unit for each
@@ -240,9 +287,15 @@ def tokenizer_refusal(runs: Runs, datasets: Sequence[str], targets: Sequence[str
         by_tok: dict[str, list[str]] = {}
         for d in measured:
             by_tok.setdefault(runs.tokenizers[d], []).append(d)
+        told = ""
+        if not measured:  # the table names no tokenizer: its per-byte twin may still tell them apart
+            by_tok = _by_bytes_per_token(bytes_per_token(runs, datasets, target))
+            told = f", told by {target} over {base}:bpb on the same runs"
         if len(by_tok) < 2:
             continue
-        said = "; ".join(f"{', '.join(ds)} {_first_value(tok)}" for tok, ds in list(by_tok.items())[:4])
+        said = (
+            "; ".join(f"{', '.join(ds)} {_first_value(tok)}" for tok, ds in list(by_tok.items())[:4]) + told
+        )
         twin = f"{base}:bpb"
         bpb = [e for e in runs.evals if schema.split_metric(e)[1] == "bpb"]
         if twin in runs.evals:

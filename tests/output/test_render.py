@@ -276,6 +276,21 @@ def test_rows_whose_estimates_differ_never_print_alike() -> None:
     assert [col.cell(r) for r in rows] == ["2.70 [2.21, 3.38]", "2.73 [2.23, 3.42]", "3.41 [2.76, 4.24]"]
 
 
+def test_values_without_intervals_print_at_one_number_of_decimals_that_tells_them_apart() -> None:
+    """rank's measured losses (no interval) printed at .4g: 3.06 beside 3.007, and 2.918836 and 2.919012, the 2nd
+    and 3rd of a mixture sweep's measured order, both as 2.919 (helper h101)."""
+    from l2l.output.reports.common import interval_column
+
+    rows = [{"value": 2.918281}, {"value": 2.918836}, {"value": 2.919012}, {"value": 3.06}, {"value": None}]
+    col = interval_column("value", "measured loss", rows, lo="lo", hi="hi")
+    assert col.cell is not None
+    assert [col.cell(r) for r in rows] == ["2.9183", "2.9188", "2.9190", "3.0600", "–"]
+    apart = [{"value": 2.9183}, {"value": 3.06}, {"value": 10.5}]
+    col = interval_column("value", "measured loss", apart, lo="lo", hi="hi")
+    assert col.cell is not None
+    assert [col.cell(r) for r in apart] == ["2.92", "3.06", "10.50"]  # .4g's decimals for the largest, kept
+
+
 def test_wrap_name_breaks_after_separators_and_cuts_only_what_cannot_fit() -> None:
     from l2l.output.render import wrap_name
 

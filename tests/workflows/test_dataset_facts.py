@@ -28,7 +28,7 @@ from l2l.io.tables import read_runs
 from l2l.io.workspace import Workspace
 from l2l.workflows.predict import optimal, predict
 from l2l.workflows.rank import rank_runs
-from l2l.workflows.targets import tokenizer_refusal
+from l2l.workflows.targets import bytes_per_token, tokenizer_refusal
 from l2l.workflows.via import predict_via
 
 SIZES = (2e7, 5e7, 1e8, 2e8, 4e8, 8e8)
@@ -45,7 +45,7 @@ def _own(E: float, N: float, D: float) -> float:
     return E + ((1.7e8 / N) ** (0.30 / 0.35) + 3.2e9 / D) ** 0.35
 
 
-def _tokenizer_table(path: Path, *, same_tokenizer: bool = False) -> Path:
+def _tokenizer_table(path: Path, *, same_tokenizer: bool = False, bpt: float | None = None) -> Path:
     rng = np.random.default_rng(1)
     rows = []
     for ds, p in TOKENIZED.items():
@@ -71,7 +71,7 @@ def _tokenizer_table(path: Path, *, same_tokenizer: bool = False) -> Path:
                         **base,
                         "eval": "c4_val",
                         "metric": "loss",
-                        "loss": noisy(bpb * math.log(2) * float(p["bpt"])),
+                        "loss": noisy(bpb * math.log(2) * float(bpt or p["bpt"])),  # type: ignore[arg-type]
                     }  # type: ignore[arg-type]
                 )
                 rows.append({**base, "eval": "c4_val", "metric": "bpb", "loss": noisy(bpb)})
@@ -155,7 +155,31 @@ def test_datasets_of_one_tokenizer_or_a_table_naming_none_are_ranked_on_per_toke
     assert tokenizer_refusal(differ, differ.datasets, ["c4_val"]) is not None
     assert tokenizer_refusal(differ, differ.datasets, ["c4_val:bpb"]) is None
     assert tokenizer_refusal(differ, ["web"], ["c4_val"]) is None
-    assert tokenizer_refusal(replace(differ, tokenizers={}), differ.datasets, ["c4_val"]) is None
+    # a table naming none is ranked where its per-byte twin gives every dataset one bytes per token (one tokenizer)
+    one = read_runs([_tokenizer_table(tmp_path / "one.csv", bpt=4.2)])
+    assert tokenizer_refusal(replace(one, tokenizers={}), one.datasets, ["c4_val"]) is None
+
+
+def test_a_table_naming_no_tokenizer_is_refused_where_its_per_byte_twin_tells_bytes_per_token_apart(
+    tmp_path: Path,
+) -> None:
+    """Three tokenizers given as three datasets (no tokenizer column): per-token c4_val ranked the tokenizer of
+    fewest bytes per token first at P(best) 1.00 (helper h101); c4_val over c4_val:bpb of the same runs tells the
+    bytes per token of each (3.0, 3.8, 4.2), so the ranking is refused as a named tokenizer's is."""
+    differ = read_runs([_tokenizer_table(tmp_path / "differ.csv")])
+    bare = replace(differ, tokenizers={})
+    np.testing.assert_allclose(
+        [bytes_per_token(bare, bare.datasets, "c4_val")[d] for d in ("code", "books", "web")],
+        [3.0, 3.8, 4.2],
+        rtol=0.01,
+    )
+    assert bytes_per_token(bare, bare.datasets, "c4_val:bpb") == {}
+    refused = tokenizer_refusal(bare, bare.datasets, ["c4_val"])
+    assert refused is not None
+    assert "code 3.00 bytes per token" in refused.message
+    assert "told by c4_val over c4_val:bpb" in refused.message
+    assert refused.hint == "rank its per-byte twin: -t c4_val:bpb"
+    assert tokenizer_refusal(bare, ["web", "books"], ["c4_val:bpb"]) is None
 
 
 def test_a_per_token_ranking_beside_a_dataset_of_unknown_tokenizer_says_so(tmp_path: Path) -> None:

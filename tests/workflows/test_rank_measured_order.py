@@ -15,6 +15,7 @@ from l2l.base.errors import L2LError
 from l2l.core.ranking import Ranking
 from l2l.io.tables import read_runs
 from l2l.workflows.rank import rank_runs
+from l2l.workflows.rank_eval import rank_backtest
 from l2l.workflows.requests import RankRequest, answer_rank
 from l2l.workflows.session import Session
 
@@ -98,3 +99,23 @@ def test_a_dataset_that_never_ran_the_model_is_left_unranked_beside_the_measured
     assert [(r.dataset, r.rank) for r in t.rows] == [("c", 1), ("b", 2), ("a", 3), ("d", None)]
     assert t.rows[-1].status == "failed"
     assert t.measured_at == (400e6, 8e9)
+
+
+def test_rank_holdout_scores_the_measured_order_rank_prints(tmp_path: Path) -> None:
+    """A mixture sweep of one size (RegMix's design) with larger validation runs of some mixtures held out: ``rank
+    --holdout`` refused "nothing to score", its hint asking for runs at the largest remaining budget, which every
+    mixture had, where ``rank`` prints their measured order (helper h101). Now scored as printed: from the 100M order
+    a < b < c < d, the held-out 1B runs (b best, then a, d, c) make 4 of 6 pairs right (a-b and c-d wrong)."""
+    small = {"a": 2.90, "b": 2.91, "c": 2.95, "d": 2.97}
+    big = {"b": 2.30, "a": 2.33, "d": 2.35, "c": 2.40}
+    lines = ["dataset,N,D,eval,loss,split"]
+    lines += [f"{m},100000000,2000000000,val_mix,{v},proxy" for m, v in small.items()]
+    lines += [f"{m},1000000000,20000000000,val_mix,{v},validation" for m, v in big.items()]
+    path = tmp_path / "regmix.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = read_runs([path])
+    res = rank_backtest(runs, ["val_mix"], holdout_split="validation", draws=200)
+    scored = {m.method: (m.right, m.pairs) for m in res.methods}
+    assert scored["baseline"] == (4, 6)
+    assert scored["recommended"] == (4, 6)
+    assert scored["independent"] == (0, 0)
