@@ -200,17 +200,18 @@ def _above(sw: Sweep, cut: float) -> NDArray[np.bool_]:
 
 def _reach(part: Sweep, cut: float, n: float, d: float, c: float) -> float:
     """How far a run above ``cut`` lies beyond the fitted runs ``part`` (compute, model size or tokens)."""
-    return reach_distance(n, d, c, float(part.N.max()), float(part.D.max()), cut)
+    n_max, d_max, _, _ = part.extent
+    return reach_distance(n, d, c, n_max, d_max, cut)
 
 
 def _n_reach(part: Sweep, n: float) -> float:
     """How far a run lies beyond the fitted runs ``part`` in model size alone (0 inside)."""
-    return size_reach(n, float(part.N.max()))
+    return size_reach(n, part.extent[0])
 
 
 def _d_reach(part: Sweep, d: float) -> float:
     """How far a run lies beyond the fitted runs ``part`` in tokens alone (0 inside)."""
-    return size_reach(d, float(part.D.max()))
+    return size_reach(d, part.extent[1])
 
 
 def _direct_errors(name: str, sw: Sweep, part: Sweep, law: ScalingLaw, cut: float) -> list[BacktestResidual]:

@@ -374,11 +374,9 @@ def size_reach(N: float, N_max: float) -> float:
 def ratio_reach(N: float, D: float, fitted: Sweep) -> float:
     """How far the tokens per parameter D/N lie outside the range of ``fitted``'s runs, in log: log(ratio /
     largest) above it (positive), log(ratio / smallest) below it (negative), 0 inside."""
-    ratios = fitted.D / fitted.N
+    _, _, smallest, largest = fitted.extent
     r = D / N
-    return (
-        math.log(r / float(ratios.max())) if r > ratios.max() else min(0.0, math.log(r / float(ratios.min())))
-    )
+    return math.log(r / largest) if r > largest else min(0.0, math.log(r / smallest))
 
 
 def distance_of(C_target: float, C_fitted_max: float) -> float:

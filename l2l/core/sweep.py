@@ -117,6 +117,17 @@ class Sweep:
             object.__setattr__(self, "_pinned", made)  # a cache beside the frozen fields, not one of them
         return made
 
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """The largest N and D and the smallest and largest D/N of the runs, taken once (a backtest asks them of its
+        fitted runs for every run it scores: ``reach_distance``, ``size_reach``, ``ratio_reach``)."""
+        made: tuple[float, float, float, float] | None = self.__dict__.get("_extent")
+        if made is None:
+            ratios = self.D / self.N
+            made = (float(self.N.max()), float(self.D.max()), float(ratios.min()), float(ratios.max()))
+            object.__setattr__(self, "_extent", made)  # a cache beside the frozen fields, not one of them
+        return made
+
     def top_for(self, N: float, D: float) -> float:
         """The largest budget that pins the law at (N, D): ``pinned_max_C``, or ``max_C`` where (N, D) is one of
         the single runs above it (a run pins the law at its own configuration)."""

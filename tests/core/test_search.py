@@ -239,6 +239,23 @@ def test_a_large_stack_is_evaluated_in_row_blocks_with_the_same_result(
     assert_allclose(problem.value(stack), f_whole / problem.scale, rtol=1e-12)
 
 
+@pytest.mark.parametrize("objective", ["huber", "mse"])
+def test_the_pass_gives_the_objective_of_the_plain_formula_and_the_value_alone_the_same_bits(
+    objective: str,
+) -> None:
+    """The pass's Huber (ψ = r clipped to ±δ, ψ·(r − ψ/2), weighted) is the textbook one, and a value-only pass (which
+    skips what only the gradient needs) gives bit for bit the value of a pass with the gradient."""
+    rng = np.random.default_rng(7)
+    n, d, y = law_samples(PAPER_LIKE_LAW, noise=0.01, seed=3)
+    stack = np.array([18.0, 20.7, 0.7, 0.43, 0.48]) + rng.normal(0, 0.05, (9, 5))
+    w = rng.integers(0, 3, (9, len(y))).astype(float)
+    problem = Problem("l2l", np.log(n), np.log(d), np.log(y), objective=objective, weights=w)  # type: ignore[arg-type]
+    f, _ = problem.scaled_value_and_grad(stack)
+    value = problem.value(stack)
+    assert np.array_equal(value * problem.scale, f)
+    assert_allclose(value, problem.loss_of_residuals(problem.residuals(stack)), rtol=1e-13)
+
+
 def test_importing_the_engine_does_not_import_scipy_optimize() -> None:
     """`l2l runs` imports this module and never fits: looking up scipy's L-BFGS-B routine at import cost it 0.58 s."""
     import subprocess

@@ -31,6 +31,15 @@ def test_a_sweep_checks_its_arrays_and_fills_compute() -> None:
         Sweep.of([1e8, 2e8], [1e9, 2e9], None, [3.0, np.nan])
 
 
+def test_a_sweeps_extent_is_its_largest_size_and_tokens_and_its_range_of_tokens_per_parameter() -> None:
+    """Taken once and kept (a backtest asks it of its fitted runs for every run it scores): the same numbers as the
+    arrays' own max and min, and a subset has its own."""
+    s = Sweep.of([3e8, 1e8, 2e8], [1e9, 4e9, 5e8], None, [2.8, 3.0, 2.9])
+    assert s.extent == (3e8, 4e9, 2.5, 40.0)
+    assert s.extent is s.extent
+    assert s.subset(np.array([0, 2])).extent == (3e8, 1e9, 2.5, 1e9 / 3e8)
+
+
 def test_subsets_below_a_cutoff_and_in_order() -> None:
     s = Sweep.of([3e8, 1e8, 2e8], [1e9, 1e9, 5e8], None, [2.8, 3.0, 2.9])
     assert_allclose(s.below(6 * 2e8 * 5e8).N, [1e8, 2e8])
