@@ -17,7 +17,9 @@ separates runs when it is each run's final token count. Rows that nothing separa
 (the reader decides what such repeats mean) unless they are runs of different lengths (more rows at a group's
 first step than at its last: a shorter run's final checkpoint would be lost), which is refused with the fix (a
 ``run_id`` column, or naming the columns with ``--run-key``). Runs of one size whose checkpoints share no step,
-with nothing to tell them apart, look like one run: only run ids can tell.
+with nothing to tell them apart, look like one run: only run ids can tell. Where run ids name the runs, a learning
+rate or phase column (``schedule_columns``) never tells runs apart: it is the schedule of the run the id names (a
+WSD log's cooldowns under the main run's id stay one run per id, and are warned of), whichever reader read the file.
 
 **Rows at D = 0.** A log's step-0 row (an untrained model, D = 0) is no point of a scaling law: such rows are
 dropped and counted (``CheckpointReport.zero_rows``).
@@ -25,7 +27,9 @@ dropped and counted (``CheckpointReport.zero_rows``).
 **One pass.** ``final_checkpoints_fast`` makes the whole selection of a log with run ids in ONE streaming
 ``group_by().agg()`` over the file: per (run, eval) the row count, the step and D ranges, corr(step, D), the values
 at the last step (``max_by``), and whether any row fails the reader's value checks. The exact path
-(``select_frame``, on a table in memory) serves everything else: logs without run ids, other policies, ties.
+(``select_frame``, on a table in memory) serves everything else: logs without run ids, other policies, and logs
+where a (run, eval) repeats its first or last step with different losses, or repeats any step while another column
+changes within it (``_repeats``), so that both routes keep the same runs whichever reader read the file.
 """
 
 from __future__ import annotations
@@ -511,7 +515,16 @@ def _identity(frame: pl.DataFrame, base: Sequence[str], lay: _Layout) -> tuple[s
     key = list(base)
     found: list[str] = []
     left = _dup_steps(frame, [*key, *inner])
-    pool = [c for c in lay.candidates if c in frame.columns and _run_level(frame, key, c)]
+    # where the log names its runs, its learning rate and phase are their schedule, never what tells runs apart:
+    # a phase is a stage of a run, and a learning rate that moves along a run id's rows is its schedule. A WSD log
+    # whose cooldowns carry the main run's id was split by them on the careful reader (5 → 10 runs by phase, 4 → 12
+    # by lr, a mid-cooldown checkpoint kept as a run "ending in decay") and not on the one-pass reader: the same
+    # table had two answers by how it was quoted (h95, h99). A model-named id over a sweep of settings is still
+    # told apart by the setting (``peak_lr``), or by ``--run-key``.
+    schedule = set(schedule_columns(lay.candidates)) if "run_id" in base else set()
+    pool = [
+        c for c in lay.candidates if c in frame.columns and c not in schedule and _run_level(frame, key, c)
+    ]
     while left and pool:
         scored = sorted((_dup_steps(frame, [*key, c, *inner]), i, c) for i, c in enumerate(pool))
         best, _, col = scored[0]
@@ -1283,19 +1296,9 @@ def final_checkpoints_fast(
             pl.col(phase).n_unique().alias("_phase_n"),
             pl.col(phase).cast(pl.String).unique().alias("_phases"),
         ]
-    if "loss" in values:
-        # rows repeated at a run's last step with different losses (a resumed run re-logging its checkpoint):
-        # the last step's highest and lowest loss, by the step lifted by a part in 1e9 of the loss either way
-        # (streams; counting the rows at the maximum held the whole file, 2.4 GB for 10^7 rows)
-        lift = (s.abs() + 1) * pl.col("loss") * 1e-9
-        aggs += [
-            pl.col("loss").max_by(s + lift).alias("_end_hi"),
-            pl.col("loss").max_by(s - lift).alias("_end_lo"),
-            pl.col("loss").min().alias("_loss_min"),  # (a loss that rose at the end: below)
-        ]
-    agg = (
-        lf.with_columns(pl.col(step).alias(_STEP)).group_by(list(group)).agg(aggs).collect(engine="streaming")
-    )
+    aggs += _repeat_aggs(values, lr, phase)
+    stepped = lf.with_columns(pl.col(step).alias(_STEP))
+    agg = stepped.group_by(list(group)).agg(aggs).collect(engine="streaming")
     checks = agg.select([*group, "_bad"])
     rows = int(agg["_rows"].sum())
     zeros = int(agg["_zeros"].sum())
@@ -1305,10 +1308,7 @@ def final_checkpoints_fast(
     )
     if varies.height and not seen:
         return FastSelection(agg, None, checks, ok=False)
-    if "_end_hi" in agg.columns and bool((agg["_end_hi"] != agg["_end_lo"]).any()):
-        # rows repeated at a run's last step (a resumed run's re-logged checkpoint, a row exported twice): max_by
-        # keeps one of them, whichever the file lists first; the exact path keeps them all, to be averaged with a
-        # warning where they differ (a probe's answer moved 2 % with the order of its rows, nothing said)
+    if _repeats(agg, stepped, group):  # (the exact path keeps, tells apart or refuses them)
         return FastSelection(agg, None, checks, ok=False)
     if "_loss_min" in agg.columns and bool(
         (agg["loss"] >= ROSE_AT_END * agg["_loss_min"]).fill_null(False).any()
@@ -1346,6 +1346,63 @@ def final_checkpoints_fast(
         **_fast_undecayed(agg, key, lr, phase),  # type: ignore[arg-type]
     )
     return FastSelection(frame, report, checks)
+
+
+def _repeat_aggs(values: Sequence[str], lr: str | None, phase: str | None) -> list[pl.Expr]:
+    """The one pass's aggregations that tell where a group repeats a step (``_repeats``)."""
+    s = pl.col(_STEP)
+    aggs: list[pl.Expr] = []
+    # a column that may tell runs under one id apart (a model-named id over a sweep: ``_identity``; never the
+    # schedule): whether it changes within some group (then ``_repeats`` counts the groups' distinct steps)
+    setup = [c for c in values if c not in schema.COLUMNS and c not in (lr, phase)]
+    aggs += [
+        ((pl.col(c).max() != pl.col(c).min()) | pl.col(c).is_null().any() & pl.col(c).is_not_null().any())
+        .fill_null(False)
+        .alias(f"_setup_moves{i}")
+        for i, c in enumerate(setup)
+    ]
+    if "loss" in values:
+        # rows repeated at a run's last step, or at its first, with different losses (a resumed run re-logging its
+        # checkpoint; runs of several lengths under one id, which the exact path refuses): the step's highest and
+        # lowest loss, by the step lifted by a part in 1e9 of the loss either way (streams; counting the rows at
+        # the maximum held the whole file, 2.4 GB for 10^7 rows)
+        lift = (s.abs() + 1) * pl.col("loss") * 1e-9
+        aggs += [
+            pl.col("loss").max_by(s + lift).alias("_end_hi"),
+            pl.col("loss").max_by(s - lift).alias("_end_lo"),
+            pl.col("loss").min_by(s - lift).alias("_first_hi"),
+            pl.col("loss").min_by(s + lift).alias("_first_lo"),
+            pl.col("loss").min().alias("_loss_min"),  # (a loss that rose at the end: below)
+        ]
+    return aggs
+
+
+def _repeats(agg: pl.DataFrame, stepped: pl.LazyFrame, group: Sequence[str]) -> bool:
+    """Whether the one pass's groups repeat a step where the exact path would read them otherwise (``stepped``: the
+    log, the step as ``_STEP``, read again only where a column besides the schedule changes within a group)."""
+    if "_end_hi" in agg.columns and bool(
+        ((agg["_end_hi"] != agg["_end_lo"]) | (agg["_first_hi"] != agg["_first_lo"])).any()
+    ):
+        # rows repeated at a run's last step (a resumed run's re-logged checkpoint, a row exported twice): max_by
+        # keeps one of them, whichever the file lists first; the exact path keeps them all, to be averaged with a
+        # warning where they differ (a probe's answer moved 2 % with the order of its rows, nothing said). At its
+        # first step: runs of several lengths under one id, which the exact path refuses (h99)
+        return True
+    # a step repeated within a run id, and a column that may tell the runs under it apart: the exact path decides
+    # (this route kept one run per id where the careful reader split it: the same table read two ways, h99). A
+    # learning rate or phase never tells runs apart where ids name them (``_identity``), so a WSD log's cooldowns
+    # under the main run's id are one run per id on either route.
+    moves = [c for c in agg.columns if c.startswith("_setup_moves")]
+    if not moves or not bool(agg.select(pl.any_horizontal(moves).any()).item()):
+        return False
+    # a second streaming pass that holds every group's distinct steps (10^7 rows: 1.1 GB, 3× a bare scan's peak,
+    # h99): only for a log whose other column changes within a run id (a per-step metric, or a setting)
+    steps = (
+        stepped.group_by(list(group))
+        .agg(pl.len().alias("_rows"), pl.col(_STEP).n_unique().alias("_steps"))
+        .collect(engine="streaming")
+    )
+    return bool((steps["_steps"] < steps["_rows"]).any())
 
 
 def _fast_moving(agg: pl.DataFrame, lr: str | None, phase: str | None) -> list[str]:

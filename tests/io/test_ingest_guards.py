@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -434,6 +435,75 @@ def test_cooldowns_under_the_main_runs_id_in_a_quoted_log_are_read(tmp_path: Pat
     assert "end before their learning rate decayed" in said
     # the runs it flags and those it keeps share their ids: no --where on the id leaves the first out alone
     assert "run_id!=" not in said
+
+
+def _encoded(tmp_path: Path, text: str, encoding: str) -> Path:
+    """``text`` (a plain CSV) written as ``encoding``: the same table, plain, quoted, tab-separated or Parquet."""
+    frame = pl.read_csv(text.encode())
+    path = tmp_path / f"log.{'parquet' if encoding == 'parquet' else 'tsv' if encoding == 'tsv' else 'csv'}"
+    if encoding == "plain":
+        write(path, text)
+    elif encoding == "quoted":  # (the careful reader, not the one-pass route)
+        frame.write_csv(path, quote_style="non_numeric")
+    elif encoding == "tsv":
+        frame.write_csv(path, separator="\t")
+    else:
+        frame.write_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("columns", ["lr,phase", "lr", "phase"])
+def test_a_log_with_runs_under_one_id_gives_the_same_runs_and_warnings_in_every_encoding(
+    tmp_path: Path, columns: str
+) -> None:
+    """Helper h99 (issue 17): a WSD log whose cooldowns carry the main run's id kept 4 runs read plainly (the
+    one-pass route) and 12 quoted or from Parquet (the careful reader split each id by its learning rate, keeping a
+    mid-cooldown checkpoint as a run, or 8 by its phase). A run id names the run; its learning rate and phase are
+    its schedule: 4 runs in every encoding, each at its main run's last checkpoint, with the same warning."""
+    text = wsd_log(columns=columns)
+    for tpp in (20, 40):
+        text = text.replace(f"-cd{tpp}x", "-main")
+    read = {}
+    for encoding in ("plain", "quoted", "tsv", "parquet"):
+        (tmp_path / encoding).mkdir()
+        path = _encoded(tmp_path / encoding, text, encoding)
+        runs = read_runs([path])
+        kept = runs.frame.sort("N").select("run_id", "N", "D", "loss").rows()
+        read[encoding] = (kept, notes(runs).replace(str(path), "FILE"))
+    assert read["quoted"] == read["plain"]
+    assert read["tsv"] == read["plain"]
+    assert read["parquet"] == read["plain"]
+    kept, said = read["plain"]
+    # each at its last checkpoint, the main run's at 80 tokens per parameter, 3.5 % above the law
+    assert [(r, n, d) for r, n, d, _ in kept] == [(f"web-{n:g}-main", n, 80 * n) for n in SIZES]
+    law = [2.0 + 400 / n**0.34 + 600 / (80 * n) ** 0.3 for n in SIZES]
+    np.testing.assert_allclose([loss for *_, loss in kept], np.multiply(law, 1.035), atol=6e-5)
+    assert "4 runs end before their learning rate decayed" in said
+
+
+@pytest.mark.parametrize("encoding", ["plain", "quoted"])
+def test_an_id_naming_a_model_over_two_runs_is_read_the_same_plain_or_quoted(
+    tmp_path: Path, encoding: str
+) -> None:
+    """Helper h99: one id per size over two runs of 10 and 20 checkpoints. Read plainly (the one-pass route), each
+    id kept its longer run alone, the shorter one's end dropped without a word; quoted, the log was split by its
+    peak_lr, or refused where no column tells the runs apart. Now both routes do what the careful reader did."""
+    rows = ["dataset,run_id,N,D,step,eval,loss,peak_lr"]
+    for n in (1e8, 2e8, 4e8, 8e8):
+        for lr, total in ((1e-3, 10), (3e-3, 20)):
+            law = [
+                2 + 400 / n**0.34 + 600 / (2 * n * k) ** 0.3 + (lr < 2e-3) * 0.02 for k in range(1, total + 1)
+            ]
+            rows += [
+                f"web,m{n:g},{n:g},{2 * n * k:g},{k},web_val,{v:.5f},{lr:g}" for k, v in enumerate(law, 1)
+            ]
+    text = "\n".join(rows) + "\n"
+    runs = read_runs([_encoded(tmp_path, text, encoding)])
+    assert runs.frame.height == 8
+    assert sorted(runs.frame.filter(pl.col("N") == 1e8)["D"].to_list()) == [2e9, 4e9]
+    bare = "\n".join(r.rsplit(",", 1)[0] for r in rows) + "\n"  # (no peak_lr: nothing tells the runs apart)
+    with pytest.raises(InputError, match="no column of the table tells them apart"):
+        read_runs([_encoded(tmp_path, bare, encoding)])
 
 
 def test_a_stable_phase_alone_tells_an_undecayed_run(tmp_path: Path) -> None:
