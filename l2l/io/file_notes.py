@@ -1,6 +1,7 @@
 """The notes on one file's columns that reading it leaves: a per-step log kept at its final checkpoints with too
 few token counts for a law, losses whose column names say bits, and an unused column that counts parameters
-another way than N (without embeddings, a mixture of experts' active parameters)."""
+another way than N (without embeddings, a mixture of experts' active parameters), and an unused column naming
+each run's training stage (pretrain, anneal) that splits a dataset's runs in kinds one law is fitted across."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import polars as pl
 from l2l.base import schema
 from l2l.base.runs import MOE_ACTIVE_UNUSED, read_at_final_checkpoints
 from l2l.base.text import fmt_si, some_of
+from l2l.io.checkpoints import PHASE_NAMES
 from l2l.io.provenance import c_count_mismatch
 from l2l.io.selection import EXTRA
 from l2l.io.table_types import _Part
@@ -118,3 +120,43 @@ def _c_follows(part: _Part, col: str, n_col: str) -> str:
         f"; the table's C column was computed with column {n_col!r}: with N={col}, C/(N·D) follows the model "
         "size, and l2l takes C = 6·N·D instead"
     )
+
+
+#: Runs of a stage a stage column must count, in each of two stages or more, for the note (``_stage_note``).
+_STAGE_RUNS = 2
+
+
+def _stage_note(ignored: Sequence[str], part: _Part) -> str | None:
+    """A warning where an unused column named as a training stage (``PHASE_NAMES``: ``stage``, ``phase``) splits a
+    dataset's runs into two kinds or more of several runs each (base runs beside annealed ones continued from them):
+    one law is fitted across them, which no run says it should be. Helper h101's table (iso grids of base runs,
+    ``stage=pretrain``, and an annealed run from each, ``stage=anneal``, 3 % lower at 1.1× D) was fitted into one
+    law flagged ok with ±10 % intervals (±1-5 % on the base runs alone), its stage column only "not used". A per-step
+    log's phase, which reading its checkpoints uses, is no unused column."""
+    for col in ignored:
+        extra = f"{EXTRA}{col}"
+        if schema.norm_name(col) not in PHASE_NAMES or extra not in part.loss.columns:
+            continue
+        kinds = (
+            part.loss.filter(pl.col(extra).is_not_null())
+            .group_by("dataset", extra)
+            .agg(pl.struct("N", "D").n_unique().alias("runs"))
+            .filter(pl.col("runs") >= _STAGE_RUNS)
+        )
+        split = kinds.group_by("dataset").agg(pl.len().alias("k")).filter(pl.col("k") >= 2).sort("dataset")
+        if split.height == 0:
+            continue
+        ds = str(split["dataset"][0])
+        mine = kinds.filter(pl.col("dataset") == ds).sort("runs", descending=True)
+        said = " and ".join(f"{v} ({n})" for v, n in zip(mine[extra], mine["runs"], strict=True))
+        first, second = str(mine[extra][0]), str(mine[extra][1])
+        more = (
+            f" (and {split.height - 1} more dataset{'s' if split.height > 2 else ''})"
+            if split.height > 1
+            else ""
+        )
+        return (
+            f"warning: column {col!r} (not used) splits {ds}'s runs{more} into {said}: one law is fitted across "
+            f"these kinds of run; --where {col}={first} (or {col}={second}) fits one kind"
+        )
+    return None

@@ -78,7 +78,7 @@ from l2l.io.dataset_facts import (
     states_dataset_fact,
     tokenizer_notes,
 )
-from l2l.io.file_notes import _bits_note, _few_token_counts_note, _parameter_notes
+from l2l.io.file_notes import _bits_note, _few_token_counts_note, _parameter_notes, _stage_note
 from l2l.io.nan_rows import _skip_long_nan, _skip_nan
 from l2l.io.own import _detect_own, resolve_own
 from l2l.io.perplexity import (
@@ -1680,6 +1680,8 @@ def _file_provenance(
             entry.setdefault("decisions", []).append(bits)
         if (few := _few_token_counts_note(part)) is not None:
             entry.setdefault("decisions", []).append(few)
+        if (stage := _stage_note(entry.get("ignored_columns", []), part)) is not None:
+            entry.setdefault("decisions", []).append(stage)
     return provenance
 
 

@@ -1129,3 +1129,31 @@ def test_a_metric_column_of_metric_kinds_is_no_eval_column(tmp_path: Path) -> No
     assert evals_in_metric(kinds, ["metric", "value"]) is None
     named = pl.DataFrame({"Metric": ["c4_loss", "loss", "hellaswag_acc"]}).lazy()
     assert evals_in_metric(named, ["Metric"]) == ("Metric", ["c4_loss", "loss", "hellaswag_acc"])
+
+
+def test_a_stage_column_that_splits_runs_into_kinds_is_warned_of_with_the_where_that_fits_one(
+    tmp_path: Path,
+) -> None:
+    """Base runs beside annealed runs continued from them (a ``stage`` column, not used) were fitted into one law
+    with nothing said (helper h101); one stage alone, or a stage column naming one kind, says nothing."""
+    from l2l import read_runs
+
+    rows = ["dataset,run_id,stage,N,D,eval,loss"]
+    for n in (1e8, 2e8, 4e8):
+        for k in (10, 20, 40):
+            base = 2.0 + 400 / n**0.3 + 900 / (k * n) ** 0.3
+            rows.append(f"web,b{n:g}-{k},pretrain,{n:g},{k * n:g},web_val,{base:.5f}")
+            rows.append(f"web,a{n:g}-{k},anneal,{n:g},{1.1 * k * n:g},web_val,{0.97 * base:.5f}")
+    both = tmp_path / "stages.csv"
+    both.write_text("\n".join(rows) + "\n")
+    (said,) = [n for n in notes(read_runs([both])).splitlines() if "column 'stage' (not used)" in n]
+    assert said.endswith(
+        "splits web's runs into anneal (9) and pretrain (9): one law is fitted across these kinds of run; "
+        "--where stage=anneal (or stage=pretrain) fits one kind"
+    ) or said.endswith(
+        "splits web's runs into pretrain (9) and anneal (9): one law is fitted across these kinds of run; "
+        "--where stage=pretrain (or stage=anneal) fits one kind"
+    )
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join(r for r in rows if ",anneal," not in r) + "\n")
+    assert "(not used) splits" not in notes(read_runs([one]))
