@@ -151,15 +151,15 @@ class AccuracyEvaluation:
 
 def _predicted_loss(
     book: LawBook, dataset: str, eval_name: str, n: float, d: float, level: float
-) -> PredictiveInterval | None:
-    """The input loss as ``predict`` gives it (``loss_point``: a fixed-D sweep's law in N at its D too), or None
-    when no law answers."""
+) -> PredictiveInterval | str:
+    """The input loss as ``predict`` gives it (``loss_point``: a fixed-D sweep's law in N at its D too), or why no
+    law answers (predict's words)."""
     from l2l.workflows.predict import loss_point
 
     try:
         return loss_point(book, dataset, eval_name, n, d, level=level).interval
-    except (FitError, SelectionError):
-        return None
+    except (FitError, SelectionError) as exc:
+        return exc.message
 
 
 def _baseline(own_train: AccuracyData) -> dict[str, float]:
@@ -296,15 +296,17 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: flo
         own_pi = _predicted_loss(book, ds, runs.own(ds), n, d, level)
         own: dict[InputKind, float | None] = {
             "measured": row["x"],
-            "predicted": None if own_pi is None else own_pi.estimate,
+            "predicted": None if isinstance(own_pi, str) else own_pi.estimate,
         }
         for kind, x in own.items():
             p = None if laws.paper is None else _safe(laws.paper, x, ds)
             preds.append(_made(run, "paper", kind, p, "the power law could not be fitted or evaluated"))
         measured = laws.task_held_out.get((ds, rid, n, d))
-        task: dict[InputKind, _Loss | None] = {
+        task: dict[InputKind, _Loss | str | None] = {
             "measured": None if measured is None else (measured, measured, measured, False),
-            "predicted": _loss_triple(book, ds, laws.task_eval, n, d, level) if laws.task_eval else None,
+            "predicted": _loss_triple(book, ds, laws.task_eval, n, d, level)
+            if laws.task_eval
+            else "no task loss",
         }
         for kind, xs in task.items():
             if laws.l2l is None:
@@ -319,10 +321,14 @@ def _held_out_predictions(runs: Runs, book: LawBook, laws: _EvalLaws, level: flo
 #: An input loss: estimate, lo, hi, and whether its interval is a lower bound (a measured one: itself, exact).
 _Loss = tuple[float, float, float, bool]
 
+#: The reason of an l2l prediction made from no input loss (the measured one missing, or no law to predict it).
+NO_INPUT_LOSS = "no input loss"
 
-def _loss_triple(book: LawBook, ds: str, ev: str, n: float, d: float, level: float) -> _Loss | None:
+
+def _loss_triple(book: LawBook, ds: str, ev: str, n: float, d: float, level: float) -> _Loss | str:
+    """The predicted input loss (``_Loss``), or why there is none."""
     pi = _predicted_loss(book, ds, ev, n, d, level)
-    return None if pi is None else (pi.estimate, pi.lo, pi.hi, pi.lower_bound_only)
+    return pi if isinstance(pi, str) else (pi.estimate, pi.lo, pi.hi, pi.lower_bound_only)
 
 
 def _l2l_made(
@@ -330,13 +336,14 @@ def _l2l_made(
     kind: InputKind,
     fit: AccuracyFit,
     ds: str,
-    xs: _Loss | None,
+    xs: _Loss | str | None,
     level: float,
 ) -> AccuracyHeldOut:
     """l2l's prediction of a held-out accuracy from the input loss ``xs`` (estimate, lo, hi, a lower bound), with
-    its interval, a lower bound where ``predict --eval ACC`` marks the same prediction one."""
-    if xs is None:
-        return _made(run, "l2l", kind, None, "no input loss")
+    its interval, a lower bound where ``predict --eval ACC`` marks the same prediction one; none where there is no
+    input loss (``xs`` None, or why not)."""
+    if xs is None or isinstance(xs, str):
+        return _made(run, "l2l", kind, None, NO_INPUT_LOSS + (f": {xs}" if xs else ""))
     try:
         acc, lo, hi, how = fit.chain_interval(xs[0], ds, xs[1], xs[2], level)
     except FitError as exc:
@@ -490,6 +497,21 @@ def evaluate_accuracy(
         )
     if failed:
         notes.append("l2l's law not made for: " + "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())))
+    unmade = [
+        p.reason
+        for p in preds
+        if p.method == "l2l"
+        and p.input == "predicted"
+        and p.predicted is None
+        and p.reason.startswith(NO_INPUT_LOSS)
+    ]
+    if unmade:
+        # (the whole chain's rows read "–" with nothing said, where predict says why: a DataDecide-like sweep of 5
+        # sizes on one line fits no law of the task loss: helper h101)
+        notes.append(
+            f"l2l from the predicted input loss: none for {len(unmade)} held-out run(s), e.g. "
+            + unmade[0].removeprefix(NO_INPUT_LOSS + ": ")
+        )
     return AccuracyEvaluation(
         holdout=plan.label,
         n_heldout_runs=accuracy_runs(runs, acc_hidden),

@@ -548,29 +548,39 @@ def test_a_holdout_that_only_one_dataset_reaches_is_refused_before_fitting_namin
 def test_a_ranking_backtest_that_ranks_no_held_out_pair_is_refused_with_why_not_a_table_of_nothing(
     tmp_path: Any,
 ) -> None:
-    """DCLM's shape (one run per set and size, a shared eval): `rank --holdout-top-compute 1` held out a budget four
-    sets ran, none of which had a law or a comparable run below it, and printed every method at 0 of 0 pairs with
-    exit 0, said only as "laws not used", where `rank` at that model refuses with the reason (helper h90)."""
+    """DCLM's shape (one run per set and size, a shared eval, no two sets at one size below the top): `rank
+    --holdout-top-compute 1` held out a budget the sets ran, none of which had a law or a comparable run below it,
+    and printed every method at 0 of 0 pairs with exit 0, said only as "laws not used", where `rank` at that model
+    refuses with the reason (helper h90). Where the sets do share the largest remaining size, the held-out budget
+    is ranked by the measured order `rank` prints there, and scored (helper h101)."""
     from l2l.io.tables import read_runs
     from l2l.testing import PAPER_LIKE_LAW, write_csv
     from l2l.workflows.rank_eval import rank_backtest
 
-    rows: list[dict[str, object]] = []
-    for i, ds in enumerate(("web", "books", "wiki")):
-        for n in (1e8, 4e8, 1.6e9):  # 20 tokens per parameter: no law, one run a size, the largest held out
-            loss = float(PAPER_LIKE_LAW.predict(n, 20 * n)) * (1 + 0.02 * i)
-            rows.append({"dataset": ds, "N": n, "D": 20 * n, "eval": "val_mix", "loss": loss})
-    path = tmp_path / "one_line.csv"
-    write_csv(rows, str(path))
-    runs = read_runs([path])
+    def table(name: str, apart: float) -> Any:
+        rows: list[dict[str, object]] = []
+        for i, ds in enumerate(("web", "books", "wiki")):
+            # 20 tokens per parameter: no law, one run a size, the largest (shared) held out
+            for n in (1e8 * apart**i, 4e8 * apart**i, 1.6e9):
+                loss = float(PAPER_LIKE_LAW.predict(n, 20 * n)) * (1 + 0.02 * i)
+                rows.append({"dataset": ds, "N": n, "D": 20 * n, "eval": "val_mix", "loss": loss})
+        path = tmp_path / name
+        write_csv(rows, str(path))
+        return read_runs([path])
+
     with pytest.raises(SelectionError) as err:
-        rank_backtest(runs, ["val_mix"], holdout_top_compute=1, draws=100)
+        rank_backtest(table("offset.csv", 1.3), ["val_mix"], holdout_top_compute=1, draws=100)
     assert str(err.value).startswith(
         "no method ranked two held-out datasets from the remaining runs (top 1 compute budget(s), C ≥ 3.07e20): "
         "nothing to score: books, web, wiki (3 datasets): recommended: no runs to anchor on, or no law to "
         "extrapolate with; independent: books/val_mix: 2 runs cannot fit a l2l law"
     )
     assert "l2l rank -t TARGET --N N --D D" in (err.value.hint or "")
+    shared = rank_backtest(
+        table("one_line.csv", 1.0), ["val_mix"], holdout_top_compute=1, draws=100
+    ).to_dict()
+    scored = {m["method"]: (m["right"], m["pairs"]) for m in shared["methods"]}
+    assert scored == {"baseline": (3, 3), "independent": (0, 0), "translation": (0, 0), "recommended": (3, 3)}
 
 
 def _per_step_log(path: Any, split: bool = False) -> Any:
