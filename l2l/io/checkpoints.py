@@ -1292,10 +1292,7 @@ def final_checkpoints_fast(
         rate = pl.col(lr).cast(pl.Float64, strict=False)
         aggs += [rate.max().alias("_lr_max"), rate.min().alias("_lr_min")]
     if phase is not None:
-        aggs += [
-            pl.col(phase).n_unique().alias("_phase_n"),
-            pl.col(phase).cast(pl.String).unique().alias("_phases"),
-        ]
+        aggs.append(pl.col(phase).cast(pl.String).unique().alias("_phases"))  # (how many: ``_fast_moving``)
     aggs += _repeat_aggs(values, lr, phase)
     stepped = lf.with_columns(pl.col(step).alias(_STEP))
     agg = stepped.group_by(list(group)).agg(aggs).collect(engine="streaming")
@@ -1407,7 +1404,7 @@ def _repeats(agg: pl.DataFrame, stepped: pl.LazyFrame, group: Sequence[str]) -> 
 
 def _fast_moving(agg: pl.DataFrame, lr: str | None, phase: str | None) -> list[str]:
     """The learning-rate and phase columns whose value changes within some group of the one pass."""
-    moves = [(lr, pl.col("_lr_max") > pl.col("_lr_min")), (phase, pl.col("_phase_n") > 1)]
+    moves = [(lr, pl.col("_lr_max") > pl.col("_lr_min")), (phase, pl.col("_phases").list.len() > 1)]
     return [c for c, expr in moves if c is not None and bool(agg.select(expr.any()).item())]
 
 
