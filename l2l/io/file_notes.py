@@ -147,7 +147,7 @@ def _stage_note(ignored: Sequence[str], part: _Part) -> str | None:
         if split.height == 0:
             continue
         ds = str(split["dataset"][0])
-        mine = kinds.filter(pl.col("dataset") == ds).sort("runs", descending=True)
+        mine = kinds.filter(pl.col("dataset") == ds).sort(["runs", extra], descending=[True, False])
         said = " and ".join(f"{v} ({n})" for v, n in zip(mine[extra], mine["runs"], strict=True))
         first, second = str(mine[extra][0]), str(mine[extra][1])
         more = (
