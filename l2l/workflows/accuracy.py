@@ -882,20 +882,6 @@ class AccuracyPrediction:
             return None
         return not (self.lower_bound_only or self.loss_beyond_evidence)
 
-    def _moved_off_the_law(self, law: float, loss: float) -> str:
-        """How the input loss was moved off its law's value: by its backtests' bias, onto the law's own largest
-        runs (a poor law that misses them), or both; "" where it is the law's."""
-        anchored = law * math.exp(self.loss_anchor)
-        how = [
-            *(["corrected by its backtests"] if abs(anchored - loss) > 1e-12 * abs(loss) else []),
-            *(
-                [f"moved onto its own largest runs (× {math.exp(self.loss_anchor):.3f})"]
-                if self.loss_anchor != 0.0
-                else []
-            ),
-        ]
-        return f" (law {law:.4f}, {' and '.join(how)})" if how else ""
-
     def steps(self) -> list[str]:
         """The chain, one line per step."""
         out = []
@@ -904,13 +890,15 @@ class AccuracyPrediction:
         if self.loss is not None:
             # the task loss comes from the task's own law, not from the own loss before it (an arrow between the
             # two read as a chain: probe p71)
-            from l2l.workflows.predict import FIXED_METHOD
+            from l2l.workflows.predict import FIXED_METHOD, moved_off_the_law
 
             # (``FIXED_METHOD:not-calibrated`` where the interval is a lower bound)
             fixed = self.loss_method.split(":")[0] == FIXED_METHOD
             law = f"law in N at D = {fmt_si(self.D)}" if fixed else "law"
             what = "own loss" if self.input_eval == "own" else f"task loss {self.input_eval} (its own {law})"
-            fix = "" if self.loss_law is None else self._moved_off_the_law(self.loss_law, self.loss)
+            fix = (
+                "" if self.loss_law is None else moved_off_the_law(self.loss_law, self.loss, self.loss_anchor)
+            )
             out.append(f"{what}: {self.loss:.4f}{fix}")
         if self.accuracy is not None:
             law = "the pooled" if self.pooled else f"{self.dataset}'s"

@@ -576,6 +576,25 @@ def _interval_dict(pi: PredictiveInterval, prefix: str = "loss") -> dict[str, An
     }
 
 
+def off_the_law(law: float, loss: float, anchor: float) -> tuple[str, ...]:
+    """How a predicted loss was moved off its law's value ``law``, in words: by its backtests' bias, onto the law's
+    own largest runs (``anchor``: the log shift of a poor law that misses them), both, or neither (empty). The words
+    every command that chains or ranks ``predict``'s loss says it with (the accuracy chain's steps, ``rank``'s
+    rows), so that one answer says one thing about its correction (issue 17)."""
+    anchored = law * math.exp(anchor)
+    return (
+        *(["corrected by its backtests"] if abs(anchored - loss) > 1e-12 * abs(loss) else []),
+        *([f"moved onto its own largest runs (× {math.exp(anchor):.3f})"] if anchor != 0.0 else []),
+    )
+
+
+def moved_off_the_law(law: float, loss: float, anchor: float) -> str:
+    """``off_the_law``'s words after the law's own value, " (law 2.2219, corrected by its backtests)"; "" where the
+    loss is the law's."""
+    how = off_the_law(law, loss, anchor)
+    return f" (law {law:.4f}, {' and '.join(how)})" if how else ""
+
+
 @dataclass(frozen=True)
 class LawPrediction:
     """The fitted law's loss at one (N, D) with its predictive interval (``interval``: the bias-corrected

@@ -1230,7 +1230,7 @@ def _holding_own_predictions(
     (``TargetRanking.unresolved``) each row's value and interval are predict's outright (``own_values``; not for an
     accuracy ranking, which maps the kept order's draws). P(best) is unchanged: it counts what can reorder the
     values."""
-    from l2l.workflows.predict import predict_point
+    from l2l.workflows.predict import off_the_law, predict_point
 
     if res.method not in ("recommended", "independent"):
         return res
@@ -1255,10 +1255,21 @@ def _holding_own_predictions(
             except (FitError, SelectionError):  # refused beyond the sweep: said by ``_refused_beyond``
                 rows.append(r)
                 continue
-            # said as predict says it (one answer per question), in words and in the row's flags
+            # said as predict says it (one answer per question), in words and in the row's flags: its lower bound,
+            # and its correction (the laws rank reads carry predict's, ``_corrections``: a corrected law's value had
+            # been printed under "independent: the target's own law" with no word of it, issue 17)
+            how = off_the_law(own.raw, own.estimate, own.anchor)
             r = dataclasses.replace(
                 r,
-                notes=(*r.notes, *([OWN_LOWER_BOUND] if own.lower_bound_only else [])),
+                notes=(
+                    *r.notes,
+                    *(
+                        [f"independent ({ev}): its own law's value {' and '.join(how)}, as predict gives it"]
+                        if how
+                        else []
+                    ),
+                    *([OWN_LOWER_BOUND] if own.lower_bound_only else []),
+                ),
                 lower_bound_only=r.lower_bound_only or own.lower_bound_only,
                 calibrated=r.calibrated and not beyond_evidence(own),
             )
