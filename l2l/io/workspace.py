@@ -130,8 +130,11 @@ def _ingest_hint(exc: InputError, table: Path) -> InputError:
     return out
 
 
-def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> Runs:
-    """The runs a command works on: ``table`` read in memory when given, else the workspace's.
+def load_runs(table: Path | None, workspace: Workspace, *, accuracy: bool = True, **read_kwargs: Any) -> Runs:
+    """The runs a command works on: ``table`` read in memory when given, else the workspace's, with the
+    accuracies (and a per-step log's checkpoints) stored beside them unless ``accuracy`` is False (the command
+    line reads them only for the commands that use them, ``Session.with_accuracy``; a script's
+    ``l2l.predict_accuracy`` on ``load_runs(None, ws)`` had found no accuracy rows).
 
     For a table, own evals not given explicitly are taken from the workspace's mapping where the dataset and
     eval exist in the table, and detected otherwise.
@@ -148,7 +151,8 @@ def load_runs(table: Path | None, workspace: Workspace, **read_kwargs: Any) -> R
                 "were ingested (l2l ingest FILE --where COL=VALUE)",
                 param="where",
             )
-        return workspace.load()
+        runs = workspace.load()
+        return workspace.attach_checkpoints(workspace.attach_accuracy(runs)) if accuracy else runs
     try:
         runs = read_runs([table], **read_kwargs)
     except InputError as exc:
@@ -523,6 +527,14 @@ class Workspace:
             return runs
         frame = self.load_accuracy(runs)
         return runs if frame is None else replace(runs, accuracy=frame)
+
+    def attach_checkpoints(self, runs: Runs) -> Runs:
+        """``runs`` (this workspace's, with accuracies) with a per-step log's every-checkpoint rows, when it was
+        stored with them (``Runs.checkpoints``: an accuracy logged less often than its loss pairs through them)."""
+        if runs.accuracy is None or runs.checkpoints is not None:
+            return runs
+        frame = self.load_checkpoints(runs)
+        return runs if frame is None else replace(runs, checkpoints=frame)
 
     def load_accuracy(self, runs: Runs) -> pl.DataFrame | None:
         """The accuracy rows committed with ``runs`` (the current generation's, or the one before when a commit

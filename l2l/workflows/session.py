@@ -108,13 +108,9 @@ class Session:
             return self.runs
         if self.runs.accuracy is None:
             self.runs = self.workspace.attach_accuracy(self.runs)
-        if self.runs.accuracy is not None and self.runs.checkpoints is None and not self._checkpoints_read:
-            from dataclasses import replace
-
+        if not self._checkpoints_read:
             self._checkpoints_read = True
-            frame = self.workspace.load_checkpoints(self.runs)
-            if frame is not None:
-                self.runs = replace(self.runs, checkpoints=frame)
+            self.runs = self.workspace.attach_checkpoints(self.runs)
         return self.runs
 
     def check_keep(self) -> None:
@@ -201,7 +197,11 @@ def open_session(
 
     ws = Workspace.locate(workspace)
     filters = parse_where(where)
-    runs = load_runs(table, ws, where=filters) if filters else load_runs(table, ws)
+    runs = (
+        load_runs(table, ws, accuracy=False, where=filters)
+        if filters
+        else load_runs(table, ws, accuracy=False)
+    )
     session = Session(runs, None if table is not None else ws, workers)
     if accuracy:
         session.with_accuracy()
