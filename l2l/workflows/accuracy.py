@@ -938,6 +938,12 @@ class AccuracyPrediction:
         from l2l.workflows.predict import ratios_dict
 
         d.update(ratios_dict(self.ratios))  # how far it extrapolates, as a loss prediction says (p63)
+        # the input loss's interval as ``predict`` says it of the same loss (``loss_lo``/``loss_hi`` sit beside the
+        # accuracy's flags below, which a script had read as the loss's; helper h105)
+        d["loss_lower_bound_only"] = None if self.loss_interval is None else self.loss_lower_bound
+        d["loss_calibrated"] = (
+            None if self.loss_interval is None else not (self.loss_lower_bound or self.loss_beyond_evidence)
+        )
         d["lower_bound_only"] = self.lower_bound_only
         # as a loss row says them (``predict._interval_dict``): never both; None without an interval
         d["calibrated"] = self.calibrated
