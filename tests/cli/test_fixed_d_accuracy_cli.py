@@ -62,7 +62,10 @@ def test_an_accuracy_of_a_fixed_d_sweep_is_chained_through_its_task_losss_law_at
     )
     assert law["lower_bound_only"]
     # the loss interval's own flags are predict's for that loss, beside the accuracy interval's
-    assert (row["loss_lower_bound_only"], row["loss_calibrated"]) == (law["lower_bound_only"], law["calibrated"])
+    assert (row["loss_lower_bound_only"], row["loss_calibrated"]) == (
+        law["lower_bound_only"],
+        law["calibrated"],
+    )
     assert row["lower_bound_only"]
     assert not row["calibrated"]
     assert row["accuracy_lo"] < row["accuracy"] < row["accuracy_hi"]
