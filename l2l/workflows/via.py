@@ -100,7 +100,8 @@ def step_backtested_note(shared: bool, eval_name: str, n_errors: int) -> str:
 
 @dataclass(frozen=True)
 class ViaStep:
-    """One step of a prediction through translation: a measured source loss (``interval`` None), a single-source
+    """One step of a prediction through translation: a measured source loss (``interval`` None; kind ``given``
+    where the user gave it, ``--src-loss``), a single-source
     train-train translation, the combination of several, or a train-test translation. ``backtested``: the
     interval comes from error models learned by backtests (own losses, translations, the train-test step); else it
     is a lower bound."""
@@ -448,7 +449,7 @@ def predict_sources(
     failed: dict[str, FitError] = {}
     for s, x in x_by_src.items():
         try:
-            measured, step, single = chain.single(s, x)
+            measured, step, single = chain.single(s, x, given=src_loss is not None)
         except FitError as exc:
             if not every:
                 raise
@@ -690,11 +691,11 @@ class _Via:
         return with_other_translation(pi, alt, x, form, why), other_translation_value(alt, x)
 
     def single(
-        self, src: str, x: float
+        self, src: str, x: float, *, given: bool = False
     ) -> tuple[ViaStep, ViaStep, tuple[PredictiveInterval, float, float, float | None]]:
-        """The measured source loss, its train-train translation onto the target with a backtested interval, and
-        (that interval, the translation's residual sd, its E1, the translation in the other form or None) for a
-        combination."""
+        """The measured source loss (``given``: the user's number, not a run's; it had read "measured web"), its
+        train-train translation onto the target with a backtested interval, and (that interval, the translation's
+        residual sd, its E1, the translation in the other form or None) for a combination."""
         res = self._translation(src)
         t = res.usable()
         pair = f"{src}→{self.tgt}"
@@ -726,7 +727,8 @@ class _Via:
             held, model, where, draws_sd=ti.prediction.sd_param or 0.0, below=x < float(inputs.x.min())
         )
         pi = self._judged(held, (res.x_law, res.y_law), t.E1, (src,))
-        measured = ViaStep(f"measured: {src}:{own_s}", "measured", src, src, own_s, x, None)
+        how = "given" if given else "measured"
+        measured = ViaStep(f"{how}: {src}:{own_s}", how, src, src, own_s, x, None)
         step = ViaStep(  # (test-test on the eval every dataset shares, as translate and evaluate call it)
             f"{res.kind}: {src}:{own_s} → {self.tgt}:{own_t}",
             res.kind,

@@ -443,6 +443,8 @@ def test_translate_and_predict_via(ingested: Any) -> None:
         )
     )
     assert [r["eval"] for r in via["rows"]] == ["alpha_val", "beta_val", "downstream/quiz"]
+    # the source loss the user gave is said given, not measured (h105: "measured alpha" for a typed 2.3)
+    assert (via["rows"][0]["kind"], via["rows"][0]["step"]) == ("given", "given: alpha:alpha_val")
 
 
 def test_fit_law_and_predict_take_a_glob_of_evals_as_rank_and_evaluate_do(ingested: Any) -> None:

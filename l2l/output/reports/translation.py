@@ -205,8 +205,8 @@ def _implied_laws_table(law_rows: Sequence[Row], has_bands: bool, level: str) ->
 def _step_label(r: Row) -> str:
     """What one step of a prediction through translation did, in a few words (the full text is ``step``)."""
     kind, ds, ev = r.get("kind"), r.get("dataset"), r.get("eval")
-    if kind == "measured":
-        return f"measured {ds}"
+    if kind in ("measured", "given"):
+        return f"{kind} {ds}"
     if kind in ("train-train", "test-test"):
         return f"{r.get('source')} → {ds}"
     if kind == "train-test":
@@ -233,7 +233,7 @@ def _via_summary(pred: ViaPrediction, level: str) -> str:
 def _interval_kind(r: Row) -> str:
     """A step's interval in a word: measured (none), backtested, or a lower bound (not backtested, or beyond the
     backtests' reach: a "backtested: yes" beside a lower-bound result read as calibrated)."""
-    if r.get("kind") == "measured":
+    if r.get("kind") in ("measured", "given"):
         return "–"
     return "lower bound" if r.get("lower_bound_only") or not r.get("backtested") else "backtested"
 
