@@ -6,9 +6,12 @@ Run by hand (not a test):
     python benchmarks/bench_ingest.py                         # 10M rows, both D kinds, 5 pairs each
     python benchmarks/bench_ingest.py --rows 1000000 --runs 3  # smaller
     python benchmarks/bench_ingest.py --json benchmarks/results/ingest.json
+    python benchmarks/bench_ingest.py --extra-column grad_norm --kinds final_d  # with a per-step metric
 
 It writes two long per-step CSVs to ``--out`` (default /tmp/l2l_bench, never the repository), once: 200 runs ×
-steps × 5 evals, with D = each run's final token count (``final_d``) or the tokens seen so far (``tokens_seen``).
+steps × 5 evals, with D = each run's final token count (``final_d``) or the tokens seen so far (``tokens_seen``); with
+``--extra-column NAME``, a column NAME that changes at every step of a run (a per-step metric such as a gradient
+norm or a throughput, the same at one step for every eval), which l2l does not use but must read past.
 Then, per file, it runs in turn (A B A B ..., so that a drift of the shared machine's speed hits both alike):
 
 - ``l2l``: ``python -m l2l -w TMP ingest FILE`` — the whole command: start-up, reading, every check, detection and
@@ -44,8 +47,9 @@ assert out.height > 0
 """
 
 
-def make(path: Path, rows: int, tokens_seen: bool, seed: int = 0) -> None:
-    """A long per-step log of about ``rows`` rows: 200 runs, len(EVALS) evals, rows/1000 steps per run."""
+def make(path: Path, rows: int, tokens_seen: bool, seed: int = 0, extra: str | None = None) -> None:
+    """A long per-step log of about ``rows`` rows: 200 runs, len(EVALS) evals, rows/1000 steps per run; ``extra``:
+    the name of a per-step column to add (a value per run and step, e.g. a gradient norm)."""
     runs = 200
     steps = max(rows // (runs * len(EVALS)), 2)
     rng = np.random.default_rng(seed)
@@ -65,6 +69,8 @@ def make(path: Path, rows: int, tokens_seen: bool, seed: int = 0) -> None:
             "_loss": 2.0 + 400.0 / n[run_i] ** 0.34 + 900.0 / (d_final[run_i] * frac) ** 0.28,
         }
     )
+    if extra is not None:
+        base = base.with_columns(pl.Series(extra, np.round(rng.lognormal(0.0, 0.3, base.height), 5)))
     parts = [
         base.with_columns(
             pl.lit(ev).alias("eval"), (pl.col("_loss") * (1 + 0.1 * k) + 0.01 * k).round(5).alias("loss")
@@ -124,19 +130,26 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="pairs measured per file (after one warm-up pair)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/l2l_bench"))
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument(
+        "--extra-column", metavar="NAME", help="add a per-step column NAME to each log (e.g. grad_norm)"
+    )
+    ap.add_argument(
+        "--kinds", nargs="+", choices=("final_d", "tokens_seen"), default=["final_d", "tokens_seen"]
+    )
     args = ap.parse_args()
     results = []
-    for kind in ("final_d", "tokens_seen"):
-        path = args.out / f"per_step_{kind}_{args.rows}.csv"
+    for kind in args.kinds:
+        extra = f"_{args.extra_column}" if args.extra_column else ""
+        path = args.out / f"per_step_{kind}{extra}_{args.rows}.csv"
         if not path.exists():
             t0 = time.perf_counter()
-            make(path, args.rows, kind == "tokens_seen")
+            make(path, args.rows, kind == "tokens_seen", extra=args.extra_column)
             mb = path.stat().st_size / 2**20
             print(f"wrote {path} ({mb:.0f} MB) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         r = compare(path, args.runs)
         results.append(r)
         print(
-            f"{r['file']:<36} l2l {r['l2l_wall_s']:>5} s ({r['l2l_cpu_s']} s CPU, {r['l2l_peak_mb']} MB)  "
+            f"{r['file']:<46} l2l {r['l2l_wall_s']:>5} s ({r['l2l_cpu_s']} s CPU, {r['l2l_peak_mb']} MB)  "
             f"bare {r['bare_wall_s']:>5} s ({r['bare_cpu_s']} s CPU, {r['bare_peak_mb']} MB)  "
             f"ratios: wall {r['wall_ratio']}×, CPU {r['cpu_ratio']}×, peak {r['peak_ratio']}×"
         )
