@@ -410,6 +410,22 @@ def missing_column_hint(
                 f"(nats), the log of a perplexity: --perplexity reads it as ln({ppl[0]}), the loss; or add a "
                 f"column of log({ppl[0]}) and give it as the loss (--column loss=COL)"
             ), "column"
+        scores = [c for c in others if says_score(c) and says_spread(c) is None]
+        if not picks and scores:
+            # an evaluation harness's scores (lm-eval's `acc,none`) with no loss: it was told `--column
+            # loss=acc,none` without a metric column, or `--column loss=model` (helper h102)
+            metric = next((c for c in unused if _words(c) == ["metric"]), None)
+            how = (
+                f"column {metric!r} says which rows are accuracies"
+                if metric is not None
+                else "add a column metric = accuracy, which says the rows are accuracies"
+            )
+            return (
+                f"column {scores[0]!r} holds scores (its name says so), not losses: {how}, and --column "
+                f"'loss={scores[0]}' reads the scores as the rows' values (kept apart from the losses; a run id "
+                "column alone joins them to the losses stored with those ids: l2l ingest --append)",
+                "column",
+            )
         if others:
             return (
                 f"name the column that holds the losses, e.g. --column loss={(picks or others)[0]}",

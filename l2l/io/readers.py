@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -235,7 +236,12 @@ def _format_of(path: Path) -> tuple[str, bool]:
             hint="write it to a file first (… > runs.csv) and name the file",
         )
     if path.is_dir():
-        raise InputError("is a directory, not a table: name the run files in it", path=str(path))
+        harness = next((f for f in sorted(path.glob("*.json")) if _is_harness_results(f)), None)
+        raise InputError(
+            "is a directory, not a table: name the run files in it",
+            path=str(path),
+            hint=None if harness is None else _harness_hint(f"{shlex.quote(str(path))}/*.json"),
+        )
     name = path.name.lower()
     gz = name.endswith(".gz")
     base = name[:-3] if gz else name
@@ -246,7 +252,41 @@ def _format_of(path: Path) -> tuple[str, bool]:
         f"unsupported file type {path.suffix or '(no extension)'!r}; "
         f"l2l reads {', '.join(SUPPORTED_EXTENSIONS)}",
         path=str(path),
-        hint=_unsupported_hint(path.name.lower()),
+        hint=(
+            _harness_hint(shlex.quote(str(path)))
+            if _is_harness_results(path)
+            else _unsupported_hint(path.name.lower())
+        ),
+    )
+
+
+#: The largest JSON file looked into for an evaluation harness's results (its samples are kept in other files).
+_HARNESS_BYTES = 64 * 2**20
+
+
+def _is_harness_results(path: Path) -> bool:
+    """Whether ``path`` is a ``.json`` file of lm-evaluation-harness results: one object whose ``results`` maps
+    each task to an object of its scores (``{"results": {"hellaswag": {"acc,none": 0.41, …}}, "config": …}``)."""
+    try:
+        if path.suffix.lower() != ".json" or path.stat().st_size > _HARNESS_BYTES:
+            return False
+        obj = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    results = obj.get("results") if isinstance(obj, dict) else None
+    return isinstance(results, dict) and bool(results) and all(isinstance(v, dict) for v in results.values())
+
+
+def _harness_hint(files: str) -> str:
+    """How to read lm-evaluation-harness results files (``files``: a path or glob, quoted for the shell): one row
+    per task's score, keyed by run id, appended to the stored losses of those runs (ingest was told to rename the
+    file .jsonl, or that a directory is not a table: helper h102)."""
+    return (
+        "lm-evaluation-harness results (one file per model, each task's scores under 'results'): flatten them "
+        "into rows of run_id, eval, metric, value and append those to the losses stored with those run ids, e.g. "
+        f'for f in {files}; do jq -c --arg id "$(basename "$f" .json)" \'.results | to_entries[] | '
+        '{run_id: $id, eval: .key, metric: "accuracy", value: .value["acc,none"]}\' "$f"; done > acc.jsonl; '
+        "l2l ingest --append acc.jsonl (each file named after its run's id; acc_norm,none for the normalised score)"
     )
 
 

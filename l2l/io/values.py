@@ -78,7 +78,9 @@ def _numeric(
                         f"not a number: {quoted(value)}",
                         row=i,
                         column=col,
-                        hint=_decimal_comma_hint(value) or row_fix(col, "!=", value),
+                        hint=_header_hint(col, value)
+                        or _decimal_comma_hint(value)
+                        or row_fix(col, "!=", value),
                     ) from None
             num = num.scatter(idx, values)
     elif s.dtype.is_numeric():
@@ -101,11 +103,18 @@ def row_fix(col: str, op: str | None = None, value: str = "") -> str:
     (the condition every other row meets: ``loss!=abc``, ``N>0``) where that can be written within shell quotes,
     else by deleting the row. ``--where`` filters the rows before their values are checked, so it does leave such
     a row out."""
+    where = _where_option(col, op, value) if op is not None else None
+    return (
+        f"correct the cell, or leave its row out: {where}" if where else "correct the cell, or delete its row"
+    )
+
+
+def _where_option(col: str, op: str, value: str) -> str | None:
+    """``--where 'COL OP VALUE'`` where it can be written within shell quotes and reads the value as written (no
+    quote, no glob), else None."""
     value = value.strip()
     plain = not set(col) & set("=<>!'") and "'" not in value and not schema.is_glob(value)
-    if op is not None and value and plain and len(col) + len(value) <= 60:
-        return f"correct the cell, or leave its row out: --where '{col}{op}{value}'"
-    return "correct the cell, or delete its row"
+    return f"--where '{col}{op}{value}'" if value and plain and len(col) + len(value) <= 60 else None
 
 
 def blank_fix(col: str) -> str:
@@ -121,6 +130,10 @@ def blank_fix(col: str) -> str:
 
 #: A number written with a decimal comma (``3,076879``, ``1,2B``): a European spreadsheet's export.
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?\s*[A-Za-z]?$")
+#: Digits grouped in thousands by a point, an apostrophe or a (non-breaking) space, with or without a decimal
+#: comma (``7.660.000``, ``1.300,5``, ``1'300'000``, ``1 300 000``); a single point group (``1.300``) reads as a
+#: decimal and never gets here.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:([.' \u00a0\u202f])\d{3})(?:\1\d{3})*(?:,\d+)?\s*[A-Za-z]?$")
 
 
 def _decimal_comma_hint(value: str) -> str | None:
@@ -134,11 +147,38 @@ def _decimal_comma_hint(value: str) -> str | None:
             "with a decimal point: export the table without thousands separators and with '.' as the decimal "
             "separator"
         )
+    if _GROUPED.match(value.strip()):
+        # 7.660.000 (a European export's thousands, often beside decimal commas and ';'), 1'300'000, 1 300 000: it
+        # was told only to correct the cell or leave its row out, and every row is written so (helper h102)
+        return (
+            "digits grouped in thousands (1.300.000, 1'300'000 or 1 300 000 for 1300000, as a spreadsheet in a "
+            "European locale writes them)? l2l reads plain numbers with a decimal point: export the table without "
+            "thousands separators and with '.' as the decimal separator (pandas to_csv(decimal='.'))"
+        )
     if _DECIMAL_COMMA.match(value.strip()) is None:
         return None
     return (
         "a decimal comma? l2l reads numbers with a decimal point (3.07, not 3,07): export the table with '.' as "
         "the decimal separator (a spreadsheet in an English locale; pandas to_csv(decimal='.'))"
+    )
+
+
+def _header_hint(col: str, value: str) -> str | None:
+    """The fix of a cell that repeats its column's name: the header line again inside the table (CSV files joined
+    with ``cat``; it was told to correct the cell, helper h102), else None."""
+    if value.strip() != col.strip():
+        return None
+    where = _where_option(col, "!=", value)
+    leave = f"leave every such line out: {where}" if where else "delete those lines"
+    return f"the header line again inside the table (files joined with cat?): ingest the files themselves, or {leave}"
+
+
+def _log_likelihood_hint(col: str) -> str:
+    """The fix of a loss column whose values are mostly negative (three or more): a log-likelihood, the loss's
+    negative (it was told to leave out the rows below 0, every row: helper h102)."""
+    return (
+        f"most of column {col!r} is below 0: a log-likelihood (the negative of the loss)? l2l fits the loss, "
+        f"−log-likelihood per token in nats: write the column negated (loss = −{col}) and read that"
     )
 
 
@@ -165,7 +205,14 @@ def _check_numbers(
         num = num.set(num == 0, None)  # step-0 rows are dropped later, counted
     if canon in schema.POSITIVE and (i := _first(num <= 0)) is not None:
         raise raw.error(
-            f"{canon} must be > 0, got {quoted(text[i])}", row=i, column=col, hint=row_fix(col, ">", "0")
+            f"{canon} must be > 0, got {quoted(text[i])}",
+            row=i,
+            column=col,
+            hint=(
+                _log_likelihood_hint(col)
+                if canon == "loss" and (neg := int((num < 0).sum())) >= 3 and 2 * neg > num.drop_nulls().len()
+                else row_fix(col, ">", "0")
+            ),
         )
     if canon == "N" and (i := _first(num.is_not_null() & (num < lowest(canon)) & (num >= _LO))) is not None:
         raise raw.error(
@@ -217,7 +264,7 @@ def _text(raw: _Raw, col: str, canon: str, *, required: bool, lenient: bool = Fa
         raise InputError(f"expected text, found {s.dtype} values", path=raw.path, column=col)
     out = _blank_to_null(s)
     if required and (i := _first(out.is_null())) is not None:
-        raise raw.error(f"missing value ({canon} is required)", row=i, column=col)
+        raise raw.error(f"missing value ({canon} is required)", row=i, column=col, hint=blank_fix(col))
     if (i := _first(out.str.contains("\x00", literal=True).fill_null(False))) is not None:
         raise raw.error(f"a NUL byte in a name: {quoted(str(out[i]))}", row=i, column=col)
     return out.alias(canon)

@@ -737,6 +737,73 @@ def test_a_thousands_separator_is_named_beside_the_decimal_comma(tmp_path: Path)
         assert exc.value.hint.startswith("a thousands separator (1,300 for 1300) or a decimal comma")
 
 
+def test_digits_grouped_in_thousands_by_points_or_spaces_are_named_as_separators(tmp_path: Path) -> None:
+    """A European export's 7.660.000 was told only to correct the cell or leave its row out (every row is so)."""
+    for value in ("7.660.000", "1.300,5", "1'300'000", "1 300 000"):
+        path = write(tmp_path / "k.csv", f"dataset;N;D;eval;loss\nweb;{value};26B;web_val;3.0\n")
+        with pytest.raises(InputError, match="line 2, column 'N': not a number") as exc:
+            read_runs([path])
+        assert value in str(exc.value)
+        assert (exc.value.hint or "").startswith(
+            "digits grouped in thousands (1.300.000, 1'300'000 or 1 300 000"
+        )
+    path = write(tmp_path / "j.csv", "dataset;N;D;eval;loss\nweb;1.2.3;26B;web_val;3.0\n")
+    with pytest.raises(InputError) as exc:
+        read_runs([path])
+    assert (exc.value.hint or "").startswith("correct the cell")
+
+
+def test_a_loss_column_of_log_likelihoods_is_told_to_be_negated_not_left_out_row_by_row(
+    tmp_path: Path,
+) -> None:
+    """Every row below 0 was told --where 'loss>0', which leaves out the whole table; a lone negative cell still is."""
+    rows = "".join(
+        f"web,{n:g},{20 * n:g},web_val,{-3.2 + k / 10:.2f}\n" for k, n in enumerate((1e8, 2e8, 4e8))
+    )
+    with pytest.raises(InputError, match=r"line 2, column 'loss': loss must be > 0, got '-3\.20'") as exc:
+        read_runs([write(tmp_path / "ll.csv", "dataset,N,D,eval,loss\n" + rows)])
+    assert exc.value.hint == (
+        "most of column 'loss' is below 0: a log-likelihood (the negative of the loss)? l2l fits the loss, "
+        "−log-likelihood per token in nats: write the column negated (loss = −loss) and read that"
+    )
+    one = "dataset,N,D,eval,loss\nweb,1e8,2e9,v,3.1\nweb,2e8,4e9,v,-2.9\nweb,4e8,8e9,v,2.7\n"
+    with pytest.raises(InputError) as exc:
+        read_runs([write(tmp_path / "one.csv", one)])
+    assert exc.value.hint == "correct the cell, or leave its row out: --where 'loss>0'"
+
+
+def test_a_header_line_repeated_inside_a_table_is_named_with_the_where_that_leaves_every_one_out(
+    tmp_path: Path,
+) -> None:
+    """Two CSV files joined with cat: the second header was told to be corrected as a bad cell."""
+    head = "dataset,N,D,eval,loss\n"
+    rows = "".join(
+        f"web,{n:g},{20 * n:g},web_val,{3.2 - k / 10:.2f}\n" for k, n in enumerate((1e8, 2e8, 4e8))
+    )
+    path = write(tmp_path / "cat.csv", head + rows + head + rows.replace("web,", "code,"))
+    with pytest.raises(InputError, match="line 5, column 'N': not a number: 'N'") as exc:
+        read_runs([path])
+    assert exc.value.hint == (
+        "the header line again inside the table (files joined with cat?): ingest the files themselves, or leave "
+        "every such line out: --where 'N!=N'"
+    )
+    assert read_runs([path], where=parse_where(["N!=N"])).datasets == ["code", "web"]
+
+
+def test_a_row_without_its_dataset_names_the_where_that_leaves_such_rows_out(tmp_path: Path) -> None:
+    """A summary row (blank dataset, 'mean') was refused with no hint."""
+    rows = "".join(
+        f"web,{n:g},{20 * n:g},web_val,{3.2 - k / 10:.2f}\n" for k, n in enumerate((1e8, 2e8, 4e8))
+    )
+    path = write(tmp_path / "sum.csv", "dataset,N,D,eval,loss\n" + rows + ",1e8,2e9,mean,3.0\n")
+    with pytest.raises(
+        InputError, match=r"line 5, column 'dataset': missing value \(dataset is required\)"
+    ) as exc:
+        read_runs([path])
+    assert (exc.value.hint or "").endswith("leave out the rows without one: --where 'dataset!='")
+    assert read_runs([path], where=parse_where(["dataset!="])).frame.height == 3
+
+
 # ---- data repeated: a count of unique tokens below D ---------------------------------------------------------
 
 

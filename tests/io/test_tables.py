@@ -166,6 +166,57 @@ def test_a_file_of_another_type_is_told_how_to_become_one_l2l_reads(tmp_path: Pa
         assert info.value.hint.startswith(fix)
 
 
+def test_lm_eval_harness_results_files_are_told_how_to_become_a_run_keyed_accuracy_table(
+    tmp_path: Path,
+) -> None:
+    """One results JSON per model (lm-evaluation-harness) was told to rename it .jsonl, and its folder only that it
+    is not a table; both now name the flattening into run_id, eval, metric, value appended by run id."""
+    import json
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    result = {
+        "results": {"hellaswag": {"acc,none": 0.41, "acc_stderr,none": 0.005}},
+        "config": {"model": "hf"},
+    }
+    (folder / "m000.json").write_text(json.dumps(result), encoding="utf-8")
+    for path in (folder, folder / "m000.json"):
+        with pytest.raises(InputError) as info:
+            read_runs([path])
+        hint = info.value.hint or ""
+        assert hint.startswith("lm-evaluation-harness results (one file per model")
+        assert '{run_id: $id, eval: .key, metric: "accuracy", value: .value["acc,none"]}' in hint
+        assert hint.endswith("acc_norm,none for the normalised score)")
+    with pytest.raises(InputError, match="is a directory, not a table") as info:
+        read_runs([tmp_path / "results"])
+    (folder / "m000.json").write_text(json.dumps([{"N": 1}]), encoding="utf-8")  # another JSON: the old hint
+    with pytest.raises(InputError) as info:
+        read_runs([folder / "m000.json"])
+    assert (info.value.hint or "").startswith("JSON with one object per line is NDJSON")
+
+
+def test_an_accuracy_column_without_a_loss_is_not_offered_as_the_loss_without_a_metric(
+    tmp_path: Path,
+) -> None:
+    """A flattened lm-eval table (model, …, eval, acc,none) was told `--column loss=model`, or `--column
+    loss=acc,none` beside no metric column."""
+    header = 'model,dataset,N,D,eval,"acc,none","acc_stderr,none"\n'
+    bare = write(tmp_path / "acc.csv", header + "hf,web,1e8,2e9,hellaswag,0.41,0.005\n")
+    with pytest.raises(InputError, match="missing column 'loss'") as info:
+        read_runs([bare])
+    assert (info.value.hint or "").startswith(
+        "column 'acc,none' holds scores (its name says so), not losses: add a column metric = accuracy, which says "
+        "the rows are accuracies, and --column 'loss=acc,none' reads the scores as the rows' values"
+    )
+    marked = write(tmp_path / "m.csv", 'dataset,N,D,eval,metric,"acc,none"\nweb,1e8,2e9,hellaswag,acc,0.41\n')
+    with pytest.raises(InputError, match="missing column 'loss'") as info:
+        read_runs([marked])
+    assert (info.value.hint or "").startswith(
+        "column 'acc,none' holds scores (its name says so), not losses: column 'metric' says which rows are "
+        "accuracies, and --column 'loss=acc,none'"
+    )
+
+
 def test_an_unreadable_or_empty_parquet_file_is_told_to_be_written_again(tmp_path: Path) -> None:
     bad = tmp_path / "runs.parquet"
     bad.write_bytes(b"not parquet at all")
