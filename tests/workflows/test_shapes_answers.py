@@ -81,7 +81,7 @@ def test_shared_eval_predict_via_and_evaluate_call_the_translation_test_to_test(
     held = next(h for h in shape.held_out if h.dataset == "books")
     at = ("--src-loss", repr(held.value))
     doc = answer(run, "predict", "--via", "books", "--target", "web", *at, "--split", "sweep")
-    (step,) = [r for r in doc["rows"] if r["kind"] != "measured"]
+    (step,) = [r for r in doc["rows"] if r["kind"] != "given"]
     assert step["kind"] == "test-test"
     assert step["step"] == "test-test: books:val_mix → web:val_mix"
     said = " ".join(
