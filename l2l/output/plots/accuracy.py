@@ -186,9 +186,8 @@ def accuracy_figure(runs: Runs, results: Sequence[AccuracyResult], *, fit_split:
     colours["pooled law"] = "#000000"
     fitted = _pandas(points.filter(pl.col("fitted")), data.panels)
     stars = _pandas(points.filter(~pl.col("fitted")), data.panels)
-    fig = p9.ggplot(fitted, p9.aes(x="x", y="accuracy", color="dataset")) + p9.geom_point(
-        size=0.9, alpha=0.55
-    )
+    fig = p9.ggplot(fitted, p9.aes(x="x", y="accuracy", color="dataset"))
+    fig += p9.geom_point(size=0.9, alpha=0.55)
     if len(stars):
         fig += p9.geom_point(data=stars, shape=STAR, size=5.0, show_legend=False)
         caption += f"\n★: runs not used in the fit (split ≠ {fit_split})"

@@ -172,14 +172,12 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
     data = evaluate_figure_data(evaluation)
     points, mean_df, present = data.points, data.means, data.panels
     colours = ["#7f7f7f", "#2ca02c", "#1f77b4"]
-    fig = p9.ggplot(points, p9.aes(x="method", y="error", color="method")) + p9.geom_jitter(
-        width=0.18, height=0, size=1.3, alpha=0.45, random_state=0
-    )
+    fig = p9.ggplot(points, p9.aes(x="method", y="error", color="method"))
+    fig += p9.geom_jitter(width=0.18, height=0, size=1.3, alpha=0.45, random_state=1)
     if not mean_df.empty:
-        fig = (
-            fig
-            + p9.geom_point(data=mean_df, shape="D", size=3.6, fill="white", stroke=1.4)
-            + p9.geom_label(  # on a white box: readable over the next method's points
+        fig += [
+            p9.geom_point(data=mean_df, shape="D", size=3.6, fill="white", stroke=1.4),
+            p9.geom_label(  # on a white box: readable over the next method's points
                 p9.aes(label="label"),
                 data=mean_df,
                 nudge_x=0.27,
@@ -190,12 +188,12 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
                 fill="white",
                 label_size=0,
                 label_padding=0.12,
-            )
-        )
+            ),
+        ]
     caption = "points: one held-out loss each; ◇ and value: mean over the predictions every method made"
     if data.intervals is not None:
         level = next((s.level for s in evaluation.summary if s.level is not None), 0.9)
-        fig = fig + p9.geom_errorbar(
+        fig += p9.geom_errorbar(
             p9.aes(x="method", ymin=0, ymax="half_width", color="method"),
             data=data.intervals,
             inherit_aes=False,
@@ -209,19 +207,18 @@ def evaluate_figure(evaluation: Evaluation) -> ggplot:
             f"\ndashed bar: median half-width of the {100 * level:.0f}% predictive intervals; covered: the share "
             "of held-out values inside them" + (" (*: not backtested, a lower bound)" if starred else "")
         )
-    fig = (
-        fig
-        + p9.facet_wrap("setting", ncol=ncol(len(present)), scales="free")  # a panel shows its own methods
-        + p9.scale_color_manual(values=colours, breaks=list(METHODS))
-        + p9.scale_x_discrete(expand=(0, 0.5, 0, 0.8))
-        + p9.scale_y_continuous(labels=lambda vs: [f"{v:g}%" for v in vs])
-        + p9.labs(
+    fig += [
+        p9.facet_wrap("setting", ncol=ncol(len(present)), scales="free"),  # a panel shows its own methods
+        p9.scale_color_manual(values=colours, breaks=list(METHODS)),
+        p9.scale_x_discrete(expand=(0, 0.5, 0, 0.8)),
+        p9.scale_y_continuous(labels=lambda vs: [f"{v:g}%" for v in vs]),
+        p9.labs(
             x="",
             y="relative error |predicted − actual| / actual",
             title=f"Held-out predictions ({evaluation.holdout}): relative error",
             caption=caption,
-        )
-        + theme()
-        + p9.theme(legend_position="none")
-    )
+        ),
+        theme(),
+        p9.theme(legend_position="none"),
+    ]
     return cast("ggplot", fig)

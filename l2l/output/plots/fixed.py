@@ -115,11 +115,10 @@ def fixed_d_figure(
         fig += p9.geom_ribbon(p9.aes(ymin="lo", ymax="hi"), data=bound, fill="#1f77b4", alpha=0.12)
     if not calibrated.empty:
         fig += p9.geom_ribbon(p9.aes(ymin="lo", ymax="hi"), data=calibrated, fill="#1f77b4", alpha=0.3)
-    fig = (
-        fig
-        + p9.geom_line(data=curve, color="#1f77b4", size=0.9)
-        + p9.geom_point(data=used, size=2.2, color="black")
-    )
+    fig += [
+        p9.geom_line(data=curve, color="#1f77b4", size=0.9),
+        p9.geom_point(data=used, size=2.2, color="black"),
+    ]
     caption = (
         "line: the law in N at the runs' one token count, L = E_D + K·N^−γ; band: its 90% predictive interval"
         "\n(lighter: a lower bound, past the backtests' reach or with too few backtests); points: the runs"
@@ -128,16 +127,15 @@ def fixed_d_figure(
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=5.0, color=OPTIMUM_COLOUR)
         caption += f"\n★: runs not used in the fit (split ≠ {split})"
     n_lo, n_hi = float(curve["N"].min()), float(curve["N"].max())
-    fig = (
-        fig
-        + p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels)))
-        + p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels)
-        + p9.labs(
+    fig += [
+        p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels))),
+        p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels),
+        p9.labs(
             x="parameters N",
             y="loss",
             title="Laws in N at one token count (fixed-D sweeps)",
             caption=caption,
-        )
-        + theme()
-    )
+        ),
+        theme(),
+    ]
     return cast("ggplot", fig)

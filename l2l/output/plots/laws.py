@@ -245,21 +245,20 @@ def law_figure(
     limit = data.residual_limit
 
     breaks = _nice_breaks(float(levels[0]), float(levels[-1]))
-    fig = (
-        p9.ggplot(panels_frame(grid["panel"]), p9.aes(x="C", y="N"))
-        + p9.geom_raster(p9.aes(fill="band"), data=grid, interpolation="bilinear")
+    fig = p9.ggplot(panels_frame(grid["panel"]), p9.aes(x="C", y="N"))
+    fig += [
+        p9.geom_raster(p9.aes(fill="band"), data=grid, interpolation="bilinear"),
         # each run: a black ring under a dot coloured by its residual
-        + p9.geom_point(data=used, shape="o", size=2.6, color="black")
-        + p9.geom_point(p9.aes(color="residual"), data=used, shape="o", size=1.7)
-    )
+        p9.geom_point(data=used, shape="o", size=2.6, color="black"),
+        p9.geom_point(p9.aes(color="residual"), data=used, shape="o", size=1.7),
+    ]
     if not line.empty:
         fig += p9.geom_line(data=line, color=OPTIMUM_COLOUR, size=1.0)
     if not held.empty:
-        fig = (
-            fig
-            + p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=7.5, color="black")
-            + p9.geom_point(p9.aes(color="residual"), data=held, shape=HELD_OUT_SHAPE, size=5.0)
-        )
+        fig += [
+            p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=7.5, color="black"),
+            p9.geom_point(p9.aes(color="residual"), data=held, shape=HELD_OUT_SHAPE, size=5.0),
+        ]
     caption = f"bands: loss predicted by the fitted law (D = C/{k:g}N)"
     if data.one_ratio:
         ratios = ", ".join(sorted({f"{r:.3g}" for r in data.one_ratio.values()}, key=float))
@@ -284,19 +283,18 @@ def law_figure(
     fill_labels = (
         (lambda vs: [f"×{v:.3g}" for v in vs]) if data.relative else (lambda vs: [f"{v:.3g}" for v in vs])
     )
-    fig = (
-        fig
-        + p9.facet_wrap("panel", ncol=ncol(len(fits)))
-        + p9.scale_x_log10(breaks=inner_log_ticks(c_lo, c_hi), labels=sci_labels, expand=(0, 0))
-        + p9.scale_y_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels, expand=(0, 0))
-        + p9.scale_fill_cmap(
+    fig += [
+        p9.facet_wrap("panel", ncol=ncol(len(fits))),
+        p9.scale_x_log10(breaks=inner_log_ticks(c_lo, c_hi), labels=sci_labels, expand=(0, 0)),
+        p9.scale_y_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels, expand=(0, 0)),
+        p9.scale_fill_cmap(
             "viridis",
             trans="log10",
             limits=(float(levels[0]), float(levels[-1])),
             breaks=breaks,
             labels=fill_labels,
-        )
-        + p9.scale_color_gradient2(
+        ),
+        p9.scale_color_gradient2(
             low="#2166ac",
             mid="#ffffff",
             high="#b2182b",
@@ -304,18 +302,18 @@ def law_figure(
             limits=(-limit, limit),
             oob=squish,
             labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs],
-        )
-        + p9.labs(
+        ),
+        p9.labs(
             x="compute C (FLOPs)",
             y="parameters N",
             fill=fill_name,
             color="residual",
             title=fits_title("Fitted scaling laws", fits, chosen=chosen),
             caption=caption,
-        )
-        + theme()
-        + p9.guides(fill=p9.guide_colorbar(nbin=100, order=1), color=p9.guide_colorbar(order=2))
-    )
+        ),
+        theme(),
+        p9.guides(fill=p9.guide_colorbar(nbin=100, order=1), color=p9.guide_colorbar(order=2)),
+    ]
     return cast("ggplot", fig)
 
 
@@ -468,11 +466,11 @@ def isoflop_figure(
     # "geom_path: Each group consist of only one observation" on stderr; probe p60)
     joined = optima[optima.groupby("panel", observed=True)["C"].transform("size") > 1]
 
-    fig = (
-        p9.ggplot(panels_frame(points["panel"]), p9.aes(x="N", y="loss", color="budget"))
-        + p9.geom_line(p9.aes(group="piece"), data=curves[~curves["beyond"]], size=0.7, alpha=0.85)
-        + p9.geom_point(data=used, size=1.8, alpha=0.9)
-    )
+    fig = p9.ggplot(panels_frame(points["panel"]), p9.aes(x="N", y="loss", color="budget"))
+    fig += [
+        p9.geom_line(p9.aes(group="piece"), data=curves[~curves["beyond"]], size=0.7, alpha=0.85),
+        p9.geom_point(data=used, size=1.8, alpha=0.9),
+    ]
     if not joined.empty:
         fig += p9.geom_path(p9.aes(group="panel"), data=joined, color="#444444", linetype="dashed", size=0.5)
     fig += p9.geom_point(data=optima, shape="D", fill="white", size=2.6, stroke=1.0, show_legend=False)
@@ -498,18 +496,17 @@ def isoflop_figure(
     if not beyond.empty:
         fig += p9.geom_line(p9.aes(group="piece"), data=beyond, size=0.6, alpha=0.85, linetype="dashed")
     n_lo, n_hi = float(curves["N"].min()), float(curves["N"].max())
-    fig = (
-        fig
-        + p9.facet_wrap("panel", ncol=ncol(len(set(points["panel"]))), scales="free_y")
-        + p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels)
-        + p9.scale_color_manual(values=colours, breaks=keys)
-        + p9.labs(
+    fig += [
+        p9.facet_wrap("panel", ncol=ncol(len(set(points["panel"]))), scales="free_y"),
+        p9.scale_x_log10(breaks=log_ticks(n_lo, n_hi), labels=si_labels),
+        p9.scale_color_manual(values=colours, breaks=keys),
+        p9.labs(
             x="parameters N",
             y=f"loss ({loss_unit([f.eval for f in fits])})",
             color="compute C\n(FLOPs)",
             title=fits_title("Iso-FLOP curves", fits, chosen=chosen),
             caption=caption,
-        )
-        + theme()
-    )
+        ),
+        theme(),
+    ]
     return cast("ggplot", fig)

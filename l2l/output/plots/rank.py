@@ -319,13 +319,13 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
     data = rank_figure_data(ranking, heldout)
     # the axis shows each dataset's label (wrapped, or shortened with a key); ``figure_size`` gives each of its
     # rows the height of its lines
-    fig = (
-        p9.ggplot(data.ranked, p9.aes(x="label", y="value"))
-        + p9.geom_errorbar(p9.aes(ymin="lo", ymax="hi"), width=0.25, color="#555555")
-        + p9.geom_point(p9.aes(fill="p_best"), size=3.6, shape="o", stroke=0.6)
-    )
+    fig = p9.ggplot(data.ranked, p9.aes(x="label", y="value"))
+    fig += [
+        p9.geom_errorbar(p9.aes(ymin="lo", ymax="hi"), width=0.25, color="#555555"),
+        p9.geom_point(p9.aes(fill="p_best"), size=3.6, shape="o", stroke=0.6),
+    ]
     if not data.others.empty:
-        fig = fig + p9.geom_point(
+        fig += p9.geom_point(
             p9.aes(shape="what"),
             data=data.others,
             size=1.8,
@@ -334,29 +334,28 @@ def rank_figure(ranking: Ranking, heldout: pl.DataFrame | None = None) -> ggplot
             position=p9.position_nudge(x=0.28),
         )
     if data.heldout is not None:  # on the prediction's own line: is the measured loss inside the interval?
-        fig = fig + p9.geom_point(data=data.heldout, shape="*", size=5.0, color="#d62728", show_legend=False)
-    fig = (
-        fig
-        + p9.coord_flip()
-        + p9.facet_wrap("panel", scales="free_x", ncol=min(3, len(data.panels)))
-        + p9.scale_fill_cmap(
+        fig += p9.geom_point(data=data.heldout, shape="*", size=5.0, color="#d62728", show_legend=False)
+    fig += [
+        p9.coord_flip(),
+        p9.facet_wrap("panel", scales="free_x", ncol=min(3, len(data.panels))),
+        p9.scale_fill_cmap(
             "viridis",
             limits=(0, 1),
             name="P(best)",
             # (a colour bar of P(best) beside grey points read as if some P(best) were stated)
             guide="colorbar" if data.p_best_stated else None,
-        )
-        + p9.scale_shape_manual(values=MARKERS)
-        + p9.labs(
+        ),
+        p9.scale_shape_manual(values=MARKERS),
+        p9.labs(
             x="",
             y=f"predicted loss ({ranking.method}; bars: {ranking.level:.0%} interval)",
             title=f"Which dataset? Predicted target loss at {_budget(ranking)} (lower is better)",
             caption=_wrapped("\n".join([data.caption, *data.key])),
             shape="",
-        )
-        + theme()
-        + caption_from_left()
-    )
+        ),
+        theme(),
+        caption_from_left(),
+    ]
     return cast("ggplot", fig)
 
 
@@ -435,20 +434,18 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             f"{others_label(len(rest))}"
         )
         categories = top
-    fig = (
-        fig
-        + p9.geom_line(data=curves, size=0.9)
-        + p9.geom_vline(p9.aes(xintercept="C"), data=data.budget, linetype="dotted", color="#555555")
-    )
+    fig += [
+        p9.geom_line(data=curves, size=0.9),
+        p9.geom_vline(p9.aes(xintercept="C"), data=data.budget, linetype="dotted", color="#555555"),
+    ]
     n = len(categories)
     if not data.flips.empty:
-        fig = fig + p9.geom_vline(p9.aes(xintercept="C"), data=data.flips, linetype="dashed", color="#d62728")
-    fig = (
-        fig
-        + p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels)))
-        + p9.scale_x_log10()
-        + p9.scale_color_manual(values=qualitative(n), breaks=categories, labels=legend_labels(categories))
-        + p9.labs(
+        fig += p9.geom_vline(p9.aes(xintercept="C"), data=data.flips, linetype="dashed", color="#d62728")
+    fig += [
+        p9.facet_wrap("panel", scales="free_y", ncol=min(3, len(data.panels))),
+        p9.scale_x_log10(),
+        p9.scale_color_manual(values=qualitative(n), breaks=categories, labels=legend_labels(categories)),
+        p9.labs(
             # the dashes named only where some are drawn ("dashed: the winner changes" over a figure of none)
             x="compute C (FLOPs); dotted: the budget"
             + ("" if data.flips.empty else ", dashed: the winner changes"),
@@ -458,8 +455,8 @@ def rank_budget_figure(ranking: Ranking) -> ggplot:
             # wrapped and from the figure's left edge, as the ranking figure's: one long name in it made the
             # figure 12 in wide (probe h60)
             caption=_wrapped(caption),
-        )
-        + theme()
-        + caption_from_left()
-    )
+        ),
+        theme(),
+        caption_from_left(),
+    ]
     return cast("ggplot", fig)

@@ -116,11 +116,11 @@ def residuals_figure(
     held = points[~points["used"]]
     frame = points[["panel", "axis", "cell"]].drop_duplicates().reset_index(drop=True)
     c_lo, c_hi = float(points["C"].min()), float(points["C"].max())
-    fig = (
-        p9.ggplot(frame, p9.aes(x="x", y="residual"))
-        + p9.geom_hline(yintercept=0.0, color="#444444", linetype="dashed", size=0.5)
-        + p9.geom_point(p9.aes(color="C"), data=used, size=1.5, alpha=0.85)
-    )
+    fig = p9.ggplot(frame, p9.aes(x="x", y="residual"))
+    fig += [
+        p9.geom_hline(yintercept=0.0, color="#444444", linetype="dashed", size=0.5),
+        p9.geom_point(p9.aes(color="C"), data=used, size=1.5, alpha=0.85),
+    ]
     caption = "residual: 100·(measured − law)/measured, above 0: the run is worse than its law predicts"
     if not held.empty:
         fig += p9.geom_point(data=held, shape=HELD_OUT_SHAPE, size=5.0, color=OPTIMUM_COLOUR)
@@ -131,22 +131,21 @@ def residuals_figure(
         fig += p9.facet_wrap("cell", ncol=2 * PAIRS_PER_ROW, scales="free_x")
     else:
         fig += p9.facet_grid("panel ~ axis", scales="free_x")
-    fig = (
-        fig
-        + p9.scale_x_log10(breaks=log_ticks(x_lo, x_hi), labels=si_labels)
-        + p9.scale_y_continuous(labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs])
-        + p9.scale_color_cmap(
+    fig += [
+        p9.scale_x_log10(breaks=log_ticks(x_lo, x_hi), labels=si_labels),
+        p9.scale_y_continuous(labels=lambda vs: [f"{v:+g}%" if v else "0%" for v in vs]),
+        p9.scale_color_cmap(
             "viridis", trans="log10", breaks=log_ticks(c_lo, c_hi), labels=sci_labels, limits=(c_lo, c_hi)
-        )
-        + p9.labs(
+        ),
+        p9.labs(
             x="parameters N (left of each pair), tokens D (right)" if pairs else "",
             y="residual of the run",
             color="compute C\n(FLOPs)",
             title=fits_title("Residuals of the fitted laws", fits, chosen=chosen),
             caption=caption,
-        )
-        + theme()
-    )
+        ),
+        theme(),
+    ]
     if pairs:
         rows = -(-len(data.panels) // PAIRS_PER_ROW)
         fig += p9.theme(

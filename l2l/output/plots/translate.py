@@ -301,11 +301,11 @@ def translate_figure(
     one_colour = data.multiples or len(label_order) == 1
     if one_colour:  # one curve per panel: the panel's title (or the axis) names it, one colour serves all
         colour, fixed = p9.aes(), {"color": "#1f77b4"}
-    fig = (
-        p9.ggplot(panels_frame(points["panel"]), p9.aes(x="x", y="y"))
-        + p9.geom_point(colour, data=points, size=1.2 if data.multiples else 1.6, alpha=0.75, **fixed)
-        + p9.geom_line(colour, data=solid, size=0.8, **fixed)
-    )
+    fig = p9.ggplot(panels_frame(points["panel"]), p9.aes(x="x", y="y"))
+    fig += [
+        p9.geom_point(colour, data=points, size=1.2 if data.multiples else 1.6, alpha=0.75, **fixed),
+        p9.geom_line(colour, data=solid, size=0.8, **fixed),
+    ]
     caption = "solid: fitted range; dashed: extrapolation"
     if dashes is not None:
         dash_aes = p9.aes(group="seg") if one_colour else p9.aes(group="seg", color="target")
@@ -323,7 +323,7 @@ def translate_figure(
         fig += p9.scale_color_manual(
             values=qualitative(len(label_order)), breaks=label_order, labels=legend_labels(label_order)
         )
-    fig = fig + p9.labs(x=x_label, y=y_label, color=legend, title=data.title, caption=caption) + theme()
+    fig += [p9.labs(x=x_label, y=y_label, color=legend, title=data.title, caption=caption), theme()]
     if data.multiples:
         fig += p9.theme(strip_text=p9.element_text(size=8), axis_text=p9.element_text(size=7))
     return cast("ggplot", fig)
