@@ -160,6 +160,7 @@ def test_the_margin_keeps_the_preferred_form_unless_another_halves_its_error() -
     assert kept.form == "l2l"
     assert not kept.by_evidence
     assert "could not be scored" in kept.reason
+    assert kept.reason.count("too few budgets below the largest") == 1  # its reason said once, in the listing
     # ... but one never backtested at all (no errors: it may not even fit) does not block the scored one
     never = FormScore("l2l", None, None, 0, 0, reason="0 backtest errors")
     assert choose_form([never, FormScore("chinchilla", 0.008, 0.008, 15, 5)]).form == "chinchilla"
