@@ -177,9 +177,10 @@ def repeat_notes(
             if len(rep.best_of) == 1
             else f"run whose combination of {' × '.join(rep.best_of)} (their joint grid) gives"
         )
+        kept_most = "; ".join(f"{w.column} {w.value} in {w.count} of {w.cells} cells" for w in rep.winners)
         notes.append(
             f"{given}: at each (dataset, N, D) kept the {which} the lowest {_best_by(rep)} ({rep.dropped} rows of "
-            "other runs left out)"
+            "other runs left out" + (f"; kept most often: {kept_most}" if kept_most else "") + ")"
         )
         notes.extend(_edge_note(e) for e in rep.edges if _edge_warned(e))
         if rep.disjoint:

@@ -286,13 +286,14 @@ def _differing(repeated: pl.DataFrame, columns: Sequence[str]) -> dict[str, tupl
 
 def _best_of(
     frame: pl.DataFrame, cols: Sequence[str], own: Mapping[str, str]
-) -> tuple[pl.DataFrame, int, int, tuple[Edge, ...], tuple[Setups, ...]]:
+) -> tuple[pl.DataFrame, int, int, tuple[Edge, ...], tuple[Setups, ...], tuple[Winner, ...]]:
     """Per (dataset, N, D, split): the rows of the combination of values of ``cols`` (one column, or the joint grid
     of several: learning rate × batch size) with the lowest loss on the dataset's own eval (``own``: dataset →
     eval) where a run there measured it, else the lowest mean log loss over its evals (a run that is best on the
     tasks may be worse on the loss that scales). Also the cells with a choice decided each way (by the own eval,
     by the mean), where each numeric column's kept value sits at the edge of the values tried (``Edge``), and the
-    values that never competed at one (dataset, N, D) while their runs interleave in N (``disjoint_setups``)."""
+    values that never competed at one (dataset, N, D) while their runs interleave in N (``disjoint_setups``), and
+    each column's value kept most often (``Winner``)."""
     cell = ["dataset", "N", "D", "split"]
     table = pl.DataFrame(
         {"dataset": list(own), "_own": list(own.values())}, schema={"dataset": pl.String, "_own": pl.String}
@@ -320,7 +321,35 @@ def _best_of(
     by_own = int(chosen.get_column("_own_known").sum())
     kept = frame.join(best.select(*cell, *cols), on=[*cell, *cols], how="semi", nulls_equal=True)
     edges = tuple(e for c in cols if (e := _edge(score, best, c, cell)) is not None)
-    return kept, by_own, chosen.height - by_own, edges, disjoint_setups(score, cols)
+    winners = tuple(w for c in cols if (w := _winner(chosen, c)) is not None)
+    return kept, by_own, chosen.height - by_own, edges, disjoint_setups(score, cols), winners
+
+
+@dataclass(frozen=True)
+class Winner:
+    """``--best-of``'s value of ``column`` kept most often: ``value``, in ``count`` of the ``cells`` (dataset, N, D)
+    that had a choice (ingest said that the best run was kept, not which: a user's ``--best-of seq_len`` kept 4096
+    everywhere without a word of it, helper h102)."""
+
+    column: str
+    value: str
+    count: int
+    cells: int
+
+
+def _winner(chosen: pl.DataFrame, col: str) -> Winner | None:
+    """The ``Winner`` of ``col`` among the cells that had a choice (``chosen``); None where no value won twice (run
+    ids: every cell its own)."""
+    if chosen.height == 0:
+        return None
+    top = (
+        chosen.select(pl.col(col).cast(pl.String))
+        .group_by(col)
+        .len()
+        .sort(["len", col], descending=[True, False], nulls_last=True)
+        .row(0)
+    )
+    return None if top[1] < 2 else Winner(_shown(col), str(top[0]), int(top[1]), chosen.height)
 
 
 @dataclass(frozen=True)
@@ -759,6 +788,8 @@ class Repeats:
     apart_gap: Spread | None = None
     # where each numeric best_of column's kept value sits at the edge of the values tried
     edges: tuple[Edge, ...] = ()
+    # each best_of column's value kept most often (``Winner``)
+    winners: tuple[Winner, ...] = ()
     # datasets whose best_of values never met at one (dataset, N, D) while their runs interleave in N (separate
     # setups kept side by side, ``disjoint_setups``)
     disjoint: tuple[Setups, ...] = ()
@@ -837,7 +868,7 @@ def resolve_repeats(
     chose = Repeats(frame)  # what best_of chose, and how (nothing without it)
     if cols:
         own = dict(own_eval or {})
-        kept, by_own, by_mean, edges, disjoint = _best_of(frame, cols, own)
+        kept, by_own, by_mean, edges, disjoint, winners = _best_of(frame, cols, own)
         chose = Repeats(
             kept,
             best_bias=seed_best(frame, cols[0]) if len(cols) == 1 else None,
@@ -849,6 +880,7 @@ def resolve_repeats(
             own_evals=tuple(sorted(set(own.values()))),
             edges=edges,
             disjoint=disjoint,
+            winners=winners,
         )
         frame = kept
         counts = frame.select(pl.len().over(REPEAT_KEY).alias("_c")).to_series()
