@@ -488,15 +488,14 @@ class ErrorModel:
         z = normal_quantile(level)
         half = max(math.hypot(q * self.sd(where), z * sd_param), z * scatter)
         held: tuple[float, ...] = ()
-        if self.applied(where) < 1.0:
+        if self.applied(where) < 1.0 or self._thin_held(where):
             # the bias learned near the optimum and within the backtests' reach, tapered off it or beyond, may still
             # hold in full, or not at all: the interval holds the law's and the fully corrected value too (a probe's
             # translation 3.9× off the optimum, corrected by −4.7 %, missed a truth the uncorrected value held
             # within 1.3 %, p41; the paper's FineWeb-Edu read 2.019 at 7B × 140B and 2.099 at 13B × 260B with the
             # correction off beyond the reach in D, whose interval no longer held the corrected value, p57)
+            # (and a bias applied in full that was learned from too few cutoffs, ``_thin_held``, said by ``_beyond``)
             held = (0.0, self._learned_bias(where))
-        elif self.thin_bias and self._learned_bias(where) != 0.0:
-            held = (0.0, self._learned_bias(where))  # (``THIN_BIAS_CUTOFFS``: said by ``_beyond``)
         return self.bias(where), half, held, few
 
     @property
@@ -613,11 +612,16 @@ class ErrorModel:
             )
         return words
 
+    def _thin_held(self, where: Placement) -> bool:
+        """Whether a bias learned from too few cutoffs (``thin_bias``) is applied in full at ``where``: its interval
+        holds the law's value too (where it is tapered, it does already)."""
+        return self.thin_bias and self.applied(where) >= 1.0 and self._learned_bias(where) != 0.0
+
     def _thin_bias_words(self, where: Placement) -> list[str]:
-        """What is said where a bias learned from too little is applied in full (``thin_bias``)."""
-        learned = self._learned_bias(where)
-        if not self.thin_bias or learned == 0.0 or self.applied(where) < 1.0:
+        """What is said where a bias learned from too little is applied in full (``_thin_held``)."""
+        if not self._thin_held(where):
             return []
+        learned = self._learned_bias(where)
         return [
             f"the bias correction ({100 * math.expm1(learned):+.1f} %) was learned from {self.n_cutoffs} backtest "
             "cutoffs, too few to tell it from the refits' own noise: the interval holds the law's value too"

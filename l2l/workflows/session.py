@@ -197,11 +197,8 @@ def open_session(
 
     ws = Workspace.locate(workspace)
     filters = parse_where(where)
-    runs = (
-        load_runs(table, ws, accuracy=False, where=filters)
-        if filters
-        else load_runs(table, ws, accuracy=False)
-    )
+    # (accuracies are read by the commands that use them: ``Session.with_accuracy``)
+    runs = load_runs(table, ws, accuracy=False, **({"where": filters} if filters else {}))
     session = Session(runs, None if table is not None else ws, workers)
     if accuracy:
         session.with_accuracy()
